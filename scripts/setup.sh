@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Sets up everything Sightline needs on a fresh Debian 12 machine, idempotently:
+# Debian packages, Deno (pinned, from the npm registry), the real agents (pinned,
+# into agents/), tracefs, and the eBPF programs and loader in bpf/.
+# A second run only checks, and takes a second or two.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+DENO_VERSION=2.9.6
+APT_PACKAGES=(
+  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make pkg-config gcc libc6-dev
+  ca-certificates curl openssl python3 procps iproute2
+)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+  [ "$(id -u)" = 0 ] || die "run as root (apt packages and eBPF need it), e.g. sudo $0"
+}
+
+apt_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  need_root
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "apt-get install ${missing[*]} failed"
+}
+
+install_deno() {
+  local bin="$ROOT/.tools/bin/deno"
+  if [ -x "$bin" ] && "$bin" --version 2>/dev/null | head -1 | grep -q "deno $DENO_VERSION "; then
+    return 0
+  fi
+  log "installing Deno $DENO_VERSION from the npm registry"
+  mkdir -p "$ROOT/.tools/deno" "$ROOT/.tools/bin"
+  (cd "$ROOT/.tools/deno" && [ -f package.json ] || echo '{"private":true}' >package.json)
+  npm install --silent --no-audit --no-fund --prefix "$ROOT/.tools/deno" "deno@$DENO_VERSION" \
+    >/dev/null 2>&1 || die "npm install deno@$DENO_VERSION failed"
+  local real
+  real=$(find "$ROOT/.tools/deno/node_modules/@deno" -maxdepth 2 -type f -name deno | head -1)
+  [ -n "$real" ] || die "the deno package installed no binary for this platform"
+  ln -sf "$real" "$bin"
+  "$bin" --version >/dev/null || die "deno does not run"
+}
+
+install_agents() {
+  [ -f "$ROOT/agents/package.json" ] || return 0
+  if [ -f "$ROOT/agents/node_modules/.sightline-stamp" ] &&
+    cmp -s "$ROOT/agents/package-lock.json" "$ROOT/agents/node_modules/.sightline-stamp"; then
+    return 0
+  fi
+  log "installing the pinned agents into agents/ (npm ci)"
+  (cd "$ROOT/agents" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) ||
+    die "npm ci in agents/ failed"
+  cp "$ROOT/agents/package-lock.json" "$ROOT/agents/node_modules/.sightline-stamp"
+}
+
+mount_tracefs() {
+  [ -d /sys/kernel/tracing/events ] && return 0
+  need_root
+  mount -t tracefs none /sys/kernel/tracing 2>/dev/null ||
+    die "cannot mount tracefs on /sys/kernel/tracing"
+}
+
+build_bpf() {
+  make -s -C "$ROOT/bpf" >/dev/null || die "building bpf/ failed (make -C bpf)"
+}
+
+deno_deps() {
+  # Caches the npm packages the Deno code imports, so that later runs start offline-fast.
+  "$ROOT/.tools/bin/deno" install --quiet >/dev/null 2>&1 || die "deno install failed"
+}
+
+main() {
+  apt_packages "$@"
+  install_deno
+  install_agents
+  mount_tracefs
+  build_bpf
+  deno_deps
+}
+
+main "$@"
