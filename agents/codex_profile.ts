@@ -1,0 +1,76 @@
+/**
+ * OpenAI Codex (`@openai/codex`, a Rust binary behind a node launcher) against the scripted
+ * server: `$CODEX_HOME/config.toml` with a model provider whose `base_url` is the server's `/v1`
+ * (`wire_api = "responses"`, `env_key = "OPENAI_API_KEY"`), trust via `CODEX_CA_CERTIFICATE`
+ * and `SSL_CERT_FILE`; `codex exec` with approvals and sandbox bypassed and analytics, plugins,
+ * apps and tool suggestions off. Its stdin must be /dev/null.
+ */
+
+import { join } from "node:path";
+import {
+  type AgentProfile,
+  AGENTS_BIN,
+  type AgentSetup,
+  FAKE_KEYS,
+  trustEnv,
+} from "./agent_profile.ts";
+
+export const CODEX_DEFAULT_MODEL = "gpt-5.5";
+
+/** A TOML basic string. */
+function tomlString(s: string): string {
+  return JSON.stringify(s);
+}
+
+export const codexProfile: AgentProfile = {
+  name: "codex",
+  provider: "openai-responses",
+  binary: join(AGENTS_BIN, "codex"),
+  async prepareHome({ home, server, model }: AgentSetup) {
+    const codexHome = join(home, ".codex");
+    await Deno.mkdir(codexHome, { recursive: true });
+    await Deno.writeTextFile(
+      join(codexHome, "config.toml"),
+      [
+        "# Written by the Sightline agent runner: Codex talks only to the scripted model server.",
+        `model = ${tomlString(model ?? CODEX_DEFAULT_MODEL)}`,
+        `model_provider = "sightline"`,
+        "",
+        "[model_providers.sightline]",
+        `name = "Sightline scripted model server"`,
+        `base_url = ${tomlString(server.url)}`,
+        `wire_api = "responses"`,
+        `env_key = "OPENAI_API_KEY"`,
+        "request_max_retries = 1",
+        "stream_max_retries = 1",
+        "",
+      ].join("\n"),
+    );
+  },
+  env({ home, server }: AgentSetup) {
+    return {
+      HOME: home,
+      CODEX_HOME: join(home, ".codex"),
+      OPENAI_API_KEY: FAKE_KEYS.openai,
+      ...trustEnv(server.caCertPath),
+    };
+  },
+  args(prompt: string) {
+    return [
+      "exec",
+      "--skip-git-repo-check",
+      "--dangerously-bypass-approvals-and-sandbox",
+      "-c",
+      "analytics.enabled=false",
+      "--disable",
+      "plugins",
+      "--disable",
+      "apps",
+      "--disable",
+      "remote_plugin",
+      "--disable",
+      "tool_suggest",
+      prompt,
+    ];
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * The Gemini CLI (`@google/gemini-cli`, on Node) against the scripted server:
+ * `GOOGLE_GEMINI_BASE_URL`, a placeholder `GEMINI_API_KEY`, a trusted workspace, and
+ * `~/.gemini/settings.json` choosing API-key auth with usage statistics, telemetry and
+ * auto-update off; `gemini -p PROMPT --yolo`.
+ */
+
+import { join } from "node:path";
+import {
+  type AgentProfile,
+  AGENTS_BIN,
+  type AgentSetup,
+  FAKE_KEYS,
+  trustEnv,
+  writeJson,
+} from "./agent_profile.ts";
+
+export const geminiProfile: AgentProfile = {
+  name: "gemini",
+  provider: "gemini",
+  binary: join(AGENTS_BIN, "gemini"),
+  async prepareHome({ home }: AgentSetup) {
+    await Deno.mkdir(join(home, ".gemini"), { recursive: true });
+    await writeJson(join(home, ".gemini", "settings.json"), {
+      security: { auth: { selectedType: "gemini-api-key" } },
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+      general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+    });
+  },
+  env({ home, server }: AgentSetup) {
+    return {
+      HOME: home,
+      GOOGLE_GEMINI_BASE_URL: server.origin,
+      GEMINI_API_KEY: FAKE_KEYS.gemini,
+      GEMINI_CLI_TRUST_WORKSPACE: "true",
+      ...trustEnv(server.caCertPath),
+    };
+  },
+  args(prompt: string, { model }: AgentSetup) {
+    return ["-p", prompt, "--yolo", ...(model ? ["--model", model] : [])];
+  },
+};

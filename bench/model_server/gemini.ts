@@ -1,0 +1,176 @@
+/**
+ * Gemini API (`POST /v1beta/models/{model}:generateContent` and
+ * `:streamGenerateContent?alt=sse`) for the scripted model server: renders a
+ * {@linkcode Reply} as GenerateContentResponse objects — thought parts, text parts,
+ * `functionCall` parts, `finishReason` and `usageMetadata` in the last one — streamed as SSE
+ * `data:` events separated by CRLF like the real API, or as one JSON body.
+ */
+
+import { base62, opaque } from "./ids.ts";
+import { chunkText, encodeSseEvent } from "./sse.ts";
+import type { RenderedResponse, Reply } from "./reply.ts";
+import type { OfferedTool, RequestView, ToolResultView } from "./request_view.ts";
+
+type Part = Record<string, unknown>;
+
+function usageMetadata(reply: Reply, final: boolean): Record<string, unknown> {
+  const u = reply.usage;
+  const candidates = Math.max(0, u.outputTokens - u.reasoningTokens);
+  const meta: Record<string, unknown> = {
+    promptTokenCount: u.inputTokens,
+    totalTokenCount: u.inputTokens + (final ? u.outputTokens : 0),
+  };
+  if (final) meta.candidatesTokenCount = candidates;
+  if (u.cacheReadTokens > 0) meta.cachedContentTokenCount = u.cacheReadTokens;
+  meta.promptTokensDetails = [{ modality: "TEXT", tokenCount: u.inputTokens }];
+  if (final && u.reasoningTokens > 0) meta.thoughtsTokenCount = u.reasoningTokens;
+  return meta;
+}
+
+function responseId(reply: Reply): string {
+  return base62(`${reply.seed}:gemini`, 22);
+}
+
+/** The parts of a reply in streaming order; each inner list goes out in one chunk. */
+function partGroups(reply: Reply, stream: boolean): Part[][] {
+  const groups: Part[][] = [];
+  const split = (s: string) => stream ? chunkText(s, 48) : [s];
+  if (reply.thinking !== undefined) {
+    for (const t of split(reply.thinking)) groups.push([{ text: t, thought: true }]);
+  }
+  if (reply.text !== undefined) {
+    for (const t of split(reply.text)) groups.push([{ text: t }]);
+  }
+  if (reply.toolCalls.length > 0) {
+    groups.push(reply.toolCalls.map((call, i) => {
+      const part: Part = { functionCall: { name: call.name, args: call.args ?? {} } };
+      if (i === 0) part.thoughtSignature = opaque(`${reply.seed}:thought`, 64);
+      return part;
+    }));
+  }
+  if (groups.length === 0) groups.push([{ text: "" }]);
+  return groups;
+}
+
+function candidate(parts: Part[], finish: boolean): Record<string, unknown> {
+  const c: Record<string, unknown> = { content: { parts, role: "model" } };
+  if (finish) c.finishReason = "STOP";
+  c.index = 0;
+  return c;
+}
+
+function headers(contentType: string): Record<string, string> {
+  return {
+    "content-type": contentType,
+    "vary": "Origin, X-Origin, Referer",
+    "server": "scaffolding on HTTPServer2",
+    "x-xss-protection": "0",
+    "x-frame-options": "SAMEORIGIN",
+    "x-content-type-options": "nosniff",
+  };
+}
+
+/** Renders a non-streaming generateContent response. */
+export function renderGeminiJson(reply: Reply): RenderedResponse {
+  const parts = partGroups(reply, false).flat();
+  const body = {
+    candidates: [candidate(parts, true)],
+    usageMetadata: usageMetadata(reply, true),
+    modelVersion: reply.model,
+    responseId: responseId(reply),
+  };
+  return {
+    status: 200,
+    headers: headers("application/json; charset=UTF-8"),
+    chunks: [JSON.stringify(body, null, 2) + "\n"],
+    streaming: false,
+  };
+}
+
+/** Renders a streamGenerateContent?alt=sse response: one GenerateContentResponse per event. */
+export function renderGeminiStream(reply: Reply): RenderedResponse {
+  const groups = partGroups(reply, true);
+  const chunks = groups.map((parts, i) => {
+    const last = i === groups.length - 1;
+    const body = {
+      candidates: [candidate(parts, last)],
+      usageMetadata: usageMetadata(reply, last),
+      modelVersion: reply.model,
+      responseId: responseId(reply),
+    };
+    return encodeSseEvent(JSON.stringify(body), { eol: "\r\n" });
+  });
+  return {
+    status: 200,
+    headers: headers("text/event-stream"),
+    chunks,
+    streaming: true,
+  };
+}
+
+type Obj = Record<string, unknown>;
+
+/** Reads what the script needs from a generateContent request body; `model` comes from the path. */
+export function inspectGeminiRequest(
+  body: Obj,
+  model: string | undefined,
+  stream: boolean,
+): RequestView {
+  const contents = Array.isArray(body.contents) ? body.contents as Obj[] : [];
+  const tools: OfferedTool[] = [];
+  for (const t of Array.isArray(body.tools) ? body.tools as Obj[] : []) {
+    for (const f of Array.isArray(t.functionDeclarations) ? t.functionDeclarations as Obj[] : []) {
+      if (typeof f.name !== "string") continue;
+      tools.push({
+        name: f.name,
+        kind: "function",
+        parameters: f.parametersJsonSchema ?? f.parameters,
+      });
+    }
+  }
+  const partsOf = (c: Obj) => Array.isArray(c.parts) ? c.parts as Obj[] : [];
+  const texts: string[] = [];
+  const sys = body.systemInstruction as Obj | undefined;
+  if (sys) texts.push(partsOf(sys).map((p) => String(p.text ?? "")).join(""));
+  let assistantTurns = 0;
+  let lastModel = -1;
+  let lastUserText: string | undefined;
+  contents.forEach((c, i) => {
+    if (c.role === "model") {
+      assistantTurns++;
+      lastModel = i;
+    }
+    const own = partsOf(c).filter((p) => typeof p.text === "string").map((p) => String(p.text));
+    texts.push(own.join("\n"));
+    if (c.role !== "model" && own.length > 0) lastUserText = own[own.length - 1];
+  });
+  const toolResults: ToolResultView[] = [];
+  for (const c of contents.slice(lastModel + 1)) {
+    for (const p of partsOf(c)) {
+      const fr = p.functionResponse as Obj | undefined;
+      if (!fr) continue;
+      const resp = fr.response as Obj | undefined;
+      const value = resp?.output ?? resp?.error ?? resp?.content ?? resp;
+      toolResults.push({
+        text: typeof value === "string" ? value : JSON.stringify(value ?? null),
+        callId: typeof fr.id === "string" ? fr.id : undefined,
+        name: typeof fr.name === "string" ? fr.name : undefined,
+        isError: resp?.error !== undefined,
+      });
+    }
+  }
+  const gc = (body.generationConfig ?? {}) as Obj;
+  const jsonSchema = gc.responseJsonSchema ?? gc.responseSchema;
+  return {
+    provider: "gemini",
+    model,
+    stream,
+    tools,
+    assistantTurns,
+    toolResults,
+    jsonSchema,
+    wantsJson: jsonSchema !== undefined || gc.responseMimeType === "application/json",
+    texts,
+    lastUserText,
+  };
+}

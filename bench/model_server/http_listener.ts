@@ -1,0 +1,170 @@
+/**
+ * The transport under the model server and the web page servers: listens on a loopback address
+ * with HTTPS (HTTP/2 and HTTP/1.1 by ALPN, or HTTP/1.1 only) or plain HTTP, reads each request
+ * body whole, and hands the handler a small writer that flushes each chunk as it is written.
+ */
+
+import http from "node:http";
+import http2 from "node:http2";
+import https from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+
+/** A request with its body read. */
+export interface IncomingRequest {
+  method: string;
+  /** Path and query, as sent. */
+  url: string;
+  /** Header names in lower case; HTTP/2 pseudo-headers are left out. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** "1.1" or "2.0". */
+  httpVersion: string;
+  /** The `Host` header, or the `:authority` pseudo-header under HTTP/2. */
+  authority: string;
+}
+
+/** Writes a response; each `write` is sent to the client before it resolves. */
+export interface ResponseWriter {
+  writeHead(status: number, headers: Record<string, string>): void;
+  write(chunk: string | Uint8Array): Promise<void>;
+  end(chunk?: string | Uint8Array): Promise<void>;
+  /** True once the client went away. */
+  readonly closed: boolean;
+}
+
+export type RequestHandler = (req: IncomingRequest, res: ResponseWriter) => Promise<void>;
+
+export interface ListenOptions {
+  hostname: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** PEM certificate and key; without them the server speaks plain HTTP/1.1. */
+  tls?: { cert: string; key: string };
+  /** With TLS: offer only "http/1.1" in ALPN. */
+  http1Only?: boolean;
+}
+
+export interface Listener {
+  port: number;
+  hostname: string;
+  close(): Promise<void>;
+}
+
+type NodeReq = http.IncomingMessage | http2.Http2ServerRequest;
+type NodeRes = http.ServerResponse | http2.Http2ServerResponse;
+
+function collectHeaders(req: NodeReq): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k.startsWith(":") || v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
+  }
+  return out;
+}
+
+function readBody(req: NodeReq): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    req.on("data", (c: Uint8Array) => parts.push(new Uint8Array(c)));
+    req.on("end", () => {
+      const total = parts.reduce((n, p) => n + p.length, 0);
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      resolve(out);
+    });
+    req.on("error", reject);
+  });
+}
+
+function writer(res: NodeRes): ResponseWriter {
+  let closed = false;
+  res.on("close", () => closed = true);
+  const w = (chunk: string | Uint8Array) =>
+    new Promise<void>((resolve) => {
+      if (closed) return resolve();
+      // deno-lint-ignore no-explicit-any
+      (res as any).write(chunk, () => resolve());
+    });
+  return {
+    get closed() {
+      return closed;
+    },
+    writeHead(status, headers) {
+      // deno-lint-ignore no-explicit-any
+      (res as any).writeHead(status, headers);
+    },
+    write: w,
+    async end(chunk) {
+      if (chunk !== undefined && chunk.length > 0) await w(chunk);
+      await new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        // deno-lint-ignore no-explicit-any
+        (res as any).end(() => resolve());
+      });
+    },
+  };
+}
+
+/** Starts listening; resolves once the port is bound. */
+export function listen(opts: ListenOptions, handler: RequestHandler): Promise<Listener> {
+  const onRequest = async (req: NodeReq, res: NodeRes) => {
+    const out = writer(res);
+    try {
+      const body = await readBody(req);
+      const headers = collectHeaders(req);
+      const authority = String(req.headers[":authority"] ?? req.headers.host ?? "");
+      await handler({
+        method: String(req.method),
+        url: String(req.url),
+        headers,
+        body,
+        httpVersion: req.httpVersion,
+        authority,
+      }, out);
+    } catch (e) {
+      if (!out.closed) {
+        try {
+          out.writeHead(500, { "content-type": "text/plain" });
+        } catch { /* headers already sent */ }
+        await out.end(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    }
+  };
+  let server: http.Server | https.Server | http2.Http2SecureServer;
+  if (!opts.tls) {
+    server = http.createServer(onRequest);
+  } else if (opts.http1Only) {
+    server = https.createServer({ ...opts.tls, ALPNProtocols: ["http/1.1"] }, onRequest);
+  } else {
+    server = http2.createSecureServer({ ...opts.tls, allowHTTP1: true }, onRequest);
+  }
+  const sockets = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.on("secureConnection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.hostname, () => {
+      server.off("error", reject);
+      const addr = server.address() as AddressInfo;
+      resolve({
+        port: addr.port,
+        hostname: opts.hostname,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

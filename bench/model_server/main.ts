@@ -1,0 +1,146 @@
+/**
+ * Command line for the scripted model server:
+ *
+ *   deno task model-server -- --scenario FILE [--port N] [--http1] [--host ADDR]
+ *       [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] [--log-bodies]
+ *       [--var NAME=VALUE ...]
+ *
+ * Prints the URLs and the environment agents need, serves until interrupted, then saves the
+ * transcript if asked. Exit codes: 0 done, 2 bad arguments or input files, 1 other errors.
+ */
+
+import { parseArgs } from "node:util";
+import { ScenarioError } from "./scenario.ts";
+import { startModelServer } from "./server.ts";
+import { TranscriptError } from "./transcript.ts";
+
+export interface ServeCliOptions {
+  scenario?: string;
+  replay?: string;
+  port: number;
+  host: string;
+  http1: boolean;
+  saveTranscript?: string;
+  log?: string;
+  logBodies: boolean;
+  vars: Record<string, string>;
+}
+
+/** A bad command line; the message is one line. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const USAGE =
+  "usage: deno task model-server -- (--scenario FILE | --replay TRANSCRIPT) [--port N] [--http1] " +
+  "[--host 127.0.0.1] [--save-transcript FILE] [--log FILE] [--log-bodies] [--var NAME=VALUE]";
+
+/** Parses the command line. */
+export function parseServeArgs(args: string[]): ServeCliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        scenario: { type: "string" },
+        replay: { type: "string" },
+        port: { type: "string", default: "0" },
+        host: { type: "string", default: "127.0.0.1" },
+        http1: { type: "boolean", default: false },
+        "save-transcript": { type: "string" },
+        log: { type: "string" },
+        "log-bodies": { type: "boolean", default: false },
+        var: { type: "string", multiple: true, default: [] },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.scenario === undefined && v.replay === undefined) {
+    throw new UsageError(
+      "give --scenario FILE or --replay TRANSCRIPT (or both: replay with the scenario's pages)",
+    );
+  }
+  const port = Number(v.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port: expected 0-65535, got ${JSON.stringify(v.port)}`);
+  }
+  if (
+    !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v.host) && v.host !== "::1" && v.host !== "localhost"
+  ) {
+    throw new UsageError(`--host: must be a loopback address, got ${JSON.stringify(v.host)}`);
+  }
+  const vars: Record<string, string> = {};
+  for (const kv of v.var) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--var: expected NAME=VALUE, got ${JSON.stringify(kv)}`);
+    vars[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return {
+    scenario: v.scenario,
+    replay: v.replay,
+    port,
+    host: v.host,
+    http1: v.http1,
+    saveTranscript: v["save-transcript"],
+    log: v.log,
+    logBodies: v["log-bodies"],
+    vars,
+  };
+}
+
+/** Runs the server until `stop` resolves (by default: SIGINT or SIGTERM). */
+export async function run(opts: ServeCliOptions, stop?: Promise<void>): Promise<void> {
+  const server = await startModelServer({
+    scenario: opts.scenario,
+    transcript: opts.replay,
+    port: opts.port,
+    hostname: opts.host,
+    http1: opts.http1,
+    logFile: opts.log,
+    logBodies: opts.logBodies,
+    vars: opts.vars,
+  });
+  const lines = [
+    `model server: ${server.origin} (${opts.http1 ? "HTTP/1.1 only" : "HTTP/2 and HTTP/1.1"})`,
+    `  ANTHROPIC_BASE_URL=${server.origin}`,
+    `  GOOGLE_GEMINI_BASE_URL=${server.origin}`,
+    `  OPENAI_BASE_URL=${server.url}`,
+    `  NODE_EXTRA_CA_CERTS=${server.caCertPath} SSL_CERT_FILE=${server.caCertPath} CODEX_CA_CERTIFICATE=${server.caCertPath}`,
+    ...server.pages.map((p) => `  page ${p.name}: ${p.url} (${p.addressUrl})`),
+  ];
+  console.log(lines.join("\n"));
+  const signalled = stop ?? new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", () => resolve());
+    Deno.addSignalListener("SIGTERM", () => resolve());
+  });
+  await signalled;
+  await server.close();
+  if (opts.saveTranscript) {
+    await server.saveTranscript(opts.saveTranscript);
+    console.log(
+      `transcript: ${opts.saveTranscript} (${server.transcript.exchanges.length} exchanges)`,
+    );
+  }
+  console.log(`served ${server.requests.length} requests, ${server.errors.length} problems`);
+  for (const e of server.errors) console.log(`  problem: ${e}`);
+}
+
+if (import.meta.main) {
+  try {
+    await run(parseServeArgs(Deno.args));
+    Deno.exit(0);
+  } catch (e) {
+    const bad = e instanceof UsageError || e instanceof ScenarioError ||
+      e instanceof TranscriptError;
+    console.error(`model-server: ${(e as Error).message}`);
+    if (e instanceof UsageError) console.error(USAGE);
+    Deno.exit(bad ? 2 : 1);
+  }
+}

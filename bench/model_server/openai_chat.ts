@@ -1,0 +1,200 @@
+/**
+ * OpenAI Chat Completions (`POST /v1/chat/completions`) for the scripted model server: renders
+ * a {@linkcode Reply} as `chat.completion.chunk` SSE events (role, content deltas, `tool_calls`
+ * deltas with argument pieces, `finish_reason`, the usage chunk when
+ * `stream_options.include_usage` is set, then `[DONE]`) or as one `chat.completion` object.
+ * Chat Completions has no thinking field, so a reply's thinking is not sent.
+ */
+
+import { base62 } from "./ids.ts";
+import { chunkJson, chunkText, encodeSseEvent } from "./sse.ts";
+import type { RenderedResponse, Reply } from "./reply.ts";
+import {
+  blocksText,
+  type OfferedTool,
+  type RequestView,
+  type ToolResultView,
+} from "./request_view.ts";
+
+function completionId(reply: Reply): string {
+  return `chatcmpl-${base62(`${reply.seed}:chat`, 29)}`;
+}
+
+function fingerprint(reply: Reply): string {
+  return `fp_${base62(`${reply.model}:fp`, 10).toLowerCase()}`;
+}
+
+function callId(reply: Reply, i: number): string {
+  return `call_${base62(`${reply.seed}:call:${i}`, 24)}`;
+}
+
+function usage(reply: Reply): Record<string, unknown> {
+  const u = reply.usage;
+  return {
+    prompt_tokens: u.inputTokens,
+    completion_tokens: u.outputTokens,
+    total_tokens: u.inputTokens + u.outputTokens,
+    prompt_tokens_details: { cached_tokens: u.cacheReadTokens, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: u.reasoningTokens,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+function finishReason(reply: Reply): string {
+  return reply.toolCalls.length > 0 ? "tool_calls" : "stop";
+}
+
+function toolCallsOf(reply: Reply) {
+  return reply.toolCalls.map((call, i) => ({
+    id: callId(reply, i),
+    type: "function",
+    function: {
+      name: call.name,
+      arguments: call.kind === "custom"
+        ? JSON.stringify({ input: call.input ?? "" })
+        : JSON.stringify(call.args ?? {}),
+    },
+  }));
+}
+
+function headers(reply: Reply, contentType: string): Record<string, string> {
+  return {
+    "content-type": contentType,
+    "x-request-id": `req_${base62(`${reply.seed}:req`, 32)}`,
+    "openai-processing-ms": "42",
+    "openai-version": "2020-10-01",
+  };
+}
+
+/** Renders a non-streaming chat.completion. */
+export function renderChatJson(reply: Reply): RenderedResponse {
+  const message: Record<string, unknown> = {
+    role: "assistant",
+    content: reply.text ?? null,
+    refusal: null,
+    annotations: [],
+  };
+  if (reply.toolCalls.length > 0) message.tool_calls = toolCallsOf(reply);
+  const body = {
+    id: completionId(reply),
+    object: "chat.completion",
+    created: reply.created,
+    model: reply.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(reply) }],
+    usage: usage(reply),
+    service_tier: "default",
+    system_fingerprint: fingerprint(reply),
+  };
+  return {
+    status: 200,
+    headers: headers(reply, "application/json"),
+    chunks: [JSON.stringify(body)],
+    streaming: false,
+  };
+}
+
+/** Renders a streaming chat completion; `includeUsage` adds the final usage chunk. */
+export function renderChatStream(reply: Reply, includeUsage: boolean): RenderedResponse {
+  const events: string[] = [];
+  const base = {
+    id: completionId(reply),
+    object: "chat.completion.chunk",
+    created: reply.created,
+    model: reply.model,
+    service_tier: "default",
+    system_fingerprint: fingerprint(reply),
+  };
+  const emit = (delta: Record<string, unknown>, finish: string | null) => {
+    const chunk: Record<string, unknown> = {
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    };
+    if (includeUsage) chunk.usage = null;
+    events.push(encodeSseEvent(JSON.stringify(chunk)));
+  };
+  const calls = toolCallsOf(reply);
+  if (reply.text !== undefined || calls.length === 0) {
+    emit({ role: "assistant", content: "", refusal: null }, null);
+    for (const piece of chunkText(reply.text ?? "")) if (piece) emit({ content: piece }, null);
+  } else {
+    emit({ role: "assistant", content: null, refusal: null }, null);
+  }
+  calls.forEach((call, index) => {
+    emit({
+      tool_calls: [{
+        index,
+        id: call.id,
+        type: "function",
+        function: { name: call.function.name, arguments: "" },
+      }],
+    }, null);
+    for (const piece of chunkJson(call.function.arguments)) {
+      emit({ tool_calls: [{ index, function: { arguments: piece } }] }, null);
+    }
+  });
+  emit({}, finishReason(reply));
+  if (includeUsage) {
+    events.push(encodeSseEvent(JSON.stringify({ ...base, choices: [], usage: usage(reply) })));
+  }
+  events.push(encodeSseEvent("[DONE]"));
+  return {
+    status: 200,
+    headers: headers(reply, "text/event-stream; charset=utf-8"),
+    chunks: events,
+    streaming: true,
+  };
+}
+
+type Obj = Record<string, unknown>;
+
+/** Reads what the script needs from a Chat Completions request body. */
+export function inspectChatRequest(body: Obj): RequestView {
+  const messages = Array.isArray(body.messages) ? body.messages as Obj[] : [];
+  const tools: OfferedTool[] = [];
+  for (const t of Array.isArray(body.tools) ? body.tools as Obj[] : []) {
+    const f = t.function as Obj | undefined;
+    if (t.type === "function" && f && typeof f.name === "string") {
+      tools.push({ name: f.name, kind: "function", parameters: f.parameters });
+    }
+  }
+  const texts: string[] = [];
+  let assistantTurns = 0;
+  let lastAssistant = -1;
+  let lastUserText: string | undefined;
+  messages.forEach((m, i) => {
+    if (m.role === "assistant") {
+      assistantTurns++;
+      lastAssistant = i;
+    }
+    const t = blocksText(m.content ?? "");
+    texts.push(t);
+    if (m.role === "user") lastUserText = t;
+  });
+  const toolResults: ToolResultView[] = messages.slice(lastAssistant + 1)
+    .filter((m) => m.role === "tool")
+    .map((m) => ({
+      text: blocksText(m.content ?? ""),
+      callId: typeof m.tool_call_id === "string" ? m.tool_call_id : undefined,
+    }));
+  const rf = body.response_format as Obj | undefined;
+  const jsonSchema = rf?.type === "json_schema"
+    ? (rf.json_schema as Obj | undefined)?.schema
+    : undefined;
+  return {
+    provider: "openai-chat",
+    model: typeof body.model === "string" ? body.model : undefined,
+    stream: body.stream === true,
+    includeUsage: (body.stream_options as Obj | undefined)?.include_usage === true,
+    tools,
+    assistantTurns,
+    toolResults,
+    jsonSchema,
+    wantsJson: jsonSchema !== undefined || rf?.type === "json_object",
+    texts,
+    lastUserText,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The provider-neutral model reply that the scripted server renders into each provider's wire
+ * format: optional thinking, optional text, tool calls already mapped onto a tool the client
+ * offered, the model name and the token usage to report.
+ */
+
+/** Token counts a reply reports. All are whole numbers >= 0. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Prompt tokens served from the provider's cache. */
+  cacheReadTokens: number;
+  /** Prompt tokens written to the cache (Anthropic only; others have no such field). */
+  cacheWriteTokens: number;
+  /** Output tokens spent on thinking (part of outputTokens). */
+  reasoningTokens: number;
+}
+
+/** One call of a tool the client offered, with its final arguments. */
+export interface ToolCall {
+  /** The tool's name exactly as the client declared it. */
+  name: string;
+  /** "function": JSON arguments; "custom": free-form text input (OpenAI custom tools). */
+  kind: "function" | "custom";
+  /** JSON arguments for "function" tools. */
+  args?: Record<string, unknown>;
+  /** Text input for "custom" tools. */
+  input?: string;
+}
+
+/** What the server answers to one request, before rendering. */
+export interface Reply {
+  model: string;
+  thinking?: string;
+  text?: string;
+  toolCalls: ToolCall[];
+  usage: Usage;
+  /** Seed for the deterministic ids and signatures in the rendered response. */
+  seed: string;
+  /** Unix seconds to put in "created" fields. */
+  created: number;
+}
+
+/** The rendered HTTP response: status, headers and the body as a list of chunks to write. */
+export interface RenderedResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Body pieces, written and flushed one by one (one SSE event each when streaming). */
+  chunks: string[];
+  streaming: boolean;
+}
+
+/** Renders a JSON body as a one-chunk response. */
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  indent?: number,
+): RenderedResponse {
+  return {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+    chunks: [JSON.stringify(body, null, indent)],
+    streaming: false,
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * Plays a scenario: for each main request it picks the turn to serve (by the number of model
+ * turns in the request's history, or one per request), applies `repeat` and `when` conditions
+ * to the tool result the agent sent back, fills in placeholders, maps tool actions onto the
+ * offered tools, and builds the provider-neutral {@linkcode Reply}. Side requests get a
+ * deterministic answer that does not move the script. The same position always gets the same
+ * reply, so client retries are harmless.
+ */
+
+import { sampleFromSchema } from "./json_schema_sample.ts";
+import type { Reply, Usage } from "./reply.ts";
+import { findCwd, type Provider, type RequestView } from "./request_view.ts";
+import type { SideKind } from "./request_kind.ts";
+import type { Condition, Scenario, Turn, UsageSpec } from "./scenario.ts";
+import { fillTemplate, fillTemplatesDeep } from "./templates.ts";
+import { mapToolAction } from "./tool_mapping.ts";
+import { commandOutput } from "./tool_output.ts";
+import type { ToolAction } from "./scenario.ts";
+
+/** Usage reported for a main turn when the scenario gives none. */
+export const DEFAULT_USAGE: Readonly<Usage> = {
+  inputTokens: 1000,
+  outputTokens: 50,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};
+
+/** Usage reported for side requests. */
+export const SIDE_USAGE: Readonly<Usage> = {
+  inputTokens: 200,
+  outputTokens: 10,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};
+
+/** Model names reported when neither the scenario nor the request names one. */
+export const DEFAULT_MODELS: Readonly<Record<Provider, string>> = {
+  anthropic: "claude-sonnet-4-5",
+  "openai-responses": "gpt-5-codex",
+  "openai-chat": "gpt-4.1-mini",
+  gemini: "gemini-2.5-pro",
+};
+
+/** Unix time put in "created" fields: fixed, so transcripts of a scenario are repeatable. */
+const CREATED_BASE = 1767225600; // 2026-01-01T00:00:00Z
+
+/** Where the script stands for one position of the conversation. */
+export interface Position {
+  /** Index of the turn served. */
+  turn: number;
+  /** How many times this turn has been served, this one included. */
+  served: number;
+}
+
+/** The outcome of planning a main request. */
+export type Plan =
+  | { exhausted: false; position: number; turn: number; served: number }
+  | { exhausted: true; position: number };
+
+function meets(cond: Condition, text: string): boolean {
+  if (cond.contains !== undefined && !text.includes(cond.contains)) return false;
+  if (cond.notContains !== undefined && text.includes(cond.notContains)) return false;
+  if (cond.matches !== undefined && !new RegExp(cond.matches).test(text)) return false;
+  return true;
+}
+
+function usageOf(...specs: (UsageSpec | undefined)[]): Usage {
+  const u = { ...DEFAULT_USAGE };
+  for (const s of specs) {
+    if (!s) continue;
+    if (s.input !== undefined) u.inputTokens = s.input;
+    if (s.output !== undefined) u.outputTokens = s.output;
+    if (s.cacheRead !== undefined) u.cacheReadTokens = s.cacheRead;
+    if (s.cacheWrite !== undefined) u.cacheWriteTokens = s.cacheWrite;
+    if (s.reasoning !== undefined) u.reasoningTokens = s.reasoning;
+  }
+  return u;
+}
+
+function providerFamily(p: Provider): "anthropic" | "openai" | "gemini" {
+  return p === "anthropic" ? "anthropic" : p === "gemini" ? "gemini" : "openai";
+}
+
+/** The text of the latest tool result in a request ("" when there is none). */
+export function latestResult(view: RequestView): string {
+  return view.toolResults.length > 0 ? view.toolResults[view.toolResults.length - 1].text : "";
+}
+
+export class ScriptPlayer {
+  readonly scenario: Scenario;
+  /** Variables for placeholders; may be changed between requests. */
+  readonly vars: Record<string, string>;
+  private readonly positions = new Map<number, Position>();
+  private requestCount = 0;
+
+  constructor(scenario: Scenario, vars: Record<string, string> = {}) {
+    this.scenario = scenario;
+    this.vars = vars;
+  }
+
+  /** Chooses the turn for a main request. */
+  plan(view: RequestView): Plan {
+    const k = this.scenario.sequencing === "per-request"
+      ? this.requestCount++
+      : view.assistantTurns;
+    const known = this.positions.get(k);
+    if (known) return { exhausted: false, position: k, ...known };
+    const result = latestResult(view);
+    const turns = this.scenario.turns;
+    let prevKey = -1;
+    for (const key of this.positions.keys()) if (key < k && key > prevKey) prevKey = key;
+    let next: Position;
+    if (prevKey < 0) {
+      next = { turn: 0, served: 1 };
+    } else {
+      const prev = this.positions.get(prevKey)!;
+      const r = turns[prev.turn].repeat;
+      const again = r !== undefined && prev.served < r.max &&
+        (r.while ? meets(r.while, result) : !meets(r.until!, result));
+      next = again
+        ? { turn: prev.turn, served: prev.served + 1 }
+        : { turn: prev.turn + 1, served: 1 };
+    }
+    while (
+      next.turn < turns.length && turns[next.turn].when && !meets(turns[next.turn].when!, result)
+    ) {
+      next = { turn: next.turn + 1, served: 1 };
+    }
+    if (next.turn >= turns.length) return { exhausted: true, position: k };
+    this.positions.set(k, next);
+    return { exhausted: false, position: k, ...next };
+  }
+
+  private model(view: RequestView, turn?: Turn): string {
+    if (turn?.model) return turn.model;
+    const m = this.scenario.model;
+    if (typeof m === "string") return m;
+    return m?.[providerFamily(view.provider)] ?? view.model ?? DEFAULT_MODELS[view.provider];
+  }
+
+  /** The placeholder values for a request. */
+  templateVars(view: RequestView, plan?: Plan): Record<string, string | undefined> {
+    const result = view.toolResults.length > 0 ? latestResult(view) : undefined;
+    return {
+      ...this.vars,
+      workdir: this.vars.workdir ?? findCwd(view.texts),
+      tool_result: result,
+      tool_output: result === undefined ? undefined : commandOutput(result),
+      tool_results: view.toolResults.length > 0
+        ? view.toolResults.map((r) => r.text).join("\n")
+        : undefined,
+      prompt: view.lastUserText,
+      turn: plan && !plan.exhausted ? String(plan.turn) : undefined,
+      served: plan && !plan.exhausted ? String(plan.served) : undefined,
+    };
+  }
+
+  /** Builds the reply for a planned main request. Throws on template or mapping errors. */
+  reply(view: RequestView, plan: Plan): Reply {
+    const seedBase = `${this.scenario.name}:${plan.position}`;
+    if (plan.exhausted) {
+      return {
+        model: this.model(view),
+        text: `(scenario ${this.scenario.name} has no more turns)`,
+        toolCalls: [],
+        usage: usageOf(this.scenario.usage),
+        seed: `${seedBase}:end`,
+        created: CREATED_BASE + plan.position,
+      };
+    }
+    const turn = this.scenario.turns[plan.turn];
+    const vars = this.templateVars(view, plan);
+    const fill = (s: string | undefined) => s === undefined ? undefined : fillTemplate(s, vars);
+    let text = fill(turn.text);
+    if (turn.json !== undefined) text = JSON.stringify(fillTemplatesDeep(turn.json, vars));
+    const toolCalls = [];
+    if (turn.tool) {
+      const action = fillTemplatesDeep(turn.tool, vars) as ToolAction;
+      toolCalls.push(mapToolAction(action, view.tools, vars.workdir));
+    }
+    return {
+      model: this.model(view, turn),
+      thinking: fill(turn.thinking),
+      text,
+      toolCalls,
+      usage: usageOf(this.scenario.usage, turn.usage),
+      seed: `${seedBase}:${plan.turn}:${plan.served}`,
+      created: CREATED_BASE + plan.position,
+    };
+  }
+
+  /** A deterministic answer to a side request. */
+  sideReply(view: RequestView, side: SideKind | undefined): Reply {
+    const text = view.wantsJson
+      ? JSON.stringify(sampleFromSchema(view.jsonSchema ?? { type: "object" }))
+      : side === "title"
+      ? "Scripted session"
+      : "OK";
+    return {
+      model: view.model ?? this.model(view),
+      text,
+      toolCalls: [],
+      usage: { ...SIDE_USAGE },
+      seed: `${this.scenario.name}:side:${side ?? "other"}:${view.assistantTurns}`,
+      created: CREATED_BASE,
+    };
+  }
+}

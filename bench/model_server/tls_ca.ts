@@ -1,0 +1,272 @@
+/**
+ * A local certificate authority for the scripted model server and its "web page" servers.
+ *
+ * At first use it creates a CA (EC P-256, one year) with the `openssl` CLI and caches it under
+ * `.cache/model-server-ca/` (keys 0600); it is made again when missing, unreadable or about to
+ * expire. Leaf certificates (30 days) are issued per set of names and cached beside it, keyed by
+ * the CA and the names, so that every server of a run shares one CA file that the agents trust
+ * through `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE` and `CODEX_CA_CERTIFICATE`.
+ */
+
+import { createHash } from "node:crypto";
+import { isIP } from "node:net";
+import { join as joinPath } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The names every leaf covers: the loopback names and addresses scenarios may use. */
+export const DEFAULT_LEAF_NAMES: readonly string[] = [
+  "localhost",
+  "*.localhost",
+  "::1",
+  ...Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 1}`),
+];
+
+/** Where the CA lives unless told otherwise: `<repo>/.cache/model-server-ca`. */
+export const DEFAULT_CA_DIR: string = fileURLToPath(
+  new URL("../../.cache/model-server-ca", import.meta.url),
+);
+
+/** A certificate and its private key, both PEM. */
+export interface KeyPair {
+  certPem: string;
+  keyPem: string;
+  certPath: string;
+  keyPath: string;
+}
+
+/** What {@linkcode ensureCertificates} returns: the CA (certificate only matters) and a leaf. */
+export interface ServerCertificates {
+  /** Path of the CA certificate (PEM) that clients must trust. */
+  caCertPath: string;
+  caCertPem: string;
+  leaf: KeyPair;
+}
+
+const CA_DAYS = 365;
+const LEAF_DAYS = 30;
+/** Certificates expiring within this many seconds are made again. */
+const MIN_REMAINING_SECONDS = 2 * 24 * 3600;
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const out = await new Deno.Command("openssl", { args, cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-2).join(" | ");
+    throw new Error(`openssl ${args[0]} failed: ${err}`);
+  }
+}
+
+async function stillValid(certPath: string, cwd: string): Promise<boolean> {
+  try {
+    await openssl(
+      ["x509", "-checkend", String(MIN_REMAINING_SECONDS), "-noout", "-in", certPath],
+      cwd,
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Serialises CA creation across processes with an atomic `mkdir` lock (stale after 60 s). */
+async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = joinPath(dir, ".lock");
+  const start = Date.now();
+  for (;;) {
+    try {
+      await Deno.mkdir(lock);
+      break;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      const st = await Deno.stat(lock).catch(() => null);
+      if (st?.mtime && Date.now() - st.mtime.getTime() > 60_000) {
+        await Deno.remove(lock, { recursive: true }).catch(() => {});
+        continue;
+      }
+      if (Date.now() - start > 120_000) throw new Error(`timed out waiting for lock ${lock}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await Deno.remove(lock, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Writes `text` to `path` atomically with the given mode. */
+async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(tmp, text, { mode });
+  await Deno.chmod(tmp, mode);
+  await Deno.rename(tmp, path);
+}
+
+async function ensureCa(dir: string): Promise<KeyPair> {
+  const certPath = joinPath(dir, "ca.pem");
+  const keyPath = joinPath(dir, "ca.key");
+  const ok = async () =>
+    (await exists(keyPath)) && (await exists(certPath)) && (await stillValid(certPath, dir));
+  if (!(await ok())) {
+    await withLock(dir, async () => {
+      if (await ok()) return;
+      const work = await Deno.makeTempDir({ dir, prefix: ".ca-" });
+      try {
+        await Deno.writeTextFile(
+          joinPath(work, "ca.cnf"),
+          [
+            "[req]",
+            "distinguished_name = dn",
+            "x509_extensions = v3_ca",
+            "prompt = no",
+            "[dn]",
+            "CN = Sightline model-server local CA",
+            "O = Sightline test",
+            "[v3_ca]",
+            "basicConstraints = critical, CA:TRUE, pathlen:0",
+            "keyUsage = critical, keyCertSign, cRLSign",
+            "subjectKeyIdentifier = hash",
+            "",
+          ].join("\n"),
+        );
+        await openssl(
+          ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "k.pem"],
+          work,
+        );
+        await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-out", "ca.key"], work);
+        await openssl([
+          "req",
+          "-x509",
+          "-new",
+          "-key",
+          "ca.key",
+          "-sha256",
+          "-days",
+          String(CA_DAYS),
+          "-config",
+          "ca.cnf",
+          "-out",
+          "ca.pem",
+        ], work);
+        await writeAtomic(keyPath, await Deno.readTextFile(joinPath(work, "ca.key")), 0o600);
+        await writeAtomic(certPath, await Deno.readTextFile(joinPath(work, "ca.pem")), 0o644);
+      } finally {
+        await Deno.remove(work, { recursive: true }).catch(() => {});
+      }
+    });
+  }
+  return {
+    certPath,
+    keyPath,
+    certPem: await Deno.readTextFile(certPath),
+    keyPem: await Deno.readTextFile(keyPath),
+  };
+}
+
+function sanEntry(name: string): string {
+  return isIP(name) ? `IP:${name}` : `DNS:${name}`;
+}
+
+/** Checks a host name or address before it goes into a certificate request. */
+function checkName(name: string): void {
+  if (isIP(name)) return;
+  if (
+    !/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/
+      .test(name)
+  ) {
+    throw new Error(`invalid certificate name ${JSON.stringify(name)}`);
+  }
+}
+
+async function ensureLeaf(dir: string, ca: KeyPair, names: string[]): Promise<KeyPair> {
+  const id = createHash("sha256").update(ca.certPem).update("\0").update(names.join(",")).digest(
+    "hex",
+  ).slice(0, 16);
+  const certPath = joinPath(dir, `leaf-${id}.pem`);
+  const keyPath = joinPath(dir, `leaf-${id}.key`);
+  const ok = async () =>
+    (await exists(keyPath)) && (await exists(certPath)) && (await stillValid(certPath, dir));
+  if (!(await ok())) {
+    const work = await Deno.makeTempDir({ dir, prefix: ".leaf-" });
+    try {
+      await Deno.writeTextFile(
+        joinPath(work, "leaf.ext"),
+        [
+          "basicConstraints = critical, CA:FALSE",
+          "keyUsage = critical, digitalSignature, keyEncipherment",
+          "extendedKeyUsage = serverAuth",
+          "subjectKeyIdentifier = hash",
+          "authorityKeyIdentifier = keyid",
+          `subjectAltName = ${names.map(sanEntry).join(", ")}`,
+          "",
+        ].join("\n"),
+      );
+      await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "k.pem"], work);
+      await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-out", "leaf.key"], work);
+      await openssl([
+        "req",
+        "-new",
+        "-key",
+        "leaf.key",
+        "-subj",
+        `/CN=${names[0]}/O=Sightline test`,
+        "-out",
+        "leaf.csr",
+      ], work);
+      await openssl([
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        ca.certPath,
+        "-CAkey",
+        ca.keyPath,
+        "-set_serial",
+        `0x${id}`,
+        "-days",
+        String(LEAF_DAYS),
+        "-sha256",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "leaf.pem",
+      ], work);
+      await writeAtomic(keyPath, await Deno.readTextFile(joinPath(work, "leaf.key")), 0o600);
+      await writeAtomic(certPath, await Deno.readTextFile(joinPath(work, "leaf.pem")), 0o644);
+    } finally {
+      await Deno.remove(work, { recursive: true }).catch(() => {});
+    }
+  }
+  return {
+    certPath,
+    keyPath,
+    certPem: await Deno.readTextFile(certPath),
+    keyPem: await Deno.readTextFile(keyPath),
+  };
+}
+
+/**
+ * Returns the CA (made or re-made if needed) and a leaf certificate for the default loopback
+ * names plus `extraNames` (host names or IP addresses).
+ */
+export async function ensureCertificates(
+  opts: { caDir?: string; extraNames?: string[] } = {},
+): Promise<ServerCertificates> {
+  const dir = opts.caDir ?? DEFAULT_CA_DIR;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const names = [...new Set([...DEFAULT_LEAF_NAMES, ...(opts.extraNames ?? [])])];
+  names.forEach(checkName);
+  const ca = await ensureCa(dir);
+  const leaf = await ensureLeaf(dir, ca, names);
+  return { caCertPath: ca.certPath, caCertPem: ca.certPem, leaf };
+}

@@ -1,0 +1,167 @@
+/**
+ * Maps a scenario's abstract tool action (run a command, read a file, write a file, or call a
+ * named tool) onto a tool the client actually offered in its request, with that tool's argument
+ * shape: Claude Code `Bash`/`Read`/`Write`, Gemini CLI `run_shell_command`/`read_file`/
+ * `write_file`, Codex `exec_command` (or `shell_command`/`shell`) and `apply_patch`. When an
+ * agent has no read or write tool the action falls back to a shell command.
+ */
+
+import { isAbsolute, resolve } from "node:path";
+import type { ToolCall } from "./reply.ts";
+import type { OfferedTool } from "./request_view.ts";
+import type { ToolAction } from "./scenario.ts";
+
+/** The action cannot be expressed with the tools the client offered. */
+export class ToolMappingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ToolMappingError";
+  }
+}
+
+/** Quotes a string for a POSIX shell. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function find(offered: OfferedTool[], ...names: string[]): OfferedTool | undefined {
+  for (const n of names) {
+    const t = offered.find((o) => o.name === n);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+function properties(tool: OfferedTool): Record<string, unknown> {
+  const p = (tool.parameters as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return p && typeof p === "object" ? p : {};
+}
+
+function offeredNames(offered: OfferedTool[]): string {
+  return offered.length === 0 ? "none" : offered.map((t) => t.name).join(", ");
+}
+
+function mapRun(
+  command: string,
+  description: string | undefined,
+  offered: OfferedTool[],
+): ToolCall {
+  const desc = description ?? "Run the scripted command";
+  const named = find(
+    offered,
+    "Bash",
+    "run_shell_command",
+    "exec_command",
+    "shell_command",
+    "shell",
+  );
+  if (named) {
+    switch (named.name) {
+      case "Bash":
+      case "run_shell_command":
+        return { name: named.name, kind: "function", args: { command, description: desc } };
+      case "exec_command":
+        return { name: named.name, kind: "function", args: { cmd: command } };
+      case "shell_command":
+        return { name: named.name, kind: "function", args: { command } };
+      case "shell":
+        return { name: named.name, kind: "function", args: { command: ["bash", "-lc", command] } };
+    }
+  }
+  // Any other function tool that takes a command string.
+  for (const t of offered) {
+    if (t.kind !== "function") continue;
+    const props = properties(t);
+    for (const key of ["command", "cmd"]) {
+      if ((props[key] as { type?: string } | undefined)?.type === "string") {
+        return { name: t.name, kind: "function", args: { [key]: command } };
+      }
+    }
+  }
+  throw new ToolMappingError(
+    `no shell tool among the offered tools (${offeredNames(offered)}) to run ${
+      JSON.stringify(command)
+    }`,
+  );
+}
+
+function absolute(path: string, cwd: string | undefined): string {
+  if (isAbsolute(path) || cwd === undefined) return path;
+  return resolve(cwd, path);
+}
+
+/** A Codex apply_patch text that creates (or replaces) `path` with `content`. */
+export function addFilePatch(path: string, content: string): string {
+  const lines = content.split("\n");
+  if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
+  return [
+    "*** Begin Patch",
+    `*** Add File: ${path}`,
+    ...lines.map((l) => `+${l}`),
+    "*** End Patch",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Maps `action` (placeholders already filled in) onto one of `offered`.
+ * @param cwd the agent's working directory, to make paths absolute where a tool needs it.
+ */
+export function mapToolAction(
+  action: ToolAction,
+  offered: OfferedTool[],
+  cwd: string | undefined,
+): ToolCall {
+  if ("run" in action) return mapRun(action.run, action.description, offered);
+  if ("read" in action) {
+    const tool = find(offered, "Read", "read_file");
+    if (tool) {
+      const props = properties(tool);
+      const key = "absolute_path" in props ? "absolute_path" : "file_path";
+      return { name: tool.name, kind: "function", args: { [key]: absolute(action.read, cwd) } };
+    }
+    return mapRun(`cat -- ${shellQuote(action.read)}`, `Read ${action.read}`, offered);
+  }
+  if ("write" in action) {
+    const tool = find(offered, "Write", "write_file");
+    if (tool) {
+      return {
+        name: tool.name,
+        kind: "function",
+        args: { file_path: absolute(action.write, cwd), content: action.content },
+      };
+    }
+    const patch = find(offered, "apply_patch");
+    if (patch) {
+      const text = addFilePatch(action.write, action.content);
+      return patch.kind === "custom"
+        ? { name: patch.name, kind: "custom", input: text }
+        : { name: patch.name, kind: "function", args: { input: text } };
+    }
+    return mapRun(
+      `printf '%s' ${shellQuote(action.content)} > ${shellQuote(action.write)}`,
+      `Write ${action.write}`,
+      offered,
+    );
+  }
+  const tool = find(offered, action.name);
+  if (!tool) {
+    throw new ToolMappingError(
+      `tool ${JSON.stringify(action.name)} is not among the offered tools (${
+        offeredNames(offered)
+      })`,
+    );
+  }
+  if (tool.kind === "custom") {
+    return {
+      name: tool.name,
+      kind: "custom",
+      input: action.input ?? (action.args ? JSON.stringify(action.args) : ""),
+    };
+  }
+  return {
+    name: tool.name,
+    kind: "function",
+    args: action.args ?? (action.input !== undefined ? { input: action.input } : {}),
+  };
+}
