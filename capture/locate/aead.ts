@@ -1,0 +1,177 @@
+/**
+ * EVP_AEAD_CTX_seal / EVP_AEAD_CTX_open of a statically linked, stripped aws-lc or BoringSSL,
+ * found from the error sites of `crypto/fipsmodule/cipher/aead.c` (`aead.cc` in BoringSSL).
+ * This is the hook for TLS stacks without a C API on top of the library: rustls (Codex) keeps
+ * its own record layer and encrypts/decrypts every record through these two functions.
+ *
+ * Source reasoning (aws-lc and BoringSSL aead.c, same shape since 2017):
+ *
+ *   int EVP_AEAD_CTX_seal(ctx, out, out_len, max_out_len, nonce, nonce_len, in, in_len, ad,
+ *                         ad_len) {
+ *     if (in_len + ctx->aead->overhead < in_len) PUT_ERROR(CIPHER_R_TOO_LARGE)
+ *     if (max_out_len < in_len)                  PUT_ERROR(CIPHER_R_BUFFER_TOO_SMALL)
+ *     if (!check_alias(in, in_len, out, ...))    PUT_ERROR(CIPHER_R_OUTPUT_ALIASES_INPUT)
+ *     ctx->aead->seal_scatter(...) ... }
+ *   int EVP_AEAD_CTX_seal_scatter(...) {  OUTPUT_ALIASES_INPUT, then INVALID_OPERATION }
+ *   int EVP_AEAD_CTX_open(ctx, out, out_len, max_out_len, nonce, nonce_len, in, in_len, ad,
+ *                         ad_len) {
+ *     if (!check_alias(...))            PUT_ERROR(CIPHER_R_OUTPUT_ALIASES_INPUT)
+ *     if (ctx->aead->open) return ...;
+ *     if (in_len < ctx->tag_len)        PUT_ERROR(CIPHER_R_BAD_DECRYPT)
+ *     if (max_out_len < plaintext_len)  PUT_ERROR(CIPHER_R_BUFFER_TOO_SMALL)
+ *     EVP_AEAD_CTX_open_gather(...)  // often inlined: its two sites follow in line order }
+ *   int EVP_AEAD_CTX_open_gather(...) { OUTPUT_ALIASES_INPUT, then CTRL_NOT_IMPLEMENTED }
+ *
+ * TOO_LARGE before BUFFER_TOO_SMALL is seal's alone; BAD_DECRYPT before BUFFER_TOO_SMALL is
+ * open's alone. seal_scatter and open_gather are reported as related functions, not hooks:
+ * rustls calls seal and open (checked with uprobes on Codex), and open may call open_gather.
+ * Reason codes are the public CIPHER_R_* constants of include/openssl/cipher.h.
+ */
+
+import type { ElfFile } from "../elf.ts";
+import { hex } from "./boringssl.ts";
+import { describeSites, type SiteFunction, sourceFileSites } from "./error_sites.ts";
+import { directCallers, type FunctionFinder } from "./functions.ts";
+import {
+  type Candidate,
+  confidence,
+  hasReason,
+  lineSpan,
+  matchSteps,
+  type SequenceMatch,
+  type Step,
+} from "./signature.ts";
+import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
+
+export const ERR_LIB_CIPHER = 30;
+export const CIPHER_REASONS = {
+  BAD_DECRYPT: 101,
+  BUFFER_TOO_SMALL: 103,
+  CTRL_NOT_IMPLEMENTED: 104,
+  INVALID_OPERATION: 112,
+  OUTPUT_ALIASES_INPUT: 115,
+  TOO_LARGE: 117,
+} as const;
+const R = CIPHER_REASONS;
+const NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(R).map(([k, v]) => [v, k]),
+);
+
+export const AEAD_FILES = ["/cipher/aead.c", "/cipher/aead.cc"];
+
+interface Sig {
+  fn: HookFn;
+  steps: Step[];
+  exclude: number[];
+  hook: boolean;
+}
+
+const SIGNATURES: Sig[] = [
+  {
+    fn: "EVP_AEAD_CTX_seal",
+    steps: [
+      { anyOf: [R.TOO_LARGE] },
+      { anyOf: [R.BUFFER_TOO_SMALL] },
+      { anyOf: [R.OUTPUT_ALIASES_INPUT], optional: true },
+    ],
+    exclude: [R.BAD_DECRYPT],
+    hook: true,
+  },
+  {
+    fn: "EVP_AEAD_CTX_open",
+    steps: [
+      { anyOf: [R.OUTPUT_ALIASES_INPUT], optional: true },
+      { anyOf: [R.BAD_DECRYPT] },
+      { anyOf: [R.BUFFER_TOO_SMALL] },
+    ],
+    exclude: [R.TOO_LARGE],
+    hook: true,
+  },
+  {
+    fn: "EVP_AEAD_CTX_seal_scatter",
+    steps: [{ anyOf: [R.OUTPUT_ALIASES_INPUT] }, { anyOf: [R.INVALID_OPERATION] }],
+    exclude: [R.TOO_LARGE, R.BAD_DECRYPT, R.BUFFER_TOO_SMALL],
+    hook: false,
+  },
+  {
+    fn: "EVP_AEAD_CTX_open_gather",
+    steps: [{ anyOf: [R.OUTPUT_ALIASES_INPUT] }, { anyOf: [R.CTRL_NOT_IMPLEMENTED] }],
+    exclude: [R.TOO_LARGE, R.BAD_DECRYPT, R.BUFFER_TOO_SMALL],
+    hook: false,
+  },
+];
+
+export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome {
+  const method = "error-site signature (aead.c reason sequence)";
+  const found = sourceFileSites(elf, finder, AEAD_FILES);
+  if (!found.files.length) {
+    return { method, hooks: [], note: `${method}: no "${AEAD_FILES.join('" / "')}" string` };
+  }
+  const library = found.files.some((f) => f.includes("aws-lc")) ? "aws-lc" : "boringssl";
+  const fns = found.functions.map((f) => ({
+    ...f,
+    sites: f.sites.filter((s) => s.lib === undefined || s.lib === ERR_LIB_CIPHER),
+  }));
+  const picks: [Sig, Candidate, number][] = [];
+  for (const sig of SIGNATURES) {
+    const cands: Candidate[] = [];
+    for (const fn of fns) {
+      if (hasReason(fn, sig.exclude)) continue;
+      const match = matchSteps(fn.sites, sig.steps);
+      if (match) cands.push({ fn, match });
+    }
+    cands.sort((a, b) =>
+      b.match.matched - a.match.matched || lineSpan(a.match) - lineSpan(b.match)
+    );
+    if (cands.length) picks.push([sig, cands[0], cands.length]);
+  }
+  const stats = `${found.refs} sites in ${found.functions.length} functions`;
+  const haveSeal = picks.some(([s]) => s.fn === "EVP_AEAD_CTX_seal");
+  const haveOpen = picks.some(([s]) => s.fn === "EVP_AEAD_CTX_open");
+  if (!haveSeal || !haveOpen) {
+    const missing = [!haveSeal && "EVP_AEAD_CTX_seal", !haveOpen && "EVP_AEAD_CTX_open"]
+      .filter(Boolean).join(" and ");
+    return {
+      library,
+      method,
+      hooks: [],
+      note: `${method}: ${found.files[0]}: ${stats}; no function matches ${missing}`,
+    };
+  }
+  const inexact = picks.filter(([, c]) => c.fn.how !== "eh_frame").map(([, c]) => c.fn.start);
+  const callers = inexact.length ? directCallers(elf, new Set(inexact)) : new Map();
+  const hooks: LocatedHook[] = [];
+  const related: LocatedHook[] = [];
+  for (const [sig, c, n] of picks) {
+    const fileOffset = elf.vaddrToOffset(c.fn.start);
+    if (fileOffset === undefined) continue;
+    const calls = callers.get(c.fn.start)?.length ?? 0;
+    (sig.hook ? hooks : related).push({
+      fn: sig.fn,
+      vaddr: c.fn.start,
+      fileOffset,
+      confidence: confidence({
+        candidates: n,
+        match: c.match,
+        exactStart: c.fn.how === "eh_frame",
+        directCalls: calls,
+      }),
+      evidence: evidence(c.fn, c.match, n, calls),
+    });
+  }
+  const how = picks[0][1].fn.how === "eh_frame" ? ".eh_frame_hdr" : "int3 padding";
+  return {
+    library,
+    method: `${method} + ${how}`,
+    hooks,
+    related,
+    note: `${method}: ${found.files[0]}: ${stats}; seal and open found`,
+  };
+}
+
+function evidence(fn: SiteFunction, m: SequenceMatch, n: number, calls: number): string {
+  const start = fn.how === "eh_frame" ? "bounds from .eh_frame_hdr" : "start after int3 padding";
+  return `aead.c sites in line order ${describeSites(m.sites, NAMES)} (${m.matched}/${m.total}` +
+    ` steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${start}` +
+    `${calls ? `, ${calls} direct calls` : ""}; ${n === 1 ? "unique" : `${n} candidates`}`;
+}

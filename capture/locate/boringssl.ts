@@ -1,0 +1,203 @@
+/**
+ * SSL_write / SSL_read of a statically linked, stripped BoringSSL (or aws-lc's libssl, which is
+ * BoringSSL's), found from the error sites of `ssl/ssl_lib.cc`.
+ *
+ * Source reasoning (BoringSSL ssl/ssl_lib.cc, stable since QUIC support landed in 2019):
+ *
+ *   int SSL_write(SSL *ssl, const void *buf, int num) {
+ *     ssl_reset_error_state(ssl);
+ *     if (ssl->quic_method != nullptr)  PUT_ERROR(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED)
+ *     if (ssl->do_handshake == nullptr) PUT_ERROR(SSL_R_UNINITIALIZED)
+ *     do { if (!ssl_can_write(ssl)) { ... if (ret == 0) PUT_ERROR(SSL_R_SSL_HANDSHAKE_FAILURE) }
+ *          if (num < 0) PUT_ERROR(SSL_R_BAD_LENGTH)
+ *          ret = ssl->method->write_app_data(...) } while (needs_handshake);
+ *   }
+ * Older versions checked `write_shutdown` (SSL_R_PROTOCOL_IS_SHUTDOWN) between UNINITIALIZED and
+ * the handshake instead of BAD_LENGTH after it; both orders are accepted.
+ *
+ *   static int ssl_read_impl(SSL *ssl) {            // UNINITIALIZED, then SSL_HANDSHAKE_FAILURE
+ *   int SSL_read(SSL *ssl, void *buf, int num) { int ret = SSL_peek(ssl, buf, num); ...consume }
+ *   int SSL_peek(SSL *ssl, void *buf, int num) {
+ *     if (ssl->quic_method != nullptr) PUT_ERROR(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED)
+ *     int ret = ssl_read_impl(ssl); ... memcpy }
+ * ssl_read_impl is defined above SSL_peek, so in line order the read path is
+ * UNINITIALIZED, SSL_HANDSHAKE_FAILURE, SHOULD_NOT_HAVE_BEEN_CALLED, whether ssl_read_impl is
+ * inlined (its sites are in SSL_read's body) or called (its sites are in a direct callee). The
+ * guard itself (SSL_peek inlined into SSL_read) must be in the function's own body. SSL_shutdown
+ * also calls ssl_read_impl but reports SSL_R_APPLICATION_DATA_ON_SHUTDOWN, and SSL_write's own
+ * body has BAD_LENGTH / PROTOCOL_IS_SHUTDOWN: both are excluded. If SSL_peek survives as its own
+ * function it matches too; SSL_read is then the candidate that calls the other.
+ *
+ * The reason codes are the public constants of include/openssl/ssl.h and err.h (never
+ * renumbered); the tests check them against the error-string table inside the pinned Claude
+ * Code binary.
+ */
+
+import type { ElfFile } from "../elf.ts";
+import { describeSites, type SiteFunction, sourceFileSites } from "./error_sites.ts";
+import { directCallers, type FunctionFinder } from "./functions.ts";
+import {
+  type Candidate,
+  confidence,
+  hasReason,
+  lineSpan,
+  matchSteps,
+  type SequenceMatch,
+  type Step,
+} from "./signature.ts";
+import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
+
+export const ERR_LIB_SSL = 16;
+export const SSL_REASONS = {
+  SHOULD_NOT_HAVE_BEEN_CALLED: 66, // ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED = 2 | ERR_R_FATAL
+  BAD_LENGTH: 111,
+  PROTOCOL_IS_SHUTDOWN: 194,
+  SSL_HANDSHAKE_FAILURE: 215,
+  UNINITIALIZED: 226,
+  APPLICATION_DATA_ON_SHUTDOWN: 291,
+} as const;
+const R = SSL_REASONS;
+const NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(R).map(([k, v]) => [v, k]),
+);
+
+export const SSL_LIB_FILE = "/ssl/ssl_lib.cc";
+
+const WRITE_SIGNATURES: Step[][] = [
+  [
+    { anyOf: [R.SHOULD_NOT_HAVE_BEEN_CALLED], optional: true },
+    { anyOf: [R.UNINITIALIZED] },
+    { anyOf: [R.SSL_HANDSHAKE_FAILURE] },
+    { anyOf: [R.BAD_LENGTH] },
+  ],
+  [
+    { anyOf: [R.SHOULD_NOT_HAVE_BEEN_CALLED], optional: true },
+    { anyOf: [R.UNINITIALIZED] },
+    { anyOf: [R.PROTOCOL_IS_SHUTDOWN] },
+    { anyOf: [R.SSL_HANDSHAKE_FAILURE] },
+  ],
+];
+const READ_SIGNATURE: Step[] = [
+  { anyOf: [R.UNINITIALIZED] },
+  { anyOf: [R.SSL_HANDSHAKE_FAILURE] },
+  { anyOf: [R.SHOULD_NOT_HAVE_BEEN_CALLED] },
+];
+
+export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOutcome {
+  const method = "error-site signature (ssl_lib.cc reason sequence)";
+  const found = sourceFileSites(elf, finder, [SSL_LIB_FILE]);
+  if (!found.files.length) {
+    return { method, hooks: [], note: `${method}: no "${SSL_LIB_FILE}" string` };
+  }
+  const library = found.files.some((f) => f.includes("aws-lc")) ? "aws-lc" : "boringssl";
+  const fns = found.functions.map((f) => ({
+    ...f,
+    sites: f.sites.filter((s) => s.lib === undefined || s.lib === ERR_LIB_SSL),
+  }));
+  const byStart = new Map(fns.map((f) => [f.start, f]));
+
+  const writes: Candidate[] = [];
+  for (const fn of fns) {
+    for (const sig of WRITE_SIGNATURES) {
+      const match = matchSteps(fn.sites, sig);
+      if (match) {
+        writes.push({ fn, match });
+        break;
+      }
+    }
+  }
+  const reads: Candidate[] = [];
+  for (const fn of fns) {
+    if (!hasReason(fn, [R.SHOULD_NOT_HAVE_BEEN_CALLED])) continue;
+    if (hasReason(fn, [R.BAD_LENGTH, R.PROTOCOL_IS_SHUTDOWN, R.APPLICATION_DATA_ON_SHUTDOWN])) {
+      continue;
+    }
+    const calleeSites = fn.callees.flatMap((c) => byStart.get(c)?.sites ?? []);
+    const all = [...fn.sites, ...calleeSites].sort((a, b) =>
+      (a.line ?? Infinity) - (b.line ?? Infinity)
+    );
+    const match = matchSteps(all, READ_SIGNATURE);
+    // The quic guard must be this function's own (SSL_peek inlined), not a callee's.
+    if (match && fn.sites.includes(match.sites[2])) reads.push({ fn, match });
+  }
+
+  const write = pickWrite(writes);
+  const [read, readCount] = pickRead(reads);
+  const stats = `${found.refs} sites in ${found.functions.length} functions` +
+    (found.unplaced ? ` (${found.unplaced} unplaced)` : "");
+  if (!write || !read) {
+    const missing = [!write && "SSL_write", !read && "SSL_read"].filter(Boolean).join(" and ");
+    return {
+      library,
+      method,
+      hooks: [],
+      note: `${method}: ${found.files[0]}: ${stats}; no function matches ${missing}` +
+        ` (${writes.length} write / ${reads.length} read candidates)`,
+    };
+  }
+  const inexact = [write.fn, read.fn].filter((f) => f.how !== "eh_frame").map((f) => f.start);
+  const callers = inexact.length ? directCallers(elf, new Set(inexact)) : new Map();
+  const hooks: LocatedHook[] = [];
+  for (
+    const [fnName, c, n] of [["SSL_write", write, writes.length], [
+      "SSL_read",
+      read,
+      readCount,
+    ]] as [
+      HookFn,
+      Candidate,
+      number,
+    ][]
+  ) {
+    const calls = callers.get(c.fn.start)?.length ?? 0;
+    const fileOffset = elf.vaddrToOffset(c.fn.start);
+    if (fileOffset === undefined) continue;
+    hooks.push({
+      fn: fnName,
+      vaddr: c.fn.start,
+      fileOffset,
+      confidence: confidence({
+        candidates: n,
+        match: c.match,
+        exactStart: c.fn.how === "eh_frame",
+        directCalls: calls,
+      }),
+      evidence: evidence(c.fn, c.match, n, calls),
+    });
+  }
+  return {
+    library,
+    method: `${method} + ${write.fn.how === "eh_frame" ? ".eh_frame_hdr" : "int3 padding"}`,
+    hooks,
+    note: `${method}: ${found.files[0]}: ${stats}; SSL_write and SSL_read found`,
+  };
+}
+
+function pickWrite(c: Candidate[]): Candidate | undefined {
+  // Lines only break ties: the tightest (most complete, then shortest span) match.
+  return [...c].sort((a, b) =>
+    b.match.matched - a.match.matched || lineSpan(a.match) -
+      lineSpan(b.match)
+  )[0];
+}
+
+/** The read candidate, and how many candidates remain ambiguous (1 = resolved). */
+function pickRead(c: Candidate[]): [Candidate | undefined, number] {
+  if (c.length <= 1) return [c[0], c.length];
+  // SSL_read calls SSL_peek; never the other way round.
+  const starts = new Set(c.map((x) => x.fn.start));
+  const callers = c.filter((x) => x.fn.callees.some((t) => starts.has(t) && t !== x.fn.start));
+  if (callers.length === 1) return [callers[0], 1];
+  return [[...c].sort((a, b) => b.fn.size - a.fn.size)[0], c.length];
+}
+
+function evidence(fn: SiteFunction, m: SequenceMatch, n: number, calls: number): string {
+  const start = fn.how === "eh_frame" ? "start from .eh_frame_hdr" : "start after int3 padding";
+  return `ssl_lib.cc sites in line order ${describeSites(m.sites, NAMES)}` +
+    ` (${m.matched}/${m.total} steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${start}` +
+    `${calls ? `, ${calls} direct calls` : ""}; ${n === 1 ? "unique" : `${n} candidates`}`;
+}
+
+export function hex(n: number): string {
+  return "0x" + n.toString(16);
+}

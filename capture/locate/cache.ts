@@ -1,0 +1,56 @@
+/**
+ * Per-build cache of locate() results, as JSON files (mode 0600, directory 0700).
+ *
+ * The key identifies the build, not the path: the GNU build-id when the file has one, else
+ * its size and SHA-256 (Codex has no build-id). The locator's own version is part of the key,
+ * so a changed method never serves an old answer. Only what the analysis produced is stored;
+ * `cached`, `durationMs` are filled in per call.
+ */
+
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import type { LocateResult } from "./types.ts";
+
+/** Bump when the method changes in a way that changes results. */
+export const LOCATOR_VERSION = 1;
+
+export const DEFAULT_CACHE_DIR = fileURLToPath(new URL("../../.cache/locate/", import.meta.url));
+
+export type CachedResult = Omit<LocateResult, "cached" | "durationMs">;
+
+/** The cache key of a file: build-id based when there is one, else size + SHA-256. */
+export async function cacheKeyOf(path: string, buildId: string | undefined): Promise<string> {
+  if (buildId) return `v${LOCATOR_VERSION}-buildid-${buildId}`;
+  const hash = createHash("sha256");
+  using file = await Deno.open(path, { read: true });
+  const size = (await file.stat()).size;
+  const buf = new Uint8Array(8 << 20);
+  for (;;) {
+    const n = await file.read(buf);
+    if (n === null) break;
+    hash.update(buf.subarray(0, n));
+  }
+  return `v${LOCATOR_VERSION}-size${size}-sha256-${hash.digest("hex")}`;
+}
+
+function fileFor(dir: string, key: string): string {
+  return `${dir.replace(/\/$/, "")}/${key.replace(/[^A-Za-z0-9._-]/g, "_")}.json`;
+}
+
+export async function readCache(dir: string, key: string): Promise<CachedResult | undefined> {
+  try {
+    const v = JSON.parse(await Deno.readTextFile(fileFor(dir, key)));
+    return v && v.cacheKey === key ? v as CachedResult : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeCache(dir: string, result: CachedResult): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = fileFor(dir, result.cacheKey);
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(result, null, 1) + "\n", { mode: 0o600 });
+  await Deno.chmod(tmp, 0o600);
+  await Deno.rename(tmp, path);
+}

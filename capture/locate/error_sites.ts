@@ -1,0 +1,156 @@
+/**
+ * Error sites of one source file, grouped into the functions that contain them.
+ *
+ * `OPENSSL_PUT_ERROR(lib, reason)` compiles (System V ABI) to
+ *   edi = lib, esi = 0, edx = reason, rcx = __FILE__, r8d = __LINE__; call ERR_put_error
+ * with the constants as immediates next to the instruction that loads `__FILE__` (code_refs.ts
+ * finds those). Several sites often share one `call` through a `jmp`, and the compiler may set
+ * a register a few instructions before the `__FILE__` load; so the arguments are read by
+ * walking back to the start of the basic block, then forward (following unconditional jumps)
+ * to the call.
+ *
+ * A function's sites sorted by line number give the order of its `OPENSSL_PUT_ERROR` calls in
+ * the source, whatever order the compiler laid the code out in: that (reason, line) sequence is
+ * what signatures match. Inlined callees carry their own lines, so inlining keeps the order.
+ */
+
+import type { ElfFile } from "../elf.ts";
+import { type CodeRef, findCodeRefs, findCStrings, suffixTargets } from "./code_refs.ts";
+import type { FunctionFinder, FunctionInfo } from "./functions.ts";
+import { type Insn, isTerminator, X86 } from "./x86.ts";
+
+export interface ErrorSite {
+  ip: number;
+  lib?: number;
+  reason?: number;
+  line?: number;
+}
+
+export interface SiteFunction {
+  start: number;
+  end: number;
+  how: FunctionInfo["how"];
+  /** Sites in this function's body, sorted by line (unknown lines last). */
+  sites: ErrorSite[];
+  /** Direct call targets in the body. */
+  callees: number[];
+  /** Number of instructions in the body. */
+  size: number;
+}
+
+export interface SourceFileSites {
+  /** The `__FILE__` strings found (usually one). */
+  files: string[];
+  refs: number;
+  functions: SiteFunction[];
+  /** Refs whose function could not be determined. */
+  unplaced: number;
+}
+
+const R = X86.Register;
+const LIB_REGS = new Set<number>([R.EDI, R.RDI]);
+const REASON_REGS = new Set<number>([R.EDX, R.RDX]);
+const LINE_REGS = new Set<number>([R.R8D, R.R8]);
+const NO_WRITE = new Set<number>([X86.Mnemonic.Cmp, X86.Mnemonic.Test, X86.Mnemonic.Push]);
+
+/** Finds the `__FILE__` string ending in one of `suffixes`, its error sites and their functions. */
+export function sourceFileSites(
+  elf: ElfFile,
+  finder: FunctionFinder,
+  suffixes: string[],
+): SourceFileSites {
+  const files: string[] = [];
+  const targets = new Set<number>();
+  for (const suffix of suffixes) {
+    for (const s of findCStrings(elf, suffix)) {
+      files.push(s.text);
+      for (const t of suffixTargets(s, suffix)) targets.add(t);
+    }
+  }
+  const refs = targets.size ? findCodeRefs(elf, targets) : [];
+  return { files, refs: refs.length, ...groupSites(finder, refs) };
+}
+
+function groupSites(finder: FunctionFinder, refs: CodeRef[]) {
+  const byStart = new Map<number, { fn: FunctionInfo; sites: ErrorSite[] }>();
+  let unplaced = 0;
+  for (const ref of refs) {
+    const fn = finder.at(ref.ip);
+    if (!fn) {
+      unplaced++;
+      continue;
+    }
+    const entry = byStart.get(fn.start) ?? { fn, sites: [] };
+    byStart.set(fn.start, entry);
+    entry.sites.push(readSite(fn, ref));
+  }
+  const functions: SiteFunction[] = [];
+  for (const { fn, sites } of byStart.values()) {
+    sites.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || a.ip - b.ip);
+    const callees = [
+      ...new Set(fn.insns.filter((i) => i.flow === "call" && i.target).map((i) => i.target!)),
+    ];
+    functions.push({
+      start: fn.start,
+      end: fn.end,
+      how: fn.how,
+      sites,
+      callees,
+      size: fn.insns.length,
+    });
+  }
+  functions.sort((a, b) => a.start - b.start);
+  return { functions, unplaced };
+}
+
+/** Reads lib/reason/line of the `ERR_put_error` call that the `__FILE__` load at `ref` feeds. */
+function readSite(fn: FunctionInfo, ref: CodeRef): ErrorSite {
+  const insns = fn.insns;
+  const k = insns.findIndex((i) =>
+    Math.abs(i.ip - ref.ip) <= 1 && (i.imm1 === ref.target || i.ripRef === ref.target)
+  );
+  const site: ErrorSite = { ip: k >= 0 ? insns[k].ip : ref.ip };
+  if (k < 0) return site;
+  const targets = new Set(insns.map((i) => i.target).filter((t) => t !== undefined));
+  const vals = new Map<string, number | undefined>();
+  const apply = (i: Insn, overwrite: boolean) => {
+    for (const [name, regs] of [["lib", LIB_REGS], ["reason", REASON_REGS], ["line", LINE_REGS]]) {
+      if (!(regs as Set<number>).has(i.reg0) || NO_WRITE.has(i.mnemonic)) continue;
+      if (!overwrite && vals.has(name as string)) continue;
+      const isMovImm = i.mnemonic === X86.Mnemonic.Mov && i.imm1 !== undefined;
+      vals.set(name as string, isMovImm ? i.imm1 : undefined);
+    }
+  };
+  // Backwards to the start of the basic block: the latest write wins.
+  for (let j = k - 1; j >= 0; j--) {
+    const i = insns[j];
+    if (isTerminator(i) || i.flow === "call" || i.flow === "jcc" || i.flow === "icall") break;
+    apply(i, false);
+    if (targets.has(i.ip)) break;
+  }
+  // Forwards to the call, following unconditional jumps within the function.
+  const index = new Map(insns.map((i, n) => [i.ip, n]));
+  let j = k + 1, jumps = 0;
+  while (j < insns.length) {
+    const i = insns[j];
+    if (i.flow === "call") break;
+    if (i.flow === "jmp" && i.target !== undefined && index.has(i.target) && jumps++ < 4) {
+      j = index.get(i.target)!;
+      continue;
+    }
+    if (i.flow !== "next") break;
+    apply(i, true);
+    j++;
+  }
+  site.lib = vals.get("lib");
+  site.reason = vals.get("reason");
+  site.line = vals.get("line");
+  return site;
+}
+
+/** "reason@line" list, for evidence strings. */
+export function describeSites(sites: ErrorSite[], names: Record<number, string> = {}): string {
+  return sites.map((s) => `${names[s.reason ?? -1] ?? s.reason ?? "?"}@${s.line ?? "?"}`).join(
+    ",",
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * Finds where to hook TLS plaintext in a binary, without symbols and without per-build tables:
+ * `locate(path)` returns the functions (file offsets for uprobes) and how each was found.
+ *
+ * Methods, cheapest first (each module's header gives the source reasoning):
+ *   1. dynamic symbols (openssl.ts): SSL_write/SSL_read exported by name.
+ *   2. Go (go_tls.ts): crypto/tls.(*Conn).Write/Read by name from .gopclntab, plus Read's RETs.
+ *   3. BoringSSL / aws-lc libssl (boringssl.ts): SSL_write/SSL_read by the sequence of error
+ *      reasons their bodies report, read from the error sites of ssl_lib.cc.
+ *   4. aws-lc / BoringSSL libcrypto (aead.ts): EVP_AEAD_CTX_seal/open, the same way from aead.c,
+ *      for TLS stacks with their own record layer (rustls).
+ * A file with none of the marker data is refused after reading headers and strings only, so
+ * calling this on every exec is cheap. Results are cached per build (cache.ts).
+ */
+
+import { ElfFile, NotElfError } from "../elf.ts";
+import { locateAead } from "./aead.ts";
+import { locateBoringSsl } from "./boringssl.ts";
+import {
+  type CachedResult,
+  cacheKeyOf,
+  DEFAULT_CACHE_DIR,
+  readCache,
+  writeCache,
+} from "./cache.ts";
+import { FunctionFinder } from "./functions.ts";
+import { locateGoTls } from "./go_tls.ts";
+import { locateDynamicSymbols } from "./openssl.ts";
+import { scanElf } from "./quick_scan.ts";
+import type { LocateResult, MethodOutcome } from "./types.ts";
+
+export type { HookFn, Library, LocatedHook, LocateResult } from "./types.ts";
+export { type QuickScan, quickScan } from "./quick_scan.ts";
+
+export interface LocateOptions {
+  /** Where results are cached (default: .cache/locate/ at the repository root). */
+  cacheDir?: string;
+  /** Skip reading and writing the cache. */
+  noCache?: boolean;
+}
+
+export async function locate(path: string, opts: LocateOptions = {}): Promise<LocateResult> {
+  const t0 = performance.now();
+  const finish = (r: CachedResult, cached: boolean): LocateResult => ({
+    ...r,
+    cached,
+    durationMs: Math.round((performance.now() - t0) * 10) / 10,
+  });
+  let elf: ElfFile;
+  try {
+    elf = ElfFile.open(path);
+  } catch (e) {
+    if (!(e instanceof NotElfError)) throw e;
+    return finish({
+      ok: false,
+      method: "none",
+      hooks: [],
+      tried: ["ELF header: not ELF64 little-endian"],
+      reason: e.message,
+      cacheKey: "",
+    }, false);
+  }
+  try {
+    const buildId = elf.buildId();
+    const cacheKey = await cacheKeyOf(path, buildId);
+    const dir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
+    if (!opts.noCache) {
+      const hit = await readCache(dir, cacheKey);
+      if (hit) return finish(hit, true);
+    }
+    const result = analyse(elf, buildId, cacheKey);
+    if (!opts.noCache) await writeCache(dir, result);
+    return finish(result, false);
+  } finally {
+    elf.close();
+  }
+}
+
+function analyse(elf: ElfFile, buildId: string | undefined, cacheKey: string): CachedResult {
+  const tried: string[] = [];
+  const base = { buildId, cacheKey, tried };
+  const [hints, noneReason] = scanElf(elf);
+  tried.push(`quick scan: ${hints.length ? hints.join(", ") : noneReason}`);
+  if (!hints.length) {
+    return { ...base, ok: false, method: "quick scan", hooks: [], reason: noneReason };
+  }
+  const methods: Array<() => MethodOutcome> = [];
+  if (hints.includes("dynsym")) methods.push(() => locateDynamicSymbols(elf));
+  if (hints.includes("go")) methods.push(() => locateGoTls(elf));
+  let finder: FunctionFinder | undefined;
+  const functions = () => finder ??= new FunctionFinder(elf);
+  if (hints.includes("ssl_lib.cc")) methods.push(() => locateBoringSsl(elf, functions()));
+  if (hints.includes("aead.c")) methods.push(() => locateAead(elf, functions()));
+  for (const run of methods) {
+    const out = run();
+    tried.push(out.note);
+    if (out.hooks.length) {
+      return {
+        ...base,
+        ok: true,
+        library: out.library,
+        method: out.method,
+        hooks: out.hooks,
+        ...(out.related?.length ? { related: out.related } : {}),
+      };
+    }
+  }
+  return {
+    ...base,
+    ok: false,
+    method: "none",
+    hooks: [],
+    reason: `no method located TLS hooks: ${tried.slice(1).join("; ")}`,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Matching a function's error-site sequence against a signature.
+ *
+ * A signature is the order of `OPENSSL_PUT_ERROR` reasons in a function's source. Reason codes
+ * are part of the libraries' public headers and never renumbered, and the order of checks in
+ * these API functions changes rarely; line numbers drift with every edit of the file, so they
+ * only order the sites (and break ties), never identify them. A step may be optional (a check
+ * that some versions have), and `anyOf` lets one step accept either of two reasons (a check
+ * that moved or was renamed between versions).
+ */
+
+import type { ErrorSite, SiteFunction } from "./error_sites.ts";
+
+export interface Step {
+  anyOf: number[];
+  optional?: boolean;
+}
+
+export interface SequenceMatch {
+  /** Matched sites, in order (one per matched step). */
+  sites: ErrorSite[];
+  /** Required and optional steps matched / steps in the signature. */
+  matched: number;
+  total: number;
+}
+
+/**
+ * Matches `steps` as a subsequence of `sites` (sorted by line). Greedy earliest match per step;
+ * returns undefined when a required step is missing.
+ */
+export function matchSteps(sites: ErrorSite[], steps: Step[]): SequenceMatch | undefined {
+  const picked: ErrorSite[] = [];
+  let pos = 0;
+  for (const step of steps) {
+    let k = pos;
+    while (k < sites.length && !step.anyOf.includes(sites[k].reason ?? -1)) k++;
+    if (k < sites.length) {
+      picked.push(sites[k]);
+      pos = k + 1;
+    } else if (!step.optional) return undefined;
+  }
+  return { sites: picked, matched: picked.length, total: steps.length };
+}
+
+/** True when `fn` has a site whose reason is one of `reasons`. */
+export function hasReason(fn: SiteFunction, reasons: number[]): boolean {
+  return fn.sites.some((s) => reasons.includes(s.reason ?? -1));
+}
+
+/** Line span of a match (last - first), for tie-breaking between candidates. */
+export function lineSpan(m: SequenceMatch): number {
+  const lines = m.sites.map((s) => s.line ?? 0);
+  return lines.length ? Math.max(...lines) - Math.min(...lines) : 0;
+}
+
+export interface Candidate {
+  fn: SiteFunction;
+  match: SequenceMatch;
+}
+
+/**
+ * Confidence of a located function: a unique match on a function whose start is exact
+ * (eh_frame) or confirmed by direct calls scores high; each doubt takes some away.
+ */
+export function confidence(opts: {
+  candidates: number;
+  match: SequenceMatch;
+  exactStart: boolean;
+  directCalls: number;
+}): number {
+  let c = 0.55;
+  if (opts.exactStart) c += 0.2;
+  else if (opts.directCalls > 0) c += 0.15;
+  if (opts.directCalls > 0) c += 0.1;
+  c += 0.14 * (opts.match.matched / opts.match.total);
+  if (opts.candidates > 1) c *= 0.5;
+  return Math.round(Math.min(c, 0.99) * 100) / 100;
+}
