@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * events.h: the layout of every record Sightline's loader streams to the capture process.
+ *
+ * The stream is a sequence of frames: a little-endian u32 length of the record that follows,
+ * then the record. Every record starts with struct sl_hdr, whose first byte is its kind.
+ * Variable-length strings follow the fixed part in the record's `data`, in the order the
+ * fixed part lists their lengths. Lengths count bytes without a terminating NUL unless noted.
+ *
+ * capture/events.ts mirrors this file field by field; change both together (a test checks
+ * the sizes and offsets it expects against `sightline-loader --layout`).
+ * No packed structs: natural alignment with explicit padding.
+ */
+#ifndef SL_EVENTS_H
+#define SL_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Record kinds. Kinds below SL_KIND_KERNEL_MAX come from eBPF programs and index the drop
+ * counters; the loader writes the others itself. */
+enum sl_kind {
+	SL_K_FORK = 1,
+	SL_K_EXEC = 2,
+	SL_K_EXIT = 3,
+	SL_K_FILE = 4,
+	SL_K_NET = 5,
+	SL_K_DNS = 6,
+	SL_K_TLS = 7,
+	SL_K_TLS_FREE = 8,
+	SL_K_GATE = 9,
+	SL_KIND_KERNEL_MAX = 16,
+
+	SL_K_READY = 64,  /* loader is attached; carries clock offset and the child pid */
+	SL_K_STATS = 65,  /* drop and miss counters, once a second and at the end */
+	SL_K_REPLY = 66,  /* answer to a command */
+	SL_K_CHILD = 67,  /* the launched command (or --pid target) ended */
+	SL_K_LOG = 68,    /* a warning from the loader, as text */
+	SL_K_LAYOUT = 69, /* sizes and offsets of the structs below, for the decoder's self-check */
+};
+
+/* Header flags (sl_hdr.flags), meaning depends on kind. */
+#define SL_F_TRUNC 0x01     /* exec: argv cut at SL_ARGV_MAX; tls: payload cut at max bytes */
+#define SL_F_CWD_TRUNC 0x02 /* exec/file: a base path was deeper than SL_PATH_DEPTH or too long */
+#define SL_F_LAST 0x04      /* tls: last chunk of the call */
+#define SL_F_FAULT 0x08     /* tls: the payload could not be read from user memory */
+#define SL_F_STOPPED 0x10   /* gate: the process was stopped (SIGSTOP) until user space resumes it */
+#define SL_F_BASE_UNKNOWN 0x20 /* file: a relative path whose base could not be resolved */
+
+#define SL_COMM_LEN 16
+#define SL_PATH_MAX 4096    /* a user path string, including NUL */
+#define SL_NAME_MAX 256     /* one path component, including NUL */
+#define SL_PATH_DEPTH 40    /* components walked when resolving a cwd or dirfd */
+#define SL_BASE_MAX 4096    /* bytes of walked components */
+#define SL_ARGV_MAX 16384   /* bytes of the NUL-separated argv block */
+#define SL_DNS_MAX 512      /* bytes of a DNS query kept */
+#define SL_TLS_CHUNK 16384  /* payload bytes per TLS record */
+
+struct sl_hdr {
+	__u8 kind;
+	__u8 flags;
+	__u16 _pad;
+	__u32 pid; /* thread group id (what userland calls the pid) */
+	__u32 tid;
+	__u32 uid;
+	__u64 ts; /* CLOCK_BOOTTIME ns; SL_K_READY gives the offset to wall-clock time */
+};
+
+/* SL_K_FORK: a new process (not a thread). h.pid/tid are the child's. */
+struct sl_fork {
+	struct sl_hdr h;
+	__u32 ppid;
+	__u32 _pad;
+	char comm[SL_COMM_LEN];
+};
+
+/* SL_K_EXEC: data = cwd components (leaf first, each NUL-terminated) | filename | argv block
+ * (NUL-separated args, as in /proc/PID/cmdline). */
+struct sl_exec {
+	struct sl_hdr h;
+	__u32 ppid;
+	__u16 cwd_len;
+	__u16 filename_len;
+	__u32 argv_len;
+	__u32 _pad;
+	__u64 dev; /* the executed file (after #! resolution): kernel dev_t and inode */
+	__u64 ino;
+	char comm[SL_COMM_LEN];
+	char data[];
+};
+
+/* SL_K_EXIT: the whole process ended (last thread). status as wait(2) encodes it. */
+struct sl_exit {
+	struct sl_hdr h;
+	__u32 ppid;
+	__s32 status;
+	char comm[SL_COMM_LEN];
+};
+
+enum sl_file_op {
+	SL_OP_OPEN = 1,
+	SL_OP_UNLINK = 2,
+	SL_OP_RENAME = 3,
+	SL_OP_MKDIR = 4,
+	SL_OP_CHDIR = 5,
+	SL_OP_RMDIR = 6,
+};
+
+/* SL_K_FILE: data = base | base2 | path | path2. `path`/`path2` are as the program passed
+ * them (NUL-terminated, lengths include the NUL); `base`/`base2` are the directories relative
+ * paths start from (cwd or dirfd), as components leaf first, each NUL-terminated; empty when
+ * the path is absolute. For chdir/fchdir, `base` is the new cwd and `path` is empty. */
+struct sl_file {
+	struct sl_hdr h;
+	__s64 ret;
+	__s64 flags; /* open flags, unlinkat/renameat2 flags */
+	__u32 mode;
+	__u8 op;
+	__u8 _pad;
+	__u16 path_len;
+	__u16 path2_len;
+	__u16 base_len;
+	__u16 base2_len;
+	__u16 _pad2;
+	char data[];
+};
+
+enum sl_net_op {
+	SL_NET_CONNECT = 1,
+};
+
+/* SL_K_NET: a connect(2), with the address as the program passed it. */
+struct sl_net {
+	struct sl_hdr h;
+	__s64 ret;
+	__s32 fd;
+	__u16 family;
+	__u16 port; /* host byte order */
+	__u8 op;
+	__u8 sotype; /* SOCK_STREAM, SOCK_DGRAM, ... (0 when unknown) */
+	__u16 _pad;
+	__u32 _pad2;
+	__u8 addr[112]; /* IPv4 in the first 4 bytes, IPv6 in 16; AF_UNIX: sun_path (108) */
+};
+
+/* SL_K_DNS: the start of a datagram sent to port 53 (or on a socket connected there). */
+struct sl_dns {
+	struct sl_hdr h;
+	__s32 fd;
+	__u16 family;
+	__u16 port;
+	__u16 len; /* bytes in data */
+	__u16 _pad;
+	__u32 _pad2;
+	__u8 addr[16];
+	__u8 data[];
+};
+
+enum sl_tls_dir {
+	SL_TLS_WRITE = 0,
+	SL_TLS_READ = 1,
+};
+
+/* SL_K_TLS: one piece of the plaintext one TLS call moved. A call of `total` bytes arrives
+ * as records with offsets 0, SL_TLS_CHUNK, ...; the last carries SL_F_LAST. */
+struct sl_tls {
+	struct sl_hdr h;
+	__u64 conn;   /* the library's connection pointer (SSL*, AEAD ctx, Go *Conn) */
+	__u64 seq;    /* per (pid, conn, dir): 0, 1, 2, ... one per call */
+	__u32 total;  /* bytes the call moved (before any cut) */
+	__u32 offset; /* of this chunk within the call's payload */
+	__u32 len;    /* bytes of data in this record */
+	__u16 target; /* attach cookie: which hooked file and function */
+	__u8 dir;     /* enum sl_tls_dir */
+	__u8 _pad;
+	__u8 data[];
+};
+
+/* SL_K_TLS_FREE: a connection object was freed; its seq counters restart. */
+struct sl_tls_free {
+	struct sl_hdr h;
+	__u64 conn;
+	__u16 target;
+	__u16 _pad[3];
+};
+
+enum sl_gate_reason {
+	SL_GATE_EXEC = 1,
+	SL_GATE_MMAP = 2,
+};
+
+/* SL_K_GATE: a traced process executed or mapped executable code from a file user space has
+ * not inspected yet. With SL_F_STOPPED the process waits (SIGSTOP) until user space has
+ * attached what it needs and sent SIGCONT. */
+struct sl_gate {
+	struct sl_hdr h;
+	__u64 dev;
+	__u64 ino;
+	__u64 addr; /* mmap: where it was mapped */
+	__s32 fd;   /* mmap: the file descriptor */
+	__u8 reason;
+	__u8 _pad[3];
+};
+
+/* ---- records written by the loader ---- */
+
+struct sl_ready {
+	struct sl_hdr h;
+	__s64 boot_to_real_ns; /* add to ts to get CLOCK_REALTIME ns */
+	__u32 child_pid;       /* the launched command, or 0 */
+	__u32 ncpus;
+	__u32 max_tls_bytes;
+	__u32 version;
+};
+
+#define SL_STATS_MISSES 16
+struct sl_stats {
+	struct sl_hdr h;
+	__u64 drops[SL_KIND_KERNEL_MAX];  /* ring-buffer reservation failures per kind */
+	__u64 misses;                     /* program runs the kernel skipped (recursion) */
+	__u64 records;                    /* records forwarded so far */
+	__u64 bytes;                      /* bytes forwarded so far */
+	__u64 gated;                      /* processes stopped by the gate so far */
+};
+
+/* SL_K_REPLY: data = message text. */
+struct sl_reply {
+	struct sl_hdr h;
+	__u32 id;
+	__s32 err; /* 0 or a negative errno */
+	char data[];
+};
+
+/* SL_K_CHILD: the launched command ended (status as wait(2) encodes it), or could not be
+ * started (exec_errno != 0). For --pid targets status is -1 (not our child). */
+struct sl_child {
+	struct sl_hdr h;
+	__s32 status;
+	__s32 exec_errno;
+};
+
+/* SL_K_LOG: data = text. */
+struct sl_log {
+	struct sl_hdr h;
+	char data[];
+};
+
+#endif /* SL_EVENTS_H */

@@ -1,0 +1,811 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sightline-loader: loads Sightline's eBPF programs, streams their records to the capture
+ * process over a Unix socket, and carries out its commands.
+ *
+ *   sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]... [--no-gate]
+ *                    [--uid N --gid N] [--cwd DIR] [-- CMD ARGS...]
+ *   sightline-loader --layout        prints the record layouts (events.h) as JSON
+ *
+ * With CMD, the loader forks it (stopped before exec), adds it to the traced set, reports
+ * SL_K_READY and execs it on the `go` command, so the command is traced from its first
+ * instruction. It ends when CMD (or the --pid target) ends, on `stop`, or when the socket
+ * closes; SIGINT is left to the command; SIGTERM is passed on to it.
+ *
+ * Output frames: u32 length + record (events.h). Commands in, one per line:
+ *   ID attach COOKIE PROG OFFSET RET PATH
+ *                                    uprobe (RET=1: uretprobe) at hex file OFFSET; the
+ *                                    program sees COOKIE (sl_tls.target) via the attach cookie
+ *   ID known DEV INO                 mark a file inspected (the gate lets it through)
+ *   ID cont PID                      resume a process the gate stopped
+ *   ID trace PID                     add a process to the traced set
+ *   ID go                            exec the command
+ *   ID stop                          drain and exit
+ * Each command is answered by an SL_K_REPLY record with its ID.
+ */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "sightline.skel.h"
+
+#define VERSION 1
+#define OUTBUF (1 << 20)
+#define MAX_LINKS 4096
+#define MAX_STOPPED 4096
+
+enum exit_code {
+	EXIT_USAGE = 2,
+	EXIT_PERM = 3,
+	EXIT_NOBTF = 4,
+	EXIT_LOAD = 5,
+	EXIT_SOCK = 6,
+};
+
+static struct sightline *skel;
+static int sock = -1;
+static char outbuf[OUTBUF];
+static size_t outlen;
+static unsigned long long n_records, n_bytes, n_gated;
+static int stopping;
+static pid_t child = -1;
+static int go_fd = -1, err_fd = -1;
+static int child_status, child_errno, child_done;
+static struct bpf_link *links[MAX_LINKS];
+static int n_links;
+static pid_t stopped[MAX_STOPPED];
+static int n_stopped;
+static char libbpf_log[16384 + 1];
+static size_t libbpf_log_len;
+
+static void die(int code, const char *fmt, ...);
+
+static unsigned long long now_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void fill_hdr(struct sl_hdr *h, __u8 kind)
+{
+	memset(h, 0, sizeof(*h));
+	h->kind = kind;
+	h->pid = getpid();
+	h->tid = getpid();
+	h->uid = getuid();
+	h->ts = now_ns(CLOCK_BOOTTIME);
+}
+
+static void flush_out(void)
+{
+	size_t done = 0;
+	while (done < outlen) {
+		ssize_t n = send(sock, outbuf + done, outlen - done, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The capture process is gone: nothing more can be delivered. */
+			outlen = 0;
+			stopping = 1;
+			sock = -1;
+			return;
+		}
+		done += n;
+	}
+	outlen = 0;
+}
+
+static void put_frame(const void *rec, size_t size)
+{
+	if (sock < 0)
+		return;
+	if (outlen + size + 4 > OUTBUF)
+		flush_out();
+	if (size + 4 > OUTBUF)
+		return;
+	__u32 len = size;
+	memcpy(outbuf + outlen, &len, 4);
+	memcpy(outbuf + outlen + 4, rec, size);
+	outlen += size + 4;
+}
+
+/* Sends a text record (SL_K_LOG, or SL_K_REPLY with id/err). */
+static void put_text(__u8 kind, __u32 id, int err, const char *text)
+{
+	char buf[4096];
+	size_t tl = strlen(text);
+	if (kind == SL_K_REPLY) {
+		struct sl_reply *r = (struct sl_reply *)buf;
+		if (tl > sizeof(buf) - sizeof(*r))
+			tl = sizeof(buf) - sizeof(*r);
+		fill_hdr(&r->h, SL_K_REPLY);
+		r->id = id;
+		r->err = err;
+		memcpy(r->data, text, tl);
+		put_frame(buf, sizeof(*r) + tl);
+	} else {
+		struct sl_log *l = (struct sl_log *)buf;
+		if (tl > sizeof(buf) - sizeof(*l))
+			tl = sizeof(buf) - sizeof(*l);
+		fill_hdr(&l->h, SL_K_LOG);
+		memcpy(l->data, text, tl);
+		put_frame(buf, sizeof(*l) + tl);
+	}
+}
+
+static void die(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* connected: the capture process reports it; otherwise nobody would */
+	if (sock >= 0) {
+		put_text(SL_K_LOG, 0, -code, msg);
+		flush_out();
+	} else {
+		fprintf(stderr, "sightline-loader: %s\n", msg);
+	}
+	for (int i = 0; i < n_stopped; i++)
+		kill(stopped[i], SIGCONT);
+	if (child > 0 && go_fd >= 0)
+		kill(child, SIGKILL); /* never exec'd */
+	exit(code);
+}
+
+/* Keeps the tail of libbpf's messages (the verifier's verdict is at the end) for errors. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	char line[4096];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (libbpf_log_len + n >= sizeof(libbpf_log)) {
+		size_t keep = sizeof(libbpf_log) / 2;
+		memmove(libbpf_log, libbpf_log + libbpf_log_len - keep, keep);
+		libbpf_log_len = keep;
+	}
+	memcpy(libbpf_log + libbpf_log_len, line, n);
+	libbpf_log_len += n;
+	libbpf_log[libbpf_log_len] = 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ stats */
+
+static void send_stats(void)
+{
+	struct sl_stats s;
+	fill_hdr(&s.h, SL_K_STATS);
+	memset(s.drops, 0, sizeof(s.drops));
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+	int fd = bpf_map__fd(skel->maps.drops);
+	for (__u32 k = 0; k < SL_KIND_KERNEL_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			s.drops[k] += vals[c];
+	}
+	s.misses = 0;
+	struct bpf_program *p;
+	bpf_object__for_each_program(p, skel->obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
+			s.misses += info.recursion_misses;
+	}
+	s.records = n_records;
+	s.bytes = n_bytes;
+	s.gated = n_gated;
+	put_frame(&s, sizeof(s));
+}
+
+/* ------------------------------------------------------------------ ring buffers */
+
+static void note_stopped(pid_t pid)
+{
+	for (int i = 0; i < n_stopped; i++)
+		if (stopped[i] == pid)
+			return;
+	if (n_stopped < MAX_STOPPED)
+		stopped[n_stopped++] = pid;
+	n_gated++;
+}
+
+static void forget_stopped(pid_t pid)
+{
+	for (int i = 0; i < n_stopped; i++)
+		if (stopped[i] == pid) {
+			stopped[i] = stopped[--n_stopped];
+			return;
+		}
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	const struct sl_hdr *h = data;
+	if (size >= sizeof(struct sl_gate) && h->kind == SL_K_GATE && (h->flags & SL_F_STOPPED))
+		note_stopped(h->pid);
+	n_records++;
+	n_bytes += size;
+	put_frame(data, size);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ traced set */
+
+static void trace_pid(pid_t pid, pid_t root)
+{
+	__u32 k = pid, v = root;
+	bpf_map_update_elem(bpf_map__fd(skel->maps.traced), &k, &v, BPF_ANY);
+}
+
+static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+	if (!l || !r)
+		return -1;
+	if (comm) {
+		size_t cl = r - l - 1 < (long)comm_len - 1 ? (size_t)(r - l - 1) : comm_len - 1;
+		memcpy(comm, l + 1, cl);
+		comm[cl] = 0;
+	}
+	int ppid = -1;
+	char state;
+	if (sscanf(r + 2, "%c %d", &state, &ppid) != 2)
+		return -1;
+	return ppid;
+}
+
+/* Adds every running process whose pid is `root` or whose comm is `comm`, and all their
+ * descendants, to the traced set. Returns how many roots matched. */
+static int trace_existing(pid_t root, const char *comm)
+{
+	static pid_t pids[1 << 16], ppids[1 << 16];
+	static char comms[1 << 16][16];
+	int n = 0, matched = 0;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && n < (1 << 16)) {
+		pid_t pid = atoi(de->d_name);
+		if (pid <= 0 || pid == getpid())
+			continue;
+		pid_t pp = ppid_of(pid, comms[n], 16);
+		if (pp < 0)
+			continue;
+		pids[n] = pid;
+		ppids[n] = pp;
+		n++;
+	}
+	closedir(d);
+	/* mark roots, then grow to a fixed point (n is small; this is O(n * depth)) */
+	static char mark[1 << 16];
+	memset(mark, 0, sizeof(mark));
+	for (int i = 0; i < n; i++)
+		if ((root > 0 && pids[i] == root) || (comm && strcmp(comms[i], comm) == 0)) {
+			mark[i] = 1;
+			matched++;
+		}
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (int i = 0; i < n; i++) {
+			if (mark[i])
+				continue;
+			for (int j = 0; j < n; j++)
+				if (mark[j] && pids[j] == ppids[i]) {
+					mark[i] = 1;
+					changed = 1;
+					break;
+				}
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (mark[i])
+			trace_pid(pids[i], root > 0 ? root : pids[i]);
+	return matched;
+}
+
+/* ------------------------------------------------------------------ commands */
+
+static struct bpf_program *prog_by_name(const char *name)
+{
+	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+static void cmd_attach(__u32 id, char *args)
+{
+	char prog[64];
+	unsigned long long offset, cookie;
+	int ret, consumed = 0;
+	if (sscanf(args, "%llu %63s %llx %d %n", &cookie, prog, &offset, &ret, &consumed) != 4 ||
+	    !consumed) {
+		put_text(SL_K_REPLY, id, -EINVAL, "usage: attach COOKIE PROG OFFSET_HEX RET PATH");
+		return;
+	}
+	const char *path = args + consumed;
+	struct bpf_program *p = prog_by_name(prog);
+	if (!p) {
+		put_text(SL_K_REPLY, id, -ENOENT, "no such program");
+		return;
+	}
+	if (n_links >= MAX_LINKS) {
+		put_text(SL_K_REPLY, id, -ENOSPC, "too many probes");
+		return;
+	}
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret != 0, .bpf_cookie = cookie);
+	struct bpf_link *l = bpf_program__attach_uprobe_opts(p, -1, path, offset, &opts);
+	if (!l) {
+		int e = -errno;
+		char msg[256];
+		snprintf(msg, sizeof(msg), "attach %s at %s+0x%llx: %s", prog, path, offset,
+			 strerror(-e));
+		put_text(SL_K_REPLY, id, e, msg);
+		return;
+	}
+	links[n_links++] = l;
+	put_text(SL_K_REPLY, id, 0, "ok");
+}
+
+static void release_child(void)
+{
+	if (go_fd < 0)
+		return;
+	if (write(go_fd, "g", 1) != 1) {
+		/* the child is gone; SIGCHLD will tell */
+	}
+	close(go_fd);
+	go_fd = -1;
+}
+
+static void handle_command(char *line)
+{
+	char verb[16];
+	unsigned int id;
+	int consumed = 0;
+	if (sscanf(line, "%u %15s %n", &id, verb, &consumed) < 2) {
+		put_text(SL_K_LOG, 0, 0, "bad command line");
+		return;
+	}
+	char *args = line + consumed;
+	if (!strcmp(verb, "attach")) {
+		cmd_attach(id, args);
+	} else if (!strcmp(verb, "known")) {
+		struct {
+			__u64 dev, ino;
+		} k;
+		__u8 v = 1;
+		if (sscanf(args, "%llu %llu", (unsigned long long *)&k.dev,
+			   (unsigned long long *)&k.ino) != 2) {
+			put_text(SL_K_REPLY, id, -EINVAL, "usage: known DEV INO");
+			return;
+		}
+		int r = bpf_map_update_elem(bpf_map__fd(skel->maps.known_files), &k, &v, BPF_ANY);
+		put_text(SL_K_REPLY, id, r ? -errno : 0, r ? strerror(errno) : "ok");
+	} else if (!strcmp(verb, "cont")) {
+		pid_t pid = atoi(args);
+		forget_stopped(pid);
+		int r = pid > 0 ? kill(pid, SIGCONT) : -1;
+		put_text(SL_K_REPLY, id, r ? -errno : 0, r ? strerror(errno) : "ok");
+	} else if (!strcmp(verb, "trace")) {
+		pid_t pid = atoi(args);
+		trace_pid(pid, pid);
+		put_text(SL_K_REPLY, id, 0, "ok");
+	} else if (!strcmp(verb, "go")) {
+		release_child();
+		put_text(SL_K_REPLY, id, 0, "ok");
+	} else if (!strcmp(verb, "stop")) {
+		stopping = 1;
+		put_text(SL_K_REPLY, id, 0, "ok");
+	} else {
+		put_text(SL_K_REPLY, id, -EINVAL, "unknown command");
+	}
+}
+
+static char cmdbuf[65536];
+static size_t cmdlen;
+
+static void read_commands(void)
+{
+	for (;;) {
+		ssize_t n = recv(sock, cmdbuf + cmdlen, sizeof(cmdbuf) - 1 - cmdlen, MSG_DONTWAIT);
+		if (n == 0) { /* the capture process closed its end */
+			stopping = 1;
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				stopping = 1;
+			return;
+		}
+		cmdlen += n;
+		cmdbuf[cmdlen] = 0;
+		char *start = cmdbuf, *nl;
+		while ((nl = memchr(start, '\n', cmdbuf + cmdlen - start))) {
+			*nl = 0;
+			handle_command(start);
+			start = nl + 1;
+		}
+		cmdlen -= start - cmdbuf;
+		memmove(cmdbuf, start, cmdlen);
+		if (cmdlen == sizeof(cmdbuf) - 1)
+			cmdlen = 0; /* an absurd line: drop it */
+	}
+}
+
+/* ------------------------------------------------------------------ the command */
+
+static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigset_t *orig)
+{
+	int go[2], err[2], ready[2];
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
+		die(EXIT_LOAD, "pipe: %s", strerror(errno));
+	child = fork();
+	if (child < 0)
+		die(EXIT_LOAD, "fork: %s", strerror(errno));
+	if (child == 0) {
+		close(go[1]);
+		close(err[0]);
+		close(ready[0]);
+		sigprocmask(SIG_SETMASK, orig, NULL);
+		prctl(PR_SET_PDEATHSIG, 0);
+		/* Prepare before being traced, so that the recording starts at the exec. */
+		int e = 0;
+		if (cwd && chdir(cwd))
+			e = errno;
+		if (!e && gid != (gid_t)-1) {
+			struct passwd *pw = uid != (uid_t)-1 ? getpwuid(uid) : NULL;
+			if ((pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) || setgid(gid))
+				e = errno;
+		}
+		if (!e && uid != (uid_t)-1 && setuid(uid))
+			e = errno;
+		char c = 'r';
+		if (!e && write(ready[1], &c, 1) == 1 && read(go[0], &c, 1) == 1) {
+			execvp(argv[0], argv);
+			e = errno;
+		}
+		if (e && write(err[1], &e, sizeof(e)) != sizeof(e)) {
+			/* nothing more to say */
+		}
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(ready[1]);
+	char c;
+	if (read(ready[0], &c, 1) != 1) {
+		/* it failed to prepare; its errno is on the err pipe */
+	}
+	close(ready[0]);
+	close(go[0]);
+	close(err[1]);
+	go_fd = go[1];
+	err_fd = err[0];
+	trace_pid(child, child);
+}
+
+/* ------------------------------------------------------------------ layout */
+
+#define F(s, f) printf("\"%s\":%zu,", #f, offsetof(struct s, f))
+#define S(s) printf("\"%s\":{\"size\":%zu,", #s, sizeof(struct s))
+#define E() printf("\"_\":0},")
+
+static void print_layout(void)
+{
+	printf("{");
+	S(sl_hdr); F(sl_hdr, kind); F(sl_hdr, flags); F(sl_hdr, pid); F(sl_hdr, tid);
+	F(sl_hdr, uid); F(sl_hdr, ts); E();
+	S(sl_fork); F(sl_fork, ppid); F(sl_fork, comm); E();
+	S(sl_exec); F(sl_exec, ppid); F(sl_exec, cwd_len); F(sl_exec, filename_len);
+	F(sl_exec, argv_len); F(sl_exec, dev); F(sl_exec, ino); F(sl_exec, comm); F(sl_exec, data);
+	E();
+	S(sl_exit); F(sl_exit, ppid); F(sl_exit, status); F(sl_exit, comm); E();
+	S(sl_file); F(sl_file, ret); F(sl_file, flags); F(sl_file, mode); F(sl_file, op);
+	F(sl_file, path_len); F(sl_file, path2_len); F(sl_file, base_len); F(sl_file, base2_len);
+	F(sl_file, data); E();
+	S(sl_net); F(sl_net, ret); F(sl_net, fd); F(sl_net, family); F(sl_net, port);
+	F(sl_net, op); F(sl_net, sotype); F(sl_net, addr); E();
+	S(sl_dns); F(sl_dns, fd); F(sl_dns, family); F(sl_dns, port); F(sl_dns, len);
+	F(sl_dns, addr); F(sl_dns, data); E();
+	S(sl_tls); F(sl_tls, conn); F(sl_tls, seq); F(sl_tls, total); F(sl_tls, offset);
+	F(sl_tls, len); F(sl_tls, target); F(sl_tls, dir); F(sl_tls, data); E();
+	S(sl_tls_free); F(sl_tls_free, conn); F(sl_tls_free, target); E();
+	S(sl_gate); F(sl_gate, dev); F(sl_gate, ino); F(sl_gate, addr); F(sl_gate, fd);
+	F(sl_gate, reason); E();
+	S(sl_ready); F(sl_ready, boot_to_real_ns); F(sl_ready, child_pid); F(sl_ready, ncpus);
+	F(sl_ready, max_tls_bytes); F(sl_ready, version); E();
+	S(sl_stats); F(sl_stats, drops); F(sl_stats, misses); F(sl_stats, records);
+	F(sl_stats, bytes); F(sl_stats, gated); E();
+	S(sl_reply); F(sl_reply, id); F(sl_reply, err); F(sl_reply, data); E();
+	S(sl_child); F(sl_child, status); F(sl_child, exec_errno); E();
+	S(sl_log); F(sl_log, data);
+	printf("\"_\":0}}\n");
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]...\n"
+		"                        [--no-gate] [--uid N --gid N] [--cwd DIR] [-- CMD ARGS...]\n"
+		"       sightline-loader --layout\n");
+	exit(EXIT_USAGE);
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock_path = NULL, *comm = NULL, *cwd = NULL;
+	unsigned long max_tls = 256 * 1024, events_mb = 32, tls_mb = 64;
+	pid_t pids[64];
+	int n_pids = 0, gate = 1;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	static struct option opts[] = {
+		{"sock", required_argument, 0, 's'},   {"max-tls-bytes", required_argument, 0, 'm'},
+		{"comm", required_argument, 0, 'c'},   {"pid", required_argument, 0, 'p'},
+		{"no-gate", no_argument, 0, 'G'},      {"uid", required_argument, 0, 'u'},
+		{"gid", required_argument, 0, 'g'},    {"cwd", required_argument, 0, 'd'},
+		{"events-mb", required_argument, 0, 'E'}, {"tls-mb", required_argument, 0, 'T'},
+		{"layout", no_argument, 0, 'L'},       {0, 0, 0, 0},
+	};
+	int o;
+	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': sock_path = optarg; break;
+		case 'm': max_tls = strtoul(optarg, NULL, 0); break;
+		case 'c': comm = optarg; break;
+		case 'p':
+			if (n_pids < 64)
+				pids[n_pids++] = atoi(optarg);
+			break;
+		case 'G': gate = 0; break;
+		case 'u': uid = strtoul(optarg, NULL, 0); break;
+		case 'g': gid = strtoul(optarg, NULL, 0); break;
+		case 'd': cwd = optarg; break;
+		case 'E': events_mb = strtoul(optarg, NULL, 0); break;
+		case 'T': tls_mb = strtoul(optarg, NULL, 0); break;
+		case 'L': print_layout(); return 0;
+		default: usage();
+		}
+	}
+	char **cmd = optind < argc ? argv + optind : NULL;
+	if (!sock_path || (!cmd && !n_pids && !comm))
+		usage();
+	if (max_tls < 1 || max_tls > (1UL << 30))
+		die(EXIT_USAGE, "--max-tls-bytes must be between 1 and 1 GiB");
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = errno;
+		sock = -1;
+		die(EXIT_SOCK, "cannot connect to %s: %s", sock_path, strerror(e));
+	}
+	int sndbuf = 8 << 20;
+	setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		die(EXIT_NOBTF, "no kernel BTF at /sys/kernel/btf/vmlinux: this kernel was built "
+				"without CONFIG_DEBUG_INFO_BTF, which Sightline's CO-RE programs need");
+	if (access("/sys/kernel/tracing/events", F_OK) &&
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY)
+		put_text(SL_K_LOG, 0, 0, "tracefs is not mounted and could not be mounted");
+
+	struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+	libbpf_set_print(libbpf_print);
+
+	skel = sightline__open();
+	if (!skel)
+		die(EXIT_LOAD, "cannot open the eBPF object: %s", strerror(errno));
+	skel->rodata->max_tls_bytes = max_tls;
+	skel->rodata->gate_enabled = gate;
+	if (comm) {
+		size_t cl = strlen(comm);
+		if (cl >= SL_COMM_LEN)
+			cl = SL_COMM_LEN - 1; /* the kernel keeps 15 characters of a comm */
+		memcpy((char *)skel->rodata->target_comm, comm, cl);
+		skel->rodata->target_comm_len = cl;
+	}
+	bpf_map__set_max_entries(skel->maps.rb_events, events_mb << 20);
+	bpf_map__set_max_entries(skel->maps.rb_tls, tls_mb << 20);
+	if (sightline__load(skel)) {
+		int e = errno;
+		if (e == EPERM || e == EACCES)
+			die(EXIT_PERM, "not permitted to load eBPF programs (%s): run as root, or with "
+				       "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", strerror(e));
+		if (getenv("SIGHTLINE_DEBUG"))
+			fprintf(stderr, "%s", libbpf_log);
+		die(EXIT_LOAD, "loading the eBPF programs failed: %s (SIGHTLINE_DEBUG=1 shows the "
+			       "verifier log)", strerror(e));
+	}
+	if (sightline__attach(skel)) {
+		int e = errno;
+		if (getenv("SIGHTLINE_DEBUG"))
+			fprintf(stderr, "%s", libbpf_log);
+		die(e == EPERM ? EXIT_PERM : EXIT_LOAD, "attaching the eBPF programs failed: %s",
+		    strerror(e));
+	}
+
+	sigset_t mask, orig;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &mask, &orig);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	pid_t target = -1;
+	int pidfd = -1;
+	for (int i = 0; i < n_pids; i++) {
+		if (kill(pids[i], 0) && errno == ESRCH)
+			die(EXIT_USAGE, "no process with pid %d", pids[i]);
+		trace_existing(pids[i], NULL);
+	}
+	if (n_pids) {
+		target = pids[0];
+		pidfd = syscall(SYS_pidfd_open, target, 0);
+	}
+	if (comm)
+		trace_existing(-1, comm);
+	if (cmd)
+		spawn(cmd, uid, gid, cwd, &orig);
+
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.rb_events), on_record,
+						  NULL, NULL);
+	if (!rb || ring_buffer__add(rb, bpf_map__fd(skel->maps.rb_tls), on_record, NULL))
+		die(EXIT_LOAD, "cannot set up the ring buffers: %s", strerror(errno));
+
+	struct sl_ready r;
+	fill_hdr(&r.h, SL_K_READY);
+	r.boot_to_real_ns = (__s64)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME));
+	r.child_pid = child > 0 ? child : 0;
+	r.ncpus = libbpf_num_possible_cpus();
+	r.max_tls_bytes = max_tls;
+	r.version = VERSION;
+	put_frame(&r, sizeof(r));
+	flush_out();
+
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = {{1, 0}, {1, 0}};
+	timerfd_settime(tfd, 0, &its, NULL);
+	int fds[] = {ring_buffer__epoll_fd(rb), sock, sfd, tfd, err_fd, pidfd};
+	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (fds[i] < 0)
+			continue;
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+	}
+
+	while (!stopping) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, 200);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == sock) {
+				read_commands();
+			} else if (fd == sfd) {
+				struct signalfd_siginfo si;
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGCHLD && child > 0) {
+						int st;
+						if (waitpid(child, &st, WNOHANG) == child) {
+							child_status = st;
+							child_done = 1;
+							stopping = 1;
+						}
+					} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
+						if (child > 0 && !child_done)
+							kill(child, si.ssi_signo);
+						else
+							stopping = 1;
+					}
+					/* SIGINT: the terminal sent it to the command too */
+				}
+			} else if (fd == tfd) {
+				unsigned long long t;
+				if (read(tfd, &t, sizeof(t)) > 0)
+					send_stats();
+			} else if (fd == err_fd) {
+				int e = 0;
+				ssize_t k = read(err_fd, &e, sizeof(e));
+				if (k == sizeof(e))
+					child_errno = e;
+				epoll_ctl(ep, EPOLL_CTL_DEL, err_fd, NULL);
+				close(err_fd);
+				err_fd = -1;
+			} else if (fd == pidfd) {
+				stopping = 1;
+				child_status = -1;
+				child_done = 1;
+			}
+		}
+		ring_buffer__consume(rb);
+		flush_out();
+	}
+
+	/* Drain what the kernel already produced, then say how it ended. */
+	ring_buffer__consume(rb);
+	if (err_fd >= 0) {
+		int e = 0;
+		if (read(err_fd, &e, sizeof(e)) == sizeof(e))
+			child_errno = e;
+	}
+	if (child_done || child_errno) {
+		struct sl_child c;
+		fill_hdr(&c.h, SL_K_CHILD);
+		c.h.pid = child > 0 ? child : target;
+		c.status = child_status;
+		c.exec_errno = child_errno;
+		put_frame(&c, sizeof(c));
+	}
+	send_stats();
+	flush_out();
+	for (int i = 0; i < n_stopped; i++)
+		kill(stopped[i], SIGCONT);
+	for (int i = 0; i < n_links; i++)
+		bpf_link__destroy(links[i]);
+	ring_buffer__free(rb);
+	sightline__destroy(skel);
+	if (child > 0 && go_fd >= 0)
+		kill(child, SIGKILL); /* released never: do not leave it waiting */
+	return 0;
+}

@@ -1,0 +1,961 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/*
+ * sightline.bpf.c: the eBPF side of Sightline's capture.
+ *
+ * Action stream: process fork/exec/exit (tp_btf sched tracepoints), file opens, unlinks,
+ * renames, mkdirs and chdirs, connects and DNS queries (syscall tracepoints; arguments are
+ * stashed at entry by thread id and the record is emitted at exit, with the result).
+ * Intent stream: plaintext of TLS calls (uprobes stash the arguments, uretprobes emit).
+ *
+ * Only processes in the `traced` map produce records: it is seeded by the loader (the
+ * launched command or --pid), grows on fork, takes in execs whose comm matches --comm, and
+ * shrinks on exit. Every failed ring-buffer write is counted in `drops` by kind.
+ *
+ * Record layouts are in events.h. Program names start with sl_.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Set by the loader before load. */
+const volatile __u32 max_tls_bytes = 256 * 1024;
+const volatile __u8 gate_enabled = 1;
+const volatile __u8 target_comm_len = 0; /* 0: no --comm */
+const volatile char target_comm[SL_COMM_LEN] = {};
+
+#define AT_FDCWD -100
+#define SIGSTOP 19
+#define PROT_EXEC 0x4
+#define MAP_ANONYMOUS 0x20
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_DGRAM 2
+#define SCRATCH_SIZE 32768
+
+/* v & mask, with the mask kept even where the compiler can prove it redundant, so that the
+ * verifier sees the bound. */
+#define BOUND(v, mask) ({ __u64 __v = (v); asm volatile("" : "+r"(__v)); __v & (mask); })
+/* min(v, max), likewise visible to the verifier. */
+#define CLAMP(v, max) ({ __u64 __v = (v); asm volatile("" : "+r"(__v)); if (__v > (max)) __v = (max); __v; })
+
+/* ---------------------------------------------------------------- maps */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u32); /* tgid of the process it descends from (its root) */
+} traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 32 << 20);
+} rb_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);
+} rb_tls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SL_KIND_KERNEL_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct file_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+/* Files user space has inspected (value 1) — the gate lets their execs and maps through. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct file_key);
+	__type(value, __u8);
+} known_files SEC(".maps");
+
+struct scratch {
+	__u8 buf[SCRATCH_SIZE];
+};
+
+/* One scratch buffer per CPU for tracepoint programs, one for uprobe programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_ev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_tls SEC(".maps");
+
+/* Syscall arguments from entry to exit, by thread. */
+struct sys_args {
+	__s64 dfd;
+	__u64 path;
+	__s64 flags;
+	__u64 mode;
+	__s64 dfd2;
+	__u64 path2;
+	__u8 op;
+	__u8 _pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct sys_args);
+} sys_stash SEC(".maps");
+
+struct dns_peer {
+	__u16 family;
+	__u16 port;
+	__u32 _pad;
+	__u8 addr[16];
+};
+
+/* UDP sockets connected to port 53, by (tgid << 32 | fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct dns_peer);
+} dns_socks SEC(".maps");
+
+enum tls_fn {
+	FN_SSL_WRITE = 1,
+	FN_SSL_READ = 2,
+	FN_SSL_WRITE_EX = 3,
+	FN_SSL_READ_EX = 4,
+};
+
+struct tls_key {
+	__u64 id; /* pid_tgid */
+	__u32 fn;
+	__u32 _pad;
+};
+
+struct tls_args {
+	__u64 conn;
+	__u64 buf;
+	__u64 lenp;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tls_key);
+	__type(value, struct tls_args);
+} tls_stash SEC(".maps");
+
+struct seq_key {
+	__u64 conn;
+	__u32 tgid;
+	__u32 dir;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct seq_key);
+	__type(value, __u64);
+} tls_seq SEC(".maps");
+
+/* ---------------------------------------------------------------- helpers */
+
+static __always_inline bool is_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+}
+
+static __always_inline bool current_traced(void)
+{
+	return is_traced(bpf_get_current_pid_tgid() >> 32);
+}
+
+static __always_inline void count_drop(__u32 kind)
+{
+	__u64 *c = bpf_map_lookup_elem(&drops, &kind);
+	if (c)
+		*c += 1;
+}
+
+static __always_inline void fill_hdr(struct sl_hdr *h, __u8 kind)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	h->kind = kind;
+	h->flags = 0;
+	h->_pad = 0;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->ts = bpf_ktime_get_boot_ns();
+}
+
+static __always_inline void *scratch_of(void *map)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(map, &zero);
+}
+
+static __always_inline void emit(void *rb, void *rec, __u32 size, __u8 kind)
+{
+	size = BOUND(size, SCRATCH_SIZE - 1);
+	if (bpf_ringbuf_output(rb, rec, size, 0))
+		count_drop(kind);
+}
+
+struct walk {
+	struct dentry *d;
+	struct vfsmount *vfs;
+	struct mount *m;
+	struct dentry *root_d;
+	struct vfsmount *root_m;
+	__u32 at;  /* where in scratch_ev the components go (below 8192) */
+	__u32 off; /* bytes written so far */
+	__u8 flags;
+};
+
+/* One step up the dentry tree (bpf_loop callback, so the verifier checks it once). */
+static long walk_step(__u32 i, struct walk *w)
+{
+	/* locals: CO-RE relocations must not see struct walk, which the kernel lacks */
+	struct dentry *d = w->d;
+	struct vfsmount *vfs = w->vfs;
+	struct mount *m = w->m;
+	if (d == w->root_d && vfs == w->root_m)
+		return 1;
+	struct dentry *mnt_root = BPF_CORE_READ(vfs, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (d == mnt_root || d == parent) {
+		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+		if (mp == m)
+			return 1;
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = mp;
+		w->vfs = &mp->mnt;
+		return 0;
+	}
+	if (w->off >= SL_BASE_MAX - SL_NAME_MAX) {
+		w->flags |= SL_F_CWD_TRUNC;
+		return 1;
+	}
+	__u8 *buf = scratch_of(&scratch_ev);
+	if (!buf)
+		return 1;
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	long n = bpf_probe_read_kernel_str(buf + (w->at & 8191) + (w->off & (SL_BASE_MAX - 1)),
+					   SL_NAME_MAX, name);
+	if (n <= 0)
+		return 1;
+	w->off += n;
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * Writes the components of a path, leaf first, each NUL-terminated, at offset `at` of this
+ * CPU's scratch_ev (at most SL_BASE_MAX bytes), walking dentries up to the process root and
+ * crossing mounts. Returns the bytes written.
+ */
+static __always_inline __u32 walk_path(__u32 at, struct dentry *d, struct vfsmount *vfs,
+				       __u8 *flags)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct walk w = {};
+	w.d = d;
+	w.vfs = vfs;
+	w.m = container_of(vfs, struct mount, mnt);
+	w.root_d = BPF_CORE_READ(task, fs, root.dentry);
+	w.root_m = BPF_CORE_READ(task, fs, root.mnt);
+	w.at = at;
+	long n = bpf_loop(SL_PATH_DEPTH, walk_step, &w, 0);
+	if (n >= SL_PATH_DEPTH && w.d != w.root_d)
+		w.flags |= SL_F_CWD_TRUNC;
+	*flags |= w.flags;
+	return w.off;
+}
+
+static __always_inline __u32 walk_cwd(__u32 at, __u8 *flags)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct dentry *d = BPF_CORE_READ(task, fs, pwd.dentry);
+	struct vfsmount *m = BPF_CORE_READ(task, fs, pwd.mnt);
+	return walk_path(at, d, m, flags);
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if (fd < 0 || fd >= max)
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The directory a relative path starts from: cwd for AT_FDCWD, else the dirfd's path. */
+static __always_inline __u32 walk_base(__u32 at, long dfd, __u8 *flags)
+{
+	if (dfd == AT_FDCWD)
+		return walk_cwd(at, flags);
+	struct file *f = fd_file((struct task_struct *)bpf_get_current_task(), dfd);
+	if (!f) {
+		*flags |= SL_F_BASE_UNKNOWN;
+		return 0;
+	}
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *m = BPF_CORE_READ(f, f_path.mnt);
+	return walk_path(at, d, m, flags);
+}
+
+/* Whether a user path string is relative (does not start with '/'). */
+static __always_inline bool user_path_relative(__u64 upath)
+{
+	char c = 0;
+	if (!upath || bpf_probe_read_user(&c, 1, (void *)upath))
+		return false;
+	return c != '/' && c != 0;
+}
+
+/* ---------------------------------------------------------------- processes */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sl_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	if (ptgid == ctgid) /* a thread */
+		return 0;
+	__u32 *root = bpf_map_lookup_elem(&traced, &ptgid);
+	if (!root)
+		return 0;
+	__u32 r = *root;
+	bpf_map_update_elem(&traced, &ctgid, &r, BPF_ANY);
+
+	struct sl_fork e = {};
+	fill_hdr(&e.h, SL_K_FORK);
+	e.h.pid = ctgid;
+	e.h.tid = BPF_CORE_READ(child, pid);
+	e.ppid = ptgid;
+	BPF_CORE_READ_STR_INTO(&e.comm, child, comm);
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0))
+		count_drop(SL_K_FORK);
+	return 0;
+}
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	if (!target_comm_len)
+		return false;
+	for (int i = 0; i < SL_COMM_LEN; i++) {
+		if (i >= target_comm_len)
+			return comm[i] == 0;
+		if (comm[i] != target_comm[i])
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool same_pgrp_as_parent(struct task_struct *t)
+{
+	struct pid *pg = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
+	struct pid *ppg = BPF_CORE_READ(t, real_parent, signal, pids[PIDTYPE_PGID]);
+	return pg == ppg;
+}
+
+/*
+ * A traced process runs code from a file user space has not inspected yet: report it, and
+ * (when the gate is on and stopping cannot confuse a job-control shell) stop the process so
+ * that TLS hooks are in place before its first instruction runs.
+ */
+static __always_inline void gate(struct task_struct *t, struct inode *inode, __u8 reason,
+				 __u64 addr, __s32 fd)
+{
+	struct file_key k = {};
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	if (bpf_map_lookup_elem(&known_files, &k))
+		return;
+	struct sl_gate e = {};
+	fill_hdr(&e.h, SL_K_GATE);
+	e.dev = k.dev;
+	e.ino = k.ino;
+	e.addr = addr;
+	e.fd = fd;
+	e.reason = reason;
+	bool stop = gate_enabled && same_pgrp_as_parent(t);
+	if (stop)
+		e.h.flags |= SL_F_STOPPED;
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0)) {
+		count_drop(SL_K_GATE);
+		return; /* nobody would resume it */
+	}
+	if (stop)
+		bpf_send_signal(SIGSTOP);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	char comm[SL_COMM_LEN];
+	BPF_CORE_READ_STR_INTO(&comm, p, comm);
+	if (!is_traced(tgid)) {
+		if (!comm_matches(comm))
+			return 0;
+		bpf_map_update_elem(&traced, &tgid, &tgid, BPF_ANY);
+	}
+
+	struct sl_exec *e = scratch_of(&scratch_ev);
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, SL_K_EXEC);
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	e->_pad = 0;
+	__builtin_memcpy(e->comm, comm, SL_COMM_LEN);
+	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
+	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	e->ino = BPF_CORE_READ(inode, i_ino);
+
+	__u32 off = walk_cwd(sizeof(*e), &e->h.flags);
+	e->cwd_len = off;
+
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	long n = bpf_probe_read_kernel_str(e->data + (off & (SL_BASE_MAX - 1)), SL_PATH_MAX,
+					   filename);
+	if (n < 0)
+		n = 0;
+	e->filename_len = n;
+	off = (off & (SL_BASE_MAX - 1)) + n;
+
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	unsigned long as = BPF_CORE_READ(mm, arg_start);
+	unsigned long ae = BPF_CORE_READ(mm, arg_end);
+	__u32 alen = ae > as ? ae - as : 0;
+	if (alen > SL_ARGV_MAX - 1) {
+		alen = SL_ARGV_MAX - 1;
+		e->h.flags |= SL_F_TRUNC;
+	}
+	alen = BOUND(alen, SL_ARGV_MAX - 1);
+	if (bpf_probe_read_user(e->data + BOUND(off, 8191), alen, (void *)as))
+		alen = 0;
+	e->argv_len = alen;
+	off = (off & 8191) + alen;
+
+	emit(&rb_events, e, sizeof(*e) + off, SL_K_EXEC);
+	gate(p, inode, SL_GATE_EXEC, 0, -1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sl_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	if (!is_traced(tgid))
+		return 0;
+	if (BPF_CORE_READ(p, signal, live.counter) != 0) /* other threads remain */
+		return 0;
+	struct sl_exit e = {};
+	fill_hdr(&e.h, SL_K_EXIT);
+	e.ppid = BPF_CORE_READ(p, real_parent, tgid);
+	e.status = BPF_CORE_READ(p, exit_code);
+	BPF_CORE_READ_STR_INTO(&e.comm, p, comm);
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0))
+		count_drop(SL_K_EXIT);
+	bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static __always_inline int stash(__u8 op, __s64 dfd, __u64 path, __s64 flags, __u64 mode,
+				 __s64 dfd2, __u64 path2)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	struct sys_args a = {};
+	a.op = op;
+	a.dfd = dfd;
+	a.path = path;
+	a.flags = flags;
+	a.mode = mode;
+	a.dfd2 = dfd2;
+	a.path2 = path2;
+	bpf_map_update_elem(&sys_stash, &id, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int file_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sys_args *sa = bpf_map_lookup_elem(&sys_stash, &id);
+	if (!sa)
+		return 0;
+	struct sys_args a = *sa;
+	bpf_map_delete_elem(&sys_stash, &id);
+
+	struct sl_file *e = scratch_of(&scratch_ev);
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, SL_K_FILE);
+	e->ret = ret;
+	e->flags = a.flags;
+	e->mode = a.mode;
+	e->op = a.op;
+	e->_pad = 0;
+	e->_pad2 = 0;
+	e->path_len = 0;
+	e->path2_len = 0;
+
+	/* data = base | base2 | path | path2: the walked bases first, where walk_step expects */
+	__u32 off = 0;
+	__u32 b = 0;
+	if (a.op == SL_OP_CHDIR) /* the new cwd (or, if it failed, the unchanged one) */
+		b = walk_cwd(sizeof(*e), &e->h.flags);
+	else if (user_path_relative(a.path))
+		b = walk_base(sizeof(*e), a.dfd, &e->h.flags);
+	e->base_len = b;
+	off = b & (SL_BASE_MAX - 1);
+	b = 0;
+	if (a.path2 && user_path_relative(a.path2))
+		b = walk_base(sizeof(*e) + off, a.dfd2, &e->h.flags);
+	e->base2_len = b;
+	off += b & (SL_BASE_MAX - 1);
+
+	long n;
+	if (a.path) {
+		n = bpf_probe_read_user_str(e->data + (off & 8191), SL_PATH_MAX, (void *)a.path);
+		if (n > 0) {
+			e->path_len = n;
+			off = (off & 8191) + n;
+		}
+	}
+	if (a.path2) {
+		n = bpf_probe_read_user_str(e->data + (off & 16383), SL_PATH_MAX, (void *)a.path2);
+		if (n > 0) {
+			e->path2_len = n;
+			off = (off & 16383) + n;
+		}
+	}
+	emit(&rb_events, e, sizeof(*e) + (off & 32767), SL_K_FILE);
+	return 0;
+}
+
+#define SYS_ENTER(name) SEC("tracepoint/syscalls/sys_enter_" #name) \
+	int sl_enter_##name(struct trace_event_raw_sys_enter *ctx)
+#define SYS_EXIT(name) SEC("tracepoint/syscalls/sys_exit_" #name) \
+	int sl_exit_##name(struct trace_event_raw_sys_exit *ctx)
+#define ARG(i) ((__u64)ctx->args[i])
+
+SYS_ENTER(open) { return stash(SL_OP_OPEN, AT_FDCWD, ARG(0), ARG(1), ARG(2), 0, 0); }
+SYS_EXIT(open) { return file_exit(ctx->ret); }
+SYS_ENTER(openat) { return stash(SL_OP_OPEN, (int)ARG(0), ARG(1), ARG(2), ARG(3), 0, 0); }
+SYS_EXIT(openat) { return file_exit(ctx->ret); }
+SYS_ENTER(creat) { return stash(SL_OP_OPEN, AT_FDCWD, ARG(0), 01101 /* O_CREAT|O_WRONLY|O_TRUNC */, ARG(1), 0, 0); }
+SYS_EXIT(creat) { return file_exit(ctx->ret); }
+
+SYS_ENTER(openat2)
+{
+	if (!current_traced())
+		return 0;
+	struct open_how how = {};
+	bpf_probe_read_user(&how, sizeof(how), (void *)ARG(2));
+	return stash(SL_OP_OPEN, (int)ARG(0), ARG(1), how.flags, how.mode, 0, 0);
+}
+SYS_EXIT(openat2) { return file_exit(ctx->ret); }
+
+SYS_ENTER(unlink) { return stash(SL_OP_UNLINK, AT_FDCWD, ARG(0), 0, 0, 0, 0); }
+SYS_EXIT(unlink) { return file_exit(ctx->ret); }
+SYS_ENTER(unlinkat)
+{
+	/* unlinkat(dfd, path, AT_REMOVEDIR) is rmdir */
+	__u8 op = (ARG(2) & 0x200) ? SL_OP_RMDIR : SL_OP_UNLINK;
+	return stash(op, (int)ARG(0), ARG(1), ARG(2), 0, 0, 0);
+}
+SYS_EXIT(unlinkat) { return file_exit(ctx->ret); }
+SYS_ENTER(rmdir) { return stash(SL_OP_RMDIR, AT_FDCWD, ARG(0), 0, 0, 0, 0); }
+SYS_EXIT(rmdir) { return file_exit(ctx->ret); }
+
+SYS_ENTER(rename) { return stash(SL_OP_RENAME, AT_FDCWD, ARG(0), 0, 0, AT_FDCWD, ARG(1)); }
+SYS_EXIT(rename) { return file_exit(ctx->ret); }
+SYS_ENTER(renameat) { return stash(SL_OP_RENAME, (int)ARG(0), ARG(1), 0, 0, (int)ARG(2), ARG(3)); }
+SYS_EXIT(renameat) { return file_exit(ctx->ret); }
+SYS_ENTER(renameat2)
+{
+	return stash(SL_OP_RENAME, (int)ARG(0), ARG(1), ARG(4), 0, (int)ARG(2), ARG(3));
+}
+SYS_EXIT(renameat2) { return file_exit(ctx->ret); }
+
+SYS_ENTER(mkdir) { return stash(SL_OP_MKDIR, AT_FDCWD, ARG(0), 0, ARG(1), 0, 0); }
+SYS_EXIT(mkdir) { return file_exit(ctx->ret); }
+SYS_ENTER(mkdirat) { return stash(SL_OP_MKDIR, (int)ARG(0), ARG(1), 0, ARG(2), 0, 0); }
+SYS_EXIT(mkdirat) { return file_exit(ctx->ret); }
+
+SYS_ENTER(chdir) { return stash(SL_OP_CHDIR, AT_FDCWD, ARG(0), 0, 0, 0, 0); }
+SYS_EXIT(chdir) { return file_exit(ctx->ret); }
+SYS_ENTER(fchdir) { return stash(SL_OP_CHDIR, (int)ARG(0), 0, 0, 0, 0, 0); }
+SYS_EXIT(fchdir) { return file_exit(ctx->ret); }
+
+/* ---------------------------------------------------------------- network */
+
+static __always_inline __u16 sock_type(long fd)
+{
+	struct file *f = fd_file((struct task_struct *)bpf_get_current_task(), fd);
+	if (!f)
+		return 0;
+	struct socket *s = BPF_CORE_READ(f, private_data);
+	return s ? BPF_CORE_READ(s, type) : 0;
+}
+
+/* Reads family, port (host order) and address from a user sockaddr. */
+static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port, __u8 *addr,
+					   __u32 addr_cap)
+{
+	__u16 family = 0;
+	if (!uaddr || alen < 2)
+		return 0;
+	bpf_probe_read_user(&family, sizeof(family), uaddr);
+	if (family == AF_INET) {
+		struct sockaddr_in sin = {};
+		bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+		*port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(addr, &sin.sin_addr, 4);
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 sin6 = {};
+		bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+		*port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
+	} else if (family == AF_UNIX && addr_cap >= 108) {
+		bpf_probe_read_user(addr, 108, uaddr + 2);
+	}
+	return family;
+}
+
+SYS_ENTER(connect) { return stash(0, (int)ARG(0), ARG(1), ARG(2), 0, 0, 0); }
+SYS_EXIT(connect)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sys_args *sa = bpf_map_lookup_elem(&sys_stash, &id);
+	if (!sa)
+		return 0;
+	struct sys_args a = *sa;
+	bpf_map_delete_elem(&sys_stash, &id);
+
+	struct sl_net e = {};
+	fill_hdr(&e.h, SL_K_NET);
+	e.ret = ctx->ret;
+	e.fd = a.dfd;
+	e.op = SL_NET_CONNECT;
+	e.sotype = sock_type(a.dfd);
+	e.family = read_sockaddr((void *)a.path, a.flags, &e.port, e.addr, sizeof(e.addr));
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0))
+		count_drop(SL_K_NET);
+
+	if (e.port == 53 && e.sotype == SOCK_DGRAM && (e.family == AF_INET || e.family == AF_INET6) &&
+	    (e.ret == 0 || e.ret == -115 /* EINPROGRESS */)) {
+		__u64 key = (id & 0xffffffff00000000ULL) | (__u32)a.dfd;
+		struct dns_peer p = {};
+		p.family = e.family;
+		p.port = 53;
+		__builtin_memcpy(p.addr, e.addr, 16);
+		bpf_map_update_elem(&dns_socks, &key, &p, BPF_ANY);
+	}
+	return 0;
+}
+
+/* Emits the first bytes of a datagram if it goes to port 53 (explicitly or by connect). */
+static __always_inline void dns_send(long fd, void *uaddr, __u32 alen, void *buf, __u64 len)
+{
+	struct sl_dns *e = scratch_of(&scratch_ev);
+	if (!e)
+		return;
+	fill_hdr(&e->h, SL_K_DNS);
+	e->fd = fd;
+	e->_pad = 0;
+	e->_pad2 = 0;
+	e->port = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->family = read_sockaddr(uaddr, alen, &e->port, e->addr, 16);
+	if (!e->family) {
+		__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+		struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
+		if (!p)
+			return;
+		e->family = p->family;
+		e->port = p->port;
+		__builtin_memcpy(e->addr, p->addr, 16);
+	}
+	if (e->port != 53)
+		return;
+	__u32 n = len > SL_DNS_MAX ? SL_DNS_MAX : len;
+	n = BOUND(n, 1023);
+	if (bpf_probe_read_user(e->data, n, buf))
+		return;
+	e->len = n;
+	emit(&rb_events, e, sizeof(*e) + n, SL_K_DNS);
+}
+
+SYS_ENTER(sendto)
+{
+	if (!current_traced())
+		return 0;
+	dns_send((int)ARG(0), (void *)ARG(4), ARG(5), (void *)ARG(1), ARG(2));
+	return 0;
+}
+
+static __always_inline void dns_msghdr(long fd, struct user_msghdr *um)
+{
+	struct user_msghdr m = {};
+	struct iovec iov = {};
+	if (bpf_probe_read_user(&m, sizeof(m), um) || !m.msg_iov || !m.msg_iovlen)
+		return;
+	if (bpf_probe_read_user(&iov, sizeof(iov), m.msg_iov))
+		return;
+	dns_send(fd, m.msg_name, m.msg_namelen, iov.iov_base, iov.iov_len);
+}
+
+SYS_ENTER(sendmsg)
+{
+	if (!current_traced())
+		return 0;
+	dns_msghdr((int)ARG(0), (struct user_msghdr *)ARG(1));
+	return 0;
+}
+
+SYS_ENTER(sendmmsg)
+{
+	if (!current_traced())
+		return 0;
+	struct mmsghdr *v = (struct mmsghdr *)ARG(1);
+	__u32 vlen = ARG(2);
+	/* a resolver sends A and AAAA together: look at the first two */
+	if (vlen > 0)
+		dns_msghdr((int)ARG(0), (struct user_msghdr *)&v[0].msg_hdr);
+	if (vlen > 1)
+		dns_msghdr((int)ARG(0), (struct user_msghdr *)&v[1].msg_hdr);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the gate for mmap */
+
+SYS_ENTER(mmap)
+{
+	if (!(ARG(2) & PROT_EXEC) || (ARG(3) & MAP_ANONYMOUS) || (int)ARG(4) < 0)
+		return 0;
+	return stash(0, (int)ARG(4), 0, 0, 0, 0, 0);
+}
+
+SYS_EXIT(mmap)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sys_args *sa = bpf_map_lookup_elem(&sys_stash, &id);
+	if (!sa)
+		return 0;
+	long fd = sa->dfd;
+	bpf_map_delete_elem(&sys_stash, &id);
+	long ret = ctx->ret;
+	if (ret < 0 && ret > -4096)
+		return 0;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct file *f = fd_file(t, fd);
+	if (!f)
+		return 0;
+	gate(t, BPF_CORE_READ(f, f_inode), SL_GATE_MMAP, ret, fd);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- TLS */
+
+struct tls_loop {
+	__u64 conn;
+	__u64 buf;
+	__u64 seq;
+	__u32 total;  /* bytes the call moved */
+	__u32 keep;   /* bytes we record: min(total, max_tls_bytes) */
+	__u16 target;
+	__u8 dir;
+	__u8 trunc;
+};
+
+static long tls_chunk(__u32 i, struct tls_loop *c)
+{
+	__u32 off = i * SL_TLS_CHUNK;
+	if (off >= c->keep)
+		return 1;
+	__u32 n = c->keep - off;
+	if (n > SL_TLS_CHUNK)
+		n = SL_TLS_CHUNK;
+	struct sl_tls *e = scratch_of(&scratch_tls);
+	if (!e)
+		return 1;
+	fill_hdr(&e->h, SL_K_TLS);
+	e->conn = c->conn;
+	e->seq = c->seq;
+	e->total = c->total;
+	e->offset = off;
+	e->target = c->target;
+	e->dir = c->dir;
+	e->_pad = 0;
+	if (off + n >= c->keep)
+		e->h.flags |= SL_F_LAST;
+	if (c->trunc)
+		e->h.flags |= SL_F_TRUNC;
+	n = CLAMP(n, SL_TLS_CHUNK);
+	if (bpf_probe_read_user(e->data, n, (void *)(c->buf + off))) {
+		e->h.flags |= SL_F_FAULT;
+		n = 0;
+	}
+	e->len = n;
+	if (bpf_ringbuf_output(&rb_tls, e, CLAMP(sizeof(*e) + n, sizeof(*e) + SL_TLS_CHUNK), 0))
+		count_drop(SL_K_TLS);
+	return 0;
+}
+
+static __always_inline void tls_emit(void *ctx, __u64 conn, __u8 dir, __u64 buf, __u64 len)
+{
+	if (!len || !buf)
+		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct seq_key k = {.conn = conn, .tgid = tgid, .dir = dir};
+	__u64 seq = 0;
+	__u64 *v = bpf_map_lookup_elem(&tls_seq, &k);
+	if (v) {
+		seq = __sync_fetch_and_add(v, 1);
+	} else {
+		__u64 one = 1;
+		bpf_map_update_elem(&tls_seq, &k, &one, BPF_ANY);
+	}
+	struct tls_loop c = {};
+	c.conn = conn;
+	c.buf = buf;
+	c.seq = seq;
+	c.total = len > 0xffffffffULL ? 0xffffffff : len;
+	c.keep = c.total;
+	if (c.keep > max_tls_bytes) {
+		c.keep = max_tls_bytes;
+		c.trunc = 1;
+	}
+	c.target = bpf_get_attach_cookie(ctx);
+	c.dir = dir;
+	bpf_loop((c.keep + SL_TLS_CHUNK - 1) / SL_TLS_CHUNK, tls_chunk, &c, 0);
+}
+
+static __always_inline int tls_enter(__u32 fn, __u64 conn, __u64 buf, __u64 lenp)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	struct tls_key k = {.id = id, .fn = fn};
+	struct tls_args a = {.conn = conn, .buf = buf, .lenp = lenp};
+	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int tls_leave(void *ctx, __u32 fn, __u8 dir, long ret)
+{
+	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = fn};
+	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
+	if (!pa)
+		return 0;
+	struct tls_args a = *pa;
+	bpf_map_delete_elem(&tls_stash, &k);
+	__u64 len = 0;
+	if (a.lenp) { /* the _ex variants: 1 on success, bytes in *lenp */
+		if (ret != 1)
+			return 0;
+		bpf_probe_read_user(&len, sizeof(len), (void *)a.lenp);
+	} else {
+		if (ret <= 0)
+			return 0;
+		len = ret;
+	}
+	tls_emit(ctx, a.conn, dir, a.buf, len);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sl_ssl_write_entry, void *ssl, void *buf, int num)
+{
+	return tls_enter(FN_SSL_WRITE, (__u64)ssl, (__u64)buf, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sl_ssl_write_ret, int ret)
+{
+	return tls_leave(ctx, FN_SSL_WRITE, SL_TLS_WRITE, ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sl_ssl_read_entry, void *ssl, void *buf, int num)
+{
+	return tls_enter(FN_SSL_READ, (__u64)ssl, (__u64)buf, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sl_ssl_read_ret, int ret)
+{
+	return tls_leave(ctx, FN_SSL_READ, SL_TLS_READ, ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sl_ssl_write_ex_entry, void *ssl, void *buf, __u64 num, __u64 *written)
+{
+	return tls_enter(FN_SSL_WRITE_EX, (__u64)ssl, (__u64)buf, (__u64)written);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sl_ssl_write_ex_ret, int ret)
+{
+	return tls_leave(ctx, FN_SSL_WRITE_EX, SL_TLS_WRITE, ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sl_ssl_read_ex_entry, void *ssl, void *buf, __u64 num, __u64 *readbytes)
+{
+	return tls_enter(FN_SSL_READ_EX, (__u64)ssl, (__u64)buf, (__u64)readbytes);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sl_ssl_read_ex_ret, int ret)
+{
+	return tls_leave(ctx, FN_SSL_READ_EX, SL_TLS_READ, ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sl_ssl_free_entry, void *ssl)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!is_traced(tgid))
+		return 0;
+	struct seq_key k = {.conn = (__u64)ssl, .tgid = tgid, .dir = SL_TLS_WRITE};
+	bool known = bpf_map_delete_elem(&tls_seq, &k) == 0;
+	k.dir = SL_TLS_READ;
+	known = (bpf_map_delete_elem(&tls_seq, &k) == 0) || known;
+	if (!known)
+		return 0;
+	struct sl_tls_free e = {};
+	fill_hdr(&e.h, SL_K_TLS_FREE);
+	e.conn = (__u64)ssl;
+	e.target = bpf_get_attach_cookie(ctx);
+	if (bpf_ringbuf_output(&rb_tls, &e, sizeof(e), 0))
+		count_drop(SL_K_TLS_FREE);
+	return 0;
+}
