@@ -1,0 +1,136 @@
+/**
+ * Writes one table as an Apache Arrow IPC *stream* file, a record batch per flush, so that a
+ * capture killed at any moment leaves a file readable up to its last flush. The schema
+ * message is written when the file is created; the end-of-stream marker when it is closed.
+ * Files are created with mode 0600 (recordings hold prompts and may hold secrets).
+ */
+import * as arrow from "apache-arrow";
+import { arrowSchema, type RowOf, type TableDef } from "./columns.ts";
+
+const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/** Encodes [schema][batches...][EOS] with apache-arrow's own writer. */
+function encodeStream(schema: arrow.Schema, batches: arrow.RecordBatch[]): Uint8Array {
+  const w = new arrow.RecordBatchStreamWriter();
+  w.reset(undefined, schema);
+  for (const b of batches) w.write(b);
+  w.finish();
+  return w.toUint8Array(true);
+}
+
+function endsWithEos(b: Uint8Array): boolean {
+  return b.length >= 8 && EOS.every((x, i) => b[b.length - 8 + i] === x);
+}
+
+export class ArrowStreamWriter<D extends TableDef> {
+  readonly path: string;
+  readonly def: D;
+  readonly schema: arrow.Schema;
+  #file: Deno.FsFile;
+  #schemaBytes: Uint8Array;
+  #rows: RowOf<D>[] = [];
+  #closed = false;
+  /** rows and bytes written to the file so far */
+  rowsWritten = 0;
+  bytesWritten = 0;
+
+  private constructor(path: string, def: D, file: Deno.FsFile) {
+    this.path = path;
+    this.def = def;
+    this.#file = file;
+    this.schema = arrowSchema(def);
+    const empty = encodeStream(this.schema, []);
+    if (!endsWithEos(empty)) throw new Error("apache-arrow wrote no end-of-stream marker");
+    this.#schemaBytes = empty.subarray(0, empty.length - 8);
+    this.#write(this.#schemaBytes);
+  }
+
+  /** Creates `path` (which must not exist) and writes the schema. */
+  static create<D extends TableDef>(path: string, def: D): ArrowStreamWriter<D> {
+    const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+    return new ArrowStreamWriter(path, def, file);
+  }
+
+  get pending(): number {
+    return this.#rows.length;
+  }
+
+  append(row: RowOf<D>): void {
+    if (this.#closed) throw new Error(`${this.path}: append after close`);
+    this.#rows.push(row);
+  }
+
+  /** Writes the buffered rows as one record batch. */
+  flush(): void {
+    if (!this.#rows.length || this.#closed) return;
+    const rows = this.#rows;
+    this.#rows = [];
+    const batch = this.#batch(rows);
+    const bytes = encodeStream(this.schema, [batch]);
+    const s = this.#schemaBytes;
+    for (let i = 0; i < s.length; i++) {
+      if (bytes[i] !== s[i]) throw new Error("apache-arrow changed its schema encoding");
+    }
+    this.#write(bytes.subarray(s.length, bytes.length - 8));
+    this.rowsWritten += rows.length;
+  }
+
+  /** Flushes, writes the end-of-stream marker and closes the file. */
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.flush();
+      this.#write(EOS);
+    } finally {
+      this.#closed = true;
+      this.#file.close();
+    }
+  }
+
+  /** Closes the file without writing anything more (after a write error). */
+  abandon(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#rows = [];
+    try {
+      this.#file.close();
+    } catch { /* already unusable */ }
+  }
+
+  #batch(rows: RowOf<D>[]): arrow.RecordBatch {
+    const children = this.schema.fields.map((f) => {
+      const b = arrow.makeBuilder({ type: f.type, nullValues: [null, undefined] });
+      const name = f.name as keyof RowOf<D>;
+      for (const r of rows) b.append(r[name] as unknown);
+      return b.finish().flush();
+    });
+    const data = arrow.makeData({
+      type: new arrow.Struct(this.schema.fields),
+      length: rows.length,
+      nullCount: 0,
+      children,
+    });
+    return new arrow.RecordBatch(this.schema, data);
+  }
+
+  #write(bytes: Uint8Array): void {
+    let off = 0;
+    while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
+    this.bytesWritten += bytes.length;
+  }
+}
+
+/** Reads every record batch of an Arrow stream file into rows (for tests and small files). */
+export function readArrowRows(path: string): Record<string, unknown>[] {
+  const table = arrow.tableFromIPC(Deno.readFileSync(path));
+  const out: Record<string, unknown>[] = [];
+  for (const row of table) {
+    const o: Record<string, unknown> = {};
+    for (const f of table.schema.fields) {
+      const v = (row as unknown as Record<string, unknown>)[f.name];
+      o[f.name] = v instanceof arrow.Vector ? [...v] : v;
+    }
+    out.push(o);
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+/**
+ * The column vocabulary of Sightline's tables: one declaration of a table yields its Arrow
+ * schema, its DuckDB DDL and its TypeScript row type, so they cannot disagree.
+ */
+import * as arrow from "apache-arrow";
+
+export type ColType =
+  | "int64"
+  | "int32"
+  | "float64"
+  | "bool"
+  | "utf8"
+  | "binary"
+  | "list_utf8"
+  | "json";
+
+export interface Column<N extends string = string, T extends ColType = ColType> {
+  name: N;
+  type: T;
+  nullable: boolean;
+  doc: string;
+}
+
+export interface TableDef<C extends readonly Column[] = readonly Column[]> {
+  name: string;
+  doc: string;
+  columns: C;
+}
+
+/** A non-null column. */
+export function col<N extends string, T extends ColType>(
+  name: N,
+  type: T,
+  doc: string,
+): Column<N, T> & { nullable: false } {
+  return { name, type, nullable: false, doc };
+}
+
+/** A nullable column. */
+export function opt<N extends string, T extends ColType>(
+  name: N,
+  type: T,
+  doc: string,
+): Column<N, T> & { nullable: true } {
+  return { name, type, nullable: true, doc };
+}
+
+export function table<const C extends readonly Column[]>(
+  name: string,
+  doc: string,
+  columns: C,
+): TableDef<C> {
+  return { name, doc, columns };
+}
+
+type TsOf<T extends ColType> = T extends "int64" ? bigint
+  : T extends "int32" | "float64" ? number
+  : T extends "bool" ? boolean
+  : T extends "utf8" | "json" ? string
+  : T extends "binary" ? Uint8Array
+  : T extends "list_utf8" ? string[]
+  : never;
+
+/** The TypeScript row type of a table. */
+export type RowOf<D extends TableDef> = {
+  [K in D["columns"][number] as K["name"]]: K["nullable"] extends true ? TsOf<K["type"]> | null
+    : TsOf<K["type"]>;
+};
+
+export function arrowType(t: ColType): arrow.DataType {
+  switch (t) {
+    case "int64":
+      return new arrow.Int64();
+    case "int32":
+      return new arrow.Int32();
+    case "float64":
+      return new arrow.Float64();
+    case "bool":
+      return new arrow.Bool();
+    case "utf8":
+    case "json":
+      return new arrow.Utf8();
+    case "binary":
+      return new arrow.Binary();
+    case "list_utf8":
+      return new arrow.List(new arrow.Field("item", new arrow.Utf8(), true));
+  }
+}
+
+export function arrowSchema(def: TableDef): arrow.Schema {
+  return new arrow.Schema(
+    def.columns.map((c) => new arrow.Field(c.name, arrowType(c.type), c.nullable)),
+    new Map([["sightline.table", def.name]]),
+  );
+}
+
+export function sqlType(t: ColType): string {
+  switch (t) {
+    case "int64":
+      return "BIGINT";
+    case "int32":
+      return "INTEGER";
+    case "float64":
+      return "DOUBLE";
+    case "bool":
+      return "BOOLEAN";
+    case "utf8":
+      return "VARCHAR";
+    case "json":
+      return "JSON";
+    case "binary":
+      return "BLOB";
+    case "list_utf8":
+      return "VARCHAR[]";
+  }
+}
+
+/** CREATE TABLE for DuckDB. `name` overrides the table's own name. */
+export function ddl(def: TableDef, name = def.name): string {
+  const cols = def.columns.map((c) =>
+    `  ${quoteIdent(c.name)} ${sqlType(c.type)}${c.nullable ? "" : " NOT NULL"}`
+  );
+  return `CREATE TABLE ${quoteIdent(name)} (\n${cols.join(",\n")}\n)`;
+}
+
+export function quoteIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/** Markdown documentation of tables (the schema docs are generated from this). */
+export function markdownDoc(defs: TableDef[]): string {
+  const out: string[] = [];
+  for (const d of defs) {
+    out.push(`### \`${d.name}\`\n\n${d.doc}\n`);
+    out.push("| column | type | description |", "| --- | --- | --- |");
+    for (const c of d.columns) {
+      out.push(
+        `| \`${c.name}\` | ${sqlType(c.type)}${c.nullable ? "" : " NOT NULL"} | ${c.doc} |`,
+      );
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,444 @@
+/**
+ * Decoder for the loader's record stream: the TypeScript mirror of bpf/events.h.
+ *
+ * Every offset and size here matches a field of events.h; events_test.ts checks them against
+ * `sightline-loader --layout`, so the two cannot drift apart silently.
+ */
+
+export const Kind = {
+  FORK: 1,
+  EXEC: 2,
+  EXIT: 3,
+  FILE: 4,
+  NET: 5,
+  DNS: 6,
+  TLS: 7,
+  TLS_FREE: 8,
+  GATE: 9,
+  READY: 64,
+  STATS: 65,
+  REPLY: 66,
+  CHILD: 67,
+  LOG: 68,
+} as const;
+
+/** Kinds below this come from eBPF programs and index the drop counters. */
+export const KERNEL_KIND_MAX = 16;
+
+export const KIND_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(Kind).map(([k, v]) => [v, k.toLowerCase()]),
+);
+
+export const Flag = {
+  TRUNC: 0x01,
+  CWD_TRUNC: 0x02,
+  LAST: 0x04,
+  FAULT: 0x08,
+  STOPPED: 0x10,
+  BASE_UNKNOWN: 0x20,
+} as const;
+
+export const FileOp: Record<number, FileOpName> = {
+  1: "open",
+  2: "unlink",
+  3: "rename",
+  4: "mkdir",
+  5: "chdir",
+  6: "rmdir",
+};
+export type FileOpName = "open" | "unlink" | "rename" | "mkdir" | "chdir" | "rmdir";
+
+export const GateReason = { EXEC: 1, MMAP: 2 } as const;
+
+/** Sizes and field offsets of events.h, as `sightline-loader --layout` prints them. */
+export const LAYOUT = {
+  sl_hdr: { size: 24, kind: 0, flags: 1, pid: 4, tid: 8, uid: 12, ts: 16 },
+  sl_fork: { size: 48, ppid: 24, comm: 32 },
+  sl_exec: {
+    size: 72,
+    ppid: 24,
+    cwd_len: 28,
+    filename_len: 30,
+    argv_len: 32,
+    dev: 40,
+    ino: 48,
+    comm: 56,
+    data: 72,
+  },
+  sl_exit: { size: 48, ppid: 24, status: 28, comm: 32 },
+  sl_file: {
+    size: 56,
+    ret: 24,
+    flags: 32,
+    mode: 40,
+    op: 44,
+    path_len: 46,
+    path2_len: 48,
+    base_len: 50,
+    base2_len: 52,
+    data: 56,
+  },
+  sl_net: { size: 160, ret: 24, fd: 32, family: 36, port: 38, op: 40, sotype: 41, addr: 48 },
+  sl_dns: { size: 56, fd: 24, family: 28, port: 30, len: 32, addr: 40, data: 56 },
+  sl_tls: {
+    size: 56,
+    conn: 24,
+    seq: 32,
+    total: 40,
+    offset: 44,
+    len: 48,
+    target: 52,
+    dir: 54,
+    data: 56,
+  },
+  sl_tls_free: { size: 40, conn: 24, target: 32 },
+  sl_gate: { size: 56, dev: 24, ino: 32, addr: 40, fd: 48, reason: 52 },
+  sl_ready: {
+    size: 48,
+    boot_to_real_ns: 24,
+    child_pid: 32,
+    ncpus: 36,
+    max_tls_bytes: 40,
+    version: 44,
+  },
+  sl_stats: { size: 184, drops: 24, misses: 152, records: 160, bytes: 168, gated: 176 },
+  sl_reply: { size: 32, id: 24, err: 28, data: 32 },
+  sl_child: { size: 32, status: 24, exec_errno: 28 },
+  sl_log: { size: 24, data: 24 },
+} as const;
+
+export interface Header {
+  kind: number;
+  /** sl_hdr.flags (named so as not to clash with a record's own `flags`) */
+  hflags: number;
+  pid: number;
+  tid: number;
+  uid: number;
+  /** CLOCK_BOOTTIME nanoseconds */
+  ts: bigint;
+}
+
+export type SlEvent =
+  | Header & { kind: 1; ppid: number; comm: string }
+  | Header & {
+    kind: 2;
+    ppid: number;
+    comm: string;
+    dev: bigint;
+    ino: bigint;
+    /** cwd as components, leaf first */
+    cwd: string[];
+    filename: string;
+    argv: string[];
+  }
+  | Header & { kind: 3; ppid: number; status: number; comm: string }
+  | Header & {
+    kind: 4;
+    op: FileOpName;
+    ret: bigint;
+    flags: bigint;
+    mode: number;
+    path: string;
+    path2: string;
+    /** the directories relative paths start from, components leaf first ([] = none) */
+    base: string[];
+    base2: string[];
+  }
+  | Header & {
+    kind: 5;
+    ret: bigint;
+    fd: number;
+    family: number;
+    port: number;
+    sotype: number;
+    addr: Uint8Array;
+  }
+  | Header & {
+    kind: 6;
+    fd: number;
+    family: number;
+    port: number;
+    addr: Uint8Array;
+    data: Uint8Array;
+  }
+  | Header & {
+    kind: 7;
+    conn: bigint;
+    seq: bigint;
+    total: number;
+    offset: number;
+    target: number;
+    dir: 0 | 1;
+    data: Uint8Array;
+  }
+  | Header & { kind: 8; conn: bigint; target: number }
+  | Header & { kind: 9; dev: bigint; ino: bigint; addr: bigint; fd: number; reason: number }
+  | Header & {
+    kind: 64;
+    bootToRealNs: bigint;
+    childPid: number;
+    ncpus: number;
+    maxTlsBytes: number;
+    version: number;
+  }
+  | Header & {
+    kind: 65;
+    drops: bigint[];
+    misses: bigint;
+    records: bigint;
+    bytes: bigint;
+    gated: bigint;
+  }
+  | Header & { kind: 66; id: number; err: number; text: string }
+  | Header & { kind: 67; status: number; execErrno: number }
+  | Header & { kind: 68; text: string }
+  | Header & { kind: 0 };
+
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+
+/** A NUL-terminated (or not) string of at most `len` bytes. */
+function str(b: Uint8Array, off: number, len: number): string {
+  const end = Math.min(off + len, b.length);
+  let z = b.indexOf(0, off);
+  if (z < 0 || z > end) z = end;
+  return utf8.decode(b.subarray(off, z));
+}
+
+/** NUL-separated strings (a trailing NUL does not make an empty last item). */
+export function splitNul(b: Uint8Array, off: number, len: number): string[] {
+  const out: string[] = [];
+  const end = Math.min(off + len, b.length);
+  let s = off;
+  for (let i = off; i < end; i++) {
+    if (b[i] === 0) {
+      out.push(utf8.decode(b.subarray(s, i)));
+      s = i + 1;
+    }
+  }
+  if (s < end) out.push(utf8.decode(b.subarray(s, end)));
+  return out;
+}
+
+export class DecodeError extends Error {}
+
+/** Decodes one record (without its length prefix). `rec` may be a view into a larger buffer. */
+export function decode(rec: Uint8Array): SlEvent {
+  if (rec.length < LAYOUT.sl_hdr.size) {
+    throw new DecodeError(`record of ${rec.length} bytes is shorter than a header`);
+  }
+  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  const H = LAYOUT.sl_hdr;
+  const h: Header = {
+    kind: v.getUint8(H.kind),
+    hflags: v.getUint8(H.flags),
+    pid: v.getUint32(H.pid, true),
+    tid: v.getUint32(H.tid, true),
+    uid: v.getUint32(H.uid, true),
+    ts: v.getBigUint64(H.ts, true),
+  };
+  const need = (size: number) => {
+    if (rec.length < size) {
+      throw new DecodeError(`${KIND_NAMES[h.kind] ?? h.kind} record of ${rec.length} bytes`);
+    }
+  };
+  switch (h.kind) {
+    case Kind.FORK: {
+      const L = LAYOUT.sl_fork;
+      need(L.size);
+      return { ...h, kind: 1, ppid: v.getUint32(L.ppid, true), comm: str(rec, L.comm, 16) };
+    }
+    case Kind.EXEC: {
+      const L = LAYOUT.sl_exec;
+      need(L.size);
+      const cwdLen = v.getUint16(L.cwd_len, true);
+      const fnLen = v.getUint16(L.filename_len, true);
+      const argvLen = v.getUint32(L.argv_len, true);
+      let o = L.data;
+      const cwd = splitNul(rec, o, cwdLen);
+      o += cwdLen;
+      const filename = str(rec, o, fnLen);
+      o += fnLen;
+      const argv = splitNul(rec, o, argvLen);
+      return {
+        ...h,
+        kind: 2,
+        ppid: v.getUint32(L.ppid, true),
+        comm: str(rec, L.comm, 16),
+        dev: v.getBigUint64(L.dev, true),
+        ino: v.getBigUint64(L.ino, true),
+        cwd,
+        filename,
+        argv,
+      };
+    }
+    case Kind.EXIT: {
+      const L = LAYOUT.sl_exit;
+      need(L.size);
+      return {
+        ...h,
+        kind: 3,
+        ppid: v.getUint32(L.ppid, true),
+        status: v.getInt32(L.status, true),
+        comm: str(rec, L.comm, 16),
+      };
+    }
+    case Kind.FILE: {
+      const L = LAYOUT.sl_file;
+      need(L.size);
+      const pl = v.getUint16(L.path_len, true);
+      const p2l = v.getUint16(L.path2_len, true);
+      const bl = v.getUint16(L.base_len, true);
+      const b2l = v.getUint16(L.base2_len, true);
+      let o = L.data;
+      const base = splitNul(rec, o, bl);
+      o += bl;
+      const base2 = splitNul(rec, o, b2l);
+      o += b2l;
+      const path = str(rec, o, pl);
+      o += pl;
+      const path2 = str(rec, o, p2l);
+      return {
+        ...h,
+        kind: 4,
+        op: FileOp[v.getUint8(L.op)] ?? "open",
+        ret: v.getBigInt64(L.ret, true),
+        flags: v.getBigInt64(L.flags, true),
+        mode: v.getUint32(L.mode, true),
+        path,
+        path2,
+        base,
+        base2,
+      };
+    }
+    case Kind.NET: {
+      const L = LAYOUT.sl_net;
+      need(L.size);
+      return {
+        ...h,
+        kind: 5,
+        ret: v.getBigInt64(L.ret, true),
+        fd: v.getInt32(L.fd, true),
+        family: v.getUint16(L.family, true),
+        port: v.getUint16(L.port, true),
+        sotype: v.getUint8(L.sotype),
+        addr: rec.slice(L.addr, L.size),
+      };
+    }
+    case Kind.DNS: {
+      const L = LAYOUT.sl_dns;
+      need(L.size);
+      const len = v.getUint16(L.len, true);
+      return {
+        ...h,
+        kind: 6,
+        fd: v.getInt32(L.fd, true),
+        family: v.getUint16(L.family, true),
+        port: v.getUint16(L.port, true),
+        addr: rec.slice(L.addr, L.addr + 16),
+        data: rec.slice(L.data, L.data + len),
+      };
+    }
+    case Kind.TLS: {
+      const L = LAYOUT.sl_tls;
+      need(L.size);
+      const len = v.getUint32(L.len, true);
+      need(L.data + len);
+      return {
+        ...h,
+        kind: 7,
+        conn: v.getBigUint64(L.conn, true),
+        seq: v.getBigUint64(L.seq, true),
+        total: v.getUint32(L.total, true),
+        offset: v.getUint32(L.offset, true),
+        target: v.getUint16(L.target, true),
+        dir: v.getUint8(L.dir) ? 1 : 0,
+        // a view: the TLS assembler copies what it keeps
+        data: rec.subarray(L.data, L.data + len),
+      };
+    }
+    case Kind.TLS_FREE: {
+      const L = LAYOUT.sl_tls_free;
+      need(L.size);
+      return {
+        ...h,
+        kind: 8,
+        conn: v.getBigUint64(L.conn, true),
+        target: v.getUint16(L.target, true),
+      };
+    }
+    case Kind.GATE: {
+      const L = LAYOUT.sl_gate;
+      need(L.size);
+      return {
+        ...h,
+        kind: 9,
+        dev: v.getBigUint64(L.dev, true),
+        ino: v.getBigUint64(L.ino, true),
+        addr: v.getBigUint64(L.addr, true),
+        fd: v.getInt32(L.fd, true),
+        reason: v.getUint8(L.reason),
+      };
+    }
+    case Kind.READY: {
+      const L = LAYOUT.sl_ready;
+      need(L.size);
+      return {
+        ...h,
+        kind: 64,
+        bootToRealNs: v.getBigInt64(L.boot_to_real_ns, true),
+        childPid: v.getUint32(L.child_pid, true),
+        ncpus: v.getUint32(L.ncpus, true),
+        maxTlsBytes: v.getUint32(L.max_tls_bytes, true),
+        version: v.getUint32(L.version, true),
+      };
+    }
+    case Kind.STATS: {
+      const L = LAYOUT.sl_stats;
+      need(L.size);
+      const drops: bigint[] = [];
+      for (let i = 0; i < KERNEL_KIND_MAX; i++) drops.push(v.getBigUint64(L.drops + 8 * i, true));
+      return {
+        ...h,
+        kind: 65,
+        drops,
+        misses: v.getBigUint64(L.misses, true),
+        records: v.getBigUint64(L.records, true),
+        bytes: v.getBigUint64(L.bytes, true),
+        gated: v.getBigUint64(L.gated, true),
+      };
+    }
+    case Kind.REPLY: {
+      const L = LAYOUT.sl_reply;
+      need(L.size);
+      return {
+        ...h,
+        kind: 66,
+        id: v.getUint32(L.id, true),
+        err: v.getInt32(L.err, true),
+        text: utf8.decode(rec.subarray(L.data)),
+      };
+    }
+    case Kind.CHILD: {
+      const L = LAYOUT.sl_child;
+      need(L.size);
+      return {
+        ...h,
+        kind: 67,
+        status: v.getInt32(L.status, true),
+        execErrno: v.getInt32(L.exec_errno, true),
+      };
+    }
+    case Kind.LOG:
+      return { ...h, kind: 68, text: utf8.decode(rec.subarray(LAYOUT.sl_log.data)) };
+    default:
+      return { ...h, kind: 0 };
+  }
+}
+
+/** Decodes a wait(2) status into an exit code, or a signal number. */
+export function waitStatus(status: number): { code: number | null; signal: number | null } {
+  const sig = status & 0x7f;
+  if (sig === 0) return { code: (status >> 8) & 0xff, signal: null };
+  if (sig === 0x7f) return { code: null, signal: null }; // stopped: not an end
+  return { code: null, signal: sig };
+}

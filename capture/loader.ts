@@ -1,0 +1,188 @@
+/**
+ * The capture side of bpf/loader.c: starts `sightline-loader`, accepts its Unix-socket
+ * connection, decodes its record stream and sends it commands (with replies as promises).
+ */
+import { decode, Kind, type SlEvent } from "./events.ts";
+import { createFrameParser } from "./frames.ts";
+
+export const LOADER_PATH = new URL("../bpf/build/sightline-loader", import.meta.url).pathname;
+
+/** Exit codes of sightline-loader (enum exit_code in loader.c). */
+export const LoaderExit = { USAGE: 2, PERM: 3, NOBTF: 4, LOAD: 5, SOCK: 6 } as const;
+
+export interface LoaderOptions {
+  maxTlsBytes: number;
+  gate: boolean;
+  comm?: string;
+  pids?: number[];
+  /** the command to launch (stopped until `go`) */
+  cmd?: string[];
+  uid?: number;
+  gid?: number;
+  cwd?: string;
+  /** extra environment for the command (the loader passes its environment on) */
+  env?: Record<string, string>;
+  loaderPath?: string;
+}
+
+export class LoaderError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+export interface Reply {
+  err: number;
+  text: string;
+}
+
+export class LoaderClient {
+  readonly process: Deno.ChildProcess;
+  /** resolves when the record stream has ended (every record delivered) */
+  readonly done: Promise<void>;
+  /** the first SL_K_READY record */
+  readonly ready: Promise<SlEvent & { kind: 64 }>;
+  /** fatal messages the loader sent before exiting */
+  readonly fatal: string[] = [];
+  #conn: Deno.UnixConn;
+  #nextId = 1;
+  #replies = new Map<number, (r: Reply) => void>();
+  #enc = new TextEncoder();
+  #closed = false;
+
+  private constructor(
+    process: Deno.ChildProcess,
+    conn: Deno.UnixConn,
+    onEvent: (ev: SlEvent) => void,
+  ) {
+    this.process = process;
+    this.#conn = conn;
+    let resolveReady!: (r: SlEvent & { kind: 64 }) => void;
+    let rejectReady!: (e: Error) => void;
+    this.ready = new Promise((res, rej) => {
+      resolveReady = res;
+      rejectReady = rej;
+    });
+    let sawReady = false;
+    const parser = createFrameParser({
+      onFrame: (rec) => {
+        const ev = decode(rec);
+        if (ev.kind === Kind.REPLY) {
+          const r = this.#replies.get(ev.id);
+          this.#replies.delete(ev.id);
+          r?.({ err: ev.err, text: ev.text });
+          return;
+        }
+        if (ev.kind === Kind.READY && !sawReady) {
+          sawReady = true;
+          resolveReady(ev);
+        }
+        if (ev.kind === Kind.LOG && !sawReady) this.fatal.push(ev.text);
+        onEvent(ev);
+      },
+    }, { maxBufferSize: 1 << 20 });
+    this.done = (async () => {
+      try {
+        for await (const chunk of conn.readable) parser.feed(chunk);
+      } catch {
+        // the loader went away mid-stream: what arrived is kept
+      }
+      parser.end();
+      this.#closed = true;
+      for (const r of this.#replies.values()) r({ err: -32, text: "loader gone" });
+      this.#replies.clear();
+      if (!sawReady) {
+        const st = await process.status;
+        rejectReady(
+          new LoaderError(
+            this.fatal.at(-1) ?? `sightline-loader exited with code ${st.code}`,
+            st.code,
+          ),
+        );
+      }
+    })();
+  }
+
+  static async start(opts: LoaderOptions, onEvent: (ev: SlEvent) => void): Promise<LoaderClient> {
+    const dir = await Deno.makeTempDir({ prefix: "sightline-" });
+    await Deno.chmod(dir, 0o700);
+    const sockPath = `${dir}/loader.sock`;
+    const listener = Deno.listen({ transport: "unix", path: sockPath });
+    const args = ["--sock", sockPath, "--max-tls-bytes", String(opts.maxTlsBytes)];
+    if (!opts.gate) args.push("--no-gate");
+    if (opts.comm) args.push("--comm", opts.comm);
+    for (const p of opts.pids ?? []) args.push("--pid", String(p));
+    if (opts.uid !== undefined) args.push("--uid", String(opts.uid));
+    if (opts.gid !== undefined) args.push("--gid", String(opts.gid));
+    if (opts.cwd) args.push("--cwd", opts.cwd);
+    if (opts.cmd) args.push("--", ...opts.cmd);
+    const loaderPath = opts.loaderPath ?? LOADER_PATH;
+    let process: Deno.ChildProcess;
+    try {
+      process = new Deno.Command(loaderPath, {
+        args,
+        env: opts.env,
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+    } catch (e) {
+      listener.close();
+      await Deno.remove(dir, { recursive: true });
+      if (e instanceof Deno.errors.NotFound) {
+        throw new LoaderError(
+          `${loaderPath} is missing: build it with ./sightline (set-up) or make -C bpf`,
+          1,
+        );
+      }
+      throw e;
+    }
+    // Either the loader connects, or it exits first (with its reason on stderr).
+    const accepted = listener.accept().then((c) => ({ conn: c as Deno.UnixConn }));
+    const exited = process.status.then((s) => ({ status: s }));
+    const first = await Promise.race([accepted, exited]);
+    listener.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if ("status" in first) {
+      throw new LoaderError(
+        `sightline-loader exited (code ${first.status.code}) before connecting`,
+        first.status.code,
+      );
+    }
+    return new LoaderClient(process, first.conn, onEvent);
+  }
+
+  /** Sends a command; resolves with the loader's reply. */
+  command(verb: string, ...args: (string | number | bigint)[]): Promise<Reply> {
+    if (this.#closed) return Promise.resolve({ err: -32, text: "loader gone" });
+    const id = this.#nextId++;
+    const line = [id, verb, ...args].join(" ") + "\n";
+    const p = new Promise<Reply>((res) => this.#replies.set(id, res));
+    this.#write(line);
+    return p;
+  }
+
+  /** The id the next command will carry (the attach command uses it as the probe cookie). */
+  peekId(): number {
+    return this.#nextId;
+  }
+
+  #writing: Promise<void> = Promise.resolve();
+
+  #write(line: string): void {
+    const bytes = this.#enc.encode(line);
+    this.#writing = this.#writing.then(async () => {
+      try {
+        let off = 0;
+        while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
+      } catch {
+        this.#closed = true;
+      }
+    });
+  }
+
+  /** Asks the loader to drain and exit. */
+  async stop(): Promise<void> {
+    if (!this.#closed) await this.command("stop");
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `deno task capture [OPTIONS] -- CMD ARGS...`: records what CMD and its descendants do.
+ * Parses arguments, calls run(), and maps errors to exit codes.
+ */
+import { parseArgs } from "node:util";
+import { CaptureError, run } from "./recorder.ts";
+
+const USAGE = `usage: deno task capture [OPTIONS] [--] CMD ARGS...
+       deno task capture [OPTIONS] --pid N | --comm NAME
+
+Records the processes, file operations, connections, DNS queries and TLS plaintext of CMD
+(or of process N, or of every process named NAME) and all their descendants.
+
+  --out DIR            recording directory (default: recordings/<time>-<name>)
+  --force              reuse a non-empty --out directory (its recording is replaced)
+  --pid N              trace running process N and its descendants (repeatable)
+  --comm NAME          trace every process whose name is NAME, also ones started later
+  --max-tls-bytes N    keep at most N bytes of each TLS call (default 1048576)
+  --keep-secrets       do not redact Authorization, API-key and cookie headers
+  --no-gate            never pause a process while its TLS library is being hooked
+  --status / --quiet   force the live status line on / print nothing
+  -h, --help           this text`;
+
+const OPTIONS = {
+  out: { type: "string" },
+  force: { type: "boolean" },
+  pid: { type: "string", multiple: true },
+  comm: { type: "string" },
+  "max-tls-bytes": { type: "string" },
+  "keep-secrets": { type: "boolean" },
+  "no-gate": { type: "boolean" },
+  status: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Options end at `--` or at the first argument that is not an option (the command). */
+export function splitArgs(args: string[]): { opts: string[]; cmd: string[] } {
+  const dd = args.indexOf("--");
+  const valued = new Set(["--out", "--pid", "--comm", "--max-tls-bytes"]);
+  for (let i = 0; i < (dd < 0 ? args.length : dd); i++) {
+    const a = args[i];
+    if (!a.startsWith("-")) return { opts: args.slice(0, i), cmd: args.slice(i) };
+    if (valued.has(a)) i++;
+  }
+  return dd < 0 ? { opts: args, cmd: [] } : { opts: args.slice(0, dd), cmd: args.slice(dd + 1) };
+}
+
+function intArg(name: string, v: string): number {
+  if (!/^\d+$/.test(v)) throw new CaptureError(`--${name} wants a number, got "${v}"`, 2);
+  return Number(v);
+}
+
+export async function main(args: string[]): Promise<number> {
+  const { opts: optArgs, cmd } = splitArgs(args);
+  let values;
+  try {
+    ({ values } = parseArgs({ args: optArgs, options: OPTIONS, strict: true }));
+  } catch (e) {
+    console.error(`sightline: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    const res = await run({
+      cmd: cmd.length ? cmd : undefined,
+      pids: values.pid?.map((p) => intArg("pid", p)),
+      comm: values.comm,
+      out: values.out,
+      force: values.force,
+      maxTlsBytes: values["max-tls-bytes"] !== undefined
+        ? intArg("max-tls-bytes", values["max-tls-bytes"])
+        : undefined,
+      keepSecrets: values["keep-secrets"],
+      gate: !values["no-gate"],
+      status: values.status,
+      quiet: values.quiet,
+    });
+    return res.exitCode;
+  } catch (e) {
+    if (e instanceof CaptureError) {
+      console.error(`sightline: ${e.message}`);
+      return e.exitCode;
+    }
+    console.error(`sightline: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

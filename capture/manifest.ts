@@ -1,0 +1,57 @@
+/**
+ * manifest.json of a recording: what was run, when, where, how it ended, how many rows each
+ * table got, what was dropped, and the attach report (what was hooked, how, and what was
+ * seen but not hooked, with the reason). Written when the capture starts (complete: false),
+ * refreshed while it runs, and finally when it ends.
+ */
+
+export const TOOL_NAME = "sightline";
+export const TOOL_VERSION = "0.1.0";
+export const MANIFEST_FILE = "manifest.json";
+
+export interface Manifest {
+  format: "sightline-recording";
+  format_version: 1;
+  tool: { name: string; version: string };
+  complete: boolean;
+  mode: "command" | "pid" | "comm";
+  command: string[] | null;
+  target_pids: number[];
+  target_comm: string | null;
+  cwd: string;
+  uid: number;
+  host: string;
+  kernel: string;
+  started_at: string;
+  started_ns: string;
+  ended_at: string | null;
+  ended_ns: string | null;
+  exit_code: number | null;
+  exit_signal: number | null;
+  root_pid: number | null;
+  options: { max_tls_bytes: number; keep_secrets: boolean; gate: boolean };
+  tables: Record<string, { file: string; rows: number; bytes: number }>;
+  tls_bytes: number;
+  drops: Record<string, number>;
+  /** program runs the kernel skipped (bpf recursion protection): events not seen */
+  missed_runs: number;
+  gated_processes: number;
+  attach: unknown;
+  warnings: string[];
+  errors: string[];
+}
+
+/** Writes the manifest atomically (temp file + rename), mode 0600. */
+export function writeManifest(dir: string, m: Manifest): void {
+  const tmp = `${dir}/.${MANIFEST_FILE}.tmp`;
+  Deno.writeTextFileSync(tmp, JSON.stringify(m, null, 2) + "\n", { mode: 0o600 });
+  Deno.renameSync(tmp, `${dir}/${MANIFEST_FILE}`);
+}
+
+export function readManifest(dir: string): Manifest {
+  return JSON.parse(Deno.readTextFileSync(`${dir}/${MANIFEST_FILE}`));
+}
+
+export function nsToIso(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString();
+}

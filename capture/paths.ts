@@ -1,0 +1,22 @@
+/**
+ * Absolute paths from what the kernel side reports: a path as the program passed it, plus the
+ * directory it is relative to as components (leaf first). Resolution is lexical (`.` and
+ * `..` are folded without following symlinks), like the shell's `cd -L`.
+ */
+import { posix } from "node:path";
+
+/** Joins base components (leaf first, e.g. ["d", "lt", "tmp"]) into "/tmp/lt/d". */
+export function baseToPath(leafFirst: string[]): string {
+  return "/" + [...leafFirst].reverse().join("/");
+}
+
+/**
+ * The absolute form of `path` given the directory it was relative to. An absolute `path` is
+ * only normalized; an empty `path` resolves to the base itself (fchdir, AT_EMPTY_PATH).
+ */
+export function resolvePath(path: string, baseLeafFirst: string[]): string {
+  if (path.startsWith("/")) return posix.normalize(path);
+  const base = baseToPath(baseLeafFirst);
+  if (path === "") return posix.normalize(base);
+  return posix.normalize(posix.join(base, path));
+}

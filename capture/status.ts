@@ -1,0 +1,77 @@
+/**
+ * What capture tells the user: a live line on a terminal (events/s, TLS bytes, HTTP
+ * requests seen, drops) and the summary printed at the end.
+ */
+import type { Manifest } from "./manifest.ts";
+
+const METHODS = ["GET ", "POST ", "PUT ", "PATCH ", "DELETE ", "HEAD ", "OPTIONS "].map((m) =>
+  new TextEncoder().encode(m)
+);
+
+/** Whether a written chunk begins an HTTP/1 request, or is an HTTP/2 client preface. */
+export function startsRequest(b: Uint8Array): boolean {
+  if (b.length >= 3 && b[0] === 0x50 && b[1] === 0x52 && b[2] === 0x49) return true; // "PRI"
+  return METHODS.some((m) => m.length <= b.length && m.every((x, i) => b[i] === x));
+}
+
+export class Counters {
+  events = 0;
+  tlsBytes = 0;
+  httpRequests = 0;
+  drops = 0;
+  #lastEvents = 0;
+  #lastT = performance.now();
+
+  /** One status line; `rate` is events per second since the previous call. */
+  line(): string {
+    const t = performance.now();
+    const rate = ((this.events - this.#lastEvents) * 1000) / Math.max(1, t - this.#lastT);
+    this.#lastEvents = this.events;
+    this.#lastT = t;
+    return `sightline: ${this.events} events (${Math.round(rate)}/s) · TLS ${
+      fmtBytes(this.tlsBytes)
+    } · ` +
+      `${this.httpRequests} HTTP requests · ${this.drops} dropped`;
+  }
+}
+
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The end-of-capture summary, several lines. */
+export function summary(dir: string, m: Manifest): string {
+  const lines: string[] = [];
+  const t = m.tables;
+  const rows = Object.entries(t).map(([k, v]) => `${k} ${v.rows}`).join(", ");
+  lines.push(`sightline: recording in ${dir}`);
+  lines.push(`  rows: ${rows}; TLS plaintext ${fmtBytes(m.tls_bytes)}`);
+  const dropped = Object.entries(m.drops).filter(([, n]) => n > 0);
+  const dropText = dropped.length ? dropped.map(([k, n]) => `${k} ${n}`).join(", ") : "none";
+  lines.push(
+    `  dropped: ${dropText}${m.missed_runs ? `; missed program runs: ${m.missed_runs}` : ""}`,
+  );
+  const a = m.attach as {
+    hooked: { path: string; library?: string; method?: string; probes: { ok: boolean }[] }[];
+    not_hooked: { path: string; status: string; reason?: string }[];
+  };
+  if (a.hooked.length) {
+    for (const h of a.hooked) {
+      const ok = h.probes.filter((p) => p.ok).length;
+      lines.push(`  hooked: ${h.path} (${h.library ?? "?"}, ${h.method ?? "?"}, ${ok} probes)`);
+    }
+  } else {
+    lines.push("  hooked: no TLS library");
+  }
+  for (const n of a.not_hooked) {
+    lines.push(`  not hooked: ${n.path}: ${n.reason ?? n.status}`);
+  }
+  for (const w of m.warnings) lines.push(`  warning: ${w}`);
+  for (const e of m.errors) lines.push(`  error: ${e}`);
+  if (m.exit_code !== null) lines.push(`  command exited with ${m.exit_code}`);
+  else if (m.exit_signal !== null) lines.push(`  command killed by signal ${m.exit_signal}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,157 @@
+/**
+ * Turns reassembled TLS calls into tls.arrow rows, one byte stream at a time: per
+ * connection it picks the protocol (HTTP/2 when a direction starts with the h2 preface, else
+ * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order, and
+ * hands each call's redacted bytes on. A redactor that holds bytes back (an HTTP/2 header
+ * block split across calls) delays the calls it covers, never splits or merges them.
+ *
+ * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor resumes
+ * at the next line; an HTTP/2 redactor cannot find frame boundaries again, so the rest of
+ * that direction is not recorded (counted in `lost`) rather than risk writing a secret.
+ */
+import {
+  afterGap,
+  createHttp1Redactor,
+  looksLikeH2Preface,
+  type StreamRedactor,
+} from "./redact.ts";
+import type { TlsCall } from "./tls_assembler.ts";
+
+export interface RedactedCall {
+  call: TlsCall;
+  data: Uint8Array;
+  /** bytes lost in all (the call's own holes plus bytes withheld for safety) */
+  lost: number;
+}
+
+/** Makes the HTTP/2 redactor; supplied by the caller so capture need not depend on it. */
+export type H2RedactorFactory = () => StreamRedactor;
+
+interface Direction {
+  redactor?: StreamRedactor;
+  nextSeq: bigint;
+  /** calls whose redacted bytes are not all out yet */
+  queue: TlsCall[];
+  /** redacted bytes not yet handed to a call */
+  out: Uint8Array[];
+  outLen: number;
+  /** h2 only: sync was lost, nothing more is recorded */
+  dead: boolean;
+}
+
+interface Conn {
+  proto?: "h1" | "h2";
+  dirs: [Direction, Direction];
+}
+
+export class TlsStreams {
+  #conns = new Map<string, Conn>();
+  #keepSecrets: boolean;
+  #h2: H2RedactorFactory | undefined;
+  #emit: (r: RedactedCall) => void;
+
+  constructor(
+    opts: { keepSecrets: boolean; h2Redactor?: H2RedactorFactory },
+    emit: (r: RedactedCall) => void,
+  ) {
+    this.#keepSecrets = opts.keepSecrets;
+    this.#h2 = opts.h2Redactor;
+    this.#emit = emit;
+  }
+
+  push(call: TlsCall): void {
+    if (this.#keepSecrets) {
+      this.#emit({ call, data: call.data, lost: call.lost });
+      return;
+    }
+    const key = `${call.pid}:${call.conn}:${call.gen}`;
+    let c = this.#conns.get(key);
+    if (!c) {
+      c = { dirs: [newDir(), newDir()] };
+      this.#conns.set(key, c);
+    }
+    if (!c.proto) c.proto = looksLikeH2Preface(call.data) ? "h2" : "h1";
+    const d = c.dirs[call.dir];
+    d.redactor ??= c.proto === "h2" && this.#h2 ? this.#h2() : createHttp1Redactor();
+    const h2 = c.proto === "h2" && this.#h2 !== undefined;
+
+    const gapBefore = call.seq !== d.nextSeq;
+    d.nextSeq = call.seq + 1n;
+    if (gapBefore && h2) this.#kill(d);
+    else if (gapBefore) afterGap(d.redactor);
+
+    if (d.dead) {
+      this.#emit({ call, data: new Uint8Array(0), lost: call.data.length });
+      return;
+    }
+    d.queue.push(call);
+    const red = d.redactor.transform(call.data);
+    if (red.length) {
+      d.out.push(red);
+      d.outLen += red.length;
+    }
+    this.#drain(d);
+    const gapAfter = call.lost > 0 || call.truncated;
+    if (gapAfter && h2) this.#kill(d);
+    else if (gapAfter) afterGap(d.redactor);
+  }
+
+  /** Hands out everything still held back (end of capture). */
+  finish(): void {
+    for (const c of this.#conns.values()) {
+      for (const d of c.dirs) {
+        if (d.dead || !d.redactor) continue;
+        const rest = d.redactor.flush();
+        if (rest.length) {
+          d.out.push(rest);
+          d.outLen += rest.length;
+        }
+        this.#drain(d);
+        this.#kill(d); // anything still queued could not be redacted: withheld
+      }
+    }
+  }
+
+  #drain(d: Direction): void {
+    while (d.queue.length && d.outLen >= d.queue[0].data.length) {
+      const call = d.queue.shift()!;
+      const data = take(d, call.data.length);
+      this.#emit({ call, data, lost: call.lost });
+    }
+  }
+
+  /** Stops recording a direction: queued calls go out empty, counted as lost. */
+  #kill(d: Direction): void {
+    for (const call of d.queue) {
+      this.#emit({ call, data: new Uint8Array(0), lost: call.data.length });
+    }
+    d.queue = [];
+    d.out = [];
+    d.outLen = 0;
+    d.dead = true;
+  }
+}
+
+function newDir(): Direction {
+  return { nextSeq: 0n, queue: [], out: [], outLen: 0, dead: false };
+}
+
+function take(d: Direction, n: number): Uint8Array {
+  if (n === 0) return new Uint8Array(0);
+  if (d.out[0].length === n) {
+    d.outLen -= n;
+    return d.out.shift()!;
+  }
+  const res = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const head = d.out[0];
+    const k = Math.min(head.length, n - got);
+    res.set(head.subarray(0, k), got);
+    got += k;
+    if (k === head.length) d.out.shift();
+    else d.out[0] = head.subarray(k);
+  }
+  d.outLen -= n;
+  return res;
+}
