@@ -54,3 +54,33 @@ export async function writeCache(dir: string, result: CachedResult): Promise<voi
   await Deno.chmod(tmp, 0o600);
   await Deno.rename(tmp, path);
 }
+
+/**
+ * A shortcut from the file's identity (path, device, inode, size, mtime, ctime) to its cache
+ * key, so a file without build-id need not be hashed again while it is unchanged.
+ */
+export async function keyFromStat(dir: string, path: string): Promise<string | undefined> {
+  try {
+    const v = JSON.parse(await Deno.readTextFile(statFile(dir, await statId(path))));
+    return typeof v?.cacheKey === "string" ? v.cacheKey : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function rememberStat(dir: string, path: string, cacheKey: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = statFile(dir, await statId(path));
+  await Deno.writeTextFile(file, JSON.stringify({ path, cacheKey }) + "\n", { mode: 0o600 });
+  await Deno.chmod(file, 0o600);
+}
+
+async function statId(path: string): Promise<string> {
+  const s = await Deno.stat(path);
+  const id = [path, s.dev, s.ino, s.size, s.mtime?.getTime(), s.ctime?.getTime()].join("\0");
+  return createHash("sha256").update(id).digest("hex").slice(0, 32);
+}
+
+function statFile(dir: string, id: string): string {
+  return `${dir.replace(/\/$/, "")}/stat-${id}.json`;
+}

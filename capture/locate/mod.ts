@@ -20,7 +20,9 @@ import {
   type CachedResult,
   cacheKeyOf,
   DEFAULT_CACHE_DIR,
+  keyFromStat,
   readCache,
+  rememberStat,
   writeCache,
 } from "./cache.ts";
 import { FunctionFinder } from "./functions.ts";
@@ -62,14 +64,22 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
   }
   try {
     const buildId = elf.buildId();
-    const cacheKey = await cacheKeyOf(path, buildId);
     const dir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
+    if (!opts.noCache && !buildId) {
+      const known = await keyFromStat(dir, path);
+      const hit = known && await readCache(dir, known);
+      if (hit) return finish(hit, true);
+    }
+    const cacheKey = await cacheKeyOf(path, buildId);
     if (!opts.noCache) {
       const hit = await readCache(dir, cacheKey);
       if (hit) return finish(hit, true);
     }
     const result = analyse(elf, buildId, cacheKey);
-    if (!opts.noCache) await writeCache(dir, result);
+    if (!opts.noCache) {
+      await writeCache(dir, result);
+      if (!buildId) await rememberStat(dir, path, cacheKey);
+    }
     return finish(result, false);
   } finally {
     elf.close();
