@@ -115,6 +115,9 @@ function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** The name of the whole document in messages. */
+const ROOT = "scenario";
+
 class Checker {
   constructor(readonly source: string) {}
 
@@ -126,10 +129,8 @@ class Checker {
     if (!isObj(v)) this.fail(field, `expected an object, got ${describe(v)}`);
     for (const k of Object.keys(v)) {
       if (!allowed.includes(k)) {
-        this.fail(
-          `${field}.${k}`.replace(/^\./, ""),
-          `unknown field (allowed: ${allowed.join(", ")})`,
-        );
+        const path = field === ROOT ? k : `${field}.${k}`;
+        this.fail(path, `unknown field (allowed: ${allowed.join(", ")})`);
       }
     }
     return v;
@@ -329,7 +330,7 @@ function checkPage(c: Checker, v: unknown, field: string): PageSpec {
  */
 export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
   const c: Checker = new Checker(source);
-  const o = c.obj(value, "scenario", [
+  const o = c.obj(value, ROOT, [
     "$schema",
     "name",
     "description",

@@ -262,10 +262,10 @@ async function ensureLeaf(dir: string, ca: KeyPair, names: string[]): Promise<Ke
 export async function ensureCertificates(
   opts: { caDir?: string; extraNames?: string[] } = {},
 ): Promise<ServerCertificates> {
-  const dir = opts.caDir ?? DEFAULT_CA_DIR;
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const names = [...new Set([...DEFAULT_LEAF_NAMES, ...(opts.extraNames ?? [])])];
   names.forEach(checkName);
+  const dir = opts.caDir ?? DEFAULT_CA_DIR;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = await ensureCa(dir);
   const leaf = await ensureLeaf(dir, ca, names);
   return { caCertPath: ca.certPath, caCertPem: ca.certPem, leaf };

@@ -64,8 +64,12 @@ function mapRun(
         return { name: named.name, kind: "function", args: { cmd: command } };
       case "shell_command":
         return { name: named.name, kind: "function", args: { command } };
-      case "shell":
-        return { name: named.name, kind: "function", args: { command: ["bash", "-lc", command] } };
+      case "shell": {
+        // Codex's legacy shell tool takes argv; a shell tool declaring a string takes the text.
+        const type = (properties(named).command as { type?: string } | undefined)?.type;
+        const value = type === "string" ? command : ["bash", "-lc", command];
+        return { name: named.name, kind: "function", args: { command: value } };
+      }
     }
   }
   // Any other function tool that takes a command string.

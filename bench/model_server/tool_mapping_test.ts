@@ -1,0 +1,105 @@
+/** Tests that abstract tool actions map onto each agent's real tools and argument shapes. */
+
+import assert from "node:assert/strict";
+import { addFilePatch, mapToolAction, shellQuote, ToolMappingError } from "./tool_mapping.ts";
+import type { OfferedTool } from "./request_view.ts";
+
+const fn = (name: string, properties: Record<string, unknown> = {}): OfferedTool => ({
+  name,
+  kind: "function",
+  parameters: { type: "object", properties },
+});
+const CLAUDE = [fn("Agent"), fn("Bash"), fn("Edit"), fn("Read"), fn("Write")];
+const GEMINI = [
+  fn("list_directory"),
+  fn("read_file", { file_path: {} }),
+  fn("write_file"),
+  fn("run_shell_command"),
+];
+const CODEX: OfferedTool[] = [
+  fn("exec_command", { cmd: { type: "string" } }),
+  fn("write_stdin"),
+  { name: "apply_patch", kind: "custom", parameters: { type: "grammar" } },
+];
+
+Deno.test("run maps to Bash, run_shell_command, exec_command", () => {
+  const run = { run: "echo hi", description: "Say hi" };
+  assert.deepEqual(mapToolAction(run, CLAUDE, "/w"), {
+    name: "Bash",
+    kind: "function",
+    args: { command: "echo hi", description: "Say hi" },
+  });
+  assert.deepEqual(mapToolAction(run, GEMINI, "/w").args, {
+    command: "echo hi",
+    description: "Say hi",
+  });
+  assert.deepEqual(mapToolAction(run, CODEX, "/w"), {
+    name: "exec_command",
+    kind: "function",
+    args: { cmd: "echo hi" },
+  });
+  assert.deepEqual(mapToolAction(run, [fn("shell")], "/w").args, {
+    command: ["bash", "-lc", "echo hi"],
+  });
+  assert.deepEqual(
+    mapToolAction(run, [fn("terminal", { command: { type: "string" } })], undefined),
+    {
+      name: "terminal",
+      kind: "function",
+      args: { command: "echo hi" },
+    },
+  );
+});
+
+Deno.test("read and write use absolute paths where the tool wants them, patches for Codex", () => {
+  assert.deepEqual(mapToolAction({ read: "a/b.txt" }, CLAUDE, "/w").args, {
+    file_path: "/w/a/b.txt",
+  });
+  assert.deepEqual(mapToolAction({ read: "/abs" }, GEMINI, "/w").args, { file_path: "/abs" });
+  assert.deepEqual(mapToolAction({ read: "it's.txt" }, CODEX, "/w").args, {
+    cmd: "cat -- 'it'\\''s.txt'",
+  });
+  assert.deepEqual(mapToolAction({ write: "o.txt", content: "x\n" }, CLAUDE, "/w").args, {
+    file_path: "/w/o.txt",
+    content: "x\n",
+  });
+  assert.deepEqual(mapToolAction({ write: "o.txt", content: "a\nb\n" }, CODEX, "/w"), {
+    name: "apply_patch",
+    kind: "custom",
+    input: "*** Begin Patch\n*** Add File: o.txt\n+a\n+b\n*** End Patch\n",
+  });
+  const viaShell = mapToolAction({ write: "o.txt", content: "a'b" }, [fn("Bash")], "/w");
+  assert.equal(viaShell.args!.command, "printf '%s' 'a'\\''b' > o.txt");
+});
+
+Deno.test("named tools must be offered", () => {
+  assert.deepEqual(mapToolAction({ name: "Edit", args: { a: 1 } }, CLAUDE, "/w"), {
+    name: "Edit",
+    kind: "function",
+    args: { a: 1 },
+  });
+  assert.deepEqual(mapToolAction({ name: "apply_patch", input: "P" }, CODEX, "/w"), {
+    name: "apply_patch",
+    kind: "custom",
+    input: "P",
+  });
+  assert.throws(
+    () => mapToolAction({ name: "Nope" }, CLAUDE, "/w"),
+    (e: Error) =>
+      e instanceof ToolMappingError &&
+      /"Nope" is not among the offered tools \(Agent, Bash/.test(e.message),
+  );
+  assert.throws(
+    () => mapToolAction({ run: "ls" }, [], "/w"),
+    /no shell tool among the offered tools \(none\)/,
+  );
+});
+
+Deno.test("shellQuote and addFilePatch", () => {
+  assert.equal(shellQuote("plain-word_1.txt"), "plain-word_1.txt");
+  assert.equal(shellQuote("a b"), "'a b'");
+  assert.equal(
+    addFilePatch("f", "no newline"),
+    "*** Begin Patch\n*** Add File: f\n+no newline\n*** End Patch\n",
+  );
+});
