@@ -91,7 +91,7 @@ export function hpackEntrySize(name: string, value: string): number {
 }
 
 export class HpackDecoder {
-  readonly #maxTableSize: number;
+  #maxTableSize: number;
   readonly #maxStringLength: number;
   readonly #maxHeaderListSize: number;
   /** Dynamic table, oldest first (dynamic index 1 is the last element). */
@@ -108,6 +108,14 @@ export class HpackDecoder {
     this.#maxTableSize = Math.max(options.maxTableSize ?? 65536, this.#tableMax);
     this.#maxStringLength = options.maxStringLength ?? 65536;
     this.#maxHeaderListSize = options.maxHeaderListSize ?? 1024 * 1024;
+  }
+
+  /**
+   * Raises the largest size a table size update may set (never lowers it), e.g. when the
+   * decoding peer advertised a larger SETTINGS_HEADER_TABLE_SIZE.
+   */
+  raiseMaxTableSize(size: number): void {
+    this.#maxTableSize = Math.max(this.#maxTableSize, size);
   }
 
   /** Current maximum dynamic table size (changed by size updates). */

@@ -1,0 +1,369 @@
+/**
+ * In-place redaction of secret header values in one direction of an HTTP/2 byte stream, for
+ * the capture side: the output has exactly the input's length and bytes, except that the
+ * values of secret header fields in HEADERS / PUSH_PROMISE / CONTINUATION header blocks are
+ * masked (see `maskHeaderBlock` in hpack.ts for how, and why the dynamic table stays
+ * consistent for a later decoder of the masked stream).
+ *
+ * Streaming: bytes of frames that carry no header block (DATA, SETTINGS, ...) are passed
+ * through as soon as their 9-octet frame header is known. A header-bearing frame is held until
+ * it is complete and every header field overlapping it has been decoded; a field that
+ * continues into a CONTINUATION frame holds the earlier frame(s) until it ends. So output lags
+ * input by at most the current incomplete frame plus, inside a header block, the frames of the
+ * one field being decoded. Header blocks are decoded field by field, so only the field in
+ * progress is buffered (bounded by `maxBufferSize`, as is each held frame).
+ *
+ * Fail closed: if the stream cannot be parsed (bad preface or framing, HPACK error, a limit
+ * exceeded) the redactor can no longer tell where secrets are, so from then on every byte it
+ * outputs — held bytes included — is zero, still keeping the total length. `failed` / `error`
+ * tell the caller. `flush()` at the end releases held bytes; an unfinished header-bearing
+ * frame or header block is zeroed, since it cannot be decoded.
+ */
+
+import {
+  HpackDecoder,
+  type HpackDecoderOptions,
+  type HpackValueHook,
+  secretMask,
+} from "./hpack.ts";
+import {
+  Flag,
+  FRAME_HEADER_LENGTH,
+  type FrameHeader,
+  FrameType,
+  HTTP2_PREFACE,
+  readFrameHeader,
+} from "./http2_frame.ts";
+import { ByteAccumulator } from "./byte_accumulator.ts";
+import { ProtocolError } from "./protocol_error.ts";
+
+/** Header names treated as secret by `isDefaultSecretHeader` (lowercase). */
+export const DEFAULT_SECRET_HEADERS: readonly string[] = [
+  "authorization",
+  "proxy-authorization",
+  "x-api-key",
+  "x-goog-api-key",
+  "cookie",
+  "set-cookie",
+];
+
+export function isDefaultSecretHeader(lowercaseName: string): boolean {
+  return DEFAULT_SECRET_HEADERS.includes(lowercaseName);
+}
+
+export interface Http2RedactorOptions {
+  /** Whether the stream starts with the client preface; "auto" detects it. Default "auto". */
+  preface?: boolean | "auto";
+  /** Bound on one held frame and on one header field in progress. Default 1 MiB. */
+  maxBufferSize?: number;
+  hpack?: HpackDecoderOptions;
+  onError?(error: ProtocolError): void;
+}
+
+export interface Http2Redactor {
+  /** Feeds input; returns the output that is ready (possibly empty, possibly more than given). */
+  transform(chunk: Uint8Array): Uint8Array;
+  /** Ends the stream; returns everything still held. */
+  flush(): Uint8Array;
+  readonly failed: boolean;
+  readonly error: ProtocolError | null;
+}
+
+/** A header-bearing frame being received or held for release. */
+interface HeldFrame {
+  bytes: Uint8Array; // the whole frame, header included; masked in place
+  filled: number;
+  /** Block coordinates of this frame's fragment: [fragStart, fragEnd). */
+  fragStart: number;
+  fragEnd: number;
+  /** Index in `bytes` of the fragment's first octet. */
+  fragOffset: number;
+}
+
+enum Phase {
+  Preface,
+  FrameHeader,
+  PassThrough, // payload of a frame without a header block
+  HeldPayload, // payload of a header-bearing frame
+  Failed,
+  Flushed,
+}
+
+export function createHttp2Redactor(
+  isSecret: (lowercaseName: string) => boolean = isDefaultSecretHeader,
+  options: Http2RedactorOptions = {},
+): Http2Redactor {
+  const maxBufferSize = options.maxBufferSize ?? 1024 * 1024;
+  const decoder = new HpackDecoder({ maxTableSize: 65536, ...options.hpack });
+  // ---- state that crosses chunk boundaries ----
+  const autoPreface = options.preface === undefined || options.preface === "auto";
+  let phase = options.preface === false ? Phase.FrameHeader : Phase.Preface;
+  let prefaceMatched = 0;
+  const prefaceHeld = new Uint8Array(HTTP2_PREFACE.length);
+  const header = new Uint8Array(FRAME_HEADER_LENGTH);
+  let headerFill = 0;
+  let frame: FrameHeader = { length: 0, type: 0, flags: 0, streamId: 0 };
+  let passRemaining = 0;
+  let current: HeldFrame | null = null; // header-bearing frame being received
+  const held: HeldFrame[] = []; // complete frames of the current block awaiting release
+  let heldBytes = 0;
+  let inBlock = false; // between HEADERS/PUSH_PROMISE and END_HEADERS
+  let blockStreamId = 0;
+  let blockLength = 0; // block bytes received so far
+  const field = new ByteAccumulator(maxBufferSize); // undecoded tail of the block
+  let fieldBase = 0; // block coordinate of field.view()[0]
+  let out: Uint8Array[] = [];
+  let error: ProtocolError | null = null;
+
+  function fail(code: ProtocolError["code"], message: string): void {
+    if (phase === Phase.Failed) return;
+    phase = Phase.Failed;
+    error = new ProtocolError(code, `HTTP/2 redactor: ${message}`);
+    // Everything not yet released is zeroed (same length).
+    let n = heldBytes + headerFill + (current ? current.filled : 0);
+    if (prefaceMatched > 0 && prefaceMatched < HTTP2_PREFACE.length) n += prefaceMatched;
+    held.length = 0;
+    heldBytes = 0;
+    current = null;
+    headerFill = 0;
+    field.clear();
+    if (n > 0) out.push(new Uint8Array(n));
+    options.onError?.(error);
+  }
+
+  /** Writes masked octets at block coordinate `pos`, across held frames. */
+  function writeBlock(pos: number, octets: Uint8Array): void {
+    for (let k = 0; k < octets.length; k++) {
+      const f = held.find((h) => pos + k >= h.fragStart && pos + k < h.fragEnd)!;
+      f.bytes[f.fragOffset + (pos + k - f.fragStart)] = octets[k];
+    }
+  }
+
+  function setHuffmanBit(pos: number, on: boolean): void {
+    const f = held.find((h) => pos >= h.fragStart && pos < h.fragEnd)!;
+    const i = f.fragOffset + (pos - f.fragStart);
+    f.bytes[i] = on ? f.bytes[i] | 0x80 : f.bytes[i] & 0x7f;
+  }
+
+  const hook: HpackValueHook = (f) => {
+    const range = f.valueRange;
+    if (!range || !isSecret(f.name.toLowerCase())) return undefined;
+    const mask = secretMask(range, f.value.length, f.representation);
+    setHuffmanBit(fieldBase + range.prefixOffset, mask.huffman);
+    writeBlock(fieldBase + range.offset, mask.octets);
+    return mask.value;
+  };
+
+  /** Decodes as many complete fields as are buffered, then releases finished frames. */
+  function decodeAvailable(): boolean {
+    try {
+      for (;;) {
+        const view = field.view();
+        const step = decoder.decodeNext(view, 0, view.length, hook);
+        if (step === null) break;
+        field.discard(step.next);
+        fieldBase += step.next;
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        fail(err.code, `header block on stream ${blockStreamId}: ${err.message}`);
+        return false;
+      }
+      throw err;
+    }
+    while (held.length > 0 && held[0].fragEnd <= fieldBase) {
+      const f = held.shift()!;
+      heldBytes -= f.bytes.length;
+      out.push(f.bytes);
+    }
+    return true;
+  }
+
+  function heldFrameComplete(f: HeldFrame): void {
+    const b = f.bytes;
+    // Held first, so that a failure below still accounts for (zeroes) this frame's bytes.
+    f.fragStart = f.fragEnd = blockLength;
+    held.push(f);
+    heldBytes += b.length;
+    const p = FRAME_HEADER_LENGTH;
+    let start = p;
+    let end = b.length;
+    const type = frame.type;
+    if (type !== FrameType.CONTINUATION) {
+      if (inBlock) return fail("framing", "new header block before END_HEADERS");
+      const skip = type === FrameType.PUSH_PROMISE ? 4 : frame.flags & Flag.PRIORITY ? 5 : 0;
+      if (frame.flags & Flag.PADDED) {
+        if (end - start < 1) return fail("framing", "frame too short for its pad length");
+        end -= b[start];
+        start += 1;
+      }
+      if (end - start < skip) return fail("framing", "padding exceeds the frame payload");
+      start += skip;
+      inBlock = true;
+      blockStreamId = frame.streamId;
+      blockLength = 0;
+      fieldBase = 0;
+      field.clear();
+      decoder.beginBlock();
+    } else if (!inBlock || frame.streamId !== blockStreamId) {
+      return fail("framing", `unexpected CONTINUATION on stream ${frame.streamId}`);
+    }
+    f.fragOffset = start;
+    f.fragStart = blockLength;
+    f.fragEnd = blockLength + (end - start);
+    blockLength = f.fragEnd;
+    if (heldBytes > maxBufferSize) {
+      return fail("buffer-limit", `held header frames exceed ${maxBufferSize} bytes`);
+    }
+    if (!field.append(b, start, end)) {
+      return fail("buffer-limit", `header field exceeds ${maxBufferSize} bytes`);
+    }
+    if (!decodeAvailable()) return;
+    if (frame.flags & Flag.END_HEADERS) {
+      if (field.length > 0) return fail("compression", "header block ends mid-field");
+      decoder.endBlock();
+      inBlock = false;
+      // All fields decoded: every held frame has been released by decodeAvailable.
+    }
+  }
+
+  function step(bytes: Uint8Array): void {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+      switch (phase) {
+        case Phase.Failed: // after fail(): the rest of the input is zeroed
+          out.push(new Uint8Array(n - i));
+          return;
+        case Phase.Flushed:
+          throw new Error("Http2Redactor.transform called after flush()");
+        case Phase.Preface: {
+          if (autoPreface && prefaceMatched === 0 && bytes[i] !== HTTP2_PREFACE[0]) {
+            phase = Phase.FrameHeader; // not a client stream
+            break;
+          }
+          if (bytes[i] !== HTTP2_PREFACE[prefaceMatched]) {
+            fail("syntax", "stream does not start with the HTTP/2 connection preface");
+            break;
+          }
+          prefaceHeld[prefaceMatched++] = bytes[i++];
+          if (prefaceMatched === HTTP2_PREFACE.length) {
+            out.push(prefaceHeld.slice());
+            phase = Phase.FrameHeader;
+          }
+          break;
+        }
+        case Phase.FrameHeader: {
+          const take = Math.min(FRAME_HEADER_LENGTH - headerFill, n - i);
+          header.set(bytes.subarray(i, i + take), headerFill);
+          headerFill += take;
+          i += take;
+          if (headerFill < FRAME_HEADER_LENGTH) break;
+          headerFill = 0;
+          frame = readFrameHeader(header);
+          const carriesBlock = frame.type === FrameType.HEADERS ||
+            frame.type === FrameType.PUSH_PROMISE || frame.type === FrameType.CONTINUATION;
+          if (inBlock && frame.type !== FrameType.CONTINUATION) {
+            headerFill = FRAME_HEADER_LENGTH; // account for the consumed header when zeroing
+            fail("framing", "frame inside a header block (CONTINUATION expected)");
+            break;
+          }
+          if (carriesBlock) {
+            if (frame.length > maxBufferSize) {
+              headerFill = FRAME_HEADER_LENGTH;
+              fail("buffer-limit", `header frame of ${frame.length} bytes exceeds limit`);
+              break;
+            }
+            const bytesOut = new Uint8Array(FRAME_HEADER_LENGTH + frame.length);
+            bytesOut.set(header);
+            current = {
+              bytes: bytesOut,
+              filled: FRAME_HEADER_LENGTH,
+              fragStart: 0,
+              fragEnd: 0,
+              fragOffset: 0,
+            };
+            phase = Phase.HeldPayload;
+            if (frame.length === 0) {
+              const f = current;
+              current = null;
+              phase = Phase.FrameHeader;
+              heldFrameComplete(f);
+            }
+          } else {
+            out.push(header.slice());
+            passRemaining = frame.length;
+            phase = frame.length > 0 ? Phase.PassThrough : Phase.FrameHeader;
+          }
+          break;
+        }
+        case Phase.PassThrough: {
+          const take = Math.min(passRemaining, n - i);
+          out.push(bytes.slice(i, i + take));
+          i += take;
+          passRemaining -= take;
+          if (passRemaining === 0) phase = Phase.FrameHeader;
+          break;
+        }
+        case Phase.HeldPayload: {
+          const f = current!;
+          const take = Math.min(f.bytes.length - f.filled, n - i);
+          f.bytes.set(bytes.subarray(i, i + take), f.filled);
+          f.filled += take;
+          i += take;
+          if (f.filled === f.bytes.length) {
+            current = null;
+            phase = Phase.FrameHeader;
+            heldFrameComplete(f);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  function drain(): Uint8Array {
+    if (out.length === 1) {
+      const only = out[0];
+      out = [];
+      return only;
+    }
+    const total = out.reduce((s, p) => s + p.length, 0);
+    const result = new Uint8Array(total);
+    let o = 0;
+    for (const p of out) (result.set(p, o), o += p.length);
+    out = [];
+    return result;
+  }
+
+  return {
+    transform(chunk: Uint8Array): Uint8Array {
+      step(chunk);
+      return drain();
+    },
+    flush(): Uint8Array {
+      if (phase === Phase.Flushed) return new Uint8Array(0);
+      if (phase !== Phase.Failed) {
+        // Partial preface or frame header: no secret can be in them; release as they are.
+        if (phase === Phase.Preface && prefaceMatched > 0) {
+          out.push(prefaceHeld.slice(0, prefaceMatched));
+        }
+        if (headerFill > 0) out.push(header.slice(0, headerFill));
+        // Unfinished header-bearing frames cannot be decoded: zero them.
+        const unfinished = heldBytes + (current ? current.filled : 0);
+        if (unfinished > 0) out.push(new Uint8Array(unfinished));
+        held.length = 0;
+        heldBytes = 0;
+        current = null;
+      }
+      phase = Phase.Flushed;
+      return drain();
+    },
+    get failed() {
+      return error !== null;
+    },
+    get error() {
+      return error;
+    },
+  };
+}
