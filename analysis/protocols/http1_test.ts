@@ -459,3 +459,35 @@ Deno.test("HTTP/1 hostile input: a response waiting for its method holds at most
   assert.match(r.errors[0].message, /waiting for the request method/);
   assert.ok(r.peak <= limit);
 });
+
+Deno.test("HTTP/1 real node:http keep-alive capture: gzip JSON, chunked SSE, HEAD", async () => {
+  const dir = new URL("./testdata/captures/h1_node_keepalive/", import.meta.url);
+  const { readFileSync } = await import("node:fs");
+  const { decodeContent } = await import("./content_encoding.ts");
+  const client = new Uint8Array(readFileSync(new URL("client.bin", dir)));
+  const server = new Uint8Array(readFileSync(new URL("server.bin", dir)));
+  const meta = JSON.parse(readFileSync(new URL("meta.json", dir), "utf8"));
+  const run = (chunks: Uint8Array[]) => {
+    const req = collector(client);
+    const res = collector(server);
+    const ex = createHttp1Exchange({ request: req.cb, response: res.cb });
+    ex.request.feed(client);
+    for (const c of chunks) ex.response.feed(c);
+    ex.request.end();
+    ex.response.end();
+    return { req: req.out, res: res.out };
+  };
+  const { req, res } = assertSameForAllChunkings(server, run, { splitPointLimit: 300 });
+  assert.deepEqual([...req.errors, ...res.errors], []);
+  assert.deepEqual(req.heads.map((h) => h.method), ["GET", "POST", "HEAD"]);
+  assert.deepEqual(res.heads.map((h) => [h.requestMethod, h.body]), [
+    ["GET", "chunked"],
+    ["POST", "chunked"],
+    ["HEAD", "none"], // Content-Length: 2, but a HEAD response has no body
+  ]);
+  const gz = Uint8Array.from(res.bodies[0].text, (c) => c.charCodeAt(0));
+  assert.equal(new TextDecoder().decode(await decodeContent("gzip", gz)), meta.sent.modelsJson);
+  assert.equal(res.bodies[1].text, meta.sent.sse);
+  assert.ok(res.bodies[1].offsets.length > 1, "SSE body arrives in several chunks");
+  assert.equal(res.ends[2].endOffset, server.length);
+});

@@ -15,9 +15,10 @@
  */
 
 import * as http2 from "node:http2";
-import * as net from "node:net";
+import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { concat, type Recording, startRecordingRelay } from "./record_relay.ts";
 
 const OUT = new URL("./captures/h2_node_interleaved/", import.meta.url);
 
@@ -35,8 +36,8 @@ const SSE_EVENTS = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function record(): Promise<{ client: Uint8Array[]; server: Uint8Array[]; order: string[] }> {
-  const server = http2.createServer({ maxHeaderListSize: 256 * 1024 });
+async function record(): Promise<Recording> {
+  const server = http2.createServer({ settings: { maxHeaderListSize: 256 * 1024 } });
   server.on("stream", async (stream, headers) => {
     const path = headers[":path"];
     stream.on("error", () => {});
@@ -69,30 +70,10 @@ async function record(): Promise<{ client: Uint8Array[]; server: Uint8Array[]; o
     }
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const serverPort = (server.address() as net.AddressInfo).port;
+  const serverPort = (server.address() as AddressInfo).port;
 
-  const client: Uint8Array[] = [];
-  const serverBytes: Uint8Array[] = [];
-  const order: string[] = [];
-  const relay = net.createServer((down) => {
-    const up = net.connect(serverPort, "127.0.0.1");
-    down.on("data", (b: Uint8Array) => {
-      client.push(new Uint8Array(b));
-      order.push(`c${b.length}`);
-      up.write(b);
-    });
-    up.on("data", (b: Uint8Array) => {
-      serverBytes.push(new Uint8Array(b));
-      order.push(`s${b.length}`);
-      down.write(b);
-    });
-    down.on("end", () => up.end());
-    up.on("end", () => down.end());
-    down.on("error", () => up.destroy());
-    up.on("error", () => down.destroy());
-  });
-  await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
-  const relayPort = (relay.address() as net.AddressInfo).port;
+  const relay = await startRecordingRelay(serverPort);
+  const relayPort = relay.port;
 
   const session = http2.connect(`http://127.0.0.1:${relayPort}`);
   const collect = (req: http2.ClientHttp2Stream) =>
@@ -130,14 +111,7 @@ async function record(): Promise<{ client: Uint8Array[]; server: Uint8Array[]; o
   await sleep(50);
   relay.close();
   server.close();
-  return { client, server: serverBytes, order };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), o += p.length);
-  return out;
+  return relay.recording;
 }
 
 if (import.meta.main) {
