@@ -42,7 +42,9 @@ export interface AgentProfile {
 }
 
 /** The pinned agents' bin directory. */
-export const AGENTS_BIN: string = fileURLToPath(new URL("./node_modules/.bin/", import.meta.url));
+export const AGENTS_BIN: string = fileURLToPath(
+  new URL("./node_modules/.bin/", import.meta.url),
+);
 
 /** Placeholder credentials: the scripted server accepts anything and never logs them. */
 export const FAKE_KEYS = {

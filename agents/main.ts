@@ -47,15 +47,21 @@ export const USAGE = "usage: deno task agent -- claude|gemini|codex SCENARIO [--
   "[--http1] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
   "[--timeout SECONDS]";
 
-const SCENARIOS_DIR = fileURLToPath(new URL("../bench/scenarios/", import.meta.url));
+const SCENARIOS_DIR = fileURLToPath(
+  new URL("../bench/scenarios/", import.meta.url),
+);
 
 /** A scenario argument: a path, or a name of a file in bench/scenarios/. */
 export function resolveScenarioPath(arg: string): string {
   if (existsSync(arg)) return arg;
-  for (const candidate of [`${SCENARIOS_DIR}${arg}`, `${SCENARIOS_DIR}${arg}.json`]) {
+  for (
+    const candidate of [`${SCENARIOS_DIR}${arg}`, `${SCENARIOS_DIR}${arg}.json`]
+  ) {
     if (existsSync(candidate)) return candidate;
   }
-  throw new UsageError(`scenario ${JSON.stringify(arg)}: no such file, nor in bench/scenarios/`);
+  throw new UsageError(
+    `scenario ${JSON.stringify(arg)}: no such file, nor in bench/scenarios/`,
+  );
 }
 
 /** Parses the command line. */
@@ -77,18 +83,26 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
       allowPositionals: true,
     });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message.split("\n")[0]);
   }
   const [agent, scenario, ...extra] = parsed.positionals;
-  if (agent === undefined) throw new UsageError("missing the agent: claude, gemini or codex");
+  if (agent === undefined) {
+    throw new UsageError("missing the agent: claude, gemini or codex");
+  }
   if (!(AGENT_NAMES as readonly string[]).includes(agent)) {
-    throw new UsageError(`unknown agent ${JSON.stringify(agent)}: use claude, gemini or codex`);
+    throw new UsageError(
+      `unknown agent ${JSON.stringify(agent)}: use claude, gemini or codex`,
+    );
   }
   if (scenario === undefined) throw new UsageError("missing the scenario file");
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  }
   const timeout = Number(parsed.values.timeout);
   if (!(timeout > 0)) {
-    throw new UsageError(`--timeout: expected seconds > 0, got ${parsed.values.timeout}`);
+    throw new UsageError(
+      `--timeout: expected seconds > 0, got ${parsed.values.timeout}`,
+    );
   }
   return {
     agent: agent as AgentName,
@@ -117,7 +131,9 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     logFile: opts.log,
     timeoutMs: opts.timeoutMs,
   });
-  if (opts.saveTranscript) await saveTranscript(opts.saveTranscript, result.transcript);
+  if (opts.saveTranscript) {
+    await saveTranscript(opts.saveTranscript, result.transcript);
+  }
   const out = [
     result.stdout.trimEnd(),
     "---",
@@ -126,7 +142,9 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     }, ${result.timings.agentMs} ms`,
     `workdir: ${result.workdir}`,
     `requests: ${result.requests.length} (${
-      result.requests.map((r) => `${r.kind}${r.side ? `:${r.side}` : ""}`).join(", ")
+      result.requests.map((r) => `${r.kind}${r.side ? `:${r.side}` : ""}`).join(
+        ", ",
+      )
     })`,
     ...result.serverErrors.map((e) => `server problem: ${e}`),
     ...(opts.saveTranscript ? [`transcript: ${opts.saveTranscript}`] : []),

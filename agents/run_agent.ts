@@ -32,8 +32,10 @@ export const PROFILES: Readonly<Record<AgentName, AgentProfile>> = {
   codex: codexProfile,
 };
 
-/** Where run directories (HOME, default working directory, hosts file) are made. */
-export const RUNS_DIR: string = fileURLToPath(new URL("../.cache/agent-runs", import.meta.url));
+/** Where run directories (isolated HOME, hosts file) are made. */
+export const RUNS_DIR: string = fileURLToPath(
+  new URL("../.cache/agent-runs", import.meta.url),
+);
 
 export interface RunAgentOptions {
   agent: AgentName;
@@ -46,7 +48,7 @@ export interface RunAgentOptions {
   transcript?: Transcript | string;
   /** A server already running (it is not closed afterwards). */
   server?: ModelServer;
-  /** Working directory; default: a new one under `.cache/agent-runs/`. Made if missing. */
+  /** Working directory; default: a new temporary directory (kept). Made if missing. */
   workdir?: string;
   /** The prompt; default the scenario's `prompt`, else a generic one. */
   prompt?: string;
@@ -60,7 +62,7 @@ export interface RunAgentOptions {
   model?: string;
   /** Kill the agent after this long; default 120 s. */
   timeoutMs?: number;
-  /** Keep the isolated HOME after the run (it is deleted by default). */
+  /** Keep the run directory (isolated HOME, hosts file) after the run; deleted by default. */
   keepHome?: boolean;
   /** Server request log as JSONL. */
   logFile?: string;
@@ -78,7 +80,7 @@ export interface RunAgentResult {
   argv: string[];
   workdir: string;
   home: string;
-  /** This run's directory under `.cache/agent-runs/` (HOME, hosts file, default workdir). */
+  /** This run's directory under `.cache/agent-runs/` (HOME, hosts file); gone unless kept. */
   runDir: string;
   /** The server's log of this run's requests. */
   requests: RequestRecord[];
@@ -95,8 +97,21 @@ const DEFAULT_PROMPT = "Carry out the task the scripted model gives you.";
 
 /** A minimal, predictable environment: the agents must not see the caller's real keys. */
 function baseEnv(): Record<string, string> {
-  const keep = ["PATH", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SHELL", "TMPDIR"];
-  const env: Record<string, string> = { TERM: "dumb", NO_COLOR: "1", LANG: "C.UTF-8" };
+  const keep = [
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "TMPDIR",
+  ];
+  const env: Record<string, string> = {
+    TERM: "dumb",
+    NO_COLOR: "1",
+    LANG: "C.UTF-8",
+  };
   for (const k of keep) {
     const v = Deno.env.get(k);
     if (v !== undefined) env[k] = v;
@@ -124,10 +139,14 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   if (!profile) throw new Error(`unknown agent ${JSON.stringify(opts.agent)}`);
   const given = [opts.scenario, opts.transcript, opts.server].filter((x) => x !== undefined);
   if (given.length !== 1) {
-    throw new Error("runAgent: give exactly one of scenario, transcript or server");
+    throw new Error(
+      "runAgent: give exactly one of scenario, transcript or server",
+    );
   }
   await Deno.stat(profile.binary).catch(() => {
-    throw new Error(`${profile.binary} is missing: run scripts/setup.sh to install the agents`);
+    throw new Error(
+      `${profile.binary} is missing: run scripts/setup.sh to install the agents`,
+    );
   });
 
   const scenario = typeof opts.scenario === "string"
@@ -138,10 +157,17 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     : opts.transcript;
 
   await Deno.mkdir(RUNS_DIR, { recursive: true });
-  const runDir = await Deno.makeTempDir({ dir: RUNS_DIR, prefix: `${opts.agent}-` });
+  const runDir = await Deno.makeTempDir({
+    dir: RUNS_DIR,
+    prefix: `${opts.agent}-`,
+  });
   const home = join(runDir, "home");
   await Deno.mkdir(home, { recursive: true });
-  const workdir = resolve(opts.workdir ?? join(runDir, "work"));
+  // The default working directory is outside the repository, so agents see no git project.
+  const workdir = resolve(
+    opts.workdir ??
+      await Deno.makeTempDir({ prefix: `sightline-${opts.agent}-work-` }),
+  );
   await Deno.mkdir(workdir, { recursive: true });
 
   const server = opts.server ?? await startModelServer({
@@ -185,7 +211,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     }).spawn();
     let timedOut = false;
     const timeoutMs = opts.timeoutMs ?? 120_000;
-    let killTimer: number | undefined;
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       try {
@@ -230,6 +256,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     };
   } finally {
     if (!opts.server) await server.close();
-    if (!opts.keepHome) await Deno.remove(home, { recursive: true }).catch(() => {});
+    if (!opts.keepHome) {
+      await Deno.remove(runDir, { recursive: true }).catch(() => {});
+    }
   }
 }

@@ -46,7 +46,10 @@ function usageObject(u: Usage, outputTokens: number): Record<string, unknown> {
     input_tokens: u.inputTokens,
     cache_creation_input_tokens: u.cacheWriteTokens,
     cache_read_input_tokens: u.cacheReadTokens,
-    cache_creation: { ephemeral_5m_input_tokens: u.cacheWriteTokens, ephemeral_1h_input_tokens: 0 },
+    cache_creation: {
+      ephemeral_5m_input_tokens: u.cacheWriteTokens,
+      ephemeral_1h_input_tokens: 0,
+    },
     output_tokens: outputTokens,
     service_tier: "standard",
   };
@@ -89,7 +92,9 @@ export function renderAnthropicJson(reply: Reply): RenderedResponse {
 export function renderAnthropicStream(reply: Reply): RenderedResponse {
   const events: string[] = [];
   const emit = (data: Record<string, unknown>) =>
-    events.push(encodeSseEvent(JSON.stringify(data), { event: String(data.type) }));
+    events.push(
+      encodeSseEvent(JSON.stringify(data), { event: String(data.type) }),
+    );
   emit({
     type: "message_start",
     message: {
@@ -124,16 +129,29 @@ export function renderAnthropicStream(reply: Reply): RenderedResponse {
         delta: { type: "signature_delta", signature: block.signature },
       });
     } else if (block.type === "text") {
-      emit({ type: "content_block_start", index, content_block: { type: "text", text: "" } });
+      emit({
+        type: "content_block_start",
+        index,
+        content_block: { type: "text", text: "" },
+      });
       if (index === 0) emit({ type: "ping" });
       for (const piece of chunkText(String(block.text))) {
-        emit({ type: "content_block_delta", index, delta: { type: "text_delta", text: piece } });
+        emit({
+          type: "content_block_delta",
+          index,
+          delta: { type: "text_delta", text: piece },
+        });
       }
     } else {
       emit({
         type: "content_block_start",
         index,
-        content_block: { type: "tool_use", id: block.id, name: block.name, input: {} },
+        content_block: {
+          type: "tool_use",
+          id: block.id,
+          name: block.name,
+          input: {},
+        },
       });
       if (index === 0) emit({ type: "ping" });
       emit({
@@ -164,7 +182,10 @@ export function renderAnthropicStream(reply: Reply): RenderedResponse {
   emit({ type: "message_stop" });
   return {
     status: 200,
-    headers: { ...headers(reply, "text/event-stream; charset=utf-8"), "cache-control": "no-cache" },
+    headers: {
+      ...headers(reply, "text/event-stream; charset=utf-8"),
+      "cache-control": "no-cache",
+    },
     chunks: events,
     streaming: true,
   };
@@ -177,7 +198,11 @@ export function inspectAnthropicRequest(body: Obj): RequestView {
   const messages = Array.isArray(body.messages) ? body.messages as Obj[] : [];
   const tools: OfferedTool[] = (Array.isArray(body.tools) ? body.tools as Obj[] : [])
     .filter((t) => typeof t.name === "string")
-    .map((t) => ({ name: String(t.name), kind: "function", parameters: t.input_schema }));
+    .map((t) => ({
+      name: String(t.name),
+      kind: "function",
+      parameters: t.input_schema,
+    }));
   const texts: string[] = [blocksText(body.system)];
   let assistantTurns = 0;
   let lastAssistant = -1;
@@ -193,7 +218,9 @@ export function inspectAnthropicRequest(body: Obj): RequestView {
         ? [{ type: "text", text: m.content }]
         : m.content;
       if (Array.isArray(blocks)) {
-        const own = (blocks as Obj[]).filter((b) => b.type === "text").map((b) => String(b.text));
+        const own = (blocks as Obj[]).filter((b) => b.type === "text").map((
+          b,
+        ) => String(b.text));
         if (own.length > 0) lastUserText = own[own.length - 1];
       }
     }

@@ -38,14 +38,21 @@ Deno.test("anthropic stream: event order, deltas reassemble, usage in message_de
   for (const d of data) {
     if (d.type === "content_block_start") {
       assert.equal(blocks[d.index], undefined);
-      blocks[d.index] = { start: d.content_block, text: "", json: "", sig: "", stopped: false };
+      blocks[d.index] = {
+        start: d.content_block,
+        text: "",
+        json: "",
+        sig: "",
+        stopped: false,
+      };
     } else if (d.type === "content_block_delta") {
       const b = blocks[d.index];
       assert.ok(b && !b.stopped, "delta inside an open block");
       if (d.delta.type === "text_delta") b.text += d.delta.text;
       else if (d.delta.type === "thinking_delta") b.text += d.delta.thinking;
-      else if (d.delta.type === "input_json_delta") b.json += d.delta.partial_json;
-      else if (d.delta.type === "signature_delta") b.sig += d.delta.signature;
+      else if (d.delta.type === "input_json_delta") {
+        b.json += d.delta.partial_json;
+      } else if (d.delta.type === "signature_delta") b.sig += d.delta.signature;
       else assert.fail(`unknown delta ${d.delta.type}`);
     } else if (d.type === "content_block_stop") {
       blocks[d.index].stopped = true;
@@ -86,7 +93,9 @@ Deno.test("anthropic json: one message with the same content and usage", () => {
   assert.equal(body.usage.cache_read_input_tokens, 789);
   assert.equal(body.usage.cache_creation_input_tokens, 321);
   // Same seed, same ids: the stream and the JSON agree.
-  const streamed = JSON.parse(parseSse(renderAnthropicStream(reply).chunks.join(""))[0].data);
+  const streamed = JSON.parse(
+    parseSse(renderAnthropicStream(reply).chunks.join(""))[0].data,
+  );
   assert.equal(body.id, streamed.message.id);
 });
 
@@ -95,12 +104,17 @@ Deno.test("anthropic request view: tools, turns, trailing tool results, system m
     model: "claude-x",
     stream: true,
     system: [{ type: "text", text: "sys" }],
-    tools: [{ name: "Bash", input_schema: { type: "object" } }, { name: "Read" }],
+    tools: [{ name: "Bash", input_schema: { type: "object" } }, {
+      name: "Read",
+    }],
     messages: [
       { role: "user", content: [{ type: "text", text: "do it" }] },
       {
         role: "system",
-        content: [{ type: "text", text: " - Primary working directory: /tmp/w\n" }],
+        content: [{
+          type: "text",
+          text: " - Primary working directory: /tmp/w\n",
+        }],
       },
       {
         role: "assistant",
@@ -120,7 +134,11 @@ Deno.test("anthropic request view: tools, turns, trailing tool results, system m
   assert.equal(view.stream, true);
   assert.deepEqual(view.tools.map((t) => t.name), ["Bash", "Read"]);
   assert.equal(view.assistantTurns, 1);
-  assert.deepEqual(view.toolResults, [{ text: "out", callId: "toolu_1", isError: false }]);
+  assert.deepEqual(view.toolResults, [{
+    text: "out",
+    callId: "toolu_1",
+    isError: false,
+  }]);
   assert.equal(view.lastUserText, "do it");
   assert.equal(view.wantsJson, false);
 });

@@ -23,7 +23,9 @@ function usageMetadata(reply: Reply, final: boolean): Record<string, unknown> {
   if (final) meta.candidatesTokenCount = candidates;
   if (u.cacheReadTokens > 0) meta.cachedContentTokenCount = u.cacheReadTokens;
   meta.promptTokensDetails = [{ modality: "TEXT", tokenCount: u.inputTokens }];
-  if (final && u.reasoningTokens > 0) meta.thoughtsTokenCount = u.reasoningTokens;
+  if (final && u.reasoningTokens > 0) {
+    meta.thoughtsTokenCount = u.reasoningTokens;
+  }
   return meta;
 }
 
@@ -36,14 +38,18 @@ function partGroups(reply: Reply, stream: boolean): Part[][] {
   const groups: Part[][] = [];
   const split = (s: string) => stream ? chunkText(s, 48) : [s];
   if (reply.thinking !== undefined) {
-    for (const t of split(reply.thinking)) groups.push([{ text: t, thought: true }]);
+    for (const t of split(reply.thinking)) {
+      groups.push([{ text: t, thought: true }]);
+    }
   }
   if (reply.text !== undefined) {
     for (const t of split(reply.text)) groups.push([{ text: t }]);
   }
   if (reply.toolCalls.length > 0) {
     groups.push(reply.toolCalls.map((call, i) => {
-      const part: Part = { functionCall: { name: call.name, args: call.args ?? {} } };
+      const part: Part = {
+        functionCall: { name: call.name, args: call.args ?? {} },
+      };
       if (i === 0) part.thoughtSignature = opaque(`${reply.seed}:thought`, 64);
       return part;
     }));
@@ -119,7 +125,9 @@ export function inspectGeminiRequest(
   const contents = Array.isArray(body.contents) ? body.contents as Obj[] : [];
   const tools: OfferedTool[] = [];
   for (const t of Array.isArray(body.tools) ? body.tools as Obj[] : []) {
-    for (const f of Array.isArray(t.functionDeclarations) ? t.functionDeclarations as Obj[] : []) {
+    for (
+      const f of Array.isArray(t.functionDeclarations) ? t.functionDeclarations as Obj[] : []
+    ) {
       if (typeof f.name !== "string") continue;
       tools.push({
         name: f.name,
@@ -142,7 +150,9 @@ export function inspectGeminiRequest(
     }
     const own = partsOf(c).filter((p) => typeof p.text === "string").map((p) => String(p.text));
     texts.push(own.join("\n"));
-    if (c.role !== "model" && own.length > 0) lastUserText = own[own.length - 1];
+    if (c.role !== "model" && own.length > 0) {
+      lastUserText = own[own.length - 1];
+    }
   });
   const toolResults: ToolResultView[] = [];
   for (const c of contents.slice(lastModel + 1)) {
@@ -169,7 +179,8 @@ export function inspectGeminiRequest(
     assistantTurns,
     toolResults,
     jsonSchema,
-    wantsJson: jsonSchema !== undefined || gc.responseMimeType === "application/json",
+    wantsJson: jsonSchema !== undefined ||
+      gc.responseMimeType === "application/json",
     texts,
     lastUserText,
   };

@@ -7,11 +7,17 @@ import { sampleReply } from "./testing/replies.ts";
 
 Deno.test("gemini stream: CRLF events, thought then text then functionCall, usage on the last", () => {
   const reply = sampleReply({
-    toolCalls: [{ name: "run_shell_command", kind: "function", args: { command: "ls" } }],
+    toolCalls: [{
+      name: "run_shell_command",
+      kind: "function",
+      args: { command: "ls" },
+    }],
   });
   const r = renderGeminiStream(reply);
   const raw = r.chunks.join("");
-  assert.ok(r.chunks.every((c) => c.startsWith("data: ") && c.endsWith("\r\n\r\n")));
+  assert.ok(
+    r.chunks.every((c) => c.startsWith("data: ") && c.endsWith("\r\n\r\n")),
+  );
   const data = parseSse(raw).map((e) => JSON.parse(e.data));
   assert.equal(data.length, r.chunks.length);
   const parts = data.flatMap((d) => d.candidates[0].content.parts);
@@ -20,7 +26,8 @@ Deno.test("gemini stream: CRLF events, thought then text then functionCall, usag
     data.every((d) => d.responseId === data[0].responseId && d.modelVersion === "test-model-1"),
   );
   const thought = parts.filter((p) => p.thought).map((p) => p.text).join("");
-  const text = parts.filter((p) => !p.thought && typeof p.text === "string").map((p) => p.text)
+  const text = parts.filter((p) => !p.thought && typeof p.text === "string")
+    .map((p) => p.text)
     .join("");
   assert.equal(thought, reply.thinking);
   assert.equal(text, reply.text);
@@ -33,7 +40,9 @@ Deno.test("gemini stream: CRLF events, thought then text then functionCall, usag
   // Order: thoughts, then text, then the call.
   const kinds = parts.map((p) => p.thought ? "thought" : p.functionCall ? "call" : "text");
   assert.deepEqual([...new Set(kinds)], ["thought", "text", "call"]);
-  assert.ok(data.slice(0, -1).every((d) => !("finishReason" in d.candidates[0])));
+  assert.ok(
+    data.slice(0, -1).every((d) => !("finishReason" in d.candidates[0])),
+  );
   const last = data.at(-1);
   assert.equal(last.candidates[0].finishReason, "STOP");
   assert.equal(last.usageMetadata.promptTokenCount, 1234);
@@ -55,17 +64,34 @@ Deno.test("gemini request view: model from the path, function responses, JSON sc
   const view = inspectGeminiRequest(
     {
       contents: [
-        { role: "user", parts: [{ text: "<session_context>Workspace Directories:**\n  - /w\n" }] },
-        { role: "user", parts: [{ text: "go" }] },
-        { role: "model", parts: [{ functionCall: { name: "run_shell_command", args: {} } }] },
         {
           role: "user",
           parts: [{
-            functionResponse: { id: "x1", name: "run_shell_command", response: { output: "o" } },
+            text: "<session_context>Workspace Directories:**\n  - /w\n",
+          }],
+        },
+        { role: "user", parts: [{ text: "go" }] },
+        {
+          role: "model",
+          parts: [{ functionCall: { name: "run_shell_command", args: {} } }],
+        },
+        {
+          role: "user",
+          parts: [{
+            functionResponse: {
+              id: "x1",
+              name: "run_shell_command",
+              response: { output: "o" },
+            },
           }],
         },
       ],
-      tools: [{ functionDeclarations: [{ name: "run_shell_command", parametersJsonSchema: {} }] }],
+      tools: [{
+        functionDeclarations: [{
+          name: "run_shell_command",
+          parametersJsonSchema: {},
+        }],
+      }],
       generationConfig: { responseJsonSchema: { type: "OBJECT" } },
     },
     "gemini-x",

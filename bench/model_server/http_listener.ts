@@ -32,7 +32,10 @@ export interface ResponseWriter {
   readonly closed: boolean;
 }
 
-export type RequestHandler = (req: IncomingRequest, res: ResponseWriter) => Promise<void>;
+export type RequestHandler = (
+  req: IncomingRequest,
+  res: ResponseWriter,
+) => Promise<void>;
 
 export interface ListenOptions {
   hostname: string;
@@ -110,13 +113,18 @@ function writer(res: NodeRes): ResponseWriter {
 }
 
 /** Starts listening; resolves once the port is bound. */
-export function listen(opts: ListenOptions, handler: RequestHandler): Promise<Listener> {
+export function listen(
+  opts: ListenOptions,
+  handler: RequestHandler,
+): Promise<Listener> {
   const onRequest = async (req: NodeReq, res: NodeRes) => {
     const out = writer(res);
     try {
       const body = await readBody(req);
       const headers = collectHeaders(req);
-      const authority = String(req.headers[":authority"] ?? req.headers.host ?? "");
+      const authority = String(
+        req.headers[":authority"] ?? req.headers.host ?? "",
+      );
       await handler({
         method: String(req.method),
         url: String(req.url),
@@ -130,7 +138,9 @@ export function listen(opts: ListenOptions, handler: RequestHandler): Promise<Li
         try {
           out.writeHead(500, { "content-type": "text/plain" });
         } catch { /* headers already sent */ }
-        await out.end(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+        await out.end(
+          `internal error: ${e instanceof Error ? e.message : String(e)}\n`,
+        );
       }
     }
   };
@@ -138,9 +148,15 @@ export function listen(opts: ListenOptions, handler: RequestHandler): Promise<Li
   if (!opts.tls) {
     server = http.createServer(onRequest);
   } else if (opts.http1Only) {
-    server = https.createServer({ ...opts.tls, ALPNProtocols: ["http/1.1"] }, onRequest);
+    server = https.createServer(
+      { ...opts.tls, ALPNProtocols: ["http/1.1"] },
+      onRequest,
+    );
   } else {
-    server = http2.createSecureServer({ ...opts.tls, allowHTTP1: true }, onRequest);
+    server = http2.createSecureServer(
+      { ...opts.tls, allowHTTP1: true },
+      onRequest,
+    );
   }
   const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {

@@ -26,7 +26,10 @@ export function base62(seed: string, length: number): string {
 
 /** `length` lowercase hex characters derived from `seed`. */
 export function hex(seed: string, length: number): string {
-  return Array.from(bytes(seed, Math.ceil(length / 2)), (b) => b.toString(16).padStart(2, "0"))
+  return Array.from(
+    bytes(seed, Math.ceil(length / 2)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
     .join("").slice(0, length);
 }
 

@@ -25,7 +25,11 @@ function typeOf(schema: Schema): string | undefined {
 }
 
 /** A value for `schema`; `name` is the property it is for, if any. */
-export function sampleFromSchema(schema: unknown, name?: string, depth = 0): unknown {
+export function sampleFromSchema(
+  schema: unknown,
+  name?: string,
+  depth = 0,
+): unknown {
   if (name !== undefined && name in KNOWN_FIELDS) return KNOWN_FIELDS[name];
   if (typeof schema !== "object" || schema === null || depth > 8) return null;
   const s = schema as Schema;
@@ -33,18 +37,25 @@ export function sampleFromSchema(schema: unknown, name?: string, depth = 0): unk
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
   for (const key of ["anyOf", "oneOf", "allOf"]) {
     const alts = s[key];
-    if (Array.isArray(alts) && alts.length > 0) return sampleFromSchema(alts[0], name, depth + 1);
+    if (Array.isArray(alts) && alts.length > 0) {
+      return sampleFromSchema(alts[0], name, depth + 1);
+    }
   }
   switch (typeOf(s) ?? (s.properties ? "object" : undefined)) {
     case "object": {
       const props = (s.properties ?? {}) as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(props)) out[k] = sampleFromSchema(v, k, depth + 1);
+      for (const [k, v] of Object.entries(props)) {
+        out[k] = sampleFromSchema(v, k, depth + 1);
+      }
       return out;
     }
     case "array": {
       const n = typeof s.minItems === "number" ? s.minItems : 0;
-      return Array.from({ length: n }, () => sampleFromSchema(s.items, undefined, depth + 1));
+      return Array.from(
+        { length: n },
+        () => sampleFromSchema(s.items, undefined, depth + 1),
+      );
     }
     case "string":
       return "scripted";

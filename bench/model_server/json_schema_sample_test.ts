@@ -46,6 +46,12 @@ Deno.test("generic schemas: enums, minimums, arrays, nested objects", () => {
         either: { anyOf: [{ type: "number" }, { type: "string" }] },
       },
     }),
-    { kind: "a", n: 3, list: ["scripted", "scripted"], nested: { ok: false }, either: 0 },
+    {
+      kind: "a",
+      n: 3,
+      list: ["scripted", "scripted"],
+      nested: { ok: false },
+      either: 0,
+    },
   );
 });

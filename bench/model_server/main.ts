@@ -59,7 +59,7 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
       allowPositionals: false,
     });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message.split("\n")[0]);
   }
   const v = parsed.values;
   if (v.scenario === undefined && v.replay === undefined) {
@@ -69,17 +69,26 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
   }
   const port = Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port: expected 0-65535, got ${JSON.stringify(v.port)}`);
+    throw new UsageError(
+      `--port: expected 0-65535, got ${JSON.stringify(v.port)}`,
+    );
   }
   if (
-    !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v.host) && v.host !== "::1" && v.host !== "localhost"
+    !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v.host) && v.host !== "::1" &&
+    v.host !== "localhost"
   ) {
-    throw new UsageError(`--host: must be a loopback address, got ${JSON.stringify(v.host)}`);
+    throw new UsageError(
+      `--host: must be a loopback address, got ${JSON.stringify(v.host)}`,
+    );
   }
   const vars: Record<string, string> = {};
   for (const kv of v.var) {
     const eq = kv.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--var: expected NAME=VALUE, got ${JSON.stringify(kv)}`);
+    if (eq <= 0) {
+      throw new UsageError(
+        `--var: expected NAME=VALUE, got ${JSON.stringify(kv)}`,
+      );
+    }
     vars[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return {
@@ -96,7 +105,10 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
 }
 
 /** Runs the server until `stop` resolves (by default: SIGINT or SIGTERM). */
-export async function run(opts: ServeCliOptions, stop?: Promise<void>): Promise<void> {
+export async function run(
+  opts: ServeCliOptions,
+  stop?: Promise<void>,
+): Promise<void> {
   const server = await startModelServer({
     scenario: opts.scenario,
     transcript: opts.replay,
@@ -128,7 +140,9 @@ export async function run(opts: ServeCliOptions, stop?: Promise<void>): Promise<
       `transcript: ${opts.saveTranscript} (${server.transcript.exchanges.length} exchanges)`,
     );
   }
-  console.log(`served ${server.requests.length} requests, ${server.errors.length} problems`);
+  console.log(
+    `served ${server.requests.length} requests, ${server.errors.length} problems`,
+  );
   for (const e of server.errors) console.log(`  problem: ${e}`);
 }
 

@@ -4,24 +4,39 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { parseServeArgs, run, UsageError } from "./main.ts";
 
-const SCENARIO = fileURLToPath(new URL("../scenarios/text_hello.json", import.meta.url));
+const SCENARIO = fileURLToPath(
+  new URL("../scenarios/text_hello.json", import.meta.url),
+);
 
 Deno.test("parseServeArgs: options and one-line errors", () => {
-  const o = parseServeArgs(["--scenario", "s.json", "--port", "8443", "--http1", "--var", "a=b=c"]);
+  const o = parseServeArgs([
+    "--scenario",
+    "s.json",
+    "--port",
+    "8443",
+    "--http1",
+    "--var",
+    "a=b=c",
+  ]);
   assert.equal(o.port, 8443);
   assert.equal(o.http1, true);
   assert.deepEqual(o.vars, { a: "b=c" });
   const bad: [string[], RegExp][] = [
     [[], /give --scenario FILE or --replay TRANSCRIPT/],
     [["--scenario", "s", "--port", "x"], /--port: expected 0-65535/],
-    [["--scenario", "s", "--host", "10.1.2.3"], /--host: must be a loopback address/],
+    [
+      ["--scenario", "s", "--host", "10.1.2.3"],
+      /--host: must be a loopback address/,
+    ],
     [["--scenario", "s", "--var", "novalue"], /--var: expected NAME=VALUE/],
     [["--scenario", "s", "--bogus"], /Unknown option '--bogus'/],
   ];
   for (const [args, re] of bad) {
     assert.throws(
       () => parseServeArgs(args),
-      (e: Error) => e instanceof UsageError && re.test(e.message) && !e.message.includes("\n"),
+      (e: Error) =>
+        e instanceof UsageError && re.test(e.message) &&
+        !e.message.includes("\n"),
     );
   }
 });
@@ -34,17 +49,29 @@ Deno.test("the CLI entry point serves until stopped, then saves the transcript",
   let release!: () => void;
   const stop = new Promise<void>((r) => release = r);
   const done = run({
-    ...parseServeArgs(["--scenario", SCENARIO, "--save-transcript", `${dir}/t.json`]),
+    ...parseServeArgs([
+      "--scenario",
+      SCENARIO,
+      "--save-transcript",
+      `${dir}/t.json`,
+    ]),
   }, stop);
   try {
-    for (let i = 0; i < 100 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && lines.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const origin = /model server: (https:\/\/127\.0\.0\.1:\d+)/.exec(lines[0])![1];
     const ca = /NODE_EXTRA_CA_CERTS=(\S+)/.exec(lines.join("\n"))![1];
-    const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca)] });
+    const client = Deno.createHttpClient({
+      caCerts: [await Deno.readTextFile(ca)],
+    });
     const r = await fetch(`${origin}/v1/chat/completions`, {
       method: "POST",
       client,
-      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+      body: JSON.stringify({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }],
+      }),
     });
     assert.equal(
       (await r.json()).choices[0].message.content,

@@ -34,7 +34,10 @@ function usage(reply: Reply): Record<string, unknown> {
     prompt_tokens: u.inputTokens,
     completion_tokens: u.outputTokens,
     total_tokens: u.inputTokens + u.outputTokens,
-    prompt_tokens_details: { cached_tokens: u.cacheReadTokens, audio_tokens: 0 },
+    prompt_tokens_details: {
+      cached_tokens: u.cacheReadTokens,
+      audio_tokens: 0,
+    },
     completion_tokens_details: {
       reasoning_tokens: u.reasoningTokens,
       audio_tokens: 0,
@@ -84,7 +87,12 @@ export function renderChatJson(reply: Reply): RenderedResponse {
     object: "chat.completion",
     created: reply.created,
     model: reply.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(reply) }],
+    choices: [{
+      index: 0,
+      message,
+      logprobs: null,
+      finish_reason: finishReason(reply),
+    }],
     usage: usage(reply),
     service_tier: "default",
     system_fingerprint: fingerprint(reply),
@@ -98,7 +106,10 @@ export function renderChatJson(reply: Reply): RenderedResponse {
 }
 
 /** Renders a streaming chat completion; `includeUsage` adds the final usage chunk. */
-export function renderChatStream(reply: Reply, includeUsage: boolean): RenderedResponse {
+export function renderChatStream(
+  reply: Reply,
+  includeUsage: boolean,
+): RenderedResponse {
   const events: string[] = [];
   const base = {
     id: completionId(reply),
@@ -119,7 +130,9 @@ export function renderChatStream(reply: Reply, includeUsage: boolean): RenderedR
   const calls = toolCallsOf(reply);
   if (reply.text !== undefined || calls.length === 0) {
     emit({ role: "assistant", content: "", refusal: null }, null);
-    for (const piece of chunkText(reply.text ?? "")) if (piece) emit({ content: piece }, null);
+    for (const piece of chunkText(reply.text ?? "")) {
+      if (piece) emit({ content: piece }, null);
+    }
   } else {
     emit({ role: "assistant", content: null, refusal: null }, null);
   }
@@ -138,7 +151,11 @@ export function renderChatStream(reply: Reply, includeUsage: boolean): RenderedR
   });
   emit({}, finishReason(reply));
   if (includeUsage) {
-    events.push(encodeSseEvent(JSON.stringify({ ...base, choices: [], usage: usage(reply) })));
+    events.push(
+      encodeSseEvent(
+        JSON.stringify({ ...base, choices: [], usage: usage(reply) }),
+      ),
+    );
   }
   events.push(encodeSseEvent("[DONE]"));
   return {

@@ -48,7 +48,9 @@ Deno.test("chat stream: role first, content and tool-call deltas reassemble, usa
 });
 
 Deno.test("chat stream without include_usage has no usage chunk", () => {
-  const events = parseSse(renderChatStream(sampleReply({ toolCalls: [] }), false).chunks.join(""));
+  const events = parseSse(
+    renderChatStream(sampleReply({ toolCalls: [] }), false).chunks.join(""),
+  );
   const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
   assert.ok(chunks.every((c) => !("usage" in c)));
   assert.equal(chunks.at(-1).choices[0].finish_reason, "stop");

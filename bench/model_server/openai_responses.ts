@@ -35,7 +35,12 @@ function outputItems(reply: Reply): Item[] {
       id: id("msg", 0),
       type: "message",
       status: "completed",
-      content: [{ type: "output_text", annotations: [], logprobs: [], text: reply.text }],
+      content: [{
+        type: "output_text",
+        annotations: [],
+        logprobs: [],
+        text: reply.text,
+      }],
       role: "assistant",
     });
   }
@@ -91,7 +96,10 @@ function responseObject(reply: Reply, done: boolean): Record<string, unknown> {
     output: done ? outputItems(reply) : [],
     parallel_tool_calls: false,
     previous_response_id: null,
-    reasoning: { effort: "medium", summary: reply.thinking !== undefined ? "detailed" : null },
+    reasoning: {
+      effort: "medium",
+      summary: reply.thinking !== undefined ? "detailed" : null,
+    },
     service_tier: "default",
     store: false,
     temperature: 1.0,
@@ -131,7 +139,10 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
   let seq = 0;
   const emit = (type: string, fields: Record<string, unknown>) =>
     events.push(
-      encodeSseEvent(JSON.stringify({ type, sequence_number: seq++, ...fields }), { event: type }),
+      encodeSseEvent(
+        JSON.stringify({ type, sequence_number: seq++, ...fields }),
+        { event: type },
+      ),
     );
   emit("response.created", { response: responseObject(reply, false) });
   emit("response.in_progress", { response: responseObject(reply, false) });
@@ -187,8 +198,18 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         },
       });
       const text = (item.content as { text: string }[])[0].text;
-      const empty = { type: "output_text", annotations: [], logprobs: [], text: "" };
-      emit("response.content_part.added", { item_id, output_index, content_index: 0, part: empty });
+      const empty = {
+        type: "output_text",
+        annotations: [],
+        logprobs: [],
+        text: "",
+      };
+      emit("response.content_part.added", {
+        item_id,
+        output_index,
+        content_index: 0,
+        part: empty,
+      });
       for (const delta of chunkText(text)) {
         emit("response.output_text.delta", {
           item_id,
@@ -217,7 +238,11 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         item: { ...item, status: "in_progress", arguments: "" },
       });
       for (const delta of chunkJson(String(item.arguments))) {
-        emit("response.function_call_arguments.delta", { item_id, output_index, delta });
+        emit("response.function_call_arguments.delta", {
+          item_id,
+          output_index,
+          delta,
+        });
       }
       emit("response.function_call_arguments.done", {
         item_id,
@@ -230,9 +255,17 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         item: { ...item, status: "in_progress", input: "" },
       });
       for (const delta of chunkText(String(item.input))) {
-        emit("response.custom_tool_call_input.delta", { item_id, output_index, delta });
+        emit("response.custom_tool_call_input.delta", {
+          item_id,
+          output_index,
+          delta,
+        });
       }
-      emit("response.custom_tool_call_input.done", { item_id, output_index, input: item.input });
+      emit("response.custom_tool_call_input.done", {
+        item_id,
+        output_index,
+        input: item.input,
+      });
     }
     emit("response.output_item.done", { output_index, item });
   });
@@ -271,7 +304,9 @@ export function inspectResponsesRequest(body: Obj): RequestView {
       tools.push({ name: t.name, kind: "custom", parameters: t.format });
     }
   }
-  const texts: string[] = [typeof body.instructions === "string" ? body.instructions : ""];
+  const texts: string[] = [
+    typeof body.instructions === "string" ? body.instructions : "",
+  ];
   // One model turn may produce several items (reasoning, message, calls): count runs of them.
   let assistantTurns = 0;
   let inModelTurn = false;
@@ -279,7 +314,8 @@ export function inspectResponsesRequest(body: Obj): RequestView {
   let lastUserText: string | undefined;
   input.forEach((item, i) => {
     const isModel = MODEL_ITEMS.has(String(item.type)) ||
-      ((item.type === "message" || item.type === undefined) && item.role === "assistant");
+      ((item.type === "message" || item.type === undefined) &&
+        item.role === "assistant");
     if (isModel) {
       if (!inModelTurn) assistantTurns++;
       inModelTurn = true;
@@ -295,7 +331,10 @@ export function inspectResponsesRequest(body: Obj): RequestView {
   });
   const toolResults: ToolResultView[] = [];
   for (const item of input.slice(lastModelItem + 1)) {
-    if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
+    if (
+      item.type === "function_call_output" ||
+      item.type === "custom_tool_call_output"
+    ) {
       toolResults.push({
         text: blocksText(item.output),
         callId: typeof item.call_id === "string" ? item.call_id : undefined,

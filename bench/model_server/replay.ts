@@ -19,7 +19,11 @@ export class ReplayQueue {
   }
 
   /** The first unused exchange matching the request, marked used; undefined if none. */
-  take(method: string, path: string, kind?: RequestKind): TranscriptExchange | undefined {
+  take(
+    method: string,
+    path: string,
+    kind?: RequestKind,
+  ): TranscriptExchange | undefined {
     const want = pathname(path);
     const m = method.toUpperCase();
     const i = this.transcript.exchanges.findIndex((e, i) =>

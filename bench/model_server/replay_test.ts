@@ -14,7 +14,11 @@ import {
   type TranscriptExchange,
 } from "./transcript.ts";
 
-const ex = (path: string, body: string, kind?: "main" | "side"): TranscriptExchange => ({
+const ex = (
+  path: string,
+  body: string,
+  kind?: "main" | "side",
+): TranscriptExchange => ({
   method: "POST",
   path,
   status: 200,
@@ -37,7 +41,11 @@ Deno.test("ReplayQueue: in order, each once, matching method, path and kind", ()
   assert.equal(q.take("POST", "/v1/messages", "main")?.body, "two");
   assert.equal(q.take("POST", "/v1/messages", "main"), undefined);
   assert.equal(q.take("GET", "/v1/messages"), undefined);
-  assert.equal(q.take("POST", "/v1/responses", "main")?.body, "resp", "no kind recorded: any kind");
+  assert.equal(
+    q.take("POST", "/v1/responses", "main")?.body,
+    "resp",
+    "no kind recorded: any kind",
+  );
   assert.equal(q.remaining(), 1);
   assert.equal(q.take("POST", "/v1/messages")?.body, "title");
   assert.equal(q.remaining(), 0);
@@ -59,14 +67,23 @@ Deno.test("parseTranscript checks fields with one-line errors; bodies as text or
   );
   assert.throws(
     () =>
-      parseTranscript({ ...base, exchanges: [{ method: "POST", path: "/", status: 9 }] }, "t.json"),
+      parseTranscript({
+        ...base,
+        exchanges: [{ method: "POST", path: "/", status: 9 }],
+      }, "t.json"),
     /exchanges\[0\]\.status/,
   );
   assert.throws(
     () =>
       parseTranscript({
         ...base,
-        exchanges: [{ method: "POST", path: "/", status: 200, body: "a", bodyBase64: "YQ==" }],
+        exchanges: [{
+          method: "POST",
+          path: "/",
+          status: 200,
+          body: "a",
+          bodyBase64: "YQ==",
+        }],
       }, "t.json"),
     /give body or bodyBase64, not both/,
   );
@@ -93,9 +110,17 @@ Deno.test("a saved transcript replays byte for byte, in order, then runs out", a
     turns: [{ tool: { run: "ls" } }, { text: "listed {{tool_output}}" }],
   });
   const dir = await Deno.makeTempDir();
-  const tools = [{ type: "function", function: { name: "shell_command", parameters: {} } }];
+  const tools = [{
+    type: "function",
+    function: { name: "shell_command", parameters: {} },
+  }];
   const requests = [
-    { model: "m", stream: true, tools, messages: [{ role: "user", content: "go" }] },
+    {
+      model: "m",
+      stream: true,
+      tools,
+      messages: [{ role: "user", content: "go" }],
+    },
     {
       model: "m",
       stream: true,
@@ -112,7 +137,9 @@ Deno.test("a saved transcript replays byte for byte, in order, then runs out", a
   const original = await startModelServer({ scenario });
   let c = await testClient(original);
   try {
-    for (const r of requests) served.push(await (await c.post("/v1/chat/completions", r)).text());
+    for (const r of requests) {
+      served.push(await (await c.post("/v1/chat/completions", r)).text());
+    }
     await original.saveTranscript(`${dir}/t.json`);
   } finally {
     c.close();
@@ -129,15 +156,25 @@ Deno.test("a saved transcript replays byte for byte, in order, then runs out", a
   try {
     // The replay ignores request contents: the second answer comes second even for the first body.
     const r1 = await c.post("/v1/chat/completions", requests[0]);
-    assert.equal(r1.headers.get("content-type"), "text/event-stream; charset=utf-8");
+    assert.equal(
+      r1.headers.get("content-type"),
+      "text/event-stream; charset=utf-8",
+    );
     assert.equal(await r1.text(), served[0]);
-    assert.equal(await (await c.post("/v1/chat/completions", requests[0])).text(), served[1]);
+    assert.equal(
+      await (await c.post("/v1/chat/completions", requests[0])).text(),
+      served[1],
+    );
     const r3 = await c.post("/v1/chat/completions", requests[0]);
     assert.equal(r3.status, 404);
     await r3.body?.cancel();
     assert.equal(replay.replayRemaining(), 0);
     assert.equal(replay.errors.length, 1);
-    assert.equal(replay.transcript.exchanges.length, 2, "the replay's own transcript");
+    assert.equal(
+      replay.transcript.exchanges.length,
+      2,
+      "the replay's own transcript",
+    );
   } finally {
     c.close();
     await replay.close();

@@ -27,7 +27,8 @@ export interface Classification {
 }
 
 function schemaProps(schema: unknown): string[] {
-  const p = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  const p = (schema as { properties?: Record<string, unknown> } | undefined)
+    ?.properties;
   return p && typeof p === "object" ? Object.keys(p) : [];
 }
 
@@ -35,14 +36,21 @@ function schemaProps(schema: unknown): string[] {
  * Classifies a model API request. With `everyRequestIsMain` (a "per-request" scenario) every
  * request is a turn of the script.
  */
-export function classifyRequest(view: RequestView, everyRequestIsMain = false): Classification {
-  if (view.provider === "openai-chat" || everyRequestIsMain) return { kind: "main" };
+export function classifyRequest(
+  view: RequestView,
+  everyRequestIsMain = false,
+): Classification {
+  if (view.provider === "openai-chat" || everyRequestIsMain) {
+    return { kind: "main" };
+  }
   if (view.wantsJson) {
     const props = schemaProps(view.jsonSchema);
     if (props.includes("complexity_score") || props.includes("model_choice")) {
       return { kind: "side", side: "router" };
     }
-    if (props.includes("next_speaker")) return { kind: "side", side: "next-speaker" };
+    if (props.includes("next_speaker")) {
+      return { kind: "side", side: "next-speaker" };
+    }
     if (props.some((p) => p.startsWith("unproductive_state"))) {
       return { kind: "side", side: "loop-check" };
     }

@@ -51,7 +51,9 @@ export interface RequestRecord {
 }
 
 /** Copies headers with secret values replaced. */
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+export function redactHeaders(
+  headers: Record<string, string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
     out[k] = SECRET_HEADERS.includes(k.toLowerCase()) ? REDACTED : v;
@@ -61,7 +63,10 @@ export function redactHeaders(headers: Record<string, string>): Record<string, s
 
 /** Redacts `key=` (Gemini API key) and similar secrets in a query string. */
 export function redactPath(path: string): string {
-  return path.replace(/([?&](?:key|api_key|access_token)=)[^&]*/gi, `$1${REDACTED}`);
+  return path.replace(
+    /([?&](?:key|api_key|access_token)=)[^&]*/gi,
+    `$1${REDACTED}`,
+  );
 }
 
 /** Appends records to a JSONL file, in order. */
@@ -70,7 +75,9 @@ export class JsonlLog {
   constructor(readonly path: string, readonly withBodies: boolean) {}
 
   append(record: RequestRecord): void {
-    const line = JSON.stringify(this.withBodies ? record : { ...record, body: undefined }) + "\n";
+    const line = JSON.stringify(
+      this.withBodies ? record : { ...record, body: undefined },
+    ) + "\n";
     this.pending = this.pending.then(() => Deno.writeTextFile(this.path, line, { append: true }));
   }
 

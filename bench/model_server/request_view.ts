@@ -6,7 +6,11 @@
  */
 
 /** The wire APIs the server speaks. */
-export type Provider = "anthropic" | "openai-responses" | "openai-chat" | "gemini";
+export type Provider =
+  | "anthropic"
+  | "openai-responses"
+  | "openai-chat"
+  | "gemini";
 
 /** A tool the client declared in its request. */
 export interface OfferedTool {
@@ -51,10 +55,14 @@ export interface RequestView {
 /** Joins text blocks (`{type:"text",text}` or strings) into one string. */
 export function blocksText(content: unknown): string {
   if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return content === undefined ? "" : JSON.stringify(content);
+  if (!Array.isArray(content)) {
+    return content === undefined ? "" : JSON.stringify(content);
+  }
   return content.map((b) => {
     if (typeof b === "string") return b;
-    if (b && typeof b === "object" && "text" in b) return String((b as { text: unknown }).text);
+    if (b && typeof b === "object" && "text" in b) {
+      return String((b as { text: unknown }).text);
+    }
     return "";
   }).join("");
 }

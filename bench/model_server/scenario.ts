@@ -137,16 +137,25 @@ class Checker {
   }
 
   str(v: unknown, field: string, opts: { nonEmpty?: boolean } = {}): string {
-    if (typeof v !== "string") this.fail(field, `expected a string, got ${describe(v)}`);
+    if (typeof v !== "string") {
+      this.fail(field, `expected a string, got ${describe(v)}`);
+    }
     if (opts.nonEmpty && v.length === 0) this.fail(field, "must not be empty");
     return v;
   }
 
-  int(v: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  int(
+    v: unknown,
+    field: string,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number {
     if (typeof v !== "number" || !Number.isInteger(v)) {
       this.fail(field, `expected a whole number, got ${describe(v)}`);
     }
-    if (v < min || v > max) this.fail(field, `must be between ${min} and ${max}, got ${v}`);
+    if (v < min || v > max) {
+      this.fail(field, `must be between ${min} and ${max}, got ${v}`);
+    }
     return v;
   }
 }
@@ -154,15 +163,35 @@ class Checker {
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.slice(0, 40))}`;
+  if (typeof v === "string") {
+    return `the string ${JSON.stringify(v.slice(0, 40))}`;
+  }
   return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
 }
 
-function checkUsage(c: Checker, v: unknown, field: string): UsageSpec | undefined {
+function checkUsage(
+  c: Checker,
+  v: unknown,
+  field: string,
+): UsageSpec | undefined {
   if (v === undefined) return undefined;
-  const o = c.obj(v, field, ["input", "output", "cacheRead", "cacheWrite", "reasoning"]);
+  const o = c.obj(v, field, [
+    "input",
+    "output",
+    "cacheRead",
+    "cacheWrite",
+    "reasoning",
+  ]);
   const out: UsageSpec = {};
-  for (const k of ["input", "output", "cacheRead", "cacheWrite", "reasoning"] as const) {
+  for (
+    const k of [
+      "input",
+      "output",
+      "cacheRead",
+      "cacheWrite",
+      "reasoning",
+    ] as const
+  ) {
     if (o[k] !== undefined) out[k] = c.int(o[k], `${field}.${k}`, 0);
   }
   return out;
@@ -171,18 +200,27 @@ function checkUsage(c: Checker, v: unknown, field: string): UsageSpec | undefine
 function checkCondition(c: Checker, v: unknown, field: string): Condition {
   const o = c.obj(v, field, ["contains", "notContains", "matches"]);
   const out: Condition = {};
-  if (o.contains !== undefined) out.contains = c.str(o.contains, `${field}.contains`);
-  if (o.notContains !== undefined) out.notContains = c.str(o.notContains, `${field}.notContains`);
+  if (o.contains !== undefined) {
+    out.contains = c.str(o.contains, `${field}.contains`);
+  }
+  if (o.notContains !== undefined) {
+    out.notContains = c.str(o.notContains, `${field}.notContains`);
+  }
   if (o.matches !== undefined) {
     const source = c.str(o.matches, `${field}.matches`);
     out.matches = source;
     try {
       new RegExp(source);
     } catch (e) {
-      c.fail(`${field}.matches`, `invalid regular expression: ${(e as Error).message}`);
+      c.fail(
+        `${field}.matches`,
+        `invalid regular expression: ${(e as Error).message}`,
+      );
     }
   }
-  if (Object.keys(out).length === 0) c.fail(field, "needs contains, notContains or matches");
+  if (Object.keys(out).length === 0) {
+    c.fail(field, "needs contains, notContains or matches");
+  }
   return out;
 }
 
@@ -215,7 +253,10 @@ function checkTool(c: Checker, v: unknown, field: string): ToolAction {
       c.fail(`${field}.args`, `expected an object, got ${describe(o.args)}`);
     }
     if (o.args !== undefined && o.input !== undefined) {
-      c.fail(field, "give args (JSON tools) or input (free-form tools), not both");
+      c.fail(
+        field,
+        "give args (JSON tools) or input (free-form tools), not both",
+      );
     }
     return {
       name,
@@ -239,11 +280,15 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     "comment",
   ]);
   const t: Turn = {};
-  if (o.thinking !== undefined) t.thinking = c.str(o.thinking, `${field}.thinking`);
+  if (o.thinking !== undefined) {
+    t.thinking = c.str(o.thinking, `${field}.thinking`);
+  }
   if (o.text !== undefined) t.text = c.str(o.text, `${field}.text`);
   if (o.json !== undefined) t.json = o.json;
   if (o.tool !== undefined) t.tool = checkTool(c, o.tool, `${field}.tool`);
-  if (o.model !== undefined) t.model = c.str(o.model, `${field}.model`, { nonEmpty: true });
+  if (o.model !== undefined) {
+    t.model = c.str(o.model, `${field}.model`, { nonEmpty: true });
+  }
   if (o.usage !== undefined) t.usage = checkUsage(c, o.usage, `${field}.usage`);
   if (t.json !== undefined && (t.text !== undefined || t.tool !== undefined)) {
     c.fail(field, "json cannot be combined with text or tool");
@@ -256,7 +301,9 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     if ((r.while === undefined) === (r.until === undefined)) {
       c.fail(`${field}.repeat`, "needs exactly one of while or until");
     }
-    if (t.tool === undefined) c.fail(`${field}.repeat`, "only a tool turn can repeat");
+    if (t.tool === undefined) {
+      c.fail(`${field}.repeat`, "only a tool turn can repeat");
+    }
     t.repeat = {
       max: c.int(r.max, `${field}.repeat.max`, 1, 1000),
       ...(r.while !== undefined
@@ -274,10 +321,20 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
 const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 function checkPage(c: Checker, v: unknown, field: string): PageSpec {
-  const o = c.obj(v, field, ["name", "address", "host", "port", "tls", "routes"]);
+  const o = c.obj(v, field, [
+    "name",
+    "address",
+    "host",
+    "port",
+    "tls",
+    "routes",
+  ]);
   const name = c.str(o.name, `${field}.name`, { nonEmpty: true });
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) {
-    c.fail(`${field}.name`, "use letters, digits, - and _ (starting with a letter)");
+    c.fail(
+      `${field}.name`,
+      "use letters, digits, - and _ (starting with a letter)",
+    );
   }
   const address = c.str(o.address, `${field}.address`, { nonEmpty: true });
   const m = LOOPBACK_V4.exec(address);
@@ -290,14 +347,25 @@ function checkPage(c: Checker, v: unknown, field: string): PageSpec {
   const page: PageSpec = { name, address, routes: [] };
   if (o.host !== undefined) {
     const host = c.str(o.host, `${field}.host`, { nonEmpty: true });
-    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(host)) {
-      c.fail(`${field}.host`, `not a lower-case dotted host name: ${JSON.stringify(host)}`);
+    if (
+      !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(
+        host,
+      )
+    ) {
+      c.fail(
+        `${field}.host`,
+        `not a lower-case dotted host name: ${JSON.stringify(host)}`,
+      );
     }
     page.host = host;
   }
-  if (o.port !== undefined) page.port = c.int(o.port, `${field}.port`, 0, 65535);
+  if (o.port !== undefined) {
+    page.port = c.int(o.port, `${field}.port`, 0, 65535);
+  }
   if (o.tls !== undefined) {
-    if (typeof o.tls !== "boolean") c.fail(`${field}.tls`, `expected true or false`);
+    if (typeof o.tls !== "boolean") {
+      c.fail(`${field}.tls`, `expected true or false`);
+    }
     page.tls = o.tls;
   }
   if (!Array.isArray(o.routes) || o.routes.length === 0) {
@@ -305,16 +373,33 @@ function checkPage(c: Checker, v: unknown, field: string): PageSpec {
   }
   page.routes = o.routes.map((r, i) => {
     const f = `${field}.routes[${i}]`;
-    const ro = c.obj(r, f, ["path", "method", "status", "contentType", "body", "headers"]);
+    const ro = c.obj(r, f, [
+      "path",
+      "method",
+      "status",
+      "contentType",
+      "body",
+      "headers",
+    ]);
     const path = c.str(ro.path, `${f}.path`, { nonEmpty: true });
     if (!path.startsWith("/")) c.fail(`${f}.path`, "must start with /");
     const route: PageRoute = { path };
-    if (ro.method !== undefined) route.method = c.str(ro.method, `${f}.method`).toUpperCase();
-    if (ro.status !== undefined) route.status = c.int(ro.status, `${f}.status`, 100, 599);
-    if (ro.contentType !== undefined) route.contentType = c.str(ro.contentType, `${f}.contentType`);
+    if (ro.method !== undefined) {
+      route.method = c.str(ro.method, `${f}.method`).toUpperCase();
+    }
+    if (ro.status !== undefined) {
+      route.status = c.int(ro.status, `${f}.status`, 100, 599);
+    }
+    if (ro.contentType !== undefined) {
+      route.contentType = c.str(ro.contentType, `${f}.contentType`);
+    }
     if (ro.body !== undefined) route.body = c.str(ro.body, `${f}.body`);
     if (ro.headers !== undefined) {
-      const h = c.obj(ro.headers, `${f}.headers`, Object.keys(ro.headers as Obj));
+      const h = c.obj(
+        ro.headers,
+        `${f}.headers`,
+        Object.keys(ro.headers as Obj),
+      );
       route.headers = Object.fromEntries(
         Object.entries(h).map(([k, hv]) => [k, c.str(hv, `${f}.headers.${k}`)]),
       );
@@ -344,15 +429,22 @@ export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
   ]);
   const name = c.str(o.name, "name", { nonEmpty: true });
   const s: Scenario = { name, sequencing: "conversation", turns: [], source };
-  if (o.description !== undefined) s.description = c.str(o.description, "description");
-  if (o.prompt !== undefined) s.prompt = c.str(o.prompt, "prompt", { nonEmpty: true });
+  if (o.description !== undefined) {
+    s.description = c.str(o.description, "description");
+  }
+  if (o.prompt !== undefined) {
+    s.prompt = c.str(o.prompt, "prompt", { nonEmpty: true });
+  }
   if (o.model !== undefined) {
-    if (typeof o.model === "string") s.model = c.str(o.model, "model", { nonEmpty: true });
-    else {
+    if (typeof o.model === "string") {
+      s.model = c.str(o.model, "model", { nonEmpty: true });
+    } else {
       const m = c.obj(o.model, "model", ["anthropic", "openai", "gemini"]);
       s.model = {};
       for (const k of ["anthropic", "openai", "gemini"] as const) {
-        if (m[k] !== undefined) s.model[k] = c.str(m[k], `model.${k}`, { nonEmpty: true });
+        if (m[k] !== undefined) {
+          s.model[k] = c.str(m[k], `model.${k}`, { nonEmpty: true });
+        }
       }
     }
   }
@@ -370,18 +462,27 @@ export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
     const f = c.obj(o.files, "files", Object.keys(o.files as Obj));
     s.files = {};
     for (const [path, content] of Object.entries(f)) {
-      if (path.startsWith("/") || path.split("/").includes("..") || path === "") {
-        c.fail(`files.${path}`, "must be a relative path inside the working directory");
+      if (
+        path.startsWith("/") || path.split("/").includes("..") || path === ""
+      ) {
+        c.fail(
+          `files.${path}`,
+          "must be a relative path inside the working directory",
+        );
       }
       s.files[path] = c.str(content, `files.${path}`);
     }
   }
   if (o.pages !== undefined) {
-    if (!Array.isArray(o.pages)) c.fail("pages", `expected an array, got ${describe(o.pages)}`);
+    if (!Array.isArray(o.pages)) {
+      c.fail("pages", `expected an array, got ${describe(o.pages)}`);
+    }
     s.pages = o.pages.map((p, i) => checkPage(c, p, `pages[${i}]`));
     const names = new Set<string>();
     for (const [i, p] of s.pages.entries()) {
-      if (names.has(p.name)) c.fail(`pages[${i}].name`, `duplicate page name ${p.name}`);
+      if (names.has(p.name)) {
+        c.fail(`pages[${i}].name`, `duplicate page name ${p.name}`);
+      }
       names.add(p.name);
     }
   }
@@ -398,13 +499,21 @@ export async function loadScenario(path: string): Promise<Scenario> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    throw new ScenarioError(path, "file", `cannot read: ${(e as Error).message}`);
+    throw new ScenarioError(
+      path,
+      "file",
+      `cannot read: ${(e as Error).message}`,
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new ScenarioError(path, "json", `not valid JSON: ${(e as Error).message}`);
+    throw new ScenarioError(
+      path,
+      "json",
+      `not valid JSON: ${(e as Error).message}`,
+    );
   }
   return parseScenario(value, path);
 }

@@ -42,13 +42,21 @@ const BAD: [string, unknown, string][] = [
     { turns: [{ text: "a" }] },
     "f.json: name: expected a string, got undefined undefined",
   ],
-  ["no turns", { name: "n" }, "f.json: turns: expected a non-empty array, got undefined undefined"],
+  [
+    "no turns",
+    { name: "n" },
+    "f.json: turns: expected a non-empty array, got undefined undefined",
+  ],
   [
     "unknown top field",
     { name: "n", turns: [{ text: "a" }], extra: 1 },
     "f.json: extra: unknown field",
   ],
-  ["empty turn", { name: "n", turns: [{}] }, "f.json: turns[0]: needs text, json or tool"],
+  [
+    "empty turn",
+    { name: "n", turns: [{}] },
+    "f.json: turns[0]: needs text, json or tool",
+  ],
   [
     "bad tool",
     { name: "n", turns: [{ tool: { frobnicate: "x" } }] },
@@ -114,7 +122,10 @@ for (const [what, value, message] of BAD) {
   Deno.test(`scenario error: ${what}`, () => {
     assert.throws(() => parseScenario(value, "f.json"), (e: Error) => {
       assert.ok(e instanceof ScenarioError);
-      assert.ok(e.message.startsWith(message), `${e.message}\n  does not start with\n${message}`);
+      assert.ok(
+        e.message.startsWith(message),
+        `${e.message}\n  does not start with\n${message}`,
+      );
       assert.ok(!e.message.includes("\n"), "one line");
       return true;
     });
@@ -124,9 +135,15 @@ for (const [what, value, message] of BAD) {
 Deno.test("loadScenario names the file for unreadable and non-JSON files", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await assert.rejects(loadScenario(`${dir}/missing.json`), /missing\.json: file: cannot read/);
+    await assert.rejects(
+      loadScenario(`${dir}/missing.json`),
+      /missing\.json: file: cannot read/,
+    );
     await Deno.writeTextFile(`${dir}/bad.json`, "{ nope");
-    await assert.rejects(loadScenario(`${dir}/bad.json`), /bad\.json: json: not valid JSON/);
+    await assert.rejects(
+      loadScenario(`${dir}/bad.json`),
+      /bad\.json: json: not valid JSON/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -60,9 +60,15 @@ export type Plan =
   | { exhausted: true; position: number };
 
 function meets(cond: Condition, text: string): boolean {
-  if (cond.contains !== undefined && !text.includes(cond.contains)) return false;
-  if (cond.notContains !== undefined && text.includes(cond.notContains)) return false;
-  if (cond.matches !== undefined && !new RegExp(cond.matches).test(text)) return false;
+  if (cond.contains !== undefined && !text.includes(cond.contains)) {
+    return false;
+  }
+  if (cond.notContains !== undefined && text.includes(cond.notContains)) {
+    return false;
+  }
+  if (cond.matches !== undefined && !new RegExp(cond.matches).test(text)) {
+    return false;
+  }
   return true;
 }
 
@@ -110,7 +116,9 @@ export class ScriptPlayer {
     const result = latestResult(view);
     const turns = this.scenario.turns;
     let prevKey = -1;
-    for (const key of this.positions.keys()) if (key < k && key > prevKey) prevKey = key;
+    for (const key of this.positions.keys()) {
+      if (key < k && key > prevKey) prevKey = key;
+    }
     let next: Position;
     if (prevKey < 0) {
       next = { turn: 0, served: 1 };
@@ -124,7 +132,8 @@ export class ScriptPlayer {
         : { turn: prev.turn + 1, served: 1 };
     }
     while (
-      next.turn < turns.length && turns[next.turn].when && !meets(turns[next.turn].when!, result)
+      next.turn < turns.length && turns[next.turn].when &&
+      !meets(turns[next.turn].when!, result)
     ) {
       next = { turn: next.turn + 1, served: 1 };
     }
@@ -137,11 +146,15 @@ export class ScriptPlayer {
     if (turn?.model) return turn.model;
     const m = this.scenario.model;
     if (typeof m === "string") return m;
-    return m?.[providerFamily(view.provider)] ?? view.model ?? DEFAULT_MODELS[view.provider];
+    return m?.[providerFamily(view.provider)] ?? view.model ??
+      DEFAULT_MODELS[view.provider];
   }
 
   /** The placeholder values for a request. */
-  templateVars(view: RequestView, plan?: Plan): Record<string, string | undefined> {
+  templateVars(
+    view: RequestView,
+    plan?: Plan,
+  ): Record<string, string | undefined> {
     const result = view.toolResults.length > 0 ? latestResult(view) : undefined;
     return {
       ...this.vars,
@@ -174,7 +187,9 @@ export class ScriptPlayer {
     const vars = this.templateVars(view, plan);
     const fill = (s: string | undefined) => s === undefined ? undefined : fillTemplate(s, vars);
     let text = fill(turn.text);
-    if (turn.json !== undefined) text = JSON.stringify(fillTemplatesDeep(turn.json, vars));
+    if (turn.json !== undefined) {
+      text = JSON.stringify(fillTemplatesDeep(turn.json, vars));
+    }
     const toolCalls = [];
     if (turn.tool) {
       const action = fillTemplatesDeep(turn.tool, vars) as ToolAction;

@@ -32,7 +32,12 @@ Deno.test("turns follow the history length; a retry gets the same reply", () => 
     turns: [{ tool: { run: "make" } }, { text: "done: {{tool_output}}" }],
   }));
   const first = p.plan(view(0));
-  assert.deepEqual(first, { exhausted: false, position: 0, turn: 0, served: 1 });
+  assert.deepEqual(first, {
+    exhausted: false,
+    position: 0,
+    turn: 0,
+    served: 1,
+  });
   const r0 = p.reply(view(0), first);
   assert.deepEqual(r0.toolCalls, [{
     name: "Bash",
@@ -42,7 +47,10 @@ Deno.test("turns follow the history length; a retry gets the same reply", () => 
   assert.deepEqual(p.reply(view(0), p.plan(view(0))), r0, "retry: same reply");
   const second = p.plan(view(1, "built 3 targets\n"));
   assert.equal(second.exhausted ? -1 : second.turn, 1);
-  assert.equal(p.reply(view(1, "built 3 targets\n"), second).text, "done: built 3 targets");
+  assert.equal(
+    p.reply(view(1, "built 3 targets\n"), second).text,
+    "done: built 3 targets",
+  );
   const third = p.plan(view(2));
   assert.equal(third.exhausted, true);
   assert.match(p.reply(view(2), third).text!, /no more turns/);
@@ -69,7 +77,12 @@ Deno.test("repeat until a condition, bounded by max", () => {
     const plan = q.plan(view(k, result));
     return plan.exhausted ? "x" : `${plan.turn}/${plan.served}`;
   };
-  assert.deepEqual([at(0), at(1, "e"), at(2, "e"), at(3, "e")], ["0/1", "0/2", "0/3", "1/1"]);
+  assert.deepEqual([at(0), at(1, "e"), at(2, "e"), at(3, "e")], [
+    "0/1",
+    "0/2",
+    "0/3",
+    "1/1",
+  ]);
 });
 
 Deno.test("repeat while, and when skips a turn whose condition fails", () => {
@@ -85,7 +98,11 @@ Deno.test("repeat while, and when skips a turn whose condition fails", () => {
   const again = p.plan(view(1, "err: x"));
   assert.equal(!again.exhausted && again.turn, 0);
   const next = p.plan(view(2, "fine"));
-  assert.equal(!next.exhausted && next.turn, 2, "turn 1 skipped: no FAIL in the result");
+  assert.equal(
+    !next.exhausted && next.turn,
+    2,
+    "turn 1 skipped: no FAIL in the result",
+  );
 });
 
 Deno.test("per-request sequencing takes the next turn for every request", () => {
@@ -108,7 +125,10 @@ Deno.test("model and usage: turn over scenario over request over defaults", () =
     name: "m",
     model: { anthropic: "claude-scripted" },
     usage: { input: 10, cacheRead: 5 },
-    turns: [{ text: "a", usage: { output: 7 } }, { text: "b", model: "turn-model" }],
+    turns: [{ text: "a", usage: { output: 7 } }, {
+      text: "b",
+      model: "turn-model",
+    }],
   }));
   const r0 = p.reply(view(0), p.plan(view(0)));
   assert.equal(r0.model, "claude-scripted");
@@ -119,8 +139,14 @@ Deno.test("model and usage: turn over scenario over request over defaults", () =
     outputTokens: 7,
   });
   assert.equal(p.reply(view(1), p.plan(view(1))).model, "turn-model");
-  const q = new ScriptPlayer(parseScenario({ name: "n", turns: [{ text: "a" }] }));
-  assert.equal(q.reply(view(0), q.plan(view(0))).model, "claude-req", "echoes the requested model");
+  const q = new ScriptPlayer(
+    parseScenario({ name: "n", turns: [{ text: "a" }] }),
+  );
+  assert.equal(
+    q.reply(view(0), q.plan(view(0))).model,
+    "claude-req",
+    "echoes the requested model",
+  );
 });
 
 Deno.test("paths resolve against the workdir the agent reports; unknown placeholders fail", () => {
@@ -129,21 +155,34 @@ Deno.test("paths resolve against the workdir the agent reports; unknown placehol
     turns: [{ tool: { read: "in.txt" } }, { text: "{{nope}}" }],
   }));
   const v = view(0, undefined, { tools: [{ name: "Read", kind: "function" }] });
-  assert.deepEqual(p.reply(v, p.plan(v)).toolCalls[0].args, { file_path: "/work/dir/in.txt" });
-  assert.throws(() => p.reply(view(1), p.plan(view(1))), /no value for \{\{nope\}\}/);
+  assert.deepEqual(p.reply(v, p.plan(v)).toolCalls[0].args, {
+    file_path: "/work/dir/in.txt",
+  });
+  assert.throws(
+    () => p.reply(view(1), p.plan(view(1))),
+    /no value for \{\{nope\}\}/,
+  );
 });
 
 Deno.test("side requests get schema answers or short text, and do not move the script", () => {
-  const p = new ScriptPlayer(parseScenario({ name: "s", turns: [{ text: "a" }, { text: "b" }] }));
+  const p = new ScriptPlayer(
+    parseScenario({ name: "s", turns: [{ text: "a" }, { text: "b" }] }),
+  );
   const router = p.sideReply({
     ...view(0),
     provider: "gemini",
     tools: [],
     wantsJson: true,
-    jsonSchema: { type: "OBJECT", properties: { complexity_score: { type: "INTEGER" } } },
+    jsonSchema: {
+      type: "OBJECT",
+      properties: { complexity_score: { type: "INTEGER" } },
+    },
   }, "router");
   assert.deepEqual(JSON.parse(router.text!), { complexity_score: 1 });
-  assert.equal(p.sideReply({ ...view(0), tools: [] }, "title").text, "Scripted session");
+  assert.equal(
+    p.sideReply({ ...view(0), tools: [] }, "title").text,
+    "Scripted session",
+  );
   const plan = p.plan(view(0));
   assert.equal(!plan.exhausted && plan.turn, 0);
 });

@@ -100,7 +100,7 @@ export interface Route {
   /** Gemini: model from the path; stream from the method name. */
   model?: string;
   stream?: boolean;
-  /** "generate" (model call), "count" (token counting), "models" (listing), "probe" (HEAD /). */
+  /** "generate" (model call), "count" (token counting), "models" (listing), "probe" (HEAD). */
   action: "generate" | "count" | "models" | "probe" | "unknown";
   sse?: boolean;
 }
@@ -110,7 +110,11 @@ export function routeRequest(method: string, url: string): Route {
   const q = url.indexOf("?");
   const path = q < 0 ? url : url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
-  if ((method === "HEAD" || method === "GET") && (path === "/" || path === "")) {
+  // Connectivity checks: Claude Code sends `HEAD /` or `HEAD /api/hello` before it starts.
+  if (
+    method === "HEAD" ||
+    (method === "GET" && ["/", "", "/api/hello"].includes(path))
+  ) {
     return { action: "probe" };
   }
   if (method === "POST" && /^(\/v1)?\/messages$/.test(path)) {
@@ -128,7 +132,9 @@ export function routeRequest(method: string, url: string): Route {
   const g = /^\/v1[a-z0-9]*\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/
     .exec(path);
   if (method === "POST" && g) {
-    if (g[2] === "countTokens") return { provider: "gemini", model: g[1], action: "count" };
+    if (g[2] === "countTokens") {
+      return { provider: "gemini", model: g[1], action: "count" };
+    }
     const stream = g[2] === "streamGenerateContent";
     return {
       provider: "gemini",
@@ -139,7 +145,10 @@ export function routeRequest(method: string, url: string): Route {
     };
   }
   if (method === "GET" && /^\/v1[a-z0-9]*\/models$/.test(path)) {
-    return { provider: path.startsWith("/v1/") ? "openai-responses" : "gemini", action: "models" };
+    return {
+      provider: path.startsWith("/v1/") ? "openai-responses" : "gemini",
+      action: "models",
+    };
   }
   return { action: "unknown" };
 }
@@ -160,7 +169,12 @@ export function errorResponse(
   }
   if (provider === "gemini") {
     const st = status === 404 ? "NOT_FOUND" : status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT";
-    return jsonResponse(status, { error: { code: status, message, status: st } }, {}, 2);
+    return jsonResponse(
+      status,
+      { error: { code: status, message, status: st } },
+      {},
+      2,
+    );
   }
   return jsonResponse(status, {
     error: {
@@ -185,7 +199,11 @@ function inspect(route: Route, body: Record<string, unknown>): RequestView {
   }
 }
 
-function render(route: Route, view: RequestView, reply: Reply): RenderedResponse {
+function render(
+  route: Route,
+  view: RequestView,
+  reply: Reply,
+): RenderedResponse {
   switch (view.provider) {
     case "anthropic":
       return view.stream ? renderAnthropicStream(reply) : renderAnthropicJson(reply);
@@ -201,7 +219,9 @@ function render(route: Route, view: RequestView, reply: Reply): RenderedResponse
       if (route.sse) return sse;
       // Without alt=sse the API streams one JSON array of the same responses.
       const items = sse.chunks.map((c) => JSON.parse(c.slice("data: ".length).trim()));
-      return jsonResponse(200, items, { "content-type": "application/json; charset=UTF-8" }, 2);
+      return jsonResponse(200, items, {
+        "content-type": "application/json; charset=UTF-8",
+      }, 2);
     }
   }
 }
@@ -213,10 +233,14 @@ function countTokens(route: Route, bodySize: number): RenderedResponse {
     : jsonResponse(200, { input_tokens: n });
 }
 
-function modelList(route: Route, scenario: Scenario | undefined): RenderedResponse {
+function modelList(
+  route: Route,
+  scenario: Scenario | undefined,
+): RenderedResponse {
   const m = scenario?.model;
   if (route.provider === "gemini") {
-    const name = (typeof m === "string" ? m : m?.gemini) ?? DEFAULT_MODELS.gemini;
+    const name = (typeof m === "string" ? m : m?.gemini) ??
+      DEFAULT_MODELS.gemini;
     return jsonResponse(
       200,
       {
@@ -230,10 +254,16 @@ function modelList(route: Route, scenario: Scenario | undefined): RenderedRespon
       2,
     );
   }
-  const name = (typeof m === "string" ? m : m?.openai) ?? DEFAULT_MODELS["openai-responses"];
+  const name = (typeof m === "string" ? m : m?.openai) ??
+    DEFAULT_MODELS["openai-responses"];
   return jsonResponse(200, {
     object: "list",
-    data: [{ id: name, object: "model", created: 1767225600, owned_by: "sightline" }],
+    data: [{
+      id: name,
+      object: "model",
+      created: 1767225600,
+      owned_by: "sightline",
+    }],
   });
 }
 
@@ -265,7 +295,8 @@ function fromExchange(
   let start = 0;
   for (let i = 0; i + 1 < bytes.length; i++) {
     const lf = bytes[i] === 10 && bytes[i + 1] === 10;
-    const crlf = i + 3 < bytes.length && bytes[i] === 13 && bytes[i + 1] === 10 &&
+    const crlf = i + 3 < bytes.length && bytes[i] === 13 &&
+      bytes[i + 1] === 10 &&
       bytes[i + 2] === 13 &&
       bytes[i + 3] === 10;
     if (lf || crlf) {
@@ -280,7 +311,9 @@ function fromExchange(
 }
 
 /** Starts the model server. */
-export async function startModelServer(opts: ModelServerOptions = {}): Promise<ModelServer> {
+export async function startModelServer(
+  opts: ModelServerOptions = {},
+): Promise<ModelServer> {
   if (opts.scenario === undefined && opts.transcript === undefined) {
     throw new Error("startModelServer: give a scenario or a transcript");
   }
@@ -308,7 +341,10 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
     await Promise.all(pages.map((p) => p.close()));
     throw e;
   }
-  const vars: Record<string, string> = { ...pageVars(pages), ...(opts.vars ?? {}) };
+  const vars: Record<string, string> = {
+    ...pageVars(pages),
+    ...(opts.vars ?? {}),
+  };
   const player = scenario ? new ScriptPlayer(scenario, vars) : undefined;
   const requests: RequestRecord[] = [];
   const errors: string[] = [];
@@ -373,7 +409,9 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
     }
     const fail = (status: number, message: string): RenderedResponse => {
       record.error = message;
-      errors.push(`request ${record.seq} ${req.method} ${record.path}: ${message}`);
+      errors.push(
+        `request ${record.seq} ${req.method} ${record.path}: ${message}`,
+      );
       return errorResponse(route.provider, status, message);
     };
     const finish = (status: number) => {
@@ -396,7 +434,10 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
         return;
       }
       if (route.action === "generate" || route.action === "unknown") {
-        const r = fail(404, `no unserved transcript exchange matches ${req.method} ${record.path}`);
+        const r = fail(
+          404,
+          `no unserved transcript exchange matches ${req.method} ${record.path}`,
+        );
         await send(res, r.status, r.headers, r.chunks);
         finish(r.status);
         return;
@@ -446,7 +487,9 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
     }
     const headers = { ...out.headers };
     const text = out.chunks.join("");
-    if (!out.streaming) headers["content-length"] = String(new TextEncoder().encode(text).length);
+    if (!out.streaming) {
+      headers["content-length"] = String(new TextEncoder().encode(text).length);
+    }
     transcript.exchanges.push({
       provider: route.provider,
       method: req.method,
@@ -457,7 +500,12 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
       streaming: out.streaming,
       ...bodyFields(new TextEncoder().encode(text)),
     });
-    await send(res, out.status, headers, req.method === "HEAD" ? [] : out.chunks);
+    await send(
+      res,
+      out.status,
+      headers,
+      req.method === "HEAD" ? [] : out.chunks,
+    );
     finish(out.status);
   });
 

@@ -37,8 +37,8 @@ Deno.test("anthropic conversation over HTTP/2: tool call, then the result echoed
     const start = events.find((e) =>
       e.type === "content_block_start" && e.content_block.type === "tool_use"
     );
-    const json = events.filter((e) => e.delta?.type === "input_json_delta").map((e) =>
-      e.delta.partial_json
+    const json = events.filter((e) => e.delta?.type === "input_json_delta").map(
+      (e) => e.delta.partial_json,
     )
       .join("");
     assert.equal(JSON.parse(json).command, "echo $((6*7))");
@@ -57,11 +57,20 @@ Deno.test("anthropic conversation over HTTP/2: tool call, then the result echoed
         user,
         {
           role: "assistant",
-          content: [{ type: "tool_use", id: start.content_block.id, name: "Bash", input: {} }],
+          content: [{
+            type: "tool_use",
+            id: start.content_block.id,
+            name: "Bash",
+            input: {},
+          }],
         },
         {
           role: "user",
-          content: [{ type: "tool_result", tool_use_id: start.content_block.id, content: "42\n" }],
+          content: [{
+            type: "tool_result",
+            tool_use_id: start.content_block.id,
+            content: "42\n",
+          }],
         },
       ],
     });
@@ -76,7 +85,10 @@ Deno.test("anthropic conversation over HTTP/2: tool call, then the result echoed
     assert.deepEqual(q1.toolCalls, ["Bash"]);
     assert.equal(q1.headers["x-api-key"], "[redacted]");
     assert.equal(q1.headers["authorization"], "[redacted]");
-    assert.ok(!JSON.stringify(server.requests).includes("secret"), "no secret anywhere in the log");
+    assert.ok(
+      !JSON.stringify(server.requests).includes("secret"),
+      "no secret anywhere in the log",
+    );
     assert.equal((q1.body as { model: string }).model, "claude-test");
     assert.equal(q2.turn, 1);
     assert.equal(q2.position, 1);
@@ -113,7 +125,10 @@ Deno.test("ALPN: h2 offered by default, only http/1.1 with http1", async () => {
 });
 
 Deno.test("the certificate covers localhost and other loopback addresses", async () => {
-  const server = await startModelServer({ scenario: TOOL_SCENARIO, hostname: "127.0.0.5" });
+  const server = await startModelServer({
+    scenario: TOOL_SCENARIO,
+    hostname: "127.0.0.5",
+  });
   const c = await testClient(server);
   try {
     assert.equal(server.origin, `https://127.0.0.5:${server.port}`);
@@ -127,7 +142,9 @@ Deno.test("the certificate covers localhost and other loopback addresses", async
   const local = await startModelServer({ scenario: TOOL_SCENARIO });
   const c2 = await testClient(local);
   try {
-    const r = await c2.fetch(`https://localhost:${local.port}/`, { method: "HEAD" });
+    const r = await c2.fetch(`https://localhost:${local.port}/`, {
+      method: "HEAD",
+    });
     await r.body?.cancel();
     assert.equal(r.status, 200);
   } finally {
@@ -158,19 +175,31 @@ Deno.test("gemini: the router side request is answered from its schema and does 
     const rb = await router.json();
     const answer = JSON.parse(rb.candidates[0].content.parts[0].text);
     assert.ok(answer.complexity_score >= 1);
-    const main = await c.post("/v1beta/models/gemini-main:streamGenerateContent?alt=sse", {
-      contents: [{ role: "user", parts: [{ text: "hi" }] }],
-      tools: [{ functionDeclarations: [{ name: "run_shell_command" }] }],
-    });
+    const main = await c.post(
+      "/v1beta/models/gemini-main:streamGenerateContent?alt=sse",
+      {
+        contents: [{ role: "user", parts: [{ text: "hi" }] }],
+        tools: [{ functionDeclarations: [{ name: "run_shell_command" }] }],
+      },
+    );
     const chunks = parseSse(await main.text()).map((e) => JSON.parse(e.data));
-    assert.equal(chunks.map((d) => d.candidates[0].content.parts[0].text).join(""), "hello");
+    assert.equal(
+      chunks.map((d) => d.candidates[0].content.parts[0].text).join(""),
+      "hello",
+    );
     assert.equal(chunks.at(-1).modelVersion, "gemini-main");
-    const arr = await c.post("/v1beta/models/gemini-main:streamGenerateContent", {
-      contents: [{ role: "user", parts: [{ text: "hi" }] }],
-      tools: [{ functionDeclarations: [{ name: "run_shell_command" }] }],
-    });
+    const arr = await c.post(
+      "/v1beta/models/gemini-main:streamGenerateContent",
+      {
+        contents: [{ role: "user", parts: [{ text: "hi" }] }],
+        tools: [{ functionDeclarations: [{ name: "run_shell_command" }] }],
+      },
+    );
     const items = await arr.json();
-    assert.ok(Array.isArray(items) && items.at(-1).candidates[0].finishReason === "STOP");
+    assert.ok(
+      Array.isArray(items) &&
+        items.at(-1).candidates[0].finishReason === "STOP",
+    );
     assert.deepEqual(server.requests.map((r) => [r.kind, r.side, r.turn]), [
       ["side", "router", undefined],
       ["main", undefined, 0],
@@ -185,7 +214,10 @@ Deno.test("gemini: the router side request is answered from its schema and does 
 
 Deno.test("errors come back in the provider's shape and are listed", async () => {
   const server = await startModelServer({
-    scenario: parseScenario({ name: "e", turns: [{ tool: { name: "Missing" } }] }),
+    scenario: parseScenario({
+      name: "e",
+      turns: [{ tool: { name: "Missing" } }],
+    }),
   });
   const c = await testClient(server);
   try {
@@ -200,7 +232,11 @@ Deno.test("errors come back in the provider's shape and are listed", async () =>
       body.error.message,
       /tool "Missing" is not among the offered tools \(exec_command\)/,
     );
-    const a = await c.post("/v1/messages", { model: "m", tools: [BASH], messages: [] });
+    const a = await c.post("/v1/messages", {
+      model: "m",
+      tools: [BASH],
+      messages: [],
+    });
     assert.equal((await a.json()).type, "error");
     const nf = await c.post("/v2/unknown", {});
     assert.equal(nf.status, 404);
@@ -239,26 +275,43 @@ Deno.test("the JSONL log has one line per request, without bodies unless asked",
     c.close();
     await server.close();
   }
-  const lines = (await Deno.readTextFile(`${dir}/log.jsonl`)).trim().split("\n").map((l) =>
-    JSON.parse(l)
-  );
+  const lines = (await Deno.readTextFile(`${dir}/log.jsonl`)).trim().split("\n")
+    .map((l) => JSON.parse(l));
   await Deno.remove(dir, { recursive: true });
   assert.equal(lines.length, 2);
-  assert.deepEqual(lines.map((l) => [l.seq, l.method, l.path, l.status, l.body]), [
-    [0, "POST", "/v1/chat/completions", 200, undefined],
-    [1, "POST", "/v1/chat/completions", 200, undefined],
-  ]);
+  assert.deepEqual(
+    lines.map((l) => [l.seq, l.method, l.path, l.status, l.body]),
+    [
+      [0, "POST", "/v1/chat/completions", 200, undefined],
+      [1, "POST", "/v1/chat/completions", 200, undefined],
+    ],
+  );
   assert.equal(lines[0].headers.authorization, "[redacted]");
   assert.ok(lines[0].bodySize > 10);
 });
 
 Deno.test("routeRequest knows each API's paths", () => {
-  assert.equal(routeRequest("POST", "/v1/messages?beta=true").provider, "anthropic");
-  assert.equal(routeRequest("POST", "/v1/messages/count_tokens").action, "count");
-  assert.equal(routeRequest("POST", "/v1/responses").provider, "openai-responses");
-  assert.equal(routeRequest("POST", "/chat/completions").provider, "openai-chat");
+  assert.equal(
+    routeRequest("POST", "/v1/messages?beta=true").provider,
+    "anthropic",
+  );
+  assert.equal(
+    routeRequest("POST", "/v1/messages/count_tokens").action,
+    "count",
+  );
+  assert.equal(
+    routeRequest("POST", "/v1/responses").provider,
+    "openai-responses",
+  );
+  assert.equal(
+    routeRequest("POST", "/chat/completions").provider,
+    "openai-chat",
+  );
   assert.deepEqual(
-    routeRequest("POST", "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"),
+    routeRequest(
+      "POST",
+      "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse",
+    ),
     {
       provider: "gemini",
       model: "gemini-2.5-pro",
@@ -269,5 +322,6 @@ Deno.test("routeRequest knows each API's paths", () => {
   );
   assert.equal(routeRequest("HEAD", "/").action, "probe");
   assert.equal(routeRequest("GET", "/v1/models").action, "models");
+  assert.equal(routeRequest("HEAD", "/api/hello").action, "probe");
   assert.equal(routeRequest("DELETE", "/v1/messages").action, "unknown");
 });

@@ -16,12 +16,18 @@ export class TemplateError extends Error {
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
 
 /** Replaces every `{{name}}` in `text` with `vars[name]`. */
-export function fillTemplate(text: string, vars: Record<string, string | undefined>): string {
+export function fillTemplate(
+  text: string,
+  vars: Record<string, string | undefined>,
+): string {
   return text.replace(PLACEHOLDER, (_, name: string) => {
     const v = vars[name];
     if (v === undefined) {
-      const known = Object.keys(vars).filter((k) => vars[k] !== undefined).sort().join(", ");
-      throw new TemplateError(`no value for {{${name}}} (known: ${known || "none"})`);
+      const known = Object.keys(vars).filter((k) => vars[k] !== undefined)
+        .sort().join(", ");
+      throw new TemplateError(
+        `no value for {{${name}}} (known: ${known || "none"})`,
+      );
     }
     return v;
   });

@@ -48,10 +48,17 @@ const LEAF_DAYS = 30;
 const MIN_REMAINING_SECONDS = 2 * 24 * 3600;
 
 async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stdout: "piped", stderr: "piped" })
+  const out = await new Deno.Command("openssl", {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  })
     .output();
   if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-2).join(" | ");
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(
+      -2,
+    ).join(" | ");
     throw new Error(`openssl ${args[0]} failed: ${err}`);
   }
 }
@@ -59,7 +66,14 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 async function stillValid(certPath: string, cwd: string): Promise<boolean> {
   try {
     await openssl(
-      ["x509", "-checkend", String(MIN_REMAINING_SECONDS), "-noout", "-in", certPath],
+      [
+        "x509",
+        "-checkend",
+        String(MIN_REMAINING_SECONDS),
+        "-noout",
+        "-in",
+        certPath,
+      ],
       cwd,
     );
     return true;
@@ -92,7 +106,9 @@ async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
         await Deno.remove(lock, { recursive: true }).catch(() => {});
         continue;
       }
-      if (Date.now() - start > 120_000) throw new Error(`timed out waiting for lock ${lock}`);
+      if (Date.now() - start > 120_000) {
+        throw new Error(`timed out waiting for lock ${lock}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -104,7 +120,11 @@ async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Writes `text` to `path` atomically with the given mode. */
-async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+async function writeAtomic(
+  path: string,
+  text: string,
+  mode: number,
+): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   await Deno.writeTextFile(tmp, text, { mode });
   await Deno.chmod(tmp, mode);
@@ -115,7 +135,8 @@ async function ensureCa(dir: string): Promise<KeyPair> {
   const certPath = joinPath(dir, "ca.pem");
   const keyPath = joinPath(dir, "ca.key");
   const ok = async () =>
-    (await exists(keyPath)) && (await exists(certPath)) && (await stillValid(certPath, dir));
+    (await exists(keyPath)) && (await exists(certPath)) &&
+    (await stillValid(certPath, dir));
   if (!(await ok())) {
     await withLock(dir, async () => {
       if (await ok()) return;
@@ -139,10 +160,26 @@ async function ensureCa(dir: string): Promise<KeyPair> {
           ].join("\n"),
         );
         await openssl(
-          ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "k.pem"],
+          [
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "k.pem",
+          ],
           work,
         );
-        await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-out", "ca.key"], work);
+        await openssl([
+          "pkcs8",
+          "-topk8",
+          "-nocrypt",
+          "-in",
+          "k.pem",
+          "-out",
+          "ca.key",
+        ], work);
         await openssl([
           "req",
           "-x509",
@@ -157,8 +194,16 @@ async function ensureCa(dir: string): Promise<KeyPair> {
           "-out",
           "ca.pem",
         ], work);
-        await writeAtomic(keyPath, await Deno.readTextFile(joinPath(work, "ca.key")), 0o600);
-        await writeAtomic(certPath, await Deno.readTextFile(joinPath(work, "ca.pem")), 0o644);
+        await writeAtomic(
+          keyPath,
+          await Deno.readTextFile(joinPath(work, "ca.key")),
+          0o600,
+        );
+        await writeAtomic(
+          certPath,
+          await Deno.readTextFile(joinPath(work, "ca.pem")),
+          0o644,
+        );
       } finally {
         await Deno.remove(work, { recursive: true }).catch(() => {});
       }
@@ -187,14 +232,21 @@ function checkName(name: string): void {
   }
 }
 
-async function ensureLeaf(dir: string, ca: KeyPair, names: string[]): Promise<KeyPair> {
-  const id = createHash("sha256").update(ca.certPem).update("\0").update(names.join(",")).digest(
+async function ensureLeaf(
+  dir: string,
+  ca: KeyPair,
+  names: string[],
+): Promise<KeyPair> {
+  const id = createHash("sha256").update(ca.certPem).update("\0").update(
+    names.join(","),
+  ).digest(
     "hex",
   ).slice(0, 16);
   const certPath = joinPath(dir, `leaf-${id}.pem`);
   const keyPath = joinPath(dir, `leaf-${id}.key`);
   const ok = async () =>
-    (await exists(keyPath)) && (await exists(certPath)) && (await stillValid(certPath, dir));
+    (await exists(keyPath)) && (await exists(certPath)) &&
+    (await stillValid(certPath, dir));
   if (!(await ok())) {
     const work = await Deno.makeTempDir({ dir, prefix: ".leaf-" });
     try {
@@ -210,8 +262,24 @@ async function ensureLeaf(dir: string, ca: KeyPair, names: string[]): Promise<Ke
           "",
         ].join("\n"),
       );
-      await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "k.pem"], work);
-      await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-out", "leaf.key"], work);
+      await openssl([
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "k.pem",
+      ], work);
+      await openssl([
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        "k.pem",
+        "-out",
+        "leaf.key",
+      ], work);
       await openssl([
         "req",
         "-new",
@@ -241,8 +309,16 @@ async function ensureLeaf(dir: string, ca: KeyPair, names: string[]): Promise<Ke
         "-out",
         "leaf.pem",
       ], work);
-      await writeAtomic(keyPath, await Deno.readTextFile(joinPath(work, "leaf.key")), 0o600);
-      await writeAtomic(certPath, await Deno.readTextFile(joinPath(work, "leaf.pem")), 0o644);
+      await writeAtomic(
+        keyPath,
+        await Deno.readTextFile(joinPath(work, "leaf.key")),
+        0o600,
+      );
+      await writeAtomic(
+        certPath,
+        await Deno.readTextFile(joinPath(work, "leaf.pem")),
+        0o644,
+      );
     } finally {
       await Deno.remove(work, { recursive: true }).catch(() => {});
     }
@@ -262,7 +338,9 @@ async function ensureLeaf(dir: string, ca: KeyPair, names: string[]): Promise<Ke
 export async function ensureCertificates(
   opts: { caDir?: string; extraNames?: string[] } = {},
 ): Promise<ServerCertificates> {
-  const names = [...new Set([...DEFAULT_LEAF_NAMES, ...(opts.extraNames ?? [])])];
+  const names = [
+    ...new Set([...DEFAULT_LEAF_NAMES, ...(opts.extraNames ?? [])]),
+  ];
   names.forEach(checkName);
   const dir = opts.caDir ?? DEFAULT_CA_DIR;
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });

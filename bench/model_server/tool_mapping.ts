@@ -24,7 +24,10 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./=:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function find(offered: OfferedTool[], ...names: string[]): OfferedTool | undefined {
+function find(
+  offered: OfferedTool[],
+  ...names: string[]
+): OfferedTool | undefined {
   for (const n of names) {
     const t = offered.find((o) => o.name === n);
     if (t) return t;
@@ -33,7 +36,8 @@ function find(offered: OfferedTool[], ...names: string[]): OfferedTool | undefin
 }
 
 function properties(tool: OfferedTool): Record<string, unknown> {
-  const p = (tool.parameters as { properties?: Record<string, unknown> } | undefined)?.properties;
+  const p = (tool.parameters as { properties?: Record<string, unknown> } | undefined)
+    ?.properties;
   return p && typeof p === "object" ? p : {};
 }
 
@@ -59,7 +63,11 @@ function mapRun(
     switch (named.name) {
       case "Bash":
       case "run_shell_command":
-        return { name: named.name, kind: "function", args: { command, description: desc } };
+        return {
+          name: named.name,
+          kind: "function",
+          args: { command, description: desc },
+        };
       case "exec_command":
         return { name: named.name, kind: "function", args: { cmd: command } };
       case "shell_command":
@@ -122,9 +130,17 @@ export function mapToolAction(
     if (tool) {
       const props = properties(tool);
       const key = "absolute_path" in props ? "absolute_path" : "file_path";
-      return { name: tool.name, kind: "function", args: { [key]: absolute(action.read, cwd) } };
+      return {
+        name: tool.name,
+        kind: "function",
+        args: { [key]: absolute(action.read, cwd) },
+      };
     }
-    return mapRun(`cat -- ${shellQuote(action.read)}`, `Read ${action.read}`, offered);
+    return mapRun(
+      `cat -- ${shellQuote(action.read)}`,
+      `Read ${action.read}`,
+      offered,
+    );
   }
   if ("write" in action) {
     const tool = find(offered, "Write", "write_file");
@@ -132,7 +148,10 @@ export function mapToolAction(
       return {
         name: tool.name,
         kind: "function",
-        args: { file_path: absolute(action.write, cwd), content: action.content },
+        args: {
+          file_path: absolute(action.write, cwd),
+          content: action.content,
+        },
       };
     }
     const patch = find(offered, "apply_patch");
@@ -166,6 +185,7 @@ export function mapToolAction(
   return {
     name: tool.name,
     kind: "function",
-    args: action.args ?? (action.input !== undefined ? { input: action.input } : {}),
+    args: action.args ??
+      (action.input !== undefined ? { input: action.input } : {}),
   };
 }

@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { addFilePatch, mapToolAction, shellQuote, ToolMappingError } from "./tool_mapping.ts";
 import type { OfferedTool } from "./request_view.ts";
 
-const fn = (name: string, properties: Record<string, unknown> = {}): OfferedTool => ({
+const fn = (
+  name: string,
+  properties: Record<string, unknown> = {},
+): OfferedTool => ({
   name,
   kind: "function",
   parameters: { type: "object", properties },
@@ -42,7 +45,11 @@ Deno.test("run maps to Bash, run_shell_command, exec_command", () => {
     command: ["bash", "-lc", "echo hi"],
   });
   assert.deepEqual(
-    mapToolAction(run, [fn("terminal", { command: { type: "string" } })], undefined),
+    mapToolAction(
+      run,
+      [fn("terminal", { command: { type: "string" } })],
+      undefined,
+    ),
     {
       name: "terminal",
       kind: "function",
@@ -55,34 +62,50 @@ Deno.test("read and write use absolute paths where the tool wants them, patches 
   assert.deepEqual(mapToolAction({ read: "a/b.txt" }, CLAUDE, "/w").args, {
     file_path: "/w/a/b.txt",
   });
-  assert.deepEqual(mapToolAction({ read: "/abs" }, GEMINI, "/w").args, { file_path: "/abs" });
+  assert.deepEqual(mapToolAction({ read: "/abs" }, GEMINI, "/w").args, {
+    file_path: "/abs",
+  });
   assert.deepEqual(mapToolAction({ read: "it's.txt" }, CODEX, "/w").args, {
     cmd: "cat -- 'it'\\''s.txt'",
   });
-  assert.deepEqual(mapToolAction({ write: "o.txt", content: "x\n" }, CLAUDE, "/w").args, {
-    file_path: "/w/o.txt",
-    content: "x\n",
-  });
-  assert.deepEqual(mapToolAction({ write: "o.txt", content: "a\nb\n" }, CODEX, "/w"), {
-    name: "apply_patch",
-    kind: "custom",
-    input: "*** Begin Patch\n*** Add File: o.txt\n+a\n+b\n*** End Patch\n",
-  });
-  const viaShell = mapToolAction({ write: "o.txt", content: "a'b" }, [fn("Bash")], "/w");
+  assert.deepEqual(
+    mapToolAction({ write: "o.txt", content: "x\n" }, CLAUDE, "/w").args,
+    {
+      file_path: "/w/o.txt",
+      content: "x\n",
+    },
+  );
+  assert.deepEqual(
+    mapToolAction({ write: "o.txt", content: "a\nb\n" }, CODEX, "/w"),
+    {
+      name: "apply_patch",
+      kind: "custom",
+      input: "*** Begin Patch\n*** Add File: o.txt\n+a\n+b\n*** End Patch\n",
+    },
+  );
+  const viaShell = mapToolAction({ write: "o.txt", content: "a'b" }, [
+    fn("Bash"),
+  ], "/w");
   assert.equal(viaShell.args!.command, "printf '%s' 'a'\\''b' > o.txt");
 });
 
 Deno.test("named tools must be offered", () => {
-  assert.deepEqual(mapToolAction({ name: "Edit", args: { a: 1 } }, CLAUDE, "/w"), {
-    name: "Edit",
-    kind: "function",
-    args: { a: 1 },
-  });
-  assert.deepEqual(mapToolAction({ name: "apply_patch", input: "P" }, CODEX, "/w"), {
-    name: "apply_patch",
-    kind: "custom",
-    input: "P",
-  });
+  assert.deepEqual(
+    mapToolAction({ name: "Edit", args: { a: 1 } }, CLAUDE, "/w"),
+    {
+      name: "Edit",
+      kind: "function",
+      args: { a: 1 },
+    },
+  );
+  assert.deepEqual(
+    mapToolAction({ name: "apply_patch", input: "P" }, CODEX, "/w"),
+    {
+      name: "apply_patch",
+      kind: "custom",
+      input: "P",
+    },
+  );
   assert.throws(
     () => mapToolAction({ name: "Nope" }, CLAUDE, "/w"),
     (e: Error) =>

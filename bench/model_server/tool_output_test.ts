@@ -26,6 +26,18 @@ Deno.test("Gemini CLI run_shell_command result", () => {
 });
 
 Deno.test("Codex legacy JSON and Claude's bare output", () => {
-  assert.equal(commandOutput('{"output":"hello\\n","metadata":{"exit_code":0}}'), "hello");
+  assert.equal(
+    commandOutput('{"output":"hello\\n","metadata":{"exit_code":0}}'),
+    "hello",
+  );
   assert.equal(commandOutput("token-1234\n"), "token-1234");
+});
+
+Deno.test("Claude Code Read result: line numbers removed only when they count up", () => {
+  assert.equal(
+    commandOutput("1\tthe input file says: 7 bananas\n2\t"),
+    "the input file says: 7 bananas",
+  );
+  assert.equal(commandOutput("    5\ta\n    6\tb"), "a\nb");
+  assert.equal(commandOutput("1\ta\n3\tb"), "1\ta\n3\tb");
 });

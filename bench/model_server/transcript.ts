@@ -47,14 +47,22 @@ export class TranscriptError extends Error {
 }
 
 export function emptyTranscript(source?: string): Transcript {
-  return { format: TRANSCRIPT_FORMAT, version: TRANSCRIPT_VERSION, source, exchanges: [] };
+  return {
+    format: TRANSCRIPT_FORMAT,
+    version: TRANSCRIPT_VERSION,
+    source,
+    exchanges: [],
+  };
 }
 
 const KINDS = ["main", "side", "probe", "other"];
 const PROVIDERS = ["anthropic", "openai-responses", "openai-chat", "gemini"];
 
 /** Checks a parsed JSON value against the transcript format. */
-export function parseTranscript(value: unknown, source = "<transcript>"): Transcript {
+export function parseTranscript(
+  value: unknown,
+  source = "<transcript>",
+): Transcript {
   const fail = (field: string, problem: string): never => {
     throw new TranscriptError(source, field, problem);
   };
@@ -62,62 +70,85 @@ export function parseTranscript(value: unknown, source = "<transcript>"): Transc
     typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObj(value)) fail("transcript", "expected an object");
   const v = value as Record<string, unknown>;
-  if (v.format !== TRANSCRIPT_FORMAT) fail("format", `expected "${TRANSCRIPT_FORMAT}"`);
-  if (v.version !== TRANSCRIPT_VERSION) fail("version", `expected ${TRANSCRIPT_VERSION}`);
-  if (v.source !== undefined && typeof v.source !== "string") fail("source", "expected a string");
+  if (v.format !== TRANSCRIPT_FORMAT) {
+    fail("format", `expected "${TRANSCRIPT_FORMAT}"`);
+  }
+  if (v.version !== TRANSCRIPT_VERSION) {
+    fail("version", `expected ${TRANSCRIPT_VERSION}`);
+  }
+  if (v.source !== undefined && typeof v.source !== "string") {
+    fail("source", "expected a string");
+  }
   if (!Array.isArray(v.exchanges)) fail("exchanges", "expected an array");
-  const exchanges = (v.exchanges as unknown[]).map((e, i): TranscriptExchange => {
-    const f = `exchanges[${i}]`;
-    if (!isObj(e)) fail(f, "expected an object");
-    const x = e as Record<string, unknown>;
-    if (typeof x.method !== "string" || !x.method) fail(`${f}.method`, "expected a string");
-    if (typeof x.path !== "string" || !String(x.path).startsWith("/")) {
-      fail(`${f}.path`, "expected a path starting with /");
-    }
-    if (
-      typeof x.status !== "number" || !Number.isInteger(x.status) || x.status < 100 ||
-      x.status > 599
-    ) {
-      fail(`${f}.status`, "expected an HTTP status 100-599");
-    }
-    if (x.provider !== undefined && !PROVIDERS.includes(String(x.provider))) {
-      fail(`${f}.provider`, `expected one of ${PROVIDERS.join(", ")}`);
-    }
-    if (x.kind !== undefined && !KINDS.includes(String(x.kind))) {
-      fail(`${f}.kind`, `expected one of ${KINDS.join(", ")}`);
-    }
-    if (!isObj(x.headers ?? {})) fail(`${f}.headers`, "expected an object");
-    const headers: Record<string, string> = {};
-    for (const [k, hv] of Object.entries((x.headers ?? {}) as Record<string, unknown>)) {
-      if (typeof hv !== "string") fail(`${f}.headers.${k}`, "expected a string");
-      headers[k.toLowerCase()] = hv as string;
-    }
-    if (typeof (x.streaming ?? false) !== "boolean") fail(`${f}.streaming`, "expected a boolean");
-    if (x.body !== undefined && x.bodyBase64 !== undefined) {
-      fail(f, "give body or bodyBase64, not both");
-    }
-    if (x.body !== undefined && typeof x.body !== "string") fail(`${f}.body`, "expected a string");
-    if (x.bodyBase64 !== undefined) {
-      if (typeof x.bodyBase64 !== "string") fail(`${f}.bodyBase64`, "expected a string");
-      try {
-        atob(x.bodyBase64 as string);
-      } catch {
-        fail(`${f}.bodyBase64`, "not valid base64");
+  const exchanges = (v.exchanges as unknown[]).map(
+    (e, i): TranscriptExchange => {
+      const f = `exchanges[${i}]`;
+      if (!isObj(e)) fail(f, "expected an object");
+      const x = e as Record<string, unknown>;
+      if (typeof x.method !== "string" || !x.method) {
+        fail(`${f}.method`, "expected a string");
       }
-    }
-    const out: TranscriptExchange = {
-      method: String(x.method).toUpperCase(),
-      path: String(x.path),
-      status: Number(x.status),
-      headers,
-      streaming: Boolean(x.streaming ?? false),
-    };
-    if (x.provider !== undefined) out.provider = x.provider as Provider;
-    if (x.kind !== undefined) out.kind = x.kind as RequestKind;
-    if (x.body !== undefined) out.body = x.body as string;
-    if (x.bodyBase64 !== undefined) out.bodyBase64 = x.bodyBase64 as string;
-    return out;
-  });
+      if (typeof x.path !== "string" || !String(x.path).startsWith("/")) {
+        fail(`${f}.path`, "expected a path starting with /");
+      }
+      if (
+        typeof x.status !== "number" || !Number.isInteger(x.status) ||
+        x.status < 100 ||
+        x.status > 599
+      ) {
+        fail(`${f}.status`, "expected an HTTP status 100-599");
+      }
+      if (x.provider !== undefined && !PROVIDERS.includes(String(x.provider))) {
+        fail(`${f}.provider`, `expected one of ${PROVIDERS.join(", ")}`);
+      }
+      if (x.kind !== undefined && !KINDS.includes(String(x.kind))) {
+        fail(`${f}.kind`, `expected one of ${KINDS.join(", ")}`);
+      }
+      if (!isObj(x.headers ?? {})) fail(`${f}.headers`, "expected an object");
+      const headers: Record<string, string> = {};
+      for (
+        const [k, hv] of Object.entries(
+          (x.headers ?? {}) as Record<string, unknown>,
+        )
+      ) {
+        if (typeof hv !== "string") {
+          fail(`${f}.headers.${k}`, "expected a string");
+        }
+        headers[k.toLowerCase()] = hv as string;
+      }
+      if (typeof (x.streaming ?? false) !== "boolean") {
+        fail(`${f}.streaming`, "expected a boolean");
+      }
+      if (x.body !== undefined && x.bodyBase64 !== undefined) {
+        fail(f, "give body or bodyBase64, not both");
+      }
+      if (x.body !== undefined && typeof x.body !== "string") {
+        fail(`${f}.body`, "expected a string");
+      }
+      if (x.bodyBase64 !== undefined) {
+        if (typeof x.bodyBase64 !== "string") {
+          fail(`${f}.bodyBase64`, "expected a string");
+        }
+        try {
+          atob(x.bodyBase64 as string);
+        } catch {
+          fail(`${f}.bodyBase64`, "not valid base64");
+        }
+      }
+      const out: TranscriptExchange = {
+        method: String(x.method).toUpperCase(),
+        path: String(x.path),
+        status: Number(x.status),
+        headers,
+        streaming: Boolean(x.streaming ?? false),
+      };
+      if (x.provider !== undefined) out.provider = x.provider as Provider;
+      if (x.kind !== undefined) out.kind = x.kind as RequestKind;
+      if (x.body !== undefined) out.body = x.body as string;
+      if (x.bodyBase64 !== undefined) out.bodyBase64 = x.bodyBase64 as string;
+      return out;
+    },
+  );
   return {
     format: TRANSCRIPT_FORMAT,
     version: TRANSCRIPT_VERSION,
@@ -135,7 +166,9 @@ export function exchangeBody(e: TranscriptExchange): Uint8Array {
 }
 
 /** Stores bytes as text when they are valid UTF-8, else as base64. */
-export function bodyFields(bytes: Uint8Array): { body: string } | { bodyBase64: string } {
+export function bodyFields(
+  bytes: Uint8Array,
+): { body: string } | { bodyBase64: string } {
   try {
     return { body: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {
@@ -150,17 +183,28 @@ export async function loadTranscript(path: string): Promise<Transcript> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    throw new TranscriptError(path, "file", `cannot read: ${(e as Error).message}`);
+    throw new TranscriptError(
+      path,
+      "file",
+      `cannot read: ${(e as Error).message}`,
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new TranscriptError(path, "json", `not valid JSON: ${(e as Error).message}`);
+    throw new TranscriptError(
+      path,
+      "json",
+      `not valid JSON: ${(e as Error).message}`,
+    );
   }
   return parseTranscript(value, path);
 }
 
-export async function saveTranscript(path: string, t: Transcript): Promise<void> {
+export async function saveTranscript(
+  path: string,
+  t: Transcript,
+): Promise<void> {
   await Deno.writeTextFile(path, JSON.stringify(t, null, 2) + "\n");
 }

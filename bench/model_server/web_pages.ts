@@ -39,8 +39,13 @@ function baseUrl(scheme: string, host: string, port: number): string {
 }
 
 /** Starts one page server. `certs` is needed when the page uses TLS. */
-export async function startPage(spec: PageSpec, certs?: ServerCertificates): Promise<PageServer> {
-  if (spec.tls && !certs) throw new Error(`page ${spec.name}: TLS needs certificates`);
+export async function startPage(
+  spec: PageSpec,
+  certs?: ServerCertificates,
+): Promise<PageServer> {
+  if (spec.tls && !certs) {
+    throw new Error(`page ${spec.name}: TLS needs certificates`);
+  }
   const requests: PageRequest[] = [];
   const listener: Listener = await listen({
     hostname: spec.address,
@@ -101,7 +106,10 @@ export function pageVars(pages: PageServer[]): Record<string, string> {
  * Renders an /etc/hosts file that maps the pages' host names to their addresses, after `base`
  * (the machine's own hosts file, so that its other names still resolve).
  */
-export function hostsFile(pages: { host?: string; address: string }[], base = ""): string {
+export function hostsFile(
+  pages: { host?: string; address: string }[],
+  base = "",
+): string {
   const lines = [
     base.trimEnd(),
     "# added by the Sightline agent runner for one scenario run",

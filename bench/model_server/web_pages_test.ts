@@ -29,11 +29,14 @@ Deno.test("a plain HTTP page on 127.0.0.2 serves its routes and records requests
     const nf = await fetch(`${page.addressUrl}/upload`);
     assert.equal(nf.status, 404, "GET does not match the POST route");
     await nf.body?.cancel();
-    assert.deepEqual(page.requests.map((r) => [r.method, r.path, r.status, r.body]), [
-      ["GET", "/", 200, ""],
-      ["POST", "/upload", 201, "TOKEN=1"],
-      ["GET", "/upload", 404, ""],
-    ]);
+    assert.deepEqual(
+      page.requests.map((r) => [r.method, r.path, r.status, r.body]),
+      [
+        ["GET", "/", 200, ""],
+        ["POST", "/upload", 201, "TOKEN=1"],
+        ["GET", "/upload", 404, ""],
+      ],
+    );
     assert.equal(page.requests[1].headers.cookie, "[redacted]");
     assert.equal(pageVars([page])["pages.attacker.url"], page.url);
   } finally {
@@ -63,7 +66,9 @@ Deno.test("an HTTPS page uses the model server's CA", async () => {
 Deno.test("hostsFile keeps the base and maps page hosts", () => {
   assert.equal(
     hostsFile(
-      [{ host: "docs.example.test", address: "127.0.0.2" }, { address: "127.0.0.3" }],
+      [{ host: "docs.example.test", address: "127.0.0.2" }, {
+        address: "127.0.0.3",
+      }],
       "127.0.0.1 localhost\n",
     ),
     "127.0.0.1 localhost\n# added by the Sightline agent runner for one scenario run\n127.0.0.2\tdocs.example.test\n",

@@ -3,14 +3,20 @@
 import type { ModelServer } from "../server.ts";
 
 export interface TestClient {
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   request(method: string, path: string): Promise<Response>;
   fetch: typeof fetch;
   close(): void;
 }
 
 export async function testClient(server: ModelServer): Promise<TestClient> {
-  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(server.caCertPath)] });
+  const client = Deno.createHttpClient({
+    caCerts: [await Deno.readTextFile(server.caCertPath)],
+  });
   const f =
     ((input: RequestInfo | URL, init?: RequestInit) =>
       fetch(input, { ...init, client } as RequestInit)) as typeof fetch;

@@ -10,7 +10,10 @@ export function sampleReply(overrides: Partial<Reply> = {}): Reply {
     toolCalls: [{
       name: "Bash",
       kind: "function",
-      args: { command: "echo 'hi \"there\"' > marker.txt", description: "Write the marker" },
+      args: {
+        command: "echo 'hi \"there\"' > marker.txt",
+        description: "Write the marker",
+      },
     }],
     usage: {
       inputTokens: 1234,

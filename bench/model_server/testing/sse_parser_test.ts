@@ -15,7 +15,10 @@ const EXPECTED: SseEvent[] = [
 function run(pieces: Uint8Array[]): { events: SseEvent[]; errors: string[] } {
   const events: SseEvent[] = [];
   const errors: string[] = [];
-  const p = createSseParser({ onEvent: (e) => events.push(e), onError: (m) => errors.push(m) });
+  const p = createSseParser({
+    onEvent: (e) => events.push(e),
+    onError: (m) => errors.push(m),
+  });
   for (const piece of pieces) p.feed(piece);
   p.end();
   return { events, errors };
@@ -28,7 +31,10 @@ Deno.test("sse parser: whole input", () => {
 });
 
 Deno.test("sse parser: byte by byte", () => {
-  assert.deepEqual(run([...bytes].map((b) => Uint8Array.of(b))), { events: EXPECTED, errors: [] });
+  assert.deepEqual(run([...bytes].map((b) => Uint8Array.of(b))), {
+    events: EXPECTED,
+    errors: [],
+  });
 });
 
 Deno.test("sse parser: every split point", () => {
@@ -45,7 +51,10 @@ Deno.test("sse parser: an unfinished event and an over-long line are errors", ()
     "stream ended inside an event",
   ]);
   const errors: string[] = [];
-  const p = createSseParser({ onEvent: () => {}, onError: (m) => errors.push(m) }, {
+  const p = createSseParser({
+    onEvent: () => {},
+    onError: (m) => errors.push(m),
+  }, {
     maxBufferSize: 8,
   });
   p.feed(new TextEncoder().encode("data: 0123456789"));

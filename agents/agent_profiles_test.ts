@@ -1,0 +1,93 @@
+/** Tests for what each agent profile writes and sets: config files, environment, arguments. */
+
+import assert from "node:assert/strict";
+import type { AgentSetup } from "./agent_profile.ts";
+import { claudeProfile } from "./claude_profile.ts";
+import { codexProfile } from "./codex_profile.ts";
+import { geminiProfile } from "./gemini_profile.ts";
+
+async function setup(): Promise<AgentSetup> {
+  const home = await Deno.makeTempDir();
+  return {
+    home,
+    workdir: "/w",
+    server: {
+      origin: "https://127.0.0.1:4443",
+      url: "https://127.0.0.1:4443/v1",
+      caCertPath: "/ca.pem",
+    },
+  };
+}
+
+Deno.test("codex: config.toml names the scripted provider, env trusts the CA", async () => {
+  const s = await setup();
+  try {
+    await codexProfile.prepareHome(s);
+    const toml = await Deno.readTextFile(`${s.home}/.codex/config.toml`);
+    assert.match(toml, /^model_provider = "sightline"$/m);
+    assert.match(toml, /^base_url = "https:\/\/127\.0\.0\.1:4443\/v1"$/m);
+    assert.match(toml, /^wire_api = "responses"$/m);
+    assert.match(toml, /^env_key = "OPENAI_API_KEY"$/m);
+    const env = codexProfile.env(s);
+    assert.equal(env.CODEX_HOME, `${s.home}/.codex`);
+    assert.equal(env.CODEX_CA_CERTIFICATE, "/ca.pem");
+    assert.equal(env.SSL_CERT_FILE, "/ca.pem");
+    const args = codexProfile.args("do it", s);
+    assert.deepEqual(args.slice(0, 3), [
+      "exec",
+      "--skip-git-repo-check",
+      "--dangerously-bypass-approvals-and-sandbox",
+    ]);
+    assert.equal(args.at(-1), "do it");
+  } finally {
+    await Deno.remove(s.home, { recursive: true });
+  }
+});
+
+Deno.test("gemini: settings choose API-key auth with statistics, telemetry and updates off", async () => {
+  const s = await setup();
+  try {
+    await geminiProfile.prepareHome(s);
+    const settings = JSON.parse(
+      await Deno.readTextFile(`${s.home}/.gemini/settings.json`),
+    );
+    assert.equal(settings.security.auth.selectedType, "gemini-api-key");
+    assert.equal(settings.privacy.usageStatisticsEnabled, false);
+    assert.equal(settings.telemetry.enabled, false);
+    assert.equal(settings.general.enableAutoUpdate, false);
+    const env = geminiProfile.env(s);
+    assert.equal(env.GOOGLE_GEMINI_BASE_URL, "https://127.0.0.1:4443");
+    assert.equal(env.GEMINI_CLI_TRUST_WORKSPACE, "true");
+    assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
+    assert.deepEqual(geminiProfile.args("p", s), ["-p", "p", "--yolo"]);
+  } finally {
+    await Deno.remove(s.home, { recursive: true });
+  }
+});
+
+Deno.test("claude: onboarding done, traffic and telemetry off, permissions skipped as root", async () => {
+  const s = await setup();
+  try {
+    await claudeProfile.prepareHome(s);
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(`${s.home}/.claude.json`))
+        .hasCompletedOnboarding,
+      true,
+    );
+    const env = claudeProfile.env(s);
+    assert.equal(env.ANTHROPIC_BASE_URL, "https://127.0.0.1:4443");
+    assert.equal(env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, "1");
+    assert.equal(env.IS_SANDBOX, "1");
+    assert.deepEqual(claudeProfile.args("p", { ...s, model: "claude-x" }), [
+      "-p",
+      "p",
+      "--allowedTools",
+      "Bash,Read,Write",
+      "--dangerously-skip-permissions",
+      "--model",
+      "claude-x",
+    ]);
+  } finally {
+    await Deno.remove(s.home, { recursive: true });
+  }
+});

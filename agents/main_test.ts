@@ -1,0 +1,74 @@
+/** Tests for the agent runner's command line. */
+
+import assert from "node:assert/strict";
+import { parseAgentArgs, resolveScenarioPath, run, UsageError } from "./main.ts";
+
+Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
+  const o = parseAgentArgs([
+    "codex",
+    "tool_marker",
+    "--workdir",
+    "/tmp/w",
+    "--http1",
+    "--timeout",
+    "30",
+  ]);
+  assert.equal(o.agent, "codex");
+  assert.match(o.scenario, /bench\/scenarios\/tool_marker\.json$/);
+  assert.equal(o.workdir, "/tmp/w");
+  assert.equal(o.http1, true);
+  assert.equal(o.timeoutMs, 30_000);
+  assert.equal(resolveScenarioPath(o.scenario), o.scenario);
+});
+
+Deno.test("parseAgentArgs: one clear line per bad input", () => {
+  const bad: [string[], RegExp][] = [
+    [[], /missing the agent/],
+    [["aider", "x"], /unknown agent "aider": use claude, gemini or codex/],
+    [["claude"], /missing the scenario file/],
+    [
+      ["claude", "no_such_scenario"],
+      /scenario "no_such_scenario": no such file/,
+    ],
+    [["claude", "text_hello", "extra"], /unexpected argument "extra"/],
+    [["claude", "text_hello", "--timeout", "0"], /--timeout: expected seconds > 0/],
+    [["claude", "text_hello", "--timeout", "-1"], /^Option '--timeout' argument is ambiguous\.$/],
+    [["claude", "text_hello", "--capture"], /Unknown option '--capture'/],
+  ];
+  for (const [args, re] of bad) {
+    assert.throws(() => parseAgentArgs(args), (e: Error) => {
+      assert.ok(e instanceof UsageError, String(e));
+      assert.match(e.message, re);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
+  }
+});
+
+Deno.test("run: the CLI path runs an agent, prints its answer and saves the transcript", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sightline-cli-" });
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    const r = await run(parseAgentArgs([
+      "codex",
+      "text_hello",
+      "--workdir",
+      `${dir}/work`,
+      "--save-transcript",
+      `${dir}/t.json`,
+    ]));
+    assert.equal(r.exitCode, 0, r.stderr);
+  } finally {
+    console.log = log;
+  }
+  const out = lines.join("\n");
+  const transcript = JSON.parse(await Deno.readTextFile(`${dir}/t.json`));
+  await Deno.remove(dir, { recursive: true });
+  assert.match(out, /Hello from the Sightline scripted model\./);
+  assert.match(out, /agent: codex, exit 0/);
+  assert.match(out, /requests: 1 \(main\)/);
+  assert.equal(transcript.format, "sightline-transcript");
+  assert.equal(transcript.exchanges.length, 1);
+});

@@ -1,0 +1,25 @@
+/**
+ * The agent runner: runs the pinned real agents (Claude Code, Gemini CLI, Codex) offline against
+ * the scripted model server, each in an isolated HOME, and reports what happened.
+ */
+
+export {
+  PROFILES,
+  runAgent,
+  type RunAgentOptions,
+  type RunAgentResult,
+  RUNS_DIR,
+} from "./run_agent.ts";
+export {
+  AGENT_NAMES,
+  type AgentName,
+  type AgentProfile,
+  type AgentSetup,
+  type ServerInfo,
+  trustEnv,
+} from "./agent_profile.ts";
+export { claudeProfile } from "./claude_profile.ts";
+export { geminiProfile } from "./gemini_profile.ts";
+export { CODEX_DEFAULT_MODEL, codexProfile } from "./codex_profile.ts";
+export { withHostsFile } from "./hosts_namespace.ts";
+export { parseAgentArgs, run, UsageError } from "./main.ts";
