@@ -1,7 +1,12 @@
 /** Tests for the agent runner's command line. */
 
 import assert from "node:assert/strict";
-import { parseAgentArgs, resolveScenarioPath, run, UsageError } from "./main.ts";
+import {
+  parseAgentArgs,
+  resolveScenarioPath,
+  run,
+  UsageError,
+} from "./main.ts";
 
 Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   const o = parseAgentArgs([
@@ -31,8 +36,14 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
       /scenario "no_such_scenario": no such file/,
     ],
     [["claude", "text_hello", "extra"], /unexpected argument "extra"/],
-    [["claude", "text_hello", "--timeout", "0"], /--timeout: expected seconds > 0/],
-    [["claude", "text_hello", "--timeout", "-1"], /^Option '--timeout' argument is ambiguous\.$/],
+    [
+      ["claude", "text_hello", "--timeout", "0"],
+      /--timeout: expected seconds > 0/,
+    ],
+    [
+      ["claude", "text_hello", "--timeout", "-1"],
+      /^Option '--timeout' argument is ambiguous\.$/,
+    ],
     [["claude", "text_hello", "--capture"], /Unknown option '--capture'/],
   ];
   for (const [args, re] of bad) {

@@ -86,7 +86,7 @@ export interface RunAgentResult {
   requests: RequestRecord[];
   /** Requests the scenario could not answer as written. */
   serverErrors: string[];
-  /** What the server served: save it to replay the run. */
+  /** What the server served during this run: save it to replay the run. */
   transcript: Transcript;
   /** Requests each page server got, by page name. */
   pageRequests: Record<string, PageRequest[]>;
@@ -137,7 +137,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const t0 = performance.now();
   const profile = PROFILES[opts.agent];
   if (!profile) throw new Error(`unknown agent ${JSON.stringify(opts.agent)}`);
-  const given = [opts.scenario, opts.transcript, opts.server].filter((x) => x !== undefined);
+  const given = [opts.scenario, opts.transcript, opts.server].filter((x) =>
+    x !== undefined
+  );
   if (given.length !== 1) {
     throw new Error(
       "runAgent: give exactly one of scenario, transcript or server",
@@ -179,6 +181,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   });
   if (opts.server) server.vars.workdir = workdir;
   const firstRequest = server.requests.length;
+  const firstExchange = server.transcript.exchanges.length;
   const sc = scenario ?? server.scenario;
   try {
     for (const [rel, content] of Object.entries(sc?.files ?? {})) {
@@ -246,7 +249,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       runDir,
       requests: server.requests.slice(firstRequest),
       serverErrors: [...server.errors],
-      transcript: server.transcript,
+      transcript: {
+        ...server.transcript,
+        exchanges: server.transcript.exchanges.slice(firstExchange),
+      },
       pageRequests,
       timings: {
         setupMs: Math.round(tAgent - t0),

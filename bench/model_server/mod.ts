@@ -4,13 +4,9 @@
  * agents run offline and deterministically. See `bench/scenarios/README.md` for the formats.
  */
 
-export {
-  errorResponse,
-  type ModelServer,
-  type ModelServerOptions,
-  routeRequest,
-  startModelServer,
-} from "./server.ts";
+export { type ModelServer, type ModelServerOptions, startModelServer } from "./server.ts";
+export { type Route, routeRequest } from "./routes.ts";
+export { errorResponse } from "./provider_api.ts";
 export {
   type Condition,
   loadScenario,

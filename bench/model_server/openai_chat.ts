@@ -6,7 +6,7 @@
  * Chat Completions has no thinking field, so a reply's thinking is not sent.
  */
 
-import { base62 } from "./ids.ts";
+import { base62, hex } from "./ids.ts";
 import { chunkJson, chunkText, encodeSseEvent } from "./sse.ts";
 import type { RenderedResponse, Reply } from "./reply.ts";
 import {
@@ -21,7 +21,7 @@ function completionId(reply: Reply): string {
 }
 
 function fingerprint(reply: Reply): string {
-  return `fp_${base62(`${reply.model}:fp`, 10).toLowerCase()}`;
+  return `fp_${hex(`${reply.model}:fp`, 10)}`;
 }
 
 function callId(reply: Reply, i: number): string {

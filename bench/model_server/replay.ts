@@ -1,11 +1,11 @@
 /**
  * Replay of a transcript: hands out its exchanges in order to matching requests (same method,
  * same path without the query, and the same kind when both the exchange and the request have
- * one), each at most once.
+ * one), each at most once, and turns an exchange back into a response to send.
  */
 
 import type { RequestKind } from "./request_kind.ts";
-import type { Transcript, TranscriptExchange } from "./transcript.ts";
+import { exchangeBody, type Transcript, type TranscriptExchange } from "./transcript.ts";
 
 function pathname(path: string): string {
   const q = path.indexOf("?");
@@ -39,4 +39,48 @@ export class ReplayQueue {
   remaining(): number {
     return this.used.filter((u) => !u).length;
   }
+}
+
+/** Headers that must not be copied from a transcript into a response. */
+const HOP_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "content-length",
+  "http2-settings",
+]);
+
+/** The response to send for a transcript exchange; streaming bodies are cut into events. */
+export function replayResponse(
+  e: TranscriptExchange,
+): { status: number; headers: Record<string, string>; chunks: Uint8Array[] } {
+  const bytes = exchangeBody(e);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(e.headers)) {
+    if (!HOP_HEADERS.has(k) && !k.startsWith(":")) headers[k] = v;
+  }
+  if (!e.streaming) {
+    headers["content-length"] = String(bytes.length);
+    return { status: e.status, headers, chunks: [bytes] };
+  }
+  // Stream event by event: cut after each blank line.
+  const chunks: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    const lf = bytes[i] === 10 && bytes[i + 1] === 10;
+    const crlf = i + 3 < bytes.length && bytes[i] === 13 &&
+      bytes[i + 1] === 10 &&
+      bytes[i + 2] === 13 &&
+      bytes[i + 3] === 10;
+    if (lf || crlf) {
+      const end = i + (lf ? 2 : 4);
+      chunks.push(bytes.subarray(start, end));
+      start = end;
+      i = end - 1;
+    }
+  }
+  if (start < bytes.length) chunks.push(bytes.subarray(start));
+  return { status: e.status, headers, chunks };
 }

@@ -5,35 +5,29 @@
  * request, and keeps the transcript of what it served so a run can be replayed later.
  */
 
-import {
-  inspectAnthropicRequest,
-  renderAnthropicJson,
-  renderAnthropicStream,
-} from "./anthropic_messages.ts";
-import { inspectGeminiRequest, renderGeminiJson, renderGeminiStream } from "./gemini.ts";
 import { listen, type ResponseWriter } from "./http_listener.ts";
-import { inspectChatRequest, renderChatJson, renderChatStream } from "./openai_chat.ts";
 import {
-  inspectResponsesRequest,
-  renderResponsesJson,
-  renderResponsesStream,
-} from "./openai_responses.ts";
-import { ReplayQueue } from "./replay.ts";
-import { jsonResponse, type RenderedResponse, type Reply } from "./reply.ts";
+  countTokens,
+  errorResponse,
+  inspectRequest,
+  modelList,
+  renderReply,
+} from "./provider_api.ts";
+import { ReplayQueue, replayResponse } from "./replay.ts";
+import type { RenderedResponse, Reply } from "./reply.ts";
 import { JsonlLog, redactHeaders, redactPath, type RequestRecord } from "./request_log.ts";
 import { classifyRequest } from "./request_kind.ts";
-import type { Provider, RequestView } from "./request_view.ts";
+import type { RequestView } from "./request_view.ts";
+import { routeRequest } from "./routes.ts";
 import { loadScenario, type Scenario } from "./scenario.ts";
-import { DEFAULT_MODELS, ScriptPlayer } from "./script_player.ts";
+import { ScriptPlayer } from "./script_player.ts";
 import { ensureCertificates } from "./tls_ca.ts";
 import {
   bodyFields,
   emptyTranscript,
-  exchangeBody,
   loadTranscript,
   saveTranscript,
   type Transcript,
-  type TranscriptExchange,
 } from "./transcript.ts";
 import { type PageServer, pageVars, startPage } from "./web_pages.ts";
 
@@ -92,222 +86,6 @@ export interface ModelServer {
   replayRemaining(): number;
   saveTranscript(path: string): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Which API a request is for, from its method and path. */
-export interface Route {
-  provider?: Provider;
-  /** Gemini: model from the path; stream from the method name. */
-  model?: string;
-  stream?: boolean;
-  /** "generate" (model call), "count" (token counting), "models" (listing), "probe" (HEAD). */
-  action: "generate" | "count" | "models" | "probe" | "unknown";
-  sse?: boolean;
-}
-
-/** Routes a request by method and path. */
-export function routeRequest(method: string, url: string): Route {
-  const q = url.indexOf("?");
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
-  // Connectivity checks: Claude Code sends `HEAD /` or `HEAD /api/hello` before it starts.
-  if (
-    method === "HEAD" ||
-    (method === "GET" && ["/", "", "/api/hello"].includes(path))
-  ) {
-    return { action: "probe" };
-  }
-  if (method === "POST" && /^(\/v1)?\/messages$/.test(path)) {
-    return { provider: "anthropic", action: "generate" };
-  }
-  if (method === "POST" && /^(\/v1)?\/messages\/count_tokens$/.test(path)) {
-    return { provider: "anthropic", action: "count" };
-  }
-  if (method === "POST" && /^(\/v1)?\/responses$/.test(path)) {
-    return { provider: "openai-responses", action: "generate" };
-  }
-  if (method === "POST" && /^(\/v1)?\/chat\/completions$/.test(path)) {
-    return { provider: "openai-chat", action: "generate" };
-  }
-  const g = /^\/v1[a-z0-9]*\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/
-    .exec(path);
-  if (method === "POST" && g) {
-    if (g[2] === "countTokens") {
-      return { provider: "gemini", model: g[1], action: "count" };
-    }
-    const stream = g[2] === "streamGenerateContent";
-    return {
-      provider: "gemini",
-      model: g[1],
-      stream,
-      sse: query.get("alt") === "sse",
-      action: "generate",
-    };
-  }
-  if (method === "GET" && /^\/v1[a-z0-9]*\/models$/.test(path)) {
-    return {
-      provider: path.startsWith("/v1/") ? "openai-responses" : "gemini",
-      action: "models",
-    };
-  }
-  return { action: "unknown" };
-}
-
-/** An error body in the provider's own shape. */
-export function errorResponse(
-  provider: Provider | undefined,
-  status: number,
-  message: string,
-): RenderedResponse {
-  if (provider === "anthropic") {
-    const type = status === 404
-      ? "not_found_error"
-      : status >= 500
-      ? "api_error"
-      : "invalid_request_error";
-    return jsonResponse(status, { type: "error", error: { type, message } });
-  }
-  if (provider === "gemini") {
-    const st = status === 404 ? "NOT_FOUND" : status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT";
-    return jsonResponse(
-      status,
-      { error: { code: status, message, status: st } },
-      {},
-      2,
-    );
-  }
-  return jsonResponse(status, {
-    error: {
-      message,
-      type: status >= 500 ? "server_error" : "invalid_request_error",
-      param: null,
-      code: null,
-    },
-  });
-}
-
-function inspect(route: Route, body: Record<string, unknown>): RequestView {
-  switch (route.provider) {
-    case "anthropic":
-      return inspectAnthropicRequest(body);
-    case "openai-responses":
-      return inspectResponsesRequest(body);
-    case "openai-chat":
-      return inspectChatRequest(body);
-    default:
-      return inspectGeminiRequest(body, route.model, route.stream === true);
-  }
-}
-
-function render(
-  route: Route,
-  view: RequestView,
-  reply: Reply,
-): RenderedResponse {
-  switch (view.provider) {
-    case "anthropic":
-      return view.stream ? renderAnthropicStream(reply) : renderAnthropicJson(reply);
-    case "openai-responses":
-      return view.stream ? renderResponsesStream(reply) : renderResponsesJson(reply);
-    case "openai-chat":
-      return view.stream
-        ? renderChatStream(reply, view.includeUsage === true)
-        : renderChatJson(reply);
-    case "gemini": {
-      if (!view.stream) return renderGeminiJson(reply);
-      const sse = renderGeminiStream(reply);
-      if (route.sse) return sse;
-      // Without alt=sse the API streams one JSON array of the same responses.
-      const items = sse.chunks.map((c) => JSON.parse(c.slice("data: ".length).trim()));
-      return jsonResponse(200, items, {
-        "content-type": "application/json; charset=UTF-8",
-      }, 2);
-    }
-  }
-}
-
-function countTokens(route: Route, bodySize: number): RenderedResponse {
-  const n = Math.max(1, Math.ceil(bodySize / 4));
-  return route.provider === "gemini"
-    ? jsonResponse(200, { totalTokens: n }, {}, 2)
-    : jsonResponse(200, { input_tokens: n });
-}
-
-function modelList(
-  route: Route,
-  scenario: Scenario | undefined,
-): RenderedResponse {
-  const m = scenario?.model;
-  if (route.provider === "gemini") {
-    const name = (typeof m === "string" ? m : m?.gemini) ??
-      DEFAULT_MODELS.gemini;
-    return jsonResponse(
-      200,
-      {
-        models: [{
-          name: `models/${name}`,
-          displayName: name,
-          supportedGenerationMethods: ["generateContent", "countTokens"],
-        }],
-      },
-      {},
-      2,
-    );
-  }
-  const name = (typeof m === "string" ? m : m?.openai) ??
-    DEFAULT_MODELS["openai-responses"];
-  return jsonResponse(200, {
-    object: "list",
-    data: [{
-      id: name,
-      object: "model",
-      created: 1767225600,
-      owned_by: "sightline",
-    }],
-  });
-}
-
-/** Headers that must not be copied from a transcript into a response. */
-const HOP_HEADERS = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-connection",
-  "content-length",
-  "http2-settings",
-]);
-
-function fromExchange(
-  e: TranscriptExchange,
-): { status: number; headers: Record<string, string>; chunks: Uint8Array[] } {
-  const bytes = exchangeBody(e);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.headers)) {
-    if (!HOP_HEADERS.has(k) && !k.startsWith(":")) headers[k] = v;
-  }
-  if (!e.streaming) {
-    headers["content-length"] = String(bytes.length);
-    return { status: e.status, headers, chunks: [bytes] };
-  }
-  // Stream event by event: cut after each blank line.
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (let i = 0; i + 1 < bytes.length; i++) {
-    const lf = bytes[i] === 10 && bytes[i + 1] === 10;
-    const crlf = i + 3 < bytes.length && bytes[i] === 13 &&
-      bytes[i + 1] === 10 &&
-      bytes[i + 2] === 13 &&
-      bytes[i + 3] === 10;
-    if (lf || crlf) {
-      const end = i + (lf ? 2 : 4);
-      chunks.push(bytes.subarray(start, end));
-      start = end;
-      i = end - 1;
-    }
-  }
-  if (start < bytes.length) chunks.push(bytes.subarray(start));
-  return { status: e.status, headers, chunks };
 }
 
 /** Starts the model server. */
@@ -402,7 +180,7 @@ export async function startModelServer(
     }
     let view: RequestView | undefined;
     if (route.action === "generate" && body) {
-      view = inspect(route, body);
+      view = inspectRequest(route, body);
       const c = classifyRequest(view, scenario?.sequencing === "per-request");
       record.kind = c.kind;
       if (c.side) record.side = c.side;
@@ -427,7 +205,7 @@ export async function startModelServer(
         route.action === "generate" ? record.kind : undefined,
       );
       if (e) {
-        const r = fromExchange(e);
+        const r = replayResponse(e);
         transcript.exchanges.push({ ...e });
         await send(res, r.status, r.headers, r.chunks);
         finish(r.status);
@@ -480,7 +258,7 @@ export async function startModelServer(
           reply = player!.sideReply(view, record.side);
         }
         record.toolCalls = reply.toolCalls.map((t) => t.name);
-        out = render(route, view, reply);
+        out = renderReply(route, view, reply);
       } catch (e) {
         out = fail(400, `scenario ${scenario!.name}: ${(e as Error).message}`);
       }

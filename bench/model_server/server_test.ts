@@ -2,7 +2,8 @@
 
 import assert from "node:assert/strict";
 import { parseScenario } from "./scenario.ts";
-import { routeRequest, startModelServer } from "./server.ts";
+import { routeRequest } from "./routes.ts";
+import { startModelServer } from "./server.ts";
 import { parseSse } from "./testing/sse_parser.ts";
 import { testClient } from "./testing/client.ts";
 

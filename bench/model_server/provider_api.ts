@@ -1,0 +1,137 @@
+/**
+ * Per-provider dispatch for the model server: reads a request body into a
+ * {@linkcode RequestView}, renders a {@linkcode Reply} in the request's wire format (streaming
+ * or not), and makes error, token-count and model-list bodies in each provider's own shape.
+ */
+
+import {
+  inspectAnthropicRequest,
+  renderAnthropicJson,
+  renderAnthropicStream,
+} from "./anthropic_messages.ts";
+import { inspectGeminiRequest, renderGeminiJson, renderGeminiStream } from "./gemini.ts";
+import { inspectChatRequest, renderChatJson, renderChatStream } from "./openai_chat.ts";
+import {
+  inspectResponsesRequest,
+  renderResponsesJson,
+  renderResponsesStream,
+} from "./openai_responses.ts";
+import { jsonResponse, type RenderedResponse, type Reply } from "./reply.ts";
+import type { Provider, RequestView } from "./request_view.ts";
+import type { Route } from "./routes.ts";
+import type { Scenario } from "./scenario.ts";
+import { DEFAULT_MODELS } from "./script_player.ts";
+
+/** An error body in the provider's own shape. */
+export function errorResponse(
+  provider: Provider | undefined,
+  status: number,
+  message: string,
+): RenderedResponse {
+  if (provider === "anthropic") {
+    const type = status === 404
+      ? "not_found_error"
+      : status >= 500
+      ? "api_error"
+      : "invalid_request_error";
+    return jsonResponse(status, { type: "error", error: { type, message } });
+  }
+  if (provider === "gemini") {
+    const st = status === 404 ? "NOT_FOUND" : status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT";
+    return jsonResponse(
+      status,
+      { error: { code: status, message, status: st } },
+      {},
+      2,
+    );
+  }
+  return jsonResponse(status, {
+    error: {
+      message,
+      type: status >= 500 ? "server_error" : "invalid_request_error",
+      param: null,
+      code: null,
+    },
+  });
+}
+
+export function inspectRequest(route: Route, body: Record<string, unknown>): RequestView {
+  switch (route.provider) {
+    case "anthropic":
+      return inspectAnthropicRequest(body);
+    case "openai-responses":
+      return inspectResponsesRequest(body);
+    case "openai-chat":
+      return inspectChatRequest(body);
+    default:
+      return inspectGeminiRequest(body, route.model, route.stream === true);
+  }
+}
+
+export function renderReply(
+  route: Route,
+  view: RequestView,
+  reply: Reply,
+): RenderedResponse {
+  switch (view.provider) {
+    case "anthropic":
+      return view.stream ? renderAnthropicStream(reply) : renderAnthropicJson(reply);
+    case "openai-responses":
+      return view.stream ? renderResponsesStream(reply) : renderResponsesJson(reply);
+    case "openai-chat":
+      return view.stream
+        ? renderChatStream(reply, view.includeUsage === true)
+        : renderChatJson(reply);
+    case "gemini": {
+      if (!view.stream) return renderGeminiJson(reply);
+      const sse = renderGeminiStream(reply);
+      if (route.sse) return sse;
+      // Without alt=sse the API streams one JSON array of the same responses.
+      const items = sse.chunks.map((c) => JSON.parse(c.slice("data: ".length).trim()));
+      return jsonResponse(200, items, {
+        "content-type": "application/json; charset=UTF-8",
+      }, 2);
+    }
+  }
+}
+
+export function countTokens(route: Route, bodySize: number): RenderedResponse {
+  const n = Math.max(1, Math.ceil(bodySize / 4));
+  return route.provider === "gemini"
+    ? jsonResponse(200, { totalTokens: n }, {}, 2)
+    : jsonResponse(200, { input_tokens: n });
+}
+
+export function modelList(
+  route: Route,
+  scenario: Scenario | undefined,
+): RenderedResponse {
+  const m = scenario?.model;
+  if (route.provider === "gemini") {
+    const name = (typeof m === "string" ? m : m?.gemini) ??
+      DEFAULT_MODELS.gemini;
+    return jsonResponse(
+      200,
+      {
+        models: [{
+          name: `models/${name}`,
+          displayName: name,
+          supportedGenerationMethods: ["generateContent", "countTokens"],
+        }],
+      },
+      {},
+      2,
+    );
+  }
+  const name = (typeof m === "string" ? m : m?.openai) ??
+    DEFAULT_MODELS["openai-responses"];
+  return jsonResponse(200, {
+    object: "list",
+    data: [{
+      id: name,
+      object: "model",
+      created: 1767225600,
+      owned_by: "sightline",
+    }],
+  });
+}
