@@ -43,8 +43,7 @@ export class UsageError extends Error {
   }
 }
 
-export const USAGE =
-  "usage: deno task agent -- claude|gemini|codex SCENARIO [--workdir DIR] " +
+export const USAGE = "usage: deno task agent -- claude|gemini|codex SCENARIO [--workdir DIR] " +
   "[--http1] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
   "[--timeout SECONDS]";
 
@@ -121,9 +120,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
 /** Runs the agent as the command line says and prints a summary. */
 export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
   const scenario = await loadScenario(opts.scenario);
-  const transcript = opts.replay
-    ? await loadTranscript(opts.replay)
-    : undefined;
+  const transcript = opts.replay ? await loadTranscript(opts.replay) : undefined;
   const result = await runAgent({
     agent: opts.agent,
     scenario,

@@ -137,9 +137,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const t0 = performance.now();
   const profile = PROFILES[opts.agent];
   if (!profile) throw new Error(`unknown agent ${JSON.stringify(opts.agent)}`);
-  const given = [opts.scenario, opts.transcript, opts.server].filter((x) =>
-    x !== undefined
-  );
+  const given = [opts.scenario, opts.transcript, opts.server].filter((x) => x !== undefined);
   if (given.length !== 1) {
     throw new Error(
       "runAgent: give exactly one of scenario, transcript or server",
