@@ -149,3 +149,64 @@ Deno.test("openai SDK: tool calls come back as parsed function calls", async () 
     await server.close();
   }
 });
+
+Deno.test("openai SDK: the Responses API, streaming and not, parses with the official client", async () => {
+  const server = await startModelServer({
+    scenario: {
+      name: "sdk-responses",
+      sequencing: "per-request",
+      source: "inline",
+      usage: { input: 300, output: 30, cacheRead: 100, reasoning: 5 },
+      turns: [
+        { thinking: "Look first.", tool: { run: "ls" } },
+        { thinking: "Now answer.", text: "All done." },
+      ],
+    },
+  });
+  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(server.caCertPath)] });
+  try {
+    const openai = new OpenAI({
+      baseURL: server.url,
+      apiKey: "x",
+      maxRetries: 0,
+      fetchOptions: { client },
+    });
+    const tools: OpenAI.Responses.Tool[] = [{
+      type: "function",
+      name: "exec_command",
+      strict: false,
+      parameters: { type: "object", properties: { cmd: { type: "string" } } },
+    }];
+    const r1 = await openai.responses.create({ model: "gpt-x", input: "list files", tools });
+    const call = r1.output.find((o) => o.type === "function_call");
+    assert.ok(call && call.type === "function_call");
+    assert.equal(call.name, "exec_command");
+    assert.deepEqual(JSON.parse(call.arguments), { cmd: "ls" });
+    assert.equal(r1.usage?.input_tokens_details.cached_tokens, 100);
+
+    const stream = await openai.responses.create({
+      model: "gpt-x",
+      input: "now answer",
+      tools,
+      stream: true,
+    });
+    const types: string[] = [];
+    let text = "";
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === "response.output_text.delta") text += event.delta;
+      if (event.type === "response.completed") completed = event.response;
+    }
+    assert.equal(text, "All done.");
+    assert.equal(types[0], "response.created");
+    assert.ok(types.includes("response.reasoning_summary_text.delta"));
+    const message = completed?.output.find((o) => o.type === "message");
+    assert.ok(message?.type === "message" && message.content[0].type === "output_text");
+    assert.equal(message.content[0].text, "All done.");
+    assert.equal(completed?.usage?.output_tokens_details.reasoning_tokens, 5);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
