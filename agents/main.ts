@@ -66,6 +66,8 @@ export function resolveScenarioPath(arg: string): string {
 
 /** Parses the command line. */
 export function parseAgentArgs(args: string[]): AgentCliOptions {
+  // `deno task NAME -- ARGS` passes the "--" on.
+  if (args[0] === "--") args = args.slice(1);
   let parsed;
   try {
     parsed = parseArgs({

@@ -40,6 +40,8 @@ export const USAGE =
 
 /** Parses the command line. */
 export function parseServeArgs(args: string[]): ServeCliOptions {
+  // `deno task NAME -- ARGS` passes the "--" on.
+  if (args[0] === "--") args = args.slice(1);
   let parsed;
   try {
     parsed = parseArgs({

@@ -21,6 +21,7 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
   assert.equal(o.port, 8443);
   assert.equal(o.http1, true);
   assert.deepEqual(o.vars, { a: "b=c" });
+  assert.equal(parseServeArgs(["--", "--scenario", "s.json"]).scenario, "s.json", "deno task's --");
   const bad: [string[], RegExp][] = [
     [[], /give --scenario FILE or --replay TRANSCRIPT/],
     [["--scenario", "s", "--port", "x"], /--port: expected 0-65535/],
