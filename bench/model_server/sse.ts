@@ -39,12 +39,14 @@ export function chunkText(text: string, size = 24): string[] {
 /** Splits a JSON text into fixed-size pieces (partial JSON may cut anywhere). */
 export function chunkJson(json: string, size = 20): string[] {
   const out: string[] = [];
-  for (let i = 0; i < json.length; i += size) {
-    let end = Math.min(json.length, i + size);
+  let start = 0;
+  while (start < json.length) {
+    let end = Math.min(json.length, start + size);
+    // Never split a UTF-16 surrogate pair.
     const code = json.charCodeAt(end - 1);
     if (code >= 0xd800 && code <= 0xdbff) end += 1;
-    out.push(json.slice(i, end));
-    i = end - size;
+    out.push(json.slice(start, end));
+    start = end;
   }
   return out;
 }
