@@ -1,6 +1,6 @@
 /**
  * EVP_AEAD_CTX_seal / EVP_AEAD_CTX_open of a statically linked, stripped aws-lc or BoringSSL,
- * found from the error sites of `crypto/fipsmodule/cipher/aead.c` (`aead.cc` in BoringSSL).
+ * found from the error sites of `crypto/fipsmodule/cipher/aead.c` (`aead.cc.inc` in BoringSSL).
  * This is the hook for TLS stacks without a C API on top of the library: rustls (Codex) keeps
  * its own record layer and encrypts/decrypts every record through these two functions.
  *
@@ -57,7 +57,8 @@ const NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(R).map(([k, v]) => [v, k]),
 );
 
-export const AEAD_FILES = ["/cipher/aead.c", "/cipher/aead.cc"];
+// BoringSSL builds its FIPS module from `.cc.inc` files included into bcm.cc (2024+).
+export const AEAD_FILES = ["/cipher/aead.c", "/cipher/aead.cc", "/cipher/aead.cc.inc"];
 
 interface Sig {
   fn: HookFn;

@@ -48,7 +48,7 @@ export function findCStrings(elf: ElfFile, suffix: string, maxHits = 16): CStrin
   for (const seg of data.length ? data : loads) {
     for (let off = 0; off < seg.filesz && out.length < maxHits; off += CHUNK) {
       const len = Math.min(CHUNK + 4096, seg.filesz - off);
-      const buf = Buffer.from(elf.read(seg.offset + off, len));
+      const buf = nocopy(elf.read(seg.offset + off, len));
       for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + 1)) {
         if (i >= CHUNK) break; // the overlap belongs to the next chunk
         let s = i;
@@ -117,4 +117,9 @@ export function suffixTargets(s: CString, suffix: string): Set<number> {
   const last = s.text.length - suffix.length;
   for (let k = 0; k <= last; k++) set.add(s.vaddr + k);
   return set;
+}
+
+/** A Buffer view of `b` (no copy), for its native indexOf. */
+function nocopy(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

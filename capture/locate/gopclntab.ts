@@ -40,7 +40,7 @@ export function readPclntab(elf: ElfFile): PclnTable | undefined {
   // No section header: look for the header by its magic in read-only data.
   for (const seg of elf.segments) {
     if (seg.type !== PT_LOAD || seg.flags & PF_X || seg.flags & 2 || !seg.filesz) continue;
-    const data = Buffer.from(elf.read(seg.offset, seg.filesz));
+    const data = nocopy(elf.read(seg.offset, seg.filesz));
     for (const magic of MAGICS) {
       const pat = Buffer.alloc(8);
       pat.writeUInt32LE(magic, 0);
@@ -119,4 +119,9 @@ export function goVersion(elf: ElfFile): string | undefined {
   if (!(b[15] & 2)) return undefined; // older format: pointers to strings; not needed here
   const len = b[32]; // varint, versions are < 128 bytes
   return latin1.decode(b.subarray(33, 33 + len));
+}
+
+/** A Buffer view of `b` (no copy), for its native indexOf. */
+function nocopy(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -25,6 +25,7 @@ export const MARKERS: [string, string][] = [
   ["ssl_lib.cc", "/ssl/ssl_lib.cc\0"],
   ["aead.c", "/cipher/aead.c\0"],
   ["aead.c", "/cipher/aead.cc\0"],
+  ["aead.c", "/cipher/aead.cc.inc\0"],
 ];
 
 export function quickScan(path: string): QuickScan {
@@ -63,7 +64,7 @@ export function scanElf(elf: ElfFile): [string[], string?] {
   const CHUNK = 64 << 20;
   for (const seg of data.length ? data : loads) {
     for (let off = 0; off < seg.filesz; off += CHUNK) {
-      const buf = Buffer.from(elf.read(seg.offset + off, Math.min(CHUNK + 64, seg.filesz - off)));
+      const buf = nocopy(elf.read(seg.offset + off, Math.min(CHUNK + 64, seg.filesz - off)));
       for (const [hint, needle] of needles) {
         if (!hints.includes(hint) && buf.indexOf(needle) >= 0) hints.push(hint);
       }
@@ -74,4 +75,9 @@ export function scanElf(elf: ElfFile): [string[], string?] {
     [],
     "no TLS library found: no exported SSL_write/SSL_read, no Go function table, no BoringSSL/aws-lc error-site strings (ssl_lib.cc, aead.c)",
   ];
+}
+
+/** A Buffer view of `b` (no copy), for its native indexOf. */
+function nocopy(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
