@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -86,6 +87,21 @@ static char libbpf_log[16384 + 1];
 static size_t libbpf_log_len;
 
 static void die(int code, const char *fmt, ...);
+static int debug;
+
+/* SIGHTLINE_DEBUG=1: phase timings on stderr */
+static void phase(const char *what)
+{
+	static unsigned long long t0;
+	struct timespec ts;
+	if (!debug)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	unsigned long long now = ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+	if (!t0)
+		t0 = now;
+	fprintf(stderr, "sightline-loader: %8.3f ms %s\n", (now - t0) / 1000.0, what);
+}
 
 static unsigned long long now_ns(clockid_t c)
 {
@@ -571,6 +587,52 @@ static void print_layout(void)
 	printf("\"_\":0}}\n");
 }
 
+/* ------------------------------------------------------------------ teardown */
+
+static void *destroy_link(void *arg)
+{
+	bpf_link__destroy(arg);
+	return NULL;
+}
+
+/*
+ * Detaches links concurrently: each detach waits for an RCU grace period, so one after the
+ * other they take seconds; in parallel the waits overlap.
+ */
+static void destroy_links(struct bpf_link **ls, int n)
+{
+	pthread_t th[MAX_LINKS];
+	int started[MAX_LINKS];
+	for (int i = 0; i < n; i++) {
+		started[i] = ls[i] && pthread_create(&th[i], NULL, destroy_link, ls[i]) == 0;
+		if (ls[i] && !started[i])
+			bpf_link__destroy(ls[i]);
+	}
+	for (int i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+}
+
+static void teardown(struct ring_buffer *rb)
+{
+	struct bpf_object_skeleton *s = skel->skeleton;
+	struct bpf_link *all[MAX_LINKS];
+	int n = 0;
+	for (int i = 0; i < n_links && n < MAX_LINKS; i++)
+		all[n++] = links[i];
+	for (int i = 0; i < s->prog_cnt && n < MAX_LINKS; i++) {
+		struct bpf_link **l = s->progs[i].link;
+		if (l && *l) {
+			all[n++] = *l;
+			*l = NULL;
+		}
+	}
+	destroy_links(all, n);
+	phase("detached");
+	ring_buffer__free(rb);
+	sightline__destroy(skel);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(void)
@@ -624,6 +686,8 @@ int main(int argc, char **argv)
 	if (max_tls < 1 || max_tls > (1UL << 30))
 		die(EXIT_USAGE, "--max-tls-bytes must be between 1 and 1 GiB");
 
+	debug = getenv("SIGHTLINE_DEBUG") != NULL;
+	phase("start");
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -662,6 +726,7 @@ int main(int argc, char **argv)
 	}
 	bpf_map__set_max_entries(skel->maps.rb_events, events_mb << 20);
 	bpf_map__set_max_entries(skel->maps.rb_tls, tls_mb << 20);
+	phase("opened");
 	if (sightline__load(skel)) {
 		int e = errno;
 		if (e == EPERM || e == EACCES)
@@ -672,6 +737,7 @@ int main(int argc, char **argv)
 		die(EXIT_LOAD, "loading the eBPF programs failed: %s (SIGHTLINE_DEBUG=1 shows the "
 			       "verifier log)", strerror(e));
 	}
+	phase("loaded");
 	if (sightline__attach(skel)) {
 		int e = errno;
 		if (getenv("SIGHTLINE_DEBUG"))
@@ -680,6 +746,7 @@ int main(int argc, char **argv)
 		    strerror(e));
 	}
 
+	phase("attached");
 	sigset_t mask, orig;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -782,6 +849,7 @@ int main(int argc, char **argv)
 		flush_out();
 	}
 
+	phase("stopping");
 	/* Drain what the kernel already produced, then say how it ended. */
 	ring_buffer__consume(rb);
 	if (err_fd >= 0) {
@@ -799,13 +867,15 @@ int main(int argc, char **argv)
 	}
 	send_stats();
 	flush_out();
+	phase("drained");
 	for (int i = 0; i < n_stopped; i++)
 		kill(stopped[i], SIGCONT);
-	for (int i = 0; i < n_links; i++)
-		bpf_link__destroy(links[i]);
-	ring_buffer__free(rb);
-	sightline__destroy(skel);
 	if (child > 0 && go_fd >= 0)
 		kill(child, SIGKILL); /* released never: do not leave it waiting */
+	/* Everything is delivered: let the capture process finish while we detach. */
+	if (sock >= 0)
+		close(sock);
+	teardown(rb);
+	phase("destroyed");
 	return 0;
 }

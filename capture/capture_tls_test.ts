@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { makeTestCerts, type TestCerts } from "../tests/support/certs.ts";
 import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_server.ts";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { run } from "./recorder.ts";
-import { readRecording, tlsStreams } from "./recording.ts";
+import { captureForTest } from "../tests/support/capture.ts";
+import { tlsStreams } from "./recording.ts";
 
 const dec = new TextDecoder();
 let certs: TestCerts | undefined;
@@ -23,10 +23,8 @@ function includesBytes(hay: Uint8Array, needle: Uint8Array): boolean {
   return false;
 }
 
-async function captureClient(cmd: string[], env: Record<string, string> = {}, extra = {}) {
-  const out = await Deno.makeTempDir({ prefix: "sl-rec-" });
-  const res = await run({ cmd, out: `${out}/rec`, quiet: true, env, ...extra });
-  return { res, rec: readRecording(`${out}/rec`) };
+function captureClient(cmd: string[], env: Record<string, string> = {}, extra = {}) {
+  return captureForTest({ cmd, env, ...extra });
 }
 
 const PY_POST = `
@@ -69,6 +67,162 @@ Deno.test({
       assert.equal(s.lost, 0);
       assert.ok(s.lib.includes("libssl"), `hooked ${s.lib}`);
       assert.ok(!dec.decode(s.write).includes("SECRET"));
+    } finally {
+      await srv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "curl: request and response bytes recovered exactly; x-api-key redacted",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const c = await getCerts();
+    const srv = startRawHttpsServer(c, () => simpleResponse('{"ok":true}', "application/json"));
+    try {
+      const { res, rec } = await captureClient([
+        "curl",
+        "-sS",
+        "--http1.1",
+        "--cacert",
+        c.caPath,
+        "-H",
+        "x-api-key: sk-ant-SECRET-curl",
+        "--data-binary",
+        '{"model":"m","messages":[]}',
+        `${srv.url}/v1/messages`,
+      ]);
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 1);
+      const ex = srv.exchanges[0];
+      const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
+      assert.ok(s, "a TLS stream was recorded");
+      assert.equal(
+        dec.decode(s.write),
+        dec.decode(ex.request).replace("sk-ant-SECRET-curl", "*".repeat(18)),
+      );
+      assert.equal(
+        dec.decode(s.read),
+        dec.decode(ex.response).replace(/session=s3cr3t-cookie-value/, (m) => "*".repeat(m.length)),
+      );
+    } finally {
+      await srv.close();
+    }
+  },
+});
+
+const NODE_GET = `
+const https = require("https");
+const req = https.request(process.argv[1] + "/v1/models?x=1", { method: "POST",
+  headers: { "x-goog-api-key": "AIza-SECRET-node", "content-type": "application/json" } },
+  (res) => { let b = ""; res.on("data", (d) => b += d); res.on("end", () => console.log(b)); });
+req.end(JSON.stringify({ contents: [{ parts: [{ text: "hi from node" }] }] }));
+`;
+
+Deno.test({
+  name: "node https: request and response bytes recovered exactly (OpenSSL inside node)",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const c = await getCerts();
+    const srv = startRawHttpsServer(c, () => simpleResponse("node reply"));
+    try {
+      const { res, rec } = await captureClient(["node", "-e", NODE_GET, srv.url], {
+        NODE_EXTRA_CA_CERTS: c.caPath,
+      });
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 1);
+      const ex = srv.exchanges[0];
+      const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
+      assert.ok(s.lib.endsWith("/node"), `hooked ${s.lib}`);
+      assert.equal(
+        dec.decode(s.write),
+        dec.decode(ex.request).replace("AIza-SECRET-node", "*".repeat(16)),
+      );
+      assert.ok(dec.decode(s.read).endsWith("node reply"));
+      assert.equal(
+        dec.decode(s.read),
+        dec.decode(ex.response).replace(/session=s3cr3t-cookie-value/, (m) => "*".repeat(m.length)),
+      );
+    } finally {
+      await srv.close();
+    }
+  },
+});
+
+/** 1 MiB of varied bytes (so that a misplaced chunk cannot go unnoticed). */
+function mebibyte(): Uint8Array {
+  const b = new Uint8Array(1 << 20);
+  let x = 12345;
+  for (let i = 0; i < b.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = 32 + (x >>> 24) % 90;
+  }
+  return b;
+}
+
+Deno.test({
+  name: "a 1 MiB request body is recorded whole; with --max-tls-bytes it is cut exactly",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const c = await getCerts();
+    const body = mebibyte();
+    const bodyFile = await Deno.makeTempFile();
+    await Deno.writeFile(bodyFile, body);
+    const srv = startRawHttpsServer(c, (r) => simpleResponse(`got ${r.body.length}`));
+    try {
+      const cmd = ["/usr/bin/python3", "-c", PY_POST, srv.url, c.caPath, bodyFile];
+      // whole
+      {
+        const { rec } = await captureClient(cmd);
+        const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
+        assert.equal(s.write.length, srv.exchanges[0].request.length);
+        assert.ok(includesBytes(s.write, body), "the whole body is in the write stream");
+        assert.equal(s.truncated, false);
+        assert.equal(s.lost, 0);
+        const bodyRow = rec.tls.find((r) =>
+          r.direction === "write" && r.len === BigInt(body.length)
+        )!;
+        assert.ok(bodyRow, "one call moved the whole body");
+        assert.equal(bodyRow.data.length, body.length);
+      }
+      // cut at 64 KiB
+      {
+        const { rec } = await captureClient(cmd, {}, { maxTlsBytes: 65536 });
+        const bodyRow = rec.tls.find((r) =>
+          r.direction === "write" && r.len === BigInt(body.length)
+        )!;
+        assert.ok(bodyRow);
+        assert.equal(bodyRow.truncated, true);
+        assert.equal(bodyRow.data.length, 65536);
+        assert.deepEqual(bodyRow.data, body.subarray(0, 65536));
+        assert.equal(bodyRow.lost, 0n);
+        for (const r of rec.tls.filter((r) => r !== bodyRow)) {
+          assert.equal(r.truncated, r.len > 65536n, "only calls above the limit are cut");
+        }
+      }
+    } finally {
+      await srv.close();
+      await Deno.remove(bodyFile);
+    }
+  },
+});
+
+Deno.test({
+  name: "--keep-secrets keeps the header values",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const c = await getCerts();
+    const srv = startRawHttpsServer(c, () => simpleResponse("ok"));
+    try {
+      const { rec } = await captureClient(
+        ["/usr/bin/python3", "-c", PY_POST, srv.url, c.caPath],
+        {},
+        { keepSecrets: true },
+      );
+      const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
+      assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
+      assert.ok(dec.decode(s.read).includes("session=s3cr3t-cookie-value"));
+      assert.equal(rec.manifest.options.keep_secrets, true);
     } finally {
       await srv.close();
     }

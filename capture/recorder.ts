@@ -55,6 +55,11 @@ export interface CaptureOptions {
 export interface CaptureResult {
   dir: string;
   manifest: Manifest;
+  /**
+   * The loader detaches its probes after it has delivered everything, which takes the
+   * kernel a second or two; this settles when it is gone (tests wait for it, the CLI not).
+   */
+  loaderExit: Promise<number>;
   /** what `deno task capture` exits with: the command's code, or 1 on a capture error */
   exitCode: number;
 }
@@ -330,7 +335,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
       gate,
       comm: opts.comm,
       pids: opts.pids,
-      cmd: opts.cmd ? [cmdPath ?? opts.cmd[0], ...opts.cmd.slice(1)] : undefined,
+      cmd: opts.cmd,
       uid,
       gid,
       cwd,
@@ -394,7 +399,6 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
 
   // ---- wait for the end
   await loader.done;
-  const loaderStatus = await loader.process.status;
   await Promise.all([...gateTasks]);
   clearInterval(timer);
   Deno.removeSignalListener("SIGINT", onSigint);
@@ -429,9 +433,6 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
     manifest.exit_signal = signal;
     exitCode = code ?? 128 + (signal ?? 0);
   }
-  if (loaderStatus.code !== 0) {
-    manifest.errors.push(`sightline-loader exited with code ${loaderStatus.code}`);
-  }
   if (writeError) {
     manifest.errors.push(`writing the recording failed: ${writeError}`);
     exitCode = exitCode || 1;
@@ -445,6 +446,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
     manifest.errors.push(`writing manifest.json failed: ${(e as Error).message}`);
   }
   if (!opts.quiet) log(summary(dir, manifest));
+  if (writeError || execErrno) await loader.process.status;
   if (writeError) {
     throw new CaptureError(
       `writing the recording failed (${writeError}); what was flushed before stays readable in ${dir}`,
@@ -452,5 +454,5 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
     );
   }
   if (execErrno) throw new CaptureError(manifest.errors.at(-1)!, exitCode);
-  return { dir, manifest, exitCode };
+  return { dir, manifest, exitCode, loaderExit: loader.process.status.then((s) => s.code) };
 }

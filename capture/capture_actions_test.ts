@@ -1,0 +1,153 @@
+/**
+ * Capture of actions: the fork/exec chain with ppid links and argv, file opens with absolute
+ * paths (also relative ones after a cd), a connect, DNS questions — and nothing from a
+ * process that is not a descendant of the command, even one doing the same things at the
+ * same time.
+ */
+import assert from "node:assert/strict";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { captureForTest } from "../tests/support/capture.ts";
+
+/** A python one-liner that connects to 127.0.0.1:PORT and sends DNS questions to :53. */
+const NET_PY = `
+import socket, struct, sys
+def q(name):
+    hdr = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+    return hdr + b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\\0" + struct.pack(">HH", 1, 1)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(q(sys.argv[2]), ("127.0.0.1", 53))
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.connect(("127.0.0.1", 53))
+c.send(q("connected." + sys.argv[2]))
+`;
+
+Deno.test({
+  name: "process chain, absolute file paths, connect and DNS; no rows from outsiders",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-actions-" });
+    await Deno.mkdir(`${dir}/sub`);
+    await Deno.writeTextFile(`${dir}/sub/secret.txt`, "classified\n");
+    await Deno.writeTextFile(`${dir}/sub/outsider.txt`, "not traced\n");
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    const accepting = (async () => {
+      for await (const c of listener) c.close();
+    })().catch(() => {});
+
+    // An outsider does the same things, at the same time, in a loop.
+    const outsider = new Deno.Command("bash", {
+      args: [
+        "-c",
+        `while true; do cat ${dir}/sub/outsider.txt >/dev/null; ` +
+        `/usr/bin/python3 -c '${NET_PY}' ${port} outsider.sightline.test; sleep 0.05; done`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const script = `sh -c 'cat ${dir}/sub/secret.txt' && cd ${dir} && ` +
+        `sh -c 'cat sub/secret.txt && cd sub && cat ./secret.txt' && ` +
+        `/usr/bin/python3 -c '${NET_PY}' ${port} inside.sightline.test`;
+      const { res, rec } = await captureForTest({ cmd: ["bash", "-c", script], cwd: "/" });
+      assert.equal(res.exitCode, 0);
+
+      // the chain: bash -> sh -> cat, each exec with its argv, ppid linking to the parent
+      const execs = rec.process.filter((r) => r.kind === "exec");
+      const bash = execs.find((r) => r.pid === rec.manifest.root_pid)!;
+      assert.ok(bash, "bash exec recorded");
+      assert.deepEqual(bash.argv, ["bash", "-c", script]);
+      assert.equal(bash.cwd, "/");
+      const shs = execs.filter((r) => r.comm === "sh");
+      assert.equal(shs.length, 2);
+      for (const sh of shs) assert.equal(sh.ppid, bash.pid, "sh's parent is bash");
+      const cats = execs.filter((r) => r.comm === "cat");
+      assert.equal(cats.length, 3);
+      for (const cat of cats) {
+        assert.ok(shs.some((sh) => sh.pid === cat.ppid), "cat's parent is one of the sh");
+      }
+      assert.deepEqual(cats.map((c) => c.argv), [
+        ["cat", `${dir}/sub/secret.txt`],
+        ["cat", "sub/secret.txt"],
+        ["cat", "./secret.txt"],
+      ]);
+      assert.deepEqual(cats.map((c) => c.cwd), ["/", dir, `${dir}/sub`]);
+      const forks = rec.process.filter((r) => r.kind === "fork");
+      for (const sh of shs) {
+        assert.ok(forks.some((f) => f.pid === sh.pid && f.ppid === bash.pid), "fork recorded");
+      }
+      const exits = rec.process.filter((r) => r.kind === "exit");
+      assert.ok(exits.some((e) => e.pid === bash.pid && e.exit_code === 0));
+
+      // every open of secret.txt has the absolute path, whatever the program passed
+      const opens = rec.file.filter((f) => f.op === "open" && f.path.endsWith("secret.txt"));
+      assert.deepEqual(opens.map((o) => o.path), Array(3).fill(`${dir}/sub/secret.txt`));
+      assert.deepEqual(opens.map((o) => o.raw_path), [
+        `${dir}/sub/secret.txt`,
+        "sub/secret.txt",
+        "./secret.txt",
+      ]);
+      for (const o of opens) assert.ok(o.ret >= 0n);
+      assert.ok(cats.every((c) => opens.some((o) => o.pid === c.pid)), "each cat opened it");
+      const chdirs = rec.file.filter((f) => f.op === "chdir").map((f) => f.path);
+      assert.ok(chdirs.includes(dir) && chdirs.includes(`${dir}/sub`));
+
+      // network
+      const connects = rec.net.filter((n) => n.op === "connect" && n.port === port);
+      assert.equal(connects.length, 1);
+      assert.equal(connects[0].addr, "127.0.0.1");
+      assert.equal(connects[0].family, "inet");
+      assert.equal(connects[0].ret, 0n);
+      const dns = rec.net.filter((n) => n.op === "dns");
+      assert.deepEqual(dns.map((d) => [d.qname, d.qtype, d.addr, d.port]), [
+        ["inside.sightline.test", "A", "127.0.0.1", 53],
+        ["connected.inside.sightline.test", "A", "127.0.0.1", 53],
+      ]);
+
+      // nothing from the outsider
+      const pids = new Set(rec.process.map((r) => r.pid));
+      for (const r of [...rec.file, ...rec.net, ...rec.tls]) {
+        assert.ok(pids.has(r.pid), `row of pid ${r.pid}, which is not a traced process`);
+      }
+      assert.ok(!rec.file.some((f) => f.path.includes("outsider")));
+      assert.ok(!rec.net.some((n) => n.qname?.includes("outsider")));
+      assert.equal(rec.net.filter((n) => n.op === "connect" && n.port === port).length, 1);
+      assert.equal(rec.manifest.complete, true);
+      assert.deepEqual(rec.manifest.drops, {});
+    } finally {
+      outsider.kill("SIGKILL");
+      await outsider.status;
+      listener.close();
+      await accepting;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "--pid joins a running process and its descendants",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-pid-" });
+    const target = new Deno.Command("bash", {
+      args: ["-c", `sleep 1.5; cat ${dir}/m.txt 2>/dev/null; sleep 0.2`],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await Deno.writeTextFile(`${dir}/m.txt`, "x");
+    try {
+      const { res, rec } = await captureForTest({ pids: [target.pid] });
+      assert.equal(res.manifest.mode, "pid");
+      const cat = rec.process.find((r) => r.kind === "exec" && r.comm === "cat");
+      assert.ok(cat, "the descendant's exec was recorded");
+      assert.equal(
+        rec.process.find((r) => r.kind === "fork" && r.pid === cat.pid)?.ppid,
+        target.pid,
+      );
+      assert.ok(rec.file.some((f) => f.path === `${dir}/m.txt` && f.pid === cat.pid));
+    } finally {
+      await target.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
