@@ -141,10 +141,12 @@ enum tls_fn {
 	FN_SSL_READ = 2,
 	FN_SSL_WRITE_EX = 3,
 	FN_SSL_READ_EX = 4,
+	FN_AEAD_OPEN = 6,
+	FN_GO_READ = 7,
 };
 
 struct tls_key {
-	__u64 id; /* pid_tgid */
+	__u64 id; /* pid_tgid (Go: the goroutine, which may change threads) */
 	__u32 fn;
 	__u32 _pad;
 };
@@ -153,6 +155,8 @@ struct tls_args {
 	__u64 conn;
 	__u64 buf;
 	__u64 lenp;
+	__u64 len;
+	__u64 tls12; /* AEAD: 0 for TLS 1.3 records, else the record type from the AAD */
 };
 
 struct {
@@ -957,5 +961,167 @@ int BPF_KPROBE(sl_ssl_free_entry, void *ssl)
 	e.target = bpf_get_attach_cookie(ctx);
 	if (bpf_ringbuf_output(&rb_tls, &e, sizeof(e), 0))
 		count_drop(SL_K_TLS_FREE);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- AEAD (rustls over aws-lc)
+ *
+ * rustls has no C API: its record layer encrypts each TLS record with aws-lc's
+ * EVP_AEAD_CTX_seal(ctx, out, out_len*, max_out, nonce, nonce_len, in, in_len, ad, ad_len) and
+ * decrypts with EVP_AEAD_CTX_open (same arguments, plaintext into out). Arguments 7-10 are on
+ * the stack. The AAD tells the record apart from other uses of the AEAD and its version:
+ * TLS 1.3: 5 bytes, the outer header 17 03 03 LEN; the plaintext ends with the real content
+ * type (then optional zero padding). TLS 1.2: 13 bytes, seq(8) type 03 03 LEN. Only
+ * application data is emitted, without the TLS 1.3 content-type byte. conn is the context
+ * pointer: one per connection and direction (user space pairs them).
+ */
+
+#define TLS_APPDATA 0x17
+
+/* The record type of an AAD: 0 for TLS 1.3 (type is inside the plaintext), the TLS 1.2
+ * type, or -1 when the AAD is not a TLS record header. */
+static __always_inline int aad_kind(__u64 ad, __u64 ad_len)
+{
+	__u8 h[13] = {};
+	if (ad_len == 5) {
+		if (bpf_probe_read_user(h, 5, (void *)ad))
+			return -1;
+		return (h[0] == TLS_APPDATA && h[1] == 3 && h[2] == 3) ? 0 : -1;
+	}
+	if (ad_len == 13) {
+		if (bpf_probe_read_user(h, 13, (void *)ad))
+			return -1;
+		return (h[9] == 3 && h[10] <= 3) ? h[8] : -1;
+	}
+	return -1;
+}
+
+/* For TLS 1.3 plaintext of `len` bytes: the content type (last non-zero byte) and the
+ * content length before it; -1 if there is none within the last 16 bytes. */
+static __always_inline int tls13_inner(__u64 buf, __u64 len, __u64 *content_len)
+{
+	__u8 tail[16] = {};
+	if (len == 0)
+		return -1;
+	__u64 n = len < 16 ? len : 16;
+	if (bpf_probe_read_user(tail, n & 31, (void *)(buf + len - n)))
+		return -1;
+	for (int i = 15; i >= 0; i--) {
+		if (i >= n)
+			continue;
+		if (tail[i]) {
+			*content_len = len - n + i;
+			return tail[i];
+		}
+	}
+	return -1;
+}
+
+static __always_inline __u64 stack_arg(struct pt_regs *ctx, int slot)
+{
+	__u64 v = 0;
+	bpf_probe_read_user(&v, sizeof(v), (void *)(PT_REGS_SP(ctx) + 8 * slot));
+	return v;
+}
+
+/* rustls seals in place (out == in): the plaintext is only there at entry, so the record is
+ * emitted here; a failing seal (which aborts the connection) would still be recorded. */
+SEC("uprobe")
+int sl_aead_seal_entry(struct pt_regs *ctx)
+{
+	if (!current_traced())
+		return 0;
+	__u64 in = stack_arg(ctx, 1), in_len = stack_arg(ctx, 2);
+	__u64 ad = stack_arg(ctx, 3), ad_len = stack_arg(ctx, 4);
+	int kind = aad_kind(ad, ad_len);
+	if (kind < 0 || (kind > 0 && kind != TLS_APPDATA))
+		return 0;
+	__u64 len = in_len;
+	if (kind == 0 && tls13_inner(in, in_len, &len) != TLS_APPDATA)
+		return 0; /* handshake, alert: not plaintext the application wrote */
+	tls_emit(ctx, PT_REGS_PARM1(ctx), SL_TLS_WRITE, in, len);
+	return 0;
+}
+
+SEC("uprobe")
+int sl_aead_open_entry(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	__u64 ad = stack_arg(ctx, 3), ad_len = stack_arg(ctx, 4);
+	int kind = aad_kind(ad, ad_len);
+	if (kind < 0 || (kind > 0 && kind != TLS_APPDATA))
+		return 0;
+	struct tls_key k = {.id = id, .fn = FN_AEAD_OPEN};
+	struct tls_args a = {.conn = PT_REGS_PARM1(ctx), .buf = PT_REGS_PARM2(ctx),
+			     .lenp = PT_REGS_PARM3(ctx), .tls12 = kind};
+	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int sl_aead_open_ret(struct pt_regs *ctx)
+{
+	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = FN_AEAD_OPEN};
+	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
+	if (!pa)
+		return 0;
+	struct tls_args a = *pa;
+	bpf_map_delete_elem(&tls_stash, &k);
+	if (PT_REGS_RC(ctx) != 1 || !a.lenp)
+		return 0;
+	__u64 n = 0;
+	if (bpf_probe_read_user(&n, sizeof(n), (void *)a.lenp))
+		return 0;
+	__u64 len = n;
+	if (a.tls12 == 0 && tls13_inner(a.buf, n, &len) != TLS_APPDATA)
+		return 0;
+	tls_emit(ctx, a.conn, SL_TLS_READ, a.buf, len);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- Go crypto/tls
+ *
+ * Go's register ABI (1.17+): (*Conn).Write(b []byte) and (*Conn).Read(b []byte) get the
+ * receiver in RAX and b in RBX (ptr), RCX (len); they return n in RAX. uretprobes corrupt Go
+ * stacks (which move), so Write is recorded at entry (its bytes are all there) and Read at
+ * each RET instruction, with the buffer stashed at entry by goroutine (R14 holds g; a
+ * goroutine blocked in Read may resume on another thread).
+ */
+
+SEC("uprobe")
+int sl_go_write_entry(struct pt_regs *ctx)
+{
+	if (!current_traced())
+		return 0;
+	tls_emit(ctx, ctx->ax, SL_TLS_WRITE, ctx->bx, ctx->cx);
+	return 0;
+}
+
+SEC("uprobe")
+int sl_go_read_entry(struct pt_regs *ctx)
+{
+	if (!current_traced())
+		return 0;
+	struct tls_key k = {.id = ctx->r14, .fn = FN_GO_READ};
+	struct tls_args a = {.conn = ctx->ax, .buf = ctx->bx};
+	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
+	return 0;
+}
+
+/* attached as a uprobe at every RET of (*Conn).Read */
+SEC("uprobe")
+int sl_go_read_ret(struct pt_regs *ctx)
+{
+	struct tls_key k = {.id = ctx->r14, .fn = FN_GO_READ};
+	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
+	if (!pa)
+		return 0;
+	struct tls_args a = *pa;
+	bpf_map_delete_elem(&tls_stash, &k);
+	long n = ctx->ax;
+	if (n > 0)
+		tls_emit(ctx, a.conn, SL_TLS_READ, a.buf, n);
 	return 0;
 }

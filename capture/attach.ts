@@ -24,6 +24,8 @@ export interface AttachedProbe {
   offset: string;
   ok: boolean;
   error?: string;
+  /** how the offset was found */
+  method?: string;
 }
 
 export interface ReportEntry {
@@ -35,6 +37,8 @@ export interface ReportEntry {
   method?: string;
   reason?: string;
   buildId?: string;
+  /** what the static-binary locator tried, when it ran */
+  tried?: string[];
   probes: AttachedProbe[];
   /** how the file was found: "preattach", "exec" or "mmap" */
   seenBy: string;
@@ -133,6 +137,7 @@ export class AttachManager {
       method: insp.method,
       reason: insp.reason,
       buildId: insp.buildId,
+      ...(insp.tried ? { tried: insp.tried } : {}),
       probes: [],
       seenBy,
       inspectMs: Math.round(performance.now() - t0),
@@ -140,8 +145,11 @@ export class AttachManager {
     if (insp.status === "hooked") {
       const attaches: Promise<void>[] = [];
       for (const h of insp.hooks) {
-        if (h.entry) attaches.push(this.#attach(entry, path, h, h.entry, false));
-        if (h.ret) attaches.push(this.#attach(entry, path, h, h.ret, true));
+        if (h.entry) attaches.push(this.#attach(entry, path, h, h.entry, h.offset, false));
+        if (h.ret) attaches.push(this.#attach(entry, path, h, h.ret, h.offset, true));
+        for (const off of h.atRet ? h.retOffsets ?? [] : []) {
+          attaches.push(this.#attach(entry, path, h, h.atRet!, off, false));
+        }
       }
       await Promise.all(attaches);
       if (!entry.probes.some((p) => p.ok)) entry.status = "error";
@@ -150,14 +158,21 @@ export class AttachManager {
     return this.#record(entry);
   }
 
-  async #attach(entry: ReportEntry, path: string, h: Hook, prog: string, ret: boolean) {
+  async #attach(
+    entry: ReportEntry,
+    path: string,
+    h: Hook,
+    prog: string,
+    offset: number,
+    ret: boolean,
+  ) {
     const cookie = this.#nextCookie++;
     this.#cookies.set(cookie, { lib: path, fn: h.fn });
     const r = await this.#loader.command(
       "attach",
       cookie,
       prog,
-      h.offset.toString(16),
+      offset.toString(16),
       ret ? 1 : 0,
       path,
     );
@@ -165,8 +180,9 @@ export class AttachManager {
       fn: h.fn,
       program: prog,
       kind: ret ? "uretprobe" : "uprobe",
-      offset: "0x" + h.offset.toString(16),
+      offset: "0x" + offset.toString(16),
       ok: r.err === 0,
+      method: h.method,
       ...(r.err ? { error: r.text } : {}),
     });
   }

@@ -47,7 +47,11 @@ export const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;
 export const STT_FUNC = 2;
 export const STT_GNU_IFUNC = 10;
+export const ET_EXEC = 2;
+export const ET_DYN = 3;
 const DT_NEEDED = 1;
+const DT_FLAGS_1 = 0x6ffffffb;
+const DF_1_PIE = 0x08000000;
 const DT_STRTAB = 5;
 const DT_STRSZ = 10;
 export const EM_X86_64 = 62;
@@ -261,26 +265,39 @@ export class ElfFile {
     return s ? cstr(this.read(s.offset, s.filesz), 0) : undefined;
   }
 
-  /** DT_NEEDED entries: the shared libraries this object links against. */
-  needed(): string[] {
+  /** The (tag, value) entries of the dynamic section (PT_DYNAMIC). */
+  dynamicEntries(): [number, number][] {
     const dyn = this.segments.find((p) => p.type === PT_DYNAMIC);
     if (!dyn) return [];
     const d = this.read(dyn.offset, dyn.filesz);
     const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
-    const needed: number[] = [];
-    let strtab = 0, strsz = 0;
+    const out: [number, number][] = [];
     for (let o = 0; o + 16 <= d.length; o += 16) {
       const tag = num(dv.getBigInt64(o, true));
-      const val = num(dv.getBigUint64(o + 8, true));
       if (tag === 0) break;
-      if (tag === DT_NEEDED) needed.push(val);
-      else if (tag === DT_STRTAB) strtab = val;
-      else if (tag === DT_STRSZ) strsz = val;
+      out.push([tag, num(dv.getBigUint64(o + 8, true))]);
     }
+    return out;
+  }
+
+  /** DT_NEEDED entries: the shared libraries this object links against. */
+  needed(): string[] {
+    const entries = this.dynamicEntries();
+    const strtab = entries.find(([t]) => t === DT_STRTAB)?.[1] ?? 0;
+    const strsz = entries.find(([t]) => t === DT_STRSZ)?.[1] ?? 0;
     const off = this.vaddrToOffset(strtab);
     if (off === undefined || !strsz) return [];
     const strs = this.read(off, strsz);
-    return needed.map((n) => cstr(strs, n));
+    return entries.filter(([t]) => t === DT_NEEDED).map(([, v]) => cstr(strs, v));
+  }
+
+  /** An executable (fixed-address, PIE or static-PIE), as opposed to a shared library. */
+  isExecutable(): boolean {
+    if (this.type === ET_EXEC) return true;
+    if (this.type !== ET_DYN) return false;
+    if (this.interpreter() !== undefined) return true;
+    const flags1 = this.dynamicEntries().find(([t]) => t === DT_FLAGS_1)?.[1] ?? 0;
+    return (flags1 & DF_1_PIE) !== 0;
   }
 }
 

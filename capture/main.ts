@@ -3,6 +3,8 @@
  * Parses arguments, calls run(), and maps errors to exit codes.
  */
 import { parseArgs } from "node:util";
+import { h2RedactorFactory } from "./h2_glue.ts";
+import { locateForCapture } from "./locator_glue.ts";
 import { CaptureError, run } from "./recorder.ts";
 
 const USAGE = `usage: deno task capture [OPTIONS] [--] CMD ARGS...
@@ -78,6 +80,8 @@ export async function main(args: string[]): Promise<number> {
       gate: !values["no-gate"],
       status: values.status,
       quiet: values.quiet,
+      locator: locateForCapture,
+      h2Redactor: h2RedactorFactory,
     });
     return res.exitCode;
   } catch (e) {

@@ -19,7 +19,9 @@ import {
 import { connectRow, dnsRow, execRow, exitRow, fileRow, forkRow } from "./rows.ts";
 import { CAPTURE_TABLES, fileTable, netTable, processTable, tlsTable } from "./schema.ts";
 import { Counters, startsRequest, summary } from "./status.ts";
+import { ContextPairer } from "./conn_pairing.ts";
 import { TlsAssembler } from "./tls_assembler.ts";
+import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
 
 export const DEFAULT_MAX_TLS_BYTES = 1 << 20;
@@ -238,6 +240,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
         pid: call.pid,
         tid: call.tid,
         conn_id: BigInt.asIntN(64, call.conn),
+        ctx_id: BigInt.asIntN(64, call.ctx ?? call.conn),
         conn_gen: call.gen,
         direction: call.dir === 0 ? "write" : "read",
         seq: BigInt.asIntN(64, call.seq),
@@ -250,7 +253,15 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
       });
     },
   );
-  const assembler = new TlsAssembler(maxTlsBytes, (c) => streams.push(c));
+  const pairer = new ContextPairer();
+  const assembler = new TlsAssembler(maxTlsBytes, (c) => {
+    const fn = hooks.attach?.cookie(c.target)?.fn;
+    if (fn && PER_DIRECTION_CONTEXT.has(fn)) {
+      streams.push({ ...c, ctx: c.conn, conn: pairer.connOf(c.pid, c.conn, c.dir) });
+    } else {
+      streams.push(c);
+    }
+  });
 
   const earlyGates: (SlEvent & { kind: 9 })[] = [];
   const handleGate = (ev: SlEvent & { kind: 9 }) => {

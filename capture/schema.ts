@@ -77,7 +77,13 @@ export const tlsTable = table(
     col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
     col("pid", "int32", "process id"),
     col("tid", "int32", "thread id"),
-    col("conn_id", "int64", "the library's connection object (SSL*, AEAD context, Go *Conn)"),
+    col(
+      "conn_id",
+      "int64",
+      "the library's connection object (SSL*, Go *Conn); for aws-lc AEAD hooks (rustls), " +
+        "whose contexts are per direction, the sealing context of the pair",
+    ),
+    col("ctx_id", "int64", "the object the hooked call got (differs from conn_id for AEAD reads)"),
     col("conn_gen", "int32", "generation of conn_id: bumped when the library frees the object"),
     col("direction", "utf8", "`write` (sent by the application) or `read` (received)"),
     col("seq", "int64", "call number per connection, generation and direction, from 0"),

@@ -33,6 +33,8 @@ export interface TlsCall {
   /** CLOCK_BOOTTIME ns of the first chunk */
   ts: bigint;
   conn: bigint;
+  /** the object the call got when it differs from the connection (per-direction contexts) */
+  ctx?: bigint;
   gen: number;
   dir: 0 | 1;
   seq: bigint;

@@ -7,22 +7,36 @@
 import { ElfFile, NotElfError, STT_FUNC, STT_GNU_IFUNC } from "./elf.ts";
 
 export interface ProbeSpec {
-  /** the library function */
-  fn: string;
-  /** program at its entry (uprobe) */
+  /** program at the function's entry (uprobe) */
   entry?: string;
   /** program at its return (uretprobe) */
   ret?: string;
+  /** program attached as a uprobe at each RET instruction (where uretprobes are unsafe) */
+  atRet?: string;
 }
 
-/** OpenSSL 1.1/3.x and BoringSSL's public API: buffers in, byte counts out. */
-export const OPENSSL_PROBES: readonly ProbeSpec[] = [
-  { fn: "SSL_write", entry: "sl_ssl_write_entry", ret: "sl_ssl_write_ret" },
-  { fn: "SSL_read", entry: "sl_ssl_read_entry", ret: "sl_ssl_read_ret" },
-  { fn: "SSL_write_ex", entry: "sl_ssl_write_ex_entry", ret: "sl_ssl_write_ex_ret" },
-  { fn: "SSL_read_ex", entry: "sl_ssl_read_ex_entry", ret: "sl_ssl_read_ex_ret" },
-  { fn: "SSL_free", entry: "sl_ssl_free_entry" },
-];
+/**
+ * Every function Sightline hooks, by name, with its programs:
+ * - OpenSSL 1.1/3.x and BoringSSL's public API: buffers in, byte counts out;
+ * - aws-lc's AEAD (rustls's record layer): one TLS record per call, per direction context;
+ * - Go's crypto/tls: register ABI, no uretprobes.
+ */
+export const PROBES: Readonly<Record<string, ProbeSpec>> = {
+  SSL_write: { entry: "sl_ssl_write_entry", ret: "sl_ssl_write_ret" },
+  SSL_read: { entry: "sl_ssl_read_entry", ret: "sl_ssl_read_ret" },
+  SSL_write_ex: { entry: "sl_ssl_write_ex_entry", ret: "sl_ssl_write_ex_ret" },
+  SSL_read_ex: { entry: "sl_ssl_read_ex_entry", ret: "sl_ssl_read_ex_ret" },
+  SSL_free: { entry: "sl_ssl_free_entry" },
+  EVP_AEAD_CTX_seal: { entry: "sl_aead_seal_entry" },
+  EVP_AEAD_CTX_open: { entry: "sl_aead_open_entry", ret: "sl_aead_open_ret" },
+  "crypto/tls.(*Conn).Write": { entry: "sl_go_write_entry" },
+  "crypto/tls.(*Conn).Read": { entry: "sl_go_read_entry", atRet: "sl_go_read_ret" },
+};
+
+/** Functions whose conn_id is a per-direction context that user space pairs into one. */
+export const PER_DIRECTION_CONTEXT = new Set(["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"]);
+
+const OPENSSL_EXPORTS = ["SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_free"];
 
 /** TLS libraries recognised by their file name but not (yet) hooked, with the reason. */
 const UNSUPPORTED: readonly [RegExp, string][] = [
@@ -32,13 +46,13 @@ const UNSUPPORTED: readonly [RegExp, string][] = [
   [/libmbedtls\.so/, "mbed TLS is not hooked"],
 ];
 
-export interface Hook {
+export interface Hook extends ProbeSpec {
   fn: string;
   /** file offset a uprobe attaches at */
   offset: number;
   vaddr: number;
-  entry?: string;
-  ret?: string;
+  /** file offsets of the function's RET instructions (for `atRet`) */
+  retOffsets?: number[];
   /** how the offset was found, e.g. "dynamic symbol" */
   method: string;
 }
@@ -53,6 +67,8 @@ export interface Inspection {
   hooks: Hook[];
   reason?: string;
   buildId?: string;
+  /** every method tried, with its outcome (static-binary locator) */
+  tried?: string[];
 }
 
 /** Looks at a file's exports: a dynamic library or executable exporting SSL_write/SSL_read. */
@@ -77,19 +93,12 @@ export function inspectFile(path: string): Inspection {
     }
     if (exported.has("SSL_write") && exported.has("SSL_read")) {
       const hooks: Hook[] = [];
-      for (const p of OPENSSL_PROBES) {
-        const vaddr = exported.get(p.fn);
+      for (const fn of OPENSSL_EXPORTS) {
+        const vaddr = exported.get(fn);
         if (vaddr === undefined) continue;
         const offset = elf.vaddrToOffset(vaddr);
         if (offset === undefined) continue;
-        hooks.push({
-          fn: p.fn,
-          offset,
-          vaddr,
-          entry: p.entry,
-          ret: p.ret,
-          method: "dynamic symbol",
-        });
+        hooks.push({ fn, offset, vaddr, ...PROBES[fn], method: "dynamic symbol" });
       }
       return {
         path,
@@ -100,7 +109,7 @@ export function inspectFile(path: string): Inspection {
         buildId: elf.buildId(),
       };
     }
-    if (elf.type === 3 /* ET_DYN */ && elf.interpreter() === undefined) {
+    if (!elf.isExecutable()) {
       // a shared library without SSL exports: nothing to hook, nothing to locate
       return { path, status: "none", hooks: [] };
     }
