@@ -44,8 +44,15 @@ export interface Manifest {
 /** Writes the manifest atomically (temp file + rename), mode 0600. */
 export function writeManifest(dir: string, m: Manifest): void {
   const tmp = `${dir}/.${MANIFEST_FILE}.tmp`;
-  Deno.writeTextFileSync(tmp, JSON.stringify(m, null, 2) + "\n", { mode: 0o600 });
-  Deno.renameSync(tmp, `${dir}/${MANIFEST_FILE}`);
+  try {
+    Deno.writeTextFileSync(tmp, JSON.stringify(m, null, 2) + "\n", { mode: 0o600 });
+    Deno.renameSync(tmp, `${dir}/${MANIFEST_FILE}`);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp); // the previous manifest.json stays as it was
+    } catch { /* not there */ }
+    throw e;
+  }
 }
 
 export function readManifest(dir: string): Manifest {

@@ -48,6 +48,10 @@ export interface CaptureOptions {
   quiet?: boolean;
   locator?: Locator;
   h2Redactor?: H2RedactorFactory;
+  /** ends the capture (what Ctrl-C does in --pid/--comm mode) */
+  signal?: AbortSignal;
+  /** the kernel BTF the eBPF programs need (default /sys/kernel/btf/vmlinux) */
+  btfPath?: string;
   /** extra environment for the command */
   env?: Record<string, string>;
   /** where messages go (default stderr) */
@@ -117,12 +121,13 @@ function preflight(opts: CaptureOptions): string | undefined {
       1,
     );
   }
+  const btf = opts.btfPath ?? "/sys/kernel/btf/vmlinux";
   try {
-    Deno.statSync("/sys/kernel/btf/vmlinux");
+    Deno.statSync(btf);
   } catch {
     throw new CaptureError(
-      "this kernel has no BTF (/sys/kernel/btf/vmlinux): it must be built with " +
-        "CONFIG_DEBUG_INFO_BTF=y for Sightline's eBPF programs",
+      `this kernel has no BTF (${btf}): it must be built with CONFIG_DEBUG_INFO_BTF=y ` +
+        "for Sightline's eBPF programs",
       1,
     );
   }
@@ -405,6 +410,9 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
   };
   Deno.addSignalListener("SIGINT", onSigint);
   Deno.addSignalListener("SIGTERM", onSigterm);
+  const onAbort = () => loader.stop();
+  opts.signal?.addEventListener("abort", onAbort);
+  if (opts.signal?.aborted) onAbort();
 
   if (opts.cmd) await loader.command("go");
 
@@ -414,6 +422,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
   clearInterval(timer);
   Deno.removeSignalListener("SIGINT", onSigint);
   Deno.removeSignalListener("SIGTERM", onSigterm);
+  opts.signal?.removeEventListener("abort", onAbort);
   if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 
   assembler.finishAll();

@@ -1,0 +1,235 @@
+/**
+ * Bad input and bad luck: each gets one clear line and a non-zero exit, and whatever was
+ * recorded stays readable — not root, no BTF, a command that does not exist, an --out that
+ * is not empty, a bad option, a full disk, and the capture itself killed with SIGKILL.
+ */
+import assert from "node:assert/strict";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { captureForTest } from "../tests/support/capture.ts";
+import { readArrowFile } from "./arrow_writer.ts";
+import { CaptureError, run } from "./recorder.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const DENO = Deno.execPath();
+const MAIN = `${ROOT}capture/main.ts`;
+
+async function cli(args: string[], prefix: string[] = []) {
+  const out = await new Deno.Command(prefix[0] ?? DENO, {
+    args: [
+      ...prefix.slice(1),
+      ...(prefix.length ? [DENO] : []),
+      "run",
+      "-A",
+      "--quiet",
+      MAIN,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { DENO_DIR: "/tmp/sl-deno-dir", HOME: "/tmp/sl-deno-dir" },
+  }).output();
+  return {
+    code: out.code,
+    stderr: new TextDecoder().decode(out.stderr).trim(),
+    stdout: new TextDecoder().decode(out.stdout).trim(),
+  };
+}
+
+function oneLine(s: string) {
+  assert.equal(s.split("\n").length, 1, `one line, got:\n${s}`);
+}
+
+Deno.test({
+  name: "not root: one line, exit 1",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    await Deno.mkdir("/tmp/sl-deno-dir", { recursive: true, mode: 0o777 });
+    await Deno.chmod("/tmp/sl-deno-dir", 0o777);
+    const r = await cli(["--", "true"], [
+      "setpriv",
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+    ]);
+    assert.equal(r.code, 1);
+    oneLine(r.stderr);
+    assert.match(r.stderr, /^sightline: capture needs root/);
+  },
+});
+
+Deno.test({
+  name: "command not found: exit 127, nothing created",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const r = await cli(["--out", `${dir}/rec`, "--", "no-such-command-sightline"]);
+    assert.equal(r.code, 127);
+    oneLine(r.stderr);
+    assert.equal(r.stderr, "sightline: no-such-command-sightline: command not found");
+    await assert.rejects(Deno.stat(`${dir}/rec`));
+  },
+});
+
+Deno.test({
+  name: "--out not empty is refused unless --force; bad options are one line",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(`${dir}/keep.txt`, "mine");
+    const r = await cli(["--out", dir, "--", "true"]);
+    assert.equal(r.code, 2);
+    oneLine(r.stderr);
+    assert.match(r.stderr, /is not empty .*--force/);
+    assert.equal(await Deno.readTextFile(`${dir}/keep.txt`), "mine");
+    const bad = await cli(["--max-tls-bytes", "lots", "--", "true"]);
+    assert.equal(bad.code, 2);
+    oneLine(bad.stderr);
+    assert.match(bad.stderr, /--max-tls-bytes wants a number/);
+    const unknown = await cli(["--frobnicate", "--", "true"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr.split("\n")[0], /^sightline: Unknown option '--frobnicate'/);
+    const forced = await cli(["--out", dir, "--force", "--quiet", "--", "true"]);
+    assert.equal(forced.code, 0);
+    assert.ok((await Deno.stat(`${dir}/process.arrow`)).isFile);
+  },
+});
+
+Deno.test({
+  name: "no BTF: one clear error before anything starts",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await assert.rejects(
+      run({ cmd: ["true"], out: `${dir}/rec`, btfPath: "/nonexistent/vmlinux", quiet: true }),
+      (e: unknown) => e instanceof CaptureError && /no BTF/.test(e.message) && e.exitCode === 1,
+    );
+  },
+});
+
+Deno.test({
+  name: "disk full: one line, non-zero exit, what was flushed stays readable",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const mnt = await Deno.makeTempDir({ prefix: "sl-full-" });
+    const m = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
+    })
+      .output();
+    assert.ok(m.success, "mounting a small tmpfs");
+    try {
+      // a few events, a pause (flushed), then ~40k file events: the 1 MiB disk fills up
+      const script = "import os, time\nos.close(os.open('/etc/hostname', os.O_RDONLY))\n" +
+        "time.sleep(2.5)\nfor i in range(40):\n" +
+        "    for j in range(1000): os.close(os.open('/dev/null', os.O_RDONLY))\n" +
+        "    time.sleep(0.05)\n";
+      const r = await cli([
+        "--out",
+        `${mnt}/rec`,
+        "--quiet",
+        "--",
+        "/usr/bin/python3",
+        "-c",
+        script,
+      ]);
+      assert.notEqual(r.code, 0);
+      oneLine(r.stderr);
+      assert.match(r.stderr, /writing the recording failed.*No space left/);
+      const { rows, damaged } = readArrowFile(`${mnt}/rec/file.arrow`);
+      assert.ok(rows.length > 0, `rows flushed before the disk filled (damaged: ${damaged})`);
+      assert.ok(rows.some((r) => r.path === "/etc/hostname"), "the first open was kept");
+      const manifest = JSON.parse(await Deno.readTextFile(`${mnt}/rec/manifest.json`));
+      assert.equal(manifest.complete, false);
+    } finally {
+      await new Deno.Command("umount", { args: [mnt] }).output();
+      await Deno.remove(mnt, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "SIGKILL of the capture mid-run leaves readable Arrow files and ends the command",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const marker = `${dir}/marker`;
+    const proc = new Deno.Command(DENO, {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        MAIN,
+        "--out",
+        `${dir}/rec`,
+        "--quiet",
+        "--",
+        "bash",
+        "-c",
+        `echo $$ > ${marker}; for i in $(seq 1 300); do cat /etc/hostname >/dev/null; sleep 0.05; done`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    // wait for two flushes after the command started
+    for (let i = 0; i < 100; i++) {
+      try {
+        await Deno.stat(marker);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2500));
+    proc.kill("SIGKILL");
+    await proc.status;
+    const cmdPid = Number((await Deno.readTextFile(marker)).trim());
+    for (const t of ["process", "file"]) {
+      const { rows, damaged } = readArrowFile(`${dir}/rec/${t}.arrow`);
+      assert.equal(damaged, undefined, `${t}.arrow reads cleanly`);
+      assert.ok(rows.length > 0, `${t}.arrow has the rows flushed before the kill`);
+    }
+    const files = readArrowFile(`${dir}/rec/file.arrow`).rows;
+    assert.ok(files.some((f) => f.path === "/etc/hostname"));
+    const manifest = JSON.parse(await Deno.readTextFile(`${dir}/rec/manifest.json`));
+    assert.equal(manifest.complete, false);
+    // the loader follows its parent, and takes the command with it
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      try {
+        await Deno.stat(`/proc/${cmdPid}`);
+        await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, "the traced command ended after the capture was killed");
+  },
+});
+
+Deno.test({
+  name: "--comm traces processes by name, also ones started later; abort ends it",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const bin = `${dir}/slcommtest`;
+    await Deno.copyFile("/usr/bin/cat", bin);
+    await Deno.chmod(bin, 0o755);
+    await Deno.writeTextFile(`${dir}/input.txt`, "hello\n");
+    const ac = new AbortController();
+    const capture = captureForTest({ comm: "slcommtest", signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 1500)); // started after the capture
+    const other = await new Deno.Command("cat", { args: [`${dir}/input.txt`], stdout: "null" })
+      .output();
+    assert.ok(other.success);
+    const run1 = await new Deno.Command(bin, { args: [`${dir}/input.txt`], stdout: "null" })
+      .output();
+    assert.ok(run1.success);
+    await new Promise((r) => setTimeout(r, 500));
+    ac.abort();
+    const { res, rec } = await capture;
+    assert.equal(res.manifest.mode, "comm");
+    const execs = rec.process.filter((p) => p.kind === "exec");
+    assert.deepEqual(execs.map((e) => e.comm), ["slcommtest"]);
+    assert.ok(rec.file.some((f) => f.path === `${dir}/input.txt` && f.pid === execs[0].pid));
+    assert.ok(!rec.process.some((p) => p.comm === "cat"), "the plain cat is not traced");
+  },
+});

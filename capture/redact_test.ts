@@ -1,0 +1,110 @@
+/** Header redaction: same length, across chunk boundaries, nothing else touched. */
+import assert from "node:assert/strict";
+import { afterGap, createHttp1Redactor, looksLikeH2Preface } from "./redact.ts";
+import { h2RedactorFactory } from "./h2_glue.ts";
+import { createHttp2Parser } from "../analysis/protocols/mod.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const REQ = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nAUTHORIZATION: Bearer sk-abc\r\n" +
+  "x-api-key:sk-ant-123\r\nX-Goog-Api-Key: AIza\r\nCookie: a=b; c=d\r\nContent-Length: 27\r\n" +
+  '\r\n{"authorization": "inbody"}';
+const WANT = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nAUTHORIZATION: *************\r\n" +
+  "x-api-key:**********\r\nX-Goog-Api-Key: ****\r\nCookie: ********\r\nContent-Length: 27\r\n" +
+  '\r\n{"authorization": "inbody"}';
+
+function run(chunks: Uint8Array[]): string {
+  const r = createHttp1Redactor();
+  return chunks.map((c) => dec.decode(r.transform(c))).join("") + dec.decode(r.flush());
+}
+
+Deno.test("HTTP/1 redaction: whole, byte by byte, at every split point", () => {
+  const b = enc.encode(REQ);
+  assert.equal(run([b]), WANT);
+  assert.equal(run([...b].map((x) => new Uint8Array([x]))), WANT);
+  for (let i = 0; i <= b.length; i++) {
+    assert.equal(run([b.slice(0, i), b.slice(i)]), WANT, `split at ${i}`);
+  }
+});
+
+Deno.test("HTTP/1 redaction: keep-alive, and after a gap the next line is found again", () => {
+  const two = REQ + "GET / HTTP/1.1\r\nCookie: z=1\r\n\r\n";
+  assert.equal(run([enc.encode(two)]), WANT + "GET / HTTP/1.1\r\nCookie: ***\r\n\r\n");
+  const r = createHttp1Redactor();
+  r.transform(enc.encode("Authorization: Bea"));
+  afterGap(r); // the rest of that line was lost
+  assert.equal(dec.decode(r.transform(enc.encode("rer\r\nCookie: q\r\n"))), "***\r\nCookie: *\r\n");
+  const s = createHttp1Redactor();
+  s.transform(enc.encode("GET / HTTP/1.1\r\nHost: a"));
+  afterGap(s);
+  assert.equal(
+    dec.decode(s.transform(enc.encode("Cookie: not-a-line-start\r\nCookie: q\r\n"))),
+    "Cookie: not-a-line-start\r\nCookie: *\r\n",
+  );
+});
+
+Deno.test("the h2 preface is recognised; the h2 redactor masks HPACK values", async () => {
+  assert.ok(looksLikeH2Preface(enc.encode("PRI * HTTP/2.0\r\n\r\nSM")));
+  assert.ok(!looksLikeH2Preface(enc.encode("POST / HTTP/1.1")));
+  // a real HTTP/2 client: node:http2 over a loopback TCP relay that records the bytes
+  const { bytes, key } = await recordH2Request();
+  const r = h2RedactorFactory();
+  const out = new Uint8Array([...r.transform(bytes), ...r.flush()]);
+  assert.equal(out.length, bytes.length);
+  assert.equal(authorizationOf(bytes), `Bearer ${key}`);
+  assert.match(authorizationOf(out), /^\*+$/);
+  // everything but the header block is byte for byte the same
+  const differ = [...bytes].filter((b, i) => b !== out[i]).length;
+  assert.ok(differ > 0 && differ <= `Bearer ${key}`.length + 1);
+});
+
+function authorizationOf(bytes: Uint8Array): string {
+  let value = "";
+  const p = createHttp2Parser({
+    onHeaders: (h) => value = h.lookup["authorization"]?.[0] ?? value,
+  }, { direction: "client" });
+  p.feed(bytes);
+  p.end();
+  return value;
+}
+
+async function recordH2Request(): Promise<{ bytes: Uint8Array; key: string }> {
+  const http2 = await import("node:http2");
+  const net = await import("node:net");
+  const key = "sk-h2-secret-" + "x".repeat(40);
+  const server = http2.createServer((_req, res) => res.end("ok"));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as { port: number }).port;
+  const sent: Uint8Array[] = [];
+  const relay = net.createServer((c) => {
+    const up = net.connect(port, "127.0.0.1");
+    c.on("data", (d: Uint8Array) => {
+      sent.push(new Uint8Array(d));
+      up.write(d);
+    });
+    up.on("data", (d: Uint8Array) => c.write(d));
+    c.on("close", () => up.destroy());
+    up.on("close", () => c.destroy());
+  });
+  await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
+  const rport = (relay.address() as { port: number }).port;
+  const client = http2.connect(`http://127.0.0.1:${rport}`);
+  await new Promise<void>((resolve, reject) => {
+    // sensitive: never indexed, so HPACK sends the value as a literal
+    const req = client.request({
+      ":path": "/v1/responses",
+      ":method": "POST",
+      authorization: `Bearer ${key}`,
+      [http2.sensitiveHeaders]: [],
+    });
+    req.on("response", () => {});
+    req.on("data", () => {});
+    req.on("end", resolve);
+    req.on("error", reject);
+    req.end("{}");
+  });
+  client.close();
+  await new Promise((r) => relay.close(r));
+  await new Promise((r) => server.close(r));
+  return { bytes: new Uint8Array(sent.flatMap((c) => [...c])), key };
+}

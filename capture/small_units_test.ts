@@ -1,0 +1,131 @@
+/** Paths, DNS questions, socket addresses, ELF facts and argument splitting. */
+import assert from "node:assert/strict";
+import { ContextPairer } from "./conn_pairing.ts";
+import { parseDnsQuestion } from "./dns.ts";
+import { ElfFile, NotElfError } from "./elf.ts";
+import { splitArgs } from "./main.ts";
+import { baseToPath, resolvePath } from "./paths.ts";
+import { formatAddr, formatIpv6 } from "./sockaddr.ts";
+import { inspectFile } from "./tls_targets.ts";
+import { userDevToKernel } from "./attach.ts";
+
+Deno.test("paths resolve against the base, lexically", () => {
+  assert.equal(baseToPath(["d", "lt", "tmp"]), "/tmp/lt/d");
+  assert.equal(baseToPath([]), "/");
+  assert.equal(resolvePath("./a/../b.txt", ["etc"]), "/etc/b.txt");
+  assert.equal(resolvePath("/x//y/", ["etc"]), "/x/y/");
+  assert.equal(resolvePath("", ["sub", "tmp"]), "/tmp/sub");
+  assert.equal(resolvePath("../../../..", ["a"]), "/");
+});
+
+Deno.test("DNS questions", () => {
+  const q = new Uint8Array([
+    0x12,
+    0x34,
+    0x01,
+    0x00,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    3,
+    0x77,
+    0x77,
+    0x77,
+    7,
+    ...new TextEncoder().encode("example"),
+    3,
+    0x63,
+    0x6f,
+    0x6d,
+    0,
+    0,
+    28,
+    0,
+    1,
+  ]);
+  assert.deepEqual(parseDnsQuestion(q), { qname: "www.example.com", qtype: "AAAA" });
+  const resp = q.slice();
+  resp[2] |= 0x80;
+  assert.equal(parseDnsQuestion(resp), null, "responses are not questions");
+  assert.equal(parseDnsQuestion(q.subarray(0, 20)), null, "cut short");
+  assert.equal(parseDnsQuestion(new Uint8Array(5)), null);
+});
+
+Deno.test("socket addresses", () => {
+  assert.equal(formatAddr(2, new Uint8Array([127, 0, 0, 2, 9, 9])), "127.0.0.2");
+  assert.equal(formatIpv6(new Uint8Array([...Array(15).fill(0), 1])), "::1");
+  assert.equal(
+    formatIpv6(new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])),
+    "2001:db8::1",
+  );
+  assert.equal(
+    formatIpv6(new Uint8Array([...Array(10).fill(0), 255, 255, 10, 0, 0, 1])),
+    "::ffff:10.0.0.1",
+  );
+  assert.equal(formatAddr(1, new TextEncoder().encode("/run/x.sock\0\0")), "/run/x.sock");
+  assert.equal(formatAddr(1, new TextEncoder().encode("\0abstract\0")), "@abstract");
+});
+
+Deno.test("capture arguments: options end at -- or at the command", () => {
+  assert.deepEqual(splitArgs(["--out", "d", "--", "curl", "-s"]), {
+    opts: ["--out", "d"],
+    cmd: ["curl", "-s"],
+  });
+  assert.deepEqual(splitArgs(["--quiet", "curl", "-s", "--", "x"]), {
+    opts: ["--quiet"],
+    cmd: ["curl", "-s", "--", "x"],
+  });
+  assert.deepEqual(splitArgs(["--pid", "12"]), { opts: ["--pid", "12"], cmd: [] });
+});
+
+Deno.test("AEAD contexts pair into connections in order of first use", () => {
+  const p = new ContextPairer();
+  assert.equal(p.connOf(1, 10n, 0), 10n);
+  assert.equal(p.connOf(1, 20n, 0), 20n);
+  assert.equal(p.connOf(1, 11n, 1), 10n, "first reader joins the first writer");
+  assert.equal(p.connOf(2, 30n, 1), 30n, "another process's reader has no writer to join");
+  assert.equal(p.connOf(1, 21n, 1), 20n);
+  assert.equal(p.connOf(1, 11n, 1), 10n, "stable");
+});
+
+Deno.test("ELF: exported SSL functions of libssl match nm; /bin/ls has none; not-ELF refused", async () => {
+  const lib = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+  const nm = await new Deno.Command("nm", { args: ["-D", "--defined-only", lib], stdout: "piped" })
+    .output();
+  const want = new Map(
+    new TextDecoder().decode(nm.stdout).split("\n").map((l) => l.split(" ")).filter((p) =>
+      p.length === 3
+    ).map(([addr, , name]) => [name.split("@")[0], parseInt(addr, 16)]),
+  );
+  const insp = inspectFile(lib);
+  assert.equal(insp.status, "hooked");
+  const e = ElfFile.open(lib);
+  for (const h of insp.hooks) {
+    assert.equal(h.vaddr, want.get(h.fn), h.fn);
+    assert.equal(e.offsetToVaddr(h.offset), h.vaddr);
+  }
+  assert.match(e.buildId() ?? "", /^[0-9a-f]{40}$/);
+  assert.equal(e.isExecutable(), false);
+  e.close();
+  assert.deepEqual(insp.hooks.map((h) => h.fn).sort(), [
+    "SSL_free",
+    "SSL_read",
+    "SSL_read_ex",
+    "SSL_write",
+    "SSL_write_ex",
+  ]);
+  assert.equal(inspectFile("/bin/ls").status, "unlocated");
+  assert.throws(() => ElfFile.open("/etc/hostname"), NotElfError);
+  assert.equal(inspectFile("/etc/hostname").status, "none");
+});
+
+Deno.test("stat's dev_t converts to the kernel's", () => {
+  assert.equal(userDevToKernel((254 << 8) | 1), (254n << 20n) | 1n); // 254:1
+  // glibc's makedev(1, 0x1023): minor's low byte at 0-7, its rest from bit 20
+  assert.equal(userDevToKernel(0x1000123), (1n << 20n) | 0x1023n);
+});

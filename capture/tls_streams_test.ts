@@ -1,0 +1,71 @@
+/** Calls to rows per stream: redaction in call order, gaps, HTTP/2, --keep-secrets. */
+import assert from "node:assert/strict";
+import type { TlsCall } from "./tls_assembler.ts";
+import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
+import { h2RedactorFactory } from "./h2_glue.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function call(seq: number, text: string | Uint8Array, over: Partial<TlsCall> = {}): TlsCall {
+  const data = typeof text === "string" ? enc.encode(text) : text;
+  return {
+    pid: 1,
+    tid: 1,
+    ts: BigInt(seq),
+    conn: 7n,
+    gen: 0,
+    dir: 0,
+    seq: BigInt(seq),
+    total: data.length,
+    data,
+    truncated: false,
+    lost: 0,
+    target: 1,
+    ...over,
+  };
+}
+
+function collect(keepSecrets = false) {
+  const out: RedactedCall[] = [];
+  const s = new TlsStreams({ keepSecrets, h2Redactor: h2RedactorFactory }, (r) => out.push(r));
+  return { s, out };
+}
+
+Deno.test("a secret header split across two writes is masked in both rows", () => {
+  const { s, out } = collect();
+  s.push(call(0, "POST / HTTP/1.1\r\nx-api-key: sk-ab"));
+  s.push(call(1, "cdef\r\n\r\n"));
+  assert.deepEqual(out.map((r) => dec.decode(r.data)), [
+    "POST / HTTP/1.1\r\nx-api-key: *****",
+    "****\r\n\r\n",
+  ]);
+  assert.deepEqual(out.map((r) => r.call.seq), [0n, 1n]);
+});
+
+Deno.test("--keep-secrets passes bytes through", () => {
+  const { s, out } = collect(true);
+  s.push(call(0, "Authorization: x\r\n"));
+  assert.equal(dec.decode(out[0].data), "Authorization: x\r\n");
+});
+
+Deno.test("HTTP/2: a gap stops the direction (counted lost) rather than risk a secret", () => {
+  const { s, out } = collect();
+  const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  const settings = new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+  s.push(call(0, new Uint8Array([...preface, ...settings])));
+  s.push(call(2, settings)); // seq 1 never arrived
+  s.push(call(3, settings));
+  s.finish();
+  assert.equal(out.length, 3);
+  assert.equal(out[0].data.length, preface.length + settings.length);
+  assert.deepEqual(out.slice(1).map((r) => [r.data.length, r.lost]), [[0, 9], [0, 9]]);
+});
+
+Deno.test("directions and connections are separate streams", () => {
+  const { s, out } = collect();
+  s.push(call(0, "Cookie: a", { dir: 1 }));
+  s.push(call(0, "Cookie: b", { conn: 8n }));
+  s.push(call(1, "\r\nCookie: c", { dir: 1 }));
+  assert.deepEqual(out.map((r) => dec.decode(r.data)), ["Cookie: *", "Cookie: *", "\r\nCookie: *"]);
+});
