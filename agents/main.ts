@@ -1,11 +1,14 @@
 /**
  * Command line for the agent runner:
  *
- *   deno task agent -- claude|gemini|codex SCENARIO [--workdir DIR] [--http1] [--prompt TEXT]
- *       [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] [--timeout SECONDS]
+ *   deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] [--workdir DIR]
+ *       [--http1] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE]
+ *       [--timeout SECONDS]
  *
  * SCENARIO is a scenario file, or a name in bench/scenarios/ (e.g. `tool_marker`). With
  * `--replay`, the transcript is served instead and SCENARIO only supplies files, pages and prompt.
+ * With `--capture` the agent runs under `deno task capture` (root) and the recording is left
+ * in --out (default recordings/<time>-<agent>-<scenario>).
  * Prints the agent's output and a summary; exits with the agent's exit code, 2 for bad
  * input, 1 for other errors.
  */
@@ -26,6 +29,8 @@ import { runAgent, type RunAgentResult } from "./run_agent.ts";
 export interface AgentCliOptions {
   agent: AgentName;
   scenario: string;
+  /** run under capture, recording into this directory */
+  captureOut?: string;
   workdir?: string;
   http1: boolean;
   prompt?: string;
@@ -43,7 +48,9 @@ export class UsageError extends Error {
   }
 }
 
-export const USAGE = "usage: deno task agent -- claude|gemini|codex SCENARIO [--workdir DIR] " +
+export const USAGE =
+  "usage: deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] " +
+  "[--workdir DIR] " +
   "[--http1] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
   "[--timeout SECONDS]";
 
@@ -74,6 +81,8 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
       args,
       options: {
         workdir: { type: "string" },
+        capture: { type: "boolean", default: false },
+        out: { type: "string" },
         http1: { type: "boolean", default: false },
         prompt: { type: "string" },
         replay: { type: "string" },
@@ -106,9 +115,16 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
       `--timeout: expected seconds > 0, got ${parsed.values.timeout}`,
     );
   }
+  if (parsed.values.out && !parsed.values.capture) {
+    throw new UsageError("--out only makes sense with --capture");
+  }
+  const scenarioPath = resolveScenarioPath(scenario);
   return {
     agent: agent as AgentName,
-    scenario: resolveScenarioPath(scenario),
+    scenario: scenarioPath,
+    captureOut: parsed.values.capture
+      ? parsed.values.out ?? defaultRecordingDir(agent, scenarioPath)
+      : undefined,
     workdir: parsed.values.workdir,
     http1: parsed.values.http1,
     prompt: parsed.values.prompt,
@@ -117,6 +133,31 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     log: parsed.values.log,
     timeoutMs: timeout * 1000,
   };
+}
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+function defaultRecordingDir(agent: string, scenarioPath: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const name = scenarioPath.split("/").pop()!.replace(/\.json$/, "");
+  return `${ROOT}recordings/${stamp}-${agent}-${name}`;
+}
+
+/** A `wrap` that runs the agent under capture, recording into `out`. */
+export function underCapture(out: string, extra: string[] = []): (argv: string[]) => string[] {
+  return (argv) => [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--quiet",
+    `${ROOT}capture/main.ts`,
+    "--out",
+    out,
+    "--quiet",
+    ...extra,
+    "--",
+    ...argv,
+  ];
 }
 
 /** Runs the agent as the command line says and prints a summary. */
@@ -132,6 +173,7 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     http1: opts.http1,
     logFile: opts.log,
     timeoutMs: opts.timeoutMs,
+    wrap: opts.captureOut ? underCapture(opts.captureOut) : undefined,
   });
   if (opts.saveTranscript) {
     await saveTranscript(opts.saveTranscript, result.transcript);
@@ -150,6 +192,7 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     })`,
     ...result.serverErrors.map((e) => `server problem: ${e}`),
     ...(opts.saveTranscript ? [`transcript: ${opts.saveTranscript}`] : []),
+    ...(opts.captureOut ? [`recording: ${opts.captureOut}`] : []),
   ];
   console.log(out.join("\n"));
   if (result.exitCode !== 0 && result.stderr.trim()) {

@@ -19,6 +19,13 @@ Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   assert.equal(o.http1, true);
   assert.equal(o.timeoutMs, 30_000);
   assert.equal(resolveScenarioPath(o.scenario), o.scenario);
+  assert.equal(o.captureOut, undefined);
+  const c = parseAgentArgs(["gemini", "tool_marker", "--capture"]);
+  assert.match(c.captureOut!, /recordings\/\d{8}-\d{6}-gemini-tool_marker$/);
+  assert.equal(
+    parseAgentArgs(["gemini", "tool_marker", "--capture", "--out", "/r"]).captureOut,
+    "/r",
+  );
 });
 
 Deno.test("parseAgentArgs: one clear line per bad input", () => {
@@ -39,7 +46,7 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
       ["claude", "text_hello", "--timeout", "-1"],
       /^Option '--timeout' argument is ambiguous\.$/,
     ],
-    [["claude", "text_hello", "--capture"], /Unknown option '--capture'/],
+    [["claude", "text_hello", "--out", "/tmp/x"], /--out only makes sense with --capture/],
   ];
   for (const [args, re] of bad) {
     assert.throws(() => parseAgentArgs(args), (e: Error) => {
