@@ -1,0 +1,88 @@
+/**
+ * `deno task bench [--quick] [--agent claude,gemini,codex] [--workload understand,write,compile]
+ * [--runs N] [--out DIR] [--no-gate]`: the capture-overhead benchmark on real agents (see
+ * run.ts). Prints a line per run and the table; writes overhead.md, .json and .svg to --out
+ * (default reports/bench). Exits 0 when every run succeeded, 1 when some failed or on an error,
+ * 2 on a bad command line.
+ */
+import { parseArgs } from "node:util";
+import { AGENT_NAMES, type AgentName } from "../../agents/agent_profile.ts";
+import { writeOverheadReport } from "./report.ts";
+import { run } from "./run.ts";
+import { WORKLOAD_NAMES, type WorkloadName } from "./workloads.ts";
+
+const USAGE = "usage: deno task bench [--quick] [--agent claude,gemini,codex] " +
+  "[--workload understand,write,compile] [--runs N] [--out DIR] [--no-gate]";
+
+export const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
+
+class UsageError extends Error {}
+
+function list<T extends string>(v: string | undefined, all: readonly T[], what: string): T[] {
+  if (v === undefined) return [...all];
+  const xs = v.split(",").map((x) => x.trim()).filter(Boolean);
+  for (const x of xs) {
+    if (!all.includes(x as T)) {
+      throw new UsageError(`--${what}: unknown "${x}" (${all.join(", ")})`);
+    }
+  }
+  if (!xs.length) throw new UsageError(`--${what}: empty`);
+  return xs as T[];
+}
+
+export async function main(args: string[]): Promise<number> {
+  if (args[0] === "--") args = args.slice(1);
+  let opts;
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        quick: { type: "boolean", default: false },
+        agent: { type: "string" },
+        workload: { type: "string" },
+        runs: { type: "string" },
+        out: { type: "string" },
+        "no-gate": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const runs = values.runs ?? (values.quick ? "2" : "5");
+    if (!/^[1-9]\d*$/.test(runs)) {
+      throw new UsageError(`--runs wants a positive number, got "${runs}"`);
+    }
+    opts = {
+      quick: values.quick,
+      // quick mode (CI) runs Claude Code only unless told otherwise
+      agents: list<AgentName>(
+        values.agent ?? (values.quick ? "claude" : undefined),
+        AGENT_NAMES,
+        "agent",
+      ),
+      workloads: list<WorkloadName>(values.workload, WORKLOAD_NAMES, "workload"),
+      runs: Number(runs),
+      out: values.out ?? DEFAULT_OUT,
+      captureArgs: values["no-gate"] ? ["--no-gate"] : [],
+    };
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const r = await run({ ...opts, log: (l) => console.error(l) });
+    const md = await writeOverheadReport(opts.out, r);
+    console.log(md.split("\n## Method")[0]);
+    console.log(`written: ${opts.out}/overhead.md, overhead.json, overhead.svg`);
+    return r.runs.every((m) => m.ok) ? 0 : 1;
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,209 @@
+/**
+ * One measured run of the overhead benchmark: a fresh working directory with the generated
+ * project, a real agent replaying a recorded transcript against the scripted model server,
+ * either plain (baseline) or under `deno task capture`. The agent runs under proc_timer (wall
+ * time and CPU of its process tree); with capture, a second proc_timer around the capture
+ * process measures the whole (so capture's CPU is the difference) and waits until the loader
+ * has gone, and /proc sampling gives the capture's peak memory.
+ */
+import { fileURLToPath } from "node:url";
+import type { AgentName } from "../../agents/agent_profile.ts";
+import { runAgent } from "../../agents/run_agent.ts";
+import type { Manifest } from "../../capture/manifest.ts";
+import { readRecording } from "../../capture/recording.ts";
+import { sampleCapture } from "./proc_sampler.ts";
+import { recordedRequests } from "./recorded_requests.ts";
+import type { BenchSize, Workload } from "./workloads.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CAPTURE_MAIN = `${ROOT}capture/main.ts`;
+
+export type Mode = "baseline" | "capture";
+
+export interface RunSpec {
+  agent: AgentName;
+  workload: Workload;
+  size: BenchSize;
+  mode: Mode;
+  /** transcript to replay, and the prompt it was recorded with */
+  transcript: string;
+  prompt: string;
+  /** fixed working directory (the transcript's tool calls name paths in it) */
+  workdir: string;
+  /** scratch directory for timer output and the recording */
+  scratch: string;
+  /** proc_timer binary */
+  timer: string;
+  /** DENO_DIR for the capture process, so it uses the warm module cache */
+  denoDir: string;
+  timeoutMs?: number;
+  /** extra options for `deno task capture` (e.g. --no-gate, for experiments) */
+  captureArgs?: string[];
+}
+
+interface TimerOut {
+  wall_ns: number;
+  all_ns: number;
+  user_us: number;
+  sys_us: number;
+  maxrss_kb: number;
+  exit_code: number;
+}
+
+export interface RunMeasure {
+  agent: AgentName;
+  workload: string;
+  mode: Mode;
+  ok: boolean;
+  problems: string[];
+  /** wall time of the agent's process tree (inner proc_timer) */
+  agentMs: number;
+  /** user+sys CPU of the agent's process tree */
+  agentCpuMs: number;
+  /** what a user waits for: agent alone, or the whole `deno task capture` command */
+  endToEndMs: number;
+  /** capture only: from the command's exit until the loader had detached and gone */
+  teardownMs: number | null;
+  /** capture only: user+sys CPU of the capture (deno + loader), outer minus inner tree */
+  captureCpuMs: number | null;
+  /** capture only, sampled from /proc: per-process CPU and peak RSS */
+  denoCpuMs: number | null;
+  loaderCpuMs: number | null;
+  denoPeakRssKb: number | null;
+  loaderPeakRssKb: number | null;
+  /** capture only: rows per table, TLS bytes kept, drops per kind, missed program runs */
+  rows: Record<string, number> | null;
+  tlsBytes: number | null;
+  drops: Record<string, number> | null;
+  missedRuns: number | null;
+  /** LLM (POST) requests the server answered, and those the recording holds */
+  llmRequests: number;
+  recordedLlmRequests: number | null;
+}
+
+async function readTimer(path: string): Promise<TimerOut> {
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+const cpuMs = (t: TimerOut) => (t.user_us + t.sys_us) / 1000;
+
+/** Runs once and measures; never throws for a failed run (ok: false, problems say why). */
+export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
+  await Deno.remove(spec.workdir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(spec.workdir, { recursive: true });
+  await spec.workload.prepare(spec.workdir, spec.size);
+  const tag = `${spec.agent}-${spec.workload.name}-${spec.mode}-${Date.now()}`;
+  const innerOut = `${spec.scratch}/${tag}.agent.json`;
+  const outerOut = `${spec.scratch}/${tag}.capture.json`;
+  const recDir = `${spec.scratch}/${tag}.rec`;
+  const capture = spec.mode === "capture";
+  const wrap = (argv: string[]) => {
+    const timed = [spec.timer, innerOut, "--", ...argv];
+    if (!capture) return timed;
+    return [
+      spec.timer,
+      "--wait-all",
+      outerOut,
+      "--",
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      CAPTURE_MAIN,
+      "--out",
+      recDir,
+      "--quiet",
+      ...(spec.captureArgs ?? []),
+      "--",
+      ...timed,
+    ];
+  };
+  const sampler = capture ? sampleCapture(recDir) : undefined;
+  const problems: string[] = [];
+  let r;
+  let procs;
+  try {
+    r = await runAgent({
+      agent: spec.agent,
+      transcript: spec.transcript,
+      prompt: spec.prompt,
+      workdir: spec.workdir,
+      wrap,
+      env: { DENO_DIR: spec.denoDir },
+      timeoutMs: spec.timeoutMs ?? 600_000,
+    });
+  } finally {
+    procs = sampler?.stop();
+  }
+  if (r.exitCode !== 0) {
+    problems.push(`exit ${r.exitCode} (signal ${r.signal}): ${r.stderr.slice(-500).trim()}`);
+  }
+  if (r.serverErrors.length) problems.push(`server: ${r.serverErrors.join("; ")}`);
+  const main = r.requests.filter((q) => q.kind === "main");
+  problems.push(
+    ...await spec.workload.verify(
+      { workdir: spec.workdir, stdout: r.stdout, mainBodies: main.map((q) => q.body) },
+      spec.size,
+    ),
+  );
+  const llmRequests = r.requests.filter((q) => q.method === "POST").length;
+  const inner = await readTimer(innerOut).catch(() => undefined);
+  if (!inner) problems.push("the agent's timer wrote nothing");
+  const m: RunMeasure = {
+    agent: spec.agent,
+    workload: spec.workload.name,
+    mode: spec.mode,
+    ok: false,
+    problems,
+    agentMs: inner ? inner.wall_ns / 1e6 : NaN,
+    agentCpuMs: inner ? cpuMs(inner) : NaN,
+    endToEndMs: inner ? inner.wall_ns / 1e6 : NaN,
+    teardownMs: null,
+    captureCpuMs: null,
+    denoCpuMs: procs?.deno?.cpuMs ?? null,
+    loaderCpuMs: procs?.loader?.cpuMs ?? null,
+    denoPeakRssKb: procs?.deno?.peakRssKb ?? null,
+    loaderPeakRssKb: procs?.loader?.peakRssKb ?? null,
+    rows: null,
+    tlsBytes: null,
+    drops: null,
+    missedRuns: null,
+    llmRequests,
+    recordedLlmRequests: null,
+  };
+  if (capture) {
+    const outer = await readTimer(outerOut).catch(() => undefined);
+    if (!outer) problems.push("the capture's timer wrote nothing");
+    if (outer && inner) {
+      m.endToEndMs = outer.wall_ns / 1e6;
+      m.teardownMs = (outer.all_ns - outer.wall_ns) / 1e6;
+      m.captureCpuMs = cpuMs(outer) - cpuMs(inner);
+    }
+    try {
+      const rec = readRecording(recDir);
+      const man: Manifest = rec.manifest;
+      m.rows = Object.fromEntries(Object.entries(man.tables).map(([k, v]) => [k, v.rows]));
+      m.tlsBytes = man.tls_bytes;
+      m.drops = man.drops;
+      m.missedRuns = man.missed_runs;
+      if (!man.complete) problems.push(`recording incomplete: ${man.errors.join("; ")}`);
+      const posts = recordedRequests(rec.tls).filter((q) => q.method === "POST").length;
+      m.recordedLlmRequests = posts;
+      if (posts !== llmRequests) {
+        problems.push(
+          `the recording holds ${posts} LLM requests, the server answered ${llmRequests}`,
+        );
+      }
+      for (const t of ["process", "file", "net", "tls"]) {
+        if (!(m.rows[t] > 0)) problems.push(`no ${t} rows recorded`);
+      }
+    } catch (e) {
+      problems.push(`reading the recording: ${(e as Error).message}`);
+    }
+    await Deno.remove(recDir, { recursive: true }).catch(() => {});
+  }
+  await Deno.remove(innerOut).catch(() => {});
+  await Deno.remove(outerOut).catch(() => {});
+  m.ok = problems.length === 0;
+  return m;
+}

@@ -1,0 +1,68 @@
+/**
+ * One recorded session per agent, workload and size: a scripted run of the workload's scenario
+ * in the benchmark's fixed working directory, checked like a measured run, whose transcript
+ * every measured run then replays (so all runs get the same answers, offline). Kept in
+ * .cache/bench/transcripts/, keyed by a hash of the scenario, the repository size, the working
+ * directory and the agents' pinned versions, so a changed input records anew.
+ */
+import { createHash } from "node:crypto";
+import type { AgentName } from "../../agents/agent_profile.ts";
+import { runAgent } from "../../agents/run_agent.ts";
+import { saveTranscript } from "../model_server/mod.ts";
+import { BENCH_CACHE } from "../c_tool.ts";
+import type { BenchSize, Workload } from "./workloads.ts";
+
+const AGENTS_LOCK = new URL("../../agents/package-lock.json", import.meta.url);
+
+async function transcriptKey(
+  agent: AgentName,
+  w: Workload,
+  size: BenchSize,
+  workdir: string,
+): Promise<string> {
+  const h = createHash("sha256");
+  h.update(workdir); // the recorded tool calls name absolute paths in it
+  h.update(await Deno.readFile(w.scenario));
+  h.update(JSON.stringify(size.repo));
+  h.update(await Deno.readFile(AGENTS_LOCK).catch(() => new Uint8Array()));
+  return `${agent}-${w.name}-${size.name}-${h.digest("hex").slice(0, 12)}`;
+}
+
+/** Returns the transcript's path, recording it first if there is none yet. */
+export async function ensureTranscript(
+  agent: AgentName,
+  w: Workload,
+  size: BenchSize,
+  workdir: string,
+  log: (line: string) => void,
+): Promise<string> {
+  const dir = `${BENCH_CACHE}transcripts`;
+  const path = `${dir}/${await transcriptKey(agent, w, size, workdir)}.json`;
+  try {
+    await Deno.stat(path);
+    return path;
+  } catch { /* record it */ }
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.remove(workdir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(workdir, { recursive: true });
+  await w.prepare(workdir, size);
+  const r = await runAgent({ agent, scenario: w.scenario, workdir, timeoutMs: 600_000 });
+  const main = r.requests.filter((q) => q.kind === "main");
+  const problems = [
+    ...(r.exitCode === 0 ? [] : [`exit ${r.exitCode}: ${r.stderr.slice(-500).trim()}`]),
+    ...r.serverErrors,
+    ...await w.verify(
+      { workdir, stdout: r.stdout, mainBodies: main.map((q) => q.body) },
+      size,
+    ),
+  ];
+  if (problems.length) {
+    throw new Error(`recording ${agent}/${w.name}: ${problems.join("; ")}`);
+  }
+  await saveTranscript(path, r.transcript);
+  log(
+    `recorded ${agent}/${w.name} (${size.name}): ${main.length} model turns, ` +
+      `${(r.timings.agentMs / 1000).toFixed(1)} s`,
+  );
+  return path;
+}
