@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { AGENT_NAMES, type AgentName } from "../../agents/agent_profile.ts";
-import { writeOverheadReport } from "./report.ts";
+import { type ProbeCosts, whereTimeGoes, writeOverheadReport } from "./report.ts";
 import { run } from "./run.ts";
 import { WORKLOAD_NAMES, type WorkloadName } from "./workloads.ts";
 
@@ -75,8 +75,12 @@ export async function main(args: string[]): Promise<number> {
   }
   try {
     const r = await run({ ...opts, log: (l) => console.error(l) });
-    const md = await writeOverheadReport(opts.out, r);
+    // the capture benchmark's per-operation costs, when it has run, explain the slow-down
+    const costs = await Deno.readTextFile(`${opts.out}/capture.json`)
+      .then((t) => JSON.parse(t) as ProbeCosts).catch(() => undefined);
+    const md = await writeOverheadReport(opts.out, r, costs ? whereTimeGoes(r, costs) : "");
     console.log(md.split("\n## Method")[0]);
+    if (costs) console.log(whereTimeGoes(r, costs));
     console.log(`written: ${opts.out}/overhead.md, overhead.json, overhead.svg`);
     return r.runs.every((m) => m.ok) ? 0 : 1;
   } catch (e) {

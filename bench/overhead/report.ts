@@ -131,3 +131,43 @@ export async function writeOverheadReport(
   await writeSvg(`${dir}/overhead.svg`, overheadChart(r));
   return md;
 }
+
+/** The per-operation costs the capture benchmark measured (reports/bench/capture.json). */
+export interface ProbeCosts {
+  probes: { what: string; costNs: number }[];
+}
+
+/**
+ * "Where the time goes": the slow-down each cell would get from the per-operation costs of
+ * the capture benchmark (file events, process starts, TLS calls), next to the measured one.
+ */
+export function whereTimeGoes(r: OverheadResult, costs: ProbeCosts): string {
+  const cost = (prefix: string) => costs.probes.find((p) => p.what.startsWith(prefix))?.costNs;
+  const file = cost("open+close+unlink, traced");
+  const exec = cost("fork+exec+exit");
+  const tls = cost("SSL_write of 100 bytes");
+  if (file === undefined || exec === undefined || tls === undefined) return "";
+  const lines = r.cells.map((c) => {
+    const f = (c.rows.file ?? 0) * file / 2 / 1e9;
+    const p = (c.rows.process ?? 0) / 3 * exec / 1e9;
+    const t = (c.rows.tls ?? 0) * tls / 1e9;
+    const measured = (c.captureMs.median - c.baselineMs.median) / 1000;
+    const share = c.captureCpuMs / c.captureMs.median;
+    return `| ${c.agent} | ${c.title} | ${measured.toFixed(2)} | ${f.toFixed(2)} | ` +
+      `${p.toFixed(2)} | ${t.toFixed(2)} | ${(f + p + t).toFixed(2)} | ` +
+      `${(share * 100).toFixed(0)}% |`;
+  });
+  return [
+    "## Where the time goes",
+    "",
+    `Per-operation costs from the capture benchmark (capture.md): a traced file event ` +
+    `+${(file / 2 / 1000).toFixed(1)} µs, a fork+exec+exit +${(exec / 1e6).toFixed(2)} ms, an ` +
+    `SSL call +${(tls / 1000).toFixed(1)} µs (each as seen by the traced process, CPU contention ` +
+    `with the capture on this machine included). Multiplied by what each run recorded:`,
+    "",
+    "| agent | task | measured slow-down s | file events s | process starts s | TLS calls s | sum s | capture CPU / agent wall |",
+    "| --- | --- | --: | --: | --: | --: | --: | --: |",
+    ...lines,
+    "",
+  ].join("\n");
+}

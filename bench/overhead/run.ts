@@ -8,6 +8,7 @@
  */
 import type { AgentName } from "../../agents/agent_profile.ts";
 import { buildCTool } from "../c_tool.ts";
+import { type BuildInfo, buildInfo } from "../build_info.ts";
 import { measuredRun, type Mode, type RunMeasure } from "./measured_run.ts";
 import {
   bootstrapRatioOfMedians,
@@ -74,6 +75,9 @@ export interface OverheadResult {
     memGiB: number;
     size: BenchSize;
     runs: number;
+    build: BuildInfo;
+    /** 1-minute load average before and after (other work on the machine adds noise) */
+    loadavg: [number, number];
     /** extra capture options the runs used */
     captureArgs: string[];
     method: string;
@@ -147,6 +151,10 @@ async function denoDir(): Promise<string> {
   return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir;
 }
 
+async function loadavg(): Promise<number> {
+  return Number((await Deno.readTextFile("/proc/loadavg")).split(" ")[0]);
+}
+
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export async function run(opts: OverheadOptions): Promise<OverheadResult> {
@@ -163,6 +171,7 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
   const dd = await denoDir();
   const all: RunMeasure[] = [];
   const cells: Cell[] = [];
+  const load0 = await loadavg();
   for (const agent of opts.agents) {
     for (const name of opts.workloads) {
       const w = WORKLOADS[name];
@@ -229,6 +238,8 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
       memGiB: Math.round(Number(mem ?? 0) / 1024 / 1024),
       size,
       runs: opts.runs,
+      build: await buildInfo(),
+      loadavg: [load0, await loadavg()],
       captureArgs: opts.captureArgs ?? [],
       method: METHOD,
     },

@@ -49,6 +49,16 @@ export function throughputMarkdown(r: ThroughputResult): string {
       } | ${p.ops} |`
     ),
     "",
+    "### The capture's eBPF programs during those loops (kernel bpf_stats: time inside each program)",
+    "",
+    "| loop | program | runs | avg ns per run | total ms |",
+    "| --- | --- | --: | --: | --: |",
+    ...r.probes.flatMap((p) =>
+      (p.programs ?? []).map((g) =>
+        `| ${p.what} | ${g.name} | ${g.runs} | ${g.avgNs.toFixed(0)} | ${g.totalMs.toFixed(1)} |`
+      )
+    ),
+    "",
     "The load generators are bench/throughput/event_load.c (open+close+unlink on tmpfs; " +
     "fork+exec) and tls_load.py (Python's ssl, system OpenSSL, to a sink outside the capture). " +
     "The ring buffers are 32 MiB (kernel events) and 64 MiB (TLS), fixed in bpf/sightline.bpf.c.",

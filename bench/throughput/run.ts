@@ -15,6 +15,7 @@ import { run as capture } from "../../capture/recorder.ts";
 import { ensureCertificates } from "../model_server/mod.ts";
 import { buildCTool } from "../c_tool.ts";
 import { childNamed, type ProcStats, procStats } from "../overhead/proc_sampler.ts";
+import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";
 
 const EVENT_LOAD = fileURLToPath(new URL("./event_load.c", import.meta.url));
 const TLS_LOAD = fileURLToPath(new URL("./tls_load.py", import.meta.url));
@@ -58,6 +59,8 @@ export interface ProbeCost {
   withNs: number;
   costNs: number;
   ops: number;
+  /** the capture's eBPF programs that ran, costliest first (kernel bpf_stats) */
+  programs?: ProgramCost[];
 }
 
 export interface ThroughputResult {
@@ -283,20 +286,33 @@ async function probeCosts(
 ): Promise<ProbeCost[]> {
   const out: ProbeCost[] = [];
   const n = quick ? 20_000 : 100_000;
-  const add = (what: string, ops: number, without: LoadOut, withC: LoadOut) => {
-    const p = {
+  const add = (
+    what: string,
+    ops: number,
+    without: LoadOut,
+    withC: LoadOut,
+    programs?: ProgramCost[],
+  ) => {
+    const p: ProbeCost = {
       what,
       ops,
+      programs: programs?.slice(0, 6),
       withoutNs: without.elapsed_ns / ops,
       withNs: withC.elapsed_ns / ops,
       costNs: (withC.elapsed_ns - without.elapsed_ns) / ops,
     };
     out.push(p);
+    const top = (programs ?? []).slice(0, 3).map((x) => `${x.name} ${x.avgNs.toFixed(0)} ns`);
     log(
       `probe cost, ${what}: ${p.withoutNs.toFixed(0)} → ${p.withNs.toFixed(0)} ns/op (+${
         p.costNs.toFixed(0)
-      })`,
+      })${top.length ? `; ${top.join(", ")}` : ""}`,
     );
+  };
+  /** the load under capture, with the kernel's per-program accounting on */
+  const profiled = async (cmd: string[]) => {
+    const { result, programs } = await withProgramCosts(() => runCaptured(cmd, tmp));
+    return [result.load, programs] as const;
   };
   const files = [gen, "files", loadDir, String(n), "0"];
   const plainFiles = await runPlain(files);
@@ -304,7 +320,7 @@ async function probeCosts(
     "open+close+unlink, traced (2 file events)",
     n,
     plainFiles,
-    (await runCaptured(files, tmp)).load,
+    ...await profiled(files),
   );
   // an untraced process while a capture runs: the tracepoints fire, the filter says no
   const bystander = capture({
@@ -327,7 +343,7 @@ async function probeCosts(
     "fork+exec+exit of /bin/true (3 process events)",
     e,
     await runPlain(exec),
-    (await runCaptured(exec, tmp)).load,
+    ...await profiled(exec),
   );
   const server = await startTlsServer();
   try {
@@ -346,7 +362,7 @@ async function probeCosts(
       "SSL_write of 100 bytes (Python ssl, uprobe + uretprobe)",
       calls,
       await runPlain(small),
-      (await runCaptured(small, tmp)).load,
+      ...await profiled(small),
     );
     const big = [
       PYTHON,
@@ -362,7 +378,7 @@ async function probeCosts(
       "SSL_write of 64 KiB (copy into the ring buffer)",
       2000,
       await runPlain(big),
-      (await runCaptured(big, tmp)).load,
+      ...await profiled(big),
     );
   } finally {
     await server.stop();

@@ -1,0 +1,83 @@
+/**
+ * Per-program cost of the capture's eBPF programs from the kernel's own accounting
+ * (kernel.bpf_stats_enabled: run count and run time of every program), read with bpftool
+ * while a capture runs. Other captures may run on the same machine: the programs of the
+ * newest loader are told apart by the map they all share.
+ */
+
+export interface ProgramCost {
+  name: string;
+  runs: number;
+  avgNs: number;
+  totalMs: number;
+}
+
+interface BpftoolProg {
+  id: number;
+  name?: string;
+  run_cnt?: number;
+  run_time_ns?: number;
+  map_ids?: number[];
+}
+
+async function showPrograms(): Promise<BpftoolProg[]> {
+  const r = await new Deno.Command("bpftool", {
+    args: ["prog", "show", "--json"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!r.success) return [];
+  return JSON.parse(new TextDecoder().decode(r.stdout)) as BpftoolProg[];
+}
+
+async function setStats(value: string): Promise<string> {
+  const path = "/proc/sys/kernel/bpf_stats_enabled";
+  const old = (await Deno.readTextFile(path)).trim();
+  await Deno.writeTextFile(path, value);
+  return old;
+}
+
+/**
+ * Runs `fn` (which starts and ends a capture) with program statistics on, snapshotting every
+ * second; returns fn's result and the costs of the programs that were loaded after it began.
+ */
+export async function withProgramCosts<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; programs: ProgramCost[] }> {
+  const before = new Set((await showPrograms()).map((p) => p.id));
+  const old = await setStats("1");
+  let last: BpftoolProg[] = [];
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    const now = (await showPrograms()).filter((p) =>
+      !before.has(p.id) && p.name?.startsWith("sl_")
+    );
+    if (now.length) last = now;
+    busy = false;
+  }, 1000);
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    clearInterval(timer);
+    await setStats(old);
+  }
+  // the newest loader's programs: those sharing the map most of the new programs reference
+  const count = new Map<number, number>();
+  for (const p of last) for (const m of p.map_ids ?? []) count.set(m, (count.get(m) ?? 0) + 1);
+  const newestMaps = [...count.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+  const shared = newestMaps[0]?.[0];
+  const programs = last
+    .filter((p) => shared === undefined || p.map_ids?.includes(shared))
+    .filter((p) => (p.run_cnt ?? 0) > 0)
+    .map((p) => ({
+      name: p.name!,
+      runs: p.run_cnt!,
+      avgNs: p.run_time_ns! / p.run_cnt!,
+      totalMs: p.run_time_ns! / 1e6,
+    }))
+    .sort((a, b) => b.totalMs - a.totalMs);
+  return { result, programs };
+}
