@@ -2,10 +2,15 @@
  * The transport under the model server and the web page servers: listens on a loopback address
  * with HTTPS (HTTP/2 and HTTP/1.1 by ALPN, or HTTP/1.1 only) or plain HTTP, reads each request
  * body whole, and hands the handler a small writer that flushes each chunk as it is written.
+ *
+ * HTTPS with HTTP/2 runs on Deno.serve (hyper), not node:http2: Deno 2.9's node:http2 aborts
+ * the whole process inside nghttp2 when a client's GOAWAY arrives at the wrong moment
+ * (denoland/deno#36788), which Codex triggers when it exits. Deno.serve does not say which
+ * HTTP version a request came in; an HTTP/1.1 request always carries `Host`, an HTTP/2 one
+ * carries `:authority` instead, which is how the version is told apart.
  */
 
 import http from "node:http";
-import http2 from "node:http2";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -53,8 +58,8 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-type NodeReq = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeRes = http.ServerResponse | http2.Http2ServerResponse;
+type NodeReq = http.IncomingMessage;
+type NodeRes = http.ServerResponse;
 
 function collectHeaders(req: NodeReq): Record<string, string> {
   const out: Record<string, string> = {};
@@ -144,17 +149,13 @@ export function listen(
       }
     }
   };
-  let server: http.Server | https.Server | http2.Http2SecureServer;
+  if (opts.tls && !opts.http1Only) return listenDenoServe(opts, opts.tls, handler);
+  let server: http.Server | https.Server;
   if (!opts.tls) {
     server = http.createServer(onRequest);
-  } else if (opts.http1Only) {
+  } else {
     server = https.createServer(
       { ...opts.tls, ALPNProtocols: ["http/1.1"] },
-      onRequest,
-    );
-  } else {
-    server = http2.createSecureServer(
-      { ...opts.tls, allowHTTP1: true },
       onRequest,
     );
   }
@@ -182,5 +183,97 @@ export function listen(
           }),
       });
     });
+  });
+}
+
+/** HTTPS with ALPN h2 and http/1.1 on Deno.serve; the handler streams through a writer. */
+function listenDenoServe(
+  opts: ListenOptions,
+  tls: { cert: string; key: string },
+  handler: RequestHandler,
+): Promise<Listener> {
+  const enc = new TextEncoder();
+  const serve = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((v, k) => headers[k.toLowerCase()] = v);
+    const body = new Uint8Array(await request.arrayBuffer());
+    let respond!: (r: Response) => void;
+    const response = new Promise<Response>((r) => respond = r);
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let closed = false;
+    let headed = false;
+    // cancel: the client went away before the end
+    const stream = new ReadableStream<Uint8Array>({
+      start: (c) => void (controller = c),
+      cancel: () => void (closed = true),
+    });
+    const put = (chunk: string | Uint8Array) => {
+      if (closed) return;
+      try {
+        controller.enqueue(typeof chunk === "string" ? enc.encode(chunk) : chunk);
+      } catch {
+        closed = true;
+      }
+    };
+    const writer: ResponseWriter = {
+      get closed() {
+        return closed;
+      },
+      writeHead(status, hs) {
+        headed = true;
+        respond(new Response(stream, { status, headers: hs }));
+      },
+      write(chunk) {
+        put(chunk);
+        return Promise.resolve();
+      },
+      end(chunk) {
+        if (chunk !== undefined && chunk.length > 0) put(chunk);
+        if (!headed) writer.writeHead(200, {});
+        if (!closed) {
+          closed = true;
+          try {
+            controller.close();
+          } catch { /* cancelled by the client */ }
+        }
+        return Promise.resolve();
+      },
+    };
+    const hasHost = request.headers.has("host");
+    handler({
+      method: request.method,
+      url: url.pathname + url.search,
+      headers,
+      body,
+      httpVersion: hasHost ? "1.1" : "2.0",
+      authority: hasHost ? request.headers.get("host")! : url.host,
+    }, writer).catch(async (e) => {
+      if (!headed) {
+        writer.writeHead(500, { "content-type": "text/plain" });
+      }
+      await writer.end(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    });
+    return await response;
+  };
+  return new Promise((resolve, reject) => {
+    try {
+      const server = Deno.serve({
+        hostname: opts.hostname,
+        port: opts.port,
+        cert: tls.cert,
+        key: tls.key,
+        onListen: ({ port }) =>
+          resolve({
+            port,
+            hostname: opts.hostname,
+            close: () => server.shutdown(),
+          }),
+        onError: (e) =>
+          new Response(`internal error: ${e instanceof Error ? e.message : e}\n`, { status: 500 }),
+      }, serve);
+    } catch (e) {
+      reject(e);
+    }
   });
 }
