@@ -30,6 +30,8 @@ enum sl_kind {
 	SL_K_TLS = 7,
 	SL_K_TLS_FREE = 8,
 	SL_K_GATE = 9,
+	SL_K_CTXFD = 10,   /* a per-direction TLS context was used with this socket */
+	SL_K_FDCLOSE = 11, /* a socket was closed (while context tracking is on) */
 	SL_KIND_KERNEL_MAX = 16,
 
 	SL_K_READY = 64,  /* loader is attached; carries clock offset and the child pid */
@@ -201,6 +203,25 @@ struct sl_gate {
 	__s32 fd;   /* mmap: the file descriptor */
 	__u8 reason;
 	__u8 _pad[3];
+};
+
+/* SL_K_CTXFD: the AEAD context `ctx` (rustls over aws-lc, one per direction) belongs to the
+ * connection on socket `fd`: for reads, the socket this thread last read ciphertext from; for
+ * writes, the socket it next wrote to after sealing (after the TLS record it belongs to).
+ * Sent at every use: a context's memory may be reused by a later connection. */
+struct sl_ctxfd {
+	struct sl_hdr h;
+	__u64 ctx;
+	__s32 fd;
+	__u8 dir; /* enum sl_tls_dir */
+	__u8 _pad[3];
+};
+
+/* SL_K_FDCLOSE: close(fd) of a socket by a traced process (context tracking only). */
+struct sl_fdclose {
+	struct sl_hdr h;
+	__s32 fd;
+	__u32 _pad;
 };
 
 /* ---- records written by the loader ---- */

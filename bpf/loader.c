@@ -19,6 +19,7 @@
  *   ID known DEV INO                 mark a file inspected (the gate lets it through)
  *   ID cont PID                      resume a process the gate stopped
  *   ID trace PID                     add a process to the traced set
+ *   ID trackfds                      follow which socket per-direction TLS contexts use
  *   ID go                            exec the command
  *   ID stop                          drain and exit
  * Each command is answered by an SL_K_REPLY record with its ID.
@@ -455,6 +456,9 @@ static void handle_command(char *line)
 		pid_t pid = atoi(args);
 		trace_pid(pid, pid);
 		put_text(SL_K_REPLY, id, 0, "ok");
+	} else if (!strcmp(verb, "trackfds")) {
+		skel->bss->track_sock_fds = 1;
+		put_text(SL_K_REPLY, id, 0, "ok");
 	} else if (!strcmp(verb, "go")) {
 		release_child();
 		put_text(SL_K_REPLY, id, 0, "ok");
@@ -575,6 +579,8 @@ static void print_layout(void)
 	S(sl_tls); F(sl_tls, conn); F(sl_tls, seq); F(sl_tls, total); F(sl_tls, offset);
 	F(sl_tls, len); F(sl_tls, target); F(sl_tls, dir); F(sl_tls, data); E();
 	S(sl_tls_free); F(sl_tls_free, conn); F(sl_tls_free, target); E();
+	S(sl_ctxfd); F(sl_ctxfd, ctx); F(sl_ctxfd, fd); F(sl_ctxfd, dir); E();
+	S(sl_fdclose); F(sl_fdclose, fd); E();
 	S(sl_gate); F(sl_gate, dev); F(sl_gate, ino); F(sl_gate, addr); F(sl_gate, fd);
 	F(sl_gate, reason); E();
 	S(sl_ready); F(sl_ready, boot_to_real_ns); F(sl_ready, child_pid); F(sl_ready, ncpus);

@@ -22,6 +22,10 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
+/* Set by the loader at run time: per-direction contexts are in use, so follow which socket
+ * each one is used with (reads, writes and closes of sockets by traced threads). */
+volatile __u32 track_sock_fds;
+
 /* Set by the loader before load. */
 const volatile __u32 max_tls_bytes = 256 * 1024;
 const volatile __u8 gate_enabled = 1;
@@ -717,8 +721,11 @@ static __always_inline void dns_send(long fd, void *uaddr, __u32 alen, void *buf
 	emit(&rb_events, e, sizeof(*e) + n, SL_K_DNS);
 }
 
+static __always_inline int sock_write_enter(long fd);
+
 SYS_ENTER(sendto)
 {
+	sock_write_enter((int)ARG(0));
 	if (!current_traced())
 		return 0;
 	dns_send((int)ARG(0), (void *)ARG(4), ARG(5), (void *)ARG(1), ARG(2));
@@ -738,6 +745,7 @@ static __always_inline void dns_msghdr(long fd, struct user_msghdr *um)
 
 SYS_ENTER(sendmsg)
 {
+	sock_write_enter((int)ARG(0));
 	if (!current_traced())
 		return 0;
 	dns_msghdr((int)ARG(0), (struct user_msghdr *)ARG(1));
@@ -964,6 +972,60 @@ int BPF_KPROBE(sl_ssl_free_entry, void *ssl)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- contexts to sockets
+ *
+ * A per-direction context (the AEAD above) does not say which connection it serves. The
+ * socket does: an open() follows the read of its ciphertext from the connection's socket on
+ * the same thread, and a seal() is followed by the write of its record to that socket. These
+ * programs, active only while track_sock_fds is set, keep each thread's last socket read and
+ * its pending sealed context, and report (context, fd) at each use and socket closes.
+ */
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);   /* pid_tgid */
+	__type(value, __s64); /* fd */
+} last_sock_read SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);   /* pid_tgid */
+	__type(value, __u64); /* the context sealed last, waiting for its write */
+} pending_seal SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);   /* pid_tgid */
+	__type(value, __s64); /* fd of the read in progress */
+} sock_read_stash SEC(".maps");
+
+static __always_inline bool is_socket(long fd)
+{
+	struct file *f = fd_file((struct task_struct *)bpf_get_current_task(), fd);
+	if (!f)
+		return false;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	return (mode & S_IFMT) == S_IFSOCK;
+}
+
+/* Reported for every use: a context's memory is reused by later connections. */
+static __always_inline void report_ctx_fd(void *rb, __u64 ctx, long fd, __u8 dir)
+{
+	struct sl_ctxfd e = {};
+	fill_hdr(&e.h, SL_K_CTXFD);
+	e.ctx = ctx;
+	e.fd = fd;
+	e.dir = dir;
+	if (bpf_ringbuf_output(rb, &e, sizeof(e), 0))
+		count_drop(SL_K_CTXFD);
+}
+
 /* ---------------------------------------------------------------- AEAD (rustls over aws-lc)
  *
  * rustls has no C API: its record layer encrypts each TLS record with aws-lc's
@@ -1039,7 +1101,12 @@ int sl_aead_seal_entry(struct pt_regs *ctx)
 	__u64 len = in_len;
 	if (kind == 0 && tls13_inner(in, in_len, &len) != TLS_APPDATA)
 		return 0; /* handshake, alert: not plaintext the application wrote */
-	tls_emit(ctx, PT_REGS_PARM1(ctx), SL_TLS_WRITE, in, len);
+	__u64 actx = PT_REGS_PARM1(ctx);
+	tls_emit(ctx, actx, SL_TLS_WRITE, in, len);
+	if (track_sock_fds) {
+		__u64 id = bpf_get_current_pid_tgid();
+		bpf_map_update_elem(&pending_seal, &id, &actx, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -1057,6 +1124,11 @@ int sl_aead_open_entry(struct pt_regs *ctx)
 	struct tls_args a = {.conn = PT_REGS_PARM1(ctx), .buf = PT_REGS_PARM2(ctx),
 			     .lenp = PT_REGS_PARM3(ctx), .tls12 = kind};
 	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
+	if (track_sock_fds) {
+		__s64 *fd = bpf_map_lookup_elem(&last_sock_read, &id);
+		if (fd)
+			report_ctx_fd(&rb_tls, a.conn, *fd, SL_TLS_READ);
+	}
 	return 0;
 }
 
@@ -1123,5 +1195,74 @@ int sl_go_read_ret(struct pt_regs *ctx)
 	long n = ctx->ax;
 	if (n > 0)
 		tls_emit(ctx, a.conn, SL_TLS_READ, a.buf, n);
+	return 0;
+}
+
+static __always_inline int sock_read_enter(long fd)
+{
+	if (!track_sock_fds)
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	__s64 v = fd;
+	bpf_map_update_elem(&sock_read_stash, &id, &v, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int sock_read_exit(long ret)
+{
+	if (!track_sock_fds)
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	__s64 *fdp = bpf_map_lookup_elem(&sock_read_stash, &id);
+	if (!fdp)
+		return 0;
+	__s64 fd = *fdp;
+	bpf_map_delete_elem(&sock_read_stash, &id);
+	if (ret > 0 && is_socket(fd))
+		bpf_map_update_elem(&last_sock_read, &id, &fd, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int sock_write_enter(long fd)
+{
+	if (!track_sock_fds)
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *ctx = bpf_map_lookup_elem(&pending_seal, &id);
+	if (!ctx)
+		return 0;
+	__u64 c = *ctx;
+	if (!is_socket(fd))
+		return 0;
+	bpf_map_delete_elem(&pending_seal, &id);
+	report_ctx_fd(&rb_tls, c, fd, SL_TLS_WRITE);
+	return 0;
+}
+
+SYS_ENTER(read) { return sock_read_enter((int)ARG(0)); }
+SYS_EXIT(read) { return sock_read_exit(ctx->ret); }
+SYS_ENTER(readv) { return sock_read_enter((int)ARG(0)); }
+SYS_EXIT(readv) { return sock_read_exit(ctx->ret); }
+SYS_ENTER(recvfrom) { return sock_read_enter((int)ARG(0)); }
+SYS_EXIT(recvfrom) { return sock_read_exit(ctx->ret); }
+SYS_ENTER(recvmsg) { return sock_read_enter((int)ARG(0)); }
+SYS_EXIT(recvmsg) { return sock_read_exit(ctx->ret); }
+SYS_ENTER(write) { return sock_write_enter((int)ARG(0)); }
+SYS_ENTER(writev) { return sock_write_enter((int)ARG(0)); }
+
+SYS_ENTER(close)
+{
+	if (!track_sock_fds || !current_traced())
+		return 0;
+	long fd = (int)ARG(0);
+	if (!is_socket(fd))
+		return 0;
+	struct sl_fdclose e = {};
+	fill_hdr(&e.h, SL_K_FDCLOSE);
+	e.fd = fd;
+	if (bpf_ringbuf_output(&rb_tls, &e, sizeof(e), 0))
+		count_drop(SL_K_FDCLOSE);
 	return 0;
 }

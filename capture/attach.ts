@@ -9,7 +9,7 @@
  * outcome kept for the manifest's attach report.
  */
 import type { LoaderClient } from "./loader.ts";
-import { type Hook, inspectFile, type Inspection } from "./tls_targets.ts";
+import { type Hook, inspectFile, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 
 /** How a file is identified: the kernel's dev_t (major << 20 | minor) and inode. */
 export interface FileId {
@@ -72,6 +72,7 @@ export class AttachManager {
   #done = new Map<string, Promise<ReportEntry>>();
   #cookies = new Map<number, CookieInfo>();
   #nextCookie = 1;
+  #trackingFds = false;
   readonly entries: ReportEntry[] = [];
   /** files seen through the gate whose path could not be found */
   readonly unresolved: { pid: number; dev: string; ino: string; reason: string }[] = [];
@@ -153,6 +154,11 @@ export class AttachManager {
       }
       await Promise.all(attaches);
       if (!entry.probes.some((p) => p.ok)) entry.status = "error";
+      if (!this.#trackingFds && insp.hooks.some((h) => PER_DIRECTION_CONTEXT.has(h.fn))) {
+        // per-direction contexts: have the kernel side say which socket each one uses
+        this.#trackingFds = true;
+        await this.#loader.command("trackfds");
+      }
     }
     await this.#loader.command("known", fid.dev, fid.ino);
     return this.#record(entry);

@@ -1,33 +1,121 @@
 /**
- * Connections from per-direction contexts. rustls over aws-lc seals with one AEAD context
- * and opens with another, so the pointer the hooks see names a direction, not a connection.
- * A client writes first (its HTTP/2 preface or request), so an opening context is paired
- * with the oldest sealing context of the same process still without a partner; the pair is
- * one connection, named by the sealing context. Connections opened at the same instant may
- * be paired crosswise; the raw context stays in the `ctx_id` column for such questions.
+ * Connections from per-direction contexts. rustls over aws-lc seals with one AEAD context and
+ * opens with another (and makes new ones on a TLS 1.3 key update; a freed context's memory is
+ * reused by the next connection), so the pointer the hooks see names a direction and a key
+ * for a while, not a connection. The socket names the connection: at every use the kernel
+ * side reports which socket the context served (SL_K_CTXFD: the socket the thread read the
+ * ciphertext from, just before an open; the socket it wrote the record to, just after a
+ * seal) and when sockets close. Every call is placed on the connection of its socket, and a
+ * connection is named after the first context seen on the socket since it was opened (with a
+ * generation, `conn_gen`, should a reused pointer name a second connection).
+ *
+ * A sealed record is held until the write that sends it reports its socket (microseconds
+ * later), an opened one is placed at once; a call whose socket never comes is released
+ * after `holdMs` on a connection named after its own context, rather than guessed.
+ *
+ * The kernel side numbers calls per context; here they are numbered again per connection and
+ * direction (`seq`), keeping any gap the kernel's numbering shows (a lost call stays a gap).
  */
+import type { TlsCall } from "./tls_assembler.ts";
+
+interface Held {
+  since: number;
+  calls: TlsCall[];
+}
 
 export class ContextPairer {
-  /** per pid: sealing contexts in order of first use, not yet paired */
-  #unpaired = new Map<number, bigint[]>();
-  /** `${pid}:${ctx}` -> the connection it belongs to */
-  #conn = new Map<string, bigint>();
+  /** `${pid}:${fd}` -> the connection on that socket since it was opened */
+  #connOfSocket = new Map<string, { conn: bigint; gen: number }>();
+  /** `${pid}:${conn}` -> generations of that name so far */
+  #gens = new Map<string, number>();
+  /** `${pid}:${ctx}` -> the socket of the context's latest open */
+  #readSocket = new Map<string, number>();
+  /** calls waiting for their context's socket, by `${pid}:${ctx}` */
+  #held = new Map<string, Held>();
+  /** `${pid}:${ctx}:${dir}` -> the kernel's seq of the context's last call */
+  #lastCtxSeq = new Map<string, bigint>();
+  /** `${pid}:${conn}:${dir}` -> the next seq on the connection */
+  #nextSeq = new Map<string, bigint>();
+  #emit: (c: TlsCall) => void;
+  #holdMs: number;
+  #now: () => number;
 
-  /** The connection id for a call on context `ctx` in direction `dir` (0 write, 1 read). */
-  connOf(pid: number, ctx: bigint, dir: 0 | 1): bigint {
-    const key = `${pid}:${ctx}`;
-    const known = this.#conn.get(key);
-    if (known !== undefined) return known;
-    let conn = ctx;
-    if (dir === 0) {
-      const list = this.#unpaired.get(pid) ?? [];
-      list.push(ctx);
-      this.#unpaired.set(pid, list);
-    } else {
-      const writer = this.#unpaired.get(pid)?.shift();
-      if (writer !== undefined) conn = writer;
+  constructor(emit: (c: TlsCall) => void, opts: { holdMs?: number; now?: () => number } = {}) {
+    this.#emit = emit;
+    this.#holdMs = opts.holdMs ?? 2000;
+    this.#now = opts.now ?? (() => performance.now());
+  }
+
+  /** A call on a per-direction context (its `conn` is the raw context). */
+  push(call: TlsCall): void {
+    const key = `${call.pid}:${call.conn}`;
+    const fd = call.dir === 1 ? this.#readSocket.get(key) : undefined;
+    if (fd !== undefined) {
+      this.#place(call, fd);
+      return;
     }
-    this.#conn.set(key, conn);
-    return conn;
+    let h = this.#held.get(key);
+    if (!h) this.#held.set(key, h = { since: this.#now(), calls: [] });
+    h.calls.push(call);
+  }
+
+  /** Context `ctx` of `pid` was used with socket `fd` (0: after a seal, 1: before an open). */
+  contextSocket(pid: number, ctx: bigint, fd: number, dir: 0 | 1): void {
+    const key = `${pid}:${ctx}`;
+    if (dir === 1) this.#readSocket.set(key, fd);
+    const h = this.#held.get(key);
+    if (!h) return;
+    this.#held.delete(key);
+    for (const c of h.calls) this.#place(c, fd);
+  }
+
+  /** Socket `fd` of `pid` was closed: its number may name another connection next. */
+  socketClosed(pid: number, fd: number): void {
+    this.#connOfSocket.delete(`${pid}:${fd}`);
+  }
+
+  /** Releases calls held longer than the hold time (call once a second). */
+  tick(): void {
+    const now = this.#now();
+    for (const [key, h] of [...this.#held]) {
+      if (now - h.since >= this.#holdMs) this.#release(key, h);
+    }
+  }
+
+  /** Releases everything still held (end of capture). */
+  finish(): void {
+    for (const [key, h] of [...this.#held]) this.#release(key, h);
+  }
+
+  #place(call: TlsCall, fd: number): void {
+    const sock = `${call.pid}:${fd}`;
+    let c = this.#connOfSocket.get(sock);
+    if (c === undefined) this.#connOfSocket.set(sock, c = this.#newConn(call.pid, call.conn));
+    this.#out(call, c.conn, c.gen);
+  }
+
+  #newConn(pid: number, name: bigint): { conn: bigint; gen: number } {
+    const k = `${pid}:${name}`;
+    const gen = this.#gens.get(k) ?? 0;
+    this.#gens.set(k, gen + 1);
+    return { conn: name, gen };
+  }
+
+  #release(key: string, h: Held): void {
+    this.#held.delete(key);
+    if (!h.calls.length) return;
+    const c = this.#newConn(h.calls[0].pid, h.calls[0].conn);
+    for (const call of h.calls) this.#out(call, c.conn, c.gen);
+  }
+
+  #out(call: TlsCall, conn: bigint, gen: number): void {
+    const ctxKey = `${call.pid}:${call.conn}:${call.dir}`;
+    const last = this.#lastCtxSeq.get(ctxKey);
+    const missing = last !== undefined && call.seq > last + 1n ? call.seq - last - 1n : 0n;
+    this.#lastCtxSeq.set(ctxKey, call.seq);
+    const connKey = `${call.pid}:${conn}:${gen}:${call.dir}`;
+    const seq = (this.#nextSeq.get(connKey) ?? 0n) + missing;
+    this.#nextSeq.set(connKey, seq + 1n);
+    this.#emit({ ...call, ctx: call.conn, conn, gen, seq });
   }
 }

@@ -15,6 +15,8 @@ export const Kind = {
   TLS: 7,
   TLS_FREE: 8,
   GATE: 9,
+  CTXFD: 10,
+  FDCLOSE: 11,
   READY: 64,
   STATS: 65,
   REPLY: 66,
@@ -93,6 +95,8 @@ export const LAYOUT = {
   },
   sl_tls_free: { size: 40, conn: 24, target: 32 },
   sl_gate: { size: 56, dev: 24, ino: 32, addr: 40, fd: 48, reason: 52 },
+  sl_ctxfd: { size: 40, ctx: 24, fd: 32, dir: 36 },
+  sl_fdclose: { size: 32, fd: 24 },
   sl_ready: {
     size: 48,
     boot_to_real_ns: 24,
@@ -173,6 +177,8 @@ export type SlEvent =
   }
   | Header & { kind: 8; conn: bigint; target: number }
   | Header & { kind: 9; dev: bigint; ino: bigint; addr: bigint; fd: number; reason: number }
+  | Header & { kind: 10; ctx: bigint; fd: number; dir: 0 | 1 }
+  | Header & { kind: 11; fd: number }
   | Header & {
     kind: 64;
     bootToRealNs: bigint;
@@ -378,6 +384,22 @@ export function decode(rec: Uint8Array): SlEvent {
         fd: v.getInt32(L.fd, true),
         reason: v.getUint8(L.reason),
       };
+    }
+    case Kind.CTXFD: {
+      const L = LAYOUT.sl_ctxfd;
+      need(L.size);
+      return {
+        ...h,
+        kind: 10,
+        ctx: v.getBigUint64(L.ctx, true),
+        fd: v.getInt32(L.fd, true),
+        dir: v.getUint8(L.dir) ? 1 : 0,
+      };
+    }
+    case Kind.FDCLOSE: {
+      const L = LAYOUT.sl_fdclose;
+      need(L.size);
+      return { ...h, kind: 11, fd: v.getInt32(L.fd, true) };
     }
     case Kind.READY: {
       const L = LAYOUT.sl_ready;

@@ -258,14 +258,11 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
       });
     },
   );
-  const pairer = new ContextPairer();
+  const pairer = new ContextPairer((c) => streams.push(c));
   const assembler = new TlsAssembler(maxTlsBytes, (c) => {
     const fn = hooks.attach?.cookie(c.target)?.fn;
-    if (fn && PER_DIRECTION_CONTEXT.has(fn)) {
-      streams.push({ ...c, ctx: c.conn, conn: pairer.connOf(c.pid, c.conn, c.dir) });
-    } else {
-      streams.push(c);
-    }
+    if (fn && PER_DIRECTION_CONTEXT.has(fn)) pairer.push(c);
+    else streams.push(c);
   });
 
   const earlyGates: (SlEvent & { kind: 9 })[] = [];
@@ -317,6 +314,12 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
         break;
       case Kind.TLS_FREE:
         assembler.free(ev.pid, ev.conn);
+        break;
+      case Kind.CTXFD:
+        pairer.contextSocket(ev.pid, ev.ctx, ev.fd, ev.dir);
+        break;
+      case Kind.FDCLOSE:
+        pairer.socketClosed(ev.pid, ev.fd);
         break;
       case Kind.GATE:
         if (hooks.attach) handleGate(ev);
@@ -389,6 +392,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
     }
   };
   const timer = setInterval(() => {
+    pairer.tick();
     flushAll();
     if (writeError) {
       loader.stop();
@@ -426,6 +430,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
   if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 
   assembler.finishAll();
+  pairer.finish();
   streams.finish();
   let closeError: string | undefined;
   for (const w of allWriters) {

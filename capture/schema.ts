@@ -81,12 +81,23 @@ export const tlsTable = table(
       "conn_id",
       "int64",
       "the library's connection object (SSL*, Go *Conn); for aws-lc AEAD hooks (rustls), " +
-        "whose contexts are per direction, the sealing context of the pair",
+        "whose contexts are per direction and key, the first context seen on the socket " +
+        "(see capture/conn_pairing.ts)",
     ),
     col("ctx_id", "int64", "the object the hooked call got (differs from conn_id for AEAD reads)"),
-    col("conn_gen", "int32", "generation of conn_id: bumped when the library frees the object"),
+    col(
+      "conn_gen",
+      "int32",
+      "generation of conn_id: bumped when the library frees the object, or when a reused " +
+        "AEAD context pointer names another connection",
+    ),
     col("direction", "utf8", "`write` (sent by the application) or `read` (received)"),
-    col("seq", "int64", "call number per connection, generation and direction, from 0"),
+    col(
+      "seq",
+      "int64",
+      "call number per connection, generation and direction, from 0 (a missing number is a " +
+        "lost call)",
+    ),
     col("len", "int64", "bytes the call moved"),
     col("data", "binary", "the plaintext (secret headers redacted unless --keep-secrets)"),
     col("truncated", "bool", "data was cut at --max-tls-bytes"),

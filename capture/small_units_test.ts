@@ -1,6 +1,7 @@
 /** Paths, DNS questions, socket addresses, ELF facts and argument splitting. */
 import assert from "node:assert/strict";
 import { ContextPairer } from "./conn_pairing.ts";
+import type { TlsCall } from "./tls_assembler.ts";
 import { parseDnsQuestion } from "./dns.ts";
 import { ElfFile, NotElfError } from "./elf.ts";
 import { splitArgs } from "./main.ts";
@@ -83,14 +84,65 @@ Deno.test("capture arguments: options end at -- or at the command", () => {
   assert.deepEqual(splitArgs(["--pid", "12"]), { opts: ["--pid", "12"], cmd: [] });
 });
 
-Deno.test("AEAD contexts pair into connections in order of first use", () => {
-  const p = new ContextPairer();
-  assert.equal(p.connOf(1, 10n, 0), 10n);
-  assert.equal(p.connOf(1, 20n, 0), 20n);
-  assert.equal(p.connOf(1, 11n, 1), 10n, "first reader joins the first writer");
-  assert.equal(p.connOf(2, 30n, 1), 30n, "another process's reader has no writer to join");
-  assert.equal(p.connOf(1, 21n, 1), 20n);
-  assert.equal(p.connOf(1, 11n, 1), 10n, "stable");
+Deno.test("AEAD contexts: each call goes to the connection of its socket", () => {
+  const out: [bigint, bigint][] = [];
+  const seqs: string[] = [];
+  let now = 0;
+  const p = new ContextPairer((c) => {
+    out.push([c.ctx!, c.conn]);
+    seqs.push(`${c.conn}.${c.gen}/${c.dir}/${c.seq}`);
+  }, { holdMs: 2000, now: () => now });
+  const kseq = new Map<string, bigint>();
+  const call = (ctx: bigint, dir: 0 | 1, pid = 1) => {
+    const k = `${pid}:${ctx}:${dir}`;
+    const seq = kseq.get(k) ?? 0n; // the kernel numbers calls per context
+    kseq.set(k, seq + 1n);
+    return { pid, conn: ctx, dir, seq } as unknown as TlsCall;
+  };
+  // connection A on fd 5: the server spoke first, so its reading context names it
+  p.contextSocket(1, 11n, 5, 1);
+  p.push(call(11n, 1));
+  // a sealed record is held until the write that sends it says which socket it went to
+  p.push(call(10n, 0));
+  p.push(call(10n, 0));
+  assert.deepEqual(out, [[11n, 11n]]);
+  p.contextSocket(1, 10n, 5, 0);
+  assert.deepEqual(out.slice(1), [[10n, 11n], [10n, 11n]]);
+  // connection B on fd 6; a key update on A brings a new writing context
+  p.push(call(20n, 0));
+  p.contextSocket(1, 20n, 6, 0);
+  p.contextSocket(1, 21n, 6, 1);
+  p.push(call(21n, 1));
+  p.push(call(12n, 0));
+  p.contextSocket(1, 12n, 5, 0);
+  assert.deepEqual(out.slice(3), [[20n, 20n], [21n, 20n], [12n, 11n]]);
+  // A's reading context's memory is reused by connection C on fd 7
+  p.contextSocket(1, 11n, 7, 1);
+  p.push(call(11n, 1));
+  assert.deepEqual(out.at(-1), [11n, 11n], "C is named after its first context");
+  assert.equal(seqs.at(-1), "11.1/1/0", "a second generation, numbered from 0 again");
+  assert.deepEqual(seqs.slice(0, 6), [
+    "11.0/1/0",
+    "11.0/0/0",
+    "11.0/0/1",
+    "20.0/0/0",
+    "20.0/1/0",
+    "11.0/0/2",
+  ]);
+  p.socketClosed(1, 6); // B closed; fd 6 reused by D
+  p.contextSocket(1, 60n, 6, 1);
+  p.push(call(60n, 1));
+  assert.deepEqual(out.at(-1), [60n, 60n]);
+  // another process's fd 5 is another socket
+  p.contextSocket(2, 41n, 5, 1);
+  p.push(call(41n, 1, 2));
+  assert.deepEqual(out.at(-1), [41n, 41n]);
+  // a call whose socket is never reported stands alone after the hold time
+  p.push(call(50n, 0));
+  const n = out.length;
+  now = 2500;
+  p.tick();
+  assert.deepEqual(out.slice(n), [[50n, 50n]]);
 });
 
 Deno.test("ELF: exported SSL functions of libssl match nm; /bin/ls has none; not-ELF refused", async () => {

@@ -11,7 +11,7 @@ cd "$ROOT"
 DENO_VERSION=2.9.6
 APT_PACKAGES=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make pkg-config gcc libc6-dev
-  ca-certificates curl openssl python3 procps iproute2
+  ca-certificates curl openssl python3 procps iproute2 util-linux binutils golang-go
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
