@@ -1,0 +1,245 @@
+/**
+ * `deno task analyze RECORDING...`: builds `analysis.duckdb` beside each recording — the raw
+ * tables as recorded plus http_exchanges, llm_calls, tool_calls, processes, problems and the
+ * event views — and prints a short summary of each.
+ *
+ * The database is built in a private temporary directory and renamed into place, so a rebuild
+ * replaces it whole (same input, same rows) and a failed build leaves the old one; it is made
+ * mode 0600 (it holds prompts). A recording that cannot be opened at all is reported in one
+ * line and skipped; damaged parts of a recording become rows of `problems` and a line each.
+ * Exit code: 0 when at least one recording was analysed, 1 when none could be, 2 for usage.
+ */
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { type Columns } from "./arrow_input.ts";
+import { tlsView } from "./byte_streams.ts";
+import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
+import { buildHttpTables } from "./http_tables.ts";
+import { loadPrices, type PriceTable } from "./pricing.ts";
+import { NotARecording, openRecording, type RecordingInput } from "./recording_input.ts";
+import {
+  ALL_TABLES,
+  httpExchangesTable,
+  llmCallsTable,
+  problemsTable,
+  RAW_TABLES,
+  type RecordingsRow,
+  recordingsTable,
+  toolCallsTable,
+} from "./schema.ts";
+import { BUILD_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { formatResult, type ResultSet } from "./table_output.ts";
+
+export const DB_FILE = "analysis.duckdb";
+
+export interface AnalyzeOptions {
+  recordings: string[];
+  /** a price table to use instead of analysis/prices.json */
+  prices?: string;
+  /** no progress lines */
+  quiet?: boolean;
+  /** where the summary goes (default stdout) */
+  out?: (text: string) => void;
+  /** where progress and problems go (default stderr) */
+  err?: (text: string) => void;
+}
+
+export interface RecordingSummary {
+  recording: string;
+  dir: string;
+  db: string;
+  problems: string[];
+  totals: Record<string, unknown>;
+  models: ResultSet;
+  tools: ResultSet;
+  files: ResultSet;
+}
+
+export class UsageError extends Error {}
+
+const encoder = new TextEncoder();
+const writeOut = (s: string) => Deno.stdout.writeSync(encoder.encode(s));
+const writeErr = (s: string) => Deno.stderr.writeSync(encoder.encode(s));
+
+/** Progress lines, at most one a second per step. */
+function progressPrinter(err: (s: string) => void, quiet: boolean, name: string) {
+  let last = 0;
+  return (step: string, force = false) => {
+    if (quiet) return;
+    const now = performance.now();
+    if (!force && now - last < 1000) return;
+    last = now;
+    err(`analyze: ${name}: ${step}\n`);
+  };
+}
+
+function manifestRow(input: RecordingInput, rowsRead: number, problems: number): RecordingsRow {
+  const m = input.manifest;
+  const big = (s: string | null | undefined) => {
+    try {
+      return s ? BigInt(s) : null;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    recording: input.name,
+    path: input.dir,
+    command: m?.command ?? null,
+    started_ns: big(m?.started_ns),
+    ended_ns: big(m?.ended_ns),
+    exit_code: m?.exit_code ?? null,
+    complete: m?.complete === true,
+    host: m?.host ?? null,
+    tool_version: m?.tool?.version ?? null,
+    rows_read: BigInt(rowsRead),
+    problems: BigInt(problems),
+  };
+}
+
+async function query(
+  c: { runAndReadAll(sql: string, params?: unknown[]): Promise<unknown> },
+  sql: string,
+  params: unknown[],
+): Promise<ResultSet> {
+  // deno-lint-ignore no-explicit-any
+  const r: any = await c.runAndReadAll(sql, params as never);
+  return { columns: r.columnNames(), rows: r.getRows() };
+}
+
+/** Builds `analysis.duckdb` for one recording; returns its summary. */
+export async function analyzeRecording(
+  path: string,
+  prices: PriceTable,
+  opts: { quiet?: boolean; err?: (s: string) => void } = {},
+): Promise<RecordingSummary> {
+  const err = opts.err ?? writeErr;
+  const input = openRecording(path);
+  const progress = progressPrinter(err, opts.quiet ?? false, input.name);
+  const problems = input.problems.map((p) => ({
+    recording: input.name,
+    source: p.source,
+    kind: "file",
+    message: p.message,
+    exchange_id: null,
+  }));
+  const tmpDir = await Deno.makeTempDir({ dir: input.dir, prefix: ".analysis-" }).catch((e) => {
+    throw new Error(`${path}: cannot write beside the recording (${(e as Error).message})`);
+  });
+  const finalPath = join(input.dir, DB_FILE);
+  try {
+    await Deno.chmod(tmpDir, 0o700);
+    const tmpDb = join(tmpDir, DB_FILE);
+    const instance = await DuckDBInstance.create(tmpDb);
+    const c = await instance.connect();
+    let rowsRead = 0;
+    try {
+      await createTables(c, ALL_TABLES);
+      for (const def of RAW_TABLES) {
+        const cols = input.tables.get(def.name) as Columns;
+        rowsRead += cols.length;
+        progress(`loading ${def.name} (${cols.length} rows)`, cols.length > 100_000);
+        await appendColumns(c, def, cols, { recording: input.name });
+      }
+      const tls = input.tables.get("tls") as Columns;
+      progress(`parsing ${tls.length} TLS calls`, tls.length > 100_000);
+      const http = await buildHttpTables(input.name, tlsView(tls), prices, {
+        progress: (done, total) => progress(`parsed ${done}/${total} connections`),
+      });
+      problems.push(...http.problems);
+      await appendRows(c, httpExchangesTable, http.exchanges);
+      await appendRows(c, llmCallsTable, http.calls);
+      await appendRows(c, toolCallsTable, http.tools);
+      for (const name of BUILD_SQL) await c.run(sqlText(name));
+      await appendRows(c, problemsTable, problems);
+      await appendRows(c, recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
+      const totalsRs = await query(c, sqlText("summary_totals"), [input.name]);
+      const totals = Object.fromEntries(totalsRs.columns.map((k, i) => [k, totalsRs.rows[0][i]]));
+      const [models, tools, files] = await Promise.all(
+        SUMMARY_SQL.slice(1).map((n) => query(c, sqlText(n), [input.name])),
+      );
+      await c.run("CHECKPOINT");
+      c.closeSync();
+      instance.closeSync();
+      await Deno.chmod(tmpDb, 0o600);
+      await Deno.rename(tmpDb, finalPath);
+      return {
+        recording: input.name,
+        dir: input.dir,
+        db: finalPath,
+        problems: problems.map((p) => `${p.source}: ${p.message}`),
+        totals,
+        models,
+        tools,
+        files,
+      };
+    } catch (e) {
+      try {
+        c.closeSync();
+        instance.closeSync();
+      } catch { /* already closed */ }
+      throw e;
+    }
+  } finally {
+    await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+  }
+}
+
+const n = (v: unknown) => v === null || v === undefined ? "0" : String(v);
+
+/** The short summary printed for one recording. */
+export function formatSummary(s: RecordingSummary): string {
+  const t = s.totals;
+  const lines = [
+    `${s.dir}`,
+    `  ${n(t.llm_calls)} LLM calls (${n(t.incomplete_calls)} incomplete), cost $${
+      t.cost_usd === null ? "0" : String(t.cost_usd)
+    }${Number(t.unpriced_calls) > 0 ? ` (${n(t.unpriced_calls)} calls without a price)` : ""}; ` +
+    `${n(t.tool_calls)} tool calls (${n(t.tool_results)} with results); ` +
+    `${n(t.http_exchanges)} HTTP exchanges`,
+    `  ${n(t.processes)} processes (${n(t.agent_processes)} of agents); ` +
+    `${n(t.files_written)} files written; ${n(t.problems)} problems`,
+  ];
+  if (s.models.rows.length) lines.push(indent(formatResult(s.models, "table")));
+  if (s.tools.rows.length) lines.push(indent(formatResult(s.tools, "table")));
+  if (s.files.rows.length) {
+    const shown = {
+      columns: ["file written by an agent"],
+      rows: s.files.rows.slice(0, 10).map((r) => [r[0]]),
+    };
+    lines.push(indent(formatResult(shown, "table")).replace(/\(\d+ rows?\)\n?$/, "").trimEnd());
+    if (s.files.rows.length > 10) lines.push(`  … and ${s.files.rows.length - 10} more`);
+  }
+  lines.push(`  wrote ${s.db}`);
+  return lines.join("\n") + "\n";
+}
+
+function indent(s: string): string {
+  return s.trimEnd().split("\n").map((l) => `  ${l}`).join("\n");
+}
+
+/** Analyses every recording given; returns the exit code. */
+export async function run(opts: AnalyzeOptions): Promise<number> {
+  const out = opts.out ?? writeOut;
+  const err = opts.err ?? writeErr;
+  if (opts.recordings.length === 0) throw new UsageError("give at least one recording directory");
+  const prices = loadPrices(opts.prices);
+  let ok = 0;
+  for (const path of opts.recordings) {
+    try {
+      const s = await analyzeRecording(path, prices, { quiet: opts.quiet, err });
+      for (const p of s.problems.slice(0, 20)) err(`analyze: ${path}: ${p}\n`);
+      if (s.problems.length > 20) {
+        err(
+          `analyze: ${path}: … ${s.problems.length - 20} more problems (see the problems table)\n`,
+        );
+      }
+      out(formatSummary(s));
+      ok++;
+    } catch (e) {
+      const msg = e instanceof NotARecording ? e.message : `${path}: ${(e as Error).message}`;
+      err(`analyze: ${msg.split("\n")[0]}\n`);
+    }
+  }
+  return ok > 0 ? 0 : 1;
+}

@@ -1,0 +1,401 @@
+/**
+ * Turns one TLS connection (both byte streams, as rows with offsets) into HTTP exchanges with
+ * `analysis/protocols`: HTTP/1.1 (keep-alive, chunked; the client's HTTP/2 preface selects
+ * HTTP/2 instead) with request/response pairing, or HTTP/2 streams.
+ *
+ * Input arrives as the recorded TLS calls, fed to the parsers in time order across the two
+ * directions (as they happened). At a stream break (missing or truncated calls) an HTTP/1
+ * parser ends — the message in progress is flagged — and a new one starts at the next call that
+ * begins a message (a request line, or `HTTP/1.x`); responses are then paired with requests by
+ * time. HTTP/2 cannot be resynchronised (HPACK state is lost), so that direction stops there.
+ * Everything skipped is reported.
+ */
+import {
+  createHttp1RequestParser,
+  createHttp1ResponseParser,
+  createHttp2Connection,
+  type HeaderLookup,
+  type HeaderPair,
+  type Http1Head,
+  type Http1Parser,
+  type Http1ResponseParser,
+  type Http2Parser,
+} from "./protocols/mod.ts";
+import { type Connection, type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
+
+export interface BodyPart {
+  data: Uint8Array;
+  /** stream offset of data[0] */
+  offset: number;
+}
+
+export interface Message {
+  headers: HeaderPair[];
+  lookup: HeaderLookup;
+  /** stream offset of the first byte of the head (HTTP/2: of the HEADERS frame) */
+  start: number;
+  /** stream offset past the last byte seen of the message */
+  end: number;
+  body: BodyPart[];
+  bodyLength: number;
+  complete: boolean;
+}
+
+export interface Request extends Message {
+  method: string;
+  target: string;
+}
+
+export interface Response extends Message {
+  status: number;
+}
+
+export interface Exchange {
+  protocol: "http/1.1" | "h2";
+  streamId?: number;
+  request?: Request;
+  response?: Response;
+  errors: string[];
+}
+
+export interface ConnectionResult {
+  protocol: "http/1.1" | "h2";
+  exchanges: Exchange[];
+  /** one line each: errors and skipped bytes not tied to one exchange */
+  problems: string[];
+}
+
+export interface ParseOptions {
+  /** bound on heads, frames and header blocks (default 1 MiB) */
+  maxBufferSize?: number;
+}
+
+const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+const REQUEST_START = /^[A-Z]{3,10} \S+ HTTP\/1\.[01]\r?\n/;
+const RESPONSE_START = /^HTTP\/1\.[01] \d{3}/;
+
+/** One recorded call: which direction, its bytes and its stream offset. */
+interface Feed {
+  dir: "write" | "read";
+  k: number;
+}
+
+function startsWithPreface(t: TlsView, s: DirectionStream): boolean {
+  let m = 0;
+  for (const i of s.rows) {
+    const d = rowData(t, i);
+    for (let j = 0; j < d.length && m < PREFACE.length; j++, m++) {
+      if (d[j] !== PREFACE[m]) return false;
+    }
+    if (m === PREFACE.length) return true;
+  }
+  return false;
+}
+
+/** The calls of both directions merged by time (writes first on ties). */
+function timeOrder(c: Connection): Feed[] {
+  const out: Feed[] = [];
+  let w = 0;
+  let r = 0;
+  const W = c.write;
+  const R = c.read;
+  while (w < W.rows.length || r < R.rows.length) {
+    if (r >= R.rows.length || (w < W.rows.length && W.ts[w] <= R.ts[r])) {
+      out.push({ dir: "write", k: w++ });
+    } else out.push({ dir: "read", k: r++ });
+  }
+  return out;
+}
+
+function startText(d: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < Math.min(d.length, 300); i++) s += String.fromCharCode(d[i]);
+  return s;
+}
+
+/** Parses one connection. Synchronous; bodies are kept as copies. */
+export function parseConnection(
+  t: TlsView,
+  c: Connection,
+  options: ParseOptions = {},
+): ConnectionResult {
+  return startsWithPreface(t, c.write) ? parseH2(t, c, options) : parseH1(t, c, options);
+}
+
+function newMessage(headers: HeaderPair[], lookup: HeaderLookup, start: number): Message {
+  return { headers, lookup, start, end: start, body: [], bodyLength: 0, complete: false };
+}
+
+function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
+  const problems: string[] = [];
+  const requests: Request[] = [];
+  const responses: (Response & { requestIndex?: number; segment: number })[] = [];
+  const reqErrors = new Map<Message, string[]>();
+  let reqSegment = 0;
+  let respSegment = 0;
+  let current: Request | null = null;
+  let currentResp: (Response & { requestIndex?: number; segment: number }) | null = null;
+  const maxBufferSize = options.maxBufferSize;
+  const noteError = (m: Message | null, text: string) => {
+    if (m) (reqErrors.get(m) ?? reqErrors.set(m, []).get(m)!).push(text);
+    else problems.push(text);
+  };
+
+  const makeReq = (startOffset: number): Http1Parser =>
+    createHttp1RequestParser({
+      onHead(h: Http1Head) {
+        current = {
+          ...newMessage(h.headers, h.lookup, h.startOffset),
+          method: h.method!,
+          target: h.target!,
+          end: h.bodyOffset,
+        };
+        requests.push(current);
+        resp.expectResponseTo(h.method!);
+      },
+      onBody(b) {
+        if (!current) return;
+        current.body.push({ data: b.data.slice(), offset: b.offset });
+        current.bodyLength += b.data.length;
+        current.end = b.offset + b.data.length;
+      },
+      onMessageEnd(e) {
+        if (!current) return;
+        current.complete = !e.incomplete;
+        current.end = e.endOffset;
+        current = null;
+      },
+      onError(e) {
+        noteError(current, e.message);
+      },
+    }, { maxBufferSize, startOffset });
+
+  const makeResp = (startOffset: number): Http1ResponseParser =>
+    createHttp1ResponseParser({
+      onHead(h: Http1Head) {
+        if (h.informational) return; // 1xx: the final response follows
+        currentResp = {
+          ...newMessage(h.headers, h.lookup, h.startOffset),
+          status: h.status!,
+          end: h.bodyOffset,
+          segment: respSegment,
+          requestIndex: h.requestIndex,
+        };
+        responses.push(currentResp);
+      },
+      onBody(b) {
+        if (!currentResp) return;
+        currentResp.body.push({ data: b.data.slice(), offset: b.offset });
+        currentResp.bodyLength += b.data.length;
+        currentResp.end = b.offset + b.data.length;
+      },
+      onMessageEnd(e) {
+        if (!currentResp) return;
+        currentResp.complete = !e.incomplete;
+        currentResp.end = e.endOffset;
+        currentResp = null;
+      },
+      onError(e) {
+        noteError(currentResp, e.message);
+      },
+    }, { maxBufferSize, startOffset });
+
+  let req = makeReq(0);
+  let resp = makeResp(0);
+  // resync state per direction: true while skipping to the next message start
+  let skipW = false;
+  let skipR = false;
+  let nextBreakW = 0;
+  let nextBreakR = 0;
+  let skippedW = 0;
+  let skippedR = 0;
+  for (const f of timeOrder(c)) {
+    const s = f.dir === "write" ? c.write : c.read;
+    const data = rowData(t, s.rows[f.k]);
+    const off = s.starts[f.k];
+    if (f.dir === "write") {
+      if (nextBreakW < s.breaks.length && s.breaks[nextBreakW].at === f.k) {
+        while (nextBreakW < s.breaks.length && s.breaks[nextBreakW].at === f.k) nextBreakW++;
+        req.end();
+        if (current) noteError(current, "request cut by a gap in the TLS stream");
+        current = null;
+        skipW = true;
+        reqSegment++;
+      }
+      if (skipW) {
+        if (!REQUEST_START.test(startText(data))) {
+          skippedW += data.length;
+          continue;
+        }
+        skipW = false;
+        req = makeReq(off);
+      }
+      req.feed(data);
+    } else {
+      if (nextBreakR < s.breaks.length && s.breaks[nextBreakR].at === f.k) {
+        while (nextBreakR < s.breaks.length && s.breaks[nextBreakR].at === f.k) nextBreakR++;
+        resp.end();
+        if (currentResp) noteError(currentResp, "response cut by a gap in the TLS stream");
+        currentResp = null;
+        skipR = true;
+        respSegment++;
+      }
+      if (skipR) {
+        if (!RESPONSE_START.test(startText(data))) {
+          skippedR += data.length;
+          continue;
+        }
+        skipR = false;
+        resp = makeResp(off);
+        const last = requests.at(-1);
+        if (last) resp.expectResponseTo(last.method);
+      }
+      resp.feed(data);
+    }
+  }
+  req.end();
+  resp.end();
+  if (skippedW) problems.push(`${skippedW} request bytes after a gap skipped (no request start)`);
+  if (skippedR) problems.push(`${skippedR} response bytes after a gap skipped (no status line)`);
+  void reqSegment;
+
+  // Pairing: by the parser's own count while the streams never broke, else by time.
+  const exchanges: Exchange[] = [];
+  const broken = c.write.breaks.length > 0 || c.read.breaks.length > 0;
+  const paired = new Map<number, Response>();
+  if (!broken) {
+    for (const r of responses) {
+      if (r.requestIndex !== undefined && r.requestIndex < requests.length) {
+        paired.set(r.requestIndex, r);
+      }
+    }
+  } else {
+    const reqTs = requests.map((q) => tsOf(c.write, q.start));
+    for (const r of responses) {
+      const rts = tsOf(c.read, r.start);
+      let best = -1;
+      for (let i = 0; i < requests.length; i++) if (reqTs[i] <= rts) best = i;
+      if (best >= 0 && !paired.has(best)) paired.set(best, r);
+    }
+  }
+  const used = new Set<Response>(paired.values());
+  requests.forEach((q, i) => {
+    const r = paired.get(i);
+    exchanges.push({
+      protocol: "http/1.1",
+      request: q,
+      response: r,
+      errors: [...(reqErrors.get(q) ?? []), ...(r ? reqErrors.get(r) ?? [] : [])],
+    });
+  });
+  for (const r of responses) {
+    if (used.has(r)) continue;
+    exchanges.push({ protocol: "http/1.1", response: r, errors: reqErrors.get(r) ?? [] });
+  }
+  return { protocol: "http/1.1", exchanges, problems };
+}
+
+function tsOf(s: DirectionStream, offset: number): bigint {
+  let lo = 0;
+  let hi = s.starts.length - 1;
+  if (hi < 0) return 0n;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (s.starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return s.ts[lo];
+}
+
+function parseH2(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
+  const problems: string[] = [];
+  const streams = new Map<number, Exchange>();
+  const order: number[] = [];
+  const get = (id: number): Exchange => {
+    let x = streams.get(id);
+    if (!x) {
+      streams.set(id, x = { protocol: "h2", streamId: id, errors: [] });
+      order.push(id);
+    }
+    return x;
+  };
+  const conn = createHttp2Connection({
+    onHeaders(h) {
+      const x = get(h.streamId);
+      if (h.direction === "client" && h.kind === "request") {
+        x.request = {
+          ...newMessage(h.headers, h.lookup, h.offset),
+          method: h.pseudo.method ?? "",
+          target: h.pseudo.path ?? "",
+          end: h.endOffset,
+        };
+      } else if (h.direction === "server" && h.kind === "response") {
+        x.response = {
+          ...newMessage(h.headers, h.lookup, h.offset),
+          status: h.pseudo.status ?? 0,
+          end: h.endOffset,
+        };
+      } else if (h.kind === "trailers") {
+        const m = h.direction === "client" ? x.request : x.response;
+        if (m) {
+          m.headers = [...m.headers, ...h.headers];
+          m.end = h.endOffset;
+        }
+      }
+    },
+    onData(d) {
+      const x = get(d.streamId);
+      const m = d.direction === "client" ? x.request : x.response;
+      if (!m) return;
+      m.body.push({ data: d.data, offset: d.offset });
+      m.bodyLength += d.data.length;
+      m.end = d.offset + d.data.length;
+    },
+    onStreamEnd(e) {
+      const x = get(e.streamId);
+      const m = e.direction === "client" ? x.request : x.response;
+      if (e.reason === "end-stream") {
+        if (m) m.complete = true;
+      } else if (
+        e.reason === "rst-stream" && !(e.direction === "client" && e.errorName === "CANCEL")
+      ) {
+        // a client cancelling a stream (Codex does, once it has the answer) is no error
+        x.errors.push(`${e.direction} reset the stream (${e.errorName})`);
+      }
+    },
+    onError(e) {
+      problems.push(e.message);
+    },
+  }, { maxBufferSize: options.maxBufferSize });
+  const parsers: Record<"write" | "read", Http2Parser> = { write: conn.client, read: conn.server };
+  const stopped = { write: false, read: false };
+  for (const f of timeOrder(c)) {
+    if (stopped[f.dir]) continue;
+    const s = f.dir === "write" ? c.write : c.read;
+    const b = s.breaks.find((x) => x.at === f.k);
+    if (b) {
+      stopped[f.dir] = true;
+      const rest = s.length - s.starts[f.k];
+      problems.push(
+        `HTTP/2 ${f.dir === "write" ? "client" : "server"} stream broken at offset ` +
+          `${b.offset} (${
+            b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call"
+          });` +
+          ` ${rest} bytes after it not parsed (HTTP/2 cannot resynchronise)`,
+      );
+      for (const x of streams.values()) {
+        const m = f.dir === "write" ? x.request : x.response;
+        if (!m?.complete) x.errors.push("stream cut by a gap in the TLS stream");
+      }
+      continue;
+    }
+    parsers[f.dir].feed(rowData(t, s.rows[f.k]));
+  }
+  conn.client.end();
+  conn.server.end();
+  return {
+    protocol: "h2",
+    exchanges: order.map((id) => streams.get(id)!).filter((x) => x.request || x.response),
+    problems,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Anthropic Messages API (`POST /v1/messages`): the request (system blocks, messages with
+ * tool_result blocks, tools, output format) and the answer, streamed (`message_start`,
+ * `content_block_*` deltas, `message_delta` with stop reason and usage, `message_stop`) or
+ * as one message object.
+ */
+import {
+  apiError,
+  arr,
+  emptyRequest,
+  emptyResponse,
+  isObj,
+  joinNonEmpty,
+  jsonText,
+  num,
+  type Obj,
+  type RequestInfo,
+  type ResponseInfo,
+  str,
+  type StreamReader,
+  textOf,
+  type ToolResultIn,
+  type Usage,
+} from "./shapes.ts";
+
+export function anthropicRequest(body: unknown): RequestInfo {
+  const r = emptyRequest();
+  if (!isObj(body)) return r;
+  const messages = arr(body.messages).filter(isObj);
+  r.model = str(body.model);
+  r.stream = body.stream === true;
+  r.messages = messages.length;
+  r.toolsOffered = arr(body.tools).length;
+  const system: string[] = [textOf(body.system)];
+  let lastAssistant = -1;
+  messages.forEach((m, i) => {
+    if (m.role === "assistant") lastAssistant = i;
+    if (m.role === "system") system.push(textOf(m.content));
+  });
+  r.systemPrompt = joinNonEmpty(system);
+  const user: string[] = [];
+  const results: ToolResultIn[] = [];
+  for (const m of messages.slice(lastAssistant + 1)) {
+    if (m.role !== "user") continue;
+    if (typeof m.content === "string") {
+      user.push(m.content);
+      continue;
+    }
+    for (const b of arr(m.content).filter(isObj)) {
+      if (b.type === "text" && typeof b.text === "string") user.push(b.text);
+      if (b.type === "tool_result") {
+        results.push({
+          callId: str(b.tool_use_id),
+          text: textOf(b.content),
+          isError: b.is_error === true,
+        });
+      }
+    }
+  }
+  r.userInput = joinNonEmpty(user);
+  r.toolResults = results;
+  const cfg = isObj(body.output_config) ? body.output_config : {};
+  const format = (isObj(body.output_format) ? body.output_format : cfg.format) as Obj | undefined;
+  if (isObj(format) && format.type === "json_schema") {
+    r.jsonSchema = format.schema;
+    r.wantsJson = true;
+  }
+  r.leadText = [textOf(body.system), ...messages.slice(0, 3).map((m) => textOf(m.content))]
+    .join("\n").slice(0, 4000);
+  return r;
+}
+
+function usageOf(u: unknown, into: Usage = {}): Usage {
+  if (!isObj(u)) return into;
+  const set = (k: keyof Usage, v: unknown) => {
+    const n = num(v);
+    if (n !== undefined) into[k] = n;
+  };
+  set("input", u.input_tokens);
+  set("output", u.output_tokens);
+  set("cacheRead", u.cache_read_input_tokens);
+  set("cacheWrite", u.cache_creation_input_tokens);
+  return into;
+}
+
+interface Block {
+  type: string;
+  text: string;
+  id?: string;
+  name?: string;
+}
+
+function finish(blocks: Block[], r: ResponseInfo): ResponseInfo {
+  r.text = blocks.filter((b) => b.type === "text").map((b) => b.text).join("\n");
+  r.thinking = blocks.filter((b) => b.type === "thinking").map((b) => b.text).join("\n");
+  r.toolCalls = blocks.filter((b) => b.type === "tool_use" || b.type === "server_tool_use").map(
+    (b) => ({ id: b.id, name: b.name ?? "", kind: "function" as const, input: jsonText(b.text) }),
+  );
+  return r;
+}
+
+export function anthropicJson(body: unknown): ResponseInfo {
+  const r = emptyResponse();
+  r.error = apiError(body);
+  if (!isObj(body) || r.error) return r;
+  r.model = str(body.model);
+  r.responseId = str(body.id);
+  r.stopReason = str(body.stop_reason);
+  r.usage = isObj(body.usage) ? usageOf(body.usage) : null;
+  r.complete = true;
+  const blocks: Block[] = arr(body.content).filter(isObj).map((b) => ({
+    type: String(b.type),
+    text: b.type === "text"
+      ? String(b.text ?? "")
+      : b.type === "thinking"
+      ? String(b.thinking ?? "")
+      : JSON.stringify(b.input ?? {}),
+    id: str(b.id),
+    name: str(b.name),
+  }));
+  return finish(blocks, r);
+}
+
+export function anthropicStream(): StreamReader {
+  const r = emptyResponse();
+  const blocks: Block[] = [];
+  let usage: Usage | null = null;
+  return {
+    push(type, data) {
+      if (!isObj(data)) return false;
+      const t = str(data.type) ?? type;
+      switch (t) {
+        case "message_start": {
+          const m = isObj(data.message) ? data.message : {};
+          r.model = str(m.model);
+          r.responseId = str(m.id);
+          if (isObj(m.usage)) {
+            // its output_tokens is a placeholder: output counts come with message_delta
+            usage = usageOf(m.usage, usage ?? {});
+            delete usage.output;
+          }
+          return false;
+        }
+        case "content_block_start": {
+          const b = isObj(data.content_block) ? data.content_block : {};
+          const i = num(data.index) ?? blocks.length;
+          const text = b.type === "text"
+            ? String(b.text ?? "")
+            : b.type === "thinking"
+            ? String(b.thinking ?? "")
+            : "";
+          blocks[i] = { type: String(b.type), text, id: str(b.id), name: str(b.name) };
+          return b.type === "tool_use" || b.type === "server_tool_use";
+        }
+        case "content_block_delta": {
+          const d = isObj(data.delta) ? data.delta : {};
+          const b = blocks[num(data.index) ?? -1];
+          if (!b) return false;
+          if (d.type === "text_delta") b.text += String(d.text ?? "");
+          else if (d.type === "thinking_delta") b.text += String(d.thinking ?? "");
+          else if (d.type === "input_json_delta") b.text += String(d.partial_json ?? "");
+          else return false;
+          return true;
+        }
+        case "message_delta": {
+          const d = isObj(data.delta) ? data.delta : {};
+          r.stopReason = str(d.stop_reason) ?? r.stopReason;
+          if (isObj(data.usage)) usage = usageOf(data.usage, usage ?? {});
+          return false;
+        }
+        case "message_stop":
+          r.complete = true;
+          return false;
+        case "error":
+          r.error = apiError(data);
+          return false;
+        default:
+          return false;
+      }
+    },
+    result() {
+      r.usage = usage;
+      return finish(blocks.filter(Boolean), r);
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * OpenAI Chat Completions (`POST /v1/chat/completions`): the request (system/developer, user,
+ * assistant and tool messages, tools, response format) and the answer, streamed
+ * (`chat.completion.chunk` deltas with content and tool_calls pieces, finish_reason, an optional
+ * usage chunk, `[DONE]`) or as one `chat.completion` object.
+ */
+import {
+  apiError,
+  arr,
+  emptyRequest,
+  emptyResponse,
+  isObj,
+  joinNonEmpty,
+  jsonText,
+  num,
+  type RequestInfo,
+  type ResponseInfo,
+  str,
+  type StreamReader,
+  textOf,
+  type Usage,
+} from "./shapes.ts";
+
+export function chatRequest(body: unknown): RequestInfo {
+  const r = emptyRequest();
+  if (!isObj(body)) return r;
+  const messages = arr(body.messages).filter(isObj);
+  r.model = str(body.model);
+  r.stream = body.stream === true;
+  r.messages = messages.length;
+  r.toolsOffered = arr(body.tools).length;
+  let lastAssistant = -1;
+  const system: string[] = [];
+  messages.forEach((m, i) => {
+    if (m.role === "assistant") lastAssistant = i;
+    if (m.role === "system" || m.role === "developer") system.push(textOf(m.content));
+  });
+  r.systemPrompt = joinNonEmpty(system);
+  const after = messages.slice(lastAssistant + 1);
+  r.userInput = joinNonEmpty(after.filter((m) => m.role === "user").map((m) => textOf(m.content)));
+  r.toolResults = after.filter((m) => m.role === "tool").map((m) => ({
+    callId: str(m.tool_call_id),
+    text: textOf(m.content),
+  }));
+  const rf = isObj(body.response_format) ? body.response_format : undefined;
+  if (rf?.type === "json_schema" && isObj(rf.json_schema)) r.jsonSchema = rf.json_schema.schema;
+  r.wantsJson = rf?.type === "json_schema" || rf?.type === "json_object";
+  r.leadText = messages.slice(0, 3).map((m) => textOf(m.content)).join("\n").slice(0, 4000);
+  return r;
+}
+
+function usageOf(u: unknown): Usage | null {
+  if (!isObj(u)) return null;
+  const out: Usage = {};
+  const set = (k: keyof Usage, v: unknown) => {
+    const n = num(v);
+    if (n !== undefined) out[k] = n;
+  };
+  set("input", u.prompt_tokens);
+  set("output", u.completion_tokens);
+  set("cacheRead", isObj(u.prompt_tokens_details) ? u.prompt_tokens_details.cached_tokens : null);
+  set(
+    "reasoning",
+    isObj(u.completion_tokens_details) ? u.completion_tokens_details.reasoning_tokens : null,
+  );
+  return out;
+}
+
+export function chatJson(body: unknown): ResponseInfo {
+  const r = emptyResponse();
+  r.error = apiError(body);
+  if (!isObj(body) || r.error) return r;
+  r.model = str(body.model);
+  r.responseId = str(body.id);
+  r.usage = usageOf(body.usage);
+  const choice = arr(body.choices).filter(isObj)[0] ?? {};
+  const msg = isObj(choice.message) ? choice.message : {};
+  r.text = textOf(msg.content);
+  r.thinking = str(msg.reasoning_content) ?? "";
+  r.stopReason = str(choice.finish_reason);
+  r.toolCalls = arr(msg.tool_calls).filter(isObj).map((c) => {
+    const f = isObj(c.function) ? c.function : {};
+    return {
+      id: str(c.id),
+      name: String(f.name ?? ""),
+      kind: "function" as const,
+      input: jsonText(String(f.arguments ?? "")),
+    };
+  });
+  r.complete = true;
+  return r;
+}
+
+export function chatStream(): StreamReader {
+  const r = emptyResponse();
+  const calls: { id?: string; name: string; args: string }[] = [];
+  return {
+    push(_type, data) {
+      if (data === "[DONE]") {
+        r.complete = true;
+        return false;
+      }
+      if (!isObj(data)) return false;
+      const err = apiError(data);
+      if (err) {
+        r.error = err;
+        return false;
+      }
+      r.model = str(data.model) ?? r.model;
+      r.responseId = str(data.id) ?? r.responseId;
+      if (isObj(data.usage)) r.usage = usageOf(data.usage);
+      let content = false;
+      for (const choice of arr(data.choices).filter(isObj)) {
+        if ((num(choice.index) ?? 0) !== 0) continue;
+        const d = isObj(choice.delta) ? choice.delta : {};
+        if (typeof d.content === "string" && d.content !== "") {
+          r.text += d.content;
+          content = true;
+        }
+        const reasoning = str(d.reasoning_content) ?? str(d.reasoning);
+        if (reasoning) {
+          r.thinking += reasoning;
+          content = true;
+        }
+        for (const tc of arr(d.tool_calls).filter(isObj)) {
+          const i = num(tc.index) ?? calls.length;
+          const f = isObj(tc.function) ? tc.function : {};
+          const c = calls[i] ??= { name: "", args: "" };
+          if (str(tc.id)) c.id = str(tc.id);
+          if (str(f.name)) c.name += str(f.name);
+          if (str(f.arguments)) c.args += str(f.arguments);
+          content = true;
+        }
+        if (str(choice.finish_reason)) r.stopReason = str(choice.finish_reason);
+      }
+      return content;
+    },
+    result() {
+      r.toolCalls = calls.filter(Boolean).map((c) => ({
+        id: c.id,
+        name: c.name,
+        kind: "function" as const,
+        input: jsonText(c.args),
+      }));
+      return r;
+    },
+  };
+}

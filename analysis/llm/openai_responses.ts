@@ -1,0 +1,219 @@
+/**
+ * OpenAI Responses API (`POST /v1/responses`): the request (instructions, input items with
+ * developer/system/user messages and function_call_output / custom_tool_call_output items,
+ * tools, text format) and the answer, streamed (`response.*` events: output items, text,
+ * reasoning summary, function-call arguments and custom-tool input deltas, `response.completed`
+ * with usage) or as one response object.
+ */
+import {
+  apiError,
+  arr,
+  emptyRequest,
+  emptyResponse,
+  isObj,
+  joinNonEmpty,
+  jsonText,
+  num,
+  type Obj,
+  type RequestInfo,
+  type ResponseInfo,
+  str,
+  type StreamReader,
+  textOf,
+  type ToolCallOut,
+  type ToolResultIn,
+  type Usage,
+} from "./shapes.ts";
+
+const MODEL_ITEMS = new Set([
+  "reasoning",
+  "function_call",
+  "custom_tool_call",
+  "local_shell_call",
+  "web_search_call",
+  "tool_search_call",
+]);
+
+export function responsesRequest(body: unknown): RequestInfo {
+  const r = emptyRequest();
+  if (!isObj(body)) return r;
+  const input: Obj[] = typeof body.input === "string"
+    ? [{ type: "message", role: "user", content: body.input }]
+    : arr(body.input).filter(isObj);
+  r.model = str(body.model);
+  r.stream = body.stream === true;
+  r.messages = input.length;
+  r.toolsOffered = arr(body.tools).length;
+  const system: (string | undefined)[] = [str(body.instructions)];
+  let lastModel = -1;
+  input.forEach((item, i) => {
+    const isModel = MODEL_ITEMS.has(String(item.type)) || item.role === "assistant";
+    if (isModel) lastModel = i;
+    if (item.role === "system" || item.role === "developer") system.push(textOf(item.content));
+  });
+  r.systemPrompt = joinNonEmpty(system);
+  const user: string[] = [];
+  const results: ToolResultIn[] = [];
+  for (const item of input.slice(lastModel + 1)) {
+    if (item.role === "user") user.push(textOf(item.content));
+    if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
+      results.push({ callId: str(item.call_id), text: textOf(item.output) });
+    }
+  }
+  r.userInput = joinNonEmpty(user);
+  r.toolResults = results;
+  const format = isObj(body.text) && isObj(body.text.format) ? body.text.format : undefined;
+  if (format?.type === "json_schema") r.jsonSchema = format.schema;
+  r.wantsJson = format?.type === "json_schema" || format?.type === "json_object";
+  r.leadText = [str(body.instructions) ?? "", ...input.slice(0, 3).map((i) => textOf(i.content))]
+    .join("\n").slice(0, 4000);
+  return r;
+}
+
+function usageOf(u: unknown): Usage | null {
+  if (!isObj(u)) return null;
+  const out: Usage = {};
+  const set = (k: keyof Usage, v: unknown) => {
+    const n = num(v);
+    if (n !== undefined) out[k] = n;
+  };
+  set("input", u.input_tokens);
+  set("output", u.output_tokens);
+  set("cacheRead", isObj(u.input_tokens_details) ? u.input_tokens_details.cached_tokens : null);
+  set(
+    "reasoning",
+    isObj(u.output_tokens_details) ? u.output_tokens_details.reasoning_tokens : null,
+  );
+  return out;
+}
+
+/** Text, thinking and tool calls out of final output items. */
+function fromItems(items: Obj[], r: ResponseInfo): void {
+  const text: string[] = [];
+  const thinking: string[] = [];
+  const calls: ToolCallOut[] = [];
+  for (const it of items) {
+    if (it.type === "message") {
+      text.push(
+        arr(it.content).filter(isObj).filter((c) => c.type === "output_text").map((c) =>
+          String(c.text ?? "")
+        ).join(""),
+      );
+    } else if (it.type === "reasoning") {
+      const parts = [...arr(it.summary), ...arr(it.content)].filter(isObj);
+      thinking.push(parts.map((p) => String(p.text ?? "")).join("\n"));
+    } else if (it.type === "function_call") {
+      calls.push({
+        id: str(it.call_id),
+        name: String(it.name ?? ""),
+        kind: "function",
+        input: jsonText(String(it.arguments ?? "")),
+      });
+    } else if (it.type === "custom_tool_call") {
+      calls.push({
+        id: str(it.call_id),
+        name: String(it.name ?? ""),
+        kind: "custom",
+        input: JSON.stringify(String(it.input ?? "")),
+      });
+    }
+  }
+  r.text = text.filter((t) => t !== "").join("\n");
+  r.thinking = thinking.filter((t) => t !== "").join("\n");
+  r.toolCalls = calls;
+}
+
+function fromResponse(resp: Obj, r: ResponseInfo): void {
+  r.model = str(resp.model) ?? r.model;
+  r.responseId = str(resp.id) ?? r.responseId;
+  const status = str(resp.status);
+  const reason = isObj(resp.incomplete_details) ? str(resp.incomplete_details.reason) : undefined;
+  r.stopReason = reason ? `${status}:${reason}` : status;
+  r.usage = usageOf(resp.usage) ?? r.usage;
+  if (isObj(resp.error)) r.error = str(resp.error.message) ?? JSON.stringify(resp.error);
+}
+
+export function responsesJson(body: unknown): ResponseInfo {
+  const r = emptyResponse();
+  r.error = apiError(body);
+  if (!isObj(body) || r.error) return r;
+  fromResponse(body, r);
+  fromItems(arr(body.output).filter(isObj), r);
+  r.complete = true;
+  return r;
+}
+
+export function responsesStream(): StreamReader {
+  const r = emptyResponse();
+  // items by output_index: as added, updated by deltas, replaced when done
+  const items: Obj[] = [];
+  const itemAt = (data: Obj): Obj | undefined => items[num(data.output_index) ?? -1];
+  return {
+    push(type, data) {
+      if (!isObj(data)) return false;
+      const t = str(data.type) ?? type;
+      switch (t) {
+        case "response.created":
+        case "response.in_progress":
+          if (isObj(data.response)) fromResponse(data.response, r);
+          return false;
+        case "response.output_item.added": {
+          const it = isObj(data.item) ? { ...data.item } : {};
+          if (it.type === "message") it.content = [{ type: "output_text", text: "" }];
+          if (it.type === "reasoning") it.summary = [];
+          items[num(data.output_index) ?? items.length] = it;
+          return it.type === "function_call" || it.type === "custom_tool_call";
+        }
+        case "response.output_text.delta": {
+          const it = itemAt(data);
+          const c = it && arr(it.content).filter(isObj)[0];
+          if (c) c.text = String(c.text ?? "") + String(data.delta ?? "");
+          return true;
+        }
+        case "response.reasoning_summary_text.delta":
+        case "response.reasoning_text.delta": {
+          const it = itemAt(data);
+          if (it) {
+            const s = arr(it.summary) as Obj[];
+            const k = num(data.summary_index) ?? 0;
+            s[k] = { text: String(s[k]?.text ?? "") + String(data.delta ?? "") };
+            it.summary = s;
+          }
+          return true;
+        }
+        case "response.function_call_arguments.delta": {
+          const it = itemAt(data);
+          if (it) it.arguments = String(it.arguments ?? "") + String(data.delta ?? "");
+          return true;
+        }
+        case "response.custom_tool_call_input.delta": {
+          const it = itemAt(data);
+          if (it) it.input = String(it.input ?? "") + String(data.delta ?? "");
+          return true;
+        }
+        case "response.output_item.done":
+          if (isObj(data.item)) items[num(data.output_index) ?? items.length] = data.item;
+          return false;
+        case "response.completed":
+        case "response.incomplete":
+        case "response.failed":
+          if (isObj(data.response)) {
+            fromResponse(data.response, r);
+            const out = arr(data.response.output).filter(isObj);
+            if (out.length > 0) items.splice(0, items.length, ...out);
+          }
+          r.complete = true;
+          return false;
+        case "error":
+          r.error = str(data.message) ?? apiError(data) ?? "error event";
+          return false;
+        default:
+          return false;
+      }
+    },
+    result() {
+      fromItems(items.filter(Boolean), r);
+      return r;
+    },
+  };
+}

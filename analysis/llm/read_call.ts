@@ -1,0 +1,119 @@
+/**
+ * Reads one LLM call out of an HTTP exchange's decoded bodies: dispatches on the API route to
+ * the provider's request reader and its answer reader (server-sent events one by one, or one
+ * JSON body), and says which event first carried output (for the time to first token).
+ */
+import type { TimedSseEvent } from "../message_body.ts";
+import { anthropicJson, anthropicRequest, anthropicStream } from "./anthropic.ts";
+import { geminiJson, geminiRequest, geminiStream } from "./gemini.ts";
+import { chatJson, chatRequest, chatStream } from "./openai_chat.ts";
+import { responsesJson, responsesRequest, responsesStream } from "./openai_responses.ts";
+import type { ApiRoute } from "./route.ts";
+import {
+  emptyRequest,
+  emptyResponse,
+  type RequestInfo,
+  type ResponseInfo,
+  type StreamReader,
+} from "./shapes.ts";
+
+export interface CallRead {
+  request: RequestInfo;
+  response: ResponseInfo;
+  /** stream offset of the event that first carried output; null if none did */
+  firstOutputOffset: number | null;
+  problems: string[];
+}
+
+const dec = new TextDecoder();
+
+function parseJson(bytes: Uint8Array | undefined, what: string, problems: string[]): unknown {
+  if (!bytes || bytes.length === 0) return undefined;
+  try {
+    return JSON.parse(dec.decode(bytes));
+  } catch (e) {
+    problems.push(`${what} is not JSON (${(e as Error).message.split("\n")[0]})`);
+    return undefined;
+  }
+}
+
+export function readRequest(route: ApiRoute, body: Uint8Array | undefined, problems: string[]) {
+  const json = parseJson(body, "request body", problems);
+  if (json === undefined) return emptyRequest();
+  switch (route.provider) {
+    case "anthropic":
+      return anthropicRequest(json);
+    case "openai-responses":
+      return responsesRequest(json);
+    case "openai-chat":
+      return chatRequest(json);
+    case "gemini": {
+      const r = geminiRequest(json, route.model);
+      r.stream = route.endpoint === "streamGenerateContent";
+      return r;
+    }
+  }
+}
+
+function streamReader(route: ApiRoute): StreamReader {
+  switch (route.provider) {
+    case "anthropic":
+      return anthropicStream();
+    case "openai-responses":
+      return responsesStream();
+    case "openai-chat":
+      return chatStream();
+    case "gemini":
+      return geminiStream();
+  }
+}
+
+function jsonReader(route: ApiRoute): (body: unknown) => ResponseInfo {
+  switch (route.provider) {
+    case "anthropic":
+      return anthropicJson;
+    case "openai-responses":
+      return responsesJson;
+    case "openai-chat":
+      return chatJson;
+    case "gemini":
+      return geminiJson;
+  }
+}
+
+/** Reads a call; `events` when the answer was an event stream, else `responseBody`. */
+export function readCall(
+  route: ApiRoute,
+  requestBody: Uint8Array | undefined,
+  answer: { events: TimedSseEvent[] } | { body: Uint8Array | undefined; endOffset: number | null },
+): CallRead {
+  const problems: string[] = [];
+  const request = readRequest(route, requestBody, problems);
+  if ("events" in answer) {
+    const reader = streamReader(route);
+    let first: number | null = null;
+    for (const e of answer.events) {
+      let data: unknown = e.data;
+      if (e.data !== "[DONE]") {
+        try {
+          data = JSON.parse(e.data);
+        } catch {
+          if (!e.incomplete) problems.push(`event ${JSON.stringify(e.type)} data is not JSON`);
+          continue;
+        }
+      }
+      if (reader.push(e.type, data) && first === null) first = e.offset;
+    }
+    return { request, response: reader.result(), firstOutputOffset: first, problems };
+  }
+  const json = parseJson(answer.body, "response body", problems);
+  const response = json === undefined ? emptyResponse() : jsonReader(route)(json);
+  const hasOutput = response.text !== "" || response.thinking !== "" ||
+    response.toolCalls.length > 0;
+  return {
+    request,
+    response,
+    firstOutputOffset: hasOutput ? answer.endOffset : null,
+    problems,
+  };
+}

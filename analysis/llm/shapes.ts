@@ -1,0 +1,127 @@
+/**
+ * The provider-neutral shape of one LLM call that the provider readers fill in: what the
+ * request asked (model, system prompt, new user input, tool results sent back, tools offered,
+ * JSON output wanted) and what the answer said (text, thinking, tool calls, stop reason, token
+ * usage), plus small JSON helpers shared by the readers.
+ */
+
+export type Provider = "anthropic" | "openai-responses" | "openai-chat" | "gemini";
+
+/** A tool result the request carries back to the model. */
+export interface ToolResultIn {
+  /** the call id it answers, when the API has ids */
+  callId?: string;
+  /** the tool name, when the API says it (Gemini) */
+  name?: string;
+  text: string;
+  isError?: boolean;
+}
+
+export interface RequestInfo {
+  model?: string;
+  stream?: boolean;
+  systemPrompt?: string;
+  /** the user's new text of this turn (user messages after the last model turn) */
+  userInput?: string;
+  /** tool results after the last model turn, in order */
+  toolResults: ToolResultIn[];
+  /** entries in the request's history */
+  messages: number;
+  toolsOffered: number;
+  jsonSchema?: unknown;
+  wantsJson: boolean;
+  /** the first texts of the request (for telling title requests apart) */
+  leadText: string;
+}
+
+export interface ToolCallOut {
+  id?: string;
+  name: string;
+  kind: "function" | "custom";
+  /** the arguments as JSON text (custom tools: a JSON string of the input) */
+  input: string;
+}
+
+export interface Usage {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+}
+
+export interface ResponseInfo {
+  model?: string;
+  responseId?: string;
+  text: string;
+  thinking: string;
+  toolCalls: ToolCallOut[];
+  stopReason?: string;
+  /** null when the answer carried no usage (e.g. a stream cut before its last event) */
+  usage: Usage | null;
+  /** the answer ended properly (final event seen, or a whole JSON body) */
+  complete: boolean;
+  error?: string;
+}
+
+/** Reads a streamed answer event by event. */
+export interface StreamReader {
+  /** Takes one SSE event's type and parsed data; true if it carried output (text, thinking, a tool call). */
+  push(type: string, data: unknown): boolean;
+  result(): ResponseInfo;
+}
+
+export type Obj = Record<string, unknown>;
+
+export const isObj = (v: unknown): v is Obj =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+export const arr = (v: unknown): unknown[] => Array.isArray(v) ? v : [];
+
+export const str = (v: unknown): string | undefined => typeof v === "string" ? v : undefined;
+
+export const num = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) ? v : undefined;
+
+/** Joins text content: a string, or blocks with `text`. */
+export function textOf(content: unknown, sep = "\n"): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return content === undefined || content === null ? "" : "";
+  return content.map((b) =>
+    typeof b === "string" ? b : isObj(b) && typeof b.text === "string" ? b.text : ""
+  ).filter((s) => s !== "").join(sep);
+}
+
+/** A JSON text that is valid JSON: the text itself if it parses, else the text as a JSON string. */
+export function jsonText(text: string): string {
+  if (text.trim() === "") return "{}";
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return JSON.stringify(text);
+  }
+}
+
+export function emptyResponse(): ResponseInfo {
+  return { text: "", thinking: "", toolCalls: [], usage: null, complete: false };
+}
+
+export function emptyRequest(): RequestInfo {
+  return { toolResults: [], messages: 0, toolsOffered: 0, wantsJson: false, leadText: "" };
+}
+
+/** The message of an API error body (`{error: {message}}` in every provider's shape). */
+export function apiError(body: unknown): string | undefined {
+  const b = Array.isArray(body) ? body[0] : body;
+  if (!isObj(b)) return undefined;
+  const e = b.error;
+  if (isObj(e)) return str(e.message) ?? str(e.type) ?? JSON.stringify(e);
+  if (typeof e === "string") return e;
+  return undefined;
+}
+
+export function joinNonEmpty(parts: (string | undefined)[], sep = "\n\n"): string | undefined {
+  const p = parts.filter((x): x is string => !!x && x.length > 0);
+  return p.length ? p.join(sep) : undefined;
+}

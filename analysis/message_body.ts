@@ -1,0 +1,134 @@
+/**
+ * A message body as the application saw it: the wire body runs joined and content-decoded
+ * (gzip, deflate, br, zstd), with a map from each decoded byte back to the stream offset of the
+ * wire byte that produced it, and its server-sent events (each with the stream offset of the
+ * byte that completed it), so events can be timed by the TLS call that carried them.
+ */
+import {
+  createContentDecoder,
+  createSseParser,
+  parseContentEncoding,
+  type SseEvent,
+} from "./protocols/mod.ts";
+import type { BodyPart, Message } from "./connection_parser.ts";
+
+export interface DecodedBody {
+  bytes: Uint8Array;
+  /** stream offset of the wire byte behind decoded position `pos` (conservative when encoded) */
+  offsetOf(pos: number): number;
+  encoding: string | null;
+  error?: string;
+}
+
+export interface TimedSseEvent {
+  type: string;
+  data: string;
+  /** stream offset of the byte that completed the event */
+  offset: number;
+  incomplete: boolean;
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) (out.set(p, o), o += p.length);
+  return out;
+}
+
+/** Maps positions in the joined wire body to stream offsets. */
+function wireMap(parts: readonly BodyPart[]): (pos: number) => number {
+  const starts: number[] = [];
+  let n = 0;
+  for (const p of parts) (starts.push(n), n += p.data.length);
+  return (pos: number) => {
+    if (parts.length === 0) return 0;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return parts[lo].offset + Math.min(pos - starts[lo], Math.max(0, parts[lo].data.length - 1));
+  };
+}
+
+export interface DecodeOptions {
+  /** largest decoded body (default 64 MiB) */
+  maxOutputSize?: number;
+}
+
+/** Joins and content-decodes a message body. Never throws; problems go to `error`. */
+export async function decodeBody(m: Message, options: DecodeOptions = {}): Promise<DecodedBody> {
+  const wire = wireMap(m.body);
+  const codings = parseContentEncoding(m.lookup["content-encoding"]);
+  const raw = concat(m.body.map((p) => p.data), m.bodyLength);
+  if (codings.length === 0) return { bytes: raw, offsetOf: wire, encoding: null };
+  const out: Uint8Array[] = [];
+  const marks: { outStart: number; inputEnd: number }[] = [];
+  let outLen = 0;
+  let error: string | undefined;
+  const dec = createContentDecoder(codings, {
+    onData(chunk, info) {
+      out.push(chunk.slice());
+      marks.push({ outStart: info.outputOffset, inputEnd: info.inputEnd });
+      outLen += chunk.length;
+    },
+    onError(e) {
+      error = e.message;
+    },
+  }, { maxOutputSize: options.maxOutputSize ?? 64 * 1024 * 1024 });
+  for (const p of m.body) dec.feed(p.data);
+  await dec.end();
+  const bytes = concat(out, outLen);
+  const offsetOf = (pos: number) => {
+    let lo = 0;
+    let hi = marks.length - 1;
+    if (hi < 0) return wire(0);
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (marks[mid].outStart <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return wire(Math.max(0, marks[lo].inputEnd - 1));
+  };
+  return {
+    bytes,
+    offsetOf,
+    encoding: codings.join(", "),
+    ...(error ? { error: `content-encoding ${codings.join(", ")}: ${error}` } : {}),
+  };
+}
+
+export interface SseResult {
+  events: TimedSseEvent[];
+  error?: string;
+}
+
+/** The server-sent events of a decoded body. `maxEventSize` bounds one event (default 16 MiB). */
+export function sseEvents(body: DecodedBody, maxEventSize = 16 * 1024 * 1024): SseResult {
+  const events: TimedSseEvent[] = [];
+  let error: string | undefined;
+  const p = createSseParser({
+    onEvent(e: SseEvent) {
+      events.push({
+        type: e.type,
+        data: e.data,
+        offset: body.offsetOf(Math.max(0, e.lastByte)),
+        incomplete: e.incomplete,
+      });
+    },
+    onError(e) {
+      error = e.message;
+    },
+  }, { maxBufferSize: maxEventSize });
+  p.feed(body.bytes);
+  p.end();
+  return error ? { events, error } : { events };
+}
+
+/** True for an event-stream content type. */
+export function isEventStream(lookup: Record<string, string[]>): boolean {
+  return (lookup["content-type"]?.[0] ?? "").toLowerCase().startsWith("text/event-stream");
+}

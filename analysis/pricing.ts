@@ -1,0 +1,83 @@
+/**
+ * The price table (`analysis/prices.json`, or a file given with `--prices`) and the cost of one
+ * call from its token usage. Prices are USD per million tokens; an entry's `match` is a model
+ * name prefix and the longest matching prefix wins. Token semantics differ per provider:
+ * Anthropic's input count excludes cache reads and writes (each billed at its own rate), while
+ * OpenAI's and Gemini's input counts include the cached tokens.
+ */
+import type { Provider, Usage } from "./llm/shapes.ts";
+
+export interface Price {
+  match: string;
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write: number;
+  source: string;
+}
+
+export interface PriceTable {
+  date: string;
+  models: Price[];
+  /** where the table was read from */
+  path: string;
+}
+
+export const DEFAULT_PRICES = new URL("./prices.json", import.meta.url).pathname;
+
+/** Reads and checks a price table; throws one line naming the file and the problem. */
+export function loadPrices(path = DEFAULT_PRICES): PriceTable {
+  let v: unknown;
+  try {
+    v = JSON.parse(Deno.readTextFileSync(path));
+  } catch (e) {
+    throw new Error(
+      `${path}: cannot read the price table (${(e as Error).message.split("\n")[0]})`,
+    );
+  }
+  const o = v as { date?: unknown; models?: unknown };
+  if (typeof o !== "object" || o === null || !Array.isArray(o.models)) {
+    throw new Error(`${path}: expected {"date", "models": [...]}`);
+  }
+  const models = o.models.map((m: Record<string, unknown>, i: number): Price => {
+    for (const k of ["input", "output", "cache_read", "cache_write"]) {
+      if (typeof m[k] !== "number" || !(m[k] as number >= 0)) {
+        throw new Error(`${path}: models[${i}].${k}: expected a number >= 0`);
+      }
+    }
+    if (typeof m.match !== "string" || m.match === "") {
+      throw new Error(`${path}: models[${i}].match: expected a model name prefix`);
+    }
+    if (typeof m.source !== "string" || m.source === "") {
+      throw new Error(`${path}: models[${i}].source: say where the price comes from`);
+    }
+    return m as unknown as Price;
+  });
+  return { date: typeof o.date === "string" ? o.date : "", models, path };
+}
+
+/** The price for a model (longest prefix match), or null. */
+export function priceFor(table: PriceTable, model: string | undefined | null): Price | null {
+  if (!model) return null;
+  const name = model.toLowerCase().replace(/^models\//, "");
+  let best: Price | null = null;
+  for (const p of table.models) {
+    if (name.startsWith(p.match.toLowerCase()) && (!best || p.match.length > best.match.length)) {
+      best = p;
+    }
+  }
+  return best;
+}
+
+/** Cost in USD, or null without usage. */
+export function costOf(provider: Provider, usage: Usage | null, p: Price): number | null {
+  if (!usage || (usage.input === undefined && usage.output === undefined)) return null;
+  const input = usage.input ?? 0;
+  const output = usage.output ?? 0;
+  const read = usage.cacheRead ?? 0;
+  const write = usage.cacheWrite ?? 0;
+  const uncached = provider === "anthropic" ? input : Math.max(0, input - read);
+  const usd = (uncached * p.input + read * p.cache_read + write * p.cache_write +
+    output * p.output) / 1e6;
+  return Math.round(usd * 1e9) / 1e9;
+}

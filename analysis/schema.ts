@@ -1,0 +1,272 @@
+/**
+ * Every table of an analysed recording (`analysis.duckdb`), declared once with the column kit
+ * of `capture/columns.ts`: the raw capture tables with a `recording` column added, and the
+ * tables the analysis builds from them — `recordings`, `problems`, `http_exchanges`,
+ * `llm_calls`, `tool_calls` and `processes`. The views over raw events (`file_events`,
+ * `net_events`) are defined by their `.sql` files and documented in `VIEWS` below.
+ *
+ * Every table has a `recording` column (the recording's directory name), so the tables of
+ * many recordings can be stacked and still told apart (`deno task sql`).
+ */
+import { col, type Column, opt, type RowOf, table, type TableDef } from "../capture/columns.ts";
+import { fileTable, netTable, processTable, tlsTable } from "../capture/schema.ts";
+
+const recordingCol = col(
+  "recording",
+  "utf8",
+  "the recording this row comes from: its directory name",
+);
+
+/** A capture table as loaded into DuckDB: the same columns, with `recording` first. */
+function withRecording<C extends readonly Column[]>(def: TableDef<C>) {
+  return table(
+    def.name,
+    `${def.doc} Loaded as recorded (capture/RECORDING.md), with \`recording\` added.`,
+    [recordingCol, ...def.columns] as const,
+  );
+}
+
+export const rawProcessTable = withRecording(processTable);
+export const rawFileTable = withRecording(fileTable);
+export const rawNetTable = withRecording(netTable);
+export const rawTlsTable = withRecording(tlsTable);
+
+export const RAW_TABLES = [rawProcessTable, rawFileTable, rawNetTable, rawTlsTable] as const;
+
+export const recordingsTable = table(
+  "recordings",
+  "One row per recording: what was run, when, and how much of it could be read.",
+  [
+    recordingCol,
+    col("path", "utf8", "absolute path of the recording directory when it was analysed"),
+    opt("command", "list_utf8", "the command that was captured (manifest `command`)"),
+    opt("started_ns", "int64", "capture start, ns since the epoch"),
+    opt("ended_ns", "int64", "capture end, ns since the epoch; null if it never ended cleanly"),
+    opt("exit_code", "int32", "exit code of the captured command"),
+    col("complete", "bool", "the manifest says the capture ended cleanly"),
+    opt("host", "utf8", "host name the capture ran on"),
+    opt("tool_version", "utf8", "Sightline version that made the recording"),
+    col("rows_read", "int64", "rows read from the four Arrow files"),
+    col("problems", "int64", "rows in `problems` for this recording"),
+  ] as const,
+);
+
+export const problemsTable = table(
+  "problems",
+  "What could not be read or parsed cleanly, one line each: corrupt or truncated files, gaps " +
+    "in TLS streams, protocol errors. Nothing here is silently repaired.",
+  [
+    recordingCol,
+    col("source", "utf8", "the file or stream concerned, e.g. `tls.arrow` or `pid 12/conn 0x1a`"),
+    col("kind", "utf8", "`file`, `gap`, `truncated`, `lost`, `protocol`, `llm`"),
+    col("message", "utf8", "one line saying what is wrong"),
+    opt("exchange_id", "int64", "the exchange affected, when there is one"),
+  ] as const,
+);
+
+export const httpExchangesTable = table(
+  "http_exchanges",
+  "One row per HTTP request/response pair rebuilt from the TLS streams (HTTP/1.1 and " +
+    "HTTP/2), LLM API calls and all other HTTPS traffic alike. Key: (`recording`, " +
+    "`exchange_id`).",
+  [
+    recordingCol,
+    col("exchange_id", "int64", "number of the exchange in the recording, in request order"),
+    col("pid", "int32", "process that made the connection"),
+    col("conn_id", "int64", "TLS connection (tls.conn_id)"),
+    col("conn_gen", "int32", "TLS connection generation (tls.conn_gen)"),
+    col("protocol", "utf8", "`http/1.1` or `h2` (told by the HTTP/2 client preface)"),
+    opt("stream_id", "int32", "HTTP/2 stream id"),
+    opt("host", "utf8", "Host header or :authority"),
+    opt("method", "utf8", "request method; null if the request was not seen"),
+    opt("path", "utf8", "request target (path and query)"),
+    opt("status", "int32", "response status; null if no response was seen"),
+    opt("request_headers", "json", "request header fields in wire order, `[[name, value], ...]`"),
+    opt("response_headers", "json", "response header fields in wire order"),
+    opt("request_content_type", "utf8", "request Content-Type"),
+    opt("response_content_type", "utf8", "response Content-Type"),
+    opt("content_encoding", "utf8", "response Content-Encoding, if any"),
+    col("request_bytes", "int64", "request body bytes on the wire (after de-chunking)"),
+    col("response_bytes", "int64", "response body bytes on the wire (after de-chunking)"),
+    opt("request_body", "binary", "request body, content-decoded"),
+    opt("response_body", "binary", "response body, content-decoded"),
+    col("streaming", "bool", "the response is an event stream (text/event-stream)"),
+    col("sse_events", "int32", "server-sent events in the response"),
+    opt("request_ns", "int64", "when the TLS call carrying the request's first byte returned"),
+    opt("request_end_ns", "int64", "when the request's last byte was written"),
+    opt("response_ns", "int64", "when the response's first byte was read"),
+    opt("response_end_ns", "int64", "when the response's last byte was read"),
+    col("request_complete", "bool", "the whole request was seen"),
+    col("response_complete", "bool", "the whole response was seen"),
+    col(
+      "gap",
+      "bool",
+      "TLS calls are missing (a seq number skipped) or cut (`truncated`) inside or right " +
+        "before this exchange, so bytes of it may be missing",
+    ),
+    col("truncated", "bool", "a TLS call of this exchange was cut at --max-tls-bytes"),
+    col("lost_bytes", "int64", "bytes of this exchange's TLS calls lost in capture (zero-filled)"),
+    opt("error", "utf8", "protocol or decoding errors met in this exchange"),
+    opt("llm_call_id", "int64", "the LLM call this exchange carries, if it is one"),
+  ] as const,
+);
+
+export const llmCallsTable = table(
+  "llm_calls",
+  "One row per call of an LLM API (Anthropic Messages, OpenAI Responses and Chat " +
+    "Completions, Gemini generateContent/streamGenerateContent), streaming or not, side " +
+    "requests included. Key: (`recording`, `llm_call_id`).",
+  [
+    recordingCol,
+    col("llm_call_id", "int64", "number of the call in the recording, in request order"),
+    col("exchange_id", "int64", "the HTTP exchange that carried it"),
+    col("pid", "int32", "the process that made the call"),
+    opt("agent", "utf8", "`claude-code`, `gemini-cli`, `codex` (from the User-Agent) or null"),
+    col("provider", "utf8", "`anthropic`, `openai-responses`, `openai-chat` or `gemini`"),
+    col(
+      "endpoint",
+      "utf8",
+      "the API method: `messages`, `responses`, `chat.completions`, " +
+        "`generateContent` or `streamGenerateContent`",
+    ),
+    col("kind", "utf8", "`main` (a turn of the conversation) or `side`"),
+    opt(
+      "side_kind",
+      "utf8",
+      "for side calls: `router`, `next-speaker`, `loop-check`, `structured` (asks for JSON " +
+        "output), `title` or `no-tools`",
+    ),
+    opt("model", "utf8", "the model that answered (response), else the one requested"),
+    opt("request_model", "utf8", "the model named in the request (Gemini: in the path)"),
+    col("streaming", "bool", "the answer came as server-sent events"),
+    opt("status", "int32", "HTTP status"),
+    opt("request_ns", "int64", "request start: the TLS write carrying its first byte"),
+    opt("first_byte_ns", "int64", "first response byte read"),
+    opt(
+      "first_token_ns",
+      "int64",
+      "first output (text, thinking or tool call) read; for a non-streaming answer, its end",
+    ),
+    opt("end_ns", "int64", "last response byte read"),
+    opt("ttft_ms", "float64", "time to first token: first_token_ns - request_ns, in ms"),
+    opt("duration_ms", "float64", "end_ns - request_ns, in ms"),
+    opt("system_prompt", "utf8", "the system prompt / instructions / developer messages, joined"),
+    opt(
+      "user_input",
+      "utf8",
+      "the new user text of this turn: user messages after the last model turn, tool " +
+        "results excluded",
+    ),
+    opt("assistant_text", "utf8", "the text the model answered"),
+    opt("thinking", "utf8", "thinking / reasoning summary text"),
+    col("tool_call_count", "int32", "tool calls in the answer (rows in `tool_calls`)"),
+    col("tool_result_count", "int32", "tool results the request carried back"),
+    col("messages", "int32", "messages / contents / input items in the request's history"),
+    col("tools_offered", "int32", "tools the request declared"),
+    opt("stop_reason", "utf8", "stop/finish reason as the provider says it"),
+    opt(
+      "input_tokens",
+      "int64",
+      "input tokens as the provider reports them (Anthropic: not counting cache reads and " +
+        "writes; OpenAI and Gemini: counting cache reads)",
+    ),
+    opt(
+      "output_tokens",
+      "int64",
+      "output tokens, thinking included (Gemini: candidates + thoughts)",
+    ),
+    opt("cache_read_tokens", "int64", "input tokens read from the prompt cache"),
+    opt("cache_write_tokens", "int64", "input tokens written to the prompt cache (Anthropic)"),
+    opt("reasoning_tokens", "int64", "output tokens spent thinking, when reported"),
+    opt("cost_usd", "float64", "cost from the price table; null when the model has no price"),
+    opt("price_source", "utf8", "where the price used came from, with its date"),
+    opt("response_id", "utf8", "the provider's id of the answer"),
+    col(
+      "incomplete",
+      "bool",
+      "the answer was cut short (stream ended without its final event, or no response)",
+    ),
+    opt("error", "utf8", "the API's error message for a non-2xx answer, or a parse error"),
+  ] as const,
+);
+
+export const toolCallsTable = table(
+  "tool_calls",
+  "One row per tool call a model asked for, with the result the agent sent back in a later " +
+    "request (matched by call id; Gemini calls without ids by name and order). Key: " +
+    "(`recording`, `tool_call_id`).",
+  [
+    recordingCol,
+    col("tool_call_id", "int64", "number of the tool call in the recording"),
+    col("llm_call_id", "int64", "the LLM call whose answer asked for it"),
+    col("call_index", "int32", "position among that answer's tool calls, from 0"),
+    opt("provider_call_id", "utf8", "the provider's id (toolu_..., call_...), if any"),
+    col("name", "utf8", "tool name"),
+    col("kind", "utf8", "`function` (JSON arguments) or `custom` (free-form text input)"),
+    col("input", "json", "the arguments as JSON (custom tools: the input text as a JSON string)"),
+    opt("result_llm_call_id", "int64", "the LLM call whose request carried the result back"),
+    opt("result_text", "utf8", "the result as text"),
+    opt("result_is_error", "bool", "the agent marked the result as an error"),
+    opt("requested_ns", "int64", "when the tool call was read (end of the answer)"),
+    opt("result_ns", "int64", "when the request carrying the result started"),
+  ] as const,
+);
+
+export const processesTable = table(
+  "processes",
+  "One row per traced process (per pid incarnation): what it ran, when, how it ended, and " +
+    "which agent it belongs to. Agent processes are those whose TLS traffic carries LLM " +
+    "calls, and all their descendants.",
+  [
+    recordingCol,
+    col("pid", "int32", "process id"),
+    opt("ppid", "int32", "parent process id"),
+    opt("comm", "utf8", "command name (last seen)"),
+    opt("exe", "utf8", "the file last executed (exec filename); null if it never exec'd"),
+    opt("argv", "list_utf8", "arguments of the last exec"),
+    opt("cwd", "utf8", "working directory at the last exec"),
+    col("exec_count", "int32", "execs seen"),
+    opt("start_ns", "int64", "fork time (or first event when the fork was not seen)"),
+    opt("end_ns", "int64", "exit time; null if still running when the capture ended"),
+    opt("exit_code", "int32", "exit status"),
+    opt("exit_signal", "int32", "signal that killed it"),
+    opt("agent", "utf8", "the agent it belongs to (see llm_calls.agent); null if none"),
+    opt("agent_pid", "int32", "the agent process (the one making LLM calls) it descends from"),
+    opt("agent_role", "utf8", "`agent` (makes the LLM calls) or `descendant`"),
+    col("llm_calls", "int64", "LLM calls made by this process"),
+  ] as const,
+);
+
+/** Tables built by the analysis, in build order. */
+export const ANALYSIS_TABLES = [
+  recordingsTable,
+  problemsTable,
+  httpExchangesTable,
+  llmCallsTable,
+  toolCallsTable,
+  processesTable,
+] as const;
+
+export const ALL_TABLES: readonly TableDef[] = [...RAW_TABLES, ...ANALYSIS_TABLES];
+
+/** The views over the raw events (their SQL is in `sql/<name>.sql`). */
+export const VIEWS: readonly { name: string; doc: string }[] = [
+  {
+    name: "file_events",
+    doc: "Every `file` event with its process's executable, agent and agent role (from " +
+      "`processes`), plus `written` (an open for writing/creating, or a rename/unlink/mkdir).",
+  },
+  {
+    name: "net_events",
+    doc:
+      "Every `net` event (connects and DNS questions) with its process's executable, agent and " +
+      "agent role.",
+  },
+];
+
+export type RecordingsRow = RowOf<typeof recordingsTable>;
+export type ProblemRow = RowOf<typeof problemsTable>;
+export type HttpExchangeRow = RowOf<typeof httpExchangesTable>;
+export type LlmCallRow = RowOf<typeof llmCallsTable>;
+export type ToolCallRow = RowOf<typeof toolCallsTable>;
+export type ProcessesRow = RowOf<typeof processesTable>;

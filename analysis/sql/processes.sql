@@ -1,0 +1,70 @@
+-- processes: one row per traced process incarnation (a pid reused after an exit is a new row),
+-- from the raw `process` events, with the agent each belongs to: a process whose TLS traffic
+-- carries LLM calls is an agent process; its descendants (by fork parentage) belong to it.
+INSERT INTO processes
+WITH ordered AS (
+  SELECT p.*,
+    sum(CASE WHEN kind = 'fork' THEN 1 ELSE 0 END) OVER (
+      PARTITION BY recording, pid
+      ORDER BY ts_ns, CASE kind WHEN 'fork' THEN 0 WHEN 'exec' THEN 1 ELSE 2 END
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS inc
+  FROM process p
+),
+procs AS (
+  SELECT recording, pid, inc,
+    coalesce(any_value(ppid) FILTER (WHERE kind = 'fork'), arg_max(ppid, ts_ns)) AS ppid,
+    arg_max(comm, ts_ns) AS comm,
+    arg_max(filename, ts_ns) FILTER (WHERE kind = 'exec') AS exe,
+    arg_max(argv, ts_ns) FILTER (WHERE kind = 'exec') AS argv,
+    arg_max(cwd, ts_ns) FILTER (WHERE kind = 'exec') AS cwd,
+    (count(*) FILTER (WHERE kind = 'exec'))::INTEGER AS exec_count,
+    coalesce(min(ts_ns) FILTER (WHERE kind = 'fork'), min(ts_ns)) AS start_ns,
+    max(ts_ns) FILTER (WHERE kind = 'exit') AS end_ns,
+    max(exit_code) FILTER (WHERE kind = 'exit') AS exit_code,
+    max(exit_signal) FILTER (WHERE kind = 'exit') AS exit_signal
+  FROM ordered
+  GROUP BY recording, pid, inc
+  UNION ALL
+  -- processes that made LLM calls but left no process events (joined with --pid)
+  SELECT DISTINCT c.recording, c.pid, -1, NULL, NULL, NULL, NULL, NULL, 0,
+    min(c.request_ns) OVER (PARTITION BY c.recording, c.pid), NULL, NULL, NULL
+  FROM llm_calls c
+  WHERE NOT EXISTS (SELECT 1 FROM process p WHERE p.recording = c.recording AND p.pid = c.pid)
+),
+callers AS (
+  SELECT recording, pid, count(*) AS n, mode(agent) AS agent, min(request_ns) AS first_ns
+  FROM llm_calls
+  GROUP BY recording, pid
+),
+roots AS (
+  SELECT p.recording, p.pid, p.inc, c.agent, p.start_ns, p.end_ns
+  FROM procs p JOIN callers c ON c.recording = p.recording AND c.pid = p.pid
+  QUALIFY row_number() OVER (
+    PARTITION BY p.recording, p.pid
+    ORDER BY (p.start_ns <= c.first_ns AND coalesce(p.end_ns, c.first_ns) >= c.first_ns) DESC,
+      p.start_ns DESC
+  ) = 1
+),
+tree AS (
+  WITH RECURSIVE t(recording, pid, inc, agent_pid, agent, role, start_ns, end_ns) AS (
+    SELECT recording, pid, inc, pid, agent, 'agent', start_ns, end_ns FROM roots
+    UNION
+    SELECT c.recording, c.pid, c.inc, t.agent_pid, t.agent, 'descendant', c.start_ns, c.end_ns
+    FROM procs c
+    JOIN t ON c.recording = t.recording AND c.ppid = t.pid AND c.pid <> t.pid
+      AND c.start_ns >= t.start_ns AND (t.end_ns IS NULL OR c.start_ns <= t.end_ns)
+  )
+  SELECT * FROM t
+  QUALIFY row_number() OVER (
+    PARTITION BY recording, pid, inc ORDER BY role = 'agent' DESC, agent_pid
+  ) = 1
+)
+SELECT p.recording, p.pid, p.ppid, p.comm, p.exe, p.argv, p.cwd, p.exec_count,
+  p.start_ns, p.end_ns, p.exit_code, p.exit_signal,
+  t.agent, t.agent_pid, t.role,
+  CASE WHEN t.role = 'agent' THEN coalesce(c.n, 0) ELSE 0 END
+FROM procs p
+LEFT JOIN tree t ON t.recording = p.recording AND t.pid = p.pid AND t.inc = p.inc
+LEFT JOIN callers c ON c.recording = p.recording AND c.pid = p.pid
+ORDER BY p.recording, p.start_ns, p.pid;

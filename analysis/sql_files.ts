@@ -1,0 +1,38 @@
+/**
+ * The analysis SQL, kept in `sql/<name>.sql` files named after what they create or report:
+ * build steps run in order after the tables are loaded (`processes` before the views that
+ * join it), and the summary queries (each takes the recording as `$1`).
+ */
+
+/** Build steps, in order. */
+export const BUILD_SQL = ["processes", "file_events", "net_events"] as const;
+
+/** Summary queries; each binds `$1` = recording. */
+export const SUMMARY_SQL = [
+  "summary_totals",
+  "summary_models",
+  "summary_tools",
+  "summary_files",
+] as const;
+
+export type SqlName = typeof BUILD_SQL[number] | typeof SUMMARY_SQL[number];
+
+export const SQL_DIR = new URL("./sql/", import.meta.url);
+
+const cache = new Map<string, string>();
+
+/** The text of `sql/<name>.sql`. */
+export function sqlText(name: SqlName): string {
+  let t = cache.get(name);
+  if (t === undefined) {
+    t = Deno.readTextFileSync(new URL(`${name}.sql`, SQL_DIR));
+    cache.set(name, t);
+  }
+  return t;
+}
+
+/** Every .sql file in the folder (for the test that runs them all). */
+export function allSqlFiles(): string[] {
+  return [...Deno.readDirSync(SQL_DIR)].filter((e) => e.name.endsWith(".sql"))
+    .map((e) => e.name.slice(0, -4)).sort();
+}
