@@ -517,7 +517,13 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 		close(go[1]);
 		close(err[0]);
 		close(ready[0]);
-		sigprocmask(SIG_SETMASK, orig, NULL);
+		/* A clean slate, like a shell gives: the Deno runtime that started us may have
+		 * blocked signals in its spawning thread, and Rust ignores SIGPIPE. */
+		(void)orig;
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		prctl(PR_SET_PDEATHSIG, 0);
 		/* Prepare before being traced, so that the recording starts at the exec. */
 		int e = 0;

@@ -1,0 +1,87 @@
+/**
+ * A stripped Go HTTPS client (built here with Debian's golang-go, stdlib only) under capture:
+ * crypto/tls is found through .gopclntab, Write is hooked at entry and Read at each RET, and
+ * the exact request and response bytes come back out of tls.arrow.
+ */
+import assert from "node:assert/strict";
+import { makeTestCerts } from "../tests/support/certs.ts";
+import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_server.ts";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { captureForTest } from "../tests/support/capture.ts";
+import { tlsStreams } from "./recording.ts";
+
+const CLIENT = `package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+)
+
+func main() {
+	req, _ := http.NewRequest("POST", os.Args[1]+"/v1/go", strings.NewReader("{\\"from\\":\\"go\\"}"))
+	req.Header.Set("Authorization", "Bearer go-secret-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.Status, string(b))
+}
+`;
+
+async function buildGoClient(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "sl-go-" });
+  await Deno.writeTextFile(`${dir}/main.go`, CLIENT);
+  const out = await new Deno.Command("go", {
+    args: ["build", "-ldflags=-s -w", "-o", "client", "main.go"],
+    cwd: dir,
+    env: { GOFLAGS: "-mod=mod", GOPROXY: "off", GOCACHE: `${dir}/cache`, HOME: dir },
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, `go build: ${new TextDecoder().decode(out.stderr)}`);
+  return `${dir}/client`;
+}
+
+Deno.test({
+  name: "a stripped Go client: crypto/tls located and its plaintext recorded exactly",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const client = await buildGoClient();
+    const certs = await makeTestCerts();
+    const srv = startRawHttpsServer(certs, () => simpleResponse("hello go"));
+    try {
+      const { res, rec } = await captureForTest({
+        cmd: [client, srv.url],
+        env: { SSL_CERT_FILE: certs.caPath },
+      });
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 1);
+      const hooked = (rec.manifest.attach as { hooked: { library?: string; path: string }[] })
+        .hooked.find((h) => h.path === client);
+      assert.equal(hooked?.library, "go-crypto-tls");
+      const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
+      const dec = new TextDecoder();
+      assert.equal(
+        dec.decode(s.write),
+        dec.decode(srv.exchanges[0].request).replace(
+          "Bearer go-secret-token",
+          "*".repeat("Bearer go-secret-token".length),
+        ),
+      );
+      assert.equal(
+        dec.decode(s.read),
+        dec.decode(srv.exchanges[0].response).replace(
+          /session=s3cr3t-cookie-value/,
+          (m) => "*".repeat(m.length),
+        ),
+      );
+      assert.ok(rec.tls.some((r) => r.fn === "crypto/tls.(*Conn).Read"));
+    } finally {
+      await srv.close();
+    }
+  },
+});
