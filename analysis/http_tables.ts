@@ -5,6 +5,7 @@
  * price them, and match each tool call to the later request that carried its result back.
  */
 import {
+  type Connection,
   damageIn,
   type DirectionStream,
   rebuildConnections,
@@ -232,6 +233,44 @@ async function buildExchange(
   return built;
 }
 
+/** One exchange of a connection, built but not yet numbered or linked. */
+export type BuiltExchange = Built;
+
+/** Parses one connection into its exchanges (with their LLM calls), in connection order. */
+export async function connectionExchanges(
+  recording: string,
+  tls: TlsView,
+  c: Connection,
+  prices: PriceTable,
+  opts: BuildOptions = {},
+): Promise<{ built: BuiltExchange[]; problems: ProblemRow[] }> {
+  const label = connLabel(c.pid, c.connId, c.connGen);
+  const problems = [
+    ...streamProblems(recording, label, "write", c.write),
+    ...streamProblems(recording, label, "read", c.read),
+  ];
+  const parsed = parseConnection(tls, c, { maxBufferSize: opts.maxBufferSize });
+  for (const p of parsed.problems) {
+    problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });
+  }
+  const built: Built[] = [];
+  for (const x of parsed.exchanges) {
+    built.push(
+      await buildExchange(
+        recording,
+        tls,
+        x,
+        c.write,
+        c.read,
+        { pid: c.pid, connId: c.connId, connGen: c.connGen },
+        opts,
+        prices,
+      ),
+    );
+  }
+  return { built, problems };
+}
+
 /** Builds the HTTP and LLM rows of one recording. */
 export async function buildHttpTables(
   recording: string,
@@ -244,25 +283,9 @@ export async function buildHttpTables(
   const conns = rebuildConnections(tls);
   let order = 0;
   for (let ci = 0; ci < conns.length; ci++) {
-    const c = conns[ci];
-    const label = connLabel(c.pid, c.connId, c.connGen);
-    problems.push(...streamProblems(recording, label, "write", c.write));
-    problems.push(...streamProblems(recording, label, "read", c.read));
-    const parsed = parseConnection(tls, c, { maxBufferSize: opts.maxBufferSize });
-    for (const p of parsed.problems) {
-      problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });
-    }
-    for (const x of parsed.exchanges) {
-      const b = await buildExchange(
-        recording,
-        tls,
-        x,
-        c.write,
-        c.read,
-        { pid: c.pid, connId: c.connId, connGen: c.connGen },
-        opts,
-        prices,
-      );
+    const r = await connectionExchanges(recording, tls, conns[ci], prices, opts);
+    problems.push(...r.problems);
+    for (const b of r.built) {
       b.order = order++;
       built.push(b);
     }

@@ -1,0 +1,238 @@
+/**
+ * Test support for the analysis tests (not part of the public API): the real-agent fixtures
+ * and their record of what the server received and sent, re-chunking a recording's TLS rows
+ * (to check that the analysis does not depend on how bytes were split into TLS calls), and a
+ * JSON-friendly digest of the built tables for golden files.
+ */
+import { tlsView as viewOf } from "./byte_streams.ts";
+import { type Connection, rebuildConnections, rowData, type TlsView } from "./byte_streams.ts";
+import { buildHttpTables, type HttpTables } from "./http_tables.ts";
+import { loadPrices } from "./pricing.ts";
+import { openRecording } from "./recording_input.ts";
+import type { Transcript } from "../bench/model_server/transcript.ts";
+
+export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
+export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
+export const UPDATE = Deno.args.includes("--update");
+
+export interface Served {
+  agent: string;
+  requests: { method: string; path: string; kind: string; bodySize: number; status: number }[];
+  transcript: Transcript;
+}
+
+export function fixtureDir(agent: string): string {
+  return `${FIXTURES}${agent}_tool_marker`;
+}
+
+export function served(agent: string): Served {
+  return JSON.parse(Deno.readTextFileSync(`${fixtureDir(agent)}/served.json`));
+}
+
+export function fixtureTls(agent: string): TlsView {
+  return viewOf(openRecording(fixtureDir(agent)).tables.get("tls")!);
+}
+
+export const prices = loadPrices();
+
+export function build(tls: TlsView, recording = "fixture"): Promise<HttpTables> {
+  return buildHttpTables(recording, tls, prices);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), o += p.length);
+  return out;
+}
+
+/** The joined bytes of one direction of a connection. */
+export function streamBytes(t: TlsView, c: Connection, dir: "write" | "read"): Uint8Array {
+  return concat(c[dir].rows.map((i) => rowData(t, i)));
+}
+
+/**
+ * A new TLS view with the same connections and bytes, cut into calls by `cut(bytes, dir)`.
+ * Each new call gets the time of the original call that held its first byte.
+ */
+export function rechunk(
+  t: TlsView,
+  cut: (bytes: Uint8Array, dir: "write" | "read") => Uint8Array[],
+): TlsView {
+  const rows: {
+    pid: number;
+    connId: bigint;
+    connGen: number;
+    direction: string;
+    seq: bigint;
+    data: Uint8Array;
+    ts: bigint;
+    lib: string;
+  }[] = [];
+  for (const c of rebuildConnections(t)) {
+    for (const dir of ["write", "read"] as const) {
+      const s = c[dir];
+      const bytes = streamBytes(t, c, dir);
+      let off = 0;
+      let k = 0;
+      cut(bytes, dir).forEach((data, seq) => {
+        while (k + 1 < s.starts.length && s.starts[k + 1] <= off) k++;
+        rows.push({
+          pid: c.pid,
+          connId: c.connId,
+          connGen: c.connGen,
+          direction: dir,
+          seq: BigInt(seq),
+          data,
+          ts: s.ts[k] ?? 0n,
+          lib: c.lib,
+        });
+        off += data.length;
+      });
+    }
+  }
+  return {
+    length: rows.length,
+    pid: rows.map((r) => r.pid),
+    connId: rows.map((r) => r.connId),
+    connGen: rows.map((r) => r.connGen),
+    direction: rows.map((r) => r.direction),
+    seq: rows.map((r) => r.seq),
+    len: rows.map((r) => BigInt(r.data.length)),
+    data: rows.map((r) => r.data),
+    truncated: rows.map(() => false),
+    lost: rows.map(() => 0n),
+    ts: rows.map((r) => r.ts),
+    lib: rows.map((r) => r.lib),
+  };
+}
+
+/** A TLS view of some rows of another (e.g. with rows dropped or changed). */
+export function selectRows(
+  t: TlsView,
+  keep: (i: number) => boolean,
+  change: (
+    i: number,
+    row: { data: Uint8Array; truncated: boolean; lost: bigint; len: bigint },
+  ) => void = () => {},
+): TlsView {
+  const idx = [...Array(t.length).keys()].filter(keep);
+  const data = idx.map((i) => rowData(t, i));
+  const truncated = idx.map((i) => !!t.truncated[i]);
+  const lost = idx.map((i) => t.lost[i] ?? 0n);
+  const len = idx.map((i) => t.len[i] ?? 0n);
+  idx.forEach((i, k) => {
+    const row = { data: data[k], truncated: truncated[k], lost: lost[k], len: len[k] };
+    change(i, row);
+    data[k] = row.data;
+    truncated[k] = row.truncated;
+    lost[k] = row.lost;
+    len[k] = row.len;
+  });
+  const pick = <T>(a: ArrayLike<T>) => idx.map((i) => a[i]);
+  return {
+    length: idx.length,
+    pid: pick(t.pid),
+    connId: pick(t.connId),
+    connGen: pick(t.connGen),
+    direction: pick(t.direction),
+    seq: pick(t.seq),
+    len,
+    data,
+    truncated,
+    lost,
+    ts: pick(t.ts),
+    lib: pick(t.lib),
+  };
+}
+
+const TIME_FIELDS = new Set([
+  "request_ns",
+  "request_end_ns",
+  "response_ns",
+  "response_end_ns",
+  "first_byte_ns",
+  "first_token_ns",
+  "end_ns",
+  "ttft_ms",
+  "duration_ms",
+  "requested_ns",
+  "result_ns",
+]);
+
+async function digest(bytes: Uint8Array): Promise<string> {
+  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(h.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The built tables as plain JSON: bigints as strings, bodies and long texts as length and
+ * hash; `withTimes: false` drops the timestamp columns (which depend on the TLS call split).
+ */
+export async function tablesDigest(
+  t: { [K in keyof HttpTables]: readonly object[] },
+  withTimes = true,
+): Promise<unknown> {
+  const conv = async (row: Record<string, unknown>) => {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) {
+      if (!withTimes && TIME_FIELDS.has(k)) continue;
+      if (v instanceof Uint8Array) o[k] = { bytes: v.length, sha256: await digest(v) };
+      else if (typeof v === "string" && v.length > 400) {
+        o[k] = { chars: v.length, sha256: await digest(new TextEncoder().encode(v)) };
+      } else if (typeof v === "bigint") o[k] = v.toString();
+      else o[k] = v;
+    }
+    return o;
+  };
+  const all = async (rows: readonly object[]) =>
+    await Promise.all(rows.map((r) => conv(r as Record<string, unknown>)));
+  return {
+    http_exchanges: await all(t.exchanges),
+    llm_calls: await all(t.calls),
+    tool_calls: await all(t.tools),
+    problems: await all(t.problems),
+  };
+}
+
+/** What the tool_marker scenario scripts, as each agent's calls must show it. */
+export interface ExpectedCall {
+  text: string | RegExp;
+  thinking: string | null;
+  tokens: { input: bigint; output: bigint; cacheRead: bigint; cacheWrite: bigint | null };
+  tool?: { name: string; input: Record<string, unknown> };
+}
+
+/** Reads the scenario file (the oracle) and maps its turns onto an agent's tool shapes. */
+export function scenarioExpectations(agent: string): ExpectedCall[] {
+  const sc = JSON.parse(
+    Deno.readTextFileSync(new URL("../bench/scenarios/tool_marker.json", import.meta.url)),
+  );
+  return sc.turns.map((turn: Record<string, unknown>): ExpectedCall => {
+    const u = turn.usage as Record<string, number>;
+    const text = String(turn.text);
+    const run = turn.tool as { run?: string; description?: string } | undefined;
+    const e: ExpectedCall = {
+      // {{tool_output}} is the command's output: a fresh token
+      text: text.includes("{{tool_output}}")
+        ? new RegExp(`^${text.replace("{{tool_output}}", "token-[0-9a-f]{16}")}$`)
+        : text,
+      thinking: typeof turn.thinking === "string" ? turn.thinking : null,
+      tokens: {
+        input: BigInt(u.input),
+        output: BigInt(u.output),
+        cacheRead: BigInt(u.cacheRead),
+        // only Anthropic reports cache writes
+        cacheWrite: agent === "claude" ? BigInt(u.cacheWrite) : null,
+      },
+    };
+    if (run?.run) {
+      e.tool = agent === "claude"
+        ? { name: "Bash", input: { command: run.run, description: run.description } }
+        : agent === "gemini"
+        ? { name: "run_shell_command", input: { command: run.run, description: run.description } }
+        : { name: "exec_command", input: { cmd: run.run } };
+    }
+    return e;
+  });
+}
