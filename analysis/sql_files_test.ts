@@ -1,0 +1,101 @@
+/**
+ * Every `.sql` file runs against the real schema in DuckDB, on a real recording (the Gemini CLI
+ * fixture) loaded the way `analyze` loads it, and what the build steps make is checked against
+ * the raw events it came from.
+ */
+import assert from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { tlsView } from "./byte_streams.ts";
+import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
+import { openRecording } from "./recording_input.ts";
+import {
+  ALL_TABLES,
+  httpExchangesTable,
+  llmCallsTable,
+  RAW_TABLES,
+  toolCallsTable,
+  VIEWS,
+} from "./schema.ts";
+import { allSqlFiles, BUILD_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { build, fixtureDir } from "./testing.ts";
+
+async function loaded(agent: string) {
+  const rec = openRecording(fixtureDir(agent));
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  await createTables(c, ALL_TABLES);
+  for (const def of RAW_TABLES) {
+    await appendColumns(c, def, rec.tables.get(def.name)!, { recording: rec.name });
+  }
+  const t = await build(tlsView(rec.tables.get("tls")!), rec.name);
+  await appendRows(c, httpExchangesTable, t.exchanges);
+  await appendRows(c, llmCallsTable, t.calls);
+  await appendRows(c, toolCallsTable, t.tools);
+  return { rec, c, db };
+}
+
+Deno.test("every .sql file is a build step or a summary query", () => {
+  assert.deepEqual(allSqlFiles(), [...BUILD_SQL, ...SUMMARY_SQL].sort());
+  for (const v of VIEWS) assert.ok((BUILD_SQL as readonly string[]).includes(v.name));
+});
+
+Deno.test("every .sql file runs on the real schema with a real recording", async () => {
+  const { rec, c, db } = await loaded("gemini");
+  try {
+    for (const name of BUILD_SQL) await c.run(sqlText(name));
+    for (const name of SUMMARY_SQL) {
+      const r = await c.runAndReadAll(sqlText(name), [rec.name]);
+      assert.ok(r.columnNames().length > 0, name);
+      if (name !== "summary_files") assert.ok(r.currentRowCount > 0, `${name} has rows`);
+    }
+    // a value for another recording matches nothing: the recording really is bound
+    const none = await c.runAndReadAll(sqlText("summary_models"), ["no such recording"]);
+    assert.equal(none.currentRowCount, 0);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+});
+
+Deno.test("processes: one row per process, agent = the LLM caller and its descendants", async () => {
+  const { rec, c, db } = await loaded("claude");
+  try {
+    for (const name of BUILD_SQL) await c.run(sqlText(name));
+    const rows = (await c.runAndReadAll("SELECT * FROM processes")).getRowObjectsJS();
+    const raw = rec.tables.get("process")!.values;
+    const pids = new Set(raw.pid as Int32Array);
+    assert.equal(rows.length, pids.size, "no pid was reused in this run: one row each");
+    const callers = (await c.runAndReadAll("SELECT DISTINCT pid FROM llm_calls")).getRows()
+      .map((r) => r[0]);
+    const agents = rows.filter((r) => r.agent_role === "agent");
+    assert.deepEqual(agents.map((r) => r.pid), callers);
+    assert.equal(agents[0].agent, "claude-code");
+    assert.match(String(agents[0].exe), /claude$/);
+    // each descendant's parent chain reaches the agent; every other process is outside it
+    const byPid = new Map(rows.map((r) => [r.pid, r]));
+    for (const r of rows) {
+      let p = r;
+      const seen = new Set();
+      while (p && p.pid !== agents[0].pid && !seen.has(p.pid)) {
+        seen.add(p.pid);
+        p = byPid.get(p.ppid)!;
+      }
+      assert.equal(r.agent_role !== null, p?.pid === agents[0].pid, `pid ${r.pid}`);
+    }
+    // the scripted tool ran in a descendant: the shell pipeline's tee
+    const tee = rows.find((r) => String(r.exe).endsWith("/tee"))!;
+    assert.equal(tee.agent_role, "descendant");
+    assert.deepEqual(tee.argv, ["tee", "marker.txt"]);
+    assert.equal(tee.exit_code, 0);
+    // file_events: marker.txt was written by that tee
+    const w = (await c.runAndReadAll(
+      "SELECT pid, exe FROM file_events WHERE written AND path LIKE '%/marker.txt'",
+    )).getRows();
+    assert.deepEqual(w, [[tee.pid, tee.exe]]);
+    const net = (await c.runAndReadAll("SELECT count(*), count(agent) FROM net_events")).getRows();
+    assert.equal(net[0][0], net[0][1], "every connect/DNS event has its process context");
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+});
