@@ -10,7 +10,7 @@
  * Exit code: 0 when at least one recording was analysed, 1 when none could be, 2 for usage.
  */
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { type Columns } from "./arrow_input.ts";
 import { tlsView } from "./byte_streams.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
@@ -21,6 +21,7 @@ import {
   ALL_TABLES,
   httpExchangesTable,
   llmCallsTable,
+  type ProblemRow,
   problemsTable,
   RAW_TABLES,
   type RecordingsRow,
@@ -97,13 +98,8 @@ function manifestRow(input: RecordingInput, rowsRead: number, problems: number):
   };
 }
 
-async function query(
-  c: { runAndReadAll(sql: string, params?: unknown[]): Promise<unknown> },
-  sql: string,
-  params: unknown[],
-): Promise<ResultSet> {
-  // deno-lint-ignore no-explicit-any
-  const r: any = await c.runAndReadAll(sql, params as never);
+async function query(c: DuckDBConnection, sql: string, params: string[]): Promise<ResultSet> {
+  const r = await c.runAndReadAll(sql, params);
   return { columns: r.columnNames(), rows: r.getRows() };
 }
 
@@ -116,7 +112,7 @@ export async function analyzeRecording(
   const err = opts.err ?? writeErr;
   const input = openRecording(path);
   const progress = progressPrinter(err, opts.quiet ?? false, input.name);
-  const problems = input.problems.map((p) => ({
+  const problems: ProblemRow[] = input.problems.map((p) => ({
     recording: input.name,
     source: p.source,
     kind: "file",

@@ -194,7 +194,8 @@ export function damageIn(
   let gap = false;
   let truncated = false;
   let lost = 0;
-  for (const b of s.breaks) if (b.offset >= start && b.offset <= end) gap = true;
+  // a message starting right at a break (where parsing resumed) is whole
+  for (const b of s.breaks) if (b.offset > start && b.offset <= end) gap = true;
   for (const [a, z] of s.truncated) if (a < end && z >= start) truncated = true;
   for (const [a, z, n] of s.lost) if (a < end && z > start) lost += n;
   if (truncated) gap = true;

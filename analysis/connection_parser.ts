@@ -38,6 +38,8 @@ export interface Message {
   end: number;
   body: BodyPart[];
   bodyLength: number;
+  /** false when the body outgrew `maxBodySize` and its bytes were dropped */
+  bodyKept: boolean;
   complete: boolean;
 }
 
@@ -68,6 +70,23 @@ export interface ConnectionResult {
 export interface ParseOptions {
   /** bound on heads, frames and header blocks (default 1 MiB) */
   maxBufferSize?: number;
+  /** bound on one kept message body; larger bodies are counted, not kept (default 64 MiB) */
+  maxBodySize?: number;
+}
+
+const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+
+/** Keeps a copy of body bytes unless the body outgrew the bound. */
+function addBody(m: Message, data: Uint8Array, offset: number, max: number, copy: boolean): void {
+  m.bodyLength += data.length;
+  m.end = offset + data.length;
+  if (!m.bodyKept) return;
+  if (m.bodyLength > max) {
+    m.bodyKept = false;
+    m.body = [];
+    return;
+  }
+  m.body.push({ data: copy ? data.slice() : data, offset });
 }
 
 const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -123,7 +142,16 @@ export function parseConnection(
 }
 
 function newMessage(headers: HeaderPair[], lookup: HeaderLookup, start: number): Message {
-  return { headers, lookup, start, end: start, body: [], bodyLength: 0, complete: false };
+  return {
+    headers,
+    lookup,
+    start,
+    end: start,
+    body: [],
+    bodyLength: 0,
+    bodyKept: true,
+    complete: false,
+  };
 }
 
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
@@ -136,6 +164,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   let current: Request | null = null;
   let currentResp: (Response & { requestIndex?: number; segment: number }) | null = null;
   const maxBufferSize = options.maxBufferSize;
+  const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
   const noteError = (m: Message | null, text: string) => {
     if (m) (reqErrors.get(m) ?? reqErrors.set(m, []).get(m)!).push(text);
     else problems.push(text);
@@ -154,10 +183,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         resp.expectResponseTo(h.method!);
       },
       onBody(b) {
-        if (!current) return;
-        current.body.push({ data: b.data.slice(), offset: b.offset });
-        current.bodyLength += b.data.length;
-        current.end = b.offset + b.data.length;
+        if (current) addBody(current, b.data, b.offset, maxBody, true);
       },
       onMessageEnd(e) {
         if (!current) return;
@@ -184,10 +210,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         responses.push(currentResp);
       },
       onBody(b) {
-        if (!currentResp) return;
-        currentResp.body.push({ data: b.data.slice(), offset: b.offset });
-        currentResp.bodyLength += b.data.length;
-        currentResp.end = b.offset + b.data.length;
+        if (currentResp) addBody(currentResp, b.data, b.offset, maxBody, true);
       },
       onMessageEnd(e) {
         if (!currentResp) return;
@@ -309,6 +332,7 @@ function tsOf(s: DirectionStream, offset: number): bigint {
 
 function parseH2(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
   const problems: string[] = [];
+  const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
   const streams = new Map<number, Exchange>();
   const order: number[] = [];
   const get = (id: number): Exchange => {
@@ -346,10 +370,7 @@ function parseH2(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     onData(d) {
       const x = get(d.streamId);
       const m = d.direction === "client" ? x.request : x.response;
-      if (!m) return;
-      m.body.push({ data: d.data, offset: d.offset });
-      m.bodyLength += d.data.length;
-      m.end = d.offset + d.data.length;
+      if (m) addBody(m, d.data, d.offset, maxBody, false);
     },
     onStreamEnd(e) {
       const x = get(e.streamId);

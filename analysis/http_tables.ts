@@ -33,7 +33,7 @@ export interface BuildOptions {
   maxBufferSize?: number;
   /** bound on one server-sent event (default 16 MiB) */
   maxEventSize?: number;
-  /** bound on one decoded body (default 64 MiB) */
+  /** bound on one kept body, wire and decoded (default 64 MiB) */
   maxBodySize?: number;
   /** called after each connection */
   progress?: (done: number, total: number) => void;
@@ -152,8 +152,8 @@ async function buildExchange(
     content_encoding: header(resp, "content-encoding"),
     request_bytes: BigInt(req?.bodyLength ?? 0),
     response_bytes: BigInt(resp?.bodyLength ?? 0),
-    request_body: reqBody?.bytes ?? null,
-    response_body: respBody?.bytes ?? null,
+    request_body: req?.bodyKept === false ? null : reqBody?.bytes ?? null,
+    response_body: resp?.bodyKept === false ? null : respBody?.bytes ?? null,
     streaming,
     sse_events: events?.length ?? 0,
     request_ns: ns(requestNs),
@@ -162,7 +162,9 @@ async function buildExchange(
     response_end_ns: ns(responseEndNs),
     request_complete: !!req?.complete,
     response_complete: !!resp?.complete,
-    gap: dw.gap || dr.gap,
+    // a request whose response is missing after a break in the response stream
+    gap: dw.gap || dr.gap ||
+      (!!req && !resp && requestNs !== null && r.breaks.some((b) => r.ts[b.at] >= requestNs)),
     truncated: dw.truncated || dr.truncated,
     lost_bytes: BigInt(dw.lost + dr.lost),
     error: null,
@@ -249,7 +251,10 @@ export async function connectionExchanges(
     ...streamProblems(recording, label, "write", c.write),
     ...streamProblems(recording, label, "read", c.read),
   ];
-  const parsed = parseConnection(tls, c, { maxBufferSize: opts.maxBufferSize });
+  const parsed = parseConnection(tls, c, {
+    maxBufferSize: opts.maxBufferSize,
+    maxBodySize: opts.maxBodySize,
+  });
   for (const p of parsed.problems) {
     problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });
   }

@@ -61,6 +61,14 @@ export interface DecodeOptions {
 
 /** Joins and content-decodes a message body. Never throws; problems go to `error`. */
 export async function decodeBody(m: Message, options: DecodeOptions = {}): Promise<DecodedBody> {
+  if (!m.bodyKept) {
+    return {
+      bytes: new Uint8Array(0),
+      offsetOf: () => m.start,
+      encoding: null,
+      error: `body of ${m.bodyLength} bytes is larger than the bound: not kept`,
+    };
+  }
   const wire = wireMap(m.body);
   const codings = parseContentEncoding(m.lookup["content-encoding"]);
   const raw = concat(m.body.map((p) => p.data), m.bodyLength);

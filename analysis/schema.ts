@@ -101,8 +101,8 @@ export const httpExchangesTable = table(
     col(
       "gap",
       "bool",
-      "TLS calls are missing (a seq number skipped) or cut (`truncated`) inside or right " +
-        "before this exchange, so bytes of it may be missing",
+      "TLS calls are missing (a seq number skipped) or cut (`truncated`) inside this " +
+        "exchange, or its response is missing after such a break: bytes of it may be lost",
     ),
     col("truncated", "bool", "a TLS call of this exchange was cut at --max-tls-bytes"),
     col("lost_bytes", "int64", "bytes of this exchange's TLS calls lost in capture (zero-filled)"),

@@ -1,0 +1,237 @@
+/**
+ * Malformed and hostile input fails cleanly, with bounded memory: random bytes as TLS data, a
+ * 100 MB header line, HPACK with an index out of range, an SSE event of 50 MB, a body above the
+ * bound, missing and cut TLS calls, a stream cut short, and damaged or missing Arrow files.
+ * Nothing throws; what is wrong becomes `problems` rows and flags on the exchanges.
+ */
+import assert from "node:assert/strict";
+import { seededRandom } from "./protocols/testing.ts";
+import type { TlsView } from "./byte_streams.ts";
+import { analyzeRecording, run } from "./analyze.ts";
+import { build, fixtureDir, fixtureTls, prices, selectRows } from "./testing.ts";
+import { buildHttpTables } from "./http_tables.ts";
+
+const enc = new TextEncoder();
+
+/** A TLS view of hand-made calls: [connection, direction, bytes] in order. */
+function view(calls: [number, "write" | "read", Uint8Array][]): TlsView {
+  const seqs = new Map<string, bigint>();
+  const seq = calls.map(([c, d]) => {
+    const k = `${c}:${d}`;
+    const s = seqs.get(k) ?? 0n;
+    seqs.set(k, s + 1n);
+    return s;
+  });
+  return {
+    length: calls.length,
+    pid: calls.map(() => 7),
+    connId: calls.map(([c]) => BigInt(c)),
+    connGen: calls.map(() => 0),
+    direction: calls.map(([, d]) => d),
+    seq,
+    len: calls.map(([, , b]) => BigInt(b.length)),
+    data: calls.map(([, , b]) => b),
+    truncated: calls.map(() => false),
+    lost: calls.map(() => 0n),
+    ts: calls.map((_, i) => 1_000_000n * BigInt(i + 1)),
+    lib: calls.map(() => "test"),
+  };
+}
+
+function rssMb(): number {
+  return Deno.memoryUsage().rss / 2 ** 20;
+}
+
+Deno.test("random bytes in tls rows: no throw, problems, no calls", async () => {
+  const rand = seededRandom(42);
+  const calls: [number, "write" | "read", Uint8Array][] = [];
+  for (let i = 0; i < 400; i++) {
+    const b = new Uint8Array(1 + Math.floor(rand() * 3000)).map(() => Math.floor(rand() * 256));
+    calls.push([i % 7, rand() < 0.5 ? "write" : "read", b]);
+  }
+  const t = await buildHttpTables("r", view(calls), prices);
+  assert.equal(t.calls.length, 0);
+  assert.ok(t.problems.length > 0 && t.problems.every((p) => p.message.length < 400));
+});
+
+Deno.test("a 100 MB header line stops at the bound, in bounded memory", async () => {
+  const mib = new Uint8Array(1 << 20).fill(0x61);
+  const calls: [number, "write" | "read", Uint8Array][] = [
+    [1, "write", enc.encode("POST /v1/messages HTTP/1.1\r\nX-Big: ")],
+  ];
+  for (let i = 0; i < 100; i++) calls.push([1, "write", mib]); // 100 MiB, one buffer reused
+  const before = rssMb();
+  const t = await buildHttpTables("r", view(calls), prices);
+  const grew = rssMb() - before;
+  assert.ok(grew < 64, `memory grew ${grew.toFixed(0)} MB`);
+  assert.equal(t.exchanges.length, 0);
+  assert.ok(t.problems.some((p) => /exceeds/.test(p.message)), JSON.stringify(t.problems));
+});
+
+Deno.test("HPACK index out of range: a clean HTTP/2 error", async () => {
+  const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  const frame = (type: number, flags: number, stream: number, payload: number[]) =>
+    new Uint8Array([
+      0,
+      0,
+      payload.length,
+      type,
+      flags,
+      (stream >>> 24) & 0x7f,
+      (stream >>> 16) & 0xff,
+      (stream >>> 8) & 0xff,
+      stream & 0xff,
+      ...payload,
+    ]);
+  const t = await buildHttpTables(
+    "r",
+    view([
+      [1, "write", preface],
+      [1, "write", frame(4, 0, 0, [])], // SETTINGS
+      [1, "write", frame(1, 0x4 | 0x1, 1, [0xff, 0xff, 0xff, 0x7f])], // HEADERS: index ~2^21
+      [1, "read", frame(4, 0, 0, [])],
+    ]),
+    prices,
+  );
+  assert.ok(t.problems.some((p) => /HTTP\/2 client/.test(p.message) && /index/i.test(p.message)));
+});
+
+function sseCall(eventBytes: Uint8Array): [number, "write" | "read", Uint8Array][] {
+  const req = `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`;
+  const head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n" +
+    `content-length: ${eventBytes.length}\r\n\r\n`;
+  return [
+    [
+      1,
+      "write",
+      enc.encode(
+        `POST /v1/messages HTTP/1.1\r\nhost: h\r\ncontent-length: ${req.length}\r\n\r\n${req}`,
+      ),
+    ],
+    [1, "read", enc.encode(head)],
+    [1, "read", eventBytes],
+  ];
+}
+
+Deno.test("an SSE event of 50 MB: the call is kept, the event refused, memory bounded", async () => {
+  const ev = new Uint8Array(50 * 2 ** 20).fill(0x78);
+  ev.set(enc.encode("event: x\ndata: "));
+  const before = rssMb();
+  const t = await buildHttpTables("r", view(sseCall(ev)), prices);
+  const grew = rssMb() - before;
+  assert.ok(grew < 400, `memory grew ${grew.toFixed(0)} MB`);
+  assert.equal(t.calls.length, 1);
+  assert.equal(t.calls[0].incomplete, true);
+  assert.match(t.exchanges[0].error ?? "", /SSE line exceeds/);
+});
+
+Deno.test("a body above the bound is counted, not kept", async () => {
+  const ev = new Uint8Array(3 * 2 ** 20).fill(0x78);
+  const t = await buildHttpTables("r", view(sseCall(ev)), prices, { maxBodySize: 2 ** 20 });
+  assert.equal(t.exchanges[0].response_bytes, BigInt(ev.length));
+  assert.equal(t.exchanges[0].response_body, null);
+  assert.match(t.exchanges[0].error ?? "", /not kept/);
+});
+
+Deno.test("a missing TLS call breaks the stream: flagged, and later exchanges still parse", async () => {
+  const tls = fixtureTls("gemini");
+  const whole = await build(tls);
+  // the router's answer and the third call share a connection: drop the router's answer
+  const router = whole.exchanges[0];
+  const third = whole.exchanges.find((e) => e.conn_id === router.conn_id && e !== router)!;
+  assert.ok(third, "the fixture reuses the connection");
+  const t = await build(
+    selectRows(tls, (i) =>
+      !(tls.direction[i] === "read" && tls.connId[i] === router.conn_id &&
+        tls.ts[i]! <= router.response_end_ns!)),
+  );
+  const [r1] = t.exchanges.filter((e) => e.request_ns === router.request_ns);
+  assert.equal(r1.status, null, "its answer is gone");
+  assert.equal(r1.gap, true);
+  assert.equal(t.calls.find((c) => c.exchange_id === r1.exchange_id)!.incomplete, true);
+  assert.ok(t.problems.some((p) => p.kind === "gap" && /TLS call\(s\) missing/.test(p.message)));
+  // after the gap the parser found the next answer again, and paired it by time
+  const [r3] = t.exchanges.filter((e) => e.request_ns === third.request_ns);
+  assert.equal(r3.response_complete, true);
+  assert.equal(r3.gap, false);
+  const c3 = t.calls.find((c) => c.exchange_id === r3.exchange_id)!;
+  const w3 = whole.calls.find((c) => c.exchange_id === third.exchange_id)!;
+  assert.equal(c3.assistant_text, w3.assistant_text);
+  assert.equal(c3.incomplete, false);
+});
+
+Deno.test("a truncated TLS call is marked on its exchange", async () => {
+  const tls = fixtureTls("claude");
+  const first = [...Array(tls.length).keys()].find((i) => tls.direction[i] === "write")!;
+  const t = await build(selectRows(tls, () => true, (i, row) => {
+    if (i !== first) return;
+    row.truncated = true;
+    row.len = BigInt(row.data.length + 100);
+  }));
+  assert.equal(t.exchanges[0].truncated, true);
+  assert.equal(t.exchanges[0].gap, true);
+  assert.ok(t.problems.some((p) => p.kind === "truncated"));
+});
+
+Deno.test("a stream cut short still yields the call, incomplete, without usage", async () => {
+  const tls = fixtureTls("codex");
+  const whole = await build(tls);
+  const last = whole.exchanges.at(-1)!;
+  // keep only the read calls of the last answer up to its first output
+  const cut = whole.calls.at(-1)!.first_token_ns!;
+  const t = await build(
+    selectRows(
+      tls,
+      (i) => !(tls.direction[i] === "read" && tls.connId[i] === last.conn_id && tls.ts[i]! > cut),
+    ),
+  );
+  const c = t.calls.at(-1)!;
+  assert.equal(c.incomplete, true);
+  assert.equal(c.output_tokens, null);
+  assert.ok(c.assistant_text && "The command printed: ".startsWith(c.assistant_text.slice(0, 5)));
+});
+
+async function copyFixture(agent: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "sl-hostile-" });
+  for (const e of Deno.readDirSync(fixtureDir(agent))) {
+    if (e.isFile) await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
+  }
+  return dir;
+}
+
+Deno.test("a truncated Arrow file: the rows before the damage are analysed, the damage named", async () => {
+  const dir = await copyFixture("gemini");
+  const bytes = await Deno.readFile(`${dir}/tls.arrow`);
+  await Deno.writeFile(`${dir}/tls.arrow`, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  await Deno.writeFile(`${dir}/net.arrow`, new Uint8Array(500).fill(7));
+  const s = await analyzeRecording(dir, prices, { quiet: true });
+  assert.ok(
+    s.problems.some((p) => /^tls\.arrow: damaged after \d+ rows/.test(p)),
+    s.problems.join("\n"),
+  );
+  assert.ok(s.problems.some((p) => /^net\.arrow: not an Arrow IPC stream/.test(p)));
+  assert.ok(Number(s.totals.llm_calls) >= 1, "the calls before the damage");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("not a recording: one line, exit 1; the other recordings are still analysed", async () => {
+  const good = await copyFixture("claude");
+  const empty = await Deno.makeTempDir();
+  const errs: string[] = [];
+  const outs: string[] = [];
+  const code = await run({
+    recordings: [empty, "/nonexistent/rec", good],
+    quiet: true,
+    out: (s) => outs.push(s),
+    err: (s) => errs.push(s),
+  });
+  assert.equal(code, 0, "one recording could be analysed");
+  assert.deepEqual(errs, [
+    `analyze: ${empty}: not a recording (no manifest.json and no Arrow files)\n`,
+    "analyze: /nonexistent/rec: no such directory\n",
+  ]);
+  assert.match(outs.join(""), /2 LLM calls/);
+  assert.equal(await run({ recordings: [empty], quiet: true, out: () => {}, err: () => {} }), 1);
+  await Deno.remove(good, { recursive: true });
+  await Deno.remove(empty, { recursive: true });
+});
