@@ -199,12 +199,14 @@ export function formatSummary(s: RecordingSummary): string {
   if (s.models.rows.length) lines.push(indent(formatResult(s.models, "table")));
   if (s.tools.rows.length) lines.push(indent(formatResult(s.tools, "table")));
   if (s.files.rows.length) {
-    const shown = {
-      columns: ["file written by an agent"],
-      rows: s.files.rows.slice(0, 10).map((r) => [r[0]]),
-    };
-    lines.push(indent(formatResult(shown, "table")).replace(/\(\d+ rows?\)\n?$/, "").trimEnd());
-    if (s.files.rows.length > 10) lines.push(`  … and ${s.files.rows.length - 10} more`);
+    lines.push("  files written (by tools the agent ran first):");
+    for (const [path, , writes, exe] of s.files.rows.slice(0, 10)) {
+      const p = String(path);
+      const shown = p.length > 70 ? `…${p.slice(-69)}` : p;
+      const by = exe ? String(exe).split("/").pop() : "?";
+      lines.push(`    ${shown}  (${by}, ${writes} write${Number(writes) === 1 ? "" : "s"})`);
+    }
+    if (s.files.rows.length > 10) lines.push(`    … and ${s.files.rows.length - 10} more`);
   }
   lines.push(`  wrote ${s.db}`);
   return lines.join("\n") + "\n";

@@ -254,7 +254,7 @@ export const VIEWS: readonly { name: string; doc: string }[] = [
   {
     name: "file_events",
     doc: "Every `file` event with its process's executable, agent and agent role (from " +
-      "`processes`), plus `written` (an open for writing/creating, or a rename/unlink/mkdir).",
+      "`processes`), plus `written`: a successful open for writing, creating or truncating, or a rename, unlink, mkdir or rmdir (not counting pseudo-files under /dev, /proc and /sys).",
   },
   {
     name: "net_events",

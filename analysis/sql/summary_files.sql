@@ -1,6 +1,11 @@
--- summary_files: files the agents' processes wrote in one recording ($1), first write first.
-SELECT path, min(ts_ns) AS first_ns, count(*) AS writes, any_value(exe) AS exe
+-- summary_files: files the agents' processes wrote in one recording ($1): those written by
+-- tools the agent ran (its descendants) first, then the agent's own, each by first write.
+SELECT path,
+  min(ts_ns) AS first_ns,
+  count(*) AS writes,
+  arg_min(exe, ts_ns) AS exe,
+  bool_or(agent_role = 'descendant') AS by_tool
 FROM file_events
 WHERE recording = $1 AND written AND agent_role IS NOT NULL
 GROUP BY path
-ORDER BY first_ns, path;
+ORDER BY by_tool DESC, first_ns, path;

@@ -1,0 +1,166 @@
+/**
+ * The commands as a user runs them: `deno task analyze` (summary, analysis.duckdb beside the
+ * recording, mode 0600, a rebuild gives the same rows, exit codes) and `deno task sql` over one
+ * and many recordings, as a table, CSV and JSON.
+ */
+import assert from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { ALL_TABLES } from "./schema.ts";
+import { fixtureDir } from "./testing.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+async function task(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function copyFixture(agent: string, name: string): Promise<string> {
+  const dir = `${await Deno.makeTempDir({ prefix: "sl-cli-" })}/${name}`;
+  await Deno.mkdir(dir);
+  for (const e of Deno.readDirSync(fixtureDir(agent))) {
+    if (e.name.endsWith(".arrow") || e.name === "manifest.json") {
+      await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
+    }
+  }
+  return dir;
+}
+
+/** Every row of every table, as JSON text. */
+async function dump(db: string): Promise<string> {
+  const inst = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
+  const c = await inst.connect();
+  const out: Record<string, unknown> = {};
+  for (const t of ALL_TABLES) {
+    const r = await c.runAndReadAll(`SELECT * FROM "${t.name}" ORDER BY ALL`);
+    out[t.name] = r.getRowsJson();
+  }
+  c.closeSync();
+  inst.closeSync();
+  return JSON.stringify(out);
+}
+
+Deno.test("analyze: summary, a 0600 database, and the same rows when rebuilt", async () => {
+  const rec = await copyFixture("gemini", "rec-gemini");
+  const first = await task("analyze", rec);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(
+    first.stdout,
+    /3 LLM calls \(0 incomplete\), cost \$[0-9.]+; 1 tool calls \(1 with results\)/,
+  );
+  assert.match(first.stdout, /gemini-3\.8-flash\s+2\s+0\s+4400\s+85\s+3900/);
+  assert.match(first.stdout, /run_shell_command\s+1\s+1/);
+  assert.match(first.stdout, /marker\.txt/);
+  const db = `${rec}/analysis.duckdb`;
+  assert.equal((await Deno.stat(db)).mode! & 0o777, 0o600);
+  const rows = await dump(db);
+  const again = await task("analyze", "--quiet", rec);
+  assert.equal(again.code, 0);
+  assert.equal(await dump(db), rows, "rebuilding gives the same rows");
+  assert.deepEqual(
+    [...Deno.readDirSync(rec)].map((e) => e.name).filter((n) => n.startsWith(".")),
+    [],
+    "no temporary files left",
+  );
+});
+
+Deno.test("sql: many recordings at once, told apart by the recording column", async () => {
+  const a = await copyFixture("claude", "rec-claude");
+  const b = await copyFixture("codex", "rec-codex");
+  const q = "SELECT recording, provider, count(*) AS calls, sum(output_tokens) AS output " +
+    "FROM llm_calls GROUP BY ALL ORDER BY recording";
+  const json = await task("sql", "--format", "json", a, b, "--", q);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), [
+    { recording: "rec-claude", provider: "anthropic", calls: 2, output: 85 },
+    { recording: "rec-codex", provider: "openai-responses", calls: 2, output: 85 },
+  ]);
+  const csv = await task("sql", "--format", "csv", a, "--", "SELECT name, input FROM tool_calls");
+  assert.equal(csv.code, 0);
+  const lines = csv.stdout.trimEnd().split("\r\n");
+  assert.equal(lines[0], "name,input");
+  assert.match(lines[1], /^Bash,"\{""command"":""od /);
+  const table = await task(
+    "sql",
+    a,
+    b,
+    "--",
+    "SELECT recording, count(*) n FROM processes GROUP BY 1 ORDER BY 1",
+  );
+  assert.match(
+    table.stdout,
+    /^recording\s+n\n-+\s+-+\nrec-claude\s+\d+\nrec-codex\s+\d+\n\(2 rows\)\n$/,
+  );
+  // joins across the tables work the way the docs say
+  const j = await task(
+    "sql",
+    "--format",
+    "json",
+    a,
+    "--",
+    "SELECT t.name, c.model, p.agent_role FROM tool_calls t JOIN llm_calls c USING (recording, llm_call_id) JOIN processes p ON p.recording = c.recording AND p.pid = c.pid",
+  );
+  assert.deepEqual(JSON.parse(j.stdout), [{
+    name: "Bash",
+    model: "claude-opus-5-5",
+    agent_role: "agent",
+  }]);
+});
+
+Deno.test("sql and analyze: bad input gives one line and the documented exit code", async () => {
+  const bad = await task("sql", "--format", "xml", "/tmp", "--", "SELECT 1");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^sql: --format must be table, csv or json/);
+  const rec = await copyFixture("claude", "rec");
+  const q = await task("sql", rec, "--", "SELECT nope FROM llm_calls");
+  assert.equal(q.code, 1);
+  assert.match(q.stderr, /sql: Binder Error: Referenced column "nope" not found/);
+  const none = await task("analyze", "/nonexistent");
+  assert.equal(none.code, 1);
+  assert.equal(none.stderr, "analyze: /nonexistent: no such directory\n");
+  const usage = await task("analyze");
+  assert.equal(usage.code, 2);
+  const prices = await task("analyze", "--prices", "/nonexistent.json", rec);
+  assert.equal(prices.code, 1);
+  assert.match(prices.stderr, /^analyze: \/nonexistent\.json: cannot read the price table/);
+});
+
+Deno.test("analyze --prices: costs come from the table given", async () => {
+  const rec = await copyFixture("claude", "rec");
+  const table = `${rec}/../prices.json`;
+  await Deno.writeTextFile(
+    table,
+    JSON.stringify({
+      date: "2026-01-01",
+      models: [{
+        match: "claude-opus-5",
+        input: 1,
+        output: 2,
+        cache_read: 0.5,
+        cache_write: 4,
+        source: "test",
+      }],
+    }),
+  );
+  const r = await task("analyze", "--quiet", "--prices", table, rec);
+  assert.equal(r.code, 0, r.stderr);
+  const q = await task(
+    "sql",
+    "--format",
+    "json",
+    rec,
+    "--",
+    "SELECT cost_usd, price_source FROM llm_calls ORDER BY llm_call_id",
+  );
+  // Anthropic: input excludes cache reads: (2100*1 + 1800*0.5 + 0*4 + 60*2) / 1e6, then turn 2
+  assert.deepEqual(JSON.parse(q.stdout), [
+    { cost_usd: (2100 + 900 + 120) / 1e6, price_source: "prices.json claude-opus-5: test" },
+    { cost_usd: (2300 + 1050 + 50) / 1e6, price_source: "prices.json claude-opus-5: test" },
+  ]);
+});
