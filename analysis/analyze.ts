@@ -14,7 +14,8 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { type Columns } from "./arrow_input.ts";
 import { tlsView } from "./byte_streams.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
-import { buildHttpTables } from "./http_tables.ts";
+import { buildHttpTables, type HttpTables } from "./http_tables.ts";
+import type { ParseReply, ParseRequest } from "./parse_worker.ts";
 import { loadPrices, type PriceTable } from "./pricing.ts";
 import { NotARecording, openRecording, type RecordingInput } from "./recording_input.ts";
 import {
@@ -107,10 +108,22 @@ async function query(c: DuckDBConnection, sql: string, params: string[]): Promis
 export async function analyzeRecording(
   path: string,
   prices: PriceTable,
-  opts: { quiet?: boolean; err?: (s: string) => void } = {},
+  opts: {
+    quiet?: boolean;
+    err?: (s: string) => void;
+    /** told how long each phase took: read, load, parse, build, summary */
+    onPhase?: (phase: string, ms: number) => void;
+  } = {},
 ): Promise<RecordingSummary> {
   const err = opts.err ?? writeErr;
+  let t0 = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    opts.onPhase?.(name, now - t0);
+    t0 = now;
+  };
   const input = openRecording(path);
+  phase("read");
   const progress = progressPrinter(err, opts.quiet ?? false, input.name);
   const problems: ProblemRow[] = input.problems.map((p) => ({
     recording: input.name,
@@ -131,24 +144,32 @@ export async function analyzeRecording(
     let rowsRead = 0;
     try {
       await createTables(c, ALL_TABLES);
+      // parse on a second core (a worker reading tls.arrow) while this thread loads DuckDB
+      const parsed = parseInWorker(input.dir, input.name, prices);
       for (const def of RAW_TABLES) {
         const cols = input.tables.get(def.name) as Columns;
         rowsRead += cols.length;
         progress(`loading ${def.name} (${cols.length} rows)`, cols.length > 100_000);
         await appendColumns(c, def, cols, { recording: input.name });
       }
+      phase("load");
       const tls = input.tables.get("tls") as Columns;
       progress(`parsing ${tls.length} TLS calls`, tls.length > 100_000);
-      const http = await buildHttpTables(input.name, tlsView(tls), prices, {
-        progress: (done, total) => progress(`parsed ${done}/${total} connections`),
-      });
+      const http = await parsed.catch(() =>
+        // no worker (or it failed): parse here
+        buildHttpTables(input.name, tlsView(tls), prices, {
+          progress: (done, total) => progress(`parsed ${done}/${total} connections`),
+        })
+      );
       problems.push(...http.problems);
+      phase("parse");
       await appendRows(c, httpExchangesTable, http.exchanges);
       await appendRows(c, llmCallsTable, http.calls);
       await appendRows(c, toolCallsTable, http.tools);
       for (const name of BUILD_SQL) await c.run(sqlText(name));
       await appendRows(c, problemsTable, problems);
       await appendRows(c, recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
+      phase("build");
       const totalsRs = await query(c, sqlText("summary_totals"), [input.name]);
       const totals = Object.fromEntries(totalsRs.columns.map((k, i) => [k, totalsRs.rows[0][i]]));
       const [models, tools, files] = await Promise.all(
@@ -159,6 +180,7 @@ export async function analyzeRecording(
       instance.closeSync();
       await Deno.chmod(tmpDb, 0o600);
       await Deno.rename(tmpDb, finalPath);
+      phase("summary");
       return {
         recording: input.name,
         dir: input.dir,
@@ -179,6 +201,30 @@ export async function analyzeRecording(
   } finally {
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
   }
+}
+
+/** Builds the HTTP tables in a worker; rejects if the worker cannot run or fails. */
+function parseInWorker(dir: string, recording: string, prices: PriceTable): Promise<HttpTables> {
+  return new Promise((resolve, reject) => {
+    let w: Worker;
+    try {
+      w = new Worker(new URL("./parse_worker.ts", import.meta.url), { type: "module" });
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    w.onmessage = (e: MessageEvent<ParseReply>) => {
+      w.terminate();
+      if ("tables" in e.data) resolve(e.data.tables);
+      else reject(new Error(e.data.error));
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      w.terminate();
+      reject(new Error(e.message));
+    };
+    w.postMessage({ dir, recording, prices } satisfies ParseRequest);
+  });
 }
 
 const n = (v: unknown) => v === null || v === undefined ? "0" : String(v);

@@ -69,28 +69,33 @@ export function openRecording(path: string): RecordingInput {
     throw new NotARecording(`${path}: not a recording (no manifest.json and no Arrow files)`);
   }
   const tables = new Map<string, Columns>();
-  for (const def of RAW_TABLES) {
-    const file = FILES[def.name];
-    const cdef = captureColumns(def);
-    let bytes: Uint8Array;
-    try {
-      bytes = Deno.readFileSync(`${dir}/${file}`);
-    } catch (e) {
-      problems.push({
-        source: file,
-        message: e instanceof Deno.errors.NotFound ? "missing" : `unreadable (${oneLine(e)})`,
-      });
-      tables.set(def.name, emptyColumns(cdef));
-      continue;
-    }
-    const r = readArrowColumns(bytes, cdef);
-    if ("error" in r) {
-      problems.push({ source: file, message: r.error });
-      tables.set(def.name, emptyColumns(cdef));
-      continue;
-    }
-    if (r.damaged) problems.push({ source: file, message: r.damaged });
-    tables.set(def.name, r.columns);
-  }
+  for (const def of RAW_TABLES) tables.set(def.name, readTable(dir, def, problems));
   return { name: basename(dir), dir, manifest, tables, problems };
+}
+
+/** Reads one table's Arrow file of a recording directory; problems are added to `problems`. */
+export function readTable(
+  dir: string,
+  def: TableDef,
+  problems: RecordingInput["problems"] = [],
+): Columns {
+  const file = FILES[def.name];
+  const cdef = captureColumns(def);
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(`${dir}/${file}`);
+  } catch (e) {
+    problems.push({
+      source: file,
+      message: e instanceof Deno.errors.NotFound ? "missing" : `unreadable (${oneLine(e)})`,
+    });
+    return emptyColumns(cdef);
+  }
+  const r = readArrowColumns(bytes, cdef);
+  if ("error" in r) {
+    problems.push({ source: file, message: r.error });
+    return emptyColumns(cdef);
+  }
+  if (r.damaged) problems.push({ source: file, message: r.damaged });
+  return r.columns;
 }
