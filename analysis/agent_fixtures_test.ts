@@ -119,6 +119,7 @@ for (const agent of AGENT_FIXTURES) {
             const r = await connectionExchanges("fixture", t, c, prices);
             return tablesDigest({
               exchanges: r.built.map((b) => b.row),
+              events: r.built.flatMap((b) => b.events),
               calls: r.built.flatMap((b) => b.call ? [{ ...b.call, response: undefined }] : []),
               tools: [],
               problems: r.problems,

@@ -27,6 +27,7 @@ import {
   RAW_TABLES,
   type RecordingsRow,
   recordingsTable,
+  sseEventsTable,
   toolCallsTable,
 } from "./schema.ts";
 import { BUILD_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
@@ -164,6 +165,7 @@ export async function analyzeRecording(
       problems.push(...http.problems);
       phase("parse");
       await appendRows(c, httpExchangesTable, http.exchanges);
+      await appendRows(c, sseEventsTable, http.events);
       await appendRows(c, llmCallsTable, http.calls);
       await appendRows(c, toolCallsTable, http.tools);
       for (const name of BUILD_SQL) await c.run(sqlText(name));

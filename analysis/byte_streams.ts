@@ -196,7 +196,7 @@ export function damageIn(
   let lost = 0;
   // a message starting right at a break (where parsing resumed) is whole
   for (const b of s.breaks) if (b.offset > start && b.offset <= end) gap = true;
-  for (const [a, z] of s.truncated) if (a < end && z >= start) truncated = true;
+  for (const [a, z] of s.truncated) if (a < end && z > start) truncated = true;
   for (const [a, z, n] of s.lost) if (a < end && z > start) lost += n;
   if (truncated) gap = true;
   return { gap, truncated, lost };

@@ -19,10 +19,17 @@ import { readCall } from "./llm/read_call.ts";
 import { routeLlmCall } from "./llm/route.ts";
 import type { ResponseInfo } from "./llm/shapes.ts";
 import { costOf, priceFor, type PriceTable } from "./pricing.ts";
-import type { HttpExchangeRow, LlmCallRow, ProblemRow, ToolCallRow } from "./schema.ts";
+import type {
+  HttpExchangeRow,
+  LlmCallRow,
+  ProblemRow,
+  SseEventRow,
+  ToolCallRow,
+} from "./schema.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
+  events: SseEventRow[];
   calls: LlmCallRow[];
   tools: ToolCallRow[];
   problems: ProblemRow[];
@@ -41,6 +48,7 @@ export interface BuildOptions {
 
 interface Built {
   row: HttpExchangeRow;
+  events: SseEventRow[];
   sortTs: bigint;
   order: number;
   call?: Omit<LlmCallRow, "llm_call_id" | "exchange_id" | "tool_call_count"> & {
@@ -170,7 +178,21 @@ async function buildExchange(
     error: null,
     llm_call_id: null,
   };
-  const built: Built = { row, sortTs: requestNs ?? responseNs ?? 0n, order: 0 };
+  const eventRows: SseEventRow[] = (events ?? []).map((e, i) => ({
+    recording,
+    exchange_id: 0n,
+    event_index: i,
+    type: e.type,
+    data: e.data,
+    ts_ns: tsAt(r, e.offset),
+    incomplete: e.incomplete,
+  }));
+  const built: Built = {
+    row,
+    events: eventRows,
+    sortTs: requestNs ?? responseNs ?? 0n,
+    order: 0,
+  };
   const route = routeLlmCall(req?.method, req?.target);
   if (route) {
     const answer = events
@@ -298,6 +320,7 @@ export async function buildHttpTables(
   }
   built.sort((a, b) => a.sortTs < b.sortTs ? -1 : a.sortTs > b.sortTs ? 1 : a.order - b.order);
   const exchanges: HttpExchangeRow[] = [];
+  const events: SseEventRow[] = [];
   const calls: LlmCallRow[] = [];
   const tools: ToolCallRow[] = [];
   const pendingResults: ToolCallRow[] = [];
@@ -305,6 +328,10 @@ export async function buildHttpTables(
     const id = BigInt(i + 1);
     b.row.exchange_id = id;
     exchanges.push(b.row);
+    for (const e of b.events) {
+      e.exchange_id = id;
+      events.push(e);
+    }
     if (b.row.error) {
       problems.push({
         recording,
@@ -347,7 +374,7 @@ export async function buildHttpTables(
       askedBy.set(row, fields.pid);
     });
   });
-  return { exchanges, calls, tools, problems };
+  return { exchanges, events, calls, tools, problems };
 }
 
 /** Per-tool-call: the pid of the LLM call that asked (for name matching within one agent). */

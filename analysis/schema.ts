@@ -111,6 +111,22 @@ export const httpExchangesTable = table(
   ] as const,
 );
 
+export const sseEventsTable = table(
+  "sse_events",
+  "One row per server-sent event of every event-stream response, with the time of the TLS " +
+    "call that carried its last byte: the timeline of a streamed answer. Key: (`recording`, " +
+    "`exchange_id`, `event_index`).",
+  [
+    recordingCol,
+    col("exchange_id", "int64", "the exchange whose response carried it"),
+    col("event_index", "int32", "position in the stream, from 0"),
+    col("type", "utf8", "the event type (`message` when none was given)"),
+    col("data", "utf8", "the event's data (lines joined with newlines)"),
+    opt("ts_ns", "int64", "when the TLS call holding the event's last byte returned"),
+    col("incomplete", "bool", "the stream ended inside this event"),
+  ] as const,
+);
+
 export const llmCallsTable = table(
   "llm_calls",
   "One row per call of an LLM API (Anthropic Messages, OpenAI Responses and Chat " +
@@ -242,6 +258,7 @@ export const ANALYSIS_TABLES = [
   recordingsTable,
   problemsTable,
   httpExchangesTable,
+  sseEventsTable,
   llmCallsTable,
   toolCallsTable,
   processesTable,
@@ -267,6 +284,7 @@ export const VIEWS: readonly { name: string; doc: string }[] = [
 export type RecordingsRow = RowOf<typeof recordingsTable>;
 export type ProblemRow = RowOf<typeof problemsTable>;
 export type HttpExchangeRow = RowOf<typeof httpExchangesTable>;
+export type SseEventRow = RowOf<typeof sseEventsTable>;
 export type LlmCallRow = RowOf<typeof llmCallsTable>;
 export type ToolCallRow = RowOf<typeof toolCallsTable>;
 export type ProcessesRow = RowOf<typeof processesTable>;

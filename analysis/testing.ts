@@ -158,6 +158,7 @@ const TIME_FIELDS = new Set([
   "duration_ms",
   "requested_ns",
   "result_ns",
+  "ts_ns",
 ]);
 
 async function digest(bytes: Uint8Array): Promise<string> {
@@ -189,6 +190,7 @@ export async function tablesDigest(
     await Promise.all(rows.map((r) => conv(r as Record<string, unknown>)));
   return {
     http_exchanges: await all(t.exchanges),
+    sse_events: await all(t.events),
     llm_calls: await all(t.calls),
     tool_calls: await all(t.tools),
     problems: await all(t.problems),
