@@ -150,6 +150,12 @@ export const toolTermsTable = table(
     opt("host", "utf8", "URLs: the host"),
     opt("port", "int32", "URLs: the port, explicit or the scheme's default"),
     col("source", "utf8", "where in the input it was found: the JSON key, or `patch`"),
+    col(
+      "in_command",
+      "bool",
+      "found among the words of a command (its effects are the command's processes'), not " +
+        "as an argument of its own (which the agent itself may act on, e.g. a Read tool)",
+    ),
   ] as const,
 );
 

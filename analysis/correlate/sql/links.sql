@@ -73,6 +73,8 @@ evm AS (
   JOIN tool_terms t
     ON t.recording = a.recording AND t.tool_call_id = w.tool_call_id
     AND t.kind IN ('path', 'url', 'host')
+    -- the agent process acts itself only on what a tool names as an argument of its own
+    AND (a.role = 'descendant' OR NOT t.in_command)
   WHERE a.role IN ('agent', 'descendant') AND a.event_table IN ('file', 'net')
 ),
 evs AS (

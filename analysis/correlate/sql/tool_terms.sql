@@ -57,21 +57,22 @@ words AS (
   )
 ),
 urls AS (
-  SELECT recording, tool_call_id, key AS source,
+  SELECT recording, tool_call_id, key AS source, cls = 'command' AS in_command,
     unnest(regexp_extract_all(v, '[A-Za-z][A-Za-z0-9+.-]*://[^\s''"<>|;`()]+')) AS url
   FROM classed WHERE cls IN ('command', 'url')
 ),
 paths AS (
-  SELECT recording, tool_call_id, key AS source, w AS p
+  SELECT recording, tool_call_id, key AS source, w AS p, true AS in_command
   FROM words
   WHERE w NOT LIKE '%://%' AND w NOT LIKE '-%' AND length(w) >= 2
     AND (w LIKE '%/%' OR regexp_full_match(w, '[A-Za-z0-9_.+~-]*[A-Za-z0-9_+-]\.[A-Za-z0-9]{1,10}'))
     AND NOT regexp_full_match(w, '[0-9.]+')
   UNION ALL
-  SELECT recording, tool_call_id, key, trim(v) FROM classed WHERE cls = 'path'
+  SELECT recording, tool_call_id, key, trim(v), false FROM classed WHERE cls = 'path'
   UNION ALL
   SELECT recording, tool_call_id, 'patch',
-    trim(unnest(regexp_extract_all(v, '\*\*\* (?:Add File|Update File|Delete File|Move to): ([^\n]+)', 1)))
+    trim(unnest(regexp_extract_all(v, '\*\*\* (?:Add File|Update File|Delete File|Move to): ([^\n]+)', 1))),
+    false
   FROM classed WHERE cls = 'patch'
 ),
 hosts AS (
@@ -83,12 +84,12 @@ hosts AS (
 ),
 terms AS (
   SELECT recording, tool_call_id, 'command' AS kind, norm AS term, NULL AS suffix,
-    NULL AS basename, NULL AS host, NULL::INTEGER AS port, key AS source
+    NULL AS basename, NULL AS host, NULL::INTEGER AS port, key AS source, true AS in_command
   FROM commands WHERE length(norm) >= 2
   UNION ALL
   SELECT recording, tool_call_id, 'path', p,
     CASE WHEN p NOT LIKE '/%' THEN '/' || regexp_replace(p, '^(\./|~/|\.\./)+', '') END,
-    nullif(regexp_extract(rtrim(p, '/'), '[^/]+$'), ''), NULL, NULL, source
+    nullif(regexp_extract(rtrim(p, '/'), '[^/]+$'), ''), NULL, NULL, source, in_command
   FROM paths
   WHERE p NOT IN ('/dev/null', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/tty', '/', '.',
     '..', '~')
@@ -101,12 +102,13 @@ terms AS (
         WHEN 'http' THEN 80 WHEN 'ws' THEN 80 WHEN 'https' THEN 443 WHEN 'wss' THEN 443
         WHEN 'ftp' THEN 21
       END),
-    source
+    source, in_command
   FROM urls
   UNION ALL
-  SELECT recording, tool_call_id, 'host', h, NULL, NULL, h, NULL, source FROM hosts
+  SELECT recording, tool_call_id, 'host', h, NULL, NULL, h, NULL, source, true FROM hosts
 )
-SELECT DISTINCT recording, tool_call_id, kind, term, suffix, basename, host, port, source
+SELECT DISTINCT recording, tool_call_id, kind, term, suffix, basename, host, port, source,
+  in_command
 FROM terms
 WHERE term IS NOT NULL AND term <> ''
 ORDER BY recording, tool_call_id, kind, term;

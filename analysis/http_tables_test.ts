@@ -1,0 +1,60 @@
+/**
+ * Traffic that is not an LLM API stays an HTTP exchange (host, method, path, status, sizes),
+ * keep-alive exchanges pair in order, and a HEAD answer is framed without a body.
+ */
+import assert from "node:assert/strict";
+import type { TlsView } from "./byte_streams.ts";
+import { buildHttpTables } from "./http_tables.ts";
+import { prices } from "./testing.ts";
+
+const enc = new TextEncoder();
+
+function view(calls: ["write" | "read", string][]): TlsView {
+  const seq = { write: 0n, read: 0n };
+  return {
+    length: calls.length,
+    pid: calls.map(() => 3),
+    connId: calls.map(() => 4n),
+    connGen: calls.map(() => 0),
+    direction: calls.map(([d]) => d),
+    seq: calls.map(([d]) => seq[d]++),
+    len: calls.map(([, s]) => BigInt(s.length)),
+    data: calls.map(([, s]) => enc.encode(s)),
+    truncated: calls.map(() => false),
+    lost: calls.map(() => 0n),
+    ts: calls.map((_, i) => BigInt(10 * (i + 1))),
+    lib: calls.map(() => "t"),
+  };
+}
+
+Deno.test("other HTTPS traffic: exchanges with host, method, path, status and sizes", async () => {
+  const t = await buildHttpTables(
+    "r",
+    view([
+      ["write", "HEAD /api/hello HTTP/1.1\r\nHost: example.test\r\n\r\n"],
+      ["read", "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"],
+      ["write", "GET /docs/index.html?q=1 HTTP/1.1\r\nHost: example.test\r\n\r\n"],
+      [
+        "read",
+        "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nnope!",
+      ],
+      ["write", "POST /upload HTTP/1.1\r\nHost: example.test\r\nContent-Length: 3\r\n\r\nabc"],
+    ]),
+    prices,
+  );
+  assert.deepEqual(t.calls, []);
+  assert.deepEqual(
+    t.exchanges.map((x) => [x.host, x.method, x.path, x.status, x.request_bytes, x.response_bytes]),
+    [
+      ["example.test", "HEAD", "/api/hello", 200, 0n, 0n],
+      ["example.test", "GET", "/docs/index.html?q=1", 404, 0n, 5n],
+      ["example.test", "POST", "/upload", null, 3n, 0n],
+    ],
+  );
+  assert.deepEqual(t.exchanges.map((x) => [x.request_ns, x.response_ns]), [[10n, 20n], [30n, 40n], [
+    50n,
+    null,
+  ]]);
+  assert.equal(t.exchanges[2].response_complete, false);
+  assert.equal(new TextDecoder().decode(t.exchanges[1].response_body!), "nope!");
+});
