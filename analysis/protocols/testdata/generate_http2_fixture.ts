@@ -38,7 +38,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function record(): Promise<Recording> {
   const server = http2.createServer({ settings: { maxHeaderListSize: 256 * 1024 } });
-  server.on("stream", async (stream, headers) => {
+  server.on("stream", async (stream: http2.ServerHttp2Stream, headers) => {
     const path = headers[":path"];
     stream.on("error", () => {});
     if (path === "/v1/messages") {
