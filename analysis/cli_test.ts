@@ -113,6 +113,22 @@ Deno.test("sql: many recordings at once, told apart by the recording column", as
   }]);
 });
 
+Deno.test("sql: recordings with the same directory name are labelled by the path given", async () => {
+  const a = await copyFixture("claude", "rec");
+  const b = await copyFixture("gemini", "rec");
+  const r = await task(
+    "sql",
+    "--format",
+    "json",
+    a,
+    b,
+    "--",
+    "SELECT recording, count(*) AS calls FROM llm_calls GROUP BY 1 ORDER BY 2",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [{ recording: a, calls: 2 }, { recording: b, calls: 3 }]);
+});
+
 Deno.test("sql and analyze: bad input gives one line and the documented exit code", async () => {
   const bad = await task("sql", "--format", "xml", "/tmp", "--", "SELECT 1");
   assert.equal(bad.code, 2);
