@@ -1,0 +1,32 @@
+/** Main and side calls, judged from the request; agents named from their User-Agent. */
+import assert from "node:assert/strict";
+import { agentOf, callKind } from "./call_kind.ts";
+import { emptyRequest, type RequestInfo } from "./shapes.ts";
+
+const req = (over: Partial<RequestInfo>): RequestInfo => ({ ...emptyRequest(), ...over });
+const schema = (...props: string[]) => ({
+  type: "object",
+  properties: Object.fromEntries(props.map((p) => [p, { type: "string" }])),
+});
+
+Deno.test("side calls: router, next speaker, loop check, other schemas, titles, no tools", () => {
+  const json = (s: unknown) => req({ wantsJson: true, jsonSchema: s, toolsOffered: 3 });
+  assert.deepEqual(callKind(json(schema("complexity_reasoning", "complexity_score"))), {
+    kind: "side",
+    side: "router",
+  });
+  assert.deepEqual(callKind(json(schema("reasoning", "next_speaker"))).side, "next-speaker");
+  assert.deepEqual(callKind(json(schema("unproductive_state_analysis"))).side, "loop-check");
+  assert.deepEqual(callKind(json(schema("answer"))).side, "structured");
+  assert.deepEqual(callKind(req({ leadText: "Write a 5-word title for this chat" })).side, "title");
+  assert.deepEqual(callKind(req({ leadText: "Summarise" })).side, "no-tools");
+  assert.deepEqual(callKind(req({ toolsOffered: 12 })), { kind: "main" });
+});
+
+Deno.test("agents by User-Agent", () => {
+  assert.equal(agentOf("claude-cli/2.1.330 (external, sdk-cli)"), "claude-code");
+  assert.equal(agentOf("GeminiCLI-tui/0.61.0/gemini-3.1-pro-preview (linux; x64)"), "gemini-cli");
+  assert.equal(agentOf("codex_exec/0.169.0 (Debian 12; x86_64)"), "codex");
+  assert.equal(agentOf("curl/8.0"), null);
+  assert.equal(agentOf(undefined), null);
+});
