@@ -31,12 +31,13 @@ cand AS (
     AND b.branch_start_ns BETWEEN w.start_ns AND w.end_ns
 ),
 procs AS (
-  SELECT l.recording, l.branch_pid, l.branch_start_ns, l.argv,
+  -- every exec of the branch's processes (a process may exec several times: wrappers, shims)
+  SELECT e.recording, e.branch_pid, e.branch_start_ns, e.argv,
     ' ' || trim(regexp_replace(regexp_replace(
-      array_to_string(list_concat([regexp_extract(l.argv[1], '[^/]+$')], l.argv[2:]), ' '),
+      array_to_string(list_concat([regexp_extract(e.argv[1], '[^/]+$')], e.argv[2:]), ' '),
       '[''"\\]', '', 'g'), '\s+', ' ', 'g')) || ' ' AS nargv
-  FROM lineage l
-  WHERE l.role = 'descendant' AND len(l.argv) > 0
+  FROM actions e
+  WHERE e.role = 'descendant' AND e.op = 'exec' AND len(e.argv) > 0
 ),
 args AS (
   SELECT recording, branch_pid, branch_start_ns, unnest(argv[2:]) AS arg FROM procs
