@@ -1,0 +1,234 @@
+/**
+ * The tables correlation adds to an analysed recording (`analysis.duckdb`), declared once with
+ * the column kit of `capture/columns.ts`: `lineage` (every process placed in an agent's tree),
+ * `sessions` (one per agent process), `actions` (every raw process, file and net event with a
+ * stable id and its lineage), `tool_terms` (what each tool call's input names), `tool_windows`
+ * (when each tool call could act) and `links` (each action's tool call, or why it has none).
+ *
+ * Their SQL is in `sql/<table>.sql`; `SCHEMA.md` beside this file is generated from these
+ * declarations (`deno task correlate:doc`), and a test checks it is current.
+ */
+import { col, opt, type RowOf, table } from "../../capture/columns.ts";
+
+const recordingCol = col(
+  "recording",
+  "utf8",
+  "the recording this row comes from: its directory name",
+);
+
+const sessionDoc = "the agent session: the pid of the agent process (the one making LLM calls)";
+
+export const lineageTable = table(
+  "lineage",
+  "One row per traced process incarnation (as in `processes`), placed in an agent's process " +
+    "tree: the agent process itself, its descendants through fork and exec (shells, " +
+    "interpreters, pipelines), the launchers it was started through, or outside every agent.",
+  [
+    recordingCol,
+    col("pid", "int32", "process id"),
+    opt("start_ns", "int64", "start of this incarnation (`processes.start_ns`)"),
+    opt("end_ns", "int64", "exit time, null if it outlived the capture"),
+    opt("ppid", "int32", "parent process id"),
+    opt("parent_start_ns", "int64", "start of the parent's incarnation (null when not traced)"),
+    opt("session_id", "int32", sessionDoc + "; null for processes outside every session"),
+    col(
+      "role",
+      "utf8",
+      "`agent` (makes the LLM calls), `descendant` (forked from it, at any depth), `launcher` " +
+        "(an ancestor of exactly one agent, e.g. the npm wrapper or the hosts namespace shell) " +
+        "or `outside` (the capture's harness, or ancestors shared by several agents)",
+    ),
+    opt("depth", "int32", "generations below the agent process: 0 for it, 1 for its children"),
+    opt(
+      "branch_pid",
+      "int32",
+      "descendants: the agent's child this process descends from (itself at depth 1) — the " +
+        "unit that is attributed to one tool call",
+    ),
+    opt("branch_start_ns", "int64", "start of that child's incarnation"),
+    opt("chain", "list_utf8", "program names from the agent process down to this one"),
+    opt("exe", "utf8", "the file last executed"),
+    opt("argv", "list_utf8", "arguments of the last exec"),
+    opt("cwd", "utf8", "working directory at the last exec"),
+    opt("exit_code", "int32", "exit status"),
+  ] as const,
+);
+
+export const sessionsTable = table(
+  "sessions",
+  "One row per agent session: an agent process that made LLM calls, with its totals.",
+  [
+    recordingCol,
+    col("session_id", "int32", sessionDoc),
+    opt("agent", "utf8", "`claude-code`, `gemini-cli`, `codex` or null (see llm_calls.agent)"),
+    opt("start_ns", "int64", "the agent process's start"),
+    opt("end_ns", "int64", "its exit, or null"),
+    opt("cwd", "utf8", "its working directory at exec"),
+    opt("launcher_pid", "int32", "the outermost launcher process of this session, if any"),
+    col("llm_calls", "int64", "LLM calls it made"),
+    col("main_calls", "int64", "main (conversation) calls among them"),
+    col("tool_calls", "int64", "tool calls its models asked for"),
+    col("input_tokens", "int64", "input tokens over all its calls (as reported)"),
+    col("output_tokens", "int64", "output tokens over all its calls"),
+    opt("cost_usd", "float64", "cost of its calls; null when none is priced"),
+    opt("models", "list_utf8", "models that answered, in order of first use"),
+    opt("prompt", "utf8", "the user's request: the first main call's new user text"),
+    col("processes", "int64", "its processes: the agent and all descendants"),
+  ] as const,
+);
+
+export const actionsTable = table(
+  "actions",
+  "Every raw `process`, `file` and `net` event with a stable id and its place in the " +
+    "lineage: the actions that correlation explains. Key: (`recording`, `event_table`, " +
+    "`event_id`).",
+  [
+    recordingCol,
+    col("event_table", "utf8", "`process`, `file` or `net`: the raw table the event is in"),
+    col(
+      "event_id",
+      "int64",
+      "the event's row number in that table of the recording, from 0, in load order (the " +
+        "order of the Arrow file)",
+    ),
+    col("ts_ns", "int64", "event time (ns since the epoch)"),
+    col("pid", "int32", "process id"),
+    col("tid", "int32", "thread id"),
+    col(
+      "op",
+      "utf8",
+      "`fork`, `exec`, `exit`; `open`, `unlink`, `rename`, `mkdir`, `rmdir`, `chdir`; " +
+        "`connect`, `dns`",
+    ),
+    opt("path", "utf8", "file: the absolute path; exec: the file executed"),
+    opt("path2", "utf8", "rename: the target path"),
+    opt("raw_path", "utf8", "file: the path as the program passed it"),
+    opt("argv", "list_utf8", "exec: the arguments"),
+    opt("addr", "utf8", "net: IP address or unix socket path"),
+    opt("port", "int32", "net: port"),
+    opt("qname", "utf8", "dns: the question name"),
+    opt("family", "utf8", "net: `inet`, `inet6`, `unix`, ..."),
+    opt("ret", "int64", "file/net: the result (negative errno on failure); exit: the status"),
+    col(
+      "ok",
+      "bool",
+      "the call succeeded (a non-blocking connect in progress counts); exit: status 0",
+    ),
+    col(
+      "written",
+      "bool",
+      "file: it changed the file system (open for writing or creating, rename, unlink, " +
+        "mkdir, rmdir)",
+    ),
+    opt("session_id", "int32", "the session of the process (see `lineage`)"),
+    col("role", "utf8", "the process's role in `lineage` (`outside` if it is not there)"),
+    opt("branch_pid", "int32", "the process's branch (see `lineage`)"),
+    opt("branch_start_ns", "int64", "start of that branch"),
+    opt("proc_start_ns", "int64", "start of the process incarnation the event belongs to"),
+    col("summary", "utf8", "one line saying what happened, e.g. `open /etc/passwd (read)`"),
+  ] as const,
+);
+
+export const toolTermsTable = table(
+  "tool_terms",
+  "What each tool call's input names, for argument matching: its command strings (quotes " +
+    "and backslashes removed, white space collapsed), file paths, URLs and host names. " +
+    "Extracted from the JSON arguments by key (`command`/`cmd`, `*path*`, `url`, ...), from " +
+    "the words of commands, and from `*** Add/Update/Delete File:` lines of patches.",
+  [
+    recordingCol,
+    col("tool_call_id", "int64", "the tool call"),
+    col("kind", "utf8", "`command`, `path`, `url` or `host`"),
+    col("term", "utf8", "the text: normalised command, path as written, URL, or host name"),
+    opt(
+      "suffix",
+      "utf8",
+      "relative paths: what an absolute path must end with (`/` + the path without `./`, " +
+        "`~/` or leading `../`)",
+    ),
+    opt("basename", "utf8", "paths: the last component"),
+    opt("host", "utf8", "URLs: the host"),
+    opt("port", "int32", "URLs: the port, explicit or the scheme's default"),
+    col("source", "utf8", "where in the input it was found: the JSON key, or `patch`"),
+    col(
+      "in_command",
+      "bool",
+      "found among the words of a command (its effects are the command's processes'), not " +
+        "as an argument of its own (which the agent itself may act on, e.g. a Read tool)",
+    ),
+  ] as const,
+);
+
+export const toolWindowsTable = table(
+  "tool_windows",
+  "When each tool call could act: from the first output of the LLM answer that asked for it " +
+    "(agents run a tool as soon as its call is streamed) to the start of the request that " +
+    "carried its result back; without a result, to the session's next main request; without " +
+    "either, for the configured window.",
+  [
+    recordingCol,
+    col("tool_call_id", "int64", "the tool call"),
+    col("llm_call_id", "int64", "the LLM call whose answer asked for it"),
+    col("session_id", "int32", sessionDoc),
+    col("name", "utf8", "tool name"),
+    col("start_ns", "int64", "window start"),
+    col("end_ns", "int64", "window end"),
+    col("end_kind", "utf8", "what ended it: `result`, `next_call` or `window`"),
+    col("parallel", "int32", "tool calls asked for in the same answer (1 when alone)"),
+  ] as const,
+);
+
+export const linksTable = table(
+  "links",
+  "One row per action (every row of `actions`): the tool call that caused it, the signals " +
+    "that say so and a confidence, or why no tool call explains it. Key: (`recording`, " +
+    "`event_table`, `event_id`).",
+  [
+    recordingCol,
+    col("event_table", "utf8", "`process`, `file` or `net`"),
+    col("event_id", "int64", "the event (see `actions.event_id`)"),
+    opt("session_id", "int32", sessionDoc),
+    opt(
+      "tool_call_id",
+      "int64",
+      "the tool call that best explains the action; also kept, with its low confidence, for " +
+        "a weak candidate that does not reach the threshold",
+    ),
+    col(
+      "attribution",
+      "utf8",
+      "`tool` (caused by `tool_call_id`, confidence at or above the threshold), `agent` (the " +
+        "agent process's own activity), `unexplained` (a process of the session that no tool " +
+        "call asked for) or `outside` (no session)",
+    ),
+    col(
+      "signals",
+      "list_utf8",
+      "what matched: `temporal` (within the tool call's window), `lineage` (inherited " +
+        "through the process tree from the branch the tool call started), `argument:command` " +
+        "(the argv holds the whole command), `argument:argv` (the argv is a stage of the " +
+        "command), `argument:path`, `argument:basename`, `argument:url`, `argument:host`, " +
+        "`argument:port`, `exclusive` (the only unmatched branch of a command that no other " +
+        "branch matched)",
+    ),
+    col("confidence", "float64", "in [0, 1]: how sure the link is; 0 without a candidate"),
+    opt("matched", "utf8", "the tool input term that matched, if any"),
+  ] as const,
+);
+
+/** The tables correlation builds, in build order. */
+export const CORRELATE_TABLES = [
+  lineageTable,
+  sessionsTable,
+  actionsTable,
+  toolTermsTable,
+  toolWindowsTable,
+  linksTable,
+] as const;
+
+export type LineageRow = RowOf<typeof lineageTable>;
+export type SessionRow = RowOf<typeof sessionsTable>;
+export type ActionRow = RowOf<typeof actionsTable>;
+export type ToolTermRow = RowOf<typeof toolTermsTable>;
+export type ToolWindowRow = RowOf<typeof toolWindowsTable>;
+export type LinkRow = RowOf<typeof linksTable>;

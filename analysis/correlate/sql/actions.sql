@@ -1,0 +1,57 @@
+-- actions: every raw process, file and net event with a stable id — its row number in the
+-- recording's table, in load order — and the lineage of the process that did it (the
+-- incarnation of its pid that had started by then).
+INSERT INTO actions
+WITH ev AS (
+  SELECT recording, 'process' AS event_table,
+    row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1 AS event_id,
+    ts_ns, pid, tid, kind AS op, filename AS path, NULL::VARCHAR AS path2,
+    NULL::VARCHAR AS raw_path, argv, NULL::VARCHAR AS addr, NULL::INTEGER AS port,
+    NULL::VARCHAR AS qname, NULL::VARCHAR AS family,
+    CASE WHEN kind = 'exit' THEN coalesce(exit_code, 128 + exit_signal) END::BIGINT AS ret,
+    kind <> 'exit' OR exit_code = 0 AS ok,
+    false AS written,
+    CASE kind
+      WHEN 'fork' THEN 'fork ' || comm || ' (pid ' || pid || ' from ' || ppid || ')'
+      WHEN 'exec' THEN 'exec ' || left(array_to_string(argv, ' '), 200)
+      ELSE 'exit ' || comm || ' ' || coalesce('status ' || exit_code, 'signal ' || exit_signal, '')
+    END AS summary
+  FROM process
+  UNION ALL
+  SELECT recording, 'file',
+    row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
+    ts_ns, pid, tid, op, path, path2, raw_path, NULL::VARCHAR[], NULL, NULL, NULL, NULL, ret,
+    ret >= 0,
+    ret >= 0 AND (
+      op IN ('unlink', 'rename', 'mkdir', 'rmdir')
+      OR (op = 'open' AND ((flags & 3) <> 0 OR (flags & 64) <> 0 OR (flags & 512) <> 0))
+    ),
+    op || ' ' || path || coalesce(' -> ' || path2, '') || CASE
+      WHEN ret < 0 THEN ' (failed, errno ' || (-ret) || ')'
+      WHEN op = 'open' AND ((flags & 3) <> 0 OR (flags & 64) <> 0 OR (flags & 512) <> 0)
+        THEN ' (write)'
+      WHEN op = 'open' THEN ' (read)'
+      ELSE ''
+    END
+  FROM file
+  UNION ALL
+  SELECT recording, 'net',
+    row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
+    ts_ns, pid, tid, op, NULL, NULL, NULL, NULL::VARCHAR[], addr, port, qname, family, ret,
+    ret = 0 OR ret = -115,
+    false,
+    CASE op
+      WHEN 'dns' THEN 'dns ' || coalesce(qname, '?') || coalesce(' ' || qtype, '')
+      ELSE 'connect ' || addr || CASE WHEN family = 'unix' THEN '' ELSE ':' || port END ||
+        CASE WHEN ret = 0 OR ret = -115 THEN '' ELSE ' (failed, errno ' || (-ret) || ')' END
+    END
+  FROM net
+)
+SELECT e.recording, e.event_table, e.event_id, e.ts_ns, e.pid, e.tid, e.op, e.path, e.path2,
+  e.raw_path, e.argv, e.addr, e.port, e.qname, e.family, e.ret, e.ok, e.written,
+  l.session_id, coalesce(l.role, 'outside'), l.branch_pid, l.branch_start_ns, l.start_ns,
+  e.summary
+FROM ev e
+ASOF LEFT JOIN lineage l
+  ON l.recording = e.recording AND l.pid = e.pid AND e.ts_ns >= l.start_ns
+ORDER BY e.recording, e.ts_ns, e.event_table, e.event_id;

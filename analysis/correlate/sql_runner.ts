@@ -1,0 +1,66 @@
+/**
+ * Runs Sightline's `.sql` files with bound parameters: a file's named parameters (`$name`,
+ * outside comments) are looked up in the values given, so one settings object serves every
+ * file and a file that names a missing value fails with one line saying which.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+
+/** The `$name` parameters a statement uses, comments excluded. */
+export function paramNames(sql: string): string[] {
+  const code = sql.split("\n").map((l) => l.replace(/--.*$/, "")).join("\n")
+    .replace(/'(?:[^']|'')*'/g, "''");
+  return [...new Set([...code.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]))];
+}
+
+export type SqlValue = string | number | bigint | boolean | null;
+
+/** The values of the parameters `sql` uses; throws naming the first missing one. */
+export function bindFor(
+  sql: string,
+  values: Record<string, SqlValue>,
+  name = "statement",
+): Record<string, SqlValue> {
+  const out: Record<string, SqlValue> = {};
+  for (const p of paramNames(sql)) {
+    if (!(p in values)) throw new Error(`${name}: no value for parameter $${p}`);
+    out[p] = values[p];
+  }
+  return out;
+}
+
+/** Reads `name.sql` from `dir`. */
+export function readSql(dir: URL, name: string): string {
+  return Deno.readTextFileSync(new URL(`${name}.sql`, dir));
+}
+
+/** Runs one statement with the parameters it uses. */
+export async function runSql(
+  c: DuckDBConnection,
+  sql: string,
+  values: Record<string, SqlValue>,
+  name?: string,
+): Promise<void> {
+  const bound = bindFor(sql, values, name);
+  try {
+    await c.run(sql, Object.keys(bound).length ? bound as never : undefined);
+  } catch (e) {
+    throw new Error(`${name ?? "statement"}: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+/** Runs a query and returns its rows as objects. */
+export async function queryRows(
+  c: DuckDBConnection,
+  sql: string,
+  values: Record<string, SqlValue> = {},
+): Promise<Record<string, unknown>[]> {
+  const bound = bindFor(sql, values);
+  const r = await c.runAndReadAll(sql, Object.keys(bound).length ? bound as never : undefined);
+  return r.getRowObjects() as Record<string, unknown>[];
+}
+
+/** Every `.sql` file name (without extension) in `dir`. */
+export function sqlFilesIn(dir: URL): string[] {
+  return [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".sql"))
+    .map((e) => e.name.slice(0, -4)).sort();
+}
