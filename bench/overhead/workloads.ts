@@ -18,7 +18,7 @@ export interface BenchSize {
 
 export const SIZES: Readonly<Record<"quick" | "full", BenchSize>> = {
   quick: { name: "quick", repo: { modules: 12, functionsPerModule: 4 } },
-  full: { name: "full", repo: { modules: 60, functionsPerModule: 16 } },
+  full: { name: "full", repo: { modules: 60, functionsPerModule: 10 } },
 };
 
 /** What a run leaves behind that `verify` looks at. */

@@ -322,9 +322,18 @@ async function probeCosts(
     plainFiles,
     ...await profiled(files),
   );
-  // an untraced process while a capture runs: the tracepoints fire, the filter says no
+  const e = quick ? 300 : 2000;
+  const exec = [gen, "exec", String(e), "0"];
+  const plainExec = await runPlain(exec);
+  add(
+    "fork+exec+exit of /bin/true (3 process events)",
+    e,
+    plainExec,
+    ...await profiled(exec),
+  );
+  // untraced processes while a capture runs: the probes fire, the filter says no
   const bystander = capture({
-    cmd: ["sleep", quick ? "4" : "8"],
+    cmd: ["sleep", quick ? "6" : "12"],
     out: `${tmp}/idle-rec`,
     force: true,
     quiet: true,
@@ -333,18 +342,12 @@ async function probeCosts(
   });
   await new Promise((r) => setTimeout(r, 1500));
   const during = await runPlain(files);
+  const duringExec = await runPlain(exec);
   const idle = await bystander;
   await idle.loaderExit;
   add("open+close+unlink, untraced process during a capture", n, plainFiles, during);
+  add("fork+exec+exit, untraced process during a capture", e, plainExec, duringExec);
   await Deno.remove(`${tmp}/idle-rec`, { recursive: true }).catch(() => {});
-  const e = quick ? 300 : 2000;
-  const exec = [gen, "exec", String(e), "0"];
-  add(
-    "fork+exec+exit of /bin/true (3 process events)",
-    e,
-    await runPlain(exec),
-    ...await profiled(exec),
-  );
   const server = await startTlsServer();
   try {
     const calls = quick ? 20_000 : 100_000;
