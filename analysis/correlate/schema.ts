@@ -103,6 +103,7 @@ export const actionsTable = table(
     opt("path", "utf8", "file: the absolute path; exec: the file executed"),
     opt("path2", "utf8", "rename: the target path"),
     opt("raw_path", "utf8", "file: the path as the program passed it"),
+    opt("flags", "int64", "file: open flags (O_*), unlinkat/renameat2 flags"),
     opt("argv", "list_utf8", "exec: the arguments"),
     opt("addr", "utf8", "net: IP address or unix socket path"),
     opt("port", "int32", "net: port"),

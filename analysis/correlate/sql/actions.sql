@@ -6,7 +6,7 @@ WITH ev AS (
   SELECT recording, 'process' AS event_table,
     row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1 AS event_id,
     ts_ns, pid, tid, kind AS op, filename AS path, NULL::VARCHAR AS path2,
-    NULL::VARCHAR AS raw_path, argv, NULL::VARCHAR AS addr, NULL::INTEGER AS port,
+    NULL::VARCHAR AS raw_path, NULL::BIGINT AS flags, argv, NULL::VARCHAR AS addr, NULL::INTEGER AS port,
     NULL::VARCHAR AS qname, NULL::VARCHAR AS family,
     CASE WHEN kind = 'exit' THEN coalesce(exit_code, 128 + exit_signal) END::BIGINT AS ret,
     kind <> 'exit' OR exit_code = 0 AS ok,
@@ -20,7 +20,8 @@ WITH ev AS (
   UNION ALL
   SELECT recording, 'file',
     row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
-    ts_ns, pid, tid, op, path, path2, raw_path, NULL::VARCHAR[], NULL, NULL, NULL, NULL, ret,
+    ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
+    ret,
     ret >= 0,
     ret >= 0 AND (
       op IN ('unlink', 'rename', 'mkdir', 'rmdir')
@@ -37,7 +38,7 @@ WITH ev AS (
   UNION ALL
   SELECT recording, 'net',
     row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
-    ts_ns, pid, tid, op, NULL, NULL, NULL, NULL::VARCHAR[], addr, port, qname, family, ret,
+    ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], addr, port, qname, family, ret,
     ret = 0 OR ret = -115,
     false,
     CASE op
@@ -48,7 +49,7 @@ WITH ev AS (
   FROM net
 )
 SELECT e.recording, e.event_table, e.event_id, e.ts_ns, e.pid, e.tid, e.op, e.path, e.path2,
-  e.raw_path, e.argv, e.addr, e.port, e.qname, e.family, e.ret, e.ok, e.written,
+  e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret, e.ok, e.written,
   l.session_id, coalesce(l.role, 'outside'), l.branch_pid, l.branch_start_ns, l.start_ns,
   e.summary
 FROM ev e

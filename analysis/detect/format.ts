@@ -1,0 +1,99 @@
+/**
+ * Findings as text for the analysis summary: counts by severity, then each finding with its
+ * evidence ids, then (for recordings with several agents) where each agent's time went, and a
+ * line on how many actions correlation explained.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { queryRows } from "../correlate/sql_runner.ts";
+import { SEVERITIES } from "./patterns.ts";
+
+export interface FormatOptions {
+  /** findings shown in full (the rest are counted); default 20 */
+  limit?: number;
+  /** evidence ids shown per finding; default 8 */
+  evidence?: number;
+}
+
+const ms = (v: unknown) => {
+  const n = Number(v ?? 0);
+  return n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(0)} ms`;
+};
+
+/** The findings of one recording as text (empty findings say so in one line). */
+export async function formatFindings(
+  c: DuckDBConnection,
+  recording: string,
+  opts: FormatOptions = {},
+): Promise<string> {
+  const limit = opts.limit ?? 20;
+  const nev = opts.evidence ?? 8;
+  const out: string[] = [];
+  const links = (await queryRows(
+    c,
+    `SELECT count(*) AS actions,
+       count(*) FILTER (WHERE attribution = 'tool') AS linked,
+       count(*) FILTER (WHERE attribution = 'unexplained') AS unexplained,
+       count(DISTINCT tool_call_id) FILTER (WHERE attribution = 'tool') AS tools
+     FROM links WHERE recording = $recording`,
+    { recording },
+  ))[0];
+  const tools = (await queryRows(
+    c,
+    "SELECT count(*) AS n FROM tool_calls WHERE recording = $recording",
+    { recording },
+  ))[0];
+  out.push(
+    `  links: ${links.linked} of ${links.actions} actions caused by ${links.tools} of ${tools.n} ` +
+      `tool calls; ${links.unexplained} in processes no tool call explains`,
+  );
+  const rows = await queryRows(
+    c,
+    `SELECT f.finding_id, f.kind, f.severity, f.session_id, s.agent, f.evidence, f.explanation
+     FROM findings f LEFT JOIN sessions s USING (recording, session_id)
+     WHERE f.recording = $recording
+     ORDER BY list_position(['info', 'low', 'medium', 'high', 'critical'], f.severity) DESC,
+       f.finding_id`,
+    { recording },
+  );
+  if (rows.length === 0) {
+    out.push("  findings: none");
+  } else {
+    const counts = [...SEVERITIES].reverse()
+      .map((s) => [s, rows.filter((r) => r.severity === s).length] as const)
+      .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
+    out.push(`  findings: ${rows.length} (${counts.join(", ")})`);
+    for (const r of rows.slice(0, limit)) {
+      const ev = (r.evidence as { items?: unknown[] })?.items ?? r.evidence as unknown[];
+      const list = Array.isArray(ev) ? ev.map(String) : [];
+      out.push(
+        `  #${r.finding_id} ${String(r.severity).toUpperCase()} ${r.kind}` +
+          ` [${r.agent ?? "?"} pid ${r.session_id ?? "-"}]: ${r.explanation}`,
+        `      evidence: ${list.slice(0, nev).join(" ")}${
+          list.length > nev ? ` … (${list.length - nev} more)` : ""
+        }`,
+      );
+    }
+    if (rows.length > limit) {
+      out.push(`  … and ${rows.length - limit} more (see the findings table)`);
+    }
+  }
+  const activity = await queryRows(
+    c,
+    `SELECT session_id, agent, wall_ms, busy_ms, blocked_ms, waiting_ms, blocked_share, waits,
+       retry_cycles
+     FROM agent_activity WHERE recording = $recording ORDER BY session_id`,
+    { recording },
+  );
+  if (activity.length > 1) {
+    out.push("  agents: wall / busy / blocked / waiting (waits, retry cycles)");
+    for (const a of activity) {
+      out.push(
+        `    ${String(a.agent ?? "?").padEnd(12)} pid ${String(a.session_id).padEnd(7)} ` +
+          `${ms(a.wall_ms)} / ${ms(a.busy_ms)} / ${ms(a.blocked_ms)} ` +
+          `(${(100 * Number(a.blocked_share)).toFixed(1)}%) / ${ms(a.waiting_ms)}` +
+          ` (${a.waits} waits, ${a.retry_cycles} retry cycles)`,
+      );
+    }
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,153 @@
+/**
+ * The detectors' pattern files: sensitive paths (globs with a severity and a scope), the
+ * network allowlist and instruction-like phrases. Each is a text file, one entry a line, `#`
+ * starts a comment; users add files of their own. A bad line fails with one line naming the
+ * file, the line number and the problem.
+ */
+
+export const DEFAULT_SENSITIVE_PATHS = new URL("./sensitive_paths.txt", import.meta.url).pathname;
+export const DEFAULT_ALLOWLIST = new URL("./allowlist.txt", import.meta.url).pathname;
+export const DEFAULT_INJECTION_PHRASES =
+  new URL("./injection_phrases.txt", import.meta.url).pathname;
+
+export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+export type Severity = typeof SEVERITIES[number];
+const SCOPES = ["tools", "all", "named"] as const;
+
+export interface SensitivePattern {
+  pattern: string;
+  regex: string;
+  severity: Severity;
+  scope: typeof SCOPES[number];
+  label: string;
+  source: string;
+}
+
+export interface AllowEntry {
+  host: string;
+  port: number | null;
+  source: string;
+}
+
+export interface InjectionPattern {
+  name: string;
+  regex: string;
+  source: string;
+}
+
+export class PatternFileError extends Error {}
+
+function lines(path: string): { text: string; where: string }[] {
+  let body: string;
+  try {
+    body = Deno.readTextFileSync(path);
+  } catch (e) {
+    throw new PatternFileError(`${path}: cannot read (${(e as Error).message.split("\n")[0]})`);
+  }
+  return body.split("\n").flatMap((raw, i) => {
+    const text = raw.replace(/(^|\s)#.*$/, "").trim();
+    return text ? [{ text, where: `${path}:${i + 1}` }] : [];
+  });
+}
+
+const escapeRe = (s: string) => s.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * A path glob as an anchored regular expression: `**` any depth (`**\/` also none), `*` and `?`
+ * within one name, `~/` any home directory.
+ */
+export function globToRegex(glob: string): string {
+  if (!glob.startsWith("/") && !glob.startsWith("~/") && !glob.startsWith("**")) {
+    throw new Error("must start with /, ~/ or **");
+  }
+  let out = "";
+  let rest = glob;
+  if (rest.startsWith("~/")) {
+    out = "(/root|/home/[^/]+|.*/home)/";
+    rest = rest.slice(2);
+  }
+  for (let i = 0; i < rest.length; i++) {
+    const ch = rest[i];
+    if (ch === "*" && rest[i + 1] === "*") {
+      if (rest[i + 2] === "/") {
+        out += "(.*/)?";
+        i += 2;
+      } else {
+        out += ".*";
+        i += 1;
+      }
+    } else if (ch === "*") out += "[^/]*";
+    else if (ch === "?") out += "[^/]";
+    else out += escapeRe(ch);
+  }
+  return `^${out}$`;
+}
+
+export function loadSensitivePatterns(paths: string[]): SensitivePattern[] {
+  const out: SensitivePattern[] = [];
+  for (const path of paths) {
+    for (const { text, where } of lines(path)) {
+      const [pattern, severity, scope, ...label] = text.split(/\s+/);
+      if (!SEVERITIES.includes(severity as Severity)) {
+        throw new PatternFileError(`${where}: severity must be one of ${SEVERITIES.join(", ")}`);
+      }
+      if (!(SCOPES as readonly string[]).includes(scope)) {
+        throw new PatternFileError(`${where}: scope must be one of ${SCOPES.join(", ")}`);
+      }
+      let regex: string;
+      try {
+        regex = globToRegex(pattern);
+      } catch (e) {
+        throw new PatternFileError(`${where}: ${pattern}: ${(e as Error).message}`);
+      }
+      out.push({
+        pattern,
+        regex,
+        severity: severity as Severity,
+        scope: scope as SensitivePattern["scope"],
+        label: label.join(" ") || pattern,
+        source: where,
+      });
+    }
+  }
+  return out;
+}
+
+export function loadAllowlist(paths: string[]): AllowEntry[] {
+  const out: AllowEntry[] = [];
+  for (const path of paths) {
+    for (const { text, where } of lines(path)) {
+      const m = text.match(/^(\*\.)?([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/);
+      if (!m || text.includes(" ")) {
+        throw new PatternFileError(`${where}: expected HOST or HOST:PORT, got ${text}`);
+      }
+      const port = m[3] === undefined ? null : Number(m[3]);
+      if (port !== null && (port < 1 || port > 65535)) {
+        throw new PatternFileError(`${where}: port out of range`);
+      }
+      out.push({
+        host: ((m[1] ?? "") + m[2].replace(/^\[|\]$/g, "")).toLowerCase(),
+        port,
+        source: where,
+      });
+    }
+  }
+  return out;
+}
+
+export function loadInjectionPatterns(paths: string[]): InjectionPattern[] {
+  const out: InjectionPattern[] = [];
+  for (const path of paths) {
+    for (const { text, where } of lines(path)) {
+      const m = text.match(/^(\S+)\s+(.+)$/);
+      if (!m) throw new PatternFileError(`${where}: expected NAME REGEX`);
+      try {
+        new RegExp(m[2], "i");
+      } catch (e) {
+        throw new PatternFileError(`${where}: ${(e as Error).message.split("\n")[0]}`);
+      }
+      out.push({ name: m[1], regex: m[2], source: where });
+    }
+  }
+  return out;
+}

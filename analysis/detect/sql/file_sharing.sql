@@ -1,0 +1,118 @@
+-- file_sharing: files two sessions of a recording both touched. From each session's file
+-- events (not under /dev, /proc or /sys; a rename writes its target and removes its source):
+--   waited_for        session X's opens failed with ENOENT on a path another session Y then
+--                     wrote: X was polling for Y's output. Blocked from X's first failed probe
+--                     to its first successful open after the last one (if within 10 s), else to
+--                     its last probe.
+--   contended         X's exclusive creates (mkdir, open O_CREAT|O_EXCL) failed with EEXIST
+--                     while the path's last creator was Y: retry cycles on a lock Y held.
+--                     Blocked from the first failure to X's own successful create after the
+--                     last (if within 10 s), else to its last failure.
+--   read_after_write  X read a path whose last writer was Y.
+--   overwrote         X wrote a path whose last writer was Y.
+INSERT INTO file_sharing
+WITH touch AS (
+  SELECT recording, session_id, event_id, ts_ns, path,
+    CASE
+      WHEN op = 'open' AND ret = -2 THEN 'probe_fail'
+      WHEN (op = 'mkdir' OR (op = 'open' AND (flags & 192) = 192)) AND ret = -17 THEN 'excl_fail'
+      WHEN op = 'mkdir' AND ok THEN 'create'
+      WHEN op = 'open' AND ok AND (flags & 192) = 192 THEN 'create'
+      WHEN op = 'open' AND ok AND written THEN 'write'
+      WHEN op = 'open' AND ok THEN 'read'
+      WHEN op IN ('unlink', 'rmdir', 'rename') AND ok THEN 'remove'
+    END AS kind
+  FROM actions
+  WHERE event_table = 'file' AND session_id IS NOT NULL
+  UNION ALL
+  SELECT recording, session_id, event_id, ts_ns, path2, 'write'
+  FROM actions
+  WHERE event_table = 'file' AND op = 'rename' AND ok AND session_id IS NOT NULL
+),
+t AS (
+  SELECT * FROM touch
+  WHERE kind IS NOT NULL AND path NOT LIKE '/dev/%' AND path NOT LIKE '/proc/%'
+    AND path NOT LIKE '/sys/%'
+),
+writes AS (SELECT * FROM t WHERE kind IN ('write', 'create')),
+shared AS (
+  -- paths written by one session and touched by another
+  SELECT DISTINCT a.recording, a.path
+  FROM writes a JOIN t b ON b.recording = a.recording AND b.path = a.path
+    AND b.session_id <> a.session_id
+),
+st AS (SELECT t.* FROM t JOIN shared USING (recording, path)),
+sw AS (SELECT * FROM st WHERE kind IN ('write', 'create')),
+-- waited_for: a failed probe, and the first write by another session after it
+probes AS (
+  SELECT p.recording, p.path, p.session_id, p.event_id, p.ts_ns, w.session_id AS other,
+    w.ts_ns AS written_ns
+  FROM st p
+  JOIN sw w ON w.recording = p.recording AND w.path = p.path AND w.ts_ns > p.ts_ns
+    AND w.session_id <> p.session_id
+  WHERE p.kind = 'probe_fail'
+  QUALIFY row_number() OVER (PARTITION BY p.recording, p.event_id ORDER BY w.ts_ns) = 1
+),
+waits AS (
+  SELECT p.recording, p.path, p.session_id, p.other, min(p.ts_ns) AS first_ns,
+    max(p.ts_ns) AS last_probe, count(*) AS attempts,
+    list('file:' || p.event_id ORDER BY p.ts_ns) AS ev
+  FROM probes p GROUP BY ALL
+),
+waited AS (
+  SELECT w.*,
+    (SELECT min(s.ts_ns) FROM st s
+      WHERE s.recording = w.recording AND s.path = w.path AND s.session_id = w.session_id
+        AND s.kind IN ('read', 'write', 'create') AND s.ts_ns > w.last_probe) AS got_ns
+  FROM waits w
+),
+-- contended: a failed exclusive create, and who created the path last before it
+fails AS (
+  SELECT f.recording, f.path, f.session_id, f.event_id, f.ts_ns, c.session_id AS other
+  FROM (SELECT * FROM st WHERE kind = 'excl_fail') f
+  ASOF JOIN (SELECT * FROM st WHERE kind IN ('create', 'write')) c
+    ON c.recording = f.recording AND c.path = f.path AND f.ts_ns > c.ts_ns
+  WHERE c.session_id <> f.session_id
+),
+contends AS (
+  SELECT f.recording, f.path, f.session_id, f.other, min(f.ts_ns) AS first_ns,
+    max(f.ts_ns) AS last_fail, count(*) AS attempts,
+    list('file:' || f.event_id ORDER BY f.ts_ns) AS ev
+  FROM fails f GROUP BY ALL
+),
+contended AS (
+  SELECT c.*,
+    (SELECT min(s.ts_ns) FROM st s
+      WHERE s.recording = c.recording AND s.path = c.path AND s.session_id = c.session_id
+        AND s.kind = 'create' AND s.ts_ns > c.last_fail) AS got_ns
+  FROM contends c
+),
+-- reads and writes after another session's write
+after_other AS (
+  SELECT x.recording, x.path, x.session_id, x.event_id, x.ts_ns, x.kind, w.session_id AS other
+  FROM (SELECT * FROM st WHERE kind IN ('read', 'write')) x
+  ASOF JOIN sw w ON w.recording = x.recording AND w.path = x.path AND x.ts_ns > w.ts_ns
+  WHERE w.session_id <> x.session_id
+)
+SELECT recording, path, 'waited_for', session_id, other, first_ns,
+  CASE WHEN got_ns - last_probe <= 10000000000 THEN got_ns ELSE last_probe END,
+  attempts,
+  ((CASE WHEN got_ns - last_probe <= 10000000000 THEN got_ns ELSE last_probe END) - first_ns)
+    / 1e6,
+  ev[1:50]
+FROM waited
+UNION ALL
+SELECT recording, path, 'contended', session_id, other, first_ns,
+  CASE WHEN got_ns - last_fail <= 10000000000 THEN got_ns ELSE last_fail END,
+  attempts,
+  ((CASE WHEN got_ns - last_fail <= 10000000000 THEN got_ns ELSE last_fail END) - first_ns)
+    / 1e6,
+  ev[1:50]
+FROM contended
+UNION ALL
+SELECT recording, path, CASE kind WHEN 'read' THEN 'read_after_write' ELSE 'overwrote' END,
+  session_id, other, min(ts_ns), max(ts_ns), count(*), 0,
+  list('file:' || event_id ORDER BY ts_ns)[1:50]
+FROM after_other
+GROUP BY recording, path, kind, session_id, other
+ORDER BY 1, 6, 2;

@@ -1,0 +1,64 @@
+-- findings (exfiltration): a counted sensitive read followed, in the same session (the same
+-- process lineage) and within $exfil_window_ns, by a connection or DNS question to a
+-- destination the allowlist does not cover. One finding per session and destination;
+-- critical when the read and the traffic share a process branch or a tool call (the same
+-- command read the secret and sent it), high otherwise.
+INSERT INTO findings
+WITH reads AS (
+  SELECT r.*, a.branch_pid, a.branch_start_ns
+  FROM sensitive_reads r
+  JOIN actions a ON a.recording = r.recording AND a.event_table = 'file' AND a.event_id = r.event_id
+  WHERE r.counted
+),
+sends AS (
+  SELECT d.*, a.branch_pid, a.branch_start_ns,
+    coalesce(d.name, d.addr) || CASE WHEN d.op = 'connect' THEN ':' || d.port ELSE '' END AS dest
+  FROM net_destinations d
+  JOIN actions a ON a.recording = d.recording AND a.event_table = 'net' AND a.event_id = d.event_id
+  WHERE NOT d.allowed
+),
+pairs AS (
+  SELECT s.recording, s.session_id, s.dest, s.name, s.addr, s.port, s.event_id AS net_id,
+    s.ts_ns AS send_ns, s.tool_call_id AS send_tool, r.event_id AS read_id, r.ts_ns AS read_ns,
+    r.path, r.label, r.tool_call_id AS read_tool,
+    (r.branch_pid = s.branch_pid AND r.branch_start_ns = s.branch_start_ns)
+      OR r.tool_call_id = s.tool_call_id AS same_branch
+  FROM sends s
+  JOIN reads r
+    ON r.recording = s.recording AND r.session_id = s.session_id AND r.ts_ns <= s.ts_ns
+    AND s.ts_ns - r.ts_ns <= $exfil_window_ns
+),
+g AS (
+  SELECT recording, session_id, dest, any_value(name) AS name, any_value(addr) AS addr,
+    any_value(port) AS port, min(read_ns) AS start_ns, max(send_ns) AS end_ns,
+    bool_or(same_branch) AS same_branch,
+    list(DISTINCT path ORDER BY path) AS paths, list(DISTINCT label ORDER BY label) AS labels,
+    list(DISTINCT read_tool ORDER BY read_tool) FILTER (WHERE read_tool IS NOT NULL) AS read_tools,
+    list(DISTINCT send_tool ORDER BY send_tool) FILTER (WHERE send_tool IS NOT NULL) AS send_tools,
+    list(DISTINCT 'file:' || read_id) AS read_ev, list(DISTINCT 'net:' || net_id) AS net_ev,
+    min(send_ns) AS first_send
+  FROM pairs
+  GROUP BY recording, session_id, dest
+)
+SELECT recording,
+  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = g.recording), 0)
+    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, dest),
+  session_id, 'exfiltration', CASE WHEN same_branch THEN 'critical' ELSE 'high' END,
+  start_ns, end_ns,
+  list_concat(
+    list_transform(list_distinct(list_concat(coalesce(read_tools, []), coalesce(send_tools, []))),
+      x -> 'tool_call:' || x),
+    list_sort(read_ev)[1:10], list_sort(net_ev)[1:10]),
+  'After reading ' || array_to_string(paths, ', ') || ' (' || array_to_string(labels, '; ') ||
+    ')' || coalesce(' in tool call ' || array_to_string(read_tools, ', '), '') ||
+    ', the session ' || CASE WHEN addr IS NULL THEN 'looked up ' ELSE 'connected to ' END ||
+    coalesce(name, addr) ||
+    CASE WHEN addr IS NOT NULL THEN ' (' || addr || ':' || port || ')' ELSE '' END ||
+    coalesce(' in tool call ' || array_to_string(send_tools, ', '), '') ||
+    ', a destination outside the allowlist' ||
+    CASE WHEN same_branch THEN ', from the same command that read it.' ELSE '.' END,
+  json_object('destination', dest, 'name', name, 'addr', addr, 'port', port, 'paths', paths,
+    'read_tool_calls', read_tools, 'send_tool_calls', send_tools, 'same_branch', same_branch,
+    'seconds_after_read', (first_send - start_ns) / 1e9)
+FROM g
+ORDER BY recording, start_ns;

@@ -1,0 +1,43 @@
+-- net_destinations: every connect (internet families, not to DNS port 53) and DNS question of
+-- a session's processes, with the host name it is known by — the DNS question itself; for a
+-- connect, the host of a URL of its tool call on the same port, else the process's last DNS
+-- question in the 5 s before — and whether it is allowed: the agent process's own traffic
+-- (its LLM calls and telemetry) is, and so is anything an `allowlist` entry covers.
+INSERT INTO net_destinations
+WITH nets AS (
+  SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.op, a.addr, a.port, a.qname,
+    l.attribution, l.tool_call_id
+  FROM actions a
+  JOIN links l USING (recording, event_table, event_id)
+  WHERE a.event_table = 'net' AND a.session_id IS NOT NULL
+    AND (a.op = 'dns' OR (a.op = 'connect' AND a.family IN ('inet', 'inet6') AND a.port <> 53))
+),
+named AS (
+  SELECT n.*,
+    CASE WHEN n.op = 'dns' THEN rtrim(lower(n.qname), '.') ELSE coalesce(
+      (SELECT min(t.host) FROM tool_terms t
+        WHERE t.recording = n.recording AND t.tool_call_id = n.tool_call_id AND t.kind = 'url'
+          AND t.port = n.port AND t.host <> n.addr),
+      (SELECT arg_max(rtrim(lower(d.qname), '.'), d.ts_ns) FROM actions d
+        WHERE d.recording = n.recording AND d.pid = n.pid AND d.op = 'dns'
+          AND d.ts_ns BETWEEN n.ts_ns - 5000000000 AND n.ts_ns)
+    ) END AS name
+  FROM nets n
+),
+judged AS (
+  SELECT n.*,
+    (SELECT min(w.host || coalesce(':' || w.port, '') || ' (' || w.source || ')')
+      FROM allowlist w
+      WHERE (w.recording IS NULL OR w.recording = n.recording)
+        AND (w.port IS NULL OR n.op = 'dns' OR w.port = n.port)
+        AND (w.host = n.addr OR w.host = n.name
+          OR (w.host LIKE '*.%' AND ends_with(n.name, substr(w.host, 2))))
+    ) AS entry
+  FROM named n
+)
+SELECT recording, event_id, ts_ns, session_id, pid, op, addr, port, name, attribution,
+  tool_call_id,
+  attribution = 'agent' OR entry IS NOT NULL AS allowed,
+  CASE WHEN entry IS NOT NULL THEN entry WHEN attribution = 'agent' THEN 'the agent''s own traffic' END
+FROM judged
+ORDER BY recording, ts_ns, event_id;

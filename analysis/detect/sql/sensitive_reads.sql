@@ -1,0 +1,52 @@
+-- sensitive_reads: every open of a path matching `sensitive_patterns` by a session's
+-- processes (the most severe pattern wins), with the tool call that asked for it, whether the
+-- tool call's input or the process's argv names the path, and whether the pattern's scope
+-- counts it: `tools` counts tool-linked and unexplained reads, `all` the agent's own too,
+-- `named` only named ones (libc reads /etc/passwd for every user-name lookup).
+INSERT INTO sensitive_reads
+WITH opens AS (
+  SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.proc_start_ns, a.path, a.ok,
+    l.attribution, l.tool_call_id
+  FROM actions a
+  JOIN links l USING (recording, event_table, event_id)
+  WHERE a.event_table = 'file' AND a.op = 'open' AND a.session_id IS NOT NULL
+),
+matched AS (
+  SELECT o.*, p.pattern, p.severity, p.scope, p.label
+  FROM opens o
+  JOIN sensitive_patterns p ON regexp_matches(o.path, p.regex)
+  QUALIFY row_number() OVER (
+    PARTITION BY o.recording, o.event_id
+    ORDER BY list_position(['info', 'low', 'medium', 'high', 'critical'], p.severity) DESC,
+      length(p.pattern) DESC
+  ) = 1
+),
+args AS (
+  SELECT recording, pid, proc_start_ns, ts_ns, unnest(argv[2:]) AS arg
+  FROM actions
+  WHERE op = 'exec' AND session_id IS NOT NULL
+),
+named AS (
+  SELECT m.*,
+    EXISTS (
+      SELECT 1 FROM tool_terms t
+      WHERE t.recording = m.recording AND t.tool_call_id = m.tool_call_id AND t.kind = 'path'
+        AND (t.term = m.path OR ends_with(m.path, t.suffix))
+    ) OR EXISTS (
+      SELECT 1 FROM args x
+      WHERE x.recording = m.recording AND x.pid = m.pid AND x.proc_start_ns = m.proc_start_ns
+        AND x.ts_ns <= m.ts_ns
+        AND (contains(x.arg, m.path) OR (contains(x.arg, '/') AND ends_with(m.path,
+          '/' || regexp_replace(regexp_replace(x.arg, '^@', ''), '^(\.\./|\./)+', ''))))
+    ) AS named
+  FROM matched m
+)
+SELECT recording, event_id, ts_ns, session_id, pid, path, ok, attribution, tool_call_id,
+  pattern, severity, label, named,
+  CASE scope
+    WHEN 'all' THEN attribution IN ('tool', 'unexplained', 'agent')
+    WHEN 'named' THEN attribution IN ('tool', 'unexplained', 'agent') AND named
+    ELSE attribution IN ('tool', 'unexplained')
+  END AS counted
+FROM named
+ORDER BY recording, ts_ns, event_id;
