@@ -7,7 +7,11 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { ddl, quoteIdent } from "../../capture/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { readSql, runSql } from "../correlate/sql_runner.ts";
-import { loadAllowlist, loadInjectionPatterns, loadSensitivePatterns } from "./patterns.ts";
+import {
+  loadAllowlist,
+  loadInjectionPatterns,
+  loadSensitivePatterns,
+} from "./patterns.ts";
 import {
   allowlistTable,
   DETECT_INPUT_TABLES,
@@ -15,7 +19,11 @@ import {
   injectionPatternsTable,
   sensitivePatternsTable,
 } from "./schema.ts";
-import { DEFAULT_DETECT_SETTINGS, detectParams, type DetectSettings } from "./settings.ts";
+import {
+  DEFAULT_DETECT_SETTINGS,
+  detectParams,
+  type DetectSettings,
+} from "./settings.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
@@ -48,7 +56,10 @@ export async function buildFindings(
   await appendRows(
     c,
     sensitivePatternsTable,
-    loadSensitivePatterns(settings.sensitivePaths) as unknown as Record<string, unknown>[],
+    loadSensitivePatterns(settings.sensitivePaths) as unknown as Record<
+      string,
+      unknown
+    >[],
   );
   await appendRows(
     c,
@@ -58,7 +69,10 @@ export async function buildFindings(
   await appendRows(
     c,
     injectionPatternsTable,
-    loadInjectionPatterns(settings.injectionPhrases) as unknown as Record<string, unknown>[],
+    loadInjectionPatterns(settings.injectionPhrases) as unknown as Record<
+      string,
+      unknown
+    >[],
   );
   const params = detectParams(settings);
   for (const name of DETECT_ORDER) {

@@ -63,7 +63,8 @@ export async function formatFindings(
       .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
     out.push(`  findings: ${rows.length} (${counts.join(", ")})`);
     for (const r of rows.slice(0, limit)) {
-      const ev = (r.evidence as { items?: unknown[] })?.items ?? r.evidence as unknown[];
+      const ev = (r.evidence as { items?: unknown[] })?.items ??
+        r.evidence as unknown[];
       const list = Array.isArray(ev) ? ev.map(String) : [];
       out.push(
         `  #${r.finding_id} ${String(r.severity).toUpperCase()} ${r.kind}` +
@@ -88,9 +89,13 @@ export async function formatFindings(
     out.push("  agents: wall / busy / blocked / waiting (waits, retry cycles)");
     for (const a of activity) {
       out.push(
-        `    ${String(a.agent ?? "?").padEnd(12)} pid ${String(a.session_id).padEnd(7)} ` +
+        `    ${String(a.agent ?? "?").padEnd(12)} pid ${
+          String(a.session_id).padEnd(7)
+        } ` +
           `${ms(a.wall_ms)} / ${ms(a.busy_ms)} / ${ms(a.blocked_ms)} ` +
-          `(${(100 * Number(a.blocked_share)).toFixed(1)}%) / ${ms(a.waiting_ms)}` +
+          `(${(100 * Number(a.blocked_share)).toFixed(1)}%) / ${
+            ms(a.waiting_ms)
+          }` +
           ` (${a.waits} waits, ${a.retry_cycles} retry cycles)`,
       );
     }

@@ -5,12 +5,20 @@
  * file, the line number and the problem.
  */
 
-export const DEFAULT_SENSITIVE_PATHS = new URL("./sensitive_paths.txt", import.meta.url).pathname;
-export const DEFAULT_ALLOWLIST = new URL("./allowlist.txt", import.meta.url).pathname;
+export const DEFAULT_SENSITIVE_PATHS =
+  new URL("./sensitive_paths.txt", import.meta.url).pathname;
+export const DEFAULT_ALLOWLIST =
+  new URL("./allowlist.txt", import.meta.url).pathname;
 export const DEFAULT_INJECTION_PHRASES =
   new URL("./injection_phrases.txt", import.meta.url).pathname;
 
-export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+export const SEVERITIES = [
+  "info",
+  "low",
+  "medium",
+  "high",
+  "critical",
+] as const;
 export type Severity = typeof SEVERITIES[number];
 const SCOPES = ["tools", "all", "named"] as const;
 
@@ -42,7 +50,9 @@ function lines(path: string): { text: string; where: string }[] {
   try {
     body = Deno.readTextFileSync(path);
   } catch (e) {
-    throw new PatternFileError(`${path}: cannot read (${(e as Error).message.split("\n")[0]})`);
+    throw new PatternFileError(
+      `${path}: cannot read (${(e as Error).message.split("\n")[0]})`,
+    );
   }
   return body.split("\n").flatMap((raw, i) => {
     const text = raw.replace(/(^|\s)#.*$/, "").trim();
@@ -57,7 +67,9 @@ const escapeRe = (s: string) => s.replace(/[.+^${}()|[\]\\]/g, "\\$&");
  * within one name, `~/` any home directory.
  */
 export function globToRegex(glob: string): string {
-  if (!glob.startsWith("/") && !glob.startsWith("~/") && !glob.startsWith("**")) {
+  if (
+    !glob.startsWith("/") && !glob.startsWith("~/") && !glob.startsWith("**")
+  ) {
     throw new Error("must start with /, ~/ or **");
   }
   let out = "";
@@ -89,16 +101,22 @@ export function loadSensitivePatterns(paths: string[]): SensitivePattern[] {
     for (const { text, where } of lines(path)) {
       const [pattern, severity, scope, ...label] = text.split(/\s+/);
       if (!SEVERITIES.includes(severity as Severity)) {
-        throw new PatternFileError(`${where}: severity must be one of ${SEVERITIES.join(", ")}`);
+        throw new PatternFileError(
+          `${where}: severity must be one of ${SEVERITIES.join(", ")}`,
+        );
       }
       if (!(SCOPES as readonly string[]).includes(scope)) {
-        throw new PatternFileError(`${where}: scope must be one of ${SCOPES.join(", ")}`);
+        throw new PatternFileError(
+          `${where}: scope must be one of ${SCOPES.join(", ")}`,
+        );
       }
       let regex: string;
       try {
         regex = globToRegex(pattern);
       } catch (e) {
-        throw new PatternFileError(`${where}: ${pattern}: ${(e as Error).message}`);
+        throw new PatternFileError(
+          `${where}: ${pattern}: ${(e as Error).message}`,
+        );
       }
       out.push({
         pattern,
@@ -117,9 +135,13 @@ export function loadAllowlist(paths: string[]): AllowEntry[] {
   const out: AllowEntry[] = [];
   for (const path of paths) {
     for (const { text, where } of lines(path)) {
-      const m = text.match(/^(\*\.)?([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/);
+      const m = text.match(
+        /^(\*\.)?([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/,
+      );
       if (!m || text.includes(" ")) {
-        throw new PatternFileError(`${where}: expected HOST or HOST:PORT, got ${text}`);
+        throw new PatternFileError(
+          `${where}: expected HOST or HOST:PORT, got ${text}`,
+        );
       }
       const port = m[3] === undefined ? null : Number(m[3]);
       if (port !== null && (port < 1 || port > 65535)) {
@@ -144,7 +166,9 @@ export function loadInjectionPatterns(paths: string[]): InjectionPattern[] {
       try {
         new RegExp(m[2], "i");
       } catch (e) {
-        throw new PatternFileError(`${where}: ${(e as Error).message.split("\n")[0]}`);
+        throw new PatternFileError(
+          `${where}: ${(e as Error).message.split("\n")[0]}`,
+        );
       }
       out.push({ name: m[1], regex: m[2], source: where });
     }

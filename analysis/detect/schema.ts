@@ -12,14 +12,19 @@ const recordingCol = col(
   "utf8",
   "the recording this row comes from: its directory name",
 );
-const sessionDoc = "the agent session (the agent process's pid, see `sessions`)";
+const sessionDoc =
+  "the agent session (the agent process's pid, see `sessions`)";
 
 export const sensitivePatternsTable = table(
   "sensitive_patterns",
   "Paths whose reading is sensitive, from `sensitive_paths.txt` and the files users add: a " +
     "glob each, compiled to a regular expression.",
   [
-    col("pattern", "utf8", "the glob as written (`~/` is any home directory, `**` any depth)"),
+    col(
+      "pattern",
+      "utf8",
+      "the glob as written (`~/` is any home directory, `**` any depth)",
+    ),
     col("regex", "utf8", "the regular expression it compiles to (whole path)"),
     col("severity", "utf8", "`low`, `medium`, `high` or `critical`"),
     col(
@@ -40,8 +45,16 @@ export const allowlistTable = table(
     "called (from `http_exchanges` of LLM calls) and the entries of `allowlist.txt` and the " +
     "files users add.",
   [
-    opt("recording", "utf8", "the recording for derived entries; null for entries from files"),
-    col("host", "utf8", "host name or IP address (lower case); `*.example.com` covers subdomains"),
+    opt(
+      "recording",
+      "utf8",
+      "the recording for derived entries; null for entries from files",
+    ),
+    col(
+      "host",
+      "utf8",
+      "host name or IP address (lower case); `*.example.com` covers subdomains",
+    ),
     opt("port", "int32", "port; null for any"),
     col("source", "utf8", "`llm endpoint`, or the file and line"),
   ] as const,
@@ -64,18 +77,34 @@ export const sensitiveReadsTable = table(
     "for it: the tool call (from `links`) or nobody.",
   [
     recordingCol,
-    col("event_id", "int64", "the file event (`actions.event_id`, table `file`)"),
+    col(
+      "event_id",
+      "int64",
+      "the file event (`actions.event_id`, table `file`)",
+    ),
     col("ts_ns", "int64", "when"),
     opt("session_id", "int32", sessionDoc),
     col("pid", "int32", "the process that opened it"),
     col("path", "utf8", "the file"),
     col("ok", "bool", "the open succeeded"),
-    col("attribution", "utf8", "`tool`, `agent` or `unexplained` (see `links`)"),
+    col(
+      "attribution",
+      "utf8",
+      "`tool`, `agent` or `unexplained` (see `links`)",
+    ),
     opt("tool_call_id", "int64", "the tool call it is linked to"),
-    col("pattern", "utf8", "the pattern that matched (the most severe, then the first)"),
+    col(
+      "pattern",
+      "utf8",
+      "the pattern that matched (the most severe, then the first)",
+    ),
     col("severity", "utf8", "the pattern's severity"),
     col("label", "utf8", "the pattern's label"),
-    col("named", "bool", "the tool call's input or the process's argv names the path"),
+    col(
+      "named",
+      "bool",
+      "the tool call's input or the process's argv names the path",
+    ),
     col("counted", "bool", "it passes the pattern's scope and is reported"),
   ] as const,
 );
@@ -99,9 +128,17 @@ export const netDestinationsTable = table(
       "host name: the DNS question, or for a connect the host of a URL of its tool call on " +
         "the same port, or of the process's last DNS question",
     ),
-    col("attribution", "utf8", "`tool`, `agent` or `unexplained` (see `links`)"),
+    col(
+      "attribution",
+      "utf8",
+      "`tool`, `agent` or `unexplained` (see `links`)",
+    ),
     opt("tool_call_id", "int64", "the tool call it is linked to"),
-    col("allowed", "bool", "the allowlist covers it (or it is the agent's own traffic)"),
+    col(
+      "allowed",
+      "bool",
+      "the allowlist covers it (or it is the agent's own traffic)",
+    ),
     opt("allowed_by", "utf8", "the allowlist entry or rule that covers it"),
   ] as const,
 );
@@ -115,7 +152,11 @@ export const injectionTextsTable = table(
     opt("session_id", "int32", sessionDoc),
     opt("result_ns", "int64", "when the result went back to the model"),
     col("patterns", "list_utf8", "names of the patterns that matched"),
-    col("excerpt", "utf8", "the text around the first match (up to 300 characters)"),
+    col(
+      "excerpt",
+      "utf8",
+      "the text around the first match (up to 300 characters)",
+    ),
   ] as const,
 );
 
@@ -132,20 +173,44 @@ export const toolCyclesTable = table(
     col("name", "utf8", "tool name"),
     col("input", "utf8", "the input repeated"),
     opt("result", "utf8", "the failing result repeated (first 300 characters)"),
-    col("failure", "utf8", "why it counts as failing: `error flag`, `exit status N`, `error text`"),
-    col("start_ns", "int64", "request of the LLM call that asked for the first call"),
-    opt("end_ns", "int64", "when the last call's result went back (null if it never did)"),
+    col(
+      "failure",
+      "utf8",
+      "why it counts as failing: `error flag`, `exit status N`, `error text`",
+    ),
+    col(
+      "start_ns",
+      "int64",
+      "request of the LLM call that asked for the first call",
+    ),
+    opt(
+      "end_ns",
+      "int64",
+      "when the last call's result went back (null if it never did)",
+    ),
     opt(
       "threshold_ns",
       "int64",
       "when the run reached the configured number of cycles (the alert time)",
     ),
-    col("llm_calls", "int64", "LLM calls of the session within the run, side calls included"),
+    col(
+      "llm_calls",
+      "int64",
+      "LLM calls of the session within the run, side calls included",
+    ),
     col("input_tokens", "int64", "their input tokens"),
     col("output_tokens", "int64", "their output tokens"),
     opt("cost_usd", "float64", "their cost (null when unpriced)"),
-    col("tokens_at_threshold", "int64", "input + output tokens spent when the alert fired"),
-    col("evidence", "list_utf8", "tool calls, LLM calls and the events of the failing processes"),
+    col(
+      "tokens_at_threshold",
+      "int64",
+      "input + output tokens spent when the alert fired",
+    ),
+    col(
+      "evidence",
+      "list_utf8",
+      "tool calls, LLM calls and the events of the failing processes",
+    ),
   ] as const,
 );
 
@@ -157,9 +222,17 @@ export const agentActivityTable = table(
     recordingCol,
     col("session_id", "int32", sessionDoc),
     opt("agent", "utf8", "the agent"),
-    col("wall_ms", "float64", "from the agent process's start to its exit (or last event)"),
+    col(
+      "wall_ms",
+      "float64",
+      "from the agent process's start to its exit (or last event)",
+    ),
     col("model_ms", "float64", "time with one of its LLM calls in flight"),
-    col("tool_ms", "float64", "time with one of its tool calls executing (blocked time included)"),
+    col(
+      "tool_ms",
+      "float64",
+      "time with one of its tool calls executing (blocked time included)",
+    ),
     col(
       "blocked_ms",
       "float64",
@@ -167,10 +240,18 @@ export const agentActivityTable = table(
         "then wrote, or retrying a lock another session held",
     ),
     col("busy_ms", "float64", "time thinking or running tools, not blocked"),
-    col("waiting_ms", "float64", "the rest: start-up and its own processing between steps"),
+    col(
+      "waiting_ms",
+      "float64",
+      "the rest: start-up and its own processing between steps",
+    ),
     col("blocked_share", "float64", "blocked_ms / wall_ms"),
     col("waits", "int64", "files it waited for"),
-    col("retry_cycles", "int64", "failed attempts on files another session held"),
+    col(
+      "retry_cycles",
+      "int64",
+      "failed attempts on files another session held",
+    ),
   ] as const,
 );
 
@@ -187,12 +268,20 @@ export const fileSharingTable = table(
       "`waited_for` (probed until the other wrote it), `contended` (exclusive creates failed " +
         "while the other held it), `read_after_write`, `overwrote`",
     ),
-    col("session_id", "int32", "the session that waited, retried, read or overwrote"),
+    col(
+      "session_id",
+      "int32",
+      "the session that waited, retried, read or overwrote",
+    ),
     col("other_session_id", "int32", "the session whose file it was"),
     col("first_ns", "int64", "first event of the interaction"),
     col("last_ns", "int64", "last event of the interaction"),
     col("attempts", "int64", "probes, failed attempts, reads or writes"),
-    col("blocked_ms", "float64", "time blocked (waited_for, contended); 0 otherwise"),
+    col(
+      "blocked_ms",
+      "float64",
+      "time blocked (waited_for, contended); 0 otherwise",
+    ),
     col("evidence", "list_utf8", "the file events (`file:ID`), first 50"),
   ] as const,
 );
@@ -220,7 +309,11 @@ export const findingsTable = table(
       "ids of the rows that show it: `file:ID`, `net:ID`, `process:ID` (see `actions`), " +
         "`tool_call:ID`, `llm_call:ID`",
     ),
-    col("explanation", "utf8", "one or two sentences saying what happened and why it matters"),
+    col(
+      "explanation",
+      "utf8",
+      "one or two sentences saying what happened and why it matters",
+    ),
     col("details", "json", "the numbers and names behind it"),
   ] as const,
 );

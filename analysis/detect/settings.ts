@@ -53,7 +53,9 @@ export const DEFAULT_DETECT_SETTINGS: Readonly<DetectSettings> = Object.freeze({
   minTermLength: 4,
 });
 
-export function detectParams(s: DetectSettings): Record<string, number | bigint> {
+export function detectParams(
+  s: DetectSettings,
+): Record<string, number | bigint> {
   return {
     exfil_window_ns: BigInt(Math.round(s.exfilWindowMs * 1e6)),
     loop_cycles: s.loopCycles,
@@ -69,14 +71,20 @@ export function checkDetectSettings(s: DetectSettings): DetectSettings {
   const whole = ["loopCycles", "contentionRetries", "minTermLength"] as const;
   for (const k of whole) {
     if (!Number.isInteger(s[k]) || s[k] < 1) {
-      throw new Error(`detector setting ${k}: expected a whole number >= 1, got ${s[k]}`);
+      throw new Error(
+        `detector setting ${k}: expected a whole number >= 1, got ${s[k]}`,
+      );
     }
   }
   for (const k of ["exfilWindowMs", "minBlockedMs"] as const) {
-    if (!(s[k] >= 0)) throw new Error(`detector setting ${k}: expected ms >= 0, got ${s[k]}`);
+    if (!(s[k] >= 0)) {
+      throw new Error(`detector setting ${k}: expected ms >= 0, got ${s[k]}`);
+    }
   }
   if (!(s.blockedShareMedium >= 0 && s.blockedShareMedium <= 1)) {
-    throw new Error("detector setting blockedShareMedium: expected a share in [0, 1]");
+    throw new Error(
+      "detector setting blockedShareMedium: expected a share in [0, 1]",
+    );
   }
   return s;
 }
