@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--quick] [--agent claude,gemini,codex] [--workload understand,write,compile]
- * [--runs N] [--out DIR] [--no-gate]`: the capture-overhead benchmark on real agents (see
+ * [--runs N] [--out DIR] [--no-gate] [--idle-capture]`: the capture-overhead benchmark on real agents (see
  * run.ts). Prints a line per run and the table; writes overhead.md, .json and .svg to --out
  * (default reports/bench). Exits 0 when every run succeeded, 1 when some failed or on an error,
  * 2 on a bad command line.
@@ -12,7 +12,7 @@ import { run } from "./run.ts";
 import { WORKLOAD_NAMES, type WorkloadName } from "./workloads.ts";
 
 const USAGE = "usage: deno task bench [--quick] [--agent claude,gemini,codex] " +
-  "[--workload understand,write,compile] [--runs N] [--out DIR] [--no-gate]";
+  "[--workload understand,write,compile] [--runs N] [--out DIR] [--no-gate] [--idle-capture]";
 
 export const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
 
@@ -43,6 +43,7 @@ export async function main(args: string[]): Promise<number> {
         runs: { type: "string" },
         out: { type: "string" },
         "no-gate": { type: "boolean", default: false },
+        "idle-capture": { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -68,6 +69,7 @@ export async function main(args: string[]): Promise<number> {
       runs: Number(runs),
       out: values.out ?? DEFAULT_OUT,
       captureArgs: values["no-gate"] ? ["--no-gate"] : [],
+      idleCapture: values["idle-capture"],
     };
   } catch (e) {
     console.error(`bench: ${(e as Error).message}\n${USAGE}`);

@@ -39,6 +39,11 @@ export interface RunSpec {
   timeoutMs?: number;
   /** extra options for `deno task capture` (e.g. --no-gate, for experiments) */
   captureArgs?: string[];
+  /**
+   * Experiment: once the agent has started, move the capture's own processes (deno, loader)
+   * to SCHED_IDLE, so they only get CPU the agent leaves over.
+   */
+  idleCapture?: boolean;
 }
 
 interface TimerOut {
@@ -48,6 +53,7 @@ interface TimerOut {
   sys_us: number;
   maxrss_kb: number;
   exit_code: number;
+  start_ms: number;
 }
 
 export interface RunMeasure {
@@ -76,6 +82,10 @@ export interface RunMeasure {
   tlsBytes: number | null;
   drops: Record<string, number> | null;
   missedRuns: number | null;
+  /** from the agent's exec to its first LLM request (start-up, incl. hooking its TLS library) */
+  firstRequestMs: number;
+  /** from the first LLM request to the last one, per turn */
+  perTurnMs: number;
   /** LLM (POST) requests the server answered, and those the recording holds */
   llmRequests: number;
   recordedLlmRequests: number | null;
@@ -118,7 +128,15 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
       ...timed,
     ];
   };
-  const sampler = capture ? sampleCapture(recDir) : undefined;
+  const toIdle = (...pids: number[]) => {
+    for (const pid of pids) {
+      new Deno.Command("chrt", { args: ["-a", "-i", "-p", "0", String(pid)], stderr: "null" })
+        .outputSync();
+    }
+  };
+  const sampler = capture
+    ? sampleCapture(recDir, spec.idleCapture ? 20 : 200, spec.idleCapture ? toIdle : undefined)
+    : undefined;
   const problems: string[] = [];
   let r;
   let procs;
@@ -170,7 +188,14 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
     missedRuns: null,
     llmRequests,
     recordedLlmRequests: null,
+    firstRequestMs: NaN,
+    perTurnMs: NaN,
   };
+  const posts = r.requests.filter((q) => q.method === "POST").map((q) => Date.parse(q.time));
+  if (inner && posts.length) {
+    m.firstRequestMs = posts[0] - inner.start_ms;
+    m.perTurnMs = posts.length > 1 ? (posts.at(-1)! - posts[0]) / (posts.length - 1) : NaN;
+  }
   if (capture) {
     const outer = await readTimer(outerOut).catch(() => undefined);
     if (!outer) problems.push("the capture's timer wrote nothing");

@@ -71,17 +71,26 @@ export function childNamed(pid: number, comm: string): number | undefined {
 export function sampleCapture(
   cmdlineNeedle: string,
   intervalMs = 200,
+  /** called once both are found and the loader has started the command */
+  onFound?: (denoPid: number, loaderPid: number) => void,
 ): { stop(): CaptureProcStats } {
   const out: CaptureProcStats = {};
   let denoPid: number | undefined;
   let loaderPid: number | undefined;
+  let told = false;
   const tick = () => {
     denoPid ??= findByCmdline(cmdlineNeedle);
     if (denoPid !== undefined) {
       loaderPid ??= childNamed(denoPid, "sightline-loade");
       out.deno = procStats(denoPid) ?? out.deno;
     }
-    if (loaderPid !== undefined) out.loader = procStats(loaderPid) ?? out.loader;
+    if (loaderPid !== undefined) {
+      out.loader = procStats(loaderPid) ?? out.loader;
+      if (!told && onFound && readText(`/proc/${loaderPid}/task/${loaderPid}/children`)?.trim()) {
+        told = true;
+        onFound(denoPid!, loaderPid);
+      }
+    }
   };
   const timer = setInterval(tick, intervalMs);
   return {

@@ -7,7 +7,7 @@
  * and writes OUT.json with the wall time until CMD exited (wall_ns), the wall time until
  * every descendant had exited (all_ns; only with --wait-all, else equal to wall_ns), and
  * getrusage(RUSAGE_CHILDREN) over everything it reaped: user and system CPU in microseconds
- * and the largest single-process peak RSS in KiB. Exits with CMD's exit code (128+signal).
+ * and the largest single-process peak RSS in KiB, and the wall-clock start (start_ms). Exits with CMD's exit code (128+signal).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +46,9 @@ int main(int argc, char **argv)
 	const char *out = argv[i];
 	char **cmd = argv + i + 2;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	long long start_ms = (long long)wall.tv_sec * 1000LL + wall.tv_nsec / 1000000;
 	long long t0 = now_ns();
 	pid_t child = fork();
 	if (child < 0) {
@@ -87,8 +90,8 @@ int main(int argc, char **argv)
 	}
 	fprintf(f,
 		"{\"wall_ns\": %lld, \"all_ns\": %lld, \"user_us\": %lld, \"sys_us\": %lld, "
-		"\"maxrss_kb\": %ld, \"exit_code\": %d}\n",
-		t_main, t_all, tv_us(ru.ru_utime), tv_us(ru.ru_stime), ru.ru_maxrss, code);
+		"\"maxrss_kb\": %ld, \"exit_code\": %d, \"start_ms\": %lld}\n",
+		t_main, t_all, tv_us(ru.ru_utime), tv_us(ru.ru_stime), ru.ru_maxrss, code, start_ms);
 	fclose(f);
 	return code;
 }

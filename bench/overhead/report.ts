@@ -47,6 +47,21 @@ export function costTable(r: OverheadResult): string {
   return [...head, ...lines].join("\n");
 }
 
+/** Where in the run the time is lost: before the first LLM request, or in every turn. */
+export function phaseTable(r: OverheadResult): string {
+  const ms = (x: number) => Number.isFinite(x) ? x.toFixed(0) : "–";
+  return [
+    "| agent | task | exec → first LLM request ms (base → capture) | per model turn ms (base → capture) | turns |",
+    "| --- | --- | --: | --: | --: |",
+    ...r.cells.map((c) =>
+      `| ${c.agent} | ${c.title} | ${ms(c.firstRequestMs.baseline)} → ${
+        ms(c.firstRequestMs.capture)
+      } | ` +
+      `${ms(c.perTurnMs.baseline)} → ${ms(c.perTurnMs.capture)} | ${c.llmRequests} |`
+    ),
+  ].join("\n");
+}
+
 export function overheadMarkdown(r: OverheadResult, extra = ""): string {
   const m = r.meta;
   const mean = r.cells.length
@@ -71,6 +86,10 @@ export function overheadMarkdown(r: OverheadResult, extra = ""): string {
     "Rows: p process, f file, n net, t tls. Drain: from the agent's exit until the loader had " +
     "detached its probes and exited (not part of the agent's time).",
     "",
+    "## Where in the run (medians)",
+    "",
+    phaseTable(r),
+    "",
     "## Method",
     "",
     m.method,
@@ -89,12 +108,22 @@ export function overheadChart(r: OverheadResult): VegaLiteSpec {
   }));
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title:
-      `Agent slow-down under capture (${r.meta.size.name}, ${r.meta.runs} runs per mode, 95% CI)`,
+    title: {
+      text: "Agent slow-down under capture",
+      subtitle: `${r.meta.size.name} mode, ${r.meta.runs} runs per mode; lines: 95% CI`,
+    },
     data: { values },
     width: 160,
     height: 220,
-    facet: { column: { field: "task", type: "nominal", title: null } },
+    facet: {
+      column: {
+        field: "task",
+        type: "nominal",
+        title: null,
+        sort: ["Understand repo", "Code writing", "Repo compilation"],
+      },
+    },
+    spacing: 24,
     spec: {
       layer: [
         {

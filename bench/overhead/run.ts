@@ -36,6 +36,8 @@ export interface OverheadOptions {
   log?: (line: string) => void;
   /** extra options for `deno task capture` (e.g. --no-gate) */
   captureArgs?: string[];
+  /** experiment: the capture's processes at SCHED_IDLE once the agent runs */
+  idleCapture?: boolean;
 }
 
 export interface Cell {
@@ -59,6 +61,9 @@ export interface Cell {
   denoPeakRssKb: number | null;
   loaderPeakRssKb: number | null;
   teardownMs: number;
+  /** medians: agent exec → first LLM request, and time per model turn after it */
+  firstRequestMs: { baseline: number; capture: number };
+  perTurnMs: { baseline: number; capture: number };
   rows: Record<string, number>;
   tlsBytes: number;
   drops: number;
@@ -78,6 +83,8 @@ export interface OverheadResult {
     build: BuildInfo;
     /** 1-minute load average before and after (other work on the machine adds noise) */
     loadavg: [number, number];
+    /** experiment: capture at SCHED_IDLE */
+    idleCapture: boolean;
     /** extra capture options the runs used */
     captureArgs: string[];
     method: string;
@@ -137,6 +144,14 @@ export function summarise(
     denoPeakRssKb: medianOf(cap, (r) => r.denoPeakRssKb),
     loaderPeakRssKb: medianOf(cap, (r) => r.loaderPeakRssKb),
     teardownMs: medianOf(cap, (r) => r.teardownMs) ?? NaN,
+    firstRequestMs: {
+      baseline: medianOf(base, (r) => r.firstRequestMs) ?? NaN,
+      capture: medianOf(cap, (r) => r.firstRequestMs) ?? NaN,
+    },
+    perTurnMs: {
+      baseline: medianOf(base, (r) => r.perTurnMs) ?? NaN,
+      capture: medianOf(cap, (r) => r.perTurnMs) ?? NaN,
+    },
     rows: Object.fromEntries(tables.map((t) => [t, medianOf(cap, (r) => r.rows?.[t] ?? 0) ?? 0])),
     tlsBytes: medianOf(cap, (r) => r.tlsBytes) ?? 0,
     drops: Math.max(0, ...cap.map((r) => Object.values(r.drops ?? {}).reduce((s, n) => s + n, 0))),
@@ -190,6 +205,7 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
           timer,
           denoDir: dd,
           captureArgs: opts.captureArgs,
+          idleCapture: opts.idleCapture,
         });
       if (opts.warmup ?? true) {
         for (const mode of ["baseline", "capture"] as const) {
@@ -241,6 +257,7 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
       build: await buildInfo(),
       loadavg: [load0, await loadavg()],
       captureArgs: opts.captureArgs ?? [],
+      idleCapture: opts.idleCapture ?? false,
       method: METHOD,
     },
     cells,
