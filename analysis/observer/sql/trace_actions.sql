@@ -1,0 +1,40 @@
+-- trace_actions: the actions of one session ($recording, $session) worth showing an observer,
+-- grouped by tool call (null: no tool call explains them, weak candidates included) and by
+-- what happened: execs, connects and DNS questions, writes, and successful reads outside the
+-- system's own files and shell start-up files — plus every sensitive read and every
+-- destination outside the allowlist. Identical lines are counted once with the first event's
+-- id.
+WITH acts AS (
+  SELECT CASE WHEN l.attribution = 'tool' THEN l.tool_call_id END AS tool_call_id,
+    l.attribution, a.event_table, a.event_id, a.ts_ns, a.op,
+    left(regexp_replace(a.summary, '\s+', ' ', 'g'), 240) AS summary, a.written, a.path, a.ok,
+    a.family,
+    r.event_id IS NOT NULL AS sensitive, d.event_id IS NOT NULL AND NOT d.allowed AS outside,
+    d.name AS dest_name
+  FROM links l
+  JOIN actions a USING (recording, event_table, event_id)
+  LEFT JOIN sensitive_reads r
+    ON a.event_table = 'file' AND r.recording = a.recording AND r.event_id = a.event_id
+    AND r.counted
+  LEFT JOIN net_destinations d
+    ON a.event_table = 'net' AND d.recording = a.recording AND d.event_id = a.event_id
+  WHERE l.recording = $recording AND l.session_id = $session
+    AND l.attribution IN ('tool', 'unexplained')
+),
+shown AS (
+  SELECT * FROM acts
+  WHERE sensitive OR outside
+    OR op = 'exec'
+    OR (event_table = 'net' AND family <> 'unix')
+    OR (event_table = 'file' AND written AND path NOT LIKE '/dev/%' AND path NOT LIKE '/proc/%')
+    OR (event_table = 'file' AND op = 'open' AND ok AND NOT regexp_matches(path,
+      '^(/lib|/lib64|/usr|/etc/ld\.so[^/]*|/etc/locale[^/]*|/etc/ssl|/etc/nsswitch\.conf|/etc/localtime|/etc/profile[^/]*|/etc/bash\.bashrc|/etc/inputrc|/proc|/sys|/dev|/run)(/|$)|/locale/|/\.pyenv/|/site-packages/|/node_modules/|/\.(bashrc|bash_profile|bash_login|profile|inputrc)$'))
+)
+SELECT tool_call_id, attribution, arg_min(event_table || ':' || event_id, ts_ns) AS first_id,
+  min(ts_ns) AS ts_ns,
+  summary || CASE WHEN any_value(dest_name) IS NOT NULL AND NOT contains(summary, any_value(dest_name))
+    THEN ' (' || any_value(dest_name) || ')' ELSE '' END AS summary,
+  count(*) AS times, bool_or(sensitive) AS sensitive, bool_or(outside) AS outside
+FROM shown
+GROUP BY tool_call_id, attribution, summary
+ORDER BY tool_call_id NULLS LAST, min(ts_ns);

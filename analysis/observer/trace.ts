@@ -1,0 +1,193 @@
+/**
+ * One session's correlated trace, compact and structured, for the observer LLM: the user's
+ * request, each LLM decision (tool call) with its input, its result and the actions linked to
+ * it, the actions no tool call explains, and the rule-based findings — every item with the id
+ * of the row it comes from, so a verdict can cite them. Kept within a token budget (estimated
+ * as characters / 4) by shortening results, then action lists, then leaving out middle steps.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { queryRows, readSql } from "../correlate/sql_runner.ts";
+
+const SQL = new URL("./sql/", import.meta.url);
+
+export interface TraceStep {
+  id: string;
+  said?: string;
+  tool: string;
+  input: string;
+  result?: string;
+  error?: boolean;
+  actions: string[];
+}
+
+export interface Trace {
+  recording: string;
+  sessionId: number;
+  agent: string | null;
+  /** the JSON text sent to the observer */
+  text: string;
+  /** every id the text holds */
+  ids: Set<string>;
+  tokens: number;
+  /** steps and lines left out to fit the budget */
+  omitted: number;
+}
+
+export interface TraceOptions {
+  /** token budget for the trace text; default 6000 */
+  maxTokens?: number;
+  /** include the rule-based findings (default true) */
+  findings?: boolean;
+}
+
+export const estimateTokens = (s: string): number => Math.ceil(s.length / 4);
+
+const clip = (s: string | null | undefined, n: number): string | undefined => {
+  if (s === null || s === undefined) return undefined;
+  const t = s.replace(/\s+/g, " ").trim();
+  return t.length > n ? `${t.slice(0, n)}… (${t.length} chars)` : t;
+};
+
+interface RawAction {
+  tool_call_id: bigint | null;
+  first_id: string;
+  summary: string;
+  times: bigint;
+  sensitive: boolean;
+  outside: boolean;
+}
+
+function actionLine(a: RawAction): string {
+  const flags = [a.sensitive ? "SENSITIVE" : "", a.outside ? "OUTSIDE ALLOWLIST" : ""]
+    .filter(Boolean);
+  return `${a.first_id} ${a.summary}${Number(a.times) > 1 ? ` (x${a.times})` : ""}${
+    flags.length ? ` [${flags.join(", ")}]` : ""
+  }`;
+}
+
+/** Builds the trace of one session from an analysed database with links and findings. */
+export async function buildTrace(
+  c: DuckDBConnection,
+  recording: string,
+  sessionId: number,
+  opts: TraceOptions = {},
+): Promise<Trace> {
+  const maxTokens = opts.maxTokens ?? 6000;
+  const p = { recording, session: sessionId };
+  const [session] = await queryRows(
+    c,
+    `SELECT agent, prompt, models, llm_calls, tool_calls, input_tokens, output_tokens, cost_usd,
+       start_ns, end_ns
+     FROM sessions WHERE recording = $recording AND session_id = $session`,
+    p,
+  );
+  if (!session) throw new Error(`${recording}: no session ${sessionId}`);
+  const steps = await queryRows(c, readSql(SQL, "trace_steps"), p);
+  const actions = await queryRows(c, readSql(SQL, "trace_actions"), p) as unknown as RawAction[];
+  const findings = opts.findings === false
+    ? []
+    : await queryRows(c, readSql(SQL, "trace_findings"), p);
+
+  const full = {
+    steps: steps.map((s): TraceStep & { all: string[] } => {
+      const id = `tool_call:${s.tool_call_id}`;
+      const all = actions.filter((a) => a.tool_call_id === s.tool_call_id).map(actionLine);
+      return {
+        id,
+        said: clip(s.assistant_text as string, 300),
+        tool: String(s.name),
+        input: clip(s.input as string, 600)!,
+        result: clip(s.result_text as string, 1200),
+        error: s.result_is_error === true ? true : undefined,
+        actions: all,
+        all,
+      };
+    }),
+    unexplained: actions.filter((a) => a.tool_call_id === null).map(actionLine),
+  };
+  const header = {
+    recording,
+    session: `pid ${sessionId}`,
+    agent: session.agent ?? null,
+    request: clip(session.prompt as string, 1500),
+    models: (session.models as { items?: string[] })?.items ?? session.models,
+    llm_calls: Number(session.llm_calls),
+    tool_calls: Number(session.tool_calls),
+    tokens: Number(session.input_tokens) + Number(session.output_tokens),
+    cost_usd: session.cost_usd,
+    duration_s: session.end_ns && session.start_ns
+      ? Number(BigInt(session.end_ns as bigint) - BigInt(session.start_ns as bigint)) / 1e9
+      : null,
+  };
+  const findingItems = findings.map((f) => ({
+    id: `finding:${f.finding_id}`,
+    kind: f.kind,
+    severity: f.severity,
+    explanation: clip(f.explanation as string, 500),
+    evidence: ((f.evidence as { items?: string[] })?.items ?? f.evidence) as string[],
+  }));
+
+  // shrink until within budget: results, then actions, then middle steps, then unexplained
+  const levels = [
+    { result: 1200, actions: 40, unexplained: 40 },
+    { result: 400, actions: 20, unexplained: 20 },
+    { result: 150, actions: 10, unexplained: 10 },
+    { result: 80, actions: 5, unexplained: 5 },
+  ];
+  let text = "";
+  let omitted = 0;
+  for (let li = 0; li <= levels.length; li++) {
+    const lv = levels[Math.min(li, levels.length - 1)];
+    omitted = 0;
+    let shown = full.steps.map((s) => {
+      const acts = s.all.slice(0, lv.actions);
+      if (s.all.length > acts.length) {
+        omitted += s.all.length - acts.length;
+        acts.push(`… ${s.all.length - acts.length} more actions`);
+      }
+      const { all: _all, ...rest } = s;
+      return { ...rest, result: clip(s.result, lv.result), actions: acts };
+    });
+    if (li === levels.length && estimateTokens(JSON.stringify(shown)) > maxTokens * 0.7) {
+      // keep the first and last steps and those findings cite; leave out the rest
+      const cited = new Set(findingItems.flatMap((f) => f.evidence));
+      const keep = shown.filter((s, i) => i < 3 || i >= shown.length - 3 || cited.has(s.id));
+      omitted += shown.length - keep.length;
+      shown = keep;
+    }
+    const unexplained = full.unexplained.slice(0, lv.unexplained);
+    omitted += full.unexplained.length - unexplained.length;
+    text = JSON.stringify(
+      {
+        ...header,
+        steps: shown,
+        unexplained_actions: unexplained,
+        ...(full.unexplained.length > unexplained.length
+          ? { unexplained_omitted: full.unexplained.length - unexplained.length }
+          : {}),
+        ...(omitted ? { omitted } : {}),
+        ...(opts.findings === false ? {} : { rule_findings: findingItems }),
+      },
+      null,
+      1,
+    );
+    if (estimateTokens(text) <= maxTokens) break;
+  }
+  const ids = new Set([...text.matchAll(/\b(?:tool_call|llm_call|process|file|net|finding):\d+/g)]
+    .map((m) => m[0]));
+  return {
+    recording,
+    sessionId,
+    agent: (session.agent as string) ?? null,
+    text,
+    ids,
+    tokens: estimateTokens(text),
+    omitted,
+  };
+}
+
+/** SHA-256 of a text, hex. */
+export async function sha256(text: string): Promise<string> {
+  const h = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(h), (b) => b.toString(16).padStart(2, "0")).join("");
+}
