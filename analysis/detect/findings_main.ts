@@ -1,0 +1,129 @@
+/**
+ * `deno task findings RECORDING... [-- options]`: builds the links and findings of analysed
+ * recordings (analysing them first when needed) into their `analysis.duckdb` and prints the
+ * findings.
+ *
+ *   --sensitive-paths FILE    more sensitive path patterns (format: sensitive_paths.txt)
+ *   --allowlist FILE          more allowed destinations (format: allowlist.txt)
+ *   --injection-phrases FILE  more instruction-like phrases (format: injection_phrases.txt)
+ *   --loop-cycles N           identical failing calls that make a loop (default 3)
+ *   --exfil-window-ms MS      read-to-send window of exfiltration (default 600000)
+ *   --window-ms MS            temporal window for tool calls without a result (default 1000)
+ *   --min-confidence X        link threshold (default 0.5)
+ *   --rebuild                 analyse the recordings again first
+ *
+ * Exit code: 0 when every recording was processed, 1 when one could not be, 2 for bad usage.
+ * Findings do not change the exit code.
+ */
+import { parseArgs } from "node:util";
+import { checkSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
+import { ensureAnalysed, withDb } from "../correlate/db.ts";
+import { queryRows } from "../correlate/sql_runner.ts";
+import { formatFindings } from "./format.ts";
+import { buildLinksAndFindings, type InsightSettings } from "./insights.ts";
+import { checkDetectSettings, DEFAULT_DETECT_SETTINGS } from "./settings.ts";
+
+class UsageError extends Error {}
+
+export interface FindingsCliOptions {
+  recordings: string[];
+  settings: Required<InsightSettings>;
+  rebuild: boolean;
+}
+
+export function parseFindingsArgs(args: string[]): FindingsCliOptions {
+  if (args[0] === "--") args = args.slice(1);
+  let p;
+  try {
+    p = parseArgs({
+      args,
+      options: {
+        "sensitive-paths": { type: "string", multiple: true, default: [] },
+        allowlist: { type: "string", multiple: true, default: [] },
+        "injection-phrases": { type: "string", multiple: true, default: [] },
+        "loop-cycles": { type: "string" },
+        "exfil-window-ms": { type: "string" },
+        "window-ms": { type: "string" },
+        "min-confidence": { type: "string" },
+        rebuild: { type: "boolean", default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0]);
+  }
+  const v = p.values;
+  const recordings = p.positionals.filter((x) => x !== "--");
+  if (recordings.length === 0) throw new UsageError("give at least one recording directory");
+  const num = (name: string, s: string | undefined, dflt: number) => {
+    if (s === undefined) return dflt;
+    const n = Number(s);
+    if (!Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got ${s}`);
+    return n;
+  };
+  try {
+    return {
+      recordings,
+      rebuild: v.rebuild,
+      settings: {
+        correlate: checkSettings({
+          ...DEFAULT_SETTINGS,
+          windowMs: num("window-ms", v["window-ms"], DEFAULT_SETTINGS.windowMs),
+          minConfidence: num("min-confidence", v["min-confidence"], DEFAULT_SETTINGS.minConfidence),
+        }),
+        detect: checkDetectSettings({
+          ...DEFAULT_DETECT_SETTINGS,
+          sensitivePaths: [...DEFAULT_DETECT_SETTINGS.sensitivePaths, ...v["sensitive-paths"]],
+          allowlist: [...DEFAULT_DETECT_SETTINGS.allowlist, ...v.allowlist],
+          injectionPhrases: [
+            ...DEFAULT_DETECT_SETTINGS.injectionPhrases,
+            ...v["injection-phrases"],
+          ],
+          loopCycles: num("loop-cycles", v["loop-cycles"], DEFAULT_DETECT_SETTINGS.loopCycles),
+          exfilWindowMs: num(
+            "exfil-window-ms",
+            v["exfil-window-ms"],
+            DEFAULT_DETECT_SETTINGS.exfilWindowMs,
+          ),
+        }),
+      },
+    };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** Builds and prints; returns the exit code. */
+export async function run(
+  o: FindingsCliOptions,
+  out = (s: string) => console.log(s),
+  err = (s: string) => console.error(s),
+): Promise<number> {
+  let failed = 0;
+  for (const rec of o.recordings) {
+    try {
+      const db = await ensureAnalysed(rec, { rebuild: o.rebuild, err });
+      const text = await withDb(db, async (c) => {
+        await buildLinksAndFindings(c, o.settings);
+        const [r] = await queryRows(c, "SELECT recording FROM recordings LIMIT 1");
+        return formatFindings(c, String(r?.recording ?? rec));
+      });
+      out(`${rec}\n${text.trimEnd()}`);
+    } catch (e) {
+      err(`findings: ${rec}: ${(e as Error).message.split("\n")[0]}`);
+      failed++;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await run(parseFindingsArgs(Deno.args)));
+  } catch (e) {
+    console.error(`findings: ${(e as Error).message.split("\n")[0]}`);
+    Deno.exit(e instanceof UsageError ? 2 : 1);
+  }
+}
