@@ -77,6 +77,8 @@ static char outbuf[OUTBUF];
 static size_t outlen;
 static unsigned long long n_records, n_bytes, n_gated;
 static int stopping;
+static int ep = -1;
+static unsigned long long gone_at; /* when the capture process went away (ms), or 0 */
 static pid_t child = -1;
 static int go_fd = -1, err_fd = -1;
 static int child_status, child_errno, child_done;
@@ -121,6 +123,8 @@ static void fill_hdr(struct sl_hdr *h, __u8 kind)
 	h->ts = now_ns(CLOCK_BOOTTIME);
 }
 
+static void capture_gone(void);
+
 static void flush_out(void)
 {
 	size_t done = 0;
@@ -131,8 +135,7 @@ static void flush_out(void)
 				continue;
 			/* The capture process is gone: nothing more can be delivered. */
 			outlen = 0;
-			stopping = 1;
-			sock = -1;
+			capture_gone();
 			return;
 		}
 		done += n;
@@ -478,14 +481,14 @@ static void read_commands(void)
 	for (;;) {
 		ssize_t n = recv(sock, cmdbuf + cmdlen, sizeof(cmdbuf) - 1 - cmdlen, MSG_DONTWAIT);
 		if (n == 0) { /* the capture process closed its end */
-			stopping = 1;
+			capture_gone();
 			return;
 		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				stopping = 1;
+				capture_gone();
 			return;
 		}
 		cmdlen += n;
@@ -504,6 +507,29 @@ static void read_commands(void)
 }
 
 /* ------------------------------------------------------------------ the command */
+
+/*
+ * The capture process is gone (killed, crashed): nothing can be recorded any more, so the
+ * command it launched is ended too (SIGTERM, then SIGKILL after 5 s) rather than left
+ * running untraced; in --pid/--comm mode the loader just stops.
+ */
+static void capture_gone(void)
+{
+	if (sock >= 0) {
+		if (ep >= 0)
+			epoll_ctl(ep, EPOLL_CTL_DEL, sock, NULL);
+		close(sock);
+		sock = -1;
+	}
+	if (child > 0 && !child_done && go_fd < 0) {
+		if (!gone_at) {
+			gone_at = now_ns(CLOCK_MONOTONIC) / 1000000;
+			kill(child, SIGTERM);
+		}
+	} else {
+		stopping = 1;
+	}
+}
 
 static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigset_t *orig)
 {
@@ -800,7 +826,7 @@ int main(int argc, char **argv)
 	put_frame(&r, sizeof(r));
 	flush_out();
 
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	ep = epoll_create1(EPOLL_CLOEXEC);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = {{1, 0}, {1, 0}};
 	timerfd_settime(tfd, 0, &its, NULL);
@@ -814,7 +840,8 @@ int main(int argc, char **argv)
 
 	while (!stopping) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, 200);
+		/* the kernel side wakes us only for urgent records or when a lot piled up */
+		int n = epoll_wait(ep, evs, 8, 20);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -859,6 +886,8 @@ int main(int argc, char **argv)
 		}
 		ring_buffer__consume(rb);
 		flush_out();
+		if (gone_at && now_ns(CLOCK_MONOTONIC) / 1000000 - gone_at > 5000 && !child_done)
+			kill(child, SIGKILL);
 	}
 
 	phase("stopping");

@@ -220,10 +220,23 @@ static __always_inline void *scratch_of(void *map)
 	return bpf_map_lookup_elem(map, &zero);
 }
 
+/*
+ * Waking the loader for every record costs a context switch per event, which on a small
+ * machine is most of the capture's overhead; records are left for the loader's 20 ms poll
+ * unless a quarter MiB has piled up (or the record is urgent: a stopped process waits).
+ */
+#define WAKE_BYTES (256 << 10)
+
+static __always_inline __u64 wake_flags(void *rb)
+{
+	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) > WAKE_BYTES ? BPF_RB_FORCE_WAKEUP
+								       : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void emit(void *rb, void *rec, __u32 size, __u8 kind)
 {
 	size = BOUND(size, SCRATCH_SIZE - 1);
-	if (bpf_ringbuf_output(rb, rec, size, 0))
+	if (bpf_ringbuf_output(rb, rec, size, wake_flags(rb)))
 		count_drop(kind);
 }
 
@@ -363,7 +376,7 @@ int BPF_PROG(sl_fork, struct task_struct *parent, struct task_struct *child)
 	e.h.tid = BPF_CORE_READ(child, pid);
 	e.ppid = ptgid;
 	BPF_CORE_READ_STR_INTO(&e.comm, child, comm);
-	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0))
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_FORK);
 	return 0;
 }
@@ -411,7 +424,7 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 	bool stop = gate_enabled && same_pgrp_as_parent(t);
 	if (stop)
 		e.h.flags |= SL_F_STOPPED;
-	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0)) {
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), BPF_RB_FORCE_WAKEUP)) {
 		count_drop(SL_K_GATE);
 		return; /* nobody would resume it */
 	}
@@ -485,7 +498,7 @@ int BPF_PROG(sl_exit, struct task_struct *p)
 	e.ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e.status = BPF_CORE_READ(p, exit_code);
 	BPF_CORE_READ_STR_INTO(&e.comm, p, comm);
-	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0))
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_EXIT);
 	bpf_map_delete_elem(&traced, &tgid);
 	return 0;
@@ -674,7 +687,7 @@ SYS_EXIT(connect)
 	e.op = SL_NET_CONNECT;
 	e.sotype = sock_type(a.dfd);
 	e.family = read_sockaddr((void *)a.path, a.flags, &e.port, e.addr, sizeof(e.addr));
-	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), 0))
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_NET);
 
 	if (e.port == 53 && e.sotype == SOCK_DGRAM && (e.family == AF_INET || e.family == AF_INET6) &&
@@ -836,7 +849,8 @@ static long tls_chunk(__u32 i, struct tls_loop *c)
 		n = 0;
 	}
 	e->len = n;
-	if (bpf_ringbuf_output(&rb_tls, e, CLAMP(sizeof(*e) + n, sizeof(*e) + SL_TLS_CHUNK), 0))
+	if (bpf_ringbuf_output(&rb_tls, e, CLAMP(sizeof(*e) + n, sizeof(*e) + SL_TLS_CHUNK),
+			       wake_flags(&rb_tls)))
 		count_drop(SL_K_TLS);
 	return 0;
 }
@@ -967,7 +981,7 @@ int BPF_KPROBE(sl_ssl_free_entry, void *ssl)
 	fill_hdr(&e.h, SL_K_TLS_FREE);
 	e.conn = (__u64)ssl;
 	e.target = bpf_get_attach_cookie(ctx);
-	if (bpf_ringbuf_output(&rb_tls, &e, sizeof(e), 0))
+	if (bpf_ringbuf_output(&rb_tls, &e, sizeof(e), wake_flags(&rb_tls)))
 		count_drop(SL_K_TLS_FREE);
 	return 0;
 }
@@ -1022,7 +1036,7 @@ static __always_inline void report_ctx_fd(void *rb, __u64 ctx, long fd, __u8 dir
 	e.ctx = ctx;
 	e.fd = fd;
 	e.dir = dir;
-	if (bpf_ringbuf_output(rb, &e, sizeof(e), 0))
+	if (bpf_ringbuf_output(rb, &e, sizeof(e), wake_flags(rb)))
 		count_drop(SL_K_CTXFD);
 }
 
@@ -1262,7 +1276,7 @@ SYS_ENTER(close)
 	struct sl_fdclose e = {};
 	fill_hdr(&e.h, SL_K_FDCLOSE);
 	e.fd = fd;
-	if (bpf_ringbuf_output(&rb_tls, &e, sizeof(e), 0))
+	if (bpf_ringbuf_output(&rb_tls, &e, sizeof(e), wake_flags(&rb_tls)))
 		count_drop(SL_K_FDCLOSE);
 	return 0;
 }
