@@ -1,0 +1,141 @@
+/**
+ * The conversation view: every LLM call as a collapsed `<details>` block holding its turns —
+ * the system prompt (shown once, then only when it changes), the user's new input, the tool
+ * results the request carried back, the model's thinking, its text and the tool calls it asked
+ * for, each with its input. Texts are escaped and shown as they were (pre-formatted); a text
+ * cut at the report's limit says how long it was. Calls and tool calls have anchors
+ * (`call-N`, `tool-N`) the timeline and the findings link to.
+ */
+import { h, type Html, join } from "./html.ts";
+import type { LlmCall, ReportData, Text, ToolCall } from "./report_data.ts";
+import { clock } from "./timeline_chart.ts";
+
+function textBlock(t: Text | null, cls: string): Html {
+  if (!t || t.text === "") return h``;
+  const cut = t.full > t.text.length
+    ? h`<div class="cut">… cut: ${t.text.length} of ${t.full} characters shown</div>`
+    : "";
+  return h`<pre class="${cls}">${t.text}</pre>${cut}`;
+}
+
+function prettyInput(t: ToolCall): Text {
+  if (t.input.full > t.input.text.length) return t.input;
+  try {
+    const v = JSON.parse(t.input.text);
+    const text = typeof v === "string" ? v : JSON.stringify(v, null, 2);
+    return { text, full: text.length };
+  } catch {
+    return t.input;
+  }
+}
+
+function toolCallHtml(t: ToolCall): Html {
+  const result = t.resultLlmCallId === null
+    ? h`<div class="meta">no result went back to the model</div>`
+    : h`<div class="meta">result went back in <a href="#call-${t.resultLlmCallId}">call #${t.resultLlmCallId}</a>${
+      t.resultIsError ? " (marked as an error)" : ""
+    }</div>`;
+  return h`<div class="tool" id="tool-${t.id}"><div><b>tool call #${t.id}</b> <code>${t.name}</code>${
+    t.providerCallId ? h` <span class="meta">${t.providerCallId}</span>` : ""
+  }</div>${textBlock(prettyInput(t), "input")}${result}</div>`;
+}
+
+function toolResultHtml(t: ToolCall): Html {
+  return h`<div class="tool-result"><div><a href="#tool-${t.id}">tool call #${t.id}</a> <code>${t.name}</code> (asked in <a href="#call-${t.llmCallId}">call #${t.llmCallId}</a>)${
+    t.resultIsError ? h` <span class="exit failed">error</span>` : ""
+  }</div>${textBlock(t.result, "result")}</div>`;
+}
+
+function section(title: string, body: Html | string, cls: string): Html {
+  return h`<div class="turn ${cls}"><h4>${title}</h4>${body}</div>`;
+}
+
+function summaryLine(c: LlmCall, t0: bigint): string {
+  const at = c.requestNs === null ? "?" : `${(Number(c.requestNs - t0) / 1e9).toFixed(3)} s`;
+  const parts = [
+    `#${c.id}`,
+    `${at} (${clock(c.requestNs)} UTC)`,
+    `${c.agent ?? "?"} pid ${c.pid}`,
+    c.model ?? "?",
+    c.kind === "side" ? `side call${c.sideKind ? `: ${c.sideKind}` : ""}` : "main",
+    `${c.inputTokens ?? "?"} → ${c.outputTokens ?? "?"} tokens`,
+    c.costUsd === null ? "unpriced" : `$${c.costUsd.toFixed(6)}`,
+  ];
+  if (c.toolCallCount) parts.push(`${c.toolCallCount} tool call${c.toolCallCount > 1 ? "s" : ""}`);
+  if (c.incomplete) parts.push("incomplete");
+  if (c.error) parts.push("error");
+  return parts.join(" · ");
+}
+
+/** The calls, collapsed. */
+export function conversationHtml(data: ReportData): Html {
+  const calls = data.llmCalls.slice(0, data.limits.conversationCalls);
+  if (!calls.length) return h`<p class="notice">No LLM calls were recorded.</p>`;
+  const asked = new Map<number, ToolCall[]>();
+  const carried = new Map<number, ToolCall[]>();
+  for (const t of data.toolCalls) {
+    asked.set(t.llmCallId, [...(asked.get(t.llmCallId) ?? []), t]);
+    if (t.resultLlmCallId !== null) {
+      carried.set(t.resultLlmCallId, [...(carried.get(t.resultLlmCallId) ?? []), t]);
+    }
+  }
+  const lastPrompt = new Map<string, { hash: string; call: number }>();
+  const blocks = calls.map((c) => {
+    const who = `${c.pid}`;
+    let system: Html | string = "";
+    if (c.systemPrompt && c.systemPromptHash) {
+      const prev = lastPrompt.get(who);
+      if (prev && prev.hash === c.systemPromptHash) {
+        system =
+          h`<div class="turn system meta">system prompt: the same as in <a href="#call-${prev.call}">call #${prev.call}</a></div>`;
+      } else {
+        system =
+          h`<details class="turn system"><summary>System prompt (${c.systemPrompt.full} characters)</summary>${
+            textBlock(c.systemPrompt, "system")
+          }</details>`;
+        lastPrompt.set(who, { hash: c.systemPromptHash, call: c.id });
+      }
+    }
+    const results = carried.get(c.id) ?? [];
+    const tools = asked.get(c.id) ?? [];
+    const missingTools = c.toolCallCount - tools.length;
+    const turns = [
+      system,
+      c.userInput?.text ? section("User input", textBlock(c.userInput, "user"), "user") : "",
+      results.length
+        ? section("Tool results sent back", join(results.map(toolResultHtml)), "results")
+        : c.toolResultCount
+        ? section(
+          "Tool results sent back",
+          `${c.toolResultCount} (not matched to a tool call)`,
+          "results",
+        )
+        : "",
+      c.thinking?.text ? section("Thinking", textBlock(c.thinking, "thinking"), "thinking") : "",
+      c.assistantText?.text ? section("Answer", textBlock(c.assistantText, "text"), "text") : "",
+      tools.length || missingTools > 0
+        ? section(
+          "Tool calls",
+          h`${tools.map(toolCallHtml)}${
+            missingTools > 0
+              ? h`<div class="cut">… ${missingTools} more tool calls not shown</div>`
+              : ""
+          }`,
+          "tools",
+        )
+        : "",
+      h`<div class="meta">${c.provider} ${c.endpoint}${c.streaming ? ", streamed" : ""}; status ${
+        c.status ?? "?"
+      }; stop: ${
+        c.stopReason ?? "?"
+      }; ${c.messages} messages, ${c.toolsOffered} tools offered; TTFT ${
+        c.ttftMs === null ? "?" : `${c.ttftMs.toFixed(1)} ms`
+      }, total ${c.durationMs === null ? "?" : `${c.durationMs.toFixed(1)} ms`}</div>`,
+      c.error ? h`<div class="turn error"><h4>Error</h4><pre>${c.error}</pre></div>` : "",
+    ];
+    return h`<details class="call" id="call-${c.id}"><summary>${
+      summaryLine(c, data.overview.t0)
+    }</summary><div class="turns">${turns}</div></details>`;
+  });
+  return join(blocks);
+}

@@ -1,0 +1,469 @@
+/**
+ * The data of a report, read from an analysed recording with the queries in `sql/`: the
+ * overview, the processes, the LLM and tool calls, the events the timeline marks, and — when
+ * correlation and the detectors have run — the links from tool calls to events and the
+ * findings with their evidence. Every list is capped (`ReportLimits`) so that a large
+ * recording gives a page of bounded size, and every cap that cut something is listed in `cuts`.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { big, num, queryRows, type Row, str, strList } from "./report_db.ts";
+
+export interface ReportLimits {
+  /** LLM calls on the timeline and in the charts */
+  llmCalls: number;
+  /** tool calls on the timeline */
+  toolCalls: number;
+  /** execs, file writes and connections on the timeline, each */
+  eventsPerKind: number;
+  /** process lanes on the timeline (the rest share one lane) */
+  lanes: number;
+  /** processes in the process tree */
+  treeProcesses: number;
+  /** LLM calls in the conversation view */
+  conversationCalls: number;
+  /** characters of each prompt, answer, tool input or result kept */
+  textChars: number;
+  /** findings listed */
+  findings: number;
+  /** evidence items per finding */
+  evidencePerFinding: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ReportLimits> = Object.freeze({
+  llmCalls: 1000,
+  toolCalls: 2000,
+  eventsPerKind: 1500,
+  lanes: 150,
+  treeProcesses: 1000,
+  conversationCalls: 200,
+  textChars: 20_000,
+  findings: 200,
+  evidencePerFinding: 50,
+});
+
+export interface Overview {
+  recording: string;
+  path: string | null;
+  command: string[] | null;
+  startedNs: bigint | null;
+  endedNs: bigint | null;
+  exitCode: number | null;
+  complete: boolean;
+  host: string | null;
+  toolVersion: string | null;
+  llmCalls: number;
+  toolCalls: number;
+  processes: number;
+  problems: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  costUsd: number | null;
+  unpricedCalls: number;
+  /** time zero of the timeline and charts: the first process start or LLM call */
+  t0: bigint;
+  /** from t0 to the last event, ms */
+  spanMs: number;
+}
+
+export interface Proc {
+  /** `pid:start_ns`: one process incarnation */
+  key: string;
+  pid: number;
+  startNs: bigint;
+  ppid: number | null;
+  parentKey: string | null;
+  comm: string | null;
+  exe: string | null;
+  argv: string[] | null;
+  cwd: string | null;
+  execCount: number;
+  endNs: bigint | null;
+  exitCode: number | null;
+  exitSignal: number | null;
+  agent: string | null;
+  agentPid: number | null;
+  agentRole: string | null;
+  llmCalls: number;
+  /** timeline events (execs, writes, connections) of this process */
+  events: number;
+}
+
+/** A text cut at the character limit: `full` is its length before the cut. */
+export interface Text {
+  text: string;
+  full: number;
+}
+
+export interface LlmCall {
+  id: number;
+  pid: number;
+  procKey: string | null;
+  agent: string | null;
+  provider: string;
+  endpoint: string;
+  kind: string;
+  sideKind: string | null;
+  model: string | null;
+  streaming: boolean;
+  status: number | null;
+  requestNs: bigint | null;
+  firstTokenNs: bigint | null;
+  endNs: bigint | null;
+  ttftMs: number | null;
+  durationMs: number | null;
+  systemPrompt: Text | null;
+  /** an id of the system prompt's full text, to show it only when it changes */
+  systemPromptHash: string | null;
+  userInput: Text | null;
+  assistantText: Text | null;
+  thinking: Text | null;
+  toolCallCount: number;
+  toolResultCount: number;
+  messages: number;
+  toolsOffered: number;
+  stopReason: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
+  reasoningTokens: number | null;
+  costUsd: number | null;
+  incomplete: boolean;
+  error: string | null;
+}
+
+export interface ToolCall {
+  id: number;
+  llmCallId: number;
+  callIndex: number;
+  providerCallId: string | null;
+  name: string;
+  kind: string;
+  input: Text;
+  resultLlmCallId: number | null;
+  result: Text | null;
+  resultIsError: boolean | null;
+  requestedNs: bigint | null;
+  resultNs: bigint | null;
+  pid: number;
+  procKey: string | null;
+}
+
+export type EventKind = "exec" | "write" | "net";
+
+export interface TimelineEvent {
+  kind: EventKind;
+  eventTable: string;
+  eventId: number;
+  tsNs: bigint;
+  pid: number;
+  procKey: string | null;
+  op: string;
+  label: string;
+}
+
+export interface Link {
+  toolCallId: number;
+  eventTable: string;
+  eventId: number;
+  signals: string[];
+  confidence: number;
+  matched: string | null;
+}
+
+export interface Finding {
+  id: number;
+  sessionId: number | null;
+  kind: string;
+  severity: string;
+  startNs: bigint;
+  endNs: bigint | null;
+  evidence: string[];
+  explanation: string;
+  details: string | null;
+}
+
+export interface EvidenceEvent {
+  findingId: number;
+  item: string;
+  eventTable: string;
+  eventId: number;
+  tsNs: bigint;
+  pid: number;
+  procKey: string | null;
+  label: string;
+}
+
+/** Something the caps left out: `shown` of `total`. */
+export interface Cut {
+  what: string;
+  shown: number;
+  total: number;
+}
+
+export interface ReportData {
+  overview: Overview;
+  processes: Proc[];
+  llmCalls: LlmCall[];
+  toolCalls: ToolCall[];
+  events: TimelineEvent[];
+  /** null: the database has no `links` table (correlation has not run) */
+  links: Link[] | null;
+  /** null: the database has no `findings` table (the detectors have not run) */
+  findings: Finding[] | null;
+  evidence: EvidenceEvent[];
+  cuts: Cut[];
+  limits: ReportLimits;
+}
+
+/** The key of a process incarnation. */
+export const procKey = (pid: unknown, startNs: unknown): string | null =>
+  startNs === null || startNs === undefined ? null : `${num(pid)}:${big(startNs)}`;
+
+const n0 = (v: unknown) => num(v) ?? 0;
+
+function text(row: Row, col: string): Text | null {
+  const t = str(row[col]);
+  return t === null ? null : { text: t, full: n0(row[`${col}_len`]) };
+}
+
+function overviewOf(r: Row | undefined): Overview {
+  if (!r) throw new Error("the database has no row in `recordings`");
+  const startedNs = big(r.started_ns);
+  const firstNs = big(r.first_ns);
+  const t0 = firstNs ?? startedNs ?? 0n;
+  const lastNs = [big(r.last_ns), big(r.ended_ns)].filter((x): x is bigint => x !== null)
+    .reduce((a, b) => (b > a ? b : a), t0);
+  return {
+    recording: String(r.recording),
+    path: str(r.path),
+    command: strList(r.command),
+    startedNs,
+    endedNs: big(r.ended_ns),
+    exitCode: num(r.exit_code),
+    complete: r.complete === true,
+    host: str(r.host),
+    toolVersion: str(r.tool_version),
+    llmCalls: n0(r.llm_calls),
+    toolCalls: n0(r.tool_calls),
+    processes: n0(r.processes),
+    problems: n0(r.problems),
+    inputTokens: num(r.input_tokens),
+    outputTokens: num(r.output_tokens),
+    cacheReadTokens: num(r.cache_read_tokens),
+    costUsd: num(r.cost_usd),
+    unpricedCalls: n0(r.unpriced_calls),
+    t0,
+    spanMs: Number(lastNs - t0) / 1e6,
+  };
+}
+
+function procOf(r: Row): Proc {
+  return {
+    key: procKey(r.pid, r.start_ns)!,
+    pid: n0(r.pid),
+    startNs: big(r.start_ns)!,
+    ppid: num(r.ppid),
+    parentKey: procKey(r.ppid, r.parent_start_ns),
+    comm: str(r.comm),
+    exe: str(r.exe),
+    argv: strList(r.argv),
+    cwd: str(r.cwd),
+    execCount: n0(r.exec_count),
+    endNs: big(r.end_ns),
+    exitCode: num(r.exit_code),
+    exitSignal: num(r.exit_signal),
+    agent: str(r.agent),
+    agentPid: num(r.agent_pid),
+    agentRole: str(r.agent_role),
+    llmCalls: n0(r.llm_calls),
+    events: n0(r.events),
+  };
+}
+
+function llmCallOf(r: Row): LlmCall {
+  return {
+    id: n0(r.llm_call_id),
+    pid: n0(r.pid),
+    procKey: procKey(r.pid, r.proc_start_ns),
+    agent: str(r.agent),
+    provider: String(r.provider),
+    endpoint: String(r.endpoint),
+    kind: String(r.kind),
+    sideKind: str(r.side_kind),
+    model: str(r.model),
+    streaming: r.streaming === true,
+    status: num(r.status),
+    requestNs: big(r.request_ns),
+    firstTokenNs: big(r.first_token_ns),
+    endNs: big(r.end_ns),
+    ttftMs: num(r.ttft_ms),
+    durationMs: num(r.duration_ms),
+    systemPrompt: text(r, "system_prompt"),
+    systemPromptHash: str(r.system_prompt_md5),
+    userInput: text(r, "user_input"),
+    assistantText: text(r, "assistant_text"),
+    thinking: text(r, "thinking"),
+    toolCallCount: n0(r.tool_call_count),
+    toolResultCount: n0(r.tool_result_count),
+    messages: n0(r.messages),
+    toolsOffered: n0(r.tools_offered),
+    stopReason: str(r.stop_reason),
+    inputTokens: num(r.input_tokens),
+    outputTokens: num(r.output_tokens),
+    cacheReadTokens: num(r.cache_read_tokens),
+    cacheWriteTokens: num(r.cache_write_tokens),
+    reasoningTokens: num(r.reasoning_tokens),
+    costUsd: num(r.cost_usd),
+    incomplete: r.incomplete === true,
+    error: str(r.error),
+  };
+}
+
+function toolCallOf(r: Row): ToolCall {
+  return {
+    id: n0(r.tool_call_id),
+    llmCallId: n0(r.llm_call_id),
+    callIndex: n0(r.call_index),
+    providerCallId: str(r.provider_call_id),
+    name: String(r.name),
+    kind: String(r.kind),
+    input: text(r, "input") ?? { text: "", full: 0 },
+    resultLlmCallId: num(r.result_llm_call_id),
+    result: text(r, "result_text"),
+    resultIsError: typeof r.result_is_error === "boolean" ? r.result_is_error : null,
+    requestedNs: big(r.requested_ns),
+    resultNs: big(r.result_ns),
+    pid: n0(r.pid),
+    procKey: procKey(r.pid, r.proc_start_ns),
+  };
+}
+
+function eventOf(r: Row): TimelineEvent {
+  return {
+    kind: String(r.shown) as EventKind,
+    eventTable: String(r.event_table),
+    eventId: n0(r.event_id),
+    tsNs: big(r.ts_ns)!,
+    pid: n0(r.pid),
+    procKey: procKey(r.pid, r.proc_start_ns),
+    op: String(r.op),
+    label: String(r.label ?? ""),
+  };
+}
+
+const EVENT_NAMES: Record<EventKind, string> = {
+  exec: "execs",
+  write: "file writes",
+  net: "connections and DNS questions",
+};
+
+/** Reads everything the report shows, within the limits. */
+export async function loadReportData(
+  c: DuckDBConnection,
+  tables: Set<string>,
+  limits: ReportLimits = DEFAULT_LIMITS,
+): Promise<ReportData> {
+  const cuts: Cut[] = [];
+  const cut = (what: string, shown: number, total: number) => {
+    if (total > shown) cuts.push({ what, shown, total });
+  };
+  const totalOf = (rows: Row[]) => n0(rows[0]?.total);
+  const textLimit = { max_text: limits.textChars };
+
+  const overview = overviewOf((await queryRows(c, "report_overview"))[0]);
+
+  const procRows = await queryRows(c, "report_processes", { limit: limits.treeProcesses });
+  cut("processes in the process tree", procRows.length, totalOf(procRows));
+
+  const callRows = await queryRows(c, "report_llm_calls", {
+    limit: Math.max(limits.llmCalls, limits.conversationCalls),
+    ...textLimit,
+  });
+  cut(
+    "LLM calls on the timeline and in the charts",
+    Math.min(callRows.length, limits.llmCalls),
+    totalOf(callRows),
+  );
+  cut(
+    "LLM calls in the conversation view",
+    Math.min(callRows.length, limits.conversationCalls),
+    totalOf(callRows),
+  );
+
+  const toolRows = await queryRows(c, "report_tool_calls", {
+    limit: limits.toolCalls,
+    ...textLimit,
+  });
+  cut("tool calls", toolRows.length, totalOf(toolRows));
+
+  const eventRows = await queryRows(c, "report_events", { limit: limits.eventsPerKind });
+  const events = eventRows.map(eventOf);
+  for (const kind of ["exec", "write", "net"] as EventKind[]) {
+    const rows = eventRows.filter((r) => r.shown === kind);
+    cut(`${EVENT_NAMES[kind]} on the timeline (the first in time)`, rows.length, totalOf(rows));
+  }
+
+  let links: Link[] | null = null;
+  if (tables.has("links")) {
+    links = (await queryRows(c, "report_links", { limit: limits.eventsPerKind })).map((r) => ({
+      toolCallId: n0(r.tool_call_id),
+      eventTable: String(r.event_table),
+      eventId: n0(r.event_id),
+      signals: strList(r.signals) ?? [],
+      confidence: n0(r.confidence),
+      matched: str(r.matched),
+    }));
+  }
+
+  let findings: Finding[] | null = null;
+  let evidence: EvidenceEvent[] = [];
+  if (tables.has("findings")) {
+    const rows = await queryRows(c, "report_findings", { limit: limits.findings });
+    cut("findings", rows.length, totalOf(rows));
+    findings = rows.map((r) => ({
+      id: n0(r.finding_id),
+      sessionId: num(r.session_id),
+      kind: String(r.kind),
+      severity: String(r.severity),
+      startNs: big(r.start_ns)!,
+      endNs: big(r.end_ns),
+      evidence: strList(r.evidence) ?? [],
+      explanation: String(r.explanation ?? ""),
+      details: str(r.details),
+    }));
+    const shown = new Set(findings.map((f) => f.id));
+    evidence = (await queryRows(c, "report_evidence", { limit: limits.evidencePerFinding }))
+      .filter((r) => shown.has(n0(r.finding_id)))
+      .map((r) => ({
+        findingId: n0(r.finding_id),
+        item: String(r.item),
+        eventTable: String(r.event_table),
+        eventId: n0(r.event_id),
+        tsNs: big(r.ts_ns)!,
+        pid: n0(r.pid),
+        procKey: procKey(r.pid, r.proc_start_ns),
+        label: String(r.label ?? ""),
+      }));
+    const cited = findings.reduce((a, f) => a + f.evidence.length, 0);
+    const kept = findings.reduce(
+      (a, f) => a + Math.min(f.evidence.length, limits.evidencePerFinding),
+      0,
+    );
+    cut("evidence items of findings", kept, cited);
+  }
+
+  return {
+    overview,
+    processes: procRows.map(procOf),
+    llmCalls: callRows.map(llmCallOf),
+    toolCalls: toolRows.map(toolCallOf),
+    events,
+    links,
+    findings,
+    evidence,
+    cuts,
+    limits,
+  };
+}

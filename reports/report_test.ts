@@ -1,0 +1,150 @@
+/**
+ * Tests of `deno task report` on real recordings (the analysis fixtures, copied): the files it
+ * writes, the marks of every chart counted in the SVG files against counts taken from the
+ * database directly, caps on large input, a database from an older analysis, and bad input.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { buildReport, run } from "./report.ts";
+import {
+  analyse,
+  copyFixture,
+  expectedMarks,
+  svgMarkCounts,
+  tempDir,
+  withDbOf,
+} from "./testing.ts";
+
+const quiet = { log: () => {} };
+
+Deno.test("a report of a real recording: the page and five SVG charts, every mark accounted for", async () => {
+  const dir = tempDir();
+  try {
+    const rec = copyFixture("claude_tool_marker", dir);
+    const out = join(dir, "out");
+    const printed: string[] = [];
+    assert.equal(await run({ recording: rec, out, print: (l) => printed.push(l), ...quiet }), 0);
+    assert.match(
+      printed.join("\n"),
+      /report\.html \(0\.\d\d MB\) and 5 SVG charts; no links table/,
+    );
+    // analysed on the way: the database is beside the recording now
+    assert.ok(existsSync(join(rec, "analysis.duckdb")));
+    const names = ["timeline", "tokens", "cost", "models", "latency"];
+    for (const f of ["report.html", ...names.map((n) => `${n}.svg`)]) {
+      assert.equal(statSync(join(out, f)).mode & 0o777, 0o600, `${f} is private`);
+    }
+    const expected = await expectedMarks(rec);
+    assert.ok(expected.timeline.llm_calls > 0 && expected.timeline.execs > 0);
+    for (const [chart, marks] of Object.entries(expected)) {
+      const got = svgMarkCounts(await Deno.readTextFile(join(out, `${chart}.svg`)));
+      for (const [layer, n] of Object.entries(marks)) {
+        assert.equal(got[layer], n, `${chart}: ${layer}`);
+      }
+    }
+    const html = await Deno.readTextFile(join(out, "report.html"));
+    // self-contained: no resource from anywhere else (markup outside the inlined scripts)
+    const markup = html.replace(/<script[^>]*>.*?<\/script>/gs, "<script></script>");
+    assert.doesNotMatch(markup, /<(script|link|img|iframe|object|embed)[^>]+(src|href|data)=/i);
+    assert.equal((html.match(/<script data-lib=/g) ?? []).length, 3);
+    // one conversation entry per call, and the notices for what this database lacks
+    const calls = expected.timeline.llm_calls;
+    for (let i = 1; i <= calls; i++) {
+      assert.match(html, new RegExp(`<details class="call" id="call-${i}">`));
+    }
+    assert.match(html, /id="no-links"/);
+    assert.match(html, /id="no-findings"/);
+    assert.doesNotMatch(html, /id="cuts"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("caps keep a large recording's page small and say what was cut", async () => {
+  const dir = tempDir();
+  try {
+    const rec = copyFixture("codex_tool_marker", dir);
+    const full = await buildReport({ recording: rec, out: join(dir, "full"), ...quiet });
+    const limits = {
+      llmCalls: 1,
+      conversationCalls: 1,
+      toolCalls: 1,
+      eventsPerKind: 2,
+      lanes: 3,
+      treeProcesses: 4,
+      textChars: 50,
+    };
+    const small = await buildReport({ recording: rec, out: join(dir, "small"), limits, ...quiet });
+    assert.ok(full.data.processes.length > 4 && full.data.llmCalls.length > 1);
+    const marks = svgMarkCounts(await Deno.readTextFile(small.svgs.timeline));
+    assert.equal(marks.llm_calls, 1);
+    assert.equal(marks.tool_calls, 1);
+    assert.ok(marks.execs <= 2 && marks.file_writes <= 2 && marks.connections <= 2);
+    const html = await Deno.readTextFile(small.html);
+    // lanes: 2 processes of their own and one shared lane for the rest
+    assert.match(html, /… 2 more processes/);
+    assert.match(html, /id="cuts"/);
+    assert.match(html, /processes in the process tree: 4 of \d+ shown/);
+    assert.match(html, /LLM calls in the conversation view: 1 of \d+ shown/);
+    assert.match(html, /… cut: 50 of \d+ characters shown/);
+    assert.equal((html.match(/<details class="call"/g) ?? []).length, 1);
+    assert.ok(small.bytes < full.bytes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a database from an older analysis is rebuilt before the report", async () => {
+  const dir = tempDir();
+  try {
+    const rec = copyFixture("gemini_tool_marker", dir);
+    await analyse(rec);
+    await withDbOf(rec, (q) => q.run("DROP TABLE tool_calls"));
+    const lines: string[] = [];
+    const r = await buildReport({
+      recording: rec,
+      out: join(dir, "out"),
+      log: (l) => lines.push(l),
+    });
+    assert.match(lines.join("\n"), /has no tool_calls .*analysing it first/);
+    assert.ok(r.data.toolCalls.length > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function cli(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", new URL("./report_main.ts", import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("bad input: one line and exit code 1 for what cannot be read, 2 for bad usage", async () => {
+  const dir = tempDir();
+  try {
+    const empty = join(dir, "empty");
+    mkdirSync(empty);
+    const cases: [string[], number, RegExp][] = [
+      [[], 2, /give a recording directory/],
+      [["a", "b"], 2, /give one recording directory/],
+      [["--nope", "a"], 2, /nope/],
+      [[join(dir, "missing")], 1, /missing: not a directory/],
+      [[empty], 1, /empty/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await cli(...args);
+      assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr.split("\n")[0], message);
+      assert.match(r.stderr, /^report: /);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

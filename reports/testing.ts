@@ -1,0 +1,298 @@
+/**
+ * Test support for the reports: copies of the real recordings in `tests/fixtures/analysis/`
+ * in a temporary directory (analysed there), correlation built into such a copy, a `findings`
+ * table with given rows (the detectors' declared schema), independent counts from the
+ * database, and a small synthetic `ReportData` for view tests.
+ */
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { analyzeRecording, DB_FILE } from "../analysis/analyze.ts";
+import { loadPrices } from "../analysis/pricing.ts";
+import { buildCorrelation } from "../analysis/correlate/build.ts";
+import { findingsTable } from "../analysis/detect/schema.ts";
+import { ddl } from "../capture/columns.ts";
+import { DEFAULT_LIMITS, type LlmCall, type Proc, type ReportData } from "./report_data.ts";
+
+export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url);
+
+/** A fresh temporary directory. */
+export function tempDir(prefix = "sightline-report-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Copies a fixture recording (e.g. `claude_tool_marker`) into `dir`; returns its path. */
+export function copyFixture(name: string, dir: string): string {
+  const to = join(dir, name);
+  cpSync(new URL(name, FIXTURES), to, { recursive: true });
+  return to;
+}
+
+/** Analyses a recording copy. */
+export async function analyse(recording: string): Promise<void> {
+  await analyzeRecording(recording, loadPrices(), { quiet: true, err: () => {} });
+}
+
+/** Runs `fn` on a read-write connection to the recording's database. */
+export async function withDbOf<T>(
+  recording: string,
+  fn: (q: {
+    run(sql: string, params?: Record<string, DuckDBValue>): Promise<void>;
+    rows(sql: string): Promise<Record<string, unknown>[]>;
+    scalar(sql: string): Promise<number>;
+  }) => Promise<T>,
+): Promise<T> {
+  const instance = await DuckDBInstance.create(join(recording, DB_FILE));
+  const c = await instance.connect();
+  try {
+    return await fn({
+      run: async (sql, params) => void await c.run(sql, params),
+      rows: async (sql) =>
+        (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[],
+      scalar: async (sql) => Number((await c.runAndReadAll(sql)).getRows()[0][0]),
+    });
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Builds correlation's tables (`links`, ...) in an analysed recording. */
+export async function addCorrelation(recording: string): Promise<void> {
+  const instance = await DuckDBInstance.create(join(recording, DB_FILE));
+  const c = await instance.connect();
+  try {
+    await buildCorrelation(c);
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+export interface FindingInput {
+  kind: string;
+  severity: string;
+  start_ns: bigint;
+  end_ns: bigint | null;
+  evidence: string[];
+  explanation: string;
+  details: string;
+}
+
+/** Creates the detectors' `findings` table (their declared schema) holding `rows`. */
+export async function addFindings(recording: string, rows: FindingInput[]): Promise<void> {
+  await withDbOf(recording, async (q) => {
+    await q.run(ddl(findingsTable));
+    let id = 1;
+    for (const r of rows) {
+      await q.run(
+        `INSERT INTO findings SELECT recording, $id, NULL, $kind, $severity, $start, $end,
+           string_split($evidence, ','), $explanation, $details FROM recordings`,
+        {
+          id: id++,
+          kind: r.kind,
+          severity: r.severity,
+          start: r.start_ns,
+          end: r.end_ns,
+          evidence: r.evidence.join(","),
+          explanation: r.explanation,
+          details: r.details,
+        },
+      );
+    }
+  });
+}
+
+/** Text that would run or break out if it were not escaped. */
+export const HOSTILE =
+  `</script><script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">` +
+  `<!-- & "quoted" 'single' \u2028 end`;
+
+function proc(pid: number, ppid: number | null, start: bigint, extra: Partial<Proc> = {}): Proc {
+  return {
+    key: `${pid}:${start}`,
+    pid,
+    startNs: start,
+    ppid,
+    parentKey: ppid === null ? null : `${ppid}:${start - 1_000_000n}`,
+    comm: "sh",
+    exe: "/bin/sh",
+    argv: ["sh", "-c", HOSTILE],
+    cwd: "/tmp/work",
+    execCount: 1,
+    endNs: start + 5_000_000n,
+    exitCode: 0,
+    exitSignal: null,
+    agent: "claude-code",
+    agentPid: 100,
+    agentRole: "descendant",
+    llmCalls: 0,
+    events: 0,
+    ...extra,
+  };
+}
+
+/** A small report's data: one agent, one call that asked for one tool, hostile texts. */
+export function fakeReportData(): ReportData {
+  const t0 = 1_700_000_000_000_000_000n;
+  const text = { text: HOSTILE, full: HOSTILE.length };
+  const call: LlmCall = {
+    id: 1,
+    pid: 100,
+    procKey: `100:${t0}`,
+    agent: "claude-code",
+    provider: "anthropic",
+    endpoint: "messages",
+    kind: "main",
+    sideKind: null,
+    model: "model-<b>",
+    streaming: true,
+    status: 200,
+    requestNs: t0 + 2_000_000n,
+    firstTokenNs: t0 + 3_000_000n,
+    endNs: t0 + 4_000_000n,
+    ttftMs: 1,
+    durationMs: 2,
+    systemPrompt: text,
+    systemPromptHash: "x",
+    userInput: text,
+    assistantText: { text: HOSTILE + " answer", full: 40_000 },
+    thinking: text,
+    toolCallCount: 1,
+    toolResultCount: 0,
+    messages: 1,
+    toolsOffered: 1,
+    stopReason: "tool_use",
+    inputTokens: 10,
+    outputTokens: 5,
+    cacheReadTokens: 0,
+    cacheWriteTokens: null,
+    reasoningTokens: null,
+    costUsd: 0.001,
+    incomplete: false,
+    error: null,
+  };
+  return {
+    overview: {
+      recording: "fake<i>",
+      path: "/tmp/fake",
+      command: ["agent", HOSTILE],
+      startedNs: t0,
+      endedNs: t0 + 10_000_000n,
+      exitCode: 0,
+      complete: true,
+      host: "host",
+      toolVersion: "0.1.0",
+      llmCalls: 1,
+      toolCalls: 1,
+      processes: 2,
+      problems: 0,
+      inputTokens: 10,
+      outputTokens: 5,
+      cacheReadTokens: 0,
+      costUsd: 0.001,
+      unpricedCalls: 0,
+      t0,
+      spanMs: 10,
+    },
+    processes: [
+      proc(100, null, t0, { agentRole: "agent", llmCalls: 1, comm: "node", exe: "/usr/bin/node" }),
+      { ...proc(101, 100, t0 + 5_000_000n), parentKey: `100:${t0}` },
+    ],
+    llmCalls: [call],
+    toolCalls: [{
+      id: 1,
+      llmCallId: 1,
+      callIndex: 0,
+      providerCallId: "toolu_1",
+      name: "Bash",
+      kind: "function",
+      input: { text: JSON.stringify({ command: HOSTILE }), full: 0 },
+      resultLlmCallId: null,
+      result: null,
+      resultIsError: null,
+      requestedNs: t0 + 4_000_000n,
+      resultNs: null,
+      pid: 100,
+      procKey: `100:${t0}`,
+    }],
+    events: [{
+      kind: "exec",
+      eventTable: "process",
+      eventId: 3,
+      tsNs: t0 + 5_500_000n,
+      pid: 101,
+      procKey: `101:${t0 + 5_000_000n}`,
+      op: "exec",
+      label: `exec sh -c ${HOSTILE}`,
+    }],
+    links: null,
+    findings: [{
+      id: 1,
+      sessionId: 100,
+      kind: "prompt_injection",
+      severity: "high",
+      startNs: t0 + 4_000_000n,
+      endNs: t0 + 6_000_000n,
+      evidence: ["tool_call:1", "process:3"],
+      explanation: HOSTILE,
+      details: JSON.stringify({ text: HOSTILE }),
+    }],
+    evidence: [{
+      findingId: 1,
+      item: "process:3",
+      eventTable: "process",
+      eventId: 3,
+      tsNs: t0 + 5_500_000n,
+      pid: 101,
+      procKey: `101:${t0 + 5_000_000n}`,
+      label: `exec sh -c ${HOSTILE}`,
+    }],
+    cuts: [],
+    limits: { ...DEFAULT_LIMITS },
+  };
+}
+
+/** Items per named mark group (`NAME_marks`) of a rendered SVG. */
+export function svgMarkCounts(svg: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of svg.matchAll(/<g class="mark-\w+ role-mark (\w+)_marks"[^>]*>(.*?)<\/g>/gs)) {
+    out[m[1]] = (out[m[1]] ?? 0) + (m[2].match(/role="graphics-symbol"/g) ?? []).length;
+  }
+  return out;
+}
+
+/** What each chart should draw, counted with SQL of our own on the analysed database. */
+export async function expectedMarks(recording: string) {
+  return await withDbOf(recording, async (q) => ({
+    timeline: {
+      processes: await q.scalar("SELECT count(*) FROM processes"),
+      llm_calls: await q.scalar("SELECT count(*) FROM llm_calls WHERE request_ns IS NOT NULL"),
+      tool_calls: await q.scalar("SELECT count(*) FROM tool_calls WHERE requested_ns IS NOT NULL"),
+      execs: await q.scalar("SELECT count(*) FROM process WHERE kind = 'exec'"),
+      file_writes: await q.scalar("SELECT count(*) FROM file_events WHERE written"),
+      connections: await q.scalar("SELECT count(*) FROM net WHERE op IN ('connect', 'dns')"),
+    },
+    tokens: {
+      tokens: await q.scalar(
+        `SELECT sum((coalesce(input_tokens, 0) > 0)::INT + (coalesce(output_tokens, 0) > 0)::INT
+          + (coalesce(cache_read_tokens, 0) > 0)::INT + (coalesce(cache_write_tokens, 0) > 0)::INT)
+         FROM llm_calls WHERE request_ns IS NOT NULL`,
+      ),
+    },
+    cost: {
+      cost_calls: await q.scalar(
+        "SELECT count(*) FROM llm_calls WHERE cost_usd IS NOT NULL AND request_ns IS NOT NULL",
+      ),
+    },
+    latency: {
+      latency: await q.scalar("SELECT count(ttft_ms) + count(duration_ms) FROM llm_calls"),
+    },
+    models: {
+      model_cost: await q.scalar(
+        "SELECT count(DISTINCT coalesce(model, '?')) FROM llm_calls WHERE cost_usd IS NOT NULL",
+      ),
+    },
+  }));
+}
