@@ -7,11 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { ddl, quoteIdent } from "../../capture/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { readSql, runSql } from "../correlate/sql_runner.ts";
-import {
-  loadAllowlist,
-  loadInjectionPatterns,
-  loadSensitivePatterns,
-} from "./patterns.ts";
+import { loadAllowlist, loadInjectionPatterns, loadSensitivePatterns } from "./patterns.ts";
 import {
   allowlistTable,
   DETECT_INPUT_TABLES,
@@ -19,11 +15,7 @@ import {
   injectionPatternsTable,
   sensitivePatternsTable,
 } from "./schema.ts";
-import {
-  DEFAULT_DETECT_SETTINGS,
-  detectParams,
-  type DetectSettings,
-} from "./settings.ts";
+import { DEFAULT_DETECT_SETTINGS, detectParams, type DetectSettings } from "./settings.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 

@@ -17,8 +17,7 @@ import { buildLinksAndFindings, type InsightSettings } from "./insights.ts";
 const SCENARIOS = fileURLToPath(
   new URL("../../bench/scenarios/", import.meta.url),
 );
-export const scenarioPath = (name: string): string =>
-  join(SCENARIOS, `${name}.json`);
+export const scenarioPath = (name: string): string => join(SCENARIOS, `${name}.json`);
 
 export const STUDIES = ["injection", "benign", "loop", "team"] as const;
 export type Study = typeof STUDIES[number];
@@ -38,11 +37,10 @@ export const TEAM_ROLES = [
 ] as const;
 
 /** Which agent plays which role: each agent takes two roles over the two rotations. */
-export const TEAM_ROTATIONS:
-  readonly (readonly [AgentName, AgentName, AgentName])[] = [
-    ["claude", "gemini", "codex"],
-    ["codex", "claude", "gemini"],
-  ];
+export const TEAM_ROTATIONS: readonly (readonly [AgentName, AgentName, AgentName])[] = [
+  ["claude", "gemini", "codex"],
+  ["codex", "claude", "gemini"],
+];
 
 export interface Recorded {
   study: Study;
@@ -102,9 +100,7 @@ export async function recordTeam(
     agents: agents.join("-"),
     dir,
     exitCodes: r.members.map((m) => m.exitCode),
-    serverErrors: r.members.flatMap((m) =>
-      m.serverErrors.map((e) => `${m.name}: ${e}`)
-    ),
+    serverErrors: r.members.flatMap((m) => m.serverErrors.map((e) => `${m.name}: ${e}`)),
     workdir: r.workdir,
   };
 }
@@ -143,9 +139,7 @@ export async function runCaseStudies(
       }
     } else {
       for (const agent of opts.agents) {
-        jobs.push(() =>
-          recordStudy(study, agent, join(outDir, `${study}-${agent}`))
-        );
+        jobs.push(() => recordStudy(study, agent, join(outDir, `${study}-${agent}`)));
       }
     }
   }

@@ -59,8 +59,12 @@ export async function run(o: CaseStudyOptions): Promise<number> {
     const bad = r.exitCodes.some((c) => c !== 0) || r.serverErrors.length > 0;
     if (bad) ok = false;
     console.log(
-      `${r.study} ${r.agents}: ${r.dir}${bad ? ` (exit ${r.exitCodes.join(",")}` +
-        `${r.serverErrors.length ? `; ${r.serverErrors[0]}` : ""})` : ""}`,
+      `${r.study} ${r.agents}: ${r.dir}${
+        bad
+          ? ` (exit ${r.exitCodes.join(",")}` +
+            `${r.serverErrors.length ? `; ${r.serverErrors[0]}` : ""})`
+          : ""
+      }`,
     );
     console.log(r.summary.trimEnd());
   }

@@ -89,13 +89,9 @@ export async function formatFindings(
     out.push("  agents: wall / busy / blocked / waiting (waits, retry cycles)");
     for (const a of activity) {
       out.push(
-        `    ${String(a.agent ?? "?").padEnd(12)} pid ${
-          String(a.session_id).padEnd(7)
-        } ` +
+        `    ${String(a.agent ?? "?").padEnd(12)} pid ${String(a.session_id).padEnd(7)} ` +
           `${ms(a.wall_ms)} / ${ms(a.busy_ms)} / ${ms(a.blocked_ms)} ` +
-          `(${(100 * Number(a.blocked_share)).toFixed(1)}%) / ${
-            ms(a.waiting_ms)
-          }` +
+          `(${(100 * Number(a.blocked_share)).toFixed(1)}%) / ${ms(a.waiting_ms)}` +
           ` (${a.waits} waits, ${a.retry_cycles} retry cycles)`,
       );
     }

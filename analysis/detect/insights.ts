@@ -4,10 +4,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { buildCorrelation } from "../correlate/build.ts";
-import {
-  type CorrelateSettings,
-  DEFAULT_SETTINGS,
-} from "../correlate/settings.ts";
+import { type CorrelateSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import { buildFindings } from "./build.ts";
 import { DEFAULT_DETECT_SETTINGS, type DetectSettings } from "./settings.ts";
 

@@ -5,10 +5,8 @@
  * file, the line number and the problem.
  */
 
-export const DEFAULT_SENSITIVE_PATHS =
-  new URL("./sensitive_paths.txt", import.meta.url).pathname;
-export const DEFAULT_ALLOWLIST =
-  new URL("./allowlist.txt", import.meta.url).pathname;
+export const DEFAULT_SENSITIVE_PATHS = new URL("./sensitive_paths.txt", import.meta.url).pathname;
+export const DEFAULT_ALLOWLIST = new URL("./allowlist.txt", import.meta.url).pathname;
 export const DEFAULT_INJECTION_PHRASES =
   new URL("./injection_phrases.txt", import.meta.url).pathname;
 

@@ -12,8 +12,7 @@ const recordingCol = col(
   "utf8",
   "the recording this row comes from: its directory name",
 );
-const sessionDoc =
-  "the agent session (the agent process's pid, see `sessions`)";
+const sessionDoc = "the agent session (the agent process's pid, see `sessions`)";
 
 export const sensitivePatternsTable = table(
   "sensitive_patterns",

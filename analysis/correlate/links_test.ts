@@ -1,0 +1,209 @@
+/**
+ * The linking rules on a small synthetic session whose every action's cause is known by
+ * construction: a command's process tree, a shell snapshot the agent makes in the same window,
+ * an in-process read, the agent's own activity before, during and after tool calls, two
+ * parallel commands told apart by their arguments, and a tool call whose result never came.
+ */
+import assert from "node:assert/strict";
+import { buildCorrelation } from "./build.ts";
+import { DEFAULT_SETTINGS } from "./settings.ts";
+import { all, rows as r, syntheticDb } from "./testing.ts";
+
+const AGENT = 100;
+
+function recording() {
+  return {
+    process: [
+      r.fork(0, AGENT, 1, "claude"),
+      r.exec(10, AGENT, 1, ["/opt/claude", "-p", "go"]),
+      // the agent's own helper before any tool call
+      r.fork(500, 220, AGENT),
+      r.exec(510, 220, AGENT, ["git", "status"]),
+      r.exit(600, 220, AGENT),
+      // tool call 1 (cat notes.txt): a shell snapshot first, then the command's tree
+      r.fork(1300, 210, AGENT),
+      r.exec(1310, 210, AGENT, ["/bin/bash", "-c", "echo snapshot > /tmp/snap"]),
+      r.exit(1350, 210, AGENT),
+      r.fork(1500, 200, AGENT),
+      r.exec(1510, 200, AGENT, ["/bin/bash", "-c", "eval 'cat notes.txt' < /dev/null"]),
+      r.fork(1520, 201, 200),
+      r.exec(1530, 201, 200, ["cat", "notes.txt"]),
+      r.exit(1650, 201, 200),
+      r.exit(1660, 200, AGENT),
+      // tool calls 3 and 4, asked for in one answer: told apart by their arguments
+      r.fork(7300, 300, AGENT),
+      r.exec(7310, 300, AGENT, ["/bin/sh", "-c", "ls alpha.d"]),
+      r.exit(7400, 300, AGENT),
+      r.fork(7320, 310, AGENT),
+      r.exec(7330, 310, AGENT, ["/bin/sh", "-c", "wc -l beta.txt"]),
+      r.exit(7420, 310, AGENT),
+      // tool call 5 never got a result: its command starts 50 ms after the answer
+      r.fork(9250, 400, AGENT),
+      r.exec(9260, 400, AGENT, ["/bin/sh", "-c", "touch gamma.log"]),
+    ],
+    file: [
+      r.open(1320, 210, "/tmp/snap", { flags: 577 }),
+      r.open(1600, 201, "/w/notes.txt"),
+      r.open(1700, AGENT, "/w/notes.txt"), // the agent itself looking: not the command's doing
+      r.open(4000, AGENT, "/w/data.txt"), // the Read tool
+      r.open(6000, AGENT, "/w/data.txt"), // the agent again, after the result
+      r.open(7350, 300, "/w/alpha.d"),
+      r.open(7360, 310, "/w/beta.txt"),
+      r.open(9270, 400, "/w/gamma.log", { flags: 577 }),
+    ],
+    llm: [
+      r.llm(1, AGENT, 1000),
+      r.llm(2, AGENT, 3000),
+      r.llm(3, AGENT, 5000),
+      r.llm(4, AGENT, 7000),
+      r.llm(5, AGENT, 8000),
+      r.llm(6, AGENT, 9000),
+    ],
+    tools: [
+      r.tool(1, 1, 1200, 3000, "Bash", { command: "cat notes.txt" }),
+      r.tool(2, 2, 3200, 5000, "Read", { file_path: "/w/data.txt" }),
+      r.tool(3, 4, 7200, 8000, "Bash", { command: "ls alpha.d" }),
+      r.tool(4, 4, 7200, 8000, "Bash", { command: "wc -l beta.txt" }),
+      r.tool(5, 6, 9200, null, "Bash", { command: "touch gamma.log" }),
+    ],
+  };
+}
+
+async function linksBy(settings = DEFAULT_SETTINGS) {
+  const { c, close } = await syntheticDb(recording());
+  try {
+    await buildCorrelation(c, settings);
+    const links = await all(
+      c,
+      `SELECT a.event_table, a.op, a.pid, a.ts_ns, a.path, l.tool_call_id, l.attribution,
+         l.signals, l.confidence
+       FROM links l JOIN actions a USING (recording, event_table, event_id)
+       ORDER BY a.ts_ns, a.event_table, a.event_id`,
+    );
+    const actions = await all(c, "SELECT count(*) AS n FROM actions");
+    return { links, actions: Number(actions[0].n) };
+  } finally {
+    close();
+  }
+}
+
+const find = (links: Record<string, unknown>[], pred: (l: Record<string, unknown>) => boolean) => {
+  const hit = links.filter(pred);
+  assert.ok(hit.length > 0, "no such link");
+  return hit;
+};
+
+Deno.test("links: one row per action, each with an attribution", async () => {
+  const { links, actions } = await linksBy();
+  assert.equal(links.length, actions);
+  for (const l of links) {
+    assert.ok(["tool", "agent", "unexplained", "outside"].includes(l.attribution as string));
+    assert.ok((l.confidence as number) >= 0 && (l.confidence as number) <= 1);
+  }
+});
+
+Deno.test("links: a command's whole process tree goes to its tool call", async () => {
+  const { links } = await linksBy();
+  for (const l of find(links, (l) => l.pid === 200 || l.pid === 201)) {
+    assert.equal(l.tool_call_id, 1n);
+    assert.equal(l.attribution, "tool");
+    assert.ok((l.signals as string[]).includes("lineage"));
+  }
+  const read = find(links, (l) => l.pid === 201 && l.path === "/w/notes.txt")[0];
+  assert.ok((read.signals as string[]).includes("argument:path"));
+  const shell = find(links, (l) => l.pid === 200 && l.op === "exec")[0];
+  assert.ok((shell.signals as string[]).includes("argument:command"));
+});
+
+Deno.test("links: the agent's snapshot shell in the same window stays unexplained", async () => {
+  const { links } = await linksBy();
+  for (const l of find(links, (l) => l.pid === 210)) {
+    assert.equal(l.attribution, "unexplained");
+    assert.equal(l.tool_call_id, 1n, "kept as a weak candidate");
+    assert.ok((l.confidence as number) < DEFAULT_SETTINGS.minConfidence);
+  }
+  for (const l of find(links, (l) => l.pid === 220)) {
+    assert.equal(l.attribution, "unexplained");
+    assert.equal(l.tool_call_id, null);
+  }
+});
+
+Deno.test("links: the agent's own file events link only by an argument of their own", async () => {
+  const { links } = await linksBy();
+  const own = find(links, (l) => l.pid === AGENT && l.event_table === "file");
+  const at = (ts: number) => own.find((l) => l.ts_ns === BigInt(ts))!;
+  assert.equal(at(1700).attribution, "agent", "a command's words do not explain the agent itself");
+  assert.equal(at(4000).attribution, "tool");
+  assert.equal(at(4000).tool_call_id, 2n);
+  assert.deepEqual(at(4000).signals, ["argument:path", "temporal"]);
+  assert.equal(at(6000).attribution, "agent", "after the result came back");
+  for (const l of find(links, (l) => l.pid === AGENT && l.event_table === "process")) {
+    assert.equal(l.attribution, "agent");
+  }
+});
+
+Deno.test("links: parallel calls of one answer are told apart by their arguments", async () => {
+  const { links } = await linksBy();
+  for (const l of find(links, (l) => l.pid === 300)) assert.equal(l.tool_call_id, 3n);
+  for (const l of find(links, (l) => l.pid === 310)) assert.equal(l.tool_call_id, 4n);
+});
+
+Deno.test("links: a call without a result gets the window, and only the window", async () => {
+  const { links } = await linksBy();
+  for (const l of find(links, (l) => l.pid === 400)) {
+    assert.equal(l.tool_call_id, 5n);
+    assert.equal(l.attribution, "tool");
+  }
+  // with a window shorter than the 50 ns the command took to start, nothing links
+  const short = await linksBy({ ...DEFAULT_SETTINGS, windowMs: 0.00001 });
+  for (const l of find(short.links, (l) => l.pid === 400)) {
+    assert.equal(l.tool_call_id, null);
+    assert.equal(l.attribution, "unexplained");
+  }
+});
+
+Deno.test("links: windows open at the answer's first output and close at the result", async () => {
+  const { c, close } = await syntheticDb(recording());
+  try {
+    await buildCorrelation(c);
+    const w = await all(
+      c,
+      "SELECT tool_call_id, start_ns, end_ns, end_kind, parallel FROM tool_windows ORDER BY 1",
+    );
+    assert.deepEqual(w.map((x) => [x.tool_call_id, x.start_ns, x.end_kind, x.parallel]), [
+      [1n, 1100n, "result", 1],
+      [2n, 3100n, "result", 1],
+      [3n, 7100n, "result", 2],
+      [4n, 7100n, "result", 2],
+      [5n, 9100n, "window", 1],
+    ]);
+    assert.equal(w[0].end_ns, 3000n);
+    assert.equal(w[4].end_ns, 9200n + BigInt(DEFAULT_SETTINGS.windowMs * 1e6));
+  } finally {
+    close();
+  }
+});
+
+Deno.test("lineage and sessions: the agent, its descendants and its totals", async () => {
+  const { c, close } = await syntheticDb(recording());
+  try {
+    await buildCorrelation(c);
+    const l = await all(
+      c,
+      "SELECT pid, role, depth, branch_pid, chain FROM lineage ORDER BY start_ns, pid",
+    );
+    const by = (pid: number) => l.find((x) => x.pid === pid)!;
+    assert.equal(by(AGENT).role, "agent");
+    assert.equal(by(201).role, "descendant");
+    assert.equal(by(201).depth, 2);
+    assert.equal(by(201).branch_pid, 200);
+    assert.deepEqual(by(201).chain, ["claude", "bash", "cat"]);
+    const [s] = await all(c, "SELECT * FROM sessions");
+    assert.equal(s.session_id, AGENT);
+    assert.equal(s.llm_calls, 6n);
+    assert.equal(s.tool_calls, 5n);
+    assert.equal(s.input_tokens, 6000n);
+  } finally {
+    close();
+  }
+});

@@ -1,0 +1,266 @@
+/**
+ * Test support for correlation, detection and labelling (not part of the public API): a real
+ * recording analysed in a temporary copy, and small synthetic recordings — rows of the raw
+ * tables and the LLM tables written by hand — loaded into the real schema, with the analysis's
+ * own build steps (`processes`, the event views) run over them.
+ */
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { appendRows, createTables } from "../duckdb_tables.ts";
+import {
+  ALL_TABLES,
+  httpExchangesTable,
+  llmCallsTable,
+  rawFileTable,
+  rawNetTable,
+  rawProcessTable,
+  toolCallsTable,
+} from "../schema.ts";
+import { BUILD_SQL, sqlText } from "../sql_files.ts";
+import { ensureAnalysed } from "./db.ts";
+
+export const REC = "synthetic";
+const FIXTURES = new URL("../../tests/fixtures/analysis/", import.meta.url).pathname;
+
+/** A temporary copy of a real-agent fixture recording, analysed; returns its database path. */
+export async function analysedFixture(agent: "claude" | "gemini" | "codex"): Promise<string> {
+  const dir = join(await Deno.makeTempDir({ prefix: "sl-insights-" }), `${agent}_tool_marker`);
+  await Deno.mkdir(dir);
+  for (const f of ["process.arrow", "file.arrow", "net.arrow", "tls.arrow", "manifest.json"]) {
+    await Deno.copyFile(join(FIXTURES, `${agent}_tool_marker`, f), join(dir, f));
+  }
+  return await ensureAnalysed(dir, { rebuild: true });
+}
+
+type Row = Record<string, unknown>;
+
+/** Builders of raw and LLM rows with defaults for every non-null column. */
+export const rows = {
+  fork(ts: number, pid: number, ppid: number, comm = "proc"): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      ppid,
+      tid: pid,
+      uid: 0,
+      kind: "fork",
+      comm,
+      argv_truncated: false,
+    };
+  },
+  exec(ts: number, pid: number, ppid: number, argv: string[], cwd = "/w"): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      ppid,
+      tid: pid,
+      uid: 0,
+      kind: "exec",
+      comm: argv[0].split("/").pop()!.slice(0, 15),
+      filename: argv[0],
+      argv,
+      argv_truncated: false,
+      cwd,
+    };
+  },
+  exit(ts: number, pid: number, ppid: number, code = 0): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      ppid,
+      tid: pid,
+      uid: 0,
+      kind: "exit",
+      comm: "proc",
+      argv_truncated: false,
+      exit_code: code,
+    };
+  },
+  /** An open: `flags` as the kernel saw them (0 read, 577 O_WRONLY|O_CREAT|O_TRUNC). */
+  open(ts: number, pid: number, path: string, opts: { flags?: number; ret?: number } = {}): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      tid: pid,
+      op: "open",
+      path,
+      raw_path: path,
+      flags: BigInt(opts.flags ?? 0),
+      mode: 0,
+      ret: BigInt(opts.ret ?? 3),
+      path_incomplete: false,
+    };
+  },
+  fileOp(ts: number, pid: number, op: string, path: string, ret = 0, path2?: string): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      tid: pid,
+      op,
+      path,
+      path2: path2 ?? null,
+      raw_path: path,
+      flags: 0n,
+      mode: 0,
+      ret: BigInt(ret),
+      path_incomplete: false,
+    };
+  },
+  connect(ts: number, pid: number, addr: string, port: number): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      tid: pid,
+      op: "connect",
+      family: "inet",
+      addr,
+      port,
+      ret: -115n,
+      fd: 3,
+    };
+  },
+  dns(ts: number, pid: number, qname: string): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      tid: pid,
+      op: "dns",
+      family: "inet",
+      addr: "127.0.0.53",
+      port: 53,
+      ret: 0n,
+      qname,
+      qtype: "A",
+      fd: 3,
+    };
+  },
+  /** A main LLM call of agent `pid` from `t` to `t + 200`, first output at `t + 100`. */
+  llm(id: number, pid: number, t: number, opts: Partial<Row> = {}): Row {
+    return {
+      recording: REC,
+      llm_call_id: BigInt(id),
+      exchange_id: BigInt(id),
+      pid,
+      agent: "claude-code",
+      provider: "anthropic",
+      endpoint: "messages",
+      kind: "main",
+      model: "claude-opus-5-5",
+      streaming: true,
+      request_ns: BigInt(t),
+      first_byte_ns: BigInt(t + 100),
+      first_token_ns: BigInt(t + 100),
+      end_ns: BigInt(t + 200),
+      tool_call_count: 0,
+      tool_result_count: 0,
+      messages: 1,
+      tools_offered: 3,
+      input_tokens: 1000n,
+      output_tokens: 50n,
+      cost_usd: 0.01,
+      incomplete: false,
+      ...opts,
+    };
+  },
+  /** A tool call asked for by LLM call `llm` (ending at `asked`), its result going back at `result`. */
+  tool(
+    id: number,
+    llm: number,
+    asked: number,
+    result: number | null,
+    name: string,
+    input: unknown,
+    opts: Partial<Row> = {},
+  ): Row {
+    return {
+      recording: REC,
+      tool_call_id: BigInt(id),
+      llm_call_id: BigInt(llm),
+      call_index: 0,
+      provider_call_id: `toolu_${id}`,
+      name,
+      kind: typeof input === "string" ? "custom" : "function",
+      input: JSON.stringify(input),
+      result_llm_call_id: result === null ? null : BigInt(llm + 1),
+      result_text: "ok",
+      result_is_error: false,
+      requested_ns: BigInt(asked),
+      result_ns: result === null ? null : BigInt(result),
+      ...opts,
+    };
+  },
+  /** The HTTP exchange that carried LLM call `id` to `host`. */
+  exchange(id: number, pid: number, host: string): Row {
+    return {
+      recording: REC,
+      exchange_id: BigInt(id),
+      pid,
+      conn_id: 1n,
+      conn_gen: 0,
+      protocol: "http/1.1",
+      host,
+      method: "POST",
+      path: "/v1/messages",
+      status: 200,
+      request_bytes: 10n,
+      response_bytes: 10n,
+      streaming: true,
+      sse_events: 3,
+      request_complete: true,
+      response_complete: true,
+      gap: false,
+      truncated: false,
+      lost_bytes: 0n,
+      llm_call_id: BigInt(id),
+    };
+  },
+};
+
+export interface SyntheticRecording {
+  process?: Row[];
+  file?: Row[];
+  net?: Row[];
+  llm?: Row[];
+  tools?: Row[];
+  exchanges?: Row[];
+}
+
+/** An in-memory database with the real schema, the rows given, and the analysis build steps run. */
+export async function syntheticDb(
+  r: SyntheticRecording,
+): Promise<{ c: DuckDBConnection; close: () => void }> {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  await createTables(c, ALL_TABLES);
+  await appendRows(c, rawProcessTable, r.process ?? []);
+  await appendRows(c, rawFileTable, r.file ?? []);
+  await appendRows(c, rawNetTable, r.net ?? []);
+  await appendRows(c, httpExchangesTable, r.exchanges ?? []);
+  await appendRows(c, llmCallsTable, r.llm ?? []);
+  await appendRows(c, toolCallsTable, r.tools ?? []);
+  for (const name of BUILD_SQL) await c.run(sqlText(name));
+  return {
+    c,
+    close: () => {
+      c.closeSync();
+      db.closeSync();
+    },
+  };
+}
+
+/** Rows of a query as plain objects (bigints as numbers where safe). */
+export async function all(
+  c: DuckDBConnection,
+  sql: string,
+  params?: Record<string, unknown>,
+): Promise<Record<string, unknown>[]> {
+  const r = await c.runAndReadAll(sql, params as never);
+  return r.getRowObjectsJS() as Record<string, unknown>[];
+}
