@@ -6,6 +6,7 @@
  */
 import * as arrow from "apache-arrow";
 import { arrowSchema, type RowOf, type TableDef } from "./columns.ts";
+import { type ColumnBuffer, columnBuffer } from "./column_buffers.ts";
 
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
@@ -28,7 +29,8 @@ export class ArrowStreamWriter<D extends TableDef> {
   readonly schema: arrow.Schema;
   #file: Deno.FsFile;
   #schemaBytes: Uint8Array;
-  #rows: RowOf<D>[] = [];
+  #cols: { name: string; buf: ColumnBuffer }[];
+  #n = 0;
   #closed = false;
   /** rows and bytes written to the file so far */
   rowsWritten = 0;
@@ -39,6 +41,7 @@ export class ArrowStreamWriter<D extends TableDef> {
     this.def = def;
     this.#file = file;
     this.schema = arrowSchema(def);
+    this.#cols = def.columns.map((c) => ({ name: c.name, buf: columnBuffer(c.type) }));
     const empty = encodeStream(this.schema, []);
     if (!endsWithEos(empty)) throw new Error("apache-arrow wrote no end-of-stream marker");
     this.#schemaBytes = empty.subarray(0, empty.length - 8);
@@ -52,27 +55,30 @@ export class ArrowStreamWriter<D extends TableDef> {
   }
 
   get pending(): number {
-    return this.#rows.length;
+    return this.#n;
   }
 
   append(row: RowOf<D>): void {
     if (this.#closed) throw new Error(`${this.path}: append after close`);
-    this.#rows.push(row);
+    const r = row as Record<string, unknown>;
+    for (const c of this.#cols) c.buf.push(r[c.name], this.#n);
+    this.#n++;
   }
 
   /** Writes the buffered rows as one record batch. */
   flush(): void {
-    if (!this.#rows.length || this.#closed) return;
-    const rows = this.#rows;
-    this.#rows = [];
-    const batch = this.#batch(rows);
+    if (!this.#n || this.#closed) return;
+    const n = this.#n;
+    const batch = this.#batch(n);
+    this.#n = 0;
+    for (const c of this.#cols) c.buf.reset();
     const bytes = encodeStream(this.schema, [batch]);
     const s = this.#schemaBytes;
     for (let i = 0; i < s.length; i++) {
       if (bytes[i] !== s[i]) throw new Error("apache-arrow changed its schema encoding");
     }
     this.#write(bytes.subarray(s.length, bytes.length - 8));
-    this.rowsWritten += rows.length;
+    this.rowsWritten += n;
   }
 
   /** Flushes, writes the end-of-stream marker and closes the file. */
@@ -91,24 +97,18 @@ export class ArrowStreamWriter<D extends TableDef> {
   abandon(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#rows = [];
+    this.#n = 0;
     try {
       this.#file.close();
     } catch { /* already unusable */ }
   }
 
-  #batch(rows: RowOf<D>[]): arrow.RecordBatch {
-    const children = this.schema.fields.map((f) => {
-      const b = arrow.makeBuilder({ type: f.type, nullValues: [null, undefined] });
-      const name = f.name as keyof RowOf<D>;
-      for (const r of rows) b.append(r[name] as unknown);
-      return b.finish().flush();
-    });
+  #batch(n: number): arrow.RecordBatch {
     const data = arrow.makeData({
       type: new arrow.Struct(this.schema.fields),
-      length: rows.length,
+      length: n,
       nullCount: 0,
-      children,
+      children: this.#cols.map((c) => c.buf.toData(n)),
     });
     return new arrow.RecordBatch(this.schema, data);
   }

@@ -19,20 +19,25 @@ export function createFrameParser(
   cb: FrameCallbacks,
   { maxBufferSize = 1 << 24 }: { maxBufferSize?: number } = {},
 ): FrameParser {
-  /** bytes of a frame that began in an earlier chunk */
+  /** a frame that began in an earlier chunk: its bytes so far (header included) */
   let pending = new Uint8Array(0);
+  let pendingFill = 0;
   let failed = false;
 
+  function tooBig(len: number): boolean {
+    if (len <= maxBufferSize) return false;
+    failed = true;
+    cb.onError?.(new Error(`frame of ${len} bytes exceeds the ${maxBufferSize} byte limit`));
+    return true;
+  }
+
+  /** Parses whole frames from `buf`; returns the bytes of an unfinished one at its end. */
   function parse(buf: Uint8Array): Uint8Array {
     let off = 0;
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     while (buf.length - off >= 4) {
       const len = dv.getUint32(off, true);
-      if (len > maxBufferSize) {
-        failed = true;
-        cb.onError?.(new Error(`frame of ${len} bytes exceeds the ${maxBufferSize} byte limit`));
-        return new Uint8Array(0);
-      }
+      if (tooBig(len)) return new Uint8Array(0);
       if (buf.length - off - 4 < len) break;
       cb.onFrame(buf.subarray(off + 4, off + 4 + len));
       off += 4 + len;
@@ -40,21 +45,53 @@ export function createFrameParser(
     return buf.subarray(off);
   }
 
+  /** Keeps the start of an unfinished frame, sized for the whole frame when known. */
+  function hold(rest: Uint8Array) {
+    const len = rest.length >= 4
+      ? new DataView(rest.buffer, rest.byteOffset, 4).getUint32(0, true) + 4
+      : 4;
+    pending = new Uint8Array(Math.max(len, rest.length));
+    pending.set(rest);
+    pendingFill = rest.length;
+  }
+
   return {
     feed(bytes) {
       if (failed || bytes.length === 0) return;
-      let buf = bytes;
-      if (pending.length) {
-        buf = new Uint8Array(pending.length + bytes.length);
-        buf.set(pending);
-        buf.set(bytes, pending.length);
+      let off = 0;
+      // first complete the frame held from earlier chunks, copying only what it needs
+      while (pendingFill && off < bytes.length) {
+        if (pendingFill < 4) {
+          const k = Math.min(4 - pendingFill, bytes.length - off);
+          const head = pending.subarray(0, pendingFill);
+          hold(new Uint8Array([...head, ...bytes.subarray(off, off + k)]));
+          off += k;
+          if (pendingFill < 4) return;
+          if (tooBig(pending.length - 4)) return;
+          continue;
+        }
+        const k = Math.min(pending.length - pendingFill, bytes.length - off);
+        pending.set(bytes.subarray(off, off + k), pendingFill);
+        pendingFill += k;
+        off += k;
+        if (pendingFill < pending.length) return;
+        cb.onFrame(pending.subarray(4));
+        pendingFill = 0;
       }
-      const rest = parse(buf);
-      pending = rest.length ? rest.slice() : new Uint8Array(0);
+      const rest = parse(bytes.subarray(off));
+      if (rest.length && !failed) {
+        if (
+          rest.length >= 4 &&
+          tooBig(new DataView(rest.buffer, rest.byteOffset, 4).getUint32(0, true))
+        ) {
+          return;
+        }
+        hold(rest);
+      }
     },
     end() {
-      const left = pending.length;
-      pending = new Uint8Array(0);
+      const left = pendingFill;
+      pendingFill = 0;
       return left;
     },
   };
