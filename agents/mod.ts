@@ -23,3 +23,13 @@ export { geminiProfile } from "./gemini_profile.ts";
 export { CODEX_DEFAULT_MODEL, codexProfile } from "./codex_profile.ts";
 export { withHostsFile } from "./hosts_namespace.ts";
 export { parseAgentArgs, run, UsageError } from "./main.ts";
+export {
+  launcherScript,
+  type LaunchSpec,
+  type MemberResult,
+  runTeam,
+  type RunTeamOptions,
+  type RunTeamResult,
+  shQuote,
+  type TeamMember,
+} from "./multi_agent.ts";

@@ -87,21 +87,27 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-interface Prepared {
-  name: string;
-  agent: AgentName;
-  server: ModelServer;
+/** What the launcher starts for one member. */
+export interface LaunchSpec {
+  /** its whole environment (nothing else is inherited) */
   env: Record<string, string>;
   argv: string[];
+  /** files for its stdout, stderr and exit code */
   out: string;
   err: string;
   rc: string;
 }
 
+interface Prepared extends LaunchSpec {
+  name: string;
+  agent: AgentName;
+  server: ModelServer;
+}
+
 /** The launcher script: starts every member at once, waits for all, records exit codes. */
 export function launcherScript(
   workdir: string,
-  members: Prepared[],
+  members: LaunchSpec[],
   timeoutS: number,
 ): string {
   const lines = [
