@@ -48,7 +48,7 @@ export async function runSql(
   }
 }
 
-/** Runs a query and returns its rows as objects. */
+/** Runs a query and returns its rows as plain JS objects (BIGINT as bigint, lists as arrays). */
 export async function queryRows(
   c: DuckDBConnection,
   sql: string,
@@ -56,7 +56,7 @@ export async function queryRows(
 ): Promise<Record<string, unknown>[]> {
   const bound = bindFor(sql, values);
   const r = await c.runAndReadAll(sql, Object.keys(bound).length ? bound as never : undefined);
-  return r.getRowObjects() as Record<string, unknown>[];
+  return r.getRowObjectsJS() as Record<string, unknown>[];
 }
 
 /** Every `.sql` file name (without extension) in `dir`. */

@@ -63,9 +63,7 @@ export async function formatFindings(
       .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
     out.push(`  findings: ${rows.length} (${counts.join(", ")})`);
     for (const r of rows.slice(0, limit)) {
-      const ev = (r.evidence as { items?: unknown[] })?.items ??
-        r.evidence as unknown[];
-      const list = Array.isArray(ev) ? ev.map(String) : [];
+      const list = (r.evidence as string[] | null) ?? [];
       out.push(
         `  #${r.finding_id} ${String(r.severity).toUpperCase()} ${r.kind}` +
           ` [${r.agent ?? "?"} pid ${r.session_id ?? "-"}]: ${r.explanation}`,

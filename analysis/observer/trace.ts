@@ -110,7 +110,7 @@ export async function buildTrace(
     session: `pid ${sessionId}`,
     agent: session.agent ?? null,
     request: clip(session.prompt as string, 1500),
-    models: (session.models as { items?: string[] })?.items ?? session.models,
+    models: session.models,
     llm_calls: Number(session.llm_calls),
     tool_calls: Number(session.tool_calls),
     tokens: Number(session.input_tokens) + Number(session.output_tokens),
@@ -124,7 +124,7 @@ export async function buildTrace(
     kind: f.kind,
     severity: f.severity,
     explanation: clip(f.explanation as string, 500),
-    evidence: ((f.evidence as { items?: string[] })?.items ?? f.evidence) as string[],
+    evidence: f.evidence as string[],
   }));
 
   // shrink until within budget: results, then actions, then middle steps, then unexplained
