@@ -77,11 +77,16 @@ interface JupyterNamespace {
   display(value: unknown): Promise<void>;
 }
 
+/** How long `show` lets the kernel flush what it displayed before the cell goes on, ms. */
+export const FLUSH_MS = 150;
+
 /**
- * Shows values in the cell's output as they come (Jupyter `display_data`). Notebooks show
- * everything through this rather than through a cell's last value: the Deno kernel may send
- * that (`execute_result`) after telling Jupyter the cell is done, and a headless run
- * (nbconvert) then loses it. Outside a kernel, prints the text form.
+ * Shows values in the cell's output (Jupyter `display_data`). Notebooks show everything
+ * through this rather than through a cell's last value, and it waits a moment afterwards: the
+ * Deno kernel hands outputs to a task that publishes them and gives that task only a few
+ * milliseconds before telling Jupyter the cell is done; on a busy machine a headless run
+ * (nbconvert, which stops listening at "done") then loses them. Outside a kernel, prints the
+ * text form.
  */
 export async function show(...values: (Displayable | Promise<Displayable>)[]): Promise<void> {
   const jupyter = (Deno as unknown as { jupyter?: JupyterNamespace }).jupyter;
@@ -90,4 +95,5 @@ export async function show(...values: (Displayable | Promise<Displayable>)[]): P
     if (jupyter) await jupyter.display(d);
     else console.log(d[DISPLAY]()["text/plain"]);
   }
+  if (jupyter) await new Promise((resolve) => setTimeout(resolve, FLUSH_MS));
 }
