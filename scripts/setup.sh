@@ -12,6 +12,7 @@ DENO_VERSION=2.9.6
 APT_PACKAGES=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make pkg-config gcc libc6-dev
   ca-certificates curl openssl python3 procps iproute2 util-linux binutils golang-go
+  chromium jupyter-nbconvert jupyter-client jupyter-core python3-ipykernel
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
