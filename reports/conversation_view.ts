@@ -80,7 +80,12 @@ export function conversationHtml(data: ReportData): Html {
     }
   }
   const lastPrompt = new Map<string, { hash: string; call: number }>();
-  const blocks = calls.map((c) => {
+  const blocks = calls.map((c, i) => {
+    if (i >= data.conversationTextCalls) {
+      return h`<details class="call" id="call-${c.id}"><summary>${
+        summaryLine(c, data.overview.t0)
+      }</summary><div class="turns cut">texts not shown: the page's budget of ${data.limits.pageTextChars} characters of text is spent (see <code>deno task sql</code> for the rest)</div></details>`;
+    }
     const who = `${c.pid}`;
     let system: Html | string = "";
     if (c.systemPrompt && c.systemPromptHash) {

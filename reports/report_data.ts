@@ -27,6 +27,11 @@ export interface ReportLimits {
   findings: number;
   /** evidence items per finding */
   evidencePerFinding: number;
+  /**
+   * characters of prompts, answers, tool inputs and results in the conversation view in all;
+   * later calls are listed without their texts
+   */
+  pageTextChars: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ReportLimits> = Object.freeze({
@@ -39,6 +44,7 @@ export const DEFAULT_LIMITS: Readonly<ReportLimits> = Object.freeze({
   textChars: 20_000,
   findings: 200,
   evidencePerFinding: 50,
+  pageTextChars: 1_000_000,
 });
 
 export interface Overview {
@@ -213,6 +219,8 @@ export interface ReportData {
   /** null: the database has no `findings` table (the detectors have not run) */
   findings: Finding[] | null;
   evidence: EvidenceEvent[];
+  /** the first this many calls of the conversation view show their texts (the text budget) */
+  conversationTextCalls: number;
   cuts: Cut[];
   limits: ReportLimits;
 }
@@ -454,11 +462,26 @@ export async function loadReportData(
     cut("evidence items of findings", kept, cited);
   }
 
+  const llmCalls = callRows.map(llmCallOf);
+  const toolCalls = toolRows.map(toolCallOf);
+  const conversation = Math.min(llmCalls.length, limits.conversationCalls);
+  const conversationTextCalls = callsWithinTextBudget(
+    llmCalls.slice(0, conversation),
+    toolCalls,
+    limits.pageTextChars,
+  );
+  cut(
+    "LLM calls with their texts in the conversation view (the page's text budget)",
+    conversationTextCalls,
+    conversation,
+  );
+
   return {
     overview,
     processes: procRows.map(procOf),
-    llmCalls: callRows.map(llmCallOf),
-    toolCalls: toolRows.map(toolCallOf),
+    llmCalls,
+    toolCalls,
+    conversationTextCalls,
     events,
     links,
     findings,
@@ -466,4 +489,39 @@ export async function loadReportData(
     cuts,
     limits,
   };
+}
+
+/**
+ * How many of the calls, in order, fit their texts in `budget` characters: system prompt (when
+ * it differs from the process's previous one), user input, thinking, answer, the inputs of the
+ * tool calls asked and the results carried back.
+ */
+export function callsWithinTextBudget(
+  calls: LlmCall[],
+  tools: ToolCall[],
+  budget: number,
+): number {
+  const asked = new Map<number, number>();
+  const carried = new Map<number, number>();
+  for (const t of tools) {
+    asked.set(t.llmCallId, (asked.get(t.llmCallId) ?? 0) + t.input.text.length);
+    if (t.resultLlmCallId !== null) {
+      carried.set(
+        t.resultLlmCallId,
+        (carried.get(t.resultLlmCallId) ?? 0) + (t.result?.text.length ?? 0),
+      );
+    }
+  }
+  const lastPrompt = new Map<number, string | null>();
+  let used = 0;
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    const len = (t: Text | null) => t?.text.length ?? 0;
+    const system = lastPrompt.get(c.pid) === c.systemPromptHash ? 0 : len(c.systemPrompt);
+    lastPrompt.set(c.pid, c.systemPromptHash);
+    used += system + len(c.userInput) + len(c.thinking) + len(c.assistantText) +
+      (asked.get(c.id) ?? 0) + (carried.get(c.id) ?? 0);
+    if (used > budget) return i;
+  }
+  return calls.length;
 }

@@ -249,6 +249,7 @@ export function fakeReportData(): ReportData {
       procKey: `101:${t0 + 5_000_000n}`,
       label: `exec sh -c ${HOSTILE}`,
     }],
+    conversationTextCalls: 1,
     cuts: [],
     limits: { ...DEFAULT_LIMITS },
   };

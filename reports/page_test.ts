@@ -1,0 +1,161 @@
+/**
+ * Tests of the page's parts on synthetic data: the conversation view (system prompt shown
+ * once, texts escaped, cut texts and the text budget said), the process tree (pid reuse, exit
+ * codes), the timeline's lanes (tree order, the shared overflow lane), and the size of a page
+ * built from the most data the caps let through.
+ */
+import assert from "node:assert/strict";
+import { conversationHtml } from "./conversation_view.ts";
+import { escapeHtml } from "./html.ts";
+import { reportPage } from "./page.ts";
+import { processTreeHtml } from "./process_tree.ts";
+import { chartSpecs } from "./report.ts";
+import {
+  callsWithinTextBudget,
+  DEFAULT_LIMITS,
+  type LlmCall,
+  type Proc,
+  type ReportData,
+  type TimelineEvent,
+  type ToolCall,
+} from "./report_data.ts";
+import { fakeReportData, HOSTILE } from "./testing.ts";
+import { timelineLanes } from "./timeline_chart.ts";
+
+function withCalls(n: number, textLen: number): ReportData {
+  const d = fakeReportData();
+  const base = d.llmCalls[0];
+  const text = { text: "x".repeat(textLen), full: textLen * 2 };
+  d.llmCalls = Array.from({ length: n }, (_, i): LlmCall => ({
+    ...base,
+    id: i + 1,
+    requestNs: base.requestNs! + BigInt(i) * 1_000_000n,
+    endNs: base.endNs! + BigInt(i) * 1_000_000n,
+    systemPrompt: text,
+    userInput: text,
+    assistantText: text,
+    thinking: text,
+  }));
+  d.toolCalls = [];
+  d.conversationTextCalls = callsWithinTextBudget(
+    d.llmCalls.slice(0, d.limits.conversationCalls),
+    d.toolCalls,
+    d.limits.pageTextChars,
+  );
+  return d;
+}
+
+Deno.test("conversation: the system prompt once, texts escaped, cuts said", () => {
+  const d = fakeReportData();
+  d.llmCalls.push({ ...d.llmCalls[0], id: 2, userInput: { text: "second", full: 6 } });
+  d.conversationTextCalls = 2;
+  const html = conversationHtml(d).html;
+  assert.equal((html.match(/<details class="call"/g) ?? []).length, 2);
+  assert.equal((html.match(/System prompt \(/g) ?? []).length, 1);
+  assert.match(html, /system prompt: the same as in <a href="#call-1">call #1<\/a>/);
+  assert.ok(html.includes(`<pre class="user">${escapeHtml(HOSTILE)}</pre>`));
+  assert.ok(!html.includes(HOSTILE), "no raw hostile text");
+  assert.match(html, /… cut: \d+ of 40000 characters shown/);
+  // the tool call asked in call 1, with its command
+  assert.match(html, /<div class="tool" id="tool-1"><div><b>tool call #1<\/b> <code>Bash<\/code>/);
+});
+
+Deno.test("the text budget stops texts, not the list of calls", () => {
+  const d = withCalls(50, 10_000);
+  d.limits.pageTextChars = 100_000;
+  d.conversationTextCalls = callsWithinTextBudget(d.llmCalls, [], 100_000);
+  // call 1: system + 3 texts = 40k; later calls 30k each (same system prompt)
+  assert.equal(d.conversationTextCalls, 3);
+  const html = conversationHtml(d).html;
+  assert.equal((html.match(/<details class="call"/g) ?? []).length, 50);
+  assert.equal((html.match(/texts not shown: the page's budget/g) ?? []).length, 47);
+});
+
+Deno.test("process tree: pid reuse keeps each incarnation under its own parent; exits shown", () => {
+  const d = fakeReportData();
+  const t0 = d.overview.t0;
+  const mk = (
+    pid: number,
+    start: bigint,
+    parentKey: string | null,
+    extra: Partial<Proc>,
+  ): Proc => ({
+    ...d.processes[1],
+    key: `${pid}:${start}`,
+    pid,
+    startNs: start,
+    parentKey,
+    argv: [`prog${pid}`, String(start)],
+    ...extra,
+  });
+  const a = mk(1, t0, null, { exitCode: 0 });
+  const b = mk(2, t0 + 1n, a.key, { exitCode: 2 });
+  const c = mk(3, t0 + 2n, a.key, { exitCode: null, exitSignal: 9 });
+  const again = mk(2, t0 + 10n, c.key, { exitCode: null, endNs: null });
+  d.processes = [a, b, c, again];
+  const html = processTreeHtml(d).html;
+  // pid 2's second life is inside pid 3's list
+  const inThree = html.slice(html.indexOf(`id="proc-3-${t0 + 2n}"`));
+  assert.ok(inThree.includes(`id="proc-2-${t0 + 10n}"`));
+  assert.match(html, /<span class="exit failed">exit 2<\/span>/);
+  assert.match(html, /<span class="exit failed">signal 9<\/span>/);
+  assert.match(html, /<span class="exit ok">running at the end<\/span>/);
+});
+
+Deno.test("timeline lanes follow the tree and share one lane beyond the limit", () => {
+  const d = fakeReportData();
+  const t0 = d.overview.t0;
+  const root = { ...d.processes[0] };
+  const kids = Array.from({ length: 10 }, (_, i): Proc => ({
+    ...d.processes[1],
+    key: `${200 + i}:${t0 + BigInt(i)}`,
+    pid: 200 + i,
+    startNs: t0 + BigInt(i),
+    parentKey: root.key,
+    events: i === 7 ? 5 : 0,
+  }));
+  d.processes = [root, ...kids];
+  d.limits = { ...d.limits, lanes: 4 };
+  const { lanes, laneOf } = timelineLanes(d);
+  assert.equal(lanes.length, 4);
+  assert.equal(lanes[0].label, "claude-code · 100 node", "the agent keeps its lane, first");
+  assert.ok(
+    lanes.some((l) => l.label === "claude-code · 207 sh"),
+    "the busiest child keeps its lane",
+  );
+  assert.equal(lanes[3].label, "… 8 more processes");
+  assert.equal(laneOf.get(kids[9].key), "… 8 more processes");
+});
+
+Deno.test("a page built from as much data as the caps let through stays small", () => {
+  const d = withCalls(DEFAULT_LIMITS.llmCalls, DEFAULT_LIMITS.textChars);
+  const tool = d.toolCalls[0] ?? fakeReportData().toolCalls[0];
+  const big = { text: "y".repeat(DEFAULT_LIMITS.textChars), full: 1e6 };
+  d.toolCalls = Array.from({ length: DEFAULT_LIMITS.toolCalls }, (_, i): ToolCall => ({
+    ...tool,
+    id: i + 1,
+    llmCallId: (i % d.llmCalls.length) + 1,
+    input: big,
+    result: big,
+    resultLlmCallId: (i % d.llmCalls.length) + 2,
+  }));
+  const ev = fakeReportData().events[0];
+  d.events = (["exec", "write", "net"] as const).flatMap((kind) =>
+    Array.from({ length: DEFAULT_LIMITS.eventsPerKind }, (_, i): TimelineEvent => ({
+      ...ev,
+      kind,
+      eventId: i,
+      label: "z".repeat(500),
+    }))
+  );
+  d.conversationTextCalls = callsWithinTextBudget(
+    d.llmCalls.slice(0, d.limits.conversationCalls),
+    d.toolCalls,
+    d.limits.pageTextChars,
+  );
+  const page = reportPage(d, chartSpecs(d));
+  const mb = new TextEncoder().encode(page).length / 1e6;
+  // about 6.6 MB: 0.85 MB of vega, 1 MB of conversation text, the rest chart data
+  assert.ok(mb < 8, `page is ${mb.toFixed(1)} MB`);
+  assert.match(page, /texts not shown: the page's budget/);
+});
