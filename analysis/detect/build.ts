@@ -45,28 +45,22 @@ export async function buildFindings(
     await c.run(`DROP TABLE IF EXISTS ${quoteIdent(def.name)}`);
   }
   for (const def of all) await c.run(ddl(def));
-  await appendRows(
-    c,
-    sensitivePatternsTable,
-    loadSensitivePatterns(settings.sensitivePaths) as unknown as Record<
-      string,
-      unknown
-    >[],
-  );
+  const sensitive = loadSensitivePatterns(settings.sensitivePaths);
+  const phrases = loadInjectionPatterns(settings.injectionPhrases);
+  type Rows = Record<string, unknown>[];
+  await appendRows(c, sensitivePatternsTable, sensitive as unknown as Rows);
   await appendRows(
     c,
     allowlistTable,
     loadAllowlist(settings.allowlist).map((e) => ({ recording: null, ...e })),
   );
-  await appendRows(
-    c,
-    injectionPatternsTable,
-    loadInjectionPatterns(settings.injectionPhrases) as unknown as Record<
-      string,
-      unknown
-    >[],
-  );
-  const params = detectParams(settings);
+  await appendRows(c, injectionPatternsTable, phrases as unknown as Rows);
+  const params = {
+    ...detectParams(settings),
+    // every sensitive pattern at once, to screen opens with one compiled regex
+    sensitive_any: sensitive.length ? sensitive.map((p) => `(${p.regex})`).join("|") : "^$.",
+    injection_any: phrases.length ? `(?is)${phrases.map((p) => `(${p.regex})`).join("|")}` : "^$.",
+  };
   for (const name of DETECT_ORDER) {
     await runSql(c, readSql(SQL_DIR, name), params, `${name}.sql`);
   }

@@ -2,7 +2,9 @@
 -- processes (the most severe pattern wins), with the tool call that asked for it, whether the
 -- tool call's input or the process's argv names the path, and whether the pattern's scope
 -- counts it: `tools` counts tool-linked and unexplained reads, `all` the agent's own too,
--- `named` only named ones (libc reads /etc/passwd for every user-name lookup).
+-- `named` only named ones (libc reads /etc/passwd for every user-name lookup). Opens are first
+-- screened with all patterns at once ($sensitive_any, their alternation: one regex compiled
+-- once, where a pattern per row would be compiled per row).
 INSERT INTO sensitive_reads
 WITH opens AS (
   SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.proc_start_ns, a.path, a.ok,
@@ -10,6 +12,7 @@ WITH opens AS (
   FROM actions a
   JOIN links l USING (recording, event_table, event_id)
   WHERE a.event_table = 'file' AND a.op = 'open' AND a.session_id IS NOT NULL
+    AND regexp_matches(a.path, $sensitive_any)
 ),
 matched AS (
   SELECT o.*, p.pattern, p.severity, p.scope, p.label
