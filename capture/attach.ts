@@ -9,7 +9,8 @@
  * outcome kept for the manifest's attach report.
  */
 import type { LoaderClient } from "./loader.ts";
-import { type Hook, inspectFile, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
+import { inspectFileCached } from "./inspect_cache.ts";
+import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 
 /** How a file is identified: the kernel's dev_t (major << 20 | minor) and inode. */
 export interface FileId {
@@ -119,7 +120,7 @@ export class AttachManager {
 
   async #inspectAndAttach(path: string, fid: FileId, seenBy: string): Promise<ReportEntry> {
     const t0 = performance.now();
-    let insp = inspectFile(path);
+    let insp = inspectFileCached(path);
     if (insp.status === "unlocated") {
       try {
         insp = this.#locator

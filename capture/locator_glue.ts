@@ -1,22 +1,23 @@
 /**
  * Connects the static-binary locator (capture/locate) to the attach layer: for an executable
- * without exported TLS symbols, a cheap scan decides whether there is anything to find; if
- * so, the locator's hooks (by file offset) get their eBPF programs from the probe table.
+ * without exported TLS symbols, the locator (which refuses files with no TLS library after
+ * reading headers and strings, and caches every answer per build) finds the hooks by file
+ * offset, and they get their eBPF programs from the probe table.
  */
 import type { Locator } from "./attach.ts";
-import { locate, quickScan } from "./locate/mod.ts";
+import { locate } from "./locate/mod.ts";
 import { type Hook, type Inspection, PROBES } from "./tls_targets.ts";
 
 export const locateForCapture: Locator = async (path, insp): Promise<Inspection> => {
-  const scan = quickScan(path);
-  if (!scan.maybe) {
-    return { ...insp, status: "none", hooks: [], reason: scan.reason ?? "no TLS library" };
-  }
   const r = await locate(path);
+  // `tried` beyond the first (header/quick scan) step means marker data was there
+  if (!r.ok && r.tried.length < 2) {
+    return { ...insp, status: "none", hooks: [], reason: r.reason ?? "no TLS library" };
+  }
   if (!r.ok) {
     return {
       ...insp,
-      // marker data was there, so this is a TLS library we failed to hook: report it
+      // a TLS library was recognised but could not be hooked: report it
       status: "unsupported",
       library: r.library,
       method: r.method,
