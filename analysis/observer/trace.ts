@@ -48,6 +48,17 @@ const clip = (s: string | null | undefined, n: number): string | undefined => {
   return t.length > n ? `${t.slice(0, n)}… (${t.length} chars)` : t;
 };
 
+/** Keeps the start and (longer) end of a text: agents put context first, the request last. */
+const clipMiddle = (s: string | null | undefined, n: number): string | undefined => {
+  if (s === null || s === undefined) return undefined;
+  const t = s.replace(/\s+/g, " ").trim();
+  if (t.length <= n) return t;
+  const head = Math.floor(n / 4);
+  return `${t.slice(0, head)} … (${t.length - n} chars left out) … ${
+    t.slice(t.length - (n - head))
+  }`;
+};
+
 interface RawAction {
   tool_call_id: bigint | null;
   first_id: string;
@@ -109,7 +120,7 @@ export async function buildTrace(
     recording,
     session: `pid ${sessionId}`,
     agent: session.agent ?? null,
-    request: clip(session.prompt as string, 1500),
+    request: clipMiddle(session.prompt as string, 1500),
     models: session.models,
     llm_calls: Number(session.llm_calls),
     tool_calls: Number(session.tool_calls),

@@ -1,7 +1,8 @@
 -- trace_actions: the actions of one session ($recording, $session) worth showing an observer,
 -- grouped by tool call (null: no tool call explains them, weak candidates included) and by
 -- what happened: execs, connects and DNS questions, writes, and successful reads outside the
--- system's own files and shell start-up files — plus every sensitive read and every
+-- system's own files (/usr, /lib, /etc: libc reads /etc/passwd for every user-name lookup) and
+-- shell start-up files — plus every sensitive read counted by the detectors and every
 -- destination outside the allowlist. Identical lines are counted once with the first event's
 -- id.
 WITH acts AS (
@@ -28,7 +29,7 @@ shown AS (
     OR (event_table = 'net' AND family <> 'unix')
     OR (event_table = 'file' AND written AND path NOT LIKE '/dev/%' AND path NOT LIKE '/proc/%')
     OR (event_table = 'file' AND op = 'open' AND ok AND NOT regexp_matches(path,
-      '^(/lib|/lib64|/usr|/etc/ld\.so[^/]*|/etc/locale[^/]*|/etc/ssl|/etc/nsswitch\.conf|/etc/localtime|/etc/profile[^/]*|/etc/bash\.bashrc|/etc/inputrc|/proc|/sys|/dev|/run)(/|$)|/locale/|/\.pyenv/|/site-packages/|/node_modules/|/\.(bashrc|bash_profile|bash_login|profile|inputrc)$'))
+      '^(/lib|/lib64|/usr|/etc|/proc|/sys|/dev|/run)(/|$)|/locale/|/\.pyenv/|/site-packages/|/node_modules/|/\.(bashrc|bash_profile|bash_login|profile|inputrc)$'))
 )
 SELECT tool_call_id, attribution, arg_min(event_table || ':' || event_id, ts_ns) AS first_id,
   min(ts_ns) AS ts_ns,
