@@ -5,9 +5,9 @@
  * charted with the report's charts. Without a path it opens a copy of a small real recording
  * from the test fixtures, so a notebook always has something to show.
  */
-import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { DuckDBValue } from "@duckdb/node-api";
 import { DB_FILE } from "../analysis/analyze.ts";
 import { ensureAnalysed, withDb } from "../analysis/correlate/db.ts";
@@ -33,7 +33,13 @@ export type ChartName = "timeline" | "tokens" | "cost" | "models" | "latency";
 
 export class Recording {
   #data: ReportData | null = null;
-  constructor(readonly dir: string, readonly db: OpenedDb, readonly notes: string[]) {}
+  constructor(
+    readonly dir: string,
+    readonly db: OpenedDb,
+    readonly notes: string[],
+    /** a temporary copy, removed on close */
+    readonly temporary: string | null = null,
+  ) {}
 
   get name(): string {
     return this.dir.split("/").pop()!;
@@ -87,8 +93,10 @@ export class Recording {
     ].join("\n"));
   }
 
+  /** Closes the database (and removes the temporary copy of the sample). */
   close(): void {
     this.db.close();
+    if (this.temporary) rmSync(this.temporary, { recursive: true, force: true });
   }
 }
 
@@ -102,11 +110,13 @@ export async function openRecording(
 ): Promise<Recording> {
   const notes: string[] = [];
   let dir: string;
+  let temporary: string | null = null;
   if (path) {
     dir = resolve(path);
     if (!existsSync(dir)) throw new Error(`${path}: no such recording directory`);
   } else {
     dir = sampleRecording();
+    temporary = dirname(dir);
     notes.push(`no recording given: a copy of the fixture ${SAMPLE}`);
   }
   if (opts.insights) {
@@ -124,5 +134,5 @@ export async function openRecording(
   }
   const db = await openAnalysed(dir, { log: (l) => notes.push(l) });
   if (!existsSync(join(dir, DB_FILE))) throw new Error(`${dir}: no ${DB_FILE}`);
-  return new Recording(dir, db, notes);
+  return new Recording(dir, db, notes, temporary);
 }
