@@ -4,7 +4,7 @@
  * no request to anywhere, no console error and no uncaught exception; every chart renders,
  * with as many marks in each layer as the database says there should be (counted with SQL of
  * our own, and through correlation's `actions` table for the links); hovering an LLM call
- * shows its prompt; clicking a tool call opens it in the conversation; a finding's link
+ * shows its prompt, an exec its command, a file write its path; clicking a tool call opens it in the conversation; a finding's link
  * highlights it on the timeline; hostile text stays text. Screenshots are written to
  * `$TMPDIR/sightline-report-screenshots/` (overwritten by each run) for a person to look at.
  *
@@ -175,6 +175,17 @@ Deno.test({
       const rec = copyFixture("codex_tool_marker", dir);
       const report = await buildReport({ recording: rec, out: join(dir, "out"), log: () => {} });
       const expected = await expectedMarks(rec);
+      const [firstExec, firstWrite] = await withDbOf(rec, async (q) => [
+        String(
+          (await q.rows(
+            "SELECT array_to_string(argv, ' ') AS a FROM process WHERE kind = 'exec' ORDER BY ts_ns LIMIT 1",
+          ))[0].a,
+        ),
+        String(
+          (await q.rows("SELECT path FROM file_events WHERE written ORDER BY ts_ns LIMIT 1"))[0]
+            .path,
+        ),
+      ]);
       await withChromium(async (browser) => {
         const { page, log } = await openReport(browser, report.html);
         const marks = await countMarks(page);
@@ -187,6 +198,17 @@ Deno.test({
         assert.equal(marks.timeline.findings, undefined);
         assert.ok(await page.isVisible("#no-links"));
         assert.ok(await page.isVisible("#no-findings"));
+
+        // hovering an exec and a file write shows the command and the path
+        for (const [layer, first] of [["execs", firstExec], ["file_writes", firstWrite]]) {
+          await page.dispatchEvent(
+            `#chart-timeline g.${layer}_marks > path >> nth=0`,
+            "pointermove",
+          );
+          await page.waitForSelector("#vg-tooltip-element.visible", { timeout: 5_000 });
+          const tip = (await page.textContent("#vg-tooltip-element")) ?? "";
+          assert.ok(tip.includes(first.slice(0, 60)), `${layer}: ${tip}`);
+        }
         assertClean(log);
       });
     } finally {
