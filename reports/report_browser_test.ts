@@ -4,8 +4,9 @@
  * no request to anywhere, no console error and no uncaught exception; every chart renders,
  * with as many marks in each layer as the database says there should be (counted with SQL of
  * our own, and through correlation's `actions` table for the links); hovering an LLM call
- * shows its prompt, an exec its command, a file write its path; clicking a tool call opens it in the conversation; a finding's link
- * highlights it on the timeline; hostile text stays text. Screenshots are written to
+ * shows its prompt, an exec its command, a file write its path; clicking a tool call opens it
+ * in the conversation; a finding's link highlights it on the timeline; hostile text stays
+ * text. Screenshots are written to
  * `$TMPDIR/sightline-report-screenshots/` (overwritten by each run) for a person to look at.
  *
  * Skipped, saying why, only when Chromium is missing and CI is unset.
