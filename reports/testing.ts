@@ -87,8 +87,10 @@ export async function addFindings(recording: string, rows: FindingInput[]): Prom
     let id = 1;
     for (const r of rows) {
       await q.run(
-        `INSERT INTO findings SELECT recording, $id, NULL, $kind, $severity, $start, $end,
-           string_split($evidence, ','), $explanation, $details FROM recordings`,
+        `INSERT INTO findings (recording, finding_id, kind, severity, start_ns, end_ns, evidence,
+           explanation, details)
+         SELECT recording, $id, $kind, $severity, $start, $end, string_split($evidence, ','),
+           $explanation, $details FROM recordings`,
         {
           id: id++,
           kind: r.kind,
