@@ -40,6 +40,9 @@ function recording() {
       // tool call 5 never got a result: its command starts 50 ms after the answer
       r.fork(9250, 400, AGENT),
       r.exec(9260, 400, AGENT, ["/bin/sh", "-c", "touch gamma.log"]),
+      // tool call 6: the agent runs the command through a script of its own (no argument match)
+      r.fork(5300, 500, AGENT),
+      r.exec(5310, 500, AGENT, ["/usr/bin/python3", "/tmp/runner-1234.py"]),
     ],
     file: [
       r.open(1320, 210, "/tmp/snap", { flags: 577 }),
@@ -65,6 +68,7 @@ function recording() {
       r.tool(3, 4, 7200, 8000, "Bash", { command: "ls alpha.d" }),
       r.tool(4, 4, 7200, 8000, "Bash", { command: "wc -l beta.txt" }),
       r.tool(5, 6, 9200, null, "Bash", { command: "touch gamma.log" }),
+      r.tool(6, 3, 5200, 7000, "Bash", { command: "make report" }),
     ],
   };
 }
@@ -148,6 +152,16 @@ Deno.test("links: parallel calls of one answer are told apart by their arguments
   for (const l of find(links, (l) => l.pid === 310)) assert.equal(l.tool_call_id, 4n);
 });
 
+Deno.test("links: the only branch of a command nothing matched is linked as exclusive", async () => {
+  const { links } = await linksBy();
+  for (const l of find(links, (l) => l.pid === 500)) {
+    assert.equal(l.tool_call_id, 6n);
+    assert.equal(l.attribution, "tool");
+    assert.equal(l.confidence, DEFAULT_SETTINGS.confExclusive);
+    assert.ok((l.signals as string[]).includes("exclusive"));
+  }
+});
+
 Deno.test("links: a call without a result gets the window, and only the window", async () => {
   const { links } = await linksBy();
   for (const l of find(links, (l) => l.pid === 400)) {
@@ -176,6 +190,7 @@ Deno.test("links: windows open at the answer's first output and close at the res
       [3n, 7100n, "result", 2],
       [4n, 7100n, "result", 2],
       [5n, 9100n, "window", 1],
+      [6n, 5100n, "result", 1],
     ]);
     assert.equal(w[0].end_ns, 3000n);
     assert.equal(w[4].end_ns, 9200n + BigInt(DEFAULT_SETTINGS.windowMs * 1e6));
@@ -201,7 +216,7 @@ Deno.test("lineage and sessions: the agent, its descendants and its totals", asy
     const [s] = await all(c, "SELECT * FROM sessions");
     assert.equal(s.session_id, AGENT);
     assert.equal(s.llm_calls, 6n);
-    assert.equal(s.tool_calls, 5n);
+    assert.equal(s.tool_calls, 6n);
     assert.equal(s.input_tokens, 6000n);
   } finally {
     close();

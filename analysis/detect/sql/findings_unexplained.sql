@@ -1,0 +1,56 @@
+-- findings (unexplained_activity): processes of a session that no tool call explains (links
+-- attribution `unexplained`) and that changed files outside home directories, /tmp, /var/tmp,
+-- /dev, /proc and /run, or reached destinations outside the allowlist: something no LLM
+-- decision asked for. Agents start such helpers themselves (git, lsb_release, shell
+-- snapshots), but those read, or write only under their HOME and /tmp. One finding per
+-- process branch; medium for network, low for writes alone. Sensitive reads of such processes
+-- are already `sensitive_access` findings.
+INSERT INTO findings
+WITH acts AS (
+  SELECT a.recording, a.session_id, a.branch_pid, a.branch_start_ns, a.event_table, a.event_id,
+    a.ts_ns, a.pid, a.summary,
+    a.event_table = 'file' AND a.written
+      AND NOT regexp_matches(coalesce(a.path2, a.path),
+        '^(/tmp|/var/tmp|/dev|/proc|/run|/root)(/|$)|/home(/|$)') AS wrote,
+    d.event_id IS NOT NULL AS outside
+  FROM links l
+  JOIN actions a USING (recording, event_table, event_id)
+  LEFT JOIN net_destinations d
+    ON a.event_table = 'net' AND d.recording = a.recording AND d.event_id = a.event_id
+    AND NOT d.allowed
+  WHERE l.attribution = 'unexplained' AND a.session_id IS NOT NULL
+),
+g AS (
+  SELECT recording, session_id, branch_pid, branch_start_ns,
+    min(ts_ns) FILTER (WHERE wrote OR outside) AS start_ns,
+    max(ts_ns) FILTER (WHERE wrote OR outside) AS end_ns,
+    bool_or(outside) AS network,
+    list(event_table || ':' || event_id ORDER BY ts_ns) FILTER (WHERE wrote OR outside) AS ev,
+    list(DISTINCT summary ORDER BY summary) FILTER (WHERE wrote OR outside) AS what
+  FROM acts
+  GROUP BY recording, session_id, branch_pid, branch_start_ns
+  HAVING bool_or(wrote OR outside)
+),
+described AS (
+  SELECT g.*,
+    (SELECT 'process:' || min(a.event_id) FROM actions a
+      WHERE a.recording = g.recording AND a.pid = g.branch_pid
+        AND a.proc_start_ns = g.branch_start_ns AND a.op = 'exec') AS exec_ev,
+    (SELECT array_to_string(l.argv, ' ') FROM lineage l
+      WHERE l.recording = g.recording AND l.pid = g.branch_pid
+        AND l.start_ns = g.branch_start_ns) AS cmd
+  FROM g
+)
+SELECT recording,
+  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = d.recording), 0)
+    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, branch_pid),
+  session_id, 'unexplained_activity', CASE WHEN network THEN 'medium' ELSE 'low' END,
+  start_ns, end_ns,
+  list_concat(CASE WHEN exec_ev IS NULL THEN [] ELSE [exec_ev] END, ev[1:20]),
+  'Process ' || branch_pid || coalesce(' (' || left(regexp_replace(cmd, '\s+', ' ', 'g'), 120) || ')', '') ||
+    ', which no tool call explains, ' ||
+    array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
+    CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END || '.',
+  json_object('branch_pid', branch_pid, 'command', cmd, 'network', network, 'actions', what)
+FROM described d
+ORDER BY recording, start_ns;
