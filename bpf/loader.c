@@ -81,6 +81,7 @@ static int ep = -1;
 static unsigned long long gone_at; /* when the capture process went away (ms), or 0 */
 static pid_t child = -1;
 static int go_fd = -1, err_fd = -1;
+static int tty = -1; /* the controlling terminal the command gets the foreground of, or -1 */
 static int child_status, child_errno, child_done;
 static struct bpf_link *links[MAX_LINKS];
 static int n_links;
@@ -415,10 +416,21 @@ static void cmd_attach(__u32 id, char *args)
 	put_text(SL_K_REPLY, id, 0, "ok");
 }
 
+/*
+ * On a terminal the command runs as its own foreground job, as a shell would run it: Ctrl-C
+ * and Ctrl-Z reach the command only, not the capture around it.
+ */
+static void give_terminal(pid_t pgrp)
+{
+	if (tty >= 0 && tcsetpgrp(tty, pgrp))
+		tty = -1; /* not ours to give */
+}
+
 static void release_child(void)
 {
 	if (go_fd < 0)
 		return;
+	give_terminal(child);
 	if (write(go_fd, "g", 1) != 1) {
 		/* the child is gone; SIGCHLD will tell */
 	}
@@ -550,6 +562,9 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTTOU, SIG_DFL);
+		if (tty >= 0)
+			setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, 0);
 		/* Prepare before being traced, so that the recording starts at the exec. */
 		int e = 0;
@@ -572,6 +587,8 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 		}
 		_exit(e == ENOENT ? 127 : 126);
 	}
+	if (tty >= 0)
+		setpgid(child, child); /* also here: no race with the child's own call */
 	close(ready[1]);
 	char c;
 	if (read(ready[0], &c, 1) != 1) {
@@ -736,8 +753,11 @@ int main(int argc, char **argv)
 		sock = -1;
 		die(EXIT_SOCK, "cannot connect to %s: %s", sock_path, strerror(e));
 	}
-	int sndbuf = 8 << 20;
-	setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	/* a deep socket buffer rides out the capture process's pauses (as root: beyond
+	 * net.core.wmem_max) */
+	int sndbuf = 16 << 20;
+	if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
+		setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		die(EXIT_NOBTF, "no kernel BTF at /sys/kernel/btf/vmlinux: this kernel was built "
@@ -808,6 +828,10 @@ int main(int argc, char **argv)
 	}
 	if (comm)
 		trace_existing(-1, comm);
+	if (cmd && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
+		tty = STDIN_FILENO;
+		signal(SIGTTOU, SIG_IGN); /* taking the terminal back from the background */
+	}
 	if (cmd)
 		spawn(cmd, uid, gid, cwd, &orig);
 
@@ -857,6 +881,7 @@ int main(int argc, char **argv)
 							child_status = st;
 							child_done = 1;
 							stopping = 1;
+							give_terminal(getpgrp());
 						}
 					} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
 						if (child > 0 && !child_done)

@@ -39,14 +39,49 @@ Deno.test({
   },
 });
 
+/** Runs ARGV in a pseudo-terminal, types Ctrl-C once MARKER exists, and reports how it ended. */
+const PTY_CTRL_C = `
+import os, pty, sys, time, json
+marker, argv = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+out = b""
+deadline = time.time() + 30
+typed = False
+while True:
+    if not typed and os.path.exists(marker):
+        time.sleep(0.3)
+        os.write(fd, b"\x03")  # the terminal turns this into SIGINT for its foreground job
+        typed = True
+    try:
+        import select
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            out += os.read(fd, 65536)
+    except OSError:
+        break
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    if time.time() > deadline:
+        os.kill(pid, 9)
+        break
+_, status = (pid, status) if done else os.waitpid(pid, 0)
+print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "typed": typed, "out": out.decode(errors="replace")}))
+`;
+
 Deno.test({
-  name: "Ctrl-C (SIGINT to the foreground group) ends command and capture cleanly",
+  name: "Ctrl-C on a terminal reaches the command, and the capture ends cleanly",
   ignore: skipWithoutRoot(),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sl-int-" });
-    // setsid: a process group of its own, like a terminal's foreground job
-    const p = new Deno.Command("setsid", {
+    const marker = `${dir}/started`;
+    const r = await new Deno.Command("/usr/bin/python3", {
       args: [
+        "-c",
+        PTY_CTRL_C,
+        marker,
         Deno.execPath(),
         "run",
         "-A",
@@ -54,33 +89,24 @@ Deno.test({
         `${ROOT}capture/main.ts`,
         "--out",
         `${dir}/rec`,
-        "--quiet",
         "--",
-        "sleep",
-        "60",
+        "sh",
+        "-c",
+        `touch ${marker}; exec sleep 60`,
       ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    let sleepPid = 0;
-    for (let i = 0; i < 100 && !sleepPid; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const ps = await new Deno.Command("pgrep", {
-        args: ["-x", "-s", String(p.pid), "sleep"],
-        stdout: "piped",
-      })
-        .output();
-      sleepPid = Number(new TextDecoder().decode(ps.stdout).trim().split("\n")[0] || 0);
-    }
-    assert.ok(sleepPid > 0, "the command started");
-    await new Deno.Command("kill", { args: ["-s", "INT", "--", `-${p.pid}`] }).output();
-    const st = await p.status;
-    assert.equal(st.code, 130, "128 + SIGINT, the command's fate");
+      stdout: "piped",
+    }).output();
+    const res = JSON.parse(new TextDecoder().decode(r.stdout));
+    assert.ok(res.typed, "the command started");
+    assert.equal(res.exit, 130, `128 + SIGINT, the command's fate; output:\n${res.out}`);
+    assert.match(res.out, /recording in .*rec/, "capture lived to print its summary");
     const rec = readRecording(`${dir}/rec`);
     assert.equal(rec.manifest.complete, true);
     assert.equal(rec.manifest.exit_signal, 2);
+    const sleep = rec.process.find((p) => p.kind === "exec" && p.comm === "sleep")!;
+    assert.ok(sleep, "the command's exec was recorded");
     assert.ok(
-      rec.process.some((r) => r.kind === "exit" && r.pid === sleepPid && r.exit_signal === 2),
+      rec.process.some((p) => p.kind === "exit" && p.pid === sleep.pid && p.exit_signal === 2),
     );
   },
 });

@@ -1,8 +1,9 @@
 /**
  * Growable column buffers that become Arrow data without apache-arrow's builders: values go
  * straight into typed arrays (strings as UTF-8 bytes plus offsets, booleans and validity as
- * bytes packed into bitmaps at the end), and `toData()` wraps them as Arrow `Data` with one
- * copy. The capture appends every event through these, so they are kept lean.
+ * bytes packed into bitmaps at the end), and `toData()` wraps them as Arrow `Data` without
+ * copying: the data is a view of the buffers, valid until the next `reset()` (the writer
+ * serialises a batch before it resets). The capture appends every event through these.
  */
 import * as arrow from "apache-arrow";
 import { arrowType, type ColType } from "./columns.ts";
@@ -100,7 +101,7 @@ class FixedColumn implements ColumnBuffer {
       length: n,
       nullCount: this.#nulls,
       nullBitmap: validityOf(this.#valid, n, this.#nulls),
-      data: this.#vals.slice(0, n) as Int32Array,
+      data: this.#vals.subarray(0, n) as Int32Array,
     });
   }
   reset() {
@@ -150,8 +151,8 @@ class VarColumn implements ColumnBuffer {
       length: n,
       nullCount: this.#nulls,
       nullBitmap: validityOf(this.#valid, n, this.#nulls),
-      valueOffsets: this.#vb.offsets.slice(0, n + 1),
-      data: this.#vb.values.slice(0, end),
+      valueOffsets: this.#vb.offsets.subarray(0, n + 1),
+      data: this.#vb.values.subarray(0, end),
     });
   }
   reset() {
@@ -180,15 +181,15 @@ class StringListColumn implements ColumnBuffer {
       type: new arrow.Utf8(),
       length: items,
       nullCount: 0,
-      valueOffsets: this.#items.offsets.slice(0, items + 1),
-      data: this.#items.values.slice(0, this.#items.offsets[items]),
+      valueOffsets: this.#items.offsets.subarray(0, items + 1),
+      data: this.#items.values.subarray(0, this.#items.offsets[items]),
     });
     return arrow.makeData({
       type: this.dtype,
       length: n,
       nullCount: this.#nulls,
       nullBitmap: validityOf(this.#valid, n, this.#nulls),
-      valueOffsets: this.#offsets.slice(0, n + 1),
+      valueOffsets: this.#offsets.subarray(0, n + 1),
       child,
     });
   }
