@@ -32,6 +32,7 @@ import {
 } from "./schema.ts";
 import { BUILD_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
+import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -56,6 +57,8 @@ export interface RecordingSummary {
   models: ResultSet;
   tools: ResultSet;
   files: ResultSet;
+  /** links and findings, as formatted by analysis/detect */
+  findings: string;
 }
 
 export class UsageError extends Error {}
@@ -172,6 +175,10 @@ export async function analyzeRecording(
       await appendRows(c, problemsTable, problems);
       await appendRows(c, recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
       phase("build");
+      // correlation (links) and detectors (findings), over the tables just built
+      await buildLinksAndFindings(c);
+      const findings = await formatFindings(c, input.name);
+      phase("findings");
       const totalsRs = await query(c, sqlText("summary_totals"), [input.name]);
       const totals = Object.fromEntries(totalsRs.columns.map((k, i) => [k, totalsRs.rows[0][i]]));
       const [models, tools, files] = await Promise.all(
@@ -192,6 +199,7 @@ export async function analyzeRecording(
         models,
         tools,
         files,
+        findings,
       };
     } catch (e) {
       try {
@@ -256,6 +264,7 @@ export function formatSummary(s: RecordingSummary): string {
     }
     if (s.files.rows.length > 10) lines.push(`    … and ${s.files.rows.length - 10} more`);
   }
+  if (s.findings.trim()) lines.push(indent(s.findings.trimEnd()));
   lines.push(`  wrote ${s.db}`);
   return lines.join("\n") + "\n";
 }

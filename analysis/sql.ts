@@ -14,6 +14,9 @@ import { quoteIdent } from "../capture/columns.ts";
 import { analyzeRecording, DB_FILE, UsageError } from "./analyze.ts";
 import { loadPrices } from "./pricing.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
+import { CORRELATE_TABLES } from "./correlate/schema.ts";
+import { DETECT_INPUT_TABLES, DETECT_TABLES } from "./detect/schema.ts";
+import { labelsTable } from "./observer/schema.ts";
 import { formatResult, type OutputFormat } from "./table_output.ts";
 
 export interface SqlOptions {
@@ -74,13 +77,37 @@ export async function run(opts: SqlOptions): Promise<number> {
     await c.run("CREATE TEMP TABLE recording_labels (i INTEGER, label VARCHAR)");
     for (let i = 0; i < dbs.length; i++) {
       await c.run(`ATTACH ${sqlString(dbs[i].path)} AS ${quoteIdent(`r${i}`)} (READ_ONLY)`);
-      await c.run("INSERT INTO recording_labels VALUES ($1, $2)", [i, dbs[i].label]);
+      await c.run("INSERT INTO recording_labels VALUES ($1, $2)", [
+        i,
+        relabel ? dbs[i].label : dbs[i].name,
+      ]);
     }
-    for (const name of [...ALL_TABLES.map((t) => t.name), ...VIEWS.map((v) => v.name)]) {
+    // the analysis tables, plus correlation/detection/label tables present in every recording
+    const extra = [...CORRELATE_TABLES, ...DETECT_INPUT_TABLES, ...DETECT_TABLES, labelsTable]
+      .map((t) => t.name);
+    const present = await c.runAndReadAll(
+      `SELECT table_name FROM duckdb_tables() WHERE database_name LIKE 'r%'
+       GROUP BY table_name HAVING count(DISTINCT database_name) = $1`,
+      [dbs.length],
+    );
+    const everywhere = new Set(present.getRows().map((r) => String(r[0])));
+    const tables = [
+      ...ALL_TABLES.map((t) => t.name),
+      ...VIEWS.map((v) => v.name),
+      ...extra.filter((n) => everywhere.has(n)),
+    ];
+    const withRecording = await c.runAndReadAll(
+      `SELECT DISTINCT table_name FROM duckdb_columns()
+       WHERE database_name = 'r0' AND column_name = 'recording'`,
+    );
+    const hasRecording = new Set(withRecording.getRows().map((r) => String(r[0])));
+    for (const name of tables) {
       const parts = dbs.map((_, i) => {
         const from = `${quoteIdent(`r${i}`)}.${quoteIdent(name)}`;
+        const label = `(SELECT label FROM recording_labels WHERE i = ${i})`;
+        if (!hasRecording.has(name)) return `SELECT ${label} AS recording, * FROM ${from}`;
         return relabel
-          ? `SELECT * REPLACE ((SELECT label FROM recording_labels WHERE i = ${i}) AS recording) FROM ${from}`
+          ? `SELECT * REPLACE (${label} AS recording) FROM ${from}`
           : `SELECT * FROM ${from}`;
       });
       await c.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${parts.join(" UNION ALL BY NAME ")}`);
