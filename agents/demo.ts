@@ -31,9 +31,7 @@ export async function run(opts: DemoOptions): Promise<number> {
     .slice(0, 15);
   const out = opts.out ?? `${ROOT}recordings/demo-${stamp}`;
   say(
-    `Sightline demo: ${
-      opts.agents.join(", ")
-    } under capture, against the scripted model server`,
+    `Sightline demo: ${opts.agents.join(", ")} under capture, against the scripted model server`,
   );
   say(`scenario: ${SCENARIO}\n`);
   const recordings: string[] = [];
@@ -84,8 +82,7 @@ export async function run(opts: DemoOptions): Promise<number> {
   say("\n== Commands the agents ran (execs below the agent process) ==");
   await sql({
     recordings,
-    query:
-      `SELECT recording, pid, array_to_string(argv, ' ')[1:90] AS command, exit_code
+    query: `SELECT recording, pid, array_to_string(argv, ' ')[1:90] AS command, exit_code
             FROM processes WHERE agent_role = 'descendant' AND exe IS NOT NULL
             ORDER BY recording, start_ns`,
   });
@@ -135,17 +132,11 @@ if (import.meta.main) {
     args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
     options: { agents: { type: "string" }, out: { type: "string" } },
   });
-  const agents = (values.agents ?? AGENT_NAMES.join(",")).split(",").map((a) =>
-    a.trim()
-  );
-  const bad = agents.find((a) =>
-    !(AGENT_NAMES as readonly string[]).includes(a)
-  );
+  const agents = (values.agents ?? AGENT_NAMES.join(",")).split(",").map((a) => a.trim());
+  const bad = agents.find((a) => !(AGENT_NAMES as readonly string[]).includes(a));
   if (bad) {
     console.error(
-      `demo: unknown agent ${JSON.stringify(bad)}: use ${
-        AGENT_NAMES.join(", ")
-      }`,
+      `demo: unknown agent ${JSON.stringify(bad)}: use ${AGENT_NAMES.join(", ")}`,
     );
     Deno.exit(2);
   }

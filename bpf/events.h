@@ -111,8 +111,9 @@ enum sl_file_op {
 
 /* SL_K_FILE: data = base | base2 | path | path2. `path`/`path2` are as the program passed
  * them (NUL-terminated, lengths include the NUL); `base`/`base2` are the directories relative
- * paths start from (cwd or dirfd), as components leaf first, each NUL-terminated; empty when
- * the path is absolute. For chdir/fchdir, `base` is the new cwd and `path` is empty. */
+ * paths start from (cwd or dirfd; for "/proc/self/fd/N/rest", the directory open on fd N), as
+ * components leaf first, each NUL-terminated; empty when the path is absolute. For
+ * chdir/fchdir, `base` is the new cwd and `path` is empty. */
 struct sl_file {
 	struct sl_hdr h;
 	__s64 ret;

@@ -346,6 +346,30 @@ static __always_inline __u32 walk_base(__u32 at, long dfd, __u8 *flags)
 	return walk_path(at, d, m, flags);
 }
 
+/*
+ * "/proc/self/fd/N/rest" names "rest" inside the directory open on fd N (Bun writes files
+ * that way); returns N, or -1 for any other path.
+ */
+static __always_inline long proc_self_fd(__u64 upath)
+{
+	char b[24] = {};
+	const char prefix[] = "/proc/self/fd/";
+	if (!upath || bpf_probe_read_user(b, sizeof(b), (void *)upath))
+		return -1;
+	for (int i = 0; i < sizeof(prefix) - 1; i++)
+		if (b[i] != prefix[i])
+			return -1;
+	long fd = 0;
+	for (int i = sizeof(prefix) - 1; i < sizeof(b); i++) {
+		if (b[i] == '/')
+			return fd;
+		if (b[i] < '0' || b[i] > '9')
+			return -1;
+		fd = fd * 10 + (b[i] - '0');
+	}
+	return -1;
+}
+
 /* Whether a user path string is relative (does not start with '/'). */
 static __always_inline bool user_path_relative(__u64 upath)
 {
@@ -549,15 +573,20 @@ static __always_inline int file_exit(long ret)
 	/* data = base | base2 | path | path2: the walked bases first, where walk_step expects */
 	__u32 off = 0;
 	__u32 b = 0;
+	long pfd;
 	if (a.op == SL_OP_CHDIR) /* the new cwd (or, if it failed, the unchanged one) */
 		b = walk_cwd(sizeof(*e), &e->h.flags);
 	else if (user_path_relative(a.path))
 		b = walk_base(sizeof(*e), a.dfd, &e->h.flags);
+	else if ((pfd = proc_self_fd(a.path)) >= 0)
+		b = walk_base(sizeof(*e), pfd, &e->h.flags);
 	e->base_len = b;
 	off = b & (SL_BASE_MAX - 1);
 	b = 0;
 	if (a.path2 && user_path_relative(a.path2))
 		b = walk_base(sizeof(*e) + off, a.dfd2, &e->h.flags);
+	else if (a.path2 && (pfd = proc_self_fd(a.path2)) >= 0)
+		b = walk_base(sizeof(*e) + off, pfd, &e->h.flags);
 	e->base2_len = b;
 	off += b & (SL_BASE_MAX - 1);
 

@@ -151,3 +151,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "paths through /proc/self/fd/N/ (how Bun writes files) are resolved to the directory",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-procfd-" });
+    const script = `
+import os
+d = os.open(${JSON.stringify(dir)}, os.O_RDONLY | os.O_DIRECTORY)
+p = f"/proc/self/fd/{d}/out.txt.tmp"
+fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o644); os.write(fd, b"x"); os.close(fd)
+os.rename(p, f"/proc/self/fd/{d}/out.txt")
+`;
+    const { rec } = await captureForTest({ cmd: ["/usr/bin/python3", "-c", script] });
+    const open = rec.file.find((f) => f.op === "open" && f.raw_path.endsWith("out.txt.tmp"))!;
+    assert.ok(open, "the open was recorded");
+    assert.match(open.raw_path, /^\/proc\/self\/fd\/\d+\/out\.txt\.tmp$/);
+    assert.equal(open.path, `${dir}/out.txt.tmp`);
+    const rename = rec.file.find((f) => f.op === "rename")!;
+    assert.equal(rename.path, `${dir}/out.txt.tmp`);
+    assert.equal(rename.path2, `${dir}/out.txt`);
+    await Deno.remove(dir, { recursive: true });
+  },
+});

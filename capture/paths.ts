@@ -10,11 +10,17 @@ export function baseToPath(leafFirst: string[]): string {
   return "/" + [...leafFirst].reverse().join("/");
 }
 
+const PROC_SELF_FD = /^\/proc\/self\/fd\/\d+(?:\/(.*))?$/;
+
 /**
  * The absolute form of `path` given the directory it was relative to. An absolute `path` is
- * only normalized; an empty `path` resolves to the base itself (fchdir, AT_EMPTY_PATH).
+ * only normalized, except "/proc/self/fd/N/rest", which names "rest" in the directory open on
+ * fd N (the base the kernel side resolved for it); an empty `path` resolves to the base itself
+ * (fchdir, AT_EMPTY_PATH).
  */
 export function resolvePath(path: string, baseLeafFirst: string[]): string {
+  const viaFd = PROC_SELF_FD.exec(path);
+  if (viaFd && baseLeafFirst.length) return resolvePath(viaFd[1] ?? "", baseLeafFirst);
   if (path.startsWith("/")) return posix.normalize(path);
   const base = baseToPath(baseLeafFirst);
   if (path === "") return posix.normalize(base);

@@ -17,6 +17,10 @@ Deno.test("paths resolve against the base, lexically", () => {
   assert.equal(resolvePath("/x//y/", ["etc"]), "/x/y/");
   assert.equal(resolvePath("", ["sub", "tmp"]), "/tmp/sub");
   assert.equal(resolvePath("../../../..", ["a"]), "/");
+  // a directory fd's magic link, resolved by the kernel side (Bun writes files this way)
+  assert.equal(resolvePath("/proc/self/fd/15/report.md", ["work", "tmp"]), "/tmp/work/report.md");
+  assert.equal(resolvePath("/proc/self/fd/15", ["work", "tmp"]), "/tmp/work");
+  assert.equal(resolvePath("/proc/self/fd/15/x", []), "/proc/self/fd/15/x", "unresolved: as given");
 });
 
 Deno.test("DNS questions", () => {

@@ -1,0 +1,105 @@
+/**
+ * The datasets, analysed: real recordings of the real agents give what their scenarios
+ * scripted (calls, tokens, tool calls) and the findings their case studies are about — and the
+ * control run gives none. Needs no root (the recordings are already made).
+ */
+import assert from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { analyzeRecording, DB_FILE } from "../analysis/analyze.ts";
+import { loadPrices } from "../analysis/pricing.ts";
+
+const HERE = new URL(".", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** Analyses a copy of dataset `name`; returns a query function over its database. */
+async function analysed(name: string) {
+  const dir = `${await Deno.makeTempDir({ prefix: "sl-ds-" })}/${name}`;
+  await Deno.mkdir(dir);
+  for (const e of Deno.readDirSync(`${HERE}${name}`)) {
+    await Deno.copyFile(`${HERE}${name}/${e.name}`, `${dir}/${e.name}`);
+  }
+  const summary = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+  const db = await DuckDBInstance.create(`${dir}/${DB_FILE}`, { access_mode: "READ_ONLY" });
+  const c = await db.connect();
+  const q = async (sql: string, params: string[] = []) => {
+    const r = await c.runAndReadAll(sql, params);
+    return r.getRowObjectsJS() as Record<string, unknown>[];
+  };
+  return { q, summary, close: () => (c.closeSync(), db.closeSync()) };
+}
+
+for (const agent of ["claude", "gemini", "codex"]) {
+  Deno.test(`dataset demo-${agent}: the calls, tokens and tools the demo scenario scripted`, async () => {
+    const scenario = JSON.parse(await Deno.readTextFile(`${ROOT}bench/scenarios/demo.json`));
+    const turns = scenario.turns as { tool?: unknown; usage: { input: number; output: number } }[];
+    const { q, summary, close } = await analysed(`demo-${agent}`);
+    try {
+      assert.deepEqual(summary.problems, []);
+      const calls = await q(
+        "SELECT input_tokens, output_tokens, tool_call_count FROM llm_calls WHERE kind = 'main' ORDER BY llm_call_id",
+      );
+      assert.deepEqual(
+        calls.map((c) => [Number(c.input_tokens), Number(c.output_tokens), Number(c.tool_call_count)]),
+        turns.map((t) => [t.usage.input, t.usage.output, t.tool ? 1 : 0]),
+      );
+      const tools = await q("SELECT result_text FROM tool_calls ORDER BY tool_call_id");
+      assert.equal(tools.length, turns.filter((t) => t.tool).length);
+      assert.ok(tools.every((t) => t.result_text !== null), "every tool result went back");
+      const cmd = await q(
+        "SELECT count(*) AS n FROM processes WHERE agent_role = 'descendant' AND list_contains(argv, 'sales.csv')",
+      );
+      assert.ok(Number(cmd[0].n) >= 1, "the scripted command ran below the agent");
+      const report = await q(
+        // written in place, or renamed into place (Claude Code writes a temp file and renames)
+        "SELECT count(*) AS n FROM file_events WHERE written AND (path LIKE '%/report.md' OR path2 LIKE '%/report.md')",
+      );
+      assert.ok(Number(report[0].n) >= 1, "report.md was written");
+    } finally {
+      close();
+    }
+  });
+}
+
+async function findingKinds(name: string): Promise<string[]> {
+  const { q, close } = await analysed(name);
+  try {
+    return (await q("SELECT DISTINCT kind FROM findings ORDER BY kind")).map((r) => String(r.kind));
+  } finally {
+    close();
+  }
+}
+
+for (const name of ["injection-claude", "injection-codex"]) {
+  Deno.test(`dataset ${name}: sensitive access, exfiltration and prompt injection found`, async () => {
+    const kinds = await findingKinds(name);
+    for (const k of ["sensitive_access", "exfiltration", "prompt_injection"]) {
+      assert.ok(kinds.includes(k), `${k} in ${kinds}`);
+    }
+  });
+}
+
+Deno.test("dataset benign-claude: the same task with a clean page raises none of them", async () => {
+  const kinds = await findingKinds("benign-claude");
+  for (const k of ["sensitive_access", "exfiltration", "prompt_injection"]) {
+    assert.ok(!kinds.includes(k), `no ${k}`);
+  }
+});
+
+for (const name of ["loop-claude", "loop-gemini"]) {
+  Deno.test(`dataset ${name}: the reasoning loop is found, with the tokens it wasted`, async () => {
+    const { q, close } = await analysed(name);
+    try {
+      const f = await q("SELECT explanation FROM findings WHERE kind = 'reasoning_loop'");
+      assert.equal(f.length, 1);
+      assert.match(String(f[0].explanation), /after 3 cycles, with \d+ tokens spent/);
+    } finally {
+      close();
+    }
+  });
+}
+
+Deno.test("dataset team-claude-gemini-codex: blocked agents and a contended file", async () => {
+  const kinds = await findingKinds("team-claude-gemini-codex");
+  assert.ok(kinds.includes("agent_blocked"), String(kinds));
+  assert.ok(kinds.includes("file_contention"), String(kinds));
+});

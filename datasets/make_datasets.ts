@@ -1,0 +1,130 @@
+/**
+ * Makes the datasets in datasets/: small real recordings of the real agents, made by the
+ * project's own commands (capture under the agent runner, against the scripted model server).
+ * Needs root (capture). Rewrites datasets/ only with --update:
+ *
+ *   deno run -A datasets/make_datasets.ts --update
+ *
+ * Each dataset is a recording directory (manifest.json + the four Arrow files) without its
+ * analysis.duckdb, which `deno task analyze` rebuilds anywhere. README.md lists them.
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { recordStudy, recordTeam } from "../analysis/detect/case_studies.ts";
+import { underCapture } from "../agents/main.ts";
+import { runAgent } from "../agents/run_agent.ts";
+import type { AgentName } from "../agents/agent_profile.ts";
+import { readManifest } from "../capture/manifest.ts";
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const FILES = ["manifest.json", "process.arrow", "file.arrow", "net.arrow", "tls.arrow"];
+
+export interface DatasetSpec {
+  name: string;
+  what: string;
+  make: (dir: string) => Promise<{ ok: boolean; note?: string }>;
+}
+
+const demo = (agent: AgentName): DatasetSpec => ({
+  name: `demo-${agent}`,
+  what: `${agent} through bench/scenarios/demo.json (a shell command, a file write, a file read)`,
+  async make(dir) {
+    const r = await runAgent({
+      agent,
+      scenario: `${ROOT}bench/scenarios/demo.json`,
+      wrap: underCapture(dir),
+    });
+    return { ok: r.exitCode === 0 };
+  },
+});
+
+const study = (s: "injection" | "benign" | "loop", agent: AgentName, what: string): DatasetSpec => ({
+  name: `${s}-${agent}`,
+  what,
+  async make(dir) {
+    const r = await recordStudy(s, agent, dir);
+    return { ok: r.exitCodes.every((c) => c === 0) };
+  },
+});
+
+export const DATASETS: DatasetSpec[] = [
+  demo("claude"),
+  demo("gemini"),
+  demo("codex"),
+  study("injection", "claude", "case study 1: a fetched page injects an instruction; /etc/passwd is read and posted to an attacker host"),
+  study("injection", "codex", "case study 1 with Codex (HTTP/2)"),
+  study("benign", "claude", "case study 1's control: the same task with a clean page"),
+  study("loop", "claude", "case study 2: the model repeats a failing command"),
+  study("loop", "gemini", "case study 2 with Gemini CLI"),
+  {
+    name: "team-claude-gemini-codex",
+    what: "case study 3: designer (Claude), implementer (Gemini), tester (Codex) share a workspace under one capture",
+    async make(dir) {
+      const r = await recordTeam(["claude", "gemini", "codex"], dir);
+      return { ok: r.exitCodes.every((c) => c === 0) };
+    },
+  },
+];
+
+function kib(n: number) {
+  return `${Math.round(n / 1024)} KiB`;
+}
+
+async function main() {
+  const { values } = parseArgs({ args: Deno.args, options: { update: { type: "boolean" } } });
+  if (!values.update) {
+    console.error("datasets: this rewrites datasets/; run with --update (as root)");
+    Deno.exit(2);
+  }
+  const tmp = await Deno.makeTempDir({ prefix: "sl-datasets-" });
+  const rows: string[] = [];
+  for (const d of DATASETS) {
+    const rec = `${tmp}/${d.name}`;
+    const t0 = performance.now();
+    const r = await d.make(rec);
+    if (!r.ok) throw new Error(`${d.name}: the agent run failed`);
+    const dest = `${HERE}${d.name}`;
+    await Deno.remove(dest, { recursive: true }).catch(() => {});
+    await Deno.mkdir(dest, { recursive: true });
+    let size = 0;
+    for (const f of FILES) {
+      await Deno.copyFile(`${rec}/${f}`, `${dest}/${f}`);
+      size += (await Deno.stat(`${dest}/${f}`)).size;
+    }
+    const m = readManifest(dest);
+    const rowsN = Object.entries(m.tables).map(([k, v]) => `${k} ${v.rows}`).join(", ");
+    rows.push(`| \`${d.name}\` | ${d.what} | ${kib(size)} | ${rowsN} |`);
+    console.log(`${d.name}: ${kib(size)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const versions = JSON.parse(await Deno.readTextFile(`${ROOT}agents/package.json`)).dependencies;
+  await Deno.writeTextFile(`${HERE}README.md`, readme(rows, versions));
+  await Deno.remove(tmp, { recursive: true });
+}
+
+function readme(rows: string[], versions: Record<string, string>): string {
+  return `# Datasets
+
+<!-- written by datasets/make_datasets.ts --update -->
+
+Small real recordings, made by the project's own commands: each real agent run under
+\`deno task capture\` through the agent runner, offline against the scripted model server
+(scenarios in \`bench/scenarios/\`). They hold what the capture wrote — \`manifest.json\` and the
+four Arrow files — not \`analysis.duckdb\`, which \`deno task analyze\` rebuilds (copy a dataset
+somewhere writable first; analysis writes beside the recording).
+
+Agents: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")}.
+Remade with \`deno run -A datasets/make_datasets.ts --update\` (root; about two minutes).
+Secret headers were redacted at capture (the keys were dummies anyway); paths and host name
+are those of the machine that made them.
+
+| dataset | what | size | rows |
+| --- | --- | --: | --- |
+${rows.join("\n")}
+
+Used by \`datasets/datasets_test.ts\` (analysis and detectors on real data, no root needed) and by
+the case-study notebooks in \`notebooks/\`.
+`;
+}
+
+if (import.meta.main) await main();
