@@ -2,7 +2,8 @@
  * The README's main job (`./sightline demo`, `deno task demo`): runs the real agents through
  * a scenario with a shell command, a file write and a file read, each under capture, then
  * analyses the recordings and shows what happened — the LLM calls, the commands the agents
- * ran, the files they touched — and where the recordings are.
+ * ran and the tool call each answered to, the files they touched, the findings — writes an
+ * HTML report per recording, and says where everything is.
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { DB_FILE, run as analyze } from "../analysis/analyze.ts";
 import { run as sql } from "../analysis/sql.ts";
 import { formatResult } from "../analysis/table_output.ts";
+import { buildReport } from "../reports/report.ts";
 import { AGENT_NAMES, type AgentName } from "./agent_profile.ts";
 import { underCapture } from "./main.ts";
 import { runAgent } from "./run_agent.ts";
@@ -79,12 +81,16 @@ export async function run(opts: DemoOptions): Promise<number> {
               round(duration_ms) AS ms, tool_call_count AS tools
             FROM llm_calls ORDER BY recording, llm_call_id`,
   });
-  say("\n== Commands the agents ran (execs below the agent process) ==");
+  say("\n== Commands the agents ran, and the tool call that asked for each ==");
   await sql({
     recordings,
-    query: `SELECT recording, pid, array_to_string(argv, ' ')[1:90] AS command, exit_code
-            FROM processes WHERE agent_role = 'descendant' AND exe IS NOT NULL
-            ORDER BY recording, start_ns`,
+    query: `SELECT a.recording, a.pid, left(array_to_string(a.argv, ' '), 70) AS command,
+              t.name AS tool, l.tool_call_id AS call, round(l.confidence, 2) AS confidence
+            FROM actions a
+            JOIN links l USING (recording, event_table, event_id)
+            LEFT JOIN tool_calls t USING (recording, tool_call_id)
+            WHERE a.event_table = 'process' AND a.op = 'exec' AND l.attribution = 'tool'
+            ORDER BY a.recording, a.ts_ns`,
   });
   say("\n== Files they changed in their working directory ==");
   for (const rec of recordings) {
@@ -97,6 +103,13 @@ export async function run(opts: DemoOptions): Promise<number> {
        FROM file_events WHERE written AND starts_with(path, $1 || '/') ORDER BY ts_ns`,
         [workdir],
       ),
+    );
+  }
+  say("\n== Reports ==");
+  for (const rec of recordings) {
+    const r = await buildReport({ recording: rec, log: () => {} });
+    say(
+      `${rec.split("/").pop()}: ${r.dir}/report.html (open it in a browser; works offline)`,
     );
   }
   say(`\nRecordings: ${out}/{${opts.agents.join(",")}}`);

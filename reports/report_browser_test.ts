@@ -24,6 +24,7 @@ import {
   addFindings,
   analyse,
   copyFixture,
+  dropCorrelation,
   expectedMarks,
   fakeReportData,
   HOSTILE,
@@ -174,6 +175,8 @@ Deno.test({
     const dir = tempDir();
     try {
       const rec = copyFixture("codex_tool_marker", dir);
+      await analyse(rec);
+      await dropCorrelation(rec);
       const report = await buildReport({ recording: rec, out: join(dir, "out"), log: () => {} });
       const expected = await expectedMarks(rec);
       const [firstExec, firstWrite] = await withDbOf(rec, async (q) => [

@@ -10,6 +10,7 @@ import { buildReport, run } from "./report.ts";
 import {
   analyse,
   copyFixture,
+  dropCorrelation,
   expectedMarks,
   svgMarkCounts,
   tempDir,
@@ -22,6 +23,9 @@ Deno.test("a report of a real recording: the page and five SVG charts, every mar
   const dir = tempDir();
   try {
     const rec = copyFixture("claude_tool_marker", dir);
+    // a database made without correlation: the page says what it lacks
+    await analyse(rec);
+    await dropCorrelation(rec);
     const out = join(dir, "out");
     const printed: string[] = [];
     assert.equal(await run({ recording: rec, out, print: (l) => printed.push(l), ...quiet }), 0);
@@ -29,7 +33,6 @@ Deno.test("a report of a real recording: the page and five SVG charts, every mar
       printed.join("\n"),
       /report\.html \(0\.\d\d MB\) and 5 SVG charts; no links table/,
     );
-    // analysed on the way: the database is beside the recording now
     assert.ok(existsSync(join(rec, "analysis.duckdb")));
     const names = ["timeline", "tokens", "cost", "models", "latency"];
     for (const f of ["report.html", ...names.map((n) => `${n}.svg`)]) {
@@ -65,6 +68,8 @@ Deno.test("caps keep a large recording's page small and say what was cut", async
   const dir = tempDir();
   try {
     const rec = copyFixture("codex_tool_marker", dir);
+    await analyse(rec);
+    await dropCorrelation(rec); // the caps on their own, without findings' marks
     const full = await buildReport({ recording: rec, out: join(dir, "full"), ...quiet });
     const limits = {
       llmCalls: 1,

@@ -11,7 +11,10 @@ import { DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { analyzeRecording, DB_FILE } from "../analysis/analyze.ts";
 import { loadPrices } from "../analysis/pricing.ts";
 import { buildCorrelation } from "../analysis/correlate/build.ts";
-import { findingsTable } from "../analysis/detect/schema.ts";
+import { quoteIdent } from "../capture/columns.ts";
+import { DETECT_INPUT_TABLES, DETECT_TABLES, findingsTable } from "../analysis/detect/schema.ts";
+import { CORRELATE_TABLES } from "../analysis/correlate/schema.ts";
+import { REQUIRED_TABLES } from "./report_db.ts";
 import { ddl } from "../capture/columns.ts";
 import { DEFAULT_LIMITS, type LlmCall, type Proc, type ReportData } from "./report_data.ts";
 
@@ -80,9 +83,29 @@ export interface FindingInput {
   details: string;
 }
 
-/** Creates the detectors' `findings` table (their declared schema) holding `rows`. */
+/**
+ * Drops what correlation and the detectors add to an analysed recording, as a database made
+ * without them (an older one, or an analysis stopped early) would lack it.
+ */
+export async function dropCorrelation(recording: string): Promise<void> {
+  await withDbOf(recording, async (q) => {
+    const tables = await q.rows(
+      "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()",
+    );
+    const keep = new Set<string>(REQUIRED_TABLES);
+    for (const def of [...CORRELATE_TABLES, ...DETECT_INPUT_TABLES, ...DETECT_TABLES]) {
+      if (keep.has(def.name)) continue;
+      if (tables.some((t) => t.table_name === def.name)) {
+        await q.run(`DROP TABLE ${quoteIdent(def.name)} CASCADE`);
+      }
+    }
+  });
+}
+
+/** Gives the recording's `findings` table (the detectors' declared schema) exactly `rows`. */
 export async function addFindings(recording: string, rows: FindingInput[]): Promise<void> {
   await withDbOf(recording, async (q) => {
+    await q.run(`DROP TABLE IF EXISTS findings`);
     await q.run(ddl(findingsTable));
     let id = 1;
     for (const r of rows) {
