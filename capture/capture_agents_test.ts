@@ -8,13 +8,13 @@
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { runAgent } from "../agents/mod.ts";
+import { underCapture } from "../agents/main.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { httpMessages, type Message } from "../tests/support/http_messages.ts";
 import { readRecording, type Recording, tlsStreams } from "./recording.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const DENO = Deno.execPath();
 const SCENARIO = `${ROOT}bench/scenarios/tool_marker.json`;
 const dec = new TextDecoder();
 
@@ -24,20 +24,7 @@ async function captureAgent(agent: AgentName, http1 = false) {
     agent,
     scenario: SCENARIO,
     http1,
-    wrap: (
-      argv,
-    ) => [
-      DENO,
-      "run",
-      "-A",
-      "--quiet",
-      `${ROOT}capture/main.ts`,
-      "--out",
-      out,
-      "--quiet",
-      "--",
-      ...argv,
-    ],
+    wrap: underCapture(out),
   });
   return { result, rec: readRecording(out) };
 }

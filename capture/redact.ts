@@ -11,17 +11,10 @@
  * HTTP/2 header blocks are HPACK-coded; their redaction lives in the HTTP/2 redactor of
  * analysis/protocols, which this module selects when a stream starts with the h2 preface.
  */
+import { DEFAULT_SECRET_HEADERS } from "../analysis/protocols/http2_redactor.ts";
 
 /** Header names whose values are secrets by default (lowercase). */
-export const SECRET_HEADERS: readonly string[] = [
-  "authorization",
-  "proxy-authorization",
-  "x-api-key",
-  "x-goog-api-key",
-  "api-key",
-  "cookie",
-  "set-cookie",
-];
+export const SECRET_HEADERS: readonly string[] = DEFAULT_SECRET_HEADERS;
 
 export interface StreamRedactor {
   /** Redacts the next chunk of the stream. Output may lag input (see `flush`). */

@@ -38,11 +38,14 @@ import { ByteAccumulator } from "./byte_accumulator.ts";
 import { ProtocolError } from "./protocol_error.ts";
 
 /** Header names treated as secret by `isDefaultSecretHeader` (lowercase). */
+/** Header names whose values are secrets (lowercase): the one list capture, the HTTP/2
+ * redactor and the model server's request log all use. */
 export const DEFAULT_SECRET_HEADERS: readonly string[] = [
   "authorization",
   "proxy-authorization",
   "x-api-key",
   "x-goog-api-key",
+  "api-key",
   "cookie",
   "set-cookie",
 ];

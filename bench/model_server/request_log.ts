@@ -5,19 +5,12 @@
  * asked).
  */
 
+import { DEFAULT_SECRET_HEADERS } from "../../analysis/protocols/http2_redactor.ts";
 import type { Provider } from "./request_view.ts";
 import type { RequestKind, SideKind } from "./request_kind.ts";
 
-/** Header names whose values are never logged. */
-export const SECRET_HEADERS: readonly string[] = [
-  "authorization",
-  "proxy-authorization",
-  "x-api-key",
-  "x-goog-api-key",
-  "api-key",
-  "cookie",
-  "set-cookie",
-];
+/** Header names whose values are never logged (the project's one list). */
+export const SECRET_HEADERS: readonly string[] = DEFAULT_SECRET_HEADERS;
 
 export const REDACTED = "[redacted]";
 
