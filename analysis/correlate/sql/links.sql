@@ -203,16 +203,18 @@ joined AS (
       ELSE []
     END AS signals,
     coalesce(b.matched, g.matched) AS matched
+  -- equalities only (a condition on `a` alone would turn these into nested loops): evt and
+  -- best_agent rows carry the role of the very action they join
   FROM actions a
   LEFT JOIN best_branch b
-    ON a.role = 'descendant' AND b.recording = a.recording AND b.branch_pid = a.branch_pid
+    ON b.recording = a.recording
+    AND b.branch_pid = CASE WHEN a.role = 'descendant' THEN a.branch_pid END
     AND b.branch_start_ns = a.branch_start_ns
   LEFT JOIN evt e
-    ON a.role = 'descendant' AND e.recording = a.recording AND e.event_table = a.event_table
-    AND e.event_id = a.event_id AND e.tool_call_id = b.tool_call_id
+    ON e.recording = a.recording AND e.event_table = a.event_table
+    AND e.event_id = a.event_id AND e.tool_call_id = b.tool_call_id AND e.role = 'descendant'
   LEFT JOIN best_agent g
-    ON a.role = 'agent' AND g.recording = a.recording AND g.event_table = a.event_table
-    AND g.event_id = a.event_id
+    ON g.recording = a.recording AND g.event_table = a.event_table AND g.event_id = a.event_id
 )
 SELECT recording, event_table, event_id, session_id, tool_call_id,
   CASE
