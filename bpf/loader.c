@@ -651,8 +651,10 @@ static void *destroy_link(void *arg)
 }
 
 /*
- * Detaches links concurrently: each detach waits for an RCU grace period, so one after the
- * other they take seconds; in parallel the waits overlap.
+ * Detaches links concurrently: each detach waits for a grace period. The raw tracepoint links'
+ * waits overlap this way; the perf-event links (syscall tracepoints, uprobes) still finish one
+ * after another, ~30-40 ms each, because the kernel holds the trace events' lock while it waits
+ * (measured: reports/bench/findings.md). The capture process is gone by then.
  */
 static void destroy_links(struct bpf_link **ls, int n)
 {
