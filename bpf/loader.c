@@ -651,8 +651,8 @@ static void *destroy_link(void *arg)
 }
 
 /*
- * Detaches links concurrently: each detach waits for a grace period. The raw tracepoint links'
- * waits overlap this way; the perf-event links (syscall tracepoints, uprobes) still finish one
+ * Detaches links concurrently: each detach waits for a grace period. The raw tracepoint links
+ * take 0.1-0.2 ms each; the perf-event links (syscall tracepoints, uprobes) finish one
  * after another, ~30-40 ms each, because the kernel holds the trace events' lock while it waits
  * (measured: reports/bench/findings.md). The capture process is gone by then.
  */
