@@ -25,6 +25,7 @@ import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
+import { concatBytes } from "../capture/bytes.ts";
 
 export const PROFILES: Readonly<Record<AgentName, AgentProfile>> = {
   claude: claudeProfile,
@@ -123,13 +124,7 @@ function baseEnv(): Record<string, string> {
 async function collect(stream: ReadableStream<Uint8Array>): Promise<string> {
   const parts: Uint8Array[] = [];
   for await (const p of stream) parts.push(p);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return new TextDecoder().decode(out);
+  return new TextDecoder().decode(concatBytes(parts));
 }
 
 /** Runs an agent against the scripted server; see {@linkcode RunAgentOptions}. */

@@ -10,6 +10,7 @@ import { buildHttpTables, type HttpTables } from "./http_tables.ts";
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
 import type { Transcript } from "../bench/model_server/transcript.ts";
+import { concatBytes } from "../capture/bytes.ts";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
 export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
@@ -39,16 +40,9 @@ export function build(tls: TlsView, recording = "fixture"): Promise<HttpTables> 
   return buildHttpTables(recording, tls, prices);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), o += p.length);
-  return out;
-}
-
 /** The joined bytes of one direction of a connection. */
 export function streamBytes(t: TlsView, c: Connection, dir: "write" | "read"): Uint8Array {
-  return concat(c[dir].rows.map((i) => rowData(t, i)));
+  return concatBytes(c[dir].rows.map((i) => rowData(t, i)));
 }
 
 /**

@@ -6,6 +6,7 @@
 import { readArrowRows } from "./arrow_writer.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import type { FileRow, NetRow, ProcessRow, TlsRow } from "./schema.ts";
+import { concatBytes } from "./bytes.ts";
 
 export interface Recording {
   dir: string;
@@ -69,19 +70,9 @@ export function tlsStreams(rows: TlsRow[]): TlsStream[] {
         if (c.truncated) s.truncated = true;
         s.lost += Number(c.lost);
       }
-      s[dir] = concatAll(calls.map((c) => c.data));
+      s[dir] = concatBytes(calls.map((c) => c.data));
     }
     out.push(s);
-  }
-  return out;
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
   }
   return out;
 }

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type CaptureInput, summarizeCapture } from "./capture_summary.ts";
 import { chunkings } from "./testing.ts";
+import { concatBytes } from "../../capture/bytes.ts";
 
 const ROOT = new URL("./testdata/captures/", import.meta.url);
 const UPDATE = Deno.args.includes("--update");
@@ -57,14 +58,12 @@ for (const name of names) {
     const reference = normalize(await summarizeCapture(input));
     // Re-chunk both directions; the parsers see the pieces, the summary must not change.
     const rechunked = async (client: Uint8Array[], server: Uint8Array[]) => {
-      const join = (parts: Uint8Array[]) => {
-        const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-        let o = 0;
-        for (const p of parts) (out.set(p, o), o += p.length);
-        return out;
-      };
       return normalize(
-        await summarizeCapture({ ...input, client: join(client), server: join(server) }),
+        await summarizeCapture({
+          ...input,
+          client: concatBytes(client),
+          server: concatBytes(server),
+        }),
       );
     };
     const cs = [

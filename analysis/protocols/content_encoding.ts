@@ -20,6 +20,7 @@
 import * as zlib from "node:zlib";
 import type { Transform } from "node:stream";
 import { ProtocolError } from "./protocol_error.ts";
+import { concatBytes } from "../../capture/bytes.ts";
 
 export interface ContentDecoderCallbacks {
   /** A decoded chunk; `inputEnd` counts the encoded bytes handed to the decoder so far. */
@@ -312,11 +313,5 @@ export async function decodeContent(
   d.feed(body);
   await d.end();
   if (error) throw error;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

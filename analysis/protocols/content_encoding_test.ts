@@ -8,6 +8,7 @@ import {
 } from "./content_encoding.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import { chunkings, utf8 } from "./testing.ts";
+import { concatBytes } from "../../capture/bytes.ts";
 
 const text = utf8(
   Array.from({ length: 300 }, (_, i) => `data: {"i":${i},"text":"héllo wörld"}\n\n`).join(""),
@@ -45,10 +46,7 @@ async function decodeChunks(
   }, { maxOutputSize });
   for (const c of chunks) d.feed(c);
   await d.end();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), o += p.length);
-  return { out, errors, inputEnds };
+  return { out: concatBytes(parts), errors, inputEnds };
 }
 
 Deno.test("this runtime decodes gzip, deflate (zlib and raw), br and zstd", () => {

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { concatBytes } from "../../capture/bytes.ts";
 
 /** Parses hex, ignoring whitespace and `|` separators. */
 export function hex(text: string): Uint8Array {
@@ -25,15 +26,7 @@ export function toHex(bytes: Uint8Array): string {
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concatBytes };
 
 /** Small deterministic PRNG (mulberry32) so random chunkings are reproducible. */
 export function seededRandom(seed: number): () => number {

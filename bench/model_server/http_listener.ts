@@ -13,6 +13,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { concatBytes } from "../../capture/bytes.ts";
 
 /** A request with its body read. */
 export interface IncomingRequest {
@@ -75,14 +76,7 @@ function readBody(req: NodeReq): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
     req.on("data", (c: Uint8Array) => parts.push(new Uint8Array(c)));
     req.on("end", () => {
-      const total = parts.reduce((n, p) => n + p.length, 0);
-      const out = new Uint8Array(total);
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      resolve(out);
+      resolve(concatBytes(parts));
     });
     req.on("error", reject);
   });

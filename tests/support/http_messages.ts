@@ -9,6 +9,7 @@ import {
   type ProtocolError,
 } from "../../analysis/protocols/mod.ts";
 import type { TlsStream } from "../../capture/recording.ts";
+import { concatBytes } from "../../capture/bytes.ts";
 
 export interface Message {
   /** request: method and path; response: status */
@@ -24,16 +25,6 @@ export interface Messages {
   requests: Message[];
   responses: Message[];
   errors: string[];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 const PREFACE = "PRI * HTTP/2.0";
@@ -75,7 +66,7 @@ export function httpMessages(s: TlsStream): Messages {
     ex.response.feed(s.read);
     ex.response.end();
     const done = (ms: (Message & { parts: Uint8Array[] })[]) =>
-      ms.map(({ parts, ...m }) => ({ ...m, body: concat(parts) }));
+      ms.map(({ parts, ...m }) => ({ ...m, body: concatBytes(parts) }));
     return { protocol: "http/1.1", requests: done(reqs), responses: done(resps), errors };
   }
   const streams = new Map<string, Message & { parts: Uint8Array[] }>();
@@ -104,6 +95,6 @@ export function httpMessages(s: TlsStream): Messages {
     [...streams.entries()]
       .filter(([k]) => k.startsWith(dir + ":"))
       .sort(([a], [b]) => Number(a.split(":")[1]) - Number(b.split(":")[1]))
-      .map(([, { parts, ...m }]) => ({ ...m, body: concat(parts) }));
+      .map(([, { parts, ...m }]) => ({ ...m, body: concatBytes(parts) }));
   return { protocol: "h2", requests: pick("client"), responses: pick("server"), errors };
 }

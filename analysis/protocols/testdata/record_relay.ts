@@ -4,6 +4,7 @@
  */
 
 import * as net from "node:net";
+import { concatBytes } from "../../../capture/bytes.ts";
 
 export interface Recording {
   client: Uint8Array[];
@@ -39,9 +40,4 @@ export async function startRecordingRelay(
   return { port, recording, close: () => relay.close() };
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), o += p.length);
-  return out;
-}
+export { concatBytes as concat };
