@@ -6,6 +6,7 @@
  * `bench/scenarios/README.md`; {@linkcode parseScenario} checks it and throws a
  * {@linkcode ScenarioError} whose message is one line naming the file and the field.
  */
+import { readJsonFile } from "./json_file.ts";
 
 /** Token usage as written in a scenario; every field is optional and defaults apply. */
 export interface UsageSpec {
@@ -495,25 +496,9 @@ export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
 
 /** Reads and checks a scenario file. Errors name the file. */
 export async function loadScenario(path: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new ScenarioError(
-      path,
-      "file",
-      `cannot read: ${(e as Error).message}`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioError(
-      path,
-      "json",
-      `not valid JSON: ${(e as Error).message}`,
-    );
-  }
+  const value = await readJsonFile(
+    path,
+    (field, problem) => new ScenarioError(path, field, problem),
+  );
   return parseScenario(value, path);
 }

@@ -7,6 +7,7 @@
 
 import type { Provider } from "./request_view.ts";
 import type { RequestKind } from "./request_kind.ts";
+import { readJsonFile } from "./json_file.ts";
 
 export const TRANSCRIPT_FORMAT = "sightline-transcript";
 export const TRANSCRIPT_VERSION = 1;
@@ -179,26 +180,10 @@ export function bodyFields(
 }
 
 export async function loadTranscript(path: string): Promise<Transcript> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new TranscriptError(
-      path,
-      "file",
-      `cannot read: ${(e as Error).message}`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new TranscriptError(
-      path,
-      "json",
-      `not valid JSON: ${(e as Error).message}`,
-    );
-  }
+  const value = await readJsonFile(
+    path,
+    (field, problem) => new TranscriptError(path, field, problem),
+  );
   return parseTranscript(value, path);
 }
 
