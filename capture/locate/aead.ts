@@ -34,9 +34,9 @@ import { describeSites, type SiteFunction, sourceFileSites } from "./error_sites
 import { directCallers, type FunctionFinder } from "./functions.ts";
 import {
   type Candidate,
-  confidence,
   hasReason,
   lineSpan,
+  locatedHook,
   matchSteps,
   type SequenceMatch,
   type Step,
@@ -144,21 +144,9 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
   const hooks: LocatedHook[] = [];
   const related: LocatedHook[] = [];
   for (const [sig, c, n] of picks) {
-    const fileOffset = elf.vaddrToOffset(c.fn.start);
-    if (fileOffset === undefined) continue;
     const calls = callers.get(c.fn.start)?.length ?? 0;
-    (sig.hook ? hooks : related).push({
-      fn: sig.fn,
-      vaddr: c.fn.start,
-      fileOffset,
-      confidence: confidence({
-        candidates: n,
-        match: c.match,
-        exactStart: c.fn.how === "eh_frame",
-        directCalls: calls,
-      }),
-      evidence: evidence(c.fn, c.match, n, calls),
-    });
+    const hook = locatedHook(elf, sig.fn, c, n, calls, evidence(c.fn, c.match, n, calls));
+    if (hook) (sig.hook ? hooks : related).push(hook);
   }
   const how = picks[0][1].fn.how === "eh_frame" ? ".eh_frame_hdr" : "int3 padding";
   return {

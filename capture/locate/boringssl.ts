@@ -38,9 +38,9 @@ import { describeSites, type SiteFunction, sourceFileSites } from "./error_sites
 import { directCallers, type FunctionFinder } from "./functions.ts";
 import {
   type Candidate,
-  confidence,
   hasReason,
   lineSpan,
+  locatedHook,
   matchSteps,
   type SequenceMatch,
   type Step,
@@ -150,20 +150,8 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
     ][]
   ) {
     const calls = callers.get(c.fn.start)?.length ?? 0;
-    const fileOffset = elf.vaddrToOffset(c.fn.start);
-    if (fileOffset === undefined) continue;
-    hooks.push({
-      fn: fnName,
-      vaddr: c.fn.start,
-      fileOffset,
-      confidence: confidence({
-        candidates: n,
-        match: c.match,
-        exactStart: c.fn.how === "eh_frame",
-        directCalls: calls,
-      }),
-      evidence: evidence(c.fn, c.match, n, calls),
-    });
+    const hook = locatedHook(elf, fnName, c, n, calls, evidence(c.fn, c.match, n, calls));
+    if (hook) hooks.push(hook);
   }
   return {
     library,

@@ -9,7 +9,9 @@
  * that moved or was renamed between versions).
  */
 
+import type { ElfFile } from "../elf.ts";
 import type { ErrorSite, SiteFunction } from "./error_sites.ts";
+import type { HookFn, LocatedHook } from "./types.ts";
 
 export interface Step {
   anyOf: number[];
@@ -75,4 +77,32 @@ export function confidence(opts: {
   c += 0.14 * (opts.match.matched / opts.match.total);
   if (opts.candidates > 1) c *= 0.5;
   return Math.round(Math.min(c, 0.99) * 100) / 100;
+}
+
+/**
+ * The hook for a located function: its file offset, {@linkcode confidence} and the evidence
+ * text; undefined when its start is in no loadable segment of the file.
+ */
+export function locatedHook(
+  elf: ElfFile,
+  fn: HookFn,
+  c: Candidate,
+  candidates: number,
+  directCalls: number,
+  evidence: string,
+): LocatedHook | undefined {
+  const fileOffset = elf.vaddrToOffset(c.fn.start);
+  if (fileOffset === undefined) return undefined;
+  return {
+    fn,
+    vaddr: c.fn.start,
+    fileOffset,
+    confidence: confidence({
+      candidates,
+      match: c.match,
+      exactStart: c.fn.how === "eh_frame",
+      directCalls,
+    }),
+    evidence,
+  };
 }
