@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { chunkings } from "./protocols/testing.ts";
+import { chunkings } from "../protocols/testing.ts";
 import { rebuildConnections } from "./byte_streams.ts";
 import { connectionExchanges } from "./http_tables.ts";
 import {

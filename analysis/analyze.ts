@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { type Columns } from "./arrow_input.ts";
+import { type Columns } from "../recording/arrow_input.ts";
 import { tlsView } from "./byte_streams.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
 import { buildHttpTables, type HttpTables } from "./http_tables.ts";

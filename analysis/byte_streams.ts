@@ -9,7 +9,7 @@
  * before it, so parsers must restart there. Bytes `lost` inside a row (zero-filled by capture)
  * keep the stream aligned and are recorded as ranges.
  */
-import type { Columns } from "./arrow_input.ts";
+import type { Columns } from "../recording/arrow_input.ts";
 
 export interface StreamBreak {
   /** stream offset where the bytes stop following on */

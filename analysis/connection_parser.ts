@@ -1,6 +1,6 @@
 /**
  * Turns one TLS connection (both byte streams, as rows with offsets) into HTTP exchanges with
- * `analysis/protocols`: HTTP/1.1 (keep-alive, chunked; the client's HTTP/2 preface selects
+ * `protocols`: HTTP/1.1 (keep-alive, chunked; the client's HTTP/2 preface selects
  * HTTP/2 instead) with request/response pairing, or HTTP/2 streams.
  *
  * Input arrives as the recorded TLS calls, fed to the parsers in time order across the two
@@ -20,7 +20,7 @@ import {
   type Http1Parser,
   type Http1ResponseParser,
   type Http2Parser,
-} from "./protocols/mod.ts";
+} from "../protocols/mod.ts";
 import { type Connection, type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
 
 export interface BodyPart {

@@ -10,8 +10,8 @@ import {
   DuckDBDataChunk,
   listValue,
 } from "@duckdb/node-api";
-import { type ColType, ddl, type TableDef } from "../capture/columns.ts";
-import type { Columns, ColumnValues } from "./arrow_input.ts";
+import { type ColType, ddl, type TableDef } from "../kit/columns.ts";
+import type { Columns, ColumnValues } from "../recording/arrow_input.ts";
 
 const CHUNK = 2048;
 

@@ -5,7 +5,7 @@
  * Nothing throws; what is wrong becomes `problems` rows and flags on the exchanges.
  */
 import assert from "node:assert/strict";
-import { seededRandom } from "./protocols/testing.ts";
+import { seededRandom } from "../protocols/testing.ts";
 import type { TlsView } from "./byte_streams.ts";
 import { analyzeRecording, run } from "./analyze.ts";
 import { build, fixtureDir, fixtureTls, prices, selectRows } from "./testing.ts";

@@ -9,7 +9,7 @@ import {
   createSseParser,
   parseContentEncoding,
   type SseEvent,
-} from "./protocols/mod.ts";
+} from "../protocols/mod.ts";
 import type { BodyPart, Message } from "./connection_parser.ts";
 
 export interface DecodedBody {

@@ -17,7 +17,6 @@ export {
   run as analyze,
 } from "./analyze.ts";
 export { run as sql, type SqlOptions } from "./sql.ts";
-export { extractTranscript } from "./transcript_export.ts";
 export { buildHttpTables, type BuildOptions, type HttpTables } from "./http_tables.ts";
 export {
   type Connection,

@@ -5,9 +5,9 @@
  * table, not the analysis.
  */
 import { basename, resolve } from "node:path";
-import type { TableDef } from "../capture/columns.ts";
-import type { Manifest } from "../capture/manifest.ts";
-import { type Columns, emptyColumns, oneLine, readArrowColumns } from "./arrow_input.ts";
+import type { TableDef } from "../kit/columns.ts";
+import type { Manifest } from "../recording/manifest.ts";
+import { type Columns, emptyColumns, oneLine, readArrowColumns } from "../recording/arrow_input.ts";
 import { RAW_TABLES } from "./schema.ts";
 
 export interface RecordingInput {

@@ -1,6 +1,6 @@
 /**
  * Every table of an analysed recording (`analysis.duckdb`), declared once with the column kit
- * of `capture/columns.ts`: the raw capture tables with a `recording` column added, and the
+ * of `kit/columns.ts`: the raw capture tables with a `recording` column added, and the
  * tables the analysis builds from them — `recordings`, `problems`, `http_exchanges`,
  * `llm_calls`, `tool_calls` and `processes`. The views over raw events (`file_events`,
  * `net_events`) are defined by their `.sql` files and documented in `VIEWS` below.
@@ -8,8 +8,8 @@
  * Every table has a `recording` column (the recording's directory name), so the tables of
  * many recordings can be stacked and still told apart (`deno task sql`).
  */
-import { col, type Column, opt, type RowOf, table, type TableDef } from "../capture/columns.ts";
-import { fileTable, netTable, processTable, tlsTable } from "../capture/schema.ts";
+import { col, type Column, opt, type RowOf, table, type TableDef } from "../kit/columns.ts";
+import { fileTable, netTable, processTable, tlsTable } from "../recording/schema.ts";
 
 const recordingCol = col(
   "recording",
@@ -21,7 +21,7 @@ const recordingCol = col(
 function withRecording<C extends readonly Column[]>(def: TableDef<C>) {
   return table(
     def.name,
-    `${def.doc} Loaded as recorded (capture/RECORDING.md), with \`recording\` added.`,
+    `${def.doc} Loaded as recorded (recording/RECORDING.md), with \`recording\` added.`,
     [recordingCol, ...def.columns] as const,
   );
 }

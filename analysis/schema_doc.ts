@@ -3,7 +3,7 @@
  * the declarations in `schema.ts` (`deno run -A analysis/schema_doc.ts --update`); a test keeps
  * the committed file in step with the declarations.
  */
-import { markdownDoc } from "../capture/columns.ts";
+import { markdownDoc } from "../kit/columns.ts";
 import { ANALYSIS_TABLES, RAW_TABLES, VIEWS } from "./schema.ts";
 
 export const DOC_PATH = new URL("./SCHEMA.md", import.meta.url).pathname;
@@ -35,7 +35,7 @@ ${markdownDoc([...ANALYSIS_TABLES])}
 ${views.join("\n")}
 ## Raw tables
 
-The recording's Arrow files as recorded (see \`capture/RECORDING.md\`), with \`recording\` added.
+The recording's Arrow files as recorded (see \`recording/RECORDING.md\`), with \`recording\` added.
 
 ${markdownDoc([...RAW_TABLES])}`;
 }

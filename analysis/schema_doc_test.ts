@@ -1,6 +1,6 @@
 /** The committed schema reference matches the declarations, and every column is documented. */
 import assert from "node:assert/strict";
-import { ddl } from "../capture/columns.ts";
+import { ddl } from "../kit/columns.ts";
 import { DOC_PATH, schemaDoc } from "./schema_doc.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
 

@@ -10,7 +10,7 @@
  */
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { quoteIdent } from "../capture/columns.ts";
+import { quoteIdent } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE, UsageError } from "./analyze.ts";
 import { loadPrices } from "./pricing.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";

@@ -9,8 +9,7 @@ import { type Connection, rebuildConnections, rowData, type TlsView } from "./by
 import { buildHttpTables, type HttpTables } from "./http_tables.ts";
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
-import type { Transcript } from "../bench/model_server/transcript.ts";
-import { concatBytes } from "../capture/bytes.ts";
+import { concatBytes } from "../kit/bytes.ts";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
 export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
@@ -19,7 +18,16 @@ export const UPDATE = Deno.args.includes("--update");
 export interface Served {
   agent: string;
   requests: { method: string; path: string; kind: string; bodySize: number; status: number }[];
-  transcript: Transcript;
+  /** what the scripted model server served (its transcript file, lab/simulator/transcript.ts) */
+  transcript: {
+    exchanges: {
+      method: string;
+      path: string;
+      status: number;
+      streaming: boolean;
+      body?: string;
+    }[];
+  };
 }
 
 export function fixtureDir(agent: string): string {
@@ -202,7 +210,7 @@ export interface ExpectedCall {
 /** Reads the scenario file (the oracle) and maps its turns onto an agent's tool shapes. */
 export function scenarioExpectations(agent: string): ExpectedCall[] {
   const sc = JSON.parse(
-    Deno.readTextFileSync(new URL("../bench/scenarios/tool_marker.json", import.meta.url)),
+    Deno.readTextFileSync(new URL("../lab/scenarios/tool_marker.json", import.meta.url)),
   );
   return sc.turns.map((turn: Record<string, unknown>): ExpectedCall => {
     const u = turn.usage as Record<string, number>;

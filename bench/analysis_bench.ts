@@ -12,15 +12,15 @@
  * The recording is cached in .cache/bench-analysis/ (regenerated with --fresh).
  */
 import { parseArgs } from "node:util";
-import { ArrowStreamWriter } from "../capture/arrow_writer.ts";
-import { fileTable, netTable, processTable, tlsTable } from "../capture/schema.ts";
-import type { FileRow, NetRow, ProcessRow, TlsRow } from "../capture/schema.ts";
-import { renderAnthropicStream } from "./model_server/anthropic_messages.ts";
-import { renderGeminiStream } from "./model_server/gemini.ts";
-import { renderChatStream } from "./model_server/openai_chat.ts";
-import { renderResponsesStream } from "./model_server/openai_responses.ts";
-import type { RenderedResponse, Reply } from "./model_server/reply.ts";
-import { encodeLiteral } from "../analysis/protocols/hpack_encode.ts";
+import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
+import { fileTable, netTable, processTable, tlsTable } from "../recording/schema.ts";
+import type { FileRow, NetRow, ProcessRow, TlsRow } from "../recording/schema.ts";
+import { renderAnthropicStream } from "../lab/simulator/anthropic_messages.ts";
+import { renderGeminiStream } from "../lab/simulator/gemini.ts";
+import { renderChatStream } from "../lab/simulator/openai_chat.ts";
+import { renderResponsesStream } from "../lab/simulator/openai_responses.ts";
+import type { RenderedResponse, Reply } from "../lab/simulator/reply.ts";
+import { encodeLiteral } from "../protocols/hpack_encode.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const enc = new TextEncoder();

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
-import { readRecording } from "./recording.ts";
+import { readRecording } from "../recording/recording.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

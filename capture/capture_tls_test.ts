@@ -7,7 +7,7 @@ import { makeTestCerts, type TestCerts } from "../tests/support/certs.ts";
 import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_server.ts";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
-import { tlsStreams } from "./recording.ts";
+import { tlsStreams } from "../recording/recording.ts";
 
 const dec = new TextDecoder();
 let certs: TestCerts | undefined;

@@ -1,8 +1,8 @@
 /**
- * The HTTP/2 header redactor of analysis/protocols, as the capture's StreamRedactor: secret
+ * The HTTP/2 header redactor of protocols, as the capture's StreamRedactor: secret
  * header values in HPACK blocks are masked in place, same length, before anything is written.
  */
-import { createHttp2Redactor } from "../analysis/protocols/mod.ts";
+import { createHttp2Redactor } from "../protocols/mod.ts";
 import { SECRET_HEADERS, type StreamRedactor } from "./redact.ts";
 
 const secrets = new Set(SECRET_HEADERS);

@@ -4,8 +4,8 @@
  * Arrow files every second, and writes the manifest and the summary.
  */
 import { AttachManager, type Locator, preattachCandidates, whichSync } from "./attach.ts";
-import { ArrowStreamWriter } from "./arrow_writer.ts";
-import type { TableDef } from "./columns.ts";
+import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
+import type { TableDef } from "../kit/columns.ts";
 import { Flag, Kind, KIND_NAMES, type SlEvent, waitStatus } from "./events.ts";
 import { LoaderClient, LoaderError } from "./loader.ts";
 import {
@@ -15,9 +15,15 @@ import {
   TOOL_NAME,
   TOOL_VERSION,
   writeManifest,
-} from "./manifest.ts";
+} from "../recording/manifest.ts";
 import { connectRow, dnsRow, execRow, exitRow, fileRow, forkRow } from "./rows.ts";
-import { CAPTURE_TABLES, fileTable, netTable, processTable, tlsTable } from "./schema.ts";
+import {
+  CAPTURE_TABLES,
+  fileTable,
+  netTable,
+  processTable,
+  tlsTable,
+} from "../recording/schema.ts";
 import { Counters, startsRequest, summary } from "./status.ts";
 import { ContextPairer } from "./conn_pairing.ts";
 import { TlsAssembler } from "./tls_assembler.ts";

@@ -9,9 +9,9 @@
  * secret header is masked too: over-redaction, never under-redaction.
  *
  * HTTP/2 header blocks are HPACK-coded; their redaction lives in the HTTP/2 redactor of
- * analysis/protocols, which this module selects when a stream starts with the h2 preface.
+ * protocols, which this module selects when a stream starts with the h2 preface.
  */
-import { DEFAULT_SECRET_HEADERS } from "../analysis/protocols/http2_redactor.ts";
+import { DEFAULT_SECRET_HEADERS } from "../protocols/http2_redactor.ts";
 
 /** Header names whose values are secrets by default (lowercase). */
 export const SECRET_HEADERS: readonly string[] = DEFAULT_SECRET_HEADERS;

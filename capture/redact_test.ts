@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { afterGap, createHttp1Redactor, looksLikeH2Preface } from "./redact.ts";
 import { h2RedactorFactory } from "./h2_glue.ts";
-import { createHttp2Parser } from "../analysis/protocols/mod.ts";
+import { createHttp2Parser } from "../protocols/mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -5,7 +5,7 @@
 import { parseDnsQuestion } from "./dns.ts";
 import { Flag, type SlEvent, waitStatus } from "./events.ts";
 import { baseToPath, resolvePath } from "./paths.ts";
-import type { FileRow, NetRow, ProcessRow } from "./schema.ts";
+import type { FileRow, NetRow, ProcessRow } from "../recording/schema.ts";
 import { familyName, formatAddr, sockTypeName } from "./sockaddr.ts";
 
 /** Converts CLOCK_BOOTTIME ns to wall-clock ns since the epoch. */

@@ -2,7 +2,7 @@
  * What capture tells the user: a live line on a terminal (events/s, TLS bytes, HTTP
  * requests seen, drops) and the summary printed at the end.
  */
-import type { Manifest } from "./manifest.ts";
+import type { Manifest } from "../recording/manifest.ts";
 
 const METHODS = ["GET ", "POST ", "PUT ", "PATCH ", "DELETE ", "HEAD ", "OPTIONS "].map((m) =>
   new TextEncoder().encode(m)

@@ -30,7 +30,7 @@ async function analysed(name: string) {
 
 for (const agent of ["claude", "gemini", "codex"]) {
   Deno.test(`dataset demo-${agent}: the calls, tokens and tools the demo scenario scripted`, async () => {
-    const scenario = JSON.parse(await Deno.readTextFile(`${ROOT}bench/scenarios/demo.json`));
+    const scenario = JSON.parse(await Deno.readTextFile(`${ROOT}lab/scenarios/demo.json`));
     const turns = scenario.turns as { tool?: unknown; usage: { input: number; output: number } }[];
     const { q, summary, close } = await analysed(`demo-${agent}`);
     try {

@@ -10,11 +10,11 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { recordStudy, recordTeam } from "../analysis/detect/case_studies.ts";
-import { underCapture } from "../agents/main.ts";
-import { runAgent } from "../agents/run_agent.ts";
-import type { AgentName } from "../agents/agent_profile.ts";
-import { readManifest } from "../capture/manifest.ts";
+import { recordStudy, recordTeam } from "../lab/case_studies/case_studies.ts";
+import { underCapture } from "../lab/agents/main.ts";
+import { runAgent } from "../lab/agents/run_agent.ts";
+import type { AgentName } from "../lab/agents/agent_profile.ts";
+import { readManifest } from "../recording/manifest.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -28,11 +28,11 @@ export interface DatasetSpec {
 
 const demo = (agent: AgentName): DatasetSpec => ({
   name: `demo-${agent}`,
-  what: `${agent} through bench/scenarios/demo.json (a shell command, a file write, a file read)`,
+  what: `${agent} through lab/scenarios/demo.json (a shell command, a file write, a file read)`,
   async make(dir) {
     const r = await runAgent({
       agent,
-      scenario: `${ROOT}bench/scenarios/demo.json`,
+      scenario: `${ROOT}lab/scenarios/demo.json`,
       wrap: underCapture(dir),
     });
     return { ok: r.exitCode === 0 };
@@ -97,7 +97,7 @@ async function main() {
     rows.push(`| \`${d.name}\` | ${d.what} | ${kib(size)} | ${rowsN} |`);
     console.log(`${d.name}: ${kib(size)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const versions = JSON.parse(await Deno.readTextFile(`${ROOT}agents/package.json`)).dependencies;
+  const versions = JSON.parse(await Deno.readTextFile(`${ROOT}lab/agents/package.json`)).dependencies;
   await Deno.writeTextFile(`${HERE}README.md`, readme(rows, versions));
   await Deno.remove(tmp, { recursive: true });
 }
@@ -109,7 +109,7 @@ function readme(rows: string[], versions: Record<string, string>): string {
 
 Small real recordings, made by the project's own commands: each real agent run under
 \`deno task capture\` through the agent runner, offline against the scripted model server
-(scenarios in \`bench/scenarios/\`). They hold what the capture wrote — \`manifest.json\` and the
+(scenarios in \`lab/scenarios/\`). They hold what the capture wrote — \`manifest.json\` and the
 four Arrow files — not \`analysis.duckdb\`, which \`deno task analyze\` rebuilds (copy a dataset
 somewhere writable first; analysis writes beside the recording).
 

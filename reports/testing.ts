@@ -11,11 +11,11 @@ import { DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { analyzeRecording, DB_FILE } from "../analysis/analyze.ts";
 import { loadPrices } from "../analysis/pricing.ts";
 import { buildCorrelation } from "../analysis/correlate/build.ts";
-import { quoteIdent } from "../capture/columns.ts";
+import { quoteIdent } from "../kit/columns.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES, findingsTable } from "../analysis/detect/schema.ts";
 import { CORRELATE_TABLES } from "../analysis/correlate/schema.ts";
 import { REQUIRED_TABLES } from "./report_db.ts";
-import { ddl } from "../capture/columns.ts";
+import { ddl } from "../kit/columns.ts";
 import { DEFAULT_LIMITS, type LlmCall, type Proc, type ReportData } from "./report_data.ts";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Sightline needs on a fresh Debian 12 machine, idempotently:
 # Debian packages, Deno (pinned, from the npm registry), the real agents (pinned,
-# into agents/), tracefs, and the eBPF programs and loader in bpf/.
+# into lab/agents/), tracefs, and the eBPF programs and loader in bpf/.
 # A second run only checks, and takes a second or two.
 set -euo pipefail
 
@@ -54,15 +54,15 @@ install_deno() {
 }
 
 install_agents() {
-  [ -f "$ROOT/agents/package.json" ] || return 0
-  if [ -f "$ROOT/agents/node_modules/.sightline-stamp" ] &&
-    cmp -s "$ROOT/agents/package-lock.json" "$ROOT/agents/node_modules/.sightline-stamp"; then
+  [ -f "$ROOT/lab/agents/package.json" ] || return 0
+  if [ -f "$ROOT/lab/agents/node_modules/.sightline-stamp" ] &&
+    cmp -s "$ROOT/lab/agents/package-lock.json" "$ROOT/lab/agents/node_modules/.sightline-stamp"; then
     return 0
   fi
-  log "installing the pinned agents into agents/ (npm ci)"
-  (cd "$ROOT/agents" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) ||
-    die "npm ci in agents/ failed"
-  cp "$ROOT/agents/package-lock.json" "$ROOT/agents/node_modules/.sightline-stamp"
+  log "installing the pinned agents into lab/agents/ (npm ci)"
+  (cd "$ROOT/lab/agents" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) ||
+    die "npm ci in lab/agents/ failed"
+  cp "$ROOT/lab/agents/package-lock.json" "$ROOT/lab/agents/node_modules/.sightline-stamp"
 }
 
 mount_tracefs() {

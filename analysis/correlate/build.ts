@@ -4,10 +4,10 @@
  * build order with the settings bound.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ddl, quoteIdent } from "../../capture/columns.ts";
+import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { CORRELATE_TABLES } from "./schema.ts";
 import { type CorrelateSettings, DEFAULT_SETTINGS, settingsParams } from "./settings.ts";
-import { readSql, runSql } from "./sql_runner.ts";
+import { readSql, runSql } from "../../kit/sql_runner.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 

@@ -24,13 +24,4 @@ export {
   toolWindowsTable,
 } from "./schema.ts";
 export { dbPathOf, ensureAnalysed, withDb } from "./db.ts";
-export { bindFor, paramNames, queryRows, runSql } from "./sql_runner.ts";
-export {
-  type EvalOptions,
-  type EvalResult,
-  formatEval,
-  type RecordingScore,
-  runEval,
-  scenarioMarkers,
-  scoreDb,
-} from "./eval/eval.ts";
+export { bindFor, paramNames, queryRows, runSql } from "../../kit/sql_runner.ts";

@@ -1,6 +1,6 @@
 /**
  * The tables correlation adds to an analysed recording (`analysis.duckdb`), declared once with
- * the column kit of `capture/columns.ts`: `lineage` (every process placed in an agent's tree),
+ * the column kit of `kit/columns.ts`: `lineage` (every process placed in an agent's tree),
  * `sessions` (one per agent process), `actions` (every raw process, file and net event with a
  * stable id and its lineage), `tool_terms` (what each tool call's input names), `tool_windows`
  * (when each tool call could act) and `links` (each action's tool call, or why it has none).
@@ -8,7 +8,7 @@
  * Their SQL is in `sql/<table>.sql`; `SCHEMA.md` beside this file is generated from these
  * declarations (`deno task correlate:doc`), and a test checks it is current.
  */
-import { col, opt, type RowOf, table } from "../../capture/columns.ts";
+import { col, opt, type RowOf, table } from "../../kit/columns.ts";
 
 const recordingCol = col(
   "recording",

@@ -1,13 +1,12 @@
 /**
  * Writes `analysis/correlate/SCHEMA.md`, the reference of the tables correlation, the
- * detectors, the observer and the link evaluation add to an analysed recording, from their
+ * detectors and the observer add to an analysed recording, from their
  * declarations (`deno run -A analysis/correlate/schema_doc.ts --update`); a test keeps the
  * committed file in step. The text goes through `deno fmt` so it stays format-clean.
  */
-import { markdownDoc } from "../../capture/columns.ts";
+import { markdownDoc } from "../../kit/columns.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "../detect/schema.ts";
 import { labelsTable } from "../observer/schema.ts";
-import { EVAL_TABLES } from "./eval/schema.ts";
 import { CORRELATE_TABLES } from "./schema.ts";
 
 export const DOC_PATH = new URL("./SCHEMA.md", import.meta.url).pathname;
@@ -24,7 +23,8 @@ dangerous or wasteful, and what an observer LLM made of each session. They live 
 \`actions.event_id\`: a row's number, from 0, in that table of the recording.
 
 Built by \`buildLinksAndFindings\` (\`analysis/detect/insights.ts\`; \`deno task findings\`), labels
-by \`deno task label\`, the evaluation tables by \`deno task eval\`.
+by \`deno task label\`. The link evaluation's tables (\`deno task eval\`) are declared in
+\`lab/eval/schema.ts\`.
 
 ## Correlation (\`analysis/correlate/sql/\`)
 
@@ -35,9 +35,7 @@ ${markdownDoc([...DETECT_INPUT_TABLES, ...DETECT_TABLES])}
 ## Observer (\`analysis/observer/\`)
 
 ${markdownDoc([labelsTable])}
-## Link evaluation (\`analysis/correlate/eval/\`)
-
-${markdownDoc([...EVAL_TABLES])}`;
+`;
 }
 
 /** The document as committed: the raw text formatted by `deno fmt`. */

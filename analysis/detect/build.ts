@@ -4,9 +4,9 @@
  * bound. Re-running replaces the tables.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ddl, quoteIdent } from "../../capture/columns.ts";
+import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
-import { readSql, runSql } from "../correlate/sql_runner.ts";
+import { readSql, runSql } from "../../kit/sql_runner.ts";
 import { loadAllowlist, loadInjectionPatterns, loadSensitivePatterns } from "./patterns.ts";
 import {
   allowlistTable,

@@ -1,11 +1,10 @@
 /**
  * The detectors' entry points: `deno task findings` on a real fixture recording and on a
- * directory that is not one, and the command lines of findings and case-studies.
+ * directory that is not one, and the command line of findings.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { analysedFixture } from "../correlate/testing.ts";
-import { parseCaseStudyArgs } from "./case_studies_main.ts";
 import { parseFindingsArgs, run } from "./findings_main.ts";
 
 Deno.test("findings: prints the links and findings of a recording; a bad one is one line", async () => {
@@ -21,7 +20,7 @@ Deno.test("findings: prints the links and findings of a recording; a bad one is 
   assert.match(err[0], /^findings: .*nowhere: /);
 });
 
-Deno.test("findings and case-studies: command lines", async () => {
+Deno.test("findings: command lines", async () => {
   const dir = await Deno.makeTempDir();
   const extra = join(dir, "mine.txt");
   await Deno.writeTextFile(extra, "/srv/secret/** high tools our secrets\n");
@@ -32,8 +31,4 @@ Deno.test("findings and case-studies: command lines", async () => {
   assert.throws(() => parseFindingsArgs([]), /at least one recording/);
   assert.throws(() => parseFindingsArgs(["rec", "--loop-cycles", "0"]), /loopCycles/);
   assert.throws(() => parseFindingsArgs(["rec", "--min-confidence", "2"]), /minConfidence/);
-  const c = parseCaseStudyArgs(["--studies", "loop,team", "--agents", "codex", "--out", dir]);
-  assert.deepEqual([c.studies, c.agents, c.outDir], [["loop", "team"], ["codex"], dir]);
-  assert.throws(() => parseCaseStudyArgs(["--studies", "heist"]), /unknown study "heist"/);
-  assert.throws(() => parseCaseStudyArgs(["--agents", "cursor"]), /unknown agent "cursor"/);
 });

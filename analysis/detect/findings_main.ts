@@ -18,7 +18,7 @@
 import { parseArgs } from "node:util";
 import { checkSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import { ensureAnalysed, withDb } from "../correlate/db.ts";
-import { queryRows } from "../correlate/sql_runner.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
 import { formatFindings } from "./format.ts";
 import { buildLinksAndFindings, type InsightSettings } from "./insights.ts";
 import { checkDetectSettings, DEFAULT_DETECT_SETTINGS } from "./settings.ts";

@@ -4,7 +4,7 @@
  * line on how many actions correlation explained.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows } from "../correlate/sql_runner.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
 import { SEVERITIES } from "./patterns.ts";
 
 export interface FormatOptions {

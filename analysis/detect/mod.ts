@@ -35,14 +35,3 @@ export {
   type FindingRow,
   findingsTable,
 } from "./schema.ts";
-export {
-  analyseStudy,
-  type CaseStudyOptions,
-  recordStudy,
-  recordTeam,
-  runCaseStudies,
-  STUDIES,
-  type Study,
-  TEAM_ROLES,
-  TEAM_ROTATIONS,
-} from "./case_studies.ts";

@@ -5,7 +5,7 @@
  * `injection_texts`, `tool_cycles`, `agent_activity`, `file_sharing`) and their output,
  * `findings`. Their SQL is in `sql/<name>.sql`; `SCHEMA.md` is generated from this file.
  */
-import { col, opt, type RowOf, table } from "../../capture/columns.ts";
+import { col, opt, type RowOf, table } from "../../kit/columns.ts";
 
 const recordingCol = col(
   "recording",

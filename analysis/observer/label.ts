@@ -6,11 +6,11 @@
  * verdict, a malformed answer or a failed request — is stored and reported in one line.
  */
 import type OpenAI from "openai";
-import { ddl, quoteIdent } from "../../capture/columns.ts";
+import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
 import { ensureAnalysed, withDb } from "../correlate/db.ts";
-import { queryRows } from "../correlate/sql_runner.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { AnswerCache } from "./cache.ts";
 import { type Answer, ask, type EndpointOptions, makeClient } from "./client.ts";

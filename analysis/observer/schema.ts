@@ -3,7 +3,7 @@
  * session and observer model, with what the labelling itself cost. Declared once with the
  * column kit; `SCHEMA.md` is generated from it.
  */
-import { col, opt, type RowOf, table } from "../../capture/columns.ts";
+import { col, opt, type RowOf, table } from "../../kit/columns.ts";
 
 export const labelsTable = table(
   "labels",

@@ -6,7 +6,7 @@
  * as characters / 4) by shortening results, then action lists, then leaving out middle steps.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows, readSql } from "../correlate/sql_runner.ts";
+import { queryRows, readSql } from "../../kit/sql_runner.ts";
 
 const SQL = new URL("./sql/", import.meta.url);
 

@@ -6,7 +6,7 @@
  * 2 on a bad command line.
  */
 import { parseArgs } from "node:util";
-import { AGENT_NAMES, type AgentName } from "../../agents/agent_profile.ts";
+import { AGENT_NAMES, type AgentName } from "../../lab/agents/agent_profile.ts";
 import { type ProbeCosts, whereTimeGoes, writeOverheadReport } from "./report.ts";
 import { run } from "./run.ts";
 import { WORKLOAD_NAMES, type WorkloadName } from "./workloads.ts";

@@ -7,10 +7,10 @@
  * has gone, and /proc sampling gives the capture's peak memory.
  */
 import { fileURLToPath } from "node:url";
-import type { AgentName } from "../../agents/agent_profile.ts";
-import { runAgent } from "../../agents/run_agent.ts";
-import type { Manifest } from "../../capture/manifest.ts";
-import { readRecording } from "../../capture/recording.ts";
+import type { AgentName } from "../../lab/agents/agent_profile.ts";
+import { runAgent } from "../../lab/agents/run_agent.ts";
+import type { Manifest } from "../../recording/manifest.ts";
+import { readRecording } from "../../recording/recording.ts";
 import { sampleCapture } from "./proc_sampler.ts";
 import { recordedRequests } from "./recorded_requests.ts";
 import type { BenchSize, Workload } from "./workloads.ts";

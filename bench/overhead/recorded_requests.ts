@@ -2,9 +2,9 @@
  * The HTTP requests a recording's TLS streams hold (method and path), HTTP/1.1 or HTTP/2, so
  * the benchmark can check that a capture saw every LLM request the model server answered.
  */
-import { createHttp1RequestParser, createHttp2Parser } from "../../analysis/protocols/mod.ts";
-import { type TlsStream, tlsStreams } from "../../capture/recording.ts";
-import type { TlsRow } from "../../capture/schema.ts";
+import { createHttp1RequestParser, createHttp2Parser } from "../../protocols/mod.ts";
+import { type TlsStream, tlsStreams } from "../../recording/recording.ts";
+import type { TlsRow } from "../../recording/schema.ts";
 
 export interface RecordedRequest {
   method: string;

@@ -6,7 +6,7 @@
  * with a bootstrap confidence interval, CPU of the agent and of the capture, capture memory,
  * rows per table and drops.
  */
-import type { AgentName } from "../../agents/agent_profile.ts";
+import type { AgentName } from "../../lab/agents/agent_profile.ts";
 import { buildCTool } from "../c_tool.ts";
 import { type BuildInfo, buildInfo } from "../build_info.ts";
 import { measuredRun, type Mode, type RunMeasure } from "./measured_run.ts";

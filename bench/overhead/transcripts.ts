@@ -6,13 +6,13 @@
  * directory and the agents' pinned versions, so a changed input records anew.
  */
 import { createHash } from "node:crypto";
-import type { AgentName } from "../../agents/agent_profile.ts";
-import { runAgent } from "../../agents/run_agent.ts";
-import { saveTranscript } from "../model_server/mod.ts";
+import type { AgentName } from "../../lab/agents/agent_profile.ts";
+import { runAgent } from "../../lab/agents/run_agent.ts";
+import { saveTranscript } from "../../lab/simulator/mod.ts";
 import { BENCH_CACHE } from "../c_tool.ts";
 import type { BenchSize, Workload } from "./workloads.ts";
 
-const AGENTS_LOCK = new URL("../../agents/package-lock.json", import.meta.url);
+const AGENTS_LOCK = new URL("../../lab/agents/package-lock.json", import.meta.url);
 
 async function transcriptKey(
   agent: AgentName,

@@ -1,7 +1,7 @@
 /**
  * The three developer workflows of the overhead benchmark (the seed paper's Table 1):
  * understand a repository, write code, compile a repository. Each names its scenario in
- * bench/scenarios/, prepares the working directory (the generated C project) and checks, after
+ * lab/scenarios/, prepares the working directory (the generated C project) and checks, after
  * a run, that the agent's side effects happened.
  */
 import { fileURLToPath } from "node:url";
@@ -40,7 +40,7 @@ export interface Workload {
   verify(out: RunOutcome, size: BenchSize): Promise<string[]>;
 }
 
-const SCENARIOS = fileURLToPath(new URL("../scenarios/", import.meta.url));
+const SCENARIOS = fileURLToPath(new URL("../../lab/scenarios/", import.meta.url));
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { h2RedactorFactory } from "../../capture/h2_glue.ts";
 import { locateForCapture } from "../../capture/locator_glue.ts";
 import { run as capture } from "../../capture/recorder.ts";
-import { ensureCertificates } from "../model_server/mod.ts";
+import { ensureCertificates } from "../../lab/simulator/mod.ts";
 import { buildCTool } from "../c_tool.ts";
 import { childNamed, type ProcStats, procStats } from "../overhead/proc_sampler.ts";
 import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";

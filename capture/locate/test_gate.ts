@@ -7,9 +7,9 @@
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const CLAUDE_EXE = `${ROOT}agents/node_modules/@anthropic-ai/claude-code/bin/claude.exe`;
+export const CLAUDE_EXE = `${ROOT}lab/agents/node_modules/@anthropic-ai/claude-code/bin/claude.exe`;
 export const CODEX_EXE =
-  `${ROOT}agents/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex`;
+  `${ROOT}lab/agents/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex`;
 
 const isRoot = Deno.uid() === 0;
 /** True when root-only tests must skip (not root, not CI). */

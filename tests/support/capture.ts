@@ -5,7 +5,7 @@
 import { h2RedactorFactory } from "../../capture/h2_glue.ts";
 import { locateForCapture } from "../../capture/locator_glue.ts";
 import { type CaptureOptions, type CaptureResult, run } from "../../capture/recorder.ts";
-import { readRecording, type Recording } from "../../capture/recording.ts";
+import { readRecording, type Recording } from "../../recording/recording.ts";
 
 export async function captureForTest(
   opts: CaptureOptions,

@@ -1,15 +1,11 @@
 /**
  * HTTP messages out of a recorded TLS stream, for tests that compare what a recording holds
  * with what the server received and sent: HTTP/1.1 (bodies de-chunked) or HTTP/2 (bodies
- * per stream). Built on analysis/protocols.
+ * per stream). Built on protocols.
  */
-import {
-  createHttp1Exchange,
-  createHttp2Parser,
-  type ProtocolError,
-} from "../../analysis/protocols/mod.ts";
-import type { TlsStream } from "../../capture/recording.ts";
-import { concatBytes } from "../../capture/bytes.ts";
+import { createHttp1Exchange, createHttp2Parser, type ProtocolError } from "../../protocols/mod.ts";
+import type { TlsStream } from "../../recording/recording.ts";
+import { concatBytes } from "../../kit/bytes.ts";
 
 export interface Message {
   /** request: method and path; response: status */

@@ -1,0 +1,67 @@
+/**
+ * What the runner needs to know to drive one real agent offline against the scripted model
+ * server: where its binary is, how to prepare its isolated HOME, which environment points it at
+ * the server and makes it trust the server's CA, and the non-interactive command line.
+ */
+
+import { fileURLToPath } from "node:url";
+
+export type AgentName = "claude" | "gemini" | "codex";
+
+export const AGENT_NAMES: readonly AgentName[] = ["claude", "gemini", "codex"];
+
+/** The server facts a profile needs. */
+export interface ServerInfo {
+  /** `https://127.0.0.1:PORT` */
+  origin: string;
+  /** `https://127.0.0.1:PORT/v1` */
+  url: string;
+  caCertPath: string;
+}
+
+export interface AgentSetup {
+  home: string;
+  workdir: string;
+  server: ServerInfo;
+  /** Model to ask for; the profile's default when absent. */
+  model?: string;
+}
+
+export interface AgentProfile {
+  name: AgentName;
+  /** The API it speaks. */
+  provider: "anthropic" | "gemini" | "openai-responses";
+  /** Absolute path of the pinned binary (lab/agents/node_modules/.bin/...). */
+  binary: string;
+  /** Writes its config files into `setup.home`. */
+  prepareHome(setup: AgentSetup): Promise<void>;
+  /** Environment variables specific to the agent (added to a minimal base environment). */
+  env(setup: AgentSetup): Record<string, string>;
+  /** Command line after the binary. */
+  args(prompt: string, setup: AgentSetup): string[];
+}
+
+/** The pinned agents' bin directory. */
+export const AGENTS_BIN: string = fileURLToPath(
+  new URL("./node_modules/.bin/", import.meta.url),
+);
+
+/** Placeholder credentials: the scripted server accepts anything and never logs them. */
+export const FAKE_KEYS = {
+  anthropic: "sk-ant-sightline-scripted-not-a-real-key",
+  openai: "sk-sightline-scripted-not-a-real-key",
+  gemini: "sightline-scripted-not-a-real-key",
+} as const;
+
+/** Environment that makes every TLS stack the agents use trust the server's CA. */
+export function trustEnv(caCertPath: string): Record<string, string> {
+  return {
+    NODE_EXTRA_CA_CERTS: caCertPath,
+    SSL_CERT_FILE: caCertPath,
+    CODEX_CA_CERTIFICATE: caCertPath,
+  };
+}
+
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  await Deno.writeTextFile(path, JSON.stringify(value, null, 2) + "\n");
+}

@@ -1,0 +1,163 @@
+/**
+ * The README's main job (`./sightline demo`, `deno task demo`): runs the real agents through
+ * a scenario with a shell command, a file write and a file read, each under capture, then
+ * analyses the recordings and shows what happened — the LLM calls, the commands the agents
+ * ran and the tool call each answered to, the files they touched, the findings — writes an
+ * HTML report per recording, and says where everything is.
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
+import { run as sql } from "../../analysis/sql.ts";
+import { formatResult } from "../../analysis/table_output.ts";
+import { buildReport } from "../../reports/report.ts";
+import { AGENT_NAMES, type AgentName } from "./agent_profile.ts";
+import { underCapture } from "./main.ts";
+import { runAgent } from "./run_agent.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const SCENARIO = `${ROOT}lab/scenarios/demo.json`;
+
+export interface DemoOptions {
+  agents: AgentName[];
+  /** where the recordings go (default recordings/demo-<time>) */
+  out?: string;
+}
+
+const say = (s = "") => console.log(s);
+
+/** Runs the demo; returns the exit code. */
+export async function run(opts: DemoOptions): Promise<number> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-")
+    .slice(0, 15);
+  const out = opts.out ?? `${ROOT}recordings/demo-${stamp}`;
+  say(
+    `Sightline demo: ${opts.agents.join(", ")} under capture, against the scripted model server`,
+  );
+  say(`scenario: ${SCENARIO}\n`);
+  const recordings: string[] = [];
+  const workdirs = new Map<string, string>();
+  let failures = 0;
+  for (const agent of opts.agents) {
+    const rec = `${out}/${agent}`;
+    const t0 = performance.now();
+    const r = await runAgent({
+      agent,
+      scenario: SCENARIO,
+      wrap: underCapture(rec),
+    });
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    const answer = r.stdout.trim().split("\n").filter((l) => l.trim()).at(-1) ??
+      "";
+    workdirs.set(rec, r.workdir);
+    if (r.exitCode === 0) {
+      say(`▸ ${agent}: done in ${secs} s — "${answer.slice(0, 100)}"`);
+      recordings.push(rec);
+    } else {
+      failures++;
+      say(
+        `▸ ${agent}: FAILED (exit ${r.exitCode ?? r.signal}) after ${secs} s`,
+      );
+      say(
+        r.stderr.trim().split("\n").slice(-5).map((l) => `    ${l}`).join("\n"),
+      );
+      try {
+        Deno.statSync(`${rec}/manifest.json`);
+        recordings.push(rec); // what was recorded is still worth a look
+      } catch { /* nothing recorded */ }
+    }
+  }
+  if (!recordings.length) return 1;
+
+  say("\n== What the analysis says ==");
+  await analyze({ recordings, quiet: true });
+
+  say("\n== LLM calls seen in the TLS plaintext ==");
+  await sql({
+    recordings,
+    query: `SELECT recording, llm_call_id AS call, provider, model, kind,
+              input_tokens AS input, output_tokens AS output,
+              round(duration_ms) AS ms, tool_call_count AS tools
+            FROM llm_calls ORDER BY recording, llm_call_id`,
+  });
+  say("\n== Commands the agents ran, and the tool call that asked for each ==");
+  await sql({
+    recordings,
+    query: `SELECT a.recording, a.pid, left(array_to_string(a.argv, ' '), 70) AS command,
+              t.name AS tool, l.tool_call_id AS call, round(l.confidence, 2) AS confidence
+            FROM actions a
+            JOIN links l USING (recording, event_table, event_id)
+            LEFT JOIN tool_calls t USING (recording, tool_call_id)
+            WHERE a.event_table = 'process' AND a.op = 'exec' AND l.attribution = 'tool'
+            ORDER BY a.recording, a.ts_ns`,
+  });
+  say("\n== Files they changed in their working directory ==");
+  for (const rec of recordings) {
+    const workdir = workdirs.get(rec)!;
+    say(`${rec.split("/").pop()} (${workdir}):`);
+    say(
+      await query(
+        rec,
+        `SELECT op, substr(path, length($1) + 2) AS path, comm AS by, ret
+       FROM file_events WHERE written AND starts_with(path, $1 || '/') ORDER BY ts_ns`,
+        [workdir],
+      ),
+    );
+  }
+  say("\n== Reports ==");
+  for (const rec of recordings) {
+    const r = await buildReport({ recording: rec, log: () => {} });
+    say(
+      `${rec.split("/").pop()}: ${r.dir}/report.html (open it in a browser; works offline)`,
+    );
+  }
+  say(`\nRecordings: ${out}/{${opts.agents.join(",")}}`);
+  say(`Query them: deno task sql ${out}/* -- "SELECT * FROM llm_calls"`);
+  return failures ? 1 : 0;
+}
+
+/** Runs a query with bound values on a recording's analysis database; a printable table. */
+async function query(
+  rec: string,
+  text: string,
+  params: string[],
+): Promise<string> {
+  const db = await DuckDBInstance.create(`${rec}/${DB_FILE}`, {
+    access_mode: "READ_ONLY",
+  });
+  const c = await db.connect();
+  try {
+    const r = await c.runAndReadAll(text, params);
+    return formatResult(
+      { columns: r.columnNames(), rows: r.getRows() },
+      "table",
+      70,
+    );
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
+    options: { agents: { type: "string" }, out: { type: "string" } },
+  });
+  const agents = (values.agents ?? AGENT_NAMES.join(",")).split(",").map((a) => a.trim());
+  const bad = agents.find((a) => !(AGENT_NAMES as readonly string[]).includes(a));
+  if (bad) {
+    console.error(
+      `demo: unknown agent ${JSON.stringify(bad)}: use ${AGENT_NAMES.join(", ")}`,
+    );
+    Deno.exit(2);
+  }
+  if (Deno.uid() !== 0) {
+    console.error(
+      "demo: capture needs root (eBPF): run it as root, e.g. sudo ./sightline demo",
+    );
+    Deno.exit(1);
+  }
+  Deno.exit(await run({ agents: agents as AgentName[], out: values.out }));
+}

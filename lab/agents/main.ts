@@ -1,0 +1,215 @@
+/**
+ * Command line for the agent runner:
+ *
+ *   deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] [--workdir DIR]
+ *       [--http1] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE]
+ *       [--timeout SECONDS]
+ *
+ * SCENARIO is a scenario file, or a name in lab/scenarios/ (e.g. `tool_marker`). With
+ * `--replay`, the transcript is served instead and SCENARIO only supplies files, pages and prompt.
+ * With `--capture` the agent runs under `deno task capture` (root) and the recording is left
+ * in --out (default recordings/<time>-<agent>-<scenario>).
+ * Prints the agent's output and a summary; exits with the agent's exit code, 2 for bad
+ * input, 1 for other errors.
+ */
+
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  loadScenario,
+  loadTranscript,
+  saveTranscript,
+  ScenarioError,
+  TranscriptError,
+} from "../simulator/mod.ts";
+import { AGENT_NAMES, type AgentName } from "./agent_profile.ts";
+import { runAgent, type RunAgentResult } from "./run_agent.ts";
+
+export interface AgentCliOptions {
+  agent: AgentName;
+  scenario: string;
+  /** run under capture, recording into this directory */
+  captureOut?: string;
+  workdir?: string;
+  http1: boolean;
+  prompt?: string;
+  replay?: string;
+  saveTranscript?: string;
+  log?: string;
+  timeoutMs: number;
+}
+
+/** A bad command line; the message is one line. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const USAGE =
+  "usage: deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] " +
+  "[--workdir DIR] " +
+  "[--http1] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
+  "[--timeout SECONDS]";
+
+const SCENARIOS_DIR = fileURLToPath(
+  new URL("../scenarios/", import.meta.url),
+);
+
+/** A scenario argument: a path, or a name of a file in lab/scenarios/. */
+export function resolveScenarioPath(arg: string): string {
+  if (existsSync(arg)) return arg;
+  for (
+    const candidate of [`${SCENARIOS_DIR}${arg}`, `${SCENARIOS_DIR}${arg}.json`]
+  ) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new UsageError(
+    `scenario ${JSON.stringify(arg)}: no such file, nor in lab/scenarios/`,
+  );
+}
+
+/** Parses the command line. */
+export function parseAgentArgs(args: string[]): AgentCliOptions {
+  // `deno task NAME -- ARGS` passes the "--" on.
+  if (args[0] === "--") args = args.slice(1);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        workdir: { type: "string" },
+        capture: { type: "boolean", default: false },
+        out: { type: "string" },
+        http1: { type: "boolean", default: false },
+        prompt: { type: "string" },
+        replay: { type: "string" },
+        "save-transcript": { type: "string" },
+        log: { type: "string" },
+        timeout: { type: "string", default: "120" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0]);
+  }
+  const [agent, scenario, ...extra] = parsed.positionals;
+  if (agent === undefined) {
+    throw new UsageError("missing the agent: claude, gemini or codex");
+  }
+  if (!(AGENT_NAMES as readonly string[]).includes(agent)) {
+    throw new UsageError(
+      `unknown agent ${JSON.stringify(agent)}: use claude, gemini or codex`,
+    );
+  }
+  if (scenario === undefined) throw new UsageError("missing the scenario file");
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  }
+  const timeout = Number(parsed.values.timeout);
+  if (!(timeout > 0)) {
+    throw new UsageError(
+      `--timeout: expected seconds > 0, got ${parsed.values.timeout}`,
+    );
+  }
+  if (parsed.values.out && !parsed.values.capture) {
+    throw new UsageError("--out only makes sense with --capture");
+  }
+  const scenarioPath = resolveScenarioPath(scenario);
+  return {
+    agent: agent as AgentName,
+    scenario: scenarioPath,
+    captureOut: parsed.values.capture
+      ? parsed.values.out ?? defaultRecordingDir(agent, scenarioPath)
+      : undefined,
+    workdir: parsed.values.workdir,
+    http1: parsed.values.http1,
+    prompt: parsed.values.prompt,
+    replay: parsed.values.replay,
+    saveTranscript: parsed.values["save-transcript"],
+    log: parsed.values.log,
+    timeoutMs: timeout * 1000,
+  };
+}
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+function defaultRecordingDir(agent: string, scenarioPath: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const name = scenarioPath.split("/").pop()!.replace(/\.json$/, "");
+  return `${ROOT}recordings/${stamp}-${agent}-${name}`;
+}
+
+/** A `wrap` that runs the agent under capture, recording into `out`. */
+export function underCapture(out: string, extra: string[] = []): (argv: string[]) => string[] {
+  return (argv) => [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--quiet",
+    `${ROOT}capture/main.ts`,
+    "--out",
+    out,
+    "--quiet",
+    ...extra,
+    "--",
+    ...argv,
+  ];
+}
+
+/** Runs the agent as the command line says and prints a summary. */
+export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
+  const scenario = await loadScenario(opts.scenario);
+  const transcript = opts.replay ? await loadTranscript(opts.replay) : undefined;
+  const result = await runAgent({
+    agent: opts.agent,
+    scenario,
+    transcript,
+    prompt: opts.prompt ?? scenario.prompt,
+    workdir: opts.workdir,
+    http1: opts.http1,
+    logFile: opts.log,
+    timeoutMs: opts.timeoutMs,
+    wrap: opts.captureOut ? underCapture(opts.captureOut) : undefined,
+  });
+  if (opts.saveTranscript) {
+    await saveTranscript(opts.saveTranscript, result.transcript);
+  }
+  const out = [
+    result.stdout.trimEnd(),
+    "---",
+    `agent: ${result.agent}, exit ${result.exitCode ?? result.signal}${
+      result.timedOut ? " (timed out)" : ""
+    }, ${result.timings.agentMs} ms`,
+    `workdir: ${result.workdir}`,
+    `requests: ${result.requests.length} (${
+      result.requests.map((r) => `${r.kind}${r.side ? `:${r.side}` : ""}`).join(
+        ", ",
+      )
+    })`,
+    ...result.serverErrors.map((e) => `server problem: ${e}`),
+    ...(opts.saveTranscript ? [`transcript: ${opts.saveTranscript}`] : []),
+    ...(opts.captureOut ? [`recording: ${opts.captureOut}`] : []),
+  ];
+  console.log(out.join("\n"));
+  if (result.exitCode !== 0 && result.stderr.trim()) {
+    console.error(result.stderr.trimEnd().split("\n").slice(-20).join("\n"));
+  }
+  return result;
+}
+
+if (import.meta.main) {
+  try {
+    const result = await run(parseAgentArgs(Deno.args));
+    Deno.exit(result.exitCode ?? 1);
+  } catch (e) {
+    const bad = e instanceof UsageError || e instanceof ScenarioError ||
+      e instanceof TranscriptError;
+    console.error(`agent: ${(e as Error).message}`);
+    if (e instanceof UsageError) console.error(USAGE);
+    Deno.exit(bad ? 2 : 1);
+  }
+}

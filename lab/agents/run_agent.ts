@@ -1,0 +1,262 @@
+/**
+ * Runs one real agent (Claude Code, Gemini CLI or Codex) non-interactively against the scripted
+ * model server: starts the server for a scenario or a transcript (or uses a given one), makes
+ * an isolated HOME with the agent's config, puts the scenario's files in the working directory,
+ * maps the scenario's page host names in a private hosts file, runs the agent (through `wrap`,
+ * the seam for running it under capture) and returns its exit code, output, the server's
+ * request log, transcript and timings.
+ */
+
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  hostsFile,
+  loadScenario,
+  loadTranscript,
+  type ModelServer,
+  type PageRequest,
+  type RequestRecord,
+  type Scenario,
+  startModelServer,
+  type Transcript,
+} from "../simulator/mod.ts";
+import type { AgentName, AgentProfile, AgentSetup } from "./agent_profile.ts";
+import { claudeProfile } from "./claude_profile.ts";
+import { codexProfile } from "./codex_profile.ts";
+import { geminiProfile } from "./gemini_profile.ts";
+import { withHostsFile } from "./hosts_namespace.ts";
+import { concatBytes } from "../../kit/bytes.ts";
+
+export const PROFILES: Readonly<Record<AgentName, AgentProfile>> = {
+  claude: claudeProfile,
+  gemini: geminiProfile,
+  codex: codexProfile,
+};
+
+/** Where run directories (isolated HOME, hosts file) are made. */
+export const RUNS_DIR: string = fileURLToPath(
+  new URL("../../.cache/agent-runs", import.meta.url),
+);
+
+export interface RunAgentOptions {
+  agent: AgentName;
+  /**
+   * Scenario to play (parsed or a file path). Give a scenario, a transcript, or a server. With a
+   * transcript too, the transcript is replayed and the scenario supplies files, pages and prompt.
+   */
+  scenario?: Scenario | string;
+  /** Transcript to replay (parsed or a file path). */
+  transcript?: Transcript | string;
+  /** A server already running (it is not closed afterwards). */
+  server?: ModelServer;
+  /** Working directory; default: a new temporary directory (kept). Made if missing. */
+  workdir?: string;
+  /** The prompt; default the scenario's `prompt`, else a generic one. */
+  prompt?: string;
+  /** Extra environment for the agent (wins over the runner's). */
+  env?: Record<string, string>;
+  /** Rewrites the final command line, e.g. to run the agent under capture. */
+  wrap?: (argv: string[]) => string[];
+  /** Make the server offer HTTP/1.1 only. */
+  http1?: boolean;
+  /** Model the agent should ask for (default: each agent's own). */
+  model?: string;
+  /** Kill the agent after this long; default 120 s. */
+  timeoutMs?: number;
+  /** Keep the run directory (isolated HOME, hosts file) after the run; deleted by default. */
+  keepHome?: boolean;
+  /** Server request log as JSONL. */
+  logFile?: string;
+}
+
+export interface RunAgentResult {
+  agent: AgentName;
+  /** Exit code; null when killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  /** The command line that ran (after hosts wrapping and `wrap`). */
+  argv: string[];
+  workdir: string;
+  home: string;
+  /** This run's directory under `.cache/agent-runs/` (HOME, hosts file); gone unless kept. */
+  runDir: string;
+  /** The server's log of this run's requests. */
+  requests: RequestRecord[];
+  /** Requests the scenario could not answer as written. */
+  serverErrors: string[];
+  /** What the server served during this run: save it to replay the run. */
+  transcript: Transcript;
+  /** Requests each page server got, by page name. */
+  pageRequests: Record<string, PageRequest[]>;
+  timings: { setupMs: number; agentMs: number; totalMs: number };
+}
+
+const DEFAULT_PROMPT = "Carry out the task the scripted model gives you.";
+
+/** A minimal, predictable environment: the agents must not see the caller's real keys. */
+function baseEnv(): Record<string, string> {
+  const keep = [
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "TMPDIR",
+  ];
+  const env: Record<string, string> = {
+    TERM: "dumb",
+    NO_COLOR: "1",
+    LANG: "C.UTF-8",
+  };
+  for (const k of keep) {
+    const v = Deno.env.get(k);
+    if (v !== undefined) env[k] = v;
+  }
+  env.PATH ??= "/usr/local/bin:/usr/bin:/bin";
+  return env;
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const p of stream) parts.push(p);
+  return new TextDecoder().decode(concatBytes(parts));
+}
+
+/** Runs an agent against the scripted server; see {@linkcode RunAgentOptions}. */
+export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
+  const t0 = performance.now();
+  const profile = PROFILES[opts.agent];
+  if (!profile) throw new Error(`unknown agent ${JSON.stringify(opts.agent)}`);
+  const given = [opts.scenario, opts.transcript, opts.server].filter((x) => x !== undefined);
+  if (given.length !== 1) {
+    throw new Error(
+      "runAgent: give exactly one of scenario, transcript or server",
+    );
+  }
+  await Deno.stat(profile.binary).catch(() => {
+    throw new Error(
+      `${profile.binary} is missing: run scripts/setup.sh to install the agents`,
+    );
+  });
+
+  const scenario = typeof opts.scenario === "string"
+    ? await loadScenario(opts.scenario)
+    : opts.scenario;
+  const transcript = typeof opts.transcript === "string"
+    ? await loadTranscript(opts.transcript)
+    : opts.transcript;
+
+  await Deno.mkdir(RUNS_DIR, { recursive: true });
+  const runDir = await Deno.makeTempDir({
+    dir: RUNS_DIR,
+    prefix: `${opts.agent}-`,
+  });
+  const home = join(runDir, "home");
+  await Deno.mkdir(home, { recursive: true });
+  // The default working directory is outside the repository, so agents see no git project.
+  const workdir = resolve(
+    opts.workdir ??
+      await Deno.makeTempDir({ prefix: `sightline-${opts.agent}-work-` }),
+  );
+  await Deno.mkdir(workdir, { recursive: true });
+
+  const server = opts.server ?? await startModelServer({
+    scenario,
+    transcript,
+    http1: opts.http1,
+    logFile: opts.logFile,
+    vars: { workdir },
+  });
+  if (opts.server) server.vars.workdir = workdir;
+  const firstRequest = server.requests.length;
+  const firstExchange = server.transcript.exchanges.length;
+  const sc = scenario ?? server.scenario;
+  try {
+    for (const [rel, content] of Object.entries(sc?.files ?? {})) {
+      const path = join(workdir, rel);
+      await Deno.mkdir(join(path, ".."), { recursive: true });
+      await Deno.writeTextFile(path, content);
+    }
+    const setup: AgentSetup = { home, workdir, server, model: opts.model };
+    await profile.prepareHome(setup);
+    const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
+    let argv = [profile.binary, ...profile.args(prompt, setup)];
+    if (server.pages.some((p) => p.host)) {
+      const hostsPath = join(runDir, "hosts");
+      const base = await Deno.readTextFile("/etc/hosts").catch(() => "");
+      await Deno.writeTextFile(hostsPath, hostsFile(server.pages, base));
+      argv = withHostsFile(argv, hostsPath);
+    }
+    if (opts.wrap) argv = opts.wrap(argv);
+    const env = { ...baseEnv(), ...profile.env(setup), ...(opts.env ?? {}) };
+
+    const tAgent = performance.now();
+    const child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      cwd: workdir,
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let timedOut = false;
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      killTimer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, 3000);
+    }, timeoutMs);
+    const [stdout, stderr, status] = await Promise.all([
+      collect(child.stdout),
+      collect(child.stderr),
+      child.status,
+    ]);
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    const agentMs = performance.now() - tAgent;
+    const pageRequests: Record<string, PageRequest[]> = {};
+    for (const p of server.pages) pageRequests[p.name] = [...p.requests];
+    return {
+      agent: opts.agent,
+      exitCode: status.signal ? null : status.code,
+      signal: status.signal,
+      timedOut,
+      stdout,
+      stderr,
+      argv,
+      workdir,
+      home,
+      runDir,
+      requests: server.requests.slice(firstRequest),
+      serverErrors: [...server.errors],
+      transcript: {
+        ...server.transcript,
+        exchanges: server.transcript.exchanges.slice(firstExchange),
+      },
+      pageRequests,
+      timings: {
+        setupMs: Math.round(tAgent - t0),
+        agentMs: Math.round(agentMs),
+        totalMs: Math.round(performance.now() - t0),
+      },
+    };
+  } finally {
+    if (!opts.server) await server.close();
+    if (!opts.keepHome) {
+      await Deno.remove(runDir, { recursive: true }).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Every `.sql` file of correlation, detection, evaluation and labelling runs against the real
+ * schema in DuckDB: on empty tables, and on the three real-agent fixture recordings (Claude
+ * Code, Gemini CLI, Codex running tool_marker), where what they build is checked against the
+ * scenario: every action has exactly one link, the command's processes and the marker file
+ * it wrote link to the one tool call, and the link evaluation scores them.
+ */
+import assert from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { createTables } from "../../analysis/duckdb_tables.ts";
+import { ALL_TABLES } from "../../analysis/schema.ts";
+import { BUILD_SQL, sqlText } from "../../analysis/sql_files.ts";
+import { loadScenario } from "../simulator/mod.ts";
+import { DETECT_ORDER, SQL_DIR as DETECT_SQL } from "../../analysis/detect/build.ts";
+import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
+import { buildTrace } from "../../analysis/observer/trace.ts";
+import { BUILD_ORDER, SQL_DIR as CORRELATE_SQL } from "../../analysis/correlate/build.ts";
+import { withDb } from "../../analysis/correlate/db.ts";
+import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
+import { queryRows, sqlFilesIn } from "../../kit/sql_runner.ts";
+import { analysedFixture } from "../../analysis/correlate/testing.ts";
+
+const EVAL_SQL = new URL("../eval/", import.meta.url);
+const OBSERVER_SQL = new URL("../../analysis/observer/sql/", import.meta.url);
+const EVAL_FILES = ["eval_scores", "eval_timing", "eval_truth"];
+const OBSERVER_FILES = ["trace_actions", "trace_findings", "trace_steps"];
+
+Deno.test("every .sql file is a build step, an evaluation query or a trace query", () => {
+  assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [...BUILD_ORDER].sort());
+  const detect = sqlFilesIn(DETECT_SQL);
+  assert.deepEqual(detect, [...DETECT_ORDER].sort());
+  assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
+  assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
+});
+
+Deno.test("every .sql file runs on the empty schema", async () => {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    await createTables(c, ALL_TABLES);
+    for (const name of BUILD_SQL) await c.run(sqlText(name));
+    await buildLinksAndFindings(c);
+    const sc = await loadScenario(
+      new URL("../scenarios/eval_links.json", import.meta.url).pathname,
+    );
+    assert.deepEqual(await scoreDb(c, scenarioMarkers(sc)), []);
+    for (const name of OBSERVER_FILES) {
+      const sql = Deno.readTextFileSync(new URL(`${name}.sql`, OBSERVER_SQL));
+      assert.deepEqual(await queryRows(c, sql, { recording: "none", session: 1 }), []);
+    }
+    for (const t of ["links", "findings", "sessions", "actions", "agent_activity"]) {
+      assert.deepEqual(await queryRows(c, `SELECT * FROM ${t}`), [], t);
+    }
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+});
+
+for (const agent of ["claude", "gemini", "codex"] as const) {
+  Deno.test(`every .sql file runs on the ${agent} fixture, and links what tool_marker did`, async () => {
+    const db = await analysedFixture(agent);
+    const tm = await loadScenario(
+      new URL("../scenarios/tool_marker.json", import.meta.url).pathname,
+    );
+    await withDb(db, async (c) => {
+      await buildLinksAndFindings(c);
+      const [counts] = await queryRows(
+        c,
+        `SELECT (SELECT count(*) FROM actions) AS actions, (SELECT count(*) FROM links) AS links,
+           (SELECT count(DISTINCT (event_table, event_id)) FROM links) AS distinct_links`,
+      );
+      assert.ok(Number(counts.actions) > 100);
+      assert.equal(counts.links, counts.actions);
+      assert.equal(counts.distinct_links, counts.actions);
+      // the scenario's one command wrote marker.txt through tee: that write is tool call 1's
+      const marker = await queryRows(
+        c,
+        `SELECT l.tool_call_id, l.attribution, l.signals FROM links l
+         JOIN actions a USING (recording, event_table, event_id)
+         WHERE a.event_table = 'file' AND a.written AND a.path LIKE '%/marker.txt'`,
+      );
+      assert.ok(marker.length > 0);
+      for (const m of marker) {
+        assert.equal(m.tool_call_id, 1n);
+        assert.equal(m.attribution, "tool");
+      }
+      const tee = await queryRows(
+        c,
+        `SELECT l.tool_call_id, l.attribution FROM links l
+         JOIN actions a USING (recording, event_table, event_id)
+         WHERE a.op = 'exec' AND a.argv[1] = 'tee'`,
+      );
+      assert.deepEqual(tee.map((t) => [t.tool_call_id, t.attribution]), [[1n, "tool"]]);
+      // nothing dangerous or wasteful in tool_marker
+      assert.deepEqual(await queryRows(c, "SELECT kind FROM findings"), []);
+      // the evaluation, with the marker file as the tool call's marker
+      const [score] = await scoreDb(c, scenarioMarkers(tm, /marker\.txt/));
+      assert.ok(score.all.truth > 10);
+      assert.equal(precision(score.all), 1);
+      assert.equal(recall(score.all), 1);
+      // the observer's trace queries
+      const [s] = await queryRows(c, "SELECT recording, session_id FROM sessions");
+      const trace = await buildTrace(c, String(s.recording), Number(s.session_id));
+      assert.ok(trace.ids.has("tool_call:1"));
+      assert.match(trace.text, /exec tee marker\.txt/);
+    });
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * The scripted model server: a local HTTPS stand-in for the Anthropic, OpenAI (Responses and
+ * Chat Completions) and Gemini APIs that plays scenario files or replays transcripts, so real
+ * agents run offline and deterministically. See `lab/scenarios/README.md` for the formats.
+ */
+
+export { type ModelServer, type ModelServerOptions, startModelServer } from "./server.ts";
+export { type Route, routeRequest } from "./routes.ts";
+export { errorResponse } from "./provider_api.ts";
+export {
+  type Condition,
+  loadScenario,
+  type PageRoute,
+  type PageSpec,
+  parseScenario,
+  type Scenario,
+  ScenarioError,
+  type Sequencing,
+  type ToolAction,
+  type Turn,
+  type UsageSpec,
+} from "./scenario.ts";
+export {
+  bodyFields,
+  emptyTranscript,
+  exchangeBody,
+  loadTranscript,
+  parseTranscript,
+  saveTranscript,
+  type Transcript,
+  TranscriptError,
+  type TranscriptExchange,
+} from "./transcript.ts";
+export { redactHeaders, type RequestRecord, SECRET_HEADERS } from "./request_log.ts";
+export { classifyRequest, type RequestKind, type SideKind } from "./request_kind.ts";
+export type { OfferedTool, Provider, RequestView, ToolResultView } from "./request_view.ts";
+export { inspectAnthropicRequest } from "./anthropic_messages.ts";
+export { inspectGeminiRequest } from "./gemini.ts";
+export { inspectResponsesRequest } from "./openai_responses.ts";
+export { inspectChatRequest } from "./openai_chat.ts";
+export { DEFAULT_MODELS, DEFAULT_USAGE } from "./script_player.ts";
+export { commandOutput } from "./tool_output.ts";
+export { DEFAULT_CA_DIR, ensureCertificates, type ServerCertificates } from "./tls_ca.ts";
+export { hostsFile, type PageRequest, type PageServer, pageVars, startPage } from "./web_pages.ts";

@@ -1,0 +1,80 @@
+/**
+ * The model server's record of every request: time, method, path, HTTP version, headers with
+ * secrets removed, body size, what the server made of it and how it answered. Parsed JSON
+ * bodies stay in memory for tests; a JSONL file gets one line per request (bodies only when
+ * asked).
+ */
+
+import { DEFAULT_SECRET_HEADERS } from "../../protocols/http2_redactor.ts";
+import type { Provider } from "./request_view.ts";
+import type { RequestKind, SideKind } from "./request_kind.ts";
+
+/** Header names whose values are never logged (the project's one list). */
+export const SECRET_HEADERS: readonly string[] = DEFAULT_SECRET_HEADERS;
+
+export const REDACTED = "[redacted]";
+
+export interface RequestRecord {
+  /** 0, 1, 2 ... in arrival order. */
+  seq: number;
+  /** ISO time of arrival. */
+  time: string;
+  method: string;
+  /** Path and query (an API key in the query is redacted). */
+  path: string;
+  httpVersion: string;
+  authority: string;
+  headers: Record<string, string>;
+  bodySize: number;
+  /** The parsed JSON body (kept in memory only unless `logBodies`). */
+  body?: unknown;
+  provider?: Provider;
+  kind: RequestKind;
+  side?: SideKind;
+  /** Conversation position and scenario turn served, for main requests. */
+  position?: number;
+  turn?: number;
+  /** Names of the tools called in the reply. */
+  toolCalls?: string[];
+  /** Response status, once answered. */
+  status?: number;
+  durationMs?: number;
+  /** Why the server could not answer as scripted. */
+  error?: string;
+}
+
+/** Copies headers with secret values replaced. */
+export function redactHeaders(
+  headers: Record<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    out[k] = SECRET_HEADERS.includes(k.toLowerCase()) ? REDACTED : v;
+  }
+  return out;
+}
+
+/** Redacts `key=` (Gemini API key) and similar secrets in a query string. */
+export function redactPath(path: string): string {
+  return path.replace(
+    /([?&](?:key|api_key|access_token)=)[^&]*/gi,
+    `$1${REDACTED}`,
+  );
+}
+
+/** Appends records to a JSONL file, in order. */
+export class JsonlLog {
+  private pending: Promise<void> = Promise.resolve();
+  constructor(readonly path: string, readonly withBodies: boolean) {}
+
+  append(record: RequestRecord): void {
+    const line = JSON.stringify(
+      this.withBodies ? record : { ...record, body: undefined },
+    ) + "\n";
+    this.pending = this.pending.then(() => Deno.writeTextFile(this.path, line, { append: true }));
+  }
+
+  flush(): Promise<void> {
+    return this.pending;
+  }
+}

@@ -1,0 +1,504 @@
+/**
+ * Scenario files: the script the model server plays. A scenario is JSON with a list of turns,
+ * each a text answer, a JSON answer or an abstract tool call (run a command, read a file, write
+ * a file, or call a named tool), plus defaults for model and token usage, files to put in the
+ * agent's working directory and extra loopback "web page" servers. The schema is documented in
+ * `lab/scenarios/README.md`; {@linkcode parseScenario} checks it and throws a
+ * {@linkcode ScenarioError} whose message is one line naming the file and the field.
+ */
+import { readJsonFile } from "./json_file.ts";
+
+/** Token usage as written in a scenario; every field is optional and defaults apply. */
+export interface UsageSpec {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+}
+
+/** A test on the text of the tool result the agent sent back. */
+export interface Condition {
+  /** The result contains this text. */
+  contains?: string;
+  /** The result does not contain this text. */
+  notContains?: string;
+  /** The result matches this regular expression (JavaScript syntax, no flags). */
+  matches?: string;
+}
+
+/** An abstract tool call, mapped onto a tool the agent offered. */
+export type ToolAction =
+  | { run: string; description?: string }
+  | { read: string }
+  | { write: string; content: string }
+  | { name: string; args?: Record<string, unknown>; input?: string };
+
+/** One scripted model turn. */
+export interface Turn {
+  /** Thinking (reasoning) shown before the answer. */
+  thinking?: string;
+  /** Text answer; with `tool`, text said before the call. */
+  text?: string;
+  /** A JSON answer, sent as the text of the reply (for JSON-mode clients such as an observer). */
+  json?: unknown;
+  tool?: ToolAction;
+  /** Model name for this turn (overrides the scenario's). */
+  model?: string;
+  usage?: UsageSpec;
+  /** Serve this turn again while/until the tool result the agent sends back meets a condition. */
+  repeat?: { while?: Condition; until?: Condition; max: number };
+  /** Serve this turn only if the latest tool result meets the condition; else skip it. */
+  when?: Condition;
+}
+
+/** A route of a web page server. */
+export interface PageRoute {
+  path: string;
+  method?: string;
+  status?: number;
+  contentType?: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+/** An extra loopback HTTP(S) server a scenario needs (a docs page, an "attacker" endpoint). */
+export interface PageSpec {
+  /** Name used in templates: `{{pages.NAME.url}}`. */
+  name: string;
+  /** Loopback address to listen on (127.0.0.2, ...). */
+  address: string;
+  /** Host name mapped to the address in the run's hosts file. */
+  host?: string;
+  /** 0 or absent: any free port. */
+  port?: number;
+  tls?: boolean;
+  routes: PageRoute[];
+}
+
+/** How the script advances. */
+export type Sequencing = "conversation" | "per-request";
+
+/** A parsed and checked scenario. */
+export interface Scenario {
+  name: string;
+  description?: string;
+  /** The prompt the runner gives the agent unless told otherwise. */
+  prompt?: string;
+  /** Model name to report, one for all providers or one per provider. */
+  model?: string | Partial<Record<"anthropic" | "openai" | "gemini", string>>;
+  /**
+   * "conversation" (default): the turn served is chosen by how many model turns the request's
+   * history already holds, so retries and side requests do not advance the script.
+   * "per-request": every main request takes the next turn (for one-shot clients).
+   */
+  sequencing: Sequencing;
+  usage?: UsageSpec;
+  /** Files (relative path -> content) the runner writes into the working directory. */
+  files?: Record<string, string>;
+  pages?: PageSpec[];
+  turns: Turn[];
+  /** Where it was read from, for messages. */
+  source: string;
+}
+
+/** A scenario that does not follow the schema; the message is one line. */
+export class ScenarioError extends Error {
+  constructor(source: string, field: string, problem: string) {
+    super(`${source}: ${field}: ${problem}`);
+    this.name = "ScenarioError";
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The name of the whole document in messages. */
+const ROOT = "scenario";
+
+class Checker {
+  constructor(readonly source: string) {}
+
+  fail(field: string, problem: string): never {
+    throw new ScenarioError(this.source, field, problem);
+  }
+
+  obj(v: unknown, field: string, allowed: string[]): Obj {
+    if (!isObj(v)) this.fail(field, `expected an object, got ${describe(v)}`);
+    for (const k of Object.keys(v)) {
+      if (!allowed.includes(k)) {
+        const path = field === ROOT ? k : `${field}.${k}`;
+        this.fail(path, `unknown field (allowed: ${allowed.join(", ")})`);
+      }
+    }
+    return v;
+  }
+
+  str(v: unknown, field: string, opts: { nonEmpty?: boolean } = {}): string {
+    if (typeof v !== "string") {
+      this.fail(field, `expected a string, got ${describe(v)}`);
+    }
+    if (opts.nonEmpty && v.length === 0) this.fail(field, "must not be empty");
+    return v;
+  }
+
+  int(
+    v: unknown,
+    field: string,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number {
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      this.fail(field, `expected a whole number, got ${describe(v)}`);
+    }
+    if (v < min || v > max) {
+      this.fail(field, `must be between ${min} and ${max}, got ${v}`);
+    }
+    return v;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") {
+    return `the string ${JSON.stringify(v.slice(0, 40))}`;
+  }
+  return typeof v === "object" ? "an object" : `${typeof v} ${String(v)}`;
+}
+
+function checkUsage(
+  c: Checker,
+  v: unknown,
+  field: string,
+): UsageSpec | undefined {
+  if (v === undefined) return undefined;
+  const o = c.obj(v, field, [
+    "input",
+    "output",
+    "cacheRead",
+    "cacheWrite",
+    "reasoning",
+  ]);
+  const out: UsageSpec = {};
+  for (
+    const k of [
+      "input",
+      "output",
+      "cacheRead",
+      "cacheWrite",
+      "reasoning",
+    ] as const
+  ) {
+    if (o[k] !== undefined) out[k] = c.int(o[k], `${field}.${k}`, 0);
+  }
+  return out;
+}
+
+function checkCondition(c: Checker, v: unknown, field: string): Condition {
+  const o = c.obj(v, field, ["contains", "notContains", "matches"]);
+  const out: Condition = {};
+  if (o.contains !== undefined) {
+    out.contains = c.str(o.contains, `${field}.contains`);
+  }
+  if (o.notContains !== undefined) {
+    out.notContains = c.str(o.notContains, `${field}.notContains`);
+  }
+  if (o.matches !== undefined) {
+    const source = c.str(o.matches, `${field}.matches`);
+    out.matches = source;
+    try {
+      new RegExp(source);
+    } catch (e) {
+      c.fail(
+        `${field}.matches`,
+        `invalid regular expression: ${(e as Error).message}`,
+      );
+    }
+  }
+  if (Object.keys(out).length === 0) {
+    c.fail(field, "needs contains, notContains or matches");
+  }
+  return out;
+}
+
+function checkTool(c: Checker, v: unknown, field: string): ToolAction {
+  if (!isObj(v)) c.fail(field, `expected an object, got ${describe(v)}`);
+  if ("run" in v) {
+    const o = c.obj(v, field, ["run", "description"]);
+    return {
+      run: c.str(o.run, `${field}.run`, { nonEmpty: true }),
+      ...(o.description !== undefined
+        ? { description: c.str(o.description, `${field}.description`) }
+        : {}),
+    };
+  }
+  if ("read" in v) {
+    const o = c.obj(v, field, ["read"]);
+    return { read: c.str(o.read, `${field}.read`, { nonEmpty: true }) };
+  }
+  if ("write" in v) {
+    const o = c.obj(v, field, ["write", "content"]);
+    return {
+      write: c.str(o.write, `${field}.write`, { nonEmpty: true }),
+      content: c.str(o.content, `${field}.content`),
+    };
+  }
+  if ("name" in v) {
+    const o = c.obj(v, field, ["name", "args", "input"]);
+    const name = c.str(o.name, `${field}.name`, { nonEmpty: true });
+    if (o.args !== undefined && !isObj(o.args)) {
+      c.fail(`${field}.args`, `expected an object, got ${describe(o.args)}`);
+    }
+    if (o.args !== undefined && o.input !== undefined) {
+      c.fail(
+        field,
+        "give args (JSON tools) or input (free-form tools), not both",
+      );
+    }
+    return {
+      name,
+      ...(o.args !== undefined ? { args: o.args as Obj } : {}),
+      ...(o.input !== undefined ? { input: c.str(o.input, `${field}.input`) } : {}),
+    };
+  }
+  return c.fail(field, "expected one of run, read, write or name");
+}
+
+function checkTurn(c: Checker, v: unknown, field: string): Turn {
+  const o = c.obj(v, field, [
+    "thinking",
+    "text",
+    "json",
+    "tool",
+    "model",
+    "usage",
+    "repeat",
+    "when",
+    "comment",
+  ]);
+  const t: Turn = {};
+  if (o.thinking !== undefined) {
+    t.thinking = c.str(o.thinking, `${field}.thinking`);
+  }
+  if (o.text !== undefined) t.text = c.str(o.text, `${field}.text`);
+  if (o.json !== undefined) t.json = o.json;
+  if (o.tool !== undefined) t.tool = checkTool(c, o.tool, `${field}.tool`);
+  if (o.model !== undefined) {
+    t.model = c.str(o.model, `${field}.model`, { nonEmpty: true });
+  }
+  if (o.usage !== undefined) t.usage = checkUsage(c, o.usage, `${field}.usage`);
+  if (t.json !== undefined && (t.text !== undefined || t.tool !== undefined)) {
+    c.fail(field, "json cannot be combined with text or tool");
+  }
+  if (t.text === undefined && t.json === undefined && t.tool === undefined) {
+    c.fail(field, "needs text, json or tool");
+  }
+  if (o.repeat !== undefined) {
+    const r = c.obj(o.repeat, `${field}.repeat`, ["while", "until", "max"]);
+    if ((r.while === undefined) === (r.until === undefined)) {
+      c.fail(`${field}.repeat`, "needs exactly one of while or until");
+    }
+    if (t.tool === undefined) {
+      c.fail(`${field}.repeat`, "only a tool turn can repeat");
+    }
+    t.repeat = {
+      max: c.int(r.max, `${field}.repeat.max`, 1, 1000),
+      ...(r.while !== undefined
+        ? { while: checkCondition(c, r.while, `${field}.repeat.while`) }
+        : {}),
+      ...(r.until !== undefined
+        ? { until: checkCondition(c, r.until, `${field}.repeat.until`) }
+        : {}),
+    };
+  }
+  if (o.when !== undefined) t.when = checkCondition(c, o.when, `${field}.when`);
+  return t;
+}
+
+const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function checkPage(c: Checker, v: unknown, field: string): PageSpec {
+  const o = c.obj(v, field, [
+    "name",
+    "address",
+    "host",
+    "port",
+    "tls",
+    "routes",
+  ]);
+  const name = c.str(o.name, `${field}.name`, { nonEmpty: true });
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) {
+    c.fail(
+      `${field}.name`,
+      "use letters, digits, - and _ (starting with a letter)",
+    );
+  }
+  const address = c.str(o.address, `${field}.address`, { nonEmpty: true });
+  const m = LOOPBACK_V4.exec(address);
+  if (!m || m.slice(1).some((p) => Number(p) > 255)) {
+    c.fail(
+      `${field}.address`,
+      `must be a loopback address 127.x.y.z, got ${JSON.stringify(address)}`,
+    );
+  }
+  const page: PageSpec = { name, address, routes: [] };
+  if (o.host !== undefined) {
+    const host = c.str(o.host, `${field}.host`, { nonEmpty: true });
+    if (
+      !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(
+        host,
+      )
+    ) {
+      c.fail(
+        `${field}.host`,
+        `not a lower-case dotted host name: ${JSON.stringify(host)}`,
+      );
+    }
+    page.host = host;
+  }
+  if (o.port !== undefined) {
+    page.port = c.int(o.port, `${field}.port`, 0, 65535);
+  }
+  if (o.tls !== undefined) {
+    if (typeof o.tls !== "boolean") {
+      c.fail(`${field}.tls`, `expected true or false`);
+    }
+    page.tls = o.tls;
+  }
+  if (!Array.isArray(o.routes) || o.routes.length === 0) {
+    c.fail(`${field}.routes`, "expected a non-empty array");
+  }
+  page.routes = o.routes.map((r, i) => {
+    const f = `${field}.routes[${i}]`;
+    const ro = c.obj(r, f, [
+      "path",
+      "method",
+      "status",
+      "contentType",
+      "body",
+      "headers",
+    ]);
+    const path = c.str(ro.path, `${f}.path`, { nonEmpty: true });
+    if (!path.startsWith("/")) c.fail(`${f}.path`, "must start with /");
+    const route: PageRoute = { path };
+    if (ro.method !== undefined) {
+      route.method = c.str(ro.method, `${f}.method`).toUpperCase();
+    }
+    if (ro.status !== undefined) {
+      route.status = c.int(ro.status, `${f}.status`, 100, 599);
+    }
+    if (ro.contentType !== undefined) {
+      route.contentType = c.str(ro.contentType, `${f}.contentType`);
+    }
+    if (ro.body !== undefined) route.body = c.str(ro.body, `${f}.body`);
+    if (ro.headers !== undefined) {
+      const h = c.obj(
+        ro.headers,
+        `${f}.headers`,
+        Object.keys(ro.headers as Obj),
+      );
+      route.headers = Object.fromEntries(
+        Object.entries(h).map(([k, hv]) => [k, c.str(hv, `${f}.headers.${k}`)]),
+      );
+    }
+    return route;
+  });
+  return page;
+}
+
+/**
+ * Checks a parsed JSON value against the scenario schema.
+ * @param source names the file in error messages.
+ */
+export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
+  const c: Checker = new Checker(source);
+  const o = c.obj(value, ROOT, [
+    "$schema",
+    "name",
+    "description",
+    "prompt",
+    "model",
+    "sequencing",
+    "usage",
+    "files",
+    "pages",
+    "turns",
+  ]);
+  const name = c.str(o.name, "name", { nonEmpty: true });
+  const s: Scenario = { name, sequencing: "conversation", turns: [], source };
+  if (o.description !== undefined) {
+    s.description = c.str(o.description, "description");
+  }
+  if (o.prompt !== undefined) {
+    s.prompt = c.str(o.prompt, "prompt", { nonEmpty: true });
+  }
+  if (o.model !== undefined) {
+    if (typeof o.model === "string") {
+      s.model = c.str(o.model, "model", { nonEmpty: true });
+    } else {
+      const m = c.obj(o.model, "model", ["anthropic", "openai", "gemini"]);
+      s.model = {};
+      for (const k of ["anthropic", "openai", "gemini"] as const) {
+        if (m[k] !== undefined) {
+          s.model[k] = c.str(m[k], `model.${k}`, { nonEmpty: true });
+        }
+      }
+    }
+  }
+  if (o.sequencing !== undefined) {
+    if (o.sequencing !== "conversation" && o.sequencing !== "per-request") {
+      c.fail(
+        "sequencing",
+        `expected "conversation" or "per-request", got ${describe(o.sequencing)}`,
+      );
+    }
+    s.sequencing = o.sequencing;
+  }
+  if (o.usage !== undefined) s.usage = checkUsage(c, o.usage, "usage");
+  if (o.files !== undefined) {
+    const f = c.obj(o.files, "files", Object.keys(o.files as Obj));
+    s.files = {};
+    for (const [path, content] of Object.entries(f)) {
+      if (
+        path.startsWith("/") || path.split("/").includes("..") || path === ""
+      ) {
+        c.fail(
+          `files.${path}`,
+          "must be a relative path inside the working directory",
+        );
+      }
+      s.files[path] = c.str(content, `files.${path}`);
+    }
+  }
+  if (o.pages !== undefined) {
+    if (!Array.isArray(o.pages)) {
+      c.fail("pages", `expected an array, got ${describe(o.pages)}`);
+    }
+    s.pages = o.pages.map((p, i) => checkPage(c, p, `pages[${i}]`));
+    const names = new Set<string>();
+    for (const [i, p] of s.pages.entries()) {
+      if (names.has(p.name)) {
+        c.fail(`pages[${i}].name`, `duplicate page name ${p.name}`);
+      }
+      names.add(p.name);
+    }
+  }
+  if (!Array.isArray(o.turns) || o.turns.length === 0) {
+    c.fail("turns", `expected a non-empty array, got ${describe(o.turns)}`);
+  }
+  s.turns = o.turns.map((t, i) => checkTurn(c, t, `turns[${i}]`));
+  return s;
+}
+
+/** Reads and checks a scenario file. Errors name the file. */
+export async function loadScenario(path: string): Promise<Scenario> {
+  const value = await readJsonFile(
+    path,
+    (field, problem) => new ScenarioError(path, field, problem),
+  );
+  return parseScenario(value, path);
+}

@@ -1,0 +1,91 @@
+/**
+ * A captured session turned back into a model-server transcript: the exported exchanges are the
+ * ones the server served (bodies byte for byte), and replaying the Gemini CLI tool session
+ * through the scripted server makes the real agent run the same tool call again — seen in the
+ * file it writes, in what it sends back, and (as root) in the analysis of the replay's capture.
+ */
+import assert from "node:assert/strict";
+import { runAgent } from "../agents/mod.ts";
+import { parseTranscript, type Transcript } from "./transcript.ts";
+import { analyzeRecording } from "../../analysis/analyze.ts";
+import { extractTranscript } from "./transcript_export.ts";
+import { build, fixtureDir, fixtureTls, prices, served } from "../../analysis/testing.ts";
+import { isRoot } from "../../tests/support/ebpf.ts";
+import { tlsView } from "../../analysis/byte_streams.ts";
+import { openRecording } from "../../analysis/recording_input.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+async function analysedCopy(agent: string): Promise<string> {
+  const dir = `${await Deno.makeTempDir({ prefix: "sl-transcript-" })}/rec`;
+  await Deno.mkdir(dir);
+  for (const e of Deno.readDirSync(fixtureDir(agent))) {
+    if (e.name.endsWith(".arrow") || e.name === "manifest.json") {
+      await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
+    }
+  }
+  await analyzeRecording(dir, prices, { quiet: true });
+  return dir;
+}
+
+for (const agent of ["claude", "gemini", "codex"]) {
+  Deno.test(`${agent}: the exported transcript is what the server served`, async () => {
+    const t = await extractTranscript(await analysedCopy(agent));
+    parseTranscript(JSON.parse(JSON.stringify(t)), "exported");
+    const sent = (served(agent).transcript as unknown as Transcript).exchanges;
+    assert.deepEqual(
+      t.exchanges.map((e) => [e.method, e.path, e.status, e.kind, e.streaming, e.body]),
+      sent.map((e) => [e.method, e.path, e.status, e.kind, e.streaming, e.body]),
+    );
+    for (const [i, e] of t.exchanges.entries()) {
+      assert.equal(e.headers["content-type"], sent[i].headers["content-type"]);
+      assert.equal(e.headers["transfer-encoding"], undefined);
+    }
+  });
+}
+
+Deno.test("replaying a captured Gemini CLI tool session: the agent runs the same tool call", async () => {
+  const original = await build(fixtureTls("gemini"));
+  const tool = original.tools[0];
+  assert.equal(tool.name, "run_shell_command");
+  const transcript = await extractTranscript(await analysedCopy("gemini"));
+  const out = `${await Deno.makeTempDir({ prefix: "sl-replay-" })}/rec`;
+  const result = await runAgent({
+    agent: "gemini",
+    transcript,
+    prompt: JSON.parse(await Deno.readTextFile(`${ROOT}lab/scenarios/tool_marker.json`)).prompt,
+    wrap: isRoot
+      ? (
+        argv,
+      ) => [
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--quiet",
+        `${ROOT}capture/main.ts`,
+        "--out",
+        out,
+        "--quiet",
+        "--",
+        ...argv,
+      ]
+      : undefined,
+  });
+  assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
+  assert.deepEqual(result.serverErrors, []);
+  // the command ran again: a fresh token in marker.txt, sent back as the tool's result
+  const token = (await Deno.readTextFile(`${result.workdir}/marker.txt`)).trim();
+  assert.match(token, /^token-[0-9a-f]{16}$/);
+  const back = result.requests.filter((r) => r.kind === "main").at(-1)!;
+  const sentBack = JSON.stringify(back.body);
+  assert.ok(sentBack.includes(`"name":"run_shell_command"`) && sentBack.includes(token));
+  if (isRoot) {
+    // the replay's own capture shows the same tool call, with the new result
+    await analyzeRecording(out, prices, { quiet: true });
+    const again = await build(tlsView(openRecording(out).tables.get("tls")!));
+    assert.equal(again.tools.length, 1);
+    assert.equal(again.tools[0].name, tool.name);
+    assert.deepEqual(JSON.parse(again.tools[0].input), JSON.parse(tool.input));
+    assert.ok(again.tools[0].result_text?.includes(token));
+  }
+});

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import * as zlib from "node:zlib";
+import {
+  createContentDecoder,
+  decodeContent,
+  parseContentEncoding,
+  supportedContentCodings,
+} from "./content_encoding.ts";
+import { ProtocolError } from "./protocol_error.ts";
+import { chunkings, utf8 } from "./testing.ts";
+import { concatBytes } from "../kit/bytes.ts";
+
+const text = utf8(
+  Array.from({ length: 300 }, (_, i) => `data: {"i":${i},"text":"héllo wörld"}\n\n`).join(""),
+);
+// deno-lint-ignore no-explicit-any
+const z = zlib as any;
+const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+const ENCODED: [string, Uint8Array][] = [
+  ["gzip", u8(zlib.gzipSync(text))],
+  ["x-gzip", u8(zlib.gzipSync(text))],
+  ["deflate", u8(zlib.deflateSync(text))], // zlib-wrapped, as RFC 9110 specifies
+  ["deflate", u8(zlib.deflateRawSync(text))], // raw, as some servers send
+  ["br", u8(zlib.brotliCompressSync(text))],
+  ["zstd", u8(z.zstdCompressSync(text))],
+  ["gzip, br", u8(zlib.brotliCompressSync(zlib.gzipSync(text)))],
+  ["identity", text],
+  ["", text],
+];
+
+async function decodeChunks(
+  encoding: string,
+  chunks: Uint8Array[],
+  maxOutputSize?: number,
+): Promise<{ out: Uint8Array; errors: ProtocolError[]; inputEnds: number[] }> {
+  const parts: Uint8Array[] = [];
+  const errors: ProtocolError[] = [];
+  const inputEnds: number[] = [];
+  const d = createContentDecoder(encoding, {
+    onData: (c, info) => {
+      parts.push(c.slice());
+      inputEnds.push(info.inputEnd);
+    },
+    onError: (e) => errors.push(e),
+  }, { maxOutputSize });
+  for (const c of chunks) d.feed(c);
+  await d.end();
+  return { out: concatBytes(parts), errors, inputEnds };
+}
+
+Deno.test("this runtime decodes gzip, deflate (zlib and raw), br and zstd", () => {
+  assert.deepEqual(supportedContentCodings(), {
+    gzip: true,
+    deflate: true,
+    "deflate-raw": true,
+    br: true,
+    zstd: true,
+  });
+});
+
+Deno.test("parseContentEncoding lists codings in applied order", () => {
+  assert.deepEqual(parseContentEncoding("gzip"), ["gzip"]);
+  assert.deepEqual(parseContentEncoding(["GZIP, identity", " br "]), ["gzip", "br"]);
+  assert.deepEqual(parseContentEncoding(undefined), []);
+});
+
+Deno.test("every coding decodes identically for whole, byte-by-byte, split and random chunks", async () => {
+  for (const [encoding, encoded] of ENCODED) {
+    for (
+      const { label, chunks } of chunkings(encoded, { splitPointLimit: 24, randomRuns: 5 })
+    ) {
+      const { out, errors, inputEnds } = await decodeChunks(encoding, chunks);
+      assert.deepEqual(errors, [], `${encoding} ${label}`);
+      assert.deepEqual(out, text, `${encoding} ${label}`);
+      // inputEnd never decreases and never exceeds the input.
+      for (let i = 1; i < inputEnds.length; i++) assert.ok(inputEnds[i] >= inputEnds[i - 1]);
+      assert.ok(inputEnds.every((n) => n <= encoded.length));
+    }
+  }
+});
+
+Deno.test("decompression bombs stop at maxOutputSize", async () => {
+  const zeros = new Uint8Array(64 * 1024 * 1024);
+  const limit = 1024 * 1024;
+  for (
+    const [encoding, bomb] of [
+      ["gzip", u8(zlib.gzipSync(zeros))],
+      ["br", u8(zlib.brotliCompressSync(zeros))],
+      ["zstd", u8(z.zstdCompressSync(zeros))],
+    ] as const
+  ) {
+    assert.ok(bomb.length < 200_000);
+    const { out, errors } = await decodeChunks(encoding, [bomb], limit);
+    assert.equal(errors.length, 1, encoding);
+    assert.equal(errors[0].code, "output-limit");
+    assert.equal(out.length, limit, encoding);
+  }
+});
+
+Deno.test("corrupt, truncated and unknown encodings are reported, not thrown", async () => {
+  const gz = u8(zlib.gzipSync(text));
+  const corrupt = gz.slice();
+  corrupt[0] = 0;
+  let r = await decodeChunks("gzip", [corrupt]);
+  assert.equal(r.errors[0]?.code, "compression");
+  r = await decodeChunks("gzip", [gz.subarray(0, gz.length - 20)]);
+  assert.equal(r.errors[0]?.code, "compression");
+  // The decoded prefix of a truncated body is still delivered.
+  assert.ok(r.out.length > 0);
+  assert.deepEqual(r.out, text.subarray(0, r.out.length));
+  r = await decodeChunks("compress", [gz]);
+  assert.equal(r.errors[0]?.code, "unsupported");
+  r = await decodeChunks("br", [utf8("definitely not brotli")]);
+  assert.equal(r.errors.length, 1);
+  await assert.rejects(decodeContent("zstd", utf8("nope")), ProtocolError);
+  assert.deepEqual(await decodeContent("gzip", gz), text);
+});

@@ -1,0 +1,43 @@
+/**
+ * A TCP relay on 127.0.0.1 that records the raw bytes of each direction of the connections it
+ * carries, used by the fixture generators to capture what real HTTP implementations send.
+ */
+
+import * as net from "node:net";
+import { concatBytes } from "../../kit/bytes.ts";
+
+export interface Recording {
+  client: Uint8Array[];
+  server: Uint8Array[];
+  /** Arrival order of reads: "c<n>" = n bytes client -> server, "s<n>" = server -> client. */
+  order: string[];
+}
+
+/** Starts a relay to `targetPort`; returns its port, the recording and a close function. */
+export async function startRecordingRelay(
+  targetPort: number,
+): Promise<{ port: number; recording: Recording; close(): void }> {
+  const recording: Recording = { client: [], server: [], order: [] };
+  const relay = net.createServer((down) => {
+    const up = net.connect(targetPort, "127.0.0.1");
+    down.on("data", (b: Uint8Array) => {
+      recording.client.push(new Uint8Array(b));
+      recording.order.push(`c${b.length}`);
+      up.write(b);
+    });
+    up.on("data", (b: Uint8Array) => {
+      recording.server.push(new Uint8Array(b));
+      recording.order.push(`s${b.length}`);
+      down.write(b);
+    });
+    down.on("end", () => up.end());
+    up.on("end", () => down.end());
+    down.on("error", () => up.destroy());
+    up.on("error", () => down.destroy());
+  });
+  await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+  const port = (relay.address() as net.AddressInfo).port;
+  return { port, recording, close: () => relay.close() };
+}
+
+export { concatBytes as concat };

@@ -1,0 +1,102 @@
+/**
+ * Test helpers shared by the protocol tests: hex literals, deterministic chunkings of an input
+ * (whole, byte by byte, every split point, seeded random) and an assertion that a parser gives
+ * identical collected output for all of them. Not part of the public API.
+ */
+
+import assert from "node:assert/strict";
+import { concatBytes } from "../kit/bytes.ts";
+
+/** Parses hex, ignoring whitespace and `|` separators. */
+export function hex(text: string): Uint8Array {
+  const clean = text.replace(/[\s|]/g, "");
+  if (clean.length % 2 !== 0) throw new Error(`odd hex length: ${clean.length}`);
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const byte = Number.parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+    if (Number.isNaN(byte)) throw new Error(`bad hex at ${2 * i}`);
+    out[i] = byte;
+  }
+  return out;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+export { concatBytes };
+
+/** Small deterministic PRNG (mulberry32) so random chunkings are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface ChunkingOptions {
+  /** Only split points 1..splitPointLimit are tried one by one (default: all). */
+  splitPointLimit?: number;
+  /** Number of random chunkings (default 20). */
+  randomRuns?: number;
+  /** Largest random chunk (default 97). */
+  maxRandomChunk?: number;
+  seed?: number;
+  /** Skip the byte-by-byte run (for very long inputs). */
+  skipByteByByte?: boolean;
+}
+
+/** Yields the same input cut into chunks in many ways; the first one is the whole input. */
+export function* chunkings(
+  input: Uint8Array,
+  options: ChunkingOptions = {},
+): Generator<{ label: string; chunks: Uint8Array[] }> {
+  yield { label: "whole", chunks: [input] };
+  if (!options.skipByteByByte) {
+    yield {
+      label: "byte-by-byte",
+      chunks: Array.from({ length: input.length }, (_, i) => input.subarray(i, i + 1)),
+    };
+  }
+  const limit = Math.min(input.length - 1, options.splitPointLimit ?? input.length);
+  for (let i = 1; i <= limit; i++) {
+    yield { label: `split@${i}`, chunks: [input.subarray(0, i), input.subarray(i)] };
+  }
+  const rand = seededRandom(options.seed ?? 0x5eed);
+  const runs = options.randomRuns ?? 20;
+  const maxChunk = options.maxRandomChunk ?? 97;
+  for (let r = 0; r < runs; r++) {
+    const chunks: Uint8Array[] = [];
+    for (let p = 0; p < input.length;) {
+      const n = 1 + Math.floor(rand() * maxChunk);
+      chunks.push(input.subarray(p, p + n));
+      p += n;
+    }
+    yield { label: `random#${r}`, chunks };
+  }
+}
+
+/**
+ * Runs `run` for every chunking of `input` and asserts each result deep-equals the whole-input
+ * result, which is returned for further assertions.
+ */
+export function assertSameForAllChunkings<T>(
+  input: Uint8Array,
+  run: (chunks: Uint8Array[]) => T,
+  options: ChunkingOptions = {},
+): T {
+  let reference: T | undefined;
+  let count = 0;
+  for (const { label, chunks } of chunkings(input, options)) {
+    const result = run(chunks);
+    if (count++ === 0) reference = result;
+    else assert.deepStrictEqual(result, reference, `chunking ${label} gave different output`);
+  }
+  return reference as T;
+}

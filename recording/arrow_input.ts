@@ -1,0 +1,144 @@
+/**
+ * Reads a recording's Arrow IPC stream files into plain column arrays, batch by batch, and
+ * checks them against the capture table declarations. A damaged file (cut short, corrupt) gives
+ * the batches before the damage plus a one-line description of what is wrong; a column that is
+ * missing or of the wrong type makes the whole file unusable (said the same way).
+ */
+import * as arrow from "apache-arrow";
+import type { ColType, TableDef } from "../kit/columns.ts";
+
+/** One column's values: typed arrays for the fixed-width types, arrays otherwise. */
+export type ColumnValues =
+  | BigInt64Array
+  | Int32Array
+  | Float64Array
+  | (bigint | null)[]
+  | (number | null)[]
+  | (boolean | null)[]
+  | (string | null)[]
+  | (Uint8Array | null)[]
+  | (string[] | null)[];
+
+/** A table's rows as columns, in the declaration's column order. */
+export interface Columns {
+  length: number;
+  /** by column name */
+  values: Record<string, ColumnValues>;
+}
+
+export interface ArrowRead {
+  columns: Columns;
+  batches: number;
+  /** what stopped the reading, if the file is damaged */
+  damaged?: string;
+}
+
+const ARROW_TYPE: Record<ColType, (t: arrow.DataType) => boolean> = {
+  int64: (t) => arrow.DataType.isInt(t) && t.bitWidth === 64,
+  int32: (t) => arrow.DataType.isInt(t) && t.bitWidth === 32,
+  float64: (t) => arrow.DataType.isFloat(t),
+  bool: (t) => arrow.DataType.isBool(t),
+  utf8: (t) => arrow.DataType.isUtf8(t) || arrow.DataType.isLargeUtf8(t),
+  json: (t) => arrow.DataType.isUtf8(t),
+  binary: (t) => arrow.DataType.isBinary(t) || arrow.DataType.isLargeBinary(t),
+  list_utf8: (t) => arrow.DataType.isList(t),
+};
+
+/** An empty set of columns for `def`. */
+export function emptyColumns(def: TableDef): Columns {
+  const values: Record<string, ColumnValues> = {};
+  for (const c of def.columns) values[c.name] = [];
+  return { length: 0, values };
+}
+
+function vectorValues(v: arrow.Vector, type: ColType, nullable: boolean): ColumnValues {
+  if (!nullable && v.nullCount === 0) {
+    if (type === "int64") return v.toArray() as BigInt64Array;
+    if (type === "int32") return v.toArray() as Int32Array;
+    if (type === "float64") return v.toArray() as Float64Array;
+  }
+  const n = v.length;
+  const out = new Array(n);
+  if (type === "list_utf8") {
+    for (let i = 0; i < n; i++) {
+      const x = v.get(i) as arrow.Vector | null;
+      out[i] = x === null ? null : [...x] as string[];
+    }
+    return out;
+  }
+  for (let i = 0; i < n; i++) out[i] = v.get(i) ?? null;
+  return out;
+}
+
+function concatColumn(parts: ColumnValues[], type: ColType): ColumnValues {
+  if (parts.length === 1) return parts[0];
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  if (parts.every((p) => p instanceof BigInt64Array)) {
+    const out = new BigInt64Array(n);
+    let o = 0;
+    for (const p of parts as BigInt64Array[]) (out.set(p, o), o += p.length);
+    return out;
+  }
+  if (parts.every((p) => p instanceof Int32Array)) {
+    const out = new Int32Array(n);
+    let o = 0;
+    for (const p of parts as Int32Array[]) (out.set(p, o), o += p.length);
+    return out;
+  }
+  const out: unknown[] = new Array(n);
+  let o = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) out[o++] = p[i];
+  }
+  void type;
+  return out as ColumnValues;
+}
+
+/**
+ * Reads `bytes` (an Arrow IPC stream) as table `def`. Never throws for bad content: problems
+ * come back in `damaged` (batches before the damage are kept) or as an error string.
+ */
+export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | { error: string } {
+  const parts: Record<string, ColumnValues[]> = {};
+  for (const c of def.columns) parts[c.name] = [];
+  let length = 0;
+  let batches = 0;
+  let damaged: string | undefined;
+  let reader: arrow.RecordBatchReader;
+  try {
+    reader = arrow.RecordBatchReader.from(bytes);
+    reader.open();
+  } catch (e) {
+    return { error: `not an Arrow IPC stream (${oneLine(e)})` };
+  }
+  try {
+    if (!reader.schema) return { error: "not an Arrow IPC stream (no schema message)" };
+    for (const c of def.columns) {
+      const f = reader.schema.fields.find((x) => x.name === c.name);
+      if (!f) return { error: `column ${c.name} is missing` };
+      if (!ARROW_TYPE[c.type](f.type)) {
+        return { error: `column ${c.name} has type ${f.type}, expected ${c.type}` };
+      }
+    }
+    for (const batch of reader) {
+      batches++;
+      for (const c of def.columns) {
+        parts[c.name].push(vectorValues(batch.getChild(c.name)!, c.type, c.nullable));
+      }
+      length += batch.numRows;
+    }
+  } catch (e) {
+    damaged = `damaged after ${length} rows (${oneLine(e)})`;
+  }
+  const values: Record<string, ColumnValues> = {};
+  for (const c of def.columns) {
+    values[c.name] = parts[c.name].length ? concatColumn(parts[c.name], c.type) : [];
+  }
+  return { columns: { length, values }, batches, ...(damaged ? { damaged } : {}) };
+}
+
+export function oneLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const line = m.split("\n")[0].trim();
+  return line.length > 200 ? line.slice(0, 200) + "…" : line;
+}

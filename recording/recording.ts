@@ -1,0 +1,78 @@
+/**
+ * Reading a recording back without DuckDB: its manifest, its rows, and the TLS byte streams
+ * rebuilt per connection and direction. Used by tests and small tools; the analysis
+ * pipeline has its own DuckDB loader.
+ */
+import { readArrowRows } from "./arrow_writer.ts";
+import { type Manifest, readManifest } from "./manifest.ts";
+import type { FileRow, NetRow, ProcessRow, TlsRow } from "./schema.ts";
+import { concatBytes } from "../kit/bytes.ts";
+
+export interface Recording {
+  dir: string;
+  manifest: Manifest;
+  process: ProcessRow[];
+  file: FileRow[];
+  net: NetRow[];
+  tls: TlsRow[];
+}
+
+export function readRecording(dir: string): Recording {
+  return {
+    dir,
+    manifest: readManifest(dir),
+    process: readArrowRows(`${dir}/process.arrow`) as unknown as ProcessRow[],
+    file: readArrowRows(`${dir}/file.arrow`) as unknown as FileRow[],
+    net: readArrowRows(`${dir}/net.arrow`) as unknown as NetRow[],
+    tls: readArrowRows(`${dir}/tls.arrow`) as unknown as TlsRow[],
+  };
+}
+
+export interface TlsStream {
+  pid: number;
+  connId: bigint;
+  connGen: number;
+  lib: string;
+  write: Uint8Array;
+  read: Uint8Array;
+  /** seq numbers missing, truncated calls, bytes lost */
+  gaps: number;
+  truncated: boolean;
+  lost: number;
+}
+
+/** Concatenates `data` per (pid, conn_id, conn_gen, direction) in `seq` order. */
+export function tlsStreams(rows: TlsRow[]): TlsStream[] {
+  const groups = new Map<string, TlsRow[]>();
+  for (const r of rows) {
+    const k = `${r.pid}:${r.conn_id}:${r.conn_gen}`;
+    (groups.get(k) ?? groups.set(k, []).get(k)!).push(r);
+  }
+  const out: TlsStream[] = [];
+  for (const rs of groups.values()) {
+    const s: TlsStream = {
+      pid: rs[0].pid,
+      connId: rs[0].conn_id,
+      connGen: rs[0].conn_gen,
+      lib: rs[0].lib,
+      write: new Uint8Array(0),
+      read: new Uint8Array(0),
+      gaps: 0,
+      truncated: false,
+      lost: 0,
+    };
+    for (const dir of ["write", "read"] as const) {
+      const calls = rs.filter((r) => r.direction === dir).sort((a, b) => Number(a.seq - b.seq));
+      let expect = 0n;
+      for (const c of calls) {
+        if (c.seq !== expect) s.gaps++;
+        expect = c.seq + 1n;
+        if (c.truncated) s.truncated = true;
+        s.lost += Number(c.lost);
+      }
+      s[dir] = concatBytes(calls.map((c) => c.data));
+    }
+    out.push(s);
+  }
+  return out;
+}
