@@ -1,0 +1,172 @@
+/**
+ * The project's layering, checked on the real module graph (`deno info --json`): which
+ * top-level folder may import which, and no import cycles anywhere.
+ *
+ * Layers, low to high; a module may import modules of its own folder or of a lower layer,
+ * never of a higher one nor of another folder on the same layer:
+ *   kit (shared kits) < protocols (wire protocols) < recording (the recording format)
+ *   < capture | analysis < reports < notebooks < lab (simulator, agents, case studies, eval,
+ *   coverage) < bench | datasets.
+ * Tests (`*_test.ts`) follow the same rule and may also use the test support in `tests/`.
+ * `tests/` itself (support and fixture makers) sits on top.
+ *
+ * `deno run -A tests/layering.ts` prints every violation and cycle (exit 1 if any).
+ */
+import { relative } from "node:path";
+
+export const LAYERS: Record<string, number> = {
+  kit: 0,
+  protocols: 1,
+  recording: 2,
+  capture: 3,
+  analysis: 3,
+  reports: 4,
+  notebooks: 5,
+  lab: 6,
+  bench: 7,
+  datasets: 7,
+  tests: 8,
+};
+
+export const ROOT = new URL("../", import.meta.url).pathname;
+
+export interface Edge {
+  from: string;
+  to: string;
+}
+
+/** Repository-relative paths of every tracked TypeScript module. */
+export async function projectModules(root = ROOT): Promise<string[]> {
+  const out = await new Deno.Command("git", {
+    args: ["ls-files", "*.ts"],
+    cwd: root,
+    stdout: "piped",
+  }).output();
+  if (!out.success) throw new Error("git ls-files failed");
+  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
+}
+
+/** The import edges between project modules, read from `deno info --json`. */
+export async function moduleGraph(root = ROOT): Promise<Edge[]> {
+  const files = await projectModules(root);
+  const dir = await Deno.makeTempDir({ prefix: "sightline-layering-" });
+  try {
+    const entry = `${dir}/all.ts`;
+    await Deno.writeTextFile(entry, files.map((f) => `import "${root}${f}";`).join("\n"));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`deno info failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+    }
+    const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      modules: {
+        local?: string;
+        dependencies?: {
+          code?: { specifier?: string };
+          type?: { specifier?: string };
+        }[];
+      }[];
+    };
+    const edges: Edge[] = [];
+    for (const m of graph.modules) {
+      if (!m.local?.startsWith(root)) continue;
+      const from = relative(root, m.local);
+      for (const d of m.dependencies ?? []) {
+        for (const s of [d.code?.specifier, d.type?.specifier]) {
+          if (!s?.startsWith("file://")) continue;
+          const to = relative(root, new URL(s).pathname);
+          if (!to.startsWith("..")) edges.push({ from, to });
+        }
+      }
+    }
+    return edges;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function folderOf(path: string): string {
+  return path.split("/")[0];
+}
+
+/** Why an import breaks the layering, or undefined when it is allowed. */
+export function violation(e: Edge): string | undefined {
+  const a = folderOf(e.from), b = folderOf(e.to);
+  if (a === b) return undefined;
+  const ra = LAYERS[a], rb = LAYERS[b];
+  if (ra === undefined) return `${e.from}: folder ${a}/ has no layer`;
+  if (rb === undefined) return `${e.from} imports ${e.to}: folder ${b}/ has no layer`;
+  const isTest = e.from.endsWith("_test.ts");
+  if (isTest && b === "tests" && e.to.startsWith("tests/support/")) return undefined;
+  if (rb < ra) return undefined;
+  return rb === ra
+    ? `${e.from} imports ${e.to}: ${a}/ and ${b}/ are on the same layer and stay independent`
+    : `${e.from} imports ${e.to}: ${a}/ is below ${b}/`;
+}
+
+/** Every cycle's modules (strongly connected components of more than one module). */
+export function cycles(edges: Edge[]): string[][] {
+  const adj = new Map<string, string[]>();
+  for (const e of edges) {
+    if (!adj.has(e.from)) adj.set(e.from, []);
+    if (!adj.has(e.to)) adj.set(e.to, []);
+    adj.get(e.from)!.push(e.to);
+  }
+  // Tarjan's algorithm, iterative (deep graphs would overflow the stack)
+  let index = 0;
+  const idx = new Map<string, number>(), low = new Map<string, number>();
+  const onStack = new Set<string>(), stack: string[] = [];
+  const out: string[][] = [];
+  for (const start of adj.keys()) {
+    if (idx.has(start)) continue;
+    const work: [string, number][] = [[start, 0]];
+    while (work.length) {
+      const [v, i] = work[work.length - 1];
+      if (i === 0) {
+        idx.set(v, index);
+        low.set(v, index);
+        index++;
+        stack.push(v);
+        onStack.add(v);
+      }
+      const next = adj.get(v)!;
+      if (i < next.length) {
+        work[work.length - 1][1] = i + 1;
+        const w = next[i];
+        if (!idx.has(w)) work.push([w, 0]);
+        else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const u = work[work.length - 1][0];
+        low.set(u, Math.min(low.get(u)!, low.get(v)!));
+      }
+      if (low.get(v) === idx.get(v)) {
+        const scc: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== v);
+        if (scc.length > 1) out.push(scc.sort());
+      }
+    }
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const edges = await moduleGraph();
+  const bad = edges.map(violation).filter((v): v is string => v !== undefined);
+  for (const v of bad) console.log(v);
+  const cyc = cycles(edges);
+  for (const c of cyc) console.log(`cycle: ${c.join(" -> ")}`);
+  console.log(`${edges.length} imports, ${bad.length} against the layering, ${cyc.length} cycles`);
+  Deno.exit(bad.length || cyc.length ? 1 : 0);
+}
