@@ -14,7 +14,7 @@ Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
     "30",
   ]);
   assert.equal(o.agent, "codex");
-  assert.match(o.scenario, /bench\/scenarios\/tool_marker\.json$/);
+  assert.match(o.scenario, /lab\/scenarios\/tool_marker\.json$/);
   assert.equal(o.workdir, "/tmp/w");
   assert.equal(o.http1, true);
   assert.equal(o.timeoutMs, 30_000);
