@@ -5,8 +5,11 @@
  * recordings (their `recording` column tells them apart; recordings whose directory names
  * collide are labelled with the path given instead). Prints a table, CSV or JSON.
  *
- * The one place SQL text is built from input: `ATTACH` takes no parameters, so the database
- * path is written as a quoted string literal (quotes doubled). Labels are bound values.
+ * A Parquet export (`deno task export --format parquet`, local or an object store mounted as a
+ * directory) can stand in for recordings: its tables join the same views (`export/parquet_source.ts`).
+ *
+ * The one place SQL text is built from input: `ATTACH` and `read_parquet` take no parameters, so
+ * paths are written as quoted string literals (quotes doubled). Labels are bound values.
  */
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -18,6 +21,8 @@ import { CORRELATE_TABLES } from "./correlate/schema.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "./detect/schema.ts";
 import { labelsTable } from "./observer/schema.ts";
 import { formatResult, type OutputFormat } from "./table_output.ts";
+import { type SqlName, sqlText } from "./sql_files.ts";
+import { exportTables, isParquetExport, parquetScan } from "./export/parquet_source.ts";
 
 export interface SqlOptions {
   recordings: string[];
@@ -54,7 +59,8 @@ export async function run(opts: SqlOptions): Promise<number> {
     throw new UsageError(`--format must be table, csv or json, not ${JSON.stringify(format)}`);
   }
   const dbs: { label: string; name: string; path: string }[] = [];
-  for (const rec of opts.recordings) {
+  const exports = opts.recordings.filter(isParquetExport);
+  for (const rec of opts.recordings.filter((r) => !exports.includes(r))) {
     const dir = resolve(rec);
     const db = join(dir, DB_FILE);
     if (!exists(db)) {
@@ -68,7 +74,7 @@ export async function run(opts: SqlOptions): Promise<number> {
     }
     dbs.push({ label: rec, name: dir.split("/").pop()!, path: db });
   }
-  if (dbs.length === 0) return 1;
+  if (dbs.length === 0 && exports.length === 0) return 1;
   const instance = await DuckDBInstance.create(":memory:");
   const c = await instance.connect();
   try {
@@ -91,18 +97,25 @@ export async function run(opts: SqlOptions): Promise<number> {
       [dbs.length],
     );
     const everywhere = new Set(present.getRows().map((r) => String(r[0])));
-    const tables = [
+    const tables = dbs.length === 0 ? [] : [
       ...ALL_TABLES.map((t) => t.name),
       ...VIEWS.map((v) => v.name),
       ...extra.filter((n) => everywhere.has(n)),
     ];
+    const inDbs = new Set(tables);
+    const exported = new Map(exports.map((d) => [d, new Set(exportTables(d))]));
+    for (const set of exported.values()) {
+      for (const t of set) if (!tables.includes(t)) tables.push(t);
+    }
     const withRecording = await c.runAndReadAll(
       `SELECT DISTINCT table_name FROM duckdb_columns()
        WHERE database_name = 'r0' AND column_name = 'recording'`,
     );
     const hasRecording = new Set(withRecording.getRows().map((r) => String(r[0])));
+    const views = new Set(VIEWS.map((v) => v.name));
     for (const name of tables) {
-      const parts = dbs.map((_, i) => {
+      if (views.has(name)) continue;
+      const parts = (inDbs.has(name) ? dbs : []).map((_, i) => {
         const from = `${quoteIdent(`r${i}`)}.${quoteIdent(name)}`;
         const label = `(SELECT label FROM recording_labels WHERE i = ${i})`;
         if (!hasRecording.has(name)) return `SELECT ${label} AS recording, * FROM ${from}`;
@@ -110,7 +123,16 @@ export async function run(opts: SqlOptions): Promise<number> {
           ? `SELECT * REPLACE (${label} AS recording) FROM ${from}`
           : `SELECT * FROM ${from}`;
       });
+      const dirs = exports.filter((d) => exported.get(d)!.has(name));
+      if (dirs.length) parts.push(`SELECT * FROM ${parquetScan(dirs, name)}`);
       await c.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${parts.join(" UNION ALL BY NAME ")}`);
+    }
+    // the event views over the stacked tables (a recording's own view would read the stacked
+    // tables too, and so count every recording's events once per recording)
+    for (const v of VIEWS) {
+      if (tables.includes(v.name)) {
+        await c.run(sqlText(v.name as SqlName).replace("CREATE VIEW", "CREATE TEMP VIEW"));
+      }
     }
     let r;
     try {

@@ -1,0 +1,92 @@
+/**
+ * `deno task export RECORDING... --format parquet --out DIR | --format otlp`: hands analysed
+ * recordings to other systems. Parquet writes every table into a hive-partitioned tree that
+ * DuckDB, Spark, Trino or ClickHouse read as it is (`parquet.ts`); OTLP sends each session as
+ * an OpenTelemetry trace following the GenAI semantic conventions (`otlp.ts`).
+ *
+ * A recording not analysed yet is analysed first (its `analysis.duckdb` is built beside it). A
+ * recording that cannot be read or exported costs one line and the exit code, not the others.
+ * Exit code: 0 when every recording was exported, 1 when any was not, 2 for usage.
+ */
+import { join, resolve } from "node:path";
+import { analyzeRecording, DB_FILE, UsageError } from "../analyze.ts";
+import { loadPrices } from "../pricing.ts";
+import { NotARecording } from "../recording_input.ts";
+import { exportParquet } from "./parquet.ts";
+
+export type ExportFormat = "parquet";
+
+export interface ExportOptions {
+  recordings: string[];
+  format: ExportFormat;
+  /** parquet: the directory the tree is written under */
+  out?: string;
+  /** price table for recordings that must be analysed first */
+  prices?: string;
+  print?: (text: string) => void;
+  err?: (text: string) => void;
+}
+
+const encoder = new TextEncoder();
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** The recording's `analysis.duckdb`, analysing it first if there is none. */
+export async function analysedDb(
+  path: string,
+  prices: string | undefined,
+  err: (s: string) => void,
+  task: string,
+): Promise<string> {
+  const db = join(resolve(path), DB_FILE);
+  if (isFile(db)) return db;
+  try {
+    if (!Deno.statSync(path).isDirectory) throw new NotARecording(`${path}: not a directory`);
+  } catch (e) {
+    if (e instanceof NotARecording) throw e;
+    throw new NotARecording(`${path}: no such directory`);
+  }
+  err(`${task}: ${path}: not analysed yet, analysing\n`);
+  await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
+  return db;
+}
+
+/** Exports every recording given; returns the exit code. */
+export async function run(opts: ExportOptions): Promise<number> {
+  const print = opts.print ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
+  const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
+  if (opts.recordings.length === 0) throw new UsageError("give at least one recording directory");
+  if (opts.format !== "parquet") {
+    throw new UsageError(`--format must be parquet, not ${JSON.stringify(opts.format)}`);
+  }
+  if (opts.format === "parquet" && !opts.out) {
+    throw new UsageError("--format parquet needs --out DIR");
+  }
+  let failed = 0;
+  for (const rec of opts.recordings) {
+    try {
+      const db = await analysedDb(rec, opts.prices, err, "export");
+      if (opts.format === "parquet") {
+        const r = await exportParquet(db, resolve(opts.out!));
+        for (const p of r.problems) err(`export: ${rec}: ${p}\n`);
+        const n = r.files.reduce((s, f) => s + f.rows, 0);
+        print(
+          `${rec}: ${r.files.length} tables, ${n} rows -> ${resolve(opts.out!)} ` +
+            `(capture_host=${r.host}, capture_date=${r.date})\n`,
+        );
+        if (r.problems.length) failed++;
+      }
+    } catch (e) {
+      const msg = e instanceof NotARecording ? e.message : `${rec}: ${(e as Error).message}`;
+      err(`export: ${msg.split("\n")[0]}\n`);
+      failed++;
+    }
+  }
+  return failed ? 1 : 0;
+}

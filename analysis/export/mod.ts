@@ -1,0 +1,14 @@
+/**
+ * Public face of the export: analysed recordings handed to other systems — every table as
+ * hive-partitioned Parquet that DuckDB, Spark, Trino or ClickHouse read as it is, and reading
+ * such an export back with `deno task sql`. Command: `deno task export`; see README.md here.
+ */
+export {
+  analysedDb,
+  type ExportFormat,
+  type ExportOptions,
+  run as exportRecordings,
+} from "./export.ts";
+export { EXPORT_MARKER, exportParquet, type ParquetExport, partitionPath } from "./parquet.ts";
+export { exportTables, isParquetExport, parquetScan } from "./parquet_source.ts";
+export { EXPORT_NAMES, EXPORT_TABLES, PARTITION_KEYS, timestampName } from "./tables.ts";

@@ -1,0 +1,196 @@
+/**
+ * Parquet export of one analysed recording: every table and event view of its
+ * `analysis.duckdb` written by DuckDB's own Parquet writer (ZSTD), one file per table, in a
+ * hive-partitioned tree that many hosts can fill side by side:
+ *
+ *   OUT/TABLE/capture_host=HOST/capture_date=YYYY-MM-DD/RECORDING.parquet
+ *
+ * `capture_host` is the host the capture ran on (manifest `host`), `capture_date` the UTC day
+ * it started. Columns are the table's declaration, in order and with its types (`recording`
+ * added first where a table has none), plus, beside every time column `X_ns` (ns since the
+ * epoch), `X_at` as a Parquet timestamp in nanoseconds holding the same UTC instant.
+ *
+ * Files are written under a hidden temporary name and renamed into place, so a reader never
+ * sees half a file and exporting again replaces a recording's files whole; mode 0600 (they
+ * hold prompts). The one place SQL text is built from input is the file path of `COPY ... TO`,
+ * which takes no parameters: it is written as a quoted string literal (quotes doubled).
+ */
+import { dirname, join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { quoteIdent, sqlType } from "../../kit/columns.ts";
+import {
+  EXPORT_NAMES,
+  exportTable,
+  isTimeColumn,
+  PARTITION_KEYS,
+  timestampName,
+} from "./tables.ts";
+
+/** Marks a directory as a Sightline Parquet export (written at its top). */
+export const EXPORT_MARKER = "sightline-export.json";
+
+export interface WrittenFile {
+  table: string;
+  path: string;
+  rows: number;
+}
+
+export interface ParquetExport {
+  recording: string;
+  host: string;
+  date: string;
+  files: WrittenFile[];
+  /** tables that could not be written, one line each */
+  problems: string[];
+}
+
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A partition value or file name safe in a path (percent-encoded like a URL component). */
+export function pathValue(s: string): string {
+  const v = encodeURIComponent(s);
+  return v === "." || v === ".." ? encodeURIComponent(v).replaceAll(".", "%2E") : v;
+}
+
+/** The UTC day of a time in ns since the epoch. */
+export function utcDate(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 10);
+}
+
+/** Where a table of a recording goes under `out`. */
+export function partitionPath(
+  out: string,
+  table: string,
+  host: string,
+  date: string,
+  recording: string,
+): string {
+  const [h, d] = PARTITION_KEYS;
+  return join(
+    out,
+    table,
+    `${h}=${pathValue(host)}`,
+    `${d}=${date}`,
+    `${pathValue(recording)}.parquet`,
+  );
+}
+
+async function rows(c: DuckDBConnection, sql: string, params?: unknown[]) {
+  const r = await c.runAndReadAll(sql, params as never);
+  return r.getRowObjectsJS() as Record<string, unknown>[];
+}
+
+/** The recording's name, host and capture date, from its `recordings` row (or its events). */
+async function identity(c: DuckDBConnection, fallbackName: string) {
+  const rec = await rows(c, `SELECT recording, host, started_ns FROM src.recordings LIMIT 1`);
+  const recording = String(rec[0]?.recording ?? fallbackName);
+  const host = rec[0]?.host ? String(rec[0].host) : "unknown";
+  let start = rec[0]?.started_ns as bigint | null | undefined;
+  if (start === null || start === undefined) {
+    const first = await rows(
+      c,
+      `SELECT min(t) AS t FROM (
+         SELECT min(ts_ns) AS t FROM src.process UNION ALL SELECT min(ts_ns) FROM src.file
+         UNION ALL SELECT min(ts_ns) FROM src.net UNION ALL SELECT min(ts_ns) FROM src.tls)`,
+    );
+    start = first[0]?.t as bigint | null;
+  }
+  // no start time and no events at all: the day of the export
+  const date = start === null || start === undefined
+    ? new Date().toISOString().slice(0, 10)
+    : utcDate(start);
+  return { recording, host, date };
+}
+
+/** The SELECT list that gives table `name` its exported columns. */
+async function selectList(c: DuckDBConnection, name: string): Promise<string[]> {
+  const def = exportTable(name);
+  const cols: { name: string; type: string; cast: boolean }[] = def
+    ? def.columns.map((col) => ({ name: col.name, type: sqlType(col.type), cast: true }))
+    : (await rows(c, `DESCRIBE src.${quoteIdent(name)}`)).map((r) => ({
+      name: String(r.column_name),
+      type: String(r.column_type),
+      cast: false,
+    }));
+  const out: string[] = [];
+  if (!cols.some((col) => col.name === "recording")) {
+    out.push(`(SELECT recording FROM export_label) AS recording`);
+  }
+  for (const col of cols) {
+    const id = quoteIdent(col.name);
+    out.push(col.cast ? `CAST(${id} AS ${col.type}) AS ${id}` : id);
+    if (isTimeColumn(col.name, col.type)) {
+      out.push(`make_timestamp_ns(${id}) AS ${quoteIdent(timestampName(col.name))}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes the tables of `db` (an `analysis.duckdb`) under `out`. Tables the database does not
+ * hold (e.g. `labels` before any labelling) are left out.
+ */
+export async function exportParquet(db: string, out: string): Promise<ParquetExport> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const c = await instance.connect();
+  try {
+    await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY)`);
+    const id = await identity(c, dirname(db).split("/").pop() ?? "recording");
+    await c.run("CREATE TEMP TABLE export_label (recording VARCHAR)");
+    await c.run("INSERT INTO export_label VALUES ($1)", [id.recording]);
+    const present = new Set(
+      (await rows(
+        c,
+        `SELECT table_name AS name FROM duckdb_tables() WHERE database_name = 'src'
+         UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'src'`,
+      )).map((r) => String(r.name)),
+    );
+    await Deno.mkdir(out, { recursive: true, mode: 0o700 });
+    await writeMarker(out);
+    const result: ParquetExport = { ...id, files: [], problems: [] };
+    for (const name of EXPORT_NAMES) {
+      if (!present.has(name)) continue;
+      const path = partitionPath(out, name, id.host, id.date, id.recording);
+      const tmp = join(dirname(path), `.${Deno.pid}.${path.split("/").pop()}.tmp`);
+      try {
+        await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        const list = await selectList(c, name);
+        const copied = await rows(
+          c,
+          `COPY (SELECT ${list.join(", ")} FROM src.${quoteIdent(name)}) TO ${sqlString(tmp)} ` +
+            `(FORMAT parquet, COMPRESSION zstd)`,
+        );
+        await Deno.chmod(tmp, 0o600);
+        await Deno.rename(tmp, path);
+        result.files.push({ table: name, path, rows: Number(Object.values(copied[0] ?? {})[0]) });
+      } catch (e) {
+        await Deno.remove(tmp).catch(() => {});
+        result.problems.push(`${name}: ${(e as Error).message.split("\n")[0]}`);
+      }
+    }
+    return result;
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The marker at the top of an export: what it is, how it is laid out. */
+async function writeMarker(out: string): Promise<void> {
+  const marker = {
+    format: "sightline-parquet",
+    format_version: 1,
+    layout: `TABLE/${PARTITION_KEYS[0]}=HOST/${PARTITION_KEYS[1]}=YYYY-MM-DD/RECORDING.parquet`,
+    time_columns: "every X_ns (BIGINT, ns since the epoch) has X_at beside it (TIMESTAMP_NS, UTC)",
+  };
+  const path = join(out, EXPORT_MARKER);
+  const text = JSON.stringify(marker, null, 2) + "\n";
+  try {
+    if (Deno.readTextFileSync(path) === text) return;
+  } catch { /* not there yet */ }
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, text, { mode: 0o600 });
+  await Deno.rename(tmp, path);
+}

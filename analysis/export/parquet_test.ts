@@ -1,0 +1,236 @@
+/**
+ * The Parquet export as a user meets it: `deno task export` of two real recordings (datasets)
+ * writes every table into the hive tree with the declared columns and time columns beside
+ * them; an independent reader (hyparquet) and DuckDB read back the manifest's row counts and
+ * the analysis's rows; `deno task sql` over the export gives the same rows as over the
+ * recordings; exporting again replaces files instead of adding any; bad usage gets one line.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import { DB_FILE } from "../analyze.ts";
+import { run as sql } from "../sql.ts";
+import { RAW_TABLES } from "../schema.ts";
+import {
+  EXPORT_NAMES,
+  EXPORT_TABLES,
+  isTimeColumn,
+  PARTITION_KEYS,
+  timestampName,
+} from "./tables.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const DATASETS = ["demo-claude", "demo-gemini"];
+const dec = new TextDecoder();
+
+async function task(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Copies of the datasets (analysis writes beside a recording) and an empty export dir. */
+async function setUp() {
+  const tmp = await Deno.makeTempDir({ prefix: "sl-export-" });
+  const recs: string[] = [];
+  for (const name of DATASETS) {
+    const dir = join(tmp, name);
+    await Deno.mkdir(dir);
+    for (const e of Deno.readDirSync(join(ROOT, "datasets", name))) {
+      await Deno.copyFile(join(ROOT, "datasets", name, e.name), join(dir, e.name));
+    }
+    recs.push(dir);
+  }
+  return { tmp, recs, out: join(tmp, "export") };
+}
+
+function parquetFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) out.push(...parquetFiles(p));
+    else if (e.name.endsWith(".parquet")) out.push(p);
+  }
+  return out.sort();
+}
+
+function manifest(
+  rec: string,
+): { host: string; started_ns: string; tables: Record<string, { rows: number }> } {
+  return JSON.parse(Deno.readTextFileSync(join(rec, "manifest.json")));
+}
+
+async function sqlRows(inputs: string[], query: string): Promise<unknown[]> {
+  let text = "";
+  const errs: string[] = [];
+  const code = await sql({
+    recordings: inputs,
+    query,
+    format: "json",
+    out: (s) => (text += s),
+    err: (s) => errs.push(s),
+  });
+  assert.equal(code, 0, errs.join(""));
+  return JSON.parse(text);
+}
+
+Deno.test("export --format parquet: every table, read back by hyparquet and DuckDB, and sql over it", async () => {
+  const { tmp, recs, out } = await setUp();
+  try {
+    const r = await task("export", ...recs, "--format", "parquet", "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    for (const rec of recs) assert.match(r.stdout, new RegExp(`${rec}: \\d+ tables, \\d+ rows`));
+
+    const files = parquetFiles(out);
+    const eventCounts: unknown[] = [];
+    for (const rec of recs) {
+      const m = manifest(rec);
+      const date = new Date(Number(BigInt(m.started_ns) / 1_000_000n)).toISOString().slice(0, 10);
+      const name = rec.split("/").pop()!;
+      const db = await DuckDBInstance.create(join(rec, DB_FILE), { access_mode: "READ_ONLY" });
+      const c = await db.connect();
+      try {
+        const present = new Set(
+          (await c.runAndReadAll(
+            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views() WHERE NOT internal",
+          )).getRows().map((x) => String(x[0])),
+        );
+        for (const table of EXPORT_NAMES.filter((t) => present.has(t))) {
+          const path = join(
+            out,
+            table,
+            `${PARTITION_KEYS[0]}=${m.host}`,
+            `${PARTITION_KEYS[1]}=${date}`,
+            `${name}.parquet`,
+          );
+          assert.ok(files.includes(path), `${path} written`);
+          assert.equal(Deno.statSync(path).mode! & 0o777, 0o600, `${path} is 0600`);
+          const want = Number(
+            (await c.runAndReadAll(`SELECT count(*) FROM "${table}"`)).getRows()[0][0],
+          );
+          // DuckDB reads the same number of rows
+          const got = await DuckDBInstance.create(":memory:").then(async (i) => {
+            const ic = await i.connect();
+            const n = (await ic.runAndReadAll(`SELECT count(*) FROM read_parquet('${path}')`))
+              .getRows()[0][0];
+            ic.closeSync();
+            i.closeSync();
+            return Number(n);
+          });
+          assert.equal(got, want, `${table} of ${name}: rows read by DuckDB`);
+          // the independent reader: footer row count and schema
+          const bytes = Deno.readFileSync(path);
+          const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+          const meta = parquetMetadata(buf);
+          assert.equal(Number(meta.num_rows), want, `${table} of ${name}: rows in the footer`);
+          const def = EXPORT_TABLES.find((t) => t.name === table);
+          if (def) {
+            const cols = parquetSchema(meta).children.map((ch) => ch.element.name);
+            const expected = ["recording", ...def.columns.map((col) => col.name)]
+              .filter((n, i, a) => a.indexOf(n) === i)
+              .flatMap((n) => {
+                const col = def.columns.find((x) => x.name === n);
+                return col && isTimeColumn(n, col.type) ? [n, timestampName(n)] : [n];
+              });
+            assert.deepEqual(cols, expected, `${table}: the declared columns, times beside`);
+          }
+        }
+        for (const view of ["file_events", "net_events"]) {
+          const n = (await c.runAndReadAll(`SELECT count(*) FROM ${view}`)).getRows()[0][0];
+          eventCounts.push({ recording: name, view, n: Number(n) });
+        }
+        // raw tables: the manifest's row counts, read by hyparquet row by row
+        for (const def of RAW_TABLES) {
+          const path = files.find((f) =>
+            f.includes(`/${def.name}/`) && f.endsWith(`/${name}.parquet`)
+          )!;
+          const bytes = Deno.readFileSync(path);
+          const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+          const rows = await parquetReadObjects({
+            file: buf,
+            compressors,
+            columns: ["ts_ns", "ts_at"],
+          });
+          assert.equal(
+            rows.length,
+            m.tables[def.name].rows,
+            `${def.name} of ${name}: manifest rows`,
+          );
+          for (const row of rows.slice(0, 50)) {
+            // the timestamp is the same instant as the raw nanoseconds
+            const ms = Number((row.ts_ns as bigint) / 1_000_000n);
+            assert.equal((row.ts_at as Date).getTime(), ms);
+          }
+        }
+      } finally {
+        c.closeSync();
+        db.closeSync();
+      }
+    }
+
+    // sql over the export: the same rows as over the recordings, table by table (row count and
+    // an order-free fingerprint of every declared column's values)
+    const q = [
+      ...EXPORT_TABLES.filter((t) => t.name !== "labels").map((def) => {
+        const cols = def.columns.map((col) => `"${col.name}"`).join(", ");
+        return `SELECT '${def.name}' AS t, count(*) AS n, sum(hash(${cols}))::VARCHAR AS h FROM "${def.name}"`;
+      }),
+      ...["file_events", "net_events"].map((v) =>
+        `SELECT '${v}', count(*), sum(hash(recording, ts_ns, pid, exe, agent_role))::VARCHAR FROM ${v}`
+      ),
+    ].join(" UNION ALL ") + " ORDER BY t";
+    // (the event views over many recordings hold each recording's events once)
+    const views =
+      "SELECT recording, 'file_events' AS view, count(*)::INTEGER AS n FROM file_events " +
+      "GROUP BY ALL UNION ALL SELECT recording, 'net_events', count(*)::INTEGER FROM net_events " +
+      "GROUP BY ALL ORDER BY ALL";
+    assert.deepEqual(await sqlRows(recs, views), eventCounts);
+    const overExport = await sqlRows([out], q);
+    assert.equal(overExport.length, EXPORT_NAMES.length - 1);
+    assert.deepEqual(overExport, await sqlRows(recs, q));
+    const hosts = await sqlRows(
+      [out],
+      "SELECT DISTINCT capture_host, CAST(capture_date AS VARCHAR) AS d, typeof(request_at) AS t FROM llm_calls",
+    );
+    assert.deepEqual(hosts.length, 1);
+    assert.equal((hosts[0] as { t: string }).t, "TIMESTAMP_NS");
+
+    // exporting again replaces each recording's files
+    const again = await task("export", recs[0], "--format", "parquet", "--out", out);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(parquetFiles(out), files);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("export: bad usage and a bad recording each get one line and their exit code", async () => {
+  const noOut = await task("export", "datasets/demo-claude", "--format", "parquet");
+  assert.equal(noOut.code, 2);
+  assert.match(noOut.stderr, /^export: --format parquet needs --out DIR\n/);
+  const badFormat = await task("export", "datasets/demo-claude", "--format", "csv", "--out", "x");
+  assert.equal(badFormat.code, 2);
+  assert.match(badFormat.stderr, /^export: --format must be/);
+  const tmp = await Deno.makeTempDir({ prefix: "sl-export-bad-" });
+  try {
+    const missing = await task(
+      "export",
+      join(tmp, "nope"),
+      "--format",
+      "parquet",
+      "--out",
+      join(tmp, "o"),
+    );
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
+    assert.match(missing.stderr, /no such directory/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
