@@ -13,14 +13,17 @@ import { analyzeRecording, DB_FILE, UsageError } from "../analyze.ts";
 import { loadPrices } from "../pricing.ts";
 import { NotARecording } from "../recording_input.ts";
 import { exportParquet } from "./parquet.ts";
+import { exportOtlp, type OtlpOptions, otlpTarget } from "./otlp.ts";
 
-export type ExportFormat = "parquet";
+export type ExportFormat = "parquet" | "otlp";
 
 export interface ExportOptions {
   recordings: string[];
   format: ExportFormat;
   /** parquet: the directory the tree is written under */
   out?: string;
+  /** otlp: which content goes into the spans (none by default) */
+  otlp?: OtlpOptions;
   /** price table for recordings that must be analysed first */
   prices?: string;
   print?: (text: string) => void;
@@ -62,11 +65,19 @@ export async function run(opts: ExportOptions): Promise<number> {
   const print = opts.print ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   if (opts.recordings.length === 0) throw new UsageError("give at least one recording directory");
-  if (opts.format !== "parquet") {
-    throw new UsageError(`--format must be parquet, not ${JSON.stringify(opts.format)}`);
+  if (opts.format !== "parquet" && opts.format !== "otlp") {
+    throw new UsageError(`--format must be parquet or otlp, not ${JSON.stringify(opts.format)}`);
   }
   if (opts.format === "parquet" && !opts.out) {
     throw new UsageError("--format parquet needs --out DIR");
+  }
+  if (opts.format === "otlp") {
+    if (opts.out) {
+      throw new UsageError("--out is for parquet: OTLP goes to OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+    otlpTarget(); // a bad OTEL_* variable is a usage error, said once
+  } else if (opts.otlp?.content || opts.otlp?.toolArguments) {
+    throw new UsageError("--content and --tool-arguments are for --format otlp");
   }
   let failed = 0;
   for (const rec of opts.recordings) {
@@ -81,6 +92,18 @@ export async function run(opts: ExportOptions): Promise<number> {
             `(capture_host=${r.host}, capture_date=${r.date})\n`,
         );
         if (r.problems.length) failed++;
+      } else {
+        const r = await exportOtlp(db, opts.otlp);
+        print(
+          `${rec}: ${r.traces} traces, ${r.spans} spans (${r.llmSpans} LLM calls, ${r.toolSpans} ` +
+            `tool calls, ${r.processSpans} processes), ${r.events} events, ${r.findings} findings ` +
+            `-> ${r.endpoint} (${r.protocol})\n`,
+        );
+        if (r.findingsOutside) {
+          err(
+            `export: ${rec}: ${r.findingsOutside} findings outside every session are in no trace\n`,
+          );
+        }
       }
     } catch (e) {
       const msg = e instanceof NotARecording ? e.message : `${rec}: ${(e as Error).message}`;

@@ -1,5 +1,5 @@
 /**
- * Entry point of `deno task export [--format parquet] --out DIR RECORDING...`: parses the
+ * Entry point of `deno task export RECORDING... --format parquet --out DIR | --format otlp`: parses the
  * arguments and runs `export.ts`. Exit codes: 0 every recording exported, 1 any could not be,
  * 2 bad usage.
  */
@@ -7,7 +7,9 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../analyze.ts";
 import { type ExportFormat, run } from "./export.ts";
 
-const USAGE = "usage: deno task export RECORDING... --format parquet --out DIR [--prices FILE]";
+const USAGE = "usage: deno task export RECORDING... --format parquet --out DIR [--prices FILE]\n" +
+  "       deno task export RECORDING... --format otlp [--content | --tool-arguments] [--prices FILE]\n" +
+  "       (OTLP: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_PROTOCOL)";
 
 if (import.meta.main) {
   let code: number;
@@ -18,6 +20,8 @@ if (import.meta.main) {
         format: { type: "string", short: "f" },
         out: { type: "string", short: "o" },
         prices: { type: "string" },
+        content: { type: "boolean" },
+        "tool-arguments": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -26,11 +30,12 @@ if (import.meta.main) {
       console.log(USAGE);
       Deno.exit(0);
     }
-    if (!values.format) throw new UsageError("give --format parquet");
+    if (!values.format) throw new UsageError("give --format parquet or --format otlp");
     code = await run({
       recordings: positionals,
       format: values.format as ExportFormat,
       out: values.out,
+      otlp: { content: values.content, toolArguments: values["tool-arguments"] },
       prices: values.prices,
     });
   } catch (e) {

@@ -1,0 +1,641 @@
+/**
+ * OpenTelemetry export of an analysed recording: each agent session becomes a trace, sent with
+ * the official OpenTelemetry JS SDK and OTLP exporters to the collector the standard variables
+ * name (`OTEL_EXPORTER_OTLP_ENDPOINT` / `..._TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
+ * `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf`, the default, or `http/json`).
+ *
+ * Spans follow the GenAI semantic conventions and carry the recorded times:
+ *   invoke_agent {agent}            the session (the agent process), INTERNAL
+ *   ├─ chat {model}                 each LLM call (`generate_content {model}` for Gemini), CLIENT
+ *   └─ execute_tool {tool}          each tool call, INTERNAL, linked to the chat span that asked
+ *      └─ process {program}         each process linked to it (command line, exit), INTERNAL
+ * with the file changes and connections linked to a tool call as span events on its process
+ * span (the agent process's own ones on the tool span), and findings as `sightline.finding`
+ * events on the tool span their evidence names, else on the session span. Prompts, answers,
+ * tool arguments and results go in only when asked for (`content`, `toolArguments`).
+ *
+ * Span and trace ids are derived from the host, recording and row ids, so exporting a
+ * recording again sends the same ids (a backend sees the same spans, not new ones). A failed
+ * or partial delivery is an error, never silent.
+ */
+import { createHash } from "node:crypto";
+import { basename } from "node:path";
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import {
+  BatchSpanProcessor,
+  type IdGenerator,
+  type ReadableSpan,
+  type SpanExporter,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
+import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { UsageError } from "../analyze.ts";
+import { sqlString } from "./parquet.ts";
+
+export interface OtlpOptions {
+  /** prompts, system instructions, answers, tool arguments and results (opt-in) */
+  content?: boolean;
+  /** tool call arguments only (opt-in) */
+  toolArguments?: boolean;
+}
+
+export interface OtlpTarget {
+  protocol: "http/protobuf" | "http/json";
+  /** where traces go, as the exporter will send them */
+  endpoint: string;
+}
+
+export interface OtlpResult extends OtlpTarget {
+  traces: number;
+  spans: number;
+  llmSpans: number;
+  toolSpans: number;
+  processSpans: number;
+  events: number;
+  findings: number;
+  /** findings of no session (not in any trace) */
+  findingsOutside: number;
+}
+
+/** Most events one span carries; the rest are counted in `sightline.events_omitted`. */
+export const MAX_EVENTS = 1000;
+
+const env = (k: string) => {
+  const v = Deno.env.get(k);
+  return v === undefined || v.trim() === "" ? undefined : v.trim();
+};
+
+/** The protocol and endpoint the OTEL_* variables name; bad values are usage errors. */
+export function otlpTarget(): OtlpTarget {
+  const protocol = env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ??
+    env("OTEL_EXPORTER_OTLP_PROTOCOL") ??
+    "http/protobuf";
+  if (protocol !== "http/protobuf" && protocol !== "http/json") {
+    throw new UsageError(
+      `OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: use http/protobuf or http/json`,
+    );
+  }
+  const signal = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  const base = env("OTEL_EXPORTER_OTLP_ENDPOINT");
+  const endpoint = signal ??
+    (base ? `${base.replace(/\/+$/, "")}/v1/traces` : "http://localhost:4318/v1/traces");
+  try {
+    const u = new URL(endpoint);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not http(s)");
+  } catch {
+    throw new UsageError(`the OTLP endpoint ${JSON.stringify(endpoint)} is not an http(s) URL`);
+  }
+  return { protocol, endpoint };
+}
+
+type Row = Record<string, unknown>;
+
+const SQL_DIR = new URL("./sql/", import.meta.url);
+const sql = (name: string) => Deno.readTextFileSync(new URL(`${name}.sql`, SQL_DIR));
+
+/** HrTime ([seconds, nanoseconds]) of a time in ns since the epoch, exactly. */
+export function hrTime(ns: bigint): [number, number] {
+  return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+}
+
+function hexId(bytes: number, ...parts: unknown[]): string {
+  return createHash("sha256").update(parts.map(String).join("\0")).digest("hex").slice(
+    0,
+    bytes * 2,
+  );
+}
+
+/** Ids chosen by the exporter before each span starts (the SDK asks for them). */
+class PresetIds implements IdGenerator {
+  traceId = "";
+  spanId = "";
+  generateTraceId(): string {
+    return this.traceId;
+  }
+  generateSpanId(): string {
+    return this.spanId;
+  }
+}
+
+/** Forwards to the OTLP exporter and keeps what it delivered and what failed. */
+class Delivery implements SpanExporter {
+  delivered = 0;
+  failures: string[] = [];
+  constructor(private inner: SpanExporter) {}
+  export(spans: ReadableSpan[], done: (r: { code: number; error?: Error }) => void): void {
+    this.inner.export(spans, (r) => {
+      if (r.code === 0) this.delivered += spans.length;
+      else this.failures.push(r.error ? errorText(r.error) : "the collector refused the spans");
+      done(r);
+    });
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+const PROVIDER: Record<string, string> = {
+  anthropic: "anthropic",
+  "openai-responses": "openai",
+  "openai-chat": "openai",
+  gemini: "gcp.gemini",
+};
+
+function operation(provider: unknown): string {
+  return provider === "gemini" ? "generate_content" : "chat";
+}
+
+/** Attributes without the null and undefined values. */
+function attrs(a: Record<string, unknown>): Attributes {
+  const out: Attributes = {};
+  for (const [k, v] of Object.entries(a)) {
+    if (v === null || v === undefined) continue;
+    out[k] = typeof v === "bigint" ? Number(v) : v as Attributes[string];
+  }
+  return out;
+}
+
+const num = (v: unknown) => v === null || v === undefined ? undefined : Number(v);
+const big = (v: unknown) => v === null || v === undefined ? null : BigInt(v as bigint);
+
+function parseJson(text: unknown): unknown {
+  try {
+    return JSON.parse(String(text));
+  } catch {
+    return String(text);
+  }
+}
+
+/** Input tokens as the conventions count them: cache reads and writes included. */
+function inputTokens(c: Row): number | undefined {
+  if (c.input_tokens === null) return undefined;
+  const extra = c.provider === "anthropic"
+    ? Number(c.cache_read_tokens ?? 0) + Number(c.cache_write_tokens ?? 0)
+    : 0;
+  return Number(c.input_tokens) + extra;
+}
+
+function serverOf(host: unknown): { address?: string; port?: number } {
+  if (typeof host !== "string" || !host) return {};
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
+  if (!m) return { address: host };
+  return { address: m[1].replace(/^\[|\]$/g, ""), port: m[2] ? Number(m[2]) : 443 };
+}
+
+/** Sends the sessions of `db` (an `analysis.duckdb`) as traces. */
+export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<OtlpResult> {
+  const target = otlpTarget();
+  const instance = await DuckDBInstance.create(":memory:");
+  const c = await instance.connect();
+  let q: Record<string, Row[]>;
+  try {
+    await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY); USE src`);
+    q = {};
+    for (
+      const name of ["sessions", "llm_calls", "tool_calls", "processes", "actions", "findings"]
+    ) {
+      q[name] = (await c.runAndReadAll(sql(`otlp_${name}`))).getRowObjectsJS() as Row[];
+    }
+    q.recording = (await c.runAndReadAll("SELECT recording, host FROM recordings LIMIT 1"))
+      .getRowObjectsJS() as Row[];
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+  const recording = String(q.recording[0]?.recording ?? basename(db));
+  const host = String(q.recording[0]?.host ?? "unknown");
+
+  const ids = new PresetIds();
+  const delivery = new Delivery(
+    target.protocol === "http/json" ? new JsonExporter() : new ProtoExporter(),
+  );
+  const detected = detectResources({ detectors: [envDetector] });
+  const resource = resourceFromAttributes({
+    "service.name": "sightline",
+    "host.name": host,
+    "sightline.recording": recording,
+  }).merge(detected);
+  const provider = new TracerProvider({
+    resource,
+    idGenerator: ids,
+    spanLimits: { eventCountLimit: MAX_EVENTS + 1, attributeCountLimit: 256 },
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: delivery,
+        maxQueueSize: 1 << 16,
+        maxExportBatchSize: 512,
+      }),
+    ],
+  });
+  const tracer = provider.getTracer("sightline");
+  const result: OtlpResult = {
+    ...target,
+    traces: 0,
+    spans: 0,
+    llmSpans: 0,
+    toolSpans: 0,
+    processSpans: 0,
+    events: 0,
+    findings: 0,
+    findingsOutside: 0,
+  };
+  const spanId = (...p: unknown[]) => hexId(8, "span", host, recording, ...p);
+  let pending = 0;
+  const start = (
+    name: string,
+    kind: SpanKind,
+    at: bigint,
+    a: Record<string, unknown>,
+    parent: Context,
+    id: string,
+    links: { context: ReturnType<Span["spanContext"]> }[] = [],
+  ): Span => {
+    ids.spanId = id;
+    result.spans++;
+    pending++;
+    return tracer.startSpan(
+      name,
+      { kind, startTime: hrTime(at), attributes: attrs(a), links },
+      parent,
+    );
+  };
+  /** Sends what is queued; a failure is kept (in `delivery`), not thrown halfway. */
+  const flush = async () => {
+    pending = 0;
+    await provider.forceFlush().catch((e) => delivery.failures.push(errorText(e)));
+  };
+  const finish = async (span: Span, at: bigint) => {
+    span.end(hrTime(at));
+    if (pending >= 4096) await flush();
+  };
+  const eventsOn = new Map<Span, number>();
+  const event = (span: Span, name: string, at: bigint, a: Record<string, unknown>) => {
+    const n = eventsOn.get(span) ?? 0;
+    eventsOn.set(span, n + 1);
+    if (n >= MAX_EVENTS) return;
+    result.events++;
+    span.addEvent(name, attrs(a), hrTime(at));
+  };
+  const closeEvents = (span: Span) => {
+    const n = eventsOn.get(span) ?? 0;
+    if (n > MAX_EVENTS) span.setAttribute("sightline.events_omitted", n - MAX_EVENTS);
+    eventsOn.delete(span);
+  };
+
+  const bySession = <T extends Row>(rows: T[]) => {
+    const m = new Map<number, T[]>();
+    for (const r of rows) {
+      const k = Number(r.session_id);
+      (m.get(k) ?? m.set(k, []).get(k)!).push(r);
+    }
+    return m;
+  };
+  const calls = bySession(q.llm_calls);
+  const tools = bySession(q.tool_calls);
+  const toolById = new Map(q.tool_calls.map((t) => [Number(t.tool_call_id), t]));
+  const resultsFor = new Map<number, Row[]>();
+  for (const t of q.tool_calls) {
+    if (t.result_llm_call_id === null) continue;
+    const k = Number(t.result_llm_call_id);
+    (resultsFor.get(k) ?? resultsFor.set(k, []).get(k)!).push(t);
+  }
+  const toolsOf = new Map<number, Row[]>();
+  for (const t of q.tool_calls) {
+    const k = Number(t.llm_call_id);
+    (toolsOf.get(k) ?? toolsOf.set(k, []).get(k)!).push(t);
+  }
+  const procsOf = new Map<number, Row[]>();
+  for (const p of q.processes) {
+    const k = Number(p.tool_call_id);
+    (procsOf.get(k) ?? procsOf.set(k, []).get(k)!).push(p);
+  }
+  const actionsOf = new Map<number, Row[]>();
+  for (const a of q.actions) {
+    const k = Number(a.tool_call_id);
+    (actionsOf.get(k) ?? actionsOf.set(k, []).get(k)!).push(a);
+  }
+  const findingsOf = new Map<string, Row[]>();
+  for (const f of q.findings) {
+    if (f.session_id === null) {
+      result.findingsOutside++;
+      continue;
+    }
+    const t = f.tool_call_id === null ? undefined : toolById.get(Number(f.tool_call_id));
+    const k = t && Number(t.session_id) === Number(f.session_id)
+      ? `tool:${t.tool_call_id}`
+      : `session:${f.session_id}`;
+    (findingsOf.get(k) ?? findingsOf.set(k, []).get(k)!).push(f);
+  }
+  const findingEvents = (span: Span, key: string) => {
+    for (const f of findingsOf.get(key) ?? []) {
+      result.findings++;
+      event(span, "sightline.finding", big(f.start_ns)!, {
+        "sightline.finding.id": num(f.finding_id),
+        "sightline.finding.kind": f.kind,
+        "sightline.finding.severity": f.severity,
+        "sightline.finding.explanation": f.explanation,
+        "sightline.finding.evidence": f.evidence,
+        "sightline.finding.details": f.details,
+      });
+    }
+  };
+
+  try {
+    for (const s of q.sessions) {
+      const sid = Number(s.session_id);
+      const sessionStart = big(s.start_ns) ?? big(calls.get(sid)?.[0]?.request_ns) ?? 0n;
+      const sessionEnd = big(s.end_ns) ?? big(s.last_call_ns) ?? big(s.capture_end_ns) ??
+        sessionStart;
+      ids.traceId = hexId(16, "trace", host, recording, sid);
+      result.traces++;
+      const agent = s.agent ? String(s.agent) : "unknown";
+      const root = start(
+        `invoke_agent ${agent}`,
+        SpanKind.INTERNAL,
+        sessionStart,
+        {
+          "gen_ai.operation.name": "invoke_agent",
+          "gen_ai.provider.name": PROVIDER[String(s.provider)] ?? s.provider,
+          "gen_ai.agent.name": agent,
+          "gen_ai.request.model": s.request_model,
+          "gen_ai.usage.input_tokens": num(s.input_tokens),
+          "gen_ai.usage.output_tokens": num(s.output_tokens),
+          "gen_ai.usage.cache_read.input_tokens": num(s.cache_read),
+          "gen_ai.usage.cache_creation.input_tokens": num(s.cache_write),
+          "gen_ai.input.messages": opts.content && s.prompt !== null
+            ? JSON.stringify([{ role: "user", parts: [{ type: "text", content: s.prompt }] }])
+            : undefined,
+          "process.pid": sid,
+          "process.working_directory": s.cwd,
+          "sightline.recording": recording,
+          "sightline.session_id": sid,
+          "sightline.llm_calls": num(s.llm_calls),
+          "sightline.tool_calls": num(s.tool_calls),
+          "sightline.processes": num(s.processes),
+          "sightline.cost_usd": s.cost_usd,
+          "sightline.models": s.models,
+        },
+        context.active(),
+        spanId("session", sid),
+      );
+      const inSession = trace.setSpan(context.active(), root);
+      const chatSpans = new Map<number, Span>();
+
+      for (const call of calls.get(sid) ?? []) {
+        const id = Number(call.llm_call_id);
+        const at = big(call.request_ns) ?? sessionStart;
+        const end = big(call.end_ns) ?? big(call.first_byte_ns) ?? at;
+        const op = operation(call.provider);
+        const reqModel = call.request_model ?? call.model;
+        const server = serverOf(call.server);
+        const failed = (call.status !== null && Number(call.status) >= 400) || call.error !== null;
+        const firstChunk = big(call.first_byte_ns);
+        const span = start(
+          `${op} ${reqModel ?? call.provider}`,
+          SpanKind.CLIENT,
+          at,
+          {
+            "gen_ai.operation.name": op,
+            "gen_ai.provider.name": PROVIDER[String(call.provider)] ?? call.provider,
+            "gen_ai.request.model": reqModel,
+            "gen_ai.response.model": call.status !== null ? call.model : undefined,
+            "gen_ai.request.stream": call.streaming ? true : undefined,
+            "gen_ai.response.id": call.response_id,
+            "gen_ai.response.finish_reasons": call.stop_reason !== null
+              ? [String(call.stop_reason)]
+              : undefined,
+            "gen_ai.response.time_to_first_chunk": call.streaming && firstChunk !== null
+              ? Number(firstChunk - at) / 1e9
+              : undefined,
+            "gen_ai.usage.input_tokens": inputTokens(call),
+            "gen_ai.usage.output_tokens": num(call.output_tokens),
+            "gen_ai.usage.cache_read.input_tokens": num(call.cache_read_tokens),
+            "gen_ai.usage.cache_creation.input_tokens": num(call.cache_write_tokens),
+            "gen_ai.usage.reasoning.output_tokens": num(call.reasoning_tokens),
+            "server.address": server.address,
+            "server.port": server.port,
+            "http.response.status_code": num(call.status),
+            "error.type": failed
+              ? (call.status !== null && Number(call.status) >= 400
+                ? String(call.status)
+                : "_OTHER")
+              : undefined,
+            "sightline.llm_call_id": id,
+            "sightline.call_kind": call.kind,
+            "sightline.side_kind": call.side_kind,
+            "sightline.endpoint": call.endpoint,
+            "sightline.ttft_ms": call.first_token_ns !== null
+              ? Number(BigInt(call.first_token_ns as bigint) - at) / 1e6
+              : undefined,
+            "sightline.cost_usd": call.cost_usd,
+            "sightline.incomplete": call.incomplete ? true : undefined,
+            ...(opts.content
+              ? contentOf(call, resultsFor.get(id) ?? [], toolsOf.get(id) ?? [])
+              : {}),
+          },
+          inSession,
+          spanId("llm_call", id),
+        );
+        if (failed) {
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: String(call.error ?? `HTTP ${call.status}`),
+          });
+        }
+        chatSpans.set(id, span);
+        result.llmSpans++;
+        await finish(span, end);
+      }
+
+      for (const t of tools.get(sid) ?? []) {
+        const id = Number(t.tool_call_id);
+        const at = big(t.window_start_ns) ?? big(t.requested_ns) ?? sessionStart;
+        const end = big(t.window_end_ns) ?? big(t.result_ns) ?? at;
+        const chat = chatSpans.get(Number(t.llm_call_id));
+        const span = start(
+          `execute_tool ${t.name}`,
+          SpanKind.INTERNAL,
+          at,
+          {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": t.name,
+            "gen_ai.tool.call.id": t.provider_call_id,
+            "gen_ai.tool.type": "function",
+            "gen_ai.tool.call.arguments": opts.content || opts.toolArguments ? t.input : undefined,
+            "gen_ai.tool.call.result": opts.content ? t.result_text : undefined,
+            "error.type": t.result_is_error ? "tool_error" : undefined,
+            "sightline.tool_call_id": id,
+            "sightline.llm_call_id": num(t.llm_call_id),
+            "sightline.window_end": t.end_kind,
+          },
+          inSession,
+          spanId("tool_call", id),
+          chat ? [{ context: chat.spanContext() }] : [],
+        );
+        if (t.result_is_error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: "the tool result is an error" });
+        }
+        const inTool = trace.setSpan(inSession, span);
+        const procSpans = new Map<string, Span>();
+        const procEnds = new Map<Span, bigint>();
+        for (const p of procsOf.get(id) ?? []) {
+          const pAt = big(p.start_ns) ?? big(p.proc_start_ns) ?? at;
+          const pEnd = big(p.end_ns) ?? sessionEnd;
+          const argv = (p.argv as string[] | null) ?? null;
+          const program = p.exe ? basename(String(p.exe)) : String(p.comm ?? p.pid);
+          const ps = start(
+            `process ${program}`,
+            SpanKind.INTERNAL,
+            pAt,
+            {
+              "process.pid": num(p.pid),
+              "process.parent_pid": num(p.ppid),
+              "process.executable.path": p.exe,
+              "process.executable.name": p.exe ? basename(String(p.exe)) : p.comm,
+              "process.command": argv?.[0],
+              "process.command_args": argv ?? undefined,
+              "process.command_line": argv ? argv.join(" ") : undefined,
+              "process.working_directory": p.cwd,
+              "process.exit.code": num(p.exit_code),
+              "sightline.exit_signal": num(p.exit_signal),
+              "sightline.link.confidence": p.confidence,
+              "sightline.link.signals": p.signals,
+              "sightline.file_reads": num(p.file_reads),
+            },
+            inTool,
+            spanId("process", id, p.pid, p.proc_start_ns),
+          );
+          if (p.exit_signal !== null || (p.exit_code !== null && Number(p.exit_code) !== 0)) {
+            ps.setStatus({
+              code: SpanStatusCode.ERROR,
+              message: p.exit_signal !== null
+                ? `killed by signal ${p.exit_signal}`
+                : `exit status ${p.exit_code}`,
+            });
+          }
+          procSpans.set(`${p.pid}:${p.proc_start_ns}`, ps);
+          procEnds.set(ps, pEnd < pAt ? pAt : pEnd);
+          result.processSpans++;
+        }
+        for (const a of actionsOf.get(id) ?? []) {
+          const on = (a.agent ? undefined : procSpans.get(`${a.pid}:${a.proc_start_ns}`)) ?? span;
+          event(on, ...actionEvent(a));
+        }
+        for (const [ps, pEnd] of procEnds) {
+          closeEvents(ps);
+          await finish(ps, pEnd);
+        }
+        findingEvents(span, `tool:${id}`);
+        closeEvents(span);
+        result.toolSpans++;
+        await finish(span, end < at ? at : end);
+      }
+      findingEvents(root, `session:${sid}`);
+      closeEvents(root);
+      await finish(root, sessionEnd < sessionStart ? sessionStart : sessionEnd);
+    }
+    await flush();
+  } finally {
+    await provider.shutdown().catch(() => {});
+  }
+  if (delivery.failures.length) {
+    throw new Error(
+      `OTLP export to ${target.endpoint} failed: ${delivery.failures[0].split("\n")[0]}`,
+    );
+  }
+  if (delivery.delivered !== result.spans) {
+    throw new Error(
+      `OTLP export to ${target.endpoint}: ${
+        result.spans - delivery.delivered
+      } of ${result.spans} spans not delivered`,
+    );
+  }
+  return result;
+}
+
+/** One line from what the SDK rejects with (an Error, or a list of them). */
+function errorText(e: unknown): string {
+  const first = Array.isArray(e) ? e[0] : e;
+  return (first instanceof Error ? first.message : String(first)).split("\n")[0];
+}
+
+/** A file change, connect or DNS question as a span event. */
+function actionEvent(a: Row): [string, bigint, Record<string, unknown>] {
+  const at = big(a.ts_ns)!;
+  const common = {
+    "process.pid": num(a.pid),
+    "sightline.event": `${a.event_table}:${a.event_id}`,
+    "sightline.ok": a.ok,
+  };
+  if (a.event_table === "file") {
+    return ["file.change", at, {
+      "file.path": a.path,
+      "sightline.file.op": a.op,
+      "sightline.file.target": a.path2,
+      ...common,
+    }];
+  }
+  if (a.op === "dns") {
+    return ["dns.query", at, { "dns.question.name": a.qname, ...common }];
+  }
+  const type = a.family === "inet" ? "ipv4" : a.family === "inet6" ? "ipv6" : undefined;
+  return ["network.connect", at, {
+    "network.peer.address": a.addr,
+    "network.peer.port": a.family === "unix" ? undefined : num(a.port),
+    "network.transport": a.family === "unix" ? "unix" : undefined,
+    "network.type": type,
+    ...common,
+  }];
+}
+
+/** The opt-in content attributes of a chat span, in the conventions' JSON message shapes. */
+function contentOf(call: Row, results: Row[], asked: Row[]): Record<string, unknown> {
+  const input: unknown[] = [];
+  if (results.length) {
+    input.push({
+      role: "tool",
+      parts: results.map((t) => ({
+        type: "tool_call_response",
+        id: t.provider_call_id,
+        response: t.result_text,
+      })),
+    });
+  }
+  if (call.user_input !== null) {
+    input.push({ role: "user", parts: [{ type: "text", content: call.user_input }] });
+  }
+  const parts: unknown[] = [];
+  if (call.thinking !== null) parts.push({ type: "reasoning", content: call.thinking });
+  if (call.assistant_text !== null) parts.push({ type: "text", content: call.assistant_text });
+  for (const t of asked) {
+    parts.push({
+      type: "tool_call",
+      id: t.provider_call_id,
+      name: t.name,
+      arguments: parseJson(t.input),
+    });
+  }
+  return {
+    "gen_ai.system_instructions": call.system_prompt !== null
+      ? JSON.stringify([{ type: "text", content: call.system_prompt }])
+      : undefined,
+    "gen_ai.input.messages": input.length ? JSON.stringify(input) : undefined,
+    "gen_ai.output.messages": parts.length
+      ? JSON.stringify([{ role: "assistant", parts, finish_reason: call.stop_reason ?? "" }])
+      : undefined,
+  };
+}

@@ -1,0 +1,424 @@
+/**
+ * The OTLP export as a user meets it: `deno task export --format otlp` sends two real
+ * recordings (an injection case study with findings, a three-agent team) to a local OTLP/HTTP
+ * receiver, over `http/protobuf` (decoded with the OTLP proto definitions the OpenTelemetry
+ * packages ship, through protobufjs) and over `http/json`. The span tree and the GenAI
+ * attributes are checked against the analysis database the spans came from; both protocols
+ * carry the same spans (the ids are stable); content goes out only when asked for; headers
+ * from OTEL_EXPORTER_OTLP_HEADERS reach the collector; a collector that is not there and a bad
+ * protocol each cost one line and their exit code.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+// @ts-types="npm:@opentelemetry/otlp-transformer@0.57.2/build/src/generated/root.d.ts"
+import protoRoot from "otlp-proto-root";
+import { DB_FILE } from "../analyze.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const DATASETS = ["injection-claude", "team-claude-gemini-codex"];
+const dec = new TextDecoder();
+
+// deno-lint-ignore no-explicit-any
+const ExportRequest = (protoRoot as any).opentelemetry.proto.collector.trace.v1
+  .ExportTraceServiceRequest;
+
+interface Received {
+  contentType: string;
+  headers: Headers;
+  body: Uint8Array;
+}
+
+/** A local OTLP/HTTP receiver that keeps every request. */
+function receiver() {
+  const got: Received[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const contentType = req.headers.get("content-type") ?? "";
+    got.push({ contentType, headers: req.headers, body: new Uint8Array(await req.arrayBuffer()) });
+    if (new URL(req.url).pathname !== "/v1/traces") {
+      return new Response("not found", { status: 404 });
+    }
+    return contentType.includes("json")
+      ? new Response("{}", { headers: { "content-type": "application/json" } })
+      : new Response(new Uint8Array(0), { headers: { "content-type": "application/x-protobuf" } });
+  });
+  return { got, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+}
+
+async function task(args: string[], env: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", ...args],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  start: bigint;
+  end: bigint;
+  attributes: Record<string, unknown>;
+  events: { name: string; time: bigint; attributes: Record<string, unknown> }[];
+  links: string[];
+  status: number;
+  resource: Record<string, unknown>;
+}
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+function value(v: Any): unknown {
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return Number(v.doubleValue);
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(value);
+  throw new Error(`unexpected attribute value ${JSON.stringify(v)}`);
+}
+
+function attributes(list: Any[] | undefined): Record<string, unknown> {
+  return Object.fromEntries((list ?? []).map((a) => [a.key, value(a.value)]));
+}
+
+const hex = (b64: string | undefined) =>
+  b64
+    ? [...Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))].map((x) =>
+      x.toString(16).padStart(2, "0")
+    ).join("")
+    : "";
+
+/** Every span of the requests, in one shape for both encodings. */
+function spans(got: Received[]): Span[] {
+  const out: Span[] = [];
+  for (const r of got) {
+    const json = r.contentType.includes("json");
+    const msg = json
+      ? JSON.parse(dec.decode(r.body))
+      : ExportRequest.toObject(ExportRequest.decode(r.body), { longs: String, bytes: String });
+    const id = json ? (s: string | undefined) => s ?? "" : hex;
+    for (const rs of msg.resourceSpans ?? []) {
+      const resource = attributes(rs.resource?.attributes);
+      for (const ss of rs.scopeSpans ?? []) {
+        for (const s of ss.spans ?? []) {
+          out.push({
+            traceId: id(s.traceId),
+            spanId: id(s.spanId),
+            parentSpanId: id(s.parentSpanId),
+            name: s.name,
+            kind: Number(s.kind),
+            start: BigInt(s.startTimeUnixNano),
+            end: BigInt(s.endTimeUnixNano),
+            attributes: attributes(s.attributes),
+            events: (s.events ?? []).map((e: Any) => ({
+              name: e.name,
+              time: BigInt(e.timeUnixNano),
+              attributes: attributes(e.attributes),
+            })),
+            links: (s.links ?? []).map((l: Any) => id(l.spanId)),
+            status: Number(s.status?.code ?? 0),
+            resource,
+          });
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => (a.spanId < b.spanId ? -1 : 1));
+}
+
+async function copies() {
+  const tmp = await Deno.makeTempDir({ prefix: "sl-otlp-" });
+  const recs: string[] = [];
+  for (const name of DATASETS) {
+    const dir = join(tmp, name);
+    await Deno.mkdir(dir);
+    for (const e of Deno.readDirSync(join(ROOT, "datasets", name))) {
+      await Deno.copyFile(join(ROOT, "datasets", name, e.name), join(dir, e.name));
+    }
+    recs.push(dir);
+  }
+  return { tmp, recs };
+}
+
+async function rowsOf(rec: string, sql: string): Promise<Record<string, Any>[]> {
+  const db = await DuckDBInstance.create(join(rec, DB_FILE), { access_mode: "READ_ONLY" });
+  const c = await db.connect();
+  try {
+    return (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, Any>[];
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+const CONTENT_KEYS = [
+  "gen_ai.input.messages",
+  "gen_ai.output.messages",
+  "gen_ai.system_instructions",
+  "gen_ai.tool.call.arguments",
+  "gen_ai.tool.call.result",
+];
+
+Deno.test("export --format otlp: GenAI spans over http/protobuf and http/json, checked against the analysis", async () => {
+  const { tmp, recs } = await copies();
+  const rx = receiver();
+  try {
+    const base = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+      OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer t0ken,x-fleet=lab",
+    };
+    const proto = await task(["export", ...recs, "--format", "otlp"], base);
+    assert.equal(proto.code, 0, proto.stderr);
+    assert.match(proto.stdout, /injection-claude: 1 traces, \d+ spans/);
+    assert.match(proto.stdout, /team-claude-gemini-codex: 3 traces, \d+ spans/);
+    assert.ok(rx.got.length > 0 && rx.got.every((r) => r.contentType === "application/x-protobuf"));
+    assert.ok(rx.got.every((r) => r.headers.get("authorization") === "Bearer t0ken"));
+    assert.ok(rx.got.every((r) => r.headers.get("x-fleet") === "lab"));
+    const viaProto = spans(rx.got.splice(0));
+
+    const json = await task(["export", ...recs, "--format", "otlp"], {
+      ...base,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    });
+    assert.equal(json.code, 0, json.stderr);
+    assert.ok(rx.got.length > 0 && rx.got.every((r) => r.contentType === "application/json"));
+    const viaJson = spans(rx.got.splice(0));
+    assert.deepEqual(viaJson, viaProto, "both encodings carry the same spans, ids included");
+
+    for (const s of viaProto) {
+      for (const k of CONTENT_KEYS) {
+        assert.ok(!(k in s.attributes), `${s.name}: no ${k} by default`);
+      }
+    }
+    const byId = new Map(viaProto.map((s) => [s.spanId, s]));
+    const children = (p: Span) => viaProto.filter((s) => s.parentSpanId === p.spanId);
+
+    for (const rec of recs) {
+      const name = rec.split("/").pop()!;
+      const mine = viaProto.filter((s) => s.resource["sightline.recording"] === name);
+      const sessions = await rowsOf(rec, "SELECT * FROM sessions ORDER BY session_id");
+      const roots = mine.filter((s) => s.parentSpanId === "");
+      assert.equal(roots.length, sessions.length, `${name}: a trace per session`);
+      assert.equal(new Set(roots.map((r) => r.traceId)).size, roots.length);
+      for (const sess of sessions) {
+        const root = roots.find((r) => r.attributes["sightline.session_id"] === sess.session_id)!;
+        assert.ok(root, `${name}: session ${sess.session_id} has a root span`);
+        assert.equal(root.name, `invoke_agent ${sess.agent}`);
+        assert.equal(root.kind, 1, "INTERNAL");
+        assert.equal(root.start, sess.start_ns, "the recorded start");
+        assert.equal(root.attributes["gen_ai.operation.name"], "invoke_agent");
+        assert.equal(root.attributes["gen_ai.agent.name"], sess.agent);
+        assert.ok(mine.filter((s) => s.traceId === root.traceId).every((s) => s.start >= 0n));
+
+        // chat spans: one per LLM call, with the call's numbers
+        const calls = await rowsOf(
+          rec,
+          `SELECT * FROM llm_calls WHERE pid = ${sess.session_id} ORDER BY llm_call_id`,
+        );
+        const chats = children(root).filter((s) =>
+          s.attributes["sightline.llm_call_id"] !== undefined && !s.name.startsWith("execute_tool")
+        );
+        assert.equal(chats.length, calls.length, `${name}/${sess.session_id}: a span per LLM call`);
+        for (const call of calls) {
+          const span = chats.find((s) =>
+            s.attributes["sightline.llm_call_id"] === Number(call.llm_call_id)
+          )!;
+          const op = call.provider === "gemini" ? "generate_content" : "chat";
+          const provider =
+            { anthropic: "anthropic", gemini: "gcp.gemini" }[call.provider as string] ?? "openai";
+          const input = Number(call.input_tokens) +
+            (call.provider === "anthropic"
+              ? Number(call.cache_read_tokens ?? 0) + Number(call.cache_write_tokens ?? 0)
+              : 0);
+          assert.equal(span.name, `${op} ${call.request_model ?? call.model}`);
+          assert.equal(span.kind, 3, "CLIENT");
+          assert.equal(span.start, call.request_ns);
+          assert.equal(span.end, call.end_ns);
+          assert.equal(span.attributes["gen_ai.operation.name"], op);
+          assert.equal(span.attributes["gen_ai.provider.name"], provider);
+          assert.equal(span.attributes["gen_ai.request.model"], call.request_model ?? call.model);
+          assert.equal(span.attributes["gen_ai.response.model"], call.model);
+          assert.equal(span.attributes["gen_ai.usage.input_tokens"], input);
+          assert.equal(span.attributes["gen_ai.usage.output_tokens"], Number(call.output_tokens));
+          if (call.cache_read_tokens !== null) {
+            assert.equal(
+              span.attributes["gen_ai.usage.cache_read.input_tokens"],
+              Number(call.cache_read_tokens),
+            );
+          }
+          if (call.cache_write_tokens !== null) {
+            assert.equal(
+              span.attributes["gen_ai.usage.cache_creation.input_tokens"],
+              Number(call.cache_write_tokens),
+            );
+          }
+          if (call.stop_reason !== null) {
+            assert.deepEqual(span.attributes["gen_ai.response.finish_reasons"], [call.stop_reason]);
+          }
+          if (call.streaming) {
+            assert.equal(
+              span.attributes["gen_ai.response.time_to_first_chunk"],
+              Number(call.first_byte_ns - call.request_ns) / 1e9,
+            );
+          }
+        }
+
+        // tool spans: one per tool call, linked to the chat span that asked for it
+        const tools = await rowsOf(
+          rec,
+          `SELECT t.* FROM tool_calls t JOIN llm_calls c USING (llm_call_id) WHERE c.pid = ${sess.session_id} ORDER BY tool_call_id`,
+        );
+        const toolSpans = children(root).filter((s) => s.name.startsWith("execute_tool "));
+        assert.equal(
+          toolSpans.length,
+          tools.length,
+          `${name}/${sess.session_id}: a span per tool call`,
+        );
+        for (const t of tools) {
+          const span = toolSpans.find((s) =>
+            s.attributes["sightline.tool_call_id"] === Number(t.tool_call_id)
+          )!;
+          assert.equal(span.name, `execute_tool ${t.name}`);
+          assert.equal(span.attributes["gen_ai.tool.name"], t.name);
+          if (t.provider_call_id !== null) {
+            assert.equal(span.attributes["gen_ai.tool.call.id"], t.provider_call_id);
+          }
+          const chat = chats.find((s) =>
+            s.attributes["sightline.llm_call_id"] === Number(t.llm_call_id)
+          )!;
+          assert.deepEqual(span.links, [chat.spanId]);
+          // the processes linked to it, each with its command line
+          const procs = await rowsOf(
+            rec,
+            `SELECT DISTINCT a.pid, p.argv FROM links l JOIN actions a USING (recording, event_table, event_id)
+             LEFT JOIN processes p ON p.pid = a.pid AND p.start_ns IS NOT DISTINCT FROM a.proc_start_ns
+             WHERE l.attribution = 'tool' AND l.tool_call_id = ${t.tool_call_id} AND a.pid <> ${sess.session_id}
+             ORDER BY a.pid`,
+          );
+          const procSpans = children(span).filter((s) => s.name.startsWith("process "));
+          assert.deepEqual(
+            procSpans.map((
+              s,
+            ) => [s.attributes["process.pid"], s.attributes["process.command_args"] ?? null])
+              .sort((a, b) => Number(a[0]) - Number(b[0])),
+            procs.map((p) => [p.pid, p.argv]),
+            `tool call ${t.tool_call_id}: its processes`,
+          );
+          // the connections and file changes linked to it, as events on its spans
+          const acts = await rowsOf(
+            rec,
+            `SELECT count(*) AS n FROM links l JOIN actions a USING (recording, event_table, event_id)
+             WHERE l.attribution = 'tool' AND l.tool_call_id = ${t.tool_call_id}
+               AND (a.event_table = 'net' OR (a.event_table = 'file' AND a.written
+                    AND NOT regexp_matches(a.path, '^/(dev|proc|sys)/')))`,
+          );
+          const evs = [span, ...procSpans].flatMap((s) => s.events)
+            .filter((e) => e.name !== "sightline.finding");
+          assert.equal(evs.length, Number(acts[0].n), `tool call ${t.tool_call_id}: its actions`);
+        }
+      }
+
+      // findings: every one an event, on the tool span its evidence names or its session's span
+      const findings = await rowsOf(rec, "SELECT * FROM findings ORDER BY finding_id");
+      const shown = mine.flatMap((s) =>
+        s.events.filter((e) => e.name === "sightline.finding").map((e) => ({ s, e }))
+      );
+      assert.equal(shown.length, findings.length, `${name}: every finding`);
+      for (const f of findings) {
+        const { s, e } = shown.find(({ e }) =>
+          e.attributes["sightline.finding.id"] === Number(f.finding_id)
+        )!;
+        assert.equal(e.attributes["sightline.finding.kind"], f.kind);
+        assert.equal(e.time, f.start_ns);
+        const tool = (f.evidence as string[]).find((x) => x.startsWith("tool_call:"));
+        if (tool) assert.equal(s.attributes["sightline.tool_call_id"], Number(tool.slice(10)));
+        else assert.equal(s.parentSpanId, "");
+      }
+    }
+    // the exfiltration case: the curl that sent /etc/passwd, under its tool call, with its connect
+    const curl = viaProto.find((s) =>
+      s.name === "process curl" &&
+      (s.attributes["process.command_line"] as string).includes("@/etc/passwd")
+    );
+    assert.ok(curl, "the curl process span");
+    assert.ok(byId.get(curl.parentSpanId)!.name.startsWith("execute_tool "));
+    assert.ok(
+      curl.events.some((e) => e.name === "network.connect" && e.attributes["network.peer.port"]),
+    );
+
+    // content only when asked for
+    const content = await task(["export", recs[0], "--format", "otlp", "--content"], base);
+    assert.equal(content.code, 0, content.stderr);
+    const withContent = spans(rx.got.splice(0));
+    const [call] = await rowsOf(
+      recs[0],
+      "SELECT llm_call_id, user_input, assistant_text FROM llm_calls WHERE user_input IS NOT NULL ORDER BY llm_call_id LIMIT 1",
+    );
+    const firstChat = withContent.find((s) =>
+      s.attributes["gen_ai.operation.name"] === "chat" &&
+      s.attributes["sightline.llm_call_id"] === Number(call.llm_call_id)
+    )!;
+    const input = JSON.parse(firstChat.attributes["gen_ai.input.messages"] as string);
+    assert.deepEqual(input.at(-1), {
+      role: "user",
+      parts: [{ type: "text", content: call.user_input }],
+    });
+    const output = JSON.parse(firstChat.attributes["gen_ai.output.messages"] as string);
+    assert.equal(output[0].role, "assistant");
+    if (call.assistant_text !== null) {
+      assert.ok(
+        output[0].parts.some((p: Any) => p.type === "text" && p.content === call.assistant_text),
+      );
+    }
+    const tool = withContent.find((s) => s.attributes["gen_ai.operation.name"] === "execute_tool")!;
+    const [t] = await rowsOf(
+      recs[0],
+      `SELECT input FROM tool_calls WHERE tool_call_id = ${
+        tool.attributes["sightline.tool_call_id"]
+      }`,
+    );
+    assert.equal(tool.attributes["gen_ai.tool.call.arguments"], t.input);
+    const args = await task(["export", recs[0], "--format", "otlp", "--tool-arguments"], base);
+    assert.equal(args.code, 0, args.stderr);
+    const withArgs = spans(rx.got.splice(0));
+    assert.ok(withArgs.some((s) => "gen_ai.tool.call.arguments" in s.attributes));
+    assert.ok(withArgs.every((s) => !("gen_ai.input.messages" in s.attributes)));
+  } finally {
+    await rx.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("export --format otlp: no collector, or a protocol it does not speak, is one line and an exit code", async () => {
+  const { tmp, recs } = await copies();
+  try {
+    // a port nobody listens on
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    const down = await task(["export", recs[0], "--format", "otlp"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_TIMEOUT: "1500",
+    });
+    assert.equal(down.code, 1);
+    const lines = down.stderr.trim().split("\n").filter((x) => !x.includes("analysing"));
+    assert.equal(lines.length, 1, down.stderr);
+    assert.match(
+      lines[0],
+      /^export: .*injection-claude: OTLP export to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed/,
+    );
+    const grpc = await task(["export", recs[0], "--format", "otlp"], {
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+    });
+    assert.equal(grpc.code, 2);
+    assert.match(grpc.stderr, /^export: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
