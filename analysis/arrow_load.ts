@@ -1,0 +1,353 @@
+/**
+ * Loads a recording's Arrow IPC stream file into its DuckDB table at close to memory speed and
+ * in bounded memory: the file is read as a stream, batch by batch, and each batch goes into
+ * DuckDB data chunks of 2048 rows by copying Arrow's buffers into DuckDB's vectors — fixed-width
+ * columns and validity bitmaps with one memory copy per chunk, strings and blobs as byte ranges
+ * of Arrow's data buffer, never as JS values. Only one batch is held at a time.
+ *
+ * It reads what `recording/arrow_input.ts` reads and says the same things about bad files: a
+ * missing, unreadable or non-Arrow file, or one whose columns are missing or of another type,
+ * loads nothing (`error`); a damaged one loads the batches before the damage (`damaged`).
+ */
+import * as arrow from "apache-arrow";
+import duckdb from "@duckdb/node-bindings";
+import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
+import type { ColType, TableDef } from "../kit/columns.ts";
+import { oneLine } from "../recording/arrow_input.ts";
+
+export interface ArrowLoad {
+  rows: number;
+  batches: number;
+  /** what stopped the reading, if the file is damaged */
+  damaged?: string;
+  /** why nothing could be loaded */
+  error?: string;
+}
+
+const CHUNK = 2048;
+
+const ARROW_TYPE: Record<ColType, (t: arrow.DataType) => boolean> = {
+  int64: (t) => arrow.DataType.isInt(t) && t.bitWidth === 64,
+  int32: (t) => arrow.DataType.isInt(t) && t.bitWidth === 32,
+  float64: (t) => arrow.DataType.isFloat(t) && t.precision === arrow.Precision.DOUBLE,
+  bool: (t) => arrow.DataType.isBool(t),
+  utf8: (t) => arrow.DataType.isUtf8(t),
+  json: (t) => arrow.DataType.isUtf8(t),
+  binary: (t) => arrow.DataType.isBinary(t),
+  list_utf8: (t) => arrow.DataType.isList(t) && arrow.DataType.isUtf8(t.children[0].type),
+};
+
+const WIDTH: Partial<Record<ColType, number>> = { int64: 8, int32: 4, float64: 8 };
+
+type Vec = ReturnType<typeof duckdb.data_chunk_get_vector>;
+type Data = arrow.Data;
+
+function isValid(d: Data, i: number): boolean {
+  const bm = d.nullBitmap;
+  if (!bm || bm.length === 0 || d.nullCount === 0) return true;
+  const j = d.offset + i;
+  return (bm[j >> 3] & (1 << (j & 7))) !== 0;
+}
+
+/** Marks the invalid rows [base, base+n) of `d` in `vec`'s validity. */
+function copyValidity(vec: Vec, d: Data, base: number, n: number): void {
+  if (!d.nullBitmap || d.nullBitmap.length === 0 || d.nullCount === 0) return;
+  const words = Math.ceil(n / 64);
+  const mask = new Uint8Array(words * 8);
+  const start = d.offset + base;
+  if ((start & 7) === 0) {
+    mask.set(d.nullBitmap.subarray(start >> 3, (start >> 3) + Math.ceil(n / 8)));
+  } else {
+    for (let i = 0; i < n; i++) if (isValid(d, base + i)) mask[i >> 3] |= 1 << (i & 7);
+  }
+  duckdb.vector_ensure_validity_writable(vec);
+  duckdb.copy_data_to_vector_validity(vec, 0, mask.buffer, 0, mask.byteLength);
+}
+
+/** DuckDB keeps strings of up to 12 bytes inside the 16-byte string entry itself. */
+const INLINE = 12;
+
+/**
+ * Variable-length values [base, base+n) of utf8/binary `d`: the short ones written straight
+ * into the vector's 16-byte string entries (length, then the bytes), in one copy; the long ones
+ * assigned one by one as byte ranges of Arrow's data buffer (DuckDB copies them to its heap).
+ */
+function copyBytes(vec: Vec, d: Data, base: number, n: number): void {
+  const offs = d.valueOffsets as Int32Array;
+  const bytes = d.values as Uint8Array;
+  const o = d.offset + base;
+  const entries = new Uint8Array(16 * n);
+  const view = new DataView(entries.buffer);
+  const long: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!isValid(d, base + i)) continue;
+    const a = offs[o + i];
+    const len = offs[o + i + 1] - a;
+    if (len > INLINE) {
+      long.push(i);
+      continue;
+    }
+    view.setUint32(16 * i, len, true);
+    entries.set(bytes.subarray(a, a + len), 16 * i + 4);
+  }
+  duckdb.copy_data_to_vector(vec, 0, entries.buffer, 0, entries.byteLength);
+  for (const i of long) {
+    duckdb.vector_assign_string_element_len(vec, i, bytes.subarray(offs[o + i], offs[o + i + 1]));
+  }
+}
+
+/** Column `vec` set to `value` for every row (a constant vector). */
+function constant(vec: Vec, value: string): void {
+  duckdb.vector_reference_value(vec, duckdb.create_varchar(value));
+}
+
+function fillColumn(vec: Vec, type: ColType, d: Data, base: number, n: number): void {
+  copyValidity(vec, d, base, n);
+  const width = WIDTH[type];
+  if (width) {
+    const values = d.values as BigInt64Array | Int32Array | Float64Array;
+    const at = values.byteOffset + (d.offset + base) * width;
+    duckdb.copy_data_to_vector(vec, 0, values.buffer as ArrayBuffer, at, n * width);
+    return;
+  }
+  switch (type) {
+    case "bool": {
+      const out = new Uint8Array(n);
+      const bits = d.values as Uint8Array;
+      for (let i = 0; i < n; i++) {
+        const j = d.offset + base + i;
+        out[i] = (bits[j >> 3] >> (j & 7)) & 1;
+      }
+      duckdb.copy_data_to_vector(vec, 0, out.buffer, 0, n);
+      return;
+    }
+    case "utf8":
+    case "json":
+    case "binary":
+      copyBytes(vec, d, base, n);
+      return;
+    case "list_utf8": {
+      const offs = d.valueOffsets as Int32Array;
+      const o = d.offset + base;
+      const first = offs[o];
+      const total = offs[o + n] - first;
+      const entries = new BigUint64Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        entries[2 * i] = BigInt(offs[o + i] - first);
+        entries[2 * i + 1] = isValid(d, base + i) ? BigInt(offs[o + i + 1] - offs[o + i]) : 0n;
+      }
+      duckdb.copy_data_to_vector(vec, 0, entries.buffer, 0, entries.byteLength);
+      duckdb.list_vector_reserve(vec, total);
+      duckdb.list_vector_set_size(vec, total);
+      const child = duckdb.list_vector_get_child(vec);
+      const cd = d.children[0];
+      copyValidity(child, cd, first, total);
+      copyBytes(child, cd, first, total);
+      return;
+    }
+  }
+}
+
+const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+const SCHEMA = 1;
+const RECORD_BATCH = 3;
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), o += p.length);
+  return out;
+}
+
+/**
+ * An Arrow IPC stream file read one message at a time, each read straight into one reused
+ * buffer behind the schema message (fresh buffers per batch cost more in page faults than the
+ * copy itself; apache-arrow's own stream reader rejoins small chunks and slows down with the
+ * file). A batch's vectors point into that buffer: it must be used before the next is read.
+ * Whatever the framing does not expect — a short read, a message that does not decode, a
+ * dictionary batch — hands the rest of the file to apache-arrow's reader, so a damaged file
+ * reads as `recording/arrow_input.ts` reads it, with the same words.
+ */
+export class IpcFile {
+  #file: Deno.FsFile;
+  #pos = 0;
+  /** where the last message started in the file */
+  #at = 0;
+  #buf = new Uint8Array(1 << 20);
+  #schemaLength = 0;
+  #fallback: arrow.RecordBatchReader | null = null;
+  schema: arrow.Schema | null = null;
+
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  /** Reads `n` bytes to `#buf[at..]` (grown as needed); false at the end of the file. */
+  async #read(at: number, n: number): Promise<boolean> {
+    if (at + n > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(at + n, this.#buf.length * 2));
+      grown.set(this.#buf.subarray(0, at));
+      this.#buf = grown;
+    }
+    let got = 0;
+    while (got < n) {
+      const k = await this.#file.read(this.#buf.subarray(at + got, at + n));
+      if (k === null) return false;
+      got += k;
+    }
+    this.#pos += n;
+    return true;
+  }
+
+  /** Reads the next message to `#buf[at..]`: its length and type; null at a clean end. */
+  async #message(at: number): Promise<{ length: number; type: number } | null | "odd"> {
+    this.#at = this.#pos;
+    try {
+      if (!(await this.#read(at, 4))) return null; // the end of a capture killed between flushes
+      const view = () => new DataView(this.#buf.buffer, this.#buf.byteOffset);
+      let len = view().getInt32(at, true);
+      let head = 4;
+      if (len === -1) {
+        if (!(await this.#read(at + 4, 4))) return "odd";
+        len = view().getInt32(at + 4, true);
+        head = 8;
+      }
+      if (len === 0) return null; // end-of-stream marker
+      if (len < 0 || len > 1 << 26) return "odd";
+      if (!(await this.#read(at + head, len))) return "odd";
+      const m = arrow.Message.decode(this.#buf.subarray(at + head, at + head + len));
+      const body = Number(m.bodyLength);
+      if (body > 0 && !(await this.#read(at + head + len, body))) return "odd";
+      return { length: head + len + body, type: m.headerType };
+    } catch {
+      return "odd";
+    }
+  }
+
+  /** The schema message's bytes and the rest of the file from the last message read. */
+  async #tail(): Promise<Uint8Array> {
+    await this.#file.seek(this.#at, Deno.SeekMode.Start);
+    const parts: Uint8Array[] = [this.#buf.slice(0, this.#schemaLength)];
+    for await (const chunk of this.#file.readable) parts.push(chunk);
+    return concat(...parts);
+  }
+
+  /** Reads the schema message; an error string when the file is not an Arrow stream. */
+  async open(): Promise<string | null> {
+    const m = await this.#message(0);
+    if (m !== null && m !== "odd" && m.type === SCHEMA) {
+      this.#schemaLength = m.length;
+      const r = arrow.RecordBatchReader.from(concat(this.#buf.subarray(0, m.length), EOS));
+      r.open();
+      this.schema = r.schema;
+      return null;
+    }
+    // said as arrow_input.ts says it
+    try {
+      const r = arrow.RecordBatchReader.from(await this.#tail());
+      r.open();
+      if (!r.schema) return "not an Arrow IPC stream (no schema message)";
+      this.schema = r.schema;
+      this.#fallback = r;
+      return null;
+    } catch (e) {
+      return `not an Arrow IPC stream (${oneLine(e)})`;
+    }
+  }
+
+  /** The batches, one at a time; throws (as apache-arrow does) at damage. */
+  async *batches(): AsyncGenerator<arrow.RecordBatch> {
+    while (!this.#fallback) {
+      const m = await this.#message(this.#schemaLength);
+      if (m === null) return;
+      if (m === "odd" || m.type !== RECORD_BATCH) {
+        this.#fallback = arrow.RecordBatchReader.from(await this.#tail());
+        this.#fallback.open();
+        break;
+      }
+      yield* arrow.RecordBatchReader.from(this.#buf.subarray(0, this.#schemaLength + m.length));
+    }
+    yield* this.#fallback;
+  }
+}
+
+/** Reads `path` as capture table `def` (its columns minus `constants`) into DuckDB table `def.name`. */
+export async function loadArrowFile(
+  c: DuckDBConnection,
+  def: TableDef,
+  path: string,
+  constants: Record<string, string> = {},
+): Promise<ArrowLoad> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path);
+  } catch (e) {
+    return {
+      rows: 0,
+      batches: 0,
+      error: e instanceof Deno.errors.NotFound ? "missing" : `unreadable (${oneLine(e)})`,
+    };
+  }
+  try {
+    const ipc = new IpcFile(file);
+    const error = await ipc.open();
+    if (error) return { rows: 0, batches: 0, error };
+    const schema = ipc.schema!;
+    for (const col of def.columns.filter((x) => !(x.name in constants))) {
+      const f = schema.fields.find((x) => x.name === col.name);
+      if (!f) return { rows: 0, batches: 0, error: `column ${col.name} is missing` };
+      if (!ARROW_TYPE[col.type](f.type)) {
+        return {
+          rows: 0,
+          batches: 0,
+          error: `column ${col.name} has type ${f.type}, expected ${col.type}`,
+        };
+      }
+    }
+    const appender = await c.createAppender(def.name);
+    const types = def.columns.map((_, i) => appender.columnType(i));
+    const wrapped = DuckDBDataChunk.create(types);
+    const chunk = wrapped.chunk;
+    const out: ArrowLoad = { rows: 0, batches: 0 };
+    try {
+      const it = ipc.batches();
+      while (true) {
+        let next: IteratorResult<arrow.RecordBatch>;
+        try {
+          next = await it.next();
+        } catch (e) {
+          out.damaged = `damaged after ${out.rows} rows (${oneLine(e)})`;
+          break;
+        }
+        if (next.done) break;
+        const batch = next.value;
+        const datas = def.columns.map((col) =>
+          col.name in constants ? null : batch.getChild(col.name)!.data[0]
+        );
+        for (let base = 0; base < batch.numRows; base += CHUNK) {
+          const n = Math.min(CHUNK, batch.numRows - base);
+          duckdb.data_chunk_reset(chunk);
+          def.columns.forEach((col, j) => {
+            const vec = duckdb.data_chunk_get_vector(chunk, j);
+            if (col.name in constants) {
+              constant(vec, constants[col.name]);
+            } else {
+              fillColumn(vec, col.type, datas[j]!, base, n);
+            }
+          });
+          duckdb.data_chunk_set_size(chunk, n);
+          appender.appendDataChunk(wrapped);
+        }
+        out.rows += batch.numRows;
+        out.batches++;
+      }
+    } finally {
+      appender.closeSync();
+    }
+    return out;
+  } finally {
+    try {
+      file.close();
+    } catch { /* closed with its stream */ }
+  }
+}
