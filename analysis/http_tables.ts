@@ -318,6 +318,20 @@ export async function buildHttpTables(
     }
     opts.progress?.(ci + 1, conns.length);
   }
+  return assembleTables(recording, built, problems);
+}
+
+/**
+ * The rows of one recording from its connections' exchanges (each numbered by `order`: its
+ * connection's place by first TLS call, then its place in the connection) and their stream
+ * problems: exchanges numbered by request time, LLM and tool calls numbered, tool results
+ * matched to the calls that asked for them.
+ */
+export function assembleTables(
+  recording: string,
+  built: BuiltExchange[],
+  problems: ProblemRow[],
+): HttpTables {
   built.sort((a, b) => a.sortTs < b.sortTs ? -1 : a.sortTs > b.sortTs ? 1 : a.order - b.order);
   const exchanges: HttpExchangeRow[] = [];
   const events: SseEventRow[] = [];

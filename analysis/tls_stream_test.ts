@@ -1,0 +1,57 @@
+/**
+ * Parsing the TLS streams one connection at a time from DuckDB builds exactly the rows the
+ * whole-table parse builds, on every dataset and fixture recording (several agents and
+ * providers, HTTP/1.1 and HTTP/2, many connections), and the streamed connections are those of
+ * the whole table.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { loadArrowFile } from "./arrow_load.ts";
+import { rebuildConnections, tlsView } from "./byte_streams.ts";
+import { createTables } from "./duckdb_tables.ts";
+import { buildHttpTables } from "./http_tables.ts";
+import { loadPrices } from "./pricing.ts";
+import { readTable } from "./recording_input.ts";
+import { rawTlsTable } from "./schema.ts";
+import { buildHttpTablesFrom, tlsConnections } from "./tls_stream.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const RECORDINGS = [
+  ...[...Deno.readDirSync(join(ROOT, "datasets"))].filter((e) => e.isDirectory)
+    .map((e) => join(ROOT, "datasets", e.name)),
+  ...[...Deno.readDirSync(join(ROOT, "tests/fixtures/analysis"))].filter((e) => e.isDirectory)
+    .map((e) => join(ROOT, "tests/fixtures/analysis", e.name)),
+].sort();
+
+Deno.test("tls_stream: connection by connection from DuckDB, the same rows as the whole-table parse", async () => {
+  const prices = loadPrices();
+  for (const dir of RECORDINGS) {
+    const i = await DuckDBInstance.create(":memory:");
+    const c = await i.connect();
+    try {
+      await createTables(c, [rawTlsTable]);
+      await loadArrowFile(c, rawTlsTable, `${dir}/tls.arrow`, { recording: "r" });
+      const whole = tlsView(readTable(dir, rawTlsTable));
+      const streamed = [];
+      for await (const x of tlsConnections(c)) streamed.push(x.conn);
+      const key = (
+        x: {
+          pid: number;
+          connId: bigint;
+          connGen: number;
+          write: { length: number };
+          read: { length: number };
+        },
+      ) => `${x.pid}:${x.connId}:${x.connGen}:${x.write.length}:${x.read.length}`;
+      assert.deepEqual(streamed.map(key).sort(), rebuildConnections(whole).map(key).sort(), dir);
+      const want = await buildHttpTables("r", whole, prices);
+      const got = await buildHttpTablesFrom("r", tlsConnections(c), prices);
+      assert.ok(want.exchanges.length > 0, `${dir} has exchanges`);
+      assert.deepEqual(got, want, dir);
+    } finally {
+      c.closeSync();
+      i.closeSync();
+    }
+  }
+});
