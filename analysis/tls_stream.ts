@@ -5,7 +5,7 @@
  * are exactly those `buildHttpTables` builds from the whole table: connections are put back in
  * the order of their first TLS call before the exchanges are numbered.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBBlobVector, DuckDBConnection } from "@duckdb/node-api";
 import { type Connection, rebuildConnections, type TlsView } from "./byte_streams.ts";
 import {
   assembleTables,
@@ -65,31 +65,32 @@ export async function* tlsConnections(
   while (true) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    const cols = Array.from({ length: 11 }, (_, i) => chunk.getColumnValues(i));
+    // typed vectors: numbers and bigints read in place, blobs as bytes (no value objects)
+    const v = Array.from({ length: 11 }, (_, i) => chunk.getColumnVector(i));
+    const blobs = v[6] as DuckDBBlobVector;
     for (let r = 0; r < chunk.rowCount; r++) {
-      const k = `${cols[0][r]}:${cols[1][r]}:${cols[2][r]}`;
+      const pid = v[0].getItem(r);
+      const connId = v[1].getItem(r);
+      const connGen = v[2].getItem(r);
+      const k = `${pid}:${connId}:${connGen}`;
       if (key !== null && k !== key) {
         yield emit();
         view = emptyView();
       }
       key = k;
-      const data = cols[6][r] as { bytes: Uint8Array } | null;
-      (view.pid as unknown[]).push(cols[0][r]);
-      (view.connId as unknown[]).push(cols[1][r]);
-      (view.connGen as unknown[]).push(cols[2][r]);
-      (view.direction as unknown[]).push(cols[3][r]);
-      (view.seq as unknown[]).push(cols[4][r]);
-      (view.len as unknown[]).push(cols[5][r]);
-      // a plain view of DuckDB's bytes (they come as a Node Buffer)
-      (view.data as unknown[]).push(
-        data === null
-          ? null
-          : new Uint8Array(data.bytes.buffer, data.bytes.byteOffset, data.bytes.byteLength),
-      );
-      (view.truncated as unknown[]).push(cols[7][r]);
-      (view.lost as unknown[]).push(cols[8][r]);
-      (view.ts as unknown[]).push(cols[9][r]);
-      (view.lib as unknown[]).push(cols[10][r]);
+      const data = blobs.getItemBytes(r);
+      (view.pid as unknown[]).push(pid);
+      (view.connId as unknown[]).push(connId);
+      (view.connGen as unknown[]).push(connGen);
+      (view.direction as unknown[]).push(v[3].getItem(r));
+      (view.seq as unknown[]).push(v[4].getItem(r));
+      (view.len as unknown[]).push(v[5].getItem(r));
+      // a copy: the chunk's memory is reused for the next one
+      (view.data as unknown[]).push(data === null ? null : new Uint8Array(data));
+      (view.truncated as unknown[]).push(v[7].getItem(r));
+      (view.lost as unknown[]).push(v[8].getItem(r));
+      (view.ts as unknown[]).push(v[9].getItem(r));
+      (view.lib as unknown[]).push(v[10].getItem(r));
       view.length++;
     }
   }

@@ -5,7 +5,8 @@
  * SSE, OpenAI Responses over HTTP/2), half of them with a tool call whose result the next
  * request carries back — plus process, file and net events, and analyses it in a child process.
  * Prints the time of each phase (read the Arrow files, load DuckDB, parse streams and LLM calls,
- * build the derived tables, summary), events per second, and the child's peak RSS (VmHWM).
+ * build the derived tables, summary), events per second, the child's CPU time (user + system,
+ * all threads: the figure that holds on a machine shared with other work) and peak RSS (VmHWM).
  *
  *   deno task bench:analysis [--calls N] [--events N] [--runs N] [--fresh]
  *                            [--pipeline current|streaming] [--memory-limit 1GB]
@@ -510,6 +511,12 @@ async function generate(dir: string, sizes: Sizes) {
   return counts;
 }
 
+/** CPU seconds (user + system, all threads) this process has used. */
+function cpuSeconds(): number {
+  const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
 function peakRssMb(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -624,8 +631,9 @@ async function child(dir: string, pipeline: string, memoryLimit: string) {
     const db = await streamingAnalysis(dir, memoryLimit, (p, ms) => (phases[p] = ms));
     const totalMs = performance.now() - t0;
     const peak = peakRssMb();
+    const cpu = cpuSeconds();
     console.log(
-      JSON.stringify({ phases, totalMs, peakRssMb: peak, tables: await fingerprint(db) }),
+      JSON.stringify({ phases, totalMs, cpu, peakRssMb: peak, tables: await fingerprint(db) }),
     );
     return;
   }
@@ -639,9 +647,11 @@ async function child(dir: string, pipeline: string, memoryLimit: string) {
   });
   const totalMs = performance.now() - t0;
   const peak = peakRssMb();
+  const cpu = cpuSeconds();
   console.log(JSON.stringify({
     phases,
     totalMs,
+    cpu,
     peakRssMb: peak,
     totals: Object.fromEntries(Object.entries(s.totals).map(([k, v]) => [k, String(v)])),
     tables: await fingerprint(s.db),
@@ -706,7 +716,8 @@ async function main() {
     const rate = (ms: number) => `${Math.round(sizes.events / (ms / 1000)).toLocaleString("en")}`;
     console.log(
       `\nrun ${r + 1}: whole analysis ${(res.totalMs / 1000).toFixed(2)} s, ` +
-        `${rate(res.totalMs)} events/s, peak RSS ${res.peakRssMb.toFixed(0)} MiB`,
+        `${rate(res.totalMs)} events/s, ${res.cpu.toFixed(1)} s CPU, peak RSS ` +
+        `${res.peakRssMb.toFixed(0)} MiB`,
     );
     for (const [p, ms] of Object.entries(res.phases as Record<string, number>)) {
       console.log(
