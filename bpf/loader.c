@@ -63,6 +63,27 @@
 #define MAX_LINKS 4096
 #define MAX_STOPPED 4096
 
+/* Linux 6.6's uprobe_multi links (not in this libbpf's or these headers' bpf.h): one link per
+ * probe without a perf event, so detaching does not wait for the trace events' lock. */
+#define SL_TRACE_UPROBE_MULTI 48
+#define SL_F_UPROBE_MULTI_RETURN 1
+
+/* union bpf_attr's link_create with its uprobe_multi member (include/uapi/linux/bpf.h) */
+struct sl_uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 um_flags;
+	__u32 pid;
+	__u32 _pad;
+};
+
 enum exit_code {
 	EXIT_USAGE = 2,
 	EXIT_PERM = 3,
@@ -83,7 +104,7 @@ static pid_t child = -1;
 static int go_fd = -1, err_fd = -1;
 static int tty = -1; /* the controlling terminal the command gets the foreground of, or -1 */
 static int child_status, child_errno, child_done;
-static struct bpf_link *links[MAX_LINKS];
+static int links[MAX_LINKS]; /* uprobe link fds */
 static int n_links;
 static pid_t stopped[MAX_STOPPED];
 static int n_stopped;
@@ -292,10 +313,12 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* ------------------------------------------------------------------ traced set */
 
-static void trace_pid(pid_t pid, pid_t root)
+/* Adds a process to the traced set (its bit in .bss, which the skeleton maps). */
+static void trace_pid(pid_t pid)
 {
-	__u32 k = pid, v = root;
-	bpf_map_update_elem(bpf_map__fd(skel->maps.traced), &k, &v, BPF_ANY);
+	if (pid <= 0 || (size_t)pid >= sizeof(skel->bss->traced_bits) * 8)
+		return;
+	__atomic_fetch_or(&skel->bss->traced_bits[pid / 64], 1ULL << (pid % 64), __ATOMIC_SEQ_CST);
 }
 
 static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len)
@@ -371,7 +394,7 @@ static int trace_existing(pid_t root, const char *comm)
 	}
 	for (int i = 0; i < n; i++)
 		if (mark[i])
-			trace_pid(pids[i], root > 0 ? root : pids[i]);
+			trace_pid(pids[i]);
 	return matched;
 }
 
@@ -402,9 +425,18 @@ static void cmd_attach(__u32 id, char *args)
 		put_text(SL_K_REPLY, id, -ENOSPC, "too many probes");
 		return;
 	}
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret != 0, .bpf_cookie = cookie);
-	struct bpf_link *l = bpf_program__attach_uprobe_opts(p, -1, path, offset, &opts);
-	if (!l) {
+	__u64 off = offset, ck = cookie;
+	struct sl_uprobe_multi_attr a = {
+		.prog_fd = bpf_program__fd(p),
+		.attach_type = SL_TRACE_UPROBE_MULTI,
+		.path = (__u64)(unsigned long)path,
+		.offsets = (__u64)(unsigned long)&off,
+		.cookies = (__u64)(unsigned long)&ck,
+		.cnt = 1,
+		.um_flags = ret ? SL_F_UPROBE_MULTI_RETURN : 0,
+	};
+	int l = syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	if (l < 0) {
 		int e = -errno;
 		char msg[256];
 		snprintf(msg, sizeof(msg), "attach %s at %s+0x%llx: %s", prog, path, offset,
@@ -469,7 +501,7 @@ static void handle_command(char *line)
 		put_text(SL_K_REPLY, id, r ? -errno : 0, r ? strerror(errno) : "ok");
 	} else if (!strcmp(verb, "trace")) {
 		pid_t pid = atoi(args);
-		trace_pid(pid, pid);
+		trace_pid(pid);
 		put_text(SL_K_REPLY, id, 0, "ok");
 	} else if (!strcmp(verb, "trackfds")) {
 		skel->bss->track_sock_fds = 1;
@@ -599,7 +631,7 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 	close(err[1]);
 	go_fd = go[1];
 	err_fd = err[0];
-	trace_pid(child, child);
+	trace_pid(child);
 }
 
 /* ------------------------------------------------------------------ layout */
@@ -644,47 +676,32 @@ static void print_layout(void)
 
 /* ------------------------------------------------------------------ teardown */
 
-static void *destroy_link(void *arg)
+static void *close_link(void *arg)
 {
-	bpf_link__destroy(arg);
+	close((int)(long)arg);
 	return NULL;
 }
 
 /*
- * Detaches links concurrently: each detach waits for a grace period. The raw tracepoint links
- * take 0.1-0.2 ms each; the perf-event links (syscall tracepoints, uprobes) finish one
- * after another, ~30-40 ms each, because the kernel holds the trace events' lock while it waits
- * (measured: reports/bench/findings.md). The capture process is gone by then.
+ * Detaches everything: the five tp_btf links go at once (the kernel frees their probes after
+ * a grace period, asynchronously); a uprobe_multi link waits for a grace period when its last
+ * reference goes, so those are closed from threads of their own and the waits overlap.
+ * (Perf-event links, as syscall tracepoints and uprobes were attached before, took 30-40 ms
+ * each, one after another under the trace events' lock: reports/bench/findings.md.)
  */
-static void destroy_links(struct bpf_link **ls, int n)
+static void teardown(struct ring_buffer *rb)
 {
 	pthread_t th[MAX_LINKS];
 	int started[MAX_LINKS];
-	for (int i = 0; i < n; i++) {
-		started[i] = ls[i] && pthread_create(&th[i], NULL, destroy_link, ls[i]) == 0;
-		if (ls[i] && !started[i])
-			bpf_link__destroy(ls[i]);
+	for (int i = 0; i < n_links; i++) {
+		started[i] = pthread_create(&th[i], NULL, close_link, (void *)(long)links[i]) == 0;
+		if (!started[i])
+			close(links[i]);
 	}
-	for (int i = 0; i < n; i++)
+	sightline__detach(skel);
+	for (int i = 0; i < n_links; i++)
 		if (started[i])
 			pthread_join(th[i], NULL);
-}
-
-static void teardown(struct ring_buffer *rb)
-{
-	struct bpf_object_skeleton *s = skel->skeleton;
-	struct bpf_link *all[MAX_LINKS];
-	int n = 0;
-	for (int i = 0; i < n_links && n < MAX_LINKS; i++)
-		all[n++] = links[i];
-	for (int i = 0; i < s->prog_cnt && n < MAX_LINKS; i++) {
-		struct bpf_link **l = s->progs[i].link;
-		if (l && *l) {
-			all[n++] = *l;
-			*l = NULL;
-		}
-	}
-	destroy_links(all, n);
 	phase("detached");
 	ring_buffer__free(rb);
 	sightline__destroy(skel);
@@ -743,7 +760,8 @@ int main(int argc, char **argv)
 	if (max_tls < 1 || max_tls > (1UL << 30))
 		die(EXIT_USAGE, "--max-tls-bytes must be between 1 and 1 GiB");
 
-	debug = getenv("SIGHTLINE_DEBUG") != NULL;
+	const char *dbg = getenv("SIGHTLINE_DEBUG"); /* set: phase timings; 2: verifier stats too */
+	debug = dbg ? (atoi(dbg) > 1 ? atoi(dbg) : 1) : 0;
 	phase("start");
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 
@@ -786,21 +804,48 @@ int main(int argc, char **argv)
 	}
 	bpf_map__set_max_entries(skel->maps.rb_events, events_mb << 20);
 	bpf_map__set_max_entries(skel->maps.rb_tls, tls_mb << 20);
+	/* every uprobe program is attached through uprobe_multi links (cmd_attach) */
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
+			bpf_program__set_expected_attach_type(prog,
+							      (enum bpf_attach_type)SL_TRACE_UPROBE_MULTI);
+	}
+	/* SIGHTLINE_DEBUG=2: the verifier's statistics (time, instructions) for each program */
+	static char vlog[64][512];
+	int nv = 0;
+	if (debug > 1) {
+		bpf_object__for_each_program(prog, skel->obj)
+		{
+			if (nv == 64)
+				break;
+			bpf_program__set_log_level(prog, 4);
+			bpf_program__set_log_buf(prog, vlog[nv++], sizeof(vlog[0]));
+		}
+	}
 	phase("opened");
 	if (sightline__load(skel)) {
 		int e = errno;
-		if (e == EPERM || e == EACCES)
+		if (debug)
+			fprintf(stderr, "%s", libbpf_log);
+		/* the verifier's rejection is EACCES too: only without privileges is it about them */
+		if ((e == EPERM || e == EACCES) && geteuid() != 0)
 			die(EXIT_PERM, "not permitted to load eBPF programs (%s): run as root, or with "
 				       "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", strerror(e));
-		if (getenv("SIGHTLINE_DEBUG"))
-			fprintf(stderr, "%s", libbpf_log);
 		die(EXIT_LOAD, "loading the eBPF programs failed: %s (SIGHTLINE_DEBUG=1 shows the "
 			       "verifier log)", strerror(e));
 	}
 	phase("loaded");
+	nv = 0;
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		if (debug > 1 && nv < 64)
+			fprintf(stderr, "sightline-loader: %s: %s", bpf_program__name(prog), vlog[nv++]);
+	}
 	if (sightline__attach(skel)) {
 		int e = errno;
-		if (getenv("SIGHTLINE_DEBUG"))
+		if (debug)
 			fprintf(stderr, "%s", libbpf_log);
 		die(e == EPERM ? EXIT_PERM : EXIT_LOAD, "attaching the eBPF programs failed: %s",
 		    strerror(e));

@@ -3,13 +3,14 @@
  * sightline.bpf.c: the eBPF side of Sightline's capture.
  *
  * Action stream: process fork/exec/exit (tp_btf sched tracepoints), file opens, unlinks,
- * renames, mkdirs and chdirs, connects and DNS queries (syscall tracepoints; arguments are
- * stashed at entry by thread id and the record is emitted at exit, with the result).
+ * renames, mkdirs and chdirs, connects and DNS queries (two tp_btf programs on sys_enter and
+ * sys_exit that look the syscall number up in syscalls.h; arguments are stashed at entry by
+ * thread id and the record is emitted at exit, with the result).
  * Intent stream: plaintext of TLS calls (uprobes stash the arguments, uretprobes emit).
  *
- * Only processes in the `traced` map produce records: it is seeded by the loader (the
- * launched command or --pid), grows on fork, takes in execs whose comm matches --comm, and
- * shrinks on exit. Every failed ring-buffer write is counted in `drops` by kind.
+ * Only processes in the traced set produce records: it is seeded by the loader (the launched
+ * command or --pid), grows on fork, takes in execs whose comm matches --comm, and shrinks on
+ * exit. Every failed ring-buffer write is counted in `drops` by kind.
  *
  * Record layouts are in events.h. Program names start with sl_.
  */
@@ -19,6 +20,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "events.h"
+#include "syscalls.h"
+
+#ifndef __TARGET_ARCH_x86
+#error "the syscall and Go probes read x86-64 registers"
+#endif
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -50,12 +56,13 @@ const volatile char target_comm[SL_COMM_LEN] = {};
 
 /* ---------------------------------------------------------------- maps */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);   /* tgid */
-	__type(value, __u32); /* tgid of the process it descends from (its root) */
-} traced SEC(".maps");
+/*
+ * The traced set: one bit per process id (PID_MAX_LIMIT is 2^22). Every system call of every
+ * task on the host that syscalls.h names asks it, so the answer is two loads and no helper
+ * call. The loader sets bits through the mmap of .bss; fork, exec and exit programs keep it.
+ */
+#define TRACED_PIDS (1 << 22)
+__u64 traced_bits[TRACED_PIDS / 64];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -82,7 +89,7 @@ struct file_key {
 /* Files user space has inspected (value 1) — the gate lets their execs and maps through. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384); /* preallocated: a larger one takes longer to create */
 	__type(key, struct file_key);
 	__type(value, __u8);
 } known_files SEC(".maps");
@@ -114,16 +121,31 @@ struct sys_args {
 	__u64 mode;
 	__s64 dfd2;
 	__u64 path2;
+	__u16 nr;     /* the syscall that stashed them */
+	__u8 handler; /* enum sys_handler */
 	__u8 op;
-	__u8 _pad[7];
+	__u8 _pad[4];
+};
+
+/*
+ * What a thread carries from one probe to the next: the arguments of the system call in
+ * progress, and, for context tracking, the socket it last read from, the read in progress and
+ * the context it sealed last. Task storage: nothing to preallocate, no capacity to run out
+ * of, gone with the thread.
+ */
+struct thread_state {
+	struct sys_args sys;  /* sys.handler == SH_NONE: nothing stashed */
+	__s64 reading_fd;     /* fd of a read in progress, or -1 */
+	__s64 last_sock_read; /* the socket this thread last read from, or -1 */
+	__u64 pending_seal;   /* the context it sealed last, waiting for its write, or 0 */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct sys_args);
-} sys_stash SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} threads SEC(".maps");
 
 struct dns_peer {
 	__u16 family;
@@ -165,6 +187,7 @@ struct tls_args {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
 	__type(key, struct tls_key);
 	__type(value, struct tls_args);
@@ -178,7 +201,7 @@ struct seq_key {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, struct seq_key);
 	__type(value, __u64);
 } tls_seq SEC(".maps");
@@ -187,7 +210,23 @@ struct {
 
 static __always_inline bool is_traced(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+	if (tgid >= TRACED_PIDS)
+		return false;
+	return (traced_bits[BOUND(tgid / 64, TRACED_PIDS / 64 - 1)] >> (tgid % 64)) & 1;
+}
+
+static __always_inline void set_traced(__u32 tgid)
+{
+	if (tgid < TRACED_PIDS)
+		__sync_fetch_and_or(&traced_bits[BOUND(tgid / 64, TRACED_PIDS / 64 - 1)],
+				    1ULL << (tgid % 64));
+}
+
+static __always_inline void clear_traced(__u32 tgid)
+{
+	if (tgid < TRACED_PIDS)
+		__sync_fetch_and_and(&traced_bits[BOUND(tgid / 64, TRACED_PIDS / 64 - 1)],
+				     ~(1ULL << (tgid % 64)));
 }
 
 static __always_inline bool current_traced(void)
@@ -212,6 +251,16 @@ static __always_inline void fill_hdr(struct sl_hdr *h, __u8 kind)
 	h->tid = (__u32)id;
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->ts = bpf_ktime_get_boot_ns();
+}
+
+/* The current thread's state; `create`: made (empty) when it has none yet. */
+static __always_inline struct thread_state *thread_state(bool create)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	if (!create)
+		return bpf_task_storage_get(&threads, t, NULL, 0);
+	struct thread_state init = {.reading_fd = -1, .last_sock_read = -1};
+	return bpf_task_storage_get(&threads, t, &init, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 static __always_inline void *scratch_of(void *map)
@@ -388,11 +437,9 @@ int BPF_PROG(sl_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	if (ptgid == ctgid) /* a thread */
 		return 0;
-	__u32 *root = bpf_map_lookup_elem(&traced, &ptgid);
-	if (!root)
+	if (!is_traced(ptgid))
 		return 0;
-	__u32 r = *root;
-	bpf_map_update_elem(&traced, &ctgid, &r, BPF_ANY);
+	set_traced(ctgid);
 
 	struct sl_fork e = {};
 	fill_hdr(&e.h, SL_K_FORK);
@@ -465,7 +512,7 @@ int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (!is_traced(tgid)) {
 		if (!comm_matches(comm))
 			return 0;
-		bpf_map_update_elem(&traced, &tgid, &tgid, BPF_ANY);
+		set_traced(tgid);
 	}
 
 	struct sl_exec *e = scratch_of(&scratch_ev);
@@ -524,42 +571,19 @@ int BPF_PROG(sl_exit, struct task_struct *p)
 	BPF_CORE_READ_STR_INTO(&e.comm, p, comm);
 	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_EXIT);
-	bpf_map_delete_elem(&traced, &tgid);
+	clear_traced(tgid);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- files */
 
-static __always_inline int stash(__u8 op, __s64 dfd, __u64 path, __s64 flags, __u64 mode,
-				 __s64 dfd2, __u64 path2)
+/* SL_K_FILE at the exit of a file operation, from the arguments stashed at its entry. */
+static __always_inline void file_exit(long ret, const struct sys_args *sa)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	if (!is_traced(id >> 32))
-		return 0;
-	struct sys_args a = {};
-	a.op = op;
-	a.dfd = dfd;
-	a.path = path;
-	a.flags = flags;
-	a.mode = mode;
-	a.dfd2 = dfd2;
-	a.path2 = path2;
-	bpf_map_update_elem(&sys_stash, &id, &a, BPF_ANY);
-	return 0;
-}
-
-static __always_inline int file_exit(long ret)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sys_args *sa = bpf_map_lookup_elem(&sys_stash, &id);
-	if (!sa)
-		return 0;
 	struct sys_args a = *sa;
-	bpf_map_delete_elem(&sys_stash, &id);
-
 	struct sl_file *e = scratch_of(&scratch_ev);
 	if (!e)
-		return 0;
+		return;
 	fill_hdr(&e->h, SL_K_FILE);
 	e->ret = ret;
 	e->flags = a.flags;
@@ -606,63 +630,7 @@ static __always_inline int file_exit(long ret)
 		}
 	}
 	emit(&rb_events, e, sizeof(*e) + (off & 32767), SL_K_FILE);
-	return 0;
 }
-
-#define SYS_ENTER(name) SEC("tracepoint/syscalls/sys_enter_" #name) \
-	int sl_enter_##name(struct trace_event_raw_sys_enter *ctx)
-#define SYS_EXIT(name) SEC("tracepoint/syscalls/sys_exit_" #name) \
-	int sl_exit_##name(struct trace_event_raw_sys_exit *ctx)
-#define ARG(i) ((__u64)ctx->args[i])
-
-SYS_ENTER(open) { return stash(SL_OP_OPEN, AT_FDCWD, ARG(0), ARG(1), ARG(2), 0, 0); }
-SYS_EXIT(open) { return file_exit(ctx->ret); }
-SYS_ENTER(openat) { return stash(SL_OP_OPEN, (int)ARG(0), ARG(1), ARG(2), ARG(3), 0, 0); }
-SYS_EXIT(openat) { return file_exit(ctx->ret); }
-SYS_ENTER(creat) { return stash(SL_OP_OPEN, AT_FDCWD, ARG(0), 01101 /* O_CREAT|O_WRONLY|O_TRUNC */, ARG(1), 0, 0); }
-SYS_EXIT(creat) { return file_exit(ctx->ret); }
-
-SYS_ENTER(openat2)
-{
-	if (!current_traced())
-		return 0;
-	struct open_how how = {};
-	bpf_probe_read_user(&how, sizeof(how), (void *)ARG(2));
-	return stash(SL_OP_OPEN, (int)ARG(0), ARG(1), how.flags, how.mode, 0, 0);
-}
-SYS_EXIT(openat2) { return file_exit(ctx->ret); }
-
-SYS_ENTER(unlink) { return stash(SL_OP_UNLINK, AT_FDCWD, ARG(0), 0, 0, 0, 0); }
-SYS_EXIT(unlink) { return file_exit(ctx->ret); }
-SYS_ENTER(unlinkat)
-{
-	/* unlinkat(dfd, path, AT_REMOVEDIR) is rmdir */
-	__u8 op = (ARG(2) & 0x200) ? SL_OP_RMDIR : SL_OP_UNLINK;
-	return stash(op, (int)ARG(0), ARG(1), ARG(2), 0, 0, 0);
-}
-SYS_EXIT(unlinkat) { return file_exit(ctx->ret); }
-SYS_ENTER(rmdir) { return stash(SL_OP_RMDIR, AT_FDCWD, ARG(0), 0, 0, 0, 0); }
-SYS_EXIT(rmdir) { return file_exit(ctx->ret); }
-
-SYS_ENTER(rename) { return stash(SL_OP_RENAME, AT_FDCWD, ARG(0), 0, 0, AT_FDCWD, ARG(1)); }
-SYS_EXIT(rename) { return file_exit(ctx->ret); }
-SYS_ENTER(renameat) { return stash(SL_OP_RENAME, (int)ARG(0), ARG(1), 0, 0, (int)ARG(2), ARG(3)); }
-SYS_EXIT(renameat) { return file_exit(ctx->ret); }
-SYS_ENTER(renameat2)
-{
-	return stash(SL_OP_RENAME, (int)ARG(0), ARG(1), ARG(4), 0, (int)ARG(2), ARG(3));
-}
-SYS_EXIT(renameat2) { return file_exit(ctx->ret); }
-
-SYS_ENTER(mkdir) { return stash(SL_OP_MKDIR, AT_FDCWD, ARG(0), 0, ARG(1), 0, 0); }
-SYS_EXIT(mkdir) { return file_exit(ctx->ret); }
-SYS_ENTER(mkdirat) { return stash(SL_OP_MKDIR, (int)ARG(0), ARG(1), 0, ARG(2), 0, 0); }
-SYS_EXIT(mkdirat) { return file_exit(ctx->ret); }
-
-SYS_ENTER(chdir) { return stash(SL_OP_CHDIR, AT_FDCWD, ARG(0), 0, 0, 0, 0); }
-SYS_EXIT(chdir) { return file_exit(ctx->ret); }
-SYS_ENTER(fchdir) { return stash(SL_OP_CHDIR, (int)ARG(0), 0, 0, 0, 0, 0); }
-SYS_EXIT(fchdir) { return file_exit(ctx->ret); }
 
 /* ---------------------------------------------------------------- network */
 
@@ -699,36 +667,29 @@ static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port,
 	return family;
 }
 
-SYS_ENTER(connect) { return stash(0, (int)ARG(0), ARG(1), ARG(2), 0, 0, 0); }
-SYS_EXIT(connect)
+/* SL_K_NET at the exit of connect(2); a UDP socket connected to port 53 is remembered, so
+ * that the queries sent on it without an address are seen as DNS. */
+static __always_inline void connect_exit(__u64 id, long ret, const struct sys_args *a)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sys_args *sa = bpf_map_lookup_elem(&sys_stash, &id);
-	if (!sa)
-		return 0;
-	struct sys_args a = *sa;
-	bpf_map_delete_elem(&sys_stash, &id);
-
 	struct sl_net e = {};
 	fill_hdr(&e.h, SL_K_NET);
-	e.ret = ctx->ret;
-	e.fd = a.dfd;
+	e.ret = ret;
+	e.fd = a->dfd;
 	e.op = SL_NET_CONNECT;
-	e.sotype = sock_type(a.dfd);
-	e.family = read_sockaddr((void *)a.path, a.flags, &e.port, e.addr, sizeof(e.addr));
+	e.sotype = sock_type(a->dfd);
+	e.family = read_sockaddr((void *)a->path, a->flags, &e.port, e.addr, sizeof(e.addr));
 	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_NET);
 
 	if (e.port == 53 && e.sotype == SOCK_DGRAM && (e.family == AF_INET || e.family == AF_INET6) &&
 	    (e.ret == 0 || e.ret == -115 /* EINPROGRESS */)) {
-		__u64 key = (id & 0xffffffff00000000ULL) | (__u32)a.dfd;
+		__u64 key = (id & 0xffffffff00000000ULL) | (__u32)a->dfd;
 		struct dns_peer p = {};
 		p.family = e.family;
 		p.port = 53;
 		__builtin_memcpy(p.addr, e.addr, 16);
 		bpf_map_update_elem(&dns_socks, &key, &p, BPF_ANY);
 	}
-	return 0;
 }
 
 /* Emits the first bytes of a datagram if it goes to port 53 (explicitly or by connect). */
@@ -763,17 +724,6 @@ static __always_inline void dns_send(long fd, void *uaddr, __u32 alen, void *buf
 	emit(&rb_events, e, sizeof(*e) + n, SL_K_DNS);
 }
 
-static __always_inline int sock_write_enter(long fd);
-
-SYS_ENTER(sendto)
-{
-	sock_write_enter((int)ARG(0));
-	if (!current_traced())
-		return 0;
-	dns_send((int)ARG(0), (void *)ARG(4), ARG(5), (void *)ARG(1), ARG(2));
-	return 0;
-}
-
 static __always_inline void dns_msghdr(long fd, struct user_msghdr *um)
 {
 	struct user_msghdr m = {};
@@ -785,55 +735,19 @@ static __always_inline void dns_msghdr(long fd, struct user_msghdr *um)
 	dns_send(fd, m.msg_name, m.msg_namelen, iov.iov_base, iov.iov_len);
 }
 
-SYS_ENTER(sendmsg)
-{
-	sock_write_enter((int)ARG(0));
-	if (!current_traced())
-		return 0;
-	dns_msghdr((int)ARG(0), (struct user_msghdr *)ARG(1));
-	return 0;
-}
-
-SYS_ENTER(sendmmsg)
-{
-	if (!current_traced())
-		return 0;
-	struct mmsghdr *v = (struct mmsghdr *)ARG(1);
-	__u32 vlen = ARG(2);
-	/* a resolver sends A and AAAA together: look at the first two */
-	if (vlen > 0)
-		dns_msghdr((int)ARG(0), (struct user_msghdr *)&v[0].msg_hdr);
-	if (vlen > 1)
-		dns_msghdr((int)ARG(0), (struct user_msghdr *)&v[1].msg_hdr);
-	return 0;
-}
-
 /* ---------------------------------------------------------------- the gate for mmap */
 
-SYS_ENTER(mmap)
+/* An executable mapping of a file (stashed only for PROT_EXEC, not anonymous, fd >= 0): the
+ * gate, with where it was mapped. */
+static __always_inline void mmap_exit(long ret, const struct sys_args *a)
 {
-	if (!(ARG(2) & PROT_EXEC) || (ARG(3) & MAP_ANONYMOUS) || (int)ARG(4) < 0)
-		return 0;
-	return stash(0, (int)ARG(4), 0, 0, 0, 0, 0);
-}
-
-SYS_EXIT(mmap)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sys_args *sa = bpf_map_lookup_elem(&sys_stash, &id);
-	if (!sa)
-		return 0;
-	long fd = sa->dfd;
-	bpf_map_delete_elem(&sys_stash, &id);
-	long ret = ctx->ret;
 	if (ret < 0 && ret > -4096)
-		return 0;
+		return;
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct file *f = fd_file(t, fd);
+	struct file *f = fd_file(t, a->dfd);
 	if (!f)
-		return 0;
-	gate(t, BPF_CORE_READ(f, f_inode), SL_GATE_MMAP, ret, fd);
-	return 0;
+		return;
+	gate(t, BPF_CORE_READ(f, f_inode), SL_GATE_MMAP, ret, a->dfd);
 }
 
 /* ---------------------------------------------------------------- TLS */
@@ -1027,27 +941,6 @@ int BPF_KPROBE(sl_ssl_free_entry, void *ssl)
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);   /* pid_tgid */
-	__type(value, __s64); /* fd */
-} last_sock_read SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);   /* pid_tgid */
-	__type(value, __u64); /* the context sealed last, waiting for its write */
-} pending_seal SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);   /* pid_tgid */
-	__type(value, __s64); /* fd of the read in progress */
-} sock_read_stash SEC(".maps");
-
 static __always_inline bool is_socket(long fd)
 {
 	struct file *f = fd_file((struct task_struct *)bpf_get_current_task(), fd);
@@ -1147,8 +1040,9 @@ int sl_aead_seal_entry(struct pt_regs *ctx)
 	__u64 actx = PT_REGS_PARM1(ctx);
 	tls_emit(ctx, actx, SL_TLS_WRITE, in, len);
 	if (track_sock_fds) {
-		__u64 id = bpf_get_current_pid_tgid();
-		bpf_map_update_elem(&pending_seal, &id, &actx, BPF_ANY);
+		struct thread_state *ts = thread_state(true);
+		if (ts)
+			ts->pending_seal = actx;
 	}
 	return 0;
 }
@@ -1168,9 +1062,9 @@ int sl_aead_open_entry(struct pt_regs *ctx)
 			     .lenp = PT_REGS_PARM3(ctx), .tls12 = kind};
 	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
 	if (track_sock_fds) {
-		__s64 *fd = bpf_map_lookup_elem(&last_sock_read, &id);
-		if (fd)
-			report_ctx_fd(&rb_tls, a.conn, *fd, SL_TLS_READ);
+		struct thread_state *ts = thread_state(false);
+		if (ts && ts->last_sock_read >= 0)
+			report_ctx_fd(&rb_tls, a.conn, ts->last_sock_read, SL_TLS_READ);
 	}
 	return 0;
 }
@@ -1241,71 +1135,196 @@ int sl_go_read_ret(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline int sock_read_enter(long fd)
+static __always_inline void sock_read_enter(long fd)
 {
-	if (!track_sock_fds)
-		return 0;
-	__u64 id = bpf_get_current_pid_tgid();
-	if (!is_traced(id >> 32))
-		return 0;
-	__s64 v = fd;
-	bpf_map_update_elem(&sock_read_stash, &id, &v, BPF_ANY);
-	return 0;
+	struct thread_state *ts = thread_state(true);
+	if (ts)
+		ts->reading_fd = fd;
 }
 
-static __always_inline int sock_read_exit(long ret)
+static __always_inline void sock_read_exit(long ret)
 {
-	if (!track_sock_fds)
-		return 0;
-	__u64 id = bpf_get_current_pid_tgid();
-	__s64 *fdp = bpf_map_lookup_elem(&sock_read_stash, &id);
-	if (!fdp)
-		return 0;
-	__s64 fd = *fdp;
-	bpf_map_delete_elem(&sock_read_stash, &id);
+	struct thread_state *ts = thread_state(false);
+	if (!ts || ts->reading_fd < 0)
+		return;
+	__s64 fd = ts->reading_fd;
+	ts->reading_fd = -1;
 	if (ret > 0 && is_socket(fd))
-		bpf_map_update_elem(&last_sock_read, &id, &fd, BPF_ANY);
-	return 0;
+		ts->last_sock_read = fd;
 }
 
-static __always_inline int sock_write_enter(long fd)
+static __always_inline void sock_write_enter(long fd)
 {
 	if (!track_sock_fds)
-		return 0;
-	__u64 id = bpf_get_current_pid_tgid();
-	__u64 *ctx = bpf_map_lookup_elem(&pending_seal, &id);
-	if (!ctx)
-		return 0;
-	__u64 c = *ctx;
+		return;
+	struct thread_state *ts = thread_state(false);
+	if (!ts || !ts->pending_seal)
+		return;
+	__u64 c = ts->pending_seal;
 	if (!is_socket(fd))
-		return 0;
-	bpf_map_delete_elem(&pending_seal, &id);
+		return;
+	ts->pending_seal = 0;
 	report_ctx_fd(&rb_tls, c, fd, SL_TLS_WRITE);
-	return 0;
 }
 
-SYS_ENTER(read) { return sock_read_enter((int)ARG(0)); }
-SYS_EXIT(read) { return sock_read_exit(ctx->ret); }
-SYS_ENTER(readv) { return sock_read_enter((int)ARG(0)); }
-SYS_EXIT(readv) { return sock_read_exit(ctx->ret); }
-SYS_ENTER(recvfrom) { return sock_read_enter((int)ARG(0)); }
-SYS_EXIT(recvfrom) { return sock_read_exit(ctx->ret); }
-SYS_ENTER(recvmsg) { return sock_read_enter((int)ARG(0)); }
-SYS_EXIT(recvmsg) { return sock_read_exit(ctx->ret); }
-SYS_ENTER(write) { return sock_write_enter((int)ARG(0)); }
-SYS_ENTER(writev) { return sock_write_enter((int)ARG(0)); }
-
-SYS_ENTER(close)
+static __always_inline void sock_close(long fd)
 {
-	if (!track_sock_fds || !current_traced())
-		return 0;
-	long fd = (int)ARG(0);
 	if (!is_socket(fd))
-		return 0;
+		return;
 	struct sl_fdclose e = {};
 	fill_hdr(&e.h, SL_K_FDCLOSE);
 	e.fd = fd;
 	if (bpf_ringbuf_output(&rb_tls, &e, sizeof(e), wake_flags(&rb_tls)))
 		count_drop(SL_K_FDCLOSE);
+}
+
+/* ---------------------------------------------------------------- system calls
+ *
+ * Two programs see every system call of every task on the host (tp_btf sys_enter and
+ * sys_exit: two links, however many calls are recorded). The call's number indexes sys_specs
+ * (syscalls.h), which says how it is recorded. A call the table does not name returns after
+ * one load; one it names, after a test of the process's bit in the traced set (and, for the
+ * context-tracking calls, of track_sock_fds first). So a task outside the capture pays the
+ * same small amount whatever the table grows to.
+ */
+
+#define TS_COMPAT 0x0002 /* thread_info.status: a 32-bit (ia32) system call is in progress */
+
+/* Argument i of the system call (x86-64 calling convention). */
+static __always_inline __u64 sys_arg(struct pt_regs *r, int i)
+{
+	switch (i) {
+	case 0: return r->di;
+	case 1: return r->si;
+	case 2: return r->dx;
+	case 3: return r->r10;
+	case 4: return r->r8;
+	case 5: return r->r9;
+	}
+	return 0;
+}
+
+/* The value a sys_spec field names: ARG(i), AT_CWD, or NONE (0). */
+static __always_inline __u64 spec_value(struct pt_regs *r, __s8 v)
+{
+	if (v == AT_CWD)
+		return (__u64)AT_FDCWD;
+	if (v <= 0 || v > 6)
+		return 0;
+	return sys_arg(r, v - 1);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sl_sys_enter, struct pt_regs *regs, long nr)
+{
+	if ((__u64)nr >= SYS_NR_MAX)
+		return 0;
+	const struct sys_spec *s = &sys_specs[nr];
+	__u8 h = s->handler;
+	if (h == SH_NONE || (h >= SH_TRACK_FIRST && h <= SH_TRACK_LAST && !track_sock_fds))
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	/* ia32 calls have other numbers (the syscall tracepoints skip them too) */
+	if (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
+		return 0;
+
+	long fd = (int)regs->di;
+	switch (h) {
+	case SH_SOCK_READ:
+		sock_read_enter(fd);
+		return 0;
+	case SH_SOCK_WRITE:
+		sock_write_enter(fd);
+		return 0;
+	case SH_CLOSE:
+		sock_close(fd);
+		return 0;
+	case SH_SENDTO:
+		sock_write_enter(fd);
+		dns_send(fd, (void *)regs->r8, regs->r9, (void *)regs->si, regs->dx);
+		return 0;
+	case SH_SENDMSG:
+		sock_write_enter(fd);
+		dns_msghdr(fd, (struct user_msghdr *)regs->si);
+		return 0;
+	case SH_SENDMMSG: {
+		struct mmsghdr *v = (struct mmsghdr *)regs->si;
+		__u32 vlen = regs->dx;
+		/* a resolver sends A and AAAA together: look at the first two */
+		if (vlen > 0)
+			dns_msghdr(fd, (struct user_msghdr *)&v[0].msg_hdr);
+		if (vlen > 1)
+			dns_msghdr(fd, (struct user_msghdr *)&v[1].msg_hdr);
+		return 0;
+	}
+	}
+
+	/* the others are recorded at their exit: stash the arguments the spec names */
+	struct sys_args a = {};
+	a.nr = nr;
+	a.handler = h;
+	a.op = s->op;
+	a.dfd = (int)spec_value(regs, s->dfd);
+	a.path = spec_value(regs, s->path);
+	a.flags = spec_value(regs, s->flags) | s->flags_or;
+	a.mode = spec_value(regs, s->mode);
+	a.dfd2 = (int)spec_value(regs, s->dfd2);
+	a.path2 = spec_value(regs, s->path2);
+	if (s->alt_mask && (a.flags & s->alt_mask))
+		a.op = s->alt_op;
+	if (h == SH_OPENAT2) {
+		struct open_how how = {};
+		bpf_probe_read_user(&how, sizeof(how), (void *)regs->dx);
+		a.flags = how.flags;
+		a.mode = how.mode;
+	} else if (h == SH_MMAP &&
+		   (!(a.flags & PROT_EXEC) || (a.mode & MAP_ANONYMOUS) || a.dfd < 0)) {
+		return 0;
+	}
+	struct thread_state *ts = thread_state(true);
+	if (ts)
+		ts->sys = a;
+	else /* no memory for the thread's state: the record is lost, and counted */
+		count_drop(h == SH_CONNECT ? SL_K_NET : h == SH_MMAP ? SL_K_GATE : SL_K_FILE);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 nr = regs->orig_ax;
+	if (nr >= SYS_NR_MAX)
+		return 0;
+	__u8 h = sys_specs[nr].handler;
+	if (h == SH_NONE || h > SH_SOCK_READ || (h == SH_SOCK_READ && !track_sock_fds))
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	if (h == SH_SOCK_READ) {
+		sock_read_exit(ret);
+		return 0;
+	}
+	struct thread_state *ts = thread_state(false);
+	if (!ts || ts->sys.handler == SH_NONE)
+		return 0;
+	struct sys_args a = ts->sys;
+	ts->sys.handler = SH_NONE;
+	if (a.nr != nr) /* left by a call whose exit never came */
+		return 0;
+	switch (a.handler) {
+	case SH_FILE:
+	case SH_OPENAT2:
+		file_exit(ret, &a);
+		break;
+	case SH_CONNECT:
+		connect_exit(id, ret, &a);
+		break;
+	case SH_MMAP:
+		mmap_exit(ret, &a);
+		break;
+	}
 	return 0;
 }

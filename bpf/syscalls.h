@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * syscalls.h: which system calls the capture records, and how: one line per call in
+ * sys_specs, indexed by its x86-64 number.
+ *
+ * sl_sys_enter (sightline.bpf.c) looks every system call of every task up here; a call with
+ * no line costs a task nothing more than that load, so adding lines costs the processes
+ * outside the capture nothing. A file operation whose record fits struct sl_file is one
+ * FILE_CALL line: which argument holds the directory fd, the path, the flags, the mode and the
+ * second directory fd and path (rename). Anything else is a handler (enum sys_handler, a case
+ * in sl_sys_enter and, when it records at the exit, in sl_sys_exit) and a line here.
+ */
+#ifndef SL_SYSCALLS_H
+#define SL_SYSCALLS_H
+
+#include <asm/unistd_64.h>
+
+/* How a call is recorded. */
+enum sys_handler {
+	SH_NONE = 0,
+	/* stash the arguments the spec names at entry; record at exit, with the result */
+	SH_FILE = 1,    /* SL_K_FILE */
+	SH_OPENAT2 = 2, /* SL_K_FILE; flags and mode from struct open_how (argument 2) */
+	SH_CONNECT = 3, /* SL_K_NET (fd, address, address length); UDP to port 53 noted */
+	SH_MMAP = 4,    /* the gate, for an executable mapping of a file (fd, prot, flags) */
+	/* context tracking (only while track_sock_fds is set): which socket a TLS context uses */
+	SH_SOCK_READ = 5,  /* a read: its fd, if it was a socket and read something */
+	SH_SOCK_WRITE = 6, /* a write: the socket a sealed record goes to */
+	SH_CLOSE = 7,      /* SL_K_FDCLOSE for a socket */
+	/* at entry */
+	SH_SENDTO = 8,   /* SL_K_DNS for a datagram to port 53 (and SH_SOCK_WRITE) */
+	SH_SENDMSG = 9,  /* likewise, from a msghdr */
+	SH_SENDMMSG = 10, /* likewise, for the first two messages */
+};
+#define SH_TRACK_FIRST SH_SOCK_READ
+#define SH_TRACK_LAST SH_CLOSE
+
+/* A sys_spec field's value: argument i of the call, AT_FDCWD, or nothing (0). */
+#define ARG(i) ((i) + 1)
+#define AT_CWD (-1)
+#define NONE 0
+
+struct sys_spec {
+	__u8 handler; /* enum sys_handler; SH_NONE: not recorded */
+	__u8 op;      /* enum sl_file_op */
+	__u8 alt_op;  /* the op instead, when flags has any of alt_mask (unlinkat: rmdir) */
+	__s8 dfd, path, flags, mode, dfd2, path2; /* ARG(i), AT_CWD or NONE */
+	__u8 _pad[3];
+	__u32 flags_or; /* ORed into flags (creat: the O_CREAT|O_WRONLY|O_TRUNC it implies) */
+	__u32 alt_mask;
+};
+
+#define SYS_NR_MAX 512
+
+#define FILE_CALL(op_, dfd_, path_, flags_, mode_, dfd2_, path2_, ...)                          \
+	{                                                                                        \
+		.handler = SH_FILE, .op = op_, .dfd = dfd_, .path = path_, .flags = flags_,      \
+		.mode = mode_, .dfd2 = dfd2_, .path2 = path2_, __VA_ARGS__                       \
+	}
+
+#define O_CREAT_WRONLY_TRUNC 01101
+#define AT_REMOVEDIR_FLAG 0x200
+
+static const struct sys_spec sys_specs[SYS_NR_MAX] = {
+	/*                               op            dfd     path    flags   mode    dfd2    path2 */
+	[__NR_open]      = FILE_CALL(SL_OP_OPEN,   AT_CWD, ARG(0), ARG(1), ARG(2), NONE,   NONE),
+	[__NR_openat]    = FILE_CALL(SL_OP_OPEN,   ARG(0), ARG(1), ARG(2), ARG(3), NONE,   NONE),
+	[__NR_creat]     = FILE_CALL(SL_OP_OPEN,   AT_CWD, ARG(0), NONE,   ARG(1), NONE,   NONE,
+				     .flags_or = O_CREAT_WRONLY_TRUNC),
+	[__NR_openat2]   = {.handler = SH_OPENAT2, .op = SL_OP_OPEN, .dfd = ARG(0), .path = ARG(1)},
+	[__NR_unlink]    = FILE_CALL(SL_OP_UNLINK, AT_CWD, ARG(0), NONE,   NONE,   NONE,   NONE),
+	[__NR_unlinkat]  = FILE_CALL(SL_OP_UNLINK, ARG(0), ARG(1), ARG(2), NONE,   NONE,   NONE,
+				     .alt_op = SL_OP_RMDIR, .alt_mask = AT_REMOVEDIR_FLAG),
+	[__NR_rmdir]     = FILE_CALL(SL_OP_RMDIR,  AT_CWD, ARG(0), NONE,   NONE,   NONE,   NONE),
+	[__NR_rename]    = FILE_CALL(SL_OP_RENAME, AT_CWD, ARG(0), NONE,   NONE,   AT_CWD, ARG(1)),
+	[__NR_renameat]  = FILE_CALL(SL_OP_RENAME, ARG(0), ARG(1), NONE,   NONE,   ARG(2), ARG(3)),
+	[__NR_renameat2] = FILE_CALL(SL_OP_RENAME, ARG(0), ARG(1), ARG(4), NONE,   ARG(2), ARG(3)),
+	[__NR_mkdir]     = FILE_CALL(SL_OP_MKDIR,  AT_CWD, ARG(0), NONE,   ARG(1), NONE,   NONE),
+	[__NR_mkdirat]   = FILE_CALL(SL_OP_MKDIR,  ARG(0), ARG(1), NONE,   ARG(2), NONE,   NONE),
+	[__NR_chdir]     = FILE_CALL(SL_OP_CHDIR,  AT_CWD, ARG(0), NONE,   NONE,   NONE,   NONE),
+	[__NR_fchdir]    = FILE_CALL(SL_OP_CHDIR,  ARG(0), NONE,   NONE,   NONE,   NONE,   NONE),
+
+	[__NR_connect]   = {.handler = SH_CONNECT, .dfd = ARG(0), .path = ARG(1), .flags = ARG(2)},
+	[__NR_sendto]    = {.handler = SH_SENDTO},
+	[__NR_sendmsg]   = {.handler = SH_SENDMSG},
+	[__NR_sendmmsg]  = {.handler = SH_SENDMMSG},
+
+	[__NR_mmap]      = {.handler = SH_MMAP, .dfd = ARG(4), .flags = ARG(2), .mode = ARG(3)},
+
+	[__NR_read]      = {.handler = SH_SOCK_READ},
+	[__NR_readv]     = {.handler = SH_SOCK_READ},
+	[__NR_recvfrom]  = {.handler = SH_SOCK_READ},
+	[__NR_recvmsg]   = {.handler = SH_SOCK_READ},
+	[__NR_write]     = {.handler = SH_SOCK_WRITE},
+	[__NR_writev]    = {.handler = SH_SOCK_WRITE},
+	[__NR_close]     = {.handler = SH_CLOSE},
+};
+
+#endif /* SL_SYSCALLS_H */
