@@ -5,6 +5,11 @@
  *                                     (2 recorded file events per iteration)
  *   event_load exec COUNT RATE        COUNT times fork + exec /bin/true + wait
  *                                     (fork, exec and exit process events per iteration)
+ *   event_load sys OP COUNT           COUNT times one plain system call, as fast as possible:
+ *                                     getpid(2), openat(2)+close(2) of /dev/null, or read(2)
+ *                                     of one byte of /dev/zero (OP: getpid, open, read);
+ *                                     also prints the thread's CPU time (cpu_ns), which
+ *                                     other processes' load does not inflate
  *
  * RATE is iterations per second (0: as fast as possible); pacing sleeps in small steps so the
  * rate holds over the whole run. Prints one JSON line: iterations, events, elapsed_ns and
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +30,13 @@ static long long wall_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static long long cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static long long now_ns(void)
@@ -86,6 +99,33 @@ int main(int argc, char **argv)
 		       n, 3 * n, now_ns() - t0, wall_ms());
 		return 0;
 	}
-	fprintf(stderr, "usage: event_load files DIR COUNT RATE | event_load exec COUNT RATE\n");
+	if (argc == 4 && strcmp(argv[1], "sys") == 0) {
+		const char *op = argv[2];
+		long n = atol(argv[3]);
+		char b;
+		int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+		if (zero < 0 || (strcmp(op, "getpid") && strcmp(op, "open") && strcmp(op, "read"))) {
+			fprintf(stderr, "event_load: sys getpid|open|read COUNT\n");
+			return 2;
+		}
+		long long t0 = now_ns(), c0 = cpu_ns();
+		if (!strcmp(op, "getpid")) {
+			for (long i = 0; i < n; i++)
+				syscall(SYS_getpid);
+		} else if (!strcmp(op, "open")) {
+			for (long i = 0; i < n; i++)
+				close(openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC));
+		} else {
+			for (long i = 0; i < n; i++)
+				if (read(zero, &b, 1) != 1)
+					return 1;
+		}
+		long long c1 = cpu_ns(), t1 = now_ns();
+		printf("{\"iterations\": %ld, \"events\": 0, \"elapsed_ns\": %lld, \"cpu_ns\": %lld, "
+		       "\"end_ms\": %lld}\n", n, t1 - t0, c1 - c0, wall_ms());
+		return 0;
+	}
+	fprintf(stderr, "usage: event_load files DIR COUNT RATE | event_load exec COUNT RATE | "
+			"event_load sys OP COUNT\n");
 	return 2;
 }
