@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { h2RedactorFactory } from "./h2_glue.ts";
 import { locateForCapture } from "./locator_glue.ts";
 import { CaptureError, run } from "./recorder.ts";
+import { phase } from "./phase_log.ts";
 
 const USAGE = `usage: deno task capture [OPTIONS] [--] CMD ARGS...
        deno task capture [OPTIONS] --pid N | --comm NAME
@@ -54,6 +55,7 @@ function intArg(name: string, v: string): number {
 }
 
 export async function main(args: string[]): Promise<number> {
+  phase("modules loaded");
   const { opts: optArgs, cmd } = splitArgs(args);
   let values;
   try {

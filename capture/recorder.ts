@@ -27,6 +27,7 @@ import {
 import { Counters, startsRequest, summary } from "./status.ts";
 import { ContextPairer } from "./conn_pairing.ts";
 import { TlsAssembler } from "./tls_assembler.ts";
+import { phase } from "./phase_log.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
 
@@ -159,6 +160,7 @@ function preflight(opts: CaptureOptions): string | undefined {
 }
 
 export async function run(opts: CaptureOptions): Promise<CaptureResult> {
+  phase("run");
   const log = opts.log ?? ((l: string) => console.error(l));
   const cmdPath = preflight(opts);
   const maxTlsBytes = opts.maxTlsBytes ?? DEFAULT_MAX_TLS_BYTES;
@@ -366,7 +368,9 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
       cwd,
       env: opts.env,
     }, onEvent);
+    phase("loader connected");
     await loader.ready;
+    phase("loader ready");
   } catch (e) {
     for (const w of allWriters) w.abandon();
     const msg = e instanceof LoaderError ? e.message : (e as Error).message;
@@ -379,6 +383,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
 
   // Hook what we know about before the command runs; the gate covers the rest.
   await Promise.all(preattachCandidates(cmdPath).map((p) => attach.ensure(p, "preattach")));
+  phase("preattached");
 
   // ---- periodic flush, live status, signals
   const interactive = Deno.stdin.isTerminal() && !!opts.cmd;
@@ -425,9 +430,11 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
   if (opts.signal?.aborted) onAbort();
 
   if (opts.cmd) await loader.command("go");
+  phase("command released");
 
   // ---- wait for the end
   await loader.done;
+  phase("stream ended");
   await Promise.all([...gateTasks]);
   clearInterval(timer);
   Deno.removeSignalListener("SIGINT", onSigint);
@@ -476,6 +483,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
     // the disk may be full: the Arrow files up to the last flush stay readable
     manifest.errors.push(`writing manifest.json failed: ${(e as Error).message}`);
   }
+  phase("recording closed");
   if (!opts.quiet) log(summary(dir, manifest));
   if (writeError || execErrno) await loader.process.status;
   if (writeError) {
