@@ -6,6 +6,8 @@
  *   sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]... [--no-gate]
  *                    [--uid N --gid N] [--cwd DIR] [-- CMD ARGS...]
  *   sightline-loader --layout        prints the record layouts (events.h) as JSON
+ *   sightline-loader --btf-id FILE   prints the size and CRC-32 of a BTF file (make records
+ *                                    the kernel's next to the minimal BTF it cut from it)
  *
  * With CMD, the loader forks it (stopped before exec), adds it to the traced set, reports
  * SL_K_READY and execs it on the `go` command, so the command is traced from its first
@@ -54,6 +56,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "events.h"
 #include "sightline.skel.h"
@@ -707,6 +710,62 @@ static void teardown(struct ring_buffer *rb)
 	sightline__destroy(skel);
 }
 
+/* ------------------------------------------------------------------ kernel BTF */
+
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
+/* "SIZE CRC32" of a file, read through outbuf (not in use yet at start-up); 0 on success. */
+static int btf_id(const char *path, char *out, size_t out_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	unsigned long long size = 0;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	ssize_t n;
+	while ((n = read(fd, outbuf, sizeof(outbuf))) > 0) {
+		crc = crc32(crc, (const Bytef *)outbuf, n);
+		size += n;
+	}
+	close(fd);
+	if (n < 0)
+		return -1;
+	snprintf(out, out_len, "%llu %08lx", size, (unsigned long)crc);
+	return 0;
+}
+
+/*
+ * The minimal BTF make cut from the kernel's for the CO-RE relocations of the programs
+ * (bpftool gen min_core_btf), if the running kernel's BTF is still the one it was cut from:
+ * libbpf then relocates against a few KB instead of parsing 5 MB of kernel BTF (and nothing
+ * else needs the kernel's BTF: the programs attach to raw tracepoints and uprobes). NULL
+ * otherwise, and libbpf uses the kernel's.
+ */
+static const char *min_btf(void)
+{
+	static char path[4096];
+	char id_path[4096 + 8], want[64] = "", have[64];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (n <= 0)
+		return NULL;
+	path[n] = 0;
+	char *slash = strrchr(path, '/');
+	if (!slash)
+		return NULL;
+	strcpy(slash + 1, "sightline.min.btf");
+	snprintf(id_path, sizeof(id_path), "%s.id", path);
+	FILE *f = fopen(id_path, "re");
+	if (!f)
+		return NULL;
+	if (!fgets(want, sizeof(want), f))
+		want[0] = 0;
+	fclose(f);
+	want[strcspn(want, "\n")] = 0;
+	if (access(path, R_OK) || btf_id(KERNEL_BTF, have, sizeof(have)) || strcmp(want, have))
+		return NULL;
+	return path;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(void)
@@ -732,7 +791,8 @@ int main(int argc, char **argv)
 		{"no-gate", no_argument, 0, 'G'},      {"uid", required_argument, 0, 'u'},
 		{"gid", required_argument, 0, 'g'},    {"cwd", required_argument, 0, 'd'},
 		{"events-mb", required_argument, 0, 'E'}, {"tls-mb", required_argument, 0, 'T'},
-		{"layout", no_argument, 0, 'L'},       {0, 0, 0, 0},
+		{"layout", no_argument, 0, 'L'},       {"btf-id", required_argument, 0, 'B'},
+		{0, 0, 0, 0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -751,6 +811,15 @@ int main(int argc, char **argv)
 		case 'E': events_mb = strtoul(optarg, NULL, 0); break;
 		case 'T': tls_mb = strtoul(optarg, NULL, 0); break;
 		case 'L': print_layout(); return 0;
+		case 'B': {
+			char id[64];
+			if (btf_id(optarg, id, sizeof(id))) {
+				fprintf(stderr, "sightline-loader: %s: %s\n", optarg, strerror(errno));
+				return EXIT_USAGE;
+			}
+			printf("%s\n", id);
+			return 0;
+		}
 		default: usage();
 		}
 	}
@@ -779,7 +848,7 @@ int main(int argc, char **argv)
 	if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
 		setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
+	if (access(KERNEL_BTF, R_OK))
 		die(EXIT_NOBTF, "no kernel BTF at /sys/kernel/btf/vmlinux: this kernel was built "
 				"without CONFIG_DEBUG_INFO_BTF, which Sightline's CO-RE programs need");
 	if (access("/sys/kernel/tracing/events", F_OK) &&
@@ -790,7 +859,11 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	libbpf_set_print(libbpf_print);
 
-	skel = sightline__open();
+	const char *btf = min_btf();
+	phase(btf ? "kernel BTF unchanged: relocating against the minimal BTF"
+		  : "relocating against the kernel's BTF");
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf);
+	skel = sightline__open_opts(&open_opts);
 	if (!skel)
 		die(EXIT_LOAD, "cannot open the eBPF object: %s", strerror(errno));
 	skel->rodata->max_tls_bytes = max_tls;

@@ -2,10 +2,14 @@
 /*
  * sightline.bpf.c: the eBPF side of Sightline's capture.
  *
- * Action stream: process fork/exec/exit (tp_btf sched tracepoints), file opens, unlinks,
- * renames, mkdirs and chdirs, connects and DNS queries (two tp_btf programs on sys_enter and
- * sys_exit that look the syscall number up in syscalls.h; arguments are stashed at entry by
- * thread id and the record is emitted at exit, with the result).
+ * Action stream: process fork/exec/exit (raw sched tracepoints), file opens, unlinks,
+ * renames, mkdirs and chdirs, connects and DNS queries (two raw tracepoint programs on
+ * sys_enter and sys_exit that look the syscall number up in syscalls.h; arguments are stashed
+ * at entry by thread and the record is emitted at exit, with the result).
+ *
+ * Raw tracepoints rather than tp_btf: attaching them needs no lookup in the kernel's BTF, so
+ * with the minimal BTF of its CO-RE relocations (make: sightline.min.btf) the loader never
+ * parses the kernel's 5 MB of BTF, which was a third of its start-up.
  * Intent stream: plaintext of TLS calls (uprobes stash the arguments, uretprobes emit).
  *
  * Only processes in the traced set produce records: it is seeded by the loader (the launched
@@ -86,10 +90,12 @@ struct file_key {
 	__u64 ino;
 };
 
-/* Files user space has inspected (value 1) — the gate lets their execs and maps through. */
+/* Files user space has inspected (value 1) — the gate lets their execs and maps through.
+ * Only user space inserts; when it is full, a new file is gated again each time. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384); /* preallocated: a larger one takes longer to create */
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
 	__type(key, struct file_key);
 	__type(value, __u8);
 } known_files SEC(".maps");
@@ -200,7 +206,7 @@ struct seq_key {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* preallocated: the larger, the slower to create */
 	__uint(max_entries, 16384);
 	__type(key, struct seq_key);
 	__type(value, __u64);
@@ -430,7 +436,7 @@ static __always_inline bool user_path_relative(__u64 upath)
 
 /* ---------------------------------------------------------------- processes */
 
-SEC("tp_btf/sched_process_fork")
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(sl_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
@@ -503,7 +509,7 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 		bpf_send_signal(SIGSTOP);
 }
 
-SEC("tp_btf/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
@@ -556,7 +562,7 @@ int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(sl_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
@@ -1180,8 +1186,8 @@ static __always_inline void sock_close(long fd)
 
 /* ---------------------------------------------------------------- system calls
  *
- * Two programs see every system call of every task on the host (tp_btf sys_enter and
- * sys_exit: two links, however many calls are recorded). The call's number indexes sys_specs
+ * Two programs see every system call of every task on the host (raw tracepoints sys_enter
+ * and sys_exit: two links, however many calls are recorded). The call's number indexes sys_specs
  * (syscalls.h), which says how it is recorded. A call the table does not name returns after
  * one load; one it names, after a test of the process's bit in the traced set (and, for the
  * context-tracking calls, of track_sock_fds first). So a task outside the capture pays the
@@ -1214,8 +1220,8 @@ static __always_inline __u64 spec_value(struct pt_regs *r, __s8 v)
 	return sys_arg(r, v - 1);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sl_sys_enter, struct pt_regs *regs, long nr)
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 {
 	if ((__u64)nr >= SYS_NR_MAX)
 		return 0;
@@ -1229,6 +1235,10 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *regs, long nr)
 	/* ia32 calls have other numbers (the syscall tracepoints skip them too) */
 	if (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
 		return 0;
+	struct pt_regs r;
+	if (bpf_probe_read_kernel(&r, sizeof(r), uregs))
+		return 0;
+	struct pt_regs *regs = &r;
 
 	long fd = (int)regs->di;
 	switch (h) {
@@ -1291,17 +1301,19 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *regs, long nr)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
+SEC("raw_tp/sys_exit")
 int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 nr = regs->orig_ax;
+	/* the number is in the registers (a read): ask the traced set first */
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	__u64 nr = 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
 	if (nr >= SYS_NR_MAX)
 		return 0;
 	__u8 h = sys_specs[nr].handler;
 	if (h == SH_NONE || h > SH_SOCK_READ || (h == SH_SOCK_READ && !track_sock_fds))
-		return 0;
-	__u64 id = bpf_get_current_pid_tgid();
-	if (!is_traced(id >> 32))
 		return 0;
 	if (h == SH_SOCK_READ) {
 		sock_read_exit(ret);
