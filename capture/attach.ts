@@ -11,6 +11,9 @@
 import type { LoaderClient } from "./loader.ts";
 import { inspectFileCached } from "./inspect_cache.ts";
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
+import { whichSync } from "./which.ts";
+
+export { whichSync };
 
 /** How a file is identified: the kernel's dev_t (major << 20 | minor) and inode. */
 export interface FileId {
@@ -318,22 +321,4 @@ export function shebangInterpreter(path: string): string | undefined {
     return name ? whichSync(name) : undefined;
   }
   return parts[0];
-}
-
-/** Looks a command up in PATH like execvp(3); returns an absolute path or undefined. */
-export function whichSync(cmd: string, path = Deno.env.get("PATH") ?? ""): string | undefined {
-  const isExec = (p: string) => {
-    try {
-      const st = Deno.statSync(p);
-      return st.isFile && ((st.mode ?? 0) & 0o111) !== 0;
-    } catch {
-      return false;
-    }
-  };
-  if (cmd.includes("/")) return isExec(cmd) ? cmd : undefined;
-  for (const dir of path.split(":")) {
-    const p = `${dir || "."}/${cmd}`;
-    if (isExec(p)) return p;
-  }
-  return undefined;
 }

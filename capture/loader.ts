@@ -50,11 +50,11 @@ export class LoaderClient {
   #enc = new TextEncoder();
   #closed = false;
 
-  private constructor(
-    process: Deno.ChildProcess,
-    conn: Deno.UnixConn,
-    onEvent: (ev: SlEvent) => void,
-  ) {
+  /** records that arrived before listen(), and the listener */
+  #early: SlEvent[] | undefined = [];
+  #onEvent: (ev: SlEvent) => void = (ev) => this.#early?.push(ev);
+
+  private constructor(process: Deno.ChildProcess, conn: Deno.UnixConn) {
     this.process = process;
     this.#conn = conn;
     let resolveReady!: (r: SlEvent & { kind: 64 }) => void;
@@ -78,7 +78,7 @@ export class LoaderClient {
           resolveReady(ev);
         }
         if (ev.kind === Kind.LOG && !sawReady) this.fatal.push(ev.text);
-        onEvent(ev);
+        this.#onEvent(ev);
       },
     }, { maxBufferSize: 1 << 20 });
     this.done = (async () => {
@@ -109,7 +109,11 @@ export class LoaderClient {
     })();
   }
 
-  static async start(opts: LoaderOptions, onEvent: (ev: SlEvent) => void): Promise<LoaderClient> {
+  /**
+   * Starts the loader and resolves once it has connected (it loads and attaches the eBPF
+   * programs after that; `ready` says when it is done). Records are kept until listen().
+   */
+  static async start(opts: LoaderOptions): Promise<LoaderClient> {
     const dir = await Deno.makeTempDir({ prefix: "sightline-" });
     await Deno.chmod(dir, 0o700);
     const sockPath = `${dir}/loader.sock`;
@@ -155,7 +159,15 @@ export class LoaderClient {
         first.status.code,
       );
     }
-    return new LoaderClient(process, first.conn, onEvent);
+    return new LoaderClient(process, first.conn);
+  }
+
+  /** Hands every record, those that arrived before included, to `onEvent`. */
+  listen(onEvent: (ev: SlEvent) => void): void {
+    const early = this.#early ?? [];
+    this.#early = undefined;
+    this.#onEvent = onEvent;
+    for (const ev of early) onEvent(ev);
   }
 
   /** Sends a command; resolves with the loader's reply. */

@@ -1,11 +1,10 @@
 /**
  * `deno task capture [OPTIONS] -- CMD ARGS...`: records what CMD and its descendants do.
- * Parses arguments, calls run(), and maps errors to exit codes.
+ * Parses arguments, starts the loader (launch), loads the rest while it attaches, calls
+ * run(), and maps errors to exit codes. It parses without node:util: the first node: import
+ * costs ~70 ms, which would delay the loader's start (see launch.ts).
  */
-import { parseArgs } from "node:util";
-import { h2RedactorFactory } from "./h2_glue.ts";
-import { locateForCapture } from "./locator_glue.ts";
-import { CaptureError, run } from "./recorder.ts";
+import { CaptureError, type CaptureOptions, launch } from "./launch.ts";
 import { phase } from "./phase_log.ts";
 
 const USAGE = `usage: deno task capture [OPTIONS] [--] CMD ARGS...
@@ -49,17 +48,50 @@ export function splitArgs(args: string[]): { opts: string[]; cmd: string[] } {
   return dd < 0 ? { opts: args, cmd: [] } : { opts: args.slice(0, dd), cmd: args.slice(dd + 1) };
 }
 
+type Values = {
+  -readonly [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { type: "boolean" } ? boolean
+    : (typeof OPTIONS)[K] extends { multiple: true } ? string[]
+    : string;
+};
+
+/** Strict parsing of OPTIONS (long options, `--name=value`, and -h), with parseArgs' messages. */
+export function parseOptions(args: string[]): Values {
+  const values: Record<string, boolean | string | string[]> = {};
+  const specs: Record<string, { type: string; multiple?: boolean }> = OPTIONS;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const eq = a.indexOf("=");
+    const name = a === "-h"
+      ? "help"
+      : a.startsWith("--")
+      ? a.slice(2, eq < 0 ? undefined : eq)
+      : "";
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
+    if (!spec) throw new Error(`Unknown option '${eq < 0 ? a : a.slice(0, eq)}'`);
+    if (spec.type === "boolean") {
+      if (eq >= 0) throw new Error(`Option '--${name}' does not take an argument`);
+      values[name] = true;
+      continue;
+    }
+    const v = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    if (v === undefined) throw new Error(`Option '--${name} <value>' argument missing`);
+    if (spec.multiple) values[name] = [...(values[name] as string[] ?? []), v];
+    else values[name] = v;
+  }
+  return values as Values;
+}
+
 function intArg(name: string, v: string): number {
   if (!/^\d+$/.test(v)) throw new CaptureError(`--${name} wants a number, got "${v}"`, 2);
   return Number(v);
 }
 
 export async function main(args: string[]): Promise<number> {
-  phase("modules loaded");
+  phase("main");
   const { opts: optArgs, cmd } = splitArgs(args);
   let values;
   try {
-    ({ values } = parseArgs({ args: optArgs, options: OPTIONS, strict: true }));
+    values = parseOptions(optArgs);
   } catch (e) {
     console.error(`sightline: ${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -69,7 +101,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   try {
-    const res = await run({
+    const opts: CaptureOptions = {
       cmd: cmd.length ? cmd : undefined,
       pids: values.pid?.map((p) => intArg("pid", p)),
       comm: values.comm,
@@ -82,9 +114,19 @@ export async function main(args: string[]): Promise<number> {
       gate: !values["no-gate"],
       status: values.status,
       quiet: values.quiet,
-      locator: locateForCapture,
-      h2Redactor: h2RedactorFactory,
-    });
+    };
+    // The loader loads and attaches the eBPF programs while the rest of the capture loads.
+    const launched = launch(opts);
+    const [{ run }, { h2RedactorFactory }, { locateForCapture }] = await Promise.all([
+      import("./recorder.ts"),
+      import("./h2_glue.ts"),
+      import("./locator_glue.ts"),
+    ]);
+    phase("modules loaded");
+    const res = await run(
+      { ...opts, locator: locateForCapture, h2Redactor: h2RedactorFactory },
+      launched,
+    );
     return res.exitCode;
   } catch (e) {
     if (e instanceof CaptureError) {

@@ -13,5 +13,9 @@ const enabled = (() => {
 
 /** Prints one phase line when SIGHTLINE_DEBUG is set. */
 export function phase(what: string): void {
-  if (enabled) console.error(`sightline: ${performance.now().toFixed(1).padStart(9)} ms ${what}`);
+  if (enabled) {
+    console.error(
+      `sightline: ${performance.now().toFixed(1).padStart(9)} ms ${what} @${Date.now() % 100000}`,
+    );
+  }
 }

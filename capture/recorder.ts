@@ -3,11 +3,12 @@
  * libraries, launches (or joins) the traced processes, turns records into rows, flushes the
  * Arrow files every second, and writes the manifest and the summary.
  */
-import { AttachManager, type Locator, preattachCandidates, whichSync } from "./attach.ts";
+import { AttachManager, preattachCandidates } from "./attach.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
 import type { TableDef } from "../kit/columns.ts";
 import { Flag, Kind, KIND_NAMES, type SlEvent, waitStatus } from "./events.ts";
-import { LoaderClient, LoaderError } from "./loader.ts";
+import { type LoaderClient, LoaderError } from "./loader.ts";
+import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
 import {
   type Manifest,
   MANIFEST_FILE,
@@ -29,41 +30,9 @@ import { ContextPairer } from "./conn_pairing.ts";
 import { TlsAssembler } from "./tls_assembler.ts";
 import { phase } from "./phase_log.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
-import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
+import { TlsStreams } from "./tls_streams.ts";
 
-export const DEFAULT_MAX_TLS_BYTES = 1 << 20;
-
-export interface CaptureOptions {
-  /** the command to run; omit with pids/comm */
-  cmd?: string[];
-  pids?: number[];
-  comm?: string;
-  /** recording directory; default recordings/<time>-<name> in the project */
-  out?: string;
-  force?: boolean;
-  maxTlsBytes?: number;
-  keepSecrets?: boolean;
-  /** stop processes until new binaries/libraries are inspected (default true) */
-  gate?: boolean;
-  /** directory the command runs in (default: INIT_CWD or the current directory) */
-  cwd?: string;
-  /** run the command as this user/group (default: SUDO_UID/SUDO_GID when set) */
-  uid?: number;
-  gid?: number;
-  /** show the live status line: true/false, or undefined for "when it cannot disturb" */
-  status?: boolean;
-  quiet?: boolean;
-  locator?: Locator;
-  h2Redactor?: H2RedactorFactory;
-  /** ends the capture (what Ctrl-C does in --pid/--comm mode) */
-  signal?: AbortSignal;
-  /** the kernel BTF the eBPF programs need (default /sys/kernel/btf/vmlinux) */
-  btfPath?: string;
-  /** extra environment for the command */
-  env?: Record<string, string>;
-  /** where messages go (default stderr) */
-  log?: (line: string) => void;
-}
+export { CaptureError, type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
 
 export interface CaptureResult {
   dir: string;
@@ -77,105 +46,22 @@ export interface CaptureResult {
   exitCode: number;
 }
 
-/** A user-facing failure: one line, and the exit code to leave with. */
-export class CaptureError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
-
-const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-
-function defaultOutDir(opts: CaptureOptions): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, "0");
-  const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-` +
-    `${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-  const name = opts.cmd?.[0]?.split("/").pop() ?? opts.comm ?? `pid${opts.pids?.[0]}`;
-  return `${PROJECT_ROOT}/recordings/${stamp}-${name.replace(/[^\w.-]/g, "_")}`;
-}
-
-/** Creates the recording directory (0700); refuses a non-empty one unless `force`. */
-function prepareOutDir(dir: string, force: boolean): void {
-  let entries: string[] = [];
-  try {
-    entries = [...Deno.readDirSync(dir)].map((e) => e.name);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) {
-      throw new CaptureError(`cannot use --out ${dir}: ${(e as Error).message}`, 2);
-    }
-  }
-  if (entries.length && !force) {
-    throw new CaptureError(
-      `--out ${dir} is not empty (${entries.length} entries); choose another or pass --force`,
-      2,
-    );
-  }
-  if (entries.length && force) {
+/**
+ * Runs a capture to its end. `launched` is what launch() started (main.ts calls it before it
+ * loads this module); without it, run launches here.
+ */
+export async function run(opts: CaptureOptions, launched?: Launched): Promise<CaptureResult> {
+  const started = launched ?? launch(opts);
+  const { cmdPath, dir, reused, cwd, uid, gate, maxTlsBytes } = started;
+  phase("run");
+  const log = opts.log ?? ((l: string) => console.error(l));
+  if (reused) {
     for (const f of [...CAPTURE_TABLES.map((t) => `${t.name}.arrow`), MANIFEST_FILE]) {
       try {
         Deno.removeSync(`${dir}/${f}`);
       } catch { /* not there */ }
     }
   }
-  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-}
-
-function preflight(opts: CaptureOptions): string | undefined {
-  if (Deno.uid() !== 0) {
-    throw new CaptureError(
-      "capture needs root (eBPF): run it with sudo; the command still runs as you",
-      1,
-    );
-  }
-  const btf = opts.btfPath ?? "/sys/kernel/btf/vmlinux";
-  try {
-    Deno.statSync(btf);
-  } catch {
-    throw new CaptureError(
-      `this kernel has no BTF (${btf}): it must be built with CONFIG_DEBUG_INFO_BTF=y ` +
-        "for Sightline's eBPF programs",
-      1,
-    );
-  }
-  if (!opts.cmd && !opts.pids?.length && !opts.comm) {
-    throw new CaptureError("nothing to trace: give a command, --pid N or --comm NAME", 2);
-  }
-  if (opts.cmd) {
-    if (!opts.cmd[0]) throw new CaptureError("empty command", 2);
-    const resolved = whichSync(opts.cmd[0]);
-    if (!resolved) {
-      throw new CaptureError(`${opts.cmd[0]}: command not found`, 127);
-    }
-    return resolved;
-  }
-  for (const pid of opts.pids ?? []) {
-    try {
-      Deno.statSync(`/proc/${pid}`);
-    } catch {
-      throw new CaptureError(`--pid ${pid}: no such process`, 2);
-    }
-  }
-  return undefined;
-}
-
-export async function run(opts: CaptureOptions): Promise<CaptureResult> {
-  phase("run");
-  const log = opts.log ?? ((l: string) => console.error(l));
-  const cmdPath = preflight(opts);
-  const maxTlsBytes = opts.maxTlsBytes ?? DEFAULT_MAX_TLS_BYTES;
-  if (!Number.isInteger(maxTlsBytes) || maxTlsBytes < 1 || maxTlsBytes > 1 << 30) {
-    throw new CaptureError("--max-tls-bytes must be an integer between 1 and 1073741824", 2);
-  }
-  const dir = (opts.out ?? defaultOutDir(opts)).replace(/\/$/, "");
-  prepareOutDir(dir, opts.force ?? false);
-
-  const cwd = opts.cwd ?? Deno.env.get("INIT_CWD") ?? Deno.cwd();
-  const sudoUid = Deno.env.get("SUDO_UID");
-  const sudoGid = Deno.env.get("SUDO_GID");
-  const uid = opts.uid ?? (sudoUid ? Number(sudoUid) : undefined);
-  const gid = opts.gid ?? (sudoGid ? Number(sudoGid) : undefined);
-  const gate = opts.gate ?? true;
 
   const writers = {
     process: ArrowStreamWriter.create(`${dir}/process.arrow`, processTable),
@@ -357,17 +243,8 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
   // ---- start the loader
   let loader: LoaderClient;
   try {
-    loader = await LoaderClient.start({
-      maxTlsBytes,
-      gate,
-      comm: opts.comm,
-      pids: opts.pids,
-      cmd: opts.cmd,
-      uid,
-      gid,
-      cwd,
-      env: opts.env,
-    }, onEvent);
+    loader = await started.loader;
+    loader.listen(onEvent);
     phase("loader connected");
     await loader.ready;
     phase("loader ready");
@@ -442,6 +319,7 @@ export async function run(opts: CaptureOptions): Promise<CaptureResult> {
   opts.signal?.removeEventListener("abort", onAbort);
   if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 
+  await opts.h2Redactor?.ready?.();
   assembler.finishAll();
   pairer.finish();
   streams.finish();

@@ -11,7 +11,7 @@
  * HTTP/2 header blocks are HPACK-coded; their redaction lives in the HTTP/2 redactor of
  * protocols, which this module selects when a stream starts with the h2 preface.
  */
-import { DEFAULT_SECRET_HEADERS } from "../protocols/http2_redactor.ts";
+import { DEFAULT_SECRET_HEADERS } from "../protocols/secret_headers.ts";
 
 /** Header names whose values are secrets by default (lowercase). */
 export const SECRET_HEADERS: readonly string[] = DEFAULT_SECRET_HEADERS;
@@ -47,6 +47,11 @@ export function createHttp1Redactor(names: readonly string[] = SECRET_HEADERS): 
     transform(chunk) {
       let out: Uint8Array | null = null;
       for (let i = 0; i < chunk.length; i++) {
+        if (state === LineState.Skip) {
+          // nothing to do until the next line: find it natively (bodies are long lines)
+          i = chunk.indexOf(LF, i);
+          if (i < 0) break;
+        }
         const c = chunk[i];
         if (c === LF) {
           state = LineState.Name;

@@ -4,7 +4,7 @@ import { ContextPairer } from "./conn_pairing.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 import { parseDnsQuestion } from "./dns.ts";
 import { ElfFile, NotElfError } from "./elf.ts";
-import { splitArgs } from "./main.ts";
+import { parseOptions, splitArgs } from "./main.ts";
 import { baseToPath, resolvePath } from "./paths.ts";
 import { formatAddr, formatIpv6 } from "./sockaddr.ts";
 import { inspectFile } from "./tls_targets.ts";
@@ -86,6 +86,22 @@ Deno.test("capture arguments: options end at -- or at the command", () => {
     cmd: ["curl", "-s", "--", "x"],
   });
   assert.deepEqual(splitArgs(["--pid", "12"]), { opts: ["--pid", "12"], cmd: [] });
+});
+
+Deno.test("capture options: values, repeats, --name=value; parseArgs' messages for mistakes", () => {
+  assert.deepEqual(
+    parseOptions(["--out", "d", "--pid", "1", "--pid=2", "--quiet", "--max-tls-bytes=9", "-h"]),
+    { out: "d", pid: ["1", "2"], quiet: true, "max-tls-bytes": "9", help: true },
+  );
+  assert.deepEqual(parseOptions([]), {});
+  const fails = (args: string[], msg: string) =>
+    assert.throws(() => parseOptions(args), { message: msg });
+  fails(["--frobnicate"], "Unknown option '--frobnicate'");
+  fails(["--frob=1"], "Unknown option '--frob'");
+  fails(["-x"], "Unknown option '-x'");
+  fails(["--out"], "Option '--out <value>' argument missing");
+  fails(["--force=yes"], "Option '--force' does not take an argument");
+  fails(["--toString"], "Unknown option '--toString'");
 });
 
 Deno.test("AEAD contexts: each call goes to the connection of its socket", () => {

@@ -24,8 +24,16 @@ export interface RedactedCall {
   lost: number;
 }
 
-/** Makes the HTTP/2 redactor; supplied by the caller so capture need not depend on it. */
-export type H2RedactorFactory = () => StreamRedactor;
+/**
+ * Makes the HTTP/2 redactor; supplied by the caller so capture need not depend on it. It may
+ * return undefined while its code is still loading: the connection's calls then wait, in
+ * order and untouched, until `ready` settles, and go through as if it had been there (if it
+ * still has none then, they are counted lost: nothing unredacted is written). `ready` is
+ * awaited before `finish()`.
+ */
+export type H2RedactorFactory = (() => StreamRedactor | undefined) & {
+  ready?: () => Promise<void>;
+};
 
 interface Direction {
   redactor?: StreamRedactor;
@@ -42,6 +50,8 @@ interface Direction {
 interface Conn {
   proto?: "h1" | "h2";
   dirs: [Direction, Direction];
+  /** h2 whose redactor is still loading: the calls so far, in order */
+  waiting?: TlsCall[];
 }
 
 export class TlsStreams {
@@ -71,9 +81,17 @@ export class TlsStreams {
       this.#conns.set(key, c);
     }
     if (!c.proto) c.proto = looksLikeH2Preface(call.data) ? "h2" : "h1";
-    const d = c.dirs[call.dir];
-    d.redactor ??= c.proto === "h2" && this.#h2 ? this.#h2() : createHttp1Redactor();
     const h2 = c.proto === "h2" && this.#h2 !== undefined;
+    if (c.waiting) {
+      c.waiting.push(call);
+      return;
+    }
+    const d = c.dirs[call.dir];
+    if (!d.redactor && h2) {
+      d.redactor = this.#h2!();
+      if (!d.redactor) return this.#wait(c, call);
+    }
+    d.redactor ??= createHttp1Redactor();
 
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
@@ -96,9 +114,36 @@ export class TlsStreams {
     else if (gapAfter) afterGap(d.redactor);
   }
 
+  /** Holds an h2 connection's calls until the redactor's code has loaded, then replays them. */
+  #wait(c: Conn, call: TlsCall): void {
+    c.waiting = [call];
+    const replay = () => {
+      const calls = c.waiting ?? [];
+      c.waiting = undefined;
+      for (const w of calls) this.#pushLoaded(c, w);
+    };
+    (this.#h2!.ready?.() ?? Promise.resolve()).then(replay, replay);
+  }
+
+  /** A call of a connection that waited: through the redactor, or lost if none came. */
+  #pushLoaded(c: Conn, call: TlsCall): void {
+    const d = c.dirs[call.dir];
+    d.redactor ??= this.#h2!();
+    if (!d.redactor) {
+      // the HTTP/2 code could not be loaded: never write these bytes
+      d.redactor = createHttp1Redactor();
+      d.dead = true;
+    }
+    this.push(call);
+  }
+
   /** Hands out everything still held back (end of capture). */
   finish(): void {
     for (const c of this.#conns.values()) {
+      for (const call of c.waiting ?? []) {
+        this.#emit({ call, data: new Uint8Array(0), lost: call.data.length });
+      }
+      c.waiting = undefined;
       for (const d of c.dirs) {
         if (d.dead || !d.redactor) continue;
         const rest = d.redactor.flush();

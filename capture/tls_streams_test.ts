@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
-import { h2RedactorFactory } from "./h2_glue.ts";
+import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -49,7 +49,8 @@ Deno.test("--keep-secrets passes bytes through", () => {
   assert.equal(dec.decode(out[0].data), "Authorization: x\r\n");
 });
 
-Deno.test("HTTP/2: a gap stops the direction (counted lost) rather than risk a secret", () => {
+Deno.test("HTTP/2: a gap stops the direction (counted lost) rather than risk a secret", async () => {
+  await loadH2Redactor();
   const { s, out } = collect();
   const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const settings = new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0]);
@@ -68,4 +69,43 @@ Deno.test("directions and connections are separate streams", () => {
   s.push(call(0, "Cookie: b", { conn: 8n }));
   s.push(call(1, "\r\nCookie: c", { dir: 1 }));
   assert.deepEqual(out.map((r) => dec.decode(r.data)), ["Cookie: *", "Cookie: *", "\r\nCookie: *"]);
+});
+
+Deno.test("HTTP/2 calls wait, in order, while the redactor's code loads; lost if it never does", async () => {
+  const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  const settings = new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+  for (const loads of [true, false]) {
+    let loaded = false;
+    let resolve!: () => void;
+    const ready = new Promise<void>((r) => resolve = r);
+    // passes bytes through unchanged once "loaded", so the order is visible
+    const factory = Object.assign(
+      () =>
+        loaded ? { transform: (b: Uint8Array) => b, flush: () => new Uint8Array(0) } : undefined,
+      { ready: () => ready },
+    );
+    const out: RedactedCall[] = [];
+    const s = new TlsStreams({ keepSecrets: false, h2Redactor: factory }, (r) => out.push(r));
+    s.push(call(0, preface));
+    s.push(call(0, settings, { dir: 1 }));
+    s.push(call(1, settings));
+    s.push(call(0, "GET / HTTP/1.1\r\nCookie: a\r\n", { conn: 8n })); // HTTP/1: not held
+    assert.deepEqual(out.map((r) => r.call.conn), [8n]);
+    loaded = loads;
+    resolve();
+    await ready;
+    await Promise.resolve();
+    s.push(call(2, settings));
+    s.finish();
+    const h2 = out.filter((r) => r.call.conn === 7n);
+    assert.deepEqual(h2.map((r) => [r.call.dir, Number(r.call.seq)]), [[0, 0], [1, 0], [0, 1], [
+      0,
+      2,
+    ]]);
+    if (loads) assert.deepEqual(h2.map((r) => r.data.length), [24, 9, 9, 9]);
+    else {assert.deepEqual(h2.map((r) => [r.data.length, r.lost]), [[0, 24], [0, 9], [0, 9], [
+        0,
+        9,
+      ]]);}
+  }
 });

@@ -37,22 +37,9 @@ import {
 import { ByteAccumulator } from "./byte_accumulator.ts";
 import { ProtocolError } from "./protocol_error.ts";
 
-/** Header names treated as secret by `isDefaultSecretHeader` (lowercase). */
-/** Header names whose values are secrets (lowercase): the one list capture, the HTTP/2
- * redactor and the model server's request log all use. */
-export const DEFAULT_SECRET_HEADERS: readonly string[] = [
-  "authorization",
-  "proxy-authorization",
-  "x-api-key",
-  "x-goog-api-key",
-  "api-key",
-  "cookie",
-  "set-cookie",
-];
+import { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader } from "./secret_headers.ts";
 
-export function isDefaultSecretHeader(lowercaseName: string): boolean {
-  return DEFAULT_SECRET_HEADERS.includes(lowercaseName);
-}
+export { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader };
 
 export interface Http2RedactorOptions {
   /** Whether the stream starts with the client preface; "auto" detects it. Default "auto". */

@@ -14,8 +14,6 @@
  */
 
 import { ElfFile, NotElfError } from "../elf.ts";
-import { locateAead } from "./aead.ts";
-import { locateBoringSsl } from "./boringssl.ts";
 import {
   type CachedResult,
   cacheKeyOf,
@@ -25,11 +23,8 @@ import {
   rememberStat,
   writeCache,
 } from "./cache.ts";
-import { FunctionFinder } from "./functions.ts";
-import { locateGoTls } from "./go_tls.ts";
-import { locateDynamicSymbols } from "./openssl.ts";
 import { scanElf } from "./quick_scan.ts";
-import type { LocateResult, MethodOutcome } from "./types.ts";
+import type { LocateResult } from "./types.ts";
 
 export type { HookFn, Library, LocatedHook, LocateResult } from "./types.ts";
 export { type QuickScan, quickScan } from "./quick_scan.ts";
@@ -75,7 +70,7 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
       const hit = await readCache(dir, cacheKey);
       if (hit) return finish(hit, true);
     }
-    const result = analyse(elf, buildId, cacheKey);
+    const result = await analyse(elf, buildId, cacheKey);
     if (!opts.noCache) {
       await writeCache(dir, result);
       if (!buildId) await rememberStat(dir, path, cacheKey);
@@ -86,40 +81,29 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
   }
 }
 
-function analyse(elf: ElfFile, buildId: string | undefined, cacheKey: string): CachedResult {
-  const tried: string[] = [];
-  const base = { buildId, cacheKey, tried };
+/**
+ * The quick scan, then, only for a file with marker data, the methods (in analyse.ts, loaded
+ * then: they bring the x86 decoder, which most captures, whose binaries are cached or have
+ * no TLS library, never need).
+ */
+async function analyse(
+  elf: ElfFile,
+  buildId: string | undefined,
+  cacheKey: string,
+): Promise<CachedResult> {
   const [hints, noneReason] = scanElf(elf);
-  tried.push(`quick scan: ${hints.length ? hints.join(", ") : noneReason}`);
+  const tried = [`quick scan: ${hints.length ? hints.join(", ") : noneReason}`];
   if (!hints.length) {
-    return { ...base, ok: false, method: "quick scan", hooks: [], reason: noneReason };
+    return {
+      buildId,
+      cacheKey,
+      tried,
+      ok: false,
+      method: "quick scan",
+      hooks: [],
+      reason: noneReason,
+    };
   }
-  const methods: Array<() => MethodOutcome> = [];
-  if (hints.includes("dynsym")) methods.push(() => locateDynamicSymbols(elf));
-  if (hints.includes("go")) methods.push(() => locateGoTls(elf));
-  let finder: FunctionFinder | undefined;
-  const functions = () => finder ??= new FunctionFinder(elf);
-  if (hints.includes("ssl_lib.cc")) methods.push(() => locateBoringSsl(elf, functions()));
-  if (hints.includes("aead.c")) methods.push(() => locateAead(elf, functions()));
-  for (const run of methods) {
-    const out = run();
-    tried.push(out.note);
-    if (out.hooks.length) {
-      return {
-        ...base,
-        ok: true,
-        library: out.library,
-        method: out.method,
-        hooks: out.hooks,
-        ...(out.related?.length ? { related: out.related } : {}),
-      };
-    }
-  }
-  return {
-    ...base,
-    ok: false,
-    method: "none",
-    hooks: [],
-    reason: `no method located TLS hooks: ${tried.slice(1).join("; ")}`,
-  };
+  const { runMethods } = await import("./analyse.ts");
+  return runMethods(elf, hints, { buildId, cacheKey, tried });
 }

@@ -1,0 +1,176 @@
+/**
+ * The start of a capture, kept light so that it runs before the heavy modules load: checks
+ * the machine and the options, and starts the loader, which loads and attaches the eBPF
+ * programs while the rest of the capture's code is still being loaded. recorder.ts takes it
+ * from there. Nothing here (or in what it imports) may import a node: module: the first one
+ * costs Deno ~70 ms of setting up its Node compatibility layer.
+ */
+import type { Locator } from "./attach.ts";
+import { LoaderClient } from "./loader.ts";
+import { phase } from "./phase_log.ts";
+import type { H2RedactorFactory } from "./tls_streams.ts";
+import { whichSync } from "./which.ts";
+
+export const DEFAULT_MAX_TLS_BYTES = 1 << 20;
+
+export interface CaptureOptions {
+  /** the command to run; omit with pids/comm */
+  cmd?: string[];
+  pids?: number[];
+  comm?: string;
+  /** recording directory; default recordings/<time>-<name> in the project */
+  out?: string;
+  force?: boolean;
+  maxTlsBytes?: number;
+  keepSecrets?: boolean;
+  /** stop processes until new binaries/libraries are inspected (default true) */
+  gate?: boolean;
+  /** directory the command runs in (default: INIT_CWD or the current directory) */
+  cwd?: string;
+  /** run the command as this user/group (default: SUDO_UID/SUDO_GID when set) */
+  uid?: number;
+  gid?: number;
+  /** show the live status line: true/false, or undefined for "when it cannot disturb" */
+  status?: boolean;
+  quiet?: boolean;
+  locator?: Locator;
+  h2Redactor?: H2RedactorFactory;
+  /** ends the capture (what Ctrl-C does in --pid/--comm mode) */
+  signal?: AbortSignal;
+  /** the kernel BTF the eBPF programs need (default /sys/kernel/btf/vmlinux) */
+  btfPath?: string;
+  /** extra environment for the command */
+  env?: Record<string, string>;
+  /** where messages go (default stderr) */
+  log?: (line: string) => void;
+}
+
+/** A user-facing failure: one line, and the exit code to leave with. */
+export class CaptureError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+function defaultOutDir(opts: CaptureOptions): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, "0");
+  const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-` +
+    `${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  const name = opts.cmd?.[0]?.split("/").pop() ?? opts.comm ?? `pid${opts.pids?.[0]}`;
+  return `${PROJECT_ROOT}/recordings/${stamp}-${name.replace(/[^\w.-]/g, "_")}`;
+}
+
+/**
+ * Creates the recording directory (0700); refuses a non-empty one unless `force`. Returns
+ * whether it held something (the recorder then removes an earlier recording's files).
+ */
+function prepareOutDir(dir: string, force: boolean): boolean {
+  let entries: string[] = [];
+  try {
+    entries = [...Deno.readDirSync(dir)].map((e) => e.name);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new CaptureError(`cannot use --out ${dir}: ${(e as Error).message}`, 2);
+    }
+  }
+  if (entries.length && !force) {
+    throw new CaptureError(
+      `--out ${dir} is not empty (${entries.length} entries); choose another or pass --force`,
+      2,
+    );
+  }
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return entries.length > 0;
+}
+
+function preflight(opts: CaptureOptions): string | undefined {
+  if (Deno.uid() !== 0) {
+    throw new CaptureError(
+      "capture needs root (eBPF): run it with sudo; the command still runs as you",
+      1,
+    );
+  }
+  const btf = opts.btfPath ?? "/sys/kernel/btf/vmlinux";
+  try {
+    Deno.statSync(btf);
+  } catch {
+    throw new CaptureError(
+      `this kernel has no BTF (${btf}): it must be built with CONFIG_DEBUG_INFO_BTF=y ` +
+        "for Sightline's eBPF programs",
+      1,
+    );
+  }
+  if (!opts.cmd && !opts.pids?.length && !opts.comm) {
+    throw new CaptureError("nothing to trace: give a command, --pid N or --comm NAME", 2);
+  }
+  if (opts.cmd) {
+    if (!opts.cmd[0]) throw new CaptureError("empty command", 2);
+    const resolved = whichSync(opts.cmd[0]);
+    if (!resolved) {
+      throw new CaptureError(`${opts.cmd[0]}: command not found`, 127);
+    }
+    return resolved;
+  }
+  for (const pid of opts.pids ?? []) {
+    try {
+      Deno.statSync(`/proc/${pid}`);
+    } catch {
+      throw new CaptureError(`--pid ${pid}: no such process`, 2);
+    }
+  }
+  return undefined;
+}
+
+/** What launch() decided and started. */
+export interface Launched {
+  /** the command's resolved path */
+  cmdPath?: string;
+  /** the recording directory, and whether it held an earlier recording (--force) */
+  dir: string;
+  reused: boolean;
+  cwd: string;
+  uid?: number;
+  gid?: number;
+  gate: boolean;
+  maxTlsBytes: number;
+  /** the loader, once it has connected (it loads and attaches the programs meanwhile) */
+  loader: Promise<LoaderClient>;
+}
+
+/**
+ * Checks the machine and the options (a CaptureError, before anything starts, for every bad
+ * input) and starts the loader.
+ */
+export function launch(opts: CaptureOptions): Launched {
+  const cmdPath = preflight(opts);
+  const maxTlsBytes = opts.maxTlsBytes ?? DEFAULT_MAX_TLS_BYTES;
+  if (!Number.isInteger(maxTlsBytes) || maxTlsBytes < 1 || maxTlsBytes > 1 << 30) {
+    throw new CaptureError("--max-tls-bytes must be an integer between 1 and 1073741824", 2);
+  }
+  const dir = (opts.out ?? defaultOutDir(opts)).replace(/\/$/, "");
+  const reused = prepareOutDir(dir, opts.force ?? false);
+
+  const cwd = opts.cwd ?? Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  const sudoUid = Deno.env.get("SUDO_UID");
+  const sudoGid = Deno.env.get("SUDO_GID");
+  const uid = opts.uid ?? (sudoUid ? Number(sudoUid) : undefined);
+  const gid = opts.gid ?? (sudoGid ? Number(sudoGid) : undefined);
+  const gate = opts.gate ?? true;
+  const loader = LoaderClient.start({
+    maxTlsBytes,
+    gate,
+    comm: opts.comm,
+    pids: opts.pids,
+    cmd: opts.cmd,
+    uid,
+    gid,
+    cwd,
+    env: opts.env,
+  });
+  loader.catch(() => {}); // the recorder reports it
+  phase("loader started");
+  return { cmdPath, dir, reused, cwd, uid, gid, gate, maxTlsBytes, loader };
+}

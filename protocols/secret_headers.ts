@@ -1,0 +1,19 @@
+/**
+ * Header names whose values are secrets (lowercase): the one list capture, the HTTP/2
+ * redactor and the model server's request log all use. A module of its own, so that the
+ * capture's HTTP/1 redactor gets the list without loading the HTTP/2 and HPACK code.
+ */
+export const DEFAULT_SECRET_HEADERS: readonly string[] = [
+  "authorization",
+  "proxy-authorization",
+  "x-api-key",
+  "x-goog-api-key",
+  "api-key",
+  "cookie",
+  "set-cookie",
+];
+
+/** Whether a (lowercase) header name is in DEFAULT_SECRET_HEADERS. */
+export function isDefaultSecretHeader(lowercaseName: string): boolean {
+  return DEFAULT_SECRET_HEADERS.includes(lowercaseName);
+}
