@@ -4,21 +4,21 @@
  * binary (node has 75,000 dynamic symbols) takes a second; a traced process waits at the
  * gate while it happens, so later captures read the answer instead.
  */
-import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { idHash } from "./id_hash.ts";
 import { inspectFile, type Inspection } from "./tls_targets.ts";
 
-/** Bump when inspectFile's results change meaning. */
-const INSPECT_VERSION = 1;
+/** Bump when inspectFile's results change meaning (2: the identity is stored and checked). */
+const INSPECT_VERSION = 2;
 
-export const INSPECT_CACHE_DIR = fileURLToPath(new URL("../.cache/inspect/", import.meta.url));
+export const INSPECT_CACHE_DIR = decodeURIComponent(
+  new URL("../.cache/inspect/", import.meta.url).pathname,
+);
 
 function identity(path: string): string | undefined {
   try {
     const s = Deno.statSync(path);
-    const id = [INSPECT_VERSION, path, s.dev, s.ino, s.size, s.mtime?.getTime(), s.ctime?.getTime()]
+    return [INSPECT_VERSION, path, s.dev, s.ino, s.size, s.mtime?.getTime(), s.ctime?.getTime()]
       .join("\0");
-    return createHash("sha256").update(id).digest("hex").slice(0, 32);
   } catch {
     return undefined;
   }
@@ -27,11 +27,11 @@ function identity(path: string): string | undefined {
 /** inspectFile, answered from the cache while the file is unchanged. */
 export function inspectFileCached(path: string, dir = INSPECT_CACHE_DIR): Inspection {
   const id = identity(path);
-  const file = id ? `${dir.replace(/\/$/, "")}/${id}.json` : undefined;
+  const file = id ? `${dir.replace(/\/$/, "")}/${idHash(id)}.json` : undefined;
   if (file) {
     try {
-      const v = JSON.parse(Deno.readTextFileSync(file));
-      if (v?.path === path) return v as Inspection;
+      const { identity: was, ...v } = JSON.parse(Deno.readTextFileSync(file));
+      if (was === id && v?.path === path) return v as Inspection;
     } catch { /* not cached */ }
   }
   const insp = inspectFile(path);
@@ -39,7 +39,9 @@ export function inspectFileCached(path: string, dir = INSPECT_CACHE_DIR): Inspec
     try {
       Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const tmp = `${file}.${Deno.pid}.tmp`;
-      Deno.writeTextFileSync(tmp, JSON.stringify(insp) + "\n", { mode: 0o600 });
+      Deno.writeTextFileSync(tmp, JSON.stringify({ ...insp, identity: id }) + "\n", {
+        mode: 0o600,
+      });
       Deno.renameSync(tmp, file);
     } catch { /* a cache that cannot be written is only slower */ }
   }

@@ -15,7 +15,7 @@ const enabled = (() => {
 export function phase(what: string): void {
   if (enabled) {
     console.error(
-      `sightline: ${performance.now().toFixed(1).padStart(9)} ms ${what} @${Date.now() % 100000}`,
+      `sightline: ${performance.now().toFixed(1).padStart(9)} ms ${what}`,
     );
   }
 }

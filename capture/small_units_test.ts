@@ -5,10 +5,26 @@ import type { TlsCall } from "./tls_assembler.ts";
 import { parseDnsQuestion } from "./dns.ts";
 import { ElfFile, NotElfError } from "./elf.ts";
 import { parseOptions, splitArgs } from "./main.ts";
-import { baseToPath, resolvePath } from "./paths.ts";
+import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
+import { posix } from "node:path";
 import { formatAddr, formatIpv6 } from "./sockaddr.ts";
 import { inspectFile } from "./tls_targets.ts";
 import { userDevToKernel } from "./attach.ts";
+
+Deno.test("normalizeAbsolute folds like node:path's posix.normalize", () => {
+  const parts = ["", ".", "..", "a", "b.c", "..."];
+  const paths = new Set<string>();
+  for (const x of parts) {
+    for (const y of parts) {
+      for (const z of parts) {
+        for (const end of ["", "/"]) paths.add(`/${x}/${y}//${z}${end}`);
+      }
+    }
+  }
+  for (const p of [...paths, "/", "//", "/..", "/a/b/../../..", "/a/./b/"]) {
+    assert.equal(normalizeAbsolute(p), posix.normalize(p), p);
+  }
+});
 
 Deno.test("paths resolve against the base, lexically", () => {
   assert.equal(baseToPath(["d", "lt", "tmp"]), "/tmp/lt/d");

@@ -7,20 +7,23 @@
  * `cached`, `durationMs` are filled in per call.
  */
 
-import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { idHash } from "../id_hash.ts";
 import type { LocateResult } from "./types.ts";
 
 /** Bump when the method changes in a way that changes results. */
 export const LOCATOR_VERSION = 1;
 
-export const DEFAULT_CACHE_DIR = fileURLToPath(new URL("../../.cache/locate/", import.meta.url));
+export const DEFAULT_CACHE_DIR = decodeURIComponent(
+  new URL("../../.cache/locate/", import.meta.url).pathname,
+);
 
 export type CachedResult = Omit<LocateResult, "cached" | "durationMs">;
 
 /** The cache key of a file: build-id based when there is one, else size + SHA-256. */
 export async function cacheKeyOf(path: string, buildId: string | undefined): Promise<string> {
   if (buildId) return `v${LOCATOR_VERSION}-buildid-${buildId}`;
+  // loaded only here: most binaries have a build-id, and node: modules are slow to load
+  const { createHash } = await import("node:crypto");
   const hash = createHash("sha256");
   using file = await Deno.open(path, { read: true });
   const size = (await file.stat()).size;
@@ -61,8 +64,9 @@ export async function writeCache(dir: string, result: CachedResult): Promise<voi
  */
 export async function keyFromStat(dir: string, path: string): Promise<string | undefined> {
   try {
-    const v = JSON.parse(await Deno.readTextFile(statFile(dir, await statId(path))));
-    return typeof v?.cacheKey === "string" ? v.cacheKey : undefined;
+    const id = await statId(path);
+    const v = JSON.parse(await Deno.readTextFile(statFile(dir, id)));
+    return typeof v?.cacheKey === "string" && v.identity === id ? v.cacheKey : undefined;
   } catch {
     return undefined;
   }
@@ -70,17 +74,20 @@ export async function keyFromStat(dir: string, path: string): Promise<string | u
 
 export async function rememberStat(dir: string, path: string, cacheKey: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = statFile(dir, await statId(path));
-  await Deno.writeTextFile(file, JSON.stringify({ path, cacheKey }) + "\n", { mode: 0o600 });
+  const id = await statId(path);
+  const file = statFile(dir, id);
+  await Deno.writeTextFile(file, JSON.stringify({ path, cacheKey, identity: id }) + "\n", {
+    mode: 0o600,
+  });
   await Deno.chmod(file, 0o600);
 }
 
+/** The file's identity (stored in its stat file and compared: the name is a short hash). */
 async function statId(path: string): Promise<string> {
   const s = await Deno.stat(path);
-  const id = [path, s.dev, s.ino, s.size, s.mtime?.getTime(), s.ctime?.getTime()].join("\0");
-  return createHash("sha256").update(id).digest("hex").slice(0, 32);
+  return [path, s.dev, s.ino, s.size, s.mtime?.getTime(), s.ctime?.getTime()].join("\0");
 }
 
 function statFile(dir: string, id: string): string {
-  return `${dir.replace(/\/$/, "")}/stat-${id}.json`;
+  return `${dir.replace(/\/$/, "")}/stat-${idHash(id)}.json`;
 }

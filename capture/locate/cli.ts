@@ -3,7 +3,8 @@
  * locate() (or quickScan()) results as JSON, one object per path.
  */
 
-import { locate, quickScan } from "./mod.ts";
+import { locate } from "./mod.ts";
+import { quickScan } from "./quick_scan.ts";
 
 if (import.meta.main) {
   const args = Deno.args.filter((a) => !a.startsWith("--"));

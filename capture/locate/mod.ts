@@ -23,11 +23,10 @@ import {
   rememberStat,
   writeCache,
 } from "./cache.ts";
-import { scanElf } from "./quick_scan.ts";
 import type { LocateResult } from "./types.ts";
 
 export type { HookFn, Library, LocatedHook, LocateResult } from "./types.ts";
-export { type QuickScan, quickScan } from "./quick_scan.ts";
+export type { QuickScan } from "./quick_scan.ts";
 
 export interface LocateOptions {
   /** Where results are cached (default: .cache/locate/ at the repository root). */
@@ -91,6 +90,9 @@ async function analyse(
   buildId: string | undefined,
   cacheKey: string,
 ): Promise<CachedResult> {
+  // loaded here, not with the capture: it brings node:buffer (slow to load), and a file in the
+  // cache (most) never gets this far
+  const { scanElf } = await import("./quick_scan.ts");
   const [hints, noneReason] = scanElf(elf);
   const tried = [`quick scan: ${hints.length ? hints.join(", ") : noneReason}`];
   if (!hints.length) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CLAUDE_EXE, CODEX_EXE, tempCacheDir } from "./test_gate.ts";
-import { locate, quickScan } from "./mod.ts";
+import { locate } from "./mod.ts";
+import { quickScan } from "./quick_scan.ts";
 
 Deno.test("refuses /bin/ls in milliseconds, saying why", async () => {
   const r = await locate("/bin/ls", { cacheDir: await tempCacheDir() });
