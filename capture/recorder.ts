@@ -1,7 +1,8 @@
 /**
- * A capture from start to end: checks the machine, starts the loader, hooks the TLS
- * libraries, launches (or joins) the traced processes, turns records into rows, flushes the
- * Arrow files every second, and writes the manifest and the summary.
+ * A capture from start to end: takes over from launch() (which checked the machine and
+ * started the loader), hooks the TLS libraries, launches (or joins) the traced processes,
+ * turns records into rows, flushes the Arrow files every second, and writes the manifest and
+ * the summary.
  */
 import { AttachManager, preattachCandidates } from "./attach.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
@@ -38,8 +39,8 @@ export interface CaptureResult {
   dir: string;
   manifest: Manifest;
   /**
-   * The loader detaches its probes after it has delivered everything, which takes the
-   * kernel a second or two; this settles when it is gone (tests wait for it, the CLI not).
+   * The loader detaches its probes after it has delivered everything (tens of milliseconds:
+   * one grace period); this settles when it is gone (tests wait for it, the CLI not).
    */
   loaderExit: Promise<number>;
   /** what `deno task capture` exits with: the command's code, or 1 on a capture error */

@@ -21,7 +21,8 @@ export function throughputMarkdown(r: ThroughputResult): string {
   return [
     `# Capture throughput (${r.meta.quick ? "quick" : "full"} mode)`,
     "",
-    `${r.meta.date} · Linux ${r.meta.kernel} · ${r.meta.cpus} CPUs · ${r.meta.seconds} s per step`,
+    `${r.meta.date} · Linux ${r.meta.kernel} · ${r.meta.cpus} CPUs · ${r.meta.seconds} s per step` +
+    ` · load average before: ${r.meta.load}`,
     "",
     `**Highest rate with nothing lost and the capture keeping up (drained within 1 s): ` +
     `${(r.best.eventsPerSec / 1000).toFixed(0)}k kernel events/s, ${
@@ -59,9 +60,37 @@ export function throughputMarkdown(r: ThroughputResult): string {
       )
     ),
     "",
+    "## What a process outside the capture pays per system call",
+    "",
+    "Thread CPU time per call of a tight loop in a process the capture does not trace, without " +
+    "and with a capture running (of another process), alternating " +
+    `${r.syscalls[0]?.rounds ?? 0} times; the ratio is per round (with / without).`,
+    "",
+    "| system call | without ns | with capture ns | cost ns | ratio median (min–max) |",
+    "| --- | --: | --: | --: | --: |",
+    ...r.syscalls.map((c) =>
+      `| ${c.what} | ${c.withoutNs.toFixed(0)} | ${c.withNs.toFixed(0)} | ${
+        (c.withNs - c.withoutNs).toFixed(0)
+      } | ${c.ratio.median.toFixed(3)} (${c.ratio.min.toFixed(3)}–${c.ratio.max.toFixed(3)}) |`
+    ),
+    "",
+    "## `capture -- true` from outside",
+    "",
+    `${r.lifetime.runs} runs, medians: the capture command exits after ` +
+    `**${r.lifetime.commandMs.toFixed(0)} ms**; every process of it is gone after ` +
+    `**${r.lifetime.allGoneMs.toFixed(0)} ms** (${
+      r.lifetime.allGoneRange.map((x) => x.toFixed(0)).join("–")
+    } ms), ${r.lifetime.cpuMs.toFixed(0)} ms of CPU in all. Phases (ms since each process ` +
+    "started; SIGHTLINE_DEBUG=1 prints them):",
+    "",
+    "| process: phase | ms |",
+    "| --- | --: |",
+    ...Object.entries(r.lifetime.phases).map(([k, v]) => `| ${k} | ${v.toFixed(1)} |`),
+    "",
     "The load generators are bench/throughput/event_load.c (open+close+unlink on tmpfs; " +
-    "fork+exec) and tls_load.py (Python's ssl, system OpenSSL, to a sink outside the capture). " +
-    "The ring buffers are 32 MiB (kernel events) and 64 MiB (TLS), fixed in bpf/sightline.bpf.c.",
+    "fork+exec; plain syscall loops) and tls_load.py (Python's ssl, system OpenSSL, to a sink " +
+    "outside the capture). The ring buffers are the loader's defaults, 4 MiB (kernel events) " +
+    "and 8 MiB (TLS) (--events-mb, --tls-mb).",
     "",
   ].join("\n");
 }

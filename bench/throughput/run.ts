@@ -5,7 +5,9 @@
  * ramps up until the capture drops records (the manifest counts drops per kind), the
  * generator cannot reach it, or the capture falls behind. Also measures what single probes
  * cost: a traced open+unlink, an untraced one while a capture runs, a fork+exec+exit, and an
- * SSL_write call, each as the difference of a tight loop with and without capture.
+ * SSL_write call, each as the difference of a tight loop with and without capture; what a
+ * process outside the capture pays per plain system call (getpid, openat, read) while one
+ * runs, interleaved with runs without; and how long `capture -- true` lives as a whole.
  */
 import { cpuUsage } from "node:process";
 import { fileURLToPath } from "node:url";
@@ -63,12 +65,47 @@ export interface ProbeCost {
   programs?: ProgramCost[];
 }
 
+/** A plain system call in a process outside the capture, without and with one running. */
+export interface SyscallCost {
+  what: string;
+  /** thread CPU ns per call, median over the rounds */
+  withoutNs: number;
+  withNs: number;
+  /** per-round with/without ratios: median, min, max */
+  ratio: { median: number; min: number; max: number };
+  rounds: number;
+  callsPerRound: number;
+}
+
+/** `capture -- true` timed from outside: the whole process group's life, and its CPU. */
+export interface Lifetime {
+  runs: number;
+  /** medians, ms: until the capture command exits, until every process of it has */
+  commandMs: number;
+  allGoneMs: number;
+  /** min and max of allGoneMs */
+  allGoneRange: [number, number];
+  cpuMs: number;
+  /** medians of the phase times both sides print with SIGHTLINE_DEBUG, ms from their start */
+  phases: Record<string, number>;
+}
+
 export interface ThroughputResult {
-  meta: { date: string; kernel: string; cpus: number; seconds: number; quick: boolean };
+  meta: {
+    date: string;
+    kernel: string;
+    cpus: number;
+    seconds: number;
+    quick: boolean;
+    /** load average before the benchmark */
+    load: string;
+  };
   steps: Step[];
   /** highest rate reached with nothing lost (and the capture keeping up within a second) */
   best: { eventsPerSec: number; tlsMBps: number };
   probes: ProbeCost[];
+  syscalls: SyscallCost[];
+  lifetime: Lifetime;
 }
 
 interface LoadOut {
@@ -196,6 +233,7 @@ export async function run(opts: ThroughputOptions): Promise<ThroughputResult> {
   const log = opts.log ?? ((l: string) => console.error(l));
   if (Deno.uid() !== 0) throw new Error("the capture benchmark needs root (eBPF)");
   const seconds = opts.seconds ?? (opts.quick ? 2 : 5);
+  const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
   const tmp = opts.tmpDir ?? "/tmp/sightline-bench/throughput";
   // tmpfs, so the generator measures the probes, not the disk
   const loadDir = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "sl-load-" });
@@ -259,6 +297,8 @@ export async function run(opts: ThroughputOptions): Promise<ThroughputResult> {
       await server.stop();
     }
     const probes = await probeCosts(gen, loadDir, tmp, opts.quick, log);
+    const syscalls = await untracedSyscalls(gen, tmp, opts.quick, log);
+    const lifetime = await captureLifetime(tmp, opts.quick ? 3 : 9, log);
     return {
       meta: {
         date: new Date().toISOString(),
@@ -266,10 +306,13 @@ export async function run(opts: ThroughputOptions): Promise<ThroughputResult> {
         cpus: navigator.hardwareConcurrency,
         seconds,
         quick: opts.quick,
+        load,
       },
       steps,
       best,
       probes,
+      syscalls,
+      lifetime,
     };
   } finally {
     await Deno.remove(loadDir, { recursive: true }).catch(() => {});
@@ -387,4 +430,159 @@ async function probeCosts(
     await server.stop();
   }
   return out;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Resolves once the capture's syscall program is in the kernel (the capture is attached). */
+async function attached(): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const r = await new Deno.Command("bpftool", {
+      args: ["prog", "show", "name", "sl_sys_enter"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (r.success) return;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error("the capture's programs did not appear within 10 s");
+}
+
+/**
+ * What every process outside the capture pays per system call while a capture runs: the raw
+ * tracepoint programs run for all of them and let them go at the syscall table or the traced
+ * set. Rounds alternate a loop without and with a capture (of a sleeping process), so the
+ * machine's drift hits both alike; the time is the loop's thread CPU time (event_load sys),
+ * which other processes' load does not inflate.
+ */
+async function untracedSyscalls(
+  gen: string,
+  tmp: string,
+  quick: boolean,
+  log: (l: string) => void,
+): Promise<SyscallCost[]> {
+  const ops = [
+    ["getpid", "getpid(2) (not in the syscall table)"],
+    ["open", "openat(2)+close(2) of /dev/null (in the table)"],
+    ["read", "read(2) of 1 byte (in the table)"],
+  ] as const;
+  const rounds = quick ? 3 : 9;
+  const calls = quick ? 50_000 : 200_000;
+  const loop = async (op: string) => {
+    const r = await runPlain([gen, "sys", op, String(calls)]);
+    return (r as LoadOut & { cpu_ns: number }).cpu_ns / calls;
+  };
+  const without: Record<string, number[]> = {}, withC: Record<string, number[]> = {};
+  for (const [op] of ops) [without[op], withC[op]] = [[], []];
+  for (let i = 0; i < rounds; i++) {
+    for (const [op] of ops) without[op].push(await loop(op));
+    const sleeper = new Deno.Command("sleep", { args: ["600"] }).spawn();
+    const stop = new AbortController();
+    const cap = capture({
+      pids: [sleeper.pid],
+      out: `${tmp}/untraced-rec`,
+      force: true,
+      quiet: true,
+      signal: stop.signal,
+    });
+    try {
+      await attached();
+      for (const [op] of ops) withC[op].push(await loop(op));
+    } finally {
+      stop.abort();
+      const res = await cap;
+      await res.loaderExit;
+      sleeper.kill();
+      await sleeper.status;
+    }
+  }
+  await Deno.remove(`${tmp}/untraced-rec`, { recursive: true }).catch(() => {});
+  return ops.map(([op, what]) => {
+    const ratios = without[op].map((w, i) => withC[op][i] / w);
+    const c: SyscallCost = {
+      what,
+      withoutNs: median(without[op]),
+      withNs: median(withC[op]),
+      ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+      rounds,
+      callsPerRound: calls,
+    };
+    log(
+      `untraced ${op}: ${c.withoutNs.toFixed(0)} → ${c.withNs.toFixed(0)} ns per call ` +
+        `(ratio ${c.ratio.median.toFixed(3)}, ${c.ratio.min.toFixed(3)}–${c.ratio.max.toFixed(3)})`,
+    );
+    return c;
+  });
+}
+
+const CAPTURE_MAIN = fileURLToPath(new URL("../../capture/main.ts", import.meta.url));
+const PROC_TIMER = fileURLToPath(new URL("../overhead/proc_timer.c", import.meta.url));
+
+/**
+ * `capture -- true` as a user runs it, timed from outside by proc_timer as a subreaper: until
+ * the command exits and until every process of it (the loader detaching included) has; the
+ * phase times of both sides (SIGHTLINE_DEBUG) say where the time goes.
+ */
+async function captureLifetime(
+  tmp: string,
+  runs: number,
+  log: (l: string) => void,
+): Promise<Lifetime> {
+  const timer = await buildCTool(PROC_TIMER);
+  const cmd: number[] = [], all: number[] = [], cpu: number[] = [];
+  const phases: Record<string, number[]> = {};
+  for (let i = 0; i < runs; i++) {
+    const out = `${tmp}/lifetime.json`;
+    const r = await new Deno.Command(timer, {
+      args: [
+        "--wait-all",
+        out,
+        "--",
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--quiet",
+        CAPTURE_MAIN,
+        "--out",
+        `${tmp}/lifetime-rec`,
+        "--force",
+        "--quiet",
+        "--",
+        "true",
+      ],
+      env: { SIGHTLINE_DEBUG: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!r.success) {
+      throw new Error(`capture -- true failed: ${new TextDecoder().decode(r.stderr)}`);
+    }
+    const t = JSON.parse(await Deno.readTextFile(out));
+    cmd.push(t.wall_ns / 1e6);
+    all.push(t.all_ns / 1e6);
+    cpu.push((t.user_us + t.sys_us) / 1000);
+    for (const line of new TextDecoder().decode(r.stderr).split("\n")) {
+      const m = line.match(/^(sightline(?:-loader)?): +([\d.]+) ms (.*)$/);
+      if (m) (phases[`${m[1]}: ${m[3]}`] ??= []).push(Number(m[2]));
+    }
+  }
+  await Deno.remove(`${tmp}/lifetime-rec`, { recursive: true }).catch(() => {});
+  const l: Lifetime = {
+    runs,
+    commandMs: median(cmd),
+    allGoneMs: median(all),
+    allGoneRange: [Math.min(...all), Math.max(...all)],
+    cpuMs: median(cpu),
+    phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
+  };
+  log(
+    `capture -- true: command ${l.commandMs.toFixed(0)} ms, all gone ${
+      l.allGoneMs.toFixed(0)
+    } ms ` +
+      `(${l.allGoneRange.map((x) => x.toFixed(0)).join("–")}), CPU ${l.cpuMs.toFixed(0)} ms`,
+  );
+  return l;
 }
