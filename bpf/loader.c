@@ -4,7 +4,8 @@
  * process over a Unix socket, and carries out its commands.
  *
  *   sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]... [--no-gate]
- *                    [--uid N --gid N] [--cwd DIR] [-- CMD ARGS...]
+ *                    [--uid N --gid N] [--cwd DIR] [--events-mb N] [--tls-mb N]
+ *                    [-- CMD ARGS...]
  *   sightline-loader --layout        prints the record layouts (events.h) as JSON
  *   sightline-loader --btf-id FILE   prints the size and CRC-32 of a BTF file (make records
  *                                    the kernel's next to the minimal BTF it cut from it)
@@ -772,7 +773,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]...\n"
-		"                        [--no-gate] [--uid N --gid N] [--cwd DIR] [-- CMD ARGS...]\n"
+		"                        [--no-gate] [--uid N --gid N] [--cwd DIR] [--events-mb N]\n"
+		"                        [--tls-mb N] [-- CMD ARGS...]\n"
 		"       sightline-loader --layout\n");
 	exit(EXIT_USAGE);
 }
@@ -780,7 +782,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *sock_path = NULL, *comm = NULL, *cwd = NULL;
-	unsigned long max_tls = 256 * 1024, events_mb = 32, tls_mb = 64;
+	unsigned long max_tls = 256 * 1024, events_mb = 4, tls_mb = 8;
 	pid_t pids[64];
 	int n_pids = 0, gate = 1;
 	uid_t uid = (uid_t)-1;
@@ -828,6 +830,11 @@ int main(int argc, char **argv)
 		usage();
 	if (max_tls < 1 || max_tls > (1UL << 30))
 		die(EXIT_USAGE, "--max-tls-bytes must be between 1 and 1 GiB");
+	/* ring buffers: a power of two of pages; the loader maps each twice, so they are most of
+	 * its memory (reports/bench/capture.md has how large they need to be) */
+	if (!events_mb || events_mb > 1024 || (events_mb & (events_mb - 1)) || !tls_mb ||
+	    tls_mb > 1024 || (tls_mb & (tls_mb - 1)))
+		die(EXIT_USAGE, "--events-mb and --tls-mb must be powers of two from 1 to 1024");
 
 	const char *dbg = getenv("SIGHTLINE_DEBUG"); /* set: phase timings; 2: verifier stats too */
 	debug = dbg ? (atoi(dbg) > 1 ? atoi(dbg) : 1) : 0;
@@ -842,9 +849,11 @@ int main(int argc, char **argv)
 		sock = -1;
 		die(EXIT_SOCK, "cannot connect to %s: %s", sock_path, strerror(e));
 	}
-	/* a deep socket buffer rides out the capture process's pauses (as root: beyond
-	 * net.core.wmem_max) */
-	int sndbuf = 16 << 20;
+	/* A deep socket buffer rides out the capture process's pauses (as root: beyond
+	 * net.core.wmem_max). It is the backlog, not the ring buffers: kernel memory taken only
+	 * while the capture process lags, where the rings are resident (and mapped twice into the
+	 * loader) all the time, so they are kept small (--events-mb, --tls-mb). */
+	int sndbuf = 64 << 20;
 	if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
 		setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 

@@ -68,14 +68,15 @@ const volatile char target_comm[SL_COMM_LEN] = {};
 #define TRACED_PIDS (1 << 22)
 __u64 traced_bits[TRACED_PIDS / 64];
 
+/* sizes: the loader's --events-mb and --tls-mb */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 32 << 20);
+	__uint(max_entries, 4 << 20);
 } rb_events SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 << 20);
+	__uint(max_entries, 8 << 20);
 } rb_tls SEC(".maps");
 
 struct {
