@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
-import { readArrowFile } from "../recording/arrow_writer.ts";
+import { readArrowFile } from "../recording/arrow_reader.ts";
 import { CaptureError, run } from "./recorder.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

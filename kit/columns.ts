@@ -1,8 +1,8 @@
 /**
  * The column vocabulary of Sightline's tables: one declaration of a table yields its Arrow
- * schema, its DuckDB DDL and its TypeScript row type, so they cannot disagree.
+ * schema (recording/arrow_ipc.ts writes it), its DuckDB DDL and its TypeScript row type, so
+ * they cannot disagree.
  */
-import * as arrow from "apache-arrow";
 
 export type ColType =
   | "int64"
@@ -66,33 +66,6 @@ export type RowOf<D extends TableDef> = {
   [K in D["columns"][number] as K["name"]]: K["nullable"] extends true ? TsOf<K["type"]> | null
     : TsOf<K["type"]>;
 };
-
-export function arrowType(t: ColType): arrow.DataType {
-  switch (t) {
-    case "int64":
-      return new arrow.Int64();
-    case "int32":
-      return new arrow.Int32();
-    case "float64":
-      return new arrow.Float64();
-    case "bool":
-      return new arrow.Bool();
-    case "utf8":
-    case "json":
-      return new arrow.Utf8();
-    case "binary":
-      return new arrow.Binary();
-    case "list_utf8":
-      return new arrow.List(new arrow.Field("item", new arrow.Utf8(), true));
-  }
-}
-
-export function arrowSchema(def: TableDef): arrow.Schema {
-  return new arrow.Schema(
-    def.columns.map((c) => new arrow.Field(c.name, arrowType(c.type), c.nullable)),
-    new Map([["sightline.table", def.name]]),
-  );
-}
 
 export function sqlType(t: ColType): string {
   switch (t) {

@@ -1,6 +1,7 @@
 /** Arrow stream files: readable after every flush, without EOS, and when cut mid-batch. */
 import assert from "node:assert/strict";
-import { ArrowStreamWriter, readArrowFile, readArrowRows } from "./arrow_writer.ts";
+import { ArrowStreamWriter } from "./arrow_writer.ts";
+import { readArrowFile, readArrowRows } from "./arrow_reader.ts";
 import { type ProcessRow, processTable } from "./schema.ts";
 
 function row(i: number): ProcessRow {

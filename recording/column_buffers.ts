@@ -1,12 +1,13 @@
 /**
- * Growable column buffers that become Arrow data without apache-arrow's builders: values go
- * straight into typed arrays (strings as UTF-8 bytes plus offsets, booleans and validity as
- * bytes packed into bitmaps at the end), and `toData()` wraps them as Arrow `Data` without
- * copying: the data is a view of the buffers, valid until the next `reset()` (the writer
- * serialises a batch before it resets). The capture appends every event through these.
+ * Growable column buffers that become the buffers of an Arrow record batch without
+ * apache-arrow: values go straight into typed arrays (strings as UTF-8 bytes plus offsets,
+ * booleans and validity as bytes packed into bitmaps at the end), and `toIpc()` gives the
+ * field nodes and buffers in IPC order without copying: views of the buffers, valid until the
+ * next `reset()` (the writer writes a batch before it resets). The capture appends every event
+ * through these.
  */
-import * as arrow from "apache-arrow";
-import { arrowType, type ColType } from "../kit/columns.ts";
+import type { ColType } from "../kit/columns.ts";
+import type { FieldNode } from "./arrow_ipc.ts";
 
 const enc = new TextEncoder();
 
@@ -62,9 +63,15 @@ class VarBytes {
   }
 }
 
+/** A column's part of a record batch: its field nodes and buffers, depth first. */
+export interface IpcColumn {
+  nodes: FieldNode[];
+  buffers: Uint8Array[];
+}
+
 export interface ColumnBuffer {
   push(v: unknown, row: number): void;
-  toData(n: number): arrow.Data;
+  toIpc(n: number): IpcColumn;
   reset(): void;
 }
 
@@ -72,13 +79,15 @@ function validityOf(valid: ByteFlags, n: number, nulls: number) {
   return nulls ? valid.pack(n) : new Uint8Array(0);
 }
 
+const bytesOf = (a: ArrayBufferView, len: number) => new Uint8Array(a.buffer, a.byteOffset, len);
+
 type Fixed = Int32Array | Float64Array | BigInt64Array;
 
 class FixedColumn implements ColumnBuffer {
   #vals: Fixed;
   #valid = new ByteFlags();
   #nulls = 0;
-  constructor(readonly type: ColType, readonly dtype: arrow.DataType) {
+  constructor(readonly type: ColType) {
     this.#vals = this.#make(256);
   }
   #make(n: number): Fixed {
@@ -95,14 +104,14 @@ class FixedColumn implements ColumnBuffer {
     this.#valid.set(i, !isNull);
     if (!isNull) (this.#vals as unknown as (number | bigint)[])[i] = v as number | bigint;
   }
-  toData(n: number) {
-    return arrow.makeData({
-      type: this.dtype as arrow.Int32,
-      length: n,
-      nullCount: this.#nulls,
-      nullBitmap: validityOf(this.#valid, n, this.#nulls),
-      data: this.#vals.subarray(0, n) as Int32Array,
-    });
+  toIpc(n: number): IpcColumn {
+    return {
+      nodes: [{ length: n, nullCount: this.#nulls }],
+      buffers: [
+        validityOf(this.#valid, n, this.#nulls),
+        bytesOf(this.#vals, n * this.#vals.BYTES_PER_ELEMENT),
+      ],
+    };
   }
   reset() {
     this.#nulls = 0;
@@ -119,14 +128,11 @@ class BoolColumn implements ColumnBuffer {
     this.#valid.set(i, !isNull);
     this.#vals.set(i, v === true);
   }
-  toData(n: number) {
-    return arrow.makeData({
-      type: new arrow.Bool(),
-      length: n,
-      nullCount: this.#nulls,
-      nullBitmap: validityOf(this.#valid, n, this.#nulls),
-      data: this.#vals.pack(n),
-    });
+  toIpc(n: number): IpcColumn {
+    return {
+      nodes: [{ length: n, nullCount: this.#nulls }],
+      buffers: [validityOf(this.#valid, n, this.#nulls), this.#vals.pack(n)],
+    };
   }
   reset() {
     this.#nulls = 0;
@@ -137,23 +143,21 @@ class VarColumn implements ColumnBuffer {
   #vb = new VarBytes();
   #valid = new ByteFlags();
   #nulls = 0;
-  constructor(readonly dtype: arrow.Utf8 | arrow.Binary) {}
   push(v: unknown, i: number) {
     const isNull = v === null || v === undefined;
     if (isNull) this.#nulls++;
     this.#valid.set(i, !isNull);
     this.#vb.push(isNull ? null : v as string | Uint8Array);
   }
-  toData(n: number) {
-    const end = this.#vb.offsets[n];
-    return arrow.makeData({
-      type: this.dtype as arrow.Utf8,
-      length: n,
-      nullCount: this.#nulls,
-      nullBitmap: validityOf(this.#valid, n, this.#nulls),
-      valueOffsets: this.#vb.offsets.subarray(0, n + 1),
-      data: this.#vb.values.subarray(0, end),
-    });
+  toIpc(n: number): IpcColumn {
+    return {
+      nodes: [{ length: n, nullCount: this.#nulls }],
+      buffers: [
+        validityOf(this.#valid, n, this.#nulls),
+        bytesOf(this.#vb.offsets, (n + 1) * 4),
+        this.#vb.values.subarray(0, this.#vb.offsets[n]),
+      ],
+    };
   }
   reset() {
     this.#vb.reset();
@@ -166,7 +170,6 @@ class StringListColumn implements ColumnBuffer {
   #items = new VarBytes();
   #valid = new ByteFlags();
   #nulls = 0;
-  constructor(readonly dtype: arrow.List<arrow.Utf8>) {}
   push(v: unknown, i: number) {
     const isNull = v === null || v === undefined;
     if (isNull) this.#nulls++;
@@ -175,23 +178,18 @@ class StringListColumn implements ColumnBuffer {
     this.#offsets = grow(this.#offsets, i + 2, (k) => new Int32Array(k));
     this.#offsets[i + 1] = this.#items.n;
   }
-  toData(n: number) {
+  toIpc(n: number): IpcColumn {
     const items = this.#offsets[n];
-    const child = arrow.makeData({
-      type: new arrow.Utf8(),
-      length: items,
-      nullCount: 0,
-      valueOffsets: this.#items.offsets.subarray(0, items + 1),
-      data: this.#items.values.subarray(0, this.#items.offsets[items]),
-    });
-    return arrow.makeData({
-      type: this.dtype,
-      length: n,
-      nullCount: this.#nulls,
-      nullBitmap: validityOf(this.#valid, n, this.#nulls),
-      valueOffsets: this.#offsets.subarray(0, n + 1),
-      child,
-    });
+    return {
+      nodes: [{ length: n, nullCount: this.#nulls }, { length: items, nullCount: 0 }],
+      buffers: [
+        validityOf(this.#valid, n, this.#nulls),
+        bytesOf(this.#offsets, (n + 1) * 4),
+        new Uint8Array(0),
+        bytesOf(this.#items.offsets, (items + 1) * 4),
+        this.#items.values.subarray(0, this.#items.offsets[items]),
+      ],
+    };
   }
   reset() {
     this.#items.reset();
@@ -200,19 +198,18 @@ class StringListColumn implements ColumnBuffer {
 }
 
 export function columnBuffer(type: ColType): ColumnBuffer {
-  const dtype = arrowType(type);
   switch (type) {
     case "int32":
     case "int64":
     case "float64":
-      return new FixedColumn(type, dtype);
+      return new FixedColumn(type);
     case "bool":
       return new BoolColumn();
     case "utf8":
     case "json":
     case "binary":
-      return new VarColumn(dtype as arrow.Utf8 | arrow.Binary);
+      return new VarColumn();
     case "list_utf8":
-      return new StringListColumn(dtype as arrow.List<arrow.Utf8>);
+      return new StringListColumn();
   }
 }

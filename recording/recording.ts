@@ -3,7 +3,7 @@
  * rebuilt per connection and direction. Used by tests and small tools; the analysis
  * pipeline has its own DuckDB loader.
  */
-import { readArrowRows } from "./arrow_writer.ts";
+import { readArrowRows } from "./arrow_reader.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import type { FileRow, NetRow, ProcessRow, TlsRow } from "./schema.ts";
 import { concatBytes } from "../kit/bytes.ts";
