@@ -24,16 +24,23 @@ function grow<T extends { length: number; set(a: ArrayLike<number | bigint>): vo
   return b;
 }
 
-/** A validity (or boolean) column kept as one byte per row until it is packed. */
+/**
+ * A validity (or boolean) column kept as a bitmap from the start (a loop packing bytes into
+ * bits at every flush was the largest part of a short capture's flushing: it runs before the
+ * JIT has optimised it). Every row's bit is written, so a batch after a larger one needs no
+ * clearing; `pack` copies the batch's bytes and clears the bits past its end.
+ */
 class ByteFlags {
-  bytes = new Uint8Array(256);
+  bits = new Uint8Array(32);
   set(i: number, v: boolean) {
-    this.bytes = grow(this.bytes, i + 1, (n) => new Uint8Array(n));
-    this.bytes[i] = v ? 1 : 0;
+    this.bits = grow(this.bits, (i >> 3) + 1, (n) => new Uint8Array(n));
+    if (v) this.bits[i >> 3] |= 1 << (i & 7);
+    else this.bits[i >> 3] &= ~(1 << (i & 7));
   }
   pack(n: number): Uint8Array {
-    const out = new Uint8Array((n + 7) >> 3);
-    for (let i = 0; i < n; i++) if (this.bytes[i]) out[i >> 3] |= 1 << (i & 7);
+    const len = (n + 7) >> 3;
+    const out = this.bits.slice(0, len);
+    if (n & 7) out[len - 1] &= (1 << (n & 7)) - 1;
     return out;
   }
 }
