@@ -687,9 +687,9 @@ static void *close_link(void *arg)
 }
 
 /*
- * Detaches everything: the five tp_btf links go at once (the kernel frees their probes after
- * a grace period, asynchronously); a uprobe_multi link waits for a grace period when its last
- * reference goes, so those are closed from threads of their own and the waits overlap.
+ * Detaches everything: the five raw tracepoint links go at once (the kernel frees their probes
+ * after a grace period, asynchronously); a uprobe_multi link waits for a grace period when its
+ * last reference goes, so those are closed from threads of their own and the waits overlap.
  * (Perf-event links, as syscall tracepoints and uprobes were attached before, took 30-40 ms
  * each, one after another under the trace events' lock: reports/bench/findings.md.)
  */
