@@ -1,7 +1,8 @@
 /**
  * Public face of the transport-free protocol parsers: push parsers for HTTP/1.1, HTTP/2 (with
- * HPACK) and Server-Sent Events over reassembled TLS plaintext streams, a streaming
- * Content-Encoding decoder, and the in-place header redaction used by capture.
+ * HPACK), Server-Sent Events and WebSocket (with permessage-deflate) over reassembled TLS
+ * plaintext streams, a streaming Content-Encoding decoder, and the in-place header redaction
+ * used by capture.
  *
  * Convention: `createXParser(callbacks, options) -> { feed(bytes), end() }`; callbacks carry
  * stream offsets; errors go to `onError` as `ProtocolError` and are never thrown from `feed`;
@@ -72,3 +73,27 @@ export {
   type SseOptions,
   type SseParser,
 } from "./sse.ts";
+export {
+  createWebSocketParser,
+  type WebSocketCallbacks,
+  type WebSocketMessage,
+  type WebSocketMessageKind,
+  type WebSocketOptions,
+  type WebSocketParser,
+} from "./websocket.ts";
+export { encodeFrame, type FrameSpec } from "./websocket_frame.ts";
+export {
+  isWebSocketRequest,
+  websocketAccept,
+  type WebSocketAgreement,
+  websocketAgreement,
+} from "./websocket_handshake.ts";
+export {
+  acceptedDeflate,
+  createMessageInflater,
+  type DeflateParams,
+  type MessageInflater,
+  parseExtensions,
+  type WebSocketExtension,
+} from "./permessage_deflate.ts";
+export { type InflateResult, RawInflater } from "./inflate.ts";

@@ -1,0 +1,381 @@
+/**
+ * WebSocket push parser (RFC 6455 section 5) for one direction of a connection after its
+ * upgrade: frame headers (7-, 16- and 64-bit lengths), masking, fragmented messages with their
+ * continuation frames, control frames (close, ping, pong) interleaved between fragments, and
+ * `permessage-deflate` (RFC 7692: RSV1 on a message's first frame, inflated per message with a
+ * window carried across messages as negotiated).
+ *
+ * Every message is reported when its last byte arrives: data messages (text, binary) whole
+ * and decoded, control frames as their own messages. Offsets: `firstByte` is the stream offset
+ * of the first byte of the message's first frame, `lastByte` of its last byte, so a caller can
+ * time each message by the TLS call that carried it. At `end()` a message cut short is still
+ * reported, flagged `incomplete`, with what had arrived (inflated as far as it goes).
+ *
+ * Bounds: a message's payload on the wire is held up to `maxBufferSize` bytes; a larger one is
+ * counted and skipped (frames keep their lengths, so parsing goes on), reported through
+ * `onError` and on the message. Decoded messages are bounded by `maxMessageSize` and by an
+ * inflate ratio (see permessage_deflate.ts). Errors that make the rest unreadable — reserved
+ * bits or opcodes, RSV1 without the extension, a broken fragment sequence, a control frame that
+ * is fragmented or longer than 125 bytes, a length above 2^53 — stop the parser; later input is
+ * ignored. A frame masked against the rule for its sender is reported once and parsed anyway.
+ */
+
+import { ByteAccumulator } from "./byte_accumulator.ts";
+import { createMessageInflater, type MessageInflater } from "./permessage_deflate.ts";
+import { ProtocolError } from "./protocol_error.ts";
+
+export type WebSocketMessageKind = "text" | "binary" | "close" | "ping" | "pong";
+
+export interface WebSocketMessage {
+  /** 0-based count of messages reported by this parser */
+  index: number;
+  opcode: number;
+  kind: WebSocketMessageKind;
+  /** the payload, unmasked and decompressed */
+  data: Uint8Array;
+  /** payload bytes on the wire, all frames together */
+  wireSize: number;
+  /** sent with permessage-deflate (RSV1) */
+  compressed: boolean;
+  frames: number;
+  firstByte: number;
+  lastByte: number;
+  /** the stream ended inside this message */
+  incomplete: boolean;
+  /** close frames: the status code and reason, when given */
+  closeCode?: number;
+  closeReason?: string;
+  /** why `data` is not the whole message (too large, not decodable) */
+  error?: string;
+}
+
+export interface WebSocketCallbacks {
+  onMessage(message: WebSocketMessage): void;
+  onError?(error: ProtocolError): void;
+}
+
+export interface WebSocketOptions {
+  /** Bound on one message's payload held (on the wire), in bytes. Default 16 MiB. */
+  maxBufferSize?: number;
+  /** Bound on one decoded message. Default 64 MiB. */
+  maxMessageSize?: number;
+  /** Bound on decoded/compressed size of one message (above a 1 MiB floor). Default 256. */
+  maxInflateRatio?: number;
+  /** permessage-deflate as agreed for this direction; absent or null: not agreed. */
+  deflate?: { windowBits: number; noContextTakeover: boolean } | null;
+  /** Who sends this stream: client frames must be masked, server frames must not. */
+  sender?: "client" | "server";
+  /** Stream offset of the first byte fed. Default 0. */
+  startOffset?: number;
+}
+
+export interface WebSocketParser {
+  feed(bytes: Uint8Array): void;
+  end(): void;
+  /** Largest internal buffer capacity so far (for memory-bound checks). */
+  readonly peakBufferCapacity: number;
+}
+
+const KINDS: Record<number, WebSocketMessageKind> = {
+  1: "text",
+  2: "binary",
+  8: "close",
+  9: "ping",
+  10: "pong",
+};
+
+/** The data message being assembled (across fragments). */
+interface Assembly {
+  opcode: number;
+  compressed: boolean;
+  frames: number;
+  firstByte: number;
+  wireSize: number;
+  /** its payload outgrew maxBufferSize: bytes are counted, not kept */
+  skipped: boolean;
+}
+
+/** The frame being read. */
+interface Frame {
+  fin: boolean;
+  opcode: number;
+  rsv1: boolean;
+  masked: boolean;
+  mask: Uint8Array;
+  length: number;
+  /** payload bytes read so far */
+  read: number;
+  firstByte: number;
+}
+
+export function createWebSocketParser(
+  callbacks: WebSocketCallbacks,
+  options: WebSocketOptions = {},
+): WebSocketParser {
+  const maxBufferSize = options.maxBufferSize ?? 16 * 1024 * 1024;
+  const inflater: MessageInflater | null = options.deflate
+    ? createMessageInflater({
+      windowBits: options.deflate.windowBits,
+      noContextTakeover: options.deflate.noContextTakeover,
+      maxMessageSize: options.maxMessageSize,
+      maxInflateRatio: options.maxInflateRatio,
+    })
+    : null;
+
+  // state that crosses chunk boundaries
+  let offset = options.startOffset ?? 0;
+  let stopped = false;
+  let count = 0;
+  let maskReported = false;
+  /** header bytes of the frame being read, until it is complete (at most 14) */
+  const head = new Uint8Array(14);
+  let headLen = 0;
+  let frame: Frame | null = null;
+  let message: Assembly | null = null;
+  const payload = new ByteAccumulator(maxBufferSize);
+  /** payload of the control frame being read (at most 125 bytes) */
+  const control = new ByteAccumulator(125);
+
+  const fail = (code: "framing" | "syntax" | "unsupported", text: string, at: number) => {
+    stopped = true;
+    callbacks.onError?.(new ProtocolError(code, text, at));
+  };
+
+  const emit = (m: Omit<WebSocketMessage, "index" | "kind">) => {
+    callbacks.onMessage({ index: count++, kind: KINDS[m.opcode], ...m });
+  };
+
+  /** Header length needed so far, or the full length once byte 1 is known. */
+  const headNeed = (): number => {
+    if (headLen < 2) return 2;
+    const len7 = head[1] & 0x7f;
+    return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (head[1] & 0x80 ? 4 : 0);
+  };
+
+  /** Starts a frame from a complete header; false if the stream is unreadable from here. */
+  const startFrame = (firstByte: number): boolean => {
+    const b0 = head[0];
+    const b1 = head[1];
+    const opcode = b0 & 0x0f;
+    const rsv1 = (b0 & 0x40) !== 0;
+    const masked = (b1 & 0x80) !== 0;
+    let length = b1 & 0x7f;
+    let p = 2;
+    if (length === 126) {
+      length = (head[2] << 8) | head[3];
+      p = 4;
+    } else if (length === 127) {
+      const hi = ((head[2] << 24) | (head[3] << 16) | (head[4] << 8) | head[5]) >>> 0;
+      const lo = ((head[6] << 24) | (head[7] << 16) | (head[8] << 8) | head[9]) >>> 0;
+      if (hi >= 0x200000) {
+        fail("framing", "frame length above 2^53", firstByte);
+        return false;
+      }
+      length = hi * 0x100000000 + lo;
+      p = 10;
+    }
+    if (b0 & 0x30) {
+      fail("framing", "reserved bits RSV2/RSV3 set", firstByte);
+      return false;
+    }
+    if (!(opcode in KINDS) && opcode !== 0) {
+      fail("framing", `reserved opcode 0x${opcode.toString(16)}`, firstByte);
+      return false;
+    }
+    const isControl = opcode >= 8;
+    if (isControl && (!(b0 & 0x80) || length > 125)) {
+      fail("framing", "control frame fragmented or longer than 125 bytes", firstByte);
+      return false;
+    }
+    if (rsv1 && (!inflater || isControl || opcode === 0)) {
+      fail(
+        "framing",
+        inflater
+          ? "RSV1 set on a control or continuation frame"
+          : "RSV1 set but no extension agreed",
+        firstByte,
+      );
+      return false;
+    }
+    if (opcode === 0 && !message) {
+      fail("framing", "continuation frame with no message started", firstByte);
+      return false;
+    }
+    if ((opcode === 1 || opcode === 2) && message) {
+      fail("framing", "new data message inside a fragmented one", firstByte);
+      return false;
+    }
+    if (options.sender && masked !== (options.sender === "client") && !maskReported) {
+      maskReported = true;
+      callbacks.onError?.(
+        new ProtocolError(
+          "framing",
+          `${options.sender} frame ${masked ? "masked" : "not masked"}, against RFC 6455 5.1`,
+          firstByte,
+        ),
+      );
+    }
+    frame = {
+      fin: (b0 & 0x80) !== 0,
+      opcode,
+      rsv1,
+      masked,
+      mask: masked ? head.slice(p, p + 4) : new Uint8Array(0),
+      length,
+      read: 0,
+      firstByte,
+    };
+    if (!isControl) {
+      if (!message) {
+        message = {
+          opcode,
+          compressed: rsv1,
+          frames: 0,
+          firstByte,
+          wireSize: 0,
+          skipped: false,
+        };
+        payload.clear();
+      }
+      message.frames++;
+      message.wireSize += length;
+      if (!message.skipped && message.wireSize > maxBufferSize) {
+        message.skipped = true;
+        payload.clear();
+        callbacks.onError?.(
+          new ProtocolError(
+            "buffer-limit",
+            `message of at least ${message.wireSize} bytes exceeds maxBufferSize ` +
+              `(${maxBufferSize}): skipped`,
+            message.firstByte,
+          ),
+        );
+      }
+    } else control.clear();
+    return true;
+  };
+
+  /** Decodes and reports the data message just completed (or cut short). */
+  const finishMessage = (lastByte: number, incomplete: boolean) => {
+    const m = message!;
+    message = null;
+    let data: Uint8Array = new Uint8Array(0);
+    let error: string | undefined;
+    if (m.skipped) {
+      error =
+        `${m.wireSize} bytes on the wire, more than maxBufferSize (${maxBufferSize}): not kept`;
+      if (m.compressed) inflater?.lose("a message was too large to keep");
+    } else if (m.compressed && inflater) {
+      const r = inflater.inflate(payload.view(), incomplete);
+      data = r.data;
+      if (r.error && !(incomplete && r.error.code === "truncated")) {
+        error = `permessage-deflate: ${r.error.message}`;
+        callbacks.onError?.(
+          new ProtocolError(
+            r.error.code === "output-limit" ? "output-limit" : "compression",
+            `message ${count}: ${error}`,
+            m.firstByte,
+          ),
+        );
+      }
+      if (incomplete) inflater.lose("a message was cut short");
+    } else data = payload.view().slice();
+    payload.clear();
+    emit({
+      opcode: m.opcode,
+      data,
+      wireSize: m.wireSize,
+      compressed: m.compressed,
+      frames: m.frames,
+      firstByte: m.firstByte,
+      lastByte,
+      incomplete,
+      ...(error ? { error } : {}),
+    });
+  };
+
+  const finishControl = (f: Frame, lastByte: number, incomplete: boolean) => {
+    const data = control.view().slice();
+    control.clear();
+    const m: Omit<WebSocketMessage, "index" | "kind"> = {
+      opcode: f.opcode,
+      data,
+      wireSize: f.length,
+      compressed: false,
+      frames: 1,
+      firstByte: f.firstByte,
+      lastByte,
+      incomplete,
+    };
+    if (f.opcode === 8 && data.length >= 2) {
+      m.closeCode = (data[0] << 8) | data[1];
+      m.closeReason = new TextDecoder().decode(data.subarray(2));
+    }
+    emit(m);
+  };
+
+  /** The current frame's payload is complete. */
+  const endFrame = (lastByte: number) => {
+    const f = frame!;
+    frame = null;
+    if (f.opcode >= 8) finishControl(f, lastByte, false);
+    else if (f.fin) finishMessage(lastByte, false);
+  };
+
+  return {
+    get peakBufferCapacity() {
+      return Math.max(payload.peakCapacity, control.peakCapacity);
+    },
+
+    feed(bytes: Uint8Array) {
+      let i = 0;
+      while (i < bytes.length && !stopped) {
+        if (!frame) {
+          const start = offset - headLen;
+          while (i < bytes.length && headLen < headNeed()) {
+            head[headLen++] = bytes[i++];
+            offset++;
+          }
+          if (headLen < headNeed()) break;
+          headLen = 0;
+          if (!startFrame(start)) return;
+          if (frame!.length === 0) endFrame(offset - 1);
+          continue;
+        }
+        const f: Frame = frame;
+        const n = Math.min(bytes.length - i, f.length - f.read);
+        const chunk = bytes.subarray(i, i + n);
+        let data = chunk;
+        if (f.masked) {
+          data = new Uint8Array(n);
+          for (let k = 0; k < n; k++) data[k] = chunk[k] ^ f.mask[(f.read + k) & 3];
+        }
+        if (f.opcode >= 8) control.append(data);
+        else if (!message!.skipped) payload.append(data);
+        f.read += n;
+        i += n;
+        offset += n;
+        if (f.read === f.length) endFrame(offset - 1);
+      }
+    },
+
+    end() {
+      if (stopped) return;
+      stopped = true;
+      const f = frame;
+      if (f || headLen > 0) {
+        callbacks.onError?.(
+          new ProtocolError(
+            "truncated",
+            f
+              ? `stream ended inside a frame (${f.read} of ${f.length} payload bytes)`
+              : "stream ended inside a frame header",
+            offset,
+          ),
+        );
+      }
+      if (f && f.opcode >= 8) finishControl(f, offset - 1, true);
+      if (message) finishMessage(offset - 1, true);
+    },
+  };
+}

@@ -1,0 +1,298 @@
+import assert from "node:assert/strict";
+import * as zlib from "node:zlib";
+import {
+  createWebSocketParser,
+  type WebSocketMessage,
+  type WebSocketOptions,
+} from "./websocket.ts";
+import { encodeFrame } from "./websocket_frame.ts";
+import { assertSameForAllChunkings, concatBytes, hex, seededRandom, utf8 } from "./testing.ts";
+
+const dec = new TextDecoder();
+
+interface Collected {
+  messages: (Omit<WebSocketMessage, "data"> & { text: string })[];
+  errors: string[];
+}
+
+function parse(chunks: Uint8Array[], options: WebSocketOptions = {}): Collected {
+  const out: Collected = { messages: [], errors: [] };
+  const p = createWebSocketParser({
+    onMessage: ({ data, ...m }) => out.messages.push({ ...m, text: dec.decode(data) }),
+    onError: (e) => out.errors.push(`${e.code}: ${e.message}`),
+  }, options);
+  for (const c of chunks) p.feed(c);
+  p.end();
+  return out;
+}
+
+const brief = (c: Collected) => c.messages.map((m) => [m.kind, m.text]);
+const DEFLATE = { windowBits: 15, noContextTakeover: false };
+
+Deno.test("websocket: RFC 6455 5.7 examples, whole and at every split point", () => {
+  const server = hex(
+    "81 05 48 65 6c 6c 6f" + // unmasked text "Hello"
+      "01 03 48 65 6c | 80 02 6c 6f" + // fragmented "Hel" + "lo"
+      "89 05 48 65 6c 6c 6f" + // unmasked ping "Hello"
+      "82 7e 0100" + "00".repeat(256), // 256 bytes binary, 16-bit length
+  );
+  const out = assertSameForAllChunkings(server, (c) => parse(c, { sender: "server" }));
+  assert.deepEqual(brief(out).slice(0, 3), [["text", "Hello"], ["text", "Hello"], [
+    "ping",
+    "Hello",
+  ]]);
+  assert.equal(out.messages[1].frames, 2);
+  assert.equal(out.messages[3].kind, "binary");
+  assert.equal(out.messages[3].wireSize, 256);
+  assert.deepEqual(out.messages.map((m) => [m.firstByte, m.lastByte]), [
+    [0, 6],
+    [7, 15],
+    [16, 22],
+    [23, 23 + 4 + 256 - 1],
+  ]);
+  assert.deepEqual(out.errors, []);
+
+  const client = hex(
+    "81 85 37 fa 21 3d 7f 9f 4d 51 58" + // masked text "Hello"
+      "8a 85 37 fa 21 3d 7f 9f 4d 51 58", // masked pong "Hello"
+  );
+  const c = assertSameForAllChunkings(client, (ch) => parse(ch, { sender: "client" }));
+  assert.deepEqual(brief(c), [["text", "Hello"], ["pong", "Hello"]]);
+  assert.deepEqual(c.errors, []);
+  // 64 KiB binary with a 64-bit length
+  const big = hex("82 7f 0000000000010000" + "61".repeat(65536));
+  const b = parse([big]);
+  assert.equal(b.messages[0].wireSize, 65536);
+  assert.equal(b.messages[0].text, "a".repeat(65536));
+});
+
+Deno.test("websocket: RFC 7692 7.2.3 examples (permessage-deflate)", () => {
+  const input = hex(
+    "c1 07 f2 48 cd c9 c9 07 00" + // 7.2.3.1 one compressed block
+      "41 03 f2 48 cd | 80 04 c9 c9 07 00" + // 7.2.3.1 fragmented
+      "c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00" + // 7.2.3.3 no compression
+      "c1 0d f2 48 05 00 00 00 ff ff ca c9 c9 07 00", // 7.2.3.5 two blocks
+  );
+  // each of these restarts the window at a byte boundary, so with or without takeover
+  for (const noContextTakeover of [false, true]) {
+    const out = assertSameForAllChunkings(
+      input,
+      (c) => parse(c, { deflate: { windowBits: 15, noContextTakeover } }),
+    );
+    assert.deepEqual(brief(out), Array(4).fill(["text", "Hello"]));
+    assert.ok(out.messages.every((m) => m.compressed));
+    assert.deepEqual(out.errors, []);
+  }
+  // 7.2.3.2: the second "Hello" refers back into the first: only with context takeover
+  const shared = hex("c1 07 f2 48 cd c9 c9 07 00 c1 05 f2 00 11 00 00");
+  assert.deepEqual(brief(parse([shared], { deflate: DEFLATE })), [["text", "Hello"], [
+    "text",
+    "Hello",
+  ]]);
+  const fresh = parse([shared], { deflate: { windowBits: 15, noContextTakeover: true } });
+  assert.match(fresh.messages[1].error ?? "", /too far back/);
+  // 7.2.3.4: BFINAL set; the window still carries on
+  const fin = parse([hex("c1 08 f3 48 cd c9 c9 07 00 00 c1 05 f2 00 11 00 00")], {
+    deflate: DEFLATE,
+  });
+  assert.deepEqual(brief(fin), [["text", "Hello"], ["text", "Hello"]]);
+});
+
+/** Messages as a permessage-deflate sender makes them (one deflater, tail removed). */
+async function compressMessages(texts: string[], noContextTakeover = false): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  let d = zlib.createDeflateRaw();
+  for (const t of texts) {
+    if (noContextTakeover) d = zlib.createDeflateRaw();
+    const parts: Uint8Array[] = [];
+    const onData = (c: Uint8Array) => parts.push(new Uint8Array(c));
+    d.on("data", onData);
+    d.write(utf8(t));
+    await new Promise<void>((r) => d.flush(zlib.constants.Z_SYNC_FLUSH, () => r()));
+    d.off("data", onData);
+    const all = concatBytes(parts);
+    assert.deepEqual(all.subarray(-4), hex("0000ffff"));
+    out.push(all.subarray(0, -4));
+  }
+  return out;
+}
+
+function jsonEvents(n: number, seed: number): string[] {
+  const rand = seededRandom(seed);
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      type: i === 0 ? "response.created" : "response.output_text.delta",
+      sequence_number: i,
+      item_id: "msg_0123456789abcdef",
+      delta: "x".repeat(Math.floor(rand() * 40)) + "ünï ✓",
+    }));
+}
+
+/** Client frames: each message cut into fragments of at most `frag` bytes, pings between. */
+function clientStream(payloads: Uint8Array[], frag: number, compressed: boolean): Uint8Array {
+  const rand = seededRandom(7);
+  const frames: Uint8Array[] = [];
+  const mask = () => Uint8Array.from({ length: 4 }, () => Math.floor(rand() * 256));
+  for (const p of payloads) {
+    for (let at = 0; at === 0 || at < p.length; at += frag) {
+      const last = at + frag >= p.length;
+      frames.push(encodeFrame({
+        opcode: at === 0 ? 1 : 0,
+        rsv1: compressed && at === 0,
+        fin: last,
+        payload: p.subarray(at, at + frag),
+        mask: mask(),
+      }));
+      if (!last) frames.push(encodeFrame({ opcode: 9, payload: utf8("p"), mask: mask() }));
+    }
+  }
+  return concatBytes(frames);
+}
+
+Deno.test("websocket: fragmented compressed messages with pings between, every split point", async () => {
+  const texts = jsonEvents(12, 1);
+  const payloads = await compressMessages(texts);
+  const input = clientStream(payloads, 9, true);
+  const out = assertSameForAllChunkings(
+    input,
+    (c) => parse(c, { deflate: DEFLATE, sender: "client" }),
+  );
+  const data = out.messages.filter((m) => m.kind === "text");
+  assert.deepEqual(data.map((m) => m.text), texts);
+  assert.ok(data.every((m) => m.compressed && !m.incomplete && !m.error));
+  assert.ok(data.some((m) => m.frames > 2));
+  // the pings come out between the fragments, in stream order
+  assert.ok(out.messages.filter((m) => m.kind === "ping").length > 10);
+  for (let i = 1; i < out.messages.length; i++) {
+    assert.ok(out.messages[i].lastByte > out.messages[i - 1].lastByte);
+  }
+  assert.deepEqual(out.errors, []);
+});
+
+Deno.test("websocket: a message larger than the window, and without context takeover", async () => {
+  const rand = seededRandom(3);
+  const big = JSON.stringify({
+    type: "response.create",
+    input: Array.from({ length: 3000 }, (_, i) => ({ role: "user", text: `line ${i} ${rand()}` })),
+  });
+  assert.ok(big.length > 100_000);
+  const texts = ["first", big, "after " + big.slice(0, 200)];
+  for (const noContextTakeover of [false, true]) {
+    const payloads = await compressMessages(texts, noContextTakeover);
+    const input = clientStream(payloads, 16_000, true);
+    const out = assertSameForAllChunkings(
+      input,
+      (c) => parse(c, { deflate: { windowBits: 15, noContextTakeover }, sender: "client" }),
+      { splitPointLimit: 300, skipByteByByte: true, randomRuns: 5, maxRandomChunk: 5000 },
+    );
+    assert.deepEqual(out.messages.filter((m) => m.kind === "text").map((m) => m.text), texts);
+    assert.deepEqual(out.errors, []);
+  }
+});
+
+Deno.test("websocket: a truncated stream keeps earlier messages, flags the cut one", async () => {
+  const rand = seededRandom(5);
+  const texts = Array.from(
+    { length: 6 },
+    () =>
+      JSON.stringify({ delta: Array.from({ length: 300 }, () => rand().toString(36)).join(" ") }),
+  );
+  const payloads = await compressMessages(texts);
+  const input = clientStream(payloads, 500, true);
+  const whole = parse([input], { deflate: DEFLATE, sender: "client" }).messages
+    .filter((m) => m.kind === "text");
+  // cut inside the fourth message
+  const cutAt = whole[3].firstByte + Math.floor((whole[3].lastByte - whole[3].firstByte) / 2);
+  const out = parse([input.subarray(0, cutAt)], { deflate: DEFLATE, sender: "client" });
+  const text = out.messages.filter((m) => m.kind === "text");
+  assert.deepEqual(text.slice(0, 3).map((m) => m.text), texts.slice(0, 3));
+  assert.equal(text.length, 4);
+  assert.equal(text[3].incomplete, true);
+  const arrived = utf8(text[3].text.replace(/\uFFFD$/, ""));
+  assert.ok(arrived.length > 0, "what arrived of it, inflated");
+  assert.deepEqual(utf8(texts[3]).subarray(0, arrived.length), arrived);
+  assert.equal(out.errors.length, 1);
+  assert.match(out.errors[0], /^truncated: stream ended inside a frame/);
+});
+
+Deno.test("websocket: bombs are bounded and reported; later messages still parse", async () => {
+  const bomb = zlib.deflateRawSync(new Uint8Array(30_000_000).fill(32), {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  }).subarray(0, -4);
+  const plain = encodeFrame({ opcode: 1, payload: utf8("after") });
+  // inflate ratio: 30 MB out of a few KB is refused, bounded, and reported
+  const out = parse(
+    [concatBytes([encodeFrame({ opcode: 1, rsv1: true, payload: bomb }), plain])],
+    { deflate: { windowBits: 15, noContextTakeover: true } },
+  );
+  assert.match(out.messages[0].error ?? "", /exceeds 256 times its \d+ compressed bytes/);
+  assert.ok(out.messages[0].text.length <= 256 * out.messages[0].wireSize);
+  assert.deepEqual(out.messages[1].text, "after");
+  assert.ok(out.errors.some((e) => e.startsWith("output-limit:")));
+  // maxMessageSize bounds it below the ratio too
+  const small = parse([encodeFrame({ opcode: 1, rsv1: true, payload: bomb })], {
+    deflate: DEFLATE,
+    maxMessageSize: 1000,
+  });
+  assert.match(small.messages[0].error ?? "", /maxMessageSize \(1000 bytes\)/);
+  // a frame larger than maxBufferSize: counted, skipped, parsing goes on
+  const p = createWebSocketParser({
+    onMessage: (m) => got.push(m),
+    onError: (e) => errs.push(e.message),
+  }, { maxBufferSize: 1000 });
+  const got: WebSocketMessage[] = [];
+  const errs: string[] = [];
+  const huge = encodeFrame({ opcode: 2, payload: new Uint8Array(50_000) });
+  for (const c of [huge, plain]) {
+    for (let i = 0; i < c.length; i += 4096) p.feed(c.subarray(i, i + 4096));
+  }
+  p.end();
+  assert.ok(p.peakBufferCapacity <= 1000);
+  assert.equal(got[0].wireSize, 50_000);
+  assert.equal(got[0].data.length, 0);
+  assert.match(got[0].error ?? "", /more than maxBufferSize/);
+  assert.equal(dec.decode(got[1].data), "after");
+  assert.equal(errs.length, 1);
+  // with context takeover, a skipped compressed message loses the window for later ones
+  const r5 = seededRandom(11);
+  const first = Array.from({ length: 500 }, () => r5().toString(36)).join(" ");
+  const [a, b] = await compressMessages([first, first + "!"]);
+  assert.ok(a.length > 1000 && b.length < 100);
+  const lost = parse([
+    encodeFrame({ opcode: 1, rsv1: true, payload: a }),
+    encodeFrame({ opcode: 1, rsv1: true, payload: b }),
+  ], { deflate: DEFLATE, maxBufferSize: 100 });
+  assert.match(lost.messages[0].error ?? "", /more than maxBufferSize/);
+  assert.match(lost.messages[1].error ?? "", /window was lost/);
+});
+
+Deno.test("websocket: protocol violations stop the parser with one clear error", () => {
+  const cases: [string, Uint8Array, RegExp][] = [
+    ["RSV2", hex("a1 01 41"), /RSV2\/RSV3/],
+    ["reserved opcode", hex("83 01 41"), /reserved opcode 0x3/],
+    ["RSV1 without extension", hex("c1 01 41"), /no extension agreed/],
+    ["lone continuation", hex("80 01 41"), /no message started/],
+    ["data inside fragments", hex("01 01 41 01 01 42"), /inside a fragmented one/],
+    ["long control frame", concatBytes([hex("89 7e 00 80"), new Uint8Array(128)]), /125 bytes/],
+    ["fragmented close", hex("08 00"), /fragmented/],
+    ["2^63 length", hex("82 7f ff ff ff ff ff ff ff ff"), /above 2\^53/],
+  ];
+  for (const [name, bytes, re] of cases) {
+    const out = parse([bytes, hex("81 02 6f 6b")]);
+    assert.equal(out.errors.length, 1, name);
+    assert.match(out.errors[0], re, name);
+    assert.ok(!out.messages.some((m) => m.text === "ok"), `${name}: nothing parsed after it`);
+  }
+  // a masked server frame is reported once, and parsed
+  const masked = hex("81 85 37 fa 21 3d 7f 9f 4d 51 58 81 85 37 fa 21 3d 7f 9f 4d 51 58");
+  const m = parse([masked], { sender: "server" });
+  assert.deepEqual(brief(m), [["text", "Hello"], ["text", "Hello"]]);
+  assert.equal(m.errors.length, 1);
+  assert.match(m.errors[0], /server frame masked/);
+  // a close frame with its code and reason
+  const close = parse([
+    encodeFrame({ opcode: 8, payload: concatBytes([hex("03e8"), utf8("bye")]) }),
+  ]);
+  assert.equal(close.messages[0].closeCode, 1000);
+  assert.equal(close.messages[0].closeReason, "bye");
+});
