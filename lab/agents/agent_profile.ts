@@ -19,12 +19,20 @@ export interface ServerInfo {
   caCertPath: string;
 }
 
+/**
+ * How Codex talks to the Responses API: over a WebSocket (`wss://…/v1/responses`, its default
+ * transport for OpenAI) or over HTTP with server-sent events.
+ */
+export type CodexTransport = "websocket" | "http";
+
 export interface AgentSetup {
   home: string;
   workdir: string;
   server: ServerInfo;
   /** Model to ask for; the profile's default when absent. */
   model?: string;
+  /** Codex: its transport (default "websocket"); other agents ignore it. */
+  transport?: CodexTransport;
 }
 
 export interface AgentProfile {

@@ -28,6 +28,13 @@ Deno.test("codex: config.toml names the scripted provider, env trusts the CA", a
     assert.match(toml, /^base_url = "https:\/\/127\.0\.0\.1:4443\/v1"$/m);
     assert.match(toml, /^wire_api = "responses"$/m);
     assert.match(toml, /^env_key = "OPENAI_API_KEY"$/m);
+    // its default transport, as for OpenAI itself: Responses over a WebSocket
+    assert.match(toml, /^supports_websockets = true$/m);
+    await codexProfile.prepareHome({ ...s, transport: "http" });
+    assert.match(
+      await Deno.readTextFile(`${s.home}/.codex/config.toml`),
+      /^supports_websockets = false$/m,
+    );
     const env = codexProfile.env(s);
     assert.equal(env.CODEX_HOME, `${s.home}/.codex`);
     assert.equal(env.CODEX_CA_CERTIFICATE, "/ca.pem");

@@ -4,6 +4,13 @@
  * (`wire_api = "responses"`, `env_key = "OPENAI_API_KEY"`), trust via `CODEX_CA_CERTIFICATE`
  * and `SSL_CERT_FILE`; `codex exec` with approvals and sandbox bypassed and analytics, plugins,
  * apps and tool suggestions off. Its stdin must be /dev/null.
+ *
+ * Transport: by default the provider says `supports_websockets = true`, as Codex's built-in
+ * OpenAI provider does, so Codex runs in its default transport: one WebSocket to
+ * `wss://…/v1/responses` per session (tungstenite, offering permessage-deflate), a warm-up
+ * `response.create` with `generate: false`, then each turn as a `response.create` message
+ * continuing the previous response. `transport: "http"` sets it false: `POST /v1/responses`
+ * with server-sent events.
  */
 
 import { join } from "node:path";
@@ -26,7 +33,7 @@ export const codexProfile: AgentProfile = {
   name: "codex",
   provider: "openai-responses",
   binary: join(AGENTS_BIN, "codex"),
-  async prepareHome({ home, server, model }: AgentSetup) {
+  async prepareHome({ home, server, model, transport }: AgentSetup) {
     const codexHome = join(home, ".codex");
     await Deno.mkdir(codexHome, { recursive: true });
     await Deno.writeTextFile(
@@ -41,6 +48,7 @@ export const codexProfile: AgentProfile = {
         `base_url = ${tomlString(server.url)}`,
         `wire_api = "responses"`,
         `env_key = "OPENAI_API_KEY"`,
+        `supports_websockets = ${(transport ?? "websocket") === "websocket"}`,
         "request_max_retries = 1",
         "stream_max_retries = 1",
         "",

@@ -2,13 +2,15 @@
  * Command line for the agent runner:
  *
  *   deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] [--workdir DIR]
- *       [--http1] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE]
- *       [--timeout SECONDS]
+ *       [--http1] [--transport websocket|http] [--ws-compression MODE] [--prompt TEXT]
+ *       [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] [--timeout SECONDS]
  *
  * SCENARIO is a scenario file, or a name in lab/scenarios/ (e.g. `tool_marker`). With
  * `--replay`, the transcript is served instead and SCENARIO only supplies files, pages and prompt.
  * With `--capture` the agent runs under `deno task capture` (root) and the recording is left
- * in --out (default recordings/<time>-<agent>-<scenario>).
+ * in --out (default recordings/<time>-<agent>-<scenario>). `--transport` is Codex's (default
+ * websocket); `--ws-compression` how the server answers its offer of permessage-deflate
+ * (context-takeover, no-context-takeover or off; default context-takeover).
  * Prints the agent's output and a summary; exits with the agent's exit code, 2 for bad
  * input, 1 for other errors.
  */
@@ -22,8 +24,10 @@ import {
   saveTranscript,
   ScenarioError,
   TranscriptError,
+  WEBSOCKET_COMPRESSIONS,
+  type WebSocketCompression,
 } from "../simulator/mod.ts";
-import { AGENT_NAMES, type AgentName } from "./agent_profile.ts";
+import { AGENT_NAMES, type AgentName, type CodexTransport } from "./agent_profile.ts";
 import { runAgent, type RunAgentResult } from "./run_agent.ts";
 
 export interface AgentCliOptions {
@@ -33,6 +37,8 @@ export interface AgentCliOptions {
   captureOut?: string;
   workdir?: string;
   http1: boolean;
+  transport?: CodexTransport;
+  websocketCompression?: WebSocketCompression;
   prompt?: string;
   replay?: string;
   saveTranscript?: string;
@@ -51,7 +57,8 @@ export class UsageError extends Error {
 export const USAGE =
   "usage: deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] " +
   "[--workdir DIR] " +
-  "[--http1] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
+  "[--http1] [--transport websocket|http] [--ws-compression context-takeover|no-context-takeover|off] " +
+  "[--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
   "[--timeout SECONDS]";
 
 const SCENARIOS_DIR = fileURLToPath(
@@ -84,6 +91,8 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
         capture: { type: "boolean", default: false },
         out: { type: "string" },
         http1: { type: "boolean", default: false },
+        transport: { type: "string" },
+        "ws-compression": { type: "string" },
         prompt: { type: "string" },
         replay: { type: "string" },
         "save-transcript": { type: "string" },
@@ -118,6 +127,16 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
   if (parsed.values.out && !parsed.values.capture) {
     throw new UsageError("--out only makes sense with --capture");
   }
+  const transport = parsed.values.transport;
+  if (transport !== undefined && transport !== "websocket" && transport !== "http") {
+    throw new UsageError(`--transport: expected websocket or http, got ${transport}`);
+  }
+  const wsc = parsed.values["ws-compression"];
+  if (wsc !== undefined && !(WEBSOCKET_COMPRESSIONS as readonly string[]).includes(wsc)) {
+    throw new UsageError(
+      `--ws-compression: expected ${WEBSOCKET_COMPRESSIONS.join(", ")}, got ${wsc}`,
+    );
+  }
   const scenarioPath = resolveScenarioPath(scenario);
   return {
     agent: agent as AgentName,
@@ -127,6 +146,8 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
       : undefined,
     workdir: parsed.values.workdir,
     http1: parsed.values.http1,
+    transport: transport as CodexTransport | undefined,
+    websocketCompression: wsc as WebSocketCompression | undefined,
     prompt: parsed.values.prompt,
     replay: parsed.values.replay,
     saveTranscript: parsed.values["save-transcript"],
@@ -171,6 +192,8 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     prompt: opts.prompt ?? scenario.prompt,
     workdir: opts.workdir,
     http1: opts.http1,
+    transport: opts.transport,
+    websocketCompression: opts.websocketCompression,
     logFile: opts.log,
     timeoutMs: opts.timeoutMs,
     wrap: opts.captureOut ? underCapture(opts.captureOut) : undefined,

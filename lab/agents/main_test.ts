@@ -10,10 +10,16 @@ Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
     "--workdir",
     "/tmp/w",
     "--http1",
+    "--transport",
+    "http",
+    "--ws-compression",
+    "off",
     "--timeout",
     "30",
   ]);
   assert.equal(o.agent, "codex");
+  assert.equal(o.transport, "http");
+  assert.equal(o.websocketCompression, "off");
   assert.match(o.scenario, /lab\/scenarios\/tool_marker\.json$/);
   assert.equal(o.workdir, "/tmp/w");
   assert.equal(o.http1, true);
@@ -33,6 +39,8 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
     [[], /missing the agent/],
     [["aider", "x"], /unknown agent "aider": use claude, gemini or codex/],
     [["claude"], /missing the scenario file/],
+    [["codex", "tool_marker", "--transport", "grpc"], /--transport: expected websocket or http/],
+    [["codex", "tool_marker", "--ws-compression", "max"], /--ws-compression: expected/],
     [
       ["claude", "no_such_scenario"],
       /scenario "no_such_scenario": no such file/,
@@ -81,7 +89,8 @@ Deno.test("run: the CLI path runs an agent, prints its answer and saves the tran
   await Deno.remove(dir, { recursive: true });
   assert.match(out, /Hello from the Sightline scripted model\./);
   assert.match(out, /agent: codex, exit 0/);
-  assert.match(out, /requests: 1 \(main\)/);
+  // Codex's default transport: a WebSocket, warmed up before the turn
+  assert.match(out, /requests: 2 \(side:warmup, main\)/);
   assert.equal(transcript.format, "sightline-transcript");
-  assert.equal(transcript.exchanges.length, 1);
+  assert.equal(transcript.exchanges.length, 2);
 });

@@ -19,8 +19,9 @@ import {
   type Scenario,
   startModelServer,
   type Transcript,
+  type WebSocketCompression,
 } from "../simulator/mod.ts";
-import type { AgentName, AgentProfile, AgentSetup } from "./agent_profile.ts";
+import type { AgentName, AgentProfile, AgentSetup, CodexTransport } from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
@@ -59,6 +60,13 @@ export interface RunAgentOptions {
   wrap?: (argv: string[]) => string[];
   /** Make the server offer HTTP/1.1 only. */
   http1?: boolean;
+  /** Codex's transport (default "websocket"; see codex_profile.ts). */
+  transport?: CodexTransport;
+  /**
+   * How the server answers an offer of permessage-deflate on its WebSocket endpoint (default
+   * "context-takeover"; "off" refuses compression).
+   */
+  websocketCompression?: WebSocketCompression;
   /** Model the agent should ask for (default: each agent's own). */
   model?: string;
   /** Kill the agent after this long; default 120 s. */
@@ -171,6 +179,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     http1: opts.http1,
     logFile: opts.logFile,
     vars: { workdir },
+    websocket: { compression: opts.websocketCompression },
   });
   if (opts.server) server.vars.workdir = workdir;
   const firstRequest = server.requests.length;
@@ -182,7 +191,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       await Deno.mkdir(join(path, ".."), { recursive: true });
       await Deno.writeTextFile(path, content);
     }
-    const setup: AgentSetup = { home, workdir, server, model: opts.model };
+    const setup: AgentSetup = {
+      home,
+      workdir,
+      server,
+      model: opts.model,
+      transport: opts.transport,
+    };
     await profile.prepareHome(setup);
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
     let argv = [profile.binary, ...profile.args(prompt, setup)];

@@ -14,6 +14,9 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { concatBytes } from "../../kit/bytes.ts";
+import { startFront, type UpgradeRequest } from "./tls_front.ts";
+
+export type { UpgradeRequest };
 
 /** A request with its body read. */
 export interface IncomingRequest {
@@ -51,6 +54,11 @@ export interface ListenOptions {
   tls?: { cert: string; key: string };
   /** With TLS: offer only "http/1.1" in ALPN. */
   http1Only?: boolean;
+  /**
+   * With TLS: WebSocket upgrades on the same port go here (see tls_front.ts); the connection
+   * is the handler's from then on.
+   */
+  onWebSocket?: (conn: Deno.Conn, request: UpgradeRequest, rest: Uint8Array) => Promise<void>;
 }
 
 export interface Listener {
@@ -143,6 +151,7 @@ export function listen(
       }
     }
   };
+  if (opts.tls && opts.onWebSocket) return listenFront(opts, opts.tls, opts.onWebSocket, handler);
   if (opts.tls && !opts.http1Only) return listenDenoServe(opts, opts.tls, handler);
   let server: http.Server | https.Server;
   if (!opts.tls) {
@@ -180,12 +189,77 @@ export function listen(
   });
 }
 
+/**
+ * HTTPS through the TLS front (tls_front.ts): WebSocket upgrades to `onWebSocket`, everything
+ * else to Deno.serve listening in plain text on loopback.
+ */
+function listenFront(
+  opts: ListenOptions,
+  tls: { cert: string; key: string },
+  onWebSocket: NonNullable<ListenOptions["onWebSocket"]>,
+  handler: RequestHandler,
+): Promise<Listener> {
+  const backend = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: () => {},
+    onError: (e) =>
+      new Response(`internal error: ${e instanceof Error ? e.message : e}\n`, { status: 500 }),
+  }, serveWith(handler));
+  let front;
+  try {
+    front = startFront({
+      hostname: opts.hostname,
+      port: opts.port,
+      cert: tls.cert,
+      key: tls.key,
+      http1Only: opts.http1Only,
+      backend: { hostname: "127.0.0.1", port: backend.addr.port },
+      onWebSocket,
+    });
+  } catch (e) {
+    return backend.shutdown().then(() => Promise.reject(e));
+  }
+  return Promise.resolve({
+    port: front.port,
+    hostname: opts.hostname,
+    async close() {
+      front.close();
+      await backend.shutdown();
+    },
+  });
+}
+
 /** HTTPS with ALPN h2 and http/1.1 on Deno.serve; the handler streams through a writer. */
 function listenDenoServe(
   opts: ListenOptions,
   tls: { cert: string; key: string },
   handler: RequestHandler,
 ): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    try {
+      const server = Deno.serve({
+        hostname: opts.hostname,
+        port: opts.port,
+        cert: tls.cert,
+        key: tls.key,
+        onListen: ({ port }) =>
+          resolve({
+            port,
+            hostname: opts.hostname,
+            close: () => server.shutdown(),
+          }),
+        onError: (e) =>
+          new Response(`internal error: ${e instanceof Error ? e.message : e}\n`, { status: 500 }),
+      }, serveWith(handler));
+    } catch (e) {
+      reject(e);
+    }
+  });
+}
+
+/** A Deno.serve handler that runs `handler` with a streaming writer. */
+function serveWith(handler: RequestHandler): (request: Request) => Promise<Response> {
   const enc = new TextEncoder();
   const serve = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -250,24 +324,5 @@ function listenDenoServe(
     });
     return await response;
   };
-  return new Promise((resolve, reject) => {
-    try {
-      const server = Deno.serve({
-        hostname: opts.hostname,
-        port: opts.port,
-        cert: tls.cert,
-        key: tls.key,
-        onListen: ({ port }) =>
-          resolve({
-            port,
-            hostname: opts.hostname,
-            close: () => server.shutdown(),
-          }),
-        onError: (e) =>
-          new Response(`internal error: ${e instanceof Error ? e.message : e}\n`, { status: 500 }),
-      }, serve);
-    } catch (e) {
-      reject(e);
-    }
-  });
+  return serve;
 }

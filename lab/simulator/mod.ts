@@ -5,6 +5,7 @@
  */
 
 export { type ModelServer, type ModelServerOptions, startModelServer } from "./server.ts";
+export { WEBSOCKET_COMPRESSIONS, type WebSocketCompression } from "./websocket_session.ts";
 export { type Route, routeRequest } from "./routes.ts";
 export { errorResponse } from "./provider_api.ts";
 export {

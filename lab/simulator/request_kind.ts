@@ -19,7 +19,8 @@ export type SideKind =
   | "loop-check"
   | "structured"
   | "title"
-  | "no-tools";
+  | "no-tools"
+  | "warmup";
 
 export interface Classification {
   kind: "main" | "side";

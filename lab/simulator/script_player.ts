@@ -206,6 +206,26 @@ export class ScriptPlayer {
     };
   }
 
+  /**
+   * The answer to a warm-up (`generate: false`, Responses over WebSocket): no output, no
+   * tokens; `n` makes its response id unique.
+   */
+  warmupReply(view: RequestView, n: number): Reply {
+    return {
+      model: view.model ?? this.model(view),
+      toolCalls: [],
+      usage: {
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        reasoningTokens: 0,
+      },
+      seed: `${this.scenario.name}:warmup:${n}`,
+      created: CREATED_BASE,
+    };
+  }
+
   /** A deterministic answer to a side request. */
   sideReply(view: RequestView, side: SideKind | undefined): Reply {
     const text = view.wantsJson

@@ -5,7 +5,7 @@
  * request, and keeps the transcript of what it served so a run can be replayed later.
  */
 
-import { listen, type ResponseWriter } from "./http_listener.ts";
+import { listen, type RequestHandler, type ResponseWriter } from "./http_listener.ts";
 import {
   countTokens,
   errorResponse,
@@ -30,6 +30,8 @@ import {
   type Transcript,
 } from "./transcript.ts";
 import { type PageServer, pageVars, startPage } from "./web_pages.ts";
+import { responsesWebSocket } from "./responses_websocket.ts";
+import type { WebSocketCompression } from "./websocket_session.ts";
 
 export interface ModelServerOptions {
   /** The scenario to play (parsed, or a file path). Give this or `transcript`, or both. */
@@ -59,6 +61,12 @@ export interface ModelServerOptions {
   logBodies?: boolean;
   /** Pause between streamed chunks, in ms (default 0). */
   chunkDelayMs?: number;
+  /**
+   * OpenAI Responses over WebSocket on `/v1/responses` (same port): how to answer a client's
+   * offer of permessage-deflate (default "context-takeover"), and the largest frame payload
+   * sent (default 16 KiB). `false`: no WebSocket endpoint (upgrades get the HTTP handler).
+   */
+  websocket?: { compression?: WebSocketCompression; fragmentSize?: number } | false;
 }
 
 export interface ModelServer {
@@ -149,12 +157,7 @@ export async function startModelServer(
     await res.end();
   };
 
-  const listener = await listen({
-    hostname,
-    port: opts.port ?? 0,
-    tls: { cert: certs.leaf.certPem, key: certs.leaf.keyPem },
-    http1Only: opts.http1 === true,
-  }, async (req, res) => {
+  const handle: RequestHandler = async (req, res) => {
     const started = performance.now();
     const route = routeRequest(req.method, req.url);
     const record: RequestRecord = {
@@ -184,6 +187,11 @@ export async function startModelServer(
       const c = classifyRequest(view, scenario?.sequencing === "per-request");
       record.kind = c.kind;
       if (c.side) record.side = c.side;
+      // Responses over WebSocket: `generate: false` only warms the connection up
+      if (route.provider === "openai-responses" && body.generate === false) {
+        record.kind = "side";
+        record.side = "warmup";
+      }
     }
     const fail = (status: number, message: string): RenderedResponse => {
       record.error = message;
@@ -254,6 +262,8 @@ export async function startModelServer(
             record.turn = plan.turn;
           }
           reply = player!.reply(view, plan);
+        } else if (record.side === "warmup") {
+          reply = player!.warmupReply(view, record.seq);
         } else {
           reply = player!.sideReply(view, record.side);
         }
@@ -285,7 +295,20 @@ export async function startModelServer(
       req.method === "HEAD" ? [] : out.chunks,
     );
     finish(out.status);
-  });
+  };
+  const ws = opts.websocket === false ? undefined : opts.websocket ?? {};
+  const listener = await listen({
+    hostname,
+    port: opts.port ?? 0,
+    tls: { cert: certs.leaf.certPem, key: certs.leaf.keyPem },
+    http1Only: opts.http1 === true,
+    onWebSocket: ws
+      ? responsesWebSocket(handle, {
+        compression: ws.compression ?? "context-takeover",
+        fragmentSize: ws.fragmentSize,
+      })
+      : undefined,
+  }, handle);
 
   const origin = `https://${hostname.includes(":") ? `[${hostname}]` : hostname}:${listener.port}`;
   return {
