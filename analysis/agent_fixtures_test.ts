@@ -120,7 +120,10 @@ for (const agent of AGENT_FIXTURES) {
             return tablesDigest({
               exchanges: r.built.map((b) => b.row),
               events: r.built.flatMap((b) => b.events),
-              calls: r.built.flatMap((b) => b.call ? [{ ...b.call, response: undefined }] : []),
+              wsMessages: r.built.flatMap((b) => b.ws),
+              calls: r.built.flatMap((b) =>
+                b.calls.map((c) => ({ ...c, requestJson: undefined, messages: undefined }))
+              ),
               tools: [],
               problems: r.problems,
             }, false);

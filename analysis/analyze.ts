@@ -1,7 +1,7 @@
 /**
  * `deno task analyze RECORDING...`: builds `analysis.duckdb` beside each recording — the raw
- * tables as recorded plus http_exchanges, llm_calls, tool_calls, processes, problems and the
- * event views — and prints a short summary of each.
+ * tables as recorded plus http_exchanges, sse_events, ws_messages, llm_calls, tool_calls,
+ * processes, problems and the event views — and prints a short summary of each.
  *
  * The database is built in a private temporary directory and renamed into place, so a rebuild
  * replaces it whole (same input, same rows) and a failed build leaves the old one; it is made
@@ -29,6 +29,7 @@ import {
   recordingsTable,
   sseEventsTable,
   toolCallsTable,
+  wsMessagesTable,
 } from "./schema.ts";
 import { BUILD_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
@@ -169,6 +170,7 @@ export async function analyzeRecording(
       phase("parse");
       await appendRows(c, httpExchangesTable, http.exchanges);
       await appendRows(c, sseEventsTable, http.events);
+      await appendRows(c, wsMessagesTable, http.wsMessages);
       await appendRows(c, llmCallsTable, http.calls);
       await appendRows(c, toolCallsTable, http.tools);
       for (const name of BUILD_SQL) await c.run(sqlText(name));

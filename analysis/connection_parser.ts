@@ -1,7 +1,9 @@
 /**
  * Turns one TLS connection (both byte streams, as rows with offsets) into HTTP exchanges with
  * `protocols`: HTTP/1.1 (keep-alive, chunked; the client's HTTP/2 preface selects
- * HTTP/2 instead) with request/response pairing, or HTTP/2 streams.
+ * HTTP/2 instead) with request/response pairing, or HTTP/2 streams. An exchange that switched
+ * to WebSocket (an HTTP/1.1 upgrade answered 101, or an HTTP/2 extended CONNECT, RFC 8441)
+ * carries its messages (websocket_stream.ts); bytes tunnelled any other way are reported.
  *
  * Input arrives as the recorded TLS calls, fed to the parsers in time order across the two
  * directions (as they happened). At a stream break (missing or truncated calls) an HTTP/1
@@ -21,7 +23,14 @@ import {
   type Http1ResponseParser,
   type Http2Parser,
 } from "../protocols/mod.ts";
+import { isWebSocketRequest, websocketAgreement } from "../protocols/mod.ts";
 import { type Connection, type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
+import {
+  parseWebSocketExchange,
+  type TunnelBreak,
+  type TunnelInput,
+  type WebSocketExchange,
+} from "./websocket_stream.ts";
 
 export interface BodyPart {
   data: Uint8Array;
@@ -57,6 +66,8 @@ export interface Exchange {
   streamId?: number;
   request?: Request;
   response?: Response;
+  /** the WebSocket this exchange opened, with its messages */
+  websocket?: WebSocketExchange;
   errors: string[];
 }
 
@@ -70,6 +81,8 @@ export interface ConnectionResult {
 export interface ParseOptions {
   /** bound on heads, frames and header blocks (default 1 MiB) */
   maxBufferSize?: number;
+  /** bound on one WebSocket message held, on the wire and decoded (default 16 MiB / 64 MiB) */
+  maxMessageSize?: number;
   /** bound on one kept message body; larger bodies are counted, not kept (default 64 MiB) */
   maxBodySize?: number;
 }
@@ -169,6 +182,14 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     if (m) (reqErrors.get(m) ?? reqErrors.set(m, []).get(m)!).push(text);
     else problems.push(text);
   };
+  // after an upgrade (or CONNECT) the rest of a direction is a tunnel, kept for the WebSocket
+  // parser; a break in it ends it
+  const tunnel: Record<"write" | "read", TunnelInput & { on: boolean }> = {
+    write: { parts: [], on: false },
+    read: { parts: [], on: false },
+  };
+  let upgradeRequest: Request | null = null;
+  let upgradeResponse: Response | null = null;
 
   const makeReq = (startOffset: number): Http1Parser =>
     createHttp1RequestParser({
@@ -181,6 +202,13 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         };
         requests.push(current);
         resp.expectResponseTo(h.method!);
+        if (h.upgrade) {
+          upgradeRequest = current;
+          tunnel.write.on = true;
+        }
+      },
+      onTunnelData(data, offset) {
+        tunnel.write.parts.push({ data, offset });
       },
       onBody(b) {
         if (current) addBody(current, b.data, b.offset, maxBody, true);
@@ -208,6 +236,13 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
           requestIndex: h.requestIndex,
         };
         responses.push(currentResp);
+        if (h.upgrade) {
+          upgradeResponse = currentResp;
+          tunnel.read.on = true;
+        }
+      },
+      onTunnelData(data, offset) {
+        tunnel.read.parts.push({ data, offset });
       },
       onBody(b) {
         if (currentResp) addBody(currentResp, b.data, b.offset, maxBody, true);
@@ -236,6 +271,19 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     const s = f.dir === "write" ? c.write : c.read;
     const data = rowData(t, s.rows[f.k]);
     const off = s.starts[f.k];
+    const tun = tunnel[f.dir];
+    if (tun.on) {
+      if (tun.broken) continue;
+      const b = s.breaks.find((x) => x.at === f.k);
+      if (b) {
+        tun.broken = {
+          offset: b.offset,
+          rest: s.length - off,
+          why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
+        } satisfies TunnelBreak;
+        continue;
+      }
+    }
     if (f.dir === "write") {
       if (nextBreakW < s.breaks.length && s.breaks[nextBreakW].at === f.k) {
         while (nextBreakW < s.breaks.length && s.breaks[nextBreakW].at === f.k) nextBreakW++;
@@ -302,20 +350,107 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     }
   }
   const used = new Set<Response>(paired.values());
+  const upgradeIndex = upgradeRequest ? requests.indexOf(upgradeRequest) : -1;
+  const tunnelled = finishTunnel(
+    tunnel,
+    upgradeRequest,
+    upgradeResponse ?? paired.get(upgradeIndex) ?? null,
+    options,
+  );
+  problems.push(...tunnelled.problems);
   requests.forEach((q, i) => {
     const r = paired.get(i);
-    exchanges.push({
+    const x: Exchange = {
       protocol: "http/1.1",
       request: q,
       response: r,
       errors: [...(reqErrors.get(q) ?? []), ...(r ? reqErrors.get(r) ?? [] : [])],
-    });
+    };
+    if (q === upgradeRequest && tunnelled.websocket) {
+      x.websocket = tunnelled.websocket;
+      x.errors.push(...tunnelled.websocket.problems);
+    }
+    exchanges.push(x);
   });
   for (const r of responses) {
     if (used.has(r)) continue;
     exchanges.push({ protocol: "http/1.1", response: r, errors: reqErrors.get(r) ?? [] });
   }
   return { protocol: "http/1.1", exchanges, problems };
+}
+
+const bytesIn = (parts: BodyPart[]) => parts.reduce((n, p) => n + p.data.length, 0);
+
+/**
+ * What the bytes after an HTTP/1.1 upgrade were: a WebSocket's messages when the request asked
+ * for one and the server switched; otherwise a line saying what was not parsed.
+ */
+function finishTunnel(
+  tunnel: Record<"write" | "read", TunnelInput & { on: boolean }>,
+  request: Request | null,
+  response: Response | null,
+  options: ParseOptions,
+): { websocket?: WebSocketExchange; problems: string[] } {
+  const problems: string[] = [];
+  const sent = bytesIn(tunnel.write.parts) + (tunnel.write.broken?.rest ?? 0);
+  const got = bytesIn(tunnel.read.parts) + (tunnel.read.broken?.rest ?? 0);
+  if (!request) {
+    if (got > 0) problems.push(`${got} response bytes after a tunnel was opened not parsed`);
+    return { problems };
+  }
+  const what = `${request.method} ${request.target}`;
+  if (!isWebSocketRequest(request.lookup)) {
+    const upgrade = request.lookup["upgrade"]?.join(", ");
+    if (sent + got > 0) {
+      problems.push(
+        `${sent} + ${got} bytes tunnelled after ${what}${
+          upgrade ? ` (Upgrade: ${upgrade})` : ""
+        } not parsed: only WebSocket is understood`,
+      );
+    }
+    return { problems };
+  }
+  const agreement = websocketAgreement(request.lookup, response?.status, response?.lookup);
+  if (!agreement.switched) {
+    if (sent + got > 0) {
+      problems.push(
+        `${sent} + ${got} bytes after the WebSocket upgrade ${what} not parsed: the server ` +
+          `answered ${response ? response.status : "nothing"}, not 101`,
+      );
+    }
+    return { problems };
+  }
+  const websocket = parseWebSocketExchange(agreement, tunnel.write, tunnel.read, {
+    maxBufferSize: options.maxMessageSize,
+  });
+  return { websocket, problems };
+}
+
+/**
+ * A WebSocket over HTTP/2 (RFC 8441): an extended CONNECT with `:protocol websocket`, whose
+ * DATA in each direction carries the frames.
+ */
+function h2WebSocket(x: Exchange, options: ParseOptions): void {
+  const q = x.request;
+  if (!q || q.method !== "CONNECT" || q.lookup[":protocol"]?.[0]?.toLowerCase() !== "websocket") {
+    return;
+  }
+  const r = x.response;
+  const status = r && r.status >= 200 && r.status < 300 ? 101 : r?.status;
+  const agreement = websocketAgreement(
+    { ...q.lookup, upgrade: ["websocket"] },
+    status,
+    r ? { ...r.lookup, upgrade: ["websocket"] } : undefined,
+  );
+  if (!agreement.switched) return;
+  if (!q.bodyKept || (r && !r.bodyKept)) {
+    x.errors.push("WebSocket over HTTP/2: a direction outgrew the body bound; not parsed");
+    return;
+  }
+  x.websocket = parseWebSocketExchange(agreement, { parts: q.body }, { parts: r?.body ?? [] }, {
+    maxBufferSize: options.maxMessageSize,
+  });
+  x.errors.push(...x.websocket.problems);
 }
 
 function tsOf(s: DirectionStream, offset: number): bigint {
@@ -414,9 +549,7 @@ function parseH2(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   }
   conn.client.end();
   conn.server.end();
-  return {
-    protocol: "h2",
-    exchanges: order.map((id) => streams.get(id)!).filter((x) => x.request || x.response),
-    problems,
-  };
+  const exchanges = order.map((id) => streams.get(id)!).filter((x) => x.request || x.response);
+  for (const x of exchanges) h2WebSocket(x, options);
+  return { protocol: "h2", exchanges, problems };
 }

@@ -1,8 +1,11 @@
 /**
- * Builds the rows of `http_exchanges`, `llm_calls`, `tool_calls` and the stream problems from
- * a recording's `tls` rows: rebuild the byte streams, parse each connection, decode bodies and
- * event streams, time every event by the TLS call that carried its byte, read the LLM calls,
- * price them, and match each tool call to the later request that carried its result back.
+ * Builds the rows of `http_exchanges`, `sse_events`, `ws_messages`, `llm_calls`, `tool_calls`
+ * and the stream problems from a recording's `tls` rows: rebuild the byte streams, parse each
+ * connection, decode bodies, event streams and WebSocket messages, time every event and
+ * message by the TLS call that carried its byte, read the LLM calls (over HTTP, and OpenAI
+ * Responses over WebSocket), number them in request order, resolve `previous_response_id`
+ * chains, price them, and match each tool call to the later request that carried its result
+ * back.
  */
 import {
   type Connection,
@@ -16,8 +19,10 @@ import { type Exchange, type Message, parseConnection } from "./connection_parse
 import { decodeBody, type DecodedBody, isEventStream, sseEvents } from "./message_body.ts";
 import { agentOf, callKind } from "./llm/call_kind.ts";
 import { readCall } from "./llm/read_call.ts";
-import { routeLlmCall } from "./llm/route.ts";
-import type { ResponseInfo } from "./llm/shapes.ts";
+import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts";
+import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
+import { type ApiRoute, routeLlmCall } from "./llm/route.ts";
+import type { RequestInfo, ResponseInfo } from "./llm/shapes.ts";
 import { costOf, priceFor, type PriceTable } from "./pricing.ts";
 import type {
   HttpExchangeRow,
@@ -25,11 +30,14 @@ import type {
   ProblemRow,
   SseEventRow,
   ToolCallRow,
+  WsMessageRow,
 } from "./schema.ts";
+import type { WebSocketExchange, WsMessage } from "./websocket_stream.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
   events: SseEventRow[];
+  wsMessages: WsMessageRow[];
   calls: LlmCallRow[];
   tools: ToolCallRow[];
   problems: ProblemRow[];
@@ -42,19 +50,47 @@ export interface BuildOptions {
   maxEventSize?: number;
   /** bound on one kept body, wire and decoded (default 64 MiB) */
   maxBodySize?: number;
+  /** bound on one WebSocket message held on the wire (default 16 MiB) */
+  maxMessageSize?: number;
   /** called after each connection */
   progress?: (done: number, total: number) => void;
+}
+
+/** One LLM call as read, before it is numbered, its chain resolved and its row made. */
+interface CallDraft {
+  pid: number;
+  agent: string | null;
+  route: ApiRoute;
+  transport: "http" | "websocket";
+  streaming: boolean;
+  status: number | null;
+  request_ns: bigint | null;
+  first_byte_ns: bigint | null;
+  first_token_ns: bigint | null;
+  end_ns: bigint | null;
+  requestJson: unknown;
+  request: RequestInfo;
+  response: ResponseInfo;
+  /** the exchange's answer is missing */
+  noAnswer: boolean;
+  /** problems of this call (WebSocket calls: their own, not the exchange's) */
+  errors: string[];
+  /** the WebSocket messages of this call */
+  messages: WsMessageRow[];
+  /** cost and where its price came from (set by connectionExchanges) */
+  cost_usd: number | null;
+  price_source: string | null;
+  /** set when numbered */
+  exchange?: Built;
 }
 
 interface Built {
   row: HttpExchangeRow;
   events: SseEventRow[];
+  ws: WsMessageRow[];
   sortTs: bigint;
   order: number;
-  call?: Omit<LlmCallRow, "llm_call_id" | "exchange_id" | "tool_call_count"> & {
-    response: ResponseInfo;
-    toolResults: { callId?: string; name?: string; text: string; isError?: boolean }[];
-  };
+  calls: CallDraft[];
 }
 
 const ns = (v: bigint | null | undefined): bigint | null => v ?? null;
@@ -102,9 +138,115 @@ function streamProblems(
 }
 
 /** Damage of one message: breaks and lost bytes in its byte range (to the stream end if cut). */
-function messageDamage(s: DirectionStream, m: Message | undefined) {
+function messageDamage(s: DirectionStream, m: Message | undefined, toEnd = false) {
   if (!m) return { gap: false, truncated: false, lost: 0 };
-  return damageIn(s, m.start, m.complete ? m.end : s.length);
+  return damageIn(s, m.start, m.complete && !toEnd ? m.end : s.length);
+}
+
+const dec = new TextDecoder();
+
+/** The rows of a WebSocket's messages, timed by the TLS calls that carried their bytes. */
+function wsRows(
+  recording: string,
+  ws: WebSocketExchange,
+  w: DirectionStream,
+  r: DirectionStream,
+  base: { pid: number; connId: bigint; connGen: number },
+): Map<WsMessage, WsMessageRow> {
+  const rows = new Map<WsMessage, WsMessageRow>();
+  for (const m of ws.messages) {
+    const s = m.direction === "client" ? w : r;
+    let text: string | null = null;
+    let eventType: string | null = null;
+    if (m.kind === "text") {
+      text = dec.decode(m.data);
+      if (text.startsWith("{")) {
+        try {
+          const v = JSON.parse(text);
+          if (typeof v?.type === "string") eventType = v.type;
+        } catch { /* not JSON */ }
+      }
+    }
+    rows.set(m, {
+      recording,
+      exchange_id: 0n,
+      pid: base.pid,
+      conn_id: base.connId,
+      conn_gen: base.connGen,
+      direction: m.direction,
+      message_index: m.index,
+      kind: m.kind,
+      ts_ns: tsAt(s, m.firstByte),
+      end_ns: tsAt(s, m.lastByte),
+      wire_bytes: BigInt(m.wireSize),
+      size: BigInt(m.data.length),
+      compressed: m.compressed,
+      frames: m.frames,
+      event_type: eventType,
+      text,
+      data: m.kind === "text" ? null : m.data,
+      close_code: m.closeCode ?? null,
+      incomplete: m.incomplete,
+      error: m.error ?? null,
+      llm_call_id: null,
+    });
+  }
+  return rows;
+}
+
+/** The LLM calls of a WebSocket that speaks the OpenAI Responses API. */
+function wsCalls(
+  x: Exchange,
+  ws: WebSocketExchange,
+  rows: Map<WsMessage, WsMessageRow>,
+  pid: number,
+  errors: string[],
+): CallDraft[] {
+  const routed = routeLlmCall("POST", x.request?.target);
+  if (routed?.provider !== "openai-responses" && !carriesResponses(ws.messages)) {
+    if (routed) {
+      errors.push(
+        `WebSocket on ${x.request?.target}: ${ws.messages.length} messages; only the OpenAI ` +
+          `Responses API is understood over WebSocket`,
+      );
+    }
+    return [];
+  }
+  const route: ApiRoute = { provider: "openai-responses", endpoint: "responses" };
+  const read = readResponsesWebSocket(ws.messages);
+  errors.push(...read.problems.map((p) => `Responses over WebSocket: ${p}`));
+  const textMessages = ws.messages.filter((m) => m.kind === "text").length;
+  if (read.calls.length === 0) {
+    errors.push(
+      `Responses over WebSocket: ${textMessages} text message(s), no response.create read` +
+        (ws.messages.some((m) => m.error) ? " (messages could not be decoded)" : ""),
+    );
+  }
+  return read.calls.map((c) => {
+    const first = c.events[0];
+    const last = c.events.at(-1);
+    const msgs = [c.create, ...c.events].map((m) => rows.get(m)!);
+    return {
+      pid,
+      agent: agentOf(header(x.request, "user-agent") ?? undefined),
+      route,
+      transport: "websocket",
+      streaming: true,
+      status: c.status,
+      request_ns: rows.get(c.create)!.ts_ns,
+      first_byte_ns: first ? rows.get(first)!.ts_ns : null,
+      first_token_ns: c.firstOutput ? rows.get(c.firstOutput)!.end_ns : null,
+      end_ns: last ? rows.get(last)!.end_ns : null,
+      requestJson: c.body,
+      request: c.request,
+      response: c.response,
+      noAnswer: !first,
+      errors: c.problems,
+      messages: msgs,
+      cost_usd: null,
+      price_source: null,
+    };
+  });
 }
 
 async function buildExchange(
@@ -115,14 +257,14 @@ async function buildExchange(
   r: DirectionStream,
   base: { pid: number; connId: bigint; connGen: number },
   opts: BuildOptions,
-  prices: PriceTable,
 ): Promise<Built> {
   void tls;
   const req = x.request;
   const resp = x.response;
   const errors = [...x.errors];
+  const ws = x.websocket;
   const decode = async (m: Message | undefined): Promise<DecodedBody | null> => {
-    if (!m || m.bodyLength === 0) return null;
+    if (!m || m.bodyLength === 0 || ws) return null;
     const d = await decodeBody(m, { maxOutputSize: opts.maxBodySize });
     if (d.error) errors.push(d.error);
     return d;
@@ -136,8 +278,9 @@ async function buildExchange(
     if (s.error) errors.push(s.error);
     events = s.events;
   }
-  const dw = messageDamage(w, req);
-  const dr = messageDamage(r, resp);
+  // a WebSocket's damage runs to the end of the connection
+  const dw = messageDamage(w, req, !!ws);
+  const dr = messageDamage(r, resp, !!ws);
   const requestNs = req ? tsAt(w, req.start) : null;
   const responseNs = resp ? tsAt(r, resp.start) : null;
   const responseEndNs = resp ? tsAt(r, Math.max(resp.start, resp.end - 1)) : null;
@@ -158,12 +301,14 @@ async function buildExchange(
     request_content_type: header(req, "content-type"),
     response_content_type: header(resp, "content-type"),
     content_encoding: header(resp, "content-encoding"),
+    request_content_encoding: header(req, "content-encoding"),
     request_bytes: BigInt(req?.bodyLength ?? 0),
     response_bytes: BigInt(resp?.bodyLength ?? 0),
     request_body: req?.bodyKept === false ? null : reqBody?.bytes ?? null,
     response_body: resp?.bodyKept === false ? null : respBody?.bytes ?? null,
     streaming,
     sse_events: events?.length ?? 0,
+    ws_messages: ws?.messages.length ?? 0,
     request_ns: ns(requestNs),
     request_end_ns: req ? tsAt(w, Math.max(req.start, req.end - 1)) : null,
     response_ns: ns(responseNs),
@@ -190,68 +335,47 @@ async function buildExchange(
   const built: Built = {
     row,
     events: eventRows,
+    ws: [],
     sortTs: requestNs ?? responseNs ?? 0n,
     order: 0,
+    calls: [],
   };
-  const route = routeLlmCall(req?.method, req?.target);
+  if (ws) {
+    const rows = wsRows(recording, ws, w, r, base);
+    built.ws = [...rows.values()];
+    built.calls = wsCalls(x, ws, rows, base.pid, errors);
+  }
+  const route = ws ? null : routeLlmCall(req?.method, req?.target);
   if (route) {
     const answer = events
       ? { events }
       : { body: respBody?.bytes, endOffset: resp && resp.bodyLength > 0 ? resp.end - 1 : null };
     const read = readCall(route, reqBody?.bytes, answer);
     errors.push(...read.problems);
-    const q = read.request;
     const a = read.response;
     if (resp && resp.status >= 400 && !a.error) {
       a.error = `HTTP ${resp.status}`;
     }
-    const kind = callKind(q);
-    const model = a.model ?? q.model ?? null;
-    const price = priceFor(prices, model);
-    const firstToken = read.firstOutputOffset !== null ? tsAt(r, read.firstOutputOffset) : null;
-    const u = a.usage;
-    const big = (v: number | undefined) => v === undefined ? null : BigInt(v);
-    built.call = {
-      recording,
+    built.calls.push({
       pid: base.pid,
       agent: agentOf(header(req, "user-agent") ?? undefined),
-      provider: route.provider,
-      endpoint: route.endpoint,
-      kind: kind.kind,
-      side_kind: kind.side ?? null,
-      model,
-      request_model: q.model ?? null,
+      route,
+      transport: "http",
       streaming,
       status: resp?.status ?? null,
       request_ns: ns(requestNs),
       first_byte_ns: ns(responseNs),
-      first_token_ns: firstToken,
+      first_token_ns: read.firstOutputOffset !== null ? tsAt(r, read.firstOutputOffset) : null,
       end_ns: ns(responseEndNs),
-      ttft_ms: ms(requestNs, firstToken),
-      duration_ms: ms(requestNs, responseEndNs),
-      system_prompt: q.systemPrompt ?? null,
-      user_input: q.userInput ?? null,
-      assistant_text: a.text !== "" ? a.text : null,
-      thinking: a.thinking !== "" ? a.thinking : null,
-      tool_result_count: q.toolResults.length,
-      messages: q.messages,
-      tools_offered: q.toolsOffered,
-      stop_reason: a.stopReason ?? null,
-      input_tokens: big(u?.input),
-      output_tokens: big(u?.output),
-      cache_read_tokens: big(u?.cacheRead),
-      cache_write_tokens: big(u?.cacheWrite),
-      reasoning_tokens: big(u?.reasoning),
-      cost_usd: price ? costOf(route.provider, u, price) : null,
-      price_source: price
-        ? `${prices.path.split("/").pop()} ${price.match}: ${price.source}`
-        : null,
-      response_id: a.responseId ?? null,
-      incomplete: !resp || !a.complete,
-      error: a.error ?? null,
+      requestJson: read.requestJson,
+      request: read.request,
       response: a,
-      toolResults: q.toolResults,
-    };
+      noAnswer: !resp,
+      errors: [],
+      messages: [],
+      cost_usd: null,
+      price_source: null,
+    });
   }
   row.error = errors.length ? [...new Set(errors)].join("; ") : null;
   return built;
@@ -276,6 +400,7 @@ export async function connectionExchanges(
   const parsed = parseConnection(tls, c, {
     maxBufferSize: opts.maxBufferSize,
     maxBodySize: opts.maxBodySize,
+    maxMessageSize: opts.maxMessageSize,
   });
   for (const p of parsed.problems) {
     problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });
@@ -291,12 +416,83 @@ export async function connectionExchanges(
         c.read,
         { pid: c.pid, connId: c.connId, connGen: c.connGen },
         opts,
-        prices,
       ),
     );
   }
+  for (const b of built) for (const d of b.calls) price(d, prices);
   return { built, problems };
 }
+
+/** Prices a call from its model and usage. */
+function price(d: CallDraft, prices: PriceTable): void {
+  const model = d.response.model ?? d.request.model ?? null;
+  const p = priceFor(prices, model);
+  d.cost_usd = p ? costOf(d.route.provider, d.response.usage, p) : null;
+  d.price_source = p ? `${prices.path.split("/").pop()} ${p.match}: ${p.source}` : null;
+}
+
+/** The llm_calls row of a call, from what was read of it (after its chain was resolved). */
+function callRow(
+  recording: string,
+  d: CallDraft,
+  ids: { llm: bigint; exchange: bigint; previous: bigint | null },
+): LlmCallRow {
+  const q = d.request;
+  const a = d.response;
+  const kind = callKind(q);
+  const model = a.model ?? q.model ?? null;
+  const u = a.usage;
+  const big = (v: number | undefined) => v === undefined ? null : BigInt(v);
+  return {
+    recording,
+    llm_call_id: ids.llm,
+    exchange_id: ids.exchange,
+    pid: d.pid,
+    agent: d.agent,
+    provider: d.route.provider,
+    endpoint: d.route.endpoint,
+    transport: d.transport,
+    kind: kind.kind,
+    side_kind: kind.side ?? null,
+    model,
+    request_model: q.model ?? null,
+    streaming: d.streaming,
+    status: d.status,
+    request_ns: d.request_ns,
+    first_byte_ns: d.first_byte_ns,
+    first_token_ns: d.first_token_ns,
+    end_ns: d.end_ns,
+    ttft_ms: ms(d.request_ns, d.first_token_ns),
+    duration_ms: ms(d.request_ns, d.end_ns),
+    system_prompt: q.systemPrompt ?? null,
+    user_input: q.userInput ?? null,
+    assistant_text: a.text !== "" ? a.text : null,
+    thinking: a.thinking !== "" ? a.thinking : null,
+    tool_call_count: a.toolCalls.length,
+    tool_result_count: q.toolResults.length,
+    messages: q.messages,
+    tools_offered: q.toolsOffered,
+    stop_reason: a.stopReason ?? null,
+    input_tokens: big(u?.input),
+    output_tokens: big(u?.output),
+    cache_read_tokens: big(u?.cacheRead),
+    cache_write_tokens: big(u?.cacheWrite),
+    reasoning_tokens: big(u?.reasoning),
+    cost_usd: d.cost_usd,
+    price_source: d.price_source,
+    response_id: a.responseId ?? null,
+    previous_response_id: q.previousResponseId ?? null,
+    previous_llm_call_id: ids.previous,
+    incomplete: d.noAnswer || !a.complete,
+    error: a.error ?? null,
+  };
+}
+
+const cmp = (a: bigint | null, b: bigint | null) => {
+  const x = a ?? 0n;
+  const y = b ?? 0n;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 /** Builds the HTTP and LLM rows of one recording. */
 export async function buildHttpTables(
@@ -332,12 +528,11 @@ export function assembleTables(
   built: BuiltExchange[],
   problems: ProblemRow[],
 ): HttpTables {
-  built.sort((a, b) => a.sortTs < b.sortTs ? -1 : a.sortTs > b.sortTs ? 1 : a.order - b.order);
+  built.sort((a, b) => cmp(a.sortTs, b.sortTs) || a.order - b.order);
   const exchanges: HttpExchangeRow[] = [];
   const events: SseEventRow[] = [];
-  const calls: LlmCallRow[] = [];
-  const tools: ToolCallRow[] = [];
-  const pendingResults: ToolCallRow[] = [];
+  const wsMessages: WsMessageRow[] = [];
+  const drafts: CallDraft[] = [];
   built.forEach((b, i) => {
     const id = BigInt(i + 1);
     b.row.exchange_id = id;
@@ -346,29 +541,70 @@ export function assembleTables(
       e.exchange_id = id;
       events.push(e);
     }
+    for (const m of b.ws) {
+      m.exchange_id = id;
+      wsMessages.push(m);
+    }
+    const source = connLabel(b.row.pid, b.row.conn_id, b.row.conn_gen);
     if (b.row.error) {
       problems.push({
         recording,
-        source: connLabel(b.row.pid, b.row.conn_id, b.row.conn_gen),
-        kind: b.call ? "llm" : "protocol",
+        source,
+        kind: b.calls.length || b.row.ws_messages > 0 ? "llm" : "protocol",
         message: `${b.row.method ?? "?"} ${b.row.path ?? "?"}: ${b.row.error}`,
         exchange_id: id,
       });
     }
-    if (!b.call) return;
-    const { response, toolResults, ...fields } = b.call;
-    const callId = BigInt(calls.length + 1);
-    b.row.llm_call_id = callId;
+    for (const d of b.calls) {
+      d.exchange = b;
+      drafts.push(d);
+    }
+  });
+  // calls in request order (a WebSocket's calls interleave with other connections' calls)
+  drafts.sort((a, b) => cmp(a.request_ns, b.request_ns) || a.exchange!.order - b.exchange!.order);
+  const chains = drafts.map((d) => ({
+    provider: d.route.provider,
+    requestJson: d.requestJson,
+    responseId: d.response.responseId ?? null,
+    outputItems: d.response.outputItems,
+    request: d.request,
+  } as ChainCall));
+  const unresolved = resolveResponseChains(chains);
+  const calls: LlmCallRow[] = [];
+  const tools: ToolCallRow[] = [];
+  const pendingResults: ToolCallRow[] = [];
+  drafts.forEach((d, i) => {
+    d.request = chains[i].request;
+    const callId = BigInt(i + 1);
+    const previous = chains[i].previous;
+    const row = callRow(
+      recording,
+      d,
+      {
+        llm: callId,
+        exchange: d.exchange!.row.exchange_id,
+        previous: previous === undefined ? null : BigInt(previous + 1),
+      },
+    );
+    if (d.transport === "http") d.exchange!.row.llm_call_id = callId;
+    for (const m of d.messages) m.llm_call_id = callId;
+    const why = [...d.errors, ...(unresolved.has(i) ? [unresolved.get(i)!] : [])];
+    if (why.length) {
+      problems.push({
+        recording,
+        source: connLabel(d.pid, d.exchange!.row.conn_id, d.exchange!.row.conn_gen),
+        kind: "llm",
+        message: `LLM call ${callId} (${d.transport}, ${d.exchange!.row.path ?? "?"}): ${
+          why.join("; ")
+        }`,
+        exchange_id: d.exchange!.row.exchange_id,
+      });
+    }
     // results first: they answer calls of earlier LLM calls
-    linkResults(pendingResults, toolResults, callId, fields.request_ns, fields.pid);
-    calls.push({
-      ...fields,
-      llm_call_id: callId,
-      exchange_id: id,
-      tool_call_count: response.toolCalls.length,
-    });
-    response.toolCalls.forEach((t, k) => {
-      const row: ToolCallRow = {
+    linkResults(pendingResults, d.request.toolResults, callId, row.request_ns, row.pid);
+    calls.push(row);
+    d.response.toolCalls.forEach((t, k) => {
+      const tool: ToolCallRow = {
         recording,
         tool_call_id: BigInt(tools.length + 1),
         llm_call_id: callId,
@@ -380,15 +616,15 @@ export function assembleTables(
         result_llm_call_id: null,
         result_text: null,
         result_is_error: null,
-        requested_ns: fields.end_ns,
+        requested_ns: row.end_ns,
         result_ns: null,
       };
-      tools.push(row);
-      pendingResults.push(row);
-      askedBy.set(row, fields.pid);
+      tools.push(tool);
+      pendingResults.push(tool);
+      askedBy.set(tool, row.pid);
     });
   });
-  return { exchanges, events, calls, tools, problems };
+  return { exchanges, events, wsMessages, calls, tools, problems };
 }
 
 /** Per-tool-call: the pid of the LLM call that asked (for name matching within one agent). */

@@ -2,7 +2,7 @@
  * Every table of an analysed recording (`analysis.duckdb`), declared once with the column kit
  * of `kit/columns.ts`: the raw capture tables with a `recording` column added, and the
  * tables the analysis builds from them — `recordings`, `problems`, `http_exchanges`,
- * `llm_calls`, `tool_calls` and `processes`. The views over raw events (`file_events`,
+ * `sse_events`, `ws_messages`, `llm_calls`, `tool_calls` and `processes`. The views over raw events (`file_events`,
  * `net_events`) are defined by their `.sql` files and documented in `VIEWS` below.
  *
  * Every table has a `recording` column (the recording's directory name), so the tables of
@@ -86,12 +86,23 @@ export const httpExchangesTable = table(
     opt("request_content_type", "utf8", "request Content-Type"),
     opt("response_content_type", "utf8", "response Content-Type"),
     opt("content_encoding", "utf8", "response Content-Encoding, if any"),
+    opt(
+      "request_content_encoding",
+      "utf8",
+      "request Content-Encoding, if any (Codex compresses some request bodies with zstd)",
+    ),
     col("request_bytes", "int64", "request body bytes on the wire (after de-chunking)"),
     col("response_bytes", "int64", "response body bytes on the wire (after de-chunking)"),
     opt("request_body", "binary", "request body, content-decoded"),
     opt("response_body", "binary", "response body, content-decoded"),
     col("streaming", "bool", "the response is an event stream (text/event-stream)"),
     col("sse_events", "int32", "server-sent events in the response"),
+    col(
+      "ws_messages",
+      "int32",
+      "messages of the WebSocket this exchange opened (101, or an HTTP/2 extended CONNECT); " +
+        "rows in `ws_messages`",
+    ),
     opt("request_ns", "int64", "when the TLS call carrying the request's first byte returned"),
     opt("request_end_ns", "int64", "when the request's last byte was written"),
     opt("response_ns", "int64", "when the response's first byte was read"),
@@ -107,7 +118,12 @@ export const httpExchangesTable = table(
     col("truncated", "bool", "a TLS call of this exchange was cut at --max-tls-bytes"),
     col("lost_bytes", "int64", "bytes of this exchange's TLS calls lost in capture (zero-filled)"),
     opt("error", "utf8", "protocol or decoding errors met in this exchange"),
-    opt("llm_call_id", "int64", "the LLM call this exchange carries, if it is one"),
+    opt(
+      "llm_call_id",
+      "int64",
+      "the LLM call this exchange carries, if it is one (a WebSocket carries many: see " +
+        "`llm_calls.exchange_id`)",
+    ),
   ] as const,
 );
 
@@ -127,15 +143,51 @@ export const sseEventsTable = table(
   ] as const,
 );
 
+export const wsMessagesTable = table(
+  "ws_messages",
+  "One row per WebSocket message (RFC 6455) of every connection that switched to WebSocket, " +
+    "both directions, control frames included, decoded (permessage-deflate undone): OpenAI " +
+    "Responses over WebSocket, as Codex speaks it, and any other. Key: (`recording`, " +
+    "`exchange_id`, `direction`, `message_index`).",
+  [
+    recordingCol,
+    col("exchange_id", "int64", "the exchange (the upgrade) that opened the WebSocket"),
+    col("pid", "int32", "process that made the connection"),
+    col("conn_id", "int64", "TLS connection (tls.conn_id)"),
+    col("conn_gen", "int32", "TLS connection generation (tls.conn_gen)"),
+    col("direction", "utf8", "`client` (sent by the traced process) or `server`"),
+    col("message_index", "int32", "position among this direction's messages, from 0"),
+    col("kind", "utf8", "`text`, `binary`, `close`, `ping` or `pong`"),
+    opt("ts_ns", "int64", "when the TLS call carrying the message's first byte returned"),
+    opt("end_ns", "int64", "when the TLS call carrying its last byte returned"),
+    col("wire_bytes", "int64", "payload bytes on the wire, all frames (compressed if so)"),
+    col("size", "int64", "payload bytes decoded (0 when it could not be decoded)"),
+    col("compressed", "bool", "sent with permessage-deflate"),
+    col("frames", "int32", "frames the message spanned (fragments)"),
+    opt("event_type", "utf8", "the `type` field of a JSON text message (`response.create`, ...)"),
+    opt("text", "utf8", "a text message's payload"),
+    opt("data", "binary", "a binary or control message's payload"),
+    opt("close_code", "int32", "a close frame's status code"),
+    col("incomplete", "bool", "the stream ended inside this message"),
+    opt("error", "utf8", "why the payload is missing or partial (too large, not decodable)"),
+    opt("llm_call_id", "int64", "the LLM call this message belongs to (request or event)"),
+  ] as const,
+);
+
 export const llmCallsTable = table(
   "llm_calls",
   "One row per call of an LLM API (Anthropic Messages, OpenAI Responses and Chat " +
-    "Completions, Gemini generateContent/streamGenerateContent), streaming or not, side " +
-    "requests included. Key: (`recording`, `llm_call_id`).",
+    "Completions, Gemini generateContent/streamGenerateContent), streaming or not, over HTTP " +
+    "or (OpenAI Responses) over a WebSocket, side requests included. Key: (`recording`, " +
+    "`llm_call_id`).",
   [
     recordingCol,
     col("llm_call_id", "int64", "number of the call in the recording, in request order"),
-    col("exchange_id", "int64", "the HTTP exchange that carried it"),
+    col(
+      "exchange_id",
+      "int64",
+      "the HTTP exchange that carried it; over a WebSocket, the upgrade that opened it",
+    ),
     col("pid", "int32", "the process that made the call"),
     opt("agent", "utf8", "`claude-code`, `gemini-cli`, `codex` (from the User-Agent) or null"),
     col("provider", "utf8", "`anthropic`, `openai-responses`, `openai-chat` or `gemini`"),
@@ -145,17 +197,28 @@ export const llmCallsTable = table(
       "the API method: `messages`, `responses`, `chat.completions`, " +
         "`generateContent` or `streamGenerateContent`",
     ),
+    col(
+      "transport",
+      "utf8",
+      "`http` (a request and its response) or `websocket` (a `response.create` message and " +
+        "the event messages answering it)",
+    ),
     col("kind", "utf8", "`main` (a turn of the conversation) or `side`"),
     opt(
       "side_kind",
       "utf8",
-      "for side calls: `router`, `next-speaker`, `loop-check`, `structured` (asks for JSON " +
-        "output), `title` or `no-tools`",
+      "for side calls: `warmup` (OpenAI Responses `generate: false`: no output asked), " +
+        "`router`, `next-speaker`, `loop-check`, `structured` (asks for JSON output), `title` " +
+        "or `no-tools`",
     ),
     opt("model", "utf8", "the model that answered (response), else the one requested"),
     opt("request_model", "utf8", "the model named in the request (Gemini: in the path)"),
-    col("streaming", "bool", "the answer came as server-sent events"),
-    opt("status", "int32", "HTTP status"),
+    col("streaming", "bool", "the answer came as events (server-sent, or WebSocket messages)"),
+    opt(
+      "status",
+      "int32",
+      "HTTP status; over a WebSocket the status an `error` event carried, else null",
+    ),
     opt("request_ns", "int64", "request start: the TLS write carrying its first byte"),
     opt("first_byte_ns", "int64", "first response byte read"),
     opt(
@@ -197,6 +260,17 @@ export const llmCallsTable = table(
     opt("cost_usd", "float64", "cost from the price table; null when the model has no price"),
     opt("price_source", "utf8", "where the price used came from, with its date"),
     opt("response_id", "utf8", "the provider's id of the answer"),
+    opt(
+      "previous_response_id",
+      "utf8",
+      "OpenAI Responses: the earlier response this request continues (it sent only new input)",
+    ),
+    opt(
+      "previous_llm_call_id",
+      "int64",
+      "the call that got `previous_response_id`; its history, output and this call's input " +
+        "make this call's conversation (system prompt, user input and `messages` count it)",
+    ),
     col(
       "incomplete",
       "bool",
@@ -259,6 +333,7 @@ export const ANALYSIS_TABLES = [
   problemsTable,
   httpExchangesTable,
   sseEventsTable,
+  wsMessagesTable,
   llmCallsTable,
   toolCallsTable,
   processesTable,
@@ -285,6 +360,7 @@ export type RecordingsRow = RowOf<typeof recordingsTable>;
 export type ProblemRow = RowOf<typeof problemsTable>;
 export type HttpExchangeRow = RowOf<typeof httpExchangesTable>;
 export type SseEventRow = RowOf<typeof sseEventsTable>;
+export type WsMessageRow = RowOf<typeof wsMessagesTable>;
 export type LlmCallRow = RowOf<typeof llmCallsTable>;
 export type ToolCallRow = RowOf<typeof toolCallsTable>;
 export type ProcessesRow = RowOf<typeof processesTable>;

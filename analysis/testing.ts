@@ -13,11 +13,26 @@ import { concatBytes } from "../kit/bytes.ts";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
 export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
+/** Codex in its default transport, Responses over WebSocket: compressed with context takeover
+ * (in 64-byte fragments), without it, and with compression refused by the server. */
+export const WS_FIXTURES = ["codex_ws", "codex_ws_no_context", "codex_ws_refused"] as const;
 export const UPDATE = Deno.args.includes("--update");
 
 export interface Served {
   agent: string;
-  requests: { method: string; path: string; kind: string; bodySize: number; status: number }[];
+  transport?: string;
+  compression?: string;
+  requests: {
+    method: string;
+    path: string;
+    kind: string;
+    side?: string;
+    httpVersion?: string;
+    bodySize: number;
+    status: number;
+    /** input items of the request the server saw (over a WebSocket: its chain resolved) */
+    inputItems?: number;
+  }[];
   /** what the scripted model server served (its transcript file, lab/simulator/transcript.ts) */
   transcript: {
     exchanges: {
@@ -193,6 +208,7 @@ export async function tablesDigest(
   return {
     http_exchanges: await all(t.exchanges),
     sse_events: await all(t.events),
+    ws_messages: await all(t.wsMessages),
     llm_calls: await all(t.calls),
     tool_calls: await all(t.tools),
     problems: await all(t.problems),

@@ -81,7 +81,7 @@ export {
   type WebSocketOptions,
   type WebSocketParser,
 } from "./websocket.ts";
-export { encodeFrame, type FrameSpec } from "./websocket_frame.ts";
+export { encodeWebSocketFrame, type WebSocketFrameSpec } from "./websocket_frame.ts";
 export {
   isWebSocketRequest,
   websocketAccept,

@@ -4,7 +4,7 @@
  * Used by the scripted model server and the tests; the analysis only parses.
  */
 
-export interface FrameSpec {
+export interface WebSocketFrameSpec {
   opcode: number;
   payload: Uint8Array;
   /** default true */
@@ -15,7 +15,7 @@ export interface FrameSpec {
   mask?: Uint8Array;
 }
 
-export function encodeFrame(spec: FrameSpec): Uint8Array {
+export function encodeWebSocketFrame(spec: WebSocketFrameSpec): Uint8Array {
   const n = spec.payload.length;
   const ext = n < 126 ? 0 : n < 65536 ? 2 : 8;
   const maskLen = spec.mask ? 4 : 0;

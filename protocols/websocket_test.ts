@@ -5,7 +5,7 @@ import {
   type WebSocketMessage,
   type WebSocketOptions,
 } from "./websocket.ts";
-import { encodeFrame } from "./websocket_frame.ts";
+import { encodeWebSocketFrame } from "./websocket_frame.ts";
 import { assertSameForAllChunkings, concatBytes, hex, seededRandom, utf8 } from "./testing.ts";
 
 const dec = new TextDecoder();
@@ -136,14 +136,14 @@ function clientStream(payloads: Uint8Array[], frag: number, compressed: boolean)
   for (const p of payloads) {
     for (let at = 0; at === 0 || at < p.length; at += frag) {
       const last = at + frag >= p.length;
-      frames.push(encodeFrame({
+      frames.push(encodeWebSocketFrame({
         opcode: at === 0 ? 1 : 0,
         rsv1: compressed && at === 0,
         fin: last,
         payload: p.subarray(at, at + frag),
         mask: mask(),
       }));
-      if (!last) frames.push(encodeFrame({ opcode: 9, payload: utf8("p"), mask: mask() }));
+      if (!last) frames.push(encodeWebSocketFrame({ opcode: 9, payload: utf8("p"), mask: mask() }));
     }
   }
   return concatBytes(frames);
@@ -219,10 +219,10 @@ Deno.test("websocket: bombs are bounded and reported; later messages still parse
   const bomb = zlib.deflateRawSync(new Uint8Array(30_000_000).fill(32), {
     finishFlush: zlib.constants.Z_SYNC_FLUSH,
   }).subarray(0, -4);
-  const plain = encodeFrame({ opcode: 1, payload: utf8("after") });
+  const plain = encodeWebSocketFrame({ opcode: 1, payload: utf8("after") });
   // inflate ratio: 30 MB out of a few KB is refused, bounded, and reported
   const out = parse(
-    [concatBytes([encodeFrame({ opcode: 1, rsv1: true, payload: bomb }), plain])],
+    [concatBytes([encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: bomb }), plain])],
     { deflate: { windowBits: 15, noContextTakeover: true } },
   );
   assert.match(out.messages[0].error ?? "", /exceeds 256 times its \d+ compressed bytes/);
@@ -230,7 +230,7 @@ Deno.test("websocket: bombs are bounded and reported; later messages still parse
   assert.deepEqual(out.messages[1].text, "after");
   assert.ok(out.errors.some((e) => e.startsWith("output-limit:")));
   // maxMessageSize bounds it below the ratio too
-  const small = parse([encodeFrame({ opcode: 1, rsv1: true, payload: bomb })], {
+  const small = parse([encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: bomb })], {
     deflate: DEFLATE,
     maxMessageSize: 1000,
   });
@@ -242,7 +242,7 @@ Deno.test("websocket: bombs are bounded and reported; later messages still parse
   }, { maxBufferSize: 1000 });
   const got: WebSocketMessage[] = [];
   const errs: string[] = [];
-  const huge = encodeFrame({ opcode: 2, payload: new Uint8Array(50_000) });
+  const huge = encodeWebSocketFrame({ opcode: 2, payload: new Uint8Array(50_000) });
   for (const c of [huge, plain]) {
     for (let i = 0; i < c.length; i += 4096) p.feed(c.subarray(i, i + 4096));
   }
@@ -259,8 +259,8 @@ Deno.test("websocket: bombs are bounded and reported; later messages still parse
   const [a, b] = await compressMessages([first, first + "!"]);
   assert.ok(a.length > 1000 && b.length < 100);
   const lost = parse([
-    encodeFrame({ opcode: 1, rsv1: true, payload: a }),
-    encodeFrame({ opcode: 1, rsv1: true, payload: b }),
+    encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: a }),
+    encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: b }),
   ], { deflate: DEFLATE, maxBufferSize: 100 });
   assert.match(lost.messages[0].error ?? "", /more than maxBufferSize/);
   assert.match(lost.messages[1].error ?? "", /window was lost/);
@@ -291,7 +291,7 @@ Deno.test("websocket: protocol violations stop the parser with one clear error",
   assert.match(m.errors[0], /server frame masked/);
   // a close frame with its code and reason
   const close = parse([
-    encodeFrame({ opcode: 8, payload: concatBytes([hex("03e8"), utf8("bye")]) }),
+    encodeWebSocketFrame({ opcode: 8, payload: concatBytes([hex("03e8"), utf8("bye")]) }),
   ]);
   assert.equal(close.messages[0].closeCode, 1000);
   assert.equal(close.messages[0].closeReason, "bye");

@@ -58,6 +58,7 @@ function summaryLine(c: LlmCall, t0: bigint): string {
     `${c.agent ?? "?"} pid ${c.pid}`,
     c.model ?? "?",
     c.kind === "side" ? `side call${c.sideKind ? `: ${c.sideKind}` : ""}` : "main",
+    ...(c.transport === "websocket" ? ["over a WebSocket"] : []),
     `${c.inputTokens ?? "?"} → ${c.outputTokens ?? "?"} tokens`,
     c.costUsd === null ? "unpriced" : `$${c.costUsd.toFixed(6)}`,
   ];

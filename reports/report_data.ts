@@ -108,6 +108,8 @@ export interface LlmCall {
   agent: string | null;
   provider: string;
   endpoint: string;
+  /** `http` or `websocket` */
+  transport: string;
   kind: string;
   sideKind: string | null;
   model: string | null;
@@ -298,6 +300,7 @@ function llmCallOf(r: Row): LlmCall {
     agent: str(r.agent),
     provider: String(r.provider),
     endpoint: String(r.endpoint),
+    transport: String(r.transport),
     kind: String(r.kind),
     sideKind: str(r.side_kind),
     model: str(r.model),

@@ -169,6 +169,7 @@ export function fakeReportData(): ReportData {
     agent: "claude-code",
     provider: "anthropic",
     endpoint: "messages",
+    transport: "http",
     kind: "main",
     sideKind: null,
     model: "model-<b>",

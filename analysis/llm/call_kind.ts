@@ -1,14 +1,22 @@
 /**
- * Tells an agent's real conversation turns ("main" calls) from its side calls: a request that
- * asks for structured JSON output (the Gemini CLI's router with `complexity_score`, its
- * next-speaker and loop checks, any other schema) or that offers no tools (title and summary
- * calls). Judged from the request alone.
+ * Tells an agent's real conversation turns ("main" calls) from its side calls: a warm-up that
+ * asks for no output (OpenAI Responses `generate: false`), a request that asks for structured
+ * JSON output (the Gemini CLI's router with `complexity_score`, its next-speaker and loop
+ * checks, any other schema) or that offers no tools (title and summary calls). Judged from
+ * the request alone.
  */
 import { isObj, type RequestInfo } from "./shapes.ts";
 
 export interface CallKind {
   kind: "main" | "side";
-  side?: "router" | "next-speaker" | "loop-check" | "structured" | "title" | "no-tools";
+  side?:
+    | "router"
+    | "next-speaker"
+    | "loop-check"
+    | "structured"
+    | "title"
+    | "no-tools"
+    | "warmup";
 }
 
 function schemaProps(schema: unknown): string[] {
@@ -16,6 +24,7 @@ function schemaProps(schema: unknown): string[] {
 }
 
 export function callKind(req: RequestInfo): CallKind {
+  if (req.warmup) return { kind: "side", side: "warmup" };
   if (req.wantsJson) {
     const props = schemaProps(req.jsonSchema);
     if (props.includes("complexity_score") || props.includes("model_choice")) {

@@ -42,6 +42,8 @@ export function responsesRequest(body: unknown): RequestInfo {
     : arr(body.input).filter(isObj);
   r.model = str(body.model);
   r.stream = body.stream === true;
+  if (body.generate === false) r.warmup = true;
+  r.previousResponseId = str(body.previous_response_id);
   r.messages = input.length;
   r.toolsOffered = arr(body.tools).length;
   const system: (string | undefined)[] = [str(body.instructions)];
@@ -121,6 +123,7 @@ function fromItems(items: Obj[], r: ResponseInfo): void {
   r.text = text.filter((t) => t !== "").join("\n");
   r.thinking = thinking.filter((t) => t !== "").join("\n");
   r.toolCalls = calls;
+  r.outputItems = items;
 }
 
 function fromResponse(resp: Obj, r: ResponseInfo): void {

@@ -18,6 +18,8 @@ import {
 } from "./shapes.ts";
 
 export interface CallRead {
+  /** the request body as parsed (undefined when it is not JSON) */
+  requestJson?: unknown;
   request: RequestInfo;
   response: ResponseInfo;
   /** stream offset of the event that first carried output; null if none did */
@@ -38,7 +40,10 @@ function parseJson(bytes: Uint8Array | undefined, what: string, problems: string
 }
 
 export function readRequest(route: ApiRoute, body: Uint8Array | undefined, problems: string[]) {
-  const json = parseJson(body, "request body", problems);
+  return requestOf(route, parseJson(body, "request body", problems));
+}
+
+function requestOf(route: ApiRoute, json: unknown): RequestInfo {
   if (json === undefined) return emptyRequest();
   switch (route.provider) {
     case "anthropic":
@@ -88,7 +93,8 @@ export function readCall(
   answer: { events: TimedSseEvent[] } | { body: Uint8Array | undefined; endOffset: number | null },
 ): CallRead {
   const problems: string[] = [];
-  const request = readRequest(route, requestBody, problems);
+  const requestJson = parseJson(requestBody, "request body", problems);
+  const request = requestOf(route, requestJson);
   if ("events" in answer) {
     const reader = streamReader(route);
     let first: number | null = null;
@@ -104,13 +110,14 @@ export function readCall(
       }
       if (reader.push(e.type, data) && first === null) first = e.offset;
     }
-    return { request, response: reader.result(), firstOutputOffset: first, problems };
+    return { requestJson, request, response: reader.result(), firstOutputOffset: first, problems };
   }
   const json = parseJson(answer.body, "response body", problems);
   const response = json === undefined ? emptyResponse() : jsonReader(route)(json);
   const hasOutput = response.text !== "" || response.thinking !== "" ||
     response.toolCalls.length > 0;
   return {
+    requestJson,
     request,
     response,
     firstOutputOffset: hasOutput ? answer.endOffset : null,

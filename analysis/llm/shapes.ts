@@ -32,6 +32,10 @@ export interface RequestInfo {
   wantsJson: boolean;
   /** the first texts of the request (for telling title requests apart) */
   leadText: string;
+  /** OpenAI Responses: `generate: false`, a warm-up that asks for no output */
+  warmup?: boolean;
+  /** OpenAI Responses: the earlier response this one continues (its input is only new items) */
+  previousResponseId?: string;
 }
 
 export interface ToolCallOut {
@@ -62,6 +66,8 @@ export interface ResponseInfo {
   /** the answer ended properly (final event seen, or a whole JSON body) */
   complete: boolean;
   error?: string;
+  /** OpenAI Responses: the output items as the API gave them (to continue a conversation) */
+  outputItems?: Obj[];
 }
 
 /** Reads a streamed answer event by event. */

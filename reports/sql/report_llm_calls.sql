@@ -2,7 +2,7 @@
 -- them; texts cut at $max_text characters (their full lengths say whether they were cut).
 -- $limit caps the rows; `total` says how many there are.
 SELECT c.llm_call_id, c.pid, p.start_ns AS proc_start_ns, c.agent, c.provider, c.endpoint,
-  c.kind, c.side_kind, c.model, c.streaming, c.status, c.request_ns, c.first_token_ns, c.end_ns,
+  c.transport, c.kind, c.side_kind, c.model, c.streaming, c.status, c.request_ns, c.first_token_ns, c.end_ns,
   c.ttft_ms, c.duration_ms,
   left(c.system_prompt, $max_text) AS system_prompt, length(c.system_prompt) AS system_prompt_len,
   md5(c.system_prompt) AS system_prompt_md5,

@@ -1,0 +1,158 @@
+/**
+ * OpenAI Responses over WebSocket (`wss://…/v1/responses`, Codex's default transport): the
+ * client sends each turn as a `response.create` text message (a Responses request body, maybe
+ * `generate: false` to warm up, maybe only new input after a `previous_response_id`); the
+ * server answers with the same event objects as the HTTP event stream, one text message each,
+ * up to a terminal one (`response.completed`, `.incomplete`, `.failed`, or an `error` event
+ * carrying the HTTP `status` it stands for). `response.processed` acknowledgements carry no
+ * call.
+ *
+ * Events are given to the `response.create` they answer by order (a connection runs its
+ * responses one after another). What cannot be read — a client message that is not JSON or of
+ * an unknown type, a binary message, events that answer no request recorded — is said in
+ * `problems`; nothing is dropped silently.
+ */
+import type { WsMessage } from "../websocket_stream.ts";
+import { responsesRequest, responsesStream } from "./openai_responses.ts";
+import { isObj, type Obj, type RequestInfo, type ResponseInfo, str } from "./shapes.ts";
+
+export interface WsCallRead {
+  /** the `response.create` message */
+  create: WsMessage;
+  /** the server messages that answer it, in order */
+  events: WsMessage[];
+  /** the request body: the message without its `type` */
+  body: Obj;
+  request: RequestInfo;
+  response: ResponseInfo;
+  /** the first event that carried output (text, thinking, a tool call) */
+  firstOutput: WsMessage | null;
+  /** the HTTP status an `error` event carried */
+  status: number | null;
+  problems: string[];
+}
+
+export interface WsRead {
+  calls: WsCallRead[];
+  /** problems not tied to one call */
+  problems: string[];
+}
+
+const TERMINAL = new Set([
+  "response.completed",
+  "response.incomplete",
+  "response.failed",
+  "response.cancelled",
+  "error",
+]);
+
+const dec = new TextDecoder();
+
+function json(m: WsMessage): Obj | null {
+  try {
+    const v = JSON.parse(dec.decode(m.data));
+    return isObj(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when a connection's client messages are Responses API requests. */
+export function carriesResponses(messages: readonly WsMessage[]): boolean {
+  return messages.some((m) =>
+    m.direction === "client" && m.kind === "text" && json(m)?.type === "response.create"
+  );
+}
+
+/**
+ * Reads the calls of one connection. The connection runs its responses one after another, so
+ * the server's events, cut after each terminal event, answer the `response.create` messages
+ * in order: the first run the first request, and so on. (Pairing by order, not by time, does
+ * not depend on how the bytes were split into TLS calls, nor on clocks.)
+ */
+export function readResponsesWebSocket(messages: readonly WsMessage[]): WsRead {
+  const problems: string[] = [];
+  const calls: (WsCallRead & { reader: ReturnType<typeof responsesStream>; done: boolean })[] = [];
+  const data = messages.filter((m) => m.kind === "text" || m.kind === "binary");
+  for (const m of data) {
+    if (m.direction !== "client") continue;
+    const where = `client message ${m.index}`;
+    if (m.kind === "binary") {
+      problems.push(`${where}: a binary message (${m.data.length} bytes) is not understood`);
+      continue;
+    }
+    if (m.error && m.data.length === 0) continue; // not decoded: said by the WebSocket parser
+    const v = json(m);
+    const type = v ? str(v.type) : undefined;
+    if (type === "response.create") {
+      const { type: _t, ...body } = v!;
+      calls.push({
+        create: m,
+        events: [],
+        body,
+        request: responsesRequest(body),
+        response: responsesStream().result(),
+        firstOutput: null,
+        status: null,
+        problems: m.incomplete ? ["the request message was cut short"] : [],
+        reader: responsesStream(),
+        done: false,
+      });
+    } else if (type === "response.processed") {
+      // an acknowledgement: no call
+    } else if (!v) {
+      problems.push(`${where}: not a JSON object (${m.data.length} bytes)`);
+    } else {
+      problems.push(`${where}: client event type ${JSON.stringify(v.type)} not understood`);
+    }
+  }
+  let at = 0;
+  let orphans = 0;
+  const orphanTypes = new Set<string>();
+  for (const m of data) {
+    if (m.direction !== "server") continue;
+    const where = `server message ${m.index}`;
+    if (m.kind === "binary") {
+      problems.push(`${where}: a binary message (${m.data.length} bytes) is not understood`);
+      continue;
+    }
+    const v = json(m);
+    const type = v ? str(v.type) ?? "?" : "?";
+    const call = calls[at];
+    if (!call) {
+      orphans++;
+      orphanTypes.add(type);
+      continue;
+    }
+    call.events.push(m);
+    if (!v) {
+      if (!m.incomplete && !m.error) call.problems.push(`${where}: event is not JSON`);
+      continue;
+    }
+    if (call.reader.push(type, v) && call.firstOutput === null) call.firstOutput = m;
+    if (type === "error" && typeof v.status === "number") call.status = v.status;
+    if (TERMINAL.has(type)) {
+      call.done = true;
+      at++;
+    }
+  }
+  if (orphans > 0) {
+    problems.push(
+      `${orphans} server event(s) answer no response.create recorded (${
+        [...orphanTypes].join(", ")
+      })`,
+    );
+  }
+  return {
+    calls: calls.map(({ reader, done, ...c }) => {
+      const response = reader.result();
+      // a terminal event (an error event too) ends the answer; without one it was cut short
+      response.complete = done;
+      if (c.status !== null && c.status >= 400 && !response.error) {
+        response.error = `HTTP ${c.status}`;
+      }
+      return { ...c, response };
+    }),
+    problems,
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The WebSocket messages of one upgraded exchange: what the handshake agreed (switch, and
+ * `permessage-deflate` per direction), then each direction's bytes after it through the
+ * WebSocket parser. The bytes come as parts with their stream offsets — the rest of an
+ * HTTP/1.1 connection after the upgrade, or the DATA of an HTTP/2 extended CONNECT stream
+ * (RFC 8441) — and every message keeps the stream offsets of its first and last bytes, so it
+ * can be timed by the TLS calls that carried them.
+ *
+ * A direction whose stream broke (TLS calls missing or cut) is parsed up to the break only:
+ * frames cannot be found again after it, and with context takeover the compression window is
+ * lost too. What is left unparsed is said in `problems`.
+ */
+import {
+  createWebSocketParser,
+  type WebSocketAgreement,
+  type WebSocketMessage,
+} from "../protocols/mod.ts";
+import type { BodyPart } from "./connection_parser.ts";
+
+export interface WsMessage extends WebSocketMessage {
+  direction: "client" | "server";
+}
+
+export interface WebSocketExchange {
+  agreement: WebSocketAgreement;
+  /** client messages, then server messages, each direction in stream order */
+  messages: WsMessage[];
+  /** protocol errors and unparsed bytes, one line each */
+  problems: string[];
+}
+
+/** Where a direction's bytes stop following on. */
+export interface TunnelBreak {
+  /** stream offset of the first byte after the break */
+  offset: number;
+  /** bytes after it, not parsed */
+  rest: number;
+  why: string;
+}
+
+export interface TunnelInput {
+  parts: BodyPart[];
+  /** the first break in these bytes, if any (parts end there) */
+  broken?: TunnelBreak;
+}
+
+export interface WebSocketParseOptions {
+  maxBufferSize?: number;
+  maxMessageSize?: number;
+}
+
+/** Maps positions in the joined parts to stream offsets. */
+function positionMap(parts: readonly BodyPart[]): (pos: number) => number {
+  const starts: number[] = [];
+  let n = 0;
+  for (const p of parts) (starts.push(n), n += p.data.length);
+  return (pos) => {
+    if (parts.length === 0) return 0;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return parts[lo].offset + (pos - starts[lo]);
+  };
+}
+
+function parseDirection(
+  direction: "client" | "server",
+  input: TunnelInput,
+  agreement: WebSocketAgreement,
+  options: WebSocketParseOptions,
+  messages: WsMessage[],
+  problems: string[],
+): void {
+  const d = agreement.deflate;
+  const deflate = d
+    ? direction === "client"
+      ? { windowBits: d.clientMaxWindowBits, noContextTakeover: d.clientNoContextTakeover }
+      : { windowBits: d.serverMaxWindowBits, noContextTakeover: d.serverNoContextTakeover }
+    : null;
+  const at = positionMap(input.parts);
+  const parser = createWebSocketParser({
+    onMessage(m) {
+      messages.push({ ...m, firstByte: at(m.firstByte), lastByte: at(m.lastByte), direction });
+    },
+    onError(e) {
+      const where = e.offset === undefined ? "" : ` at stream offset ${at(e.offset)}`;
+      problems.push(
+        `WebSocket ${direction}: ${e.message.replace(/ \(at stream offset \d+\)$/, "")}${where}`,
+      );
+    },
+  }, {
+    sender: direction,
+    deflate,
+    maxBufferSize: options.maxBufferSize,
+    maxMessageSize: options.maxMessageSize,
+  });
+  for (const p of input.parts) parser.feed(p.data);
+  parser.end();
+  if (input.broken) {
+    problems.push(
+      `WebSocket ${direction} stream broken at offset ${input.broken.offset} (${input.broken.why});` +
+        ` ${input.broken.rest} bytes after it not parsed (frames cannot be found again` +
+        `${deflate && !deflate.noContextTakeover ? ", and the compression window is lost" : ""})`,
+    );
+  }
+}
+
+/** Parses both directions of an upgraded exchange. */
+export function parseWebSocketExchange(
+  agreement: WebSocketAgreement,
+  client: TunnelInput,
+  server: TunnelInput,
+  options: WebSocketParseOptions = {},
+): WebSocketExchange {
+  const messages: WsMessage[] = [];
+  const problems = agreement.problems.map((p) => `WebSocket handshake: ${p}`);
+  parseDirection("client", client, agreement, options, messages, problems);
+  parseDirection("server", server, agreement, options, messages, problems);
+  return { agreement, messages, problems };
+}

@@ -1,0 +1,343 @@
+/**
+ * WebSocket traffic built by hand, for what the real fixtures do not show: an `error` event
+ * with its status, a WebSocket on an LLM path that speaks something else, an upgrade the server
+ * declines, a WebSocket over HTTP/2 (RFC 8441 extended CONNECT), a compression bomb in a
+ * capture, a conversation continued from a response not recorded, and compressed request
+ * bodies (zstd, gzip, br) over HTTP/1.1 and HTTP/2. Whatever is not understood is a `problems`
+ * row naming the connection, never an empty result.
+ */
+import assert from "node:assert/strict";
+import * as zlib from "node:zlib";
+import { encodeWebSocketFrame } from "../protocols/mod.ts";
+import {
+  encodeFrame as h2Frame,
+  Flag,
+  FrameType,
+  HTTP2_PREFACE,
+} from "../protocols/http2_frame.ts";
+import { encodeLiteral } from "../protocols/hpack_encode.ts";
+import type { TlsView } from "./byte_streams.ts";
+import { buildHttpTables } from "./http_tables.ts";
+import { prices } from "./testing.ts";
+import { concatBytes } from "../kit/bytes.ts";
+
+const enc = new TextEncoder();
+const bytes = (v: string | Uint8Array) => typeof v === "string" ? enc.encode(v) : v;
+
+/** A TLS view of one connection's calls, in order. */
+function view(calls: ["write" | "read", string | Uint8Array][]): TlsView {
+  const seq = { write: 0n, read: 0n };
+  return {
+    length: calls.length,
+    pid: calls.map(() => 9),
+    connId: calls.map(() => 0x2an),
+    connGen: calls.map(() => 0),
+    direction: calls.map(([d]) => d),
+    seq: calls.map(([d]) => seq[d]++),
+    len: calls.map(([, s]) => BigInt(bytes(s).length)),
+    data: calls.map(([, s]) => bytes(s)),
+    truncated: calls.map(() => false),
+    lost: calls.map(() => 0n),
+    ts: calls.map((_, i) => BigInt(1000 * (i + 1))),
+    lib: calls.map(() => "t"),
+  };
+}
+
+const SOURCE = "pid 9 conn 0x2a gen 0";
+const UPGRADE = "GET /v1/responses HTTP/1.1\r\nHost: api.test\r\nUpgrade: websocket\r\n" +
+  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+  "Sec-WebSocket-Version: 13\r\nUser-Agent: codex_exec/0.169.0\r\n";
+const SWITCHED = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" +
+  "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
+const MASK = new Uint8Array([1, 2, 3, 4]);
+const clientText = (v: unknown) =>
+  encodeWebSocketFrame({ opcode: 1, payload: enc.encode(JSON.stringify(v)), mask: MASK });
+const serverText = (v: unknown) =>
+  encodeWebSocketFrame({ opcode: 1, payload: enc.encode(JSON.stringify(v)) });
+const create = {
+  type: "response.create",
+  model: "gpt-test",
+  tools: [{ type: "function", name: "exec_command" }],
+  input: [{ type: "message", role: "user", content: "hi" }],
+};
+
+Deno.test("an error event gives the call its status and error", async () => {
+  const t = await buildHttpTables(
+    "r",
+    view([
+      ["write", UPGRADE + "\r\n"],
+      ["read", SWITCHED + "\r\n"],
+      ["write", clientText(create)],
+      [
+        "read",
+        serverText({
+          type: "error",
+          status: 429,
+          error: { type: "usage_limit_reached", message: "The usage limit has been reached" },
+        }),
+      ],
+    ]),
+    prices,
+  );
+  assert.equal(t.calls.length, 1);
+  const c = t.calls[0];
+  assert.deepEqual([c.transport, c.status, c.error, c.incomplete, c.agent], [
+    "websocket",
+    429,
+    "The usage limit has been reached",
+    false,
+    "codex",
+  ]);
+  assert.equal(c.user_input, "hi");
+  assert.deepEqual(t.wsMessages.map((m) => [m.direction, m.event_type, m.llm_call_id]), [
+    ["client", "response.create", 1n],
+    ["server", "error", 1n],
+  ]);
+});
+
+Deno.test("a WebSocket on an LLM path that speaks something else is a problem, not silence", async () => {
+  const t = await buildHttpTables(
+    "r",
+    view([
+      ["write", UPGRADE + "\r\n"],
+      ["read", SWITCHED + "\r\n"],
+      ["write", clientText({ type: "session.update", session: {} })],
+      ["read", serverText({ type: "session.updated" })],
+    ]),
+    prices,
+  );
+  assert.equal(t.calls.length, 0);
+  assert.equal(t.wsMessages.length, 2);
+  assert.equal(t.problems.length, 1);
+  assert.equal(t.problems[0].source, SOURCE);
+  assert.equal(t.problems[0].kind, "llm");
+  assert.match(t.problems[0].message, /client event type "session.update" not understood/);
+  assert.match(t.problems[0].message, /2 text message\(s\), no response.create read/);
+});
+
+Deno.test("a declined upgrade: what follows is reported, not parsed", async () => {
+  const t = await buildHttpTables(
+    "r",
+    view([
+      ["write", UPGRADE + "\r\n"],
+      ["write", clientText(create)],
+      ["read", "HTTP/1.1 426 Upgrade Required\r\nContent-Length: 4\r\n\r\nnope"],
+    ]),
+    prices,
+  );
+  assert.equal(t.calls.length, 0);
+  assert.deepEqual(t.exchanges.map((x) => [x.method, x.status, x.ws_messages]), [["GET", 426, 0]]);
+  assert.ok(
+    t.problems.some((p) =>
+      p.source === SOURCE &&
+      /bytes after the WebSocket upgrade GET \/v1\/responses not parsed: the server answered 426, not 101/
+        .test(p.message)
+    ),
+  );
+});
+
+Deno.test("WebSocket over HTTP/2 (RFC 8441 extended CONNECT)", async () => {
+  const block = (fields: [string, string][]) =>
+    fields.flatMap(([k, v]) => encodeLiteral(k, v, "without"));
+  const headers = (id: number, fields: [string, string][]) =>
+    h2Frame(FrameType.HEADERS, Flag.END_HEADERS, id, block(fields));
+  const data = (id: number, payload: Uint8Array) => h2Frame(FrameType.DATA, 0, id, payload);
+  const settings = h2Frame(FrameType.SETTINGS, 0, 0, []);
+  const t = await buildHttpTables(
+    "r",
+    view([
+      [
+        "write",
+        concatBytes([
+          HTTP2_PREFACE,
+          settings,
+          headers(1, [
+            [":method", "CONNECT"],
+            [":protocol", "websocket"],
+            [":scheme", "https"],
+            [":path", "/v1/responses"],
+            [":authority", "api.test"],
+            ["sec-websocket-version", "13"],
+          ]),
+        ]),
+      ],
+      ["read", concatBytes([settings, headers(1, [[":status", "200"]])])],
+      ["write", data(1, clientText(create))],
+      ["read", data(1, serverText({ type: "response.created", response: { id: "resp_1" } }))],
+      [
+        "read",
+        data(
+          1,
+          serverText({
+            type: "response.completed",
+            response: {
+              id: "resp_1",
+              model: "gpt-test",
+              status: "completed",
+              output: [{ type: "message", content: [{ type: "output_text", text: "hello" }] }],
+              usage: { input_tokens: 5, output_tokens: 1 },
+            },
+          }),
+        ),
+      ],
+    ]),
+    prices,
+  );
+  assert.deepEqual(t.problems, []);
+  assert.equal(t.exchanges[0].protocol, "h2");
+  assert.equal(t.exchanges[0].ws_messages, 3);
+  assert.equal(t.calls.length, 1);
+  const c = t.calls[0];
+  assert.deepEqual([c.transport, c.assistant_text, c.input_tokens, c.incomplete], [
+    "websocket",
+    "hello",
+    5n,
+    false,
+  ]);
+  // timed by the TLS calls that carried each message
+  assert.deepEqual([c.request_ns, c.first_byte_ns, c.end_ns], [3000n, 4000n, 5000n]);
+});
+
+Deno.test("a compression bomb in a capture is bounded and named; the window is lost after it", async () => {
+  const deflate = "Sec-WebSocket-Extensions: permessage-deflate\r\n";
+  const bomb = zlib.deflateRawSync(enc.encode(" ".repeat(20_000_000)), {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  }).subarray(0, -4);
+  const after = zlib.deflateRawSync(enc.encode(JSON.stringify({ type: "response.completed" })), {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  }).subarray(0, -4);
+  const t = await buildHttpTables(
+    "r",
+    view([
+      ["write", UPGRADE + deflate + "\r\n"],
+      ["read", SWITCHED + deflate + "\r\n"],
+      ["write", clientText(create)],
+      ["read", encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: bomb })],
+      ["read", encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: after })],
+    ]),
+    prices,
+  );
+  const server = t.wsMessages.filter((m) => m.direction === "server");
+  assert.match(server[0].error ?? "", /exceeds 256 times its \d+ compressed bytes/);
+  assert.ok(Number(server[0].size) <= 256 * Number(server[0].wire_bytes));
+  assert.match(server[1].error ?? "", /window was lost/);
+  assert.equal(t.calls.length, 1);
+  assert.equal(t.calls[0].incomplete, true);
+  const text = t.problems.map((p) => p.message).join("\n");
+  assert.ok(t.problems.every((p) => p.source === SOURCE));
+  assert.match(text, /WebSocket server: message 0: permessage-deflate: decoded message exceeds/);
+});
+
+Deno.test("a conversation continued from a response not recorded says so", async () => {
+  const body = JSON.stringify({
+    model: "gpt-test",
+    stream: false,
+    previous_response_id: "resp_before",
+    tools: [{ type: "function", name: "f" }],
+    input: [{ type: "function_call_output", call_id: "call_1", output: "done" }],
+  });
+  const answer = JSON.stringify({ id: "resp_after", status: "completed", output: [] });
+  const t = await buildHttpTables(
+    "r",
+    view([
+      [
+        "write",
+        `POST /v1/responses HTTP/1.1\r\nHost: api.test\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      ],
+      [
+        "read",
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${answer.length}\r\n\r\n${answer}`,
+      ],
+    ]),
+    prices,
+  );
+  assert.equal(t.calls[0].previous_response_id, "resp_before");
+  assert.equal(t.calls[0].previous_llm_call_id, null);
+  assert.equal(t.problems.length, 1);
+  assert.match(
+    t.problems[0].message,
+    /continues response resp_before, which is not in the recording/,
+  );
+});
+
+Deno.test("compressed request bodies (zstd, gzip, br) are decoded over HTTP/1.1 and HTTP/2", async () => {
+  const body = enc.encode(JSON.stringify({
+    model: "gpt-test",
+    stream: false,
+    tools: [{ type: "function", name: "f" }],
+    input: [{ type: "message", role: "user", content: "compressed hello" }],
+  }));
+  // deno-lint-ignore no-explicit-any
+  const z = zlib as any;
+  const codings: [string, Uint8Array][] = [
+    ["zstd", z.zstdCompressSync(body)],
+    ["gzip", zlib.gzipSync(body)],
+    ["br", zlib.brotliCompressSync(body)],
+  ];
+  const answer = JSON.stringify({ id: "r1", model: "gpt-test", status: "completed", output: [] });
+  for (const [coding, packed] of codings) {
+    // HTTP/1.1
+    const h1 = await buildHttpTables(
+      "r",
+      view([
+        [
+          "write",
+          concatBytes([
+            enc.encode(
+              `POST /v1/responses HTTP/1.1\r\nHost: api.test\r\nContent-Encoding: ${coding}\r\n` +
+                `Content-Length: ${packed.length}\r\n\r\n`,
+            ),
+            packed,
+          ]),
+        ],
+        ["read", `HTTP/1.1 200 OK\r\nContent-Length: ${answer.length}\r\n\r\n${answer}`],
+      ]),
+      prices,
+    );
+    assert.deepEqual(h1.problems, [], coding);
+    assert.equal(h1.calls[0].user_input, "compressed hello", coding);
+    assert.equal(h1.exchanges[0].request_content_encoding, coding);
+    assert.deepEqual(h1.exchanges[0].request_body, body);
+    assert.equal(h1.exchanges[0].request_bytes, BigInt(packed.length));
+    // HTTP/2
+    const block = [
+      [":method", "POST"],
+      [":scheme", "https"],
+      [":path", "/v1/responses"],
+      [":authority", "api.test"],
+      ["content-encoding", coding],
+    ].flatMap(([k, v]) => encodeLiteral(k, v, "without"));
+    const settings = h2Frame(FrameType.SETTINGS, 0, 0, []);
+    const h2 = await buildHttpTables(
+      "r",
+      view([
+        [
+          "write",
+          concatBytes([
+            HTTP2_PREFACE,
+            settings,
+            h2Frame(FrameType.HEADERS, Flag.END_HEADERS, 1, block),
+            h2Frame(FrameType.DATA, Flag.END_STREAM, 1, packed),
+          ]),
+        ],
+        [
+          "read",
+          concatBytes([
+            settings,
+            h2Frame(
+              FrameType.HEADERS,
+              Flag.END_HEADERS,
+              1,
+              encodeLiteral(":status", "200", "without"),
+            ),
+            h2Frame(FrameType.DATA, Flag.END_STREAM, 1, enc.encode(answer)),
+          ]),
+        ],
+      ]),
+      prices,
+    );
+    assert.deepEqual(h2.problems, [], `h2 ${coding}`);
+    assert.equal(h2.calls[0].user_input, "compressed hello", `h2 ${coding}`);
+    assert.equal(h2.exchanges[0].request_content_encoding, coding);
+  }
+});
