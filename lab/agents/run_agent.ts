@@ -67,6 +67,8 @@ export interface RunAgentOptions {
    * "context-takeover"; "off" refuses compression).
    */
   websocketCompression?: WebSocketCompression;
+  /** Largest WebSocket frame payload the server sends; longer messages are fragmented. */
+  websocketFragmentSize?: number;
   /** Model the agent should ask for (default: each agent's own). */
   model?: string;
   /** Kill the agent after this long; default 120 s. */
@@ -179,7 +181,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     http1: opts.http1,
     logFile: opts.logFile,
     vars: { workdir },
-    websocket: { compression: opts.websocketCompression },
+    websocket: {
+      compression: opts.websocketCompression,
+      fragmentSize: opts.websocketFragmentSize,
+    },
   });
   if (opts.server) server.vars.workdir = workdir;
   const firstRequest = server.requests.length;

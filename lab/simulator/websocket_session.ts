@@ -4,13 +4,14 @@
  * (RFC 7692) as configured — with context takeover, without it (both
  * `*_no_context_takeover`), or refused — reads the client's frames with the analysis's own
  * parser, answers pings and the close handshake, and sends text messages, compressed when
- * agreed and cut into frames of at most `fragmentSize` payload bytes.
+ * agreed and cut into frames of at most `fragmentSize` payload bytes, each frame written on
+ * its own (so in its own TLS record).
  */
 
 import * as zlib from "node:zlib";
 import {
   createWebSocketParser,
-  encodeFrame,
+  encodeWebSocketFrame,
   parseExtensions,
   websocketAccept,
   type WebSocketMessage,
@@ -129,16 +130,15 @@ export async function runWebSocketSession(
       data = await compress(payload);
       rsv1 = true;
     }
-    const frames: Uint8Array[] = [];
+    // each frame its own write (so its own TLS record)
     for (let at = 0; at === 0 || at < data.length; at += fragmentSize) {
-      frames.push(encodeFrame({
+      await write(encodeWebSocketFrame({
         opcode: at === 0 ? opcode : 0,
         rsv1: rsv1 && at === 0,
         fin: at + fragmentSize >= data.length,
         payload: data.subarray(at, at + fragmentSize),
       }));
     }
-    await write(concatBytes(frames));
   };
   // compression must keep message order: one send at a time
   let queue = Promise.resolve();
@@ -152,7 +152,7 @@ export async function runWebSocketSession(
       if (closed) return;
       const payload = concatBytes([new Uint8Array([code >> 8, code & 0xff]), enc.encode(reason)]);
       await queue;
-      await write(encodeFrame({ opcode: 8, payload }));
+      await write(encodeWebSocketFrame({ opcode: 8, payload }));
       closed = true;
     },
   };
@@ -191,7 +191,7 @@ export async function runWebSocketSession(
     wake = null;
     const m = pending.shift();
     if (!m) break;
-    if (m.kind === "ping") await write(encodeFrame({ opcode: 10, payload: m.data }));
+    if (m.kind === "ping") await write(encodeWebSocketFrame({ opcode: 10, payload: m.data }));
     else if (m.kind === "close") {
       await session.close(m.closeCode ?? 1000);
       break;

@@ -10,7 +10,7 @@ import * as zlib from "node:zlib";
 import {
   createHttp1ResponseParser,
   createWebSocketParser,
-  encodeFrame,
+  encodeWebSocketFrame,
   type Http1Head,
   websocketAccept,
   type WebSocketAgreement,
@@ -158,7 +158,9 @@ export async function wsTestClient(
     async send(value) {
       const payload = enc.encode(JSON.stringify(value));
       const body = d ? await compress(payload) : payload;
-      await writer.write(encodeFrame({ opcode: 1, rsv1: !!d, payload: body, mask: mask() }));
+      await writer.write(
+        encodeWebSocketFrame({ opcode: 1, rsv1: !!d, payload: body, mask: mask() }),
+      );
     },
     next,
     async untilDone() {
@@ -175,7 +177,7 @@ export async function wsTestClient(
     },
     async close() {
       await writer.write(
-        encodeFrame({ opcode: 8, payload: new Uint8Array([3, 232]), mask: mask() }),
+        encodeWebSocketFrame({ opcode: 8, payload: new Uint8Array([3, 232]), mask: mask() }),
       )
         .catch(() => {});
       const t0 = Date.now();
