@@ -1,14 +1,17 @@
 /**
- * End to end, as root: each real agent (Claude Code, Gemini CLI, Codex over HTTP/2) runs the
- * tool_marker scenario under capture; `analyze` builds analysis.duckdb; the rows must say what
- * the scenario scripted (text, thinking, tool name and arguments, token counts) and what really
- * happened on the machine (the token in marker.txt is the tool's result and the model's final
- * answer; the process that wrote it belongs to the agent).
+ * End to end, as root: each real agent (Claude Code, Gemini CLI, Codex over HTTP/2 and in its
+ * default transport, Responses over WebSocket — compressed, and with compression refused by the
+ * server) runs the tool_marker scenario under capture; `analyze` builds analysis.duckdb; the
+ * rows must say what the scenario scripted (text, thinking, tool name and arguments, token
+ * counts) and what really happened on the machine (the token in marker.txt is the tool's
+ * result and the model's final answer; the process that wrote it belongs to the agent, and is
+ * linked to the tool call that started it).
  */
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { runAgent } from "../agents/mod.ts";
-import type { AgentName } from "../agents/agent_profile.ts";
+import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
+import type { WebSocketCompression } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices, scenarioExpectations } from "../../analysis/testing.ts";
@@ -26,14 +29,34 @@ async function rows(db: string, sql: string): Promise<Record<string, unknown>[]>
   }
 }
 
-for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
+const RUNS: {
+  agent: AgentName;
+  label: string;
+  transport?: CodexTransport;
+  compression?: WebSocketCompression;
+}[] = [
+  { agent: "claude", label: "claude" },
+  { agent: "gemini", label: "gemini" },
+  { agent: "codex", label: "codex over HTTP/2", transport: "http" },
+  { agent: "codex", label: "codex over a compressed WebSocket", transport: "websocket" },
+  {
+    agent: "codex",
+    label: "codex over a WebSocket, compression refused",
+    transport: "websocket",
+    compression: "off",
+  },
+];
+
+for (const { agent, label, transport, compression } of RUNS) {
   Deno.test({
-    name: `${agent}: a captured tool session analyses into what the scenario scripted`,
+    name: `${label}: a captured tool session analyses into what the scenario scripted`,
     ignore: skipWithoutRoot(),
     async fn() {
       const out = `${await Deno.makeTempDir({ prefix: `sl-e2e-${agent}-` })}/rec`;
       const result = await runAgent({
         agent,
+        transport,
+        websocketCompression: compression,
         scenario: `${ROOT}lab/scenarios/tool_marker.json`,
         wrap: (
           argv,
@@ -60,6 +83,32 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       const tools = await rows(s.db, "SELECT * FROM tool_calls ORDER BY tool_call_id");
       const want = scenarioExpectations(agent);
       assert.equal(calls.length, want.length);
+      const ws = transport === "websocket";
+      assert.ok(calls.every((c) => c.transport === (ws ? "websocket" : "http")));
+      if (ws) {
+        // one WebSocket, decoded as the server agreed; a warm-up before the turns
+        const [x] = await rows(
+          s.db,
+          "SELECT path, status, ws_messages, response_headers FROM http_exchanges",
+        );
+        assert.deepEqual([x.path, x.status], ["/v1/responses", 101]);
+        assert.equal(
+          String(x.response_headers).includes("permessage-deflate"),
+          compression !== "off",
+        );
+        const m = await rows(
+          s.db,
+          "SELECT count(*) AS n, count(*) FILTER (WHERE compressed) AS z, " +
+            "count(*) FILTER (WHERE error IS NOT NULL) AS bad FROM ws_messages",
+        );
+        assert.equal(Number(m[0].n), Number(x.ws_messages));
+        assert.equal(Number(m[0].z) > 0, compression !== "off");
+        assert.equal(Number(m[0].bad), 0);
+        const side = await rows(s.db, "SELECT side_kind FROM llm_calls WHERE kind = 'side'");
+        assert.deepEqual(side.map((r) => r.side_kind), ["warmup"]);
+        // each turn continues the previous response
+        assert.ok(calls.every((c) => c.previous_llm_call_id !== null));
+      }
       const token = (await Deno.readTextFile(`${result.workdir}/marker.txt`)).trim();
       calls.forEach((c, i) => {
         const w = want[i];
@@ -90,6 +139,16 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       assert.equal(writer.length, 1);
       assert.equal(writer[0].agent_role, "descendant");
       assert.deepEqual(writer[0].argv, ["tee", "marker.txt"]);
+      // ... and linked to the tool call that started it, as are the other stages of its command
+      const linked = await rows(
+        s.db,
+        "SELECT a.argv FROM links l JOIN actions a USING (recording, event_table, event_id) " +
+          "WHERE l.attribution = 'tool' AND l.tool_call_id = 1 AND a.op = 'exec'",
+      );
+      const argv0 = linked.map((r) => (r.argv as string[])[0]);
+      for (const stage of ["od", "tr", "sed", "tee"]) {
+        assert.ok(argv0.includes(stage), `${stage} is linked to the tool call`);
+      }
       await Deno.remove(out.replace(/\/rec$/, ""), { recursive: true });
     },
   });
