@@ -1,8 +1,9 @@
 /**
  * Which LLM API an HTTP request calls, from its method and path alone: Anthropic Messages,
- * OpenAI Responses or Chat Completions (with or without a `/v1` prefix, as proxies vary), or
- * Gemini generateContent / streamGenerateContent (model in the path). Token counting, model
- * listings and anything else are not LLM calls.
+ * OpenAI Responses (with or without a `/v1` prefix, as proxies vary, and Codex's ChatGPT
+ * backend `/backend-api/codex/responses`) or Chat Completions, or Gemini generateContent /
+ * streamGenerateContent (model in the path). Token counting, model listings and anything else
+ * are not LLM calls.
  */
 import type { Provider } from "./shapes.ts";
 
@@ -28,7 +29,7 @@ export function routeLlmCall(
   if (/(^|\/)v1\/messages$|^\/messages$/.test(path)) {
     return { provider: "anthropic", endpoint: "messages" };
   }
-  if (/(^|\/)v1\/responses$|^\/responses$/.test(path)) {
+  if (/(^|\/)(v1|codex)\/responses$|^\/responses$/.test(path)) {
     return { provider: "openai-responses", endpoint: "responses" };
   }
   if (/(^|\/)chat\/completions$/.test(path)) {

@@ -118,7 +118,7 @@ export function responsesWebSocket(
 ): (conn: Deno.Conn, request: UpgradeRequest, rest: Uint8Array) => Promise<void> {
   return async (conn, request, rest) => {
     const path = request.url.split("?")[0];
-    if (!/^(\/v1)?\/responses$/.test(path)) {
+    if (!/^(\/v1|\/backend-api\/codex)?\/responses$/.test(path)) {
       const text = `no WebSocket endpoint at ${path}\n`;
       const w = conn.writable.getWriter();
       await w.write(enc.encode(

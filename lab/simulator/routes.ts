@@ -35,7 +35,7 @@ export function routeRequest(method: string, url: string): Route {
   if (method === "POST" && /^(\/v1)?\/messages\/count_tokens$/.test(path)) {
     return { provider: "anthropic", action: "count" };
   }
-  if (method === "POST" && /^(\/v1)?\/responses$/.test(path)) {
+  if (method === "POST" && /^(\/v1|\/backend-api\/codex)?\/responses$/.test(path)) {
     return { provider: "openai-responses", action: "generate" };
   }
   if (method === "POST" && /^(\/v1)?\/chat\/completions$/.test(path)) {
