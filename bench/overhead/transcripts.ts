@@ -3,10 +3,11 @@
  * in the benchmark's fixed working directory, checked like a measured run, whose transcript
  * every measured run then replays (so all runs get the same answers, offline). Kept in
  * .cache/bench/transcripts/, keyed by a hash of the scenario, the repository size, the working
- * directory and the agents' pinned versions, so a changed input records anew.
+ * directory, the agents' pinned versions and Codex's transport (its default, Responses over
+ * WebSocket, whose turns replay over the same transport), so a changed input records anew.
  */
 import { createHash } from "node:crypto";
-import type { AgentName } from "../../lab/agents/agent_profile.ts";
+import { type AgentName, DEFAULT_CODEX_TRANSPORT } from "../../lab/agents/agent_profile.ts";
 import { runAgent } from "../../lab/agents/run_agent.ts";
 import { saveTranscript } from "../../lab/simulator/mod.ts";
 import { BENCH_CACHE } from "../c_tool.ts";
@@ -25,6 +26,7 @@ async function transcriptKey(
   h.update(await Deno.readFile(w.scenario));
   h.update(JSON.stringify(size.repo));
   h.update(await Deno.readFile(AGENTS_LOCK).catch(() => new Uint8Array()));
+  if (agent === "codex") h.update(`transport ${DEFAULT_CODEX_TRANSPORT}`);
   return `${agent}-${w.name}-${size.name}-${h.digest("hex").slice(0, 12)}`;
 }
 

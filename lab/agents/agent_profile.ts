@@ -25,13 +25,16 @@ export interface ServerInfo {
  */
 export type CodexTransport = "websocket" | "http";
 
+/** Codex's transport when none is asked for: its own default, the WebSocket. */
+export const DEFAULT_CODEX_TRANSPORT: CodexTransport = "websocket";
+
 export interface AgentSetup {
   home: string;
   workdir: string;
   server: ServerInfo;
   /** Model to ask for; the profile's default when absent. */
   model?: string;
-  /** Codex: its transport (default "websocket"); other agents ignore it. */
+  /** Codex: its transport (default DEFAULT_CODEX_TRANSPORT); other agents ignore it. */
   transport?: CodexTransport;
 }
 

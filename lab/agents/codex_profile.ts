@@ -18,6 +18,7 @@ import {
   type AgentProfile,
   AGENTS_BIN,
   type AgentSetup,
+  DEFAULT_CODEX_TRANSPORT,
   FAKE_KEYS,
   trustEnv,
 } from "./agent_profile.ts";
@@ -48,7 +49,7 @@ export const codexProfile: AgentProfile = {
         `base_url = ${tomlString(server.url)}`,
         `wire_api = "responses"`,
         `env_key = "OPENAI_API_KEY"`,
-        `supports_websockets = ${(transport ?? "websocket") === "websocket"}`,
+        `supports_websockets = ${(transport ?? DEFAULT_CODEX_TRANSPORT) === "websocket"}`,
         "request_max_retries = 1",
         "stream_max_retries = 1",
         "",

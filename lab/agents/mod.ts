@@ -15,6 +15,8 @@ export {
   type AgentName,
   type AgentProfile,
   type AgentSetup,
+  type CodexTransport,
+  DEFAULT_CODEX_TRANSPORT,
   type ServerInfo,
   trustEnv,
 } from "./agent_profile.ts";
