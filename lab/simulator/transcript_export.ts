@@ -2,9 +2,12 @@
  * Turns an analysed recording back into a model-server transcript
  * (`lab/simulator/transcript.ts`): the LLM API exchanges, in request order, with method,
  * path, status, response headers, streaming flag and the response body as the client received
- * it (de-chunked, content-decoded), plus each call's provider and kind. Replaying it through
- * the scripted server (`deno task model-server -- --replay FILE`) lets the captured session run
- * again without the original model.
+ * it (de-chunked, content-decoded), plus each call's provider and kind. A call made over a
+ * WebSocket (OpenAI Responses, as Codex makes them) becomes an exchange of its own: its event
+ * messages as a server-sent event stream, which the server sends back as messages again when
+ * replaying over a WebSocket. Replaying it through the scripted server (`deno task
+ * model-server -- --replay FILE`) lets the captured session run again without the original
+ * model.
  */
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -43,14 +46,31 @@ export async function extractTranscript(recording: string): Promise<Transcript> 
   const c = await instance.connect();
   try {
     const r = await c.runAndReadAll(
-      `SELECT e.method, e.path, e.status, e.response_headers, e.streaming, e.response_body,
-         l.provider, l.kind, e.recording
+      `SELECT l.llm_call_id, e.method, e.path, e.status, e.response_headers, e.streaming,
+         e.response_body, l.provider, l.kind, e.recording
        FROM http_exchanges e JOIN llm_calls l USING (recording, llm_call_id)
-       WHERE e.status IS NOT NULL
-       ORDER BY e.exchange_id`,
+       WHERE e.status IS NOT NULL AND l.transport = 'http'
+       ORDER BY l.llm_call_id`,
     );
-    const exchanges: TranscriptExchange[] = [];
+    const ws = await c.runAndReadAll(
+      `SELECT l.llm_call_id, e.path, l.status, l.provider, l.kind, e.recording,
+         list(m.text ORDER BY m.message_index) AS texts,
+         list(m.event_type ORDER BY m.message_index) AS types
+       FROM llm_calls l
+       JOIN http_exchanges e USING (recording, exchange_id)
+       JOIN ws_messages m ON m.recording = l.recording AND m.llm_call_id = l.llm_call_id
+         AND m.direction = 'server' AND m.kind = 'text'
+       WHERE l.transport = 'websocket'
+       GROUP BY ALL
+       ORDER BY l.llm_call_id`,
+    );
+    const exchanges: { id: bigint; x: TranscriptExchange }[] = [];
     let name = "";
+    const typed = (x: TranscriptExchange, provider: unknown, kind: unknown) => {
+      if (PROVIDERS.has(String(provider))) x.provider = provider as TranscriptExchange["provider"];
+      if (kind === "main" || kind === "side") x.kind = kind;
+      return x;
+    };
     for (const row of r.getRowObjectsJS()) {
       name = String(row.recording);
       const headers: Record<string, string> = {};
@@ -60,25 +80,60 @@ export async function extractTranscript(recording: string): Promise<Transcript> 
         headers[key] = key in headers ? `${headers[key]}, ${v}` : v;
       }
       const body = row.response_body as Uint8Array | null;
-      const x: TranscriptExchange = {
-        method: String(row.method),
-        path: String(row.path),
-        status: Number(row.status),
-        headers,
-        streaming: row.streaming === true,
-        ...bodyFields(body ?? new Uint8Array(0)),
-      };
-      if (PROVIDERS.has(String(row.provider))) {
-        x.provider = row.provider as TranscriptExchange["provider"];
-      }
-      if (row.kind === "main" || row.kind === "side") x.kind = row.kind;
-      exchanges.push(x);
+      exchanges.push({
+        id: BigInt(row.llm_call_id as bigint),
+        x: typed(
+          {
+            method: String(row.method),
+            path: String(row.path),
+            status: Number(row.status),
+            headers,
+            streaming: row.streaming === true,
+            ...bodyFields(body ?? new Uint8Array(0)),
+          },
+          row.provider,
+          row.kind,
+        ),
+      });
     }
+    for (const row of ws.getRowObjectsJS()) {
+      name = String(row.recording);
+      const texts = row.texts as string[];
+      const types = row.types as (string | null)[];
+      const status = row.status === null ? 200 : Number(row.status);
+      // an error event stands for an HTTP error: its body is the event (with its `error`)
+      const x: TranscriptExchange = status >= 400
+        ? {
+          method: "POST",
+          path: String(row.path),
+          status,
+          headers: { "content-type": "application/json" },
+          streaming: false,
+          body: texts.at(-1) ?? "",
+        }
+        : {
+          method: "POST",
+          path: String(row.path),
+          status,
+          headers: { "content-type": "text/event-stream; charset=utf-8" },
+          streaming: true,
+          body: texts.map((t, i) =>
+            `${types[i] ? `event: ${types[i]}\n` : ""}${
+              t.split(/\r?\n/).map((l) => `data: ${l}`).join("\n")
+            }\n\n`
+          ).join(""),
+        };
+      exchanges.push({
+        id: BigInt(row.llm_call_id as bigint),
+        x: typed(x, row.provider, row.kind),
+      });
+    }
+    exchanges.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
       format: TRANSCRIPT_FORMAT,
       version: TRANSCRIPT_VERSION,
       source: `recording ${name}`,
-      exchanges,
+      exchanges: exchanges.map((e) => e.x),
     };
   } finally {
     c.closeSync();

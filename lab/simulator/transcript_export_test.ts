@@ -28,7 +28,7 @@ async function analysedCopy(agent: string): Promise<string> {
   return dir;
 }
 
-for (const agent of ["claude", "gemini", "codex"]) {
+for (const agent of ["claude", "gemini", "codex", "codex_ws", "codex_ws_refused"]) {
   Deno.test(`${agent}: the exported transcript is what the server served`, async () => {
     const t = await extractTranscript(await analysedCopy(agent));
     parseTranscript(JSON.parse(JSON.stringify(t)), "exported");
@@ -43,6 +43,32 @@ for (const agent of ["claude", "gemini", "codex"]) {
     }
   });
 }
+
+Deno.test("replaying a captured Codex WebSocket session over a WebSocket: the same tool call", async () => {
+  const transcript = await extractTranscript(await analysedCopy("codex_ws"));
+  const result = await runAgent({
+    agent: "codex",
+    transcript,
+    prompt: JSON.parse(await Deno.readTextFile(`${ROOT}lab/scenarios/tool_marker.json`)).prompt,
+  });
+  assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
+  assert.deepEqual(result.serverErrors, []);
+  assert.deepEqual(
+    result.requests.map((r) => [r.httpVersion, r.kind, r.side ?? null, r.status]),
+    [["websocket", "side", "warmup", 200], ["websocket", "main", null, 200], [
+      "websocket",
+      "main",
+      null,
+      200,
+    ]],
+  );
+  const token = (await Deno.readTextFile(`${result.workdir}/marker.txt`)).trim();
+  assert.match(token, /^token-[0-9a-f]{16}$/);
+  assert.ok(
+    JSON.stringify(result.requests.at(-1)!.body).includes(token),
+    "the new result went back",
+  );
+});
 
 Deno.test("replaying a captured Gemini CLI tool session: the agent runs the same tool call", async () => {
   const original = await build(fixtureTls("gemini"));
