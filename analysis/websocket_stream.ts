@@ -15,7 +15,12 @@ import {
   type WebSocketAgreement,
   type WebSocketMessage,
 } from "../protocols/mod.ts";
-import type { BodyPart } from "./connection_parser.ts";
+
+/** Bytes of a direction and the stream offset of their first byte. */
+export interface StreamPart {
+  data: Uint8Array;
+  offset: number;
+}
 
 export interface WsMessage extends WebSocketMessage {
   direction: "client" | "server";
@@ -39,7 +44,7 @@ export interface TunnelBreak {
 }
 
 export interface TunnelInput {
-  parts: BodyPart[];
+  parts: StreamPart[];
   /** the first break in these bytes, if any (parts end there) */
   broken?: TunnelBreak;
 }
@@ -50,7 +55,7 @@ export interface WebSocketParseOptions {
 }
 
 /** Maps positions in the joined parts to stream offsets. */
-function positionMap(parts: readonly BodyPart[]): (pos: number) => number {
+function positionMap(parts: readonly StreamPart[]): (pos: number) => number {
   const starts: number[] = [];
   let n = 0;
   for (const p of parts) (starts.push(n), n += p.data.length);
