@@ -27,7 +27,11 @@ import {
   WEBSOCKET_COMPRESSIONS,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
-import { AGENT_NAMES, type AgentName, type CodexTransport } from "./agent_profile.ts";
+import {
+  AGENT_NAMES,
+  type AgentName,
+  type CodexTransport,
+} from "./agent_profile.ts";
 import { runAgent, type RunAgentResult } from "./run_agent.ts";
 
 export interface AgentCliOptions {
@@ -128,13 +132,22 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     throw new UsageError("--out only makes sense with --capture");
   }
   const transport = parsed.values.transport;
-  if (transport !== undefined && transport !== "websocket" && transport !== "http") {
-    throw new UsageError(`--transport: expected websocket or http, got ${transport}`);
+  if (
+    transport !== undefined && transport !== "websocket" && transport !== "http"
+  ) {
+    throw new UsageError(
+      `--transport: expected websocket or http, got ${transport}`,
+    );
   }
   const wsc = parsed.values["ws-compression"];
-  if (wsc !== undefined && !(WEBSOCKET_COMPRESSIONS as readonly string[]).includes(wsc)) {
+  if (
+    wsc !== undefined &&
+    !(WEBSOCKET_COMPRESSIONS as readonly string[]).includes(wsc)
+  ) {
     throw new UsageError(
-      `--ws-compression: expected ${WEBSOCKET_COMPRESSIONS.join(", ")}, got ${wsc}`,
+      `--ws-compression: expected ${
+        WEBSOCKET_COMPRESSIONS.join(", ")
+      }, got ${wsc}`,
     );
   }
   const scenarioPath = resolveScenarioPath(scenario);
@@ -159,13 +172,17 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 function defaultRecordingDir(agent: string, scenarioPath: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-")
+    .slice(0, 15);
   const name = scenarioPath.split("/").pop()!.replace(/\.json$/, "");
   return `${ROOT}recordings/${stamp}-${agent}-${name}`;
 }
 
 /** A `wrap` that runs the agent under capture, recording into `out`. */
-export function underCapture(out: string, extra: string[] = []): (argv: string[]) => string[] {
+export function underCapture(
+  out: string,
+  extra: string[] = [],
+): (argv: string[]) => string[] {
   return (argv) => [
     Deno.execPath(),
     "run",
@@ -184,7 +201,9 @@ export function underCapture(out: string, extra: string[] = []): (argv: string[]
 /** Runs the agent as the command line says and prints a summary. */
 export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
   const scenario = await loadScenario(opts.scenario);
-  const transcript = opts.replay ? await loadTranscript(opts.replay) : undefined;
+  const transcript = opts.replay
+    ? await loadTranscript(opts.replay)
+    : undefined;
   const result = await runAgent({
     agent: opts.agent,
     scenario,

@@ -1,7 +1,12 @@
 /** Tests for the agent runner's command line. */
 
 import assert from "node:assert/strict";
-import { parseAgentArgs, resolveScenarioPath, run, UsageError } from "./main.ts";
+import {
+  parseAgentArgs,
+  resolveScenarioPath,
+  run,
+  UsageError,
+} from "./main.ts";
 
 Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   const o = parseAgentArgs([
@@ -29,7 +34,8 @@ Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   const c = parseAgentArgs(["gemini", "tool_marker", "--capture"]);
   assert.match(c.captureOut!, /recordings\/\d{8}-\d{6}-gemini-tool_marker$/);
   assert.equal(
-    parseAgentArgs(["gemini", "tool_marker", "--capture", "--out", "/r"]).captureOut,
+    parseAgentArgs(["gemini", "tool_marker", "--capture", "--out", "/r"])
+      .captureOut,
     "/r",
   );
 });
@@ -39,8 +45,14 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
     [[], /missing the agent/],
     [["aider", "x"], /unknown agent "aider": use claude, gemini or codex/],
     [["claude"], /missing the scenario file/],
-    [["codex", "tool_marker", "--transport", "grpc"], /--transport: expected websocket or http/],
-    [["codex", "tool_marker", "--ws-compression", "max"], /--ws-compression: expected/],
+    [
+      ["codex", "tool_marker", "--transport", "grpc"],
+      /--transport: expected websocket or http/,
+    ],
+    [
+      ["codex", "tool_marker", "--ws-compression", "max"],
+      /--ws-compression: expected/,
+    ],
     [
       ["claude", "no_such_scenario"],
       /scenario "no_such_scenario": no such file/,
@@ -54,7 +66,10 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
       ["claude", "text_hello", "--timeout", "-1"],
       /^Option '--timeout' argument is ambiguous\.$/,
     ],
-    [["claude", "text_hello", "--out", "/tmp/x"], /--out only makes sense with --capture/],
+    [
+      ["claude", "text_hello", "--out", "/tmp/x"],
+      /--out only makes sense with --capture/,
+    ],
   ];
   for (const [args, re] of bad) {
     assert.throws(() => parseAgentArgs(args), (e: Error) => {

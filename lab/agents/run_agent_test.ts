@@ -9,7 +9,11 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { loadScenario, parseTranscript } from "../simulator/mod.ts";
 import type { AgentName } from "./agent_profile.ts";
-import { runAgent, type RunAgentOptions, type RunAgentResult } from "./run_agent.ts";
+import {
+  runAgent,
+  type RunAgentOptions,
+  type RunAgentResult,
+} from "./run_agent.ts";
 
 const SCENARIOS = fileURLToPath(
   new URL("../scenarios/", import.meta.url),
@@ -43,7 +47,9 @@ async function run(
 function assertSucceeded(r: RunAgentResult): void {
   const why = () =>
     `exit ${r.exitCode} signal ${r.signal} timedOut ${r.timedOut}\nstdout: ${r.stdout}\n` +
-    `stderr: ${r.stderr.slice(-3000)}\nserver problems: ${r.serverErrors.join("; ")}`;
+    `stderr: ${r.stderr.slice(-3000)}\nserver problems: ${
+      r.serverErrors.join("; ")
+    }`;
   assert.equal(r.exitCode, 0, why());
   assert.deepEqual(r.serverErrors, [], why());
 }
@@ -66,7 +72,17 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
         assert.equal(main[0].provider, PROVIDER[agent]);
         assert.equal(main[0].turn, 0);
         assert.equal(main[0].status, 200);
-        assert.equal(main[0].httpVersion, agent === "codex" ? "2.0" : "1.1");
+        // Codex in its default transport: Responses over a WebSocket, warmed up first
+        assert.equal(
+          main[0].httpVersion,
+          agent === "codex" ? "websocket" : "1.1",
+        );
+        if (agent === "codex") {
+          assert.deepEqual(r.requests.map((q) => q.side ?? q.kind), [
+            "warmup",
+            "main",
+          ]);
+        }
         // The agent sent its key, and the log does not show it.
         const auth = main[0].headers["x-api-key"] ??
           main[0].headers["x-goog-api-key"] ??
@@ -130,7 +146,8 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
             JSON.parse(JSON.stringify(toolRun.transcript)),
             "saved",
           );
-          const oldMarker = (await Deno.readTextFile(`${toolRun.workdir}/marker.txt`)).trim();
+          const oldMarker =
+            (await Deno.readTextFile(`${toolRun.workdir}/marker.txt`)).trim();
           const r = await run(agent, {
             transcript: saved,
             prompt: (await loadScenario(`${SCENARIOS}tool_marker.json`)).prompt,
@@ -207,11 +224,12 @@ Deno.test("pages on other loopback addresses, reached by name via the run's host
   }
 });
 
-Deno.test("wrap rewrites the command line, and --http1 servers still work (codex)", async () => {
+Deno.test("wrap rewrites the command line, and --http1 servers still work (codex over HTTP)", async () => {
   const seen: string[][] = [];
   const r = await run("codex", {
     scenario: `${SCENARIOS}text_hello.json`,
     http1: true,
+    transport: "http",
     wrap: (argv) => {
       seen.push(argv);
       return ["/usr/bin/env", "SIGHTLINE_WRAPPED=1", ...argv];
