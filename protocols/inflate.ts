@@ -153,10 +153,21 @@ const DIST_EXTRA = [
 
 /** A Huffman code as a lookup table indexed by the next `bits` input bits (LSB first). */
 interface Huffman {
-  /** entry: symbol << 4 | code length; 0 for bit patterns no code starts with */
+  /**
+   * entry: symbol << 4 | code length, for codes of at most `bits` bits; 0 for bit patterns
+   * that start a longer code (decoded the slow way) or no code at all
+   */
   table: Int32Array;
   bits: number;
+  /** the longest code */
+  maxLen: number;
+  /** codes of each length, and the symbols in canonical order (for the long codes) */
+  count: Int32Array;
+  sorted: Int32Array;
 }
+
+/** Bits of the lookup table: longer codes are rare, and a table per block must stay cheap. */
+const TABLE_BITS = 9;
 
 class DecodeError extends Error {
   constructor(readonly code: "compression" | "truncated" | "output-limit", message: string) {
@@ -185,18 +196,23 @@ function buildHuffman(lengths: ArrayLike<number>, n: number, what: string): Huff
     code = (code + count[len - 1]) << 1;
     next[len] = code;
   }
-  const bits = Math.max(maxLen, 1);
+  const bits = Math.max(Math.min(maxLen, TABLE_BITS), 1);
   const table = new Int32Array(1 << bits);
+  const offs = new Int32Array(16);
+  for (let len = 1; len < 15; len++) offs[len + 1] = offs[len] + count[len];
+  const sorted = new Int32Array(n);
   for (let sym = 0; sym < n; sym++) {
     const len = lengths[sym];
     if (len === 0) continue;
+    sorted[offs[len]++] = sym;
     const c = next[len]++;
+    if (len > bits) continue;
     let rev = 0;
     for (let i = 0; i < len; i++) rev |= ((c >> i) & 1) << (len - 1 - i);
     const entry = (sym << 4) | len;
     for (let k = rev; k < table.length; k += 1 << len) table[k] = entry;
   }
-  return { table, bits };
+  return { table, bits, maxLen, count, sorted };
 }
 
 const FIXED = (() => {
@@ -218,23 +234,32 @@ class Decoder {
   #pos = 0;
   #bitBuf = 0;
   #bitCount = 0;
-  out: Uint8Array;
+  out: Uint8Array<ArrayBuffer>;
   /** bytes in `out` (history first, then output) */
   len: number;
   readonly #start: number;
   readonly #limit: number;
   readonly #window: number;
 
-  constructor(input: Uint8Array, history: Uint8Array, maxOutput: number, window: number) {
+  /** Decodes after the `length` bytes already in `buffer` (the window), growing it if needed. */
+  constructor(
+    input: Uint8Array,
+    buffer: Uint8Array<ArrayBuffer>,
+    length: number,
+    maxOutput: number,
+    window: number,
+  ) {
     this.#in = input;
-    this.#start = history.length;
-    this.#limit = history.length + maxOutput;
+    this.#start = length;
+    this.#limit = length + maxOutput;
     this.#window = window;
-    this.out = new Uint8Array(
-      Math.min(this.#limit, history.length + Math.max(1024, input.length * 4)),
-    );
-    this.out.set(history);
-    this.len = history.length;
+    this.out = buffer;
+    this.len = length;
+    const want = Math.min(this.#limit, length + Math.max(1024, input.length * 4));
+    if (buffer.length < want) {
+      this.out = new Uint8Array(want);
+      this.out.set(buffer.subarray(0, length));
+    }
   }
 
   /** true when no input is left beyond the padding bits of the last byte */
@@ -263,19 +288,43 @@ class Decoder {
 
   /** Reads one symbol of `h` (near the end of input, with fewer bits than the table's). */
   symbol(h: Huffman): number {
-    while (this.#bitCount < h.bits && this.#pos < this.#in.length) {
+    while (this.#bitCount < h.maxLen && this.#pos < this.#in.length) {
       this.#bitBuf = (this.#bitBuf | (this.#in[this.#pos++] << this.#bitCount)) >>> 0;
       this.#bitCount += 8;
     }
     const entry = h.table[this.#bitBuf & ((1 << h.bits) - 1)];
-    const len = entry & 15;
-    if (len === 0) throw new DecodeError("compression", "invalid Huffman code");
+    let len = entry & 15;
+    let sym = entry >> 4;
+    if (len === 0 && h.maxLen > h.bits) {
+      // a long code: canonical decoding, bit by bit (RFC 1951 3.2.2)
+      let code = 0;
+      let first = 0;
+      let index = 0;
+      for (let l = 1; l <= h.maxLen; l++) {
+        code |= (this.#bitBuf >>> (l - 1)) & 1;
+        const c = h.count[l];
+        if (code - first < c) {
+          len = l;
+          sym = h.sorted[index + code - first];
+          break;
+        }
+        index += c;
+        first = (first + c) << 1;
+        code <<= 1;
+      }
+    }
+    if (len === 0) {
+      if (this.#bitCount < h.maxLen && this.#pos >= this.#in.length) {
+        throw new DecodeError("truncated", "compressed data ends inside a block");
+      }
+      throw new DecodeError("compression", "invalid Huffman code");
+    }
     if (len > this.#bitCount) {
       throw new DecodeError("truncated", "compressed data ends inside a block");
     }
     this.#bitBuf >>>= len;
     this.#bitCount -= len;
-    return entry >> 4;
+    return sym;
   }
 
   #room(n: number): void {
@@ -384,10 +433,17 @@ class Decoder {
   }
 }
 
-/** A raw DEFLATE decoder whose window carries over from one `inflate` call to the next. */
+/**
+ * A raw DEFLATE decoder whose window carries over from one `inflate` call to the next. The
+ * window and the output share one buffer (output is decoded right after the window, and the
+ * window slides back to the start only when the buffer has filled), so a small message costs
+ * no more than its own bytes.
+ */
 export class RawInflater {
   readonly windowSize: number;
-  #history = new Uint8Array(0);
+  /** the last `#len` bytes decoded (at least the window) */
+  #buf = new Uint8Array(0);
+  #len = 0;
 
   /** `windowBits` 8..15: the largest distance the sender may refer back (2^bits). */
   constructor(windowBits = 15) {
@@ -397,7 +453,8 @@ export class RawInflater {
 
   /** Forgets the window (the next unit starts with an empty one). */
   reset(): void {
-    this.#history = new Uint8Array(0);
+    this.#len = 0;
+    if (this.#buf.length > 4 * this.windowSize) this.#buf = new Uint8Array(0);
   }
 
   /**
@@ -405,7 +462,12 @@ export class RawInflater {
    * caller that goes on should `reset()` unless it knows better.
    */
   inflate(input: Uint8Array, maxOutput: number): InflateResult {
-    const d = new Decoder(input, this.#history, maxOutput, this.windowSize);
+    if (this.#len > 2 * this.windowSize) {
+      // slide the window back to the start of the buffer
+      this.#buf.copyWithin(0, this.#len - this.windowSize, this.#len);
+      this.#len = this.windowSize;
+    }
+    const d = new Decoder(input, this.#buf, this.#len, maxOutput, this.windowSize);
     let final = false;
     let error: InflateResult["error"];
     try {
@@ -421,10 +483,15 @@ export class RawInflater {
       if (!(e instanceof DecodeError)) throw e;
       error = { code: e.code, message: e.message };
     }
-    const start = this.#history.length;
-    const data = d.out.slice(start, d.len);
-    const keep = Math.min(this.windowSize, d.len);
-    this.#history = d.out.slice(d.len - keep, d.len);
+    const data = d.out.slice(this.#len, d.len);
+    this.#buf = d.out;
+    this.#len = d.len;
+    // a buffer grown for one large message is not kept
+    if (this.#buf.length > 8 * this.windowSize && this.#len <= 2 * this.windowSize) {
+      const keep = Math.min(this.windowSize, this.#len);
+      this.#buf = this.#buf.slice(this.#len - keep, this.#len);
+      this.#len = keep;
+    }
     return error ? { data, final, error } : { data, final };
   }
 }
