@@ -33,9 +33,7 @@ export async function run(opts: DemoOptions): Promise<number> {
     .slice(0, 15);
   const out = opts.out ?? `${ROOT}recordings/demo-${stamp}`;
   say(
-    `Sightline demo: ${
-      opts.agents.join(", ")
-    } under capture, against the scripted model server`,
+    `Sightline demo: ${opts.agents.join(", ")} under capture, against the scripted model server`,
   );
   say(`scenario: ${SCENARIO}\n`);
   const recordings: string[] = [];
@@ -86,8 +84,7 @@ export async function run(opts: DemoOptions): Promise<number> {
   say("\n== Commands the agents ran, and the tool call that asked for each ==");
   await sql({
     recordings,
-    query:
-      `SELECT a.recording, a.pid, left(array_to_string(a.argv, ' '), 70) AS command,
+    query: `SELECT a.recording, a.pid, left(array_to_string(a.argv, ' '), 70) AS command,
               t.name AS tool, l.tool_call_id AS call, round(l.confidence, 2) AS confidence
             FROM actions a
             JOIN links l USING (recording, event_table, event_id)
@@ -112,9 +109,7 @@ export async function run(opts: DemoOptions): Promise<number> {
   for (const rec of recordings) {
     const r = await buildReport({ recording: rec, log: () => {} });
     say(
-      `${
-        rec.split("/").pop()
-      }: ${r.dir}/report.html (open it in a browser; works offline)`,
+      `${rec.split("/").pop()}: ${r.dir}/report.html (open it in a browser; works offline)`,
     );
   }
   say(`\nRecordings: ${out}/{${opts.agents.join(",")}}`);
@@ -150,17 +145,11 @@ if (import.meta.main) {
     args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
     options: { agents: { type: "string" }, out: { type: "string" } },
   });
-  const agents = (values.agents ?? AGENT_NAMES.join(",")).split(",").map((a) =>
-    a.trim()
-  );
-  const bad = agents.find((a) =>
-    !(AGENT_NAMES as readonly string[]).includes(a)
-  );
+  const agents = (values.agents ?? AGENT_NAMES.join(",")).split(",").map((a) => a.trim());
+  const bad = agents.find((a) => !(AGENT_NAMES as readonly string[]).includes(a));
   if (bad) {
     console.error(
-      `demo: unknown agent ${JSON.stringify(bad)}: use ${
-        AGENT_NAMES.join(", ")
-      }`,
+      `demo: unknown agent ${JSON.stringify(bad)}: use ${AGENT_NAMES.join(", ")}`,
     );
     Deno.exit(2);
   }

@@ -1,12 +1,7 @@
 /** Tests for the agent runner's command line. */
 
 import assert from "node:assert/strict";
-import {
-  parseAgentArgs,
-  resolveScenarioPath,
-  run,
-  UsageError,
-} from "./main.ts";
+import { parseAgentArgs, resolveScenarioPath, run, UsageError } from "./main.ts";
 
 Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   const o = parseAgentArgs([

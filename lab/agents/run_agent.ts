@@ -21,12 +21,7 @@ import {
   type Transcript,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
-import type {
-  AgentName,
-  AgentProfile,
-  AgentSetup,
-  CodexTransport,
-} from "./agent_profile.ts";
+import type { AgentName, AgentProfile, AgentSetup, CodexTransport } from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
@@ -147,9 +142,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const t0 = performance.now();
   const profile = PROFILES[opts.agent];
   if (!profile) throw new Error(`unknown agent ${JSON.stringify(opts.agent)}`);
-  const given = [opts.scenario, opts.transcript, opts.server].filter((x) =>
-    x !== undefined
-  );
+  const given = [opts.scenario, opts.transcript, opts.server].filter((x) => x !== undefined);
   if (given.length !== 1) {
     throw new Error(
       "runAgent: give exactly one of scenario, transcript or server",
