@@ -94,7 +94,7 @@ evt AS (
   SELECT recording, event_table, event_id, role, branch_pid, branch_start_ns, tool_call_id,
     any_value(win_start) AS win_start, max(strength) AS strength,
     arg_max(signal, strength) AS signal, arg_max(matched, strength) AS matched,
-    list(DISTINCT signal) AS signals
+    list(DISTINCT signal ORDER BY signal) AS signals
   FROM evs
   GROUP BY ALL
 ),

@@ -35,7 +35,8 @@ g AS (
     list(DISTINCT path ORDER BY path) AS paths, list(DISTINCT label ORDER BY label) AS labels,
     list(DISTINCT read_tool ORDER BY read_tool) FILTER (WHERE read_tool IS NOT NULL) AS read_tools,
     list(DISTINCT send_tool ORDER BY send_tool) FILTER (WHERE send_tool IS NOT NULL) AS send_tools,
-    list(DISTINCT 'file:' || read_id) AS read_ev, list(DISTINCT 'net:' || net_id) AS net_ev,
+    list(DISTINCT 'file:' || read_id ORDER BY 'file:' || read_id) AS read_ev,
+    list(DISTINCT 'net:' || net_id ORDER BY 'net:' || net_id) AS net_ev,
     min(send_ns) AS first_send
   FROM pairs
   GROUP BY recording, session_id, dest

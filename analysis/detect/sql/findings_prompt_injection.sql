@@ -47,7 +47,7 @@ acted AS (
 ),
 execs AS (
   SELECT a.recording, k.source_id, list('process:' || a.event_id ORDER BY a.event_id) AS ev,
-    list(DISTINCT array_to_string(g.chain, ' > ')) AS chains
+    list(DISTINCT array_to_string(g.chain, ' > ') ORDER BY array_to_string(g.chain, ' > ')) AS chains
   FROM acted k
   JOIN links l ON l.recording = k.recording AND l.tool_call_id = k.tool_call_id
     AND l.attribution = 'tool' AND l.event_table = 'process'
@@ -61,7 +61,8 @@ g AS (
   SELECT l.recording, l.session_id, l.source_id, any_value(l.excerpt) AS excerpt,
     any_value(l.patterns) AS patterns, any_value(l.result_ns) AS result_ns,
     list(DISTINCT k.tool_call_id ORDER BY k.tool_call_id) AS acted_ids,
-    list(DISTINCT l.name || ' ' || left(regexp_replace(l.input, '\s+', ' ', 'g'), 120))
+    list(DISTINCT l.name || ' ' || left(regexp_replace(l.input, '\s+', ' ', 'g'), 120)
+      ORDER BY l.name || ' ' || left(regexp_replace(l.input, '\s+', ' ', 'g'), 120))
       FILTER (WHERE l.tool_call_id IN (SELECT tool_call_id FROM acted a2
         WHERE a2.recording = l.recording AND a2.source_id = l.source_id)) AS acted_inputs
   FROM later l

@@ -17,7 +17,7 @@ WITH calls AS (
 roots AS (
   -- the agent's children that ran each tool call's command, with their exit status
   SELECT l.recording, l.tool_call_id, max(g.exit_code) AS exit_code,
-    list(DISTINCT 'process:' || a.event_id) AS execs
+    list_transform(list(DISTINCT a.event_id ORDER BY a.event_id), x -> 'process:' || x) AS execs
   FROM links l
   JOIN actions a USING (recording, event_table, event_id)
   JOIN lineage g ON g.recording = a.recording AND g.pid = a.pid AND g.start_ns = a.proc_start_ns
