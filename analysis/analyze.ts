@@ -13,17 +13,17 @@ import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { type Columns } from "../recording/arrow_input.ts";
 import { tlsView } from "./byte_streams.ts";
-import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
+import { Build } from "./build_steps.ts";
 import { buildHttpTables, type HttpTables } from "./http_tables.ts";
 import type { ParseReply, ParseRequest } from "./parse_worker.ts";
 import { loadPrices, type PriceTable } from "./pricing.ts";
-import { NotARecording, openRecording, type RecordingInput } from "./recording_input.ts";
+import { NotARecording, openRecording, RAW_FILES, type RecordingInput } from "./recording_input.ts";
 import {
   ALL_TABLES,
   httpExchangesTable,
   llmCallsTable,
-  type ProblemRow,
   problemsTable,
+  processesTable,
   RAW_TABLES,
   type RecordingsRow,
   recordingsTable,
@@ -31,7 +31,8 @@ import {
   toolCallsTable,
   wsMessagesTable,
 } from "./schema.ts";
-import { BUILD_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { BUILD_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { oneLine } from "../recording/arrow_input.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
 
@@ -81,24 +82,17 @@ function progressPrinter(err: (s: string) => void, quiet: boolean, name: string)
 }
 
 function manifestRow(input: RecordingInput, rowsRead: number, problems: number): RecordingsRow {
-  const m = input.manifest;
-  const big = (s: string | null | undefined) => {
-    try {
-      return s ? BigInt(s) : null;
-    } catch {
-      return null;
-    }
-  };
+  const m = input.info;
   return {
     recording: input.name,
     path: input.dir,
     command: m?.command ?? null,
-    started_ns: big(m?.started_ns),
-    ended_ns: big(m?.ended_ns),
+    started_ns: m?.started_ns ?? null,
+    ended_ns: m?.ended_ns ?? null,
     exit_code: m?.exit_code ?? null,
-    complete: m?.complete === true,
+    complete: m?.complete ?? false,
     host: m?.host ?? null,
-    tool_version: m?.tool?.version ?? null,
+    tool_version: m?.tool_version ?? null,
     rows_read: BigInt(rowsRead),
     problems: BigInt(problems),
   };
@@ -130,13 +124,6 @@ export async function analyzeRecording(
   const input = openRecording(path);
   phase("read");
   const progress = progressPrinter(err, opts.quiet ?? false, input.name);
-  const problems: ProblemRow[] = input.problems.map((p) => ({
-    recording: input.name,
-    source: p.source,
-    kind: "file",
-    message: p.message,
-    exchange_id: null,
-  }));
   const tmpDir = await Deno.makeTempDir({ dir: input.dir, prefix: ".analysis-" }).catch((e) => {
     throw new Error(`${path}: cannot write beside the recording (${(e as Error).message})`);
   });
@@ -148,14 +135,16 @@ export async function analyzeRecording(
     const c = await instance.connect();
     let rowsRead = 0;
     try {
-      await createTables(c, ALL_TABLES);
+      const b = new Build(c, input.name);
+      for (const p of input.problems) b.problem(p.source, "file", p.message);
+      await b.create(ALL_TABLES);
       // parse on a second core (a worker reading tls.arrow) while this thread loads DuckDB
       const parsed = parseInWorker(input.dir, input.name, prices);
       for (const def of RAW_TABLES) {
         const cols = input.tables.get(def.name) as Columns;
         rowsRead += cols.length;
         progress(`loading ${def.name} (${cols.length} rows)`, cols.length > 100_000);
-        await appendColumns(c, def, cols, { recording: input.name });
+        await b.appendColumns(def, cols, { recording: input.name }, RAW_FILES[def.name]);
       }
       phase("load");
       const tls = input.tables.get("tls") as Columns;
@@ -166,26 +155,45 @@ export async function analyzeRecording(
           progress: (done, total) => progress(`parsed ${done}/${total} connections`),
         })
       );
-      problems.push(...http.problems);
+      b.problems.push(...http.problems);
       phase("parse");
-      await appendRows(c, httpExchangesTable, http.exchanges);
-      await appendRows(c, sseEventsTable, http.events);
-      await appendRows(c, wsMessagesTable, http.wsMessages);
-      await appendRows(c, llmCallsTable, http.calls);
-      await appendRows(c, toolCallsTable, http.tools);
-      for (const name of BUILD_SQL) await c.run(sqlText(name));
-      await appendRows(c, problemsTable, problems);
-      await appendRows(c, recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
+      await b.appendRows(httpExchangesTable, http.exchanges);
+      await b.appendRows(sseEventsTable, http.events);
+      await b.appendRows(wsMessagesTable, http.wsMessages);
+      await b.appendRows(llmCallsTable, http.calls);
+      await b.appendRows(toolCallsTable, http.tools);
+      for (const name of BUILD_SQL) {
+        // processes fills its table; the others make views
+        if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
+        else await b.run(`${name}.sql`, sqlText(name));
+      }
       phase("build");
       // correlation (links) and detectors (findings), over the tables just built
-      await buildLinksAndFindings(c);
-      const findings = await formatFindings(c, input.name);
+      await buildLinksAndFindings(c, {}, b);
+      await b.finish();
+      let findings = "";
+      try {
+        findings = await formatFindings(c, input.name);
+      } catch (e) {
+        b.problem("findings", "sql", `the findings could not be listed (${oneLine(e)})`);
+      }
+      const problems = [...b.problems];
+      await b.appendRows(problemsTable, problems);
+      await b.appendRows(recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
       phase("findings");
-      const totalsRs = await query(c, sqlText("summary_totals"), [input.name]);
-      const totals = Object.fromEntries(totalsRs.columns.map((k, i) => [k, totalsRs.rows[0][i]]));
-      const [models, tools, files] = await Promise.all(
-        SUMMARY_SQL.slice(1).map((n) => query(c, sqlText(n), [input.name])),
+      const summary = async (name: SqlName): Promise<ResultSet> => {
+        try {
+          return await query(c, sqlText(name), [input.name]);
+        } catch (e) {
+          err(`analyze: ${input.name}: ${name}.sql: ${oneLine(e)}\n`);
+          return { columns: [], rows: [] };
+        }
+      };
+      const totalsRs = await summary("summary_totals");
+      const totals = Object.fromEntries(
+        totalsRs.columns.map((k, i) => [k, totalsRs.rows[0]?.[i] ?? null]),
       );
+      const [models, tools, files] = await Promise.all(SUMMARY_SQL.slice(1).map(summary));
       await c.run("CHECKPOINT");
       c.closeSync();
       instance.closeSync();

@@ -7,14 +7,33 @@
 import { basename, resolve } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
 import type { Manifest } from "../recording/manifest.ts";
+
+type Fields = Partial<Record<keyof Manifest, unknown>>;
 import { type Columns, emptyColumns, oneLine, readArrowColumns } from "../recording/arrow_input.ts";
 import { RAW_TABLES } from "./schema.ts";
+
+/** What the analysis reads from a manifest, whatever its format version. */
+export interface ManifestInfo {
+  command: string[] | null;
+  started_ns: bigint | null;
+  ended_ns: bigint | null;
+  exit_code: number | null;
+  complete: boolean;
+  host: string | null;
+  tool_version: string | null;
+}
+
+/** The format version this analysis reads (recording/manifest.ts). */
+export const MANIFEST_VERSION = 1;
 
 export interface RecordingInput {
   /** the `recording` value: the directory name */
   name: string;
   dir: string;
+  /** the manifest as read (any version), when it is one */
   manifest: Manifest | null;
+  /** what the analysis uses from it */
+  info: ManifestInfo | null;
   tables: Map<string, Columns>;
   /** `file: message` lines */
   problems: { source: string; message: string }[];
@@ -23,7 +42,8 @@ export interface RecordingInput {
 /** A directory that is not a recording at all; the message is one line. */
 export class NotARecording extends Error {}
 
-const FILES: Record<string, string> = {
+/** The file each raw table is read from. */
+export const RAW_FILES: Record<string, string> = {
   process: "process.arrow",
   file: "file.arrow",
   net: "net.arrow",
@@ -46,11 +66,11 @@ export function openRecording(path: string): RecordingInput {
   if (!st.isDirectory) throw new NotARecording(`${path}: not a directory (a recording is one)`);
   const problems: RecordingInput["problems"] = [];
   let manifest: Manifest | null = null;
+  let info: ManifestInfo | null = null;
   try {
     const m = JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`));
-    if (m?.format !== "sightline-recording") {
-      problems.push({ source: "manifest.json", message: "not a Sightline manifest (format)" });
-    } else manifest = m;
+    info = manifestInfo(m, (message) => problems.push({ source: "manifest.json", message }));
+    if (info) manifest = m;
   } catch (e) {
     const missing = e instanceof Deno.errors.NotFound;
     problems.push({
@@ -58,7 +78,7 @@ export function openRecording(path: string): RecordingInput {
       message: missing ? "missing" : `unreadable (${oneLine(e)})`,
     });
   }
-  const present = Object.values(FILES).filter((f) => {
+  const present = Object.values(RAW_FILES).filter((f) => {
     try {
       return Deno.statSync(`${dir}/${f}`).isFile;
     } catch {
@@ -70,7 +90,50 @@ export function openRecording(path: string): RecordingInput {
   }
   const tables = new Map<string, Columns>();
   for (const def of RAW_TABLES) tables.set(def.name, readTable(dir, def, problems));
-  return { name: basename(dir), dir, manifest, tables, problems };
+  return { name: basename(dir), dir, manifest, info, tables, problems };
+}
+
+const nsOf = (ns: unknown, iso: unknown): bigint | null => {
+  if (typeof ns === "string" && /^\d+$/.test(ns)) return BigInt(ns);
+  if (typeof ns === "number" && Number.isSafeInteger(ns)) return BigInt(ns);
+  const ms = typeof iso === "string" ? Date.parse(iso) : NaN;
+  return Number.isFinite(ms) ? BigInt(ms) * 1_000_000n : null;
+};
+const strOf = (v: unknown) => (typeof v === "string" ? v : null);
+
+/**
+ * The fields the analysis uses from a manifest of any version: the current one; an older one
+ * (no `format` and `format_version`, nanosecond times missing or as numbers, the command as
+ * one string); a newer one (read as the current, and said). Anything else is not a manifest.
+ */
+export function manifestInfo(m: unknown, problem: (message: string) => void): ManifestInfo | null {
+  if (!m || typeof m !== "object" || Array.isArray(m)) {
+    problem("not a Sightline manifest (not a JSON object)");
+    return null;
+  }
+  const f = m as Fields;
+  if (f.format !== undefined && f.format !== "sightline-recording") {
+    problem("not a Sightline manifest (format)");
+    return null;
+  }
+  const version = f.format_version;
+  if (typeof version === "number" && version > MANIFEST_VERSION) {
+    problem(
+      `format_version ${version} is newer than this analysis reads (${MANIFEST_VERSION}); ` +
+        `read as ${MANIFEST_VERSION}`,
+    );
+  }
+  const cmd = f.command;
+  const tool = f.tool as { version?: unknown } | undefined;
+  return {
+    command: Array.isArray(cmd) ? cmd.map(String) : typeof cmd === "string" ? [cmd] : null,
+    started_ns: nsOf(f.started_ns, f.started_at),
+    ended_ns: nsOf(f.ended_ns, f.ended_at),
+    exit_code: Number.isInteger(f.exit_code) ? f.exit_code as number : null,
+    complete: f.complete === true,
+    host: strOf(f.host),
+    tool_version: strOf(tool?.version),
+  };
 }
 
 /** Reads one table's Arrow file of a recording directory; problems are added to `problems`. */
@@ -79,7 +142,7 @@ export function readTable(
   def: TableDef,
   problems: RecordingInput["problems"] = [],
 ): Columns {
-  const file = FILES[def.name];
+  const file = RAW_FILES[def.name];
   const cdef = captureColumns(def);
   let bytes: Uint8Array;
   try {

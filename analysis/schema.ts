@@ -57,8 +57,19 @@ export const problemsTable = table(
     "in TLS streams, protocol errors. Nothing here is silently repaired.",
   [
     recordingCol,
-    col("source", "utf8", "the file or stream concerned, e.g. `tls.arrow` or `pid 12/conn 0x1a`"),
-    col("kind", "utf8", "`file`, `gap`, `truncated`, `lost`, `protocol`, `llm`"),
+    col(
+      "source",
+      "utf8",
+      "the file, stream or build step concerned, e.g. `tls.arrow`, `pid 12/conn 0x1a`, " +
+        "`actions.sql`",
+    ),
+    col(
+      "kind",
+      "utf8",
+      "`file`, `gap`, `truncated`, `lost`, `protocol`, `llm`; `row`: a row left out of a table " +
+        "for breaking its declaration (the message names the table and the row); `sql`: a " +
+        "build step that failed (the message names its file and what it left empty)",
+    ),
     col("message", "utf8", "one line saying what is wrong"),
     opt("exchange_id", "int64", "the exchange affected, when there is one"),
   ] as const,

@@ -88,10 +88,14 @@ export function sqlType(t: ColType): string {
   }
 }
 
-/** CREATE TABLE for DuckDB. `name` overrides the table's own name. */
-export function ddl(def: TableDef, name = def.name): string {
+/**
+ * CREATE TABLE for DuckDB. `name` overrides the table's own name; `notNull: false` leaves the
+ * NOT NULL constraints out (a build fills the table, sets rows aside, then adds them).
+ */
+export function ddl(def: TableDef, name = def.name, opts: { notNull?: boolean } = {}): string {
+  const notNull = opts.notNull ?? true;
   const cols = def.columns.map((c) =>
-    `  ${quoteIdent(c.name)} ${sqlType(c.type)}${c.nullable ? "" : " NOT NULL"}`
+    `  ${quoteIdent(c.name)} ${sqlType(c.type)}${c.nullable || !notNull ? "" : " NOT NULL"}`
   );
   return `CREATE TABLE ${quoteIdent(name)} (\n${cols.join(",\n")}\n)`;
 }

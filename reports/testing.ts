@@ -66,7 +66,8 @@ export async function addCorrelation(recording: string): Promise<void> {
   const instance = await DuckDBInstance.create(join(recording, DB_FILE));
   const c = await instance.connect();
   try {
-    await buildCorrelation(c);
+    const problems = await buildCorrelation(c);
+    if (problems.length) throw new Error(`correlation: ${problems[0].message}`);
   } finally {
     c.closeSync();
     instance.closeSync();

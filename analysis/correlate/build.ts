@@ -1,30 +1,37 @@
 /**
  * Builds the correlation tables in an analysed recording's DuckDB database: creates them from
  * their declarations (replacing earlier ones) and fills them by running `sql/<table>.sql` in
- * build order with the settings bound.
+ * build order with the settings bound. A step that fails, or rows that break a declaration,
+ * become `problems` rows (analysis/build_steps.ts), never an exception.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { CORRELATE_TABLES } from "./schema.ts";
 import { type CorrelateSettings, DEFAULT_SETTINGS, settingsParams } from "./settings.ts";
-import { readSql, runSql } from "../../kit/sql_runner.ts";
+import { readSql } from "../../kit/sql_runner.ts";
+import { Build } from "../build_steps.ts";
+import type { ProblemRow } from "../schema.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
 /** The build steps: one `.sql` per table, in order. */
 export const BUILD_ORDER = CORRELATE_TABLES.map((t) => t.name);
 
-/** Creates (or re-creates) the correlation tables and fills them. */
+/**
+ * Creates (or re-creates) the correlation tables and fills them, as part of `build` when
+ * given (its problems are the caller's), else on its own (problems saved in `problems`).
+ */
 export async function buildCorrelation(
   c: DuckDBConnection,
   settings: CorrelateSettings = DEFAULT_SETTINGS,
-): Promise<void> {
+  build?: Build,
+): Promise<ProblemRow[]> {
+  const b = build ?? new Build(c, null);
   const params = settingsParams(settings);
-  for (const def of [...CORRELATE_TABLES].reverse()) {
-    await c.run(`DROP TABLE IF EXISTS ${quoteIdent(def.name)}`);
-  }
+  await b.create(CORRELATE_TABLES);
   for (const def of CORRELATE_TABLES) {
-    await c.run(ddl(def));
-    await runSql(c, readSql(SQL_DIR, def.name), params, `${def.name}.sql`);
+    await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name), params);
   }
+  await b.finish();
+  if (!build) await b.saveProblems();
+  return b.problems;
 }

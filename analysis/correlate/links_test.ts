@@ -76,7 +76,7 @@ function recording() {
 async function linksBy(settings = DEFAULT_SETTINGS) {
   const { c, close } = await syntheticDb(recording());
   try {
-    await buildCorrelation(c, settings);
+    assert.deepEqual(await buildCorrelation(c, settings), []);
     const links = await all(
       c,
       `SELECT a.event_table, a.op, a.pid, a.ts_ns, a.path, l.tool_call_id, l.attribution,
@@ -179,7 +179,7 @@ Deno.test("links: a call without a result gets the window, and only the window",
 Deno.test("links: windows open at the answer's first output and close at the result", async () => {
   const { c, close } = await syntheticDb(recording());
   try {
-    await buildCorrelation(c);
+    assert.deepEqual(await buildCorrelation(c), []);
     const w = await all(
       c,
       "SELECT tool_call_id, start_ns, end_ns, end_kind, parallel FROM tool_windows ORDER BY 1",
@@ -202,7 +202,7 @@ Deno.test("links: windows open at the answer's first output and close at the res
 Deno.test("lineage and sessions: the agent, its descendants and its totals", async () => {
   const { c, close } = await syntheticDb(recording());
   try {
-    await buildCorrelation(c);
+    assert.deepEqual(await buildCorrelation(c), []);
     const l = await all(
       c,
       "SELECT pid, role, depth, branch_pid, chain FROM lineage ORDER BY start_ns, pid",

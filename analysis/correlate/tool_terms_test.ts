@@ -30,7 +30,7 @@ async function terms() {
     tools: INPUTS.map(([name, input], i) => r.tool(i + 1, 1, 1200, 2000, name, input)),
   });
   try {
-    await buildCorrelation(c);
+    assert.deepEqual(await buildCorrelation(c), []);
     return await all(
       c,
       "SELECT tool_call_id, kind, term, suffix, basename, host, port, source, in_command " +

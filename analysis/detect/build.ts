@@ -4,9 +4,10 @@
  * bound. Re-running replaces the tables.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ddl, quoteIdent } from "../../kit/columns.ts";
-import { appendRows } from "../duckdb_tables.ts";
-import { readSql, runSql } from "../../kit/sql_runner.ts";
+import type { TableDef } from "../../kit/columns.ts";
+import { readSql } from "../../kit/sql_runner.ts";
+import { Build } from "../build_steps.ts";
+import type { ProblemRow } from "../schema.ts";
 import { loadAllowlist, loadInjectionPatterns, loadSensitivePatterns } from "./patterns.ts";
 import {
   allowlistTable,
@@ -36,26 +37,34 @@ export const DETECT_ORDER = [
   "findings_unexplained",
 ] as const;
 
-/** Creates (or re-creates) the detector tables and fills them. Needs the correlation tables. */
+/** The table a step fills: `findings_*` steps add to `findings`, the others fill their own. */
+function targetOf(step: string): TableDef {
+  const name = step.startsWith("findings_") ? "findings" : step;
+  return [...DETECT_INPUT_TABLES, ...DETECT_TABLES].find((t) => t.name === name)!;
+}
+
+/**
+ * Creates (or re-creates) the detector tables and fills them. Needs the correlation tables.
+ * Part of `build` when given (its problems are the caller's), else on its own (problems saved
+ * in `problems`): a step that fails or rows that break a declaration are problems, never an
+ * exception.
+ */
 export async function buildFindings(
   c: DuckDBConnection,
   settings: DetectSettings = DEFAULT_DETECT_SETTINGS,
-): Promise<void> {
-  const all = [...DETECT_INPUT_TABLES, ...DETECT_TABLES];
-  for (const def of [...all].reverse()) {
-    await c.run(`DROP TABLE IF EXISTS ${quoteIdent(def.name)}`);
-  }
-  for (const def of all) await c.run(ddl(def));
+  build?: Build,
+): Promise<ProblemRow[]> {
+  const b = build ?? new Build(c, null);
+  await b.create([...DETECT_INPUT_TABLES, ...DETECT_TABLES]);
   const sensitive = loadSensitivePatterns(settings.sensitivePaths);
   const phrases = loadInjectionPatterns(settings.injectionPhrases);
   type Rows = Record<string, unknown>[];
-  await appendRows(c, sensitivePatternsTable, sensitive as unknown as Rows);
-  await appendRows(
-    c,
+  await b.appendRows(sensitivePatternsTable, sensitive as unknown as Rows);
+  await b.appendRows(
     allowlistTable,
     loadAllowlist(settings.allowlist).map((e) => ({ recording: null, ...e })),
   );
-  await appendRows(c, injectionPatternsTable, phrases as unknown as Rows);
+  await b.appendRows(injectionPatternsTable, phrases as unknown as Rows);
   const params = {
     ...detectParams(settings),
     // every sensitive pattern at once, to screen opens with one compiled regex
@@ -63,6 +72,9 @@ export async function buildFindings(
     injection_any: phrases.length ? `(?is)${phrases.map((p) => `(${p.regex})`).join("|")}` : "^$.",
   };
   for (const name of DETECT_ORDER) {
-    await runSql(c, readSql(SQL_DIR, name), params, `${name}.sql`);
+    await b.insert(targetOf(name), `${name}.sql`, readSql(SQL_DIR, name), params);
   }
+  await b.finish();
+  if (!build) await b.saveProblems();
+  return b.problems;
 }

@@ -83,8 +83,8 @@ async function detect(
 ) {
   const { c, close } = await syntheticDb(rec);
   try {
-    await buildCorrelation(c);
-    await buildFindings(c, { ...DEFAULT_DETECT_SETTINGS, ...settings });
+    assert.deepEqual(await buildCorrelation(c), []);
+    assert.deepEqual(await buildFindings(c, { ...DEFAULT_DETECT_SETTINGS, ...settings }), []);
     const more: Record<string, Record<string, unknown>[]> = {};
     for (const [k, sql] of Object.entries(queries)) more[k] = await all(c, sql);
     return {

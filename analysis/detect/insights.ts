@@ -6,6 +6,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { buildCorrelation } from "../correlate/build.ts";
 import { type CorrelateSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import { buildFindings } from "./build.ts";
+import { Build } from "../build_steps.ts";
+import type { ProblemRow } from "../schema.ts";
 import { DEFAULT_DETECT_SETTINGS, type DetectSettings } from "./settings.ts";
 
 export interface InsightSettings {
@@ -13,11 +15,18 @@ export interface InsightSettings {
   detect?: DetectSettings;
 }
 
-/** Builds `links` and `findings` (and the tables they rest on) from the analysis tables. */
+/**
+ * Builds `links` and `findings` (and the tables they rest on) from the analysis tables, as
+ * part of `build` when given, else on its own (its problems saved in `problems`).
+ */
 export async function buildLinksAndFindings(
   c: DuckDBConnection,
   settings: InsightSettings = {},
-): Promise<void> {
-  await buildCorrelation(c, settings.correlate ?? DEFAULT_SETTINGS);
-  await buildFindings(c, settings.detect ?? DEFAULT_DETECT_SETTINGS);
+  build?: Build,
+): Promise<ProblemRow[]> {
+  const b = build ?? new Build(c, null);
+  await buildCorrelation(c, settings.correlate ?? DEFAULT_SETTINGS, b);
+  await buildFindings(c, settings.detect ?? DEFAULT_DETECT_SETTINGS, b);
+  if (!build) await b.saveProblems();
+  return b.problems;
 }

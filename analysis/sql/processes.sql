@@ -3,15 +3,40 @@
 -- carries LLM calls is an agent process; its descendants (by fork parentage) belong to it.
 INSERT INTO processes
 WITH ordered AS (
-  SELECT p.*,
-    sum(CASE WHEN kind = 'fork' THEN 1 ELSE 0 END) OVER (
-      PARTITION BY recording, pid
-      ORDER BY ts_ns, CASE kind WHEN 'fork' THEN 0 WHEN 'exec' THEN 1 ELSE 2 END
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS inc
+  -- a fork starts a new incarnation of the pid, and so does any event after its exit (a pid
+  -- reused by a process whose fork was not seen, e.g. one followed by --comm); ties in time
+  -- are ordered fork, exec, the rest, then as loaded
+  SELECT p.*, p.rowid AS row_no,
+    CASE WHEN kind = 'fork' THEN 0 WHEN kind = 'exec' THEN 1 ELSE 2 END AS kind_order
   FROM process p
 ),
-procs AS (
+starts AS (
+  SELECT *,
+    CASE WHEN kind = 'fork' OR (kind <> 'exit' AND lag(kind) OVER (
+      PARTITION BY recording, pid ORDER BY ts_ns, kind_order, row_no) = 'exit')
+    THEN 1 ELSE 0 END AS starts
+  FROM ordered
+),
+numbered AS (
+  SELECT *,
+    sum(starts) OVER (
+      PARTITION BY recording, pid ORDER BY ts_ns, kind_order, row_no
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS inc
+  FROM starts
+),
+-- the first time each pid did anything recorded besides forks, execs and exits
+activity AS (
+  SELECT recording, pid, min(ts_ns) AS first_ns
+  FROM (
+    SELECT recording, pid, ts_ns FROM file
+    UNION ALL SELECT recording, pid, ts_ns FROM net
+    UNION ALL SELECT recording, pid, ts_ns FROM tls
+    UNION ALL SELECT recording, pid, request_ns FROM llm_calls WHERE request_ns IS NOT NULL
+  )
+  GROUP BY recording, pid
+),
+incs AS (
   SELECT recording, pid, inc,
     coalesce(any_value(ppid) FILTER (WHERE kind = 'fork'), arg_max(ppid, ts_ns)) AS ppid,
     arg_max(comm, ts_ns) AS comm,
@@ -19,18 +44,28 @@ procs AS (
     arg_max(argv, ts_ns) FILTER (WHERE kind = 'exec') AS argv,
     arg_max(cwd, ts_ns) FILTER (WHERE kind = 'exec') AS cwd,
     (count(*) FILTER (WHERE kind = 'exec'))::INTEGER AS exec_count,
-    coalesce(min(ts_ns) FILTER (WHERE kind = 'fork'), min(ts_ns)) AS start_ns,
+    min(ts_ns) FILTER (WHERE kind = 'fork') AS fork_ns,
+    min(ts_ns) AS first_ns,
     max(ts_ns) FILTER (WHERE kind = 'exit') AS end_ns,
     max(exit_code) FILTER (WHERE kind = 'exit') AS exit_code,
     max(exit_signal) FILTER (WHERE kind = 'exit') AS exit_signal
-  FROM ordered
+  FROM numbered
   GROUP BY recording, pid, inc
+),
+procs AS (
+  -- an incarnation starts at its fork; the first one of a pid without a fork (started before
+  -- the capture, or joined with --pid) at the first thing it was seen doing
+  SELECT i.recording, i.pid, i.inc, i.ppid, i.comm, i.exe, i.argv, i.cwd, i.exec_count,
+    coalesce(i.fork_ns, CASE WHEN i.inc = 0 THEN least(i.first_ns, a.first_ns) END, i.first_ns)
+      AS start_ns,
+    i.end_ns, i.exit_code, i.exit_signal
+  FROM incs i
+  LEFT JOIN activity a ON a.recording = i.recording AND a.pid = i.pid
   UNION ALL
-  -- processes that made LLM calls but left no process events (joined with --pid)
-  SELECT DISTINCT c.recording, c.pid, -1, NULL, NULL, NULL, NULL, NULL, 0,
-    min(c.request_ns) OVER (PARTITION BY c.recording, c.pid), NULL, NULL, NULL
-  FROM llm_calls c
-  WHERE NOT EXISTS (SELECT 1 FROM process p WHERE p.recording = c.recording AND p.pid = c.pid)
+  -- processes seen doing things but with no fork, exec or exit recorded (joined with --pid)
+  SELECT a.recording, a.pid, -1, NULL, NULL, NULL, NULL, NULL, 0, a.first_ns, NULL, NULL, NULL
+  FROM activity a
+  WHERE NOT EXISTS (SELECT 1 FROM process p WHERE p.recording = a.recording AND p.pid = a.pid)
 ),
 callers AS (
   SELECT recording, pid, count(*) AS n, mode(agent) AS agent, min(request_ns) AS first_ns

@@ -39,7 +39,7 @@ Deno.test("every .sql file runs on the empty schema", async () => {
   try {
     await createTables(c, ALL_TABLES);
     for (const name of BUILD_SQL) await c.run(sqlText(name));
-    await buildLinksAndFindings(c);
+    assert.deepEqual(await buildLinksAndFindings(c), []);
     const sc = await loadScenario(
       new URL("../scenarios/eval_links.json", import.meta.url).pathname,
     );
@@ -64,7 +64,7 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
       new URL("../scenarios/tool_marker.json", import.meta.url).pathname,
     );
     await withDb(db, async (c) => {
-      await buildLinksAndFindings(c);
+      assert.deepEqual(await buildLinksAndFindings(c), []);
       const [counts] = await queryRows(
         c,
         `SELECT (SELECT count(*) FROM actions) AS actions, (SELECT count(*) FROM links) AS links,

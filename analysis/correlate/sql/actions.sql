@@ -16,7 +16,8 @@ ev AS (
     NULL::VARCHAR AS raw_path, NULL::BIGINT AS flags, argv, NULL::VARCHAR AS addr, NULL::INTEGER AS port,
     NULL::VARCHAR AS qname, NULL::VARCHAR AS family,
     CASE WHEN kind = 'exit' THEN coalesce(exit_code, 128 + exit_signal) END::BIGINT AS ret,
-    kind <> 'exit' OR exit_code = 0 AS ok,
+    -- an exit by a signal (exit_code null) did not succeed
+    kind <> 'exit' OR coalesce(exit_code = 0, false) AS ok,
     false AS written,
     CASE kind
       WHEN 'fork' THEN 'fork ' || comm || ' (pid ' || pid || ' from ' || ppid || ')'

@@ -1,0 +1,230 @@
+/**
+ * The steps that build an analysed database, run so that no row and no statement can end the
+ * run: each declared table is created without its NOT NULL constraints, filled (by the
+ * appender or by its `.sql` file), then every row with a null where the declaration forbids
+ * one is set aside as a `problems` row naming the table and the row, and the constraints are
+ * added once all steps are done. A statement that fails as a whole (a type or conversion
+ * error) becomes a `problems` row naming its file and the table it fills, which then holds
+ * what the step could not build: nothing from it. Later steps still run.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { quoteIdent, type TableDef } from "../kit/columns.ts";
+import { bindFor, type SqlValue } from "../kit/sql_runner.ts";
+import type { Columns } from "../recording/arrow_input.ts";
+import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
+import { type ProblemRow, problemsTable } from "./schema.ts";
+
+/** Rows set aside per table and step that get a `problems` row each; the rest are counted. */
+export const MAX_ROW_PROBLEMS = 200;
+
+const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
+
+/** Columns that name a row in a message: the first four besides `recording`. */
+function keyColumns(def: TableDef): string[] {
+  return def.columns.map((c) => c.name).filter((n) => n !== "recording").slice(0, 4);
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  const s = typeof v === "string" ? JSON.stringify(v) : String(v);
+  return s.length > 80 ? `${s.slice(0, 79)}…` : s;
+}
+
+/** One build of tables in one database, collecting its problems. */
+export class Build {
+  readonly problems: ProblemRow[] = [];
+  /** steps run (their file names), for replacing their problems on a rebuild */
+  readonly steps = new Set<string>();
+  /** tables created, likewise */
+  readonly tables = new Set<string>();
+  #tables = new Map<string, TableDef>();
+
+  constructor(readonly c: DuckDBConnection, readonly recording: string | null) {}
+
+  problem(source: string, kind: string, message: string, exchangeId: bigint | null = null): void {
+    this.problems.push({
+      recording: this.recording ?? "",
+      source,
+      kind,
+      message,
+      exchange_id: exchangeId,
+    });
+  }
+
+  /** (Re-)creates tables without their NOT NULL constraints (added by `finish`). */
+  async create(defs: readonly TableDef[]): Promise<void> {
+    for (const def of [...defs].reverse()) {
+      await this.c.run(`DROP TABLE IF EXISTS ${quoteIdent(def.name)}`);
+    }
+    await createTables(this.c, defs, { notNull: false });
+    for (const def of defs) {
+      this.#tables.set(def.name, def);
+      this.tables.add(def.name);
+    }
+  }
+
+  #rejected(def: TableDef, source: string, label: (row: number) => string) {
+    let n = 0;
+    return {
+      onReject: ({ row, why }: { row: number; why: string }) => {
+        if (++n <= MAX_ROW_PROBLEMS) {
+          this.problem(source, "row", `${def.name}: ${label(row)}: ${why}; row left out`);
+        }
+      },
+      done: () => {
+        if (n > MAX_ROW_PROBLEMS) {
+          this.problem(
+            source,
+            "row",
+            `${def.name}: ${n - MAX_ROW_PROBLEMS} more rows left out (${n} in all)`,
+          );
+        }
+      },
+    };
+  }
+
+  /** Appends columns read from a file (`source`, e.g. `process.arrow`); bad rows set aside. */
+  async appendColumns(
+    def: TableDef,
+    cols: Columns,
+    extra: Record<string, unknown>,
+    source: string,
+  ): Promise<void> {
+    const r = this.#rejected(def, source, (row) => `row ${row} of ${source}`);
+    try {
+      await appendColumns(this.c, def, cols, extra, r);
+    } catch (e) {
+      this.problem(source, "sql", `${def.name}: ${oneLine(e)}; its rows were not loaded`);
+      await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});
+    }
+    r.done();
+  }
+
+  /** Appends rows made by the analysis; bad rows set aside. */
+  async appendRows(def: TableDef, rows: readonly Record<string, unknown>[]): Promise<void> {
+    const keys = keyColumns(def);
+    const r = this.#rejected(
+      def,
+      def.name,
+      (i) => `row (${keys.map((k) => `${k}=${show(rows[i][k])}`).join(", ")})`,
+    );
+    try {
+      await appendRows(this.c, def, rows, r);
+    } catch (e) {
+      this.problem(def.name, "sql", `${def.name}: ${oneLine(e)}; its rows were not loaded`);
+      await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});
+    }
+    r.done();
+  }
+
+  /**
+   * Runs a statement (`file` names it) that fills `def`; rows it made with nulls the
+   * declaration forbids are set aside. A statement that fails adds nothing.
+   */
+  async insert(
+    def: TableDef,
+    file: string,
+    sql: string,
+    values: Record<string, SqlValue> = {},
+  ): Promise<boolean> {
+    if (!(await this.run(file, sql, values, `${def.name} has no rows from it`))) return false;
+    await this.#setAsideNulls(def, file);
+    return true;
+  }
+
+  /** Runs a statement that fills nothing declared (a view, a macro); false when it failed. */
+  async run(
+    file: string,
+    sql: string,
+    values: Record<string, SqlValue> = {},
+    consequence = "skipped",
+  ): Promise<boolean> {
+    this.steps.add(file);
+    try {
+      const bound = bindFor(sql, values, file);
+      await this.c.run(sql, Object.keys(bound).length ? bound as never : undefined);
+      return true;
+    } catch (e) {
+      this.problem(file, "sql", `${oneLine(e)}; ${consequence}`);
+      return false;
+    }
+  }
+
+  async #setAsideNulls(def: TableDef, file: string): Promise<void> {
+    const required = def.columns.filter((c) => !c.nullable).map((c) => c.name);
+    if (!required.length) return;
+    const t = quoteIdent(def.name);
+    const where = required.map((n) => `${quoteIdent(n)} IS NULL`).join(" OR ");
+    const keys = keyColumns(def);
+    const r = await this.c.runAndReadAll(
+      `SELECT ${[...keys, ...required].map((n) => quoteIdent(n)).join(", ")}, count(*) OVER () AS n
+       FROM ${t} WHERE ${where} LIMIT ${MAX_ROW_PROBLEMS}`,
+    );
+    const rows = r.getRowObjectsJS() as Record<string, unknown>[];
+    if (!rows.length) return;
+    for (const row of rows) {
+      const nulls = required.filter((n) => row[n] === null);
+      this.problem(
+        file,
+        "row",
+        `${def.name}: row (${keys.map((k) => `${k}=${show(row[k])}`).join(", ")}): ` +
+          `${nulls.join(", ")} ${nulls.length > 1 ? "are" : "is"} null; row left out`,
+      );
+    }
+    const n = Number(rows[0].n);
+    if (n > rows.length) {
+      this.problem(file, "row", `${def.name}: ${n - rows.length} more rows left out (${n} in all)`);
+    }
+    await this.c.run(`DELETE FROM ${t} WHERE ${where}`);
+  }
+
+  /** Adds the NOT NULL constraints of every table this build created. */
+  async finish(): Promise<void> {
+    for (const def of this.#tables.values()) {
+      for (const col of def.columns) {
+        if (col.nullable) continue;
+        const t = quoteIdent(def.name);
+        const q = quoteIdent(col.name);
+        try {
+          await this.c.run(`ALTER TABLE ${t} ALTER COLUMN ${q} SET NOT NULL`);
+        } catch (e) {
+          // a row that slipped past the steps (none should): set aside, then constrain
+          this.problem(def.name, "row", `${def.name}: ${oneLine(e)}; such rows left out`);
+          await this.c.run(`DELETE FROM ${t} WHERE ${q} IS NULL`);
+          await this.c.run(`ALTER TABLE ${t} ALTER COLUMN ${q} SET NOT NULL`);
+        }
+      }
+    }
+    this.#tables.clear();
+  }
+
+  /**
+   * For a build run on its own over an analysed database (`deno task findings`, a notebook):
+   * replaces the problems earlier runs of the same steps left in `problems` with this run's.
+   */
+  async saveProblems(): Promise<void> {
+    const has = await this.c.runAndReadAll(
+      "SELECT count(*) FROM information_schema.tables WHERE table_name = 'problems'",
+    );
+    if (Number(has.getRows()[0][0]) === 0) {
+      if (this.problems.length) {
+        const p = this.problems[0];
+        throw new Error(`${p.source}: ${p.message}`);
+      }
+      return;
+    }
+    const sources = [...this.steps, ...this.tables];
+    if (sources.length) {
+      await this.c.run(
+        `DELETE FROM problems WHERE source IN (${sources.map((_, i) => `$${i + 1}`).join(", ")})`,
+        sources,
+      );
+    }
+    if (!this.recording) {
+      const r = await this.c.runAndReadAll("SELECT min(recording) FROM recordings");
+      const name = String(r.getRows()[0]?.[0] ?? "");
+      for (const p of this.problems) p.recording = name;
+    }
+    await appendRows(this.c, problemsTable, this.problems);
+  }
+}

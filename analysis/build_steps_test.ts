@@ -1,0 +1,132 @@
+/**
+ * The build steps never end a run: a statement that fails becomes a problem naming its file
+ * and the table it leaves empty, later steps still run; rows with nulls a declaration forbids
+ * are set aside with a problem naming the table and the row (the first MAX_ROW_PROBLEMS, then
+ * a count); the constraints hold once the build is finished. On a real DuckDB.
+ */
+import assert from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { col, opt, table } from "../kit/columns.ts";
+import { Build, MAX_ROW_PROBLEMS } from "./build_steps.ts";
+import { createTables } from "./duckdb_tables.ts";
+import { problemsTable } from "./schema.ts";
+
+const things = table(
+  "things",
+  "test",
+  [
+    col("recording", "utf8", ""),
+    col("id", "int64", ""),
+    col("name", "utf8", ""),
+    opt("note", "utf8", ""),
+  ] as const,
+);
+
+async function db() {
+  const i = await DuckDBInstance.create(":memory:");
+  const c = await i.connect();
+  return { c, close: () => (c.closeSync(), i.closeSync()) };
+}
+
+Deno.test("build steps: a failing statement is a problem and the next step runs", async () => {
+  const { c, close } = await db();
+  try {
+    const b = new Build(c, "rec");
+    await b.create([things]);
+    assert.equal(
+      await b.insert(things, "bad.sql", "INSERT INTO things SELECT 'rec', 'x'::BIGINT, 'a', NULL"),
+      false,
+    );
+    assert.equal(
+      await b.insert(things, "good.sql", "INSERT INTO things VALUES ('rec', $id, 'b', NULL)", {
+        id: 2,
+      }),
+      true,
+    );
+    await b.finish();
+    assert.equal(b.problems.length, 1);
+    assert.equal(b.problems[0].source, "bad.sql");
+    assert.equal(b.problems[0].kind, "sql");
+    assert.match(b.problems[0].message, /^Conversion Error: .*; things has no rows from it$/);
+    const r = await c.runAndReadAll("SELECT id, name FROM things");
+    assert.deepEqual(r.getRows(), [[2n, "b"]]);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: rows with forbidden nulls are set aside, named, and counted", async () => {
+  const { c, close } = await db();
+  try {
+    const b = new Build(c, "rec");
+    await b.create([things]);
+    await b.insert(
+      things,
+      "nulls.sql",
+      `INSERT INTO things SELECT 'rec', i, CASE WHEN i % 2 = 0 THEN NULL ELSE 'n' || i END, NULL
+       FROM range(1000) t(i)`,
+    );
+    await b.finish();
+    const rows = b.problems.filter((p) => p.source === "nulls.sql");
+    assert.equal(rows.length, MAX_ROW_PROBLEMS + 1);
+    assert.ok(rows.every((p) => p.kind === "row"));
+    assert.match(
+      rows[0].message,
+      /^things: row \(id=\d+, name=null, note=null\): name is null; row left out$/,
+    );
+    assert.equal(
+      rows.at(-1)!.message,
+      `things: ${500 - MAX_ROW_PROBLEMS} more rows left out (500 in all)`,
+    );
+    const n = await c.runAndReadAll("SELECT count(*) FROM things");
+    assert.equal(n.getRows()[0][0], 500n);
+    // the declaration holds from now on
+    await assert.rejects(c.run("INSERT INTO things VALUES ('rec', 1, NULL, NULL)"), /NOT NULL/);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: appended rows that do not fit are set aside, the rest loaded", async () => {
+  const { c, close } = await db();
+  try {
+    const b = new Build(c, "rec");
+    await b.create([things]);
+    await b.appendRows(things, [
+      { recording: "rec", id: 1n, name: "ok", note: null },
+      { recording: "rec", id: null, name: "no id", note: null },
+      { recording: "rec", id: 3n, name: 42, note: null },
+      { recording: "rec", id: 4n, name: "fine", note: "x" },
+    ]);
+    await b.finish();
+    assert.deepEqual(b.problems.map((p) => p.message), [
+      'things: row (id=null, name="no id", note=null): id is null; row left out',
+      "things: row (id=3, name=42, note=null): name not a string; row left out",
+    ]);
+    const r = await c.runAndReadAll("SELECT id FROM things ORDER BY id");
+    assert.deepEqual(r.getRows(), [[1n], [4n]]);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: a build on its own replaces its earlier problems", async () => {
+  const { c, close } = await db();
+  try {
+    await createTables(c, [problemsTable]);
+    await c.run("CREATE TABLE recordings (recording VARCHAR)");
+    await c.run("INSERT INTO recordings VALUES ('rec')");
+    await c.run("INSERT INTO problems VALUES ('rec', 'tls.arrow', 'file', 'kept', NULL)");
+    for (let run = 0; run < 2; run++) {
+      const b = new Build(c, null);
+      await b.create([things]);
+      await b.insert(things, "bad.sql", "INSERT INTO things SELECT 'rec', 1, NULL, NULL");
+      await b.finish();
+      await b.saveProblems();
+    }
+    const r = await c.runAndReadAll("SELECT recording, source, kind FROM problems ORDER BY source");
+    assert.deepEqual(r.getRows(), [["rec", "bad.sql", "row"], ["rec", "tls.arrow", "file"]]);
+  } finally {
+    close();
+  }
+});

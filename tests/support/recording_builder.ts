@@ -1,0 +1,120 @@
+/**
+ * Builds recordings for tests with the recording format's own writer
+ * (recording/arrow_writer.ts): rows of each table, a manifest, and ways to leave a table out,
+ * write it empty or write raw bytes instead — so that a test can start from a real dataset,
+ * add or change the rows the kernel emits in odd situations, and analyse the result.
+ */
+import { join } from "node:path";
+import type { TableDef } from "../../kit/columns.ts";
+import { ArrowStreamWriter, readArrowRows } from "../../recording/arrow_writer.ts";
+import type { Manifest } from "../../recording/manifest.ts";
+import {
+  CAPTURE_TABLES,
+  type FileRow,
+  type NetRow,
+  type ProcessRow,
+  type TlsRow,
+} from "../../recording/schema.ts";
+
+export const DATASETS = new URL("../../datasets/", import.meta.url).pathname;
+
+/** What one table file holds: rows (written in batches), raw bytes, or nothing (no file). */
+export type TableContent<R> =
+  | R[]
+  | { rows: R[]; batchRows?: number; def?: TableDef }
+  | { bytes: Uint8Array }
+  | null;
+
+export interface RecordingParts {
+  /** the manifest as an object or raw text; null: no manifest.json */
+  manifest: Record<string, unknown> | string | null;
+  process: TableContent<ProcessRow>;
+  file: TableContent<FileRow>;
+  net: TableContent<NetRow>;
+  tls: TableContent<TlsRow>;
+}
+
+/** The rows and manifest of a dataset in datasets/ (or any recording directory). */
+export function readParts(dir: string): {
+  manifest: Manifest;
+  process: ProcessRow[];
+  file: FileRow[];
+  net: NetRow[];
+  tls: TlsRow[];
+} {
+  const d = dir.includes("/") ? dir : join(DATASETS, dir);
+  const rows = (t: string) => readArrowRows(join(d, `${t}.arrow`));
+  return {
+    manifest: JSON.parse(Deno.readTextFileSync(join(d, "manifest.json"))),
+    process: rows("process") as unknown as ProcessRow[],
+    file: rows("file") as unknown as FileRow[],
+    net: rows("net") as unknown as NetRow[],
+    tls: rows("tls") as unknown as TlsRow[],
+  };
+}
+
+/** Writes a recording directory (created, must not hold the files yet). */
+export function writeRecording(dir: string, parts: RecordingParts): string {
+  Deno.mkdirSync(dir, { recursive: true });
+  if (parts.manifest !== null) {
+    const text = typeof parts.manifest === "string"
+      ? parts.manifest
+      : JSON.stringify(parts.manifest, null, 2);
+    Deno.writeTextFileSync(join(dir, "manifest.json"), text);
+  }
+  for (const def of CAPTURE_TABLES) {
+    const content = parts[def.name as keyof RecordingParts] as TableContent<
+      Record<string, unknown>
+    >;
+    if (content === null || typeof content !== "object") continue;
+    const path = join(dir, `${def.name}.arrow`);
+    if ("bytes" in content) {
+      Deno.writeFileSync(path, content.bytes);
+      continue;
+    }
+    const rows = Array.isArray(content) ? content : content.rows;
+    const batch = Array.isArray(content) ? 1000 : content.batchRows ?? 1000;
+    const w = ArrowStreamWriter.create(path, (!Array.isArray(content) && content.def) || def);
+    rows.forEach((r, i) => {
+      w.append(r as never);
+      if ((i + 1) % batch === 0) w.flush();
+    });
+    w.close();
+  }
+  return dir;
+}
+
+/** A process row with the columns a kind does not use left empty, as the capture writes it. */
+export function processRow(
+  r: Pick<ProcessRow, "ts_ns" | "pid" | "ppid" | "kind" | "comm"> & Partial<ProcessRow>,
+): ProcessRow {
+  return {
+    tid: r.pid,
+    uid: 0,
+    filename: null,
+    argv: null,
+    argv_truncated: false,
+    cwd: null,
+    exit_code: null,
+    exit_signal: null,
+    ...r,
+  };
+}
+
+/** A file event row (an open unless said otherwise). */
+export function fileRow(
+  r: Pick<FileRow, "ts_ns" | "pid" | "path"> & Partial<FileRow>,
+): FileRow {
+  return {
+    tid: r.pid,
+    op: "open",
+    path2: null,
+    raw_path: r.path,
+    raw_path2: null,
+    flags: 0n,
+    mode: 0,
+    ret: 3n,
+    path_incomplete: false,
+    ...r,
+  };
+}
