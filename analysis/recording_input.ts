@@ -21,6 +21,8 @@ export interface ManifestInfo {
   complete: boolean;
   host: string | null;
   tool_version: string | null;
+  /** rows the capture wrote per table file (`process.arrow` -> n), when the manifest says */
+  rows: Record<string, number>;
 }
 
 /** The format version this analysis reads (recording/manifest.ts). */
@@ -89,7 +91,21 @@ export function openRecording(path: string): RecordingInput {
     throw new NotARecording(`${path}: not a recording (no manifest.json and no Arrow files)`);
   }
   const tables = new Map<string, Columns>();
-  for (const def of RAW_TABLES) tables.set(def.name, readTable(dir, def, problems));
+  for (const def of RAW_TABLES) {
+    const before = problems.length;
+    const cols = readTable(dir, def, problems);
+    tables.set(def.name, cols);
+    // rows the capture wrote that are not there (a file cut at a batch boundary reads clean)
+    const file = RAW_FILES[def.name];
+    const written = info?.rows[file];
+    if (problems.length === before && written !== undefined && cols.length < written) {
+      problems.push({
+        source: file,
+        message: `${written - cols.length} of the ${written} rows the manifest lists are ` +
+          `missing (the file was cut short)`,
+      });
+    }
+  }
   return { name: basename(dir), dir, manifest, info, tables, problems };
 }
 
@@ -133,7 +149,21 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
     complete: f.complete === true,
     host: strOf(f.host),
     tool_version: strOf(tool?.version),
+    rows: tableRows(f.tables),
   };
+}
+
+/** `tables` of a manifest as file -> rows written; what is not a count is left out. */
+function tableRows(tables: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!tables || typeof tables !== "object") return out;
+  for (const [name, t] of Object.entries(tables as Record<string, unknown>)) {
+    const { file, rows } = (t ?? {}) as { file?: unknown; rows?: unknown };
+    if (Number.isSafeInteger(rows)) {
+      out[typeof file === "string" ? file : `${name}.arrow`] = rows as number;
+    }
+  }
+  return out;
 }
 
 /** Reads one table's Arrow file of a recording directory; problems are added to `problems`. */
