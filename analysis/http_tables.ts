@@ -418,6 +418,28 @@ export async function connectionExchanges(
         opts,
       ),
     );
+    if (x.request?.complete && !x.response?.complete) {
+      // the stream ends inside the answer (or before it): the call is incomplete
+      problems.push({
+        recording,
+        source: label,
+        kind: "incomplete",
+        message: `${x.request.method ?? "?"} ${x.request.target ?? "?"}: the response ` +
+          (x.response ? "is cut short (its last bytes were not recorded)" : "was not recorded"),
+        exchange_id: null,
+      });
+    }
+    if (!x.request && x.response) {
+      // the other direction was not recorded at all: no stream break can tell it
+      problems.push({
+        recording,
+        source: label,
+        kind: "gap",
+        message: `a response (status ${x.response.status ?? "?"}) without its request: ` +
+          `the write stream was not recorded`,
+        exchange_id: null,
+      });
+    }
   }
   for (const b of built) for (const d of b.calls) price(d, prices);
   return { built, problems };

@@ -20,9 +20,9 @@ import {
   processRow,
   readParts,
   writeRecording,
-} from "../tests/support/recording_builder.ts";
+} from "../recording/recording_builder.ts";
 
-const base = readParts("demo-claude");
+const base = readParts(new URL("../datasets/demo-claude", import.meta.url).pathname);
 const AGENT = 10231;
 const t0 = base.process[0].ts_ns;
 /** A time `ms` after the agent started. */

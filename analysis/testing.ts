@@ -10,6 +10,9 @@ import { buildHttpTables, type HttpTables } from "./http_tables.ts";
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
 import { concatBytes } from "../kit/bytes.ts";
+import { quoteIdent } from "../kit/columns.ts";
+import { queryRows } from "../kit/sql_runner.ts";
+import type { DuckDBConnection } from "@duckdb/node-api";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
 export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
@@ -255,4 +258,32 @@ export function scenarioExpectations(agent: string): ExpectedCall[] {
     }
     return e;
   });
+}
+
+/** A digest of some rows: how many, and the MD5 of their sorted text. */
+export interface Digest {
+  rows: number;
+  md5: string;
+}
+
+/**
+ * The digests of every table and view of an analysed database's main schema, each the MD5 of
+ * its rows' text in sorted order (the recording's path, where it was analysed, left out).
+ */
+export async function tableDigests(c: DuckDBConnection): Promise<Record<string, Digest>> {
+  const names = (await queryRows(
+    c,
+    "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1",
+  )).map((r) => String(r.table_name));
+  const out: Record<string, Digest> = {};
+  for (const name of names) {
+    const except = name === "recordings" ? " EXCLUDE (path)" : "";
+    const r = await queryRows(
+      c,
+      `SELECT count(*) AS n, md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), ''))
+         AS md5 FROM (SELECT *${except} FROM ${quoteIdent(name)}) t`,
+    );
+    out[name] = { rows: Number(r[0].n), md5: String(r[0].md5) };
+  }
+  return out;
 }

@@ -16,10 +16,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { quoteIdent } from "../kit/columns.ts";
 import { queryRows, readSql, sqlFilesIn } from "../kit/sql_runner.ts";
 import { analyzeRecording } from "../analysis/analyze.ts";
 import { withDb } from "../analysis/correlate/db.ts";
+import { type Digest, tableDigests } from "../analysis/testing.ts";
 import { buildTrace } from "../analysis/observer/trace.ts";
 import { loadPrices } from "../analysis/pricing.ts";
 import { loadReportData } from "../reports/report_data.ts";
@@ -28,12 +28,6 @@ import { reportSql } from "../reports/report_db.ts";
 export const DATASETS_DIR = fileURLToPath(new URL(".", import.meta.url));
 export const GOLDEN_DIR = join(DATASETS_DIR, "golden");
 const NOTEBOOK_SQL = new URL("../notebooks/sql/", import.meta.url);
-
-/** A digest of some rows: how many, and the MD5 of their sorted text. */
-export interface Digest {
-  rows: number;
-  md5: string;
-}
 
 /** Everything compared for one dataset, by section and name. */
 export interface Golden {
@@ -77,25 +71,6 @@ export function digestOf(items: unknown[], ordered = false): Digest {
   const lines = items.map(stableJson);
   if (!ordered) lines.sort();
   return { rows: items.length, md5: createHash("md5").update(lines.join("\n")).digest("hex") };
-}
-
-/** The digests of every table and view of the main schema (the recording's path left out). */
-async function tableDigests(c: DuckDBConnection): Promise<Record<string, Digest>> {
-  const names = (await queryRows(
-    c,
-    "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1",
-  )).map((r) => String(r.table_name));
-  const out: Record<string, Digest> = {};
-  for (const name of names) {
-    const except = name === "recordings" ? " EXCLUDE (path)" : "";
-    const r = await queryRows(
-      c,
-      `SELECT count(*) AS n, md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), ''))
-         AS md5 FROM (SELECT *${except} FROM ${quoteIdent(name)}) t`,
-    );
-    out[name] = { rows: Number(r[0].n), md5: String(r[0].md5) };
-  }
-  return out;
 }
 
 /** Computes the golden digests of one dataset, analysing a temporary copy. */

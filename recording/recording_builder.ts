@@ -1,22 +1,20 @@
 /**
- * Builds recordings for tests with the recording format's own writer
- * (recording/arrow_writer.ts): rows of each table, a manifest, and ways to leave a table out,
- * write it empty or write raw bytes instead — so that a test can start from a real dataset,
- * add or change the rows the kernel emits in odd situations, and analyse the result.
+ * Builds recordings from rows with the format's own writer (arrow_writer.ts): rows of each
+ * table, a manifest, and ways to leave a table out, write it empty, batch it differently or
+ * write raw bytes instead — so that tests and the fuzzer can start from a real recording,
+ * add, change or damage what it holds, and analyse the result.
  */
 import { join } from "node:path";
-import type { TableDef } from "../../kit/columns.ts";
-import { ArrowStreamWriter, readArrowRows } from "../../recording/arrow_writer.ts";
-import type { Manifest } from "../../recording/manifest.ts";
+import type { TableDef } from "../kit/columns.ts";
+import { ArrowStreamWriter, readArrowRows } from "./arrow_writer.ts";
+import type { Manifest } from "./manifest.ts";
 import {
   CAPTURE_TABLES,
   type FileRow,
   type NetRow,
   type ProcessRow,
   type TlsRow,
-} from "../../recording/schema.ts";
-
-export const DATASETS = new URL("../../datasets/", import.meta.url).pathname;
+} from "./schema.ts";
 
 /** What one table file holds: rows (written in batches), raw bytes, or nothing (no file). */
 export type TableContent<R> =
@@ -34,7 +32,7 @@ export interface RecordingParts {
   tls: TableContent<TlsRow>;
 }
 
-/** The rows and manifest of a dataset in datasets/ (or any recording directory). */
+/** The rows and manifest of a recording directory. */
 export function readParts(dir: string): {
   manifest: Manifest;
   process: ProcessRow[];
@@ -42,10 +40,9 @@ export function readParts(dir: string): {
   net: NetRow[];
   tls: TlsRow[];
 } {
-  const d = dir.includes("/") ? dir : join(DATASETS, dir);
-  const rows = (t: string) => readArrowRows(join(d, `${t}.arrow`));
+  const rows = (t: string) => readArrowRows(join(dir, `${t}.arrow`));
   return {
-    manifest: JSON.parse(Deno.readTextFileSync(join(d, "manifest.json"))),
+    manifest: JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))),
     process: rows("process") as unknown as ProcessRow[],
     file: rows("file") as unknown as FileRow[],
     net: rows("net") as unknown as NetRow[],

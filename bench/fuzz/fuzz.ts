@@ -1,0 +1,417 @@
+/**
+ * The analysis under fuzzing: real recordings from datasets/, changed by the mutations of
+ * `mutations.ts` (drawn by fast-check from a seed), each analysed and checked against what
+ * the mutation promises — the same rows for legal changes, a `problems` row for damage, every
+ * call of every other connection still parsed, no crash, and time and memory in proportion
+ * to the input. TLS-level mutations go through the HTTP and LLM parsing (fast, many inputs);
+ * file-level ones through the whole analysis into DuckDB, correlation and findings included.
+ *
+ * `runFuzz` is used by `deno task fuzz` (minutes, many seeds) and by its short seeded test.
+ */
+import { join } from "node:path";
+import fc from "fast-check";
+import { analyzeRecording } from "../../analysis/analyze.ts";
+import type { TlsView } from "../../analysis/byte_streams.ts";
+import { withDb } from "../../analysis/correlate/db.ts";
+import { buildHttpTables, type HttpTables } from "../../analysis/http_tables.ts";
+import { loadPrices } from "../../analysis/pricing.ts";
+import { tableDigests, tablesDigest } from "../../analysis/testing.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
+import { readParts, writeRecording } from "../../recording/recording_builder.ts";
+import type { ProcessRow, TlsRow } from "../../recording/schema.ts";
+import {
+  connKey,
+  type FileMutation,
+  fileMutations,
+  type FilePlan,
+  messageEnds,
+  type TlsMutation,
+  tlsMutations,
+} from "./mutations.ts";
+
+export const DATASETS_DIR = new URL("../../datasets/", import.meta.url).pathname;
+const prices = loadPrices();
+
+/** One fuzzed input and what came of it. */
+export interface Outcome {
+  dataset: string;
+  level: "tls" | "file";
+  mutation: string;
+  expect: string;
+  /** the exception that ended the analysis, if one did */
+  crash: string | null;
+  /** promises the analysis did not keep */
+  violations: string[];
+  /** problems rows the analysis gave */
+  problems: number;
+  ms: number;
+  /** input size: bytes of TLS data (tls level) or of the recording's files (file level) */
+  bytes: number;
+  /** growth of the process's peak resident memory during this input, bytes */
+  peakGrowth: number;
+}
+
+/** A dataset loaded once, with its clean results to compare with. */
+export interface Sample {
+  name: string;
+  dir: string;
+  parts: ReturnType<typeof readParts>;
+  tlsBytes: number;
+  fileBytes: number;
+  cleanTls: { digest: string; digestNoTimes: string; calls: Map<string, number>; ms: number };
+  cleanFull?: { digests: string; ms: number };
+}
+
+/** Peak resident memory of this process so far (VmHWM), bytes. */
+export function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const big = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+
+/** A TLS view of rows. */
+export function viewOf(rows: TlsRow[]): TlsView {
+  return {
+    length: rows.length,
+    pid: rows.map((r) => r.pid),
+    connId: rows.map((r) => r.conn_id),
+    connGen: rows.map((r) => r.conn_gen),
+    direction: rows.map((r) => r.direction),
+    seq: rows.map((r) => r.seq),
+    len: rows.map((r) => r.len),
+    data: rows.map((r) => r.data),
+    truncated: rows.map((r) => r.truncated),
+    lost: rows.map((r) => r.lost),
+    ts: rows.map((r) => r.ts_ns),
+    lib: rows.map((r) => r.lib),
+  };
+}
+
+/** Each LLM call as text without its ids, with its connection, counted. */
+function callSignatures(t: HttpTables): Map<string, number> {
+  const conn = new Map(t.exchanges.map((e) => [e.exchange_id, connKey(e)]));
+  const out = new Map<string, number>();
+  for (const c of t.calls) {
+    const { llm_call_id: _a, exchange_id, ...rest } = c;
+    const k = `${conn.get(exchange_id)} ${JSON.stringify(rest, big)}`;
+    out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
+}
+
+const IDS = new Set(["exchange_id", "llm_call_id", "tool_call_id", "result_llm_call_id"]);
+
+/**
+ * The tables as text: whole, or (`withTimes: false`) without times and the ids numbered in
+ * time order, rows sorted — the content, whatever the TLS call split made of the times.
+ */
+async function digestText(t: HttpTables, withTimes: boolean): Promise<string> {
+  const d = await tablesDigest(t, withTimes) as Record<string, Record<string, unknown>[]>;
+  if (withTimes) return JSON.stringify(d);
+  const rows = (rs: Record<string, unknown>[]) =>
+    rs.map((r) => JSON.stringify(Object.entries(r).filter(([k]) => !IDS.has(k)))).sort();
+  return JSON.stringify(Object.fromEntries(Object.entries(d).map(([k, v]) => [k, rows(v)])));
+}
+
+/** The datasets: directories of datasets/ with a manifest. */
+export function datasetNames(): string[] {
+  return [...Deno.readDirSync(DATASETS_DIR)].filter((e) => {
+    try {
+      return e.isDirectory && Deno.statSync(join(DATASETS_DIR, e.name, "manifest.json")).isFile;
+    } catch {
+      return false;
+    }
+  }).map((e) => e.name).sort();
+}
+
+export async function loadSample(name: string): Promise<Sample> {
+  const dir = join(DATASETS_DIR, name);
+  const parts = readParts(dir);
+  const t0 = performance.now();
+  const clean = await buildHttpTables(name, viewOf(parts.tls), prices);
+  const ms = performance.now() - t0;
+  let fileBytes = 0;
+  for (const e of Deno.readDirSync(dir)) fileBytes += Deno.statSync(join(dir, e.name)).size;
+  return {
+    name,
+    dir,
+    parts,
+    tlsBytes: parts.tls.reduce((n, r) => n + r.data.length, 0),
+    fileBytes,
+    cleanTls: {
+      digest: await digestText(clean, true),
+      digestNoTimes: await digestText(clean, false),
+      calls: callSignatures(clean),
+      ms,
+    },
+  };
+}
+
+const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
+
+/** Calls of connections other than `conn` that the clean parse had and this one lacks. */
+function lostCalls(clean: Map<string, number>, got: Map<string, number>, conn: string | null) {
+  let lost = 0;
+  for (const [k, n] of clean) {
+    if (conn && k.startsWith(`${conn} `)) continue;
+    lost += Math.max(0, n - (got.get(k) ?? 0));
+  }
+  return lost;
+}
+
+/** Time and memory in proportion: generous bounds that only a blow-up breaks. */
+function proportion(o: Outcome, cleanMs: number, cleanBytes: number, slackMs: number): void {
+  const allowed = 20 * cleanMs * Math.max(1, o.bytes / cleanBytes) + slackMs;
+  if (o.ms > allowed) {
+    o.violations.push(
+      `took ${o.ms.toFixed(0)} ms for ${o.bytes} bytes (clean: ${cleanMs.toFixed(0)} ms for ` +
+        `${cleanBytes}; allowed ${allowed.toFixed(0)})`,
+    );
+  }
+  const mem = 32 * Math.max(0, o.bytes - cleanBytes) + (512 << 20);
+  if (o.peakGrowth > mem) {
+    o.violations.push(`peak memory grew ${o.peakGrowth} bytes for ${o.bytes} bytes of input`);
+  }
+}
+
+/** Parses a TLS-level mutation of a sample and checks its promise. */
+export async function checkTls(s: Sample, m: TlsMutation): Promise<Outcome> {
+  const rows = m.apply(s.parts.tls);
+  const o: Outcome = {
+    dataset: s.name,
+    level: "tls",
+    mutation: m.name,
+    expect: m.expect,
+    crash: null,
+    violations: [],
+    problems: 0,
+    ms: 0,
+    bytes: rows.reduce((n, r) => n + r.data.length, 0),
+    peakGrowth: 0,
+  };
+  const peak0 = peakRss();
+  const t0 = performance.now();
+  let t: HttpTables;
+  try {
+    t = await buildHttpTables(s.name, viewOf(rows), prices);
+  } catch (e) {
+    o.crash = oneLine(e);
+    return o;
+  } finally {
+    o.ms = performance.now() - t0;
+    o.peakGrowth = peakRss() - peak0;
+  }
+  o.problems = t.problems.length;
+  if (m.expect === "same" && (await digestText(t, true)) !== s.cleanTls.digest) {
+    o.violations.push("the tables differ from the recording's own");
+  }
+  if (
+    m.expect === "sameWithoutTimes" && (await digestText(t, false)) !== s.cleanTls.digestNoTimes
+  ) {
+    o.violations.push("the tables differ from the recording's own (times aside)");
+  }
+  if (m.expect === "reported" && m.conn) {
+    const [pid, id, gen] = m.conn.split(":");
+    const label = `pid ${pid} conn 0x${BigInt(id).toString(16)} gen ${gen}`;
+    if (!t.problems.some((p) => p.source === label)) {
+      o.violations.push(`no problem names ${label}`);
+    }
+  }
+  if (m.expect === "reported" || m.expect === "contained") {
+    const lost = lostCalls(s.cleanTls.calls, callSignatures(t), m.conn);
+    if (lost) o.violations.push(`${lost} call(s) of undamaged connections lost or changed`);
+  }
+  proportion(o, s.cleanTls.ms, s.tlsBytes, 2000);
+  return o;
+}
+
+const TABLE_FILES = ["process", "file", "net", "tls"] as const;
+
+/**
+ * Writes the recording a file-level plan describes into `dir`; returns its size in bytes and
+ * whether a cut took rows away (a file without rows cannot lose any).
+ */
+function writePlan(s: Sample, plan: FilePlan, dir: string): { bytes: number; cut: boolean } {
+  const p = s.parts;
+  const manifest = structuredClone(p.manifest) as unknown as Record<string, unknown>;
+  const processRows: ProcessRow[] = plan.processRows ?? p.process;
+  const tables = manifest.tables as Record<string, { rows: number }>;
+  if (plan.processRows && tables?.process) tables.process.rows = processRows.length;
+  const content = <R>(name: string, rows: R[]) => ({
+    rows,
+    batchRows: plan.batchRows[`${name}.arrow`] ?? 1000,
+  });
+  writeRecording(dir, {
+    manifest,
+    process: content("process", processRows),
+    file: content("file", p.file),
+    net: content("net", p.net),
+    tls: content("tls", p.tls),
+  });
+  let cut = false;
+  if (plan.cut) {
+    const path = join(dir, plan.cut.file);
+    const b = Deno.readFileSync(path);
+    const ends = messageEnds(b);
+    // batches end at ends[1..]; cut after batch k (k < last) or inside batch k
+    const batches = ends.length - 1;
+    if (batches >= 1) {
+      const k = Math.min(batches - 1, Math.floor(plan.cut.at * batches));
+      const boundary = plan.cut.boundary && k < batches - 1;
+      const start = ends[k];
+      const end = ends[k + 1];
+      const at = boundary ? end : start + 1 + Math.floor((plan.cut.at * 7919) % (end - start - 1));
+      Deno.writeFileSync(path, b.subarray(0, at));
+      cut = true;
+    }
+  }
+  if (plan.flips) {
+    const path = join(dir, plan.flips.file);
+    const b = Deno.readFileSync(path);
+    for (const x of plan.flips.at) {
+      const i = Math.floor(x * b.length * 8);
+      b[i >> 3] ^= 1 << (i & 7);
+    }
+    Deno.writeFileSync(path, b);
+  }
+  let bytes = 0;
+  for (const e of Deno.readDirSync(dir)) bytes += Deno.statSync(join(dir, e.name)).size;
+  return { bytes, cut };
+}
+
+/** The digests of an analysed database, as one text. */
+async function dbDigests(db: string): Promise<string> {
+  return JSON.stringify(await withDb(db, (c) => tableDigests(c), { readOnly: true }));
+}
+
+async function analyse(dir: string) {
+  return await analyzeRecording(dir, prices, { quiet: true, err: () => {} });
+}
+
+/** Analyses a file-level mutation of a sample and checks its promise. */
+export async function checkFile(s: Sample, m: FileMutation): Promise<Outcome> {
+  const tmp = await Deno.makeTempDir({ prefix: "sl-fuzz-" });
+  try {
+    if (!s.cleanFull) {
+      const dir = join(tmp, "clean", s.name);
+      writePlan(s, { batchRows: {} }, dir);
+      const t0 = performance.now();
+      const r = await analyse(dir);
+      s.cleanFull = { ms: performance.now() - t0, digests: await dbDigests(r.db) };
+    }
+    const plan = m.apply({ batchRows: {} }, s.parts.process);
+    const dir = join(tmp, "fuzzed", s.name);
+    const written = writePlan(s, plan, dir);
+    const o: Outcome = {
+      dataset: s.name,
+      level: "file",
+      mutation: m.name,
+      expect: m.expect,
+      crash: null,
+      violations: [],
+      problems: 0,
+      ms: 0,
+      bytes: written.bytes,
+      peakGrowth: 0,
+    };
+    const peak0 = peakRss();
+    const t0 = performance.now();
+    let db: string;
+    try {
+      db = (await analyse(dir)).db;
+    } catch (e) {
+      o.crash = oneLine(e);
+      return o;
+    } finally {
+      o.ms = performance.now() - t0;
+      o.peakGrowth = peakRss() - peak0;
+    }
+    const problems = await withDb(
+      db,
+      (c) => queryRows(c, "SELECT source, kind, message FROM problems"),
+      { readOnly: true },
+    );
+    o.problems = problems.length;
+    if (m.expect === "same" && (await dbDigests(db)) !== s.cleanFull.digests) {
+      o.violations.push("the analysed tables differ from the recording's own");
+    }
+    if (m.expect === "legal" && problems.length) {
+      o.violations.push(`problems for legal rows: ${problems[0].source}: ${problems[0].message}`);
+    }
+    if (m.expect === "reported" && m.file && written.cut) {
+      if (!problems.some((p) => p.source === m.file)) {
+        o.violations.push(`no problem names ${m.file}`);
+      }
+    }
+    proportion(o, s.cleanFull.ms, s.fileBytes, 10_000);
+    return o;
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+export interface FuzzOptions {
+  seed: number;
+  /** datasets to draw from (default: all) */
+  datasets?: string[];
+  /** inputs per round: TLS-level and file-level */
+  tlsRuns: number;
+  fileRuns: number;
+  /** keep going in rounds (seed + round) until this many ms have passed; default one round */
+  durationMs?: number;
+  /** told of each outcome */
+  onOutcome?: (o: Outcome) => void;
+}
+
+export interface FuzzReport {
+  seed: number;
+  rounds: number;
+  inputs: number;
+  crashes: number;
+  failures: Outcome[];
+  outcomes: Outcome[];
+  ms: number;
+}
+
+/** Runs the fuzzer: rounds of seeded mutations over the datasets. */
+export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
+  const names = opts.datasets ?? datasetNames();
+  const samples = new Map<string, Sample>();
+  const sample = async (name: string) => {
+    let s = samples.get(name);
+    if (!s) samples.set(name, s = await loadSample(name));
+    return s;
+  };
+  const start = performance.now();
+  const outcomes: Outcome[] = [];
+  let round = 0;
+  do {
+    const seed = opts.seed + round;
+    for (let i = 0; i < opts.tlsRuns; i++) {
+      const s = await sample(names[(seed + i) % names.length]);
+      const [m] = fc.sample(tlsMutations(s.parts.tls), { seed: seed * 7919 + i, numRuns: 1 });
+      const o = await checkTls(s, m);
+      outcomes.push(o);
+      opts.onOutcome?.(o);
+    }
+    for (let i = 0; i < opts.fileRuns; i++) {
+      const s = await sample(names[(seed + i) % names.length]);
+      const [m] = fc.sample(fileMutations(), { seed: seed * 104729 + i, numRuns: 1 });
+      const o = await checkFile(s, m);
+      outcomes.push(o);
+      opts.onOutcome?.(o);
+    }
+    round++;
+  } while (opts.durationMs && performance.now() - start < opts.durationMs);
+  const failures = outcomes.filter((o) => o.crash || o.violations.length);
+  return {
+    seed: opts.seed,
+    rounds: round,
+    inputs: outcomes.length,
+    crashes: outcomes.filter((o) => o.crash).length,
+    failures,
+    outcomes,
+    ms: performance.now() - start,
+  };
+}
