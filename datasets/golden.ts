@@ -15,7 +15,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
-import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryRows, readSql, sqlFilesIn } from "../kit/sql_runner.ts";
 import { analyzeRecording } from "../analysis/analyze.ts";
 import { withDb } from "../analysis/correlate/db.ts";

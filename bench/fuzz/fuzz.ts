@@ -226,8 +226,6 @@ export async function checkTls(s: Sample, m: TlsMutation): Promise<Outcome> {
   return o;
 }
 
-const TABLE_FILES = ["process", "file", "net", "tls"] as const;
-
 /**
  * Writes the recording a file-level plan describes into `dir`; returns its size in bytes and
  * whether a cut took rows away (a file without rows cannot lose any).
