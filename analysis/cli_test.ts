@@ -180,3 +180,40 @@ Deno.test("analyze --prices: costs come from the table given", async () => {
     { cost_usd: (2300 + 1050 + 50) / 1e6, price_source: "prices.json claude-opus-5: test" },
   ]);
 });
+
+Deno.test("sql: read-only unless --write; a query cannot change an analysis by accident", async () => {
+  const rec = await copyFixture("claude", "rec-ro");
+  assert.equal((await task("analyze", "--quiet", rec)).code, 0);
+  const db = `${rec}/analysis.duckdb`;
+  const before = await dump(db);
+  for (
+    const q of [
+      "DELETE FROM r0.llm_calls",
+      "DROP TABLE r0.processes",
+      "UPDATE r0.tool_calls SET name = 'x'",
+    ]
+  ) {
+    const r = await task("sql", rec, "--", q);
+    assert.equal(r.code, 1, q);
+    assert.match(r.stderr, /read-only.*--write opens one for writing/, q);
+  }
+  // what a query makes lives in memory and goes with it
+  assert.equal((await task("sql", rec, "--", "CREATE TABLE notes AS SELECT 1 AS x")).code, 0);
+  assert.equal(await dump(db), before);
+  const none = await task(
+    "sql",
+    rec,
+    "--",
+    "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'notes'",
+  );
+  assert.match(none.stdout, /\n\s*0\n/);
+  // --write: one recording, changes kept
+  const two = await task("sql", "--write", rec, rec, "--", "SELECT 1");
+  assert.equal(two.code, 2);
+  assert.match(two.stderr, /--write takes exactly one recording/);
+  const w = await task("sql", "--write", rec, "--", "CREATE TABLE notes AS SELECT 42 AS x");
+  assert.equal(w.code, 0, w.stderr);
+  const kept = await task("sql", rec, "--", "SELECT x FROM r0.notes");
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.match(kept.stdout, /\n\s*42\n/);
+});

@@ -1,9 +1,11 @@
 /**
  * `deno task sql RECORDING... -- "SELECT ..."`: runs SQL over the analysed tables of one or many
  * recordings at once. Each recording's `analysis.duckdb` (built first if missing) is attached
- * read-only, and every table and view is offered under its own name as the union of all
- * recordings (their `recording` column tells them apart; recordings whose directory names
- * collide are labelled with the path given instead). Prints a table, CSV or JSON.
+ * read-only, so an exploratory query cannot change an analysis, and every table and view is
+ * offered under its own name as the union of all recordings (their `recording` column tells
+ * them apart; recordings whose directory names collide are labelled with the path given
+ * instead). With `write`, the one recording given is opened for writing instead, its tables
+ * under their own names. Prints a table, CSV or JSON.
  *
  * A Parquet export (`deno task export --format parquet`, local or an object store mounted as a
  * directory) can stand in for recordings: its tables join the same views (`export/parquet_source.ts`).
@@ -30,6 +32,8 @@ export interface SqlOptions {
   format?: OutputFormat;
   /** price table for recordings that must be analysed first */
   prices?: string;
+  /** open the (one) recording's database for writing */
+  write?: boolean;
   out?: (text: string) => void;
   err?: (text: string) => void;
 }
@@ -54,6 +58,9 @@ export async function run(opts: SqlOptions): Promise<number> {
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   if (opts.recordings.length === 0) throw new UsageError("give at least one recording directory");
   if (!opts.query.trim()) throw new UsageError("give a query after --");
+  if (opts.write && opts.recordings.length !== 1) {
+    throw new UsageError("--write takes exactly one recording");
+  }
   const format = opts.format ?? "table";
   if (!["table", "csv", "json"].includes(format)) {
     throw new UsageError(`--format must be table, csv or json, not ${JSON.stringify(format)}`);
@@ -75,9 +82,25 @@ export async function run(opts: SqlOptions): Promise<number> {
     dbs.push({ label: rec, name: dir.split("/").pop()!, path: db });
   }
   if (dbs.length === 0 && exports.length === 0) return 1;
-  const instance = await DuckDBInstance.create(":memory:");
+  if (opts.write && dbs.length === 0) throw new UsageError("--write takes a recording, not an export");
+  const instance = await DuckDBInstance.create(opts.write ? dbs[0].path : ":memory:");
   const c = await instance.connect();
+  const answer = async () => {
+    try {
+      const r = await c.runAndReadAll(opts.query);
+      out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
+      return 0;
+    } catch (e) {
+      const msg = (e as Error).message.split("\n")[0];
+      const why = /read-only mode/.test(msg)
+        ? " (recordings are opened read-only; --write opens one for writing)"
+        : "";
+      err(`sql: ${msg}${why}\n`);
+      return 1;
+    }
+  };
   try {
+    if (opts.write) return await answer();
     const names = dbs.map((d) => d.name);
     const relabel = names.some((n, i) => names.indexOf(n) !== i);
     await c.run("CREATE TEMP TABLE recording_labels (i INTEGER, label VARCHAR)");
@@ -134,15 +157,7 @@ export async function run(opts: SqlOptions): Promise<number> {
         await c.run(sqlText(v.name as SqlName).replace("CREATE VIEW", "CREATE TEMP VIEW"));
       }
     }
-    let r;
-    try {
-      r = await c.runAndReadAll(opts.query);
-    } catch (e) {
-      err(`sql: ${(e as Error).message.split("\n")[0]}\n`);
-      return 1;
-    }
-    out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
-    return 0;
+    return await answer();
   } finally {
     c.closeSync();
     instance.closeSync();

@@ -1,5 +1,6 @@
 /**
- * Entry point of `deno task sql [--format table|csv|json] RECORDING... -- "SELECT ..."`: parses
+ * Entry point of `deno task sql [--format table|csv|json] [--write] RECORDING... -- "SELECT ..."`
+ * (read-only unless `--write`, which takes one recording): parses
  * the arguments (the query is what follows `--`, else the last argument) and runs `sql.ts`.
  * Exit codes: 0 ok, 1 no recording could be queried or the query failed, 2 bad usage.
  */
@@ -8,8 +9,8 @@ import { UsageError } from "./analyze.ts";
 import { run } from "./sql.ts";
 import type { OutputFormat } from "./table_output.ts";
 
-const USAGE =
-  'usage: deno task sql [--format table|csv|json] [--prices FILE] RECORDING... -- "SELECT ..."';
+const USAGE = "usage: deno task sql [--format table|csv|json] [--prices FILE] [--write] " +
+  'RECORDING... -- "SELECT ..."';
 
 /** Splits argv into options+recordings and the query. */
 export function splitArgs(argv: string[]): { args: string[]; query: string } {
@@ -28,6 +29,7 @@ if (import.meta.main) {
       options: {
         format: { type: "string", short: "f", default: "table" },
         prices: { type: "string" },
+        write: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -41,6 +43,7 @@ if (import.meta.main) {
       query,
       format: values.format as OutputFormat,
       prices: values.prices,
+      write: values.write,
     });
   } catch (e) {
     const usage = e instanceof UsageError ||
