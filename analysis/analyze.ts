@@ -10,6 +10,7 @@
  * Exit code: 0 when at least one recording was analysed, 1 when none could be, 2 for usage.
  */
 import { join } from "node:path";
+import { usageError } from "../kit/cli.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { type Columns } from "../recording/arrow_input.ts";
 import { tlsView } from "./byte_streams.ts";
@@ -62,8 +63,6 @@ export interface RecordingSummary {
   /** links and findings, as formatted by analysis/detect */
   findings: string;
 }
-
-export class UsageError extends Error {}
 
 const encoder = new TextEncoder();
 const writeOut = (s: string) => Deno.stdout.writeSync(encoder.encode(s));
@@ -287,7 +286,7 @@ function indent(s: string): string {
 export async function run(opts: AnalyzeOptions): Promise<number> {
   const out = opts.out ?? writeOut;
   const err = opts.err ?? writeErr;
-  if (opts.recordings.length === 0) throw new UsageError("give at least one recording directory");
+  if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
   const prices = loadPrices(opts.prices);
   let ok = 0;
   for (const path of opts.recordings) {

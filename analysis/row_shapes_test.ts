@@ -15,12 +15,7 @@ import { analyzeRecording, type RecordingSummary } from "./analyze.ts";
 import { loadPrices } from "./pricing.ts";
 import { processTable } from "../recording/schema.ts";
 import type { FileRow, ProcessRow } from "../recording/schema.ts";
-import {
-  fileRow,
-  processRow,
-  readParts,
-  writeRecording,
-} from "../recording/recording_builder.ts";
+import { fileRow, processRow, readParts, writeRecording } from "../recording/recording_builder.ts";
 
 const base = readParts(new URL("../datasets/demo-claude", import.meta.url).pathname);
 const AGENT = 10231;

@@ -16,7 +16,8 @@
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdent } from "../kit/columns.ts";
-import { analyzeRecording, DB_FILE, UsageError } from "./analyze.ts";
+import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { usageError } from "../kit/cli.ts";
 import { loadPrices } from "./pricing.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
 import { CORRELATE_TABLES } from "./correlate/schema.ts";
@@ -56,14 +57,14 @@ function exists(path: string): boolean {
 export async function run(opts: SqlOptions): Promise<number> {
   const out = opts.out ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
-  if (opts.recordings.length === 0) throw new UsageError("give at least one recording directory");
-  if (!opts.query.trim()) throw new UsageError("give a query after --");
+  if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
+  if (!opts.query.trim()) throw usageError("give a query after --");
   if (opts.write && opts.recordings.length !== 1) {
-    throw new UsageError("--write takes exactly one recording");
+    throw usageError("--write takes exactly one recording");
   }
   const format = opts.format ?? "table";
   if (!["table", "csv", "json"].includes(format)) {
-    throw new UsageError(`--format must be table, csv or json, not ${JSON.stringify(format)}`);
+    throw usageError(`--format must be table, csv or json, not ${JSON.stringify(format)}`);
   }
   const dbs: { label: string; name: string; path: string }[] = [];
   const exports = opts.recordings.filter(isParquetExport);

@@ -1,11 +1,10 @@
 /**
  * Entry point of `deno task sql [--format table|csv|json] [--write] RECORDING... -- "SELECT ..."`
- * (read-only unless `--write`, which takes one recording): parses
- * the arguments (the query is what follows `--`, else the last argument) and runs `sql.ts`.
- * Exit codes: 0 ok, 1 no recording could be queried or the query failed, 2 bad usage.
+ * (read-only unless `--write`, which takes one recording): parses the arguments (the query is
+ * what follows `--`, else the last argument) and runs `sql.ts`. Exit codes: 0 ok, 1 no
+ * recording could be queried or the query failed, 2 bad usage.
  */
-import { parseArgs } from "node:util";
-import { UsageError } from "./analyze.ts";
+import { parseCommand, runCommand, userPath } from "../kit/cli.ts";
 import { run } from "./sql.ts";
 import type { OutputFormat } from "./table_output.ts";
 
@@ -21,36 +20,19 @@ export function splitArgs(argv: string[]): { args: string[]; query: string } {
 }
 
 if (import.meta.main) {
-  let code: number;
-  try {
-    const { args, query } = splitArgs(Deno.args);
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        format: { type: "string", short: "f", default: "table" },
-        prices: { type: "string" },
-        write: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
+  await runCommand("sql", USAGE, async (argv) => {
+    const { args, query } = splitArgs(argv);
+    const { values, positionals } = parseCommand(args, {
+      format: { type: "string", short: "f", default: "table" },
+      prices: { type: "string" },
+      write: { type: "boolean" },
     });
-    if (values.help) {
-      console.log(USAGE);
-      Deno.exit(0);
-    }
-    code = await run({
-      recordings: positionals,
+    return await run({
+      recordings: positionals.map(userPath),
       query,
       format: values.format as OutputFormat,
-      prices: values.prices,
+      prices: values.prices && userPath(values.prices),
       write: values.write,
     });
-  } catch (e) {
-    const usage = e instanceof UsageError ||
-      (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    console.error(`sql: ${(e as Error).message.split("\n")[0]}`);
-    if (usage) console.error(USAGE);
-    code = usage ? 2 : 1;
-  }
-  Deno.exit(code);
+  });
 }

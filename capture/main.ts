@@ -88,6 +88,17 @@ function intArg(name: string, v: string): number {
 
 export async function main(args: string[]): Promise<number> {
   phase("main");
+  // Relative paths (the command, --out) are the user's: run where they ran the task from
+  // (deno task and ./sightline start in the project root and keep theirs in INIT_CWD).
+  const from = Deno.env.get("INIT_CWD");
+  if (from) {
+    try {
+      Deno.chdir(from);
+    } catch (e) {
+      console.error(`sightline: cannot enter ${from} (${(e as Error).message})`);
+      return 1;
+    }
+  }
   const { opts: optArgs, cmd } = splitArgs(args);
   let values;
   try {

@@ -290,19 +290,38 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${counters.line()}`));
   }, 1000);
 
+  // A signal more than the capture needs (a second SIGTERM or SIGHUP, a third SIGINT)
+  // forces it: the command it started and the loader are killed; the files keep what was
+  // flushed.
+  const force = () => {
+    for (
+      const kill of [
+        () => opts.cmd && manifest.root_pid && Deno.kill(manifest.root_pid, "SIGKILL"),
+        () => loader.process.kill("SIGKILL"),
+      ]
+    ) {
+      try {
+        kill();
+      } catch { /* already gone */ }
+    }
+  };
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     // With a command, the terminal's Ctrl-C reached it too: it decides. A second one, or
     // --pid/--comm mode, ends the capture.
-    if (!opts.cmd || interrupts > 1) loader.stop();
+    if (interrupts > 2) force();
+    else if (!opts.cmd || interrupts > 1) loader.stop();
   };
+  let terms = 0;
   const onSigterm = () => {
-    if (opts.cmd) loader.process.kill("SIGTERM");
+    if (++terms > 1) force();
+    else if (opts.cmd) loader.process.kill("SIGTERM");
     else loader.stop();
   };
   Deno.addSignalListener("SIGINT", onSigint);
   Deno.addSignalListener("SIGTERM", onSigterm);
+  Deno.addSignalListener("SIGHUP", onSigterm);
   const onAbort = () => loader.stop();
   opts.signal?.addEventListener("abort", onAbort);
   if (opts.signal?.aborted) onAbort();
@@ -317,6 +336,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   clearInterval(timer);
   Deno.removeSignalListener("SIGINT", onSigint);
   Deno.removeSignalListener("SIGTERM", onSigterm);
+  Deno.removeSignalListener("SIGHUP", onSigterm);
   opts.signal?.removeEventListener("abort", onAbort);
   if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 

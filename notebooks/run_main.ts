@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseCommand, runCommand, usageError, userPath } from "../kit/cli.ts";
 import { type CaseStudy, hasCaseInput } from "./case_input.ts";
 import { ensureDenoKernel, executeNotebook, jupyterMissing } from "./jupyter.ts";
 
@@ -32,7 +32,7 @@ export async function run(opts: { out?: string; names: string[] }): Promise<numb
     ? opts.names.map((n) => n.endsWith(".ipynb") ? n : `${n}.ipynb`)
     : all.filter((n) => !STUDY_OF[n] || hasCaseInput(STUDY_OF[n]));
   for (const n of names) {
-    if (!all.includes(n)) throw new UsageError(`no notebook ${n} (${all.join(", ")})`);
+    if (!all.includes(n)) throw usageError(`no notebook ${n} (${all.join(", ")})`);
   }
   const out = resolve(opts.out ?? mkdtempSync(join(tmpdir(), "sightline-notebooks-")));
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
@@ -51,27 +51,9 @@ export async function run(opts: { out?: string; names: string[] }): Promise<numb
   return failed ? 1 : 0;
 }
 
-class UsageError extends Error {}
-
 if (import.meta.main) {
-  let code: number;
-  try {
-    const { values, positionals } = parseArgs({
-      args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
-      options: { out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-    });
-    if (values.help) {
-      console.log(USAGE);
-      Deno.exit(0);
-    }
-    code = await run({ out: values.out, names: positionals });
-  } catch (e) {
-    const usage = e instanceof UsageError ||
-      (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    console.error(`notebooks: ${(e as Error).message.split("\n")[0]}`);
-    if (usage) console.error(USAGE);
-    code = usage ? 2 : 1;
-  }
-  Deno.exit(code);
+  await runCommand("notebooks", USAGE, async (args) => {
+    const { values, positionals } = parseCommand(args, { out: { type: "string", short: "o" } });
+    return await run({ out: values.out && userPath(values.out), names: positionals });
+  });
 }

@@ -7,6 +7,7 @@
  */
 import { chmodSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { usageError } from "../kit/cli.ts";
 import { type ChartSpecs, reportPage } from "./page.ts";
 import { loadReportData, type ReportData, type ReportLimits } from "./report_data.ts";
 import { DEFAULT_LIMITS } from "./report_data.ts";
@@ -36,8 +37,6 @@ export interface ReportResult {
   bytes: number;
   data: ReportData;
 }
-
-export class UsageError extends Error {}
 
 /** The report's charts, by name. */
 export function chartSpecs(data: ReportData): ChartSpecs {
@@ -87,7 +86,7 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
 
 /** Runs the command; returns the exit code (0 written, 1 the recording could not be read). */
 export async function run(opts: ReportOptions): Promise<number> {
-  if (!opts.recording) throw new UsageError("give a recording directory");
+  if (!opts.recording) throw usageError("give a recording directory");
   const log = opts.log ?? ((line: string) => console.error(`report: ${line}`));
   try {
     const r = await buildReport({ ...opts, log });

@@ -15,15 +15,13 @@
  * Exit code: 0 when every recording was processed, 1 when one could not be, 2 for bad usage.
  * Findings do not change the exit code.
  */
-import { parseArgs } from "node:util";
+import { CliError, parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
 import { checkSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import { ensureAnalysed, withDb } from "../correlate/db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { formatFindings } from "./format.ts";
 import { buildLinksAndFindings, type InsightSettings } from "./insights.ts";
 import { checkDetectSettings, DEFAULT_DETECT_SETTINGS } from "./settings.ts";
-
-class UsageError extends Error {}
 
 export interface FindingsCliOptions {
   recordings: string[];
@@ -32,34 +30,23 @@ export interface FindingsCliOptions {
 }
 
 export function parseFindingsArgs(args: string[]): FindingsCliOptions {
-  if (args[0] === "--") args = args.slice(1);
-  let p;
-  try {
-    p = parseArgs({
-      args,
-      options: {
-        "sensitive-paths": { type: "string", multiple: true, default: [] },
-        allowlist: { type: "string", multiple: true, default: [] },
-        "injection-phrases": { type: "string", multiple: true, default: [] },
-        "loop-cycles": { type: "string" },
-        "exfil-window-ms": { type: "string" },
-        "window-ms": { type: "string" },
-        "min-confidence": { type: "string" },
-        rebuild: { type: "boolean", default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
-  }
+  const p = parseCommand(args, {
+    "sensitive-paths": { type: "string", multiple: true, default: [] },
+    allowlist: { type: "string", multiple: true, default: [] },
+    "injection-phrases": { type: "string", multiple: true, default: [] },
+    "loop-cycles": { type: "string" },
+    "exfil-window-ms": { type: "string" },
+    "window-ms": { type: "string" },
+    "min-confidence": { type: "string" },
+    rebuild: { type: "boolean", default: false },
+  });
   const v = p.values;
-  const recordings = p.positionals.filter((x) => x !== "--");
-  if (recordings.length === 0) throw new UsageError("give at least one recording directory");
+  const recordings = p.positionals.filter((x) => x !== "--").map(userPath);
+  if (recordings.length === 0) throw usageError("give at least one recording directory");
   const num = (name: string, s: string | undefined, dflt: number) => {
     if (s === undefined) return dflt;
     const n = Number(s);
-    if (!Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got ${s}`);
+    if (!Number.isFinite(n)) throw usageError(`--${name}: expected a number, got ${s}`);
     return n;
   };
   try {
@@ -74,11 +61,14 @@ export function parseFindingsArgs(args: string[]): FindingsCliOptions {
         }),
         detect: checkDetectSettings({
           ...DEFAULT_DETECT_SETTINGS,
-          sensitivePaths: [...DEFAULT_DETECT_SETTINGS.sensitivePaths, ...v["sensitive-paths"]],
-          allowlist: [...DEFAULT_DETECT_SETTINGS.allowlist, ...v.allowlist],
+          sensitivePaths: [
+            ...DEFAULT_DETECT_SETTINGS.sensitivePaths,
+            ...v["sensitive-paths"].map(userPath),
+          ],
+          allowlist: [...DEFAULT_DETECT_SETTINGS.allowlist, ...v.allowlist.map(userPath)],
           injectionPhrases: [
             ...DEFAULT_DETECT_SETTINGS.injectionPhrases,
-            ...v["injection-phrases"],
+            ...v["injection-phrases"].map(userPath),
           ],
           loopCycles: num("loop-cycles", v["loop-cycles"], DEFAULT_DETECT_SETTINGS.loopCycles),
           exfilWindowMs: num(
@@ -90,8 +80,8 @@ export function parseFindingsArgs(args: string[]): FindingsCliOptions {
       },
     };
   } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
+    if (e instanceof CliError) throw e;
+    throw usageError((e as Error).message);
   }
 }
 
@@ -119,11 +109,10 @@ export async function run(
   return failed ? 1 : 0;
 }
 
+const USAGE = "usage: deno task findings [--rebuild] [--sensitive-paths FILE] [--allowlist FILE] " +
+  "[--injection-phrases FILE] [--loop-cycles N] [--exfil-window-ms MS] [--window-ms MS] " +
+  "[--min-confidence X] RECORDING...";
+
 if (import.meta.main) {
-  try {
-    Deno.exit(await run(parseFindingsArgs(Deno.args)));
-  } catch (e) {
-    console.error(`findings: ${(e as Error).message.split("\n")[0]}`);
-    Deno.exit(e instanceof UsageError ? 2 : 1);
-  }
+  await runCommand("findings", USAGE, async (args) => await run(parseFindingsArgs(args)));
 }

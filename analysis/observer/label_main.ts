@@ -19,44 +19,31 @@
  * Exit code: 0 when every session got a verdict, 1 when some did not (malformed answer,
  * failed request, unreadable recording), 2 for bad usage.
  */
-import { parseArgs } from "node:util";
+import { parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
 import { type LabelOptions, runLabel } from "./label.ts";
 
-class UsageError extends Error {}
-
 export function parseLabelArgs(args: string[], env = Deno.env.toObject()): LabelOptions {
-  if (args[0] === "--") args = args.slice(1);
-  let p;
-  try {
-    p = parseArgs({
-      args,
-      options: {
-        "base-url": { type: "string" },
-        model: { type: "string" },
-        "api-key": { type: "string" },
-        "ca-cert": { type: "string" },
-        concurrency: { type: "string", default: "4" },
-        retries: { type: "string", default: "3" },
-        "max-trace-tokens": { type: "string", default: "6000" },
-        "no-findings": { type: "boolean", default: false },
-        "no-json-mode": { type: "boolean", default: false },
-        "cache-dir": { type: "string" },
-        "no-cache": { type: "boolean", default: false },
-        "dry-run": { type: "boolean", default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
-  }
+  const p = parseCommand(args, {
+    "base-url": { type: "string" },
+    model: { type: "string" },
+    "api-key": { type: "string" },
+    "ca-cert": { type: "string" },
+    concurrency: { type: "string", default: "4" },
+    retries: { type: "string", default: "3" },
+    "max-trace-tokens": { type: "string", default: "6000" },
+    "no-findings": { type: "boolean", default: false },
+    "no-json-mode": { type: "boolean", default: false },
+    "cache-dir": { type: "string" },
+    "no-cache": { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+  });
   const v = p.values;
-  const recordings = p.positionals.filter((x) => x !== "--");
-  if (recordings.length === 0) throw new UsageError("give at least one recording directory");
+  const recordings = p.positionals.filter((x) => x !== "--").map(userPath);
+  if (recordings.length === 0) throw usageError("give at least one recording directory");
   const whole = (name: string, s: string, min: number) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < min) {
-      throw new UsageError(`--${name}: expected a whole number >= ${min}, got ${s}`);
+      throw usageError(`--${name}: expected a whole number >= ${min}, got ${s}`);
     }
     return n;
   };
@@ -65,18 +52,18 @@ export function parseLabelArgs(args: string[], env = Deno.env.toObject()): Label
   try {
     new URL(baseURL);
   } catch {
-    throw new UsageError(`--base-url: not a URL: ${baseURL}`);
+    throw usageError(`--base-url: not a URL: ${baseURL}`);
   }
   const apiKey = v["api-key"] ?? env.SIGHTLINE_OBSERVER_API_KEY ?? env.OPENAI_API_KEY;
   if (!apiKey && new URL(baseURL).hostname === "api.openai.com" && !v["dry-run"]) {
-    throw new UsageError("api.openai.com needs a key: --api-key or OPENAI_API_KEY");
+    throw usageError("api.openai.com needs a key: --api-key or OPENAI_API_KEY");
   }
   return {
     recordings,
     endpoint: {
       baseURL,
       apiKey: apiKey ?? "sk-no-key",
-      caCert: v["ca-cert"],
+      caCert: v["ca-cert"] && userPath(v["ca-cert"]),
     },
     model: v.model ?? env.SIGHTLINE_OBSERVER_MODEL ?? "gpt-4.1-mini",
     concurrency: whole("concurrency", v.concurrency, 1),
@@ -84,7 +71,7 @@ export function parseLabelArgs(args: string[], env = Deno.env.toObject()): Label
     maxTraceTokens: whole("max-trace-tokens", v["max-trace-tokens"], 500),
     findings: !v["no-findings"],
     jsonMode: !v["no-json-mode"],
-    cacheDir: v["no-cache"] ? null : v["cache-dir"],
+    cacheDir: v["no-cache"] ? null : v["cache-dir"] && userPath(v["cache-dir"]),
     dryRun: v["dry-run"],
   };
 }
@@ -96,11 +83,10 @@ export async function run(opts: LabelOptions): Promise<number> {
   return bad === 0 && r.failedRecordings.length === 0 ? 0 : 1;
 }
 
+const USAGE = "usage: deno task label [--base-url URL] [--model NAME] [--api-key KEY] " +
+  "[--ca-cert FILE] [--concurrency N] [--retries N] [--max-trace-tokens N] [--no-findings] " +
+  "[--no-json-mode] [--cache-dir DIR | --no-cache] [--dry-run] RECORDING...";
+
 if (import.meta.main) {
-  try {
-    Deno.exit(await run(parseLabelArgs(Deno.args)));
-  } catch (e) {
-    console.error(`label: ${(e as Error).message.split("\n")[0]}`);
-    Deno.exit(e instanceof UsageError ? 2 : 1);
-  }
+  await runCommand("label", USAGE, async (args) => await run(parseLabelArgs(args)));
 }

@@ -3,24 +3,23 @@
  * real recordings (bench/fuzz/fuzz.ts) for N minutes (default 5) and prints
  * "N inputs, 0 crashes" with what failed; exit 1 if anything crashed or broke a promise.
  */
-import { parseArgs } from "node:util";
+import { intOption, parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
 import { type Outcome, runFuzz } from "./fuzz.ts";
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      minutes: { type: "string", default: "5" },
-      seed: { type: "string", default: String(Date.now() % 1_000_000) },
-      json: { type: "string" },
-    },
-  });
+const USAGE = "usage: deno task fuzz [--minutes N] [--seed N] [--json FILE]";
+
+/** Runs the fuzzer as the command line says; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const { values } = parseCommand(args, {
+    minutes: { type: "string", default: "5" },
+    seed: { type: "string" },
+    json: { type: "string" },
+  }, { positionals: false });
   const minutes = Number(values.minutes);
-  const seed = Number(values.seed);
-  if (!(minutes > 0) || !Number.isInteger(seed)) {
-    console.error("fuzz: --minutes must be a positive number and --seed an integer");
-    Deno.exit(2);
+  if (!(minutes > 0)) {
+    throw usageError(`--minutes wants a positive number, got "${values.minutes}"`);
   }
+  const seed = intOption("seed", values.seed) ?? Date.now() % 1_000_000;
   console.error(`fuzz: seed ${seed}, ${minutes} min`);
   let last = performance.now();
   let n = 0;
@@ -42,7 +41,7 @@ if (import.meta.main) {
   });
   if (values.json) {
     await Deno.writeTextFile(
-      values.json,
+      userPath(values.json),
       JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? String(v) : v), 1) + "\n",
     );
   }
@@ -51,5 +50,7 @@ if (import.meta.main) {
       `${report.failures.length - report.crashes} broken promises ` +
       `(seed ${seed}, ${report.rounds} rounds, ${(report.ms / 1000).toFixed(0)} s)`,
   );
-  Deno.exit(report.failures.length ? 1 : 0);
+  return report.failures.length ? 1 : 0;
 }
+
+if (import.meta.main) await runCommand("fuzz", USAGE, main);

@@ -5,7 +5,7 @@
  * (default reports/bench). Exits 0 when every run succeeded, 1 when some failed or on an error,
  * 2 on a bad command line.
  */
-import { parseArgs } from "node:util";
+import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../../kit/cli.ts";
 import { AGENT_NAMES, type AgentName } from "../../lab/agents/agent_profile.ts";
 import { type ProbeCosts, whereTimeGoes, writeOverheadReport } from "./report.ts";
 import { run } from "./run.ts";
@@ -16,79 +16,57 @@ const USAGE = "usage: deno task bench [--quick] [--agent claude,gemini,codex] " 
 
 export const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
 
-class UsageError extends Error {}
-
 function list<T extends string>(v: string | undefined, all: readonly T[], what: string): T[] {
   if (v === undefined) return [...all];
   const xs = v.split(",").map((x) => x.trim()).filter(Boolean);
   for (const x of xs) {
     if (!all.includes(x as T)) {
-      throw new UsageError(`--${what}: unknown "${x}" (${all.join(", ")})`);
+      throw usageError(`--${what}: unknown "${x}" (${all.join(", ")})`);
     }
   }
-  if (!xs.length) throw new UsageError(`--${what}: empty`);
+  if (!xs.length) throw usageError(`--${what}: empty`);
   return xs as T[];
 }
 
+/** Runs the benchmark as the command line says; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  if (args[0] === "--") args = args.slice(1);
-  let opts;
-  try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        quick: { type: "boolean", default: false },
-        agent: { type: "string" },
-        workload: { type: "string" },
-        runs: { type: "string" },
-        out: { type: "string" },
-        "no-gate": { type: "boolean", default: false },
-        "idle-capture": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    const runs = values.runs ?? (values.quick ? "2" : "5");
-    if (!/^[1-9]\d*$/.test(runs)) {
-      throw new UsageError(`--runs wants a positive number, got "${runs}"`);
-    }
-    opts = {
-      quick: values.quick,
-      // quick mode (CI) runs Claude Code only unless told otherwise
-      agents: list<AgentName>(
-        values.agent ?? (values.quick ? "claude" : undefined),
-        AGENT_NAMES,
-        "agent",
-      ),
-      workloads: list<WorkloadName>(values.workload, WORKLOAD_NAMES, "workload"),
-      runs: Number(runs),
-      out: values.out ?? DEFAULT_OUT,
-      captureArgs: values["no-gate"] ? ["--no-gate"] : [],
-      idleCapture: values["idle-capture"],
-    };
-  } catch (e) {
-    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  try {
-    const r = await run({ ...opts, log: (l) => console.error(l) });
-    // the capture benchmark's per-operation costs, when it has run, explain the slow-down
-    const costs = await Deno.readTextFile(`${opts.out}/capture.json`)
-      .then((t) => JSON.parse(t) as ProbeCosts).catch(() => undefined);
-    const md = await writeOverheadReport(opts.out, r, costs ? whereTimeGoes(r, costs) : "");
-    console.log(md.split("\n## Method")[0]);
-    if (costs) console.log(whereTimeGoes(r, costs));
-    console.log(`written: ${opts.out}/overhead.md, overhead.json, overhead.svg`);
-    return r.runs.every((m) => m.ok) ? 0 : 1;
-  } catch (e) {
-    console.error(`bench: ${(e as Error).message}`);
-    return 1;
-  }
+  const { values } = parseCommand(args, {
+    quick: { type: "boolean", default: false },
+    agent: { type: "string" },
+    workload: { type: "string" },
+    runs: { type: "string" },
+    out: { type: "string" },
+    "no-gate": { type: "boolean", default: false },
+    "idle-capture": { type: "boolean", default: false },
+  }, { positionals: false });
+  const runs = values.runs ?? (values.quick ? "2" : "5");
+  if (!/^[1-9]\d*$/.test(runs)) throw usageError(`--runs wants a positive number, got "${runs}"`);
+  const opts = {
+    quick: values.quick,
+    // quick mode (CI) runs Claude Code only unless told otherwise
+    agents: list<AgentName>(
+      values.agent ?? (values.quick ? "claude" : undefined),
+      AGENT_NAMES,
+      "agent",
+    ),
+    workloads: list<WorkloadName>(values.workload, WORKLOAD_NAMES, "workload"),
+    runs: Number(runs),
+    out: values.out ? userPath(values.out) : DEFAULT_OUT,
+    captureArgs: values["no-gate"] ? ["--no-gate"] : [],
+    idleCapture: values["idle-capture"],
+  };
+  const r = await run({ ...opts, log: (l) => console.error(l) });
+  // the capture benchmark's per-operation costs, when it has run, explain the slow-down
+  const costs = await Deno.readTextFile(`${opts.out}/capture.json`)
+    .then((t) => JSON.parse(t) as ProbeCosts).catch(() => undefined);
+  const md = await writeOverheadReport(opts.out, r, costs ? whereTimeGoes(r, costs) : "");
+  console.log(md.split("\n## Method")[0]);
+  if (costs) console.log(whereTimeGoes(r, costs));
+  console.log(`written: ${opts.out}/overhead.md, overhead.json, overhead.svg`);
+  return r.runs.every((m) => m.ok) ? 0 : 1;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  stopOnSignals("bench");
+  await runCommand("bench", USAGE, main);
+}

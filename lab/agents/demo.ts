@@ -5,8 +5,16 @@
  * ran and the tool call each answered to, the files they touched, the findings — writes an
  * HTML report per recording, and says where everything is.
  */
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import {
+  CliError,
+  parseCommand,
+  runCommand,
+  stopOnSignals,
+  timestampedDir,
+  usageError,
+  userPath,
+} from "../../kit/cli.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
 import { run as sql } from "../../analysis/sql.ts";
@@ -29,9 +37,7 @@ const say = (s = "") => console.log(s);
 
 /** Runs the demo; returns the exit code. */
 export async function run(opts: DemoOptions): Promise<number> {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-")
-    .slice(0, 15);
-  const out = opts.out ?? `${ROOT}recordings/demo-${stamp}`;
+  const out = opts.out ?? timestampedDir("demo");
   say(
     `Sightline demo: ${opts.agents.join(", ")} under capture, against the scripted model server`,
   );
@@ -140,24 +146,32 @@ async function query(
   }
 }
 
+const USAGE = "usage: deno task demo [--agents claude,gemini,codex] [--out DIR]";
+
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
-    options: { agents: { type: "string" }, out: { type: "string" } },
+  stopOnSignals("demo");
+  await runCommand("demo", USAGE, async (args) => {
+    const { values } = parseCommand(args, {
+      agents: { type: "string" },
+      out: { type: "string" },
+    }, { positionals: false });
+    const agents = (values.agents ?? AGENT_NAMES.join(",")).split(",").map((
+      a,
+    ) => a.trim());
+    const bad = agents.find((a) => !(AGENT_NAMES as readonly string[]).includes(a));
+    if (bad) {
+      throw usageError(
+        `unknown agent ${JSON.stringify(bad)}: use ${AGENT_NAMES.join(", ")}`,
+      );
+    }
+    if (Deno.uid() !== 0) {
+      throw new CliError(
+        "capture needs root (eBPF): run it as root, e.g. sudo ./sightline demo",
+      );
+    }
+    return await run({
+      agents: agents as AgentName[],
+      out: values.out && userPath(values.out),
+    });
   });
-  const agents = (values.agents ?? AGENT_NAMES.join(",")).split(",").map((a) => a.trim());
-  const bad = agents.find((a) => !(AGENT_NAMES as readonly string[]).includes(a));
-  if (bad) {
-    console.error(
-      `demo: unknown agent ${JSON.stringify(bad)}: use ${AGENT_NAMES.join(", ")}`,
-    );
-    Deno.exit(2);
-  }
-  if (Deno.uid() !== 0) {
-    console.error(
-      "demo: capture needs root (eBPF): run it as root, e.g. sudo ./sightline demo",
-    );
-    Deno.exit(1);
-  }
-  Deno.exit(await run({ agents: agents as AgentName[], out: values.out }));
 }

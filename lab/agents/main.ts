@@ -17,7 +17,15 @@
 
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import {
+  CliError,
+  parseCommand,
+  runCommand,
+  stopOnSignals,
+  timestampedDir,
+  usageError,
+  userPath,
+} from "../../kit/cli.ts";
 import {
   loadScenario,
   loadTranscript,
@@ -46,14 +54,6 @@ export interface AgentCliOptions {
   timeoutMs: number;
 }
 
-/** A bad command line; the message is one line. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 export const USAGE =
   "usage: deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] " +
   "[--workdir DIR] " +
@@ -67,80 +67,66 @@ const SCENARIOS_DIR = fileURLToPath(
 
 /** A scenario argument: a path, or a name of a file in lab/scenarios/. */
 export function resolveScenarioPath(arg: string): string {
-  if (existsSync(arg)) return arg;
+  if (existsSync(userPath(arg))) return userPath(arg);
   for (
     const candidate of [`${SCENARIOS_DIR}${arg}`, `${SCENARIOS_DIR}${arg}.json`]
   ) {
     if (existsSync(candidate)) return candidate;
   }
-  throw new UsageError(
+  throw usageError(
     `scenario ${JSON.stringify(arg)}: no such file, nor in lab/scenarios/`,
   );
 }
 
 /** Parses the command line. */
 export function parseAgentArgs(args: string[]): AgentCliOptions {
-  // `deno task NAME -- ARGS` passes the "--" on.
-  if (args[0] === "--") args = args.slice(1);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        workdir: { type: "string" },
-        capture: { type: "boolean", default: false },
-        out: { type: "string" },
-        http1: { type: "boolean", default: false },
-        transport: { type: "string" },
-        "ws-compression": { type: "string" },
-        prompt: { type: "string" },
-        replay: { type: "string" },
-        "save-transcript": { type: "string" },
-        log: { type: "string" },
-        timeout: { type: "string", default: "120" },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
-  }
+  const parsed = parseCommand(args, {
+    workdir: { type: "string" },
+    capture: { type: "boolean", default: false },
+    out: { type: "string" },
+    http1: { type: "boolean", default: false },
+    transport: { type: "string" },
+    "ws-compression": { type: "string" },
+    prompt: { type: "string" },
+    replay: { type: "string" },
+    "save-transcript": { type: "string" },
+    log: { type: "string" },
+    timeout: { type: "string", default: "120" },
+  });
   const [agent, scenario, ...extra] = parsed.positionals;
   if (agent === undefined) {
-    throw new UsageError("missing the agent: claude, gemini or codex");
+    throw usageError("missing the agent: claude, gemini or codex");
   }
   if (!(AGENT_NAMES as readonly string[]).includes(agent)) {
-    throw new UsageError(
+    throw usageError(
       `unknown agent ${JSON.stringify(agent)}: use claude, gemini or codex`,
     );
   }
-  if (scenario === undefined) throw new UsageError("missing the scenario file");
+  if (scenario === undefined) throw usageError("missing the scenario file");
   if (extra.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   }
   const timeout = Number(parsed.values.timeout);
   if (!(timeout > 0)) {
-    throw new UsageError(
+    throw usageError(
       `--timeout: expected seconds > 0, got ${parsed.values.timeout}`,
     );
   }
   if (parsed.values.out && !parsed.values.capture) {
-    throw new UsageError("--out only makes sense with --capture");
+    throw usageError("--out only makes sense with --capture");
   }
   const transport = parsed.values.transport;
   if (
     transport !== undefined && transport !== "websocket" && transport !== "http"
   ) {
-    throw new UsageError(
-      `--transport: expected websocket or http, got ${transport}`,
-    );
+    throw usageError(`--transport: expected websocket or http, got ${transport}`);
   }
   const wsc = parsed.values["ws-compression"];
   if (
     wsc !== undefined &&
     !(WEBSOCKET_COMPRESSIONS as readonly string[]).includes(wsc)
   ) {
-    throw new UsageError(
+    throw usageError(
       `--ws-compression: expected ${WEBSOCKET_COMPRESSIONS.join(", ")}, got ${wsc}`,
     );
   }
@@ -149,16 +135,17 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     agent: agent as AgentName,
     scenario: scenarioPath,
     captureOut: parsed.values.capture
-      ? parsed.values.out ?? defaultRecordingDir(agent, scenarioPath)
+      ? (parsed.values.out ? userPath(parsed.values.out) : defaultRecordingDir(agent, scenarioPath))
       : undefined,
-    workdir: parsed.values.workdir,
+    workdir: parsed.values.workdir && userPath(parsed.values.workdir),
     http1: parsed.values.http1,
     transport: transport as CodexTransport | undefined,
     websocketCompression: wsc as WebSocketCompression | undefined,
     prompt: parsed.values.prompt,
-    replay: parsed.values.replay,
-    saveTranscript: parsed.values["save-transcript"],
-    log: parsed.values.log,
+    replay: parsed.values.replay && userPath(parsed.values.replay),
+    saveTranscript: parsed.values["save-transcript"] &&
+      userPath(parsed.values["save-transcript"]),
+    log: parsed.values.log && userPath(parsed.values.log),
     timeoutMs: timeout * 1000,
   };
 }
@@ -166,10 +153,9 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 function defaultRecordingDir(agent: string, scenarioPath: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-")
-    .slice(0, 15);
-  const name = scenarioPath.split("/").pop()!.replace(/\.json$/, "");
-  return `${ROOT}recordings/${stamp}-${agent}-${name}`;
+  return timestampedDir(
+    `${agent}-${scenarioPath.split("/").pop()!.replace(/\.json$/, "")}`,
+  );
 }
 
 /** A `wrap` that runs the agent under capture, recording into `out`. */
@@ -236,14 +222,15 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
 }
 
 if (import.meta.main) {
-  try {
-    const result = await run(parseAgentArgs(Deno.args));
-    Deno.exit(result.exitCode ?? 1);
-  } catch (e) {
-    const bad = e instanceof UsageError || e instanceof ScenarioError ||
-      e instanceof TranscriptError;
-    console.error(`agent: ${(e as Error).message}`);
-    if (e instanceof UsageError) console.error(USAGE);
-    Deno.exit(bad ? 2 : 1);
-  }
+  stopOnSignals("agent");
+  await runCommand("agent", USAGE, async (args) => {
+    try {
+      return (await run(parseAgentArgs(args))).exitCode ?? 1;
+    } catch (e) {
+      if (e instanceof ScenarioError || e instanceof TranscriptError) {
+        throw new CliError((e as Error).message, 2);
+      }
+      throw e;
+    }
+  });
 }

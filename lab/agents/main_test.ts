@@ -1,7 +1,8 @@
 /** Tests for the agent runner's command line. */
 
 import assert from "node:assert/strict";
-import { parseAgentArgs, resolveScenarioPath, run, UsageError } from "./main.ts";
+import { parseAgentArgs, resolveScenarioPath, run } from "./main.ts";
+import { CliError } from "../../kit/cli.ts";
 
 Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   const o = parseAgentArgs([
@@ -68,7 +69,7 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
   ];
   for (const [args, re] of bad) {
     assert.throws(() => parseAgentArgs(args), (e: Error) => {
-      assert.ok(e instanceof UsageError, String(e));
+      assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
       assert.match(e.message, re);
       assert.ok(!e.message.includes("\n"));
       return true;

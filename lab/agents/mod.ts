@@ -24,7 +24,7 @@ export { claudeProfile } from "./claude_profile.ts";
 export { geminiProfile } from "./gemini_profile.ts";
 export { CODEX_DEFAULT_MODEL, codexProfile } from "./codex_profile.ts";
 export { withHostsFile } from "./hosts_namespace.ts";
-export { parseAgentArgs, run, UsageError } from "./main.ts";
+export { parseAgentArgs, run } from "./main.ts";
 export {
   launcherScript,
   type LaunchSpec,

@@ -5,50 +5,40 @@
  * directory under --out (default recordings/case-studies-<time>), ready to become a dataset.
  * Exit code: 0 when every recording ran to the end, 1 otherwise, 2 for bad usage.
  */
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import {
+  parseCommand,
+  runCommand,
+  stopOnSignals,
+  timestampedDir,
+  usageError,
+  userPath,
+} from "../../kit/cli.ts";
 import { AGENT_NAMES, type AgentName } from "../agents/mod.ts";
 import { type CaseStudyOptions, runCaseStudies, STUDIES, type Study } from "./case_studies.ts";
 
-class UsageError extends Error {}
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
 export function parseCaseStudyArgs(args: string[]): CaseStudyOptions {
-  if (args[0] === "--") args = args.slice(1);
-  let p;
-  try {
-    p = parseArgs({
-      args,
-      options: {
-        studies: { type: "string", default: STUDIES.join(",") },
-        agents: { type: "string", default: AGENT_NAMES.join(",") },
-        out: { type: "string" },
-      },
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
-  }
+  const p = parseCommand(args, {
+    studies: { type: "string", default: STUDIES.join(",") },
+    agents: { type: "string", default: AGENT_NAMES.join(",") },
+    out: { type: "string" },
+  }, { positionals: false });
   const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
   const studies = list(p.values.studies);
   for (const s of studies) {
     if (!(STUDIES as readonly string[]).includes(s)) {
-      throw new UsageError(`--studies: unknown study ${JSON.stringify(s)} (${STUDIES.join(", ")})`);
+      throw usageError(`--studies: unknown study ${JSON.stringify(s)} (${STUDIES.join(", ")})`);
     }
   }
   const agents = list(p.values.agents);
   for (const a of agents) {
     if (!(AGENT_NAMES as readonly string[]).includes(a)) {
-      throw new UsageError(`--agents: unknown agent ${JSON.stringify(a)}`);
+      throw usageError(`--agents: unknown agent ${JSON.stringify(a)}`);
     }
   }
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return {
     studies: studies as Study[],
     agents: agents as AgentName[],
-    outDir: p.values.out ?? join(ROOT, "recordings", `case-studies-${stamp}`),
+    outDir: p.values.out ? userPath(p.values.out) : timestampedDir("case-studies"),
   };
 }
 
@@ -71,11 +61,10 @@ export async function run(o: CaseStudyOptions): Promise<number> {
   return ok ? 0 : 1;
 }
 
+const USAGE = "usage: deno task case-studies [--studies injection,benign,loop,team] " +
+  "[--agents claude,gemini,codex] [--out DIR]";
+
 if (import.meta.main) {
-  try {
-    Deno.exit(await run(parseCaseStudyArgs(Deno.args)));
-  } catch (e) {
-    console.error(`case-studies: ${(e as Error).message.split("\n")[0]}`);
-    Deno.exit(e instanceof UsageError ? 2 : 1);
-  }
+  stopOnSignals("case-studies");
+  await runCommand("case-studies", USAGE, async (args) => await run(parseCaseStudyArgs(args)));
 }

@@ -5,14 +5,17 @@
  * `lab/scenarios/eval_links.json`, or re-scores recordings of it. Exits 1 when an agent's
  * precision or recall (over all events or key events) is below --min, 2 for bad usage.
  */
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import {
+  parseCommand,
+  runCommand,
+  stopOnSignals,
+  timestampedDir,
+  usageError,
+  userPath,
+} from "../../kit/cli.ts";
 import { AGENT_NAMES, type AgentName } from "../agents/mod.ts";
 import { DEFAULT_SETTINGS } from "../../analysis/correlate/settings.ts";
 import { byAgent, formatEval, precision, recall, runEval } from "./eval.ts";
-
-class UsageError extends Error {}
 
 export interface EvalCliOptions {
   agents: AgentName[];
@@ -24,51 +27,37 @@ export interface EvalCliOptions {
   recordings: string[];
 }
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
 export function parseEvalArgs(args: string[]): EvalCliOptions {
-  if (args[0] === "--") args = args.slice(1);
-  let p;
-  try {
-    p = parseArgs({
-      args,
-      options: {
-        agents: { type: "string", default: AGENT_NAMES.join(",") },
-        runs: { type: "string", default: "1" },
-        out: { type: "string" },
-        min: { type: "string", default: "0.95" },
-        "window-ms": { type: "string", default: String(DEFAULT_SETTINGS.windowMs) },
-        "no-brackets": { type: "boolean", default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
-  }
+  const p = parseCommand(args, {
+    agents: { type: "string", default: AGENT_NAMES.join(",") },
+    runs: { type: "string", default: "1" },
+    out: { type: "string" },
+    min: { type: "string", default: "0.95" },
+    "window-ms": { type: "string", default: String(DEFAULT_SETTINGS.windowMs) },
+    "no-brackets": { type: "boolean", default: false },
+  });
   const agents = p.values.agents.split(",").map((a) => a.trim()).filter(Boolean);
   for (const a of agents) {
     if (!(AGENT_NAMES as readonly string[]).includes(a)) {
-      throw new UsageError(`--agents: unknown agent ${JSON.stringify(a)}`);
+      throw usageError(`--agents: unknown agent ${JSON.stringify(a)}`);
     }
   }
   const runs = Number(p.values.runs);
   if (!Number.isInteger(runs) || runs < 1) {
-    throw new UsageError("--runs: expected a whole number >= 1");
+    throw usageError("--runs: expected a whole number >= 1");
   }
   const min = Number(p.values.min);
-  if (!(min >= 0 && min <= 1)) throw new UsageError("--min: expected a number in [0, 1]");
+  if (!(min >= 0 && min <= 1)) throw usageError("--min: expected a number in [0, 1]");
   const windowMs = Number(p.values["window-ms"]);
-  if (!(windowMs > 0)) throw new UsageError("--window-ms: expected milliseconds > 0");
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  if (!(windowMs > 0)) throw usageError("--window-ms: expected milliseconds > 0");
   return {
     agents: agents as AgentName[],
     runs,
-    outDir: p.values.out ?? join(ROOT, "recordings", `eval-${stamp}`),
+    outDir: p.values.out ? userPath(p.values.out) : timestampedDir("eval"),
     min,
     windowMs,
     brackets: !p.values["no-brackets"],
-    recordings: p.positionals,
+    recordings: p.positionals.map(userPath),
   };
 }
 
@@ -107,11 +96,10 @@ export async function run(
   return ok ? 0 : 1;
 }
 
+const USAGE = "usage: deno task eval [--agents claude,gemini,codex] [--runs N] [--out DIR] " +
+  "[--min X] [--window-ms MS] [--no-brackets] [RECORDING...]";
+
 if (import.meta.main) {
-  try {
-    Deno.exit(await run(parseEvalArgs(Deno.args)));
-  } catch (e) {
-    console.error(`eval: ${(e as Error).message.split("\n")[0]}`);
-    Deno.exit(e instanceof UsageError ? 2 : 1);
-  }
+  stopOnSignals("eval");
+  await runCommand("eval", USAGE, async (args) => await run(parseEvalArgs(args)));
 }

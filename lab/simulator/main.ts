@@ -9,7 +9,7 @@
  * transcript if asked. Exit codes: 0 done, 2 bad arguments or input files, 1 other errors.
  */
 
-import { parseArgs } from "node:util";
+import { CliError, parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
 import { ScenarioError } from "./scenario.ts";
 import { startModelServer } from "./server.ts";
 import { TranscriptError } from "./transcript.ts";
@@ -26,52 +26,32 @@ export interface ServeCliOptions {
   vars: Record<string, string>;
 }
 
-/** A bad command line; the message is one line. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 export const USAGE =
   "usage: deno task model-server -- (--scenario FILE | --replay TRANSCRIPT) [--port N] [--http1] " +
   "[--host 127.0.0.1] [--save-transcript FILE] [--log FILE] [--log-bodies] [--var NAME=VALUE]";
 
 /** Parses the command line. */
 export function parseServeArgs(args: string[]): ServeCliOptions {
-  // `deno task NAME -- ARGS` passes the "--" on.
-  if (args[0] === "--") args = args.slice(1);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        scenario: { type: "string" },
-        replay: { type: "string" },
-        port: { type: "string", default: "0" },
-        host: { type: "string", default: "127.0.0.1" },
-        http1: { type: "boolean", default: false },
-        "save-transcript": { type: "string" },
-        log: { type: "string" },
-        "log-bodies": { type: "boolean", default: false },
-        var: { type: "string", multiple: true, default: [] },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
-  }
+  const parsed = parseCommand(args, {
+    scenario: { type: "string" },
+    replay: { type: "string" },
+    port: { type: "string", default: "0" },
+    host: { type: "string", default: "127.0.0.1" },
+    http1: { type: "boolean", default: false },
+    "save-transcript": { type: "string" },
+    log: { type: "string" },
+    "log-bodies": { type: "boolean", default: false },
+    var: { type: "string", multiple: true, default: [] },
+  }, { positionals: false });
   const v = parsed.values;
   if (v.scenario === undefined && v.replay === undefined) {
-    throw new UsageError(
+    throw usageError(
       "give --scenario FILE or --replay TRANSCRIPT (or both: replay with the scenario's pages)",
     );
   }
   const port = Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(
+    throw usageError(
       `--port: expected 0-65535, got ${JSON.stringify(v.port)}`,
     );
   }
@@ -79,7 +59,7 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
     !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v.host) && v.host !== "::1" &&
     v.host !== "localhost"
   ) {
-    throw new UsageError(
+    throw usageError(
       `--host: must be a loopback address, got ${JSON.stringify(v.host)}`,
     );
   }
@@ -87,20 +67,20 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
   for (const kv of v.var) {
     const eq = kv.indexOf("=");
     if (eq <= 0) {
-      throw new UsageError(
+      throw usageError(
         `--var: expected NAME=VALUE, got ${JSON.stringify(kv)}`,
       );
     }
     vars[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return {
-    scenario: v.scenario,
-    replay: v.replay,
+    scenario: v.scenario && userPath(v.scenario),
+    replay: v.replay && userPath(v.replay),
     port,
     host: v.host,
     http1: v.http1,
-    saveTranscript: v["save-transcript"],
-    log: v.log,
+    saveTranscript: v["save-transcript"] && userPath(v["save-transcript"]),
+    log: v.log && userPath(v.log),
     logBodies: v["log-bodies"],
     vars,
   };
@@ -131,8 +111,9 @@ export async function run(
   ];
   console.log(lines.join("\n"));
   const signalled = stop ?? new Promise<void>((resolve) => {
-    Deno.addSignalListener("SIGINT", () => resolve());
-    Deno.addSignalListener("SIGTERM", () => resolve());
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      Deno.addSignalListener(s, () => resolve());
+    }
   });
   await signalled;
   await server.close();
@@ -149,14 +130,14 @@ export async function run(
 }
 
 if (import.meta.main) {
-  try {
-    await run(parseServeArgs(Deno.args));
-    Deno.exit(0);
-  } catch (e) {
-    const bad = e instanceof UsageError || e instanceof ScenarioError ||
-      e instanceof TranscriptError;
-    console.error(`model-server: ${(e as Error).message}`);
-    if (e instanceof UsageError) console.error(USAGE);
-    Deno.exit(bad ? 2 : 1);
-  }
+  await runCommand("model-server", USAGE, async (args) => {
+    try {
+      await run(parseServeArgs(args));
+    } catch (e) {
+      if (e instanceof ScenarioError || e instanceof TranscriptError) {
+        throw new CliError((e as Error).message, 2);
+      }
+      throw e;
+    }
+  });
 }

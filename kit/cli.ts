@@ -1,0 +1,272 @@
+/**
+ * The command-line kit every entry point uses: an error that carries its exit code, argument
+ * parsing on `node:util` parseArgs (bad options are usage errors, exit 2), paths resolved
+ * against the directory the user ran the command from (`deno task` and `./sightline` run
+ * from the project root and keep the caller's directory in INIT_CWD), timestamped output
+ * directories, and stopping on SIGINT, SIGTERM and SIGHUP: everything the command started
+ * (its whole process tree: agents, model servers, captures, loaders) is asked to end, then
+ * killed after a grace period, and a second signal kills it at once.
+ *
+ *   if (import.meta.main) {
+ *     await runCommand("analyze", USAGE, async (args) => {
+ *       const { values, positionals } = parseCommand(args, OPTIONS);
+ *       return await run({ recordings: positionals.map(userPath), ... });
+ *     });
+ *   }
+ */
+import { resolve } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** A failure the user should see as one line, with the exit code it maps to. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+    /** print the usage after the message */
+    readonly showUsage = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Bad usage: exit code 2, the usage printed after the message. */
+export function usageError(message: string): CliError {
+  return new CliError(message, 2, true);
+}
+
+/** `--help` was asked for: the usage goes to stdout, exit 0. */
+class HelpAsked extends Error {}
+
+/** The project's root directory. */
+export const PROJECT_ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** The directory the user ran the command from (INIT_CWD, set by `deno task` and ./sightline). */
+export function userCwd(): string {
+  return Deno.env.get("INIT_CWD") || Deno.cwd();
+}
+
+/** A path the user gave, made absolute against the directory they ran the command from. */
+export function userPath(path: string): string {
+  return resolve(userCwd(), path);
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * Parses a command's arguments (a leading `--` from `deno task` is dropped); `-h`/`--help`
+ * prints the usage and ends the command. Unknown options and missing values are usage errors.
+ */
+export function parseCommand<const O extends Options>(
+  args: string[],
+  options: O,
+  opts: { positionals?: boolean } = {},
+) {
+  const a = args[0] === "--" ? args.slice(1) : args;
+  let r;
+  try {
+    r = parseArgs({
+      args: a,
+      options: { ...options, help: { type: "boolean", short: "h" } } as O & {
+        help: { type: "boolean"; short: "h" };
+      },
+      allowPositionals: opts.positionals ?? true,
+      strict: true,
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      throw usageError((e as Error).message.split("\n")[0]);
+    }
+    throw e;
+  }
+  if ((r.values as Record<string, unknown>).help) throw new HelpAsked();
+  return r;
+}
+
+/** A whole number option, or a usage error naming it. */
+export function intOption(name: string, value: string | undefined, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value) || Number(value) < min) {
+    throw usageError(
+      `--${name} wants a whole number${min > 0 ? ` from ${min}` : ""}, got "${value}"`,
+    );
+  }
+  return Number(value);
+}
+
+/** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */
+export function timestampedDir(name: string, parent = `${PROJECT_ROOT}/recordings`): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${parent}/${stamp}-${name.replace(/[^\w.-]/g, "_")}`;
+}
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
+
+/**
+ * Runs an entry point and exits with its code: the number `fn` returns (0 if none), or the
+ * error's: a CliError's own code (with the usage for usage errors), 1 for anything else.
+ * Every error is one line, prefixed with the command's name. The command runs in the
+ * directory the user ran it from, so relative paths are theirs.
+ */
+export async function runCommand(
+  name: string,
+  usage: string,
+  fn: (args: string[]) => Promise<number | void> | number | void,
+  args: string[] = Deno.args,
+): Promise<never> {
+  let code: number;
+  try {
+    try {
+      Deno.chdir(userCwd());
+    } catch (e) {
+      throw new CliError(`cannot enter ${userCwd()} (${firstLine(e)})`);
+    }
+    code = (await fn(args)) ?? 0;
+  } catch (e) {
+    if (e instanceof HelpAsked) {
+      console.log(usage);
+      code = 0;
+    } else if (e instanceof CliError) {
+      console.error(`${name}: ${firstLine(e)}`);
+      if (e.showUsage) console.error(usage);
+      code = e.exitCode;
+    } else {
+      console.error(`${name}: ${firstLine(e)}`);
+      if (Deno.env.get("SIGHTLINE_DEBUG")) console.error((e as Error).stack);
+      code = 1;
+    }
+  }
+  Deno.exit(code);
+}
+
+// ------------------------------------------------------------------ stopping on signals
+
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export type StopSignal = typeof STOP_SIGNALS[number];
+const SIGNO: Record<StopSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** A process, told apart from a later one with the same pid by its start time. */
+export interface Proc {
+  pid: number;
+  start: string;
+}
+
+function stat(pid: number): { ppid: number; state: string; start: string } | null {
+  try {
+    const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return { state: f[0], ppid: Number(f[1]), start: f[19] };
+  } catch {
+    return null;
+  }
+}
+
+/** Every living descendant of `root` (default: this process), from /proc. */
+export function descendants(root = Deno.pid): Proc[] {
+  const children = new Map<number, Proc[]>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const s = stat(Number(e.name));
+    if (!s || s.state === "Z") continue;
+    const list = children.get(s.ppid) ?? [];
+    list.push({ pid: Number(e.name), start: s.start });
+    children.set(s.ppid, list);
+  }
+  const out: Proc[] = [];
+  const todo = [root];
+  while (todo.length) {
+    for (const c of children.get(todo.pop()!) ?? []) {
+      out.push(c);
+      todo.push(c.pid);
+    }
+  }
+  return out;
+}
+
+/** Whether the process still runs (a zombie has ended). */
+export function alive(p: Proc): boolean {
+  const s = stat(p.pid);
+  return !!s && s.start === p.start && s.state !== "Z";
+}
+
+function signal(procs: Proc[], sig: Deno.Signal): void {
+  for (const p of procs) {
+    if (!alive(p)) continue;
+    try {
+      Deno.kill(p.pid, sig);
+    } catch { /* gone meanwhile */ }
+  }
+}
+
+/**
+ * Makes this process the reaper of its orphaned descendants (PR_SET_CHILD_SUBREAPER), so a
+ * process that daemonizes stays in its tree and is stopped with it. Best effort.
+ */
+function becomeSubreaper(): void {
+  try {
+    const libc = Deno.dlopen("libc.so.6", {
+      prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+    });
+    libc.symbols.prctl(36, 1n, 0n, 0n, 0n);
+    libc.close();
+  } catch { /* without it, orphans that reparent to init are not followed */ }
+}
+
+export interface StopOptions {
+  /** how long processes get to end after SIGTERM before they are killed; default 10 s */
+  graceMs?: number;
+  /** run after the processes are gone (close servers, remove temporary files) */
+  cleanup?: () => Promise<void> | void;
+  /** one line each (default stderr) */
+  log?: (line: string) => void;
+}
+
+/**
+ * Stops the command on SIGINT, SIGTERM or SIGHUP: sends SIGTERM to every process it started
+ * (its whole tree, which this process reaps as a subreaper), waits for them up to `graceMs`,
+ * kills what is left, runs `cleanup` and exits with 128 + the signal's number. A second
+ * signal kills them all at once and exits. Returns a function that removes the handlers.
+ */
+export function stopOnSignals(name: string, opts: StopOptions = {}): () => void {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const grace = opts.graceMs ?? 10_000;
+  becomeSubreaper();
+  let stopping: Proc[] | null = null;
+  const handler = (sig: StopSignal) => () => {
+    const code = 128 + SIGNO[sig];
+    if (stopping) {
+      log(`${name}: ${sig} again: killing what it started`);
+      signal([...stopping, ...descendants()], "SIGKILL");
+      Deno.exit(code);
+    }
+    stopping = descendants();
+    log(
+      `${name}: ${sig}: stopping ${stopping.length} process(es) it started ` +
+        `(send it again to kill them at once)`,
+    );
+    signal(stopping, "SIGTERM");
+    (async () => {
+      const until = performance.now() + grace;
+      while (performance.now() < until) {
+        const left = [...stopping!, ...descendants()].filter(alive);
+        if (!left.length) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const left = [...stopping!, ...descendants()].filter(alive);
+      if (left.length) {
+        log(`${name}: ${left.length} process(es) still running after ${grace} ms: killing them`);
+        signal(left, "SIGKILL");
+      }
+      try {
+        await opts.cleanup?.();
+      } catch (e) {
+        log(`${name}: cleaning up: ${firstLine(e)}`);
+      }
+      Deno.exit(code);
+    })();
+  };
+  const handlers = STOP_SIGNALS.map((s) => [s, handler(s)] as const);
+  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+  return () => {
+    for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  };
+}

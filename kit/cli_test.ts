@@ -1,0 +1,145 @@
+/**
+ * The command-line kit: usage errors carry exit code 2 and one line, paths are the user's,
+ * output directories are timestamped, and a command stopped by a signal takes its whole
+ * process tree with it — children, grandchildren, a daemon that left its parent, a child that
+ * ignores SIGTERM — exiting 128 + the signal; a second signal kills at once. Real processes.
+ */
+import assert from "node:assert/strict";
+import {
+  alive,
+  CliError,
+  descendants,
+  parseCommand,
+  type Proc,
+  timestampedDir,
+  userPath,
+} from "./cli.ts";
+
+Deno.test("cli: bad options are usage errors with exit code 2, on one line", () => {
+  const opts = { out: { type: "string" }, n: { type: "string" } } as const;
+  assert.deepEqual(parseCommand(["--", "--out", "x", "a"], opts).positionals, ["a"]);
+  for (const args of [["--bogus"], ["--out"]]) {
+    assert.throws(() => parseCommand(args, opts), (e: Error) => {
+      assert.ok(e instanceof CliError && e.exitCode === 2 && e.showUsage, String(e));
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
+  }
+  assert.throws(() => parseCommand(["a"], opts, { positionals: false }), CliError);
+});
+
+Deno.test("cli: paths are resolved against the directory the user ran the command from", () => {
+  const before = Deno.env.get("INIT_CWD");
+  try {
+    Deno.env.set("INIT_CWD", "/home/someone/work");
+    assert.equal(userPath("rec"), "/home/someone/work/rec");
+    assert.equal(userPath("../x/./y"), "/home/someone/x/y");
+    assert.equal(userPath("/abs/p"), "/abs/p");
+    Deno.env.delete("INIT_CWD");
+    assert.equal(userPath("rec"), `${Deno.cwd()}/rec`);
+  } finally {
+    if (before === undefined) Deno.env.delete("INIT_CWD");
+    else Deno.env.set("INIT_CWD", before);
+  }
+});
+
+Deno.test("cli: output directories are named by UTC time and a safe name", () => {
+  const d = timestampedDir("demo run/1", "/tmp/out");
+  assert.match(d, /^\/tmp\/out\/\d{8}-\d{6}-demo_run_1$/);
+  const stamp = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+  assert.ok(d.includes(`/${stamp}-`) || d.includes(`/${Number(stamp) + 1}-`));
+});
+
+/**
+ * A command that uses stopOnSignals and starts: two sleeps, a shell with a grandchild, a
+ * daemon (double fork: its parent exits, it lives on) and a child that ignores SIGTERM.
+ */
+const COMMAND = `
+import { runCommand, stopOnSignals } from "${new URL("./cli.ts", import.meta.url).href}";
+stopOnSignals("t", { graceMs: 1500, cleanup: () => console.log("cleaned up") });
+await runCommand("t", "usage", async () => {
+  const spawn = (cmd, ...args) => new Deno.Command(cmd, { args, stdin: "null" }).spawn();
+  spawn("sleep", "600");
+  spawn("sleep", "601");
+  spawn("sh", "-c", "sleep 602 & wait");
+  await spawn("sh", "-c", "(setsid sleep 603 &) ; exit 0").status;
+  spawn("sh", "-c", "trap '' TERM; sleep 604 & wait");
+  console.log("started");
+  await new Promise(() => {});
+});
+`;
+
+async function startCommand() {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(file, COMMAND);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", file],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let out = "";
+  while (!out.includes("started")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += new TextDecoder().decode(value);
+  }
+  // the whole tree, as it stands once everything started (sleep 604 under its shell, too)
+  let tree: Proc[] = [];
+  for (let i = 0; i < 50 && tree.length < 7; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    tree = descendants(child.pid);
+  }
+  return { child, reader, tree, read: () => out };
+}
+
+async function rest(r: ReadableStreamDefaultReader<Uint8Array>) {
+  let s = "";
+  for (;;) {
+    const { value, done } = await r.read();
+    if (done) return s;
+    s += new TextDecoder().decode(value);
+  }
+}
+
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  Deno.test(`cli: ${sig} stops the whole tree the command started, then it exits`, async () => {
+    const { child, reader, tree } = await startCommand();
+    // sleeps 600-604 and two shells (the daemon's shell exited; the daemon is ours as its
+    // reaper)
+    const cmdlines = tree.map((p) => Deno.readTextFileSync(`/proc/${p.pid}/cmdline`));
+    for (const n of [600, 601, 602, 603, 604]) {
+      assert.ok(cmdlines.some((c) => c.includes(`sleep\0${n}`)), `sleep ${n} in ${cmdlines}`);
+    }
+    const t0 = performance.now();
+    child.kill(sig);
+    const status = await child.status;
+    const out = await rest(reader);
+    const err = new TextDecoder().decode(
+      new Uint8Array(await new Response(child.stderr).arrayBuffer()),
+    );
+    assert.equal(status.code, { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[sig], err);
+    assert.match(err, new RegExp(`t: ${sig}: stopping \\d+ process`));
+    assert.match(err, /still running after 1500 ms: killing them/); // the one ignoring TERM
+    assert.match(out, /cleaned up/);
+    assert.deepEqual(tree.filter(alive), [], "every process it started is gone");
+    assert.ok(performance.now() - t0 < 8000);
+  });
+}
+
+Deno.test("cli: a second signal kills everything at once", async () => {
+  const { child, reader, tree } = await startCommand();
+  child.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 200));
+  child.kill("SIGTERM");
+  const status = await child.status;
+  await rest(reader);
+  const err = new TextDecoder().decode(
+    new Uint8Array(await new Response(child.stderr).arrayBuffer()),
+  );
+  assert.equal(status.code, 143);
+  assert.match(err, /SIGTERM again: killing what it started/);
+  assert.doesNotMatch(err, /still running after/);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(tree.filter(alive), []);
+});
