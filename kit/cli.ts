@@ -135,10 +135,15 @@ export async function runCommand(
       code = 1;
     }
   }
+  // stopped by a signal: the command's own end (its children killed) is not its exit code
+  if (stopping) await stopping;
   Deno.exit(code);
 }
 
 // ------------------------------------------------------------------ stopping on signals
+
+/** Set while a signal stops the command: it ends the process itself. */
+let stopping: Promise<never> | null = null;
 
 export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export type StopSignal = typeof STOP_SIGNALS[number];
@@ -201,7 +206,7 @@ function signal(procs: Proc[], sig: Deno.Signal): void {
  * Makes this process the reaper of its orphaned descendants (PR_SET_CHILD_SUBREAPER), so a
  * process that daemonizes stays in its tree and is stopped with it. Best effort.
  */
-function becomeSubreaper(): void {
+export function becomeSubreaper(): void {
   try {
     const libc = Deno.dlopen("libc.so.6", {
       prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
@@ -230,28 +235,28 @@ export function stopOnSignals(name: string, opts: StopOptions = {}): () => void 
   const log = opts.log ?? ((l: string) => console.error(l));
   const grace = opts.graceMs ?? 10_000;
   becomeSubreaper();
-  let stopping: Proc[] | null = null;
+  let seen: Proc[] | null = null;
   const handler = (sig: StopSignal) => () => {
     const code = 128 + SIGNO[sig];
-    if (stopping) {
+    if (seen) {
       log(`${name}: ${sig} again: killing what it started`);
-      signal([...stopping, ...descendants()], "SIGKILL");
+      signal([...seen, ...descendants()], "SIGKILL");
       Deno.exit(code);
     }
-    stopping = descendants();
+    const procs = seen = descendants();
     log(
-      `${name}: ${sig}: stopping ${stopping.length} process(es) it started ` +
+      `${name}: ${sig}: stopping ${procs.length} process(es) it started ` +
         `(send it again to kill them at once)`,
     );
-    signal(stopping, "SIGTERM");
-    (async () => {
+    signal(procs, "SIGTERM");
+    stopping = (async () => {
       const until = performance.now() + grace;
       while (performance.now() < until) {
-        const left = [...stopping!, ...descendants()].filter(alive);
+        const left = [...procs, ...descendants()].filter(alive);
         if (!left.length) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const left = [...stopping!, ...descendants()].filter(alive);
+      const left = [...procs, ...descendants()].filter(alive);
       if (left.length) {
         log(`${name}: ${left.length} process(es) still running after ${grace} ms: killing them`);
         signal(left, "SIGKILL");
@@ -261,7 +266,7 @@ export function stopOnSignals(name: string, opts: StopOptions = {}): () => void 
       } catch (e) {
         log(`${name}: cleaning up: ${firstLine(e)}`);
       }
-      Deno.exit(code);
+      return Deno.exit(code);
     })();
   };
   const handlers = STOP_SIGNALS.map((s) => [s, handler(s)] as const);

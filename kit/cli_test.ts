@@ -143,3 +143,29 @@ Deno.test("cli: a second signal kills everything at once", async () => {
   await new Promise((r) => setTimeout(r, 200));
   assert.deepEqual(tree.filter(alive), []);
 });
+
+Deno.test("cli: a command whose child ends by the stop still exits with the signal's code", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    file,
+    `import { runCommand, stopOnSignals } from "${new URL("./cli.ts", import.meta.url).href}";
+stopOnSignals("t");
+await runCommand("t", "usage", async () => {
+  const child = new Deno.Command("sleep", { args: ["600"] }).spawn();
+  console.log("started");
+  return (await child.status).code; // 143 once the stop has killed it
+});
+`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", file],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read();
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill("SIGINT");
+  assert.equal((await child.status).code, 130);
+  await rest(reader);
+});

@@ -1,0 +1,115 @@
+/**
+ * Interrupting the long-running commands as a user would — `deno task agent -- claude demo
+ * --capture`, `deno task demo`, `deno task bench --quick` — with SIGINT and with SIGTERM while
+ * a real agent runs under capture: the command exits with 128 + the signal, and leaves no
+ * process behind (agent, capture, loader; this test reaps orphans so it sees them all) and
+ * no eBPF program or link attached. Needs root (eBPF) and the pinned agents.
+ */
+import assert from "node:assert/strict";
+import { alive, becomeSubreaper, descendants, type Proc } from "../../kit/cli.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Ids of the loaded Sightline eBPF programs (named sl_*) and the links attaching them. */
+async function probes(): Promise<{ progs: number[]; links: number }> {
+  const json = async (what: string) => {
+    const out = await new Deno.Command("bpftool", { args: ["-j", what, "show"], stdout: "piped" })
+      .output();
+    return JSON.parse(new TextDecoder().decode(out.stdout) || "[]") as Record<string, unknown>[];
+  };
+  const progs = (await json("prog")).filter((p) => String(p.name ?? "").startsWith("sl_"))
+    .map((p) => Number(p.id));
+  const ids = new Set(progs);
+  const links = (await json("link")).filter((l) => ids.has(Number(l.prog_id))).length;
+  return { progs, links };
+}
+
+const cmdline = (p: Proc) => {
+  try {
+    return Deno.readTextFileSync(`/proc/${p.pid}/cmdline`).replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+};
+
+async function until<T>(what: string, ms: number, f: () => Promise<T | null> | T | null) {
+  const end = performance.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const COMMANDS: Record<string, (out: string) => string[]> = {
+  agent: (out) => ["lab/agents/main.ts", "claude", "demo", "--capture", "--out", `${out}/rec`],
+  demo: (out) => ["lab/agents/demo.ts", "--agents", "claude", "--out", out],
+  bench: (out) => ["bench/overhead/main.ts", "--quick", "--runs", "1", "--out", out],
+};
+
+for (const [name, argv] of Object.entries(COMMANDS)) {
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.test({
+      name: `interrupt: ${name} with ${sig} mid-capture leaves no process and no probe`,
+      ignore: skipWithoutRoot(),
+      sanitizeResources: false,
+      async fn() {
+        becomeSubreaper();
+        assert.deepEqual((await probes()).progs, [], "no Sightline probe before the test");
+        const out = await Deno.makeTempDir({ prefix: `sl-interrupt-${name}-` });
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--quiet", ...argv(out)],
+          cwd: ROOT,
+          env: { INIT_CWD: out },
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        const stderr = new Response(child.stderr).text();
+        try {
+          // a capture with its loader and the agent below it, probes attached
+          await until(`${name}: the agent under capture`, 240_000, async () => {
+            const tree = descendants(child.pid);
+            const loader = tree.find((p) => cmdline(p).includes("sightline-loader"));
+            if (!loader || descendants(loader.pid).length === 0) return null;
+            return (await probes()).links > 0 ? loader : null;
+          });
+          await new Promise((r) => setTimeout(r, 1500));
+          const tree = descendants(child.pid);
+          assert.ok(tree.length >= 3, `${tree.length} processes`);
+          child.kill(sig);
+          const status = await Promise.race([
+            child.status,
+            new Promise<never>((_, no) =>
+              setTimeout(() => no(new Error("no exit in 60 s")), 60_000)
+            ),
+          ]);
+          assert.equal(status.code, sig === "SIGINT" ? 130 : 143, `${status.signal} ${await stderr}`);
+          assert.match(await stderr, new RegExp(`${name}: ${sig}: stopping`));
+          // nothing it started runs on: not the processes seen, not orphans (ours to reap)
+          await until(
+            "every process gone",
+            10_000,
+            () => tree.every((p) => !alive(p)) && descendants().filter(alive).length === 0,
+          );
+          await until("every probe gone", 10_000, async () => {
+            const p = await probes();
+            return p.progs.length === 0 && p.links === 0;
+          });
+        } finally {
+          for (const p of descendants()) {
+            try {
+              Deno.kill(p.pid, "SIGKILL");
+            } catch { /* gone */ }
+          }
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+          await child.status;
+        }
+      },
+    });
+  }
+}
