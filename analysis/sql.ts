@@ -104,6 +104,8 @@ export async function run(opts: SqlOptions): Promise<number> {
     if (opts.write) return await answer();
     const names = dbs.map((d) => d.name);
     const relabel = names.some((n, i) => names.indexOf(n) !== i);
+    // the shared rules (changes_files, ...) for the user's queries too
+    await c.run(sqlText("macros"));
     await c.run("CREATE TEMP TABLE recording_labels (i INTEGER, label VARCHAR)");
     for (let i = 0; i < dbs.length; i++) {
       await c.run(`ATTACH ${sqlString(dbs[i].path)} AS ${quoteIdent(`r${i}`)} (READ_ONLY)`);

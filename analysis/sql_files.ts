@@ -4,8 +4,8 @@
  * join it), and the summary queries (each takes the recording as `$1`).
  */
 
-/** Build steps, in order. */
-export const BUILD_SQL = ["processes", "file_events", "net_events"] as const;
+/** Build steps, in order: the shared rules (macros) first. */
+export const BUILD_SQL = ["macros", "processes", "file_events", "net_events"] as const;
 
 /** Summary queries; each binds `$1` = recording. */
 export const SUMMARY_SQL = [

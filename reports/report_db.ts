@@ -21,6 +21,7 @@ export const REQUIRED_TABLES = [
   "process",
   "file",
   "net",
+  "actions",
 ] as const;
 
 /** The report's queries, `sql/<name>.sql`. */

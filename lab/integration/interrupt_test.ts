@@ -86,7 +86,11 @@ for (const [name, argv] of Object.entries(COMMANDS)) {
               setTimeout(() => no(new Error("no exit in 60 s")), 60_000)
             ),
           ]);
-          assert.equal(status.code, sig === "SIGINT" ? 130 : 143, `${status.signal} ${await stderr}`);
+          assert.equal(
+            status.code,
+            sig === "SIGINT" ? 130 : 143,
+            `${status.signal} ${await stderr}`,
+          );
           assert.match(await stderr, new RegExp(`${name}: ${sig}: stopping`));
           // nothing it started runs on: not the processes seen, not orphans (ours to reap)
           await until(

@@ -21,7 +21,7 @@ ev AS (
     false AS written,
     CASE kind
       WHEN 'fork' THEN 'fork ' || comm || ' (pid ' || pid || ' from ' || ppid || ')'
-      WHEN 'exec' THEN 'exec ' || left(array_to_string(argv, ' '), 200)
+      WHEN 'exec' THEN 'exec ' || coalesce(array_to_string(argv, ' '), filename, comm)
       ELSE 'exit ' || comm || ' ' || coalesce('status ' || exit_code, 'signal ' || exit_signal, '')
     END AS summary
   FROM process
@@ -31,14 +31,10 @@ ev AS (
     ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
     ret,
     ret >= 0,
-    ret >= 0 AND (
-      op IN ('unlink', 'rename', 'mkdir', 'rmdir')
-      OR (op = 'open' AND ((flags & 3) <> 0 OR (flags & 64) <> 0 OR (flags & 512) <> 0))
-    ),
+    changes_files(op, flags, ret, path),
     op || ' ' || path || coalesce(' -> ' || path2, '') || CASE
       WHEN ret < 0 THEN ' (failed, errno ' || (-ret) || ')'
-      WHEN op = 'open' AND ((flags & 3) <> 0 OR (flags & 64) <> 0 OR (flags & 512) <> 0)
-        THEN ' (write)'
+      WHEN op = 'open' AND opens_for_writing(flags) THEN ' (write)'
       WHEN op = 'open' THEN ' (read)'
       ELSE ''
     END

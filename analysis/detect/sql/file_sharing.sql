@@ -31,8 +31,7 @@ WITH touch AS (
 ),
 t AS (
   SELECT * FROM touch
-  WHERE kind IS NOT NULL AND path NOT LIKE '/dev/%' AND path NOT LIKE '/proc/%'
-    AND path NOT LIKE '/sys/%'
+  WHERE kind IS NOT NULL AND NOT pseudo_file(path)
 ),
 writes AS (SELECT * FROM t WHERE kind IN ('write', 'create')),
 shared AS (

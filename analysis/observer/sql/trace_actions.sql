@@ -27,7 +27,7 @@ shown AS (
   WHERE sensitive OR outside
     OR op = 'exec'
     OR (event_table = 'net' AND family <> 'unix')
-    OR (event_table = 'file' AND written AND path NOT LIKE '/dev/%' AND path NOT LIKE '/proc/%')
+    OR (event_table = 'file' AND written)
     OR (event_table = 'file' AND op = 'open' AND ok AND NOT regexp_matches(path,
       '^(/lib|/lib64|/usr|/etc|/proc|/sys|/dev|/run)(/|$)|/locale/|/\.pyenv/|/site-packages/|/node_modules/|/\.(bashrc|bash_profile|bash_login|profile|inputrc)$'))
 )

@@ -1,0 +1,16 @@
+-- macros: the rules the analysis, correlation, detectors, reports and observer share, each
+-- defined once here (created in every analysed database before anything that uses them).
+--
+-- opens_for_writing: open(2) flags that can change the file: write access (O_WRONLY 1,
+-- O_RDWR 2), O_CREAT (64) or O_TRUNC (512).
+CREATE OR REPLACE MACRO opens_for_writing(flags) AS
+  (flags & 3) <> 0 OR (flags & 64) <> 0 OR (flags & 512) <> 0;
+-- pseudo_file: device and kernel pseudo-files (under /dev, /proc and /sys), which no write
+-- to counts as changing the file system.
+CREATE OR REPLACE MACRO pseudo_file(path) AS regexp_matches(path, '^/(dev|proc|sys)/');
+-- changes_files: a file event that changed the file system: a successful unlink, rename,
+-- mkdir or rmdir, or open for writing, creating or truncating, not of a pseudo-file.
+CREATE OR REPLACE MACRO changes_files(op, flags, ret, path) AS
+  ret >= 0 AND NOT pseudo_file(path) AND (
+    op IN ('unlink', 'rename', 'mkdir', 'rmdir') OR (op = 'open' AND opens_for_writing(flags))
+  );
