@@ -118,8 +118,9 @@ export const actionsTable = table(
     col(
       "written",
       "bool",
-      "file: it changed the file system (open for writing or creating, rename, unlink, " +
-        "mkdir, rmdir)",
+      "file: it changed the file system (open for writing, creating or truncating, rename, " +
+        "unlink, mkdir, rmdir; not of a pseudo-file under /dev, /proc or /sys): the " +
+        "`changes_files` macro, as `file_events.written`",
     ),
     opt("session_id", "int32", "the session of the process (see `lineage`)"),
     col("role", "utf8", "the process's role in `lineage` (`outside` if it is not there)"),
