@@ -17,6 +17,7 @@ import {
   VIEWS,
 } from "./schema.ts";
 import { allSqlFiles, BUILD_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { buildCorrelation } from "./correlate/build.ts";
 import { build, fixtureDir } from "./testing.ts";
 
 async function loaded(agent: string) {
@@ -61,6 +62,8 @@ Deno.test("processes: one row per process, agent = the LLM caller and its descen
   const { rec, c, db } = await loaded("claude");
   try {
     for (const name of BUILD_SQL) await c.run(sqlText(name));
+    // descendants get their agent from the one walk of the tree, correlation's lineage
+    assert.deepEqual(await buildCorrelation(c), []);
     const rows = (await c.runAndReadAll("SELECT * FROM processes")).getRowObjectsJS();
     const raw = rec.tables.get("process")!.values;
     const pids = new Set(raw.pid as Int32Array);

@@ -16,6 +16,9 @@ export const SQL_DIR = new URL("./sql/", import.meta.url);
 /** The build steps: one `.sql` per table, in order. */
 export const BUILD_ORDER = CORRELATE_TABLES.map((t) => t.name);
 
+/** After `lineage`: the agent of each descendant in `processes`, from the one tree walk. */
+export const PROCESS_AGENTS = "process_agents";
+
 /**
  * Creates (or re-creates) the correlation tables and fills them, as part of `build` when
  * given (its problems are the caller's), else on its own (problems saved in `problems`).
@@ -30,6 +33,9 @@ export async function buildCorrelation(
   await b.create(CORRELATE_TABLES);
   for (const def of CORRELATE_TABLES) {
     await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name), params);
+    if (def.name === "lineage") {
+      await b.run(`${PROCESS_AGENTS}.sql`, readSql(SQL_DIR, PROCESS_AGENTS), params);
+    }
   }
   await b.finish();
   if (!build) await b.saveProblems();

@@ -1,6 +1,7 @@
 -- processes: one row per traced process incarnation (a pid reused after an exit is a new row),
--- from the raw `process` events, with the agent each belongs to: a process whose TLS traffic
--- carries LLM calls is an agent process; its descendants (by fork parentage) belong to it.
+-- from the raw `process` events. A process whose TLS traffic carries LLM calls is an agent
+-- process (role `agent`, here); its descendants are found once, by correlation's lineage.sql,
+-- and given their agent by process_agents.sql.
 INSERT INTO processes
 WITH ordered AS (
   -- a fork starts a new incarnation of the pid, and so does any event after its exit (a pid
@@ -73,33 +74,21 @@ callers AS (
   GROUP BY recording, pid
 ),
 roots AS (
-  SELECT p.recording, p.pid, p.inc, c.agent, p.start_ns, p.end_ns
+  -- the incarnation of each calling pid that ran at its first call (else the latest before)
+  SELECT p.recording, p.pid, p.inc, c.agent
   FROM procs p JOIN callers c ON c.recording = p.recording AND c.pid = p.pid
   QUALIFY row_number() OVER (
     PARTITION BY p.recording, p.pid
     ORDER BY (p.start_ns <= c.first_ns AND coalesce(p.end_ns, c.first_ns) >= c.first_ns) DESC,
       p.start_ns DESC
   ) = 1
-),
-tree AS (
-  WITH RECURSIVE t(recording, pid, inc, agent_pid, agent, role, start_ns, end_ns) AS (
-    SELECT recording, pid, inc, pid, agent, 'agent', start_ns, end_ns FROM roots
-    UNION
-    SELECT c.recording, c.pid, c.inc, t.agent_pid, t.agent, 'descendant', c.start_ns, c.end_ns
-    FROM procs c
-    JOIN t ON c.recording = t.recording AND c.ppid = t.pid AND c.pid <> t.pid
-      AND c.start_ns >= t.start_ns AND (t.end_ns IS NULL OR c.start_ns <= t.end_ns)
-  )
-  SELECT * FROM t
-  QUALIFY row_number() OVER (
-    PARTITION BY recording, pid, inc ORDER BY role = 'agent' DESC, agent_pid
-  ) = 1
 )
 SELECT p.recording, p.pid, p.ppid, p.comm, p.exe, p.argv, p.cwd, p.exec_count,
   p.start_ns, p.end_ns, p.exit_code, p.exit_signal,
-  t.agent, t.agent_pid, t.role,
-  CASE WHEN t.role = 'agent' THEN coalesce(c.n, 0) ELSE 0 END
+  r.agent, CASE WHEN r.pid IS NOT NULL THEN p.pid END,
+  CASE WHEN r.pid IS NOT NULL THEN 'agent' END,
+  CASE WHEN r.pid IS NOT NULL THEN coalesce(c.n, 0) ELSE 0 END
 FROM procs p
-LEFT JOIN tree t ON t.recording = p.recording AND t.pid = p.pid AND t.inc = p.inc
+LEFT JOIN roots r ON r.recording = p.recording AND r.pid = p.pid AND r.inc = p.inc
 LEFT JOIN callers c ON c.recording = p.recording AND c.pid = p.pid
 ORDER BY p.recording, p.start_ns, p.pid;

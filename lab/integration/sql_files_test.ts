@@ -14,7 +14,11 @@ import { loadScenario } from "../simulator/mod.ts";
 import { DETECT_ORDER, SQL_DIR as DETECT_SQL } from "../../analysis/detect/build.ts";
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
-import { BUILD_ORDER, SQL_DIR as CORRELATE_SQL } from "../../analysis/correlate/build.ts";
+import {
+  BUILD_ORDER,
+  PROCESS_AGENTS,
+  SQL_DIR as CORRELATE_SQL,
+} from "../../analysis/correlate/build.ts";
 import { withDb } from "../../analysis/correlate/db.ts";
 import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
 import { queryRows, sqlFilesIn } from "../../kit/sql_runner.ts";
@@ -26,7 +30,7 @@ const EVAL_FILES = ["eval_scores", "eval_timing", "eval_truth"];
 const OBSERVER_FILES = ["trace_actions", "trace_findings", "trace_steps"];
 
 Deno.test("every .sql file is a build step, an evaluation query or a trace query", () => {
-  assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [...BUILD_ORDER].sort());
+  assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [...BUILD_ORDER, PROCESS_AGENTS].sort());
   const detect = sqlFilesIn(DETECT_SQL);
   assert.deepEqual(detect, [...DETECT_ORDER].sort());
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
