@@ -3,6 +3,7 @@
  * build steps run in order after the tables are loaded (`processes` before the views that
  * join it), and the summary queries (each takes the recording as `$1`).
  */
+import { readSql } from "../kit/sql_runner.ts";
 
 /** Build steps, in order: the shared rules (macros) first. */
 export const BUILD_SQL = ["macros", "processes", "file_events", "net_events"] as const;
@@ -19,16 +20,9 @@ export type SqlName = typeof BUILD_SQL[number] | typeof SUMMARY_SQL[number];
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
-const cache = new Map<string, string>();
-
 /** The text of `sql/<name>.sql`. */
 export function sqlText(name: SqlName): string {
-  let t = cache.get(name);
-  if (t === undefined) {
-    t = Deno.readTextFileSync(new URL(`${name}.sql`, SQL_DIR));
-    cache.set(name, t);
-  }
-  return t;
+  return readSql(SQL_DIR, name);
 }
 
 /** Every .sql file in the folder (for the test that runs them all). */

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { queryRows, readSql, sqlFilesIn } from "../kit/sql_runner.ts";
 import { analyzeRecording } from "../analysis/analyze.ts";
-import { withDb } from "../analysis/correlate/db.ts";
+import { withDb } from "../analysis/analysed_db.ts";
 import { type Digest, tableDigests } from "../analysis/testing.ts";
 import { buildTrace } from "../analysis/observer/trace.ts";
 import { loadPrices } from "../analysis/pricing.ts";

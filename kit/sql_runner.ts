@@ -28,9 +28,14 @@ export function bindFor(
   return out;
 }
 
-/** Reads `name.sql` from `dir`. */
+const texts = new Map<string, string>();
+
+/** The text of `name.sql` in `dir` (read once). */
 export function readSql(dir: URL, name: string): string {
-  return Deno.readTextFileSync(new URL(`${name}.sql`, dir));
+  const url = new URL(`${name}.sql`, dir).href;
+  let t = texts.get(url);
+  if (t === undefined) texts.set(url, t = Deno.readTextFileSync(new URL(url)));
+  return t;
 }
 
 /** Runs one statement with the parameters it uses. */

@@ -18,6 +18,8 @@ export type CaseSql =
   | "team_activity"
   | "file_sharing_list";
 
+const SQL_DIR = new URL("./sql/", import.meta.url);
+
 /** Tables the case studies read, by the step that makes them. */
 const NEEDS = ["links", "findings", "injection_texts", "tool_cycles", "agent_activity"];
 
@@ -34,8 +36,7 @@ export function requireInsights(rec: Recording): void {
 
 /** Rows of `sql/<name>.sql`. */
 export async function caseRows(rec: Recording, name: CaseSql): Promise<Rows> {
-  const text = await Deno.readTextFile(new URL(`./sql/${name}.sql`, import.meta.url));
-  return await rec.rows(text);
+  return await rec.rows({ dir: SQL_DIR, name });
 }
 
 const num = (v: unknown) => typeof v === "bigint" ? Number(v) : Number(v ?? 0);

@@ -8,9 +8,9 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { DuckDBValue } from "@duckdb/node-api";
+import type { SqlValue } from "../kit/sql_runner.ts";
 import { DB_FILE } from "../analysis/analyze.ts";
-import { ensureAnalysed, withDb } from "../analysis/correlate/db.ts";
+import { ensureAnalysed, type SqlFile, withDb } from "../analysis/analysed_db.ts";
 import { buildLinksAndFindings } from "../analysis/detect/insights.ts";
 import { chartSpecs } from "../reports/report.ts";
 import { loadReportData, type ReportData } from "../reports/report_data.ts";
@@ -50,16 +50,15 @@ export class Recording {
     return this.db.tables.has(name);
   }
 
-  /** Rows of a query; `$name` placeholders take `params`. */
-  async rows(sql: string, params: Record<string, DuckDBValue> = {}): Promise<Rows> {
-    const r = await this.db.conn.runAndReadAll(sql, params);
-    return r.getRowObjectsJS() as Rows;
+  /** Rows of a query (or a named `.sql` file); `$name` placeholders take `params`. */
+  async rows(sql: string | SqlFile, params: Record<string, SqlValue> = {}): Promise<Rows> {
+    return await this.db.rows(sql, params) as Rows;
   }
 
   /** A query's rows as a table. */
   async table(
-    sql: string,
-    params: Record<string, DuckDBValue> = {},
+    sql: string | SqlFile,
+    params: Record<string, SqlValue> = {},
     opts: { max?: number } = {},
   ): Promise<Displayable> {
     return table(await this.rows(sql, params), opts);

@@ -23,5 +23,4 @@ export {
   toolTermsTable,
   toolWindowsTable,
 } from "./schema.ts";
-export { dbPathOf, ensureAnalysed, withDb } from "./db.ts";
 export { bindFor, paramNames, queryRows, runSql } from "../../kit/sql_runner.ts";

@@ -17,7 +17,7 @@ import {
   toolCallsTable,
 } from "../schema.ts";
 import { BUILD_SQL, sqlText } from "../sql_files.ts";
-import { ensureAnalysed } from "./db.ts";
+import { ensureAnalysed } from "../analysed_db.ts";
 
 export const REC = "synthetic";
 const FIXTURES = new URL("../../tests/fixtures/analysis/", import.meta.url).pathname;

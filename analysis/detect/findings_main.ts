@@ -17,7 +17,7 @@
  */
 import { CliError, parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
 import { checkSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
-import { ensureAnalysed, withDb } from "../correlate/db.ts";
+import { ensureAnalysed, withDb } from "../analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { formatFindings } from "./format.ts";
 import { buildLinksAndFindings, type InsightSettings } from "./insights.ts";
@@ -94,7 +94,7 @@ export async function run(
   let failed = 0;
   for (const rec of o.recordings) {
     try {
-      const db = await ensureAnalysed(rec, { rebuild: o.rebuild, err });
+      const db = await ensureAnalysed(rec, { rebuild: o.rebuild });
       const text = await withDb(db, async (c) => {
         await buildLinksAndFindings(c, o.settings);
         const [r] = await queryRows(c, "SELECT recording FROM recordings LIMIT 1");

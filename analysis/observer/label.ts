@@ -9,7 +9,7 @@ import type OpenAI from "openai";
 import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
-import { ensureAnalysed, withDb } from "../correlate/db.ts";
+import { ensureAnalysed, withDb } from "../analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { AnswerCache } from "./cache.ts";

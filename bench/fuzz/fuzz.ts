@@ -12,7 +12,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import type { TlsView } from "../../analysis/byte_streams.ts";
-import { withDb } from "../../analysis/correlate/db.ts";
+import { withDb } from "../../analysis/analysed_db.ts";
 import { buildHttpTables, type HttpTables } from "../../analysis/http_tables.ts";
 import { loadPrices } from "../../analysis/pricing.ts";
 import { tableDigests, tablesDigest } from "../../analysis/testing.ts";

@@ -15,7 +15,7 @@ import {
   usageError,
   userPath,
 } from "../../kit/cli.ts";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { withDb } from "../../analysis/analysed_db.ts";
 import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
 import { run as sql } from "../../analysis/sql.ts";
 import { formatResult } from "../../analysis/table_output.ts";
@@ -129,21 +129,10 @@ async function query(
   text: string,
   params: string[],
 ): Promise<string> {
-  const db = await DuckDBInstance.create(`${rec}/${DB_FILE}`, {
-    access_mode: "READ_ONLY",
-  });
-  const c = await db.connect();
-  try {
+  return await withDb(`${rec}/${DB_FILE}`, async (c) => {
     const r = await c.runAndReadAll(text, params);
-    return formatResult(
-      { columns: r.columnNames(), rows: r.getRows() },
-      "table",
-      70,
-    );
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
+    return formatResult({ columns: r.columnNames(), rows: r.getRows() }, "table", 70);
+  }, { readOnly: true });
 }
 
 const USAGE = "usage: deno task demo [--agents claude,gemini,codex] [--out DIR]";

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { underCapture } from "../agents/main.ts";
 import { type AgentName, runAgent } from "../agents/mod.ts";
 import { runTeam } from "../agents/multi_agent.ts";
-import { ensureAnalysed, withDb } from "../../analysis/correlate/db.ts";
+import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
 import { formatFindings } from "../../analysis/detect/format.ts";
 import { buildLinksAndFindings, type InsightSettings } from "../../analysis/detect/insights.ts";
 

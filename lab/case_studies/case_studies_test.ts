@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { AgentName } from "../agents/mod.ts";
 import { loadScenario } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { withDb } from "../../analysis/correlate/db.ts";
+import { withDb } from "../../analysis/analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import {
   analyseStudy,

@@ -14,7 +14,7 @@ import { underCapture } from "../agents/main.ts";
 import { type AgentName, runAgent } from "../agents/mod.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { buildCorrelation } from "../../analysis/correlate/build.ts";
-import { ensureAnalysed, withDb } from "../../analysis/correlate/db.ts";
+import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
 import { type CorrelateSettings, DEFAULT_SETTINGS } from "../../analysis/correlate/settings.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { EVAL_TABLES, evalMarkersTable } from "./schema.ts";

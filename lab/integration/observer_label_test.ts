@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadScenario, startModelServer } from "../simulator/mod.ts";
-import { withDb } from "../../analysis/correlate/db.ts";
+import { withDb } from "../../analysis/analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 import { costOf, loadPrices, priceFor } from "../../analysis/pricing.ts";

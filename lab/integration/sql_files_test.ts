@@ -19,7 +19,7 @@ import {
   PROCESS_AGENTS,
   SQL_DIR as CORRELATE_SQL,
 } from "../../analysis/correlate/build.ts";
-import { withDb } from "../../analysis/correlate/db.ts";
+import { withDb } from "../../analysis/analysed_db.ts";
 import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
 import { queryRows, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";

@@ -10,7 +10,6 @@
  * model.
  */
 import { join, resolve } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import {
   bodyFields,
   type Transcript,
@@ -19,6 +18,7 @@ import {
   type TranscriptExchange,
 } from "./transcript.ts";
 import { DB_FILE } from "../../analysis/analyze.ts";
+import { withDb } from "../../analysis/analysed_db.ts";
 
 /** Response headers not replayed: hop-by-hop, framing, and the coding already undone. */
 const DROP = new Set([
@@ -42,9 +42,7 @@ export async function extractTranscript(recording: string): Promise<Transcript> 
   const path = recording.endsWith(".duckdb")
     ? resolve(recording)
     : join(resolve(recording), DB_FILE);
-  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
-  const c = await instance.connect();
-  try {
+  return await withDb(path, async (c) => {
     const r = await c.runAndReadAll(
       `SELECT l.llm_call_id, e.method, e.path, e.status, e.response_headers, e.streaming,
          e.response_body, l.provider, l.kind, e.recording
@@ -135,8 +133,5 @@ export async function extractTranscript(recording: string): Promise<Transcript> 
       source: `recording ${name}`,
       exchanges: exchanges.map((e) => e.x),
     };
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
+  }, { readOnly: true });
 }

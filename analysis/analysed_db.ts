@@ -1,0 +1,190 @@
+/**
+ * The one way to an analysed recording's database (`analysis.duckdb` beside the recording),
+ * used by the analysis commands, the reports, the notebooks, the observer and the lab:
+ * finding it, building it first when it is missing, older than what the caller needs or asked
+ * to be rebuilt, opening it (read-only unless asked otherwise), and running named `.sql` files
+ * with bound values into plain rows (`queryRows` of kit/sql_runner.ts: BIGINT as bigint, lists
+ * as arrays).
+ */
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { queryRows, readSql, runSql, type SqlValue } from "../kit/sql_runner.ts";
+import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { loadPrices } from "./pricing.ts";
+
+export { DB_FILE };
+
+/** A row as DuckDB's JS conversion gives it: BIGINT as bigint, lists as arrays. */
+export type Row = Record<string, unknown>;
+
+/** A named `.sql` file: `dir/name.sql`. */
+export interface SqlFile {
+  dir: URL;
+  name: string;
+}
+
+/** An analysed recording that cannot be opened; the message is one line. */
+export class NotAnalysed extends Error {}
+
+/** The database path of a recording directory (or the path itself if it is a database). */
+export function dbPathOf(recording: string): string {
+  return recording.endsWith(".duckdb") ? recording : join(recording, DB_FILE);
+}
+
+const sqlOf = (q: SqlFile | string) => (typeof q === "string" ? q : readSql(q.dir, q.name));
+
+/** An open analysed database. */
+export class AnalysedDb {
+  #instance: DuckDBInstance;
+  constructor(
+    /** the recording directory */
+    readonly dir: string,
+    /** the database file */
+    readonly path: string,
+    readonly conn: DuckDBConnection,
+    instance: DuckDBInstance,
+    /** every table and view name in the database */
+    readonly tables: Set<string>,
+    /** the database was (re)built on opening */
+    readonly analysed: boolean,
+  ) {
+    this.#instance = instance;
+  }
+
+  /** Whether the database has this table or view. */
+  has(name: string): boolean {
+    return this.tables.has(name);
+  }
+
+  /** Rows of a named `.sql` file (or a query), its `$name` parameters bound from `values`. */
+  rows(q: SqlFile | string, values: Record<string, SqlValue> = {}): Promise<Row[]> {
+    return queryRows(this.conn, sqlOf(q), values);
+  }
+
+  /** Runs a named `.sql` file (or a statement) with its parameters bound. */
+  run(q: SqlFile | string, values: Record<string, SqlValue> = {}): Promise<void> {
+    return runSql(this.conn, sqlOf(q), values, typeof q === "string" ? undefined : `${q.name}.sql`);
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.#instance.closeSync();
+  }
+}
+
+async function tableNames(c: DuckDBConnection): Promise<Set<string>> {
+  return new Set(
+    (await queryRows(c, "SELECT table_name FROM information_schema.tables"))
+      .map((r) => String(r.table_name)),
+  );
+}
+
+export interface OpenOptions {
+  /** analyse the recording again first */
+  rebuild?: boolean;
+  /** open for writing (default read-only) */
+  write?: boolean;
+  /** tables and views the caller needs: without them the recording is analysed again */
+  require?: readonly string[];
+  /** one line per thing done on the way (default: nothing) */
+  log?: (line: string) => void;
+}
+
+async function connect(path: string, write: boolean) {
+  const instance = await DuckDBInstance.create(
+    path,
+    write ? undefined : { access_mode: "READ_ONLY" },
+  );
+  return { instance, conn: await instance.connect() };
+}
+
+/**
+ * Opens the analysed database of a recording directory (or a database file): analyses the
+ * recording first when it has no `analysis.duckdb`, when `rebuild` is set, or when the
+ * database lacks a table the caller requires (made by an older version).
+ */
+export async function openAnalysed(recording: string, opts: OpenOptions = {}): Promise<AnalysedDb> {
+  const isDb = recording.endsWith(".duckdb");
+  const path = resolve(dbPathOf(recording));
+  const dir = isDb ? resolve(recording, "..") : resolve(recording);
+  const log = opts.log ?? (() => {});
+  let analysed = false;
+  const analyse = async (why: string) => {
+    if (isDb) throw new NotAnalysed(`${recording}: ${why}, and it is not a recording directory`);
+    log(`${recording}: ${why}, analysing it first`);
+    try {
+      await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+    } catch (e) {
+      throw new NotAnalysed(`${recording}: ${(e as Error).message.split("\n")[0]}`);
+    }
+    analysed = true;
+  };
+  if (!isDb && !isDir(dir)) throw new NotAnalysed(`${recording}: not a directory`);
+  if (opts.rebuild) await analyse("asked to analyse it again");
+  else if (!existsSync(path)) await analyse("not analysed yet");
+  let { instance, conn } = await connect(path, opts.write ?? false);
+  let tables = await tableNames(conn);
+  const missing = (opts.require ?? []).filter((t) => !tables.has(t));
+  if (missing.length && !analysed) {
+    conn.closeSync();
+    instance.closeSync();
+    await analyse(`its analysis has no ${missing.join(", ")} (made by an older version)`);
+    ({ instance, conn } = await connect(path, opts.write ?? false));
+    tables = await tableNames(conn);
+  }
+  const still = (opts.require ?? []).filter((t) => !tables.has(t));
+  if (still.length) {
+    conn.closeSync();
+    instance.closeSync();
+    throw new NotAnalysed(`${path}: no ${still.join(", ")} table`);
+  }
+  return new AnalysedDb(dir, path, conn, instance, tables, analysed);
+}
+
+/** Runs `fn` with a recording's analysed database open, closing it afterwards. */
+export async function withAnalysed<T>(
+  recording: string,
+  fn: (db: AnalysedDb) => Promise<T>,
+  opts: OpenOptions = {},
+): Promise<T> {
+  const db = await openAnalysed(recording, opts);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Makes sure the recording is analysed; returns its database path. */
+export async function ensureAnalysed(
+  recording: string,
+  opts: { rebuild?: boolean; log?: (line: string) => void } = {},
+): Promise<string> {
+  const db = await openAnalysed(recording, opts);
+  db.close();
+  return db.path;
+}
+
+/** Runs `fn` with a connection to the database at `path` (read-only if asked), then closes. */
+export async function withDb<T>(
+  path: string,
+  fn: (c: DuckDBConnection) => Promise<T>,
+  opts: { readOnly?: boolean } = {},
+): Promise<T> {
+  const { instance, conn } = await connect(path, !opts.readOnly);
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
