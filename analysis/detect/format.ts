@@ -4,7 +4,7 @@
  * line on how many actions correlation explained.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows } from "../../kit/sql_runner.ts";
+import { queryRows, readSql } from "../../kit/sql_runner.ts";
 import { SEVERITIES } from "./patterns.ts";
 
 export interface FormatOptions {
@@ -13,6 +13,8 @@ export interface FormatOptions {
   /** evidence ids shown per finding; default 8 */
   evidence?: number;
 }
+
+const SQL_DIR = new URL("./summary/", import.meta.url);
 
 const ms = (v: unknown) => {
   const n = Number(v ?? 0);
@@ -28,33 +30,14 @@ export async function formatFindings(
   const limit = opts.limit ?? 20;
   const nev = opts.evidence ?? 8;
   const out: string[] = [];
-  const links = (await queryRows(
-    c,
-    `SELECT count(*) AS actions,
-       count(*) FILTER (WHERE attribution = 'tool') AS linked,
-       count(*) FILTER (WHERE attribution = 'unexplained') AS unexplained,
-       count(DISTINCT tool_call_id) FILTER (WHERE attribution = 'tool') AS tools
-     FROM links WHERE recording = $recording`,
-    { recording },
-  ))[0];
-  const tools = (await queryRows(
-    c,
-    "SELECT count(*) AS n FROM tool_calls WHERE recording = $recording",
-    { recording },
-  ))[0];
+  const q = (name: string) => queryRows(c, readSql(SQL_DIR, name), { recording });
+  const [links] = await q("summary_links");
   out.push(
-    `  links: ${links.linked} of ${links.actions} actions caused by ${links.tools} of ${tools.n} ` +
+    `  links: ${links.linked} of ${links.actions} actions caused by ${links.tools} of ` +
+      `${links.tool_calls} ` +
       `tool calls; ${links.unexplained} in processes no tool call explains`,
   );
-  const rows = await queryRows(
-    c,
-    `SELECT f.finding_id, f.kind, f.severity, f.session_id, s.agent, f.evidence, f.explanation
-     FROM findings f LEFT JOIN sessions s USING (recording, session_id)
-     WHERE f.recording = $recording
-     ORDER BY list_position(['info', 'low', 'medium', 'high', 'critical'], f.severity) DESC,
-       f.finding_id`,
-    { recording },
-  );
+  const rows = await q("summary_findings");
   if (rows.length === 0) {
     out.push("  findings: none");
   } else {
@@ -76,13 +59,7 @@ export async function formatFindings(
       out.push(`  … and ${rows.length - limit} more (see the findings table)`);
     }
   }
-  const activity = await queryRows(
-    c,
-    `SELECT session_id, agent, wall_ms, busy_ms, blocked_ms, waiting_ms, blocked_share, waits,
-       retry_cycles
-     FROM agent_activity WHERE recording = $recording ORDER BY session_id`,
-    { recording },
-  );
+  const activity = await q("summary_agents");
   if (activity.length > 1) {
     out.push("  agents: wall / busy / blocked / waiting (waits, retry cycles)");
     for (const a of activity) {

@@ -5,12 +5,13 @@
  * from the cache when the same model already judged the same trace, and each outcome — a
  * verdict, a malformed answer or a failed request — is stored and reported in one line.
  */
+import { basename, resolve } from "node:path";
 import type OpenAI from "openai";
 import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
 import { ensureAnalysed, withDb } from "../analysed_db.ts";
-import { queryRows } from "../../kit/sql_runner.ts";
+import { queryRows, readSql } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { AnswerCache } from "./cache.ts";
 import { type Answer, ask, type EndpointOptions, makeClient } from "./client.ts";
@@ -18,6 +19,8 @@ import { observerMessages, PROMPT_VERSION } from "./prompt.ts";
 import { type LabelRow, labelsTable } from "./schema.ts";
 import { buildTrace, sha256, type Trace } from "./trace.ts";
 import { MalformedVerdict, parseVerdict } from "./verdict.ts";
+
+const SQL_DIR = new URL("./sql/", import.meta.url);
 
 export interface LabelOptions {
   recordings: string[];
@@ -104,10 +107,7 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
       db = await ensureAnalysed(recording);
       [name, traces] = await withDb(db, async (c) => {
         if (!(await hasTable(c, "findings"))) await buildLinksAndFindings(c);
-        const sessions = await queryRows(
-          c,
-          "SELECT recording, session_id FROM sessions ORDER BY start_ns, session_id",
-        );
+        const sessions = await queryRows(c, readSql(SQL_DIR, "label_sessions"));
         const ts: Trace[] = [];
         for (const s of sessions) {
           ts.push(
@@ -117,10 +117,8 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
             }),
           );
         }
-        const rec = sessions.length
-          ? String(sessions[0].recording)
-          : (await queryRows(c, "SELECT recording FROM recordings LIMIT 1"))[0]?.recording;
-        return [String(rec ?? recording), ts] as const;
+        // the recording's name: its directory's
+        return [String(sessions[0]?.recording ?? basename(resolve(recording))), ts] as const;
       });
     } catch (e) {
       err(`label: ${recording}: ${(e as Error).message.split("\n")[0]}`);

@@ -85,13 +85,7 @@ export async function buildTrace(
 ): Promise<Trace> {
   const maxTokens = opts.maxTokens ?? 6000;
   const p = { recording, session: sessionId };
-  const [session] = await queryRows(
-    c,
-    `SELECT agent, prompt, models, llm_calls, tool_calls, input_tokens, output_tokens, cost_usd,
-       start_ns, end_ns
-     FROM sessions WHERE recording = $recording AND session_id = $session`,
-    p,
-  );
+  const [session] = await queryRows(c, readSql(SQL, "trace_session"), p);
   if (!session) throw new Error(`${recording}: no session ${sessionId}`);
   const steps = await queryRows(c, readSql(SQL, "trace_steps"), p);
   const actions = await queryRows(c, readSql(SQL, "trace_actions"), p) as unknown as RawAction[];

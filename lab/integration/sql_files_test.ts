@@ -21,13 +21,19 @@ import {
 } from "../../analysis/correlate/build.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
 import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
-import { queryRows, sqlFilesIn } from "../../kit/sql_runner.ts";
+import { queryRows, readSql, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
 const OBSERVER_SQL = new URL("../../analysis/observer/sql/", import.meta.url);
 const EVAL_FILES = ["eval_scores", "eval_timing", "eval_truth"];
-const OBSERVER_FILES = ["trace_actions", "trace_findings", "trace_steps"];
+const OBSERVER_FILES = [
+  "label_sessions",
+  "trace_actions",
+  "trace_findings",
+  "trace_session",
+  "trace_steps",
+];
 
 Deno.test("every .sql file is a build step, an evaluation query or a trace query", () => {
   assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [...BUILD_ORDER, PROCESS_AGENTS].sort());
@@ -51,6 +57,11 @@ Deno.test("every .sql file runs on the empty schema", async () => {
     for (const name of OBSERVER_FILES) {
       const sql = Deno.readTextFileSync(new URL(`${name}.sql`, OBSERVER_SQL));
       assert.deepEqual(await queryRows(c, sql, { recording: "none", session: 1 }), []);
+    }
+    const summary = new URL("../../analysis/detect/summary/", import.meta.url);
+    for (const name of sqlFilesIn(summary)) {
+      const rows = await queryRows(c, readSql(summary, name), { recording: "none" });
+      assert.ok(rows.length <= 1 && Object.values(rows[0] ?? {}).every((v) => !v), name);
     }
     for (const t of ["links", "findings", "sessions", "actions", "agent_activity"]) {
       assert.deepEqual(await queryRows(c, `SELECT * FROM ${t}`), [], t);
