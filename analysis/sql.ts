@@ -83,7 +83,7 @@ export async function run(opts: SqlOptions): Promise<number> {
     dbs.push({ label: rec, name: dir.split("/").pop()!, path: db });
   }
   if (dbs.length === 0 && exports.length === 0) return 1;
-  if (opts.write && dbs.length === 0) throw new UsageError("--write takes a recording, not an export");
+  if (opts.write && dbs.length === 0) throw usageError("--write takes a recording, not an export");
   const instance = await DuckDBInstance.create(opts.write ? dbs[0].path : ":memory:");
   const c = await instance.connect();
   const answer = async () => {

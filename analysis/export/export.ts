@@ -9,7 +9,8 @@
  * Exit code: 0 when every recording was exported, 1 when any was not, 2 for usage.
  */
 import { join, resolve } from "node:path";
-import { analyzeRecording, DB_FILE, UsageError } from "../analyze.ts";
+import { analyzeRecording, DB_FILE } from "../analyze.ts";
+import { usageError } from "../../kit/cli.ts";
 import { loadPrices } from "../pricing.ts";
 import { NotARecording } from "../recording_input.ts";
 import { exportParquet } from "./parquet.ts";
@@ -64,20 +65,20 @@ export async function analysedDb(
 export async function run(opts: ExportOptions): Promise<number> {
   const print = opts.print ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
-  if (opts.recordings.length === 0) throw new UsageError("give at least one recording directory");
+  if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
   if (opts.format !== "parquet" && opts.format !== "otlp") {
-    throw new UsageError(`--format must be parquet or otlp, not ${JSON.stringify(opts.format)}`);
+    throw usageError(`--format must be parquet or otlp, not ${JSON.stringify(opts.format)}`);
   }
   if (opts.format === "parquet" && !opts.out) {
-    throw new UsageError("--format parquet needs --out DIR");
+    throw usageError("--format parquet needs --out DIR");
   }
   if (opts.format === "otlp") {
     if (opts.out) {
-      throw new UsageError("--out is for parquet: OTLP goes to OTEL_EXPORTER_OTLP_ENDPOINT");
+      throw usageError("--out is for parquet: OTLP goes to OTEL_EXPORTER_OTLP_ENDPOINT");
     }
     otlpTarget(); // a bad OTEL_* variable is a usage error, said once
   } else if (opts.otlp?.content || opts.otlp?.toolArguments) {
-    throw new UsageError("--content and --tool-arguments are for --format otlp");
+    throw usageError("--content and --tool-arguments are for --format otlp");
   }
   let failed = 0;
   for (const rec of opts.recordings) {

@@ -40,7 +40,7 @@ import { detectResources, envDetector, resourceFromAttributes } from "@opentelem
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { UsageError } from "../analyze.ts";
+import { usageError } from "../../kit/cli.ts";
 import { sqlString } from "./parquet.ts";
 
 export interface OtlpOptions {
@@ -82,7 +82,7 @@ export function otlpTarget(): OtlpTarget {
     env("OTEL_EXPORTER_OTLP_PROTOCOL") ??
     "http/protobuf";
   if (protocol !== "http/protobuf" && protocol !== "http/json") {
-    throw new UsageError(
+    throw usageError(
       `OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: use http/protobuf or http/json`,
     );
   }
@@ -94,7 +94,7 @@ export function otlpTarget(): OtlpTarget {
     const u = new URL(endpoint);
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not http(s)");
   } catch {
-    throw new UsageError(`the OTLP endpoint ${JSON.stringify(endpoint)} is not an http(s) URL`);
+    throw usageError(`the OTLP endpoint ${JSON.stringify(endpoint)} is not an http(s) URL`);
   }
   return { protocol, endpoint };
 }
