@@ -3,7 +3,7 @@
  * table and view of its analysed database holds, the report's data, the notebooks' case-study
  * queries and the observer's trace of each session — each as a row count and a stable digest
  * (MD5 of the rows' text, sorted). `datasets/golden_test.ts` compares a fresh analysis with
- * the digests in `datasets/golden/`; they change only when asked:
+ * the digests in `tests/fixtures/golden/`; they change only when asked:
  *
  *   deno run -A datasets/golden.ts --update [DATASET...]
  *
@@ -25,7 +25,7 @@ import { loadReportData } from "../reports/report_data.ts";
 import { reportSql } from "../reports/report_db.ts";
 
 export const DATASETS_DIR = fileURLToPath(new URL(".", import.meta.url));
-export const GOLDEN_DIR = join(DATASETS_DIR, "golden");
+export const GOLDEN_DIR = fileURLToPath(new URL("../tests/fixtures/golden/", import.meta.url));
 const NOTEBOOK_SQL = new URL("../notebooks/sql/", import.meta.url);
 
 /** Everything compared for one dataset, by section and name. */

@@ -1,17 +1,17 @@
 /**
- * Every dataset analyses to the same rows as recorded in `datasets/golden/` (a digest per
+ * Every dataset analyses to the same rows as recorded in `tests/fixtures/golden/` (a digest per
  * table and view, per part of the report's data, per notebook query and per observer trace).
  * A change of behaviour shows here; goldens change only by
  * `deno run -A datasets/golden.ts --update`, never under CI.
  */
 import assert from "node:assert/strict";
-import { computeGolden, datasetNames, differences, readGolden } from "./golden.ts";
+import { computeGolden, datasetNames, differences, GOLDEN_DIR, readGolden } from "./golden.ts";
 
 const names = datasetNames();
 
 Deno.test("golden: every dataset has a golden file and every golden file a dataset", () => {
   assert.ok(names.length >= 9, `only ${names.length} datasets`);
-  const goldens = [...Deno.readDirSync(new URL("./golden/", import.meta.url))]
+  const goldens = [...Deno.readDirSync(GOLDEN_DIR)]
     .map((e) => e.name.replace(/\.json$/, "")).sort();
   assert.deepEqual(goldens, names);
 });
