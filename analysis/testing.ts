@@ -261,6 +261,8 @@ export function scenarioExpectations(agent: string): ExpectedCall[] {
 }
 
 /** A digest of some rows: how many, and the MD5 of their sorted text. */
+const PROJECT_ROOT = new URL("../", import.meta.url).pathname;
+
 export interface Digest {
   rows: number;
   md5: string;
@@ -268,7 +270,8 @@ export interface Digest {
 
 /**
  * The digests of every table and view of an analysed database's main schema, each the MD5 of
- * its rows' text in sorted order (the recording's path, where it was analysed, left out).
+ * its rows' text in sorted order (the recording's path, where it was analysed, left out; the
+ * project's own paths written from its root).
  */
 export async function tableDigests(c: DuckDBConnection): Promise<Record<string, Digest>> {
   const names = (await queryRows(
@@ -278,10 +281,14 @@ export async function tableDigests(c: DuckDBConnection): Promise<Record<string, 
   const out: Record<string, Digest> = {};
   for (const name of names) {
     const except = name === "recordings" ? " EXCLUDE (path)" : "";
+    // paths inside the project (pattern files) are written from its root, wherever it is
     const r = await queryRows(
       c,
-      `SELECT count(*) AS n, md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), ''))
-         AS md5 FROM (SELECT *${except} FROM ${quoteIdent(name)}) t`,
+      `SELECT count(*) AS n,
+         md5(coalesce(string_agg(replace(t::VARCHAR, $root, '<root>/'), chr(10)
+           ORDER BY replace(t::VARCHAR, $root, '<root>/')), '')) AS md5
+       FROM (SELECT *${except} FROM ${quoteIdent(name)}) t`,
+      { root: PROJECT_ROOT },
     );
     out[name] = { rows: Number(r[0].n), md5: String(r[0].md5) };
   }
