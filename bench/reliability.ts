@@ -111,7 +111,7 @@ function fuzzTable(outcomes: Outcome[]): string[] {
   const kinds = new Map<string, Outcome[]>();
   for (const o of outcomes) {
     // the mutation's kind: its name without the numbers drawn
-    const k = `${o.level}: ${o.mutation.replace(/\d+/g, "N")}`;
+    const k = `${o.level}: ${o.mutation.replace(/(?<![/-])\b\d+\b/g, "N")}`;
     kinds.set(k, [...(kinds.get(k) ?? []), o]);
   }
   const rows = [
@@ -216,7 +216,7 @@ export async function main(args: string[]): Promise<number> {
     "",
     "## Tests",
     "",
-    "| test file | what it tries | tests | failed | skipped | s |",
+    "| test file | what it tries | tests | failed | skipped | s (with the wait for the eBPF lock) |",
     "| --- | --- | --: | --: | --: | --: |",
     ...suites.map((s) =>
       `| \`${s.file}\` | ${s.what}${
