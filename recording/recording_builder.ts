@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
-import { ArrowStreamWriter, readArrowRows } from "./arrow_writer.ts";
+import { ArrowStreamWriter } from "./arrow_writer.ts";
+import { readArrowRows } from "./arrow_reader.ts";
 import type { Manifest } from "./manifest.ts";
 import {
   CAPTURE_TABLES,
