@@ -175,21 +175,26 @@ function proportion(o: Outcome, cleanMs: number, cleanBytes: number, slackMs: nu
   }
 }
 
-/** Parses a TLS-level mutation of a sample and checks its promise. */
-export async function checkTls(s: Sample, m: TlsMutation): Promise<Outcome> {
-  const rows = m.apply(s.parts.tls);
-  const o: Outcome = {
+/** A fresh outcome of a mutation of a sample, for an input of `bytes`. */
+function outcome(s: Sample, m: TlsMutation | FileMutation, bytes: number): Outcome {
+  return {
     dataset: s.name,
-    level: "tls",
+    level: m.level,
     mutation: m.name,
     expect: m.expect,
     crash: null,
     violations: [],
     problems: 0,
     ms: 0,
-    bytes: rows.reduce((n, r) => n + r.data.length, 0),
+    bytes,
     peakGrowth: 0,
   };
+}
+
+/** Parses a TLS-level mutation of a sample and checks its promise. */
+export async function checkTls(s: Sample, m: TlsMutation): Promise<Outcome> {
+  const rows = m.apply(s.parts.tls);
+  const o = outcome(s, m, rows.reduce((n, r) => n + r.data.length, 0));
   const peak0 = peakRss();
   const t0 = performance.now();
   let t: HttpTables;
@@ -301,18 +306,7 @@ export async function checkFile(s: Sample, m: FileMutation): Promise<Outcome> {
     const plan = m.apply({ batchRows: {} }, s.parts.process);
     const dir = join(tmp, "fuzzed", s.name);
     const written = writePlan(s, plan, dir);
-    const o: Outcome = {
-      dataset: s.name,
-      level: "file",
-      mutation: m.name,
-      expect: m.expect,
-      crash: null,
-      violations: [],
-      problems: 0,
-      ms: 0,
-      bytes: written.bytes,
-      peakGrowth: 0,
-    };
+    const o = outcome(s, m, written.bytes);
     const peak0 = peakRss();
     const t0 = performance.now();
     let db: string;
