@@ -283,3 +283,41 @@ test("rows that break a declaration are problems naming table and row", async ()
     message: "process: row 3 of process.arrow: pid is null; row left out",
   });
 });
+
+test("a nested agent's processes are its own, in processes as in lineage", async () => {
+  // an agent started by the agent (an LLM caller too: the same TLS traffic under its pid),
+  // with a child of its own
+  const NESTED = 91000;
+  const tls = [
+    ...base.tls,
+    ...base.tls.map((r) => ({ ...r, pid: NESTED, conn_id: r.conn_id + 1n })),
+  ];
+  const process = [
+    ...base.process,
+    fork(at(1), NESTED, AGENT, "claude"),
+    exec(at(1.5), NESTED, AGENT, "/usr/bin/node", ["node", "nested-agent.js"]),
+    fork(at(700), 91001, NESTED, "node"),
+    exec(at(700.2), 91001, NESTED, "/usr/bin/ls", ["ls"]),
+    exit(at(701), 91001, NESTED, "ls", 0),
+  ];
+  const { tables: _, ...noCounts } = withShapes.manifest;
+  const { s, q } = await analysed({ ...withShapes, manifest: noCounts, process, tls }, "nested");
+  assert.deepEqual(s.problems, []);
+  const rows = await q(
+    `SELECT p.pid, p.agent_role, p.agent_pid, l.role, l.session_id
+     FROM processes p JOIN lineage l USING (recording, pid, start_ns)
+     WHERE p.pid IN (${AGENT}, ${NESTED}, 91001) ORDER BY p.pid`,
+  );
+  assert.deepEqual(rows.map((r) => [r.pid, r.agent_role, r.agent_pid, r.role, r.session_id]), [
+    [AGENT, "agent", AGENT, "agent", AGENT],
+    [NESTED, "agent", NESTED, "agent", NESTED],
+    [91001, "descendant", NESTED, "descendant", NESTED],
+  ]);
+  // one tree: every process's agent is its lineage session
+  const [d] = await q(
+    `SELECT count(*) AS n FROM processes p JOIN lineage l USING (recording, pid, start_ns)
+     WHERE p.agent_pid IS DISTINCT FROM CASE WHEN l.role IN ('agent', 'descendant')
+       THEN l.session_id END`,
+  );
+  assert.equal(d.n, 0n);
+});
