@@ -11,15 +11,18 @@ import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Ids of the loaded Sightline eBPF programs (named sl_*) and the links attaching them. */
-async function probes(): Promise<{ progs: number[]; links: number }> {
+/**
+ * Ids of the loaded Sightline eBPF programs (named sl_*; of `only` when given) and how many
+ * links attach them.
+ */
+async function probes(only?: number[]): Promise<{ progs: number[]; links: number }> {
   const json = async (what: string) => {
     const out = await new Deno.Command("bpftool", { args: ["-j", what, "show"], stdout: "piped" })
       .output();
     return JSON.parse(new TextDecoder().decode(out.stdout) || "[]") as Record<string, unknown>[];
   };
   const progs = (await json("prog")).filter((p) => String(p.name ?? "").startsWith("sl_"))
-    .map((p) => Number(p.id));
+    .map((p) => Number(p.id)).filter((id) => !only || only.includes(id));
   const ids = new Set(progs);
   const links = (await json("link")).filter((l) => ids.has(Number(l.prog_id))).length;
   return { progs, links };
@@ -57,7 +60,9 @@ for (const [name, argv] of Object.entries(COMMANDS)) {
       sanitizeResources: false,
       async fn() {
         becomeSubreaper();
-        assert.deepEqual((await probes()).progs, [], "no Sightline probe before the test");
+        // programs of another capture already running (on a shared machine) are not ours
+        const before = new Set((await probes()).progs);
+        let ours: number[] = [];
         const out = await Deno.makeTempDir({ prefix: `sl-interrupt-${name}-` });
         const child = new Deno.Command(Deno.execPath(), {
           args: ["run", "-A", "--quiet", ...argv(out)],
@@ -74,7 +79,9 @@ for (const [name, argv] of Object.entries(COMMANDS)) {
             const tree = descendants(child.pid);
             const loader = tree.find((p) => cmdline(p).includes("sightline-loader"));
             if (!loader || descendants(loader.pid).length === 0) return null;
-            return (await probes()).links > 0 ? loader : null;
+            // the programs this run's loader attached: those that were not there before
+            ours = (await probes()).progs.filter((id) => !before.has(id));
+            return ours.length ? loader : null;
           });
           await new Promise((r) => setTimeout(r, 1500));
           const tree = descendants(child.pid);
@@ -98,8 +105,8 @@ for (const [name, argv] of Object.entries(COMMANDS)) {
             10_000,
             () => tree.every((p) => !alive(p)) && descendants().filter(alive).length === 0,
           );
-          await until("every probe gone", 10_000, async () => {
-            const p = await probes();
+          await until(`every probe gone (${ours.length} left)`, 10_000, async () => {
+            const p = await probes(ours);
             return p.progs.length === 0 && p.links === 0;
           });
         } finally {
