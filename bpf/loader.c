@@ -108,7 +108,8 @@ static pid_t child = -1;
 static int go_fd = -1, err_fd = -1;
 static int tty = -1; /* the controlling terminal the command gets the foreground of, or -1 */
 static int child_status, child_errno, child_done;
-static int links[MAX_LINKS]; /* uprobe link fds */
+static int links[MAX_LINKS]; /* uprobe link fds; -1 once detached */
+static __u16 link_target[MAX_LINKS]; /* the cookie's target (low 16 bits) of each link */
 static int n_links;
 static pid_t stopped[MAX_STOPPED];
 static int n_stopped;
@@ -233,6 +234,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
+	if (debug) /* the whole message: a verifier log is one message, often longer than a line */
+		return vfprintf(stderr, fmt, ap);
 	char line[4096];
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n <= 0)
@@ -448,8 +451,30 @@ static void cmd_attach(__u32 id, char *args)
 		put_text(SL_K_REPLY, id, e, msg);
 		return;
 	}
+	link_target[n_links] = cookie & 0xffff;
 	links[n_links++] = l;
 	put_text(SL_K_REPLY, id, 0, "ok");
+}
+
+/* Detaches every probe attached with this target: a hook that proved wrong at run time. */
+static void cmd_detach(__u32 id, char *args)
+{
+	unsigned long long target;
+	if (sscanf(args, "%llu", &target) != 1) {
+		put_text(SL_K_REPLY, id, -EINVAL, "usage: detach TARGET");
+		return;
+	}
+	int n = 0;
+	for (int i = 0; i < n_links; i++) {
+		if (links[i] < 0 || link_target[i] != (target & 0xffff))
+			continue;
+		close(links[i]); /* the link goes with its last fd */
+		links[i] = -1;
+		n++;
+	}
+	char msg[64];
+	snprintf(msg, sizeof(msg), "%d probes detached", n);
+	put_text(SL_K_REPLY, id, n ? 0 : -ENOENT, msg);
 }
 
 /*
@@ -486,6 +511,8 @@ static void handle_command(char *line)
 	char *args = line + consumed;
 	if (!strcmp(verb, "attach")) {
 		cmd_attach(id, args);
+	} else if (!strcmp(verb, "detach")) {
+		cmd_detach(id, args);
 	} else if (!strcmp(verb, "known")) {
 		struct {
 			__u64 dev, ino;
@@ -698,6 +725,10 @@ static void teardown(struct ring_buffer *rb)
 	pthread_t th[MAX_LINKS];
 	int started[MAX_LINKS];
 	for (int i = 0; i < n_links; i++) {
+		if (links[i] < 0) { /* detached at run time */
+			started[i] = 0;
+			continue;
+		}
 		started[i] = pthread_create(&th[i], NULL, close_link, (void *)(long)links[i]) == 0;
 		if (!started[i])
 			close(links[i]);

@@ -176,11 +176,14 @@ enum tls_fn {
 	FN_SSL_READ_EX = 4,
 	FN_AEAD_OPEN = 6,
 	FN_GO_READ = 7,
+	FN_RING_OPEN = 8,
+	FN_GNUTLS_SEND = 9,
+	FN_GNUTLS_RECV = 10,
 };
 
 struct tls_key {
 	__u64 id; /* pid_tgid (Go: the goroutine, which may change threads) */
-	__u32 fn;
+	__u32 fn; /* tls_fn | the hook's target << 8 (see stash_fn) */
 	__u32 _pad;
 };
 
@@ -829,17 +832,44 @@ static __always_inline void tls_emit(void *ctx, __u64 conn, __u8 dir, __u64 buf,
 		c.keep = max_tls_bytes;
 		c.trunc = 1;
 	}
-	c.target = bpf_get_attach_cookie(ctx);
+	c.target = bpf_get_attach_cookie(ctx) & 0xffff; /* higher bits: hook parameters */
 	c.dir = dir;
 	bpf_loop((c.keep + SL_TLS_CHUNK - 1) / SL_TLS_CHUNK, tls_chunk, &c, 0);
 }
 
-static __always_inline int tls_enter(__u32 fn, __u64 conn, __u64 buf, __u64 lenp)
+/* A hook's parameters ride in its attach cookie: bits 0..15 name the target (file and
+ * function), bits 32..39 the argument holding a per-direction context (ring), bits 40..47 the
+ * argument holding the byte-count pointer (OpenSSL's ssl_write_internal); each as index + 1,
+ * 0 when unset. */
+#define COOKIE_CTX_ARG 32
+#define COOKIE_LEN_ARG 40
+
+static __always_inline __u32 cookie_param(void *ctx, int shift)
+{
+	return (bpf_get_attach_cookie(ctx) >> shift) & 0xff;
+}
+
+/* Argument k - 1 (1..6), or 0 for k = 0. Loaded into a local array first: the verifier
+ * refuses a computed offset into the register context. */
+static __always_inline __u64 arg_n(struct pt_regs *ctx, __u32 k)
+{
+	__u64 r[8] = {0, ctx->di, ctx->si, ctx->dx, ctx->cx, ctx->r8, ctx->r9, 0};
+	return r[BOUND(k, 7)];
+}
+
+/* The stash key's function part: the program's function and the hook's target, so that
+ * nested hooks (a wrapper and the function it calls, both hooked) keep apart. */
+static __always_inline __u32 stash_fn(void *ctx, __u32 fn)
+{
+	return fn | (__u32)(bpf_get_attach_cookie(ctx) & 0xffff) << 8;
+}
+
+static __always_inline int tls_enter(void *ctx, __u32 fn, __u64 conn, __u64 buf, __u64 lenp)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	if (!is_traced(id >> 32))
 		return 0;
-	struct tls_key k = {.id = id, .fn = fn};
+	struct tls_key k = {.id = id, .fn = stash_fn(ctx, fn)};
 	struct tls_args a = {.conn = conn, .buf = buf, .lenp = lenp};
 	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
 	return 0;
@@ -847,7 +877,7 @@ static __always_inline int tls_enter(__u32 fn, __u64 conn, __u64 buf, __u64 lenp
 
 static __always_inline int tls_leave(void *ctx, __u32 fn, __u8 dir, long ret)
 {
-	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = fn};
+	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = stash_fn(ctx, fn)};
 	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
 	if (!pa)
 		return 0;
@@ -870,7 +900,7 @@ static __always_inline int tls_leave(void *ctx, __u32 fn, __u8 dir, long ret)
 SEC("uprobe")
 int BPF_KPROBE(sl_ssl_write_entry, void *ssl, void *buf, int num)
 {
-	return tls_enter(FN_SSL_WRITE, (__u64)ssl, (__u64)buf, 0);
+	return tls_enter(ctx, FN_SSL_WRITE, (__u64)ssl, (__u64)buf, 0);
 }
 
 SEC("uretprobe")
@@ -882,7 +912,7 @@ int BPF_KRETPROBE(sl_ssl_write_ret, int ret)
 SEC("uprobe")
 int BPF_KPROBE(sl_ssl_read_entry, void *ssl, void *buf, int num)
 {
-	return tls_enter(FN_SSL_READ, (__u64)ssl, (__u64)buf, 0);
+	return tls_enter(ctx, FN_SSL_READ, (__u64)ssl, (__u64)buf, 0);
 }
 
 SEC("uretprobe")
@@ -894,7 +924,9 @@ int BPF_KRETPROBE(sl_ssl_read_ret, int ret)
 SEC("uprobe")
 int BPF_KPROBE(sl_ssl_write_ex_entry, void *ssl, void *buf, __u64 num, __u64 *written)
 {
-	return tls_enter(FN_SSL_WRITE_EX, (__u64)ssl, (__u64)buf, (__u64)written);
+	__u32 k = cookie_param(ctx, COOKIE_LEN_ARG);
+	return tls_enter(ctx, FN_SSL_WRITE_EX, (__u64)ssl, (__u64)buf,
+			 k ? arg_n(ctx, k) : (__u64)written);
 }
 
 SEC("uretprobe")
@@ -906,7 +938,9 @@ int BPF_KRETPROBE(sl_ssl_write_ex_ret, int ret)
 SEC("uprobe")
 int BPF_KPROBE(sl_ssl_read_ex_entry, void *ssl, void *buf, __u64 num, __u64 *readbytes)
 {
-	return tls_enter(FN_SSL_READ_EX, (__u64)ssl, (__u64)buf, (__u64)readbytes);
+	__u32 k = cookie_param(ctx, COOKIE_LEN_ARG);
+	return tls_enter(ctx, FN_SSL_READ_EX, (__u64)ssl, (__u64)buf,
+			 k ? arg_n(ctx, k) : (__u64)readbytes);
 }
 
 SEC("uretprobe")
@@ -1064,7 +1098,7 @@ int sl_aead_open_entry(struct pt_regs *ctx)
 	int kind = aad_kind(ad, ad_len);
 	if (kind < 0 || (kind > 0 && kind != TLS_APPDATA))
 		return 0;
-	struct tls_key k = {.id = id, .fn = FN_AEAD_OPEN};
+	struct tls_key k = {.id = id, .fn = stash_fn(ctx, FN_AEAD_OPEN)};
 	struct tls_args a = {.conn = PT_REGS_PARM1(ctx), .buf = PT_REGS_PARM2(ctx),
 			     .lenp = PT_REGS_PARM3(ctx), .tls12 = kind};
 	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
@@ -1079,7 +1113,7 @@ int sl_aead_open_entry(struct pt_regs *ctx)
 SEC("uretprobe")
 int sl_aead_open_ret(struct pt_regs *ctx)
 {
-	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = FN_AEAD_OPEN};
+	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = stash_fn(ctx, FN_AEAD_OPEN)};
 	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
 	if (!pa)
 		return 0;
@@ -1095,6 +1129,204 @@ int sl_aead_open_ret(struct pt_regs *ctx)
 		return 0;
 	tls_emit(ctx, a.conn, SL_TLS_READ, a.buf, len);
 	return 0;
+}
+
+/* ---------------------------------------------------------------- ring (rustls's ring provider)
+ *
+ * ring's AEAD seal(key, nonce, aad, in_out, ..) and open(key, nonce, aad, in_out, src, ..) are
+ * Rust functions called through ring's algorithm table, with Rust's calling convention, which
+ * is not fixed. So the AAD (ptr, len) and the record's in/out slice (ptr, len) are found among
+ * the argument registers and the first stack words by what they hold: the AAD is the TLS record
+ * header, TLS 1.3: 5 bytes 17 03 03 LL LL, and in_out then holds LL - 16 bytes (the tag is
+ * apart); TLS 1.2: 13 bytes seq(8) type 03 03 LL LL, LL plaintext bytes, in_out LL bytes (or
+ * LL + 8 on open: the explicit nonce, moved out in place). seal encrypts in place, so its
+ * plaintext is read at entry; open decrypts into in_out[0..], read at return. The key (one
+ * per connection and direction, like aws-lc's context) is the argument the locator names,
+ * passed in the attach cookie (COOKIE_CTX_ARG).
+ */
+
+#define RING_ARGS 10
+
+struct ring_rec {
+	__u64 buf;
+	__u64 len;
+	__u64 key;
+	int kind; /* 0: TLS 1.3, else the TLS 1.2 record type */
+};
+
+/* the search state, walked by bpf_loop (a nested unrolled search is too much to verify) */
+struct ring_scan {
+	__u64 v[16];
+	__u64 want, want2, plain;
+	__s32 kind;
+	__s32 aad; /* index of the AAD pointer, -1 until found */
+	__s32 io;  /* index of the in/out pointer, -1 until found */
+	__u32 open;
+};
+
+static long ring_aad_step(__u32 i, struct ring_scan *s)
+{
+	if (i >= RING_ARGS - 1)
+		return 1;
+	__u64 p = s->v[BOUND(i, 15)], alen = s->v[BOUND(i + 1, 15)];
+	__u8 h[13] = {};
+	if (alen == 5) {
+		if (bpf_probe_read_user(h, 5, (void *)p))
+			return 0;
+		if (h[0] != TLS_APPDATA || h[1] != 3 || h[2] != 3)
+			return 0;
+		__u64 ll = ((__u64)h[3] << 8) | h[4];
+		if (ll <= 16)
+			return 0;
+		s->want = s->want2 = s->plain = ll - 16;
+		s->kind = 0;
+	} else if (alen == 13) {
+		if (bpf_probe_read_user(h, 13, (void *)p))
+			return 0;
+		if (h[9] != 3 || h[10] > 3)
+			return 0;
+		s->plain = s->want = ((__u64)h[11] << 8) | h[12];
+		s->want2 = s->open ? s->want + 8 : s->want;
+		s->kind = h[8];
+	} else {
+		return 0;
+	}
+	s->aad = i;
+	return 1;
+}
+
+static long ring_io_step(__u32 j, struct ring_scan *s)
+{
+	if (j >= RING_ARGS - 1)
+		return 1;
+	__s32 i = s->aad;
+	if ((__s32)j == i || (__s32)j == i + 1 || (__s32)j + 1 == i)
+		return 0;
+	__u64 len = s->v[BOUND(j + 1, 15)];
+	if ((len != s->want && len != s->want2) || !s->v[BOUND(j, 15)])
+		return 0;
+	s->io = j;
+	return 1;
+}
+
+static __always_inline int ring_find(struct pt_regs *ctx, bool open, struct ring_rec *r)
+{
+	struct ring_scan s = {.aad = -1, .io = -1, .open = open};
+	s.v[0] = ctx->di;
+	s.v[1] = ctx->si;
+	s.v[2] = ctx->dx;
+	s.v[3] = ctx->cx;
+	s.v[4] = ctx->r8;
+	s.v[5] = ctx->r9;
+	s.v[6] = stack_arg(ctx, 1);
+	s.v[7] = stack_arg(ctx, 2);
+	s.v[8] = stack_arg(ctx, 3);
+	s.v[9] = stack_arg(ctx, 4);
+	bpf_loop(RING_ARGS - 1, ring_aad_step, &s, 0);
+	if (s.aad < 0)
+		return -1;
+	bpf_loop(RING_ARGS - 1, ring_io_step, &s, 0);
+	if (s.io < 0)
+		return -1;
+	r->key = arg_n(ctx, cookie_param(ctx, COOKIE_CTX_ARG));
+	r->buf = s.v[BOUND(s.io, 15)];
+	r->len = s.plain;
+	r->kind = s.kind;
+	return 0;
+}
+
+SEC("uprobe")
+int sl_ring_seal_entry(struct pt_regs *ctx)
+{
+	if (!current_traced())
+		return 0;
+	struct ring_rec r = {};
+	if (ring_find(ctx, false, &r))
+		return 0;
+	if (r.kind > 0 && r.kind != TLS_APPDATA)
+		return 0;
+	__u64 len = r.len;
+	if (r.kind == 0 && tls13_inner(r.buf, r.len, &len) != TLS_APPDATA)
+		return 0;
+	tls_emit(ctx, r.key, SL_TLS_WRITE, r.buf, len);
+	if (track_sock_fds) {
+		struct thread_state *ts = thread_state(true);
+		if (ts)
+			ts->pending_seal = r.key;
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int sl_ring_open_entry(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_traced(id >> 32))
+		return 0;
+	struct ring_rec r = {};
+	if (ring_find(ctx, true, &r))
+		return 0;
+	if (r.kind > 0 && r.kind != TLS_APPDATA)
+		return 0;
+	struct tls_key k = {.id = id, .fn = stash_fn(ctx, FN_RING_OPEN)};
+	struct tls_args a = {.conn = r.key, .buf = r.buf, .len = r.len, .tls12 = r.kind};
+	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
+	if (track_sock_fds) {
+		struct thread_state *ts = thread_state(false);
+		if (ts && ts->last_sock_read >= 0)
+			report_ctx_fd(&rb_tls, a.conn, ts->last_sock_read, SL_TLS_READ);
+	}
+	return 0;
+}
+
+/* open's result says nothing of the tag (ring checks it after): an open that fails ends
+ * the connection, so at most its last record is unauthenticated. */
+SEC("uretprobe")
+int sl_ring_open_ret(struct pt_regs *ctx)
+{
+	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = stash_fn(ctx, FN_RING_OPEN)};
+	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
+	if (!pa)
+		return 0;
+	struct tls_args a = *pa;
+	bpf_map_delete_elem(&tls_stash, &k);
+	__u64 len = a.len;
+	if (a.tls12 == 0 && tls13_inner(a.buf, a.len, &len) != TLS_APPDATA)
+		return 0;
+	tls_emit(ctx, a.conn, SL_TLS_READ, a.buf, len);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- GnuTLS
+ *
+ * ssize_t gnutls_record_send(gnutls_session_t session, const void *data, size_t size) and
+ * ssize_t gnutls_record_recv(gnutls_session_t session, void *data, size_t size): the same
+ * shape as SSL_write/SSL_read (bytes moved, or a negative error); the session names the
+ * connection and gnutls_deinit(session) ends it.
+ */
+
+SEC("uprobe")
+int BPF_KPROBE(sl_gnutls_send_entry, void *session, void *data, __u64 size)
+{
+	return tls_enter(ctx, FN_GNUTLS_SEND, (__u64)session, (__u64)data, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sl_gnutls_send_ret, long ret)
+{
+	return tls_leave(ctx, FN_GNUTLS_SEND, SL_TLS_WRITE, ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sl_gnutls_recv_entry, void *session, void *data, __u64 size)
+{
+	return tls_enter(ctx, FN_GNUTLS_RECV, (__u64)session, (__u64)data, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sl_gnutls_recv_ret, long ret)
+{
+	return tls_leave(ctx, FN_GNUTLS_RECV, SL_TLS_READ, ret);
 }
 
 /* ---------------------------------------------------------------- Go crypto/tls
@@ -1120,7 +1352,7 @@ int sl_go_read_entry(struct pt_regs *ctx)
 {
 	if (!current_traced())
 		return 0;
-	struct tls_key k = {.id = ctx->r14, .fn = FN_GO_READ};
+	struct tls_key k = {.id = ctx->r14, .fn = stash_fn(ctx, FN_GO_READ)};
 	struct tls_args a = {.conn = ctx->ax, .buf = ctx->bx};
 	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
 	return 0;
@@ -1130,7 +1362,7 @@ int sl_go_read_entry(struct pt_regs *ctx)
 SEC("uprobe")
 int sl_go_read_ret(struct pt_regs *ctx)
 {
-	struct tls_key k = {.id = ctx->r14, .fn = FN_GO_READ};
+	struct tls_key k = {.id = ctx->r14, .fn = stash_fn(ctx, FN_GO_READ)};
 	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
 	if (!pa)
 		return 0;

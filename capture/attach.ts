@@ -11,6 +11,7 @@
 import type { LoaderClient } from "./loader.ts";
 import { inspectFileCached } from "./inspect_cache.ts";
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
+import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
 
 export { whichSync };
@@ -30,6 +31,20 @@ export interface AttachedProbe {
   error?: string;
   /** how the offset was found */
   method?: string;
+  /** the hook's target id (the TLS rows' cookie): all probes of one hook share it */
+  target?: number;
+  /** detached at run time because the hook proved wrong */
+  detached?: boolean;
+}
+
+/** The run-time check of one hook (hook_verifier.ts), as the attach report shows it. */
+export interface HookReport extends Omit<HookCheck, "target"> {
+  fn: string;
+  offset: string;
+  /** which of the locator's candidates this hook is, e.g. "2 of 3" */
+  candidate?: string;
+  /** what was done about it, e.g. "detached; trying candidate 2 of 3 at 0x..." */
+  action?: string;
 }
 
 export interface ReportEntry {
@@ -44,6 +59,8 @@ export interface ReportEntry {
   /** what the static-binary locator tried, when it ran */
   tried?: string[];
   probes: AttachedProbe[];
+  /** each hook's run-time check: whether its bytes looked like plaintext */
+  checks?: HookReport[];
   /** how the file was found: "preattach", "exec" or "mmap" */
   seenBy: string;
   inspectMs: number;
@@ -52,6 +69,13 @@ export interface ReportEntry {
 export interface CookieInfo {
   lib: string;
   fn: string;
+  hook: Hook;
+  entry: ReportEntry;
+  /** which candidate of the locator this is (1 = its first choice) and of how many */
+  candidate: number;
+  candidates: number;
+  /** set when the hook was dropped */
+  action?: string;
 }
 
 /** Extra inspection for files without exported TLS symbols (the static-binary locator). */
@@ -148,15 +172,9 @@ export class AttachManager {
       inspectMs: Math.round(performance.now() - t0),
     };
     if (insp.status === "hooked") {
-      const attaches: Promise<void>[] = [];
-      for (const h of insp.hooks) {
-        if (h.entry) attaches.push(this.#attach(entry, path, h, h.entry, h.offset, false));
-        if (h.ret) attaches.push(this.#attach(entry, path, h, h.ret, h.offset, true));
-        for (const off of h.atRet ? h.retOffsets ?? [] : []) {
-          attaches.push(this.#attach(entry, path, h, h.atRet!, off, false));
-        }
-      }
-      await Promise.all(attaches);
+      await Promise.all(
+        insp.hooks.map((h) => this.#attachHook(entry, path, h, 1, 1 + (h.alternates?.length ?? 0))),
+      );
       if (!entry.probes.some((p) => p.ok)) entry.status = "error";
       if (!this.#trackingFds && insp.hooks.some((h) => PER_DIRECTION_CONTEXT.has(h.fn))) {
         // per-direction contexts: have the kernel side say which socket each one uses
@@ -168,19 +186,99 @@ export class AttachManager {
     return this.#record(entry);
   }
 
+  /** Attaches all probes of one hook under one cookie (its target id). */
+  async #attachHook(
+    entry: ReportEntry,
+    path: string,
+    h: Hook,
+    candidate: number,
+    candidates: number,
+  ): Promise<number> {
+    const cookie = this.#nextCookie++;
+    this.#cookies.set(cookie, { lib: path, fn: h.fn, hook: h, entry, candidate, candidates });
+    const attaches: Promise<void>[] = [];
+    if (h.entry) attaches.push(this.#attach(entry, path, h, cookie, h.entry, h.offset, false));
+    if (h.ret) attaches.push(this.#attach(entry, path, h, cookie, h.ret, h.offset, true));
+    for (const off of h.atRet ? h.retOffsets ?? [] : []) {
+      attaches.push(this.#attach(entry, path, h, cookie, h.atRet!, off, false));
+    }
+    await Promise.all(attaches);
+    return cookie;
+  }
+
+  /**
+   * A hook proved wrong at run time: its probes are detached and, when the locator had other
+   * candidates for the function, the next one is attached (and checked in its turn).
+   */
+  async dropHook(target: number): Promise<string | undefined> {
+    const info = this.#cookies.get(target);
+    if (!info || info.action) return undefined;
+    const r = await this.#loader.command("detach", target);
+    for (const p of info.entry.probes) if (p.target === target) p.detached = r.err === 0;
+    const next = info.hook.alternates?.[0];
+    let action = r.err === 0 ? "detached" : `detach failed: ${r.text}`;
+    if (next) {
+      const n = info.candidate + 1;
+      action += `; trying candidate ${n} of ${info.candidates} at 0x${next.offset.toString(16)}`;
+      info.action = action;
+      await this.#attachHook(
+        info.entry,
+        info.lib,
+        { ...next, alternates: info.hook.alternates!.slice(1) },
+        n,
+        info.candidates,
+      );
+    } else {
+      info.action = action + `; no other candidate: ${info.fn} is not captured in ${info.lib}`;
+    }
+    return `${info.fn} in ${info.lib}: ${info.action}`;
+  }
+
+  /** Adds the run-time checks to the report entries (call before report()). */
+  applyChecks(checks: Map<number, HookCheck>): void {
+    const byEntry = new Map<ReportEntry, HookReport[]>();
+    for (const [target, info] of this.#cookies) {
+      if (info.hook.endsConnection) continue;
+      const c = checks.get(target);
+      const { target: _, ...rest } = c ?? {
+        target,
+        state: "unverified" as const,
+        confidence: 0,
+        evidence: "no TLS data seen through this hook",
+        plaintext: 0,
+        ciphertext: 0,
+        undecided: 0,
+        dropped_calls: 0,
+        dropped_bytes: 0,
+      };
+      const list = byEntry.get(info.entry) ?? [];
+      list.push({
+        fn: info.fn,
+        offset: "0x" + info.hook.offset.toString(16),
+        ...rest,
+        ...(info.candidates > 1 ? { candidate: `${info.candidate} of ${info.candidates}` } : {}),
+        ...(info.action ? { action: info.action } : {}),
+      });
+      byEntry.set(info.entry, list);
+    }
+    for (const [entry, list] of byEntry) entry.checks = list;
+  }
+
   async #attach(
     entry: ReportEntry,
     path: string,
     h: Hook,
+    cookie: number,
     prog: string,
     offset: number,
     ret: boolean,
   ) {
-    const cookie = this.#nextCookie++;
-    this.#cookies.set(cookie, { lib: path, fn: h.fn });
+    // the eBPF side reads the low 16 bits as the target, and the hook's parameters above
+    const param = (h.ctxArg !== undefined ? (h.ctxArg + 1) * 2 ** 32 : 0) +
+      (h.lenArg !== undefined ? (h.lenArg + 1) * 2 ** 40 : 0);
     const r = await this.#loader.command(
       "attach",
-      cookie,
+      cookie + param,
       prog,
       offset.toString(16),
       ret ? 1 : 0,
@@ -193,6 +291,7 @@ export class AttachManager {
       offset: "0x" + offset.toString(16),
       ok: r.err === 0,
       method: h.method,
+      target: cookie,
       ...(r.err ? { error: r.text } : {}),
     });
   }

@@ -8,6 +8,7 @@ import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { tlsStreams } from "../recording/recording.ts";
+import { buildStaticClients } from "../tests/support/static_openssl.ts";
 
 const dec = new TextDecoder();
 let certs: TestCerts | undefined;
@@ -107,6 +108,84 @@ Deno.test({
       );
     } finally {
       await srv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "git over HTTPS (libcurl-gnutls, GnuTLS): request and response bytes recovered exactly",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const c = await getCerts();
+    const srv = startRawHttpsServer(c, () => simpleResponse("not a git server"));
+    const home = await Deno.makeTempDir({ prefix: "sl-git-home-" });
+    try {
+      const { rec } = await captureClient(
+        ["git", "ls-remote", `${srv.url}/repo.git`],
+        { GIT_SSL_CAINFO: c.caPath, HOME: home, GIT_TERMINAL_PROMPT: "0" },
+      );
+      assert.ok(srv.exchanges.length >= 1, "git reached the server");
+      const ex = srv.exchanges[0];
+      assert.match(
+        dec.decode(ex.request),
+        /^GET \/repo\.git\/info\/refs\?service=git-upload-pack /,
+      );
+      const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
+      assert.ok(s, "a TLS stream was recorded");
+      assert.match(s.lib, /libgnutls\.so/, `hooked ${s.lib}`);
+      assert.ok(
+        rec.tls.every((r) => r.fn.startsWith("gnutls_record_")),
+        "through gnutls_record_send/recv",
+      );
+      // git asks again on the same connection (the dumb protocol's HEAD): every exchange
+      const all = (k: "request" | "response") =>
+        srv.exchanges.map((e) => dec.decode(e[k])).join("");
+      assert.equal(dec.decode(s.write), all("request"));
+      assert.equal(
+        dec.decode(s.read),
+        all("response").replace(/session=s3cr3t-cookie-value/g, (m) => "*".repeat(m.length)),
+      );
+    } finally {
+      await srv.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a stripped binary with OpenSSL linked in statically: request and response exactly",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const c = await getCerts();
+    const bin = await buildStaticClients();
+    const srv = startRawHttpsServer(c, () => simpleResponse("static reply"));
+    try {
+      const { res, rec } = await captureClient([
+        bin.stripped,
+        "127.0.0.1",
+        String(srv.port),
+        c.caPath,
+        "/v1/static",
+      ]);
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 1);
+      const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
+      assert.equal(s.lib, bin.stripped);
+      assert.deepEqual([...new Set(rec.tls.map((r) => r.fn))].sort(), [
+        "ssl_read_internal",
+        "ssl_write_internal",
+      ]);
+      assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
+      assert.equal(
+        dec.decode(s.read),
+        dec.decode(srv.exchanges[0].response).replace(
+          /session=s3cr3t-cookie-value/,
+          (m) => "*".repeat(m.length),
+        ),
+      );
+    } finally {
+      await srv.close();
+      await Deno.remove(bin.dir, { recursive: true });
     }
   },
 });

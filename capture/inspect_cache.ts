@@ -7,8 +7,9 @@
 import { idHash } from "./id_hash.ts";
 import { inspectFile, type Inspection } from "./tls_targets.ts";
 
-/** Bump when inspectFile's results change meaning (2: the identity is stored and checked). */
-const INSPECT_VERSION = 2;
+/** Bump when inspectFile's results change meaning (2: the identity is stored and checked; 3:
+ * symbols from .symtab too, GnuTLS, hooks that end connections). */
+const INSPECT_VERSION = 3;
 
 export const INSPECT_CACHE_DIR = decodeURIComponent(
   new URL("../.cache/inspect/", import.meta.url).pathname,

@@ -5,8 +5,23 @@
  * offset, and they get their eBPF programs from the probe table.
  */
 import type { Locator } from "./attach.ts";
-import { locate } from "./locate/mod.ts";
-import { type Hook, type Inspection, PROBES } from "./tls_targets.ts";
+import { locate, type LocatedHook } from "./locate/mod.ts";
+import { type Hook, type Inspection, PROBES, type ProbeSpec } from "./tls_targets.ts";
+
+/** A located function with the programs its name gets (and its alternates, likewise). */
+export function toHook(h: LocatedHook, spec: ProbeSpec): Hook {
+  return {
+    fn: h.fn,
+    offset: h.fileOffset,
+    vaddr: h.vaddr,
+    retOffsets: h.retOffsets,
+    ...(h.ctxArg !== undefined ? { ctxArg: h.ctxArg } : {}),
+    ...(h.lenArg !== undefined ? { lenArg: h.lenArg } : {}),
+    ...spec,
+    method: `${h.evidence} (confidence ${h.confidence})`,
+    ...(h.alternates?.length ? { alternates: h.alternates.map((a) => toHook(a, spec)) } : {}),
+  };
+}
 
 export const locateForCapture: Locator = async (path, insp): Promise<Inspection> => {
   const r = await locate(path);
@@ -34,14 +49,7 @@ export const locateForCapture: Locator = async (path, insp): Promise<Inspection>
       missing.push(h.fn);
       continue;
     }
-    hooks.push({
-      fn: h.fn,
-      offset: h.fileOffset,
-      vaddr: h.vaddr,
-      retOffsets: h.retOffsets,
-      ...spec,
-      method: `${h.evidence} (confidence ${h.confidence})`,
-    });
+    hooks.push(toHook(h, spec));
   }
   return {
     path,

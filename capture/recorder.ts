@@ -28,6 +28,7 @@ import {
 } from "../recording/schema.ts";
 import { Counters, startsRequest, summary } from "./status.ts";
 import { ContextPairer } from "./conn_pairing.ts";
+import { HookVerifier } from "./hook_verifier.ts";
 import { TlsAssembler } from "./tls_assembler.ts";
 import { phase } from "./phase_log.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
@@ -114,6 +115,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
         bytes: w.bytesWritten,
       };
     }
+    hooks.attach?.applyChecks(verifier.checks());
     manifest.attach = hooks.attach?.report() ?? manifest.attach;
   };
   writeManifest(dir, manifest);
@@ -154,7 +156,23 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     },
   );
   const pairer = new ContextPairer((c) => streams.push(c));
+  // every hook's first bytes per connection must look like plaintext; a wrong one is dropped
+  const verifier = new HookVerifier((target, check) => {
+    const info = hooks.attach?.cookie(target);
+    manifest.warnings.push(
+      `hook ${info?.fn ?? target} in ${info?.lib ?? "?"} saw ciphertext, not plaintext ` +
+        `(${check.evidence}): its data is dropped and it is detached`,
+    );
+    const t = hooks.attach!.dropHook(target).then((what) => {
+      if (what) manifest.warnings.push(`hook ${what}`);
+    }).catch((e) => {
+      manifest.warnings.push(`detaching hook ${target}: ${(e as Error).message}`);
+    });
+    gateTasks.add(t);
+    t.finally(() => gateTasks.delete(t));
+  });
   const assembler = new TlsAssembler(maxTlsBytes, (c) => {
+    if (!verifier.check(c)) return;
     const fn = hooks.attach?.cookie(c.target)?.fn;
     if (fn && PER_DIRECTION_CONTEXT.has(fn)) pairer.push(c);
     else streams.push(c);

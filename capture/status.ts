@@ -55,13 +55,24 @@ export function summary(dir: string, m: Manifest): string {
     `  dropped: ${dropText}${m.missed_runs ? `; missed program runs: ${m.missed_runs}` : ""}`,
   );
   const a = m.attach as {
-    hooked: { path: string; library?: string; method?: string; probes: { ok: boolean }[] }[];
+    hooked: {
+      path: string;
+      library?: string;
+      method?: string;
+      probes: { ok: boolean }[];
+      checks?: { fn: string; state: string; plaintext: number; ciphertext: number }[];
+    }[];
     not_hooked: { path: string; status: string; reason?: string }[];
   };
   if (a.hooked.length) {
     for (const h of a.hooked) {
       const ok = h.probes.filter((p) => p.ok).length;
-      lines.push(`  hooked: ${h.path} (${h.library ?? "?"}, ${h.method ?? "?"}, ${ok} probes)`);
+      // the run-time checks of the hooks that saw data (the others say nothing yet)
+      const seen = (h.checks ?? []).filter((c) => c.plaintext || c.ciphertext);
+      const checks = seen.length ? `; ${seen.map((c) => `${c.fn} ${c.state}`).join(", ")}` : "";
+      lines.push(
+        `  hooked: ${h.path} (${h.library ?? "?"}, ${h.method ?? "?"}, ${ok} probes${checks})`,
+      );
     }
   } else {
     lines.push("  hooked: no TLS library");

@@ -4,7 +4,8 @@
  * bpf/sightline.bpf.c) that run at their entry and return. `inspectFile` decides which of
  * them a given ELF file offers and at which file offsets.
  */
-import { ElfFile, NotElfError, STT_FUNC, STT_GNU_IFUNC } from "./elf.ts";
+import { ElfFile, NotElfError } from "./elf.ts";
+import { locateSymbols } from "./locate/symbols.ts";
 
 export interface ProbeSpec {
   /** program at the function's entry (uprobe) */
@@ -13,12 +14,16 @@ export interface ProbeSpec {
   ret?: string;
   /** program attached as a uprobe at each RET instruction (where uretprobes are unsafe) */
   atRet?: string;
+  /** the hook only marks a connection's end: it carries no data to verify */
+  endsConnection?: boolean;
 }
 
 /**
  * Every function Sightline hooks, by name, with its programs:
  * - OpenSSL 1.1/3.x and BoringSSL's public API: buffers in, byte counts out;
- * - aws-lc's AEAD (rustls's record layer): one TLS record per call, per direction context;
+ * - GnuTLS's record API: the same shape;
+ * - aws-lc's AEAD and ring's (rustls's record layer): one TLS record per call, per direction
+ *   context;
  * - Go's crypto/tls: register ABI, no uretprobes.
  */
 export const PROBES: Readonly<Record<string, ProbeSpec>> = {
@@ -26,21 +31,36 @@ export const PROBES: Readonly<Record<string, ProbeSpec>> = {
   SSL_read: { entry: "sl_ssl_read_entry", ret: "sl_ssl_read_ret" },
   SSL_write_ex: { entry: "sl_ssl_write_ex_entry", ret: "sl_ssl_write_ex_ret" },
   SSL_read_ex: { entry: "sl_ssl_read_ex_entry", ret: "sl_ssl_read_ex_ret" },
-  SSL_free: { entry: "sl_ssl_free_entry" },
+  SSL_free: { entry: "sl_ssl_free_entry", endsConnection: true },
+  // OpenSSL 3's internals under SSL_write(_ex) and SSL_read(_ex), in stripped static builds
+  ssl_write_internal: { entry: "sl_ssl_write_ex_entry", ret: "sl_ssl_write_ex_ret" },
+  ssl_read_internal: { entry: "sl_ssl_read_ex_entry", ret: "sl_ssl_read_ex_ret" },
+  gnutls_record_send: { entry: "sl_gnutls_send_entry", ret: "sl_gnutls_send_ret" },
+  gnutls_record_recv: { entry: "sl_gnutls_recv_entry", ret: "sl_gnutls_recv_ret" },
+  // ends the session's connection, like SSL_free
+  gnutls_deinit: { entry: "sl_ssl_free_entry", endsConnection: true },
   EVP_AEAD_CTX_seal: { entry: "sl_aead_seal_entry" },
   EVP_AEAD_CTX_open: { entry: "sl_aead_open_entry", ret: "sl_aead_open_ret" },
+  ring_aes_gcm_seal: { entry: "sl_ring_seal_entry" },
+  ring_aes_gcm_open: { entry: "sl_ring_open_entry", ret: "sl_ring_open_ret" },
+  ring_chacha20_poly1305_seal: { entry: "sl_ring_seal_entry" },
+  ring_chacha20_poly1305_open: { entry: "sl_ring_open_entry", ret: "sl_ring_open_ret" },
   "crypto/tls.(*Conn).Write": { entry: "sl_go_write_entry" },
   "crypto/tls.(*Conn).Read": { entry: "sl_go_read_entry", atRet: "sl_go_read_ret" },
 };
 
 /** Functions whose conn_id is a per-direction context that user space pairs into one. */
-export const PER_DIRECTION_CONTEXT = new Set(["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"]);
-
-const OPENSSL_EXPORTS = ["SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_free"];
+export const PER_DIRECTION_CONTEXT = new Set([
+  "EVP_AEAD_CTX_seal",
+  "EVP_AEAD_CTX_open",
+  "ring_aes_gcm_seal",
+  "ring_aes_gcm_open",
+  "ring_chacha20_poly1305_seal",
+  "ring_chacha20_poly1305_open",
+]);
 
 /** TLS libraries recognised by their file name but not (yet) hooked, with the reason. */
 const UNSUPPORTED: readonly [RegExp, string][] = [
-  [/libgnutls\.so/, "GnuTLS is not hooked (gnutls_record_send/recv have no probes yet)"],
   [/libnss3\.so|libssl3\.so/, "NSS is not hooked (PR_Write/PR_Read have no probes yet)"],
   [/libwolfssl\.so/, "wolfSSL is not hooked"],
   [/libmbedtls\.so/, "mbed TLS is not hooked"],
@@ -53,6 +73,13 @@ export interface Hook extends ProbeSpec {
   vaddr: number;
   /** file offsets of the function's RET instructions (for `atRet`) */
   retOffsets?: number[];
+  /** the argument holding the per-direction context, for programs that search (ring) */
+  ctxArg?: number;
+  /** the argument holding the byte-count pointer, when not the usual one */
+  lenArg?: number;
+  /** the locator's other candidates for this function, best first: tried in turn when this
+   * one proves wrong at run time */
+  alternates?: Hook[];
   /** how the offset was found, e.g. "dynamic symbol" */
   method: string;
 }
@@ -71,7 +98,10 @@ export interface Inspection {
   tried?: string[];
 }
 
-/** Looks at a file's exports: a dynamic library or executable exporting SSL_write/SSL_read. */
+/**
+ * Looks at a file's symbols: a library or executable that names SSL_write/SSL_read or
+ * gnutls_record_send/recv in `.dynsym` (or, unstripped, `.symtab`) is hooked by name.
+ */
 export function inspectFile(path: string): Inspection {
   const unsupported = UNSUPPORTED.find(([re]) => re.test(path));
   if (unsupported) {
@@ -85,32 +115,32 @@ export function inspectFile(path: string): Inspection {
     return { path, status: "error", hooks: [], reason: (e as Error).message };
   }
   try {
-    const exported = new Map<string, number>();
-    for (const s of elf.dynamicSymbols()) {
-      if (s.shndx !== 0 && (s.type === STT_FUNC || s.type === STT_GNU_IFUNC) && s.value) {
-        exported.set(s.name, s.value);
-      }
-    }
-    if (exported.has("SSL_write") && exported.has("SSL_read")) {
-      const hooks: Hook[] = [];
-      for (const fn of OPENSSL_EXPORTS) {
-        const vaddr = exported.get(fn);
-        if (vaddr === undefined) continue;
-        const offset = elf.vaddrToOffset(vaddr);
-        if (offset === undefined) continue;
-        hooks.push({ fn, offset, vaddr, ...PROBES[fn], method: "dynamic symbol" });
+    const found = locateSymbols(elf);
+    if (found.hooks.length) {
+      const hooks: Hook[] = found.hooks.map((h) => ({
+        fn: h.fn,
+        offset: h.fileOffset,
+        vaddr: h.vaddr,
+        ...PROBES[h.fn],
+        method: found.method === "dynamic symbols" ? "dynamic symbol" : ".symtab symbol",
+      }));
+      let library: string = found.library ?? "?";
+      if (
+        library === "openssl" && !elf.dynamicSymbols().some((s) => s.name === "OPENSSL_init_ssl")
+      ) {
+        library = "openssl-compatible";
       }
       return {
         path,
         status: "hooked",
-        library: exported.has("OPENSSL_init_ssl") ? "openssl" : "openssl-compatible",
-        method: "dynamic symbols",
+        library,
+        method: found.method,
         hooks,
         buildId: elf.buildId(),
       };
     }
     if (!elf.isExecutable()) {
-      // a shared library without SSL exports: nothing to hook, nothing to locate
+      // a shared library without TLS symbols: nothing to hook, nothing to locate
       return { path, status: "none", hooks: [] };
     }
     return { path, status: "unlocated", hooks: [], buildId: elf.buildId() };

@@ -32,9 +32,15 @@ reservation failures per event kind: records the kernel could not hand over),
 and the **attach report** \`attach\`:
 
 - \`hooked\`: every file whose TLS functions were hooked, with its \`library\`, \`method\`
-  (dynamic symbols, or the static-binary locator's signature method), \`buildId\`, what the
-  locator \`tried\`, and each probe (\`fn\`, eBPF \`program\`, \`kind\`, file \`offset\`,
-  \`ok\`/\`error\`);
+  (symbols, or the static-binary locator's method), \`buildId\`, what the locator \`tried\`,
+  each probe (\`fn\`, eBPF \`program\`, \`kind\`, file \`offset\`, \`ok\`/\`error\`, the hook's
+  \`target\` id, \`detached\` when it was taken off at run time) and each hook's run-time
+  \`checks\`: \`state\` (\`verified\`: the first bytes of a connection through it looked like
+  plaintext, an HTTP request line or the HTTP/2 preface or readable text; \`wrong\`: they looked
+  like ciphertext, so its data was dropped and it was detached; \`unverified\`: nothing decisive
+  seen), \`confidence\`, \`evidence\`, connections judged \`plaintext\`/\`ciphertext\`/
+  \`undecided\`, \`dropped_calls\`/\`dropped_bytes\`, the locator's \`candidate\` (\`2 of 3\`)
+  and the \`action\` taken (detached, next candidate tried, or none left);
 - \`not_hooked\`: TLS libraries seen but not hooked, with the \`reason\`;
 - \`unresolved\`: files a traced process ran code from that could not be found.
 

@@ -60,7 +60,11 @@ export const sessionsTable = table(
   [
     recordingCol,
     col("session_id", "int32", sessionDoc),
-    opt("agent", "utf8", "`claude-code`, `gemini-cli`, `codex` or null (see llm_calls.agent)"),
+    opt(
+      "agent",
+      "utf8",
+      "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code` or null (see llm_calls.agent)",
+    ),
     opt("start_ns", "int64", "the agent process's start"),
     opt("end_ns", "int64", "its exit, or null"),
     opt("cwd", "utf8", "its working directory at exec"),

@@ -27,6 +27,12 @@ Deno.test("agents by User-Agent", () => {
   assert.equal(agentOf("claude-cli/2.1.330 (external, sdk-cli)"), "claude-code");
   assert.equal(agentOf("GeminiCLI-tui/0.61.0/gemini-3.1-pro-preview (linux; x64)"), "gemini-cli");
   assert.equal(agentOf("codex_exec/0.169.0 (Debian 12; x86_64)"), "codex");
+  // as opencode 1.18 and Qwen Code 0.24 send them
+  assert.equal(
+    agentOf("opencode/1.18.33 ai-sdk/provider-utils/4.0.46 runtime/bun/1.3.14"),
+    "opencode",
+  );
+  assert.equal(agentOf("QwenCode/0.24.4 (linux; x64)"), "qwen-code");
   assert.equal(agentOf("curl/8.0"), null);
   assert.equal(agentOf(undefined), null);
 });

@@ -29,16 +29,20 @@
  */
 
 import type { ElfFile } from "../elf.ts";
-import { hex } from "./boringssl.ts";
+import { sourceRoot } from "./boringssl.ts";
+import { hex } from "./hex.ts";
+import { findCStrings } from "./code_refs.ts";
 import { describeSites, type SiteFunction, sourceFileSites } from "./error_sites.ts";
-import { directCallers, type FunctionFinder } from "./functions.ts";
+import type { FunctionFinder } from "./functions.ts";
 import {
+  boundsMethod,
   type Candidate,
   hasReason,
   lineSpan,
   locatedHook,
   matchSteps,
   type SequenceMatch,
+  startHow,
   type Step,
 } from "./signature.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
@@ -102,6 +106,15 @@ const SIGNATURES: Sig[] = [
   },
 ];
 
+/** The source tree of the aead.c `__FILE__` string (for telling which libssl it belongs to). */
+export function aeadRoot(elf: ElfFile): string | undefined {
+  for (const suffix of AEAD_FILES) {
+    const s = findCStrings(elf, suffix, 1)[0];
+    if (s) return sourceRoot(s.text, "/crypto/");
+  }
+  return undefined;
+}
+
 export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome {
   const method = "error-site signature (aead.c reason sequence)";
   const found = sourceFileSites(elf, finder, AEAD_FILES);
@@ -139,19 +152,16 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
       note: `${method}: ${found.files[0]}: ${stats}; no function matches ${missing}`,
     };
   }
-  const inexact = picks.filter(([, c]) => c.fn.how !== "eh_frame").map(([, c]) => c.fn.start);
-  const callers = inexact.length ? directCallers(elf, new Set(inexact)) : new Map();
   const hooks: LocatedHook[] = [];
   const related: LocatedHook[] = [];
   for (const [sig, c, n] of picks) {
-    const calls = callers.get(c.fn.start)?.length ?? 0;
+    const calls = c.fn.directCalls ?? 0;
     const hook = locatedHook(elf, sig.fn, c, n, calls, evidence(c.fn, c.match, n, calls));
     if (hook) (sig.hook ? hooks : related).push(hook);
   }
-  const how = picks[0][1].fn.how === "eh_frame" ? ".eh_frame_hdr" : "int3 padding";
   return {
     library,
-    method: `${method} + ${how}`,
+    method: `${method} + ${boundsMethod(picks[0][1].fn)}`,
     hooks,
     related,
     note: `${method}: ${found.files[0]}: ${stats}; seal and open found`,
@@ -159,8 +169,7 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
 }
 
 function evidence(fn: SiteFunction, m: SequenceMatch, n: number, calls: number): string {
-  const start = fn.how === "eh_frame" ? "bounds from .eh_frame_hdr" : "start after int3 padding";
   return `aead.c sites in line order ${describeSites(m.sites, NAMES)} (${m.matched}/${m.total}` +
-    ` steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${start}` +
+    ` steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${startHow(fn)}` +
     `${calls ? `, ${calls} direct calls` : ""}; ${n === 1 ? "unique" : `${n} candidates`}`;
 }

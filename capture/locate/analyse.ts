@@ -1,15 +1,38 @@
 /**
  * The locator's methods, run on a file whose quick scan found marker data (mod.ts loads this
- * module only then): each hint's method, cheapest first, until one finds the hooks.
+ * module only then). Names first: a file that has them needs nothing else. Then every
+ * signature method the hints call for: a static binary may hold several TLS stacks (Codex:
+ * a static OpenSSL, rustls over aws-lc and rustls over ring), and each one found is hooked,
+ * except a libssl's own AEAD (its records would be seen twice): aead.c of the source tree a
+ * located ssl_lib.cc belongs to.
  */
 import type { ElfFile } from "../elf.ts";
-import { locateAead } from "./aead.ts";
+import { aeadRoot, locateAead } from "./aead.ts";
 import { locateBoringSsl } from "./boringssl.ts";
 import type { CachedResult } from "./cache.ts";
 import { FunctionFinder } from "./functions.ts";
 import { locateGoTls } from "./go_tls.ts";
-import { locateDynamicSymbols } from "./openssl.ts";
+import { locateOpenSslStatic } from "./openssl_static.ts";
+import { locateRing } from "./ring.ts";
+import { locateSymbols } from "./symbols.ts";
 import type { MethodOutcome } from "./types.ts";
+
+/** A result from the methods that found hooks. */
+function found(
+  base: { buildId: string | undefined; cacheKey: string; tried: string[] },
+  outs: MethodOutcome[],
+): CachedResult {
+  const related = outs.flatMap((o) => o.related ?? []);
+  return {
+    ...base,
+    ok: true,
+    library: outs[0].library,
+    ...(outs.length > 1 ? { libraries: outs.map((o) => o.library!) } : {}),
+    method: outs.map((o) => o.method).join(" + "),
+    hooks: outs.flatMap((o) => o.hooks),
+    ...(related.length ? { related } : {}),
+  };
+}
 
 /** Runs the methods `hints` (from the quick scan) call for; `base.tried` gets each note. */
 export function runMethods(
@@ -18,27 +41,44 @@ export function runMethods(
   base: { buildId: string | undefined; cacheKey: string; tried: string[] },
 ): CachedResult {
   const { tried } = base;
-  const methods: Array<() => MethodOutcome> = [];
-  if (hints.includes("dynsym")) methods.push(() => locateDynamicSymbols(elf));
-  if (hints.includes("go")) methods.push(() => locateGoTls(elf));
+  const outs: MethodOutcome[] = [];
+  const run = (f: () => MethodOutcome) => {
+    const t0 = performance.now();
+    const out = f();
+    tried.push(`${out.note} (${Math.round(performance.now() - t0)} ms)`);
+    if (out.hooks.length) outs.push(out);
+    return out;
+  };
+  for (
+    const exact of [
+      hints.includes("symbols") && locateSymbols,
+      hints.includes("go") && locateGoTls,
+    ]
+  ) {
+    if (!exact) continue;
+    run(() => exact(elf));
+    if (outs.length) return found(base, outs);
+  }
   let finder: FunctionFinder | undefined;
   const functions = () => finder ??= new FunctionFinder(elf);
-  if (hints.includes("ssl_lib.cc")) methods.push(() => locateBoringSsl(elf, functions()));
-  if (hints.includes("aead.c")) methods.push(() => locateAead(elf, functions()));
-  for (const run of methods) {
-    const out = run();
-    tried.push(out.note);
-    if (out.hooks.length) {
-      return {
-        ...base,
-        ok: true,
-        library: out.library,
-        method: out.method,
-        hooks: out.hooks,
-        ...(out.related?.length ? { related: out.related } : {}),
-      };
-    }
+  let sslRoot: string | undefined;
+  if (hints.includes("ssl_lib.cc")) {
+    const out = run(() => locateBoringSsl(elf, functions()));
+    if (out.hooks.length) sslRoot = out.sourceRoot;
   }
+  if (hints.includes("ssl_lib.c")) {
+    run(() => locateOpenSslStatic(elf, functions()));
+  }
+  if (hints.includes("aead.c")) {
+    const root = aeadRoot(elf);
+    if (sslRoot !== undefined && root === sslRoot) {
+      tried.push(
+        `aead.c: not hooked, it is the AEAD of the libssl located above (${root})`,
+      );
+    } else run(() => locateAead(elf, functions()));
+  }
+  if (hints.includes("ring")) run(() => locateRing(elf));
+  if (outs.length) return found(base, outs);
   return {
     ...base,
     ok: false,

@@ -35,17 +35,20 @@
 
 import type { ElfFile } from "../elf.ts";
 import { describeSites, type SiteFunction, sourceFileSites } from "./error_sites.ts";
-import { directCallers, type FunctionFinder } from "./functions.ts";
+import type { FunctionFinder } from "./functions.ts";
 import {
+  boundsMethod,
   type Candidate,
   hasReason,
   lineSpan,
   locatedHook,
   matchSteps,
   type SequenceMatch,
+  startHow,
   type Step,
 } from "./signature.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
+import { hex } from "./hex.ts";
 
 export const ERR_LIB_SSL = 16;
 export const SSL_REASONS = {
@@ -121,8 +124,11 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
     if (match && fn.sites.includes(match.sites[2])) reads.push({ fn, match });
   }
 
-  const write = pickWrite(writes);
-  const [read, readCount] = pickRead(reads);
+  const rankedWrites = rankWrites(writes);
+  const rankedReads = rankReads(reads);
+  const write = rankedWrites[0];
+  const read = rankedReads[0];
+  const readCount = reads.length > 1 && rankedReads.resolved ? 1 : reads.length;
   const stats = `${found.refs} sites in ${found.functions.length} functions` +
     (found.unplaced ? ` (${found.unplaced} unplaced)` : "");
   if (!write || !read) {
@@ -135,57 +141,64 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
         ` (${writes.length} write / ${reads.length} read candidates)`,
     };
   }
-  const inexact = [write.fn, read.fn].filter((f) => f.how !== "eh_frame").map((f) => f.start);
-  const callers = inexact.length ? directCallers(elf, new Set(inexact)) : new Map();
   const hooks: LocatedHook[] = [];
+  const toHook = (fnName: HookFn, c: Candidate, n: number) => {
+    const calls = c.fn.directCalls ?? 0;
+    return locatedHook(elf, fnName, c, n, calls, evidence(c.fn, c.match, n, calls));
+  };
   for (
-    const [fnName, c, n] of [["SSL_write", write, writes.length], [
-      "SSL_read",
-      read,
-      readCount,
-    ]] as [
-      HookFn,
-      Candidate,
-      number,
-    ][]
+    const [fnName, ranked, n] of [
+      ["SSL_write", rankedWrites, writes.length],
+      ["SSL_read", rankedReads, readCount],
+    ] as [HookFn, Candidate[], number][]
   ) {
-    const calls = callers.get(c.fn.start)?.length ?? 0;
-    const hook = locatedHook(elf, fnName, c, n, calls, evidence(c.fn, c.match, n, calls));
-    if (hook) hooks.push(hook);
+    const hook = toHook(fnName, ranked[0], n);
+    if (!hook) continue;
+    // the other candidates, in rank order: tried at run time if this one proves wrong
+    const alternates = ranked.slice(1, 4).map((c) => toHook(fnName, c, n)).filter((h) =>
+      h !== undefined
+    );
+    hooks.push(alternates.length ? { ...hook, alternates } : hook);
   }
   return {
     library,
-    method: `${method} + ${write.fn.how === "eh_frame" ? ".eh_frame_hdr" : "int3 padding"}`,
+    sourceRoot: sourceRoot(found.files[0], SSL_LIB_FILE),
+    method: `${method} + ${boundsMethod(write.fn)}`,
     hooks,
     note: `${method}: ${found.files[0]}: ${stats}; SSL_write and SSL_read found`,
   };
 }
 
-function pickWrite(c: Candidate[]): Candidate | undefined {
-  // Lines only break ties: the tightest (most complete, then shortest span) match.
+/** Write candidates, best first. Lines only break ties: the tightest (most complete, then
+ * shortest span) match. */
+function rankWrites(c: Candidate[]): Candidate[] {
   return [...c].sort((a, b) =>
-    b.match.matched - a.match.matched || lineSpan(a.match) -
-      lineSpan(b.match)
-  )[0];
+    b.match.matched - a.match.matched || lineSpan(a.match) - lineSpan(b.match)
+  );
 }
 
-/** The read candidate, and how many candidates remain ambiguous (1 = resolved). */
-function pickRead(c: Candidate[]): [Candidate | undefined, number] {
-  if (c.length <= 1) return [c[0], c.length];
+/** Read candidates, best first; `resolved` when the first is certain among several. */
+function rankReads(c: Candidate[]): Candidate[] & { resolved?: boolean } {
+  if (c.length <= 1) return [...c];
   // SSL_read calls SSL_peek; never the other way round.
   const starts = new Set(c.map((x) => x.fn.start));
-  const callers = c.filter((x) => x.fn.callees.some((t) => starts.has(t) && t !== x.fn.start));
-  if (callers.length === 1) return [callers[0], 1];
-  return [[...c].sort((a, b) => b.fn.size - a.fn.size)[0], c.length];
+  const isCaller = (x: Candidate) => x.fn.callees.some((t) => starts.has(t) && t !== x.fn.start);
+  const callers = c.filter(isCaller);
+  const ranked: Candidate[] & { resolved?: boolean } = [...c].sort((a, b) =>
+    Number(isCaller(b)) - Number(isCaller(a)) || b.fn.size - a.fn.size
+  );
+  ranked.resolved = callers.length === 1;
+  return ranked;
 }
 
 function evidence(fn: SiteFunction, m: SequenceMatch, n: number, calls: number): string {
-  const start = fn.how === "eh_frame" ? "start from .eh_frame_hdr" : "start after int3 padding";
   return `ssl_lib.cc sites in line order ${describeSites(m.sites, NAMES)}` +
-    ` (${m.matched}/${m.total} steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${start}` +
+    ` (${m.matched}/${m.total} steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${startHow(fn)}` +
     `${calls ? `, ${calls} direct calls` : ""}; ${n === 1 ? "unique" : `${n} candidates`}`;
 }
 
-export function hex(n: number): string {
-  return "0x" + n.toString(16);
+/** The tree a `__FILE__` path belongs to: the path without its in-library part. */
+export function sourceRoot(file: string, inLibrary: string): string {
+  const at = file.lastIndexOf(inLibrary);
+  return at >= 0 ? file.slice(0, at) : file;
 }

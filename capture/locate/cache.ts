@@ -1,8 +1,9 @@
 /**
  * Per-build cache of locate() results, as JSON files (mode 0600, directory 0700).
  *
- * The key identifies the build, not the path: the GNU build-id when the file has one, else
- * its size and SHA-256 (Codex has no build-id). The locator's own version is part of the key,
+ * The key identifies the build, not the path: the GNU build-id when the file has one (and
+ * whether it still has its symbol table, which `strip` removes but the build-id survives),
+ * else its size and SHA-256 (Codex has no build-id). The locator's own version is part of the key,
  * so a changed method never serves an old answer. Only what the analysis produced is stored;
  * `cached`, `durationMs` are filled in per call.
  */
@@ -11,7 +12,7 @@ import { idHash } from "../id_hash.ts";
 import type { LocateResult } from "./types.ts";
 
 /** Bump when the method changes in a way that changes results. */
-export const LOCATOR_VERSION = 1;
+export const LOCATOR_VERSION = 4;
 
 export const DEFAULT_CACHE_DIR = decodeURIComponent(
   new URL("../../.cache/locate/", import.meta.url).pathname,
@@ -20,8 +21,13 @@ export const DEFAULT_CACHE_DIR = decodeURIComponent(
 export type CachedResult = Omit<LocateResult, "cached" | "durationMs">;
 
 /** The cache key of a file: build-id based when there is one, else size + SHA-256. */
-export async function cacheKeyOf(path: string, buildId: string | undefined): Promise<string> {
-  if (buildId) return `v${LOCATOR_VERSION}-buildid-${buildId}`;
+export async function cacheKeyOf(
+  path: string,
+  buildId: string | undefined,
+  symbols = false,
+): Promise<string> {
+  // `strip` keeps the build-id but not the symbols the answer may have come from
+  if (buildId) return `v${LOCATOR_VERSION}-buildid-${buildId}${symbols ? "-symtab" : ""}`;
   // loaded only here: most binaries have a build-id, and node: modules are slow to load
   const { createHash } = await import("node:crypto");
   const hash = createHash("sha256");
@@ -66,7 +72,11 @@ export async function keyFromStat(dir: string, path: string): Promise<string | u
   try {
     const id = await statId(path);
     const v = JSON.parse(await Deno.readTextFile(statFile(dir, id)));
-    return typeof v?.cacheKey === "string" && v.identity === id ? v.cacheKey : undefined;
+    // a key made by another locator version names an answer this one must not serve
+    const key = v?.cacheKey;
+    return typeof key === "string" && v.identity === id && key.startsWith(`v${LOCATOR_VERSION}-`)
+      ? key
+      : undefined;
   } catch {
     return undefined;
   }

@@ -12,10 +12,11 @@
  */
 
 import { Buffer } from "node:buffer";
-import { type ElfFile, PF_X, PT_LOAD } from "../elf.ts";
+import { type ElfFile, ET_EXEC, PF_X, PT_LOAD } from "../elf.ts";
 
 const PF_W = 2;
 import { decodeOne } from "./x86.ts";
+import { CodeIndex } from "./code_index.ts";
 
 export interface CString {
   /** Virtual address of the whole NUL-terminated string that contains the needle. */
@@ -70,7 +71,26 @@ export function findCStrings(elf: ElfFile, suffix: string, maxHits = 16): CStrin
 export function findCodeRefs(elf: ElfFile, targets: Set<number>): CodeRef[] {
   const out: CodeRef[] = [];
   if (!targets.size) return out;
-  const allLow = [...targets].every((t) => t < 0x80000000);
+  // a position-independent file (ET_DYN) cannot load an address as an immediate; a
+  // fixed-address one (ET_EXEC, like Bun's) may, when the address fits in 32 bits
+  const absolute = elf.type === ET_EXEC && [...targets].every((t) => t < 0x80000000);
+  const confirm = (ip: number, t: number, kind: CodeRef["kind"]) => {
+    const off = elf.vaddrToOffset(ip);
+    if (off === undefined) return;
+    const insn = decodeOne(elf.read(off, 15), ip);
+    if (insn && !insn.invalid && (insn.ripRef === t || insn.imm1 === t)) {
+      out.push({ ip, target: t, kind });
+    }
+  };
+  if (!absolute) {
+    // position-independent code loads addresses RIP-relative only: the code index has them
+    CodeIndex.each(
+      CodeIndex.of(elf).leas,
+      (t) => targets.has(t),
+      (ip, t) => confirm(ip, t, "rip-relative"),
+    );
+    return out;
+  }
   for (const seg of elf.segments) {
     if (seg.type !== PT_LOAD || !(seg.flags & PF_X) || !seg.filesz) continue;
     for (let off = 0; off < seg.filesz; off += CHUNK) {
@@ -87,25 +107,19 @@ export function findCodeRefs(elf: ElfFile, targets: Set<number>): CodeRef[] {
           const disp = b[i + 2] | (b[i + 3] << 8) | (b[i + 4] << 16) | (b[i + 5] << 24);
           const t = base + i + 6 + disp;
           if (targets.has(t)) {
-            const rex = (b[i - 1] & 0xf0) === 0x40;
-            hits.push([rex ? i - 1 : i, t, "rip-relative"]);
+            hits.push([(b[i - 1] & 0xf0) === 0x40 ? i - 1 : i, t, "rip-relative"]);
           }
-        } else if (allLow && (c & 0xf8) === 0xb8) {
+        } else if ((c & 0xf8) === 0xb8) {
           // mov r32, imm32 (zero-extends: the usual way a non-PIE build loads an address)
           const t = (b[i + 1] | (b[i + 2] << 8) | (b[i + 3] << 16) | (b[i + 4] << 24)) >>> 0;
           if (targets.has(t)) hits.push([(b[i - 1] & 0xf0) === 0x40 ? i - 1 : i, t, "absolute"]);
-        } else if (allLow && c === 0xc7 && (b[i + 1] & 0xf8) === 0xc0) {
+        } else if (c === 0xc7 && (b[i + 1] & 0xf8) === 0xc0) {
           // mov r64, simm32
           const t = b[i + 2] | (b[i + 3] << 8) | (b[i + 4] << 16) | (b[i + 5] << 24);
           if (targets.has(t) && (b[i - 1] & 0xf8) === 0x48) hits.push([i - 1, t, "absolute"]);
         }
       }
-      for (const [i, t, kind] of hits) {
-        const insn = decodeOne(b.subarray(i, i + 15), base + i);
-        if (insn && !insn.invalid && (insn.ripRef === t || insn.imm1 === t)) {
-          out.push({ ip: base + i, target: t, kind });
-        }
-      }
+      for (const [i, t, kind] of hits) confirm(base + i, t, kind);
     }
   }
   return out;

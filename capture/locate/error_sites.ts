@@ -1,10 +1,19 @@
 /**
  * Error sites of one source file, grouped into the functions that contain them.
  *
- * `OPENSSL_PUT_ERROR(lib, reason)` compiles (System V ABI) to
+ * `OPENSSL_PUT_ERROR(lib, reason)` is `ERR_put_error(lib, 0, reason, __FILE__, __LINE__)`
+ * (include/openssl/err.h, unchanged since 2015), which compiles (System V ABI) to
  *   edi = lib, esi = 0, edx = reason, rcx = __FILE__, r8d = __LINE__; call ERR_put_error
  * with the constants as immediates next to the instruction that loads `__FILE__` (code_refs.ts
- * finds those). Several sites often share one `call` through a `jmp`, and the compiler may set
+ * finds those). But ERR_put_error is internal to a static binary, and a whole-program (LTO)
+ * build may drop its `unused` parameter (LLVM's dead-argument elimination rewrites every call
+ * of a function nobody outside can call): the BoringSSL in Bun builds up to early 1.4.0
+ * (Claude Code up to 2.1.228, opencode 1.x) calls it as
+ *   edi = lib, esi = reason, rdx = __FILE__, ecx = __LINE__.
+ * Only leading parameters can go (lib and reason differ per site, `unused` never does), and
+ * the order stays, so the argument register the `__FILE__` load writes says where the others
+ * are: reason is the argument before it, the line the one after, the library the first.
+ * Several sites often share one `call` through a `jmp`, and the compiler may set
  * a register a few instructions before the `__FILE__` load; so the arguments are read by
  * walking back to the start of the basic block, then forward (following unconditional jumps)
  * to the call.
@@ -36,6 +45,8 @@ export interface SiteFunction {
   callees: number[];
   /** Number of instructions in the body. */
   size: number;
+  /** Direct calls to `start` in the binary, when counted. */
+  directCalls?: number;
 }
 
 export interface SourceFileSites {
@@ -48,9 +59,33 @@ export interface SourceFileSites {
 }
 
 const R = X86.Register;
-const LIB_REGS = new Set<number>([R.EDI, R.RDI]);
-const REASON_REGS = new Set<number>([R.EDX, R.RDX]);
-const LINE_REGS = new Set<number>([R.R8D, R.R8]);
+/** The System V integer argument registers, each in its 32- and 64-bit forms. */
+const ARG_REGS: Set<number>[] = [
+  new Set([R.EDI, R.RDI]),
+  new Set([R.ESI, R.RSI]),
+  new Set([R.EDX, R.RDX]),
+  new Set([R.ECX, R.RCX]),
+  new Set([R.R8D, R.R8]),
+  new Set([R.R9D, R.R9]),
+];
+/** Where `__FILE__` goes in the source's call: ERR_put_error(lib, unused, reason, file, line). */
+export const FILE_ARG = 3;
+
+/** The argument index a register carries, or -1. */
+export function argIndex(reg: number): number {
+  return ARG_REGS.findIndex((s) => s.has(reg));
+}
+
+/** The registers of lib, reason and line when `__FILE__` is argument `fileArg`. */
+function layout(fileArg: number): [string, Set<number>][] {
+  const out: [string, Set<number>][] = [
+    ["reason", ARG_REGS[fileArg - 1]],
+    ["line", ARG_REGS[fileArg + 1]],
+  ];
+  // with `unused` dropped the library is the first argument; with both kept, too
+  if (fileArg >= 2) out.push(["lib", ARG_REGS[0]]);
+  return out;
+}
 const NO_WRITE = new Set<number>([X86.Mnemonic.Cmp, X86.Mnemonic.Test, X86.Mnemonic.Push]);
 
 /** Finds the `__FILE__` string ending in one of `suffixes`, its error sites and their functions. */
@@ -68,21 +103,34 @@ export function sourceFileSites(
     }
   }
   const refs = targets.size ? findCodeRefs(elf, targets) : [];
+  // find the (padding-bounded) functions first, then cut them at entries inside them
+  for (const ref of refs) finder.at(ref.ip);
+  finder.splitAtCallTargets();
   return { files, refs: refs.length, ...groupSites(finder, refs) };
 }
 
 function groupSites(finder: FunctionFinder, refs: CodeRef[]) {
   const byStart = new Map<number, { fn: FunctionInfo; sites: ErrorSite[] }>();
   let unplaced = 0;
+  const placed: [FunctionInfo, CodeRef, number, number][] = [];
+  const votes = new Map<number, number>();
   for (const ref of refs) {
     const fn = finder.at(ref.ip);
     if (!fn) {
       unplaced++;
       continue;
     }
+    const k = fileLoad(fn, ref);
+    const arg = k >= 0 ? argIndex(fn.insns[k].reg0) : -1;
+    if (arg >= 1 && arg <= 4) votes.set(arg, (votes.get(arg) ?? 0) + 1);
+    placed.push([fn, ref, k, arg]);
+  }
+  // a site whose file pointer goes through another register first uses the file's usual layout
+  const usual = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? FILE_ARG;
+  for (const [fn, ref, k, arg] of placed) {
     const entry = byStart.get(fn.start) ?? { fn, sites: [] };
     byStart.set(fn.start, entry);
-    entry.sites.push(readSite(fn, ref));
+    entry.sites.push(readSite(fn, ref, k, arg >= 1 && arg <= 4 ? arg : usual));
   }
   const functions: SiteFunction[] = [];
   for (const { fn, sites } of byStart.values()) {
@@ -97,28 +145,37 @@ function groupSites(finder: FunctionFinder, refs: CodeRef[]) {
       sites,
       callees,
       size: fn.insns.length,
+      ...(fn.directCalls !== undefined ? { directCalls: fn.directCalls } : {}),
     });
   }
   functions.sort((a, b) => a.start - b.start);
   return { functions, unplaced };
 }
 
-/** Reads lib/reason/line of the `ERR_put_error` call that the `__FILE__` load at `ref` feeds. */
-function readSite(fn: FunctionInfo, ref: CodeRef): ErrorSite {
-  const insns = fn.insns;
-  const k = insns.findIndex((i) =>
+/** The index in `fn.insns` of the instruction that loads `__FILE__` for `ref`, or -1. */
+function fileLoad(fn: FunctionInfo, ref: CodeRef): number {
+  return fn.insns.findIndex((i) =>
     Math.abs(i.ip - ref.ip) <= 1 && (i.imm1 === ref.target || i.ripRef === ref.target)
   );
+}
+
+/**
+ * Reads lib/reason/line of the `ERR_put_error` call that the `__FILE__` load `insns[k]` feeds,
+ * `__FILE__` being argument `fileArg` of that call.
+ */
+function readSite(fn: FunctionInfo, ref: CodeRef, k: number, fileArg: number): ErrorSite {
+  const insns = fn.insns;
   const site: ErrorSite = { ip: k >= 0 ? insns[k].ip : ref.ip };
   if (k < 0) return site;
+  const regs = layout(fileArg);
   const targets = new Set(insns.map((i) => i.target).filter((t) => t !== undefined));
   const vals = new Map<string, number | undefined>();
   const apply = (i: Insn, overwrite: boolean) => {
-    for (const [name, regs] of [["lib", LIB_REGS], ["reason", REASON_REGS], ["line", LINE_REGS]]) {
-      if (!(regs as Set<number>).has(i.reg0) || NO_WRITE.has(i.mnemonic)) continue;
-      if (!overwrite && vals.has(name as string)) continue;
+    for (const [name, set] of regs) {
+      if (!set.has(i.reg0) || NO_WRITE.has(i.mnemonic)) continue;
+      if (!overwrite && vals.has(name)) continue;
       const isMovImm = i.mnemonic === X86.Mnemonic.Mov && i.imm1 !== undefined;
-      vals.set(name as string, isMovImm ? i.imm1 : undefined);
+      vals.set(name, isMovImm ? i.imm1 : undefined);
     }
   };
   // Backwards to the start of the basic block: the latest write wins.

@@ -10,19 +10,30 @@
  *    `int3` after the address. A stray 0xCC inside an immediate could fake a boundary, so the
  *    result is marked "int3-padding" and callers weigh it (and confirm it by direct calls, see
  *    `directCallers`).
+ * 3. Direct call targets (`splitAtCallTargets`): padding is only needed when the previous
+ *    function ends off a 16-byte boundary, so two functions can sit back to back with no
+ *    `int3` between them (Bun 1.3's BoringSSL has `ssl_read_impl` run straight into
+ *    `SSL_write`). Every `call rel32` in the binary that lands inside such a padded range, on an
+ *    instruction boundary right after an instruction that never falls through (ret, jmp, ud2)
+ *    or after nop padding, starts a function there: the ABI's own definition of an entry.
  */
 
 import { type ElfFile, PF_X, PT_LOAD } from "../elf.ts";
+import { CodeIndex } from "./code_index.ts";
 import { EhFrameIndex } from "./eh_frame.ts";
-import { decodeLinear, type Insn, X86 } from "./x86.ts";
+import { decodeLinear, type Insn, isTerminator, X86 } from "./x86.ts";
 
 export interface FunctionInfo {
   start: number;
   /** Exclusive end of the decoded body. */
   end: number;
-  how: "eh_frame" | "int3-padding";
+  how: "eh_frame" | "int3-padding" | "call-target";
   /** The body's instructions in address order. */
   insns: Insn[];
+  /** Direct `call` instructions that target `start`, when counted (splitAtCallTargets). */
+  directCalls?: number;
+  /** Addresses of some of those calls (up to 16). */
+  callers?: number[];
 }
 
 const MAX_BACK = 256 << 10;
@@ -41,6 +52,25 @@ export class FunctionFinder {
   get ehFrame(): EhFrameIndex | null {
     if (this.#eh === undefined) this.#eh = EhFrameIndex.load(this.#elf) ?? null;
     return this.#eh;
+  }
+
+  /**
+   * Splits every padding-bounded function found so far at the direct call targets inside it
+   * (see the module comment), so that later `at()` calls return the pieces. One pass over the
+   * code; also counts the direct calls of every function start.
+   */
+  splitAtCallTargets(): void {
+    if (!this.#found.length) return;
+    const calls = callTargetsIn(this.#elf, this.#found);
+    const out: FunctionInfo[] = [];
+    for (const f of this.#found) {
+      out.push(...(f.how === "eh_frame" ? [f] : splitFunction(f, calls)));
+    }
+    for (const f of out) {
+      f.directCalls ??= calls.get(f.start)?.length ?? 0;
+      f.callers ??= calls.get(f.start)?.slice(0, 16) ?? [];
+    }
+    this.#found = out;
   }
 
   /** The function containing `addr`, or undefined when neither method can tell. */
@@ -92,6 +122,70 @@ export class FunctionFinder {
   }
 }
 
+/** The direct calls to each address inside (or at the start of) one of `fns`. */
+function callTargetsIn(elf: ElfFile, fns: FunctionInfo[]): Map<number, number[]> {
+  const sorted = [...fns].sort((a, b) => a.start - b.start);
+  const inside = (t: number) => {
+    let lo = 0, hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (t < sorted[mid].start) hi = mid - 1;
+      else if (t >= sorted[mid].end) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
+  const out = new Map<number, number[]>();
+  const lo = sorted[0].start, hi = Math.max(...sorted.map((f) => f.end));
+  const { ips, targets, length } = CodeIndex.of(elf).calls;
+  for (let k = 0; k < length; k++) {
+    const t = targets[k];
+    if (t < lo || t >= hi || !inside(t)) continue;
+    const list = out.get(t);
+    if (list) list.push(ips[k]);
+    else out.set(t, [ips[k]]);
+  }
+  return out;
+}
+
+const NOPS = new Set<number>([X86.Mnemonic.Nop]);
+
+/** `f` cut at the call targets inside it that can be function entries. */
+function splitFunction(f: FunctionInfo, calls: Map<number, number[]>): FunctionInfo[] {
+  const cuts: number[] = [];
+  for (let k = 1; k < f.insns.length; k++) {
+    const i = f.insns[k];
+    if (!calls.has(i.ip)) continue;
+    const prev = f.insns[k - 1];
+    if (isTerminator(prev) || NOPS.has(prev.mnemonic)) cuts.push(k);
+  }
+  if (!cuts.length) return [f];
+  const pieces: FunctionInfo[] = [];
+  let from = 0;
+  for (const k of [...cuts, f.insns.length]) {
+    let to = k;
+    // trailing nop padding belongs to no one
+    while (to > from + 1 && NOPS.has(f.insns[to - 1].mnemonic)) to--;
+    const insns = f.insns.slice(from, to);
+    const last = insns[insns.length - 1];
+    pieces.push({
+      start: insns[0].ip,
+      end: last.ip + last.len,
+      how: from === 0 ? f.how : "call-target",
+      insns,
+      directCalls: calls.get(insns[0].ip)?.length ?? 0,
+      callers: calls.get(insns[0].ip)?.slice(0, 16) ?? [],
+    });
+    from = k;
+  }
+  return pieces;
+}
+
+/** Calls `fn(target, ip)` for every `call rel32` (E8) pattern into the code (code_index.ts). */
+function forEachDirectCall(elf: ElfFile, fn: (target: number, ip: number) => void): void {
+  CodeIndex.each(CodeIndex.of(elf).calls, () => true, (ip, t) => fn(t, ip));
+}
+
 /**
  * For each address of `starts`, the direct `call rel32` instructions that target it, found in
  * one pass over the executable segments. A function start that code calls directly is
@@ -99,23 +193,11 @@ export class FunctionFinder {
  */
 export function directCallers(elf: ElfFile, starts: Set<number>): Map<number, number[]> {
   const out = new Map<number, number[]>();
-  const CHUNK = 32 << 20;
-  for (const seg of elf.segments) {
-    if (seg.type !== PT_LOAD || !(seg.flags & PF_X) || !seg.filesz) continue;
-    for (let off = 0; off < seg.filesz; off += CHUNK) {
-      const b = elf.read(seg.offset + off, Math.min(CHUNK + 8, seg.filesz - off));
-      const base = seg.vaddr + off;
-      const limit = Math.min(CHUNK, b.length - 5);
-      for (let i = 0; i < limit; i++) {
-        if (b[i] !== 0xe8) continue;
-        const t = base + i + 5 + (b[i + 1] | (b[i + 2] << 8) | (b[i + 3] << 16) | (b[i + 4] << 24));
-        if (starts.has(t)) {
-          const list = out.get(t) ?? [];
-          list.push(base + i);
-          out.set(t, list);
-        }
-      }
-    }
-  }
+  forEachDirectCall(elf, (t, ip) => {
+    if (!starts.has(t)) return;
+    const list = out.get(t) ?? [];
+    list.push(ip);
+    out.set(t, list);
+  });
   return out;
 }

@@ -10,7 +10,7 @@
  */
 
 import type { ElfFile } from "../elf.ts";
-import { hex } from "./boringssl.ts";
+import { hex } from "./hex.ts";
 import { goVersion, readPclntab } from "./gopclntab.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
 import { decodeLinear } from "./x86.ts";

@@ -2,18 +2,24 @@
  * Finds where to hook TLS plaintext in a binary, without symbols and without per-build tables:
  * `locate(path)` returns the functions (file offsets for uprobes) and how each was found.
  *
- * Methods, cheapest first (each module's header gives the source reasoning):
- *   1. dynamic symbols (openssl.ts): SSL_write/SSL_read exported by name.
+ * Methods, cheapest first (each module's header gives the source reasoning; analyse.ts runs
+ * them):
+ *   1. symbols (symbols.ts): SSL_write/SSL_read, gnutls_record_send/recv by name, from .dynsym
+ *      or, in unstripped builds, .symtab.
  *   2. Go (go_tls.ts): crypto/tls.(*Conn).Write/Read by name from .gopclntab, plus Read's RETs.
  *   3. BoringSSL / aws-lc libssl (boringssl.ts): SSL_write/SSL_read by the sequence of error
  *      reasons their bodies report, read from the error sites of ssl_lib.cc.
- *   4. aws-lc / BoringSSL libcrypto (aead.ts): EVP_AEAD_CTX_seal/open, the same way from aead.c,
+ *   4. OpenSSL 3, static (openssl_static.ts): ssl_write_internal/ssl_read_internal by the
+ *      function names (`__func__`) their error sites pass.
+ *   5. aws-lc / BoringSSL libcrypto (aead.ts): EVP_AEAD_CTX_seal/open, the same way from aead.c,
  *      for TLS stacks with their own record layer (rustls).
+ *   6. ring (ring.ts): its AEAD seal/open from its algorithm table (rustls's ring provider).
+ * A binary may hold several TLS stacks (Codex: OpenSSL, aws-lc and ring): each is hooked.
  * A file with none of the marker data is refused after reading headers and strings only, so
  * calling this on every exec is cheap. Results are cached per build (cache.ts).
  */
 
-import { ElfFile, NotElfError } from "../elf.ts";
+import { ElfFile, NotElfError, SHT_SYMTAB } from "../elf.ts";
 import {
   type CachedResult,
   cacheKeyOf,
@@ -64,7 +70,8 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
       const hit = known && await readCache(dir, known);
       if (hit) return finish(hit, true);
     }
-    const cacheKey = await cacheKeyOf(path, buildId);
+    const symtab = elf.sections.some((x) => x.type === SHT_SYMTAB);
+    const cacheKey = await cacheKeyOf(path, buildId, symtab);
     if (!opts.noCache) {
       const hit = await readCache(dir, cacheKey);
       if (hit) return finish(hit, true);

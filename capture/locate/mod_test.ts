@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { CLAUDE_EXE, CODEX_EXE, tempCacheDir } from "./test_gate.ts";
 import { locate } from "./mod.ts";
 import { quickScan } from "./quick_scan.ts";
+import { ElfFile } from "../elf.ts";
+import { buildStaticClients } from "../../tests/support/static_openssl.ts";
 
 Deno.test("refuses /bin/ls in milliseconds, saying why", async () => {
   const r = await locate("/bin/ls", { cacheDir: await tempCacheDir() });
@@ -42,7 +44,13 @@ Deno.test("a library that exports SSL_write/SSL_read is located by its dynamic s
   assert.equal(r.ok, true, r.reason);
   assert.equal(r.library, "openssl");
   assert.equal(r.method, "dynamic symbols");
-  assert.deepEqual(r.hooks.map((h) => h.fn).sort(), ["SSL_read", "SSL_write"]);
+  assert.deepEqual(r.hooks.map((h) => h.fn).sort(), [
+    "SSL_free",
+    "SSL_read",
+    "SSL_read_ex",
+    "SSL_write",
+    "SSL_write_ex",
+  ]);
   const nm = await new Deno.Command("nm", { args: ["-D", "--defined-only", lib] }).output();
   const syms = new TextDecoder().decode(nm.stdout);
   for (const h of r.hooks) {
@@ -70,3 +78,34 @@ for (const [name, path] of [["Claude Code", CLAUDE_EXE], ["Codex", CODEX_EXE]]) 
     }
   });
 }
+
+Deno.test("a static OpenSSL: by .symtab when kept, by its error sites' function names when stripped", async () => {
+  const c = await buildStaticClients();
+  try {
+    const named = await locate(c.symbols, { cacheDir: `${c.dir}/cache` });
+    assert.equal(named.method, "symbol table (.symtab)");
+    assert.deepEqual(named.hooks.map((h) => h.fn).sort(), [
+      "SSL_free",
+      "SSL_read",
+      "SSL_read_ex",
+      "SSL_write",
+      "SSL_write_ex",
+    ]);
+    using elf = ElfFile.open(c.symbols);
+    assert.equal(elf.dynamicSymbols().some((s) => s.name === "SSL_write"), false, "not exported");
+    const sym = (name: string) => elf.staticSymbols().find((s) => s.name === name)!.value;
+    // stripped: the internal functions SSL_write(_ex) and SSL_read(_ex) all go through
+    const r = await locate(c.stripped, { cacheDir: `${c.dir}/cache` });
+    assert.equal(r.ok, true, r.reason);
+    assert.equal(r.library, "openssl");
+    assert.match(r.method, /__func__/);
+    for (const fn of ["ssl_write_internal", "ssl_read_internal"]) {
+      const h = r.hooks.find((x) => x.fn === fn)!;
+      assert.equal(h.vaddr, sym(fn), `${fn}: ${h.evidence}`);
+      // OpenSSL 3.0's ssl_write_internal(s, buf, num, written): the count comes back via rcx
+      assert.equal(h.lenArg, 3, h.evidence);
+    }
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});

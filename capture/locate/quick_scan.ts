@@ -9,11 +9,12 @@
 import { Buffer } from "node:buffer";
 import { ElfFile, NotElfError, PF_X, PT_LOAD } from "../elf.ts";
 import { looksLikeGo } from "./gopclntab.ts";
+import { namesTlsFunctions } from "./symbols.ts";
 
 export interface QuickScan {
   /** True when some method may apply (locate() decides). */
   maybe: boolean;
-  /** What was seen: "dynsym", "go", "ssl_lib.cc", "aead.c". */
+  /** What was seen: "symbols", "go", "ssl_lib.cc", "aead.c", "ring". */
   hints: string[];
   /** When !maybe: why not. */
   reason?: string;
@@ -23,9 +24,14 @@ export interface QuickScan {
 /** Strings whose presence means a BoringSSL / aws-lc error site may be found. */
 export const MARKERS: [string, string][] = [
   ["ssl_lib.cc", "/ssl/ssl_lib.cc\0"],
+  // OpenSSL 3's error sites (ssl/ssl_lib.c, relative or absolute)
+  ["ssl_lib.c", "ssl/ssl_lib.c\0"],
   ["aead.c", "/cipher/aead.c\0"],
   ["aead.c", "/cipher/aead.cc\0"],
   ["aead.c", "/cipher/aead.cc.inc\0"],
+  // ring's source paths (panic locations): from the cargo registry, or a vendored copy
+  ["ring", "/ring-0."],
+  ["ring", "/ring/src/aead"],
 ];
 
 export function quickScan(path: string): QuickScan {
@@ -54,9 +60,7 @@ export function quickScan(path: string): QuickScan {
 export function scanElf(elf: ElfFile): [string[], string?] {
   if (elf.machine !== 62) return [[], `ELF machine ${elf.machine} is not x86-64`];
   const hints: string[] = [];
-  if (elf.dynamicSymbols().some((s) => s.name === "SSL_write" || s.name === "SSL_read")) {
-    hints.push("dynsym");
-  }
+  if (namesTlsFunctions(elf)) hints.push("symbols");
   if (looksLikeGo(elf)) hints.push("go");
   const loads = elf.segments.filter((s) => s.type === PT_LOAD && s.filesz && !(s.flags & 2));
   const data = loads.filter((s) => !(s.flags & PF_X));
@@ -73,7 +77,7 @@ export function scanElf(elf: ElfFile): [string[], string?] {
   if (hints.length) return [hints];
   return [
     [],
-    "no TLS library found: no exported SSL_write/SSL_read, no Go function table, no BoringSSL/aws-lc error-site strings (ssl_lib.cc, aead.c)",
+    "no TLS library found: no SSL_write/SSL_read or gnutls_record_send/recv symbols, no Go function table, no BoringSSL/aws-lc error-site strings (ssl_lib.cc, aead.c), no ring source paths",
   ];
 }
 

@@ -55,6 +55,17 @@ export function lineSpan(m: SequenceMatch): number {
   return lines.length ? Math.max(...lines) - Math.min(...lines) : 0;
 }
 
+/** How a function's start was found, for evidence strings. */
+export function startHow(fn: Pick<SiteFunction, "how">): string {
+  if (fn.how === "eh_frame") return "bounds from .eh_frame_hdr";
+  return fn.how === "call-target" ? "start is a direct call target" : "start after int3 padding";
+}
+
+/** The bounds method for a result's `method`. */
+export function boundsMethod(fn: SiteFunction): string {
+  return fn.how === "eh_frame" ? ".eh_frame_hdr" : "int3 padding and call targets";
+}
+
 export interface Candidate {
   fn: SiteFunction;
   match: SequenceMatch;

@@ -17,10 +17,14 @@ export interface Insn {
   target?: number;
   /** First operand's register (Register.None if not a register). */
   reg0: number;
+  /** Second operand's register (Register.None if not a register). */
+  reg1: number;
   /** Immediate of the second operand, when it is one. */
   imm1?: number;
   /** Absolute address of a RIP-relative memory operand. */
   ripRef?: number;
+  /** Base register of the memory operand, when there is one (not RIP). */
+  memBase?: number;
   invalid: boolean;
 }
 
@@ -93,6 +97,7 @@ function toInsn(i: any): Insn {
     mnemonic: i.mnemonic,
     flow,
     reg0: i.op0Kind === OpKind.Register ? i.op0Register : Register.None,
+    reg1: i.opCount >= 2 && i.op1Kind === OpKind.Register ? i.op1Register : Register.None,
     invalid: i.code === Code.INVALID,
   };
   if (flow === "jmp" || flow === "jcc" || flow === "call") {
@@ -103,6 +108,10 @@ function toInsn(i: any): Insn {
   }
   if (i.opCount >= 2 && IMM_KINDS.has(i.op1Kind)) insn.imm1 = Number(i.immediate(1));
   if (i.isIpRelMemoryOperand) insn.ripRef = Number(i.ipRelMemoryAddress);
+  else {
+    const base = i.memoryBase; // None without a memory operand
+    if (base !== Register.None) insn.memBase = base;
+  }
   return insn;
 }
 

@@ -17,6 +17,7 @@ import {
 
 export const claudeProfile: AgentProfile = {
   name: "claude",
+  npmPackage: "@anthropic-ai/claude-code",
   provider: "anthropic",
   binary: join(AGENTS_BIN, "claude"),
   async prepareHome({ home }: AgentSetup) {

@@ -20,7 +20,7 @@ import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
 import { run as sql } from "../../analysis/sql.ts";
 import { formatResult } from "../../analysis/table_output.ts";
 import { buildReport } from "../../reports/report.ts";
-import { AGENT_NAMES, type AgentName } from "./agent_profile.ts";
+import { AGENT_NAMES, type AgentName, CORE_AGENTS } from "./agent_profile.ts";
 import { underCapture } from "./main.ts";
 import { runAgent } from "./run_agent.ts";
 
@@ -144,7 +144,7 @@ if (import.meta.main) {
       agents: { type: "string" },
       out: { type: "string" },
     }, { positionals: false });
-    const agents = (values.agents ?? AGENT_NAMES.join(",")).split(",").map((
+    const agents = (values.agents ?? CORE_AGENTS.join(",")).split(",").map((
       a,
     ) => a.trim());
     const bad = agents.find((a) => !(AGENT_NAMES as readonly string[]).includes(a));

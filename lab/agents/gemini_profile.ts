@@ -17,6 +17,7 @@ import {
 
 export const geminiProfile: AgentProfile = {
   name: "gemini",
+  npmPackage: "@google/gemini-cli",
   provider: "gemini",
   binary: join(AGENTS_BIN, "gemini"),
   async prepareHome({ home }: AgentSetup) {

@@ -23,6 +23,8 @@ const AGENT_LABEL: Record<AgentName, string> = {
   claude: "claude-code",
   gemini: "gemini-cli",
   codex: "codex",
+  opencode: "opencode",
+  qwen: "qwen-code",
 };
 const AGENTS: AgentName[] = ["claude", "gemini", "codex"];
 

@@ -13,7 +13,7 @@ import {
   usageError,
   userPath,
 } from "../../kit/cli.ts";
-import { AGENT_NAMES, type AgentName } from "../agents/mod.ts";
+import { AGENT_NAMES, type AgentName, CORE_AGENTS } from "../agents/mod.ts";
 import { DEFAULT_SETTINGS } from "../../analysis/correlate/settings.ts";
 import { byAgent, formatEval, precision, recall, runEval } from "./eval.ts";
 
@@ -29,7 +29,7 @@ export interface EvalCliOptions {
 
 export function parseEvalArgs(args: string[]): EvalCliOptions {
   const p = parseCommand(args, {
-    agents: { type: "string", default: AGENT_NAMES.join(",") },
+    agents: { type: "string", default: CORE_AGENTS.join(",") },
     runs: { type: "string", default: "1" },
     out: { type: "string" },
     min: { type: "string", default: "0.95" },

@@ -1,9 +1,11 @@
 /**
  * Maps a scenario's abstract tool action (run a command, read a file, write a file, or call a
  * named tool) onto a tool the client actually offered in its request, with that tool's argument
- * shape: Claude Code `Bash`/`Read`/`Write`, Gemini CLI `run_shell_command`/`read_file`/
- * `write_file`, Codex `exec_command` (or `shell_command`/`shell`) and `apply_patch`. When an
- * agent has no read or write tool the action falls back to a shell command.
+ * shape: Claude Code `Bash`/`Read`/`Write`, Gemini CLI and Qwen Code `run_shell_command`/
+ * `read_file`/`write_file`, opencode `bash`/`read`/`write`, Codex `exec_command` (or
+ * `shell_command`/`shell`) and `apply_patch`. File tools get their path under whichever name
+ * the offered tool declares (`file_path`, `absolute_path`, `filePath`, `path`). When an agent
+ * has no read or write tool the action falls back to a shell command.
  */
 
 import { isAbsolute, resolve } from "node:path";
@@ -55,6 +57,7 @@ function mapRun(
     offered,
     "Bash",
     "run_shell_command",
+    "bash",
     "exec_command",
     "shell_command",
     "shell",
@@ -63,6 +66,7 @@ function mapRun(
     switch (named.name) {
       case "Bash":
       case "run_shell_command":
+      case "bash":
         return {
           name: named.name,
           kind: "function",
@@ -97,6 +101,12 @@ function mapRun(
   );
 }
 
+/** The property a file tool takes its path in (the first declared of the usual names). */
+function pathKey(tool: OfferedTool, fallback: string): string {
+  const props = properties(tool);
+  return ["file_path", "absolute_path", "filePath", "path"].find((k) => k in props) ?? fallback;
+}
+
 function absolute(path: string, cwd: string | undefined): string {
   if (isAbsolute(path) || cwd === undefined) return path;
   return resolve(cwd, path);
@@ -126,10 +136,9 @@ export function mapToolAction(
 ): ToolCall {
   if ("run" in action) return mapRun(action.run, action.description, offered);
   if ("read" in action) {
-    const tool = find(offered, "Read", "read_file");
+    const tool = find(offered, "Read", "read_file", "read");
     if (tool) {
-      const props = properties(tool);
-      const key = "absolute_path" in props ? "absolute_path" : "file_path";
+      const key = pathKey(tool, "file_path");
       return {
         name: tool.name,
         kind: "function",
@@ -143,13 +152,13 @@ export function mapToolAction(
     );
   }
   if ("write" in action) {
-    const tool = find(offered, "Write", "write_file");
+    const tool = find(offered, "Write", "write_file", "write");
     if (tool) {
       return {
         name: tool.name,
         kind: "function",
         args: {
-          file_path: absolute(action.write, cwd),
+          [pathKey(tool, "file_path")]: absolute(action.write, cwd),
           content: action.content,
         },
       };

@@ -89,6 +89,31 @@ Deno.test("read and write use absolute paths where the tool wants them, patches 
   assert.equal(viaShell.args!.command, "printf '%s' 'a'\\''b' > o.txt");
 });
 
+// opencode 1.18's tools, with the argument names it declares
+const OPENCODE = [
+  fn("bash", { command: { type: "string" }, description: { type: "string" } }),
+  fn("read", { filePath: { type: "string" }, offset: {}, limit: {} }),
+  fn("write", { filePath: { type: "string" }, content: { type: "string" } }),
+];
+
+Deno.test("opencode: bash, read and write, paths under the name the tool declares", () => {
+  assert.deepEqual(mapToolAction({ run: "ls", description: "List" }, OPENCODE, "/w"), {
+    name: "bash",
+    kind: "function",
+    args: { command: "ls", description: "List" },
+  });
+  assert.deepEqual(mapToolAction({ read: "in.txt" }, OPENCODE, "/w"), {
+    name: "read",
+    kind: "function",
+    args: { filePath: "/w/in.txt" },
+  });
+  assert.deepEqual(mapToolAction({ write: "out.txt", content: "x" }, OPENCODE, "/w"), {
+    name: "write",
+    kind: "function",
+    args: { filePath: "/w/out.txt", content: "x" },
+  });
+});
+
 Deno.test("named tools must be offered", () => {
   assert.deepEqual(
     mapToolAction({ name: "Edit", args: { a: 1 } }, CLAUDE, "/w"),

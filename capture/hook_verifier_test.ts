@@ -1,0 +1,162 @@
+/**
+ * Run-time verification of hooks: the classifier on real protocol bytes and on encrypted ones,
+ * the verifier's decisions, and, for real, a capture whose locator deliberately hooks a
+ * function that sees ciphertext: the hook is detected, its data dropped, its probes detached,
+ * the locator's next candidate attached and verified, and the attach report says all of it.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { ElfFile } from "./elf.ts";
+import { HookVerifier } from "./hook_verifier.ts";
+import { classify } from "./plaintext_check.ts";
+import type { TlsCall } from "./tls_assembler.ts";
+import { type Hook, type Inspection, PROBES } from "./tls_targets.ts";
+import type { AttachManager, Locator } from "./attach.ts";
+import { makeTestCerts } from "../tests/support/certs.ts";
+import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_server.ts";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { captureForTest } from "../tests/support/capture.ts";
+import { tlsStreams } from "../recording/recording.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+Deno.test("classify: client and server plaintext, TLS records and random bytes", () => {
+  const cases: [Uint8Array, 0 | 1, string][] = [
+    [enc.encode("POST /v1/messages HTTP/1.1\r\nHost: x\r\n\r\n{}"), 0, "plaintext"],
+    [enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x12\x04"), 0, "plaintext"],
+    [enc.encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi"), 1, "plaintext"],
+    // an HTTP/2 server's first frame: SETTINGS, 3 settings, stream 0
+    [new Uint8Array([0, 0, 18, 4, 0, 0, 0, 0, 0, ...new Array(18).fill(1)]), 1, "plaintext"],
+    [enc.encode('{"model":"x","messages":[{"role":"user","content":"hi"}]}'), 0, "plaintext"],
+    // a ClientHello record and an application-data record
+    [new Uint8Array([0x16, 3, 1, 0, 4, 1, 0, 0, 0]), 0, "ciphertext"],
+    [new Uint8Array([0x17, 3, 3, 0, 64, ...randomBytes(64)]), 0, "ciphertext"],
+    [new Uint8Array(randomBytes(200)), 0, "ciphertext"],
+    [new Uint8Array(randomBytes(200)), 1, "ciphertext"],
+    [new Uint8Array([1, 2, 3]), 0, "undecided"],
+    // an HTTP/2 HEADERS frame on stream 1 whose HPACK block is dense: a frame, not ciphertext
+    [new Uint8Array([0, 0, 100, 1, 4, 0, 0, 0, 1, ...randomBytes(100)]), 1, "plaintext"],
+    // too few random bytes to call ciphertext
+    [new Uint8Array(randomBytes(100)), 0, "undecided"],
+  ];
+  for (const [bytes, dir, want] of cases) {
+    const got = classify(bytes, dir);
+    assert.equal(got.kind, want, `${JSON.stringify(dec.decode(bytes.slice(0, 20)))}: ${got.what}`);
+  }
+});
+
+function call(target: number, conn: bigint, dir: 0 | 1, data: Uint8Array): TlsCall {
+  return {
+    pid: 1,
+    tid: 1,
+    ts: 0n,
+    conn,
+    gen: 0,
+    dir,
+    seq: 0n,
+    total: data.length,
+    data,
+    truncated: false,
+    lost: 0,
+    target,
+  };
+}
+
+Deno.test("HookVerifier: plaintext verifies, ciphertext drops the hook and all its calls", () => {
+  const wrong: number[] = [];
+  const v = new HookVerifier((t) => wrong.push(t));
+  const req = enc.encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  assert.equal(v.check(call(1, 10n, 0, req)), true);
+  assert.equal(v.checks().get(1)!.state, "verified");
+  // a later connection of a verified hook beginning oddly keeps it, but is noted
+  assert.equal(v.check(call(1, 11n, 0, new Uint8Array(randomBytes(300)))), true);
+  assert.equal(v.checks().get(1)!.state, "verified");
+  assert.match(v.checks().get(1)!.evidence, /but another connection/);
+  // a hook whose first bytes are a TLS record is wrong: dropped, reported once
+  const record = new Uint8Array([0x17, 3, 3, 0, 40, ...randomBytes(40)]);
+  assert.equal(v.check(call(2, 20n, 0, record)), false);
+  assert.equal(v.check(call(2, 20n, 0, req)), false, "every later call of a wrong hook too");
+  assert.deepEqual(wrong, [2]);
+  const c = v.checks().get(2)!;
+  assert.equal(c.state, "wrong");
+  assert.equal(c.dropped_calls, 2);
+  assert.equal(c.dropped_bytes, record.length + req.length);
+  // too short to judge: passes and waits for more
+  assert.equal(v.check(call(3, 30n, 0, new Uint8Array([1, 2]))), true);
+  assert.equal(v.checks().get(3)!.state, "unverified");
+});
+
+/** A locator that hooks SSL_write at `relay_write` (sees ciphertext) and offers app_write. */
+function wrongLocator(client: string): Locator {
+  return (path: string, insp: Inspection): Promise<Inspection> => {
+    if (path !== client) return Promise.resolve({ ...insp, status: "none", hooks: [] });
+    using elf = ElfFile.open(path);
+    const sym = (name: string): Hook => {
+      const s = elf.staticSymbols().find((x) => x.name === name)!;
+      return {
+        fn: "SSL_write",
+        offset: elf.vaddrToOffset(s.value)!,
+        vaddr: s.value,
+        ...PROBES.SSL_write,
+        method: `test: ${name} (deliberately ${name === "relay_write" ? "wrong" : "right"})`,
+      };
+    };
+    return Promise.resolve({
+      path,
+      status: "hooked",
+      library: "test",
+      method: "test locator",
+      hooks: [{ ...sym("relay_write"), alternates: [sym("app_write")] }],
+    });
+  };
+}
+
+Deno.test({
+  name: "a wrong hook (it sees ciphertext) is detected, dropped, detached and replaced",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-wrong-hook-" });
+    const client = `${dir}/relay_client`;
+    const src = new URL("../tests/fixtures/tls/relay_client.c", import.meta.url).pathname;
+    const cc = await new Deno.Command("gcc", {
+      args: ["-O1", "-g", "-o", client, src, "-lssl", "-lcrypto"],
+      stderr: "piped",
+    }).output();
+    assert.ok(cc.success, dec.decode(cc.stderr));
+    const certs = await makeTestCerts();
+    const srv = startRawHttpsServer(certs, (r) => simpleResponse(`you asked for ${r.path}`));
+    try {
+      const { res, rec } = await captureForTest({
+        cmd: [client, "127.0.0.1", String(srv.port), certs.caPath],
+        locator: wrongLocator(client),
+      });
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 2);
+      const report = res.manifest.attach as ReturnType<AttachManager["report"]>;
+      const entry = report.hooked.find((e) => e.path === client)!;
+      const checks = entry.checks!;
+      const relay = checks.find((c) => c.candidate === "1 of 2")!;
+      const app = checks.find((c) => c.candidate === "2 of 2")!;
+      // the wrong hook: said so, with why and what was done
+      assert.equal(relay.state, "wrong");
+      assert.match(relay.evidence, /TLS record header|random-looking/);
+      assert.match(relay.action!, /^detached; trying candidate 2 of 2 at 0x/);
+      assert.ok(relay.dropped_calls >= 1);
+      const relayProbes = entry.probes.filter((p) => p.method?.includes("relay_write"));
+      assert.ok(relayProbes.length && relayProbes.every((p) => p.detached), "relay detached");
+      assert.ok(res.manifest.warnings.some((w) => /saw ciphertext/.test(w)));
+      // its replacement: verified by the second request's plaintext
+      assert.equal(app.state, "verified", app.evidence);
+      // nothing of the wrong hook reached the recording; the second request is there exactly
+      const mine = tlsStreams(rec.tls.filter((r) => r.lib === client));
+      assert.ok(mine.every((s) => !s.write.length || s.write[0] === 0x47), "only plaintext");
+      const second = mine.find((s) => dec.decode(s.write).startsWith("GET /second "));
+      assert.ok(second, `second request captured: ${JSON.stringify(mine.map((s) => s.write))}`);
+      assert.equal(dec.decode(second.write), dec.decode(srv.exchanges[1].request));
+    } finally {
+      await srv.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

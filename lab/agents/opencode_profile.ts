@@ -1,0 +1,59 @@
+/**
+ * opencode (`opencode-ai`, a Bun binary) against the scripted server through its built-in
+ * `anthropic` provider: `~/.config/opencode/opencode.json` points the provider's `baseURL` at
+ * the server's `/v1` with a placeholder key, picks the model, allows edits and shell commands
+ * without asking, and turns sharing and auto-update off; models.dev is not fetched (the build's
+ * own model list is used). Bun honours `NODE_EXTRA_CA_CERTS`. `opencode run PROMPT`.
+ */
+
+import { join } from "node:path";
+import {
+  type AgentProfile,
+  AGENTS_BIN,
+  type AgentSetup,
+  FAKE_KEYS,
+  trustEnv,
+  writeJson,
+} from "./agent_profile.ts";
+
+export const OPENCODE_DEFAULT_MODEL = "claude-sonnet-4-5";
+
+export const opencodeProfile: AgentProfile = {
+  name: "opencode",
+  npmPackage: "opencode-ai",
+  provider: "anthropic",
+  binary: join(AGENTS_BIN, "opencode"),
+  async prepareHome({ home, server, model }: AgentSetup) {
+    const dir = join(home, ".config", "opencode");
+    await Deno.mkdir(dir, { recursive: true });
+    await writeJson(join(dir, "opencode.json"), {
+      $schema: "https://opencode.ai/config.json",
+      model: `anthropic/${model ?? OPENCODE_DEFAULT_MODEL}`,
+      provider: {
+        anthropic: { options: { baseURL: server.url, apiKey: FAKE_KEYS.anthropic } },
+      },
+      permission: { edit: "allow", bash: "allow", webfetch: "allow" },
+      share: "disabled",
+      autoupdate: false,
+    });
+  },
+  env({ home, server }: AgentSetup) {
+    return {
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, ".config"),
+      XDG_DATA_HOME: join(home, ".local", "share"),
+      XDG_STATE_HOME: join(home, ".local", "state"),
+      XDG_CACHE_HOME: join(home, ".cache"),
+      ANTHROPIC_API_KEY: FAKE_KEYS.anthropic,
+      OPENCODE_DISABLE_MODELS_FETCH: "1",
+      OPENCODE_DISABLE_AUTOUPDATE: "1",
+      OPENCODE_DISABLE_SHARE: "1",
+      OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+      OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
+      ...trustEnv(server.caCertPath),
+    };
+  },
+  args(prompt: string) {
+    return ["run", prompt];
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * Qwen Code (`@qwen-code/qwen-code`, on Node; a Gemini CLI fork) against the scripted server
+ * through its OpenAI-compatible client: `OPENAI_BASE_URL` is the server's `/v1` (Chat
+ * Completions), with a placeholder `OPENAI_API_KEY` and `OPENAI_MODEL`; `~/.qwen/settings.json`
+ * chooses that auth, turns usage statistics, telemetry, updates and the after-turn memory
+ * extraction off; `qwen -p PROMPT --yolo`.
+ */
+
+import { join } from "node:path";
+import {
+  type AgentProfile,
+  AGENTS_BIN,
+  type AgentSetup,
+  FAKE_KEYS,
+  trustEnv,
+  writeJson,
+} from "./agent_profile.ts";
+
+export const QWEN_DEFAULT_MODEL = "qwen3-coder-plus";
+
+export const qwenProfile: AgentProfile = {
+  name: "qwen",
+  npmPackage: "@qwen-code/qwen-code",
+  provider: "openai-chat",
+  binary: join(AGENTS_BIN, "qwen"),
+  async prepareHome({ home }: AgentSetup) {
+    await Deno.mkdir(join(home, ".qwen"), { recursive: true });
+    await writeJson(join(home, ".qwen", "settings.json"), {
+      security: { auth: { selectedType: "openai" } },
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+      general: { enableAutoUpdate: false, disableAutoUpdate: true, disableUpdateNag: true },
+      // no memory-extraction subagent after the turn (a model request the script has no turn
+      // for)
+      memory: { enableManagedAutoMemory: false, enableTeamMemory: false },
+    });
+  },
+  env({ home, server, model }: AgentSetup) {
+    return {
+      HOME: home,
+      OPENAI_BASE_URL: server.url,
+      OPENAI_API_KEY: FAKE_KEYS.openai,
+      OPENAI_MODEL: model ?? QWEN_DEFAULT_MODEL,
+      QWEN_CODE_TRUST_WORKSPACE: "true",
+      QWEN_CODE_SUPPRESS_YOLO_WARNING: "1",
+      ...trustEnv(server.caCertPath),
+    };
+  },
+  args(prompt: string, { model }: AgentSetup) {
+    return ["-p", prompt, "--yolo", ...(model ? ["--model", model] : [])];
+  },
+};

@@ -1,0 +1,259 @@
+/**
+ * Agent builds from npm, for the coverage matrix and the tests that need a build other than the
+ * pinned one: which versions exist, how to install one into `.cache/agents/` (once; later calls
+ * reuse it), and which file in it is the one whose TLS Sightline hooks and which one runs.
+ *
+ * A native agent ships its binary in a platform package (`@anthropic-ai/claude-code-linux-x64`,
+ * `@openai/codex@V-linux-x64`, `opencode-linux-x64`, `@github/copilot-linux-x64`): only that is
+ * installed (older Codex builds carried every platform in the main package: it is the
+ * fallback). A Node agent (Gemini CLI, Qwen Code) is installed whole and runs on the machine's
+ * `node`, which is what gets hooked.
+ */
+
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import type { AgentName } from "../agents/mod.ts";
+
+export const BUILDS_DIR: string = fileURLToPath(new URL("../../.cache/agents/", import.meta.url));
+
+export type CoverageAgent = AgentName | "copilot";
+
+export interface BuildSpec {
+  agent: CoverageAgent;
+  label: string;
+  /** the package whose versions are the agent's versions */
+  npmPackage: string;
+  /** oldest version the matrix considers by default */
+  minVersion?: string;
+  /** install specs for version `v`, tried in turn (a platform package first) */
+  install(v: string): string[];
+  /** the ELF file whose TLS is hooked, in an installed build */
+  target(dir: string): string | undefined;
+  /** what `runAgent` runs for this build; absent when the agent cannot run offline */
+  launcher?(dir: string): string | undefined;
+  /** the runner profile that drives it */
+  runner?: AgentName;
+  /** why it is not run against the scripted server, when it is not */
+  noRunReason?: string;
+}
+
+/** Files under `dir` (depth-first), for finding an installed binary. */
+function* walk(dir: string, depth = 8): Generator<string> {
+  if (depth < 0) return;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) yield* walk(p, depth - 1);
+    else if (e.isFile) yield p;
+  }
+}
+
+/** The largest regular file named one of `names` under `dir` (the binary, not a launcher). */
+function largest(dir: string, ...names: string[]): string | undefined {
+  let best: [string, number] | undefined;
+  for (const p of walk(dir)) {
+    if (!names.includes(p.split("/").pop()!)) continue;
+    const size = Deno.statSync(p).size;
+    if (size > 1 << 20 && (!best || size > best[1])) best = [p, size];
+  }
+  return best?.[0];
+}
+
+/** The machine's `node` (what runs the Node agents), resolved. */
+export function systemNode(): string | undefined {
+  for (const dir of (Deno.env.get("PATH") ?? "/usr/bin").split(":")) {
+    try {
+      return Deno.realPathSync(join(dir || ".", "node"));
+    } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+const bin = (name: string) => (dir: string) => {
+  const p = join(dir, "node_modules", ".bin", name);
+  try {
+    Deno.statSync(p);
+    return p;
+  } catch {
+    return undefined;
+  }
+};
+
+export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
+  claude: {
+    agent: "claude",
+    label: "Claude Code",
+    npmPackage: "@anthropic-ai/claude-code",
+    minVersion: "2.1.113",
+    install: (v) => [`@anthropic-ai/claude-code-linux-x64@${v}`],
+    target: (dir) => largest(dir, "claude"),
+    launcher: (dir) => largest(dir, "claude"),
+    runner: "claude",
+  },
+  codex: {
+    agent: "codex",
+    label: "Codex",
+    npmPackage: "@openai/codex",
+    // the Rust CLI (0.1.x was a TypeScript one)
+    minVersion: "0.2.0",
+    install: (v) => [
+      `@openai/codex-linux-x64@npm:@openai/codex@${v}-linux-x64`,
+      `@openai/codex@${v}`,
+    ],
+    // 0.2x-0.9x carried every platform's binary as bin/codex-<target triple>
+    target: (dir) => largest(dir, "codex", "codex-x86_64-unknown-linux-musl"),
+    launcher: (dir) => largest(dir, "codex", "codex-x86_64-unknown-linux-musl"),
+    runner: "codex",
+  },
+  opencode: {
+    agent: "opencode",
+    label: "opencode",
+    npmPackage: "opencode-ai",
+    minVersion: "1.0.0",
+    install: (v) => [`opencode-linux-x64@${v}`],
+    target: (dir) => largest(dir, "opencode"),
+    launcher: (dir) => largest(dir, "opencode"),
+    runner: "opencode",
+  },
+  gemini: {
+    agent: "gemini",
+    label: "Gemini CLI",
+    npmPackage: "@google/gemini-cli",
+    install: (v) => [`@google/gemini-cli@${v}`],
+    target: () => systemNode(),
+    launcher: bin("gemini"),
+    runner: "gemini",
+  },
+  qwen: {
+    agent: "qwen",
+    label: "Qwen Code",
+    npmPackage: "@qwen-code/qwen-code",
+    install: (v) => [`@qwen-code/qwen-code@${v}`],
+    target: () => systemNode(),
+    launcher: bin("qwen"),
+    runner: "qwen",
+  },
+  copilot: {
+    agent: "copilot",
+    label: "GitHub Copilot CLI",
+    npmPackage: "@github/copilot",
+    // a Node single executable from 0.0.371 (earlier JavaScript builds no longer install:
+    // a dependency is gone from the registry)
+    minVersion: "0.0.371",
+    install: (v) => [`@github/copilot-linux-x64@${v}`, `@github/copilot@${v}`],
+    target: (dir) => largest(dir, "copilot") ?? systemNode(),
+    noRunReason:
+      "needs a GitHub sign-in and GitHub's Copilot API; no offline endpoint to point it at",
+  },
+};
+
+/** Numeric version order (pre-releases, which the matrix leaves out, are not handled). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number), pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+async function npm(
+  args: string[],
+  cwd?: string,
+): Promise<{ ok: boolean; out: string; err: string }> {
+  const r = await new Deno.Command("npm", { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { ok: r.success, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+export interface PublishedVersion {
+  version: string;
+  /** publish time from the registry, ISO */
+  published?: string;
+}
+
+/** The agent's released versions (no pre-releases), oldest first, with their publish times. */
+export async function listVersions(spec: BuildSpec): Promise<PublishedVersion[]> {
+  const r = await npm(["view", spec.npmPackage, "time", "--json"]);
+  if (!r.ok) throw new Error(`npm view ${spec.npmPackage}: ${r.err.trim().split("\n").pop()}`);
+  const time = JSON.parse(r.out) as Record<string, string>;
+  return Object.entries(time)
+    .filter(([v]) => /^\d+\.\d+\.\d+$/.test(v))
+    .filter(([v]) => !spec.minVersion || compareVersions(v, spec.minVersion) >= 0)
+    .map(([version, published]) => ({ version, published }))
+    .sort((a, b) => compareVersions(a.version, b.version));
+}
+
+/** `n` versions spread evenly over `all` (oldest and newest included). */
+export function spread<T>(all: T[], n: number): T[] {
+  if (n >= all.length) return [...all];
+  if (n <= 1) return all.slice(-1);
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(all[Math.round(i * (all.length - 1) / (n - 1))]);
+  return [...new Set(out)];
+}
+
+export interface InstalledBuild {
+  agent: CoverageAgent;
+  version: string;
+  dir: string;
+  /** the install spec that worked */
+  spec: string;
+  target?: string;
+  launcher?: string;
+  /** set when nothing could be installed */
+  error?: string;
+  installMs: number;
+}
+
+/** Installs (once) a build into `.cache/agents/<agent>@<version>/`. */
+export async function installBuild(
+  spec: BuildSpec,
+  version: string,
+  root = BUILDS_DIR,
+): Promise<InstalledBuild> {
+  const t0 = performance.now();
+  const dir = join(root, `${spec.agent}@${version}`);
+  const stamp = join(dir, ".sightline-installed");
+  const done = (installed: string, error?: string): InstalledBuild => ({
+    agent: spec.agent,
+    version,
+    dir,
+    spec: installed,
+    target: error ? undefined : spec.target(dir),
+    launcher: error ? undefined : spec.launcher?.(dir),
+    ...(error ? { error } : {}),
+    installMs: Math.round(performance.now() - t0),
+  });
+  try {
+    return done(await Deno.readTextFile(stamp));
+  } catch { /* not installed yet */ }
+  const errors: string[] = [];
+  for (const s of spec.install(version)) {
+    await Deno.mkdir(dir, { recursive: true });
+    const r = await npm([
+      "install",
+      "--prefix",
+      dir,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      s,
+    ]);
+    if (r.ok) {
+      await Deno.writeTextFile(stamp, s);
+      return done(s);
+    }
+    const said = r.err.split("\n").map((l) => l.replace(/^npm (error|ERR!) /, "").trim())
+      .filter((l) => l && !/complete log|In most cases/.test(l));
+    errors.push(`${s}: ${said.slice(0, 2).join(": ")}`);
+  }
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  return done("", `npm install failed: ${errors.join("; ")}`);
+}

@@ -1,0 +1,247 @@
+/**
+ * The TLS coverage matrix: for each agent build (installed from npm into `.cache/agents/`),
+ * what the locator finds in the file whose TLS Sightline hooks, how long that takes, and, for
+ * builds that can run offline, whether a real capture against the scripted model server
+ * recovers the conversation: the analysis of the recording must show the scenario's prompt in
+ * a request and its scripted answer in a response. A build that sends the server nothing (it
+ * needs the network, or configuration its runner profile does not write) has nothing to
+ * capture: `n/a`, with the agent's error.
+ */
+
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
+import { locate, type LocateResult } from "../../capture/locate/mod.ts";
+import { underCapture } from "../agents/main.ts";
+import { runAgent } from "../agents/run_agent.ts";
+import { loadScenario } from "../simulator/mod.ts";
+import {
+  BUILD_SPECS,
+  type BuildSpec,
+  type CoverageAgent,
+  installBuild,
+  type InstalledBuild,
+} from "./builds.ts";
+import { buildMakeup } from "./runtime.ts";
+
+export interface MatrixRow {
+  agent: CoverageAgent;
+  label: string;
+  version: string;
+  published?: string;
+  /** e.g. "Bun 1.3.14", "Node 20.20.2", "Rust" */
+  runtime: string;
+  /** TLS code inside the hooked file */
+  tls: string;
+  /** the file located: the agent's binary, or the `node` that runs it */
+  file: string;
+  located: boolean;
+  library?: string;
+  method: string;
+  /** functions hooked, e.g. ["SSL_write", "SSL_read"] */
+  hooks: string[];
+  locate_ms: number;
+  /** why not located */
+  reason?: string;
+  captured: "yes" | "no" | "not run" | "n/a";
+  request_found?: boolean;
+  response_found?: boolean;
+  /** what the capture showed or why there was none */
+  capture_note?: string;
+  /** the run-time check of the hooks that saw data, e.g. "SSL_write verified" */
+  hook_checks?: string;
+}
+
+export interface CoverageOptions {
+  agents: CoverageAgent[];
+  /** versions per agent, chosen by the caller */
+  versions: Map<CoverageAgent, { version: string; published?: string }[]>;
+  /** which builds to capture: every one, the oldest and newest per agent, or none */
+  capture: "all" | "sample" | "none";
+  scenario: string;
+  /** where recordings go (kept for inspection) */
+  recordingsDir: string;
+  log: (line: string) => void;
+}
+
+/** One build's row. */
+export async function coverBuild(
+  spec: BuildSpec,
+  v: { version: string; published?: string },
+  capture: boolean,
+  opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
+): Promise<MatrixRow> {
+  const base = {
+    agent: spec.agent,
+    label: spec.label,
+    version: v.version,
+    ...(v.published ? { published: v.published.slice(0, 10) } : {}),
+  };
+  const b = await installBuild(spec, v.version);
+  if (b.error || !b.target) {
+    return {
+      ...base,
+      runtime: "?",
+      tls: "?",
+      file: "?",
+      located: false,
+      method: "none",
+      hooks: [],
+      locate_ms: 0,
+      reason: b.error ?? `no binary found in ${b.dir}`,
+      captured: "not run",
+    };
+  }
+  const makeup = await buildMakeup(b.target);
+  const t0 = performance.now();
+  let r: LocateResult;
+  try {
+    r = await locate(b.target, { noCache: true });
+  } catch (e) {
+    r = {
+      ok: false,
+      method: "error",
+      hooks: [],
+      tried: [],
+      reason: (e as Error).message,
+      cacheKey: "",
+      cached: false,
+      durationMs: performance.now() - t0,
+    };
+  }
+  const row: MatrixRow = {
+    ...base,
+    runtime: makeup.runtime,
+    tls: makeup.tls.join(", ") || "none found",
+    file: b.target.split("/").pop()!,
+    located: r.ok,
+    ...(r.library ? { library: (r.libraries ?? [r.library]).join(" + ") } : {}),
+    method: r.method,
+    hooks: [...new Set(r.hooks.map((h) => h.fn))],
+    locate_ms: Math.round(r.durationMs),
+    ...(r.ok ? {} : { reason: r.reason }),
+    captured: "not run",
+  };
+  if (!spec.runner || !b.launcher) {
+    return { ...row, captured: "n/a", capture_note: spec.noRunReason ?? "no runner" };
+  }
+  if (!capture) return row;
+  return { ...row, ...await captureSample(spec, b, opts) };
+}
+
+/** Runs the build under capture against the scripted server; what the analysis found. */
+async function captureSample(
+  spec: BuildSpec,
+  b: InstalledBuild,
+  opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
+): Promise<Partial<MatrixRow>> {
+  const scenario = await loadScenario(opts.scenario);
+  const rec = join(opts.recordingsDir, `${spec.agent}@${b.version}`);
+  await Deno.remove(rec, { recursive: true }).catch(() => {});
+  await Deno.mkdir(opts.recordingsDir, { recursive: true });
+  const run = await runAgent({
+    agent: spec.runner!,
+    binary: b.launcher,
+    scenario,
+    wrap: underCapture(rec),
+    timeoutMs: 180_000,
+  });
+  const ran = run.exitCode === 0 ? "" : `the agent exited ${run.exitCode ?? run.signal}` +
+    (run.timedOut ? " (timed out)" : "") + `: ${lastLine(run.stderr || run.stdout)}; `;
+  if (!run.requests.length) {
+    // nothing to capture: this build does not run offline with the runner's profile (it wants
+    // the network, or a configuration the profile does not write)
+    return {
+      captured: "n/a",
+      capture_note: `did not run against the scripted server (no request reached it): ${ran}`
+        .replace(/; $/, ""),
+    };
+  }
+  try {
+    await Deno.stat(join(rec, "manifest.json"));
+  } catch {
+    return { captured: "no", capture_note: `${ran}no recording was made` };
+  }
+  const checks = hookChecks(rec, b.target!);
+  const quiet = () => {};
+  await analyze({ recordings: [rec], quiet: true, out: quiet, err: quiet });
+  const prompt = scenario.prompt ?? "";
+  const answer = scenario.turns.map((t) => t.text).filter((t): t is string => !!t).at(-1) ?? "";
+  const db = await DuckDBInstance.create(join(rec, DB_FILE), { access_mode: "READ_ONLY" });
+  const c = await db.connect();
+  try {
+    const res = await c.runAndReadAll(
+      `SELECT count(*) FILTER (WHERE kind = 'main') AS calls,
+              coalesce(bool_or(contains(coalesce(user_input, ''), $1)), false) AS request,
+              coalesce(bool_or(contains(coalesce(assistant_text, ''), $2)), false) AS response
+         FROM llm_calls`,
+      [prompt, answer],
+    );
+    const [calls, request, response] = res.getRows()[0] as [bigint, boolean, boolean];
+    const ok = request && response;
+    return {
+      captured: ok ? "yes" : "no",
+      request_found: request,
+      response_found: response,
+      capture_note: `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
+        (ok
+          ? ""
+          : `; prompt ${request ? "found" : "missing"}, answer ${response ? "found" : "missing"}`),
+      ...(checks ? { hook_checks: checks } : {}),
+    };
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+/** The run-time checks of the hooks in `file` that saw data, from the attach report. */
+function hookChecks(rec: string, file: string): string | undefined {
+  try {
+    const m = JSON.parse(Deno.readTextFileSync(join(rec, "manifest.json")));
+    const entries = [...m.attach.hooked, ...m.attach.not_hooked] as {
+      path: string;
+      checks?: { fn: string; state: string; plaintext: number; ciphertext: number }[];
+    }[];
+    const real = Deno.realPathSync(file);
+    const mine = entries.filter((e) => {
+      try {
+        return Deno.realPathSync(e.path) === real;
+      } catch {
+        return false;
+      }
+    });
+    const seen = mine.flatMap((e) => e.checks ?? []).filter((c) => c.plaintext || c.ciphertext);
+    if (!seen.length) return undefined;
+    return seen.map((c) => `${c.fn} ${c.state}`).join(", ");
+  } catch {
+    return undefined;
+  }
+}
+
+function lastLine(s: string): string {
+  return s.trim().split("\n").filter(Boolean).pop()?.slice(0, 160) ?? "";
+}
+
+/** Runs the matrix; rows in agent, then version order. */
+export async function runCoverage(opts: CoverageOptions): Promise<MatrixRow[]> {
+  const rows: MatrixRow[] = [];
+  for (const agent of opts.agents) {
+    const spec = BUILD_SPECS[agent];
+    const versions = opts.versions.get(agent) ?? [];
+    for (const [i, v] of versions.entries()) {
+      const capture = opts.capture === "all" ||
+        (opts.capture === "sample" && (i === 0 || i === versions.length - 1));
+      const t0 = performance.now();
+      const row = await coverBuild(spec, v, capture, opts);
+      rows.push(row);
+      opts.log(
+        `coverage: ${spec.label} ${v.version}: ${row.located ? "located" : "NOT located"}` +
+          ` (${row.library ?? row.reason ?? "?"}, ${row.locate_ms} ms)` +
+          `, captured: ${row.captured}${row.capture_note ? ` (${row.capture_note})` : ""}` +
+          ` [${Math.round((performance.now() - t0) / 1000)} s]`,
+      );
+    }
+  }
+  return rows;
+}

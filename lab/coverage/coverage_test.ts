@@ -1,0 +1,111 @@
+/**
+ * The coverage matrix: its command line, version spreading, merging of a partial run into the
+ * stored matrix, and — what CI checks on every run so that a regression shows — the locator
+ * over a small sample of real builds from npm (each agent's oldest and newest considered
+ * build, cached in `.cache/agents/`): each must be located, through the library expected.
+ */
+import assert from "node:assert/strict";
+import { BUILD_SPECS, type CoverageAgent, installBuild, spread } from "./builds.ts";
+import { coverBuild, type MatrixRow } from "./coverage.ts";
+import { parseCoverageArgs, UsageError } from "./main.ts";
+import { mergeRows, renderMarkdown } from "./matrix_report.ts";
+
+Deno.test("coverage: command line, and one clear error per bad input", () => {
+  const c = parseCoverageArgs(["--", "--agent", "claude,codex", "--versions", "3"]);
+  assert.deepEqual(c.agents, ["claude", "codex"]);
+  assert.equal(c.versions, 3);
+  assert.equal(c.capture, "sample");
+  assert.deepEqual(
+    parseCoverageArgs(["--agent", "opencode", "--list", "1.17.0,1.18.33"]).list,
+    ["1.17.0", "1.18.33"],
+  );
+  for (
+    const [args, msg] of [
+      [["--agent", "cursor"], /unknown agent "cursor"/],
+      [["--versions", "0"], /--versions must be a whole number/],
+      [["--versions", "2", "--list", "1.0.0"], /not both/],
+      [["--list", "1.0.0"], /exactly one --agent/],
+      [["--agent", "codex", "--list", "latest"], /not a version/],
+      [["--capture", "some"], /--capture must be/],
+      [["--bogus"], /bogus/],
+    ] as [string[], RegExp][]
+  ) {
+    assert.throws(
+      () => parseCoverageArgs(args),
+      (e: Error) => e instanceof UsageError && msg.test(e.message),
+    );
+  }
+});
+
+Deno.test("coverage: versions spread evenly, oldest and newest always in", () => {
+  const all = Array.from({ length: 100 }, (_, i) => i);
+  const s = spread(all, 20);
+  assert.equal(s.length, 20);
+  assert.equal(s[0], 0);
+  assert.equal(s.at(-1), 99);
+  for (let i = 1; i < s.length; i++) assert.ok(s[i] - s[i - 1] >= 5 && s[i] - s[i - 1] <= 6);
+  assert.deepEqual(spread([1, 2, 3], 5), [1, 2, 3]);
+  assert.deepEqual(spread([1, 2, 3], 1), [3]);
+});
+
+function row(agent: CoverageAgent, version: string, located = true): MatrixRow {
+  return {
+    agent,
+    label: BUILD_SPECS[agent].label,
+    version,
+    runtime: "Bun 1.3.14",
+    tls: "BoringSSL",
+    file: "claude",
+    located,
+    method: "m",
+    hooks: ["SSL_write", "SSL_read"],
+    locate_ms: 1,
+    captured: "not run",
+  };
+}
+
+Deno.test("coverage: a partial run replaces its own rows and keeps the rest, in order", () => {
+  const old = [row("codex", "0.120.0"), row("claude", "2.1.113", false), row("claude", "2.1.9")];
+  const merged = mergeRows(old, [row("claude", "2.1.113", true), row("claude", "2.1.200")]);
+  assert.deepEqual(merged.map((r) => `${r.agent}@${r.version}:${r.located}`), [
+    "claude@2.1.9:true",
+    "claude@2.1.113:true",
+    "claude@2.1.200:true",
+    "codex@0.120.0:true",
+  ]);
+  const md = renderMarkdown({
+    generated: "2026-01-01T00:00:00Z",
+    host: "h",
+    kernel: "k",
+    command: "c",
+    rows: merged,
+  });
+  assert.match(md, /\| Claude Code \| 3 \| 3 \| 0 of 0 \|/);
+  assert.match(md, /\| Codex \| 1 \| 1 \| 0 of 0 \|/);
+});
+
+/** The CI sample: each native agent's oldest and newest considered build, and what it uses. */
+const SAMPLE: [CoverageAgent, string, RegExp][] = [
+  ["claude", "2.1.113", /^boringssl$/], // Bun 1.3: ERR_put_error without its unused argument
+  ["claude", "2.1.330", /^boringssl$/], // Bun 1.4
+  ["opencode", "1.17.0", /^boringssl$/],
+  ["opencode", "1.18.33", /^boringssl$/],
+  ["codex", "0.120.0", /^openssl \+ ring$/], // OpenSSL 3 static for HTTPS, ring for WebSockets
+  ["codex", "0.169.0", /^openssl \+ aws-lc \+ ring$/],
+  ["copilot", "1.0.102", /^openssl$/], // a Node single executable, exporting OpenSSL
+];
+
+for (const [agent, version, library] of SAMPLE) {
+  Deno.test(`coverage sample: ${BUILD_SPECS[agent].label} ${version} is located`, async () => {
+    const b = await installBuild(BUILD_SPECS[agent], version);
+    assert.equal(b.error, undefined, b.error);
+    const r = await coverBuild(BUILD_SPECS[agent], { version }, false, {
+      scenario: "",
+      recordingsDir: "",
+      log: () => {},
+    });
+    assert.equal(r.located, true, r.reason);
+    assert.match(r.library ?? "", library, r.method);
+    assert.ok(r.hooks.length >= 2, `hooks: ${r.hooks}`);
+  });
+}

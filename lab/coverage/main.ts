@@ -1,0 +1,155 @@
+/**
+ * Command line of the TLS coverage matrix:
+ *
+ *   deno task coverage [--agent claude,codex,opencode,gemini,qwen,copilot]
+ *       [--versions N | --list V1,V2,...] [--capture sample|all|none] [--out DIR]
+ *       [--scenario FILE]
+ *
+ * Installs each build from npm into `.cache/agents/` (once), locates its TLS functions and,
+ * for `--capture` builds (default `sample`: each agent's oldest and newest), captures it
+ * against the scripted model server (root). Writes DIR/matrix.json and DIR/matrix.md (default
+ * reports/coverage/), replacing the rows of the builds it covered and keeping the others.
+ * Versions: `--versions N` spreads N evenly from the agent's oldest considered version to its
+ * newest (defaults per agent below); `--list` names them (one agent only). Exit codes: 0 when
+ * every build was located (and, where captured, captured), 1 otherwise, 2 for bad input.
+ */
+
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { BUILD_SPECS, type CoverageAgent, listVersions, spread } from "./builds.ts";
+import { runCoverage } from "./coverage.ts";
+import { mergeRows, readMatrix, writeMatrix } from "./matrix_report.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Builds per agent when --versions is not given. */
+export const DEFAULT_VERSIONS: Record<CoverageAgent, number> = {
+  claude: 20,
+  codex: 10,
+  opencode: 5,
+  gemini: 2,
+  qwen: 2,
+  copilot: 2,
+};
+
+export class UsageError extends Error {}
+
+export interface CoverageCli {
+  agents: CoverageAgent[];
+  versions?: number;
+  list?: string[];
+  capture: "sample" | "all" | "none";
+  out: string;
+  scenario: string;
+}
+
+export function parseCoverageArgs(args: string[]): CoverageCli {
+  if (args[0] === "--") args = args.slice(1);
+  let v;
+  try {
+    v = parseArgs({
+      args,
+      options: {
+        agent: { type: "string" },
+        versions: { type: "string" },
+        list: { type: "string" },
+        capture: { type: "string", default: "sample" },
+        out: { type: "string", default: `${ROOT}reports/coverage` },
+        scenario: { type: "string", default: `${ROOT}lab/scenarios/text_hello.json` },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const known = Object.keys(BUILD_SPECS);
+  const agents = (v.agent ?? known.join(",")).split(",").map((a) => a.trim()).filter(Boolean);
+  const bad = agents.find((a) => !known.includes(a));
+  if (bad) throw new UsageError(`unknown agent ${JSON.stringify(bad)}: use ${known.join(", ")}`);
+  if (v.versions !== undefined && v.list !== undefined) {
+    throw new UsageError("give --versions N or --list V1,V2, not both");
+  }
+  let versions: number | undefined;
+  if (v.versions !== undefined) {
+    versions = Number(v.versions);
+    if (!Number.isInteger(versions) || versions < 1) {
+      throw new UsageError(`--versions must be a whole number above 0, not ${v.versions}`);
+    }
+  }
+  const list = v.list?.split(",").map((s) => s.trim()).filter(Boolean);
+  if (list) {
+    if (agents.length !== 1) throw new UsageError("--list needs exactly one --agent");
+    const odd = list.find((s) => !/^\d+\.\d+\.\d+$/.test(s));
+    if (odd) throw new UsageError(`--list: ${JSON.stringify(odd)} is not a version like 1.2.3`);
+  }
+  if (!["sample", "all", "none"].includes(v.capture!)) {
+    throw new UsageError(`--capture must be sample, all or none, not ${v.capture}`);
+  }
+  return {
+    agents: agents as CoverageAgent[],
+    versions,
+    list,
+    capture: v.capture as CoverageCli["capture"],
+    out: v.out!,
+    scenario: v.scenario!,
+  };
+}
+
+export async function main(args: string[]): Promise<number> {
+  const cli = parseCoverageArgs(args);
+  if (cli.capture !== "none" && Deno.uid() !== 0) {
+    throw new UsageError("capturing needs root (eBPF): run as root, or pass --capture none");
+  }
+  const versions = new Map<CoverageAgent, { version: string; published?: string }[]>();
+  for (const agent of cli.agents) {
+    const all = await listVersions(BUILD_SPECS[agent]);
+    if (cli.list) {
+      const missing = cli.list.filter((x) => !all.some((a) => a.version === x));
+      if (missing.length) {
+        throw new UsageError(
+          `${BUILD_SPECS[agent].npmPackage} has no release ${missing.join(", ")}`,
+        );
+      }
+      versions.set(agent, all.filter((a) => cli.list!.includes(a.version)));
+    } else {
+      versions.set(agent, spread(all, cli.versions ?? DEFAULT_VERSIONS[agent]));
+    }
+  }
+  const log = (l: string) => console.error(l);
+  const rows = await runCoverage({
+    agents: cli.agents,
+    versions,
+    capture: cli.capture,
+    scenario: cli.scenario,
+    recordingsDir: `${ROOT}recordings/coverage`,
+    log,
+  });
+  const old = await readMatrix(cli.out);
+  await writeMatrix(cli.out, {
+    generated: new Date().toISOString(),
+    host: Deno.hostname(),
+    kernel: Deno.osRelease(),
+    command: `deno task coverage ${args.filter((a) => a !== "--").join(" ")}`.trim(),
+    rows: mergeRows(old?.rows ?? [], rows),
+  });
+  const bad = rows.filter((r) => !r.located || r.captured === "no");
+  log(
+    `coverage: ${rows.length} builds, ${rows.filter((r) => r.located).length} located, ` +
+      `${rows.filter((r) => r.captured === "yes").length} captured of ` +
+      `${rows.filter((r) => r.captured === "yes" || r.captured === "no").length} run; ` +
+      `wrote ${cli.out}/matrix.md and matrix.json`,
+  );
+  for (const r of bad) {
+    log(`  ${r.label} ${r.version}: ${r.reason ?? r.capture_note ?? "not located"}`);
+  }
+  return bad.length ? 1 : 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    console.error(`coverage: ${(e as Error).message.split("\n")[0]}`);
+    Deno.exit(e instanceof UsageError ? 2 : 1);
+  }
+}
