@@ -201,7 +201,11 @@ export const llmCallsTable = table(
       "the HTTP exchange that carried it; over a WebSocket, the upgrade that opened it",
     ),
     col("pid", "int32", "the process that made the call"),
-    opt("agent", "utf8", "`claude-code`, `gemini-cli`, `codex` (from the User-Agent) or null"),
+    opt(
+      "agent",
+      "utf8",
+      "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code` (from the User-Agent) or null",
+    ),
     col("provider", "utf8", "`anthropic`, `openai-responses`, `openai-chat` or `gemini`"),
     col(
       "endpoint",

@@ -51,5 +51,7 @@ export function agentOf(userAgent: string | undefined): string | null {
   if (/claude-cli|claude-code/i.test(userAgent)) return "claude-code";
   if (/gemini-?cli/i.test(userAgent)) return "gemini-cli";
   if (/codex/i.test(userAgent)) return "codex";
+  if (/^opencode\//i.test(userAgent)) return "opencode";
+  if (/QwenCode|qwen-code/i.test(userAgent)) return "qwen-code";
   return null;
 }

@@ -6,9 +6,14 @@
 
 import { fileURLToPath } from "node:url";
 
-export type AgentName = "claude" | "gemini" | "codex";
+export type AgentName = "claude" | "gemini" | "codex" | "opencode" | "qwen";
 
-export const AGENT_NAMES: readonly AgentName[] = ["claude", "gemini", "codex"];
+/** Every agent the runner drives. */
+export const AGENT_NAMES: readonly AgentName[] = ["claude", "gemini", "codex", "opencode", "qwen"];
+
+/** The three the demo, the evaluation and the benchmarks run by default; the others are
+ * optional (`--agents`). */
+export const CORE_AGENTS: readonly AgentName[] = ["claude", "gemini", "codex"];
 
 /** The server facts a profile needs. */
 export interface ServerInfo {
@@ -41,7 +46,9 @@ export interface AgentSetup {
 export interface AgentProfile {
   name: AgentName;
   /** The API it speaks. */
-  provider: "anthropic" | "gemini" | "openai-responses";
+  provider: "anthropic" | "gemini" | "openai-responses" | "openai-chat";
+  /** Its npm package (for installing other builds). */
+  npmPackage: string;
   /** Absolute path of the pinned binary (lab/agents/node_modules/.bin/...). */
   binary: string;
   /** Writes its config files into `setup.home`. */

@@ -5,6 +5,8 @@ import type { AgentSetup } from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
+import { opencodeProfile } from "./opencode_profile.ts";
+import { qwenProfile } from "./qwen_profile.ts";
 
 async function setup(): Promise<AgentSetup> {
   const home = await Deno.makeTempDir();
@@ -94,6 +96,42 @@ Deno.test("claude: onboarding done, traffic and telemetry off, permissions skipp
       "--model",
       "claude-x",
     ]);
+  } finally {
+    await Deno.remove(s.home, { recursive: true });
+  }
+});
+
+Deno.test("opencode: the anthropic provider points at the server, nothing asks or updates", async () => {
+  const s = await setup();
+  try {
+    await opencodeProfile.prepareHome(s);
+    const cfg = JSON.parse(await Deno.readTextFile(`${s.home}/.config/opencode/opencode.json`));
+    assert.equal(cfg.provider.anthropic.options.baseURL, "https://127.0.0.1:4443/v1");
+    assert.match(cfg.model, /^anthropic\//);
+    assert.deepEqual(cfg.permission, { edit: "allow", bash: "allow", webfetch: "allow" });
+    assert.equal(cfg.autoupdate, false);
+    const env = opencodeProfile.env(s);
+    assert.equal(env.XDG_CONFIG_HOME, `${s.home}/.config`);
+    assert.equal(env.OPENCODE_DISABLE_MODELS_FETCH, "1");
+    assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
+    assert.deepEqual(opencodeProfile.args("p", s), ["run", "p"]);
+  } finally {
+    await Deno.remove(s.home, { recursive: true });
+  }
+});
+
+Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics off", async () => {
+  const s = await setup();
+  try {
+    await qwenProfile.prepareHome(s);
+    const settings = JSON.parse(await Deno.readTextFile(`${s.home}/.qwen/settings.json`));
+    assert.equal(settings.security.auth.selectedType, "openai");
+    assert.equal(settings.memory.enableManagedAutoMemory, false);
+    assert.equal(settings.privacy.usageStatisticsEnabled, false);
+    const env = qwenProfile.env(s);
+    assert.equal(env.OPENAI_BASE_URL, "https://127.0.0.1:4443/v1");
+    assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
+    assert.deepEqual(qwenProfile.args("p", s), ["-p", "p", "--yolo"]);
   } finally {
     await Deno.remove(s.home, { recursive: true });
   }

@@ -3,7 +3,8 @@
  * server: `$CODEX_HOME/config.toml` with a model provider whose `base_url` is the server's `/v1`
  * (`wire_api = "responses"`, `env_key = "OPENAI_API_KEY"`), trust via `CODEX_CA_CERTIFICATE`
  * and `SSL_CERT_FILE`; `codex exec` with approvals and sandbox bypassed and analytics, plugins,
- * apps and tool suggestions off. Its stdin must be /dev/null.
+ * apps and tool suggestions off (as `-c features.X=false`, which builds from 0.120 on accept
+ * even for features they do not have). Its stdin must be /dev/null.
  *
  * Transport: by default the provider says `supports_websockets = true`, as Codex's built-in
  * OpenAI provider does, so Codex runs in its default transport: one WebSocket to
@@ -32,6 +33,7 @@ function tomlString(s: string): string {
 
 export const codexProfile: AgentProfile = {
   name: "codex",
+  npmPackage: "@openai/codex",
   provider: "openai-responses",
   binary: join(AGENTS_BIN, "codex"),
   async prepareHome({ home, server, model, transport }: AgentSetup) {
@@ -71,14 +73,15 @@ export const codexProfile: AgentProfile = {
       "--dangerously-bypass-approvals-and-sandbox",
       "-c",
       "analytics.enabled=false",
-      "--disable",
-      "plugins",
-      "--disable",
-      "apps",
-      "--disable",
-      "remote_plugin",
-      "--disable",
-      "tool_suggest",
+      // as config rather than --disable, which older builds refuse for features they lack
+      "-c",
+      "features.plugins=false",
+      "-c",
+      "features.apps=false",
+      "-c",
+      "features.remote_plugin=false",
+      "-c",
+      "features.tool_suggest=false",
       prompt,
     ];
   },

@@ -1,6 +1,7 @@
 /**
- * The agent runner: runs the pinned real agents (Claude Code, Gemini CLI, Codex) offline against
- * the scripted model server, each in an isolated HOME, and reports what happened.
+ * The agent runner: runs the pinned real agents (Claude Code, Gemini CLI, Codex, opencode, Qwen
+ * Code) offline against the scripted model server, each in an isolated HOME, and reports what
+ * happened.
  */
 
 export {
@@ -16,6 +17,7 @@ export {
   type AgentProfile,
   type AgentSetup,
   type CodexTransport,
+  CORE_AGENTS,
   DEFAULT_CODEX_TRANSPORT,
   type ServerInfo,
   trustEnv,
@@ -23,6 +25,8 @@ export {
 export { claudeProfile } from "./claude_profile.ts";
 export { geminiProfile } from "./gemini_profile.ts";
 export { CODEX_DEFAULT_MODEL, codexProfile } from "./codex_profile.ts";
+export { OPENCODE_DEFAULT_MODEL, opencodeProfile } from "./opencode_profile.ts";
+export { QWEN_DEFAULT_MODEL, qwenProfile } from "./qwen_profile.ts";
 export { withHostsFile } from "./hosts_namespace.ts";
 export { parseAgentArgs, run } from "./main.ts";
 export {

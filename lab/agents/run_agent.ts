@@ -25,6 +25,8 @@ import type { AgentName, AgentProfile, AgentSetup, CodexTransport } from "./agen
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
+import { opencodeProfile } from "./opencode_profile.ts";
+import { qwenProfile } from "./qwen_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 
@@ -32,6 +34,8 @@ export const PROFILES: Readonly<Record<AgentName, AgentProfile>> = {
   claude: claudeProfile,
   gemini: geminiProfile,
   codex: codexProfile,
+  opencode: opencodeProfile,
+  qwen: qwenProfile,
 };
 
 /** Where run directories (isolated HOME, hosts file) are made. */
@@ -60,6 +64,8 @@ export interface RunAgentOptions {
   wrap?: (argv: string[]) => string[];
   /** Make the server offer HTTP/1.1 only. */
   http1?: boolean;
+  /** Run this executable instead of the pinned one (another build of the same agent). */
+  binary?: string;
   /** Codex's transport (default "websocket"; see codex_profile.ts). */
   transport?: CodexTransport;
   /**
@@ -148,9 +154,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       "runAgent: give exactly one of scenario, transcript or server",
     );
   }
-  await Deno.stat(profile.binary).catch(() => {
+  const binary = opts.binary ?? profile.binary;
+  await Deno.stat(binary).catch(() => {
     throw new Error(
-      `${profile.binary} is missing: run scripts/setup.sh to install the agents`,
+      opts.binary
+        ? `${binary} is missing`
+        : `${binary} is missing: run scripts/setup.sh to install the agents`,
     );
   });
 
@@ -205,7 +214,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     };
     await profile.prepareHome(setup);
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
-    let argv = [profile.binary, ...profile.args(prompt, setup)];
+    let argv = [binary, ...profile.args(prompt, setup)];
     if (server.pages.some((p) => p.host)) {
       const hostsPath = join(runDir, "hosts");
       const base = await Deno.readTextFile("/etc/hosts").catch(() => "");
