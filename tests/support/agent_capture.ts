@@ -1,7 +1,8 @@
 /**
  * A real agent under capture against the scripted model server, checked byte for byte: every
- * LLM request body the server received and every response body it sent must be in tls.arrow.
- * Shared by the integration tests of the pinned agents and of other builds.
+ * LLM request body the server received and every response body it sent must be in tls.arrow;
+ * over a WebSocket, every message, decoded. Shared by the integration tests of the pinned
+ * agents and of other builds.
  */
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
@@ -10,27 +11,36 @@ import { underCapture } from "../../lab/agents/main.ts";
 import type { AgentName } from "../../lab/agents/agent_profile.ts";
 import { httpMessages, type Message } from "./http_messages.ts";
 import { readRecording, type Recording, tlsStreams } from "../../recording/recording.ts";
+import {
+  createHttp1RequestParser,
+  createHttp1ResponseParser,
+  createWebSocketParser,
+  type Http1Head,
+  websocketAgreement,
+  type WebSocketMessage,
+} from "../../protocols/mod.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
-const SCENARIO = `${ROOT}lab/scenarios/tool_marker.json`;
+export const SCENARIO = `${ROOT}lab/scenarios/tool_marker.json`;
 const dec = new TextDecoder();
 
 export interface CaptureCheckOptions {
   http1?: boolean;
+  /** Codex over its WebSocket (default: HTTP, unless the WebSocket is what is tested) */
+  websocket?: boolean;
   /** another build of the agent (default: the pinned one) */
   binary?: string;
-  /** rewrites the agent's command line before it goes under capture */
-  args?: (argv: string[]) => string[];
 }
 
-async function captureAgent(agent: AgentName, opts: CaptureCheckOptions = {}) {
+/** Runs `agent` through the tool scenario under capture; the run and the recording. */
+export async function captureAgent(agent: AgentName, opts: CaptureCheckOptions = {}) {
   const out = `${await Deno.makeTempDir({ prefix: `sl-${agent}-` })}/rec`;
-  const capture = underCapture(out);
   const run: RunAgentOptions = {
     agent,
     scenario: SCENARIO,
     http1: opts.http1,
-    wrap: (argv) => capture(opts.args ? opts.args(argv) : argv),
+    transport: agent === "codex" ? (opts.websocket ? "websocket" : "http") : undefined,
+    wrap: underCapture(out),
     ...(opts.binary ? { binary: opts.binary } : {}),
   };
   const result = await runAgent(run);
@@ -111,4 +121,50 @@ export async function checkAgent(
   const all = rec.tls.map((r) => dec.decode(r.data)).join("");
   for (const k of ["sk-sightline", "Bearer sk", "test-gemini-key"]) assert.ok(!all.includes(k));
   return { rec, result };
+}
+
+/** The two directions of one recorded WebSocket connection: its handshake and messages. */
+export function recordedWebSocket(rec: Recording) {
+  const streams = tlsStreams(rec.tls);
+  assert.equal(streams.length, 1, "one connection: the WebSocket");
+  const s = streams[0];
+  assert.equal(s.gaps, 0);
+  const write = s.write;
+  const read = s.read;
+  let req: Http1Head | null = null;
+  let resp: Http1Head | null = null;
+  const tunnel = { client: [] as Uint8Array[], server: [] as Uint8Array[] };
+  const q = createHttp1RequestParser({
+    onHead: (h) => (req = h),
+    onTunnelData: (d) => tunnel.client.push(d.slice()),
+  });
+  const r = createHttp1ResponseParser({
+    onHead: (h) => (resp = h),
+    onTunnelData: (d) => tunnel.server.push(d.slice()),
+  });
+  q.feed(write);
+  r.expectResponseTo("GET");
+  r.feed(read);
+  const qh = req as Http1Head | null;
+  const rh = resp as Http1Head | null;
+  assert.ok(qh && rh);
+  const agreement = websocketAgreement(qh.lookup, rh.status, rh.lookup);
+  assert.deepEqual(agreement.problems, []);
+  const d = agreement.deflate!;
+  const messages = (dir: "client" | "server") => {
+    const out: WebSocketMessage[] = [];
+    const p = createWebSocketParser({
+      onMessage: (m) => out.push(m),
+      onError: (e) => assert.fail(`${dir}: ${e.message}`),
+    }, {
+      sender: dir,
+      deflate: dir === "client"
+        ? { windowBits: d.clientMaxWindowBits, noContextTakeover: d.clientNoContextTakeover }
+        : { windowBits: d.serverMaxWindowBits, noContextTakeover: d.serverNoContextTakeover },
+    });
+    for (const b of tunnel[dir]) p.feed(b);
+    p.end();
+    return out.filter((m) => m.kind === "text").map((m) => dec.decode(m.data));
+  };
+  return { request: qh, response: rh, client: messages("client"), server: messages("server") };
 }
