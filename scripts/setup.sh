@@ -60,9 +60,15 @@ install_agents() {
     cmp -s "$ROOT/lab/agents/package-lock.json" "$ROOT/lab/agents/node_modules/.sightline-stamp"; then
     return 0
   fi
-  log "installing the pinned agents into lab/agents/ (npm ci)"
-  (cd "$ROOT/lab/agents" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) ||
-    die "npm ci in lab/agents/ failed"
+  log "installing the pinned agents into lab/agents/ (npm install from the lock file)"
+  # Not `npm ci`: it insists on every platform's optional packages being in the lock, and
+  # Qwen Code's clipboard helper names macOS and Windows builds the registry does not have.
+  # `npm install --no-save` installs the locked versions and leaves the lock untouched.
+  local out
+  if ! out=$(cd "$ROOT/lab/agents" && npm install --no-save --no-audit --no-fund 2>&1); then
+    printf '%s\n' "$out" | grep -v '^npm warn' | tail -5 >&2
+    die "npm install in lab/agents/ failed (the lines above are npm's)"
+  fi
   cp "$ROOT/lab/agents/package-lock.json" "$ROOT/lab/agents/node_modules/.sightline-stamp"
 }
 
