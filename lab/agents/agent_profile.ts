@@ -9,7 +9,13 @@ import { fileURLToPath } from "node:url";
 export type AgentName = "claude" | "gemini" | "codex" | "opencode" | "qwen";
 
 /** Every agent the runner drives. */
-export const AGENT_NAMES: readonly AgentName[] = ["claude", "gemini", "codex", "opencode", "qwen"];
+export const AGENT_NAMES: readonly AgentName[] = [
+  "claude",
+  "gemini",
+  "codex",
+  "opencode",
+  "qwen",
+];
 
 /** The three the demo, the evaluation and the benchmarks run by default; the others are
  * optional (`--agents`). */

@@ -105,10 +105,19 @@ Deno.test("opencode: the anthropic provider points at the server, nothing asks o
   const s = await setup();
   try {
     await opencodeProfile.prepareHome(s);
-    const cfg = JSON.parse(await Deno.readTextFile(`${s.home}/.config/opencode/opencode.json`));
-    assert.equal(cfg.provider.anthropic.options.baseURL, "https://127.0.0.1:4443/v1");
+    const cfg = JSON.parse(
+      await Deno.readTextFile(`${s.home}/.config/opencode/opencode.json`),
+    );
+    assert.equal(
+      cfg.provider.anthropic.options.baseURL,
+      "https://127.0.0.1:4443/v1",
+    );
     assert.match(cfg.model, /^anthropic\//);
-    assert.deepEqual(cfg.permission, { edit: "allow", bash: "allow", webfetch: "allow" });
+    assert.deepEqual(cfg.permission, {
+      edit: "allow",
+      bash: "allow",
+      webfetch: "allow",
+    });
     assert.equal(cfg.autoupdate, false);
     const env = opencodeProfile.env(s);
     assert.equal(env.XDG_CONFIG_HOME, `${s.home}/.config`);
@@ -124,7 +133,9 @@ Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics of
   const s = await setup();
   try {
     await qwenProfile.prepareHome(s);
-    const settings = JSON.parse(await Deno.readTextFile(`${s.home}/.qwen/settings.json`));
+    const settings = JSON.parse(
+      await Deno.readTextFile(`${s.home}/.qwen/settings.json`),
+    );
     assert.equal(settings.security.auth.selectedType, "openai");
     assert.equal(settings.memory.enableManagedAutoMemory, false);
     assert.equal(settings.privacy.usageStatisticsEnabled, false);

@@ -97,6 +97,22 @@ Deno.test("run: the CLI path runs an agent, prints its answer and saves the tran
   }
   const out = lines.join("\n");
   const transcript = JSON.parse(await Deno.readTextFile(`${dir}/t.json`));
+  // the saved transcript replays through the same command line (--replay with the scenario)
+  const replayed: string[] = [];
+  console.log = (...a: unknown[]) => replayed.push(a.join(" "));
+  let replay;
+  try {
+    replay = await run(parseAgentArgs([
+      "codex",
+      "text_hello",
+      "--workdir",
+      `${dir}/work2`,
+      "--replay",
+      `${dir}/t.json`,
+    ]));
+  } finally {
+    console.log = log;
+  }
   await Deno.remove(dir, { recursive: true });
   assert.match(out, /Hello from the Sightline scripted model\./);
   assert.match(out, /agent: codex, exit 0/);
@@ -104,4 +120,9 @@ Deno.test("run: the CLI path runs an agent, prints its answer and saves the tran
   assert.match(out, /requests: 2 \(side:warmup, main\)/);
   assert.equal(transcript.format, "sightline-transcript");
   assert.equal(transcript.exchanges.length, 2);
+  assert.equal(replay.exitCode, 0, replay.stderr);
+  assert.deepEqual(replay.serverErrors, []);
+  const again = replayed.join("\n");
+  assert.match(again, /Hello from the Sightline scripted model\./);
+  assert.match(again, /requests: 2 \(side:warmup, main\)/);
 });

@@ -30,7 +30,9 @@ export const opencodeProfile: AgentProfile = {
       $schema: "https://opencode.ai/config.json",
       model: `anthropic/${model ?? OPENCODE_DEFAULT_MODEL}`,
       provider: {
-        anthropic: { options: { baseURL: server.url, apiKey: FAKE_KEYS.anthropic } },
+        anthropic: {
+          options: { baseURL: server.url, apiKey: FAKE_KEYS.anthropic },
+        },
       },
       permission: { edit: "allow", bash: "allow", webfetch: "allow" },
       share: "disabled",

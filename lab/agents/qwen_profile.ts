@@ -29,7 +29,11 @@ export const qwenProfile: AgentProfile = {
       security: { auth: { selectedType: "openai" } },
       privacy: { usageStatisticsEnabled: false },
       telemetry: { enabled: false },
-      general: { enableAutoUpdate: false, disableAutoUpdate: true, disableUpdateNag: true },
+      general: {
+        enableAutoUpdate: false,
+        disableAutoUpdate: true,
+        disableUpdateNag: true,
+      },
       // no memory-extraction subagent after the turn (a model request the script has no turn
       // for)
       memory: { enableManagedAutoMemory: false, enableTeamMemory: false },

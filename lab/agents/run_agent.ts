@@ -21,7 +21,12 @@ import {
   type Transcript,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
-import type { AgentName, AgentProfile, AgentSetup, CodexTransport } from "./agent_profile.ts";
+import type {
+  AgentName,
+  AgentProfile,
+  AgentSetup,
+  CodexTransport,
+} from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
@@ -148,10 +153,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const t0 = performance.now();
   const profile = PROFILES[opts.agent];
   if (!profile) throw new Error(`unknown agent ${JSON.stringify(opts.agent)}`);
-  const given = [opts.scenario, opts.transcript, opts.server].filter((x) => x !== undefined);
-  if (given.length !== 1) {
+  const scripted = opts.scenario !== undefined || opts.transcript !== undefined;
+  if (scripted === (opts.server !== undefined)) {
     throw new Error(
-      "runAgent: give exactly one of scenario, transcript or server",
+      "runAgent: give a scenario, a transcript (or both), or a running server",
     );
   }
   const binary = opts.binary ?? profile.binary;
