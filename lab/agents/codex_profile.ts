@@ -51,9 +51,7 @@ export const codexProfile: AgentProfile = {
         `base_url = ${tomlString(server.url)}`,
         `wire_api = "responses"`,
         `env_key = "OPENAI_API_KEY"`,
-        `supports_websockets = ${
-          (transport ?? DEFAULT_CODEX_TRANSPORT) === "websocket"
-        }`,
+        `supports_websockets = ${(transport ?? DEFAULT_CODEX_TRANSPORT) === "websocket"}`,
         "request_max_retries = 1",
         "stream_max_retries = 1",
         "",

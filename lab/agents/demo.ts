@@ -39,9 +39,7 @@ const say = (s = "") => console.log(s);
 export async function run(opts: DemoOptions): Promise<number> {
   const out = opts.out ?? timestampedDir("demo");
   say(
-    `Sightline demo: ${
-      opts.agents.join(", ")
-    } under capture, against the scripted model server`,
+    `Sightline demo: ${opts.agents.join(", ")} under capture, against the scripted model server`,
   );
   say(`scenario: ${SCENARIO}\n`);
   const recordings: string[] = [];
@@ -92,8 +90,7 @@ export async function run(opts: DemoOptions): Promise<number> {
   say("\n== Commands the agents ran, and the tool call that asked for each ==");
   await sql({
     recordings,
-    query:
-      `SELECT a.recording, a.pid, left(array_to_string(a.argv, ' '), 70) AS command,
+    query: `SELECT a.recording, a.pid, left(array_to_string(a.argv, ' '), 70) AS command,
               t.name AS tool, l.tool_call_id AS call, round(l.confidence, 2) AS confidence
             FROM actions a
             JOIN links l USING (recording, event_table, event_id)
@@ -118,9 +115,7 @@ export async function run(opts: DemoOptions): Promise<number> {
   for (const rec of recordings) {
     const r = await buildReport({ recording: rec, log: () => {} });
     say(
-      `${
-        rec.split("/").pop()
-      }: ${r.dir}/report.html (open it in a browser; works offline)`,
+      `${rec.split("/").pop()}: ${r.dir}/report.html (open it in a browser; works offline)`,
     );
   }
   say(`\nRecordings: ${out}/{${opts.agents.join(",")}}`);
@@ -144,8 +139,7 @@ async function query(
   }, { readOnly: true });
 }
 
-const USAGE =
-  "usage: deno task demo [--agents claude,gemini,codex] [--out DIR]";
+const USAGE = "usage: deno task demo [--agents claude,gemini,codex] [--out DIR]";
 
 if (import.meta.main) {
   stopOnSignals("demo");
@@ -157,9 +151,7 @@ if (import.meta.main) {
     const agents = (values.agents ?? CORE_AGENTS.join(",")).split(",").map((
       a,
     ) => a.trim());
-    const bad = agents.find((a) =>
-      !(AGENT_NAMES as readonly string[]).includes(a)
-    );
+    const bad = agents.find((a) => !(AGENT_NAMES as readonly string[]).includes(a));
     if (bad) {
       throw usageError(
         `unknown agent ${JSON.stringify(bad)}: use ${AGENT_NAMES.join(", ")}`,

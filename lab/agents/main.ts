@@ -35,11 +35,7 @@ import {
   WEBSOCKET_COMPRESSIONS,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
-import {
-  AGENT_NAMES,
-  type AgentName,
-  type CodexTransport,
-} from "./agent_profile.ts";
+import { AGENT_NAMES, type AgentName, type CodexTransport } from "./agent_profile.ts";
 import { runAgent, type RunAgentResult } from "./run_agent.ts";
 
 export interface AgentCliOptions {
@@ -133,9 +129,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     !(WEBSOCKET_COMPRESSIONS as readonly string[]).includes(wsc)
   ) {
     throw usageError(
-      `--ws-compression: expected ${
-        WEBSOCKET_COMPRESSIONS.join(", ")
-      }, got ${wsc}`,
+      `--ws-compression: expected ${WEBSOCKET_COMPRESSIONS.join(", ")}, got ${wsc}`,
     );
   }
   const scenarioPath = resolveScenarioPath(scenario);
@@ -143,9 +137,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     agent: agent as AgentName,
     scenario: scenarioPath,
     captureOut: parsed.values.capture
-      ? (parsed.values.out
-        ? userPath(parsed.values.out)
-        : defaultRecordingDir(agent, scenarioPath))
+      ? (parsed.values.out ? userPath(parsed.values.out) : defaultRecordingDir(agent, scenarioPath))
       : undefined,
     workdir: parsed.values.workdir && userPath(parsed.values.workdir),
     http1: parsed.values.http1,
@@ -191,9 +183,7 @@ export function underCapture(
 /** Runs the agent as the command line says and prints a summary. */
 export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
   const scenario = await loadScenario(opts.scenario);
-  const transcript = opts.replay
-    ? await loadTranscript(opts.replay)
-    : undefined;
+  const transcript = opts.replay ? await loadTranscript(opts.replay) : undefined;
   const result = await runAgent({
     agent: opts.agent,
     scenario,

@@ -120,26 +120,21 @@ export function launcherScript(
     const env = Object.entries(m.env).map(([k, v]) => shQuote(`${k}=${v}`))
       .join(" ");
     lines.push(
-      `timeout -k 5 ${timeoutS} env -i ${env} ${
-        m.argv.map(shQuote).join(" ")
-      } ` +
+      `timeout -k 5 ${timeoutS} env -i ${env} ${m.argv.map(shQuote).join(" ")} ` +
         `</dev/null >${shQuote(m.out)} 2>${shQuote(m.err)} &`,
       `p${i}=$!`,
     );
   });
   members.forEach((m, i) => {
     lines.push(
-      `wait $p${i}; rc=$?; echo $rc >${
-        shQuote(m.rc)
-      }; [ $status -eq 0 ] && status=$rc`,
+      `wait $p${i}; rc=$?; echo $rc >${shQuote(m.rc)}; [ $status -eq 0 ] && status=$rc`,
     );
   });
   lines.push("exit $status", "");
   return lines.join("\n");
 }
 
-const readOr = (path: string, fallback = "") =>
-  Deno.readTextFile(path).catch(() => fallback);
+const readOr = (path: string, fallback = "") => Deno.readTextFile(path).catch(() => fallback);
 
 /** Runs the team; see {@linkcode RunTeamOptions}. */
 export async function runTeam(opts: RunTeamOptions): Promise<RunTeamResult> {
@@ -162,9 +157,7 @@ export async function runTeam(opts: RunTeamOptions): Promise<RunTeamResult> {
         throw new Error(`runTeam: two members are named ${name}`);
       }
       names.add(name);
-      const scenario = typeof m.scenario === "string"
-        ? await loadScenario(m.scenario)
-        : m.scenario;
+      const scenario = typeof m.scenario === "string" ? await loadScenario(m.scenario) : m.scenario;
       const profile = PROFILES[m.agent];
       await Deno.stat(profile.binary).catch(() => {
         throw new Error(

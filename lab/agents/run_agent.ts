@@ -21,12 +21,7 @@ import {
   type Transcript,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
-import type {
-  AgentName,
-  AgentProfile,
-  AgentSetup,
-  CodexTransport,
-} from "./agent_profile.ts";
+import type { AgentName, AgentProfile, AgentSetup, CodexTransport } from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";

@@ -9,11 +9,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { loadScenario, parseTranscript } from "../simulator/mod.ts";
 import type { AgentName } from "./agent_profile.ts";
-import {
-  runAgent,
-  type RunAgentOptions,
-  type RunAgentResult,
-} from "./run_agent.ts";
+import { runAgent, type RunAgentOptions, type RunAgentResult } from "./run_agent.ts";
 
 const SCENARIOS = fileURLToPath(
   new URL("../scenarios/", import.meta.url),
@@ -51,9 +47,7 @@ async function run(
 function assertSucceeded(r: RunAgentResult): void {
   const why = () =>
     `exit ${r.exitCode} signal ${r.signal} timedOut ${r.timedOut}\nstdout: ${r.stdout}\n` +
-    `stderr: ${r.stderr.slice(-3000)}\nserver problems: ${
-      r.serverErrors.join("; ")
-    }`;
+    `stderr: ${r.stderr.slice(-3000)}\nserver problems: ${r.serverErrors.join("; ")}`;
   assert.equal(r.exitCode, 0, why());
   assert.deepEqual(r.serverErrors, [], why());
 }
@@ -153,8 +147,7 @@ for (
             JSON.parse(JSON.stringify(toolRun.transcript)),
             "saved",
           );
-          const oldMarker =
-            (await Deno.readTextFile(`${toolRun.workdir}/marker.txt`)).trim();
+          const oldMarker = (await Deno.readTextFile(`${toolRun.workdir}/marker.txt`)).trim();
           const r = await run(agent, {
             transcript: saved,
             prompt: (await loadScenario(`${SCENARIOS}tool_marker.json`)).prompt,
