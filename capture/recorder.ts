@@ -311,7 +311,9 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   // A signal more than the capture needs (a second SIGTERM or SIGHUP, a third SIGINT)
   // forces it: the command it started and the loader are killed; the files keep what was
   // flushed.
+  let forced = false;
   const force = () => {
+    forced = true;
     for (
       const kill of [
         () => opts.cmd && manifest.root_pid && Deno.kill(manifest.root_pid, "SIGKILL"),
@@ -350,6 +352,11 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   // ---- wait for the end
   await loader.done;
   phase("stream ended");
+  const lost = forced ? undefined : await loaderLost(
+    loader,
+    opts.cmd ? childStatus !== undefined : undefined,
+  );
+  if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
   await Promise.all([...gateTasks]);
   clearInterval(timer);
   Deno.removeSignalListener("SIGINT", onSigint);
@@ -392,7 +399,16 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     manifest.errors.push(`writing the recording failed: ${writeError}`);
     exitCode = exitCode || 1;
   }
-  manifest.complete = !writeError;
+  if (lost) {
+    manifest.errors.push(
+      lost +
+        (opts.cmd && manifest.root_pid
+          ? `; the command (pid ${manifest.root_pid}) was ended, as nothing recorded it any more`
+          : ""),
+    );
+    exitCode = exitCode || 1;
+  }
+  manifest.complete = !writeError && !lost;
   refreshManifest();
   try {
     writeManifest(dir, manifest);
@@ -410,5 +426,50 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     );
   }
   if (execErrno) throw new CaptureError(manifest.errors.at(-1)!, exitCode);
+  if (lost) {
+    throw new CaptureError(
+      `${manifest.errors.at(-1)}; what arrived before stays readable in ${dir}`,
+      exitCode,
+    );
+  }
   return { dir, manifest, exitCode, loaderExit: loader.process.status.then((s) => s.code) };
+}
+
+/**
+ * Why the loader's stream ended before its time, or undefined when it ended as it should.
+ * `commandReported`: with a command, whether the loader reported its end (it always does
+ * before it closes the stream); undefined without one (--pid, --comm), where the loader's exit
+ * status tells. The usual end with a command does not wait for the loader's teardown.
+ */
+async function loaderLost(
+  loader: LoaderClient,
+  commandReported: boolean | undefined,
+): Promise<string | undefined> {
+  if (commandReported && loader.fatal.length === 0) return undefined;
+  const st = await loader.process.status;
+  if (commandReported !== false && st.success) return undefined;
+  const how = st.signal !== null ? `was killed by ${st.signal}` : `exited with code ${st.code}`;
+  const why = loader.fatal.at(-1);
+  return `the capture's loader ${how} before the end${why ? ` (${why})` : ""}`;
+}
+
+/** Ends a command that outlived its loader: SIGTERM to it (and its group), SIGKILL after 2 s. */
+async function endOrphan(pid: number): Promise<void> {
+  const send = (sig: Deno.Signal) => {
+    for (const target of [-pid, pid]) {
+      try {
+        Deno.kill(target, sig);
+      } catch { /* not a group leader, or gone */ }
+    }
+  };
+  const gone = () => {
+    try {
+      return Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]?.startsWith("Z") ?? true;
+    } catch {
+      return true;
+    }
+  };
+  send("SIGTERM");
+  for (let i = 0; i < 20 && !gone(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!gone()) send("SIGKILL");
 }

@@ -7,26 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { alive, becomeSubreaper, descendants, type Proc } from "../../kit/cli.ts";
-import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+import { probes, skipWithoutRoot } from "../../tests/support/ebpf.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-
-/**
- * Ids of the loaded Sightline eBPF programs (named sl_*; of `only` when given) and how many
- * links attach them.
- */
-async function probes(only?: number[]): Promise<{ progs: number[]; links: number }> {
-  const json = async (what: string) => {
-    const out = await new Deno.Command("bpftool", { args: ["-j", what, "show"], stdout: "piped" })
-      .output();
-    return JSON.parse(new TextDecoder().decode(out.stdout) || "[]") as Record<string, unknown>[];
-  };
-  const progs = (await json("prog")).filter((p) => String(p.name ?? "").startsWith("sl_"))
-    .map((p) => Number(p.id)).filter((id) => !only || only.includes(id));
-  const ids = new Set(progs);
-  const links = (await json("link")).filter((l) => ids.has(Number(l.prog_id))).length;
-  return { progs, links };
-}
 
 const cmdline = (p: Proc) => {
   try {
