@@ -135,7 +135,7 @@ export async function analyzeRecording(
     let rowsRead = 0;
     try {
       const b = new Build(c, input.name);
-      for (const p of input.problems) b.problem(p.source, "file", p.message);
+      for (const p of input.problems) b.problem(p.source, p.kind ?? "file", p.message);
       await b.create(ALL_TABLES);
       // parse on a second core (a worker reading tls.arrow) while this thread loads DuckDB
       const parsed = parseInWorker(input.dir, input.name, prices);

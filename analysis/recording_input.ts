@@ -37,8 +37,8 @@ export interface RecordingInput {
   /** what the analysis uses from it */
   info: ManifestInfo | null;
   tables: Map<string, Columns>;
-  /** `file: message` lines */
-  problems: { source: string; message: string }[];
+  /** `file: message` lines; `kind` as in `problems` (default `file`) */
+  problems: { source: string; message: string; kind?: string }[];
 }
 
 /** A directory that is not a recording at all; the message is one line. */
@@ -72,7 +72,10 @@ export function openRecording(path: string): RecordingInput {
   try {
     const m = JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`));
     info = manifestInfo(m, (message) => problems.push({ source: "manifest.json", message }));
-    if (info) manifest = m;
+    if (info) {
+      manifest = m;
+      problems.push(...captureLosses(m));
+    }
   } catch (e) {
     const missing = e instanceof Deno.errors.NotFound;
     problems.push({
@@ -151,6 +154,47 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
     tool_version: strOf(tool?.version),
     rows: tableRows(f.tables),
   };
+}
+
+/**
+ * What the capture itself says it lost or got wrong (manifest `drops`, `missed_runs`,
+ * `errors`, `complete`), as problems: an analysis of a lossy recording must say so where
+ * its user looks, not only in the capture's summary.
+ */
+export function captureLosses(m: Fields): RecordingInput["problems"] {
+  const out: RecordingInput["problems"] = [];
+  const drops = m.drops && typeof m.drops === "object" ? m.drops as Record<string, unknown> : {};
+  for (const [kind, n] of Object.entries(drops)) {
+    if (typeof n === "number" && n > 0) {
+      out.push({
+        source: "capture",
+        kind: "lost",
+        message: `the kernel dropped ${n} ${kind} record${n === 1 ? "" : "s"} (ring buffer ` +
+          `full): those events are not in the recording`,
+      });
+    }
+  }
+  if (typeof m.missed_runs === "number" && m.missed_runs > 0) {
+    out.push({
+      source: "capture",
+      kind: "lost",
+      message: `the kernel skipped ${m.missed_runs} eBPF program run${
+        m.missed_runs === 1 ? "" : "s"
+      } (recursion protection): events not seen`,
+    });
+  }
+  for (const e of Array.isArray(m.errors) ? m.errors : []) {
+    out.push({ source: "capture", kind: "capture", message: oneLine(String(e)) });
+  }
+  if (m.complete === false) {
+    out.push({
+      source: "capture",
+      kind: "capture",
+      message: "the capture did not end cleanly (manifest complete: false): the recording " +
+        "may stop early",
+    });
+  }
+  return out;
 }
 
 /** `tables` of a manifest as file -> rows written; what is not a count is left out. */

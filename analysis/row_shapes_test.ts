@@ -260,6 +260,36 @@ test("a manifest of an older format is read for what it holds", async () => {
   ]);
 });
 
+test("what the capture lost or reported is in problems, with the rows it did record", async () => {
+  const m = base.manifest as unknown as Record<string, unknown>;
+  const lossy = {
+    ...m,
+    complete: false,
+    drops: { file: 1200, tls: 3, exec: 0 },
+    missed_runs: 1,
+    errors: ["the capture's loader was killed by SIGKILL before the end"],
+  };
+  const { s, q } = await analysed({ ...withShapes, manifest: lossy }, "lossy");
+  assert.deepEqual(s.problems, [
+    "capture: the kernel dropped 1200 file records (ring buffer full): those events are not in " +
+    "the recording",
+    "capture: the kernel dropped 3 tls records (ring buffer full): those events are not in the " +
+    "recording",
+    "capture: the kernel skipped 1 eBPF program run (recursion protection): events not seen",
+    "capture: the capture's loader was killed by SIGKILL before the end",
+    "capture: the capture did not end cleanly (manifest complete: false): the recording may " +
+    "stop early",
+  ]);
+  const kinds = await q("SELECT kind, count(*) AS n FROM problems GROUP BY kind ORDER BY kind");
+  assert.deepEqual(kinds, [{ kind: "capture", n: 2n }, { kind: "lost", n: 3n }]);
+  // the rows that were recorded are all analysed
+  const [p] = await q("SELECT count(*) AS n FROM processes");
+  const clean = await analysed(withShapes, "clean");
+  const [pc] = await clean.q("SELECT count(*) AS n FROM processes");
+  assert.equal(p.n, pc.n);
+  assert.deepEqual(clean.s.problems, []);
+});
+
 test("rows that break a declaration are problems naming table and row", async () => {
   // a process.arrow whose writer allowed nulls where the format forbids them
   const loose = table(

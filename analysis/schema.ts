@@ -66,7 +66,9 @@ export const problemsTable = table(
     col(
       "kind",
       "utf8",
-      "`file`, `gap`, `truncated`, `lost`, `protocol`, `llm`; `incomplete`: a response the stream " +
+      "`file`, `gap`, `truncated`, `lost` (also what the capture dropped: source `capture`), " +
+        "`protocol`, `llm`; `capture`: an error the capture reported, or a capture that did not " +
+        "end cleanly; `incomplete`: a response the stream " +
         "ends inside (or before); `row`: a row left out of a table " +
         "for breaking its declaration (the message names the table and the row); `sql`: a " +
         "build step that failed (the message names its file and what it left empty)",
