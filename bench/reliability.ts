@@ -48,6 +48,12 @@ const SUITES: { file: string; what: string; ebpf: boolean }[] = [
     ebpf: true,
   },
   {
+    file: "capture/capture_faults_test.ts",
+    what: "capture under faults: the loader killed, the capture killed (nothing left attached), " +
+      "two captures at once, a ring-buffer overflow (drops counted per kind), a setuid exec",
+    ebpf: true,
+  },
+  {
     file: "lab/integration/interrupt_test.ts",
     what: "agent, demo and bench interrupted with SIGINT and SIGTERM under capture: no process, " +
       "no eBPF program or link left",
