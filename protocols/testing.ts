@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { concatBytes } from "../kit/bytes.ts";
+import { seededRandom } from "../kit/random.ts";
 
 /** Parses hex, ignoring whitespace and `|` separators. */
 export function hex(text: string): Uint8Array {
@@ -26,19 +27,7 @@ export function toHex(bytes: Uint8Array): string {
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-export { concatBytes };
-
-/** Small deterministic PRNG (mulberry32) so random chunkings are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { concatBytes, seededRandom };
 
 export interface ChunkingOptions {
   /** Only split points 1..splitPointLimit are tried one by one (default: all). */

@@ -3,6 +3,7 @@
  * interval for the ratio of medians of two samples (with capture / without), with a seeded
  * PRNG so the same measurements always give the same interval.
  */
+import { seededRandom } from "../../kit/random.ts";
 
 export function quantile(xs: readonly number[], q: number): number {
   if (!xs.length) return NaN;
@@ -30,18 +31,6 @@ export function spread(xs: readonly number[]): Spread {
     max: Math.max(...xs),
     q1: quantile(xs, 0.25),
     q3: quantile(xs, 0.75),
-  };
-}
-
-/** mulberry32: a tiny deterministic PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

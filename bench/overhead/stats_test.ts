@@ -1,13 +1,6 @@
 /** Tests for the overhead table's statistics. */
 import assert from "node:assert/strict";
-import {
-  bootstrapRatioOfMedians,
-  median,
-  pairedRatios,
-  quantile,
-  seededRandom,
-  spread,
-} from "./stats.ts";
+import { bootstrapRatioOfMedians, median, pairedRatios, quantile, spread } from "./stats.ts";
 
 Deno.test("median and quartiles interpolate like numpy's default", () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -16,16 +9,6 @@ Deno.test("median and quartiles interpolate like numpy's default", () => {
   assert.equal(quantile([1, 2, 3, 4], 0.25), 1.75);
   assert.ok(Number.isNaN(median([])));
   assert.deepEqual(spread([5, 1, 3]), { median: 3, min: 1, max: 5, q1: 2, q3: 4 });
-});
-
-Deno.test("the seeded PRNG repeats and stays in [0, 1)", () => {
-  const a = seededRandom(7);
-  const b = seededRandom(7);
-  for (let i = 0; i < 1000; i++) {
-    const x = a();
-    assert.equal(x, b());
-    assert.ok(x >= 0 && x < 1);
-  }
 });
 
 Deno.test("bootstrap CI of the ratio of medians brackets the ratio and is repeatable", () => {
