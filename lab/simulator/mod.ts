@@ -32,6 +32,14 @@ export {
   TranscriptError,
   type TranscriptExchange,
 } from "./transcript.ts";
+export {
+  exchangeDelays,
+  type ModelTiming,
+  REALISTIC_TIMING,
+  timeTranscript,
+  type TimingProfile,
+  timingSummary,
+} from "./timing.ts";
 export { redactHeaders, type RequestRecord, SECRET_HEADERS } from "./request_log.ts";
 export { classifyRequest, type RequestKind, type SideKind } from "./request_kind.ts";
 export type { OfferedTool, Provider, RequestView, ToolResultView } from "./request_view.ts";

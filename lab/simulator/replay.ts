@@ -1,11 +1,17 @@
 /**
  * Replay of a transcript: hands out its exchanges in order to matching requests (same method,
  * same path without the query, and the same kind when both the exchange and the request have
- * one), each at most once, and turns an exchange back into a response to send.
+ * one), each at most once, and turns an exchange back into a response to send: its pieces and,
+ * when the transcript has the model's timing, the pause before each.
  */
 
 import type { RequestKind } from "./request_kind.ts";
-import { exchangeBody, type Transcript, type TranscriptExchange } from "./transcript.ts";
+import {
+  exchangeBody,
+  type Transcript,
+  TranscriptError,
+  type TranscriptExchange,
+} from "./transcript.ts";
 
 function pathname(path: string): string {
   const q = path.indexOf("?");
@@ -14,7 +20,8 @@ function pathname(path: string): string {
 
 export class ReplayQueue {
   private readonly used: boolean[];
-  constructor(readonly transcript: Transcript) {
+  constructor(readonly transcript: Transcript, source = "<transcript>") {
+    checkTiming(transcript, source);
     this.used = transcript.exchanges.map(() => false);
   }
 
@@ -52,20 +59,51 @@ const HOP_HEADERS = new Set([
   "http2-settings",
 ]);
 
+/** A response to send: status, headers, the body's pieces and the pause before each (ms). */
+export interface ReplayedResponse {
+  status: number;
+  headers: Record<string, string>;
+  chunks: Uint8Array[];
+  /** one per chunk: the exchange's `delaysMs`, or all 0 when it has none */
+  delaysMs: number[];
+}
+
+/**
+ * Every exchange's `delaysMs`, where given, has one pause per piece the exchange is sent in;
+ * throws a TranscriptError naming the first that does not.
+ */
+export function checkTiming(t: Transcript, source = "<transcript>"): void {
+  t.exchanges.forEach((e, i) => {
+    if (e.delaysMs === undefined) return;
+    const n = responseChunks(e).length;
+    if (e.delaysMs.length !== n) {
+      throw new TranscriptError(
+        source,
+        `exchanges[${i}].delaysMs`,
+        `${e.delaysMs.length} pauses for a response sent in ${n} pieces`,
+      );
+    }
+  });
+}
+
 /** The response to send for a transcript exchange; streaming bodies are cut into events. */
-export function replayResponse(
-  e: TranscriptExchange,
-): { status: number; headers: Record<string, string>; chunks: Uint8Array[] } {
+export function replayResponse(e: TranscriptExchange): ReplayedResponse {
   const bytes = exchangeBody(e);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(e.headers)) {
     if (!HOP_HEADERS.has(k) && !k.startsWith(":")) headers[k] = v;
   }
-  if (!e.streaming) {
-    headers["content-length"] = String(bytes.length);
-    return { status: e.status, headers, chunks: [bytes] };
-  }
-  // Stream event by event: cut after each blank line.
+  if (!e.streaming) headers["content-length"] = String(bytes.length);
+  const chunks = responseChunks(e, bytes);
+  return { status: e.status, headers, chunks, delaysMs: e.delaysMs ?? chunks.map(() => 0) };
+}
+
+/**
+ * The pieces an exchange's body is sent in: the whole body when not streaming, else one piece
+ * per server-sent event (cut after each blank line; none for an empty stream).
+ */
+export function responseChunks(e: TranscriptExchange, bytes = exchangeBody(e)): Uint8Array[] {
+  if (!e.streaming) return [bytes];
   const chunks: Uint8Array[] = [];
   let start = 0;
   for (let i = 0; i + 1 < bytes.length; i++) {
@@ -82,5 +120,5 @@ export function replayResponse(
     }
   }
   if (start < bytes.length) chunks.push(bytes.subarray(start));
-  return { status: e.status, headers, chunks };
+  return chunks;
 }

@@ -62,6 +62,11 @@ export interface ModelServerOptions {
   /** Pause between streamed chunks, in ms (default 0). */
   chunkDelayMs?: number;
   /**
+   * Replay: "transcript" (default) sends each exchange with the pauses its `delaysMs` give
+   * (the model's timing, when the transcript has it); "zero" ignores them and answers at once.
+   */
+  timing?: "transcript" | "zero";
+  /**
    * OpenAI Responses over WebSocket on `/v1/responses` (same port): how to answer a client's
    * offer of permessage-deflate (default "context-takeover"), and the largest frame payload
    * sent (default 16 KiB). `false`: no WebSocket endpoint (upgrades get the HTTP handler).
@@ -109,7 +114,16 @@ export async function startModelServer(
   const replaySource = typeof opts.transcript === "string"
     ? await loadTranscript(opts.transcript)
     : opts.transcript;
-  const replay = replaySource ? new ReplayQueue(replaySource) : undefined;
+  const replay = replaySource
+    ? new ReplayQueue(
+      replaySource,
+      typeof opts.transcript === "string" ? opts.transcript : undefined,
+    )
+    : undefined;
+  const replayTiming = opts.timing ?? "transcript";
+  if (replayTiming !== "transcript" && replayTiming !== "zero") {
+    throw new Error(`startModelServer: timing must be "transcript" or "zero"`);
+  }
   const hostname = opts.hostname ?? "127.0.0.1";
   const pageSpecs = opts.pages === false ? [] : scenario?.pages ?? [];
   const certs = await ensureCertificates({
@@ -139,6 +153,9 @@ export async function startModelServer(
       ? `replay of ${replaySource.source ?? "a transcript"}`
       : `scenario ${scenario!.name}`,
   );
+  if (replaySource?.timing !== undefined && replayTiming === "transcript") {
+    transcript.timing = replaySource.timing;
+  }
   const jsonl = opts.logFile ? new JsonlLog(opts.logFile, opts.logBodies === true) : undefined;
   const delay = opts.chunkDelayMs ?? 0;
   let seq = 0;
@@ -148,10 +165,16 @@ export async function startModelServer(
     status: number,
     headers: Record<string, string>,
     chunks: (string | Uint8Array)[],
+    pauses?: number[],
   ) => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // the model's time before its first piece (before the head: a non-streaming answer has
+    // its headers only when it is complete)
+    if (pauses?.[0]) await sleep(pauses[0]);
     res.writeHead(status, headers);
     for (const [i, c] of chunks.entries()) {
-      if (i > 0 && delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (i > 0 && pauses?.[i]) await sleep(pauses[i]);
+      else if (i > 0 && delay > 0) await sleep(delay);
       await res.write(c);
     }
     await res.end();
@@ -214,8 +237,16 @@ export async function startModelServer(
       );
       if (e) {
         const r = replayResponse(e);
-        transcript.exchanges.push({ ...e });
-        await send(res, r.status, r.headers, r.chunks);
+        // what was served: with the pauses only when they were kept
+        const { delaysMs: _pauses, ...served } = e;
+        transcript.exchanges.push(replayTiming === "transcript" ? { ...e } : served);
+        await send(
+          res,
+          r.status,
+          r.headers,
+          r.chunks,
+          replayTiming === "transcript" ? r.delaysMs : undefined,
+        );
         finish(r.status);
         return;
       }

@@ -29,6 +29,13 @@ export interface TranscriptExchange {
   body?: string;
   /** ... or as base64 bytes (exactly one of the two). */
   bodyBase64?: string;
+  /**
+   * The model's timing, when known: for each piece of the response as replay cuts it (one
+   * per server-sent event when streaming, the whole body when not), the pause in ms before
+   * it is sent, counted from the request (first piece) or from the piece before. The time to
+   * first token is the sum up to the first piece that carries output. Absent: no pauses.
+   */
+  delaysMs?: number[];
 }
 
 export interface Transcript {
@@ -36,6 +43,8 @@ export interface Transcript {
   version: typeof TRANSCRIPT_VERSION;
   /** Free text: scenario name, agent, recording it came from. */
   source?: string;
+  /** Where the exchanges' `delaysMs` come from (a recording, or a named timing profile). */
+  timing?: string;
   exchanges: TranscriptExchange[];
 }
 
@@ -79,6 +88,9 @@ export function parseTranscript(
   }
   if (v.source !== undefined && typeof v.source !== "string") {
     fail("source", "expected a string");
+  }
+  if (v.timing !== undefined && typeof v.timing !== "string") {
+    fail("timing", "expected a string");
   }
   if (!Array.isArray(v.exchanges)) fail("exchanges", "expected an array");
   const exchanges = (v.exchanges as unknown[]).map(
@@ -136,6 +148,14 @@ export function parseTranscript(
           fail(`${f}.bodyBase64`, "not valid base64");
         }
       }
+      if (x.delaysMs !== undefined) {
+        if (
+          !Array.isArray(x.delaysMs) ||
+          !x.delaysMs.every((d) => typeof d === "number" && Number.isFinite(d) && d >= 0)
+        ) {
+          fail(`${f}.delaysMs`, "expected an array of numbers >= 0 (ms)");
+        }
+      }
       const out: TranscriptExchange = {
         method: String(x.method).toUpperCase(),
         path: String(x.path),
@@ -147,6 +167,7 @@ export function parseTranscript(
       if (x.kind !== undefined) out.kind = x.kind as RequestKind;
       if (x.body !== undefined) out.body = x.body as string;
       if (x.bodyBase64 !== undefined) out.bodyBase64 = x.bodyBase64 as string;
+      if (x.delaysMs !== undefined) out.delaysMs = [...(x.delaysMs as number[])];
       return out;
     },
   );
@@ -154,6 +175,7 @@ export function parseTranscript(
     format: TRANSCRIPT_FORMAT,
     version: TRANSCRIPT_VERSION,
     ...(v.source !== undefined ? { source: v.source as string } : {}),
+    ...(v.timing !== undefined ? { timing: v.timing as string } : {}),
     exchanges,
   };
 }
