@@ -1,7 +1,8 @@
 /**
- * Small statistics for the overhead table: median, quartiles, and a bootstrap confidence
- * interval for the ratio of medians of two samples (with capture / without), with a seeded
- * PRNG so the same measurements always give the same interval.
+ * Small statistics for the overhead table: median, quartiles, a bootstrap confidence interval
+ * for the ratio of medians of two samples (with capture / without, seeded so the same
+ * measurements always give the same interval), the paired-ratio interval of interleaved runs,
+ * the verdict against a goal, and the rule that tells an adaptive cell when to stop.
  */
 import { seededRandom } from "../../kit/random.ts";
 
@@ -74,4 +75,136 @@ export function bootstrapRatioOfMedians(
 export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
   const n = Math.min(a.length, b.length);
   return Array.from({ length: n }, (_, i) => b[i] / a[i]);
+}
+
+/** Student's t quantile for 97.5% (two-sided 95%), by degrees of freedom 1..30. */
+const T975 = [
+  12.706,
+  4.303,
+  3.182,
+  2.776,
+  2.571,
+  2.447,
+  2.365,
+  2.306,
+  2.262,
+  2.228,
+  2.201,
+  2.179,
+  2.16,
+  2.145,
+  2.131,
+  2.12,
+  2.11,
+  2.101,
+  2.093,
+  2.086,
+  2.08,
+  2.074,
+  2.069,
+  2.064,
+  2.06,
+  2.056,
+  2.052,
+  2.048,
+  2.045,
+  2.042,
+];
+
+/**
+ * The 0.975 quantile of Student's t with `df` degrees of freedom: tabled up to 30, then the
+ * Cornish-Fisher expansion around the normal quantile (error below 0.001 there).
+ */
+export function tQuantile975(df: number): number {
+  if (!(df >= 1)) return Infinity;
+  const n = Math.floor(df);
+  if (n <= 30) return T975[n - 1];
+  const z = 1.959964;
+  return z + (z ** 3 + z) / (4 * n) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * n * n);
+}
+
+/** A confidence interval of paired ratios, with the number of pairs it rests on. */
+export interface PairedCi extends RatioCi {
+  pairs: number;
+}
+
+/**
+ * The overhead from interleaved pairs: the geometric mean of the pairs' ratios b[i] / a[i],
+ * with a 95% Student-t interval on their logarithms (so drift of the machine that hits both
+ * runs of a pair cancels, and a few pairs give an honestly wide interval; one pair gives an
+ * unbounded one). Pairs with a missing or non-positive time are left out.
+ */
+export function pairedRatioCi(a: readonly number[], b: readonly number[]): PairedCi {
+  const logs = pairedRatios(a, b).filter((r) => Number.isFinite(r) && r > 0).map(Math.log);
+  const n = logs.length;
+  const mean = n ? logs.reduce((s, x) => s + x, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : NaN;
+  const half = n > 1 ? tQuantile975(n - 1) * sd / Math.sqrt(n) : Infinity;
+  return {
+    ratio: Math.exp(mean),
+    lo: n ? Math.exp(mean - half) : NaN,
+    hi: n ? Math.exp(mean + half) : NaN,
+    level: 0.95,
+    resamples: 0,
+    pairs: n,
+  };
+}
+
+/** How far the interval reaches from its estimate, the larger side (0.015 is ±1.5%). */
+export function halfWidth(ci: RatioCi): number {
+  return Math.max(ci.ratio - ci.lo, ci.hi - ci.ratio);
+}
+
+/**
+ * Whether a cell meets an overhead goal (a fraction, 0.01 for 1%): "meets" when the interval's
+ * upper bound is at or below it, "misses" when its lower bound is above it, else "undecided".
+ */
+export type Verdict = "meets" | "misses" | "undecided";
+
+export function goalVerdict(ci: RatioCi, goal: number): Verdict {
+  if (!Number.isFinite(ci.hi) || !Number.isFinite(ci.lo)) return "undecided";
+  const eps = 1e-12; // 1.01 - 1 is 0.010000000000000009
+  if (ci.hi - 1 <= goal + eps) return "meets";
+  if (ci.lo - 1 > goal + eps) return "misses";
+  return "undecided";
+}
+
+/** When an adaptive cell stops adding pairs. */
+export interface StopRule {
+  /** pairs measured before the interval is looked at */
+  minPairs: number;
+  /** the most pairs a cell gets */
+  maxPairs: number;
+  /** stop once halfWidth(interval) is at most this (0.015 for ±1.5%); Infinity: never */
+  targetHalfWidth: number;
+  /** the cell's time budget in ms: no new pair that would, at the mean pair's length, end past it */
+  budgetMs: number;
+}
+
+export type StopReason = "target reached" | "max runs" | "time budget" | "fixed runs";
+
+/**
+ * Whether to stop adding pairs, and why (null: go on). `pairMs` are the lengths of the pairs
+ * so far (wall time, both runs and set-up), `ci` the interval over the good pairs.
+ */
+export function stopReason(
+  rule: StopRule,
+  pairMs: readonly number[],
+  ci: RatioCi,
+): StopReason | null {
+  const n = pairMs.length;
+  if (n < rule.minPairs) return null;
+  if (!Number.isFinite(rule.targetHalfWidth)) return "fixed runs";
+  if (halfWidth(ci) <= rule.targetHalfWidth + 1e-12) return "target reached";
+  if (n >= rule.maxPairs) return "max runs";
+  const spent = pairMs.reduce((s, x) => s + x, 0);
+  if (spent + spent / n > rule.budgetMs) return "time budget";
+  return null;
+}
+
+/** The order of the two runs of pair i: B C, then C B, and so on (order effects cancel). */
+export function pairOrder(
+  i: number,
+): readonly ["baseline", "capture"] | readonly ["capture", "baseline"] {
+  return i % 2 === 0 ? ["baseline", "capture"] as const : ["capture", "baseline"] as const;
 }

@@ -1,6 +1,19 @@
 /** Tests for the overhead table's statistics. */
 import assert from "node:assert/strict";
-import { bootstrapRatioOfMedians, median, pairedRatios, quantile, spread } from "./stats.ts";
+import { seededRandom } from "../../kit/random.ts";
+import {
+  bootstrapRatioOfMedians,
+  goalVerdict,
+  halfWidth,
+  median,
+  pairedRatioCi,
+  pairedRatios,
+  pairOrder,
+  quantile,
+  spread,
+  stopReason,
+  tQuantile975,
+} from "./stats.ts";
 
 Deno.test("median and quartiles interpolate like numpy's default", () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -26,4 +39,95 @@ Deno.test("bootstrap CI of the ratio of medians brackets the ratio and is repeat
 
 Deno.test("paired ratios pair by index", () => {
   assert.deepEqual(pairedRatios([1, 2, 4], [2, 2, 2]), [2, 1, 0.5]);
+});
+
+Deno.test("Student t quantiles: the table and the expansion past it", () => {
+  assert.equal(tQuantile975(1), 12.706);
+  assert.equal(tQuantile975(10), 2.228);
+  // known values: df 40 2.021, 60 2.000, 120 1.980
+  for (const [df, t] of [[40, 2.021], [60, 2.0], [120, 1.98]]) {
+    assert.ok(Math.abs(tQuantile975(df) - t) < 0.001, `${df}: ${tQuantile975(df)}`);
+  }
+  assert.equal(tQuantile975(0), Infinity);
+});
+
+Deno.test("paired ratios: geometric mean and a t interval on the logs", () => {
+  // every pair 5% slower: the estimate is 1.05 and, with no spread, the interval is that point
+  const a = [10, 20, 40, 11, 9];
+  const same = pairedRatioCi(a, a.map((x) => x * 1.05));
+  assert.ok(Math.abs(same.ratio - 1.05) < 1e-12);
+  assert.ok(Math.abs(same.lo - 1.05) < 1e-12 && Math.abs(same.hi - 1.05) < 1e-12);
+  assert.equal(same.pairs, 5);
+  // ratios 1.02 and 1.04 alternately, 10 pairs: mean of logs, sd, t(9) = 2.262
+  const b = Array.from({ length: 10 }, (_, i) => 100 * (i % 2 ? 1.04 : 1.02));
+  const base = new Array(10).fill(100);
+  const ci = pairedRatioCi(base, b);
+  const logs = b.map((x) => Math.log(x / 100));
+  const m = logs.reduce((s, x) => s + x, 0) / 10;
+  const sd = Math.sqrt(logs.reduce((s, x) => s + (x - m) ** 2, 0) / 9);
+  assert.ok(Math.abs(ci.ratio - Math.exp(m)) < 1e-12);
+  assert.ok(Math.abs(ci.hi - Math.exp(m + 2.262 * sd / Math.sqrt(10))) < 1e-12);
+  assert.ok(ci.lo < ci.ratio && ci.ratio < ci.hi);
+  // the pairs' drift cancels: a machine twice as slow for half the pairs changes nothing
+  const drift = pairedRatioCi(
+    base.map((x, i) => (i < 5 ? x : 2 * x)),
+    b.map((x, i) => (i < 5 ? x : 2 * x)),
+  );
+  assert.ok(Math.abs(drift.ratio - ci.ratio) < 1e-12 && Math.abs(drift.hi - ci.hi) < 1e-12);
+  // one pair: no interval
+  const one = pairedRatioCi([10], [11]);
+  assert.equal(one.lo, 0);
+  assert.equal(one.hi, Infinity);
+  // failed runs (NaN) are left out
+  assert.equal(pairedRatioCi([10, NaN, 10], [11, 12, 11]).pairs, 2);
+});
+
+Deno.test("more pairs narrow the interval about as 1/sqrt(n)", () => {
+  const rand = seededRandom(5);
+  const noisy = (n: number) => {
+    const a = Array.from({ length: n }, () => 30_000 * (1 + 0.02 * (rand() - 0.5)));
+    return pairedRatioCi(a, a.map((x) => x * 1.01 * (1 + 0.04 * (rand() - 0.5))));
+  };
+  const w10 = halfWidth(noisy(10));
+  const w40 = halfWidth(noisy(40));
+  assert.ok(w40 < w10 * 0.7 && w40 > w10 * 0.3, `${w10} -> ${w40}`);
+});
+
+Deno.test("goal verdicts: meets only when the upper bound is at or below the goal", () => {
+  const ci = (lo: number, ratio: number, hi: number) => ({
+    lo,
+    ratio,
+    hi,
+    level: 0.95,
+    resamples: 0,
+  });
+  assert.equal(goalVerdict(ci(0.99, 1.0, 1.01), 0.01), "meets");
+  assert.equal(goalVerdict(ci(0.995, 1.005, 1.012), 0.01), "undecided");
+  assert.equal(goalVerdict(ci(1.011, 1.02, 1.03), 0.01), "misses");
+  assert.equal(goalVerdict(ci(0, 1.0, Infinity), 0.03), "undecided");
+  assert.ok(Math.abs(halfWidth(ci(0.99, 1.0, 1.02)) - 0.02) < 1e-12, "the wider side");
+});
+
+Deno.test("the stop rule: minimum first, then target, max runs, then the time budget", () => {
+  const rule = { minPairs: 3, maxPairs: 6, targetHalfWidth: 0.015, budgetMs: 1000 };
+  const wide = { lo: 0.95, ratio: 1.0, hi: 1.05, level: 0.95, resamples: 0 };
+  const narrow = { lo: 0.99, ratio: 1.0, hi: 1.01, level: 0.95, resamples: 0 };
+  assert.equal(stopReason(rule, [100, 100], narrow), null, "under the minimum");
+  assert.equal(stopReason(rule, [100, 100, 100], narrow), "target reached");
+  assert.equal(stopReason(rule, [100, 100, 100], wide), null);
+  assert.equal(stopReason(rule, new Array(6).fill(100), wide), "max runs");
+  // 3 pairs of 300 ms: a fourth would end at 1200 > 1000
+  assert.equal(stopReason(rule, [300, 300, 300], wide), "time budget");
+  assert.equal(stopReason(rule, [200, 200, 200], wide), null, "800 fits");
+  const fixed = { ...rule, targetHalfWidth: Infinity, maxPairs: 3 };
+  assert.equal(stopReason(fixed, [100, 100, 100], wide), "fixed runs");
+});
+
+Deno.test("pairs alternate their order", () => {
+  assert.deepEqual([0, 1, 2, 3].map(pairOrder), [
+    ["baseline", "capture"],
+    ["capture", "baseline"],
+    ["baseline", "capture"],
+    ["capture", "baseline"],
+  ]);
 });
