@@ -1,18 +1,28 @@
 /**
  * `deno task bench [--quick] [--agent claude,gemini,codex] [--workload understand,write,compile]
- * [--runs N] [--out DIR] [--no-gate] [--idle-capture]`: the capture-overhead benchmark on real agents (see
+ * [--timing realistic,zero] [--runs N] [--target PCT [--max-runs N] [--minutes M]] [--seed N]
+ * [--note TEXT] [--out DIR] [--no-gate] [--idle-capture]`: the capture-overhead benchmark on real agents (see
  * run.ts). Prints a line per run and the table; writes overhead.md, .json and .svg to --out
  * (default reports/bench). Exits 0 when every run succeeded, 1 when some failed or on an error,
- * 2 on a bad command line.
+ * 2 on a bad command line; never on a speed.
  */
 import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../../kit/cli.ts";
 import { AGENT_NAMES, type AgentName } from "../../lab/agents/agent_profile.ts";
 import { type ProbeCosts, whereTimeGoes, writeOverheadReport } from "./report.ts";
 import { run } from "./run.ts";
+import { TIMING_MODES, type TimingMode } from "./transcripts.ts";
 import { WORKLOAD_NAMES, type WorkloadName } from "./workloads.ts";
 
 const USAGE = "usage: deno task bench [--quick] [--agent claude,gemini,codex] " +
-  "[--workload understand,write,compile] [--runs N] [--out DIR] [--no-gate] [--idle-capture]";
+  "[--workload understand,write,compile] [--timing realistic,zero] [--runs N] " +
+  "[--target PCT [--max-runs N] [--minutes M]] [--seed N] [--note TEXT] [--out DIR] [--no-gate] " +
+  "[--idle-capture]";
+
+function positive(name: string, v: string, int = true): number {
+  const ok = int ? /^[1-9]\d*$/.test(v) : /^(\d+\.?\d*|\.\d+)$/.test(v) && Number(v) > 0;
+  if (!ok) throw usageError(`--${name} wants a positive ${int ? "whole " : ""}number, got "${v}"`);
+  return Number(v);
+}
 
 export const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
 
@@ -35,12 +45,21 @@ export async function main(args: string[]): Promise<number> {
     agent: { type: "string" },
     workload: { type: "string" },
     runs: { type: "string" },
+    timing: { type: "string" },
+    target: { type: "string" },
+    "max-runs": { type: "string" },
+    minutes: { type: "string" },
+    seed: { type: "string" },
+    note: { type: "string" },
     out: { type: "string" },
     "no-gate": { type: "boolean", default: false },
     "idle-capture": { type: "boolean", default: false },
   }, { positionals: false });
-  const runs = values.runs ?? (values.quick ? "2" : "5");
-  if (!/^[1-9]\d*$/.test(runs)) throw usageError(`--runs wants a positive number, got "${runs}"`);
+  const adaptive = values.target !== undefined;
+  if (!adaptive && (values["max-runs"] !== undefined || values.minutes !== undefined)) {
+    throw usageError("--max-runs and --minutes go with --target (adaptive runs)");
+  }
+  const runs = positive("runs", values.runs ?? (values.quick ? "2" : "5"));
   const opts = {
     quick: values.quick,
     // quick mode (CI) runs Claude Code only unless told otherwise
@@ -50,10 +69,25 @@ export async function main(args: string[]): Promise<number> {
       "agent",
     ),
     workloads: list<WorkloadName>(values.workload, WORKLOAD_NAMES, "workload"),
-    runs: Number(runs),
+    runs,
+    // quick mode (CI) keeps the fast zero-latency table unless told otherwise
+    timings: list<TimingMode>(
+      values.timing ?? (values.quick ? "zero" : undefined),
+      TIMING_MODES,
+      "timing",
+    ),
+    timingSeed: values.seed === undefined ? 1 : positive("seed", values.seed),
+    adaptive: adaptive
+      ? {
+        targetHalfWidth: positive("target", values.target!, false) / 100,
+        maxPairs: positive("max-runs", values["max-runs"] ?? "40"),
+        budgetMs: positive("minutes", values.minutes ?? "60", false) * 60_000,
+      }
+      : undefined,
     out: values.out ? userPath(values.out) : DEFAULT_OUT,
     captureArgs: values["no-gate"] ? ["--no-gate"] : [],
     idleCapture: values["idle-capture"],
+    note: values.note,
   };
   const r = await run({ ...opts, log: (l) => console.error(l) });
   // the capture benchmark's per-operation costs, when it has run, explain the slow-down

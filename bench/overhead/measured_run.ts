@@ -60,6 +60,9 @@ export interface RunMeasure {
   agent: AgentName;
   workload: string;
   mode: Mode;
+  /** set by the benchmark: the model timing replayed, and which interleaved pair (-1: warm-up) */
+  timing?: string;
+  pair?: number;
   ok: boolean;
   problems: string[];
   /** wall time of the agent's process tree (inner proc_timer) */

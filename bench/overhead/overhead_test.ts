@@ -1,6 +1,7 @@
 /**
  * The overhead benchmark end to end, reduced for CI: Claude Code on the quick repository, the
- * three workloads, one run per mode, no warm-up. Checks that it ran and that its numbers hang
+ * three workloads at zero latency and the compile workload with realistic model timing, one
+ * pair each, no warm-up. Checks that it ran and that its numbers hang
  * together — every run succeeded, the agent's side effects happened every time, each capture
  * has rows in every table and holds every LLM request the server answered, no drops, the report
  * files are written — and never how fast anything was.
@@ -63,12 +64,42 @@ Deno.test({
           c.baselineMs.min <= c.baselineMs.median && c.baselineMs.median <= c.baselineMs.max,
         );
       }
+      // one pair with the realistic model timing, on the workload with the fewest model calls:
+      // the pauses are replayed (the agent waited at least the model's time) and all still runs
+      const timed = await run({
+        quick: true,
+        agents: ["claude"],
+        workloads: ["compile"],
+        timings: ["realistic"],
+        runs: 1,
+        warmup: false,
+        tmpDir: tmp,
+        log: (l) => lines.push(l),
+      });
+      assert.equal(timed.runs.length, 2, why());
+      const [tc] = timed.cells;
+      assert.equal(tc.timing, "realistic");
+      assert.match(tc.timingSource, /timed by profile realistic-v1, seed 1/);
+      assert.ok(tc.modelMs > 1000, `model time ${tc.modelMs} ms`);
+      for (const m of timed.runs) {
+        assert.ok(m.ok, `${m.mode}: ${m.problems.join("; ")}\n${why()}`);
+        assert.equal(m.timing, "realistic");
+        assert.equal(m.llmRequests, EXPECTED_REQUESTS.compile);
+        assert.ok(m.agentMs > tc.modelMs, "the agent waited for the model's pauses");
+      }
+      const quickCell = r.cells.find((c) => c.workload === "compile")!;
+      assert.equal(quickCell.timing, "zero");
+      r.cells.push(tc);
+      r.runs.push(...timed.runs);
+      r.meta.timings = ["zero", "realistic"];
       const md = await writeOverheadReport(`${tmp}/report`, r);
       for (const t of ["Understand repo", "Code writing", "Repo compilation"]) {
         assert.ok(md.includes(t));
       }
       const json = JSON.parse(await Deno.readTextFile(`${tmp}/report/overhead.json`));
-      assert.equal(json.runs.length, 6);
+      assert.equal(json.runs.length, 8);
+      assert.match(md, /\| claude \| Repo compilation \| realistic \|/);
+      assert.match(md, /\| claude \| Repo compilation \| stress \(zero latency\) \|/);
       assert.match(await Deno.readTextFile(`${tmp}/report/overhead.svg`), /^<svg /);
     } finally {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});

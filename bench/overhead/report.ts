@@ -1,12 +1,16 @@
 /**
- * Writes the overhead benchmark's results: a Markdown table (also printed), the JSON with every
- * run, and a Vega-Lite chart (overhead per workload and agent, with its confidence interval)
- * rendered to SVG.
+ * Writes the overhead benchmark's results: a Markdown table (also printed) with each cell's
+ * paired overhead, its 95% interval and its verdict against the goal, the JSON with every run,
+ * and a Vega-Lite chart (overhead per workload, agent and timing, with its interval) rendered
+ * to SVG.
  */
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec, writeSvg } from "../../reports/vega.ts";
 import type { Cell, OverheadResult } from "./run.ts";
 
-const pct = (r: number) => `${r >= 1 ? "+" : ""}${((r - 1) * 100).toFixed(1)}%`;
+const pct = (r: number, digits = 1) =>
+  Number.isFinite(r) ? `${r >= 1 ? "+" : ""}${((r - 1) * 100).toFixed(digits)}%` : "–";
+const pct2 = (r: number) => pct(r, 2);
+const TIMING_LABEL = { realistic: "realistic", zero: "stress (zero latency)" } as const;
 const s = (ms: number) => (ms / 1000).toFixed(2);
 const mib = (kb: number | null) => kb === null ? "–" : (kb / 1024).toFixed(0);
 
@@ -15,30 +19,74 @@ function rowsText(c: Cell): string {
     .join(" ");
 }
 
-/** The main table: one line per agent and workload. */
+function verdictText(c: Cell): string {
+  const goal = `${(c.goal * 100).toFixed(0)}%`;
+  if (c.verdict === "meets") return `meets (≤ ${goal})`;
+  if (c.verdict === "misses") return `misses (> ${goal})`;
+  return `undecided (interval straddles ${goal})`;
+}
+
+/** The main table: one line per agent, workload and timing. */
 export function overheadTable(r: OverheadResult): string {
   const head = [
-    "| agent | task | runs | baseline s (min–max) | with capture s (min–max) | overhead [95% CI] | end-to-end overhead [95% CI] |",
-    "| --- | --- | --: | --: | --: | --: | --: |",
+    "| agent | task | timing | model time s | pairs | baseline s (min–max) | with capture s (min–max) | overhead [95% CI] | ± | goal | stopped | ratio of medians [95% CI] | end-to-end [95% CI] |",
+    "| --- | --- | --- | --: | --: | --: | --: | --: | --: | --- | --- | --: | --: |",
   ];
   const lines = r.cells.map((c) =>
-    `| ${c.agent} | ${c.title} | ${c.runs}${c.failed ? ` (${c.failed} failed)` : ""} | ` +
+    `| ${c.agent} | ${c.title} | ${TIMING_LABEL[c.timing]} | ${s(c.modelMs)} | ` +
+    `${c.runs}${c.failed ? ` (${c.failed} runs failed)` : ""} | ` +
     `${s(c.baselineMs.median)} (${s(c.baselineMs.min)}–${s(c.baselineMs.max)}) | ` +
     `${s(c.captureMs.median)} (${s(c.captureMs.min)}–${s(c.captureMs.max)}) | ` +
+    `${pct2(c.paired.ratio)} [${pct2(c.paired.lo)}, ${pct2(c.paired.hi)}] | ` +
+    `${Number.isFinite(c.halfWidth) ? `±${(c.halfWidth * 100).toFixed(2)}%` : "–"} | ` +
+    `${verdictText(c)} | ${c.stop} | ` +
     `${pct(c.overhead.ratio)} [${pct(c.overhead.lo)}, ${pct(c.overhead.hi)}] | ` +
     `${pct(c.endToEnd.ratio)} [${pct(c.endToEnd.lo)}, ${pct(c.endToEnd.hi)}] |`
   );
   return [...head, ...lines].join("\n");
 }
 
+/** What the table shows against the goals, in words: only what was measured. */
+export function goalSummary(r: OverheadResult): string {
+  const target = (r.meta.targetHalfWidth * 100).toFixed(1);
+  const out = [
+    `Goal: every realistic cell's 95% upper bound at or below ` +
+    `${(r.meta.goals.realistic * 100).toFixed(0)}%, every stress cell's at or below ` +
+    `${(r.meta.goals.zero * 100).toFixed(0)}%, each interval at most ±${target}%.`,
+    "",
+  ];
+  for (const t of r.meta.timings) {
+    const cs = r.cells.filter((c) => c.timing === t);
+    if (!cs.length) continue;
+    const n = (v: string) => cs.filter((c) => c.verdict === v).length;
+    const narrow = cs.filter((c) => c.halfWidth <= r.meta.targetHalfWidth + 1e-12).length;
+    out.push(
+      `- ${TIMING_LABEL[t]}: ${cs.length} cell${cs.length > 1 ? "s" : ""} measured; ` +
+        `${n("meets")} meet the goal, ${n("misses")} miss it, ${n("undecided")} undecided; ` +
+        `${narrow} of ${cs.length} reached ±${target}%.`,
+    );
+  }
+  const missing = (["realistic", "zero"] as const).filter((t) => !r.meta.timings.includes(t));
+  for (const t of missing) out.push(`- ${TIMING_LABEL[t]}: not measured in this run.`);
+  return out.join("\n");
+}
+
+/** Where each timing's pauses come from. */
+export function timingText(r: OverheadResult): string {
+  const sources = [...new Set(r.cells.map((c) => `${TIMING_LABEL[c.timing]}: ${c.timingSource}`))];
+  return sources.map((x) => `- ${x}`).join("\n");
+}
+
 /** Costs of the capture per cell: CPU, memory, rows, drops. */
 export function costTable(r: OverheadResult): string {
   const head = [
-    "| agent | task | agent CPU s (base → capture) | capture CPU s (deno / loader) | capture peak RSS MiB (deno / loader) | drain s | rows (p f n t) | TLS MB | LLM requests | drops | missed |",
-    "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+    "| agent | task | timing | agent CPU s (base → capture) | capture CPU s (deno / loader) | capture peak RSS MiB (deno / loader) | drain s | rows (p f n t) | TLS MB | LLM requests | drops | missed |",
+    "| --- | --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
   ];
   const lines = r.cells.map((c) =>
-    `| ${c.agent} | ${c.title} | ${s(c.agentCpuMs.baseline)} → ${s(c.agentCpuMs.capture)} | ` +
+    `| ${c.agent} | ${c.title} | ${c.timing} | ${s(c.agentCpuMs.baseline)} → ${
+      s(c.agentCpuMs.capture)
+    } | ` +
     `${s(c.captureCpuMs)} (${c.denoCpuMs === null ? "–" : s(c.denoCpuMs)} / ` +
     `${c.loaderCpuMs === null ? "–" : s(c.loaderCpuMs)}) | ` +
     `${mib(c.denoPeakRssKb)} / ${mib(c.loaderPeakRssKb)} | ${s(c.teardownMs)} | ${rowsText(c)} | ` +
@@ -51,10 +99,10 @@ export function costTable(r: OverheadResult): string {
 export function phaseTable(r: OverheadResult): string {
   const ms = (x: number) => Number.isFinite(x) ? x.toFixed(0) : "–";
   return [
-    "| agent | task | exec → first LLM request ms (base → capture) | per model turn ms (base → capture) | turns |",
-    "| --- | --- | --: | --: | --: |",
+    "| agent | task | timing | exec → first LLM request ms (base → capture) | per model turn ms (base → capture) | turns |",
+    "| --- | --- | --- | --: | --: | --: |",
     ...r.cells.map((c) =>
-      `| ${c.agent} | ${c.title} | ${ms(c.firstRequestMs.baseline)} → ${
+      `| ${c.agent} | ${c.title} | ${c.timing} | ${ms(c.firstRequestMs.baseline)} → ${
         ms(c.firstRequestMs.capture)
       } | ` +
       `${ms(c.perTurnMs.baseline)} → ${ms(c.perTurnMs.capture)} | ${c.llmRequests} |`
@@ -62,22 +110,43 @@ export function phaseTable(r: OverheadResult): string {
   ].join("\n");
 }
 
+function runsText(r: OverheadResult): string {
+  const m = r.meta;
+  if (!m.adaptive) return `${m.runs} interleaved pairs per cell`;
+  return `adaptive: at least ${m.runs} pairs per cell, then more until the interval is at ` +
+    `most ±${(m.adaptive.targetHalfWidth * 100).toFixed(1)}%, at most ` +
+    `${m.adaptive.maxPairs} pairs or ${(m.adaptive.budgetMs / 60_000).toFixed(0)} min per cell`;
+}
+
 export function overheadMarkdown(r: OverheadResult, extra = ""): string {
   const m = r.meta;
-  const mean = r.cells.length
-    ? r.cells.reduce((a, c) => a + (c.overhead.ratio - 1), 0) / r.cells.length
-    : NaN;
+  const mean = (t: string) => {
+    const cs = r.cells.filter((c) => c.timing === t);
+    return cs.length ? cs.reduce((a, c) => a + (c.paired.ratio - 1), 0) / cs.length : NaN;
+  };
+  const means = m.timings.filter((t) => r.cells.some((c) => c.timing === t))
+    .map((t) => `${TIMING_LABEL[t]} ${(mean(t) * 100).toFixed(2)}%`).join(", ");
   return [
     `# Capture overhead on real agents (${m.size.name} mode)`,
     "",
     `${m.date} · ${m.host} · Linux ${m.kernel} · ${m.cpus} CPUs · ${m.memGiB} GiB · ` +
     `repository: ${m.size.repo.modules} modules × ${m.size.repo.functionsPerModule} functions · ` +
-    `${m.runs} runs per mode` +
+    `${runsText(r)} · load average ${m.loadavg[0].toFixed(2)} before, ` +
+    `${m.loadavg[1].toFixed(2)} after` +
     (m.captureArgs.length ? ` · capture options: ${m.captureArgs.join(" ")}` : ""),
+    ...(m.note ? ["", `Note: ${m.note}`] : []),
+    "",
+    goalSummary(r),
     "",
     overheadTable(r),
     "",
-    `Mean overhead over the cells: ${(mean * 100).toFixed(1)}% (the paper: 0.4–4.9%, mean 2.9%).`,
+    `Overhead: geometric mean of the pairs' ratios (with / without capture) and its 95% ` +
+    `Student-t interval; ±: the interval's wider side; stopped: why the cell took no more ` +
+    `pairs. Mean over the cells: ${means} (the paper: 0.4–4.9%, mean 2.9%).`,
+    "",
+    "Model timing:",
+    "",
+    timingText(r),
     "",
     "## What the capture costs (medians of the runs with capture)",
     "",
@@ -102,20 +171,23 @@ export function overheadChart(r: OverheadResult): VegaLiteSpec {
   const values = r.cells.map((c) => ({
     agent: c.agent,
     task: c.title,
-    overhead: (c.overhead.ratio - 1) * 100,
-    lo: (c.overhead.lo - 1) * 100,
-    hi: (c.overhead.hi - 1) * 100,
+    timing: TIMING_LABEL[c.timing],
+    overhead: (c.paired.ratio - 1) * 100,
+    // an unbounded interval (one pair) is drawn as none
+    lo: Number.isFinite(c.paired.lo) && c.runs > 1 ? (c.paired.lo - 1) * 100 : null,
+    hi: Number.isFinite(c.paired.hi) && c.runs > 1 ? (c.paired.hi - 1) * 100 : null,
   }));
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: "Agent slow-down under capture",
-      subtitle: `${r.meta.size.name} mode, ${r.meta.runs} runs per mode; lines: 95% CI`,
+      subtitle: `${r.meta.size.name} mode, ${runsText(r)}; lines: 95% interval of paired ratios`,
     },
     data: { values },
     width: 160,
     height: 220,
     facet: {
+      row: { field: "timing", type: "nominal", title: null },
       column: {
         field: "task",
         type: "nominal",
@@ -182,7 +254,7 @@ export function whereTimeGoes(r: OverheadResult, costs: ProbeCosts): string {
     const t = (c.rows.tls ?? 0) * tls / 1e9;
     const measured = (c.captureMs.median - c.baselineMs.median) / 1000;
     const share = c.captureCpuMs / c.captureMs.median;
-    return `| ${c.agent} | ${c.title} | ${measured.toFixed(2)} | ${f.toFixed(2)} | ` +
+    return `| ${c.agent} | ${c.title} | ${c.timing} | ${measured.toFixed(2)} | ${f.toFixed(2)} | ` +
       `${p.toFixed(2)} | ${t.toFixed(2)} | ${(f + p + t).toFixed(2)} | ` +
       `${(share * 100).toFixed(0)}% |`;
   });
@@ -194,8 +266,8 @@ export function whereTimeGoes(r: OverheadResult, costs: ProbeCosts): string {
     `SSL call +${(tls / 1000).toFixed(1)} µs (each as seen by the traced process, CPU contention ` +
     `with the capture on this machine included). Multiplied by what each run recorded:`,
     "",
-    "| agent | task | measured slow-down s | file events s | process starts s | TLS calls s | sum s | capture CPU / agent wall |",
-    "| --- | --- | --: | --: | --: | --: | --: | --: |",
+    "| agent | task | timing | measured slow-down s | file events s | process starts s | TLS calls s | sum s | capture CPU / agent wall |",
+    "| --- | --- | --- | --: | --: | --: | --: | --: | --: |",
     ...lines,
     "",
   ].join("\n");

@@ -1,10 +1,12 @@
 /**
- * The overhead benchmark (the seed paper's Table 1 on this machine): for each agent and
- * workload, records a transcript once, then runs the agent N times without and N times with
- * capture, interleaved (baseline, capture, baseline, capture, ...) after one unmeasured warm-up
- * pair, and summarises each cell: medians and spreads, the overhead as the ratio of medians
- * with a bootstrap confidence interval, CPU of the agent and of the capture, capture memory,
- * rows per table and drops.
+ * The overhead benchmark (the seed paper's Table 1 on this machine): for each agent, workload
+ * and model timing (realistic pauses, or none as a stress case), records a transcript once,
+ * then runs the agent in interleaved pairs without and with capture (B C, C B, B C, ...) after
+ * one unmeasured warm-up pair: a fixed number of pairs, or adaptively until the overhead's 95%
+ * interval is narrow enough, a run limit or a time budget. Each cell gets the paired overhead
+ * with its interval and verdict against the goal, medians and spreads, the ratio of medians
+ * with a bootstrap interval, CPU of the agent and of the capture, capture memory, rows per
+ * table and drops.
  */
 import type { AgentName } from "../../lab/agents/agent_profile.ts";
 import { buildCTool } from "../c_tool.ts";
@@ -12,23 +14,53 @@ import { type BuildInfo, buildInfo } from "../build_info.ts";
 import { measuredRun, type Mode, type RunMeasure } from "./measured_run.ts";
 import {
   bootstrapRatioOfMedians,
+  goalVerdict,
+  halfWidth,
   median,
+  type PairedCi,
+  pairedRatioCi,
   pairedRatios,
+  pairOrder,
   type RatioCi,
   type Spread,
   spread,
+  type StopReason,
+  stopReason,
+  type StopRule,
+  type Verdict,
 } from "./stats.ts";
-import { ensureTranscript } from "./transcripts.ts";
+import { ensureTranscript, timedTranscript, type TimingMode } from "./transcripts.ts";
 import { type BenchSize, SIZES, type WorkloadName, WORKLOADS } from "./workloads.ts";
 
 const PROC_TIMER = new URL("./proc_timer.c", import.meta.url).pathname;
+
+/** Goals per timing (fractions): realistic cells' upper bound at most 1%, stress at most 3%. */
+export const GOALS: Readonly<Record<TimingMode, number>> = { realistic: 0.01, zero: 0.03 };
+/** The interval every cell should reach: ±1.5%. */
+export const TARGET_HALF_WIDTH = 0.015;
+
+/** Adaptive cells: add pairs until the interval is narrow enough, or a limit. */
+export interface AdaptiveOptions {
+  /** stop once the paired interval's half-width is at most this (0.015: ±1.5%) */
+  targetHalfWidth: number;
+  /** most pairs per cell */
+  maxPairs: number;
+  /** time budget per cell, ms */
+  budgetMs: number;
+}
 
 export interface OverheadOptions {
   quick: boolean;
   agents: AgentName[];
   workloads: WorkloadName[];
-  /** measured runs per mode (each cell gets `runs` baseline and `runs` capture runs) */
+  /** measured pairs per cell (each pair: one baseline and one capture run); adaptive: at least */
   runs: number;
+  /** model timings to measure, each its own cell (default ["zero"]) */
+  timings?: TimingMode[];
+  /** seed of the realistic timing profile's jitter (default 1) */
+  timingSeed?: number;
+  /** add pairs until the interval is narrow enough (default: exactly `runs` pairs) */
+  adaptive?: AdaptiveOptions;
   /** one unmeasured baseline+capture pair first (default true) */
   warmup?: boolean;
   /** where the working directory and scratch files go */
@@ -38,16 +70,33 @@ export interface OverheadOptions {
   captureArgs?: string[];
   /** experiment: the capture's processes at SCHED_IDLE once the agent runs */
   idleCapture?: boolean;
+  /** a line for the report (e.g. what else ran on the machine) */
+  note?: string;
 }
 
 export interface Cell {
   agent: AgentName;
   workload: WorkloadName;
   title: string;
+  timing: TimingMode;
+  /** where the replayed pauses come from (profile and seed, the transcript's own, or none) */
+  timingSource: string;
+  /** the model's time in the replayed transcript (sum of its pauses), ms */
+  modelMs: number;
   runs: number;
   failed: number;
   baselineMs: Spread;
   captureMs: Spread;
+  /** agent wall time, paired: geometric mean of capture / baseline per pair, 95% t interval */
+  paired: PairedCi;
+  /** the paired interval's half-width (0.015: ±1.5%) */
+  halfWidth: number;
+  /** the goal for this timing (fraction) and whether the interval shows it met */
+  goal: number;
+  verdict: Verdict;
+  /** why the cell stopped adding pairs, and its wall time */
+  stop: StopReason | "runs failed";
+  cellMs: number;
   /** agent wall time: median(capture) / median(baseline), 95% bootstrap CI */
   overhead: RatioCi;
   /** the same for the whole `deno task capture -- agent` command (start-up included) */
@@ -80,6 +129,11 @@ export interface OverheadResult {
     memGiB: number;
     size: BenchSize;
     runs: number;
+    timings: TimingMode[];
+    timingSeed: number;
+    adaptive: AdaptiveOptions | null;
+    goals: Record<TimingMode, number>;
+    targetHalfWidth: number;
     build: BuildInfo;
     /** 1-minute load average before and after (other work on the machine adds noise) */
     loadavg: [number, number];
@@ -87,6 +141,8 @@ export interface OverheadResult {
     idleCapture: boolean;
     /** extra capture options the runs used */
     captureArgs: string[];
+    /** the caller's note (e.g. what else ran on the machine) */
+    note?: string;
     method: string;
   };
   cells: Cell[];
@@ -95,14 +151,20 @@ export interface OverheadResult {
 
 export const METHOD =
   "Each cell runs the agent on a replayed transcript (identical model answers, " +
-  "offline) in a freshly generated working directory, alternating without and with capture " +
-  "(B C B C ...) after one unmeasured warm-up pair, so slow drift of the machine hits both " +
-  "modes alike. Agent time is the wall time of the agent's process tree from exec to exit " +
+  "offline) in a freshly generated working directory, in interleaved pairs without and with " +
+  "capture, the order alternating (B C, C B, B C, ...), after one unmeasured warm-up pair " +
+  "(at zero latency), so slow drift of the machine hits both modes alike. Realistic cells " +
+  "replay the answers with a model's timing (a pause before each server-sent event: the time " +
+  "to first token, then each event's tokens at the call's speed; the same pauses in every " +
+  "run), stress cells at once. The overhead is the geometric mean of the pairs' ratios " +
+  "(with / without) with a 95% Student-t interval on their logarithms; adaptive cells add " +
+  "pairs until that interval's half-width is at most the target, or a run limit or time " +
+  "budget is reached (the table says which). Agent time is the wall time of the agent's process tree from exec to exit " +
   "(proc_timer around the agent, inside the capture), i.e. what the agent is slowed down by, " +
   "with the capture already running as a daemon would be (the paper's setting). End-to-end " +
   "is the whole `deno task capture -- agent` command (capture start-up and drain included) " +
-  "against the bare agent. Overhead = median(with) / median(without) - 1; the 95% interval " +
-  "is a percentile bootstrap (10,000 resamples, seeded) of that ratio of medians, resampling " +
+  "against the bare agent. The ratio of medians, median(with) / median(without) - 1, is " +
+  "given too, with a percentile bootstrap interval (10,000 resamples, seeded) resampling " +
   "each mode's runs independently. CPU is user+sys from getrusage of the reaped process trees; " +
   "capture CPU = (capture command's tree) - (agent's tree); peak memory is VmHWM sampled from " +
   "/proc every 200 ms.";
@@ -112,10 +174,48 @@ const medianOf = (ms: RunMeasure[], f: (m: RunMeasure) => number | null): number
   return xs.length ? median(xs) : null;
 };
 
+/**
+ * The good pairs of a cell's runs: baseline and capture agent times of each pair index whose
+ * two runs both succeeded (runs without a pair index pair up in order).
+ */
+export function goodPairs(runs: readonly RunMeasure[]): { a: number[]; b: number[] } {
+  const byPair = new Map<number, { base?: RunMeasure; cap?: RunMeasure }>();
+  const seen = { baseline: 0, capture: 0 };
+  for (const r of runs) {
+    const i = r.pair ?? seen[r.mode]++;
+    if (i < 0) continue;
+    const p = byPair.get(i) ?? {};
+    if (r.mode === "baseline") p.base = r;
+    else p.cap = r;
+    byPair.set(i, p);
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (const [, p] of [...byPair].sort((x, y) => x[0] - y[0])) {
+    if (p.base?.ok && p.cap?.ok) (a.push(p.base.agentMs), b.push(p.cap.agentMs));
+  }
+  return { a, b };
+}
+
+export interface CellContext {
+  timing: TimingMode;
+  timingSource: string;
+  modelMs: number;
+  stop: Cell["stop"];
+  cellMs: number;
+}
+
 export function summarise(
   agent: AgentName,
   workload: WorkloadName,
   runs: RunMeasure[],
+  ctx: CellContext = {
+    timing: "zero",
+    timingSource: "zero latency",
+    modelMs: 0,
+    stop: "fixed runs",
+    cellMs: NaN,
+  },
 ): Cell {
   const ok = runs.filter((r) => r.ok);
   const base = ok.filter((r) => r.mode === "baseline");
@@ -123,17 +223,24 @@ export function summarise(
   const a = base.map((r) => r.agentMs);
   const b = cap.map((r) => r.agentMs);
   const tables = [...new Set(cap.flatMap((r) => Object.keys(r.rows ?? {})))];
+  const pairs = goodPairs(runs);
+  const paired = pairedRatioCi(pairs.a, pairs.b);
   return {
     agent,
     workload,
     title: WORKLOADS[workload].title,
-    runs: Math.min(base.length, cap.length),
+    ...ctx,
+    runs: pairs.a.length,
     failed: runs.length - ok.length,
     baselineMs: spread(a),
     captureMs: spread(b),
+    paired,
+    halfWidth: halfWidth(paired),
+    goal: GOALS[ctx.timing],
+    verdict: goalVerdict(paired, GOALS[ctx.timing]),
     overhead: bootstrapRatioOfMedians(a, b),
     endToEnd: bootstrapRatioOfMedians(a, cap.map((r) => r.endToEndMs)),
-    pairRatios: pairedRatios(a, b),
+    pairRatios: pairedRatios(pairs.a, pairs.b),
     agentCpuMs: {
       baseline: medianOf(base, (r) => r.agentCpuMs) ?? NaN,
       capture: medianOf(cap, (r) => r.agentCpuMs) ?? NaN,
@@ -171,6 +278,8 @@ async function loadavg(): Promise<number> {
 }
 
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const pct = (r: number) => `${r >= 1 ? "+" : ""}${((r - 1) * 100).toFixed(2)}%`;
+const pctCi = (c: RatioCi) => `${pct(c.ratio)} [${pct(c.lo)}, ${pct(c.hi)}]`;
 
 export async function run(opts: OverheadOptions): Promise<OverheadResult> {
   const log = opts.log ?? ((l: string) => console.error(l));
@@ -187,18 +296,34 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
   const all: RunMeasure[] = [];
   const cells: Cell[] = [];
   const load0 = await loadavg();
+  const timings = opts.timings ?? ["zero"];
+  const seed = opts.timingSeed ?? 1;
+  const fixed: StopRule = {
+    minPairs: opts.runs,
+    maxPairs: opts.runs,
+    targetHalfWidth: Infinity,
+    budgetMs: Infinity,
+  };
+  const rule: StopRule = opts.adaptive
+    ? {
+      minPairs: opts.runs,
+      maxPairs: Math.max(opts.runs, opts.adaptive.maxPairs),
+      targetHalfWidth: opts.adaptive.targetHalfWidth,
+      budgetMs: opts.adaptive.budgetMs,
+    }
+    : fixed;
   for (const agent of opts.agents) {
     for (const name of opts.workloads) {
       const w = WORKLOADS[name];
       const transcript = await ensureTranscript(agent, w, size, workdir, log);
       const prompt = JSON.parse(await Deno.readTextFile(w.scenario)).prompt as string;
-      const one = (mode: Mode) =>
+      const one = (mode: Mode, path: string) =>
         measuredRun({
           agent,
           workload: w,
           size,
           mode,
-          transcript,
+          transcript: path,
           prompt,
           workdir,
           scratch,
@@ -207,40 +332,78 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
           captureArgs: opts.captureArgs,
           idleCapture: opts.idleCapture,
         });
-      if (opts.warmup ?? true) {
-        for (const mode of ["baseline", "capture"] as const) {
-          const m = await one(mode);
+      const zero = await timedTranscript(transcript, "zero", seed, scratch);
+      for (const timing of timings) {
+        const tt = timing === "zero"
+          ? zero
+          : await timedTranscript(transcript, timing, seed, scratch);
+        const label = `${agent}/${name}/${timing}`;
+        if (timing !== "zero") {
           log(
-            `${agent}/${name} warm-up ${mode}: ${fmtS(m.agentMs)}${
-              m.ok ? "" : ` FAILED: ${m.problems.join("; ")}`
-            }`,
+            `${label}: ${tt.calls} timed model calls, ${fmtS(tt.modelMs)} of model time, ` +
+              `median time to first token ${tt.medianTtftMs.toFixed(0)} ms (${tt.source})`,
           );
         }
-      }
-      const runs: RunMeasure[] = [];
-      for (let i = 0; i < opts.runs; i++) {
-        for (const mode of ["baseline", "capture"] as const) {
-          const m = await one(mode);
-          runs.push(m);
-          const extra = mode === "capture"
-            ? `, end-to-end ${fmtS(m.endToEndMs)}, capture CPU ${fmtS(m.captureCpuMs ?? NaN)}, ` +
-              `${Object.values(m.rows ?? {}).reduce((s, n) => s + n, 0)} rows`
-            : "";
-          log(
-            `${agent}/${name} ${i + 1}/${opts.runs} ${mode}: agent ${fmtS(m.agentMs)}${extra}` +
-              (m.ok ? "" : ` FAILED: ${m.problems.join("; ")}`),
-          );
+        const t0 = performance.now();
+        if (opts.warmup ?? true) {
+          for (const mode of ["baseline", "capture"] as const) {
+            const m = await one(mode, zero.path);
+            log(
+              `${label} warm-up ${mode}: ${fmtS(m.agentMs)}${
+                m.ok ? "" : ` FAILED: ${m.problems.join("; ")}`
+              }`,
+            );
+          }
         }
+        const runs: RunMeasure[] = [];
+        const pairMs: number[] = [];
+        let stop: Cell["stop"] | null = null;
+        let failedPairs = 0;
+        for (let i = 0; stop === null; i++) {
+          const p0 = performance.now();
+          let pairOk = true;
+          for (const mode of pairOrder(i)) {
+            const m = { ...await one(mode, tt.path), timing, pair: i };
+            runs.push(m);
+            pairOk &&= m.ok;
+            const extra = mode === "capture"
+              ? `, end-to-end ${fmtS(m.endToEndMs)}, capture CPU ${fmtS(m.captureCpuMs ?? NaN)}, ` +
+                `${Object.values(m.rows ?? {}).reduce((s, n) => s + n, 0)} rows`
+              : "";
+            log(
+              `${label} pair ${i + 1} ${mode}: agent ${fmtS(m.agentMs)}${extra}` +
+                (m.ok ? "" : ` FAILED: ${m.problems.join("; ")}`),
+            );
+          }
+          pairMs.push(performance.now() - p0);
+          if (!pairOk) failedPairs++;
+          const pairs = goodPairs(runs);
+          const ci = pairedRatioCi(pairs.a, pairs.b);
+          if (pairs.a.length > 1) {
+            log(
+              `${label} after ${pairs.a.length} pairs: ${pctCi(ci)}, ±${
+                (halfWidth(ci) * 100).toFixed(2)
+              }%`,
+            );
+          }
+          // a cell whose runs keep failing is not measured further
+          stop = failedPairs >= 3 ? "runs failed" : stopReason(rule, pairMs, ci);
+        }
+        all.push(...runs);
+        const cell = summarise(agent, name, runs, {
+          timing,
+          timingSource: tt.source,
+          modelMs: tt.modelMs,
+          stop,
+          cellMs: performance.now() - t0,
+        });
+        cells.push(cell);
+        log(
+          `${label}: overhead ${pctCi(cell.paired)} over ${cell.runs} pairs, ±${
+            (cell.halfWidth * 100).toFixed(2)
+          }% (${cell.stop}); goal ≤ ${(cell.goal * 100).toFixed(0)}%: ${cell.verdict}`,
+        );
       }
-      all.push(...runs);
-      const cell = summarise(agent, name, runs);
-      cells.push(cell);
-      log(
-        `${agent}/${name}: overhead ${((cell.overhead.ratio - 1) * 100).toFixed(1)}% ` +
-          `[${((cell.overhead.lo - 1) * 100).toFixed(1)}, ${
-            ((cell.overhead.hi - 1) * 100).toFixed(1)
-          }]`,
-      );
     }
   }
   await Deno.remove(workdir, { recursive: true }).catch(() => {});
@@ -254,10 +417,16 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
       memGiB: Math.round(Number(mem ?? 0) / 1024 / 1024),
       size,
       runs: opts.runs,
+      timings,
+      timingSeed: seed,
+      adaptive: opts.adaptive ?? null,
+      goals: { ...GOALS },
+      targetHalfWidth: TARGET_HALF_WIDTH,
       build: await buildInfo(),
       loadavg: [load0, await loadavg()],
       captureArgs: opts.captureArgs ?? [],
       idleCapture: opts.idleCapture ?? false,
+      ...(opts.note ? { note: opts.note } : {}),
       method: METHOD,
     },
     cells,
