@@ -25,6 +25,7 @@ import { queryRows, readSql, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
+const SIMULATOR_SQL = new URL("../simulator/sql/", import.meta.url);
 const OBSERVER_SQL = new URL("../../analysis/observer/sql/", import.meta.url);
 const EVAL_FILES = ["eval_scores", "eval_timing", "eval_truth"];
 const OBSERVER_FILES = [
@@ -41,6 +42,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   assert.deepEqual(detect, [...DETECT_ORDER].sort());
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
+  assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), ["transcript_timing"]);
 });
 
 Deno.test("every .sql file runs on the empty schema", async () => {
@@ -58,6 +60,7 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       const sql = Deno.readTextFileSync(new URL(`${name}.sql`, OBSERVER_SQL));
       assert.deepEqual(await queryRows(c, sql, { recording: "none", session: 1 }), []);
     }
+    assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_timing")), []);
     const summary = new URL("../../analysis/detect/summary/", import.meta.url);
     for (const name of sqlFilesIn(summary)) {
       const rows = await queryRows(c, readSql(summary, name), { recording: "none" });

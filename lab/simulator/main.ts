@@ -2,7 +2,8 @@
  * Command line for the scripted model server:
  *
  *   deno task model-server -- --scenario FILE [--port N] [--http1] [--host ADDR]
- *       [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] [--log-bodies]
+ *       [--replay TRANSCRIPT [--timing transcript|zero]] [--save-transcript FILE] [--log FILE]
+ *       [--log-bodies]
  *       [--var NAME=VALUE ...]
  *
  * Prints the URLs and the environment agents need, serves until interrupted, then saves the
@@ -17,6 +18,8 @@ import { TranscriptError } from "./transcript.ts";
 export interface ServeCliOptions {
   scenario?: string;
   replay?: string;
+  /** replay with the transcript's pauses (default) or at once */
+  timing: "transcript" | "zero";
   port: number;
   host: string;
   http1: boolean;
@@ -26,8 +29,8 @@ export interface ServeCliOptions {
   vars: Record<string, string>;
 }
 
-export const USAGE =
-  "usage: deno task model-server -- (--scenario FILE | --replay TRANSCRIPT) [--port N] [--http1] " +
+export const USAGE = "usage: deno task model-server -- (--scenario FILE | --replay TRANSCRIPT " +
+  "[--timing transcript|zero]) [--port N] [--http1] " +
   "[--host 127.0.0.1] [--save-transcript FILE] [--log FILE] [--log-bodies] [--var NAME=VALUE]";
 
 /** Parses the command line. */
@@ -35,6 +38,7 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
   const parsed = parseCommand(args, {
     scenario: { type: "string" },
     replay: { type: "string" },
+    timing: { type: "string", default: "transcript" },
     port: { type: "string", default: "0" },
     host: { type: "string", default: "127.0.0.1" },
     http1: { type: "boolean", default: false },
@@ -48,6 +52,9 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
     throw usageError(
       "give --scenario FILE or --replay TRANSCRIPT (or both: replay with the scenario's pages)",
     );
+  }
+  if (v.timing !== "transcript" && v.timing !== "zero") {
+    throw usageError(`--timing: expected transcript or zero, got ${JSON.stringify(v.timing)}`);
   }
   const port = Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -76,6 +83,7 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
   return {
     scenario: v.scenario && userPath(v.scenario),
     replay: v.replay && userPath(v.replay),
+    timing: v.timing,
     port,
     host: v.host,
     http1: v.http1,
@@ -94,6 +102,7 @@ export async function run(
   const server = await startModelServer({
     scenario: opts.scenario,
     transcript: opts.replay,
+    timing: opts.timing,
     port: opts.port,
     hostname: opts.host,
     http1: opts.http1,

@@ -22,6 +22,8 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
   assert.equal(o.port, 8443);
   assert.equal(o.http1, true);
   assert.deepEqual(o.vars, { a: "b=c" });
+  assert.equal(o.timing, "transcript");
+  assert.equal(parseServeArgs(["--replay", "t.json", "--timing", "zero"]).timing, "zero");
   // deno task's --; paths are the user's
   assert.equal(parseServeArgs(["--", "--scenario", "s.json"]).scenario, userPath("s.json"));
   const bad: [string[], RegExp][] = [
@@ -32,6 +34,7 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
       /--host: must be a loopback address/,
     ],
     [["--scenario", "s", "--var", "novalue"], /--var: expected NAME=VALUE/],
+    [["--replay", "t", "--timing", "slow"], /--timing: expected transcript or zero/],
     [["--scenario", "s", "--bogus"], /Unknown option '--bogus'/],
   ];
   for (const [args, re] of bad) {

@@ -7,7 +7,10 @@
  * messages as a server-sent event stream, which the server sends back as messages again when
  * replaying over a WebSocket. Replaying it through the scripted server (`deno task
  * model-server -- --replay FILE`) lets the captured session run again without the original
- * model.
+ * model. With `{ timing: true }` each exchange also carries the model's recorded timing
+ * (`delaysMs`: when each piece of the answer arrived, from the request), so the replay keeps
+ * the original session's pace; a call whose pieces the recording did not time one for one is
+ * left untimed and counted in the transcript's `timing`.
  */
 import { join, resolve } from "node:path";
 import {
@@ -19,6 +22,34 @@ import {
 } from "./transcript.ts";
 import { DB_FILE } from "../../analysis/analyze.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
+import { queryRows, readSql } from "../../kit/sql_runner.ts";
+import { responseChunks } from "./replay.ts";
+
+const SQL_DIR = new URL("./sql/", import.meta.url);
+
+interface CallTiming {
+  sent_ns: bigint | null;
+  end_ns: bigint | null;
+  piece_ns: (bigint | null)[] | null;
+}
+
+/**
+ * The pauses before each piece of an exchange from its recorded times, or undefined when they
+ * do not give one time per piece, in order, after the request.
+ */
+export function recordedDelays(x: TranscriptExchange, t: CallTiming): number[] | undefined {
+  const n = responseChunks(x).length;
+  const times = x.streaming ? t.piece_ns ?? [] : [t.end_ns];
+  if (t.sent_ns === null || times.length !== n || times.some((v) => v === null)) return undefined;
+  const out: number[] = [];
+  let prev = t.sent_ns;
+  for (const v of times as bigint[]) {
+    if (v < prev) return undefined;
+    out.push(Math.round(Number(v - prev) / 1e5) / 10); // ms, to 0.1
+    prev = v;
+  }
+  return out;
+}
 
 /** Response headers not replayed: hop-by-hop, framing, and the coding already undone. */
 const DROP = new Set([
@@ -38,7 +69,10 @@ const PROVIDERS = new Set(["anthropic", "openai-responses", "openai-chat", "gemi
  * The transcript of the analysed recording at `recording` (a recording directory or its
  * `analysis.duckdb`); only LLM calls with a response are included.
  */
-export async function extractTranscript(recording: string): Promise<Transcript> {
+export async function extractTranscript(
+  recording: string,
+  opts: { timing?: boolean } = {},
+): Promise<Transcript> {
   const path = recording.endsWith(".duckdb")
     ? resolve(recording)
     : join(resolve(recording), DB_FILE);
@@ -127,10 +161,26 @@ export async function extractTranscript(recording: string): Promise<Transcript> 
       });
     }
     exchanges.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let timing: string | undefined;
+    if (opts.timing) {
+      const rows = await queryRows(c, readSql(SQL_DIR, "transcript_timing"));
+      const byCall = new Map(
+        rows.map((r) => [BigInt(r.llm_call_id as bigint), r as unknown as CallTiming]),
+      );
+      let timed = 0;
+      for (const e of exchanges) {
+        const t = byCall.get(e.id);
+        const d = t && recordedDelays(e.x, t);
+        if (d) (e.x.delaysMs = d, timed++);
+      }
+      timing = `recorded by the capture of ${name}: ${timed} of ${exchanges.length} calls ` +
+        "timed (when each piece of the answer arrived, from the request)";
+    }
     return {
       format: TRANSCRIPT_FORMAT,
       version: TRANSCRIPT_VERSION,
       source: `recording ${name}`,
+      ...(timing ? { timing } : {}),
       exchanges: exchanges.map((e) => e.x),
     };
   }, { readOnly: true });

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
 import { parseTranscript, type Transcript } from "./transcript.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import { extractTranscript } from "./transcript_export.ts";
+import { extractTranscript, recordedDelays } from "./transcript_export.ts";
+import { checkTiming } from "./replay.ts";
 import { build, fixtureDir, fixtureTls, prices, served } from "../../analysis/testing.ts";
 import { isRoot } from "../../tests/support/ebpf.ts";
 import { tlsView } from "../../analysis/byte_streams.ts";
@@ -16,7 +17,15 @@ import { openRecording } from "../../analysis/recording_input.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-async function analysedCopy(agent: string): Promise<string> {
+const copies = new Map<string, Promise<string>>();
+/** An analysed copy of a fixture recording (made once per agent; tests only read it). */
+function analysedCopy(agent: string): Promise<string> {
+  let p = copies.get(agent);
+  if (!p) copies.set(agent, p = makeAnalysedCopy(agent));
+  return p;
+}
+
+async function makeAnalysedCopy(agent: string): Promise<string> {
   const dir = `${await Deno.makeTempDir({ prefix: "sl-transcript-" })}/rec`;
   await Deno.mkdir(dir);
   for (const e of Deno.readDirSync(fixtureDir(agent))) {
@@ -43,6 +52,51 @@ for (const agent of ["claude", "gemini", "codex", "codex_ws", "codex_ws_refused"
     }
   });
 }
+
+Deno.test("the recorded timing: one pause per piece of every answer, as the capture saw them", async () => {
+  for (const agent of ["claude", "gemini", "codex", "codex_ws"]) {
+    const dir = await analysedCopy(agent);
+    const plain = await extractTranscript(dir);
+    const t = await extractTranscript(dir, { timing: true });
+    const n = t.exchanges.length;
+    assert.match(
+      t.timing!,
+      new RegExp(`^recorded by the capture of rec: ${n} of ${n} calls timed`),
+    );
+    // the same exchanges, now with pauses that fit the pieces they are sent in
+    assert.deepEqual(t.exchanges.map(({ delaysMs: _d, ...x }) => x), plain.exchanges);
+    checkTiming(t, agent);
+    const parsed = parseTranscript(JSON.parse(JSON.stringify(t)), agent);
+    assert.deepEqual(parsed.exchanges.map((e) => e.delaysMs), t.exchanges.map((e) => e.delaysMs));
+    for (const e of t.exchanges) {
+      assert.ok(e.delaysMs!.every((d) => d >= 0), agent);
+      // the model server took some time to answer each call the agent made
+      assert.ok(e.delaysMs!.reduce((a, b) => a + b, 0) > 0, `${agent}: ${e.path}`);
+    }
+  }
+});
+
+Deno.test("recordedDelays: times out of order or missing leave the call untimed", () => {
+  const x = {
+    method: "POST",
+    path: "/v1/messages",
+    status: 200,
+    headers: {},
+    streaming: true,
+    body: "data: 1\n\ndata: 2\n\n",
+  };
+  assert.deepEqual(
+    recordedDelays(x, { sent_ns: 1_000_000n, end_ns: null, piece_ns: [3_000_000n, 3_500_000n] }),
+    [2, 0.5],
+  );
+  assert.equal(recordedDelays(x, { sent_ns: 1n, end_ns: null, piece_ns: [3n] }), undefined);
+  assert.equal(recordedDelays(x, { sent_ns: 5n, end_ns: null, piece_ns: [3n, 6n] }), undefined);
+  assert.equal(recordedDelays(x, { sent_ns: null, end_ns: null, piece_ns: [3n, 6n] }), undefined);
+  const whole = { ...x, streaming: false, body: "{}" };
+  assert.deepEqual(recordedDelays(whole, { sent_ns: 0n, end_ns: 12_340_000n, piece_ns: null }), [
+    12.3,
+  ]);
+});
 
 Deno.test("replaying a captured Codex WebSocket session over a WebSocket: the same tool call", async () => {
   const transcript = await extractTranscript(await analysedCopy("codex_ws"));
