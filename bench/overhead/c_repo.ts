@@ -6,6 +6,7 @@
  * last module carries the marker LAST_MODULE, which the "understand" scenario reads until.
  */
 import { dirname, join } from "node:path";
+import { seededRandom } from "../../kit/random.ts";
 
 export interface CRepoOptions {
   /** number of modules (src/modN.c, N = 1..modules) */
@@ -16,20 +17,8 @@ export interface CRepoOptions {
 
 export const LAST_MODULE_MARKER = "LAST_MODULE";
 
-/** Small, fixed PRNG so the same options always give the same files. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function moduleSource(m: number, opts: CRepoOptions, last: boolean): string {
-  const rand = prng(m * 7919);
+  const rand = seededRandom(m * 7919);
   const k = () => 1 + Math.floor(rand() * 97);
   const lines = [
     `/* mod${m}.c: synthetic module ${m} of ${opts.modules}${
