@@ -37,7 +37,9 @@ export function overheadTable(r: OverheadResult): string {
     `${c.runs}${c.failed ? ` (${c.failed} runs failed)` : ""} | ` +
     `${s(c.baselineMs.median)} (${s(c.baselineMs.min)}–${s(c.baselineMs.max)}) | ` +
     `${s(c.captureMs.median)} (${s(c.captureMs.min)}–${s(c.captureMs.max)}) | ` +
-    `${pct2(c.paired.ratio)} [${pct2(c.paired.lo)}, ${pct2(c.paired.hi)}] | ` +
+    (c.paired.pairs > 1
+      ? `${pct2(c.paired.ratio)} [${pct2(c.paired.lo)}, ${pct2(c.paired.hi)}] | `
+      : `${pct2(c.paired.ratio)} (no interval from ${c.paired.pairs} pair) | `) +
     `${Number.isFinite(c.halfWidth) ? `±${(c.halfWidth * 100).toFixed(2)}%` : "–"} | ` +
     `${verdictText(c)} | ${c.stop} | ` +
     `${pct(c.overhead.ratio)} [${pct(c.overhead.lo)}, ${pct(c.overhead.hi)}] | ` +
