@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--quick] [--agent claude,gemini,codex] [--workload understand,write,compile]
- * [--timing realistic,zero] [--runs N] [--target PCT [--max-runs N] [--minutes M]] [--seed N]
+ * [--timing realistic,zero] [--runs N] [--target PCT [--max-runs N] [--minutes M] [--decide]] [--seed N]
  * [--note TEXT] [--out DIR] [--no-gate] [--idle-capture]`: the capture-overhead benchmark on real agents (see
  * run.ts). Prints a line per run and the table; writes overhead.md, .json and .svg to --out
  * (default reports/bench). Exits 0 when every run succeeded, 1 when some failed or on an error,
@@ -15,7 +15,7 @@ import { WORKLOAD_NAMES, type WorkloadName } from "./workloads.ts";
 
 const USAGE = "usage: deno task bench [--quick] [--agent claude,gemini,codex] " +
   "[--workload understand,write,compile] [--timing realistic,zero] [--runs N] " +
-  "[--target PCT [--max-runs N] [--minutes M]] [--seed N] [--note TEXT] [--out DIR] [--no-gate] " +
+  "[--target PCT [--max-runs N] [--minutes M] [--decide]] [--seed N] [--note TEXT] [--out DIR] [--no-gate] " +
   "[--idle-capture]";
 
 function positive(name: string, v: string, int = true): number {
@@ -50,14 +50,17 @@ export async function main(args: string[]): Promise<number> {
     "max-runs": { type: "string" },
     minutes: { type: "string" },
     seed: { type: "string" },
+    decide: { type: "boolean", default: false },
     note: { type: "string" },
     out: { type: "string" },
     "no-gate": { type: "boolean", default: false },
     "idle-capture": { type: "boolean", default: false },
   }, { positionals: false });
   const adaptive = values.target !== undefined;
-  if (!adaptive && (values["max-runs"] !== undefined || values.minutes !== undefined)) {
-    throw usageError("--max-runs and --minutes go with --target (adaptive runs)");
+  if (
+    !adaptive && (values["max-runs"] !== undefined || values.minutes !== undefined || values.decide)
+  ) {
+    throw usageError("--max-runs, --minutes and --decide go with --target (adaptive runs)");
   }
   const runs = positive("runs", values.runs ?? (values.quick ? "2" : "5"));
   const opts = {
@@ -82,6 +85,7 @@ export async function main(args: string[]): Promise<number> {
         targetHalfWidth: positive("target", values.target!, false) / 100,
         maxPairs: positive("max-runs", values["max-runs"] ?? "40"),
         budgetMs: positive("minutes", values.minutes ?? "60", false) * 60_000,
+        decide: values.decide,
       }
       : undefined,
     out: values.out ? userPath(values.out) : DEFAULT_OUT,

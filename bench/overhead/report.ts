@@ -117,7 +117,8 @@ function runsText(r: OverheadResult): string {
   if (!m.adaptive) return `${m.runs} interleaved pairs per cell`;
   return `adaptive: at least ${m.runs} pairs per cell, then more until the interval is at ` +
     `most ±${(m.adaptive.targetHalfWidth * 100).toFixed(1)}%, at most ` +
-    `${m.adaptive.maxPairs} pairs or ${(m.adaptive.budgetMs / 60_000).toFixed(0)} min per cell`;
+    `${m.adaptive.maxPairs} pairs or ${(m.adaptive.budgetMs / 60_000).toFixed(0)} min per cell` +
+    (m.adaptive.decide ? " (and on past the target until the interval decides the goal)" : "");
 }
 
 export function overheadMarkdown(r: OverheadResult, extra = ""): string {

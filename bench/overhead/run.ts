@@ -47,6 +47,8 @@ export interface AdaptiveOptions {
   maxPairs: number;
   /** time budget per cell, ms */
   budgetMs: number;
+  /** go on past the target until the interval decides the cell's goal (or a limit) */
+  decide?: boolean;
 }
 
 export interface OverheadOptions {
@@ -304,14 +306,16 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
     targetHalfWidth: Infinity,
     budgetMs: Infinity,
   };
-  const rule: StopRule = opts.adaptive
-    ? {
-      minPairs: opts.runs,
-      maxPairs: Math.max(opts.runs, opts.adaptive.maxPairs),
-      targetHalfWidth: opts.adaptive.targetHalfWidth,
-      budgetMs: opts.adaptive.budgetMs,
-    }
-    : fixed;
+  const ruleFor = (timing: TimingMode): StopRule =>
+    opts.adaptive
+      ? {
+        minPairs: opts.runs,
+        maxPairs: Math.max(opts.runs, opts.adaptive.maxPairs),
+        targetHalfWidth: opts.adaptive.targetHalfWidth,
+        budgetMs: opts.adaptive.budgetMs,
+        ...(opts.adaptive.decide ? { goal: GOALS[timing] } : {}),
+      }
+      : fixed;
   for (const agent of opts.agents) {
     for (const name of opts.workloads) {
       const w = WORKLOADS[name];
@@ -387,7 +391,7 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
             );
           }
           // a cell whose runs keep failing is not measured further
-          stop = failedPairs >= 3 ? "runs failed" : stopReason(rule, pairMs, ci);
+          stop = failedPairs >= 3 ? "runs failed" : stopReason(ruleFor(timing), pairMs, ci);
         }
         all.push(...runs);
         const cell = summarise(agent, name, runs, {

@@ -179,9 +179,19 @@ export interface StopRule {
   targetHalfWidth: number;
   /** the cell's time budget in ms: no new pair that would, at the mean pair's length, end past it */
   budgetMs: number;
+  /**
+   * With a goal (a fraction), reaching the target is not enough: pairs are added until the
+   * interval also decides the goal (meets or misses), or a limit.
+   */
+  goal?: number;
 }
 
-export type StopReason = "target reached" | "max runs" | "time budget" | "fixed runs";
+export type StopReason =
+  | "target reached"
+  | "target reached, goal decided"
+  | "max runs"
+  | "time budget"
+  | "fixed runs";
 
 /**
  * Whether to stop adding pairs, and why (null: go on). `pairMs` are the lengths of the pairs
@@ -195,7 +205,10 @@ export function stopReason(
   const n = pairMs.length;
   if (n < rule.minPairs) return null;
   if (!Number.isFinite(rule.targetHalfWidth)) return "fixed runs";
-  if (halfWidth(ci) <= rule.targetHalfWidth + 1e-12) return "target reached";
+  if (halfWidth(ci) <= rule.targetHalfWidth + 1e-12) {
+    if (rule.goal === undefined) return "target reached";
+    if (goalVerdict(ci, rule.goal) !== "undecided") return "target reached, goal decided";
+  }
   if (n >= rule.maxPairs) return "max runs";
   const spent = pairMs.reduce((s, x) => s + x, 0);
   if (spent + spent / n > rule.budgetMs) return "time budget";

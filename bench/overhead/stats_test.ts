@@ -119,6 +119,14 @@ Deno.test("the stop rule: minimum first, then target, max runs, then the time bu
   // 3 pairs of 300 ms: a fourth would end at 1200 > 1000
   assert.equal(stopReason(rule, [300, 300, 300], wide), "time budget");
   assert.equal(stopReason(rule, [200, 200, 200], wide), null, "800 fits");
+  // with a goal: narrow is not enough while the interval straddles it
+  const decide = { ...rule, goal: 0.005 };
+  assert.equal(stopReason(decide, [100, 100, 100], narrow), null, "1.0 [0.99, 1.01] vs 0.5%");
+  assert.equal(
+    stopReason({ ...rule, goal: 0.01 }, [100, 100, 100], narrow),
+    "target reached, goal decided",
+  );
+  assert.equal(stopReason(decide, new Array(6).fill(100), narrow), "max runs");
   const fixed = { ...rule, targetHalfWidth: Infinity, maxPairs: 3 };
   assert.equal(stopReason(fixed, [100, 100, 100], wide), "fixed runs");
 });
