@@ -260,8 +260,12 @@ export function scenarioExpectations(agent: string): ExpectedCall[] {
   });
 }
 
-/** A digest of some rows: how many, and the MD5 of their sorted text. */
-const PROJECT_ROOT = new URL("../", import.meta.url).pathname;
+/**
+ * Where the pattern files live (findings name them by absolute path). Only this directory is
+ * written from the project's root in digests: a recording made inside a checkout names other
+ * paths under it (agent runs, node_modules), and those are the recording's own text.
+ */
+const PATTERN_DIR = new URL("./detect/", import.meta.url).pathname;
 
 export interface Digest {
   rows: number;
@@ -281,14 +285,14 @@ export async function tableDigests(c: DuckDBConnection): Promise<Record<string, 
   const out: Record<string, Digest> = {};
   for (const name of names) {
     const except = name === "recordings" ? " EXCLUDE (path)" : "";
-    // paths inside the project (pattern files) are written from its root, wherever it is
+    // the pattern files' paths are written from the project's root, wherever it is
     const r = await queryRows(
       c,
       `SELECT count(*) AS n,
-         md5(coalesce(string_agg(replace(t::VARCHAR, $root, '<root>/'), chr(10)
-           ORDER BY replace(t::VARCHAR, $root, '<root>/')), '')) AS md5
+         md5(coalesce(string_agg(replace(t::VARCHAR, $dir, '<root>/analysis/detect/'), chr(10)
+           ORDER BY replace(t::VARCHAR, $dir, '<root>/analysis/detect/')), '')) AS md5
        FROM (SELECT *${except} FROM ${quoteIdent(name)}) t`,
-      { root: PROJECT_ROOT },
+      { dir: PATTERN_DIR },
     );
     out[name] = { rows: Number(r[0].n), md5: String(r[0].md5) };
   }
