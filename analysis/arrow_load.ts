@@ -96,9 +96,20 @@ function copyBytes(vec: Vec, d: Data, base: number, n: number): void {
   }
 }
 
+type Constant = boolean | string | number | bigint | null;
+
 /** Column `vec` set to `value` for every row (a constant vector). */
-function constant(vec: Vec, value: string): void {
-  duckdb.vector_reference_value(vec, duckdb.create_varchar(value));
+function constant(vec: Vec, type: ColType, value: Constant): void {
+  const v = value === null
+    ? duckdb.create_null_value()
+    : typeof value === "boolean"
+    ? duckdb.create_bool(value)
+    : type === "int64"
+    ? duckdb.create_int64(BigInt(value))
+    : type === "int32"
+    ? duckdb.create_int32(Number(value))
+    : duckdb.create_varchar(String(value));
+  duckdb.vector_reference_value(vec, v);
 }
 
 function fillColumn(vec: Vec, type: ColType, d: Data, base: number, n: number): void {
@@ -271,13 +282,18 @@ export class IpcFile {
   }
 }
 
-/** Reads `path` as capture table `def` (its columns minus `constants`) into DuckDB table `def.name`. */
+/**
+ * Reads `path` as capture table `def` (its columns minus `constants`) into DuckDB table
+ * `def.name`; a column added after the file was written (`added` in the declaration) takes
+ * its value for old files.
+ */
 export async function loadArrowFile(
   c: DuckDBConnection,
   def: TableDef,
   path: string,
-  constants: Record<string, string> = {},
+  given: Record<string, Constant> = {},
 ): Promise<ArrowLoad> {
+  const constants = { ...given };
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path);
@@ -295,6 +311,10 @@ export async function loadArrowFile(
     const schema = ipc.schema!;
     for (const col of def.columns.filter((x) => !(x.name in constants))) {
       const f = schema.fields.find((x) => x.name === col.name);
+      if (!f && col.absent) {
+        constants[col.name] = col.absent.value;
+        continue;
+      }
       if (!f) return { rows: 0, batches: 0, error: `column ${col.name} is missing` };
       if (!ARROW_TYPE[col.type](f.type)) {
         return {
@@ -330,7 +350,7 @@ export async function loadArrowFile(
           def.columns.forEach((col, j) => {
             const vec = duckdb.data_chunk_get_vector(chunk, j);
             if (col.name in constants) {
-              constant(vec, constants[col.name]);
+              constant(vec, col.type, constants[col.name]);
             } else {
               fillColumn(vec, col.type, datas[j]!, base, n);
             }

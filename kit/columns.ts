@@ -19,6 +19,11 @@ export interface Column<N extends string = string, T extends ColType = ColType> 
   type: T;
   nullable: boolean;
   doc: string;
+  /**
+   * For a column added after files were written without it: what a reader takes for it in
+   * those files (`added`). Columns without it are required.
+   */
+  absent?: { value: boolean | string | number | bigint | null; since: string };
 }
 
 export interface TableDef<C extends readonly Column[] = readonly Column[]> {
@@ -45,6 +50,19 @@ export function opt<N extends string, T extends ColType>(
   return { name, type, nullable: true, doc };
 }
 
+/**
+ * A column added in Sightline `since`: files written before it lack it, and read as `value`
+ * (null for a nullable column unless said otherwise).
+ */
+export function added<C extends Column>(
+  c: C,
+  since: string,
+  value: boolean | string | number | bigint | null = null,
+): C & { absent: NonNullable<Column["absent"]> } {
+  if (value === null && !c.nullable) throw new Error(`column ${c.name}: a value for old files`);
+  return { ...c, absent: { value, since } };
+}
+
 export function table<const C extends readonly Column[]>(
   name: string,
   doc: string,
@@ -61,11 +79,20 @@ type TsOf<T extends ColType> = T extends "int64" ? bigint
   : T extends "list_utf8" ? string[]
   : never;
 
-/** The TypeScript row type of a table. */
-export type RowOf<D extends TableDef> = {
-  [K in D["columns"][number] as K["name"]]: K["nullable"] extends true ? TsOf<K["type"]> | null
-    : TsOf<K["type"]>;
-};
+type ValueOf<K extends Column> = K["nullable"] extends true ? TsOf<K["type"]> | null
+  : TsOf<K["type"]>;
+
+/**
+ * The TypeScript row type of a table. Columns `added` later may be left out: a writer puts
+ * what files from before them read as.
+ */
+export type RowOf<D extends TableDef> =
+  & {
+    [K in D["columns"][number] as K extends { absent: object } ? never : K["name"]]: ValueOf<K>;
+  }
+  & {
+    [K in D["columns"][number] as K extends { absent: object } ? K["name"] : never]?: ValueOf<K>;
+  };
 
 export function sqlType(t: ColType): string {
   switch (t) {
@@ -111,8 +138,13 @@ export function markdownDoc(defs: TableDef[]): string {
     out.push(`### \`${d.name}\`\n\n${d.doc}\n`);
     out.push("| column | type | description |", "| --- | --- | --- |");
     for (const c of d.columns) {
+      const old = c.absent
+        ? ` (since ${c.absent.since}; older recordings read as ${
+          c.absent.value === null ? "null" : `\`${c.absent.value}\``
+        })`
+        : "";
       out.push(
-        `| \`${c.name}\` | ${sqlType(c.type)}${c.nullable ? "" : " NOT NULL"} | ${c.doc} |`,
+        `| \`${c.name}\` | ${sqlType(c.type)}${c.nullable ? "" : " NOT NULL"} | ${c.doc}${old} |`,
       );
     }
     out.push("");

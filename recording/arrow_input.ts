@@ -113,8 +113,13 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
   }
   try {
     if (!reader.schema) return { error: "not an Arrow IPC stream (no schema message)" };
+    const absent = new Set<string>();
     for (const c of def.columns) {
       const f = reader.schema.fields.find((x) => x.name === c.name);
+      if (!f && c.absent) {
+        absent.add(c.name); // a file written before the column was added
+        continue;
+      }
       if (!f) return { error: `column ${c.name} is missing` };
       if (!ARROW_TYPE[c.type](f.type)) {
         return { error: `column ${c.name} has type ${f.type}, expected ${c.type}` };
@@ -123,7 +128,11 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
     for (const batch of reader) {
       batches++;
       for (const c of def.columns) {
-        parts[c.name].push(vectorValues(batch.getChild(c.name)!, c.type, c.nullable));
+        parts[c.name].push(
+          absent.has(c.name)
+            ? new Array(batch.numRows).fill(c.absent!.value)
+            : vectorValues(batch.getChild(c.name)!, c.type, c.nullable),
+        );
       }
       length += batch.numRows;
     }

@@ -14,7 +14,8 @@ export class ArrowStreamWriter<D extends TableDef> {
   readonly path: string;
   readonly def: D;
   #file: Deno.FsFile;
-  #cols: { name: string; buf: ColumnBuffer }[];
+  /** absent: what a row that leaves out a column added later gets */
+  #cols: { name: string; buf: ColumnBuffer; absent: unknown }[];
   #n = 0;
   #closed = false;
   /** rows and bytes written to the file so far */
@@ -25,7 +26,11 @@ export class ArrowStreamWriter<D extends TableDef> {
     this.path = path;
     this.def = def;
     this.#file = file;
-    this.#cols = def.columns.map((c) => ({ name: c.name, buf: columnBuffer(c.type) }));
+    this.#cols = def.columns.map((c) => ({
+      name: c.name,
+      buf: columnBuffer(c.type),
+      absent: c.absent?.value,
+    }));
     this.#write(schemaMessage(def));
   }
 
@@ -42,7 +47,10 @@ export class ArrowStreamWriter<D extends TableDef> {
   append(row: RowOf<D>): void {
     if (this.#closed) throw new Error(`${this.path}: append after close`);
     const r = row as Record<string, unknown>;
-    for (const c of this.#cols) c.buf.push(r[c.name], this.#n);
+    for (const c of this.#cols) {
+      const v = r[c.name];
+      c.buf.push(v === undefined ? c.absent : v, this.#n);
+    }
     this.#n++;
   }
 
