@@ -32,6 +32,8 @@ enum sl_kind {
 	SL_K_GATE = 9,
 	SL_K_CTXFD = 10,   /* a per-direction TLS context was used with this socket */
 	SL_K_FDCLOSE = 11, /* a socket was closed (while context tracking is on) */
+	SL_K_PRIV = 12,       /* ptrace, process_vm_readv/writev, set*id */
+	SL_K_URING_DONE = 13, /* the result of an io_uring request recorded at its submission */
 	SL_KIND_KERNEL_MAX = 16,
 
 	SL_K_READY = 64,  /* loader is attached; carries clock offset and the child pid */
@@ -49,6 +51,10 @@ enum sl_kind {
 #define SL_F_FAULT 0x08     /* tls: the payload could not be read from user memory */
 #define SL_F_STOPPED 0x10   /* gate: the process was stopped (SIGSTOP) until user space resumes it */
 #define SL_F_BASE_UNKNOWN 0x20 /* file: a relative path whose base could not be resolved */
+#define SL_F_URING 0x40     /* file/net/dns: done through io_uring, not a system call */
+#define SL_F_PENDING 0x80   /* file/net (io_uring): `ret` follows in an SL_K_URING_DONE with the
+			     * same uring_id; without one, the request asked for no completion on
+			     * success (IOSQE_CQE_SKIP_SUCCESS) or had none by the end */
 
 #define SL_COMM_LEN 16
 #define SL_PATH_MAX 4096    /* a user path string, including NUL */
@@ -77,15 +83,17 @@ struct sl_fork {
 	char comm[SL_COMM_LEN];
 };
 
-/* SL_K_EXEC: data = cwd components (leaf first, each NUL-terminated) | filename | argv block
- * (NUL-separated args, as in /proc/PID/cmdline). */
+/* SL_K_EXEC: data = cwd components (leaf first, each NUL-terminated) | exe components (likewise)
+ * | filename | argv block (NUL-separated args, as in /proc/PID/cmdline). */
 struct sl_exec {
 	struct sl_hdr h;
 	__u32 ppid;
 	__u16 cwd_len;
 	__u16 filename_len;
 	__u32 argv_len;
-	__u32 _pad;
+	__u16 exe_len;     /* the executed file's path as the kernel found it, components leaf first */
+	__u8 exe_unlinked; /* it has no name in any directory (memfd, O_TMPFILE, deleted) */
+	__u8 _pad;
 	__u64 dev; /* the executed file (after #! resolution): kernel dev_t and inode */
 	__u64 ino;
 	char comm[SL_COMM_LEN];
@@ -107,18 +115,31 @@ enum sl_file_op {
 	SL_OP_MKDIR = 4,
 	SL_OP_CHDIR = 5,
 	SL_OP_RMDIR = 6,
+	SL_OP_LINK = 7,     /* path: the existing file, path2: the new name */
+	SL_OP_SYMLINK = 8,  /* path: the link's target as given (no base), path2: the link */
+	SL_OP_CHMOD = 9,    /* mode */
+	SL_OP_CHOWN = 10,   /* owner, group (-1: unchanged) */
+	SL_OP_TRUNCATE = 11, /* length */
+	SL_OP_UTIMES = 12,  /* utime, utimes, futimesat, utimensat */
+	SL_OP_MEMFD = 13,   /* memfd_create: path is the name given (no base), ret the fd */
 };
 
 /* SL_K_FILE: data = base | base2 | path | path2. `path`/`path2` are as the program passed
  * them (NUL-terminated, lengths include the NUL); `base`/`base2` are the directories relative
  * paths start from (cwd or dirfd; for "/proc/self/fd/N/rest", the directory open on fd N), as
  * components leaf first, each NUL-terminated; empty when the path is absolute. For
- * chdir/fchdir, `base` is the new cwd and `path` is empty. */
+ * chdir/fchdir, `base` is the new cwd and `path` is empty; for a call on a file descriptor
+ * (fchmod, ftruncate, AT_EMPTY_PATH, open_by_handle_at's result), `base` is the file's path
+ * and `path` is empty. */
 struct sl_file {
 	struct sl_hdr h;
 	__s64 ret;
-	__s64 flags; /* open flags, unlinkat/renameat2 flags */
-	__u32 mode;
+	__s64 flags;    /* open flags, unlinkat/renameat2/linkat/...at flags */
+	__s64 length;   /* truncate: the new length */
+	__u64 uring_id; /* io_uring: the request (see SL_F_PENDING) */
+	__u32 mode;     /* open/mkdir: creation mode; chmod: the new mode */
+	__u32 owner;    /* chown: the new owner and group (-1: unchanged) */
+	__u32 group;
 	__u8 op;
 	__u8 _pad;
 	__u16 path_len;
@@ -131,20 +152,26 @@ struct sl_file {
 
 enum sl_net_op {
 	SL_NET_CONNECT = 1,
+	SL_NET_BIND = 2,   /* addr/port: the address asked for (io_uring: the one bound); lport:
+			    * the port the socket got */
+	SL_NET_LISTEN = 3, /* addr/port: the socket's local address */
+	SL_NET_ACCEPT = 4, /* addr/port: the peer; laddr/lport: the local end; fd: the new socket */
 };
 
-/* SL_K_NET: a connect(2), with the address as the program passed it. */
+/* SL_K_NET: a connect(2) (the address as the program passed it), bind, listen or accept. */
 struct sl_net {
 	struct sl_hdr h;
 	__s64 ret;
+	__u64 uring_id; /* io_uring: the request (see SL_F_PENDING) */
 	__s32 fd;
 	__u16 family;
-	__u16 port; /* host byte order */
+	__u16 port;  /* host byte order */
+	__u16 lport; /* the local port (bind, listen, accept), host byte order */
 	__u8 op;
 	__u8 sotype; /* SOCK_STREAM, SOCK_DGRAM, ... (0 when unknown) */
-	__u16 _pad;
-	__u32 _pad2;
+	__u32 _pad;
 	__u8 addr[112]; /* IPv4 in the first 4 bytes, IPv6 in 16; AF_UNIX: sun_path (108) */
+	__u8 laddr[16]; /* the local address (accept) */
 };
 
 /* SL_K_DNS: the start of a datagram sent to port 53 (or on a socket connected there). */
@@ -153,8 +180,9 @@ struct sl_dns {
 	__s32 fd;
 	__u16 family;
 	__u16 port;
-	__u16 len; /* bytes in data */
-	__u16 _pad;
+	__u16 len;   /* bytes in data (for TCP, without the two-byte length prefix) */
+	__u8 sotype; /* SOCK_DGRAM, or SOCK_STREAM for DNS over TCP */
+	__u8 _pad;
 	__u32 _pad2;
 	__u8 addr[16];
 	__u8 data[];
@@ -225,7 +253,48 @@ struct sl_fdclose {
 	__u32 _pad;
 };
 
+enum sl_priv_op {
+	SL_PRIV_PTRACE = 1,   /* a1 request, a2 pid, a3 addr (requests that attach or write) */
+	SL_PRIV_VM_WRITEV = 2, /* process_vm_writev: a1 pid */
+	SL_PRIV_VM_READV = 3, /* process_vm_readv: a1 pid */
+	SL_PRIV_SETUID = 4,   /* a1 */
+	SL_PRIV_SETGID = 5,
+	SL_PRIV_SETREUID = 6, /* a1, a2 */
+	SL_PRIV_SETREGID = 7,
+	SL_PRIV_SETRESUID = 8, /* a1, a2, a3 */
+	SL_PRIV_SETRESGID = 9,
+	SL_PRIV_SETFSUID = 10, /* a1 */
+	SL_PRIV_SETFSGID = 11,
+};
+
+/* SL_K_PRIV: an operation on another process or on the caller's credentials, at its exit. */
+struct sl_priv {
+	struct sl_hdr h;
+	__s64 ret;
+	__s64 a1, a2, a3; /* the call's first three arguments */
+	__s32 target;     /* the other process (ptrace, process_vm_*), or -1 */
+	__u8 op;          /* enum sl_priv_op */
+	__u8 _pad[3];
+};
+
+/* SL_K_URING_DONE: the completion of an io_uring request whose record (file or net, with
+ * SL_F_PENDING) was sent at its submission. h.pid/tid are those of the submission. */
+struct sl_uring_done {
+	struct sl_hdr h;
+	__u64 uring_id;
+	__s32 res;
+	__u8 opcode;
+	__u8 _pad[3];
+};
+
+/* io_uring opcodes counted in sl_stats (IORING_OP_LAST is 63 in Linux 6.18; newer ones share
+ * the last slot). */
+#define SL_URING_OPS 64
+
 /* ---- records written by the loader ---- */
+
+/* sl_ready.missing: programs that could not be attached (what they record is not seen) */
+#define SL_MISSING_URING 0x01 /* the io_uring tracepoints */
 
 struct sl_ready {
 	struct sl_hdr h;
@@ -234,6 +303,8 @@ struct sl_ready {
 	__u32 ncpus;
 	__u32 max_tls_bytes;
 	__u32 version;
+	__u32 missing; /* SL_MISSING_* */
+	__u32 _pad;
 };
 
 #define SL_STATS_MISSES 16
@@ -244,6 +315,8 @@ struct sl_stats {
 	__u64 records;                    /* records forwarded so far */
 	__u64 bytes;                      /* bytes forwarded so far */
 	__u64 gated;                      /* processes stopped by the gate so far */
+	__u64 uring_seen[SL_URING_OPS];   /* io_uring requests of traced processes, by opcode */
+	__u64 uring_recorded[SL_URING_OPS]; /* ... of which a record was made */
 };
 
 /* SL_K_REPLY: data = message text. */

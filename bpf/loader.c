@@ -62,7 +62,7 @@
 #include "events.h"
 #include "sightline.skel.h"
 
-#define VERSION 1
+#define VERSION 2
 #define OUTBUF (1 << 20)
 #define MAX_LINKS 4096
 #define MAX_STOPPED 4096
@@ -282,6 +282,19 @@ static void send_stats(void)
 	s.records = n_records;
 	s.bytes = n_bytes;
 	s.gated = n_gated;
+	memset(s.uring_seen, 0, sizeof(s.uring_seen));
+	memset(s.uring_recorded, 0, sizeof(s.uring_recorded));
+	fd = bpf_map__fd(skel->maps.uring_counts);
+	for (__u32 k = 0; k < 2 * SL_URING_OPS; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			if (k < SL_URING_OPS)
+				s.uring_seen[k] += vals[c];
+			else
+				s.uring_recorded[k - SL_URING_OPS] += vals[c];
+		}
+	}
 	put_frame(&s, sizeof(s));
 }
 
@@ -535,7 +548,7 @@ static void handle_command(char *line)
 		trace_pid(pid);
 		put_text(SL_K_REPLY, id, 0, "ok");
 	} else if (!strcmp(verb, "trackfds")) {
-		skel->bss->track_sock_fds = 1;
+		__atomic_fetch_or(&skel->bss->sock_watch, 1 /* WATCH_CTX */, __ATOMIC_SEQ_CST);
 		put_text(SL_K_REPLY, id, 0, "ok");
 	} else if (!strcmp(verb, "go")) {
 		release_child();
@@ -678,16 +691,22 @@ static void print_layout(void)
 	F(sl_hdr, uid); F(sl_hdr, ts); E();
 	S(sl_fork); F(sl_fork, ppid); F(sl_fork, comm); E();
 	S(sl_exec); F(sl_exec, ppid); F(sl_exec, cwd_len); F(sl_exec, filename_len);
-	F(sl_exec, argv_len); F(sl_exec, dev); F(sl_exec, ino); F(sl_exec, comm); F(sl_exec, data);
-	E();
+	F(sl_exec, argv_len); F(sl_exec, exe_len); F(sl_exec, exe_unlinked); F(sl_exec, dev);
+	F(sl_exec, ino); F(sl_exec, comm); F(sl_exec, data); E();
 	S(sl_exit); F(sl_exit, ppid); F(sl_exit, status); F(sl_exit, comm); E();
-	S(sl_file); F(sl_file, ret); F(sl_file, flags); F(sl_file, mode); F(sl_file, op);
+	S(sl_file); F(sl_file, ret); F(sl_file, flags); F(sl_file, length); F(sl_file, uring_id);
+	F(sl_file, mode); F(sl_file, owner); F(sl_file, group); F(sl_file, op);
 	F(sl_file, path_len); F(sl_file, path2_len); F(sl_file, base_len); F(sl_file, base2_len);
 	F(sl_file, data); E();
-	S(sl_net); F(sl_net, ret); F(sl_net, fd); F(sl_net, family); F(sl_net, port);
-	F(sl_net, op); F(sl_net, sotype); F(sl_net, addr); E();
+	S(sl_net); F(sl_net, ret); F(sl_net, uring_id); F(sl_net, fd); F(sl_net, family);
+	F(sl_net, port); F(sl_net, lport); F(sl_net, op); F(sl_net, sotype); F(sl_net, addr);
+	F(sl_net, laddr); E();
 	S(sl_dns); F(sl_dns, fd); F(sl_dns, family); F(sl_dns, port); F(sl_dns, len);
-	F(sl_dns, addr); F(sl_dns, data); E();
+	F(sl_dns, sotype); F(sl_dns, addr); F(sl_dns, data); E();
+	S(sl_priv); F(sl_priv, ret); F(sl_priv, a1); F(sl_priv, a2); F(sl_priv, a3);
+	F(sl_priv, target); F(sl_priv, op); E();
+	S(sl_uring_done); F(sl_uring_done, uring_id); F(sl_uring_done, res);
+	F(sl_uring_done, opcode); E();
 	S(sl_tls); F(sl_tls, conn); F(sl_tls, seq); F(sl_tls, total); F(sl_tls, offset);
 	F(sl_tls, len); F(sl_tls, target); F(sl_tls, dir); F(sl_tls, data); E();
 	S(sl_tls_free); F(sl_tls_free, conn); F(sl_tls_free, target); E();
@@ -696,9 +715,10 @@ static void print_layout(void)
 	S(sl_gate); F(sl_gate, dev); F(sl_gate, ino); F(sl_gate, addr); F(sl_gate, fd);
 	F(sl_gate, reason); E();
 	S(sl_ready); F(sl_ready, boot_to_real_ns); F(sl_ready, child_pid); F(sl_ready, ncpus);
-	F(sl_ready, max_tls_bytes); F(sl_ready, version); E();
+	F(sl_ready, max_tls_bytes); F(sl_ready, version); F(sl_ready, missing); E();
 	S(sl_stats); F(sl_stats, drops); F(sl_stats, misses); F(sl_stats, records);
-	F(sl_stats, bytes); F(sl_stats, gated); E();
+	F(sl_stats, bytes); F(sl_stats, gated); F(sl_stats, uring_seen); F(sl_stats, uring_recorded);
+	E();
 	S(sl_reply); F(sl_reply, id); F(sl_reply, err); F(sl_reply, data); E();
 	S(sl_child); F(sl_child, status); F(sl_child, exec_errno); E();
 	S(sl_log); F(sl_log, data);
@@ -714,7 +734,7 @@ static void *close_link(void *arg)
 }
 
 /*
- * Detaches everything: the five raw tracepoint links go at once (the kernel frees their probes
+ * Detaches everything: the raw tracepoint links go at once (the kernel frees their probes
  * after a grace period, asynchronously); a uprobe_multi link waits for a grace period when its
  * last reference goes, so those are closed from threads of their own and the waits overlap.
  * (Perf-event links, as syscall tracepoints and uprobes were attached before, took 30-40 ms
@@ -796,6 +816,42 @@ static const char *min_btf(void)
 	if (access(path, R_OK) || btf_id(KERNEL_BTF, have, sizeof(have)) || strcmp(want, have))
 		return NULL;
 	return path;
+}
+
+/* ------------------------------------------------------------------ optional programs */
+
+/*
+ * Programs whose tracepoints a kernel may lack (io_uring's, without CONFIG_IO_URING): attached
+ * one by one after the others, a failure reported (SL_K_LOG, and sl_ready.missing for the
+ * manifest) instead of ending the capture. The skeleton owns the links (detached with it).
+ */
+static __u32 attach_optional(void)
+{
+	__u32 missing = 0;
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+		__u32 bit;
+		const char *what;
+	} opt[] = {
+		{skel->progs.sl_uring_submit, &skel->links.sl_uring_submit, SL_MISSING_URING,
+		 "io_uring:io_uring_submit_req"},
+		{skel->progs.sl_uring_complete, &skel->links.sl_uring_complete, SL_MISSING_URING,
+		 "io_uring:io_uring_complete"},
+	};
+	for (unsigned i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		struct bpf_link *l = bpf_program__attach(opt[i].prog);
+		if (!l) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), "%s could not be attached (%s): actions taken through "
+				 "io_uring are not recorded", opt[i].what, strerror(errno));
+			put_text(SL_K_LOG, 0, 0, msg);
+			missing |= opt[i].bit;
+			continue;
+		}
+		*opt[i].link = l;
+	}
+	return missing;
 }
 
 /* ------------------------------------------------------------------ main */
@@ -915,6 +971,8 @@ int main(int argc, char **argv)
 		memcpy((char *)skel->rodata->target_comm, comm, cl);
 		skel->rodata->target_comm_len = cl;
 	}
+	bpf_program__set_autoattach(skel->progs.sl_uring_submit, false);
+	bpf_program__set_autoattach(skel->progs.sl_uring_complete, false);
 	bpf_map__set_max_entries(skel->maps.rb_events, events_mb << 20);
 	bpf_map__set_max_entries(skel->maps.rb_tls, tls_mb << 20);
 	/* every uprobe program is attached through uprobe_multi links (cmd_attach) */
@@ -963,6 +1021,7 @@ int main(int argc, char **argv)
 		die(e == EPERM ? EXIT_PERM : EXIT_LOAD, "attaching the eBPF programs failed: %s",
 		    strerror(e));
 	}
+	__u32 missing = attach_optional();
 
 	phase("attached");
 	sigset_t mask, orig;
@@ -1007,6 +1066,8 @@ int main(int argc, char **argv)
 	r.ncpus = libbpf_num_possible_cpus();
 	r.max_tls_bytes = max_tls;
 	r.version = VERSION;
+	r.missing = missing;
+	r._pad = 0;
 	put_frame(&r, sizeof(r));
 	flush_out();
 

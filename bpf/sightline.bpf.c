@@ -2,10 +2,13 @@
 /*
  * sightline.bpf.c: the eBPF side of Sightline's capture.
  *
- * Action stream: process fork/exec/exit (raw sched tracepoints), file opens, unlinks,
- * renames, mkdirs and chdirs, connects and DNS queries (two raw tracepoint programs on
- * sys_enter and sys_exit that look the syscall number up in syscalls.h; arguments are stashed
- * at entry by thread and the record is emitted at exit, with the result).
+ * Action stream: process fork/exec/exit (raw sched tracepoints), file operations (opens,
+ * unlinks, renames, mkdirs, chdirs, links, symlinks, chmods, chowns, truncates, utimes,
+ * memfds), connects, binds, listens, accepts and DNS queries (UDP and TCP), ptrace,
+ * process_vm_readv/writev and set*id (two raw tracepoint programs on sys_enter and sys_exit
+ * that look the syscall number up in syscalls.h; arguments are stashed at entry by thread and
+ * the record is emitted at exit, with the result), and the same operations submitted through
+ * io_uring (uring.bpf.h: the request as the kernel prepared it, at its submission).
  *
  * Raw tracepoints rather than tp_btf: attaching them needs no lookup in the kernel's BTF, so
  * with the minimal BTF of its CO-RE relocations (make: sightline.min.btf) the loader never
@@ -32,9 +35,15 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-/* Set by the loader at run time: per-direction contexts are in use, so follow which socket
- * each one is used with (reads, writes and closes of sockets by traced threads). */
-volatile __u32 track_sock_fds;
+/*
+ * Which socket calls the SH_WATCH_* handlers look at (they see every read, write and close of
+ * traced processes, so they stay off unless needed). WATCH_CTX, set by the loader: per-direction
+ * TLS contexts are in use, so follow which socket each one is used with. WATCH_DNS_TCP, set here
+ * when a traced process connects a TCP socket to port 53: look for DNS questions in writes.
+ */
+#define WATCH_CTX 0x1
+#define WATCH_DNS_TCP 0x2
+volatile __u32 sock_watch;
 
 /* Set by the loader before load. */
 const volatile __u32 max_tls_bytes = 256 * 1024;
@@ -49,12 +58,19 @@ const volatile char target_comm[SL_COMM_LEN] = {};
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define SOCK_STREAM 1
 #define SOCK_DGRAM 2
+#define NO_FD (-2) /* sys_args.dfd when the spec names none: no base directory to walk */
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
 #define SCRATCH_SIZE 32768
 
 /* v & mask, with the mask kept even where the compiler can prove it redundant, so that the
  * verifier sees the bound. */
 #define BOUND(v, mask) ({ __u64 __v = (v); asm volatile("" : "+r"(__v)); __v & (mask); })
+/* Reads kernel or user memory. */
+#define READ_MEM(kernel, dst, n, src)                                                            \
+	((kernel) ? bpf_probe_read_kernel(dst, n, src) : bpf_probe_read_user(dst, n, src))
 /* min(v, max), likewise visible to the verifier. */
 #define CLAMP(v, max) ({ __u64 __v = (v); asm volatile("" : "+r"(__v)); if (__v > (max)) __v = (max); __v; })
 
@@ -120,7 +136,7 @@ struct {
 	__type(value, struct scratch);
 } scratch_tls SEC(".maps");
 
-/* Syscall arguments from entry to exit, by thread. */
+/* Syscall arguments from entry to exit, by thread (and an io_uring request's, at once). */
 struct sys_args {
 	__s64 dfd;
 	__u64 path;
@@ -128,10 +144,13 @@ struct sys_args {
 	__u64 mode;
 	__s64 dfd2;
 	__u64 path2;
+	__s64 a1, a2;
 	__u16 nr;     /* the syscall that stashed them */
 	__u8 handler; /* enum sys_handler */
 	__u8 op;
-	__u8 _pad[4];
+	__u8 opts;    /* sys_spec.opts */
+	__u8 kstr;    /* path and path2 are kernel strings (io_uring's struct filename) */
+	__u8 _pad[2];
 };
 
 /*
@@ -157,11 +176,13 @@ struct {
 struct dns_peer {
 	__u16 family;
 	__u16 port;
-	__u32 _pad;
+	__u8 sotype;
+	__u8 prefix_sent; /* TCP: the two-byte length went in a write of its own */
+	__u16 _pad;
 	__u8 addr[16];
 };
 
-/* UDP sockets connected to port 53, by (tgid << 32 | fd). */
+/* UDP and TCP sockets connected to port 53, by (tgid << 32 | fd). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -366,6 +387,14 @@ static __always_inline __u32 walk_path(__u32 at, struct dentry *d, struct vfsmou
 	long n = bpf_loop(SL_PATH_DEPTH, walk_step, &w, 0);
 	if (n >= SL_PATH_DEPTH && w.d != w.root_d)
 		w.flags |= SL_F_CWD_TRUNC;
+	if (w.off == 0 && d && d != w.root_d) {
+		/* a file on an internal mount (memfd, pipe, socket): its own name is all there is */
+		__u8 *buf = scratch_of(&scratch_ev);
+		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+		long k = buf ? bpf_probe_read_kernel_str(buf + (at & 8191), SL_NAME_MAX, name) : 0;
+		if (k > 0)
+			w.off = k;
+	}
 	*flags |= w.flags;
 	return w.off;
 }
@@ -409,11 +438,13 @@ static __always_inline __u32 walk_base(__u32 at, long dfd, __u8 *flags)
  * "/proc/self/fd/N/rest" names "rest" inside the directory open on fd N (Bun writes files
  * that way); returns N, or -1 for any other path.
  */
-static __always_inline long proc_self_fd(__u64 upath)
+static __always_inline long proc_self_fd(__u64 upath, bool kstr)
 {
 	char b[24] = {};
 	const char prefix[] = "/proc/self/fd/";
-	if (!upath || bpf_probe_read_user(b, sizeof(b), (void *)upath))
+	if (!upath)
+		return -1;
+	if (READ_MEM(kstr, b, sizeof(b), (void *)upath))
 		return -1;
 	for (int i = 0; i < sizeof(prefix) - 1; i++)
 		if (b[i] != prefix[i])
@@ -429,13 +460,16 @@ static __always_inline long proc_self_fd(__u64 upath)
 	return -1;
 }
 
-/* Whether a user path string is relative (does not start with '/'). */
-static __always_inline bool user_path_relative(__u64 upath)
+/* Whether a path string is relative (does not start with '/'); "" (AT_EMPTY_PATH) is: it
+ * names the directory fd itself. */
+static __always_inline bool path_relative(__u64 upath, bool kstr)
 {
 	char c = 0;
-	if (!upath || bpf_probe_read_user(&c, 1, (void *)upath))
+	if (!upath)
 		return false;
-	return c != '/' && c != 0;
+	if (READ_MEM(kstr, &c, 1, (void *)upath))
+		return false;
+	return c != '/';
 }
 
 /* ---------------------------------------------------------------- processes */
@@ -530,7 +564,6 @@ int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		return 0;
 	fill_hdr(&e->h, SL_K_EXEC);
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
-	e->_pad = 0;
 	__builtin_memcpy(e->comm, comm, SL_COMM_LEN);
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
@@ -538,14 +571,24 @@ int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 	__u32 off = walk_cwd(sizeof(*e), &e->h.flags);
 	e->cwd_len = off;
+	off &= SL_BASE_MAX - 1;
+
+	/* the file executed, as the kernel found it (execveat, fexecve of a memfd, symlinks) */
+	struct dentry *xd = BPF_CORE_READ(bprm, file, f_path.dentry);
+	__u32 x = walk_path(sizeof(*e) + off, xd, BPF_CORE_READ(bprm, file, f_path.mnt),
+			    &e->h.flags);
+	e->exe_len = x;
+	off += x & (SL_BASE_MAX - 1);
+	/* no name in any directory: no links left, or a dentry never (or no longer) hashed */
+	e->exe_unlinked = BPF_CORE_READ(inode, i_nlink) == 0 || !BPF_CORE_READ(xd, d_hash.pprev);
+	e->_pad = 0;
 
 	const char *filename = BPF_CORE_READ(bprm, filename);
-	long n = bpf_probe_read_kernel_str(e->data + (off & (SL_BASE_MAX - 1)), SL_PATH_MAX,
-					   filename);
+	long n = bpf_probe_read_kernel_str(e->data + (off & 8191), SL_PATH_MAX, filename);
 	if (n < 0)
 		n = 0;
 	e->filename_len = n;
-	off = (off & (SL_BASE_MAX - 1)) + n;
+	off = CLAMP((off & 8191) + n, 12288);
 
 	struct mm_struct *mm = BPF_CORE_READ(p, mm);
 	unsigned long as = BPF_CORE_READ(mm, arg_start);
@@ -556,10 +599,11 @@ int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		e->h.flags |= SL_F_TRUNC;
 	}
 	alen = BOUND(alen, SL_ARGV_MAX - 1);
-	if (bpf_probe_read_user(e->data + BOUND(off, 8191), alen, (void *)as))
+	off = CLAMP(off, 12288);
+	if (bpf_probe_read_user(e->data + off, alen, (void *)as))
 		alen = 0;
 	e->argv_len = alen;
-	off = (off & 8191) + alen;
+	off = CLAMP(off, 12288) + alen;
 
 	emit(&rb_events, e, sizeof(*e) + off, SL_K_EXEC);
 	gate(p, inode, SL_GATE_EXEC, 0, -1);
@@ -587,14 +631,22 @@ int BPF_PROG(sl_exit, struct task_struct *p)
 
 /* ---------------------------------------------------------------- files */
 
-/* SL_K_FILE at the exit of a file operation, from the arguments stashed at its entry. */
-static __always_inline void file_exit(long ret, const struct sys_args *sa)
+/*
+ * SL_K_FILE for a file operation, from the arguments stashed at its entry (or read from an
+ * io_uring request: `hflags` SL_F_URING, strings in kernel memory). The base a path is
+ * resolved against: the dfd (or cwd) for a relative path, the directory of "/proc/self/fd/N/";
+ * for a call with no path (fchmod, ftruncate, fchdir, utimensat(fd, NULL)), the dfd's own
+ * path; for open_by_handle_at, the path of the file it opened.
+ */
+static __always_inline void file_emit(long ret, const struct sys_args *sa, __u8 hflags,
+				      __u64 uring_id)
 {
 	struct sys_args a = *sa;
 	struct sl_file *e = scratch_of(&scratch_ev);
 	if (!e)
 		return;
 	fill_hdr(&e->h, SL_K_FILE);
+	e->h.flags = hflags;
 	e->ret = ret;
 	e->flags = a.flags;
 	e->mode = a.mode;
@@ -603,6 +655,11 @@ static __always_inline void file_exit(long ret, const struct sys_args *sa)
 	e->_pad2 = 0;
 	e->path_len = 0;
 	e->path2_len = 0;
+	e->length = a.op == SL_OP_TRUNCATE ? a.a1 : 0;
+	e->owner = a.op == SL_OP_CHOWN ? a.a1 : 0;
+	e->group = a.op == SL_OP_CHOWN ? a.a2 : 0;
+	e->uring_id = uring_id;
+	bool k = a.kstr;
 
 	/* data = base | base2 | path | path2: the walked bases first, where walk_step expects */
 	__u32 off = 0;
@@ -610,30 +667,38 @@ static __always_inline void file_exit(long ret, const struct sys_args *sa)
 	long pfd;
 	if (a.op == SL_OP_CHDIR) /* the new cwd (or, if it failed, the unchanged one) */
 		b = walk_cwd(sizeof(*e), &e->h.flags);
-	else if (user_path_relative(a.path))
+	else if (a.opts & PATH_FROM_RET) /* the file the call opened */
+		b = ret >= 0 ? walk_base(sizeof(*e), ret, &e->h.flags) : 0;
+	else if (a.dfd == NO_FD) /* symlink's target, memfd's name: not paths to resolve here */
+		b = 0;
+	else if (!a.path || path_relative(a.path, k))
 		b = walk_base(sizeof(*e), a.dfd, &e->h.flags);
-	else if ((pfd = proc_self_fd(a.path)) >= 0)
+	else if ((pfd = proc_self_fd(a.path, k)) >= 0)
 		b = walk_base(sizeof(*e), pfd, &e->h.flags);
 	e->base_len = b;
 	off = b & (SL_BASE_MAX - 1);
 	b = 0;
-	if (a.path2 && user_path_relative(a.path2))
+	if (a.path2 && path_relative(a.path2, k))
 		b = walk_base(sizeof(*e) + off, a.dfd2, &e->h.flags);
-	else if (a.path2 && (pfd = proc_self_fd(a.path2)) >= 0)
+	else if (a.path2 && (pfd = proc_self_fd(a.path2, k)) >= 0)
 		b = walk_base(sizeof(*e) + off, pfd, &e->h.flags);
 	e->base2_len = b;
 	off += b & (SL_BASE_MAX - 1);
 
 	long n;
 	if (a.path) {
-		n = bpf_probe_read_user_str(e->data + (off & 8191), SL_PATH_MAX, (void *)a.path);
+		n = k ? bpf_probe_read_kernel_str(e->data + (off & 8191), SL_PATH_MAX, (void *)a.path)
+		      : bpf_probe_read_user_str(e->data + (off & 8191), SL_PATH_MAX, (void *)a.path);
 		if (n > 0) {
 			e->path_len = n;
 			off = (off & 8191) + n;
 		}
 	}
 	if (a.path2) {
-		n = bpf_probe_read_user_str(e->data + (off & 16383), SL_PATH_MAX, (void *)a.path2);
+		n = k ? bpf_probe_read_kernel_str(e->data + (off & 16383), SL_PATH_MAX,
+						  (void *)a.path2)
+		      : bpf_probe_read_user_str(e->data + (off & 16383), SL_PATH_MAX,
+						(void *)a.path2);
 		if (n > 0) {
 			e->path2_len = n;
 			off = (off & 16383) + n;
@@ -653,68 +718,166 @@ static __always_inline __u16 sock_type(long fd)
 	return s ? BPF_CORE_READ(s, type) : 0;
 }
 
-/* Reads family, port (host order) and address from a user sockaddr. */
+/* Reads family, port (host order) and address from a sockaddr in user (or kernel) memory. */
 static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port, __u8 *addr,
-					   __u32 addr_cap)
+					   __u32 addr_cap, bool kernel)
 {
 	__u16 family = 0;
 	if (!uaddr || alen < 2)
 		return 0;
-	bpf_probe_read_user(&family, sizeof(family), uaddr);
+	READ_MEM(kernel, &family, sizeof(family), uaddr);
 	if (family == AF_INET) {
 		struct sockaddr_in sin = {};
-		bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+		READ_MEM(kernel, &sin, sizeof(sin), uaddr);
 		*port = bpf_ntohs(sin.sin_port);
 		__builtin_memcpy(addr, &sin.sin_addr, 4);
 	} else if (family == AF_INET6) {
 		struct sockaddr_in6 sin6 = {};
-		bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+		READ_MEM(kernel, &sin6, sizeof(sin6), uaddr);
 		*port = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
 	} else if (family == AF_UNIX && addr_cap >= 108) {
-		bpf_probe_read_user(addr, 108, uaddr + 2);
+		READ_MEM(kernel, addr, 108, uaddr + 2);
 	}
 	return family;
 }
 
-/* SL_K_NET at the exit of connect(2); a UDP socket connected to port 53 is remembered, so
- * that the queries sent on it without an address are seen as DNS. */
-static __always_inline void connect_exit(__u64 id, long ret, const struct sys_args *a)
+static __always_inline struct sock *fd_sock(struct task_struct *t, long fd)
+{
+	struct file *f = fd_file(t, fd);
+	if (!f)
+		return NULL;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	return so ? BPF_CORE_READ(so, sk) : NULL;
+}
+
+/*
+ * A socket's ends as the kernel holds them: its family and type, the local address and port
+ * (for AF_UNIX, the bound path, into `addr`) and, with `peer`, the remote ones.
+ */
+static __always_inline void sock_ends(struct sock *sk, struct sl_net *e, bool peer)
+{
+	if (!sk)
+		return;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->sotype = BPF_CORE_READ(sk, sk_type);
+	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (e->family == AF_INET) {
+		__u32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(peer ? e->laddr : e->addr, &l, 4);
+		if (peer) {
+			__u32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			__builtin_memcpy(e->addr, &r, 4);
+			e->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		} else {
+			e->port = e->lport;
+		}
+	} else if (e->family == AF_INET6) {
+		BPF_CORE_READ_INTO(peer ? (void *)e->laddr : (void *)e->addr, sk,
+				   __sk_common.skc_v6_rcv_saddr);
+		if (peer) {
+			BPF_CORE_READ_INTO((void *)e->addr, sk, __sk_common.skc_v6_daddr);
+			e->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		} else {
+			e->port = e->lport;
+		}
+	} else if (e->family == AF_UNIX && !peer) {
+		struct unix_sock *u = (struct unix_sock *)sk;
+		struct unix_address *ua = BPF_CORE_READ(u, addr);
+		if (ua)
+			bpf_probe_read_kernel(e->addr, 108, (void *)ua->name + 2);
+	}
+}
+
+/* Remembers (or forgets) a socket connected to port 53, so that the questions written to it
+ * without an address are seen as DNS. */
+static __always_inline void note_dns_sock(__u32 tgid, long fd, const struct sl_net *e)
+{
+	__u64 key = ((__u64)tgid << 32) | (__u32)fd;
+	bool dns = e->port == 53 && (e->sotype == SOCK_DGRAM || e->sotype == SOCK_STREAM) &&
+		   (e->family == AF_INET || e->family == AF_INET6) &&
+		   (e->ret == 0 || e->ret == -115 /* EINPROGRESS */);
+	if (!dns) {
+		bpf_map_delete_elem(&dns_socks, &key);
+		return;
+	}
+	struct dns_peer p = {};
+	p.family = e->family;
+	p.port = 53;
+	p.sotype = e->sotype;
+	__builtin_memcpy(p.addr, e->addr, 16);
+	bpf_map_update_elem(&dns_socks, &key, &p, BPF_ANY);
+	if (e->sotype == SOCK_STREAM && !(sock_watch & WATCH_DNS_TCP))
+		__sync_fetch_and_or(&sock_watch, WATCH_DNS_TCP);
+}
+
+static __always_inline void net_out(struct sl_net *e)
+{
+	if (bpf_ringbuf_output(&rb_events, e, sizeof(*e), wake_flags(&rb_events)))
+		count_drop(SL_K_NET);
+}
+
+/* SL_K_NET at the exit of connect(2) or bind(2), with the address the program passed. */
+static __always_inline void connect_exit(__u64 id, long ret, const struct sys_args *a, __u8 op)
 {
 	struct sl_net e = {};
 	fill_hdr(&e.h, SL_K_NET);
 	e.ret = ret;
 	e.fd = a->dfd;
-	e.op = SL_NET_CONNECT;
+	e.op = op;
 	e.sotype = sock_type(a->dfd);
-	e.family = read_sockaddr((void *)a->path, a->flags, &e.port, e.addr, sizeof(e.addr));
-	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
-		count_drop(SL_K_NET);
-
-	if (e.port == 53 && e.sotype == SOCK_DGRAM && (e.family == AF_INET || e.family == AF_INET6) &&
-	    (e.ret == 0 || e.ret == -115 /* EINPROGRESS */)) {
-		__u64 key = (id & 0xffffffff00000000ULL) | (__u32)a->dfd;
-		struct dns_peer p = {};
-		p.family = e.family;
-		p.port = 53;
-		__builtin_memcpy(p.addr, e.addr, 16);
-		bpf_map_update_elem(&dns_socks, &key, &p, BPF_ANY);
+	e.family = read_sockaddr((void *)a->path, a->flags, &e.port, e.addr, sizeof(e.addr), false);
+	if (op == SL_NET_BIND && ret == 0) {
+		struct sock *sk = fd_sock((struct task_struct *)bpf_get_current_task(), a->dfd);
+		if (sk)
+			e.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	}
+	net_out(&e);
+	if (op == SL_NET_CONNECT)
+		note_dns_sock(id >> 32, a->dfd, &e);
 }
 
-/* Emits the first bytes of a datagram if it goes to port 53 (explicitly or by connect). */
-static __always_inline void dns_send(long fd, void *uaddr, __u32 alen, void *buf, __u64 len)
+/* SL_K_NET at the exit of listen(2) (the socket's local end) or accept(2) (the new socket's
+ * peer and local end; fd is the new socket). */
+static __always_inline void sock_exit(long ret, const struct sys_args *a, __u8 op)
+{
+	struct sl_net e = {};
+	fill_hdr(&e.h, SL_K_NET);
+	e.ret = ret;
+	e.op = op;
+	long fd = op == SL_NET_ACCEPT ? ret : a->dfd;
+	e.fd = op == SL_NET_ACCEPT && ret < 0 ? a->dfd : fd;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	if (fd >= 0)
+		sock_ends(fd_sock(t, fd), &e, op == SL_NET_ACCEPT);
+	if (!e.family) /* failed: at least what the socket is */
+		sock_ends(fd_sock(t, a->dfd), &e, false);
+	net_out(&e);
+}
+
+/*
+ * Emits the first bytes of a DNS message sent to port 53 (explicitly, or on a socket connected
+ * there). On TCP, a message starts with its two-byte length, which may go in a write of its
+ * own: the message is the next write.
+ */
+static __always_inline void dns_send(long fd, void *uaddr, __u32 alen, bool kaddr, void *buf,
+				     __u64 len, __u8 hflags)
 {
 	struct sl_dns *e = scratch_of(&scratch_ev);
 	if (!e)
 		return;
 	fill_hdr(&e->h, SL_K_DNS);
+	e->h.flags = hflags;
 	e->fd = fd;
 	e->_pad = 0;
 	e->_pad2 = 0;
 	e->port = 0;
+	e->sotype = SOCK_DGRAM;
 	__builtin_memset(e->addr, 0, sizeof(e->addr));
-	e->family = read_sockaddr(uaddr, alen, &e->port, e->addr, 16);
+	e->family = read_sockaddr(uaddr, alen, &e->port, e->addr, 16, kaddr);
 	if (!e->family) {
 		__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
 		struct dns_peer *p = bpf_map_lookup_elem(&dns_socks, &key);
@@ -722,7 +885,21 @@ static __always_inline void dns_send(long fd, void *uaddr, __u32 alen, void *buf
 			return;
 		e->family = p->family;
 		e->port = p->port;
+		e->sotype = p->sotype;
 		__builtin_memcpy(e->addr, p->addr, 16);
+		if (p->sotype == SOCK_STREAM) {
+			if (len == 2) { /* the length alone */
+				p->prefix_sent = 1;
+				return;
+			}
+			if (!p->prefix_sent) {
+				if (len < 2)
+					return;
+				buf += 2;
+				len -= 2;
+			}
+			p->prefix_sent = 0;
+		}
 	}
 	if (e->port != 53)
 		return;
@@ -734,7 +911,7 @@ static __always_inline void dns_send(long fd, void *uaddr, __u32 alen, void *buf
 	emit(&rb_events, e, sizeof(*e) + n, SL_K_DNS);
 }
 
-static __always_inline void dns_msghdr(long fd, struct user_msghdr *um)
+static __always_inline void dns_msghdr(long fd, struct user_msghdr *um, __u8 hflags)
 {
 	struct user_msghdr m = {};
 	struct iovec iov = {};
@@ -742,7 +919,67 @@ static __always_inline void dns_msghdr(long fd, struct user_msghdr *um)
 		return;
 	if (bpf_probe_read_user(&iov, sizeof(iov), m.msg_iov))
 		return;
-	dns_send(fd, m.msg_name, m.msg_namelen, iov.iov_base, iov.iov_len);
+	dns_send(fd, m.msg_name, m.msg_namelen, false, iov.iov_base, iov.iov_len, hflags);
+	if (m.msg_iovlen > 1 && iov.iov_len == 2 &&
+	    bpf_probe_read_user(&iov, sizeof(iov), m.msg_iov + 1) == 0)
+		dns_send(fd, m.msg_name, m.msg_namelen, false, iov.iov_base, iov.iov_len, hflags);
+}
+
+/* A write to a TCP socket connected to port 53 (glibc's resolver writes the length and the
+ * question as two iovecs of one writev). */
+static __always_inline void dns_tcp_write(long fd, void *buf, __u64 len)
+{
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+	if (!bpf_map_lookup_elem(&dns_socks, &key))
+		return;
+	dns_send(fd, NULL, 0, false, buf, len, 0);
+}
+
+static __always_inline void dns_tcp_writev(long fd, struct iovec *v, __u64 n)
+{
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+	if (!n || !bpf_map_lookup_elem(&dns_socks, &key))
+		return;
+	struct iovec iov = {};
+	if (bpf_probe_read_user(&iov, sizeof(iov), v))
+		return;
+	dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0);
+	if (n > 1 && iov.iov_len == 2 && bpf_probe_read_user(&iov, sizeof(iov), v + 1) == 0)
+		dns_send(fd, NULL, 0, false, iov.iov_base, iov.iov_len, 0);
+}
+
+/* ---------------------------------------------------------------- other processes, credentials */
+
+/* ptrace requests recorded: those that attach to a process or write into it */
+static __always_inline bool ptrace_recorded(long req)
+{
+	switch (req) {
+	case 0:      /* PTRACE_TRACEME */
+	case 4:      /* PTRACE_POKETEXT */
+	case 5:      /* PTRACE_POKEDATA */
+	case 6:      /* PTRACE_POKEUSER */
+	case 13:     /* PTRACE_SETREGS */
+	case 15:     /* PTRACE_SETFPREGS */
+	case 16:     /* PTRACE_ATTACH */
+	case 0x4205: /* PTRACE_SETREGSET */
+	case 0x4206: /* PTRACE_SEIZE */
+		return true;
+	}
+	return false;
+}
+
+static __always_inline void priv_exit(long ret, const struct sys_args *a)
+{
+	struct sl_priv e = {};
+	fill_hdr(&e.h, SL_K_PRIV);
+	e.ret = ret;
+	e.a1 = a->a1;
+	e.a2 = a->a2;
+	e.a3 = a->flags;
+	e.target = a->dfd == NO_FD ? -1 : (__s32)a->dfd;
+	e.op = a->op;
+	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
+		count_drop(SL_K_PRIV);
 }
 
 /* ---------------------------------------------------------------- the gate for mmap */
@@ -975,12 +1212,9 @@ int BPF_KPROBE(sl_ssl_free_entry, void *ssl)
  * A per-direction context (the AEAD above) does not say which connection it serves. The
  * socket does: an open() follows the read of its ciphertext from the connection's socket on
  * the same thread, and a seal() is followed by the write of its record to that socket. These
- * programs, active only while track_sock_fds is set, keep each thread's last socket read and
+ * programs, active only while sock_watch has WATCH_CTX, keep each thread's last socket read and
  * its pending sealed context, and report (context, fd) at each use and socket closes.
  */
-
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
 
 static __always_inline bool is_socket(long fd)
 {
@@ -1080,7 +1314,7 @@ int sl_aead_seal_entry(struct pt_regs *ctx)
 		return 0; /* handshake, alert: not plaintext the application wrote */
 	__u64 actx = PT_REGS_PARM1(ctx);
 	tls_emit(ctx, actx, SL_TLS_WRITE, in, len);
-	if (track_sock_fds) {
+	if (sock_watch & WATCH_CTX) {
 		struct thread_state *ts = thread_state(true);
 		if (ts)
 			ts->pending_seal = actx;
@@ -1102,7 +1336,7 @@ int sl_aead_open_entry(struct pt_regs *ctx)
 	struct tls_args a = {.conn = PT_REGS_PARM1(ctx), .buf = PT_REGS_PARM2(ctx),
 			     .lenp = PT_REGS_PARM3(ctx), .tls12 = kind};
 	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
-	if (track_sock_fds) {
+	if (sock_watch & WATCH_CTX) {
 		struct thread_state *ts = thread_state(false);
 		if (ts && ts->last_sock_read >= 0)
 			report_ctx_fd(&rb_tls, a.conn, ts->last_sock_read, SL_TLS_READ);
@@ -1249,7 +1483,7 @@ int sl_ring_seal_entry(struct pt_regs *ctx)
 	if (r.kind == 0 && tls13_inner(r.buf, r.len, &len) != TLS_APPDATA)
 		return 0;
 	tls_emit(ctx, r.key, SL_TLS_WRITE, r.buf, len);
-	if (track_sock_fds) {
+	if (sock_watch & WATCH_CTX) {
 		struct thread_state *ts = thread_state(true);
 		if (ts)
 			ts->pending_seal = r.key;
@@ -1271,7 +1505,7 @@ int sl_ring_open_entry(struct pt_regs *ctx)
 	struct tls_key k = {.id = id, .fn = stash_fn(ctx, FN_RING_OPEN)};
 	struct tls_args a = {.conn = r.key, .buf = r.buf, .len = r.len, .tls12 = r.kind};
 	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
-	if (track_sock_fds) {
+	if (sock_watch & WATCH_CTX) {
 		struct thread_state *ts = thread_state(false);
 		if (ts && ts->last_sock_read >= 0)
 			report_ctx_fd(&rb_tls, a.conn, ts->last_sock_read, SL_TLS_READ);
@@ -1394,7 +1628,7 @@ static __always_inline void sock_read_exit(long ret)
 
 static __always_inline void sock_write_enter(long fd)
 {
-	if (!track_sock_fds)
+	if (!(sock_watch & WATCH_CTX))
 		return;
 	struct thread_state *ts = thread_state(false);
 	if (!ts || !ts->pending_seal)
@@ -1408,7 +1642,11 @@ static __always_inline void sock_write_enter(long fd)
 
 static __always_inline void sock_close(long fd)
 {
-	if (!is_socket(fd))
+	if (sock_watch & WATCH_DNS_TCP) {
+		__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+		bpf_map_delete_elem(&dns_socks, &key);
+	}
+	if (!(sock_watch & WATCH_CTX) || !is_socket(fd))
 		return;
 	struct sl_fdclose e = {};
 	fill_hdr(&e.h, SL_K_FDCLOSE);
@@ -1423,7 +1661,7 @@ static __always_inline void sock_close(long fd)
  * and sys_exit: two links, however many calls are recorded). The call's number indexes sys_specs
  * (syscalls.h), which says how it is recorded. A call the table does not name returns after
  * one load; one it names, after a test of the process's bit in the traced set (and, for the
- * context-tracking calls, of track_sock_fds first). So a task outside the capture pays the
+ * socket-watching calls, of sock_watch first). So a task outside the capture pays the
  * same small amount whatever the table grows to.
  */
 
@@ -1460,7 +1698,7 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 		return 0;
 	const struct sys_spec *s = &sys_specs[nr];
 	__u8 h = s->handler;
-	if (h == SH_NONE || (h >= SH_TRACK_FIRST && h <= SH_TRACK_LAST && !track_sock_fds))
+	if (h == SH_NONE || (h >= SH_WATCH_FIRST && h <= SH_WATCH_LAST && !sock_watch))
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	if (!is_traced(id >> 32))
@@ -1476,32 +1714,44 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	long fd = (int)regs->di;
 	switch (h) {
 	case SH_SOCK_READ:
-		sock_read_enter(fd);
+		if (sock_watch & WATCH_CTX)
+			sock_read_enter(fd);
 		return 0;
 	case SH_SOCK_WRITE:
 		sock_write_enter(fd);
+		if (sock_watch & WATCH_DNS_TCP)
+			dns_tcp_write(fd, (void *)regs->si, regs->dx);
+		return 0;
+	case SH_SOCK_WRITEV:
+		sock_write_enter(fd);
+		if (sock_watch & WATCH_DNS_TCP)
+			dns_tcp_writev(fd, (struct iovec *)regs->si, regs->dx);
 		return 0;
 	case SH_CLOSE:
 		sock_close(fd);
 		return 0;
 	case SH_SENDTO:
 		sock_write_enter(fd);
-		dns_send(fd, (void *)regs->r8, regs->r9, (void *)regs->si, regs->dx);
+		dns_send(fd, (void *)regs->r8, regs->r9, false, (void *)regs->si, regs->dx, 0);
 		return 0;
 	case SH_SENDMSG:
 		sock_write_enter(fd);
-		dns_msghdr(fd, (struct user_msghdr *)regs->si);
+		dns_msghdr(fd, (struct user_msghdr *)regs->si, 0);
 		return 0;
 	case SH_SENDMMSG: {
 		struct mmsghdr *v = (struct mmsghdr *)regs->si;
 		__u32 vlen = regs->dx;
 		/* a resolver sends A and AAAA together: look at the first two */
 		if (vlen > 0)
-			dns_msghdr(fd, (struct user_msghdr *)&v[0].msg_hdr);
+			dns_msghdr(fd, (struct user_msghdr *)&v[0].msg_hdr, 0);
 		if (vlen > 1)
-			dns_msghdr(fd, (struct user_msghdr *)&v[1].msg_hdr);
+			dns_msghdr(fd, (struct user_msghdr *)&v[1].msg_hdr, 0);
 		return 0;
 	}
+	case SH_PRIV:
+		if (s->op == SL_PRIV_PTRACE && !ptrace_recorded(regs->di))
+			return 0;
+		break;
 	}
 
 	/* the others are recorded at their exit: stash the arguments the spec names */
@@ -1509,12 +1759,15 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	a.nr = nr;
 	a.handler = h;
 	a.op = s->op;
-	a.dfd = (int)spec_value(regs, s->dfd);
+	a.opts = s->opts;
+	a.dfd = s->dfd == NONE ? NO_FD : (int)spec_value(regs, s->dfd);
 	a.path = spec_value(regs, s->path);
 	a.flags = spec_value(regs, s->flags) | s->flags_or;
 	a.mode = spec_value(regs, s->mode);
 	a.dfd2 = (int)spec_value(regs, s->dfd2);
 	a.path2 = spec_value(regs, s->path2);
+	a.a1 = spec_value(regs, s->a1);
+	a.a2 = spec_value(regs, s->a2);
 	if (s->alt_mask && (a.flags & s->alt_mask))
 		a.op = s->alt_op;
 	if (h == SH_OPENAT2) {
@@ -1530,7 +1783,9 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	if (ts)
 		ts->sys = a;
 	else /* no memory for the thread's state: the record is lost, and counted */
-		count_drop(h == SH_CONNECT ? SL_K_NET : h == SH_MMAP ? SL_K_GATE : SL_K_FILE);
+		count_drop(h == SH_MMAP ? SL_K_GATE
+			   : h == SH_PRIV ? SL_K_PRIV
+			   : h >= SH_CONNECT && h <= SH_ACCEPT ? SL_K_NET : SL_K_FILE);
 	return 0;
 }
 
@@ -1546,7 +1801,7 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 	if (nr >= SYS_NR_MAX)
 		return 0;
 	__u8 h = sys_specs[nr].handler;
-	if (h == SH_NONE || h > SH_SOCK_READ || (h == SH_SOCK_READ && !track_sock_fds))
+	if (h == SH_NONE || h > SH_EXIT_LAST || (h == SH_SOCK_READ && !(sock_watch & WATCH_CTX)))
 		return 0;
 	if (h == SH_SOCK_READ) {
 		sock_read_exit(ret);
@@ -1562,10 +1817,22 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 	switch (a.handler) {
 	case SH_FILE:
 	case SH_OPENAT2:
-		file_exit(ret, &a);
+		file_emit(ret, &a, 0, 0);
 		break;
 	case SH_CONNECT:
-		connect_exit(id, ret, &a);
+		connect_exit(id, ret, &a, SL_NET_CONNECT);
+		break;
+	case SH_BIND:
+		connect_exit(id, ret, &a, SL_NET_BIND);
+		break;
+	case SH_LISTEN:
+		sock_exit(ret, &a, SL_NET_LISTEN);
+		break;
+	case SH_ACCEPT:
+		sock_exit(ret, &a, SL_NET_ACCEPT);
+		break;
+	case SH_PRIV:
+		priv_exit(ret, &a);
 		break;
 	case SH_MMAP:
 		mmap_exit(ret, &a);
@@ -1573,3 +1840,5 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 	}
 	return 0;
 }
+
+#include "uring.bpf.h"

@@ -375,6 +375,10 @@ export function findMappedPath(
     const inRoot = `/proc/${pid}/root${c}`;
     if (matches(inRoot)) return inRoot;
   }
+  // a file with no name in any directory (a memfd, a deleted file): the process's own link
+  // to it still opens it
+  const own = isExec ? `/proc/${pid}/exe` : fd >= 0 ? `/proc/${pid}/fd/${fd}` : undefined;
+  if (own && matches(own)) return own;
   return undefined;
 }
 

@@ -17,6 +17,8 @@ export const Kind = {
   GATE: 9,
   CTXFD: 10,
   FDCLOSE: 11,
+  PRIV: 12,
+  URING_DONE: 13,
   READY: 64,
   STATS: 65,
   REPLY: 66,
@@ -38,6 +40,8 @@ export const Flag = {
   FAULT: 0x08,
   STOPPED: 0x10,
   BASE_UNKNOWN: 0x20,
+  URING: 0x40,
+  PENDING: 0x80,
 } as const;
 
 export const FileOp: Record<number, FileOpName> = {
@@ -47,8 +51,57 @@ export const FileOp: Record<number, FileOpName> = {
   4: "mkdir",
   5: "chdir",
   6: "rmdir",
+  7: "link",
+  8: "symlink",
+  9: "chmod",
+  10: "chown",
+  11: "truncate",
+  12: "utimes",
+  13: "memfd_create",
 };
-export type FileOpName = "open" | "unlink" | "rename" | "mkdir" | "chdir" | "rmdir";
+export type FileOpName =
+  | "open"
+  | "unlink"
+  | "rename"
+  | "mkdir"
+  | "chdir"
+  | "rmdir"
+  | "link"
+  | "symlink"
+  | "chmod"
+  | "chown"
+  | "truncate"
+  | "utimes"
+  | "memfd_create";
+
+export const NetOp: Record<number, NetOpName> = {
+  1: "connect",
+  2: "bind",
+  3: "listen",
+  4: "accept",
+};
+export type NetOpName = "connect" | "bind" | "listen" | "accept";
+
+/** enum sl_priv_op */
+export const PrivOp: Record<number, string> = {
+  1: "ptrace",
+  2: "process_vm_writev",
+  3: "process_vm_readv",
+  4: "setuid",
+  5: "setgid",
+  6: "setreuid",
+  7: "setregid",
+  8: "setresuid",
+  9: "setresgid",
+  10: "setfsuid",
+  11: "setfsgid",
+};
+
+/** io_uring opcodes counted in the stats (SL_URING_OPS) */
+export const URING_OPS = 64;
+
+/** sl_ready.missing bits */
+export const Missing = { URING: 0x01 } as const;
 
 export const GateReason = { EXEC: 1, MMAP: 2 } as const;
 
@@ -62,6 +115,8 @@ export const LAYOUT = {
     cwd_len: 28,
     filename_len: 30,
     argv_len: 32,
+    exe_len: 36,
+    exe_unlinked: 38,
     dev: 40,
     ino: 48,
     comm: 56,
@@ -69,19 +124,37 @@ export const LAYOUT = {
   },
   sl_exit: { size: 48, ppid: 24, status: 28, comm: 32 },
   sl_file: {
-    size: 56,
+    size: 80,
     ret: 24,
     flags: 32,
-    mode: 40,
-    op: 44,
-    path_len: 46,
-    path2_len: 48,
-    base_len: 50,
-    base2_len: 52,
-    data: 56,
+    length: 40,
+    uring_id: 48,
+    mode: 56,
+    owner: 60,
+    group: 64,
+    op: 68,
+    path_len: 70,
+    path2_len: 72,
+    base_len: 74,
+    base2_len: 76,
+    data: 80,
   },
-  sl_net: { size: 160, ret: 24, fd: 32, family: 36, port: 38, op: 40, sotype: 41, addr: 48 },
-  sl_dns: { size: 56, fd: 24, family: 28, port: 30, len: 32, addr: 40, data: 56 },
+  sl_net: {
+    size: 184,
+    ret: 24,
+    uring_id: 32,
+    fd: 40,
+    family: 44,
+    port: 46,
+    lport: 48,
+    op: 50,
+    sotype: 51,
+    addr: 56,
+    laddr: 168,
+  },
+  sl_dns: { size: 56, fd: 24, family: 28, port: 30, len: 32, sotype: 34, addr: 40, data: 56 },
+  sl_priv: { size: 64, ret: 24, a1: 32, a2: 40, a3: 48, target: 56, op: 60 },
+  sl_uring_done: { size: 40, uring_id: 24, res: 32, opcode: 36 },
   sl_tls: {
     size: 56,
     conn: 24,
@@ -98,14 +171,24 @@ export const LAYOUT = {
   sl_ctxfd: { size: 40, ctx: 24, fd: 32, dir: 36 },
   sl_fdclose: { size: 32, fd: 24 },
   sl_ready: {
-    size: 48,
+    size: 56,
     boot_to_real_ns: 24,
     child_pid: 32,
     ncpus: 36,
     max_tls_bytes: 40,
     version: 44,
+    missing: 48,
   },
-  sl_stats: { size: 184, drops: 24, misses: 152, records: 160, bytes: 168, gated: 176 },
+  sl_stats: {
+    size: 1208,
+    drops: 24,
+    misses: 152,
+    records: 160,
+    bytes: 168,
+    gated: 176,
+    uring_seen: 184,
+    uring_recorded: 696,
+  },
   sl_reply: { size: 32, id: 24, err: 28, data: 32 },
   sl_child: { size: 32, status: 24, exec_errno: 28 },
   sl_log: { size: 24, data: 24 },
@@ -132,6 +215,9 @@ export type SlEvent =
     ino: bigint;
     /** cwd as components, leaf first */
     cwd: string[];
+    /** the executed file's path as the kernel found it, components leaf first */
+    exe: string[];
+    exeUnlinked: boolean;
     filename: string;
     argv: string[];
   }
@@ -141,7 +227,11 @@ export type SlEvent =
     op: FileOpName;
     ret: bigint;
     flags: bigint;
+    length: bigint;
+    uringId: bigint;
     mode: number;
+    owner: number;
+    group: number;
     path: string;
     path2: string;
     /** the directories relative paths start from, components leaf first ([] = none) */
@@ -150,18 +240,23 @@ export type SlEvent =
   }
   | Header & {
     kind: 5;
+    op: NetOpName;
     ret: bigint;
+    uringId: bigint;
     fd: number;
     family: number;
     port: number;
+    lport: number;
     sotype: number;
     addr: Uint8Array;
+    laddr: Uint8Array;
   }
   | Header & {
     kind: 6;
     fd: number;
     family: number;
     port: number;
+    sotype: number;
     addr: Uint8Array;
     data: Uint8Array;
   }
@@ -180,12 +275,24 @@ export type SlEvent =
   | Header & { kind: 10; ctx: bigint; fd: number; dir: 0 | 1 }
   | Header & { kind: 11; fd: number }
   | Header & {
+    kind: 12;
+    op: string;
+    ret: bigint;
+    a1: bigint;
+    a2: bigint;
+    a3: bigint;
+    target: number;
+  }
+  | Header & { kind: 13; uringId: bigint; res: number; opcode: number }
+  | Header & {
     kind: 64;
     bootToRealNs: bigint;
     childPid: number;
     ncpus: number;
     maxTlsBytes: number;
     version: number;
+    /** Missing bits: programs that could not be attached */
+    missing: number;
   }
   | Header & {
     kind: 65;
@@ -194,6 +301,9 @@ export type SlEvent =
     records: bigint;
     bytes: bigint;
     gated: bigint;
+    /** io_uring requests of traced processes by opcode, and those recorded */
+    uringSeen: bigint[];
+    uringRecorded: bigint[];
   }
   | Header & { kind: 66; id: number; err: number; text: string }
   | Header & { kind: 67; status: number; execErrno: number }
@@ -259,9 +369,12 @@ export function decode(rec: Uint8Array): SlEvent {
       const cwdLen = v.getUint16(L.cwd_len, true);
       const fnLen = v.getUint16(L.filename_len, true);
       const argvLen = v.getUint32(L.argv_len, true);
+      const exeLen = v.getUint16(L.exe_len, true);
       let o = L.data;
       const cwd = splitNul(rec, o, cwdLen);
       o += cwdLen;
+      const exe = splitNul(rec, o, exeLen);
+      o += exeLen;
       const filename = str(rec, o, fnLen);
       o += fnLen;
       const argv = splitNul(rec, o, argvLen);
@@ -273,6 +386,8 @@ export function decode(rec: Uint8Array): SlEvent {
         dev: v.getBigUint64(L.dev, true),
         ino: v.getBigUint64(L.ino, true),
         cwd,
+        exe,
+        exeUnlinked: v.getUint8(L.exe_unlinked) !== 0,
         filename,
         argv,
       };
@@ -309,7 +424,11 @@ export function decode(rec: Uint8Array): SlEvent {
         op: FileOp[v.getUint8(L.op)] ?? "open",
         ret: v.getBigInt64(L.ret, true),
         flags: v.getBigInt64(L.flags, true),
+        length: v.getBigInt64(L.length, true),
+        uringId: v.getBigUint64(L.uring_id, true),
         mode: v.getUint32(L.mode, true),
+        owner: v.getInt32(L.owner, true),
+        group: v.getInt32(L.group, true),
         path,
         path2,
         base,
@@ -322,12 +441,16 @@ export function decode(rec: Uint8Array): SlEvent {
       return {
         ...h,
         kind: 5,
+        op: NetOp[v.getUint8(L.op)] ?? "connect",
         ret: v.getBigInt64(L.ret, true),
+        uringId: v.getBigUint64(L.uring_id, true),
         fd: v.getInt32(L.fd, true),
         family: v.getUint16(L.family, true),
         port: v.getUint16(L.port, true),
+        lport: v.getUint16(L.lport, true),
         sotype: v.getUint8(L.sotype),
-        addr: rec.slice(L.addr, L.size),
+        addr: rec.slice(L.addr, L.laddr),
+        laddr: rec.slice(L.laddr, L.laddr + 16),
       };
     }
     case Kind.DNS: {
@@ -340,6 +463,7 @@ export function decode(rec: Uint8Array): SlEvent {
         fd: v.getInt32(L.fd, true),
         family: v.getUint16(L.family, true),
         port: v.getUint16(L.port, true),
+        sotype: v.getUint8(L.sotype),
         addr: rec.slice(L.addr, L.addr + 16),
         data: rec.slice(L.data, L.data + len),
       };
@@ -401,6 +525,31 @@ export function decode(rec: Uint8Array): SlEvent {
       need(L.size);
       return { ...h, kind: 11, fd: v.getInt32(L.fd, true) };
     }
+    case Kind.PRIV: {
+      const L = LAYOUT.sl_priv;
+      need(L.size);
+      return {
+        ...h,
+        kind: 12,
+        op: PrivOp[v.getUint8(L.op)] ?? `op ${v.getUint8(L.op)}`,
+        ret: v.getBigInt64(L.ret, true),
+        a1: v.getBigInt64(L.a1, true),
+        a2: v.getBigInt64(L.a2, true),
+        a3: v.getBigInt64(L.a3, true),
+        target: v.getInt32(L.target, true),
+      };
+    }
+    case Kind.URING_DONE: {
+      const L = LAYOUT.sl_uring_done;
+      need(L.size);
+      return {
+        ...h,
+        kind: 13,
+        uringId: v.getBigUint64(L.uring_id, true),
+        res: v.getInt32(L.res, true),
+        opcode: v.getUint8(L.opcode),
+      };
+    }
     case Kind.READY: {
       const L = LAYOUT.sl_ready;
       need(L.size);
@@ -412,6 +561,7 @@ export function decode(rec: Uint8Array): SlEvent {
         ncpus: v.getUint32(L.ncpus, true),
         maxTlsBytes: v.getUint32(L.max_tls_bytes, true),
         version: v.getUint32(L.version, true),
+        missing: v.getUint32(L.missing, true),
       };
     }
     case Kind.STATS: {
@@ -419,6 +569,8 @@ export function decode(rec: Uint8Array): SlEvent {
       need(L.size);
       const drops: bigint[] = [];
       for (let i = 0; i < KERNEL_KIND_MAX; i++) drops.push(v.getBigUint64(L.drops + 8 * i, true));
+      const counts = (at: number) =>
+        Array.from({ length: URING_OPS }, (_, i) => v.getBigUint64(at + 8 * i, true));
       return {
         ...h,
         kind: 65,
@@ -427,6 +579,8 @@ export function decode(rec: Uint8Array): SlEvent {
         records: v.getBigUint64(L.records, true),
         bytes: v.getBigUint64(L.bytes, true),
         gated: v.getBigUint64(L.gated, true),
+        uringSeen: counts(L.uring_seen),
+        uringRecorded: counts(L.uring_recorded),
       };
     }
     case Kind.REPLY: {

@@ -7,7 +7,7 @@
 import { AttachManager, preattachCandidates } from "./attach.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
 import type { TableDef } from "../kit/columns.ts";
-import { Flag, Kind, KIND_NAMES, type SlEvent, waitStatus } from "./events.ts";
+import { Flag, Kind, KIND_NAMES, Missing, type SlEvent, waitStatus } from "./events.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
 import {
@@ -18,14 +18,18 @@ import {
   TOOL_VERSION,
   writeManifest,
 } from "../recording/manifest.ts";
-import { connectRow, dnsRow, execRow, exitRow, fileRow, forkRow } from "./rows.ts";
+import { dnsRow, execRow, exitRow, fileRow, forkRow, netRow, privilegeRow } from "./rows.ts";
 import {
   CAPTURE_TABLES,
+  type FileRow,
   fileTable,
+  type NetRow,
   netTable,
+  privilegeTable,
   processTable,
   tlsTable,
 } from "../recording/schema.ts";
+import { blindSpotsOf, uringNotDecoded, uringOpName } from "../recording/blind_spots.ts";
 import { Counters, startsRequest, summary } from "./status.ts";
 import { ContextPairer } from "./conn_pairing.ts";
 import { HookVerifier } from "./hook_verifier.ts";
@@ -70,6 +74,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     file: ArrowStreamWriter.create(`${dir}/file.arrow`, fileTable),
     net: ArrowStreamWriter.create(`${dir}/net.arrow`, netTable),
     tls: ArrowStreamWriter.create(`${dir}/tls.arrow`, tlsTable),
+    privilege: ArrowStreamWriter.create(`${dir}/privilege.arrow`, privilegeTable),
   };
   const allWriters: Pick<ArrowStreamWriter<TableDef>, "flush" | "close" | "abandon">[] = Object
     .values(writers);
@@ -107,6 +112,10 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   };
   /** set once the loader runs (records before that have no gate to handle) */
   const hooks: { attach?: AttachManager } = {};
+  // io_uring: requests by opcode (from the loader's stats), whether its tracepoints attached
+  const uring = { requests: {} as Record<string, number>, recorded: {} as Record<string, number> };
+  let uringAttached = true;
+  let noCompletion = 0;
   const refreshManifest = () => {
     for (const [name, w] of Object.entries(writers)) {
       manifest.tables[name] = {
@@ -117,6 +126,12 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     }
     hooks.attach?.applyChecks(verifier.checks());
     manifest.attach = hooks.attach?.report() ?? manifest.attach;
+    manifest.io_uring = {
+      ...uring,
+      not_decoded: uringNotDecoded(uring),
+      no_completion: noCompletion,
+    };
+    manifest.blind_spots = blindSpotsOf(uring, uringAttached);
   };
   writeManifest(dir, manifest);
 
@@ -178,6 +193,20 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     else streams.push(c);
   });
 
+  // io_uring requests recorded at submission, waiting for their result (SL_K_URING_DONE)
+  const awaiting = new Map<
+    bigint,
+    { table: "file"; row: FileRow } | { table: "net"; row: NetRow }
+  >();
+  const finishAwaited = () => {
+    for (const w of awaiting.values()) {
+      noCompletion++;
+      if (w.table === "file") writers.file.append(w.row);
+      else writers.net.append(w.row);
+    }
+    awaiting.clear();
+  };
+
   const earlyGates: (SlEvent & { kind: 9 })[] = [];
   const handleGate = (ev: SlEvent & { kind: 9 }) => {
     const t = hooks.attach!.gate({
@@ -201,6 +230,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
       case Kind.READY:
         offset = ev.bootToRealNs;
         manifest.root_pid = ev.childPid || (opts.pids?.[0] ?? null);
+        uringAttached = (ev.missing & Missing.URING) === 0;
         break;
       case Kind.FORK:
         writers.process.append(forkRow(ev, clock));
@@ -214,14 +244,31 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
         writers.process.append(exitRow(ev, clock));
         break;
       case Kind.FILE:
-        writers.file.append(fileRow(ev, clock));
+        if (ev.hflags & Flag.PENDING) {
+          awaiting.set(ev.uringId, { table: "file", row: fileRow(ev, clock) });
+        } else writers.file.append(fileRow(ev, clock));
         break;
       case Kind.NET:
-        writers.net.append(connectRow(ev, clock));
+        if (ev.hflags & Flag.PENDING) {
+          awaiting.set(ev.uringId, { table: "net", row: netRow(ev, clock) });
+        } else writers.net.append(netRow(ev, clock));
         break;
       case Kind.DNS:
         writers.net.append(dnsRow(ev, clock));
         break;
+      case Kind.PRIV:
+        writers.privilege.append(privilegeRow(ev, clock));
+        break;
+      case Kind.URING_DONE: {
+        const w = awaiting.get(ev.uringId);
+        if (!w) break;
+        awaiting.delete(ev.uringId);
+        w.row.ret = BigInt(ev.res);
+        w.row.ts_ns = clock(ev.ts);
+        if (w.table === "file") writers.file.append(w.row);
+        else writers.net.append(w.row);
+        break;
+      }
       case Kind.TLS:
         assembler.chunk({ ...ev, flags: ev.hflags });
         break;
@@ -247,6 +294,12 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
         counters.drops = total;
         manifest.missed_runs = Number(ev.misses);
         manifest.gated_processes = Number(ev.gated);
+        ev.uringSeen.forEach((n, op) => {
+          if (n > 0n) uring.requests[uringOpName(op)] = Number(n);
+        });
+        ev.uringRecorded.forEach((n, op) => {
+          if (n > 0n) uring.recorded[uringOpName(op)] = Number(n);
+        });
         break;
       }
       case Kind.CHILD:
@@ -366,6 +419,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 
   await opts.h2Redactor?.ready?.();
+  finishAwaited();
   assembler.finishAll();
   pairer.finish();
   streams.finish();

@@ -5,7 +5,7 @@
 import { parseDnsQuestion } from "./dns.ts";
 import { Flag, type SlEvent, waitStatus } from "./events.ts";
 import { baseToPath, resolvePath } from "./paths.ts";
-import type { FileRow, NetRow, ProcessRow } from "../recording/schema.ts";
+import type { FileRow, NetRow, PrivilegeRow, ProcessRow } from "../recording/schema.ts";
 import { familyName, formatAddr, sockTypeName } from "./sockaddr.ts";
 
 /** Converts CLOCK_BOOTTIME ns to wall-clock ns since the epoch. */
@@ -28,6 +28,8 @@ export function forkRow(ev: Ev<1>, clock: Clock): ProcessRow {
     cwd: null,
     exit_code: null,
     exit_signal: null,
+    exe: null,
+    exe_unlinked: false,
   };
 }
 
@@ -47,6 +49,8 @@ export function execRow(ev: Ev<2>, clock: Clock): ProcessRow {
     cwd,
     exit_code: null,
     exit_signal: null,
+    exe: ev.exe.length ? baseToPath(ev.exe) : null,
+    exe_unlinked: ev.exeUnlinked,
   };
 }
 
@@ -66,34 +70,55 @@ export function exitRow(ev: Ev<3>, clock: Clock): ProcessRow {
     cwd: null,
     exit_code: code,
     exit_signal: signal,
+    exe: null,
+    exe_unlinked: false,
   };
 }
 
+const TWO_PATHS = new Set(["rename", "link", "symlink"]);
+
+function via(hflags: number): "io_uring" | "syscall" {
+  return (hflags & Flag.URING) ? "io_uring" : "syscall";
+}
+
 export function fileRow(ev: Ev<4>, clock: Clock): FileRow {
-  const path = ev.op === "chdir" ? baseToPath(ev.base) : resolvePath(ev.path, ev.base);
-  const hasPath2 = ev.op === "rename";
+  const hasPath2 = TWO_PATHS.has(ev.op);
+  const path2 = hasPath2 ? resolvePath(ev.path2, ev.base2.length ? ev.base2 : ev.base) : null;
+  let path: string;
+  if (ev.op === "chdir") path = baseToPath(ev.base);
+  else if (ev.op === "memfd_create") path = `memfd:${ev.path}`;
+  else if (ev.op === "symlink") {
+    // the target is resolved when the link is followed, from the link's directory
+    path = resolvePath(ev.path, path2!.split("/").slice(1, -1).reverse());
+  } else path = resolvePath(ev.path, ev.base);
   return {
     ts_ns: clock(ev.ts),
     pid: ev.pid,
     tid: ev.tid,
     op: ev.op,
     path,
-    path2: hasPath2 ? resolvePath(ev.path2, ev.base2.length ? ev.base2 : ev.base) : null,
+    path2,
     raw_path: ev.path,
     raw_path2: hasPath2 ? ev.path2 : null,
     flags: ev.flags,
     mode: ev.mode | 0,
     ret: ev.ret,
     path_incomplete: (ev.hflags & (Flag.CWD_TRUNC | Flag.BASE_UNKNOWN)) !== 0,
+    length: ev.op === "truncate" ? ev.length : null,
+    owner: ev.op === "chown" ? ev.owner : null,
+    group: ev.op === "chown" ? ev.group : null,
+    via: via(ev.hflags),
   };
 }
 
-export function connectRow(ev: Ev<5>, clock: Clock): NetRow {
+/** A connect, bind, listen or accept. */
+export function netRow(ev: Ev<5>, clock: Clock): NetRow {
+  const local = ev.op === "accept" ? formatAddr(ev.family, ev.laddr) : "";
   return {
     ts_ns: clock(ev.ts),
     pid: ev.pid,
     tid: ev.tid,
-    op: "connect",
+    op: ev.op,
     family: familyName(ev.family),
     addr: formatAddr(ev.family, ev.addr),
     port: ev.port,
@@ -102,6 +127,9 @@ export function connectRow(ev: Ev<5>, clock: Clock): NetRow {
     qtype: null,
     socktype: sockTypeName(ev.sotype),
     fd: ev.fd,
+    local_addr: local || null,
+    local_port: ev.op === "connect" || !ev.lport ? null : ev.lport,
+    via: via(ev.hflags),
   };
 }
 
@@ -118,7 +146,51 @@ export function dnsRow(ev: Ev<6>, clock: Clock): NetRow {
     ret: 0n,
     qname: q?.qname ?? null,
     qtype: q?.qtype ?? null,
-    socktype: "dgram",
+    socktype: sockTypeName(ev.sotype) ?? "dgram",
     fd: ev.fd,
+    local_addr: null,
+    local_port: null,
+    via: via(ev.hflags),
+  };
+}
+
+/** ptrace requests the kernel side records, by number */
+const PTRACE_REQUESTS: Record<string, string> = {
+  "0": "traceme",
+  "4": "poketext",
+  "5": "pokedata",
+  "6": "pokeuser",
+  "13": "setregs",
+  "15": "setfpregs",
+  "16": "attach",
+  "16901": "setregset",
+  "16902": "seize",
+};
+
+/** How many ids each set*id call takes. */
+const ID_ARGS: Record<string, number> = {
+  setuid: 1,
+  setgid: 1,
+  setfsuid: 1,
+  setfsgid: 1,
+  setreuid: 2,
+  setregid: 2,
+  setresuid: 3,
+  setresgid: 3,
+};
+
+export function privilegeRow(ev: Ev<12>, clock: Clock): PrivilegeRow {
+  const nids = ID_ARGS[ev.op] ?? 0;
+  const id = (v: bigint) => String(BigInt.asIntN(32, v));
+  return {
+    ts_ns: clock(ev.ts),
+    pid: ev.pid,
+    tid: ev.tid,
+    op: ev.op,
+    target_pid: ev.target >= 0 ? ev.target : null,
+    request: ev.op === "ptrace" ? PTRACE_REQUESTS[String(ev.a1)] ?? String(ev.a1) : null,
+    ids: nids ? [ev.a1, ev.a2, ev.a3].slice(0, nids).map(id) : null,
+    ret: ev.ret,
+    uid: ev.uid | 0,
   };
 }

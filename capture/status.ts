@@ -80,6 +80,15 @@ export function summary(dir: string, m: Manifest): string {
   for (const n of a.not_hooked) {
     lines.push(`  not hooked: ${n.path}: ${n.reason ?? n.status}`);
   }
+  for (const b of m.blind_spots ?? []) {
+    if (b.id.startsWith("io_uring")) lines.push(`  not seen: ${b.what}`);
+  }
+  const standing = (m.blind_spots ?? []).filter((b) => !b.id.startsWith("io_uring")).length;
+  if (standing) {
+    lines.push(
+      `  blind spots: ${standing} paths the kernel gives no view of (manifest blind_spots)`,
+    );
+  }
   for (const w of m.warnings) lines.push(`  warning: ${w}`);
   for (const e of m.errors) lines.push(`  error: ${e}`);
   if (m.exit_code !== null) lines.push(`  command exited with ${m.exit_code}`);

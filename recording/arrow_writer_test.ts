@@ -19,6 +19,8 @@ function row(i: number): ProcessRow {
     cwd: i % 2 ? "/" : null,
     exit_code: null,
     exit_signal: null,
+    exe: i % 2 ? `/bin/x${i}` : null,
+    exe_unlinked: i % 3 === 0,
   };
 }
 

@@ -5,8 +5,10 @@
  * refreshed while it runs, and finally when it ends.
  */
 
+import type { BlindSpot, UringCounts } from "./blind_spots.ts";
+
 export const TOOL_NAME = "sightline";
-export const TOOL_VERSION = "0.1.0";
+export const TOOL_VERSION = "0.2.0";
 export const MANIFEST_FILE = "manifest.json";
 
 export interface Manifest {
@@ -37,6 +39,13 @@ export interface Manifest {
   missed_runs: number;
   gated_processes: number;
   attach: unknown;
+  /**
+   * io_uring requests of traced processes by opcode name, those recorded, those that acted
+   * in ways not decoded, and recorded ones whose completion never came (since 0.2.0)
+   */
+  io_uring?: UringCounts & { not_decoded: Record<string, number>; no_completion: number };
+  /** what this recording cannot show: recording/blind_spots.ts (since 0.2.0) */
+  blind_spots?: BlindSpot[];
   warnings: string[];
   errors: string[];
 }

@@ -5,7 +5,7 @@
  */
 import { readArrowRows } from "./arrow_reader.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
-import type { FileRow, NetRow, ProcessRow, TlsRow } from "./schema.ts";
+import type { FileRow, NetRow, PrivilegeRow, ProcessRow, TlsRow } from "./schema.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
 export interface Recording {
@@ -15,6 +15,16 @@ export interface Recording {
   file: FileRow[];
   net: NetRow[];
   tls: TlsRow[];
+  /** empty for recordings made before privilege.arrow existed */
+  privilege: PrivilegeRow[];
+}
+
+function existing(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 export function readRecording(dir: string): Recording {
@@ -25,6 +35,9 @@ export function readRecording(dir: string): Recording {
     file: readArrowRows(`${dir}/file.arrow`) as unknown as FileRow[],
     net: readArrowRows(`${dir}/net.arrow`) as unknown as NetRow[],
     tls: readArrowRows(`${dir}/tls.arrow`) as unknown as TlsRow[],
+    privilege: existing(`${dir}/privilege.arrow`)
+      ? readArrowRows(`${dir}/privilege.arrow`) as unknown as PrivilegeRow[]
+      : [],
   };
 }
 

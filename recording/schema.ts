@@ -1,8 +1,24 @@
 /**
- * The tables a recording holds, declared once: process.arrow, file.arrow, net.arrow and
- * tls.arrow. Column names of the issue's contract are fixed; the rest add detail.
+ * The tables a recording holds, declared once: process.arrow, file.arrow, net.arrow,
+ * tls.arrow and privilege.arrow. Column names of the issue's contract are fixed; the rest add
+ * detail. Columns added later are marked with the version that added them and what older
+ * recordings, which lack them, read as.
  */
-import { col, opt, type RowOf, table } from "../kit/columns.ts";
+import { added, col, opt, type RowOf, table } from "../kit/columns.ts";
+
+/** The version that added the io_uring, bind/listen/accept, privilege... columns (#13). */
+const V_BLIND = "0.2.0";
+
+const via = added(
+  col(
+    "via",
+    "utf8",
+    "how the process asked for it: `syscall`, or `io_uring` (a request submitted to an " +
+      "io_uring instance, which the kernel carried out)",
+  ),
+  V_BLIND,
+  "syscall",
+);
 
 export const processTable = table(
   "process",
@@ -21,50 +37,115 @@ export const processTable = table(
     opt("cwd", "utf8", "exec: the working directory"),
     opt("exit_code", "int32", "exit: the exit status (0-255), null when killed by a signal"),
     opt("exit_signal", "int32", "exit: the signal that killed it"),
+    added(
+      opt(
+        "exe",
+        "utf8",
+        "exec: the file executed as the kernel found it (after symlinks, execveat's directory " +
+          "fd and #! resolution); a file with no directory of its own (a memfd) is " +
+          "`/NAME`, e.g. `/memfd:payload`",
+      ),
+      V_BLIND,
+    ),
+    added(
+      col(
+        "exe_unlinked",
+        "bool",
+        "exec: the executed file has no name in any directory (a memfd, an O_TMPFILE file or " +
+          "a deleted one): code run from memory",
+      ),
+      V_BLIND,
+      false,
+    ),
   ] as const,
 );
 
 export const fileTable = table(
   "file",
-  "File system operations of traced processes: opens (with their flags), unlinks, renames, " +
-    "mkdirs, rmdirs and chdirs, failed ones included (see `ret`).",
+  "File system operations of traced processes, by system call or io_uring: opens (with their " +
+    "flags), unlinks, renames, mkdirs, rmdirs, chdirs, links, symlinks, chmods, chowns, " +
+    "truncates, time changes and memfd creations, failed ones included (see `ret`).",
   [
-    col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
+    col(
+      "ts_ns",
+      "int64",
+      "wall-clock time (ns since the epoch) when the call returned (io_uring: when its " +
+        "completion was posted, or its submission if none was seen)",
+    ),
     col("pid", "int32", "process id"),
-    col("tid", "int32", "thread id"),
-    col("op", "utf8", "`open`, `unlink`, `rename`, `mkdir`, `rmdir` or `chdir`"),
+    col("tid", "int32", "thread id (io_uring: the thread that submitted it)"),
+    col(
+      "op",
+      "utf8",
+      "`open` (also open_by_handle_at), `unlink`, `rename` (renameat2 flags in `flags`: 2 is " +
+        "RENAME_EXCHANGE), `mkdir`, `rmdir`, `chdir`, `link`, `symlink`, `chmod`, `chown`, " +
+        "`truncate`, `utimes` (utime, utimes, futimesat, utimensat) or `memfd_create`",
+    ),
     col(
       "path",
       "utf8",
       "absolute path: relative paths are resolved against the dirfd or cwd at the time of " +
-        "the call (lexically, without following symlinks); chdir: the new cwd",
+        "the call (lexically, without following symlinks); chdir: the new cwd; a call on a " +
+        "file descriptor (fchmod, ftruncate, AT_EMPTY_PATH, open_by_handle_at): the path of " +
+        "the file it names; link: the existing file; symlink: the link's target, resolved " +
+        "against the link's directory; memfd_create: `memfd:NAME`",
     ),
-    opt("path2", "utf8", "rename: the absolute target path"),
-    col("raw_path", "utf8", "the path exactly as the program passed it"),
-    opt("raw_path2", "utf8", "rename: the target as the program passed it"),
-    col("flags", "int64", "open flags (O_*), unlinkat/renameat2 flags"),
-    col("mode", "int32", "creation mode for open/mkdir"),
-    col("ret", "int64", "the result: a file descriptor or 0, or a negative errno"),
+    opt("path2", "utf8", "rename: the absolute target path; link, symlink: the new name"),
+    col("raw_path", "utf8", "the path exactly as the program passed it (memfd_create: the name)"),
+    opt("raw_path2", "utf8", "rename, link, symlink: the new name as the program passed it"),
+    col("flags", "int64", "open flags (O_*), unlinkat/renameat2/linkat/...at flags"),
+    col("mode", "int32", "creation mode for open/mkdir; chmod: the new mode"),
+    col(
+      "ret",
+      "int64",
+      "the result: a file descriptor or 0, or a negative errno (io_uring: 0 when no completion " +
+        "came, as for a request that asked for none on success)",
+    ),
     col("path_incomplete", "bool", "a base directory was too deep or could not be resolved"),
+    added(opt("length", "int64", "truncate: the new length"), V_BLIND),
+    added(opt("owner", "int32", "chown: the new owner (-1: unchanged)"), V_BLIND),
+    added(opt("group", "int32", "chown: the new group (-1: unchanged)"), V_BLIND),
+    via,
   ] as const,
 );
 
 export const netTable = table(
   "net",
-  "Network activity of traced processes: connect(2) calls and DNS questions sent to port 53.",
+  "Network activity of traced processes, by system call or io_uring: connects, binds, " +
+    "listens, accepts, and DNS questions sent to port 53 (UDP, and TCP).",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch)"),
     col("pid", "int32", "process id"),
     col("tid", "int32", "thread id"),
-    col("op", "utf8", "`connect` or `dns`"),
+    col("op", "utf8", "`connect`, `bind`, `listen`, `accept` or `dns`"),
     col("family", "utf8", "`inet`, `inet6`, `unix` or the number of another family"),
-    col("addr", "utf8", "IP address, or the socket path for `unix`"),
-    col("port", "int32", "port (0 for `unix`)"),
-    col("ret", "int64", "connect: 0 or a negative errno (-115 EINPROGRESS for non-blocking)"),
+    col(
+      "addr",
+      "utf8",
+      "IP address, or the socket path for `unix`: connect, dns: where to; bind: the address " +
+        "asked for; listen: the socket's local address; accept: the peer's",
+    ),
+    col("port", "int32", "port (0 for `unix`), as `addr`"),
+    col(
+      "ret",
+      "int64",
+      "connect, bind, listen: 0 or a negative errno (-115 EINPROGRESS for a non-blocking " +
+        "connect); accept: the new socket's fd or a negative errno; dns: 0",
+    ),
     opt("qname", "utf8", "dns: the question name"),
     opt("qtype", "utf8", "dns: the question type (A, AAAA, ...)"),
     opt("socktype", "utf8", "`stream` or `dgram`"),
-    col("fd", "int32", "socket file descriptor"),
+    col(
+      "fd",
+      "int32",
+      "socket file descriptor (accept: the new socket; io_uring with a fixed file: -1)",
+    ),
+    added(opt("local_addr", "utf8", "accept: the local address the peer reached"), V_BLIND),
+    added(
+      opt("local_port", "int32", "bind: the port the socket got; listen, accept: the local port"),
+      V_BLIND,
+    ),
+    via,
   ] as const,
 );
 
@@ -107,9 +188,49 @@ export const tlsTable = table(
   ] as const,
 );
 
-export const CAPTURE_TABLES = [processTable, fileTable, netTable, tlsTable] as const;
+export const privilegeTable = table(
+  "privilege",
+  "Operations of traced processes on other processes and on their own credentials: ptrace " +
+    "requests that attach or write (attach, seize, traceme, poke*, set*regs), " +
+    "process_vm_writev and process_vm_readv, and setuid/setgid and their relatives. " +
+    "Recordings made before it was added have no privilege.arrow.",
+  [
+    col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
+    col("pid", "int32", "process id"),
+    col("tid", "int32", "thread id"),
+    col(
+      "op",
+      "utf8",
+      "`ptrace`, `process_vm_writev`, `process_vm_readv`, `setuid`, `setgid`, `setreuid`, " +
+        "`setregid`, `setresuid`, `setresgid`, `setfsuid` or `setfsgid`",
+    ),
+    opt("target_pid", "int32", "ptrace, process_vm_*: the other process"),
+    opt(
+      "request",
+      "utf8",
+      "ptrace: the request (`traceme`, `attach`, `seize`, `poketext`, `pokedata`, " +
+        "`pokeuser`, `setregs`, `setfpregs`, `setregset`)",
+    ),
+    opt(
+      "ids",
+      "list_utf8",
+      "set*id: the ids asked for, in the call's order (real, effective, saved; -1: unchanged)",
+    ),
+    col("ret", "int64", "the result: 0 (or bytes moved, or the old id) or a negative errno"),
+    col("uid", "int32", "the caller's user id before the call"),
+  ] as const,
+);
+
+export const CAPTURE_TABLES = [
+  processTable,
+  fileTable,
+  netTable,
+  tlsTable,
+  privilegeTable,
+] as const;
 
 export type ProcessRow = RowOf<typeof processTable>;
 export type FileRow = RowOf<typeof fileTable>;
 export type NetRow = RowOf<typeof netTable>;
 export type TlsRow = RowOf<typeof tlsTable>;
+export type PrivilegeRow = RowOf<typeof privilegeTable>;

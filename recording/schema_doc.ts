@@ -44,6 +44,22 @@ and the **attach report** \`attach\`:
 - \`not_hooked\`: TLS libraries seen but not hooked, with the \`reason\`;
 - \`unresolved\`: files a traced process ran code from that could not be found.
 
+What the recording cannot show, so that nobody reads an empty table as proof that nothing
+happened (since 0.2.0):
+
+- \`io_uring\`: the io_uring requests traced processes submitted (\`requests\`, by opcode name),
+  those the capture made a row of (\`recorded\`: file and net rows with \`via\` = \`io_uring\`),
+  those that acted on files, sockets or processes in ways it could not decode
+  (\`not_decoded\`: extended attributes, \`uring_cmd\`, \`msg_ring\`, multishot accepts, fixed
+  files sent to without an address...), and \`no_completion\`: recorded requests whose result
+  never came (their \`ret\` is 0);
+- \`blind_spots\`: \`{id, what, count?}\` for each path the capture has no view of: the
+  io_uring requests not decoded (or io_uring not attached at all), and the standing ones of
+  this kernel, which has no kprobes, fentry or BPF LSM (symlink targets, writes through open
+  descriptors and shared mappings, descriptors from outside, work done by processes outside
+  the traced tree, datagrams to ports other than 53, extended attributes, a root process
+  turning the capture off).
+
 ## Tables
 
 ${markdownDoc([...CAPTURE_TABLES])}`;

@@ -1,0 +1,234 @@
+/**
+ * What a recording cannot show, said where its reader looks (manifest.json `blind_spots`, the
+ * summary a capture prints, the HTML report, reports/blind_spots.md): the paths around the
+ * capture for which the kernel here offers no tracepoint (no kprobes, fentry or BPF LSM), and
+ * the io_uring requests the capture saw but could not decode. An empty table is no proof that
+ * nothing happened along these paths.
+ */
+
+/** io_uring opcodes by number (include/uapi/linux/io_uring.h, enum io_uring_op, Linux 6.18). */
+export const URING_OP_NAMES: readonly string[] = [
+  "nop",
+  "readv",
+  "writev",
+  "fsync",
+  "read_fixed",
+  "write_fixed",
+  "poll_add",
+  "poll_remove",
+  "sync_file_range",
+  "sendmsg",
+  "recvmsg",
+  "timeout",
+  "timeout_remove",
+  "accept",
+  "async_cancel",
+  "link_timeout",
+  "connect",
+  "fallocate",
+  "openat",
+  "close",
+  "files_update",
+  "statx",
+  "read",
+  "write",
+  "fadvise",
+  "madvise",
+  "send",
+  "recv",
+  "openat2",
+  "epoll_ctl",
+  "splice",
+  "provide_buffers",
+  "remove_buffers",
+  "tee",
+  "shutdown",
+  "renameat",
+  "unlinkat",
+  "mkdirat",
+  "symlinkat",
+  "linkat",
+  "msg_ring",
+  "fsetxattr",
+  "setxattr",
+  "fgetxattr",
+  "getxattr",
+  "socket",
+  "uring_cmd",
+  "send_zc",
+  "sendmsg_zc",
+  "read_multishot",
+  "waitid",
+  "futex_wait",
+  "futex_wake",
+  "futex_waitv",
+  "fixed_fd_install",
+  "ftruncate",
+  "bind",
+  "listen",
+  "recv_zc",
+  "epoll_wait",
+  "readv_fixed",
+  "writev_fixed",
+  "pipe",
+];
+
+/** The name of opcode `op`; the last counter slot (63) also holds newer opcodes. */
+export function uringOpName(op: number): string {
+  return op < URING_OP_NAMES.length ? URING_OP_NAMES[op] : "newer opcode (63 or above)";
+}
+
+/**
+ * io_uring opcodes that do nothing the tables record for their system call twins either:
+ * reads and writes of descriptors already open (their opens are recorded), polls, timeouts,
+ * buffers, metadata reads, socket creation, futexes. The others act on files, sockets or
+ * processes: the capture decodes them into rows, or counts them as not decoded.
+ */
+export const URING_NO_ACTION: ReadonlySet<string> = new Set([
+  "nop",
+  "readv",
+  "writev",
+  "fsync",
+  "read_fixed",
+  "write_fixed",
+  "poll_add",
+  "poll_remove",
+  "sync_file_range",
+  "recvmsg",
+  "timeout",
+  "timeout_remove",
+  "async_cancel",
+  "link_timeout",
+  "fallocate",
+  "close",
+  "files_update",
+  "statx",
+  "read",
+  "write",
+  "fadvise",
+  "madvise",
+  "recv",
+  "epoll_ctl",
+  "splice",
+  "provide_buffers",
+  "remove_buffers",
+  "tee",
+  "shutdown",
+  "fgetxattr",
+  "getxattr",
+  "socket",
+  "read_multishot",
+  "waitid",
+  "futex_wait",
+  "futex_wake",
+  "futex_waitv",
+  "fixed_fd_install",
+  "recv_zc",
+  "epoll_wait",
+  "readv_fixed",
+  "writev_fixed",
+  "pipe",
+]);
+
+export interface BlindSpot {
+  /** stable name, e.g. `io_uring-not-decoded` */
+  id: string;
+  /** one or two sentences: what the tables do not show */
+  what: string;
+  /** how many times this recording ran into it, when that can be counted */
+  count?: number;
+}
+
+/** What no recording made on this kernel shows, whatever was run. */
+export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
+  {
+    id: "lexical-paths",
+    what: "Paths are recorded as the program named them, resolved without following symlinks " +
+      "or bind mounts: where a symlink leads is not resolved (no LSM or fentry hook sees the " +
+      "final path here). Symlinks and hard links a traced process makes are recorded.",
+  },
+  {
+    id: "descriptor-writes",
+    what: "What is written through an open descriptor or a shared mapping is not recorded: " +
+      "the open for writing is, its write(2)s, mmap stores, sendfile, splice and " +
+      "copy_file_range are not.",
+  },
+  {
+    id: "foreign-descriptors",
+    what: "Descriptors a traced process gets from outside the capture (inherited, received " +
+      "over a unix socket, pidfd_getfd, io_uring msg_ring) were opened elsewhere: using them " +
+      "leaves no open row.",
+  },
+  {
+    id: "outside-processes",
+    what: "Work done by processes that are not descendants of the command (a daemon asked " +
+      "over a socket or D-Bus, systemd-run, cron, a container runtime) is not traced; only " +
+      "the connect to the daemon's socket is.",
+  },
+  {
+    id: "datagrams",
+    what: "Datagrams sent without connect(2) to ports other than 53 (sendto, sendmsg, " +
+      "sendmmsg) and raw or packet sockets are not recorded.",
+  },
+  {
+    id: "attributes",
+    what: "Extended attributes (setxattr: file capabilities, ACLs) and ioctls are not " +
+      "recorded.",
+  },
+  {
+    id: "root",
+    what: "A traced process running as root can detach the capture's probes or stop its " +
+      "loader (the recording then ends early: see `complete` and `errors`), or load kernel " +
+      "code of its own.",
+  },
+];
+
+/** io_uring counts as the manifest keeps them: requests by opcode name. */
+export interface UringCounts {
+  /** requests traced processes submitted */
+  requests: Record<string, number>;
+  /** of which the capture made a row (or found not to be DNS, for sends) */
+  recorded: Record<string, number>;
+}
+
+/**
+ * Requests that act on files, sockets or processes and were not decoded, by opcode: xattrs,
+ * uring_cmd, msg_ring, multishot accepts, fixed files sent to without an address...
+ */
+export function uringNotDecoded(c: UringCounts): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [op, n] of Object.entries(c.requests)) {
+    if (URING_NO_ACTION.has(op)) continue;
+    const missed = n - (c.recorded[op] ?? 0);
+    if (missed > 0) out[op] = missed;
+  }
+  return out;
+}
+
+/** The blind spots of one recording: the standing ones, and what it ran into. */
+export function blindSpotsOf(
+  uring: UringCounts | null,
+  uringAttached: boolean,
+): BlindSpot[] {
+  const out: BlindSpot[] = [];
+  if (!uringAttached) {
+    out.push({
+      id: "io_uring-not-attached",
+      what: "The io_uring tracepoints could not be attached on this kernel: operations " +
+        "submitted through io_uring are not recorded at all.",
+    });
+  }
+  const missed = uring ? uringNotDecoded(uring) : {};
+  const n = Object.values(missed).reduce((a, b) => a + b, 0);
+  if (n > 0) {
+    const ops = Object.entries(missed).map(([op, k]) => `${op} ${k}`).join(", ");
+    out.push({
+      id: "io_uring-not-decoded",
+      what: `${n} io_uring request${n === 1 ? "" : "s"} of traced processes acted on ` +
+        `files, sockets or processes in ways the capture could not decode (${ops}): what ` +
+        `they did is not in the tables.`,
+      count: n,
+    });
+  }
+  return [...out, ...STANDING_BLIND_SPOTS];
+}
