@@ -189,6 +189,12 @@ export async function appendRows(
   rows: readonly Record<string, unknown>[],
   opts: AppendOptions = {},
 ): Promise<void> {
-  const cols = def.columns.map((col) => rows.map((r) => r[col.name] ?? null) as ColumnValues);
+  // a column added later (`added`) that a row leaves out takes its declared value, as in files
+  const cols = def.columns.map((col) =>
+    rows.map((r) => {
+      const v = r[col.name];
+      return v === undefined ? col.absent?.value ?? null : v;
+    }) as ColumnValues
+  );
   await append(c, def, cols, rows.length, opts);
 }

@@ -1,6 +1,6 @@
 /**
  * Opening a recording for analysis: checks that a directory is a Sightline recording, reads
- * its manifest (if readable) and its four Arrow files into columns, and turns everything that
+ * its manifest (if readable) and its Arrow files into columns, and turns everything that
  * is wrong into one-line problems naming the file — a missing or corrupt file costs that
  * table, not the analysis.
  */
@@ -50,7 +50,14 @@ export const RAW_FILES: Record<string, string> = {
   file: "file.arrow",
   net: "net.arrow",
   tls: "tls.arrow",
+  privilege: "privilege.arrow",
 };
+
+/**
+ * Table files that recordings made before a version lack (privilege.arrow, since 0.2.0): such a
+ * file missing is a problem only when the manifest lists it.
+ */
+const ADDED_FILES: ReadonlySet<string> = new Set(["privilege.arrow"]);
 
 /** The capture table a raw table def was made from (its columns minus `recording`). */
 function captureColumns(def: TableDef): TableDef {
@@ -96,10 +103,11 @@ export function openRecording(path: string): RecordingInput {
   const tables = new Map<string, Columns>();
   for (const def of RAW_TABLES) {
     const before = problems.length;
-    const cols = readTable(dir, def, problems);
+    const file = RAW_FILES[def.name];
+    const expected = !ADDED_FILES.has(file) || info?.rows[file] !== undefined;
+    const cols = readTable(dir, def, problems, expected);
     tables.set(def.name, cols);
     // rows the capture wrote that are not there (a file cut at a batch boundary reads clean)
-    const file = RAW_FILES[def.name];
     const written = info?.rows[file];
     if (problems.length === before && written !== undefined && cols.length < written) {
       problems.push({
@@ -215,6 +223,8 @@ export function readTable(
   dir: string,
   def: TableDef,
   problems: RecordingInput["problems"] = [],
+  /** a missing file is a problem (false: the recording predates the table) */
+  expected = true,
 ): Columns {
   const file = RAW_FILES[def.name];
   const cdef = captureColumns(def);
@@ -222,6 +232,7 @@ export function readTable(
   try {
     bytes = Deno.readFileSync(`${dir}/${file}`);
   } catch (e) {
+    if (!expected && e instanceof Deno.errors.NotFound) return emptyColumns(cdef);
     problems.push({
       source: file,
       message: e instanceof Deno.errors.NotFound ? "missing" : `unreadable (${oneLine(e)})`,

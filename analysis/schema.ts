@@ -1,7 +1,7 @@
 /**
  * Every table of an analysed recording (`analysis.duckdb`), declared once with the column kit
  * of `kit/columns.ts`: the raw capture tables with a `recording` column added, and the
- * tables the analysis builds from them — `recordings`, `problems`, `http_exchanges`,
+ * tables the analysis builds from them — `recordings`, `problems`, `blind_spots`, `http_exchanges`,
  * `sse_events`, `ws_messages`, `llm_calls`, `tool_calls` and `processes`. The views over raw events (`file_events`,
  * `net_events`) are defined by their `.sql` files and documented in `VIEWS` below.
  *
@@ -9,7 +9,13 @@
  * many recordings can be stacked and still told apart (`deno task sql`).
  */
 import { col, type Column, opt, type RowOf, table, type TableDef } from "../kit/columns.ts";
-import { fileTable, netTable, processTable, tlsTable } from "../recording/schema.ts";
+import {
+  fileTable,
+  netTable,
+  privilegeTable,
+  processTable,
+  tlsTable,
+} from "../recording/schema.ts";
 
 const recordingCol = col(
   "recording",
@@ -30,8 +36,15 @@ export const rawProcessTable = withRecording(processTable);
 export const rawFileTable = withRecording(fileTable);
 export const rawNetTable = withRecording(netTable);
 export const rawTlsTable = withRecording(tlsTable);
+export const rawPrivilegeTable = withRecording(privilegeTable);
 
-export const RAW_TABLES = [rawProcessTable, rawFileTable, rawNetTable, rawTlsTable] as const;
+export const RAW_TABLES = [
+  rawProcessTable,
+  rawFileTable,
+  rawNetTable,
+  rawTlsTable,
+  rawPrivilegeTable,
+] as const;
 
 export const recordingsTable = table(
   "recordings",
@@ -46,7 +59,7 @@ export const recordingsTable = table(
     col("complete", "bool", "the manifest says the capture ended cleanly"),
     opt("host", "utf8", "host name the capture ran on"),
     opt("tool_version", "utf8", "Sightline version that made the recording"),
-    col("rows_read", "int64", "rows read from the four Arrow files"),
+    col("rows_read", "int64", "rows read from the Arrow files"),
     col("problems", "int64", "rows in `problems` for this recording"),
   ] as const,
 );

@@ -1,8 +1,8 @@
 /**
  * The tables correlation adds to an analysed recording (`analysis.duckdb`), declared once with
  * the column kit of `kit/columns.ts`: `lineage` (every process placed in an agent's tree),
- * `sessions` (one per agent process), `actions` (every raw process, file and net event with a
- * stable id and its lineage), `tool_terms` (what each tool call's input names), `tool_windows`
+ * `sessions` (one per agent process), `actions` (every raw process, file, net and privilege
+ * event with a stable id and its lineage), `tool_terms` (what each tool call's input names), `tool_windows`
  * (when each tool call could act) and `links` (each action's tool call, or why it has none).
  *
  * Their SQL is in `sql/<table>.sql`; `SCHEMA.md` beside this file is generated from these
@@ -83,12 +83,16 @@ export const sessionsTable = table(
 
 export const actionsTable = table(
   "actions",
-  "Every raw `process`, `file` and `net` event with a stable id and its place in the " +
+  "Every raw `process`, `file`, `net` and `privilege` event with a stable id and its place in the " +
     "lineage: the actions that correlation explains. Key: (`recording`, `event_table`, " +
     "`event_id`).",
   [
     recordingCol,
-    col("event_table", "utf8", "`process`, `file` or `net`: the raw table the event is in"),
+    col(
+      "event_table",
+      "utf8",
+      "`process`, `file`, `net` or `privilege`: the raw table the event is in",
+    ),
     col(
       "event_id",
       "int64",
@@ -101,19 +105,43 @@ export const actionsTable = table(
     col(
       "op",
       "utf8",
-      "`fork`, `exec`, `exit`; `open`, `unlink`, `rename`, `mkdir`, `rmdir`, `chdir`; " +
-        "`connect`, `dns`",
+      "`fork`, `exec`, `exit`; `open`, `unlink`, `rename`, `mkdir`, `rmdir`, `chdir`, `link`, " +
+        "`symlink`, `chmod`, `chown`, `truncate`, `utimes`, `memfd_create`; `connect`, `bind`, " +
+        "`listen`, `accept`, `dns`; `ptrace`, `process_vm_writev`, `process_vm_readv`, " +
+        "`setuid` and the other set*id calls (see the raw tables)",
     ),
     opt("path", "utf8", "file: the absolute path; exec: the file executed"),
-    opt("path2", "utf8", "rename: the target path"),
+    opt("path2", "utf8", "rename: the target path; link, symlink: the new name"),
     opt("raw_path", "utf8", "file: the path as the program passed it"),
     opt("flags", "int64", "file: open flags (O_*), unlinkat/renameat2 flags"),
     opt("argv", "list_utf8", "exec: the arguments"),
-    opt("addr", "utf8", "net: IP address or unix socket path"),
-    opt("port", "int32", "net: port"),
+    opt(
+      "addr",
+      "utf8",
+      "net: IP address or unix socket path (connect, dns: where to; bind: asked for; " +
+        "listen: the local address; accept: the peer)",
+    ),
+    opt("port", "int32", "net: port, as `addr`"),
     opt("qname", "utf8", "dns: the question name"),
     opt("family", "utf8", "net: `inet`, `inet6`, `unix`, ..."),
-    opt("ret", "int64", "file/net: the result (negative errno on failure); exit: the status"),
+    opt(
+      "ret",
+      "int64",
+      "file/net/privilege: the result (negative errno on failure); exit: the status",
+    ),
+    col(
+      "via",
+      "utf8",
+      "how the process asked for it: `syscall`, or `io_uring` (a request the kernel carried " +
+        "out from an io_uring instance)",
+    ),
+    opt("target_pid", "int32", "privilege: the other process (ptrace, process_vm_*)"),
+    col(
+      "from_memory",
+      "bool",
+      "exec: the file executed has no name in any directory (a memfd, a deleted file): code " +
+        "run from memory",
+    ),
     col(
       "ok",
       "bool",
@@ -123,8 +151,9 @@ export const actionsTable = table(
       "written",
       "bool",
       "file: it changed the file system (open for writing, creating or truncating, rename, " +
-        "unlink, mkdir, rmdir; not of a pseudo-file under /dev, /proc or /sys): the " +
-        "`changes_files` macro, as `file_events.written`",
+        "unlink, mkdir, rmdir, link, symlink, chmod, chown, truncate, utimes; not of a " +
+        "pseudo-file under /dev, /proc or /sys): the `changes_files` macro, as " +
+        "`file_events.written`",
     ),
     opt("session_id", "int32", "the session of the process (see `lineage`)"),
     col("role", "utf8", "the process's role in `lineage` (`outside` if it is not there)"),
@@ -191,7 +220,7 @@ export const linksTable = table(
     "`event_table`, `event_id`).",
   [
     recordingCol,
-    col("event_table", "utf8", "`process`, `file` or `net`"),
+    col("event_table", "utf8", "`process`, `file`, `net` or `privilege`"),
     col("event_id", "int64", "the event (see `actions.event_id`)"),
     opt("session_id", "int32", sessionDoc),
     opt(

@@ -13,6 +13,7 @@ import {
   llmCallsTable,
   rawFileTable,
   rawNetTable,
+  rawPrivilegeTable,
   rawProcessTable,
   toolCallsTable,
 } from "../schema.ts";
@@ -125,6 +126,43 @@ export const rows = {
       fd: 3,
     };
   },
+  /** A bind, listen or accept (`addr`:`port` as the net table has them) on a TCP socket. */
+  sock(
+    ts: number,
+    pid: number,
+    op: "bind" | "listen" | "accept",
+    addr: string,
+    port: number,
+    opts: Partial<Row> = {},
+  ): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      tid: pid,
+      op,
+      family: addr.includes(":") ? "inet6" : "inet",
+      addr,
+      port,
+      ret: op === "accept" ? 4n : 0n,
+      socktype: "stream",
+      fd: 3,
+      ...opts,
+    };
+  },
+  /** A ptrace request, process_vm_* or set*id call (privilege.arrow). */
+  privilege(ts: number, pid: number, op: string, opts: Partial<Row> = {}): Row {
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      tid: pid,
+      op,
+      ret: 0n,
+      uid: 0,
+      ...opts,
+    };
+  },
   dns(ts: number, pid: number, qname: string): Row {
     return {
       recording: REC,
@@ -229,6 +267,7 @@ export interface SyntheticRecording {
   process?: Row[];
   file?: Row[];
   net?: Row[];
+  privilege?: Row[];
   llm?: Row[];
   tools?: Row[];
   exchanges?: Row[];
@@ -244,6 +283,7 @@ export async function syntheticDb(
   await appendRows(c, rawProcessTable, r.process ?? []);
   await appendRows(c, rawFileTable, r.file ?? []);
   await appendRows(c, rawNetTable, r.net ?? []);
+  await appendRows(c, rawPrivilegeTable, r.privilege ?? []);
   await appendRows(c, httpExchangesTable, r.exchanges ?? []);
   await appendRows(c, llmCallsTable, r.llm ?? []);
   await appendRows(c, toolCallsTable, r.tools ?? []);

@@ -9,8 +9,12 @@ CREATE OR REPLACE MACRO opens_for_writing(flags) AS
 -- to counts as changing the file system.
 CREATE OR REPLACE MACRO pseudo_file(path) AS regexp_matches(path, '^/(dev|proc|sys)/');
 -- changes_files: a file event that changed the file system: a successful unlink, rename,
--- mkdir or rmdir, or open for writing, creating or truncating, not of a pseudo-file.
+-- mkdir, rmdir, link, symlink, chmod, chown, truncate or time change (utimes), or open for
+-- writing, creating or truncating, not of a pseudo-file. (memfd_create makes no file in any
+-- directory; chdir changes only the process.)
 CREATE OR REPLACE MACRO changes_files(op, flags, ret, path) AS
   ret >= 0 AND NOT pseudo_file(path) AND (
-    op IN ('unlink', 'rename', 'mkdir', 'rmdir') OR (op = 'open' AND opens_for_writing(flags))
+    op IN ('unlink', 'rename', 'mkdir', 'rmdir', 'link', 'symlink', 'chmod', 'chown',
+      'truncate', 'utimes')
+    OR (op = 'open' AND opens_for_writing(flags))
   );

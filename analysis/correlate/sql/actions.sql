@@ -1,5 +1,5 @@
--- actions: every raw process, file and net event with a stable id — its row number in the
--- recording's table, in load order — and the lineage of the process that did it (the
+-- actions: every raw process, file, net and privilege event with a stable id — its row number
+-- in the recording's table, in load order — and the lineage of the process that did it (the
 -- incarnation of its pid that had started by then).
 INSERT INTO actions
 WITH inc AS (
@@ -16,12 +16,15 @@ ev AS (
     NULL::VARCHAR AS raw_path, NULL::BIGINT AS flags, argv, NULL::VARCHAR AS addr, NULL::INTEGER AS port,
     NULL::VARCHAR AS qname, NULL::VARCHAR AS family,
     CASE WHEN kind = 'exit' THEN coalesce(exit_code, 128 + exit_signal) END::BIGINT AS ret,
+    'syscall' AS via, NULL::INTEGER AS target_pid,
+    kind = 'exec' AND exe_unlinked AS from_memory,
     -- an exit by a signal (exit_code null) did not succeed
     kind <> 'exit' OR coalesce(exit_code = 0, false) AS ok,
     false AS written,
     CASE kind
       WHEN 'fork' THEN 'fork ' || comm || ' (pid ' || pid || ' from ' || ppid || ')'
-      WHEN 'exec' THEN 'exec ' || coalesce(array_to_string(argv, ' '), filename, comm)
+      WHEN 'exec' THEN 'exec ' || coalesce(array_to_string(argv, ' '), filename, comm) ||
+        CASE WHEN exe_unlinked THEN ' (from memory: ' || coalesce(exe, '?') || ')' ELSE '' END
       ELSE 'exit ' || comm || ' ' || coalesce('status ' || exit_code, 'signal ' || exit_signal, '')
     END AS summary
   FROM process
@@ -29,31 +32,57 @@ ev AS (
   SELECT recording, 'file',
     row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
     ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
-    ret,
+    ret, via, NULL, false,
     ret >= 0,
     changes_files(op, flags, ret, path),
-    op || ' ' || path || coalesce(' -> ' || path2, '') || CASE
+    op || ' ' || path || coalesce(' -> ' || path2, '') || CASE op
+      WHEN 'chmod' THEN ' to ' || printf('%04o', mode)
+      WHEN 'chown' THEN ' to ' || coalesce(owner, -1) || ':' || coalesce("group", -1)
+      WHEN 'truncate' THEN coalesce(' to ' || length || ' bytes', '')
+      ELSE ''
+    END || CASE
       WHEN ret < 0 THEN ' (failed, errno ' || (-ret) || ')'
       WHEN op = 'open' AND opens_for_writing(flags) THEN ' (write)'
       WHEN op = 'open' THEN ' (read)'
       ELSE ''
-    END
+    END || CASE WHEN via = 'syscall' THEN '' ELSE ' via ' || via END
   FROM file
   UNION ALL
   SELECT recording, 'net',
     row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
     ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], addr, port, qname, family, ret,
-    ret = 0 OR ret = -115,
+    via, NULL, false,
+    ret >= 0 OR (op = 'connect' AND ret = -115),
     false,
     CASE op
       WHEN 'dns' THEN 'dns ' || coalesce(qname, '?') || coalesce(' ' || qtype, '')
-      ELSE 'connect ' || addr || CASE WHEN family = 'unix' THEN '' ELSE ':' || port END ||
-        CASE WHEN ret = 0 OR ret = -115 THEN '' ELSE ' (failed, errno ' || (-ret) || ')' END
-    END
+      ELSE op || ' ' || addr || CASE WHEN family = 'unix' THEN '' ELSE ':' || port END ||
+        CASE
+          WHEN op = 'accept' AND local_port IS NOT NULL
+            THEN ' on ' || coalesce(local_addr, '') || ':' || local_port
+          WHEN op = 'bind' AND local_port IS NOT NULL AND local_port <> port
+            THEN ' (got port ' || local_port || ')'
+          ELSE ''
+        END ||
+        CASE WHEN ret >= 0 OR (op = 'connect' AND ret = -115) THEN ''
+          ELSE ' (failed, errno ' || (-ret) || ')' END
+    END || CASE WHEN via = 'syscall' THEN '' ELSE ' via ' || via END
   FROM net
+  UNION ALL
+  SELECT recording, 'privilege',
+    row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
+    ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], NULL, NULL, NULL, NULL, ret,
+    'syscall', target_pid, false,
+    ret >= 0,
+    false,
+    op || coalesce(' ' || request, '') || coalesce(' ' || array_to_string(ids, ' '), '') ||
+      coalesce(CASE WHEN op LIKE 'process_vm_%' THEN ' of' ELSE '' END || ' pid ' || target_pid, '') ||
+      CASE WHEN ret < 0 THEN ' (failed, errno ' || (-ret) || ')' ELSE '' END
+  FROM privilege
 )
 SELECT e.recording, e.event_table, e.event_id, e.ts_ns, e.pid, e.tid, e.op, e.path, e.path2,
-  e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret, e.ok, e.written,
+  e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret, e.via, e.target_pid,
+  e.from_memory, e.ok, e.written,
   l.session_id, coalesce(l.role, 'outside'), l.branch_pid, l.branch_start_ns, l.start_ns,
   e.summary
 FROM ev e
