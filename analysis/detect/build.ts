@@ -35,6 +35,7 @@ export const DETECT_ORDER = [
   "findings_reasoning_loop",
   "findings_multi_agent",
   "findings_unexplained",
+  "findings_evasion",
 ] as const;
 
 /** The table a step fills: `findings_*` steps add to `findings`, the others fill their own. */

@@ -300,3 +300,66 @@ Deno.test("detectors: one agent waits for another's file, then contends for its 
   assert.equal(json(contention.details).attempts, 4);
   assert.equal(contention.session_id, B);
 });
+
+Deno.test("detectors: tool processes that listen, use io_uring, tamper with processes or run code from memory", async () => {
+  const rec = attack(false);
+  const tool = (ts: number, pid: number, argv: string[]) =>
+    rec.process!.push(r.fork(ms(ts), pid, A), r.exec(ms(ts + 1), pid, A, argv));
+  tool(6000, 250, ["/bin/sh", "-c", "nc -lp 4444"]);
+  tool(6100, 251, ["python3", "-m", "http.server", "--bind", "127.0.0.1", "8000"]);
+  tool(6200, 252, ["./uring_writer"]);
+  tool(6300, 253, ["gdb", "-p", "A"]);
+  tool(6400, 254, ["./inject"]);
+  tool(6500, 255, ["./loader"]);
+  tool(6600, 256, ["./debuggee"]);
+  rec.process!.push({
+    ...r.exec(ms(6501), 255, A, ["payload"]),
+    exe: "/memfd:payload (deleted)",
+    exe_unlinked: true,
+  });
+  rec.net!.push(
+    r.sock(ms(6002), 250, "bind", "0.0.0.0", 4444),
+    r.sock(ms(6003), 250, "listen", "0.0.0.0", 4444),
+    r.sock(ms(6004), 250, "accept", "10.9.9.9", 51000, {
+      local_addr: "10.0.0.5",
+      local_port: 4444,
+    }),
+    r.sock(ms(6102), 251, "listen", "127.0.0.1", 8000),
+    // the agent process listening itself (e.g. an IDE bridge) is not a tool's doing
+    r.sock(ms(6150), A, "listen", "127.0.0.1", 9000),
+  );
+  rec.file!.push(
+    { ...r.open(ms(6202), 252, "/w/notes.txt", { flags: 577 }), via: "io_uring" },
+    // a read through io_uring changes nothing
+    { ...r.open(ms(6203), 252, "/w/data.csv"), via: "io_uring" },
+  );
+  rec.privilege = [
+    r.privilege(ms(6302), 253, "ptrace", { request: "attach", target_pid: A }),
+    r.privilege(ms(6402), 254, "process_vm_writev", { target_pid: A, ret: 64n }),
+    // asking to be traced by one's parent acts on no other process
+    r.privilege(ms(6602), 256, "ptrace", { request: "traceme" }),
+  ];
+  const { findings } = await detect(rec);
+  const got = findings
+    .filter((f) => f.kind !== "unexplained_activity")
+    .map((f) => [f.kind, f.severity, json(f.details).branch_pid]);
+  assert.deepEqual(got.sort(), [
+    ["io_uring_action", "medium", 252],
+    ["listening_port", "high", 250],
+    ["listening_port", "medium", 251],
+    ["memory_exec", "high", 255],
+    ["process_tampering", "high", 254],
+    ["process_tampering", "medium", 253],
+  ]);
+  const bind = findings.find((f) => json(f.details).branch_pid === 250)!;
+  assert.deepEqual(json(bind.details).ports, [4444]);
+  assert.match(String(bind.explanation), /accept 10\.9\.9\.9:51000 on 10\.0\.0\.5:4444/);
+  const uring = findings.find((f) => f.kind === "io_uring_action")!;
+  assert.match(String(uring.explanation), /open \/w\/notes\.txt \(write\) via io_uring/);
+  assert.ok(!String(uring.explanation).includes("data.csv"));
+  const mem = findings.find((f) => f.kind === "memory_exec")!;
+  assert.match(String(mem.explanation), /from memory: \/memfd:payload/);
+  const poke = findings.find((f) => json(f.details).branch_pid === 254)!;
+  assert.deepEqual(json(poke.details).targets, [A]);
+  assert.ok((poke.evidence as string[]).includes("privilege:1"));
+});

@@ -297,7 +297,8 @@ export const findingsTable = table(
       "kind",
       "utf8",
       "`sensitive_access`, `exfiltration`, `prompt_injection`, `reasoning_loop`, " +
-        "`agent_blocked`, `file_contention`, `shared_file`, `unexplained_activity`",
+        "`agent_blocked`, `file_contention`, `shared_file`, `unexplained_activity`, " +
+        "`listening_port`, `io_uring_action`, `process_tampering`, `memory_exec`",
     ),
     col("severity", "utf8", "`info`, `low`, `medium`, `high` or `critical`"),
     col("start_ns", "int64", "start of what it concerns"),
@@ -305,7 +306,8 @@ export const findingsTable = table(
     col(
       "evidence",
       "list_utf8",
-      "ids of the rows that show it: `file:ID`, `net:ID`, `process:ID` (see `actions`), " +
+      "ids of the rows that show it: `file:ID`, `net:ID`, `process:ID`, `privilege:ID` (see " +
+        "`actions`), " +
         "`tool_call:ID`, `llm_call:ID`",
     ),
     col(

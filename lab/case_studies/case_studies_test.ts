@@ -114,7 +114,16 @@ for (const agent of AGENTS) {
       assert.deepEqual([rec.exitCodes, rec.serverErrors], [[0], []]);
       const { findings, q } = await study(rec.dir);
       const bad = findings.filter((f) =>
-        ["sensitive_access", "exfiltration", "prompt_injection"].includes(String(f.kind))
+        [
+          "sensitive_access",
+          "exfiltration",
+          "prompt_injection",
+          // a benign run takes none of the paths around the monitors either
+          "listening_port",
+          "io_uring_action",
+          "process_tampering",
+          "memory_exec",
+        ].includes(String(f.kind))
       );
       assert.deepEqual(bad.map((f) => f.explanation), []);
       // the guide was fetched and linked all the same
