@@ -9,6 +9,8 @@
  *   sightline-loader --layout        prints the record layouts (events.h) as JSON
  *   sightline-loader --btf-id FILE   prints the size and CRC-32 of a BTF file (make records
  *                                    the kernel's next to the minimal BTF it cut from it)
+ *   sightline-loader --probe-hooks   prints whether fentry and BPF LSM programs load and
+ *                                    attach here (hook_probe.h), as JSON
  *
  * With CMD, the loader forks it (stopped before exec), adds it to the traced set, reports
  * SL_K_READY and execs it on the `go` command, so the command is traced from its first
@@ -60,6 +62,7 @@
 #include <zlib.h>
 
 #include "events.h"
+#include "hook_probe.h"
 #include "sightline.skel.h"
 
 #define VERSION 2
@@ -881,6 +884,7 @@ int main(int argc, char **argv)
 		{"gid", required_argument, 0, 'g'},    {"cwd", required_argument, 0, 'd'},
 		{"events-mb", required_argument, 0, 'E'}, {"tls-mb", required_argument, 0, 'T'},
 		{"layout", no_argument, 0, 'L'},       {"btf-id", required_argument, 0, 'B'},
+		{"probe-hooks", no_argument, 0, 'H'},
 		{0, 0, 0, 0},
 	};
 	int o;
@@ -900,6 +904,7 @@ int main(int argc, char **argv)
 		case 'E': events_mb = strtoul(optarg, NULL, 0); break;
 		case 'T': tls_mb = strtoul(optarg, NULL, 0); break;
 		case 'L': print_layout(); return 0;
+		case 'H': return probe_hooks();
 		case 'B': {
 			char id[64];
 			if (btf_id(optarg, id, sizeof(id))) {

@@ -29,7 +29,13 @@ import {
   processTable,
   tlsTable,
 } from "../recording/schema.ts";
-import { blindSpotsOf, uringNotDecoded, uringOpName } from "../recording/blind_spots.ts";
+import {
+  blindSpotsOf,
+  UNKNOWN_HOOKS,
+  uringNotDecoded,
+  uringOpName,
+} from "../recording/blind_spots.ts";
+import { probeKernelHooks } from "./kernel_hooks.ts";
 import { Counters, startsRequest, summary } from "./status.ts";
 import { ContextPairer } from "./conn_pairing.ts";
 import { HookVerifier } from "./hook_verifier.ts";
@@ -116,6 +122,11 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   const uring = { requests: {} as Record<string, number>, recorded: {} as Record<string, number> };
   let uringAttached = true;
   let noCompletion = 0;
+  // the hooks this kernel offers that the capture does not use, for the blind spots
+  let kernelHooks = UNKNOWN_HOOKS;
+  const hooksProbed = probeKernelHooks().then((h) => {
+    kernelHooks = h;
+  });
   const refreshManifest = () => {
     for (const [name, w] of Object.entries(writers)) {
       manifest.tables[name] = {
@@ -131,7 +142,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
       not_decoded: uringNotDecoded(uring),
       no_completion: noCompletion,
     };
-    manifest.blind_spots = blindSpotsOf(uring, uringAttached);
+    manifest.blind_spots = blindSpotsOf(uring, uringAttached, kernelHooks);
   };
   writeManifest(dir, manifest);
 
@@ -463,6 +474,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     exitCode = exitCode || 1;
   }
   manifest.complete = !writeError && !lost;
+  // the probe takes milliseconds; a kernel that hangs it leaves the hooks "not probed"
+  let probeTimer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    hooksProbed,
+    new Promise((r) => probeTimer = setTimeout(r, 5000)),
+  ]);
+  clearTimeout(probeTimer);
   refreshManifest();
   try {
     writeManifest(dir, manifest);

@@ -42,6 +42,22 @@ export function fmtBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+/**
+ * What the recording cannot show, for the summary: what this run ran into (io_uring requests
+ * not decoded, io_uring not attached) and the kernel's hooks in full, the standing blind spots
+ * by title; an empty table is no proof that nothing happened along them.
+ */
+export function blindSpotLines(m: Manifest): string[] {
+  const spots = m.blind_spots ?? [];
+  if (!spots.length) return [];
+  const lines = ["  blind spots (what this recording cannot show; an empty table proves nothing):"];
+  const full = spots.filter((b) => b.id.startsWith("io_uring") || b.id === "kernel-hooks");
+  for (const b of full) lines.push(`    ${b.title ?? b.id}: ${b.what}`);
+  const rest = spots.filter((b) => !full.includes(b)).map((b) => b.title ?? b.id);
+  if (rest.length) lines.push(`    also: ${rest.join("; ")} (manifest.json blind_spots)`);
+  return lines;
+}
+
 /** The end-of-capture summary, several lines. */
 export function summary(dir: string, m: Manifest): string {
   const lines: string[] = [];
@@ -80,15 +96,7 @@ export function summary(dir: string, m: Manifest): string {
   for (const n of a.not_hooked) {
     lines.push(`  not hooked: ${n.path}: ${n.reason ?? n.status}`);
   }
-  for (const b of m.blind_spots ?? []) {
-    if (b.id.startsWith("io_uring")) lines.push(`  not seen: ${b.what}`);
-  }
-  const standing = (m.blind_spots ?? []).filter((b) => !b.id.startsWith("io_uring")).length;
-  if (standing) {
-    lines.push(
-      `  blind spots: ${standing} paths the kernel gives no view of (manifest blind_spots)`,
-    );
-  }
+  lines.push(...blindSpotLines(m));
   for (const w of m.warnings) lines.push(`  warning: ${w}`);
   for (const e of m.errors) lines.push(`  error: ${e}`);
   if (m.exit_code !== null) lines.push(`  command exited with ${m.exit_code}`);

@@ -133,6 +133,8 @@ export const URING_NO_ACTION: ReadonlySet<string> = new Set([
 export interface BlindSpot {
   /** stable name, e.g. `io_uring-not-decoded` */
   id: string;
+  /** a few words naming it, e.g. `writes through open descriptors` (since 0.2.0) */
+  title?: string;
   /** one or two sentences: what the tables do not show */
   what: string;
   /** how many times this recording ran into it, when that can be counted */
@@ -143,40 +145,47 @@ export interface BlindSpot {
 export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
   {
     id: "lexical-paths",
+    title: "where symlinks lead",
     what: "Paths are recorded as the program named them, resolved without following symlinks " +
       "or bind mounts: where a symlink leads is not resolved (no LSM or fentry hook sees the " +
       "final path here). Symlinks and hard links a traced process makes are recorded.",
   },
   {
     id: "descriptor-writes",
+    title: "writes through open descriptors",
     what: "What is written through an open descriptor or a shared mapping is not recorded: " +
       "the open for writing is, its write(2)s, mmap stores, sendfile, splice and " +
       "copy_file_range are not.",
   },
   {
     id: "foreign-descriptors",
+    title: "descriptors from outside",
     what: "Descriptors a traced process gets from outside the capture (inherited, received " +
       "over a unix socket, pidfd_getfd, io_uring msg_ring) were opened elsewhere: using them " +
       "leaves no open row.",
   },
   {
     id: "outside-processes",
+    title: "work of untraced processes",
     what: "Work done by processes that are not descendants of the command (a daemon asked " +
       "over a socket or D-Bus, systemd-run, cron, a container runtime) is not traced; only " +
       "the connect to the daemon's socket is.",
   },
   {
     id: "datagrams",
+    title: "datagrams beyond DNS",
     what: "Datagrams sent without connect(2) to ports other than 53 (sendto, sendmsg, " +
       "sendmmsg) and raw or packet sockets are not recorded.",
   },
   {
     id: "attributes",
+    title: "extended attributes and ioctls",
     what: "Extended attributes (setxattr: file capabilities, ACLs) and ioctls are not " +
       "recorded.",
   },
   {
     id: "root",
+    title: "a root process stopping the capture",
     what: "A traced process running as root can detach the capture's probes or stop its " +
       "loader (the recording then ends early: see `complete` and `errors`), or load kernel " +
       "code of its own.",
@@ -205,15 +214,75 @@ export function uringNotDecoded(c: UringCounts): Record<string, number> {
   return out;
 }
 
-/** The blind spots of one recording: the standing ones, and what it ran into. */
+/**
+ * The kinds of kernel hook a capture could attach besides tracepoints and uprobes, as found on
+ * the machine it ran on: true (a program loads and attaches there), false (it does not; `why`
+ * says what failed), null (could not tell).
+ */
+export interface KernelHooks {
+  /** kprobes and kretprobes (a kprobe event source) */
+  kprobes: boolean | null;
+  /** fentry/fexit (BPF trampolines) */
+  fentry: boolean | null;
+  /** BPF LSM hooks */
+  bpf_lsm: boolean | null;
+  /** per hook that is not available, why, e.g. `load: Invalid argument` */
+  why: Record<string, string>;
+}
+
+export const UNKNOWN_HOOKS: KernelHooks = { kprobes: null, fentry: null, bpf_lsm: null, why: {} };
+
+function hookState(h: KernelHooks, key: "kprobes" | "fentry" | "bpf_lsm", name: string): string {
+  const v = h[key];
+  if (v === null) return `${name}: not probed`;
+  if (v) return `${name}: available, not used`;
+  return `${name}: not available${h.why[key] ? ` (${h.why[key]})` : ""}`;
+}
+
+/**
+ * What the capture's kind of hooks cannot see: it attaches tracepoints (system calls, sched,
+ * sock, io_uring) and uprobes, no kprobes, fentry/fexit or BPF LSM programs; and what the
+ * kernel it ran on offers of those.
+ */
+export function kernelHooksSpot(h: KernelHooks): BlindSpot {
+  return {
+    id: "kernel-hooks",
+    title: "inside the kernel",
+    what: "System calls are seen at their tracepoints (io_uring requests at theirs), with no " +
+      "kprobe, fentry/fexit or BPF LSM hook inside the kernel: what a call does once made (the " +
+      "file a path finally resolves to, permission and capability checks, module loading, the " +
+      "kernel acting on another process's behalf) is not seen. This kernel: " +
+      `${hookState(h, "kprobes", "kprobes")}; ${hookState(h, "fentry", "fentry")}; ${
+        hookState(h, "bpf_lsm", "BPF LSM")
+      }.`,
+  };
+}
+
+/**
+ * What a recording whose manifest lists no blind spots (made before 0.2.0, or its manifest
+ * lost) could not show, on top of the standing blind spots.
+ */
+export const BEFORE_BLIND_SPOTS: BlindSpot = {
+  id: "before-0.2.0",
+  title: "recorded before 0.2.0",
+  what: "The manifest states no blind spots: the recording was made before Sightline 0.2.0 " +
+    "(or its manifest is lost), which recorded no io_uring requests, bind, listen or accept, " +
+    "link, symlink, chmod, chown, truncate or time changes, memfd executions, ptrace, " +
+    "process_vm_writev or set*id calls, and no DNS over TCP: the tables hold none of these " +
+    "whether they happened or not.",
+};
+
+/** The blind spots of one recording: what it ran into, the kernel's, and the standing ones. */
 export function blindSpotsOf(
   uring: UringCounts | null,
   uringAttached: boolean,
+  hooks: KernelHooks = UNKNOWN_HOOKS,
 ): BlindSpot[] {
   const out: BlindSpot[] = [];
   if (!uringAttached) {
     out.push({
       id: "io_uring-not-attached",
+      title: "io_uring",
       what: "The io_uring tracepoints could not be attached on this kernel: operations " +
         "submitted through io_uring are not recorded at all.",
     });
@@ -224,11 +293,12 @@ export function blindSpotsOf(
     const ops = Object.entries(missed).map(([op, k]) => `${op} ${k}`).join(", ");
     out.push({
       id: "io_uring-not-decoded",
+      title: "io_uring requests not decoded",
       what: `${n} io_uring request${n === 1 ? "" : "s"} of traced processes acted on ` +
         `files, sockets or processes in ways the capture could not decode (${ops}): what ` +
         `they did is not in the tables.`,
       count: n,
     });
   }
-  return [...out, ...STANDING_BLIND_SPOTS];
+  return [...out, kernelHooksSpot(hooks), ...STANDING_BLIND_SPOTS];
 }

@@ -53,12 +53,14 @@ happened (since 0.2.0):
   (\`not_decoded\`: extended attributes, \`uring_cmd\`, \`msg_ring\`, multishot accepts, fixed
   files sent to without an address...), and \`no_completion\`: recorded requests whose result
   never came (their \`ret\` is 0);
-- \`blind_spots\`: \`{id, what, count?}\` for each path the capture has no view of: the
-  io_uring requests not decoded (or io_uring not attached at all), and the standing ones of
-  this kernel, which has no kprobes, fentry or BPF LSM (symlink targets, writes through open
-  descriptors and shared mappings, descriptors from outside, work done by processes outside
-  the traced tree, datagrams to ports other than 53, extended attributes, a root process
-  turning the capture off).
+- \`blind_spots\`: \`{id, title, what, count?}\` for each path the capture has no view of:
+  the io_uring requests not decoded (or io_uring not attached at all); \`kernel-hooks\`: the
+  capture hooks tracepoints and uprobes only, and what the kernel it ran on offers of kprobes,
+  fentry and BPF LSM, probed when it starts (a kprobe event source; loading and attaching the
+  smallest fentry and LSM program, \`sightline-loader --probe-hooks\`); and the standing ones
+  (symlink targets, writes through open descriptors and shared mappings, descriptors from
+  outside, work done by processes outside the traced tree, datagrams to ports other than 53,
+  extended attributes, a root process turning the capture off).
 
 ## Tables
 

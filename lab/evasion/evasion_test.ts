@@ -53,5 +53,10 @@ Deno.test({
     // decoded are exactly the two the undecoded program made
     assert.deepEqual(rec.manifest.io_uring?.not_decoded, { fsetxattr: 1, msg_ring: 1 });
     assert.equal(rec.manifest.io_uring?.no_completion, 0);
+    // the recording states what its kernel's hooks leave unseen, probed rather than assumed
+    const hooks = rec.manifest.blind_spots?.find((b) => b.id === "kernel-hooks");
+    assert.ok(hooks, "the manifest states the kernel-hooks blind spot");
+    assert.doesNotMatch(hooks.what, /not probed/);
+    assert.match(hooks.what, /kprobes: (available|not available).*fentry: .*BPF LSM: /);
   },
 });

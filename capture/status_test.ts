@@ -1,0 +1,51 @@
+/**
+ * The end-of-capture summary states what the recording cannot show: what the run ran into and
+ * the kernel's hooks in full, the standing blind spots by title.
+ */
+import assert from "node:assert/strict";
+import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../recording/blind_spots.ts";
+import type { Manifest } from "../recording/manifest.ts";
+import { summary } from "./status.ts";
+
+function manifest(blind: Manifest["blind_spots"]): Manifest {
+  return {
+    tables: { file: { file: "file.arrow", rows: 0, bytes: 0 } },
+    tls_bytes: 0,
+    drops: {},
+    missed_runs: 0,
+    attach: { hooked: [], not_hooked: [] },
+    blind_spots: blind,
+    warnings: [],
+    errors: [],
+    exit_code: 0,
+    exit_signal: null,
+  } as unknown as Manifest;
+}
+
+Deno.test("summary: blind spots, the ones this run ran into first", () => {
+  const spots = blindSpotsOf({ requests: { fsetxattr: 1 }, recorded: {} }, false, {
+    kprobes: false,
+    fentry: false,
+    bpf_lsm: false,
+    why: { kprobes: "no kprobe event source" },
+  });
+  const lines = summary("/rec", manifest(spots)).split("\n");
+  const at = lines.indexOf(
+    "  blind spots (what this recording cannot show; an empty table proves nothing):",
+  );
+  assert.ok(at > 0, lines.join("\n"));
+  assert.match(lines[at + 1], /^ {4}io_uring: The io_uring tracepoints could not be attached/);
+  assert.match(
+    lines[at + 2],
+    /^ {4}io_uring requests not decoded: 1 io_uring request .*fsetxattr 1/,
+  );
+  assert.match(lines[at + 3], /^ {4}inside the kernel: .*kprobes: not available/);
+  assert.equal(
+    lines[at + 4],
+    `    also: ${STANDING_BLIND_SPOTS.map((b) => b.title).join("; ")} (manifest.json blind_spots)`,
+  );
+});
+
+Deno.test("summary: a manifest without blind spots (a capture still starting) prints none", () => {
+  assert.doesNotMatch(summary("/rec", manifest(undefined)), /blind spots/);
+});
