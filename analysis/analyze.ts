@@ -18,9 +18,11 @@ import { Build } from "./build_steps.ts";
 import { buildHttpTables, type HttpTables } from "./http_tables.ts";
 import type { ParseReply, ParseRequest } from "./parse_worker.ts";
 import { loadPrices, type PriceTable } from "./pricing.ts";
+import { blindSpotRows } from "./blind_spot_rows.ts";
 import { NotARecording, openRecording, RAW_FILES, type RecordingInput } from "./recording_input.ts";
 import {
   ALL_TABLES,
+  blindSpotsTable,
   httpExchangesTable,
   llmCallsTable,
   problemsTable,
@@ -137,6 +139,9 @@ export async function analyzeRecording(
       const b = new Build(c, input.name);
       for (const p of input.problems) b.problem(p.source, p.kind ?? "file", p.message);
       await b.create(ALL_TABLES);
+      const spots = blindSpotRows(input);
+      for (const p of spots.problems) b.problem(p.source, "blind", p.message);
+      await b.appendRows(blindSpotsTable, spots.rows);
       // parse on a second core (a worker reading tls.arrow) while this thread loads DuckDB
       const parsed = parseInWorker(input.dir, input.name, prices);
       for (const def of RAW_TABLES) {

@@ -7,6 +7,7 @@
 import { basename, resolve } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
 import type { Manifest } from "../recording/manifest.ts";
+import type { BlindSpot } from "../recording/blind_spots.ts";
 
 type Fields = Partial<Record<keyof Manifest, unknown>>;
 import { type Columns, emptyColumns, oneLine, readArrowColumns } from "../recording/arrow_input.ts";
@@ -23,6 +24,8 @@ export interface ManifestInfo {
   tool_version: string | null;
   /** rows the capture wrote per table file (`process.arrow` -> n), when the manifest says */
   rows: Record<string, number>;
+  /** what the recording cannot show, as its manifest states (null: it states none) */
+  blind_spots: BlindSpot[] | null;
 }
 
 /** The format version this analysis reads (recording/manifest.ts). */
@@ -161,6 +164,7 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
     host: strOf(f.host),
     tool_version: strOf(tool?.version),
     rows: tableRows(f.tables),
+    blind_spots: blindSpots(f.blind_spots),
   };
 }
 
@@ -203,6 +207,21 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
     });
   }
   return out;
+}
+
+/** `blind_spots` of a manifest; entries without an id and a text are left out. */
+function blindSpots(v: unknown): BlindSpot[] | null {
+  if (!Array.isArray(v)) return null;
+  return v.flatMap((b) => {
+    const { id, title, what, count } = (b ?? {}) as Record<string, unknown>;
+    if (typeof id !== "string" || typeof what !== "string") return [];
+    return [{
+      id,
+      what,
+      ...(typeof title === "string" ? { title } : {}),
+      ...(Number.isSafeInteger(count) ? { count: count as number } : {}),
+    }];
+  });
 }
 
 /** `tables` of a manifest as file -> rows written; what is not a count is left out. */

@@ -81,13 +81,31 @@ export const problemsTable = table(
       "utf8",
       "`file`, `gap`, `truncated`, `lost` (also what the capture dropped: source `capture`), " +
         "`protocol`, `llm`; `capture`: an error the capture reported, or a capture that did not " +
-        "end cleanly; `incomplete`: a response the stream " +
+        "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
+        "not decoded, io_uring not attached: see `blind_spots`); `incomplete`: a response the stream " +
         "ends inside (or before); `row`: a row left out of a table " +
         "for breaking its declaration (the message names the table and the row); `sql`: a " +
         "build step that failed (the message names its file and what it left empty)",
     ),
     col("message", "utf8", "one line saying what is wrong"),
     opt("exchange_id", "int64", "the exchange affected, when there is one"),
+  ] as const,
+);
+
+export const blindSpotsTable = table(
+  "blind_spots",
+  "What each recording cannot show, as its manifest states it (recording/blind_spots.ts): what " +
+    "the run ran into (io_uring requests it could not decode, io_uring not attached), the " +
+    "kernel hooks the capture has no view from, and the standing paths around it. A recording " +
+    "made before 0.2.0, whose manifest lists none, gets `before-0.2.0` (what it did not record " +
+    "at all) and the standing ones. An empty table elsewhere is no proof that nothing happened " +
+    "along these.",
+  [
+    recordingCol,
+    col("spot_id", "utf8", "stable name, e.g. `io_uring-not-decoded`, `kernel-hooks`"),
+    col("title", "utf8", "a few words naming it"),
+    col("what", "utf8", "what the tables do not show"),
+    opt("count", "int64", "how many times this recording ran into it, when counted"),
   ] as const,
 );
 
@@ -362,6 +380,7 @@ export const processesTable = table(
 export const ANALYSIS_TABLES = [
   recordingsTable,
   problemsTable,
+  blindSpotsTable,
   httpExchangesTable,
   sseEventsTable,
   wsMessagesTable,
@@ -389,6 +408,7 @@ export const VIEWS: readonly { name: string; doc: string }[] = [
 
 export type RecordingsRow = RowOf<typeof recordingsTable>;
 export type ProblemRow = RowOf<typeof problemsTable>;
+export type BlindSpotsRow = RowOf<typeof blindSpotsTable>;
 export type HttpExchangeRow = RowOf<typeof httpExchangesTable>;
 export type SseEventRow = RowOf<typeof sseEventsTable>;
 export type WsMessageRow = RowOf<typeof wsMessagesTable>;

@@ -70,7 +70,9 @@ export function findingsHtml(data: ReportData): Html {
   if (data.findings === null) {
     return h`<p class="notice" id="no-findings">This database has no <code>findings</code> table: the detectors have not run on this recording, so nothing is flagged here.</p>`;
   }
-  if (!data.findings.length) return h`<p class="notice">The detectors found nothing.</p>`;
+  if (!data.findings.length) {
+    return h`<p class="notice">The detectors found nothing in what was recorded. That is no proof of innocence: see <a href="#blind-spots">what this recording cannot show</a>.</p>`;
+  }
   const events = new Map(data.evidence.map((e) => [`${e.findingId}|${e.item}`, e]));
   return h`<ol class="findings">${
     join(data.findings.map((f) => {

@@ -6,7 +6,7 @@
  * of a clicked LLM or tool call, highlights a finding on the timeline, and sets
  * `document.body.dataset.charts` to `ready` (or `failed`) when it is done.
  */
-import { h, type Html, scriptJson } from "./html.ts";
+import { h, type Html, join, scriptJson } from "./html.ts";
 import { conversationHtml } from "./conversation_view.ts";
 import { findingsHtml } from "./findings_view.ts";
 import { processTreeHtml, shellJoin } from "./process_tree.ts";
@@ -26,6 +26,8 @@ pre { white-space: pre-wrap; word-break: break-word; background: #f6f6f6; paddin
   max-height: 32rem; overflow: auto; font-size: 12.5px; }
 .summary td { padding: 0 1.2rem .1rem 0; } .summary td:first-child { color: #666; }
 .notice { background: #fff7e0; border-left: 4px solid #e0a800; padding: .4rem .8rem; }
+.blind-spots dt { font-weight: 600; margin-top: .4rem; }
+.blind-spots dd { margin: 0 0 0 1rem; }
 .cuts { background: #eef4fb; border-left: 4px solid #4c78a8; padding: .4rem .8rem; }
 .chart { margin: .5rem 0 1rem; overflow-x: auto; }
 .tree, .tree ul { list-style: none; padding-left: 1.2rem; } .tree { padding-left: 0; }
@@ -135,6 +137,27 @@ function linksNotice(data: ReportData): Html | string {
   return h`<p class="notice" id="no-links">This database has no <code>links</code> table: correlation has not run on this recording, so the timeline cannot show which tool call caused which event. Everything else is shown.</p>`;
 }
 
+/** The blind spots: what the run ran into first, then the rest; an empty table is no proof. */
+function blindSpotsHtml(data: ReportData): Html {
+  if (data.blindSpots === null) {
+    return h`<p class="notice" id="no-blind-spots">This database has no <code>blind_spots</code> table (it was analysed before it was added): run <code>deno task analyze</code> again to list what this recording cannot show. Tables that are empty are no proof that nothing happened.</p>`;
+  }
+  const ran = data.blindSpots.filter((b) => b.count !== null);
+  return h`<p class="meta">The tables hold what the capture could see. What happened along these paths leaves no row, so an empty table, or no finding, is no proof that it did not happen.</p>${
+    ran.length
+      ? h`<p class="notice">This run took paths the capture could not record: ${
+        join(ran.map((b) => h`<b>${b.title}</b> (${String(b.count)})`), "; ")
+      }.</p>`
+      : ""
+  }<dl class="blind-spots">${
+    data.blindSpots.map((b) =>
+      h`<dt id="blind-${b.id}">${b.title}${
+        b.count !== null ? ` (${b.count})` : ""
+      }</dt><dd>${b.what}</dd>`
+    )
+  }</dl>`;
+}
+
 const chart = (name: string) => h`<div class="chart" id="chart-${name}"></div>`;
 
 /** The whole page. */
@@ -144,7 +167,7 @@ export function reportPage(data: ReportData, specs: ChartSpecs): string {
   const scripts = vegaBundles().map((b) => `<script data-lib="${b.name}">${b.source}</script>`)
     .join("\n");
   const body = h`<h1>${title}</h1>
-<nav><a href="#timeline">Timeline</a><a href="#findings">Findings</a><a href="#processes">Process tree</a><a href="#usage">Tokens and cost</a><a href="#latency">Latency</a><a href="#conversation">Conversation</a></nav>
+<nav><a href="#timeline">Timeline</a><a href="#findings">Findings</a><a href="#blind-spots">Blind spots</a><a href="#processes">Process tree</a><a href="#usage">Tokens and cost</a><a href="#latency">Latency</a><a href="#conversation">Conversation</a></nav>
 ${overviewHtml(data)}
 ${cutsHtml(data)}
 <h2 id="timeline">Timeline</h2>
@@ -153,6 +176,8 @@ ${linksNotice(data)}
 ${chart("timeline")}
 <h2 id="findings">Findings</h2>
 ${findingsHtml(data)}
+<h2 id="blind-spots">What this recording cannot show</h2>
+${blindSpotsHtml(data)}
 <h2 id="processes">Process tree</h2>
 ${processTreeHtml(data)}
 <h2 id="usage">Tokens and cost</h2>

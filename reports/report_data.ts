@@ -2,7 +2,7 @@
  * The data of a report, read from an analysed recording with the queries in `sql/`: the
  * overview, the processes, the LLM and tool calls, the events the timeline marks, and — when
  * correlation and the detectors have run — the links from tool calls to events and the
- * findings with their evidence. Every list is capped (`ReportLimits`) so that a large
+ * findings with their evidence; what the recording cannot show. Every list is capped (`ReportLimits`) so that a large
  * recording gives a page of bounded size, and every cap that cut something is listed in `cuts`.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -210,6 +210,15 @@ export interface Cut {
   total: number;
 }
 
+/** Something the recording cannot show (the `blind_spots` table). */
+export interface BlindSpotItem {
+  id: string;
+  title: string;
+  what: string;
+  /** how many times the run ran into it, when counted */
+  count: number | null;
+}
+
 export interface ReportData {
   overview: Overview;
   processes: Proc[];
@@ -221,6 +230,8 @@ export interface ReportData {
   /** null: the database has no `findings` table (the detectors have not run) */
   findings: Finding[] | null;
   evidence: EvidenceEvent[];
+  /** null: the database has no `blind_spots` table (analysed before it was added) */
+  blindSpots: BlindSpotItem[] | null;
   /** the first this many calls of the conversation view show their texts (the text budget) */
   conversationTextCalls: number;
   cuts: Cut[];
@@ -465,6 +476,15 @@ export async function loadReportData(
     cut("evidence items of findings", kept, cited);
   }
 
+  const blindSpots = tables.has("blind_spots")
+    ? (await queryRows(c, "report_blind_spots")).map((r) => ({
+      id: String(r.spot_id),
+      title: String(r.title),
+      what: String(r.what),
+      count: num(r.count),
+    }))
+    : null;
+
   const llmCalls = callRows.map(llmCallOf);
   const toolCalls = toolRows.map(toolCallOf);
   const conversation = Math.min(llmCalls.length, limits.conversationCalls);
@@ -489,6 +509,7 @@ export async function loadReportData(
     links,
     findings,
     evidence,
+    blindSpots,
     cuts,
     limits,
   };

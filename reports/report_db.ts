@@ -12,6 +12,7 @@ import { queryRows as rowsOf, readSql, type SqlValue } from "../kit/sql_runner.t
 export const REQUIRED_TABLES = [
   "recordings",
   "problems",
+  "blind_spots",
   "llm_calls",
   "tool_calls",
   "processes",
@@ -24,6 +25,7 @@ export const REQUIRED_TABLES = [
 /** The report's queries, `sql/<name>.sql`. */
 export type ReportSql =
   | "report_actions"
+  | "report_blind_spots"
   | "report_overview"
   | "report_processes"
   | "report_llm_calls"

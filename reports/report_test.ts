@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { buildReport, run } from "./report.ts";
+import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../recording/blind_spots.ts";
 import {
   analyse,
   copyFixture,
@@ -149,6 +150,55 @@ Deno.test("bad input: one line and exit code 1 for what cannot be read, 2 for ba
       assert.match(r.stderr.split("\n")[0], message);
       assert.match(r.stderr, /^report: /);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("the report states what the recording cannot show, first what the run ran into", async () => {
+  const dir = tempDir();
+  try {
+    // a recording from before 0.2.0: its manifest lists no blind spots
+    const old = copyFixture("claude_tool_marker", join(dir, "old"));
+    assert.equal(
+      await run({ recording: old, out: join(dir, "out-old"), print: () => {}, ...quiet }),
+      0,
+    );
+    const oldHtml = await Deno.readTextFile(join(dir, "out-old", "report.html"));
+    assert.match(oldHtml, /<h2 id="blind-spots">What this recording cannot show<\/h2>/);
+    assert.match(oldHtml, /<dt id="blind-before-0\.2\.0">recorded before 0\.2\.0<\/dt>/);
+    for (const b of STANDING_BLIND_SPOTS) {
+      assert.ok(oldHtml.includes(`<dt id="blind-${b.id}">${b.title}</dt>`), b.id);
+    }
+    assert.doesNotMatch(oldHtml, /This run took paths the capture could not record/);
+    // the same recording as a 0.2.0 capture states it, with io_uring requests it could not decode
+    const rec = copyFixture("claude_tool_marker", join(dir, "new"));
+    const m = JSON.parse(await Deno.readTextFile(join(rec, "manifest.json")));
+    m.blind_spots = blindSpotsOf({ requests: { fsetxattr: 2, uring_cmd: 1 }, recorded: {} }, true, {
+      kprobes: false,
+      fentry: false,
+      bpf_lsm: false,
+      why: { kprobes: "no kprobe event source", fentry: "load: Invalid argument" },
+    });
+    await Deno.writeTextFile(join(rec, "manifest.json"), JSON.stringify(m));
+    assert.equal(
+      await run({ recording: rec, out: join(dir, "out-new"), print: () => {}, ...quiet }),
+      0,
+    );
+    const html = await Deno.readTextFile(join(dir, "out-new", "report.html"));
+    assert.match(
+      html,
+      /This run took paths the capture could not record: <b>io_uring requests not decoded<\/b> \(3\)/,
+    );
+    assert.match(html, /kprobes: not available \(no kprobe event source\); fentry: not available/);
+    assert.doesNotMatch(html, /recorded before 0\.2\.0/);
+    // and the analysis counts it as a problem
+    const problems = await withDbOf(
+      rec,
+      (q) => q.rows("SELECT kind, source, message FROM problems WHERE kind = 'blind'"),
+    );
+    assert.equal(problems.length, 1);
+    assert.match(String(problems[0].message), /3 io_uring requests .*fsetxattr 2, uring_cmd 1/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -255,6 +255,12 @@ export function fakeReportData(): ReportData {
       label: `exec sh -c ${HOSTILE}`,
     }],
     links: null,
+    blindSpots: [{
+      id: "io_uring-not-decoded",
+      title: `io_uring ${HOSTILE}`,
+      what: `1 request not decoded ${HOSTILE}`,
+      count: 1,
+    }],
     findings: [{
       id: 1,
       sessionId: 100,

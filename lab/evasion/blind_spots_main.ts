@@ -8,14 +8,18 @@
  * Exits 1 if a technique was not seen or a program failed (the report is written anyway).
  */
 import { parseArgs } from "node:util";
-import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../../recording/blind_spots.ts";
+import { type BlindSpot, blindSpotsOf, STANDING_BLIND_SPOTS } from "../../recording/blind_spots.ts";
 import { type Result, runSuite } from "./suite.ts";
 
 export const REPORT = new URL("../../reports/blind_spots.md", import.meta.url).pathname;
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
-export function blindSpotsMarkdown(results: Result[], kernel: string): string {
+export function blindSpotsMarkdown(
+  results: Result[],
+  kernel: string,
+  hooks: BlindSpot | undefined,
+): string {
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const lines = [
     "# Blind spots: what the capture sees of evasive actions",
@@ -47,11 +51,14 @@ export function blindSpotsMarkdown(results: Result[], kernel: string): string {
     "",
     "## What every recording states it cannot see",
     "",
-    "This kernel has no kprobes, fentry or BPF LSM, so the capture sees system calls, io_uring " +
-      "requests, process events and TLS library calls, and nothing below them. Every recording's " +
-      "manifest lists these (and the HTML report shows them), with what it ran into itself (" +
-      "io_uring requests not decoded, io_uring not attachable):",
+    "The capture sees system calls, io_uring requests, process events and TLS library calls at " +
+      "tracepoints and uprobes, and nothing below them. Every recording's manifest lists what " +
+      "that leaves out (the capture's summary and the HTML report show it, and the analysis " +
+      "loads it into `blind_spots`), with what it ran into itself (io_uring requests not " +
+      "decoded, io_uring not attachable, also `problems` rows) and what its kernel offers of the " +
+      "hooks the capture does not use, probed when it starts. The suite's recording said:",
     "",
+    `- \`kernel-hooks\`: ${hooks?.what ?? "(not stated)"}`,
   );
   for (const b of STANDING_BLIND_SPOTS) lines.push(`- \`${b.id}\`: ${b.what}`);
   const example = blindSpotsOf({ requests: { fsetxattr: 1 }, recorded: {} }, true)[0];
@@ -66,8 +73,9 @@ export function blindSpotsMarkdown(results: Result[], kernel: string): string {
 
 if (import.meta.main) {
   const { values } = parseArgs({ options: { out: { type: "string", default: REPORT } } });
-  const { results } = await runSuite(undefined, (l) => console.error(l));
-  await Deno.writeTextFile(values.out!, blindSpotsMarkdown(results, Deno.osRelease()));
+  const { results, rec } = await runSuite(undefined, (l) => console.error(l));
+  const hooks = rec.manifest.blind_spots?.find((b) => b.id === "kernel-hooks");
+  await Deno.writeTextFile(values.out!, blindSpotsMarkdown(results, Deno.osRelease(), hooks));
   console.log(`wrote ${values.out}`);
   const bad = results.filter((r) => r.status === "not seen" || r.exitCode !== 0);
   Deno.exit(bad.length ? 1 : 0);
