@@ -149,7 +149,13 @@ Deno.test("export --format parquet: every table, read back by hyparquet and Duck
         for (const def of RAW_TABLES) {
           const path = files.find((f) =>
             f.includes(`/${def.name}/`) && f.endsWith(`/${name}.parquet`)
-          )!;
+          );
+          // a table added after the recording was made (privilege) is not in its manifest
+          const listed = m.tables[def.name]?.rows ?? 0;
+          if (!path) {
+            assert.equal(listed, 0, `${def.name} of ${name}: no file, yet the manifest has rows`);
+            continue;
+          }
           const bytes = Deno.readFileSync(path);
           const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
           const rows = await parquetReadObjects({
@@ -159,7 +165,7 @@ Deno.test("export --format parquet: every table, read back by hyparquet and Duck
           });
           assert.equal(
             rows.length,
-            m.tables[def.name].rows,
+            listed,
             `${def.name} of ${name}: manifest rows`,
           );
           for (const row of rows.slice(0, 50)) {
