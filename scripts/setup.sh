@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Sightline needs on a fresh Debian 12 machine, idempotently:
-# Debian packages, Deno (pinned, from the npm registry), the real agents (pinned,
-# into lab/agents/), tracefs, and the eBPF programs and loader in bpf/.
+# Debian packages, Deno (pinned, from the npm registry), the real agents and MCP servers
+# (pinned, into lab/agents/ and lab/mcp_servers/), tracefs, and the eBPF programs and loader in bpf/.
 # A second run only checks, and takes a second or two.
 set -euo pipefail
 
@@ -54,22 +54,29 @@ install_deno() {
   "$bin" --version >/dev/null || die "deno does not run"
 }
 
-install_agents() {
-  [ -f "$ROOT/lab/agents/package.json" ] || return 0
-  if [ -f "$ROOT/lab/agents/node_modules/.sightline-stamp" ] &&
-    cmp -s "$ROOT/lab/agents/package-lock.json" "$ROOT/lab/agents/node_modules/.sightline-stamp"; then
+# npm install of a pinned package folder (lab/agents, lab/mcp_servers), once per lock file.
+install_pinned() {
+  local dir="$ROOT/$1" what=$2
+  [ -f "$dir/package.json" ] || return 0
+  if [ -f "$dir/node_modules/.sightline-stamp" ] &&
+    cmp -s "$dir/package-lock.json" "$dir/node_modules/.sightline-stamp"; then
     return 0
   fi
-  log "installing the pinned agents into lab/agents/ (npm install from the lock file)"
+  log "installing $what into $1/ (npm install from the lock file)"
   # Not `npm ci`: it insists on every platform's optional packages being in the lock, and
   # Qwen Code's clipboard helper names macOS and Windows builds the registry does not have.
   # `npm install --no-save` installs the locked versions and leaves the lock untouched.
   local out
-  if ! out=$(cd "$ROOT/lab/agents" && npm install --no-save --no-audit --no-fund 2>&1); then
+  if ! out=$(cd "$dir" && npm install --no-save --no-audit --no-fund 2>&1); then
     printf '%s\n' "$out" | grep -v '^npm warn' | tail -5 >&2
-    die "npm install in lab/agents/ failed (the lines above are npm's)"
+    die "npm install in $1/ failed (the lines above are npm's)"
   fi
-  cp "$ROOT/lab/agents/package-lock.json" "$ROOT/lab/agents/node_modules/.sightline-stamp"
+  cp "$dir/package-lock.json" "$dir/node_modules/.sightline-stamp"
+}
+
+install_agents() {
+  install_pinned lab/agents "the pinned agents"
+  install_pinned lab/mcp_servers "the pinned MCP servers"
 }
 
 mount_tracefs() {

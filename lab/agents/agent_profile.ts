@@ -5,6 +5,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import type { McpServerConfig } from "./mcp_servers.ts";
 
 export type AgentName = "claude" | "gemini" | "codex" | "opencode" | "qwen";
 
@@ -47,6 +48,8 @@ export interface AgentSetup {
   model?: string;
   /** Codex: its transport (default DEFAULT_CODEX_TRANSPORT); other agents ignore it. */
   transport?: CodexTransport;
+  /** MCP servers to configure the agent with (it starts them itself, over stdio). */
+  mcpServers?: McpServerConfig[];
 }
 
 export interface AgentProfile {

@@ -2,7 +2,9 @@
  * Claude Code (`@anthropic-ai/claude-code`, a native binary) against the scripted server:
  * `ANTHROPIC_BASE_URL` and a placeholder `ANTHROPIC_API_KEY`, non-essential traffic, telemetry,
  * auto-update and error reporting off, `claude -p PROMPT` with Bash/Read/Write allowed and
- * permissions skipped (`IS_SANDBOX=1` allows that as root).
+ * permissions skipped (`IS_SANDBOX=1` allows that as root). MCP servers go in a config file
+ * given with `--mcp-config` and `--strict-mcp-config`; `ENABLE_TOOL_SEARCH=false` keeps their
+ * tools in the request instead of deferring them behind the `ToolSearch` tool.
  */
 
 import { join } from "node:path";
@@ -15,12 +17,17 @@ import {
   writeJson,
 } from "./agent_profile.ts";
 
+/** Where the run's MCP server configuration for Claude Code is written. */
+export function claudeMcpConfigPath(home: string): string {
+  return join(home, ".claude", "sightline-mcp.json");
+}
+
 export const claudeProfile: AgentProfile = {
   name: "claude",
   npmPackage: "@anthropic-ai/claude-code",
   provider: "anthropic",
   binary: join(AGENTS_BIN, "claude"),
-  async prepareHome({ home }: AgentSetup) {
+  async prepareHome({ home, mcpServers }: AgentSetup) {
     await Deno.mkdir(join(home, ".claude"), { recursive: true });
     await writeJson(join(home, ".claude.json"), {
       hasCompletedOnboarding: true,
@@ -31,9 +38,19 @@ export const claudeProfile: AgentProfile = {
       includeCoAuthoredBy: false,
       permissions: { allow: ["Bash", "Read", "Write"] },
     });
+    if (mcpServers?.length) {
+      await writeJson(claudeMcpConfigPath(home), {
+        mcpServers: Object.fromEntries(
+          mcpServers.map((
+            m,
+          ) => [m.name, { type: "stdio", command: m.command, args: m.args, env: m.env }]),
+        ),
+      });
+    }
   },
-  env({ home, server }: AgentSetup) {
+  env({ home, server, mcpServers }: AgentSetup) {
     return {
+      ...(mcpServers?.length ? { ENABLE_TOOL_SEARCH: "false" } : {}),
       HOME: home,
       ANTHROPIC_BASE_URL: server.origin,
       ANTHROPIC_API_KEY: FAKE_KEYS.anthropic,
@@ -45,7 +62,10 @@ export const claudeProfile: AgentProfile = {
       ...trustEnv(server.caCertPath),
     };
   },
-  args(prompt: string, { model }: AgentSetup) {
+  args(prompt: string, { model, home, mcpServers }: AgentSetup) {
+    const mcp = mcpServers?.length
+      ? ["--mcp-config", claudeMcpConfigPath(home), "--strict-mcp-config"]
+      : [];
     return [
       "-p",
       prompt,
@@ -53,6 +73,7 @@ export const claudeProfile: AgentProfile = {
       "Bash,Read,Write",
       "--dangerously-skip-permissions",
       ...(model ? ["--model", model] : []),
+      ...mcp,
     ];
   },
 };

@@ -4,7 +4,8 @@
  * (`wire_api = "responses"`, `env_key = "OPENAI_API_KEY"`), trust via `CODEX_CA_CERTIFICATE`
  * and `SSL_CERT_FILE`; `codex exec` with approvals and sandbox bypassed and analytics, plugins,
  * apps and tool suggestions off (as `-c features.X=false`, which builds from 0.120 on accept
- * even for features they do not have). Its stdin must be /dev/null.
+ * even for features they do not have); MCP servers as `[mcp_servers.NAME]` tables. Its stdin
+ * must be /dev/null.
  *
  * Transport: by default the provider says `supports_websockets = true`, as Codex's built-in
  * OpenAI provider does, so Codex runs in its default transport: one WebSocket to
@@ -36,7 +37,7 @@ export const codexProfile: AgentProfile = {
   npmPackage: "@openai/codex",
   provider: "openai-responses",
   binary: join(AGENTS_BIN, "codex"),
-  async prepareHome({ home, server, model, transport }: AgentSetup) {
+  async prepareHome({ home, server, model, transport, mcpServers }: AgentSetup) {
     const codexHome = join(home, ".codex");
     await Deno.mkdir(codexHome, { recursive: true });
     await Deno.writeTextFile(
@@ -55,6 +56,18 @@ export const codexProfile: AgentProfile = {
         "request_max_retries = 1",
         "stream_max_retries = 1",
         "",
+        ...(mcpServers ?? []).flatMap((m) => [
+          `[mcp_servers.${m.name}]`,
+          `command = ${tomlString(m.command)}`,
+          `args = [${m.args.map(tomlString).join(", ")}]`,
+          ...Object.keys(m.env).length
+            ? [
+              `[mcp_servers.${m.name}.env]`,
+              ...Object.entries(m.env).map(([k, v]) => `${k} = ${tomlString(v)}`),
+            ]
+            : [],
+          "",
+        ]),
       ].join("\n"),
     );
   },

@@ -2,7 +2,8 @@
  * The Gemini CLI (`@google/gemini-cli`, on Node) against the scripted server:
  * `GOOGLE_GEMINI_BASE_URL`, a placeholder `GEMINI_API_KEY`, a trusted workspace, and
  * `~/.gemini/settings.json` choosing API-key auth with usage statistics, telemetry and
- * auto-update off; `gemini -p PROMPT --yolo`.
+ * auto-update off, and its `mcpServers` (trusted, so their calls need no confirmation);
+ * `gemini -p PROMPT --yolo`.
  */
 
 import { join } from "node:path";
@@ -20,13 +21,22 @@ export const geminiProfile: AgentProfile = {
   npmPackage: "@google/gemini-cli",
   provider: "gemini",
   binary: join(AGENTS_BIN, "gemini"),
-  async prepareHome({ home }: AgentSetup) {
+  async prepareHome({ home, mcpServers }: AgentSetup) {
     await Deno.mkdir(join(home, ".gemini"), { recursive: true });
     await writeJson(join(home, ".gemini", "settings.json"), {
       security: { auth: { selectedType: "gemini-api-key" } },
       privacy: { usageStatisticsEnabled: false },
       telemetry: { enabled: false },
       general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+      ...(mcpServers?.length
+        ? {
+          mcpServers: Object.fromEntries(
+            mcpServers.map((
+              m,
+            ) => [m.name, { command: m.command, args: m.args, env: m.env, trust: true }]),
+          ),
+        }
+        : {}),
     });
   },
   env({ home, server }: AgentSetup) {

@@ -28,6 +28,7 @@ import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
+import { checkMcpServersInstalled, resolveMcpServers } from "./mcp_servers.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 
 export const PROFILES: Readonly<Record<AgentName, AgentProfile>> = {
@@ -205,12 +206,15 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       await Deno.mkdir(join(path, ".."), { recursive: true });
       await Deno.writeTextFile(path, content);
     }
+    const mcpServers = resolveMcpServers(sc?.mcpServers, workdir);
+    await checkMcpServersInstalled(mcpServers);
     const setup: AgentSetup = {
       home,
       workdir,
       server,
       model: opts.model,
       transport: opts.transport,
+      mcpServers,
     };
     await profile.prepareHome(setup);
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;

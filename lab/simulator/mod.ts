@@ -11,6 +11,8 @@ export { errorResponse } from "./provider_api.ts";
 export {
   type Condition,
   loadScenario,
+  MCP_SERVER_NAMES,
+  type McpServerSpec,
   type PageRoute,
   type PageSpec,
   parseScenario,

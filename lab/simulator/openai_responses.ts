@@ -46,7 +46,16 @@ function outputItems(reply: Reply): Item[] {
   }
   reply.toolCalls.forEach((call, i) => {
     const callId = `call_${base62(`${reply.seed}:call:${i}`, 24)}`;
-    if (call.kind === "custom") {
+    if (call.kind === "tool_search") {
+      items.push({
+        id: id("ts", i),
+        type: "tool_search_call",
+        status: "completed",
+        call_id: callId,
+        execution: "client",
+        arguments: call.args ?? {},
+      });
+    } else if (call.kind === "custom") {
       items.push({
         id: id("ctc", i),
         type: "custom_tool_call",
@@ -63,6 +72,7 @@ function outputItems(reply: Reply): Item[] {
         arguments: JSON.stringify(call.args ?? {}),
         call_id: callId,
         name: call.name,
+        ...(call.namespace !== undefined ? { namespace: call.namespace } : {}),
       });
     }
   });
@@ -249,6 +259,11 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         output_index,
         arguments: item.arguments,
       });
+    } else if (item.type === "tool_search_call") {
+      emit("response.output_item.added", {
+        output_index,
+        item: { ...item, status: "in_progress" },
+      });
     } else {
       emit("response.output_item.added", {
         output_index,
@@ -289,6 +304,24 @@ const MODEL_ITEMS = new Set([
   "tool_search_call",
 ]);
 
+/** The function tools in a `tool_search_output` item's tools, namespaces flattened. */
+function searchedTools(tools: Obj[], namespace?: string): OfferedTool[] {
+  const out: OfferedTool[] = [];
+  for (const t of tools) {
+    if (t.type === "namespace" && Array.isArray(t.tools) && typeof t.name === "string") {
+      out.push(...searchedTools(t.tools as Obj[], t.name));
+    } else if (t.type === "function" && typeof t.name === "string") {
+      out.push({
+        name: t.name,
+        kind: "function",
+        parameters: t.parameters,
+        ...(namespace !== undefined ? { namespace } : {}),
+      });
+    }
+  }
+  return out;
+}
+
 /** Reads what the script needs from a Responses API request body. */
 export function inspectResponsesRequest(body: Obj): RequestView {
   const input: Obj[] = typeof body.input === "string"
@@ -302,6 +335,14 @@ export function inspectResponsesRequest(body: Obj): RequestView {
       tools.push({ name: t.name, kind: "function", parameters: t.parameters });
     } else if (t.type === "custom" && typeof t.name === "string") {
       tools.push({ name: t.name, kind: "custom", parameters: t.format });
+    } else if (t.type === "tool_search") {
+      tools.push({ name: "tool_search", kind: "tool_search", parameters: t.parameters });
+    }
+  }
+  // Tools a client-executed tool search loaded (deferred MCP tools) are offered from then on.
+  for (const item of input) {
+    if (item.type === "tool_search_output" && Array.isArray(item.tools)) {
+      tools.push(...searchedTools(item.tools as Obj[]));
     }
   }
   const texts: string[] = [
@@ -312,15 +353,24 @@ export function inspectResponsesRequest(body: Obj): RequestView {
   let inModelTurn = false;
   let lastModelItem = -1;
   let lastUserText: string | undefined;
+  // A turn that only searched for tools (and reasoned) is not a turn of the script.
+  let runSearched = false;
+  let runOther = false;
+  const endRun = () => {
+    if (inModelTurn && (runOther || !runSearched)) assistantTurns++;
+    runSearched = runOther = false;
+  };
   input.forEach((item, i) => {
     const isModel = MODEL_ITEMS.has(String(item.type)) ||
       ((item.type === "message" || item.type === undefined) &&
         item.role === "assistant");
     if (isModel) {
-      if (!inModelTurn) assistantTurns++;
+      if (item.type === "tool_search_call") runSearched = true;
+      else if (item.type !== "reasoning") runOther = true;
       inModelTurn = true;
       lastModelItem = i;
     } else {
+      endRun();
       inModelTurn = false;
     }
     if (item.content !== undefined) {
@@ -329,6 +379,7 @@ export function inspectResponsesRequest(body: Obj): RequestView {
       if (item.role === "user") lastUserText = t;
     }
   });
+  endRun();
   const toolResults: ToolResultView[] = [];
   for (const item of input.slice(lastModelItem + 1)) {
     if (

@@ -20,8 +20,13 @@ export interface Usage {
 export interface ToolCall {
   /** The tool's name exactly as the client declared it. */
   name: string;
-  /** "function": JSON arguments; "custom": free-form text input (OpenAI custom tools). */
-  kind: "function" | "custom";
+  /**
+   * "function": JSON arguments; "custom": free-form text input (OpenAI custom tools);
+   * "tool_search": a Responses API tool search (args `{query, limit}`) to load deferred tools.
+   */
+  kind: "function" | "custom" | "tool_search";
+  /** Responses API: the namespace of a function declared inside one. */
+  namespace?: string;
   /** JSON arguments for "function" tools. */
   args?: Record<string, unknown>;
   /** Text input for "custom" tools. */

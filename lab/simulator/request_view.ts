@@ -15,10 +15,16 @@ export type Provider =
 /** A tool the client declared in its request. */
 export interface OfferedTool {
   name: string;
-  /** "custom": free-form input (OpenAI custom tools such as Codex's apply_patch grammar). */
-  kind: "function" | "custom";
+  /**
+   * "custom": free-form input (OpenAI custom tools such as Codex's apply_patch grammar);
+   * "tool_search": the Responses API's client-executed tool search, behind which Codex defers
+   * MCP tools.
+   */
+  kind: "function" | "custom" | "tool_search";
   /** Its JSON schema for arguments, when declared. */
   parameters?: unknown;
+  /** The namespace it was declared in (Responses API namespaces, e.g. a deferred MCP server). */
+  namespace?: string;
 }
 
 /** A tool result the client sent back. */

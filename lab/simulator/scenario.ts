@@ -32,7 +32,24 @@ export type ToolAction =
   | { run: string; description?: string }
   | { read: string }
   | { write: string; content: string }
-  | { name: string; args?: Record<string, unknown>; input?: string };
+  | { name: string; args?: Record<string, unknown>; input?: string }
+  | { mcp: string; tool: string; args?: Record<string, unknown> };
+
+/**
+ * An MCP server the agent is configured with: one of the lab's servers by name (`filesystem`
+ * and `everything` pinned from npm, `poisoned` the lab's own), or a command. `args` may use
+ * `{{workdir}}`.
+ */
+export type McpServerSpec =
+  | {
+    server: "filesystem" | "everything" | "poisoned";
+    args?: string[];
+    env?: Record<string, string>;
+  }
+  | { command: string; args?: string[]; env?: Record<string, string> };
+
+/** The lab's MCP servers by name. */
+export const MCP_SERVER_NAMES = ["filesystem", "everything", "poisoned"] as const;
 
 /** One scripted model turn. */
 export interface Turn {
@@ -97,6 +114,8 @@ export interface Scenario {
   /** Files (relative path -> content) the runner writes into the working directory. */
   files?: Record<string, string>;
   pages?: PageSpec[];
+  /** MCP servers the agent is configured with, by the name the agent knows each by. */
+  mcpServers?: Record<string, McpServerSpec>;
   turns: Turn[];
   /** Where it was read from, for messages. */
   source: string;
@@ -265,7 +284,16 @@ function checkTool(c: Checker, v: unknown, field: string): ToolAction {
       ...(o.input !== undefined ? { input: c.str(o.input, `${field}.input`) } : {}),
     };
   }
-  return c.fail(field, "expected one of run, read, write or name");
+  if ("mcp" in v) {
+    const o = c.obj(v, field, ["mcp", "tool", "args"]);
+    const server = c.str(o.mcp, `${field}.mcp`, { nonEmpty: true });
+    const tool = c.str(o.tool, `${field}.tool`, { nonEmpty: true });
+    if (o.args !== undefined && !isObj(o.args)) {
+      c.fail(`${field}.args`, `expected an object, got ${describe(o.args)}`);
+    }
+    return { mcp: server, tool, ...(o.args !== undefined ? { args: o.args as Obj } : {}) };
+  }
+  return c.fail(field, "expected one of run, read, write, name or mcp");
 }
 
 function checkTurn(c: Checker, v: unknown, field: string): Turn {
@@ -317,6 +345,40 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
   }
   if (o.when !== undefined) t.when = checkCondition(c, o.when, `${field}.when`);
   return t;
+}
+
+const MCP_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+
+function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
+  if (!isObj(v)) c.fail(field, `expected an object, got ${describe(v)}`);
+  const o = c.obj(v, field, ["server", "command", "args", "env"]);
+  if ((o.server === undefined) === (o.command === undefined)) {
+    c.fail(field, "needs exactly one of server or command");
+  }
+  let args: string[] | undefined;
+  if (o.args !== undefined) {
+    if (!Array.isArray(o.args)) {
+      c.fail(`${field}.args`, `expected an array, got ${describe(o.args)}`);
+    }
+    args = o.args.map((a, i) => c.str(a, `${field}.args[${i}]`));
+  }
+  let env: Record<string, string> | undefined;
+  if (o.env !== undefined) {
+    const e = c.obj(o.env, `${field}.env`, Object.keys(o.env as Obj));
+    env = Object.fromEntries(Object.entries(e).map(([k, x]) => [k, c.str(x, `${field}.env.${k}`)]));
+  }
+  const rest = { ...(args ? { args } : {}), ...(env ? { env } : {}) };
+  if (o.command !== undefined) {
+    return { command: c.str(o.command, `${field}.command`, { nonEmpty: true }), ...rest };
+  }
+  const server = c.str(o.server, `${field}.server`);
+  if (!(MCP_SERVER_NAMES as readonly string[]).includes(server)) {
+    c.fail(
+      `${field}.server`,
+      `expected one of ${MCP_SERVER_NAMES.join(", ")}, got ${describe(server)}`,
+    );
+  }
+  return { server: server as (typeof MCP_SERVER_NAMES)[number], ...rest };
 }
 
 const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -426,6 +488,7 @@ export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
     "usage",
     "files",
     "pages",
+    "mcpServers",
     "turns",
   ]);
   const name = c.str(o.name, "name", { nonEmpty: true });
@@ -485,6 +548,17 @@ export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
         c.fail(`pages[${i}].name`, `duplicate page name ${p.name}`);
       }
       names.add(p.name);
+    }
+  }
+  if (o.mcpServers !== undefined) {
+    const m = c.obj(o.mcpServers, "mcpServers", Object.keys(o.mcpServers as Obj));
+    s.mcpServers = {};
+    for (const [name, spec] of Object.entries(m)) {
+      // Claude Code and Codex join server and tool names with "__", the Gemini CLI with "_".
+      if (!MCP_NAME.test(name)) {
+        c.fail(`mcpServers.${name}`, "use letters, digits and - (starting with a letter)");
+      }
+      s.mcpServers[name] = checkMcpServer(c, spec, `mcpServers.${name}`);
     }
   }
   if (!Array.isArray(o.turns) || o.turns.length === 0) {

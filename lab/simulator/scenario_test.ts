@@ -60,7 +60,7 @@ const BAD: [string, unknown, string][] = [
   [
     "bad tool",
     { name: "n", turns: [{ tool: { frobnicate: "x" } }] },
-    "f.json: turns[0].tool: expected one of run, read, write or name",
+    "f.json: turns[0].tool: expected one of run, read, write, name or mcp",
   ],
   [
     "empty command",

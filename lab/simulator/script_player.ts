@@ -14,6 +14,7 @@ import type { SideKind } from "./request_kind.ts";
 import type { Condition, Scenario, Turn, UsageSpec } from "./scenario.ts";
 import { fillTemplate, fillTemplatesDeep } from "./templates.ts";
 import { mapToolAction } from "./tool_mapping.ts";
+import { mapMcpAction } from "./mcp_tools.ts";
 import { commandOutput } from "./tool_output.ts";
 import type { ToolAction } from "./scenario.ts";
 
@@ -193,7 +194,11 @@ export class ScriptPlayer {
     const toolCalls = [];
     if (turn.tool) {
       const action = fillTemplatesDeep(turn.tool, vars) as ToolAction;
-      toolCalls.push(mapToolAction(action, view.tools, vars.workdir));
+      toolCalls.push(
+        "mcp" in action
+          ? mapMcpAction(action, view.tools)
+          : mapToolAction(action, view.tools, vars.workdir),
+      );
     }
     return {
       model: this.model(view, turn),
@@ -201,7 +206,10 @@ export class ScriptPlayer {
       text,
       toolCalls,
       usage: usageOf(this.scenario.usage, turn.usage),
-      seed: `${seedBase}:${plan.turn}:${plan.served}`,
+      // A tool search is served at the same position as the call it prepares: own ids.
+      seed: `${seedBase}:${plan.turn}:${plan.served}${
+        toolCalls.some((c) => c.kind === "tool_search") ? ":tool-search" : ""
+      }`,
       created: CREATED_BASE + plan.position,
     };
   }

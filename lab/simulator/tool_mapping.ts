@@ -176,6 +176,9 @@ export function mapToolAction(
       offered,
     );
   }
+  if ("mcp" in action) {
+    throw new ToolMappingError("an MCP action is mapped by mapMcpAction (mcp_tools.ts)");
+  }
   const tool = find(offered, action.name);
   if (!tool) {
     throw new ToolMappingError(

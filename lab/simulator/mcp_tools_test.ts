@@ -1,0 +1,169 @@
+/**
+ * MCP tool actions: parsed from scenarios, mapped onto each agent's naming (as the real agents
+ * offer them: Claude Code `mcp__fs__write_file`, Gemini CLI `mcp_fs_write_file`, Codex
+ * `write_file` in the namespace `mcp__fs` loaded by its tool search), and Codex's tool search
+ * round trip: the search is served without advancing the script.
+ */
+
+import assert from "node:assert/strict";
+import { mapMcpAction } from "./mcp_tools.ts";
+import {
+  inspectResponsesRequest,
+  renderResponsesJson,
+  renderResponsesStream,
+} from "./openai_responses.ts";
+import type { OfferedTool } from "./request_view.ts";
+import { parseScenario } from "./scenario.ts";
+import { ToolMappingError } from "./tool_mapping.ts";
+
+const fn = (name: string, namespace?: string): OfferedTool => ({
+  name,
+  kind: "function",
+  ...(namespace ? { namespace } : {}),
+});
+const write = { mcp: "fs", tool: "write_file", args: { path: "/w/a.txt", content: "x" } };
+
+Deno.test("mcp action: each agent's name for the server's tool", () => {
+  const claude = [fn("Write"), fn("mcp__fs__read_file"), fn("mcp__fs__write_file")];
+  assert.deepEqual(mapMcpAction(write, claude), {
+    name: "mcp__fs__write_file",
+    kind: "function",
+    args: write.args,
+  });
+  // Gemini CLI: its own write_file is not the server's.
+  const gemini = [fn("write_file"), fn("mcp_fs_write_file"), fn("mcp_ev_echo")];
+  assert.equal(mapMcpAction(write, gemini).name, "mcp_fs_write_file");
+  const codex = [fn("exec_command"), fn("read_file", "mcp__fs"), fn("write_file", "mcp__fs")];
+  assert.deepEqual(mapMcpAction(write, codex), {
+    name: "write_file",
+    kind: "function",
+    args: write.args,
+    namespace: "mcp__fs",
+  });
+  // Another server's tool of the same name is not it.
+  assert.throws(() => mapMcpAction(write, [fn("write_file", "mcp__other")]), ToolMappingError);
+});
+
+Deno.test("mcp action: a deferred tool is searched for first; absent tools fail naming both", () => {
+  const deferred: OfferedTool[] = [fn("exec_command"), {
+    name: "tool_search",
+    kind: "tool_search",
+  }];
+  const call = mapMcpAction(write, deferred);
+  assert.equal(call.kind, "tool_search");
+  assert.match(String(call.args?.query), /fs write_file/);
+  assert.throws(
+    () => mapMcpAction(write, [fn("Write")]),
+    (e: Error) => e instanceof ToolMappingError && /write_file of server fs/.test(e.message),
+  );
+});
+
+Deno.test("responses: a tool search turn is rendered, its loaded tools offered, and it is no script turn", () => {
+  const reply = {
+    model: "gpt-5.5",
+    toolCalls: [{
+      name: "tool_search",
+      kind: "tool_search" as const,
+      args: { query: "fs write_file", limit: 8 },
+    }],
+    usage: {
+      inputTokens: 1,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    },
+    seed: "s",
+    created: 0,
+  };
+  const rendered = renderResponsesJson(reply);
+  const item = (JSON.parse(rendered.chunks[0]).output as Record<string, unknown>[])[0];
+  assert.equal(item.type, "tool_search_call");
+  assert.equal(item.execution, "client");
+  assert.deepEqual(item.arguments, { query: "fs write_file", limit: 8 });
+  const view = inspectResponsesRequest({
+    model: "gpt-5.5",
+    tools: [{ type: "tool_search", execution: "client" }],
+    input: [
+      { type: "message", role: "user", content: "go" },
+      { type: "reasoning", summary: [] },
+      item,
+      {
+        type: "tool_search_output",
+        call_id: item.call_id,
+        execution: "client",
+        tools: [{
+          type: "namespace",
+          name: "mcp__fs",
+          tools: [{ type: "function", name: "write_file", parameters: { type: "object" } }],
+        }],
+      },
+    ],
+  });
+  assert.equal(view.assistantTurns, 0, "the search does not advance the script");
+  assert.deepEqual(
+    view.tools.map((t) => [t.name, t.kind, t.namespace]),
+    [["tool_search", "tool_search", undefined], ["write_file", "function", "mcp__fs"]],
+  );
+  const call = mapMcpAction(write, view.tools);
+  const fc = (JSON.parse(renderResponsesJson({ ...reply, toolCalls: [call] }).chunks[0])
+    .output as Record<string, unknown>[])[0];
+  assert.deepEqual([fc.type, fc.name, fc.namespace], ["function_call", "write_file", "mcp__fs"]);
+});
+
+Deno.test("scenario: mcpServers and mcp tool actions are checked with one-line errors", () => {
+  const s = parseScenario({
+    name: "m",
+    mcpServers: {
+      fs: { server: "filesystem" },
+      tool: { command: "/bin/x", args: ["{{workdir}}"], env: { A: "1" } },
+    },
+    turns: [{ tool: write }],
+  });
+  assert.deepEqual(s.mcpServers, {
+    fs: { server: "filesystem" },
+    tool: { command: "/bin/x", args: ["{{workdir}}"], env: { A: "1" } },
+  });
+  assert.deepEqual(s.turns[0].tool, write);
+  const bad = (value: unknown, msg: RegExp) =>
+    assert.throws(() => parseScenario(value, "x.json"), msg);
+  bad(
+    { name: "m", mcpServers: { fs: { server: "nope" } }, turns: [{ text: "t" }] },
+    /^ScenarioError: x\.json: mcpServers\.fs\.server: expected one of/,
+  );
+  bad(
+    { name: "m", mcpServers: { "a_b": { server: "everything" } }, turns: [{ text: "t" }] },
+    /mcpServers\.a_b: use letters/,
+  );
+  bad({
+    name: "m",
+    mcpServers: { fs: { server: "everything", command: "x" } },
+    turns: [{ text: "t" }],
+  }, /exactly one of server or command/);
+  bad({ name: "m", turns: [{ tool: { mcp: "fs" } }] }, /turns\[0\]\.tool\.tool: expected a string/);
+});
+
+Deno.test("responses stream: a tool search call is announced and completed", () => {
+  const rendered = renderResponsesStream({
+    model: "gpt-5.5",
+    toolCalls: [{ name: "tool_search", kind: "tool_search", args: { query: "q", limit: 8 } }],
+    usage: {
+      inputTokens: 1,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    },
+    seed: "s",
+    created: 0,
+  });
+  const events = rendered.chunks.map((c) => JSON.parse(c.split("\ndata: ")[1]));
+  const done = events.find((e) => e.type === "response.output_item.done");
+  assert.equal(done.item.type, "tool_search_call");
+  assert.deepEqual(done.item.arguments, { query: "q", limit: 8 });
+  assert.ok(
+    events.some((e) =>
+      e.type === "response.output_item.added" && e.item.type === "tool_search_call"
+    ),
+  );
+});
