@@ -54,6 +54,7 @@ export const RAW_FILES: Record<string, string> = {
   net: "net.arrow",
   tls: "tls.arrow",
   privilege: "privilege.arrow",
+  ipc: "ipc.arrow",
 };
 
 /**
@@ -61,6 +62,9 @@ export const RAW_FILES: Record<string, string> = {
  * file missing is a problem only when the manifest lists it.
  */
 const ADDED_FILES: ReadonlySet<string> = new Set(["privilege.arrow"]);
+
+/** Tables whose file may be absent: the capture recorded none of them (not a problem). */
+const OPTIONAL = new Set(["ipc"]);
 
 /** The capture table a raw table def was made from (its columns minus `recording`). */
 function captureColumns(def: TableDef): TableDef {
@@ -93,13 +97,14 @@ export function openRecording(path: string): RecordingInput {
       message: missing ? "missing" : `unreadable (${oneLine(e)})`,
     });
   }
-  const present = Object.values(RAW_FILES).filter((f) => {
-    try {
-      return Deno.statSync(`${dir}/${f}`).isFile;
-    } catch {
-      return false;
-    }
-  });
+  const present = Object.entries(RAW_FILES).filter(([t]) => !OPTIONAL.has(t)).map(([, f]) => f)
+    .filter((f) => {
+      try {
+        return Deno.statSync(`${dir}/${f}`).isFile;
+      } catch {
+        return false;
+      }
+    });
   if (!manifest && present.length === 0) {
     throw new NotARecording(`${path}: not a recording (no manifest.json and no Arrow files)`);
   }
@@ -107,7 +112,9 @@ export function openRecording(path: string): RecordingInput {
   for (const def of RAW_TABLES) {
     const before = problems.length;
     const file = RAW_FILES[def.name];
-    const expected = !ADDED_FILES.has(file) || info?.rows[file] !== undefined;
+    // an added or optional table's file is expected only when the manifest lists it
+    const expected = !(ADDED_FILES.has(file) || OPTIONAL.has(def.name)) ||
+      info?.rows[file] !== undefined;
     const cols = readTable(dir, def, problems, expected);
     tables.set(def.name, cols);
     // rows the capture wrote that are not there (a file cut at a batch boundary reads clean)

@@ -11,6 +11,7 @@
 import { col, type Column, opt, type RowOf, table, type TableDef } from "../kit/columns.ts";
 import {
   fileTable,
+  ipcTable,
   netTable,
   privilegeTable,
   processTable,
@@ -37,6 +38,7 @@ export const rawFileTable = withRecording(fileTable);
 export const rawNetTable = withRecording(netTable);
 export const rawTlsTable = withRecording(tlsTable);
 export const rawPrivilegeTable = withRecording(privilegeTable);
+export const rawIpcTable = withRecording(ipcTable);
 
 export const RAW_TABLES = [
   rawProcessTable,
@@ -44,6 +46,7 @@ export const RAW_TABLES = [
   rawNetTable,
   rawTlsTable,
   rawPrivilegeTable,
+  rawIpcTable,
 ] as const;
 
 export const recordingsTable = table(

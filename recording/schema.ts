@@ -221,6 +221,34 @@ export const privilegeTable = table(
   ] as const,
 );
 
+export const ipcTable = table(
+  "ipc",
+  "Bytes traced processes wrote and read on pipes, unix sockets and loopback TCP that carry " +
+    "JSON-RPC (MCP's stdio and streamable-HTTP transports): one row per call. Concatenating " +
+    "`data` per (`pid`, `inode`, `direction`) in `seq` order gives the byte stream. Optional: " +
+    "a recording without ipc.arrow recorded none.",
+  [
+    col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
+    col("pid", "int32", "process id"),
+    col("tid", "int32", "thread id"),
+    col("fd", "int32", "the file descriptor"),
+    col("kind", "utf8", "`pipe`, `unix` (a unix socket or socketpair) or `tcp` (loopback)"),
+    col(
+      "inode",
+      "int64",
+      "the pipe's or socket's inode: both ends of a pipe share it, so a write and the read " +
+        "that takes its bytes have the same inode",
+    ),
+    opt("peer_pid", "int32", "the process at the other end, when known"),
+    col("direction", "utf8", "`write` (sent by the process) or `read` (received)"),
+    col("seq", "int64", "call number per (pid, inode, direction), from 0"),
+    col("len", "int64", "bytes the call moved"),
+    col("data", "binary", "the bytes (cut at the capture's limit: see `truncated`)"),
+    col("truncated", "bool", "data was cut"),
+    col("lost", "int64", "bytes missing from data other than by truncation (drops, faults)"),
+  ] as const,
+);
+
 export const CAPTURE_TABLES = [
   processTable,
   fileTable,
@@ -229,8 +257,12 @@ export const CAPTURE_TABLES = [
   privilegeTable,
 ] as const;
 
+/** Tables a recording may hold besides the capture's four (absent file: nothing recorded). */
+export const OPTIONAL_TABLES = [ipcTable] as const;
+
 export type ProcessRow = RowOf<typeof processTable>;
 export type FileRow = RowOf<typeof fileTable>;
 export type NetRow = RowOf<typeof netTable>;
 export type TlsRow = RowOf<typeof tlsTable>;
+export type IpcRow = RowOf<typeof ipcTable>;
 export type PrivilegeRow = RowOf<typeof privilegeTable>;

@@ -4,7 +4,7 @@
  * the committed file in step with the declarations.
  */
 import { markdownDoc } from "../kit/columns.ts";
-import { CAPTURE_TABLES } from "./schema.ts";
+import { CAPTURE_TABLES, OPTIONAL_TABLES } from "./schema.ts";
 
 export const DOC_PATH = new URL("./RECORDING.md", import.meta.url).pathname;
 
@@ -64,7 +64,7 @@ happened (since 0.2.0):
 
 ## Tables
 
-${markdownDoc([...CAPTURE_TABLES])}`;
+${markdownDoc([...CAPTURE_TABLES, ...OPTIONAL_TABLES])}`;
 }
 
 if (import.meta.main) {

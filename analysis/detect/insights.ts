@@ -8,6 +8,7 @@ import { type CorrelateSettings, DEFAULT_SETTINGS } from "../correlate/settings.
 import { buildFindings } from "./build.ts";
 import { Build } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
+import { buildMcp, buildMcpFindings } from "../mcp/build.ts";
 import { DEFAULT_DETECT_SETTINGS, type DetectSettings } from "./settings.ts";
 
 export interface InsightSettings {
@@ -26,7 +27,9 @@ export async function buildLinksAndFindings(
 ): Promise<ProblemRow[]> {
   const b = build ?? new Build(c, null);
   await buildCorrelation(c, settings.correlate ?? DEFAULT_SETTINGS, b);
+  await buildMcp(c, b);
   await buildFindings(c, settings.detect ?? DEFAULT_DETECT_SETTINGS, b);
+  await buildMcpFindings(c, b);
   if (!build) await b.saveProblems();
   return b.problems;
 }

@@ -1,8 +1,9 @@
 /**
  * A transparent stdio relay that records what an MCP client and server say to each other:
  * `deno run -A stdio_tap.ts LOG -- CMD ARGS...` starts CMD, copies its stdin and stdout through
- * unchanged and appends every chunk to LOG as JSON lines `{ts_ns, pid, direction, data}` —
- * `direction` `to_server` or `from_server`, `data` base64, `pid` the server's. It makes the real
+ * unchanged and appends every chunk to LOG as JSON lines `{ts_ns, pid, tap_pid, direction, data}`
+ * — `direction` `to_server` (logged before it is passed on) or `from_server` (after it was read),
+ * `data` base64, `pid` the server's, `tap_pid` the relay's. It makes the real
  * JSON-RPC bytes of real agent sessions into test fixtures (`record_fixture.ts`); it is not part
  * of a capture, which records the same bytes from the kernel.
  */
@@ -24,14 +25,18 @@ const child = new Deno.Command(cmd, {
 const enc = new TextEncoder();
 let chain = Promise.resolve();
 function record(direction: string, data: Uint8Array) {
-  const ts_ns = (BigInt(Date.now()) * 1_000_000n +
-    BigInt(Math.floor((performance.now() % 1) * 1e6)))
-    .toString();
+  // Sub-millisecond wall-clock time, to compare with the kernel's timestamps.
+  const ts_ns = BigInt(
+    Math.round((performance.timeOrigin + performance.now()) * 1e6),
+  ).toString();
+  let bin = "";
+  for (const b of data) bin += String.fromCharCode(b);
   const line = JSON.stringify({
     ts_ns,
     pid: child.pid,
+    tap_pid: Deno.pid,
     direction,
-    data: btoa(String.fromCharCode(...data)),
+    data: btoa(bin),
   });
   chain = chain.then(() => log.write(enc.encode(line + "\n")).then(() => {}));
 }

@@ -1,0 +1,188 @@
+/**
+ * Builds the MCP tables after correlation: reads the `ipc` byte streams (one per writer and
+ * pipe or socket, in call order; a stream seen only from its reader's side is read from there),
+ * parses them as JSON-RPC (`protocols/jsonrpc.ts`) into `mcp_messages`, then runs
+ * `sql/<table>.sql` for `mcp_calls`, `mcp_tools` and `mcp_tool_links`, and `sql/mcp_links.sql`,
+ * which gives the MCP servers' actions to the LLM tool call whose MCP call they served (signal
+ * `mcp`). A stream that does not parse costs a `problems` row, never the analysis.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { readSql } from "../../kit/sql_runner.ts";
+import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrpc.ts";
+import { Build } from "../build_steps.ts";
+import type { ProblemRow } from "../schema.ts";
+import { findingsTable } from "../detect/schema.ts";
+import { MCP_TABLES, type McpMessageRow, mcpMessagesTable } from "./schema.ts";
+
+export const SQL_DIR = new URL("./sql/", import.meta.url);
+
+/** Keys whose string values in `initialize` are masked (same length). */
+const SECRET_KEY = /token|secret|passw|api[_-]?key|^key$|authorization|cookie|credential/i;
+
+/** Masks the string values of secret-looking keys, at any depth. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      SECRET_KEY.test(k) && typeof v === "string" ? "*".repeat(v.length) : maskSecrets(v),
+    ]),
+  );
+}
+
+interface Chunk {
+  recording: string;
+  pid: number;
+  inode: bigint;
+  direction: string;
+  ts_ns: bigint;
+  peer_pid: number | null;
+  data: Uint8Array;
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** The JSON-RPC messages of every stream, with the pids at both ends and a time each. */
+export async function readMcpMessages(
+  c: DuckDBConnection,
+): Promise<{ rows: McpMessageRow[]; problems: { recording: string; message: string }[] }> {
+  // Writes when the writer was traced; reads only for streams no traced writer wrote.
+  const r = await c.runAndReadAll(`
+    WITH written AS (SELECT DISTINCT recording, inode FROM ipc WHERE direction = 'write'),
+    readers AS (
+      SELECT recording, inode, pid, min(ts_ns) AS first_ns FROM ipc WHERE direction = 'read'
+      GROUP BY ALL
+    )
+    SELECT i.recording, i.pid, i.inode, i.direction, i.ts_ns, i.data, i.lost,
+      coalesce(i.peer_pid, (SELECT min(rd.pid) FROM readers rd WHERE rd.recording = i.recording
+        AND rd.inode = i.inode AND rd.pid <> i.pid)) AS peer_pid
+    FROM ipc i
+    WHERE i.direction = 'write' OR NOT EXISTS (
+      SELECT 1 FROM written w WHERE w.recording = i.recording AND w.inode = i.inode)
+    ORDER BY i.recording, i.inode, i.pid, i.direction, i.seq`);
+  const chunks: Chunk[] = r.getRowObjects().map((o) => ({
+    recording: String(o.recording),
+    pid: Number(o.pid),
+    inode: BigInt(o.inode as bigint),
+    direction: String(o.direction),
+    ts_ns: BigInt(o.ts_ns as bigint),
+    peer_pid: num(o.peer_pid),
+    data: (o.data as { bytes: Uint8Array }).bytes,
+  }));
+  const rows: McpMessageRow[] = [];
+  const problems: { recording: string; message: string }[] = [];
+  const ids = new Map<string, number>();
+  const pendingRows: { row: McpMessageRow; params: unknown; result: unknown }[] = [];
+  let i = 0;
+  while (i < chunks.length) {
+    const first = chunks[i];
+    let j = i;
+    while (
+      j < chunks.length && chunks[j].recording === first.recording &&
+      chunks[j].inode === first.inode && chunks[j].pid === first.pid &&
+      chunks[j].direction === first.direction
+    ) j++;
+    const stream = chunks.slice(i, j);
+    i = j;
+    // a stream read from its reader's side was sent by the peer
+    const sender = first.direction === "write" ? first.pid : first.peer_pid;
+    const receiver = first.direction === "write" ? first.peer_pid : first.pid;
+    if (sender === null) continue;
+    const ends: bigint[] = [];
+    let off = 0;
+    for (const ch of stream) ends.push(BigInt((off += ch.data.length) - 1));
+    const timeOf = (lastByte: number) => {
+      const k = ends.findIndex((e) => e >= BigInt(lastByte));
+      return stream[k < 0 ? stream.length - 1 : k].ts_ns;
+    };
+    const messages: JsonRpcMessage[] = [];
+    const errors: string[] = [];
+    const p = createJsonRpcParser({
+      onMessage: (m) => messages.push(m),
+      onError: (e) => errors.push(e.message),
+    });
+    for (const ch of stream) p.feed(ch.data);
+    p.end();
+    // A stream that is not JSON-RPC at all is none of MCP's business.
+    if (messages.length === 0) continue;
+    for (const e of errors.slice(0, 5)) {
+      problems.push({
+        recording: first.recording,
+        message: `ipc stream of pid ${first.pid} on inode ${first.inode}: ${e}`,
+      });
+    }
+    for (const m of messages) {
+      const n = ids.get(first.recording) ?? 0;
+      ids.set(first.recording, n + 1);
+      pendingRows.push({
+        row: {
+          recording: first.recording,
+          message_id: BigInt(n),
+          ts_ns: timeOf(m.lastByte),
+          from_pid: sender,
+          to_pid: receiver,
+          inode: first.inode,
+          framing: m.framing,
+          kind: m.kind,
+          jsonrpc_id: m.id ?? null,
+          method: m.method ?? null,
+          params: null,
+          result: null,
+          error_code: typeof m.error?.code === "number" ? BigInt(m.error.code) : null,
+          error_message: m.error?.message ?? null,
+          bytes: BigInt(new TextEncoder().encode(m.text).length),
+          incomplete: m.incomplete,
+        },
+        params: m.params,
+        result: m.result,
+      });
+    }
+  }
+  // Secrets travel in `initialize` (client env, tokens in params) and its answer: masked.
+  const initKey = (rec: string, from: number | null, to: number | null, id: string | null) =>
+    `${rec} ${from} ${to} ${id}`;
+  const inits = new Set(
+    pendingRows.filter((p) => p.row.method === "initialize").map((p) =>
+      initKey(p.row.recording, p.row.from_pid, p.row.to_pid, p.row.jsonrpc_id)
+    ),
+  );
+  for (const p of pendingRows) {
+    const answer = (p.row.kind === "response" || p.row.kind === "error") &&
+      inits.has(initKey(p.row.recording, p.row.to_pid, p.row.from_pid, p.row.jsonrpc_id));
+    const mask = p.row.method === "initialize" || answer;
+    const json = (v: unknown) => v === undefined ? null : JSON.stringify(mask ? maskSecrets(v) : v);
+    rows.push({ ...p.row, params: json(p.params), result: json(p.result) });
+  }
+  return { rows, problems };
+}
+
+/** Adds the MCP findings; after the detectors (it reads their pattern and sensitive-read tables). */
+export async function buildMcpFindings(c: DuckDBConnection, build?: Build): Promise<ProblemRow[]> {
+  const b = build ?? new Build(c, null);
+  for (const name of ["findings_mcp_poisoning", "findings_mcp_overreach"]) {
+    await b.insert(findingsTable, `${name}.sql`, readSql(SQL_DIR, name));
+  }
+  if (!build) await b.saveProblems();
+  return b.problems;
+}
+
+/**
+ * Creates and fills the MCP tables and adds the `mcp` links. Needs correlation's tables. Part
+ * of `build` when given, else on its own (problems saved in `problems`).
+ */
+export async function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow[]> {
+  const b = build ?? new Build(c, null);
+  await b.create(MCP_TABLES);
+  const { rows, problems } = await readMcpMessages(c);
+  await b.appendRows(mcpMessagesTable, rows as unknown as Record<string, unknown>[]);
+  for (const p of problems) b.problem("ipc.arrow", "protocol", p.message);
+  for (const def of MCP_TABLES) {
+    if (def === mcpMessagesTable) continue;
+    await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));
+  }
+  await b.run("mcp_links.sql", readSql(SQL_DIR, "mcp_links"), {}, "no action got the mcp signal");
+  await b.finish();
+  if (!build) await b.saveProblems();
+  return b.problems;
+}

@@ -1,0 +1,105 @@
+/**
+ * The MCP tables of an analysed recording, declared once with the column kit: `mcp_messages`
+ * (every JSON-RPC message read from the `ipc` byte streams), `mcp_calls` (each request with its
+ * response, the server and the session), `mcp_tools` (what each server's `tools/list` showed the
+ * model) and `mcp_tool_links` (the LLM tool call that caused each `tools/call`). Their SQL is in
+ * `sql/<table>.sql`; `mcp_messages` is filled by the JSON-RPC parser (`build.ts`).
+ */
+import { col, opt, type RowOf, table } from "../../kit/columns.ts";
+
+const recordingCol = col(
+  "recording",
+  "utf8",
+  "the recording this row comes from: its directory name",
+);
+
+export const mcpMessagesTable = table(
+  "mcp_messages",
+  "Every JSON-RPC 2.0 message in the `ipc` byte streams (MCP over stdio pipes and sockets), in " +
+    "stream order. Secrets in `initialize` (values of keys named like token, secret, password, " +
+    "key, authorization, cookie) are masked.",
+  [
+    recordingCol,
+    col("message_id", "int64", "number of the message in the recording"),
+    col("ts_ns", "int64", "time of the write (or read) that completed it"),
+    col("from_pid", "int32", "the process that sent it"),
+    opt("to_pid", "int32", "the process at the other end, when known"),
+    col("inode", "int64", "the pipe or socket it travelled on"),
+    col("framing", "utf8", "`newline` or `content-length`"),
+    col("kind", "utf8", "`request`, `notification`, `response` or `error`"),
+    opt("jsonrpc_id", "utf8", 'the id as JSON text (`1`, `"a"`)'),
+    opt("method", "utf8", "requests and notifications: the method"),
+    opt("params", "json", "requests and notifications: the params"),
+    opt("result", "json", "responses: the result"),
+    opt("error_code", "int64", "errors: the code"),
+    opt("error_message", "utf8", "errors: the message"),
+    col("bytes", "int64", "size of the message's JSON text"),
+    col("incomplete", "bool", "the stream ended inside it"),
+  ] as const,
+);
+
+export const mcpCallsTable = table(
+  "mcp_calls",
+  "One row per MCP request (`initialize`, `tools/list`, `tools/call`, ...) with its response: " +
+    "who asked whom, what, and what came back, when.",
+  [
+    recordingCol,
+    col("mcp_call_id", "int64", "the request's `message_id`"),
+    opt("session_id", "int32", "the agent session of the client (see `lineage`)"),
+    col("client_pid", "int32", "the process that sent the request (the agent)"),
+    opt("server_pid", "int32", "the MCP server process"),
+    opt("server_name", "utf8", "the server's `serverInfo.name` from its `initialize` answer"),
+    col("method", "utf8", "the method"),
+    opt("tool", "utf8", "`tools/call`: the tool's name"),
+    opt("arguments", "json", "`tools/call`: the arguments"),
+    opt("result", "json", "the result, when it answered with one"),
+    opt("error_code", "int64", "the JSON-RPC error code, when it answered with an error"),
+    opt("error_message", "utf8", "the JSON-RPC error message"),
+    opt("is_error", "bool", "`tools/call`: the result's `isError`"),
+    col("start_ns", "int64", "request time"),
+    opt("end_ns", "int64", "response time; null without a response"),
+    opt("latency_ms", "float64", "end - start in milliseconds"),
+  ] as const,
+);
+
+export const mcpToolsTable = table(
+  "mcp_tools",
+  "Each tool a server listed in a `tools/list` answer: what the agent showed the model.",
+  [
+    recordingCol,
+    col("mcp_call_id", "int64", "the `tools/list` call"),
+    opt("server_pid", "int32", "the server"),
+    opt("server_name", "utf8", "its `serverInfo.name`"),
+    col("name", "utf8", "tool name"),
+    opt("description", "utf8", "its description"),
+    opt("input_schema", "json", "its `inputSchema`"),
+  ] as const,
+);
+
+export const mcpToolLinksTable = table(
+  "mcp_tool_links",
+  "Which LLM tool call caused each MCP `tools/call`: the agent's name for the tool (Claude Code " +
+    "`mcp__SERVER__TOOL`, Gemini CLI `mcp_SERVER_TOOL`, Codex the bare name in the namespace " +
+    "`mcp__SERVER`) ends with the MCP tool's name, the arguments are equal, and the MCP call " +
+    "started inside the tool call's window (`tool_windows`).",
+  [
+    recordingCol,
+    col("mcp_call_id", "int64", "the `tools/call`"),
+    col("tool_call_id", "int64", "the LLM tool call"),
+    opt(
+      "server_alias",
+      "utf8",
+      "the server's name in the agent's configuration, from the tool name",
+    ),
+    col("arguments_equal", "bool", "the LLM tool call's input equals the MCP arguments"),
+  ] as const,
+);
+
+export const MCP_TABLES = [
+  mcpMessagesTable,
+  mcpCallsTable,
+  mcpToolsTable,
+  mcpToolLinksTable,
+] as const;
+
+export type McpMessageRow = RowOf<typeof mcpMessagesTable>;

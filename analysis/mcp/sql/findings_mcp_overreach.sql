@@ -1,0 +1,65 @@
+-- findings (mcp_server_overreach): an MCP server acting beyond the tool call it was serving:
+-- during a `tools/call` (its `mcp` links), a file it opened, wrote or removed that the call's
+-- arguments do not name and that is neither under a path they name nor, read only, a
+-- directory on the way to one (its own code under
+-- node_modules, and /dev, /proc, /sys, shared libraries excepted), or a connection or DNS
+-- question while serving a tool whose arguments name a path (a file tool). High when a
+-- sensitive read or a network action is among them, else medium.
+INSERT INTO findings
+WITH calls AS (
+  SELECT m.recording, m.mcp_call_id, m.session_id, m.server_pid, m.server_name, m.tool,
+    m.start_ns, m.end_ns, k.tool_call_id, m.arguments::VARCHAR AS args,
+    list_filter(
+      list_transform(regexp_extract_all(m.arguments::VARCHAR, '"(/[^"]*)"', 1), p -> rtrim(p, '/')),
+      p -> p <> '') AS paths,
+    -- relative paths among the string arguments, as the end of an absolute path
+    list_transform(list_filter(regexp_extract_all(m.arguments::VARCHAR, '"([^"/][^"]*)"', 1),
+      p -> regexp_matches(p, '^[\w.-]+(/[\w.-]+)*$') AND contains(p, '.')),
+      p -> '/' || regexp_replace(p, '^\./', '')) AS rel_paths
+  FROM mcp_calls m
+  JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
+),
+acts AS (
+  SELECT c.recording, c.mcp_call_id, a.event_table, a.event_id, a.op, a.ts_ns,
+    coalesce(a.path, a.qname, a.addr || ':' || a.port) AS what,
+    a.event_table = 'net' AS network,
+    EXISTS (SELECT 1 FROM sensitive_reads r WHERE r.recording = a.recording
+      AND r.event_id = a.event_id AND a.event_table = 'file') AS sensitive
+  FROM links l
+  JOIN calls c ON c.recording = l.recording AND c.tool_call_id = l.tool_call_id
+  JOIN actions a ON a.recording = l.recording AND a.event_table = l.event_table
+    AND a.event_id = l.event_id
+  WHERE list_contains(l.signals, 'mcp') AND a.ts_ns BETWEEN c.start_ns AND coalesce(c.end_ns, c.start_ns)
+    AND a.ok AND (
+      (a.event_table = 'file' AND a.op <> 'chdir'
+        AND NOT regexp_matches(coalesce(a.path, ''), '^/(dev|proc|sys)/|/node_modules/|\.so(\.[0-9]+)*$|^/etc/ld\.so')
+        AND NOT list_has_any(c.paths, [a.path])
+        AND len(list_filter(c.paths, p -> starts_with(a.path, p || '/'))) = 0
+        AND len(list_filter(c.rel_paths, p -> ends_with(a.path, p))) = 0
+        -- looking at a directory on the way to a named path (realpath, validation) is asking
+        AND NOT (NOT a.written AND len(list_filter(c.paths, p -> starts_with(p, a.path || '/'))) > 0))
+      OR (a.event_table = 'net' AND len(c.paths) > 0)
+    )
+),
+grouped AS (
+  SELECT c.recording, c.session_id, c.mcp_call_id, c.tool_call_id, c.server_pid, c.server_name,
+    c.tool, c.start_ns, c.end_ns, c.args,
+    list(x.event_table || ':' || x.event_id ORDER BY x.ts_ns) AS ev,
+    list(x.op || ' ' || x.what ORDER BY x.ts_ns) AS what,
+    bool_or(x.network) AS network, bool_or(x.sensitive) AS sensitive
+  FROM calls c JOIN acts x ON x.recording = c.recording AND x.mcp_call_id = c.mcp_call_id
+  GROUP BY ALL
+)
+SELECT recording,
+  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = g.recording), 0)
+    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, mcp_call_id),
+  session_id, 'mcp_server_overreach', CASE WHEN network OR sensitive THEN 'high' ELSE 'medium' END,
+  start_ns, end_ns, list_concat(['tool_call:' || tool_call_id, 'mcp_call:' || mcp_call_id], ev[1:20]),
+  'MCP server ' || coalesce(server_name, '?') || ' (pid ' || server_pid || '), serving ' || tool ||
+    ' ' || left(args, 160) || ', also did what the call did not ask: ' ||
+    array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
+    CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END || '.',
+  json_object('server_pid', server_pid, 'server_name', server_name, 'tool', tool,
+    'arguments', args, 'actions', what, 'network', network, 'sensitive', sensitive)
+FROM grouped g
+ORDER BY recording, start_ns;

@@ -1,0 +1,152 @@
+/**
+ * MCP end to end on the real agents under capture (real eBPF): each agent, configured with the
+ * real filesystem and everything servers, writes a file and reads one through MCP; the analysis
+ * finds both `tools/call`s in `mcp_calls` with their arguments and results, links the LLM tool
+ * call to each, and links the server's write of the file to the LLM tool call with the signal
+ * `mcp`. A server with a poisoned tool description raises `mcp_tool_poisoning`; the same
+ * server with a plain description raises no finding. The JSON-RPC bytes come from the stdio
+ * tap (`lab/mcp_servers/tap_ipc.ts`) until the kernel records pipe traffic; everything else is
+ * the capture's.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { runAgent } from "../agents/mod.ts";
+import { underCapture } from "../agents/main.ts";
+import type { AgentName } from "../agents/agent_profile.ts";
+import { loadScenario } from "../simulator/mod.ts";
+import { wrapWithTap, writeIpcFromTap } from "../mcp_servers/tap_ipc.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+import { analyzeRecording } from "../../analysis/analyze.ts";
+import { prices } from "../../analysis/testing.ts";
+
+const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+
+const show = (v: unknown) => JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x);
+
+async function rows(db: string, sql: string): Promise<Record<string, unknown>[]> {
+  const inst = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
+  const c = await inst.connect();
+  try {
+    return (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    c.closeSync();
+    inst.closeSync();
+  }
+}
+
+/** Captures AGENT playing SCENARIO with its MCP servers tapped; returns the analysis database. */
+async function captureMcp(agent: AgentName, scenarioFile: string) {
+  const tmp = await Deno.makeTempDir({ prefix: `sl-mcp-${agent}-` });
+  const out = join(tmp, "rec");
+  const log = join(tmp, "tap.jsonl");
+  await Deno.writeTextFile(log, "");
+  const scenario = await loadScenario(join(SCENARIOS, scenarioFile));
+  const workdir = join(tmp, "work");
+  const result = await runAgent({
+    agent,
+    scenario: { ...scenario, mcpServers: wrapWithTap(scenario.mcpServers, log) },
+    workdir,
+    wrap: underCapture(out),
+    timeoutMs: 150_000,
+  });
+  assert.equal(result.exitCode, 0, result.stderr.slice(-2000));
+  assert.deepEqual(result.serverErrors, []);
+  assert.ok(writeIpcFromTap(log, out) > 0, "the tap saw the JSON-RPC traffic");
+  const s = await analyzeRecording(out, prices, { quiet: true });
+  return { db: s.db, workdir, problems: s.problems, tmp };
+}
+
+for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
+  Deno.test({
+    name:
+      `${agent}: MCP calls under capture: parsed, linked to the LLM tool call, server write attributed`,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const { db, workdir, tmp } = await captureMcp(agent, "mcp_write_read.json");
+      try {
+        const calls = await rows(
+          db,
+          `SELECT m.server_name, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
+             m.is_error, k.tool_call_id, t.name AS llm_tool
+           FROM mcp_calls m
+           LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+           LEFT JOIN tool_calls t USING (recording, tool_call_id)
+           WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+        );
+        assert.deepEqual(calls.map((c) => c.tool), ["write_file", "echo", "read_text_file"]);
+        assert.deepEqual(calls.map((c) => c.server_name), [
+          "secure-filesystem-server",
+          "mcp-servers/everything",
+          "secure-filesystem-server",
+        ]);
+        assert.deepEqual(JSON.parse(String(calls[0].args)), {
+          path: join(workdir, "mcp_out.txt"),
+          content: "written through MCP\n",
+        });
+        assert.match(String(calls[2].result), /9 cherries/);
+        assert.ok(
+          calls.every((c) => c.is_error === false && c.tool_call_id !== null),
+          show(calls),
+        );
+        assert.ok(String(calls[0].llm_tool).endsWith("write_file"));
+        // The server's write of the file is the LLM write call's, by the MCP call it served.
+        const writes = await rows(
+          db,
+          `SELECT l.tool_call_id, l.signals, l.attribution, t.name
+           FROM links l JOIN actions a USING (recording, event_table, event_id)
+           JOIN tool_calls t USING (recording, tool_call_id)
+           WHERE a.event_table = 'file' AND a.written AND a.path = '${
+            join(workdir, "mcp_out.txt")
+          }'`,
+        );
+        assert.ok(writes.length >= 1, "the write was captured and linked");
+        for (const w of writes) {
+          assert.equal(w.tool_call_id, calls[0].tool_call_id);
+          assert.equal(w.attribution, "tool");
+          assert.ok((w.signals as string[]).includes("mcp"), show(w));
+        }
+        const listed = await rows(
+          db,
+          "SELECT count(*) AS n FROM mcp_tools WHERE name = 'write_file'",
+        );
+        assert.ok(Number(listed[0].n) >= 1, "tools/list results are kept");
+        const findings = await rows(
+          db,
+          "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
+        );
+        assert.deepEqual(findings, [], "a benign MCP session raises no MCP finding");
+      } finally {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: "claude: a poisoned MCP tool description raises its finding; the plain one none",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const poisoned = await captureMcp("claude", "mcp_poisoned.json");
+    const benign = await captureMcp("claude", "mcp_benign_notes.json");
+    try {
+      const f = await rows(
+        poisoned.db,
+        "SELECT kind, severity, explanation FROM findings WHERE kind LIKE 'mcp%'",
+      );
+      assert.equal(f.length, 1, show(f));
+      assert.equal(f[0].kind, "mcp_tool_poisoning");
+      assert.equal(f[0].severity, "high");
+      assert.match(String(f[0].explanation), /save_note/);
+      // (Deno itself, running the lab server and the tap, reads ~/.npmrc at start: sensitive_access.)
+      const g = await rows(
+        benign.db,
+        "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
+      );
+      assert.deepEqual(g, []);
+    } finally {
+      await Deno.remove(poisoned.tmp, { recursive: true }).catch(() => {});
+      await Deno.remove(benign.tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});
