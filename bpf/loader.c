@@ -232,27 +232,35 @@ static void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* Keeps the tail of libbpf's messages (the verifier's verdict is at the end) for errors. */
+/* Keeps the tail of libbpf's messages (the verifier's verdict is at the end) for errors; a
+ * message longer than the buffer (a whole verifier log is one) keeps its own tail. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	if (debug) /* the whole message: a verifier log is one message, often longer than a line */
 		return vfprintf(stderr, fmt, ap);
-	char line[4096];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n <= 0)
+	char *msg = NULL;
+	int n = vasprintf(&msg, fmt, ap);
+	if (n <= 0) {
+		free(msg);
 		return 0;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (libbpf_log_len + n >= sizeof(libbpf_log)) {
-		size_t keep = sizeof(libbpf_log) / 2;
+	}
+	const char *text = msg;
+	size_t cap = sizeof(libbpf_log) - 1;
+	if ((size_t)n > cap / 2) {
+		text += n - cap / 2;
+		n = cap / 2;
+	}
+	if (libbpf_log_len + n > cap) {
+		size_t keep = cap / 2 - n < libbpf_log_len ? cap / 2 - n : libbpf_log_len;
 		memmove(libbpf_log, libbpf_log + libbpf_log_len - keep, keep);
 		libbpf_log_len = keep;
 	}
-	memcpy(libbpf_log + libbpf_log_len, line, n);
+	memcpy(libbpf_log + libbpf_log_len, text, n);
 	libbpf_log_len += n;
 	libbpf_log[libbpf_log_len] = 0;
+	free(msg);
 	return 0;
 }
 
