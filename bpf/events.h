@@ -34,6 +34,7 @@ enum sl_kind {
 	SL_K_FDCLOSE = 11, /* a socket was closed (while context tracking is on) */
 	SL_K_PRIV = 12,       /* ptrace, process_vm_readv/writev, set*id */
 	SL_K_URING_DONE = 13, /* the result of an io_uring request recorded at its submission */
+	SL_K_IPC = 14,        /* bytes a read/write moved on a pipe or unix socket carrying JSON-RPC */
 	SL_KIND_KERNEL_MAX = 16,
 
 	SL_K_READY = 64,  /* loader is attached; carries clock offset and the child pid */
@@ -64,6 +65,7 @@ enum sl_kind {
 #define SL_ARGV_MAX 16384   /* bytes of the NUL-separated argv block */
 #define SL_DNS_MAX 512      /* bytes of a DNS query kept */
 #define SL_TLS_CHUNK 16384  /* payload bytes per TLS record */
+#define SL_IPC_CHUNK 16384  /* payload bytes per IPC record, at most */
 
 struct sl_hdr {
 	__u8 kind;
@@ -290,6 +292,34 @@ struct sl_uring_done {
 /* io_uring opcodes counted in sl_stats (IORING_OP_LAST is 63 in Linux 6.18; newer ones share
  * the last slot). */
 #define SL_URING_OPS 64
+
+enum sl_ipc_kind {
+	SL_IPC_PIPE = 1, /* a pipe or FIFO: both ends share the inode */
+	SL_IPC_UNIX = 2, /* a unix socket (socketpair or connected): each end has its own inode */
+};
+
+/* SL_K_IPC: the bytes one read- or write-family call (read, write, readv, writev, recvfrom,
+ * sendto, recvmsg, sendmsg) of a traced process moved on a pipe or unix socket whose first
+ * bytes were JSON-RPC (ipc.bpf.h decides, once per pipe or socket). Like SL_K_TLS, a call of
+ * `total` bytes arrives as chunks at `offset`s within it (a chunk never spans two iovecs, so
+ * chunks may be shorter than SL_IPC_CHUNK), the last with SL_F_LAST; SL_F_TRUNC: the call was
+ * cut at max_tls_bytes; SL_F_FAULT: this chunk's bytes could not be read. */
+struct sl_ipc {
+	struct sl_hdr h;
+	__u64 inode;      /* the pipe's or the socket's inode number */
+	__u64 peer_inode; /* unix socket: the inode of the socket at the other end; else 0 */
+	__u64 stream_off; /* bytes the recorded calls moved on (inode, dir) before this call */
+	__u32 total;      /* bytes the call moved (before any cut) */
+	__u32 offset;     /* of this chunk within the call's payload */
+	__u32 len;        /* bytes of data in this record (SL_F_FAULT: bytes it stands for, none
+			   * follow) */
+	__s32 fd;
+	__u8 dir;    /* enum sl_tls_dir: 0 written by the process, 1 read */
+	__u8 fdkind; /* enum sl_ipc_kind */
+	__u16 _pad;
+	__u32 _pad2;
+	__u8 data[];
+};
 
 /* ---- records written by the loader ---- */
 

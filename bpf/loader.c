@@ -4,7 +4,7 @@
  * process over a Unix socket, and carries out its commands.
  *
  *   sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]... [--no-gate]
- *                    [--uid N --gid N] [--cwd DIR] [--events-mb N] [--tls-mb N]
+ *                    [--uid N --gid N] [--cwd DIR] [--events-mb N] [--tls-mb N] [--no-ipc]
  *                    [-- CMD ARGS...]
  *   sightline-loader --layout        prints the record layouts (events.h) as JSON
  *   sightline-loader --btf-id FILE   prints the size and CRC-32 of a BTF file (make records
@@ -15,7 +15,8 @@
  * With CMD, the loader forks it (stopped before exec), adds it to the traced set, reports
  * SL_K_READY and execs it on the `go` command, so the command is traced from its first
  * instruction. It ends when CMD (or the --pid target) ends, on `stop`, or when the socket
- * closes; SIGINT is left to the command; SIGTERM is passed on to it.
+ * closes; SIGINT is left to the command; SIGTERM is passed on to it. --no-ipc: pipes and unix
+ * sockets carrying JSON-RPC are not recorded (SL_K_IPC; --max-tls-bytes cuts their calls too).
  *
  * Output frames: u32 length + record (events.h). Commands in, one per line:
  *   ID attach COOKIE PROG OFFSET RET PATH
@@ -723,6 +724,9 @@ static void print_layout(void)
 	S(sl_tls_free); F(sl_tls_free, conn); F(sl_tls_free, target); E();
 	S(sl_ctxfd); F(sl_ctxfd, ctx); F(sl_ctxfd, fd); F(sl_ctxfd, dir); E();
 	S(sl_fdclose); F(sl_fdclose, fd); E();
+	S(sl_ipc); F(sl_ipc, inode); F(sl_ipc, peer_inode); F(sl_ipc, stream_off); F(sl_ipc, total);
+	F(sl_ipc, offset); F(sl_ipc, len); F(sl_ipc, fd); F(sl_ipc, dir); F(sl_ipc, fdkind);
+	F(sl_ipc, data); E();
 	S(sl_gate); F(sl_gate, dev); F(sl_gate, ino); F(sl_gate, addr); F(sl_gate, fd);
 	F(sl_gate, reason); E();
 	S(sl_ready); F(sl_ready, boot_to_real_ns); F(sl_ready, child_pid); F(sl_ready, ncpus);
@@ -872,7 +876,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]...\n"
 		"                        [--no-gate] [--uid N --gid N] [--cwd DIR] [--events-mb N]\n"
-		"                        [--tls-mb N] [-- CMD ARGS...]\n"
+		"                        [--tls-mb N] [--no-ipc] [-- CMD ARGS...]\n"
 		"       sightline-loader --layout\n");
 	exit(EXIT_USAGE);
 }
@@ -882,7 +886,7 @@ int main(int argc, char **argv)
 	const char *sock_path = NULL, *comm = NULL, *cwd = NULL;
 	unsigned long max_tls = 256 * 1024, events_mb = 4, tls_mb = 8;
 	pid_t pids[64];
-	int n_pids = 0, gate = 1;
+	int n_pids = 0, gate = 1, ipc = 1;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 	static struct option opts[] = {
@@ -893,6 +897,7 @@ int main(int argc, char **argv)
 		{"events-mb", required_argument, 0, 'E'}, {"tls-mb", required_argument, 0, 'T'},
 		{"layout", no_argument, 0, 'L'},       {"btf-id", required_argument, 0, 'B'},
 		{"probe-hooks", no_argument, 0, 'H'},
+		{"no-ipc", no_argument, 0, 'I'},
 		{0, 0, 0, 0},
 	};
 	int o;
@@ -906,6 +911,7 @@ int main(int argc, char **argv)
 				pids[n_pids++] = atoi(optarg);
 			break;
 		case 'G': gate = 0; break;
+		case 'I': ipc = 0; break;
 		case 'u': uid = strtoul(optarg, NULL, 0); break;
 		case 'g': gid = strtoul(optarg, NULL, 0); break;
 		case 'd': cwd = optarg; break;
@@ -977,6 +983,7 @@ int main(int argc, char **argv)
 		die(EXIT_LOAD, "cannot open the eBPF object: %s", strerror(errno));
 	skel->rodata->max_tls_bytes = max_tls;
 	skel->rodata->gate_enabled = gate;
+	skel->rodata->ipc_enabled = ipc;
 	if (comm) {
 		size_t cl = strlen(comm);
 		if (cl >= SL_COMM_LEN)

@@ -14,6 +14,8 @@
  * with the minimal BTF of its CO-RE relocations (make: sightline.min.btf) the loader never
  * parses the kernel's 5 MB of BTF, which was a third of its start-up.
  * Intent stream: plaintext of TLS calls (uprobes stash the arguments, uretprobes emit).
+ * Between processes: the bytes of pipes and unix sockets that carry JSON-RPC (MCP's stdio
+ * transport), judged and recorded at the exit of reads and writes (ipc.bpf.h).
  *
  * Only processes in the traced set produce records: it is seeded by the loader (the launched
  * command or --pid), grows on fork, takes in execs whose comm matches --comm, and shrinks on
@@ -1691,6 +1693,8 @@ static __always_inline __u64 spec_value(struct pt_regs *r, __s8 v)
 	return sys_arg(r, v - 1);
 }
 
+#include "ipc.bpf.h"
+
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 {
@@ -1801,6 +1805,8 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 	if (nr >= SYS_NR_MAX)
 		return 0;
 	__u8 h = sys_specs[nr].handler;
+	if (ipc_enabled && sys_specs[nr].ipc)
+		sl_ipc_exit((__u64)regs, IPC_HOW(sys_specs[nr]), ret);
 	if (h == SH_NONE || h > SH_EXIT_LAST || (h == SH_SOCK_READ && !(sock_watch & WATCH_CTX)))
 		return 0;
 	if (h == SH_SOCK_READ) {

@@ -10,6 +10,10 @@
  * second directory fd and path (rename, link, symlink), and a1/a2 for what else it records
  * (chown's owner and group, truncate's length). Anything else is a handler (enum sys_handler,
  * a case in sl_sys_enter and, when it records at the exit, in sl_sys_exit) and a line here.
+ *
+ * Independently of its handler, a call that moves bytes through a file descriptor names where
+ * they are (`ipc`, `ipc_read`): ipc.bpf.h looks at its exit whether the descriptor is a pipe
+ * or unix socket carrying JSON-RPC, and records the bytes if so.
  */
 #ifndef SL_SYSCALLS_H
 #define SL_SYSCALLS_H
@@ -42,6 +46,14 @@ enum sys_handler {
 #define SH_WATCH_FIRST SH_SOCK_READ
 #define SH_WATCH_LAST SH_CLOSE
 
+/* Where the bytes of a read- or write-family call are (sys_spec.ipc). */
+enum ipc_arg {
+	IPC_NONE = 0,
+	IPC_BUF = 1, /* (fd, buf, count, ...): read, write, recvfrom, sendto */
+	IPC_IOV = 2, /* (fd, iov, iovcnt): readv, writev */
+	IPC_MSG = 3, /* (fd, msghdr, flags): recvmsg, sendmsg */
+};
+
 /* A sys_spec field's value: argument i of the call, AT_FDCWD, or nothing (0). */
 #define ARG(i) ((i) + 1)
 #define AT_CWD (-1)
@@ -57,6 +69,9 @@ struct sys_spec {
 	__s8 dfd, path, flags, mode, dfd2, path2; /* ARG(i), AT_CWD or NONE */
 	__s8 a1, a2;  /* ARG(i) or NONE: chown's owner and group, truncate's length */
 	__u8 opts;    /* PATH_FROM_RET */
+	__u8 ipc;      /* enum ipc_arg: the call moves bytes through its fd (argument 0) */
+	__u8 ipc_read; /* 1: into the process (a read), 0: out of it */
+	__u8 _pad[2];
 	__u32 flags_or; /* ORed into flags (creat: the O_CREAT|O_WRONLY|O_TRUNC it implies) */
 	__u32 alt_mask;
 };
@@ -135,8 +150,8 @@ static const struct sys_spec sys_specs[SYS_NR_MAX] = {
 	[__NR_listen]    = {.handler = SH_LISTEN, .dfd = ARG(0), .flags = ARG(1)},
 	[__NR_accept]    = {.handler = SH_ACCEPT, .dfd = ARG(0)},
 	[__NR_accept4]   = {.handler = SH_ACCEPT, .dfd = ARG(0), .flags = ARG(3)},
-	[__NR_sendto]    = {.handler = SH_SENDTO},
-	[__NR_sendmsg]   = {.handler = SH_SENDMSG},
+	[__NR_sendto]    = {.handler = SH_SENDTO, .ipc = IPC_BUF},
+	[__NR_sendmsg]   = {.handler = SH_SENDMSG, .ipc = IPC_MSG},
 	[__NR_sendmmsg]  = {.handler = SH_SENDMMSG},
 
 	[__NR_ptrace]    = PRIV_CALL(SL_PRIV_PTRACE, ARG(1)),
@@ -153,12 +168,12 @@ static const struct sys_spec sys_specs[SYS_NR_MAX] = {
 
 	[__NR_mmap]      = {.handler = SH_MMAP, .dfd = ARG(4), .flags = ARG(2), .mode = ARG(3)},
 
-	[__NR_read]      = {.handler = SH_SOCK_READ},
-	[__NR_readv]     = {.handler = SH_SOCK_READ},
-	[__NR_recvfrom]  = {.handler = SH_SOCK_READ},
-	[__NR_recvmsg]   = {.handler = SH_SOCK_READ},
-	[__NR_write]     = {.handler = SH_SOCK_WRITE},
-	[__NR_writev]    = {.handler = SH_SOCK_WRITEV},
+	[__NR_read]      = {.handler = SH_SOCK_READ, .ipc = IPC_BUF, .ipc_read = 1},
+	[__NR_readv]     = {.handler = SH_SOCK_READ, .ipc = IPC_IOV, .ipc_read = 1},
+	[__NR_recvfrom]  = {.handler = SH_SOCK_READ, .ipc = IPC_BUF, .ipc_read = 1},
+	[__NR_recvmsg]   = {.handler = SH_SOCK_READ, .ipc = IPC_MSG, .ipc_read = 1},
+	[__NR_write]     = {.handler = SH_SOCK_WRITE, .ipc = IPC_BUF},
+	[__NR_writev]    = {.handler = SH_SOCK_WRITEV, .ipc = IPC_IOV},
 	[__NR_close]     = {.handler = SH_CLOSE},
 };
 

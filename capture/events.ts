@@ -19,6 +19,7 @@ export const Kind = {
   FDCLOSE: 11,
   PRIV: 12,
   URING_DONE: 13,
+  IPC: 14,
   READY: 64,
   STATS: 65,
   REPLY: 66,
@@ -105,6 +106,9 @@ export const Missing = { URING: 0x01 } as const;
 
 export const GateReason = { EXEC: 1, MMAP: 2 } as const;
 
+/** enum sl_ipc_kind: what an SL_K_IPC record's descriptor is. */
+export const IpcKind: Record<number, "pipe" | "unix"> = { 1: "pipe", 2: "unix" };
+
 /** Sizes and field offsets of events.h, as `sightline-loader --layout` prints them. */
 export const LAYOUT = {
   sl_hdr: { size: 24, kind: 0, flags: 1, pid: 4, tid: 8, uid: 12, ts: 16 },
@@ -170,6 +174,19 @@ export const LAYOUT = {
   sl_gate: { size: 56, dev: 24, ino: 32, addr: 40, fd: 48, reason: 52 },
   sl_ctxfd: { size: 40, ctx: 24, fd: 32, dir: 36 },
   sl_fdclose: { size: 32, fd: 24 },
+  sl_ipc: {
+    size: 72,
+    inode: 24,
+    peer_inode: 32,
+    stream_off: 40,
+    total: 48,
+    offset: 52,
+    len: 56,
+    fd: 60,
+    dir: 64,
+    fdkind: 65,
+    data: 72,
+  },
   sl_ready: {
     size: 56,
     boot_to_real_ns: 24,
@@ -284,6 +301,21 @@ export type SlEvent =
     target: number;
   }
   | Header & { kind: 13; uringId: bigint; res: number; opcode: number }
+  | Header & {
+    kind: 14;
+    inode: bigint;
+    /** unix socket: the other end's inode; 0 for pipes */
+    peerInode: bigint;
+    streamOff: bigint;
+    total: number;
+    offset: number;
+    /** bytes the chunk stands for (with Flag.FAULT, `data` is empty) */
+    len: number;
+    fd: number;
+    dir: 0 | 1;
+    fdkind: number;
+    data: Uint8Array;
+  }
   | Header & {
     kind: 64;
     bootToRealNs: bigint;
@@ -548,6 +580,28 @@ export function decode(rec: Uint8Array): SlEvent {
         uringId: v.getBigUint64(L.uring_id, true),
         res: v.getInt32(L.res, true),
         opcode: v.getUint8(L.opcode),
+      };
+    }
+    case Kind.IPC: {
+      const L = LAYOUT.sl_ipc;
+      need(L.size);
+      const len = v.getUint32(L.len, true);
+      const fault = (h.hflags & Flag.FAULT) !== 0;
+      if (!fault) need(L.data + len);
+      return {
+        ...h,
+        kind: 14,
+        inode: v.getBigUint64(L.inode, true),
+        peerInode: v.getBigUint64(L.peer_inode, true),
+        streamOff: v.getBigUint64(L.stream_off, true),
+        total: v.getUint32(L.total, true),
+        offset: v.getUint32(L.offset, true),
+        len,
+        fd: v.getInt32(L.fd, true),
+        dir: v.getUint8(L.dir) ? 1 : 0,
+        fdkind: v.getUint8(L.fdkind),
+        // a view: the IPC assembler copies what it keeps
+        data: fault ? new Uint8Array(0) : rec.subarray(L.data, L.data + len),
       };
     }
     case Kind.READY: {

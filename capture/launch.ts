@@ -25,6 +25,8 @@ export interface CaptureOptions {
   keepSecrets?: boolean;
   /** stop processes until new binaries/libraries are inspected (default true) */
   gate?: boolean;
+  /** record pipes and unix sockets that carry JSON-RPC, as ipc.arrow (default true) */
+  ipc?: boolean;
   /** directory the command runs in (default: INIT_CWD or the current directory) */
   cwd?: string;
   /** run the command as this user/group (default: SUDO_UID/SUDO_GID when set) */
@@ -135,6 +137,7 @@ export interface Launched {
   uid?: number;
   gid?: number;
   gate: boolean;
+  ipc: boolean;
   maxTlsBytes: number;
   /** the loader, once it has connected (it loads and attaches the programs meanwhile) */
   loader: Promise<LoaderClient>;
@@ -159,9 +162,11 @@ export function launch(opts: CaptureOptions): Launched {
   const uid = opts.uid ?? (sudoUid ? Number(sudoUid) : undefined);
   const gid = opts.gid ?? (sudoGid ? Number(sudoGid) : undefined);
   const gate = opts.gate ?? true;
+  const ipc = opts.ipc ?? true;
   const loader = LoaderClient.start({
     maxTlsBytes,
     gate,
+    ipc,
     comm: opts.comm,
     pids: opts.pids,
     cmd: opts.cmd,
@@ -172,5 +177,5 @@ export function launch(opts: CaptureOptions): Launched {
   });
   loader.catch(() => {}); // the recorder reports it
   phase("loader started");
-  return { cmdPath, dir, reused, cwd, uid, gid, gate, maxTlsBytes, loader };
+  return { cmdPath, dir, reused, cwd, uid, gid, gate, ipc, maxTlsBytes, loader };
 }

@@ -13,6 +13,8 @@ export const LoaderExit = { USAGE: 2, PERM: 3, NOBTF: 4, LOAD: 5, SOCK: 6 } as c
 export interface LoaderOptions {
   maxTlsBytes: number;
   gate: boolean;
+  /** record pipes and unix sockets carrying JSON-RPC (false: --no-ipc) */
+  ipc?: boolean;
   comm?: string;
   pids?: number[];
   /** the command to launch (stopped until `go`) */
@@ -120,6 +122,7 @@ export class LoaderClient {
     const listener = Deno.listen({ transport: "unix", path: sockPath });
     const args = ["--sock", sockPath, "--max-tls-bytes", String(opts.maxTlsBytes)];
     if (!opts.gate) args.push("--no-gate");
+    if (opts.ipc === false) args.push("--no-ipc");
     if (opts.comm) args.push("--comm", opts.comm);
     for (const p of opts.pids ?? []) args.push("--pid", String(p));
     if (opts.uid !== undefined) args.push("--uid", String(opts.uid));

@@ -11,15 +11,18 @@ const USAGE = `usage: deno task capture [OPTIONS] [--] CMD ARGS...
        deno task capture [OPTIONS] --pid N | --comm NAME
 
 Records the processes, file operations, connections, DNS queries and TLS plaintext of CMD
-(or of process N, or of every process named NAME) and all their descendants.
+(or of process N, or of every process named NAME) and all their descendants, and the
+JSON-RPC they exchange over pipes and unix sockets (MCP servers on stdio).
 
   --out DIR            recording directory (default: recordings/<time>-<name>)
   --force              reuse a non-empty --out directory (its recording is replaced)
   --pid N              trace running process N and its descendants (repeatable)
   --comm NAME          trace every process whose name is NAME, also ones started later
-  --max-tls-bytes N    keep at most N bytes of each TLS call (default 1048576)
+  --max-tls-bytes N    keep at most N bytes of each TLS call and of each recorded pipe or
+                       unix-socket call (default 1048576)
   --keep-secrets       do not redact Authorization, API-key and cookie headers
   --no-gate            never pause a process while its TLS library is being hooked
+  --no-ipc             do not record pipes and unix sockets that carry JSON-RPC (MCP's stdio)
   --status / --quiet   force the live status line on / print nothing
   -h, --help           this text`;
 
@@ -31,6 +34,7 @@ const OPTIONS = {
   "max-tls-bytes": { type: "string" },
   "keep-secrets": { type: "boolean" },
   "no-gate": { type: "boolean" },
+  "no-ipc": { type: "boolean" },
   status: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -123,6 +127,7 @@ export async function main(args: string[]): Promise<number> {
         : undefined,
       keepSecrets: values["keep-secrets"],
       gate: !values["no-gate"],
+      ipc: !values["no-ipc"],
       status: values.status,
       quiet: values.quiet,
     };

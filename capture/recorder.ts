@@ -2,7 +2,7 @@
  * A capture from start to end: takes over from launch() (which checked the machine and
  * started the loader), hooks the TLS libraries, launches (or joins) the traced processes,
  * turns records into rows, flushes the Arrow files every second, and writes the manifest and
- * the summary.
+ * the summary. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written unless --no-ipc.
  */
 import { AttachManager, preattachCandidates } from "./attach.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
@@ -23,8 +23,10 @@ import {
   CAPTURE_TABLES,
   type FileRow,
   fileTable,
+  ipcTable,
   type NetRow,
   netTable,
+  OPTIONAL_TABLES,
   privilegeTable,
   processTable,
   tlsTable,
@@ -36,6 +38,7 @@ import {
   uringOpName,
 } from "../recording/blind_spots.ts";
 import { probeKernelHooks } from "./kernel_hooks.ts";
+import { IpcAssembler, IpcRows } from "./ipc_streams.ts";
 import { Counters, startsRequest, summary } from "./status.ts";
 import { ContextPairer } from "./conn_pairing.ts";
 import { HookVerifier } from "./hook_verifier.ts";
@@ -64,11 +67,12 @@ export interface CaptureResult {
  */
 export async function run(opts: CaptureOptions, launched?: Launched): Promise<CaptureResult> {
   const started = launched ?? launch(opts);
-  const { cmdPath, dir, reused, cwd, uid, gate, maxTlsBytes } = started;
+  const { cmdPath, dir, reused, cwd, uid, gate, ipc, maxTlsBytes } = started;
   phase("run");
   const log = opts.log ?? ((l: string) => console.error(l));
   if (reused) {
-    for (const f of [...CAPTURE_TABLES.map((t) => `${t.name}.arrow`), MANIFEST_FILE]) {
+    const tables = [...CAPTURE_TABLES, ...OPTIONAL_TABLES];
+    for (const f of [...tables.map((t) => `${t.name}.arrow`), MANIFEST_FILE]) {
       try {
         Deno.removeSync(`${dir}/${f}`);
       } catch { /* not there */ }
@@ -81,6 +85,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     net: ArrowStreamWriter.create(`${dir}/net.arrow`, netTable),
     tls: ArrowStreamWriter.create(`${dir}/tls.arrow`, tlsTable),
     privilege: ArrowStreamWriter.create(`${dir}/privilege.arrow`, privilegeTable),
+    ...(ipc ? { ipc: ArrowStreamWriter.create(`${dir}/ipc.arrow`, ipcTable) } : {}),
   };
   const allWriters: Pick<ArrowStreamWriter<TableDef>, "flush" | "close" | "abandon">[] = Object
     .values(writers);
@@ -106,7 +111,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     exit_code: null,
     exit_signal: null,
     root_pid: null,
-    options: { max_tls_bytes: maxTlsBytes, keep_secrets: opts.keepSecrets ?? false, gate },
+    options: { max_tls_bytes: maxTlsBytes, keep_secrets: opts.keepSecrets ?? false, gate, ipc },
     tables: {},
     tls_bytes: 0,
     drops: {},
@@ -218,6 +223,18 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     awaiting.clear();
   };
 
+  const ipcRows = new IpcRows(clock);
+  const ipcCalls = new IpcAssembler(maxTlsBytes, (c) => ipcRows.push(c));
+  /** ipc rows go out at each flush, once their peer is known (ipc_streams.ts) */
+  const ipcDamage = { cut: 0, lost: 0n };
+  const appendIpc = (all: boolean) => {
+    for (const row of ipcRows.take(all)) {
+      if (row.truncated) ipcDamage.cut++;
+      ipcDamage.lost += row.lost;
+      writers.ipc?.append(row);
+    }
+  };
+
   const earlyGates: (SlEvent & { kind: 9 })[] = [];
   const handleGate = (ev: SlEvent & { kind: 9 }) => {
     const t = hooks.attach!.gate({
@@ -292,6 +309,9 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
       case Kind.FDCLOSE:
         pairer.socketClosed(ev.pid, ev.fd);
         break;
+      case Kind.IPC:
+        ipcCalls.chunk(ev);
+        break;
       case Kind.GATE:
         if (hooks.attach) handleGate(ev);
         else earlyGates.push(ev); // before the attach layer exists (--pid/--comm start-up)
@@ -364,6 +384,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   };
   const timer = setInterval(() => {
     pairer.tick();
+    if (!writeError) appendIpc(false);
     flushAll();
     if (writeError) {
       loader.stop();
@@ -434,6 +455,19 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   assembler.finishAll();
   pairer.finish();
   streams.finish();
+  ipcCalls.finishAll();
+  if (!writeError) appendIpc(true);
+  // shown, never silent: JSON-RPC messages in these calls are cut or have holes
+  if (ipcDamage.cut) {
+    manifest.warnings.push(
+      `ipc: ${ipcDamage.cut} pipe/socket calls cut at --max-tls-bytes ${maxTlsBytes}`,
+    );
+  }
+  if (ipcDamage.lost) {
+    manifest.warnings.push(
+      `ipc: ${ipcDamage.lost} bytes of JSON-RPC lost (ring buffer full, or unreadable memory)`,
+    );
+  }
   let closeError: string | undefined;
   for (const w of allWriters) {
     try {

@@ -31,7 +31,8 @@ export interface Manifest {
   exit_code: number | null;
   exit_signal: number | null;
   root_pid: number | null;
-  options: { max_tls_bytes: number; keep_secrets: boolean; gate: boolean };
+  /** `ipc`: pipes and unix sockets carrying JSON-RPC were recorded (absent in older ones) */
+  options: { max_tls_bytes: number; keep_secrets: boolean; gate: boolean; ipc?: boolean };
   tables: Record<string, { file: string; rows: number; bytes: number }>;
   tls_bytes: number;
   drops: Record<string, number>;

@@ -5,7 +5,7 @@
  */
 import { readArrowRows } from "./arrow_reader.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
-import type { FileRow, NetRow, PrivilegeRow, ProcessRow, TlsRow } from "./schema.ts";
+import type { FileRow, IpcRow, NetRow, PrivilegeRow, ProcessRow, TlsRow } from "./schema.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
 export interface Recording {
@@ -17,6 +17,8 @@ export interface Recording {
   tls: TlsRow[];
   /** empty for recordings made before privilege.arrow existed */
   privilege: PrivilegeRow[];
+  /** ipc.arrow's rows; empty when the recording has none (capture --no-ipc) */
+  ipc: IpcRow[];
 }
 
 function existing(path: string): boolean {
@@ -37,6 +39,9 @@ export function readRecording(dir: string): Recording {
     tls: readArrowRows(`${dir}/tls.arrow`) as unknown as TlsRow[],
     privilege: existing(`${dir}/privilege.arrow`)
       ? readArrowRows(`${dir}/privilege.arrow`) as unknown as PrivilegeRow[]
+      : [],
+    ipc: existing(`${dir}/ipc.arrow`)
+      ? readArrowRows(`${dir}/ipc.arrow`) as unknown as IpcRow[]
       : [],
   };
 }

@@ -223,29 +223,49 @@ export const privilegeTable = table(
 
 export const ipcTable = table(
   "ipc",
-  "Bytes traced processes wrote and read on pipes, unix sockets and loopback TCP that carry " +
-    "JSON-RPC (MCP's stdio and streamable-HTTP transports): one row per call. Concatenating " +
-    "`data` per (`pid`, `inode`, `direction`) in `seq` order gives the byte stream. Optional: " +
-    "a recording without ipc.arrow recorded none.",
+  "Bytes traced processes wrote and read on pipes and unix sockets that carry JSON-RPC (MCP's " +
+    "stdio transport): one row per read- or write-family call. A pipe or socket is recorded " +
+    "once a traced call on it began with JSON-RPC (`{` and a JSON-RPC key such as `jsonrpc`, " +
+    "`method`, `id`, `result`, or a `Content-Length:` header); ordinary pipes are not. " +
+    "Concatenating `data` per (`pid`, `inode`, `direction`) in `seq` order gives the byte " +
+    "stream. Optional: capture --no-ipc writes no ipc.arrow, and a recording without one " +
+    "recorded none.",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
     col("pid", "int32", "process id"),
     col("tid", "int32", "thread id"),
     col("fd", "int32", "the file descriptor"),
-    col("kind", "utf8", "`pipe`, `unix` (a unix socket or socketpair) or `tcp` (loopback)"),
+    col("kind", "utf8", "`pipe` (a pipe or FIFO) or `unix` (a unix socket or socketpair)"),
     col(
       "inode",
       "int64",
       "the pipe's or socket's inode: both ends of a pipe share it, so a write and the read " +
         "that takes its bytes have the same inode",
     ),
-    opt("peer_pid", "int32", "the process at the other end, when known"),
+    opt(
+      "peer_inode",
+      "int64",
+      "`unix`: the inode of the socket at the other end (the peer's rows have it as `inode`); " +
+        "null for pipes, whose ends share `inode`",
+    ),
+    opt(
+      "peer_pid",
+      "int32",
+      "the process at the other end: one seen moving bytes on the other end (the same pipe " +
+        "the other way, or the peer socket) by about a second after the call; null if none was",
+    ),
     col("direction", "utf8", "`write` (sent by the process) or `read` (received)"),
     col("seq", "int64", "call number per (pid, inode, direction), from 0"),
     col("len", "int64", "bytes the call moved"),
-    col("data", "binary", "the bytes (cut at the capture's limit: see `truncated`)"),
+    col("data", "binary", "the bytes (cut at capture's --max-tls-bytes: see `truncated`)"),
     col("truncated", "bool", "data was cut"),
-    col("lost", "int64", "bytes missing from data other than by truncation (drops, faults)"),
+    col(
+      "lost",
+      "int64",
+      "bytes missing other than by truncation: holes in data (ring-buffer drops, unreadable " +
+        "memory; zero-filled) and recorded calls missing before this one on its inode and " +
+        "direction",
+    ),
   ] as const,
 );
 

@@ -74,6 +74,7 @@ export function writeIpcFromTap(log: string, dir: string): number {
       fd: toServer ? -1 : 1,
       kind: "pipe",
       inode: BigInt(r.pid * 2 + (toServer ? 0 : 1)),
+      peer_inode: null,
       peer_pid: toServer ? r.pid : r.tap_pid,
       direction: "write",
       seq: BigInt(s),

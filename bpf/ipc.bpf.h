@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * ipc.bpf.h: the bytes traced processes move over pipes and unix sockets that carry
+ * JSON-RPC (MCP's stdio transport: an agent and the servers it started), as SL_K_IPC records.
+ * Included by sightline.bpf.c, whose sys_exit program calls sl_ipc_exit() for every call that
+ * syscalls.h marks with `ipc`.
+ *
+ * Everything happens at the call's exit, from its registers (x86-64 leaves the argument
+ * registers as they were): no state from entry, so a call on an ordinary pipe costs one
+ * descriptor lookup and one map lookup. Each pipe or socket is judged once, by the first bytes
+ * a traced call moved on it: `{` (or `[{`, a batch), optional blanks, then a JSON-RPC key
+ * ("jsonrpc", "method", "id", "result", "error", "params": Gemini CLI sends "method" first,
+ * servers answer "result" first), or a `Content-Length:` header. A descriptor whose first
+ * IPC_TRIES calls all begin otherwise is left alone for good (`ls | wc` pays that, then one
+ * lookup per call); the judgement is kept per inode, so both ends of a pipe share it.
+ */
+#ifndef SL_IPC_BPF_H
+#define SL_IPC_BPF_H
+
+/* Set by the loader before load (--no-ipc: 0). */
+const volatile __u8 ipc_enabled = 1;
+
+#define S_IFIFO 0010000
+#define IPC_PEEK 32 /* bytes looked at to judge a descriptor */
+#define IPC_TRIES 4 /* calls a descriptor gets to start with JSON-RPC */
+
+enum ipc_verdict {
+	IPC_UNDECIDED = 0,
+	IPC_JSONRPC = 1,
+	IPC_OTHER = 2,
+};
+
+struct ipc_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+struct ipc_chan {
+	__u64 off[2]; /* bytes the recorded calls moved, by direction: the streams' offsets */
+	__u8 verdict; /* enum ipc_verdict */
+	__u8 tries;   /* calls judged while undecided */
+	__u8 _pad[6];
+};
+
+/* Every pipe and unix socket a traced process moved bytes on, judged or being judged. LRU: a
+ * channel forgotten is judged again at its next call (and its offsets restart). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct ipc_key);
+	__type(value, struct ipc_chan);
+} ipc_chans SEC(".maps");
+
+/* The keys a JSON-RPC object may start with, each followed by its closing quote. */
+#define IPC_KEYS 6
+#define IPC_KEY_MAX 8
+static const char ipc_keys[IPC_KEYS][IPC_KEY_MAX + 1] = {
+	"jsonrpc\"", "method\"", "id\"", "result\"", "error\"", "params\"",
+};
+/* 15 bytes, no NUL: as a string (or 16 bytes) clang would put it in .rodata.str1.1 (or
+ * .rodata.cst16), which the BTF of .rodata does not describe, and the kernel would refuse the
+ * object's BTF. */
+#define CONTENT_LENGTH_LEN 15
+static const __u8 content_length[CONTENT_LENGTH_LEN] = {'c', 'o', 'n', 't', 'e', 'n', 't', '-',
+							 'l', 'e', 'n', 'g', 't', 'h', ':'};
+#define IPC_BLANKS 4 /* blanks allowed before and after `[` and `{` */
+
+struct ipc_peek {
+	__u8 b[2 * IPC_PEEK]; /* (twice the size: the verifier can tell each copy fits) */
+	__u32 n;              /* bytes in b, at most IPC_PEEK */
+};
+#define IPC_PEEK_SEGS 4 /* iovecs the first bytes are gathered from */
+
+static __always_inline bool ipc_blank(__u8 c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static __always_inline __u32 skip_blanks(const __u8 *b, __u32 i, __u32 n)
+{
+	for (int j = 0; j < IPC_BLANKS; j++) {
+		if (i >= n || !ipc_blank(b[i & (IPC_PEEK - 1)]))
+			break;
+		i++;
+	}
+	return i;
+}
+
+/*
+ * Whether JSON-RPC starts at p->b: 1 yes, 0 no, -1 too few bytes to tell. A global function:
+ * the verifier checks it once, on its own, instead of at every path of sys_exit that reaches
+ * it (each position of each branch multiplied the states it explored).
+ */
+__noinline int sl_jsonrpc_start(const struct ipc_peek *p)
+{
+	if (!p)
+		return 0;
+	const __u8 *b = p->b;
+	__u32 n = p->n < IPC_PEEK ? p->n : IPC_PEEK;
+	if (!n)
+		return -1;
+	if ((b[0] | 0x20) == 'c') {
+		/* "-" and ":" have bit 0x20 set already: lower-casing leaves them */
+		for (int k = 0; k < CONTENT_LENGTH_LEN; k++) {
+			if (k >= n)
+				return -1;
+			if ((b[k] | 0x20) != content_length[k])
+				return 0;
+		}
+		return 1;
+	}
+	__u32 i = skip_blanks(b, 0, n);
+	if (i < n && b[i & (IPC_PEEK - 1)] == '[')
+		i = skip_blanks(b, i + 1, n);
+	if (i >= n)
+		return -1;
+	if (b[i & (IPC_PEEK - 1)] != '{')
+		return 0;
+	i = skip_blanks(b, i + 1, n);
+	if (i >= n)
+		return -1;
+	if (b[i & (IPC_PEEK - 1)] != '"')
+		return 0;
+	i++;
+	int partial = 0;
+	for (int j = 0; j < IPC_KEYS; j++) {
+		for (int k = 0; k < IPC_KEY_MAX; k++) {
+			char want = ipc_keys[j][k];
+			if (!want)
+				break;
+			if (i + k >= n) {
+				partial = 1; /* matched as far as there are bytes */
+				break;
+			}
+			if (b[(i + k) & (IPC_PEEK - 1)] != want)
+				break;
+			if (want == '"')
+				return 1;
+		}
+	}
+	return partial ? -1 : 0;
+}
+
+struct ipc_loop {
+	__u64 iov;      /* user iovec array, or 0: one buffer */
+	__u64 base;     /* the segment being recorded */
+	__u64 seg_left; /* its bytes still to record */
+	__u64 iovcnt;
+	__u64 idx;      /* next iovec */
+	__u64 inode;
+	__u64 peer;
+	__u64 stream_off;
+	__u32 done;  /* bytes recorded so far: the next chunk's offset */
+	__u32 keep;  /* bytes to record: min(total, max_tls_bytes) */
+	__u32 total;
+	__s32 fd;
+	__u8 dir;
+	__u8 kind;
+	__u8 trunc;
+};
+
+/*
+ * The loop's state lives in a map, not on the stack: the verifier follows values on the stack
+ * from one step of bpf_loop to the next (and the offsets that grow each step kept its states
+ * apart until it gave up), while a map value is just memory to it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ipc_loop);
+} ipc_loops SEC(".maps");
+
+/* One step: take the next iovec, or record the next chunk of the current one. */
+static long ipc_chunk(__u32 i, void *unused)
+{
+	struct ipc_loop *c = scratch_of(&ipc_loops);
+	if (!c)
+		return 1;
+	if (c->done >= c->keep)
+		return 1;
+	if (!c->seg_left) {
+		struct iovec v = {};
+		if (!c->iov || c->idx >= c->iovcnt)
+			return 1;
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(c->iov + c->idx * sizeof(v))))
+			return 1;
+		c->idx++;
+		c->base = (__u64)v.iov_base;
+		c->seg_left = v.iov_len;
+		return 0;
+	}
+	__u32 n = c->keep - c->done;
+	if (n > c->seg_left)
+		n = c->seg_left;
+	if (n > SL_IPC_CHUNK)
+		n = SL_IPC_CHUNK;
+	struct sl_ipc *e = scratch_of(&scratch_ev);
+	if (!e)
+		return 1;
+	fill_hdr(&e->h, SL_K_IPC);
+	e->inode = c->inode;
+	e->peer_inode = c->peer;
+	e->stream_off = c->stream_off;
+	e->total = c->total;
+	e->offset = c->done;
+	e->fd = c->fd;
+	e->dir = c->dir;
+	e->fdkind = c->kind;
+	e->_pad = 0;
+	e->_pad2 = 0;
+	if (c->done + n >= c->keep)
+		e->h.flags |= SL_F_LAST;
+	if (c->trunc)
+		e->h.flags |= SL_F_TRUNC;
+	n = CLAMP(n, SL_IPC_CHUNK);
+	e->len = n;
+	__u32 size = sizeof(*e) + n;
+	if (bpf_probe_read_user(e->data, n, (void *)c->base)) {
+		e->h.flags |= SL_F_FAULT;
+		size = sizeof(*e);
+	}
+	if (bpf_ringbuf_output(&rb_tls, e, CLAMP(size, sizeof(*e) + SL_IPC_CHUNK),
+			       wake_flags(&rb_tls)))
+		count_drop(SL_K_IPC);
+	c->done += n;
+	c->base += n;
+	c->seg_left -= n;
+	return 0;
+}
+
+/* The inode of the socket at the other end of a unix socket, or 0. */
+static __always_inline __u64 unix_peer_inode(struct sock *sk)
+{
+	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	if (!peer)
+		return 0;
+	struct socket *s = BPF_CORE_READ(peer, sk_socket);
+	if (!s)
+		return 0;
+	struct socket_alloc *sa = container_of(s, struct socket_alloc, socket);
+	return BPF_CORE_READ(sa, vfs_inode.i_ino);
+}
+
+#define IPC_HOW(spec) ((spec).ipc | ((spec).ipc_read << 4))
+
+/*
+ * At the exit of a call syscalls.h marks with `ipc`, which moved `ret` bytes; `how` is
+ * IPC_HOW of its sys_spec, `uregs` the user registers. A global function, verified on its own
+ * (see sl_jsonrpc_start).
+ */
+__noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
+{
+	if (ret <= 0)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (task->thread_info.status & TS_COMPAT)
+		return 0;
+	struct pt_regs r;
+	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)uregs))
+		return 0;
+	__u8 arg = how & 15;
+	long fd = (int)r.di;
+	struct file *f = fd_file(task, fd);
+	if (!f)
+		return 0;
+	struct inode *in = BPF_CORE_READ(f, f_inode);
+	umode_t mode = BPF_CORE_READ(in, i_mode);
+	__u8 kind;
+	struct sock *sk = NULL;
+	if ((mode & S_IFMT) == S_IFIFO) {
+		kind = SL_IPC_PIPE;
+	} else if ((mode & S_IFMT) == S_IFSOCK) {
+		struct socket *so = BPF_CORE_READ(f, private_data);
+		sk = BPF_CORE_READ(so, sk);
+		if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+			return 0;
+		kind = SL_IPC_UNIX;
+	} else {
+		return 0;
+	}
+	struct ipc_key key = {.dev = BPF_CORE_READ(in, i_sb, s_dev), .ino = BPF_CORE_READ(in, i_ino)};
+	struct ipc_chan *ch = bpf_map_lookup_elem(&ipc_chans, &key);
+	if (ch && ch->verdict == IPC_OTHER)
+		return 0;
+
+	/* where the bytes are: one buffer, or the first of an iovec array */
+	struct ipc_loop *lp = scratch_of(&ipc_loops);
+	if (!lp)
+		return 0;
+	struct ipc_loop c = {};
+	if (arg == IPC_BUF) {
+		c.base = r.si;
+		c.seg_left = ret;
+	} else {
+		c.iov = r.si;
+		c.iovcnt = r.dx;
+		if (arg == IPC_MSG) {
+			struct user_msghdr m = {};
+			if (bpf_probe_read_user(&m, sizeof(m), (void *)r.si))
+				return 0;
+			c.iov = (__u64)m.msg_iov;
+			c.iovcnt = m.msg_iovlen;
+		}
+	}
+
+	if (!ch || ch->verdict != IPC_JSONRPC) {
+		/* judge by the first bytes (of the first few segments, for a vector) */
+		struct ipc_peek peek = {};
+		if (!c.iov) {
+			peek.n = ret < IPC_PEEK ? ret : IPC_PEEK;
+			if (bpf_probe_read_user(peek.b, BOUND(peek.n, 2 * IPC_PEEK - 1), (void *)c.base))
+				return 0;
+		}
+		for (int i = 0; i < IPC_PEEK_SEGS && c.iov && i < c.iovcnt && peek.n < IPC_PEEK; i++) {
+			struct iovec v = {};
+			if (bpf_probe_read_user(&v, sizeof(v), (void *)(c.iov + i * sizeof(v))))
+				return 0;
+			__u32 room = IPC_PEEK - peek.n;
+			__u32 k = v.iov_len < room ? v.iov_len : room;
+			if (peek.n + k > ret) /* a read fills the segments in order, up to ret */
+				k = ret > peek.n ? ret - peek.n : 0;
+			if (bpf_probe_read_user(peek.b + BOUND(peek.n, IPC_PEEK - 1), CLAMP(k, IPC_PEEK),
+						v.iov_base))
+				return 0;
+			peek.n += k;
+		}
+		int v = sl_jsonrpc_start(&peek);
+		if (!ch) {
+			struct ipc_chan fresh = {};
+			bpf_map_update_elem(&ipc_chans, &key, &fresh, BPF_NOEXIST);
+			ch = bpf_map_lookup_elem(&ipc_chans, &key);
+			if (!ch)
+				return 0;
+		}
+		if (v != 1) {
+			if (++ch->tries >= IPC_TRIES)
+				ch->verdict = IPC_OTHER;
+			return 0;
+		}
+		ch->verdict = IPC_JSONRPC;
+	}
+
+	c.dir = (how >> 4) ? SL_TLS_READ : SL_TLS_WRITE;
+	c.stream_off = __sync_fetch_and_add(&ch->off[c.dir & 1], ret);
+	c.inode = key.ino;
+	c.peer = sk ? unix_peer_inode(sk) : 0;
+	c.fd = fd;
+	c.kind = kind;
+	c.total = ret > 0xffffffffL ? 0xffffffff : ret;
+	c.keep = c.total;
+	if (c.keep > max_tls_bytes) {
+		c.keep = max_tls_bytes;
+		c.trunc = 1;
+	}
+	if (c.seg_left > c.keep)
+		c.seg_left = c.keep;
+	/* a step per iovec taken (IOV_MAX is 1024), and per chunk: each segment's bytes end in
+	 * a short chunk, so there are at most keep / SL_IPC_CHUNK + 1 per segment */
+	__u32 segs = c.iov ? (c.iovcnt < 1024 ? c.iovcnt : 1024) : 1;
+	__u32 steps = c.keep / SL_IPC_CHUNK + 2 * segs;
+	*lp = c;
+	bpf_loop(steps, ipc_chunk, NULL, 0);
+	return 0;
+}
+
+#endif /* SL_IPC_BPF_H */

@@ -1,0 +1,219 @@
+/**
+ * From SL_K_IPC records (bpf/ipc.bpf.h: the bytes traced processes moved on pipes and unix
+ * sockets that carry JSON-RPC) to `ipc` rows: chunks reassembled into one row per call, a
+ * sequence number per (pid, inode, direction), bytes lost to the ring buffer counted, and the
+ * process at the other end found by pairing the two ends.
+ *
+ * Pairing: both ends of a pipe have its inode, so a pipe's peer is a process seen moving bytes
+ * the other way on the same inode; a unix socket's end knows the other end's inode
+ * (`peer_inode`), so its peer is a process seen on that one. The peer of a call is often seen
+ * only just after it (the server reads the request the agent wrote), so rows wait for their
+ * peer until the next flush but one (about a second) and are then written with or without it.
+ *
+ * Lost bytes: the kernel numbers the bytes of each (inode, direction) it records
+ * (`stream_off`), so a call that went missing whole shows as a gap before the next one, and a
+ * chunk that went missing as a hole inside its call (zero-filled); both count in `lost`.
+ */
+import { Flag, IpcKind } from "./events.ts";
+import type { IpcRow } from "../recording/schema.ts";
+import type { Clock } from "./rows.ts";
+
+export interface IpcChunk {
+  pid: number;
+  tid: number;
+  ts: bigint;
+  hflags: number;
+  inode: bigint;
+  peerInode: bigint;
+  streamOff: bigint;
+  total: number;
+  offset: number;
+  len: number;
+  fd: number;
+  dir: 0 | 1;
+  fdkind: number;
+  data: Uint8Array;
+}
+
+export interface IpcCall {
+  pid: number;
+  tid: number;
+  /** CLOCK_BOOTTIME ns of the call's exit */
+  ts: bigint;
+  inode: bigint;
+  peerInode: bigint;
+  streamOff: bigint;
+  fd: number;
+  dir: 0 | 1;
+  kind: string;
+  /** bytes the call moved */
+  total: number;
+  /** min(total, max bytes) long, holes zero-filled */
+  data: Uint8Array;
+  truncated: boolean;
+  /** bytes of `data` that are holes (lost chunks, unreadable memory) */
+  lost: number;
+}
+
+interface Pending {
+  call: IpcCall;
+  filled: number;
+}
+
+/** Chunks to calls. A thread's chunks of one call arrive in order, from one program run. */
+export class IpcAssembler {
+  #pending = new Map<string, Pending>();
+  #onCall: (c: IpcCall) => void;
+  #maxBytes: number;
+
+  /** `maxBytes` is the loader's --max-tls-bytes, which cuts these calls too. */
+  constructor(maxBytes: number, onCall: (c: IpcCall) => void) {
+    this.#maxBytes = maxBytes;
+    this.#onCall = onCall;
+  }
+
+  chunk(c: IpcChunk): void {
+    const key = `${c.tid}:${c.inode}:${c.dir}`;
+    let p = this.#pending.get(key);
+    if (p && p.call.streamOff !== c.streamOff) {
+      this.#finish(key, p);
+      p = undefined;
+    }
+    if (!p) {
+      p = {
+        call: {
+          pid: c.pid,
+          tid: c.tid,
+          ts: c.ts,
+          inode: c.inode,
+          peerInode: c.peerInode,
+          streamOff: c.streamOff,
+          fd: c.fd,
+          dir: c.dir,
+          kind: IpcKind[c.fdkind] ?? `kind ${c.fdkind}`,
+          total: c.total,
+          data: new Uint8Array(Math.min(c.total, this.#maxBytes)),
+          truncated: (c.hflags & Flag.TRUNC) !== 0,
+          lost: 0,
+        },
+        filled: 0,
+      };
+      this.#pending.set(key, p);
+    }
+    const room = Math.max(0, p.call.data.length - c.offset);
+    const span = Math.min(room, c.len);
+    if (c.offset > p.filled) p.call.lost += c.offset - p.filled; // a chunk went missing
+    if (c.hflags & Flag.FAULT) p.call.lost += span;
+    else p.call.data.set(c.data.subarray(0, span), c.offset);
+    p.filled = Math.max(p.filled, c.offset + span);
+    if (c.hflags & Flag.LAST) this.#finish(key, p);
+  }
+
+  /** Finishes every call still waiting for chunks (at the end of a capture). */
+  finishAll(): void {
+    for (const [key, p] of [...this.#pending]) this.#finish(key, p);
+  }
+
+  #finish(key: string, p: Pending): void {
+    this.#pending.delete(key);
+    if (p.filled < p.call.data.length) p.call.lost += p.call.data.length - p.filled;
+    this.#onCall(p.call);
+  }
+}
+
+interface Waiting {
+  row: IpcRow;
+  call: IpcCall;
+  /** takes this row has waited through */
+  age: number;
+}
+
+/** Calls to rows: sequence numbers, gaps, and the peer process (see the module comment). */
+export class IpcRows {
+  #clock: Clock;
+  #seq = new Map<string, bigint>();
+  /** per (inode, direction): where the next recorded call should start */
+  #next = new Map<string, bigint>();
+  /** per inode: the processes seen on it, and in which directions */
+  #ends = new Map<bigint, Map<number, Set<number>>>();
+  #waiting: Waiting[] = [];
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  push(call: IpcCall): void {
+    const sk = `${call.pid}:${call.inode}:${call.dir}`;
+    const seq = this.#seq.get(sk) ?? 0n;
+    this.#seq.set(sk, seq + 1n);
+    const nk = `${call.inode}:${call.dir}`;
+    const next = this.#next.get(nk);
+    // a whole call lost before this one; (an offset below: the kernel forgot the channel
+    // and numbers it from 0 again, or two threads' calls crossed)
+    const gap = next !== undefined && call.streamOff > next ? call.streamOff - next : 0n;
+    const end = call.streamOff + BigInt(call.total);
+    this.#next.set(nk, next === undefined || end > next ? end : next);
+    let ends = this.#ends.get(call.inode);
+    if (!ends) this.#ends.set(call.inode, ends = new Map());
+    let dirs = ends.get(call.pid);
+    if (!dirs) ends.set(call.pid, dirs = new Set());
+    dirs.add(call.dir);
+    this.#waiting.push({
+      call,
+      age: 0,
+      row: {
+        ts_ns: this.#clock(call.ts),
+        pid: call.pid,
+        tid: call.tid,
+        fd: call.fd,
+        kind: call.kind,
+        inode: BigInt.asIntN(64, call.inode),
+        peer_inode: call.peerInode ? BigInt.asIntN(64, call.peerInode) : null,
+        peer_pid: null,
+        direction: call.dir === 0 ? "write" : "read",
+        seq,
+        len: BigInt(call.total),
+        data: call.data,
+        truncated: call.truncated,
+        lost: BigInt(call.lost) + gap,
+      },
+    });
+  }
+
+  /** The peer process of a call, if one has been seen. */
+  #peer(c: IpcCall): number | null {
+    if (c.kind === "unix") {
+      const other = this.#ends.get(c.peerInode);
+      if (!other) return null;
+      const pids = [...other.keys()];
+      return pids.find((p) => p !== c.pid) ?? pids[0] ?? null;
+    }
+    const same = this.#ends.get(c.inode);
+    for (const [pid, dirs] of same ?? []) {
+      if (pid !== c.pid && dirs.has(1 - c.dir)) return pid;
+    }
+    return null;
+  }
+
+  /**
+   * Rows ready to write, in the order their calls came: those whose peer is known, and those
+   * that have waited through one take already; `all`: every row (the end of the capture).
+   */
+  take(all = false): IpcRow[] {
+    const out: IpcRow[] = [];
+    const keep: Waiting[] = [];
+    let holding = false; // keep the order: once one row waits, the later ones wait too
+    for (const w of this.#waiting) {
+      w.row.peer_pid = this.#peer(w.call);
+      if (!all && !holding && w.row.peer_pid === null && w.age === 0) holding = true;
+      if (holding && !all) {
+        w.age++;
+        keep.push(w);
+      } else {
+        out.push(w.row);
+      }
+    }
+    this.#waiting = keep;
+    return out;
+  }
+}

@@ -1,0 +1,137 @@
+/** IPC chunks to calls and calls to rows: holes, faults, gaps, sequence numbers and peers. */
+import assert from "node:assert/strict";
+import { Flag } from "./events.ts";
+import { IpcAssembler, type IpcCall, type IpcChunk, IpcRows } from "./ipc_streams.ts";
+
+const enc = new TextEncoder();
+
+function chunk(over: Partial<IpcChunk> & { data: Uint8Array }): IpcChunk {
+  return {
+    pid: 10,
+    tid: 10,
+    ts: 1000n,
+    hflags: Flag.LAST,
+    inode: 77n,
+    peerInode: 0n,
+    streamOff: 0n,
+    total: over.data.length,
+    offset: 0,
+    len: over.data.length,
+    fd: 5,
+    dir: 0,
+    fdkind: 1,
+    ...over,
+  };
+}
+
+Deno.test("assembler: a call in chunks, a lost chunk, an unreadable chunk, a lost last chunk", () => {
+  const calls: IpcCall[] = [];
+  const a = new IpcAssembler(1 << 20, (c) => calls.push(c));
+  const body = enc.encode("abcdefghij");
+  // whole, in three chunks of 4, 4, 2 (chunks of an iovec array may be any size)
+  a.chunk(chunk({ data: body.subarray(0, 4), total: 10, hflags: 0 }));
+  a.chunk(chunk({ data: body.subarray(4, 8), total: 10, offset: 4, hflags: 0 }));
+  a.chunk(chunk({ data: body.subarray(8), total: 10, offset: 8 }));
+  // the middle chunk lost; the next call finishes nothing early
+  a.chunk(chunk({ data: body.subarray(0, 4), total: 10, streamOff: 10n, hflags: 0 }));
+  a.chunk(chunk({ data: body.subarray(8), total: 10, streamOff: 10n, offset: 8 }));
+  // a fault: the chunk stands for 4 bytes that could not be read
+  a.chunk(chunk({
+    data: new Uint8Array(0),
+    len: 4,
+    total: 4,
+    streamOff: 20n,
+    hflags: Flag.FAULT | Flag.LAST,
+  }));
+  // the last chunk lost: finished by the next call of the thread on the inode
+  a.chunk(chunk({ data: body.subarray(0, 4), total: 10, streamOff: 24n, hflags: 0 }));
+  a.chunk(chunk({ data: body.subarray(0, 2), total: 2, streamOff: 34n }));
+  a.finishAll();
+  assert.deepEqual(
+    calls.map((c) => [new TextDecoder().decode(c.data), c.lost, c.streamOff]),
+    [
+      ["abcdefghij", 0, 0n],
+      ["abcd\0\0\0\0ij", 4, 10n],
+      ["\0\0\0\0", 4, 20n],
+      ["abcd\0\0\0\0\0\0", 6, 24n],
+      ["ab", 0, 34n],
+    ],
+  );
+});
+
+Deno.test("assembler: cut calls keep max bytes; two threads' chunks interleave", () => {
+  const calls: IpcCall[] = [];
+  const a = new IpcAssembler(6, (c) => calls.push(c));
+  const body = enc.encode("0123456789");
+  a.chunk(chunk({ data: body.subarray(0, 3), total: 10, hflags: Flag.TRUNC }));
+  a.chunk(chunk({ tid: 11, data: enc.encode("xy"), total: 2, dir: 1 }));
+  a.chunk(
+    chunk({ data: body.subarray(3, 6), total: 10, offset: 3, hflags: Flag.TRUNC | Flag.LAST }),
+  );
+  assert.deepEqual(
+    calls.map((c) => [c.tid, new TextDecoder().decode(c.data), c.truncated, c.total, c.lost]),
+    [[11, "xy", false, 2, 0], [10, "012345", true, 10, 0]],
+  );
+});
+
+function call(over: Partial<IpcCall>): IpcCall {
+  return {
+    pid: 10,
+    tid: 10,
+    ts: 5n,
+    inode: 77n,
+    peerInode: 0n,
+    streamOff: 0n,
+    fd: 5,
+    dir: 0,
+    kind: "pipe",
+    total: 3,
+    data: enc.encode("abc"),
+    truncated: false,
+    lost: 0,
+    ...over,
+  };
+}
+
+Deno.test("rows: sequence per (pid, inode, direction), a whole call lost shows as a gap", () => {
+  const r = new IpcRows((t) => t + 1_000n);
+  r.push(call({}));
+  r.push(call({ streamOff: 3n }));
+  r.push(call({ streamOff: 10n })); // 4 bytes (a call) missing before it
+  r.push(call({ pid: 11, tid: 11, dir: 1 })); // the reader
+  r.push(call({ streamOff: 0n, inode: 78n })); // another pipe
+  const rows = r.take(true);
+  assert.deepEqual(
+    rows.map((x) => [x.pid, x.inode, x.direction, x.seq, x.lost, x.ts_ns]),
+    [
+      [10, 77n, "write", 0n, 0n, 1005n],
+      [10, 77n, "write", 1n, 0n, 1005n],
+      [10, 77n, "write", 2n, 4n, 1005n],
+      [11, 77n, "read", 0n, 0n, 1005n],
+      [10, 78n, "write", 0n, 0n, 1005n],
+    ],
+  );
+});
+
+Deno.test("rows: peers of pipes and socket pairs; rows wait one take for theirs", () => {
+  const r = new IpcRows((t) => t);
+  // the agent (10) writes the request on pipe 77, the server (20) has not read it yet
+  r.push(call({}));
+  assert.deepEqual(r.take(), [], "waits for its peer");
+  // the server reads it, and answers on socket 91 whose other end is 90 (the agent's)
+  r.push(call({ pid: 20, tid: 20, dir: 1 }));
+  r.push(call({ pid: 20, tid: 20, inode: 91n, peerInode: 90n, kind: "unix" }));
+  let rows = r.take();
+  assert.deepEqual(rows.map((x) => [x.pid, x.inode, x.peer_pid]), [[10, 77n, 20], [20, 77n, 10]]);
+  // the answer's row waits until the agent reads on its end (90)
+  r.push(call({ pid: 10, inode: 90n, peerInode: 91n, kind: "unix", dir: 1 }));
+  rows = r.take();
+  assert.deepEqual(
+    rows.map((x) => [x.pid, x.inode, x.peer_inode, x.peer_pid]),
+    [[20, 91n, 90n, 10], [10, 90n, 91n, 20]],
+  );
+  // a writer whose reader is never traced: written without a peer after one more take
+  r.push(call({ pid: 30, tid: 30, inode: 5n }));
+  assert.deepEqual(r.take(), []);
+  assert.deepEqual(r.take().map((x) => [x.pid, x.peer_pid]), [[30, null]]);
+});
