@@ -1,6 +1,7 @@
 /**
  * Builds the MCP tables after correlation: reads the `ipc` byte streams (one per writer and
- * pipe or socket, in call order; a stream seen only from its reader's side is read from there),
+ * pipe or socket, in call order; a stream seen only from its reader's side is read from there;
+ * a call cut or with bytes lost is a `problems` row and the parser restarts after it),
  * parses them as JSON-RPC (`protocols/jsonrpc.ts`) into `mcp_messages`, then runs
  * `sql/<table>.sql` for `mcp_calls`, `mcp_tools` and `mcp_tool_links`, and `sql/mcp_links.sql`,
  * which gives the MCP servers' actions to the LLM tool call whose MCP call they served (signal
@@ -34,41 +35,54 @@ export function maskSecrets(value: unknown): unknown {
 interface Chunk {
   recording: string;
   pid: number;
-  inode: bigint;
+  /** the pipe, or the unix socket end the bytes were written on */
+  channel: bigint;
   direction: string;
   ts_ns: bigint;
   peer_pid: number | null;
   data: Uint8Array;
+  truncated: boolean;
+  lost: bigint;
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * The byte streams of `ipc`, one per (channel, process, direction), in call order. A stream is
+ * read from its writer's side when the writer was traced, else from its reader's: a pipe's
+ * ends share its inode, and a unix socket's reader knows the writer's end as `peer_inode`, so
+ * both sides of one stream have the same channel and it is parsed once.
+ */
+const STREAMS_SQL = `
+  WITH rows AS (
+    SELECT *, CASE WHEN kind = 'unix' AND direction = 'read' AND peer_inode IS NOT NULL
+      THEN peer_inode ELSE inode END AS channel
+    FROM ipc
+  ),
+  written AS (SELECT DISTINCT recording, channel FROM rows WHERE direction = 'write')
+  SELECT i.recording, i.pid, i.channel, i.direction, i.ts_ns, i.data, i.truncated, i.lost,
+    coalesce(i.peer_pid, (SELECT min(o.pid) FROM rows o WHERE o.recording = i.recording
+      AND o.channel = i.channel AND o.direction <> i.direction AND o.pid <> i.pid)) AS peer_pid
+  FROM rows i
+  WHERE i.direction = 'write' OR NOT EXISTS (
+    SELECT 1 FROM written w WHERE w.recording = i.recording AND w.channel = i.channel)
+  ORDER BY i.recording, i.channel, i.pid, i.direction, i.seq`;
 
 /** The JSON-RPC messages of every stream, with the pids at both ends and a time each. */
 export async function readMcpMessages(
   c: DuckDBConnection,
 ): Promise<{ rows: McpMessageRow[]; problems: { recording: string; message: string }[] }> {
-  // Writes when the writer was traced; reads only for streams no traced writer wrote.
-  const r = await c.runAndReadAll(`
-    WITH written AS (SELECT DISTINCT recording, inode FROM ipc WHERE direction = 'write'),
-    readers AS (
-      SELECT recording, inode, pid, min(ts_ns) AS first_ns FROM ipc WHERE direction = 'read'
-      GROUP BY ALL
-    )
-    SELECT i.recording, i.pid, i.inode, i.direction, i.ts_ns, i.data, i.lost,
-      coalesce(i.peer_pid, (SELECT min(rd.pid) FROM readers rd WHERE rd.recording = i.recording
-        AND rd.inode = i.inode AND rd.pid <> i.pid)) AS peer_pid
-    FROM ipc i
-    WHERE i.direction = 'write' OR NOT EXISTS (
-      SELECT 1 FROM written w WHERE w.recording = i.recording AND w.inode = i.inode)
-    ORDER BY i.recording, i.inode, i.pid, i.direction, i.seq`);
+  const r = await c.runAndReadAll(STREAMS_SQL);
   const chunks: Chunk[] = r.getRowObjects().map((o) => ({
     recording: String(o.recording),
     pid: Number(o.pid),
-    inode: BigInt(o.inode as bigint),
+    channel: BigInt(o.channel as bigint),
     direction: String(o.direction),
     ts_ns: BigInt(o.ts_ns as bigint),
     peer_pid: num(o.peer_pid),
     data: (o.data as { bytes: Uint8Array }).bytes,
+    truncated: o.truncated === true,
+    lost: BigInt((o.lost ?? 0n) as bigint),
   }));
   const rows: McpMessageRow[] = [];
   const problems: { recording: string; message: string }[] = [];
@@ -80,7 +94,7 @@ export async function readMcpMessages(
     let j = i;
     while (
       j < chunks.length && chunks[j].recording === first.recording &&
-      chunks[j].inode === first.inode && chunks[j].pid === first.pid &&
+      chunks[j].channel === first.channel && chunks[j].pid === first.pid &&
       chunks[j].direction === first.direction
     ) j++;
     const stream = chunks.slice(i, j);
@@ -89,28 +103,47 @@ export async function readMcpMessages(
     const sender = first.direction === "write" ? first.pid : first.peer_pid;
     const receiver = first.direction === "write" ? first.peer_pid : first.pid;
     if (sender === null) continue;
-    const ends: bigint[] = [];
-    let off = 0;
-    for (const ch of stream) ends.push(BigInt((off += ch.data.length) - 1));
-    const timeOf = (lastByte: number) => {
-      const k = ends.findIndex((e) => e >= BigInt(lastByte));
-      return stream[k < 0 ? stream.length - 1 : k].ts_ns;
-    };
-    const messages: JsonRpcMessage[] = [];
+    const what = `ipc stream of pid ${first.pid} (${first.direction}) on inode ${first.channel}`;
+    // Damage (a call cut at the capture's limit, bytes lost) ends a segment: the parser
+    // restarts at the next call, so one cut message costs that message only.
+    const messages: (JsonRpcMessage & { ts_ns: bigint })[] = [];
     const errors: string[] = [];
-    const p = createJsonRpcParser({
-      onMessage: (m) => messages.push(m),
-      onError: (e) => errors.push(e.message),
-    });
-    for (const ch of stream) p.feed(ch.data);
-    p.end();
+    let cut = 0, lost = 0n;
+    let k = 0;
+    while (k < stream.length) {
+      const seg: Chunk[] = [];
+      while (k < stream.length) {
+        const ch = stream[k++];
+        seg.push(ch);
+        if (ch.truncated) cut++;
+        lost += ch.lost;
+        if (ch.truncated || ch.lost > 0n) break;
+      }
+      const ends: number[] = [];
+      let off = 0;
+      for (const ch of seg) ends.push((off += ch.data.length) - 1);
+      const timeOf = (lastByte: number) => {
+        const e = ends.findIndex((x) => x >= lastByte);
+        return seg[e < 0 ? seg.length - 1 : e].ts_ns;
+      };
+      const p = createJsonRpcParser({
+        onMessage: (m) => messages.push({ ...m, ts_ns: timeOf(m.lastByte) }),
+        onError: (e) => errors.push(e.message),
+      });
+      for (const ch of seg) p.feed(ch.data);
+      p.end();
+    }
     // A stream that is not JSON-RPC at all is none of MCP's business.
     if (messages.length === 0) continue;
-    for (const e of errors.slice(0, 5)) {
+    if (cut || lost) {
       problems.push({
         recording: first.recording,
-        message: `ipc stream of pid ${first.pid} on inode ${first.inode}: ${e}`,
+        message: `${what}: ${cut} calls cut at the capture's --max-tls-bytes, ${lost} bytes ` +
+          "lost: JSON-RPC messages there are incomplete or missing",
       });
+    }
+    for (const e of errors.slice(0, 5)) {
+      problems.push({ recording: first.recording, message: `${what}: ${e}` });
     }
     for (const m of messages) {
       const n = ids.get(first.recording) ?? 0;
@@ -119,10 +152,10 @@ export async function readMcpMessages(
         row: {
           recording: first.recording,
           message_id: BigInt(n),
-          ts_ns: timeOf(m.lastByte),
+          ts_ns: m.ts_ns,
           from_pid: sender,
           to_pid: receiver,
-          inode: first.inode,
+          inode: first.channel,
           framing: m.framing,
           kind: m.kind,
           jsonrpc_id: m.id ?? null,
