@@ -3,10 +3,11 @@
  * real filesystem and everything servers, writes a file and reads one through MCP; the analysis
  * finds both `tools/call`s in `mcp_calls` with their arguments and results, links the LLM tool
  * call to each, and links the server's write of the file to the LLM tool call with the signal
- * `mcp`. A server with a poisoned tool description raises `mcp_tool_poisoning`; the same
- * server with a plain description raises no finding. The JSON-RPC bytes come from the stdio
- * tap (`lab/mcp_servers/tap_ipc.ts`) until the kernel records pipe traffic; everything else is
- * the capture's.
+ * `mcp`. With each agent, a server with a poisoned tool description raises
+ * `mcp_tool_poisoning`; the same server with a plain description raises no finding.
+ * Everything comes from the capture: the JSON-RPC between the agent and its servers is the
+ * kernel's record of their pipes and sockets (`ipc.arrow`, both ends), nothing is put between
+ * them.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -15,7 +16,6 @@ import { runAgent } from "../agents/mod.ts";
 import { underCapture } from "../agents/main.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
 import { loadScenario } from "../simulator/mod.ts";
-import { wrapWithTap, writeIpcFromTap } from "../mcp_servers/tap_ipc.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices } from "../../analysis/testing.ts";
@@ -35,24 +35,24 @@ async function rows(db: string, sql: string): Promise<Record<string, unknown>[]>
   }
 }
 
-/** Captures AGENT playing SCENARIO with its MCP servers tapped; returns the analysis database. */
+/** Captures AGENT playing SCENARIO with its MCP servers; returns the analysis database. */
 async function captureMcp(agent: AgentName, scenarioFile: string) {
   const tmp = await Deno.makeTempDir({ prefix: `sl-mcp-${agent}-` });
   const out = join(tmp, "rec");
-  const log = join(tmp, "tap.jsonl");
-  await Deno.writeTextFile(log, "");
   const scenario = await loadScenario(join(SCENARIOS, scenarioFile));
   const workdir = join(tmp, "work");
   const result = await runAgent({
     agent,
-    scenario: { ...scenario, mcpServers: wrapWithTap(scenario.mcpServers, log) },
+    scenario,
     workdir,
     wrap: underCapture(out),
     timeoutMs: 150_000,
   });
   assert.equal(result.exitCode, 0, result.stderr.slice(-2000));
   assert.deepEqual(result.serverErrors, []);
-  assert.ok(writeIpcFromTap(log, out) > 0, "the tap saw the JSON-RPC traffic");
+  const manifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+  assert.ok(manifest.tables.ipc?.rows > 0, "the kernel recorded the JSON-RPC pipes");
+  assert.equal(manifest.drops.ipc ?? 0, 0, "no JSON-RPC dropped");
   const s = await analyzeRecording(out, prices, { quiet: true });
   return { db: s.db, workdir, problems: s.problems, tmp };
 }
@@ -67,7 +67,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       try {
         const calls = await rows(
           db,
-          `SELECT m.server_name, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
+          `SELECT m.server_name, m.server_pid, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
              m.is_error, k.tool_call_id, t.name AS llm_tool
            FROM mcp_calls m
            LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
@@ -106,6 +106,23 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           assert.equal(w.attribution, "tool");
           assert.ok((w.signals as string[]).includes("mcp"), show(w));
         }
+        // the kernel saw both ends of every server's stdio: the agent's and the server's calls,
+        // each naming the other, and nothing of it failed to parse
+        const ends = await rows(
+          db,
+          `SELECT DISTINCT m.server_pid, i.pid, i.peer_pid, i.direction
+           FROM mcp_calls m JOIN ipc i ON i.recording = m.recording
+             AND ((i.pid = m.server_pid AND i.peer_pid = m.client_pid)
+               OR (i.pid = m.client_pid AND i.peer_pid = m.server_pid))
+           WHERE m.method = 'tools/call'`,
+        );
+        for (const c of calls) {
+          const mine = ends.filter((e) => e.server_pid === c.server_pid);
+          const sides = new Set(mine.map((e) => `${e.pid === c.server_pid} ${e.direction}`));
+          assert.equal(sides.size, 4, `${c.tool}: both ends, both directions: ${show(mine)}`);
+        }
+        const broken = await rows(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
+        assert.deepEqual(broken, []);
         const listed = await rows(
           db,
           "SELECT count(*) AS n FROM mcp_tools WHERE name = 'write_file'",
@@ -123,30 +140,39 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
   });
 }
 
-Deno.test({
-  name: "claude: a poisoned MCP tool description raises its finding; the plain one none",
-  ignore: skipWithoutRoot(),
-  async fn() {
-    const poisoned = await captureMcp("claude", "mcp_poisoned.json");
-    const benign = await captureMcp("claude", "mcp_benign_notes.json");
-    try {
-      const f = await rows(
-        poisoned.db,
-        "SELECT kind, severity, explanation FROM findings WHERE kind LIKE 'mcp%'",
-      );
-      assert.equal(f.length, 1, show(f));
-      assert.equal(f[0].kind, "mcp_tool_poisoning");
-      assert.equal(f[0].severity, "high");
-      assert.match(String(f[0].explanation), /save_note/);
-      // (Deno itself, running the lab server and the tap, reads ~/.npmrc at start: sensitive_access.)
-      const g = await rows(
-        benign.db,
-        "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
-      );
-      assert.deepEqual(g, []);
-    } finally {
-      await Deno.remove(poisoned.tmp, { recursive: true }).catch(() => {});
-      await Deno.remove(benign.tmp, { recursive: true }).catch(() => {});
-    }
-  },
-});
+for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
+  Deno.test({
+    name: `${agent}: a poisoned MCP tool description raises its finding; the plain one none`,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const poisoned = await captureMcp(agent, "mcp_poisoned.json");
+      const benign = await captureMcp(agent, "mcp_benign_notes.json");
+      try {
+        const f = await rows(
+          poisoned.db,
+          "SELECT kind, severity, explanation FROM findings WHERE kind LIKE 'mcp%'",
+        );
+        assert.equal(f.length, 1, show(f));
+        assert.equal(f[0].kind, "mcp_tool_poisoning");
+        assert.equal(f[0].severity, "high");
+        assert.match(String(f[0].explanation), /save_note/);
+        const g = await rows(
+          benign.db,
+          "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
+        );
+        assert.deepEqual(g, []);
+        // the same server and call in both: what differs is the description alone
+        for (const db of [poisoned.db, benign.db]) {
+          const saved = await rows(
+            db,
+            "SELECT count(*) AS n FROM mcp_calls WHERE tool = 'save_note' AND NOT is_error",
+          );
+          assert.equal(Number(saved[0].n), 1);
+        }
+      } finally {
+        await Deno.remove(poisoned.tmp, { recursive: true }).catch(() => {});
+        await Deno.remove(benign.tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
