@@ -22,6 +22,7 @@ import { loadPrices } from "./pricing.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
 import { CORRELATE_TABLES } from "./correlate/schema.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "./detect/schema.ts";
+import { MCP_TABLES } from "./mcp/schema.ts";
 import { labelsTable } from "./observer/schema.ts";
 import { formatResult, type OutputFormat } from "./table_output.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
@@ -114,9 +115,14 @@ export async function run(opts: SqlOptions): Promise<number> {
         relabel ? dbs[i].label : dbs[i].name,
       ]);
     }
-    // the analysis tables, plus correlation/detection/label tables present in every recording
-    const extra = [...CORRELATE_TABLES, ...DETECT_INPUT_TABLES, ...DETECT_TABLES, labelsTable]
-      .map((t) => t.name);
+    // the analysis tables, plus correlation/MCP/detection/label tables present in every recording
+    const extra = [
+      ...CORRELATE_TABLES,
+      ...MCP_TABLES,
+      ...DETECT_INPUT_TABLES,
+      ...DETECT_TABLES,
+      labelsTable,
+    ].map((t) => t.name);
     const present = await c.runAndReadAll(
       `SELECT table_name FROM duckdb_tables() WHERE database_name LIKE 'r%'
        GROUP BY table_name HAVING count(DISTINCT database_name) = $1`,

@@ -145,7 +145,8 @@ Deno.test("export --format parquet: every table, read back by hyparquet and Duck
           const n = (await c.runAndReadAll(`SELECT count(*) FROM ${view}`)).getRows()[0][0];
           eventCounts.push({ recording: name, view, n: Number(n) });
         }
-        // raw tables: the manifest's row counts, read by hyparquet row by row
+        // raw tables: the manifest's row counts, read by hyparquet row by row (an optional
+        // table the capture did not write, ipc, has none)
         for (const def of RAW_TABLES) {
           const path = files.find((f) =>
             f.includes(`/${def.name}/`) && f.endsWith(`/${name}.parquet`)

@@ -1,6 +1,6 @@
 /**
  * What an export holds: every table of an analysed recording, in the order of their
- * declarations — the raw capture tables, the analysis tables, correlation, the detectors' inputs
+ * declarations — the raw capture tables, the analysis tables, correlation, MCP, the detectors' inputs
  * and outputs, the observer's labels — and the two event views. One list, so the Parquet
  * export, `deno task sql` over an export and the tests agree on the names.
  *
@@ -11,12 +11,14 @@ import type { TableDef } from "../../kit/columns.ts";
 import { ALL_TABLES, VIEWS } from "../schema.ts";
 import { CORRELATE_TABLES } from "../correlate/schema.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "../detect/schema.ts";
+import { MCP_TABLES } from "../mcp/schema.ts";
 import { labelsTable } from "../observer/schema.ts";
 
 /** Declared tables, in declaration order. */
 export const EXPORT_TABLES: readonly TableDef[] = [
   ...ALL_TABLES,
   ...CORRELATE_TABLES,
+  ...MCP_TABLES,
   ...DETECT_INPUT_TABLES,
   ...DETECT_TABLES,
   labelsTable,
