@@ -190,10 +190,17 @@ export async function readMcpMessages(
   return { rows, problems };
 }
 
+/** The MCP detectors, run in this order (`sql/<name>.sql`, each adding to `findings`). */
+export const MCP_FINDINGS = [
+  "findings_mcp_poisoning",
+  "findings_mcp_overreach",
+  "findings_mcp_unconfigured",
+] as const;
+
 /** Adds the MCP findings; after the detectors (it reads their pattern and sensitive-read tables). */
 export async function buildMcpFindings(c: DuckDBConnection, build?: Build): Promise<ProblemRow[]> {
   const b = build ?? new Build(c, null);
-  for (const name of ["findings_mcp_poisoning", "findings_mcp_overreach"]) {
+  for (const name of MCP_FINDINGS) {
     await b.insert(findingsTable, `${name}.sql`, readSql(SQL_DIR, name));
   }
   if (!build) await b.saveProblems();

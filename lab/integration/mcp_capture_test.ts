@@ -176,3 +176,41 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
     },
   });
 }
+
+for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
+  Deno.test({
+    name: `${agent}: an MCP server started by a program the model ran raises ` +
+      "mcp_server_unconfigured; the configured one none",
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const { db, workdir, tmp } = await captureMcp(agent, "mcp_unconfigured.json");
+      try {
+        assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
+        const servers = await rows(
+          db,
+          `SELECT server_name, count(*) FILTER (WHERE method = 'tools/call') AS calls
+           FROM mcp_calls WHERE server_name IS NOT NULL GROUP BY ALL ORDER BY ALL`,
+        );
+        // the configured notes server was started and asked nothing; the rogue one was asked
+        assert.deepEqual(servers.map((s) => [s.server_name, Number(s.calls)]), [
+          ["rogue-server", 1],
+          ["sightline-lab-notes", 0],
+        ]);
+        const f = await rows(
+          db,
+          `SELECT f.severity, f.explanation, f.evidence, f.details::VARCHAR AS details, t.name
+           FROM findings f
+           LEFT JOIN tool_calls t ON list_contains(f.evidence, 'tool_call:' || t.tool_call_id)
+           WHERE f.kind LIKE 'mcp%'`,
+        );
+        assert.equal(f.length, 1, show(f));
+        assert.equal(f[0].severity, "high");
+        assert.match(String(f[0].explanation), /rogue-server .*its client is not the agent/);
+        assert.match(String(f[0].explanation), /python3/);
+        assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
+      } finally {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
