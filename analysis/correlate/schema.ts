@@ -244,7 +244,8 @@ export const linksTable = table(
         "(the argv holds the whole command), `argument:argv` (the argv is a stage of the " +
         "command), `argument:path`, `argument:basename`, `argument:url`, `argument:host`, " +
         "`argument:port`, `exclusive` (the only unmatched branch of a command that no other " +
-        "branch matched)",
+        "branch matched), `mcp` (done by an MCP server, or a process it started, while it " +
+        "served the `tools/call` this tool call caused: see `mcp_calls`)",
     ),
     col("confidence", "float64", "in [0, 1]: how sure the link is; 0 without a candidate"),
     opt("matched", "utf8", "the tool input term that matched, if any"),

@@ -1,11 +1,12 @@
 /**
- * Writes `analysis/correlate/SCHEMA.md`, the reference of the tables correlation, the
+ * Writes `analysis/correlate/SCHEMA.md`, the reference of the tables correlation, MCP, the
  * detectors and the observer add to an analysed recording, from their
  * declarations (`deno run -A analysis/correlate/schema_doc.ts --update`); a test keeps the
  * committed file in step. The text goes through `deno fmt` so it stays format-clean.
  */
 import { markdownDoc } from "../../kit/columns.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "../detect/schema.ts";
+import { MCP_TABLES } from "../mcp/schema.ts";
 import { labelsTable } from "../observer/schema.ts";
 import { CORRELATE_TABLES } from "./schema.ts";
 
@@ -29,6 +30,17 @@ by \`deno task label\`. The link evaluation's tables (\`deno task eval\`) are de
 ## Correlation (\`analysis/correlate/sql/\`)
 
 ${markdownDoc([...CORRELATE_TABLES])}
+## MCP (\`analysis/mcp/\`)
+
+The JSON-RPC that an agent and its MCP servers exchanged over their stdio, from the recording's
+\`ipc\` table: each byte stream is parsed once (from its writer's side when the writer was traced),
+a call cut at the capture's limit or with bytes lost is a \`problems\` row. An MCP server serves
+every tool call from one long-lived process, so lineage cannot say which call its actions belong
+to; \`mcp_links.sql\` gives each action of a server (or of a process it started) between a
+\`tools/call\` request and its response to the LLM tool call that caused that call (\`links\`
+signal \`mcp\`). Built after correlation, before the detectors.
+
+${markdownDoc([...MCP_TABLES])}
 ## Detectors (\`analysis/detect/sql/\`)
 
 ${markdownDoc([...DETECT_INPUT_TABLES, ...DETECT_TABLES])}

@@ -298,7 +298,10 @@ export const findingsTable = table(
       "utf8",
       "`sensitive_access`, `exfiltration`, `prompt_injection`, `reasoning_loop`, " +
         "`agent_blocked`, `file_contention`, `shared_file`, `unexplained_activity`, " +
-        "`listening_port`, `io_uring_action`, `process_tampering`, `memory_exec`",
+        "`listening_port`, `io_uring_action`, `process_tampering`, `memory_exec`; MCP " +
+        "(`analysis/mcp/sql/`): `mcp_tool_poisoning` (instructions in a tool description or " +
+        "result), `mcp_server_overreach` (a server acting beyond its call's arguments), " +
+        "`mcp_server_unconfigured` (a server its client is not the agent for, or did not start)",
     ),
     col("severity", "utf8", "`info`, `low`, `medium`, `high` or `critical`"),
     col("start_ns", "int64", "start of what it concerns"),
@@ -307,8 +310,7 @@ export const findingsTable = table(
       "evidence",
       "list_utf8",
       "ids of the rows that show it: `file:ID`, `net:ID`, `process:ID`, `privilege:ID` (see " +
-        "`actions`), " +
-        "`tool_call:ID`, `llm_call:ID`",
+        "`actions`), `tool_call:ID`, `llm_call:ID`, `mcp_call:ID` (see `mcp_calls`)",
     ),
     col(
       "explanation",
