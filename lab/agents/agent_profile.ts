@@ -66,6 +66,8 @@ export interface AgentProfile {
   env(setup: AgentSetup): Record<string, string>;
   /** Command line after the binary. */
   args(prompt: string, setup: AgentSetup): string[];
+  /** It writes a scenario's MCP servers (`AgentSetup.mcpServers`) into its configuration. */
+  configuresMcp?: boolean;
 }
 
 /** The pinned agents' bin directory. */

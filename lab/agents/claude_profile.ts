@@ -27,6 +27,7 @@ export const claudeProfile: AgentProfile = {
   npmPackage: "@anthropic-ai/claude-code",
   provider: "anthropic",
   binary: join(AGENTS_BIN, "claude"),
+  configuresMcp: true,
   async prepareHome({ home, mcpServers }: AgentSetup) {
     await Deno.mkdir(join(home, ".claude"), { recursive: true });
     await writeJson(join(home, ".claude.json"), {

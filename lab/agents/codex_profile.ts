@@ -37,6 +37,7 @@ export const codexProfile: AgentProfile = {
   npmPackage: "@openai/codex",
   provider: "openai-responses",
   binary: join(AGENTS_BIN, "codex"),
+  configuresMcp: true,
   async prepareHome({ home, server, model, transport, mcpServers }: AgentSetup) {
     const codexHome = join(home, ".codex");
     await Deno.mkdir(codexHome, { recursive: true });

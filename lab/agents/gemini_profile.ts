@@ -21,6 +21,7 @@ export const geminiProfile: AgentProfile = {
   npmPackage: "@google/gemini-cli",
   provider: "gemini",
   binary: join(AGENTS_BIN, "gemini"),
+  configuresMcp: true,
   async prepareHome({ home, mcpServers }: AgentSetup) {
     await Deno.mkdir(join(home, ".gemini"), { recursive: true });
     await writeJson(join(home, ".gemini", "settings.json"), {

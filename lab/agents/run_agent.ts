@@ -207,6 +207,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       await Deno.writeTextFile(path, content);
     }
     const mcpServers = resolveMcpServers(sc?.mcpServers, workdir);
+    if (mcpServers.length && !profile.configuresMcp) {
+      throw new Error(
+        `${profile.name}: the runner cannot configure MCP servers for it yet (the scenario has ` +
+          `mcpServers: ${mcpServers.map((m) => m.name).join(", ")})`,
+      );
+    }
     await checkMcpServersInstalled(mcpServers);
     const setup: AgentSetup = {
       home,

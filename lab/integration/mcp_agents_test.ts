@@ -9,12 +9,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAgent } from "../agents/mod.ts";
-import type { AgentName } from "../agents/agent_profile.ts";
 
 const SCENARIO = new URL("../scenarios/mcp_write_read.json", import.meta.url).pathname;
 
 /** The MCP tool names each agent offered the model, as the server saw them called. */
-const CALLED: Record<AgentName, string[]> = {
+const CALLED: Record<"claude" | "gemini" | "codex", string[]> = {
   claude: ["mcp__fs__write_file", "mcp__ev__echo", "mcp__fs__read_text_file"],
   gemini: ["mcp_fs_write_file", "mcp_ev_echo", "mcp_fs_read_text_file"],
   // Codex defers MCP tools: each call is preceded by a tool search that loads it.
@@ -37,5 +36,14 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
     } finally {
       await Deno.remove(workdir, { recursive: true }).catch(() => {});
     }
+  });
+}
+
+for (const agent of ["opencode", "qwen"] as const) {
+  Deno.test(`${agent}: a scenario with MCP servers is refused, saying so`, async () => {
+    await assert.rejects(
+      runAgent({ agent, scenario: SCENARIO, timeoutMs: 60_000 }),
+      new RegExp(`${agent}: the runner cannot configure MCP servers for it yet .*fs, ev`),
+    );
   });
 }
