@@ -30,7 +30,10 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
       assert.equal(r.exitCode, 0, why);
       assert.deepEqual(r.serverErrors, [], why);
       const called = r.requests.filter((q) => q.kind === "main").flatMap((q) => q.toolCalls ?? []);
-      assert.deepEqual(called, CALLED[agent], why);
+      // Codex's tool search finds nothing until its MCP servers have started (slow on a loaded
+      // machine), and the script searches again: repeated searches count once.
+      const searches = called.filter((c, i) => c !== "tool_search" || called[i - 1] !== c);
+      assert.deepEqual(searches, CALLED[agent], why);
       assert.equal(await Deno.readTextFile(join(workdir, "mcp_out.txt")), "written through MCP\n");
       assert.match(r.stdout, /I read: .*9 cherries/s, why);
     } finally {
