@@ -7,15 +7,13 @@
  *
  * It reads what `recording/arrow_input.ts` reads and says the same things about bad files: a
  * missing, unreadable or non-Arrow file, or one whose columns are missing or of another type,
- * loads nothing (`error`); a damaged one loads the batches before the damage (`damaged`). An
- * optional table's missing file (recording/schema.ts OPTIONAL_TABLES) loads nothing, silently.
+ * loads nothing (`error`); a damaged one loads the batches before the damage (`damaged`).
  */
 import * as arrow from "apache-arrow";
 import duckdb from "@duckdb/node-bindings";
 import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import type { ColType, TableDef } from "../kit/columns.ts";
 import { oneLine } from "../recording/arrow_input.ts";
-import { OPTIONAL_TABLES } from "../recording/schema.ts";
 
 export interface ArrowLoad {
   rows: number;
@@ -300,13 +298,10 @@ export async function loadArrowFile(
   try {
     file = await Deno.open(path);
   } catch (e) {
-    const missing = e instanceof Deno.errors.NotFound;
-    // an optional table's file (ipc.arrow) is absent when the capture recorded none
-    if (missing && OPTIONAL_TABLES.some((t) => t.name === def.name)) return { rows: 0, batches: 0 };
     return {
       rows: 0,
       batches: 0,
-      error: missing ? "missing" : `unreadable (${oneLine(e)})`,
+      error: e instanceof Deno.errors.NotFound ? "missing" : `unreadable (${oneLine(e)})`,
     };
   }
   try {
