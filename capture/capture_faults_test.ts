@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { probes, skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
+import { alive, procOf } from "../kit/cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -50,12 +51,10 @@ function loaderOf(pid: number): number {
   throw new Error(`no loader under pid ${pid}`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    return !Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].startsWith("Z");
-  } catch {
-    return false;
-  }
+/** Whether `pid` is still running (not gone, not a zombie). */
+function isRunning(pid: number): boolean {
+  const p = procOf(pid);
+  return !!p && alive(p);
 }
 
 async function until(what: string, ms: number, f: () => boolean | Promise<boolean>) {
@@ -116,7 +115,7 @@ Deno.test({
     assert.equal(damaged, undefined);
     assert.ok(rows.some((f) => f.path === "/etc/hostname"), "events before the kill are kept");
     // the command, now unrecorded, was ended; nothing of the capture stays attached
-    await until("the command to end", 5000, () => !alive(cmdPid));
+    await until("the command to end", 5000, () => !isRunning(cmdPid));
     await until("no program left", 5000, async () => (await leftOver(before)).progs.length === 0);
     await Deno.remove(dir, { recursive: true });
   },
@@ -136,7 +135,7 @@ Deno.test({
     const loader = loaderOf(c.child.pid);
     c.child.kill("SIGKILL");
     await c.done();
-    await until("the loader to go", 5000, () => !alive(loader));
+    await until("the loader to go", 5000, () => !isRunning(loader));
     await until("its programs to go", 5000, async () => {
       const left = await leftOver(before);
       return left.progs.length === 0 && left.links === 0;

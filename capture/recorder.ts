@@ -44,6 +44,7 @@ import { ContextPairer } from "./conn_pairing.ts";
 import { HookVerifier } from "./hook_verifier.ts";
 import { TlsAssembler } from "./tls_assembler.ts";
 import { phase } from "./phase_log.ts";
+import { alive, procOf } from "../kit/cli.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { TlsStreams } from "./tls_streams.ts";
 
@@ -568,13 +569,8 @@ async function endOrphan(pid: number): Promise<void> {
       } catch { /* not a group leader, or gone */ }
     }
   };
-  const gone = () => {
-    try {
-      return Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]?.startsWith("Z") ?? true;
-    } catch {
-      return true;
-    }
-  };
+  const proc = procOf(pid);
+  const gone = () => !proc || !alive(proc);
   send("SIGTERM");
   for (let i = 0; i < 20 && !gone(); i++) await new Promise((r) => setTimeout(r, 100));
   if (!gone()) send("SIGKILL");

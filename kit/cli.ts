@@ -165,6 +165,12 @@ function stat(pid: number): { ppid: number; state: string; start: string } | nul
   }
 }
 
+/** The process `pid` as it is now (with its start time, so a reused pid is told apart), if any. */
+export function procOf(pid: number): Proc | null {
+  const s = stat(pid);
+  return s && { pid, start: s.start };
+}
+
 /** Every living descendant of `root` (default: this process), from /proc. */
 export function descendants(root = Deno.pid): Proc[] {
   const children = new Map<number, Proc[]>();
