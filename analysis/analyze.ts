@@ -12,19 +12,23 @@
 import { join } from "node:path";
 import { usageError } from "../kit/cli.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { type Columns } from "../recording/arrow_input.ts";
-import { tlsView } from "./byte_streams.ts";
 import { Build } from "./build_steps.ts";
-import { buildHttpTables, type HttpTables } from "./http_tables.ts";
-import type { ParseReply, ParseRequest } from "./parse_worker.ts";
 import { loadPrices, type PriceTable } from "./pricing.ts";
 import { blindSpotRows } from "./blind_spot_rows.ts";
-import { NotARecording, openRecording, RAW_FILES, type RecordingInput } from "./recording_input.ts";
+import {
+  fileExpected,
+  missingRows,
+  NotARecording,
+  openRecording,
+  RAW_FILES,
+  type RecordingInput,
+} from "./recording_input.ts";
 import {
   ALL_TABLES,
   blindSpotsTable,
   httpExchangesTable,
   llmCallsTable,
+  type ProblemRow,
   problemsTable,
   processesTable,
   RAW_TABLES,
@@ -38,6 +42,7 @@ import { BUILD_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
+import { buildHttpTablesFrom, tlsConnections } from "./tls_stream.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -113,6 +118,8 @@ export async function analyzeRecording(
     err?: (s: string) => void;
     /** told how long each phase took: read, load, parse, build, summary */
     onPhase?: (phase: string, ms: number) => void;
+    /** DuckDB's memory limit (e.g. `1GB`; beyond it, it spills to a temporary directory) */
+    memoryLimit?: string;
   } = {},
 ): Promise<RecordingSummary> {
   const err = opts.err ?? writeErr;
@@ -122,7 +129,8 @@ export async function analyzeRecording(
     opts.onPhase?.(name, now - t0);
     t0 = now;
   };
-  const input = openRecording(path);
+  // the tables are streamed from their files into DuckDB below, one batch at a time
+  const input = openRecording(path, { tables: false });
   phase("read");
   const progress = progressPrinter(err, opts.quiet ?? false, input.name);
   const tmpDir = await Deno.makeTempDir({ dir: input.dir, prefix: ".analysis-" }).catch((e) => {
@@ -132,33 +140,56 @@ export async function analyzeRecording(
   try {
     await Deno.chmod(tmpDir, 0o700);
     const tmpDb = join(tmpDir, DB_FILE);
-    const instance = await DuckDBInstance.create(tmpDb);
+    const instance = await DuckDBInstance.create(
+      tmpDb,
+      opts.memoryLimit ? { memory_limit: opts.memoryLimit } : undefined,
+    );
     const c = await instance.connect();
     let rowsRead = 0;
     try {
       const b = new Build(c, input.name);
       for (const p of input.problems) b.problem(p.source, p.kind ?? "file", p.message);
       await b.create(ALL_TABLES);
+      // what the files say goes before the blind spots and the rows the files set aside, as
+      // when they were read first
+      const filesAt = b.problems.length;
+      const fileProblems: ProblemRow[] = [];
       const spots = blindSpotRows(input);
       for (const p of spots.problems) b.problem(p.source, "blind", p.message);
       await b.appendRows(blindSpotsTable, spots.rows);
-      // parse on a second core (a worker reading tls.arrow) while this thread loads DuckDB
-      const parsed = parseInWorker(input.dir, input.name, prices);
       for (const def of RAW_TABLES) {
-        const cols = input.tables.get(def.name) as Columns;
-        rowsRead += cols.length;
-        progress(`loading ${def.name} (${cols.length} rows)`, cols.length > 100_000);
-        await b.appendColumns(def, cols, { recording: input.name }, RAW_FILES[def.name]);
+        const file = RAW_FILES[def.name];
+        const filePath = join(input.dir, file);
+        const size = await Deno.stat(filePath).then(
+          (st) => st.size,
+          (e) => e instanceof Deno.errors.NotFound ? null : 0,
+        );
+        // an added or optional table's file is expected only when the manifest lists it
+        if (size === null && !fileExpected(input.info, def)) continue;
+        progress(
+          `loading ${file} (${((size ?? 0) / 2 ** 20).toFixed(0)} MiB)`,
+          (size ?? 0) > 50 * 2 ** 20,
+        );
+        const r = await b.loadArrow(def, filePath, { recording: input.name }, file);
+        rowsRead += r.rows;
+        const said = r.error ?? r.damaged ?? missingRows(input.info, file, r.rows);
+        if (said) {
+          fileProblems.push({
+            recording: input.name,
+            source: file,
+            kind: "file",
+            message: said,
+            exchange_id: null,
+          });
+        }
       }
+      b.problems.splice(filesAt, 0, ...fileProblems);
       phase("load");
-      const tls = input.tables.get("tls") as Columns;
-      progress(`parsing ${tls.length} TLS calls`, tls.length > 100_000);
-      const http = await parsed.catch(() =>
-        // no worker (or it failed): parse here
-        buildHttpTables(input.name, tlsView(tls), prices, {
-          progress: (done, total) => progress(`parsed ${done}/${total} connections`),
-        })
-      );
+      // one connection at a time, sorted by DuckDB: only that connection's bytes are held here
+      progress("parsing the TLS streams", rowsRead > 1_000_000);
+      const http = await buildHttpTablesFrom(input.name, tlsConnections(c), prices, {
+        progress: (done) => progress(`parsed ${done} connections`),
+      });
       b.problems.push(...http.problems);
       phase("parse");
       await b.appendRows(httpExchangesTable, http.exchanges);
@@ -225,30 +256,6 @@ export async function analyzeRecording(
   } finally {
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
   }
-}
-
-/** Builds the HTTP tables in a worker; rejects if the worker cannot run or fails. */
-function parseInWorker(dir: string, recording: string, prices: PriceTable): Promise<HttpTables> {
-  return new Promise((resolve, reject) => {
-    let w: Worker;
-    try {
-      w = new Worker(new URL("./parse_worker.ts", import.meta.url), { type: "module" });
-    } catch (e) {
-      reject(e);
-      return;
-    }
-    w.onmessage = (e: MessageEvent<ParseReply>) => {
-      w.terminate();
-      if ("tables" in e.data) resolve(e.data.tables);
-      else reject(new Error(e.data.error));
-    };
-    w.onerror = (e) => {
-      e.preventDefault();
-      w.terminate();
-      reject(new Error(e.message));
-    };
-    w.postMessage({ dir, recording, prices } satisfies ParseRequest);
-  });
 }
 
 const n = (v: unknown) => v === null || v === undefined ? "0" : String(v);

@@ -7,13 +7,21 @@
  *
  * It reads what `recording/arrow_input.ts` reads and says the same things about bad files: a
  * missing, unreadable or non-Arrow file, or one whose columns are missing or of another type,
- * loads nothing (`error`); a damaged one loads the batches before the damage (`damaged`).
+ * loads nothing (`error`); a damaged one loads the batches before the damage (`damaged`). A row
+ * with a null where the table forbids one (a file written by a looser writer) is left out and
+ * told to `onReject` with its row number in the file and why, as `duckdb_tables.ts` says it.
  */
 import * as arrow from "apache-arrow";
 import duckdb from "@duckdb/node-bindings";
 import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import type { ColType, TableDef } from "../kit/columns.ts";
 import { oneLine } from "../recording/arrow_input.ts";
+
+/** A row of the file left out: its number in the file (from 0), and why. */
+export interface ArrowReject {
+  row: number;
+  why: string;
+}
 
 export interface ArrowLoad {
   rows: number;
@@ -159,6 +167,55 @@ function fillColumn(vec: Vec, type: ColType, d: Data, base: number, n: number): 
   }
 }
 
+/**
+ * The rows of `batch` that do not fit `def` (a null in a NOT NULL column, a null inside a list
+ * of strings), with why: the first misfit of each row in column order. Empty for almost every
+ * batch (Arrow counts its nulls, so a clean batch costs nothing).
+ */
+function misfits(
+  def: TableDef,
+  datas: (Data | null)[],
+  n: number,
+): Map<number, string> {
+  const bad = new Map<number, string>();
+  def.columns.forEach((col, j) => {
+    const d = datas[j];
+    if (!d) return;
+    if (!col.nullable && d.nullCount > 0) {
+      for (let i = 0; i < n; i++) {
+        if (!isValid(d, i) && !bad.has(i)) bad.set(i, `${col.name} is null`);
+      }
+    }
+    if (col.type === "list_utf8" && d.children[0].nullCount > 0) {
+      const offs = d.valueOffsets as Int32Array;
+      const cd = d.children[0];
+      for (let i = 0; i < n; i++) {
+        if (bad.has(i) || !isValid(d, i)) continue;
+        for (let k = offs[d.offset + i]; k < offs[d.offset + i + 1]; k++) {
+          if (!isValid(cd, k)) {
+            bad.set(i, `${col.name} not a list of strings`);
+            break;
+          }
+        }
+      }
+    }
+  });
+  return bad;
+}
+
+/** The runs [start, end) of rows 0..n that are not in `bad`. */
+function goodRuns(n: number, bad: Map<number, string>): [number, number][] {
+  if (bad.size === 0) return [[0, n]];
+  const out: [number, number][] = [];
+  let start = 0;
+  for (const i of [...bad.keys()].sort((a, b) => a - b)) {
+    if (i > start) out.push([start, i]);
+    start = i + 1;
+  }
+  if (start < n) out.push([start, n]);
+  return out;
+}
+
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 const SCHEMA = 1;
 const RECORD_BATCH = 3;
@@ -292,6 +349,7 @@ export async function loadArrowFile(
   def: TableDef,
   path: string,
   given: Record<string, Constant> = {},
+  onReject?: (r: ArrowReject) => void,
 ): Promise<ArrowLoad> {
   const constants = { ...given };
   let file: Deno.FsFile;
@@ -344,19 +402,27 @@ export async function loadArrowFile(
         const datas = def.columns.map((col) =>
           col.name in constants ? null : batch.getChild(col.name)!.data[0]
         );
-        for (let base = 0; base < batch.numRows; base += CHUNK) {
-          const n = Math.min(CHUNK, batch.numRows - base);
-          duckdb.data_chunk_reset(chunk);
-          def.columns.forEach((col, j) => {
-            const vec = duckdb.data_chunk_get_vector(chunk, j);
-            if (col.name in constants) {
-              constant(vec, col.type, constants[col.name]);
-            } else {
-              fillColumn(vec, col.type, datas[j]!, base, n);
-            }
-          });
-          duckdb.data_chunk_set_size(chunk, n);
-          appender.appendDataChunk(wrapped);
+        const bad = misfits(def, datas, batch.numRows);
+        if (bad.size && !onReject) {
+          const [row, why] = bad.entries().next().value!;
+          throw new Error(`${def.name} row ${out.rows + row}: ${why}`);
+        }
+        for (const [row, why] of bad) onReject!({ row: out.rows + row, why });
+        for (const [start, end] of goodRuns(batch.numRows, bad)) {
+          for (let base = start; base < end; base += CHUNK) {
+            const n = Math.min(CHUNK, end - base);
+            duckdb.data_chunk_reset(chunk);
+            def.columns.forEach((col, j) => {
+              const vec = duckdb.data_chunk_get_vector(chunk, j);
+              if (col.name in constants) {
+                constant(vec, col.type, constants[col.name]);
+              } else {
+                fillColumn(vec, col.type, datas[j]!, base, n);
+              }
+            });
+            duckdb.data_chunk_set_size(chunk, n);
+            appender.appendDataChunk(wrapped);
+          }
         }
         out.rows += batch.numRows;
         out.batches++;

@@ -66,12 +66,25 @@ const ADDED_FILES: ReadonlySet<string> = new Set(["privilege.arrow"]);
 /** Tables whose file may be absent: the capture recorded none of them (not a problem). */
 const OPTIONAL = new Set(["ipc"]);
 
+/**
+ * Whether raw table `def`'s file must be there: an added or optional table's file is expected
+ * only when the manifest lists it (a missing one is otherwise no problem: an empty table).
+ */
+export function fileExpected(info: ManifestInfo | null, def: TableDef): boolean {
+  const file = RAW_FILES[def.name];
+  return !(ADDED_FILES.has(file) || OPTIONAL.has(def.name)) || info?.rows[file] !== undefined;
+}
+
 /** The capture table a raw table def was made from (its columns minus `recording`). */
 function captureColumns(def: TableDef): TableDef {
   return { ...def, columns: def.columns.filter((c) => c.name !== "recording") };
 }
 
-export function openRecording(path: string): RecordingInput {
+/**
+ * Opens recording directory `path`: its manifest and, unless `tables` is false (the caller
+ * streams the files itself, see `analysis/arrow_load.ts`), its raw tables read into columns.
+ */
+export function openRecording(path: string, opts: { tables?: boolean } = {}): RecordingInput {
   const dir = resolve(path);
   let st: Deno.FileInfo;
   try {
@@ -109,25 +122,28 @@ export function openRecording(path: string): RecordingInput {
     throw new NotARecording(`${path}: not a recording (no manifest.json and no Arrow files)`);
   }
   const tables = new Map<string, Columns>();
-  for (const def of RAW_TABLES) {
+  for (const def of opts.tables === false ? [] : RAW_TABLES) {
     const before = problems.length;
     const file = RAW_FILES[def.name];
-    // an added or optional table's file is expected only when the manifest lists it
-    const expected = !(ADDED_FILES.has(file) || OPTIONAL.has(def.name)) ||
-      info?.rows[file] !== undefined;
-    const cols = readTable(dir, def, problems, expected);
+    const cols = readTable(dir, def, problems, fileExpected(info, def));
     tables.set(def.name, cols);
-    // rows the capture wrote that are not there (a file cut at a batch boundary reads clean)
-    const written = info?.rows[file];
-    if (problems.length === before && written !== undefined && cols.length < written) {
-      problems.push({
-        source: file,
-        message: `${written - cols.length} of the ${written} rows the manifest lists are ` +
-          `missing (the file was cut short)`,
-      });
+    if (problems.length === before) {
+      const missing = missingRows(info, file, cols.length);
+      if (missing) problems.push({ source: file, message: missing });
     }
   }
   return { name: basename(dir), dir, manifest, info, tables, problems };
+}
+
+/**
+ * Rows the capture wrote to `file` (says the manifest) that were not read from it, said in one
+ * line; null when none are missing. A file cut at a batch boundary reads clean: only this tells.
+ */
+export function missingRows(info: ManifestInfo | null, file: string, read: number): string | null {
+  const written = info?.rows[file];
+  if (written === undefined || read >= written) return null;
+  return `${written - read} of the ${written} rows the manifest lists are missing (the file ` +
+    `was cut short)`;
 }
 
 const nsOf = (ns: unknown, iso: unknown): bigint | null => {
