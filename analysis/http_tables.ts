@@ -22,7 +22,7 @@ import { readCall } from "./llm/read_call.ts";
 import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts";
 import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
 import { type ApiRoute, routeLlmCall } from "./llm/route.ts";
-import type { RequestInfo, ResponseInfo } from "./llm/shapes.ts";
+import { isObj, type RequestInfo, type ResponseInfo } from "./llm/shapes.ts";
 import { costOf, priceFor, type PriceTable } from "./pricing.ts";
 import type {
   HttpExchangeRow,
@@ -80,8 +80,6 @@ interface CallDraft {
   /** cost and where its price came from (set by connectionExchanges) */
   cost_usd: number | null;
   price_source: string | null;
-  /** set when numbered */
-  exchange?: Built;
 }
 
 interface Built {
@@ -89,7 +87,6 @@ interface Built {
   events: SseEventRow[];
   ws: WsMessageRow[];
   sortTs: bigint;
-  order: number;
   calls: CallDraft[];
 }
 
@@ -337,7 +334,6 @@ async function buildExchange(
     events: eventRows,
     ws: [],
     sortTs: requestNs ?? responseNs ?? 0n,
-    order: 0,
     calls: [],
   };
   if (ws) {
@@ -457,7 +453,7 @@ function price(d: CallDraft, prices: PriceTable): void {
 function callRow(
   recording: string,
   d: CallDraft,
-  ids: { llm: bigint; exchange: bigint; previous: bigint | null },
+  ids: { llm: bigint; exchange: bigint; previous?: bigint | null },
 ): LlmCallRow {
   const q = d.request;
   const a = d.response;
@@ -504,7 +500,7 @@ function callRow(
     price_source: d.price_source,
     response_id: a.responseId ?? null,
     previous_response_id: q.previousResponseId ?? null,
-    previous_llm_call_id: ids.previous,
+    previous_llm_call_id: ids.previous ?? null,
     incomplete: d.noAnswer || !a.complete,
     error: a.error ?? null,
   };
@@ -523,130 +519,328 @@ export async function buildHttpTables(
   prices: PriceTable,
   opts: BuildOptions = {},
 ): Promise<HttpTables> {
-  const problems: ProblemRow[] = [];
-  const built: Built[] = [];
+  const sink = memorySink();
+  const a = new HttpAssembler(recording, sink);
   const conns = rebuildConnections(tls);
-  let order = 0;
   for (let ci = 0; ci < conns.length; ci++) {
-    const r = await connectionExchanges(recording, tls, conns[ci], prices, opts);
-    problems.push(...r.problems);
-    for (const b of r.built) {
-      b.order = order++;
-      built.push(b);
-    }
+    await a.add(conns[ci], await connectionExchanges(recording, tls, conns[ci], prices, opts));
     opts.progress?.(ci + 1, conns.length);
   }
-  return assembleTables(recording, built, problems);
+  return sink.tables(a.finish());
+}
+
+/** What places a connection in the order of exchanges: its first TLS call, then its key. */
+export type ConnKey = Pick<Connection, "firstTs" | "pid" | "connId" | "connGen">;
+
+/** Compares connections as `rebuildConnections` orders them. */
+function byFirstCall(a: ConnKey, b: ConnKey): number {
+  return a.firstTs < b.firstTs ? -1 : a.firstTs > b.firstTs ? 1 : a.pid - b.pid ||
+    (a.connId < b.connId ? -1 : a.connId > b.connId ? 1 : a.connGen - b.connGen);
 }
 
 /**
- * The rows of one recording from its connections' exchanges (each numbered by `order`: its
- * connection's place by first TLS call, then its place in the connection) and their stream
- * problems: exchanges numbered by request time, LLM and tool calls numbered, tool results
- * matched to the calls that asked for them.
+ * Where an `HttpAssembler` puts each connection's rows as it is added. Their ids are
+ * provisional — `exchange_id` and `llm_call_id` count in the order the rows were added — until
+ * `finish` gives the numbers (`HttpNumbers`) to put in their place.
  */
-export function assembleTables(
-  recording: string,
-  built: BuiltExchange[],
-  problems: ProblemRow[],
-): HttpTables {
-  built.sort((a, b) => cmp(a.sortTs, b.sortTs) || a.order - b.order);
+export interface HttpRowSink {
+  exchanges(rows: HttpExchangeRow[]): Promise<void> | void;
+  events(rows: SseEventRow[]): Promise<void> | void;
+  wsMessages(rows: WsMessageRow[]): Promise<void> | void;
+  /** the calls that do not continue an earlier response (the others come from `finish`) */
+  calls(rows: LlmCallRow[]): Promise<void> | void;
+}
+
+/** The numbers that replace the provisional ids, and the rows made once all are in. */
+export interface HttpNumbers {
+  /** `exchange_id` of each exchange, by provisional id - 1 */
+  exchangeIds: bigint[];
+  /** `llm_call_id` of each exchange's HTTP LLM call (null when none), by provisional id - 1 */
+  exchangeCalls: (bigint | null)[];
+  /** `llm_call_id` of each call, by provisional id - 1 */
+  callIds: bigint[];
+  /** `exchange_id` of each call, by provisional call id - 1 */
+  callExchanges: bigint[];
+  /** the calls that continue an earlier response, their rows made with their chain (final ids) */
+  chainedCalls: LlmCallRow[];
+  tools: ToolCallRow[];
+  problems: ProblemRow[];
+}
+
+/** An exchange as kept until the exchanges are numbered. */
+interface ExchangeStub {
+  sortTs: bigint;
+  /** its connection (index in the order added) and its place in it */
+  conn: number;
+  k: number;
+  /** the problem its error makes, once numbered */
+  problem: { source: string; kind: string; message: string } | null;
+}
+
+/** A call as kept until the calls are numbered: what numbering, chains and matching need. */
+interface CallStub {
+  /** provisional exchange id - 1 */
+  exchange: number;
+  /** place among its exchange's calls */
+  j: number;
+  request_ns: bigint | null;
+  end_ns: bigint | null;
+  pid: number;
+  transport: "http" | "websocket";
+  path: string | null;
+  source: string;
+  errors: string[];
+  toolResults: RequestInfo["toolResults"];
+  toolCalls: ResponseInfo["toolCalls"];
+  /** OpenAI Responses calls: what chain resolution reads */
+  chain: ChainCall | null;
+  /** a call that continues an earlier response: its row is made once the chain is resolved */
+  draft: CallDraft | null;
+}
+
+/** What chain resolution needs of a call that does not continue another. */
+const NO_CHAIN: RequestInfo = {
+  toolResults: [],
+  messages: 0,
+  toolsOffered: 0,
+  wantsJson: false,
+  leadText: "",
+};
+
+/**
+ * Numbers a recording's exchanges and LLM calls, resolves `previous_response_id` chains and
+ * matches tool results to tool calls, taking the parsed connections one at a time in any
+ * order: each connection's rows go to the sink at once (bodies, events, messages and most
+ * call rows are not held), and only what the numbering and matching need is kept — per
+ * exchange its time and place, per call its times, tool calls and results, and for OpenAI
+ * Responses calls their input and output items.
+ *
+ * The numbers are those of the whole-table build: exchanges by request time, then by their
+ * connection's first TLS call and their place in it; calls by request time, then exchange.
+ */
+export class HttpAssembler {
+  #conns: { key: ConnKey; problems: ProblemRow[] }[] = [];
+  #exchanges: ExchangeStub[] = [];
+  #calls: CallStub[] = [];
+
+  constructor(readonly recording: string, readonly sink: HttpRowSink) {}
+
+  /** Adds one connection's exchanges (as `connectionExchanges` built them). */
+  async add(
+    key: ConnKey,
+    parsed: { built: BuiltExchange[]; problems: ProblemRow[] },
+  ): Promise<void> {
+    const conn = this.#conns.length;
+    const { firstTs, pid, connId, connGen } = key;
+    this.#conns.push({ key: { firstTs, pid, connId, connGen }, problems: parsed.problems });
+    const exchanges: HttpExchangeRow[] = [];
+    const events: SseEventRow[] = [];
+    const ws: WsMessageRow[] = [];
+    const calls: LlmCallRow[] = [];
+    parsed.built.forEach((b, k) => {
+      const ex = this.#exchanges.length;
+      const id = BigInt(ex + 1);
+      const source = connLabel(b.row.pid, b.row.conn_id, b.row.conn_gen);
+      this.#exchanges.push({
+        sortTs: b.sortTs,
+        conn,
+        k,
+        problem: b.row.error
+          ? {
+            source,
+            kind: b.calls.length || b.row.ws_messages > 0 ? "llm" : "protocol",
+            message: `${b.row.method ?? "?"} ${b.row.path ?? "?"}: ${b.row.error}`,
+          }
+          : null,
+      });
+      b.row.exchange_id = id;
+      exchanges.push(b.row);
+      for (const e of b.events) (e.exchange_id = id, events.push(e));
+      for (const m of b.ws) (m.exchange_id = id, ws.push(m));
+      b.calls.forEach((d, j) => {
+        const callId = BigInt(this.#calls.length + 1);
+        for (const m of d.messages) m.llm_call_id = callId;
+        const responses = d.route.provider === "openai-responses" && isObj(d.requestJson);
+        const chained = responses && d.request.previousResponseId !== undefined;
+        if (!chained) calls.push(callRow(this.recording, d, { llm: callId, exchange: id }));
+        this.#calls.push({
+          exchange: ex,
+          j,
+          request_ns: d.request_ns,
+          end_ns: d.end_ns,
+          pid: d.pid,
+          transport: d.transport,
+          path: b.row.path,
+          source: connLabel(d.pid, b.row.conn_id, b.row.conn_gen),
+          errors: d.errors,
+          toolResults: d.request.toolResults,
+          toolCalls: d.response.toolCalls,
+          chain: d.route.provider !== "openai-responses" ? null : {
+            provider: d.route.provider,
+            // what resolution reads of a call that continues nothing: its input items
+            requestJson: chained || !isObj(d.requestJson)
+              ? d.requestJson
+              : { input: (d.requestJson as Record<string, unknown>).input },
+            responseId: d.response.responseId ?? null,
+            outputItems: d.response.responseId ? d.response.outputItems : undefined,
+            request: chained ? d.request : NO_CHAIN,
+          },
+          draft: chained ? d : null,
+        });
+      });
+    });
+    if (exchanges.length) await this.sink.exchanges(exchanges);
+    if (events.length) await this.sink.events(events);
+    if (ws.length) await this.sink.wsMessages(ws);
+    if (calls.length) await this.sink.calls(calls);
+  }
+
+  /** Numbers everything added; the rows and numbers still to write. */
+  finish(): HttpNumbers {
+    const recording = this.recording;
+    const rank = new Array<number>(this.#conns.length);
+    [...this.#conns.keys()]
+      .sort((a, b) => byFirstCall(this.#conns[a].key, this.#conns[b].key))
+      .forEach((c, r) => (rank[c] = r));
+    const problems: ProblemRow[] = [];
+    for (const c of [...this.#conns].sort((a, b) => byFirstCall(a.key, b.key))) {
+      problems.push(...c.problems);
+    }
+    // exchanges by request time, then connection order and place in the connection
+    const xs = this.#exchanges;
+    const exOrder = [...xs.keys()].sort((a, b) =>
+      cmp(xs[a].sortTs, xs[b].sortTs) || rank[xs[a].conn] - rank[xs[b].conn] || xs[a].k - xs[b].k
+    );
+    const exchangeIds = new Array<bigint>(xs.length);
+    exOrder.forEach((x, i) => {
+      const id = BigInt(i + 1);
+      exchangeIds[x] = id;
+      const p = xs[x].problem;
+      if (p) problems.push({ recording, ...p, exchange_id: id });
+    });
+    // calls in request order (a WebSocket's calls interleave with other connections' calls)
+    const cs = this.#calls;
+    const place = (c: CallStub) => xs[c.exchange];
+    const callOrder = [...cs.keys()].sort((a, b) =>
+      cmp(cs[a].request_ns, cs[b].request_ns) ||
+      rank[place(cs[a]).conn] - rank[place(cs[b]).conn] || place(cs[a]).k - place(cs[b]).k ||
+      cs[a].j - cs[b].j
+    );
+    const chainOf: number[] = [];
+    const chains: ChainCall[] = [];
+    for (const c of callOrder) {
+      if (cs[c].chain) (chainOf.push(c), chains.push(cs[c].chain!));
+    }
+    const unresolved = resolveResponseChains(chains);
+    const chainAt = new Map(chainOf.map((c, k) => [c, k]));
+    const callIds = new Array<bigint>(cs.length);
+    callOrder.forEach((c, i) => (callIds[c] = BigInt(i + 1)));
+    const callExchanges = cs.map((c) => exchangeIds[c.exchange]);
+    const exchangeCalls = new Array<bigint | null>(xs.length).fill(null);
+    const chainedCalls: LlmCallRow[] = [];
+    const tools: ToolCallRow[] = [];
+    const pendingResults: ToolCallRow[] = [];
+    for (const c of callOrder) {
+      const s = cs[c];
+      const callId = callIds[c];
+      const k = chainAt.get(c);
+      let toolResults = s.toolResults;
+      if (s.draft) {
+        const chain = chains[k!];
+        s.draft.request = chain.request;
+        toolResults = chain.request.toolResults;
+        const previous = chain.previous === undefined ? null : callIds[chainOf[chain.previous]];
+        chainedCalls.push(
+          callRow(recording, s.draft, { llm: callId, exchange: callExchanges[c], previous }),
+        );
+      }
+      if (s.transport === "http") exchangeCalls[s.exchange] = callId;
+      const why = [
+        ...s.errors,
+        ...(k !== undefined && unresolved.has(k) ? [unresolved.get(k)!] : []),
+      ];
+      if (why.length) {
+        problems.push({
+          recording,
+          source: s.source,
+          kind: "llm",
+          message: `LLM call ${callId} (${s.transport}, ${s.path ?? "?"}): ${why.join("; ")}`,
+          exchange_id: callExchanges[c],
+        });
+      }
+      // results first: they answer calls of earlier LLM calls
+      linkResults(pendingResults, toolResults, callId, s.request_ns, s.pid);
+      s.toolCalls.forEach((t, i) => {
+        const tool: ToolCallRow = {
+          recording,
+          tool_call_id: BigInt(tools.length + 1),
+          llm_call_id: callId,
+          call_index: i,
+          provider_call_id: t.id ?? null,
+          name: t.name,
+          kind: t.kind,
+          input: t.input,
+          result_llm_call_id: null,
+          result_text: null,
+          result_is_error: null,
+          requested_ns: s.end_ns,
+          result_ns: null,
+        };
+        tools.push(tool);
+        pendingResults.push(tool);
+        askedBy.set(tool, s.pid);
+      });
+    }
+    return {
+      exchangeIds,
+      exchangeCalls,
+      callIds,
+      callExchanges,
+      chainedCalls,
+      tools,
+      problems,
+    };
+  }
+}
+
+/** A sink that keeps the rows, and the tables they make once numbered. */
+export function memorySink(): HttpRowSink & { tables(n: HttpNumbers): HttpTables } {
   const exchanges: HttpExchangeRow[] = [];
   const events: SseEventRow[] = [];
   const wsMessages: WsMessageRow[] = [];
-  const drafts: CallDraft[] = [];
-  built.forEach((b, i) => {
-    const id = BigInt(i + 1);
-    b.row.exchange_id = id;
-    exchanges.push(b.row);
-    for (const e of b.events) {
-      e.exchange_id = id;
-      events.push(e);
-    }
-    for (const m of b.ws) {
-      m.exchange_id = id;
-      wsMessages.push(m);
-    }
-    const source = connLabel(b.row.pid, b.row.conn_id, b.row.conn_gen);
-    if (b.row.error) {
-      problems.push({
-        recording,
-        source,
-        kind: b.calls.length || b.row.ws_messages > 0 ? "llm" : "protocol",
-        message: `${b.row.method ?? "?"} ${b.row.path ?? "?"}: ${b.row.error}`,
-        exchange_id: id,
-      });
-    }
-    for (const d of b.calls) {
-      d.exchange = b;
-      drafts.push(d);
-    }
-  });
-  // calls in request order (a WebSocket's calls interleave with other connections' calls)
-  drafts.sort((a, b) => cmp(a.request_ns, b.request_ns) || a.exchange!.order - b.exchange!.order);
-  const chains = drafts.map((d) => ({
-    provider: d.route.provider,
-    requestJson: d.requestJson,
-    responseId: d.response.responseId ?? null,
-    outputItems: d.response.outputItems,
-    request: d.request,
-  } as ChainCall));
-  const unresolved = resolveResponseChains(chains);
   const calls: LlmCallRow[] = [];
-  const tools: ToolCallRow[] = [];
-  const pendingResults: ToolCallRow[] = [];
-  drafts.forEach((d, i) => {
-    d.request = chains[i].request;
-    const callId = BigInt(i + 1);
-    const previous = chains[i].previous;
-    const row = callRow(
-      recording,
-      d,
-      {
-        llm: callId,
-        exchange: d.exchange!.row.exchange_id,
-        previous: previous === undefined ? null : BigInt(previous + 1),
-      },
-    );
-    if (d.transport === "http") d.exchange!.row.llm_call_id = callId;
-    for (const m of d.messages) m.llm_call_id = callId;
-    const why = [...d.errors, ...(unresolved.has(i) ? [unresolved.get(i)!] : [])];
-    if (why.length) {
-      problems.push({
-        recording,
-        source: connLabel(d.pid, d.exchange!.row.conn_id, d.exchange!.row.conn_gen),
-        kind: "llm",
-        message: `LLM call ${callId} (${d.transport}, ${d.exchange!.row.path ?? "?"}): ${
-          why.join("; ")
-        }`,
-        exchange_id: d.exchange!.row.exchange_id,
-      });
-    }
-    // results first: they answer calls of earlier LLM calls
-    linkResults(pendingResults, d.request.toolResults, callId, row.request_ns, row.pid);
-    calls.push(row);
-    d.response.toolCalls.forEach((t, k) => {
-      const tool: ToolCallRow = {
-        recording,
-        tool_call_id: BigInt(tools.length + 1),
-        llm_call_id: callId,
-        call_index: k,
-        provider_call_id: t.id ?? null,
-        name: t.name,
-        kind: t.kind,
-        input: t.input,
-        result_llm_call_id: null,
-        result_text: null,
-        result_is_error: null,
-        requested_ns: row.end_ns,
-        result_ns: null,
+  const byId = <T>(rows: T[], id: (r: T) => bigint) => rows.sort((a, b) => cmp(id(a), id(b))); // stable: a row's order within its id is kept
+  return {
+    exchanges: (rows) => void exchanges.push(...rows),
+    events: (rows) => void events.push(...rows),
+    wsMessages: (rows) => void wsMessages.push(...rows),
+    calls: (rows) => void calls.push(...rows),
+    tables(n) {
+      const ex = (id: bigint) => Number(id) - 1;
+      for (const r of exchanges) {
+        r.llm_call_id = n.exchangeCalls[ex(r.exchange_id)];
+        r.exchange_id = n.exchangeIds[ex(r.exchange_id)];
+      }
+      for (const r of events) r.exchange_id = n.exchangeIds[ex(r.exchange_id)];
+      for (const r of wsMessages) {
+        r.exchange_id = n.exchangeIds[ex(r.exchange_id)];
+        if (r.llm_call_id !== null) r.llm_call_id = n.callIds[ex(r.llm_call_id)];
+      }
+      for (const r of calls) {
+        r.exchange_id = n.callExchanges[ex(r.llm_call_id)];
+        r.llm_call_id = n.callIds[ex(r.llm_call_id)];
+      }
+      calls.push(...n.chainedCalls);
+      return {
+        exchanges: byId(exchanges, (r) => r.exchange_id),
+        events: byId(events, (r) => r.exchange_id),
+        wsMessages: byId(wsMessages, (r) => r.exchange_id),
+        calls: byId(calls, (r) => r.llm_call_id),
+        tools: n.tools,
+        problems: n.problems,
       };
-      tools.push(tool);
-      pendingResults.push(tool);
-      askedBy.set(tool, row.pid);
-    });
-  });
-  return { exchanges, events, wsMessages, calls, tools, problems };
+    },
+  };
 }
 
 /** Per-tool-call: the pid of the LLM call that asked (for name matching within one agent). */

@@ -2,20 +2,21 @@
  * TLS streams parsed one connection at a time, straight from the `tls` table in DuckDB: the rows
  * come sorted by connection (DuckDB sorts, spilling to disk when it must), and only the current
  * connection's rows and bytes are held in JS while it is rebuilt and parsed. The rows it builds
- * are exactly those `buildHttpTables` builds from the whole table: connections are put back in
- * the order of their first TLS call before the exchanges are numbered.
+ * are exactly those `buildHttpTables` builds from the whole table (`HttpAssembler` numbers them
+ * as if the connections came in the order of their first TLS call).
  */
 import type { DuckDBBlobVector, DuckDBConnection } from "@duckdb/node-api";
 import { type Connection, rebuildConnections, type TlsView } from "./byte_streams.ts";
 import {
-  assembleTables,
   type BuildOptions,
-  type BuiltExchange,
   connectionExchanges,
+  HttpAssembler,
+  type HttpNumbers,
+  type HttpRowSink,
   type HttpTables,
+  memorySink,
 } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
-import type { ProblemRow } from "./schema.ts";
 
 /** The rows of `tls` for one connection, and the connection rebuilt from them. */
 export interface ConnectionRows {
@@ -97,42 +98,34 @@ export async function* tlsConnections(
   if (key !== null) yield emit();
 }
 
-type ConnKey = Pick<Connection, "firstTs" | "pid" | "connId" | "connGen">;
-
-/** Compares connections as the whole-table rebuild orders them. */
-function byFirstCall(a: ConnKey, b: ConnKey): number {
-  return a.firstTs < b.firstTs ? -1 : a.firstTs > b.firstTs ? 1 : a.pid - b.pid ||
-    (a.connId < b.connId ? -1 : a.connId > b.connId ? 1 : a.connGen - b.connGen);
+/**
+ * `buildHttpTables` over connections given one at a time, in any order: each is parsed as it
+ * comes (its bytes are not kept) and its rows go to `sink` at once; returns the numbers that
+ * replace their provisional ids (see `HttpAssembler`).
+ */
+export async function assembleHttpTables(
+  recording: string,
+  connections: AsyncIterable<ConnectionRows>,
+  prices: PriceTable,
+  sink: HttpRowSink,
+  opts: BuildOptions = {},
+): Promise<HttpNumbers> {
+  const a = new HttpAssembler(recording, sink);
+  let done = 0;
+  for await (const { view, conn } of connections) {
+    await a.add(conn, await connectionExchanges(recording, view, conn, prices, opts));
+    opts.progress?.(++done, done);
+  }
+  return a.finish();
 }
 
-/**
- * `buildHttpTables` over connections given one at a time: each is parsed as it comes (its
- * bytes are not kept), and the exchanges are numbered once all are in, in the same order.
- */
+/** `buildHttpTables` over connections given one at a time; the rows are kept in memory. */
 export async function buildHttpTablesFrom(
   recording: string,
   connections: AsyncIterable<ConnectionRows>,
   prices: PriceTable,
   opts: BuildOptions = {},
 ): Promise<HttpTables> {
-  const parsed: { key: ConnKey; built: BuiltExchange[]; problems: ProblemRow[] }[] = [];
-  for await (const { view, conn } of connections) {
-    const r = await connectionExchanges(recording, view, conn, prices, opts);
-    // the connection's place in the order needs only its key, not its rows
-    const { firstTs, pid, connId, connGen } = conn;
-    parsed.push({ key: { firstTs, pid, connId, connGen }, ...r });
-    opts.progress?.(parsed.length, parsed.length);
-  }
-  parsed.sort((a, b) => byFirstCall(a.key, b.key));
-  const problems: ProblemRow[] = [];
-  const built: BuiltExchange[] = [];
-  let order = 0;
-  for (const p of parsed) {
-    problems.push(...p.problems);
-    for (const b of p.built) {
-      b.order = order++;
-      built.push(b);
-    }
-  }
-  return assembleTables(recording, built, problems);
+  const sink = memorySink();
+  return sink.tables(await assembleHttpTables(recording, connections, prices, sink, opts));
 }
