@@ -26,23 +26,18 @@ import {
 import {
   ALL_TABLES,
   blindSpotsTable,
-  httpExchangesTable,
-  llmCallsTable,
   type ProblemRow,
   problemsTable,
   processesTable,
   RAW_TABLES,
   type RecordingsRow,
   recordingsTable,
-  sseEventsTable,
-  toolCallsTable,
-  wsMessagesTable,
 } from "./schema.ts";
 import { BUILD_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
-import { buildHttpTablesFrom, tlsConnections } from "./tls_stream.ts";
+import { writeHttpTables } from "./http_store.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -187,16 +182,12 @@ export async function analyzeRecording(
       phase("load");
       // one connection at a time, sorted by DuckDB: only that connection's bytes are held here
       progress("parsing the TLS streams", rowsRead > 1_000_000);
-      const http = await buildHttpTablesFrom(input.name, tlsConnections(c), prices, {
+      // each connection's rows go into DuckDB as it is parsed
+      const httpProblems = await writeHttpTables(b, input.name, prices, {
         progress: (done) => progress(`parsed ${done} connections`),
       });
-      b.problems.push(...http.problems);
+      b.problems.push(...httpProblems);
       phase("parse");
-      await b.appendRows(httpExchangesTable, http.exchanges);
-      await b.appendRows(sseEventsTable, http.events);
-      await b.appendRows(wsMessagesTable, http.wsMessages);
-      await b.appendRows(llmCallsTable, http.calls);
-      await b.appendRows(toolCallsTable, http.tools);
       for (const name of BUILD_SQL) {
         // processes fills its table; the others make views
         if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));

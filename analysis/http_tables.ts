@@ -561,7 +561,10 @@ export interface HttpNumbers {
   callIds: bigint[];
   /** `exchange_id` of each call, by provisional call id - 1 */
   callExchanges: bigint[];
-  /** the calls that continue an earlier response, their rows made with their chain (final ids) */
+  /**
+   * the calls that continue an earlier response, their rows made with their chain (with
+   * provisional ids, but the final `previous_llm_call_id`)
+   */
   chainedCalls: LlmCallRow[];
   tools: ToolCallRow[];
   problems: ProblemRow[];
@@ -750,8 +753,13 @@ export class HttpAssembler {
         s.draft.request = chain.request;
         toolResults = chain.request.toolResults;
         const previous = chain.previous === undefined ? null : callIds[chainOf[chain.previous]];
+        // with its provisional ids, as the other calls' rows were made
         chainedCalls.push(
-          callRow(recording, s.draft, { llm: callId, exchange: callExchanges[c], previous }),
+          callRow(recording, s.draft, {
+            llm: BigInt(c + 1),
+            exchange: BigInt(s.exchange + 1),
+            previous,
+          }),
         );
       }
       if (s.transport === "http") exchangeCalls[s.exchange] = callId;
@@ -826,11 +834,11 @@ export function memorySink(): HttpRowSink & { tables(n: HttpNumbers): HttpTables
         r.exchange_id = n.exchangeIds[ex(r.exchange_id)];
         if (r.llm_call_id !== null) r.llm_call_id = n.callIds[ex(r.llm_call_id)];
       }
+      calls.push(...n.chainedCalls);
       for (const r of calls) {
         r.exchange_id = n.callExchanges[ex(r.llm_call_id)];
         r.llm_call_id = n.callIds[ex(r.llm_call_id)];
       }
-      calls.push(...n.chainedCalls);
       return {
         exchanges: byId(exchanges, (r) => r.exchange_id),
         events: byId(events, (r) => r.exchange_id),

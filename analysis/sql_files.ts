@@ -1,7 +1,8 @@
 /**
  * The analysis SQL, kept in `sql/<name>.sql` files named after what they create or report:
  * build steps run in order after the tables are loaded (`processes` before the views that
- * join it), and the summary queries (each takes the recording as `$1`).
+ * join it), the summary queries (each takes the recording as `$1`), and the steps of the HTTP
+ * tables' build.
  */
 import { readSql } from "../kit/sql_runner.ts";
 
@@ -16,7 +17,13 @@ export const SUMMARY_SQL = [
   "summary_files",
 ] as const;
 
-export type SqlName = typeof BUILD_SQL[number] | typeof SUMMARY_SQL[number];
+/** Steps of the HTTP tables' build (`http_store.ts`). */
+export const HTTP_SQL = ["http_numbers"] as const;
+
+export type SqlName =
+  | typeof BUILD_SQL[number]
+  | typeof SUMMARY_SQL[number]
+  | typeof HTTP_SQL[number];
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 

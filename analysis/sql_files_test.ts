@@ -16,7 +16,7 @@ import {
   toolCallsTable,
   VIEWS,
 } from "./schema.ts";
-import { allSqlFiles, BUILD_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { allSqlFiles, BUILD_SQL, HTTP_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
 import { buildCorrelation } from "./correlate/build.ts";
 import { build, fixtureDir } from "./testing.ts";
 
@@ -35,8 +35,8 @@ async function loaded(agent: string) {
   return { rec, c, db };
 }
 
-Deno.test("every .sql file is a build step or a summary query", () => {
-  assert.deepEqual(allSqlFiles(), [...BUILD_SQL, ...SUMMARY_SQL].sort());
+Deno.test("every .sql file is a build step, a summary query or an HTTP tables' step", () => {
+  assert.deepEqual(allSqlFiles(), [...BUILD_SQL, ...SUMMARY_SQL, ...HTTP_SQL].sort());
   for (const v of VIEWS) assert.ok((BUILD_SQL as readonly string[]).includes(v.name));
 });
 

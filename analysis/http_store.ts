@@ -1,0 +1,150 @@
+/**
+ * The HTTP and LLM tables written into DuckDB while the TLS streams are parsed: connections
+ * come one at a time from the `tls` table (`tls_stream.ts`), and each one's exchanges, events,
+ * WebSocket messages and LLM calls are appended at once (a few MiB buffered) with provisional
+ * ids, so the parse holds one connection's bytes and rows, not the recording's. Once all are
+ * in, the numbers `HttpAssembler` gives replace the provisional ids (`sql/http_numbers.sql`;
+ * llm_calls is written in call order from a working table) and the tool calls, made last, are
+ * appended. The tables hold exactly the rows `buildHttpTables` builds.
+ */
+import { col, opt, table } from "../kit/columns.ts";
+import type { Build } from "./build_steps.ts";
+import { appendRows, createTables } from "./duckdb_tables.ts";
+import type { BuildOptions, HttpRowSink } from "./http_tables.ts";
+import type { PriceTable } from "./pricing.ts";
+import {
+  httpExchangesTable,
+  llmCallsTable,
+  type ProblemRow,
+  sseEventsTable,
+  toolCallsTable,
+  wsMessagesTable,
+} from "./schema.ts";
+import { sqlText } from "./sql_files.ts";
+import { assembleHttpTables, tlsConnections } from "./tls_stream.ts";
+
+/** Final exchange numbers by provisional id, for `sql/http_numbers.sql` (dropped by it). */
+export const exchangeNumbersTable = table(
+  "http_exchange_numbers",
+  "Working table of the analysis: the exchange_id (and HTTP LLM call) of each provisional id.",
+  [
+    col("prov", "int64", "the provisional exchange_id the rows were written with"),
+    col("exchange_id", "int64", "the exchange's number"),
+    opt("llm_call_id", "int64", "the exchange's HTTP LLM call"),
+  ] as const,
+);
+
+/** Final LLM call numbers by provisional id, for `sql/http_numbers.sql` (dropped by it). */
+export const callNumbersTable = table(
+  "http_call_numbers",
+  "Working table of the analysis: the llm_call_id (and exchange) of each provisional id.",
+  [
+    col("prov", "int64", "the provisional llm_call_id the rows were written with"),
+    col("llm_call_id", "int64", "the call's number"),
+    col("exchange_id", "int64", "the call's exchange"),
+  ] as const,
+);
+
+/** The rows of llm_calls as parsed, with provisional ids (dropped by `sql/http_numbers.sql`). */
+const parsedCallsTable = { ...llmCallsTable, name: "llm_calls_parsed" };
+
+/** Rows and bytes held before they are appended. */
+const FLUSH_ROWS = 8192;
+const FLUSH_BYTES = 16 * 2 ** 20;
+
+const len = (v: { length: number } | null | undefined) => v?.length ?? 0;
+
+/** A sink appending rows to the build's tables, a few MiB at a time. */
+class DuckDbSink implements HttpRowSink {
+  #exchanges: Record<string, unknown>[] = [];
+  #events: Record<string, unknown>[] = [];
+  #ws: Record<string, unknown>[] = [];
+  #calls: Record<string, unknown>[] = [];
+  #rows = 0;
+  #bytes = 0;
+
+  constructor(readonly b: Build) {}
+
+  async #add(to: Record<string, unknown>[], rows: Record<string, unknown>[], bytes: number) {
+    for (const r of rows) to.push(r);
+    this.#rows += rows.length;
+    this.#bytes += bytes;
+    if (this.#rows >= FLUSH_ROWS || this.#bytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  exchanges(rows: Parameters<HttpRowSink["exchanges"]>[0]) {
+    const bytes = rows.reduce((n, r) => n + len(r.request_body) + len(r.response_body), 0);
+    return this.#add(this.#exchanges, rows, bytes);
+  }
+
+  events(rows: Parameters<HttpRowSink["events"]>[0]) {
+    return this.#add(this.#events, rows, rows.reduce((n, r) => n + len(r.data), 0));
+  }
+
+  wsMessages(rows: Parameters<HttpRowSink["wsMessages"]>[0]) {
+    const bytes = rows.reduce((n, r) => n + len(r.text) + len(r.data), 0);
+    return this.#add(this.#ws, rows, bytes);
+  }
+
+  calls(rows: Parameters<HttpRowSink["calls"]>[0]) {
+    const bytes = rows.reduce(
+      (n, r) => n + len(r.system_prompt) + len(r.user_input) + len(r.assistant_text),
+      0,
+    );
+    return this.#add(this.#calls, rows, bytes);
+  }
+
+  async flush(): Promise<void> {
+    const tables = [
+      [httpExchangesTable, this.#exchanges],
+      [sseEventsTable, this.#events],
+      [wsMessagesTable, this.#ws],
+      [parsedCallsTable, this.#calls],
+    ] as const;
+    for (const [def, rows] of tables) {
+      if (rows.length) await this.b.appendRows(def, rows.splice(0));
+    }
+    this.#rows = 0;
+    this.#bytes = 0;
+  }
+}
+
+/**
+ * Parses the `tls` table of the build's database connection by connection and fills
+ * http_exchanges, sse_events, ws_messages, llm_calls and tool_calls; returns the stream and
+ * LLM problems (in the order `buildHttpTables` gives them).
+ */
+export async function writeHttpTables(
+  b: Build,
+  recording: string,
+  prices: PriceTable,
+  opts: BuildOptions = {},
+): Promise<ProblemRow[]> {
+  await createTables(b.c, [parsedCallsTable], { notNull: false });
+  const sink = new DuckDbSink(b);
+  const n = await assembleHttpTables(recording, tlsConnections(b.c), prices, sink, opts);
+  await sink.calls(n.chainedCalls);
+  await sink.flush();
+  await createTables(b.c, [exchangeNumbersTable, callNumbersTable]);
+  await appendRows(
+    b.c,
+    exchangeNumbersTable,
+    n.exchangeIds.map((id, i) => ({
+      prov: BigInt(i + 1),
+      exchange_id: id,
+      llm_call_id: n.exchangeCalls[i],
+    })),
+  );
+  await appendRows(
+    b.c,
+    callNumbersTable,
+    n.callIds.map((id, i) => ({
+      prov: BigInt(i + 1),
+      llm_call_id: id,
+      exchange_id: n.callExchanges[i],
+    })),
+  );
+  await b.run("http_numbers.sql", sqlText("http_numbers"), {}, "the ids are provisional");
+  await b.appendRows(toolCallsTable, n.tools);
+  return n.problems;
+}

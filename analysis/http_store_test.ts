@@ -1,0 +1,97 @@
+/**
+ * Writing the HTTP tables into DuckDB connection by connection (provisional ids, renumbered at
+ * the end) gives exactly the rows the whole-table parse builds, on every dataset and fixture
+ * recording (HTTP/1.1, HTTP/2, Responses over WebSocket with its chains); llm_calls is in call
+ * order.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { loadArrowFile } from "./arrow_load.ts";
+import { Build } from "./build_steps.ts";
+import { tlsView } from "./byte_streams.ts";
+import { appendRows, createTables } from "./duckdb_tables.ts";
+import { buildHttpTables } from "./http_tables.ts";
+import { writeHttpTables } from "./http_store.ts";
+import { loadPrices } from "./pricing.ts";
+import { readTable } from "./recording_input.ts";
+import {
+  ALL_TABLES,
+  httpExchangesTable,
+  llmCallsTable,
+  rawTlsTable,
+  sseEventsTable,
+  toolCallsTable,
+  wsMessagesTable,
+} from "./schema.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const RECORDINGS = [
+  ...[...Deno.readDirSync(join(ROOT, "datasets"))].filter((e) => e.isDirectory)
+    .map((e) => join(ROOT, "datasets", e.name)),
+  ...[...Deno.readDirSync(join(ROOT, "tests/fixtures/analysis"))].filter((e) => e.isDirectory)
+    .map((e) => join(ROOT, "tests/fixtures/analysis", e.name)),
+].sort();
+
+const HTTP = [httpExchangesTable, sseEventsTable, wsMessagesTable, llmCallsTable, toolCallsTable];
+
+async function count(c: DuckDBConnection, sql: string): Promise<number> {
+  return Number((await c.runAndReadAll(sql)).getRows()[0][0]);
+}
+
+Deno.test("http_store: the tables written as connections are parsed hold the whole-table parse's rows", async () => {
+  const prices = loadPrices();
+  let chained = 0;
+  for (const dir of RECORDINGS) {
+    const i = await DuckDBInstance.create(":memory:");
+    const c = await i.connect();
+    try {
+      await c.run("ATTACH ':memory:' AS want");
+      await c.run("USE want");
+      await createTables(c, HTTP);
+      const t = await buildHttpTables("r", tlsView(readTable(dir, rawTlsTable)), prices);
+      await appendRows(c, httpExchangesTable, t.exchanges);
+      await appendRows(c, sseEventsTable, t.events);
+      await appendRows(c, wsMessagesTable, t.wsMessages);
+      await appendRows(c, llmCallsTable, t.calls);
+      await appendRows(c, toolCallsTable, t.tools);
+      await c.run("USE memory");
+      const b = new Build(c, "r");
+      await b.create(ALL_TABLES);
+      await loadArrowFile(c, rawTlsTable, `${dir}/tls.arrow`, { recording: "r" });
+      const problems = await writeHttpTables(b, "r", prices);
+      assert.deepEqual(b.problems, [], dir);
+      assert.deepEqual(problems, t.problems, dir);
+      assert.ok(t.exchanges.length > 0, `${dir} has exchanges`);
+      for (const def of HTTP) {
+        const n = await count(c, `SELECT count(*) FROM memory.${def.name}`);
+        assert.equal(n, await count(c, `SELECT count(*) FROM want.${def.name}`), def.name);
+        for (const [a, z] of [["memory", "want"], ["want", "memory"]]) {
+          const diff = await count(
+            c,
+            `SELECT count(*) FROM (SELECT * FROM ${a}.${def.name} EXCEPT ALL
+               SELECT * FROM ${z}.${def.name})`,
+          );
+          assert.equal(diff, 0, `${dir}: ${def.name}: rows of ${a} not in ${z}`);
+        }
+      }
+      // llm_calls in call order, as the whole-table build appends them
+      const out = await count(
+        c,
+        `SELECT count(*) FROM (SELECT llm_call_id, row_number() OVER (ORDER BY rowid) AS k
+           FROM memory.llm_calls) WHERE llm_call_id <> k`,
+      );
+      assert.equal(out, 0, `${dir}: llm_calls in call order`);
+      chained += await count(c, "SELECT count(*) FROM llm_calls WHERE previous_llm_call_id > 0");
+      const left = await count(
+        c,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'http_%numbers' OR table_name = 'llm_calls_parsed'",
+      );
+      assert.equal(left, 0, "the working tables are dropped");
+    } finally {
+      c.closeSync();
+      i.closeSync();
+    }
+  }
+  assert.ok(chained > 0, "some recording has calls that continue an earlier response");
+});
