@@ -1,8 +1,19 @@
 -- actions: every raw process, file, net and privilege event with a stable id — its row number
 -- in the recording's table, in load order — and the lineage of the process that did it (the
--- incarnation of its pid that had started by then).
+-- incarnation of its pid that had started by then). The raw tables are appended in load order
+-- and never deleted from, so a row's number is its rowid less the first rowid of its
+-- recording (no window over the whole table, which would hold it all in memory).
 INSERT INTO actions
-WITH inc AS (
+WITH first_rows AS (
+  SELECT 'process' AS event_table, recording, min(rowid) AS first_rowid FROM process GROUP BY ALL
+  UNION ALL
+  SELECT 'file', recording, min(rowid) FROM file GROUP BY ALL
+  UNION ALL
+  SELECT 'net', recording, min(rowid) FROM net GROUP BY ALL
+  UNION ALL
+  SELECT 'privilege', recording, min(rowid) FROM privilege GROUP BY ALL
+),
+inc AS (
   -- each incarnation of a pid holds from its start to the next one's (a hash join on the pid
   -- with this range is much faster than an ASOF join over every event)
   SELECT *, lead(start_ns, 1, 9223372036854775807)
@@ -11,7 +22,8 @@ WITH inc AS (
 ),
 ev AS (
   SELECT recording, 'process' AS event_table,
-    row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1 AS event_id,
+    rowid - (SELECT first_rowid FROM first_rows f
+      WHERE f.event_table = 'process' AND f.recording = process.recording) AS event_id,
     ts_ns, pid, tid, kind AS op, filename AS path, NULL::VARCHAR AS path2,
     NULL::VARCHAR AS raw_path, NULL::BIGINT AS flags, argv, NULL::VARCHAR AS addr, NULL::INTEGER AS port,
     NULL::VARCHAR AS qname, NULL::VARCHAR AS family,
@@ -30,7 +42,8 @@ ev AS (
   FROM process
   UNION ALL
   SELECT recording, 'file',
-    row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
+    rowid - (SELECT first_rowid FROM first_rows f
+      WHERE f.event_table = 'file' AND f.recording = file.recording),
     ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
     ret, via, NULL, false,
     ret >= 0,
@@ -49,7 +62,8 @@ ev AS (
   FROM file
   UNION ALL
   SELECT recording, 'net',
-    row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
+    rowid - (SELECT first_rowid FROM first_rows f
+      WHERE f.event_table = 'net' AND f.recording = net.recording),
     ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], addr, port, qname, family, ret,
     via, NULL, false,
     ret >= 0 OR (op = 'connect' AND ret = -115),
@@ -70,7 +84,8 @@ ev AS (
   FROM net
   UNION ALL
   SELECT recording, 'privilege',
-    row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1,
+    rowid - (SELECT first_rowid FROM first_rows f
+      WHERE f.event_table = 'privilege' AND f.recording = privilege.recording),
     ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], NULL, NULL, NULL, NULL, ret,
     'syscall', target_pid, false,
     ret >= 0,

@@ -7,15 +7,16 @@
 -- code that never touched the disk). One finding per process branch and kind; the agent
 -- process itself and processes outside every session are not concerned.
 INSERT INTO findings
+-- A raw row's event id is as in actions.sql: its rowid less its recording's first rowid.
 WITH raw_net AS (
-  SELECT recording, row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1 AS event_id,
-    local_addr, local_port
-  FROM net
+  SELECT n.recording, n.rowid - f.first_rowid AS event_id, n.local_addr, n.local_port
+  FROM net n JOIN (SELECT recording, min(rowid) AS first_rowid FROM net GROUP BY ALL) f
+    ON f.recording = n.recording
 ),
 raw_privilege AS (
-  SELECT recording, row_number() OVER (PARTITION BY recording ORDER BY rowid) - 1 AS event_id,
-    request
-  FROM privilege
+  SELECT p.recording, p.rowid - f.first_rowid AS event_id, p.request
+  FROM privilege p JOIN (SELECT recording, min(rowid) AS first_rowid FROM privilege GROUP BY ALL) f
+    ON f.recording = p.recording
 ),
 acts AS (
   SELECT a.*,
