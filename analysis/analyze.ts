@@ -183,9 +183,11 @@ export async function analyzeRecording(
       // one connection at a time, sorted by DuckDB: only that connection's bytes are held here
       progress("parsing the TLS streams", rowsRead > 1_000_000);
       // each connection's rows go into DuckDB as it is parsed
-      const httpProblems = await writeHttpTables(b, input.name, prices, {
+      const reader = await instance.connect();
+      const httpProblems = await writeHttpTables(b, reader, input.name, prices, {
         progress: (done) => progress(`parsed ${done} connections`),
-      });
+        scratchDir: tmpDir,
+      }).finally(() => reader.closeSync());
       b.problems.push(...httpProblems);
       phase("parse");
       for (const name of BUILD_SQL) {

@@ -7,6 +7,7 @@
  * llm_calls is written in call order from a working table) and the tool calls, made last, are
  * appended. The tables hold exactly the rows `buildHttpTables` builds.
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { col, opt, table } from "../kit/columns.ts";
 import type { Build } from "./build_steps.ts";
 import { appendRows, createTables } from "./duckdb_tables.ts";
@@ -63,13 +64,13 @@ class DuckDbSink implements HttpRowSink {
   #rows = 0;
   #bytes = 0;
 
-  constructor(readonly b: Build) {}
+  constructor(readonly b: Build, readonly flushRows: number) {}
 
   async #add(to: Record<string, unknown>[], rows: Record<string, unknown>[], bytes: number) {
     for (const r of rows) to.push(r);
     this.#rows += rows.length;
     this.#bytes += bytes;
-    if (this.#rows >= FLUSH_ROWS || this.#bytes >= FLUSH_BYTES) await this.flush();
+    if (this.#rows >= this.flushRows || this.#bytes >= FLUSH_BYTES) await this.flush();
   }
 
   exchanges(rows: Parameters<HttpRowSink["exchanges"]>[0]) {
@@ -110,19 +111,28 @@ class DuckDbSink implements HttpRowSink {
 }
 
 /**
- * Parses the `tls` table of the build's database connection by connection and fills
+ * Parses the `tls` table connection by connection, reading it through `reader` (a second
+ * connection to the build's database: a query streaming on the build's own connection would be
+ * cut short by the appends), and fills
  * http_exchanges, sse_events, ws_messages, llm_calls and tool_calls; returns the stream and
- * LLM problems (in the order `buildHttpTables` gives them).
+ * LLM problems (in the order `buildHttpTables` gives them). The TLS bytes pass through a
+ * scratch file in `scratchDir` (see `tlsConnections`).
  */
 export async function writeHttpTables(
   b: Build,
+  reader: DuckDBConnection,
   recording: string,
   prices: PriceTable,
-  opts: BuildOptions = {},
+  opts: BuildOptions & {
+    scratchDir?: string;
+    /** rows held before they are appended (default 8192; tests set it low) */
+    flushRows?: number;
+  } = {},
 ): Promise<ProblemRow[]> {
   await createTables(b.c, [parsedCallsTable], { notNull: false });
-  const sink = new DuckDbSink(b);
-  const n = await assembleHttpTables(recording, tlsConnections(b.c), prices, sink, opts);
+  const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
+  const conns = tlsConnections(reader, "tls", opts.scratchDir);
+  const n = await assembleHttpTables(recording, conns, prices, sink, opts);
   await sink.calls(n.chainedCalls);
   await sink.flush();
   await createTables(b.c, [exchangeNumbersTable, callNumbersTable]);

@@ -1,11 +1,14 @@
 /**
  * TLS streams parsed one connection at a time, straight from the `tls` table in DuckDB: the rows
- * come sorted by connection (DuckDB sorts, spilling to disk when it must), and only the current
- * connection's rows and bytes are held in JS while it is rebuilt and parsed. The rows it builds
+ * come sorted by connection without their bytes (DuckDB sorts, spilling to disk when it must),
+ * the bytes from a scratch file where one unsorted pass put them grouped by connection, and
+ * only the current connection's rows and bytes are held in JS while it is rebuilt and parsed. The rows it builds
  * are exactly those `buildHttpTables` builds from the whole table (`HttpAssembler` numbers them
  * as if the connections came in the order of their first TLS call).
  */
+import { join } from "node:path";
 import type { DuckDBBlobVector, DuckDBConnection } from "@duckdb/node-api";
+import { concatBytes } from "../kit/bytes.ts";
 import { type Connection, rebuildConnections, type TlsView } from "./byte_streams.ts";
 import {
   type BuildOptions,
@@ -24,8 +27,6 @@ export interface ConnectionRows {
   conn: Connection;
 }
 
-const COLUMNS = "pid, conn_id, conn_gen, direction, seq, len, data, truncated, lost, ts_ns, lib";
-
 function emptyView(): TlsView & { [k: string]: unknown[] | number } {
   return {
     length: 0,
@@ -43,59 +44,176 @@ function emptyView(): TlsView & { [k: string]: unknown[] | number } {
   } as unknown as TlsView & { [k: string]: unknown[] | number };
 }
 
+/** Bytes held for the scratch file before they are written. */
+const PENDING_BYTES = 16 * 2 ** 20;
+
+/** A connection's bytes in the scratch file: its segments, in table order. */
+interface Bucket {
+  segments: [number, number][];
+  pending: Uint8Array[];
+  pendingBytes: number;
+}
+
+const keyOf = (pid: unknown, connId: unknown, connGen: unknown) => `${pid}:${connId}:${connGen}`;
+
+async function writeAll(f: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let o = 0; o < bytes.length;) o += await f.write(bytes.subarray(o));
+}
+
+async function readAt(f: Deno.FsFile, pos: number, into: Uint8Array): Promise<void> {
+  await f.seek(pos, Deno.SeekMode.Start);
+  for (let o = 0; o < into.length;) {
+    const n = await f.read(into.subarray(o));
+    if (n === null) throw new Error("tls_stream: the scratch file is shorter than written");
+    o += n;
+  }
+}
+
+/**
+ * The bytes of every TLS call, read in table order (no sort) and put in the scratch file
+ * grouped by connection: each connection's bytes gather in memory until 16 MiB are held in
+ * all, then each goes to the file as one segment. Sorting the rows with their bytes in DuckDB
+ * costs several times more than this.
+ */
+async function bucketBytes(
+  c: DuckDBConnection,
+  table: string,
+  file: Deno.FsFile,
+): Promise<Map<string, Bucket>> {
+  const buckets = new Map<string, Bucket>();
+  let pending = 0;
+  let pos = 0;
+  const flush = async () => {
+    for (const b of buckets.values()) {
+      if (!b.pendingBytes) continue;
+      const bytes = concatBytes(b.pending);
+      await writeAll(file, bytes);
+      b.segments.push([pos, bytes.length]);
+      pos += bytes.length;
+      b.pending = [];
+      b.pendingBytes = 0;
+    }
+    pending = 0;
+  };
+  const result = await c.stream(`SELECT pid, conn_id, conn_gen, data, rowid FROM ${table}`);
+  const last = new Map<Bucket, bigint>();
+  while (true) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const v = [0, 1, 2].map((i) => chunk.getColumnVector(i));
+    const blobs = chunk.getColumnVector(3) as DuckDBBlobVector;
+    const rowids = chunk.getColumnVector(4);
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const bytes = blobs.getItemBytes(r);
+      if (!bytes || bytes.length === 0) continue;
+      const k = keyOf(v[0].getItem(r), v[1].getItem(r), v[2].getItem(r));
+      let b = buckets.get(k);
+      if (!b) buckets.set(k, b = { segments: [], pending: [], pendingBytes: 0 });
+      // the bytes must be in table order (DuckDB keeps it for a scan; checked, not assumed)
+      const rowid = rowids.getItem(r) as bigint;
+      if (rowid <= (last.get(b) ?? -1n)) throw new Error("tls_stream: tls rows out of table order");
+      last.set(b, rowid);
+      // a copy: the chunk's memory is reused for the next one
+      b.pending.push(bytes.slice());
+      b.pendingBytes += bytes.length;
+      pending += bytes.length;
+    }
+    if (pending >= PENDING_BYTES) await flush();
+  }
+  await flush();
+  return buckets;
+}
+
 /**
  * Each connection of table `table`, in (pid, conn_id, conn_gen) order, its rows in table order
- * (as the whole-table rebuild sees them). Holds one connection's rows at a time.
+ * (as the whole-table rebuild sees them). Holds one connection's rows at a time: DuckDB sorts
+ * the rows without their bytes, and the bytes come from a scratch file in `scratchDir` (a
+ * private temporary directory when not given; the file is removed after) where they were put
+ * grouped by connection. `lib` is the connection's (its first call's) on every row.
  */
 export async function* tlsConnections(
   c: DuckDBConnection,
   table = "tls",
+  scratchDir?: string,
 ): AsyncGenerator<ConnectionRows> {
-  const result = await c.stream(
-    `SELECT ${COLUMNS} FROM "${
-      table.replaceAll('"', '""')
-    }" ORDER BY pid, conn_id, conn_gen, rowid`,
-  );
-  let view = emptyView();
-  let key: string | null = null;
-  const emit = (): ConnectionRows => {
-    const conns = rebuildConnections(view);
-    if (conns.length !== 1) throw new Error(`tls_stream: ${conns.length} connections in one group`);
-    return { view, conn: conns[0] };
-  };
-  while (true) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    // typed vectors: numbers and bigints read in place, blobs as bytes (no value objects)
-    const v = Array.from({ length: 11 }, (_, i) => chunk.getColumnVector(i));
-    const blobs = v[6] as DuckDBBlobVector;
-    for (let r = 0; r < chunk.rowCount; r++) {
-      const pid = v[0].getItem(r);
-      const connId = v[1].getItem(r);
-      const connGen = v[2].getItem(r);
-      const k = `${pid}:${connId}:${connGen}`;
-      if (key !== null && k !== key) {
-        yield emit();
-        view = emptyView();
-      }
-      key = k;
-      const data = blobs.getItemBytes(r);
-      (view.pid as unknown[]).push(pid);
-      (view.connId as unknown[]).push(connId);
-      (view.connGen as unknown[]).push(connGen);
-      (view.direction as unknown[]).push(v[3].getItem(r));
-      (view.seq as unknown[]).push(v[4].getItem(r));
-      (view.len as unknown[]).push(v[5].getItem(r));
-      // a copy: the chunk's memory is reused for the next one
-      (view.data as unknown[]).push(data === null ? null : new Uint8Array(data));
-      (view.truncated as unknown[]).push(v[7].getItem(r));
-      (view.lost as unknown[]).push(v[8].getItem(r));
-      (view.ts as unknown[]).push(v[9].getItem(r));
-      (view.lib as unknown[]).push(v[10].getItem(r));
-      view.length++;
+  const t = `"${table.replaceAll('"', '""')}"`;
+  const dir = scratchDir ?? await Deno.makeTempDir({ prefix: "sightline-tls-" });
+  const path = join(dir, `tls-bytes-${crypto.randomUUID()}`);
+  const file = await Deno.open(path, { read: true, write: true, createNew: true, mode: 0o600 });
+  try {
+    const buckets = await bucketBytes(c, t, file);
+    const libs = new Map<string, string | null>();
+    const l = await c.runAndReadAll(
+      `SELECT pid, conn_id, conn_gen, arg_min(lib, rowid) FROM ${t} GROUP BY ALL`,
+    );
+    for (const [pid, connId, connGen, lib] of l.getRows()) {
+      libs.set(keyOf(pid, connId, connGen), lib as string | null);
     }
+    const result = await c.stream(
+      `SELECT pid, conn_id, conn_gen, direction = 'write', seq, len, data IS NULL,
+         octet_length(data), truncated, lost, ts_ns
+       FROM ${t} ORDER BY pid, conn_id, conn_gen, rowid`,
+    );
+    let view = emptyView();
+    let sizes: (number | null)[] = [];
+    let key: string | null = null;
+    const emit = async (): Promise<ConnectionRows> => {
+      const b = buckets.get(key!);
+      const bytes = new Uint8Array(b ? b.segments.reduce((n, [, len]) => n + len, 0) : 0);
+      let o = 0;
+      for (const [at, len] of b?.segments ?? []) {
+        (await readAt(file, at, bytes.subarray(o, o + len)), o += len);
+      }
+      buckets.delete(key!);
+      if (sizes.reduce((n: number, x) => n + (x ?? 0), 0) !== bytes.length) {
+        throw new Error(`tls_stream: connection ${key}: the bytes do not add up to its calls'`);
+      }
+      o = 0;
+      for (const n of sizes) {
+        (view.data as unknown[]).push(n === null ? null : bytes.subarray(o, o += n));
+      }
+      const conns = rebuildConnections(view);
+      if (conns.length !== 1) {
+        throw new Error(`tls_stream: ${conns.length} connections in one group`);
+      }
+      return { view, conn: conns[0] };
+    };
+    while (true) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      // typed vectors: numbers and bigints read in place (no value objects)
+      const v = Array.from({ length: 11 }, (_, i) => chunk.getColumnVector(i));
+      for (let r = 0; r < chunk.rowCount; r++) {
+        const pid = v[0].getItem(r);
+        const connId = v[1].getItem(r);
+        const connGen = v[2].getItem(r);
+        const k = keyOf(pid, connId, connGen);
+        if (key !== null && k !== key) {
+          yield await emit();
+          view = emptyView();
+          sizes = [];
+        }
+        key = k;
+        const write = v[3].getItem(r);
+        (view.pid as unknown[]).push(pid);
+        (view.connId as unknown[]).push(connId);
+        (view.connGen as unknown[]).push(connGen);
+        (view.direction as unknown[]).push(write === null ? null : write ? "write" : "read");
+        (view.seq as unknown[]).push(v[4].getItem(r));
+        (view.len as unknown[]).push(v[5].getItem(r));
+        sizes.push(v[6].getItem(r) ? null : Number(v[7].getItem(r)));
+        (view.truncated as unknown[]).push(v[8].getItem(r));
+        (view.lost as unknown[]).push(v[9].getItem(r));
+        (view.ts as unknown[]).push(v[10].getItem(r));
+        (view.lib as unknown[]).push(libs.get(k) ?? null);
+        view.length++;
+      }
+    }
+    if (key !== null) yield await emit();
+  } finally {
+    file.close();
+    await Deno.remove(scratchDir ? path : dir, { recursive: true }).catch(() => {});
   }
-  if (key !== null) yield emit();
 }
 
 /**

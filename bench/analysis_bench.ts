@@ -8,15 +8,12 @@
  * build the derived tables, summary), events per second, the child's CPU time (user + system,
  * all threads: the figure that holds on a machine shared with other work) and peak RSS (VmHWM).
  *
- *   deno task bench:analysis [--calls N] [--events N] [--runs N] [--fresh]
- *                            [--pipeline current|streaming] [--memory-limit 1GB]
+ *   deno task bench:analysis [--calls N] [--events N] [--runs N] [--fresh] [--memory-limit 1GB]
  *
- * `--pipeline streaming` runs the load path analyze.ts is to move to (it runs here only until
- * then): the raw tables streamed from their Arrow files into DuckDB (`analysis/arrow_load.ts`),
- * the TLS streams parsed one connection at a time from DuckDB (`analysis/tls_stream.ts`), DuckDB
- * held to `--memory-limit` (spilling to disk beyond it); then the same build, correlation,
- * findings and summary. It prints a fingerprint of every table so both pipelines can be
- * compared row for row.
+ * `--memory-limit` holds DuckDB to that much memory (it spills to disk beyond it; default: the
+ * analysis's own default). Each run writes a fingerprint of every table (row count and an
+ * order-free hash of all columns) to `fingerprint.json` beside the recording, so runs of two
+ * versions of the analysis can be compared row for row.
  *
  * The recording is cached in .cache/bench-analysis/ (regenerated with --fresh).
  */
@@ -541,102 +538,8 @@ async function fingerprint(db: string): Promise<Record<string, string>> {
   return out;
 }
 
-/**
- * The streaming load path, as analyze.ts is to run it: same tables and SQL, but the raw tables
- * streamed from Arrow into DuckDB and the TLS streams parsed connection by connection.
- */
-async function streamingAnalysis(
-  dir: string,
-  memoryLimit: string,
-  onPhase: (p: string, ms: number) => void,
-) {
-  const { DuckDBInstance } = await import("@duckdb/node-api");
-  const { createTables, appendRows } = await import("../analysis/duckdb_tables.ts");
-  const { loadArrowFile } = await import("../analysis/arrow_load.ts");
-  const { buildHttpTablesFrom, tlsConnections } = await import("../analysis/tls_stream.ts");
-  const { loadPrices } = await import("../analysis/pricing.ts");
-  const schema = await import("../analysis/schema.ts");
-  const { BUILD_SQL, sqlText } = await import("../analysis/sql_files.ts");
-  const { buildLinksAndFindings } = await import("../analysis/detect/mod.ts");
-  let t0 = performance.now();
-  const phase = (p: string) => {
-    const now = performance.now();
-    onPhase(p, now - t0);
-    t0 = now;
-  };
-  const name = dir.split("/").pop()!;
-  const db = `${dir}/analysis-streaming.duckdb`;
-  await Deno.remove(db).catch(() => {});
-  const i = await DuckDBInstance.create(db, {
-    memory_limit: memoryLimit,
-    temp_directory: `${dir}/.streaming-tmp`,
-  });
-  const c = await i.connect();
-  await createTables(c, schema.ALL_TABLES);
-  const problems: Record<string, unknown>[] = [];
-  let rows = 0;
-  for (const def of schema.RAW_TABLES) {
-    const r = await loadArrowFile(c, def, `${dir}/${def.name}.arrow`, { recording: name });
-    rows += r.rows;
-    const said = r.error ?? r.damaged;
-    if (said) {
-      problems.push({
-        recording: name,
-        source: `${def.name}.arrow`,
-        kind: "file",
-        message: said,
-        exchange_id: null,
-      });
-    }
-  }
-  phase("load");
-  const http = await buildHttpTablesFrom(name, tlsConnections(c), loadPrices());
-  phase("parse");
-  await appendRows(c, schema.httpExchangesTable, http.exchanges);
-  await appendRows(c, schema.sseEventsTable, http.events);
-  await appendRows(c, schema.llmCallsTable, http.calls);
-  await appendRows(c, schema.toolCallsTable, http.tools);
-  for (const n of BUILD_SQL) await c.run(sqlText(n));
-  await appendRows(c, schema.problemsTable, [...problems, ...http.problems]);
-  const m = JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`));
-  await appendRows(c, schema.recordingsTable, [{
-    recording: name,
-    path: dir,
-    command: m.command ?? null,
-    started_ns: m.started_ns ? BigInt(m.started_ns) : null,
-    ended_ns: m.ended_ns ? BigInt(m.ended_ns) : null,
-    exit_code: m.exit_code ?? null,
-    complete: m.complete === true,
-    host: m.host ?? null,
-    tool_version: m.tool?.version ?? null,
-    rows_read: BigInt(rows),
-    problems: BigInt(problems.length + http.problems.length),
-  }]);
-  phase("build");
-  await buildLinksAndFindings(c);
-  phase("findings");
-  await c.run("CHECKPOINT");
-  c.closeSync();
-  i.closeSync();
-  await Deno.remove(`${dir}/.streaming-tmp`, { recursive: true }).catch(() => {});
-  phase("summary");
-  return db;
-}
-
 /** In the child: analyse and report JSON. */
-async function child(dir: string, pipeline: string, memoryLimit: string) {
-  if (pipeline === "streaming") {
-    const phases: Record<string, number> = {};
-    const t0 = performance.now();
-    const db = await streamingAnalysis(dir, memoryLimit, (p, ms) => (phases[p] = ms));
-    const totalMs = performance.now() - t0;
-    const peak = peakRssMb();
-    const cpu = cpuSeconds();
-    console.log(
-      JSON.stringify({ phases, totalMs, cpu, peakRssMb: peak, tables: await fingerprint(db) }),
-    );
-    return;
-  }
+async function child(dir: string, memoryLimit: string) {
   const { analyzeRecording } = await import("../analysis/analyze.ts");
   const { loadPrices } = await import("../analysis/pricing.ts");
   const phases: Record<string, number> = {};
@@ -644,6 +547,7 @@ async function child(dir: string, pipeline: string, memoryLimit: string) {
   const s = await analyzeRecording(dir, loadPrices(), {
     quiet: true,
     onPhase: (p, ms) => (phases[p] = ms),
+    memoryLimit: memoryLimit || undefined,
   });
   const totalMs = performance.now() - t0;
   const peak = peakRssMb();
@@ -667,14 +571,10 @@ async function main() {
       runs: { type: "string", default: "1" },
       fresh: { type: "boolean" },
       child: { type: "string" },
-      pipeline: { type: "string", default: "current" },
-      "memory-limit": { type: "string", default: "1GB" },
+      "memory-limit": { type: "string", default: "" },
     },
   });
-  if (!["current", "streaming"].includes(values.pipeline!)) {
-    throw new Error(`--pipeline must be current or streaming, not ${values.pipeline}`);
-  }
-  if (values.child) return await child(values.child, values.pipeline!, values["memory-limit"]!);
+  if (values.child) return await child(values.child, values["memory-limit"]!);
   const sizes = { calls: Number(values.calls), events: Number(values.events) };
   const dir = `${ROOT}.cache/bench-analysis/rec-${sizes.events}-${sizes.calls}-v1`;
   let have = false;
@@ -704,8 +604,6 @@ async function main() {
         new URL(import.meta.url).pathname,
         "--child",
         dir,
-        "--pipeline",
-        values.pipeline!,
         "--memory-limit",
         values["memory-limit"]!,
       ],
@@ -731,7 +629,7 @@ async function main() {
           `${res.totals.processes} processes, ${res.totals.problems} problems`,
       );
     }
-    const print = `${dir}/fingerprint-${values.pipeline}.json`;
+    const print = `${dir}/fingerprint.json`;
     Deno.writeTextFileSync(print, JSON.stringify(res.tables, null, 2) + "\n");
     console.log(`  table fingerprints: ${print}`);
   }
