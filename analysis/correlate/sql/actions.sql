@@ -2,7 +2,9 @@
 -- in the recording's table, in load order — and the lineage of the process that did it (the
 -- incarnation of its pid that had started by then). The raw tables are appended in load order
 -- and never deleted from, so a row's number is its rowid less the first rowid of its
--- recording (no window over the whole table, which would hold it all in memory).
+-- recording (no window over the whole table, which would hold it all in memory). The rows are
+-- not sorted (a sort of every event with its text ran out of memory at 4M events under a 1 GB
+-- limit): they come in load order, process then file then net; order by ts_ns when reading.
 INSERT INTO actions
 WITH first_rows AS (
   SELECT 'process' AS event_table, recording, min(rowid) AS first_rowid FROM process GROUP BY ALL
@@ -103,5 +105,4 @@ SELECT e.recording, e.event_table, e.event_id, e.ts_ns, e.pid, e.tid, e.op, e.pa
 FROM ev e
 LEFT JOIN inc l
   ON l.recording = e.recording AND l.pid = e.pid AND e.ts_ns >= l.start_ns
-  AND e.ts_ns < l.next_start_ns
-ORDER BY e.recording, e.ts_ns, e.event_table, e.event_id;
+  AND e.ts_ns < l.next_start_ns;
