@@ -47,6 +47,8 @@ export interface AnalyzeOptions {
   prices?: string;
   /** no progress lines */
   quiet?: boolean;
+  /** DuckDB's memory limit (e.g. `1GB`); DuckDB's own default when not given */
+  memoryLimit?: string;
   /** where the summary goes (default stdout) */
   out?: (text: string) => void;
   /** where progress and problems go (default stderr) */
@@ -296,7 +298,11 @@ export async function run(opts: AnalyzeOptions): Promise<number> {
   let ok = 0;
   for (const path of opts.recordings) {
     try {
-      const s = await analyzeRecording(path, prices, { quiet: opts.quiet, err });
+      const s = await analyzeRecording(path, prices, {
+        quiet: opts.quiet,
+        err,
+        memoryLimit: opts.memoryLimit,
+      });
       for (const p of s.problems.slice(0, 20)) err(`analyze: ${path}: ${p}\n`);
       if (s.problems.length > 20) {
         err(
