@@ -190,7 +190,7 @@ export async function analyzeRecording(
         progress: (done) => progress(`parsed ${done} connections`),
         scratchDir: tmpDir,
       }).finally(() => reader.closeSync());
-      b.problems.push(...httpProblems);
+      for (const p of httpProblems) b.problems.push(p);
       phase("parse");
       for (const name of BUILD_SQL) {
         // processes fills its table; the others make views

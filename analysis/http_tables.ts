@@ -707,7 +707,7 @@ export class HttpAssembler {
       .forEach((c, r) => (rank[c] = r));
     const problems: ProblemRow[] = [];
     for (const c of [...this.#conns].sort((a, b) => byFirstCall(a.key, b.key))) {
-      problems.push(...c.problems);
+      appendAll(problems, c.problems);
     }
     // exchanges by request time, then connection order and place in the connection
     const xs = this.#exchanges;
@@ -811,6 +811,11 @@ export class HttpAssembler {
   }
 }
 
+/** Appends `rows` to `to` one by one (a spread of a large array overflows the stack). */
+function appendAll<T>(to: T[], rows: readonly T[]): void {
+  for (const r of rows) to.push(r);
+}
+
 /** A sink that keeps the rows, and the tables they make once numbered. */
 export function memorySink(): HttpRowSink & { tables(n: HttpNumbers): HttpTables } {
   const exchanges: HttpExchangeRow[] = [];
@@ -819,10 +824,10 @@ export function memorySink(): HttpRowSink & { tables(n: HttpNumbers): HttpTables
   const calls: LlmCallRow[] = [];
   const byId = <T>(rows: T[], id: (r: T) => bigint) => rows.sort((a, b) => cmp(id(a), id(b))); // stable: a row's order within its id is kept
   return {
-    exchanges: (rows) => void exchanges.push(...rows),
-    events: (rows) => void events.push(...rows),
-    wsMessages: (rows) => void wsMessages.push(...rows),
-    calls: (rows) => void calls.push(...rows),
+    exchanges: (rows) => appendAll(exchanges, rows),
+    events: (rows) => appendAll(events, rows),
+    wsMessages: (rows) => appendAll(wsMessages, rows),
+    calls: (rows) => appendAll(calls, rows),
     tables(n) {
       const ex = (id: bigint) => Number(id) - 1;
       for (const r of exchanges) {
@@ -834,7 +839,7 @@ export function memorySink(): HttpRowSink & { tables(n: HttpNumbers): HttpTables
         r.exchange_id = n.exchangeIds[ex(r.exchange_id)];
         if (r.llm_call_id !== null) r.llm_call_id = n.callIds[ex(r.llm_call_id)];
       }
-      calls.push(...n.chainedCalls);
+      appendAll(calls, n.chainedCalls);
       for (const r of calls) {
         r.exchange_id = n.callExchanges[ex(r.llm_call_id)];
         r.llm_call_id = n.callIds[ex(r.llm_call_id)];
