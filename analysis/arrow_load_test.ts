@@ -7,11 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import type { TableDef } from "../kit/columns.ts";
+import type { Column, TableDef } from "../kit/columns.ts";
 import { loadArrowFile } from "./arrow_load.ts";
 import { appendColumns, createTables } from "./duckdb_tables.ts";
 import { readTable } from "./recording_input.ts";
 import { RAW_TABLES, rawTlsTable } from "./schema.ts";
+import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
+import { fileTable } from "../recording/schema.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const RECORDINGS = [
@@ -114,6 +116,55 @@ Deno.test("arrow_load: damaged files load the same rows and say the same words",
     const missing = await both(c, tmp, rawTlsTable);
     assert.deepEqual([missing.said], missing.problems);
     assert.equal(missing.said, "missing");
+  } finally {
+    close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("arrow_load: a file written before a column was added reads as the declared value; a missing required column is an error", async () => {
+  const { c, close } = await db();
+  const tmp = await Deno.makeTempDir({ prefix: "sl-arrow-load-" });
+  const sample: Record<string, unknown> = {
+    utf8: "x",
+    bool: false,
+    int64: 7n,
+    int32: 7,
+    float64: 7,
+    binary: new Uint8Array([1]),
+    list_utf8: ["x"],
+    json: "{}",
+  };
+  const write = (cols: readonly Column[]) => {
+    const path = join(tmp, "file.arrow");
+    Deno.removeSync(path, { recursive: true }); // rm -f: the tmp dir holds a placeholder at first
+    const w = ArrowStreamWriter.create(path, { ...fileTable, columns: cols } as TableDef);
+    const row = Object.fromEntries(cols.map((x) => [x.name, sample[x.type]]));
+    w.append(row as never);
+    w.append(row as never);
+    w.close();
+    return path;
+  };
+  try {
+    const def = RAW_TABLES.find((d) => d.name === "file")!;
+    const addedCols = fileTable.columns.filter((x) => x.absent);
+    assert.ok(addedCols.length > 0, "the file table has columns added later");
+    Deno.writeFileSync(join(tmp, "file.arrow"), new Uint8Array());
+    const old = fileTable.columns.filter((x) => !x.absent);
+    const load = await loadArrowFile(c, def, write(old), { recording: "r" });
+    assert.equal(load.error ?? load.damaged, undefined);
+    assert.equal(load.rows, 2);
+    for (const col of addedCols) {
+      const r = await c.runAndReadAll(`SELECT DISTINCT "${col.name}"::VARCHAR FROM file`);
+      const want = col.absent!.value === null ? null : String(col.absent!.value);
+      assert.deepEqual(r.getRows().map((x) => x[0]), [want], `${col.name}: its declared value`);
+    }
+
+    const required = old.find((x) => !x.nullable)!;
+    const bad = await loadArrowFile(c, def, write(old.filter((x) => x !== required)), {
+      recording: "r",
+    });
+    assert.equal(bad.error, `column ${required.name} is missing`);
   } finally {
     close();
     await Deno.remove(tmp, { recursive: true });
