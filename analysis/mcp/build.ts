@@ -10,27 +10,13 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { readSql } from "../../kit/sql_runner.ts";
 import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrpc.ts";
+import { maskSecrets } from "../../protocols/json_secrets.ts";
 import { Build } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { findingsTable } from "../detect/schema.ts";
 import { MCP_TABLES, type McpMessageRow, mcpMessagesTable } from "./schema.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
-
-/** Keys whose string values in `initialize` are masked (same length). */
-const SECRET_KEY = /token|secret|passw|api[_-]?key|^key$|authorization|cookie|credential/i;
-
-/** Masks the string values of secret-looking keys, at any depth. */
-export function maskSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskSecrets);
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      SECRET_KEY.test(k) && typeof v === "string" ? "*".repeat(v.length) : maskSecrets(v),
-    ]),
-  );
-}
 
 interface Chunk {
   recording: string;
