@@ -20,7 +20,8 @@
 import { ProtocolError } from "./protocol_error.ts";
 
 export type JsonRpcKind = "request" | "notification" | "response" | "error";
-export type JsonRpcFraming = "newline" | "content-length";
+/** `http`: an HTTP body; `sse`: a server-sent event's data (MCP over HTTP, `mcp_http.ts`) */
+export type JsonRpcFraming = "newline" | "content-length" | "http" | "sse";
 
 export interface JsonRpcMessage {
   /** 0-based count of messages emitted by this parser. */
@@ -81,6 +82,51 @@ function classify(v: unknown): { kind: JsonRpcKind } | { problem: string } {
   return { problem: "neither a request, a notification nor a response" };
 }
 
+/** A JSON-RPC message without its place in a stream. */
+export type JsonRpcContent = Omit<
+  JsonRpcMessage,
+  "index" | "framing" | "firstByte" | "lastByte" | "incomplete"
+>;
+
+/**
+ * The JSON-RPC message(s) of one unit of JSON text (an object, or a batch array), and why any
+ * part of it is not one. Blank text is no message and no problem.
+ */
+export function parseJsonRpcText(
+  text: string,
+): { messages: JsonRpcContent[]; problems: string[] } {
+  const messages: JsonRpcContent[] = [];
+  const problems: string[] = [];
+  if (text.trim() === "") return { messages, problems };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    problems.push(`not JSON: ${(e as Error).message.split("\n")[0]}`);
+    return { messages, problems };
+  }
+  const elements = Array.isArray(value) ? value : [value];
+  elements.forEach((el, i) => {
+    const c = classify(el);
+    if ("problem" in c) {
+      problems.push(`not a JSON-RPC 2.0 message: ${c.problem}`);
+      return;
+    }
+    const o = el as Obj;
+    messages.push({
+      kind: c.kind,
+      ...("id" in o && o.id !== null && o.id !== undefined ? { id: JSON.stringify(o.id) } : {}),
+      ...(typeof o.method === "string" ? { method: o.method } : {}),
+      ...("params" in o ? { params: o.params } : {}),
+      ...("result" in o ? { result: o.result } : {}),
+      ...(c.kind === "error" ? { error: o.error as JsonRpcMessage["error"] } : {}),
+      text,
+      ...(Array.isArray(value) ? { batchIndex: i } : {}),
+    });
+  });
+  return { messages, problems };
+}
+
 /** Creates a push parser; see the module doc. */
 export function createJsonRpcParser(
   callbacks: JsonRpcCallbacks,
@@ -127,38 +173,18 @@ export function createJsonRpcParser(
   /** Parses one unit of JSON text and emits its message(s). */
   function emit(bytes: Uint8Array, first: number, last: number, incomplete: boolean) {
     const text = decoder.decode(bytes).trim();
-    if (text === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      fail("syntax", `not JSON: ${(e as Error).message.split("\n")[0]}`, first);
-      return;
-    }
-    const elements = Array.isArray(value) ? value : [value];
-    elements.forEach((el, i) => {
-      const c = classify(el);
-      if ("problem" in c) {
-        fail("syntax", `not a JSON-RPC 2.0 message: ${c.problem}`, first);
-        return;
-      }
-      const o = el as Obj;
+    const { messages, problems } = parseJsonRpcText(text);
+    for (const p of problems) fail("syntax", p, first);
+    for (const m of messages) {
       callbacks.onMessage({
+        ...m,
         index: count++,
-        kind: c.kind,
-        ...("id" in o && o.id !== null && o.id !== undefined ? { id: JSON.stringify(o.id) } : {}),
-        ...(typeof o.method === "string" ? { method: o.method } : {}),
-        ...("params" in o ? { params: o.params } : {}),
-        ...("result" in o ? { result: o.result } : {}),
-        ...(c.kind === "error" ? { error: o.error as JsonRpcMessage["error"] } : {}),
-        text,
         framing: framing!,
-        ...(Array.isArray(value) ? { batchIndex: i } : {}),
         firstByte: first,
         lastByte: last,
         incomplete,
       });
-    });
+    }
   }
 
   function feedNewline(bytes: Uint8Array, base: number) {

@@ -1,5 +1,6 @@
 /**
- * Header names whose values are secrets (lowercase): the one list capture, the HTTP/2
+ * Header names whose values are secrets (lowercase; `mcp-session-id`: an MCP streamable-HTTP
+ * session, which whoever holds it can use): the one list capture, the HTTP/2
  * redactor and the model server's request log all use. A module of its own, so that the
  * capture's HTTP/1 redactor gets the list without loading the HTTP/2 and HPACK code.
  */
@@ -11,6 +12,7 @@ export const DEFAULT_SECRET_HEADERS: readonly string[] = [
   "api-key",
   "cookie",
   "set-cookie",
+  "mcp-session-id",
 ];
 
 /** Whether a (lowercase) header name is in DEFAULT_SECRET_HEADERS. */

@@ -1,0 +1,127 @@
+/**
+ * MCP over HTTP on the real traffic of the MCP SDK client with the real server-everything, in
+ * its streamable-HTTP and HTTP+SSE modes (`testdata/captures/mcp_http/`, from
+ * `generate_mcp_http_fixture.ts`): each connection's streams fed whole, byte by byte and at
+ * every split point give the same messages.
+ */
+import assert from "node:assert/strict";
+import { createMcpHttpParser, type McpHttpMessage } from "./mcp_http.ts";
+import { assertSameForAllChunkings, utf8 } from "./testing.ts";
+
+interface Conn {
+  client: Uint8Array;
+  server: Uint8Array;
+}
+
+async function fixture(name: string): Promise<Conn[]> {
+  const url = new URL(`./testdata/captures/mcp_http/${name}.json`, import.meta.url);
+  const raw = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
+  const bytes = (b: string) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+  return raw.map((c) => ({ client: bytes(c.client), server: bytes(c.server) }));
+}
+
+type Out = { messages: string[]; endpoints: string[]; errors: string[] };
+
+function parse(client: Uint8Array[], server: Uint8Array[]): Out {
+  const out: Out = { messages: [], endpoints: [], errors: [] };
+  const p = createMcpHttpParser({
+    onMessage: (m: McpHttpMessage) =>
+      out.messages.push(
+        [
+          m.side,
+          m.framing,
+          m.kind,
+          m.method ?? "",
+          m.id ?? "",
+          m.httpMethod ?? m.status,
+          m.lastByte,
+        ]
+          .join(" "),
+      ),
+    onEndpoint: (e) => out.endpoints.push(`${e.url} ${e.lastByte}`),
+    onError: (e) => out.errors.push(e.message),
+  });
+  for (const c of server) p.response.feed(c);
+  for (const c of client) p.request.feed(c);
+  p.request.end();
+  p.response.end();
+  return out;
+}
+
+/** Every connection, in every chunking of each side; returns what the whole streams gave. */
+function parseAll(conns: Conn[]): Out[] {
+  return conns.map((c) => {
+    const whole = assertSameForAllChunkings(c.server, (chunks) => parse([c.client], chunks));
+    // the requests: whole, byte by byte and at random splits (their split points are the
+    // same code paths as the answers')
+    const again = assertSameForAllChunkings(c.client, (chunks) => parse(chunks, [c.server]), {
+      randomRuns: 5,
+      splitPointLimit: 0,
+    });
+    assert.deepEqual(again, whole);
+    return whole;
+  });
+}
+
+Deno.test("MCP streamable HTTP: POSTed requests, answers in event streams, any chunking", async () => {
+  const out = parseAll(await fixture("streamable"));
+  const all = out.flatMap((o) => o.messages).map((m) => m.split(" ").slice(0, 6).join(" "));
+  assert.deepEqual(all.sort(), [
+    "client http notification notifications/initialized  POST",
+    "client http request initialize 0 POST",
+    "client http request tools/call 2 POST",
+    "client http request tools/list 1 POST",
+    "server sse response  0 200",
+    "server sse response  1 200",
+    "server sse response  2 200",
+  ]);
+  assert.deepEqual(out.flatMap((o) => [...o.errors, ...o.endpoints]), []);
+  // a message's lastByte is where it completes in its own connection stream
+  for (const [i, c] of (await fixture("streamable")).entries()) {
+    for (const m of out[i].messages) {
+      const [side, , , , , , last] = m.split(" ");
+      const s = side === "client" ? c.client : c.server;
+      assert.ok(Number(last) < s.length, m);
+    }
+  }
+});
+
+Deno.test("MCP HTTP+SSE: the endpoint event, POSTs to it, answers on the event stream", async () => {
+  const out = parseAll(await fixture("sse"));
+  const endpoints = out.flatMap((o) => o.endpoints);
+  assert.equal(endpoints.length, 1);
+  assert.match(endpoints[0], /^\/message\?sessionId=[0-9a-f-]+ \d+$/);
+  const all = out.flatMap((o) => o.messages).map((m) => m.split(" ").slice(0, 5).join(" "));
+  assert.deepEqual(all.sort(), [
+    "client http notification notifications/initialized ",
+    "client http request initialize 0",
+    "client http request tools/call 2",
+    "client http request tools/list 1",
+    "server sse notification notifications/tools/list_changed ",
+    "server sse response  0",
+    "server sse response  1",
+    "server sse response  2",
+  ]);
+  assert.deepEqual(out.flatMap((o) => o.errors), []);
+});
+
+Deno.test("MCP over HTTP: a JSON answer, a batch, bodies that are not JSON-RPC, an encoded body", () => {
+  const req = (body: string, extra = "") =>
+    `POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\n${extra}Content-Length: ${body.length}\r\n\r\n${body}`;
+  const res = (body: string, type = "application/json", extra = "") =>
+    `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\n${extra}Content-Length: ${body.length}\r\n\r\n${body}`;
+  const client = req('[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"}]') +
+    req('{"hello":1}') + req("{}", "Content-Encoding: gzip\r\n");
+  const server = res('[{"jsonrpc":"2.0","id":1,"result":{}}]') + res("not json", "text/plain") +
+    res("x");
+  const out = parse([utf8(client)], [utf8(server)]);
+  assert.deepEqual(out.messages.map((m) => m.split(" ").slice(0, 5).join(" ")), [
+    "server http response  1",
+    "client http request a 1",
+    "client http notification b ",
+  ]);
+  assert.equal(out.errors.length, 3, out.errors.join("; "));
+  assert.match(out.errors[0], /\(client\): not a JSON-RPC 2.0 message/);
+  assert.match(out.errors[1], /\(client\): a gzip-encoded body is not read/);
+  assert.match(out.errors[2], /\(server\): not JSON/, "declared JSON that is not");
+});

@@ -1,0 +1,108 @@
+/**
+ * Regenerates `captures/mcp_http/`: the real `@modelcontextprotocol/server-everything`
+ * (lab/mcp_servers) in its `streamableHttp` and `sse` modes, and the real MCP SDK client
+ * (`StreamableHTTPClientTransport`, `SSEClientTransport`, with an Authorization header) calling
+ * `initialize`, `tools/list` and the `echo` tool, through a relay that records each TCP
+ * connection's two byte streams. Writes `streamable.json` and `sse.json`: a list of
+ * connections, each `{ client, server }` as base64, in the order they were opened.
+ *
+ *   deno run -A protocols/testdata/generate_mcp_http_fixture.ts --update
+ */
+import * as net from "node:net";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { concatBytes } from "../../kit/bytes.ts";
+
+const OUT = new URL("./captures/mcp_http/", import.meta.url);
+const SERVERS =
+  new URL("../../lab/mcp_servers/node_modules/@modelcontextprotocol/", import.meta.url)
+    .pathname;
+
+const CLIENT_MJS = `
+const sdk = process.argv[2];
+const { Client } = await import(sdk + "/sdk/dist/esm/client/index.js");
+const { StreamableHTTPClientTransport } = await import(sdk + "/sdk/dist/esm/client/streamableHttp.js");
+const { SSEClientTransport } = await import(sdk + "/sdk/dist/esm/client/sse.js");
+const url = new URL(process.argv[3]);
+const headers = { Authorization: "Bearer FIXTURE-SECRET-TOKEN" };
+const t = process.argv[4] === "sse"
+  ? new SSEClientTransport(url, { requestInit: { headers }, eventSourceInit: { fetch: (u, i) => fetch(u, { ...i, headers: { ...i?.headers, ...headers } }) } })
+  : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+const c = new Client({ name: "fixture-client", version: "1.0.0" });
+await c.connect(t);
+const tools = await c.listTools();
+const r = await c.callTool({ name: "echo", arguments: { message: "hello over http" } });
+console.log(JSON.stringify({ tools: tools.tools.length, echo: r.content[0].text }));
+await c.close();
+`;
+
+interface Conn {
+  client: Uint8Array[];
+  server: Uint8Array[];
+}
+
+async function relay(target: number): Promise<{ port: number; conns: Conn[]; close(): void }> {
+  const conns: Conn[] = [];
+  const srv = net.createServer((down) => {
+    const conn: Conn = { client: [], server: [] };
+    conns.push(conn);
+    const up = net.connect(target, "127.0.0.1");
+    down.on("data", (b: Uint8Array) => (conn.client.push(new Uint8Array(b)), up.write(b)));
+    up.on("data", (b: Uint8Array) => (conn.server.push(new Uint8Array(b)), down.write(b)));
+    down.on("end", () => up.end());
+    up.on("end", () => down.end());
+    down.on("error", () => up.destroy());
+    up.on("error", () => down.destroy());
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  return { port: (srv.address() as net.AddressInfo).port, conns, close: () => srv.close() };
+}
+
+async function freePort(): Promise<number> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function record(mode: "streamableHttp" | "sse"): Promise<Conn[]> {
+  const port = await freePort();
+  const server = new Deno.Command("node", {
+    args: [`${SERVERS}/server-everything/dist/index.js`, mode],
+    env: { PORT: String(port) },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  for (let seen = ""; !/listening|running/i.test(seen);) seen += (await reader.read()).value ?? "";
+  const r = await relay(port);
+  const script = await Deno.makeTempFile({ suffix: ".mjs" });
+  await Deno.writeTextFile(script, CLIENT_MJS);
+  const path = mode === "sse" ? "/sse" : "/mcp";
+  const out = await new Deno.Command("node", {
+    args: [script, SERVERS, `http://127.0.0.1:${r.port}${path}`, mode === "sse" ? "sse" : "http"],
+  }).output();
+  console.log(
+    mode,
+    new TextDecoder().decode(out.stdout).trim(),
+    out.success ? "" : new TextDecoder().decode(out.stderr),
+  );
+  await new Promise((res) => setTimeout(res, 300));
+  r.close();
+  server.kill();
+  await server.status;
+  await Deno.remove(script);
+  if (!out.success) throw new Error(`${mode}: the client failed`);
+  return r.conns;
+}
+
+if (!Deno.args.includes("--update")) {
+  console.error("writes the fixture only with --update");
+  Deno.exit(2);
+}
+mkdirSync(OUT, { recursive: true });
+const b64 = (parts: Uint8Array[]) => btoa(String.fromCharCode(...concatBytes(parts)));
+for (const [mode, file] of [["streamableHttp", "streamable.json"], ["sse", "sse.json"]] as const) {
+  const conns = await record(mode);
+  const json = conns.map((c) => ({ client: b64(c.client), server: b64(c.server) }));
+  writeFileSync(new URL(file, OUT), JSON.stringify(json, null, 1) + "\n");
+}
