@@ -34,7 +34,8 @@ enum sl_kind {
 	SL_K_FDCLOSE = 11, /* a socket was closed (while context tracking is on) */
 	SL_K_PRIV = 12,       /* ptrace, process_vm_readv/writev, set*id */
 	SL_K_URING_DONE = 13, /* the result of an io_uring request recorded at its submission */
-	SL_K_IPC = 14,        /* bytes a read/write moved on a pipe or unix socket carrying JSON-RPC */
+	SL_K_IPC = 14,        /* bytes a read/write moved on a pipe or unix socket carrying JSON-RPC
+			       * (or a loopback TCP socket carrying HTTP/1) */
 	SL_KIND_KERNEL_MAX = 16,
 
 	SL_K_READY = 64,  /* loader is attached; carries clock offset and the child pid */
@@ -296,11 +297,13 @@ struct sl_uring_done {
 enum sl_ipc_kind {
 	SL_IPC_PIPE = 1, /* a pipe or FIFO: both ends share the inode */
 	SL_IPC_UNIX = 2, /* a unix socket (socketpair or connected): each end has its own inode */
+	SL_IPC_TCP = 3,  /* a TCP socket on loopback carrying plaintext HTTP (MCP over HTTP) */
 };
 
 /* SL_K_IPC: the bytes one read- or write-family call (read, write, readv, writev, recvfrom,
  * sendto, recvmsg, sendmsg) of a traced process moved on a pipe or unix socket whose first
- * bytes were JSON-RPC (ipc.bpf.h decides, once per pipe or socket). Like SL_K_TLS, a call of
+ * bytes were JSON-RPC, or on a loopback TCP socket whose first bytes were an HTTP/1 request
+ * or response (ipc.bpf.h decides, once per pipe or socket). Like SL_K_TLS, a call of
  * `total` bytes arrives as chunks at `offset`s within it (a chunk never spans two iovecs, so
  * chunks may be shorter than SL_IPC_CHUNK), the last with SL_F_LAST; SL_F_TRUNC: the call was
  * cut at max_tls_bytes; SL_F_FAULT: this chunk's bytes could not be read. */
@@ -316,8 +319,9 @@ struct sl_ipc {
 	__s32 fd;
 	__u8 dir;    /* enum sl_tls_dir: 0 written by the process, 1 read */
 	__u8 fdkind; /* enum sl_ipc_kind */
+	__u16 lport; /* SL_IPC_TCP: the local port; else 0 */
+	__u16 rport; /* SL_IPC_TCP: the remote port; else 0 */
 	__u16 _pad;
-	__u32 _pad2;
 	__u8 data[];
 };
 

@@ -13,6 +13,12 @@
  * servers answer "result" first), or a `Content-Length:` header. A descriptor whose first
  * IPC_TRIES calls all begin otherwise is left alone for good (`ls | wc` pays that, then one
  * lookup per call); the judgement is kept per inode, so both ends of a pipe share it.
+ *
+ * MCP over HTTP (streamable HTTP, and the older HTTP+SSE transport) on loopback: a TCP socket
+ * whose peer is 127.0.0.0/8 or ::1 (or ::ffff:127.x) is judged the same way, by whether its
+ * first bytes are an HTTP/1 request line (`POST /`, `GET /`, ...) or a status line
+ * (`HTTP/1.`); its bytes are then recorded with the local and remote ports, so that user
+ * space can pair the two ends. TCP to anywhere else costs a family and address check per call.
  */
 #ifndef SL_IPC_BPF_H
 #define SL_IPC_BPF_H
@@ -26,7 +32,7 @@ const volatile __u8 ipc_enabled = 1;
 
 enum ipc_verdict {
 	IPC_UNDECIDED = 0,
-	IPC_JSONRPC = 1,
+	IPC_RECORD = 1, /* JSON-RPC (pipe, unix socket) or HTTP/1 (loopback TCP) */
 	IPC_OTHER = 2,
 };
 
@@ -141,6 +147,55 @@ __noinline int sl_jsonrpc_start(const struct ipc_peek *p)
 	return partial ? -1 : 0;
 }
 
+/* How an HTTP/1 request or response starts: a method and the start of its target, or the
+ * status line's version. */
+#define HTTP_STARTS 8
+#define HTTP_START_MAX 8
+static const char http_starts[HTTP_STARTS][HTTP_START_MAX + 1] = {
+	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.",
+};
+
+/* Whether an HTTP/1 request or response starts at p->b: 1 yes, 0 no, -1 too few bytes. */
+__noinline int sl_http_start(const struct ipc_peek *p)
+{
+	if (!p)
+		return 0;
+	const __u8 *b = p->b;
+	__u32 n = p->n < IPC_PEEK ? p->n : IPC_PEEK;
+	if (!n)
+		return -1;
+	int partial = 0;
+	for (int j = 0; j < HTTP_STARTS; j++) {
+		for (int k = 0; k < HTTP_START_MAX; k++) {
+			char want = http_starts[j][k];
+			if (!want)
+				return 1;
+			if (k >= n) {
+				partial = 1;
+				break;
+			}
+			if (b[k & (IPC_PEEK - 1)] != want)
+				break;
+		}
+	}
+	return partial ? -1 : 0;
+}
+
+/* Whether a TCP socket's peer is on loopback (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
+static __always_inline bool tcp_loopback(struct sock *sk, __u16 family)
+{
+	if (family == AF_INET)
+		return (BPF_CORE_READ(sk, __sk_common.skc_daddr) & 0xff) == 127;
+	struct in6_addr a = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+	__u32 w0 = a.in6_u.u6_addr32[0], w1 = a.in6_u.u6_addr32[1], w2 = a.in6_u.u6_addr32[2],
+	      w3 = a.in6_u.u6_addr32[3];
+	if (w0 || w1)
+		return false;
+	if (!w2 && w3 == bpf_htonl(1))
+		return true;
+	return w2 == bpf_htonl(0xffff) && (w3 & 0xff) == 127;
+}
+
 struct ipc_loop {
 	__u64 iov;      /* user iovec array, or 0: one buffer */
 	__u64 base;     /* the segment being recorded */
@@ -150,6 +205,8 @@ struct ipc_loop {
 	__u64 inode;
 	__u64 peer;
 	__u64 stream_off;
+	__u16 lport;
+	__u16 rport;
 	__u32 done;  /* bytes recorded so far: the next chunk's offset */
 	__u32 keep;  /* bytes to record: min(total, max_tls_bytes) */
 	__u32 total;
@@ -207,8 +264,9 @@ static long ipc_chunk(__u32 i, void *unused)
 	e->fd = c->fd;
 	e->dir = c->dir;
 	e->fdkind = c->kind;
+	e->lport = c->lport;
+	e->rport = c->rport;
 	e->_pad = 0;
-	e->_pad2 = 0;
 	if (c->done + n >= c->keep)
 		e->h.flags |= SL_F_LAST;
 	if (c->trunc)
@@ -273,9 +331,17 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	} else if ((mode & S_IFMT) == S_IFSOCK) {
 		struct socket *so = BPF_CORE_READ(f, private_data);
 		sk = BPF_CORE_READ(so, sk);
-		if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		if (!sk)
 			return 0;
-		kind = SL_IPC_UNIX;
+		__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		if (family == AF_UNIX) {
+			kind = SL_IPC_UNIX;
+		} else if ((family == AF_INET || family == AF_INET6) &&
+			   BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP && tcp_loopback(sk, family)) {
+			kind = SL_IPC_TCP;
+		} else {
+			return 0;
+		}
 	} else {
 		return 0;
 	}
@@ -304,7 +370,7 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 		}
 	}
 
-	if (!ch || ch->verdict != IPC_JSONRPC) {
+	if (!ch || ch->verdict != IPC_RECORD) {
 		/* judge by the first bytes (of the first few segments, for a vector) */
 		struct ipc_peek peek = {};
 		if (!c.iov) {
@@ -325,7 +391,7 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 				return 0;
 			peek.n += k;
 		}
-		int v = sl_jsonrpc_start(&peek);
+		int v = kind == SL_IPC_TCP ? sl_http_start(&peek) : sl_jsonrpc_start(&peek);
 		if (!ch) {
 			struct ipc_chan fresh = {};
 			bpf_map_update_elem(&ipc_chans, &key, &fresh, BPF_NOEXIST);
@@ -338,13 +404,17 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 				ch->verdict = IPC_OTHER;
 			return 0;
 		}
-		ch->verdict = IPC_JSONRPC;
+		ch->verdict = IPC_RECORD;
 	}
 
 	c.dir = (how >> 4) ? SL_TLS_READ : SL_TLS_WRITE;
 	c.stream_off = __sync_fetch_and_add(&ch->off[c.dir & 1], ret);
 	c.inode = key.ino;
-	c.peer = sk ? unix_peer_inode(sk) : 0;
+	c.peer = kind == SL_IPC_UNIX ? unix_peer_inode(sk) : 0;
+	if (kind == SL_IPC_TCP) {
+		c.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		c.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	}
 	c.fd = fd;
 	c.kind = kind;
 	c.total = ret > 0xffffffffL ? 0xffffffff : ret;

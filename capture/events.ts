@@ -107,7 +107,7 @@ export const Missing = { URING: 0x01 } as const;
 export const GateReason = { EXEC: 1, MMAP: 2 } as const;
 
 /** enum sl_ipc_kind: what an SL_K_IPC record's descriptor is. */
-export const IpcKind: Record<number, "pipe" | "unix"> = { 1: "pipe", 2: "unix" };
+export const IpcKind: Record<number, "pipe" | "unix" | "tcp"> = { 1: "pipe", 2: "unix", 3: "tcp" };
 
 /** Sizes and field offsets of events.h, as `sightline-loader --layout` prints them. */
 export const LAYOUT = {
@@ -185,6 +185,8 @@ export const LAYOUT = {
     fd: 60,
     dir: 64,
     fdkind: 65,
+    lport: 66,
+    rport: 68,
     data: 72,
   },
   sl_ready: {
@@ -314,6 +316,9 @@ export type SlEvent =
     fd: number;
     dir: 0 | 1;
     fdkind: number;
+    /** tcp: the local and remote ports; else 0 */
+    lport: number;
+    rport: number;
     data: Uint8Array;
   }
   | Header & {
@@ -600,6 +605,8 @@ export function decode(rec: Uint8Array): SlEvent {
         fd: v.getInt32(L.fd, true),
         dir: v.getUint8(L.dir) ? 1 : 0,
         fdkind: v.getUint8(L.fdkind),
+        lport: v.getUint16(L.lport, true),
+        rport: v.getUint16(L.rport, true),
         // a view: the IPC assembler copies what it keeps
         data: fault ? new Uint8Array(0) : rec.subarray(L.data, L.data + len),
       };

@@ -6,7 +6,9 @@
  *
  * Pairing: both ends of a pipe have its inode, so a pipe's peer is a process seen moving bytes
  * the other way on the same inode; a unix socket's end knows the other end's inode
- * (`peer_inode`), so its peer is a process seen on that one. The peer of a call is often seen
+ * (`peer_inode`), so its peer is a process seen on that one; a loopback TCP socket's end
+ * (`tcp`) has the ports, so its peer is a process seen on the socket with them swapped, and
+ * that socket's inode becomes `peer_inode`. The peer of a call is often seen
  * only just after it (the server reads the request the agent wrote), so rows wait for their
  * peer until the next flush but one (about a second) and are then written with or without it.
  *
@@ -17,6 +19,7 @@
 import { Flag, IpcKind } from "./events.ts";
 import type { IpcRow } from "../recording/schema.ts";
 import type { Clock } from "./rows.ts";
+import { IpcRedactor } from "./ipc_redact.ts";
 
 export interface IpcChunk {
   pid: number;
@@ -32,6 +35,9 @@ export interface IpcChunk {
   fd: number;
   dir: 0 | 1;
   fdkind: number;
+  /** tcp: the local and remote ports */
+  lport: number;
+  rport: number;
   data: Uint8Array;
 }
 
@@ -46,6 +52,9 @@ export interface IpcCall {
   fd: number;
   dir: 0 | 1;
   kind: string;
+  /** tcp: the local and remote ports; else 0 */
+  lport: number;
+  rport: number;
   /** bytes the call moved */
   total: number;
   /** min(total, max bytes) long, holes zero-filled */
@@ -91,6 +100,8 @@ export class IpcAssembler {
           fd: c.fd,
           dir: c.dir,
           kind: IpcKind[c.fdkind] ?? `kind ${c.fdkind}`,
+          lport: c.lport,
+          rport: c.rport,
           total: c.total,
           data: new Uint8Array(Math.min(c.total, this.#maxBytes)),
           truncated: (c.hflags & Flag.TRUNC) !== 0,
@@ -136,13 +147,20 @@ export class IpcRows {
   #next = new Map<string, bigint>();
   /** per inode: the processes seen on it, and in which directions */
   #ends = new Map<bigint, Map<number, Set<number>>>();
+  /** tcp: the socket seen with each (local port, remote port) */
+  #tcp = new Map<string, bigint>();
   #waiting: Waiting[] = [];
 
-  constructor(clock: Clock) {
+  #redactor: IpcRedactor | null;
+
+  /** `keepSecrets`: write the bytes as they were (capture --keep-secrets), see ipc_redact.ts. */
+  constructor(clock: Clock, opts: { keepSecrets?: boolean } = {}) {
     this.#clock = clock;
+    this.#redactor = opts.keepSecrets ? null : new IpcRedactor();
   }
 
   push(call: IpcCall): void {
+    this.#redactor?.redact(call);
     const sk = `${call.pid}:${call.inode}:${call.dir}`;
     const seq = this.#seq.get(sk) ?? 0n;
     this.#seq.set(sk, seq + 1n);
@@ -158,6 +176,8 @@ export class IpcRows {
     let dirs = ends.get(call.pid);
     if (!dirs) ends.set(call.pid, dirs = new Set());
     dirs.add(call.dir);
+    if (call.kind === "tcp") this.#tcp.set(`${call.lport}:${call.rport}`, call.inode);
+    const tcp = call.kind === "tcp";
     this.#waiting.push({
       call,
       age: 0,
@@ -176,13 +196,15 @@ export class IpcRows {
         data: call.data,
         truncated: call.truncated,
         lost: BigInt(call.lost) + gap,
+        local_port: tcp ? call.lport : null,
+        remote_port: tcp ? call.rport : null,
       },
     });
   }
 
   /** The peer process of a call, if one has been seen. */
   #peer(c: IpcCall): number | null {
-    if (c.kind === "unix") {
+    if (c.kind === "unix" || c.kind === "tcp") {
       const other = this.#ends.get(c.peerInode);
       if (!other) return null;
       const pids = [...other.keys()];
@@ -204,6 +226,10 @@ export class IpcRows {
     const keep: Waiting[] = [];
     let holding = false; // keep the order: once one row waits, the later ones wait too
     for (const w of this.#waiting) {
+      if (w.call.kind === "tcp" && !w.call.peerInode) {
+        w.call.peerInode = this.#tcp.get(`${w.call.rport}:${w.call.lport}`) ?? 0n;
+        if (w.call.peerInode) w.row.peer_inode = BigInt.asIntN(64, w.call.peerInode);
+      }
       w.row.peer_pid = this.#peer(w.call);
       if (!all && !holding && w.row.peer_pid === null && w.age === 0) holding = true;
       if (holding && !all) {

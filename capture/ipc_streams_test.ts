@@ -20,6 +20,8 @@ function chunk(over: Partial<IpcChunk> & { data: Uint8Array }): IpcChunk {
     fd: 5,
     dir: 0,
     fdkind: 1,
+    lport: 0,
+    rport: 0,
     ...over,
   };
 }
@@ -85,6 +87,8 @@ function call(over: Partial<IpcCall>): IpcCall {
     fd: 5,
     dir: 0,
     kind: "pipe",
+    lport: 0,
+    rport: 0,
     total: 3,
     data: enc.encode("abc"),
     truncated: false,
@@ -134,4 +138,95 @@ Deno.test("rows: peers of pipes and socket pairs; rows wait one take for theirs"
   r.push(call({ pid: 30, tid: 30, inode: 5n }));
   assert.deepEqual(r.take(), []);
   assert.deepEqual(r.take().map((x) => [x.pid, x.peer_pid]), [[30, null]]);
+});
+
+Deno.test("rows: a loopback TCP connection's two ends pair by their ports", () => {
+  const r = new IpcRows((t) => t);
+  const req = enc.encode("POST /mcp HTTP/1.1\r\n\r\n");
+  // the agent (10) on socket 100, port 40000 -> 3001; the server (20) on socket 200
+  r.push(
+    call({ kind: "tcp", inode: 100n, lport: 40000, rport: 3001, data: req, total: req.length }),
+  );
+  assert.deepEqual(r.take(), [], "waits for its peer");
+  r.push(
+    call({
+      pid: 20,
+      tid: 20,
+      kind: "tcp",
+      inode: 200n,
+      lport: 3001,
+      rport: 40000,
+      dir: 1,
+      data: req,
+      total: req.length,
+    }),
+  );
+  // another connection to the same server, whose other end is not traced
+  r.push(
+    call({
+      pid: 10,
+      kind: "tcp",
+      inode: 300n,
+      lport: 40002,
+      rport: 3001,
+      data: req,
+      total: req.length,
+    }),
+  );
+  const rows = [...r.take(), ...r.take(true)];
+  assert.deepEqual(
+    rows.map((
+      x,
+    ) => [x.pid, x.kind, x.inode, x.peer_inode, x.peer_pid, x.local_port, x.remote_port]),
+    [
+      [10, "tcp", 100n, 200n, 20, 40000, 3001],
+      [20, "tcp", 200n, 100n, 10, 3001, 40000],
+      [10, "tcp", 300n, null, null, 40002, 3001],
+    ],
+  );
+});
+
+Deno.test("rows: secrets masked before they are written, same length; --keep-secrets keeps them", () => {
+  const dec = new TextDecoder();
+  const post = "POST /mcp HTTP/1.1\r\nAuthorization: Bearer s3cr3t\r\nMcp-Session-Id: 9f8e\r\n" +
+    "Content-Length: 60\r\n\r\n" + '{"method":"initialize","params":{"env":{"API_TOKEN":"tk-1"}}}';
+  const bytes = enc.encode(post);
+  for (const keepSecrets of [false, true]) {
+    const r = new IpcRows((t) => t, { keepSecrets });
+    // the request in two calls, split inside the header and inside the JSON
+    const at = [30, 150];
+    const parts = [bytes.subarray(0, at[0]), bytes.subarray(at[0], at[1]), bytes.subarray(at[1])];
+    let off = 0;
+    for (const d of parts) {
+      r.push(
+        call({
+          kind: "tcp",
+          inode: 100n,
+          lport: 4,
+          rport: 5,
+          data: d.slice(),
+          total: d.length,
+          streamOff: BigInt(off),
+        }),
+      );
+      off += d.length;
+    }
+    // a stdio stream: its first message is masked, the next one not
+    const stdio =
+      '{"jsonrpc":"2.0","id":0,"result":{"token":"tk-2"}}\n{"id":1,"params":{"token":"t3"}}\n';
+    r.push(call({ inode: 7n, data: enc.encode(stdio), total: stdio.length }));
+    const rows = r.take(true);
+    const http = dec.decode(new Uint8Array(rows.slice(0, 3).flatMap((x) => [...x.data])));
+    const pipe = dec.decode(rows[3].data);
+    assert.equal(http.length, post.length);
+    assert.equal(pipe.length, stdio.length);
+    if (keepSecrets) {
+      assert.equal(http, post);
+      assert.equal(pipe, stdio);
+    } else {
+      for (const secret of ["s3cr3t", "9f8e", "tk-1"]) assert.ok(!http.includes(secret), secret);
+      assert.ok(http.includes("Authorization: *************\r\n"));
+      assert.ok(!pipe.includes("tk-2") && pipe.includes('"token":"t3"'));
+    }
+  }
 });

@@ -224,7 +224,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     awaiting.clear();
   };
 
-  const ipcRows = new IpcRows(clock);
+  const ipcRows = new IpcRows(clock, { keepSecrets: opts.keepSecrets });
   const ipcCalls = new IpcAssembler(maxTlsBytes, (c) => ipcRows.push(c));
   /** ipc rows go out at each flush, once their peer is known (ipc_streams.ts) */
   const ipcDamage = { cut: 0, lost: 0n };

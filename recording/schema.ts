@@ -8,6 +8,8 @@ import { added, col, opt, type RowOf, table } from "../kit/columns.ts";
 
 /** The version that added the io_uring, bind/listen/accept, privilege... columns (#13). */
 const V_BLIND = "0.2.0";
+/** The version that added MCP over loopback HTTP to ipc (#14). */
+const V_MCP_HTTP = "0.2.0";
 
 const via = added(
   col(
@@ -224,9 +226,14 @@ export const privilegeTable = table(
 export const ipcTable = table(
   "ipc",
   "Bytes traced processes wrote and read on pipes and unix sockets that carry JSON-RPC (MCP's " +
-    "stdio transport): one row per read- or write-family call. A pipe or socket is recorded " +
-    "once a traced call on it began with JSON-RPC (`{` and a JSON-RPC key such as `jsonrpc`, " +
-    "`method`, `id`, `result`, or a `Content-Length:` header); ordinary pipes are not. " +
+    "stdio transport), and on loopback TCP sockets that carry plaintext HTTP/1 (MCP's " +
+    "streamable-HTTP and HTTP+SSE transports): one row per read- or write-family call. A pipe " +
+    "or socket is recorded once a traced call on it began with JSON-RPC (`{` and a JSON-RPC " +
+    "key such as `jsonrpc`, `method`, `id`, `result`, or a `Content-Length:` header), a TCP " +
+    "socket to 127.0.0.0/8 or ::1 once one began with an HTTP/1 request or status line; " +
+    "ordinary pipes and other TCP are not. Secrets are masked (same length) unless capture " +
+    "ran with --keep-secrets: HTTP secret headers (as in `tls`), and secret-named string " +
+    "values in the first JSON-RPC message each way (`initialize` and its answer). " +
     "Concatenating `data` per (`pid`, `inode`, `direction`) in `seq` order gives the byte " +
     "stream. Optional: capture --no-ipc writes no ipc.arrow, and a recording without one " +
     "recorded none.",
@@ -235,7 +242,12 @@ export const ipcTable = table(
     col("pid", "int32", "process id"),
     col("tid", "int32", "thread id"),
     col("fd", "int32", "the file descriptor"),
-    col("kind", "utf8", "`pipe` (a pipe or FIFO) or `unix` (a unix socket or socketpair)"),
+    col(
+      "kind",
+      "utf8",
+      "`pipe` (a pipe or FIFO), `unix` (a unix socket or socketpair) or `tcp` (a loopback TCP " +
+        "socket carrying HTTP/1)",
+    ),
     col(
       "inode",
       "int64",
@@ -246,7 +258,8 @@ export const ipcTable = table(
       "peer_inode",
       "int64",
       "`unix`: the inode of the socket at the other end (the peer's rows have it as `inode`); " +
-        "null for pipes, whose ends share `inode`",
+        "`tcp`: the same, when the other end was traced too (found by its ports); null for " +
+        "pipes, whose ends share `inode`",
     ),
     opt(
       "peer_pid",
@@ -265,6 +278,11 @@ export const ipcTable = table(
       "bytes missing other than by truncation: holes in data (ring-buffer drops, unreadable " +
         "memory; zero-filled) and recorded calls missing before this one on its inode and " +
         "direction",
+    ),
+    added(opt("local_port", "int32", "`tcp`: the socket's own port"), V_MCP_HTTP),
+    added(
+      opt("remote_port", "int32", "`tcp`: the port of the other end (the server's, for a client)"),
+      V_MCP_HTTP,
     ),
   ] as const,
 );

@@ -1,0 +1,119 @@
+/**
+ * Capture of plaintext HTTP on loopback TCP (MCP's streamable-HTTP and HTTP+SSE transports),
+ * real eBPF: a client POSTs JSON-RPC with an Authorization and an Mcp-Session-Id header to a
+ * child HTTP server on 127.0.0.1 and on ::1, which answers JSON and then an event stream. Both
+ * ends are in ipc.arrow as `tcp`, paired by their ports (peer pid and peer inode), with the
+ * secrets masked at the same length; raw bytes on loopback TCP that are not HTTP are not
+ * recorded.
+ */
+import assert from "node:assert/strict";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { captureForTest } from "../tests/support/capture.ts";
+import { concatBytes } from "../kit/bytes.ts";
+import type { IpcRow } from "../recording/schema.ts";
+
+/** The server: JSON for the first POST, an event stream for the second; one per family. */
+const SERVER_PY = `
+import sys, socket, http.server, json
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        res = json.dumps({"jsonrpc": "2.0", "id": req["id"], "result": {"ok": req["method"]}}).encode()
+        if req["method"] == "initialize":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Mcp-Session-Id", "SESSION-abc123")
+            self.send_header("Content-Length", str(len(res)))
+            self.end_headers(); self.wfile.write(res)
+        else:
+            body = b"event: message\\ndata: " + res + b"\\n\\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers(); self.wfile.write(body)
+class S(http.server.HTTPServer):
+    address_family = socket.AF_INET6 if sys.argv[1] == "::1" else socket.AF_INET
+s = S((sys.argv[1], 0), H)
+print(s.server_address[1], flush=True)
+s.handle_request(); s.handle_request()
+`;
+
+/** The client: two POSTs to each server on one keep-alive connection, then raw bytes. */
+const CLIENT_PY = `
+import sys, subprocess, http.client, json, socket
+out = {}
+for host in ["127.0.0.1", "::1"]:
+    p = subprocess.Popen([sys.executable, "-c", sys.argv[1], host], stdout=subprocess.PIPE)
+    port = int(p.stdout.readline())
+    c = http.client.HTTPConnection(host, port)
+    for i, m in enumerate(["initialize", "tools/list"]):
+        body = json.dumps({"jsonrpc": "2.0", "id": i, "method": m,
+                           "params": {"clientInfo": {"name": "t"}, "authToken": "TOKEN-xyz"}})
+        c.request("POST", "/mcp", body, {"Content-Type": "application/json",
+            "Authorization": "Bearer SECRET-987", "Mcp-Session-Id": "SESSION-abc123"})
+        c.getresponse().read()
+    c.close(); p.wait()
+    out[host] = [p.pid, port]
+# raw bytes on loopback TCP: not HTTP, not recorded
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+k = socket.create_connection(l.getsockname()); a, _ = l.accept()
+for _ in range(6): k.sendall(b"hello raw tcp\\n"); a.recv(100)
+open(sys.argv[2], "w").write(json.dumps(out))
+`;
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function stream(rows: IpcRow[]): string {
+  return text(concatBytes(rows.sort((a, b) => Number(a.seq - b.seq)).map((r) => r.data)));
+}
+
+Deno.test({
+  name: "HTTP on loopback TCP is recorded from both ends, paired by ports, secrets masked",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-http-" });
+    try {
+      const logPath = `${tmp}/log.json`;
+      const { res, rec } = await captureForTest({
+        cmd: ["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY, logPath],
+        out: `${tmp}/rec`,
+      });
+      assert.equal(res.exitCode, 0);
+      const log = JSON.parse(await Deno.readTextFile(logPath)) as Record<string, number[]>;
+      const client = rec.manifest.root_pid!;
+      const ipc = rec.ipc;
+      assert.ok(ipc.every((r) => r.lost === 0n && !r.truncated), "nothing lost or cut");
+      for (const [host, [server, port]] of Object.entries(log)) {
+        const sent = ipc.filter((r) => r.pid === client && r.remote_port === port);
+        const got = ipc.filter((r) => r.pid === server && r.local_port === port);
+        assert.ok(sent.length && got.length, `${host}: both ends recorded`);
+        for (const r of [...sent, ...got]) assert.equal(r.kind, "tcp");
+        assert.ok(sent.every((r) => r.peer_pid === server), `${host}: the client's peer`);
+        assert.ok(got.every((r) => r.peer_pid === client), `${host}: the server's peer`);
+        const serverInodes = new Set(got.map((r) => r.inode));
+        assert.ok(sent.every((r) => r.peer_inode !== null && serverInodes.has(r.peer_inode)));
+        const req = stream(sent.filter((r) => r.direction === "write"));
+        const ans = stream(sent.filter((r) => r.direction === "read"));
+        // what the client wrote, the server read; and back
+        assert.equal(stream(got.filter((r) => r.direction === "read")), req);
+        assert.equal(stream(got.filter((r) => r.direction === "write")), ans);
+        assert.equal((req.match(/POST \/mcp HTTP\/1.1\r\n/g) ?? []).length, 2, `${host}: ${req}`);
+        assert.ok(ans.includes("text/event-stream") && ans.includes('"ok": "tools/list"'));
+        // secrets: masked, same length; the rest as it was
+        for (const s of ["SECRET-987", "SESSION-abc123", "TOKEN-xyz"]) {
+          assert.ok(![req, ans].some((t) => t.includes(s)), `${host}: ${s} masked`);
+        }
+        assert.ok(req.includes("Authorization: *****************\r\n"), req);
+        assert.ok(ans.includes("Mcp-Session-Id: **************\r\n"), ans);
+        assert.ok(req.includes('"authToken": "*********"'), "initialize's token masked");
+        const lens = sent.filter((r) => r.direction === "write").map((r) => Number(r.len));
+        assert.equal(req.length, lens.reduce((a, b) => a + b, 0), "same length");
+      }
+      assert.ok(!ipc.some((r) => text(r.data).includes("hello raw")), "raw TCP not recorded");
+    } finally {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});

@@ -1,0 +1,54 @@
+/**
+ * Secrets out of the ipc bytes before they are written, same length (so stream offsets stay
+ * true), one stream (inode, direction) at a time, in call order:
+ *
+ * - JSON-RPC (every kind): string values of secret-named keys in the stream's first JSON
+ *   value — MCP's `initialize` one way and its answer the other — by the rule of
+ *   `protocols/json_secrets.ts`, which the analysis applies to `mcp_messages` too.
+ * - `tcp` (HTTP/1 on loopback): secret header values (Authorization, cookies, API keys,
+ *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for TLS.
+ *
+ * After a gap (a call missing before this one, or this one cut or with bytes lost), the
+ * HTTP/1 redactor resumes at the next line and the JSON masker masks the rest of its value
+ * but punctuation. `--keep-secrets` turns it off.
+ */
+import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
+import { afterGap, createHttp1Redactor, type StreamRedactor } from "./redact.ts";
+import type { IpcCall } from "./ipc_streams.ts";
+
+interface Stream {
+  json: JsonSecretMasker;
+  http?: StreamRedactor;
+  /** where the next call should start */
+  next: bigint;
+}
+
+export class IpcRedactor {
+  #streams = new Map<string, Stream>();
+
+  /** Masks the secrets in a call's data, in place of its data. */
+  redact(call: IpcCall): void {
+    const key = `${call.inode}:${call.dir}`;
+    let s = this.#streams.get(key);
+    if (!s) {
+      s = {
+        json: createJsonSecretMasker(),
+        http: call.kind === "tcp" ? createHttp1Redactor() : undefined,
+        next: call.streamOff,
+      };
+      this.#streams.set(key, s);
+    }
+    if (call.streamOff !== s.next) this.#gap(s);
+    s.next = call.streamOff + BigInt(call.total);
+    let data = call.data;
+    if (s.http) data = s.http.transform(data);
+    data = s.json.transform(data);
+    call.data = data;
+    if (call.truncated || call.lost > 0) this.#gap(s);
+  }
+
+  #gap(s: Stream): void {
+    if (s.http) afterGap(s.http);
+    s.json.gap();
+  }
+}
