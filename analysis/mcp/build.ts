@@ -2,7 +2,8 @@
  * Builds the MCP tables after correlation: reads the `ipc` byte streams (one per writer and
  * pipe or socket, in call order; a stream seen only from its reader's side is read from there;
  * a call cut or with bytes lost is a `problems` row and the parser restarts after it),
- * parses them as JSON-RPC (`protocols/jsonrpc.ts`) into `mcp_messages`, then runs
+ * parses them as JSON-RPC (`protocols/jsonrpc.ts`) into `mcp_messages` — and the loopback
+ * HTTP connections (`tcp` rows) as MCP over HTTP (`http_messages.ts`) — then runs
  * `sql/<table>.sql` for `mcp_calls`, `mcp_tools` and `mcp_tool_links`, and `sql/mcp_links.sql`,
  * which gives the MCP servers' actions to the LLM tool call whose MCP call they served (signal
  * `mcp`). A stream that does not parse costs a `problems` row, never the analysis.
@@ -11,6 +12,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { readSql } from "../../kit/sql_runner.ts";
 import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrpc.ts";
 import { maskSecrets } from "../../protocols/json_secrets.ts";
+import { httpMcpMessages, type TcpChunk } from "./http_messages.ts";
 import { Build } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { findingsTable } from "../detect/schema.ts";
@@ -41,25 +43,44 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
  */
 const STREAMS_SQL = `
   WITH rows AS (
-    SELECT *, CASE WHEN kind = 'unix' AND direction = 'read' AND peer_inode IS NOT NULL
-      THEN peer_inode ELSE inode END AS channel
+    SELECT *,
+      CASE WHEN kind = 'unix' AND direction = 'read' AND peer_inode IS NOT NULL THEN peer_inode
+        WHEN kind = 'tcp' AND direction = 'read' THEN coalesce(peer_inode, -inode)
+        ELSE inode END AS channel,
+      CASE WHEN kind = 'tcp' THEN least(inode, coalesce(peer_inode, inode)) END AS conn
     FROM ipc
   ),
   written AS (SELECT DISTINCT recording, channel FROM rows WHERE direction = 'write')
-  SELECT i.recording, i.pid, i.channel, i.direction, i.ts_ns, i.data, i.truncated, i.lost,
+  SELECT i.recording, i.pid, i.channel, i.conn, i.kind, i.direction, i.ts_ns, i.data,
+    i.truncated, i.lost, i.local_port, i.remote_port,
     coalesce(i.peer_pid, (SELECT min(o.pid) FROM rows o WHERE o.recording = i.recording
       AND o.channel = i.channel AND o.direction <> i.direction AND o.pid <> i.pid)) AS peer_pid
   FROM rows i
   WHERE i.direction = 'write' OR NOT EXISTS (
     SELECT 1 FROM written w WHERE w.recording = i.recording AND w.channel = i.channel)
-  ORDER BY i.recording, i.channel, i.pid, i.direction, i.seq`;
+  ORDER BY i.recording, i.conn NULLS FIRST, i.channel, i.pid, i.direction, i.seq`;
 
 /** The JSON-RPC messages of every stream, with the pids at both ends and a time each. */
 export async function readMcpMessages(
   c: DuckDBConnection,
 ): Promise<{ rows: McpMessageRow[]; problems: { recording: string; message: string }[] }> {
   const r = await c.runAndReadAll(STREAMS_SQL);
-  const chunks: Chunk[] = r.getRowObjects().map((o) => ({
+  const objects = r.getRowObjects();
+  const tcp: TcpChunk[] = objects.filter((o) => o.kind === "tcp").map((o) => ({
+    recording: String(o.recording),
+    pid: Number(o.pid),
+    conn: BigInt(o.conn as bigint),
+    channel: BigInt(o.channel as bigint),
+    direction: String(o.direction),
+    ts_ns: BigInt(o.ts_ns as bigint),
+    peer_pid: num(o.peer_pid),
+    local_port: num(o.local_port),
+    remote_port: num(o.remote_port),
+    data: (o.data as { bytes: Uint8Array }).bytes,
+    truncated: o.truncated === true,
+    lost: BigInt((o.lost ?? 0n) as bigint),
+  }));
+  const chunks: Chunk[] = objects.filter((o) => o.kind !== "tcp").map((o) => ({
     recording: String(o.recording),
     pid: Number(o.pid),
     channel: BigInt(o.channel as bigint),
@@ -152,23 +173,64 @@ export async function readMcpMessages(
           error_message: m.error?.message ?? null,
           bytes: BigInt(new TextEncoder().encode(m.text).length),
           incomplete: m.incomplete,
+          transport: "stdio",
+          server_port: null,
         },
         params: m.params,
         result: m.result,
       });
     }
   }
+  // MCP over loopback HTTP: one connection's two streams at a time
+  const http = httpMcpMessages(tcp);
+  problems.push(...http.problems);
+  for (const h of http.messages) {
+    const m = h.message;
+    const n = ids.get(h.recording) ?? 0;
+    ids.set(h.recording, n + 1);
+    pendingRows.push({
+      row: {
+        recording: h.recording,
+        message_id: BigInt(n),
+        ts_ns: h.ts_ns,
+        from_pid: h.from_pid,
+        to_pid: h.to_pid,
+        inode: h.conn,
+        framing: m.framing,
+        kind: m.kind,
+        jsonrpc_id: m.id ?? null,
+        method: m.method ?? null,
+        params: null,
+        result: null,
+        error_code: typeof m.error?.code === "number" ? BigInt(m.error.code) : null,
+        error_message: m.error?.message ?? null,
+        bytes: BigInt(new TextEncoder().encode(m.text).length),
+        incomplete: m.incomplete,
+        transport: h.transport,
+        server_port: h.server_port,
+      },
+      params: m.params,
+      result: m.result,
+    });
+  }
   // Secrets travel in `initialize` (client env, tokens in params) and its answer: masked.
-  const initKey = (rec: string, from: number | null, to: number | null, id: string | null) =>
-    `${rec} ${from} ${to} ${id}`;
+  const initKey = (
+    rec: string,
+    from: number | null,
+    to: number | null,
+    id: string | null,
+    port: number | null,
+  ) => `${rec} ${from} ${to} ${id} ${port}`;
   const inits = new Set(
     pendingRows.filter((p) => p.row.method === "initialize").map((p) =>
-      initKey(p.row.recording, p.row.from_pid, p.row.to_pid, p.row.jsonrpc_id)
+      initKey(p.row.recording, p.row.from_pid, p.row.to_pid, p.row.jsonrpc_id, p.row.server_port)
     ),
   );
   for (const p of pendingRows) {
     const answer = (p.row.kind === "response" || p.row.kind === "error") &&
-      inits.has(initKey(p.row.recording, p.row.to_pid, p.row.from_pid, p.row.jsonrpc_id));
+      inits.has(
+        initKey(p.row.recording, p.row.to_pid, p.row.from_pid, p.row.jsonrpc_id, p.row.server_port),
+      );
     const mask = p.row.method === "initialize" || answer;
     const json = (v: unknown) => v === undefined ? null : JSON.stringify(mask ? maskSecrets(v) : v);
     rows.push({ ...p.row, params: json(p.params), result: json(p.result) });

@@ -13,19 +13,37 @@ const recordingCol = col(
   "the recording this row comes from: its directory name",
 );
 
+const TRANSPORT = col(
+  "transport",
+  "utf8",
+  "`stdio` (pipes, unix sockets), `http` (streamable HTTP on loopback) or `sse` (the older " +
+    "HTTP+SSE transport on loopback: its server sent an `endpoint` event)",
+);
+const SERVER_PORT = opt("server_port", "int32", "`http`, `sse`: the server's TCP port");
+
 export const mcpMessagesTable = table(
   "mcp_messages",
-  "Every JSON-RPC 2.0 message in the `ipc` byte streams (MCP over stdio pipes and sockets), in " +
-    "stream order. Secrets in `initialize` (values of keys named like token, secret, password, " +
+  "Every JSON-RPC 2.0 message in the `ipc` byte streams — MCP over stdio pipes and sockets, " +
+    "and over loopback HTTP (request bodies, JSON answers and server-sent events) — in stream " +
+    "order. Secrets in `initialize` (values of keys named like token, secret, password, " +
     "key, authorization, cookie) are masked.",
   [
     recordingCol,
     col("message_id", "int64", "number of the message in the recording"),
     col("ts_ns", "int64", "time of the write (or read) that completed it"),
-    col("from_pid", "int32", "the process that sent it"),
+    opt("from_pid", "int32", "the process that sent it (null: an HTTP server not traced)"),
     opt("to_pid", "int32", "the process at the other end, when known"),
-    col("inode", "int64", "the pipe or socket it travelled on"),
-    col("framing", "utf8", "`newline` or `content-length`"),
+    col(
+      "inode",
+      "int64",
+      "the pipe or socket it travelled on (HTTP: the lower inode of the connection's two ends)",
+    ),
+    col(
+      "framing",
+      "utf8",
+      "`newline` or `content-length` (stdio), `http` (a request or response body) or `sse` " +
+        "(an event of a `text/event-stream`)",
+    ),
     col("kind", "utf8", "`request`, `notification`, `response` or `error`"),
     opt("jsonrpc_id", "utf8", 'the id as JSON text (`1`, `"a"`)'),
     opt("method", "utf8", "requests and notifications: the method"),
@@ -35,6 +53,8 @@ export const mcpMessagesTable = table(
     opt("error_message", "utf8", "errors: the message"),
     col("bytes", "int64", "size of the message's JSON text"),
     col("incomplete", "bool", "the stream ended inside it"),
+    TRANSPORT,
+    SERVER_PORT,
   ] as const,
 );
 
@@ -46,9 +66,20 @@ export const mcpCallsTable = table(
     recordingCol,
     col("mcp_call_id", "int64", "the request's `message_id`"),
     opt("session_id", "int32", "the agent session of the client (see `lineage`)"),
-    col("client_pid", "int32", "the process that sent the request (the agent)"),
-    opt("server_pid", "int32", "the MCP server process"),
+    opt(
+      "client_pid",
+      "int32",
+      "the process that sent the request (the agent); null: an HTTP client not traced",
+    ),
+    opt(
+      "server_pid",
+      "int32",
+      "the MCP server process (over HTTP: the process that answered on the connection, the " +
+        "listening side; null when it was not traced)",
+    ),
     opt("server_name", "utf8", "the server's `serverInfo.name` from its `initialize` answer"),
+    TRANSPORT,
+    SERVER_PORT,
     col("method", "utf8", "the method"),
     opt("tool", "utf8", "`tools/call`: the tool's name"),
     opt("arguments", "json", "`tools/call`: the arguments"),

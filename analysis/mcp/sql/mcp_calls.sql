@@ -5,21 +5,24 @@ WITH req AS (
   SELECT * FROM mcp_messages WHERE kind = 'request'
 ),
 paired AS (
-  SELECT q.recording, q.message_id, q.from_pid, q.to_pid, q.method, q.params, q.ts_ns,
+  SELECT q.recording, q.message_id, q.from_pid, q.to_pid, q.transport, q.server_port, q.method,
+    q.params, q.ts_ns,
     r.result, r.error_code, r.error_message, r.ts_ns AS end_ns,
     row_number() OVER (PARTITION BY q.recording, q.message_id ORDER BY r.ts_ns, r.message_id) AS n
   FROM req q
   LEFT JOIN mcp_messages r
     ON r.recording = q.recording AND r.kind IN ('response', 'error')
-    AND r.jsonrpc_id = q.jsonrpc_id AND r.from_pid = q.to_pid AND r.to_pid = q.from_pid
+    AND r.jsonrpc_id = q.jsonrpc_id AND r.from_pid IS NOT DISTINCT FROM q.to_pid
+    AND r.to_pid IS NOT DISTINCT FROM q.from_pid AND r.server_port IS NOT DISTINCT FROM q.server_port
     AND r.ts_ns >= q.ts_ns
 ),
 names AS (
-  SELECT recording, from_pid AS client_pid, to_pid AS server_pid,
+  SELECT recording, from_pid AS client_pid, to_pid AS server_pid, server_port,
     max(json_extract_string(result, '$.serverInfo.name')) AS server_name
   FROM paired WHERE n = 1 AND method = 'initialize' GROUP BY ALL
 )
-SELECT p.recording, p.message_id, l.session_id, p.from_pid, p.to_pid, s.server_name, p.method,
+SELECT p.recording, p.message_id, l.session_id, p.from_pid, p.to_pid, s.server_name, p.transport,
+  p.server_port, p.method,
   CASE WHEN p.method = 'tools/call' THEN json_extract_string(p.params, '$.name') END,
   CASE WHEN p.method = 'tools/call' THEN json_extract(p.params, '$.arguments') END,
   p.result, p.error_code, p.error_message,
@@ -28,7 +31,9 @@ SELECT p.recording, p.message_id, l.session_id, p.from_pid, p.to_pid, s.server_n
   p.ts_ns, p.end_ns, (p.end_ns - p.ts_ns) / 1e6
 FROM paired p
 LEFT JOIN names s
-  ON s.recording = p.recording AND s.client_pid = p.from_pid AND s.server_pid = p.to_pid
+  ON s.recording = p.recording AND s.client_pid = p.from_pid
+  AND s.server_pid IS NOT DISTINCT FROM p.to_pid
+  AND s.server_port IS NOT DISTINCT FROM p.server_port
 LEFT JOIN (SELECT recording, pid, any_value(session_id) AS session_id FROM lineage GROUP BY ALL) l
   ON l.recording = p.recording AND l.pid = p.from_pid
 WHERE p.n = 1

@@ -1,0 +1,163 @@
+/**
+ * MCP over loopback HTTP from the `ipc` rows of kind `tcp`: the byte streams of each TCP
+ * connection (read from the writer's side when it was traced, else from the reader's) are
+ * given to `protocols/mcp_http.ts` — the stream that starts with a status line is the server's,
+ * the other the client's — and each JSON-RPC message it finds gets the time of the call that
+ * completed it, the client and server processes (the server: the process that answered on the
+ * connection, i.e. the listening side) and the server's port. A connection whose server sent
+ * an `endpoint` event makes every connection of that client to that port the HTTP+SSE
+ * transport (`sse`); the others are streamable HTTP (`http`). A call cut or with bytes lost
+ * ends what is read of its stream, with a `problems` row.
+ */
+import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
+
+export interface TcpChunk {
+  recording: string;
+  pid: number;
+  /** the connection: the same for both ends' rows */
+  conn: bigint;
+  /** the end the bytes were written on */
+  channel: bigint;
+  direction: string;
+  ts_ns: bigint;
+  peer_pid: number | null;
+  local_port: number | null;
+  remote_port: number | null;
+  data: Uint8Array;
+  truncated: boolean;
+  lost: bigint;
+}
+
+export interface HttpMcpMessage {
+  recording: string;
+  message: McpHttpMessage;
+  ts_ns: bigint;
+  from_pid: number | null;
+  to_pid: number | null;
+  conn: bigint;
+  server_port: number | null;
+  transport: "http" | "sse";
+}
+
+interface Stream {
+  chunks: TcpChunk[];
+  /** the process that wrote these bytes (null: not traced) */
+  sender: number | null;
+  receiver: number | null;
+  /** the port of the server end, as this stream's rows know it */
+  serverPort: number | null;
+}
+
+const STATUS_LINE = new TextEncoder().encode("HTTP/");
+
+function startsWithStatus(b: Uint8Array): boolean {
+  if (b.length < STATUS_LINE.length) return false;
+  return STATUS_LINE.every((c, i) => b[i] === c);
+}
+
+/** The messages of every connection in `chunks` (ordered by connection, stream, call). */
+export function httpMcpMessages(
+  chunks: TcpChunk[],
+): { messages: HttpMcpMessage[]; problems: { recording: string; message: string }[] } {
+  const problems: { recording: string; message: string }[] = [];
+  const found: Omit<HttpMcpMessage, "transport">[] = [];
+  /** `recording client port` of the HTTP+SSE transport */
+  const sse = new Set<string>();
+  const conns = new Map<string, TcpChunk[]>();
+  for (const c of chunks) {
+    const k = `${c.recording}\0${c.conn}`;
+    const list = conns.get(k);
+    if (list) list.push(c);
+    else conns.set(k, [c]);
+  }
+  for (const list of conns.values()) {
+    const recording = list[0].recording;
+    const byStream = new Map<string, TcpChunk[]>();
+    for (const c of list) {
+      const k = `${c.channel}:${c.pid}:${c.direction}`;
+      const s = byStream.get(k);
+      if (s) s.push(c);
+      else byStream.set(k, [c]);
+    }
+    let client: Stream | undefined, server: Stream | undefined;
+    for (const s of byStream.values()) {
+      const first = s.find((c) => c.data.length > 0);
+      if (!first) continue;
+      const wrote = s[0].direction === "write";
+      const stream: Stream = {
+        chunks: s,
+        sender: wrote ? s[0].pid : s[0].peer_pid,
+        receiver: wrote ? s[0].peer_pid : s[0].pid,
+        serverPort: null,
+      };
+      if (startsWithStatus(first.data)) {
+        // the server's answers: its own port is local when it wrote them
+        stream.serverPort = wrote ? s[0].local_port : s[0].remote_port;
+        server ??= stream;
+      } else {
+        stream.serverPort = wrote ? s[0].remote_port : s[0].local_port;
+        client ??= stream;
+      }
+    }
+    const clientPid = client?.sender ?? server?.receiver ?? null;
+    const serverPid = server?.sender ?? client?.receiver ?? null;
+    const port = client?.serverPort ?? server?.serverPort ?? null;
+    let errors = 0;
+    const what = `loopback HTTP connection ${list[0].conn} (client pid ${clientPid}, port ${port})`;
+    const parser = createMcpHttpParser({
+      onMessage(m) {
+        const s = m.side === "client" ? client! : server!;
+        found.push({
+          recording,
+          message: m,
+          ts_ns: timeOf(s, m.lastByte),
+          from_pid: m.side === "client" ? clientPid : serverPid,
+          to_pid: m.side === "client" ? serverPid : clientPid,
+          conn: list[0].conn,
+          server_port: port,
+        });
+      },
+      onEndpoint() {
+        sse.add(`${recording} ${clientPid} ${port}`);
+      },
+      onError(e) {
+        if (errors++ < 5) problems.push({ recording, message: `${what}: ${e.message}` });
+      },
+    });
+    for (const [s, p] of [[client, parser.request], [server, parser.response]] as const) {
+      if (!s) continue;
+      for (const c of s.chunks) {
+        p.feed(c.data);
+        if (c.truncated || c.lost > 0n) {
+          problems.push({
+            recording,
+            message: `${what}: a call cut at the capture's --max-tls-bytes or with bytes lost: ` +
+              "the rest of that stream is not read",
+          });
+          break;
+        }
+      }
+    }
+    parser.request.end();
+    parser.response.end();
+  }
+  const messages = found.map((m) => ({
+    ...m,
+    transport: sse.has(
+        `${m.recording} ${m.message.side === "client" ? m.from_pid : m.to_pid} ${m.server_port}`,
+      )
+      ? "sse" as const
+      : "http" as const,
+  }));
+  return { messages, problems };
+}
+
+/** The time of the call whose bytes hold stream offset `lastByte`. */
+function timeOf(s: Stream, lastByte: number): bigint {
+  let end = 0;
+  for (const c of s.chunks) {
+    end += c.data.length;
+    if (lastByte < end) return c.ts_ns;
+  }
+  return s.chunks[s.chunks.length - 1].ts_ns;
+}
