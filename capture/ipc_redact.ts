@@ -14,7 +14,18 @@
  */
 import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
 import { afterGap, createHttp1Redactor, type StreamRedactor } from "./redact.ts";
-import type { IpcCall } from "./ipc_streams.ts";
+
+/** What the redactor needs of a call (ipc_streams.ts's IpcCall); `data` is replaced. */
+export interface RedactableCall {
+  inode: bigint;
+  dir: 0 | 1;
+  kind: string;
+  streamOff: bigint;
+  total: number;
+  data: Uint8Array;
+  truncated: boolean;
+  lost: number;
+}
 
 interface Stream {
   json: JsonSecretMasker;
@@ -27,7 +38,7 @@ export class IpcRedactor {
   #streams = new Map<string, Stream>();
 
   /** Masks the secrets in a call's data, in place of its data. */
-  redact(call: IpcCall): void {
+  redact(call: RedactableCall): void {
     const key = `${call.inode}:${call.dir}`;
     let s = this.#streams.get(key);
     if (!s) {

@@ -57,7 +57,7 @@ async function relay(target: number): Promise<{ port: number; conns: Conn[]; clo
   return { port: (srv.address() as net.AddressInfo).port, conns, close: () => srv.close() };
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -65,7 +65,7 @@ async function freePort(): Promise<number> {
 }
 
 async function record(mode: "streamableHttp" | "sse"): Promise<Conn[]> {
-  const port = await freePort();
+  const port = freePort();
   const server = new Deno.Command("node", {
     args: [`${SERVERS}/server-everything/dist/index.js`, mode],
     env: { PORT: String(port) },
