@@ -42,9 +42,12 @@ export const claudeProfile: AgentProfile = {
     if (mcpServers?.length) {
       await writeJson(claudeMcpConfigPath(home), {
         mcpServers: Object.fromEntries(
-          mcpServers.map((
-            m,
-          ) => [m.name, { type: "stdio", command: m.command, args: m.args, env: m.env }]),
+          mcpServers.map((m) => [
+            m.name,
+            m.url
+              ? { type: m.transport, url: m.url, headers: m.headers }
+              : { type: "stdio", command: m.command, args: m.args, env: m.env },
+          ]),
         ),
       });
     }

@@ -38,7 +38,17 @@ export const codexProfile: AgentProfile = {
   provider: "openai-responses",
   binary: join(AGENTS_BIN, "codex"),
   configuresMcp: true,
-  async prepareHome({ home, server, model, transport, mcpServers }: AgentSetup) {
+  async prepareHome(
+    { home, server, model, transport, mcpServers }: AgentSetup,
+  ) {
+    const http = (mcpServers ?? []).filter((m) => m.transport !== "stdio");
+    if (http.length) {
+      throw new Error(
+        `codex: the runner configures stdio MCP servers only (${http[0].name} is ${
+          http[0].transport
+        })`,
+      );
+    }
     const codexHome = join(home, ".codex");
     await Deno.mkdir(codexHome, { recursive: true });
     await Deno.writeTextFile(

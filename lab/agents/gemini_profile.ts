@@ -32,9 +32,16 @@ export const geminiProfile: AgentProfile = {
       ...(mcpServers?.length
         ? {
           mcpServers: Object.fromEntries(
-            mcpServers.map((
-              m,
-            ) => [m.name, { command: m.command, args: m.args, env: m.env, trust: true }]),
+            mcpServers.map((m) => [
+              m.name,
+              m.url
+                ? {
+                  ...(m.transport === "http" ? { httpUrl: m.url } : { url: m.url }),
+                  headers: m.headers,
+                  trust: true,
+                }
+                : { command: m.command, args: m.args, env: m.env, trust: true },
+            ]),
           ),
         }
         : {}),

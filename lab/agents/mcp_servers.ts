@@ -3,12 +3,14 @@
  * `lab/mcp_servers/package.json` (`filesystem`, `everything`), the lab's own `poisoned` server
  * (`lab/mcp_servers/poisoned_server.ts`, a tool whose description carries instructions), or any
  * command. {@linkcode resolveMcpServers} turns a scenario's `mcpServers` into command lines for
- * the agent's configuration (each profile writes them in its own format). Every server is
- * started by the agent itself, over stdio, so it is one of the agent's descendants.
+ * the agent's configuration (each profile writes them in its own format). A stdio server is
+ * started by the agent itself, so it is one of the agent's descendants; an HTTP one (`http`:
+ * streamable HTTP, `sse`: HTTP+SSE) gets a free loopback port and a URL, and the runner starts
+ * it beside the agent ({@linkcode httpLauncher}), so under capture it is traced too.
  */
 
 import { fileURLToPath } from "node:url";
-import type { McpServerSpec } from "../simulator/mod.ts";
+import type { McpServerSpec, McpTransport } from "../simulator/mod.ts";
 
 /** One server as an agent's configuration names it. */
 export interface McpServerConfig {
@@ -17,6 +19,12 @@ export interface McpServerConfig {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** how the agent reaches it; `http` and `sse` servers are started by the runner */
+  transport: McpTransport;
+  /** `http`, `sse`: where it listens, the URL the agent is given and the headers it sends */
+  port?: number;
+  url?: string;
+  headers?: Record<string, string>;
 }
 
 const MCP_DIR = fileURLToPath(new URL("../mcp_servers/", import.meta.url));
@@ -50,21 +58,62 @@ export function resolveMcpServers(
     const env = spec.env ?? {};
     const given = spec.args?.map((a) => fill(a, workdir));
     if ("command" in spec) {
-      out.push({ name, command: spec.command, args: given ?? [], env });
+      out.push({
+        name,
+        command: spec.command,
+        args: given ?? [],
+        env,
+        transport: "stdio",
+      });
       continue;
     }
     switch (spec.server) {
       case "filesystem":
-        out.push({ name, command: MCP_SERVER_BINS.filesystem, args: given ?? [workdir], env });
+        out.push({
+          name,
+          command: MCP_SERVER_BINS.filesystem,
+          args: given ?? [workdir],
+          env,
+          transport: "stdio",
+        });
         break;
-      case "everything":
-        out.push({ name, command: MCP_SERVER_BINS.everything, args: given ?? ["stdio"], env });
+      case "everything": {
+        const transport = spec.transport ?? "stdio";
+        if (transport === "stdio") {
+          out.push({
+            name,
+            command: MCP_SERVER_BINS.everything,
+            args: given ?? ["stdio"],
+            env,
+            transport,
+          });
+          break;
+        }
+        const port = freePort();
+        out.push({
+          name,
+          command: MCP_SERVER_BINS.everything,
+          args: given ?? [transport === "http" ? "streamableHttp" : "sse"],
+          env: { ...env, PORT: String(port) },
+          transport,
+          port,
+          url: `http://127.0.0.1:${port}/${transport === "http" ? "mcp" : "sse"}`,
+          headers: spec.headers ?? {},
+        });
         break;
+      }
       case "poisoned":
         out.push({
           name,
+          transport: "stdio",
           command: denoCommand(),
-          args: ["run", "--quiet", "--allow-read", "--allow-write", `${MCP_DIR}poisoned_server.ts`]
+          args: [
+            "run",
+            "--quiet",
+            "--allow-read",
+            "--allow-write",
+            `${MCP_DIR}poisoned_server.ts`,
+          ]
             .concat(given ?? [workdir]),
           env,
         });
@@ -75,7 +124,9 @@ export function resolveMcpServers(
 }
 
 /** Fails with one line when a pinned server is not installed. */
-export async function checkMcpServersInstalled(configs: McpServerConfig[]): Promise<void> {
+export async function checkMcpServersInstalled(
+  configs: McpServerConfig[],
+): Promise<void> {
   for (const c of configs) {
     await Deno.stat(c.command).catch(() => {
       throw new Error(
@@ -83,4 +134,47 @@ export async function checkMcpServersInstalled(configs: McpServerConfig[]): Prom
       );
     });
   }
+}
+
+/** A TCP port free on 127.0.0.1 just now. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * A bash script that starts the HTTP servers among `configs` in the background, waits until
+ * each listens (up to 30 s, else exits 3 with one line), runs its arguments (the agent) and
+ * then stops the servers, exiting with the agent's status. Run as `bash SCRIPT AGENT ARGS...`
+ * (inside the capture, so that the servers are traced beside the agent). Null when there are
+ * no HTTP servers.
+ */
+export function httpLauncher(configs: McpServerConfig[]): string | null {
+  const http = configs.filter((c) => c.port !== undefined);
+  if (!http.length) return null;
+  const lines = ["set -u", "pids=()"];
+  for (const c of http) {
+    const env = Object.entries(c.env).map(([k, v]) => `${k}=${quote(v)}`).join(
+      " ",
+    );
+    lines.push(
+      `env ${env} ${[c.command, ...c.args].map(quote).join(" ")} >/dev/null 2>&1 &`,
+      "pids+=($!)",
+      `for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/${c.port}) 2>/dev/null && break; ` +
+        `[ $i = 300 ] && { echo "MCP server ${c.name}: nothing listens on ${c.port} after 30 s" >&2; ` +
+        `kill "\${pids[@]}"; exit 3; }; sleep 0.1; done`,
+    );
+  }
+  lines.push(
+    '"$@"',
+    "rc=$?",
+    'kill "${pids[@]}" 2>/dev/null',
+    "wait",
+    "exit $rc",
+  );
+  return lines.join("\n") + "\n";
 }

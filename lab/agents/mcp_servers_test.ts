@@ -9,7 +9,7 @@ import type { AgentSetup } from "./agent_profile.ts";
 import { claudeMcpConfigPath, claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
-import { MCP_SERVER_BINS, resolveMcpServers } from "./mcp_servers.ts";
+import { httpLauncher, MCP_SERVER_BINS, resolveMcpServers } from "./mcp_servers.ts";
 
 const specs = {
   fs: { server: "filesystem" as const },
@@ -45,6 +45,7 @@ Deno.test("resolveMcpServers: pinned binaries, the lab's server under deno, {{wo
     command: MCP_SERVER_BINS.filesystem,
     args: ["/w"],
     env: {},
+    transport: "stdio",
   });
   assert.equal(notes.command, Deno.execPath());
   assert.match(
@@ -56,6 +57,7 @@ Deno.test("resolveMcpServers: pinned binaries, the lab's server under deno, {{wo
     command: "/opt/x",
     args: ["--root", "/w"],
     env: { TOKEN: 't"q' },
+    transport: "stdio",
   });
   assert.deepEqual(resolveMcpServers(undefined, "/w"), []);
 });
@@ -135,5 +137,128 @@ Deno.test("codex: [mcp_servers.NAME] tables with TOML strings", async () => {
     );
   } finally {
     await Deno.remove(s.home, { recursive: true });
+  }
+});
+
+const httpSpecs = {
+  ev: {
+    server: "everything" as const,
+    transport: "http" as const,
+    headers: { A: "b" },
+  },
+  old: { server: "everything" as const, transport: "sse" as const },
+};
+
+Deno.test("resolveMcpServers: everything over http and sse gets a free port and a URL", () => {
+  const [ev, old] = resolveMcpServers(httpSpecs, "/w");
+  assert.equal(ev.command, MCP_SERVER_BINS.everything);
+  assert.deepEqual(ev.args, ["streamableHttp"]);
+  assert.equal(ev.env.PORT, String(ev.port));
+  assert.equal(ev.url, `http://127.0.0.1:${ev.port}/mcp`);
+  assert.deepEqual(ev.headers, { A: "b" });
+  assert.deepEqual(old.args, ["sse"]);
+  assert.equal(old.url, `http://127.0.0.1:${old.port}/sse`);
+  assert.notEqual(ev.port, old.port);
+  assert.equal(
+    httpLauncher(resolveMcpServers({ fs: { server: "filesystem" } }, "/w")),
+    null,
+  );
+});
+
+Deno.test("claude and gemini: HTTP servers by URL and headers; codex refuses them in one line", async () => {
+  const s = {
+    ...(await setup()),
+    mcpServers: resolveMcpServers(httpSpecs, "/w"),
+  };
+  const [ev, old] = s.mcpServers;
+  try {
+    await claudeProfile.prepareHome(s);
+    const cfg = JSON.parse(
+      await Deno.readTextFile(claudeMcpConfigPath(s.home)),
+    );
+    assert.deepEqual(cfg.mcpServers.ev, {
+      type: "http",
+      url: ev.url,
+      headers: { A: "b" },
+    });
+    assert.deepEqual(cfg.mcpServers.old, {
+      type: "sse",
+      url: old.url,
+      headers: {},
+    });
+    await geminiProfile.prepareHome(s);
+    const settings = JSON.parse(
+      await Deno.readTextFile(`${s.home}/.gemini/settings.json`),
+    );
+    assert.deepEqual(settings.mcpServers.ev, {
+      httpUrl: ev.url,
+      headers: { A: "b" },
+      trust: true,
+    });
+    assert.deepEqual(settings.mcpServers.old, {
+      url: old.url,
+      headers: {},
+      trust: true,
+    });
+    await assert.rejects(
+      codexProfile.prepareHome(s),
+      /^Error: codex: the runner configures stdio MCP servers only \(ev is http\)$/,
+    );
+  } finally {
+    await Deno.remove(s.home, { recursive: true });
+  }
+});
+
+Deno.test("httpLauncher: starts the servers, waits until they listen, runs the agent, stops them", async () => {
+  const [ev] = resolveMcpServers({ ev: httpSpecs.ev }, "/w");
+  // a stand-in server on the same port (the launcher is about starting and stopping)
+  const cfg = {
+    ...ev,
+    command: "/usr/bin/python3",
+    args: ["-m", "http.server", "--bind", "127.0.0.1", String(ev.port)],
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/l.sh`;
+    await Deno.writeTextFile(script, httpLauncher([cfg])!);
+    const out = await new Deno.Command("/bin/bash", {
+      args: [
+        script,
+        "/bin/bash",
+        "-c",
+        `curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:${ev.port}/; exit 7`,
+      ],
+      stdout: "piped",
+    }).output();
+    assert.equal(
+      new TextDecoder().decode(out.stdout),
+      "200",
+      "the server listened before the agent ran",
+    );
+    assert.equal(out.code, 7, "the agent's exit status");
+    await assert.rejects(
+      Deno.connect({ hostname: "127.0.0.1", port: ev.port! }),
+      "stopped after",
+    );
+    // a server that never listens: one line, exit 3
+    const never = { ...cfg, command: "/bin/sleep", args: ["60"] };
+    await Deno.writeTextFile(
+      script,
+      httpLauncher([never])!.replace("seq 300", "seq 3").replace(
+        "= 300",
+        "= 3",
+      ),
+    );
+    const bad = await new Deno.Command("/bin/bash", {
+      args: [script, "/bin/true"],
+      stderr: "piped",
+    }).output();
+    assert.equal(bad.code, 3);
+    assert.match(
+      new TextDecoder().decode(bad.stderr),
+      /^MCP server ev: nothing listens on \d+ after 30 s\n$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -28,7 +28,7 @@ import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
-import { checkMcpServersInstalled, resolveMcpServers } from "./mcp_servers.ts";
+import { checkMcpServersInstalled, httpLauncher, resolveMcpServers } from "./mcp_servers.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 
 export const PROFILES: Readonly<Record<AgentName, AgentProfile>> = {
@@ -214,6 +214,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       );
     }
     await checkMcpServersInstalled(mcpServers);
+    for (const m of mcpServers) {
+      if (m.port !== undefined) {
+        server.vars[`mcp_port_${m.name}`] = String(m.port);
+      }
+    }
     const setup: AgentSetup = {
       home,
       workdir,
@@ -225,6 +230,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     await profile.prepareHome(setup);
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
     let argv = [binary, ...profile.args(prompt, setup)];
+    const launcher = httpLauncher(mcpServers);
+    if (launcher) {
+      // the HTTP MCP servers start beside the agent, inside whatever wraps it (the capture)
+      const path = join(runDir, "mcp_http_launcher.sh");
+      await Deno.writeTextFile(path, launcher);
+      argv = ["/bin/bash", path, ...argv];
+    }
     if (server.pages.some((p) => p.host)) {
       const hostsPath = join(runDir, "hosts");
       const base = await Deno.readTextFile("/etc/hosts").catch(() => "");

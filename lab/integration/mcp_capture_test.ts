@@ -7,7 +7,11 @@
  * `mcp_tool_poisoning`; the same server with a plain description raises no finding.
  * Everything comes from the capture: the JSON-RPC between the agent and its servers is the
  * kernel's record of their pipes and sockets (`ipc.arrow`, both ends), nothing is put between
- * them.
+ * them. Over loopback HTTP too: Claude Code and Gemini CLI reach server-everything over
+ * streamable HTTP and over HTTP+SSE (started beside the agent, under the same capture), call
+ * its tools, and the calls are in `mcp_calls` with transport `http`/`sse`, the connection the
+ * server makes while serving one is linked to that LLM tool call (signal `mcp`), and the
+ * Authorization header and the session id are nowhere in the recording.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -15,7 +19,12 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { runAgent } from "../agents/mod.ts";
 import { underCapture } from "../agents/main.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
-import { loadScenario } from "../simulator/mod.ts";
+import {
+  loadScenario,
+  type McpServerSpec,
+  type McpTransport,
+  type Scenario,
+} from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices } from "../../analysis/testing.ts";
@@ -35,11 +44,18 @@ async function rows(db: string, sql: string): Promise<Record<string, unknown>[]>
   }
 }
 
-/** Captures AGENT playing SCENARIO with its MCP servers; returns the analysis database. */
-async function captureMcp(agent: AgentName, scenarioFile: string) {
+/**
+ * Captures AGENT playing SCENARIO with its MCP servers; returns the analysis database. `edit`
+ * changes the loaded scenario first.
+ */
+async function captureMcp(
+  agent: AgentName,
+  scenarioFile: string,
+  edit: (s: Scenario) => Scenario = (s) => s,
+) {
   const tmp = await Deno.makeTempDir({ prefix: `sl-mcp-${agent}-` });
   const out = join(tmp, "rec");
-  const scenario = await loadScenario(join(SCENARIOS, scenarioFile));
+  const scenario = edit(await loadScenario(join(SCENARIOS, scenarioFile)));
   const workdir = join(tmp, "work");
   const result = await runAgent({
     agent,
@@ -54,7 +70,7 @@ async function captureMcp(agent: AgentName, scenarioFile: string) {
   assert.ok(manifest.tables.ipc?.rows > 0, "the kernel recorded the JSON-RPC pipes");
   assert.equal(manifest.drops.ipc ?? 0, 0, "no JSON-RPC dropped");
   const s = await analyzeRecording(out, prices, { quiet: true });
-  return { db: s.db, workdir, problems: s.problems, tmp };
+  return { db: s.db, workdir, problems: s.problems, tmp, out };
 }
 
 for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
@@ -208,6 +224,115 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         assert.match(String(f[0].explanation), /rogue-server .*its client is not the agent/);
         assert.match(String(f[0].explanation), /python3/);
         assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
+      } finally {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
+
+/** The scenario's Authorization header value: it must not be anywhere in the recording. */
+const HTTP_SECRET = "sl-mcp-http-SECRET-7f3a9c";
+
+for (
+  const [agent, transport] of [
+    ["claude", "http"],
+    ["gemini", "http"],
+    ["claude", "sse"],
+    ["gemini", "sse"],
+  ] as [AgentName, McpTransport][]
+) {
+  Deno.test({
+    name: `${agent}: MCP over loopback ${transport} under capture: the calls parsed, the ` +
+      "server's connection attributed, the secrets masked",
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const { db, out, tmp } = await captureMcp(agent, "mcp_http.json", (s) => ({
+        ...s,
+        mcpServers: { ev: { ...s.mcpServers!.ev, transport } as McpServerSpec },
+      }));
+      try {
+        const calls = await rows(
+          db,
+          `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport, m.tool,
+             m.arguments::VARCHAR AS args, m.result::VARCHAR AS result, m.is_error,
+             k.tool_call_id, t.name AS llm_tool
+           FROM mcp_calls m
+           LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+           LEFT JOIN tool_calls t USING (recording, tool_call_id)
+           WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+        );
+        assert.deepEqual(calls.map((c) => c.tool), ["echo", "gzip-file-as-resource"], show(calls));
+        for (const c of calls) {
+          assert.equal(c.transport, transport);
+          assert.equal(c.server_name, "mcp-servers/everything");
+          assert.equal(c.is_error, false, show(c));
+          assert.ok(c.tool_call_id !== null, `the LLM tool call behind ${c.tool}: ${show(c)}`);
+          assert.ok(String(c.llm_tool).endsWith(String(c.tool)));
+          assert.notEqual(c.server_pid, c.client_pid);
+        }
+        assert.deepEqual(JSON.parse(String(calls[0].args)), {
+          message: "hello over loopback http",
+        });
+        assert.match(String(calls[0].result), /Echo: hello over loopback http/);
+        // the server is the node process listening on the port, a process of the capture
+        const server = await rows(
+          db,
+          `SELECT DISTINCT a.pid FROM actions a WHERE a.op = 'listen' AND a.pid = ${
+            calls[0].server_pid
+          }`,
+        );
+        assert.equal(server.length, 1, "the server pid is the listening process");
+        // the connection the server made while serving gzip-file-as-resource is that call's
+        const conns = await rows(
+          db,
+          `SELECT l.tool_call_id, l.signals, a.op FROM links l
+           JOIN actions a USING (recording, event_table, event_id)
+           WHERE a.pid = ${calls[1].server_pid} AND a.event_table = 'net' AND a.op = 'connect'`,
+        );
+        assert.ok(conns.length >= 1, "the server's connect was captured");
+        for (const c of conns) {
+          assert.equal(c.tool_call_id, calls[1].tool_call_id, show(c));
+          assert.ok((c.signals as string[]).includes("mcp"), show(c));
+        }
+        // both ends of the agent's connections were recorded, as tcp, naming each other
+        const ends = await rows(
+          db,
+          `SELECT DISTINCT pid, peer_pid, direction FROM ipc WHERE kind = 'tcp'
+             AND remote_port IS NOT NULL AND (pid = ${calls[0].client_pid} OR pid = ${
+            calls[0].server_pid
+          })`,
+        );
+        const sides = new Set(ends.map((e) => `${e.pid} ${e.peer_pid} ${e.direction}`));
+        for (
+          const [a, b] of [[calls[0].client_pid, calls[0].server_pid], [
+            calls[0].server_pid,
+            calls[0].client_pid,
+          ]]
+        ) {
+          for (const d of ["write", "read"]) assert.ok(sides.has(`${a} ${b} ${d}`), show(ends));
+        }
+        const broken = await rows(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
+        assert.deepEqual(broken, []);
+        assert.deepEqual(
+          await rows(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+          [],
+          "a benign MCP session over HTTP raises no MCP finding",
+        );
+        // secrets: the header was sent (masked, same length), and is in no file
+        const stars = "*".repeat(`Bearer ${HTTP_SECRET}`.length);
+        const masked = await rows(
+          db,
+          `SELECT count(*) AS n FROM ipc WHERE kind = 'tcp'
+             AND contains(lower(data::VARCHAR), 'authorization: ${stars}')`,
+        );
+        assert.ok(Number(masked[0].n) >= 1, "the Authorization header is recorded, masked");
+        for (const f of Deno.readDirSync(out)) {
+          if (!f.isFile) continue;
+          const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
+          assert.ok(!text.includes(HTTP_SECRET), `${f.name} holds the secret`);
+          assert.ok(!/mcp-session-id: [0-9a-f]/i.test(text), `${f.name} holds a session id`);
+        }
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }

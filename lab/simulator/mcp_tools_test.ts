@@ -141,6 +141,31 @@ Deno.test("scenario: mcpServers and mcp tool actions are checked with one-line e
     turns: [{ text: "t" }],
   }, /exactly one of server or command/);
   bad({ name: "m", turns: [{ tool: { mcp: "fs" } }] }, /turns\[0\]\.tool\.tool: expected a string/);
+  // everything over HTTP: transport and headers
+  const h = parseScenario({
+    name: "m",
+    mcpServers: { ev: { server: "everything", transport: "sse", headers: { A: "b" } } },
+    turns: [{ text: "t" }],
+  });
+  assert.deepEqual(h.mcpServers, {
+    ev: { server: "everything", transport: "sse", headers: { A: "b" } },
+  });
+  bad(
+    {
+      name: "m",
+      mcpServers: { ev: { server: "everything", transport: "ws" } },
+      turns: [{ text: "t" }],
+    },
+    /^ScenarioError: x\.json: mcpServers\.ev\.transport: expected one of stdio, http, sse/,
+  );
+  bad(
+    {
+      name: "m",
+      mcpServers: { fs: { server: "filesystem", transport: "http" } },
+      turns: [{ text: "t" }],
+    },
+    /mcpServers\.fs: transport and headers are for the everything server only/,
+  );
 });
 
 Deno.test("responses stream: a tool search call is announced and completed", () => {

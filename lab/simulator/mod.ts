@@ -13,6 +13,7 @@ export {
   loadScenario,
   MCP_SERVER_NAMES,
   type McpServerSpec,
+  type McpTransport,
   type PageRoute,
   type PageSpec,
   parseScenario,

@@ -38,15 +38,23 @@ export type ToolAction =
 /**
  * An MCP server the agent is configured with: one of the lab's servers by name (`filesystem`
  * and `everything` pinned from npm, `poisoned` the lab's own), or a command. `args` may use
- * `{{workdir}}`.
+ * `{{workdir}}`. `transport` (`everything` only): `stdio` (the default: the agent starts it),
+ * or `http` (streamable HTTP) or `sse` (HTTP+SSE): the runner starts it on a free loopback port,
+ * beside the agent, and configures the agent with its URL and `headers`; the scenario's
+ * templates know the port as `{{mcp_port_NAME}}`.
  */
 export type McpServerSpec =
   | {
     server: "filesystem" | "everything" | "poisoned";
     args?: string[];
     env?: Record<string, string>;
+    transport?: McpTransport;
+    headers?: Record<string, string>;
   }
   | { command: string; args?: string[]; env?: Record<string, string> };
+
+/** How an agent reaches an MCP server. */
+export type McpTransport = "stdio" | "http" | "sse";
 
 /** The lab's MCP servers by name. */
 export const MCP_SERVER_NAMES = ["filesystem", "everything", "poisoned"] as const;
@@ -351,7 +359,7 @@ const MCP_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 
 function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
   if (!isObj(v)) c.fail(field, `expected an object, got ${describe(v)}`);
-  const o = c.obj(v, field, ["server", "command", "args", "env"]);
+  const o = c.obj(v, field, ["server", "command", "args", "env", "transport", "headers"]);
   if ((o.server === undefined) === (o.command === undefined)) {
     c.fail(field, "needs exactly one of server or command");
   }
@@ -368,6 +376,9 @@ function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
     env = Object.fromEntries(Object.entries(e).map(([k, x]) => [k, c.str(x, `${field}.env.${k}`)]));
   }
   const rest = { ...(args ? { args } : {}), ...(env ? { env } : {}) };
+  if ((o.transport !== undefined || o.headers !== undefined) && o.server !== "everything") {
+    c.fail(field, "transport and headers are for the everything server only");
+  }
   if (o.command !== undefined) {
     return { command: c.str(o.command, `${field}.command`, { nonEmpty: true }), ...rest };
   }
@@ -378,7 +389,21 @@ function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
       `expected one of ${MCP_SERVER_NAMES.join(", ")}, got ${describe(server)}`,
     );
   }
-  return { server: server as (typeof MCP_SERVER_NAMES)[number], ...rest };
+  const http: { transport?: McpTransport; headers?: Record<string, string> } = {};
+  if (o.transport !== undefined) {
+    const t = c.str(o.transport, `${field}.transport`);
+    if (!["stdio", "http", "sse"].includes(t)) {
+      c.fail(`${field}.transport`, `expected one of stdio, http, sse, got ${describe(t)}`);
+    }
+    http.transport = t as McpTransport;
+  }
+  if (o.headers !== undefined) {
+    const h = c.obj(o.headers, `${field}.headers`, Object.keys(o.headers as Obj));
+    http.headers = Object.fromEntries(
+      Object.entries(h).map(([k, x]) => [k, c.str(x, `${field}.headers.${k}`)]),
+    );
+  }
+  return { server: server as (typeof MCP_SERVER_NAMES)[number], ...rest, ...http };
 }
 
 const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;

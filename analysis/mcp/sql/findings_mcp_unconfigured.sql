@@ -5,14 +5,16 @@
 -- speaks MCP to it) or when its client did not start it (it is not among the client's
 -- descendants: started elsewhere and reached over a socket). The tool call that started the
 -- server or its client, if one did (`links` of their processes), is named. High when the
--- server was asked to call tools, else medium.
+-- server was asked to call tools, else medium. Servers reached over HTTP (transport `http`,
+-- `sse`) are configured by URL and run on their own: who started them says nothing, and they
+-- are not judged.
 INSERT INTO findings
 WITH RECURSIVE servers AS (
   SELECT recording, server_pid, client_pid, min(mcp_call_id) AS mcp_call_id,
     min(start_ns) AS init_ns, any_value(session_id) AS session_id,
     max(server_name) AS server_name
   FROM mcp_calls
-  WHERE method = 'initialize' AND server_pid IS NOT NULL
+  WHERE method = 'initialize' AND server_pid IS NOT NULL AND transport = 'stdio'
   GROUP BY recording, server_pid, client_pid
 ),
 -- each process incarnation alive at the server's initialize: the server's and the client's
