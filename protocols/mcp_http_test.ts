@@ -1,6 +1,6 @@
 /**
  * MCP over HTTP on the real traffic of the MCP SDK client with the real server-everything, in
- * its streamable-HTTP and HTTP+SSE modes (`testdata/captures/mcp_http/`, from
+ * its streamable-HTTP and HTTP+SSE modes (`testdata/mcp_http/`, from
  * `generate_mcp_http_fixture.ts`): each connection's streams fed whole, byte by byte and at
  * every split point give the same messages.
  */
@@ -14,7 +14,7 @@ interface Conn {
 }
 
 async function fixture(name: string): Promise<Conn[]> {
-  const url = new URL(`./testdata/captures/mcp_http/${name}.json`, import.meta.url);
+  const url = new URL(`./testdata/mcp_http/${name}.json`, import.meta.url);
   const raw = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
   const bytes = (b: string) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
   return raw.map((c) => ({ client: bytes(c.client), server: bytes(c.server) }));

@@ -1,7 +1,7 @@
 /**
  * readMcpMessages on `ipc` rows of kind `tcp` shaped as the kernel and capture write them, from
  * the real traffic of the MCP SDK client with server-everything over streamable HTTP and over
- * HTTP+SSE (protocols/testdata/captures/mcp_http/): each connection recorded from both ends,
+ * HTTP+SSE (protocols/testdata/mcp_http/): each connection recorded from both ends,
  * from the client's only (the server not traced) or from the server's only gives the same
  * messages, with their transport, the server's port, and the processes at both ends; then
  * mcp_calls pairs each request with its answer, across connections.
@@ -18,7 +18,7 @@ import { SQL_DIR } from "./build.ts";
 const CLIENT = 100, SERVER = 200, PORT = 3001;
 
 async function fixture(name: string) {
-  const url = new URL(`../../protocols/testdata/captures/mcp_http/${name}.json`, import.meta.url);
+  const url = new URL(`../../protocols/testdata/mcp_http/${name}.json`, import.meta.url);
   const raw = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
   const bytes = (b: string) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
   return raw.map((c) => ({ client: bytes(c.client), server: bytes(c.server) }));

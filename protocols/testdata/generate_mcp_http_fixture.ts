@@ -1,5 +1,5 @@
 /**
- * Regenerates `captures/mcp_http/`: the real `@modelcontextprotocol/server-everything`
+ * Regenerates `mcp_http/`: the real `@modelcontextprotocol/server-everything`
  * (lab/mcp_servers) in its `streamableHttp` and `sse` modes, and the real MCP SDK client
  * (`StreamableHTTPClientTransport`, `SSEClientTransport`, with an Authorization header) calling
  * `initialize`, `tools/list` and the `echo` tool, through a relay that records each TCP
@@ -12,7 +12,7 @@ import * as net from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { concatBytes } from "../../kit/bytes.ts";
 
-const OUT = new URL("./captures/mcp_http/", import.meta.url);
+const OUT = new URL("./mcp_http/", import.meta.url);
 const SERVERS =
   new URL("../../lab/mcp_servers/node_modules/@modelcontextprotocol/", import.meta.url)
     .pathname;
