@@ -12,7 +12,8 @@ import { captureForTest } from "../tests/support/capture.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import type { IpcRow } from "../recording/schema.ts";
 
-/** The server: JSON for the first POST, an event stream for the second; one per family. */
+/** The server: JSON for the first POST, an event stream for the second, on one keep-alive
+ * connection (one handle_request); one server per address family. */
 const SERVER_PY = `
 import sys, socket, http.server, json
 class H(http.server.BaseHTTPRequestHandler):
@@ -37,7 +38,7 @@ class S(http.server.HTTPServer):
     address_family = socket.AF_INET6 if sys.argv[1] == "::1" else socket.AF_INET
 s = S((sys.argv[1], 0), H)
 print(s.server_address[1], flush=True)
-s.handle_request(); s.handle_request()
+s.handle_request()
 `;
 
 /** The client: two POSTs to each server on one keep-alive connection, then raw bytes. */
@@ -49,8 +50,8 @@ for host in ["127.0.0.1", "::1"]:
     port = int(p.stdout.readline())
     c = http.client.HTTPConnection(host, port)
     for i, m in enumerate(["initialize", "tools/list"]):
-        body = json.dumps({"jsonrpc": "2.0", "id": i, "method": m,
-                           "params": {"clientInfo": {"name": "t"}, "authToken": "TOKEN-xyz"}})
+        params = {"clientInfo": {"name": "t"}, "authToken": "TOKEN-xyz"} if i == 0 else {"cursor": "c"}
+        body = json.dumps({"jsonrpc": "2.0", "id": i, "method": m, "params": params})
         c.request("POST", "/mcp", body, {"Content-Type": "application/json",
             "Authorization": "Bearer SECRET-987", "Mcp-Session-Id": "SESSION-abc123"})
         c.getresponse().read()

@@ -6,7 +6,9 @@
  *   value — MCP's `initialize` one way and its answer the other — by the rule of
  *   `protocols/json_secrets.ts`, which the analysis applies to `mcp_messages` too.
  * - `tcp` (HTTP/1 on loopback): secret header values (Authorization, cookies, API keys,
- *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for TLS.
+ *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for TLS;
+ *   and the value of a `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
+ *   session (the `endpoint` event's URL and every POST to it), up to `&`, a blank or a quote.
  *
  * After a gap (a call missing before this one, or this one cut or with bytes lost), the
  * HTTP/1 redactor resumes at the next line and the JSON masker masks the rest of its value
@@ -30,6 +32,7 @@ export interface RedactableCall {
 interface Stream {
   json: JsonSecretMasker;
   http?: StreamRedactor;
+  param?: StreamRedactor;
   /** where the next call should start */
   next: bigint;
 }
@@ -45,6 +48,7 @@ export class IpcRedactor {
       s = {
         json: createJsonSecretMasker(),
         http: call.kind === "tcp" ? createHttp1Redactor() : undefined,
+        param: call.kind === "tcp" ? createParamRedactor(SECRET_PARAM) : undefined,
         next: call.streamOff,
       };
       this.#streams.set(key, s);
@@ -53,6 +57,7 @@ export class IpcRedactor {
     s.next = call.streamOff + BigInt(call.total);
     let data = call.data;
     if (s.http) data = s.http.transform(data);
+    if (s.param) data = s.param.transform(data);
     data = s.json.transform(data);
     call.data = data;
     if (call.truncated || call.lost > 0) this.#gap(s);
@@ -62,4 +67,54 @@ export class IpcRedactor {
     if (s.http) afterGap(s.http);
     s.json.gap();
   }
+}
+
+/** The URL parameter whose value is a session (MCP's HTTP+SSE transport), lowercase. */
+export const SECRET_PARAM = "sessionid=";
+
+const AMP = 38, SPACE = 32, TAB = 9, CR = 13, LF = 10, DQUOTE = 34, SQUOTE = 39, STAR = 42;
+const ENDS_VALUE = new Set([AMP, SPACE, TAB, CR, LF, DQUOTE, SQUOTE]);
+
+/**
+ * A streaming, same-length masker of the values of one URL parameter (`name=` lowercase, found
+ * case-insensitively anywhere: over-redaction, never under), up to a byte that ends a value.
+ */
+export function createParamRedactor(name: string): StreamRedactor {
+  const want = new TextEncoder().encode(name);
+  // KMP: on a mismatch after k matched bytes, the longest proper prefix that is also a suffix
+  const fail = new Array<number>(want.length).fill(0);
+  for (let i = 1, k = 0; i < want.length; i++) {
+    while (k > 0 && want[i] !== want[k]) k = fail[k - 1];
+    if (want[i] === want[k]) k++;
+    fail[i] = k;
+  }
+  let matched = 0;
+  let masking = false;
+  return {
+    transform(chunk) {
+      let out: Uint8Array | null = null;
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i];
+        if (masking) {
+          if (ENDS_VALUE.has(c)) masking = false;
+          else {
+            out ??= chunk.slice();
+            out[i] = STAR;
+            continue;
+          }
+        }
+        const lower = c >= 65 && c <= 90 ? c + 32 : c;
+        while (matched > 0 && lower !== want[matched]) matched = fail[matched - 1];
+        if (lower === want[matched]) matched++;
+        if (matched === want.length) {
+          masking = true;
+          matched = 0;
+        }
+      }
+      return out ?? chunk;
+    },
+    flush() {
+      return new Uint8Array(0);
+    },
+  };
 }

@@ -11,7 +11,8 @@
  * streamable HTTP and over HTTP+SSE (started beside the agent, under the same capture), call
  * its tools, and the calls are in `mcp_calls` with transport `http`/`sse`, the connection the
  * server makes while serving one is linked to that LLM tool call (signal `mcp`), and the
- * Authorization header and the session id are nowhere in the recording.
+ * Authorization header and the session id (header, or the HTTP+SSE transport's URL parameter) are
+ * nowhere in the recording.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -332,6 +333,7 @@ for (
           const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
           assert.ok(!text.includes(HTTP_SECRET), `${f.name} holds the secret`);
           assert.ok(!/mcp-session-id: [0-9a-f]/i.test(text), `${f.name} holds a session id`);
+          assert.ok(!/sessionId=[0-9a-f]/i.test(text), `${f.name} holds an SSE session id`);
         }
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
