@@ -46,7 +46,7 @@ export class IpcRedactor {
     let s = this.#streams.get(key);
     if (!s) {
       s = {
-        json: createJsonSecretMasker(),
+        json: createJsonSecretMasker({ afterHead: call.kind === "tcp" }),
         http: call.kind === "tcp" ? createHttp1Redactor() : undefined,
         param: call.kind === "tcp" ? createParamRedactor(SECRET_PARAM) : undefined,
         next: call.streamOff,

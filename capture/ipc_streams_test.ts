@@ -188,7 +188,8 @@ Deno.test("rows: a loopback TCP connection's two ends pair by their ports", () =
 
 Deno.test("rows: secrets masked before they are written, same length; --keep-secrets keeps them", () => {
   const dec = new TextDecoder();
-  const post = "POST /mcp HTTP/1.1\r\nAuthorization: Bearer s3cr3t\r\nMcp-Session-Id: 9f8e\r\n" +
+  const post = "POST /mcp HTTP/1.1\r\nHost: [::1]:5\r\nAuthorization: Bearer s3cr3t\r\n" +
+    "Mcp-Session-Id: 9f8e\r\n" +
     "Content-Length: 60\r\n\r\n" + '{"method":"initialize","params":{"env":{"API_TOKEN":"tk-1"}}}';
   const bytes = enc.encode(post);
   for (const keepSecrets of [false, true]) {

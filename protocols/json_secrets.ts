@@ -8,8 +8,10 @@
  * - `createJsonSecretMasker()`: on raw bytes, streaming and same-length, so stream offsets
  *   stay true (capture, over the bytes it writes to ipc.arrow). It masks inside the first
  *   JSON value of the stream (skipping anything before its `{` or `[`: a `Content-Length`
- *   header, HTTP headers, `data: `), which in MCP is `initialize` one way and its answer the
- *   other, then lets everything through. It needs no look-ahead: each chunk's output is final.
+ *   header, `data: `; with `afterHead`, first everything up to a blank line: an HTTP head,
+ *   whose `Host: [::1]:3001` is no JSON), which in MCP is `initialize` one way and its answer
+ *   the other, then lets everything through. It needs no look-ahead: each chunk's output is
+ *   final.
  */
 
 /** Keys whose string values are secrets. */
@@ -38,16 +40,22 @@ export interface JsonSecretMasker {
   gap(): void;
 }
 
+const CR = 13, LF = 10;
 const QUOTE = 34, BACKSLASH = 92, COLON = 58, COMMA = 44, STAR = 42;
 const LBRACE = 123, RBRACE = 125, LBRACKET = 91, RBRACKET = 93;
 const MAX_KEY = 64;
 const STRUCTURAL = new Set([QUOTE, COLON, COMMA, LBRACE, RBRACE, LBRACKET, RBRACKET]);
 
 /** A streaming, same-length masker of the first JSON value of a stream (see the module doc). */
-export function createJsonSecretMasker(): JsonSecretMasker {
+export function createJsonSecretMasker(
+  opts: { afterHead?: boolean } = {},
+): JsonSecretMasker {
   /** containers open: true for an object */
   const stack: boolean[] = [];
   let started = false, done = false;
+  /** afterHead: still in the head; bytes of the current line (CR aside), a line seen */
+  let inHead = opts.afterHead === true;
+  let lineLen = 0, sawLine = false;
   let inString = false, escaped = false;
   /** the string being read is an object key */
   let isKey = false;
@@ -67,6 +75,14 @@ export function createJsonSecretMasker(): JsonSecretMasker {
       let out: Uint8Array | null = null;
       for (let i = 0; i < chunk.length && !done; i++) {
         const c = chunk[i];
+        if (inHead) {
+          if (c === LF) {
+            if (lineLen === 0 && sawLine) inHead = false;
+            sawLine = true;
+            lineLen = 0;
+          } else if (c !== CR) lineLen++;
+          continue;
+        }
         if (!started) {
           if (c !== LBRACE && c !== LBRACKET) continue;
           started = true;

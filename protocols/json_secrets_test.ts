@@ -57,9 +57,15 @@ Deno.test("json secrets: only the first value is masked (initialize), after any 
   assert.ok(masked.startsWith(`Content-Length: ${first.length}\r\n\r\n{`));
   assert.ok(!masked.includes("hunter2"));
   assert.ok(masked.endsWith(second), "the tools/call after initialize is untouched");
-  // an HTTP request with a JSON body; an SSE answer
-  const http = "POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\n\r\n" + first;
-  assert.ok(!assertSameForAllChunkings(utf8(http), maskStream).includes("ghp_SECRETSECRET"));
+  // an HTTP request with a JSON body, after a head with brackets in it (afterHead)
+  const http = "POST /mcp HTTP/1.1\r\nHost: [::1]:3001\r\nX: {a}\r\n\r\n" + first;
+  const head = (chunks: Uint8Array[]) => {
+    const m = createJsonSecretMasker({ afterHead: true });
+    return dec.decode(concatBytes(chunks.map((c) => m.transform(c).slice())));
+  };
+  const h = assertSameForAllChunkings(utf8(http), head);
+  assert.ok(!h.includes("ghp_SECRETSECRET") && h.includes("Host: [::1]:3001\r\nX: {a}"));
+  assert.ok(maskStream([utf8(http)]).includes("ghp_SECRETSECRET"), "without it: [::1] is taken");
   const sse =
     'event: message\ndata: {"result":{"serverInfo":{"name":"s"},"token":"T0K3N"},"id":0}\n\n';
   const out = assertSameForAllChunkings(utf8(sse), maskStream);
