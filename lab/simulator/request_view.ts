@@ -5,12 +5,10 @@
  * Each provider module fills one in from its own request body.
  */
 
-/** The wire APIs the server speaks. */
-export type Provider =
-  | "anthropic"
-  | "openai-responses"
-  | "openai-chat"
-  | "gemini";
+import type { Provider } from "../../analysis/llm/route.ts";
+
+/** The wire APIs the server speaks (the analysis reads the same). */
+export type { Provider };
 
 /** A tool the client declared in its request. */
 export interface OfferedTool {

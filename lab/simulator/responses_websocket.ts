@@ -10,6 +10,7 @@
  * `response.processed` acknowledgements are taken silently.
  */
 
+import { isResponsesPath, pathOf } from "../../analysis/llm/route.ts";
 import { createSseParser } from "../../protocols/mod.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 import type { IncomingRequest, RequestHandler, ResponseWriter } from "./http_listener.ts";
@@ -117,8 +118,8 @@ export function responsesWebSocket(
   options: SessionOptions,
 ): (conn: Deno.Conn, request: UpgradeRequest, rest: Uint8Array) => Promise<void> {
   return async (conn, request, rest) => {
-    const path = request.url.split("?")[0];
-    if (!/^(\/v1|\/backend-api\/codex)?\/responses$/.test(path)) {
+    const path = pathOf(request.url);
+    if (!isResponsesPath(path)) {
       const text = `no WebSocket endpoint at ${path}\n`;
       const w = conn.writable.getWriter();
       await w.write(enc.encode(
