@@ -21,6 +21,7 @@ import {
   type Http1Head,
   type Http1Parser,
   type Http1ResponseParser,
+  HTTP2_PREFACE,
   type Http2Parser,
 } from "../protocols/mod.ts";
 import { isWebSocketRequest, websocketAgreement } from "../protocols/mod.ts";
@@ -102,7 +103,6 @@ function addBody(m: Message, data: Uint8Array, offset: number, max: number, copy
   m.body.push({ data: copy ? data.slice() : data, offset });
 }
 
-const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const REQUEST_START = /^[A-Z]{3,10} \S+ HTTP\/1\.[01]\r?\n/;
 const RESPONSE_START = /^HTTP\/1\.[01] \d{3}/;
 
@@ -116,10 +116,10 @@ function startsWithPreface(t: TlsView, s: DirectionStream): boolean {
   let m = 0;
   for (const i of s.rows) {
     const d = rowData(t, i);
-    for (let j = 0; j < d.length && m < PREFACE.length; j++, m++) {
-      if (d[j] !== PREFACE[m]) return false;
+    for (let j = 0; j < d.length && m < HTTP2_PREFACE.length; j++, m++) {
+      if (d[j] !== HTTP2_PREFACE[m]) return false;
     }
-    if (m === PREFACE.length) return true;
+    if (m === HTTP2_PREFACE.length) return true;
   }
   return false;
 }

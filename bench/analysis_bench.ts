@@ -27,6 +27,7 @@ import { renderChatStream } from "../lab/simulator/openai_chat.ts";
 import { renderResponsesStream } from "../lab/simulator/openai_responses.ts";
 import type { RenderedResponse, Reply } from "../lab/simulator/reply.ts";
 import { encodeLiteral } from "../protocols/hpack_encode.ts";
+import { encodeFrame as frame, HTTP2_PREFACE } from "../protocols/http2_frame.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const enc = new TextEncoder();
@@ -176,21 +177,6 @@ function path(p: Provider): string {
     : p === "openai-chat"
     ? "/v1/chat/completions"
     : "/v1/responses";
-}
-
-function frame(type: number, flags: number, stream: number, payload: Uint8Array): Uint8Array {
-  const f = new Uint8Array(9 + payload.length);
-  f[0] = (payload.length >>> 16) & 0xff;
-  f[1] = (payload.length >>> 8) & 0xff;
-  f[2] = payload.length & 0xff;
-  f[3] = type;
-  f[4] = flags;
-  f[5] = (stream >>> 24) & 0x7f;
-  f[6] = (stream >>> 16) & 0xff;
-  f[7] = (stream >>> 8) & 0xff;
-  f[8] = stream & 0xff;
-  f.set(payload, 9);
-  return f;
 }
 
 function headerBlock(fields: [string, string][]): Uint8Array {
@@ -365,7 +351,7 @@ async function generate(dir: string, sizes: Sizes) {
       const resp = render(c.p, reply);
       if (c.p === "openai-responses") {
         if (c.n === 0) {
-          row(c, "write", new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+          row(c, "write", HTTP2_PREFACE);
           row(c, "write", frame(4, 0, 0, new Uint8Array(0)));
           row(c, "read", frame(4, 0, 0, new Uint8Array(0)));
         }

@@ -9,6 +9,7 @@
  *
  * `classify` answers plaintext / ciphertext / undecided with what it saw, in one line.
  */
+import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
 
 export type LookKind = "plaintext" | "ciphertext" | "undecided";
 
@@ -21,7 +22,6 @@ export interface Look {
 }
 
 const latin1 = new TextDecoder("latin1");
-const H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 const REQUEST_LINE = /^([A-Z][A-Z-]{1,15}) (\S{1,200}) HTTP\/1\.[01]\r?\n/;
 const STATUS_LINE = /^HTTP\/1\.[01] \d{3}[ \r]/;
 
@@ -32,7 +32,7 @@ const MIN_RANDOM = 128;
 /** `dir`: 0 for bytes the program wrote, 1 for bytes it read. */
 export function classify(data: Uint8Array, dir: 0 | 1): Look {
   const head = latin1.decode(data.subarray(0, 256));
-  if (head.startsWith(H2_PREFACE)) {
+  if (startsWithHttp2Preface(data)) {
     return { kind: "plaintext", confidence: 0.99, what: "the HTTP/2 connection preface" };
   }
   const req = REQUEST_LINE.exec(head);

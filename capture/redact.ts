@@ -102,13 +102,3 @@ export function afterGap(r: StreamRedactor): void {
   // that the bytes after a gap are not taken for the start of a header line.
   r.transform(new Uint8Array([SP]));
 }
-
-/** The client connection preface of HTTP/2 (RFC 9113, 3.4). */
-export const H2_PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-
-/** Whether `b` starts with (or is a prefix of) the HTTP/2 client preface. */
-export function looksLikeH2Preface(b: Uint8Array): boolean {
-  const n = Math.min(b.length, H2_PREFACE.length);
-  for (let i = 0; i < n; i++) if (b[i] !== H2_PREFACE[i]) return false;
-  return n > 0;
-}

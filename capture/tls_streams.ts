@@ -9,12 +9,8 @@
  * at the next line; an HTTP/2 redactor cannot find frame boundaries again, so the rest of
  * that direction is not recorded (counted in `lost`) rather than risk writing a secret.
  */
-import {
-  afterGap,
-  createHttp1Redactor,
-  looksLikeH2Preface,
-  type StreamRedactor,
-} from "./redact.ts";
+import { afterGap, createHttp1Redactor, type StreamRedactor } from "./redact.ts";
+import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 
 export interface RedactedCall {
@@ -80,7 +76,7 @@ export class TlsStreams {
       c = { dirs: [newDir(), newDir()] };
       this.#conns.set(key, c);
     }
-    if (!c.proto) c.proto = looksLikeH2Preface(call.data) ? "h2" : "h1";
+    if (!c.proto) c.proto = startsWithHttp2Preface(call.data, true) ? "h2" : "h1";
     const h2 = c.proto === "h2" && this.#h2 !== undefined;
     if (c.waiting) {
       c.waiting.push(call);

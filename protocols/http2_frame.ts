@@ -7,6 +7,17 @@
 /** "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" (RFC 9113 3.4). */
 export const HTTP2_PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/**
+ * Whether `b` begins with the HTTP/2 client preface; with `partial`, also when `b` is shorter
+ * and all it holds is the preface's start (a first write may carry only part of it).
+ */
+export function startsWithHttp2Preface(b: Uint8Array, partial = false): boolean {
+  const n = Math.min(b.length, HTTP2_PREFACE.length);
+  if (n < HTTP2_PREFACE.length && !(partial && n > 0)) return false;
+  for (let i = 0; i < n; i++) if (b[i] !== HTTP2_PREFACE[i]) return false;
+  return true;
+}
+
 export const FRAME_HEADER_LENGTH = 9;
 /** Largest frame length the 24-bit length field can express (2^24 - 1). */
 export const MAX_FRAME_LENGTH = 0xffffff;

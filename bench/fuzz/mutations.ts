@@ -16,6 +16,7 @@
  */
 import fc from "fast-check";
 import type { ProcessRow, TlsRow } from "../../recording/schema.ts";
+import { startsWithHttp2Preface } from "../../protocols/http2_frame.ts";
 
 export type Expect = "same" | "sameWithoutTimes" | "legal" | "reported" | "contained";
 
@@ -135,7 +136,7 @@ export function connections(rows: TlsRow[]): ConnInfo[] {
       key,
       rows: rs.length,
       http1: /^[A-Z]+ \S+ HTTP\/1\.1\r\n/.test(head),
-      h2: head.startsWith("PRI * HTTP/2.0"),
+      h2: first ? startsWithHttp2Preface(first.data) : false,
       sse: /content-type: text\/event-stream/i.test(readText),
     };
   });

@@ -2,7 +2,11 @@
  * The HTTP requests a recording's TLS streams hold (method and path), HTTP/1.1 or HTTP/2, so
  * the benchmark can check that a capture saw every LLM request the model server answered.
  */
-import { createHttp1RequestParser, createHttp2Parser } from "../../protocols/mod.ts";
+import {
+  createHttp1RequestParser,
+  createHttp2Parser,
+  startsWithHttp2Preface,
+} from "../../protocols/mod.ts";
 import { type TlsStream, tlsStreams } from "../../recording/recording.ts";
 import type { TlsRow } from "../../recording/schema.ts";
 
@@ -11,16 +15,10 @@ export interface RecordedRequest {
   path: string;
 }
 
-const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0");
-
-function isH2(bytes: Uint8Array): boolean {
-  return bytes.length >= PREFACE.length && PREFACE.every((b, i) => bytes[i] === b);
-}
-
 /** Requests in one stream's client→server bytes. */
 export function streamRequests(s: TlsStream): RecordedRequest[] {
   const out: RecordedRequest[] = [];
-  if (isH2(s.write)) {
+  if (startsWithHttp2Preface(s.write)) {
     const p = createHttp2Parser({
       onHeaders: (h) => {
         if (h.kind === "request") {

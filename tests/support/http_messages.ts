@@ -3,7 +3,12 @@
  * with what the server received and sent: HTTP/1.1 (bodies de-chunked) or HTTP/2 (bodies
  * per stream). Built on protocols.
  */
-import { createHttp1Exchange, createHttp2Parser, type ProtocolError } from "../../protocols/mod.ts";
+import {
+  createHttp1Exchange,
+  createHttp2Parser,
+  type ProtocolError,
+  startsWithHttp2Preface,
+} from "../../protocols/mod.ts";
 import type { TlsStream } from "../../recording/recording.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 
@@ -23,12 +28,10 @@ export interface Messages {
   errors: string[];
 }
 
-const PREFACE = "PRI * HTTP/2.0";
-
 export function httpMessages(s: TlsStream): Messages {
   const errors: string[] = [];
   const onError = (e: ProtocolError) => errors.push(e.message);
-  const isH2 = new TextDecoder().decode(s.write.subarray(0, PREFACE.length)) === PREFACE;
+  const isH2 = startsWithHttp2Preface(s.write);
   if (!isH2) {
     const reqs: (Message & { parts: Uint8Array[] })[] = [];
     const resps: (Message & { parts: Uint8Array[] })[] = [];
