@@ -4,6 +4,7 @@
  * the server and makes it trust the server's CA, and the non-interactive command line.
  */
 
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { McpServerConfig } from "./mcp_servers.ts";
 
@@ -75,6 +76,11 @@ export const AGENTS_BIN: string = fileURLToPath(
   new URL("./node_modules/.bin/", import.meta.url),
 );
 
+/** A pinned agent's executable. */
+export function agentBinary(name: string): string {
+  return join(AGENTS_BIN, name);
+}
+
 /** Placeholder credentials: the scripted server accepts anything and never logs them. */
 export const FAKE_KEYS = {
   anthropic: "sk-ant-sightline-scripted-not-a-real-key",
@@ -91,6 +97,8 @@ export function trustEnv(caCertPath: string): Record<string, string> {
   };
 }
 
+/** Writes a configuration file as indented JSON, making its directory first. */
 export async function writeJson(path: string, value: unknown): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
   await Deno.writeTextFile(path, JSON.stringify(value, null, 2) + "\n");
 }

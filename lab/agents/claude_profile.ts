@@ -8,14 +8,7 @@
  */
 
 import { join } from "node:path";
-import {
-  type AgentProfile,
-  AGENTS_BIN,
-  type AgentSetup,
-  FAKE_KEYS,
-  trustEnv,
-  writeJson,
-} from "./agent_profile.ts";
+import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
 
 /** Where the run's MCP server configuration for Claude Code is written. */
 export function claudeMcpConfigPath(home: string): string {
@@ -26,10 +19,9 @@ export const claudeProfile: AgentProfile = {
   name: "claude",
   npmPackage: "@anthropic-ai/claude-code",
   provider: "anthropic",
-  binary: join(AGENTS_BIN, "claude"),
+  binary: agentBinary("claude"),
   configuresMcp: true,
-  async prepareHome({ home, mcpServers }: AgentSetup) {
-    await Deno.mkdir(join(home, ".claude"), { recursive: true });
+  async prepareHome({ home, mcpServers }) {
     await writeJson(join(home, ".claude.json"), {
       hasCompletedOnboarding: true,
       autoUpdates: false,
@@ -52,7 +44,7 @@ export const claudeProfile: AgentProfile = {
       });
     }
   },
-  env({ home, server, mcpServers }: AgentSetup) {
+  env({ home, server, mcpServers }) {
     return {
       ...(mcpServers?.length ? { ENABLE_TOOL_SEARCH: "false" } : {}),
       HOME: home,
@@ -66,7 +58,7 @@ export const claudeProfile: AgentProfile = {
       ...trustEnv(server.caCertPath),
     };
   },
-  args(prompt: string, { model, home, mcpServers }: AgentSetup) {
+  args(prompt: string, { model, home, mcpServers }) {
     const mcp = mcpServers?.length
       ? ["--mcp-config", claudeMcpConfigPath(home), "--strict-mcp-config"]
       : [];

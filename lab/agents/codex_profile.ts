@@ -17,9 +17,8 @@
 
 import { join } from "node:path";
 import {
+  agentBinary,
   type AgentProfile,
-  AGENTS_BIN,
-  type AgentSetup,
   DEFAULT_CODEX_TRANSPORT,
   FAKE_KEYS,
   trustEnv,
@@ -36,11 +35,9 @@ export const codexProfile: AgentProfile = {
   name: "codex",
   npmPackage: "@openai/codex",
   provider: "openai-responses",
-  binary: join(AGENTS_BIN, "codex"),
+  binary: agentBinary("codex"),
   configuresMcp: true,
-  async prepareHome(
-    { home, server, model, transport, mcpServers }: AgentSetup,
-  ) {
+  async prepareHome({ home, server, model, transport, mcpServers }) {
     const http = (mcpServers ?? []).filter((m) => m.transport !== "stdio");
     if (http.length) {
       throw new Error(
@@ -82,7 +79,7 @@ export const codexProfile: AgentProfile = {
       ].join("\n"),
     );
   },
-  env({ home, server }: AgentSetup) {
+  env({ home, server }) {
     return {
       HOME: home,
       CODEX_HOME: join(home, ".codex"),

@@ -7,23 +7,15 @@
  */
 
 import { join } from "node:path";
-import {
-  type AgentProfile,
-  AGENTS_BIN,
-  type AgentSetup,
-  FAKE_KEYS,
-  trustEnv,
-  writeJson,
-} from "./agent_profile.ts";
+import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
 
 export const geminiProfile: AgentProfile = {
   name: "gemini",
   npmPackage: "@google/gemini-cli",
   provider: "gemini",
-  binary: join(AGENTS_BIN, "gemini"),
+  binary: agentBinary("gemini"),
   configuresMcp: true,
-  async prepareHome({ home, mcpServers }: AgentSetup) {
-    await Deno.mkdir(join(home, ".gemini"), { recursive: true });
+  async prepareHome({ home, mcpServers }) {
     await writeJson(join(home, ".gemini", "settings.json"), {
       security: { auth: { selectedType: "gemini-api-key" } },
       privacy: { usageStatisticsEnabled: false },
@@ -47,7 +39,7 @@ export const geminiProfile: AgentProfile = {
         : {}),
     });
   },
-  env({ home, server }: AgentSetup) {
+  env({ home, server }) {
     return {
       HOME: home,
       GOOGLE_GEMINI_BASE_URL: server.origin,
@@ -56,7 +48,7 @@ export const geminiProfile: AgentProfile = {
       ...trustEnv(server.caCertPath),
     };
   },
-  args(prompt: string, { model }: AgentSetup) {
+  args(prompt: string, { model }) {
     return ["-p", prompt, "--yolo", ...(model ? ["--model", model] : [])];
   },
 };

@@ -7,14 +7,7 @@
  */
 
 import { join } from "node:path";
-import {
-  type AgentProfile,
-  AGENTS_BIN,
-  type AgentSetup,
-  FAKE_KEYS,
-  trustEnv,
-  writeJson,
-} from "./agent_profile.ts";
+import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
 
 export const OPENCODE_DEFAULT_MODEL = "claude-sonnet-4-5";
 
@@ -22,11 +15,9 @@ export const opencodeProfile: AgentProfile = {
   name: "opencode",
   npmPackage: "opencode-ai",
   provider: "anthropic",
-  binary: join(AGENTS_BIN, "opencode"),
-  async prepareHome({ home, server, model }: AgentSetup) {
-    const dir = join(home, ".config", "opencode");
-    await Deno.mkdir(dir, { recursive: true });
-    await writeJson(join(dir, "opencode.json"), {
+  binary: agentBinary("opencode"),
+  async prepareHome({ home, server, model }) {
+    await writeJson(join(home, ".config", "opencode", "opencode.json"), {
       $schema: "https://opencode.ai/config.json",
       model: `anthropic/${model ?? OPENCODE_DEFAULT_MODEL}`,
       provider: {
@@ -39,7 +30,7 @@ export const opencodeProfile: AgentProfile = {
       autoupdate: false,
     });
   },
-  env({ home, server }: AgentSetup) {
+  env({ home, server }) {
     return {
       HOME: home,
       XDG_CONFIG_HOME: join(home, ".config"),

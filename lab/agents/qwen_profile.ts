@@ -7,14 +7,7 @@
  */
 
 import { join } from "node:path";
-import {
-  type AgentProfile,
-  AGENTS_BIN,
-  type AgentSetup,
-  FAKE_KEYS,
-  trustEnv,
-  writeJson,
-} from "./agent_profile.ts";
+import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
 
 export const QWEN_DEFAULT_MODEL = "qwen3-coder-plus";
 
@@ -22,9 +15,8 @@ export const qwenProfile: AgentProfile = {
   name: "qwen",
   npmPackage: "@qwen-code/qwen-code",
   provider: "openai-chat",
-  binary: join(AGENTS_BIN, "qwen"),
-  async prepareHome({ home }: AgentSetup) {
-    await Deno.mkdir(join(home, ".qwen"), { recursive: true });
+  binary: agentBinary("qwen"),
+  async prepareHome({ home }) {
     await writeJson(join(home, ".qwen", "settings.json"), {
       security: { auth: { selectedType: "openai" } },
       privacy: { usageStatisticsEnabled: false },
@@ -39,7 +31,7 @@ export const qwenProfile: AgentProfile = {
       memory: { enableManagedAutoMemory: false, enableTeamMemory: false },
     });
   },
-  env({ home, server, model }: AgentSetup) {
+  env({ home, server, model }) {
     return {
       HOME: home,
       OPENAI_BASE_URL: server.url,
@@ -50,7 +42,7 @@ export const qwenProfile: AgentProfile = {
       ...trustEnv(server.caCertPath),
     };
   },
-  args(prompt: string, { model }: AgentSetup) {
+  args(prompt: string, { model }) {
     return ["-p", prompt, "--yolo", ...(model ? ["--model", model] : [])];
   },
 };

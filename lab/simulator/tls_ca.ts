@@ -131,6 +131,31 @@ async function writeAtomic(
   await Deno.rename(tmp, path);
 }
 
+/** A new P-256 private key, as PKCS#8 PEM, in `work`/`out`. */
+async function newKey(work: string, out: string): Promise<void> {
+  await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "k.pem"], work);
+  await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-out", out], work);
+}
+
+/** Puts the key and certificate made in `work` in their places (the key 0600). */
+async function install(
+  work: string,
+  made: { key: string; cert: string },
+  to: { keyPath: string; certPath: string },
+): Promise<void> {
+  await writeAtomic(to.keyPath, await Deno.readTextFile(joinPath(work, made.key)), 0o600);
+  await writeAtomic(to.certPath, await Deno.readTextFile(joinPath(work, made.cert)), 0o644);
+}
+
+async function readPair(certPath: string, keyPath: string): Promise<KeyPair> {
+  return {
+    certPath,
+    keyPath,
+    certPem: await Deno.readTextFile(certPath),
+    keyPem: await Deno.readTextFile(keyPath),
+  };
+}
+
 async function ensureCa(dir: string): Promise<KeyPair> {
   const certPath = joinPath(dir, "ca.pem");
   const keyPath = joinPath(dir, "ca.key");
@@ -159,27 +184,7 @@ async function ensureCa(dir: string): Promise<KeyPair> {
             "",
           ].join("\n"),
         );
-        await openssl(
-          [
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-            "k.pem",
-          ],
-          work,
-        );
-        await openssl([
-          "pkcs8",
-          "-topk8",
-          "-nocrypt",
-          "-in",
-          "k.pem",
-          "-out",
-          "ca.key",
-        ], work);
+        await newKey(work, "ca.key");
         await openssl([
           "req",
           "-x509",
@@ -194,27 +199,13 @@ async function ensureCa(dir: string): Promise<KeyPair> {
           "-out",
           "ca.pem",
         ], work);
-        await writeAtomic(
-          keyPath,
-          await Deno.readTextFile(joinPath(work, "ca.key")),
-          0o600,
-        );
-        await writeAtomic(
-          certPath,
-          await Deno.readTextFile(joinPath(work, "ca.pem")),
-          0o644,
-        );
+        await install(work, { key: "ca.key", cert: "ca.pem" }, { keyPath, certPath });
       } finally {
         await Deno.remove(work, { recursive: true }).catch(() => {});
       }
     });
   }
-  return {
-    certPath,
-    keyPath,
-    certPem: await Deno.readTextFile(certPath),
-    keyPem: await Deno.readTextFile(keyPath),
-  };
+  return readPair(certPath, keyPath);
 }
 
 function sanEntry(name: string): string {
@@ -262,24 +253,7 @@ async function ensureLeaf(
           "",
         ].join("\n"),
       );
-      await openssl([
-        "ecparam",
-        "-name",
-        "prime256v1",
-        "-genkey",
-        "-noout",
-        "-out",
-        "k.pem",
-      ], work);
-      await openssl([
-        "pkcs8",
-        "-topk8",
-        "-nocrypt",
-        "-in",
-        "k.pem",
-        "-out",
-        "leaf.key",
-      ], work);
+      await newKey(work, "leaf.key");
       await openssl([
         "req",
         "-new",
@@ -309,26 +283,12 @@ async function ensureLeaf(
         "-out",
         "leaf.pem",
       ], work);
-      await writeAtomic(
-        keyPath,
-        await Deno.readTextFile(joinPath(work, "leaf.key")),
-        0o600,
-      );
-      await writeAtomic(
-        certPath,
-        await Deno.readTextFile(joinPath(work, "leaf.pem")),
-        0o644,
-      );
+      await install(work, { key: "leaf.key", cert: "leaf.pem" }, { keyPath, certPath });
     } finally {
       await Deno.remove(work, { recursive: true }).catch(() => {});
     }
   }
-  return {
-    certPath,
-    keyPath,
-    certPem: await Deno.readTextFile(certPath),
-    keyPem: await Deno.readTextFile(keyPath),
-  };
+  return readPair(certPath, keyPath);
 }
 
 /**
