@@ -45,6 +45,8 @@ export interface CaptureOptions {
   env?: Record<string, string>;
   /** where messages go (default stderr) */
   log?: (line: string) => void;
+  /** sees the loader's record stream, byte for byte (tests/fixtures/capture/record_stream.ts) */
+  loaderTap?: (bytes: Uint8Array) => void;
 }
 
 /** A user-facing failure: one line, and the exit code to leave with. */
@@ -174,6 +176,7 @@ export function launch(opts: CaptureOptions): Launched {
     gid,
     cwd,
     env: opts.env,
+    tap: opts.loaderTap,
   });
   loader.catch(() => {}); // the recorder reports it
   phase("loader started");

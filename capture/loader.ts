@@ -25,6 +25,8 @@ export interface LoaderOptions {
   /** extra environment for the command (the loader passes its environment on) */
   env?: Record<string, string>;
   loaderPath?: string;
+  /** sees every byte of the record stream as it arrives (to record a test fixture) */
+  tap?: (bytes: Uint8Array) => void;
 }
 
 export class LoaderError extends Error {
@@ -56,7 +58,11 @@ export class LoaderClient {
   #early: SlEvent[] | undefined = [];
   #onEvent: (ev: SlEvent) => void = (ev) => this.#early?.push(ev);
 
-  private constructor(process: Deno.ChildProcess, conn: Deno.UnixConn) {
+  private constructor(
+    process: Deno.ChildProcess,
+    conn: Deno.UnixConn,
+    tap?: (bytes: Uint8Array) => void,
+  ) {
     this.process = process;
     this.#conn = conn;
     let resolveReady!: (r: SlEvent & { kind: 64 }) => void;
@@ -90,6 +96,7 @@ export class LoaderClient {
         for (;;) {
           const n = await conn.read(buf);
           if (n === null) break;
+          tap?.(buf.subarray(0, n));
           parser.feed(buf.subarray(0, n));
         }
       } catch {
@@ -162,7 +169,7 @@ export class LoaderClient {
         first.status.code,
       );
     }
-    return new LoaderClient(process, first.conn);
+    return new LoaderClient(process, first.conn, opts.tap);
   }
 
   /** Hands every record, those that arrived before included, to `onEvent`. */

@@ -1,52 +1,23 @@
 /**
- * A capture from start to end: takes over from launch() (which checked the machine and
- * started the loader), hooks the TLS libraries, launches (or joins) the traced processes,
- * turns records into rows, flushes the Arrow files every second, and writes the manifest and
- * the summary. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written unless --no-ipc.
+ * A capture from start to end, the session: takes over from launch() (which checked the
+ * machine and started the loader), starts the manifest (manifest_builder.ts) and the record
+ * sink (record_sink.ts, records → rows), hooks the TLS libraries, launches (or joins) the
+ * traced processes, flushes every second, handles signals, and ends with the manifest, the
+ * summary and the exit code. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
+ * unless --no-ipc.
  */
 import { AttachManager, preattachCandidates } from "./attach.ts";
-import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
-import type { TableDef } from "../kit/columns.ts";
-import { Flag, Kind, KIND_NAMES, Missing, type SlEvent, waitStatus } from "./events.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
-import {
-  type Manifest,
-  MANIFEST_FILE,
-  nsToIso,
-  TOOL_NAME,
-  TOOL_VERSION,
-  writeManifest,
-} from "../recording/manifest.ts";
-import { dnsRow, execRow, exitRow, fileRow, forkRow, netRow, privilegeRow } from "./rows.ts";
-import {
-  CAPTURE_TABLES,
-  type FileRow,
-  fileTable,
-  ipcTable,
-  type NetRow,
-  netTable,
-  OPTIONAL_TABLES,
-  privilegeTable,
-  processTable,
-  tlsTable,
-} from "../recording/schema.ts";
-import {
-  blindSpotsOf,
-  UNKNOWN_HOOKS,
-  uringNotDecoded,
-  uringOpName,
-} from "../recording/blind_spots.ts";
+import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
+import { CAPTURE_TABLES, OPTIONAL_TABLES } from "../recording/schema.ts";
+import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
 import { probeKernelHooks } from "./kernel_hooks.ts";
-import { IpcAssembler, IpcRows } from "./ipc_streams.ts";
-import { Counters, startsRequest, summary } from "./status.ts";
-import { ContextPairer } from "./conn_pairing.ts";
-import { HookVerifier } from "./hook_verifier.ts";
-import { TlsAssembler } from "./tls_assembler.ts";
+import { summary } from "./status.ts";
 import { phase } from "./phase_log.ts";
 import { alive, procOf } from "../kit/cli.ts";
-import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
-import { TlsStreams } from "./tls_streams.ts";
+import { RecordSink } from "./record_sink.ts";
+import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
 
 export { CaptureError, type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
 
@@ -68,7 +39,7 @@ export interface CaptureResult {
  */
 export async function run(opts: CaptureOptions, launched?: Launched): Promise<CaptureResult> {
   const started = launched ?? launch(opts);
-  const { cmdPath, dir, reused, cwd, uid, gate, ipc, maxTlsBytes } = started;
+  const { cmdPath, dir, reused, maxTlsBytes } = started;
   phase("run");
   const log = opts.log ?? ((l: string) => console.error(l));
   if (reused) {
@@ -80,287 +51,40 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     }
   }
 
-  const writers = {
-    process: ArrowStreamWriter.create(`${dir}/process.arrow`, processTable),
-    file: ArrowStreamWriter.create(`${dir}/file.arrow`, fileTable),
-    net: ArrowStreamWriter.create(`${dir}/net.arrow`, netTable),
-    tls: ArrowStreamWriter.create(`${dir}/tls.arrow`, tlsTable),
-    privilege: ArrowStreamWriter.create(`${dir}/privilege.arrow`, privilegeTable),
-    ...(ipc ? { ipc: ArrowStreamWriter.create(`${dir}/ipc.arrow`, ipcTable) } : {}),
-  };
-  const allWriters: Pick<ArrowStreamWriter<TableDef>, "flush" | "close" | "abandon">[] = Object
-    .values(writers);
-
-  const startNs = BigInt(Date.now()) * 1_000_000n;
-  const manifest: Manifest = {
-    format: "sightline-recording",
-    format_version: 1,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    complete: false,
-    mode: opts.cmd ? "command" : opts.pids?.length ? "pid" : "comm",
-    command: opts.cmd ?? null,
-    target_pids: opts.pids ?? [],
-    target_comm: opts.comm ?? null,
-    cwd,
-    uid: uid ?? Deno.uid() ?? 0,
-    host: Deno.hostname(),
-    kernel: Deno.osRelease(),
-    started_at: nsToIso(startNs),
-    started_ns: String(startNs),
-    ended_at: null,
-    ended_ns: null,
-    exit_code: null,
-    exit_signal: null,
-    root_pid: null,
-    options: { max_tls_bytes: maxTlsBytes, keep_secrets: opts.keepSecrets ?? false, gate, ipc },
-    tables: {},
-    tls_bytes: 0,
-    drops: {},
-    missed_runs: 0,
-    gated_processes: 0,
-    attach: { hooked: [], not_hooked: [], unresolved: [] },
-    warnings: [],
-    errors: [],
-  };
-  /** set once the loader runs (records before that have no gate to handle) */
-  const hooks: { attach?: AttachManager } = {};
-  // io_uring: requests by opcode (from the loader's stats), whether its tracepoints attached
-  const uring = { requests: {} as Record<string, number>, recorded: {} as Record<string, number> };
-  let uringAttached = true;
-  let noCompletion = 0;
+  const manifest = startManifest(opts, started, BigInt(Date.now()) * 1_000_000n);
+  const sink = new RecordSink({
+    dir,
+    maxTlsBytes,
+    ipc: started.ipc,
+    keepSecrets: opts.keepSecrets,
+    h2Redactor: opts.h2Redactor,
+    pids: opts.pids,
+  }, manifest);
   // the hooks this kernel offers that the capture does not use, for the blind spots
   let kernelHooks = UNKNOWN_HOOKS;
   const hooksProbed = probeKernelHooks().then((h) => {
     kernelHooks = h;
   });
-  const refreshManifest = () => {
-    for (const [name, w] of Object.entries(writers)) {
-      manifest.tables[name] = {
-        file: `${name}.arrow`,
-        rows: w.rowsWritten + w.pending,
-        bytes: w.bytesWritten,
-      };
-    }
-    hooks.attach?.applyChecks(verifier.checks());
-    manifest.attach = hooks.attach?.report() ?? manifest.attach;
-    manifest.io_uring = {
-      ...uring,
-      not_decoded: uringNotDecoded(uring),
-      no_completion: noCompletion,
-    };
-    manifest.blind_spots = blindSpotsOf(uring, uringAttached, kernelHooks);
-  };
+  const refresh = () => refreshManifest(manifest, sink.state(), kernelHooks);
   writeManifest(dir, manifest);
-
-  // ---- record handling
-  const counters = new Counters();
-  let offset = 0n; // CLOCK_BOOTTIME -> wall clock
-  const clock = (boot: bigint) => boot + offset;
-  let writeError: string | undefined;
-  const lastExec = new Map<number, string>();
-  let childStatus: number | undefined;
-  let execErrno = 0;
-  const gateTasks = new Set<Promise<void>>();
-
-  const streams = new TlsStreams(
-    { keepSecrets: opts.keepSecrets ?? false, h2Redactor: opts.h2Redactor },
-    ({ call, data, lost }) => {
-      const info = hooks.attach?.cookie(call.target);
-      if (call.dir === 0 && startsRequest(data)) counters.httpRequests++;
-      counters.tlsBytes += call.total;
-      manifest.tls_bytes += data.length;
-      writers.tls.append({
-        ts_ns: clock(call.ts),
-        pid: call.pid,
-        tid: call.tid,
-        conn_id: BigInt.asIntN(64, call.conn),
-        ctx_id: BigInt.asIntN(64, call.ctx ?? call.conn),
-        conn_gen: call.gen,
-        direction: call.dir === 0 ? "write" : "read",
-        seq: BigInt.asIntN(64, call.seq),
-        len: BigInt(call.total),
-        data,
-        truncated: call.truncated,
-        lost: BigInt(lost),
-        lib: info?.lib ?? "?",
-        fn: info?.fn ?? "?",
-      });
-    },
-  );
-  const pairer = new ContextPairer((c) => streams.push(c));
-  // every hook's first bytes per connection must look like plaintext; a wrong one is dropped
-  const verifier = new HookVerifier((target, check) => {
-    const info = hooks.attach?.cookie(target);
-    manifest.warnings.push(
-      `hook ${info?.fn ?? target} in ${info?.lib ?? "?"} saw ciphertext, not plaintext ` +
-        `(${check.evidence}): its data is dropped and it is detached`,
-    );
-    const t = hooks.attach!.dropHook(target).then((what) => {
-      if (what) manifest.warnings.push(`hook ${what}`);
-    }).catch((e) => {
-      manifest.warnings.push(`detaching hook ${target}: ${(e as Error).message}`);
-    });
-    gateTasks.add(t);
-    t.finally(() => gateTasks.delete(t));
-  });
-  const assembler = new TlsAssembler(maxTlsBytes, (c) => {
-    if (!verifier.check(c)) return;
-    const fn = hooks.attach?.cookie(c.target)?.fn;
-    if (fn && PER_DIRECTION_CONTEXT.has(fn)) pairer.push(c);
-    else streams.push(c);
-  });
-
-  // io_uring requests recorded at submission, waiting for their result (SL_K_URING_DONE)
-  const awaiting = new Map<
-    bigint,
-    { table: "file"; row: FileRow } | { table: "net"; row: NetRow }
-  >();
-  const finishAwaited = () => {
-    for (const w of awaiting.values()) {
-      noCompletion++;
-      if (w.table === "file") writers.file.append(w.row);
-      else writers.net.append(w.row);
-    }
-    awaiting.clear();
-  };
-
-  const ipcRows = new IpcRows(clock, { keepSecrets: opts.keepSecrets });
-  const ipcCalls = new IpcAssembler(maxTlsBytes, (c) => ipcRows.push(c));
-  /** ipc rows go out at each flush, once their peer is known (ipc_streams.ts) */
-  const ipcDamage = { cut: 0, lost: 0n };
-  const appendIpc = (all: boolean) => {
-    for (const row of ipcRows.take(all)) {
-      if (row.truncated) ipcDamage.cut++;
-      ipcDamage.lost += row.lost;
-      writers.ipc?.append(row);
-    }
-  };
-
-  const earlyGates: (SlEvent & { kind: 9 })[] = [];
-  const handleGate = (ev: SlEvent & { kind: 9 }) => {
-    const t = hooks.attach!.gate({
-      pid: ev.pid,
-      dev: ev.dev,
-      ino: ev.ino,
-      fd: ev.fd,
-      reason: ev.reason,
-      stopped: (ev.hflags & Flag.STOPPED) !== 0,
-    }, lastExec.get(ev.pid)).catch((e) => {
-      manifest.warnings.push(`attach for pid ${ev.pid}: ${(e as Error).message}`);
-    });
-    gateTasks.add(t);
-    t.finally(() => gateTasks.delete(t));
-  };
-
-  const onEvent = (ev: SlEvent) => {
-    if (writeError) return;
-    counters.events++;
-    switch (ev.kind) {
-      case Kind.READY:
-        offset = ev.bootToRealNs;
-        manifest.root_pid = ev.childPid || (opts.pids?.[0] ?? null);
-        uringAttached = (ev.missing & Missing.URING) === 0;
-        break;
-      case Kind.FORK:
-        writers.process.append(forkRow(ev, clock));
-        break;
-      case Kind.EXEC:
-        lastExec.set(ev.pid, ev.filename);
-        writers.process.append(execRow(ev, clock));
-        break;
-      case Kind.EXIT:
-        lastExec.delete(ev.pid);
-        writers.process.append(exitRow(ev, clock));
-        break;
-      case Kind.FILE:
-        if (ev.hflags & Flag.PENDING) {
-          awaiting.set(ev.uringId, { table: "file", row: fileRow(ev, clock) });
-        } else writers.file.append(fileRow(ev, clock));
-        break;
-      case Kind.NET:
-        if (ev.hflags & Flag.PENDING) {
-          awaiting.set(ev.uringId, { table: "net", row: netRow(ev, clock) });
-        } else writers.net.append(netRow(ev, clock));
-        break;
-      case Kind.DNS:
-        writers.net.append(dnsRow(ev, clock));
-        break;
-      case Kind.PRIV:
-        writers.privilege.append(privilegeRow(ev, clock));
-        break;
-      case Kind.URING_DONE: {
-        const w = awaiting.get(ev.uringId);
-        if (!w) break;
-        awaiting.delete(ev.uringId);
-        w.row.ret = BigInt(ev.res);
-        w.row.ts_ns = clock(ev.ts);
-        if (w.table === "file") writers.file.append(w.row);
-        else writers.net.append(w.row);
-        break;
-      }
-      case Kind.TLS:
-        assembler.chunk({ ...ev, flags: ev.hflags });
-        break;
-      case Kind.TLS_FREE:
-        assembler.free(ev.pid, ev.conn);
-        break;
-      case Kind.CTXFD:
-        pairer.contextSocket(ev.pid, ev.ctx, ev.fd, ev.dir);
-        break;
-      case Kind.FDCLOSE:
-        pairer.socketClosed(ev.pid, ev.fd);
-        break;
-      case Kind.IPC:
-        ipcCalls.chunk(ev);
-        break;
-      case Kind.GATE:
-        if (hooks.attach) handleGate(ev);
-        else earlyGates.push(ev); // before the attach layer exists (--pid/--comm start-up)
-        break;
-      case Kind.STATS: {
-        let total = 0;
-        ev.drops.forEach((n, k) => {
-          if (n > 0n) manifest.drops[KIND_NAMES[k] ?? String(k)] = Number(n);
-          total += Number(n);
-        });
-        counters.drops = total;
-        manifest.missed_runs = Number(ev.misses);
-        manifest.gated_processes = Number(ev.gated);
-        ev.uringSeen.forEach((n, op) => {
-          if (n > 0n) uring.requests[uringOpName(op)] = Number(n);
-        });
-        ev.uringRecorded.forEach((n, op) => {
-          if (n > 0n) uring.recorded[uringOpName(op)] = Number(n);
-        });
-        break;
-      }
-      case Kind.CHILD:
-        childStatus = ev.status;
-        execErrno = ev.execErrno;
-        break;
-      case Kind.LOG:
-        manifest.warnings.push(ev.text);
-        break;
-    }
-  };
 
   // ---- start the loader
   let loader: LoaderClient;
   try {
     loader = await started.loader;
-    loader.listen(onEvent);
+    loader.listen(sink.push);
     phase("loader connected");
     await loader.ready;
     phase("loader ready");
   } catch (e) {
-    for (const w of allWriters) w.abandon();
+    sink.abandon();
     const msg = e instanceof LoaderError ? e.message : (e as Error).message;
     manifest.errors.push(msg);
     writeManifest(dir, manifest);
     throw new CaptureError(msg, 1);
   }
-  const attach = hooks.attach = new AttachManager(loader, opts.locator);
-  for (const ev of earlyGates.splice(0)) handleGate(ev);
+  const attach = new AttachManager(loader, opts.locator);
+  sink.attachTo(attach);
 
   // Hook what we know about before the command runs; the gate covers the rest.
   await Promise.all(preattachCandidates(cmdPath).map((p) => attach.ensure(p, "preattach")));
@@ -374,24 +98,25 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     log(`sightline: recording to ${dir}` + (showStatus ? "" : " (live status: --status)"));
   }
   const flushAll = () => {
-    if (writeError) return;
+    if (sink.writeError) return;
     try {
-      for (const w of allWriters) w.flush();
-      refreshManifest();
+      sink.flush();
+      refresh();
       writeManifest(dir, manifest);
     } catch (e) {
-      writeError = (e as Error).message;
+      sink.writeError = (e as Error).message;
     }
   };
   const timer = setInterval(() => {
-    pairer.tick();
-    if (!writeError) appendIpc(false);
+    sink.tick();
     flushAll();
-    if (writeError) {
+    if (sink.writeError) {
       loader.stop();
       return;
     }
-    if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${counters.line()}`));
+    if (showStatus) {
+      Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${sink.counters.line()}`));
+    }
   }, 1000);
 
   // A signal more than the capture needs (a second SIGTERM or SIGHUP, a third SIGINT)
@@ -440,10 +165,10 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   phase("stream ended");
   const lost = forced ? undefined : await loaderLost(
     loader,
-    opts.cmd ? childStatus !== undefined : undefined,
+    opts.cmd ? sink.childStatus !== undefined : undefined,
   );
   if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
-  await Promise.all([...gateTasks]);
+  await sink.settled();
   clearInterval(timer);
   Deno.removeSignalListener("SIGINT", onSigint);
   Deno.removeSignalListener("SIGTERM", onSigterm);
@@ -452,63 +177,14 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 
   await opts.h2Redactor?.ready?.();
-  finishAwaited();
-  assembler.finishAll();
-  pairer.finish();
-  streams.finish();
-  ipcCalls.finishAll();
-  if (!writeError) appendIpc(true);
-  // shown, never silent: JSON-RPC messages in these calls are cut or have holes
-  if (ipcDamage.cut) {
-    manifest.warnings.push(
-      `ipc: ${ipcDamage.cut} pipe/socket calls cut at --max-tls-bytes ${maxTlsBytes}`,
-    );
-  }
-  if (ipcDamage.lost) {
-    manifest.warnings.push(
-      `ipc: ${ipcDamage.lost} bytes of JSON-RPC lost (ring buffer full, or unreadable memory)`,
-    );
-  }
-  let closeError: string | undefined;
-  for (const w of allWriters) {
-    try {
-      if (writeError) w.abandon();
-      else w.close();
-    } catch (e) {
-      closeError ??= (e as Error).message;
-      w.abandon();
-    }
-  }
-  writeError ??= closeError;
-
-  const endNs = BigInt(Date.now()) * 1_000_000n;
-  manifest.ended_at = nsToIso(endNs);
-  manifest.ended_ns = String(endNs);
-  let exitCode = 0;
-  if (execErrno) {
-    const what = execErrno === 2 ? "command not found" : `cannot execute (errno ${execErrno})`;
-    manifest.errors.push(`${opts.cmd?.[0]}: ${what}`);
-    exitCode = execErrno === 2 ? 127 : 126;
-  } else if (childStatus !== undefined && childStatus >= 0) {
-    const { code, signal } = waitStatus(childStatus);
-    manifest.exit_code = code;
-    manifest.exit_signal = signal;
-    exitCode = code ?? 128 + (signal ?? 0);
-  }
-  if (writeError) {
-    manifest.errors.push(`writing the recording failed: ${writeError}`);
-    exitCode = exitCode || 1;
-  }
-  if (lost) {
-    manifest.errors.push(
-      lost +
-        (opts.cmd && manifest.root_pid
-          ? `; the command (pid ${manifest.root_pid}) was ended, as nothing recorded it any more`
-          : ""),
-    );
-    exitCode = exitCode || 1;
-  }
-  manifest.complete = !writeError && !lost;
+  sink.finish();
+  const { writeError, execErrno } = sink;
+  const exitCode = endManifest(manifest, {
+    execErrno,
+    childStatus: sink.childStatus,
+    writeError,
+    lost,
+  }, BigInt(Date.now()) * 1_000_000n);
   // the probe takes milliseconds; a kernel that hangs it leaves the hooks "not probed"
   let probeTimer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
@@ -516,7 +192,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     new Promise((r) => probeTimer = setTimeout(r, 5000)),
   ]);
   clearTimeout(probeTimer);
-  refreshManifest();
+  refresh();
   try {
     writeManifest(dir, manifest);
   } catch (e) {

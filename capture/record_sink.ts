@@ -1,0 +1,377 @@
+/**
+ * The record sink: the loader's decoded records in, the recording's rows out. Process, file,
+ * network, privilege, TLS and ipc records become rows of the Arrow tables (TLS through the
+ * assembler, the hook check and the redactor; io_uring requests once their result is in);
+ * the loader's statistics, warnings and the command's end go to the manifest it is given.
+ * It needs no loader and no root: tests replay a recorded loader stream into it
+ * (record_sink_test.ts); the session (recorder.ts) feeds it live, flushes it every second and
+ * hands it the attach layer once the loader is ready.
+ */
+import type { AttachManager } from "./attach.ts";
+import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
+import type { TableDef } from "../kit/columns.ts";
+import { Flag, Kind, KIND_NAMES, Missing, type SlEvent } from "./events.ts";
+import type { Manifest } from "../recording/manifest.ts";
+import { dnsRow, execRow, exitRow, fileRow, forkRow, netRow, privilegeRow } from "./rows.ts";
+import {
+  type FileRow,
+  fileTable,
+  ipcTable,
+  type NetRow,
+  netTable,
+  privilegeTable,
+  processTable,
+  tlsTable,
+} from "../recording/schema.ts";
+import { type UringCounts, uringOpName } from "../recording/blind_spots.ts";
+import { IpcAssembler, IpcRows } from "./ipc_streams.ts";
+import { Counters, startsRequest } from "./status.ts";
+import { ContextPairer } from "./conn_pairing.ts";
+import { HookVerifier } from "./hook_verifier.ts";
+import { TlsAssembler } from "./tls_assembler.ts";
+import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
+import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
+
+export interface SinkOptions {
+  /** the recording directory: the sink creates its Arrow files */
+  dir: string;
+  maxTlsBytes: number;
+  /** write ipc.arrow (false: --no-ipc) */
+  ipc: boolean;
+  keepSecrets?: boolean;
+  h2Redactor?: H2RedactorFactory;
+  /** --pid: the root pid when the loader names no child */
+  pids?: number[];
+}
+
+/** What the sink adds to the manifest at each flush (manifest_builder.ts refreshManifest). */
+export interface SinkState {
+  tables: Manifest["tables"];
+  /** the attach report, once there is an attach layer */
+  attach?: Manifest["attach"];
+  uring: UringCounts;
+  /** io_uring requests that never got a result */
+  noCompletion: number;
+  /** whether io_uring's tracepoints attached */
+  uringAttached: boolean;
+}
+
+type GateEvent = SlEvent & { kind: 9 };
+
+export class RecordSink {
+  readonly counters = new Counters();
+  /** the first failure to write the recording; records after it are ignored */
+  writeError: string | undefined;
+  /** the command's wait status and exec errno, from the loader's SL_K_CHILD */
+  childStatus: number | undefined;
+  execErrno = 0;
+
+  readonly #manifest: Manifest;
+  readonly #maxTlsBytes: number;
+  readonly #pids?: number[];
+  readonly #writers;
+  readonly #allWriters: Pick<ArrowStreamWriter<TableDef>, "flush" | "close" | "abandon">[];
+  /** set once the loader runs (records before that have no gate to handle) */
+  #attach: AttachManager | undefined;
+  #earlyGates: GateEvent[] = [];
+  #gateTasks = new Set<Promise<void>>();
+  #offset = 0n; // CLOCK_BOOTTIME -> wall clock
+  readonly #clock = (boot: bigint) => boot + this.#offset;
+  #lastExec = new Map<number, string>();
+  // io_uring: requests by opcode (from the loader's stats), whether its tracepoints attached
+  #uring: UringCounts = { requests: {}, recorded: {} };
+  #uringAttached = true;
+  #noCompletion = 0;
+  /** io_uring requests recorded at submission, waiting for their result (SL_K_URING_DONE) */
+  #awaiting = new Map<bigint, { table: "file"; row: FileRow } | { table: "net"; row: NetRow }>();
+  readonly #streams: TlsStreams;
+  readonly #pairer: ContextPairer;
+  readonly #verifier: HookVerifier;
+  readonly #assembler: TlsAssembler;
+  readonly #ipcRows: IpcRows;
+  readonly #ipcCalls: IpcAssembler;
+  #ipcDamage = { cut: 0, lost: 0n };
+
+  constructor(opts: SinkOptions, manifest: Manifest) {
+    const { dir } = opts;
+    this.#manifest = manifest;
+    this.#maxTlsBytes = opts.maxTlsBytes;
+    this.#pids = opts.pids;
+    const writers = this.#writers = {
+      process: ArrowStreamWriter.create(`${dir}/process.arrow`, processTable),
+      file: ArrowStreamWriter.create(`${dir}/file.arrow`, fileTable),
+      net: ArrowStreamWriter.create(`${dir}/net.arrow`, netTable),
+      tls: ArrowStreamWriter.create(`${dir}/tls.arrow`, tlsTable),
+      privilege: ArrowStreamWriter.create(`${dir}/privilege.arrow`, privilegeTable),
+      ...(opts.ipc ? { ipc: ArrowStreamWriter.create(`${dir}/ipc.arrow`, ipcTable) } : {}),
+    };
+    this.#allWriters = Object.values(writers);
+
+    this.#streams = new TlsStreams(
+      { keepSecrets: opts.keepSecrets ?? false, h2Redactor: opts.h2Redactor },
+      ({ call, data, lost }) => {
+        const info = this.#attach?.cookie(call.target);
+        if (call.dir === 0 && startsRequest(data)) this.counters.httpRequests++;
+        this.counters.tlsBytes += call.total;
+        manifest.tls_bytes += data.length;
+        writers.tls.append({
+          ts_ns: this.#clock(call.ts),
+          pid: call.pid,
+          tid: call.tid,
+          conn_id: BigInt.asIntN(64, call.conn),
+          ctx_id: BigInt.asIntN(64, call.ctx ?? call.conn),
+          conn_gen: call.gen,
+          direction: call.dir === 0 ? "write" : "read",
+          seq: BigInt.asIntN(64, call.seq),
+          len: BigInt(call.total),
+          data,
+          truncated: call.truncated,
+          lost: BigInt(lost),
+          lib: info?.lib ?? "?",
+          fn: info?.fn ?? "?",
+        });
+      },
+    );
+    this.#pairer = new ContextPairer((c) => this.#streams.push(c));
+    // every hook's first bytes per connection must look like plaintext; a wrong one is dropped
+    this.#verifier = new HookVerifier((target, check) => {
+      const info = this.#attach?.cookie(target);
+      manifest.warnings.push(
+        `hook ${info?.fn ?? target} in ${info?.lib ?? "?"} saw ciphertext, not plaintext ` +
+          `(${check.evidence}): its data is dropped and it is detached`,
+      );
+      // (a replayed stream has no attach layer: nothing to detach)
+      const dropped = this.#attach?.dropHook(target);
+      if (!dropped) return;
+      this.#track(
+        dropped.then((what) => {
+          if (what) manifest.warnings.push(`hook ${what}`);
+        }).catch((e) => {
+          manifest.warnings.push(`detaching hook ${target}: ${(e as Error).message}`);
+        }),
+      );
+    });
+    this.#assembler = new TlsAssembler(opts.maxTlsBytes, (c) => {
+      if (!this.#verifier.check(c)) return;
+      const fn = this.#attach?.cookie(c.target)?.fn;
+      if (fn && PER_DIRECTION_CONTEXT.has(fn)) this.#pairer.push(c);
+      else this.#streams.push(c);
+    });
+    this.#ipcRows = new IpcRows(this.#clock, { keepSecrets: opts.keepSecrets });
+    this.#ipcCalls = new IpcAssembler(opts.maxTlsBytes, (c) => this.#ipcRows.push(c));
+  }
+
+  /** One decoded record from the loader (replies to commands are the loader client's). */
+  readonly push = (ev: SlEvent): void => {
+    if (this.writeError) return;
+    this.counters.events++;
+    const writers = this.#writers;
+    const clock = this.#clock;
+    const manifest = this.#manifest;
+    switch (ev.kind) {
+      case Kind.READY:
+        this.#offset = ev.bootToRealNs;
+        manifest.root_pid = ev.childPid || (this.#pids?.[0] ?? null);
+        this.#uringAttached = (ev.missing & Missing.URING) === 0;
+        break;
+      case Kind.FORK:
+        writers.process.append(forkRow(ev, clock));
+        break;
+      case Kind.EXEC:
+        this.#lastExec.set(ev.pid, ev.filename);
+        writers.process.append(execRow(ev, clock));
+        break;
+      case Kind.EXIT:
+        this.#lastExec.delete(ev.pid);
+        writers.process.append(exitRow(ev, clock));
+        break;
+      case Kind.FILE:
+        if (ev.hflags & Flag.PENDING) {
+          this.#awaiting.set(ev.uringId, { table: "file", row: fileRow(ev, clock) });
+        } else writers.file.append(fileRow(ev, clock));
+        break;
+      case Kind.NET:
+        if (ev.hflags & Flag.PENDING) {
+          this.#awaiting.set(ev.uringId, { table: "net", row: netRow(ev, clock) });
+        } else writers.net.append(netRow(ev, clock));
+        break;
+      case Kind.DNS:
+        writers.net.append(dnsRow(ev, clock));
+        break;
+      case Kind.PRIV:
+        writers.privilege.append(privilegeRow(ev, clock));
+        break;
+      case Kind.URING_DONE: {
+        const w = this.#awaiting.get(ev.uringId);
+        if (!w) break;
+        this.#awaiting.delete(ev.uringId);
+        w.row.ret = BigInt(ev.res);
+        w.row.ts_ns = clock(ev.ts);
+        if (w.table === "file") writers.file.append(w.row);
+        else writers.net.append(w.row);
+        break;
+      }
+      case Kind.TLS:
+        this.#assembler.chunk({ ...ev, flags: ev.hflags });
+        break;
+      case Kind.TLS_FREE:
+        this.#assembler.free(ev.pid, ev.conn);
+        break;
+      case Kind.CTXFD:
+        this.#pairer.contextSocket(ev.pid, ev.ctx, ev.fd, ev.dir);
+        break;
+      case Kind.FDCLOSE:
+        this.#pairer.socketClosed(ev.pid, ev.fd);
+        break;
+      case Kind.IPC:
+        this.#ipcCalls.chunk(ev);
+        break;
+      case Kind.GATE:
+        if (this.#attach) this.#gate(ev);
+        else this.#earlyGates.push(ev); // before the attach layer exists (--pid/--comm start-up)
+        break;
+      case Kind.STATS: {
+        let total = 0;
+        ev.drops.forEach((n, k) => {
+          if (n > 0n) manifest.drops[KIND_NAMES[k] ?? String(k)] = Number(n);
+          total += Number(n);
+        });
+        this.counters.drops = total;
+        manifest.missed_runs = Number(ev.misses);
+        manifest.gated_processes = Number(ev.gated);
+        ev.uringSeen.forEach((n, op) => {
+          if (n > 0n) this.#uring.requests[uringOpName(op)] = Number(n);
+        });
+        ev.uringRecorded.forEach((n, op) => {
+          if (n > 0n) this.#uring.recorded[uringOpName(op)] = Number(n);
+        });
+        break;
+      }
+      case Kind.CHILD:
+        this.childStatus = ev.status;
+        this.execErrno = ev.execErrno;
+        break;
+      case Kind.LOG:
+        manifest.warnings.push(ev.text);
+        break;
+    }
+  };
+
+  /** The attach layer, once the loader is ready: the gates that came before it go to it now. */
+  attachTo(attach: AttachManager): void {
+    this.#attach = attach;
+    for (const ev of this.#earlyGates.splice(0)) this.#gate(ev);
+  }
+
+  /** Once a second: unpaired TLS contexts time out, ipc rows whose peer is known go out. */
+  tick(): void {
+    this.#pairer.tick();
+    if (!this.writeError) this.#appendIpc(false);
+  }
+
+  /** Writes what the tables hold so far (throws when the disk refuses). */
+  flush(): void {
+    for (const w of this.#allWriters) w.flush();
+  }
+
+  /** Resolves when every attach and detach the records asked for has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#gateTasks]);
+  }
+
+  /** The loader never got ready: the tables are left as they are. */
+  abandon(): void {
+    for (const w of this.#allWriters) w.abandon();
+  }
+
+  /**
+   * The stream has ended: what is still held (io_uring requests without a result, unfinished
+   * TLS and ipc calls) goes out, damage becomes manifest warnings, the files are closed (or
+   * abandoned after a write error, which `writeError` then says).
+   */
+  finish(): void {
+    for (const w of this.#awaiting.values()) {
+      this.#noCompletion++;
+      if (w.table === "file") this.#writers.file.append(w.row);
+      else this.#writers.net.append(w.row);
+    }
+    this.#awaiting.clear();
+    this.#assembler.finishAll();
+    this.#pairer.finish();
+    this.#streams.finish();
+    this.#ipcCalls.finishAll();
+    if (!this.writeError) this.#appendIpc(true);
+    // shown, never silent: JSON-RPC messages in these calls are cut or have holes
+    const { cut, lost } = this.#ipcDamage;
+    if (cut) {
+      this.#manifest.warnings.push(
+        `ipc: ${cut} pipe/socket calls cut at --max-tls-bytes ${this.#maxTlsBytes}`,
+      );
+    }
+    if (lost) {
+      this.#manifest.warnings.push(
+        `ipc: ${lost} bytes of JSON-RPC lost (ring buffer full, or unreadable memory)`,
+      );
+    }
+    let closeError: string | undefined;
+    for (const w of this.#allWriters) {
+      try {
+        if (this.writeError) w.abandon();
+        else w.close();
+      } catch (e) {
+        closeError ??= (e as Error).message;
+        w.abandon();
+      }
+    }
+    this.writeError ??= closeError;
+  }
+
+  /** The tables, the attach report (with the hook checks applied) and io_uring, for the manifest. */
+  state(): SinkState {
+    const tables: Manifest["tables"] = {};
+    for (const [name, w] of Object.entries(this.#writers)) {
+      tables[name] = {
+        file: `${name}.arrow`,
+        rows: w.rowsWritten + w.pending,
+        bytes: w.bytesWritten,
+      };
+    }
+    this.#attach?.applyChecks(this.#verifier.checks());
+    return {
+      tables,
+      attach: this.#attach?.report(),
+      uring: this.#uring,
+      noCompletion: this.#noCompletion,
+      uringAttached: this.#uringAttached,
+    };
+  }
+
+  #gate(ev: GateEvent): void {
+    this.#track(
+      this.#attach!.gate({
+        pid: ev.pid,
+        dev: ev.dev,
+        ino: ev.ino,
+        fd: ev.fd,
+        reason: ev.reason,
+        stopped: (ev.hflags & Flag.STOPPED) !== 0,
+      }, this.#lastExec.get(ev.pid)).catch((e) => {
+        this.#manifest.warnings.push(`attach for pid ${ev.pid}: ${(e as Error).message}`);
+      }),
+    );
+  }
+
+  #track(t: Promise<void>): void {
+    this.#gateTasks.add(t);
+    t.finally(() => this.#gateTasks.delete(t));
+  }
+
+  /** ipc rows go out at each flush, once their peer is known (ipc_streams.ts) */
+  #appendIpc(all: boolean): void {
+    for (const row of this.#ipcRows.take(all)) {
+      if (row.truncated) this.#ipcDamage.cut++;
+      this.#ipcDamage.lost += row.lost;
+      this.#writers.ipc?.append(row);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The record sink without root: a loader stream recorded from a real capture
+ * (tests/fixtures/capture/record_stream.ts) replayed into it gives the recording the live
+ * capture wrote (the same rows per table, TLS bytes, drops and exit code as its manifest) and
+ * what the traced command did: its execs, the file it wrote, its HTTPS request with the
+ * Authorization value masked and the server's answer, its JSON-RPC over a pipe.
+ */
+import assert from "node:assert/strict";
+import { decode, Kind } from "./events.ts";
+import { createFrameParser } from "./frames.ts";
+import { RecordSink } from "./record_sink.ts";
+import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
+import { type Manifest, writeManifest } from "../recording/manifest.ts";
+import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
+import { readRecording, tlsStreams } from "../recording/recording.ts";
+import { h2RedactorFactory } from "./h2_glue.ts";
+import { RESPONSE_BODY, SECRET, STREAM_SCRIPT } from "../tests/fixtures/capture/record_stream.ts";
+
+const FIXTURE = new URL("../tests/fixtures/capture/", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+async function fixtureStream(): Promise<Uint8Array> {
+  const file = await Deno.open(`${FIXTURE}loader_stream.bin.gz`);
+  const gunzipped = file.readable.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(gunzipped).arrayBuffer());
+}
+
+/** Replays `bytes` (fed in pieces of `step`) into a sink as the session would, to its end. */
+async function replay(bytes: Uint8Array, step: number) {
+  const live: Manifest = JSON.parse(Deno.readTextFileSync(`${FIXTURE}manifest.json`));
+  const dir = await Deno.makeTempDir({ prefix: "sl-sink-" });
+  const manifest = startManifest(
+    { cmd: live.command! },
+    {
+      cwd: live.cwd,
+      uid: live.uid,
+      gate: true,
+      ipc: true,
+      maxTlsBytes: live.options.max_tls_bytes,
+    },
+    BigInt(live.started_ns),
+  );
+  const sink = new RecordSink(
+    { dir, maxTlsBytes: live.options.max_tls_bytes, ipc: true, h2Redactor: h2RedactorFactory },
+    manifest,
+  );
+  const parser = createFrameParser({
+    onFrame: (rec) => {
+      const ev = decode(rec);
+      if (ev.kind !== Kind.REPLY) sink.push(ev); // replies are the loader client's
+    },
+  });
+  for (let off = 0; off < bytes.length; off += step) {
+    parser.feed(bytes.subarray(off, off + step));
+    if (off % (step * 64) === 0) sink.tick();
+  }
+  assert.equal(parser.end(), 0, "the fixture ends on a whole frame");
+  await sink.settled();
+  sink.finish();
+  const exitCode = endManifest(manifest, {
+    execErrno: sink.execErrno,
+    childStatus: sink.childStatus,
+    writeError: sink.writeError,
+  }, BigInt(live.ended_ns!));
+  refreshManifest(manifest, sink.state(), UNKNOWN_HOOKS);
+  writeManifest(dir, manifest);
+  return { live, exitCode, rec: readRecording(dir) };
+}
+
+for (const [name, step] of [["whole", Infinity], ["in 1000-byte pieces", 1000]] as const) {
+  Deno.test(`record sink: a recorded loader stream, fed ${name}, gives the live capture's recording`, async () => {
+    const bytes = await fixtureStream();
+    const { live, exitCode, rec } = await replay(bytes, Math.min(step, bytes.length));
+    const m = rec.manifest;
+    assert.equal(exitCode, live.exit_code);
+    assert.equal(m.exit_code, 0);
+    assert.equal(m.complete, true);
+    for (const [table, t] of Object.entries(live.tables)) {
+      assert.equal(m.tables[table]?.rows, t.rows, `${table} rows`);
+    }
+    assert.equal(m.tls_bytes, live.tls_bytes);
+    assert.deepEqual(m.drops, live.drops);
+    assert.equal(m.root_pid, live.root_pid);
+    assert.deepEqual(m.io_uring, live.io_uring);
+
+    // the command and its child, as run
+    const execs = rec.process.filter((p) => p.kind === "exec");
+    assert.deepEqual(execs[0].argv?.slice(0, 3), ["/usr/bin/python3", "-c", STREAM_SCRIPT]);
+    assert.equal(execs.length, 2, "python3 and its JSON-RPC child");
+    assert.ok(rec.process.some((p) => p.kind === "exit" && p.pid === live.root_pid));
+    // the file it wrote
+    const written = rec.file.filter((f) => f.path === `${live.cwd}/written.txt`);
+    assert.equal(written.length, 1);
+    assert.ok(Number(written[0].flags) & 0o1, "opened for writing");
+    // its HTTPS request, secret masked, and the answer
+    const streams = tlsStreams(rec.tls).filter((s) => s.write.length);
+    assert.equal(streams.length, 1, "one TLS connection");
+    const request = dec.decode(streams[0].write);
+    assert.match(request, /^POST \/v1\/echo HTTP\/1\.1\r\n/);
+    assert.ok(request.includes(`Authorization: ${"*".repeat(SECRET.length)}\r\n`), request);
+    assert.ok(!request.includes("SECRET"));
+    assert.ok(request.endsWith('{"hello": "fixture"}'));
+    assert.ok(dec.decode(streams[0].read).endsWith(RESPONSE_BODY));
+    // the JSON-RPC on the pipe, from both ends
+    const ipc = (dir: string) =>
+      rec.ipc.filter((r) => r.direction === dir).map((r) => dec.decode(r.data)).join("");
+    assert.ok(ipc("write").includes('"method":"tools/list"'));
+    assert.ok(ipc("write").includes('"result":{"tools":[]}'));
+    assert.ok(ipc("read").includes('"method":"tools/list"'));
+  });
+}
