@@ -12,6 +12,7 @@ import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import type { IpcRow } from "../recording/schema.ts";
+import type { CaptureOptions } from "./launch.ts";
 
 /** A server: answers each request line (or Content-Length frame) with a result. */
 const SERVER_PY = `
@@ -88,18 +89,36 @@ function stream(rows: IpcRow[], pred: (r: IpcRow) => boolean): Uint8Array {
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
+/**
+ * Captures CLIENT_PY (with `opts`) into a fresh directory, checks that it succeeded and hands
+ * the result and the path of the client's log to `check`.
+ */
+async function captureClient(
+  opts: Partial<CaptureOptions>,
+  check: (
+    c: Awaited<ReturnType<typeof captureForTest>> & { logPath: string },
+  ) => void | Promise<void>,
+): Promise<void> {
+  const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-" });
+  try {
+    const logPath = `${tmp}/log.json`;
+    const c = await captureForTest({
+      cmd: ["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY, logPath],
+      out: `${tmp}/rec`,
+      ...opts,
+    });
+    assert.equal(c.res.exitCode, 0);
+    await check({ ...c, logPath });
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
 Deno.test({
   name: "JSON-RPC over pipes and a socketpair is recorded from both ends; other pipes are not",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-" });
-    try {
-      const logPath = `${tmp}/log.json`;
-      const { res, rec } = await captureForTest({
-        cmd: ["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY, logPath],
-        out: `${tmp}/rec`,
-      });
-      assert.equal(res.exitCode, 0);
+  fn: () =>
+    captureClient({}, async ({ res, rec, logPath }) => {
       assert.equal(res.manifest.options.ipc, true);
       const log = Object.fromEntries(
         Object.entries(JSON.parse(await Deno.readTextFile(logPath))).map((
@@ -142,24 +161,14 @@ Deno.test({
       assert.deepEqual(others.map((r) => [r.pid, text(r.data).slice(0, 40)]), []);
       assert.ok(!ipc.some((r) => text(r.data).includes('"type"')), "no JSON that is not JSON-RPC");
       assert.ok(rec.manifest.tables.ipc.rows === ipc.length);
-    } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "calls longer than --max-tls-bytes are cut, flagged and shown in the summary",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-" });
-    try {
-      const { res, rec } = await captureForTest({
-        cmd: ["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY, `${tmp}/log.json`],
-        out: `${tmp}/rec`,
-        maxTlsBytes: 4096,
-      });
-      assert.equal(res.exitCode, 0);
+  fn: () =>
+    captureClient({ maxTlsBytes: 4096 }, ({ res, rec }) => {
       const cut = rec.ipc.filter((r) => r.truncated);
       assert.ok(cut.length >= 2, "the 100 kB answer, written and read, is cut");
       for (const r of cut) {
@@ -174,29 +183,16 @@ Deno.test({
         res.manifest.warnings.some((w) => w.startsWith(`ipc: ${cut.length} pipe/socket calls cut`)),
         res.manifest.warnings.join("; "),
       );
-    } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "--no-ipc: no ipc.arrow",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-" });
-    try {
-      const { res, rec } = await captureForTest({
-        cmd: ["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY, `${tmp}/log.json`],
-        out: `${tmp}/rec`,
-        ipc: false,
-      });
-      assert.equal(res.exitCode, 0);
+  fn: () =>
+    captureClient({ ipc: false }, async ({ res, rec }) => {
       assert.equal(res.manifest.options.ipc, false);
       assert.equal(rec.manifest.tables.ipc, undefined);
-      await assert.rejects(Deno.stat(`${tmp}/rec/ipc.arrow`), Deno.errors.NotFound);
-    } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    }
-  },
+      await assert.rejects(Deno.stat(`${res.dir}/ipc.arrow`), Deno.errors.NotFound);
+    }),
 });
