@@ -21,6 +21,8 @@ import {
   textOf,
   type ToolResultIn,
   type Usage,
+  type UsageFields,
+  usageFrom,
 } from "./shapes.ts";
 
 export function anthropicRequest(body: unknown): RequestInfo {
@@ -70,18 +72,14 @@ export function anthropicRequest(body: unknown): RequestInfo {
   return r;
 }
 
-function usageOf(u: unknown, into: Usage = {}): Usage {
-  if (!isObj(u)) return into;
-  const set = (k: keyof Usage, v: unknown) => {
-    const n = num(v);
-    if (n !== undefined) into[k] = n;
-  };
-  set("input", u.input_tokens);
-  set("output", u.output_tokens);
-  set("cacheRead", u.cache_read_input_tokens);
-  set("cacheWrite", u.cache_creation_input_tokens);
-  return into;
-}
+/** the Messages API's `usage` */
+const USAGE_FIELDS: UsageFields = {
+  input: "input_tokens",
+  output: "output_tokens",
+  cacheRead: "cache_read_input_tokens",
+  cacheWrite: "cache_creation_input_tokens",
+};
+const usageOf = (u: unknown, into: Usage = {}): Usage => usageFrom(u, USAGE_FIELDS, into)!;
 
 interface Block {
   type: string;

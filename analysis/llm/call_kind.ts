@@ -7,42 +7,56 @@
  */
 import { isObj, type RequestInfo } from "./shapes.ts";
 
+/** Which side call a request is. */
+export type SideKind =
+  | "router"
+  | "next-speaker"
+  | "loop-check"
+  | "structured"
+  | "title"
+  | "no-tools"
+  | "warmup";
+
 export interface CallKind {
   kind: "main" | "side";
-  side?:
-    | "router"
-    | "next-speaker"
-    | "loop-check"
-    | "structured"
-    | "title"
-    | "no-tools"
-    | "warmup";
+  side?: SideKind;
 }
 
 function schemaProps(schema: unknown): string[] {
   return isObj(schema) && isObj(schema.properties) ? Object.keys(schema.properties) : [];
 }
 
-export function callKind(req: RequestInfo): CallKind {
-  if (req.warmup) return { kind: "side", side: "warmup" };
+/**
+ * The side call a request is by what it asks for, or undefined for a main turn: the rules the
+ * analysis and the scripted model server (lab/simulator/request_kind.ts) share. `tools`: how
+ * many tools it offers; `mentionsTitle`: whether its first texts speak of a title.
+ */
+export function sideCallOf(req: {
+  wantsJson: boolean;
+  jsonSchema?: unknown;
+  tools: number;
+  mentionsTitle: () => boolean;
+}): SideKind | undefined {
   if (req.wantsJson) {
     const props = schemaProps(req.jsonSchema);
-    if (props.includes("complexity_score") || props.includes("model_choice")) {
-      return { kind: "side", side: "router" };
-    }
-    if (props.includes("next_speaker")) return { kind: "side", side: "next-speaker" };
-    if (props.some((p) => p.startsWith("unproductive_state"))) {
-      return { kind: "side", side: "loop-check" };
-    }
-    return { kind: "side", side: "structured" };
+    if (props.includes("complexity_score") || props.includes("model_choice")) return "router";
+    if (props.includes("next_speaker")) return "next-speaker";
+    if (props.some((p) => p.startsWith("unproductive_state"))) return "loop-check";
+    return "structured";
   }
-  if (req.toolsOffered === 0) {
-    return {
-      kind: "side",
-      side: /\btitle\b/i.test(req.leadText.slice(0, 2000)) ? "title" : "no-tools",
-    };
-  }
-  return { kind: "main" };
+  if (req.tools === 0) return req.mentionsTitle() ? "title" : "no-tools";
+  return undefined;
+}
+
+export function callKind(req: RequestInfo): CallKind {
+  if (req.warmup) return { kind: "side", side: "warmup" };
+  const side = sideCallOf({
+    wantsJson: req.wantsJson,
+    jsonSchema: req.jsonSchema,
+    tools: req.toolsOffered,
+    mentionsTitle: () => /\btitle\b/i.test(req.leadText.slice(0, 2000)),
+  });
+  return side ? { kind: "side", side } : { kind: "main" };
 }
 
 /** The agent a request comes from, by its User-Agent. */

@@ -18,7 +18,8 @@ import {
   str,
   type StreamReader,
   textOf,
-  type Usage,
+  type UsageFields,
+  usageFrom,
 } from "./shapes.ts";
 
 export function chatRequest(body: unknown): RequestInfo {
@@ -49,22 +50,14 @@ export function chatRequest(body: unknown): RequestInfo {
   return r;
 }
 
-function usageOf(u: unknown): Usage | null {
-  if (!isObj(u)) return null;
-  const out: Usage = {};
-  const set = (k: keyof Usage, v: unknown) => {
-    const n = num(v);
-    if (n !== undefined) out[k] = n;
-  };
-  set("input", u.prompt_tokens);
-  set("output", u.completion_tokens);
-  set("cacheRead", isObj(u.prompt_tokens_details) ? u.prompt_tokens_details.cached_tokens : null);
-  set(
-    "reasoning",
-    isObj(u.completion_tokens_details) ? u.completion_tokens_details.reasoning_tokens : null,
-  );
-  return out;
-}
+/** Chat Completions' `usage` */
+const USAGE_FIELDS: UsageFields = {
+  input: "prompt_tokens",
+  output: "completion_tokens",
+  cacheRead: "prompt_tokens_details.cached_tokens",
+  reasoning: "completion_tokens_details.reasoning_tokens",
+};
+const usageOf = (u: unknown) => usageFrom(u, USAGE_FIELDS);
 
 export function chatJson(body: unknown): ResponseInfo {
   const r = emptyResponse();

@@ -22,7 +22,8 @@ import {
   textOf,
   type ToolCallOut,
   type ToolResultIn,
-  type Usage,
+  type UsageFields,
+  usageFrom,
 } from "./shapes.ts";
 
 const MODEL_ITEMS = new Set([
@@ -72,22 +73,14 @@ export function responsesRequest(body: unknown): RequestInfo {
   return r;
 }
 
-function usageOf(u: unknown): Usage | null {
-  if (!isObj(u)) return null;
-  const out: Usage = {};
-  const set = (k: keyof Usage, v: unknown) => {
-    const n = num(v);
-    if (n !== undefined) out[k] = n;
-  };
-  set("input", u.input_tokens);
-  set("output", u.output_tokens);
-  set("cacheRead", isObj(u.input_tokens_details) ? u.input_tokens_details.cached_tokens : null);
-  set(
-    "reasoning",
-    isObj(u.output_tokens_details) ? u.output_tokens_details.reasoning_tokens : null,
-  );
-  return out;
-}
+/** the Responses API's `usage` */
+const USAGE_FIELDS: UsageFields = {
+  input: "input_tokens",
+  output: "output_tokens",
+  cacheRead: "input_tokens_details.cached_tokens",
+  reasoning: "output_tokens_details.reasoning_tokens",
+};
+const usageOf = (u: unknown) => usageFrom(u, USAGE_FIELDS);
 
 /** Text, thinking and tool calls out of final output items. */
 function fromItems(items: Obj[], r: ResponseInfo): void {

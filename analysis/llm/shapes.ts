@@ -109,6 +109,26 @@ export function jsonText(text: string): string {
   }
 }
 
+/** Where an API's usage object carries each token count (`a.b`: field b of object field a). */
+export type UsageFields = Readonly<Partial<Record<keyof Usage, string>>>;
+
+/**
+ * Token counts out of an API's usage object: each count from the field `fields` names for it
+ * (`a.b` for a field of an object field), into `into`; a field that is absent or not a number
+ * leaves its count out.
+ */
+export function usageFrom(u: unknown, fields: UsageFields, into?: Usage): Usage | null {
+  if (!isObj(u)) return into ?? null;
+  into ??= {};
+  for (const [k, path] of Object.entries(fields) as [keyof Usage, string][]) {
+    let v: unknown = u;
+    for (const f of path.split(".")) v = isObj(v) ? v[f] : undefined;
+    const n = num(v);
+    if (n !== undefined) into[k] = n;
+  }
+  return into;
+}
+
 export function emptyResponse(): ResponseInfo {
   return { text: "", thinking: "", toolCalls: [], usage: null, complete: false };
 }

@@ -7,31 +7,14 @@
  * so is every request of a "per-request" scenario.
  */
 
+import { type CallKind, sideCallOf, type SideKind } from "../../analysis/llm/call_kind.ts";
 import type { RequestView } from "./request_view.ts";
 
 /** What a request is, for the script and the logs. */
 export type RequestKind = "main" | "side" | "probe" | "other";
 
-/** Which side request it is, when known. */
-export type SideKind =
-  | "router"
-  | "next-speaker"
-  | "loop-check"
-  | "structured"
-  | "title"
-  | "no-tools"
-  | "warmup";
-
-export interface Classification {
-  kind: "main" | "side";
-  side?: SideKind;
-}
-
-function schemaProps(schema: unknown): string[] {
-  const p = (schema as { properties?: Record<string, unknown> } | undefined)
-    ?.properties;
-  return p && typeof p === "object" ? Object.keys(p) : [];
-}
+/** Which side request it is, when known; a main turn or a side request. */
+export type { CallKind as Classification, SideKind };
 
 /**
  * Classifies a model API request. With `everyRequestIsMain` (a "per-request" scenario) every
@@ -40,26 +23,15 @@ function schemaProps(schema: unknown): string[] {
 export function classifyRequest(
   view: RequestView,
   everyRequestIsMain = false,
-): Classification {
+): CallKind {
   if (view.provider === "openai-chat" || everyRequestIsMain) {
     return { kind: "main" };
   }
-  if (view.wantsJson) {
-    const props = schemaProps(view.jsonSchema);
-    if (props.includes("complexity_score") || props.includes("model_choice")) {
-      return { kind: "side", side: "router" };
-    }
-    if (props.includes("next_speaker")) {
-      return { kind: "side", side: "next-speaker" };
-    }
-    if (props.some((p) => p.startsWith("unproductive_state"))) {
-      return { kind: "side", side: "loop-check" };
-    }
-    return { kind: "side", side: "structured" };
-  }
-  if (view.tools.length === 0) {
-    const title = view.texts.some((t) => /\btitle\b/i.test(t.slice(0, 2000)));
-    return { kind: "side", side: title ? "title" : "no-tools" };
-  }
-  return { kind: "main" };
+  const side = sideCallOf({
+    wantsJson: view.wantsJson,
+    jsonSchema: view.jsonSchema,
+    tools: view.tools.length,
+    mentionsTitle: () => view.texts.some((t) => /\btitle\b/i.test(t.slice(0, 2000))),
+  });
+  return side ? { kind: "side", side } : { kind: "main" };
 }
