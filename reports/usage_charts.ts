@@ -32,6 +32,19 @@ const timeX = (data: ReportData) => ({
   scale: { domain: [0, Math.max(data.overview.spanMs / 1000, 0.001)], nice: false },
 });
 
+/** Token bars coloured by kind, with a tooltip of `by`, the kind and the count. */
+function byTokenKind(by: string) {
+  return {
+    color: {
+      field: "kind",
+      type: "nominal",
+      scale: { domain: [...TOKEN_KINDS] },
+      title: "tokens",
+    },
+    tooltip: [nominal(by, by), nominal("kind", "kind"), { field: "tokens", type: "quantitative" }],
+  };
+}
+
 /** Tokens of each call at its request time, stacked by kind, and the running total. */
 export function tokensSpec(data: ReportData): VegaLiteSpec {
   const sec = secOf(data);
@@ -62,17 +75,7 @@ export function tokensSpec(data: ReportData): VegaLiteSpec {
         encoding: {
           x: timeX(data),
           y: { field: "tokens", type: "quantitative", stack: true, title: "tokens per call" },
-          color: {
-            field: "kind",
-            type: "nominal",
-            scale: { domain: [...TOKEN_KINDS] },
-            title: "tokens",
-          },
-          tooltip: [
-            nominal("call", "call"),
-            nominal("kind", "kind"),
-            { field: "tokens", type: "quantitative" },
-          ],
+          ...byTokenKind("call"),
         },
       },
       {
@@ -182,17 +185,7 @@ export function modelsSpec(data: ReportData): VegaLiteSpec {
         encoding: {
           y: { field: "model", type: "nominal", title: null },
           x: { field: "tokens", type: "quantitative", stack: true, title: "tokens" },
-          color: {
-            field: "kind",
-            type: "nominal",
-            scale: { domain: [...TOKEN_KINDS] },
-            title: "tokens",
-          },
-          tooltip: [
-            nominal("model", "model"),
-            nominal("kind", "kind"),
-            { field: "tokens", type: "quantitative" },
-          ],
+          ...byTokenKind("model"),
         },
       },
       {
