@@ -8,10 +8,9 @@ import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
 import { CaptureError, run } from "./recorder.ts";
+import { CAPTURE_MAIN, captureCommand } from "./command_line.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = Deno.execPath();
-const MAIN = `${ROOT}capture/main.ts`;
 
 async function cli(args: string[], prefix: string[] = []) {
   const out = await new Deno.Command(prefix[0] ?? DENO, {
@@ -21,7 +20,7 @@ async function cli(args: string[], prefix: string[] = []) {
       "run",
       "-A",
       "--quiet",
-      MAIN,
+      CAPTURE_MAIN,
       ...args,
     ],
     stdout: "piped",
@@ -152,20 +151,13 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const marker = `${dir}/marker`;
-    const proc = new Deno.Command(DENO, {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        MAIN,
-        "--out",
-        `${dir}/rec`,
-        "--quiet",
-        "--",
-        "bash",
-        "-c",
-        `echo $$ > ${marker}; for i in $(seq 1 300); do cat /etc/hostname >/dev/null; sleep 0.05; done`,
-      ],
+    const [deno, ...args] = captureCommand(`${dir}/rec`, [
+      "bash",
+      "-c",
+      `echo $$ > ${marker}; for i in $(seq 1 300); do cat /etc/hostname >/dev/null; sleep 0.05; done`,
+    ]);
+    const proc = new Deno.Command(deno, {
+      args,
       stdout: "null",
       stderr: "null",
     }).spawn();

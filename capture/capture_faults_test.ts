@@ -9,10 +9,8 @@ import assert from "node:assert/strict";
 import { probes, skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
 import { alive, procOf } from "../kit/cli.ts";
+import { captureCommand } from "./command_line.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const DENO = Deno.execPath();
-const MAIN = `${ROOT}capture/main.ts`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `capture` on a command; stderr is collected. */
@@ -21,8 +19,9 @@ function capture(
   cmd: string[],
   opts: { env?: Record<string, string>; flags?: string[] } = {},
 ) {
-  const child = new Deno.Command(DENO, {
-    args: ["run", "-A", "--quiet", MAIN, "--out", out, ...opts.flags ?? [], "--", ...cmd],
+  const [deno, ...args] = captureCommand(out, cmd, opts.flags ?? []);
+  const child = new Deno.Command(deno, {
+    args,
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -5,10 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { captureCommand } from "./command_line.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { readRecording } from "../recording/recording.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
 
 Deno.test({
   name: "INIT_CWD and SUDO_UID/SUDO_GID: the command runs where and as whom the user is",
@@ -82,17 +81,7 @@ Deno.test({
         "-c",
         PTY_CTRL_C,
         marker,
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--quiet",
-        `${ROOT}capture/main.ts`,
-        "--out",
-        `${dir}/rec`,
-        "--",
-        "sh",
-        "-c",
-        `touch ${marker}; exec sleep 60`,
+        ...captureCommand(`${dir}/rec`, ["sh", "-c", `touch ${marker}; exec sleep 60`], []),
       ],
       stdout: "piped",
     }).output();

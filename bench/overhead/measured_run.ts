@@ -14,9 +14,9 @@ import { readRecording } from "../../recording/recording.ts";
 import { sampleCapture } from "./proc_sampler.ts";
 import { recordedRequests } from "./recorded_requests.ts";
 import type { BenchSize, Workload } from "./workloads.ts";
+import { captureCommand } from "../../capture/command_line.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CAPTURE_MAIN = `${ROOT}capture/main.ts`;
 
 export type Mode = "baseline" | "capture";
 
@@ -118,17 +118,7 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
       "--wait-all",
       outerOut,
       "--",
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      CAPTURE_MAIN,
-      "--out",
-      recDir,
-      "--quiet",
-      ...(spec.captureArgs ?? []),
-      "--",
-      ...timed,
+      ...captureCommand(recDir, timed, ["--quiet", ...(spec.captureArgs ?? [])]),
     ];
   };
   const toIdle = (...pids: number[]) => {

@@ -18,6 +18,7 @@ import { ensureCertificates } from "../../lab/simulator/mod.ts";
 import { buildCTool } from "../c_tool.ts";
 import { childNamed, type ProcStats, procStats } from "../overhead/proc_sampler.ts";
 import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";
+import { captureCommand } from "../../capture/command_line.ts";
 
 const EVENT_LOAD = fileURLToPath(new URL("./event_load.c", import.meta.url));
 const TLS_LOAD = fileURLToPath(new URL("./tls_load.py", import.meta.url));
@@ -518,7 +519,6 @@ async function untracedSyscalls(
   });
 }
 
-const CAPTURE_MAIN = fileURLToPath(new URL("../../capture/main.ts", import.meta.url));
 const PROC_TIMER = fileURLToPath(new URL("../overhead/proc_timer.c", import.meta.url));
 
 /**
@@ -541,17 +541,7 @@ async function captureLifetime(
         "--wait-all",
         out,
         "--",
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--quiet",
-        CAPTURE_MAIN,
-        "--out",
-        `${tmp}/lifetime-rec`,
-        "--force",
-        "--quiet",
-        "--",
-        "true",
+        ...captureCommand(`${tmp}/lifetime-rec`, ["true"], ["--force", "--quiet"]),
       ],
       env: { SIGHTLINE_DEBUG: "1" },
       stdout: "null",

@@ -37,6 +37,7 @@ import {
 } from "../simulator/mod.ts";
 import { AGENT_NAMES, type AgentName, type CodexTransport } from "./agent_profile.ts";
 import { runAgent, type RunAgentResult } from "./run_agent.ts";
+import { captureCommand } from "../../capture/command_line.ts";
 
 export interface AgentCliOptions {
   agent: AgentName;
@@ -152,8 +153,6 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
   };
 }
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
 function defaultRecordingDir(agent: string, scenarioPath: string): string {
   return timestampedDir(
     `${agent}-${scenarioPath.split("/").pop()!.replace(/\.json$/, "")}`,
@@ -165,19 +164,7 @@ export function underCapture(
   out: string,
   extra: string[] = [],
 ): (argv: string[]) => string[] {
-  return (argv) => [
-    Deno.execPath(),
-    "run",
-    "-A",
-    "--quiet",
-    `${ROOT}capture/main.ts`,
-    "--out",
-    out,
-    "--quiet",
-    ...extra,
-    "--",
-    ...argv,
-  ];
+  return (argv) => captureCommand(out, argv, ["--quiet", ...extra]);
 }
 
 /** Runs the agent as the command line says and prints a summary. */

@@ -15,6 +15,7 @@ import type { WebSocketCompression } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices, scenarioExpectations } from "../../analysis/testing.ts";
+import { captureCommand } from "../../capture/command_line.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -58,20 +59,7 @@ for (const { agent, label, transport, compression } of RUNS) {
         transport,
         websocketCompression: compression,
         scenario: `${ROOT}lab/scenarios/tool_marker.json`,
-        wrap: (
-          argv,
-        ) => [
-          Deno.execPath(),
-          "run",
-          "-A",
-          "--quiet",
-          `${ROOT}capture/main.ts`,
-          "--out",
-          out,
-          "--quiet",
-          "--",
-          ...argv,
-        ],
+        wrap: (argv) => captureCommand(out, argv),
       });
       assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
       const s = await analyzeRecording(out, prices, { quiet: true });

@@ -14,6 +14,7 @@ import { build, fixtureDir, fixtureTls, prices, served } from "../../analysis/te
 import { isRoot } from "../../tests/support/ebpf.ts";
 import { tlsView } from "../../analysis/byte_streams.ts";
 import { openRecording } from "../../analysis/recording_input.ts";
+import { captureCommand } from "../../capture/command_line.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -134,22 +135,7 @@ Deno.test("replaying a captured Gemini CLI tool session: the agent runs the same
     agent: "gemini",
     transcript,
     prompt: JSON.parse(await Deno.readTextFile(`${ROOT}lab/scenarios/tool_marker.json`)).prompt,
-    wrap: isRoot
-      ? (
-        argv,
-      ) => [
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--quiet",
-        `${ROOT}capture/main.ts`,
-        "--out",
-        out,
-        "--quiet",
-        "--",
-        ...argv,
-      ]
-      : undefined,
+    wrap: isRoot ? (argv) => captureCommand(out, argv) : undefined,
   });
   assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
   assert.deepEqual(result.serverErrors, []);
