@@ -11,6 +11,7 @@ import {
   type SseEvent,
 } from "../protocols/mod.ts";
 import type { BodyPart, Message } from "./connection_parser.ts";
+import { offsetMap } from "./offset_map.ts";
 
 export interface DecodedBody {
   bytes: Uint8Array;
@@ -36,24 +37,6 @@ function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** Maps positions in the joined wire body to stream offsets. */
-function wireMap(parts: readonly BodyPart[]): (pos: number) => number {
-  const starts: number[] = [];
-  let n = 0;
-  for (const p of parts) (starts.push(n), n += p.data.length);
-  return (pos: number) => {
-    if (parts.length === 0) return 0;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return parts[lo].offset + Math.min(pos - starts[lo], Math.max(0, parts[lo].data.length - 1));
-  };
-}
-
 export interface DecodeOptions {
   /** largest decoded body (default 64 MiB) */
   maxOutputSize?: number;
@@ -69,7 +52,7 @@ export async function decodeBody(m: Message, options: DecodeOptions = {}): Promi
       error: `body of ${m.bodyLength} bytes is larger than the bound: not kept`,
     };
   }
-  const wire = wireMap(m.body);
+  const wire = offsetMap(m.body, { clamp: true });
   const codings = parseContentEncoding(m.lookup["content-encoding"]);
   const raw = concat(m.body.map((p) => p.data), m.bodyLength);
   if (codings.length === 0) return { bytes: raw, offsetOf: wire, encoding: null };

@@ -15,6 +15,7 @@ import {
   type WebSocketAgreement,
   type WebSocketMessage,
 } from "../protocols/mod.ts";
+import { offsetMap } from "./offset_map.ts";
 
 /** Bytes of a direction and the stream offset of their first byte. */
 export interface StreamPart {
@@ -54,24 +55,6 @@ export interface WebSocketParseOptions {
   maxMessageSize?: number;
 }
 
-/** Maps positions in the joined parts to stream offsets. */
-function positionMap(parts: readonly StreamPart[]): (pos: number) => number {
-  const starts: number[] = [];
-  let n = 0;
-  for (const p of parts) (starts.push(n), n += p.data.length);
-  return (pos) => {
-    if (parts.length === 0) return 0;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    return parts[lo].offset + (pos - starts[lo]);
-  };
-}
-
 function parseDirection(
   direction: "client" | "server",
   input: TunnelInput,
@@ -86,7 +69,7 @@ function parseDirection(
       ? { windowBits: d.clientMaxWindowBits, noContextTakeover: d.clientNoContextTakeover }
       : { windowBits: d.serverMaxWindowBits, noContextTakeover: d.serverNoContextTakeover }
     : null;
-  const at = positionMap(input.parts);
+  const at = offsetMap(input.parts);
   const parser = createWebSocketParser({
     onMessage(m) {
       messages.push({ ...m, firstByte: at(m.firstByte), lastByte: at(m.lastByte), direction });
