@@ -10,7 +10,7 @@ import {
   parseContentEncoding,
   type SseEvent,
 } from "../protocols/mod.ts";
-import type { BodyPart, Message } from "./connection_parser.ts";
+import type { Message } from "./connection_parser.ts";
 import { offsetMap } from "./offset_map.ts";
 
 export interface DecodedBody {

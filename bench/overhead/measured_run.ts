@@ -6,7 +6,6 @@
  * process measures the whole (so capture's CPU is the difference) and waits until the loader
  * has gone, and /proc sampling gives the capture's peak memory.
  */
-import { fileURLToPath } from "node:url";
 import type { AgentName } from "../../lab/agents/agent_profile.ts";
 import { runAgent } from "../../lab/agents/run_agent.ts";
 import type { Manifest } from "../../recording/manifest.ts";
@@ -15,8 +14,6 @@ import { sampleCapture } from "./proc_sampler.ts";
 import { recordedRequests } from "./recorded_requests.ts";
 import type { BenchSize, Workload } from "./workloads.ts";
 import { captureCommand } from "../../capture/command_line.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export type Mode = "baseline" | "capture";
 
