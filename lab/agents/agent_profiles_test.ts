@@ -1,29 +1,15 @@
 /** Tests for what each agent profile writes and sets: config files, environment, arguments. */
 
 import assert from "node:assert/strict";
-import type { AgentSetup } from "./agent_profile.ts";
+import { withAgentHome } from "./testing.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
 
-async function setup(): Promise<AgentSetup> {
-  const home = await Deno.makeTempDir();
-  return {
-    home,
-    workdir: "/w",
-    server: {
-      origin: "https://127.0.0.1:4443",
-      url: "https://127.0.0.1:4443/v1",
-      caCertPath: "/ca.pem",
-    },
-  };
-}
-
-Deno.test("codex: config.toml names the scripted provider, env trusts the CA", async () => {
-  const s = await setup();
-  try {
+Deno.test("codex: config.toml names the scripted provider, env trusts the CA", () =>
+  withAgentHome({}, async (s) => {
     await codexProfile.prepareHome(s);
     const toml = await Deno.readTextFile(`${s.home}/.codex/config.toml`);
     assert.match(toml, /^model_provider = "sightline"$/m);
@@ -48,14 +34,10 @@ Deno.test("codex: config.toml names the scripted provider, env trusts the CA", a
       "--dangerously-bypass-approvals-and-sandbox",
     ]);
     assert.equal(args.at(-1), "do it");
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("gemini: settings choose API-key auth with statistics, telemetry and updates off", async () => {
-  const s = await setup();
-  try {
+Deno.test("gemini: settings choose API-key auth with statistics, telemetry and updates off", () =>
+  withAgentHome({}, async (s) => {
     await geminiProfile.prepareHome(s);
     const settings = JSON.parse(
       await Deno.readTextFile(`${s.home}/.gemini/settings.json`),
@@ -69,14 +51,10 @@ Deno.test("gemini: settings choose API-key auth with statistics, telemetry and u
     assert.equal(env.GEMINI_CLI_TRUST_WORKSPACE, "true");
     assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
     assert.deepEqual(geminiProfile.args("p", s), ["-p", "p", "--yolo"]);
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("claude: onboarding done, traffic and telemetry off, permissions skipped as root", async () => {
-  const s = await setup();
-  try {
+Deno.test("claude: onboarding done, traffic and telemetry off, permissions skipped as root", () =>
+  withAgentHome({}, async (s) => {
     await claudeProfile.prepareHome(s);
     assert.equal(
       JSON.parse(await Deno.readTextFile(`${s.home}/.claude.json`))
@@ -96,14 +74,10 @@ Deno.test("claude: onboarding done, traffic and telemetry off, permissions skipp
       "--model",
       "claude-x",
     ]);
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("opencode: the anthropic provider points at the server, nothing asks or updates", async () => {
-  const s = await setup();
-  try {
+Deno.test("opencode: the anthropic provider points at the server, nothing asks or updates", () =>
+  withAgentHome({}, async (s) => {
     await opencodeProfile.prepareHome(s);
     const cfg = JSON.parse(
       await Deno.readTextFile(`${s.home}/.config/opencode/opencode.json`),
@@ -124,14 +98,10 @@ Deno.test("opencode: the anthropic provider points at the server, nothing asks o
     assert.equal(env.OPENCODE_DISABLE_MODELS_FETCH, "1");
     assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
     assert.deepEqual(opencodeProfile.args("p", s), ["run", "p"]);
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics off", async () => {
-  const s = await setup();
-  try {
+Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics off", () =>
+  withAgentHome({}, async (s) => {
     await qwenProfile.prepareHome(s);
     const settings = JSON.parse(
       await Deno.readTextFile(`${s.home}/.qwen/settings.json`),
@@ -143,7 +113,4 @@ Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics of
     assert.equal(env.OPENAI_BASE_URL, "https://127.0.0.1:4443/v1");
     assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
     assert.deepEqual(qwenProfile.args("p", s), ["-p", "p", "--yolo"]);
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+  }));

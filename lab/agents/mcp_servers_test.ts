@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { AgentSetup } from "./agent_profile.ts";
+import { withAgentHome } from "./testing.ts";
 import { claudeMcpConfigPath, claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
@@ -23,20 +23,6 @@ const specs = {
     env: { TOKEN: 't"q' },
   },
 };
-
-async function setup(): Promise<AgentSetup> {
-  const home = await Deno.makeTempDir();
-  return {
-    home,
-    workdir: "/w",
-    server: {
-      origin: "https://127.0.0.1:1",
-      url: "https://127.0.0.1:1/v1",
-      caCertPath: "/ca",
-    },
-    mcpServers: resolveMcpServers(specs, "/w"),
-  };
-}
 
 Deno.test("resolveMcpServers: pinned binaries, the lab's server under deno, {{workdir}} filled", () => {
   const [fs, notes, own] = resolveMcpServers(specs, "/w");
@@ -62,9 +48,8 @@ Deno.test("resolveMcpServers: pinned binaries, the lab's server under deno, {{wo
   assert.deepEqual(resolveMcpServers(undefined, "/w"), []);
 });
 
-Deno.test("claude: --mcp-config file with the servers, strict, tool search off", async () => {
-  const s = await setup();
-  try {
+Deno.test("claude: --mcp-config file with the servers, strict, tool search off", () =>
+  withAgentHome({ mcpServers: resolveMcpServers(specs, "/w") }, async (s) => {
     await claudeProfile.prepareHome(s);
     const cfg = JSON.parse(
       await Deno.readTextFile(claudeMcpConfigPath(s.home)),
@@ -92,14 +77,10 @@ Deno.test("claude: --mcp-config file with the servers, strict, tool search off",
         "--mcp-config",
       ),
     );
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("gemini: settings.json mcpServers, trusted", async () => {
-  const s = await setup();
-  try {
+Deno.test("gemini: settings.json mcpServers, trusted", () =>
+  withAgentHome({ mcpServers: resolveMcpServers(specs, "/w") }, async (s) => {
     await geminiProfile.prepareHome(s);
     const settings = JSON.parse(
       await Deno.readTextFile(`${s.home}/.gemini/settings.json`),
@@ -115,14 +96,10 @@ Deno.test("gemini: settings.json mcpServers, trusted", async () => {
       "gemini-api-key",
       "the rest is kept",
     );
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("codex: [mcp_servers.NAME] tables with TOML strings", async () => {
-  const s = await setup();
-  try {
+Deno.test("codex: [mcp_servers.NAME] tables with TOML strings", () =>
+  withAgentHome({ mcpServers: resolveMcpServers(specs, "/w") }, async (s) => {
     await codexProfile.prepareHome(s);
     const toml = await Deno.readTextFile(`${s.home}/.codex/config.toml`);
     assert.match(
@@ -135,10 +112,7 @@ Deno.test("codex: [mcp_servers.NAME] tables with TOML strings", async () => {
       toml.indexOf("[model_providers.sightline]") <
         toml.indexOf("[mcp_servers.fs]"),
     );
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+  }));
 
 const httpSpecs = {
   ev: {
@@ -165,49 +139,45 @@ Deno.test("resolveMcpServers: everything over http and sse gets a free port and 
   );
 });
 
-Deno.test("claude and gemini: HTTP servers by URL and headers; codex refuses them in one line", async () => {
-  const s = {
-    ...(await setup()),
-    mcpServers: resolveMcpServers(httpSpecs, "/w"),
-  };
-  const [ev, old] = s.mcpServers;
-  try {
-    await claudeProfile.prepareHome(s);
-    const cfg = JSON.parse(
-      await Deno.readTextFile(claudeMcpConfigPath(s.home)),
-    );
-    assert.deepEqual(cfg.mcpServers.ev, {
-      type: "http",
-      url: ev.url,
-      headers: { A: "b" },
-    });
-    assert.deepEqual(cfg.mcpServers.old, {
-      type: "sse",
-      url: old.url,
-      headers: {},
-    });
-    await geminiProfile.prepareHome(s);
-    const settings = JSON.parse(
-      await Deno.readTextFile(`${s.home}/.gemini/settings.json`),
-    );
-    assert.deepEqual(settings.mcpServers.ev, {
-      httpUrl: ev.url,
-      headers: { A: "b" },
-      trust: true,
-    });
-    assert.deepEqual(settings.mcpServers.old, {
-      url: old.url,
-      headers: {},
-      trust: true,
-    });
-    await assert.rejects(
-      codexProfile.prepareHome(s),
-      /^Error: codex: the runner configures stdio MCP servers only \(ev is http\)$/,
-    );
-  } finally {
-    await Deno.remove(s.home, { recursive: true });
-  }
-});
+Deno.test("claude and gemini: HTTP servers by URL and headers; codex refuses them in one line", () =>
+  withAgentHome(
+    { mcpServers: resolveMcpServers(httpSpecs, "/w") },
+    async (s) => {
+      const [ev, old] = s.mcpServers!;
+      await claudeProfile.prepareHome(s);
+      const cfg = JSON.parse(
+        await Deno.readTextFile(claudeMcpConfigPath(s.home)),
+      );
+      assert.deepEqual(cfg.mcpServers.ev, {
+        type: "http",
+        url: ev.url,
+        headers: { A: "b" },
+      });
+      assert.deepEqual(cfg.mcpServers.old, {
+        type: "sse",
+        url: old.url,
+        headers: {},
+      });
+      await geminiProfile.prepareHome(s);
+      const settings = JSON.parse(
+        await Deno.readTextFile(`${s.home}/.gemini/settings.json`),
+      );
+      assert.deepEqual(settings.mcpServers.ev, {
+        httpUrl: ev.url,
+        headers: { A: "b" },
+        trust: true,
+      });
+      assert.deepEqual(settings.mcpServers.old, {
+        url: old.url,
+        headers: {},
+        trust: true,
+      });
+      await assert.rejects(
+        codexProfile.prepareHome(s),
+        /^Error: codex: the runner configures stdio MCP servers only \(ev is http\)$/,
+      );
+    },
+  ));
 
 Deno.test("httpLauncher: starts the servers, waits until they listen, runs the agent, stops them", async () => {
   const [ev] = resolveMcpServers({ ev: httpSpecs.ev }, "/w");
