@@ -14,10 +14,13 @@ import { type Manifest, writeManifest } from "../recording/manifest.ts";
 import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
 import { readRecording, tlsStreams } from "../recording/recording.ts";
 import { h2RedactorFactory } from "./h2_glue.ts";
-import { RESPONSE_BODY, SECRET, STREAM_SCRIPT } from "../tests/fixtures/capture/record_stream.ts";
 
 const FIXTURE = new URL("../tests/fixtures/capture/", import.meta.url).pathname;
 const dec = new TextDecoder();
+/** what the traced command did (record_stream.ts ran it) */
+const INPUTS: { script: string; secret: string; response_body: string } = JSON.parse(
+  Deno.readTextFileSync(`${FIXTURE}stream_inputs.json`),
+);
 
 async function fixtureStream(): Promise<Uint8Array> {
   const file = await Deno.open(`${FIXTURE}loader_stream.bin.gz`);
@@ -85,7 +88,7 @@ for (const [name, step] of [["whole", Infinity], ["in 1000-byte pieces", 1000]] 
 
     // the command and its child, as run
     const execs = rec.process.filter((p) => p.kind === "exec");
-    assert.deepEqual(execs[0].argv?.slice(0, 3), ["/usr/bin/python3", "-c", STREAM_SCRIPT]);
+    assert.deepEqual(execs[0].argv?.slice(0, 3), ["/usr/bin/python3", "-c", INPUTS.script]);
     assert.equal(execs.length, 2, "python3 and its JSON-RPC child");
     assert.ok(rec.process.some((p) => p.kind === "exit" && p.pid === live.root_pid));
     // the file it wrote
@@ -97,10 +100,10 @@ for (const [name, step] of [["whole", Infinity], ["in 1000-byte pieces", 1000]] 
     assert.equal(streams.length, 1, "one TLS connection");
     const request = dec.decode(streams[0].write);
     assert.match(request, /^POST \/v1\/echo HTTP\/1\.1\r\n/);
-    assert.ok(request.includes(`Authorization: ${"*".repeat(SECRET.length)}\r\n`), request);
+    assert.ok(request.includes(`Authorization: ${"*".repeat(INPUTS.secret.length)}\r\n`), request);
     assert.ok(!request.includes("SECRET"));
     assert.ok(request.endsWith('{"hello": "fixture"}'));
-    assert.ok(dec.decode(streams[0].read).endsWith(RESPONSE_BODY));
+    assert.ok(dec.decode(streams[0].read).endsWith(INPUTS.response_body));
     // the JSON-RPC on the pipe, from both ends
     const ipc = (dir: string) =>
       rec.ipc.filter((r) => r.direction === dir).map((r) => dec.decode(r.data)).join("");
