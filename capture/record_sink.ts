@@ -326,7 +326,7 @@ export class RecordSink {
     this.writeError ??= closeError;
   }
 
-  /** The tables, the attach report (with the hook checks applied) and io_uring, for the manifest. */
+  /** The tables, the attach report (hook checks applied) and io_uring, for the manifest. */
   state(): SinkState {
     const tables: Manifest["tables"] = {};
     for (const [name, w] of Object.entries(this.#writers)) {

@@ -71,7 +71,7 @@ async function replay(bytes: Uint8Array, step: number) {
 }
 
 for (const [name, step] of [["whole", Infinity], ["in 1000-byte pieces", 1000]] as const) {
-  Deno.test(`record sink: a recorded loader stream, fed ${name}, gives the live capture's recording`, async () => {
+  Deno.test(`record sink: the recorded stream, fed ${name}, gives the live recording`, async () => {
     const bytes = await fixtureStream();
     const { live, exitCode, rec } = await replay(bytes, Math.min(step, bytes.length));
     const m = rec.manifest;
