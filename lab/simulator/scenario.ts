@@ -68,6 +68,11 @@ export interface Turn {
   /** A JSON answer, sent as the text of the reply (for JSON-mode clients such as an observer). */
   json?: unknown;
   tool?: ToolAction;
+  /**
+   * Several tool calls asked for in one answer (parallel tool calls), in this order; not with
+   * `tool`. Agents that can run them at once do (Claude Code: read-only tools; Gemini CLI).
+   */
+  tools?: ToolAction[];
   /** Model name for this turn (overrides the scenario's). */
   model?: string;
   usage?: UsageSpec;
@@ -310,6 +315,7 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     "text",
     "json",
     "tool",
+    "tools",
     "model",
     "usage",
     "repeat",
@@ -323,14 +329,22 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
   if (o.text !== undefined) t.text = c.str(o.text, `${field}.text`);
   if (o.json !== undefined) t.json = o.json;
   if (o.tool !== undefined) t.tool = checkTool(c, o.tool, `${field}.tool`);
+  if (o.tools !== undefined) {
+    if (!Array.isArray(o.tools) || o.tools.length < 2) {
+      c.fail(`${field}.tools`, "expected a list of at least two tool actions (one: use tool)");
+    }
+    if (t.tool !== undefined) c.fail(field, "give tool or tools, not both");
+    t.tools = (o.tools as unknown[]).map((x, i) => checkTool(c, x, `${field}.tools[${i}]`));
+  }
   if (o.model !== undefined) {
     t.model = c.str(o.model, `${field}.model`, { nonEmpty: true });
   }
   if (o.usage !== undefined) t.usage = checkUsage(c, o.usage, `${field}.usage`);
-  if (t.json !== undefined && (t.text !== undefined || t.tool !== undefined)) {
+  const hasTool = t.tool !== undefined || t.tools !== undefined;
+  if (t.json !== undefined && (t.text !== undefined || hasTool)) {
     c.fail(field, "json cannot be combined with text or tool");
   }
-  if (t.text === undefined && t.json === undefined && t.tool === undefined) {
+  if (t.text === undefined && t.json === undefined && !hasTool) {
     c.fail(field, "needs text, json or tool");
   }
   if (o.repeat !== undefined) {
@@ -339,7 +353,7 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
       c.fail(`${field}.repeat`, "needs exactly one of while or until");
     }
     if (t.tool === undefined) {
-      c.fail(`${field}.repeat`, "only a tool turn can repeat");
+      c.fail(`${field}.repeat`, "only a turn with one tool can repeat");
     }
     t.repeat = {
       max: c.int(r.max, `${field}.repeat.max`, 1, 1000),

@@ -85,7 +85,7 @@ const BAD: [string, unknown, string][] = [
   ["repeat on text", {
     name: "n",
     turns: [{ text: "a", repeat: { max: 2, while: { contains: "x" } } }],
-  }, "f.json: turns[0].repeat: only a tool turn can repeat"],
+  }, "f.json: turns[0].repeat: only a turn with one tool can repeat"],
   [
     "bad regex",
     { name: "n", turns: [{ text: "a", when: { matches: "(" } }] },

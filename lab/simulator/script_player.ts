@@ -191,14 +191,22 @@ export class ScriptPlayer {
     if (turn.json !== undefined) {
       text = JSON.stringify(fillTemplatesDeep(turn.json, vars));
     }
-    const toolCalls = [];
-    if (turn.tool) {
-      const action = fillTemplatesDeep(turn.tool, vars) as ToolAction;
-      toolCalls.push(
-        "mcp" in action
-          ? mapMcpAction(action, view.tools)
-          : mapToolAction(action, view.tools, vars.workdir),
-      );
+    let toolCalls = (turn.tools ?? (turn.tool ? [turn.tool] : [])).map((t) => {
+      const action = fillTemplatesDeep(t, vars) as ToolAction;
+      return "mcp" in action
+        ? mapMcpAction(action, view.tools)
+        : mapToolAction(action, view.tools, vars.workdir);
+    });
+    // A deferred MCP tool is searched for first: an answer that must search only searches
+    // (one search per query), and the answer after it asks for all the calls.
+    if (toolCalls.some((c) => c.kind === "tool_search")) {
+      const seen = new Set<string>();
+      toolCalls = toolCalls.filter((c) => {
+        const key = JSON.stringify(c.args);
+        if (c.kind !== "tool_search" || seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
     }
     return {
       model: this.model(view, turn),

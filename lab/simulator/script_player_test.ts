@@ -186,3 +186,56 @@ Deno.test("side requests get schema answers or short text, and do not move the s
   const plan = p.plan(view(0));
   assert.equal(!plan.exhausted && plan.turn, 0);
 });
+
+Deno.test("tools: one answer asks for several calls; deferred MCP tools are searched first", () => {
+  const sc = parseScenario({
+    name: "par",
+    turns: [
+      {
+        tools: [
+          { mcp: "fs", tool: "read_text_file", args: { path: "{{workdir}}/a.txt" } },
+          { mcp: "ev", tool: "echo", args: { message: "hi" } },
+          { run: "ls" },
+        ],
+      },
+      { text: "done" },
+    ],
+  });
+  const mcpTools = [
+    ...TOOLS,
+    { name: "mcp__fs__read_text_file", kind: "function" as const },
+    { name: "mcp__ev__echo", kind: "function" as const },
+  ];
+  const p = new ScriptPlayer(sc);
+  const v = view(0, undefined, { tools: mcpTools });
+  assert.deepEqual(p.reply(v, p.plan(v)).toolCalls, [
+    { name: "mcp__fs__read_text_file", kind: "function", args: { path: "/work/dir/a.txt" } },
+    { name: "mcp__ev__echo", kind: "function", args: { message: "hi" } },
+    {
+      name: "Bash",
+      kind: "function",
+      args: { command: "ls", description: "Run the scripted command" },
+    },
+  ]);
+  // a client that defers MCP tools: only the searches, once per query, and no other call
+  const search = [...TOOLS, { name: "tool_search", kind: "tool_search" as const }];
+  const q = new ScriptPlayer(sc);
+  const w = view(0, undefined, { tools: search });
+  const calls = q.reply(w, q.plan(w)).toolCalls;
+  assert.deepEqual(calls.map((c) => [c.kind, c.args]), [
+    ["tool_search", { query: "fs read_text_file", limit: 8 }],
+    ["tool_search", { query: "ev echo", limit: 8 }],
+  ]);
+  assert.throws(
+    () => parseScenario({ name: "x", turns: [{ tools: [{ run: "ls" }] }] }, "x.json"),
+    /x\.json: turns\[0\]\.tools: expected a list of at least two/,
+  );
+  assert.throws(
+    () =>
+      parseScenario(
+        { name: "x", turns: [{ tool: { run: "a" }, tools: [{ run: "b" }, { run: "c" }] }] },
+        "x.json",
+      ),
+    /give tool or tools, not both/,
+  );
+});
