@@ -233,8 +233,9 @@ export const linksTable = table(
       "attribution",
       "utf8",
       "`tool` (caused by `tool_call_id`, confidence at or above the threshold), `agent` (the " +
-        "agent process's own activity), `unexplained` (a process of the session that no tool " +
-        "call asked for) or `outside` (no session)",
+        "agent process's own activity), `mcp_server` (an MCP server the agent started from its " +
+        "configuration, outside the calls it served: see `mcp_servers`), `unexplained` (a " +
+        "process of the session that no tool call asked for) or `outside` (no session)",
     ),
     col(
       "signals",
@@ -245,7 +246,9 @@ export const linksTable = table(
         "command), `argument:path`, `argument:basename`, `argument:url`, `argument:host`, " +
         "`argument:port`, `exclusive` (the only unmatched branch of a command that no other " +
         "branch matched), `mcp` (done by an MCP server, or a process it started, while it " +
-        "served the `tools/call` this tool call caused: see `mcp_calls`)",
+        "served the `tools/call` this tool call caused: see `mcp_calls`), `mcp_server` (done " +
+        "by a configured MCP server's process branch outside its calls), `mcp_config` (that " +
+        "server's name in the agent's configuration is known: `matched`)",
     ),
     col("confidence", "float64", "in [0, 1]: how sure the link is; 0 without a candidate"),
     opt("matched", "utf8", "the tool input term that matched, if any"),

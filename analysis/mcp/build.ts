@@ -4,9 +4,11 @@
  * a call cut or with bytes lost is a `problems` row and the parser restarts after it),
  * parses them as JSON-RPC (`protocols/jsonrpc.ts`) into `mcp_messages` — and the loopback
  * HTTP connections (`tcp` rows) as MCP over HTTP (`http_messages.ts`) — then runs
- * `sql/<table>.sql` for `mcp_calls`, `mcp_tools` and `mcp_tool_links`, and `sql/mcp_links.sql`,
- * which gives the MCP servers' actions to the LLM tool call whose MCP call they served (signal
- * `mcp`). A stream that does not parse costs a `problems` row, never the analysis.
+ * `sql/<table>.sql` for `mcp_calls`, `mcp_tools`, `mcp_tool_links` and `mcp_servers`,
+ * `sql/mcp_links.sql`, which gives the MCP servers' actions to the LLM tool call whose MCP call
+ * they served (signal `mcp`), and `sql/mcp_server_links.sql`, which gives the rest of a
+ * configured server's actions to the server (attribution `mcp_server`). A stream that does not
+ * parse costs a `problems` row, never the analysis.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { readSql } from "../../kit/sql_runner.ts";
@@ -270,6 +272,12 @@ export async function buildMcp(c: DuckDBConnection, build?: Build): Promise<Prob
     await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));
   }
   await b.run("mcp_links.sql", readSql(SQL_DIR, "mcp_links"), {}, "no action got the mcp signal");
+  await b.run(
+    "mcp_server_links.sql",
+    readSql(SQL_DIR, "mcp_server_links"),
+    {},
+    "no action was attributed to a configured MCP server",
+  );
   await b.finish();
   if (!build) await b.saveProblems();
   return b.problems;

@@ -2,7 +2,8 @@
  * The MCP tables of an analysed recording, declared once with the column kit: `mcp_messages`
  * (every JSON-RPC message read from the `ipc` byte streams), `mcp_calls` (each request with its
  * response, the server and the session), `mcp_tools` (what each server's `tools/list` showed the
- * model) and `mcp_tool_links` (the LLM tool call that caused each `tools/call`). Their SQL is in
+ * model), `mcp_tool_links` (the LLM tool call that caused each `tools/call`) and `mcp_servers`
+ * (each server, and whether the agent's configuration started it). Their SQL is in
  * `sql/<table>.sql`; `mcp_messages` is filled by the JSON-RPC parser (`build.ts`).
  */
 import { col, opt, type RowOf, table } from "../../kit/columns.ts";
@@ -126,11 +127,52 @@ export const mcpToolLinksTable = table(
   ] as const,
 );
 
+export const mcpServersTable = table(
+  "mcp_servers",
+  "One row per MCP server over stdio and client (a process that was sent an `initialize`; " +
+    "servers reached over HTTP are configured by URL and run on their own), with how it " +
+    "came to run: `configured` when its client is an agent process that started it itself (it " +
+    "descends from the client), as an agent starts the servers its configuration names; else " +
+    "it was started outside the agent's configuration (`mcp_server_unconfigured`). Its " +
+    "process branch's actions outside the calls it served are attributed to it (`links` " +
+    "attribution `mcp_server`).",
+  [
+    recordingCol,
+    col("server_pid", "int32", "the server process"),
+    opt("server_start_ns", "int64", "start of its incarnation alive at `initialize`"),
+    col("client_pid", "int32", "the process that sent `initialize`"),
+    opt("session_id", "int32", "the agent session of the client (see `lineage`)"),
+    opt("server_name", "utf8", "its `serverInfo.name`"),
+    opt(
+      "server_alias",
+      "utf8",
+      "the name the agent's configuration gives it, as the agent named its tools to the model " +
+        "(`mcp_tool_links.server_alias`; null when the model called none of its tools)",
+    ),
+    opt("argv", "list_utf8", "the server's command line (its last exec)"),
+    col("mcp_call_id", "int64", "its first `initialize` from this client"),
+    col("init_ns", "int64", "time of that `initialize`"),
+    opt("client_role", "utf8", "the client's role in `lineage` (`agent` for an agent)"),
+    opt("client_chain", "list_utf8", "program names from the agent down to the client"),
+    col("started_by_client", "bool", "the server descends from its client"),
+    col("configured", "bool", "the client is an agent process and started the server itself"),
+    opt(
+      "tool_call_id",
+      "int64",
+      "the LLM tool call whose process tree started the server or its client, if one did",
+    ),
+    col("tool_calls", "int64", "`tools/call`s this client sent it"),
+    opt("branch_pid", "int32", "the server's process branch (`lineage.branch_pid`)"),
+    opt("branch_start_ns", "int64", "start of that branch"),
+  ] as const,
+);
+
 export const MCP_TABLES = [
   mcpMessagesTable,
   mcpCallsTable,
   mcpToolsTable,
   mcpToolLinksTable,
+  mcpServersTable,
 ] as const;
 
 export type McpMessageRow = RowOf<typeof mcpMessagesTable>;

@@ -18,6 +18,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { runAgent } from "../agents/mod.ts";
+import { MCP_SERVER_BINS } from "../agents/mcp_servers.ts";
 import { underCapture } from "../agents/main.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
 import {
@@ -150,6 +151,41 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
         );
         assert.deepEqual(findings, [], "a benign MCP session raises no MCP finding");
+        // The servers' own processes (those that executed the configured commands, by the
+        // kernel's record) are the servers' outside their calls: none is left unexplained,
+        // and their start is the server's, under the name the agent's configuration gives it.
+        for (
+          const [alias, bin] of [["fs", MCP_SERVER_BINS.filesystem], [
+            "ev",
+            MCP_SERVER_BINS.everything,
+          ]]
+        ) {
+          const own = await rows(
+            db,
+            `WITH p AS (SELECT DISTINCT x.pid FROM process x
+               WHERE x.kind = 'exec' AND contains(array_to_string(x.argv, ' '), '${bin}'))
+             SELECT a.op, l.attribution, l.signals, l.matched, l.tool_call_id
+             FROM actions a JOIN p USING (pid) JOIN links l USING (recording, event_table, event_id)`,
+          );
+          assert.ok(own.length > 0, `${alias}: its processes were recorded`);
+          assert.deepEqual(own.filter((o) => o.attribution === "unexplained"), [], alias);
+          const execs = own.filter((o) => o.op === "exec");
+          assert.ok(execs.length >= 1, show(own));
+          for (const e of execs) {
+            assert.equal(e.attribution, "mcp_server", show(e));
+            assert.deepEqual(e.signals, ["mcp_config", "mcp_server"]);
+            assert.equal(e.matched, alias);
+            assert.equal(e.tool_call_id, null);
+          }
+        }
+        const configured = await rows(
+          db,
+          "SELECT server_alias, configured FROM mcp_servers ORDER BY server_alias",
+        );
+        assert.deepEqual(configured, [
+          { server_alias: "ev", configured: true },
+          { server_alias: "fs", configured: true },
+        ]);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }
@@ -225,6 +261,21 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         assert.match(String(f[0].explanation), /rogue-server .*its client is not the agent/);
         assert.match(String(f[0].explanation), /python3/);
         assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
+        // the configured server, asked nothing, is the server's own; the rogue one stays the
+        // tool call's that started it
+        const attributed = await rows(
+          db,
+          `SELECT s.server_name, s.configured, list(DISTINCT l.attribution ORDER BY l.attribution)
+             AS attributions
+           FROM mcp_servers s
+           JOIN actions a ON a.recording = s.recording AND a.pid = s.server_pid
+           JOIN links l USING (recording, event_table, event_id)
+           GROUP BY ALL ORDER BY s.server_name`,
+        );
+        assert.deepEqual(attributed, [
+          { server_name: "rogue-server", configured: false, attributions: ["tool"] },
+          { server_name: "sightline-lab-notes", configured: true, attributions: ["mcp_server"] },
+        ]);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }

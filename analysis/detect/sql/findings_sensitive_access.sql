@@ -32,6 +32,8 @@ SELECT recording,
     CASE WHEN attribution = 'tool'
       THEN ', as tool call ' || tool_call_id || ' asked (' || tool || ' ' || input || ')'
       WHEN attribution = 'agent' THEN ', in the agent process itself, outside any tool call'
+      WHEN attribution = 'mcp_server'
+        THEN ', in an MCP server the agent started, outside the calls it served'
       ELSE ', in a process no tool call explains'
     END || coalesce('; process ' || chain, '') || '.',
   json_object('paths', paths, 'pattern', pattern, 'label', label, 'succeeded', succeeded,

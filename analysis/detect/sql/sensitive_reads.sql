@@ -1,7 +1,8 @@
 -- sensitive_reads: every open of a path matching `sensitive_patterns` by a session's
 -- processes (the most severe pattern wins), with the tool call that asked for it, whether the
 -- tool call's input or the process's argv names the path, and whether the pattern's scope
--- counts it: `tools` counts tool-linked and unexplained reads, `all` the agent's own too,
+-- counts it: `tools` counts tool-linked and unexplained reads and those of a configured MCP
+-- server outside its calls (`mcp_server`: third-party code), `all` the agent's own too,
 -- `named` only named ones (libc reads /etc/passwd for every user-name lookup). Opens are first
 -- screened with all patterns at once ($sensitive_any, their alternation: one regex compiled
 -- once, where a pattern per row would be compiled per row).
@@ -47,9 +48,9 @@ named AS (
 SELECT recording, event_id, ts_ns, session_id, pid, path, ok, attribution, tool_call_id,
   pattern, severity, label, named,
   CASE scope
-    WHEN 'all' THEN attribution IN ('tool', 'unexplained', 'agent')
-    WHEN 'named' THEN attribution IN ('tool', 'unexplained', 'agent') AND named
-    ELSE attribution IN ('tool', 'unexplained')
+    WHEN 'all' THEN attribution IN ('tool', 'unexplained', 'mcp_server', 'agent')
+    WHEN 'named' THEN attribution IN ('tool', 'unexplained', 'mcp_server', 'agent') AND named
+    ELSE attribution IN ('tool', 'unexplained', 'mcp_server')
   END AS counted
 FROM named
 ORDER BY recording, ts_ns, event_id;

@@ -1,0 +1,83 @@
+-- mcp_servers: every MCP server (a process that was sent an `initialize`) with its client and
+-- how it came to run. An agent starts the servers its configuration names itself, as its own
+-- descendants, and is their client over their stdio: such a server is `configured`. It is not
+-- when its client is not an agent process (a program the model ran, or anything else, speaks
+-- MCP to it) or when its client did not start it (it is not among the client's descendants:
+-- started elsewhere and reached over a socket). The tool call that started the server or its
+-- client, if one did (`links` of their execs), is kept; so is the agent's name for the server
+-- (`mcp_tool_links.server_alias`), which comes from its configuration. Servers over stdio only:
+-- servers reached over HTTP (transport `http`, `sse`) are configured by URL and run on their
+-- own, so who started them says nothing. Read by mcp_server_links.sql and
+-- findings_mcp_unconfigured.sql: the rule is here only.
+INSERT INTO mcp_servers
+WITH RECURSIVE servers AS (
+  SELECT recording, server_pid, client_pid, min(mcp_call_id) AS mcp_call_id,
+    min(start_ns) AS init_ns, any_value(session_id) AS session_id,
+    max(server_name) AS server_name
+  FROM mcp_calls
+  WHERE method = 'initialize' AND server_pid IS NOT NULL AND client_pid IS NOT NULL
+    AND transport = 'stdio'
+  GROUP BY recording, server_pid, client_pid
+),
+-- each process incarnation alive at the server's initialize: the server's and the client's
+alive AS (
+  SELECT s.recording, s.server_pid, s.client_pid, l.pid, l.ppid, l.parent_start_ns, l.role,
+    l.chain, l.argv, l.start_ns, l.branch_pid, l.branch_start_ns
+  FROM servers s
+  JOIN lineage l ON l.recording = s.recording AND l.pid IN (s.server_pid, s.client_pid)
+    AND coalesce(l.start_ns, 0) <= s.init_ns AND coalesce(l.end_ns, s.init_ns) >= s.init_ns
+),
+-- the server's ancestors, incarnation by incarnation (lineage's ppid and parent_start_ns),
+-- up to its client
+ancestors AS (
+  SELECT recording, server_pid, client_pid, ppid AS pid, parent_start_ns AS start_ns, 1 AS depth
+  FROM alive WHERE pid = server_pid AND ppid IS NOT NULL
+  UNION ALL
+  SELECT a.recording, a.server_pid, a.client_pid, l.ppid, l.parent_start_ns, a.depth + 1
+  FROM ancestors a
+  JOIN lineage l ON l.recording = a.recording AND l.pid = a.pid
+    AND l.start_ns IS NOT DISTINCT FROM a.start_ns
+  WHERE a.depth < 64 AND a.pid <> a.client_pid AND l.ppid IS NOT NULL
+),
+-- the tool call whose process tree started a process, if any: the link of its exec
+started_by AS (
+  SELECT a.recording, a.pid, max(l.tool_call_id) AS tool_call_id
+  FROM actions a
+  JOIN links l ON l.recording = a.recording AND l.event_table = a.event_table
+    AND l.event_id = a.event_id
+  WHERE a.event_table = 'process' AND a.op = 'exec' AND l.attribution = 'tool'
+    AND NOT list_contains(l.signals, 'mcp')
+  GROUP BY ALL
+),
+aliases AS (
+  SELECT m.recording, m.server_pid, m.client_pid, max(k.server_alias) AS server_alias
+  FROM mcp_calls m
+  JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
+  GROUP BY ALL
+),
+judged AS (
+  SELECT s.*, v.start_ns AS server_start_ns, v.argv, c.role AS client_role,
+    c.chain AS client_chain, v.branch_pid, v.branch_start_ns, x.server_alias,
+    EXISTS (SELECT 1 FROM ancestors a WHERE a.recording = s.recording
+      AND a.server_pid = s.server_pid AND a.client_pid = s.client_pid AND a.pid = s.client_pid)
+      AS started_by_client,
+    (SELECT count(*) FROM mcp_calls m WHERE m.recording = s.recording
+      AND m.server_pid = s.server_pid AND m.client_pid = s.client_pid
+      AND m.method = 'tools/call') AS tool_calls,
+    coalesce(bs.tool_call_id, bc.tool_call_id) AS tool_call_id
+  FROM servers s
+  LEFT JOIN alive c ON c.recording = s.recording AND c.server_pid = s.server_pid
+    AND c.client_pid = s.client_pid AND c.pid = s.client_pid
+  LEFT JOIN alive v ON v.recording = s.recording AND v.server_pid = s.server_pid
+    AND v.client_pid = s.client_pid AND v.pid = s.server_pid
+  LEFT JOIN started_by bs ON bs.recording = s.recording AND bs.pid = s.server_pid
+  LEFT JOIN started_by bc ON bc.recording = s.recording AND bc.pid = s.client_pid
+  LEFT JOIN aliases x ON x.recording = s.recording AND x.server_pid = s.server_pid
+    AND x.client_pid = s.client_pid
+)
+SELECT recording, server_pid, server_start_ns, client_pid, session_id, server_name,
+  server_alias, argv, mcp_call_id, init_ns, client_role, client_chain, started_by_client,
+  client_role IS NOT DISTINCT FROM 'agent' AND started_by_client AS configured,
+  tool_call_id, tool_calls, branch_pid, branch_start_ns
+FROM judged
+ORDER BY recording, init_ns, server_pid;
