@@ -2,13 +2,16 @@
  * The conversation view: every LLM call as a collapsed `<details>` block holding its turns —
  * the system prompt (shown once, then only when it changes), the user's new input, the tool
  * results the request carried back, the model's thinking, its text and the tool calls it asked
- * for, each with its input. Texts are escaped and shown as they were (pre-formatted); a text
- * cut at the report's limit says how long it was. Calls and tool calls have anchors
- * (`call-N`, `tool-N`) the timeline and the findings link to.
+ * for, each with its input and, when it went through an MCP server, that MCP call (server,
+ * tool, arguments, result, latency and the actions the server took for it). MCP calls no LLM
+ * tool call caused are listed after the calls, only when there are some. Texts are escaped and
+ * shown as they were (pre-formatted); a text cut at the report's limit says how long it was.
+ * Calls, tool calls and MCP calls have anchors (`call-N`, `tool-N`, `mcp-N`) the timeline and
+ * the findings link to.
  */
 import { h, type Html, join } from "./html.ts";
-import type { LlmCall, ReportData, Text, ToolCall } from "./report_data.ts";
-import { clock } from "./timeline_chart.ts";
+import type { LlmCall, McpCall, ReportData, Text, ToolCall } from "./report_data.ts";
+import { clock, excerpt } from "./timeline_chart.ts";
 
 function textBlock(t: Text | null, cls: string): Html {
   if (!t || t.text === "") return h``;
@@ -29,7 +32,53 @@ function prettyInput(t: ToolCall): Text {
   }
 }
 
-function toolCallHtml(t: ToolCall): Html {
+function prettyJson(t: Text): Text {
+  if (t.full > t.text.length) return t;
+  try {
+    const text = JSON.stringify(JSON.parse(t.text), null, 2);
+    return { text, full: text.length };
+  } catch {
+    return t;
+  }
+}
+
+/** The server as the page names it: the agent's name for it, its own name, its pid. */
+export function mcpServerLabel(m: McpCall): string {
+  const names = [m.serverAlias, m.serverName].filter((x): x is string => !!x);
+  return `${names.length ? names.join(" / ") : "?"} (pid ${m.serverPid ?? "?"})`;
+}
+
+function mcpOutcome(m: McpCall): string {
+  if (m.endNs === null) return "no answer seen";
+  if (m.errorCode !== null) return `JSON-RPC error ${m.errorCode}: ${m.errorMessage ?? ""}`;
+  return m.isError ? "answered with isError" : "answered";
+}
+
+const latency = (m: McpCall) => m.latencyMs === null ? "?" : `${m.latencyMs.toFixed(1)} ms`;
+
+/** One MCP call in full: what was asked of which server, what came back, what it did. */
+function mcpCallHtml(m: McpCall): Html {
+  const more = m.actions - m.actionLabels.length;
+  return h`<div class="mcp" id="mcp-${m.id}"><div><b>MCP call #${m.id}</b> <code>${
+    m.tool ?? "?"
+  }</code> to server <b>${mcpServerLabel(m)}</b> · ${latency(m)} · <span class="${
+    m.isError || m.errorCode !== null ? "exit failed" : "meta"
+  }">${mcpOutcome(m)}</span></div><h4>Arguments</h4>${textBlock(prettyJson(m.arguments), "input")}${
+    m.result ? h`<h4>Result</h4>${textBlock(prettyJson(m.result), "result")}` : ""
+  }<h4>${
+    m.actions === 0
+      ? "Actions of the server for it: none recorded"
+      : `Actions of the server for it (${m.actions})`
+  }</h4>${
+    m.actionLabels.length
+      ? h`<ul class="mcp-actions">${m.actionLabels.map((l) => h`<li><code>${l}</code></li>`)}${
+        more > 0 ? h`<li class="cut">… ${more} more</li>` : ""
+      }</ul>`
+      : ""
+  }</div>`;
+}
+
+function toolCallHtml(t: ToolCall, mcp: McpCall[]): Html {
   const result = t.resultLlmCallId === null
     ? h`<div class="meta">no result went back to the model</div>`
     : h`<div class="meta">result went back in <a href="#call-${t.resultLlmCallId}">call #${t.resultLlmCallId}</a>${
@@ -37,7 +86,7 @@ function toolCallHtml(t: ToolCall): Html {
     }</div>`;
   return h`<div class="tool" id="tool-${t.id}"><div><b>tool call #${t.id}</b> <code>${t.name}</code>${
     t.providerCallId ? h` <span class="meta">${t.providerCallId}</span>` : ""
-  }</div>${textBlock(prettyInput(t), "input")}${result}</div>`;
+  }</div>${textBlock(prettyInput(t), "input")}${result}${mcp.map(mcpCallHtml)}</div>`;
 }
 
 function toolResultHtml(t: ToolCall): Html {
@@ -68,10 +117,32 @@ function summaryLine(c: LlmCall, t0: bigint): string {
   return parts.join(" · ");
 }
 
+/**
+ * The MCP calls that no LLM tool call caused (a program the model ran speaking MCP, a server
+ * the agent did not name to the model), as one line each; nothing when there are none.
+ */
+export function unlinkedMcpHtml(data: ReportData): Html | string {
+  const rest = (data.mcpCalls ?? []).filter((m) => m.toolCallId === null);
+  if (!rest.length) return "";
+  return h`<h3 id="mcp-unlinked">MCP calls no LLM tool call caused</h3><ul class="mcp-unlinked">${
+    rest.map((m) =>
+      h`<li id="mcp-${m.id}"><b>MCP call #${m.id}</b> <code>${m.tool ?? "?"}</code> to server ${
+        mcpServerLabel(m)
+      } from pid ${m.clientPid} at ${clock(m.startNs)} UTC · ${latency(m)} · ${
+        mcpOutcome(m)
+      } · ${m.actions} actions linked: <code>${excerpt(m.arguments.text)}</code></li>`
+    )
+  }</ul>`;
+}
+
 /** The calls, collapsed. */
 export function conversationHtml(data: ReportData): Html {
   const calls = data.llmCalls.slice(0, data.limits.conversationCalls);
   if (!calls.length) return h`<p class="notice">No LLM calls were recorded.</p>`;
+  const mcpOf = new Map<number, McpCall[]>();
+  for (const m of data.mcpCalls ?? []) {
+    if (m.toolCallId !== null) mcpOf.set(m.toolCallId, [...(mcpOf.get(m.toolCallId) ?? []), m]);
+  }
   const asked = new Map<number, ToolCall[]>();
   const carried = new Map<number, ToolCall[]>();
   for (const t of data.toolCalls) {
@@ -122,7 +193,7 @@ export function conversationHtml(data: ReportData): Html {
       tools.length || missingTools > 0
         ? section(
           "Tool calls",
-          h`${tools.map(toolCallHtml)}${
+          h`${tools.map((t) => toolCallHtml(t, mcpOf.get(t.id) ?? []))}${
             missingTools > 0
               ? h`<div class="cut">… ${missingTools} more tool calls not shown</div>`
               : ""

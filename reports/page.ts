@@ -7,7 +7,7 @@
  * `document.body.dataset.charts` to `ready` (or `failed`) when it is done.
  */
 import { h, type Html, join, scriptJson } from "./html.ts";
-import { conversationHtml } from "./conversation_view.ts";
+import { conversationHtml, unlinkedMcpHtml } from "./conversation_view.ts";
 import { findingsHtml } from "./findings_view.ts";
 import { processTreeHtml, shellJoin } from "./process_tree.ts";
 import type { ReportData } from "./report_data.ts";
@@ -40,6 +40,8 @@ details.call { border: 1px solid #ddd; border-radius: 4px; margin: .3rem 0; padd
 details.call > summary { cursor: pointer; font-variant-numeric: tabular-nums; }
 .turns { margin: .3rem 0 .5rem 1rem; } .tool, .tool-result { margin: .3rem 0 .6rem; }
 .cut { color: #a60; font-size: 12px; }
+.mcp { margin: .4rem 0 .4rem 1rem; padding: .2rem .6rem; border-left: 3px solid #17becf; }
+.mcp-actions { margin: .1rem 0; padding-left: 1.2rem; } .mcp-actions li { margin: 0; }
 .findings li { margin: .6rem 0; } .finding-head .sev { text-transform: uppercase; font-size: 12px; padding: 0 .3rem; border-radius: 3px; background: #eee; }
 .sev-critical .sev, .sev-high .sev { background: #d62728; color: white; } .sev-medium .sev { background: #f58518; color: white; }
 :target { outline: 2px solid #f58518; }
@@ -172,7 +174,11 @@ ${overviewHtml(data)}
 ${cutsHtml(data)}
 <h2 id="timeline">Timeline</h2>
 ${linksNotice(data)}
-<p class="meta">Bars: LLM calls (request to last token) and tool calls (asked to result sent back). Points: execs (▶), file writes (■), connections and DNS questions (◆). Hover for details, click an LLM or tool call to open it below, drag to pan and scroll to zoom. Times in UTC.</p>
+<p class="meta">Bars: LLM calls (request to last token) and tool calls (asked to result sent back)${
+    data.mcpCalls?.length
+      ? `; MCP calls on their server's lane (request to answer: ${data.mcpCalls.length}, each also under the tool call that caused it in the conversation)`
+      : ""
+  }. Points: execs (▶), file writes (■), connections and DNS questions (◆). Hover for details, click an LLM or tool call to open it below, drag to pan and scroll to zoom. Times in UTC.</p>
 ${chart("timeline")}
 <h2 id="findings">Findings</h2>
 ${findingsHtml(data)}
@@ -187,6 +193,7 @@ ${chart("latency")}
 <h2 id="conversation">Conversation</h2>
 <p class="meta">Each LLM call in request order; open one to see its turns.</p>
 ${conversationHtml(data)}
+${unlinkedMcpHtml(data)}
 <p class="meta">Made by Sightline from ${o.path ?? o.recording} (recorded with version ${
     o.toolVersion ?? "?"
   }).</p>`;

@@ -58,6 +58,40 @@ Deno.test("conversation: the system prompt once, texts escaped, cuts said", () =
   assert.match(html, /… cut: \d+ of 40000 characters shown/);
   // the tool call asked in call 1, with its command
   assert.match(html, /<div class="tool" id="tool-1"><div><b>tool call #1<\/b> <code>Bash<\/code>/);
+  // the MCP call it caused, under it: server, tool, latency, and what the server did for it
+  const mcp = html.slice(html.indexOf('id="tool-1"'), html.lastIndexOf("</details>"));
+  assert.match(mcp, /<div class="mcp" id="mcp-7"><div><b>MCP call #7<\/b> <code>write_file &lt;/);
+  assert.match(
+    mcp,
+    /to server <b>fs \/ fs-server &lt;\/script&gt;.* \(pid 101\)<\/b> · 1\.0 ms · /s,
+  );
+  assert.match(
+    mcp,
+    /Actions of the server for it \(3\)<\/h4><ul class="mcp-actions"><li><code>write &lt;/,
+  );
+  assert.match(mcp, /<li class="cut">… 1 more<\/li>/);
+});
+
+Deno.test("MCP: calls no tool call caused get their own list; without MCP calls, no MCP section", () => {
+  const d = fakeReportData();
+  const none = reportPage({ ...d, mcpCalls: [] }, chartSpecs({ ...d, mcpCalls: [] }));
+  const old = reportPage({ ...d, mcpCalls: null }, chartSpecs({ ...d, mcpCalls: null }));
+  for (const page of [none, old]) {
+    assert.doesNotMatch(page, /MCP call #|class="mcp|id="mcp-|mcp-unlinked/);
+    assert.doesNotMatch(JSON.stringify(chartSpecs({ ...d, mcpCalls: [] })), /MCP call/);
+  }
+  d.mcpCalls!.push({ ...d.mcpCalls![0], id: 8, toolCallId: null, isError: true });
+  const page = reportPage(d, chartSpecs(d));
+  assert.match(page, /<h3 id="mcp-unlinked">MCP calls no LLM tool call caused<\/h3>/);
+  assert.match(
+    page,
+    /<li id="mcp-8"><b>MCP call #8<\/b>.* answered with isError · 3 actions linked/s,
+  );
+  assert.ok(!page.includes(HOSTILE), "no raw hostile text");
+  const layer =
+    (chartSpecs(d).timeline as { layer: { name: string; data: { values: unknown[] } }[] })
+      .layer.find((l) => l.name === "mcp_calls");
+  assert.equal(layer?.data.values.length, 2);
 });
 
 Deno.test("the text budget stops texts, not the list of calls", () => {
@@ -148,10 +182,20 @@ Deno.test("a page built from as much data as the caps let through stays small", 
       label: "z".repeat(500),
     }))
   );
+  const mcp = fakeReportData().mcpCalls![0];
+  d.mcpCalls = Array.from({ length: DEFAULT_LIMITS.mcpCalls }, (_, i) => ({
+    ...mcp,
+    id: i + 1,
+    toolCallId: i + 1,
+    arguments: big,
+    result: big,
+    actionLabels: Array.from({ length: DEFAULT_LIMITS.actionsPerMcpCall }, () => "w".repeat(300)),
+  }));
   d.conversationTextCalls = callsWithinTextBudget(
     d.llmCalls.slice(0, d.limits.conversationCalls),
     d.toolCalls,
     d.limits.pageTextChars,
+    d.mcpCalls,
   );
   const page = reportPage(d, chartSpecs(d));
   const mb = new TextEncoder().encode(page).length / 1e6;

@@ -2,7 +2,8 @@
  * The data of a report, read from an analysed recording with the queries in `sql/`: the
  * overview, the processes, the LLM and tool calls, the events the timeline marks, and — when
  * correlation and the detectors have run — the links from tool calls to events and the
- * findings with their evidence; what the recording cannot show. Every list is capped (`ReportLimits`) so that a large
+ * findings with their evidence; the MCP tool calls with the actions their servers took for them;
+ * what the recording cannot show. Every list is capped (`ReportLimits`) so that a large
  * recording gives a page of bounded size, and every cap that cut something is listed in `cuts`.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -25,6 +26,10 @@ export interface ReportLimits {
   textChars: number;
   /** findings listed */
   findings: number;
+  /** MCP `tools/call`s on the timeline and in the conversation view */
+  mcpCalls: number;
+  /** actions listed under each MCP call (all are counted) */
+  actionsPerMcpCall: number;
   /** evidence items per finding */
   evidencePerFinding: number;
   /**
@@ -44,6 +49,8 @@ export const DEFAULT_LIMITS: Readonly<ReportLimits> = Object.freeze({
   textChars: 20_000,
   findings: 200,
   evidencePerFinding: 50,
+  mcpCalls: 1000,
+  actionsPerMcpCall: 20,
   pageTextChars: 1_000_000,
 });
 
@@ -158,6 +165,34 @@ export interface ToolCall {
   procKey: string | null;
 }
 
+/** An MCP `tools/call`, with the LLM tool call that caused it and what its server did for it. */
+export interface McpCall {
+  id: number;
+  /** the LLM tool call that caused it (`mcp_tool_links`); null when none did */
+  toolCallId: number | null;
+  /** the agent's name for the server (from its configuration), when known */
+  serverAlias: string | null;
+  /** the server's `serverInfo.name` */
+  serverName: string | null;
+  serverPid: number | null;
+  /** the server's process incarnation */
+  procKey: string | null;
+  clientPid: number;
+  tool: string | null;
+  arguments: Text;
+  result: Text | null;
+  isError: boolean | null;
+  errorCode: number | null;
+  errorMessage: string | null;
+  startNs: bigint;
+  endNs: bigint | null;
+  latencyMs: number | null;
+  /** actions its server took for it (`links` with the signal `mcp`) */
+  actions: number;
+  /** the first of them, in time order */
+  actionLabels: string[];
+}
+
 export type EventKind = "exec" | "write" | "net";
 
 export interface TimelineEvent {
@@ -232,6 +267,8 @@ export interface ReportData {
   evidence: EvidenceEvent[];
   /** null: the database has no `blind_spots` table (analysed before it was added) */
   blindSpots: BlindSpotItem[] | null;
+  /** null: the database has no MCP tables (analysed before they were added) */
+  mcpCalls: McpCall[] | null;
   /** the first this many calls of the conversation view show their texts (the text budget) */
   conversationTextCalls: number;
   cuts: Cut[];
@@ -362,6 +399,29 @@ function toolCallOf(r: Row): ToolCall {
   };
 }
 
+function mcpCallOf(r: Row): McpCall {
+  return {
+    id: n0(r.mcp_call_id),
+    toolCallId: num(r.tool_call_id),
+    serverAlias: str(r.server_alias),
+    serverName: str(r.server_name),
+    serverPid: num(r.server_pid),
+    procKey: procKey(r.server_pid, r.server_start_ns),
+    clientPid: n0(r.client_pid),
+    tool: str(r.tool),
+    arguments: text(r, "arguments") ?? { text: "", full: 0 },
+    result: text(r, "result"),
+    isError: typeof r.is_error === "boolean" ? r.is_error : null,
+    errorCode: num(r.error_code),
+    errorMessage: str(r.error_message),
+    startNs: big(r.start_ns)!,
+    endNs: big(r.end_ns),
+    latencyMs: num(r.latency_ms),
+    actions: n0(r.actions),
+    actionLabels: strList(r.action_labels) ?? [],
+  };
+}
+
 function eventOf(r: Row): TimelineEvent {
   return {
     kind: String(r.shown) as EventKind,
@@ -485,6 +545,17 @@ export async function loadReportData(
     }))
     : null;
 
+  let mcpCalls: McpCall[] | null = null;
+  if (tables.has("mcp_calls") && tables.has("mcp_tool_links") && tables.has("links")) {
+    const rows = await queryRows(c, "report_mcp_calls", {
+      limit: limits.mcpCalls,
+      max_actions: limits.actionsPerMcpCall,
+      ...textLimit,
+    });
+    cut("MCP calls", rows.length, totalOf(rows));
+    mcpCalls = rows.map(mcpCallOf);
+  }
+
   const llmCalls = callRows.map(llmCallOf);
   const toolCalls = toolRows.map(toolCallOf);
   const conversation = Math.min(llmCalls.length, limits.conversationCalls);
@@ -492,6 +563,7 @@ export async function loadReportData(
     llmCalls.slice(0, conversation),
     toolCalls,
     limits.pageTextChars,
+    mcpCalls ?? [],
   );
   cut(
     "LLM calls with their texts in the conversation view (the page's text budget)",
@@ -510,6 +582,7 @@ export async function loadReportData(
     findings,
     evidence,
     blindSpots,
+    mcpCalls,
     cuts,
     limits,
   };
@@ -518,17 +591,29 @@ export async function loadReportData(
 /**
  * How many of the calls, in order, fit their texts in `budget` characters: system prompt (when
  * it differs from the process's previous one), user input, thinking, answer, the inputs of the
- * tool calls asked and the results carried back.
+ * tool calls asked (with the arguments, result and action labels of the MCP calls they caused)
+ * and the results carried back.
  */
 export function callsWithinTextBudget(
   calls: LlmCall[],
   tools: ToolCall[],
   budget: number,
+  mcpCalls: McpCall[] = [],
 ): number {
   const asked = new Map<number, number>();
   const carried = new Map<number, number>();
+  const mcpText = new Map<number, number>();
+  for (const m of mcpCalls) {
+    if (m.toolCallId === null) continue;
+    const n = m.arguments.text.length + (m.result?.text.length ?? 0) +
+      m.actionLabels.reduce((a, l) => a + l.length, 0);
+    mcpText.set(m.toolCallId, (mcpText.get(m.toolCallId) ?? 0) + n);
+  }
   for (const t of tools) {
-    asked.set(t.llmCallId, (asked.get(t.llmCallId) ?? 0) + t.input.text.length);
+    asked.set(
+      t.llmCallId,
+      (asked.get(t.llmCallId) ?? 0) + t.input.text.length + (mcpText.get(t.id) ?? 0),
+    );
     if (t.resultLlmCallId !== null) {
       carried.set(
         t.resultLlmCallId,

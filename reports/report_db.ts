@@ -29,6 +29,7 @@ export type ReportSql =
   | "report_overview"
   | "report_processes"
   | "report_llm_calls"
+  | "report_mcp_calls"
   | "report_tool_calls"
   | "report_events"
   | "report_links"

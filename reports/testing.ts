@@ -25,6 +25,15 @@ export function tempDir(prefix = "sightline-report-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+export const DATASETS = new URL("../datasets/", import.meta.url);
+
+/** Copies a dataset (e.g. `mcp-claude`, `datasets/`) into `dir`; returns its path. */
+export function copyDataset(name: string, dir: string): string {
+  const to = join(dir, name);
+  cpSync(new URL(name, DATASETS), to, { recursive: true });
+  return to;
+}
+
 /** Copies a fixture recording (e.g. `claude_tool_marker`) into `dir`; returns its path. */
 export function copyFixture(name: string, dir: string): string {
   const to = join(dir, name);
@@ -282,6 +291,26 @@ export function fakeReportData(): ReportData {
       procKey: `101:${t0 + 5_000_000n}`,
       label: `exec sh -c ${HOSTILE}`,
     }],
+    mcpCalls: [{
+      id: 7,
+      toolCallId: 1,
+      serverAlias: "fs",
+      serverName: `fs-server ${HOSTILE}`,
+      serverPid: 101,
+      procKey: `101:${t0 + 5_000_000n}`,
+      clientPid: 100,
+      tool: `write_file ${HOSTILE}`,
+      arguments: { text: JSON.stringify({ path: HOSTILE }), full: 0 },
+      result: { text: JSON.stringify({ content: [{ type: "text", text: HOSTILE }] }), full: 0 },
+      isError: false,
+      errorCode: null,
+      errorMessage: null,
+      startNs: t0 + 5_000_000n,
+      endNs: t0 + 6_000_000n,
+      latencyMs: 1,
+      actions: 3,
+      actionLabels: [`write ${HOSTILE}`, "open /tmp/work/a.txt"],
+    }],
     conversationTextCalls: 1,
     cuts: [],
     limits: { ...DEFAULT_LIMITS },
@@ -307,6 +336,7 @@ export async function expectedMarks(recording: string) {
       execs: await q.scalar("SELECT count(*) FROM process WHERE kind = 'exec'"),
       file_writes: await q.scalar("SELECT count(*) FROM file_events WHERE written"),
       connections: await q.scalar("SELECT count(*) FROM net WHERE op IN ('connect', 'dns')"),
+      mcp_calls: await q.scalar("SELECT count(*) FROM mcp_calls WHERE method = 'tools/call'"),
     },
     tokens: {
       tokens: await q.scalar(

@@ -2,8 +2,9 @@
  * The timeline: one lane per process (in process-tree order, so each agent's processes sit
  * together under it, and labelled with their agent), time across. LLM calls are bars from the
  * request to the last byte of the answer, tool calls bars from the answer that asked for them
- * to the request that carried their result back; execs, file writes and connections are
- * points on the lane of the process that did them. Correlation's links are drawn as lines
+ * to the request that carried their result back; MCP calls (when the recording has any) bars on
+ * the lane of the server that served them, from request to answer; execs, file writes and
+ * connections are points on the lane of the process that did them. Correlation's links are drawn as lines
  * from a tool call to the events it caused, findings as shaded spans with their evidence
  * ringed. Hovering any mark shows what it is (prompt, command, path, ...); clicking an LLM or
  * tool call opens it in the conversation view, clicking a finding opens it in the list.
@@ -23,6 +24,7 @@ export const TIMELINE_LAYERS = [
   "execs",
   "file_writes",
   "connections",
+  "mcp_calls",
   "evidence",
 ] as const;
 
@@ -33,13 +35,18 @@ export interface Lane {
   agent: string | null;
 }
 
-const WHAT = ["LLM call", "tool call", "exec", "file write", "connection"] as const;
-const WHAT_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756"];
-const colorOf = (what: typeof WHAT[number]) => ({
-  datum: what,
-  scale: { domain: [...WHAT], range: WHAT_COLORS },
-  legend: { title: null, orient: "top" as const },
-});
+const WHAT = ["LLM call", "tool call", "exec", "file write", "connection", "MCP call"] as const;
+const WHAT_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#17becf"];
+
+/** The colour channel of one kind of mark; the legend lists MCP calls only when there are some. */
+function colorFor(mcp: boolean) {
+  const n = mcp ? WHAT.length : WHAT.length - 1;
+  return (what: typeof WHAT[number]) => ({
+    datum: what,
+    scale: { domain: WHAT.slice(0, n), range: WHAT_COLORS.slice(0, n) },
+    legend: { title: null, orient: "top" as const },
+  });
+}
 
 /** At most this many characters of a text in a tooltip. */
 const TIP = 300;
@@ -196,6 +203,8 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
   const span = Math.max(data.overview.spanMs / 1000, 0.001);
   const { x, y } = axes(span, lanes);
   const minWidth = span / 400;
+  const mcpCalls = data.mcpCalls ?? [];
+  const colorOf = colorFor(mcpCalls.length > 0);
   const procByKey = new Map(data.processes.map((p) => [p.key, p]));
   const calls = data.llmCalls.slice(0, data.limits.llmCalls);
   const linksByTool = new Map<number, number>();
@@ -424,6 +433,53 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
     },
     ...eventLayers,
   );
+
+  if (mcpCalls.length) {
+    const mcpRows = mcpCalls.filter((m) => laneFor(laneOf, m.procKey)).map((m) => {
+      const start = sec(m.startNs);
+      const end = m.endNs === null ? start : sec(m.endNs);
+      const t = m.toolCallId === null ? undefined : toolById.get(m.toolCallId);
+      return {
+        lane: laneFor(laneOf, m.procKey),
+        start,
+        end: Math.max(end, start + minWidth),
+        anchor: `mcp-${m.id}`,
+        call: `#${m.id} ${m.tool ?? "?"} to ${
+          [m.serverAlias, m.serverName].filter(Boolean).join(" / ") || "?"
+        } (pid ${m.serverPid ?? "?"})`,
+        cause: m.toolCallId === null
+          ? "no LLM tool call"
+          : `tool call #${m.toolCallId}${t ? ` ${t.name}` : ""}`,
+        args: excerpt(m.arguments.text),
+        result: m.endNs === null
+          ? "(no answer seen)"
+          : m.errorCode !== null
+          ? `JSON-RPC error ${m.errorCode}: ${excerpt(m.errorMessage)}`
+          : `${m.isError ? "isError: " : ""}${excerpt(m.result?.text)}`,
+        latency: m.latencyMs === null ? "" : `${m.latencyMs.toFixed(1)} ms`,
+        actions: String(m.actions),
+      };
+    });
+    layers.push({
+      name: "mcp_calls",
+      data: { values: mcpRows },
+      mark: { type: "bar", height: 8, cursor: "pointer" },
+      encoding: {
+        x: x("start"),
+        x2: { field: "end" },
+        y: y("lane"),
+        color: colorOf("MCP call"),
+        tooltip: [
+          tip("call", "MCP call"),
+          tip("cause", "caused by"),
+          tip("args", "arguments"),
+          tip("result", "result"),
+          tip("latency", "latency"),
+          tip("actions", "actions of the server for it"),
+        ],
+      },
+    });
+  }
 
   if (data.findings !== null) {
     const findingOf = new Map(data.findings.map((f) => [f.id, f]));
