@@ -21,13 +21,22 @@ export function mcpToolNames(server: string, tool: string): string[] {
   ];
 }
 
+/**
+ * A tool name as an agent may rewrite it: Codex gives the model MCP tools with every character
+ * outside letters, digits and `_` replaced by `_` (`trigger-long-running-operation` is offered
+ * as `trigger_long_running_operation`).
+ */
+const sanitized = (name: string) => name.replace(/[^A-Za-z0-9_]/g, "_");
+
 /** Whether `offered` is SERVER's TOOL, under any agent's naming. */
 function isMcpTool(offered: OfferedTool, server: string, tool: string): boolean {
   if (offered.kind !== "function") return false;
   if (offered.namespace !== undefined) {
     const full = `${offered.namespace}${offered.name}`;
     return full === `mcp__${server}__${tool}` ||
-      (offered.name === tool && offered.namespace.includes(server));
+      full === sanitized(`mcp__${server}__${tool}`) ||
+      ((offered.name === tool || offered.name === sanitized(tool)) &&
+        offered.namespace.includes(server));
   }
   return mcpToolNames(server, tool).includes(offered.name);
 }

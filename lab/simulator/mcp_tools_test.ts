@@ -42,6 +42,14 @@ Deno.test("mcp action: each agent's name for the server's tool", () => {
   });
   // Another server's tool of the same name is not it.
   assert.throws(() => mapMcpAction(write, [fn("write_file", "mcp__other")]), ToolMappingError);
+  // Codex offers a hyphenated MCP tool with its hyphens made underscores
+  const op = { mcp: "ev", tool: "trigger-long-running-operation", args: { duration: 1 } };
+  assert.deepEqual(mapMcpAction(op, [fn("trigger_long_running_operation", "mcp__ev")]), {
+    name: "trigger_long_running_operation",
+    kind: "function",
+    args: { duration: 1 },
+    namespace: "mcp__ev",
+  });
 });
 
 Deno.test("mcp action: a deferred tool is searched for first; absent tools fail naming both", () => {
