@@ -147,7 +147,8 @@ export const mcpServersTable = table(
       "server_alias",
       "utf8",
       "the name the agent's configuration gives it, as the agent named its tools to the model " +
-        "(`mcp_tool_links.server_alias`; null when the model called none of its tools)",
+        "(`mcp_tool_links.server_alias`; null when the model called none of its tools, and for " +
+        "Codex, which names them without their server)",
     ),
     opt("argv", "list_utf8", "the server's command line (its last exec)"),
     col("mcp_call_id", "int64", "its first `initialize` from this client"),

@@ -153,13 +153,13 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         assert.deepEqual(findings, [], "a benign MCP session raises no MCP finding");
         // The servers' own processes (those that executed the configured commands, by the
         // kernel's record) are the servers' outside their calls: none is left unexplained,
-        // and their start is the server's, under the name the agent's configuration gives it.
-        for (
-          const [alias, bin] of [["fs", MCP_SERVER_BINS.filesystem], [
-            "ev",
-            MCP_SERVER_BINS.everything,
-          ]]
-        ) {
+        // and their start is the server's, under the name the agent's configuration gives it
+        // (Codex names MCP tools without their server, so there its serverInfo name).
+        const servers = [
+          ["fs", "secure-filesystem-server", MCP_SERVER_BINS.filesystem],
+          ["ev", "mcp-servers/everything", MCP_SERVER_BINS.everything],
+        ];
+        for (const [alias, name, bin] of servers) {
           const own = await rows(
             db,
             `WITH p AS (SELECT DISTINCT x.pid FROM process x
@@ -173,19 +173,26 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           assert.ok(execs.length >= 1, show(own));
           for (const e of execs) {
             assert.equal(e.attribution, "mcp_server", show(e));
-            assert.deepEqual(e.signals, ["mcp_config", "mcp_server"]);
-            assert.equal(e.matched, alias);
+            assert.deepEqual(
+              e.signals,
+              agent === "codex" ? ["mcp_server"] : ["mcp_config", "mcp_server"],
+            );
+            assert.equal(e.matched, agent === "codex" ? name : alias);
             assert.equal(e.tool_call_id, null);
           }
         }
         const configured = await rows(
           db,
-          "SELECT server_alias, configured FROM mcp_servers ORDER BY server_alias",
+          "SELECT server_name, server_alias, configured FROM mcp_servers ORDER BY server_name",
         );
-        assert.deepEqual(configured, [
-          { server_alias: "ev", configured: true },
-          { server_alias: "fs", configured: true },
-        ]);
+        assert.deepEqual(
+          configured,
+          [servers[1], servers[0]].map(([alias, name]) => ({
+            server_name: name,
+            server_alias: agent === "codex" ? null : alias,
+            configured: true,
+          })),
+        );
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }
@@ -269,7 +276,8 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
              AS attributions
            FROM mcp_servers s
            JOIN actions a ON a.recording = s.recording AND a.pid = s.server_pid
-           JOIN links l USING (recording, event_table, event_id)
+           JOIN links l ON l.recording = a.recording AND l.event_table = a.event_table
+             AND l.event_id = a.event_id
            GROUP BY ALL ORDER BY s.server_name`,
         );
         assert.deepEqual(attributed, [

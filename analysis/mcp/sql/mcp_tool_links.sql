@@ -1,24 +1,27 @@
 -- mcp_tool_links: the LLM tool call that caused each `tools/call`. Each agent names an MCP tool
 -- its own way (Claude Code `mcp__SERVER__TOOL`, Gemini CLI `mcp_SERVER_TOOL` or `SERVER__TOOL`,
--- Codex the bare TOOL in namespace `mcp__SERVER`): a candidate's name is the MCP tool's name or
--- ends with it after `_`, and the MCP call starts inside its window in the same session. Of
+-- Codex the bare TOOL in namespace `mcp__SERVER`, with characters outside letters, digits and
+-- `_` made `_`): a candidate's name is the MCP tool's name (or that rewriting of it) or ends
+-- with it after `_`, and the MCP call starts inside its window in the same session. Of
 -- several candidates, one with equal arguments wins, then the latest window; each LLM tool call
 -- causes at most one MCP call (the first after its window opened that it matches).
 INSERT INTO mcp_tool_links
 WITH cand AS (
   SELECT m.recording, m.mcp_call_id, t.tool_call_id, w.start_ns,
     CASE
-      WHEN t.name = m.tool THEN NULL
+      WHEN t.name IN (m.tool, n.safe) THEN NULL
       ELSE regexp_replace(left(t.name, length(t.name) - length(m.tool) - 1), '^mcp_+|_+$', '', 'g')
     END AS server_alias,
     coalesce(json(t.input) = json(m.arguments), false) AS arguments_equal
-  FROM mcp_calls m
+  FROM mcp_calls m,
+    LATERAL (SELECT regexp_replace(m.tool, '[^A-Za-z0-9_]', '_', 'g') AS safe) n
   JOIN tool_windows w
     ON w.recording = m.recording AND w.session_id = m.session_id
     AND m.start_ns BETWEEN w.start_ns AND w.end_ns
   JOIN tool_calls t ON t.recording = w.recording AND t.tool_call_id = w.tool_call_id
   WHERE m.method = 'tools/call' AND m.tool IS NOT NULL
-    AND (t.name = m.tool OR ends_with(t.name, '_' || m.tool))
+    AND (t.name IN (m.tool, n.safe) OR ends_with(t.name, '_' || m.tool)
+      OR ends_with(t.name, '_' || n.safe))
 ),
 best AS (
   SELECT *, row_number() OVER (PARTITION BY recording, mcp_call_id
