@@ -103,3 +103,58 @@ Deno.test("dataset team-claude-gemini-codex: blocked agents and a contended file
   assert.ok(kinds.includes("agent_blocked"), String(kinds));
   assert.ok(kinds.includes("file_contention"), String(kinds));
 });
+
+Deno.test("dataset mcp-claude: the MCP calls, the LLM tool calls behind them, and who did what", async () => {
+  const { q, close } = await analysed("mcp-claude");
+  try {
+    const calls = await q(
+      `SELECT m.tool, m.server_name, t.name AS llm_tool, m.is_error
+       FROM mcp_calls m JOIN mcp_tool_links k USING (recording, mcp_call_id)
+       JOIN tool_calls t USING (recording, tool_call_id)
+       WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+    );
+    assert.deepEqual(calls.map((c) => [c.tool, c.server_name, c.llm_tool, c.is_error]), [
+      ["write_file", "secure-filesystem-server", "mcp__fs__write_file", false],
+      ["echo", "mcp-servers/everything", "mcp__ev__echo", false],
+      ["read_text_file", "secure-filesystem-server", "mcp__fs__read_text_file", false],
+    ]);
+    // the server's write of the file is the LLM write call's
+    const writes = await q(
+      `SELECT DISTINCT t.name, l.attribution, l.signals FROM links l
+       JOIN actions a USING (recording, event_table, event_id)
+       JOIN tool_calls t USING (recording, tool_call_id)
+       WHERE a.event_table = 'file' AND a.written AND a.path LIKE '%/mcp_out.txt'`,
+    );
+    assert.deepEqual(writes.map((w) => [w.name, w.attribution]), [["mcp__fs__write_file", "tool"]]);
+    assert.ok((writes[0].signals as string[]).includes("mcp"));
+    // the servers (the processes that ran their commands, by the kernel's record): configured,
+    // under the names the agent's configuration gives them, nothing of theirs unexplained
+    const servers = await q(
+      `SELECT server_name, server_alias, configured FROM mcp_servers ORDER BY server_alias`,
+    );
+    assert.deepEqual(servers.map((s) => [s.server_alias, s.server_name, s.configured]), [
+      ["ev", "mcp-servers/everything", true],
+      ["fs", "secure-filesystem-server", true],
+    ]);
+    const own = await q(
+      `WITH p AS (SELECT DISTINCT pid, CASE WHEN contains(array_to_string(argv, ' '),
+           'mcp-server-filesystem') THEN 'fs' ELSE 'ev' END AS alias
+         FROM process WHERE kind = 'exec' AND regexp_matches(array_to_string(argv, ' '),
+           'mcp-server-(filesystem|everything)'))
+       SELECT p.alias, a.op, l.attribution, l.matched, l.signals
+       FROM actions a JOIN p USING (pid) JOIN links l USING (recording, event_table, event_id)`,
+    );
+    assert.ok(own.length > 100, `${own.length} events of the servers`);
+    assert.deepEqual(own.filter((o) => o.attribution === "unexplained"), []);
+    for (const o of own.filter((o) => o.op === "exec")) {
+      assert.deepEqual([o.attribution, o.matched, o.signals], [
+        "mcp_server",
+        o.alias,
+        ["mcp_config", "mcp_server"],
+      ]);
+    }
+    assert.deepEqual(await q("SELECT kind FROM findings WHERE kind LIKE 'mcp%'"), []);
+  } finally {
+    close();
+  }
+});

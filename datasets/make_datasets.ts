@@ -1,12 +1,12 @@
 /**
  * Makes the datasets in datasets/: small real recordings of the real agents, made by the
  * project's own commands (capture under the agent runner, against the scripted model server).
- * Needs root (capture). Rewrites datasets/ only with --update:
+ * Needs root (capture). Rewrites datasets/ only with --update (all, or those named):
  *
- *   deno run -A datasets/make_datasets.ts --update
+ *   deno run -A datasets/make_datasets.ts --update [NAME...]
  *
- * Each dataset is a recording directory (manifest.json + the four Arrow files) without its
- * analysis.duckdb, which `deno task analyze` rebuilds anywhere. README.md lists them.
+ * Each dataset is a recording directory (manifest.json + its Arrow files) without its
+ * analysis.duckdb, which `deno task analyze` rebuilds anywhere. README.md lists them all.
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -18,7 +18,12 @@ import { readManifest } from "../recording/manifest.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const FILES = ["manifest.json", "process.arrow", "file.arrow", "net.arrow", "tls.arrow"];
+
+/** The files of a recording kept in a dataset: the manifest and every Arrow file. */
+function recordingFiles(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name)
+    .filter((n) => n === "manifest.json" || n.endsWith(".arrow")).sort();
+}
 
 export interface DatasetSpec {
   name: string;
@@ -58,6 +63,19 @@ export const DATASETS: DatasetSpec[] = [
   study("loop", "claude", "case study 2: the model repeats a failing command"),
   study("loop", "gemini", "case study 2 with Gemini CLI"),
   {
+    name: "mcp-claude",
+    what:
+      "claude through lab/scenarios/mcp_write_read.json: a file write and a read through the real filesystem MCP server, an echo through the everything server",
+    async make(dir) {
+      const r = await runAgent({
+        agent: "claude",
+        scenario: `${ROOT}lab/scenarios/mcp_write_read.json`,
+        wrap: underCapture(dir),
+      });
+      return { ok: r.exitCode === 0 && r.serverErrors.length === 0 };
+    },
+  },
+  {
     name: "team-claude-gemini-codex",
     what: "case study 3: designer (Claude), implementer (Gemini), tester (Codex) share a workspace under one capture",
     async make(dir) {
@@ -72,14 +90,22 @@ function kib(n: number) {
 }
 
 async function main() {
-  const { values } = parseArgs({ args: Deno.args, options: { update: { type: "boolean" } } });
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    options: { update: { type: "boolean" } },
+    allowPositionals: true,
+  });
   if (!values.update) {
-    console.error("datasets: this rewrites datasets/; run with --update (as root)");
+    console.error("datasets: this rewrites datasets/; run with --update [NAME...] (as root)");
+    Deno.exit(2);
+  }
+  const unknown = positionals.filter((n) => !DATASETS.some((d) => d.name === n));
+  if (unknown.length) {
+    console.error(`datasets: no dataset ${unknown[0]} (have: ${DATASETS.map((d) => d.name).join(", ")})`);
     Deno.exit(2);
   }
   const tmp = await Deno.makeTempDir({ prefix: "sl-datasets-" });
-  const rows: string[] = [];
-  for (const d of DATASETS) {
+  for (const d of DATASETS.filter((d) => !positionals.length || positionals.includes(d.name))) {
     const rec = `${tmp}/${d.name}`;
     const t0 = performance.now();
     const r = await d.make(rec);
@@ -87,17 +113,23 @@ async function main() {
     const dest = `${HERE}${d.name}`;
     await Deno.remove(dest, { recursive: true }).catch(() => {});
     await Deno.mkdir(dest, { recursive: true });
+    for (const f of recordingFiles(rec)) await Deno.copyFile(`${rec}/${f}`, `${dest}/${f}`);
+    console.log(`${d.name}: made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const rows: string[] = [];
+  for (const d of DATASETS) {
+    const dest = `${HERE}${d.name}`;
     let size = 0;
-    for (const f of FILES) {
-      await Deno.copyFile(`${rec}/${f}`, `${dest}/${f}`);
-      size += (await Deno.stat(`${dest}/${f}`)).size;
-    }
+    for (const f of recordingFiles(dest)) size += (await Deno.stat(`${dest}/${f}`)).size;
     const m = readManifest(dest);
     const rowsN = Object.entries(m.tables).map(([k, v]) => `${k} ${v.rows}`).join(", ");
     rows.push(`| \`${d.name}\` | ${d.what} | ${kib(size)} | ${rowsN} |`);
-    console.log(`${d.name}: ${kib(size)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const versions = JSON.parse(await Deno.readTextFile(`${ROOT}lab/agents/package.json`)).dependencies;
+  // the agents the datasets run (the pinned list also holds agents no dataset uses)
+  const pinned = JSON.parse(await Deno.readTextFile(`${ROOT}lab/agents/package.json`)).dependencies;
+  const versions = Object.fromEntries(
+    ["@anthropic-ai/claude-code", "@google/gemini-cli", "@openai/codex"].map((k) => [k, pinned[k]]),
+  );
   await Deno.writeTextFile(`${HERE}README.md`, readme(rows, versions));
   await Deno.remove(tmp, { recursive: true });
 }
@@ -109,12 +141,13 @@ function readme(rows: string[], versions: Record<string, string>): string {
 
 Small real recordings, made by the project's own commands: each real agent run under
 \`deno task capture\` through the agent runner, offline against the scripted model server
-(scenarios in \`lab/scenarios/\`). They hold what the capture wrote — \`manifest.json\` and the
-four Arrow files — not \`analysis.duckdb\`, which \`deno task analyze\` rebuilds (copy a dataset
+(scenarios in \`lab/scenarios/\`). They hold what the capture wrote — \`manifest.json\` and its
+Arrow files — not \`analysis.duckdb\`, which \`deno task analyze\` rebuilds (copy a dataset
 somewhere writable first; analysis writes beside the recording).
 
 Agents: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")}.
-Remade with \`deno run -A datasets/make_datasets.ts --update\` (root; about two minutes).
+Remade with \`deno run -A datasets/make_datasets.ts --update [NAME...]\` (root; about two minutes
+for all).
 Secret headers were redacted at capture (the keys were dummies anyway); paths and host name
 are those of the machine that made them.
 

@@ -10,6 +10,7 @@ import { buildReport, run } from "./report.ts";
 import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../recording/blind_spots.ts";
 import {
   analyse,
+  copyDataset,
   copyFixture,
   dropCorrelation,
   expectedMarks,
@@ -44,7 +45,7 @@ Deno.test("a report of a real recording: the page and five SVG charts, every mar
     for (const [chart, marks] of Object.entries(expected)) {
       const got = svgMarkCounts(await Deno.readTextFile(join(out, `${chart}.svg`)));
       for (const [layer, n] of Object.entries(marks)) {
-        assert.equal(got[layer], n, `${chart}: ${layer}`);
+        assert.equal(got[layer] ?? 0, n, `${chart}: ${layer}`);
       }
     }
     const html = await Deno.readTextFile(join(out, "report.html"));
@@ -60,6 +61,70 @@ Deno.test("a report of a real recording: the page and five SVG charts, every mar
     assert.match(html, /id="no-links"/);
     assert.match(html, /id="no-findings"/);
     assert.doesNotMatch(html, /id="cuts"/);
+    // no MCP in this recording: no MCP section, mark or legend entry anywhere
+    assert.equal(expected.timeline.mcp_calls, 0);
+    assert.doesNotMatch(markup, /MCP call|class="mcp|id="mcp-/);
+    assert.doesNotMatch(await Deno.readTextFile(join(out, "timeline.svg")), /MCP|mcp_calls/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a report of a recording with MCP: each MCP call under the tool call that caused it, with what its server did, and on the timeline", async () => {
+  const dir = tempDir();
+  try {
+    const rec = copyDataset("mcp-claude", dir);
+    const r = await buildReport({ recording: rec, out: join(dir, "out"), ...quiet });
+    // what the report should show, read from the analysed tables with queries of our own
+    const calls = await withDbOf(rec, (q) =>
+      q.rows(
+        `SELECT m.mcp_call_id, m.tool, k.tool_call_id, m.server_name, m.latency_ms,
+           (SELECT count(*) FROM links l WHERE l.tool_call_id = k.tool_call_id
+             AND list_contains(l.signals, 'mcp')) AS actions
+         FROM mcp_calls m JOIN mcp_tool_links k USING (recording, mcp_call_id)
+         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+      ));
+    assert.deepEqual(calls.map((c) => c.tool), ["write_file", "echo", "read_text_file"]);
+    assert.equal(r.data.mcpCalls?.length, calls.length);
+    const html = await Deno.readTextFile(r.html);
+    for (const c of calls) {
+      // the MCP call sits inside its LLM tool call's block, before the next tool call
+      const tool = html.indexOf(`<div class="tool" id="tool-${c.tool_call_id}">`);
+      const mcp = html.indexOf(`<div class="mcp" id="mcp-${c.mcp_call_id}">`);
+      assert.ok(
+        tool > 0 && mcp > tool,
+        `MCP call ${c.mcp_call_id} under tool call ${c.tool_call_id}`,
+      );
+      assert.equal(html.slice(tool + 1, mcp).indexOf('<div class="tool" '), -1);
+      const block = html.slice(mcp, html.indexOf("</div></div>", mcp));
+      assert.match(
+        block,
+        new RegExp(`<code>${c.tool}</code> to server <b>\\w+ / ${c.server_name}`),
+      );
+      assert.match(block, new RegExp(` · ${Number(c.latency_ms).toFixed(1)} ms · `));
+      assert.match(block, /<h4>Arguments<\/h4><pre class="input">/);
+      assert.match(block, /<h4>Result<\/h4><pre class="result">/);
+      assert.match(
+        block,
+        Number(c.actions)
+          ? new RegExp(`Actions of the server for it \\(${c.actions}\\)`)
+          : /Actions of the server for it: none recorded/,
+      );
+    }
+    // the write: its arguments, and the server's write of the file among its actions
+    const write = html.slice(html.indexOf(`id="mcp-${calls[0].mcp_call_id}"`));
+    assert.ok(Number(calls[0].actions) > 0);
+    assert.match(
+      write.slice(0, 4000),
+      /<li><code>open [^<]*\/mcp_out\.txt \(write\)<\/code><\/li>/,
+    );
+    assert.match(html, /MCP calls on their server&#39;s lane|MCP calls on their server's lane/);
+    assert.doesNotMatch(html, /mcp-unlinked/, "every MCP call here was caused by a tool call");
+    // the timeline: one bar per MCP call, on the servers' lanes
+    const expected = await expectedMarks(rec);
+    assert.equal(expected.timeline.mcp_calls, calls.length);
+    const marks = svgMarkCounts(await Deno.readTextFile(r.svgs.timeline));
+    assert.equal(marks.mcp_calls, calls.length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
