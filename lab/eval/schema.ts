@@ -1,9 +1,12 @@
 /**
  * The tables of a link evaluation, declared once: `eval_markers` (what the scenario says each
  * tool call touches: its oracle) and `eval_truth` (the links the script implies, built by
- * `eval_truth.sql` from kernel facts without the correlator's heuristics).
+ * `eval_truth.sql` from kernel facts without the correlator's heuristics); for MCP,
+ * `eval_mcp_actions` (the scenario's MCP tool calls, each with its server's command and its
+ * marker), `eval_mcp_processes` (the servers' processes) and `eval_mcp_truth` (what each MCP
+ * action caused), built by the `.sql` files named after them.
  */
-import { col, table } from "../../kit/columns.ts";
+import { col, opt, table } from "../../kit/columns.ts";
 
 export const evalMarkersTable = table(
   "eval_markers",
@@ -28,3 +31,54 @@ export const evalTruthTable = table(
 );
 
 export const EVAL_TABLES = [evalMarkersTable, evalTruthTable] as const;
+
+export const evalMcpActionsTable = table(
+  "eval_mcp_actions",
+  "From the scenario: each MCP tool call it asks for, with its server and marker.",
+  [
+    col("recording", "utf8", "the recording"),
+    col("action_index", "int64", "position of the MCP action in the scenario, from 1"),
+    col("server", "utf8", "the server's name in the agent's configuration (e.g. `fs`)"),
+    col("command", "utf8", "the server's configured command: its processes' argv holds it"),
+    col("tool", "utf8", "the MCP tool"),
+    opt(
+      "marker",
+      "utf8",
+      "the marker its arguments name (e.g. `m4_delta`), named by no other action; null when " +
+        "the action is the scenario's only call of its tool",
+    ),
+  ] as const,
+);
+
+export const evalMcpTruthTable = table(
+  "eval_mcp_truth",
+  "What each MCP action of the scenario caused: its LLM tool call, its `tools/call`, and the " +
+    "file events of its server's processes on its marker's path (null event for the pair of " +
+    "calls alone).",
+  [
+    col("recording", "utf8", "the recording"),
+    col("action_index", "int64", "the MCP action"),
+    col("tool_call_id", "int64", "its LLM tool call"),
+    opt("mcp_call_id", "int64", "its `tools/call`, when one was recorded"),
+    opt("event_table", "utf8", "`file` for an event it caused; null on the calls' own row"),
+    opt("event_id", "int64", "the event (see `actions.event_id`)"),
+  ] as const,
+);
+
+export const evalMcpProcessesTable = table(
+  "eval_mcp_processes",
+  "Each process incarnation of each configured MCP server: those that executed its command, " +
+    "and all they started (from `process` and `processes`, parent by parent).",
+  [
+    col("recording", "utf8", "the recording"),
+    col("server", "utf8", "the server's name in the agent's configuration"),
+    col("pid", "int32", "process id"),
+    col("start_ns", "int64", "start of the incarnation (`processes.start_ns`)"),
+  ] as const,
+);
+
+export const EVAL_MCP_TABLES = [
+  evalMcpActionsTable,
+  evalMcpProcessesTable,
+  evalMcpTruthTable,
+] as const;

@@ -21,13 +21,21 @@ import {
 } from "../../analysis/correlate/build.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
 import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
+import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_eval.ts";
 import { queryRows, readSql, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
 const SIMULATOR_SQL = new URL("../simulator/sql/", import.meta.url);
 const OBSERVER_SQL = new URL("../../analysis/observer/sql/", import.meta.url);
-const EVAL_FILES = ["eval_scores", "eval_timing", "eval_truth"];
+const EVAL_FILES = [
+  "eval_mcp_processes",
+  "eval_mcp_scores",
+  "eval_mcp_truth",
+  "eval_scores",
+  "eval_timing",
+  "eval_truth",
+];
 const OBSERVER_FILES = [
   "label_sessions",
   "trace_actions",
@@ -56,6 +64,10 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       new URL("../scenarios/eval_links.json", import.meta.url).pathname,
     );
     assert.deepEqual(await scoreDb(c, scenarioMarkers(sc)), []);
+    assert.deepEqual(
+      await scoreMcpDb(c, scenarioMcpActions(await loadScenario(EVAL_MCP_SCENARIO))),
+      [],
+    );
     for (const name of OBSERVER_FILES) {
       const sql = Deno.readTextFileSync(new URL(`${name}.sql`, OBSERVER_SQL));
       assert.deepEqual(await queryRows(c, sql, { recording: "none", session: 1 }), []);

@@ -1,0 +1,141 @@
+/**
+ * The MCP attribution evaluation: its oracle comes from the scenario (one marker per MCP file
+ * call, a tool of its own for the others, each server's configured command), its report says
+ * precision and recall per signal, and on the real agents (as root, under capture) with two
+ * MCP servers and overlapping calls the attribution meets what a user would accept
+ * (`mcpShortfalls`): every `tools/call` tied to its LLM tool call, every file write a call
+ * caused linked to it, no action of one server given to a call of the other, the servers'
+ * own events never unexplained, and calls to both servers did overlap.
+ */
+import assert from "node:assert/strict";
+import { loadScenario, parseScenario } from "../simulator/mod.ts";
+import { MCP_SERVER_BINS } from "../agents/mcp_servers.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+import {
+  EVAL_MCP_SCENARIO,
+  formatMcpEval,
+  mcpByAgent,
+  type McpScore,
+  mcpShortfalls,
+  runMcpEval,
+  scenarioMcpActions,
+} from "./mcp_eval.ts";
+import { MCP_EVAL_AGENTS, parseMcpEvalArgs } from "./mcp_eval_main.ts";
+
+Deno.test("eval:mcp: the oracle is the scenario's MCP calls, one marker or tool each", async () => {
+  const sc = await loadScenario(EVAL_MCP_SCENARIO);
+  const a = scenarioMcpActions(sc);
+  assert.equal(a.length, 9);
+  assert.deepEqual(new Set(a.map((x) => x.server)), new Set(["fs", "ev"]));
+  for (const x of a) {
+    assert.equal(
+      x.command,
+      x.server === "fs" ? MCP_SERVER_BINS.filesystem : MCP_SERVER_BINS.everything,
+    );
+    if (x.server === "fs") assert.match(String(x.marker), /^m\d_[a-z]+$/);
+  }
+  // both servers are asked in the same answer: the calls can overlap
+  for (const turn of sc.turns.filter((t) => t.tools)) {
+    assert.deepEqual(
+      new Set(turn.tools!.map((t) => "mcp" in t ? t.mcp : "")),
+      new Set(["fs", "ev"]),
+    );
+  }
+  const mcp = (tool: string, args: Record<string, unknown>) => ({ mcp: "fs", tool, args });
+  const base = { name: "x", mcpServers: { fs: { server: "filesystem" } } };
+  const dup = parseScenario({
+    ...base,
+    turns: [{
+      tools: [mcp("read_text_file", { path: "m1_a" }), mcp("write_file", { path: "m1_a" })],
+    }],
+  }, "x.json");
+  assert.throws(() => scenarioMcpActions(dup), /marker m1_a is named by two MCP actions/);
+  const none = parseScenario({
+    ...base,
+    turns: [{
+      tools: [mcp("read_text_file", { path: "a" }), mcp("read_text_file", { path: "b" })],
+    }],
+  }, "x.json");
+  assert.throws(() => scenarioMcpActions(none), /MCP action 1 \(read_text_file\) names no marker/);
+});
+
+Deno.test("eval:mcp: command line", () => {
+  const o = parseMcpEvalArgs([
+    "--",
+    "--agents",
+    "gemini,claude",
+    "--runs",
+    "2",
+    "--report",
+    "r.md",
+  ]);
+  assert.deepEqual(o.agents, ["gemini", "claude"]);
+  assert.equal(o.runs, 2);
+  assert.match(o.report, /\/r\.md$/);
+  assert.deepEqual(parseMcpEvalArgs([]).agents, MCP_EVAL_AGENTS);
+  assert.throws(() => parseMcpEvalArgs(["--agents", "cursor"]), /unknown agent "cursor"/);
+  assert.throws(() => parseMcpEvalArgs(["--min", "2"]), /--min/);
+});
+
+const perfect: McpScore = {
+  recording: "r",
+  agent: "claude-code",
+  toolLinks: { truth: 9, predicted: 9, tp: 9 },
+  events: { truth: 40, predicted: 40, tp: 40 },
+  writes: { truth: 4, predicted: 4, tp: 4 },
+  pathLinked: { predicted: 40, tp: 40 },
+  mcpLinks: { predicted: 60, sameServer: 60, crossServer: 0 },
+  serverLinks: { predicted: 900, tp: 900 },
+  serverEvents: { all: 960, attributed: 960, unexplained: 0 },
+  calls: 9,
+  overlapSame: 3,
+  overlapCross: 4,
+};
+
+Deno.test("eval:mcp: the report gives precision and recall per signal; the floor names what fails", () => {
+  const r = { scores: [perfect], actions: [], failures: [] };
+  const text = formatMcpEval(r);
+  assert.match(text, /### Claude Code \(1 run\)/);
+  assert.match(
+    text,
+    /\| `mcp_tool_links` \| LLM tool call → its `tools\/call` \| 9 \| 9 \| 9 \| 1\.000 \| 1\.000 \|/,
+  );
+  assert.match(
+    text,
+    /overlapping in time: 3 pairs to the same server, 4 pairs to different servers/,
+  );
+  assert.deepEqual(mcpShortfalls("claude-code", perfect, 0.95), []);
+  const bad = structuredClone(perfect);
+  bad.writes.tp = 3;
+  bad.mcpLinks.crossServer = 2;
+  bad.overlapCross = 0;
+  bad.serverEvents.unexplained = 5;
+  assert.deepEqual(mcpShortfalls("claude-code", bad, 0.95), [
+    "claude-code: MCP writes linked 3/4 correct of 4",
+    "claude-code: 2 actions linked across servers",
+    "claude-code: 5 events of configured servers left unexplained",
+    "claude-code: no calls to the two servers overlapped in time",
+  ]);
+  const two = mcpByAgent([perfect, perfect]).get("claude-code")!;
+  assert.equal(two.runs, 2);
+  assert.deepEqual(two.writes, { truth: 8, predicted: 8, tp: 8 });
+});
+
+Deno.test({
+  name:
+    "eval:mcp: two MCP servers, overlapping calls: the attribution a user would accept, per agent",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const outDir = await Deno.makeTempDir({ prefix: "sl-eval-mcp-" });
+    const r = await runMcpEval({ agents: MCP_EVAL_AGENTS, runs: 1, outDir });
+    console.log(formatMcpEval(r));
+    assert.deepEqual(r.failures, []);
+    const agents = mcpByAgent(r.scores);
+    assert.deepEqual([...agents.keys()].sort(), ["claude-code", "codex", "gemini-cli"]);
+    for (const [agent, e] of agents) {
+      assert.equal(e.toolLinks.truth, r.actions.length, `${agent}: every MCP action was called`);
+      assert.deepEqual(mcpShortfalls(agent, e, 0.95), []);
+    }
+    await Deno.remove(outDir, { recursive: true });
+  },
+});
