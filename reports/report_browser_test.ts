@@ -5,7 +5,8 @@
  * with as many marks in each layer as the database says there should be (counted with SQL of
  * our own, and through correlation's `actions` table for the links); hovering an LLM call
  * shows its prompt, an exec its command, a file write its path; clicking a tool call opens it
- * in the conversation; a finding's link highlights it on the timeline; hostile text stays
+ * in the conversation; a finding's link highlights it on the timeline; an MCP call's bar shows
+ * its server, tool and cause and a click opens it under its tool call; hostile text stays
  * text. Screenshots are written to
  * `$TMPDIR/sightline-report-screenshots/` (overwritten by each run) for a person to look at.
  *
@@ -23,6 +24,7 @@ import {
   addCorrelation,
   addFindings,
   analyse,
+  copyDataset,
   copyFixture,
   dropCorrelation,
   expectedMarks,
@@ -109,7 +111,7 @@ Deno.test({
         const marks = await countMarks(page);
         for (const [chart, layers] of Object.entries(expected)) {
           for (const [layer, n] of Object.entries(layers)) {
-            assert.equal(marks[chart]?.[layer], n, `${chart}: ${layer}`);
+            assert.equal(marks[chart]?.[layer] ?? 0, n, `${chart}: ${layer}`);
           }
         }
         assert.equal(marks.timeline.links, links, "one line per link to an event shown");
@@ -195,7 +197,7 @@ Deno.test({
         const marks = await countMarks(page);
         for (const [chart, layers] of Object.entries(expected)) {
           for (const [layer, n] of Object.entries(layers)) {
-            assert.equal(marks[chart]?.[layer], n, `${chart}: ${layer}`);
+            assert.equal(marks[chart]?.[layer] ?? 0, n, `${chart}: ${layer}`);
           }
         }
         assert.equal(marks.timeline.links, undefined);
@@ -261,6 +263,56 @@ Deno.test({
         assert.ok((await page.textContent("#vg-tooltip-element"))?.includes("</script><script>"));
         mkdirSync(SHOT_DIR, { recursive: true });
         await page.screenshot({ path: join(SHOT_DIR, "hostile.png") });
+        assertClean(log);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "in Chromium: MCP calls are bars on their servers' lanes; a click opens one under its tool call",
+  ignore,
+  async fn() {
+    const dir = tempDir();
+    try {
+      const rec = copyDataset("mcp-claude", dir);
+      const report = await buildReport({ recording: rec, out: join(dir, "out"), log: () => {} });
+      const [first] = await withDbOf(rec, (q) =>
+        q.rows(
+          `SELECT m.mcp_call_id, m.tool, k.tool_call_id, t.llm_call_id
+           FROM mcp_calls m JOIN mcp_tool_links k USING (recording, mcp_call_id)
+           JOIN tool_calls t USING (recording, tool_call_id)
+           WHERE m.method = 'tools/call' ORDER BY m.start_ns LIMIT 1`,
+        ));
+      const expected = await expectedMarks(rec);
+      assert.equal(expected.timeline.mcp_calls, 3);
+      await withChromium(async (browser) => {
+        const { page, log } = await openReport(browser, report.html);
+        const marks = await countMarks(page);
+        assert.equal(marks.timeline.mcp_calls, 3);
+        // hovering the first MCP call: its tool, server and the LLM tool call behind it
+        await page.hover("#chart-timeline g.mcp_calls_marks > path >> nth=0");
+        await page.waitForSelector("#vg-tooltip-element.visible", { timeout: 5_000 });
+        const tip = (await page.textContent("#vg-tooltip-element")) ?? "";
+        assert.match(tip, new RegExp(`#${first.mcp_call_id} ${first.tool} to fs`));
+        assert.match(tip, new RegExp(`tool call #${first.tool_call_id} mcp__fs__write_file`));
+        // clicking it opens the LLM call that asked for it, at the MCP call
+        await page.dispatchEvent("#chart-timeline g.mcp_calls_marks > path >> nth=0", "click");
+        await page.waitForFunction((id) => location.hash === `#mcp-${id}`, first.mcp_call_id);
+        assert.equal(
+          await page.evaluate(
+            (id) => document.querySelector(`details#call-${id}`)?.hasAttribute("open"),
+            first.llm_call_id,
+          ),
+          true,
+        );
+        mkdirSync(SHOT_DIR, { recursive: true });
+        await page.locator(`#mcp-${first.mcp_call_id}`).screenshot({
+          path: join(SHOT_DIR, "mcp.png"),
+        });
         assertClean(log);
       });
     } finally {
