@@ -3,8 +3,9 @@
   tls_load.py server CERT KEY          listens on 127.0.0.1 (port printed on stdout), reads and
                                        discards everything on each connection; ends on stdin EOF
   tls_load.py client PORT CA TOTAL CHUNK RATE
-                                       connects, sends TOTAL bytes in SSL_write calls of CHUNK
-                                       bytes, paced at RATE bytes/s (0: as fast as possible);
+                                       connects, sends TOTAL bytes: a request head, then text
+                                       lines in SSL_write calls of CHUNK bytes, paced at RATE
+                                       bytes/s (0: as fast as possible);
                                        prints one JSON line: bytes, calls, elapsed_ns, end_ms
 """
 import json
@@ -42,11 +43,20 @@ def server(cert, key):
 
 def client(port, ca, total, chunk, rate):
     ctx = ssl.create_default_context(cafile=ca)
-    buf = bytes((i * 7) & 0xFF for i in range(chunk))
+    # plaintext as an agent sends it: a request head (the capture's hook check judges a
+    # connection by its first bytes, and random bytes look like ciphertext), then text lines
+    head = ("POST /v1/messages HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer sk-load\r\n"
+            "content-type: text/plain\r\ncontent-length: %d\r\n\r\n" % total).encode()
+    line = b"%08d the quick brown fox jumps over the lazy dog, %s\n"
+    text = b"".join(line % (i, b"x" * (i % 40)) for i in range(chunk // 60 + 1))
+    buf = text[:chunk]
     sent = calls = 0
     with socket.create_connection(("127.0.0.1", port)) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as s:
             t0 = time.monotonic_ns()
+            s.sendall(head)
+            sent += len(head)
+            calls += 1
             while sent < total:
                 if rate > 0:
                     due = t0 + sent / rate * 1e9
