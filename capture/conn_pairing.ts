@@ -16,7 +16,7 @@
  * The kernel side numbers calls per context; here they are numbered again per connection and
  * direction (`seq`), keeping any gap the kernel's numbering shows (a lost call stays a gap).
  */
-import type { TlsCall } from "./tls_assembler.ts";
+import { ownCall, type TlsCall } from "./tls_assembler.ts";
 
 interface Held {
   since: number;
@@ -56,7 +56,7 @@ export class ContextPairer {
     }
     let h = this.#held.get(key);
     if (!h) this.#held.set(key, h = { since: this.#now(), calls: [] });
-    h.calls.push(call);
+    h.calls.push(ownCall(call)); // its data is lent (tls_assembler.ts)
   }
 
   /** Context `ctx` of `pid` was used with socket `fd` (0: after a seal, 1: before an open). */

@@ -36,56 +36,67 @@ const enum LineState {
 }
 
 export function createHttp1Redactor(names: readonly string[] = SECRET_HEADERS): StreamRedactor {
-  const secrets = new Set(names.map((n) => n.toLowerCase()));
+  // the secret names as bytes (a name with a character above 0xff can never match), by length
+  const byLength = new Map<number, Uint8Array[]>();
+  for (const n of names.map((n) => n.toLowerCase())) {
+    if (n.length > MAX_NAME || [...n].some((ch) => ch.charCodeAt(0) > 0xff)) continue;
+    const b = Uint8Array.from(n, (ch) => ch.charCodeAt(0));
+    byLength.set(b.length, [...byLength.get(b.length) ?? [], b]);
+  }
   let state = LineState.Name;
-  /** the lowercase header name read so far on this line */
-  let name = "";
+  /** the lowercase header name read so far on this line (bytes; A-Z folded) */
+  const name = new Uint8Array(MAX_NAME);
+  let nameLen = 0;
   /** in Mask state: still in the whitespace before the value */
   let leadingSpace = false;
+
+  const isSecret = () => {
+    const candidates = byLength.get(nameLen);
+    if (!candidates) return false;
+    next: for (const s of candidates) {
+      for (let k = 0; k < nameLen; k++) if (name[k] !== s[k]) continue next;
+      return true;
+    }
+    return false;
+  };
 
   return {
     transform(chunk) {
       let out: Uint8Array | null = null;
-      for (let i = 0; i < chunk.length; i++) {
+      const n = chunk.length;
+      for (let i = 0; i < n; i++) {
         if (state === LineState.Skip) {
-          // nothing to do until the next line: find it natively (bodies are long lines)
-          i = chunk.indexOf(LF, i);
+          // nothing to do until the next line (bodies are long lines)
+          i = nextLf(chunk, i);
           if (i < 0) break;
         }
         const c = chunk[i];
         if (c === LF) {
           state = LineState.Name;
-          name = "";
+          nameLen = 0;
           continue;
         }
-        switch (state) {
-          case LineState.Name:
-            if (c === COLON) {
-              if (secrets.has(name)) {
-                state = LineState.Mask;
-                leadingSpace = true;
-              } else {
-                state = LineState.Skip;
-              }
-            } else if (c === CR || c === SP || c === HT || name.length >= MAX_NAME) {
-              state = LineState.Skip;
+        if (state === LineState.Name) {
+          if (c === COLON) {
+            if (isSecret()) {
+              state = LineState.Mask;
+              leadingSpace = true;
             } else {
-              name += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
-            }
-            break;
-          case LineState.Mask:
-            if (c === CR) {
               state = LineState.Skip;
-            } else if (leadingSpace && (c === SP || c === HT)) {
-              // keep the separator
-            } else {
-              leadingSpace = false;
-              out ??= chunk.slice();
-              out[i] = STAR;
             }
-            break;
-          case LineState.Skip:
-            break;
+          } else if (c === CR || c === SP || c === HT || nameLen >= MAX_NAME) {
+            state = LineState.Skip;
+          } else {
+            name[nameLen++] = c >= 65 && c <= 90 ? c + 32 : c;
+          }
+        } else if (c === CR) { // Mask
+          state = LineState.Skip;
+        } else if (leadingSpace && (c === SP || c === HT)) {
+          // keep the separator
+        } else {
+          leadingSpace = false;
+          out ??= chunk.slice();
+          out[i] = STAR;
         }
       }
       return out ?? chunk;
@@ -94,6 +105,29 @@ export function createHttp1Redactor(names: readonly string[] = SECRET_HEADERS): 
       return new Uint8Array(0);
     },
   };
+}
+
+/** Below this many bytes indexOf is quicker than setting up the word scan. */
+const WORD_SCAN_MIN = 256;
+
+/**
+ * The index of the next LF at or after `from`, or -1. Long runs are scanned a 32-bit word at a
+ * time (a word holds an LF when word ^ 0x0a0a0a0a has a zero byte), about twice as fast as
+ * indexOf: the redactor looks at every byte of every TLS payload.
+ */
+export function nextLf(b: Uint8Array, from: number): number {
+  const end = b.length;
+  if (end - from < WORD_SCAN_MIN) return b.indexOf(LF, from);
+  let i = from;
+  for (; (b.byteOffset + i) & 3; i++) if (b[i] === LF) return i;
+  const words = new Uint32Array(b.buffer, b.byteOffset + i, (end - i) >> 2);
+  const n = words.length - 1;
+  let k = 0;
+  for (; k < n; k += 2) {
+    const v = words[k] ^ 0x0a0a0a0a, w = words[k + 1] ^ 0x0a0a0a0a;
+    if ((((v - 0x01010101) & ~v) | ((w - 0x01010101) & ~w)) & 0x80808080) break;
+  }
+  return b.indexOf(LF, i + (k << 2));
 }
 
 /** Resets an HTTP/1 redactor's view after a gap in the stream: we are mid-line. */

@@ -1,6 +1,6 @@
 /** Header redaction: same length, across chunk boundaries, nothing else touched. */
 import assert from "node:assert/strict";
-import { afterGap, createHttp1Redactor } from "./redact.ts";
+import { afterGap, createHttp1Redactor, nextLf } from "./redact.ts";
 import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import { createHttp2Parser } from "../protocols/mod.ts";
@@ -111,3 +111,15 @@ async function recordH2Request(): Promise<{ bytes: Uint8Array; key: string }> {
   await new Promise((r) => server.close(r));
   return { bytes: new Uint8Array(sent.flatMap((c) => [...c])), key };
 }
+
+Deno.test("the next line is found at every offset and alignment", () => {
+  const b = new Uint8Array(1200).fill(0x61);
+  for (const at of [0, 1, 2, 3, 4, 5, 7, 8, 9, 255, 256, 257, 600, 1195, 1199]) b[at] = 10;
+  for (let start = 0; start < 4; start++) {
+    const v = b.subarray(start);
+    for (let from = 0; from <= v.length; from++) {
+      assert.equal(nextLf(v, from), v.indexOf(10, from), `from ${from} of a view at ${start}`);
+    }
+  }
+  assert.equal(nextLf(new Uint8Array(1000), 0), -1, "none at all");
+});

@@ -133,7 +133,7 @@ Deno.test("AEAD contexts: each call goes to the connection of its socket", () =>
     const k = `${pid}:${ctx}:${dir}`;
     const seq = kseq.get(k) ?? 0n; // the kernel numbers calls per context
     kseq.set(k, seq + 1n);
-    return { pid, conn: ctx, dir, seq } as unknown as TlsCall;
+    return { pid, conn: ctx, dir, seq, data: new Uint8Array(0) } as unknown as TlsCall;
   };
   // connection A on fd 5: the server spoke first, so its reading context names it
   p.contextSocket(1, 11n, 5, 1);

@@ -7,6 +7,12 @@
  * full ring buffer leaves a hole, which is zero-filled and counted in `lost`. A call whose
  * last chunk was lost is finished when the next call on the same connection and direction
  * arrives, or at the end.
+ *
+ * A call's `data` is lent, valid only during `onCall`: a call in one chunk is a view of that
+ * chunk (of the loader's read buffer), a longer one is put together in a buffer that is used
+ * again for later calls. Whoever keeps a call past `onCall` copies its data (`ownCall`).
+ * Fresh memory costs more than the copying (page faults, zeroing): a buffer allocated per
+ * call made this the capture's largest cost per TLS byte.
  */
 import { Flag } from "./events.ts";
 
@@ -40,7 +46,7 @@ export interface TlsCall {
   seq: bigint;
   /** bytes the call moved */
   total: number;
-  /** the recorded payload: min(total, max bytes) long, holes zero-filled */
+  /** the recorded payload: min(total, max bytes) long, holes zero-filled; lent (see above) */
   data: Uint8Array;
   truncated: boolean;
   /** bytes of `data` that are holes (lost chunks, unreadable memory) */
@@ -48,18 +54,30 @@ export interface TlsCall {
   target: number;
 }
 
+/** A copy of `call` whose data the caller owns (for keeping a call past the callback). */
+export function ownCall<C extends { data: Uint8Array }>(call: C): C {
+  return { ...call, data: call.data.slice() };
+}
+
 interface Pending {
   call: TlsCall;
+  /** the buffer `call.data` is a view of (back to the pool when the call is out) */
+  buf: Uint8Array;
   /** bytes of data filled so far, contiguous from offset 0 unless holes were found */
   filled: number;
   expectedLen: number;
 }
+
+/** Buffers kept for calls of more than one chunk, and the most bytes they may hold in all. */
+const POOL_BYTES = 4 << 20;
 
 export class TlsAssembler {
   #pending = new Map<string, Pending>();
   #gens = new Map<string, number>();
   #onCall: (c: TlsCall) => void;
   #maxBytes: number;
+  /** free buffers for calls of several chunks, smallest first */
+  #pool: Uint8Array[] = [];
 
   /** `maxBytes` is the loader's --max-tls-bytes (what a truncated call keeps). */
   constructor(maxBytes: number, onCall: (c: TlsCall) => void) {
@@ -74,37 +92,70 @@ export class TlsAssembler {
       this.#finish(key, p);
       p = undefined;
     }
+    const expectedLen = Math.min(c.total, this.#maxBytes);
+    if (
+      !p && c.offset === 0 && (c.flags & (Flag.LAST | Flag.FAULT)) === Flag.LAST &&
+      c.data.length >= expectedLen
+    ) {
+      // the whole call in one chunk (most calls): its bytes as they are, no copy
+      this.#onCall(this.#call(c, c.data.subarray(0, expectedLen)));
+      return;
+    }
     if (!p) {
-      const expectedLen = Math.min(c.total, this.#maxBytes);
-      p = {
-        call: {
-          pid: c.pid,
-          tid: c.tid,
-          ts: c.ts,
-          conn: c.conn,
-          gen: this.#gens.get(`${c.pid}:${c.conn}`) ?? 0,
-          dir: c.dir,
-          seq: c.seq,
-          total: c.total,
-          data: new Uint8Array(expectedLen),
-          truncated: (c.flags & Flag.TRUNC) !== 0,
-          lost: 0,
-          target: c.target,
-        },
-        filled: 0,
-        expectedLen,
-      };
+      const buf = this.#take(expectedLen);
+      p = { call: this.#call(c, buf.subarray(0, expectedLen)), buf, filled: 0, expectedLen };
       this.#pending.set(key, p);
     }
+    const data = p.call.data;
     const room = Math.max(0, p.expectedLen - c.offset);
     const fault = (c.flags & Flag.FAULT) !== 0;
     // an unreadable chunk covered what a full chunk would have
     const span = Math.min(room, fault ? TLS_CHUNK : c.data.length);
-    if (c.offset > p.filled) p.call.lost += c.offset - p.filled; // a chunk went missing
-    if (fault) p.call.lost += span;
-    else p.call.data.set(c.data.subarray(0, span), c.offset);
+    if (c.offset > p.filled) {
+      p.call.lost += c.offset - p.filled; // a chunk went missing
+      data.fill(0, p.filled, c.offset);
+    }
+    if (fault) {
+      p.call.lost += span;
+      data.fill(0, c.offset, c.offset + span);
+    } else data.set(c.data.subarray(0, span), c.offset);
     p.filled = Math.max(p.filled, c.offset + span);
     if (c.flags & Flag.LAST) this.#finish(key, p);
+  }
+
+  #call(c: TlsChunk, data: Uint8Array): TlsCall {
+    return {
+      pid: c.pid,
+      tid: c.tid,
+      ts: c.ts,
+      conn: c.conn,
+      gen: this.#gens.get(`${c.pid}:${c.conn}`) ?? 0,
+      dir: c.dir,
+      seq: c.seq,
+      total: c.total,
+      data,
+      truncated: (c.flags & Flag.TRUNC) !== 0,
+      lost: 0,
+      target: c.target,
+    };
+  }
+
+  /** A buffer of at least `n` bytes: the smallest free one that fits, or a new one. */
+  #take(n: number): Uint8Array {
+    const i = this.#pool.findIndex((b) => b.length >= n);
+    if (i >= 0) return this.#pool.splice(i, 1)[0];
+    let size = TLS_CHUNK * 4;
+    while (size < n) size *= 2;
+    return new Uint8Array(size);
+  }
+
+  /** Gives a buffer back once its call is out; the pool keeps at most POOL_BYTES. */
+  #give(buf: Uint8Array): void {
+    let kept = buf.length;
+    for (const b of this.#pool) kept += b.length;
+    if (kept > POOL_BYTES) return;
+    const i = this.#pool.findIndex((b) => b.length >= buf.length);
+    this.#pool.splice(i < 0 ? this.#pool.length : i, 0, buf);
   }
 
   /** The library freed connection `conn` of `pid`: later calls belong to a new generation. */
@@ -125,7 +176,14 @@ export class TlsAssembler {
 
   #finish(key: string, p: Pending): void {
     this.#pending.delete(key);
-    if (p.filled < p.expectedLen) p.call.lost += p.expectedLen - p.filled;
-    this.#onCall(p.call);
+    if (p.filled < p.expectedLen) {
+      p.call.lost += p.expectedLen - p.filled;
+      p.call.data.fill(0, p.filled);
+    }
+    try {
+      this.#onCall(p.call);
+    } finally {
+      this.#give(p.buf);
+    }
   }
 }

@@ -1,7 +1,7 @@
 /** TLS chunks back into calls: holes, faults, truncation, lost last chunks, generations. */
 import assert from "node:assert/strict";
 import { Flag } from "./events.ts";
-import { TlsAssembler, type TlsCall, type TlsChunk } from "./tls_assembler.ts";
+import { ownCall, TlsAssembler, type TlsCall, type TlsChunk } from "./tls_assembler.ts";
 
 const C = 16384;
 function chunk(over: Partial<TlsChunk>): TlsChunk {
@@ -27,7 +27,7 @@ function bytes(n: number, seed: number): Uint8Array {
 
 Deno.test("a call in three chunks comes back whole", () => {
   const calls: TlsCall[] = [];
-  const a = new TlsAssembler(1 << 20, (c) => calls.push(c));
+  const a = new TlsAssembler(1 << 20, (c) => calls.push(ownCall(c)));
   const payload = bytes(2 * C + 100, 3);
   a.chunk(chunk({ total: payload.length, offset: 0, data: payload.subarray(0, C) }));
   a.chunk(chunk({ total: payload.length, offset: C, data: payload.subarray(C, 2 * C) }));
@@ -46,7 +46,7 @@ Deno.test("a call in three chunks comes back whole", () => {
 
 Deno.test("a lost middle chunk is a counted hole; a fault too", () => {
   const calls: TlsCall[] = [];
-  const a = new TlsAssembler(1 << 20, (c) => calls.push(c));
+  const a = new TlsAssembler(1 << 20, (c) => calls.push(ownCall(c)));
   const p = bytes(3 * C, 1);
   a.chunk(chunk({ total: p.length, data: p.subarray(0, C) }));
   a.chunk(chunk({ total: p.length, offset: 2 * C, data: p.subarray(2 * C), flags: Flag.LAST }));
@@ -58,7 +58,7 @@ Deno.test("a lost middle chunk is a counted hole; a fault too", () => {
 
 Deno.test("truncated calls keep max bytes; a lost last chunk is finished by the next call", () => {
   const calls: TlsCall[] = [];
-  const a = new TlsAssembler(C + 10, (c) => calls.push(c));
+  const a = new TlsAssembler(C + 10, (c) => calls.push(ownCall(c)));
   const p = bytes(C + 10, 5);
   a.chunk(chunk({ total: 100000, data: p.subarray(0, C), flags: Flag.TRUNC }));
   a.chunk(chunk({ seq: 1n, total: 3, data: bytes(3, 0), flags: Flag.LAST }));
@@ -74,10 +74,46 @@ Deno.test("truncated calls keep max bytes; a lost last chunk is finished by the 
 
 Deno.test("a freed connection's next calls are a new generation", () => {
   const calls: TlsCall[] = [];
-  const a = new TlsAssembler(1 << 20, (c) => calls.push(c));
+  const a = new TlsAssembler(1 << 20, (c) => calls.push(ownCall(c)));
   a.chunk(chunk({ total: 1, data: bytes(1, 0), flags: Flag.LAST }));
   a.free(1, 0xabcn);
   a.chunk(chunk({ total: 1, data: bytes(1, 0), flags: Flag.LAST }));
   a.chunk(chunk({ pid: 2, total: 1, data: bytes(1, 0), flags: Flag.LAST }));
   assert.deepEqual(calls.map((c) => [c.pid, c.gen]), [[1, 0], [1, 1], [2, 0]]);
+});
+
+Deno.test("a buffer used again for a later call leaves no old bytes in its holes", () => {
+  const calls: TlsCall[] = [];
+  const a = new TlsAssembler(1 << 20, (c) => calls.push(ownCall(c)));
+  const first = bytes(3 * C, 9);
+  for (let i = 0; i < 3; i++) {
+    a.chunk(chunk({
+      total: first.length,
+      offset: i * C,
+      data: first.subarray(i * C, (i + 1) * C),
+      flags: i === 2 ? Flag.LAST : 0,
+    }));
+  }
+  // the next call loses its middle chunk, has an unreadable one, and never sends its last
+  const p = bytes(4 * C, 4);
+  a.chunk(chunk({ seq: 1n, total: p.length, data: p.subarray(0, C) }));
+  a.chunk(chunk({ seq: 1n, total: p.length, offset: 2 * C, flags: Flag.FAULT }));
+  a.finishAll();
+  assert.deepEqual(calls[0].data, first);
+  assert.equal(calls[1].lost, 3 * C);
+  assert.deepEqual(calls[1].data.subarray(0, C), p.subarray(0, C));
+  assert.deepEqual(calls[1].data.subarray(C), new Uint8Array(3 * C));
+});
+
+Deno.test("a call in one chunk is that chunk's bytes; one cut at the limit keeps the limit", () => {
+  const calls: TlsCall[] = [];
+  const a = new TlsAssembler(8, (c) => calls.push(ownCall(c)));
+  a.chunk(chunk({ total: 5, data: bytes(5, 1), flags: Flag.LAST }));
+  a.chunk(chunk({ seq: 1n, total: 20, data: bytes(20, 2), flags: Flag.LAST | Flag.TRUNC }));
+  a.chunk(chunk({ seq: 2n, total: 0, flags: Flag.LAST }));
+  assert.deepEqual(calls.map((c) => [c.data, c.lost, c.truncated]), [
+    [bytes(5, 1), 0, false],
+    [bytes(8, 2), 0, true],
+    [new Uint8Array(0), 0, false],
+  ]);
 });

@@ -11,7 +11,7 @@
  */
 import { afterGap, createHttp1Redactor, type StreamRedactor } from "./redact.ts";
 import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
-import type { TlsCall } from "./tls_assembler.ts";
+import { ownCall, type TlsCall } from "./tls_assembler.ts";
 
 export interface RedactedCall {
   call: TlsCall;
@@ -79,7 +79,7 @@ export class TlsStreams {
     if (!c.proto) c.proto = startsWithHttp2Preface(call.data, true) ? "h2" : "h1";
     const h2 = c.proto === "h2" && this.#h2 !== undefined;
     if (c.waiting) {
-      c.waiting.push(call);
+      c.waiting.push(ownCall(call)); // its data is lent (tls_assembler.ts)
       return;
     }
     const d = c.dirs[call.dir];
@@ -105,6 +105,8 @@ export class TlsStreams {
       d.outLen += red.length;
     }
     this.#drain(d);
+    // held back by the redactor (an HTTP/2 header block going on in the next call): keep it
+    if (d.queue.at(-1) === call) d.queue[d.queue.length - 1] = ownCall(call);
     const gapAfter = call.lost > 0 || call.truncated;
     if (gapAfter && h2) this.#kill(d);
     else if (gapAfter) afterGap(d.redactor);
@@ -112,7 +114,7 @@ export class TlsStreams {
 
   /** Holds an h2 connection's calls until the redactor's code has loaded, then replays them. */
   #wait(c: Conn, call: TlsCall): void {
-    c.waiting = [call];
+    c.waiting = [ownCall(call)];
     const replay = () => {
       const calls = c.waiting ?? [];
       c.waiting = undefined;
