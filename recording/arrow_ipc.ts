@@ -250,18 +250,22 @@ export interface FieldNode {
 
 /**
  * A record batch message: the parts to write one after another (metadata, then each buffer
- * followed by its padding), so that the column buffers are written without being copied.
+ * followed by its padding), so that the column buffers are written without being copied. A
+ * buffer may come in parts (written one after another, padded as one).
  */
 export function recordBatchMessage(
   length: number,
   nodes: FieldNode[],
-  buffers: Uint8Array[],
+  buffers: (Uint8Array | Uint8Array[])[],
 ): Uint8Array[] {
   const spans: [number, number][] = [];
   let body = 0;
-  for (const buf of buffers) {
-    spans.push([body, buf.length]);
-    body += (buf.length + 7) & ~7;
+  const sizes = buffers.map((b) =>
+    Array.isArray(b) ? b.reduce((s, p) => s + p.length, 0) : b.length
+  );
+  for (const size of sizes) {
+    spans.push([body, size]);
+    body += (size + 7) & ~7;
   }
   const b = new Builder();
   const bufVec = b.pairs(spans);
@@ -276,10 +280,10 @@ export function recordBatchMessage(
   const batch = b.endTable();
   const parts = [encapsulate(message(b, HEADER.RecordBatch, batch, body))];
   const zeros = new Uint8Array(8);
-  for (const buf of buffers) {
-    if (buf.length) parts.push(buf);
-    const pad = -buf.length & 7;
+  buffers.forEach((buf, i) => {
+    for (const part of Array.isArray(buf) ? buf : [buf]) if (part.length) parts.push(part);
+    const pad = -sizes[i] & 7;
     if (pad) parts.push(zeros.subarray(0, pad));
-  }
+  });
   return parts;
 }

@@ -1,6 +1,6 @@
 /** Arrow stream files: readable after every flush, without EOS, and when cut mid-batch. */
 import assert from "node:assert/strict";
-import { ArrowStreamWriter } from "./arrow_writer.ts";
+import { ArrowStreamWriter, MAX_PENDING_BYTES } from "./arrow_writer.ts";
 import { readArrowFile, readArrowRows } from "./arrow_reader.ts";
 import { type ProcessRow, processTable } from "./schema.ts";
 
@@ -97,4 +97,37 @@ Deno.test("every column type, nulls and growth past the first buffers round-trip
   for (const r of sparse) w2.append(r);
   w2.close();
   assert.deepEqual(readArrowRows(p2), sparse);
+});
+
+Deno.test("past MAX_PENDING_BYTES a batch is written at once; big values and reused buffers", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/tls.arrow`;
+  const { tlsTable } = await import("./schema.ts");
+  const w = ArrowStreamWriter.create(path, tlsTable);
+  const sizes = [100, 70_000, MAX_PENDING_BYTES + 5, 3, 300_000, 900_000, 0, 17];
+  const rows = sizes.map((n, i) => ({
+    ts_ns: BigInt(i),
+    pid: i,
+    tid: i,
+    conn_id: 1n,
+    ctx_id: 1n,
+    conn_gen: 0,
+    direction: "write",
+    seq: BigInt(i),
+    len: BigInt(n),
+    data: Uint8Array.from({ length: n }, (_, j) => (i * 31 + j * 7) & 0xff),
+    truncated: false,
+    lost: 0n,
+    // a long non-ASCII string does not fit what is left of a block
+    lib: i % 2 ? "ü".repeat(3000 * i) : "libssl.so.3",
+    fn: "SSL_write",
+  }));
+  for (const r of rows.slice(0, 3)) w.append(r);
+  assert.equal(w.pending, 0, "the third row took it past the limit: written");
+  assert.deepEqual(readArrowRows(path), rows.slice(0, 3));
+  for (const r of rows.slice(3)) w.append(r);
+  assert.equal(w.rowsWritten, 6);
+  assert.equal(w.pending, 2);
+  w.close();
+  assert.deepEqual(readArrowRows(path), rows, "every row, in order, across the batches");
 });

@@ -11,16 +11,20 @@ import type { FieldNode } from "./arrow_ipc.ts";
 
 const enc = new TextEncoder();
 
-function grow<T extends { length: number; set(a: ArrayLike<number | bigint>): void }>(
-  a: T,
-  need: number,
-  make: (n: number) => T,
-): T {
-  if (need <= a.length) return a;
-  let n = a.length * 2;
+/** A copy of `a` with room for at least `need` items (doubling). */
+function grownSize(have: number, need: number): number {
+  let n = have * 2;
   while (n < need) n *= 2;
-  const b = make(n);
-  b.set(a as unknown as ArrayLike<number | bigint>);
+  return n;
+}
+function growInt32(a: Int32Array, need: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(grownSize(a.length, need));
+  b.set(a);
+  return b;
+}
+function growBytes(a: Uint8Array, need: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(grownSize(a.length, need));
+  b.set(a);
   return b;
 }
 
@@ -33,7 +37,7 @@ function grow<T extends { length: number; set(a: ArrayLike<number | bigint>): vo
 class ByteFlags {
   bits = new Uint8Array(32);
   set(i: number, v: boolean) {
-    this.bits = grow(this.bits, (i >> 3) + 1, (n) => new Uint8Array(n));
+    if ((i >> 3) >= this.bits.length) this.bits = growBytes(this.bits, (i >> 3) + 1);
     if (v) this.bits[i >> 3] |= 1 << (i & 7);
     else this.bits[i >> 3] &= ~(1 << (i & 7));
   }
@@ -45,39 +49,125 @@ class ByteFlags {
   }
 }
 
-/** UTF-8 strings or raw bytes: offsets + values. */
+/** Size of a values block: the first one, and the largest. */
+const FIRST_BLOCK = 4096;
+const MAX_BLOCK = 1 << 20;
+
+/**
+ * UTF-8 strings or raw bytes: offsets + values. The values go into a list of blocks, written
+ * one after another as the batch's values buffer, and used again for the next batch: a single
+ * buffer grown by doubling touched twice the memory and copied all of it at each step, and
+ * fresh memory costs more than the copying (the capture's TLS payloads go through here).
+ */
 class VarBytes {
   offsets = new Int32Array(257);
-  values = new Uint8Array(4096);
   n = 0;
+  #blocks: Uint8Array[] = [new Uint8Array(FIRST_BLOCK)];
+  /** the block being filled, and its fill */
+  #bi = 0;
+  #bo = 0;
+  /** a string too long for the room left in the block is encoded here first */
+  #scratch = new Uint8Array(0);
+
   push(v: Uint8Array | string | null) {
     const start = this.offsets[this.n];
     let len = 0;
-    if (typeof v === "string") {
-      // at most 3 bytes per UTF-16 unit
-      this.values = grow(this.values, start + v.length * 3, (k) => new Uint8Array(k));
-      len = enc.encodeInto(v, this.values.subarray(start)).written;
-    } else if (v) {
-      this.values = grow(this.values, start + v.length, (k) => new Uint8Array(k));
-      this.values.set(v, start);
+    if (typeof v === "string") len = this.#pushString(v);
+    else if (v) {
+      this.#copy(v);
       len = v.length;
     }
-    this.offsets = grow(this.offsets, this.n + 2, (k) => new Int32Array(k));
+    if (this.n + 2 > this.offsets.length) this.offsets = growInt32(this.offsets, this.n + 2);
     this.offsets[++this.n] = start + len;
   }
+
+  /** The values of the first `n` items, as the parts of one buffer. */
+  values(n: number): Uint8Array[] {
+    let left = this.offsets[n];
+    const parts: Uint8Array[] = [];
+    for (let i = 0; left > 0; i++) {
+      const b = this.#blocks[i];
+      const k = Math.min(b.length, left);
+      parts.push(k === b.length ? b : b.subarray(0, k));
+      left -= k;
+    }
+    return parts;
+  }
+
   reset() {
     this.n = 0;
+    this.#bi = 0;
+    this.#bo = 0;
+  }
+
+  #pushString(v: string): number {
+    const block = this.#blocks[this.#bi];
+    let o = this.#bo;
+    const room = block.length - o;
+    if (v.length <= room) {
+      // ASCII, the usual case: byte by byte (an encoder call costs more for short strings)
+      let i = 0;
+      for (; i < v.length; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        block[o++] = c;
+      }
+      if (i === v.length) {
+        this.#advance(v.length);
+        return v.length;
+      }
+    }
+    if (v.length * 3 <= room) {
+      const len = enc.encodeInto(v, block.subarray(this.#bo)).written;
+      this.#advance(len);
+      return len;
+    }
+    // at most 3 bytes per UTF-16 unit
+    if (this.#scratch.length < v.length * 3) this.#scratch = new Uint8Array(v.length * 3);
+    const len = enc.encodeInto(v, this.#scratch).written;
+    this.#copy(this.#scratch.subarray(0, len));
+    return len;
+  }
+
+  /** Moves the fill on by `k` bytes written into the current block (which has the room). */
+  #advance(k: number) {
+    this.#bo += k;
+    if (this.#bo === this.#blocks[this.#bi].length) this.#nextBlock();
+  }
+
+  /** Copies `v` into the blocks, going on into the next ones as they fill. */
+  #copy(v: Uint8Array) {
+    let off = 0;
+    while (off < v.length) {
+      const block = this.#blocks[this.#bi];
+      const k = Math.min(block.length - this.#bo, v.length - off);
+      block.set(off === 0 && k === v.length ? v : v.subarray(off, off + k), this.#bo);
+      off += k;
+      this.#advance(k);
+    }
+  }
+
+  #nextBlock() {
+    this.#bi++;
+    this.#bo = 0;
+    if (this.#bi === this.#blocks.length) {
+      const last = this.#blocks[this.#bi - 1].length;
+      this.#blocks.push(new Uint8Array(Math.min(last * 2, MAX_BLOCK)));
+    }
   }
 }
 
 /** A column's part of a record batch: its field nodes and buffers, depth first. */
 export interface IpcColumn {
   nodes: FieldNode[];
-  buffers: Uint8Array[];
+  /** each buffer whole, or as parts written one after another */
+  buffers: (Uint8Array | Uint8Array[])[];
 }
 
 export interface ColumnBuffer {
   push(v: unknown, row: number): void;
+  /** bytes of variable-size data (strings, binary) held for the batch */
+  readonly varBytes: number;
   toIpc(n: number): IpcColumn;
   reset(): void;
 }
@@ -91,6 +181,7 @@ const bytesOf = (a: ArrayBufferView, len: number) => new Uint8Array(a.buffer, a.
 type Fixed = Int32Array | Float64Array | BigInt64Array;
 
 class FixedColumn implements ColumnBuffer {
+  readonly varBytes = 0;
   #vals: Fixed;
   #valid = new ByteFlags();
   #nulls = 0;
@@ -105,7 +196,11 @@ class FixedColumn implements ColumnBuffer {
       : new Int32Array(n);
   }
   push(v: unknown, i: number) {
-    this.#vals = grow<Fixed>(this.#vals, i + 1, (n) => this.#make(n));
+    if (i >= this.#vals.length) {
+      const b = this.#make(grownSize(this.#vals.length, i + 1));
+      (b as BigInt64Array).set(this.#vals as BigInt64Array);
+      this.#vals = b;
+    }
     const isNull = v === null || v === undefined;
     if (isNull) this.#nulls++;
     this.#valid.set(i, !isNull);
@@ -126,6 +221,7 @@ class FixedColumn implements ColumnBuffer {
 }
 
 class BoolColumn implements ColumnBuffer {
+  readonly varBytes = 0;
   #vals = new ByteFlags();
   #valid = new ByteFlags();
   #nulls = 0;
@@ -148,6 +244,9 @@ class BoolColumn implements ColumnBuffer {
 
 class VarColumn implements ColumnBuffer {
   #vb = new VarBytes();
+  get varBytes() {
+    return this.#vb.offsets[this.#vb.n];
+  }
   #valid = new ByteFlags();
   #nulls = 0;
   push(v: unknown, i: number) {
@@ -162,7 +261,7 @@ class VarColumn implements ColumnBuffer {
       buffers: [
         validityOf(this.#valid, n, this.#nulls),
         bytesOf(this.#vb.offsets, (n + 1) * 4),
-        this.#vb.values.subarray(0, this.#vb.offsets[n]),
+        this.#vb.values(n),
       ],
     };
   }
@@ -175,6 +274,9 @@ class VarColumn implements ColumnBuffer {
 class StringListColumn implements ColumnBuffer {
   #offsets = new Int32Array(257);
   #items = new VarBytes();
+  get varBytes() {
+    return this.#items.offsets[this.#items.n];
+  }
   #valid = new ByteFlags();
   #nulls = 0;
   push(v: unknown, i: number) {
@@ -182,7 +284,7 @@ class StringListColumn implements ColumnBuffer {
     if (isNull) this.#nulls++;
     this.#valid.set(i, !isNull);
     for (const s of isNull ? [] : v as string[]) this.#items.push(s);
-    this.#offsets = grow(this.#offsets, i + 2, (k) => new Int32Array(k));
+    if (i + 2 > this.#offsets.length) this.#offsets = growInt32(this.#offsets, i + 2);
     this.#offsets[i + 1] = this.#items.n;
   }
   toIpc(n: number): IpcColumn {
@@ -194,7 +296,7 @@ class StringListColumn implements ColumnBuffer {
         bytesOf(this.#offsets, (n + 1) * 4),
         new Uint8Array(0),
         bytesOf(this.#items.offsets, (items + 1) * 4),
-        this.#items.values.subarray(0, this.#items.offsets[items]),
+        this.#items.values(items),
       ],
     };
   }
