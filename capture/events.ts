@@ -374,39 +374,61 @@ export function splitNul(b: Uint8Array, off: number, len: number): string[] {
 
 export class DecodeError extends Error {}
 
-/** Decodes one record (without its length prefix). `rec` may be a view into a larger buffer. */
+/** A view of the buffer the last record was in (the records of one read share it). */
+let viewOf: ArrayBufferLike | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+function need(rec: Uint8Array, kind: number, size: number): void {
+  if (rec.length < size) {
+    throw new DecodeError(`${KIND_NAMES[kind] ?? kind} record of ${rec.length} bytes`);
+  }
+}
+
+/**
+ * Decodes one record (without its length prefix). `rec` may be a view into a larger buffer:
+ * fields are read through one DataView of that buffer, made again only when a record comes
+ * from another buffer (a view and a header object per record were a good part of the cost of
+ * a file event).
+ */
 export function decode(rec: Uint8Array): SlEvent {
   if (rec.length < LAYOUT.sl_hdr.size) {
     throw new DecodeError(`record of ${rec.length} bytes is shorter than a header`);
   }
-  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  if (rec.buffer !== viewOf) {
+    viewOf = rec.buffer;
+    view = new DataView(rec.buffer);
+  }
+  const v = view;
+  const b = rec.byteOffset;
   const H = LAYOUT.sl_hdr;
-  const h: Header = {
-    kind: v.getUint8(H.kind),
-    hflags: v.getUint8(H.flags),
-    pid: v.getUint32(H.pid, true),
-    tid: v.getUint32(H.tid, true),
-    uid: v.getUint32(H.uid, true),
-    ts: v.getBigUint64(H.ts, true),
-  };
-  const need = (size: number) => {
-    if (rec.length < size) {
-      throw new DecodeError(`${KIND_NAMES[h.kind] ?? h.kind} record of ${rec.length} bytes`);
-    }
-  };
-  switch (h.kind) {
+  const kind = v.getUint8(b + H.kind);
+  const hflags = v.getUint8(b + H.flags);
+  const pid = v.getUint32(b + H.pid, true);
+  const tid = v.getUint32(b + H.tid, true);
+  const uid = v.getUint32(b + H.uid, true);
+  const ts = v.getBigUint64(b + H.ts, true);
+  switch (kind) {
     case Kind.FORK: {
       const L = LAYOUT.sl_fork;
-      need(L.size);
-      return { ...h, kind: 1, ppid: v.getUint32(L.ppid, true), comm: str(rec, L.comm, 16) };
+      need(rec, kind, L.size);
+      return {
+        kind: 1,
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        ppid: v.getUint32(b + L.ppid, true),
+        comm: str(rec, L.comm, 16),
+      };
     }
     case Kind.EXEC: {
       const L = LAYOUT.sl_exec;
-      need(L.size);
-      const cwdLen = v.getUint16(L.cwd_len, true);
-      const fnLen = v.getUint16(L.filename_len, true);
-      const argvLen = v.getUint32(L.argv_len, true);
-      const exeLen = v.getUint16(L.exe_len, true);
+      need(rec, kind, L.size);
+      const cwdLen = v.getUint16(b + L.cwd_len, true);
+      const fnLen = v.getUint16(b + L.filename_len, true);
+      const argvLen = v.getUint32(b + L.argv_len, true);
+      const exeLen = v.getUint16(b + L.exe_len, true);
       let o = L.data;
       const cwd = splitNul(rec, o, cwdLen);
       o += cwdLen;
@@ -416,37 +438,45 @@ export function decode(rec: Uint8Array): SlEvent {
       o += fnLen;
       const argv = splitNul(rec, o, argvLen);
       return {
-        ...h,
         kind: 2,
-        ppid: v.getUint32(L.ppid, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        ppid: v.getUint32(b + L.ppid, true),
         comm: str(rec, L.comm, 16),
-        dev: v.getBigUint64(L.dev, true),
-        ino: v.getBigUint64(L.ino, true),
+        dev: v.getBigUint64(b + L.dev, true),
+        ino: v.getBigUint64(b + L.ino, true),
         cwd,
         exe,
-        exeUnlinked: v.getUint8(L.exe_unlinked) !== 0,
+        exeUnlinked: v.getUint8(b + L.exe_unlinked) !== 0,
         filename,
         argv,
       };
     }
     case Kind.EXIT: {
       const L = LAYOUT.sl_exit;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 3,
-        ppid: v.getUint32(L.ppid, true),
-        status: v.getInt32(L.status, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        ppid: v.getUint32(b + L.ppid, true),
+        status: v.getInt32(b + L.status, true),
         comm: str(rec, L.comm, 16),
       };
     }
     case Kind.FILE: {
       const L = LAYOUT.sl_file;
-      need(L.size);
-      const pl = v.getUint16(L.path_len, true);
-      const p2l = v.getUint16(L.path2_len, true);
-      const bl = v.getUint16(L.base_len, true);
-      const b2l = v.getUint16(L.base2_len, true);
+      need(rec, kind, L.size);
+      const pl = v.getUint16(b + L.path_len, true);
+      const p2l = v.getUint16(b + L.path2_len, true);
+      const bl = v.getUint16(b + L.base_len, true);
+      const b2l = v.getUint16(b + L.base2_len, true);
       let o = L.data;
       const base = splitNul(rec, o, bl);
       o += bl;
@@ -456,16 +486,20 @@ export function decode(rec: Uint8Array): SlEvent {
       o += pl;
       const path2 = str(rec, o, p2l);
       return {
-        ...h,
         kind: 4,
-        op: FileOp[v.getUint8(L.op)] ?? "open",
-        ret: v.getBigInt64(L.ret, true),
-        flags: v.getBigInt64(L.flags, true),
-        length: v.getBigInt64(L.length, true),
-        uringId: v.getBigUint64(L.uring_id, true),
-        mode: v.getUint32(L.mode, true),
-        owner: v.getInt32(L.owner, true),
-        group: v.getInt32(L.group, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        op: FileOp[v.getUint8(b + L.op)] ?? "open",
+        ret: v.getBigInt64(b + L.ret, true),
+        flags: v.getBigInt64(b + L.flags, true),
+        length: v.getBigInt64(b + L.length, true),
+        uringId: v.getBigUint64(b + L.uring_id, true),
+        mode: v.getUint32(b + L.mode, true),
+        owner: v.getInt32(b + L.owner, true),
+        group: v.getInt32(b + L.group, true),
         path,
         path2,
         base,
@@ -474,201 +508,263 @@ export function decode(rec: Uint8Array): SlEvent {
     }
     case Kind.NET: {
       const L = LAYOUT.sl_net;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 5,
-        op: NetOp[v.getUint8(L.op)] ?? "connect",
-        ret: v.getBigInt64(L.ret, true),
-        uringId: v.getBigUint64(L.uring_id, true),
-        fd: v.getInt32(L.fd, true),
-        family: v.getUint16(L.family, true),
-        port: v.getUint16(L.port, true),
-        lport: v.getUint16(L.lport, true),
-        sotype: v.getUint8(L.sotype),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        op: NetOp[v.getUint8(b + L.op)] ?? "connect",
+        ret: v.getBigInt64(b + L.ret, true),
+        uringId: v.getBigUint64(b + L.uring_id, true),
+        fd: v.getInt32(b + L.fd, true),
+        family: v.getUint16(b + L.family, true),
+        port: v.getUint16(b + L.port, true),
+        lport: v.getUint16(b + L.lport, true),
+        sotype: v.getUint8(b + L.sotype),
         addr: rec.slice(L.addr, L.laddr),
         laddr: rec.slice(L.laddr, L.laddr + 16),
       };
     }
     case Kind.DNS: {
       const L = LAYOUT.sl_dns;
-      need(L.size);
-      const len = v.getUint16(L.len, true);
+      need(rec, kind, L.size);
+      const len = v.getUint16(b + L.len, true);
       return {
-        ...h,
         kind: 6,
-        fd: v.getInt32(L.fd, true),
-        family: v.getUint16(L.family, true),
-        port: v.getUint16(L.port, true),
-        sotype: v.getUint8(L.sotype),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        fd: v.getInt32(b + L.fd, true),
+        family: v.getUint16(b + L.family, true),
+        port: v.getUint16(b + L.port, true),
+        sotype: v.getUint8(b + L.sotype),
         addr: rec.slice(L.addr, L.addr + 16),
         data: rec.slice(L.data, L.data + len),
       };
     }
     case Kind.TLS: {
       const L = LAYOUT.sl_tls;
-      need(L.size);
-      const len = v.getUint32(L.len, true);
-      need(L.data + len);
+      need(rec, kind, L.size);
+      const len = v.getUint32(b + L.len, true);
+      need(rec, kind, L.data + len);
       return {
-        ...h,
         kind: 7,
-        conn: v.getBigUint64(L.conn, true),
-        seq: v.getBigUint64(L.seq, true),
-        total: v.getUint32(L.total, true),
-        offset: v.getUint32(L.offset, true),
-        target: v.getUint16(L.target, true),
-        dir: v.getUint8(L.dir) ? 1 : 0,
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        conn: v.getBigUint64(b + L.conn, true),
+        seq: v.getBigUint64(b + L.seq, true),
+        total: v.getUint32(b + L.total, true),
+        offset: v.getUint32(b + L.offset, true),
+        target: v.getUint16(b + L.target, true),
+        dir: v.getUint8(b + L.dir) ? 1 : 0,
         // a view: the TLS assembler copies what it keeps
         data: rec.subarray(L.data, L.data + len),
       };
     }
     case Kind.TLS_FREE: {
       const L = LAYOUT.sl_tls_free;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 8,
-        conn: v.getBigUint64(L.conn, true),
-        target: v.getUint16(L.target, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        conn: v.getBigUint64(b + L.conn, true),
+        target: v.getUint16(b + L.target, true),
       };
     }
     case Kind.GATE: {
       const L = LAYOUT.sl_gate;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 9,
-        dev: v.getBigUint64(L.dev, true),
-        ino: v.getBigUint64(L.ino, true),
-        addr: v.getBigUint64(L.addr, true),
-        fd: v.getInt32(L.fd, true),
-        reason: v.getUint8(L.reason),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        dev: v.getBigUint64(b + L.dev, true),
+        ino: v.getBigUint64(b + L.ino, true),
+        addr: v.getBigUint64(b + L.addr, true),
+        fd: v.getInt32(b + L.fd, true),
+        reason: v.getUint8(b + L.reason),
       };
     }
     case Kind.CTXFD: {
       const L = LAYOUT.sl_ctxfd;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 10,
-        ctx: v.getBigUint64(L.ctx, true),
-        fd: v.getInt32(L.fd, true),
-        dir: v.getUint8(L.dir) ? 1 : 0,
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        ctx: v.getBigUint64(b + L.ctx, true),
+        fd: v.getInt32(b + L.fd, true),
+        dir: v.getUint8(b + L.dir) ? 1 : 0,
       };
     }
     case Kind.FDCLOSE: {
       const L = LAYOUT.sl_fdclose;
-      need(L.size);
-      return { ...h, kind: 11, fd: v.getInt32(L.fd, true) };
+      need(rec, kind, L.size);
+      return { kind: 11, hflags, pid, tid, uid, ts, fd: v.getInt32(b + L.fd, true) };
     }
     case Kind.PRIV: {
       const L = LAYOUT.sl_priv;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 12,
-        op: PrivOp[v.getUint8(L.op)] ?? `op ${v.getUint8(L.op)}`,
-        ret: v.getBigInt64(L.ret, true),
-        a1: v.getBigInt64(L.a1, true),
-        a2: v.getBigInt64(L.a2, true),
-        a3: v.getBigInt64(L.a3, true),
-        target: v.getInt32(L.target, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        op: PrivOp[v.getUint8(b + L.op)] ?? `op ${v.getUint8(b + L.op)}`,
+        ret: v.getBigInt64(b + L.ret, true),
+        a1: v.getBigInt64(b + L.a1, true),
+        a2: v.getBigInt64(b + L.a2, true),
+        a3: v.getBigInt64(b + L.a3, true),
+        target: v.getInt32(b + L.target, true),
       };
     }
     case Kind.URING_DONE: {
       const L = LAYOUT.sl_uring_done;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 13,
-        uringId: v.getBigUint64(L.uring_id, true),
-        res: v.getInt32(L.res, true),
-        opcode: v.getUint8(L.opcode),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        uringId: v.getBigUint64(b + L.uring_id, true),
+        res: v.getInt32(b + L.res, true),
+        opcode: v.getUint8(b + L.opcode),
       };
     }
     case Kind.IPC: {
       const L = LAYOUT.sl_ipc;
-      need(L.size);
-      const len = v.getUint32(L.len, true);
-      const fault = (h.hflags & Flag.FAULT) !== 0;
-      if (!fault) need(L.data + len);
+      need(rec, kind, L.size);
+      const len = v.getUint32(b + L.len, true);
+      const fault = (hflags & Flag.FAULT) !== 0;
+      if (!fault) need(rec, kind, L.data + len);
       return {
-        ...h,
         kind: 14,
-        inode: v.getBigUint64(L.inode, true),
-        peerInode: v.getBigUint64(L.peer_inode, true),
-        streamOff: v.getBigUint64(L.stream_off, true),
-        total: v.getUint32(L.total, true),
-        offset: v.getUint32(L.offset, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        inode: v.getBigUint64(b + L.inode, true),
+        peerInode: v.getBigUint64(b + L.peer_inode, true),
+        streamOff: v.getBigUint64(b + L.stream_off, true),
+        total: v.getUint32(b + L.total, true),
+        offset: v.getUint32(b + L.offset, true),
         len,
-        fd: v.getInt32(L.fd, true),
-        dir: v.getUint8(L.dir) ? 1 : 0,
-        fdkind: v.getUint8(L.fdkind),
-        lport: v.getUint16(L.lport, true),
-        rport: v.getUint16(L.rport, true),
+        fd: v.getInt32(b + L.fd, true),
+        dir: v.getUint8(b + L.dir) ? 1 : 0,
+        fdkind: v.getUint8(b + L.fdkind),
+        lport: v.getUint16(b + L.lport, true),
+        rport: v.getUint16(b + L.rport, true),
         // a view: the IPC assembler copies what it keeps
         data: fault ? new Uint8Array(0) : rec.subarray(L.data, L.data + len),
       };
     }
     case Kind.READY: {
       const L = LAYOUT.sl_ready;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 64,
-        bootToRealNs: v.getBigInt64(L.boot_to_real_ns, true),
-        childPid: v.getUint32(L.child_pid, true),
-        ncpus: v.getUint32(L.ncpus, true),
-        maxTlsBytes: v.getUint32(L.max_tls_bytes, true),
-        version: v.getUint32(L.version, true),
-        missing: v.getUint32(L.missing, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        bootToRealNs: v.getBigInt64(b + L.boot_to_real_ns, true),
+        childPid: v.getUint32(b + L.child_pid, true),
+        ncpus: v.getUint32(b + L.ncpus, true),
+        maxTlsBytes: v.getUint32(b + L.max_tls_bytes, true),
+        version: v.getUint32(b + L.version, true),
+        missing: v.getUint32(b + L.missing, true),
       };
     }
     case Kind.STATS: {
       const L = LAYOUT.sl_stats;
-      need(L.size);
+      need(rec, kind, L.size);
       const drops: bigint[] = [];
-      for (let i = 0; i < KERNEL_KIND_MAX; i++) drops.push(v.getBigUint64(L.drops + 8 * i, true));
+      for (let i = 0; i < KERNEL_KIND_MAX; i++) {
+        drops.push(v.getBigUint64(b + L.drops + 8 * i, true));
+      }
       const counts = (at: number) =>
-        Array.from({ length: URING_OPS }, (_, i) => v.getBigUint64(at + 8 * i, true));
+        Array.from({ length: URING_OPS }, (_, i) => v.getBigUint64(b + at + 8 * i, true));
       return {
-        ...h,
         kind: 65,
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
         drops,
-        misses: v.getBigUint64(L.misses, true),
-        records: v.getBigUint64(L.records, true),
-        bytes: v.getBigUint64(L.bytes, true),
-        gated: v.getBigUint64(L.gated, true),
+        misses: v.getBigUint64(b + L.misses, true),
+        records: v.getBigUint64(b + L.records, true),
+        bytes: v.getBigUint64(b + L.bytes, true),
+        gated: v.getBigUint64(b + L.gated, true),
         uringSeen: counts(L.uring_seen),
         uringRecorded: counts(L.uring_recorded),
       };
     }
     case Kind.REPLY: {
       const L = LAYOUT.sl_reply;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 66,
-        id: v.getUint32(L.id, true),
-        err: v.getInt32(L.err, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        id: v.getUint32(b + L.id, true),
+        err: v.getInt32(b + L.err, true),
         text: utf8.decode(rec.subarray(L.data)),
       };
     }
     case Kind.CHILD: {
       const L = LAYOUT.sl_child;
-      need(L.size);
+      need(rec, kind, L.size);
       return {
-        ...h,
         kind: 67,
-        status: v.getInt32(L.status, true),
-        execErrno: v.getInt32(L.exec_errno, true),
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        status: v.getInt32(b + L.status, true),
+        execErrno: v.getInt32(b + L.exec_errno, true),
       };
     }
     case Kind.LOG:
-      return { ...h, kind: 68, text: utf8.decode(rec.subarray(LAYOUT.sl_log.data)) };
+      return {
+        kind: 68,
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        text: utf8.decode(rec.subarray(LAYOUT.sl_log.data)),
+      };
     default:
-      return { ...h, kind: 0 };
+      return { kind: 0, hflags, pid, tid, uid, ts };
   }
 }
 

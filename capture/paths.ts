@@ -9,6 +9,9 @@ export function baseToPath(leafFirst: string[]): string {
   return "/" + [...leafFirst].reverse().join("/");
 }
 
+/** a repeated slash, or a `.` or `..` component */
+const NEEDS_FOLDING = /\/\/|\/\.\.?(?:\/|$)/;
+
 const PROC_SELF_FD = /^\/proc\/self\/fd\/\d+(?:\/(.*))?$/;
 
 /**
@@ -18,7 +21,7 @@ const PROC_SELF_FD = /^\/proc\/self\/fd\/\d+(?:\/(.*))?$/;
  * (fchdir, AT_EMPTY_PATH).
  */
 export function resolvePath(path: string, baseLeafFirst: string[]): string {
-  const viaFd = PROC_SELF_FD.exec(path);
+  const viaFd = path.startsWith("/proc/self/fd/") ? PROC_SELF_FD.exec(path) : null;
   if (viaFd && baseLeafFirst.length) return resolvePath(viaFd[1] ?? "", baseLeafFirst);
   if (path.startsWith("/")) return normalizeAbsolute(path);
   const base = baseToPath(baseLeafFirst);
@@ -30,6 +33,9 @@ export function resolvePath(path: string, baseLeafFirst: string[]): string {
  * node:path's posix.normalize does; not node:path itself, whose first import costs ~70 ms).
  */
 export function normalizeAbsolute(p: string): string {
+  // already normal, the usual case: nothing to fold (a split and join per file event cost more
+  // than the rest of its row)
+  if (p.startsWith("/") && !NEEDS_FOLDING.test(p)) return p;
   const out: string[] = [];
   for (const part of p.split("/")) {
     if (part === "" || part === ".") continue;

@@ -12,12 +12,15 @@ import { inspectFile } from "./tls_targets.ts";
 import { userDevToKernel } from "./attach.ts";
 
 Deno.test("normalizeAbsolute folds like node:path's posix.normalize", () => {
-  const parts = ["", ".", "..", "a", "b.c", "..."];
+  const parts = ["", ".", "..", "a", "b.c", "...", ".d", "e.."];
   const paths = new Set<string>();
   for (const x of parts) {
     for (const y of parts) {
       for (const z of parts) {
-        for (const end of ["", "/"]) paths.add(`/${x}/${y}//${z}${end}`);
+        for (const end of ["", "/"]) {
+          paths.add(`/${x}/${y}//${z}${end}`);
+          paths.add(`/${x}/${y}/${z}${end}`); // already normal ones among them
+        }
       }
     }
   }
