@@ -105,8 +105,14 @@ export class TlsStreams {
       d.outLen += red.length;
     }
     this.#drain(d);
-    // held back by the redactor (an HTTP/2 header block going on in the next call): keep it
+    // held back by the redactor (an HTTP/2 header block going on in the next call): keep it,
+    // and the output so far, which may be views of the call's lent data
     if (d.queue.at(-1) === call) d.queue[d.queue.length - 1] = ownCall(call);
+    if (d.outLen) {
+      const kept = take(d, d.outLen).slice();
+      d.out = [kept];
+      d.outLen = kept.length;
+    }
     const gapAfter = call.lost > 0 || call.truncated;
     if (gapAfter && h2) this.#kill(d);
     else if (gapAfter) afterGap(d.redactor);

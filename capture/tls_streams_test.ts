@@ -109,3 +109,40 @@ Deno.test("HTTP/2 calls wait, in order, while the redactor's code loads; lost if
       ]]);}
   }
 });
+
+Deno.test("HTTP/2: calls held behind a split header block keep their bytes when the lent data is used again", async () => {
+  await loadH2Redactor();
+  const { encodeFrame, Flag, FrameType } = await import("../protocols/http2_frame.ts");
+  const { encodeLiteral } = await import("../protocols/hpack_encode.ts");
+  const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  const data = encodeFrame(FrameType.DATA, 0, 1, enc.encode("passed through"));
+  const headers = encodeFrame(
+    FrameType.HEADERS,
+    Flag.END_HEADERS,
+    3,
+    encodeLiteral("authorization", "Bearer sk-held-secret", "never"),
+  );
+  const stream = new Uint8Array([...data, ...headers, ...data]);
+  // the second call ends inside the HEADERS frame; each call's data is a view of one buffer
+  // that is overwritten after each push, as the assembler's lent buffers are
+  const cut = data.length + 10;
+  const lent = new Uint8Array(stream.length);
+  const { s, out } = collect();
+  const kept: Uint8Array[] = [];
+  const pushLent = (seq: number, bytes: Uint8Array) => {
+    lent.set(bytes);
+    s.push(call(seq, lent.subarray(0, bytes.length)));
+    for (const r of out.splice(0)) kept.push(r.data.slice());
+    lent.fill(0xee);
+  };
+  pushLent(0, preface);
+  pushLent(1, stream.subarray(0, cut));
+  assert.equal(kept.length, 1, "held until the header frame is whole");
+  pushLent(2, stream.subarray(cut));
+  s.finish();
+  assert.deepEqual(kept.map((k) => k.length), [preface.length, cut, stream.length - cut]);
+  const got = new Uint8Array(kept.slice(1).flatMap((k) => [...k]));
+  assert.deepEqual(got.subarray(0, data.length), data, "the held call's bytes, not 0xee");
+  assert.deepEqual(got.subarray(-data.length), data);
+  assert.ok(!dec.decode(got).includes("sk-held-secret"), "and the secret is masked");
+});

@@ -6,7 +6,10 @@
  * consistent for a later decoder of the masked stream).
  *
  * Streaming: bytes of frames that carry no header block (DATA, SETTINGS, ...) are passed
- * through as soon as their 9-octet frame header is known. A header-bearing frame is held until
+ * through as soon as their 9-octet frame header is known, as views of the input (adjacent ones
+ * joined): an output that is all passed-through input is a view of the chunk, not a copy, so it
+ * lives only as long as the caller keeps the chunk's memory. (A copy per frame was most of the
+ * capture's cost of an HTTP/2 stream of small DATA frames.) A header-bearing frame is held until
  * it is complete and every header field overlapping it has been decoded; a field that
  * continues into a CONTINUATION frame holds the earlier frame(s) until it ends. So output lags
  * input by at most the current incomplete frame plus, inside a header block, the frames of the
@@ -51,7 +54,10 @@ export interface Http2RedactorOptions {
 }
 
 export interface Http2Redactor {
-  /** Feeds input; returns the output that is ready (possibly empty, possibly more than given). */
+  /**
+   * Feeds input; returns the output that is ready (possibly empty, possibly more than given).
+   * Bytes passed through are views of `chunk`: copy the output to keep it past the chunk.
+   */
   transform(chunk: Uint8Array): Uint8Array;
   /** Ends the stream; returns everything still held. */
   flush(): Uint8Array;
@@ -104,6 +110,18 @@ export function createHttp2Redactor(
   let fieldBase = 0; // block coordinate of field.view()[0]
   let out: Uint8Array[] = [];
   let error: ProtocolError | null = null;
+
+  /** Outputs input bytes [start, end) as they are: a view, joined to the previous one if adjacent. */
+  function passView(bytes: Uint8Array, start: number, end: number): void {
+    const last = out[out.length - 1];
+    if (
+      last !== undefined && last.buffer === bytes.buffer &&
+      last.byteOffset + last.length === bytes.byteOffset + start &&
+      last.byteOffset >= bytes.byteOffset
+    ) {
+      out[out.length - 1] = bytes.subarray(last.byteOffset - bytes.byteOffset, end);
+    } else out.push(bytes.subarray(start, end));
+  }
 
   function fail(code: ProtocolError["code"], message: string): void {
     if (phase === Phase.Failed) return;
@@ -244,6 +262,7 @@ export function createHttp2Redactor(
           break;
         }
         case Phase.FrameHeader: {
+          const headerStart = headerFill === 0 ? i : -1; // the header whole in this chunk?
           const take = Math.min(FRAME_HEADER_LENGTH - headerFill, n - i);
           header.set(bytes.subarray(i, i + take), headerFill);
           headerFill += take;
@@ -281,7 +300,8 @@ export function createHttp2Redactor(
               heldFrameComplete(f);
             }
           } else {
-            out.push(header.slice());
+            if (headerStart >= 0) passView(bytes, headerStart, i);
+            else out.push(header.slice());
             passRemaining = frame.length;
             phase = frame.length > 0 ? Phase.PassThrough : Phase.FrameHeader;
           }
@@ -289,7 +309,7 @@ export function createHttp2Redactor(
         }
         case Phase.PassThrough: {
           const take = Math.min(passRemaining, n - i);
-          out.push(bytes.slice(i, i + take));
+          passView(bytes, i, i + take);
           i += take;
           passRemaining -= take;
           if (passRemaining === 0) phase = Phase.FrameHeader;
