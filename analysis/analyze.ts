@@ -38,6 +38,7 @@ import { oneLine } from "../recording/arrow_input.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
 import { writeHttpTables } from "./http_store.ts";
+import { TlsByteScratch } from "./tls_stream.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -154,6 +155,7 @@ export async function analyzeRecording(
       const spots = blindSpotRows(input);
       for (const p of spots.problems) b.problem(p.source, "blind", p.message);
       await b.appendRows(blindSpotsTable, spots.rows);
+      const tlsBytes = await TlsByteScratch.create(tmpDir);
       for (const def of RAW_TABLES) {
         const file = RAW_FILES[def.name];
         const filePath = join(input.dir, file);
@@ -167,7 +169,17 @@ export async function analyzeRecording(
           `loading ${file} (${((size ?? 0) / 2 ** 20).toFixed(0)} MiB)`,
           (size ?? 0) > 50 * 2 ** 20,
         );
-        const r = await b.loadArrow(def, filePath, { recording: input.name }, file);
+        // the TLS bytes go to the parse's scratch file as they are loaded (never read back
+        // out of DuckDB)
+        const r = await b.loadArrow(
+          def,
+          filePath,
+          { recording: input.name },
+          file,
+          def.name === "tls"
+            ? (col, start, end) => tlsBytes.addArrowRows(col, start, end)
+            : undefined,
+        );
         rowsRead += r.rows;
         const said = r.error ?? r.damaged ?? missingRows(input.info, file, r.rows);
         if (said) {
@@ -189,6 +201,7 @@ export async function analyzeRecording(
       const httpProblems = await writeHttpTables(b, reader, input.name, prices, {
         progress: (done) => progress(`parsed ${done} connections`),
         scratchDir: tmpDir,
+        tlsBytes,
       }).finally(() => reader.closeSync());
       for (const p of httpProblems) b.problems.push(p);
       phase("parse");

@@ -340,9 +340,19 @@ export class IpcFile {
 }
 
 /**
+ * Told of the rows [start, end) of a batch just appended, as Arrow data by column name (the
+ * batch's memory is reused for the next one: copy what is kept).
+ */
+export type OnArrowRows = (
+  column: (name: string) => Data,
+  start: number,
+  end: number,
+) => void | Promise<void>;
+
+/**
  * Reads `path` as capture table `def` (its columns minus `constants`) into DuckDB table
  * `def.name`; a column added after the file was written (`added` in the declaration) takes
- * its value for old files.
+ * its value for old files. `onRows` sees every run of rows appended, in table order.
  */
 export async function loadArrowFile(
   c: DuckDBConnection,
@@ -350,6 +360,7 @@ export async function loadArrowFile(
   path: string,
   given: Record<string, Constant> = {},
   onReject?: (r: ArrowReject) => void,
+  onRows?: OnArrowRows,
 ): Promise<ArrowLoad> {
   const constants = { ...given };
   let file: Deno.FsFile;
@@ -423,6 +434,7 @@ export async function loadArrowFile(
             duckdb.data_chunk_set_size(chunk, n);
             appender.appendDataChunk(wrapped);
           }
+          await onRows?.((name) => batch.getChild(name)!.data[0], start, end);
         }
         out.rows += batch.numRows;
         out.batches++;

@@ -11,7 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, type TableDef } from "../kit/columns.ts";
 import { bindFor, type SqlValue } from "../kit/sql_runner.ts";
 import type { Columns } from "../recording/arrow_input.ts";
-import { type ArrowLoad, loadArrowFile } from "./arrow_load.ts";
+import { type ArrowLoad, loadArrowFile, type OnArrowRows } from "./arrow_load.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
 import { type ProblemRow, problemsTable } from "./schema.ts";
 
@@ -105,17 +105,18 @@ export class Build {
    * Streams an Arrow file (`source`, e.g. `tls.arrow`, at `path`) into its table, one batch at a
    * time; bad rows set aside as `appendColumns` sets them aside. What the file says (missing,
    * damaged, ...) is returned for the caller to report; a load that fails in DuckDB leaves the
-   * table empty and is a problem here.
+   * table empty and is a problem here. `onRows` sees the rows as they are appended.
    */
   async loadArrow(
     def: TableDef,
     path: string,
     constants: Record<string, string>,
     source: string,
+    onRows?: OnArrowRows,
   ): Promise<ArrowLoad> {
     const r = this.#rejected(def, source, (row) => `row ${row} of ${source}`);
     try {
-      return await loadArrowFile(this.c, def, path, constants, r.onReject);
+      return await loadArrowFile(this.c, def, path, constants, r.onReject, onRows);
     } catch (e) {
       this.problem(source, "sql", `${def.name}: ${oneLine(e)}; its rows were not loaded`);
       await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});

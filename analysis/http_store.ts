@@ -22,7 +22,7 @@ import {
   wsMessagesTable,
 } from "./schema.ts";
 import { sqlText } from "./sql_files.ts";
-import { assembleHttpTables, tlsConnections } from "./tls_stream.ts";
+import { assembleHttpTables, type TlsByteScratch, tlsConnections } from "./tls_stream.ts";
 
 /** Final exchange numbers by provisional id, for `sql/http_numbers.sql` (dropped by it). */
 export const exchangeNumbersTable = table(
@@ -125,13 +125,15 @@ export async function writeHttpTables(
   prices: PriceTable,
   opts: BuildOptions & {
     scratchDir?: string;
+    /** the TLS bytes, put in a scratch file as the table was loaded (else read from it) */
+    tlsBytes?: TlsByteScratch;
     /** rows held before they are appended (default 8192; tests set it low) */
     flushRows?: number;
   } = {},
 ): Promise<ProblemRow[]> {
   await createTables(b.c, [parsedCallsTable], { notNull: false });
   const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
-  const conns = tlsConnections(reader, "tls", opts.scratchDir);
+  const conns = tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
   const n = await assembleHttpTables(recording, conns, prices, sink, opts);
   await sink.calls(n.chainedCalls);
   await sink.flush();

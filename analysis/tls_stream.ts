@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import type { DuckDBBlobVector, DuckDBConnection } from "@duckdb/node-api";
+import type { Data } from "apache-arrow";
 import { concatBytes } from "../kit/bytes.ts";
 import { type Connection, rebuildConnections, type TlsView } from "./byte_streams.ts";
 import {
@@ -70,58 +71,122 @@ async function readAt(f: Deno.FsFile, pos: number, into: Uint8Array): Promise<vo
 }
 
 /**
- * The bytes of every TLS call, read in table order (no sort) and put in the scratch file
- * grouped by connection: each connection's bytes gather in memory until 16 MiB are held in
- * all, then each goes to the file as one segment. Sorting the rows with their bytes in DuckDB
- * costs several times more than this.
+ * The bytes of every TLS call, given in table order, put in a private scratch file grouped by
+ * connection: each connection's bytes gather in memory until 16 MiB are held in all, then
+ * each goes to the file as one segment. Sorting the rows with their bytes in DuckDB costs
+ * several times more than this. Filled either while `tls.arrow` is loaded (`addArrowRows`, the
+ * bytes never read back out of DuckDB) or by one unsorted scan of the table (`fill`).
  */
-async function bucketBytes(
-  c: DuckDBConnection,
-  table: string,
-  file: Deno.FsFile,
-): Promise<Map<string, Bucket>> {
-  const buckets = new Map<string, Bucket>();
-  let pending = 0;
-  let pos = 0;
-  const flush = async () => {
-    for (const b of buckets.values()) {
+export class TlsByteScratch {
+  readonly buckets = new Map<string, Bucket>();
+  #pending = 0;
+  #pos = 0;
+
+  private constructor(readonly file: Deno.FsFile, readonly path: string) {}
+
+  /** A new scratch file in `dir`. */
+  static async create(dir: string): Promise<TlsByteScratch> {
+    const path = join(dir, `tls-bytes-${crypto.randomUUID()}`);
+    const file = await Deno.open(path, { read: true, write: true, createNew: true, mode: 0o600 });
+    return new TlsByteScratch(file, path);
+  }
+
+  /** A call's bytes (kept as given: pass a copy of reused memory). */
+  add(key: string, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    let b = this.buckets.get(key);
+    if (!b) this.buckets.set(key, b = { segments: [], pending: [], pendingBytes: 0 });
+    b.pending.push(bytes);
+    b.pendingBytes += bytes.length;
+    this.#pending += bytes.length;
+  }
+
+  /** Writes what is held when 16 MiB are (`force`: whatever is held). */
+  async flush(force = false): Promise<void> {
+    if (!force && this.#pending < PENDING_BYTES) return;
+    for (const b of this.buckets.values()) {
       if (!b.pendingBytes) continue;
       const bytes = concatBytes(b.pending);
-      await writeAll(file, bytes);
-      b.segments.push([pos, bytes.length]);
-      pos += bytes.length;
+      await writeAll(this.file, bytes);
+      b.segments.push([this.#pos, bytes.length]);
+      this.#pos += bytes.length;
       b.pending = [];
       b.pendingBytes = 0;
     }
-    pending = 0;
-  };
-  const result = await c.stream(`SELECT pid, conn_id, conn_gen, data, rowid FROM ${table}`);
-  const last = new Map<Bucket, bigint>();
-  while (true) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const v = [0, 1, 2].map((i) => chunk.getColumnVector(i));
-    const blobs = chunk.getColumnVector(3) as DuckDBBlobVector;
-    const rowids = chunk.getColumnVector(4);
-    for (let r = 0; r < chunk.rowCount; r++) {
-      const bytes = blobs.getItemBytes(r);
-      if (!bytes || bytes.length === 0) continue;
-      const k = keyOf(v[0].getItem(r), v[1].getItem(r), v[2].getItem(r));
-      let b = buckets.get(k);
-      if (!b) buckets.set(k, b = { segments: [], pending: [], pendingBytes: 0 });
-      // the bytes must be in table order (DuckDB keeps it for a scan; checked, not assumed)
-      const rowid = rowids.getItem(r) as bigint;
-      if (rowid <= (last.get(b) ?? -1n)) throw new Error("tls_stream: tls rows out of table order");
-      last.set(b, rowid);
-      // a copy: the chunk's memory is reused for the next one
-      b.pending.push(bytes.slice());
-      b.pendingBytes += bytes.length;
-      pending += bytes.length;
-    }
-    if (pending >= PENDING_BYTES) await flush();
+    this.#pending = 0;
   }
-  await flush();
-  return buckets;
+
+  /** Rows [start, end) of a batch of `tls.arrow` just appended to the table. */
+  async addArrowRows(column: (name: string) => Data, start: number, end: number) {
+    const pid = column("pid");
+    const connId = column("conn_id");
+    const connGen = column("conn_gen");
+    const data = column("data");
+    const pids = pid.values as Int32Array;
+    const ids = connId.values as BigInt64Array;
+    const gens = connGen.values as Int32Array;
+    const offs = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    for (let i = start; i < end; i++) {
+      const a = offs[data.offset + i];
+      const z = offs[data.offset + i + 1];
+      if (z === a) continue;
+      // a copy: the batch's memory is reused for the next one
+      this.add(
+        keyOf(pids[pid.offset + i], ids[connId.offset + i], gens[connGen.offset + i]),
+        bytes.slice(a, z),
+      );
+    }
+    await this.flush();
+  }
+
+  /** Every call's bytes of `table`, read in table order (no sort). */
+  async fill(c: DuckDBConnection, table: string): Promise<void> {
+    const result = await c.stream(`SELECT pid, conn_id, conn_gen, data, rowid FROM ${table}`);
+    const last = new Map<string, bigint>();
+    while (true) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const v = [0, 1, 2].map((i) => chunk.getColumnVector(i));
+      const blobs = chunk.getColumnVector(3) as DuckDBBlobVector;
+      const rowids = chunk.getColumnVector(4);
+      for (let r = 0; r < chunk.rowCount; r++) {
+        const bytes = blobs.getItemBytes(r);
+        if (!bytes || bytes.length === 0) continue;
+        const k = keyOf(v[0].getItem(r), v[1].getItem(r), v[2].getItem(r));
+        // the bytes must be in table order (DuckDB keeps it for a scan; checked, not assumed)
+        const rowid = rowids.getItem(r) as bigint;
+        if (rowid <= (last.get(k) ?? -1n)) {
+          throw new Error("tls_stream: tls rows out of table order");
+        }
+        last.set(k, rowid);
+        // a copy: the chunk's memory is reused for the next one
+        this.add(k, bytes.slice());
+      }
+      await this.flush();
+    }
+  }
+
+  /** The connection's bytes, in table order, read back (and forgotten here). */
+  async take(key: string): Promise<Uint8Array> {
+    await this.flush(true);
+    const b = this.buckets.get(key);
+    const bytes = new Uint8Array(b ? b.segments.reduce((n, [, len]) => n + len, 0) : 0);
+    let o = 0;
+    for (const [at, len] of b?.segments ?? []) {
+      (await readAt(this.file, at, bytes.subarray(o, o + len)), o += len);
+    }
+    this.buckets.delete(key);
+    return bytes;
+  }
+
+  /** Closes and removes the file. */
+  async remove(): Promise<void> {
+    try {
+      this.file.close();
+    } catch { /* closed */ }
+    await Deno.remove(this.path).catch(() => {});
+  }
 }
 
 /**
@@ -135,13 +200,17 @@ export async function* tlsConnections(
   c: DuckDBConnection,
   table = "tls",
   scratchDir?: string,
+  filled?: TlsByteScratch,
 ): AsyncGenerator<ConnectionRows> {
   const t = `"${table.replaceAll('"', '""')}"`;
-  const dir = scratchDir ?? await Deno.makeTempDir({ prefix: "sightline-tls-" });
-  const path = join(dir, `tls-bytes-${crypto.randomUUID()}`);
-  const file = await Deno.open(path, { read: true, write: true, createNew: true, mode: 0o600 });
+  const dir = filled || scratchDir ? null : await Deno.makeTempDir({ prefix: "sightline-tls-" });
+  let scratch = filled;
   try {
-    const buckets = await bucketBytes(c, t, file);
+    if (!scratch) {
+      scratch = await TlsByteScratch.create(scratchDir ?? dir!);
+      await scratch.fill(c, t);
+    }
+    await scratch.flush(true);
     const libs = new Map<string, string | null>();
     const l = await c.runAndReadAll(
       `SELECT pid, conn_id, conn_gen, arg_min(lib, rowid) FROM ${t} GROUP BY ALL`,
@@ -158,13 +227,8 @@ export async function* tlsConnections(
     let sizes: (number | null)[] = [];
     let key: string | null = null;
     const emit = async (): Promise<ConnectionRows> => {
-      const b = buckets.get(key!);
-      const bytes = new Uint8Array(b ? b.segments.reduce((n, [, len]) => n + len, 0) : 0);
+      const bytes = await scratch!.take(key!);
       let o = 0;
-      for (const [at, len] of b?.segments ?? []) {
-        (await readAt(file, at, bytes.subarray(o, o + len)), o += len);
-      }
-      buckets.delete(key!);
       if (sizes.reduce((n: number, x) => n + (x ?? 0), 0) !== bytes.length) {
         throw new Error(`tls_stream: connection ${key}: the bytes do not add up to its calls'`);
       }
@@ -211,8 +275,8 @@ export async function* tlsConnections(
     }
     if (key !== null) yield await emit();
   } finally {
-    file.close();
-    await Deno.remove(scratchDir ? path : dir, { recursive: true }).catch(() => {});
+    await scratch?.remove();
+    if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
 

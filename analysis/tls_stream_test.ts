@@ -2,7 +2,7 @@
  * Parsing the TLS streams one connection at a time from DuckDB builds exactly the rows the
  * whole-table parse builds, on every dataset and fixture recording (several agents and
  * providers, HTTP/1.1 and HTTP/2, many connections), and the streamed connections are those of
- * the whole table.
+ * the whole table — with the bytes read back out of DuckDB, or put aside as tls.arrow is loaded.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -14,7 +14,7 @@ import { buildHttpTables } from "./http_tables.ts";
 import { loadPrices } from "./pricing.ts";
 import { readTable } from "./recording_input.ts";
 import { rawTlsTable } from "./schema.ts";
-import { buildHttpTablesFrom, tlsConnections } from "./tls_stream.ts";
+import { buildHttpTablesFrom, TlsByteScratch, tlsConnections } from "./tls_stream.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const RECORDINGS = [
@@ -53,5 +53,40 @@ Deno.test("tls_stream: connection by connection from DuckDB, the same rows as th
       c.closeSync();
       i.closeSync();
     }
+  }
+});
+
+Deno.test("tls_stream: the bytes put aside while tls.arrow loads give the same connections and rows", async () => {
+  const prices = loadPrices();
+  const dir = await Deno.makeTempDir({ prefix: "tls-stream-test-" });
+  try {
+    for (const rec of RECORDINGS) {
+      const i = await DuckDBInstance.create(":memory:");
+      const c = await i.connect();
+      try {
+        await createTables(c, [rawTlsTable]);
+        const bytes = await TlsByteScratch.create(dir);
+        const load = await loadArrowFile(
+          c,
+          rawTlsTable,
+          `${rec}/tls.arrow`,
+          { recording: "r" },
+          undefined,
+          (col, start, end) => bytes.addArrowRows(col, start, end),
+        );
+        assert.ok(load.rows > 0, rec);
+        const want = await buildHttpTablesFrom("r", tlsConnections(c), prices);
+        const got = await buildHttpTablesFrom("r", tlsConnections(c, "tls", dir, bytes), prices);
+        assert.ok(want.exchanges.length > 0, `${rec} has exchanges`);
+        assert.deepEqual(got, want, rec);
+      } finally {
+        c.closeSync();
+        i.closeSync();
+      }
+    }
+    // the scratch files are removed once read
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
