@@ -126,8 +126,15 @@ export class Build {
     }
   }
 
-  /** Appends rows made by the analysis; bad rows set aside. */
-  async appendRows(def: TableDef, rows: readonly Record<string, unknown>[]): Promise<void> {
+  /**
+   * Appends rows made by the analysis (to `into`, a working table of `def`'s columns, when
+   * given; problems still name `def`); bad rows set aside.
+   */
+  async appendRows(
+    def: TableDef,
+    rows: readonly Record<string, unknown>[],
+    into?: string,
+  ): Promise<void> {
     const keys = keyColumns(def);
     const r = this.#rejected(
       def,
@@ -135,10 +142,10 @@ export class Build {
       (i) => `row (${keys.map((k) => `${k}=${show(rows[i][k])}`).join(", ")})`,
     );
     try {
-      await appendRows(this.c, def, rows, r);
+      await appendRows(this.c, def, rows, { ...r, into });
     } catch (e) {
       this.problem(def.name, "sql", `${def.name}: ${oneLine(e)}; its rows were not loaded`);
-      await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});
+      await this.c.run(`DELETE FROM ${quoteIdent(into ?? def.name)}`).catch(() => {});
     }
     r.done();
   }

@@ -30,6 +30,8 @@ export interface RejectedRow {
 export interface AppendOptions {
   /** told of every row left out; without it the first one throws */
   onReject?: (r: RejectedRow) => void;
+  /** the table appended to, when not `def.name` (a working table of the same columns) */
+  into?: string;
 }
 
 export async function createTables(
@@ -158,7 +160,7 @@ async function append(
     throw new Error(`${def.name} row ${row}: ${why}`);
   }
   for (const [row, why] of bad) opts.onReject!({ row, why });
-  const appender = await c.createAppender(def.name);
+  const appender = await c.createAppender(opts.into ?? def.name);
   try {
     appendChunks(appender, def, cols, n, bad);
   } finally {

@@ -8,9 +8,9 @@
  * appended. The tables hold exactly the rows `buildHttpTables` builds.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { col, opt, table } from "../kit/columns.ts";
+import { col, ddl, opt, table, type TableDef } from "../kit/columns.ts";
 import type { Build } from "./build_steps.ts";
-import { appendRows, createTables } from "./duckdb_tables.ts";
+import { appendRows } from "./duckdb_tables.ts";
 import type { BuildOptions, HttpRowSink } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
 import {
@@ -48,6 +48,26 @@ export const callNumbersTable = table(
 
 /** The rows of llm_calls as parsed, with provisional ids (dropped by `sql/http_numbers.sql`). */
 const parsedCallsTable = { ...llmCallsTable, name: "llm_calls_parsed" };
+
+/**
+ * The working tables the parsed rows go to, with provisional ids: temporary tables (in memory,
+ * spilled to disk beyond DuckDB's memory limit), so appending to them neither writes the
+ * database's log nor compresses; `sql/http_numbers.sql` copies them into the real tables with
+ * the final numbers, in one statement each, and drops them.
+ */
+const STAGED = [
+  [httpExchangesTable, "http_exchanges_parsed"],
+  [sseEventsTable, "sse_events_parsed"],
+  [wsMessagesTable, "ws_messages_parsed"],
+  [parsedCallsTable, "llm_calls_parsed"],
+] as const;
+
+/** Creates the temporary tables of `defs` (without their NOT NULL constraints), as `names`. */
+async function createTemp(c: DuckDBConnection, defs: [TableDef, string][]): Promise<void> {
+  for (const [def, name] of defs) {
+    await c.run(ddl(def, name, { notNull: false }).replace(/^CREATE TABLE/, "CREATE TEMP TABLE"));
+  }
+}
 
 /** Rows and bytes held before they are appended. */
 const FLUSH_ROWS = 8192;
@@ -96,14 +116,9 @@ class DuckDbSink implements HttpRowSink {
   }
 
   async flush(): Promise<void> {
-    const tables = [
-      [httpExchangesTable, this.#exchanges],
-      [sseEventsTable, this.#events],
-      [wsMessagesTable, this.#ws],
-      [parsedCallsTable, this.#calls],
-    ] as const;
-    for (const [def, rows] of tables) {
-      if (rows.length) await this.b.appendRows(def, rows.splice(0));
+    const held = [this.#exchanges, this.#events, this.#ws, this.#calls];
+    for (const [k, [def, into]] of STAGED.entries()) {
+      if (held[k].length) await this.b.appendRows(def, held[k].splice(0), into);
     }
     this.#rows = 0;
     this.#bytes = 0;
@@ -131,13 +146,16 @@ export async function writeHttpTables(
     flushRows?: number;
   } = {},
 ): Promise<ProblemRow[]> {
-  await createTables(b.c, [parsedCallsTable], { notNull: false });
+  await createTemp(b.c, STAGED.map(([def, name]) => [def, name]));
   const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
   const conns = tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
   const n = await assembleHttpTables(recording, conns, prices, sink, opts);
   await sink.calls(n.chainedCalls);
   await sink.flush();
-  await createTables(b.c, [exchangeNumbersTable, callNumbersTable]);
+  await createTemp(b.c, [[exchangeNumbersTable, exchangeNumbersTable.name], [
+    callNumbersTable,
+    callNumbersTable.name,
+  ]]);
   await appendRows(
     b.c,
     exchangeNumbersTable,
