@@ -126,15 +126,17 @@ export class TlsByteScratch {
     const ids = connId.values as BigInt64Array;
     const gens = connGen.values as Int32Array;
     const offs = data.valueOffsets as Int32Array;
-    const bytes = data.values as Uint8Array;
+    // one copy of the rows' bytes (the batch's memory is reused for the next one), viewed per
+    // row: not an array buffer per call
+    const first = offs[data.offset + start];
+    const bytes = (data.values as Uint8Array).slice(first, offs[data.offset + end]);
     for (let i = start; i < end; i++) {
-      const a = offs[data.offset + i];
-      const z = offs[data.offset + i + 1];
+      const a = offs[data.offset + i] - first;
+      const z = offs[data.offset + i + 1] - first;
       if (z === a) continue;
-      // a copy: the batch's memory is reused for the next one
       this.add(
         keyOf(pids[pid.offset + i], ids[connId.offset + i], gens[connGen.offset + i]),
-        bytes.slice(a, z),
+        bytes.subarray(a, z),
       );
     }
     await this.flush();
