@@ -11,7 +11,7 @@
  */
 import { h, type Html, join } from "./html.ts";
 import type { LlmCall, McpCall, ReportData, Text, ToolCall } from "./report_data.ts";
-import { clock, excerpt } from "./timeline_chart.ts";
+import { clock, excerpt, mcpTransport } from "./timeline_chart.ts";
 
 function textBlock(t: Text | null, cls: string): Html {
   if (!t || t.text === "") return h``;
@@ -61,7 +61,9 @@ function mcpCallHtml(m: McpCall): Html {
   const more = m.actions - m.actionLabels.length;
   return h`<div class="mcp" id="mcp-${m.id}"><div><b>MCP call #${m.id}</b> <code>${
     m.tool ?? "?"
-  }</code> to server <b>${mcpServerLabel(m)}</b> · ${latency(m)} · <span class="${
+  }</code> to server <b>${mcpServerLabel(m)}</b> over <span class="transport">${
+    mcpTransport(m)
+  }</span> · ${latency(m)} · <span class="${
     m.isError || m.errorCode !== null ? "exit failed" : "meta"
   }">${mcpOutcome(m)}</span></div><h4>Arguments</h4>${textBlock(prettyJson(m.arguments), "input")}${
     m.result ? h`<h4>Result</h4>${textBlock(prettyJson(m.result), "result")}` : ""
@@ -128,9 +130,11 @@ export function unlinkedMcpHtml(data: ReportData): Html | string {
     rest.map((m) =>
       h`<li id="mcp-${m.id}"><b>MCP call #${m.id}</b> <code>${m.tool ?? "?"}</code> to server ${
         mcpServerLabel(m)
-      } from pid ${m.clientPid} at ${clock(m.startNs)} UTC · ${latency(m)} · ${
-        mcpOutcome(m)
-      } · ${m.actions} actions linked: <code>${excerpt(m.arguments.text)}</code></li>`
+      } over ${mcpTransport(m)} from pid ${m.clientPid} at ${clock(m.startNs)} UTC · ${
+        latency(m)
+      } · ${mcpOutcome(m)} · ${m.actions} actions linked: <code>${
+        excerpt(m.arguments.text)
+      }</code></li>`
     )
   }</ul>`;
 }

@@ -63,7 +63,7 @@ Deno.test("conversation: the system prompt once, texts escaped, cuts said", () =
   assert.match(mcp, /<div class="mcp" id="mcp-7"><div><b>MCP call #7<\/b> <code>write_file &lt;/);
   assert.match(
     mcp,
-    /to server <b>fs \/ fs-server &lt;\/script&gt;.* \(pid 101\)<\/b> · 1\.0 ms · /s,
+    /to server <b>fs \/ fs-server &lt;\/script&gt;.* \(pid 101\)<\/b> over <span class="transport">stdio<\/span> · 1\.0 ms · /s,
   );
   assert.match(
     mcp,
@@ -92,6 +92,59 @@ Deno.test("MCP: calls no tool call caused get their own list; without MCP calls,
     (chartSpecs(d).timeline as { layer: { name: string; data: { values: unknown[] } }[] })
       .layer.find((l) => l.name === "mcp_calls");
   assert.equal(layer?.data.values.length, 2);
+});
+
+Deno.test("MCP: the transport is said, with the server's port over HTTP, on the page and the timeline", () => {
+  const d = fakeReportData();
+  d.mcpCalls!.push({ ...d.mcpCalls![0], id: 8, transport: "http", serverPort: 8123 });
+  d.mcpCalls!.push({
+    ...d.mcpCalls![0],
+    id: 9,
+    toolCallId: null,
+    transport: "sse",
+    serverPort: 9001,
+  });
+  const page = reportPage(d, chartSpecs(d));
+  assert.match(page, /id="mcp-7">.*? over <span class="transport">stdio<\/span> · /s);
+  assert.match(page, /id="mcp-8">.*? over <span class="transport">http, port 8123<\/span> · /s);
+  assert.match(page, /<li id="mcp-9">.*? over sse, port 9001 from pid 100 /s);
+  const layer =
+    (chartSpecs(d).timeline as { layer: { name: string; data: { values: unknown[] } }[] })
+      .layer.find((l) => l.name === "mcp_calls")!;
+  assert.deepEqual(
+    (layer.data.values as { transport: string }[]).map((v) => v.transport),
+    ["stdio", "http, port 8123", "sse, port 9001"],
+  );
+});
+
+Deno.test("timeline: an event an MCP server did on its own names the server, not 'no tool call'", () => {
+  const d = fakeReportData();
+  d.links = [];
+  const causes = () =>
+    ((chartSpecs(d).timeline as { layer: { name: string; data: { values: unknown[] } }[] })
+      .layer.find((l) => l.name === "execs")!.data.values as { cause: string }[])
+      .map((v) => v.cause);
+  assert.deepEqual(causes(), ["no tool call"]);
+  const e = d.events[0];
+  d.serverLinks = [{
+    eventTable: e.eventTable,
+    eventId: e.eventId,
+    server: "fs",
+    signals: ["mcp_config", "mcp_server"],
+  }];
+  assert.deepEqual(causes(), [
+    "MCP server fs on its own, outside its calls (started from the agent's configuration)",
+  ]);
+  // a tool call's link wins where both exist (correlation gives an event one attribution)
+  d.links = [{
+    toolCallId: 1,
+    eventTable: e.eventTable,
+    eventId: e.eventId,
+    signals: ["lineage"],
+    confidence: 0.9,
+    matched: null,
+  }];
+  assert.match(causes()[0], /^tool call #1 Bash \(lineage; confidence 0\.90\)$/);
 });
 
 Deno.test("the text budget stops texts, not the list of calls", () => {

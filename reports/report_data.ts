@@ -178,6 +178,10 @@ export interface McpCall {
   /** the server's process incarnation */
   procKey: string | null;
   clientPid: number;
+  /** `stdio` (pipes, unix sockets), `http` (streamable HTTP) or `sse` (HTTP+SSE) */
+  transport: string;
+  /** `http`, `sse`: the server's TCP port */
+  serverPort: number | null;
   tool: string | null;
   arguments: Text;
   result: Text | null;
@@ -213,6 +217,18 @@ export interface Link {
   signals: string[];
   confidence: number;
   matched: string | null;
+}
+
+/**
+ * An event shown that an MCP server did on its own, outside the calls it served (`links`
+ * attribution `mcp_server`: a server the agent started from its configuration).
+ */
+export interface ServerLink {
+  eventTable: string;
+  eventId: number;
+  /** the agent's name for the server (signal `mcp_config`), else its `serverInfo.name` */
+  server: string | null;
+  signals: string[];
 }
 
 export interface Finding {
@@ -262,6 +278,8 @@ export interface ReportData {
   events: TimelineEvent[];
   /** null: the database has no `links` table (correlation has not run) */
   links: Link[] | null;
+  /** events shown that a configured MCP server did outside its calls; null without `links` */
+  serverLinks: ServerLink[] | null;
   /** null: the database has no `findings` table (the detectors have not run) */
   findings: Finding[] | null;
   evidence: EvidenceEvent[];
@@ -408,6 +426,8 @@ function mcpCallOf(r: Row): McpCall {
     serverPid: num(r.server_pid),
     procKey: procKey(r.server_pid, r.server_start_ns),
     clientPid: n0(r.client_pid),
+    transport: String(r.transport),
+    serverPort: num(r.server_port),
     tool: str(r.tool),
     arguments: text(r, "arguments") ?? { text: "", full: 0 },
     result: text(r, "result"),
@@ -488,6 +508,7 @@ export async function loadReportData(
   }
 
   let links: Link[] | null = null;
+  let serverLinks: ServerLink[] | null = null;
   if (tables.has("links")) {
     links = (await queryRows(c, "report_links", { limit: limits.eventsPerKind })).map((r) => ({
       toolCallId: n0(r.tool_call_id),
@@ -497,6 +518,13 @@ export async function loadReportData(
       confidence: n0(r.confidence),
       matched: str(r.matched),
     }));
+    serverLinks = (await queryRows(c, "report_server_links", { limit: limits.eventsPerKind }))
+      .map((r) => ({
+        eventTable: String(r.event_table),
+        eventId: n0(r.event_id),
+        server: str(r.server),
+        signals: strList(r.signals) ?? [],
+      }));
   }
 
   let findings: Finding[] | null = null;
@@ -579,6 +607,7 @@ export async function loadReportData(
     conversationTextCalls,
     events,
     links,
+    serverLinks,
     findings,
     evidence,
     blindSpots,

@@ -33,6 +33,7 @@ export type ReportSql =
   | "report_tool_calls"
   | "report_events"
   | "report_links"
+  | "report_server_links"
   | "report_findings"
   | "report_evidence";
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { buildReport, run } from "./report.ts";
+import { buildReport, chartSpecs, run } from "./report.ts";
 import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../recording/blind_spots.ts";
 import {
   analyse,
@@ -78,7 +78,7 @@ Deno.test("a report of a recording with MCP: each MCP call under the tool call t
     // what the report should show, read from the analysed tables with queries of our own
     const calls = await withDbOf(rec, (q) =>
       q.rows(
-        `SELECT m.mcp_call_id, m.tool, k.tool_call_id, m.server_name, m.latency_ms,
+        `SELECT m.mcp_call_id, m.tool, k.tool_call_id, m.server_name, m.latency_ms, m.transport,
            (SELECT count(*) FROM links l WHERE l.tool_call_id = k.tool_call_id
              AND list_contains(l.signals, 'mcp')) AS actions
          FROM mcp_calls m JOIN mcp_tool_links k USING (recording, mcp_call_id)
@@ -101,6 +101,9 @@ Deno.test("a report of a recording with MCP: each MCP call under the tool call t
         block,
         new RegExp(`<code>${c.tool}</code> to server <b>\\w+ / ${c.server_name}`),
       );
+      // how it travelled: this recording's servers are the agent's children over stdio
+      assert.equal(c.transport, "stdio");
+      assert.match(block, /<\/b> over <span class="transport">stdio<\/span> · /);
       assert.match(block, new RegExp(` · ${Number(c.latency_ms).toFixed(1)} ms · `));
       assert.match(block, /<h4>Arguments<\/h4><pre class="input">/);
       assert.match(block, /<h4>Result<\/h4><pre class="result">/);
@@ -125,6 +128,39 @@ Deno.test("a report of a recording with MCP: each MCP call under the tool call t
     assert.equal(expected.timeline.mcp_calls, calls.length);
     const marks = svgMarkCounts(await Deno.readTextFile(r.svgs.timeline));
     assert.equal(marks.mcp_calls, calls.length);
+    // what the servers did on their own (starting, loading): hovering such an event names
+    // the server and says it acted outside its calls, not "no tool call"
+    const own = await withDbOf(rec, (q) =>
+      q.rows(
+        `SELECT a.event_table, a.event_id, a.pid, l.matched FROM links l
+         JOIN actions a USING (recording, event_table, event_id)
+         WHERE l.attribution = 'mcp_server'`,
+      ));
+    assert.deepEqual([...new Set(own.map((o) => o.matched))].sort(), ["ev", "fs"]);
+    const ownKey = new Map(own.map((o) => [`${o.event_table}:${o.event_id}`, String(o.matched)]));
+    const ownPids = new Set(own.map((o) => Number(o.pid)));
+    const shown = r.data.events.filter((e) => ownKey.has(`${e.eventTable}:${e.eventId}`));
+    assert.ok(shown.length > 0, "some of the servers' own events are on the timeline");
+    const rows = (chartSpecs(r.data).timeline as {
+      layer: { name: string; data: { values: { pid: number; cause: string }[] } }[];
+    }).layer.filter((l) => ["execs", "file_writes", "connections"].includes(l.name))
+      .flatMap((l) => l.data.values);
+    const said = rows.filter((v) => /^MCP server \w+ on its own/.test(v.cause));
+    assert.equal(said.length, shown.length);
+    for (const name of new Set(shown.map((e) => ownKey.get(`${e.eventTable}:${e.eventId}`)))) {
+      assert.ok(
+        said.some((v) =>
+          v.cause ===
+            `MCP server ${name} on its own, outside its calls (started from the agent's configuration)`
+        ),
+        `server ${name} named`,
+      );
+    }
+    assert.equal(
+      rows.filter((v) => ownPids.has(v.pid) && v.cause === "no tool call").length,
+      0,
+      "no event of a server's process is left as no tool call",
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

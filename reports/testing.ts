@@ -264,6 +264,7 @@ export function fakeReportData(): ReportData {
       label: `exec sh -c ${HOSTILE}`,
     }],
     links: null,
+    serverLinks: null,
     blindSpots: [{
       id: "io_uring-not-decoded",
       title: `io_uring ${HOSTILE}`,
@@ -299,6 +300,8 @@ export function fakeReportData(): ReportData {
       serverPid: 101,
       procKey: `101:${t0 + 5_000_000n}`,
       clientPid: 100,
+      transport: "stdio",
+      serverPort: null,
       tool: `write_file ${HOSTILE}`,
       arguments: { text: JSON.stringify({ path: HOSTILE }), full: 0 },
       result: { text: JSON.stringify({ content: [{ type: "text", text: HOSTILE }] }), full: 0 },

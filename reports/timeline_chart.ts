@@ -6,13 +6,22 @@
  * the lane of the server that served them, from request to answer; execs, file writes and
  * connections are points on the lane of the process that did them. Correlation's links are drawn as lines
  * from a tool call to the events it caused, findings as shaded spans with their evidence
- * ringed. Hovering any mark shows what it is (prompt, command, path, ...); clicking an LLM or
+ * ringed. Hovering any mark shows what it is (prompt, command, path, ...) and, for an event,
+ * what caused it: a tool call, or an MCP server the agent started from its configuration acting
+ * on its own outside its calls; an MCP call shows its transport. Clicking an LLM or
  * tool call opens it in the conversation view, clicking a finding opens it in the list.
  *
  * Every layer is named, so its marks are the group `<name>_marks` of the SVG.
  */
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega.ts";
-import type { Proc, ReportData, TimelineEvent, ToolCall } from "./report_data.ts";
+import type {
+  McpCall,
+  Proc,
+  ReportData,
+  ServerLink,
+  TimelineEvent,
+  ToolCall,
+} from "./report_data.ts";
 
 /** The timeline's layers, by mark group name. */
 export const TIMELINE_LAYERS = [
@@ -173,6 +182,17 @@ const EVENT_LAYER: Record<TimelineEvent["kind"], {
   net: { name: "connections", what: "connection", shape: "diamond" },
 };
 
+/** An MCP call's transport: `stdio`, or `http` / `sse` with the server's port. */
+export function mcpTransport(m: McpCall): string {
+  return m.transport === "stdio" ? "stdio" : `${m.transport}, port ${m.serverPort ?? "?"}`;
+}
+
+/** What an MCP server's own action (outside its calls) says it was caused by. */
+export function serverCause(s: ServerLink): string {
+  return `MCP server ${s.server ?? "?"} on its own, outside its calls (started from the ` +
+    `agent's configuration)`;
+}
+
 const tip = (field: string, title: string) => ({ field, type: "nominal" as const, title });
 
 /** The x and y channels with the shared scales (every layer repeats them in full). */
@@ -270,12 +290,16 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
 
   const linkOf = new Map<string, { toolCallId: number; confidence: number; signals: string[] }>();
   for (const l of data.links ?? []) linkOf.set(`${l.eventTable}:${l.eventId}`, l);
+  const serverOf = new Map(
+    (data.serverLinks ?? []).map((l) => [`${l.eventTable}:${l.eventId}`, l]),
+  );
 
   const eventLayers = (["exec", "write", "net"] as const).map((kind) => {
     const rows = data.events.filter((e) => e.kind === kind && laneFor(laneOf, e.procKey)).map(
       (e) => {
         const l = linkOf.get(`${e.eventTable}:${e.eventId}`);
         const t = l ? toolById.get(l.toolCallId) : undefined;
+        const s = serverOf.get(`${e.eventTable}:${e.eventId}`);
         return {
           lane: laneFor(laneOf, e.procKey),
           t: sec(e.tsNs),
@@ -285,6 +309,8 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
           cause: l
             ? `tool call #${l.toolCallId}${t ? ` ${t.name}` : ""} (${l.signals.join(", ")}; ` +
               `confidence ${l.confidence.toFixed(2)})`
+            : s
+            ? serverCause(s)
             : data.links === null
             ? "no correlation"
             : "no tool call",
@@ -447,6 +473,7 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
         call: `#${m.id} ${m.tool ?? "?"} to ${
           [m.serverAlias, m.serverName].filter(Boolean).join(" / ") || "?"
         } (pid ${m.serverPid ?? "?"})`,
+        transport: mcpTransport(m),
         cause: m.toolCallId === null
           ? "no LLM tool call"
           : `tool call #${m.toolCallId}${t ? ` ${t.name}` : ""}`,
@@ -471,6 +498,7 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
         color: colorOf("MCP call"),
         tooltip: [
           tip("call", "MCP call"),
+          tip("transport", "transport"),
           tip("cause", "caused by"),
           tip("args", "arguments"),
           tip("result", "result"),

@@ -1,6 +1,7 @@
 -- report_mcp_calls: the MCP `tools/call`s in order, each with its server (name, the agent's
 -- name for it, pid and process incarnation), the LLM tool call that caused it
--- (`mcp_tool_links`), arguments and result cut at $max_text characters, whether it failed,
+-- (`mcp_tool_links`), its transport (`stdio`, `http`, `sse`; the server's port for the
+-- last two), arguments and result cut at $max_text characters, whether it failed,
 -- its latency, and the actions the server took for it (`links` with the signal `mcp`): how
 -- many, and the first $max_actions of them in time order (each cut at 300 characters). $limit
 -- caps the rows.
@@ -13,7 +14,7 @@ WITH acts AS (
   GROUP BY l.tool_call_id
 )
 SELECT m.mcp_call_id, k.tool_call_id, k.server_alias, m.server_name, m.server_pid,
-  p.start_ns AS server_start_ns, m.client_pid, m.tool,
+  p.start_ns AS server_start_ns, m.client_pid, m.transport, m.server_port, m.tool,
   left(CAST(m.arguments AS VARCHAR), $max_text) AS arguments,
   length(CAST(m.arguments AS VARCHAR)) AS arguments_len,
   left(CAST(m.result AS VARCHAR), $max_text) AS result, length(CAST(m.result AS VARCHAR)) AS result_len,
