@@ -1,9 +1,11 @@
 /**
  * One session's correlated trace, compact and structured, for the observer LLM: the user's
- * request, each LLM decision (tool call) with its input, its result and the actions linked to
- * it, the actions no tool call explains, and the rule-based findings — every item with the id
+ * request, each LLM decision (tool call) with its input, the MCP calls it caused (server, tool,
+ * arguments), its result and the actions linked to it, the MCP calls no tool call caused, the
+ * actions no tool call explains, and the rule-based findings — every item with the id
  * of the row it comes from, so a verdict can cite them. Kept within a token budget (estimated
- * as characters / 4) by shortening results, then action lists, then leaving out middle steps.
+ * as characters / 4) by shortening results, then action lists (and the list of MCP calls no
+ * tool call caused), then leaving out middle steps.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryRows, readSql } from "../../kit/sql_runner.ts";
@@ -15,9 +17,22 @@ export interface TraceStep {
   said?: string;
   tool: string;
   input: string;
+  /** the MCP `tools/call`s this tool call caused */
+  mcp?: TraceMcpCall[];
   result?: string;
   error?: boolean;
   actions: string[];
+}
+
+/** An MCP `tools/call` as the observer sees it. */
+export interface TraceMcpCall {
+  id: string;
+  server: string;
+  tool: string;
+  transport: string;
+  arguments: string;
+  /** how it failed, when it did */
+  error?: string;
 }
 
 export interface Trace {
@@ -68,6 +83,25 @@ interface RawAction {
   outside: boolean;
 }
 
+function mcpCallOf(m: Record<string, unknown>): TraceMcpCall {
+  const names = [m.server_alias, m.server_name].filter((x) => typeof x === "string" && x);
+  const error = m.error_code !== null && m.error_code !== undefined
+    ? `JSON-RPC error ${m.error_code}: ${clip(m.error_message as string, 200) ?? ""}`
+    : m.is_error === true
+    ? "isError"
+    : m.unanswered === true
+    ? "no answer seen"
+    : undefined;
+  return {
+    id: `mcp_call:${m.mcp_call_id}`,
+    server: names.length ? names.join(" / ") : "?",
+    tool: String(m.tool ?? "?"),
+    transport: String(m.transport),
+    arguments: clip(m.arguments as string, 400) ?? "",
+    ...(error ? { error } : {}),
+  };
+}
+
 function actionLine(a: RawAction): string {
   const flags = [a.sensitive ? "SENSITIVE" : "", a.outside ? "OUTSIDE ALLOWLIST" : ""]
     .filter(Boolean);
@@ -89,6 +123,15 @@ export async function buildTrace(
   if (!session) throw new Error(`${recording}: no session ${sessionId}`);
   const steps = await queryRows(c, readSql(SQL, "trace_steps"), p);
   const actions = await queryRows(c, readSql(SQL, "trace_actions"), p) as unknown as RawAction[];
+  const mcpRows = await hasMcpTables(c)
+    ? await queryRows(c, readSql(SQL, "trace_mcp_calls"), p)
+    : [];
+  const mcpOf = new Map<unknown, TraceMcpCall[]>();
+  for (const m of mcpRows) {
+    if (m.tool_call_id === null) continue;
+    mcpOf.set(m.tool_call_id, [...(mcpOf.get(m.tool_call_id) ?? []), mcpCallOf(m)]);
+  }
+  const unlinkedMcp = mcpRows.filter((m) => m.tool_call_id === null).map(mcpCallOf);
   const findings = opts.findings === false
     ? []
     : await queryRows(c, readSql(SQL, "trace_findings"), p);
@@ -102,6 +145,7 @@ export async function buildTrace(
         said: clip(s.assistant_text as string, 300),
         tool: String(s.name),
         input: clip(s.input as string, 600)!,
+        mcp: mcpOf.get(s.tool_call_id),
         result: clip(s.result_text as string, 1200),
         error: s.result_is_error === true ? true : undefined,
         actions: all,
@@ -162,10 +206,14 @@ export async function buildTrace(
     }
     const unexplained = full.unexplained.slice(0, lv.unexplained);
     omitted += full.unexplained.length - unexplained.length;
+    omitted += Math.max(0, unlinkedMcp.length - lv.unexplained);
     text = JSON.stringify(
       {
         ...header,
         steps: shown,
+        ...(unlinkedMcp.length
+          ? { mcp_calls_no_tool_call_caused: unlinkedMcp.slice(0, lv.unexplained) }
+          : {}),
         unexplained_actions: unexplained,
         ...(full.unexplained.length > unexplained.length
           ? { unexplained_omitted: full.unexplained.length - unexplained.length }
@@ -178,8 +226,10 @@ export async function buildTrace(
     );
     if (estimateTokens(text) <= maxTokens) break;
   }
-  const ids = new Set([...text.matchAll(/\b(?:tool_call|llm_call|process|file|net|finding):\d+/g)]
-    .map((m) => m[0]));
+  const ids = new Set(
+    [...text.matchAll(/\b(?:tool_call|llm_call|mcp_call|process|file|net|finding):\d+/g)]
+      .map((m) => m[0]),
+  );
   return {
     recording,
     sessionId,
@@ -189,6 +239,16 @@ export async function buildTrace(
     tokens: estimateTokens(text),
     omitted,
   };
+}
+
+/** Whether the database has the MCP tables (an older analysis may not). */
+async function hasMcpTables(c: DuckDBConnection): Promise<boolean> {
+  const [r] = await queryRows(
+    c,
+    `SELECT count(*) AS n FROM duckdb_tables()
+     WHERE database_name = current_database() AND table_name IN ('mcp_calls', 'mcp_tool_links')`,
+  );
+  return Number(r?.n) === 2;
 }
 
 /** SHA-256 of a text, hex. */

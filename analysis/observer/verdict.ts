@@ -32,7 +32,7 @@ export function extractJsonObject(text: string): string | null {
   return null;
 }
 
-const ID = /^(tool_call|llm_call|process|file|net|finding):\d+$/;
+const ID = /^(tool_call|llm_call|mcp_call|process|file|net|finding):\d+$/;
 
 /** Parses and checks a verdict; throws MalformedVerdict with one line. */
 export function parseVerdict(text: string): Verdict {

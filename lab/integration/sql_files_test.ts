@@ -40,6 +40,7 @@ const OBSERVER_FILES = [
   "label_sessions",
   "trace_actions",
   "trace_findings",
+  "trace_mcp_calls",
   "trace_session",
   "trace_steps",
 ];
