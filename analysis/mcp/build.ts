@@ -62,6 +62,40 @@ const STREAMS_SQL = `
     SELECT 1 FROM written w WHERE w.recording = i.recording AND w.channel = i.channel)
   ORDER BY i.recording, i.conn NULLS FIRST, i.channel, i.pid, i.direction, i.seq`;
 
+/** Where a message was seen and how it travelled: the row's columns not read from the message. */
+type MessagePlace = Pick<
+  McpMessageRow,
+  | "recording"
+  | "message_id"
+  | "ts_ns"
+  | "from_pid"
+  | "to_pid"
+  | "inode"
+  | "transport"
+  | "server_port"
+>;
+
+/** An mcp_messages row for message `m` seen at `at`, its params and result kept aside. */
+function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
+  return {
+    row: {
+      ...at,
+      framing: m.framing,
+      kind: m.kind,
+      jsonrpc_id: m.id ?? null,
+      method: m.method ?? null,
+      params: null,
+      result: null,
+      error_code: typeof m.error?.code === "number" ? BigInt(m.error.code) : null,
+      error_message: m.error?.message ?? null,
+      bytes: BigInt(new TextEncoder().encode(m.text).length),
+      incomplete: m.incomplete,
+    } satisfies McpMessageRow,
+    params: m.params,
+    result: m.result,
+  };
+}
+
 /** The JSON-RPC messages of every stream, with the pids at both ends and a time each. */
 export async function readMcpMessages(
   c: DuckDBConnection,
@@ -157,30 +191,16 @@ export async function readMcpMessages(
     for (const m of messages) {
       const n = ids.get(first.recording) ?? 0;
       ids.set(first.recording, n + 1);
-      pendingRows.push({
-        row: {
-          recording: first.recording,
-          message_id: BigInt(n),
-          ts_ns: m.ts_ns,
-          from_pid: sender,
-          to_pid: receiver,
-          inode: first.channel,
-          framing: m.framing,
-          kind: m.kind,
-          jsonrpc_id: m.id ?? null,
-          method: m.method ?? null,
-          params: null,
-          result: null,
-          error_code: typeof m.error?.code === "number" ? BigInt(m.error.code) : null,
-          error_message: m.error?.message ?? null,
-          bytes: BigInt(new TextEncoder().encode(m.text).length),
-          incomplete: m.incomplete,
-          transport: "stdio",
-          server_port: null,
-        },
-        params: m.params,
-        result: m.result,
-      });
+      pendingRows.push(pendingRow(m, {
+        recording: first.recording,
+        message_id: BigInt(n),
+        ts_ns: m.ts_ns,
+        from_pid: sender,
+        to_pid: receiver,
+        inode: first.channel,
+        transport: "stdio",
+        server_port: null,
+      }));
     }
   }
   // MCP over loopback HTTP: one connection's two streams at a time
@@ -190,30 +210,16 @@ export async function readMcpMessages(
     const m = h.message;
     const n = ids.get(h.recording) ?? 0;
     ids.set(h.recording, n + 1);
-    pendingRows.push({
-      row: {
-        recording: h.recording,
-        message_id: BigInt(n),
-        ts_ns: h.ts_ns,
-        from_pid: h.from_pid,
-        to_pid: h.to_pid,
-        inode: h.conn,
-        framing: m.framing,
-        kind: m.kind,
-        jsonrpc_id: m.id ?? null,
-        method: m.method ?? null,
-        params: null,
-        result: null,
-        error_code: typeof m.error?.code === "number" ? BigInt(m.error.code) : null,
-        error_message: m.error?.message ?? null,
-        bytes: BigInt(new TextEncoder().encode(m.text).length),
-        incomplete: m.incomplete,
-        transport: h.transport,
-        server_port: h.server_port,
-      },
-      params: m.params,
-      result: m.result,
-    });
+    pendingRows.push(pendingRow(m, {
+      recording: h.recording,
+      message_id: BigInt(n),
+      ts_ns: h.ts_ns,
+      from_pid: h.from_pid,
+      to_pid: h.to_pid,
+      inode: h.conn,
+      transport: h.transport,
+      server_port: h.server_port,
+    }));
   }
   // Secrets travel in `initialize` (client env, tokens in params) and its answer: masked.
   const initKey = (

@@ -6,17 +6,16 @@
  * It also times each tool call's first action after the answer that asked for it: the
  * measurements behind the default temporal window.
  */
-import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ddl, quoteIdent } from "../../kit/columns.ts";
-import { underCapture } from "../agents/main.ts";
-import { type AgentName, runAgent } from "../agents/mod.ts";
+import type { AgentName } from "../agents/mod.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { buildCorrelation } from "../../analysis/correlate/build.ts";
 import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
 import { type CorrelateSettings, DEFAULT_SETTINGS } from "../../analysis/correlate/settings.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
+import { recordRuns, type RecordRunsOptions } from "./record_runs.ts";
 import { EVAL_TABLES, evalMarkersTable } from "./schema.ts";
 
 export const EVAL_SCENARIO = fileURLToPath(
@@ -132,17 +131,9 @@ export async function scoreDb(
   });
 }
 
-export interface EvalOptions {
-  agents: AgentName[];
-  runs: number;
-  /** where recordings go (one directory per run) */
-  outDir: string;
+export interface EvalOptions extends RecordRunsOptions {
   scenario?: string;
   settings?: CorrelateSettings;
-  /** evaluate these recordings instead of running agents */
-  recordings?: string[];
-  timeoutMs?: number;
-  progress?: (line: string) => void;
 }
 
 export interface EvalResult {
@@ -156,36 +147,7 @@ export interface EvalResult {
 export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const scenario = await loadScenario(opts.scenario ?? EVAL_SCENARIO);
   const markers = scenarioMarkers(scenario);
-  const progress = opts.progress ?? (() => {});
-  const dirs: string[] = [];
-  const failures: string[] = [];
-  if (opts.recordings?.length) {
-    dirs.push(...opts.recordings.map((r) => resolve(r)));
-  } else {
-    await Deno.mkdir(opts.outDir, { recursive: true });
-    for (let run = 1; run <= opts.runs; run++) {
-      for (const agent of opts.agents) {
-        const out = join(resolve(opts.outDir), `${agent}-${run}`);
-        await Deno.remove(out, { recursive: true }).catch(() => {});
-        progress(`eval: ${agent} run ${run}: recording into ${out}`);
-        const r = await runAgent({
-          agent,
-          scenario,
-          wrap: underCapture(out),
-          timeoutMs: opts.timeoutMs ?? 180_000,
-        });
-        if (r.exitCode !== 0 || r.serverErrors.length) {
-          failures.push(
-            `${agent} run ${run}: exit ${r.exitCode ?? r.signal}${
-              r.serverErrors.length ? `; server: ${r.serverErrors[0]}` : ""
-            }`,
-          );
-          continue;
-        }
-        dirs.push(out);
-      }
-    }
-  }
+  const { dirs, failures } = await recordRuns(opts, scenario, "eval");
   const scores: RecordingScore[] = [];
   for (const dir of dirs) {
     const db = await ensureAnalysed(dir, { rebuild: !opts.recordings?.length });

@@ -10,16 +10,15 @@
  * action of one server went to a call of the other, and whether the servers' own processes
  * outside their calls are attributed to the server (`mcp_server`) rather than left unexplained.
  */
-import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ddl, quoteIdent } from "../../kit/columns.ts";
-import { underCapture } from "../agents/main.ts";
-import { type AgentName, runAgent } from "../agents/mod.ts";
+import type { AgentName } from "../agents/mod.ts";
 import { resolveMcpServers } from "../agents/mcp_servers.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
+import { recordRuns, type RecordRunsOptions } from "./record_runs.ts";
 import { EVAL_MCP_TABLES, evalMcpActionsTable } from "./schema.ts";
 import { type Counts, precision, recall } from "./eval.ts";
 
@@ -134,16 +133,8 @@ export async function scoreMcpDb(c: DuckDBConnection, actions: McpAction[]): Pro
   }));
 }
 
-export interface McpEvalOptions {
-  agents: AgentName[];
-  runs: number;
-  /** where recordings go (one directory per run) */
-  outDir: string;
+export interface McpEvalOptions extends RecordRunsOptions {
   scenario?: string;
-  /** evaluate these recordings instead of running agents */
-  recordings?: string[];
-  timeoutMs?: number;
-  progress?: (line: string) => void;
 }
 
 export interface McpEvalResult {
@@ -156,36 +147,7 @@ export interface McpEvalResult {
 export async function runMcpEval(opts: McpEvalOptions): Promise<McpEvalResult> {
   const scenario = await loadScenario(opts.scenario ?? EVAL_MCP_SCENARIO);
   const actions = scenarioMcpActions(scenario);
-  const progress = opts.progress ?? (() => {});
-  const dirs: string[] = [];
-  const failures: string[] = [];
-  if (opts.recordings?.length) {
-    dirs.push(...opts.recordings.map((r) => resolve(r)));
-  } else {
-    await Deno.mkdir(opts.outDir, { recursive: true });
-    for (let run = 1; run <= opts.runs; run++) {
-      for (const agent of opts.agents) {
-        const out = join(resolve(opts.outDir), `${agent}-${run}`);
-        await Deno.remove(out, { recursive: true }).catch(() => {});
-        progress(`eval-mcp: ${agent} run ${run}: recording into ${out}`);
-        const r = await runAgent({
-          agent,
-          scenario,
-          wrap: underCapture(out),
-          timeoutMs: opts.timeoutMs ?? 180_000,
-        });
-        if (r.exitCode !== 0 || r.serverErrors.length) {
-          failures.push(
-            `${agent} run ${run}: exit ${r.exitCode ?? r.signal}${
-              r.serverErrors.length ? `; server: ${r.serverErrors[0]}` : ""
-            }`,
-          );
-          continue;
-        }
-        dirs.push(out);
-      }
-    }
-  }
+  const { dirs, failures } = await recordRuns(opts, scenario, "eval-mcp");
   const scores: McpScore[] = [];
   for (const dir of dirs) {
     const db = await ensureAnalysed(dir, { rebuild: !opts.recordings?.length });

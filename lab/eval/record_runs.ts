@@ -1,0 +1,59 @@
+/**
+ * The evaluations' recording step, shared by the link evaluation (eval.ts) and the MCP one
+ * (mcp_eval.ts): each agent run `runs` times on a scenario under real capture, one directory
+ * per run, or given recordings taken as they are. A run that fails is named in `failures`
+ * and left out, never scored.
+ */
+import { join, resolve } from "node:path";
+import { underCapture } from "../agents/main.ts";
+import { type AgentName, runAgent } from "../agents/mod.ts";
+import type { Scenario } from "../simulator/mod.ts";
+
+export interface RecordRunsOptions {
+  agents: AgentName[];
+  runs: number;
+  /** where recordings go (one directory per run) */
+  outDir: string;
+  /** evaluate these recordings instead of running agents */
+  recordings?: string[];
+  timeoutMs?: number;
+  progress?: (line: string) => void;
+}
+
+/** The recordings to score, and the runs that failed. `label` starts each progress line. */
+export async function recordRuns(
+  opts: RecordRunsOptions,
+  scenario: Scenario,
+  label: string,
+): Promise<{ dirs: string[]; failures: string[] }> {
+  const progress = opts.progress ?? (() => {});
+  const dirs: string[] = [];
+  const failures: string[] = [];
+  if (opts.recordings?.length) {
+    return { dirs: opts.recordings.map((r) => resolve(r)), failures };
+  }
+  await Deno.mkdir(opts.outDir, { recursive: true });
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const agent of opts.agents) {
+      const out = join(resolve(opts.outDir), `${agent}-${run}`);
+      await Deno.remove(out, { recursive: true }).catch(() => {});
+      progress(`${label}: ${agent} run ${run}: recording into ${out}`);
+      const r = await runAgent({
+        agent,
+        scenario,
+        wrap: underCapture(out),
+        timeoutMs: opts.timeoutMs ?? 180_000,
+      });
+      if (r.exitCode !== 0 || r.serverErrors.length) {
+        failures.push(
+          `${agent} run ${run}: exit ${r.exitCode ?? r.signal}${
+            r.serverErrors.length ? `; server: ${r.serverErrors[0]}` : ""
+          }`,
+        );
+        continue;
+      }
+      dirs.push(out);
+    }
+  }
+  return { dirs, failures };
+}
