@@ -128,21 +128,27 @@ __noinline int sl_jsonrpc_start(const struct ipc_peek *p)
 	if (b[i & (IPC_PEEK - 1)] != '"')
 		return 0;
 	i++;
+	/* The (up to) 8 bytes after the quote as one word, and which of them there are: each key
+	 * is then one masked compare. (Byte by byte, each key's loop forked the verifier's states
+	 * at every byte, on running out and on a mismatch: 227k of the 301k instructions it
+	 * walked for sys_exit, ~0.3 s of every start.) */
+	__u32 at = i & (IPC_PEEK - 1), avail = n - i;
+	__u64 w = 0;
+	for (int k = 0; k < IPC_KEY_MAX; k++)
+		w |= (__u64)b[at + k] << (8 * k);
+	__u64 have = avail >= 8 ? ~0ULL : (1ULL << (8 * (avail & 7))) - 1;
 	int partial = 0;
 	for (int j = 0; j < IPC_KEYS; j++) {
-		for (int k = 0; k < IPC_KEY_MAX; k++) {
-			char want = ipc_keys[j][k];
-			if (!want)
-				break;
-			if (i + k >= n) {
-				partial = 1; /* matched as far as there are bytes */
-				break;
-			}
-			if (b[(i + k) & (IPC_PEEK - 1)] != want)
-				break;
-			if (want == '"')
-				return 1;
+		__u64 key = 0, mask = 0;
+		for (int k = 0; k < IPC_KEY_MAX && ipc_keys[j][k]; k++) {
+			key |= (__u64)(__u8)ipc_keys[j][k] << (8 * k);
+			mask |= 0xffULL << (8 * k);
 		}
+		if ((w ^ key) & mask & have)
+			continue; /* a byte there differs */
+		if (!(mask & ~have))
+			return 1; /* the whole key, closing quote included */
+		partial = 1;  /* matched as far as there are bytes */
 	}
 	return partial ? -1 : 0;
 }
