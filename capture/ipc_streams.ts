@@ -19,27 +19,11 @@
 import { Flag, IpcKind } from "./events.ts";
 import type { IpcRow } from "../recording/schema.ts";
 import type { Clock } from "./rows.ts";
+import type { SlEvent } from "./events.ts";
 import { IpcRedactor } from "./ipc_redact.ts";
 
-export interface IpcChunk {
-  pid: number;
-  tid: number;
-  ts: bigint;
-  hflags: number;
-  inode: bigint;
-  peerInode: bigint;
-  streamOff: bigint;
-  total: number;
-  offset: number;
-  len: number;
-  fd: number;
-  dir: 0 | 1;
-  fdkind: number;
-  /** tcp: the local and remote ports */
-  lport: number;
-  rport: number;
-  data: Uint8Array;
-}
+/** One kernel ipc chunk (SL_K_IPC) as the decoder gives it; the owner's uid is not needed. */
+export type IpcChunk = Omit<SlEvent & { kind: 14 }, "kind" | "uid">;
 
 export interface IpcCall {
   pid: number;
