@@ -315,3 +315,61 @@ export async function decodeContent(
   if (error) throw error;
   return concatBytes(parts);
 }
+
+/**
+ * Decodes a complete body synchronously (for push parsers that must answer within `feed`/`end`):
+ * the same codings and deflate detection as the streaming decoder, output bounded by
+ * `maxOutputSize` (default 64 MiB). Throws a `ProtocolError`: unknown coding (`unsupported`),
+ * corrupt or truncated data (`compression`), output above the bound (`output-limit`).
+ */
+export function decodeContentSync(
+  encoding: string | readonly string[],
+  body: Uint8Array,
+  options: Pick<ContentDecoderOptions, "maxOutputSize"> = {},
+): Uint8Array {
+  const maxOutputLength = options.maxOutputSize ?? 64 * 1024 * 1024;
+  let bytes = body;
+  for (const coding of parseContentEncoding(encoding).reverse()) {
+    const stage = stageFor(coding);
+    if (stage === null) {
+      throw new ProtocolError("unsupported", `unsupported content coding "${coding}"`);
+    }
+    try {
+      bytes = decodeStageSync(stage, bytes, maxOutputLength);
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      const tooLarge = err instanceof RangeError ||
+        (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
+      throw tooLarge
+        ? new ProtocolError(
+          "output-limit",
+          `decoded body exceeds maxOutputSize (${maxOutputLength})`,
+        )
+        : new ProtocolError("compression", `${coding}: ${(err as Error).message}`);
+    }
+  }
+  return bytes;
+}
+
+function decodeStageSync(stage: Stage, input: Uint8Array, maxOutputLength: number): Uint8Array {
+  const opts = { maxOutputLength };
+  switch (stage) {
+    case "gzip":
+      return zlib.gunzipSync(input, opts);
+    case "deflate": {
+      const [cmf, flg] = input;
+      const isZlib = (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
+      return isZlib ? zlib.inflateSync(input, opts) : zlib.inflateRawSync(input, opts);
+    }
+    case "br":
+      return zlib.brotliDecompressSync(input, opts);
+    case "zstd": {
+      // deno-lint-ignore no-explicit-any
+      const z = zlib as any;
+      if (typeof z.zstdDecompressSync !== "function") {
+        throw new ProtocolError("unsupported", "zstd is not available in this runtime's node:zlib");
+      }
+      return z.zstdDecompressSync(input, opts);
+    }
+  }
+}

@@ -3,6 +3,7 @@ import * as zlib from "node:zlib";
 import {
   createContentDecoder,
   decodeContent,
+  decodeContentSync,
   parseContentEncoding,
   supportedContentCodings,
 } from "./content_encoding.ts";
@@ -115,4 +116,27 @@ Deno.test("corrupt, truncated and unknown encodings are reported, not thrown", a
   assert.equal(r.errors.length, 1);
   await assert.rejects(decodeContent("zstd", utf8("nope")), ProtocolError);
   assert.deepEqual(await decodeContent("gzip", gz), text);
+});
+
+Deno.test("decodeContentSync: every coding as the streaming decoder, bombs bounded, errors typed", () => {
+  for (const [encoding, encoded] of ENCODED) {
+    assert.deepEqual(new Uint8Array(decodeContentSync(encoding, encoded)), text, encoding);
+  }
+  const bomb = u8(zlib.gzipSync(new Uint8Array(64 * 1024 * 1024)));
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(e instanceof ProtocolError, String(e));
+      return e.code;
+    }
+    return "decoded";
+  };
+  assert.equal(
+    code(() => decodeContentSync("gzip", bomb, { maxOutputSize: 1024 * 1024 })),
+    "output-limit",
+  );
+  assert.equal(code(() => decodeContentSync("gzip", utf8("not gzip"))), "compression");
+  assert.equal(code(() => decodeContentSync("gzip", bomb.subarray(0, 100))), "compression");
+  assert.equal(code(() => decodeContentSync("compress", text)), "unsupported");
 });

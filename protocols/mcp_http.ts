@@ -11,14 +11,18 @@
  * when the message ends (`framing` `http`); an event stream is parsed as it arrives, each
  * event's data as JSON-RPC (`framing` `sse`); the `endpoint` event goes to `onEndpoint`.
  * Offsets are the connection streams' own (`lastByte`: the byte that completed the message),
- * also inside a chunked body. A body that is not JSON-RPC, an encoded body (Content-Encoding)
- * and HTTP that does not parse are reported through `onError`, never thrown; a JSON body above
- * `maxBufferSize` is an error and skipped.
+ * also inside a chunked body. A body with a Content-Encoding (gzip, deflate, br, zstd: what a
+ * server's compression middleware sends a client that accepts it) is held until it ends and
+ * decoded then, an event stream too, so its messages all carry the body's last byte. A body that
+ * is not JSON-RPC, one that does not decode and HTTP that does not parse are reported through
+ * `onError`, never thrown; a body above `maxBufferSize` (encoded or decoded) is an error and
+ * skipped.
  */
 import { createHttp1Exchange, type Http1Head } from "./http1.ts";
 import { createSseParser, type SseParser } from "./sse.ts";
 import { type JsonRpcMessage, parseJsonRpcText } from "./jsonrpc.ts";
 import { ProtocolError } from "./protocol_error.ts";
+import { decodeContentSync, parseContentEncoding } from "./content_encoding.ts";
 
 export interface McpHttpMessage extends JsonRpcMessage {
   /** who sent it: `client` (in a request body) or `server` (in a response) */
@@ -56,6 +60,10 @@ interface Body {
   sse?: SseParser;
   /** the body chunk being fed to `sse`: its stream offset and body position */
   at: { offset: number; position: number };
+  /** the Content-Encoding codings of a body held until its end to be decoded */
+  codings: string[];
+  /** an encoded body's last byte: where its messages, decoded at the end, are placed */
+  decodedAt?: number;
 }
 
 const textDecoder = new TextDecoder();
@@ -100,6 +108,26 @@ export function createMcpHttpParser(
     }
   };
 
+  /** Parses `b`'s body as an event stream: each `message` event's data as JSON-RPC. */
+  const startSse = (b: Body) => {
+    b.sse = createSseParser({
+      onEvent(ev) {
+        // event positions are the body's; the stream offset is the chunk's, moved on (a decoded
+        // body's events all end at its last byte)
+        const last = b.decodedAt ?? b.at.offset + Math.max(0, ev.lastByte - b.at.position);
+        const first = b.decodedAt !== undefined
+          ? b.head.bodyOffset
+          : Math.max(b.head.bodyOffset, last - (ev.lastByte - ev.firstByte));
+        if (ev.type === "endpoint") {
+          callbacks.onEndpoint?.({ url: ev.data, lastByte: last });
+        } else if (/^\s*[[{]/.test(ev.data)) {
+          emit(b, ev.data, "sse", first, last, ev.incomplete);
+        }
+      },
+      onError: (e) => fail(e.code, `MCP over HTTP (${b.side}) event stream: ${e.message}`),
+    }, { maxBufferSize: max });
+  };
+
   const side = (name: "client" | "server") => {
     let body: Body | null = null;
     return {
@@ -111,33 +139,11 @@ export function createMcpHttpParser(
           length: 0,
           tooLong: false,
           at: { offset: 0, position: 0 },
+          codings: [],
         };
-        const coding = (head.lookup["content-encoding"]?.[0] ?? "identity").toLowerCase();
-        if (coding !== "identity" && head.body !== "none") {
-          fail(
-            "unsupported",
-            `MCP over HTTP (${name}): a ${coding}-encoded body is not read`,
-            head.bodyOffset,
-          );
-          body = null;
-          return;
-        }
-        if (contentType(head) === "text/event-stream") {
-          const b = body;
-          b.sse = createSseParser({
-            onEvent(ev) {
-              // event positions are the body's; the stream offset is the chunk's, moved on
-              const last = b.at.offset + Math.max(0, ev.lastByte - b.at.position);
-              const first = Math.max(b.head.bodyOffset, last - (ev.lastByte - ev.firstByte));
-              if (ev.type === "endpoint") {
-                callbacks.onEndpoint?.({ url: ev.data, lastByte: last });
-              } else if (/^\s*[[{]/.test(ev.data)) {
-                emit(b, ev.data, "sse", first, last, ev.incomplete);
-              }
-            },
-            onError: (e) => fail(e.code, `MCP over HTTP (${name}) event stream: ${e.message}`),
-          }, { maxBufferSize: max });
-        }
+        const codings = parseContentEncoding(head.lookup["content-encoding"]);
+        body.codings = head.body === "none" ? [] : codings;
+        if (contentType(head) === "text/event-stream" && !body.codings.length) startSse(body);
       },
       onBody(chunk: { data: Uint8Array; offset: number; bodyPosition: number }) {
         const b = body;
@@ -166,11 +172,33 @@ export function createMcpHttpParser(
           return;
         }
         if (b.tooLong || b.length === 0) return;
-        const bytes = new Uint8Array(b.length);
+        let bytes: Uint8Array = new Uint8Array(b.length);
         let p = 0;
         for (const part of b.parts) {
           bytes.set(part, p);
           p += part.length;
+        }
+        if (b.codings.length) {
+          try {
+            bytes = decodeContentSync(b.codings, bytes, { maxOutputSize: max });
+          } catch (e) {
+            const err = e instanceof ProtocolError
+              ? e
+              : new ProtocolError("compression", String(e));
+            fail(
+              err.code,
+              `MCP over HTTP (${name}): a ${b.codings.join(", ")}-encoded body: ${err.message}`,
+              b.head.bodyOffset,
+            );
+            return;
+          }
+          if (contentType(b.head) === "text/event-stream") {
+            b.decodedAt = end.endOffset - 1;
+            startSse(b);
+            b.sse!.feed(bytes);
+            b.sse!.end();
+            return;
+          }
         }
         const text = textDecoder.decode(bytes);
         const json = contentType(b.head).endsWith("json") || /^\s*[[{]/.test(text);

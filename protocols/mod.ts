@@ -31,6 +31,7 @@ export {
   type ContentDecoderOptions,
   createContentDecoder,
   decodeContent,
+  decodeContentSync,
   parseContentEncoding,
   supportedContentCodings,
 } from "./content_encoding.ts";
