@@ -4,8 +4,9 @@
  * (`wire_api = "responses"`, `env_key = "OPENAI_API_KEY"`), trust via `CODEX_CA_CERTIFICATE`
  * and `SSL_CERT_FILE`; `codex exec` with approvals and sandbox bypassed and analytics, plugins,
  * apps and tool suggestions off (as `-c features.X=false`, which builds from 0.120 on accept
- * even for features they do not have); MCP servers as `[mcp_servers.NAME]` tables. Its stdin
- * must be /dev/null.
+ * even for features they do not have); MCP servers as `[mcp_servers.NAME]` tables (stdio:
+ * `command`/`args`/`env`; streamable HTTP: `url` and `http_headers`; Codex has no HTTP+SSE
+ * client, so such a server is refused). Its stdin must be /dev/null.
  *
  * Transport: by default the provider says `supports_websockets = true`, as Codex's built-in
  * OpenAI provider does, so Codex runs in its default transport: one WebSocket to
@@ -31,6 +32,13 @@ function tomlString(s: string): string {
   return JSON.stringify(s);
 }
 
+/** A TOML table of strings (`[name]` then `key = "value"` lines); nothing when it is empty. */
+function tomlTable(name: string, entries: Record<string, string>): string[] {
+  const key = (k: string) => /^[A-Za-z0-9_-]+$/.test(k) ? k : tomlString(k);
+  const keys = Object.entries(entries);
+  return keys.length ? [`[${name}]`, ...keys.map(([k, v]) => `${key(k)} = ${tomlString(v)}`)] : [];
+}
+
 export const codexProfile: AgentProfile = {
   name: "codex",
   npmPackage: "@openai/codex",
@@ -38,12 +46,12 @@ export const codexProfile: AgentProfile = {
   binary: agentBinary("codex"),
   configuresMcp: true,
   async prepareHome({ home, server, model, transport, mcpServers }) {
-    const http = (mcpServers ?? []).filter((m) => m.transport !== "stdio");
-    if (http.length) {
+    // Codex speaks MCP over stdio and streamable HTTP (`url`); the older HTTP+SSE transport it
+    // does not have, so such a server is refused here rather than silently left out.
+    const sse = (mcpServers ?? []).find((m) => m.transport === "sse");
+    if (sse) {
       throw new Error(
-        `codex: the runner configures stdio MCP servers only (${http[0].name} is ${
-          http[0].transport
-        })`,
+        `codex: MCP over HTTP+SSE is not something Codex speaks (${sse.name}); use http (streamable HTTP) or stdio`,
       );
     }
     const codexHome = join(home, ".codex");
@@ -66,14 +74,19 @@ export const codexProfile: AgentProfile = {
         "",
         ...(mcpServers ?? []).flatMap((m) => [
           `[mcp_servers.${m.name}]`,
-          `command = ${tomlString(m.command)}`,
-          `args = [${m.args.map(tomlString).join(", ")}]`,
-          ...Object.keys(m.env).length
+          ...m.transport === "http"
             ? [
-              `[mcp_servers.${m.name}.env]`,
-              ...Object.entries(m.env).map(([k, v]) => `${k} = ${tomlString(v)}`),
+              `url = ${tomlString(m.url!)}`,
+              ...tomlTable(
+                `mcp_servers.${m.name}.http_headers`,
+                m.headers ?? {},
+              ),
             ]
-            : [],
+            : [
+              `command = ${tomlString(m.command)}`,
+              `args = [${m.args.map(tomlString).join(", ")}]`,
+              ...tomlTable(`mcp_servers.${m.name}.env`, m.env),
+            ],
           "",
         ]),
       ].join("\n"),

@@ -139,7 +139,7 @@ Deno.test("resolveMcpServers: everything over http and sse gets a free port and 
   );
 });
 
-Deno.test("claude and gemini: HTTP servers by URL and headers; codex refuses them in one line", () =>
+Deno.test("claude, gemini and codex: HTTP servers by URL and headers; codex refuses HTTP+SSE in one line", () =>
   withAgentHome(
     { mcpServers: resolveMcpServers(httpSpecs, "/w") },
     async (s) => {
@@ -174,7 +174,19 @@ Deno.test("claude and gemini: HTTP servers by URL and headers; codex refuses the
       });
       await assert.rejects(
         codexProfile.prepareHome(s),
-        /^Error: codex: the runner configures stdio MCP servers only \(ev is http\)$/,
+        /^Error: codex: MCP over HTTP\+SSE is not something Codex speaks \(old\); use http/,
+      );
+      await codexProfile.prepareHome({ ...s, mcpServers: [ev] });
+      const toml = await Deno.readTextFile(`${s.home}/.codex/config.toml`);
+      const table = toml.slice(toml.indexOf("[mcp_servers.ev]"));
+      assert.equal(
+        table.trim(),
+        [
+          "[mcp_servers.ev]",
+          `url = "${ev.url}"`,
+          "[mcp_servers.ev.http_headers]",
+          'A = "b"',
+        ].join("\n"),
       );
     },
   ));

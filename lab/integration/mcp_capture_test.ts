@@ -7,8 +7,9 @@
  * `mcp_tool_poisoning`; the same server with a plain description raises no finding.
  * Everything comes from the capture: the JSON-RPC between the agent and its servers is the
  * kernel's record of their pipes and sockets (`ipc.arrow`, both ends), nothing is put between
- * them. Over loopback HTTP too: Claude Code and Gemini CLI reach server-everything over
- * streamable HTTP and over HTTP+SSE (started beside the agent, under the same capture), call
+ * them. Over loopback HTTP too: Claude Code, Gemini CLI and Codex reach server-everything over
+ * streamable HTTP, the first two also over HTTP+SSE (started beside the agent, under the same
+ * capture; Codex has no HTTP+SSE client), call
  * its tools, and the calls are in `mcp_calls` with transport `http`/`sse`, the connection the
  * server makes while serving one is linked to that LLM tool call (signal `mcp`), and the
  * Authorization header and the session id (header, or the HTTP+SSE transport's URL parameter) are
@@ -298,6 +299,7 @@ for (
   const [agent, transport] of [
     ["claude", "http"],
     ["gemini", "http"],
+    ["codex", "http"],
     ["claude", "sse"],
     ["gemini", "sse"],
   ] as [AgentName, McpTransport][]
@@ -328,7 +330,9 @@ for (
           assert.equal(c.server_name, "mcp-servers/everything");
           assert.equal(c.is_error, false, show(c));
           assert.ok(c.tool_call_id !== null, `the LLM tool call behind ${c.tool}: ${show(c)}`);
-          assert.ok(String(c.llm_tool).endsWith(String(c.tool)));
+          // Codex names a tool with a hyphen with an underscore instead
+          const bare = (name: unknown) => String(name).replaceAll("-", "_");
+          assert.ok(bare(c.llm_tool).endsWith(bare(c.tool)), show(c));
           assert.notEqual(c.server_pid, c.client_pid);
         }
         assert.deepEqual(JSON.parse(String(calls[0].args)), {
