@@ -9,7 +9,6 @@
 import { fileURLToPath } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ddl, quoteIdent } from "../../kit/columns.ts";
-import type { AgentName } from "../agents/mod.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { buildCorrelation } from "../../analysis/correlate/build.ts";
 import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";

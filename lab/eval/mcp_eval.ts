@@ -13,7 +13,6 @@
 import { fileURLToPath } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ddl, quoteIdent } from "../../kit/columns.ts";
-import type { AgentName } from "../agents/mod.ts";
 import { resolveMcpServers } from "../agents/mcp_servers.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
