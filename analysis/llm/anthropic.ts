@@ -7,6 +7,7 @@
 import {
   apiError,
   arr,
+  type Conversation,
   emptyRequest,
   emptyResponse,
   isObj,
@@ -14,6 +15,7 @@ import {
   jsonText,
   num,
   type Obj,
+  type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
   str,
@@ -25,7 +27,14 @@ import {
   usageFrom,
 } from "./shapes.ts";
 
-export function anthropicRequest(body: unknown): RequestInfo {
+/** The text blocks of a user message (a string is one). */
+const userTexts = (m: Obj): string[] =>
+  typeof m.content === "string"
+    ? [m.content]
+    : arr(m.content).filter(isObj).filter((b) => b.type === "text" && typeof b.text === "string")
+      .map((b) => b.text as string);
+
+export function anthropicRequest(body: unknown, opts: ReadOptions = {}): RequestInfo {
   const r = emptyRequest();
   if (!isObj(body)) return r;
   const messages = arr(body.messages).filter(isObj);
@@ -39,17 +48,15 @@ export function anthropicRequest(body: unknown): RequestInfo {
     if (m.role === "assistant") lastAssistant = i;
     if (m.role === "system") system.push(textOf(m.content));
   });
+  if (opts.conversation) r.conversation = conversationOf(body, messages);
   r.systemPrompt = joinNonEmpty(system);
   const user: string[] = [];
   const results: ToolResultIn[] = [];
   for (const m of messages.slice(lastAssistant + 1)) {
     if (m.role !== "user") continue;
-    if (typeof m.content === "string") {
-      user.push(m.content);
-      continue;
-    }
+    user.push(...userTexts(m));
+    if (typeof m.content === "string") continue;
     for (const b of arr(m.content).filter(isObj)) {
-      if (b.type === "text" && typeof b.text === "string") user.push(b.text);
       if (b.type === "tool_result") {
         results.push({
           callId: str(b.tool_use_id),
@@ -70,6 +77,23 @@ export function anthropicRequest(body: unknown): RequestInfo {
   r.leadText = [textOf(body.system), ...messages.slice(0, 3).map((m) => textOf(m.content))]
     .join("\n").slice(0, 4000);
   return r;
+}
+
+function conversationOf(body: Obj, messages: Obj[]): Conversation {
+  const c: Conversation = {
+    tools: arr(body.tools).filter(isObj).filter((t) => typeof t.name === "string").map((t) => ({
+      name: t.name as string,
+      kind: "function",
+      parameters: t.input_schema,
+    })),
+    modelTurns: messages.filter((m) => m.role === "assistant").length,
+    texts: [textOf(body.system), ...messages.map((m) => textOf(m.content))],
+  };
+  for (const m of messages) {
+    const own = m.role === "user" ? userTexts(m) : [];
+    if (own.length > 0) c.lastUserText = own[own.length - 1];
+  }
+  return c;
 }
 
 /** the Messages API's `usage` */

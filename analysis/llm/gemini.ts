@@ -9,12 +9,14 @@
 import {
   apiError,
   arr,
+  type Conversation,
   emptyRequest,
   emptyResponse,
   isObj,
   joinNonEmpty,
   num,
   type Obj,
+  type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
   str,
@@ -30,7 +32,11 @@ const textParts = (c: unknown) =>
     String(p.text)
   );
 
-export function geminiRequest(body: unknown, pathModel?: string): RequestInfo {
+export function geminiRequest(
+  body: unknown,
+  pathModel?: string,
+  opts: ReadOptions = {},
+): RequestInfo {
   const r = emptyRequest();
   r.model = pathModel;
   if (!isObj(body)) return r;
@@ -69,7 +75,27 @@ export function geminiRequest(body: unknown, pathModel?: string): RequestInfo {
   r.wantsJson = r.jsonSchema !== undefined || gc.responseMimeType === "application/json";
   r.leadText = [r.systemPrompt ?? "", ...contents.slice(0, 3).flatMap(textParts)].join("\n")
     .slice(0, 4000);
+  if (opts.conversation) r.conversation = conversationOf(body, contents);
   return r;
+}
+
+function conversationOf(body: Obj, contents: Obj[]): Conversation {
+  const c: Conversation = {
+    tools: arr(body.tools).filter(isObj).flatMap((t) => arr(t.functionDeclarations)).filter(isObj)
+      .filter((f) => typeof f.name === "string").map((f) => ({
+        name: f.name as string,
+        kind: "function",
+        parameters: f.parametersJsonSchema ?? f.parameters,
+      })),
+    modelTurns: contents.filter((m) => m.role === "model").length,
+    texts: [textParts(body.systemInstruction).join("\n")],
+  };
+  for (const m of contents) {
+    const own = textParts(m);
+    c.texts.push(own.join("\n"));
+    if (m.role !== "model" && own.length > 0) c.lastUserText = own[own.length - 1];
+  }
+  return c;
 }
 
 function usageOf(u: unknown): Usage | null {

@@ -13,6 +13,7 @@ import {
   joinNonEmpty,
   jsonText,
   num,
+  type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
   str,
@@ -22,7 +23,7 @@ import {
   usageFrom,
 } from "./shapes.ts";
 
-export function chatRequest(body: unknown): RequestInfo {
+export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo {
   const r = emptyRequest();
   if (!isObj(body)) return r;
   const messages = arr(body.messages).filter(isObj);
@@ -47,6 +48,26 @@ export function chatRequest(body: unknown): RequestInfo {
   if (rf?.type === "json_schema" && isObj(rf.json_schema)) r.jsonSchema = rf.json_schema.schema;
   r.wantsJson = rf?.type === "json_schema" || rf?.type === "json_object";
   r.leadText = messages.slice(0, 3).map((m) => textOf(m.content)).join("\n").slice(0, 4000);
+  if (opts.conversation) {
+    const texts = messages.map((m) => textOf(m.content));
+    const users = texts.filter((_, i) => messages[i].role === "user");
+    const so = isObj(body.stream_options) ? body.stream_options : {};
+    r.conversation = {
+      tools: arr(body.tools).filter(isObj).flatMap((t) =>
+        t.type === "function" && isObj(t.function) && typeof t.function.name === "string"
+          ? [{
+            name: t.function.name,
+            kind: "function" as const,
+            parameters: t.function.parameters,
+          }]
+          : []
+      ),
+      modelTurns: messages.filter((m) => m.role === "assistant").length,
+      texts,
+      lastUserText: users[users.length - 1],
+      includeUsage: so.include_usage === true,
+    };
+  }
   return r;
 }
 

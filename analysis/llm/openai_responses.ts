@@ -8,6 +8,7 @@
 import {
   apiError,
   arr,
+  type Conversation,
   emptyRequest,
   emptyResponse,
   isObj,
@@ -15,6 +16,8 @@ import {
   jsonText,
   num,
   type Obj,
+  type OfferedTool,
+  type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
   str,
@@ -35,7 +38,10 @@ const MODEL_ITEMS = new Set([
   "tool_search_call",
 ]);
 
-export function responsesRequest(body: unknown): RequestInfo {
+/** An input item the model produced (an earlier turn's output). */
+const isModelItem = (item: Obj) => MODEL_ITEMS.has(String(item.type)) || item.role === "assistant";
+
+export function responsesRequest(body: unknown, opts: ReadOptions = {}): RequestInfo {
   const r = emptyRequest();
   if (!isObj(body)) return r;
   const input: Obj[] = typeof body.input === "string"
@@ -50,8 +56,7 @@ export function responsesRequest(body: unknown): RequestInfo {
   const system: (string | undefined)[] = [str(body.instructions)];
   let lastModel = -1;
   input.forEach((item, i) => {
-    const isModel = MODEL_ITEMS.has(String(item.type)) || item.role === "assistant";
-    if (isModel) lastModel = i;
+    if (isModelItem(item)) lastModel = i;
     if (item.role === "system" || item.role === "developer") system.push(textOf(item.content));
   });
   r.systemPrompt = joinNonEmpty(system);
@@ -70,7 +75,81 @@ export function responsesRequest(body: unknown): RequestInfo {
   r.wantsJson = format?.type === "json_schema" || format?.type === "json_object";
   r.leadText = [str(body.instructions) ?? "", ...input.slice(0, 3).map((i) => textOf(i.content))]
     .join("\n").slice(0, 4000);
+  if (opts.conversation) r.conversation = conversationOf(body, input);
   return r;
+}
+
+/** The tools a request declares: functions, custom tools and the client-executed tool search. */
+function declaredTools(tools: Obj[]): OfferedTool[] {
+  const out: OfferedTool[] = [];
+  for (const t of tools) {
+    if (t.type === "function" && typeof t.name === "string") {
+      out.push({ name: t.name, kind: "function", parameters: t.parameters });
+    } else if (t.type === "custom" && typeof t.name === "string") {
+      out.push({ name: t.name, kind: "custom", parameters: t.format });
+    } else if (t.type === "tool_search") {
+      out.push({ name: "tool_search", kind: "tool_search", parameters: t.parameters });
+    }
+  }
+  return out;
+}
+
+/** The function tools in a `tool_search_output` item's tools, namespaces flattened. */
+function searchedTools(tools: Obj[], namespace?: string): OfferedTool[] {
+  const out: OfferedTool[] = [];
+  for (const t of tools) {
+    if (t.type === "namespace" && typeof t.name === "string") {
+      out.push(...searchedTools(arr(t.tools).filter(isObj), t.name));
+    } else if (t.type === "function" && typeof t.name === "string") {
+      out.push({
+        name: t.name,
+        kind: "function",
+        parameters: t.parameters,
+        ...(namespace !== undefined ? { namespace } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+function conversationOf(body: Obj, input: Obj[]): Conversation {
+  const c: Conversation = {
+    tools: declaredTools(arr(body.tools).filter(isObj)),
+    modelTurns: 0,
+    texts: [str(body.instructions) ?? ""],
+  };
+  // Tools a client-executed tool search loaded (deferred MCP tools) are offered from then on.
+  for (const item of input) {
+    if (item.type === "tool_search_output" && Array.isArray(item.tools)) {
+      c.tools.push(...searchedTools(item.tools.filter(isObj)));
+    }
+  }
+  // One model turn may produce several items (reasoning, message, calls): runs of them count
+  // once, and a run that only searched for tools (and reasoned) is no turn.
+  let inModelTurn = false;
+  let runSearched = false;
+  let runOther = false;
+  const endRun = () => {
+    if (inModelTurn && (runOther || !runSearched)) c.modelTurns++;
+    runSearched = runOther = false;
+  };
+  for (const item of input) {
+    if (isModelItem(item)) {
+      if (item.type === "tool_search_call") runSearched = true;
+      else if (item.type !== "reasoning") runOther = true;
+      inModelTurn = true;
+    } else {
+      endRun();
+      inModelTurn = false;
+    }
+    if (item.content !== undefined) {
+      const t = textOf(item.content);
+      c.texts.push(t);
+      if (item.role === "user") c.lastUserText = t;
+    }
+  }
+  endRun();
+  return c;
 }
 
 /** the Responses API's `usage` */

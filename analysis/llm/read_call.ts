@@ -12,6 +12,7 @@ import type { ApiRoute } from "./route.ts";
 import {
   emptyRequest,
   emptyResponse,
+  type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
   type StreamReader,
@@ -43,17 +44,25 @@ export function readRequest(route: ApiRoute, body: Uint8Array | undefined, probl
   return requestOf(route, parseJson(body, "request body", problems));
 }
 
-function requestOf(route: ApiRoute, json: unknown): RequestInfo {
+/**
+ * Reads a parsed request body by the provider's request reader (the one the scripted model
+ * server plays its script from too, asking for the `conversation`).
+ */
+export function requestOf(
+  route: Pick<ApiRoute, "provider" | "model"> & Partial<Pick<ApiRoute, "endpoint">>,
+  json: unknown,
+  opts: ReadOptions = {},
+): RequestInfo {
   if (json === undefined) return emptyRequest();
   switch (route.provider) {
     case "anthropic":
-      return anthropicRequest(json);
+      return anthropicRequest(json, opts);
     case "openai-responses":
-      return responsesRequest(json);
+      return responsesRequest(json, opts);
     case "openai-chat":
-      return chatRequest(json);
+      return chatRequest(json, opts);
     case "gemini": {
-      const r = geminiRequest(json, route.model);
+      const r = geminiRequest(json, route.model, opts);
       r.stream = route.endpoint === "streamGenerateContent";
       return r;
     }

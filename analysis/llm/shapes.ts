@@ -36,6 +36,46 @@ export interface RequestInfo {
   warmup?: boolean;
   /** OpenAI Responses: the earlier response this one continues (its input is only new items) */
   previousResponseId?: string;
+  /** the conversation as a model sees it: filled in when the reader is asked for it */
+  conversation?: Conversation;
+}
+
+/** A tool the request declares. */
+export interface OfferedTool {
+  name: string;
+  /**
+   * "custom": free-form input (OpenAI custom tools such as Codex's apply_patch grammar);
+   * "tool_search": the Responses API's client-executed tool search, behind which Codex defers
+   * MCP tools.
+   */
+  kind: "function" | "custom" | "tool_search";
+  /** its JSON schema for arguments, when declared */
+  parameters?: unknown;
+  /** the namespace it was declared in (Responses API namespaces, e.g. a deferred MCP server) */
+  namespace?: string;
+}
+
+/**
+ * What a model answering the request works from, beyond what the analysis records: the tools it
+ * may call, how far the conversation has come, and its texts. The scripted model server
+ * (lab/simulator) plays its script from this; readers fill it in when asked (`conversation`).
+ */
+export interface Conversation {
+  /** the tools it may call, by name (Responses: with those a tool search loaded) */
+  tools: OfferedTool[];
+  /** model turns the history holds (Responses: runs of model items, a run that only searched for tools not counted) */
+  modelTurns: number;
+  /** every text the request carries (system prompt, then each message), for searching */
+  texts: string[];
+  /** the last plain user text (not a tool result) */
+  lastUserText?: string;
+  /** Chat Completions: the client asked for a usage chunk at the end of the stream */
+  includeUsage?: boolean;
+}
+
+/** What a request reader is asked for besides the analysis' fields. */
+export interface ReadOptions {
+  conversation?: boolean;
 }
 
 export interface ToolCallOut {

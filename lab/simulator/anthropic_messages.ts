@@ -8,12 +8,6 @@
 import { base62, opaque } from "./ids.ts";
 import { chunkJson, chunkText, encodeSseEvent } from "./sse.ts";
 import type { RenderedResponse, Reply, Usage } from "./reply.ts";
-import {
-  blocksText,
-  type OfferedTool,
-  type RequestView,
-  type ToolResultView,
-} from "./request_view.ts";
 
 /** The content blocks of a reply, in order: thinking, text, then tool uses. */
 function contentBlocks(reply: Reply): Record<string, unknown>[] {
@@ -188,70 +182,5 @@ export function renderAnthropicStream(reply: Reply): RenderedResponse {
     },
     chunks: events,
     streaming: true,
-  };
-}
-
-type Obj = Record<string, unknown>;
-
-/** Reads what the script needs from a Messages request body. */
-export function inspectAnthropicRequest(body: Obj): RequestView {
-  const messages = Array.isArray(body.messages) ? body.messages as Obj[] : [];
-  const tools: OfferedTool[] = (Array.isArray(body.tools) ? body.tools as Obj[] : [])
-    .filter((t) => typeof t.name === "string")
-    .map((t) => ({
-      name: String(t.name),
-      kind: "function",
-      parameters: t.input_schema,
-    }));
-  const texts: string[] = [blocksText(body.system)];
-  let assistantTurns = 0;
-  let lastAssistant = -1;
-  let lastUserText: string | undefined;
-  messages.forEach((m, i) => {
-    if (m.role === "assistant") {
-      assistantTurns++;
-      lastAssistant = i;
-    }
-    texts.push(blocksText(m.content));
-    if (m.role === "user") {
-      const blocks = typeof m.content === "string"
-        ? [{ type: "text", text: m.content }]
-        : m.content;
-      if (Array.isArray(blocks)) {
-        const own = (blocks as Obj[]).filter((b) => b.type === "text").map((
-          b,
-        ) => String(b.text));
-        if (own.length > 0) lastUserText = own[own.length - 1];
-      }
-    }
-  });
-  const toolResults: ToolResultView[] = [];
-  for (const m of messages.slice(lastAssistant + 1)) {
-    if (m.role !== "user" || !Array.isArray(m.content)) continue;
-    for (const b of m.content as Obj[]) {
-      if (b.type === "tool_result") {
-        toolResults.push({
-          text: blocksText(b.content),
-          callId: typeof b.tool_use_id === "string" ? b.tool_use_id : undefined,
-          isError: b.is_error === true,
-        });
-      }
-    }
-  }
-  const format = (body.output_format ?? (body.output_config as Obj | undefined)?.format) as
-    | Obj
-    | undefined;
-  const jsonSchema = format?.type === "json_schema" ? format.schema : undefined;
-  return {
-    provider: "anthropic",
-    model: typeof body.model === "string" ? body.model : undefined,
-    stream: body.stream === true,
-    tools,
-    assistantTurns,
-    toolResults,
-    jsonSchema,
-    wantsJson: jsonSchema !== undefined,
-    texts,
-    lastUserText,
   };
 }

@@ -1,13 +1,10 @@
 /** Tests that the Anthropic Messages output is well-formed, streaming and not. */
 
 import assert from "node:assert/strict";
-import {
-  inspectAnthropicRequest,
-  renderAnthropicJson,
-  renderAnthropicStream,
-} from "./anthropic_messages.ts";
+import { renderAnthropicJson, renderAnthropicStream } from "./anthropic_messages.ts";
 import { parseSse } from "./testing/sse_parser.ts";
 import { sampleReply } from "./testing/replies.ts";
+import { inspectRequest } from "./request_view.ts";
 
 Deno.test("anthropic stream: event order, deltas reassemble, usage in message_delta", () => {
   const reply = sampleReply();
@@ -100,7 +97,7 @@ Deno.test("anthropic json: one message with the same content and usage", () => {
 });
 
 Deno.test("anthropic request view: tools, turns, trailing tool results, system message", () => {
-  const view = inspectAnthropicRequest({
+  const view = inspectRequest({ provider: "anthropic" }, {
     model: "claude-x",
     stream: true,
     system: [{ type: "text", text: "sys" }],

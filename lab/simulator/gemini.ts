@@ -9,7 +9,6 @@
 import { base62, opaque } from "./ids.ts";
 import { chunkText, encodeSseEvent } from "./sse.ts";
 import type { RenderedResponse, Reply } from "./reply.ts";
-import type { OfferedTool, RequestView, ToolResultView } from "./request_view.ts";
 
 type Part = Record<string, unknown>;
 
@@ -111,77 +110,5 @@ export function renderGeminiStream(reply: Reply): RenderedResponse {
     headers: headers("text/event-stream"),
     chunks,
     streaming: true,
-  };
-}
-
-type Obj = Record<string, unknown>;
-
-/** Reads what the script needs from a generateContent request body; `model` comes from the path. */
-export function inspectGeminiRequest(
-  body: Obj,
-  model: string | undefined,
-  stream: boolean,
-): RequestView {
-  const contents = Array.isArray(body.contents) ? body.contents as Obj[] : [];
-  const tools: OfferedTool[] = [];
-  for (const t of Array.isArray(body.tools) ? body.tools as Obj[] : []) {
-    for (
-      const f of Array.isArray(t.functionDeclarations) ? t.functionDeclarations as Obj[] : []
-    ) {
-      if (typeof f.name !== "string") continue;
-      tools.push({
-        name: f.name,
-        kind: "function",
-        parameters: f.parametersJsonSchema ?? f.parameters,
-      });
-    }
-  }
-  const partsOf = (c: Obj) => Array.isArray(c.parts) ? c.parts as Obj[] : [];
-  const texts: string[] = [];
-  const sys = body.systemInstruction as Obj | undefined;
-  if (sys) texts.push(partsOf(sys).map((p) => String(p.text ?? "")).join(""));
-  let assistantTurns = 0;
-  let lastModel = -1;
-  let lastUserText: string | undefined;
-  contents.forEach((c, i) => {
-    if (c.role === "model") {
-      assistantTurns++;
-      lastModel = i;
-    }
-    const own = partsOf(c).filter((p) => typeof p.text === "string").map((p) => String(p.text));
-    texts.push(own.join("\n"));
-    if (c.role !== "model" && own.length > 0) {
-      lastUserText = own[own.length - 1];
-    }
-  });
-  const toolResults: ToolResultView[] = [];
-  for (const c of contents.slice(lastModel + 1)) {
-    for (const p of partsOf(c)) {
-      const fr = p.functionResponse as Obj | undefined;
-      if (!fr) continue;
-      const resp = fr.response as Obj | undefined;
-      const value = resp?.output ?? resp?.error ?? resp?.content ?? resp;
-      toolResults.push({
-        text: typeof value === "string" ? value : JSON.stringify(value ?? null),
-        callId: typeof fr.id === "string" ? fr.id : undefined,
-        name: typeof fr.name === "string" ? fr.name : undefined,
-        isError: resp?.error !== undefined,
-      });
-    }
-  }
-  const gc = (body.generationConfig ?? {}) as Obj;
-  const jsonSchema = gc.responseJsonSchema ?? gc.responseSchema;
-  return {
-    provider: "gemini",
-    model,
-    stream,
-    tools,
-    assistantTurns,
-    toolResults,
-    jsonSchema,
-    wantsJson: jsonSchema !== undefined ||
-      gc.responseMimeType === "application/json",
-    texts,
-    lastUserText,
   };
 }

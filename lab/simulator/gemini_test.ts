@@ -1,9 +1,10 @@
 /** Tests that the Gemini output is well-formed, streaming (CRLF SSE) and not. */
 
 import assert from "node:assert/strict";
-import { inspectGeminiRequest, renderGeminiJson, renderGeminiStream } from "./gemini.ts";
+import { renderGeminiJson, renderGeminiStream } from "./gemini.ts";
 import { parseSse } from "./testing/sse_parser.ts";
 import { sampleReply } from "./testing/replies.ts";
+import { inspectRequest } from "./request_view.ts";
 
 Deno.test("gemini stream: CRLF events, thought then text then functionCall, usage on the last", () => {
   const reply = sampleReply({
@@ -61,7 +62,8 @@ Deno.test("gemini json: one response with every part", () => {
 });
 
 Deno.test("gemini request view: model from the path, function responses, JSON schema", () => {
-  const view = inspectGeminiRequest(
+  const view = inspectRequest(
+    { provider: "gemini", model: "gemini-x", endpoint: "streamGenerateContent" },
     {
       contents: [
         {
@@ -94,8 +96,6 @@ Deno.test("gemini request view: model from the path, function responses, JSON sc
       }],
       generationConfig: { responseJsonSchema: { type: "OBJECT" } },
     },
-    "gemini-x",
-    true,
   );
   assert.equal(view.model, "gemini-x");
   assert.equal(view.assistantTurns, 1);

@@ -7,14 +7,11 @@
 
 import assert from "node:assert/strict";
 import { mapMcpAction } from "./mcp_tools.ts";
-import {
-  inspectResponsesRequest,
-  renderResponsesJson,
-  renderResponsesStream,
-} from "./openai_responses.ts";
+import { renderResponsesJson, renderResponsesStream } from "./openai_responses.ts";
 import type { OfferedTool } from "./request_view.ts";
 import { parseScenario } from "./scenario.ts";
 import { ToolMappingError } from "./tool_mapping.ts";
+import { inspectRequest } from "./request_view.ts";
 
 const fn = (name: string, namespace?: string): OfferedTool => ({
   name,
@@ -89,7 +86,7 @@ Deno.test("responses: a tool search turn is rendered, its loaded tools offered, 
   assert.equal(item.type, "tool_search_call");
   assert.equal(item.execution, "client");
   assert.deepEqual(item.arguments, { query: "fs write_file", limit: 8 });
-  const view = inspectResponsesRequest({
+  const view = inspectRequest({ provider: "openai-responses" }, {
     model: "gpt-5.5",
     tools: [{ type: "tool_search", execution: "client" }],
     input: [

@@ -45,11 +45,13 @@ export {
 } from "./timing.ts";
 export { redactHeaders, type RequestRecord, SECRET_HEADERS } from "./request_log.ts";
 export { classifyRequest, type RequestKind, type SideKind } from "./request_kind.ts";
-export type { OfferedTool, Provider, RequestView, ToolResultView } from "./request_view.ts";
-export { inspectAnthropicRequest } from "./anthropic_messages.ts";
-export { inspectGeminiRequest } from "./gemini.ts";
-export { inspectResponsesRequest } from "./openai_responses.ts";
-export { inspectChatRequest } from "./openai_chat.ts";
+export {
+  inspectRequest,
+  type OfferedTool,
+  type Provider,
+  type RequestView,
+  type ToolResultView,
+} from "./request_view.ts";
 export { DEFAULT_MODELS, DEFAULT_USAGE } from "./script_player.ts";
 export { commandOutput } from "./tool_output.ts";
 export { DEFAULT_CA_DIR, ensureCertificates, type ServerCertificates } from "./tls_ca.ts";

@@ -9,12 +9,6 @@
 import { base62, hex } from "./ids.ts";
 import { chunkJson, chunkText, encodeSseEvent } from "./sse.ts";
 import type { RenderedResponse, Reply } from "./reply.ts";
-import {
-  blocksText,
-  type OfferedTool,
-  type RequestView,
-  type ToolResultView,
-} from "./request_view.ts";
 
 function completionId(reply: Reply): string {
   return `chatcmpl-${base62(`${reply.seed}:chat`, 29)}`;
@@ -163,55 +157,5 @@ export function renderChatStream(
     headers: headers(reply, "text/event-stream; charset=utf-8"),
     chunks: events,
     streaming: true,
-  };
-}
-
-type Obj = Record<string, unknown>;
-
-/** Reads what the script needs from a Chat Completions request body. */
-export function inspectChatRequest(body: Obj): RequestView {
-  const messages = Array.isArray(body.messages) ? body.messages as Obj[] : [];
-  const tools: OfferedTool[] = [];
-  for (const t of Array.isArray(body.tools) ? body.tools as Obj[] : []) {
-    const f = t.function as Obj | undefined;
-    if (t.type === "function" && f && typeof f.name === "string") {
-      tools.push({ name: f.name, kind: "function", parameters: f.parameters });
-    }
-  }
-  const texts: string[] = [];
-  let assistantTurns = 0;
-  let lastAssistant = -1;
-  let lastUserText: string | undefined;
-  messages.forEach((m, i) => {
-    if (m.role === "assistant") {
-      assistantTurns++;
-      lastAssistant = i;
-    }
-    const t = blocksText(m.content ?? "");
-    texts.push(t);
-    if (m.role === "user") lastUserText = t;
-  });
-  const toolResults: ToolResultView[] = messages.slice(lastAssistant + 1)
-    .filter((m) => m.role === "tool")
-    .map((m) => ({
-      text: blocksText(m.content ?? ""),
-      callId: typeof m.tool_call_id === "string" ? m.tool_call_id : undefined,
-    }));
-  const rf = body.response_format as Obj | undefined;
-  const jsonSchema = rf?.type === "json_schema"
-    ? (rf.json_schema as Obj | undefined)?.schema
-    : undefined;
-  return {
-    provider: "openai-chat",
-    model: typeof body.model === "string" ? body.model : undefined,
-    stream: body.stream === true,
-    includeUsage: (body.stream_options as Obj | undefined)?.include_usage === true,
-    tools,
-    assistantTurns,
-    toolResults,
-    jsonSchema,
-    wantsJson: jsonSchema !== undefined || rf?.type === "json_object",
-    texts,
-    lastUserText,
   };
 }

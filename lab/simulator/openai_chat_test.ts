@@ -1,9 +1,10 @@
 /** Tests that the Chat Completions output is well-formed, streaming and not. */
 
 import assert from "node:assert/strict";
-import { inspectChatRequest, renderChatJson, renderChatStream } from "./openai_chat.ts";
+import { renderChatJson, renderChatStream } from "./openai_chat.ts";
 import { parseSse } from "./testing/sse_parser.ts";
 import { sampleReply } from "./testing/replies.ts";
+import { inspectRequest } from "./request_view.ts";
 
 Deno.test("chat stream: role first, content and tool-call deltas reassemble, usage, [DONE]", () => {
   const reply = sampleReply({
@@ -66,7 +67,7 @@ Deno.test("chat json: message, finish reason and usage", () => {
 });
 
 Deno.test("chat request view: tool messages after the last assistant turn", () => {
-  const view = inspectChatRequest({
+  const view = inspectRequest({ provider: "openai-chat" }, {
     model: "m",
     stream: true,
     stream_options: { include_usage: true },

@@ -1,13 +1,10 @@
 /** Tests that the OpenAI Responses output is well-formed, streaming and not. */
 
 import assert from "node:assert/strict";
-import {
-  inspectResponsesRequest,
-  renderResponsesJson,
-  renderResponsesStream,
-} from "./openai_responses.ts";
+import { renderResponsesJson, renderResponsesStream } from "./openai_responses.ts";
 import { parseSse } from "./testing/sse_parser.ts";
 import { sampleReply } from "./testing/replies.ts";
+import { inspectRequest } from "./request_view.ts";
 
 Deno.test("responses stream: sequence numbers, item lifecycle, deltas reassemble, usage", () => {
   const reply = sampleReply({
@@ -95,7 +92,7 @@ Deno.test("responses json: the completed response object", () => {
 });
 
 Deno.test("responses request view: model turns counted as runs of model items", () => {
-  const view = inspectResponsesRequest({
+  const view = inspectRequest({ provider: "openai-responses" }, {
     model: "gpt-x",
     stream: true,
     instructions: "sys",

@@ -1,21 +1,12 @@
 /**
- * Per-provider dispatch for the model server: reads a request body into a
- * {@linkcode RequestView}, renders a {@linkcode Reply} in the request's wire format (streaming
- * or not), and makes error, token-count and model-list bodies in each provider's own shape.
+ * Per-provider dispatch for the model server: renders a {@linkcode Reply} in the request's wire
+ * format (streaming or not; the request is read by request_view.ts), and makes error, token-count and model-list bodies in each provider's own shape.
  */
 
-import {
-  inspectAnthropicRequest,
-  renderAnthropicJson,
-  renderAnthropicStream,
-} from "./anthropic_messages.ts";
-import { inspectGeminiRequest, renderGeminiJson, renderGeminiStream } from "./gemini.ts";
-import { inspectChatRequest, renderChatJson, renderChatStream } from "./openai_chat.ts";
-import {
-  inspectResponsesRequest,
-  renderResponsesJson,
-  renderResponsesStream,
-} from "./openai_responses.ts";
+import { renderAnthropicJson, renderAnthropicStream } from "./anthropic_messages.ts";
+import { renderGeminiJson, renderGeminiStream } from "./gemini.ts";
+import { renderChatJson, renderChatStream } from "./openai_chat.ts";
+import { renderResponsesJson, renderResponsesStream } from "./openai_responses.ts";
 import { jsonResponse, type RenderedResponse, type Reply } from "./reply.ts";
 import type { Provider, RequestView } from "./request_view.ts";
 import type { Route } from "./routes.ts";
@@ -53,19 +44,6 @@ export function errorResponse(
       code: null,
     },
   });
-}
-
-export function inspectRequest(route: Route, body: Record<string, unknown>): RequestView {
-  switch (route.provider) {
-    case "anthropic":
-      return inspectAnthropicRequest(body);
-    case "openai-responses":
-      return inspectResponsesRequest(body);
-    case "openai-chat":
-      return inspectChatRequest(body);
-    default:
-      return inspectGeminiRequest(body, route.model, route.stream === true);
-  }
 }
 
 export function renderReply(

@@ -2,37 +2,20 @@
  * A provider-neutral view of a model API request, as the script needs it: which API, which
  * tools the client offered, how many model turns its history already holds, the tool results
  * it sends back, whether it asks for JSON output, and the working directory it mentions.
- * Each provider module fills one in from its own request body.
+ * It is read by the analysis' own request readers (analysis/llm: one reader per provider),
+ * asked for the conversation, so that the server and the analysis read a request alike.
  */
 
+import { requestOf } from "../../analysis/llm/read_call.ts";
 import type { Provider } from "../../analysis/llm/route.ts";
+import type { OfferedTool, ToolResultIn } from "../../analysis/llm/shapes.ts";
+import type { Route } from "./routes.ts";
 
 /** The wire APIs the server speaks (the analysis reads the same). */
-export type { Provider };
-
-/** A tool the client declared in its request. */
-export interface OfferedTool {
-  name: string;
-  /**
-   * "custom": free-form input (OpenAI custom tools such as Codex's apply_patch grammar);
-   * "tool_search": the Responses API's client-executed tool search, behind which Codex defers
-   * MCP tools.
-   */
-  kind: "function" | "custom" | "tool_search";
-  /** Its JSON schema for arguments, when declared. */
-  parameters?: unknown;
-  /** The namespace it was declared in (Responses API namespaces, e.g. a deferred MCP server). */
-  namespace?: string;
-}
+export type { OfferedTool, Provider };
 
 /** A tool result the client sent back. */
-export interface ToolResultView {
-  /** The result as text (content blocks joined; JSON responses stringified). */
-  text: string;
-  callId?: string;
-  name?: string;
-  isError?: boolean;
-}
+export type ToolResultView = ToolResultIn;
 
 export interface RequestView {
   provider: Provider;
@@ -56,19 +39,28 @@ export interface RequestView {
   lastUserText?: string;
 }
 
-/** Joins text blocks (`{type:"text",text}` or strings) into one string. */
-export function blocksText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) {
-    return content === undefined ? "" : JSON.stringify(content);
-  }
-  return content.map((b) => {
-    if (typeof b === "string") return b;
-    if (b && typeof b === "object" && "text" in b) {
-      return String((b as { text: unknown }).text);
-    }
-    return "";
-  }).join("");
+/** Reads a model call's request body (its route: the provider, endpoint and Gemini's model). */
+export function inspectRequest(
+  route: Pick<Route, "provider" | "endpoint" | "model">,
+  body: Record<string, unknown>,
+): RequestView {
+  const { provider, endpoint, model } = route;
+  if (!provider) throw new Error("not a model API request");
+  const r = requestOf({ provider, endpoint, model }, body, { conversation: true });
+  const c = r.conversation ?? { tools: [], modelTurns: 0, texts: [] };
+  return {
+    provider,
+    model: r.model,
+    stream: r.stream === true,
+    ...(c.includeUsage !== undefined ? { includeUsage: c.includeUsage } : {}),
+    tools: c.tools,
+    assistantTurns: c.modelTurns,
+    toolResults: r.toolResults,
+    jsonSchema: r.jsonSchema,
+    wantsJson: r.wantsJson,
+    texts: c.texts,
+    lastUserText: c.lastUserText,
+  };
 }
 
 /** The working directory the agent's request mentions (each agent tells the model). */

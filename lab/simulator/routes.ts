@@ -5,12 +5,13 @@
  * probes agents send before they start.
  */
 
-import { pathOf, routeApi } from "../../analysis/llm/route.ts";
-import type { Provider } from "./request_view.ts";
+import { type ApiRoute, pathOf, type Provider, routeApi } from "../../analysis/llm/route.ts";
 
 /** Which API a request is for, from its method and path. */
 export interface Route {
   provider?: Provider;
+  /** a model call's endpoint */
+  endpoint?: ApiRoute["endpoint"];
   /** Gemini: model from the path; stream from the method name. */
   model?: string;
   stream?: boolean;
@@ -29,11 +30,17 @@ export function routeRequest(method: string, url: string): Route {
   const r = routeApi(method, url);
   if (!r) return { action: "unknown" };
   if (r.action !== "generate" || r.provider !== "gemini") {
-    return { provider: r.provider, action: r.action, ...(r.model ? { model: r.model } : {}) };
+    return {
+      provider: r.provider,
+      action: r.action,
+      ...(r.action === "generate" ? { endpoint: r.endpoint } : {}),
+      ...(r.model ? { model: r.model } : {}),
+    };
   }
   const query = new URLSearchParams(url.slice(path.length + 1));
   return {
     provider: "gemini",
+    endpoint: r.endpoint,
     model: r.model,
     stream: r.endpoint === "streamGenerateContent",
     sse: query.get("alt") === "sse",

@@ -6,18 +6,12 @@
  */
 
 import { listen, type RequestHandler, type ResponseWriter } from "./http_listener.ts";
-import {
-  countTokens,
-  errorResponse,
-  inspectRequest,
-  modelList,
-  renderReply,
-} from "./provider_api.ts";
+import { countTokens, errorResponse, modelList, renderReply } from "./provider_api.ts";
 import { ReplayQueue, replayResponse } from "./replay.ts";
 import type { RenderedResponse, Reply } from "./reply.ts";
 import { JsonlLog, redactHeaders, redactPath, type RequestRecord } from "./request_log.ts";
 import { classifyRequest } from "./request_kind.ts";
-import type { RequestView } from "./request_view.ts";
+import { inspectRequest, type RequestView } from "./request_view.ts";
 import { routeRequest } from "./routes.ts";
 import { loadScenario, type Scenario } from "./scenario.ts";
 import { ScriptPlayer } from "./script_player.ts";

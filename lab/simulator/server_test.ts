@@ -315,6 +315,7 @@ Deno.test("routeRequest knows each API's paths", () => {
     ),
     {
       provider: "gemini",
+      endpoint: "streamGenerateContent",
       model: "gemini-2.5-pro",
       stream: true,
       sse: true,

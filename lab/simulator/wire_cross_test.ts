@@ -2,10 +2,14 @@
  * The scripted model server and the analysis speak the same wire: every response the server
  * renders (each provider, streamed and whole, with thinking, text and tool calls) is read back
  * by the analysis' reader (analysis/llm/read_call.ts, routed by the one route table) to the
- * model, text, thinking, tool calls and token usage of the reply it rendered.
+ * model, text, thinking, tool calls and token usage of the reply it rendered; and a Codex-like
+ * session of Responses over WebSocket (warm-up, a turn, its continuation), as the messages
+ * went over the wire, is read back by analysis/llm/responses_websocket.ts call by call.
  */
 import assert from "node:assert/strict";
 import { readCall } from "../../analysis/llm/read_call.ts";
+import { readResponsesWebSocket } from "../../analysis/llm/responses_websocket.ts";
+import type { WsMessage } from "../../analysis/websocket_stream.ts";
 import { routeLlmCall } from "../../analysis/llm/route.ts";
 import type { Usage } from "../../analysis/llm/shapes.ts";
 import { sseEvents } from "../../analysis/message_body.ts";
@@ -13,6 +17,9 @@ import { renderReply } from "./provider_api.ts";
 import type { Reply } from "./reply.ts";
 import type { Provider, RequestView } from "./request_view.ts";
 import { routeRequest } from "./routes.ts";
+import { parseScenario } from "./scenario.ts";
+import { startModelServer } from "./server.ts";
+import { wsTestClient } from "./testing/ws_client.ts";
 
 const enc = new TextEncoder();
 
@@ -138,3 +145,86 @@ for (const [provider, mode, target, stream] of MODES) {
     }
   });
 }
+
+Deno.test("wire: Responses over WebSocket read back call by call", async () => {
+  const usage = { input: 321, output: 12, cacheRead: 300, reasoning: 5 };
+  const scenario = parseScenario({
+    name: "ws-cross",
+    model: "model-under-test",
+    usage,
+    turns: [
+      { thinking: "plan", text: "Running it.", tool: { run: "echo $((6*7))" } },
+      { text: "It printed {{tool_output}}." },
+    ],
+  }, "ws-cross");
+  const server = await startModelServer({ scenario, websocket: { compression: "off" } });
+  const sent: WsMessage[] = [];
+  try {
+    const ws = await wsTestClient(server);
+    const send = async (v: Record<string, unknown>) => {
+      const data = enc.encode(JSON.stringify(v));
+      sent.push({
+        direction: "client",
+        index: sent.length,
+        opcode: 1,
+        kind: "text",
+        data,
+        wireSize: data.length,
+        compressed: false,
+        frames: 1,
+        firstByte: 0,
+        lastByte: 0,
+        incomplete: false,
+      });
+      await ws.send(v);
+    };
+    const tools = [{ type: "function", name: "exec_command", parameters: { type: "object" } }];
+    const base = { model: "model-under-test", tools, stream: true };
+    const user = { type: "message", role: "user", content: [{ type: "input_text", text: "go" }] };
+    await send({ type: "response.create", ...base, input: [], generate: false });
+    await ws.untilDone();
+    await send({ type: "response.create", ...base, input: [user] });
+    const first = (await ws.untilDone()).at(-1)!.response as Record<string, unknown>;
+    const call = (first.output as Record<string, unknown>[]).find((i) =>
+      i.type === "function_call"
+    )!;
+    await send({
+      type: "response.create",
+      ...base,
+      previous_response_id: first.id,
+      input: [{ type: "function_call_output", call_id: call.call_id, output: "42\n" }],
+    });
+    await ws.untilDone();
+    const received = ws.received.map((m): WsMessage => ({ ...m, direction: "server" }));
+    await ws.close();
+
+    const read = readResponsesWebSocket([...sent, ...received]);
+    assert.deepEqual(read.problems, []);
+    assert.equal(read.calls.length, 3);
+    const [warm, turn, next] = read.calls;
+    assert.equal(warm.request.warmup, true);
+    assert.equal(warm.response.complete, true);
+    assert.equal(warm.firstOutput, null, "a warm-up carries no output");
+    assert.equal(turn.request.userInput, "go");
+    assert.equal(turn.response.model, "model-under-test");
+    assert.equal(turn.response.thinking, "plan");
+    assert.equal(turn.response.text, "Running it.");
+    assert.deepEqual(
+      turn.response.toolCalls.map((c) => ({ name: c.name, input: JSON.parse(c.input) })),
+      [{ name: "exec_command", input: { cmd: "echo $((6*7))" } }],
+    );
+    assert.deepEqual(turn.response.usage, usage);
+    assert.notEqual(turn.firstOutput, null);
+    assert.equal(next.request.previousResponseId, first.id);
+    assert.deepEqual(next.request.toolResults, [{ callId: call.call_id, text: "42\n" }]);
+    assert.equal(next.response.text, "It printed 42.");
+    assert.equal(next.response.complete, true);
+    assert.deepEqual(read.calls.map((c) => [c.status, c.problems]), [
+      [null, []],
+      [null, []],
+      [null, []],
+    ]);
+  } finally {
+    await server.close();
+  }
+});
