@@ -50,7 +50,8 @@ export function userPath(path: string): string {
   return resolve(userCwd(), path);
 }
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
+/** The options a command declares, as `node:util` parseArgs takes them. */
+export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /**
  * Parses a command's arguments (a leading `--` from `deno task` is dropped); `-h`/`--help`
@@ -91,6 +92,29 @@ export function intOption(name: string, value: string | undefined, min = 0): num
     );
   }
   return Number(value);
+}
+
+/**
+ * A comma-separated list option (`--agents claude,codex`) whose items must each be one of
+ * `known`, or a usage error naming the first that is not (`what`: what an item is).
+ */
+export function listOption<T extends string>(
+  name: string,
+  value: string,
+  known: readonly T[],
+  what: string,
+): T[] {
+  const items = value.split(",").map((x) => x.trim()).filter(Boolean);
+  const bad = items.find((x) => !(known as readonly string[]).includes(x));
+  if (bad !== undefined) {
+    throw usageError(`--${name}: unknown ${what} ${JSON.stringify(bad)} (${known.join(", ")})`);
+  }
+  return items as T[];
+}
+
+/** The output directory a command was given (`--out`), else a new timestamped one named `name`. */
+export function outDirOption(value: string | undefined, name: string): string {
+  return value ? userPath(value) : timestampedDir(name);
 }
 
 /** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */

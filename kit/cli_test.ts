@@ -9,6 +9,7 @@ import {
   alive,
   CliError,
   descendants,
+  listOption,
   parseCommand,
   type Proc,
   timestampedDir,
@@ -26,6 +27,17 @@ Deno.test("cli: bad options are usage errors with exit code 2, on one line", () 
     });
   }
   assert.throws(() => parseCommand(["a"], opts, { positionals: false }), CliError);
+});
+
+Deno.test("cli: a list option takes known names only, the first unknown one named", () => {
+  const known = ["claude", "codex", "gemini"] as const;
+  assert.deepEqual(listOption("agents", " codex, claude,,", known, "agent"), ["codex", "claude"]);
+  assert.throws(
+    () => listOption("agents", "codex,cursor,aider", known, "agent"),
+    (e: Error) =>
+      e instanceof CliError && e.exitCode === 2 &&
+      e.message === '--agents: unknown agent "cursor" (claude, codex, gemini)',
+  );
 });
 
 Deno.test("cli: paths are resolved against the directory the user ran the command from", () => {

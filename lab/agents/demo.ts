@@ -8,11 +8,11 @@
 import { fileURLToPath } from "node:url";
 import {
   CliError,
+  listOption,
   parseCommand,
   runCommand,
   stopOnSignals,
   timestampedDir,
-  usageError,
   userPath,
 } from "../../kit/cli.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
@@ -148,22 +148,19 @@ if (import.meta.main) {
       agents: { type: "string" },
       out: { type: "string" },
     }, { positionals: false });
-    const agents = (values.agents ?? CORE_AGENTS.join(",")).split(",").map((
-      a,
-    ) => a.trim());
-    const bad = agents.find((a) => !(AGENT_NAMES as readonly string[]).includes(a));
-    if (bad) {
-      throw usageError(
-        `unknown agent ${JSON.stringify(bad)}: use ${AGENT_NAMES.join(", ")}`,
-      );
-    }
+    const agents = listOption(
+      "agents",
+      values.agents ?? CORE_AGENTS.join(","),
+      AGENT_NAMES,
+      "agent",
+    );
     if (Deno.uid() !== 0) {
       throw new CliError(
         "capture needs root (eBPF): run it as root, e.g. sudo ./sightline demo",
       );
     }
     return await run({
-      agents: agents as AgentName[],
+      agents,
       out: values.out && userPath(values.out),
     });
   });

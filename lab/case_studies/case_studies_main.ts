@@ -6,15 +6,14 @@
  * Exit code: 0 when every recording ran to the end, 1 otherwise, 2 for bad usage.
  */
 import {
+  listOption,
+  outDirOption,
   parseCommand,
   runCommand,
   stopOnSignals,
-  timestampedDir,
-  usageError,
-  userPath,
 } from "../../kit/cli.ts";
-import { AGENT_NAMES, type AgentName } from "../agents/mod.ts";
-import { type CaseStudyOptions, runCaseStudies, STUDIES, type Study } from "./case_studies.ts";
+import { AGENT_NAMES } from "../agents/mod.ts";
+import { type CaseStudyOptions, runCaseStudies, STUDIES } from "./case_studies.ts";
 
 export function parseCaseStudyArgs(args: string[]): CaseStudyOptions {
   const p = parseCommand(args, {
@@ -22,23 +21,10 @@ export function parseCaseStudyArgs(args: string[]): CaseStudyOptions {
     agents: { type: "string", default: AGENT_NAMES.join(",") },
     out: { type: "string" },
   }, { positionals: false });
-  const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
-  const studies = list(p.values.studies);
-  for (const s of studies) {
-    if (!(STUDIES as readonly string[]).includes(s)) {
-      throw usageError(`--studies: unknown study ${JSON.stringify(s)} (${STUDIES.join(", ")})`);
-    }
-  }
-  const agents = list(p.values.agents);
-  for (const a of agents) {
-    if (!(AGENT_NAMES as readonly string[]).includes(a)) {
-      throw usageError(`--agents: unknown agent ${JSON.stringify(a)}`);
-    }
-  }
   return {
-    studies: studies as Study[],
-    agents: agents as AgentName[],
-    outDir: p.values.out ? userPath(p.values.out) : timestampedDir("case-studies"),
+    studies: listOption("studies", p.values.studies, STUDIES, "study"),
+    agents: listOption("agents", p.values.agents, AGENT_NAMES, "agent"),
+    outDir: outDirOption(p.values.out, "case-studies"),
   };
 }
 

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { BUILD_SPECS, type CoverageAgent, installBuild, spread } from "./builds.ts";
 import { coverBuild, type MatrixRow } from "./coverage.ts";
-import { parseCoverageArgs, UsageError } from "./main.ts";
+import { CliError } from "../../kit/cli.ts";
+import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
 
 Deno.test("coverage: command line, and one clear error per bad input", () => {
@@ -32,7 +33,7 @@ Deno.test("coverage: command line, and one clear error per bad input", () => {
   ) {
     assert.throws(
       () => parseCoverageArgs(args),
-      (e: Error) => e instanceof UsageError && msg.test(e.message),
+      (e: Error) => e instanceof CliError && e.exitCode === 2 && msg.test(e.message),
     );
   }
 });

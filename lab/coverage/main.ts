@@ -14,8 +14,8 @@
  * every build was located (and, where captured, captured), 1 otherwise, 2 for bad input.
  */
 
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { CliError, listOption, parseCommand, runCommand, usageError } from "../../kit/cli.ts";
 import { BUILD_SPECS, type CoverageAgent, listVersions, spread } from "./builds.ts";
 import { runCoverage } from "./coverage.ts";
 import { mergeRows, readMatrix, writeMatrix } from "./matrix_report.ts";
@@ -32,8 +32,6 @@ export const DEFAULT_VERSIONS: Record<CoverageAgent, number> = {
   copilot: 2,
 };
 
-export class UsageError extends Error {}
-
 export interface CoverageCli {
   agents: CoverageAgent[];
   versions?: number;
@@ -44,49 +42,37 @@ export interface CoverageCli {
 }
 
 export function parseCoverageArgs(args: string[]): CoverageCli {
-  if (args[0] === "--") args = args.slice(1);
-  let v;
-  try {
-    v = parseArgs({
-      args,
-      options: {
-        agent: { type: "string" },
-        versions: { type: "string" },
-        list: { type: "string" },
-        capture: { type: "string", default: "sample" },
-        out: { type: "string", default: `${ROOT}reports/coverage` },
-        scenario: { type: "string", default: `${ROOT}lab/scenarios/text_hello.json` },
-      },
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const known = Object.keys(BUILD_SPECS);
-  const agents = (v.agent ?? known.join(",")).split(",").map((a) => a.trim()).filter(Boolean);
-  const bad = agents.find((a) => !known.includes(a));
-  if (bad) throw new UsageError(`unknown agent ${JSON.stringify(bad)}: use ${known.join(", ")}`);
+  const v = parseCommand(args, {
+    agent: { type: "string" },
+    versions: { type: "string" },
+    list: { type: "string" },
+    capture: { type: "string", default: "sample" },
+    out: { type: "string", default: `${ROOT}reports/coverage` },
+    scenario: { type: "string", default: `${ROOT}lab/scenarios/text_hello.json` },
+  }, { positionals: false }).values;
+  const known = Object.keys(BUILD_SPECS) as CoverageAgent[];
+  const agents = listOption("agent", v.agent ?? known.join(","), known, "agent");
   if (v.versions !== undefined && v.list !== undefined) {
-    throw new UsageError("give --versions N or --list V1,V2, not both");
+    throw usageError("give --versions N or --list V1,V2, not both");
   }
   let versions: number | undefined;
   if (v.versions !== undefined) {
     versions = Number(v.versions);
     if (!Number.isInteger(versions) || versions < 1) {
-      throw new UsageError(`--versions must be a whole number above 0, not ${v.versions}`);
+      throw usageError(`--versions must be a whole number above 0, not ${v.versions}`);
     }
   }
   const list = v.list?.split(",").map((s) => s.trim()).filter(Boolean);
   if (list) {
-    if (agents.length !== 1) throw new UsageError("--list needs exactly one --agent");
+    if (agents.length !== 1) throw usageError("--list needs exactly one --agent");
     const odd = list.find((s) => !/^\d+\.\d+\.\d+$/.test(s));
-    if (odd) throw new UsageError(`--list: ${JSON.stringify(odd)} is not a version like 1.2.3`);
+    if (odd) throw usageError(`--list: ${JSON.stringify(odd)} is not a version like 1.2.3`);
   }
   if (!["sample", "all", "none"].includes(v.capture!)) {
-    throw new UsageError(`--capture must be sample, all or none, not ${v.capture}`);
+    throw usageError(`--capture must be sample, all or none, not ${v.capture}`);
   }
   return {
-    agents: agents as CoverageAgent[],
+    agents,
     versions,
     list,
     capture: v.capture as CoverageCli["capture"],
@@ -98,7 +84,7 @@ export function parseCoverageArgs(args: string[]): CoverageCli {
 export async function main(args: string[]): Promise<number> {
   const cli = parseCoverageArgs(args);
   if (cli.capture !== "none" && Deno.uid() !== 0) {
-    throw new UsageError("capturing needs root (eBPF): run as root, or pass --capture none");
+    throw new CliError("capturing needs root (eBPF): run as root, or pass --capture none", 2);
   }
   const versions = new Map<CoverageAgent, { version: string; published?: string }[]>();
   for (const agent of cli.agents) {
@@ -106,8 +92,9 @@ export async function main(args: string[]): Promise<number> {
     if (cli.list) {
       const missing = cli.list.filter((x) => !all.some((a) => a.version === x));
       if (missing.length) {
-        throw new UsageError(
+        throw new CliError(
           `${BUILD_SPECS[agent].npmPackage} has no release ${missing.join(", ")}`,
+          2,
         );
       }
       versions.set(agent, all.filter((a) => cli.list!.includes(a.version)));
@@ -145,11 +132,7 @@ export async function main(args: string[]): Promise<number> {
   return bad.length ? 1 : 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    console.error(`coverage: ${(e as Error).message.split("\n")[0]}`);
-    Deno.exit(e instanceof UsageError ? 2 : 1);
-  }
-}
+const USAGE = "usage: deno task coverage [--agent claude,codex,opencode,gemini,qwen,copilot] " +
+  "[--versions N | --list V1,V2,...] [--capture sample|all|none] [--out DIR] [--scenario FILE]";
+
+if (import.meta.main) await runCommand("coverage", USAGE, main);

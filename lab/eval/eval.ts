@@ -176,6 +176,23 @@ export function byAgent(
   return m;
 }
 
+/** What an agent's links fall short of: precision and recall, over all and key events, below `min`. */
+export function linkShortfalls(
+  agent: string,
+  e: { all: Counts; key: Counts },
+  min: number,
+): string[] {
+  const measures = [
+    ["precision", precision(e.all)],
+    ["recall", recall(e.all)],
+    ["key-event precision", precision(e.key)],
+    ["key-event recall", recall(e.key)],
+  ] as const;
+  return measures.filter(([, v]) => v < min).map(([what, v]) =>
+    `${agent}: ${what} ${v.toFixed(3)} is below ${min}`
+  );
+}
+
 function quantile(xs: number[], q: number): number {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);

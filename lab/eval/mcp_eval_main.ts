@@ -7,55 +7,23 @@
  * accept (`mcpShortfalls`), 2 for bad usage.
  */
 import { fileURLToPath } from "node:url";
-import {
-  parseCommand,
-  runCommand,
-  stopOnSignals,
-  timestampedDir,
-  usageError,
-  userPath,
-} from "../../kit/cli.ts";
-import { AGENT_NAMES, type AgentName } from "../agents/mod.ts";
+import { runCommand, stopOnSignals, userPath } from "../../kit/cli.ts";
+import type { AgentName } from "../agents/mod.ts";
 import { formatMcpEval, mcpByAgent, mcpShortfalls, runMcpEval } from "./mcp_eval.ts";
+import { type EvalRunOptions, evalVerdict, parseEvalCommand } from "./eval_cli.ts";
 
 export const DEFAULT_REPORT = fileURLToPath(new URL("../../reports/eval_mcp.md", import.meta.url));
 export const MCP_EVAL_AGENTS: AgentName[] = ["claude", "gemini", "codex"];
 
-export interface McpEvalCliOptions {
-  agents: AgentName[];
-  runs: number;
-  outDir: string;
-  min: number;
+export interface McpEvalCliOptions extends EvalRunOptions {
   report: string;
-  recordings: string[];
 }
 
 export function parseMcpEvalArgs(args: string[]): McpEvalCliOptions {
-  const p = parseCommand(args, {
-    agents: { type: "string", default: MCP_EVAL_AGENTS.join(",") },
-    runs: { type: "string", default: "1" },
-    out: { type: "string" },
-    min: { type: "string", default: "0.95" },
+  const { common, values } = parseEvalCommand(args, "eval-mcp", MCP_EVAL_AGENTS, {
     report: { type: "string" },
   });
-  const agents = p.values.agents.split(",").map((a) => a.trim()).filter(Boolean);
-  for (const a of agents) {
-    if (!(AGENT_NAMES as readonly string[]).includes(a)) {
-      throw usageError(`--agents: unknown agent ${JSON.stringify(a)}`);
-    }
-  }
-  const runs = Number(p.values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw usageError("--runs: expected a whole number >= 1");
-  const min = Number(p.values.min);
-  if (!(min >= 0 && min <= 1)) throw usageError("--min: expected a number in [0, 1]");
-  return {
-    agents: agents as AgentName[],
-    runs,
-    outDir: p.values.out ? userPath(p.values.out) : timestampedDir("eval-mcp"),
-    min,
-    report: p.values.report ? userPath(p.values.report) : DEFAULT_REPORT,
-    recordings: p.positionals.map(userPath),
-  };
+  return { ...common, report: values.report ? userPath(values.report) : DEFAULT_REPORT };
 }
 
 /** Runs the evaluation, writes the report; returns the exit code. */
@@ -87,15 +55,7 @@ export async function run(
   out(text.trimEnd());
   await Deno.writeTextFile(o.report, text);
   out(`report: ${o.report}`);
-  if (!o.recordings.length) out(`recordings: ${o.outDir}`);
-  let ok = r.failures.length === 0 && r.scores.length > 0;
-  for (const [agent, e] of mcpByAgent(r.scores)) {
-    for (const line of mcpShortfalls(agent, e, o.min)) {
-      err(`eval:mcp: ${line}`);
-      ok = false;
-    }
-  }
-  return ok ? 0 : 1;
+  return evalVerdict("eval:mcp", o, r, mcpByAgent(r.scores), mcpShortfalls, out, err);
 }
 
 const USAGE = "usage: deno task eval:mcp [--agents claude,gemini,codex] [--runs N] [--out DIR] " +

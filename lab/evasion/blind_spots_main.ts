@@ -7,7 +7,7 @@
  *
  * Exits 1 if a technique was not seen or a program failed (the report is written anyway).
  */
-import { parseArgs } from "node:util";
+import { parseCommand, runCommand, userPath } from "../../kit/cli.ts";
 import { type BlindSpot, blindSpotsOf, STANDING_BLIND_SPOTS } from "../../recording/blind_spots.ts";
 import { type Result, runSuite } from "./suite.ts";
 
@@ -71,12 +71,18 @@ export function blindSpotsMarkdown(
   return lines.join("\n");
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ options: { out: { type: "string", default: REPORT } } });
+const USAGE = "usage: deno task blind-spots [--out FILE]";
+
+/** Runs the suite, writes the report; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const { values } = parseCommand(args, { out: { type: "string" } }, { positionals: false });
+  const out = values.out ? userPath(values.out) : REPORT;
   const { results, rec } = await runSuite(undefined, (l) => console.error(l));
   const hooks = rec.manifest.blind_spots?.find((b) => b.id === "kernel-hooks");
-  await Deno.writeTextFile(values.out!, blindSpotsMarkdown(results, Deno.osRelease(), hooks));
-  console.log(`wrote ${values.out}`);
+  await Deno.writeTextFile(out, blindSpotsMarkdown(results, Deno.osRelease(), hooks));
+  console.log(`wrote ${out}`);
   const bad = results.filter((r) => r.status === "not seen" || r.exitCode !== 0);
-  Deno.exit(bad.length ? 1 : 0);
+  return bad.length ? 1 : 0;
 }
+
+if (import.meta.main) await runCommand("blind-spots", USAGE, main);

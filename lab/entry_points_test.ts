@@ -1,0 +1,47 @@
+/**
+ * The lab's entry points refuse bad input the way every command does (kit/cli.ts): the error in
+ * one line naming the command and what was wrong, then the usage, and exit code 2 — before
+ * they start anything (no agent, capture or root needed).
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+const CASES: [string, string[], RegExp][] = [
+  [
+    "lab/eval/eval_main.ts",
+    ["--agents", "claude,cursor"],
+    /^eval: --agents: unknown agent "cursor"/,
+  ],
+  ["lab/eval/eval_main.ts", ["--window-ms", "0"], /^eval: --window-ms: expected milliseconds > 0/],
+  ["lab/eval/mcp_eval_main.ts", ["--runs", "0"], /^eval:mcp: --runs: expected a whole number >= 1/],
+  [
+    "lab/case_studies/case_studies_main.ts",
+    ["--studies", "heist"],
+    /^case-studies: --studies: unknown study "heist"/,
+  ],
+  ["lab/agents/demo.ts", ["--agents", "aider"], /^demo: --agents: unknown agent "aider"/],
+  [
+    "lab/coverage/main.ts",
+    ["--capture", "some"],
+    /^coverage: --capture must be sample, all or none/,
+  ],
+  ["lab/evasion/blind_spots_main.ts", ["--bogus"], /^blind-spots: Unknown option '--bogus'/],
+];
+
+for (const [main, args, message] of CASES) {
+  Deno.test(`entry point: ${main} ${args.join(" ")} is one line and exit 2`, async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", `${ROOT}${main}`, ...args],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const [first, ...rest] = dec.decode(out.stderr).trimEnd().split("\n");
+    assert.equal(out.code, 2);
+    assert.match(first, message);
+    assert.match(rest.join("\n"), /^usage: /, "the usage follows the one line");
+    assert.equal(dec.decode(out.stdout), "");
+  });
+}
