@@ -13,14 +13,15 @@ export type Clock = (bootNs: bigint) => bigint;
 
 type Ev<K extends number> = SlEvent & { kind: K };
 
-export function forkRow(ev: Ev<1>, clock: Clock): ProcessRow {
+/** A process row of `kind` from its kernel record, the columns the kind does not use empty. */
+function processRow(ev: Ev<1 | 2 | 3>, clock: Clock, kind: ProcessRow["kind"]): ProcessRow {
   return {
     ts_ns: clock(ev.ts),
     pid: ev.pid,
     ppid: ev.ppid,
     tid: ev.tid,
     uid: ev.uid | 0,
-    kind: "fork",
+    kind,
     comm: ev.comm,
     filename: null,
     argv: null,
@@ -33,22 +34,17 @@ export function forkRow(ev: Ev<1>, clock: Clock): ProcessRow {
   };
 }
 
+export function forkRow(ev: Ev<1>, clock: Clock): ProcessRow {
+  return processRow(ev, clock, "fork");
+}
+
 export function execRow(ev: Ev<2>, clock: Clock): ProcessRow {
-  const cwd = baseToPath(ev.cwd);
   return {
-    ts_ns: clock(ev.ts),
-    pid: ev.pid,
-    ppid: ev.ppid,
-    tid: ev.tid,
-    uid: ev.uid | 0,
-    kind: "exec",
-    comm: ev.comm,
+    ...processRow(ev, clock, "exec"),
     filename: ev.filename.startsWith("/") ? ev.filename : resolvePath(ev.filename, ev.cwd),
     argv: ev.argv,
     argv_truncated: (ev.hflags & Flag.TRUNC) !== 0,
-    cwd,
-    exit_code: null,
-    exit_signal: null,
+    cwd: baseToPath(ev.cwd),
     exe: ev.exe.length ? baseToPath(ev.exe) : null,
     exe_unlinked: ev.exeUnlinked,
   };
@@ -56,23 +52,7 @@ export function execRow(ev: Ev<2>, clock: Clock): ProcessRow {
 
 export function exitRow(ev: Ev<3>, clock: Clock): ProcessRow {
   const { code, signal } = waitStatus(ev.status);
-  return {
-    ts_ns: clock(ev.ts),
-    pid: ev.pid,
-    ppid: ev.ppid,
-    tid: ev.tid,
-    uid: ev.uid | 0,
-    kind: "exit",
-    comm: ev.comm,
-    filename: null,
-    argv: null,
-    argv_truncated: false,
-    cwd: null,
-    exit_code: code,
-    exit_signal: signal,
-    exe: null,
-    exe_unlinked: false,
-  };
+  return { ...processRow(ev, clock, "exit"), exit_code: code, exit_signal: signal };
 }
 
 const TWO_PATHS = new Set(["rename", "link", "symlink"]);

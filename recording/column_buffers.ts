@@ -172,8 +172,28 @@ export interface ColumnBuffer {
   reset(): void;
 }
 
-function validityOf(valid: ByteFlags, n: number, nulls: number) {
-  return nulls ? valid.pack(n) : new Uint8Array(0);
+/** Which rows of a column are null: a validity bitmap and the count. */
+class Validity {
+  #bits = new ByteFlags();
+  nulls = 0;
+  /** Marks row `i` as holding `v`; true when `v` is null. */
+  mark(v: unknown, i: number): boolean {
+    const isNull = v === null || v === undefined;
+    if (isNull) this.nulls++;
+    this.#bits.set(i, !isNull);
+    return isNull;
+  }
+  /** The field node of `n` rows. */
+  node(n: number): FieldNode {
+    return { length: n, nullCount: this.nulls };
+  }
+  /** The validity buffer of `n` rows: empty when none is null. */
+  buffer(n: number): Uint8Array {
+    return this.nulls ? this.#bits.pack(n) : new Uint8Array(0);
+  }
+  reset() {
+    this.nulls = 0;
+  }
 }
 
 const bytesOf = (a: ArrayBufferView, len: number) => new Uint8Array(a.buffer, a.byteOffset, len);
@@ -183,8 +203,7 @@ type Fixed = Int32Array | Float64Array | BigInt64Array;
 class FixedColumn implements ColumnBuffer {
   readonly varBytes = 0;
   #vals: Fixed;
-  #valid = new ByteFlags();
-  #nulls = 0;
+  #valid = new Validity();
   constructor(readonly type: ColType) {
     this.#vals = this.#make(256);
   }
@@ -201,44 +220,34 @@ class FixedColumn implements ColumnBuffer {
       (b as BigInt64Array).set(this.#vals as BigInt64Array);
       this.#vals = b;
     }
-    const isNull = v === null || v === undefined;
-    if (isNull) this.#nulls++;
-    this.#valid.set(i, !isNull);
-    if (!isNull) (this.#vals as unknown as (number | bigint)[])[i] = v as number | bigint;
+    if (!this.#valid.mark(v, i)) {
+      (this.#vals as unknown as (number | bigint)[])[i] = v as number | bigint;
+    }
   }
   toIpc(n: number): IpcColumn {
     return {
-      nodes: [{ length: n, nullCount: this.#nulls }],
-      buffers: [
-        validityOf(this.#valid, n, this.#nulls),
-        bytesOf(this.#vals, n * this.#vals.BYTES_PER_ELEMENT),
-      ],
+      nodes: [this.#valid.node(n)],
+      buffers: [this.#valid.buffer(n), bytesOf(this.#vals, n * this.#vals.BYTES_PER_ELEMENT)],
     };
   }
   reset() {
-    this.#nulls = 0;
+    this.#valid.reset();
   }
 }
 
 class BoolColumn implements ColumnBuffer {
   readonly varBytes = 0;
   #vals = new ByteFlags();
-  #valid = new ByteFlags();
-  #nulls = 0;
+  #valid = new Validity();
   push(v: unknown, i: number) {
-    const isNull = v === null || v === undefined;
-    if (isNull) this.#nulls++;
-    this.#valid.set(i, !isNull);
+    this.#valid.mark(v, i);
     this.#vals.set(i, v === true);
   }
   toIpc(n: number): IpcColumn {
-    return {
-      nodes: [{ length: n, nullCount: this.#nulls }],
-      buffers: [validityOf(this.#valid, n, this.#nulls), this.#vals.pack(n)],
-    };
+    return { nodes: [this.#valid.node(n)], buffers: [this.#valid.buffer(n), this.#vals.pack(n)] };
   }
   reset() {
-    this.#nulls = 0;
+    this.#valid.reset();
   }
 }
 
@@ -247,19 +256,15 @@ class VarColumn implements ColumnBuffer {
   get varBytes() {
     return this.#vb.offsets[this.#vb.n];
   }
-  #valid = new ByteFlags();
-  #nulls = 0;
+  #valid = new Validity();
   push(v: unknown, i: number) {
-    const isNull = v === null || v === undefined;
-    if (isNull) this.#nulls++;
-    this.#valid.set(i, !isNull);
-    this.#vb.push(isNull ? null : v as string | Uint8Array);
+    this.#vb.push(this.#valid.mark(v, i) ? null : v as string | Uint8Array);
   }
   toIpc(n: number): IpcColumn {
     return {
-      nodes: [{ length: n, nullCount: this.#nulls }],
+      nodes: [this.#valid.node(n)],
       buffers: [
-        validityOf(this.#valid, n, this.#nulls),
+        this.#valid.buffer(n),
         bytesOf(this.#vb.offsets, (n + 1) * 4),
         this.#vb.values(n),
       ],
@@ -267,7 +272,7 @@ class VarColumn implements ColumnBuffer {
   }
   reset() {
     this.#vb.reset();
-    this.#nulls = 0;
+    this.#valid.reset();
   }
 }
 
@@ -277,12 +282,9 @@ class StringListColumn implements ColumnBuffer {
   get varBytes() {
     return this.#items.offsets[this.#items.n];
   }
-  #valid = new ByteFlags();
-  #nulls = 0;
+  #valid = new Validity();
   push(v: unknown, i: number) {
-    const isNull = v === null || v === undefined;
-    if (isNull) this.#nulls++;
-    this.#valid.set(i, !isNull);
+    const isNull = this.#valid.mark(v, i);
     for (const s of isNull ? [] : v as string[]) this.#items.push(s);
     if (i + 2 > this.#offsets.length) this.#offsets = growInt32(this.#offsets, i + 2);
     this.#offsets[i + 1] = this.#items.n;
@@ -290,9 +292,9 @@ class StringListColumn implements ColumnBuffer {
   toIpc(n: number): IpcColumn {
     const items = this.#offsets[n];
     return {
-      nodes: [{ length: n, nullCount: this.#nulls }, { length: items, nullCount: 0 }],
+      nodes: [this.#valid.node(n), { length: items, nullCount: 0 }],
       buffers: [
-        validityOf(this.#valid, n, this.#nulls),
+        this.#valid.buffer(n),
         bytesOf(this.#offsets, (n + 1) * 4),
         new Uint8Array(0),
         bytesOf(this.#items.offsets, (items + 1) * 4),
@@ -302,7 +304,7 @@ class StringListColumn implements ColumnBuffer {
   }
   reset() {
     this.#items.reset();
-    this.#nulls = 0;
+    this.#valid.reset();
   }
 }
 
