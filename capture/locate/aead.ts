@@ -30,19 +30,18 @@
 
 import type { ElfFile } from "../elf.ts";
 import { sourceRoot } from "./boringssl.ts";
-import { hex } from "./hex.ts";
 import { findCStrings } from "./code_refs.ts";
-import { describeSites, type SiteFunction, sourceFileSites } from "./error_sites.ts";
+import { librarySites, sourceFileSites } from "./error_sites.ts";
 import type { FunctionFinder } from "./functions.ts";
 import {
   boundsMethod,
+  byTightestMatch,
   type Candidate,
   hasReason,
-  lineSpan,
   locatedHook,
   matchSteps,
-  type SequenceMatch,
-  startHow,
+  reasonNames,
+  siteEvidence,
   type Step,
 } from "./signature.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
@@ -57,9 +56,7 @@ export const CIPHER_REASONS = {
   TOO_LARGE: 117,
 } as const;
 const R = CIPHER_REASONS;
-const NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(R).map(([k, v]) => [v, k]),
-);
+const NAMES = reasonNames(R);
 
 // BoringSSL builds its FIPS module from `.cc.inc` files included into bcm.cc (2024+).
 export const AEAD_FILES = ["/cipher/aead.c", "/cipher/aead.cc", "/cipher/aead.cc.inc"];
@@ -121,11 +118,7 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
   if (!found.files.length) {
     return { method, hooks: [], note: `${method}: no "${AEAD_FILES.join('" / "')}" string` };
   }
-  const library = found.files.some((f) => f.includes("aws-lc")) ? "aws-lc" : "boringssl";
-  const fns = found.functions.map((f) => ({
-    ...f,
-    sites: f.sites.filter((s) => s.lib === undefined || s.lib === ERR_LIB_CIPHER),
-  }));
+  const { library, fns } = librarySites(found, ERR_LIB_CIPHER);
   const picks: [Sig, Candidate, number][] = [];
   for (const sig of SIGNATURES) {
     const cands: Candidate[] = [];
@@ -134,10 +127,7 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
       const match = matchSteps(fn.sites, sig.steps);
       if (match) cands.push({ fn, match });
     }
-    cands.sort((a, b) =>
-      b.match.matched - a.match.matched || lineSpan(a.match) - lineSpan(b.match)
-    );
-    if (cands.length) picks.push([sig, cands[0], cands.length]);
+    if (cands.length) picks.push([sig, byTightestMatch(cands)[0], cands.length]);
   }
   const stats = `${found.refs} sites in ${found.functions.length} functions`;
   const haveSeal = picks.some(([s]) => s.fn === "EVP_AEAD_CTX_seal");
@@ -156,7 +146,8 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
   const related: LocatedHook[] = [];
   for (const [sig, c, n] of picks) {
     const calls = c.fn.directCalls ?? 0;
-    const hook = locatedHook(elf, sig.fn, c, n, calls, evidence(c.fn, c.match, n, calls));
+    const evidence = siteEvidence("aead.c", NAMES, c.fn, c.match, n, calls);
+    const hook = locatedHook(elf, sig.fn, c, n, calls, evidence);
     if (hook) (sig.hook ? hooks : related).push(hook);
   }
   return {
@@ -166,10 +157,4 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
     related,
     note: `${method}: ${found.files[0]}: ${stats}; seal and open found`,
   };
-}
-
-function evidence(fn: SiteFunction, m: SequenceMatch, n: number, calls: number): string {
-  return `aead.c sites in line order ${describeSites(m.sites, NAMES)} (${m.matched}/${m.total}` +
-    ` steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${startHow(fn)}` +
-    `${calls ? `, ${calls} direct calls` : ""}; ${n === 1 ? "unique" : `${n} candidates`}`;
 }

@@ -34,21 +34,20 @@
  */
 
 import type { ElfFile } from "../elf.ts";
-import { describeSites, type SiteFunction, sourceFileSites } from "./error_sites.ts";
+import { librarySites, sourceFileSites } from "./error_sites.ts";
 import type { FunctionFinder } from "./functions.ts";
 import {
   boundsMethod,
+  byTightestMatch,
   type Candidate,
   hasReason,
-  lineSpan,
   locatedHook,
   matchSteps,
-  type SequenceMatch,
-  startHow,
+  reasonNames,
+  siteEvidence,
   type Step,
 } from "./signature.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
-import { hex } from "./hex.ts";
 
 export const ERR_LIB_SSL = 16;
 export const SSL_REASONS = {
@@ -60,9 +59,7 @@ export const SSL_REASONS = {
   APPLICATION_DATA_ON_SHUTDOWN: 291,
 } as const;
 const R = SSL_REASONS;
-const NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(R).map(([k, v]) => [v, k]),
-);
+const NAMES = reasonNames(R);
 
 export const SSL_LIB_FILE = "/ssl/ssl_lib.cc";
 
@@ -92,11 +89,7 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
   if (!found.files.length) {
     return { method, hooks: [], note: `${method}: no "${SSL_LIB_FILE}" string` };
   }
-  const library = found.files.some((f) => f.includes("aws-lc")) ? "aws-lc" : "boringssl";
-  const fns = found.functions.map((f) => ({
-    ...f,
-    sites: f.sites.filter((s) => s.lib === undefined || s.lib === ERR_LIB_SSL),
-  }));
+  const { library, fns } = librarySites(found, ERR_LIB_SSL);
   const byStart = new Map(fns.map((f) => [f.start, f]));
 
   const writes: Candidate[] = [];
@@ -124,7 +117,7 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
     if (match && fn.sites.includes(match.sites[2])) reads.push({ fn, match });
   }
 
-  const rankedWrites = rankWrites(writes);
+  const rankedWrites = byTightestMatch(writes);
   const rankedReads = rankReads(reads);
   const write = rankedWrites[0];
   const read = rankedReads[0];
@@ -144,7 +137,8 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
   const hooks: LocatedHook[] = [];
   const toHook = (fnName: HookFn, c: Candidate, n: number) => {
     const calls = c.fn.directCalls ?? 0;
-    return locatedHook(elf, fnName, c, n, calls, evidence(c.fn, c.match, n, calls));
+    const evidence = siteEvidence("ssl_lib.cc", NAMES, c.fn, c.match, n, calls);
+    return locatedHook(elf, fnName, c, n, calls, evidence);
   };
   for (
     const [fnName, ranked, n] of [
@@ -169,14 +163,6 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
   };
 }
 
-/** Write candidates, best first. Lines only break ties: the tightest (most complete, then
- * shortest span) match. */
-function rankWrites(c: Candidate[]): Candidate[] {
-  return [...c].sort((a, b) =>
-    b.match.matched - a.match.matched || lineSpan(a.match) - lineSpan(b.match)
-  );
-}
-
 /** Read candidates, best first; `resolved` when the first is certain among several. */
 function rankReads(c: Candidate[]): Candidate[] & { resolved?: boolean } {
   if (c.length <= 1) return [...c];
@@ -189,12 +175,6 @@ function rankReads(c: Candidate[]): Candidate[] & { resolved?: boolean } {
   );
   ranked.resolved = callers.length === 1;
   return ranked;
-}
-
-function evidence(fn: SiteFunction, m: SequenceMatch, n: number, calls: number): string {
-  return `ssl_lib.cc sites in line order ${describeSites(m.sites, NAMES)}` +
-    ` (${m.matched}/${m.total} steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${startHow(fn)}` +
-    `${calls ? `, ${calls} direct calls` : ""}; ${n === 1 ? "unique" : `${n} candidates`}`;
 }
 
 /** The tree a `__FILE__` path belongs to: the path without its in-library part. */

@@ -26,7 +26,7 @@
 import type { ElfFile } from "../elf.ts";
 import { type CodeRef, findCodeRefs, findCStrings, suffixTargets } from "./code_refs.ts";
 import type { FunctionFinder, FunctionInfo } from "./functions.ts";
-import { type Insn, isTerminator, X86 } from "./x86.ts";
+import { ARG_REGS, argIndex, type Insn, isTerminator, X86 } from "./x86.ts";
 
 export interface ErrorSite {
   ip: number;
@@ -58,27 +58,12 @@ export interface SourceFileSites {
   unplaced: number;
 }
 
-const R = X86.Register;
-/** The System V integer argument registers, each in its 32- and 64-bit forms. */
-const ARG_REGS: Set<number>[] = [
-  new Set([R.EDI, R.RDI]),
-  new Set([R.ESI, R.RSI]),
-  new Set([R.EDX, R.RDX]),
-  new Set([R.ECX, R.RCX]),
-  new Set([R.R8D, R.R8]),
-  new Set([R.R9D, R.R9]),
-];
 /** Where `__FILE__` goes in the source's call: ERR_put_error(lib, unused, reason, file, line). */
 export const FILE_ARG = 3;
 
-/** The argument index a register carries, or -1. */
-export function argIndex(reg: number): number {
-  return ARG_REGS.findIndex((s) => s.has(reg));
-}
-
 /** The registers of lib, reason and line when `__FILE__` is argument `fileArg`. */
-function layout(fileArg: number): [string, Set<number>][] {
-  const out: [string, Set<number>][] = [
+function layout(fileArg: number): [string, ReadonlySet<number>][] {
+  const out: [string, ReadonlySet<number>][] = [
     ["reason", ARG_REGS[fileArg - 1]],
     ["line", ARG_REGS[fileArg + 1]],
   ];
@@ -206,6 +191,23 @@ function readSite(fn: FunctionInfo, ref: CodeRef, k: number, fileArg: number): E
 }
 
 /** "reason@line" list, for evidence strings. */
+/**
+ * Which BoringSSL-family library the found files belong to (aws-lc or BoringSSL), and the
+ * functions with only the sites of library `lib` (or of no known library).
+ */
+export function librarySites(
+  found: SourceFileSites,
+  lib: number,
+): { library: "aws-lc" | "boringssl"; fns: SiteFunction[] } {
+  return {
+    library: found.files.some((f) => f.includes("aws-lc")) ? "aws-lc" : "boringssl",
+    fns: found.functions.map((f) => ({
+      ...f,
+      sites: f.sites.filter((s) => s.lib === undefined || s.lib === lib),
+    })),
+  };
+}
+
 export function describeSites(sites: ErrorSite[], names: Record<number, string> = {}): string {
   return sites.map((s) => `${names[s.reason ?? -1] ?? s.reason ?? "?"}@${s.line ?? "?"}`).join(
     ",",

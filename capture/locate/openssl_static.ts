@@ -34,20 +34,11 @@ import { findCodeRefs, findCStrings, suffixTargets } from "./code_refs.ts";
 import type { FunctionFinder, FunctionInfo } from "./functions.ts";
 import { startHow } from "./signature.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
-import { X86 } from "./x86.ts";
+import { ARG_REG_NAMES, argIndex, X86 } from "./x86.ts";
 
 export const OPENSSL_SSL_FILE = "ssl/ssl_lib.c";
 
 const R = X86.Register;
-const ARG_REGS: number[][] = [
-  [R.RDI, R.EDI],
-  [R.RSI, R.ESI],
-  [R.RDX, R.EDX],
-  [R.RCX, R.ECX],
-  [R.R8, R.R8D],
-  [R.R9, R.R9D],
-];
-const REG_NAMES = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
 
 interface Target {
   fn: HookFn;
@@ -116,7 +107,7 @@ export function locateOpenSslStatic(elf: ElfFile, finder: FunctionFinder): Metho
       confidence: exact ? 0.95 : fn.directCalls ? 0.9 : 0.7,
       evidence: `loads "${t.name}" and "${OPENSSL_SSL_FILE}" (${sites} error sites) in fn ` +
         `${hex(fn.start)}..${hex(fn.end)}; ${startHow(fn)}, ${fn.directCalls ?? 0} direct calls; ` +
-        `byte count through ${REG_NAMES[arg]} (${how})`,
+        `byte count through ${ARG_REG_NAMES[arg]} (${how})`,
     });
   }
   if (hooks.length < TARGETS.length) {
@@ -162,7 +153,7 @@ function outPointerArg(
         ? i.memBase === R.RBP || i.memBase === R.RSP
         : i.mnemonic === X86.Mnemonic.Mov && (i.reg1 === R.RSP || i.reg1 === R.RBP);
       if (!local) continue;
-      const a = ARG_REGS.findIndex((r) => r.includes(i.reg0));
+      const a = argIndex(i.reg0);
       if (a === 3 || a === 4) votes.set(a, (votes.get(a) ?? 0) + 1);
     }
   }

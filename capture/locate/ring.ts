@@ -38,7 +38,7 @@ import { type ElfFile, PF_X, PT_LOAD } from "../elf.ts";
 import { hex } from "./hex.ts";
 import { DataPointers } from "./data_pointers.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
-import { decodeLinear, X86 } from "./x86.ts";
+import { ARG_REG_NAMES, argIndex, decodeLinear, X86 } from "./x86.ts";
 
 interface AlgRecord {
   vaddr: number;
@@ -47,17 +47,6 @@ interface AlgRecord {
   keyLen: number;
   id: number;
 }
-
-const R = X86.Register;
-/** System V integer argument registers (the Rust ABI uses the same ones, in order). */
-const ARG_REGS: number[][] = [
-  [R.RDI, R.EDI],
-  [R.RSI, R.ESI],
-  [R.RDX, R.EDX],
-  [R.RCX, R.ECX],
-  [R.R8, R.R8D],
-  [R.R9, R.R9D],
-];
 
 export function locateRing(elf: ElfFile): MethodOutcome {
   const method = "ring AEAD algorithm table (seal/open pointers)";
@@ -91,7 +80,7 @@ export function locateRing(elf: ElfFile): MethodOutcome {
       ctxArg: key ?? 1,
       confidence: key === undefined ? 0.7 : 0.9,
       evidence: `${what}; key in ${
-        key === undefined ? "rsi (assumed: no argument dereference found)" : REG_NAMES[key]
+        key === undefined ? "rsi (assumed: no argument dereference found)" : ARG_REG_NAMES[key]
       }`,
     });
   };
@@ -110,8 +99,6 @@ export function locateRing(elf: ElfFile): MethodOutcome {
     note: `${method}: ${table}` + (notes.length ? `; ${notes.join("; ")}` : ""),
   };
 }
-
-const REG_NAMES = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
 
 /**
  * Records shaped like `Algorithm`: three code pointers in a row, then within the next three
@@ -188,11 +175,11 @@ function keyArgument(elf: ElfFile, vaddr: number): number | undefined {
   const written = new Set<number>();
   for (const i of decodeLinear(elf.read(off, 256), vaddr, 48)) {
     if (i.memBase !== undefined) {
-      const k = ARG_REGS.findIndex((r) => r.includes(i.memBase!));
+      const k = argIndex(i.memBase);
       if (k >= 0 && !written.has(k)) return k;
     }
     // an argument register overwritten before any read through it no longer holds the key
-    const w = ARG_REGS.findIndex((r) => r.includes(i.reg0));
+    const w = argIndex(i.reg0);
     if (w >= 0 && i.mnemonic !== X86.Mnemonic.Cmp && i.mnemonic !== X86.Mnemonic.Test) {
       written.add(w);
     }

@@ -10,8 +10,14 @@
  */
 
 import type { ElfFile } from "../elf.ts";
-import type { ErrorSite, SiteFunction } from "./error_sites.ts";
+import { describeSites, type ErrorSite, type SiteFunction } from "./error_sites.ts";
+import { hex } from "./hex.ts";
 import type { HookFn, LocatedHook } from "./types.ts";
+
+/** Reason names by code, from a table of reason codes by name (for evidence strings). */
+export function reasonNames(reasons: Record<string, number>): Record<number, string> {
+  return Object.fromEntries(Object.entries(reasons).map(([k, v]) => [v, k]));
+}
 
 export interface Step {
   anyOf: number[];
@@ -69,6 +75,30 @@ export function boundsMethod(fn: SiteFunction): string {
 export interface Candidate {
   fn: SiteFunction;
   match: SequenceMatch;
+}
+
+/** Candidates best first: the most complete match, then the shortest line span. */
+export function byTightestMatch(c: Candidate[]): Candidate[] {
+  return [...c].sort((a, b) =>
+    b.match.matched - a.match.matched || lineSpan(a.match) - lineSpan(b.match)
+  );
+}
+
+/**
+ * The evidence of a located function: the `file`'s sites it matched in line order (`names`:
+ * reason names), its bounds, how many direct calls reach it and how many candidates there were.
+ */
+export function siteEvidence(
+  file: string,
+  names: Record<number, string>,
+  fn: SiteFunction,
+  m: SequenceMatch,
+  n: number,
+  calls: number,
+): string {
+  return `${file} sites in line order ${describeSites(m.sites, names)}` +
+    ` (${m.matched}/${m.total} steps) in fn ${hex(fn.start)}..${hex(fn.end)}; ${startHow(fn)}` +
+    `${calls ? `, ${calls} direct calls` : ""}; ${n === 1 ? "unique" : `${n} candidates`}`;
 }
 
 /**

@@ -52,6 +52,26 @@ const IMM_KINDS = new Set<number>([
 export const X86 = { Code, Mnemonic, Register };
 
 /**
+ * The System V integer argument registers in order (Rust's ABI uses the same ones), each in its
+ * 64- and 32-bit forms.
+ */
+export const ARG_REGS: ReadonlySet<number>[] = [
+  new Set([Register.RDI, Register.EDI]),
+  new Set([Register.RSI, Register.ESI]),
+  new Set([Register.RDX, Register.EDX]),
+  new Set([Register.RCX, Register.ECX]),
+  new Set([Register.R8, Register.R8D]),
+  new Set([Register.R9, Register.R9D]),
+];
+/** Their 64-bit names, in the same order. */
+export const ARG_REG_NAMES = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"];
+
+/** The argument index a register carries, or -1. */
+export function argIndex(reg: number): number {
+  return ARG_REGS.findIndex((s) => s.has(reg));
+}
+
+/**
  * Decodes instructions of `bytes` (loaded at `ip`) linearly; stops after `max`, at the end, or
  * after the first instruction for which `stop` is true (that one is included).
  */
