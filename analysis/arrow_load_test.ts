@@ -14,14 +14,9 @@ import { readTable } from "./recording_input.ts";
 import { RAW_TABLES, rawTlsTable } from "./schema.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
 import { fileTable } from "../recording/schema.ts";
+import { COMMITTED_RECORDINGS, FIXTURES } from "./testing.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-const RECORDINGS = [
-  ...[...Deno.readDirSync(join(ROOT, "datasets"))].filter((e) => e.isDirectory)
-    .map((e) => join(ROOT, "datasets", e.name)),
-  ...[...Deno.readDirSync(join(ROOT, "tests/fixtures/analysis"))].filter((e) => e.isDirectory)
-    .map((e) => join(ROOT, "tests/fixtures/analysis", e.name)),
-].sort();
+const RECORDINGS = COMMITTED_RECORDINGS;
 
 async function db() {
   const i = await DuckDBInstance.create(":memory:");
@@ -77,7 +72,7 @@ Deno.test("arrow_load: damaged files load the same rows and say the same words",
   const { c, close } = await db();
   const tmp = await Deno.makeTempDir({ prefix: "sl-arrow-load-" });
   try {
-    const src = join(ROOT, "tests/fixtures/analysis/claude_tool_marker");
+    const src = `${FIXTURES}claude_tool_marker`;
     const whole = Deno.readFileSync(join(src, "tls.arrow"));
     const cuts = [
       0,

@@ -5,7 +5,6 @@
  * order.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { loadArrowFile } from "./arrow_load.ts";
 import { Build } from "./build_steps.ts";
@@ -24,14 +23,9 @@ import {
   toolCallsTable,
   wsMessagesTable,
 } from "./schema.ts";
+import { COMMITTED_RECORDINGS } from "./testing.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-const RECORDINGS = [
-  ...[...Deno.readDirSync(join(ROOT, "datasets"))].filter((e) => e.isDirectory)
-    .map((e) => join(ROOT, "datasets", e.name)),
-  ...[...Deno.readDirSync(join(ROOT, "tests/fixtures/analysis"))].filter((e) => e.isDirectory)
-    .map((e) => join(ROOT, "tests/fixtures/analysis", e.name)),
-].sort();
+const RECORDINGS = COMMITTED_RECORDINGS;
 
 const HTTP = [httpExchangesTable, sseEventsTable, wsMessagesTable, llmCallsTable, toolCallsTable];
 

@@ -21,6 +21,15 @@ export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
 export const WS_FIXTURES = ["codex_ws", "codex_ws_no_context", "codex_ws_refused"] as const;
 export const UPDATE = Deno.args.includes("--update");
 
+const DATASETS = new URL("../datasets/", import.meta.url).pathname;
+const dirsIn = (dir: string) =>
+  [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => `${dir}${e.name}`);
+/** Every committed recording: the datasets and the agent fixtures, sorted by path. */
+export const COMMITTED_RECORDINGS: readonly string[] = [
+  ...dirsIn(DATASETS),
+  ...dirsIn(FIXTURES),
+].sort();
+
 export interface Served {
   agent: string;
   transport?: string;

@@ -5,7 +5,6 @@
  * the whole table — with the bytes read back out of DuckDB, or put aside as tls.arrow is loaded.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadArrowFile } from "./arrow_load.ts";
 import { rebuildConnections, tlsView } from "./byte_streams.ts";
@@ -15,14 +14,9 @@ import { loadPrices } from "./pricing.ts";
 import { readTable } from "./recording_input.ts";
 import { rawTlsTable } from "./schema.ts";
 import { buildHttpTablesFrom, TlsByteScratch, tlsConnections } from "./tls_stream.ts";
+import { COMMITTED_RECORDINGS } from "./testing.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-const RECORDINGS = [
-  ...[...Deno.readDirSync(join(ROOT, "datasets"))].filter((e) => e.isDirectory)
-    .map((e) => join(ROOT, "datasets", e.name)),
-  ...[...Deno.readDirSync(join(ROOT, "tests/fixtures/analysis"))].filter((e) => e.isDirectory)
-    .map((e) => join(ROOT, "tests/fixtures/analysis", e.name)),
-].sort();
+const RECORDINGS = COMMITTED_RECORDINGS;
 
 Deno.test("tls_stream: connection by connection from DuckDB, the same rows as the whole-table parse", async () => {
   const prices = loadPrices();
