@@ -4,6 +4,7 @@
  * (to check that the analysis does not depend on how bytes were split into TLS calls), and a
  * JSON-friendly digest of the built tables for golden files.
  */
+import assert from "node:assert/strict";
 import { tlsView as viewOf } from "./byte_streams.ts";
 import { type Connection, rebuildConnections, rowData, type TlsView } from "./byte_streams.ts";
 import { buildHttpTables, type HttpTables } from "./http_tables.ts";
@@ -13,6 +14,7 @@ import { concatBytes } from "../kit/bytes.ts";
 import { quoteIdent } from "../kit/columns.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import type { LlmCallRow } from "./schema.ts";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
 export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
@@ -233,6 +235,31 @@ export interface ExpectedCall {
   thinking: string | null;
   tokens: { input: bigint; output: bigint; cacheRead: bigint; cacheWrite: bigint | null };
   tool?: { name: string; input: Record<string, unknown> };
+}
+
+/**
+ * Asserts that a call's answer is the scripted turn's: its text, thinking and token counts
+ * (the first three columns by `in`, what the script said).
+ */
+export function assertScriptedAnswer(
+  c: Pick<
+    LlmCallRow,
+    | "assistant_text"
+    | "thinking"
+    | "input_tokens"
+    | "output_tokens"
+    | "cache_read_tokens"
+    | "cache_write_tokens"
+  >,
+  w: ExpectedCall,
+): void {
+  if (typeof w.text === "string") assert.equal(c.assistant_text, w.text);
+  else assert.match(c.assistant_text ?? "", w.text);
+  assert.equal(c.thinking, w.thinking);
+  assert.deepEqual(
+    [c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens],
+    [w.tokens.input, w.tokens.output, w.tokens.cacheRead, w.tokens.cacheWrite],
+  );
 }
 
 /** Reads the scenario file (the oracle) and maps its turns onto an agent's tool shapes. */
