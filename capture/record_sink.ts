@@ -212,7 +212,7 @@ export class RecordSink {
         break;
       }
       case Kind.TLS:
-        this.#assembler.chunk({ ...ev, flags: ev.hflags });
+        this.#assembler.chunk(ev);
         break;
       case Kind.TLS_FREE:
         this.#assembler.free(ev.pid, ev.conn);

@@ -14,24 +14,13 @@
  * Fresh memory costs more than the copying (page faults, zeroing): a buffer allocated per
  * call made this the capture's largest cost per TLS byte.
  */
-import { Flag } from "./events.ts";
+import { Flag, type SlEvent } from "./events.ts";
 
 /** SL_TLS_CHUNK of events.h */
 export const TLS_CHUNK = 16384;
 
-export interface TlsChunk {
-  pid: number;
-  tid: number;
-  ts: bigint;
-  flags: number;
-  conn: bigint;
-  seq: bigint;
-  total: number;
-  offset: number;
-  target: number;
-  dir: 0 | 1;
-  data: Uint8Array;
-}
+/** One kernel TLS chunk (SL_K_TLS) as the decoder gives it; the owner's uid is not needed. */
+export type TlsChunk = Omit<SlEvent & { kind: 7 }, "kind" | "uid">;
 
 export interface TlsCall {
   pid: number;
@@ -94,7 +83,7 @@ export class TlsAssembler {
     }
     const expectedLen = Math.min(c.total, this.#maxBytes);
     if (
-      !p && c.offset === 0 && (c.flags & (Flag.LAST | Flag.FAULT)) === Flag.LAST &&
+      !p && c.offset === 0 && (c.hflags & (Flag.LAST | Flag.FAULT)) === Flag.LAST &&
       c.data.length >= expectedLen
     ) {
       // the whole call in one chunk (most calls): its bytes as they are, no copy
@@ -108,7 +97,7 @@ export class TlsAssembler {
     }
     const data = p.call.data;
     const room = Math.max(0, p.expectedLen - c.offset);
-    const fault = (c.flags & Flag.FAULT) !== 0;
+    const fault = (c.hflags & Flag.FAULT) !== 0;
     // an unreadable chunk covered what a full chunk would have
     const span = Math.min(room, fault ? TLS_CHUNK : c.data.length);
     if (c.offset > p.filled) {
@@ -120,7 +109,7 @@ export class TlsAssembler {
       data.fill(0, c.offset, c.offset + span);
     } else data.set(c.data.subarray(0, span), c.offset);
     p.filled = Math.max(p.filled, c.offset + span);
-    if (c.flags & Flag.LAST) this.#finish(key, p);
+    if (c.hflags & Flag.LAST) this.#finish(key, p);
   }
 
   #call(c: TlsChunk, data: Uint8Array): TlsCall {
@@ -134,7 +123,7 @@ export class TlsAssembler {
       seq: c.seq,
       total: c.total,
       data,
-      truncated: (c.flags & Flag.TRUNC) !== 0,
+      truncated: (c.hflags & Flag.TRUNC) !== 0,
       lost: 0,
       target: c.target,
     };
