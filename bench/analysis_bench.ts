@@ -20,7 +20,8 @@
 import { parseArgs } from "node:util";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
 import { fileTable, netTable, processTable, tlsTable } from "../recording/schema.ts";
-import type { FileRow, NetRow, ProcessRow, TlsRow } from "../recording/schema.ts";
+import type { FileRow, NetRow, TlsRow } from "../recording/schema.ts";
+import { processRow } from "../recording/recording_builder.ts";
 import { renderAnthropicStream } from "../lab/simulator/anthropic_messages.ts";
 import { renderGeminiStream } from "../lab/simulator/gemini.ts";
 import { renderChatStream } from "../lab/simulator/openai_chat.ts";
@@ -201,8 +202,8 @@ async function generate(dir: string, sizes: Sizes) {
   const flushIf = <T extends { pending: number; flush(): void }>(w: T) => {
     if (w.pending >= 50_000) w.flush();
   };
-  const addProc = (r: Omit<ProcessRow, "tid" | "uid" | "argv_truncated">) => {
-    proc.append({ tid: r.pid, uid: 0, argv_truncated: false, ...r });
+  const addProc = (r: Parameters<typeof processRow>[0]) => {
+    proc.append(processRow(r));
     counts.process++;
     flushIf(proc);
   };
@@ -239,11 +240,6 @@ async function generate(dir: string, sizes: Sizes) {
       ppid: 999,
       kind: "fork",
       comm: "node",
-      filename: null,
-      argv: null,
-      cwd: null,
-      exit_code: null,
-      exit_signal: null,
     });
     addProc({
       ts_ns: tick(),
@@ -254,8 +250,6 @@ async function generate(dir: string, sizes: Sizes) {
       filename: "/usr/bin/agent",
       argv: ["agent", "-p", "task"],
       cwd: "/work",
-      exit_code: null,
-      exit_signal: null,
     });
     const nc: NetRow = {
       ts_ns: tick(),
@@ -433,11 +427,6 @@ async function generate(dir: string, sizes: Sizes) {
             ppid,
             kind: "fork",
             comm: "bash",
-            filename: null,
-            argv: null,
-            cwd: null,
-            exit_code: null,
-            exit_signal: null,
           });
           addProc({
             ts_ns: tick(),
@@ -448,8 +437,6 @@ async function generate(dir: string, sizes: Sizes) {
             filename: exe,
             argv: [exe, "-c", `ls -la /work/${n}`],
             cwd: "/work",
-            exit_code: null,
-            exit_signal: null,
           });
         }
         addFile(ls, `/work/${n}/out.txt`, 0o1101);
@@ -460,11 +447,7 @@ async function generate(dir: string, sizes: Sizes) {
             ppid: pid === ls ? sh : c.pid,
             kind: "exit",
             comm: "x",
-            filename: null,
-            argv: null,
-            cwd: null,
             exit_code: 0,
-            exit_signal: null,
           });
         }
       } else {
