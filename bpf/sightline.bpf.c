@@ -748,9 +748,9 @@ static __always_inline __u16 read_sockaddr(void *uaddr, __u32 alen, __u16 *port,
 	return family;
 }
 
-static __always_inline struct sock *fd_sock(struct task_struct *t, long fd)
+/* The socket a file is, or NULL when it is none. */
+static __always_inline struct sock *file_sock(struct file *f)
 {
-	struct file *f = fd_file(t, fd);
 	if (!f)
 		return NULL;
 	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
@@ -758,6 +758,11 @@ static __always_inline struct sock *fd_sock(struct task_struct *t, long fd)
 		return NULL;
 	struct socket *so = BPF_CORE_READ(f, private_data);
 	return so ? BPF_CORE_READ(so, sk) : NULL;
+}
+
+static __always_inline struct sock *fd_sock(struct task_struct *t, long fd)
+{
+	return file_sock(fd_file(t, fd));
 }
 
 /*
@@ -1140,29 +1145,23 @@ static __always_inline int tls_leave(void *ctx, __u32 fn, __u8 dir, long ret)
 	return 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(sl_ssl_write_entry, void *ssl, void *buf, int num)
-{
-	return tls_enter(ctx, FN_SSL_WRITE, (__u64)ssl, (__u64)buf, 0);
-}
+/* The entry and return probes of a function shaped `ret_t f(conn, buf, count)` that returns
+ * the bytes it moved or an error (SSL_write/SSL_read, gnutls_record_send/recv): the entry
+ * stashes the connection and buffer, the return emits what was moved in direction `dir`. */
+#define TLS_MOVE_PROBES(name, fn, dir, ret_t)                                   \
+	SEC("uprobe")                                                          \
+	int BPF_KPROBE(name##_entry, void *conn, void *buf)                    \
+	{                                                                      \
+		return tls_enter(ctx, fn, (__u64)conn, (__u64)buf, 0);          \
+	}                                                                      \
+	SEC("uretprobe")                                                       \
+	int BPF_KRETPROBE(name##_ret, ret_t ret)                               \
+	{                                                                      \
+		return tls_leave(ctx, fn, dir, ret);                            \
+	}
 
-SEC("uretprobe")
-int BPF_KRETPROBE(sl_ssl_write_ret, int ret)
-{
-	return tls_leave(ctx, FN_SSL_WRITE, SL_TLS_WRITE, ret);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(sl_ssl_read_entry, void *ssl, void *buf, int num)
-{
-	return tls_enter(ctx, FN_SSL_READ, (__u64)ssl, (__u64)buf, 0);
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(sl_ssl_read_ret, int ret)
-{
-	return tls_leave(ctx, FN_SSL_READ, SL_TLS_READ, ret);
-}
+TLS_MOVE_PROBES(sl_ssl_write, FN_SSL_WRITE, SL_TLS_WRITE, int)
+TLS_MOVE_PROBES(sl_ssl_read, FN_SSL_READ, SL_TLS_READ, int)
 
 SEC("uprobe")
 int BPF_KPROBE(sl_ssl_write_ex_entry, void *ssl, void *buf, __u64 num, __u64 *written)
@@ -1545,29 +1544,8 @@ int sl_ring_open_ret(struct pt_regs *ctx)
  * connection and gnutls_deinit(session) ends it.
  */
 
-SEC("uprobe")
-int BPF_KPROBE(sl_gnutls_send_entry, void *session, void *data, __u64 size)
-{
-	return tls_enter(ctx, FN_GNUTLS_SEND, (__u64)session, (__u64)data, 0);
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(sl_gnutls_send_ret, long ret)
-{
-	return tls_leave(ctx, FN_GNUTLS_SEND, SL_TLS_WRITE, ret);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(sl_gnutls_recv_entry, void *session, void *data, __u64 size)
-{
-	return tls_enter(ctx, FN_GNUTLS_RECV, (__u64)session, (__u64)data, 0);
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(sl_gnutls_recv_ret, long ret)
-{
-	return tls_leave(ctx, FN_GNUTLS_RECV, SL_TLS_READ, ret);
-}
+TLS_MOVE_PROBES(sl_gnutls_send, FN_GNUTLS_SEND, SL_TLS_WRITE, long)
+TLS_MOVE_PROBES(sl_gnutls_recv, FN_GNUTLS_RECV, SL_TLS_READ, long)
 
 /* ---------------------------------------------------------------- Go crypto/tls
  *

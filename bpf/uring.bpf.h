@@ -95,17 +95,6 @@ static __always_inline __u64 uring_await(struct io_kiocb *req, __u8 what, __u8 o
 	return v.id;
 }
 
-static __always_inline struct sock *file_sock(struct file *f)
-{
-	if (!f)
-		return NULL;
-	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return NULL;
-	struct socket *so = BPF_CORE_READ(f, private_data);
-	return so ? BPF_CORE_READ(so, sk) : NULL;
-}
-
 /* A file operation's arguments from its command struct into `a`; false if not one. */
 static __always_inline bool uring_file_args(struct io_kiocb *req, __u8 op, __s32 fd,
 					    struct sys_args *a)
