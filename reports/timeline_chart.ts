@@ -223,6 +223,12 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
   const span = Math.max(data.overview.spanMs / 1000, 0.001);
   const { x, y } = axes(span, lanes);
   const minWidth = span / 400;
+  /** A bar from `startNs` to `endNs` (an instant when it has no end), at least minWidth wide. */
+  const bar = (startNs: bigint, endNs: bigint | null) => {
+    const start = sec(startNs);
+    const end = endNs === null ? start : sec(endNs);
+    return { start, end: Math.max(end, start + minWidth) };
+  };
   const mcpCalls = data.mcpCalls ?? [];
   const colorOf = colorFor(mcpCalls.length > 0);
   const procByKey = new Map(data.processes.map((p) => [p.key, p]));
@@ -247,12 +253,9 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
 
   const callRows = calls.filter((c) => c.requestNs !== null && laneFor(laneOf, c.procKey))
     .map((c) => {
-      const start = sec(c.requestNs!);
-      const end = c.endNs === null ? start : sec(c.endNs);
       return {
         lane: laneFor(laneOf, c.procKey),
-        start,
-        end: Math.max(end, start + minWidth),
+        ...bar(c.requestNs!, c.endNs),
         anchor: `call-${c.id}`,
         call: `#${c.id} ${c.model ?? "?"} (${c.kind}${c.sideKind ? `: ${c.sideKind}` : ""})`,
         at: clock(c.requestNs),
@@ -271,12 +274,9 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
     t.requestedNs !== null && laneFor(laneOf, t.procKey)
   )
     .map((t) => {
-      const start = sec(t.requestedNs!);
-      const end = t.resultNs === null ? start : sec(t.resultNs);
       return {
         lane: laneFor(laneOf, t.procKey),
-        start,
-        end: Math.max(end, start + minWidth),
+        ...bar(t.requestedNs!, t.resultNs),
         anchor: `tool-${t.id}`,
         tool: `#${t.id} ${t.name} (asked by call #${t.llmCallId})`,
         command: excerpt(toolCommand(t)),
@@ -353,12 +353,9 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
 
   if (data.findings !== null) {
     const findingRows = data.findings.map((f) => {
-      const start = sec(f.startNs);
-      const end = f.endNs === null ? start : sec(f.endNs);
       return {
         id: f.id,
-        start,
-        end: Math.max(end, start + minWidth),
+        ...bar(f.startNs, f.endNs),
         anchor: `finding-${f.id}`,
         finding: `#${f.id} ${f.kind} (${f.severity})`,
         explanation: excerpt(f.explanation),
@@ -462,13 +459,10 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
 
   if (mcpCalls.length) {
     const mcpRows = mcpCalls.filter((m) => laneFor(laneOf, m.procKey)).map((m) => {
-      const start = sec(m.startNs);
-      const end = m.endNs === null ? start : sec(m.endNs);
       const t = m.toolCallId === null ? undefined : toolById.get(m.toolCallId);
       return {
         lane: laneFor(laneOf, m.procKey),
-        start,
-        end: Math.max(end, start + minWidth),
+        ...bar(m.startNs, m.endNs),
         anchor: `mcp-${m.id}`,
         call: `#${m.id} ${m.tool ?? "?"} to ${
           [m.serverAlias, m.serverName].filter(Boolean).join(" / ") || "?"
