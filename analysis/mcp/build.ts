@@ -130,6 +130,12 @@ export async function readMcpMessages(
   const rows: McpMessageRow[] = [];
   const problems: { recording: string; message: string }[] = [];
   const ids = new Map<string, number>();
+  /** The next message id of a recording (numbered from 0 in the order messages are found). */
+  const nextId = (recording: string): bigint => {
+    const n = ids.get(recording) ?? 0;
+    ids.set(recording, n + 1);
+    return BigInt(n);
+  };
   const pendingRows: { row: McpMessageRow; params: unknown; result: unknown }[] = [];
   let i = 0;
   while (i < chunks.length) {
@@ -189,11 +195,9 @@ export async function readMcpMessages(
       problems.push({ recording: first.recording, message: `${what}: ${e}` });
     }
     for (const m of messages) {
-      const n = ids.get(first.recording) ?? 0;
-      ids.set(first.recording, n + 1);
       pendingRows.push(pendingRow(m, {
         recording: first.recording,
-        message_id: BigInt(n),
+        message_id: nextId(first.recording),
         ts_ns: m.ts_ns,
         from_pid: sender,
         to_pid: receiver,
@@ -208,11 +212,9 @@ export async function readMcpMessages(
   problems.push(...http.problems);
   for (const h of http.messages) {
     const m = h.message;
-    const n = ids.get(h.recording) ?? 0;
-    ids.set(h.recording, n + 1);
     pendingRows.push(pendingRow(m, {
       recording: h.recording,
-      message_id: BigInt(n),
+      message_id: nextId(h.recording),
       ts_ns: h.ts_ns,
       from_pid: h.from_pid,
       to_pid: h.to_pid,
