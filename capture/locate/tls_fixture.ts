@@ -1,12 +1,13 @@
 /**
  * A local HTTPS endpoint for checking located hooks against a real agent: a throw-away CA and
- * a 127.0.0.1 server certificate made with the `openssl` CLI, and an HTTP/1.1 server (node's
+ * a 127.0.0.1 server certificate (RSA, kit/openssl.ts), and an HTTP/1.1 server (node's
  * https, so no ALPN h2 and the plaintext is readable request text) that records each request
  * and answers with a minimal API error, which makes the agent give up after one request.
  */
 
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { throwawayCerts } from "../../kit/openssl.ts";
 
 export interface SeenRequest {
   method: string;
@@ -23,65 +24,20 @@ export interface TlsFixture {
   close(): Promise<void>;
 }
 
-async function openssl(dir: string, args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
-
 export async function startTlsFixture(): Promise<TlsFixture> {
-  const dir = await Deno.makeTempDir({ prefix: "sl-locate-tls-" });
-  await openssl(dir, [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=sightline locate test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign",
-  ]); // deno-fmt-ignore
-  await openssl(dir, [
-    "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr",
-    "-subj", "/CN=127.0.0.1",
-  ]); // deno-fmt-ignore
-  await Deno.writeTextFile(
-    `${dir}/ext.cnf`,
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n" +
-      "extendedKeyUsage=serverAuth\n",
-  );
-  await openssl(dir, [
-    "x509",
-    "-req",
-    "-in",
-    "srv.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "srv.pem",
-    "-days",
-    "1",
-    "-extfile",
-    "ext.cnf",
-  ]); // deno-fmt-ignore
+  const { dir, caPath, cert, key } = await throwawayCerts({
+    prefix: "sl-locate-tls-",
+    key: "rsa",
+    caName: "sightline locate test CA",
+    serverName: "127.0.0.1",
+    days: 1,
+    base: "srv",
+    notCa: true,
+  });
   const requests: SeenRequest[] = [];
   const server: Server = createServer({
-    key: await Deno.readTextFile(`${dir}/srv.key`),
-    cert: await Deno.readTextFile(`${dir}/srv.pem`),
+    key,
+    cert,
   }, (req: IncomingMessage, res: ServerResponse) => {
     let n = 0;
     req.on("data", (c: Uint8Array) => n += c.length);
@@ -103,7 +59,7 @@ export async function startTlsFixture(): Promise<TlsFixture> {
   return {
     port,
     url: `https://127.0.0.1:${port}`,
-    caPath: `${dir}/ca.pem`,
+    caPath,
     requests,
     close: async () => {
       server.closeAllConnections?.();

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { join as joinPath } from "node:path";
 import { fileURLToPath } from "node:url";
+import { openssl } from "../../kit/openssl.ts";
 
 /** The names every leaf covers: the loopback names and addresses scenarios may use. */
 export const DEFAULT_LEAF_NAMES: readonly string[] = [
@@ -46,22 +47,6 @@ const CA_DAYS = 365;
 const LEAF_DAYS = 30;
 /** Certificates expiring within this many seconds are made again. */
 const MIN_REMAINING_SECONDS = 2 * 24 * 3600;
-
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(
-      -2,
-    ).join(" | ");
-    throw new Error(`openssl ${args[0]} failed: ${err}`);
-  }
-}
 
 async function stillValid(certPath: string, cwd: string): Promise<boolean> {
   try {
