@@ -6,20 +6,9 @@
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { ALL_TABLES } from "./schema.ts";
-import { fixtureDir } from "./testing.ts";
+import { denoTask, fixtureDir } from "./testing.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const dec = new TextDecoder();
-
-async function task(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const task = (...args: string[]) => denoTask(args);
 
 async function copyFixture(agent: string, name: string): Promise<string> {
   const dir = `${await Deno.makeTempDir({ prefix: "sl-cli-" })}/${name}`;

@@ -23,7 +23,36 @@ export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
 export const WS_FIXTURES = ["codex_ws", "codex_ws_no_context", "codex_ws_refused"] as const;
 export const UPDATE = Deno.args.includes("--update");
 
+const ROOT = new URL("../", import.meta.url).pathname;
 const DATASETS = new URL("../datasets/", import.meta.url).pathname;
+
+/** Runs `deno task --quiet ARGS` in the project as a user would (`env` added to the environment). */
+export async function denoTask(args: string[], env?: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", ...args],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Copies of datasets in a new temporary directory (the analysis writes beside a recording). */
+export async function datasetCopies(names: string[], prefix: string) {
+  const tmp = await Deno.makeTempDir({ prefix });
+  const recs: string[] = [];
+  for (const name of names) {
+    const dir = `${tmp}/${name}`;
+    await Deno.mkdir(dir);
+    for (const e of Deno.readDirSync(`${DATASETS}${name}`)) {
+      await Deno.copyFile(`${DATASETS}${name}/${e.name}`, `${dir}/${e.name}`);
+    }
+    recs.push(dir);
+  }
+  return { tmp, recs };
+}
 const dirsIn = (dir: string) =>
   [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => `${dir}${e.name}`);
 /** Every committed recording: the datasets and the agent fixtures, sorted by path. */

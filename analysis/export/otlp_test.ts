@@ -14,8 +14,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 // @ts-types="npm:@opentelemetry/otlp-transformer@0.57.2/build/src/generated/root.d.ts"
 import protoRoot from "otlp-proto-root";
 import { DB_FILE } from "../analyze.ts";
+import { datasetCopies, denoTask } from "../testing.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const DATASETS = ["injection-claude", "team-claude-gemini-codex"];
 const dec = new TextDecoder();
 
@@ -45,16 +45,7 @@ function receiver() {
   return { got, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }
 
-async function task(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", ...args],
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const task = denoTask;
 
 interface Span {
   traceId: string;
@@ -132,19 +123,7 @@ function spans(got: Received[]): Span[] {
   return out.sort((a, b) => (a.spanId < b.spanId ? -1 : 1));
 }
 
-async function copies() {
-  const tmp = await Deno.makeTempDir({ prefix: "sl-otlp-" });
-  const recs: string[] = [];
-  for (const name of DATASETS) {
-    const dir = join(tmp, name);
-    await Deno.mkdir(dir);
-    for (const e of Deno.readDirSync(join(ROOT, "datasets", name))) {
-      await Deno.copyFile(join(ROOT, "datasets", name, e.name), join(dir, e.name));
-    }
-    recs.push(dir);
-  }
-  return { tmp, recs };
-}
+const copies = () => datasetCopies(DATASETS, "sl-otlp-");
 
 async function rowsOf(rec: string, sql: string): Promise<Record<string, Any>[]> {
   const db = await DuckDBInstance.create(join(rec, DB_FILE), { access_mode: "READ_ONLY" });

@@ -20,33 +20,15 @@ import {
   PARTITION_KEYS,
   timestampName,
 } from "./tables.ts";
+import { datasetCopies, denoTask } from "../testing.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const DATASETS = ["demo-claude", "demo-gemini"];
-const dec = new TextDecoder();
 
-async function task(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const task = (...args: string[]) => denoTask(args);
 
 /** Copies of the datasets (analysis writes beside a recording) and an empty export dir. */
 async function setUp() {
-  const tmp = await Deno.makeTempDir({ prefix: "sl-export-" });
-  const recs: string[] = [];
-  for (const name of DATASETS) {
-    const dir = join(tmp, name);
-    await Deno.mkdir(dir);
-    for (const e of Deno.readDirSync(join(ROOT, "datasets", name))) {
-      await Deno.copyFile(join(ROOT, "datasets", name, e.name), join(dir, e.name));
-    }
-    recs.push(dir);
-  }
+  const { tmp, recs } = await datasetCopies(DATASETS, "sl-export-");
   return { tmp, recs, out: join(tmp, "export") };
 }
 
