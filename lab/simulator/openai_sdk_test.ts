@@ -6,26 +6,35 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
-import { loadScenario } from "./scenario.ts";
-import { startModelServer } from "./server.ts";
+import { loadScenario, type Scenario } from "./scenario.ts";
+import { type ModelServer, startModelServer } from "./server.ts";
 
 const OBSERVER = fileURLToPath(
   new URL("../scenarios/observer_verdict.json", import.meta.url),
 );
 
+/** Runs `fn` with the official client pointed at a model server playing `scenario`; closes both. */
+async function withSdk(
+  scenario: Scenario,
+  apiKey: string,
+  fn: (openai: OpenAI, server: ModelServer) => Promise<void>,
+): Promise<void> {
+  const server = await startModelServer({ scenario });
+  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(server.caCertPath)] });
+  try {
+    await fn(
+      new OpenAI({ baseURL: server.url, apiKey, maxRetries: 0, fetchOptions: { client } }),
+      server,
+    );
+  } finally {
+    client.close();
+    await server.close();
+  }
+}
+
 Deno.test("openai SDK: chat completions with JSON answers, then streaming with usage", async () => {
   const scenario = await loadScenario(OBSERVER);
-  const server = await startModelServer({ scenario });
-  const client = Deno.createHttpClient({
-    caCerts: [await Deno.readTextFile(server.caCertPath)],
-  });
-  try {
-    const openai = new OpenAI({
-      baseURL: server.url,
-      apiKey: "sk-test-observer",
-      maxRetries: 0,
-      fetchOptions: { client },
-    });
+  await withSdk(scenario, "sk-test-observer", async (openai, server) => {
     const first = await openai.chat.completions.create({
       model: "observer",
       messages: [
@@ -79,15 +88,12 @@ Deno.test("openai SDK: chat completions with JSON answers, then streaming with u
       ["main", 1],
     ]);
     assert.equal(server.requests[0].headers.authorization, "[redacted]");
-  } finally {
-    client.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("openai SDK: tool calls come back as parsed function calls", async () => {
-  const server = await startModelServer({
-    scenario: {
+  await withSdk(
+    {
       name: "sdk-tools",
       sequencing: "conversation",
       source: "inline",
@@ -96,63 +102,52 @@ Deno.test("openai SDK: tool calls come back as parsed function calls", async () 
         { text: "saw {{tool_output}}" },
       ],
     },
-  });
-  const client = Deno.createHttpClient({
-    caCerts: [await Deno.readTextFile(server.caCertPath)],
-  });
-  try {
-    const openai = new OpenAI({
-      baseURL: server.url,
-      apiKey: "x",
-      maxRetries: 0,
-      fetchOptions: { client },
-    });
-    const tools: OpenAI.ChatCompletionTool[] = [{
-      type: "function",
-      function: {
-        name: "shell",
-        parameters: {
-          type: "object",
-          properties: { command: { type: "string" } },
+    "x",
+    async (openai) => {
+      const tools: OpenAI.ChatCompletionTool[] = [{
+        type: "function",
+        function: {
+          name: "shell",
+          parameters: {
+            type: "object",
+            properties: { command: { type: "string" } },
+          },
         },
-      },
-    }];
-    const messages: OpenAI.ChatCompletionMessageParam[] = [{
-      role: "user",
-      content: "list",
-    }];
-    const r1 = await openai.chat.completions.create({
-      model: "m",
-      tools,
-      messages,
-    });
-    const call = r1.choices[0].message.tool_calls![0];
-    assert.equal(r1.choices[0].finish_reason, "tool_calls");
-    assert.ok(call.type === "function");
-    assert.equal(call.function.name, "shell");
-    assert.deepEqual(JSON.parse(call.function.arguments), {
-      command: "ls -la",
-    });
-    messages.push(r1.choices[0].message, {
-      role: "tool",
-      tool_call_id: call.id,
-      content: "a.txt b.txt",
-    });
-    const r2 = await openai.chat.completions.create({
-      model: "m",
-      tools,
-      messages,
-    });
-    assert.equal(r2.choices[0].message.content, "saw a.txt b.txt");
-  } finally {
-    client.close();
-    await server.close();
-  }
+      }];
+      const messages: OpenAI.ChatCompletionMessageParam[] = [{
+        role: "user",
+        content: "list",
+      }];
+      const r1 = await openai.chat.completions.create({
+        model: "m",
+        tools,
+        messages,
+      });
+      const call = r1.choices[0].message.tool_calls![0];
+      assert.equal(r1.choices[0].finish_reason, "tool_calls");
+      assert.ok(call.type === "function");
+      assert.equal(call.function.name, "shell");
+      assert.deepEqual(JSON.parse(call.function.arguments), {
+        command: "ls -la",
+      });
+      messages.push(r1.choices[0].message, {
+        role: "tool",
+        tool_call_id: call.id,
+        content: "a.txt b.txt",
+      });
+      const r2 = await openai.chat.completions.create({
+        model: "m",
+        tools,
+        messages,
+      });
+      assert.equal(r2.choices[0].message.content, "saw a.txt b.txt");
+    },
+  );
 });
 
 Deno.test("openai SDK: the Responses API, streaming and not, parses with the official client", async () => {
-  const server = await startModelServer({
-    scenario: {
+  await withSdk(
+    {
       name: "sdk-responses",
       sequencing: "per-request",
       source: "inline",
@@ -162,51 +157,42 @@ Deno.test("openai SDK: the Responses API, streaming and not, parses with the off
         { thinking: "Now answer.", text: "All done." },
       ],
     },
-  });
-  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(server.caCertPath)] });
-  try {
-    const openai = new OpenAI({
-      baseURL: server.url,
-      apiKey: "x",
-      maxRetries: 0,
-      fetchOptions: { client },
-    });
-    const tools: OpenAI.Responses.Tool[] = [{
-      type: "function",
-      name: "exec_command",
-      strict: false,
-      parameters: { type: "object", properties: { cmd: { type: "string" } } },
-    }];
-    const r1 = await openai.responses.create({ model: "gpt-x", input: "list files", tools });
-    const call = r1.output.find((o) => o.type === "function_call");
-    assert.ok(call && call.type === "function_call");
-    assert.equal(call.name, "exec_command");
-    assert.deepEqual(JSON.parse(call.arguments), { cmd: "ls" });
-    assert.equal(r1.usage?.input_tokens_details.cached_tokens, 100);
+    "x",
+    async (openai) => {
+      const tools: OpenAI.Responses.Tool[] = [{
+        type: "function",
+        name: "exec_command",
+        strict: false,
+        parameters: { type: "object", properties: { cmd: { type: "string" } } },
+      }];
+      const r1 = await openai.responses.create({ model: "gpt-x", input: "list files", tools });
+      const call = r1.output.find((o) => o.type === "function_call");
+      assert.ok(call && call.type === "function_call");
+      assert.equal(call.name, "exec_command");
+      assert.deepEqual(JSON.parse(call.arguments), { cmd: "ls" });
+      assert.equal(r1.usage?.input_tokens_details.cached_tokens, 100);
 
-    const stream = await openai.responses.create({
-      model: "gpt-x",
-      input: "now answer",
-      tools,
-      stream: true,
-    });
-    const types: string[] = [];
-    let text = "";
-    let completed: OpenAI.Responses.Response | undefined;
-    for await (const event of stream) {
-      types.push(event.type);
-      if (event.type === "response.output_text.delta") text += event.delta;
-      if (event.type === "response.completed") completed = event.response;
-    }
-    assert.equal(text, "All done.");
-    assert.equal(types[0], "response.created");
-    assert.ok(types.includes("response.reasoning_summary_text.delta"));
-    const message = completed?.output.find((o) => o.type === "message");
-    assert.ok(message?.type === "message" && message.content[0].type === "output_text");
-    assert.equal(message.content[0].text, "All done.");
-    assert.equal(completed?.usage?.output_tokens_details.reasoning_tokens, 5);
-  } finally {
-    client.close();
-    await server.close();
-  }
+      const stream = await openai.responses.create({
+        model: "gpt-x",
+        input: "now answer",
+        tools,
+        stream: true,
+      });
+      const types: string[] = [];
+      let text = "";
+      let completed: OpenAI.Responses.Response | undefined;
+      for await (const event of stream) {
+        types.push(event.type);
+        if (event.type === "response.output_text.delta") text += event.delta;
+        if (event.type === "response.completed") completed = event.response;
+      }
+      assert.equal(text, "All done.");
+      assert.equal(types[0], "response.created");
+      assert.ok(types.includes("response.reasoning_summary_text.delta"));
+      const message = completed?.output.find((o) => o.type === "message");
+      assert.ok(message?.type === "message" && message.content[0].type === "output_text");
+      assert.equal(message.content[0].text, "All done.");
+      assert.equal(completed?.usage?.output_tokens_details.reasoning_tokens, 5);
+    },
+  );
 });
