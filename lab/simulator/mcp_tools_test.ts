@@ -12,6 +12,7 @@ import type { OfferedTool } from "./request_view.ts";
 import { parseScenario } from "./scenario.ts";
 import { ToolMappingError } from "./tool_mapping.ts";
 import { inspectRequest } from "./request_view.ts";
+import { sampleReply } from "./testing/replies.ts";
 
 const fn = (name: string, namespace?: string): OfferedTool => ({
   name,
@@ -64,23 +65,16 @@ Deno.test("mcp action: a deferred tool is searched for first; absent tools fail 
 });
 
 Deno.test("responses: a tool search turn is rendered, its loaded tools offered, and it is no script turn", () => {
-  const reply = {
+  const reply = sampleReply({
     model: "gpt-5.5",
+    thinking: undefined,
+    text: undefined,
     toolCalls: [{
       name: "tool_search",
       kind: "tool_search" as const,
       args: { query: "fs write_file", limit: 8 },
     }],
-    usage: {
-      inputTokens: 1,
-      outputTokens: 1,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-    },
-    seed: "s",
-    created: 0,
-  };
+  });
   const rendered = renderResponsesJson(reply);
   const item = (JSON.parse(rendered.chunks[0]).output as Record<string, unknown>[])[0];
   assert.equal(item.type, "tool_search_call");
@@ -174,19 +168,12 @@ Deno.test("scenario: mcpServers and mcp tool actions are checked with one-line e
 });
 
 Deno.test("responses stream: a tool search call is announced and completed", () => {
-  const rendered = renderResponsesStream({
+  const rendered = renderResponsesStream(sampleReply({
     model: "gpt-5.5",
+    thinking: undefined,
+    text: undefined,
     toolCalls: [{ name: "tool_search", kind: "tool_search", args: { query: "q", limit: 8 } }],
-    usage: {
-      inputTokens: 1,
-      outputTokens: 1,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-    },
-    seed: "s",
-    created: 0,
-  });
+  }));
   const events = rendered.chunks.map((c) => JSON.parse(c.split("\ndata: ")[1]));
   const done = events.find((e) => e.type === "response.output_item.done");
   assert.equal(done.item.type, "tool_search_call");
