@@ -71,6 +71,13 @@ const REQUESTS = [
   "HEAD /status HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n  b\r\n\r\n",
 ];
 
+/** A response parser told that the request was a GET. */
+function responseToGet(cb: Parameters<typeof createHttp1ResponseParser>[0]) {
+  const p = createHttp1ResponseParser(cb);
+  p.expectResponseTo("GET");
+  return p;
+}
+
 Deno.test("HTTP/1 request stream: keep-alive, length, chunked with trailers, every split", () => {
   const input = utf8(REQUESTS.join(""));
   const out = assertSameForAllChunkings(
@@ -292,11 +299,7 @@ Deno.test("HTTP/1: gzip body bytes pass through untouched with their offsets", (
   const input = concatBytes([head, gz]);
   const out = assertSameForAllChunkings(input, (chunks) =>
     runParser(
-      (cb) => {
-        const p = createHttp1ResponseParser(cb);
-        p.expectResponseTo("GET");
-        return p;
-      },
+      responseToGet,
       input,
       chunks,
     ));
@@ -319,11 +322,7 @@ Deno.test("HTTP/1: messages cut short are completed with incomplete: true", () =
     const input = utf8(text);
     const out = assertSameForAllChunkings(input, (chunks) =>
       runParser(
-        (cb) => {
-          const p = createHttp1ResponseParser(cb);
-          p.expectResponseTo("GET");
-          return p;
-        },
+        responseToGet,
         input,
         chunks,
       ));
@@ -346,11 +345,7 @@ Deno.test("HTTP/1: upgrade switches the stream to tunnel data", () => {
     Uint8Array.of(0x81, 0x05, ...utf8("hello")), // a WebSocket text frame
   ]);
   const out = runParser(
-    (cb) => {
-      const p = createHttp1ResponseParser(cb);
-      p.expectResponseTo("GET");
-      return p;
-    },
+    responseToGet,
     input,
     [input],
   );
