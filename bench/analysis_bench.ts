@@ -17,7 +17,7 @@
  *
  * The recording is cached in .cache/bench-analysis/ (regenerated with --fresh).
  */
-import { parseArgs } from "node:util";
+import { intOption, parseCommand, runCommand } from "../kit/cli.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
 import { fileTable, netTable, processTable, tlsTable } from "../recording/schema.ts";
 import type { FileRow, NetRow, TlsRow } from "../recording/schema.ts";
@@ -531,20 +531,24 @@ async function child(dir: string, memoryLimit: string) {
   }));
 }
 
-async function main() {
-  const { values } = parseArgs({
-    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
-    options: {
-      calls: { type: "string", default: "10000" },
-      events: { type: "string", default: "1000000" },
-      runs: { type: "string", default: "1" },
-      fresh: { type: "boolean" },
-      child: { type: "string" },
-      "memory-limit": { type: "string", default: "" },
-    },
-  });
-  if (values.child) return await child(values.child, values["memory-limit"]!);
-  const sizes = { calls: Number(values.calls), events: Number(values.events) };
+const USAGE = "usage: deno task bench:analysis [--calls N] [--events N] [--runs N] [--fresh] " +
+  "[--memory-limit 1GB]";
+
+async function main(args: string[]) {
+  const { values } = parseCommand(args, {
+    calls: { type: "string", default: "10000" },
+    events: { type: "string", default: "1000000" },
+    runs: { type: "string", default: "1" },
+    fresh: { type: "boolean" },
+    child: { type: "string" },
+    "memory-limit": { type: "string", default: "" },
+  }, { positionals: false });
+  if (values.child) return await child(values.child, values["memory-limit"]);
+  const sizes = {
+    calls: intOption("calls", values.calls, 1)!,
+    events: intOption("events", values.events, 1)!,
+  };
+  const runs = intOption("runs", values.runs, 1)!;
   const dir = `${ROOT}.cache/bench-analysis/rec-${sizes.events}-${sizes.calls}-v1`;
   let have = false;
   try {
@@ -564,7 +568,7 @@ async function main() {
   console.log(
     `recording: ${(bytes / 2 ** 20).toFixed(1)} MiB of Arrow files, ${sizes.events} events`,
   );
-  for (let r = 0; r < Number(values.runs); r++) {
+  for (let r = 0; r < runs; r++) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -574,7 +578,7 @@ async function main() {
         "--child",
         dir,
         "--memory-limit",
-        values["memory-limit"]!,
+        values["memory-limit"],
       ],
       stderr: "inherit",
     }).output();
@@ -604,4 +608,4 @@ async function main() {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runCommand("bench:analysis", USAGE, main);
