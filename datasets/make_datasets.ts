@@ -8,7 +8,7 @@
  * Each dataset is a recording directory (manifest.json + its Arrow files) without its
  * analysis.duckdb, which `deno task analyze` rebuilds anywhere. README.md lists them all.
  */
-import { parseArgs } from "node:util";
+import { CliError, parseCommand, runCommand } from "../kit/cli.ts";
 import { fileURLToPath } from "node:url";
 import { recordStudy, recordTeam } from "../lab/case_studies/case_studies.ts";
 import { underCapture } from "../lab/agents/main.ts";
@@ -89,20 +89,21 @@ function kib(n: number) {
   return `${Math.round(n / 1024)} KiB`;
 }
 
-async function main() {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: { update: { type: "boolean" } },
-    allowPositionals: true,
-  });
+const USAGE = "usage: deno run -A datasets/make_datasets.ts --update [NAME...]";
+
+async function main(args: string[]) {
+  const p = parseCommand(args, { update: { type: "boolean" } });
+  const values = p.values;
+  const positionals: string[] = p.positionals;
   if (!values.update) {
-    console.error("datasets: this rewrites datasets/; run with --update [NAME...] (as root)");
-    Deno.exit(2);
+    throw new CliError("this rewrites datasets/; run with --update [NAME...] (as root)", 2);
   }
   const unknown = positionals.filter((n) => !DATASETS.some((d) => d.name === n));
   if (unknown.length) {
-    console.error(`datasets: no dataset ${unknown[0]} (have: ${DATASETS.map((d) => d.name).join(", ")})`);
-    Deno.exit(2);
+    throw new CliError(
+      `no dataset ${unknown[0]} (have: ${DATASETS.map((d) => d.name).join(", ")})`,
+      2,
+    );
   }
   const tmp = await Deno.makeTempDir({ prefix: "sl-datasets-" });
   for (const d of DATASETS.filter((d) => !positionals.length || positionals.includes(d.name))) {
@@ -160,4 +161,4 @@ the case-study notebooks in \`notebooks/\`.
 `;
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runCommand("datasets", USAGE, main);
