@@ -12,8 +12,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { concat, startRecordingRelay } from "./record_relay.ts";
+import { startRecordingRelay, writeRecording } from "./record_relay.ts";
 
 const OUT = new URL("./captures/h1_node_keepalive/", import.meta.url);
 const MODELS_JSON = JSON.stringify({ data: [{ id: "claude-sonnet-4" }] });
@@ -81,21 +80,11 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const rec = await record();
-  mkdirSync(OUT, { recursive: true });
-  writeFileSync(new URL("client.bin", OUT), concat(rec.client));
-  writeFileSync(new URL("server.bin", OUT), concat(rec.server));
-  writeFileSync(
-    new URL("meta.json", OUT),
-    JSON.stringify(
-      {
-        protocol: "http1",
-        source: "generate_http1_fixture.ts: node:http client and server through a recording relay",
-        order: rec.order,
-        sent: { modelsJson: MODELS_JSON, sse: SSE },
-      },
-      null,
-      2,
-    ) + "\n",
-  );
+  writeRecording(OUT, rec, {
+    protocol: "http1",
+    source: "generate_http1_fixture.ts: node:http client and server through a recording relay",
+    order: rec.order,
+    sent: { modelsJson: MODELS_JSON, sse: SSE },
+  });
   console.log(`wrote ${OUT.pathname}: ${rec.order.length} reads`);
 }

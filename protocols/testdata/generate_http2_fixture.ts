@@ -17,8 +17,7 @@
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { concat, type Recording, startRecordingRelay } from "./record_relay.ts";
+import { type Recording, startRecordingRelay, writeRecording } from "./record_relay.ts";
 
 const OUT = new URL("./captures/h2_node_interleaved/", import.meta.url);
 
@@ -119,29 +118,20 @@ if (import.meta.main) {
     console.error("refusing to overwrite the fixture without --update");
     Deno.exit(2);
   }
-  const { client, server, order } = await record();
-  mkdirSync(OUT, { recursive: true });
-  writeFileSync(new URL("client.bin", OUT), concat(client));
-  writeFileSync(new URL("server.bin", OUT), concat(server));
-  writeFileSync(
-    new URL("meta.json", OUT),
-    JSON.stringify(
-      {
-        protocol: "http2",
-        source: "generate_http2_fixture.ts: node:http2 client and server through a recording relay",
-        // Arrival order of the recorded reads: c<n> = n bytes client->server, s<n> = server->client.
-        order,
-        sent: {
-          secrets: [SECRET_TOKEN, SECRET_KEY],
-          cookieLength: BIG_COOKIE.length,
-          uploadLength: UPLOAD.length,
-          modelsJson: MODELS_JSON,
-          sse: SSE_EVENTS.join(""),
-        },
-      },
-      null,
-      2,
-    ) + "\n",
-  );
+  const rec = await record();
+  const order = rec.order;
+  writeRecording(OUT, rec, {
+    protocol: "http2",
+    source: "generate_http2_fixture.ts: node:http2 client and server through a recording relay",
+    // Arrival order of the recorded reads: c<n> = n bytes client->server, s<n> = server->client.
+    order,
+    sent: {
+      secrets: [SECRET_TOKEN, SECRET_KEY],
+      cookieLength: BIG_COOKIE.length,
+      uploadLength: UPLOAD.length,
+      modelsJson: MODELS_JSON,
+      sse: SSE_EVENTS.join(""),
+    },
+  });
   console.log(`wrote ${OUT.pathname}: ${order.length} reads`);
 }

@@ -3,6 +3,7 @@
  * carries, used by the fixture generators to capture what real HTTP implementations send.
  */
 
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { concatBytes } from "../../kit/bytes.ts";
 
@@ -38,6 +39,17 @@ export async function startRecordingRelay(
   await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
   const port = (relay.address() as net.AddressInfo).port;
   return { port, recording, close: () => relay.close() };
+}
+
+/**
+ * Writes a recorded fixture into `out`: `client.bin` and `server.bin` (each direction's bytes)
+ * and `meta.json` (`meta`: what was sent and how, the arrival order).
+ */
+export function writeRecording(out: URL, rec: Recording, meta: Record<string, unknown>): void {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(new URL("client.bin", out), concatBytes(rec.client));
+  writeFileSync(new URL("server.bin", out), concatBytes(rec.server));
+  writeFileSync(new URL("meta.json", out), JSON.stringify(meta, null, 2) + "\n");
 }
 
 export { concatBytes as concat };
