@@ -512,10 +512,17 @@ async function child(dir: string, memoryLimit: string) {
   const { analyzeRecording } = await import("../analysis/analyze.ts");
   const { loadPrices } = await import("../analysis/pricing.ts");
   const phases: Record<string, number> = {};
+  const phaseCpu: Record<string, number> = {};
+  let cpuAt = cpuSeconds();
   const t0 = performance.now();
   const s = await analyzeRecording(dir, loadPrices(), {
     quiet: true,
-    onPhase: (p, ms) => (phases[p] = ms),
+    onPhase: (p, ms) => {
+      phases[p] = ms;
+      const now = cpuSeconds();
+      phaseCpu[p] = now - cpuAt;
+      cpuAt = now;
+    },
     memoryLimit: memoryLimit || undefined,
   });
   const totalMs = performance.now() - t0;
@@ -523,6 +530,7 @@ async function child(dir: string, memoryLimit: string) {
   const cpu = cpuSeconds();
   console.log(JSON.stringify({
     phases,
+    phaseCpu,
     totalMs,
     cpu,
     peakRssMb: peak,
@@ -591,8 +599,10 @@ async function main(args: string[]) {
         `${res.peakRssMb.toFixed(0)} MiB`,
     );
     for (const [p, ms] of Object.entries(res.phases as Record<string, number>)) {
+      const cpu = res.phaseCpu?.[p];
       console.log(
-        `  ${p.padEnd(8)} ${(ms / 1000).toFixed(2).padStart(6)} s  (${rate(ms)} events/s)`,
+        `  ${p.padEnd(8)} ${(ms / 1000).toFixed(2).padStart(6)} s  (${rate(ms)} events/s)` +
+          (cpu === undefined ? "" : `, ${cpu.toFixed(1)} s CPU`),
       );
     }
     if (res.totals) {
