@@ -151,13 +151,12 @@ export async function analyzeRecording(
       // what the files say goes before the blind spots and the rows the files set aside, as
       // when they were read first
       const filesAt = b.problems.length;
+      const fileProblems: ProblemRow[] = [];
       const spots = blindSpotRows(input);
       for (const p of spots.problems) b.problem(p.source, "blind", p.message);
       await b.appendRows(blindSpotsTable, spots.rows);
       const tlsBytes = await TlsByteScratch.create(tmpDir);
-      // what each raw table's load says, in RAW_TABLES order whatever order they load in
-      const said = new Map<string, { file: ProblemRow | null; rows: ProblemRow[] }>();
-      const load = async (def: (typeof RAW_TABLES)[number], conn: DuckDBConnection) => {
+      for (const def of RAW_TABLES) {
         const file = RAW_FILES[def.name];
         const filePath = join(input.dir, file);
         const size = await Deno.stat(filePath).then(
@@ -165,16 +164,14 @@ export async function analyzeRecording(
           (e) => e instanceof Deno.errors.NotFound ? null : 0,
         );
         // an added or optional table's file is expected only when the manifest lists it
-        if (size === null && !fileExpected(input.info, def)) return;
+        if (size === null && !fileExpected(input.info, def)) continue;
         progress(
           `loading ${file} (${((size ?? 0) / 2 ** 20).toFixed(0)} MiB)`,
           (size ?? 0) > 50 * 2 ** 20,
         );
-        // its own problems (rows left out), put in table order below
-        const lb = new Build(conn, input.name);
         // the TLS bytes go to the parse's scratch file as they are loaded (never read back
         // out of DuckDB)
-        const r = await lb.loadArrow(
+        const r = await b.loadArrow(
           def,
           filePath,
           { recording: input.name },
@@ -184,19 +181,18 @@ export async function analyzeRecording(
             : undefined,
         );
         rowsRead += r.rows;
-        const message = r.error ?? r.damaged ?? missingRows(input.info, file, r.rows);
-        said.set(def.name, {
-          file: message
-            ? { recording: input.name, source: file, kind: "file", message, exchange_id: null }
-            : null,
-          rows: lb.problems,
-        });
-      };
-      // tls first: its parse is JS work, and the other tables load (JS work too) while DuckDB
-      // numbers the parsed rows on its own threads
-      const tlsDef = RAW_TABLES.find((d) => d.name === "tls")!;
-      await load(tlsDef, c);
-      const rowsAt = b.problems.length;
+        const said = r.error ?? r.damaged ?? missingRows(input.info, file, r.rows);
+        if (said) {
+          fileProblems.push({
+            recording: input.name,
+            source: file,
+            kind: "file",
+            message: said,
+            exchange_id: null,
+          });
+        }
+      }
+      b.problems.splice(filesAt, 0, ...fileProblems);
       phase("load");
       // one connection at a time, sorted by DuckDB: only that connection's bytes are held here
       progress("parsing the TLS streams", rowsRead > 1_000_000);
@@ -206,15 +202,8 @@ export async function analyzeRecording(
         progress: (done) => progress(`parsed ${done} connections`),
         scratchDir: tmpDir,
         tlsBytes,
-        alongside: async () => {
-          for (const def of RAW_TABLES) if (def !== tlsDef) await load(def, reader);
-        },
       }).finally(() => reader.closeSync());
       for (const p of httpProblems) b.problems.push(p);
-      // the problems in the order of a load of every table before the parse
-      const loaded = RAW_TABLES.map((d) => said.get(d.name)).filter((x) => x !== undefined);
-      b.problems.splice(rowsAt, 0, ...loaded.flatMap((x) => x.rows));
-      b.problems.splice(filesAt, 0, ...loaded.flatMap((x) => (x.file ? [x.file] : [])));
       phase("parse");
       for (const name of BUILD_SQL) {
         // processes fills its table; the others make views

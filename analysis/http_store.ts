@@ -144,12 +144,6 @@ export async function writeHttpTables(
     tlsBytes?: TlsByteScratch;
     /** rows held before they are appended (default 8192; tests set it low) */
     flushRows?: number;
-    /**
-     * Work for the JS thread while DuckDB puts the final numbers in place (its own threads):
-     * started once every connection is parsed, awaited before this returns. It must not use
-     * the build's connection.
-     */
-    alongside?: () => Promise<void>;
   } = {},
 ): Promise<ProblemRow[]> {
   await createTemp(b.c, STAGED.map(([def, name]) => [def, name]));
@@ -180,14 +174,7 @@ export async function writeHttpTables(
       exchange_id: n.callExchanges[i],
     })),
   );
-  const numbering = b.run(
-    "http_numbers.sql",
-    sqlText("http_numbers"),
-    {},
-    "the ids are provisional",
-  );
-  const [, along] = await Promise.allSettled([numbering, opts.alongside?.()]);
-  if (along.status === "rejected") throw along.reason;
+  await b.run("http_numbers.sql", sqlText("http_numbers"), {}, "the ids are provisional");
   await b.appendRows(toolCallsTable, n.tools);
   return n.problems;
 }
