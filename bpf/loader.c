@@ -123,18 +123,24 @@ static size_t libbpf_log_len;
 static void die(int code, const char *fmt, ...);
 static int debug;
 
-/* SIGHTLINE_DEBUG=1: phase timings on stderr */
+/*
+ * SIGHTLINE_DEBUG=1: phase timings on stderr, in ms since the capture process started when it
+ * says when that was (SIGHTLINE_DEBUG_T0, Unix ms: both sides' phases on one clock), else since
+ * the loader started.
+ */
+static double phase_t0_ms = -1;
+static int phase_realtime;
+
 static void phase(const char *what)
 {
-	static unsigned long long t0;
 	struct timespec ts;
 	if (!debug)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	unsigned long long now = ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-	if (!t0)
-		t0 = now;
-	fprintf(stderr, "sightline-loader: %8.3f ms %s\n", (now - t0) / 1000.0, what);
+	clock_gettime(phase_realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
+	double now = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+	if (phase_t0_ms < 0)
+		phase_t0_ms = now;
+	fprintf(stderr, "sightline-loader: %9.1f ms %s\n", now - phase_t0_ms, what);
 }
 
 static unsigned long long now_ns(clockid_t c)
@@ -945,6 +951,12 @@ int main(int argc, char **argv)
 
 	const char *dbg = getenv("SIGHTLINE_DEBUG"); /* set: phase timings; 2: verifier stats too */
 	debug = dbg ? (atoi(dbg) > 1 ? atoi(dbg) : 1) : 0;
+	const char *t0 = getenv("SIGHTLINE_DEBUG_T0");
+	if (t0) {
+		phase_t0_ms = strtod(t0, NULL);
+		phase_realtime = 1;
+		unsetenv("SIGHTLINE_DEBUG_T0"); /* not the traced command's */
+	}
 	phase("start");
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 

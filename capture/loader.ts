@@ -4,6 +4,7 @@
  */
 import { decode, Kind, type SlEvent } from "./events.ts";
 import { createFrameParser } from "./frames.ts";
+import { phaseEnv } from "./phase_log.ts";
 
 export const LOADER_PATH = new URL("../bpf/build/sightline-loader", import.meta.url).pathname;
 
@@ -141,7 +142,7 @@ export class LoaderClient {
     try {
       process = new Deno.Command(loaderPath, {
         args,
-        env: opts.env,
+        env: { ...opts.env, ...phaseEnv() },
         stdin: "inherit",
         stdout: "inherit",
         stderr: "inherit",

@@ -2,13 +2,15 @@
  * `deno task bench:capture [--quick] [--seconds N] [--out DIR]`: sustained kernel events/s and
  * TLS MB/s through the whole capture pipeline, and per-probe costs (see run.ts). Prints a line
  * per step and the tables; writes capture.md and capture.json to --out (default reports/bench).
+ * `--lifetime N` measures only `capture -- true` (N runs) and prints its section, no files.
  * Exits 0, 1 on an error, 2 on a bad command line.
  */
 import { intOption, parseCommand, runCommand, userPath } from "../../kit/cli.ts";
-import { throughputMarkdown } from "./report.ts";
-import { run } from "./run.ts";
+import { lifetimeMarkdown, throughputMarkdown } from "./report.ts";
+import { captureLifetime, run } from "./run.ts";
 
-const USAGE = "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR]";
+const USAGE =
+  "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR] | --lifetime RUNS";
 const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
 
 export async function main(args: string[]): Promise<number> {
@@ -16,11 +18,21 @@ export async function main(args: string[]): Promise<number> {
     quick: { type: "boolean", default: false },
     seconds: { type: "string" },
     out: { type: "string" },
+    lifetime: { type: "string" },
   }, { positionals: false });
+  const log = (l: string) => console.error(l);
+  const lifetime = intOption("lifetime", values.lifetime, 1);
+  if (lifetime !== undefined) {
+    if (Deno.uid() !== 0) throw new Error("the capture benchmark needs root (eBPF)");
+    const tmp = "/tmp/sightline-bench/throughput";
+    await Deno.mkdir(tmp, { recursive: true });
+    console.log(lifetimeMarkdown(await captureLifetime(tmp, lifetime, log)).join("\n"));
+    return 0;
+  }
   const r = await run({
     quick: values.quick,
     seconds: intOption("seconds", values.seconds, 1),
-    log: (l) => console.error(l),
+    log,
   });
   const out = values.out ? userPath(values.out) : DEFAULT_OUT;
   await Deno.mkdir(out, { recursive: true });

@@ -1,5 +1,5 @@
 /** Markdown for the capture throughput benchmark: the ramp table and the per-probe costs. */
-import type { ThroughputResult } from "./run.ts";
+import type { Lifetime, ThroughputResult } from "./run.ts";
 
 const total = (d: Record<string, number>) => Object.values(d).reduce((s, n) => s + n, 0);
 
@@ -74,23 +74,32 @@ export function throughputMarkdown(r: ThroughputResult): string {
       } | ${c.ratio.median.toFixed(3)} (${c.ratio.min.toFixed(3)}–${c.ratio.max.toFixed(3)}) |`
     ),
     "",
-    "## `capture -- true` from outside",
-    "",
-    `${r.lifetime.runs} runs, medians: the capture command exits after ` +
-    `**${r.lifetime.commandMs.toFixed(0)} ms**; every process of it is gone after ` +
-    `**${r.lifetime.allGoneMs.toFixed(0)} ms** (${
-      r.lifetime.allGoneRange.map((x) => x.toFixed(0)).join("–")
-    } ms), ${r.lifetime.cpuMs.toFixed(0)} ms of CPU in all. Phases (ms since each process ` +
-    "started; SIGHTLINE_DEBUG=1 prints them):",
-    "",
-    "| process: phase | ms |",
-    "| --- | --: |",
-    ...Object.entries(r.lifetime.phases).map(([k, v]) => `| ${k} | ${v.toFixed(1)} |`),
-    "",
+    ...lifetimeMarkdown(r.lifetime),
     "The load generators are bench/throughput/event_load.c (open+close+unlink on tmpfs; " +
     "fork+exec; plain syscall loops) and tls_load.py (Python's ssl, system OpenSSL, to a sink " +
     "outside the capture). The ring buffers are the loader's defaults, 4 MiB (kernel events) " +
     "and 8 MiB (TLS) (--events-mb, --tls-mb).",
     "",
   ].join("\n");
+}
+
+/** The `capture -- true` section: whole life from outside, and the phases inside. */
+export function lifetimeMarkdown(l: Lifetime): string[] {
+  return [
+    "## `capture -- true` from outside",
+    "",
+    `${l.runs} runs, medians: the capture command exits after ` +
+    `**${l.commandMs.toFixed(0)} ms**; every process of it is gone after ` +
+    `**${l.allGoneMs.toFixed(0)} ms** (${l.allGoneRange.map((x) => x.toFixed(0)).join("–")} ms), ${
+      l.cpuMs.toFixed(0)
+    } ms of CPU in all. Phases (ms since the capture process ` +
+    "started, the loader's on the same clock; SIGHTLINE_DEBUG=1 prints them):",
+    "",
+    "| process: phase | ms |",
+    "| --- | --: |",
+    ...Object.entries(l.phases).sort((a, b) => a[1] - b[1]).map(([k, v]) =>
+      `| ${k} | ${v.toFixed(1)} |`
+    ),
+    "",
+  ];
 }

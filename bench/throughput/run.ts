@@ -87,7 +87,8 @@ export interface Lifetime {
   /** min and max of allGoneMs */
   allGoneRange: [number, number];
   cpuMs: number;
-  /** medians of the phase times both sides print with SIGHTLINE_DEBUG, ms from their start */
+  /** medians of the phase times both sides print with SIGHTLINE_DEBUG, ms since the capture
+   * process started (the loader's on the same clock) */
   phases: Record<string, number>;
 }
 
@@ -526,7 +527,7 @@ const PROC_TIMER = fileURLToPath(new URL("../overhead/proc_timer.c", import.meta
  * the command exits and until every process of it (the loader detaching included) has; the
  * phase times of both sides (SIGHTLINE_DEBUG) say where the time goes.
  */
-async function captureLifetime(
+export async function captureLifetime(
   tmp: string,
   runs: number,
   log: (l: string) => void,
