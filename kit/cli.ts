@@ -16,6 +16,9 @@
  */
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { alive, descendants, type Proc } from "./procs.ts";
+
+export { alive, descendants, type Proc, procOf } from "./procs.ts";
 
 /** A failure the user should see as one line, with the exit code it maps to. */
 export class CliError extends Error {
@@ -172,56 +175,6 @@ let stopping: Promise<never> | null = null;
 export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export type StopSignal = typeof STOP_SIGNALS[number];
 const SIGNO: Record<StopSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
-
-/** A process, told apart from a later one with the same pid by its start time. */
-export interface Proc {
-  pid: number;
-  start: string;
-}
-
-function stat(pid: number): { ppid: number; state: string; start: string } | null {
-  try {
-    const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return { state: f[0], ppid: Number(f[1]), start: f[19] };
-  } catch {
-    return null;
-  }
-}
-
-/** The process `pid` as it is now (with its start time, so a reused pid is told apart), if any. */
-export function procOf(pid: number): Proc | null {
-  const s = stat(pid);
-  return s && { pid, start: s.start };
-}
-
-/** Every living descendant of `root` (default: this process), from /proc. */
-export function descendants(root = Deno.pid): Proc[] {
-  const children = new Map<number, Proc[]>();
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    const s = stat(Number(e.name));
-    if (!s || s.state === "Z") continue;
-    const list = children.get(s.ppid) ?? [];
-    list.push({ pid: Number(e.name), start: s.start });
-    children.set(s.ppid, list);
-  }
-  const out: Proc[] = [];
-  const todo = [root];
-  while (todo.length) {
-    for (const c of children.get(todo.pop()!) ?? []) {
-      out.push(c);
-      todo.push(c.pid);
-    }
-  }
-  return out;
-}
-
-/** Whether the process still runs (a zombie has ended). */
-export function alive(p: Proc): boolean {
-  const s = stat(p.pid);
-  return !!s && s.start === p.start && s.state !== "Z";
-}
 
 function signal(procs: Proc[], sig: Deno.Signal): void {
   for (const p of procs) {
