@@ -10,7 +10,11 @@ import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 
 Deno.test("kernel hooks: no kprobe event source is no kprobes; no loader is not probed", async () => {
   const dir = await Deno.makeTempDir();
-  const h = await probeKernelHooks({ kprobePmu: `${dir}/kprobe`, loaderPath: `${dir}/none` });
+  const h = await probeKernelHooks({
+    kprobePmu: `${dir}/kprobe`,
+    loaderPath: `${dir}/none`,
+    cachePath: "",
+  });
   assert.equal(h.kprobes, false);
   assert.equal(h.why.kprobes, "no kprobe event source");
   assert.equal(h.fentry, null);
@@ -19,7 +23,15 @@ Deno.test("kernel hooks: no kprobe event source is no kprobes; no loader is not 
   const spot = kernelHooksSpot(h);
   assert.match(spot.what, /kprobes: not available \(no kprobe event source\); fentry: not probed/);
   await Deno.mkdir(`${dir}/kprobe`);
-  assert.equal((await probeKernelHooks({ kprobePmu: `${dir}/kprobe` })).kprobes, true);
+  assert.equal(
+    (await probeKernelHooks({
+      kprobePmu: `${dir}/kprobe`,
+      loaderPath: `${dir}/none`,
+      cachePath: "",
+    }))
+      .kprobes,
+    true,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -27,12 +39,36 @@ Deno.test({
   name: "kernel hooks: the loader tells whether fentry and BPF LSM load and attach here",
   ignore: skipWithoutRoot(),
   async fn() {
-    const h = await probeKernelHooks();
+    const h = await probeKernelHooks({ cachePath: "" });
     for (const k of ["fentry", "bpf_lsm"] as const) {
       assert.equal(typeof h[k], "boolean", `${k} was probed (${h.why[k]})`);
       if (!h[k]) assert.match(h.why[k], /^(btf|load|attach): \S/, k);
     }
     const said = kernelHooksSpot(h).what;
     assert.match(said, h.fentry ? /fentry: available, not used/ : /fentry: not available \(/);
+  },
+});
+
+Deno.test({
+  name: "kernel hooks: the loader's findings are kept for the boot, not beyond it",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const cachePath = `${dir}/sub/hooks.json`;
+    try {
+      const probed = await probeKernelHooks({ cachePath });
+      assert.equal(typeof probed.fentry, "boolean");
+      // the same boot: the answer stands without the loader
+      const again = await probeKernelHooks({ cachePath, loaderPath: `${dir}/none` });
+      assert.deepEqual(again, probed);
+      // another boot's answer is not used: probed again (here: cannot be)
+      const j = JSON.parse(await Deno.readTextFile(cachePath));
+      await Deno.writeTextFile(cachePath, JSON.stringify({ ...j, boot: `other ${j.boot}` }));
+      const other = await probeKernelHooks({ cachePath, loaderPath: `${dir}/none` });
+      assert.equal(other.fentry, null);
+      assert.match(other.why.fentry, /^not probed: /);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
