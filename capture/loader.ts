@@ -124,8 +124,10 @@ export class LoaderClient {
    * programs after that; `ready` says when it is done). Records are kept until listen().
    */
   static async start(opts: LoaderOptions): Promise<LoaderClient> {
-    const dir = await Deno.makeTempDir({ prefix: "sightline-" });
-    await Deno.chmod(dir, 0o700);
+    // Up to the spawn, synchronously: main.ts loads the capture's modules right after this
+    // call, and an await here let the loader start only once they were loaded (~40 ms later).
+    const dir = Deno.makeTempDirSync({ prefix: "sightline-" });
+    Deno.chmodSync(dir, 0o700);
     const sockPath = `${dir}/loader.sock`;
     const listener = Deno.listen({ transport: "unix", path: sockPath });
     const args = ["--sock", sockPath, "--max-tls-bytes", String(opts.maxTlsBytes)];

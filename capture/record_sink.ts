@@ -5,7 +5,7 @@
  * the loader's statistics, warnings and the command's end go to the manifest it is given.
  * It needs no loader and no root: tests replay a recorded loader stream into it
  * (record_sink_test.ts); the session (recorder.ts) feeds it live, flushes it every second and
- * hands it the attach layer once the loader is ready.
+ * hands it the attach layer once the loader has connected.
  */
 import type { AttachManager } from "./attach.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
@@ -257,7 +257,7 @@ export class RecordSink {
     }
   };
 
-  /** The attach layer, once the loader is ready: the gates that came before it go to it now. */
+  /** The attach layer, once the loader has connected: gates that came before it go to it now. */
   attachTo(attach: AttachManager): void {
     this.#attach = attach;
     for (const ev of this.#earlyGates.splice(0)) this.#gate(ev);

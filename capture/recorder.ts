@@ -15,7 +15,7 @@ import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
 import { probeKernelHooks } from "./kernel_hooks.ts";
 import { summary } from "./status.ts";
 import { phase } from "./phase_log.ts";
-import { alive, procOf } from "../kit/cli.ts";
+import { alive, procOf } from "../kit/procs.ts";
 import { RecordSink } from "./record_sink.ts";
 import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
 
@@ -70,10 +70,20 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
 
   // ---- start the loader
   let loader: LoaderClient;
+  let preattached: Promise<unknown>;
   try {
     loader = await started.loader;
     loader.listen(sink.push);
     phase("loader connected");
+    const attach = new AttachManager(loader, opts.locator);
+    sink.attachTo(attach);
+    // Hook what we know about before the command runs (the gate covers the rest). The files
+    // are inspected while the loader still loads its programs; its commands wait in the socket
+    // until it is ready.
+    preattached = Promise.all(
+      preattachCandidates(cmdPath).map((p) => attach.ensure(p, "preattach")),
+    );
+    preattached.catch(() => {}); // awaited below, once the loader is ready
     await loader.ready;
     phase("loader ready");
   } catch (e) {
@@ -83,11 +93,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     writeManifest(dir, manifest);
     throw new CaptureError(msg, 1);
   }
-  const attach = new AttachManager(loader, opts.locator);
-  sink.attachTo(attach);
-
-  // Hook what we know about before the command runs; the gate covers the rest.
-  await Promise.all(preattachCandidates(cmdPath).map((p) => attach.ensure(p, "preattach")));
+  await preattached;
   phase("preattached");
 
   // ---- periodic flush, live status, signals
