@@ -161,7 +161,9 @@ static const char http_starts[HTTP_STARTS][HTTP_START_MAX + 1] = {
 	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.",
 };
 
-/* Whether an HTTP/1 request or response starts at p->b: 1 yes, 0 no, -1 too few bytes. */
+/* Whether an HTTP/1 request or response starts at p->b: 1 yes, 0 no, -1 too few bytes. Each
+ * start is one masked compare of the first 8 bytes as a word, as in sl_jsonrpc_start (byte by
+ * byte, every start's loop forked the verifier's states at each byte). */
 __noinline int sl_http_start(const struct ipc_peek *p)
 {
 	if (!p)
@@ -170,19 +172,22 @@ __noinline int sl_http_start(const struct ipc_peek *p)
 	__u32 n = p->n < IPC_PEEK ? p->n : IPC_PEEK;
 	if (!n)
 		return -1;
+	__u64 w = 0;
+	for (int k = 0; k < HTTP_START_MAX; k++)
+		w |= (__u64)b[k] << (8 * k);
+	__u64 have = n >= 8 ? ~0ULL : (1ULL << (8 * (n & 7))) - 1;
 	int partial = 0;
 	for (int j = 0; j < HTTP_STARTS; j++) {
-		for (int k = 0; k < HTTP_START_MAX; k++) {
-			char want = http_starts[j][k];
-			if (!want)
-				return 1;
-			if (k >= n) {
-				partial = 1;
-				break;
-			}
-			if (b[k & (IPC_PEEK - 1)] != want)
-				break;
+		__u64 start = 0, mask = 0;
+		for (int k = 0; k < HTTP_START_MAX && http_starts[j][k]; k++) {
+			start |= (__u64)(__u8)http_starts[j][k] << (8 * k);
+			mask |= 0xffULL << (8 * k);
 		}
+		if ((w ^ start) & mask & have)
+			continue; /* a byte there differs */
+		if (!(mask & ~have))
+			return 1; /* all of it */
+		partial = 1;  /* matched as far as there are bytes */
 	}
 	return partial ? -1 : 0;
 }
@@ -306,6 +311,38 @@ static __always_inline __u64 unix_peer_inode(struct sock *sk)
 	return BPF_CORE_READ(sa, vfs_inode.i_ino);
 }
 
+#define IPC_UNREADABLE -2
+
+/*
+ * Judges a call's first bytes (of the first few segments, for a vector: `iov`, else the buffer
+ * at `base`): sl_http_start's or sl_jsonrpc_start's answer, or IPC_UNREADABLE. A global
+ * function: the gathering's branches made states that stayed apart, and inline every one of
+ * them walked the rest of sl_ipc_exit (its bpf_loop callback included) again.
+ */
+__noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int http)
+{
+	struct ipc_peek peek = {};
+	if (!iov) {
+		peek.n = ret < IPC_PEEK ? ret : IPC_PEEK;
+		if (bpf_probe_read_user(peek.b, BOUND(peek.n, 2 * IPC_PEEK - 1), (void *)base))
+			return IPC_UNREADABLE;
+	}
+	for (int i = 0; i < IPC_PEEK_SEGS && iov && i < iovcnt && peek.n < IPC_PEEK; i++) {
+		struct iovec v = {};
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
+			return IPC_UNREADABLE;
+		__u32 room = IPC_PEEK - peek.n;
+		__u32 k = v.iov_len < room ? v.iov_len : room;
+		if (peek.n + k > ret) /* a read fills the segments in order, up to ret */
+			k = ret > peek.n ? ret - peek.n : 0;
+		if (bpf_probe_read_user(peek.b + BOUND(peek.n, IPC_PEEK - 1), CLAMP(k, IPC_PEEK),
+					v.iov_base))
+			return IPC_UNREADABLE;
+		peek.n += k;
+	}
+	return http ? sl_http_start(&peek) : sl_jsonrpc_start(&peek);
+}
+
 #define IPC_HOW(spec) ((spec).ipc | ((spec).ipc_read << 4))
 
 /*
@@ -377,27 +414,9 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	}
 
 	if (!ch || ch->verdict != IPC_RECORD) {
-		/* judge by the first bytes (of the first few segments, for a vector) */
-		struct ipc_peek peek = {};
-		if (!c.iov) {
-			peek.n = ret < IPC_PEEK ? ret : IPC_PEEK;
-			if (bpf_probe_read_user(peek.b, BOUND(peek.n, 2 * IPC_PEEK - 1), (void *)c.base))
-				return 0;
-		}
-		for (int i = 0; i < IPC_PEEK_SEGS && c.iov && i < c.iovcnt && peek.n < IPC_PEEK; i++) {
-			struct iovec v = {};
-			if (bpf_probe_read_user(&v, sizeof(v), (void *)(c.iov + i * sizeof(v))))
-				return 0;
-			__u32 room = IPC_PEEK - peek.n;
-			__u32 k = v.iov_len < room ? v.iov_len : room;
-			if (peek.n + k > ret) /* a read fills the segments in order, up to ret */
-				k = ret > peek.n ? ret - peek.n : 0;
-			if (bpf_probe_read_user(peek.b + BOUND(peek.n, IPC_PEEK - 1), CLAMP(k, IPC_PEEK),
-						v.iov_base))
-				return 0;
-			peek.n += k;
-		}
-		int v = kind == SL_IPC_TCP ? sl_http_start(&peek) : sl_jsonrpc_start(&peek);
+		int v = sl_ipc_judge(c.base, c.iov, c.iovcnt, ret, kind == SL_IPC_TCP);
+		if (v == IPC_UNREADABLE)
+			return 0;
 		if (!ch) {
 			struct ipc_chan fresh = {};
 			bpf_map_update_elem(&ipc_chans, &key, &fresh, BPF_NOEXIST);

@@ -437,6 +437,25 @@ static __always_inline __u32 walk_base(__u32 at, long dfd, __u8 *flags)
 }
 
 /*
+ * walk_base as a global function, verified once on its own (returns flags << 32 | bytes):
+ * inlined, the verifier walked the path walk and its bpf_loop callback again at each of
+ * file_emit's five call sites, in each program that calls file_emit.
+ */
+__noinline __u64 walk_base_g(__u32 at, long dfd)
+{
+	__u8 flags = 0;
+	__u32 n = walk_base(at, dfd, &flags);
+	return ((__u64)flags << 32) | n;
+}
+
+static __always_inline __u32 walk_base_at(__u32 at, long dfd, __u8 *flags)
+{
+	__u64 r = walk_base_g(at, dfd);
+	*flags |= r >> 32;
+	return (__u32)r;
+}
+
+/*
  * "/proc/self/fd/N/rest" names "rest" inside the directory open on fd N (Bun writes files
  * that way); returns N, or -1 for any other path.
  */
@@ -671,22 +690,22 @@ __noinline int file_emit(long ret, const struct sys_args *sa, __u8 hflags, __u64
 	__u32 b = 0;
 	long pfd;
 	if (a.op == SL_OP_CHDIR) /* the new cwd (or, if it failed, the unchanged one) */
-		b = walk_cwd(sizeof(*e), &e->h.flags);
+		b = walk_base_at(sizeof(*e), AT_FDCWD, &e->h.flags);
 	else if (a.opts & PATH_FROM_RET) /* the file the call opened */
-		b = ret >= 0 ? walk_base(sizeof(*e), ret, &e->h.flags) : 0;
+		b = ret >= 0 ? walk_base_at(sizeof(*e), ret, &e->h.flags) : 0;
 	else if (a.dfd == NO_FD) /* symlink's target, memfd's name: not paths to resolve here */
 		b = 0;
 	else if (!a.path || path_relative(a.path, k))
-		b = walk_base(sizeof(*e), a.dfd, &e->h.flags);
+		b = walk_base_at(sizeof(*e), a.dfd, &e->h.flags);
 	else if ((pfd = proc_self_fd(a.path, k)) >= 0)
-		b = walk_base(sizeof(*e), pfd, &e->h.flags);
+		b = walk_base_at(sizeof(*e), pfd, &e->h.flags);
 	e->base_len = b;
 	off = b & (SL_BASE_MAX - 1);
 	b = 0;
 	if (a.path2 && path_relative(a.path2, k))
-		b = walk_base(sizeof(*e) + off, a.dfd2, &e->h.flags);
+		b = walk_base_at(sizeof(*e) + off, a.dfd2, &e->h.flags);
 	else if (a.path2 && (pfd = proc_self_fd(a.path2, k)) >= 0)
-		b = walk_base(sizeof(*e) + off, pfd, &e->h.flags);
+		b = walk_base_at(sizeof(*e) + off, pfd, &e->h.flags);
 	e->base2_len = b;
 	off += b & (SL_BASE_MAX - 1);
 
