@@ -528,6 +528,7 @@ static void release_child(void)
 	}
 	close(go_fd);
 	go_fd = -1;
+	phase("command released");
 }
 
 static void handle_command(char *line)
@@ -755,30 +756,53 @@ static void *close_link(void *arg)
 	return NULL;
 }
 
-/*
- * Detaches everything: the raw tracepoint links go at once (the kernel frees their probes
- * after a grace period, asynchronously); a uprobe_multi link waits for a grace period when its
- * last reference goes, so those are closed from threads of their own and the waits overlap.
- * (Perf-event links, as syscall tracepoints and uprobes were attached before, took 30-40 ms
- * each, one after another under the trace events' lock: reports/bench/findings.md.)
- */
-static void teardown(struct ring_buffer *rb)
+static void *detach_skeleton(void *arg)
 {
-	pthread_t th[MAX_LINKS];
-	int started[MAX_LINKS];
+	(void)arg;
+	sightline__detach(skel);
+	return NULL;
+}
+
+static pthread_t detach_th[MAX_LINKS + 1];
+static int detach_started[MAX_LINKS + 1];
+static int detaching;
+
+/*
+ * Starts detaching everything, as soon as the capture stops (the records already produced stay
+ * in the ring buffers for the drain): a uprobe_multi link waits for grace periods when its last
+ * reference goes, so each is closed from a thread of its own and the waits overlap, with each
+ * other and with the drain; the raw tracepoint links go from one more thread. (Perf-event
+ * links, as syscall tracepoints and uprobes were attached before, took 30-40 ms each, one
+ * after another under the trace events' lock: reports/bench/findings.md.)
+ */
+static void detach_start(void)
+{
+	if (detaching)
+		return;
+	detaching = 1;
 	for (int i = 0; i < n_links; i++) {
 		if (links[i] < 0) { /* detached at run time */
-			started[i] = 0;
+			detach_started[i] = 0;
 			continue;
 		}
-		started[i] = pthread_create(&th[i], NULL, close_link, (void *)(long)links[i]) == 0;
-		if (!started[i])
+		detach_started[i] =
+			pthread_create(&detach_th[i], NULL, close_link, (void *)(long)links[i]) == 0;
+		if (!detach_started[i])
 			close(links[i]);
 	}
-	sightline__detach(skel);
-	for (int i = 0; i < n_links; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
+	detach_started[n_links] =
+		pthread_create(&detach_th[n_links], NULL, detach_skeleton, NULL) == 0;
+	if (!detach_started[n_links])
+		sightline__detach(skel);
+}
+
+/* Waits for the detaching to end and frees the programs and maps. */
+static void teardown(struct ring_buffer *rb)
+{
+	detach_start();
+	for (int i = 0; i <= n_links; i++)
+		if (detach_started[i])
+			pthread_join(detach_th[i], NULL);
 	phase("detached");
 	ring_buffer__free(rb);
 	sightline__destroy(skel);
@@ -809,6 +833,60 @@ static int btf_id(const char *path, char *out, size_t out_len)
 }
 
 /*
+ * The kernel BTF's id (btf_id) as found earlier in this boot: the kernel's BTF cannot change
+ * until the next one, so reading its 5 MB once a boot is enough. The file holds "BOOT_ID ID";
+ * it counts only when root owns it and no one else may write it.
+ */
+#define BTF_ID_CACHE "/run/sightline/kernel-btf.id"
+
+static int boot_id(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (!f)
+		return -1;
+	int ok = fgets(out, len, f) != NULL;
+	fclose(f);
+	out[strcspn(out, "\n")] = 0;
+	return ok && out[0] ? 0 : -1;
+}
+
+static int kernel_btf_id(char *out, size_t len)
+{
+	char boot[64], line[160];
+	int have_boot = boot_id(boot, sizeof(boot)) == 0;
+	if (have_boot) {
+		int fd = open(BTF_ID_CACHE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		if (fd >= 0 && !fstat(fd, &st) && st.st_uid == 0 && !(st.st_mode & 022)) {
+			ssize_t n = read(fd, line, sizeof(line) - 1);
+			line[n > 0 ? n : 0] = 0;
+			size_t bl = strlen(boot);
+			if (n > 0 && !strncmp(line, boot, bl) && line[bl] == ' ') {
+				snprintf(out, len, "%s", line + bl + 1);
+				out[strcspn(out, "\n")] = 0;
+				close(fd);
+				return 0;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (btf_id(KERNEL_BTF, out, len))
+		return -1;
+	if (have_boot && (!mkdir("/run/sightline", 0755) || errno == EEXIST)) {
+		char tmp[64];
+		snprintf(tmp, sizeof(tmp), "%s.%d", BTF_ID_CACHE, getpid());
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			int ok = !fchmod(fd, 0644) && dprintf(fd, "%s %s\n", boot, out) > 0;
+			if (close(fd) || !ok || rename(tmp, BTF_ID_CACHE))
+				unlink(tmp);
+		}
+	}
+	return 0;
+}
+
+/*
  * The minimal BTF make cut from the kernel's for the CO-RE relocations of the programs
  * (bpftool gen min_core_btf), if the running kernel's BTF is still the one it was cut from:
  * libbpf then relocates against a few KB instead of parsing 5 MB of kernel BTF (and nothing
@@ -835,7 +913,7 @@ static const char *min_btf(void)
 		want[0] = 0;
 	fclose(f);
 	want[strcspn(want, "\n")] = 0;
-	if (access(path, R_OK) || btf_id(KERNEL_BTF, have, sizeof(have)) || strcmp(want, have))
+	if (access(path, R_OK) || kernel_btf_id(have, sizeof(have)) || strcmp(want, have))
 		return NULL;
 	return path;
 }
@@ -1132,6 +1210,7 @@ int main(int argc, char **argv)
 					if (si.ssi_signo == SIGCHLD && child > 0) {
 						int st;
 						if (waitpid(child, &st, WNOHANG) == child) {
+							phase("command ended");
 							child_status = st;
 							child_done = 1;
 							stopping = 1;
@@ -1170,6 +1249,7 @@ int main(int argc, char **argv)
 	}
 
 	phase("stopping");
+	detach_start();
 	/* Drain what the kernel already produced, then say how it ended. */
 	ring_buffer__consume(rb);
 	if (err_fd >= 0) {
