@@ -15,6 +15,9 @@ const KPROBE_PMU = "/sys/bus/event_source/devices/kprobe";
 /** where the loader's findings are kept for the boot */
 export const HOOKS_CACHE = "/run/sightline/kernel-hooks.json";
 
+/** errors that may not recur (memory, a busy resource): such an answer is not kept */
+const TRANSIENT = /temporarily unavailable|Cannot allocate memory|resource busy|Interrupted/i;
+
 type Probed = Pick<KernelHooks, "fentry" | "bpf_lsm"> & { why: Record<string, string> };
 
 /** This boot of this kernel: a cached probe from another one is not used. */
@@ -103,7 +106,8 @@ export async function probeKernelHooks(
     out.fentry = probed.fentry;
     out.bpf_lsm = probed.bpf_lsm;
     Object.assign(out.why, probed.why);
-    if (key && probed.fentry !== null && probed.bpf_lsm !== null) {
+    const transient = Object.values(probed.why).some((w) => TRANSIENT.test(w));
+    if (key && probed.fentry !== null && probed.bpf_lsm !== null && !transient) {
       writeCache(cachePath, key, probed);
     }
   } catch (e) {
