@@ -1131,25 +1131,40 @@ static __always_inline __u32 stash_fn(void *ctx, __u32 fn)
 	return fn | (__u32)(bpf_get_attach_cookie(ctx) & 0xffff) << 8;
 }
 
+/* The entry half of a hook: its arguments kept under (thread, function) until it returns. */
+static __always_inline void stash_put(void *ctx, __u64 id, __u32 fn, struct tls_args *a)
+{
+	struct tls_key k = {.id = id, .fn = stash_fn(ctx, fn)};
+	bpf_map_update_elem(&tls_stash, &k, a, BPF_ANY);
+}
+
+/* The return half: takes (copies out and removes) what the entry kept; false when nothing. */
+static __always_inline bool stash_take(void *ctx, __u64 id, __u32 fn, struct tls_args *out)
+{
+	struct tls_key k = {.id = id, .fn = stash_fn(ctx, fn)};
+	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
+	if (!pa)
+		return false;
+	*out = *pa;
+	bpf_map_delete_elem(&tls_stash, &k);
+	return true;
+}
+
 static __always_inline int tls_enter(void *ctx, __u32 fn, __u64 conn, __u64 buf, __u64 lenp)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	if (!is_traced(id >> 32))
 		return 0;
-	struct tls_key k = {.id = id, .fn = stash_fn(ctx, fn)};
 	struct tls_args a = {.conn = conn, .buf = buf, .lenp = lenp};
-	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
+	stash_put(ctx, id, fn, &a);
 	return 0;
 }
 
 static __always_inline int tls_leave(void *ctx, __u32 fn, __u8 dir, long ret)
 {
-	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = stash_fn(ctx, fn)};
-	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
-	if (!pa)
+	struct tls_args a;
+	if (!stash_take(ctx, bpf_get_current_pid_tgid(), fn, &a))
 		return 0;
-	struct tls_args a = *pa;
-	bpf_map_delete_elem(&tls_stash, &k);
 	__u64 len = 0;
 	if (a.lenp) { /* the _ex variants: 1 on success, bytes in *lenp */
 		if (ret != 1)
@@ -1261,6 +1276,16 @@ static __always_inline void report_ctx_fd(void *rb, __u64 ctx, long fd, __u8 dir
 		count_drop(SL_K_CTXFD);
 }
 
+/* A decrypting call's connection and the socket its thread last read from (context fd). */
+static __always_inline void note_read_ctx(__u64 conn)
+{
+	if (sock_watch & WATCH_CTX) {
+		struct thread_state *ts = thread_state(false);
+		if (ts && ts->last_sock_read >= 0)
+			report_ctx_fd(&rb_tls, conn, ts->last_sock_read, SL_TLS_READ);
+	}
+}
+
 /* ---------------------------------------------------------------- AEAD (rustls over aws-lc)
  *
  * rustls has no C API: its record layer encrypts each TLS record with aws-lc's
@@ -1356,27 +1381,19 @@ int sl_aead_open_entry(struct pt_regs *ctx)
 	int kind = aad_kind(ad, ad_len);
 	if (kind < 0 || (kind > 0 && kind != TLS_APPDATA))
 		return 0;
-	struct tls_key k = {.id = id, .fn = stash_fn(ctx, FN_AEAD_OPEN)};
 	struct tls_args a = {.conn = PT_REGS_PARM1(ctx), .buf = PT_REGS_PARM2(ctx),
 			     .lenp = PT_REGS_PARM3(ctx), .tls12 = kind};
-	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
-	if (sock_watch & WATCH_CTX) {
-		struct thread_state *ts = thread_state(false);
-		if (ts && ts->last_sock_read >= 0)
-			report_ctx_fd(&rb_tls, a.conn, ts->last_sock_read, SL_TLS_READ);
-	}
+	stash_put(ctx, id, FN_AEAD_OPEN, &a);
+	note_read_ctx(a.conn);
 	return 0;
 }
 
 SEC("uretprobe")
 int sl_aead_open_ret(struct pt_regs *ctx)
 {
-	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = stash_fn(ctx, FN_AEAD_OPEN)};
-	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
-	if (!pa)
+	struct tls_args a;
+	if (!stash_take(ctx, bpf_get_current_pid_tgid(), FN_AEAD_OPEN, &a))
 		return 0;
-	struct tls_args a = *pa;
-	bpf_map_delete_elem(&tls_stash, &k);
 	if (PT_REGS_RC(ctx) != 1 || !a.lenp)
 		return 0;
 	__u64 n = 0;
@@ -1526,14 +1543,9 @@ int sl_ring_open_entry(struct pt_regs *ctx)
 		return 0;
 	if (r.kind > 0 && r.kind != TLS_APPDATA)
 		return 0;
-	struct tls_key k = {.id = id, .fn = stash_fn(ctx, FN_RING_OPEN)};
 	struct tls_args a = {.conn = r.key, .buf = r.buf, .len = r.len, .tls12 = r.kind};
-	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
-	if (sock_watch & WATCH_CTX) {
-		struct thread_state *ts = thread_state(false);
-		if (ts && ts->last_sock_read >= 0)
-			report_ctx_fd(&rb_tls, a.conn, ts->last_sock_read, SL_TLS_READ);
-	}
+	stash_put(ctx, id, FN_RING_OPEN, &a);
+	note_read_ctx(a.conn);
 	return 0;
 }
 
@@ -1542,12 +1554,9 @@ int sl_ring_open_entry(struct pt_regs *ctx)
 SEC("uretprobe")
 int sl_ring_open_ret(struct pt_regs *ctx)
 {
-	struct tls_key k = {.id = bpf_get_current_pid_tgid(), .fn = stash_fn(ctx, FN_RING_OPEN)};
-	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
-	if (!pa)
+	struct tls_args a;
+	if (!stash_take(ctx, bpf_get_current_pid_tgid(), FN_RING_OPEN, &a))
 		return 0;
-	struct tls_args a = *pa;
-	bpf_map_delete_elem(&tls_stash, &k);
 	__u64 len = a.len;
 	if (a.tls12 == 0 && tls13_inner(a.buf, a.len, &len) != TLS_APPDATA)
 		return 0;
@@ -1589,9 +1598,8 @@ int sl_go_read_entry(struct pt_regs *ctx)
 {
 	if (!current_traced())
 		return 0;
-	struct tls_key k = {.id = ctx->r14, .fn = stash_fn(ctx, FN_GO_READ)};
 	struct tls_args a = {.conn = ctx->ax, .buf = ctx->bx};
-	bpf_map_update_elem(&tls_stash, &k, &a, BPF_ANY);
+	stash_put(ctx, ctx->r14, FN_GO_READ, &a);
 	return 0;
 }
 
@@ -1599,12 +1607,9 @@ int sl_go_read_entry(struct pt_regs *ctx)
 SEC("uprobe")
 int sl_go_read_ret(struct pt_regs *ctx)
 {
-	struct tls_key k = {.id = ctx->r14, .fn = stash_fn(ctx, FN_GO_READ)};
-	struct tls_args *pa = bpf_map_lookup_elem(&tls_stash, &k);
-	if (!pa)
+	struct tls_args a;
+	if (!stash_take(ctx, ctx->r14, FN_GO_READ, &a))
 		return 0;
-	struct tls_args a = *pa;
-	bpf_map_delete_elem(&tls_stash, &k);
 	long n = ctx->ax;
 	if (n > 0)
 		tls_emit(ctx, a.conn, SL_TLS_READ, a.buf, n);
