@@ -25,6 +25,19 @@ export interface BuildSpec {
   npmPackage: string;
   /** oldest version the matrix considers by default */
   minVersion?: string;
+  /**
+   * The package that carries the Linux x64 binary, when it is published separately with the
+   * agent's version numbers: a release of `npmPackage` with no such version has no Linux x64
+   * build (its launcher finds no binary), so it is not a build anyone runs here.
+   */
+  platformPackage?: string;
+  /**
+   * Install without running packages' install scripts: in a Node agent they only fetch helper
+   * binaries from the network (older Gemini CLI builds depend on `@lvce-editor/ripgrep`, whose
+   * postinstall downloads ripgrep from GitHub and fails the whole install offline); the agent's
+   * TLS is in `node` either way.
+   */
+  ignoreScripts?: boolean;
   /** install specs for version `v`, tried in turn (a platform package first) */
   install(v: string): string[];
   /** the ELF file whose TLS is hooked, in an installed build */
@@ -90,6 +103,7 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     label: "Claude Code",
     npmPackage: "@anthropic-ai/claude-code",
     minVersion: "2.1.113",
+    platformPackage: "@anthropic-ai/claude-code-linux-x64",
     install: (v) => [`@anthropic-ai/claude-code-linux-x64@${v}`],
     target: (dir) => largest(dir, "claude"),
     launcher: (dir) => largest(dir, "claude"),
@@ -115,6 +129,8 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     label: "opencode",
     npmPackage: "opencode-ai",
     minVersion: "1.0.0",
+    // opencode-ai 1.17.15 (and others) name an opencode-linux-x64 that was never published
+    platformPackage: "opencode-linux-x64",
     install: (v) => [`opencode-linux-x64@${v}`],
     target: (dir) => largest(dir, "opencode"),
     launcher: (dir) => largest(dir, "opencode"),
@@ -125,6 +141,7 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     label: "Gemini CLI",
     npmPackage: "@google/gemini-cli",
     install: (v) => [`@google/gemini-cli@${v}`],
+    ignoreScripts: true,
     target: () => systemNode(),
     launcher: bin("gemini"),
     runner: "gemini",
@@ -134,6 +151,7 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     label: "Qwen Code",
     npmPackage: "@qwen-code/qwen-code",
     install: (v) => [`@qwen-code/qwen-code@${v}`],
+    ignoreScripts: true,
     target: () => systemNode(),
     launcher: bin("qwen"),
     runner: "qwen",
@@ -177,16 +195,39 @@ export interface PublishedVersion {
   published?: string;
 }
 
-/** The agent's released versions (no pre-releases), oldest first, with their publish times. */
-export async function listVersions(spec: BuildSpec): Promise<PublishedVersion[]> {
-  const r = await npm(["view", spec.npmPackage, "time", "--json"]);
-  if (!r.ok) throw new Error(`npm view ${spec.npmPackage}: ${r.err.trim().split("\n").pop()}`);
-  const time = JSON.parse(r.out) as Record<string, string>;
+/**
+ * Released versions (no pre-releases) from the registry's publish `time`, oldest first, from
+ * `minVersion` on and, when `platformVersions` is given, only those it holds (the releases
+ * with a Linux x64 binary).
+ */
+export function releasedVersions(
+  time: Record<string, string>,
+  minVersion?: string,
+  platformVersions?: Iterable<string>,
+): PublishedVersion[] {
+  const onPlatform = platformVersions ? new Set(platformVersions) : undefined;
   return Object.entries(time)
     .filter(([v]) => /^\d+\.\d+\.\d+$/.test(v))
-    .filter(([v]) => !spec.minVersion || compareVersions(v, spec.minVersion) >= 0)
+    .filter(([v]) => !minVersion || compareVersions(v, minVersion) >= 0)
+    .filter(([v]) => !onPlatform || onPlatform.has(v))
     .map(([version, published]) => ({ version, published }))
     .sort((a, b) => compareVersions(a.version, b.version));
+}
+
+async function npmJson(args: string[]): Promise<unknown> {
+  const r = await npm(["view", ...args, "--json"]);
+  if (!r.ok) throw new Error(`npm view ${args[0]}: ${r.err.trim().split("\n").pop()}`);
+  return JSON.parse(r.out);
+}
+
+/** The agent's released versions that have a Linux x64 build, oldest first, with their
+ * publish times. */
+export async function listVersions(spec: BuildSpec): Promise<PublishedVersion[]> {
+  const time = await npmJson([spec.npmPackage, "time"]) as Record<string, string>;
+  const platform = spec.platformPackage
+    ? [await npmJson([spec.platformPackage, "versions"])].flat() as string[]
+    : undefined;
+  return releasedVersions(time, spec.minVersion, platform);
 }
 
 /** `n` versions spread evenly over `all` (oldest and newest included). */
@@ -244,6 +285,7 @@ export async function installBuild(
       "--no-audit",
       "--no-fund",
       "--loglevel=error",
+      ...(spec.ignoreScripts ? ["--ignore-scripts"] : []),
       s,
     ]);
     if (r.ok) {

@@ -5,7 +5,13 @@
  * build, cached in `.cache/agents/`): each must be located, through the library expected.
  */
 import assert from "node:assert/strict";
-import { BUILD_SPECS, type CoverageAgent, installBuild, spread } from "./builds.ts";
+import {
+  BUILD_SPECS,
+  type CoverageAgent,
+  installBuild,
+  releasedVersions,
+  spread,
+} from "./builds.ts";
 import { coverBuild, type MatrixRow } from "./coverage.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
@@ -47,6 +53,64 @@ Deno.test("coverage: versions spread evenly, oldest and newest always in", () =>
   for (let i = 1; i < s.length; i++) assert.ok(s[i] - s[i - 1] >= 5 && s[i] - s[i - 1] <= 6);
   assert.deepEqual(spread([1, 2, 3], 5), [1, 2, 3]);
   assert.deepEqual(spread([1, 2, 3], 1), [3]);
+});
+
+Deno.test("coverage: releases without a Linux x64 binary are not builds", () => {
+  // shaped like opencode-ai's publish times: 1.17.15 names an opencode-linux-x64@1.17.15 that
+  // was never published
+  const time = {
+    created: "2025-06-01T00:00:00Z",
+    modified: "2026-09-01T00:00:00Z",
+    "0.5.29": "2025-08-01T00:00:00Z",
+    "1.17.11": "2026-08-01T00:00:00Z",
+    "1.17.15": "2026-08-05T00:00:00Z",
+    "1.17.18": "2026-08-07T00:00:00Z",
+    "1.18.0-beta.1": "2026-08-08T00:00:00Z",
+    "1.2.0": "2026-03-01T00:00:00Z",
+  };
+  const platform = ["0.5.29", "1.2.0", "1.17.11", "1.17.18", "1.17.19"];
+  assert.deepEqual(
+    releasedVersions(time, "1.0.0", platform).map((v) => v.version),
+    ["1.2.0", "1.17.11", "1.17.18"],
+  );
+  assert.equal(releasedVersions(time, "1.0.0", platform)[0].published, "2026-03-01T00:00:00Z");
+  // no platform package: every release from minVersion on
+  assert.deepEqual(
+    releasedVersions(time, "1.0.0").map((v) => v.version),
+    ["1.2.0", "1.17.11", "1.17.15", "1.17.18"],
+  );
+});
+
+Deno.test("coverage: a Node agent installs even when a dependency's install script fails", async () => {
+  // a package whose postinstall fails, as @lvce-editor/ripgrep's download from GitHub does
+  // offline (Gemini CLI 0.4.1 depends on it)
+  const tmp = await Deno.makeTempDir({ prefix: "coverage-install-" });
+  try {
+    const pkg = `${tmp}/pkg`;
+    await Deno.mkdir(pkg);
+    await Deno.writeTextFile(
+      `${pkg}/package.json`,
+      JSON.stringify({
+        name: "fetches-at-install",
+        version: "1.0.0",
+        scripts: { postinstall: 'node -e "process.exit(3)"' },
+      }),
+    );
+    const spec = (ignoreScripts: boolean) => ({
+      ...BUILD_SPECS.gemini,
+      agent: ignoreScripts ? "gemini" as const : "qwen" as const,
+      install: () => [`file:${pkg}`],
+      ignoreScripts,
+    });
+    assert.equal(BUILD_SPECS.gemini.ignoreScripts, true);
+    assert.equal(BUILD_SPECS.qwen.ignoreScripts, true);
+    const ok = await installBuild(spec(true), "1.0.0", tmp);
+    assert.equal(ok.error, undefined);
+    const failed = await installBuild(spec(false), "1.0.0", tmp);
+    assert.match(failed.error ?? "", /npm install failed/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });
 
 function row(agent: CoverageAgent, version: string, located = true): MatrixRow {
