@@ -46,6 +46,10 @@ Deno.test("gemini: settings choose API-key auth with statistics, telemetry and u
     assert.equal(settings.privacy.usageStatisticsEnabled, false);
     assert.equal(settings.telemetry.enabled, false);
     assert.equal(settings.general.enableAutoUpdate, false);
+    // the same choices in the flat layout that builds up to 0.2 read (they ignore the nested
+    // keys and, with statistics on, die offline reaching play.googleapis.com)
+    assert.equal(settings.selectedAuthType, settings.security.auth.selectedType);
+    assert.equal(settings.usageStatisticsEnabled, false);
     const env = geminiProfile.env(s);
     assert.equal(env.GOOGLE_GEMINI_BASE_URL, "https://127.0.0.1:4443");
     assert.equal(env.GEMINI_CLI_TRUST_WORKSPACE, "true");

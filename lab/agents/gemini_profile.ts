@@ -4,6 +4,13 @@
  * `~/.gemini/settings.json` choosing API-key auth with usage statistics, telemetry and
  * auto-update off, and its `mcpServers` (trusted, so their calls need no confirmation);
  * `gemini -p PROMPT --yolo`.
+ *
+ * The settings are written in both of the layouts Gemini CLI has had. Up to 0.2 the file was
+ * flat (`usageStatisticsEnabled`, `selectedAuthType` at the top): such a build ignores the
+ * nested keys, sends usage statistics to play.googleapis.com, and offline dies of the
+ * unhandled rejection. From the nested ("v2") layout on, a build either migrates the flat keys
+ * into the places the nested ones already name (same values) or passes unknown top-level keys
+ * through (its settings schema is `passthrough`).
  */
 
 import { join } from "node:path";
@@ -17,6 +24,10 @@ export const geminiProfile: AgentProfile = {
   configuresMcp: true,
   async prepareHome({ home, mcpServers }) {
     await writeJson(join(home, ".gemini", "settings.json"), {
+      // the flat layout (Gemini CLI up to 0.2)
+      selectedAuthType: "gemini-api-key",
+      usageStatisticsEnabled: false,
+      // the nested layout
       security: { auth: { selectedType: "gemini-api-key" } },
       privacy: { usageStatisticsEnabled: false },
       telemetry: { enabled: false },
