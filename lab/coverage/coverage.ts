@@ -147,7 +147,7 @@ async function captureSample(
     timeoutMs: 180_000,
   });
   const ran = run.exitCode === 0 ? "" : `the agent exited ${run.exitCode ?? run.signal}` +
-    (run.timedOut ? " (timed out)" : "") + `: ${lastLine(run.stderr || run.stdout)}; `;
+    (run.timedOut ? " (timed out)" : "") + `: ${agentError(run.stderr || run.stdout)}; `;
   if (!run.requests.length) {
     // nothing to capture: this build does not run offline with the runner's profile (it wants
     // the network, or a configuration the profile does not write)
@@ -219,8 +219,19 @@ function hookChecks(rec: string, file: string): string | undefined {
   }
 }
 
-function lastLine(s: string): string {
-  return s.trim().split("\n").filter(Boolean).pop()?.slice(0, 160) ?? "";
+/**
+ * The line of an agent's output that says what went wrong: the last one naming an error class
+ * (`Error: getaddrinfo ENOTFOUND …`, `BunInstallFailedError: …`), else the last with an error
+ * code or `error:`, else the last that is not a stack frame or source excerpt (Bun prints the
+ * failing source lines and a caret), else the last.
+ */
+export function agentError(s: string): string {
+  const lines = s.split("\n").map((l) => l.trim()).filter(Boolean);
+  const frame = (l: string) => /^at\s/.test(l) || /^\d+\s*\|/.test(l) || /^\^$/.test(l);
+  const said = lines.filter((l) => !frame(l));
+  const pick = said.findLast((l) => /\b(?:[A-Z]\w*)?Error\b/.test(l)) ??
+    said.findLast((l) => /^error\b|\bE[A-Z]{4,}\b/.test(l)) ?? said.at(-1) ?? lines.at(-1) ?? "";
+  return pick.slice(0, 160);
 }
 
 /** Runs the matrix; rows in agent, then version order. */

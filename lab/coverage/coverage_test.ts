@@ -12,7 +12,7 @@ import {
   releasedVersions,
   spread,
 } from "./builds.ts";
-import { coverBuild, type MatrixRow } from "./coverage.ts";
+import { agentError, coverBuild, type MatrixRow } from "./coverage.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
@@ -111,6 +111,40 @@ Deno.test("coverage: a Node agent installs even when a dependency's install scri
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("coverage: an n/a note quotes the agent's error, not a stack frame", () => {
+  // Gemini CLI 0.1.1 offline (usage statistics on), as it printed it
+  const gemini = [
+    "=========================================",
+    "CRITICAL: Unhandled Promise Rejection!",
+    "=========================================",
+    "Reason: Error: getaddrinfo ENOTFOUND play.googleapis.com",
+    "    at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:122:26) {",
+    "  errno: -3008,",
+    "  code: 'ENOTFOUND',",
+    "  hostname: 'play.googleapis.com'",
+    "}",
+    "Stack trace may follow:",
+  ].join("\n");
+  assert.equal(agentError(gemini), "Reason: Error: getaddrinfo ENOTFOUND play.googleapis.com");
+  // opencode 1.0.0 offline: its provider package cannot be installed (Bun's output, abridged)
+  const opencode = [
+    "BunInstallFailedError: BunInstallFailedError",
+    " data: {",
+    '  pkg: "@ai-sdk/anthropic",',
+    "},",
+    "      at <anonymous> (src/bun/index.ts:85:13)",
+    "42 |     if (code !== 0) {",
+    "43 |       throw new Error(`Command failed with exit code ${result.exitCode}`)",
+    "                 ^",
+    "error: Command failed with exit code 1",
+    "      at run2 (src/bun/index.ts:43:13)",
+  ].join("\n");
+  assert.equal(agentError(opencode), "BunInstallFailedError: BunInstallFailedError");
+  assert.equal(agentError("starting\nerror: no model configured\n"), "error: no model configured");
+  assert.equal(agentError("just this\n    at x (y.ts:1:1)\n"), "just this");
+  assert.equal(agentError(""), "");
 });
 
 function row(agent: CoverageAgent, version: string, located = true): MatrixRow {
