@@ -46,7 +46,7 @@ Deno.test("gemini: settings choose API-key auth with statistics, telemetry and u
     assert.equal(settings.privacy.usageStatisticsEnabled, false);
     assert.equal(settings.telemetry.enabled, false);
     assert.equal(settings.general.enableAutoUpdate, false);
-    // the same choices in the flat layout that builds up to 0.2 read (they ignore the nested
+    // the same choices in the flat layout that the first builds (0.1.x) read (they ignore the nested
     // keys and, with statistics on, die offline reaching play.googleapis.com)
     assert.equal(settings.selectedAuthType, settings.security.auth.selectedType);
     assert.equal(settings.usageStatisticsEnabled, false);

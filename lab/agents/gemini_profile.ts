@@ -5,8 +5,8 @@
  * auto-update off, and its `mcpServers` (trusted, so their calls need no confirmation);
  * `gemini -p PROMPT --yolo`.
  *
- * The settings are written in both of the layouts Gemini CLI has had. Up to 0.2 the file was
- * flat (`usageStatisticsEnabled`, `selectedAuthType` at the top): such a build ignores the
+ * The settings are written in both of the layouts Gemini CLI has had. In the first builds (0.1.x;
+ * 0.4.1 already has the nested one) the file was flat (`usageStatisticsEnabled`, `selectedAuthType` at the top): such a build ignores the
  * nested keys, sends usage statistics to play.googleapis.com, and offline dies of the
  * unhandled rejection. From the nested ("v2") layout on, a build either migrates the flat keys
  * into the places the nested ones already name (same values) or passes unknown top-level keys
@@ -24,7 +24,7 @@ export const geminiProfile: AgentProfile = {
   configuresMcp: true,
   async prepareHome({ home, mcpServers }) {
     await writeJson(join(home, ".gemini", "settings.json"), {
-      // the flat layout (Gemini CLI up to 0.2)
+      // the flat layout (the first Gemini CLI builds, 0.1.x)
       selectedAuthType: "gemini-api-key",
       usageStatisticsEnabled: false,
       // the nested layout
