@@ -1,7 +1,7 @@
 /**
  * Builds the detectors' tables in an analysed recording's database (after correlation): loads
- * the pattern files into their tables, then runs `sql/<name>.sql` in order with the thresholds
- * bound. Re-running replaces the tables.
+ * the pattern files into their tables, makes the detectors' shared macros, then runs
+ * `sql/<name>.sql` in order with the thresholds bound. Re-running replaces the tables.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { TableDef } from "../../kit/columns.ts";
@@ -38,6 +38,9 @@ export const DETECT_ORDER = [
   "findings_evasion",
 ] as const;
 
+/** The detectors' shared rules (macros), made after their tables and before the steps. */
+export const DETECT_MACROS = "detect_macros";
+
 /** The table a step fills: `findings_*` steps add to `findings`, the others fill their own. */
 function targetOf(step: string): TableDef {
   const name = step.startsWith("findings_") ? "findings" : step;
@@ -66,6 +69,7 @@ export async function buildFindings(
     loadAllowlist(settings.allowlist).map((e) => ({ recording: null, ...e })),
   );
   await b.appendRows(injectionPatternsTable, phrases as unknown as Rows);
+  await b.run(`${DETECT_MACROS}.sql`, readSql(SQL_DIR, DETECT_MACROS));
   const params = {
     ...detectParams(settings),
     // every sensitive pattern at once, to screen opens with one compiled regex

@@ -11,7 +11,7 @@ import { createTables } from "../../analysis/duckdb_tables.ts";
 import { ALL_TABLES } from "../../analysis/schema.ts";
 import { BUILD_SQL, sqlText } from "../../analysis/sql_files.ts";
 import { loadScenario } from "../simulator/mod.ts";
-import { DETECT_ORDER, SQL_DIR as DETECT_SQL } from "../../analysis/detect/build.ts";
+import { DETECT_MACROS, DETECT_ORDER, SQL_DIR as DETECT_SQL } from "../../analysis/detect/build.ts";
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
 import {
@@ -48,7 +48,7 @@ const OBSERVER_FILES = [
 Deno.test("every .sql file is a build step, an evaluation query or a trace query", () => {
   assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [...BUILD_ORDER, PROCESS_AGENTS].sort());
   const detect = sqlFilesIn(DETECT_SQL);
-  assert.deepEqual(detect, [...DETECT_ORDER].sort());
+  assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS].sort());
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
   assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), ["transcript_timing"]);

@@ -71,18 +71,14 @@ g AS (
 ),
 described AS (
   SELECT g.*,
-    (SELECT 'process:' || min(a.event_id) FROM actions a
-      WHERE a.recording = g.recording AND a.pid = g.branch_pid
-        AND a.proc_start_ns = g.branch_start_ns AND a.op = 'exec') AS exec_ev,
-    (SELECT array_to_string(l.argv, ' ') FROM lineage l
-      WHERE l.recording = g.recording AND l.pid = g.branch_pid
-        AND l.start_ns = g.branch_start_ns) AS cmd,
+    branch_exec_event(g.recording, g.branch_pid, g.branch_start_ns) AS exec_ev,
+    branch_command(g.recording, g.branch_pid, g.branch_start_ns) AS cmd,
     (SELECT array_to_string(any_value(l.chain), ' > ') FROM lineage l
       WHERE l.recording = g.recording AND l.pid = g.pids[1]) AS chain
   FROM g
 )
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = d.recording), 0)
+  last_finding_id(d.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY start_ns, kind, branch_pid),
   session_id, kind,
   CASE kind

@@ -42,7 +42,7 @@ g AS (
   GROUP BY recording, session_id, dest
 )
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = g.recording), 0)
+  last_finding_id(g.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY start_ns, dest),
   session_id, 'exfiltration', CASE WHEN same_branch THEN 'critical' ELSE 'high' END,
   start_ns, end_ns,

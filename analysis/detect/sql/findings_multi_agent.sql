@@ -24,7 +24,7 @@ picked AS (
   FROM named
 )
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = p.recording), 0)
+  last_finding_id(p.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY first_ns, path, fkind),
   session_id, fkind,
   CASE fkind

@@ -85,7 +85,7 @@ complete AS (
   LEFT JOIN execs x ON x.recording = g.recording AND x.source_id = g.source_id
 )
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = complete.recording), 0)
+  last_finding_id(complete.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY result_ns, source_id),
   session_id, 'prompt_injection',
   CASE WHEN len(coalesce(risky_ev, [])) > 0 THEN 'high' ELSE 'medium' END,

@@ -3,7 +3,7 @@
 -- the run went on to twice the threshold.
 INSERT INTO findings
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = c.recording), 0)
+  last_finding_id(c.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY start_ns),
   session_id, 'reasoning_loop',
   CASE WHEN cycles >= 2 * $loop_cycles THEN 'high' ELSE 'medium' END,

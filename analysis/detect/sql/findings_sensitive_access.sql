@@ -22,7 +22,7 @@ described AS (
     ON t.recording = g.recording AND t.tool_call_id = g.tool_call_id AND g.attribution = 'tool'
 )
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = d.recording), 0)
+  last_finding_id(d.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY start_ns, pattern),
   session_id, 'sensitive_access', severity, start_ns, end_ns,
   list_concat(

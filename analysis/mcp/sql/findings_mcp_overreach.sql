@@ -51,7 +51,7 @@ grouped AS (
   GROUP BY ALL
 )
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = g.recording), 0)
+  last_finding_id(g.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY start_ns, mcp_call_id),
   session_id, 'mcp_server_overreach', CASE WHEN network OR sensitive THEN 'high' ELSE 'medium' END,
   start_ns, end_ns, list_concat(['tool_call:' || tool_call_id, 'mcp_call:' || mcp_call_id], ev[1:20]),

@@ -25,7 +25,7 @@ hits AS (
   GROUP BY ALL
 )
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = h.recording), 0)
+  last_finding_id(h.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY start_ns, mcp_call_id, what),
   session_id, 'mcp_tool_poisoning', severity, start_ns, end_ns,
   ['mcp_call:' || mcp_call_id],

@@ -14,7 +14,7 @@ WITH flagged AS (
   WHERE NOT s.configured
 )
 SELECT recording,
-  coalesce((SELECT max(f.finding_id) FROM findings f WHERE f.recording = x.recording), 0)
+  last_finding_id(x.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY init_ns, server_pid),
   session_id, 'mcp_server_unconfigured', CASE WHEN tool_calls > 0 THEN 'high' ELSE 'medium' END,
   init_ns, NULL,
