@@ -52,19 +52,6 @@ probes AS (
   WHERE p.kind = 'probe_fail'
   QUALIFY row_number() OVER (PARTITION BY p.recording, p.event_id ORDER BY w.ts_ns) = 1
 ),
-waits AS (
-  SELECT p.recording, p.path, p.session_id, p.other, min(p.ts_ns) AS first_ns,
-    max(p.ts_ns) AS last_probe, count(*) AS attempts,
-    list('file:' || p.event_id ORDER BY p.ts_ns) AS ev
-  FROM probes p GROUP BY ALL
-),
-waited AS (
-  SELECT w.*,
-    (SELECT min(s.ts_ns) FROM st s
-      WHERE s.recording = w.recording AND s.path = w.path AND s.session_id = w.session_id
-        AND s.kind IN ('read', 'write', 'create') AND s.ts_ns > w.last_probe) AS got_ns
-  FROM waits w
-),
 -- contended: a failed exclusive create, and who created the path last before it
 fails AS (
   SELECT f.recording, f.path, f.session_id, f.event_id, f.ts_ns, c.session_id AS other
@@ -73,18 +60,32 @@ fails AS (
     ON c.recording = f.recording AND c.path = f.path AND f.ts_ns > c.ts_ns
   WHERE c.session_id <> f.session_id
 ),
-contends AS (
-  SELECT f.recording, f.path, f.session_id, f.other, min(f.ts_ns) AS first_ns,
-    max(f.ts_ns) AS last_fail, count(*) AS attempts,
-    list('file:' || f.event_id ORDER BY f.ts_ns) AS ev
-  FROM fails f GROUP BY ALL
+-- a session's failed attempts (probes, exclusive creates) on a path another session had, and
+-- when it got the path itself after its last attempt: a read, write or create after a probe,
+-- its own create after a failed create
+attempts AS (
+  SELECT 'waited_for' AS kind, recording, path, session_id, other, event_id, ts_ns FROM probes
+  UNION ALL
+  SELECT 'contended', recording, path, session_id, other, event_id, ts_ns FROM fails
 ),
-contended AS (
-  SELECT c.*,
-    (SELECT min(s.ts_ns) FROM st s
-      WHERE s.recording = c.recording AND s.path = c.path AND s.session_id = c.session_id
-        AND s.kind = 'create' AND s.ts_ns > c.last_fail) AS got_ns
-  FROM contends c
+tries AS (
+  SELECT kind, recording, path, session_id, other, min(ts_ns) AS first_ns,
+    max(ts_ns) AS last_try, count(*) AS attempts,
+    list('file:' || event_id ORDER BY ts_ns) AS ev
+  FROM attempts GROUP BY ALL
+),
+blocked AS (
+  SELECT t.*,
+    CASE WHEN got_ns - last_try <= 10000000000 THEN got_ns ELSE last_try END AS end_ns
+  FROM (
+    SELECT t.*,
+      (SELECT min(s.ts_ns) FROM st s
+        WHERE s.recording = t.recording AND s.path = t.path AND s.session_id = t.session_id
+          AND s.ts_ns > t.last_try
+          AND (s.kind = 'create' OR (t.kind = 'waited_for' AND s.kind IN ('read', 'write'))))
+        AS got_ns
+    FROM tries t
+  ) t
 ),
 -- reads and writes after another session's write
 after_other AS (
@@ -93,21 +94,9 @@ after_other AS (
   ASOF JOIN sw w ON w.recording = x.recording AND w.path = x.path AND x.ts_ns > w.ts_ns
   WHERE w.session_id <> x.session_id
 )
-SELECT recording, path, 'waited_for', session_id, other, first_ns,
-  CASE WHEN got_ns - last_probe <= 10000000000 THEN got_ns ELSE last_probe END,
-  attempts,
-  ((CASE WHEN got_ns - last_probe <= 10000000000 THEN got_ns ELSE last_probe END) - first_ns)
-    / 1e6,
-  ev[1:50]
-FROM waited
-UNION ALL
-SELECT recording, path, 'contended', session_id, other, first_ns,
-  CASE WHEN got_ns - last_fail <= 10000000000 THEN got_ns ELSE last_fail END,
-  attempts,
-  ((CASE WHEN got_ns - last_fail <= 10000000000 THEN got_ns ELSE last_fail END) - first_ns)
-    / 1e6,
-  ev[1:50]
-FROM contended
+SELECT recording, path, kind, session_id, other, first_ns, end_ns, attempts,
+  (end_ns - first_ns) / 1e6, ev[1:50]
+FROM blocked
 UNION ALL
 SELECT recording, path, CASE kind WHEN 'read' THEN 'read_after_write' ELSE 'overwrote' END,
   session_id, other, min(ts_ns), max(ts_ns), count(*), 0,
