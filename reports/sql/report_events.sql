@@ -3,10 +3,9 @@
 SELECT shown, event_table, event_id, ts_ns, pid, proc_start_ns, op, left(label, 500) AS label,
   total
 FROM (
-  SELECT *, row_number() OVER (PARTITION BY shown ORDER BY ts_ns, event_table, event_id) AS n,
-    count(*) OVER (PARTITION BY shown) AS total
+  SELECT *, count(*) OVER (PARTITION BY shown) AS total
   FROM report_actions
   WHERE shown IS NOT NULL
 )
-WHERE n <= $limit
+WHERE shown_n <= $limit
 ORDER BY ts_ns, event_table, event_id;

@@ -2,11 +2,6 @@
 -- event the timeline marks (the same first $limit events of each kind as report_events).
 SELECT l.tool_call_id, l.event_table, l.event_id, l.signals, l.confidence, l.matched
 FROM links l
-JOIN (
-  SELECT event_table, event_id,
-    row_number() OVER (PARTITION BY shown ORDER BY ts_ns, event_table, event_id) AS n
-  FROM report_actions
-  WHERE shown IS NOT NULL
-) e ON e.event_table = l.event_table AND e.event_id = l.event_id
-WHERE l.attribution = 'tool' AND l.tool_call_id IS NOT NULL AND e.n <= $limit
+JOIN report_actions e ON e.event_table = l.event_table AND e.event_id = l.event_id
+WHERE l.attribution = 'tool' AND l.tool_call_id IS NOT NULL AND e.shown_n <= $limit
 ORDER BY l.tool_call_id, l.event_table, l.event_id;

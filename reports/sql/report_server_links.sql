@@ -5,11 +5,6 @@
 -- `mcp_config`), else its `serverInfo.name` (the link's `matched`).
 SELECT l.event_table, l.event_id, l.matched AS server, l.signals
 FROM links l
-JOIN (
-  SELECT event_table, event_id,
-    row_number() OVER (PARTITION BY shown ORDER BY ts_ns, event_table, event_id) AS n
-  FROM report_actions
-  WHERE shown IS NOT NULL
-) e ON e.event_table = l.event_table AND e.event_id = l.event_id
-WHERE l.attribution = 'mcp_server' AND e.n <= $limit
+JOIN report_actions e ON e.event_table = l.event_table AND e.event_id = l.event_id
+WHERE l.attribution = 'mcp_server' AND e.shown_n <= $limit
 ORDER BY l.event_table, l.event_id;
