@@ -12,7 +12,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { startRecordingRelay, writeRecording } from "./record_relay.ts";
+import { generateFixture, startRecordingRelay } from "./record_relay.ts";
 
 const OUT = new URL("./captures/h1_node_keepalive/", import.meta.url);
 const MODELS_JSON = JSON.stringify({ data: [{ id: "claude-sonnet-4" }] });
@@ -75,16 +75,10 @@ async function record() {
 }
 
 if (import.meta.main) {
-  if (!Deno.args.includes("--update")) {
-    console.error("refusing to overwrite the fixture without --update");
-    Deno.exit(2);
-  }
-  const rec = await record();
-  writeRecording(OUT, rec, {
+  await generateFixture(OUT, record, (rec) => ({
     protocol: "http1",
     source: "generate_http1_fixture.ts: node:http client and server through a recording relay",
     order: rec.order,
     sent: { modelsJson: MODELS_JSON, sse: SSE },
-  });
-  console.log(`wrote ${OUT.pathname}: ${rec.order.length} reads`);
+  }));
 }

@@ -17,7 +17,7 @@
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { type Recording, startRecordingRelay, writeRecording } from "./record_relay.ts";
+import { generateFixture, type Recording, startRecordingRelay } from "./record_relay.ts";
 
 const OUT = new URL("./captures/h2_node_interleaved/", import.meta.url);
 
@@ -114,17 +114,11 @@ async function record(): Promise<Recording> {
 }
 
 if (import.meta.main) {
-  if (!Deno.args.includes("--update")) {
-    console.error("refusing to overwrite the fixture without --update");
-    Deno.exit(2);
-  }
-  const rec = await record();
-  const order = rec.order;
-  writeRecording(OUT, rec, {
+  await generateFixture(OUT, record, (rec) => ({
     protocol: "http2",
     source: "generate_http2_fixture.ts: node:http2 client and server through a recording relay",
     // Arrival order of the recorded reads: c<n> = n bytes client->server, s<n> = server->client.
-    order,
+    order: rec.order,
     sent: {
       secrets: [SECRET_TOKEN, SECRET_KEY],
       cookieLength: BIG_COOKIE.length,
@@ -132,6 +126,5 @@ if (import.meta.main) {
       modelsJson: MODELS_JSON,
       sse: SSE_EVENTS.join(""),
     },
-  });
-  console.log(`wrote ${OUT.pathname}: ${order.length} reads`);
+  }));
 }

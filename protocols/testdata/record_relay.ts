@@ -52,4 +52,23 @@ export function writeRecording(out: URL, rec: Recording, meta: Record<string, un
   writeFileSync(new URL("meta.json", out), JSON.stringify(meta, null, 2) + "\n");
 }
 
+/**
+ * A generator's command line: without `--update`, one line and exit 2 (the fixture is
+ * committed); with it, records, writes the fixture into `out` with `meta(recording)` and says
+ * so.
+ */
+export async function generateFixture(
+  out: URL,
+  record: () => Promise<Recording>,
+  meta: (rec: Recording) => Record<string, unknown>,
+): Promise<void> {
+  if (!Deno.args.includes("--update")) {
+    console.error("refusing to overwrite the fixture without --update");
+    Deno.exit(2);
+  }
+  const rec = await record();
+  writeRecording(out, rec, meta(rec));
+  console.log(`wrote ${out.pathname}: ${rec.order.length} reads`);
+}
+
 export { concatBytes as concat };
