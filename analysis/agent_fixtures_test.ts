@@ -7,23 +7,22 @@
  * bytes into TLS calls (whole, byte by byte, every split point, random).
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { chunkings } from "../protocols/testing.ts";
 import { rebuildConnections } from "./byte_streams.ts";
-import { connectionExchanges } from "./http_tables.ts";
 import {
   AGENT_FIXTURES,
+  assertGoldenTables,
+  assertSameBytewise,
   assertScriptedAnswer,
   build,
+  connectionsDigest,
   fixtureDir,
   fixtureTls,
-  prices,
+  randomSplit,
   rechunk,
   scenarioExpectations,
   served,
+  splitAt,
   streamBytes,
-  tablesDigest,
-  UPDATE,
 } from "./testing.ts";
 import { openRecording } from "./recording_input.ts";
 
@@ -84,68 +83,28 @@ for (const agent of AGENT_FIXTURES) {
     );
   });
 
-  Deno.test(`${agent} fixture: golden tables`, async () => {
-    const got = JSON.parse(JSON.stringify(await tablesDigest(await build(fixtureTls(agent)))));
-    const path = `${fixtureDir(agent)}/golden.json`;
-    if (UPDATE) {
-      await Deno.writeTextFile(path, JSON.stringify(got, null, 2) + "\n");
-      return;
-    }
-    assert.ok(existsSync(path), `no ${path}: run deno test -A analysis/ -- --update and review`);
-    assert.deepEqual(got, JSON.parse(await Deno.readTextFile(path)));
-  });
+  Deno.test(`${agent} fixture: golden tables`, () => assertGoldenTables(agent));
 
-  Deno.test(`${agent} fixture: same tables when every byte is its own TLS call`, async () => {
-    // each byte keeps the time of the call that carried it, so even the times must agree
-    const tls = fixtureTls(agent);
-    const reference = JSON.stringify(await tablesDigest(await build(tls)));
-    const bytewise = rechunk(tls, (b) => Array.from(b, (_, i) => b.subarray(i, i + 1)));
-    assert.equal(JSON.stringify(await tablesDigest(await build(bytewise))), reference);
-  });
+  Deno.test(
+    `${agent} fixture: same tables when every byte is its own TLS call`,
+    () => assertSameBytewise(agent),
+  );
 
   Deno.test(`${agent} fixture: each connection parses the same whatever its split`, async () => {
     const tls = fixtureTls(agent);
     const conns = rebuildConnections(tls);
-    // a connection's exchanges and calls, without times (those come from the calls' splits)
-    const perConnection = async (t: typeof tls) =>
-      JSON.stringify(
-        await Promise.all(
-          rebuildConnections(t).map(async (c) => {
-            const r = await connectionExchanges("fixture", t, c, prices);
-            return tablesDigest({
-              exchanges: r.built.map((b) => b.row),
-              events: r.built.flatMap((b) => b.events),
-              wsMessages: r.built.flatMap((b) => b.ws),
-              calls: r.built.flatMap((b) =>
-                b.calls.map((c) => ({ ...c, requestJson: undefined, messages: undefined }))
-              ),
-              tools: [],
-              problems: r.problems,
-            }, false);
-          }),
-        ),
-      );
-    const reference = await perConnection(tls);
+    const reference = await connectionsDigest(tls);
     const check = async (
       label: string,
       cut: (b: Uint8Array, d: "write" | "read") => Uint8Array[],
-    ) => assert.equal(await perConnection(rechunk(tls, cut)), reference, `split ${label}`);
+    ) => assert.equal(await connectionsDigest(rechunk(tls, cut)), reference, `split ${label}`);
     await check("whole", (b) => [b]);
     // every split point of the response streams (each connection cut at the same offset;
     // request streams are cut there too while they are that long)
     const longest = Math.max(...conns.map((c) => streamBytes(tls, c, "read").length));
-    for (let i = 1; i < longest; i++) {
-      await check(`@${i}`, (b) => i < b.length ? [b.subarray(0, i), b.subarray(i)] : [b]);
-    }
+    for (let i = 1; i < longest; i++) await check(`@${i}`, splitAt(i));
     // and seeded random splits of everything
-    for (let r = 0; r < 5; r++) {
-      await check(
-        `random#${r}`,
-        (b) =>
-          [...chunkings(b, { skipByteByByte: true, splitPointLimit: 0, randomRuns: 1, seed: r })][1]
-            .chunks,
-      );
-    }
+    for (let r = 0; r < 5; r++) await check(`random#${r}`, randomSplit(r));
   });
 }
 

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { tlsView as viewOf } from "./byte_streams.ts";
 import { type Connection, rebuildConnections, rowData, type TlsView } from "./byte_streams.ts";
-import { buildHttpTables, type HttpTables } from "./http_tables.ts";
+import { existsSync } from "node:fs";
+import { chunkings } from "../protocols/testing.ts";
+import { buildHttpTables, connectionExchanges, type HttpTables } from "./http_tables.ts";
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
 import { concatBytes } from "../kit/bytes.ts";
@@ -257,6 +259,64 @@ export async function tablesDigest(
     problems: await all(t.problems),
   };
 }
+
+/**
+ * Asserts that fixture `name` builds the tables of its `golden.json` (which `--update`
+ * rewrites instead).
+ */
+export async function assertGoldenTables(name: string): Promise<void> {
+  const got = JSON.parse(JSON.stringify(await tablesDigest(await build(fixtureTls(name)))));
+  const path = `${fixtureDir(name)}/golden.json`;
+  if (UPDATE) {
+    await Deno.writeTextFile(path, JSON.stringify(got, null, 2) + "\n");
+    return;
+  }
+  assert.ok(existsSync(path), `no ${path}: run deno test -A analysis/ -- --update and review`);
+  assert.deepEqual(got, JSON.parse(await Deno.readTextFile(path)));
+}
+
+/**
+ * Asserts that fixture `name` builds the same tables when every byte is its own TLS call
+ * (each byte keeps the time of the call that carried it, so even the times must agree).
+ */
+export async function assertSameBytewise(name: string): Promise<void> {
+  const tls = fixtureTls(name);
+  const reference = JSON.stringify(await tablesDigest(await build(tls)));
+  const bytewise = rechunk(tls, (b) => Array.from(b, (_, i) => b.subarray(i, i + 1)));
+  assert.equal(JSON.stringify(await tablesDigest(await build(bytewise))), reference);
+}
+
+/**
+ * Each connection of `t` parsed on its own, as JSON: its exchanges, events, WebSocket messages
+ * and calls, without times (those come from the calls' splits), for comparing splits.
+ */
+export async function connectionsDigest(t: TlsView): Promise<string> {
+  return JSON.stringify(
+    await Promise.all(
+      rebuildConnections(t).map(async (c) => {
+        const r = await connectionExchanges("fixture", t, c, prices);
+        return tablesDigest({
+          exchanges: r.built.map((b) => b.row),
+          events: r.built.flatMap((b) => b.events),
+          wsMessages: r.built.flatMap((b) => b.ws),
+          calls: r.built.flatMap((b) =>
+            b.calls.map((c) => ({ ...c, requestJson: undefined, messages: undefined }))
+          ),
+          tools: [],
+          problems: r.problems,
+        }, false);
+      }),
+    ),
+  );
+}
+
+/** A cut of a TLS call's bytes in two at offset `i` (whole when shorter), for `rechunk`. */
+export const splitAt = (i: number) => (b: Uint8Array): Uint8Array[] =>
+  i < b.length ? [b.subarray(0, i), b.subarray(i)] : [b];
+
+/** A seeded random cut of a TLS call's bytes, for `rechunk`. */
+export const randomSplit = (seed: number) => (b: Uint8Array): Uint8Array[] =>
+  [...chunkings(b, { skipByteByByte: true, splitPointLimit: 0, randomRuns: 1, seed })][1].chunks;
 
 /** What the tool_marker scenario scripts, as each agent's calls must show it. */
 export interface ExpectedCall {

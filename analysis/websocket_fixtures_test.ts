@@ -7,24 +7,22 @@
  * whatever the split of the bytes into TLS calls, and with the capture cut short.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { chunkings } from "../protocols/testing.ts";
 import { rebuildConnections } from "./byte_streams.ts";
-import { connectionExchanges } from "./http_tables.ts";
 import { sseEvents } from "./message_body.ts";
 import {
+  assertGoldenTables,
+  assertSameBytewise,
   assertScriptedAnswer,
   build,
-  fixtureDir,
+  connectionsDigest,
   fixtureTls,
-  prices,
+  randomSplit,
   rechunk,
   scenarioExpectations,
   selectRows,
   served,
+  splitAt,
   streamBytes,
-  tablesDigest,
-  UPDATE,
   WS_FIXTURES,
 } from "./testing.ts";
 
@@ -119,57 +117,27 @@ for (const name of WS_FIXTURES) {
     }
   });
 
-  Deno.test(`${name}: golden tables`, async () => {
-    const got = await tablesDigest(await build(fixtureTls(name)));
-    const path = `${fixtureDir(name)}/golden.json`;
-    if (UPDATE) {
-      await Deno.writeTextFile(path, JSON.stringify(got, null, 2) + "\n");
-      return;
-    }
-    assert.ok(existsSync(path), `no ${path}: run deno test -A analysis/ -- --update and review`);
-    assert.deepEqual(got, JSON.parse(await Deno.readTextFile(path)));
-  });
+  Deno.test(`${name}: golden tables`, () => assertGoldenTables(name));
 
-  Deno.test(`${name}: same tables when every byte is its own TLS call`, async () => {
-    const tls = fixtureTls(name);
-    const reference = JSON.stringify(await tablesDigest(await build(tls)));
-    const bytewise = rechunk(tls, (b) => Array.from(b, (_, i) => b.subarray(i, i + 1)));
-    assert.equal(JSON.stringify(await tablesDigest(await build(bytewise))), reference);
-  });
+  Deno.test(
+    `${name}: same tables when every byte is its own TLS call`,
+    () => assertSameBytewise(name),
+  );
 }
 
 Deno.test("codex_ws: the connection parses the same at every split point", async () => {
   const tls = fixtureTls("codex_ws");
   const [conn] = rebuildConnections(tls);
-  const digest = async (t: typeof tls) => {
-    const r = await connectionExchanges("fixture", t, rebuildConnections(t)[0], prices);
-    return JSON.stringify(
-      await tablesDigest({
-        exchanges: r.built.map((b) => b.row),
-        events: [],
-        wsMessages: r.built.flatMap((b) => b.ws),
-        calls: r.built.flatMap((b) =>
-          b.calls.map((c) => ({ ...c, requestJson: undefined, messages: undefined }))
-        ),
-        tools: [],
-        problems: r.problems,
-      }, false),
-    );
-  };
-  const reference = await digest(tls);
+  const reference = await connectionsDigest(tls);
   const longest = Math.max(
     streamBytes(tls, conn, "read").length,
     streamBytes(tls, conn, "write").length,
   );
   for (let i = 1; i < longest; i += i < 3000 ? 1 : 7) {
-    const cut = (b: Uint8Array) => i < b.length ? [b.subarray(0, i), b.subarray(i)] : [b];
-    assert.equal(await digest(rechunk(tls, cut)), reference, `split @${i}`);
+    assert.equal(await connectionsDigest(rechunk(tls, splitAt(i))), reference, `split @${i}`);
   }
   for (let r = 0; r < 5; r++) {
-    const cut = (b: Uint8Array) =>
-      [...chunkings(b, { skipByteByByte: true, splitPointLimit: 0, randomRuns: 1, seed: r })][1]
-        .chunks;
-    assert.equal(await digest(rechunk(tls, cut)), reference, `random#${r}`);
+    assert.equal(await connectionsDigest(rechunk(tls, randomSplit(r))), reference, `random#${r}`);
   }
 });
 
