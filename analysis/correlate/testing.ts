@@ -35,6 +35,24 @@ export async function analysedFixture(agent: "claude" | "gemini" | "codex"): Pro
 
 type Row = Record<string, unknown>;
 
+/** What every file, net and privilege row starts with: recording, time, pid (= tid), op. */
+function event(ts: number, pid: number, op: string): Row {
+  return { recording: REC, ts_ns: BigInt(ts), pid, tid: pid, op };
+}
+
+/** A file.arrow row. */
+function fileRow(ts: number, pid: number, op: string, path: string, flags: number, ret: number) {
+  return {
+    ...event(ts, pid, op),
+    path,
+    raw_path: path,
+    flags: BigInt(flags),
+    mode: 0,
+    ret: BigInt(ret),
+    path_incomplete: false,
+  };
+}
+
 /** Builders of raw and LLM rows with defaults for every non-null column. */
 export const rows = {
   fork(ts: number, pid: number, ppid: number, comm = "proc"): Row {
@@ -82,43 +100,14 @@ export const rows = {
   },
   /** An open: `flags` as the kernel saw them (0 read, 577 O_WRONLY|O_CREAT|O_TRUNC). */
   open(ts: number, pid: number, path: string, opts: { flags?: number; ret?: number } = {}): Row {
-    return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      tid: pid,
-      op: "open",
-      path,
-      raw_path: path,
-      flags: BigInt(opts.flags ?? 0),
-      mode: 0,
-      ret: BigInt(opts.ret ?? 3),
-      path_incomplete: false,
-    };
+    return fileRow(ts, pid, "open", path, opts.flags ?? 0, opts.ret ?? 3);
   },
   fileOp(ts: number, pid: number, op: string, path: string, ret = 0, path2?: string): Row {
-    return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      tid: pid,
-      op,
-      path,
-      path2: path2 ?? null,
-      raw_path: path,
-      flags: 0n,
-      mode: 0,
-      ret: BigInt(ret),
-      path_incomplete: false,
-    };
+    return { ...fileRow(ts, pid, op, path, 0, ret), path2: path2 ?? null };
   },
   connect(ts: number, pid: number, addr: string, port: number): Row {
     return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      tid: pid,
-      op: "connect",
+      ...event(ts, pid, "connect"),
       family: "inet",
       addr,
       port,
@@ -136,11 +125,7 @@ export const rows = {
     opts: Partial<Row> = {},
   ): Row {
     return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      tid: pid,
-      op,
+      ...event(ts, pid, op),
       family: addr.includes(":") ? "inet6" : "inet",
       addr,
       port,
@@ -153,11 +138,7 @@ export const rows = {
   /** A ptrace request, process_vm_* or set*id call (privilege.arrow). */
   privilege(ts: number, pid: number, op: string, opts: Partial<Row> = {}): Row {
     return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      tid: pid,
-      op,
+      ...event(ts, pid, op),
       ret: 0n,
       uid: 0,
       ...opts,
@@ -165,11 +146,7 @@ export const rows = {
   },
   dns(ts: number, pid: number, qname: string): Row {
     return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      tid: pid,
-      op: "dns",
+      ...event(ts, pid, "dns"),
       family: "inet",
       addr: "127.0.0.53",
       port: 53,
