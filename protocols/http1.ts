@@ -127,15 +127,11 @@ enum State {
   Stopped, // after an error or end()
 }
 
-interface ParsedHead {
-  startOffset: number;
-  method?: string;
-  target?: string;
-  status?: number;
-  reason?: string;
-  version: string;
-  headers: HeaderPair[];
-}
+/** A start line and headers as read, before the message they open is framed. */
+type ParsedHead = Pick<
+  Http1Head,
+  "startOffset" | "method" | "target" | "status" | "reason" | "version" | "headers"
+>;
 
 const LF = 0x0a;
 const CR = 0x0d;
