@@ -336,6 +336,20 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
     };
   });
 
+  /** A layer of clickable call bars (LLM, tool, MCP calls), each on its process' lane. */
+  const callBars = (
+    name: string,
+    values: unknown[],
+    height: number,
+    what: Parameters<typeof colorOf>[0],
+    tooltip: ReturnType<typeof tip>[],
+  ) => ({
+    name,
+    data: { values },
+    mark: { type: "bar", height, cursor: "pointer" },
+    encoding: { x: x("start"), x2: { field: "end" }, y: y("lane"), color: colorOf(what), tooltip },
+  });
+
   const layers: unknown[] = [
     {
       name: "processes",
@@ -416,44 +430,22 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
   }
 
   layers.push(
-    {
-      name: "llm_calls",
-      data: { values: callRows },
-      mark: { type: "bar", height: 12, cursor: "pointer" },
-      encoding: {
-        x: x("start"),
-        x2: { field: "end" },
-        y: y("lane"),
-        color: colorOf("LLM call"),
-        tooltip: [
-          tip("call", "LLM call"),
-          tip("at", "time (UTC)"),
-          tip("prompt", "prompt"),
-          tip("answer", "answer"),
-          tip("ttft", "time to first token"),
-          tip("total", "total"),
-          tip("tokens", "tokens"),
-          tip("cost", "cost"),
-        ],
-      },
-    },
-    {
-      name: "tool_calls",
-      data: { values: toolRows },
-      mark: { type: "bar", height: 6, cursor: "pointer" },
-      encoding: {
-        x: x("start"),
-        x2: { field: "end" },
-        y: y("lane"),
-        color: colorOf("tool call"),
-        tooltip: [
-          tip("tool", "tool call"),
-          tip("command", "input"),
-          tip("result", "result"),
-          tip("actions", "linked events shown"),
-        ],
-      },
-    },
+    callBars("llm_calls", callRows, 12, "LLM call", [
+      tip("call", "LLM call"),
+      tip("at", "time (UTC)"),
+      tip("prompt", "prompt"),
+      tip("answer", "answer"),
+      tip("ttft", "time to first token"),
+      tip("total", "total"),
+      tip("tokens", "tokens"),
+      tip("cost", "cost"),
+    ]),
+    callBars("tool_calls", toolRows, 6, "tool call", [
+      tip("tool", "tool call"),
+      tip("command", "input"),
+      tip("result", "result"),
+      tip("actions", "linked events shown"),
+    ]),
     ...eventLayers,
   );
 
@@ -481,26 +473,15 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
         actions: String(m.actions),
       };
     });
-    layers.push({
-      name: "mcp_calls",
-      data: { values: mcpRows },
-      mark: { type: "bar", height: 8, cursor: "pointer" },
-      encoding: {
-        x: x("start"),
-        x2: { field: "end" },
-        y: y("lane"),
-        color: colorOf("MCP call"),
-        tooltip: [
-          tip("call", "MCP call"),
-          tip("transport", "transport"),
-          tip("cause", "caused by"),
-          tip("args", "arguments"),
-          tip("result", "result"),
-          tip("latency", "latency"),
-          tip("actions", "actions of the server for it"),
-        ],
-      },
-    });
+    layers.push(callBars("mcp_calls", mcpRows, 8, "MCP call", [
+      tip("call", "MCP call"),
+      tip("transport", "transport"),
+      tip("cause", "caused by"),
+      tip("args", "arguments"),
+      tip("result", "result"),
+      tip("latency", "latency"),
+      tip("actions", "actions of the server for it"),
+    ]));
   }
 
   if (data.findings !== null) {
