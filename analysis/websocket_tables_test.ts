@@ -21,6 +21,18 @@ import { buildHttpTables } from "./http_tables.ts";
 import { prices } from "./testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
+/** An empty HTTP/2 SETTINGS frame. */
+const H2_SETTINGS = h2Frame(FrameType.SETTINGS, 0, 0, []);
+
+/** An HTTP/2 HEADERS frame (END_HEADERS) on stream `id` carrying `fields` as HPACK literals. */
+const h2Headers = (id: number, fields: [string, string][]) =>
+  h2Frame(
+    FrameType.HEADERS,
+    Flag.END_HEADERS,
+    id,
+    fields.flatMap(([k, v]) => encodeLiteral(k, v, "without")),
+  );
+
 const enc = new TextEncoder();
 const bytes = (v: string | Uint8Array) => typeof v === "string" ? enc.encode(v) : v;
 
@@ -137,12 +149,7 @@ Deno.test("a declined upgrade: what follows is reported, not parsed", async () =
 });
 
 Deno.test("WebSocket over HTTP/2 (RFC 8441 extended CONNECT)", async () => {
-  const block = (fields: [string, string][]) =>
-    fields.flatMap(([k, v]) => encodeLiteral(k, v, "without"));
-  const headers = (id: number, fields: [string, string][]) =>
-    h2Frame(FrameType.HEADERS, Flag.END_HEADERS, id, block(fields));
   const data = (id: number, payload: Uint8Array) => h2Frame(FrameType.DATA, 0, id, payload);
-  const settings = h2Frame(FrameType.SETTINGS, 0, 0, []);
   const t = await buildHttpTables(
     "r",
     view([
@@ -150,8 +157,8 @@ Deno.test("WebSocket over HTTP/2 (RFC 8441 extended CONNECT)", async () => {
         "write",
         concatBytes([
           HTTP2_PREFACE,
-          settings,
-          headers(1, [
+          H2_SETTINGS,
+          h2Headers(1, [
             [":method", "CONNECT"],
             [":protocol", "websocket"],
             [":scheme", "https"],
@@ -161,7 +168,7 @@ Deno.test("WebSocket over HTTP/2 (RFC 8441 extended CONNECT)", async () => {
           ]),
         ]),
       ],
-      ["read", concatBytes([settings, headers(1, [[":status", "200"]])])],
+      ["read", concatBytes([H2_SETTINGS, h2Headers(1, [[":status", "200"]])])],
       ["write", data(1, clientText(create))],
       ["read", data(1, serverText({ type: "response.created", response: { id: "resp_1" } }))],
       [
@@ -300,14 +307,6 @@ Deno.test("compressed request bodies (zstd, gzip, br) are decoded over HTTP/1.1 
     assert.deepEqual(h1.exchanges[0].request_body, body);
     assert.equal(h1.exchanges[0].request_bytes, BigInt(packed.length));
     // HTTP/2
-    const block = [
-      [":method", "POST"],
-      [":scheme", "https"],
-      [":path", "/v1/responses"],
-      [":authority", "api.test"],
-      ["content-encoding", coding],
-    ].flatMap(([k, v]) => encodeLiteral(k, v, "without"));
-    const settings = h2Frame(FrameType.SETTINGS, 0, 0, []);
     const h2 = await buildHttpTables(
       "r",
       view([
@@ -315,21 +314,22 @@ Deno.test("compressed request bodies (zstd, gzip, br) are decoded over HTTP/1.1 
           "write",
           concatBytes([
             HTTP2_PREFACE,
-            settings,
-            h2Frame(FrameType.HEADERS, Flag.END_HEADERS, 1, block),
+            H2_SETTINGS,
+            h2Headers(1, [
+              [":method", "POST"],
+              [":scheme", "https"],
+              [":path", "/v1/responses"],
+              [":authority", "api.test"],
+              ["content-encoding", coding],
+            ]),
             h2Frame(FrameType.DATA, Flag.END_STREAM, 1, packed),
           ]),
         ],
         [
           "read",
           concatBytes([
-            settings,
-            h2Frame(
-              FrameType.HEADERS,
-              Flag.END_HEADERS,
-              1,
-              encodeLiteral(":status", "200", "without"),
-            ),
+            H2_SETTINGS,
+            h2Headers(1, [[":status", "200"]]),
             h2Frame(FrameType.DATA, Flag.END_STREAM, 1, enc.encode(answer)),
           ]),
         ],
