@@ -40,6 +40,20 @@ function event(ts: number, pid: number, op: string): Row {
   return { recording: REC, ts_ns: BigInt(ts), pid, tid: pid, op };
 }
 
+/** What every process.arrow row starts with (uid 0, argv not truncated). */
+function proc(ts: number, pid: number, ppid: number, kind: string): Row {
+  return {
+    recording: REC,
+    ts_ns: BigInt(ts),
+    pid,
+    ppid,
+    tid: pid,
+    uid: 0,
+    kind,
+    argv_truncated: false,
+  };
+}
+
 /** A file.arrow row. */
 function fileRow(ts: number, pid: number, op: string, path: string, flags: number, ret: number) {
   return {
@@ -57,44 +71,23 @@ function fileRow(ts: number, pid: number, op: string, path: string, flags: numbe
 export const rows = {
   fork(ts: number, pid: number, ppid: number, comm = "proc"): Row {
     return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      ppid,
-      tid: pid,
-      uid: 0,
-      kind: "fork",
+      ...proc(ts, pid, ppid, "fork"),
       comm,
-      argv_truncated: false,
     };
   },
   exec(ts: number, pid: number, ppid: number, argv: string[], cwd = "/w"): Row {
     return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      ppid,
-      tid: pid,
-      uid: 0,
-      kind: "exec",
+      ...proc(ts, pid, ppid, "exec"),
       comm: argv[0].split("/").pop()!.slice(0, 15),
       filename: argv[0],
       argv,
-      argv_truncated: false,
       cwd,
     };
   },
   exit(ts: number, pid: number, ppid: number, code = 0): Row {
     return {
-      recording: REC,
-      ts_ns: BigInt(ts),
-      pid,
-      ppid,
-      tid: pid,
-      uid: 0,
-      kind: "exit",
+      ...proc(ts, pid, ppid, "exit"),
       comm: "proc",
-      argv_truncated: false,
       exit_code: code,
     };
   },
