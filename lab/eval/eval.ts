@@ -107,6 +107,7 @@ export async function scoreDb(
       );
     }
   }
+  await runSql(c, readSql(SQL, "eval_incarnations"), {}, "eval_incarnations.sql");
   await runSql(c, readSql(SQL, "eval_truth"), {}, "eval_truth.sql");
   const scores = await queryRows(c, readSql(SQL, "eval_scores"));
   const timing = await queryRows(c, readSql(SQL, "eval_timing"));

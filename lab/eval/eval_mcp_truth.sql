@@ -24,14 +24,11 @@ mcp AS (
   JOIN mcp_calls m ON m.recording = a.recording AND m.method = 'tools/call' AND m.tool = a.tool
     AND (a.marker IS NULL OR contains(CAST(m.arguments AS VARCHAR), a.marker))
 ),
-incarnations AS (
-  SELECT p.recording, p.pid, p.start_ns FROM processes p
-),
 events AS (
   SELECT a.recording, a.event_table, a.event_id, a.pid, a.path, a.path2,
     i.start_ns AS proc_start_ns
   FROM actions a
-  ASOF JOIN incarnations i ON i.recording = a.recording AND i.pid = a.pid AND a.ts_ns >= i.start_ns
+  ASOF JOIN eval_incarnations i ON i.recording = a.recording AND i.pid = a.pid AND a.ts_ns >= i.start_ns
   WHERE a.event_table = 'file'
 )
 SELECT l.recording, l.action_index, l.tool_call_id, m.mcp_call_id, NULL, NULL

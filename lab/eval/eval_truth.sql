@@ -3,11 +3,12 @@
 -- call of a session names and how it acts (run, read, write). The truth of a tool call is
 --   (a) every event of the processes descending from (and including) each process started
 --       between the request of the answer that asked for it and the request that carried its
---       result back, whose exec argv holds the marker — the command's process tree;
+--       result back, whose exec argv holds the marker — the command's process tree
+--       (`eval_incarnations.sql`);
 --   (b) for read and write actions, the agent process's own file events on a path holding
 --       the marker within the same span (tools the agent runs in-process).
 INSERT INTO eval_truth
-WITH RECURSIVE
+WITH
 calls AS (
   SELECT t.recording, c.pid AS session_id, t.tool_call_id, c.request_ns AS asked_ns,
     coalesce(t.result_ns, 9223372036854775807) AS until_ns, t.input::VARCHAR AS input,
@@ -21,40 +22,32 @@ marked AS (
   JOIN eval_markers m ON m.recording = c.recording AND m.tool_index = c.tool_index
   WHERE contains(c.input, m.marker)
 ),
-incarnations AS (
-  SELECT p.recording, p.pid, p.start_ns, p.end_ns, p.ppid, p.agent_pid, q.start_ns AS parent_start_ns
-  FROM processes p
-  ASOF LEFT JOIN processes q
-    ON q.recording = p.recording AND q.pid = p.ppid AND p.start_ns >= q.start_ns
-),
 execs AS (
   SELECT x.recording, x.pid, i.start_ns, array_to_string(x.argv, ' ') AS line
   FROM process x
-  ASOF JOIN incarnations i ON i.recording = x.recording AND i.pid = x.pid AND x.ts_ns >= i.start_ns
+  ASOF JOIN eval_incarnations i ON i.recording = x.recording AND i.pid = x.pid AND x.ts_ns >= i.start_ns
   WHERE x.kind = 'exec'
 ),
 roots AS (
   SELECT DISTINCT m.recording, m.tool_call_id, i.pid, i.start_ns
   FROM marked m
-  JOIN incarnations i
+  JOIN eval_incarnations i
     ON i.recording = m.recording AND i.agent_pid = m.session_id AND i.pid <> m.session_id
     AND i.start_ns BETWEEN m.asked_ns AND m.until_ns
   JOIN execs e ON e.recording = i.recording AND e.pid = i.pid AND e.start_ns = i.start_ns
   WHERE contains(e.line, m.marker)
 ),
-tree(recording, tool_call_id, pid, start_ns) AS (
-  SELECT * FROM roots
-  UNION
-  SELECT t.recording, t.tool_call_id, i.pid, i.start_ns
-  FROM tree t
-  JOIN incarnations i
-    ON i.recording = t.recording AND i.ppid = t.pid AND i.parent_start_ns = t.start_ns
+tree AS (
+  SELECT DISTINCT r.recording, r.tool_call_id, d.pid, d.start_ns
+  FROM roots r
+  JOIN eval_descent d ON d.recording = r.recording AND d.root_pid = r.pid
+    AND d.root_start_ns IS NOT DISTINCT FROM r.start_ns
 ),
 events AS (
   SELECT a.recording, a.event_table, a.event_id, a.pid, a.ts_ns, a.path, a.path2,
     i.start_ns AS proc_start_ns
   FROM actions a
-  ASOF LEFT JOIN incarnations i ON i.recording = a.recording AND i.pid = a.pid AND a.ts_ns >= i.start_ns
+  ASOF LEFT JOIN eval_incarnations i ON i.recording = a.recording AND i.pid = a.pid AND a.ts_ns >= i.start_ns
 )
 SELECT DISTINCT t.recording, t.tool_call_id, e.event_table, e.event_id
 FROM tree t

@@ -106,6 +106,7 @@ export async function scoreMcpDb(c: DuckDBConnection, actions: McpAction[]): Pro
       );
     }
   }
+  await runSql(c, readSql(SQL, "eval_incarnations"), {}, "eval_incarnations.sql");
   await runSql(c, readSql(SQL, "eval_mcp_processes"), {}, "eval_mcp_processes.sql");
   await runSql(c, readSql(SQL, "eval_mcp_truth"), {}, "eval_mcp_truth.sql");
   return (await queryRows(c, readSql(SQL, "eval_mcp_scores"))).map((r) => ({

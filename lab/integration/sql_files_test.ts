@@ -29,6 +29,7 @@ const EVAL_SQL = new URL("../eval/", import.meta.url);
 const SIMULATOR_SQL = new URL("../simulator/sql/", import.meta.url);
 const OBSERVER_SQL = new URL("../../analysis/observer/sql/", import.meta.url);
 const EVAL_FILES = [
+  "eval_incarnations",
   "eval_mcp_processes",
   "eval_mcp_scores",
   "eval_mcp_truth",
