@@ -181,6 +181,15 @@ export async function withDb<T>(
   }
 }
 
+/** The rows of one query (named values bound) on the database at `path`, opened read-only. */
+export function queryDb(
+  path: string,
+  sql: string,
+  values: Record<string, SqlValue> = {},
+): Promise<Row[]> {
+  return withDb(path, (c) => queryRows(c, sql, values), { readOnly: true });
+}
+
 function isDir(path: string): boolean {
   try {
     return statSync(path).isDirectory();

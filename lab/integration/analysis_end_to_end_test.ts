@@ -8,27 +8,16 @@
  * linked to the tool call that started it).
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { runAgent } from "../agents/mod.ts";
 import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
 import type { WebSocketCompression } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
+import { queryDb } from "../../analysis/analysed_db.ts";
 import { prices, scenarioExpectations } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-
-async function rows(db: string, sql: string): Promise<Record<string, unknown>[]> {
-  const inst = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
-  const c = await inst.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    c.closeSync();
-    inst.closeSync();
-  }
-}
 
 const RUNS: {
   agent: AgentName;
@@ -64,18 +53,18 @@ for (const { agent, label, transport, compression } of RUNS) {
       assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
       const s = await analyzeRecording(out, prices, { quiet: true });
       assert.deepEqual(s.problems, []);
-      const calls = await rows(
+      const calls = await queryDb(
         s.db,
         "SELECT * FROM llm_calls WHERE kind = 'main' ORDER BY llm_call_id",
       );
-      const tools = await rows(s.db, "SELECT * FROM tool_calls ORDER BY tool_call_id");
+      const tools = await queryDb(s.db, "SELECT * FROM tool_calls ORDER BY tool_call_id");
       const want = scenarioExpectations(agent);
       assert.equal(calls.length, want.length);
       const ws = transport === "websocket";
       assert.ok(calls.every((c) => c.transport === (ws ? "websocket" : "http")));
       if (ws) {
         // the WebSocket(s) Codex opened, decoded as the server agreed
-        const xs = await rows(
+        const xs = await queryDb(
           s.db,
           "SELECT path, status, ws_messages, response_headers FROM http_exchanges",
         );
@@ -87,7 +76,7 @@ for (const { agent, label, transport, compression } of RUNS) {
             compression !== "off",
           );
         }
-        const m = await rows(
+        const m = await queryDb(
           s.db,
           "SELECT count(*) AS n, count(*) FILTER (WHERE compressed) AS z, " +
             "count(*) FILTER (WHERE error IS NOT NULL) AS bad FROM ws_messages",
@@ -97,7 +86,7 @@ for (const { agent, label, transport, compression } of RUNS) {
         assert.equal(Number(m[0].bad), 0);
         // every request the server answered is a call, warm-ups as side calls, and each call
         // stands for the whole conversation the server saw (chains resolved)
-        const all = await rows(
+        const all = await queryDb(
           s.db,
           "SELECT kind, side_kind, messages FROM llm_calls ORDER BY llm_call_id",
         );
@@ -134,7 +123,7 @@ for (const { agent, label, transport, compression } of RUNS) {
       assert.equal(tools[0].result_llm_call_id, calls[1].llm_call_id);
       assert.ok(String(tools[0].result_text).includes(token));
       // the tee that wrote marker.txt is one of the agent's processes
-      const writer = await rows(
+      const writer = await queryDb(
         s.db,
         "SELECT f.pid, f.agent_role, p.argv FROM file_events f JOIN processes p USING (recording, pid) " +
           "WHERE f.written AND f.path LIKE '%/marker.txt'",
@@ -143,7 +132,7 @@ for (const { agent, label, transport, compression } of RUNS) {
       assert.equal(writer[0].agent_role, "descendant");
       assert.deepEqual(writer[0].argv, ["tee", "marker.txt"]);
       // ... and linked to the tool call that started it, as are the other stages of its command
-      const linked = await rows(
+      const linked = await queryDb(
         s.db,
         "SELECT a.argv FROM links l JOIN actions a USING (recording, event_table, event_id) " +
           "WHERE l.attribution = 'tool' AND l.tool_call_id = 1 AND a.op = 'exec'",

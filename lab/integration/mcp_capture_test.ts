@@ -17,7 +17,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { runAgent } from "../agents/mod.ts";
 import { MCP_SERVER_BINS } from "../agents/mcp_servers.ts";
 import { underCapture } from "../agents/main.ts";
@@ -30,22 +29,12 @@ import {
 } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
+import { queryDb } from "../../analysis/analysed_db.ts";
 import { prices } from "../../analysis/testing.ts";
 
 const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
 
 const show = (v: unknown) => JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x);
-
-async function rows(db: string, sql: string): Promise<Record<string, unknown>[]> {
-  const inst = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
-  const c = await inst.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    c.closeSync();
-    inst.closeSync();
-  }
-}
 
 /**
  * Captures AGENT playing SCENARIO with its MCP servers; returns the analysis database. `edit`
@@ -84,7 +73,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
     async fn() {
       const { db, workdir, tmp } = await captureMcp(agent, "mcp_write_read.json");
       try {
-        const calls = await rows(
+        const calls = await queryDb(
           db,
           `SELECT m.server_name, m.server_pid, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
              m.is_error, k.tool_call_id, t.name AS llm_tool
@@ -110,7 +99,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         );
         assert.ok(String(calls[0].llm_tool).endsWith("write_file"));
         // The server's write of the file is the LLM write call's, by the MCP call it served.
-        const writes = await rows(
+        const writes = await queryDb(
           db,
           `SELECT l.tool_call_id, l.signals, l.attribution, t.name
            FROM links l JOIN actions a USING (recording, event_table, event_id)
@@ -127,7 +116,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         }
         // the kernel saw both ends of every server's stdio: the agent's and the server's calls,
         // each naming the other, and nothing of it failed to parse
-        const ends = await rows(
+        const ends = await queryDb(
           db,
           `SELECT DISTINCT m.server_pid, i.pid, i.peer_pid, i.direction
            FROM mcp_calls m JOIN ipc i ON i.recording = m.recording
@@ -140,14 +129,14 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           const sides = new Set(mine.map((e) => `${e.pid === c.server_pid} ${e.direction}`));
           assert.equal(sides.size, 4, `${c.tool}: both ends, both directions: ${show(mine)}`);
         }
-        const broken = await rows(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
+        const broken = await queryDb(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
         assert.deepEqual(broken, []);
-        const listed = await rows(
+        const listed = await queryDb(
           db,
           "SELECT count(*) AS n FROM mcp_tools WHERE name = 'write_file'",
         );
         assert.ok(Number(listed[0].n) >= 1, "tools/list results are kept");
-        const findings = await rows(
+        const findings = await queryDb(
           db,
           "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
         );
@@ -161,7 +150,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           ["ev", "mcp-servers/everything", MCP_SERVER_BINS.everything],
         ];
         for (const [alias, name, bin] of servers) {
-          const own = await rows(
+          const own = await queryDb(
             db,
             `WITH p AS (SELECT DISTINCT x.pid FROM process x
                WHERE x.kind = 'exec' AND contains(array_to_string(x.argv, ' '), '${bin}'))
@@ -182,7 +171,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
             assert.equal(e.tool_call_id, null);
           }
         }
-        const configured = await rows(
+        const configured = await queryDb(
           db,
           "SELECT server_name, server_alias, configured FROM mcp_servers ORDER BY server_name",
         );
@@ -209,7 +198,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       const poisoned = await captureMcp(agent, "mcp_poisoned.json");
       const benign = await captureMcp(agent, "mcp_benign_notes.json");
       try {
-        const f = await rows(
+        const f = await queryDb(
           poisoned.db,
           "SELECT kind, severity, explanation FROM findings WHERE kind LIKE 'mcp%'",
         );
@@ -217,14 +206,14 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         assert.equal(f[0].kind, "mcp_tool_poisoning");
         assert.equal(f[0].severity, "high");
         assert.match(String(f[0].explanation), /save_note/);
-        const g = await rows(
+        const g = await queryDb(
           benign.db,
           "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
         );
         assert.deepEqual(g, []);
         // the same server and call in both: what differs is the description alone
         for (const db of [poisoned.db, benign.db]) {
-          const saved = await rows(
+          const saved = await queryDb(
             db,
             "SELECT count(*) AS n FROM mcp_calls WHERE tool = 'save_note' AND NOT is_error",
           );
@@ -247,7 +236,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       const { db, workdir, tmp } = await captureMcp(agent, "mcp_unconfigured.json");
       try {
         assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
-        const servers = await rows(
+        const servers = await queryDb(
           db,
           `SELECT server_name, count(*) FILTER (WHERE method = 'tools/call') AS calls
            FROM mcp_calls WHERE server_name IS NOT NULL GROUP BY ALL ORDER BY ALL`,
@@ -257,7 +246,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           ["rogue-server", 1],
           ["sightline-lab-notes", 0],
         ]);
-        const f = await rows(
+        const f = await queryDb(
           db,
           `SELECT f.severity, f.explanation, f.evidence, f.details::VARCHAR AS details, t.name
            FROM findings f
@@ -271,7 +260,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
         // the configured server, asked nothing, is the server's own; the rogue one stays the
         // tool call's that started it
-        const attributed = await rows(
+        const attributed = await queryDb(
           db,
           `SELECT s.server_name, s.configured, list(DISTINCT l.attribution ORDER BY l.attribution)
              AS attributions
@@ -314,7 +303,7 @@ for (
         mcpServers: { ev: { ...s.mcpServers!.ev, transport } as McpServerSpec },
       }));
       try {
-        const calls = await rows(
+        const calls = await queryDb(
           db,
           `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport, m.tool,
              m.arguments::VARCHAR AS args, m.result::VARCHAR AS result, m.is_error,
@@ -340,7 +329,7 @@ for (
         });
         assert.match(String(calls[0].result), /Echo: hello over loopback http/);
         // the server is the node process listening on the port, a process of the capture
-        const server = await rows(
+        const server = await queryDb(
           db,
           `SELECT DISTINCT a.pid FROM actions a WHERE a.op = 'listen' AND a.pid = ${
             calls[0].server_pid
@@ -348,7 +337,7 @@ for (
         );
         assert.equal(server.length, 1, "the server pid is the listening process");
         // the connection the server made while serving gzip-file-as-resource is that call's
-        const conns = await rows(
+        const conns = await queryDb(
           db,
           `SELECT l.tool_call_id, l.signals, a.op FROM links l
            JOIN actions a USING (recording, event_table, event_id)
@@ -360,7 +349,7 @@ for (
           assert.ok((c.signals as string[]).includes("mcp"), show(c));
         }
         // both ends of the agent's connections were recorded, as tcp, naming each other
-        const ends = await rows(
+        const ends = await queryDb(
           db,
           `SELECT DISTINCT pid, peer_pid, direction FROM ipc WHERE kind = 'tcp'
              AND remote_port IS NOT NULL AND (pid = ${calls[0].client_pid} OR pid = ${
@@ -376,16 +365,16 @@ for (
         ) {
           for (const d of ["write", "read"]) assert.ok(sides.has(`${a} ${b} ${d}`), show(ends));
         }
-        const broken = await rows(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
+        const broken = await queryDb(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
         assert.deepEqual(broken, []);
         assert.deepEqual(
-          await rows(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+          await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
           [],
           "a benign MCP session over HTTP raises no MCP finding",
         );
         // secrets: the header was sent (masked, same length), and is in no file
         const stars = "*".repeat(`Bearer ${HTTP_SECRET}`.length);
-        const masked = await rows(
+        const masked = await queryDb(
           db,
           `SELECT count(*) AS n FROM ipc WHERE kind = 'tcp'
              AND contains(lower(data::VARCHAR), 'authorization: ${stars}')`,
