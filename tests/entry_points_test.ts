@@ -25,6 +25,13 @@ async function sightline(cwd: string, ...args: string[]) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** The one value `sightline sql --format csv REC -- QUERY` prints in `cwd` (exit 0 asserted). */
+async function sqlValue(cwd: string, rec: string, query: string): Promise<string> {
+  const q = await sightline(cwd, "sql", "--format", "csv", rec, "--", query);
+  assert.equal(q.code, 0, q.stderr);
+  return q.stdout.split("\r\n")[1];
+}
+
 async function userDir(): Promise<string> {
   const d = await Deno.makeTempDir({ prefix: "sl-user-" });
   await Deno.mkdir(`${d}/work`);
@@ -41,17 +48,7 @@ Deno.test("entry point: analyze, sql and report take paths relative to the user'
   assert.equal(a.code, 0, a.stderr);
   assert.match(a.stdout, /LLM calls/);
   assert.ok(Deno.statSync(`${cwd}/rec/analysis.duckdb`).isFile);
-  const q = await sightline(
-    cwd,
-    "sql",
-    "--format",
-    "csv",
-    "rec",
-    "--",
-    "SELECT count(*) AS n FROM llm_calls",
-  );
-  assert.equal(q.code, 0, q.stderr);
-  assert.equal(q.stdout.split("\r\n")[1], "5");
+  assert.equal(await sqlValue(cwd, "rec", "SELECT count(*) AS n FROM llm_calls"), "5");
   const r = await sightline(cwd, "report", "rec", "--out", "page");
   assert.equal(r.code, 0, r.stderr);
   assert.ok(Deno.statSync(`${cwd}/page/report.html`).isFile);
@@ -76,16 +73,7 @@ Deno.test({
     assert.deepEqual(m.command, ["./prog.sh"]);
     assert.equal(m.cwd, cwd);
     assert.equal(m.exit_code, 0);
-    const q = await sightline(
-      cwd,
-      "sql",
-      "--format",
-      "csv",
-      "rec",
-      "--",
-      "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'",
-    );
-    assert.equal(q.code, 0, q.stderr);
-    assert.equal(q.stdout.split("\r\n")[1], "1");
+    const written = "SELECT count(*) FROM file_events WHERE written AND path LIKE '%/said.txt'";
+    assert.equal(await sqlValue(cwd, "rec", written), "1");
   },
 });
