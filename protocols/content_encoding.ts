@@ -90,16 +90,21 @@ export function supportedContentCodings(): Record<string, boolean> {
   };
 }
 
+/**
+ * Whether a `deflate` body is zlib-wrapped (RFC 9110 says it is, but raw deflate is common): a
+ * zlib header has CM = 8 and a 16-bit check value divisible by 31.
+ */
+function isZlibWrapped(firstBytes: Uint8Array): boolean {
+  const [cmf, flg] = firstBytes;
+  return (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
+}
+
 function makeTransform(stage: Stage, firstBytes: Uint8Array): Transform {
   switch (stage) {
     case "gzip":
       return zlib.createGunzip();
     case "deflate": {
-      // RFC 9110 says zlib format, but raw deflate is common; a zlib header has CM = 8 and
-      // a 16-bit check value divisible by 31.
-      const [cmf, flg] = firstBytes;
-      const isZlib = (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
-      return isZlib ? zlib.createInflate() : zlib.createInflateRaw();
+      return isZlibWrapped(firstBytes) ? zlib.createInflate() : zlib.createInflateRaw();
     }
     case "br":
       return zlib.createBrotliDecompress();
@@ -357,9 +362,9 @@ function decodeStageSync(stage: Stage, input: Uint8Array, maxOutputLength: numbe
     case "gzip":
       return zlib.gunzipSync(input, opts);
     case "deflate": {
-      const [cmf, flg] = input;
-      const isZlib = (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
-      return isZlib ? zlib.inflateSync(input, opts) : zlib.inflateRawSync(input, opts);
+      return isZlibWrapped(input)
+        ? zlib.inflateSync(input, opts)
+        : zlib.inflateRawSync(input, opts);
     }
     case "br":
       return zlib.brotliDecompressSync(input, opts);
