@@ -541,6 +541,11 @@ static __always_inline bool same_pgrp_as_parent(struct task_struct *t)
  * A traced process runs code from a file user space has not inspected yet: report it, and
  * (when the gate is on and stopping cannot confuse a job-control shell) stop the process so
  * that TLS hooks are in place before its first instruction runs.
+ *
+ * The stop is sent before the report is published, never after: user space answers a report
+ * with SIGCONT, and a SIGCONT that overtook the SIGSTOP (the vCPU preempted between the two,
+ * while the loader and the capture answered from a cache) would leave the process stopped for
+ * good. A SIGCONT removes a pending SIGSTOP, so in this order every answer resumes it.
  */
 static __always_inline void gate(struct task_struct *t, struct inode *inode, __u8 reason,
 				 __u64 addr, __s32 fd)
@@ -550,22 +555,21 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 	k.ino = BPF_CORE_READ(inode, i_ino);
 	if (bpf_map_lookup_elem(&known_files, &k))
 		return;
-	struct sl_gate e = {};
-	fill_hdr(&e.h, SL_K_GATE);
-	e.dev = k.dev;
-	e.ino = k.ino;
-	e.addr = addr;
-	e.fd = fd;
-	e.reason = reason;
-	bool stop = gate_enabled && same_pgrp_as_parent(t);
-	if (stop)
-		e.h.flags |= SL_F_STOPPED;
-	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), BPF_RB_FORCE_WAKEUP)) {
+	struct sl_gate *e = bpf_ringbuf_reserve(&rb_events, sizeof(*e), 0);
+	if (!e) {
 		count_drop(SL_K_GATE);
-		return; /* nobody would resume it */
+		return; /* not stopped: nobody would resume it */
 	}
-	if (stop)
-		bpf_send_signal(SIGSTOP);
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->h, SL_K_GATE);
+	e->dev = k.dev;
+	e->ino = k.ino;
+	e->addr = addr;
+	e->fd = fd;
+	e->reason = reason;
+	if (gate_enabled && same_pgrp_as_parent(t) && !bpf_send_signal(SIGSTOP))
+		e->h.flags |= SL_F_STOPPED;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
 SEC("raw_tp/sched_process_exec")

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { probes, skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
-import { alive, procOf } from "../kit/cli.ts";
+import { alive, descendants, procOf } from "../kit/procs.ts";
 import { captureCommand } from "./command_line.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -245,6 +245,70 @@ Deno.test({
       ),
     );
     assert.ok(files.some((f) => f.path === "/etc/hostname"));
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+/** Processes under `pid` that are stopped (state T), with their command names. */
+function stoppedUnder(pid: number): string[] {
+  return descendants(pid).flatMap(({ pid: p }) => {
+    try {
+      const s = Deno.readTextFileSync(`/proc/${p}/stat`);
+      return s.slice(s.lastIndexOf(")") + 2)[0] === "T"
+        ? [`${p} (${s.slice(s.indexOf("(") + 1, s.lastIndexOf(")"))})`]
+        : [];
+    } catch {
+      return []; // gone
+    }
+  });
+}
+
+Deno.test({
+  name: "faults: a storm of gates (fresh files mapped executable, fresh programs run), " +
+    "every stopped process resumed",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    // Each file is new to the capture, so each mapping and each exec stops the process until
+    // user space has inspected the file. User space answers fast (the files are small), which
+    // is when a resume could overtake the stop it answers; a process left stopped hangs here.
+    const dir = await Deno.makeTempDir({ prefix: "sl-faults-" });
+    const maps = 1500, execs = 60;
+    const storm = `
+import mmap, os, shutil, subprocess
+d = "${dir}/files"
+os.mkdir(d)
+for i in range(${maps}):
+    p = f"{d}/lib{i}.so"
+    with open(p, "wb") as f:
+        f.write(bytes([i % 256]) * 4096)
+    fd = os.open(p, os.O_RDONLY)
+    mmap.mmap(fd, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_EXEC).close()
+    os.close(fd)
+for i in range(${execs}):
+    p = f"{d}/true{i}"
+    shutil.copy("/bin/true", p)
+    subprocess.run([p], check=True)
+print("stormed")
+`;
+    const c = capture(`${dir}/rec`, ["python3", "-c", storm]);
+    const timer = setTimeout(() => {
+      const stopped = stoppedUnder(c.child.pid);
+      c.child.kill("SIGTERM");
+      console.error(`storm still running after 90 s; stopped: ${stopped.join(", ") || "none"}`);
+    }, 90_000);
+    const r = await c.done();
+    clearTimeout(timer);
+    assert.equal(r.code, 0, r.stderr);
+    const manifest = JSON.parse(await Deno.readTextFile(`${dir}/rec/manifest.json`));
+    assert.equal(manifest.complete, true);
+    assert.ok(
+      manifest.gated_processes >= maps + execs,
+      `every fresh file was a gate: ${manifest.gated_processes}`,
+    );
+    assert.deepEqual(manifest.drops, {});
+    const opened = readArrowFile(`${dir}/rec/file.arrow`).rows
+      .filter((f) => String(f.path).startsWith(`${dir}/files/lib`) && f.op === "open");
+    assert.ok(opened.length >= maps, `the storm's opens are recorded: ${opened.length}`);
     await Deno.remove(dir, { recursive: true });
   },
 });
