@@ -615,6 +615,15 @@ static void read_commands(void)
 
 /* ------------------------------------------------------------------ the command */
 
+/* Asks the command to end: a stopped command (by the gate, or by job control) acts on the
+ * signal only once continued, as a shell's `kill` of a stopped job does. */
+static void end_child(int sig)
+{
+	kill(child, sig);
+	kill(child, SIGCONT);
+}
+
+
 /*
  * The capture process is gone (killed, crashed): nothing can be recorded any more, so the
  * command it launched is ended too (SIGTERM, then SIGKILL after 5 s) rather than left
@@ -628,10 +637,14 @@ static void capture_gone(void)
 		close(sock);
 		sock = -1;
 	}
+	/* nobody is left to answer the gate: what it stopped runs on */
+	for (int i = 0; i < n_stopped; i++)
+		kill(stopped[i], SIGCONT);
+	n_stopped = 0;
 	if (child > 0 && !child_done && go_fd < 0) {
 		if (!gone_at) {
 			gone_at = now_ns(CLOCK_MONOTONIC) / 1000000;
-			kill(child, SIGTERM);
+			end_child(SIGTERM);
 		}
 	} else {
 		stopping = 1;
@@ -1218,7 +1231,7 @@ int main(int argc, char **argv)
 						}
 					} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
 						if (child > 0 && !child_done)
-							kill(child, si.ssi_signo);
+							end_child(si.ssi_signo);
 						else
 							stopping = 1;
 					}

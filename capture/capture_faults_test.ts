@@ -182,24 +182,37 @@ Deno.test({
   ignore: skipWithoutRoot(),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sl-faults-" });
-    // open+close+unlink as fast as Python goes, for 5 s
+    // open+close+unlink as fast as Python goes, until told to stop; its count of operations
+    // in a file it keeps open (writes through a descriptor are not recorded)
     const storm = `
 import os, time
 open("${dir}/pid", "w").write(str(os.getpid()))
+count = os.open("${dir}/count", os.O_CREAT | os.O_WRONLY)
 p = "${dir}/f"
-end = time.time() + 5
-while time.time() < end:
+n = 0
+end = time.time() + 60
+while time.time() < end and not os.path.exists("${dir}/stop"):
     for _ in range(1000):
         os.close(os.open(p, os.O_CREAT | os.O_WRONLY))
         os.unlink(p)
+    n += 1000
+    os.pwrite(count, str(n).ljust(12).encode(), 0)
 `;
+    const ops = async () => Number((await Deno.readTextFile(`${dir}/count`)).trim() || 0);
     const c = capture(`${dir}/rec`, ["python3", "-c", storm]);
-    await until("the storm", 20_000, () => exists(`${dir}/pid`));
-    // the loader stops reading for 2 s: the kernel's ring buffer fills and drops
+    await until("the storm", 20_000, () => exists(`${dir}/count`));
+    // the loader stops reading while the storm makes more records than the kernel's ring buffer
+    // holds (4 MiB; an open and an unlink are two records of over 64 bytes each): it drops
     const loader = loaderOf(c.child.pid);
     Deno.kill(loader, "SIGSTOP");
-    await sleep(2000);
+    const from = await ops();
+    await until(
+      "the storm to fill the ring buffer",
+      30_000,
+      async () => await ops() > from + 60_000,
+    );
     Deno.kill(loader, "SIGCONT");
+    await Deno.writeTextFile(`${dir}/stop`, "");
     const r = await c.done();
 
     assert.equal(r.code, 0, r.stderr);
@@ -291,13 +304,14 @@ for i in range(${execs}):
 print("stormed")
 `;
     const c = capture(`${dir}/rec`, ["python3", "-c", storm]);
+    let stuck: string | undefined;
     const timer = setTimeout(() => {
-      const stopped = stoppedUnder(c.child.pid);
-      c.child.kill("SIGTERM");
-      console.error(`storm still running after 90 s; stopped: ${stopped.join(", ") || "none"}`);
+      stuck = `still running after 90 s; stopped: ${stoppedUnder(c.child.pid).join(", ")}`;
+      c.child.kill("SIGKILL"); // its loader then resumes what the gate stopped and ends the rest
     }, 90_000);
     const r = await c.done();
     clearTimeout(timer);
+    assert.equal(stuck, undefined);
     assert.equal(r.code, 0, r.stderr);
     const manifest = JSON.parse(await Deno.readTextFile(`${dir}/rec/manifest.json`));
     assert.equal(manifest.complete, true);
@@ -309,6 +323,38 @@ print("stormed")
     const opened = readArrowFile(`${dir}/rec/file.arrow`).rows
       .filter((f) => String(f.path).startsWith(`${dir}/files/lib`) && f.op === "open");
     assert.ok(opened.length >= maps, `the storm's opens are recorded: ${opened.length}`);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "faults: SIGTERM to the capture ends a command that is stopped (job control), " +
+    "and the capture with it",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-faults-" });
+    const c = capture(`${dir}/rec`, [
+      "sh",
+      "-c",
+      `echo $$ > ${dir}/pid; kill -STOP $$; sleep 60`,
+    ]);
+    await until("the command", 20_000, () => exists(`${dir}/pid`));
+    const pid = Number((await Deno.readTextFile(`${dir}/pid`)).trim());
+    await until("the command to stop", 10_000, () => stoppedUnder(c.child.pid).length > 0);
+    c.child.kill("SIGTERM");
+    let stuck: string | undefined;
+    const timer = setTimeout(() => {
+      stuck = `still running 20 s after SIGTERM; stopped: ${stoppedUnder(c.child.pid).join(", ")}`;
+      c.child.kill("SIGKILL");
+    }, 20_000);
+    const r = await c.done();
+    clearTimeout(timer);
+    assert.equal(stuck, undefined);
+    assert.equal(r.code, 128 + 15, r.stderr);
+    const manifest = JSON.parse(await Deno.readTextFile(`${dir}/rec/manifest.json`));
+    assert.equal(manifest.complete, true);
+    assert.equal(manifest.exit_signal, 15);
+    assert.ok(!isRunning(pid), "the command is gone");
     await Deno.remove(dir, { recursive: true });
   },
 });
