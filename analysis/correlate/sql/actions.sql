@@ -2,7 +2,8 @@
 -- in the recording's table, in load order — and the lineage of the process that did it (the
 -- incarnation of its pid that had started by then). The raw tables are appended in load order
 -- and never deleted from, so a row's number is its rowid less the first rowid of its
--- recording (no window over the whole table, which would hold it all in memory). The rows are
+-- recording in its table (first_rows; no window over the whole table, which would hold it
+-- all in memory), worked out once for the four tables after their union. The rows are
 -- not sorted (a sort of every event with its text ran out of memory at 4M events under a 1 GB
 -- limit): they come in load order, process then file then net; order by ts_ns when reading.
 INSERT INTO actions
@@ -23,9 +24,7 @@ inc AS (
   FROM lineage
 ),
 ev AS (
-  SELECT recording, 'process' AS event_table,
-    rowid - (SELECT first_rowid FROM first_rows f
-      WHERE f.event_table = 'process' AND f.recording = process.recording) AS event_id,
+  SELECT recording, 'process' AS event_table, rowid AS row_id,
     ts_ns, pid, tid, kind AS op, filename AS path, NULL::VARCHAR AS path2,
     NULL::VARCHAR AS raw_path, NULL::BIGINT AS flags, argv, NULL::VARCHAR AS addr, NULL::INTEGER AS port,
     NULL::VARCHAR AS qname, NULL::VARCHAR AS family,
@@ -44,8 +43,7 @@ ev AS (
   FROM process
   UNION ALL
   SELECT recording, 'file',
-    rowid - (SELECT first_rowid FROM first_rows f
-      WHERE f.event_table = 'file' AND f.recording = file.recording),
+    rowid,
     ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
     ret, via, NULL, false,
     ret >= 0,
@@ -64,8 +62,7 @@ ev AS (
   FROM file
   UNION ALL
   SELECT recording, 'net',
-    rowid - (SELECT first_rowid FROM first_rows f
-      WHERE f.event_table = 'net' AND f.recording = net.recording),
+    rowid,
     ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], addr, port, qname, family, ret,
     via, NULL, false,
     ret >= 0 OR (op = 'connect' AND ret = -115),
@@ -86,8 +83,7 @@ ev AS (
   FROM net
   UNION ALL
   SELECT recording, 'privilege',
-    rowid - (SELECT first_rowid FROM first_rows f
-      WHERE f.event_table = 'privilege' AND f.recording = privilege.recording),
+    rowid,
     ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], NULL, NULL, NULL, NULL, ret,
     'syscall', target_pid, false,
     ret >= 0,
@@ -97,12 +93,13 @@ ev AS (
       CASE WHEN ret < 0 THEN ' (failed, errno ' || (-ret) || ')' ELSE '' END
   FROM privilege
 )
-SELECT e.recording, e.event_table, e.event_id, e.ts_ns, e.pid, e.tid, e.op, e.path, e.path2,
-  e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret, e.via, e.target_pid,
-  e.from_memory, e.ok, e.written,
+SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns, e.pid, e.tid,
+  e.op, e.path, e.path2, e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret,
+  e.via, e.target_pid, e.from_memory, e.ok, e.written,
   l.session_id, coalesce(l.role, 'outside'), l.branch_pid, l.branch_start_ns, l.start_ns,
   e.summary
 FROM ev e
+JOIN first_rows f ON f.event_table = e.event_table AND f.recording = e.recording
 LEFT JOIN inc l
   ON l.recording = e.recording AND l.pid = e.pid AND e.ts_ns >= l.start_ns
   AND e.ts_ns < l.next_start_ns;
