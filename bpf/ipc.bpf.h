@@ -57,10 +57,11 @@ struct {
 	__type(value, struct ipc_chan);
 } ipc_chans SEC(".maps");
 
+/* The longest key word_start compares: 8 bytes, one word. */
+#define WORD_KEY_MAX 8
 /* The keys a JSON-RPC object may start with, each followed by its closing quote. */
 #define IPC_KEYS 6
-#define IPC_KEY_MAX 8
-static const char ipc_keys[IPC_KEYS][IPC_KEY_MAX + 1] = {
+static const char ipc_keys[IPC_KEYS][WORD_KEY_MAX + 1] = {
 	"jsonrpc\"", "method\"", "id\"", "result\"", "error\"", "params\"",
 };
 /* 15 bytes, no NUL: as a string (or 16 bytes) clang would put it in .rodata.str1.1 (or
@@ -90,6 +91,39 @@ static __always_inline __u32 skip_blanks(const __u8 *b, __u32 i, __u32 n)
 		i++;
 	}
 	return i;
+}
+
+/*
+ * Whether the `avail` bytes at s start with one of the keys (each up to 8 bytes, NUL padded):
+ * 1 a whole key, -1 a key matched as far as there are bytes, 0 none. The 8 bytes are read as
+ * one word, and which of them there are: each key is then one masked compare. (Byte by byte,
+ * each key's loop forked the verifier's states at every byte, on running out and on a
+ * mismatch: 227k of the 301k instructions it walked for sys_exit, ~0.3 s of every start.) s
+ * must have 8 bytes readable. (s is a pointer, not a buffer and an index: with b[at + k]
+ * clang worked out each byte's address in 32 bits and the verifier walked 718 more
+ * instructions for sys_exit.)
+ */
+static __always_inline int word_start(const __u8 *s, __u32 avail,
+				      const char (*keys)[WORD_KEY_MAX + 1], int n_keys)
+{
+	__u64 w = 0;
+	for (int k = 0; k < WORD_KEY_MAX; k++)
+		w |= (__u64)s[k] << (8 * k);
+	__u64 have = avail >= 8 ? ~0ULL : (1ULL << (8 * (avail & 7))) - 1;
+	int partial = 0;
+	for (int j = 0; j < n_keys; j++) {
+		__u64 key = 0, mask = 0;
+		for (int k = 0; k < WORD_KEY_MAX && keys[j][k]; k++) {
+			key |= (__u64)(__u8)keys[j][k] << (8 * k);
+			mask |= 0xffULL << (8 * k);
+		}
+		if ((w ^ key) & mask & have)
+			continue; /* a byte there differs */
+		if (!(mask & ~have))
+			return 1; /* the whole key */
+		partial = 1;  /* matched as far as there are bytes */
+	}
+	return partial ? -1 : 0;
 }
 
 /*
@@ -128,42 +162,19 @@ __noinline int sl_jsonrpc_start(const struct ipc_peek *p)
 	if (b[i & (IPC_PEEK - 1)] != '"')
 		return 0;
 	i++;
-	/* The (up to) 8 bytes after the quote as one word, and which of them there are: each key
-	 * is then one masked compare. (Byte by byte, each key's loop forked the verifier's states
-	 * at every byte, on running out and on a mismatch: 227k of the 301k instructions it
-	 * walked for sys_exit, ~0.3 s of every start.) */
-	__u32 at = i & (IPC_PEEK - 1), avail = n - i;
-	__u64 w = 0;
-	for (int k = 0; k < IPC_KEY_MAX; k++)
-		w |= (__u64)b[at + k] << (8 * k);
-	__u64 have = avail >= 8 ? ~0ULL : (1ULL << (8 * (avail & 7))) - 1;
-	int partial = 0;
-	for (int j = 0; j < IPC_KEYS; j++) {
-		__u64 key = 0, mask = 0;
-		for (int k = 0; k < IPC_KEY_MAX && ipc_keys[j][k]; k++) {
-			key |= (__u64)(__u8)ipc_keys[j][k] << (8 * k);
-			mask |= 0xffULL << (8 * k);
-		}
-		if ((w ^ key) & mask & have)
-			continue; /* a byte there differs */
-		if (!(mask & ~have))
-			return 1; /* the whole key, closing quote included */
-		partial = 1;  /* matched as far as there are bytes */
-	}
-	return partial ? -1 : 0;
+	/* the key after the quote, closing quote included */
+	return word_start(b + (i & (IPC_PEEK - 1)), n - i, ipc_keys, IPC_KEYS);
 }
 
 /* How an HTTP/1 request or response starts: a method and the start of its target, or the
  * status line's version. */
 #define HTTP_STARTS 8
-#define HTTP_START_MAX 8
-static const char http_starts[HTTP_STARTS][HTTP_START_MAX + 1] = {
+static const char http_starts[HTTP_STARTS][WORD_KEY_MAX + 1] = {
 	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.",
 };
 
-/* Whether an HTTP/1 request or response starts at p->b: 1 yes, 0 no, -1 too few bytes. Each
- * start is one masked compare of the first 8 bytes as a word, as in sl_jsonrpc_start (byte by
- * byte, every start's loop forked the verifier's states at each byte). */
+/* Whether an HTTP/1 request or response starts at p->b: 1 yes, 0 no, -1 too few bytes (each
+ * start one masked compare of the first 8 bytes, word_start). */
 __noinline int sl_http_start(const struct ipc_peek *p)
 {
 	if (!p)
@@ -172,24 +183,7 @@ __noinline int sl_http_start(const struct ipc_peek *p)
 	__u32 n = p->n < IPC_PEEK ? p->n : IPC_PEEK;
 	if (!n)
 		return -1;
-	__u64 w = 0;
-	for (int k = 0; k < HTTP_START_MAX; k++)
-		w |= (__u64)b[k] << (8 * k);
-	__u64 have = n >= 8 ? ~0ULL : (1ULL << (8 * (n & 7))) - 1;
-	int partial = 0;
-	for (int j = 0; j < HTTP_STARTS; j++) {
-		__u64 start = 0, mask = 0;
-		for (int k = 0; k < HTTP_START_MAX && http_starts[j][k]; k++) {
-			start |= (__u64)(__u8)http_starts[j][k] << (8 * k);
-			mask |= 0xffULL << (8 * k);
-		}
-		if ((w ^ start) & mask & have)
-			continue; /* a byte there differs */
-		if (!(mask & ~have))
-			return 1; /* all of it */
-		partial = 1;  /* matched as far as there are bytes */
-	}
-	return partial ? -1 : 0;
+	return word_start(b, n, http_starts, HTTP_STARTS);
 }
 
 /* Whether a TCP socket's peer is on loopback (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
