@@ -4,6 +4,7 @@
  * lab/scenarios/, prepares the working directory (the generated C project) and checks, after
  * a run, that the agent's side effects happened.
  */
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cRepoFiles, type CRepoOptions, writeCRepo } from "./c_repo.ts";
 
@@ -42,15 +43,6 @@ export interface Workload {
 
 const SCENARIOS = fileURLToPath(new URL("../../lab/scenarios/", import.meta.url));
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const WRITE_FILES = 24;
 const WRITE_EDITS = 12;
 
@@ -87,7 +79,7 @@ export const WORKLOADS: Readonly<Record<WorkloadName, Workload>> = {
         const text = await Deno.readTextFile(p).catch(() => "");
         if (!text.includes(`uint64_t util${i}_mix(`)) problems.push(`util/util${i}.c missing`);
       }
-      if (!await exists(`${out.workdir}/util/util.h`)) problems.push("util/util.h missing");
+      if (!existsSync(`${out.workdir}/util/util.h`)) problems.push("util/util.h missing");
       for (let i = 1; i <= WRITE_EDITS; i++) {
         const text = await Deno.readTextFile(`${out.workdir}/src/mod${i}.c`).catch(() => "");
         if (!text.startsWith(`/* reviewed: mod${i}.c`)) problems.push(`src/mod${i}.c not edited`);
@@ -104,17 +96,17 @@ export const WORKLOADS: Readonly<Record<WorkloadName, Workload>> = {
     title: "Repo compilation",
     scenario: `${SCENARIOS}bench_compile.json`,
     prepare: (dir, size) => writeCRepo(dir, size.repo),
-    async verify(out, size) {
+    verify(out, size) {
       const problems: string[] = [];
-      if (!await exists(`${out.workdir}/app`)) problems.push("./app was not built");
+      if (!existsSync(`${out.workdir}/app`)) problems.push("./app was not built");
       const objs = Object.keys(cRepoFiles(size.repo)).filter((f) => f.endsWith(".c"))
         .map((f) => f.replace(/^src\//, "build/").replace(/\.c$/, ".o"));
       const missing = [];
-      for (const o of objs) if (!await exists(`${out.workdir}/${o}`)) missing.push(o);
+      for (const o of objs) if (!existsSync(`${out.workdir}/${o}`)) missing.push(o);
       if (missing.length) problems.push(`objects not built: ${missing.slice(0, 5).join(", ")}`);
       const last = JSON.stringify(out.mainBodies.at(-1) ?? "");
       if (!/checksum [0-9a-f]{16}/.test(last)) problems.push("no checksum reached the model");
-      return problems;
+      return Promise.resolve(problems);
     },
   },
 };

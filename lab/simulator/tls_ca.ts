@@ -9,6 +9,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { join as joinPath } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,15 +62,6 @@ async function stillValid(certPath: string, cwd: string): Promise<boolean> {
       ],
       cwd,
     );
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
     return true;
   } catch {
     return false;
@@ -145,7 +137,7 @@ async function ensureCa(dir: string): Promise<KeyPair> {
   const certPath = joinPath(dir, "ca.pem");
   const keyPath = joinPath(dir, "ca.key");
   const ok = async () =>
-    (await exists(keyPath)) && (await exists(certPath)) &&
+    existsSync(keyPath) && existsSync(certPath) &&
     (await stillValid(certPath, dir));
   if (!(await ok())) {
     await withLock(dir, async () => {
@@ -221,7 +213,7 @@ async function ensureLeaf(
   const certPath = joinPath(dir, `leaf-${id}.pem`);
   const keyPath = joinPath(dir, `leaf-${id}.key`);
   const ok = async () =>
-    (await exists(keyPath)) && (await exists(certPath)) &&
+    existsSync(keyPath) && existsSync(certPath) &&
     (await stillValid(certPath, dir));
   if (!(await ok())) {
     const work = await Deno.makeTempDir({ dir, prefix: ".leaf-" });
