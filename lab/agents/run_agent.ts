@@ -11,14 +11,14 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   hostsFile,
-  loadScenario,
-  loadTranscript,
   type ModelServer,
   type PageRequest,
   type RequestRecord,
   type Scenario,
+  scenarioOf,
   startModelServer,
   type Transcript,
+  transcriptOf,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
 import type { AgentName, AgentProfile, AgentSetup, CodexTransport } from "./agent_profile.ts";
@@ -164,12 +164,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     );
   });
 
-  const scenario = typeof opts.scenario === "string"
-    ? await loadScenario(opts.scenario)
-    : opts.scenario;
-  const transcript = typeof opts.transcript === "string"
-    ? await loadTranscript(opts.transcript)
-    : opts.transcript;
+  const scenario = await scenarioOf(opts.scenario);
+  const transcript = await transcriptOf(opts.transcript);
 
   await Deno.mkdir(RUNS_DIR, { recursive: true });
   const runDir = await Deno.makeTempDir({

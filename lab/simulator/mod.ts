@@ -19,6 +19,7 @@ export {
   parseScenario,
   type Scenario,
   ScenarioError,
+  scenarioOf,
   type Sequencing,
   type ToolAction,
   type Turn,
@@ -34,6 +35,7 @@ export {
   type Transcript,
   TranscriptError,
   type TranscriptExchange,
+  transcriptOf,
 } from "./transcript.ts";
 export {
   exchangeDelays,

@@ -615,3 +615,8 @@ export async function loadScenario(path: string): Promise<Scenario> {
   );
   return parseScenario(value, path);
 }
+
+/** A scenario given parsed or as a file path (then read and checked), or none. */
+export async function scenarioOf(s: Scenario | string | undefined): Promise<Scenario | undefined> {
+  return typeof s === "string" ? await loadScenario(s) : s;
+}

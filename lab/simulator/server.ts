@@ -13,15 +13,15 @@ import { JsonlLog, redactHeaders, redactPath, type RequestRecord } from "./reque
 import { classifyRequest } from "./request_kind.ts";
 import { inspectRequest, type RequestView } from "./request_view.ts";
 import { routeRequest } from "./routes.ts";
-import { loadScenario, type Scenario } from "./scenario.ts";
+import { type Scenario, scenarioOf } from "./scenario.ts";
 import { ScriptPlayer } from "./script_player.ts";
 import { ensureCertificates } from "./tls_ca.ts";
 import {
   bodyFields,
   emptyTranscript,
-  loadTranscript,
   saveTranscript,
   type Transcript,
+  transcriptOf,
 } from "./transcript.ts";
 import { type PageServer, pageVars, startPage } from "./web_pages.ts";
 import { responsesWebSocket } from "./responses_websocket.ts";
@@ -102,12 +102,8 @@ export async function startModelServer(
   if (opts.scenario === undefined && opts.transcript === undefined) {
     throw new Error("startModelServer: give a scenario or a transcript");
   }
-  const scenario = typeof opts.scenario === "string"
-    ? await loadScenario(opts.scenario)
-    : opts.scenario;
-  const replaySource = typeof opts.transcript === "string"
-    ? await loadTranscript(opts.transcript)
-    : opts.transcript;
+  const scenario = await scenarioOf(opts.scenario);
+  const replaySource = await transcriptOf(opts.transcript);
   const replay = replaySource
     ? new ReplayQueue(
       replaySource,

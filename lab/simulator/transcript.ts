@@ -209,6 +209,13 @@ export async function loadTranscript(path: string): Promise<Transcript> {
   return parseTranscript(value, path);
 }
 
+/** A transcript given parsed or as a file path (then read and checked), or none. */
+export async function transcriptOf(
+  t: Transcript | string | undefined,
+): Promise<Transcript | undefined> {
+  return typeof t === "string" ? await loadTranscript(t) : t;
+}
+
 export async function saveTranscript(
   path: string,
   t: Transcript,
