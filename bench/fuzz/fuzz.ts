@@ -191,22 +191,30 @@ function outcome(s: Sample, m: TlsMutation | FileMutation, bytes: number): Outco
   };
 }
 
-/** Parses a TLS-level mutation of a sample and checks its promise. */
-export async function checkTls(s: Sample, m: TlsMutation): Promise<Outcome> {
-  const rows = m.apply(s.parts.tls);
-  const o = outcome(s, m, rows.reduce((n, r) => n + r.data.length, 0));
+/**
+ * Runs the parse or analysis of a mutation: its time and peak-RSS growth into `o`, a throw as
+ * o.crash (then null).
+ */
+async function measured<T>(o: Outcome, work: () => Promise<T>): Promise<T | null> {
   const peak0 = peakRss();
   const t0 = performance.now();
-  let t: HttpTables;
   try {
-    t = await buildHttpTables(s.name, viewOf(rows), prices);
+    return await work();
   } catch (e) {
     o.crash = oneLine(e);
-    return o;
+    return null;
   } finally {
     o.ms = performance.now() - t0;
     o.peakGrowth = peakRss() - peak0;
   }
+}
+
+/** Parses a TLS-level mutation of a sample and checks its promise. */
+export async function checkTls(s: Sample, m: TlsMutation): Promise<Outcome> {
+  const rows = m.apply(s.parts.tls);
+  const o = outcome(s, m, rows.reduce((n, r) => n + r.data.length, 0));
+  const t = await measured(o, () => buildHttpTables(s.name, viewOf(rows), prices));
+  if (t === null) return o;
   o.problems = t.problems.length;
   if (m.expect === "same" && (await digestText(t, true)) !== s.cleanTls.digest) {
     o.violations.push("the tables differ from the recording's own");
@@ -307,18 +315,8 @@ export async function checkFile(s: Sample, m: FileMutation): Promise<Outcome> {
     const dir = join(tmp, "fuzzed", s.name);
     const written = writePlan(s, plan, dir);
     const o = outcome(s, m, written.bytes);
-    const peak0 = peakRss();
-    const t0 = performance.now();
-    let db: string;
-    try {
-      db = (await analyse(dir)).db;
-    } catch (e) {
-      o.crash = oneLine(e);
-      return o;
-    } finally {
-      o.ms = performance.now() - t0;
-      o.peakGrowth = peakRss() - peak0;
-    }
+    const db = (await measured(o, () => analyse(dir)))?.db;
+    if (db === undefined) return o;
     const problems = await withDb(
       db,
       (c) => queryRows(c, "SELECT source, kind, message FROM problems"),
