@@ -5,7 +5,13 @@
 import { parseDnsQuestion } from "./dns.ts";
 import { Flag, type SlEvent, waitStatus } from "./events.ts";
 import { baseToPath, resolvePath } from "./paths.ts";
-import type { FileRow, NetRow, PrivilegeRow, ProcessRow } from "../recording/schema.ts";
+import {
+  type FileRow,
+  type NetRow,
+  type PrivilegeRow,
+  type ProcessRow,
+  UNUSED_PROCESS_COLUMNS,
+} from "../recording/schema.ts";
 import { familyName, formatAddr, sockTypeName } from "./sockaddr.ts";
 
 /** Converts CLOCK_BOOTTIME ns to wall-clock ns since the epoch. */
@@ -23,14 +29,7 @@ function processRow(ev: Ev<1 | 2 | 3>, clock: Clock, kind: ProcessRow["kind"]): 
     uid: ev.uid | 0,
     kind,
     comm: ev.comm,
-    filename: null,
-    argv: null,
-    argv_truncated: false,
-    cwd: null,
-    exit_code: null,
-    exit_signal: null,
-    exe: null,
-    exe_unlinked: false,
+    ...UNUSED_PROCESS_COLUMNS,
   };
 }
 

@@ -15,6 +15,7 @@ import {
   type NetRow,
   type ProcessRow,
   type TlsRow,
+  UNUSED_PROCESS_COLUMNS,
 } from "./schema.ts";
 
 /** What one table file holds: rows (written in batches), raw bytes, or nothing (no file). */
@@ -86,17 +87,7 @@ export function writeRecording(dir: string, parts: RecordingParts): string {
 export function processRow(
   r: Pick<ProcessRow, "ts_ns" | "pid" | "ppid" | "kind" | "comm"> & Partial<ProcessRow>,
 ): ProcessRow {
-  return {
-    tid: r.pid,
-    uid: 0,
-    filename: null,
-    argv: null,
-    argv_truncated: false,
-    cwd: null,
-    exit_code: null,
-    exit_signal: null,
-    ...r,
-  };
+  return { tid: r.pid, uid: 0, ...UNUSED_PROCESS_COLUMNS, ...r };
 }
 
 /** A file event row (an open unless said otherwise). */

@@ -304,3 +304,15 @@ export type NetRow = RowOf<typeof netTable>;
 export type TlsRow = RowOf<typeof tlsTable>;
 export type IpcRow = RowOf<typeof ipcTable>;
 export type PrivilegeRow = RowOf<typeof privilegeTable>;
+
+/** The columns of a process row that its kind does not use, empty, as the capture writes them. */
+export const UNUSED_PROCESS_COLUMNS = {
+  filename: null,
+  argv: null,
+  argv_truncated: false,
+  cwd: null,
+  exit_code: null,
+  exit_signal: null,
+  exe: null,
+  exe_unlinked: false,
+} as const satisfies Partial<ProcessRow>;
