@@ -18,6 +18,7 @@ import {
   createHttp2Connection,
   type HeaderLookup,
   type HeaderPair,
+  type Http1Callbacks,
   type Http1Head,
   type Http1Parser,
   type Http1ResponseParser,
@@ -174,8 +175,11 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   const reqErrors = new Map<Message, string[]>();
   let reqSegment = 0;
   let respSegment = 0;
-  let current: Request | null = null;
-  let currentResp: (Response & { requestIndex?: number; segment: number }) | null = null;
+  // the message each direction's parser is in (null between messages)
+  const open: {
+    write: Request | null;
+    read: (Response & { requestIndex?: number; segment: number }) | null;
+  } = { write: null, read: null };
   const maxBufferSize = options.maxBufferSize;
   const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
   const noteError = (m: Message | null, text: string) => {
@@ -190,72 +194,67 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   };
   let upgradeRequest: Request | null = null;
   let upgradeResponse: Response | null = null;
+  // a direction's parser's events but its heads: tunnelled bytes, and the body, end and errors
+  // of the message open in that direction
+  const messageEvents = (dir: "write" | "read"): Omit<Http1Callbacks, "onHead"> => ({
+    onTunnelData(data, offset) {
+      tunnel[dir].parts.push({ data, offset });
+    },
+    onBody(b) {
+      const m = open[dir];
+      if (m) addBody(m, b.data, b.offset, maxBody, true);
+    },
+    onMessageEnd(e) {
+      const m = open[dir];
+      if (!m) return;
+      m.complete = !e.incomplete;
+      m.end = e.endOffset;
+      open[dir] = null;
+    },
+    onError(e) {
+      noteError(open[dir], e.message);
+    },
+  });
 
   const makeReq = (startOffset: number): Http1Parser =>
     createHttp1RequestParser({
       onHead(h: Http1Head) {
-        current = {
+        const q: Request = {
           ...newMessage(h.headers, h.lookup, h.startOffset),
           method: h.method!,
           target: h.target!,
           end: h.bodyOffset,
         };
-        requests.push(current);
+        open.write = q;
+        requests.push(q);
         resp.expectResponseTo(h.method!);
         if (h.upgrade) {
-          upgradeRequest = current;
+          upgradeRequest = q;
           tunnel.write.on = true;
         }
       },
-      onTunnelData(data, offset) {
-        tunnel.write.parts.push({ data, offset });
-      },
-      onBody(b) {
-        if (current) addBody(current, b.data, b.offset, maxBody, true);
-      },
-      onMessageEnd(e) {
-        if (!current) return;
-        current.complete = !e.incomplete;
-        current.end = e.endOffset;
-        current = null;
-      },
-      onError(e) {
-        noteError(current, e.message);
-      },
+      ...messageEvents("write"),
     }, { maxBufferSize, startOffset });
 
   const makeResp = (startOffset: number): Http1ResponseParser =>
     createHttp1ResponseParser({
       onHead(h: Http1Head) {
         if (h.informational) return; // 1xx: the final response follows
-        currentResp = {
+        const r = {
           ...newMessage(h.headers, h.lookup, h.startOffset),
           status: h.status!,
           end: h.bodyOffset,
           segment: respSegment,
           requestIndex: h.requestIndex,
         };
-        responses.push(currentResp);
+        open.read = r;
+        responses.push(r);
         if (h.upgrade) {
-          upgradeResponse = currentResp;
+          upgradeResponse = r;
           tunnel.read.on = true;
         }
       },
-      onTunnelData(data, offset) {
-        tunnel.read.parts.push({ data, offset });
-      },
-      onBody(b) {
-        if (currentResp) addBody(currentResp, b.data, b.offset, maxBody, true);
-      },
-      onMessageEnd(e) {
-        if (!currentResp) return;
-        currentResp.complete = !e.incomplete;
-        currentResp.end = e.endOffset;
-        currentResp = null;
-      },
-      onError(e) {
-        noteError(currentResp, e.message);
-      },
+      ...messageEvents("read"),
     }, { maxBufferSize, startOffset });
 
   let req = makeReq(0);
@@ -288,8 +287,8 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       if (nextBreakW < s.breaks.length && s.breaks[nextBreakW].at === f.k) {
         while (nextBreakW < s.breaks.length && s.breaks[nextBreakW].at === f.k) nextBreakW++;
         req.end();
-        if (current) noteError(current, "request cut by a gap in the TLS stream");
-        current = null;
+        if (open.write) noteError(open.write, "request cut by a gap in the TLS stream");
+        open.write = null;
         skipW = true;
         reqSegment++;
       }
@@ -306,8 +305,8 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       if (nextBreakR < s.breaks.length && s.breaks[nextBreakR].at === f.k) {
         while (nextBreakR < s.breaks.length && s.breaks[nextBreakR].at === f.k) nextBreakR++;
         resp.end();
-        if (currentResp) noteError(currentResp, "response cut by a gap in the TLS stream");
-        currentResp = null;
+        if (open.read) noteError(open.read, "response cut by a gap in the TLS stream");
+        open.read = null;
         skipR = true;
         respSegment++;
       }
