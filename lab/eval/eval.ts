@@ -11,10 +11,9 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { buildCorrelation } from "../../analysis/correlate/build.ts";
-import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
 import { type CorrelateSettings, DEFAULT_SETTINGS } from "../../analysis/correlate/settings.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
-import { recordRuns, type RecordRunsOptions } from "./record_runs.ts";
+import { type RecordRunsOptions, scoreRuns } from "./record_runs.ts";
 import { EVAL_TABLES, evalMarkersTable } from "./schema.ts";
 
 export const EVAL_SCENARIO = fileURLToPath(
@@ -147,12 +146,12 @@ export interface EvalResult {
 export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const scenario = await loadScenario(opts.scenario ?? EVAL_SCENARIO);
   const markers = scenarioMarkers(scenario);
-  const { dirs, failures } = await recordRuns(opts, scenario, "eval");
-  const scores: RecordingScore[] = [];
-  for (const dir of dirs) {
-    const db = await ensureAnalysed(dir, { rebuild: !opts.recordings?.length });
-    scores.push(...await withDb(db, (c) => scoreDb(c, markers, opts.settings)));
-  }
+  const { scores, failures } = await scoreRuns(
+    opts,
+    scenario,
+    "eval",
+    (c) => scoreDb(c, markers, opts.settings),
+  );
   return { scores, expectedToolCalls: markers.length, failures };
 }
 

@@ -15,9 +15,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { resolveMcpServers } from "../agents/mcp_servers.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
-import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
-import { recordRuns, type RecordRunsOptions } from "./record_runs.ts";
+import { type RecordRunsOptions, scoreRuns } from "./record_runs.ts";
 import { EVAL_MCP_TABLES, evalMcpActionsTable } from "./schema.ts";
 import { type Counts, precision, recall } from "./eval.ts";
 
@@ -147,12 +146,12 @@ export interface McpEvalResult {
 export async function runMcpEval(opts: McpEvalOptions): Promise<McpEvalResult> {
   const scenario = await loadScenario(opts.scenario ?? EVAL_MCP_SCENARIO);
   const actions = scenarioMcpActions(scenario);
-  const { dirs, failures } = await recordRuns(opts, scenario, "eval-mcp");
-  const scores: McpScore[] = [];
-  for (const dir of dirs) {
-    const db = await ensureAnalysed(dir, { rebuild: !opts.recordings?.length });
-    scores.push(...await withDb(db, (c) => scoreMcpDb(c, actions)));
-  }
+  const { scores, failures } = await scoreRuns(
+    opts,
+    scenario,
+    "eval-mcp",
+    (c) => scoreMcpDb(c, actions),
+  );
   return { scores, actions, failures };
 }
 

@@ -2,9 +2,11 @@
  * The evaluations' recording step, shared by the link evaluation (eval.ts) and the MCP one
  * (mcp_eval.ts): each agent run `runs` times on a scenario under real capture, one directory
  * per run, or given recordings taken as they are. A run that fails is named in `failures`
- * and left out, never scored.
+ * and left out, never scored. scoreRuns then scores each recording's analysed database.
  */
 import { join, resolve } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
 import { underCapture } from "../agents/main.ts";
 import { type AgentName, runAgent } from "../agents/mod.ts";
 import type { Scenario } from "../simulator/mod.ts";
@@ -56,4 +58,23 @@ export async function recordRuns(
     }
   }
   return { dirs, failures };
+}
+
+/**
+ * The runs recorded (recordRuns) and each recording's scores: `score` on its analysed database
+ * (analysed afresh when the runs were just recorded; given recordings only when not yet).
+ */
+export async function scoreRuns<S>(
+  opts: RecordRunsOptions,
+  scenario: Scenario,
+  label: string,
+  score: (c: DuckDBConnection) => Promise<S[]>,
+): Promise<{ scores: S[]; failures: string[] }> {
+  const { dirs, failures } = await recordRuns(opts, scenario, label);
+  const scores: S[] = [];
+  for (const dir of dirs) {
+    const db = await ensureAnalysed(dir, { rebuild: !opts.recordings?.length });
+    scores.push(...await withDb(db, score));
+  }
+  return { scores, failures };
 }
