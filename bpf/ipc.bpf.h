@@ -126,19 +126,10 @@ static __always_inline int word_start(const __u8 *s, __u32 avail,
 	return partial ? -1 : 0;
 }
 
-/*
- * Whether JSON-RPC starts at p->b: 1 yes, 0 no, -1 too few bytes to tell. A global function:
- * the verifier checks it once, on its own, instead of at every path of sys_exit that reaches
- * it (each position of each branch multiplied the states it explored).
- */
-__noinline int sl_jsonrpc_start(const struct ipc_peek *p)
+/* Whether JSON-RPC starts at b, which holds n bytes (1 to IPC_PEEK): 1 yes, 0 no, -1 too few
+ * bytes to tell. */
+static __always_inline int jsonrpc_start(const __u8 *b, __u32 n)
 {
-	if (!p)
-		return 0;
-	const __u8 *b = p->b;
-	__u32 n = p->n < IPC_PEEK ? p->n : IPC_PEEK;
-	if (!n)
-		return -1;
 	if ((b[0] | 0x20) == 'c') {
 		/* "-" and ":" have bit 0x20 set already: lower-casing leaves them */
 		for (int k = 0; k < CONTENT_LENGTH_LEN; k++) {
@@ -173,17 +164,20 @@ static const char http_starts[HTTP_STARTS][WORD_KEY_MAX + 1] = {
 	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.",
 };
 
-/* Whether an HTTP/1 request or response starts at p->b: 1 yes, 0 no, -1 too few bytes (each
- * start one masked compare of the first 8 bytes, word_start). */
-__noinline int sl_http_start(const struct ipc_peek *p)
+/*
+ * Whether an HTTP/1 request or response (http) or else JSON-RPC starts at p->b: 1 yes, 0 no,
+ * -1 too few bytes to tell. A global function: the verifier checks it once, on its own,
+ * instead of at every path of sys_exit that reaches it (each position of each branch
+ * multiplied the states it explored).
+ */
+__noinline int sl_ipc_start(const struct ipc_peek *p, int http)
 {
 	if (!p)
 		return 0;
-	const __u8 *b = p->b;
 	__u32 n = p->n < IPC_PEEK ? p->n : IPC_PEEK;
 	if (!n)
 		return -1;
-	return word_start(b, n, http_starts, HTTP_STARTS);
+	return http ? word_start(p->b, n, http_starts, HTTP_STARTS) : jsonrpc_start(p->b, n);
 }
 
 /* Whether a TCP socket's peer is on loopback (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
@@ -309,9 +303,9 @@ static __always_inline __u64 unix_peer_inode(struct sock *sk)
 
 /*
  * Judges a call's first bytes (of the first few segments, for a vector: `iov`, else the buffer
- * at `base`): sl_http_start's or sl_jsonrpc_start's answer, or IPC_UNREADABLE. A global
- * function: the gathering's branches made states that stayed apart, and inline every one of
- * them walked the rest of sl_ipc_exit (its bpf_loop callback included) again.
+ * at `base`): sl_ipc_start's answer, or IPC_UNREADABLE. A global function: the gathering's
+ * branches made states that stayed apart, and inline every one of them walked the rest of
+ * sl_ipc_exit (its bpf_loop callback included) again.
  */
 __noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int http)
 {
@@ -334,7 +328,7 @@ __noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int 
 			return IPC_UNREADABLE;
 		peek.n += k;
 	}
-	return http ? sl_http_start(&peek) : sl_jsonrpc_start(&peek);
+	return sl_ipc_start(&peek, http);
 }
 
 #define IPC_HOW(spec) ((spec).ipc | ((spec).ipc_read << 4))
@@ -342,7 +336,7 @@ __noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int 
 /*
  * At the exit of a call syscalls.h marks with `ipc`, which moved `ret` bytes; `how` is
  * IPC_HOW of its sys_spec, `uregs` the user registers. A global function, verified on its own
- * (see sl_jsonrpc_start).
+ * (see sl_ipc_start).
  */
 __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 {

@@ -1183,6 +1183,15 @@ static __always_inline int tls_leave(void *ctx, __u32 fn, __u8 dir, long ret)
 	return 0;
 }
 
+/* The return probe of a TLS function that moves bytes: emits what was moved in direction
+ * `dir` (tls_leave). */
+#define TLS_LEAVE_PROBE(name, fn, dir, ret_t)                                   \
+	SEC("uretprobe")                                                       \
+	int BPF_KRETPROBE(name##_ret, ret_t ret)                               \
+	{                                                                      \
+		return tls_leave(ctx, fn, dir, ret);                            \
+	}
+
 /* The entry and return probes of a function shaped `ret_t f(conn, buf, count)` that returns
  * the bytes it moved or an error (SSL_write/SSL_read, gnutls_record_send/recv): the entry
  * stashes the connection and buffer, the return emits what was moved in direction `dir`. */
@@ -1192,42 +1201,25 @@ static __always_inline int tls_leave(void *ctx, __u32 fn, __u8 dir, long ret)
 	{                                                                      \
 		return tls_enter(ctx, fn, (__u64)conn, (__u64)buf, 0);          \
 	}                                                                      \
-	SEC("uretprobe")                                                       \
-	int BPF_KRETPROBE(name##_ret, ret_t ret)                               \
-	{                                                                      \
-		return tls_leave(ctx, fn, dir, ret);                            \
-	}
+	TLS_LEAVE_PROBE(name, fn, dir, ret_t)
 
 TLS_MOVE_PROBES(sl_ssl_write, FN_SSL_WRITE, SL_TLS_WRITE, int)
 TLS_MOVE_PROBES(sl_ssl_read, FN_SSL_READ, SL_TLS_READ, int)
 
-SEC("uprobe")
-int BPF_KPROBE(sl_ssl_write_ex_entry, void *ssl, void *buf, __u64 num, __u64 *written)
-{
-	__u32 k = cookie_param(ctx, COOKIE_LEN_ARG);
-	return tls_enter(ctx, FN_SSL_WRITE_EX, (__u64)ssl, (__u64)buf,
-			 k ? arg_n(ctx, k) : (__u64)written);
-}
+/* The same for `int f(ssl, buf, num, size_t *moved)` (SSL_write_ex/SSL_read_ex): 1 on success,
+ * the bytes in *moved (the argument a cookie's COOKIE_LEN_ARG names, where it names one). */
+#define TLS_MOVE_EX_PROBES(name, fn, dir)                                       \
+	SEC("uprobe")                                                          \
+	int BPF_KPROBE(name##_entry, void *ssl, void *buf, __u64 num, __u64 *moved) \
+	{                                                                      \
+		__u32 k = cookie_param(ctx, COOKIE_LEN_ARG);                   \
+		return tls_enter(ctx, fn, (__u64)ssl, (__u64)buf,              \
+				 k ? arg_n(ctx, k) : (__u64)moved);            \
+	}                                                                      \
+	TLS_LEAVE_PROBE(name, fn, dir, int)
 
-SEC("uretprobe")
-int BPF_KRETPROBE(sl_ssl_write_ex_ret, int ret)
-{
-	return tls_leave(ctx, FN_SSL_WRITE_EX, SL_TLS_WRITE, ret);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(sl_ssl_read_ex_entry, void *ssl, void *buf, __u64 num, __u64 *readbytes)
-{
-	__u32 k = cookie_param(ctx, COOKIE_LEN_ARG);
-	return tls_enter(ctx, FN_SSL_READ_EX, (__u64)ssl, (__u64)buf,
-			 k ? arg_n(ctx, k) : (__u64)readbytes);
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(sl_ssl_read_ex_ret, int ret)
-{
-	return tls_leave(ctx, FN_SSL_READ_EX, SL_TLS_READ, ret);
-}
+TLS_MOVE_EX_PROBES(sl_ssl_write_ex, FN_SSL_WRITE_EX, SL_TLS_WRITE)
+TLS_MOVE_EX_PROBES(sl_ssl_read_ex, FN_SSL_READ_EX, SL_TLS_READ)
 
 SEC("uprobe")
 int BPF_KPROBE(sl_ssl_free_entry, void *ssl)
