@@ -18,7 +18,9 @@
  * whose peer is 127.0.0.0/8 or ::1 (or ::ffff:127.x) is judged the same way, by whether its
  * first bytes are an HTTP/1 request line (`POST /`, `GET /`, ...) or a status line
  * (`HTTP/1.`); its bytes are then recorded with the local and remote ports, so that user
- * space can pair the two ends. TCP to anywhere else costs a family and address check per call.
+ * space can pair the two ends (the ports the connection was made with, also at the exit of a
+ * call during which the peer reset it). TCP to anywhere else costs a family and address check
+ * per call.
  */
 #ifndef SL_IPC_BPF_H
 #define SL_IPC_BPF_H
@@ -425,7 +427,11 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	c.inode = key.ino;
 	c.peer = kind == SL_IPC_UNIX ? unix_peer_inode(sk) : 0;
 	if (kind == SL_IPC_TCP) {
-		c.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		/* the port the socket sends from, inet_sport, not skc_num: a reset closes and
+		 * unhashes the socket, which zeroes skc_num, and on loopback the peer's reset to
+		 * a write (a closed client's socket answering a server's last chunk) is taken
+		 * inside that very write, before its exit */
+		c.lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 		c.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	}
 	c.fd = fd;

@@ -118,3 +118,57 @@ Deno.test({
     }
   },
 });
+
+/**
+ * A chunked answer's last chunk written after the client has gone (what an MCP server does when
+ * it ends a session's event stream after the client closed it): the client's closed socket
+ * answers the write with a reset, which on loopback the server's socket takes inside that very
+ * write, so at the call's exit the socket is closed and unhashed. Its row still has the
+ * socket's ports, and so its peer, like the connection's other rows.
+ */
+const RESET_PY = `
+import socket, sys, time, json
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+k = socket.create_connection(l.getsockname()); a, _ = l.accept()
+k.sendall(b"GET /mcp HTTP/1.1\\r\\nHost: x\\r\\nAccept: text/event-stream\\r\\n\\r\\n")
+a.recv(1000)
+a.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/event-stream\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n")
+k.recv(1000)
+k.close()
+while a.recv(1000): pass  # the client's FIN
+n = a.send(b"0\\r\\n\\r\\n")  # answered by a reset
+time.sleep(0.05)
+try:
+    a.send(b"0\\r\\n\\r\\n")
+    reset = False
+except OSError:
+    reset = True
+open(sys.argv[1], "w").write(json.dumps({"port": l.getsockname()[1], "sent": n, "reset": reset}))
+`;
+
+Deno.test({
+  name: "a write the peer answers with a reset keeps the socket's ports and peer",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-reset-" });
+    try {
+      const logPath = `${tmp}/log.json`;
+      const { res, rec } = await captureForTest({
+        cmd: ["/usr/bin/python3", "-c", RESET_PY, logPath],
+        out: `${tmp}/rec`,
+      });
+      assert.equal(res.exitCode, 0);
+      const log = JSON.parse(await Deno.readTextFile(logPath));
+      assert.equal(log.sent, 5);
+      assert.ok(log.reset, "the peer reset the connection");
+      const served = rec.ipc.filter((r) => r.direction === "write" && r.remote_port !== log.port);
+      assert.deepEqual(
+        served.map((r) => [text(r.data).slice(0, 8), r.local_port, r.peer_inode !== null]),
+        [["HTTP/1.1", log.port, true], ["0\r\n\r\n", log.port, true]],
+      );
+      assert.equal(new Set(served.map((r) => r.peer_inode)).size, 1, "one peer");
+    } finally {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});
