@@ -7,7 +7,10 @@
  * connection, i.e. the listening side) and the server's port. A connection whose server sent
  * an `endpoint` event makes every connection of that client to that port the HTTP+SSE
  * transport (`sse`); the others are streamable HTTP (`http`). A call cut or with bytes lost
- * ends what is read of its stream, with a `problems` row.
+ * ends what is read of its stream, with a `problems` row. A stream that begins with neither a
+ * request nor a status line (its start was not recorded) is not parsed from there, and a
+ * second stream of the same side on one connection is not read either: each is a `problems`
+ * row saying so.
  */
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
 
@@ -48,11 +51,39 @@ interface Stream {
   serverPort: number | null;
 }
 
-const STATUS_LINE = new TextEncoder().encode("HTTP/");
+/** Bytes of a stream's start looked at for its first line. */
+const START_BYTES = 8192;
 
-function startsWithStatus(b: Uint8Array): boolean {
-  if (b.length < STATUS_LINE.length) return false;
-  return STATUS_LINE.every((c, i) => b[i] === c);
+/**
+ * What a stream begins with: a status line (the server's answers), a request line (the
+ * client's requests; empty lines before it are allowed, RFC 9112 2.2), or neither (its start
+ * was not recorded). Read from the first line of its first calls; a line longer than
+ * START_BYTES is judged by its method and the start of its target.
+ */
+function streamStart(chunks: TcpChunk[]): "status" | "request" | null {
+  let line = "";
+  let ended = false;
+  read: for (const c of chunks) {
+    for (const b of c.data) {
+      if (b === 10 && line.replace(/\r$/, "") !== "") {
+        ended = true;
+        break read;
+      }
+      line = b === 10 ? "" : line + String.fromCharCode(b);
+      if (line.length >= START_BYTES) break read;
+    }
+  }
+  line = line.replace(/\r$/, "");
+  if (/^HTTP\/\d\.\d \d{3}( |$)/.test(line)) return "status";
+  const method = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /;
+  const request = ended ? /^[^ ]+ [^\s]+ HTTP\/\d\.\d$/ : /^[^ ]+ [^\s]/;
+  return method.test(line) && request.test(line) ? "request" : null;
+}
+
+/** A stream's first bytes as a problem message shows them. */
+function firstBytes(chunks: TcpChunk[]): string {
+  const c = chunks.find((c) => c.data.length > 0)!;
+  return JSON.stringify(String.fromCharCode(...c.data.subarray(0, 24)));
 }
 
 /** The messages of every connection in `chunks` (ordered by connection, stream, call). */
@@ -80,9 +111,10 @@ export function httpMcpMessages(
       else byStream.set(k, [c]);
     }
     let client: Stream | undefined, server: Stream | undefined;
+    /** streams not read: the start not recorded, or a second one of the same side */
+    const unread: { stream: Stream; why: string }[] = [];
     for (const s of byStream.values()) {
-      const first = s.find((c) => c.data.length > 0);
-      if (!first) continue;
+      if (!s.some((c) => c.data.length > 0)) continue;
       const wrote = s[0].direction === "write";
       const stream: Stream = {
         chunks: s,
@@ -90,20 +122,40 @@ export function httpMcpMessages(
         receiver: wrote ? s[0].peer_pid : s[0].pid,
         serverPort: null,
       };
-      if (startsWithStatus(first.data)) {
+      const start = streamStart(s);
+      if (start === "status") {
         // the server's answers: its own port is local when it wrote them
         stream.serverPort = wrote ? s[0].local_port : s[0].remote_port;
-        server ??= stream;
-      } else {
+        if (server) unread.push({ stream, why: "a second stream of answers" });
+        else server = stream;
+      } else if (start === "request") {
         stream.serverPort = wrote ? s[0].remote_port : s[0].local_port;
-        client ??= stream;
+        if (client) unread.push({ stream, why: "a second stream of requests" });
+        else client = stream;
+      } else {
+        unread.push({
+          stream,
+          why: `it begins with ${firstBytes(s)}, neither an HTTP request nor a status line: ` +
+            "its start was not recorded",
+        });
       }
     }
     const clientPid = client?.sender ?? server?.receiver ?? null;
     const serverPid = server?.sender ?? client?.receiver ?? null;
     const port = client?.serverPort ?? server?.serverPort ?? null;
     let errors = 0;
-    const what = `loopback HTTP connection ${list[0].conn} (client pid ${clientPid}, port ${port})`;
+    const what = `loopback HTTP connection ${list[0].conn} (client pid ${clientPid ?? "?"}, ` +
+      `port ${port ?? "?"})`;
+    for (const { stream, why } of unread) {
+      const bytes = stream.chunks.reduce((n, c) => n + c.data.length, 0);
+      const end = stream.chunks[0];
+      const seen = end.direction === "write" ? "written" : `as read by pid ${end.pid}`;
+      problems.push({
+        recording,
+        message: `${what}: the ${bytes} bytes pid ${stream.sender ?? "?"} sent (${seen}) ` +
+          `are not read: ${why}`,
+      });
+    }
     const parser = createMcpHttpParser({
       onMessage(m) {
         const s = m.side === "client" ? client! : server!;

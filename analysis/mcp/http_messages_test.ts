@@ -154,3 +154,100 @@ for (const [name, transport] of [["streamable", "http"], ["sse", "sse"]] as cons
     assert.match(String(served.result), /Echo: hello over http/, "paired without a client pid");
   });
 }
+
+/**
+ * The `tcp` rows of a real capture of Codex 0.169 with server-everything over loopback
+ * streamable HTTP (tests/fixtures/mcp/codex_http_ipc.jsonl, secrets masked by the capture):
+ * the server ends the session's event stream after Codex's DELETE with the chunked body's last
+ * chunk, `0\r\n\r\n`, written to a socket Codex had closed; the reset that answered it closed
+ * the server's socket inside that write, and the capture of the time wrote the row with local
+ * port 0 and no peer.
+ */
+async function codexRows() {
+  const url = new URL("../../tests/fixtures/mcp/codex_http_ipc.jsonl", import.meta.url);
+  const lines = (await Deno.readTextFile(url)).split("\n").filter(Boolean);
+  return lines.map((l) => {
+    const r = JSON.parse(l);
+    return {
+      ...r,
+      recording: "r",
+      ts_ns: BigInt(r.ts_ns),
+      inode: BigInt(r.inode),
+      peer_inode: r.peer_inode === null ? null : BigInt(r.peer_inode),
+      seq: BigInt(r.seq),
+      len: BigInt(r.len),
+      lost: BigInt(r.lost),
+      data: Uint8Array.from(atob(r.data), (c) => c.charCodeAt(0)),
+    } as Record<string, unknown> & { inode: bigint; data: Uint8Array; local_port: number };
+  });
+}
+
+const CODEX_CALLS = [
+  "initialize",
+  "tools/list",
+  "tools/call echo",
+  "tools/call gzip-file-as-resource",
+];
+
+const callNames = (calls: Record<string, unknown>[]) =>
+  calls.map((c) => `${c.method}${c.tool ? ` ${c.tool}` : ""}`);
+
+Deno.test("Codex over streamable HTTP: a last chunk the client's reset answered stays on its connection", async () => {
+  const rows = await codexRows();
+  const reset = rows.filter((r) => r.local_port === 0);
+  assert.equal(reset.length, 1, "the fixture has the row the old capture wrote");
+  assert.equal(new TextDecoder().decode(reset[0].data), "0\r\n\r\n");
+  // as captured then, and as the capture writes it now (the socket's port, so its peer)
+  const own = rows.find((r) => r.inode === reset[0].inode && r.local_port !== 0)!;
+  const now = rows.map((r) =>
+    r === reset[0] ? { ...r, local_port: own.local_port, peer_inode: own.peer_inode } : r
+  );
+  for (const input of [rows, now]) {
+    const got = await analyse(input);
+    assert.deepEqual(got.problems, []);
+    assert.deepEqual(callNames(got.calls), CODEX_CALLS);
+    assert.ok(got.calls.every((c) => c.transport === "http" && c.client_pid === 1615));
+    assert.ok(got.calls.every((c) => c.server_pid === 1453 && c.server_port === 37955));
+    const echo = got.calls.find((c) => c.tool === "echo")!;
+    assert.match(String(echo.result), /Echo: hello over loopback http/);
+    // every message of a connection is on it: two connections, each of both processes
+    const conns = new Set(got.rows.map((m) => `${m.inode} ${m.from_pid}`));
+    assert.equal(conns.size, 4, [...conns].join(", "));
+  }
+});
+
+Deno.test("a loopback HTTP stream whose start was not recorded is a problems row, not a mis-parse", async () => {
+  const rows = await codexRows();
+  // the server's first three answers on the connection of the event stream were not recorded
+  const server = 1453n, conn = 249210n;
+  const missing = rows.filter((r) =>
+    BigInt(r.pid as number) === server && r.inode === conn && r.direction === "write" &&
+    (r.seq as bigint) < 3n
+  );
+  assert.equal(missing.length, 3);
+  const got = await analyse(rows.filter((r) => !missing.includes(r)));
+  assert.equal(got.problems.length, 1, JSON.stringify(got.problems));
+  assert.match(
+    got.problems[0].message,
+    /connection 249206 \(client pid 1615, port 37955\): the \d+ bytes pid 1453 sent \(written\) are not read: it begins with "81\\r\\nevent: message/,
+  );
+  assert.match(got.problems[0].message, /its start was not recorded/);
+  // what was recorded from their starts is read: the requests, and the other connection
+  assert.deepEqual(callNames(got.calls), CODEX_CALLS);
+  assert.equal(got.calls.find((c) => c.method === "initialize")!.result, null);
+  assert.match(String(got.calls.find((c) => c.tool === "echo")!.result), /Echo/);
+  // a client stream recorded from a chunk's end: the same
+  const client = rows.filter((r) => !(r.pid === 1615 && r.inode === 248238n && r.seq === 0n));
+  const cut = client.map((r) =>
+    r.pid === 1615 && r.inode === 248238n && r.direction === "write" && r.seq === 1n
+      ? { ...r, data: r.data.subarray(300) }
+      : r
+  );
+  const got2 = await analyse(cut);
+  assert.ok(!got2.problems.some((p) => /malformed/.test(p.message)), JSON.stringify(got2.problems));
+  assert.ok(
+    got2.problems.some((p) =>
+      /pid 1615 sent \(written\) are not read: .*its start was not recorded/.test(p.message)
+    ),
+  );
+});
