@@ -129,18 +129,20 @@ export const mcpToolLinksTable = table(
 
 export const mcpServersTable = table(
   "mcp_servers",
-  "One row per MCP server over stdio and client (a process that was sent an `initialize`; " +
-    "servers reached over HTTP are configured by URL and run on their own), with how it " +
-    "came to run: `configured` when its client is an agent process that started it itself (it " +
-    "descends from the client), as an agent starts the servers its configuration names; else " +
-    "it was started outside the agent's configuration (`mcp_server_unconfigured`). Its " +
-    "process branch's actions outside the calls it served are attributed to it (`links` " +
-    "attribution `mcp_server`).",
+  "One row per traced MCP server and client (a process that was sent an `initialize`), with " +
+    "how it came to run: `configured` when its client is an agent process and, over stdio, " +
+    "started it itself (it descends from the client), as an agent starts the servers its " +
+    "configuration names; over loopback HTTP, where the configuration names a URL and the " +
+    "server runs on its own, when its client is an agent process. Else it is used outside the " +
+    "agent's configuration (`mcp_server_unconfigured`). Its process branch's actions outside " +
+    "the calls it served are attributed to it (`links` attribution `mcp_server`).",
   [
     recordingCol,
     col("server_pid", "int32", "the server process"),
     opt("server_start_ns", "int64", "start of its incarnation alive at `initialize`"),
     col("client_pid", "int32", "the process that sent `initialize`"),
+    TRANSPORT,
+    SERVER_PORT,
     opt("session_id", "int32", "the agent session of the client (see `lineage`)"),
     opt("server_name", "utf8", "its `serverInfo.name`"),
     opt(
@@ -156,7 +158,11 @@ export const mcpServersTable = table(
     opt("client_role", "utf8", "the client's role in `lineage` (`agent` for an agent)"),
     opt("client_chain", "list_utf8", "program names from the agent down to the client"),
     col("started_by_client", "bool", "the server descends from its client"),
-    col("configured", "bool", "the client is an agent process and started the server itself"),
+    col(
+      "configured",
+      "bool",
+      "the client is an agent process and (over stdio) started the server itself",
+    ),
     opt(
       "tool_call_id",
       "int64",

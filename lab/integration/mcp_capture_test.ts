@@ -4,7 +4,10 @@
  * finds both `tools/call`s in `mcp_calls` with their arguments and results, links the LLM tool
  * call to each, and links the server's write of the file to the LLM tool call with the signal
  * `mcp`. With each agent, a server with a poisoned tool description raises
- * `mcp_tool_poisoning`; the same server with a plain description raises no finding.
+ * `mcp_tool_poisoning`; the same server with a plain description raises no finding. A server
+ * outside the agent's configuration raises `mcp_server_unconfigured`: one a program the model ran
+ * started and talks to over stdio, and one it talks to over loopback HTTP (while the server the
+ * agent's configuration names by URL raises nothing).
  * Everything comes from the capture: the JSON-RPC between the agent and its servers is the
  * kernel's record of their pipes and sockets (`ipc.arrow`, both ends), nothing is put between
  * them. Over loopback HTTP too: Claude Code, Gemini CLI and Codex reach server-everything over
@@ -274,6 +277,59 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           { server_name: "rogue-server", configured: false, attributions: ["tool"] },
           { server_name: "sightline-lab-notes", configured: true, attributions: ["mcp_server"] },
         ]);
+      } finally {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
+
+for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
+  Deno.test({
+    name: `${agent}: an MCP server over loopback HTTP that a program the model ran talks to ` +
+      "raises mcp_server_unconfigured; the one configured by URL none",
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const { db, workdir, tmp } = await captureMcp(agent, "mcp_http_unconfigured.json");
+      try {
+        assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
+        // both servers are judged, each with its client and transport
+        const servers = await queryDb(
+          db,
+          `SELECT s.server_name, s.transport, s.configured, s.client_role, s.tool_calls,
+             s.server_port = m.server_port AS same_port
+           FROM mcp_servers s JOIN mcp_calls m USING (recording, mcp_call_id)
+           ORDER BY s.server_name`,
+        );
+        assert.deepEqual(
+          servers.map((s) => [
+            s.server_name,
+            s.transport,
+            s.configured,
+            s.client_role === "agent",
+            Number(s.tool_calls),
+            s.same_port,
+          ]),
+          [
+            ["mcp-servers/everything", "http", true, true, 0, true],
+            ["rogue-http-server", "http", false, false, 1, true],
+          ],
+        );
+        const f = await queryDb(
+          db,
+          `SELECT f.severity, f.explanation, t.name
+           FROM findings f
+           LEFT JOIN tool_calls t ON list_contains(f.evidence, 'tool_call:' || t.tool_call_id)
+           WHERE f.kind LIKE 'mcp%'`,
+        );
+        assert.equal(f.length, 1, show(f));
+        assert.equal(f[0].severity, "high");
+        assert.match(
+          String(f[0].explanation),
+          /rogue-http-server .*reached over loopback http on port \d+ outside the agent's configuration: its client is not the agent/,
+        );
+        assert.match(String(f[0].explanation), /python3/);
+        assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }

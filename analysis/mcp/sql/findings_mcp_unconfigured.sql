@@ -1,7 +1,8 @@
--- findings (mcp_server_unconfigured): an MCP server the agent's configuration did not start
--- (`mcp_servers` not `configured`: its client is not an agent process, or its client did not
--- start it). The tool call that started the server or its client, if one did, is named. High
--- when the server was asked to call tools, else medium.
+-- findings (mcp_server_unconfigured): an MCP server used outside the agent's configuration
+-- (`mcp_servers` not `configured`: its client is not an agent process, or, over stdio, its
+-- client did not start it; over loopback HTTP the configuration names a URL, so only the
+-- client counts). The tool call that started the server or its client, if one did, is named.
+-- High when the server was asked to call tools, else medium.
 INSERT INTO findings
 WITH flagged AS (
   SELECT s.*, t.name AS tool_name,
@@ -22,11 +23,14 @@ SELECT recording,
     CASE WHEN tool_call_id IS NOT NULL THEN ['tool_call:' || tool_call_id] ELSE [] END),
   'MCP server ' || coalesce(server_name, '?') || ' (pid ' || server_pid ||
     coalesce(', ' || left(regexp_replace(array_to_string(argv, ' '), '\s+', ' ', 'g'), 160), '') ||
-    ') was not started by the agent''s configuration: ' || why ||
+    CASE WHEN transport = 'stdio' THEN ') was not started by the agent''s configuration: '
+      ELSE ') was reached over loopback ' || transport || coalesce(' on port ' || server_port, '') ||
+        ' outside the agent''s configuration: ' END || why ||
     coalesce('; started by tool call ' || tool_call_id || ' (' || tool_name || ')', '') ||
     CASE WHEN tool_calls > 0 THEN '; it was asked ' || tool_calls || ' tool calls' ELSE '' END ||
     '.',
-  json_object('server_pid', server_pid, 'server_name', server_name, 'client_pid', client_pid,
+  json_object('server_pid', server_pid, 'server_name', server_name, 'transport', transport,
+    'server_port', server_port, 'client_pid', client_pid,
     'client_role', client_role, 'started_by_client', started_by_client,
     'tool_call_id', tool_call_id, 'tool_calls', tool_calls)
 FROM flagged x

@@ -5,18 +5,20 @@
 -- MCP to it) or when its client did not start it (it is not among the client's descendants:
 -- started elsewhere and reached over a socket). The tool call that started the server or its
 -- client, if one did (`links` of their execs), is kept; so is the agent's name for the server
--- (`mcp_tool_links.server_alias`), which comes from its configuration. Servers over stdio only:
--- servers reached over HTTP (transport `http`, `sse`) are configured by URL and run on their
--- own, so who started them says nothing. Read by mcp_server_links.sql and
+-- (`mcp_tool_links.server_alias`), which comes from its configuration. A server reached over
+-- loopback HTTP (transport `http`, `sse`) is configured by URL and runs on its own, so who
+-- started it says nothing: it is `configured` when its client is an agent process (an agent
+-- reaches the URLs its configuration names), and not when anything else speaks MCP to it.
+-- Servers whose process was traced (`server_pid`). Read by mcp_server_links.sql and
 -- findings_mcp_unconfigured.sql: the rule is here only.
 INSERT INTO mcp_servers
 WITH RECURSIVE servers AS (
   SELECT recording, server_pid, client_pid, min(mcp_call_id) AS mcp_call_id,
     min(start_ns) AS init_ns, any_value(session_id) AS session_id,
-    max(server_name) AS server_name
+    max(server_name) AS server_name, any_value(transport) AS transport,
+    max(server_port) AS server_port
   FROM mcp_calls
   WHERE method = 'initialize' AND server_pid IS NOT NULL AND client_pid IS NOT NULL
-    AND transport = 'stdio'
   GROUP BY recording, server_pid, client_pid
 ),
 -- each process incarnation alive at the server's initialize: the server's and the client's
@@ -75,9 +77,11 @@ judged AS (
   LEFT JOIN aliases x ON x.recording = s.recording AND x.server_pid = s.server_pid
     AND x.client_pid = s.client_pid
 )
-SELECT recording, server_pid, server_start_ns, client_pid, session_id, server_name,
-  server_alias, argv, mcp_call_id, init_ns, client_role, client_chain, started_by_client,
-  client_role IS NOT DISTINCT FROM 'agent' AND started_by_client AS configured,
+SELECT recording, server_pid, server_start_ns, client_pid, transport, server_port, session_id,
+  server_name, server_alias, argv, mcp_call_id, init_ns, client_role, client_chain,
+  started_by_client,
+  client_role IS NOT DISTINCT FROM 'agent' AND (started_by_client OR transport <> 'stdio')
+    AS configured,
   tool_call_id, tool_calls, branch_pid, branch_start_ns
 FROM judged
 ORDER BY recording, init_ns, server_pid;
