@@ -28,7 +28,9 @@
  *   ID trackfds                      follow which socket per-direction TLS contexts use
  *   ID go                            exec the command
  *   ID stop                          drain and exit
- * Each command is answered by an SL_K_REPLY record with its ID.
+ * Each command is answered by an SL_K_REPLY record with its ID; attach and detach commands that
+ * arrive while the TLS programs are still loading are answered once they are (see "loading in
+ * parts"), after commands that came later.
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -47,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -100,7 +103,30 @@ enum exit_code {
 	EXIT_SOCK = 6,
 };
 
+/* the instance of the object that holds the maps (and the .bss the loader writes); the programs
+ * are loaded by other instances of it, the parts (see "loading in parts") */
 static struct sightline *skel;
+enum { PART_KERNEL, PART_TLS, N_PARTS };
+struct part {
+	struct sightline *s; /* read by the main thread only once joined */
+	pthread_t th;
+	int started, joined;
+	int err; /* errno of a failed open or load */
+	int ready_fd; /* an eventfd written when its load ends (the TLS part), or -1 */
+	pid_t tid; /* the loading thread's id, once it runs */
+	int nice; /* its priority (part_priority) */
+	char vlog[64][512]; /* SIGHTLINE_DEBUG=2: each program's verifier statistics */
+};
+static struct part parts[N_PARTS] = {
+	[PART_KERNEL] = {.ready_fd = -1}, /* the process, system call and io_uring programs */
+	[PART_TLS] = {.ready_fd = -1, .nice = 19},
+};
+static int tls_ready; /* the TLS part is loaded: attach commands run (else they wait) */
+static const char *btf_path; /* the minimal BTF to relocate against, or NULL */
+static int renice_at_go; /* the TLS part's priority is restored at `go` (part_priority) */
+static void part_priority(int i, int nice);
+static void load_failed(int e);
+static void defer_command(const char *line);
 static int sock = -1;
 static char outbuf[OUTBUF];
 static size_t outlen;
@@ -119,6 +145,7 @@ static pid_t stopped[MAX_STOPPED];
 static int n_stopped;
 static char libbpf_log[16384 + 1];
 static size_t libbpf_log_len;
+static pthread_mutex_t libbpf_log_lock = PTHREAD_MUTEX_INITIALIZER; /* parts load in threads */
 
 static void die(int code, const char *fmt, ...);
 static int debug;
@@ -255,6 +282,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	}
 	const char *text = msg;
 	size_t cap = sizeof(libbpf_log) - 1;
+	pthread_mutex_lock(&libbpf_log_lock);
 	if ((size_t)n > cap / 2) {
 		text += n - cap / 2;
 		n = cap / 2;
@@ -267,6 +295,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	memcpy(libbpf_log + libbpf_log_len, text, n);
 	libbpf_log_len += n;
 	libbpf_log[libbpf_log_len] = 0;
+	pthread_mutex_unlock(&libbpf_log_lock);
 	free(msg);
 	return 0;
 }
@@ -288,14 +317,19 @@ static void send_stats(void)
 			s.drops[k] += vals[c];
 	}
 	s.misses = 0;
-	struct bpf_program *p;
-	bpf_object__for_each_program(p, skel->obj)
-	{
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
-			s.misses += info.recursion_misses;
+	for (int i = 0; i < N_PARTS; i++) {
+		if (!parts[i].joined || !parts[i].s)
+			continue;
+		struct bpf_program *p;
+		bpf_object__for_each_program(p, parts[i].s->obj)
+		{
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+			memset(&info, 0, sizeof(info));
+			if (bpf_program__fd(p) >= 0 &&
+			    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
+				s.misses += info.recursion_misses;
+		}
 	}
 	s.records = n_records;
 	s.bytes = n_bytes;
@@ -440,7 +474,8 @@ static int trace_existing(pid_t root, const char *comm)
 
 static struct bpf_program *prog_by_name(const char *name)
 {
-	return bpf_object__find_program_by_name(skel->obj, name);
+	struct bpf_program *p = bpf_object__find_program_by_name(parts[PART_TLS].s->obj, name);
+	return p && bpf_program__fd(p) >= 0 ? p : NULL;
 }
 
 static void cmd_attach(__u32 id, char *args)
@@ -529,6 +564,8 @@ static void release_child(void)
 	close(go_fd);
 	go_fd = -1;
 	phase("command released");
+	if (renice_at_go)
+		part_priority(PART_TLS, 0);
 }
 
 static void handle_command(char *line)
@@ -541,6 +578,10 @@ static void handle_command(char *line)
 		return;
 	}
 	char *args = line + consumed;
+	if (!tls_ready && (!strcmp(verb, "attach") || !strcmp(verb, "detach"))) {
+		defer_command(line); /* answered once the TLS programs are loaded */
+		return;
+	}
 	if (!strcmp(verb, "attach")) {
 		cmd_attach(id, args);
 	} else if (!strcmp(verb, "detach")) {
@@ -772,7 +813,9 @@ static void *close_link(void *arg)
 static void *detach_skeleton(void *arg)
 {
 	(void)arg;
-	sightline__detach(skel);
+	for (int i = 0; i < N_PARTS; i++)
+		if (parts[i].joined && parts[i].s)
+			sightline__detach(parts[i].s);
 	return NULL;
 }
 
@@ -806,7 +849,7 @@ static void detach_start(void)
 	detach_started[n_links] =
 		pthread_create(&detach_th[n_links], NULL, detach_skeleton, NULL) == 0;
 	if (!detach_started[n_links])
-		sightline__detach(skel);
+		detach_skeleton(NULL);
 }
 
 /* Waits for the detaching to end and frees the programs and maps. */
@@ -818,6 +861,9 @@ static void teardown(struct ring_buffer *rb)
 			pthread_join(detach_th[i], NULL);
 	phase("detached");
 	ring_buffer__free(rb);
+	for (int i = 0; i < N_PARTS; i++)
+		if (parts[i].joined)
+			sightline__destroy(parts[i].s);
 	sightline__destroy(skel);
 }
 
@@ -931,6 +977,191 @@ static const char *min_btf(void)
 	return path;
 }
 
+/* ------------------------------------------------------------------ loading in parts */
+
+/*
+ * The programs are loaded in parts: each part is an instance of the same object (so of the
+ * same maps, globals and read-only configuration) that loads only its own programs and reuses
+ * the maps of the instance `skel`, which loads none. The parts are verified in parallel, and
+ * the command is released once the kernel part is attached (the process, system call and
+ * io_uring programs, which must see its first exec); the TLS programs are needed only once a
+ * TLS library is hooked, so they keep loading meanwhile and `attach` commands wait for them.
+ * That keeps the guarantee that hooks are in place before the first instruction of a TLS
+ * library runs: the gate stops a traced process that executes or maps a file not yet known,
+ * and the capture marks a file known (and resumes the process) only after its attaches have
+ * been answered.
+ */
+static int part_of(const struct bpf_program *p)
+{
+	return bpf_program__type(p) == BPF_PROG_TYPE_KPROBE ? PART_TLS : PART_KERNEL;
+}
+
+/*
+ * The TLS part loads at the lowest priority until the command is released (on a busy machine it
+ * would take CPU from what the release waits for: the kernel part, the capture's answer), then
+ * at the loader's own; without a command or without the gate, from when the kernel part is
+ * loaded, and whenever the loader has to wait for it. A thread's nice value is its own
+ * (setpriority on its thread id).
+ */
+static pthread_mutex_t prio_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void part_priority(int i, int nice)
+{
+	pthread_mutex_lock(&prio_lock);
+	parts[i].nice = nice;
+	if (parts[i].tid > 0)
+		setpriority(PRIO_PROCESS, parts[i].tid, nice);
+	pthread_mutex_unlock(&prio_lock);
+}
+
+static void *load_part(void *arg)
+{
+	struct part *pt = arg;
+	int idx = pt - parts;
+	pthread_mutex_lock(&prio_lock);
+	pt->tid = gettid();
+	if (pt->nice)
+		setpriority(PRIO_PROCESS, pt->tid, pt->nice);
+	pthread_mutex_unlock(&prio_lock);
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
+	struct sightline *s = sightline__open_opts(&open_opts);
+	if (!s) {
+		pt->err = errno ? errno : EINVAL;
+		goto out;
+	}
+	pt->s = s;
+	struct bpf_program *prog;
+	int nv = 0;
+	bpf_object__for_each_program(prog, s->obj)
+	{
+		int mine = part_of(prog) == idx;
+		bpf_program__set_autoload(prog, mine);
+		if (!mine)
+			continue;
+		/* every uprobe program is attached through uprobe_multi links (cmd_attach) */
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
+			bpf_program__set_expected_attach_type(prog,
+							      (enum bpf_attach_type)SL_TRACE_UPROBE_MULTI);
+		if (debug > 1 && nv < 64) {
+			bpf_program__set_log_level(prog, 4);
+			bpf_program__set_log_buf(prog, pt->vlog[nv++], sizeof(pt->vlog[0]));
+		}
+	}
+	if (idx == PART_KERNEL) {
+		bpf_program__set_autoattach(s->progs.sl_uring_submit, false);
+		bpf_program__set_autoattach(s->progs.sl_uring_complete, false);
+	}
+	/* the same object: its maps come in the same order as the holder's */
+	struct bpf_map *m, *held = bpf_object__next_map(skel->obj, NULL);
+	bpf_object__for_each_map(m, s->obj)
+	{
+		if (!held || bpf_map__reuse_fd(m, bpf_map__fd(held))) {
+			pt->err = held ? errno : EINVAL;
+			goto out;
+		}
+		held = bpf_object__next_map(skel->obj, held);
+	}
+	if (sightline__load(s))
+		pt->err = errno ? errno : EINVAL;
+out:
+	if (pt->ready_fd >= 0) {
+		__u64 one = 1;
+		if (write(pt->ready_fd, &one, sizeof(one)) != sizeof(one)) {
+			/* cannot fail: the counter is far from full */
+		}
+	}
+	return NULL;
+}
+
+static void start_part(int i)
+{
+	/* with every signal blocked: the loader takes SIGCHLD and SIGTERM through a signalfd,
+	 * which a thread that does not block them would take first (and act on by default) */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	parts[i].started = pthread_create(&parts[i].th, NULL, load_part, &parts[i]) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!parts[i].started) {
+		parts[i].nice = 0; /* in this thread */
+		load_part(&parts[i]);
+	}
+}
+
+/* Waits for a part's load; a failure ends the loader as a failed load always did. */
+static void join_part(int i)
+{
+	struct part *pt = &parts[i];
+	if (pt->joined)
+		return;
+	if (pt->started)
+		pthread_join(pt->th, NULL);
+	pt->joined = 1;
+	if (pt->err) {
+		if (pt->s) {
+			sightline__destroy(pt->s);
+			pt->s = NULL;
+		}
+		load_failed(pt->err);
+	}
+	if (debug > 1) {
+		struct bpf_program *prog;
+		int nv = 0;
+		bpf_object__for_each_program(prog, pt->s->obj)
+		{
+			if (part_of(prog) == i && nv < 64)
+				fprintf(stderr, "sightline-loader: verifier: %s %s: %s",
+					i == PART_TLS ? "tls" : "kernel", bpf_program__name(prog),
+					pt->vlog[nv++]);
+		}
+	}
+}
+
+static void load_failed(int e)
+{
+	if (debug)
+		fprintf(stderr, "%s", libbpf_log);
+	/* the verifier's rejection is EACCES too: only without privileges is it about them */
+	if ((e == EPERM || e == EACCES) && geteuid() != 0)
+		die(EXIT_PERM, "not permitted to load eBPF programs (%s): run as root, or with "
+			       "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", strerror(e));
+	die(EXIT_LOAD, "loading the eBPF programs failed: %s (SIGHTLINE_DEBUG=1 shows the "
+		       "verifier log)", strerror(e));
+}
+
+static char **deferred;
+static int n_deferred, cap_deferred;
+
+static void defer_command(const char *line)
+{
+	if (n_deferred == cap_deferred) {
+		cap_deferred = cap_deferred ? 2 * cap_deferred : 64;
+		deferred = realloc(deferred, cap_deferred * sizeof(*deferred));
+		if (!deferred)
+			die(EXIT_LOAD, "out of memory");
+	}
+	if (!(deferred[n_deferred++] = strdup(line)))
+		die(EXIT_LOAD, "out of memory");
+}
+
+/* The TLS part is loaded (or the loader must wait for it now): runs the commands that waited. */
+static void tls_part_done(void)
+{
+	if (tls_ready)
+		return;
+	part_priority(PART_TLS, 0); /* when the loader must wait for it: no longer yielding */
+	join_part(PART_TLS);
+	tls_ready = 1;
+	phase("TLS programs loaded");
+	for (int i = 0; i < n_deferred; i++) {
+		handle_command(deferred[i]);
+		free(deferred[i]);
+	}
+	free(deferred);
+	deferred = NULL;
+	n_deferred = cap_deferred = 0;
+}
+
 /* ------------------------------------------------------------------ optional programs */
 
 /*
@@ -941,15 +1172,16 @@ static const char *min_btf(void)
 static __u32 attach_optional(void)
 {
 	__u32 missing = 0;
+	struct sightline *k = parts[PART_KERNEL].s;
 	struct {
 		struct bpf_program *prog;
 		struct bpf_link **link;
 		__u32 bit;
 		const char *what;
 	} opt[] = {
-		{skel->progs.sl_uring_submit, &skel->links.sl_uring_submit, SL_MISSING_URING,
+		{k->progs.sl_uring_submit, &k->links.sl_uring_submit, SL_MISSING_URING,
 		 "io_uring:io_uring_submit_req"},
-		{skel->progs.sl_uring_complete, &skel->links.sl_uring_complete, SL_MISSING_URING,
+		{k->progs.sl_uring_complete, &k->links.sl_uring_complete, SL_MISSING_URING,
 		 "io_uring:io_uring_complete"},
 	};
 	for (unsigned i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
@@ -1078,10 +1310,10 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	libbpf_set_print(libbpf_print);
 
-	const char *btf = min_btf();
-	phase(btf ? "kernel BTF unchanged: relocating against the minimal BTF"
-		  : "relocating against the kernel's BTF");
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf);
+	btf_path = min_btf();
+	phase(btf_path ? "kernel BTF unchanged: relocating against the minimal BTF"
+		       : "relocating against the kernel's BTF");
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	skel = sightline__open_opts(&open_opts);
 	if (!skel)
 		die(EXIT_LOAD, "cannot open the eBPF object: %s", strerror(errno));
@@ -1095,50 +1327,26 @@ int main(int argc, char **argv)
 		memcpy((char *)skel->rodata->target_comm, comm, cl);
 		skel->rodata->target_comm_len = cl;
 	}
-	bpf_program__set_autoattach(skel->progs.sl_uring_submit, false);
-	bpf_program__set_autoattach(skel->progs.sl_uring_complete, false);
 	bpf_map__set_max_entries(skel->maps.rb_events, events_mb << 20);
 	bpf_map__set_max_entries(skel->maps.rb_tls, tls_mb << 20);
-	/* every uprobe program is attached through uprobe_multi links (cmd_attach) */
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, skel->obj)
-	{
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
-			bpf_program__set_expected_attach_type(prog,
-							      (enum bpf_attach_type)SL_TRACE_UPROBE_MULTI);
-	}
-	/* SIGHTLINE_DEBUG=2: the verifier's statistics (time, instructions) for each program */
-	static char vlog[64][512];
-	int nv = 0;
-	if (debug > 1) {
-		bpf_object__for_each_program(prog, skel->obj)
-		{
-			if (nv == 64)
-				break;
-			bpf_program__set_log_level(prog, 4);
-			bpf_program__set_log_buf(prog, vlog[nv++], sizeof(vlog[0]));
-		}
-	}
+		bpf_program__set_autoload(prog, false); /* the maps only: the parts load programs */
 	phase("opened");
-	if (sightline__load(skel)) {
-		int e = errno;
-		if (debug)
-			fprintf(stderr, "%s", libbpf_log);
-		/* the verifier's rejection is EACCES too: only without privileges is it about them */
-		if ((e == EPERM || e == EACCES) && geteuid() != 0)
-			die(EXIT_PERM, "not permitted to load eBPF programs (%s): run as root, or with "
-				       "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", strerror(e));
-		die(EXIT_LOAD, "loading the eBPF programs failed: %s (SIGHTLINE_DEBUG=1 shows the "
-			       "verifier log)", strerror(e));
-	}
+	if (sightline__load(skel))
+		load_failed(errno);
+	phase("maps created");
+	libbpf_num_possible_cpus(); /* cached before the threads */
+	parts[PART_TLS].ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	start_part(PART_TLS);
+	start_part(PART_KERNEL);
+	join_part(PART_KERNEL);
 	phase("loaded");
-	nv = 0;
-	bpf_object__for_each_program(prog, skel->obj)
-	{
-		if (debug > 1 && nv < 64)
-			fprintf(stderr, "sightline-loader: %s: %s", bpf_program__name(prog), vlog[nv++]);
-	}
-	if (sightline__attach(skel)) {
+	/* with a command and the gate, the TLS part yields until the command is released */
+	renice_at_go = cmd && gate;
+	if (!renice_at_go)
+		part_priority(PART_TLS, 0);
+	if (sightline__attach(parts[PART_KERNEL].s)) {
 		int e = errno;
 		if (debug)
 			fprintf(stderr, "%s", libbpf_log);
@@ -1199,7 +1407,8 @@ int main(int argc, char **argv)
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = {{1, 0}, {1, 0}};
 	timerfd_settime(tfd, 0, &its, NULL);
-	int fds[] = {ring_buffer__epoll_fd(rb), sock, sfd, tfd, err_fd, pidfd};
+	int tls_fd = parts[PART_TLS].ready_fd, tls_loaded = 0;
+	int fds[] = {ring_buffer__epoll_fd(rb), sock, sfd, tfd, err_fd, pidfd, tls_fd};
 	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (fds[i] < 0)
 			continue;
@@ -1217,6 +1426,8 @@ int main(int argc, char **argv)
 			int fd = evs[i].data.fd;
 			if (fd == sock) {
 				read_commands();
+			} else if (fd == tls_fd) {
+				tls_loaded = 1; /* after the batch: a `go` in it goes first */
 			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -1255,6 +1466,11 @@ int main(int argc, char **argv)
 				child_done = 1;
 			}
 		}
+		if (tls_loaded == 1) {
+			tls_loaded = 2;
+			epoll_ctl(ep, EPOLL_CTL_DEL, tls_fd, NULL);
+			tls_part_done();
+		}
 		ring_buffer__consume(rb);
 		flush_out();
 		if (gone_at && now_ns(CLOCK_MONOTONIC) / 1000000 - gone_at > 5000 && !child_done)
@@ -1262,6 +1478,7 @@ int main(int argc, char **argv)
 	}
 
 	phase("stopping");
+	tls_part_done(); /* the attach commands that waited for it are answered, as before */
 	detach_start();
 	/* Drain what the kernel already produced, then say how it ended. */
 	ring_buffer__consume(rb);

@@ -93,8 +93,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     writeManifest(dir, manifest);
     throw new CaptureError(msg, 1);
   }
-  await preattached;
-  phase("preattached");
+  // A command started here need not wait for these: the gate holds it at the exec or mapping
+  // of a file until the file is hooked (the same promise), and the loader's TLS programs may
+  // still be loading. Without the gate, or for processes already running, they are awaited.
+  if (!opts.cmd || !started.gate) {
+    await preattached;
+    phase("preattached");
+  }
 
   // ---- periodic flush, live status, signals
   const interactive = Deno.stdin.isTerminal() && !!opts.cmd;
@@ -163,11 +168,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   opts.signal?.addEventListener("abort", onAbort);
   if (opts.signal?.aborted) onAbort();
 
+  phase("go");
   if (opts.cmd) await loader.command("go");
   phase("command released");
 
   // ---- wait for the end
   await loader.done;
+  await preattached.catch(() => {}); // answered before the stream ends
   phase("stream ended");
   const lost = forced ? undefined : await loaderLost(
     loader,
