@@ -2,15 +2,17 @@
  * `deno task bench:capture [--quick] [--seconds N] [--out DIR]`: sustained kernel events/s and
  * TLS MB/s through the whole capture pipeline, and per-probe costs (see run.ts). Prints a line
  * per step and the tables; writes capture.md and capture.json to --out (default reports/bench).
- * `--lifetime N` measures only `capture -- true` (N runs) and prints its section, no files.
+ * `--lifetime N` measures only `capture -- true` (N runs) and prints its section; with --out it
+ * replaces that section in DIR/capture.json and regenerates DIR/capture.md from it.
  * Exits 0, 1 on an error, 2 on a bad command line.
  */
 import { intOption, parseCommand, runCommand, userPath } from "../../kit/cli.ts";
 import { lifetimeMarkdown, throughputMarkdown } from "./report.ts";
-import { captureLifetime, run } from "./run.ts";
+import { run, type ThroughputResult } from "./run.ts";
+import { captureLifetime } from "./lifetime.ts";
 
 const USAGE =
-  "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR] | --lifetime RUNS";
+  "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR] | --lifetime RUNS [--out DIR]";
 const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
 
 export async function main(args: string[]): Promise<number> {
@@ -26,7 +28,18 @@ export async function main(args: string[]): Promise<number> {
     if (Deno.uid() !== 0) throw new Error("the capture benchmark needs root (eBPF)");
     const tmp = "/tmp/sightline-bench/throughput";
     await Deno.mkdir(tmp, { recursive: true });
-    console.log(lifetimeMarkdown(await captureLifetime(tmp, lifetime, log)).join("\n"));
+    const l = await captureLifetime(tmp, lifetime, log);
+    console.log(lifetimeMarkdown(l).join("\n"));
+    if (values.out) {
+      // only this section is measured again: the rest of capture.json stays, and capture.md
+      // is regenerated from it
+      const out = userPath(values.out);
+      const r = JSON.parse(await Deno.readTextFile(`${out}/capture.json`)) as ThroughputResult;
+      r.lifetime = l;
+      await Deno.writeTextFile(`${out}/capture.json`, JSON.stringify(r, null, 2) + "\n");
+      await Deno.writeTextFile(`${out}/capture.md`, throughputMarkdown(r));
+      console.log(`updated: ${out}/capture.md, capture.json (the capture -- true section)`);
+    }
     return 0;
   }
   const r = await run({

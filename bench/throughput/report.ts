@@ -1,5 +1,6 @@
 /** Markdown for the capture throughput benchmark: the ramp table and the per-probe costs. */
-import type { Lifetime, ThroughputResult } from "./run.ts";
+import type { ThroughputResult } from "./run.ts";
+import type { Lifetime } from "./lifetime.ts";
 
 const total = (d: Record<string, number>) => Object.values(d).reduce((s, n) => s + n, 0);
 
@@ -85,13 +86,19 @@ export function throughputMarkdown(r: ThroughputResult): string {
 
 /** The `capture -- true` section: whole life from outside, and the phases inside. */
 export function lifetimeMarkdown(l: Lifetime): string[] {
+  const ms = (x: number) => x.toFixed(0);
+  const parts = [...new Set(l.verifier.map((v) => v.part))];
+  const sum = (part: string, f: "insns" | "us") =>
+    l.verifier.filter((v) => v.part === part).reduce((s, v) => s + v[f], 0);
   return [
     "## `capture -- true` from outside",
     "",
-    `${l.runs} runs, medians: the capture command exits after ` +
-    `**${l.commandMs.toFixed(0)} ms**; every process of it is gone after ` +
-    `**${l.allGoneMs.toFixed(0)} ms** (${l.allGoneRange.map((x) => x.toFixed(0)).join("–")} ms), ${
-      l.cpuMs.toFixed(0)
+    `${l.runs} runs one after another (${l.date}, load average before: ${l.load}), medians: ` +
+    `the traced command is released **${ms(l.releaseMs.median)} ms** ` +
+    `(${ms(l.releaseMs.min)}–${ms(l.releaseMs.max)} ms) after the loader started; the capture ` +
+    `command exits after **${ms(l.commandMs)} ms**; every process of it is gone after ` +
+    `**${ms(l.allGoneMs)} ms** (${l.allGoneRange.map(ms).join("–")} ms), ${
+      ms(l.cpuMs)
     } ms of CPU in all. Phases (ms since the capture process ` +
     "started, the loader's on the same clock; SIGHTLINE_DEBUG=1 prints them):",
     "",
@@ -101,5 +108,27 @@ export function lifetimeMarkdown(l: Lifetime): string[] {
       `| ${k} | ${v.toFixed(1)} |`
     ),
     "",
+    ...(l.verifier.length
+      ? [
+        "What the kernel's verifier processed at load, by the loader's part (one more run with " +
+        "SIGHTLINE_DEBUG=2; the kernel part is loaded before the command is released, the TLS " +
+        "part meanwhile, at the lowest priority until the release; times vary with the load):",
+        "",
+        "| part | programs | instructions processed | verification ms |",
+        "| --- | --: | --: | --: |",
+        ...parts.map((p) =>
+          `| ${p} | ${l.verifier.filter((v) => v.part === p).length} | ${sum(p, "insns")} | ${
+            (sum(p, "us") / 1000).toFixed(1)
+          } |`
+        ),
+        "",
+        "| part | program | instructions processed | verification ms |",
+        "| --- | --- | --: | --: |",
+        ...l.verifier.map((v) =>
+          `| ${v.part} | ${v.program} | ${v.insns} | ${(v.us / 1000).toFixed(1)} |`
+        ),
+        "",
+      ]
+      : []),
   ];
 }

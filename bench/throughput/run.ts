@@ -18,7 +18,7 @@ import { ensureCertificates } from "../../lab/simulator/mod.ts";
 import { buildCTool } from "../c_tool.ts";
 import { childNamed, type ProcStats, procStats } from "../overhead/proc_sampler.ts";
 import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";
-import { captureCommand } from "../../capture/command_line.ts";
+import { captureLifetime, type Lifetime } from "./lifetime.ts";
 
 const EVENT_LOAD = fileURLToPath(new URL("./event_load.c", import.meta.url));
 const TLS_LOAD = fileURLToPath(new URL("./tls_load.py", import.meta.url));
@@ -76,20 +76,6 @@ export interface SyscallCost {
   ratio: { median: number; min: number; max: number };
   rounds: number;
   callsPerRound: number;
-}
-
-/** `capture -- true` timed from outside: the whole process group's life, and its CPU. */
-export interface Lifetime {
-  runs: number;
-  /** medians, ms: until the capture command exits, until every process of it has */
-  commandMs: number;
-  allGoneMs: number;
-  /** min and max of allGoneMs */
-  allGoneRange: [number, number];
-  cpuMs: number;
-  /** medians of the phase times both sides print with SIGHTLINE_DEBUG, ms since the capture
-   * process started (the loader's on the same clock) */
-  phases: Record<string, number>;
 }
 
 export interface ThroughputResult {
@@ -518,62 +504,4 @@ async function untracedSyscalls(
     );
     return c;
   });
-}
-
-const PROC_TIMER = fileURLToPath(new URL("../overhead/proc_timer.c", import.meta.url));
-
-/**
- * `capture -- true` as a user runs it, timed from outside by proc_timer as a subreaper: until
- * the command exits and until every process of it (the loader detaching included) has; the
- * phase times of both sides (SIGHTLINE_DEBUG) say where the time goes.
- */
-export async function captureLifetime(
-  tmp: string,
-  runs: number,
-  log: (l: string) => void,
-): Promise<Lifetime> {
-  const timer = await buildCTool(PROC_TIMER);
-  const cmd: number[] = [], all: number[] = [], cpu: number[] = [];
-  const phases: Record<string, number[]> = {};
-  for (let i = 0; i < runs; i++) {
-    const out = `${tmp}/lifetime.json`;
-    const r = await new Deno.Command(timer, {
-      args: [
-        "--wait-all",
-        out,
-        "--",
-        ...captureCommand(`${tmp}/lifetime-rec`, ["true"], ["--force", "--quiet"]),
-      ],
-      env: { SIGHTLINE_DEBUG: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!r.success) {
-      throw new Error(`capture -- true failed: ${new TextDecoder().decode(r.stderr)}`);
-    }
-    const t = JSON.parse(await Deno.readTextFile(out));
-    cmd.push(t.wall_ns / 1e6);
-    all.push(t.all_ns / 1e6);
-    cpu.push((t.user_us + t.sys_us) / 1000);
-    for (const line of new TextDecoder().decode(r.stderr).split("\n")) {
-      const m = line.match(/^(sightline(?:-loader)?): +([\d.]+) ms (.*)$/);
-      if (m) (phases[`${m[1]}: ${m[3]}`] ??= []).push(Number(m[2]));
-    }
-  }
-  await Deno.remove(`${tmp}/lifetime-rec`, { recursive: true }).catch(() => {});
-  const l: Lifetime = {
-    runs,
-    commandMs: median(cmd),
-    allGoneMs: median(all),
-    allGoneRange: [Math.min(...all), Math.max(...all)],
-    cpuMs: median(cpu),
-    phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
-  };
-  log(
-    `capture -- true: command ${l.commandMs.toFixed(0)} ms, all gone ${
-      l.allGoneMs.toFixed(0)
-    } ms ` +
-      `(${l.allGoneRange.map((x) => x.toFixed(0)).join("–")}), CPU ${l.cpuMs.toFixed(0)} ms`,
-  );
-  return l;
 }
