@@ -122,6 +122,7 @@ static struct part parts[N_PARTS] = {
 	[PART_TLS] = {.ready_fd = -1, .nice = 19},
 };
 static int tls_ready; /* the TLS part is loaded: attach commands run (else they wait) */
+static int n_deferred, replaying; /* attach/detach commands waiting; one running */
 static const char *btf_path; /* the minimal BTF to relocate against, or NULL */
 static int renice_at_go; /* the TLS part's priority is restored at `go` (part_priority) */
 static void part_priority(int i, int nice);
@@ -578,8 +579,9 @@ static void handle_command(char *line)
 		return;
 	}
 	char *args = line + consumed;
-	if (!tls_ready && (!strcmp(verb, "attach") || !strcmp(verb, "detach"))) {
-		defer_command(line); /* answered once the TLS programs are loaded */
+	if (!replaying && (!tls_ready || n_deferred) &&
+	    (!strcmp(verb, "attach") || !strcmp(verb, "detach"))) {
+		defer_command(line); /* answered once the TLS programs are loaded, in order */
 		return;
 	}
 	if (!strcmp(verb, "attach")) {
@@ -1130,7 +1132,7 @@ static void load_failed(int e)
 }
 
 static char **deferred;
-static int n_deferred, cap_deferred;
+static int cap_deferred, next_deferred;
 
 static void defer_command(const char *line)
 {
@@ -1144,7 +1146,7 @@ static void defer_command(const char *line)
 		die(EXIT_LOAD, "out of memory");
 }
 
-/* The TLS part is loaded (or the loader must wait for it now): runs the commands that waited. */
+/* The TLS part is loaded (or the loader must wait for it now). */
 static void tls_part_done(void)
 {
 	if (tls_ready)
@@ -1153,13 +1155,37 @@ static void tls_part_done(void)
 	join_part(PART_TLS);
 	tls_ready = 1;
 	phase("TLS programs loaded");
-	for (int i = 0; i < n_deferred; i++) {
-		handle_command(deferred[i]);
-		free(deferred[i]);
+}
+
+/*
+ * Whether the commands that waited for the TLS part can run: it is loaded, and the command is
+ * released if the capture is about to release it (with the gate, it sends `go` without waiting
+ * for any attach: the first attach to a library can take 10 ms, which the release need not
+ * wait for, as the gate holds the command at that library until its hooks are in).
+ */
+static int deferred_runnable(void)
+{
+	return tls_ready && n_deferred && !(renice_at_go && go_fd >= 0);
+}
+
+/*
+ * Runs the next command that waited for the TLS part, if it can; returns whether more wait.
+ * One at a time, with the socket read in between.
+ */
+static int run_deferred(void)
+{
+	if (!deferred_runnable())
+		return 0;
+	replaying = 1;
+	handle_command(deferred[next_deferred]);
+	replaying = 0;
+	free(deferred[next_deferred++]);
+	if (next_deferred == n_deferred) {
+		free(deferred);
+		deferred = NULL;
+		n_deferred = cap_deferred = next_deferred = 0;
 	}
-	free(deferred);
-	deferred = NULL;
-	n_deferred = cap_deferred = 0;
+	return n_deferred > 0;
 }
 
 /* ------------------------------------------------------------------ optional programs */
@@ -1407,7 +1433,7 @@ int main(int argc, char **argv)
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = {{1, 0}, {1, 0}};
 	timerfd_settime(tfd, 0, &its, NULL);
-	int tls_fd = parts[PART_TLS].ready_fd, tls_loaded = 0;
+	int tls_fd = parts[PART_TLS].ready_fd;
 	int fds[] = {ring_buffer__epoll_fd(rb), sock, sfd, tfd, err_fd, pidfd, tls_fd};
 	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (fds[i] < 0)
@@ -1419,7 +1445,7 @@ int main(int argc, char **argv)
 	while (!stopping) {
 		struct epoll_event evs[8];
 		/* the kernel side wakes us only for urgent records or when a lot piled up */
-		int n = epoll_wait(ep, evs, 8, 20);
+		int n = epoll_wait(ep, evs, 8, deferred_runnable() ? 0 : 20);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -1427,7 +1453,8 @@ int main(int argc, char **argv)
 			if (fd == sock) {
 				read_commands();
 			} else if (fd == tls_fd) {
-				tls_loaded = 1; /* after the batch: a `go` in it goes first */
+				epoll_ctl(ep, EPOLL_CTL_DEL, tls_fd, NULL);
+				tls_part_done();
 			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -1466,12 +1493,9 @@ int main(int argc, char **argv)
 				child_done = 1;
 			}
 		}
-		if (tls_loaded == 1) {
-			tls_loaded = 2;
-			epoll_ctl(ep, EPOLL_CTL_DEL, tls_fd, NULL);
-			tls_part_done();
-		}
 		ring_buffer__consume(rb);
+		flush_out(); /* the replies so far (a `go`'s) before a deferred attach */
+		run_deferred();
 		flush_out();
 		if (gone_at && now_ns(CLOCK_MONOTONIC) / 1000000 - gone_at > 5000 && !child_done)
 			kill(child, SIGKILL);
@@ -1479,6 +1503,9 @@ int main(int argc, char **argv)
 
 	phase("stopping");
 	tls_part_done(); /* the attach commands that waited for it are answered, as before */
+	renice_at_go = 0;
+	while (run_deferred())
+		;
 	detach_start();
 	/* Drain what the kernel already produced, then say how it ended. */
 	ring_buffer__consume(rb);
