@@ -4,21 +4,41 @@
  * sink into Arrow files in a temp dir, as a live capture's would; prints us/event as the median
  * of several runs with its spread.
  *
- *   deno run -A bench/decode_sink.ts [--events N] [--runs R] [--baseline EVENTS_TS]
+ *   deno run -A bench/decode_sink.ts [--events N] [--runs R] [--baseline DIR]
  *
- * --baseline names another copy of capture/events.ts (e.g. `git show main:capture/events.ts >
- * /tmp/base/events.ts`): its decoder and this one run interleaved in the same process, the
- * ratio is printed, and the Arrow files both write (synthetic stream with non-ASCII and invalid
- * UTF-8 paths, and the fixture) are compared by hash; a difference exits 1.
+ * --baseline names another checkout's root (e.g. `git archive main | tar -x -C DIR`): its
+ * pipeline (frames, decoder, sink, writers) and this one run interleaved in the same process,
+ * the ratio is printed, and the Arrow files both write (the synthetic stream, with non-ASCII
+ * and invalid UTF-8 paths, and the fixture) are compared by hash; a difference exits 1.
  */
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
-import { decode as decodeHere, Kind, LAYOUT, type SlEvent } from "../capture/events.ts";
-import { createFrameParser } from "../capture/frames.ts";
-import { RecordSink } from "../capture/record_sink.ts";
-import { startManifest } from "../capture/manifest_builder.ts";
+import process from "node:process";
+import * as events from "../capture/events.ts";
+import * as frames from "../capture/frames.ts";
+import * as sinks from "../capture/record_sink.ts";
+import * as manifests from "../capture/manifest_builder.ts";
 
-type Decode = (rec: Uint8Array) => SlEvent;
+const { Kind, LAYOUT } = events;
+
+/** The parts of a checkout the benchmark runs. */
+interface Pipeline {
+  events: typeof events;
+  frames: typeof frames;
+  sinks: typeof sinks;
+  manifests: typeof manifests;
+}
+
+async function pipelineAt(root: string): Promise<Pipeline> {
+  const at = (p: string) =>
+    new URL(p, new URL(`${root.replace(/\/?$/, "/")}`, `file://${Deno.cwd()}/`)).href;
+  return {
+    events: await import(at("capture/events.ts")),
+    frames: await import(at("capture/frames.ts")),
+    sinks: await import(at("capture/record_sink.ts")),
+    manifests: await import(at("capture/manifest_builder.ts")),
+  };
+}
 
 const FIXTURE = new URL("../tests/fixtures/capture/loader_stream.bin.gz", import.meta.url);
 
@@ -105,17 +125,20 @@ async function fixtureStream(): Promise<Uint8Array> {
 
 /**
  * Replays `bytes` in 64 KiB reads (what the loader socket delivers) into a new sink writing
- * to `dir`, flushing every 16 reads; returns the milliseconds it took, finish included.
+ * to `dir`, flushing every 16 reads; returns the process's CPU milliseconds (user + system:
+ * the capture's goal is CPU, and on a shared machine it varies less than the wall clock) it
+ * took, finish included.
  */
-function replay(decode: Decode, bytes: Uint8Array, dir: string): number {
-  const manifest = startManifest(
+function replay(p: Pipeline, bytes: Uint8Array, dir: string): number {
+  const decode = p.events.decode;
+  const manifest = p.manifests.startManifest(
     { cmd: ["bench"] },
     { cwd: "/home/user/work/project", uid: 1000, gate: true, ipc: true, maxTlsBytes: 1 << 20 },
     0n,
   );
-  const t0 = performance.now();
-  const sink = new RecordSink({ dir, maxTlsBytes: 1 << 20, ipc: true }, manifest);
-  const parser = createFrameParser({
+  const t0 = cpuMs();
+  const sink = new p.sinks.RecordSink({ dir, maxTlsBytes: 1 << 20, ipc: true }, manifest);
+  const parser = p.frames.createFrameParser({
     onFrame: (rec) => {
       const ev = decode(rec);
       if (ev.kind !== Kind.REPLY) sink.push(ev);
@@ -132,7 +155,12 @@ function replay(decode: Decode, bytes: Uint8Array, dir: string): number {
   if (parser.end() !== 0) throw new Error("the stream ends inside a frame");
   sink.finish();
   if (sink.writeError) throw new Error(sink.writeError);
-  return performance.now() - t0;
+  return cpuMs() - t0;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function hashDir(dir: string): Record<string, string> {
@@ -165,11 +193,8 @@ if (import.meta.main) {
     console.error("decode_sink: --events and --runs must be positive numbers");
     Deno.exit(2);
   }
-  const decoders: [string, Decode][] = [["this", decodeHere]];
-  if (values.baseline) {
-    const base = await import(new URL(values.baseline, `file://${Deno.cwd()}/`).href);
-    decoders.unshift(["baseline", base.decode as Decode]);
-  }
+  const decoders: [string, Pipeline][] = [["this", { events, frames, sinks, manifests }]];
+  if (values.baseline) decoders.unshift(["baseline", await pipelineAt(values.baseline)]);
   const synth = synthStream(n);
   const fixture = await fixtureStream();
   const tmp = await Deno.makeTempDir({ prefix: "sl-decode-bench-" });
@@ -204,7 +229,7 @@ if (import.meta.main) {
         if (r > 0) us[i].push(ms * 1000 / n);
       }
     }
-    console.log(`us/event over ${n} file events, ${runs} runs (median, min-max):`);
+    console.log(`CPU us/event over ${n} file events, ${runs} runs (median, min-max):`);
     decoders.forEach(([name], i) => {
       const xs = us[i];
       console.log(
