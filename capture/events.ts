@@ -349,12 +349,34 @@ export type SlEvent =
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
+/** Strings up to this many bytes that are all ASCII are made from their char codes. */
+const SHORT = 256;
+/** the char codes of a short string (one array for every call: no allocation per string) */
+const codes: number[] = [];
+
+/**
+ * Bytes [s, e) of `b` as a string, invalid UTF-8 as U+FFFD (TextDecoder's replacement). A
+ * short ASCII one, the usual case (paths, comms, argv), is made from its char codes: a
+ * TextDecoder call per string cost more than the rest of decoding a file event.
+ */
+function text(b: Uint8Array, s: number, e: number): string {
+  const n = e - s;
+  if (n > SHORT) return utf8.decode(b.subarray(s, e));
+  codes.length = n;
+  for (let i = 0; i < n; i++) {
+    const c = b[s + i];
+    if (c >= 0x80) return utf8.decode(b.subarray(s, e));
+    codes[i] = c;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+
 /** A NUL-terminated (or not) string of at most `len` bytes. */
 function str(b: Uint8Array, off: number, len: number): string {
   const end = Math.min(off + len, b.length);
   let z = b.indexOf(0, off);
   if (z < 0 || z > end) z = end;
-  return utf8.decode(b.subarray(off, z));
+  return text(b, off, z);
 }
 
 /** NUL-separated strings (a trailing NUL does not make an empty last item). */
@@ -364,11 +386,11 @@ export function splitNul(b: Uint8Array, off: number, len: number): string[] {
   let s = off;
   for (let i = off; i < end; i++) {
     if (b[i] === 0) {
-      out.push(utf8.decode(b.subarray(s, i)));
+      out.push(text(b, s, i));
       s = i + 1;
     }
   }
-  if (s < end) out.push(utf8.decode(b.subarray(s, end)));
+  if (s < end) out.push(text(b, s, end));
   return out;
 }
 

@@ -49,3 +49,37 @@ Deno.test("splitNul and waitStatus", () => {
   assert.deepEqual(waitStatus(3 << 8), { code: 3, signal: null });
   assert.deepEqual(waitStatus(9), { code: null, signal: 9 });
 });
+
+Deno.test("splitNul: any bytes give what TextDecoder gives (ASCII, UTF-8, invalid UTF-8, long)", () => {
+  const utf8 = new TextDecoder();
+  const enc = new TextEncoder();
+  const cases: Uint8Array[] = [
+    enc.encode("/home/user/données/fichier.txt"),
+    enc.encode("emoji 😀 and CJK 漢字"),
+    new Uint8Array([0x2f, 0x74, 0xc3, 0x28, 0xff, 0x61, 0xe2, 0x82]), // invalid and cut short
+    new Uint8Array([0xed, 0xa0, 0x80, 0x7f, 0x80, 0xc0, 0xaf]), // surrogate, overlong
+    enc.encode("a".repeat(255)),
+    enc.encode("b".repeat(256)),
+    enc.encode("c".repeat(257)),
+    enc.encode("d".repeat(4000)),
+    new Uint8Array([...enc.encode("e".repeat(300)), 0xff]),
+  ];
+  // and random bytes (a fixed seed), NULs included, of every length up to 600
+  let seed = 18;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 16;
+  for (let n = 0; n <= 600; n += 7) {
+    cases.push(Uint8Array.from({ length: n }, () => rand() % 3 ? rand() & 0x7f : rand() & 0xff));
+  }
+  for (const bytes of cases) {
+    const want = [];
+    let s = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0) {
+        want.push(utf8.decode(bytes.subarray(s, i)));
+        s = i + 1;
+      }
+    }
+    if (s < bytes.length) want.push(utf8.decode(bytes.subarray(s)));
+    assert.deepEqual(splitNul(bytes, 0, bytes.length), want);
+  }
+});
