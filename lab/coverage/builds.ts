@@ -48,6 +48,11 @@ export interface BuildSpec {
   runner?: AgentName;
   /** why it is not run against the scripted server, when it is not */
   noRunReason?: string;
+  /**
+   * What an error some builds end with means, when it has been traced: a run whose error line
+   * matches gets the cause in its note (the error alone would read as a fault of the server).
+   */
+  knownErrors?: { match: RegExp; cause: string }[];
 }
 
 /** Files under `dir` (depth-first), for finding an installed binary. */
@@ -135,6 +140,16 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     target: (dir) => largest(dir, "opencode"),
     launcher: (dir) => largest(dir, "opencode"),
     runner: "opencode",
+    knownErrors: [{
+      // traced on 1.0.61 and 1.0.98 (lab/coverage/README.md); 1.0.152 on bundle their providers
+      match: /Unhandled chunk type: custom/,
+      cause:
+        "not the stream: the build bundles AI SDK 5 (ai 5.0.x, provider spec v2) but installs " +
+        "@ai-sdk/anthropic@latest from npm when it starts (spec v4 since 4.0), which turns the " +
+        "message_start event every Messages stream opens with into a `custom` part AI SDK 5 " +
+        "rejects, against the real API alike; with the provider of its day (@ai-sdk/anthropic " +
+        "2.0.x) in opencode's cache it runs to exit 0",
+    }],
   },
   gemini: {
     agent: "gemini",

@@ -147,7 +147,8 @@ async function captureSample(
     timeoutMs: 180_000,
   });
   const ran = run.exitCode === 0 ? "" : `the agent exited ${run.exitCode ?? run.signal}` +
-    (run.timedOut ? " (timed out)" : "") + `: ${agentError(run.stderr || run.stdout)}; `;
+    (run.timedOut ? " (timed out)" : "") +
+    `: ${explainedError(spec, agentError(run.stderr || run.stdout))}; `;
   if (!run.requests.length) {
     // nothing to capture: this build does not run offline with the runner's profile (it wants
     // the network, or a configuration the profile does not write)
@@ -219,14 +220,23 @@ function hookChecks(rec: string, file: string): string | undefined {
   }
 }
 
+/** Terminal colour and style sequences (`ESC [ 91 m`), which Bun's error printer emits. */
+const ANSI_ESCAPE = new RegExp("\u001b\\[[0-9;]*[A-Za-z]", "g");
+
+/** An agent's error line, with its cause when the build spec knows it. */
+export function explainedError(spec: Pick<BuildSpec, "knownErrors">, error: string): string {
+  const cause = spec.knownErrors?.find((k) => k.match.test(error))?.cause;
+  return cause ? `${error} (${cause})` : error;
+}
+
 /**
  * The line of an agent's output that says what went wrong: the last one naming an error class
- * (`Error: getaddrinfo ENOTFOUND …`, `BunInstallFailedError: …`), else the last with an error
+ * (`Error: getaddrinfo ENOTFOUND …`, `BunInstallFailedError: …`; colour codes removed), else the last with an error
  * code or `error:`, else the last that is not a stack frame or source excerpt (Bun prints the
  * failing source lines and a caret), else the last.
  */
 export function agentError(s: string): string {
-  const lines = s.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = s.replace(ANSI_ESCAPE, "").split("\n").map((l) => l.trim()).filter(Boolean);
   const frame = (l: string) => /^at\s/.test(l) || /^\d+\s*\|/.test(l) || /^\^$/.test(l);
   const said = lines.filter((l) => !frame(l));
   const pick = said.findLast((l) => /\b(?:[A-Z]\w*)?Error\b/.test(l)) ??

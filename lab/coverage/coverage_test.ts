@@ -12,7 +12,7 @@ import {
   releasedVersions,
   spread,
 } from "./builds.ts";
-import { agentError, coverBuild, type MatrixRow } from "./coverage.ts";
+import { agentError, coverBuild, explainedError, type MatrixRow } from "./coverage.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
@@ -145,6 +145,20 @@ Deno.test("coverage: an n/a note quotes the agent's error, not a stack frame", (
   assert.equal(agentError("starting\nerror: no model configured\n"), "error: no model configured");
   assert.equal(agentError("just this\n    at x (y.ts:1:1)\n"), "just this");
   assert.equal(agentError(""), "");
+});
+
+Deno.test("coverage: a traced error gets its cause in the note, without colour codes", () => {
+  // opencode 1.0.61's stderr against the scripted server, byte for byte (Bun's colours)
+  const stderr = "\u001b[91m\u001b[1mError: \u001b[0mError: Unhandled chunk type: custom\n";
+  const error = agentError(stderr);
+  assert.equal(error, "Error: Error: Unhandled chunk type: custom");
+  const note = explainedError(BUILD_SPECS.opencode, error);
+  assert.ok(note.startsWith(`${error} (not the stream: `), note);
+  assert.match(note, /@ai-sdk\/anthropic@latest/);
+  assert.match(note, /message_start/);
+  // an error nobody traced is quoted as it is, and other agents' causes do not apply
+  assert.equal(explainedError(BUILD_SPECS.opencode, "Error: boom"), "Error: boom");
+  assert.equal(explainedError(BUILD_SPECS.claude, error), error);
 });
 
 function row(agent: CoverageAgent, version: string, located = true): MatrixRow {
