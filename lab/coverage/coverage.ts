@@ -230,10 +230,10 @@ export function explainedError(spec: Pick<BuildSpec, "knownErrors">, error: stri
 }
 
 /**
- * The line of an agent's output that says what went wrong: the last one naming an error class
- * (`Error: getaddrinfo ENOTFOUND …`, `BunInstallFailedError: …`; colour codes removed), else the last with an error
- * code or `error:`, else the last that is not a stack frame or source excerpt (Bun prints the
- * failing source lines and a caret), else the last.
+ * The line of an agent's output that says what went wrong, colour codes removed: the last one
+ * naming an error class (`Error: getaddrinfo ENOTFOUND …`, `BunInstallFailedError: …`), else the
+ * last with an error code or `error:`, else the last that is not a stack frame or source excerpt
+ * (Bun prints the failing source lines and a caret), else the last.
  */
 export function agentError(s: string): string {
   const lines = s.replace(ANSI_ESCAPE, "").split("\n").map((l) => l.trim()).filter(Boolean);
