@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { probes, skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
-import { alive, descendants, procOf } from "../kit/procs.ts";
+import { alive, descendants, procOf, stat } from "../kit/procs.ts";
 import { captureCommand } from "./command_line.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -265,14 +265,8 @@ Deno.test({
 /** Processes under `pid` that are stopped (state T), with their command names. */
 function stoppedUnder(pid: number): string[] {
   return descendants(pid).flatMap(({ pid: p }) => {
-    try {
-      const s = Deno.readTextFileSync(`/proc/${p}/stat`);
-      return s.slice(s.lastIndexOf(")") + 2)[0] === "T"
-        ? [`${p} (${s.slice(s.indexOf("(") + 1, s.lastIndexOf(")"))})`]
-        : [];
-    } catch {
-      return []; // gone
-    }
+    const s = stat(p);
+    return s?.state === "T" ? [`${p} (${s.comm})`] : [];
   });
 }
 

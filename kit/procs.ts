@@ -9,11 +9,19 @@ export interface Proc {
   start: string;
 }
 
-function stat(pid: number): { ppid: number; state: string; start: string } | null {
+/** /proc/PID/stat's fields this module uses (state as one letter, e.g. "T" when stopped). */
+export function stat(
+  pid: number,
+): { comm: string; ppid: number; state: string; start: string } | null {
   try {
     const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
     const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return { state: f[0], ppid: Number(f[1]), start: f[19] };
+    return {
+      comm: s.slice(s.indexOf("(") + 1, s.lastIndexOf(")")),
+      state: f[0],
+      ppid: Number(f[1]),
+      start: f[19],
+    };
   } catch {
     return null;
   }
