@@ -149,6 +149,7 @@ static size_t libbpf_log_len;
 static pthread_mutex_t libbpf_log_lock = PTHREAD_MUTEX_INITIALIZER; /* parts load in threads */
 
 static void die(int code, const char *fmt, ...);
+static void resume_stopped(void);
 static int debug;
 
 /*
@@ -260,8 +261,7 @@ static void die(int code, const char *fmt, ...)
 	} else {
 		fprintf(stderr, "sightline-loader: %s\n", msg);
 	}
-	for (int i = 0; i < n_stopped; i++)
-		kill(stopped[i], SIGCONT);
+	resume_stopped();
 	if (child > 0 && go_fd >= 0)
 		kill(child, SIGKILL); /* never exec'd */
 	exit(code);
@@ -370,6 +370,14 @@ static void forget_stopped(pid_t pid)
 			stopped[i] = stopped[--n_stopped];
 			return;
 		}
+}
+
+/* Resumes every process the gate stopped and that nobody has resumed yet. */
+static void resume_stopped(void)
+{
+	for (int i = 0; i < n_stopped; i++)
+		kill(stopped[i], SIGCONT);
+	n_stopped = 0;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -681,9 +689,7 @@ static void capture_gone(void)
 		sock = -1;
 	}
 	/* nobody is left to answer the gate: what it stopped runs on */
-	for (int i = 0; i < n_stopped; i++)
-		kill(stopped[i], SIGCONT);
-	n_stopped = 0;
+	resume_stopped();
 	if (child > 0 && !child_done && go_fd < 0) {
 		if (!gone_at) {
 			gone_at = now_ns(CLOCK_MONOTONIC) / 1000000;
@@ -1525,8 +1531,7 @@ int main(int argc, char **argv)
 	send_stats();
 	flush_out();
 	phase("drained");
-	for (int i = 0; i < n_stopped; i++)
-		kill(stopped[i], SIGCONT);
+	resume_stopped();
 	if (child > 0 && go_fd >= 0)
 		kill(child, SIGKILL); /* released never: do not leave it waiting */
 	/* Everything is delivered: let the capture process finish while we detach. */
