@@ -11,13 +11,13 @@
  * the ratio is printed, and the Arrow files both write (the synthetic stream, with non-ASCII
  * and invalid UTF-8 paths, and the fixture) are compared by hash; a difference exits 1.
  */
-import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import process from "node:process";
 import * as events from "../capture/events.ts";
 import * as frames from "../capture/frames.ts";
 import * as sinks from "../capture/record_sink.ts";
 import * as manifests from "../capture/manifest_builder.ts";
+import { CliError, intOption, parseCommand, runCommand, userPath } from "../kit/cli.ts";
 
 const { Kind, LAYOUT } = events;
 
@@ -30,6 +30,11 @@ interface Pipeline {
 }
 
 async function pipelineAt(root: string): Promise<Pipeline> {
+  try {
+    Deno.statSync(`${root}/capture/events.ts`);
+  } catch {
+    throw new CliError(`--baseline ${root}: not a checkout (no capture/events.ts in it)`, 2);
+  }
   const at = (p: string) =>
     new URL(p, new URL(`${root.replace(/\/?$/, "/")}`, `file://${Deno.cwd()}/`)).href;
   return {
@@ -178,23 +183,20 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      events: { type: "string", default: "300000" },
-      runs: { type: "string", default: "9" },
-      baseline: { type: "string" },
-    },
-  });
-  const n = Number(values.events);
-  const runs = Number(values.runs);
-  if (!(n > 0) || !(runs > 0)) {
-    console.error("decode_sink: --events and --runs must be positive numbers");
-    Deno.exit(2);
-  }
+const USAGE = "usage: deno run -A bench/decode_sink.ts [--events N] [--runs R] [--baseline DIR]";
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseCommand(args, {
+    events: { type: "string", default: "300000" },
+    runs: { type: "string", default: "9" },
+    baseline: { type: "string" },
+  }, { positionals: false });
+  const n = intOption("events", values.events, 1)!;
+  const runs = intOption("runs", values.runs, 1)!;
   const decoders: [string, Pipeline][] = [["this", { events, frames, sinks, manifests }]];
-  if (values.baseline) decoders.unshift(["baseline", await pipelineAt(values.baseline)]);
+  if (values.baseline) {
+    decoders.unshift(["baseline", await pipelineAt(userPath(values.baseline))]);
+  }
   const synth = synthStream(n);
   const fixture = await fixtureStream();
   const tmp = await Deno.makeTempDir({ prefix: "sl-decode-bench-" });
@@ -246,8 +248,10 @@ if (import.meta.main) {
         }-${Math.max(...ratios).toFixed(3)})`,
       );
     }
-    if (!same) Deno.exit(1);
+    return same ? 0 : 1;
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 }
+
+if (import.meta.main) await runCommand("decode_sink", USAGE, main);
