@@ -15,7 +15,13 @@
  * but punctuation. `--keep-secrets` turns it off.
  */
 import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
-import { afterGap, createHttp1Redactor, type StreamRedactor } from "./redact.ts";
+import {
+  afterGap,
+  createHttp1Redactor,
+  createParamRedactor,
+  SECRET_PARAM,
+  type StreamRedactor,
+} from "./redact.ts";
 
 /** What the redactor needs of a call (ipc_streams.ts's IpcCall); `data` is replaced. */
 export interface RedactableCall {
@@ -67,54 +73,4 @@ export class IpcRedactor {
     if (s.http) afterGap(s.http);
     s.json.gap();
   }
-}
-
-/** The URL parameter whose value is a session (MCP's HTTP+SSE transport), lowercase. */
-export const SECRET_PARAM = "sessionid=";
-
-const AMP = 38, SPACE = 32, TAB = 9, CR = 13, LF = 10, DQUOTE = 34, SQUOTE = 39, STAR = 42;
-const ENDS_VALUE = new Set([AMP, SPACE, TAB, CR, LF, DQUOTE, SQUOTE]);
-
-/**
- * A streaming, same-length masker of the values of one URL parameter (`name=` lowercase, found
- * case-insensitively anywhere: over-redaction, never under), up to a byte that ends a value.
- */
-export function createParamRedactor(name: string): StreamRedactor {
-  const want = new TextEncoder().encode(name);
-  // KMP: on a mismatch after k matched bytes, the longest proper prefix that is also a suffix
-  const fail = new Array<number>(want.length).fill(0);
-  for (let i = 1, k = 0; i < want.length; i++) {
-    while (k > 0 && want[i] !== want[k]) k = fail[k - 1];
-    if (want[i] === want[k]) k++;
-    fail[i] = k;
-  }
-  let matched = 0;
-  let masking = false;
-  return {
-    transform(chunk) {
-      let out: Uint8Array | null = null;
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk[i];
-        if (masking) {
-          if (ENDS_VALUE.has(c)) masking = false;
-          else {
-            out ??= chunk.slice();
-            out[i] = STAR;
-            continue;
-          }
-        }
-        const lower = c >= 65 && c <= 90 ? c + 32 : c;
-        while (matched > 0 && lower !== want[matched]) matched = fail[matched - 1];
-        if (lower === want[matched]) matched++;
-        if (matched === want.length) {
-          masking = true;
-          matched = 0;
-        }
-      }
-      return out ?? chunk;
-    },
-    flush() {
-      return new Uint8Array(0);
-    },
-  };
 }

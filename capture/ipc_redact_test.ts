@@ -1,6 +1,6 @@
 /** The ipc redactor's URL-parameter masker, fed whole, byte by byte and at every split point. */
 import assert from "node:assert/strict";
-import { createParamRedactor, SECRET_PARAM } from "./ipc_redact.ts";
+import { createParamRedactor, SECRET_PARAM } from "./redact.ts";
 import { assertSameForAllChunkings, concatBytes, utf8 } from "../protocols/testing.ts";
 
 const dec = new TextDecoder();

@@ -136,3 +136,53 @@ export function afterGap(r: StreamRedactor): void {
   // that the bytes after a gap are not taken for the start of a header line.
   r.transform(new Uint8Array([SP]));
 }
+
+/** The URL parameter whose value is a session (MCP's HTTP+SSE transport), lowercase. */
+export const SECRET_PARAM = "sessionid=";
+
+/** Bytes that end a URL parameter's value: `&`, blanks, line ends, quotes. */
+const ENDS_VALUE = new Set([38, SP, HT, CR, LF, 34, 39]);
+
+/**
+ * A streaming, same-length masker of the values of one URL parameter (`name=` lowercase, found
+ * case-insensitively anywhere: over-redaction, never under), up to a byte that ends a value.
+ */
+export function createParamRedactor(name: string): StreamRedactor {
+  const want = new TextEncoder().encode(name);
+  // KMP: on a mismatch after k matched bytes, the longest proper prefix that is also a suffix
+  const fail = new Array<number>(want.length).fill(0);
+  for (let i = 1, k = 0; i < want.length; i++) {
+    while (k > 0 && want[i] !== want[k]) k = fail[k - 1];
+    if (want[i] === want[k]) k++;
+    fail[i] = k;
+  }
+  let matched = 0;
+  let masking = false;
+  return {
+    transform(chunk) {
+      let out: Uint8Array | null = null;
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i];
+        if (masking) {
+          if (ENDS_VALUE.has(c)) masking = false;
+          else {
+            out ??= chunk.slice();
+            out[i] = STAR;
+            continue;
+          }
+        }
+        const lower = c >= 65 && c <= 90 ? c + 32 : c;
+        while (matched > 0 && lower !== want[matched]) matched = fail[matched - 1];
+        if (lower === want[matched]) matched++;
+        if (matched === want.length) {
+          masking = true;
+          matched = 0;
+        }
+      }
+      return out ?? chunk;
+    },
+    flush() {
+      return new Uint8Array(0);
+    },
+  };
+}

@@ -1,15 +1,23 @@
 /**
  * Turns reassembled TLS calls into tls.arrow rows, one byte stream at a time: per
  * connection it picks the protocol (HTTP/2 when a direction starts with the h2 preface, else
- * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order, and
- * hands each call's redacted bytes on. A redactor that holds bytes back (an HTTP/2 header
+ * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order (HTTP/1:
+ * secret header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport
+ * puts its session: the `endpoint` event's URL and every POST to it), and hands each call's
+ * redacted bytes on. A redactor that holds bytes back (an HTTP/2 header
  * block split across calls) delays the calls it covers, never splits or merges them.
  *
  * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor resumes
  * at the next line; an HTTP/2 redactor cannot find frame boundaries again, so the rest of
  * that direction is not recorded (counted in `lost`) rather than risk writing a secret.
  */
-import { afterGap, createHttp1Redactor, type StreamRedactor } from "./redact.ts";
+import {
+  afterGap,
+  createHttp1Redactor,
+  createParamRedactor,
+  SECRET_PARAM,
+  type StreamRedactor,
+} from "./redact.ts";
 import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
 
@@ -33,6 +41,8 @@ export type H2RedactorFactory = (() => StreamRedactor | undefined) & {
 
 interface Direction {
   redactor?: StreamRedactor;
+  /** HTTP/1: the `sessionId=` URL parameter's masker, after `redactor` */
+  param?: StreamRedactor;
   nextSeq: bigint;
   /** calls whose redacted bytes are not all out yet */
   queue: TlsCall[];
@@ -87,7 +97,10 @@ export class TlsStreams {
       d.redactor = this.#h2!();
       if (!d.redactor) return this.#wait(c, call);
     }
-    d.redactor ??= createHttp1Redactor();
+    if (!d.redactor) {
+      d.redactor = createHttp1Redactor();
+      d.param = createParamRedactor(SECRET_PARAM);
+    }
 
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
@@ -99,7 +112,8 @@ export class TlsStreams {
       return;
     }
     d.queue.push(call);
-    const red = d.redactor.transform(call.data);
+    let red = d.redactor.transform(call.data);
+    if (d.param) red = d.param.transform(red);
     if (red.length) {
       d.out.push(red);
       d.outLen += red.length;

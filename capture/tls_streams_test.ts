@@ -43,6 +43,19 @@ Deno.test("a secret header split across two writes is masked in both rows", () =
   assert.deepEqual(out.map((r) => r.call.seq), [0n, 1n]);
 });
 
+Deno.test("MCP's HTTP+SSE session in a URL is masked both ways, also split across calls", () => {
+  const { s, out } = collect();
+  // the server's endpoint event, then the client's POST to it, split inside the value
+  s.push(call(0, "event: endpoint\ndata: /messages?sessionId=3f2a", { dir: 1 }));
+  s.push(call(1, "9c&x=1\n\n", { dir: 1 }));
+  s.push(call(0, "POST /messages?SESSIONID=3f2a9c HTTP/1.1\r\nHost: h\r\n\r\n"));
+  assert.deepEqual(out.map((r) => dec.decode(r.data)), [
+    "event: endpoint\ndata: /messages?sessionId=****",
+    "**&x=1\n\n",
+    "POST /messages?SESSIONID=****** HTTP/1.1\r\nHost: h\r\n\r\n",
+  ]);
+});
+
 Deno.test("--keep-secrets passes bytes through", () => {
   const { s, out } = collect(true);
   s.push(call(0, "Authorization: x\r\n"));
