@@ -15,6 +15,7 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrpc.ts";
 import { maskSecrets } from "../../protocols/json_secrets.ts";
 import { httpMcpMessages, type TcpChunk } from "./http_messages.ts";
+import { httpsExchange, httpsMcpMessages } from "./https_messages.ts";
 import { Build } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { findingsTable } from "../detect/schema.ts";
@@ -82,6 +83,13 @@ const STREAMS_SQL = `
     SELECT 1 FROM written w WHERE w.recording = i.recording AND w.channel = i.channel)
   ORDER BY i.recording, i.conn NULLS FIRST, i.channel, i.pid, i.direction, i.seq`;
 
+/** A stream or exchange that did not read cleanly: from `ipc.arrow` unless `source` says. */
+interface McpProblem {
+  recording: string;
+  message: string;
+  source?: string;
+}
+
 /** Where a message was seen and how it travelled: the row's columns not read from the message. */
 type MessagePlace = Pick<
   McpMessageRow,
@@ -93,6 +101,7 @@ type MessagePlace = Pick<
   | "inode"
   | "transport"
   | "server_port"
+  | "server_host"
 >;
 
 /** An mcp_messages row for message `m` seen at `at`, its params and result kept aside. */
@@ -119,7 +128,7 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
 /** The JSON-RPC messages of every stream, with the pids at both ends and a time each. */
 export async function readMcpMessages(
   c: DuckDBConnection,
-): Promise<{ rows: McpMessageRow[]; problems: { recording: string; message: string }[] }> {
+): Promise<{ rows: McpMessageRow[]; problems: McpProblem[] }> {
   const r = await c.runAndReadAll(STREAMS_SQL);
   const objects = r.getRowObjects();
   const tcp: TcpChunk[] = objects.filter((o) => o.kind === "tcp").map((o) => ({
@@ -148,7 +157,7 @@ export async function readMcpMessages(
     lost: BigInt((o.lost ?? 0n) as bigint),
   }));
   const rows: McpMessageRow[] = [];
-  const problems: { recording: string; message: string }[] = [];
+  const problems: McpProblem[] = [];
   const ids = new Map<string, number>();
   /** The next message id of a recording (numbered from 0 in the order messages are found). */
   const nextId = (recording: string): bigint => {
@@ -224,6 +233,7 @@ export async function readMcpMessages(
         inode: first.channel,
         transport: "stdio",
         server_port: null,
+        server_host: null,
       }));
     }
   }
@@ -241,26 +251,37 @@ export async function readMcpMessages(
       inode: h.conn,
       transport: h.transport,
       server_port: h.server_port,
+      server_host: null,
+    }));
+  }
+  // MCP over HTTPS (a remote server): from the exchanges the TLS streams were parsed into
+  const exchanges = await c.runAndReadAll(readSql(SQL_DIR, "mcp_https_exchanges"));
+  const https = httpsMcpMessages(exchanges.getRowObjects().map(httpsExchange));
+  problems.push(...https.problems.map((p) => ({ ...p, source: "tls.arrow" })));
+  for (const h of https.messages) {
+    pendingRows.push(pendingRow(h.message, {
+      recording: h.recording,
+      message_id: nextId(h.recording),
+      ts_ns: h.ts_ns,
+      from_pid: h.from_pid,
+      to_pid: h.to_pid,
+      inode: h.conn,
+      transport: h.transport,
+      server_port: h.server_port,
+      server_host: h.server_host,
     }));
   }
   // Secrets travel in `initialize` (client env, tokens in params) and its answer: masked.
-  const initKey = (
-    rec: string,
-    from: number | null,
-    to: number | null,
-    id: string | null,
-    port: number | null,
-  ) => `${rec} ${from} ${to} ${id} ${port}`;
+  const initKey = (r: McpMessageRow, from: number | null, to: number | null) =>
+    `${r.recording} ${from} ${to} ${r.jsonrpc_id} ${r.server_port} ${r.server_host}`;
   const inits = new Set(
     pendingRows.filter((p) => p.row.method === "initialize").map((p) =>
-      initKey(p.row.recording, p.row.from_pid, p.row.to_pid, p.row.jsonrpc_id, p.row.server_port)
+      initKey(p.row, p.row.from_pid, p.row.to_pid)
     ),
   );
   for (const p of pendingRows) {
     const answer = (p.row.kind === "response" || p.row.kind === "error") &&
-      inits.has(
-        initKey(p.row.recording, p.row.to_pid, p.row.from_pid, p.row.jsonrpc_id, p.row.server_port),
-      );
+      inits.has(initKey(p.row, p.row.to_pid, p.row.from_pid));
     const mask = p.row.method === "initialize" || answer;
     const json = (v: unknown) => v === undefined ? null : JSON.stringify(mask ? maskSecrets(v) : v);
     rows.push({ ...p.row, params: json(p.params), result: json(p.result) });
@@ -294,7 +315,7 @@ export async function buildMcp(c: DuckDBConnection, build?: Build): Promise<Prob
   await b.create(MCP_TABLES);
   const { rows, problems } = await readMcpMessages(c);
   await b.appendRows(mcpMessagesTable, rows as unknown as Record<string, unknown>[]);
-  for (const p of problems) b.problem("ipc.arrow", "protocol", p.message);
+  for (const p of problems) b.problem(p.source ?? "ipc.arrow", "protocol", p.message);
   for (const def of MCP_TABLES) {
     if (def === mcpMessagesTable) continue;
     await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));

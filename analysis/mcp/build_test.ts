@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { appendRows, createTables } from "../duckdb_tables.ts";
-import { rawIpcTable } from "../schema.ts";
+import { httpExchangesTable, rawIpcTable, sseEventsTable } from "../schema.ts";
 import { readMcpMessages } from "./build.ts";
 
 const FIXTURE = new URL("../../tests/fixtures/mcp/gemini_fs_ev.jsonl", import.meta.url);
@@ -81,7 +81,7 @@ async function messages(rows: Record<string, unknown>[]) {
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
   try {
-    await createTables(c, [rawIpcTable]);
+    await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
     await appendRows(c, rawIpcTable, rows);
     return await readMcpMessages(c);
   } finally {

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { appendRows, createTables } from "../duckdb_tables.ts";
-import { rawIpcTable } from "../schema.ts";
+import { httpExchangesTable, rawIpcTable, sseEventsTable } from "../schema.ts";
 import { readMcpMessages } from "./build.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
@@ -85,7 +85,7 @@ async function analyse(rows: Record<string, unknown>[]) {
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
   try {
-    await createTables(c, [rawIpcTable]);
+    await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
     await appendRows(c, rawIpcTable, rows);
     const got = await readMcpMessages(c);
     await createTables(c, [...MCP_TABLES]);

@@ -17,16 +17,27 @@ const recordingCol = col(
 const TRANSPORT = col(
   "transport",
   "utf8",
-  "`stdio` (pipes, unix sockets), `http` (streamable HTTP on loopback) or `sse` (the older " +
-    "HTTP+SSE transport on loopback: its server sent an `endpoint` event)",
+  "`stdio` (pipes, unix sockets), `http` (streamable HTTP, on loopback or over TLS) or `sse` " +
+    "(the older HTTP+SSE transport: its server sent an `endpoint` event)",
 );
-const SERVER_PORT = opt("server_port", "int32", "`http`, `sse`: the server's TCP port");
+const SERVER_PORT = opt(
+  "server_port",
+  "int32",
+  "`http`, `sse`: the server's TCP port (over TLS: the one the client's Host names, else 443)",
+);
+const SERVER_HOST = opt(
+  "server_host",
+  "utf8",
+  "a server reached over TLS (a remote one: its process is not traced): the host the client " +
+    "named (Host or :authority, without the port); null on loopback plain text and stdio",
+);
 
 export const mcpMessagesTable = table(
   "mcp_messages",
   "Every JSON-RPC 2.0 message in the `ipc` byte streams — MCP over stdio pipes and sockets, " +
     "and over loopback HTTP (request bodies, JSON answers and server-sent events) — in stream " +
-    "order. Secrets in `initialize` (values of keys named like token, secret, password, " +
+    "order, then those of the HTTPS exchanges (`http_exchanges`, `sse_events`) of every host " +
+    "a traced process sent a JSON-RPC request body to (remote MCP servers). Secrets in `initialize` (values of keys named like token, secret, password, " +
     "key, authorization, cookie) are masked.",
   [
     recordingCol,
@@ -37,7 +48,8 @@ export const mcpMessagesTable = table(
     col(
       "inode",
       "int64",
-      "the pipe or socket it travelled on (HTTP: the lower inode of the connection's two ends)",
+      "the pipe or socket it travelled on (HTTP: the lower inode of the connection's two ends; " +
+        "HTTPS: the TLS connection, `tls.conn_id`)",
     ),
     col(
       "framing",
@@ -56,6 +68,7 @@ export const mcpMessagesTable = table(
     col("incomplete", "bool", "the stream ended inside it"),
     TRANSPORT,
     SERVER_PORT,
+    SERVER_HOST,
   ] as const,
 );
 
@@ -81,6 +94,7 @@ export const mcpCallsTable = table(
     opt("server_name", "utf8", "the server's `serverInfo.name` from its `initialize` answer"),
     TRANSPORT,
     SERVER_PORT,
+    SERVER_HOST,
     col("method", "utf8", "the method"),
     opt("tool", "utf8", "`tools/call`: the tool's name"),
     opt("arguments", "json", "`tools/call`: the arguments"),

@@ -1,0 +1,219 @@
+/**
+ * MCP over HTTPS from the parsed exchanges: on the real rows of Claude Code 2.1.330 talking to a
+ * remote server-everything over streamable HTTP behind TLS
+ * (`tests/fixtures/mcp/claude_https_exchanges.jsonl`, what `sql/mcp_https_exchanges.sql` gave for
+ * that capture), and on variations of them for what that run did not show (HTTP+SSE, other APIs
+ * on the same host, damage, hosts with and without ports). Through `mcp_calls.sql` in DuckDB,
+ * each request is paired with its answer.
+ */
+import assert from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
+import {
+  hostAndPort,
+  type HttpsExchange,
+  httpsExchange,
+  httpsMcpMessages,
+} from "./https_messages.ts";
+import { readSql } from "../../kit/sql_runner.ts";
+import { appendRows, createTables } from "../duckdb_tables.ts";
+import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
+import { lineageTable } from "../correlate/schema.ts";
+import { readMcpMessages, SQL_DIR } from "./build.ts";
+import { ALL_TABLES } from "../schema.ts";
+
+const FIXTURE = new URL("../../tests/fixtures/mcp/claude_https_exchanges.jsonl", import.meta.url);
+
+function fixture(): HttpsExchange[] {
+  return Deno.readTextFileSync(FIXTURE).trim().split("\n").map((l) => httpsExchange(JSON.parse(l)));
+}
+
+Deno.test("https MCP: the real Claude Code session's messages, each side and time", () => {
+  const rows = fixture();
+  const { messages, problems } = httpsMcpMessages(rows);
+  assert.deepEqual(problems, []);
+  const pid = rows[0].pid;
+  const client = messages.filter((m) => m.from_pid === pid);
+  const server = messages.filter((m) => m.to_pid === pid);
+  assert.equal(client.length + server.length, messages.length);
+  assert.deepEqual(
+    client.filter((m) => m.message.kind === "request").map((m) => m.message.method),
+    [
+      "server/discover",
+      "initialize",
+      "tools/list",
+      "prompts/list",
+      "resources/list",
+      "tools/call",
+      "tools/call",
+    ],
+  );
+  // the server asked the client for its roots on the GET stream, and was answered
+  const roots = server.find((m) => m.message.method === "roots/list")!;
+  assert.equal(roots.message.framing, "sse");
+  assert.ok(
+    client.some((m) => m.message.kind === "response" && m.message.id === roots.message.id),
+  );
+  for (const m of messages) {
+    assert.equal(m.transport, "http");
+    assert.equal(m.server_host, "localhost");
+    assert.equal(m.server_port, 41109);
+    assert.ok(rows.some((x) => x.conn_id === m.conn));
+  }
+  // every answer is timed at or after its request
+  // (not the discovery probe: the server refused it with `"id": null`)
+  for (
+    const q of client.filter((m) => m.message.kind === "request" && m.message.id !== undefined)
+      .slice(1)
+  ) {
+    const a = server.find((m) => m.message.id === q.message.id && m.message.kind !== "request");
+    assert.ok(a, `${q.message.method} answered`);
+    assert.ok(a.ts_ns >= q.ts_ns);
+  }
+  // the LLM API's exchanges were not handed over at all: only this host's
+  assert.ok(rows.every((x) => x.host === "localhost:41109"));
+});
+
+Deno.test("https MCP: other APIs on the host, failed answers, damage, HTTP+SSE", () => {
+  const base = fixture();
+  const call = base.find((x) => x.request_text?.includes('"tools/call"'))!;
+  const other: HttpsExchange = {
+    ...call,
+    exchange_id: 100n,
+    request_text: '{"model": "x", "messages": []}',
+    response_text: '{"not": "json-rpc"}',
+    events: null,
+  };
+  const badAnswer: HttpsExchange = {
+    ...call,
+    exchange_id: 101n,
+    status: 200,
+    events: null,
+    response_text: '{"oops": true}',
+  };
+  const refused: HttpsExchange = { ...badAnswer, exchange_id: 102n, status: 401 };
+  const damaged: HttpsExchange = { ...call, exchange_id: 103n, gap: true };
+  const { messages, problems } = httpsMcpMessages([other, badAnswer, refused, damaged]);
+  assert.equal(messages.filter((m) => m.message.method === "tools/call").length, 3);
+  assert.equal(problems.length, 2, JSON.stringify(problems));
+  assert.match(problems[0].message, /exchange 101 .*not a JSON-RPC 2\.0 message/);
+  assert.match(problems[1].message, /exchange 103 .*TLS bytes lost or cut/);
+
+  // HTTP+SSE: a GET stream that names the endpoint, answers on it
+  const get: HttpsExchange = {
+    ...call,
+    exchange_id: 200n,
+    method: "GET",
+    path: "/sse",
+    request_text: null,
+    response_text: null,
+    events: [
+      { type: "endpoint", data: "/messages?sessionId=****", ts_ns: 1n, incomplete: false },
+      {
+        type: "message",
+        data: '{"jsonrpc":"2.0","id":7,"result":{"content":[]}}',
+        ts_ns: 5n,
+        incomplete: false,
+      },
+    ],
+  };
+  const post: HttpsExchange = {
+    ...call,
+    exchange_id: 201n,
+    request_text: '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo"}}',
+    request_ts: 3n,
+    status: 202,
+    response_text: null,
+    events: null,
+  };
+  const sse = httpsMcpMessages([get, post]);
+  assert.deepEqual(sse.problems, []);
+  assert.deepEqual(
+    sse.messages.map((m) => [m.transport, m.message.kind, m.message.framing, m.ts_ns]),
+    [["sse", "response", "sse", 5n], ["sse", "request", "http", 3n]],
+  );
+});
+
+Deno.test("https MCP: the host and port a Host header names", () => {
+  assert.deepEqual(hostAndPort("MCP.Example.com"), { host: "mcp.example.com", port: 443 });
+  assert.deepEqual(hostAndPort("mcp.example.com:8443"), { host: "mcp.example.com", port: 8443 });
+  assert.deepEqual(hostAndPort("[::1]:9000"), { host: "[::1]", port: 9000 });
+  assert.deepEqual(hostAndPort(null), { host: null, port: 443 });
+});
+
+Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, paired in mcp_calls", async () => {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    await createTables(c, ALL_TABLES);
+    await createTables(c, [lineageTable, ...MCP_TABLES]);
+    // the fixture's exchanges back into the tables they were read from
+    const rows = fixture();
+    await c.run(
+      `INSERT INTO http_exchanges (recording, exchange_id, pid, conn_id, conn_gen, protocol, host,
+         method, path, status, request_bytes, response_bytes, request_body, response_body,
+         streaming, sse_events, ws_messages, request_end_ns, response_end_ns, request_complete,
+         response_complete, gap, truncated, lost_bytes)
+       SELECT * FROM (VALUES ${
+        rows.map(() =>
+          "(?, ?, ?, ?, 0, 'http/1.1', ?, ?, ?, ?, 0, 0, ?::BLOB, ?::BLOB, ?, 0, 0, ?, ?, true, true, false, false, 0)"
+        ).join(", ")
+      })`,
+      rows.flatMap((x) => [
+        x.recording,
+        x.exchange_id,
+        x.pid,
+        x.conn_id,
+        x.host,
+        x.method,
+        x.path,
+        x.status,
+        x.request_text,
+        x.events ? null : x.response_text,
+        x.events !== null,
+        x.request_ts,
+        x.response_ts,
+      ]) as never,
+    );
+    for (const x of rows) {
+      for (const [i, e] of (x.events ?? []).entries()) {
+        await c.run(
+          "INSERT INTO sse_events VALUES (?, ?, ?, ?, ?, ?, ?)",
+          [x.recording, x.exchange_id, i, e.type, e.data, e.ts_ns, e.incomplete] as never,
+        );
+      }
+    }
+    const { rows: messages, problems } = await readMcpMessages(c);
+    assert.deepEqual(problems, []);
+    assert.equal(messages.length, httpsMcpMessages(rows).messages.length);
+    await appendRows(c, mcpMessagesTable, messages as unknown as Record<string, unknown>[]);
+    await c.run(readSql(SQL_DIR, mcpCallsTable.name));
+    const calls = (await c.runAndReadAll(
+      `SELECT method, tool, server_name, server_host, server_port, transport,
+         result IS NOT NULL OR error_code IS NOT NULL AS answered
+       FROM mcp_calls WHERE client_pid IS NOT NULL ORDER BY start_ns`,
+    )).getRowObjectsJson();
+    assert.deepEqual(calls.map((r) => [r.method, r.tool]), [
+      ["server/discover", null],
+      ["initialize", null],
+      ["tools/list", null],
+      ["prompts/list", null],
+      ["resources/list", null],
+      ["tools/call", "echo"],
+      ["tools/call", "echo"],
+    ]);
+    // the server refused the discovery probe with an error that names no id (`"id": null`)
+    assert.deepEqual(calls.map((r) => r.answered), [false, true, true, true, true, true, true]);
+    for (const r of calls) {
+      assert.equal(r.server_host, "localhost");
+      assert.equal(r.server_port, 41109);
+      assert.equal(r.transport, "http");
+    }
+    assert.deepEqual(
+      calls.slice(1).map((r) => r.server_name),
+      Array(6).fill("mcp-servers/everything"),
+    );
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+});
