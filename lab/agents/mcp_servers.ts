@@ -25,6 +25,11 @@ export interface McpServerConfig {
   port?: number;
   url?: string;
   headers?: Record<string, string>;
+  /**
+   * Served over HTTPS from outside the capture (`remote_mcp.ts`): `port` is where the server
+   * itself listens in plain text, `url` names the TLS front in front of it.
+   */
+  remote?: boolean;
 }
 
 const MCP_DIR = fileURLToPath(new URL("../mcp_servers/", import.meta.url));
@@ -90,6 +95,7 @@ export function resolveMcpServers(
           break;
         }
         const port = freePort();
+        const path = transport === "http" ? "mcp" : "sse";
         out.push({
           name,
           command: MCP_SERVER_BINS.everything,
@@ -97,8 +103,11 @@ export function resolveMcpServers(
           env: { ...env, PORT: String(port) },
           transport,
           port,
-          url: `http://127.0.0.1:${port}/${transport === "http" ? "mcp" : "sse"}`,
+          url: spec.remote
+            ? `https://localhost:${freePort()}/${path}`
+            : `http://127.0.0.1:${port}/${path}`,
           headers: spec.headers ?? {},
+          ...(spec.remote ? { remote: true } : {}),
         });
         break;
       }
@@ -137,7 +146,7 @@ export async function checkMcpServersInstalled(
 }
 
 /** A TCP port free on 127.0.0.1 just now. */
-function freePort(): number {
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -154,7 +163,7 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
  * no HTTP servers.
  */
 export function httpLauncher(configs: McpServerConfig[]): string | null {
-  const http = configs.filter((c) => c.port !== undefined);
+  const http = configs.filter((c) => c.port !== undefined && !c.remote);
   if (!http.length) return null;
   const lines = ["set -u", "pids=()"];
   for (const c of http) {

@@ -29,6 +29,7 @@ import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
 import { checkMcpServersInstalled, httpLauncher, resolveMcpServers } from "./mcp_servers.ts";
+import { type RemoteMcpServers, startRemoteMcpServers } from "./remote_mcp.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 
 export const PROFILES: Readonly<Record<AgentName, AgentProfile>> = {
@@ -196,6 +197,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const firstRequest = server.requests.length;
   const firstExchange = server.transcript.exchanges.length;
   const sc = scenario ?? server.scenario;
+  let remote: RemoteMcpServers | undefined;
   try {
     for (const [rel, content] of Object.entries(sc?.files ?? {})) {
       const path = join(workdir, rel);
@@ -210,6 +212,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       );
     }
     await checkMcpServersInstalled(mcpServers);
+    remote = await startRemoteMcpServers(mcpServers, server.caCertPath);
     for (const m of mcpServers) {
       if (m.port !== undefined) {
         server.vars[`mcp_port_${m.name}`] = String(m.port);
@@ -301,6 +304,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       },
     };
   } finally {
+    await remote?.close();
     if (!opts.server) await server.close();
     if (!opts.keepHome) {
       await Deno.remove(runDir, { recursive: true }).catch(() => {});

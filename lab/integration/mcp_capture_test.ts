@@ -16,7 +16,9 @@
  * its tools, and the calls are in `mcp_calls` with transport `http`/`sse`, the connection the
  * server makes while serving one is linked to that LLM tool call (signal `mcp`), and the
  * Authorization header and the session id (header, or the HTTP+SSE transport's URL parameter) are
- * nowhere in the recording.
+ * nowhere in the recording. A remote server (HTTPS, served from outside the capture, as from
+ * another host) is read from the agent's own TLS: Claude Code, Gemini CLI and Codex over
+ * streamable HTTP, Claude Code over HTTP+SSE.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -41,12 +43,14 @@ const show = (v: unknown) => JSON.stringify(v, (_k, x) => typeof x === "bigint" 
 
 /**
  * Captures AGENT playing SCENARIO with its MCP servers; returns the analysis database. `edit`
- * changes the loaded scenario first.
+ * changes the loaded scenario first. `ipc`: the JSON-RPC travels on pipes or loopback sockets
+ * the kernel records (false: only over TLS, to a remote server).
  */
 async function captureMcp(
   agent: AgentName,
   scenarioFile: string,
   edit: (s: Scenario) => Scenario = (s) => s,
+  ipc = true,
 ) {
   const tmp = await Deno.makeTempDir({ prefix: `sl-mcp-${agent}-` });
   const out = join(tmp, "rec");
@@ -62,7 +66,7 @@ async function captureMcp(
   assert.equal(result.exitCode, 0, result.stderr.slice(-2000));
   assert.deepEqual(result.serverErrors, []);
   const manifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
-  assert.ok(manifest.tables.ipc?.rows > 0, "the kernel recorded the JSON-RPC pipes");
+  if (ipc) assert.ok(manifest.tables.ipc?.rows > 0, "the kernel recorded the JSON-RPC pipes");
   assert.equal(manifest.drops.ipc ?? 0, 0, "no JSON-RPC dropped");
   const s = await analyzeRecording(out, prices, { quiet: true });
   return { db: s.db, workdir, problems: s.problems, tmp, out };
@@ -447,6 +451,82 @@ for (
           if (!f.isFile) continue;
           const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
           assert.ok(!text.includes(HTTP_SECRET), `${f.name} holds the secret`);
+          assert.ok(!/mcp-session-id: [0-9a-f]/i.test(text), `${f.name} holds a session id`);
+          assert.ok(!/sessionId=[0-9a-f]/i.test(text), `${f.name} holds an SSE session id`);
+        }
+      } finally {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
+
+/** mcp_remote.json's Authorization header value: it must not be anywhere in the recording. */
+const REMOTE_SECRET = "sl-mcp-remote-SECRET-2b8e41";
+
+for (
+  const [agent, transport] of [
+    ["claude", "http"],
+    ["gemini", "http"],
+    ["codex", "http"],
+    ["claude", "sse"],
+  ] as [AgentName, McpTransport][]
+) {
+  Deno.test({
+    name: `${agent}: a remote MCP server over HTTPS (${transport}) under capture: the calls ` +
+      "read from the agent's TLS, linked to the LLM tool calls, the secrets masked",
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const { db, out, tmp } = await captureMcp(agent, "mcp_remote.json", (s) => ({
+        ...s,
+        mcpServers: { ev: { ...s.mcpServers!.ev, transport } as McpServerSpec },
+      }), false);
+      try {
+        const calls = await queryDb(
+          db,
+          `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport,
+             m.server_host, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
+             m.is_error, k.tool_call_id, t.name AS llm_tool
+           FROM mcp_calls m
+           LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+           LEFT JOIN tool_calls t USING (recording, tool_call_id)
+           WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+        );
+        assert.deepEqual(calls.map((c) => c.tool), ["echo", "echo"], show(calls));
+        const said = ["hello over https", "goodbye over https"];
+        for (const [i, c] of calls.entries()) {
+          assert.equal(c.transport, transport);
+          assert.equal(c.server_host, "localhost");
+          assert.equal(c.server_name, "mcp-servers/everything");
+          // the server runs outside the capture, as on another host: only the agent is seen
+          assert.equal(c.server_pid, null);
+          assert.ok(c.client_pid !== null);
+          assert.equal(c.is_error, false, show(c));
+          assert.deepEqual(JSON.parse(String(c.args)), { message: said[i] });
+          assert.match(String(c.result), new RegExp(`Echo: ${said[i]}`));
+          assert.ok(c.tool_call_id !== null, `the LLM tool call behind call ${i}: ${show(c)}`);
+          assert.ok(String(c.llm_tool).endsWith("echo"), show(c));
+        }
+        // the client is the agent process that made the model's calls
+        const agents = await queryDb(db, "SELECT DISTINCT pid FROM llm_calls");
+        assert.ok(agents.some((a) => a.pid === calls[0].client_pid), show(agents));
+        assert.deepEqual(
+          await queryDb(
+            db,
+            "SELECT message FROM problems WHERE source IN ('ipc.arrow', 'tls.arrow')",
+          ),
+          [],
+          "the MCP exchanges read cleanly",
+        );
+        assert.deepEqual(
+          await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+          [],
+          "a benign remote MCP session raises no MCP finding",
+        );
+        for (const f of Deno.readDirSync(out)) {
+          if (!f.isFile) continue;
+          const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
+          assert.ok(!text.includes(REMOTE_SECRET), `${f.name} holds the secret`);
           assert.ok(!/mcp-session-id: [0-9a-f]/i.test(text), `${f.name} holds a session id`);
           assert.ok(!/sessionId=[0-9a-f]/i.test(text), `${f.name} holds an SSE session id`);
         }

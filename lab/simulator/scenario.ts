@@ -41,7 +41,8 @@ export type ToolAction =
  * `{{workdir}}`. `transport` (`everything` only): `stdio` (the default: the agent starts it),
  * or `http` (streamable HTTP) or `sse` (HTTP+SSE): the runner starts it on a free loopback port,
  * beside the agent, and configures the agent with its URL and `headers`; the scenario's
- * templates know the port as `{{mcp_port_NAME}}`.
+ * templates know the port as `{{mcp_port_NAME}}`. `remote`: the runner serves it over HTTPS from
+ * outside the capture instead, as a server on another host would be.
  */
 export type McpServerSpec =
   | {
@@ -50,6 +51,11 @@ export type McpServerSpec =
     env?: Record<string, string>;
     transport?: McpTransport;
     headers?: Record<string, string>;
+    /**
+     * `http`, `sse`: served as a remote server is: over HTTPS (the model server's CA), started
+     * by the runner outside whatever wraps the agent (not traced, like a server on another host).
+     */
+    remote?: boolean;
   }
   | { command: string; args?: string[]; env?: Record<string, string> };
 
@@ -373,7 +379,7 @@ const MCP_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 
 function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
   if (!isObj(v)) c.fail(field, `expected an object, got ${describe(v)}`);
-  const o = c.obj(v, field, ["server", "command", "args", "env", "transport", "headers"]);
+  const o = c.obj(v, field, ["server", "command", "args", "env", "transport", "headers", "remote"]);
   if ((o.server === undefined) === (o.command === undefined)) {
     c.fail(field, "needs exactly one of server or command");
   }
@@ -403,13 +409,22 @@ function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
       `expected one of ${MCP_SERVER_NAMES.join(", ")}, got ${describe(server)}`,
     );
   }
-  const http: { transport?: McpTransport; headers?: Record<string, string> } = {};
+  const http: { transport?: McpTransport; headers?: Record<string, string>; remote?: boolean } = {};
   if (o.transport !== undefined) {
     const t = c.str(o.transport, `${field}.transport`);
     if (!["stdio", "http", "sse"].includes(t)) {
       c.fail(`${field}.transport`, `expected one of stdio, http, sse, got ${describe(t)}`);
     }
     http.transport = t as McpTransport;
+  }
+  if (o.remote !== undefined) {
+    if (typeof o.remote !== "boolean") {
+      c.fail(`${field}.remote`, `expected true or false, got ${describe(o.remote)}`);
+    }
+    if (o.remote && (http.transport ?? "stdio") === "stdio") {
+      c.fail(`${field}.remote`, "a remote server needs transport http or sse");
+    }
+    http.remote = o.remote as boolean;
   }
   if (o.headers !== undefined) {
     const h = c.obj(o.headers, `${field}.headers`, Object.keys(o.headers as Obj));
