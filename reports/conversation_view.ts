@@ -11,7 +11,7 @@
  */
 import { h, type Html, join } from "./html.ts";
 import type { LlmCall, McpCall, ReportData, Text, ToolCall } from "./report_data.ts";
-import { clock, excerpt, mcpTransport } from "./timeline_chart.ts";
+import { clock, excerpt, mcpServerLabel, mcpTransport } from "./timeline_chart.ts";
 
 function textBlock(t: Text | null, cls: string): Html {
   if (!t || t.text === "") return h``;
@@ -40,12 +40,6 @@ function prettyJson(t: Text): Text {
   } catch {
     return t;
   }
-}
-
-/** The server as the page names it: the agent's name for it, its own name, its pid. */
-export function mcpServerLabel(m: McpCall): string {
-  const names = [m.serverAlias, m.serverName].filter((x): x is string => !!x);
-  return `${names.length ? names.join(" / ") : "?"} (pid ${m.serverPid ?? "?"})`;
 }
 
 function mcpOutcome(m: McpCall): string {

@@ -104,16 +104,29 @@ Deno.test("MCP: the transport is said, with the server's port over HTTP, on the 
     transport: "sse",
     serverPort: 9001,
   });
+  d.mcpCalls!.push({
+    ...d.mcpCalls![0],
+    id: 10,
+    transport: "http",
+    serverPid: null,
+    procKey: null,
+    serverPort: 443,
+    serverHost: "mcp.example.com",
+  });
   const page = reportPage(d, chartSpecs(d));
   assert.match(page, /id="mcp-7">.*? over <span class="transport">stdio<\/span> · /s);
   assert.match(page, /id="mcp-8">.*? over <span class="transport">http, port 8123<\/span> · /s);
   assert.match(page, /<li id="mcp-9">.*? over sse, port 9001 from pid 100 /s);
+  assert.match(
+    page,
+    /id="mcp-10">.*? \(remote, mcp\.example\.com\)<\/b> over <span class="transport">http over TLS, mcp\.example\.com port 443<\/span> · /s,
+  );
   const layer =
     (chartSpecs(d).timeline as { layer: { name: string; data: { values: unknown[] } }[] })
       .layer.find((l) => l.name === "mcp_calls")!;
   assert.deepEqual(
     (layer.data.values as { transport: string }[]).map((v) => v.transport),
-    ["stdio", "http, port 8123", "sse, port 9001"],
+    ["stdio", "http, port 8123", "sse, port 9001", "http over TLS, mcp.example.com port 443"],
   );
 });
 

@@ -178,10 +178,14 @@ export interface McpCall {
   /** the server's process incarnation */
   procKey: string | null;
   clientPid: number;
+  /** the client's process incarnation (where a remote server's calls are drawn) */
+  clientKey: string | null;
   /** `stdio` (pipes, unix sockets), `http` (streamable HTTP) or `sse` (HTTP+SSE) */
   transport: string;
   /** `http`, `sse`: the server's TCP port */
   serverPort: number | null;
+  /** a remote server reached over TLS: the host the client named (its process is not seen) */
+  serverHost: string | null;
   tool: string | null;
   arguments: Text;
   result: Text | null;
@@ -426,8 +430,10 @@ function mcpCallOf(r: Row): McpCall {
     serverPid: num(r.server_pid),
     procKey: procKey(r.server_pid, r.server_start_ns),
     clientPid: n0(r.client_pid),
+    clientKey: procKey(r.client_pid, r.client_start_ns),
     transport: String(r.transport),
     serverPort: num(r.server_port),
+    serverHost: str(r.server_host),
     tool: str(r.tool),
     arguments: text(r, "arguments") ?? { text: "", full: 0 },
     result: text(r, "result"),

@@ -182,9 +182,25 @@ const EVENT_LAYER: Record<TimelineEvent["kind"], {
   net: { name: "connections", what: "connection", shape: "diamond" },
 };
 
-/** An MCP call's transport: `stdio`, or `http` / `sse` with the server's port. */
+/** The server as the page names it: the agent's name for it, its own name, its pid (or host). */
+export function mcpServerLabel(m: McpCall): string {
+  const names = [m.serverAlias, m.serverName].filter((x): x is string => !!x);
+  const where = m.serverPid === null && m.serverHost !== null
+    ? `remote, ${m.serverHost}`
+    : `pid ${m.serverPid ?? "?"}`;
+  return `${names.length ? names.join(" / ") : "?"} (${where})`;
+}
+
+/**
+ * An MCP call's transport: `stdio`, or `http` / `sse` with the server's port, and over TLS
+ * (a remote server) its host.
+ */
 export function mcpTransport(m: McpCall): string {
-  return m.transport === "stdio" ? "stdio" : `${m.transport}, port ${m.serverPort ?? "?"}`;
+  if (m.transport === "stdio") return "stdio";
+  if (m.serverHost !== null) {
+    return `${m.transport} over TLS, ${m.serverHost} port ${m.serverPort ?? "?"}`;
+  }
+  return `${m.transport}, port ${m.serverPort ?? "?"}`;
 }
 
 /** What an MCP server's own action (outside its calls) says it was caused by. */
@@ -450,15 +466,15 @@ export function timelineSpec(data: ReportData): VegaLiteSpec {
   );
 
   if (mcpCalls.length) {
-    const mcpRows = mcpCalls.filter((m) => laneFor(laneOf, m.procKey)).map((m) => {
+    // a call to a remote server (no server process seen) is drawn in its client's lane
+    const laneKey = (m: McpCall) => m.procKey ?? (m.serverPid === null ? m.clientKey : null);
+    const mcpRows = mcpCalls.filter((m) => laneFor(laneOf, laneKey(m))).map((m) => {
       const t = m.toolCallId === null ? undefined : toolById.get(m.toolCallId);
       return {
-        lane: laneFor(laneOf, m.procKey),
+        lane: laneFor(laneOf, laneKey(m)),
         ...bar(m.startNs, m.endNs),
         anchor: `mcp-${m.id}`,
-        call: `#${m.id} ${m.tool ?? "?"} to ${
-          [m.serverAlias, m.serverName].filter(Boolean).join(" / ") || "?"
-        } (pid ${m.serverPid ?? "?"})`,
+        call: `#${m.id} ${m.tool ?? "?"} to ${mcpServerLabel(m)}`,
         transport: mcpTransport(m),
         cause: m.toolCallId === null
           ? "no LLM tool call"
