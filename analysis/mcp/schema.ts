@@ -147,16 +147,18 @@ export const mcpServersTable = table(
     "how it came to run: `configured` when its client is an agent process and, over stdio, " +
     "started it itself (it descends from the client), as an agent starts the servers its " +
     "configuration names; over loopback HTTP, where the configuration names a URL and the " +
-    "server runs on its own, when its client is an agent process. Else it is used outside the " +
+    "server runs on its own, when its client is an agent process; likewise for a remote server " +
+    "reached over HTTPS, whose process is not seen (`server_host`). Else it is used outside the " +
     "agent's configuration (`mcp_server_unconfigured`). Its process branch's actions outside " +
     "the calls it served are attributed to it (`links` attribution `mcp_server`).",
   [
     recordingCol,
-    col("server_pid", "int32", "the server process"),
+    opt("server_pid", "int32", "the server process (null: a remote server, see `server_host`)"),
     opt("server_start_ns", "int64", "start of its incarnation alive at `initialize`"),
     col("client_pid", "int32", "the process that sent `initialize`"),
     TRANSPORT,
     SERVER_PORT,
+    SERVER_HOST,
     opt("session_id", "int32", "the agent session of the client (see `lineage`)"),
     opt("server_name", "utf8", "its `serverInfo.name`"),
     opt(

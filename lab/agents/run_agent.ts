@@ -217,6 +217,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       if (m.port !== undefined) {
         server.vars[`mcp_port_${m.name}`] = String(m.port);
       }
+      if (m.url !== undefined) server.vars[`mcp_url_${m.name}`] = m.url;
     }
     const setup: AgentSetup = {
       home,

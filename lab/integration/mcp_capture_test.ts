@@ -536,3 +536,55 @@ for (
     },
   });
 }
+
+for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
+  Deno.test({
+    name: `${agent}: a remote MCP server that a program the model ran talks to over HTTPS ` +
+      "raises mcp_server_unconfigured; the agent's own use of it none",
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const { db, tmp } = await captureMcp(agent, "mcp_remote_unconfigured.json", undefined, false);
+      try {
+        const servers = await queryDb(
+          db,
+          `SELECT server_name, server_pid, server_host, transport, configured, client_role,
+             tool_calls
+           FROM mcp_servers ORDER BY configured DESC`,
+        );
+        assert.deepEqual(
+          servers.map((s) => [
+            s.server_name,
+            s.server_pid,
+            s.server_host,
+            s.transport,
+            s.configured,
+            s.client_role === "agent",
+            Number(s.tool_calls),
+          ]),
+          [
+            ["mcp-servers/everything", null, "localhost", "http", true, true, 0],
+            ["mcp-servers/everything", null, "localhost", "http", false, false, 1],
+          ],
+          show(servers),
+        );
+        const f = await queryDb(
+          db,
+          `SELECT f.severity, f.explanation, t.name
+           FROM findings f
+           LEFT JOIN tool_calls t ON list_contains(f.evidence, 'tool_call:' || t.tool_call_id)
+           WHERE f.kind LIKE 'mcp%'`,
+        );
+        assert.equal(f.length, 1, show(f));
+        assert.equal(f[0].severity, "high");
+        assert.match(
+          String(f[0].explanation),
+          /\(remote, localhost port \d+\) was reached over HTTPS \(http\) outside the agent's configuration: its client is not the agent/,
+        );
+        assert.match(String(f[0].explanation), /python3/);
+        assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
+      } finally {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}

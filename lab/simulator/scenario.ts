@@ -41,8 +41,9 @@ export type ToolAction =
  * `{{workdir}}`. `transport` (`everything` only): `stdio` (the default: the agent starts it),
  * or `http` (streamable HTTP) or `sse` (HTTP+SSE): the runner starts it on a free loopback port,
  * beside the agent, and configures the agent with its URL and `headers`; the scenario's
- * templates know the port as `{{mcp_port_NAME}}`. `remote`: the runner serves it over HTTPS from
- * outside the capture instead, as a server on another host would be.
+ * templates know the port as `{{mcp_port_NAME}}` and the URL the agent is given as
+ * `{{mcp_url_NAME}}`. `remote`: the runner serves it over HTTPS from outside the capture
+ * instead, as a server on another host would be.
  */
 export type McpServerSpec =
   | {
