@@ -10,6 +10,12 @@
  * payloads at a high rate), so the buffers stay small and warm: their memory is used again for
  * each batch, and fresh memory costs more than writing a batch. A write that fails then is
  * thrown by the next flush() or close() (the caller's error path), and later rows are dropped.
+ *
+ * Rows go into the columns through an appender made once per table from its declaration
+ * (`appender`): straight-line code reading each column's property by name and pushing it into
+ * that column's buffer, so every property read and every push sees one shape and one buffer
+ * class (a loop over the columns looked properties up by a computed name and called four buffer
+ * classes from one place: the larger part of appending a row).
  */
 import type { ColType, RowOf, TableDef } from "../kit/columns.ts";
 import { EOS, recordBatchMessage, schemaMessage } from "./arrow_ipc.ts";
@@ -19,16 +25,50 @@ import { type ColumnBuffer, columnBuffer } from "./column_buffers.ts";
 export const MAX_PENDING_BYTES = 1 << 20;
 const VAR_TYPES = new Set<ColType>(["utf8", "json", "binary", "list_utf8"]);
 
+/**
+ * Appends a row to `bufs` (one per column of the table, in its order) as row `n`; returns the
+ * bytes of variable size the buffers hold.
+ */
+type Appender = (row: Record<string, unknown>, n: number) => number;
+
+const appenders = new WeakMap<TableDef, (bufs: ColumnBuffer[], absent: unknown[]) => Appender>();
+
+/**
+ * The appender of a table, from its declaration: its code is made once per table, each
+ * writer binds it to its own buffers.
+ */
+function appender(def: TableDef, bufs: ColumnBuffer[]): Appender {
+  let make = appenders.get(def);
+  if (!make) {
+    const cols = def.columns;
+    const lines = cols.map((c, i) => {
+      const get = `r[${JSON.stringify(c.name)}]`;
+      return c.absent
+        ? `  v = ${get}; b${i}.push(v === undefined ? a${i} : v, n);`
+        : `  b${i}.push(${get}, n);`;
+    });
+    const vars = cols.map((_, i) => `b${i} = bufs[${i}], a${i} = absent[${i}]`);
+    const varBytes = cols.flatMap((c, i) => VAR_TYPES.has(c.type) ? [`b${i}.varBytes`] : []);
+    const body = `"use strict";\nconst ${vars.join(", ")};\n` +
+      `return function append_${def.name.replace(/\W/g, "_")}(r, n) {\n  let v;\n` +
+      `${lines.join("\n")}\n  return ${varBytes.join(" + ") || "0"};\n};`;
+    make = new Function("bufs", "absent", body) as (
+      bufs: ColumnBuffer[],
+      absent: unknown[],
+    ) => Appender;
+    appenders.set(def, make);
+  }
+  return make(bufs, def.columns.map((c) => c.absent?.value));
+}
+
 export class ArrowStreamWriter<D extends TableDef> {
   readonly path: string;
   readonly def: D;
   #file: Deno.FsFile;
-  /** absent: what a row that leaves out a column added later gets */
-  #cols: { name: string; buf: ColumnBuffer; absent: unknown }[];
+  #cols: ColumnBuffer[];
+  #append: Appender;
   #n = 0;
   #closed = false;
-  /** the columns of variable size, whose bytes decide an early batch */
-  #varCols: ColumnBuffer[];
   /** a write of an early batch that failed, for the next flush() to throw */
   #failed: unknown;
   /** rows and bytes written to the file so far */
@@ -39,14 +79,8 @@ export class ArrowStreamWriter<D extends TableDef> {
     this.path = path;
     this.def = def;
     this.#file = file;
-    this.#cols = def.columns.map((c) => ({
-      name: c.name,
-      buf: columnBuffer(c.type),
-      absent: c.absent?.value,
-    }));
-    this.#varCols = this.#cols.filter((_, i) => VAR_TYPES.has(def.columns[i].type)).map((c) =>
-      c.buf
-    );
+    this.#cols = def.columns.map((c) => columnBuffer(c.type));
+    this.#append = appender(def, this.#cols);
     this.#write(schemaMessage(def));
   }
 
@@ -63,14 +97,8 @@ export class ArrowStreamWriter<D extends TableDef> {
   append(row: RowOf<D>): void {
     if (this.#closed) throw new Error(`${this.path}: append after close`);
     if (this.#failed !== undefined) return;
-    const r = row as Record<string, unknown>;
-    for (const c of this.#cols) {
-      const v = r[c.name];
-      c.buf.push(v === undefined ? c.absent : v, this.#n);
-    }
+    const bytes = this.#append(row as Record<string, unknown>, this.#n);
     this.#n++;
-    let bytes = 0;
-    for (const b of this.#varCols) bytes += b.varBytes;
     if (bytes >= MAX_PENDING_BYTES) {
       try {
         this.flush();
@@ -87,13 +115,13 @@ export class ArrowStreamWriter<D extends TableDef> {
     const n = this.#n;
     const nodes = [], buffers: (Uint8Array | Uint8Array[])[] = [];
     for (const c of this.#cols) {
-      const part = c.buf.toIpc(n);
+      const part = c.toIpc(n);
       nodes.push(...part.nodes);
       buffers.push(...part.buffers);
     }
     this.#n = 0;
     for (const part of recordBatchMessage(n, nodes, buffers)) this.#write(part);
-    for (const c of this.#cols) c.buf.reset();
+    for (const c of this.#cols) c.reset();
     this.rowsWritten += n;
   }
 

@@ -41,6 +41,12 @@ class ByteFlags {
     if (v) this.bits[i >> 3] |= 1 << (i & 7);
     else this.bits[i >> 3] &= ~(1 << (i & 7));
   }
+  /** Sets the bits of rows [0, n). */
+  fill(n: number) {
+    if ((n >> 3) >= this.bits.length) this.bits = growBytes(this.bits, (n >> 3) + 1);
+    this.bits.fill(0xff, 0, n >> 3);
+    if (n & 7) this.bits[n >> 3] |= (1 << (n & 7)) - 1;
+  }
   pack(n: number): Uint8Array {
     const len = (n + 7) >> 3;
     const out = this.bits.slice(0, len);
@@ -172,16 +178,23 @@ export interface ColumnBuffer {
   reset(): void;
 }
 
-/** Which rows of a column are null: a validity bitmap and the count. */
+/**
+ * Which rows of a column are null: a validity bitmap and the count. The bits are written only
+ * once a batch has a null (most columns never do): its first null sets the bits of the rows
+ * before it, and from then on every row's bit is written.
+ */
 class Validity {
   #bits = new ByteFlags();
   nulls = 0;
   /** Marks row `i` as holding `v`; true when `v` is null. */
   mark(v: unknown, i: number): boolean {
-    const isNull = v === null || v === undefined;
-    if (isNull) this.nulls++;
-    this.#bits.set(i, !isNull);
-    return isNull;
+    if (v === null || v === undefined) {
+      if (this.nulls++ === 0) this.#bits.fill(i);
+      this.#bits.set(i, false);
+      return true;
+    }
+    if (this.nulls) this.#bits.set(i, true);
+    return false;
   }
   /** The field node of `n` rows. */
   node(n: number): FieldNode {
@@ -198,36 +211,73 @@ class Validity {
 
 const bytesOf = (a: ArrayBufferView, len: number) => new Uint8Array(a.buffer, a.byteOffset, len);
 
-type Fixed = Int32Array | Float64Array | BigInt64Array;
+/*
+ * One class per fixed-size type (not one over a union of typed arrays): each one's element
+ * store sees a single kind of array, so it stays a fast store.
+ */
 
-class FixedColumn implements ColumnBuffer {
+class Int32Column implements ColumnBuffer {
   readonly varBytes = 0;
-  #vals: Fixed;
+  #vals = new Int32Array(256);
   #valid = new Validity();
-  constructor(readonly type: ColType) {
-    this.#vals = this.#make(256);
-  }
-  #make(n: number): Fixed {
-    return this.type === "int64"
-      ? new BigInt64Array(n)
-      : this.type === "float64"
-      ? new Float64Array(n)
-      : new Int32Array(n);
-  }
   push(v: unknown, i: number) {
     if (i >= this.#vals.length) {
-      const b = this.#make(grownSize(this.#vals.length, i + 1));
-      (b as BigInt64Array).set(this.#vals as BigInt64Array);
+      const b = new Int32Array(grownSize(this.#vals.length, i + 1));
+      b.set(this.#vals);
       this.#vals = b;
     }
-    if (!this.#valid.mark(v, i)) {
-      (this.#vals as unknown as (number | bigint)[])[i] = v as number | bigint;
-    }
+    if (!this.#valid.mark(v, i)) this.#vals[i] = v as number;
   }
   toIpc(n: number): IpcColumn {
     return {
       nodes: [this.#valid.node(n)],
-      buffers: [this.#valid.buffer(n), bytesOf(this.#vals, n * this.#vals.BYTES_PER_ELEMENT)],
+      buffers: [this.#valid.buffer(n), bytesOf(this.#vals, n * 4)],
+    };
+  }
+  reset() {
+    this.#valid.reset();
+  }
+}
+
+class Int64Column implements ColumnBuffer {
+  readonly varBytes = 0;
+  #vals = new BigInt64Array(256);
+  #valid = new Validity();
+  push(v: unknown, i: number) {
+    if (i >= this.#vals.length) {
+      const b = new BigInt64Array(grownSize(this.#vals.length, i + 1));
+      b.set(this.#vals);
+      this.#vals = b;
+    }
+    if (!this.#valid.mark(v, i)) this.#vals[i] = v as bigint;
+  }
+  toIpc(n: number): IpcColumn {
+    return {
+      nodes: [this.#valid.node(n)],
+      buffers: [this.#valid.buffer(n), bytesOf(this.#vals, n * 8)],
+    };
+  }
+  reset() {
+    this.#valid.reset();
+  }
+}
+
+class Float64Column implements ColumnBuffer {
+  readonly varBytes = 0;
+  #vals = new Float64Array(256);
+  #valid = new Validity();
+  push(v: unknown, i: number) {
+    if (i >= this.#vals.length) {
+      const b = new Float64Array(grownSize(this.#vals.length, i + 1));
+      b.set(this.#vals);
+      this.#vals = b;
+    }
+    if (!this.#valid.mark(v, i)) this.#vals[i] = v as number;
+  }
+  toIpc(n: number): IpcColumn {
+    return {
+      nodes: [this.#valid.node(n)],
+      buffers: [this.#valid.buffer(n), bytesOf(this.#vals, n * 8)],
     };
   }
   reset() {
@@ -311,9 +361,11 @@ class StringListColumn implements ColumnBuffer {
 export function columnBuffer(type: ColType): ColumnBuffer {
   switch (type) {
     case "int32":
+      return new Int32Column();
     case "int64":
+      return new Int64Column();
     case "float64":
-      return new FixedColumn(type);
+      return new Float64Column();
     case "bool":
       return new BoolColumn();
     case "utf8":
