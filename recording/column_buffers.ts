@@ -110,8 +110,9 @@ class VarBytes {
     const block = this.#blocks[this.#bi];
     let o = this.#bo;
     const room = block.length - o;
-    if (v.length <= room) {
-      // ASCII, the usual case: byte by byte (an encoder call costs more for short strings)
+    if (v.length <= 16 && v.length <= room) {
+      // a short one (ops, names) that is ASCII, the usual case: byte by byte (an encoder
+      // call costs more for these; for longer ones, paths, it costs less than the loop)
       let i = 0;
       for (; i < v.length; i++) {
         const c = v.charCodeAt(i);
