@@ -254,8 +254,8 @@ export type SlEvent =
     path: string;
     path2: string;
     /** the directories relative paths start from, components leaf first ([] = none) */
-    base: string[];
-    base2: string[];
+    base: readonly string[];
+    base2: readonly string[];
   }
   | Header & {
     kind: 5;
@@ -394,6 +394,36 @@ export function splitNul(b: Uint8Array, off: number, len: number): string[] {
   return out;
 }
 
+/**
+ * The directory of the last event that had one, as bytes and as components: most file events
+ * start from the same directory as the one before, and comparing its bytes costs less than
+ * decoding its components again. The components are frozen, since events share them.
+ */
+const NO_DIR: readonly string[] = Object.freeze([]);
+
+class DirCache {
+  #bytes = new Uint8Array(0);
+  #len = -1;
+  #parts: readonly string[] = NO_DIR;
+  /** The NUL-separated components of bytes [off, off + len) of `b`. */
+  get(b: Uint8Array, off: number, len: number): readonly string[] {
+    if (len === 0) return NO_DIR; // (an absolute path: the last directory is kept)
+    if (len === this.#len) {
+      const last = this.#bytes;
+      let i = 0;
+      while (i < len && b[off + i] === last[i]) i++;
+      if (i === len) return this.#parts;
+    }
+    const parts = Object.freeze(splitNul(b, off, len));
+    if (this.#bytes.length < len) this.#bytes = new Uint8Array(Math.max(64, len * 2));
+    this.#bytes.set(b.subarray(off, off + len));
+    this.#len = len;
+    this.#parts = parts;
+    return parts;
+  }
+}
+const fileBase = new DirCache(), fileBase2 = new DirCache();
+
 export class DecodeError extends Error {}
 
 /** A view of the buffer the last record was in (the records of one read share it). */
@@ -500,9 +530,9 @@ export function decode(rec: Uint8Array): SlEvent {
       const bl = v.getUint16(b + L.base_len, true);
       const b2l = v.getUint16(b + L.base2_len, true);
       let o = L.data;
-      const base = splitNul(rec, o, bl);
+      const base = fileBase.get(rec, o, bl);
       o += bl;
-      const base2 = splitNul(rec, o, b2l);
+      const base2 = fileBase2.get(rec, o, b2l);
       o += b2l;
       const path = str(rec, o, pl);
       o += pl;

@@ -83,3 +83,37 @@ Deno.test("splitNul: any bytes give what TextDecoder gives (ASCII, UTF-8, invali
     assert.deepEqual(splitNul(bytes, 0, bytes.length), want);
   }
 });
+
+Deno.test("decode: file events one after another each get their own directory", () => {
+  const enc = new TextEncoder();
+  const L = LAYOUT.sl_file;
+  /** a file record of `path` relative to `base` (NUL-separated components, leaf first) */
+  const fileRec = (base: string, path: string) => {
+    const b = enc.encode(base), p = enc.encode(path + "\0");
+    const rec = new Uint8Array(L.size + b.length + p.length);
+    const v = new DataView(rec.buffer);
+    v.setUint8(0, Kind.FILE);
+    v.setUint16(L.base_len, b.length, true);
+    v.setUint16(L.path_len, p.length, true);
+    rec.set(b, L.data);
+    rec.set(p, L.data + b.length);
+    return rec;
+  };
+  // (the same length with other bytes, the same bytes again, none, and a longer one)
+  const dirs = ["src\0app\0", "lib\0app\0", "src\0app\0", "", "src\0app\0", "deep\0src\0app\0"];
+  const seen = dirs.map((d, i) => {
+    const ev = decode(fileRec(d, `f${i}`));
+    assert.equal(ev.kind, Kind.FILE);
+    if (ev.kind !== Kind.FILE) throw new Error("not a file event");
+    assert.equal(ev.path, `f${i}`);
+    return ev.base;
+  });
+  assert.deepEqual(seen, [
+    ["src", "app"],
+    ["lib", "app"],
+    ["src", "app"],
+    [],
+    ["src", "app"],
+    ["deep", "src", "app"],
+  ]);
+});

@@ -5,12 +5,21 @@
  */
 
 /** Joins base components (leaf first, e.g. ["d", "lt", "tmp"]) into "/tmp/lt/d". */
-export function baseToPath(leafFirst: string[]): string {
+export function baseToPath(leafFirst: readonly string[]): string {
+  // the decoder hands the same (frozen) components to the events of one directory
+  if (leafFirst === lastBase) return lastPath;
   // from the root down, without a reversed copy and a join (half of all file events have a base)
   let p = "";
   for (let i = leafFirst.length - 1; i >= 0; i--) p += "/" + leafFirst[i];
-  return p || "/";
+  p ||= "/";
+  if (Object.isFrozen(leafFirst)) {
+    lastBase = leafFirst;
+    lastPath = p;
+  }
+  return p;
 }
+let lastBase: readonly string[] | undefined;
+let lastPath = "";
 
 /** a repeated slash, or a `.` or `..` component */
 const NEEDS_FOLDING = /\/\/|\/\.\.?(?:\/|$)/;
@@ -23,7 +32,7 @@ const PROC_SELF_FD = /^\/proc\/self\/fd\/\d+(?:\/(.*))?$/;
  * fd N (the base the kernel side resolved for it); an empty `path` resolves to the base itself
  * (fchdir, AT_EMPTY_PATH).
  */
-export function resolvePath(path: string, baseLeafFirst: string[]): string {
+export function resolvePath(path: string, baseLeafFirst: readonly string[]): string {
   const viaFd = path.startsWith("/proc/self/fd/") ? PROC_SELF_FD.exec(path) : null;
   if (viaFd && baseLeafFirst.length) return resolvePath(viaFd[1] ?? "", baseLeafFirst);
   if (path.startsWith("/")) return normalizeAbsolute(path);
