@@ -351,8 +351,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
 
 /** Strings up to this many bytes that are all ASCII are made from their char codes. */
 const SHORT = 256;
-/** the char codes of a short string (one array for every call: no allocation per string) */
-const codes: number[] = [];
+/**
+ * Arrays for the char codes of short strings, one per length, made when first needed (one
+ * array whose length was set for each string was resized at most strings).
+ */
+const codesOf: number[][] = [];
 
 /**
  * Bytes [s, e) of `b` as a string, invalid UTF-8 as U+FFFD (TextDecoder's replacement). A
@@ -361,8 +364,9 @@ const codes: number[] = [];
  */
 function text(b: Uint8Array, s: number, e: number): string {
   const n = e - s;
+  if (n === 0) return "";
   if (n > SHORT) return utf8.decode(b.subarray(s, e));
-  codes.length = n;
+  const codes = codesOf[n] ??= new Array(n).fill(0);
   for (let i = 0; i < n; i++) {
     const c = b[s + i];
     if (c >= 0x80) return utf8.decode(b.subarray(s, e));
