@@ -67,6 +67,8 @@ export class ArrowStreamWriter<D extends TableDef> {
   #file: Deno.FsFile;
   #cols: ColumnBuffer[];
   #append: Appender;
+  /** the columns of variable size, whose bytes decide an early batch */
+  #varCols: ColumnBuffer[];
   #n = 0;
   #closed = false;
   /** a write of an early batch that failed, for the next flush() to throw */
@@ -81,6 +83,7 @@ export class ArrowStreamWriter<D extends TableDef> {
     this.#file = file;
     this.#cols = def.columns.map((c) => columnBuffer(c.type));
     this.#append = appender(def, this.#cols);
+    this.#varCols = this.#cols.filter((_, i) => VAR_TYPES.has(def.columns[i].type));
     this.#write(schemaMessage(def));
   }
 
@@ -97,15 +100,26 @@ export class ArrowStreamWriter<D extends TableDef> {
   append(row: RowOf<D>): void {
     if (this.#closed) throw new Error(`${this.path}: append after close`);
     if (this.#failed !== undefined) return;
+    // (at most what they hold: exact only when it may be past the limit)
     const bytes = this.#append(row as Record<string, unknown>, this.#n);
     this.#n++;
-    if (bytes >= MAX_PENDING_BYTES) {
+    if (bytes >= MAX_PENDING_BYTES && this.#varBytes() >= MAX_PENDING_BYTES) {
       try {
         this.flush();
       } catch (e) {
         this.#failed = e;
       }
     }
+  }
+
+  /** The exact bytes of variable size the columns hold. */
+  #varBytes(): number {
+    let bytes = 0;
+    for (const c of this.#varCols) {
+      c.settle?.();
+      bytes += c.varBytes;
+    }
+    return bytes;
   }
 
   /** Writes the buffered rows as one record batch. */

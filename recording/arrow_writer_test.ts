@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { ArrowStreamWriter, MAX_PENDING_BYTES } from "./arrow_writer.ts";
 import { readArrowFile, readArrowRows } from "./arrow_reader.ts";
-import { type ProcessRow, processTable } from "./schema.ts";
+import { type FileRow, fileTable, type ProcessRow, processTable } from "./schema.ts";
+import { seededRandom } from "../kit/random.ts";
 
 function row(i: number): ProcessRow {
   return {
@@ -130,4 +131,94 @@ Deno.test("past MAX_PENDING_BYTES a batch is written at once; big values and reu
   assert.equal(w.pending, 2);
   w.close();
   assert.deepEqual(readArrowRows(path), rows, "every row, in order, across the batches");
+});
+
+Deno.test("strings of every kind, encoded together at each batch, read back as written", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/file.arrow`;
+  const w = ArrowStreamWriter.create(path, fileTable);
+  const rand = seededRandom(18);
+  // ASCII, other scripts, emoji, lone surrogates (U+FFFD in the file), empty; and the two
+  // halves of a pair as the end of one row and the start of the next (not joined into one)
+  const pieces = ["src/", "a", "données", "漢字", "😀", "\ud83d", "\ude00", "", "x".repeat(40)];
+  const str = () => {
+    let s = "";
+    for (let k = rand() * 4; k > 0; k--) s += pieces[Math.floor(rand() * pieces.length)];
+    return s;
+  };
+  const rows: FileRow[] = Array.from({ length: 4000 }, (_, i) => ({
+    ts_ns: BigInt(i),
+    pid: i,
+    tid: i,
+    op: i % 3 ? "open" : "rename",
+    path: i % 50 === 7 ? "/end/\ud83d" : i % 50 === 8 ? "\ude00/start" : str(),
+    path2: i % 3 ? null : str(),
+    raw_path: i % 10 ? str() : "",
+    raw_path2: i % 3 ? null : "ü",
+    flags: 0n,
+    mode: 0,
+    ret: 0n,
+    path_incomplete: false,
+    length: null,
+    owner: null,
+    group: null,
+    via: "syscall",
+  }));
+  // batches of every size, all-ASCII ones among them
+  for (let i = 0; i < rows.length;) {
+    const k = Math.floor(rand() * 300);
+    for (const r of rows.slice(i, i + k)) w.append(r);
+    w.flush();
+    i += k;
+  }
+  for (let i = 0; i < 20; i++) w.append({ ...rows[i], path: "/ascii", raw_path: "ascii" });
+  w.close();
+  const asRead = (s: string | null) =>
+    s === null ? null : new TextDecoder().decode(new TextEncoder().encode(s));
+  const want = [
+    ...rows,
+    ...rows.slice(0, 20).map((r) => ({ ...r, path: "/ascii", raw_path: "ascii" })),
+  ]
+    .map((r) => ({
+      ...r,
+      path: asRead(r.path),
+      path2: asRead(r.path2),
+      raw_path: asRead(r.raw_path),
+    }));
+  assert.deepEqual(readArrowRows(path), want);
+});
+
+Deno.test("held-back strings: the batch is written at the row that takes it past the limit", async () => {
+  const dir = await Deno.makeTempDir();
+  const { tlsTable } = await import("./schema.ts");
+  for (const unit of ["a", "ü"]) {
+    const path = `${dir}/tls_${unit.length}_${unit.charCodeAt(0)}.arrow`;
+    const w = ArrowStreamWriter.create(path, tlsTable);
+    const bytesPerRow = 200_000;
+    const lib = unit.repeat(bytesPerRow / new TextEncoder().encode(unit).length);
+    const r = {
+      ts_ns: 0n,
+      pid: 1,
+      tid: 1,
+      conn_id: 1n,
+      ctx_id: 1n,
+      conn_gen: 0,
+      direction: "write",
+      seq: 0n,
+      len: 0n,
+      data: new Uint8Array(0),
+      truncated: false,
+      lost: 0n,
+      lib,
+      fn: "SSL_write",
+    };
+    const rowsBelow = Math.floor(MAX_PENDING_BYTES / bytesPerRow); // 5: 1 000 000 bytes
+    for (let i = 0; i < rowsBelow; i++) w.append(r);
+    assert.equal(w.pending, rowsBelow, `${unit}: below the limit, nothing written yet`);
+    w.append(r);
+    assert.equal(w.pending, 0, `${unit}: the row past the limit wrote the batch`);
+    assert.equal(w.rowsWritten, rowsBelow + 1);
+    w.close();
+    assert.equal(readArrowRows(path).length, rowsBelow + 1);
+  }
 });

@@ -55,6 +55,9 @@ class ByteFlags {
   }
 }
 
+/** a UTF-16 unit that is not ASCII (surrogates included) */
+const NON_ASCII = /[\u0080-\uffff]/g;
+
 /** Size of a values block: the first one, and the largest. */
 const FIRST_BLOCK = 4096;
 const MAX_BLOCK = 1 << 20;
@@ -85,6 +88,44 @@ class VarBytes {
     }
     if (this.n + 2 > this.offsets.length) this.offsets = growInt32(this.offsets, this.n + 2);
     this.offsets[++this.n] = start + len;
+  }
+
+  /**
+   * Strings as items, encoded together: joined, in one encoder call, when they are all ASCII
+   * (the usual case: a byte per UTF-16 unit gives each one's offsets); otherwise written again,
+   * each run of ASCII ones in one call and every other one on its own.
+   */
+  pushStrings(strs: string[]) {
+    const k = strs.length;
+    if (this.n + k + 1 > this.offsets.length) {
+      this.offsets = growInt32(this.offsets, this.n + k + 1);
+    }
+    const offsets = this.offsets;
+    const all = k === 1 ? strs[0] : strs.join("");
+    const bi = this.#bi, bo = this.#bo;
+    let at = offsets[this.n];
+    if (this.#pushString(all) === all.length) {
+      for (let i = 0; i < k; i++) offsets[++this.n] = at += strs[i].length;
+      return;
+    }
+    this.#bi = bi;
+    this.#bo = bo;
+    NON_ASCII.lastIndex = 0;
+    // string i starts at unit u of `all`
+    for (let i = 0, u = 0; i < k;) {
+      const stop = NON_ASCII.exec(all)?.index ?? all.length;
+      let j = i, e = u;
+      while (j < k && e + strs[j].length <= stop) e += strs[j++].length;
+      if (j > i) {
+        this.#pushString(j - i === 1 ? strs[i] : all.slice(u, e));
+        for (let t = i; t < j; t++) offsets[++this.n] = at += strs[t].length;
+      }
+      if (j === k) break;
+      offsets[++this.n] = at += this.#pushString(strs[j]);
+      u = e + strs[j].length;
+      i = j + 1;
+      NON_ASCII.lastIndex = u;
+    }
   }
 
   /** The values of the first `n` items, as the parts of one buffer. */
@@ -173,8 +214,13 @@ export interface IpcColumn {
 
 export interface ColumnBuffer {
   push(v: unknown, row: number): void;
-  /** bytes of variable-size data (strings, binary) held for the batch */
+  /**
+   * bytes of variable-size data (strings, binary) held for the batch; while strings are held
+   * back unencoded (StringColumn), at most that (3 bytes per UTF-16 unit), exact after `settle`
+   */
   readonly varBytes: number;
+  /** Encodes what is held back, so that varBytes is exact. */
+  settle?(): void;
   toIpc(n: number): IpcColumn;
   reset(): void;
 }
@@ -327,6 +373,54 @@ class VarColumn implements ColumnBuffer {
   }
 }
 
+/**
+ * Strings (utf8, json): held back as they come and encoded together when the batch is written
+ * (or its size must be known exactly): an encoder call per string, or a loop over its chars,
+ * was the largest part of appending a file event.
+ */
+class StringColumn implements ColumnBuffer {
+  #vb = new VarBytes();
+  #held: string[] = [];
+  #heldUnits = 0;
+  #valid = new Validity();
+  get varBytes() {
+    return this.#vb.offsets[this.#vb.n] + 3 * this.#heldUnits;
+  }
+  push(v: unknown, i: number) {
+    if (this.#valid.mark(v, i)) this.#held.push("");
+    else if (typeof v === "string") {
+      this.#held.push(v);
+      this.#heldUnits += v.length;
+    } else {
+      this.settle();
+      this.#vb.push(v as Uint8Array);
+    }
+  }
+  settle() {
+    if (!this.#held.length) return;
+    this.#vb.pushStrings(this.#held);
+    this.#held = [];
+    this.#heldUnits = 0;
+  }
+  toIpc(n: number): IpcColumn {
+    this.settle();
+    return {
+      nodes: [this.#valid.node(n)],
+      buffers: [
+        this.#valid.buffer(n),
+        bytesOf(this.#vb.offsets, (n + 1) * 4),
+        this.#vb.values(n),
+      ],
+    };
+  }
+  reset() {
+    this.#held = [];
+    this.#heldUnits = 0;
+    this.#vb.reset();
+    this.#valid.reset();
+  }
+}
+
 class StringListColumn implements ColumnBuffer {
   #offsets = new Int32Array(257);
   #items = new VarBytes();
@@ -371,6 +465,7 @@ export function columnBuffer(type: ColType): ColumnBuffer {
       return new BoolColumn();
     case "utf8":
     case "json":
+      return new StringColumn();
     case "binary":
       return new VarColumn();
     case "list_utf8":
