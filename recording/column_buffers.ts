@@ -58,6 +58,21 @@ class ByteFlags {
 /** a UTF-16 unit that is not ASCII (surrogates included) */
 const NON_ASCII = /[\u0080-\uffff]/g;
 
+/** The UTF-8 length of `s` as TextEncoder encodes it (a lone surrogate as U+FFFD). */
+function utf8Length(s: string): number {
+  let len = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) len += 1;
+    else if (c < 0x800) len += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      len += 4;
+      i++;
+    } else len += 3;
+  }
+  return len;
+}
+
 /** Size of a values block: the first one, and the largest. */
 const FIRST_BLOCK = 4096;
 const MAX_BLOCK = 1 << 20;
@@ -91,9 +106,12 @@ class VarBytes {
   }
 
   /**
-   * Strings as items, encoded together: joined, in one encoder call, when they are all ASCII
-   * (the usual case: a byte per UTF-16 unit gives each one's offsets); otherwise written again,
-   * each run of ASCII ones in one call and every other one on its own.
+   * Strings as items, encoded together: joined, in one encoder call. When they are all ASCII
+   * (the usual case), a byte per UTF-16 unit gives each one's offsets; otherwise the ones that
+   * are not (found by a regular expression) have their UTF-8 length counted. Joined bytes are
+   * each string's bytes one after another unless one ends with half a surrogate pair and the
+   * next starts with the other half (joined, one character; apart, two U+FFFD): then the
+   * lengths do not add up to what was written, and the strings are written again apart.
    */
   pushStrings(strs: string[]) {
     const k = strs.length;
@@ -102,30 +120,31 @@ class VarBytes {
     }
     const offsets = this.offsets;
     const all = k === 1 ? strs[0] : strs.join("");
-    const bi = this.#bi, bo = this.#bo;
-    let at = offsets[this.n];
-    if (this.#pushString(all) === all.length) {
+    const bi = this.#bi, bo = this.#bo, n0 = this.n, at0 = offsets[n0];
+    const written = this.#pushString(all);
+    let at = at0;
+    if (written === all.length) {
       for (let i = 0; i < k; i++) offsets[++this.n] = at += strs[i].length;
       return;
     }
-    this.#bi = bi;
-    this.#bo = bo;
     NON_ASCII.lastIndex = 0;
     // string i starts at unit u of `all`
-    for (let i = 0, u = 0; i < k;) {
-      const stop = NON_ASCII.exec(all)?.index ?? all.length;
-      let j = i, e = u;
-      while (j < k && e + strs[j].length <= stop) e += strs[j++].length;
-      if (j > i) {
-        this.#pushString(j - i === 1 ? strs[i] : all.slice(u, e));
-        for (let t = i; t < j; t++) offsets[++this.n] = at += strs[t].length;
+    let i = 0, u = 0;
+    for (let m = NON_ASCII.exec(all); m; m = NON_ASCII.exec(all)) {
+      for (; u + strs[i].length <= m.index; u += strs[i++].length) {
+        offsets[++this.n] = at += strs[i].length;
       }
-      if (j === k) break;
-      offsets[++this.n] = at += this.#pushString(strs[j]);
-      u = e + strs[j].length;
-      i = j + 1;
+      offsets[++this.n] = at += utf8Length(strs[i]);
+      u += strs[i++].length;
       NON_ASCII.lastIndex = u;
     }
+    for (; i < k; i++) offsets[++this.n] = at += strs[i].length;
+    if (at - at0 === written) return;
+    this.#bi = bi;
+    this.#bo = bo;
+    this.n = n0;
+    at = at0;
+    for (const s of strs) offsets[++this.n] = at += this.#pushString(s);
   }
 
   /** The values of the first `n` items, as the parts of one buffer. */
