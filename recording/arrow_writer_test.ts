@@ -222,3 +222,18 @@ Deno.test("held-back strings: the batch is written at the row that takes it past
     assert.equal(readArrowRows(path).length, rowsBelow + 1);
   }
 });
+
+Deno.test("a row that leaves out columns added later gets what older files read as", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/process.arrow`;
+  const w = ArrowStreamWriter.create(path, processTable);
+  const { exe: _exe, exe_unlinked: _unlinked, ...old } = row(1);
+  w.append(old);
+  w.append(row(3));
+  w.close();
+  const absent = Object.fromEntries(
+    processTable.columns.filter((c) => c.absent).map((c) => [c.name, c.absent!.value]),
+  );
+  assert.ok("exe" in absent && "exe_unlinked" in absent);
+  assert.deepEqual(readArrowRows(path), [{ ...row(1), ...absent }, row(3)]);
+});
