@@ -179,8 +179,6 @@ export async function analyzeRecording(
           def.name === "tls"
             ? (col, start, end) => tlsBytes.addArrowRows(col, start, end)
             : undefined,
-          // DuckDB reads the rows natively from Parquet files written to the private tmpDir
-          { scratch: tmpDir },
         );
         rowsRead += r.rows;
         const said = r.error ?? r.damaged ?? missingRows(input.info, file, r.rows);

@@ -13,10 +13,9 @@
  */
 import * as arrow from "apache-arrow";
 import duckdb from "@duckdb/node-bindings";
-import { type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import type { ColType, TableDef } from "../kit/columns.ts";
 import { oneLine } from "../recording/arrow_input.ts";
-import { parquetFits, type ParquetRoute, ParquetSink } from "./arrow_parquet.ts";
 
 /** A row of the file left out: its number in the file (from 0), and why. */
 export interface ArrowReject {
@@ -27,8 +26,6 @@ export interface ArrowReject {
 export interface ArrowLoad {
   rows: number;
   batches: number;
-  /** rows that DuckDB read from Parquet (the native route, when given one) */
-  native?: number;
   /** what stopped the reading, if the file is damaged */
   damaged?: string;
   /** why nothing could be loaded */
@@ -247,8 +244,6 @@ export class IpcFile {
   #buf = new Uint8Array(1 << 20);
   #schemaLength = 0;
   #fallback: arrow.RecordBatchReader | null = null;
-  /** the length of the last batch message read by the framing here (0: none, or the fallback's) */
-  #last = 0;
   schema: arrow.Schema | null = null;
 
   constructor(file: Deno.FsFile) {
@@ -331,7 +326,6 @@ export class IpcFile {
   /** The batches, one at a time; throws (as apache-arrow does) at damage. */
   async *batches(): AsyncGenerator<arrow.RecordBatch> {
     while (!this.#fallback) {
-      this.#last = 0;
       const m = await this.#message(this.#schemaLength);
       if (m === null) return;
       if (m === "odd" || m.type !== RECORD_BATCH) {
@@ -339,25 +333,9 @@ export class IpcFile {
         this.#fallback.open();
         break;
       }
-      this.#last = m.length;
       yield* arrow.RecordBatchReader.from(this.#buf.subarray(0, this.#schemaLength + m.length));
     }
-    this.#last = 0;
     yield* this.#fallback;
-  }
-
-  /** The schema message's bytes (null when the file was read by the fallback from the start). */
-  schemaMessage(): Uint8Array | null {
-    return this.#schemaLength ? this.#buf.subarray(0, this.#schemaLength) : null;
-  }
-
-  /**
-   * The IPC message of the batch last yielded, as framed in the file (valid until the next
-   * batch is read); null for a batch of the fallback reader.
-   */
-  lastMessage(): Uint8Array | null {
-    if (!this.#last) return null;
-    return this.#buf.subarray(this.#schemaLength, this.#schemaLength + this.#last);
   }
 }
 
@@ -371,58 +349,6 @@ export type OnArrowRows = (
   end: number,
 ) => void | Promise<void>;
 
-function columnsOf(
-  def: TableDef,
-  constants: Record<string, Constant>,
-  batch: arrow.RecordBatch,
-): (Data | null)[] {
-  return def.columns.map((col) => col.name in constants ? null : batch.getChild(col.name)!.data[0]);
-}
-
-/** DuckDB's appender fed data chunks copied from Arrow's buffers (see the top of the file). */
-class ChunkAppender {
-  private constructor(
-    readonly appender: DuckDBAppender,
-    readonly wrapped: DuckDBDataChunk,
-    readonly def: TableDef,
-    readonly constants: Record<string, Constant>,
-  ) {}
-
-  static async open(
-    c: DuckDBConnection,
-    def: TableDef,
-    constants: Record<string, Constant>,
-  ): Promise<ChunkAppender> {
-    const appender = await c.createAppender(def.name);
-    const types = def.columns.map((_, i) => appender.columnType(i));
-    return new ChunkAppender(appender, DuckDBDataChunk.create(types), def, constants);
-  }
-
-  /** Rows [start, end) of a batch's columns (`datas`, null for a constant). */
-  append(datas: (Data | null)[], start: number, end: number): void {
-    const chunk = this.wrapped.chunk;
-    for (let base = start; base < end; base += CHUNK) {
-      const n = Math.min(CHUNK, end - base);
-      duckdb.data_chunk_reset(chunk);
-      this.def.columns.forEach((col, j) => {
-        const vec = duckdb.data_chunk_get_vector(chunk, j);
-        if (col.name in this.constants) {
-          constant(vec, col.type, this.constants[col.name]);
-        } else {
-          fillColumn(vec, col.type, datas[j]!, base, n);
-        }
-      });
-      duckdb.data_chunk_set_size(chunk, n);
-      this.appender.appendDataChunk(this.wrapped);
-    }
-  }
-
-  /** Flushes and commits. */
-  close(): void {
-    this.appender.closeSync();
-  }
-}
-
 /**
  * Reads `path` as capture table `def` (its columns minus `constants`) into DuckDB table
  * `def.name`; a column added after the file was written (`added` in the declaration) takes
@@ -435,7 +361,6 @@ export async function loadArrowFile(
   given: Record<string, Constant> = {},
   onReject?: (r: ArrowReject) => void,
   onRows?: OnArrowRows,
-  route?: ParquetRoute,
 ): Promise<ArrowLoad> {
   const constants = { ...given };
   let file: Deno.FsFile;
@@ -468,23 +393,11 @@ export async function loadArrowFile(
         };
       }
     }
+    const appender = await c.createAppender(def.name);
+    const types = def.columns.map((_, i) => appender.columnType(i));
+    const wrapped = DuckDBDataChunk.create(types);
+    const chunk = wrapped.chunk;
     const out: ArrowLoad = { rows: 0, batches: 0 };
-    const schemaMessage = ipc.schemaMessage();
-    const sink = route && schemaMessage && parquetFits(def)
-      ? new ParquetSink(c, def, constants, schemaMessage, route)
-      : null;
-    let appender: ChunkAppender | null = null;
-    /** Rows [start, end) of a batch through DuckDB's appender (opened when first needed). */
-    const append = async (datas: (Data | null)[], start: number, end: number) => {
-      appender ??= await ChunkAppender.open(c, def, constants);
-      appender.append(datas, start, end);
-    };
-    /** Batches a chunk could not take, through the appender, before anything after them. */
-    const appendWhole = async (batches: arrow.RecordBatch[] | null) => {
-      for (const b of batches ?? []) await append(columnsOf(def, constants, b), 0, b.numRows);
-      appender?.close();
-      appender = null;
-    };
     try {
       const it = ipc.batches();
       while (true) {
@@ -497,44 +410,37 @@ export async function loadArrowFile(
         }
         if (next.done) break;
         const batch = next.value;
-        const datas = columnsOf(def, constants, batch);
+        const datas = def.columns.map((col) =>
+          col.name in constants ? null : batch.getChild(col.name)!.data[0]
+        );
         const bad = misfits(def, datas, batch.numRows);
         if (bad.size && !onReject) {
           const [row, why] = bad.entries().next().value!;
           throw new Error(`${def.name} row ${out.rows + row}: ${why}`);
         }
         for (const [row, why] of bad) onReject!({ row: out.rows + row, why });
-        const message = sink && bad.size === 0 ? ipc.lastMessage() : null;
-        if (message) {
-          // whole clean batches as they are in the file go the native way
-          await appendWhole(await sink!.add(message, batch.numRows));
-          await onRows?.((name) => batch.getChild(name)!.data[0], 0, batch.numRows);
-        } else {
-          if (sink) {
-            await appendWhole(await sink.flush());
-            await sink.wait();
+        for (const [start, end] of goodRuns(batch.numRows, bad)) {
+          for (let base = start; base < end; base += CHUNK) {
+            const n = Math.min(CHUNK, end - base);
+            duckdb.data_chunk_reset(chunk);
+            def.columns.forEach((col, j) => {
+              const vec = duckdb.data_chunk_get_vector(chunk, j);
+              if (col.name in constants) {
+                constant(vec, col.type, constants[col.name]);
+              } else {
+                fillColumn(vec, col.type, datas[j]!, base, n);
+              }
+            });
+            duckdb.data_chunk_set_size(chunk, n);
+            appender.appendDataChunk(wrapped);
           }
-          for (const [start, end] of goodRuns(batch.numRows, bad)) {
-            await append(datas, start, end);
-            await onRows?.((name) => batch.getChild(name)!.data[0], start, end);
-          }
-          // the appender's rows are in before the next Parquet chunk's
-          if (sink) await appendWhole(null);
+          await onRows?.((name) => batch.getChild(name)!.data[0], start, end);
         }
         out.rows += batch.numRows;
         out.batches++;
       }
-      if (sink) {
-        await appendWhole(await sink.flush());
-        await sink.wait();
-        out.native = sink.nativeRows;
-      }
     } finally {
-      try {
-        (appender as ChunkAppender | null)?.close();
-      } finally {
-        await sink?.close();
-      }
+      appender.closeSync();
     }
     return out;
   } finally {

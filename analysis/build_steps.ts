@@ -12,7 +12,6 @@ import { quoteIdent, type TableDef } from "../kit/columns.ts";
 import { bindFor, type SqlValue } from "../kit/sql_runner.ts";
 import type { Columns } from "../recording/arrow_input.ts";
 import { type ArrowLoad, loadArrowFile, type OnArrowRows } from "./arrow_load.ts";
-import type { ParquetRoute } from "./arrow_parquet.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
 import { type ProblemRow, problemsTable } from "./schema.ts";
 
@@ -106,8 +105,7 @@ export class Build {
    * Streams an Arrow file (`source`, e.g. `tls.arrow`, at `path`) into its table, one batch at a
    * time; bad rows set aside as `appendColumns` sets them aside. What the file says (missing,
    * damaged, ...) is returned for the caller to report; a load that fails in DuckDB leaves the
-   * table empty and is a problem here. `onRows` sees the rows as they are appended. With
-   * `route`, clean batches go through Parquet files in its scratch directory (`arrow_parquet.ts`).
+   * table empty and is a problem here. `onRows` sees the rows as they are appended.
    */
   async loadArrow(
     def: TableDef,
@@ -115,11 +113,10 @@ export class Build {
     constants: Record<string, string>,
     source: string,
     onRows?: OnArrowRows,
-    route?: ParquetRoute,
   ): Promise<ArrowLoad> {
     const r = this.#rejected(def, source, (row) => `row ${row} of ${source}`);
     try {
-      return await loadArrowFile(this.c, def, path, constants, r.onReject, onRows, route);
+      return await loadArrowFile(this.c, def, path, constants, r.onReject, onRows);
     } catch (e) {
       this.problem(source, "sql", `${def.name}: ${oneLine(e)}; its rows were not loaded`);
       await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});
