@@ -41,6 +41,7 @@ import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trac
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { usageError } from "../../kit/cli.ts";
+import { readSql } from "../../kit/sql_runner.ts";
 import { sqlString } from "./parquet.ts";
 
 export interface OtlpOptions {
@@ -102,7 +103,7 @@ export function otlpTarget(): OtlpTarget {
 type Row = Record<string, unknown>;
 
 const SQL_DIR = new URL("./sql/", import.meta.url);
-const sql = (name: string) => Deno.readTextFileSync(new URL(`${name}.sql`, SQL_DIR));
+const sql = (name: string) => readSql(SQL_DIR, name);
 
 /** HrTime ([seconds, nanoseconds]) of a time in ns since the epoch, exactly. */
 export function hrTime(ns: bigint): [number, number] {

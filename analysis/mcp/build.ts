@@ -1,7 +1,8 @@
 /**
- * Builds the MCP tables after correlation: reads the `ipc` byte streams (one per writer and
- * pipe or socket, in call order; a stream seen only from its reader's side is read from there;
- * a call cut or with bytes lost is a `problems` row and the parser restarts after it),
+ * Builds the MCP tables after correlation: reads the `ipc` byte streams (`sql/ipc_streams.sql`:
+ * one per writer and pipe or socket, in call order; a stream seen only from its reader's side
+ * is read from there; a call cut or with bytes lost is a `problems` row and the parser
+ * restarts after it),
  * parses them as JSON-RPC (`protocols/jsonrpc.ts`) into `mcp_messages` — and the loopback
  * HTTP connections (`tcp` rows) as MCP over HTTP (`http_messages.ts`) — then runs
  * `sql/<table>.sql` for `mcp_calls`, `mcp_tools`, `mcp_tool_links` and `mcp_servers`,
@@ -23,6 +24,14 @@ import { MCP_TABLES, type McpMessageRow, mcpMessagesTable } from "./schema.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
+/** The query of the `ipc` byte streams (`sql/ipc_streams.sql`), read before any table is made. */
+export const MCP_STREAMS = "ipc_streams";
+/** The query of the HTTPS exchanges that may carry MCP (`https_messages.ts`). */
+export const MCP_HTTPS = "mcp_https_exchanges";
+
+/** The link steps, run in this order after the MCP tables (`sql/<name>.sql`). */
+export const MCP_LINKS = ["mcp_links", "mcp_server_links"] as const;
+
 interface Chunk {
   recording: string;
   pid: number;
@@ -37,51 +46,6 @@ interface Chunk {
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-
-/**
- * The byte streams of `ipc`, one per (channel, process, direction), in call order. A stream is
- * read from its writer's side when the writer was traced, else from its reader's: a pipe's
- * ends share its inode, and a unix socket's reader knows the writer's end as `peer_inode`, so
- * both sides of one stream have the same channel and it is parsed once. A loopback TCP
- * connection is its two sockets for all its life: a socket's other end is the one any row of
- * the connection names (its own rows' `peer_inode`, or the rows of the other end naming it),
- * also for a row that came without one (capture writes a row without its peer when that was
- * not seen within about a second); so every row of a connection has the same `conn`.
- */
-const STREAMS_SQL = `
-  WITH tcp_peers AS (
-    SELECT recording, inode, max(peer) AS peer FROM (
-      SELECT recording, inode, peer_inode AS peer FROM ipc
-      WHERE kind = 'tcp' AND peer_inode IS NOT NULL
-      UNION ALL
-      SELECT recording, peer_inode, inode FROM ipc
-      WHERE kind = 'tcp' AND peer_inode IS NOT NULL
-    ) GROUP BY ALL
-  ),
-  ends AS (
-    SELECT i.* REPLACE (
-      CASE WHEN i.kind = 'tcp' THEN coalesce(i.peer_inode, t.peer) ELSE i.peer_inode END
-        AS peer_inode)
-    FROM ipc i
-    LEFT JOIN tcp_peers t ON i.kind = 'tcp' AND t.recording = i.recording AND t.inode = i.inode
-  ),
-  rows AS (
-    SELECT *,
-      CASE WHEN kind = 'unix' AND direction = 'read' AND peer_inode IS NOT NULL THEN peer_inode
-        WHEN kind = 'tcp' AND direction = 'read' THEN coalesce(peer_inode, -inode)
-        ELSE inode END AS channel,
-      CASE WHEN kind = 'tcp' THEN least(inode, coalesce(peer_inode, inode)) END AS conn
-    FROM ends
-  ),
-  written AS (SELECT DISTINCT recording, channel FROM rows WHERE direction = 'write')
-  SELECT i.recording, i.pid, i.channel, i.conn, i.kind, i.direction, i.ts_ns, i.data,
-    i.truncated, i.lost, i.local_port, i.remote_port,
-    coalesce(i.peer_pid, (SELECT min(o.pid) FROM rows o WHERE o.recording = i.recording
-      AND o.channel = i.channel AND o.direction <> i.direction AND o.pid <> i.pid)) AS peer_pid
-  FROM rows i
-  WHERE i.direction = 'write' OR NOT EXISTS (
-    SELECT 1 FROM written w WHERE w.recording = i.recording AND w.channel = i.channel)
-  ORDER BY i.recording, i.conn NULLS FIRST, i.channel, i.pid, i.direction, i.seq`;
 
 /** A stream or exchange that did not read cleanly: from `ipc.arrow` unless `source` says. */
 interface McpProblem {
@@ -129,8 +93,7 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
 export async function readMcpMessages(
   c: DuckDBConnection,
 ): Promise<{ rows: McpMessageRow[]; problems: McpProblem[] }> {
-  const r = await c.runAndReadAll(STREAMS_SQL);
-  const objects = r.getRowObjects();
+  const objects = (await c.runAndReadAll(readSql(SQL_DIR, MCP_STREAMS))).getRowObjects();
   const tcp: TcpChunk[] = objects.filter((o) => o.kind === "tcp").map((o) => ({
     recording: String(o.recording),
     pid: Number(o.pid),
@@ -255,7 +218,7 @@ export async function readMcpMessages(
     }));
   }
   // MCP over HTTPS (a remote server): from the exchanges the TLS streams were parsed into
-  const exchanges = await c.runAndReadAll(readSql(SQL_DIR, "mcp_https_exchanges"));
+  const exchanges = await c.runAndReadAll(readSql(SQL_DIR, MCP_HTTPS));
   const https = httpsMcpMessages(exchanges.getRowObjects().map(httpsExchange));
   problems.push(...https.problems.map((p) => ({ ...p, source: "tls.arrow" })));
   for (const h of https.messages) {
@@ -320,10 +283,11 @@ export async function buildMcp(c: DuckDBConnection, build?: Build): Promise<Prob
     if (def === mcpMessagesTable) continue;
     await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));
   }
-  await b.run("mcp_links.sql", readSql(SQL_DIR, "mcp_links"), {}, "no action got the mcp signal");
+  const [links, serverLinks] = MCP_LINKS;
+  await b.run(`${links}.sql`, readSql(SQL_DIR, links), {}, "no action got the mcp signal");
   await b.run(
-    "mcp_server_links.sql",
-    readSql(SQL_DIR, "mcp_server_links"),
+    `${serverLinks}.sql`,
+    readSql(SQL_DIR, serverLinks),
     {},
     "no action was attributed to a configured MCP server",
   );

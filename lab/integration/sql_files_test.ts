@@ -1,6 +1,6 @@
 /**
- * Every `.sql` file of correlation, detection, evaluation and labelling runs against the real
- * schema in DuckDB: on empty tables, and on the three real-agent fixture recordings (Claude
+ * Every `.sql` file of correlation, MCP, detection, evaluation and labelling runs against the
+ * real schema in DuckDB: on empty tables, and on the three real-agent fixture recordings (Claude
  * Code, Gemini CLI, Codex running tool_marker), where what they build is checked against the
  * scenario: every action has exactly one link, the command's processes and the marker file
  * it wrote link to the one tool call, and the link evaluation scores them.
@@ -20,6 +20,14 @@ import {
   SQL_DIR as CORRELATE_SQL,
 } from "../../analysis/correlate/build.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
+import {
+  MCP_FINDINGS,
+  MCP_HTTPS,
+  MCP_LINKS,
+  MCP_STREAMS,
+  SQL_DIR as MCP_SQL,
+} from "../../analysis/mcp/build.ts";
+import { MCP_TABLES, mcpMessagesTable } from "../../analysis/mcp/schema.ts";
 import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
 import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_eval.ts";
 import { queryRows, readSql, sqlFilesIn } from "../../kit/sql_runner.ts";
@@ -53,6 +61,12 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
   assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), ["transcript_timing"]);
+  // MCP: the stream query, one file per table but the parsed messages, the links, the detectors
+  const mcpTables = MCP_TABLES.filter((t) => t !== mcpMessagesTable).map((t) => t.name);
+  assert.deepEqual(
+    sqlFilesIn(MCP_SQL),
+    [MCP_STREAMS, MCP_HTTPS, ...mcpTables, ...MCP_LINKS, ...MCP_FINDINGS].sort(),
+  );
 });
 
 Deno.test("every .sql file runs on the empty schema", async () => {
@@ -71,7 +85,7 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       [],
     );
     for (const name of OBSERVER_FILES) {
-      const sql = Deno.readTextFileSync(new URL(`${name}.sql`, OBSERVER_SQL));
+      const sql = readSql(OBSERVER_SQL, name);
       assert.deepEqual(await queryRows(c, sql, { recording: "none", session: 1 }), []);
     }
     assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_timing")), []);
