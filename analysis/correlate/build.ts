@@ -1,7 +1,7 @@
 /**
  * Builds the correlation tables in an analysed recording's DuckDB database: creates them from
- * their declarations (replacing earlier ones) and fills them by running `sql/<table>.sql` in
- * build order with the settings bound. A step that fails, or rows that break a declaration,
+ * their declarations (replacing earlier ones), makes the event numbering (`sql/first_rows.sql`)
+ * and fills them by running `sql/<table>.sql` in build order with the settings bound. A step that fails, or rows that break a declaration,
  * become `problems` rows (analysis/build_steps.ts), never an exception.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -15,6 +15,13 @@ export const SQL_DIR = new URL("./sql/", import.meta.url);
 
 /** The build steps: one `.sql` per table, in order. */
 export const BUILD_ORDER = CORRELATE_TABLES.map((t) => t.name);
+
+/**
+ * First, once the raw tables are loaded: the table macro `first_rows()` that numbers raw events
+ * (an event's id is its rowid less its recording's first rowid in its table), used by `actions`
+ * and by the detectors that read raw tables.
+ */
+export const FIRST_ROWS = "first_rows";
 
 /** After `lineage`: the agent of each descendant in `processes`, from the one tree walk. */
 export const PROCESS_AGENTS = "process_agents";
@@ -31,6 +38,7 @@ export async function buildCorrelation(
   const b = build ?? new Build(c, null);
   const params = settingsParams(settings);
   await b.create(CORRELATE_TABLES);
+  await b.run(`${FIRST_ROWS}.sql`, readSql(SQL_DIR, FIRST_ROWS));
   for (const def of CORRELATE_TABLES) {
     await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name), params);
     if (def.name === "lineage") {

@@ -16,6 +16,7 @@ import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
 import {
   BUILD_ORDER,
+  FIRST_ROWS,
   PROCESS_AGENTS,
   SQL_DIR as CORRELATE_SQL,
 } from "../../analysis/correlate/build.ts";
@@ -55,7 +56,7 @@ const OBSERVER_FILES = [
 ];
 
 Deno.test("every .sql file is a build step, an evaluation query or a trace query", () => {
-  assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [...BUILD_ORDER, PROCESS_AGENTS].sort());
+  assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [FIRST_ROWS, ...BUILD_ORDER, PROCESS_AGENTS].sort());
   const detect = sqlFilesIn(DETECT_SQL);
   assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS].sort());
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);

@@ -1,22 +1,12 @@
 -- actions: every raw process, file, net and privilege event with a stable id — its row number
--- in the recording's table, in load order — and the lineage of the process that did it (the
--- incarnation of its pid that had started by then). The raw tables are appended in load order
--- and never deleted from, so a row's number is its rowid less the first rowid of its
--- recording in its table (first_rows; no window over the whole table, which would hold it
--- all in memory), worked out once for the four tables after their union. The rows are
--- not sorted (a sort of every event with its text ran out of memory at 4M events under a 1 GB
--- limit): they come in load order, process then file then net; order by ts_ns when reading.
+-- in the recording's table, in load order (`first_rows.sql`: its rowid less the first rowid of
+-- its recording in its table, worked out once for the four tables after their union) — and the
+-- lineage of the process that did it (the incarnation of its pid that had started by then).
+-- The rows are not sorted (a sort of every event with its text ran out of memory at 4M events
+-- under a 1 GB limit): they come in load order, process then file then net; order by ts_ns
+-- when reading.
 INSERT INTO actions
-WITH first_rows AS (
-  SELECT 'process' AS event_table, recording, min(rowid) AS first_rowid FROM process GROUP BY ALL
-  UNION ALL
-  SELECT 'file', recording, min(rowid) FROM file GROUP BY ALL
-  UNION ALL
-  SELECT 'net', recording, min(rowid) FROM net GROUP BY ALL
-  UNION ALL
-  SELECT 'privilege', recording, min(rowid) FROM privilege GROUP BY ALL
-),
-inc AS (
+WITH inc AS (
   -- each incarnation of a pid holds from its start to the next one's (a hash join on the pid
   -- with this range is much faster than an ASOF join over every event)
   SELECT *, lead(start_ns, 1, 9223372036854775807)
@@ -99,7 +89,7 @@ SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns
   l.session_id, coalesce(l.role, 'outside'), l.branch_pid, l.branch_start_ns, l.start_ns,
   e.summary
 FROM ev e
-JOIN first_rows f ON f.event_table = e.event_table AND f.recording = e.recording
+JOIN first_rows() f ON f.event_table = e.event_table AND f.recording = e.recording
 LEFT JOIN inc l
   ON l.recording = e.recording AND l.pid = e.pid AND e.ts_ns >= l.start_ns
   AND e.ts_ns < l.next_start_ns;

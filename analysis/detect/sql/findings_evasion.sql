@@ -7,16 +7,15 @@
 -- code that never touched the disk). One finding per process branch and kind; the agent
 -- process itself and processes outside every session are not concerned.
 INSERT INTO findings
--- A raw row's event id is as in actions.sql: its rowid less its recording's first rowid.
+-- A raw row's event id is as in actions.sql (first_rows.sql): its rowid less its recording's
+-- first rowid in its table.
 WITH raw_net AS (
   SELECT n.recording, n.rowid - f.first_rowid AS event_id, n.local_addr, n.local_port
-  FROM net n JOIN (SELECT recording, min(rowid) AS first_rowid FROM net GROUP BY ALL) f
-    ON f.recording = n.recording
+  FROM net n JOIN first_rows() f ON f.event_table = 'net' AND f.recording = n.recording
 ),
 raw_privilege AS (
   SELECT p.recording, p.rowid - f.first_rowid AS event_id, p.request
-  FROM privilege p JOIN (SELECT recording, min(rowid) AS first_rowid FROM privilege GROUP BY ALL) f
-    ON f.recording = p.recording
+  FROM privilege p JOIN first_rows() f ON f.event_table = 'privilege' AND f.recording = p.recording
 ),
 acts AS (
   SELECT a.*,
