@@ -168,13 +168,33 @@ function newMessage(headers: HeaderPair[], lookup: HeaderLookup, start: number):
   };
 }
 
+/** One direction's resynchronisation after stream breaks (HTTP/1). */
+interface ResyncSide {
+  what: "request" | "response";
+  /** how a call that starts a message of this direction begins */
+  start: RegExp;
+  /** what the skipped bytes lacked */
+  noStart: string;
+  /** the direction's current parser */
+  parser: () => { feed(data: Uint8Array): void; end(): void };
+  /** starts a new parser at a stream offset */
+  restart: (offset: number) => void;
+  /** true while skipping to the next message start */
+  skip: boolean;
+  /** the index of the next break in the direction's `breaks` */
+  nextBreak: number;
+  skipped: number;
+  /** how many breaks so far (the segment a response is in) */
+  segment: number;
+}
+
+const resyncState = () => ({ skip: false, nextBreak: 0, skipped: 0, segment: 0 });
+
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
   const problems: string[] = [];
   const requests: Request[] = [];
   const responses: (Response & { requestIndex?: number; segment: number })[] = [];
   const reqErrors = new Map<Message, string[]>();
-  let reqSegment = 0;
-  let respSegment = 0;
   // the message each direction's parser is in (null between messages)
   const open: {
     write: Request | null;
@@ -244,7 +264,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
           ...newMessage(h.headers, h.lookup, h.startOffset),
           status: h.status!,
           end: h.bodyOffset,
-          segment: respSegment,
+          segment: sides.read.segment,
           requestIndex: h.requestIndex,
         };
         open.read = r;
@@ -259,13 +279,32 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
 
   let req = makeReq(0);
   let resp = makeResp(0);
-  // resync state per direction: true while skipping to the next message start
-  let skipW = false;
-  let skipR = false;
-  let nextBreakW = 0;
-  let nextBreakR = 0;
-  let skippedW = 0;
-  let skippedR = 0;
+  // resync state per direction: at a break its parser ends, the message open in it is cut, and
+  // its calls are skipped until one starts a message, where a new parser starts
+  const sides: Record<"write" | "read", ResyncSide> = {
+    write: {
+      what: "request",
+      start: REQUEST_START,
+      noStart: "no request start",
+      parser: () => req,
+      restart: (offset) => {
+        req = makeReq(offset);
+      },
+      ...resyncState(),
+    },
+    read: {
+      what: "response",
+      start: RESPONSE_START,
+      noStart: "no status line",
+      parser: () => resp,
+      restart: (offset) => {
+        resp = makeResp(offset);
+        const last = requests.at(-1);
+        if (last) resp.expectResponseTo(last.method);
+      },
+      ...resyncState(),
+    },
+  };
   for (const f of timeOrder(c)) {
     const s = f.dir === "write" ? c.write : c.read;
     const data = rowData(t, s.rows[f.k]);
@@ -283,51 +322,35 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         continue;
       }
     }
-    if (f.dir === "write") {
-      if (nextBreakW < s.breaks.length && s.breaks[nextBreakW].at === f.k) {
-        while (nextBreakW < s.breaks.length && s.breaks[nextBreakW].at === f.k) nextBreakW++;
-        req.end();
-        if (open.write) noteError(open.write, "request cut by a gap in the TLS stream");
-        open.write = null;
-        skipW = true;
-        reqSegment++;
+    const side = sides[f.dir];
+    if (side.nextBreak < s.breaks.length && s.breaks[side.nextBreak].at === f.k) {
+      while (side.nextBreak < s.breaks.length && s.breaks[side.nextBreak].at === f.k) {
+        side.nextBreak++;
       }
-      if (skipW) {
-        if (!REQUEST_START.test(startText(data))) {
-          skippedW += data.length;
-          continue;
-        }
-        skipW = false;
-        req = makeReq(off);
-      }
-      req.feed(data);
-    } else {
-      if (nextBreakR < s.breaks.length && s.breaks[nextBreakR].at === f.k) {
-        while (nextBreakR < s.breaks.length && s.breaks[nextBreakR].at === f.k) nextBreakR++;
-        resp.end();
-        if (open.read) noteError(open.read, "response cut by a gap in the TLS stream");
-        open.read = null;
-        skipR = true;
-        respSegment++;
-      }
-      if (skipR) {
-        if (!RESPONSE_START.test(startText(data))) {
-          skippedR += data.length;
-          continue;
-        }
-        skipR = false;
-        resp = makeResp(off);
-        const last = requests.at(-1);
-        if (last) resp.expectResponseTo(last.method);
-      }
-      resp.feed(data);
+      side.parser().end();
+      const m = open[f.dir];
+      if (m) noteError(m, `${side.what} cut by a gap in the TLS stream`);
+      open[f.dir] = null;
+      side.skip = true;
+      side.segment++;
     }
+    if (side.skip) {
+      if (!side.start.test(startText(data))) {
+        side.skipped += data.length;
+        continue;
+      }
+      side.skip = false;
+      side.restart(off);
+    }
+    side.parser().feed(data);
   }
   req.end();
   resp.end();
-  if (skippedW) problems.push(`${skippedW} request bytes after a gap skipped (no request start)`);
-  if (skippedR) problems.push(`${skippedR} response bytes after a gap skipped (no status line)`);
-  void reqSegment;
+  for (const side of [sides.write, sides.read]) {
+    if (side.skipped) {
+      problems.push(`${side.skipped} ${side.what} bytes after a gap skipped (${side.noStart})`);
+    }
+  }
 
   // Pairing: by the parser's own count while the streams never broke, else by time.
   const exchanges: Exchange[] = [];
