@@ -1,6 +1,7 @@
 /**
- * Processes as /proc shows them: one told apart from a later one with the same pid by its
- * start time, whether it still runs, and every living descendant of one. No node: imports,
+ * Processes as /proc shows them: the one parser of /proc/PID/stat (parent, state, start time,
+ * CPU time), one process told apart from a later one with the same pid by its start time,
+ * whether it still runs, and every living descendant of one. No node: imports,
  * so the capture's start can use it (the first node: module costs Deno its Node layer).
  */
 /** A process, told apart from a later one with the same pid by its start time. */
@@ -9,18 +10,34 @@ export interface Proc {
   start: string;
 }
 
-/** /proc/PID/stat's fields this module uses (state as one letter, e.g. "T" when stopped). */
-export function stat(
-  pid: number,
-): { comm: string; ppid: number; state: string; start: string } | null {
+/** Linux USER_HZ (the unit of /proc/PID/stat's CPU times) on every mainstream architecture. */
+const CLK_TCK = 100;
+
+/** A process's fields of /proc/PID/stat that Sightline reads. */
+export interface Stat {
+  comm: string;
+  ppid: number;
+  /** one letter, e.g. "T" when stopped, "Z" for a zombie */
+  state: string;
+  /** start time (clock ticks after boot), as written: with the pid, names one process */
+  start: string;
+  /** CPU time used so far, user plus system (utime + stime), in ms */
+  cpuMs: number;
+}
+
+/** The process's /proc/PID/stat, or null when there is no such process. */
+export function stat(pid: number): Stat | null {
   try {
     const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // the fields after "(comm) ", which may hold spaces and parentheses: state is field 3 of
+    // proc(5), so f[i] is field i + 3 (ppid 4, utime 14, stime 15, starttime 22)
     const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
     return {
       comm: s.slice(s.indexOf("(") + 1, s.lastIndexOf(")")),
       state: f[0],
       ppid: Number(f[1]),
       start: f[19],
+      cpuMs: (Number(f[11]) + Number(f[12])) * 1000 / CLK_TCK,
     };
   } catch {
     return null;

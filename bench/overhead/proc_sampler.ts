@@ -4,6 +4,7 @@
  * Keeps each one's peak RSS (VmHWM, a high-water mark the kernel keeps, so sampling cannot
  * miss the peak before the last sample) and its CPU time (utime+stime) at the last sample.
  */
+import { stat } from "../../kit/procs.ts";
 
 export interface ProcStats {
   pid: number;
@@ -16,8 +17,6 @@ export interface CaptureProcStats {
   loader?: ProcStats;
 }
 
-const CLK_TCK = 100; // Linux USER_HZ on every mainstream architecture
-
 function readText(path: string): string | undefined {
   try {
     return Deno.readTextFileSync(path);
@@ -28,15 +27,12 @@ function readText(path: string): string | undefined {
 
 /** utime+stime in ms and VmHWM in KiB of a live process; undefined once it is gone. */
 export function procStats(pid: number): ProcStats | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
+  const s = stat(pid);
   const status = readText(`/proc/${pid}/status`);
-  if (!stat || !status) return undefined;
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields after "(comm) ": state=0 ... utime=11 stime=12
-  const ticks = Number(rest[11]) + Number(rest[12]);
+  if (!s || !status) return undefined;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
   if (!hwm) return undefined; // a zombie has no memory left to report
-  return { pid, peakRssKb: Number(hwm[1]), cpuMs: ticks * 1000 / CLK_TCK };
+  return { pid, peakRssKb: Number(hwm[1]), cpuMs: s.cpuMs };
 }
 
 function findByCmdline(needle: string): number | undefined {
@@ -61,7 +57,7 @@ export function childNamed(pid: number, comm: string): number | undefined {
   ) {
     const kids = readText(`/proc/${pid}/task/${t.name}/children`)?.trim().split(/\s+/) ?? [];
     for (const k of kids) {
-      if (k && readText(`/proc/${k}/comm`)?.trim() === comm) return Number(k);
+      if (k && stat(Number(k))?.comm === comm) return Number(k);
     }
   }
   return undefined;

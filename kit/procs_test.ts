@@ -1,0 +1,46 @@
+/**
+ * kit/procs.ts on real processes: this test's own (its parent and its CPU time growing as it
+ * works) and a child whose command name holds a space and parentheses (as /proc/PID/stat
+ * writes it between parentheses), which is told apart from nothing once it has ended.
+ */
+import assert from "node:assert/strict";
+import { alive, descendants, procOf, stat } from "./procs.ts";
+
+Deno.test("stat: this process's parent, state and CPU time, which grows as it works", () => {
+  const s = stat(Deno.pid)!;
+  assert.equal(s.ppid, Deno.ppid);
+  assert.match(s.state, /^[RS]$/);
+  assert.match(s.start, /^\d+$/);
+  const until = Date.now() + 10_000;
+  let now = s;
+  while (now.cpuMs < s.cpuMs + 50 && Date.now() < until) now = stat(Deno.pid)!;
+  assert.ok(now.cpuMs >= s.cpuMs + 50, `CPU time ${s.cpuMs} ms -> ${now.cpuMs} ms`);
+  assert.equal(stat(2 ** 22 + 1), null, "above pid_max: no such process");
+});
+
+Deno.test("stat: a command name with a space and parentheses; gone once the child ended", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const name = "x) (y z";
+    await Deno.symlink("/bin/sleep", `${dir}/${name}`);
+    const child = new Deno.Command(`${dir}/${name}`, { args: ["30"] }).spawn();
+    // the name is the command's once the child has executed it
+    const until = Date.now() + 10_000;
+    while (stat(child.pid)?.comm !== name && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const s = stat(child.pid)!;
+    assert.equal(s.comm, name);
+    assert.equal(s.ppid, Deno.pid);
+    assert.match(s.state, /^[RS]$/);
+    const p = procOf(child.pid)!;
+    assert.ok(descendants().some((d) => d.pid === p.pid && d.start === p.start));
+    assert.ok(alive(p));
+    child.kill("SIGKILL");
+    await child.status;
+    assert.equal(stat(child.pid), null);
+    assert.equal(alive(p), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
