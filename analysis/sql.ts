@@ -15,7 +15,7 @@
  */
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { quoteIdent } from "../kit/columns.ts";
+import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { usageError } from "../kit/cli.ts";
 import { loadPrices } from "./pricing.ts";
@@ -41,10 +41,6 @@ export interface SqlOptions {
 }
 
 const encoder = new TextEncoder();
-
-function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
 
 function exists(path: string): boolean {
   try {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { DuckDBBlobVector, DuckDBConnection } from "@duckdb/node-api";
 import type { Data } from "apache-arrow";
 import { concatBytes } from "../kit/bytes.ts";
+import { quoteIdent } from "../kit/columns.ts";
 import { type Connection, rebuildConnections, type TlsView } from "./byte_streams.ts";
 import {
   type BuildOptions,
@@ -204,7 +205,7 @@ export async function* tlsConnections(
   scratchDir?: string,
   filled?: TlsByteScratch,
 ): AsyncGenerator<ConnectionRows> {
-  const t = `"${table.replaceAll('"', '""')}"`;
+  const t = quoteIdent(table);
   const dir = filled || scratchDir ? null : await Deno.makeTempDir({ prefix: "sightline-tls-" });
   let scratch = filled;
   try {

@@ -127,8 +127,17 @@ export function ddl(def: TableDef, name = def.name, opts: { notNull?: boolean } 
   return `CREATE TABLE ${quoteIdent(name)} (\n${cols.join(",\n")}\n)`;
 }
 
+/** An SQL identifier, quoted (for names SQL cannot take as parameters: tables, columns). */
 export function quoteIdent(s: string): string {
   return `"${s.replaceAll('"', '""')}"`;
+}
+
+/**
+ * An SQL string literal, quoted: only for the statements DuckDB takes no parameters in
+ * (`ATTACH`, `COPY ... TO`); everywhere else values are bound.
+ */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
 }
 
 /** Markdown documentation of tables (the schema docs are generated from this). */

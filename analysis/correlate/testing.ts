@@ -18,6 +18,7 @@ import {
   toolCallsTable,
 } from "../schema.ts";
 import { BUILD_SQL, sqlText } from "../sql_files.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
 import { ensureAnalysed } from "../analysed_db.ts";
 
 export const REC = "synthetic";
@@ -267,12 +268,5 @@ export async function syntheticDb(
   };
 }
 
-/** Rows of a query as plain objects (bigints as numbers where safe). */
-export async function all(
-  c: DuckDBConnection,
-  sql: string,
-  params?: Record<string, unknown>,
-): Promise<Record<string, unknown>[]> {
-  const r = await c.runAndReadAll(sql, params as never);
-  return r.getRowObjectsJS() as Record<string, unknown>[];
-}
+/** Rows of a query as plain objects (BIGINT as bigint, lists as arrays): kit's queryRows. */
+export const all = queryRows;

@@ -42,7 +42,7 @@ import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace
 import { DuckDBInstance } from "@duckdb/node-api";
 import { usageError } from "../../kit/cli.ts";
 import { readSql } from "../../kit/sql_runner.ts";
-import { sqlString } from "./parquet.ts";
+import { sqlString } from "../../kit/columns.ts";
 
 export interface OtlpOptions {
   /** prompts, system instructions, answers, tool arguments and results (opt-in) */

@@ -17,7 +17,8 @@
  */
 import { dirname, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { quoteIdent, sqlType } from "../../kit/columns.ts";
+import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
 import {
   EXPORT_NAMES,
   exportTable,
@@ -42,10 +43,6 @@ export interface ParquetExport {
   files: WrittenFile[];
   /** tables that could not be written, one line each */
   problems: string[];
-}
-
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
 }
 
 /** A partition value or file name safe in a path (percent-encoded like a URL component). */
@@ -77,19 +74,14 @@ export function partitionPath(
   );
 }
 
-async function rows(c: DuckDBConnection, sql: string, params?: unknown[]) {
-  const r = await c.runAndReadAll(sql, params as never);
-  return r.getRowObjectsJS() as Record<string, unknown>[];
-}
-
 /** The recording's name, host and capture date, from its `recordings` row (or its events). */
 async function identity(c: DuckDBConnection, fallbackName: string) {
-  const rec = await rows(c, `SELECT recording, host, started_ns FROM src.recordings LIMIT 1`);
+  const rec = await queryRows(c, `SELECT recording, host, started_ns FROM src.recordings LIMIT 1`);
   const recording = String(rec[0]?.recording ?? fallbackName);
   const host = rec[0]?.host ? String(rec[0].host) : "unknown";
   let start = rec[0]?.started_ns as bigint | null | undefined;
   if (start === null || start === undefined) {
-    const first = await rows(
+    const first = await queryRows(
       c,
       `SELECT min(t) AS t FROM (
          SELECT min(ts_ns) AS t FROM src.process UNION ALL SELECT min(ts_ns) FROM src.file
@@ -109,7 +101,7 @@ async function selectList(c: DuckDBConnection, name: string): Promise<string[]> 
   const def = exportTable(name);
   const cols: { name: string; type: string; cast: boolean }[] = def
     ? def.columns.map((col) => ({ name: col.name, type: sqlType(col.type), cast: true }))
-    : (await rows(c, `DESCRIBE src.${quoteIdent(name)}`)).map((r) => ({
+    : (await queryRows(c, `DESCRIBE src.${quoteIdent(name)}`)).map((r) => ({
       name: String(r.column_name),
       type: String(r.column_type),
       cast: false,
@@ -141,7 +133,7 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
     await c.run("CREATE TEMP TABLE export_label (recording VARCHAR)");
     await c.run("INSERT INTO export_label VALUES ($1)", [id.recording]);
     const present = new Set(
-      (await rows(
+      (await queryRows(
         c,
         `SELECT table_name AS name FROM duckdb_tables() WHERE database_name = 'src'
          UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'src'`,
@@ -157,7 +149,7 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
       try {
         await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
         const list = await selectList(c, name);
-        const copied = await rows(
+        const copied = await queryRows(
           c,
           `COPY (SELECT ${list.join(", ")} FROM src.${quoteIdent(name)}) TO ${sqlString(tmp)} ` +
             `(FORMAT parquet, COMPRESSION zstd)`,

@@ -6,7 +6,8 @@
  * local directory and on an object store mounted as one.
  */
 import { join, resolve } from "node:path";
-import { EXPORT_MARKER, sqlString } from "./parquet.ts";
+import { sqlString } from "../../kit/columns.ts";
+import { EXPORT_MARKER } from "./parquet.ts";
 import { EXPORT_NAMES, PARTITION_KEYS } from "./tables.ts";
 
 function isDir(path: string): boolean {
