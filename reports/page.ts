@@ -9,7 +9,8 @@
 import { h, type Html, join, scriptJson } from "./html.ts";
 import { conversationHtml, unlinkedMcpHtml } from "./conversation_view.ts";
 import { findingsHtml } from "./findings_view.ts";
-import { processTreeHtml, shellJoin } from "./process_tree.ts";
+import { shellJoin } from "../kit/shell.ts";
+import { processTreeHtml } from "./process_tree.ts";
 import type { ReportData } from "./report_data.ts";
 import { vegaBundles } from "./vega_bundle.ts";
 import type { VegaLiteSpec } from "./vega.ts";

@@ -4,6 +4,7 @@
  * ran and how it ended (exit code or signal). Nodes with children are collapsible; the first
  * levels start open.
  */
+import { shellJoin } from "../kit/shell.ts";
 import { h, type Html, join } from "./html.ts";
 import type { Proc, ReportData } from "./report_data.ts";
 
@@ -13,13 +14,6 @@ const OPEN_DEPTH = 3;
 const ARGV_CHARS = 2000;
 /** Longer argvs start collapsed, showing this many characters. */
 const SHORT_ARGV = 240;
-
-/** An argv as a shell would read it back (arguments with spaces or quotes quoted). */
-export function shellJoin(argv: string[]): string {
-  return argv.map((a) =>
-    a !== "" && /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`
-  ).join(" ");
-}
 
 /** `exit 0`, `exit 2`, `signal 9` or `running`, and whether it is a failure. */
 export function exitOf(p: Proc): { text: string; failed: boolean } {

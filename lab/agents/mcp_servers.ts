@@ -10,6 +10,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { shQuote } from "../../kit/shell.ts";
 import type { McpServerSpec, McpTransport } from "../simulator/mod.ts";
 
 /** One server as an agent's configuration names it. */
@@ -153,8 +154,6 @@ export function freePort(): number {
   return port;
 }
 
-const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-
 /**
  * A bash script that starts the HTTP servers among `configs` in the background, waits until
  * each listens (up to 30 s, else exits 3 with one line), runs its arguments (the agent) and
@@ -167,11 +166,11 @@ export function httpLauncher(configs: McpServerConfig[]): string | null {
   if (!http.length) return null;
   const lines = ["set -u", "pids=()"];
   for (const c of http) {
-    const env = Object.entries(c.env).map(([k, v]) => `${k}=${quote(v)}`).join(
+    const env = Object.entries(c.env).map(([k, v]) => `${k}=${shQuote(v)}`).join(
       " ",
     );
     lines.push(
-      `env ${env} ${[c.command, ...c.args].map(quote).join(" ")} >/dev/null 2>&1 &`,
+      `env ${env} ${[c.command, ...c.args].map(shQuote).join(" ")} >/dev/null 2>&1 &`,
       "pids+=($!)",
       `for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/${c.port}) 2>/dev/null && break; ` +
         `[ $i = 300 ] && { echo "MCP server ${c.name}: nothing listens on ${c.port} after 30 s" >&2; ` +

@@ -17,6 +17,7 @@ import {
   startModelServer,
   type Transcript,
 } from "../simulator/mod.ts";
+import { shQuote } from "../../kit/shell.ts";
 import type { AgentName, AgentSetup } from "./agent_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
 import { PROFILES, RUNS_DIR } from "./run_agent.ts";
@@ -67,10 +68,7 @@ export interface RunTeamResult {
   elapsedMs: number;
 }
 
-/** A word for sh: single-quoted, with single quotes escaped. */
-export function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
+export { shQuote };
 
 /** A minimal, predictable environment for each agent. */
 function baseEnv(): Record<string, string> {

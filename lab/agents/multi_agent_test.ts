@@ -1,32 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { launcherScript, runTeam, shQuote } from "./multi_agent.ts";
+import { launcherScript, runTeam } from "./multi_agent.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-
-async function sh(script: string): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command("/bin/sh", {
-    args: ["-c", script],
-    stdout: "piped",
-  }).output();
-  return { code: r.code, out: new TextDecoder().decode(r.stdout) };
-}
-
-Deno.test("shQuote: any word survives the shell", async () => {
-  for (
-    const w of [
-      "plain",
-      "it's",
-      "a b\tc",
-      "$HOME `id` $(id)",
-      "'\"\\'",
-      "",
-      "new\nline",
-    ]
-  ) {
-    assert.equal((await sh(`printf %s ${shQuote(w)}`)).out, w);
-  }
-});
 
 Deno.test("launcher: starts members at once, each with only its environment, and records exits", async () => {
   const dir = await Deno.makeTempDir();

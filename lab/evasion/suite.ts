@@ -5,6 +5,7 @@
  * eBPF); hold /tmp/sightline-ebpf.lock around it on a shared machine.
  */
 import { run as capture } from "../../capture/recorder.ts";
+import { shQuote } from "../../kit/shell.ts";
 import { readRecording, type Recording } from "../../recording/recording.ts";
 import { evidenceOf, type Status, type Technique, TECHNIQUES } from "./techniques.ts";
 
@@ -44,8 +45,6 @@ export async function buildPrograms(out: string, compiler = "cc"): Promise<Map<s
   return bins;
 }
 
-const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-
 /** Runs `techniques` under one capture in a fresh directory and judges each. */
 export async function runSuite(
   techniques: Technique[] = TECHNIQUES,
@@ -59,10 +58,10 @@ export async function runSuite(
   const lines = ["set -u"];
   for (const t of techniques) {
     const dir = `${work}/${t.id}`;
-    const cmd = [bins.get(t.program)!, dir, ...t.args].map(quote).join(" ");
+    const cmd = [bins.get(t.program)!, dir, ...t.args].map(shQuote).join(" ");
     lines.push(
-      `mkdir -p ${quote(dir)}`,
-      `${cmd} >/dev/null 2>>${quote(`${root}/stderr`)}; echo "${t.id} $?" >> ${quote(status)}`,
+      `mkdir -p ${shQuote(dir)}`,
+      `${cmd} >/dev/null 2>>${shQuote(`${root}/stderr`)}; echo "${t.id} $?" >> ${shQuote(status)}`,
     );
   }
   const script = `${root}/run.sh`;

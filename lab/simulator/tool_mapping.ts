@@ -9,6 +9,7 @@
  */
 
 import { isAbsolute, resolve } from "node:path";
+import { shellWord } from "../../kit/shell.ts";
 import type { ToolCall } from "./reply.ts";
 import type { OfferedTool } from "./request_view.ts";
 import type { ToolAction } from "./scenario.ts";
@@ -19,11 +20,6 @@ export class ToolMappingError extends Error {
     super(message);
     this.name = "ToolMappingError";
   }
-}
-
-/** Quotes a string for a POSIX shell. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./=:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function find(
@@ -146,7 +142,7 @@ export function mapToolAction(
       };
     }
     return mapRun(
-      `cat -- ${shellQuote(action.read)}`,
+      `cat -- ${shellWord(action.read)}`,
       `Read ${action.read}`,
       offered,
     );
@@ -171,7 +167,7 @@ export function mapToolAction(
         : { name: patch.name, kind: "function", args: { input: text } };
     }
     return mapRun(
-      `printf '%s' ${shellQuote(action.content)} > ${shellQuote(action.write)}`,
+      `printf '%s' ${shellWord(action.content)} > ${shellWord(action.write)}`,
       `Write ${action.write}`,
       offered,
     );
