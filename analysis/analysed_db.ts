@@ -9,7 +9,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { queryRows, readSql, runSql, type SqlValue } from "../kit/sql_runner.ts";
+import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { loadPrices } from "./pricing.ts";
 
@@ -71,13 +71,6 @@ export class AnalysedDb {
     this.conn.closeSync();
     this.#instance.closeSync();
   }
-}
-
-async function tableNames(c: DuckDBConnection): Promise<Set<string>> {
-  return new Set(
-    (await queryRows(c, "SELECT table_name FROM information_schema.tables"))
-      .map((r) => String(r.table_name)),
-  );
 }
 
 export interface OpenOptions {

@@ -9,7 +9,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, type TableDef } from "../kit/columns.ts";
-import { bindFor, type SqlValue } from "../kit/sql_runner.ts";
+import { bindFor, hasTables, type SqlValue } from "../kit/sql_runner.ts";
 import type { Columns } from "../recording/arrow_input.ts";
 import { type ArrowLoad, loadArrowFile, type OnArrowRows } from "./arrow_load.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
@@ -236,10 +236,7 @@ export class Build {
    * replaces the problems earlier runs of the same steps left in `problems` with this run's.
    */
   async saveProblems(): Promise<void> {
-    const has = await this.c.runAndReadAll(
-      "SELECT count(*) FROM information_schema.tables WHERE table_name = 'problems'",
-    );
-    if (Number(has.getRows()[0][0]) === 0) {
+    if (!(await hasTables(this.c, problemsTable.name))) {
       if (this.problems.length) {
         const p = this.problems[0];
         throw new Error(`${p.source}: ${p.message}`);

@@ -64,6 +64,18 @@ export async function queryRows(
   return r.getRowObjectsJS() as Record<string, unknown>[];
 }
 
+/** The names of the tables and views the connection can see. */
+export async function tableNames(c: DuckDBConnection): Promise<Set<string>> {
+  const rows = await queryRows(c, "SELECT table_name FROM information_schema.tables");
+  return new Set(rows.map((r) => String(r.table_name)));
+}
+
+/** Whether the database has every one of these tables (or views). */
+export async function hasTables(c: DuckDBConnection, ...names: string[]): Promise<boolean> {
+  const have = await tableNames(c);
+  return names.every((n) => have.has(n));
+}
+
 /** Every `.sql` file name (without extension) in `dir`. */
 export function sqlFilesIn(dir: URL): string[] {
   return [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".sql"))

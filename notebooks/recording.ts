@@ -8,7 +8,7 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { SqlValue } from "../kit/sql_runner.ts";
+import { hasTables, type SqlValue } from "../kit/sql_runner.ts";
 import { DB_FILE } from "../analysis/analyze.ts";
 import { ensureAnalysed, type SqlFile, withDb } from "../analysis/analysed_db.ts";
 import { buildLinksAndFindings } from "../analysis/detect/insights.ts";
@@ -120,13 +120,8 @@ export async function openRecording(
   }
   if (opts.insights) {
     const db = await ensureAnalysed(dir);
-    const has = await withDb(db, async (c) => {
-      const r = await c.runAndReadAll(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('links', 'findings')",
-      );
-      return Number(r.getRows()[0][0]);
-    }, { readOnly: true });
-    if (has < 2) {
+    const has = await withDb(db, (c) => hasTables(c, "links", "findings"), { readOnly: true });
+    if (!has) {
       await withDb(db, (c) => buildLinksAndFindings(c));
       notes.push("links and findings built for this notebook (deno task findings)");
     }

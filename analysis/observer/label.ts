@@ -11,7 +11,7 @@ import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
 import { ensureAnalysed, withDb } from "../analysed_db.ts";
-import { queryRows, readSql } from "../../kit/sql_runner.ts";
+import { hasTables, queryRows, readSql } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { AnswerCache } from "./cache.ts";
 import { type Answer, ask, type EndpointOptions, makeClient } from "./client.ts";
@@ -48,13 +48,6 @@ export interface LabelSummary {
   rows: LabelRow[];
   /** recordings that could not be opened */
   failedRecordings: string[];
-}
-
-async function hasTable(c: Parameters<typeof queryRows>[0], name: string): Promise<boolean> {
-  const r = await queryRows(c, "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = $n", {
-    n: name,
-  });
-  return Number(r[0].n) > 0;
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
@@ -106,7 +99,7 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
     try {
       db = await ensureAnalysed(recording);
       [name, traces] = await withDb(db, async (c) => {
-        if (!(await hasTable(c, "findings"))) await buildLinksAndFindings(c);
+        if (!(await hasTables(c, "findings"))) await buildLinksAndFindings(c);
         const sessions = await queryRows(c, readSql(SQL_DIR, "label_sessions"));
         const ts: Trace[] = [];
         for (const s of sessions) {
@@ -237,7 +230,7 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
       }
     });
     await withDb(db, async (c) => {
-      if (!(await hasTable(c, labelsTable.name))) await c.run(ddl(labelsTable));
+      if (!(await hasTables(c, labelsTable.name))) await c.run(ddl(labelsTable));
       for (const r of labelled) {
         await c.run(
           `DELETE FROM ${quoteIdent(labelsTable.name)}

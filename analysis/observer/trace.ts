@@ -8,7 +8,7 @@
  * tool call caused), then leaving out middle steps.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows, readSql } from "../../kit/sql_runner.ts";
+import { hasTables, queryRows, readSql } from "../../kit/sql_runner.ts";
 
 const SQL = new URL("./sql/", import.meta.url);
 
@@ -123,7 +123,8 @@ export async function buildTrace(
   if (!session) throw new Error(`${recording}: no session ${sessionId}`);
   const steps = await queryRows(c, readSql(SQL, "trace_steps"), p);
   const actions = await queryRows(c, readSql(SQL, "trace_actions"), p) as unknown as RawAction[];
-  const mcpRows = await hasMcpTables(c)
+  // an older analysis may not have the MCP tables
+  const mcpRows = await hasTables(c, "mcp_calls", "mcp_tool_links")
     ? await queryRows(c, readSql(SQL, "trace_mcp_calls"), p)
     : [];
   const mcpOf = new Map<unknown, TraceMcpCall[]>();
@@ -239,16 +240,6 @@ export async function buildTrace(
     tokens: estimateTokens(text),
     omitted,
   };
-}
-
-/** Whether the database has the MCP tables (an older analysis may not). */
-async function hasMcpTables(c: DuckDBConnection): Promise<boolean> {
-  const [r] = await queryRows(
-    c,
-    `SELECT count(*) AS n FROM duckdb_tables()
-     WHERE database_name = current_database() AND table_name IN ('mcp_calls', 'mcp_tool_links')`,
-  );
-  return Number(r?.n) === 2;
 }
 
 /** SHA-256 of a text, hex. */
