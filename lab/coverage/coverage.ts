@@ -9,8 +9,9 @@
  */
 
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
+import { queryDb } from "../../analysis/analysed_db.ts";
+import { readSql } from "../../kit/sql_runner.ts";
 import { locate, type LocateResult } from "../../capture/locate/mod.ts";
 import { underCapture } from "../agents/main.ts";
 import { runAgent } from "../agents/run_agent.ts";
@@ -23,6 +24,9 @@ import {
   type InstalledBuild,
 } from "./builds.ts";
 import { buildMakeup } from "./runtime.ts";
+
+/** `sql/coverage_capture.sql`: what of a captured run the analysis recovered. */
+const SQL_DIR = new URL("./sql/", import.meta.url);
 
 export interface MatrixRow {
   agent: CoverageAgent;
@@ -168,32 +172,24 @@ async function captureSample(
   await analyze({ recordings: [rec], quiet: true, out: quiet, err: quiet });
   const prompt = scenario.prompt ?? "";
   const answer = scenario.turns.map((t) => t.text).filter((t): t is string => !!t).at(-1) ?? "";
-  const db = await DuckDBInstance.create(join(rec, DB_FILE), { access_mode: "READ_ONLY" });
-  const c = await db.connect();
-  try {
-    const res = await c.runAndReadAll(
-      `SELECT count(*) FILTER (WHERE kind = 'main') AS calls,
-              coalesce(bool_or(contains(coalesce(user_input, ''), $1)), false) AS request,
-              coalesce(bool_or(contains(coalesce(assistant_text, ''), $2)), false) AS response
-         FROM llm_calls`,
-      [prompt, answer],
-    );
-    const [calls, request, response] = res.getRows()[0] as [bigint, boolean, boolean];
-    const ok = request && response;
-    return {
-      captured: ok ? "yes" : "no",
-      request_found: request,
-      response_found: response,
-      capture_note: `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
-        (ok
-          ? ""
-          : `; prompt ${request ? "found" : "missing"}, answer ${response ? "found" : "missing"}`),
-      ...(checks ? { hook_checks: checks } : {}),
-    };
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
+  const [res] = await queryDb(join(rec, DB_FILE), readSql(SQL_DIR, "coverage_capture"), {
+    prompt,
+    answer,
+  });
+  const calls = res.calls as bigint;
+  const request = res.request === true;
+  const response = res.response === true;
+  const ok = request && response;
+  return {
+    captured: ok ? "yes" : "no",
+    request_found: request,
+    response_found: response,
+    capture_note: `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
+      (ok
+        ? ""
+        : `; prompt ${request ? "found" : "missing"}, answer ${response ? "found" : "missing"}`),
+    ...(checks ? { hook_checks: checks } : {}),
+  };
 }
 
 /** The run-time checks of the hooks in `file` that saw data, from the attach report. */

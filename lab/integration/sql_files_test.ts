@@ -36,6 +36,7 @@ import { analysedFixture } from "../../analysis/correlate/testing.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
 const SIMULATOR_SQL = new URL("../simulator/sql/", import.meta.url);
+const COVERAGE_SQL = new URL("../coverage/sql/", import.meta.url);
 const OBSERVER_SQL = new URL("../../analysis/observer/sql/", import.meta.url);
 const EVAL_FILES = [
   "eval_incarnations",
@@ -62,6 +63,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
   assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), ["transcript_timing"]);
+  assert.deepEqual(sqlFilesIn(COVERAGE_SQL), ["coverage_capture"]);
   // MCP: the stream query, one file per table but the parsed messages, the links, the detectors
   const mcpTables = MCP_TABLES.filter((t) => t !== mcpMessagesTable).map((t) => t.name);
   assert.deepEqual(
@@ -90,6 +92,10 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       assert.deepEqual(await queryRows(c, sql, { recording: "none", session: 1 }), []);
     }
     assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_timing")), []);
+    assert.deepEqual(
+      await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), { prompt: "p", answer: "a" }),
+      [{ calls: 0n, request: false, response: false }],
+    );
     const summary = new URL("../../analysis/detect/summary/", import.meta.url);
     for (const name of sqlFilesIn(summary)) {
       const rows = await queryRows(c, readSql(summary, name), { recording: "none" });
@@ -139,6 +145,14 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
          WHERE a.op = 'exec' AND a.argv[1] = 'tee'`,
       );
       assert.deepEqual(tee.map((t) => [t.tool_call_id, t.attribution]), [[1n, "tool"]]);
+      // the coverage matrix's check: the scenario's prompt was recovered (its last answer is a
+      // template filled in at run time: an answer no model gave shows the other side)
+      const [cov] = await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), {
+        prompt: tm.prompt ?? "",
+        answer: "an answer no model gave",
+      });
+      assert.ok(Number(cov.calls) > 0);
+      assert.deepEqual([cov.request, cov.response], [true, false]);
       // nothing dangerous or wasteful in tool_marker
       assert.deepEqual(await queryRows(c, "SELECT kind FROM findings"), []);
       // the evaluation, with the marker file as the tool call's marker
