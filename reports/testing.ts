@@ -7,8 +7,10 @@
 import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import type { DuckDBValue } from "@duckdb/node-api";
 import { analyzeRecording, DB_FILE } from "../analysis/analyze.ts";
+import { withDb } from "../analysis/analysed_db.ts";
+import { queryRows, tableNames } from "../kit/sql_runner.ts";
 import { loadPrices } from "../analysis/pricing.ts";
 import { buildCorrelation } from "../analysis/correlate/build.ts";
 import { quoteIdent } from "../kit/columns.ts";
@@ -47,7 +49,7 @@ export async function analyse(recording: string): Promise<void> {
 }
 
 /** Runs `fn` on a read-write connection to the recording's database. */
-export async function withDbOf<T>(
+export function withDbOf<T>(
   recording: string,
   fn: (q: {
     run(sql: string, params?: Record<string, DuckDBValue>): Promise<void>;
@@ -55,32 +57,18 @@ export async function withDbOf<T>(
     scalar(sql: string): Promise<number>;
   }) => Promise<T>,
 ): Promise<T> {
-  const instance = await DuckDBInstance.create(join(recording, DB_FILE));
-  const c = await instance.connect();
-  try {
-    return await fn({
+  return withDb(join(recording, DB_FILE), (c) =>
+    fn({
       run: async (sql, params) => void await c.run(sql, params),
-      rows: async (sql) =>
-        (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[],
+      rows: (sql) => queryRows(c, sql),
       scalar: async (sql) => Number((await c.runAndReadAll(sql)).getRows()[0][0]),
-    });
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
+    }));
 }
 
 /** Builds correlation's tables (`links`, ...) in an analysed recording. */
 export async function addCorrelation(recording: string): Promise<void> {
-  const instance = await DuckDBInstance.create(join(recording, DB_FILE));
-  const c = await instance.connect();
-  try {
-    const problems = await buildCorrelation(c);
-    if (problems.length) throw new Error(`correlation: ${problems[0].message}`);
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
+  const problems = await withDb(join(recording, DB_FILE), (c) => buildCorrelation(c));
+  if (problems.length) throw new Error(`correlation: ${problems[0].message}`);
 }
 
 export interface FindingInput {
@@ -98,16 +86,12 @@ export interface FindingInput {
  * without them (an older one, or an analysis stopped early) would lack it.
  */
 export async function dropCorrelation(recording: string): Promise<void> {
-  await withDbOf(recording, async (q) => {
-    const tables = await q.rows(
-      "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()",
-    );
+  await withDb(join(recording, DB_FILE), async (c) => {
+    const tables = await tableNames(c);
     const keep = new Set<string>(REQUIRED_TABLES);
     for (const def of [...CORRELATE_TABLES, ...DETECT_INPUT_TABLES, ...DETECT_TABLES]) {
       if (keep.has(def.name)) continue;
-      if (tables.some((t) => t.table_name === def.name)) {
-        await q.run(`DROP TABLE ${quoteIdent(def.name)} CASCADE`);
-      }
+      if (tables.has(def.name)) await c.run(`DROP TABLE ${quoteIdent(def.name)} CASCADE`);
     }
   });
 }
