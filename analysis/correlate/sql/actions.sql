@@ -44,11 +44,11 @@ ev AS (
       WHEN 'truncate' THEN coalesce(' to ' || length || ' bytes', '')
       ELSE ''
     END || CASE
-      WHEN ret < 0 THEN ' (failed, errno ' || (-ret) || ')'
+      WHEN ret < 0 THEN ''
       WHEN op = 'open' AND opens_for_writing(flags) THEN ' (write)'
       WHEN op = 'open' THEN ' (read)'
       ELSE ''
-    END || CASE WHEN via = 'syscall' THEN '' ELSE ' via ' || via END
+    END
   FROM file
   UNION ALL
   SELECT recording, 'net',
@@ -66,10 +66,8 @@ ev AS (
           WHEN op = 'bind' AND local_port IS NOT NULL AND local_port <> port
             THEN ' (got port ' || local_port || ')'
           ELSE ''
-        END ||
-        CASE WHEN ret >= 0 OR (op = 'connect' AND ret = -115) THEN ''
-          ELSE ' (failed, errno ' || (-ret) || ')' END
-    END || CASE WHEN via = 'syscall' THEN '' ELSE ' via ' || via END
+        END
+    END
   FROM net
   UNION ALL
   SELECT recording, 'privilege',
@@ -79,15 +77,18 @@ ev AS (
     ret >= 0,
     false,
     op || coalesce(' ' || request, '') || coalesce(' ' || array_to_string(ids, ' '), '') ||
-      coalesce(CASE WHEN op LIKE 'process_vm_%' THEN ' of' ELSE '' END || ' pid ' || target_pid, '') ||
-      CASE WHEN ret < 0 THEN ' (failed, errno ' || (-ret) || ')' ELSE '' END
+      coalesce(CASE WHEN op LIKE 'process_vm_%' THEN ' of' ELSE '' END || ' pid ' || target_pid, '')
   FROM privilege
 )
 SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns, e.pid, e.tid,
   e.op, e.path, e.path2, e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret,
   e.via, e.target_pid, e.from_memory, e.ok, e.written,
   l.session_id, coalesce(l.role, 'outside'), l.branch_pid, l.branch_start_ns, l.start_ns,
-  e.summary
+  -- the summary ends with a failed call's errno (a process event's ret, its exit status, is
+  -- never negative) and the path it came by when not a plain system call
+  e.summary ||
+    CASE WHEN e.ret < 0 AND NOT e.ok THEN ' (failed, errno ' || (-e.ret) || ')' ELSE '' END ||
+    CASE WHEN e.via = 'syscall' THEN '' ELSE ' via ' || e.via END
 FROM ev e
 JOIN first_rows() f ON f.event_table = e.event_table AND f.recording = e.recording
 LEFT JOIN inc l
