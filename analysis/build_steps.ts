@@ -258,3 +258,19 @@ export class Build {
     await appendRows(this.c, problemsTable, this.problems);
   }
 }
+
+/**
+ * Runs `steps` as part of `build` when given (its problems are the caller's), else as a build
+ * of their own over `c` whose problems then replace, in `problems`, those earlier runs of the
+ * same steps left; returns the build's problems.
+ */
+export async function buildPart(
+  c: DuckDBConnection,
+  build: Build | undefined,
+  steps: (b: Build) => Promise<void>,
+): Promise<ProblemRow[]> {
+  const b = build ?? new Build(c, null);
+  await steps(b);
+  if (!build) await b.saveProblems();
+  return b.problems;
+}

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { CORRELATE_TABLES } from "./schema.ts";
 import { type CorrelateSettings, DEFAULT_SETTINGS, settingsParams } from "./settings.ts";
 import { readSql } from "../../kit/sql_runner.ts";
-import { Build } from "../build_steps.ts";
+import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
@@ -30,22 +30,21 @@ export const PROCESS_AGENTS = "process_agents";
  * Creates (or re-creates) the correlation tables and fills them, as part of `build` when
  * given (its problems are the caller's), else on its own (problems saved in `problems`).
  */
-export async function buildCorrelation(
+export function buildCorrelation(
   c: DuckDBConnection,
   settings: CorrelateSettings = DEFAULT_SETTINGS,
   build?: Build,
 ): Promise<ProblemRow[]> {
-  const b = build ?? new Build(c, null);
-  const params = settingsParams(settings);
-  await b.create(CORRELATE_TABLES);
-  await b.run(`${FIRST_ROWS}.sql`, readSql(SQL_DIR, FIRST_ROWS));
-  for (const def of CORRELATE_TABLES) {
-    await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name), params);
-    if (def.name === "lineage") {
-      await b.run(`${PROCESS_AGENTS}.sql`, readSql(SQL_DIR, PROCESS_AGENTS), params);
+  return buildPart(c, build, async (b) => {
+    const params = settingsParams(settings);
+    await b.create(CORRELATE_TABLES);
+    await b.run(`${FIRST_ROWS}.sql`, readSql(SQL_DIR, FIRST_ROWS));
+    for (const def of CORRELATE_TABLES) {
+      await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name), params);
+      if (def.name === "lineage") {
+        await b.run(`${PROCESS_AGENTS}.sql`, readSql(SQL_DIR, PROCESS_AGENTS), params);
+      }
     }
-  }
-  await b.finish();
-  if (!build) await b.saveProblems();
-  return b.problems;
+    await b.finish();
+  });
 }

@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { TableDef } from "../../kit/columns.ts";
 import { readSql } from "../../kit/sql_runner.ts";
-import { Build } from "../build_steps.ts";
+import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { loadAllowlist, loadInjectionPatterns, loadSensitivePatterns } from "./patterns.ts";
 import {
@@ -53,33 +53,34 @@ function targetOf(step: string): TableDef {
  * in `problems`): a step that fails or rows that break a declaration are problems, never an
  * exception.
  */
-export async function buildFindings(
+export function buildFindings(
   c: DuckDBConnection,
   settings: DetectSettings = DEFAULT_DETECT_SETTINGS,
   build?: Build,
 ): Promise<ProblemRow[]> {
-  const b = build ?? new Build(c, null);
-  await b.create([...DETECT_INPUT_TABLES, ...DETECT_TABLES]);
-  const sensitive = loadSensitivePatterns(settings.sensitivePaths);
-  const phrases = loadInjectionPatterns(settings.injectionPhrases);
-  type Rows = Record<string, unknown>[];
-  await b.appendRows(sensitivePatternsTable, sensitive as unknown as Rows);
-  await b.appendRows(
-    allowlistTable,
-    loadAllowlist(settings.allowlist).map((e) => ({ recording: null, ...e })),
-  );
-  await b.appendRows(injectionPatternsTable, phrases as unknown as Rows);
-  await b.run(`${DETECT_MACROS}.sql`, readSql(SQL_DIR, DETECT_MACROS));
-  const params = {
-    ...detectParams(settings),
-    // every sensitive pattern at once, to screen opens with one compiled regex
-    sensitive_any: sensitive.length ? sensitive.map((p) => `(${p.regex})`).join("|") : "^$.",
-    injection_any: phrases.length ? `(?is)${phrases.map((p) => `(${p.regex})`).join("|")}` : "^$.",
-  };
-  for (const name of DETECT_ORDER) {
-    await b.insert(targetOf(name), `${name}.sql`, readSql(SQL_DIR, name), params);
-  }
-  await b.finish();
-  if (!build) await b.saveProblems();
-  return b.problems;
+  return buildPart(c, build, async (b) => {
+    await b.create([...DETECT_INPUT_TABLES, ...DETECT_TABLES]);
+    const sensitive = loadSensitivePatterns(settings.sensitivePaths);
+    const phrases = loadInjectionPatterns(settings.injectionPhrases);
+    type Rows = Record<string, unknown>[];
+    await b.appendRows(sensitivePatternsTable, sensitive as unknown as Rows);
+    await b.appendRows(
+      allowlistTable,
+      loadAllowlist(settings.allowlist).map((e) => ({ recording: null, ...e })),
+    );
+    await b.appendRows(injectionPatternsTable, phrases as unknown as Rows);
+    await b.run(`${DETECT_MACROS}.sql`, readSql(SQL_DIR, DETECT_MACROS));
+    const params = {
+      ...detectParams(settings),
+      // every sensitive pattern at once, to screen opens with one compiled regex
+      sensitive_any: sensitive.length ? sensitive.map((p) => `(${p.regex})`).join("|") : "^$.",
+      injection_any: phrases.length
+        ? `(?is)${phrases.map((p) => `(${p.regex})`).join("|")}`
+        : "^$.",
+    };
+    for (const name of DETECT_ORDER) {
+      await b.insert(targetOf(name), `${name}.sql`, readSql(SQL_DIR, name), params);
+    }
+    await b.finish();
+  });
 }

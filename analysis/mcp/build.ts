@@ -17,7 +17,7 @@ import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrp
 import { maskSecrets } from "../../protocols/json_secrets.ts";
 import { httpMcpMessages, type TcpChunk } from "./http_messages.ts";
 import { httpsExchange, httpsMcpMessages } from "./https_messages.ts";
-import { Build } from "../build_steps.ts";
+import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { findingsTable } from "../detect/schema.ts";
 import { MCP_TABLES, type McpMessageRow, mcpMessagesTable } from "./schema.ts";
@@ -260,38 +260,36 @@ export const MCP_FINDINGS = [
 ] as const;
 
 /** Adds the MCP findings; after the detectors (it reads their pattern and sensitive-read tables). */
-export async function buildMcpFindings(c: DuckDBConnection, build?: Build): Promise<ProblemRow[]> {
-  const b = build ?? new Build(c, null);
-  for (const name of MCP_FINDINGS) {
-    await b.insert(findingsTable, `${name}.sql`, readSql(SQL_DIR, name));
-  }
-  if (!build) await b.saveProblems();
-  return b.problems;
+export function buildMcpFindings(c: DuckDBConnection, build?: Build): Promise<ProblemRow[]> {
+  return buildPart(c, build, async (b) => {
+    for (const name of MCP_FINDINGS) {
+      await b.insert(findingsTable, `${name}.sql`, readSql(SQL_DIR, name));
+    }
+  });
 }
 
 /**
  * Creates and fills the MCP tables and adds the `mcp` links. Needs correlation's tables. Part
  * of `build` when given, else on its own (problems saved in `problems`).
  */
-export async function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow[]> {
-  const b = build ?? new Build(c, null);
-  await b.create(MCP_TABLES);
-  const { rows, problems } = await readMcpMessages(c);
-  await b.appendRows(mcpMessagesTable, rows as unknown as Record<string, unknown>[]);
-  for (const p of problems) b.problem(p.source ?? "ipc.arrow", "protocol", p.message);
-  for (const def of MCP_TABLES) {
-    if (def === mcpMessagesTable) continue;
-    await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));
-  }
-  const [links, serverLinks] = MCP_LINKS;
-  await b.run(`${links}.sql`, readSql(SQL_DIR, links), {}, "no action got the mcp signal");
-  await b.run(
-    `${serverLinks}.sql`,
-    readSql(SQL_DIR, serverLinks),
-    {},
-    "no action was attributed to a configured MCP server",
-  );
-  await b.finish();
-  if (!build) await b.saveProblems();
-  return b.problems;
+export function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow[]> {
+  return buildPart(c, build, async (b) => {
+    await b.create(MCP_TABLES);
+    const { rows, problems } = await readMcpMessages(c);
+    await b.appendRows(mcpMessagesTable, rows as unknown as Record<string, unknown>[]);
+    for (const p of problems) b.problem(p.source ?? "ipc.arrow", "protocol", p.message);
+    for (const def of MCP_TABLES) {
+      if (def === mcpMessagesTable) continue;
+      await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));
+    }
+    const [links, serverLinks] = MCP_LINKS;
+    await b.run(`${links}.sql`, readSql(SQL_DIR, links), {}, "no action got the mcp signal");
+    await b.run(
+      `${serverLinks}.sql`,
+      readSql(SQL_DIR, serverLinks),
+      {},
+      "no action was attributed to a configured MCP server",
+    );
+    await b.finish();
+  });
 }
