@@ -7,6 +7,7 @@
 import {
   apiError,
   arr,
+  chatShape,
   type Conversation,
   emptyRequest,
   emptyResponse,
@@ -37,17 +38,9 @@ const userTexts = (m: Obj): string[] =>
 export function anthropicRequest(body: unknown, opts: ReadOptions = {}): RequestInfo {
   const r = emptyRequest();
   if (!isObj(body)) return r;
-  const messages = arr(body.messages).filter(isObj);
-  r.model = str(body.model);
-  r.stream = body.stream === true;
-  r.messages = messages.length;
-  r.toolsOffered = arr(body.tools).length;
-  const system: string[] = [textOf(body.system)];
-  let lastAssistant = -1;
-  messages.forEach((m, i) => {
-    if (m.role === "assistant") lastAssistant = i;
-    if (m.role === "system") system.push(textOf(m.content));
-  });
+  const shape = chatShape(body, r, ["system"]);
+  const { messages, lastAssistant } = shape;
+  const system = [textOf(body.system), ...shape.system];
   if (opts.conversation) r.conversation = conversationOf(body, messages);
   r.systemPrompt = joinNonEmpty(system);
   const user: string[] = [];

@@ -7,6 +7,7 @@
 import {
   apiError,
   arr,
+  chatShape,
   emptyRequest,
   emptyResponse,
   isObj,
@@ -26,17 +27,7 @@ import {
 export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo {
   const r = emptyRequest();
   if (!isObj(body)) return r;
-  const messages = arr(body.messages).filter(isObj);
-  r.model = str(body.model);
-  r.stream = body.stream === true;
-  r.messages = messages.length;
-  r.toolsOffered = arr(body.tools).length;
-  let lastAssistant = -1;
-  const system: string[] = [];
-  messages.forEach((m, i) => {
-    if (m.role === "assistant") lastAssistant = i;
-    if (m.role === "system" || m.role === "developer") system.push(textOf(m.content));
-  });
+  const { messages, lastAssistant, system } = chatShape(body, r, ["system", "developer"]);
   r.systemPrompt = joinNonEmpty(system);
   const after = messages.slice(lastAssistant + 1);
   r.userInput = joinNonEmpty(after.filter((m) => m.role === "user").map((m) => textOf(m.content)));

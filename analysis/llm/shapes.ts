@@ -177,6 +177,31 @@ export function emptyRequest(): RequestInfo {
   return { toolResults: [], messages: 0, toolsOffered: 0, wantsJson: false, leadText: "" };
 }
 
+/**
+ * The top of a request in the chat shape, a `messages` list with roles (Anthropic Messages,
+ * Chat Completions): sets `r`'s model, stream and message and tool counts, and gives the
+ * messages, the index of the last assistant message (-1 for none) and the texts of the
+ * messages whose role is in `systemRoles`.
+ */
+export function chatShape(
+  body: Obj,
+  r: RequestInfo,
+  systemRoles: readonly string[],
+): { messages: Obj[]; lastAssistant: number; system: string[] } {
+  const messages = arr(body.messages).filter(isObj);
+  r.model = str(body.model);
+  r.stream = body.stream === true;
+  r.messages = messages.length;
+  r.toolsOffered = arr(body.tools).length;
+  let lastAssistant = -1;
+  const system: string[] = [];
+  messages.forEach((m, i) => {
+    if (m.role === "assistant") lastAssistant = i;
+    if (systemRoles.includes(m.role as string)) system.push(textOf(m.content));
+  });
+  return { messages, lastAssistant, system };
+}
+
 /** The message of an API error body (`{error: {message}}` in every provider's shape). */
 export function apiError(body: unknown): string | undefined {
   const b = Array.isArray(body) ? body[0] : body;
