@@ -59,13 +59,13 @@ export interface TlsStream {
   lost: number;
 }
 
+/** A TLS connection's key: its process, connection id and generation (a reused id's next). */
+export const connKey = (r: { pid: number; conn_id: bigint; conn_gen: number }): string =>
+  `${r.pid}:${r.conn_id}:${r.conn_gen}`;
+
 /** Concatenates `data` per (pid, conn_id, conn_gen, direction) in `seq` order. */
 export function tlsStreams(rows: TlsRow[]): TlsStream[] {
-  const groups = new Map<string, TlsRow[]>();
-  for (const r of rows) {
-    const k = `${r.pid}:${r.conn_id}:${r.conn_gen}`;
-    (groups.get(k) ?? groups.set(k, []).get(k)!).push(r);
-  }
+  const groups = Map.groupBy(rows, connKey);
   const out: TlsStream[] = [];
   for (const rs of groups.values()) {
     const s: TlsStream = {

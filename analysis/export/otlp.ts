@@ -297,38 +297,17 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
     eventsOn.delete(span);
   };
 
-  const bySession = <T extends Row>(rows: T[]) => {
-    const m = new Map<number, T[]>();
-    for (const r of rows) {
-      const k = Number(r.session_id);
-      (m.get(k) ?? m.set(k, []).get(k)!).push(r);
-    }
-    return m;
-  };
+  const bySession = (rows: Row[]) => Map.groupBy(rows, (r) => Number(r.session_id));
   const calls = bySession(q.llm_calls);
   const tools = bySession(q.tool_calls);
   const toolById = new Map(q.tool_calls.map((t) => [Number(t.tool_call_id), t]));
-  const resultsFor = new Map<number, Row[]>();
-  for (const t of q.tool_calls) {
-    if (t.result_llm_call_id === null) continue;
-    const k = Number(t.result_llm_call_id);
-    (resultsFor.get(k) ?? resultsFor.set(k, []).get(k)!).push(t);
-  }
-  const toolsOf = new Map<number, Row[]>();
-  for (const t of q.tool_calls) {
-    const k = Number(t.llm_call_id);
-    (toolsOf.get(k) ?? toolsOf.set(k, []).get(k)!).push(t);
-  }
-  const procsOf = new Map<number, Row[]>();
-  for (const p of q.processes) {
-    const k = Number(p.tool_call_id);
-    (procsOf.get(k) ?? procsOf.set(k, []).get(k)!).push(p);
-  }
-  const actionsOf = new Map<number, Row[]>();
-  for (const a of q.actions) {
-    const k = Number(a.tool_call_id);
-    (actionsOf.get(k) ?? actionsOf.set(k, []).get(k)!).push(a);
-  }
+  const resultsFor = Map.groupBy(
+    q.tool_calls.filter((t) => t.result_llm_call_id !== null),
+    (t) => Number(t.result_llm_call_id),
+  );
+  const toolsOf = Map.groupBy(q.tool_calls, (t) => Number(t.llm_call_id));
+  const procsOf = Map.groupBy(q.processes, (p) => Number(p.tool_call_id));
+  const actionsOf = Map.groupBy(q.actions, (a) => Number(a.tool_call_id));
   const findingsOf = new Map<string, Row[]>();
   for (const f of q.findings) {
     if (f.session_id === null) {

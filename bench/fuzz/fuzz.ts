@@ -19,8 +19,8 @@ import { tableDigests, tablesDigest } from "../../analysis/testing.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { readParts, writeRecording } from "../../recording/recording_builder.ts";
 import type { ProcessRow, TlsRow } from "../../recording/schema.ts";
+import { connKey } from "../../recording/recording.ts";
 import {
-  connKey,
   type FileMutation,
   fileMutations,
   type FilePlan,

@@ -16,6 +16,7 @@
  */
 import fc from "fast-check";
 import type { ProcessRow, TlsRow } from "../../recording/schema.ts";
+import { connKey } from "../../recording/recording.ts";
 import { startsWithHttp2Preface } from "../../protocols/http2_frame.ts";
 
 export type Expect = "same" | "sameWithoutTimes" | "legal" | "reported" | "contained";
@@ -56,9 +57,6 @@ export interface FileMutation {
 }
 
 export type Mutation = TlsMutation | FileMutation;
-
-export const connKey = (r: { pid: number; conn_id: bigint; conn_gen: number }) =>
-  `${r.pid}:${r.conn_id}:${r.conn_gen}`;
 
 const enc = new TextEncoder();
 
@@ -120,11 +118,7 @@ export interface ConnInfo {
 }
 
 export function connections(rows: TlsRow[]): ConnInfo[] {
-  const by = new Map<string, TlsRow[]>();
-  for (const r of rows) {
-    const k = connKey(r);
-    (by.get(k) ?? by.set(k, []).get(k)!).push(r);
-  }
+  const by = Map.groupBy(rows, connKey);
   const dec = new TextDecoder();
   return [...by.entries()].map(([key, rs]) => {
     const first = streamRows(rs, key, "write")[0];
