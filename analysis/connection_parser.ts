@@ -188,7 +188,24 @@ interface ResyncSide {
   segment: number;
 }
 
-const resyncState = () => ({ skip: false, nextBreak: 0, skipped: 0, segment: 0 });
+/** A direction's resynchronisation, before any break. */
+const resyncSide = (
+  what: ResyncSide["what"],
+  start: RegExp,
+  noStart: string,
+  parser: ResyncSide["parser"],
+  restart: ResyncSide["restart"],
+): ResyncSide => ({
+  what,
+  start,
+  noStart,
+  parser,
+  restart,
+  skip: false,
+  nextBreak: 0,
+  skipped: 0,
+  segment: 0,
+});
 
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
   const problems: string[] = [];
@@ -282,28 +299,14 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   // resync state per direction: at a break its parser ends, the message open in it is cut, and
   // its calls are skipped until one starts a message, where a new parser starts
   const sides: Record<"write" | "read", ResyncSide> = {
-    write: {
-      what: "request",
-      start: REQUEST_START,
-      noStart: "no request start",
-      parser: () => req,
-      restart: (offset) => {
-        req = makeReq(offset);
-      },
-      ...resyncState(),
-    },
-    read: {
-      what: "response",
-      start: RESPONSE_START,
-      noStart: "no status line",
-      parser: () => resp,
-      restart: (offset) => {
-        resp = makeResp(offset);
-        const last = requests.at(-1);
-        if (last) resp.expectResponseTo(last.method);
-      },
-      ...resyncState(),
-    },
+    write: resyncSide("request", REQUEST_START, "no request start", () => req, (offset) => {
+      req = makeReq(offset);
+    }),
+    read: resyncSide("response", RESPONSE_START, "no status line", () => resp, (offset) => {
+      resp = makeResp(offset);
+      const last = requests.at(-1);
+      if (last) resp.expectResponseTo(last.method);
+    }),
   };
   for (const f of timeOrder(c)) {
     const s = f.dir === "write" ? c.write : c.read;
