@@ -9,6 +9,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { errorLine } from "../kit/cli.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { loadPrices } from "./pricing.ts";
@@ -109,7 +110,7 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     try {
       await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
     } catch (e) {
-      throw new NotAnalysed(`${recording}: ${(e as Error).message.split("\n")[0]}`);
+      throw new NotAnalysed(`${recording}: ${errorLine(e)}`);
     }
     analysed = true;
   };

@@ -10,6 +10,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, type TableDef } from "../kit/columns.ts";
 import { bindFor, hasTables, type SqlValue } from "../kit/sql_runner.ts";
+import { errorLine } from "../kit/cli.ts";
 import type { Columns } from "../recording/arrow_input.ts";
 import { type ArrowLoad, loadArrowFile, type OnArrowRows } from "./arrow_load.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
@@ -17,8 +18,6 @@ import { type ProblemRow, problemsTable } from "./schema.ts";
 
 /** Rows set aside per table and step that get a `problems` row each; the rest are counted. */
 export const MAX_ROW_PROBLEMS = 200;
-
-const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
 
 /** Columns that name a row in a message: the first four besides `recording`. */
 function keyColumns(def: TableDef): string[] {
@@ -95,7 +94,7 @@ export class Build {
     try {
       await appendColumns(this.c, def, cols, extra, r);
     } catch (e) {
-      this.problem(source, "sql", `${def.name}: ${oneLine(e)}; its rows were not loaded`);
+      this.problem(source, "sql", `${def.name}: ${errorLine(e)}; its rows were not loaded`);
       await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});
     }
     r.done();
@@ -118,7 +117,7 @@ export class Build {
     try {
       return await loadArrowFile(this.c, def, path, constants, r.onReject, onRows);
     } catch (e) {
-      this.problem(source, "sql", `${def.name}: ${oneLine(e)}; its rows were not loaded`);
+      this.problem(source, "sql", `${def.name}: ${errorLine(e)}; its rows were not loaded`);
       await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});
       return { rows: 0, batches: 0 };
     } finally {
@@ -144,7 +143,7 @@ export class Build {
     try {
       await appendRows(this.c, def, rows, { ...r, into });
     } catch (e) {
-      this.problem(def.name, "sql", `${def.name}: ${oneLine(e)}; its rows were not loaded`);
+      this.problem(def.name, "sql", `${def.name}: ${errorLine(e)}; its rows were not loaded`);
       await this.c.run(`DELETE FROM ${quoteIdent(into ?? def.name)}`).catch(() => {});
     }
     r.done();
@@ -178,7 +177,7 @@ export class Build {
       await this.c.run(sql, Object.keys(bound).length ? bound as never : undefined);
       return true;
     } catch (e) {
-      this.problem(file, "sql", `${oneLine(e)}; ${consequence}`);
+      this.problem(file, "sql", `${errorLine(e)}; ${consequence}`);
       return false;
     }
   }
@@ -222,7 +221,7 @@ export class Build {
           await this.c.run(`ALTER TABLE ${t} ALTER COLUMN ${q} SET NOT NULL`);
         } catch (e) {
           // a row that slipped past the steps (none should): set aside, then constrain
-          this.problem(def.name, "row", `${def.name}: ${oneLine(e)}; such rows left out`);
+          this.problem(def.name, "row", `${def.name}: ${errorLine(e)}; such rows left out`);
           await this.c.run(`DELETE FROM ${t} WHERE ${q} IS NULL`);
           await this.c.run(`ALTER TABLE ${t} ALTER COLUMN ${q} SET NOT NULL`);
         }

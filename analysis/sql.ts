@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
-import { usageError } from "../kit/cli.ts";
+import { errorLine, usageError } from "../kit/cli.ts";
 import { loadPrices } from "./pricing.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
 import { CORRELATE_TABLES } from "./correlate/schema.ts";
@@ -73,7 +73,7 @@ export async function run(opts: SqlOptions): Promise<number> {
       try {
         await analyzeRecording(rec, loadPrices(opts.prices), { quiet: true, err });
       } catch (e) {
-        err(`sql: ${(e as Error).message.split("\n")[0]}\n`);
+        err(`sql: ${errorLine(e)}\n`);
         continue;
       }
     }
@@ -89,7 +89,7 @@ export async function run(opts: SqlOptions): Promise<number> {
       out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
       return 0;
     } catch (e) {
-      const msg = (e as Error).message.split("\n")[0];
+      const msg = errorLine(e);
       const why = /read-only mode/.test(msg)
         ? " (recordings are opened read-only; --write opens one for writing)"
         : "";

@@ -32,6 +32,11 @@ export class CliError extends Error {
   }
 }
 
+/** The first line of an error's message (of a thrown non-Error, its text). */
+export function errorLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+
 /** Bad usage: exit code 2, the usage printed after the message. */
 export function usageError(message: string): CliError {
   return new CliError(message, 2, true);
@@ -78,7 +83,7 @@ export function parseCommand<const O extends Options>(
     });
   } catch (e) {
     if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      throw usageError((e as Error).message.split("\n")[0]);
+      throw usageError(errorLine(e));
     }
     throw e;
   }

@@ -15,7 +15,14 @@
  * Exit code: 0 when every recording was processed, 1 when one could not be, 2 for bad usage.
  * Findings do not change the exit code.
  */
-import { CliError, parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
+import {
+  CliError,
+  errorLine,
+  parseCommand,
+  runCommand,
+  usageError,
+  userPath,
+} from "../../kit/cli.ts";
 import { checkSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import { ensureAnalysed, withDb } from "../analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
@@ -102,7 +109,7 @@ export async function run(
       });
       out(`${rec}\n${text.trimEnd()}`);
     } catch (e) {
-      err(`findings: ${rec}: ${(e as Error).message.split("\n")[0]}`);
+      err(`findings: ${rec}: ${errorLine(e)}`);
       failed++;
     }
   }

@@ -18,6 +18,7 @@
 import { dirname, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
+import { errorLine } from "../../kit/cli.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import {
   EXPORT_NAMES,
@@ -159,7 +160,7 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
         result.files.push({ table: name, path, rows: Number(Object.values(copied[0] ?? {})[0]) });
       } catch (e) {
         await Deno.remove(tmp).catch(() => {});
-        result.problems.push(`${name}: ${(e as Error).message.split("\n")[0]}`);
+        result.problems.push(`${name}: ${errorLine(e)}`);
       }
     }
     return result;

@@ -17,6 +17,7 @@ import { buildHttpTables, type HttpTables } from "../../analysis/http_tables.ts"
 import { loadPrices } from "../../analysis/pricing.ts";
 import { tableDigests, tablesDigest } from "../../analysis/testing.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
+import { errorLine } from "../../kit/cli.ts";
 import { readParts, writeRecording } from "../../recording/recording_builder.ts";
 import type { ProcessRow, TlsRow } from "../../recording/schema.ts";
 import { connKey } from "../../recording/recording.ts";
@@ -148,8 +149,6 @@ export async function loadSample(name: string): Promise<Sample> {
   };
 }
 
-const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
-
 /** Calls of connections other than `conn` that the clean parse had and this one lacks. */
 function lostCalls(clean: Map<string, number>, got: Map<string, number>, conn: string | null) {
   let lost = 0;
@@ -201,7 +200,7 @@ async function measured<T>(o: Outcome, work: () => Promise<T>): Promise<T | null
   try {
     return await work();
   } catch (e) {
-    o.crash = oneLine(e);
+    o.crash = errorLine(e);
     return null;
   } finally {
     o.ms = performance.now() - t0;
