@@ -6,10 +6,11 @@
  * with bound values into plain rows (`queryRows` of kit/sql_runner.ts: BIGINT as bigint, lists
  * as arrays).
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { errorLine } from "../kit/cli.ts";
+import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { loadPrices } from "./pricing.ts";
@@ -182,12 +183,4 @@ export function queryDb(
   values: Record<string, SqlValue> = {},
 ): Promise<Row[]> {
   return withDb(path, (c) => queryRows(c, sql, values), { readOnly: true });
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -18,6 +18,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
+import { isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
 import { CORRELATE_TABLES } from "./correlate/schema.ts";
@@ -42,14 +43,6 @@ export interface SqlOptions {
 
 const encoder = new TextEncoder();
 
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** Runs the query; returns the exit code (0 ok, 1 nothing to query or the query failed). */
 export async function run(opts: SqlOptions): Promise<number> {
   const out = opts.out ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
@@ -68,7 +61,7 @@ export async function run(opts: SqlOptions): Promise<number> {
   for (const rec of opts.recordings.filter((r) => !exports.includes(r))) {
     const dir = resolve(rec);
     const db = join(dir, DB_FILE);
-    if (!exists(db)) {
+    if (!isFile(db)) {
       err(`sql: ${rec}: not analysed yet, analysing\n`);
       try {
         await analyzeRecording(rec, loadPrices(opts.prices), { quiet: true, err });

@@ -7,6 +7,7 @@ import { readArrowRows } from "./arrow_reader.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import type { FileRow, IpcRow, NetRow, PrivilegeRow, ProcessRow, TlsRow } from "./schema.ts";
 import { concatBytes } from "../kit/bytes.ts";
+import { isFile } from "../kit/files.ts";
 
 export interface Recording {
   dir: string;
@@ -21,14 +22,6 @@ export interface Recording {
   ipc: IpcRow[];
 }
 
-function existing(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
 export function readRecording(dir: string): Recording {
   return {
     dir,
@@ -37,12 +30,10 @@ export function readRecording(dir: string): Recording {
     file: readArrowRows(`${dir}/file.arrow`) as unknown as FileRow[],
     net: readArrowRows(`${dir}/net.arrow`) as unknown as NetRow[],
     tls: readArrowRows(`${dir}/tls.arrow`) as unknown as TlsRow[],
-    privilege: existing(`${dir}/privilege.arrow`)
+    privilege: isFile(`${dir}/privilege.arrow`)
       ? readArrowRows(`${dir}/privilege.arrow`) as unknown as PrivilegeRow[]
       : [],
-    ipc: existing(`${dir}/ipc.arrow`)
-      ? readArrowRows(`${dir}/ipc.arrow`) as unknown as IpcRow[]
-      : [],
+    ipc: isFile(`${dir}/ipc.arrow`) ? readArrowRows(`${dir}/ipc.arrow`) as unknown as IpcRow[] : [],
   };
 }
 

@@ -11,6 +11,7 @@
 import { join, resolve } from "node:path";
 import { analyzeRecording, DB_FILE } from "../analyze.ts";
 import { usageError } from "../../kit/cli.ts";
+import { isFile } from "../../kit/files.ts";
 import { loadPrices } from "../pricing.ts";
 import { NotARecording } from "../recording_input.ts";
 import { exportParquet } from "./parquet.ts";
@@ -32,14 +33,6 @@ export interface ExportOptions {
 }
 
 const encoder = new TextEncoder();
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
 
 /** The recording's `analysis.duckdb`, analysing it first if there is none. */
 export async function analysedDb(

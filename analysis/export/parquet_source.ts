@@ -7,16 +7,9 @@
  */
 import { join, resolve } from "node:path";
 import { sqlString } from "../../kit/columns.ts";
+import { isDir } from "../../kit/files.ts";
 import { EXPORT_MARKER } from "./parquet.ts";
 import { EXPORT_NAMES, PARTITION_KEYS } from "./tables.ts";
-
-function isDir(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether the tree under `dir` holds a `.parquet` file. */
 function holdsParquet(dir: string): boolean {
