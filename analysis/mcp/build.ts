@@ -200,28 +200,14 @@ export async function readMcpMessages(
       }));
     }
   }
-  // MCP over loopback HTTP: one connection's two streams at a time
+  // MCP over loopback HTTP (one connection's two streams at a time), and over HTTPS to a remote
+  // server (from the exchanges the TLS streams were parsed into)
   const http = httpMcpMessages(tcp);
   problems.push(...http.problems);
-  for (const h of http.messages) {
-    const m = h.message;
-    pendingRows.push(pendingRow(m, {
-      recording: h.recording,
-      message_id: nextId(h.recording),
-      ts_ns: h.ts_ns,
-      from_pid: h.from_pid,
-      to_pid: h.to_pid,
-      inode: h.conn,
-      transport: h.transport,
-      server_port: h.server_port,
-      server_host: null,
-    }));
-  }
-  // MCP over HTTPS (a remote server): from the exchanges the TLS streams were parsed into
   const exchanges = await c.runAndReadAll(readSql(SQL_DIR, MCP_HTTPS));
   const https = httpsMcpMessages(exchanges.getRowObjects().map(httpsExchange));
   problems.push(...https.problems.map((p) => ({ ...p, source: "tls.arrow" })));
-  for (const h of https.messages) {
+  for (const h of [...http.messages.map((m) => ({ ...m, server_host: null })), ...https.messages]) {
     pendingRows.push(pendingRow(h.message, {
       recording: h.recording,
       message_id: nextId(h.recording),

@@ -341,6 +341,17 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
   });
 }
 
+/** No file of the recording in `out` holds `secret`, an MCP session id or an SSE session id. */
+function assertNoSecrets(out: string, secret: string) {
+  for (const f of Deno.readDirSync(out)) {
+    if (!f.isFile) continue;
+    const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
+    assert.ok(!text.includes(secret), `${f.name} holds the secret`);
+    assert.ok(!/mcp-session-id: [0-9a-f]/i.test(text), `${f.name} holds a session id`);
+    assert.ok(!/sessionId=[0-9a-f]/i.test(text), `${f.name} holds an SSE session id`);
+  }
+}
+
 /** The scenario's Authorization header value: it must not be anywhere in the recording. */
 const HTTP_SECRET = "sl-mcp-http-SECRET-7f3a9c";
 
@@ -447,13 +458,7 @@ for (
              AND contains(lower(data::VARCHAR), 'authorization: ${stars}')`,
         );
         assert.ok(Number(masked[0].n) >= 1, "the Authorization header is recorded, masked");
-        for (const f of Deno.readDirSync(out)) {
-          if (!f.isFile) continue;
-          const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
-          assert.ok(!text.includes(HTTP_SECRET), `${f.name} holds the secret`);
-          assert.ok(!/mcp-session-id: [0-9a-f]/i.test(text), `${f.name} holds a session id`);
-          assert.ok(!/sessionId=[0-9a-f]/i.test(text), `${f.name} holds an SSE session id`);
-        }
+        assertNoSecrets(out, HTTP_SECRET);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }
@@ -523,13 +528,7 @@ for (
           [],
           "a benign remote MCP session raises no MCP finding",
         );
-        for (const f of Deno.readDirSync(out)) {
-          if (!f.isFile) continue;
-          const text = new TextDecoder("latin1").decode(Deno.readFileSync(join(out, f.name)));
-          assert.ok(!text.includes(REMOTE_SECRET), `${f.name} holds the secret`);
-          assert.ok(!/mcp-session-id: [0-9a-f]/i.test(text), `${f.name} holds a session id`);
-          assert.ok(!/sessionId=[0-9a-f]/i.test(text), `${f.name} holds an SSE session id`);
-        }
+        assertNoSecrets(out, REMOTE_SECRET);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }
