@@ -182,6 +182,11 @@ Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, 
         );
       }
     }
+    // an LLM API call is never MCP, whatever its body: not even decoded
+    await c.run(
+      `INSERT INTO http_exchanges SELECT * REPLACE (exchange_id + 1000 AS exchange_id,
+         7 AS llm_call_id) FROM http_exchanges`,
+    );
     const { rows: messages, problems } = await readMcpMessages(c);
     assert.deepEqual(problems, []);
     assert.equal(messages.length, httpsMcpMessages(rows).messages.length);

@@ -1,8 +1,9 @@
 -- mcp_https_exchanges: the HTTPS exchanges that may carry MCP, for https_messages.ts: every
 -- exchange of a (process, host) that sent a JSON-RPC 2.0 request body at least once (a remote
 -- MCP server: streamable HTTP or HTTP+SSE over TLS), with its bodies as text (null when not
--- UTF-8) and its server-sent events in order. The bodies of other hosts (LLM APIs, downloads)
--- are only looked at by DuckDB, never handed over.
+-- UTF-8) and its server-sent events in order. The bodies of other hosts (downloads, pages)
+-- are only looked at by DuckDB, never handed over; LLM API calls (`llm_call_id`), most of the
+-- bytes, are not MCP and not even decoded.
 WITH x AS (
   SELECT recording, exchange_id, pid, conn_id, host, method, path, status,
     try(decode(request_body)) AS request_text, request_content_type,
@@ -11,6 +12,7 @@ WITH x AS (
     coalesce(request_end_ns, request_ns) AS request_ts,
     coalesce(response_end_ns, response_ns) AS response_ts
   FROM http_exchanges
+  WHERE llm_call_id IS NULL
 ),
 mcp AS (
   SELECT DISTINCT recording, pid, host FROM x
