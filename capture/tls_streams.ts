@@ -1,9 +1,10 @@
 /**
  * Turns reassembled TLS calls into tls.arrow rows, one byte stream at a time: per
  * connection it picks the protocol (HTTP/2 when a direction starts with the h2 preface, else
- * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order (HTTP/1:
- * secret header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport
- * puts its session: the `endpoint` event's URL and every POST to it), and hands each call's
+ * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order (secret
+ * header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
+ * session: the `endpoint` event's URL and every POST to it; HTTP/2's redactor masks both, in
+ * HPACK blocks and DATA payloads), and hands each call's
  * redacted bytes on. A redactor that holds bytes back (an HTTP/2 header
  * block split across calls) delays the calls it covers, never splits or merges them.
  *

@@ -13,7 +13,7 @@
 
 import { HPACK_STATIC_TABLE, HPACK_STATIC_TABLE_LENGTH } from "./hpack_static_table.ts";
 import { HUFFMAN_CODES, huffmanDecode, huffmanEncode } from "./hpack_huffman.ts";
-import { latin1Decode } from "./latin1.ts";
+import { latin1Decode, latin1Encode } from "./latin1.ts";
 import { ProtocolError } from "./protocol_error.ts";
 
 /** How a field was represented on the wire (RFC 7541 section 6). */
@@ -480,6 +480,50 @@ export function secretMask(
   const symbols = huffmanMaskSymbols(decodedLength, range.length);
   if (symbols === null) return plain(); // unreachable for input that decoded; see tests
   return { octets: huffmanEncode(symbols), huffman: true, value: latin1Decode(symbols) };
+}
+
+/**
+ * The wire octets and decoded value that replace a literal value of which only the characters
+ * at `positions` are secret (a session parameter inside `:path`), the rest staying readable; or
+ * null if no same-size replacement exists (the caller then masks the whole value).
+ *
+ * The replacement keeps the value's decoded length and its wire length, so the dynamic table
+ * stays consistent whatever the representation. A plain value gets '*' at those positions. In a
+ * Huffman-coded one every other symbol keeps its code, and the secret characters become mask
+ * symbols ('0', '_', 'x', '*': codes of 5 to 8 bits, in that order of preference) whose code
+ * lengths add up to exactly those of the characters they replace: the mask shows the secret's
+ * length and total code length, nothing per character. (Where that total cannot be made of 5 to
+ * 8 bit codes, each secret character becomes the mask symbol of its own code length.)
+ */
+export function partialMask(
+  range: { length: number; huffman: boolean },
+  value: string,
+  positions: readonly number[],
+): { octets: Uint8Array; huffman: boolean; value: string } | null {
+  const symbols = latin1Encode(value);
+  if (!range.huffman) {
+    if (symbols.length !== range.length) return null;
+    for (const p of positions) symbols[p] = MASK_OCTET;
+    return { octets: symbols, huffman: false, value: latin1Decode(symbols) };
+  }
+  let bits = 0;
+  for (const p of positions) bits += HUFFMAN_CODES[symbols[p]][1];
+  const k = positions.length;
+  if (bits >= 5 * k && bits <= 8 * k) {
+    let extra = bits - 5 * k;
+    for (const p of positions) {
+      const add = Math.min(3, extra);
+      extra -= add;
+      symbols[p] = MASK_SYMBOL_BY_LENGTH.get(5 + add)!;
+    }
+  } else {
+    for (const p of positions) {
+      symbols[p] = MASK_SYMBOL_BY_LENGTH.get(HUFFMAN_CODES[symbols[p]][1])!;
+    }
+  }
+  const octets = huffmanEncode(symbols);
+  if (octets.length !== range.length) return null; // not for input that decoded; see tests
+  return { octets, huffman: true, value: latin1Decode(symbols) };
 }
 
 // For each code length, a symbol to use in masks, chosen to look like masking where the code

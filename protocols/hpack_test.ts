@@ -5,6 +5,7 @@ import {
   type HpackField,
   huffmanMaskSymbols,
   maskHeaderBlock,
+  partialMask,
   readInteger,
 } from "./hpack.ts";
 import {
@@ -15,7 +16,8 @@ import {
 } from "./hpack_huffman.ts";
 import { encodeIndexed, encodeLiteral, encodeSizeUpdate } from "./hpack_encode.ts";
 import { ProtocolError } from "./protocol_error.ts";
-import { hex, toHex } from "./testing.ts";
+import { hex, seededRandom, toHex } from "./testing.ts";
+import { latin1Decode, latin1Encode } from "./latin1.ts";
 
 interface VectorBlock {
   hex: string;
@@ -317,4 +319,47 @@ Deno.test("huffmanMaskSymbols hits every reachable (symbols, octets) combination
       assert.ok(!symbols.includes(0) && !symbols.includes(10) && !symbols.includes(13));
     }
   }
+});
+
+Deno.test("partialMask keeps decoded and wire length, masks only the given positions", () => {
+  const rand = seededRandom(7);
+  // URL-ish characters (5 to 8 bit codes), and a few with long codes (the per-character path)
+  const common = "abcdef0123456789-_ABCDEFGHIJKLMNOPQRSTUVWXYZ/?=&.~%+";
+  const rare = "\u00e9\u0001{}^|\\";
+  let huffmanCases = 0;
+  let perCharacter = 0;
+  for (let n = 0; n < 3000; n++) {
+    const len = 1 + Math.floor(rand() * 60);
+    const pool = rand() < 0.2 ? common + rare : common;
+    let value = "";
+    for (let i = 0; i < len; i++) value += pool[Math.floor(rand() * pool.length)];
+    const positions = [...value].map((_, i) => i).filter(() => rand() < 0.5);
+    if (positions.length === 0) continue;
+    const huffman = rand() < 0.7;
+    const wire = huffman ? huffmanEncode(latin1Encode(value)) : latin1Encode(value);
+    const mask = partialMask({ length: wire.length, huffman }, value, positions);
+    assert.ok(mask, `no mask for ${JSON.stringify(value)}`);
+    assert.equal(mask.huffman, huffman);
+    assert.equal(mask.octets.length, wire.length, "wire length changed");
+    const decoded = huffman
+      ? latin1Decode(huffmanDecode(mask.octets, 0, mask.octets.length, 4096))
+      : latin1Decode(mask.octets);
+    assert.equal(decoded, mask.value);
+    assert.equal(decoded.length, value.length, "decoded length changed (HPACK entry size)");
+    const secret = new Set(positions);
+    const bits = (c: string) => HUFFMAN_CODES[c.charCodeAt(0)][1];
+    const secretBits = positions.map((i) => bits(value[i]));
+    // Masks of 5 to 8 bit codes adding up to the secret's bits, else one of each code length.
+    const total = secretBits.reduce((a, b) => a + b, 0);
+    const summed = total >= 5 * positions.length && total <= 8 * positions.length;
+    for (let i = 0; i < value.length; i++) {
+      if (!secret.has(i)) assert.equal(decoded[i], value[i], `kept character ${i} changed`);
+      else if (!huffman) assert.equal(decoded[i], "*");
+      else if (summed) assert.match(decoded[i], /[0_x*]/);
+      else assert.equal(bits(decoded[i]), bits(value[i]));
+    }
+    if (huffman) huffmanCases++;
+    if (huffman && !summed) perCharacter++;
+  }
+  assert.ok(huffmanCases > 1500 && perCharacter > 5, `${huffmanCases} / ${perCharacter}`);
 });

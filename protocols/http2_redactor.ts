@@ -3,7 +3,10 @@
  * the capture side: the output has exactly the input's length and bytes, except that the
  * values of secret header fields in HEADERS / PUSH_PROMISE / CONTINUATION header blocks are
  * masked (see `maskHeaderBlock` in hpack.ts for how, and why the dynamic table stays
- * consistent for a later decoder of the masked stream).
+ * consistent for a later decoder of the masked stream), and so are the values of a secret URL
+ * parameter (`secretParam`, MCP's `sessionId=`): inside `:path` values (`partialMask` in
+ * hpack.ts: the rest of the path stays readable) and in DATA payloads (per stream, so a value
+ * split across frames is masked whole; pad length and padding are left as they are).
  *
  * Streaming: bytes of frames that carry no header block (DATA, SETTINGS, ...) are passed
  * through as soon as their 9-octet frame header is known, as views of the input (adjacent ones
@@ -27,6 +30,7 @@ import {
   HpackDecoder,
   type HpackDecoderOptions,
   type HpackValueHook,
+  partialMask,
   secretMask,
 } from "./hpack.ts";
 import {
@@ -39,6 +43,12 @@ import {
 } from "./http2_frame.ts";
 import { ByteAccumulator } from "./byte_accumulator.ts";
 import { ProtocolError } from "./protocol_error.ts";
+import {
+  createParamRedactor,
+  type ParamRedactor,
+  paramValuePositions,
+  SECRET_PARAM,
+} from "./url_param_mask.ts";
 
 import { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader } from "./secret_headers.ts";
 
@@ -50,6 +60,12 @@ export interface Http2RedactorOptions {
   /** Bound on one held frame and on one header field in progress. Default 1 MiB. */
   maxBufferSize?: number;
   hpack?: HpackDecoderOptions;
+  /**
+   * A URL parameter (`name=`, lowercase) whose values are secrets, masked in `:path` values
+   * and in DATA payloads (per stream); null for none. Default `sessionid=` (MCP's HTTP+SSE
+   * transport: the `endpoint` event's URL and every POST to it).
+   */
+  secretParam?: string | null;
   onError?(error: ProtocolError): void;
 }
 
@@ -110,6 +126,12 @@ export function createHttp2Redactor(
   let fieldBase = 0; // block coordinate of field.view()[0]
   let out: Uint8Array[] = [];
   let error: ProtocolError | null = null;
+  const secretParam = options.secretParam === undefined ? SECRET_PARAM : options.secretParam;
+  /** per stream with DATA so far: the URL parameter masker (dropped at END_STREAM) */
+  const dataMaskers = new Map<number, ParamRedactor>();
+  let dataMasker: ParamRedactor | null = null; // the current DATA frame's, if masking
+  let padPending = false; // the current DATA frame's pad length octet is still to come
+  let maskLeft = 0; // data octets of the current DATA frame still to go through dataMasker
 
   /** Outputs input bytes [start, end) as they are: a view, joined to the previous one if adjacent. */
   function passView(bytes: Uint8Array, start: number, end: number): void {
@@ -155,8 +177,16 @@ export function createHttp2Redactor(
 
   const hook: HpackValueHook = (f) => {
     const range = f.valueRange;
-    if (!range || !isSecret(f.name.toLowerCase())) return undefined;
-    const mask = secretMask(range, f.value.length, f.representation);
+    if (!range) return undefined;
+    const name = f.name.toLowerCase();
+    let mask;
+    if (isSecret(name)) mask = secretMask(range, f.value.length, f.representation);
+    else if (name === ":path" && secretParam !== null) {
+      const positions = paramValuePositions(f.value, secretParam);
+      if (positions.length === 0) return undefined;
+      mask = partialMask(range, f.value, positions) ??
+        secretMask(range, f.value.length, f.representation);
+    } else return undefined;
     setHuffmanBit(fieldBase + range.prefixOffset, mask.huffman);
     writeBlock(fieldBase + range.offset, mask.octets);
     return mask.value;
@@ -197,6 +227,9 @@ export function createHttp2Redactor(
     let start = p;
     let end = b.length;
     const type = frame.type;
+    if (type === FrameType.HEADERS && frame.flags & Flag.END_STREAM) {
+      dataMaskers.delete(frame.streamId); // trailers: the stream sends no more DATA
+    }
     if (type !== FrameType.CONTINUATION) {
       if (inBlock) return fail("framing", "new header block before END_HEADERS");
       const skip = type === FrameType.PUSH_PROMISE ? 4 : frame.flags & Flag.PRIORITY ? 5 : 0;
@@ -303,16 +336,22 @@ export function createHttp2Redactor(
             if (headerStart >= 0) passView(bytes, headerStart, i);
             else out.push(header.slice());
             passRemaining = frame.length;
+            startData();
             phase = frame.length > 0 ? Phase.PassThrough : Phase.FrameHeader;
           }
           break;
         }
         case Phase.PassThrough: {
           const take = Math.min(passRemaining, n - i);
-          passView(bytes, i, i + take);
+          if (dataMasker) passData(bytes, i, i + take);
+          else passView(bytes, i, i + take);
           i += take;
           passRemaining -= take;
-          if (passRemaining === 0) phase = Phase.FrameHeader;
+          if (passRemaining === 0) {
+            phase = Phase.FrameHeader;
+            if (dataMasker && frame.flags & Flag.END_STREAM) dataMaskers.delete(frame.streamId);
+            dataMasker = null;
+          }
           break;
         }
         case Phase.HeldPayload: {
@@ -330,6 +369,43 @@ export function createHttp2Redactor(
         }
       }
     }
+  }
+
+  /** At a DATA frame's header: sets up masking of its data octets by its stream's masker. */
+  function startData(): void {
+    dataMasker = null;
+    if (frame.type === FrameType.RST_STREAM) dataMaskers.delete(frame.streamId);
+    if (secretParam === null || frame.type !== FrameType.DATA) return;
+    if (frame.length === 0) {
+      if (frame.flags & Flag.END_STREAM) dataMaskers.delete(frame.streamId);
+      return;
+    }
+    let m = dataMaskers.get(frame.streamId);
+    if (!m) dataMaskers.set(frame.streamId, m = createParamRedactor(secretParam));
+    dataMasker = m;
+    padPending = (frame.flags & Flag.PADDED) !== 0;
+    maskLeft = padPending ? 0 : frame.length;
+  }
+
+  /** Outputs DATA payload octets [start, end): data through the stream's masker, padding as is. */
+  function passData(bytes: Uint8Array, start: number, end: number): void {
+    let i = start;
+    if (padPending && i < end) {
+      padPending = false;
+      // A pad length beyond the payload is the reader's error to report; nothing is masked then.
+      maskLeft = Math.max(0, frame.length - 1 - bytes[i]);
+      passView(bytes, i, ++i);
+    }
+    const m = Math.min(maskLeft, end - i);
+    if (m > 0) {
+      const part = bytes.subarray(i, i + m);
+      const masked = dataMasker!.transform(part);
+      if (masked === part) passView(bytes, i, i + m);
+      else out.push(masked);
+      maskLeft -= m;
+      i += m;
+    }
+    if (i < end) passView(bytes, i, end);
   }
 
   function drain(): Uint8Array {

@@ -170,3 +170,101 @@ Deno.test("redactor bounds memory for a hostile header frame length", () => {
   assert.ok(r.failed);
   assert.match(r.error!.message, /exceeds limit/);
 });
+
+const MCP_SSE = new URL("./testdata/captures/h2_mcp_sse/", import.meta.url);
+const mcpClient = new Uint8Array(readFileSync(new URL("client.bin", MCP_SSE)));
+const mcpServer = new Uint8Array(readFileSync(new URL("server.bin", MCP_SSE)));
+const mcpMeta = JSON.parse(readFileSync(new URL("meta.json", MCP_SSE), "utf8"));
+
+/** Every run of 6 characters of `secret` that `bytes` still holds. */
+function leakedPieces(bytes: Uint8Array, secret: string): string[] {
+  const text = new TextDecoder("latin1").decode(bytes);
+  const pieces: string[] = [];
+  for (let i = 0; i + 6 <= secret.length; i++) {
+    if (text.includes(secret.slice(i, i + 6))) pieces.push(secret.slice(i, i + 6));
+  }
+  return pieces;
+}
+
+function dataOf(direction: Http2Direction, bytes: Uint8Array): Map<number, string> {
+  const data = new Map<number, string>();
+  const p = createHttp2Parser({
+    onData: (d) =>
+      data.set(d.streamId, (data.get(d.streamId) ?? "") + new TextDecoder().decode(d.data)),
+    onError: (e) => assert.fail(e.message),
+  }, { direction });
+  p.feed(bytes);
+  p.end();
+  return data;
+}
+
+Deno.test("redactor masks MCP's sessionId in :path and in SSE DATA (real node:http2), any chunking", () => {
+  const session: string = mcpMeta.sent.sessionId;
+  const client = assertSameForAllChunkings(mcpClient, (chunks) => redact(chunks));
+  const server = assertSameForAllChunkings(mcpServer, (chunks) => redact(chunks));
+  assert.equal(client.length, mcpClient.length);
+  assert.equal(server.length, mcpServer.length);
+  assert.deepEqual(leakedPieces(client, session), []);
+  assert.deepEqual(leakedPieces(server, session), []);
+
+  // The POSTs still read as POSTs to /messages, with a mask of the session's length.
+  const before = headersOf("client", mcpClient);
+  const after = headersOf("client", client);
+  const posts = after.filter((h) => h.headers.some(([n, v]) => n === ":method" && v === "POST"));
+  assert.equal(posts.length, mcpMeta.sent.requests.length);
+  after.forEach((h, i) => {
+    h.headers.forEach(([name, value], k) => {
+      const orig = before[i].headers[k][1];
+      if (name !== ":path" || !orig.includes("sessionId=")) return assert.equal(value, orig, name);
+      assert.ok(value.startsWith("/messages?sessionId="), value);
+      assert.equal(value.length, orig.length);
+      assert.match(value.slice("/messages?sessionId=".length), /^[0_x*]+$/);
+    });
+  });
+  // Bodies are untouched; the endpoint event names the URL with its session masked.
+  const sentBodies = [...dataOf("client", client).values()].map((b) => JSON.parse(b));
+  assert.deepEqual(sentBodies, mcpMeta.sent.requests);
+  const sse = [...dataOf("server", server).values()].find((d) => d.startsWith("event: endpoint"))!;
+  const masked = "/messages?sessionId=" + "*".repeat(session.length);
+  assert.ok(sse.startsWith(`event: endpoint\ndata: ${masked}\n\n`), sse.slice(0, 80));
+  assert.deepEqual(
+    sse.replace(masked, mcpMeta.sent.endpoint),
+    [...dataOf("server", mcpServer).values()].find((d) => d.startsWith("event: endpoint")),
+  );
+});
+
+Deno.test("redactor: a sessionId in an indexed :path, in a padded DATA frame, or not asked for", () => {
+  const path = "/messages?sessionId=0123abcd-Zz&x=1";
+  const block1 = [...encodeIndexed(3), ...encodeLiteral(4, path, "incremental", true)];
+  const block2 = [...encodeIndexed(3), ...encodeIndexed(62)]; // the :path entry
+  const body = utf8("data: /m?SESSIONID=secret-42\n\n");
+  const cut = 22; // inside the session: the second frame continues the value
+  const padded = Uint8Array.from([3, ...body.subarray(0, cut), 0, 0, 0]);
+  const headers1 = encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, block1);
+  const input = concatBytes([
+    HTTP2_PREFACE,
+    headers1,
+    encodeFrame(FrameType.DATA, Flag.PADDED, 1, padded),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, body.subarray(cut)),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 3, block2),
+  ]);
+  const masked = assertSameForAllChunkings(input, (chunks) => redact(chunks));
+  assert.equal(masked.length, input.length);
+  const heads = headersOf("client", masked);
+  const p1 = heads[0].headers.find(([n]) => n === ":path")![1];
+  assert.match(p1, /^\/messages\?sessionId=[0_x*]{11}&x=1$/);
+  assert.equal(heads[1].headers.find(([n]) => n === ":path")![1], p1); // the table holds the mask
+  assert.deepEqual(leakedPieces(masked, "0123abcd-Zz"), []);
+  assert.equal(dataOf("client", masked).get(1), "data: /m?SESSIONID=*********\n\n");
+  // The pad length octet and the padding are as they were.
+  const frame1 = HTTP2_PREFACE.length + headers1.length + 9;
+  assert.equal(masked[frame1], 3);
+  assert.deepEqual([...masked.subarray(frame1 + padded.length - 3, frame1 + padded.length)], [
+    0,
+    0,
+    0,
+  ]);
+
+  const r = createHttp2Redactor(isDefaultSecretHeader, { secretParam: null });
+  assert.deepEqual(concatBytes([r.transform(input), r.flush()]), input);
+});
