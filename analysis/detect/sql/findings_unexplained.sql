@@ -18,7 +18,9 @@ WITH acts AS (
   LEFT JOIN net_destinations d
     ON a.event_table = 'net' AND d.recording = a.recording AND d.event_id = a.event_id
     AND NOT d.allowed
-  WHERE l.attribution = 'unexplained' AND a.session_id IS NOT NULL
+  -- links.session_id is its action's: filtered on links' side, the join hashes these few links
+  -- (the planner otherwise took every action to hash)
+  WHERE l.attribution = 'unexplained' AND l.session_id IS NOT NULL
 ),
 g AS (
   SELECT recording, session_id, branch_pid, branch_start_ns,
