@@ -4,7 +4,9 @@
 -- ...; not `workdir`/`cwd`/`dir_path`, which only say where a command runs), URLs, and patches
 -- (`*** Begin Patch`: the paths of its Add/Update/Delete/Move lines). Commands are normalised
 -- (quotes and backslashes dropped, white space collapsed: agents re-quote commands in their
--- wrappers) and their words yield paths, URLs and host names.
+-- wrappers) and their words yield paths, URLs and host names. Lists of names are tested with
+-- list_contains, not IN: DuckDB makes each IN list of constants a join, and copied them into
+-- every reader of `cls` (84 joins, most of this step's time).
 INSERT INTO tool_terms
 WITH
 nodes AS (
@@ -20,24 +22,25 @@ leaves AS (
   SELECT recording, tool_call_id, key, value ->> '$' AS v
   FROM nodes
   WHERE type = 'VARCHAR'
-    AND NOT (in_array AND key IN ('command', 'cmd', 'args', 'argv'))
+    AND NOT (in_array AND list_contains(['command', 'cmd', 'args', 'argv'], key))
   UNION ALL
   SELECT recording, tool_call_id, key,
     array_to_string(json_extract_string(value, '$[*]'), ' ')
   FROM nodes
-  WHERE type = 'ARRAY' AND key IN ('command', 'cmd', 'args', 'argv')
+  WHERE type = 'ARRAY' AND list_contains(['command', 'cmd', 'args', 'argv'], key)
     AND json_type(value -> '$[0]') = 'VARCHAR'
 ),
 classed AS (
   SELECT recording, tool_call_id, key, v,
     CASE
       WHEN v LIKE '*** Begin Patch%' THEN 'patch'
-      WHEN key IN ('command', 'cmd', 'script', 'code', 'shell', 'args', 'argv', 'input', '')
+      WHEN list_contains(
+        ['command', 'cmd', 'script', 'code', 'shell', 'args', 'argv', 'input', ''], key)
         THEN 'command'
-      WHEN key IN ('workdir', 'cwd', 'dir_path', 'working_directory') THEN 'context'
-      WHEN key LIKE '%path%' OR key IN ('file', 'filename', 'dir', 'directory', 'target',
-        'source', 'destination') THEN 'path'
-      WHEN key IN ('url', 'uri', 'href', 'urls', 'endpoint') THEN 'url'
+      WHEN list_contains(['workdir', 'cwd', 'dir_path', 'working_directory'], key) THEN 'context'
+      WHEN key LIKE '%path%' OR list_contains(['file', 'filename', 'dir', 'directory', 'target',
+        'source', 'destination'], key) THEN 'path'
+      WHEN list_contains(['url', 'uri', 'href', 'urls', 'endpoint'], key) THEN 'url'
       ELSE 'text'
     END AS cls
   FROM leaves
@@ -91,8 +94,8 @@ terms AS (
     CASE WHEN p NOT LIKE '/%' THEN '/' || regexp_replace(p, '^(\./|~/|\.\./)+', '') END,
     nullif(regexp_extract(rtrim(p, '/'), '[^/]+$'), ''), NULL, NULL, source, in_command
   FROM paths
-  WHERE p NOT IN ('/dev/null', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/tty', '/', '.',
-    '..', '~')
+  WHERE NOT list_contains(['/dev/null', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/tty', '/',
+    '.', '..', '~'], p)
   UNION ALL
   SELECT recording, tool_call_id, 'url', url, NULL, NULL,
     lower(regexp_extract(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/]*@)?(\[[^\]]*\]|[^/:?#]+)', 1)),
