@@ -22,12 +22,21 @@ branches AS (
   SELECT recording, session_id, pid AS branch_pid, start_ns AS branch_start_ns
   FROM lineage WHERE role = 'descendant' AND depth = 1
 ),
+-- each window once per second of time it spans, so that a time is compared only with the
+-- windows of its own second (joined on the session alone, every action was compared with every
+-- window of its session: work growing with the square of a session's length)
+win_seconds AS (
+  SELECT recording, session_id, tool_call_id, start_ns, end_ns,
+    unnest(range(start_ns // 1000000000, end_ns // 1000000000 + 1)) AS second
+  FROM tool_windows
+),
 cand AS (
   SELECT b.recording, b.session_id, b.branch_pid, b.branch_start_ns, w.tool_call_id,
     w.start_ns AS win_start
   FROM branches b
-  JOIN tool_windows w
+  JOIN win_seconds w
     ON w.recording = b.recording AND w.session_id = b.session_id
+    AND w.second = b.branch_start_ns // 1000000000
     AND b.branch_start_ns BETWEEN w.start_ns AND w.end_ns
 ),
 procs AS (
@@ -68,9 +77,9 @@ evm AS (
         AND a.port = t.port THEN 'argument:port'
     END AS signal
   FROM actions a
-  JOIN tool_windows w
+  JOIN win_seconds w
     ON w.recording = a.recording AND w.session_id = a.session_id
-    AND a.ts_ns BETWEEN w.start_ns AND w.end_ns
+    AND w.second = a.ts_ns // 1000000000 AND a.ts_ns BETWEEN w.start_ns AND w.end_ns
   JOIN tool_terms t
     ON t.recording = a.recording AND t.tool_call_id = w.tool_call_id
     AND t.kind IN ('path', 'url', 'host')
