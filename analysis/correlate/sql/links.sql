@@ -22,13 +22,20 @@ branches AS (
   SELECT recording, session_id, pid AS branch_pid, start_ns AS branch_start_ns
   FROM lineage WHERE role = 'descendant' AND depth = 1
 ),
--- each window once per second of time it spans, so that a time is compared only with the
--- windows of its own second (joined on the session alone, every action was compared with every
--- window of its session: work growing with the square of a session's length)
+-- A time is compared only with the windows of its own second: a window of up to a day is
+-- listed once per second it spans (joined on the session alone, every action was compared with
+-- every window of its session: work growing with the square of a session's length). A longer
+-- window (whatever its timestamps say) is compared on its session, as before.
 win_seconds AS (
   SELECT recording, session_id, tool_call_id, start_ns, end_ns,
     unnest(range(start_ns // 1000000000, end_ns // 1000000000 + 1)) AS second
   FROM tool_windows
+  WHERE end_ns - start_ns <= 86400000000000
+),
+long_windows AS (
+  SELECT recording, session_id, tool_call_id, start_ns, end_ns
+  FROM tool_windows
+  WHERE end_ns - start_ns > 86400000000000
 ),
 cand AS (
   SELECT b.recording, b.session_id, b.branch_pid, b.branch_start_ns, w.tool_call_id,
@@ -37,6 +44,12 @@ cand AS (
   JOIN win_seconds w
     ON w.recording = b.recording AND w.session_id = b.session_id
     AND w.second = b.branch_start_ns // 1000000000
+    AND b.branch_start_ns BETWEEN w.start_ns AND w.end_ns
+  UNION ALL
+  SELECT b.recording, b.session_id, b.branch_pid, b.branch_start_ns, w.tool_call_id, w.start_ns
+  FROM branches b
+  JOIN long_windows w
+    ON w.recording = b.recording AND w.session_id = b.session_id
     AND b.branch_start_ns BETWEEN w.start_ns AND w.end_ns
 ),
 procs AS (
@@ -51,10 +64,29 @@ procs AS (
 args AS (
   SELECT recording, branch_pid, branch_start_ns, unnest(argv[2:]) AS arg FROM procs
 ),
+-- the file and net actions of a session's agent and descendants, each with every tool call
+-- whose window holds it
+acts AS NOT MATERIALIZED (
+  SELECT * FROM actions
+  WHERE role IN ('agent', 'descendant') AND event_table IN ('file', 'net')
+),
+in_window AS (
+  SELECT a.*, w.tool_call_id, w.start_ns AS win_start
+  FROM acts a
+  JOIN win_seconds w
+    ON w.recording = a.recording AND w.session_id = a.session_id
+    AND w.second = a.ts_ns // 1000000000 AND a.ts_ns BETWEEN w.start_ns AND w.end_ns
+  UNION ALL
+  SELECT a.*, w.tool_call_id, w.start_ns
+  FROM acts a
+  JOIN long_windows w
+    ON w.recording = a.recording AND w.session_id = a.session_id
+    AND a.ts_ns BETWEEN w.start_ns AND w.end_ns
+),
 -- event-level argument matches: an action within a tool call's window touching what it names
 evm AS (
   SELECT a.recording, a.event_table, a.event_id, a.role, a.branch_pid, a.branch_start_ns,
-    w.tool_call_id, w.start_ns AS win_start, t.term AS matched,
+    a.tool_call_id, a.win_start, t.term AS matched,
     CASE
       WHEN t.kind = 'path' AND (a.path = t.term OR a.raw_path = t.term OR a.path2 = t.term
         OR (t.suffix IS NOT NULL AND (ends_with(a.path, t.suffix) OR ends_with(a.path2, t.suffix))))
@@ -76,16 +108,12 @@ evm AS (
       WHEN t.kind = 'url' AND a.op = 'connect' AND a.family IN ('inet', 'inet6')
         AND a.port = t.port THEN 'argument:port'
     END AS signal
-  FROM actions a
-  JOIN win_seconds w
-    ON w.recording = a.recording AND w.session_id = a.session_id
-    AND w.second = a.ts_ns // 1000000000 AND a.ts_ns BETWEEN w.start_ns AND w.end_ns
+  FROM in_window a
   JOIN tool_terms t
-    ON t.recording = a.recording AND t.tool_call_id = w.tool_call_id
+    ON t.recording = a.recording AND t.tool_call_id = a.tool_call_id
     AND t.kind IN ('path', 'url', 'host')
     -- the agent process acts itself only on what a tool names as an argument of its own
     AND (a.role = 'descendant' OR NOT t.in_command)
-  WHERE a.role IN ('agent', 'descendant') AND a.event_table IN ('file', 'net')
 ),
 evs AS (
   SELECT *,
