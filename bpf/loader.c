@@ -169,7 +169,12 @@ static void phase(const char *what)
 	double now = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 	if (phase_t0_ms < 0)
 		phase_t0_ms = now;
-	fprintf(stderr, "sightline-loader: %9.1f ms %s\n", now - phase_t0_ms, what);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+		     (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+	fprintf(stderr, "sightline-loader: %9.1f ms %s (cpu %.1f ms)\n", now - phase_t0_ms, what,
+		cpu);
 }
 
 static unsigned long long now_ns(clockid_t c)

@@ -44,6 +44,8 @@ export interface Lifetime {
   /** medians of the phase times both sides print with SIGHTLINE_DEBUG, ms since the capture
    * process started (the loader's on the same clock) */
   phases: Record<string, number>;
+  /** medians of the CPU time each process had used at its phases, ms */
+  phaseCpu: Record<string, number>;
   verifier: Verified[];
 }
 
@@ -58,12 +60,24 @@ const spread = (xs: number[]): Spread => ({
   max: Math.max(...xs),
 });
 
-/** The phase lines of both sides: "sightline: 12.3 ms what" → {"sightline: what": 12.3}. */
+const PHASE_LINE = /^(sightline(?:-loader)?): +([\d.]+) ms (.*?)(?: \(cpu ([\d.]+) ms\))?$/;
+
+/** The phase lines of both sides: "sightline: 12.3 ms what (cpu 4.5 ms)" → {"sightline: what": 12.3}. */
 export function parsePhases(stderr: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of stderr.split("\n")) {
-    const m = line.match(/^(sightline(?:-loader)?): +([\d.]+) ms (.*)$/);
+    const m = line.match(PHASE_LINE);
     if (m) out[`${m[1]}: ${m[3]}`] ??= Number(m[2]);
+  }
+  return out;
+}
+
+/** The CPU time each side had used at its phases: {"sightline: what": 4.5}. */
+export function parsePhaseCpu(stderr: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of stderr.split("\n")) {
+    const m = line.match(PHASE_LINE);
+    if (m?.[4] !== undefined) out[`${m[1]}: ${m[3]}`] ??= Number(m[4]);
   }
   return out;
 }
@@ -90,6 +104,7 @@ export async function captureLifetime(
   const date = new Date().toISOString();
   const cmd: number[] = [], all: number[] = [], cpu: number[] = [], release: number[] = [];
   const phases: Record<string, number[]> = {};
+  const phaseCpu: Record<string, number[]> = {};
   const rec = `${tmp}/lifetime-rec`;
   for (let i = 0; i < runs; i++) {
     const out = `${tmp}/lifetime.json`;
@@ -107,6 +122,7 @@ export async function captureLifetime(
     cpu.push((t.user_us + t.sys_us) / 1000);
     const p = parsePhases(stderr);
     for (const [k, v] of Object.entries(p)) (phases[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(parsePhaseCpu(stderr))) (phaseCpu[k] ??= []).push(v);
     const start = p["sightline-loader: start"], released = p["sightline-loader: command released"];
     if (start !== undefined && released !== undefined) release.push(released - start);
   }
@@ -129,6 +145,7 @@ export async function captureLifetime(
     cpuMs: median(cpu),
     releaseMs: spread(release),
     phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
+    phaseCpu: Object.fromEntries(Object.entries(phaseCpu).map(([k, v]) => [k, median(v)])),
     verifier,
   };
   log(

@@ -1,6 +1,6 @@
 /** The `capture -- true` benchmark's readers of the phase and verifier lines both sides print. */
 import assert from "node:assert/strict";
-import { median, parsePhases, parseVerifier } from "./lifetime.ts";
+import { median, parsePhaseCpu, parsePhases, parseVerifier } from "./lifetime.ts";
 
 Deno.test("the phase lines of both sides are read, the first of each kept", () => {
   const stderr = [
@@ -10,13 +10,16 @@ Deno.test("the phase lines of both sides are read, the first of each kept", () =
     "sightline-loader:     212.2 ms command released",
     "sightline:     213.0 ms command released",
     "sightline-loader:     300.0 ms command released",
+    "sightline:     310.5 ms exit (cpu 87.6 ms)",
   ].join("\n");
   assert.deepEqual(parsePhases(stderr), {
     "sightline: main": 28.3,
     "sightline-loader: start": 41.5,
     "sightline-loader: command released": 212.2,
     "sightline: command released": 213.0,
+    "sightline: exit": 310.5,
   });
+  assert.deepEqual(parsePhaseCpu(stderr), { "sightline: exit": 87.6 });
 });
 
 Deno.test("the verifier statistics are read per part and program", () => {

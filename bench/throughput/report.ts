@@ -100,12 +100,13 @@ export function lifetimeMarkdown(l: Lifetime): string[] {
     `**${ms(l.allGoneMs)} ms** (${l.allGoneRange.map(ms).join("–")} ms), ${
       ms(l.cpuMs)
     } ms of CPU in all. Phases (ms since the capture process ` +
-    "started, the loader's on the same clock; SIGHTLINE_DEBUG=1 prints them):",
+    "started, the loader's on the same clock, and the CPU time that process had used by then; " +
+    "SIGHTLINE_DEBUG=1 prints them):",
     "",
-    "| process: phase | ms |",
-    "| --- | --: |",
+    "| process: phase | ms | CPU ms so far |",
+    "| --- | --: | --: |",
     ...Object.entries(l.phases).sort((a, b) => a[1] - b[1]).map(([k, v]) =>
-      `| ${k} | ${v.toFixed(1)} |`
+      `| ${k} | ${v.toFixed(1)} | ${l.phaseCpu?.[k]?.toFixed(1) ?? ""} |`
     ),
     "",
     ...(l.verifier.length
