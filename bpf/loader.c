@@ -153,6 +153,15 @@ static void resume_stopped(void);
 static int debug;
 
 /*
+ * How often the ring buffers are read when the kernel side did not wake the loader (it does for
+ * urgent records and at a quarter MiB of backlog, see sightline.bpf.c): each read of a few
+ * records also wakes the capture process, so this sets the capture's CPU while an agent trickles
+ * records (at 20 ms, Claude Code waiting for a model cost the loader ~3 ms and Deno ~5 ms of CPU
+ * a second). Records reach the recording at its next flush (every second) either way.
+ */
+#define POLL_MS 200
+
+/*
  * SIGHTLINE_DEBUG=1: phase timings on stderr, in ms since the capture process started when it
  * says when that was (SIGHTLINE_DEBUG_T0, Unix ms: both sides' phases on one clock), else since
  * the loader started.
@@ -1456,7 +1465,7 @@ int main(int argc, char **argv)
 	while (!stopping) {
 		struct epoll_event evs[8];
 		/* the kernel side wakes us only for urgent records or when a lot piled up */
-		int n = epoll_wait(ep, evs, 8, deferred_runnable() ? 0 : 20);
+		int n = epoll_wait(ep, evs, 8, deferred_runnable() ? 0 : POLL_MS);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
