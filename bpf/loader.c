@@ -317,20 +317,54 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* ------------------------------------------------------------------ stats */
 
-static void send_stats(void)
+/*
+ * Sums a per-CPU array of n __u64 counters over the CPUs into out: all slots in one system call
+ * (BPF_MAP_LOOKUP_BATCH), or slot by slot where the kernel has no batch lookup for arrays.
+ */
+static void sum_percpu(int fd, __u32 n, __u64 *out)
 {
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu < 1)
+		ncpu = 1;
+	memset(out, 0, n * sizeof(*out));
+	__u64 *vals = calloc((size_t)n * ncpu, sizeof(*vals));
+	__u32 *keys = calloc(n, sizeof(*keys));
+	__u32 count = n, next = 0;
+	if (!vals || !keys) {
+		free(vals);
+		free(keys);
+		return;
+	}
+	/* arrays answer ENOENT once the last slot is in, with count saying how many came */
+	if (bpf_map_lookup_batch(fd, NULL, &next, keys, vals, &count, NULL) == 0 ||
+	    (errno == ENOENT && count > 0)) {
+		for (__u32 i = 0; i < count; i++)
+			for (int c = 0; c < ncpu && keys[i] < n; c++)
+				out[keys[i]] += vals[(size_t)i * ncpu + c];
+	} else {
+		for (__u32 k = 0; k < n; k++) {
+			if (bpf_map_lookup_elem(fd, &k, vals))
+				continue;
+			for (int c = 0; c < ncpu; c++)
+				out[k] += vals[c];
+		}
+	}
+	free(vals);
+	free(keys);
+}
+
+/*
+ * Sends the counters (SL_K_STATS): every second while they change (records forwarded, drops,
+ * missed runs, gated processes, io_uring requests), and once more at the end (`always`). An
+ * idle capture sends nothing, so the capture process is not woken for it.
+ */
+static void send_stats(int always)
+{
+	static struct sl_stats last;
+	static int sent;
 	struct sl_stats s;
 	fill_hdr(&s.h, SL_K_STATS);
-	memset(s.drops, 0, sizeof(s.drops));
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 vals[ncpu > 0 ? ncpu : 1];
-	int fd = bpf_map__fd(skel->maps.drops);
-	for (__u32 k = 0; k < SL_KIND_KERNEL_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			s.drops[k] += vals[c];
-	}
+	sum_percpu(bpf_map__fd(skel->maps.drops), SL_KIND_KERNEL_MAX, s.drops);
 	s.misses = 0;
 	for (int i = 0; i < N_PARTS; i++) {
 		if (!parts[i].joined || !parts[i].s)
@@ -349,19 +383,15 @@ static void send_stats(void)
 	s.records = n_records;
 	s.bytes = n_bytes;
 	s.gated = n_gated;
-	memset(s.uring_seen, 0, sizeof(s.uring_seen));
-	memset(s.uring_recorded, 0, sizeof(s.uring_recorded));
-	fd = bpf_map__fd(skel->maps.uring_counts);
-	for (__u32 k = 0; k < 2 * SL_URING_OPS; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++) {
-			if (k < SL_URING_OPS)
-				s.uring_seen[k] += vals[c];
-			else
-				s.uring_recorded[k - SL_URING_OPS] += vals[c];
-		}
-	}
+	__u64 uring[2 * SL_URING_OPS];
+	sum_percpu(bpf_map__fd(skel->maps.uring_counts), 2 * SL_URING_OPS, uring);
+	memcpy(s.uring_seen, uring, sizeof(s.uring_seen));
+	memcpy(s.uring_recorded, uring + SL_URING_OPS, sizeof(s.uring_recorded));
+	const size_t from = offsetof(struct sl_stats, drops); /* the header has the time */
+	if (!always && sent && !memcmp((char *)&s + from, (char *)&last + from, sizeof(s) - from))
+		return;
+	last = s;
+	sent = 1;
 	put_frame(&s, sizeof(s));
 }
 
@@ -1498,7 +1528,7 @@ int main(int argc, char **argv)
 			} else if (fd == tfd) {
 				unsigned long long t;
 				if (read(tfd, &t, sizeof(t)) > 0)
-					send_stats();
+					send_stats(0);
 			} else if (fd == err_fd) {
 				int e = 0;
 				ssize_t k = read(err_fd, &e, sizeof(e));
@@ -1542,7 +1572,7 @@ int main(int argc, char **argv)
 		c.exec_errno = child_errno;
 		put_frame(&c, sizeof(c));
 	}
-	send_stats();
+	send_stats(1);
 	flush_out();
 	phase("drained");
 	resume_stopped();
