@@ -112,12 +112,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   if (!opts.quiet && Deno.stderr.isTerminal()) {
     log(`sightline: recording to ${dir}` + (showStatus ? "" : " (live status: --status)"));
   }
+  let written: string | undefined; // the manifest as last written by flushAll
   const flushAll = () => {
     if (sink.writeError) return;
     try {
       sink.flush();
       refresh();
-      writeManifest(dir, manifest);
+      written = writeManifest(dir, manifest, written);
     } catch (e) {
       sink.writeError = (e as Error).message;
     }

@@ -51,11 +51,17 @@ export interface Manifest {
   errors: string[];
 }
 
-/** Writes the manifest atomically (temp file + rename), mode 0600. */
-export function writeManifest(dir: string, m: Manifest): void {
+/**
+ * Writes manifest.json atomically (temp file + rename), mode 0600; returns the text written. With
+ * `previous`, what an earlier call returned, an unchanged manifest is not written again (a
+ * capture rewrites it every second).
+ */
+export function writeManifest(dir: string, m: Manifest, previous?: string): string {
+  const text = JSON.stringify(m, null, 2) + "\n";
+  if (text === previous) return text;
   const tmp = `${dir}/.${MANIFEST_FILE}.tmp`;
   try {
-    Deno.writeTextFileSync(tmp, JSON.stringify(m, null, 2) + "\n", { mode: 0o600 });
+    Deno.writeTextFileSync(tmp, text, { mode: 0o600 });
     Deno.renameSync(tmp, `${dir}/${MANIFEST_FILE}`);
   } catch (e) {
     try {
@@ -63,6 +69,7 @@ export function writeManifest(dir: string, m: Manifest): void {
     } catch { /* not there */ }
     throw e;
   }
+  return text;
 }
 
 export function readManifest(dir: string): Manifest {
