@@ -7,7 +7,7 @@
  * Exits 0, 1 on an error, 2 on a bad command line.
  */
 import { intOption, parseCommand, runCommand, userPath } from "../../kit/cli.ts";
-import { lifetimeMarkdown, throughputMarkdown } from "./report.ts";
+import { lifetimeMarkdown, throughputMarkdown, withKeptNotes } from "./report.ts";
 import { run, type ThroughputResult } from "./run.ts";
 import { captureLifetime } from "./lifetime.ts";
 
@@ -37,7 +37,7 @@ export async function main(args: string[]): Promise<number> {
       const r = JSON.parse(await Deno.readTextFile(`${out}/capture.json`)) as ThroughputResult;
       r.lifetime = l;
       await Deno.writeTextFile(`${out}/capture.json`, JSON.stringify(r, null, 2) + "\n");
-      await Deno.writeTextFile(`${out}/capture.md`, throughputMarkdown(r));
+      await writeMarkdown(out, throughputMarkdown(r));
       console.log(`updated: ${out}/capture.md, capture.json (the capture -- true section)`);
     }
     return 0;
@@ -50,11 +50,17 @@ export async function main(args: string[]): Promise<number> {
   const out = values.out ? userPath(values.out) : DEFAULT_OUT;
   await Deno.mkdir(out, { recursive: true });
   const md = throughputMarkdown(r);
-  await Deno.writeTextFile(`${out}/capture.md`, md);
+  await writeMarkdown(out, md);
   await Deno.writeTextFile(`${out}/capture.json`, JSON.stringify(r, null, 2) + "\n");
   console.log(md);
   console.log(`written: ${out}/capture.md, capture.json`);
   return 0;
+}
+
+/** Writes capture.md, keeping the session notes at the end of the one it replaces. */
+async function writeMarkdown(out: string, md: string): Promise<void> {
+  const previous = await Deno.readTextFile(`${out}/capture.md`).catch(() => undefined);
+  await Deno.writeTextFile(`${out}/capture.md`, withKeptNotes(md, previous));
 }
 
 if (import.meta.main) await runCommand("bench:capture", USAGE, main);

@@ -133,3 +133,12 @@ export function lifetimeMarkdown(l: Lifetime): string[] {
       : []),
   ];
 }
+
+/** capture.md keeps what follows this line when bench:capture writes it again (session notes). */
+export const KEPT_MARK = "<!-- bench:capture keeps what follows: notes of sessions, by hand -->";
+
+/** The generated markdown, then the notes of the file it replaces (from KEPT_MARK on). */
+export function withKeptNotes(md: string, previous: string | undefined): string {
+  const i = previous?.indexOf(KEPT_MARK) ?? -1;
+  return i < 0 ? md : `${md.trimEnd()}\n\n${previous!.slice(i)}`;
+}
