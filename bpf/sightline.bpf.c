@@ -304,7 +304,7 @@ static __always_inline void *scratch_of(void *map)
 
 /*
  * Waking the loader for every record costs a context switch per event, which on a small
- * machine is most of the capture's overhead; records are left for the loader's 200 ms poll
+ * machine is most of the capture's overhead; records are left for the loader's poll (20-200 ms)
  * unless a quarter MiB has piled up (or the record is urgent: a stopped process waits).
  */
 #define WAKE_BYTES (256 << 10)
