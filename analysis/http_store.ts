@@ -3,15 +3,15 @@
  * come one at a time from the `tls` table (`tls_stream.ts`), and each one's exchanges, events,
  * WebSocket messages and LLM calls are appended at once (a few MiB buffered) with provisional
  * ids, so the parse holds one connection's bytes and rows, not the recording's. Once all are
- * in, the numbers `HttpAssembler` gives replace the provisional ids (`sql/http_numbers.sql`;
- * llm_calls is written in call order from a working table) and the tool calls, made last, are
- * appended. The tables hold exactly the rows `buildHttpTables` builds.
+ * in, the numbers `HttpAssembler` gives replace the provisional ids (`sql/http_numbers.sql`,
+ * in the same transaction as the appends; llm_calls is written in call order from a working
+ * table) and the tool calls, made last, are appended. The tables hold exactly the rows `buildHttpTables` builds.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { col, ddl, opt, table, type TableDef } from "../kit/columns.ts";
 import type { Build } from "./build_steps.ts";
 import { appendRows } from "./duckdb_tables.ts";
-import type { BuildOptions, HttpRowSink } from "./http_tables.ts";
+import type { BuildOptions, HttpNumbers, HttpRowSink } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
 import {
   httpExchangesTable,
@@ -50,15 +50,17 @@ export const callNumbersTable = table(
 const parsedCallsTable = { ...llmCallsTable, name: "llm_calls_parsed" };
 
 /**
- * The working tables the parsed rows go to, with provisional ids: temporary tables (in memory,
- * spilled to disk beyond DuckDB's memory limit), so appending to them neither writes the
- * database's log nor compresses; `sql/http_numbers.sql` copies them into the real tables with
- * the final numbers, in one statement each, and drops them.
+ * Where the parsed rows go, with provisional ids. http_exchanges, sse_events and ws_messages
+ * are appended to in place, all in one transaction (so no flush commits, and nothing of them
+ * is written to the database's log until the end), and `sql/http_numbers.sql` updates their
+ * ids in that transaction: the bodies and events are written once. llm_calls is written in
+ * call order, so its rows go to a temporary working table (in memory, spilled to disk beyond
+ * DuckDB's memory limit) that `sql/http_numbers.sql` copies in that order and drops.
  */
 const STAGED = [
-  [httpExchangesTable, "http_exchanges_parsed"],
-  [sseEventsTable, "sse_events_parsed"],
-  [wsMessagesTable, "ws_messages_parsed"],
+  [httpExchangesTable, "http_exchanges"],
+  [sseEventsTable, "sse_events"],
+  [wsMessagesTable, "ws_messages"],
   [parsedCallsTable, "llm_calls_parsed"],
 ] as const;
 
@@ -146,35 +148,52 @@ export async function writeHttpTables(
     flushRows?: number;
   } = {},
 ): Promise<ProblemRow[]> {
-  await createTemp(b.c, STAGED.map(([def, name]) => [def, name]));
-  const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
-  const conns = tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
-  const n = await assembleHttpTables(recording, conns, prices, sink, opts);
-  await sink.calls(n.chainedCalls);
-  await sink.flush();
-  await createTemp(b.c, [[exchangeNumbersTable, exchangeNumbersTable.name], [
-    callNumbersTable,
-    callNumbersTable.name,
-  ]]);
-  await appendRows(
-    b.c,
+  await createTemp(b.c, [[parsedCallsTable, parsedCallsTable.name], [
     exchangeNumbersTable,
-    n.exchangeIds.map((id, i) => ({
-      prov: BigInt(i + 1),
-      exchange_id: id,
-      llm_call_id: n.exchangeCalls[i],
-    })),
-  );
-  await appendRows(
-    b.c,
-    callNumbersTable,
-    n.callIds.map((id, i) => ({
-      prov: BigInt(i + 1),
-      llm_call_id: id,
-      exchange_id: n.callExchanges[i],
-    })),
-  );
+    exchangeNumbersTable.name,
+  ], [callNumbersTable, callNumbersTable.name]]);
+  await b.c.run("BEGIN TRANSACTION");
+  let n: HttpNumbers;
+  try {
+    const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
+    const conns = tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
+    n = await assembleHttpTables(recording, conns, prices, sink, opts);
+    await sink.calls(n.chainedCalls);
+    await sink.flush();
+    await appendRows(
+      b.c,
+      exchangeNumbersTable,
+      n.exchangeIds.map((id, i) => ({
+        prov: BigInt(i + 1),
+        exchange_id: id,
+        llm_call_id: n.exchangeCalls[i],
+      })),
+    );
+    await appendRows(
+      b.c,
+      callNumbersTable,
+      n.callIds.map((id, i) => ({
+        prov: BigInt(i + 1),
+        llm_call_id: id,
+        exchange_id: n.callExchanges[i],
+      })),
+    );
+  } catch (e) {
+    await b.c.run("ROLLBACK").catch(() => {});
+    throw e;
+  }
   await b.run("http_numbers.sql", sqlText("http_numbers"), {}, "the ids are provisional");
+  // a statement that failed as it ran (its problem is said) aborts the transaction, and a
+  // COMMIT then keeps nothing: said, rather than tables silently empty
+  if (await b.c.run("SELECT 1").then(() => false, () => true)) {
+    await b.c.run("ROLLBACK").catch(() => {});
+    b.problem(
+      "http_numbers.sql",
+      "sql",
+      "the parsed HTTP rows were not saved (a statement of their transaction failed); " +
+        "http_exchanges, sse_events, ws_messages and llm_calls are empty",
+    );
+  } else await b.c.run("COMMIT");
   await b.appendRows(toolCallsTable, n.tools);
   return n.problems;
 }

@@ -10,6 +10,7 @@ import { loadArrowFile } from "./arrow_load.ts";
 import { Build } from "./build_steps.ts";
 import { tlsView } from "./byte_streams.ts";
 import { appendRows, createTables } from "./duckdb_tables.ts";
+import { ddl } from "../kit/columns.ts";
 import { buildHttpTables } from "./http_tables.ts";
 import { writeHttpTables } from "./http_store.ts";
 import { loadPrices } from "./pricing.ts";
@@ -91,4 +92,39 @@ Deno.test("http_store: the tables written as connections are parsed hold the who
     }
   }
   assert.ok(chained > 0, "some recording has calls that continue an earlier response");
+});
+
+Deno.test("http_store: a renumbering that fails as it runs is a problem, and leaves no provisional rows", async () => {
+  const dir = RECORDINGS.find((d) => d.includes("claude")) ?? RECORDINGS[0];
+  const i = await DuckDBInstance.create(":memory:");
+  const c = await i.connect();
+  try {
+    const b = new Build(c, "r");
+    await b.create(ALL_TABLES);
+    // an llm_calls that refuses every row as http_numbers.sql copies them in (a runtime error,
+    // which aborts the transaction the rows were appended in)
+    await c.run("DROP TABLE llm_calls");
+    await c.run(
+      ddl(llmCallsTable, "llm_calls", { notNull: false }).replace(
+        /\n\)$/,
+        ",\n  CHECK (llm_call_id < 0)\n)",
+      ),
+    );
+    await loadArrowFile(c, rawTlsTable, `${dir}/tls.arrow`, { recording: "r" });
+    const reader = await i.connect();
+    await writeHttpTables(b, reader, "r", loadPrices());
+    reader.closeSync();
+    const said = b.problems.filter((p) => p.source === "http_numbers.sql").map((p) => p.message);
+    assert.equal(said.length, 2, said.join("\n"));
+    assert.match(said[0], /CHECK constraint/);
+    assert.match(said[1], /the parsed HTTP rows were not saved/);
+    for (const t of ["http_exchanges", "sse_events", "ws_messages", "llm_calls"]) {
+      assert.equal(await count(c, `SELECT count(*) FROM ${t}`), 0, `${dir}: ${t}`);
+    }
+    // no transaction is left open: the tool calls, appended after it, are there
+    assert.ok(await count(c, "SELECT count(*) FROM tool_calls") > 0, `${dir}: tool_calls`);
+  } finally {
+    c.closeSync();
+    i.closeSync();
+  }
 });
