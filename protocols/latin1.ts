@@ -7,9 +7,18 @@
 /** Decodes bytes as ISO-8859-1 (octet n -> U+00nn). */
 export function latin1Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let out = "";
+  if (end - start <= 32) {
+    // short lines (chunk sizes, most header lines): no array of arguments at all
+    for (let i = start; i < end; i++) out += String.fromCharCode(bytes[i]);
+    return out;
+  }
+  // `apply` takes the typed array as it is; a spread would iterate it into an array first
   const step = 8192;
   for (let i = start; i < end; i += step) {
-    out += String.fromCharCode(...bytes.subarray(i, Math.min(end, i + step)));
+    out += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, Math.min(end, i + step)) as unknown as number[],
+    );
   }
   return out;
 }
