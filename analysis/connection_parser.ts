@@ -91,8 +91,11 @@ export interface ParseOptions {
 
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 
-/** Keeps a copy of body bytes unless the body outgrew the bound. */
-function addBody(m: Message, data: Uint8Array, offset: number, max: number, copy: boolean): void {
+/**
+ * Keeps body bytes unless the body outgrew the bound: as given, a view of the connection's
+ * bytes (which stay unchanged while it is parsed) or the HTTP/2 parser's copy of a frame.
+ */
+function addBody(m: Message, data: Uint8Array, offset: number, max: number): void {
   m.bodyLength += data.length;
   m.end = offset + data.length;
   if (!m.bodyKept) return;
@@ -101,7 +104,7 @@ function addBody(m: Message, data: Uint8Array, offset: number, max: number, copy
     m.body = [];
     return;
   }
-  m.body.push({ data: copy ? data.slice() : data, offset });
+  m.body.push({ data, offset });
 }
 
 const REQUEST_START = /^[A-Z]{3,10} \S+ HTTP\/1\.[01]\r?\n/;
@@ -146,7 +149,10 @@ function startText(d: Uint8Array): string {
   return s;
 }
 
-/** Parses one connection. Synchronous; bodies are kept as copies. */
+/**
+ * Parses one connection. Synchronous; bodies are kept as views of the TLS rows' bytes (which
+ * must not change while the result is used; `decodeBody` copies them into one body).
+ */
 export function parseConnection(
   t: TlsView,
   c: Connection,
@@ -239,7 +245,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     },
     onBody(b) {
       const m = open[dir];
-      if (m) addBody(m, b.data, b.offset, maxBody, true);
+      if (m) addBody(m, b.data, b.offset, maxBody);
     },
     onMessageEnd(e) {
       const m = open[dir];
@@ -530,7 +536,7 @@ function parseH2(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     onData(d) {
       const x = get(d.streamId);
       const m = d.direction === "client" ? x.request : x.response;
-      if (m) addBody(m, d.data, d.offset, maxBody, false);
+      if (m) addBody(m, d.data, d.offset, maxBody);
     },
     onStreamEnd(e) {
       const x = get(e.streamId);

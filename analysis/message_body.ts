@@ -29,8 +29,9 @@ export interface TimedSseEvent {
   incomplete: boolean;
 }
 
+/** The parts joined, in bytes of their own (a part may be a view of a larger buffer). */
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
+  if (parts.length === 1) return parts[0].slice();
   const out = new Uint8Array(total);
   let o = 0;
   for (const p of parts) (out.set(p, o), o += p.length);
@@ -54,8 +55,13 @@ export async function decodeBody(m: Message, options: DecodeOptions = {}): Promi
   }
   const wire = offsetMap(m.body, { clamp: true });
   const codings = parseContentEncoding(m.lookup["content-encoding"]);
-  const raw = concat(m.body.map((p) => p.data), m.bodyLength);
-  if (codings.length === 0) return { bytes: raw, offsetOf: wire, encoding: null };
+  if (codings.length === 0) {
+    return {
+      bytes: concat(m.body.map((p) => p.data), m.bodyLength),
+      offsetOf: wire,
+      encoding: null,
+    };
+  }
   const out: Uint8Array[] = [];
   const marks: { outStart: number; inputEnd: number }[] = [];
   let outLen = 0;
@@ -72,7 +78,7 @@ export async function decodeBody(m: Message, options: DecodeOptions = {}): Promi
   }, { maxOutputSize: options.maxOutputSize ?? 64 * 1024 * 1024 });
   for (const p of m.body) dec.feed(p.data);
   await dec.end();
-  const bytes = concat(out, outLen);
+  const bytes = out.length === 1 ? out[0] : concat(out, outLen);
   const offsetOf = (pos: number) => {
     let lo = 0;
     let hi = marks.length - 1;

@@ -58,14 +58,16 @@ interface Bucket {
 
 const keyOf = (pid: unknown, connId: unknown, connGen: unknown) => `${pid}:${connId}:${connGen}`;
 
-async function writeAll(f: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  for (let o = 0; o < bytes.length;) o += await f.write(bytes.subarray(o));
+// the scratch file is local and private: plain blocking reads and writes (an async call per
+// segment cost more than the copy)
+function writeAll(f: Deno.FsFile, bytes: Uint8Array): void {
+  for (let o = 0; o < bytes.length;) o += f.writeSync(bytes.subarray(o));
 }
 
-async function readAt(f: Deno.FsFile, pos: number, into: Uint8Array): Promise<void> {
-  await f.seek(pos, Deno.SeekMode.Start);
+function readAt(f: Deno.FsFile, pos: number, into: Uint8Array): void {
+  f.seekSync(pos, Deno.SeekMode.Start);
   for (let o = 0; o < into.length;) {
-    const n = await f.read(into.subarray(o));
+    const n = f.readSync(into.subarray(o));
     if (n === null) throw new Error("tls_stream: the scratch file is shorter than written");
     o += n;
   }
@@ -103,12 +105,12 @@ export class TlsByteScratch {
   }
 
   /** Writes what is held when 16 MiB are (`force`: whatever is held). */
-  async flush(force = false): Promise<void> {
+  flush(force = false): void {
     if (!force && this.#pending < PENDING_BYTES) return;
     for (const b of this.buckets.values()) {
       if (!b.pendingBytes) continue;
       const bytes = concatBytes(b.pending);
-      await writeAll(this.file, bytes);
+      writeAll(this.file, bytes);
       b.segments.push([this.#pos, bytes.length]);
       this.#pos += bytes.length;
       b.pending = [];
@@ -118,7 +120,7 @@ export class TlsByteScratch {
   }
 
   /** Rows [start, end) of a batch of `tls.arrow` just appended to the table. */
-  async addArrowRows(column: (name: string) => Data, start: number, end: number) {
+  addArrowRows(column: (name: string) => Data, start: number, end: number): void {
     const pid = column("pid");
     const connId = column("conn_id");
     const connGen = column("conn_gen");
@@ -140,7 +142,7 @@ export class TlsByteScratch {
         bytes.subarray(a, z),
       );
     }
-    await this.flush();
+    this.flush();
   }
 
   /** Every call's bytes of `table`, read in table order (no sort). */
@@ -166,18 +168,18 @@ export class TlsByteScratch {
         // a copy: the chunk's memory is reused for the next one
         this.add(k, bytes.slice());
       }
-      await this.flush();
+      this.flush();
     }
   }
 
   /** The connection's bytes, in table order, read back (and forgotten here). */
-  async take(key: string): Promise<Uint8Array> {
-    await this.flush(true);
+  take(key: string): Uint8Array {
+    this.flush(true);
     const b = this.buckets.get(key);
     const bytes = new Uint8Array(b ? b.segments.reduce((n, [, len]) => n + len, 0) : 0);
     let o = 0;
     for (const [at, len] of b?.segments ?? []) {
-      (await readAt(this.file, at, bytes.subarray(o, o + len)), o += len);
+      (readAt(this.file, at, bytes.subarray(o, o + len)), o += len);
     }
     this.buckets.delete(key);
     return bytes;
@@ -213,7 +215,7 @@ export async function* tlsConnections(
       scratch = await TlsByteScratch.create(scratchDir ?? dir!);
       await scratch.fill(c, t);
     }
-    await scratch.flush(true);
+    scratch.flush(true);
     const libs = new Map<string, string | null>();
     const l = await c.runAndReadAll(
       `SELECT pid, conn_id, conn_gen, arg_min(lib, rowid) FROM ${t} GROUP BY ALL`,
@@ -229,8 +231,8 @@ export async function* tlsConnections(
     let view = emptyView();
     let sizes: (number | null)[] = [];
     let key: string | null = null;
-    const emit = async (): Promise<ConnectionRows> => {
-      const bytes = await scratch!.take(key!);
+    const emit = (): ConnectionRows => {
+      const bytes = scratch!.take(key!);
       let o = 0;
       if (sizes.reduce((n: number, x) => n + (x ?? 0), 0) !== bytes.length) {
         throw new Error(`tls_stream: connection ${key}: the bytes do not add up to its calls'`);
@@ -256,7 +258,7 @@ export async function* tlsConnections(
         const connGen = v[2].getItem(r);
         const k = keyOf(pid, connId, connGen);
         if (key !== null && k !== key) {
-          yield await emit();
+          yield emit();
           view = emptyView();
           sizes = [];
         }
@@ -276,7 +278,7 @@ export async function* tlsConnections(
         view.length++;
       }
     }
-    if (key !== null) yield await emit();
+    if (key !== null) yield emit();
   } finally {
     await scratch?.remove();
     if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
