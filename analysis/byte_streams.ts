@@ -91,8 +91,9 @@ export function rowData(t: TlsView, i: number): Uint8Array {
 
 function direction(t: TlsView, rows: number[]): DirectionStream {
   rows.sort((a, b) => {
-    const d = (t.seq[a] ?? 0n) - (t.seq[b] ?? 0n);
-    return d < 0n ? -1 : d > 0n ? 1 : a - b;
+    const x = t.seq[a] ?? 0n;
+    const y = t.seq[b] ?? 0n;
+    return x < y ? -1 : x > y ? 1 : a - b;
   });
   const s: DirectionStream = {
     rows,
@@ -135,10 +136,17 @@ function direction(t: TlsView, rows: number[]): DirectionStream {
 /** Groups tls rows into connections, each with its two direction streams; by first ts. */
 export function rebuildConnections(t: TlsView): Connection[] {
   const groups = new Map<string, { write: number[]; read: number[]; first: number }>();
+  let g: { write: number[]; read: number[]; first: number } | undefined;
   for (let i = 0; i < t.length; i++) {
-    const key = `${t.pid[i]}:${t.connId[i]}:${t.connGen[i]}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, g = { write: [], read: [], first: i });
+    // rows of one connection usually follow each other: its group is looked up once for them
+    if (
+      !g || i === 0 || t.pid[i] !== t.pid[i - 1] || t.connId[i] !== t.connId[i - 1] ||
+      t.connGen[i] !== t.connGen[i - 1]
+    ) {
+      const key = `${t.pid[i]}:${t.connId[i]}:${t.connGen[i]}`;
+      g = groups.get(key);
+      if (!g) groups.set(key, g = { write: [], read: [], first: i });
+    }
     (t.direction[i] === "write" ? g.write : g.read).push(i);
   }
   const out: Connection[] = [];

@@ -247,34 +247,46 @@ export async function* tlsConnections(
       }
       return { view, conn: conns[0] };
     };
+    // the key and lib are made when the connection changes, not for every row
+    let lastPid: unknown = null;
+    let lastConnId: unknown = null;
+    let lastConnGen: unknown = null;
+    let lib: string | null = null;
     while (true) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       // typed vectors: numbers and bigints read in place (no value objects)
-      const v = Array.from({ length: 11 }, (_, i) => chunk.getColumnVector(i));
+      const [pids, connIds, connGens, writes, seqs, lens, nulls, sizesOf, truncs, losts, tss] =
+        Array.from({ length: 11 }, (_, i) => chunk.getColumnVector(i));
       for (let r = 0; r < chunk.rowCount; r++) {
-        const pid = v[0].getItem(r);
-        const connId = v[1].getItem(r);
-        const connGen = v[2].getItem(r);
-        const k = keyOf(pid, connId, connGen);
-        if (key !== null && k !== key) {
-          yield emit();
-          view = emptyView();
-          sizes = [];
+        const pid = pids.getItem(r);
+        const connId = connIds.getItem(r);
+        const connGen = connGens.getItem(r);
+        if (key === null || pid !== lastPid || connId !== lastConnId || connGen !== lastConnGen) {
+          const k = keyOf(pid, connId, connGen);
+          if (key !== null && k !== key) {
+            yield emit();
+            view = emptyView();
+            sizes = [];
+          }
+          key = k;
+          lib = libs.get(k) ?? null;
+          lastPid = pid;
+          lastConnId = connId;
+          lastConnGen = connGen;
         }
-        key = k;
-        const write = v[3].getItem(r);
+        const write = writes.getItem(r);
         (view.pid as unknown[]).push(pid);
         (view.connId as unknown[]).push(connId);
         (view.connGen as unknown[]).push(connGen);
         (view.direction as unknown[]).push(write === null ? null : write ? "write" : "read");
-        (view.seq as unknown[]).push(v[4].getItem(r));
-        (view.len as unknown[]).push(v[5].getItem(r));
-        sizes.push(v[6].getItem(r) ? null : Number(v[7].getItem(r)));
-        (view.truncated as unknown[]).push(v[8].getItem(r));
-        (view.lost as unknown[]).push(v[9].getItem(r));
-        (view.ts as unknown[]).push(v[10].getItem(r));
-        (view.lib as unknown[]).push(libs.get(k) ?? null);
+        (view.seq as unknown[]).push(seqs.getItem(r));
+        (view.len as unknown[]).push(lens.getItem(r));
+        sizes.push(nulls.getItem(r) ? null : Number(sizesOf.getItem(r)));
+        (view.truncated as unknown[]).push(truncs.getItem(r));
+        (view.lost as unknown[]).push(losts.getItem(r));
+        (view.ts as unknown[]).push(tss.getItem(r));
+        (view.lib as unknown[]).push(lib);
         view.length++;
       }
     }
