@@ -146,9 +146,12 @@ export function createSseParser(callbacks: SseCallbacks, options: SseOptions = {
     }
   }
 
-  /** Processes one complete line; `eolOffset` is the offset of its line-ending byte. */
-  function processLine(eolOffset: number): void {
-    let bytes = s.line.view();
+  /**
+   * Processes one complete line (`line`: its bytes, without the line ending); `eolOffset` is the
+   * offset of its line-ending byte.
+   */
+  function processLine(line: Uint8Array, eolOffset: number): void {
+    let bytes = line;
     let lineStart = s.lineStart;
     if (s.firstLine) {
       s.firstLine = false;
@@ -208,6 +211,10 @@ export function createSseParser(callbacks: SseCallbacks, options: SseOptions = {
     if (s.stopped) return;
     let i = 0;
     const n = bytes.length;
+    // where the next LF and CR are at or after i (n: none), found by native scans, each byte
+    // scanned once per chunk
+    let lf = -1;
+    let cr = -1;
     while (i < n) {
       if (s.skipLF) {
         s.skipLF = false;
@@ -218,17 +225,29 @@ export function createSseParser(callbacks: SseCallbacks, options: SseOptions = {
           continue;
         }
       }
-      let j = i;
-      while (j < n && bytes[j] !== LF && bytes[j] !== CR) j++;
-      if (!s.line.append(bytes, i, j)) {
-        fail(`SSE line exceeds maxBufferSize (${maxBufferSize} bytes)`, s.lineStart);
-        return;
+      if (lf < i) lf = bytes.indexOf(LF, i), lf = lf < 0 ? n : lf;
+      if (cr < i) cr = bytes.indexOf(CR, i), cr = cr < 0 ? n : cr;
+      const j = lf < cr ? lf : cr;
+      let line: Uint8Array;
+      if (j < n && s.line.length === 0) {
+        // the whole line is in this chunk: read it in place
+        if (j - i > maxBufferSize) {
+          fail(`SSE line exceeds maxBufferSize (${maxBufferSize} bytes)`, s.lineStart);
+          return;
+        }
+        line = bytes.subarray(i, j);
+      } else {
+        if (!s.line.append(bytes, i, j)) {
+          fail(`SSE line exceeds maxBufferSize (${maxBufferSize} bytes)`, s.lineStart);
+          return;
+        }
+        line = s.line.view();
       }
       s.offset += j - i;
       if (j === n) return;
       const eol = s.offset;
       if (bytes[j] === CR) s.skipLF = true;
-      processLine(eol);
+      processLine(line, eol);
       if (s.stopped) return;
       s.line.clear();
       s.offset++;
@@ -241,7 +260,7 @@ export function createSseParser(callbacks: SseCallbacks, options: SseOptions = {
     if (s.stopped) return;
     s.stopped = true;
     const last = s.offset - 1;
-    if (s.line.length > 0) processLine(last);
+    if (s.line.length > 0) processLine(s.line.view(), last);
     if (s.data.length > 0 || s.blockHasField) dispatch(last, true);
   }
 

@@ -144,6 +144,20 @@ Deno.test("SSE: a 100 MB line fails cleanly with bounded memory", () => {
   assert.ok(p.peakBufferCapacity <= limit, `peak ${p.peakBufferCapacity}`);
 });
 
+Deno.test("SSE: a line of exactly the bound passes, one byte more fails, however it is fed", () => {
+  // "data: " + 10 bytes = 16 bytes of line; the bound counts the line without its ending
+  const fits = utf8("data: 0123456789\n\ndata: x\n\n");
+  const ok = assertSameForAllChunkings(fits, (c) => parseChunks(c, { maxBufferSize: 16 }));
+  assert.deepEqual(ok.events.map((e) => e.data), ["0123456789", "x"]);
+  assert.deepEqual(ok.errors, []);
+  const over = utf8("data: x\n\ndata: 0123456789A\n\ndata: y\n\n");
+  const bad = assertSameForAllChunkings(over, (c) => parseChunks(c, { maxBufferSize: 16 }));
+  assert.deepEqual(bad.events.map((e) => e.data), ["x"]);
+  assert.deepEqual(bad.errors, [
+    "buffer-limit: SSE line exceeds maxBufferSize (16 bytes) (at stream offset 9)",
+  ]);
+});
+
 Deno.test("SSE: a 50 MB multi-line event fails cleanly with bounded memory", () => {
   const limit = 1 << 20;
   const errors: ProtocolError[] = [];
