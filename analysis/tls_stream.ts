@@ -151,11 +151,14 @@ export class TlsByteScratch {
     const last = new Map<string, bigint>();
     while (true) {
       const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
+      if (!chunk) break;
+      // (rowCount asks DuckDB each time: read once per chunk)
+      const rows = chunk.rowCount;
+      if (rows === 0) break;
       const v = [0, 1, 2].map((i) => chunk.getColumnVector(i));
       const blobs = chunk.getColumnVector(3) as DuckDBBlobVector;
       const rowids = chunk.getColumnVector(4);
-      for (let r = 0; r < chunk.rowCount; r++) {
+      for (let r = 0; r < rows; r++) {
         const bytes = blobs.getItemBytes(r);
         if (!bytes || bytes.length === 0) continue;
         const k = keyOf(v[0].getItem(r), v[1].getItem(r), v[2].getItem(r));
@@ -254,11 +257,14 @@ export async function* tlsConnections(
     let lib: string | null = null;
     while (true) {
       const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
+      if (!chunk) break;
+      // (rowCount asks DuckDB each time: read once per chunk)
+      const rows = chunk.rowCount;
+      if (rows === 0) break;
       // typed vectors: numbers and bigints read in place (no value objects)
       const [pids, connIds, connGens, writes, seqs, lens, nulls, sizesOf, truncs, losts, tss] =
         Array.from({ length: 11 }, (_, i) => chunk.getColumnVector(i));
-      for (let r = 0; r < chunk.rowCount; r++) {
+      for (let r = 0; r < rows; r++) {
         const pid = pids.getItem(r);
         const connId = connIds.getItem(r);
         const connGen = connGens.getItem(r);
