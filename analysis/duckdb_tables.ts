@@ -310,11 +310,16 @@ export async function appendRows(
   opts: AppendOptions = {},
 ): Promise<void> {
   // a column added later (`added`) that a row leaves out takes its declared value, as in files
-  const cols = def.columns.map((col) =>
-    rows.map((r) => {
-      const v = r[col.name];
-      return v === undefined ? col.absent?.value ?? null : v;
-    }) as ColumnValues
-  );
+  const n = rows.length;
+  const cols = def.columns.map((col) => {
+    const name = col.name;
+    const absent = col.absent?.value ?? null;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = rows[i][name];
+      out[i] = v === undefined ? absent : v;
+    }
+    return out as ColumnValues;
+  });
   await append(c, def, cols, rows.length, opts);
 }

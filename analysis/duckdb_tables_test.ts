@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { col, opt, table } from "../kit/columns.ts";
+import { added, col, opt, table } from "../kit/columns.ts";
 import { appendColumns, appendRows, createTables, type RejectedRow } from "./duckdb_tables.ts";
 
 const def = table(
@@ -126,6 +126,29 @@ Deno.test("duckdb_tables: one row, a null in every nullable column, and typed-ar
       [3n, 0n, 0, 0, "constant from extra", null],
       [4n, 2n ** 63n - 1n, 2 ** 31 - 1, 1e300, "constant from extra", null],
     ]);
+  } finally {
+    c.closeSync();
+    i.closeSync();
+  }
+});
+
+Deno.test("duckdb_tables: a column added later takes its declared value when a row leaves it out", async () => {
+  const i = await DuckDBInstance.create(":memory:");
+  const c = await i.connect();
+  try {
+    const later = table(
+      "later",
+      "a table with added columns",
+      [
+        col("k", "int64", ""),
+        added(col("flag", "bool", ""), "0.2.0", false),
+        added(opt("note", "utf8", ""), "0.2.0"),
+      ] as const,
+    );
+    await createTables(c, [later]);
+    await appendRows(c, later, [{ k: 1n }, { k: 2n, flag: true, note: "given" }]);
+    const r = await c.runAndReadAll("SELECT k, flag, note FROM later ORDER BY k");
+    assert.deepEqual(r.getRows(), [[1n, false, null], [2n, true, "given"]]);
   } finally {
     c.closeSync();
     i.closeSync();
