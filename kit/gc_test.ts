@@ -1,0 +1,15 @@
+import assert from "node:assert/strict";
+import { collectGarbage } from "./gc.ts";
+
+Deno.test("gc: garbage no longer referenced is collected at once", () => {
+  let held: { i: number; s: string }[] | null = [];
+  for (let i = 0; i < 1_000_000; i++) held.push({ i, s: `item ${i}` });
+  const before = Deno.memoryUsage().heapUsed;
+  assert.ok(held.length > 0);
+  held = null;
+  assert.equal(collectGarbage(), true);
+  const after = Deno.memoryUsage().heapUsed;
+  // a million small objects and strings are tens of MiB
+  assert.ok(before - after > 20 * 2 ** 20, `heap ${before} -> ${after} bytes`);
+  assert.equal(collectGarbage(), true, "again");
+});
