@@ -49,16 +49,20 @@ export const callNumbersTable = table(
 /** The rows of llm_calls as parsed, with provisional ids (dropped by `sql/http_numbers.sql`). */
 const parsedCallsTable = { ...llmCallsTable, name: "llm_calls_parsed" };
 
+/** The rows of http_exchanges as parsed (dropped by `sql/http_numbers.sql`). */
+const parsedExchangesTable = { ...httpExchangesTable, name: "http_exchanges_parsed" };
+
 /**
- * Where the parsed rows go, with provisional ids. http_exchanges, sse_events and ws_messages
- * are appended to in place, all in one transaction (so no flush commits, and nothing of them
- * is written to the database's log until the end), and `sql/http_numbers.sql` updates their
- * ids in that transaction: the bodies and events are written once. llm_calls is written in
- * call order, so its rows go to a temporary working table (in memory, spilled to disk beyond
- * DuckDB's memory limit) that `sql/http_numbers.sql` copies in that order and drops.
+ * Where the parsed rows go, with provisional ids. sse_events and ws_messages are appended to
+ * in place, all in one transaction (so no flush commits: their row groups are written once,
+ * as they fill), and `sql/http_numbers.sql` updates their ids in that transaction.
+ * http_exchanges (few rows with large bodies: a transaction holds rows short of a full row
+ * group in memory, unspilled, until it commits: 140 MiB more peak RSS at 4M events) and
+ * llm_calls (written in call order) go to temporary working tables (in memory, spilled to
+ * disk beyond DuckDB's memory limit) that `sql/http_numbers.sql` copies and drops.
  */
 const STAGED = [
-  [httpExchangesTable, "http_exchanges"],
+  [httpExchangesTable, parsedExchangesTable.name],
   [sseEventsTable, "sse_events"],
   [wsMessagesTable, "ws_messages"],
   [parsedCallsTable, "llm_calls_parsed"],
@@ -148,7 +152,10 @@ export async function writeHttpTables(
     flushRows?: number;
   } = {},
 ): Promise<ProblemRow[]> {
-  await createTemp(b.c, [[parsedCallsTable, parsedCallsTable.name], [
+  await createTemp(b.c, [[parsedExchangesTable, parsedExchangesTable.name], [
+    parsedCallsTable,
+    parsedCallsTable.name,
+  ], [
     exchangeNumbersTable,
     exchangeNumbersTable.name,
   ], [callNumbersTable, callNumbersTable.name]]);
