@@ -1,8 +1,9 @@
 -- net_destinations: every connect (internet families, not to DNS port 53) and DNS question of
 -- a session's processes, with the host name it is known by — the DNS question itself; for a
 -- connect, the host of a URL of its tool call on the same port, else the process's last DNS
--- question in the 5 s before — and whether it is allowed: the agent process's own traffic
--- (its LLM calls and telemetry) is, and so is anything an `allowlist` entry covers.
+-- question in the 5 s before (of questions at the same time, the one recorded last) — and
+-- whether it is allowed: the agent process's own traffic (its LLM calls and telemetry) is, and
+-- so is anything an `allowlist` entry covers.
 INSERT INTO net_destinations
 WITH nets AS (
   SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.op, a.addr, a.port, a.qname,
@@ -12,17 +13,26 @@ WITH nets AS (
   WHERE a.event_table = 'net' AND a.session_id IS NOT NULL
     AND (a.op = 'dns' OR (a.op = 'connect' AND a.family IN ('inet', 'inet6') AND a.port <> 53))
 ),
+-- each process's DNS questions with a name, one per time (the one recorded last)
+dns AS (
+  SELECT recording, pid, ts_ns, arg_max(rtrim(lower(qname), '.'), event_id) AS name
+  FROM actions
+  WHERE op = 'dns' AND qname IS NOT NULL AND ts_ns IS NOT NULL
+  GROUP BY recording, pid, ts_ns
+),
+-- the process's last DNS question at or before each connect, found by ASOF JOIN (a range join on
+-- the process compared each connect with every DNS question of its process: work growing with
+-- the square of a process's DNS questions) and used when it is at most 5 s before
 named AS (
   SELECT n.*,
     CASE WHEN n.op = 'dns' THEN rtrim(lower(n.qname), '.') ELSE coalesce(
       (SELECT min(t.host) FROM tool_terms t
         WHERE t.recording = n.recording AND t.tool_call_id = n.tool_call_id AND t.kind = 'url'
           AND t.port = n.port AND t.host <> n.addr),
-      (SELECT arg_max(rtrim(lower(d.qname), '.'), d.ts_ns) FROM actions d
-        WHERE d.recording = n.recording AND d.pid = n.pid AND d.op = 'dns'
-          AND d.ts_ns BETWEEN n.ts_ns - 5000000000 AND n.ts_ns)
+      CASE WHEN d.ts_ns >= n.ts_ns - 5000000000 THEN d.name END
     ) END AS name
   FROM nets n
+  ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid AND n.ts_ns >= d.ts_ns
 ),
 judged AS (
   SELECT n.*,
