@@ -25,16 +25,42 @@ FROM (
     FROM mcp_calls m
     JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
   ),
-  hits AS (
-    SELECT a.recording, a.event_table, a.event_id, c.tool_call_id, c.start_ns,
-      CASE WHEN a.path IS NOT NULL AND contains(c.args, a.path) THEN a.path
-        WHEN a.path2 IS NOT NULL AND contains(c.args, a.path2) THEN a.path2 END AS matched,
-      count(*) OVER (PARTITION BY a.recording, a.event_table, a.event_id) AS candidates
+  -- An action is compared only with the calls of its own second: a call of up to a day is listed
+  -- once per second it spans (joined on the server alone, every action of a long-lived server
+  -- was compared with every call to it: work growing with the square of the server's life). A
+  -- longer call (whatever its timestamps say) is compared on its server, as before.
+  call_seconds AS (
+    SELECT *, unnest(range(start_ns // 1000000000, end_ns // 1000000000 + 1)) AS second
+    FROM calls
+    WHERE end_ns - start_ns <= 86400000000000
+  ),
+  long_calls AS (
+    SELECT * FROM calls WHERE end_ns - start_ns > 86400000000000
+  ),
+  acts AS NOT MATERIALIZED (
+    SELECT a.recording, a.event_table, a.event_id, a.ts_ns, a.path, a.path2, t.root
     FROM actions a
     JOIN tree t ON t.recording = a.recording AND t.pid = a.pid
-    JOIN calls c
-      ON c.recording = a.recording AND c.server_pid = t.root
+  ),
+  in_call AS (
+    SELECT a.*, c.tool_call_id, c.start_ns, c.args
+    FROM acts a
+    JOIN call_seconds c
+      ON c.recording = a.recording AND c.server_pid = a.root
+      AND c.second = a.ts_ns // 1000000000 AND a.ts_ns BETWEEN c.start_ns AND c.end_ns
+    UNION ALL
+    SELECT a.*, c.tool_call_id, c.start_ns, c.args
+    FROM acts a
+    JOIN long_calls c
+      ON c.recording = a.recording AND c.server_pid = a.root
       AND a.ts_ns BETWEEN c.start_ns AND c.end_ns
+  ),
+  hits AS (
+    SELECT a.recording, a.event_table, a.event_id, a.tool_call_id, a.start_ns,
+      CASE WHEN a.path IS NOT NULL AND contains(a.args, a.path) THEN a.path
+        WHEN a.path2 IS NOT NULL AND contains(a.args, a.path2) THEN a.path2 END AS matched,
+      count(*) OVER (PARTITION BY a.recording, a.event_table, a.event_id) AS candidates
+    FROM in_call a
   ),
   best AS (
     SELECT *, row_number() OVER (PARTITION BY recording, event_table, event_id
