@@ -6,22 +6,51 @@
 -- several candidates, one with equal arguments wins, then the latest window; each LLM tool call
 -- causes at most one MCP call (the first after its window opened that it matches).
 INSERT INTO mcp_tool_links
-WITH cand AS (
-  SELECT m.recording, m.mcp_call_id, t.tool_call_id, w.start_ns,
+WITH calls AS (
+  SELECT recording, mcp_call_id, session_id, tool, arguments, start_ns,
+    regexp_replace(tool, '[^A-Za-z0-9_]', '_', 'g') AS safe
+  FROM mcp_calls
+  WHERE method = 'tools/call' AND tool IS NOT NULL
+),
+-- A call is compared only with the windows of its own second: a window of up to a day is listed
+-- once per second it spans (joined on the session alone, every call was compared with every
+-- window of its session: work growing with the square of a session's length). A longer window
+-- (whatever its timestamps say) is compared on its session, as before; links.sql does the same.
+win_seconds AS (
+  SELECT recording, session_id, tool_call_id, start_ns, end_ns,
+    unnest(range(start_ns // 1000000000, end_ns // 1000000000 + 1)) AS second
+  FROM tool_windows
+  WHERE end_ns - start_ns <= 86400000000000
+),
+long_windows AS (
+  SELECT recording, session_id, tool_call_id, start_ns, end_ns
+  FROM tool_windows
+  WHERE end_ns - start_ns > 86400000000000
+),
+in_window AS (
+  SELECT m.*, w.tool_call_id, w.start_ns AS win_start
+  FROM calls m
+  JOIN win_seconds w
+    ON w.recording = m.recording AND w.session_id = m.session_id
+    AND w.second = m.start_ns // 1000000000 AND m.start_ns BETWEEN w.start_ns AND w.end_ns
+  UNION ALL
+  SELECT m.*, w.tool_call_id, w.start_ns AS win_start
+  FROM calls m
+  JOIN long_windows w
+    ON w.recording = m.recording AND w.session_id = m.session_id
+    AND m.start_ns BETWEEN w.start_ns AND w.end_ns
+),
+cand AS (
+  SELECT m.recording, m.mcp_call_id, t.tool_call_id, m.win_start AS start_ns,
     CASE
-      WHEN t.name IN (m.tool, n.safe) THEN NULL
+      WHEN t.name IN (m.tool, m.safe) THEN NULL
       ELSE regexp_replace(left(t.name, length(t.name) - length(m.tool) - 1), '^mcp_+|_+$', '', 'g')
     END AS server_alias,
     coalesce(json(t.input) = json(m.arguments), false) AS arguments_equal
-  FROM mcp_calls m,
-    LATERAL (SELECT regexp_replace(m.tool, '[^A-Za-z0-9_]', '_', 'g') AS safe) n
-  JOIN tool_windows w
-    ON w.recording = m.recording AND w.session_id = m.session_id
-    AND m.start_ns BETWEEN w.start_ns AND w.end_ns
-  JOIN tool_calls t ON t.recording = w.recording AND t.tool_call_id = w.tool_call_id
-  WHERE m.method = 'tools/call' AND m.tool IS NOT NULL
-    AND (t.name IN (m.tool, n.safe) OR ends_with(t.name, '_' || m.tool)
-      OR ends_with(t.name, '_' || n.safe))
+  FROM in_window m
+  JOIN tool_calls t ON t.recording = m.recording AND t.tool_call_id = m.tool_call_id
+  WHERE t.name IN (m.tool, m.safe) OR ends_with(t.name, '_' || m.tool)
+    OR ends_with(t.name, '_' || m.safe)
 ),
 best AS (
   SELECT *, row_number() OVER (PARTITION BY recording, mcp_call_id
