@@ -4,15 +4,22 @@
 -- critical when the read and the traffic share a process branch or a tool call (the same
 -- command read the secret and sent it), high otherwise.
 INSERT INTO findings
+-- Reads and sends are compared only within $exfil_window_ns-wide slices of time: a read is listed
+-- in its slice, a send in its own and the one before, which between them hold every read within
+-- the window before it (joined on the session alone, every send was compared with every read of
+-- its session: work growing with the square of a session's length).
 WITH reads AS (
-  SELECT r.*, a.branch_pid, a.branch_start_ns
+  SELECT r.*, a.branch_pid, a.branch_start_ns,
+    r.ts_ns // greatest($exfil_window_ns, 1) AS slice
   FROM sensitive_reads r
   JOIN actions a ON a.recording = r.recording AND a.event_table = 'file' AND a.event_id = r.event_id
   WHERE r.counted
 ),
 sends AS (
   SELECT d.*, a.branch_pid, a.branch_start_ns,
-    coalesce(d.name, d.addr) || CASE WHEN d.op = 'connect' THEN ':' || d.port ELSE '' END AS dest
+    coalesce(d.name, d.addr) || CASE WHEN d.op = 'connect' THEN ':' || d.port ELSE '' END AS dest,
+    unnest([d.ts_ns // greatest($exfil_window_ns, 1), d.ts_ns // greatest($exfil_window_ns, 1) - 1])
+      AS slice
   FROM net_destinations d
   JOIN actions a ON a.recording = d.recording AND a.event_table = 'net' AND a.event_id = d.event_id
   WHERE NOT d.allowed
@@ -25,7 +32,8 @@ pairs AS (
       OR r.tool_call_id = s.tool_call_id AS same_branch
   FROM sends s
   JOIN reads r
-    ON r.recording = s.recording AND r.session_id = s.session_id AND r.ts_ns <= s.ts_ns
+    ON r.recording = s.recording AND r.session_id = s.session_id AND r.slice = s.slice
+    AND r.ts_ns <= s.ts_ns
     AND s.ts_ns - r.ts_ns <= $exfil_window_ns
 ),
 g AS (
