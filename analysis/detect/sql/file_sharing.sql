@@ -33,24 +33,43 @@ t AS (
   SELECT * FROM touch
   WHERE kind IS NOT NULL AND NOT pseudo_file(path)
 ),
-writes AS (SELECT * FROM t WHERE kind IN ('write', 'create')),
 shared AS (
-  -- paths written by one session and touched by another
-  SELECT DISTINCT a.recording, a.path
-  FROM writes a JOIN t b ON b.recording = a.recording AND b.path = a.path
-    AND b.session_id <> a.session_id
+  -- paths written by one session and touched by another: written, and touched by two sessions or
+  -- more (not every write compared with every touch of its path by another session)
+  SELECT recording, path
+  FROM t
+  WHERE path IS NOT NULL
+  GROUP BY recording, path
+  HAVING bool_or(kind IN ('write', 'create')) AND count(DISTINCT session_id) >= 2
 ),
 st AS (SELECT t.* FROM t JOIN shared USING (recording, path)),
 sw AS (SELECT * FROM st WHERE kind IN ('write', 'create')),
--- waited_for: a failed probe, and the first write by another session after it
-probes AS (
-  SELECT p.recording, p.path, p.session_id, p.event_id, p.ts_ns, w.session_id AS other,
-    w.ts_ns AS written_ns
+-- waited_for: a failed probe, and the first write by another session after it: for each other
+-- session that wrote the path, its next write after the probe (the probes of the path and that
+-- session's writes in time order, its writes first at equal times), the earliest of those
+-- (joined on the path alone, every probe was compared with every write of its path: a polling
+-- loop's work grew with the square of its length)
+writers AS (SELECT DISTINCT recording, path, session_id FROM sw),
+probe_writes AS (
+  SELECT p.recording, p.path, p.session_id, p.event_id, p.ts_ns, o.session_id AS writer,
+    true AS is_probe
   FROM st p
-  JOIN sw w ON w.recording = p.recording AND w.path = p.path AND w.ts_ns > p.ts_ns
-    AND w.session_id <> p.session_id
+  JOIN writers o ON o.recording = p.recording AND o.path = p.path
+    AND o.session_id <> p.session_id
   WHERE p.kind = 'probe_fail'
-  QUALIFY row_number() OVER (PARTITION BY p.recording, p.event_id ORDER BY w.ts_ns) = 1
+  UNION ALL
+  SELECT recording, path, session_id, event_id, ts_ns, session_id, false FROM sw
+),
+probes AS (
+  SELECT recording, path, session_id, event_id, ts_ns, writer AS other, written_ns
+  FROM (
+    SELECT *,
+      min(CASE WHEN NOT is_probe THEN ts_ns END) OVER (PARTITION BY recording, path, writer
+        ORDER BY ts_ns, is_probe ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS written_ns
+    FROM probe_writes
+  )
+  WHERE is_probe AND written_ns IS NOT NULL
+  QUALIFY row_number() OVER (PARTITION BY recording, event_id ORDER BY written_ns) = 1
 ),
 -- contended: a failed exclusive create, and who created the path last before it
 fails AS (
