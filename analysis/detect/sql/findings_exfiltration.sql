@@ -51,7 +51,7 @@ g AS (
 )
 SELECT recording,
   last_finding_id(g.recording)
-    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, dest),
+    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, dest, session_id),
   session_id, 'exfiltration', CASE WHEN same_branch THEN 'critical' ELSE 'high' END,
   start_ns, end_ns,
   list_concat(
