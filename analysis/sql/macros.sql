@@ -18,3 +18,11 @@ CREATE OR REPLACE MACRO changes_files(op, flags, ret, path) AS
       'truncate', 'utimes')
     OR (op = 'open' AND opens_for_writing(flags))
   );
+-- A time is joined with only the time windows of its own second (`second = ts_ns // 1000000000`),
+-- not with every window of its session or server (work growing with the square of the session's
+-- length): window_seconds lists the seconds a window spans, for windows of up to a day;
+-- long_window is a longer one (whatever its timestamps say), which is joined on its session
+-- alone instead, as listing it would cost a row per second.
+CREATE OR REPLACE MACRO window_seconds(start_ns, end_ns) AS
+  range(start_ns // 1000000000, end_ns // 1000000000 + 1);
+CREATE OR REPLACE MACRO long_window(start_ns, end_ns) AS end_ns - start_ns > 86400000000000;

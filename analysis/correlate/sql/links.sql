@@ -22,20 +22,18 @@ branches AS (
   SELECT recording, session_id, pid AS branch_pid, start_ns AS branch_start_ns
   FROM lineage WHERE role = 'descendant' AND depth = 1
 ),
--- A time is compared only with the windows of its own second: a window of up to a day is
--- listed once per second it spans (joined on the session alone, every action was compared with
--- every window of its session: work growing with the square of a session's length). A longer
--- window (whatever its timestamps say) is compared on its session, as before.
+-- A time is compared only with the windows of its own second, a window over a day on its
+-- session (window_seconds and long_window in macros.sql).
 win_seconds AS (
   SELECT recording, session_id, tool_call_id, start_ns, end_ns,
-    unnest(range(start_ns // 1000000000, end_ns // 1000000000 + 1)) AS second
+    unnest(window_seconds(start_ns, end_ns)) AS second
   FROM tool_windows
-  WHERE end_ns - start_ns <= 86400000000000
+  WHERE NOT long_window(start_ns, end_ns)
 ),
 long_windows AS (
   SELECT recording, session_id, tool_call_id, start_ns, end_ns
   FROM tool_windows
-  WHERE end_ns - start_ns > 86400000000000
+  WHERE long_window(start_ns, end_ns)
 ),
 cand AS (
   SELECT b.recording, b.session_id, b.branch_pid, b.branch_start_ns, w.tool_call_id,

@@ -25,17 +25,16 @@ FROM (
     FROM mcp_calls m
     JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
   ),
-  -- An action is compared only with the calls of its own second: a call of up to a day is listed
-  -- once per second it spans (joined on the server alone, every action of a long-lived server
-  -- was compared with every call to it: work growing with the square of the server's life). A
-  -- longer call (whatever its timestamps say) is compared on its server, as before.
+  -- An action is compared only with the calls of its own second, a call over a day on its
+  -- server (window_seconds and long_window in macros.sql; on the server alone, every action of
+  -- a long-lived server was compared with every call to it).
   call_seconds AS (
-    SELECT *, unnest(range(start_ns // 1000000000, end_ns // 1000000000 + 1)) AS second
+    SELECT *, unnest(window_seconds(start_ns, end_ns)) AS second
     FROM calls
-    WHERE end_ns - start_ns <= 86400000000000
+    WHERE NOT long_window(start_ns, end_ns)
   ),
   long_calls AS (
-    SELECT * FROM calls WHERE end_ns - start_ns > 86400000000000
+    SELECT * FROM calls WHERE long_window(start_ns, end_ns)
   ),
   acts AS NOT MATERIALIZED (
     SELECT a.recording, a.event_table, a.event_id, a.ts_ns, a.path, a.path2, t.root
