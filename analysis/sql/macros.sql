@@ -26,3 +26,27 @@ CREATE OR REPLACE MACRO changes_files(op, flags, ret, path) AS
 CREATE OR REPLACE MACRO window_seconds(start_ns, end_ns) AS
   range(start_ns // 1000000000, end_ns // 1000000000 + 1);
 CREATE OR REPLACE MACRO long_window(start_ns, end_ns) AS end_ns - start_ns > 86400000000000;
+-- by_second(t): the windows of table (or CTE) t, named by a string, with columns start_ns and
+-- end_ns, of up to a day, each once per second it spans (column `second`); over_a_day(t): its
+-- longer ones. (query_table binds t when used, so these are made before the tables exist.)
+CREATE OR REPLACE MACRO by_second(t) AS TABLE
+  SELECT *, unnest(window_seconds(start_ns, end_ns)) AS second
+  FROM query_table(t)
+  WHERE NOT long_window(start_ns, end_ns);
+CREATE OR REPLACE MACRO over_a_day(t) AS TABLE
+  SELECT * FROM query_table(t) WHERE long_window(start_ns, end_ns);
+-- in_tool_window(t): each row of t (columns recording, session_id and at_ns, a time) with
+-- every tool call whose window (`tool_windows`) in its session holds that time: the row's
+-- columns, tool_call_id and win_start (the window's start).
+CREATE OR REPLACE MACRO in_tool_window(t) AS TABLE
+  SELECT a.*, w.tool_call_id, w.start_ns AS win_start
+  FROM query_table(t) a
+  JOIN by_second('tool_windows') w
+    ON w.recording = a.recording AND w.session_id = a.session_id
+    AND w.second = a.at_ns // 1000000000 AND a.at_ns BETWEEN w.start_ns AND w.end_ns
+  UNION ALL
+  SELECT a.*, w.tool_call_id, w.start_ns
+  FROM query_table(t) a
+  JOIN over_a_day('tool_windows') w
+    ON w.recording = a.recording AND w.session_id = a.session_id
+    AND a.at_ns BETWEEN w.start_ns AND w.end_ns;

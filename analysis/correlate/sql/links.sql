@@ -19,36 +19,14 @@ cmd AS (
   FROM tool_terms WHERE kind = 'command'
 ),
 branches AS (
-  SELECT recording, session_id, pid AS branch_pid, start_ns AS branch_start_ns
+  SELECT recording, session_id, pid AS branch_pid, start_ns AS branch_start_ns,
+    start_ns AS at_ns
   FROM lineage WHERE role = 'descendant' AND depth = 1
 ),
--- A time is compared only with the windows of its own second, a window over a day on its
--- session (window_seconds and long_window in macros.sql).
-win_seconds AS (
-  SELECT recording, session_id, tool_call_id, start_ns, end_ns,
-    unnest(window_seconds(start_ns, end_ns)) AS second
-  FROM tool_windows
-  WHERE NOT long_window(start_ns, end_ns)
-),
-long_windows AS (
-  SELECT recording, session_id, tool_call_id, start_ns, end_ns
-  FROM tool_windows
-  WHERE long_window(start_ns, end_ns)
-),
+-- the tool calls whose window holds a branch's start (in_tool_window in macros.sql)
 cand AS (
-  SELECT b.recording, b.session_id, b.branch_pid, b.branch_start_ns, w.tool_call_id,
-    w.start_ns AS win_start
-  FROM branches b
-  JOIN win_seconds w
-    ON w.recording = b.recording AND w.session_id = b.session_id
-    AND w.second = b.branch_start_ns // 1000000000
-    AND b.branch_start_ns BETWEEN w.start_ns AND w.end_ns
-  UNION ALL
-  SELECT b.recording, b.session_id, b.branch_pid, b.branch_start_ns, w.tool_call_id, w.start_ns
-  FROM branches b
-  JOIN long_windows w
-    ON w.recording = b.recording AND w.session_id = b.session_id
-    AND b.branch_start_ns BETWEEN w.start_ns AND w.end_ns
+  SELECT recording, session_id, branch_pid, branch_start_ns, tool_call_id, win_start
+  FROM in_tool_window('branches')
 ),
 procs AS (
   -- every exec of the branch's processes (a process may exec several times: wrappers, shims)
@@ -65,22 +43,10 @@ args AS (
 -- the file and net actions of a session's agent and descendants, each with every tool call
 -- whose window holds it
 acts AS NOT MATERIALIZED (
-  SELECT * FROM actions
+  SELECT *, ts_ns AS at_ns FROM actions
   WHERE role IN ('agent', 'descendant') AND event_table IN ('file', 'net')
 ),
-in_window AS (
-  SELECT a.*, w.tool_call_id, w.start_ns AS win_start
-  FROM acts a
-  JOIN win_seconds w
-    ON w.recording = a.recording AND w.session_id = a.session_id
-    AND w.second = a.ts_ns // 1000000000 AND a.ts_ns BETWEEN w.start_ns AND w.end_ns
-  UNION ALL
-  SELECT a.*, w.tool_call_id, w.start_ns
-  FROM acts a
-  JOIN long_windows w
-    ON w.recording = a.recording AND w.session_id = a.session_id
-    AND a.ts_ns BETWEEN w.start_ns AND w.end_ns
-),
+in_window AS (FROM in_tool_window('acts')),
 -- event-level argument matches: an action within a tool call's window touching what it names
 evm AS (
   SELECT a.recording, a.event_table, a.event_id, a.role, a.branch_pid, a.branch_start_ns,

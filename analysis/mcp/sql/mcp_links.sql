@@ -26,16 +26,10 @@ FROM (
     JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
   ),
   -- An action is compared only with the calls of its own second, a call over a day on its
-  -- server (window_seconds and long_window in macros.sql; on the server alone, every action of
-  -- a long-lived server was compared with every call to it).
-  call_seconds AS (
-    SELECT *, unnest(window_seconds(start_ns, end_ns)) AS second
-    FROM calls
-    WHERE NOT long_window(start_ns, end_ns)
-  ),
-  long_calls AS (
-    SELECT * FROM calls WHERE long_window(start_ns, end_ns)
-  ),
+  -- server (by_second and over_a_day in macros.sql; on the server alone, every action of a
+  -- long-lived server was compared with every call to it).
+  call_seconds AS (FROM by_second('calls')),
+  long_calls AS (FROM over_a_day('calls')),
   acts AS NOT MATERIALIZED (
     SELECT a.recording, a.event_table, a.event_id, a.ts_ns, a.path, a.path2, t.root
     FROM actions a

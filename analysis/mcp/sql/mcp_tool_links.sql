@@ -7,37 +7,13 @@
 -- causes at most one MCP call (the first after its window opened that it matches).
 INSERT INTO mcp_tool_links
 WITH calls AS (
-  SELECT recording, mcp_call_id, session_id, tool, arguments, start_ns,
+  SELECT recording, mcp_call_id, session_id, tool, arguments, start_ns, start_ns AS at_ns,
     regexp_replace(tool, '[^A-Za-z0-9_]', '_', 'g') AS safe
   FROM mcp_calls
   WHERE method = 'tools/call' AND tool IS NOT NULL
 ),
--- A call is compared only with the windows of its own second, a window over a day on its
--- session (window_seconds and long_window in macros.sql), as in links.sql.
-win_seconds AS (
-  SELECT recording, session_id, tool_call_id, start_ns, end_ns,
-    unnest(window_seconds(start_ns, end_ns)) AS second
-  FROM tool_windows
-  WHERE NOT long_window(start_ns, end_ns)
-),
-long_windows AS (
-  SELECT recording, session_id, tool_call_id, start_ns, end_ns
-  FROM tool_windows
-  WHERE long_window(start_ns, end_ns)
-),
-in_window AS (
-  SELECT m.*, w.tool_call_id, w.start_ns AS win_start
-  FROM calls m
-  JOIN win_seconds w
-    ON w.recording = m.recording AND w.session_id = m.session_id
-    AND w.second = m.start_ns // 1000000000 AND m.start_ns BETWEEN w.start_ns AND w.end_ns
-  UNION ALL
-  SELECT m.*, w.tool_call_id, w.start_ns AS win_start
-  FROM calls m
-  JOIN long_windows w
-    ON w.recording = m.recording AND w.session_id = m.session_id
-    AND m.start_ns BETWEEN w.start_ns AND w.end_ns
-),
+-- the tool calls whose window holds the MCP call's start (in_tool_window in macros.sql)
+in_window AS (FROM in_tool_window('calls')),
 cand AS (
   SELECT m.recording, m.mcp_call_id, t.tool_call_id, m.win_start AS start_ns,
     CASE
