@@ -15,8 +15,7 @@
  */
 
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
-import { generateFixture, type Recording, startRecordingRelay } from "./record_relay.ts";
+import { closeSession, endRecording, generateFixture, relayTo, sleep } from "./record_relay.ts";
 
 const OUT = new URL("./captures/h2_mcp_sse/", import.meta.url);
 
@@ -27,9 +26,7 @@ const REQUESTS = [
   { jsonrpc: "2.0", id: 1, method: "tools/list" },
 ];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function record(): Promise<Recording> {
+async function record() {
   const server = http2.createServer({
     paddingStrategy: http2.constants.PADDING_STRATEGY_MAX,
   });
@@ -63,9 +60,7 @@ async function record(): Promise<Recording> {
       stream.end();
     }
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const serverPort = (server.address() as AddressInfo).port;
-  const relay = await startRecordingRelay(serverPort);
+  const relay = await relayTo(server);
   const session = http2.connect(`http://127.0.0.1:${relay.port}`);
 
   const events = session.request({ ":path": "/sse", "accept": "text/event-stream" });
@@ -96,12 +91,7 @@ async function record(): Promise<Recording> {
     await seen(`"id":${req.id},`);
   }
   events.close(http2.constants.NGHTTP2_CANCEL);
-  await sleep(50);
-  await new Promise<void>((r) => session.close(() => r()));
-  await sleep(50);
-  relay.close();
-  server.close();
-  return relay.recording;
+  return endRecording(relay, server, () => closeSession(session));
 }
 
 if (import.meta.main) {

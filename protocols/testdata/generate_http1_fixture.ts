@@ -10,9 +10,8 @@
  */
 
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { generateFixture, startRecordingRelay } from "./record_relay.ts";
+import { endRecording, generateFixture, relayTo, sleep } from "./record_relay.ts";
 
 const OUT = new URL("./captures/h1_node_keepalive/", import.meta.url);
 const MODELS_JSON = JSON.stringify({ data: [{ id: "claude-sonnet-4" }] });
@@ -22,8 +21,6 @@ const SSE = [
   'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"text":"lo"}}\n\n',
   'event: message_stop\ndata: {"type":"message_stop"}\n\n',
 ].join("");
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function record() {
   const server = http.createServer(async (req, res) => {
@@ -43,8 +40,7 @@ async function record() {
       res.end(req.method === "HEAD" ? undefined : "ok");
     }
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const relay = await startRecordingRelay((server.address() as AddressInfo).port);
+  const relay = await relayTo(server);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const request = (method: string, path: string, body?: string) =>
     new Promise<void>((resolve, reject) => {
@@ -67,11 +63,7 @@ async function record() {
   await request("GET", "/v1/models");
   await request("POST", "/v1/messages", JSON.stringify({ model: "claude", stream: true }));
   await request("HEAD", "/health");
-  agent.destroy();
-  await sleep(50);
-  relay.close();
-  server.close();
-  return relay.recording;
+  return endRecording(relay, server, () => agent.destroy());
 }
 
 if (import.meta.main) {

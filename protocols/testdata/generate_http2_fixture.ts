@@ -15,9 +15,8 @@
  */
 
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { generateFixture, type Recording, startRecordingRelay } from "./record_relay.ts";
+import { closeSession, endRecording, generateFixture, relayTo, sleep } from "./record_relay.ts";
 
 const OUT = new URL("./captures/h2_node_interleaved/", import.meta.url);
 
@@ -33,9 +32,7 @@ const SSE_EVENTS = [
   'event: message_stop\ndata: {"type":"message_stop"}\n\n',
 ];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function record(): Promise<Recording> {
+async function record() {
   const server = http2.createServer({ settings: { maxHeaderListSize: 256 * 1024 } });
   server.on("stream", async (stream: http2.ServerHttp2Stream, headers) => {
     const path = headers[":path"];
@@ -68,13 +65,8 @@ async function record(): Promise<Recording> {
       // Never ends: the client cancels.
     }
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const serverPort = (server.address() as AddressInfo).port;
-
-  const relay = await startRecordingRelay(serverPort);
-  const relayPort = relay.port;
-
-  const session = http2.connect(`http://127.0.0.1:${relayPort}`);
+  const relay = await relayTo(server);
+  const session = http2.connect(`http://127.0.0.1:${relay.port}`);
   const collect = (req: http2.ClientHttp2Stream) =>
     new Promise<void>((resolve, reject) => {
       req.on("data", () => {});
@@ -105,12 +97,7 @@ async function record(): Promise<Recording> {
     d.on("error", () => {});
   });
   await Promise.all([collect(a), collect(b), collect(c), dDone]);
-  await sleep(50);
-  await new Promise<void>((r) => session.close(() => r()));
-  await sleep(50);
-  relay.close();
-  server.close();
-  return relay.recording;
+  return endRecording(relay, server, () => closeSession(session));
 }
 
 if (import.meta.main) {

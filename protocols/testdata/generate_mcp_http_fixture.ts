@@ -8,9 +8,9 @@
  *
  *   deno run -A protocols/testdata/generate_mcp_http_fixture.ts --update
  */
-import * as net from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { concatBytes } from "../../kit/bytes.ts";
+import { type Connection, sleep, startRecordingRelay } from "./record_relay.ts";
 
 const OUT = new URL("./mcp_http/", import.meta.url);
 const SERVERS =
@@ -35,28 +35,6 @@ console.log(JSON.stringify({ tools: tools.tools.length, echo: r.content[0].text 
 await c.close();
 `;
 
-interface Conn {
-  client: Uint8Array[];
-  server: Uint8Array[];
-}
-
-async function relay(target: number): Promise<{ port: number; conns: Conn[]; close(): void }> {
-  const conns: Conn[] = [];
-  const srv = net.createServer((down) => {
-    const conn: Conn = { client: [], server: [] };
-    conns.push(conn);
-    const up = net.connect(target, "127.0.0.1");
-    down.on("data", (b: Uint8Array) => (conn.client.push(new Uint8Array(b)), up.write(b)));
-    up.on("data", (b: Uint8Array) => (conn.server.push(new Uint8Array(b)), down.write(b)));
-    down.on("end", () => up.end());
-    up.on("end", () => down.end());
-    down.on("error", () => up.destroy());
-    up.on("error", () => down.destroy());
-  });
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  return { port: (srv.address() as net.AddressInfo).port, conns, close: () => srv.close() };
-}
-
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
@@ -64,7 +42,7 @@ function freePort(): number {
   return port;
 }
 
-async function record(mode: "streamableHttp" | "sse"): Promise<Conn[]> {
+async function record(mode: "streamableHttp" | "sse"): Promise<Connection[]> {
   const port = freePort();
   const server = new Deno.Command("node", {
     args: [`${SERVERS}/server-everything/dist/index.js`, mode],
@@ -74,7 +52,7 @@ async function record(mode: "streamableHttp" | "sse"): Promise<Conn[]> {
   }).spawn();
   const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
   for (let seen = ""; !/listening|running/i.test(seen);) seen += (await reader.read()).value ?? "";
-  const r = await relay(port);
+  const r = await startRecordingRelay(port);
   const script = await Deno.makeTempFile({ suffix: ".mjs" });
   await Deno.writeTextFile(script, CLIENT_MJS);
   const path = mode === "sse" ? "/sse" : "/mcp";
@@ -86,13 +64,13 @@ async function record(mode: "streamableHttp" | "sse"): Promise<Conn[]> {
     new TextDecoder().decode(out.stdout).trim(),
     out.success ? "" : new TextDecoder().decode(out.stderr),
   );
-  await new Promise((res) => setTimeout(res, 300));
+  await sleep(300);
   r.close();
   server.kill();
   await server.status;
   await Deno.remove(script);
   if (!out.success) throw new Error(`${mode}: the client failed`);
-  return r.conns;
+  return r.connections;
 }
 
 if (!Deno.args.includes("--update")) {
