@@ -10,7 +10,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { col, ddl, opt, table, type TableDef } from "../kit/columns.ts";
 import type { Build } from "./build_steps.ts";
-import { appendRows } from "./duckdb_tables.ts";
+import { appendColumns } from "./duckdb_tables.ts";
 import type { BuildOptions, HttpNumbers, HttpRowSink } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
 import {
@@ -68,11 +68,27 @@ const STAGED = [
   [parsedCallsTable, "llm_calls_parsed"],
 ] as const;
 
-/** Creates the temporary tables of `defs` (without their NOT NULL constraints), as `names`. */
-async function createTemp(c: DuckDBConnection, defs: [TableDef, string][]): Promise<void> {
-  for (const [def, name] of defs) {
-    await c.run(ddl(def, name, { notNull: false }).replace(/^CREATE TABLE/, "CREATE TEMP TABLE"));
+/** Creates the temporary tables `defs` (without their NOT NULL constraints). */
+async function createTemp(c: DuckDBConnection, defs: TableDef[]): Promise<void> {
+  for (const def of defs) {
+    await c.run(
+      ddl(def, def.name, { notNull: false }).replace(/^CREATE TABLE/, "CREATE TEMP TABLE"),
+    );
   }
+}
+
+/**
+ * Appends to a numbers table (`exchangeNumbersTable`, `callNumbersTable`) the provisional ids
+ * 1, 2, ... (`prov`) with `numbers`: its other columns, each by provisional id - 1.
+ */
+function appendNumbers(
+  c: DuckDBConnection,
+  def: TableDef,
+  numbers: Record<string, (bigint | null)[]>,
+): Promise<void> {
+  const length = Object.values(numbers)[0].length;
+  const prov = Array.from({ length }, (_, i) => BigInt(i + 1));
+  return appendColumns(c, def, { length, values: { prov, ...numbers } });
 }
 
 /** Rows and bytes held before they are appended. */
@@ -152,13 +168,12 @@ export async function writeHttpTables(
     flushRows?: number;
   } = {},
 ): Promise<ProblemRow[]> {
-  await createTemp(b.c, [[parsedExchangesTable, parsedExchangesTable.name], [
+  await createTemp(b.c, [
+    parsedExchangesTable,
     parsedCallsTable,
-    parsedCallsTable.name,
-  ], [
     exchangeNumbersTable,
-    exchangeNumbersTable.name,
-  ], [callNumbersTable, callNumbersTable.name]]);
+    callNumbersTable,
+  ]);
   await b.c.run("BEGIN TRANSACTION");
   let n: HttpNumbers;
   try {
@@ -167,24 +182,14 @@ export async function writeHttpTables(
     n = await assembleHttpTables(recording, conns, prices, sink, opts);
     await sink.calls(n.chainedCalls);
     await sink.flush();
-    await appendRows(
-      b.c,
-      exchangeNumbersTable,
-      n.exchangeIds.map((id, i) => ({
-        prov: BigInt(i + 1),
-        exchange_id: id,
-        llm_call_id: n.exchangeCalls[i],
-      })),
-    );
-    await appendRows(
-      b.c,
-      callNumbersTable,
-      n.callIds.map((id, i) => ({
-        prov: BigInt(i + 1),
-        llm_call_id: id,
-        exchange_id: n.callExchanges[i],
-      })),
-    );
+    await appendNumbers(b.c, exchangeNumbersTable, {
+      exchange_id: n.exchangeIds,
+      llm_call_id: n.exchangeCalls,
+    });
+    await appendNumbers(b.c, callNumbersTable, {
+      llm_call_id: n.callIds,
+      exchange_id: n.callExchanges,
+    });
   } catch (e) {
     await b.c.run("ROLLBACK").catch(() => {});
     throw e;
