@@ -79,56 +79,28 @@ export function uringOpName(op: number): string {
 }
 
 /**
- * io_uring opcodes that do nothing the tables record for their system call twins either:
- * reads and writes of descriptors already open (their opens are recorded), polls, timeouts,
- * buffers, metadata reads, socket creation, futexes. The others act on files, sockets or
- * processes: the capture decodes them into rows, or counts them as not decoded.
+ * io_uring opcodes that act on files, sockets or processes: the capture decodes them into rows,
+ * or counts them as not decoded.
  */
-export const URING_NO_ACTION: ReadonlySet<string> = new Set([
-  "nop",
-  "readv",
-  "writev",
-  "fsync",
-  "read_fixed",
-  "write_fixed",
-  "poll_add",
-  "poll_remove",
-  "sync_file_range",
-  "recvmsg",
-  "timeout",
-  "timeout_remove",
-  "async_cancel",
-  "link_timeout",
-  "fallocate",
-  "close",
-  "files_update",
-  "statx",
-  "read",
-  "write",
-  "fadvise",
-  "madvise",
-  "recv",
-  "epoll_ctl",
-  "splice",
-  "provide_buffers",
-  "remove_buffers",
-  "tee",
-  "shutdown",
-  "fgetxattr",
-  "getxattr",
-  "socket",
-  "read_multishot",
-  "waitid",
-  "futex_wait",
-  "futex_wake",
-  "futex_waitv",
-  "fixed_fd_install",
-  "recv_zc",
-  "epoll_wait",
-  "readv_fixed",
-  "writev_fixed",
-  "pipe",
+export const URING_ACTIONS: ReadonlySet<string> = new Set([
+  // files
+  ...["openat", "openat2", "renameat", "unlinkat", "mkdirat", "symlinkat", "linkat"],
+  ...["ftruncate", "fsetxattr", "setxattr"],
+  // sockets
+  ...["connect", "accept", "bind", "listen", "send", "sendmsg", "send_zc", "sendmsg_zc"],
+  // other rings, driver commands
+  ...["msg_ring", "uring_cmd"],
 ]);
+
+/**
+ * The other opcodes, which do nothing the tables record for their system call twins either:
+ * reads and writes of descriptors already open (their opens are recorded), polls, timeouts,
+ * buffers, metadata reads, socket creation, futexes. (A newer opcode than these counts as
+ * acting.)
+ */
+export const URING_NO_ACTION: ReadonlySet<string> = new Set(
+  URING_OP_NAMES.filter((op) => !URING_ACTIONS.has(op)),
+);
 
 export interface BlindSpot {
   /** stable name, e.g. `io_uring-not-decoded` */
