@@ -41,7 +41,6 @@ import {
   locatedHook,
   matchSteps,
   reasonNames,
-  siteEvidence,
   type Step,
 } from "./signature.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
@@ -145,9 +144,7 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
   const hooks: LocatedHook[] = [];
   const related: LocatedHook[] = [];
   for (const [sig, c, n] of picks) {
-    const calls = c.fn.directCalls ?? 0;
-    const evidence = siteEvidence("aead.c", NAMES, c.fn, c.match, n, calls);
-    const hook = locatedHook(elf, sig.fn, c, n, calls, evidence);
+    const hook = locatedHook(elf, sig.fn, c, n, "aead.c", NAMES);
     if (hook) (sig.hook ? hooks : related).push(hook);
   }
   return {

@@ -44,7 +44,6 @@ import {
   locatedHook,
   matchSteps,
   reasonNames,
-  siteEvidence,
   type Step,
 } from "./signature.ts";
 import type { HookFn, LocatedHook, MethodOutcome } from "./types.ts";
@@ -135,11 +134,8 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
     };
   }
   const hooks: LocatedHook[] = [];
-  const toHook = (fnName: HookFn, c: Candidate, n: number) => {
-    const calls = c.fn.directCalls ?? 0;
-    const evidence = siteEvidence("ssl_lib.cc", NAMES, c.fn, c.match, n, calls);
-    return locatedHook(elf, fnName, c, n, calls, evidence);
-  };
+  const toHook = (fnName: HookFn, c: Candidate, n: number) =>
+    locatedHook(elf, fnName, c, n, "ssl_lib.cc", NAMES);
   for (
     const [fnName, ranked, n] of [
       ["SSL_write", rankedWrites, writes.length],

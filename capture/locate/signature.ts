@@ -122,18 +122,20 @@ export function confidence(opts: {
 
 /**
  * The hook for a located function: its file offset, {@linkcode confidence} and the evidence
- * text; undefined when its start is in no loadable segment of the file.
+ * text ({@linkcode siteEvidence}: `file`'s sites, `names` their reasons); undefined when its
+ * start is in no loadable segment of the file.
  */
 export function locatedHook(
   elf: ElfFile,
   fn: HookFn,
   c: Candidate,
   candidates: number,
-  directCalls: number,
-  evidence: string,
+  file: string,
+  names: Record<number, string>,
 ): LocatedHook | undefined {
   const fileOffset = elf.vaddrToOffset(c.fn.start);
   if (fileOffset === undefined) return undefined;
+  const directCalls = c.fn.directCalls ?? 0;
   return {
     fn,
     vaddr: c.fn.start,
@@ -144,6 +146,6 @@ export function locatedHook(
       exactStart: c.fn.how === "eh_frame",
       directCalls,
     }),
-    evidence,
+    evidence: siteEvidence(file, names, c.fn, c.match, candidates, directCalls),
   };
 }
