@@ -3,7 +3,7 @@
  * the declarations in `schema.ts` (`deno run -A analysis/schema_doc.ts --update`); a test keeps
  * the committed file in step with the declarations.
  */
-import { markdownDoc } from "../kit/columns.ts";
+import { markdownDoc, schemaDocCommand } from "../kit/columns.ts";
 import { ANALYSIS_TABLES, RAW_TABLES, VIEWS } from "./schema.ts";
 
 export const DOC_PATH = new URL("./SCHEMA.md", import.meta.url).pathname;
@@ -40,11 +40,4 @@ The recording's Arrow files as recorded (see \`recording/RECORDING.md\`), with \
 ${markdownDoc([...RAW_TABLES])}`;
 }
 
-if (import.meta.main) {
-  if (!Deno.args.includes("--update")) {
-    console.error("usage: deno run -A analysis/schema_doc.ts --update");
-    Deno.exit(2);
-  }
-  await Deno.writeTextFile(DOC_PATH, schemaDoc());
-  console.log(`wrote ${DOC_PATH}`);
-}
+if (import.meta.main) await schemaDocCommand("analysis/schema_doc.ts", DOC_PATH, schemaDoc);

@@ -160,3 +160,21 @@ export function markdownDoc(defs: TableDef[]): string {
   }
   return out.join("\n");
 }
+
+/**
+ * The command line of a schema document (`deno run -A SCRIPT --update`): writes `doc()` to
+ * `path` and says so; without `--update`, a usage line and exit 2 (the document is committed,
+ * and a test keeps it in step with the declarations).
+ */
+export async function schemaDocCommand(
+  script: string,
+  path: string,
+  doc: () => string | Promise<string>,
+): Promise<void> {
+  if (!Deno.args.includes("--update")) {
+    console.error(`usage: deno run -A ${script} --update`);
+    Deno.exit(2);
+  }
+  await Deno.writeTextFile(path, await doc());
+  console.log(`wrote ${path}`);
+}

@@ -3,7 +3,7 @@
  * declarations in schema.ts (`deno run -A recording/schema_doc.ts --update`); a test keeps
  * the committed file in step with the declarations.
  */
-import { markdownDoc } from "../kit/columns.ts";
+import { markdownDoc, schemaDocCommand } from "../kit/columns.ts";
 import { CAPTURE_TABLES, OPTIONAL_TABLES } from "./schema.ts";
 
 export const DOC_PATH = new URL("./RECORDING.md", import.meta.url).pathname;
@@ -67,11 +67,4 @@ happened (since 0.2.0):
 ${markdownDoc([...CAPTURE_TABLES, ...OPTIONAL_TABLES])}`;
 }
 
-if (import.meta.main) {
-  if (!Deno.args.includes("--update")) {
-    console.error("usage: deno run -A recording/schema_doc.ts --update");
-    Deno.exit(2);
-  }
-  await Deno.writeTextFile(DOC_PATH, recordingDoc());
-  console.log(`wrote ${DOC_PATH}`);
-}
+if (import.meta.main) await schemaDocCommand("recording/schema_doc.ts", DOC_PATH, recordingDoc);

@@ -4,7 +4,7 @@
  * declarations (`deno run -A analysis/correlate/schema_doc.ts --update`); a test keeps the
  * committed file in step. The text goes through `deno fmt` so it stays format-clean.
  */
-import { markdownDoc } from "../../kit/columns.ts";
+import { markdownDoc, schemaDocCommand } from "../../kit/columns.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "../detect/schema.ts";
 import { MCP_TABLES } from "../mcp/schema.ts";
 import { labelsTable } from "../observer/schema.ts";
@@ -67,10 +67,5 @@ export async function schemaDoc(): Promise<string> {
 }
 
 if (import.meta.main) {
-  if (!Deno.args.includes("--update")) {
-    console.error("usage: deno run -A analysis/correlate/schema_doc.ts --update");
-    Deno.exit(2);
-  }
-  await Deno.writeTextFile(DOC_PATH, await schemaDoc());
-  console.log(`wrote ${DOC_PATH}`);
+  await schemaDocCommand("analysis/correlate/schema_doc.ts", DOC_PATH, schemaDoc);
 }
