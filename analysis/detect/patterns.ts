@@ -43,19 +43,25 @@ export interface InjectionPattern {
 
 export class PatternFileError extends Error {}
 
-function lines(path: string): { text: string; where: string }[] {
-  let body: string;
-  try {
-    body = Deno.readTextFileSync(path);
-  } catch (e) {
-    throw new PatternFileError(
-      `${path}: cannot read (${(e as Error).message.split("\n")[0]})`,
-    );
+/**
+ * The lines of the files `paths`, in order, without comments and blank lines (each file read
+ * when its lines are reached).
+ */
+function* lines(paths: string[]): Generator<{ text: string; where: string }> {
+  for (const path of paths) {
+    let body: string;
+    try {
+      body = Deno.readTextFileSync(path);
+    } catch (e) {
+      throw new PatternFileError(
+        `${path}: cannot read (${(e as Error).message.split("\n")[0]})`,
+      );
+    }
+    for (const [i, raw] of body.split("\n").entries()) {
+      const text = raw.replace(/(^|\s)#.*$/, "").trim();
+      if (text) yield { text, where: `${path}:${i + 1}` };
+    }
   }
-  return body.split("\n").flatMap((raw, i) => {
-    const text = raw.replace(/(^|\s)#.*$/, "").trim();
-    return text ? [{ text, where: `${path}:${i + 1}` }] : [];
-  });
 }
 
 const escapeRe = (s: string) => s.replace(/[.+^${}()|[\]\\]/g, "\\$&");
@@ -95,81 +101,75 @@ export function globToRegex(glob: string): string {
 
 export function loadSensitivePatterns(paths: string[]): SensitivePattern[] {
   const out: SensitivePattern[] = [];
-  for (const path of paths) {
-    for (const { text, where } of lines(path)) {
-      const [pattern, severity, scope, ...label] = text.split(/\s+/);
-      if (!SEVERITIES.includes(severity as Severity)) {
-        throw new PatternFileError(
-          `${where}: severity must be one of ${SEVERITIES.join(", ")}`,
-        );
-      }
-      if (!(SCOPES as readonly string[]).includes(scope)) {
-        throw new PatternFileError(
-          `${where}: scope must be one of ${SCOPES.join(", ")}`,
-        );
-      }
-      let regex: string;
-      try {
-        regex = globToRegex(pattern);
-      } catch (e) {
-        throw new PatternFileError(
-          `${where}: ${pattern}: ${(e as Error).message}`,
-        );
-      }
-      out.push({
-        pattern,
-        regex,
-        severity: severity as Severity,
-        scope: scope as SensitivePattern["scope"],
-        label: label.join(" ") || pattern,
-        source: where,
-      });
+  for (const { text, where } of lines(paths)) {
+    const [pattern, severity, scope, ...label] = text.split(/\s+/);
+    if (!SEVERITIES.includes(severity as Severity)) {
+      throw new PatternFileError(
+        `${where}: severity must be one of ${SEVERITIES.join(", ")}`,
+      );
     }
+    if (!(SCOPES as readonly string[]).includes(scope)) {
+      throw new PatternFileError(
+        `${where}: scope must be one of ${SCOPES.join(", ")}`,
+      );
+    }
+    let regex: string;
+    try {
+      regex = globToRegex(pattern);
+    } catch (e) {
+      throw new PatternFileError(
+        `${where}: ${pattern}: ${(e as Error).message}`,
+      );
+    }
+    out.push({
+      pattern,
+      regex,
+      severity: severity as Severity,
+      scope: scope as SensitivePattern["scope"],
+      label: label.join(" ") || pattern,
+      source: where,
+    });
   }
   return out;
 }
 
 export function loadAllowlist(paths: string[]): AllowEntry[] {
   const out: AllowEntry[] = [];
-  for (const path of paths) {
-    for (const { text, where } of lines(path)) {
-      const m = text.match(
-        /^(\*\.)?([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/,
+  for (const { text, where } of lines(paths)) {
+    const m = text.match(
+      /^(\*\.)?([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/,
+    );
+    if (!m || text.includes(" ")) {
+      throw new PatternFileError(
+        `${where}: expected HOST or HOST:PORT, got ${text}`,
       );
-      if (!m || text.includes(" ")) {
-        throw new PatternFileError(
-          `${where}: expected HOST or HOST:PORT, got ${text}`,
-        );
-      }
-      const port = m[3] === undefined ? null : Number(m[3]);
-      if (port !== null && (port < 1 || port > 65535)) {
-        throw new PatternFileError(`${where}: port out of range`);
-      }
-      out.push({
-        host: ((m[1] ?? "") + m[2].replace(/^\[|\]$/g, "")).toLowerCase(),
-        port,
-        source: where,
-      });
     }
+    const port = m[3] === undefined ? null : Number(m[3]);
+    if (port !== null && (port < 1 || port > 65535)) {
+      throw new PatternFileError(`${where}: port out of range`);
+    }
+    out.push({
+      host: ((m[1] ?? "") + m[2].replace(/^\[|\]$/g, "")).toLowerCase(),
+      port,
+      source: where,
+    });
   }
   return out;
 }
 
 export function loadInjectionPatterns(paths: string[]): InjectionPattern[] {
   const out: InjectionPattern[] = [];
-  for (const path of paths) {
-    for (const { text, where } of lines(path)) {
-      const m = text.match(/^(\S+)\s+(.+)$/);
-      if (!m) throw new PatternFileError(`${where}: expected NAME REGEX`);
-      try {
-        new RegExp(m[2], "i");
-      } catch (e) {
-        throw new PatternFileError(
-          `${where}: ${(e as Error).message.split("\n")[0]}`,
-        );
-      }
-      out.push({ name: m[1], regex: m[2], source: where });
+  for (const { text, where } of lines(paths)) {
+    const m = text.match(/^(\S+)\s+(.+)$/);
+    if (!m) throw new PatternFileError(`${where}: expected NAME REGEX`);
+    try {
+      new RegExp(m[2], "i");
+    } catch (e) {
+      throw new PatternFileError(
+        `${where}: ${(e as Error).message.split("\n")[0]}`,
+      );
     }
+    out.push({ name: m[1], regex: m[2], source: where });
   }
   return out;
 }
