@@ -48,7 +48,9 @@ export interface WebSocketSession {
 const enc = new TextEncoder();
 
 /** Compresses messages as RFC 7692 7.2.1 says: sync flush, the 00 00 ff ff tail removed. */
-function messageDeflater(noContextTakeover: boolean): (data: Uint8Array) => Promise<Uint8Array> {
+export function messageDeflater(
+  noContextTakeover: boolean,
+): (data: Uint8Array) => Promise<Uint8Array> {
   let d: zlib.DeflateRaw | null = null;
   return async (data) => {
     if (!d || noContextTakeover) {

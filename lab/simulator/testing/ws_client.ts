@@ -6,7 +6,6 @@
  * frame's raw bytes too, so tests can check what went over the wire.
  */
 
-import * as zlib from "node:zlib";
 import {
   createHttp1ResponseParser,
   createWebSocketParser,
@@ -19,6 +18,7 @@ import {
 } from "../../../protocols/mod.ts";
 import { concatBytes } from "../../../kit/bytes.ts";
 import type { ModelServer } from "../server.ts";
+import { messageDeflater } from "../websocket_session.ts";
 
 export interface WsTestClient {
   head: Http1Head;
@@ -123,18 +123,7 @@ export async function wsTestClient(
     waiting.splice(0).forEach((w) => w());
   })();
 
-  let deflater: zlib.DeflateRaw | null = null;
-  const compress = async (data: Uint8Array): Promise<Uint8Array> => {
-    if (!deflater || d?.clientNoContextTakeover) deflater = zlib.createDeflateRaw();
-    const z = deflater;
-    const parts: Uint8Array[] = [];
-    const on = (c: Uint8Array) => parts.push(new Uint8Array(c));
-    z.on("data", on);
-    z.write(data);
-    await new Promise<void>((r) => z.flush(zlib.constants.Z_SYNC_FLUSH, () => r()));
-    z.off("data", on);
-    return concatBytes(parts).slice(0, -4);
-  };
+  const compress = messageDeflater(d?.clientNoContextTakeover ?? false);
   const mask = () => crypto.getRandomValues(new Uint8Array(4));
   let read = 0;
   const next = async (): Promise<Record<string, unknown>> => {
