@@ -157,6 +157,17 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
 
 const pct = (x: number) => x.toFixed(3);
 
+/** Adds every number of `from` into `into`, field by field at any depth (both of one shape). */
+export function addCounts<T extends object>(into: T, from: T): void {
+  const to = into as Record<string, unknown>;
+  for (const [k, v] of Object.entries(from)) {
+    if (typeof v === "number") to[k] = (to[k] as number) + v;
+    else if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      addCounts(to[k] as object, v);
+    }
+  }
+}
+
 /** Per agent: summed counts over its runs. */
 export function byAgent(
   scores: RecordingScore[],
@@ -165,11 +176,8 @@ export function byAgent(
   for (const s of scores) {
     const e = m.get(s.agent) ??
       { all: { truth: 0, predicted: 0, tp: 0 }, key: { truth: 0, predicted: 0, tp: 0 }, runs: 0 };
-    for (const k of ["all", "key"] as const) {
-      e[k].truth += s[k].truth;
-      e[k].predicted += s[k].predicted;
-      e[k].tp += s[k].tp;
-    }
+    addCounts(e.all, s.all);
+    addCounts(e.key, s.key);
     e.runs++;
     m.set(s.agent, e);
   }

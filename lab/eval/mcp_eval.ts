@@ -18,7 +18,7 @@ import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { type RecordRunsOptions, scoreRuns } from "./record_runs.ts";
 import { EVAL_MCP_TABLES, evalMcpActionsTable } from "./schema.ts";
-import { type Counts, precision, recall } from "./eval.ts";
+import { addCounts, type Counts, precision, recall } from "./eval.ts";
 
 export const EVAL_MCP_SCENARIO = fileURLToPath(
   new URL("../scenarios/eval_mcp.json", import.meta.url),
@@ -155,12 +155,6 @@ export async function runMcpEval(opts: McpEvalOptions): Promise<McpEvalResult> {
   return { scores, actions, failures };
 }
 
-const add = (a: Counts, b: Counts): Counts => ({
-  truth: a.truth + b.truth,
-  predicted: a.predicted + b.predicted,
-  tp: a.tp + b.tp,
-});
-
 /** Per agent: the scores of its runs summed. */
 export function mcpByAgent(scores: McpScore[]): Map<string, McpScore & { runs: number }> {
   const m = new Map<string, McpScore & { runs: number }>();
@@ -171,22 +165,7 @@ export function mcpByAgent(scores: McpScore[]): Map<string, McpScore & { runs: n
       continue;
     }
     e.runs++;
-    e.toolLinks = add(e.toolLinks, s.toolLinks);
-    e.events = add(e.events, s.events);
-    e.writes = add(e.writes, s.writes);
-    e.serverLinks.predicted += s.serverLinks.predicted;
-    e.serverLinks.tp += s.serverLinks.tp;
-    e.pathLinked.predicted += s.pathLinked.predicted;
-    e.pathLinked.tp += s.pathLinked.tp;
-    e.mcpLinks.predicted += s.mcpLinks.predicted;
-    e.mcpLinks.sameServer += s.mcpLinks.sameServer;
-    e.mcpLinks.crossServer += s.mcpLinks.crossServer;
-    e.serverEvents.all += s.serverEvents.all;
-    e.serverEvents.attributed += s.serverEvents.attributed;
-    e.serverEvents.unexplained += s.serverEvents.unexplained;
-    e.calls += s.calls;
-    e.overlapSame += s.overlapSame;
-    e.overlapCross += s.overlapCross;
+    addCounts<McpScore>(e, s);
   }
   return m;
 }
