@@ -58,14 +58,18 @@ function toolCallsOf(reply: Reply) {
   }));
 }
 
-function headers(reply: Reply, contentType: string): Record<string, string> {
+/** The headers of an OpenAI API answer (Chat Completions and Responses) with this request id. */
+export function openaiHeaders(requestId: string, contentType: string): Record<string, string> {
   return {
     "content-type": contentType,
-    "x-request-id": `req_${base62(`${reply.seed}:req`, 32)}`,
+    "x-request-id": requestId,
     "openai-processing-ms": "42",
     "openai-version": "2020-10-01",
   };
 }
+
+const headers = (reply: Reply, contentType: string) =>
+  openaiHeaders(`req_${base62(`${reply.seed}:req`, 32)}`, contentType);
 
 /** Renders a non-streaming chat.completion. */
 export function renderChatJson(reply: Reply): RenderedResponse {

@@ -8,6 +8,7 @@
 
 import { base62, hex, opaque } from "./ids.ts";
 import { chunkJson, chunkText, encodeSseEvent } from "./sse.ts";
+import { openaiHeaders } from "./openai_chat.ts";
 import type { RenderedResponse, Reply } from "./reply.ts";
 
 type Item = Record<string, unknown>;
@@ -118,14 +119,8 @@ function responseObject(reply: Reply, done: boolean): Record<string, unknown> {
   };
 }
 
-function headers(reply: Reply, contentType: string): Record<string, string> {
-  return {
-    "content-type": contentType,
-    "x-request-id": `req_${hex(`${reply.seed}:req`, 32)}`,
-    "openai-processing-ms": "42",
-    "openai-version": "2020-10-01",
-  };
-}
+const headers = (reply: Reply, contentType: string) =>
+  openaiHeaders(`req_${hex(`${reply.seed}:req`, 32)}`, contentType);
 
 /** Renders a non-streaming Responses API response. */
 export function renderResponsesJson(reply: Reply): RenderedResponse {
