@@ -9,7 +9,8 @@
  * before it, so parsers must restart there. Bytes `lost` inside a row (zero-filled by capture)
  * keep the stream aligned and are recorded as ranges.
  */
-import type { Columns } from "../recording/arrow_input.ts";
+import type { Columns, ColumnValues } from "../recording/arrow_input.ts";
+import type { TlsRow } from "../recording/schema.ts";
 
 export interface StreamBreak {
   /** stream offset where the bytes stop following on */
@@ -80,6 +81,28 @@ export function tlsView(c: Columns): TlsView {
     ts: v.ts_ns as ArrayLike<bigint>,
     lib: v.lib as ArrayLike<string>,
   };
+}
+
+/** The `tls` columns a view reads. */
+const VIEW_COLUMNS = [
+  "pid",
+  "conn_id",
+  "conn_gen",
+  "direction",
+  "seq",
+  "len",
+  "data",
+  "truncated",
+  "lost",
+  "ts_ns",
+  "lib",
+] as const;
+
+/** The view of `tls` rows given as objects (made by tests and the fuzzer). */
+export function tlsViewOf(rows: readonly Pick<TlsRow, typeof VIEW_COLUMNS[number]>[]): TlsView {
+  const values: Record<string, ColumnValues> = {};
+  for (const k of VIEW_COLUMNS) values[k] = rows.map((r) => r[k]) as ColumnValues;
+  return tlsView({ length: rows.length, values });
 }
 
 const EMPTY = new Uint8Array(0);

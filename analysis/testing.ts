@@ -5,8 +5,14 @@
  * JSON-friendly digest of the built tables for golden files.
  */
 import assert from "node:assert/strict";
-import { tlsView as viewOf } from "./byte_streams.ts";
-import { type Connection, rebuildConnections, rowData, type TlsView } from "./byte_streams.ts";
+import {
+  type Connection,
+  rebuildConnections,
+  rowData,
+  type TlsView,
+  tlsView as viewOf,
+  tlsViewOf,
+} from "./byte_streams.ts";
 import { existsSync } from "node:fs";
 import { chunkings } from "../protocols/testing.ts";
 import { buildHttpTables, connectionExchanges, type HttpTables } from "./http_tables.ts";
@@ -121,16 +127,7 @@ export function rechunk(
   t: TlsView,
   cut: (bytes: Uint8Array, dir: "write" | "read") => Uint8Array[],
 ): TlsView {
-  const rows: {
-    pid: number;
-    connId: bigint;
-    connGen: number;
-    direction: string;
-    seq: bigint;
-    data: Uint8Array;
-    ts: bigint;
-    lib: string;
-  }[] = [];
+  const rows: Parameters<typeof tlsViewOf>[0][number][] = [];
   for (const c of rebuildConnections(t)) {
     for (const dir of ["write", "read"] as const) {
       const s = c[dir];
@@ -141,32 +138,22 @@ export function rechunk(
         while (k + 1 < s.starts.length && s.starts[k + 1] <= off) k++;
         rows.push({
           pid: c.pid,
-          connId: c.connId,
-          connGen: c.connGen,
+          conn_id: c.connId,
+          conn_gen: c.connGen,
           direction: dir,
           seq: BigInt(seq),
+          len: BigInt(data.length),
           data,
-          ts: s.ts[k] ?? 0n,
+          truncated: false,
+          lost: 0n,
+          ts_ns: s.ts[k] ?? 0n,
           lib: c.lib,
         });
         off += data.length;
       });
     }
   }
-  return {
-    length: rows.length,
-    pid: rows.map((r) => r.pid),
-    connId: rows.map((r) => r.connId),
-    connGen: rows.map((r) => r.connGen),
-    direction: rows.map((r) => r.direction),
-    seq: rows.map((r) => r.seq),
-    len: rows.map((r) => BigInt(r.data.length)),
-    data: rows.map((r) => r.data),
-    truncated: rows.map(() => false),
-    lost: rows.map(() => 0n),
-    ts: rows.map((r) => r.ts),
-    lib: rows.map((r) => r.lib),
-  };
+  return tlsViewOf(rows);
 }
 
 /** A TLS view of some rows of another (e.g. with rows dropped or changed). */

@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import type { TlsView } from "../../analysis/byte_streams.ts";
+import { tlsViewOf } from "../../analysis/byte_streams.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
 import { buildHttpTables, type HttpTables } from "../../analysis/http_tables.ts";
 import { loadPrices } from "../../analysis/pricing.ts";
@@ -19,7 +19,7 @@ import { tableDigests, tablesDigest } from "../../analysis/testing.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { errorLine } from "../../kit/cli.ts";
 import { readParts, writeRecording } from "../../recording/recording_builder.ts";
-import type { ProcessRow, TlsRow } from "../../recording/schema.ts";
+import type { ProcessRow } from "../../recording/schema.ts";
 import { connKey } from "../../recording/recording.ts";
 import {
   type FileMutation,
@@ -71,24 +71,6 @@ export function peakRss(): number {
 
 const big = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
-/** A TLS view of rows. */
-export function viewOf(rows: TlsRow[]): TlsView {
-  return {
-    length: rows.length,
-    pid: rows.map((r) => r.pid),
-    connId: rows.map((r) => r.conn_id),
-    connGen: rows.map((r) => r.conn_gen),
-    direction: rows.map((r) => r.direction),
-    seq: rows.map((r) => r.seq),
-    len: rows.map((r) => r.len),
-    data: rows.map((r) => r.data),
-    truncated: rows.map((r) => r.truncated),
-    lost: rows.map((r) => r.lost),
-    ts: rows.map((r) => r.ts_ns),
-    lib: rows.map((r) => r.lib),
-  };
-}
-
 /** Each LLM call as text without its ids, with its connection, counted. */
 function callSignatures(t: HttpTables): Map<string, number> {
   const conn = new Map(t.exchanges.map((e) => [e.exchange_id, connKey(e)]));
@@ -130,7 +112,7 @@ export async function loadSample(name: string): Promise<Sample> {
   const dir = join(DATASETS_DIR, name);
   const parts = readParts(dir);
   const t0 = performance.now();
-  const clean = await buildHttpTables(name, viewOf(parts.tls), prices);
+  const clean = await buildHttpTables(name, tlsViewOf(parts.tls), prices);
   const ms = performance.now() - t0;
   let fileBytes = 0;
   for (const e of Deno.readDirSync(dir)) fileBytes += Deno.statSync(join(dir, e.name)).size;
@@ -212,7 +194,7 @@ async function measured<T>(o: Outcome, work: () => Promise<T>): Promise<T | null
 export async function checkTls(s: Sample, m: TlsMutation): Promise<Outcome> {
   const rows = m.apply(s.parts.tls);
   const o = outcome(s, m, rows.reduce((n, r) => n + r.data.length, 0));
-  const t = await measured(o, () => buildHttpTables(s.name, viewOf(rows), prices));
+  const t = await measured(o, () => buildHttpTables(s.name, tlsViewOf(rows), prices));
   if (t === null) return o;
   o.problems = t.problems.length;
   if (m.expect === "same" && (await digestText(t, true)) !== s.cleanTls.digest) {
