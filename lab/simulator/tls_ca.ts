@@ -133,56 +133,77 @@ async function readPair(certPath: string, keyPath: string): Promise<KeyPair> {
   };
 }
 
-async function ensureCa(dir: string): Promise<KeyPair> {
-  const certPath = joinPath(dir, "ca.pem");
-  const keyPath = joinPath(dir, "ca.key");
+/**
+ * The key pair `name` of `dir` (`name.key`, `name.pem`) when both are there and the certificate
+ * is still valid; else made by `make` as `kind.key` and `kind.pem` in a new temporary
+ * directory of `dir` and installed (under the directory's lock when `locked`).
+ */
+async function cachedPair(
+  dir: string,
+  name: string,
+  kind: "ca" | "leaf",
+  locked: boolean,
+  make: (work: string) => Promise<void>,
+): Promise<KeyPair> {
+  const to = { keyPath: joinPath(dir, `${name}.key`), certPath: joinPath(dir, `${name}.pem`) };
   const ok = async () =>
-    existsSync(keyPath) && existsSync(certPath) &&
-    (await stillValid(certPath, dir));
+    existsSync(to.keyPath) && existsSync(to.certPath) &&
+    (await stillValid(to.certPath, dir));
+  const remake = async () => {
+    const work = await Deno.makeTempDir({ dir, prefix: `.${kind}-` });
+    try {
+      await make(work);
+      await install(work, { key: `${kind}.key`, cert: `${kind}.pem` }, to);
+    } finally {
+      await Deno.remove(work, { recursive: true }).catch(() => {});
+    }
+  };
   if (!(await ok())) {
-    await withLock(dir, async () => {
-      if (await ok()) return;
-      const work = await Deno.makeTempDir({ dir, prefix: ".ca-" });
-      try {
-        await Deno.writeTextFile(
-          joinPath(work, "ca.cnf"),
-          [
-            "[req]",
-            "distinguished_name = dn",
-            "x509_extensions = v3_ca",
-            "prompt = no",
-            "[dn]",
-            "CN = Sightline model-server local CA",
-            "O = Sightline test",
-            "[v3_ca]",
-            "basicConstraints = critical, CA:TRUE, pathlen:0",
-            "keyUsage = critical, keyCertSign, cRLSign",
-            "subjectKeyIdentifier = hash",
-            "",
-          ].join("\n"),
-        );
-        await newKey(work, "ca.key");
-        await openssl([
-          "req",
-          "-x509",
-          "-new",
-          "-key",
-          "ca.key",
-          "-sha256",
-          "-days",
-          String(CA_DAYS),
-          "-config",
-          "ca.cnf",
-          "-out",
-          "ca.pem",
-        ], work);
-        await install(work, { key: "ca.key", cert: "ca.pem" }, { keyPath, certPath });
-      } finally {
-        await Deno.remove(work, { recursive: true }).catch(() => {});
-      }
-    });
+    if (!locked) await remake();
+    else {
+      await withLock(dir, async () => {
+        if (!(await ok())) await remake();
+      });
+    }
   }
-  return readPair(certPath, keyPath);
+  return readPair(to.certPath, to.keyPath);
+}
+
+function ensureCa(dir: string): Promise<KeyPair> {
+  return cachedPair(dir, "ca", "ca", true, async (work) => {
+    await Deno.writeTextFile(
+      joinPath(work, "ca.cnf"),
+      [
+        "[req]",
+        "distinguished_name = dn",
+        "x509_extensions = v3_ca",
+        "prompt = no",
+        "[dn]",
+        "CN = Sightline model-server local CA",
+        "O = Sightline test",
+        "[v3_ca]",
+        "basicConstraints = critical, CA:TRUE, pathlen:0",
+        "keyUsage = critical, keyCertSign, cRLSign",
+        "subjectKeyIdentifier = hash",
+        "",
+      ].join("\n"),
+    );
+    await newKey(work, "ca.key");
+    await openssl([
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      "ca.key",
+      "-sha256",
+      "-days",
+      String(CA_DAYS),
+      "-config",
+      "ca.cnf",
+      "-out",
+      "ca.pem",
+    ], work);
+  });
 }
 
 function sanEntry(name: string): string {
@@ -200,7 +221,7 @@ function checkName(name: string): void {
   }
 }
 
-async function ensureLeaf(
+function ensureLeaf(
   dir: string,
   ca: KeyPair,
   names: string[],
@@ -210,62 +231,50 @@ async function ensureLeaf(
   ).digest(
     "hex",
   ).slice(0, 16);
-  const certPath = joinPath(dir, `leaf-${id}.pem`);
-  const keyPath = joinPath(dir, `leaf-${id}.key`);
-  const ok = async () =>
-    existsSync(keyPath) && existsSync(certPath) &&
-    (await stillValid(certPath, dir));
-  if (!(await ok())) {
-    const work = await Deno.makeTempDir({ dir, prefix: ".leaf-" });
-    try {
-      await Deno.writeTextFile(
-        joinPath(work, "leaf.ext"),
-        [
-          "basicConstraints = critical, CA:FALSE",
-          "keyUsage = critical, digitalSignature, keyEncipherment",
-          "extendedKeyUsage = serverAuth",
-          "subjectKeyIdentifier = hash",
-          "authorityKeyIdentifier = keyid",
-          `subjectAltName = ${names.map(sanEntry).join(", ")}`,
-          "",
-        ].join("\n"),
-      );
-      await newKey(work, "leaf.key");
-      await openssl([
-        "req",
-        "-new",
-        "-key",
-        "leaf.key",
-        "-subj",
-        `/CN=${names[0]}/O=Sightline test`,
-        "-out",
-        "leaf.csr",
-      ], work);
-      await openssl([
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        ca.certPath,
-        "-CAkey",
-        ca.keyPath,
-        "-set_serial",
-        `0x${id}`,
-        "-days",
-        String(LEAF_DAYS),
-        "-sha256",
-        "-extfile",
-        "leaf.ext",
-        "-out",
-        "leaf.pem",
-      ], work);
-      await install(work, { key: "leaf.key", cert: "leaf.pem" }, { keyPath, certPath });
-    } finally {
-      await Deno.remove(work, { recursive: true }).catch(() => {});
-    }
-  }
-  return readPair(certPath, keyPath);
+  return cachedPair(dir, `leaf-${id}`, "leaf", false, async (work) => {
+    await Deno.writeTextFile(
+      joinPath(work, "leaf.ext"),
+      [
+        "basicConstraints = critical, CA:FALSE",
+        "keyUsage = critical, digitalSignature, keyEncipherment",
+        "extendedKeyUsage = serverAuth",
+        "subjectKeyIdentifier = hash",
+        "authorityKeyIdentifier = keyid",
+        `subjectAltName = ${names.map(sanEntry).join(", ")}`,
+        "",
+      ].join("\n"),
+    );
+    await newKey(work, "leaf.key");
+    await openssl([
+      "req",
+      "-new",
+      "-key",
+      "leaf.key",
+      "-subj",
+      `/CN=${names[0]}/O=Sightline test`,
+      "-out",
+      "leaf.csr",
+    ], work);
+    await openssl([
+      "x509",
+      "-req",
+      "-in",
+      "leaf.csr",
+      "-CA",
+      ca.certPath,
+      "-CAkey",
+      ca.keyPath,
+      "-set_serial",
+      `0x${id}`,
+      "-days",
+      String(LEAF_DAYS),
+      "-sha256",
+      "-extfile",
+      "leaf.ext",
+      "-out",
+      "leaf.pem",
+    ], work);
+  });
 }
 
 /**
