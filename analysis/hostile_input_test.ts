@@ -5,6 +5,7 @@
  * Nothing throws; what is wrong becomes `problems` rows and flags on the exchanges.
  */
 import assert from "node:assert/strict";
+import { HTTP2_PREFACE as preface } from "../protocols/http2_frame.ts";
 import { seededRandom } from "../protocols/testing.ts";
 import type { TlsView } from "./byte_streams.ts";
 import { analyzeRecording, run } from "./analyze.ts";
@@ -69,7 +70,6 @@ Deno.test("a 100 MB header line stops at the bound, in bounded memory", async ()
 });
 
 Deno.test("HPACK index out of range: a clean HTTP/2 error", async () => {
-  const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const frame = (type: number, flags: number, stream: number, payload: number[]) =>
     new Uint8Array([
       0,

@@ -1,5 +1,6 @@
 /** Calls to rows per stream: redaction in call order, gaps, HTTP/2, --keep-secrets. */
 import assert from "node:assert/strict";
+import { HTTP2_PREFACE as preface } from "../protocols/http2_frame.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
@@ -65,7 +66,6 @@ Deno.test("--keep-secrets passes bytes through", () => {
 Deno.test("HTTP/2: a gap stops the direction (counted lost) rather than risk a secret", async () => {
   await loadH2Redactor();
   const { s, out } = collect();
-  const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const settings = new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0]);
   s.push(call(0, new Uint8Array([...preface, ...settings])));
   s.push(call(2, settings)); // seq 1 never arrived
@@ -85,7 +85,6 @@ Deno.test("directions and connections are separate streams", () => {
 });
 
 Deno.test("HTTP/2 calls wait, in order, while the redactor's code loads; lost if it never does", async () => {
-  const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const settings = new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0]);
   for (const loads of [true, false]) {
     let loaded = false;
@@ -127,7 +126,6 @@ Deno.test("HTTP/2: calls held behind a split header block keep their bytes when 
   await loadH2Redactor();
   const { encodeFrame, Flag, FrameType } = await import("../protocols/http2_frame.ts");
   const { encodeLiteral } = await import("../protocols/hpack_encode.ts");
-  const preface = enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
   const data = encodeFrame(FrameType.DATA, 0, 1, enc.encode("passed through"));
   const headers = encodeFrame(
     FrameType.HEADERS,
