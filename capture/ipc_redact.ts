@@ -2,19 +2,38 @@
  * Secrets out of the ipc bytes before they are written, same length (so stream offsets stay
  * true), one stream (inode, direction) at a time, in call order:
  *
- * - JSON-RPC (every kind): string values of secret-named keys in the stream's first JSON
- *   value — MCP's `initialize` one way and its answer the other — by the rule of
- *   `protocols/json_secrets.ts`, which the analysis applies to `mcp_messages` too.
- * - `tcp` (HTTP/1 on loopback): secret header values (Authorization, cookies, API keys,
- *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for TLS;
- *   and the value of a `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
- *   session (the `endpoint` event's URL and every POST to it), up to `&`, a blank or a quote.
+ * - JSON-RPC (pipes, unix sockets, HTTP/1 on loopback): string values of secret-named keys in
+ *   the stream's first JSON value — MCP's `initialize` one way and its answer the other — by
+ *   the rule of `protocols/json_secrets.ts`, which the analysis applies to `mcp_messages` too.
+ * - `tcp`, HTTP/1 on loopback: secret header values (Authorization, cookies, API keys,
+ *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for
+ *   TLS; and the value of a `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts
+ *   its session (the `endpoint` event's URL and every POST to it), up to `&`, a blank or a
+ *   quote.
+ * - `tcp`, cleartext HTTP/2 (h2c with prior knowledge: gRPC, an OTLP/gRPC exporter sending
+ *   `authorization` to a local collector, an MCP server over HTTP/2): the same header values
+ *   in HPACK blocks and `sessionId=` in `:path` and DATA, by the HTTP/2 redactor (the
+ *   factory the capture hands the TLS streams, tls_streams.ts). A socket's two directions
+ *   are one connection (one inode); as for TLS, the first bytes decide for both: the client's
+ *   preface (`PRI * HTTP/2.0...`), or the server's SETTINGS frame (it writes that before it
+ *   reads the preface), make the connection HTTP/2, anything else HTTP/1. A stream's first
+ *   bytes are held until they can decide (24 bytes at most: a preface cut between calls), and
+ *   go on as HTTP/1 as soon as they cannot be the start of either.
+ * - The h2c upgrade (HTTP/1.1 `Upgrade: h2c`, a `101` answer, then HTTP/2): after the head of a
+ *   `101` that a stream begins with, that direction decides again, and so does the other
+ *   direction of the socket at its next byte (the client sends its preface after the `101`):
+ *   HTTP/2 if they start as above, else HTTP/1 again (a WebSocket upgrade).
  *
- * After a gap (a call missing before this one, or this one cut or with bytes lost), the
- * HTTP/1 redactor resumes at the next line and the JSON masker masks the rest of its value
- * but punctuation. `--keep-secrets` turns it off.
+ * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
+ * decided) delays the calls it covers, in order, never splits or merges them. After a gap (a
+ * call missing before this one, or this one cut or with bytes lost), the HTTP/1 redactor
+ * resumes at the next line and the JSON masker masks the rest of its value but punctuation;
+ * an HTTP/2 direction cannot find its frames again, so the rest of it is not recorded (its
+ * calls are written empty, their bytes counted in `lost`), as for TLS. `--keep-secrets` turns
+ * it all off.
  */
 import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
+import { HTTP2_PREFACE, startsWithHttp2Preface } from "../protocols/http2_frame.ts";
 import {
   afterGap,
   createHttp1Redactor,
@@ -22,8 +41,9 @@ import {
   SECRET_PARAM,
   type StreamRedactor,
 } from "./redact.ts";
+import type { H2RedactorFactory } from "./tls_streams.ts";
 
-/** What the redactor needs of a call (ipc_streams.ts's IpcCall); `data` is replaced. */
+/** What the redactor needs of a call (ipc_streams.ts's IpcCall); `data` and `lost` are set. */
 export interface RedactableCall {
   inode: bigint;
   dir: 0 | 1;
@@ -35,42 +55,320 @@ export interface RedactableCall {
   lost: number;
 }
 
-interface Stream {
-  json: JsonSecretMasker;
-  http?: StreamRedactor;
-  param?: StreamRedactor;
-  /** where the next call should start */
-  next: bigint;
+type Proto = "h1" | "h2";
+
+interface Conn {
+  proto?: Proto;
+  dirs: (Stream | undefined)[];
 }
 
-export class IpcRedactor {
-  #streams = new Map<string, Stream>();
+interface Stream {
+  conn?: Conn;
+  dir: 0 | 1;
+  json: JsonSecretMasker;
+  /** tcp: undefined while the first bytes (or those after a 101) decide */
+  proto?: Proto;
+  /** deciding at the stream's start: the connection's protocol, once known, decides */
+  adopt: boolean;
+  /** the undecided bytes so far (their first 24 are what decides) */
+  head: Uint8Array;
+  headLen: number;
+  pend: Uint8Array[];
+  http?: StreamRedactor;
+  param?: StreamRedactor;
+  h2?: StreamRedactor;
+  /** h2: input kept until the redactor's code has loaded */
+  h2Wait?: Uint8Array[];
+  /** HTTP/1: bytes of `HTTP/1.1 101` matched at the start (-1: not a 101, or done) */
+  status: number;
+  /** after a 101 start: bytes of the blank line that ends its head matched */
+  eoh: number;
+  /** where the next call should start */
+  next: bigint;
+  /** calls whose redacted bytes are not all out yet */
+  queue: RedactableCall[];
+  out: Uint8Array[];
+  outLen: number;
+  /** h2 after a gap (or without its code): nothing more is recorded */
+  dead: boolean;
+}
 
-  /** Masks the secrets in a call's data, in place of its data. */
-  redact(call: RedactableCall): void {
+const STATUS_101 = new TextEncoder().encode("HTTP/1.1 101");
+const CR = 13, LF = 10;
+
+export class IpcRedactor<C extends RedactableCall = RedactableCall> {
+  #streams = new Map<string, Stream>();
+  #conns = new Map<bigint, Conn>();
+  #h2: H2RedactorFactory | undefined;
+  #emit: (call: C) => void;
+
+  /**
+   * `h2Redactor`: the HTTP/2 redactor's factory (without one, HTTP/2 goes through the HTTP/1
+   * redactor, as in tls_streams.ts). `emit` gets each call, its data redacted, in order.
+   */
+  constructor(opts: { h2Redactor?: H2RedactorFactory }, emit: (call: C) => void) {
+    this.#h2 = opts.h2Redactor;
+    this.#emit = emit;
+  }
+
+  /** A call, in call order; it is emitted (now or later) with its data redacted. */
+  push(call: C): void {
     const key = `${call.inode}:${call.dir}`;
     let s = this.#streams.get(key);
     if (!s) {
-      s = {
-        json: createJsonSecretMasker({ afterHead: call.kind === "tcp" }),
-        http: call.kind === "tcp" ? createHttp1Redactor() : undefined,
-        param: call.kind === "tcp" ? createParamRedactor(SECRET_PARAM) : undefined,
-        next: call.streamOff,
-      };
+      s = this.#newStream(call);
       this.#streams.set(key, s);
     }
     if (call.streamOff !== s.next) this.#gap(s);
     s.next = call.streamOff + BigInt(call.total);
-    let data = call.data;
-    if (s.http) data = s.http.transform(data);
-    if (s.param) data = s.param.transform(data);
-    data = s.json.transform(data);
-    call.data = data;
+    if (s.dead) {
+      this.#lose(call);
+      return;
+    }
+    s.queue.push(call);
+    this.#feed(s, call.data);
+    this.#drain(s);
     if (call.truncated || call.lost > 0) this.#gap(s);
   }
 
-  #gap(s: Stream): void {
-    if (s.http) afterGap(s.http);
-    s.json.gap();
+  /** Hands out everything still held (the end of the capture). */
+  finish(): void {
+    for (const s of this.#streams.values()) {
+      if (s.dead) continue;
+      if (s.proto === undefined) this.#decide(s, "h1"); // never a whole preface
+      if (s.proto === "h2") {
+        if (!s.h2 || s.h2Wait) {
+          this.#kill(s);
+          continue;
+        }
+        this.#put(s, s.h2.flush());
+        this.#drain(s);
+        this.#kill(s); // anything still queued could not be redacted: withheld
+      } else this.#drain(s);
+    }
   }
+
+  #newStream(call: RedactableCall): Stream {
+    const tcp = call.kind === "tcp";
+    let conn: Conn | undefined;
+    if (tcp) {
+      conn = this.#conns.get(call.inode);
+      if (!conn) this.#conns.set(call.inode, conn = { dirs: [] });
+    }
+    const s: Stream = {
+      conn,
+      dir: call.dir,
+      json: createJsonSecretMasker({ afterHead: tcp }),
+      proto: tcp ? undefined : "h1",
+      adopt: true,
+      head: new Uint8Array(HTTP2_PREFACE.length),
+      headLen: 0,
+      pend: [],
+      status: tcp ? 0 : -1,
+      eoh: 0,
+      next: call.streamOff,
+      queue: [],
+      out: [],
+      outLen: 0,
+      dead: false,
+    };
+    conn?.dirs.push(s);
+    return s;
+  }
+
+  /** The next input bytes of a stream, through its redactors; switches where a 101 ends. */
+  #feed(s: Stream, b: Uint8Array): void {
+    while (b.length && !s.dead) {
+      if (s.proto === undefined) {
+        s.pend.push(b);
+        const k = Math.min(b.length, s.head.length - s.headLen);
+        s.head.set(b.subarray(0, k), s.headLen);
+        s.headLen += k;
+        const p = this.#decision(s);
+        if (p) this.#decide(s, p);
+        return;
+      }
+      if (s.proto === "h2") {
+        if (!s.h2 && !s.h2Wait) this.#startH2(s);
+        if (s.h2Wait) s.h2Wait.push(b);
+        else if (s.h2) this.#put(s, s.h2.transform(b));
+        else continue; // no HTTP/2 redactor: HTTP/1 after all
+        return;
+      }
+      const cut = s.status >= 0 ? this.#after101(s, b) : b.length;
+      let part = b.subarray(0, cut);
+      if (s.http) part = s.http.transform(part);
+      if (s.param) part = s.param.transform(part);
+      this.#put(s, s.json.transform(part));
+      b = b.subarray(cut);
+      if (s.status === -2) { // a 101's head has ended here: both directions decide again
+        s.status = -1;
+        for (const d of s.conn!.dirs) {
+          if (d && d.proto === "h1" && !d.dead) {
+            d.proto = undefined;
+            d.adopt = false;
+            d.headLen = 0;
+          }
+        }
+      }
+    }
+  }
+
+  /** HTTP/2 or HTTP/1 from a stream's undecided bytes, or undefined: more are needed. */
+  #decision(s: Stream): Proto | undefined {
+    if (s.adopt && s.conn?.proto) return s.conn.proto;
+    const head = s.head.subarray(0, s.headLen);
+    if (startsWithHttp2Preface(head, true)) {
+      return head.length === HTTP2_PREFACE.length ? "h2" : undefined;
+    }
+    const settings = settingsStart(head);
+    return settings === 1 ? "h2" : settings === -1 ? undefined : "h1";
+  }
+
+  /** Sets a stream's protocol and feeds it what it held; at the start, the connection's too. */
+  #decide(s: Stream, p: Proto): void {
+    s.proto = p;
+    if (p === "h1") {
+      s.http = createHttp1Redactor();
+      s.param = createParamRedactor(SECRET_PARAM);
+    }
+    const pend = s.pend;
+    s.pend = [];
+    s.headLen = 0;
+    for (const b of pend) this.#feed(s, b);
+    this.#drain(s);
+    const conn = s.conn;
+    if (!conn || !s.adopt || conn.proto) return;
+    conn.proto = p;
+    for (const d of conn.dirs) {
+      if (d && d !== s && d.adopt && d.proto === undefined && d.headLen) this.#decide(d, p);
+    }
+  }
+
+  /**
+   * HTTP/1 with a 101 to look for: how much of `b` is before the switch (all of it if none
+   * here). Sets `status` to -2 where the 101's head ends, -1 once it cannot be a 101.
+   */
+  #after101(s: Stream, b: Uint8Array): number {
+    let i = 0;
+    for (; i < b.length && s.status >= 0 && s.status < STATUS_101.length; i++) {
+      s.status = b[i] === STATUS_101[s.status] ? s.status + 1 : -1;
+    }
+    if (s.status < 0) return b.length;
+    for (; i < b.length; i++) {
+      const c = b[i];
+      s.eoh = c === (s.eoh & 1 ? LF : CR) ? s.eoh + 1 : c === CR ? 1 : 0;
+      if (s.eoh === 4) {
+        s.status = -2;
+        return i + 1;
+      }
+    }
+    return b.length;
+  }
+
+  #startH2(s: Stream): void {
+    const h2 = this.#h2;
+    if (!h2) { // no HTTP/2 redactor given: as tls_streams.ts, the HTTP/1 one
+      s.proto = "h1";
+      s.http = createHttp1Redactor();
+      s.param = createParamRedactor(SECRET_PARAM);
+      return;
+    }
+    s.h2 = h2();
+    if (s.h2) return;
+    s.h2Wait = [];
+    const replay = () => {
+      const wait = s.h2Wait ?? [];
+      s.h2Wait = undefined;
+      if (s.dead) return;
+      s.h2 = h2();
+      if (!s.h2) return this.#kill(s); // its code could not be loaded: never write these bytes
+      for (const b of wait) this.#put(s, s.h2.transform(b));
+      this.#drain(s);
+    };
+    (h2.ready?.() ?? Promise.resolve()).then(replay, replay);
+  }
+
+  /**
+   * Redacted bytes out. An HTTP/2 redactor's may be views of its input: an ipc call's data is
+   * its own (ipc_streams.ts) and never written to, so they can be kept.
+   */
+  #put(s: Stream, b: Uint8Array): void {
+    if (!b.length) return;
+    s.out.push(b);
+    s.outLen += b.length;
+  }
+
+  /** Emits the queued calls whose bytes are all out. */
+  #drain(s: Stream): void {
+    while (s.queue.length && s.outLen >= s.queue[0].data.length) {
+      const call = s.queue.shift()!;
+      call.data = take(s, call.data.length);
+      this.#emit(call as C);
+    }
+  }
+
+  #gap(s: Stream): void {
+    if (s.dead) return;
+    if (s.proto === "h1") {
+      if (s.http) afterGap(s.http);
+      s.json.gap();
+    } else if (s.proto === "h2" || s.headLen) {
+      // an HTTP/2 direction (or one that may be) cannot find its frames again
+      this.#kill(s);
+    } else s.json.gap();
+  }
+
+  /** Stops recording a direction: queued calls go out empty, counted as lost. */
+  #kill(s: Stream): void {
+    const queued = s.queue;
+    s.queue = [];
+    s.out = [];
+    s.outLen = 0;
+    s.pend = [];
+    s.headLen = 0;
+    s.h2Wait = undefined;
+    s.dead = true;
+    for (const call of queued) this.#lose(call as C);
+  }
+
+  #lose(call: C): void {
+    call.lost = call.data.length;
+    call.data = new Uint8Array(0);
+    this.#emit(call);
+  }
+}
+
+/**
+ * Whether `b` starts with what an HTTP/2 server sends first, a SETTINGS frame's header
+ * (RFC 9113 3.4): a length that is a multiple of 6 below 64 KiB, type 4, no flags, stream 0.
+ * 1 yes, 0 no, -1 too few bytes to tell.
+ */
+export function settingsStart(b: Uint8Array): 1 | 0 | -1 {
+  const want = [0, -1, -1, 4, 0, 0, 0, 0, 0];
+  for (let i = 0; i < want.length; i++) {
+    if (i >= b.length) return -1;
+    if (want[i] >= 0 && b[i] !== want[i]) return 0;
+    if (i === 2 && ((b[1] << 8) | b[2]) % 6) return 0;
+  }
+  return 1;
+}
+
+function take(s: Stream, n: number): Uint8Array {
+  if (s.out[0]?.length === n) {
+    s.outLen -= n;
+    return s.out.shift()!;
+  }
+  const res = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const head = s.out[0];
+    const k = Math.min(head.length, n - got);
+    res.set(head.subarray(0, k), got);
+    got += k;
+    if (k === head.length) s.out.shift();
+    else s.out[0] = head.subarray(k);
+  }
+  s.outLen -= n;
+  return res;
 }

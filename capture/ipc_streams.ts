@@ -21,6 +21,7 @@ import type { IpcRow } from "../recording/schema.ts";
 import type { Clock } from "./rows.ts";
 import type { SlEvent } from "./events.ts";
 import { IpcRedactor } from "./ipc_redact.ts";
+import type { H2RedactorFactory } from "./tls_streams.ts";
 
 /** One kernel ipc chunk (SL_K_IPC) as the decoder gives it; the owner's uid is not needed. */
 export type IpcChunk = Omit<SlEvent & { kind: 14 }, "kind" | "uid">;
@@ -135,16 +136,29 @@ export class IpcRows {
   #tcp = new Map<string, bigint>();
   #waiting: Waiting[] = [];
 
-  #redactor: IpcRedactor | null;
+  #redactor: IpcRedactor<IpcCall> | null;
 
-  /** `keepSecrets`: write the bytes as they were (capture --keep-secrets), see ipc_redact.ts. */
-  constructor(clock: Clock, opts: { keepSecrets?: boolean } = {}) {
+  /**
+   * `keepSecrets`: write the bytes as they were (capture --keep-secrets); `h2Redactor`: the
+   * HTTP/2 redactor's factory, for h2c on loopback (see ipc_redact.ts).
+   */
+  constructor(
+    clock: Clock,
+    opts: { keepSecrets?: boolean; h2Redactor?: H2RedactorFactory } = {},
+  ) {
     this.#clock = clock;
-    this.#redactor = opts.keepSecrets ? null : new IpcRedactor();
+    this.#redactor = opts.keepSecrets
+      ? null
+      : new IpcRedactor<IpcCall>({ h2Redactor: opts.h2Redactor }, (c) => this.#add(c));
   }
 
+  /** A call; its row is made once the redactor has let its bytes out (in order, per stream). */
   push(call: IpcCall): void {
-    this.#redactor?.redact(call);
+    if (this.#redactor) this.#redactor.push(call);
+    else this.#add(call);
+  }
+
+  #add(call: IpcCall): void {
     const sk = `${call.pid}:${call.inode}:${call.dir}`;
     const seq = this.#seq.get(sk) ?? 0n;
     this.#seq.set(sk, seq + 1n);
@@ -203,9 +217,11 @@ export class IpcRows {
 
   /**
    * Rows ready to write, in the order their calls came: those whose peer is known, and those
-   * that have waited through one take already; `all`: every row (the end of the capture).
+   * that have waited through one take already; `all`: every row (the end of the capture:
+   * what the redactor still holds goes out too).
    */
   take(all = false): IpcRow[] {
+    if (all) this.#redactor?.finish();
     const out: IpcRow[] = [];
     const keep: Waiting[] = [];
     let holding = false; // keep the order: once one row waits, the later ones wait too

@@ -157,7 +157,10 @@ export class RecordSink {
       if (fn && PER_DIRECTION_CONTEXT.has(fn)) this.#pairer.push(c);
       else this.#streams.push(c);
     });
-    this.#ipcRows = new IpcRows(this.#clock, { keepSecrets: opts.keepSecrets });
+    this.#ipcRows = new IpcRows(this.#clock, {
+      keepSecrets: opts.keepSecrets,
+      h2Redactor: opts.h2Redactor,
+    });
     this.#ipcCalls = new IpcAssembler(opts.maxTlsBytes, (c) => this.#ipcRows.push(c));
   }
 
