@@ -17,7 +17,8 @@
  * MCP over HTTP (streamable HTTP, and the older HTTP+SSE transport) on loopback: a TCP socket
  * whose peer is 127.0.0.0/8 or ::1 (or ::ffff:127.x) is judged the same way, by whether its
  * first bytes are an HTTP/1 request line (`POST /`, `GET /`, ...) or a status line
- * (`HTTP/1.`); its bytes are then recorded with the local and remote ports, so that user
+ * (`HTTP/1.`), or cleartext HTTP/2's start (the client's preface `PRI * HTTP/2.0`, the
+ * server's SETTINGS frame: h2c, as gRPC speaks it); its bytes are then recorded with the local and remote ports, so that user
  * space can pair the two ends (the ports the connection was made with, also at the exit of a
  * call during which the peer reset it). TCP to anywhere else costs a family and address check
  * per call.
@@ -34,7 +35,7 @@ const volatile __u8 ipc_enabled = 1;
 
 enum ipc_verdict {
 	IPC_UNDECIDED = 0,
-	IPC_RECORD = 1, /* JSON-RPC (pipe, unix socket) or HTTP/1 (loopback TCP) */
+	IPC_RECORD = 1, /* JSON-RPC (pipe, unix socket) or HTTP (loopback TCP) */
 	IPC_OTHER = 2,
 };
 
@@ -160,11 +161,35 @@ static __always_inline int jsonrpc_start(const __u8 *b, __u32 n)
 }
 
 /* How an HTTP/1 request or response starts: a method and the start of its target, or the
- * status line's version. */
-#define HTTP_STARTS 8
+ * status line's version; or how cleartext HTTP/2 with prior knowledge (h2c: gRPC, an MCP
+ * server spoken over HTTP/2) starts on the client's side: its preface, `PRI * HTTP/2.0`. */
+#define HTTP_STARTS 9
 static const char http_starts[HTTP_STARTS][WORD_KEY_MAX + 1] = {
-	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.",
+	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.", "PRI * HT",
 };
+
+/*
+ * Whether an HTTP/2 server's first bytes start at b (n bytes, 1 to IPC_PEEK): the header of
+ * a SETTINGS frame (RFC 9113 3.4: the server's preface) — a length below 64 KiB, type 4, no
+ * flags, stream 0. 1 yes, 0 no, -1 too few bytes to tell. The server of an h2c connection
+ * sends it as soon as it accepts, before it reads the client's preface: judged by the
+ * preface alone, its socket would be recorded from its second write on. No HTTP/1 message and
+ * no text starts with a NUL.
+ */
+static __always_inline int h2_settings_start(const __u8 *b, __u32 n)
+{
+	__u64 w = 0;
+	for (int k = 0; k < WORD_KEY_MAX; k++)
+		w |= (__u64)b[k] << (8 * k);
+	__u64 have = n >= 8 ? ~0ULL : (1ULL << (8 * (n & 7))) - 1;
+	/* bytes 0 (length's high byte), 3 (type), 4 (flags), 5-7 (stream); byte 8 below */
+	const __u64 mask = 0xffffffffff0000ffULL, key = 0x04ULL << 24;
+	if ((w ^ key) & mask & have)
+		return 0;
+	if (n < 9)
+		return -1;
+	return b[8] == 0;
+}
 
 /*
  * Whether an HTTP/1 request or response (http) or else JSON-RPC starts at p->b: 1 yes, 0 no,
@@ -179,7 +204,10 @@ __noinline int sl_ipc_start(const struct ipc_peek *p, int http)
 	__u32 n = p->n < IPC_PEEK ? p->n : IPC_PEEK;
 	if (!n)
 		return -1;
-	return http ? word_start(p->b, n, http_starts, HTTP_STARTS) : jsonrpc_start(p->b, n);
+	if (!http)
+		return jsonrpc_start(p->b, n);
+	int v = word_start(p->b, n, http_starts, HTTP_STARTS);
+	return v ? v : h2_settings_start(p->b, n);
 }
 
 /* Whether a TCP socket's peer is on loopback (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */

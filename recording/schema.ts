@@ -227,13 +227,17 @@ export const ipcTable = table(
   "ipc",
   "Bytes traced processes wrote and read on pipes and unix sockets that carry JSON-RPC (MCP's " +
     "stdio transport), and on loopback TCP sockets that carry plaintext HTTP/1 (MCP's " +
-    "streamable-HTTP and HTTP+SSE transports): one row per read- or write-family call. A pipe " +
+    "streamable-HTTP and HTTP+SSE transports) or cleartext HTTP/2 (h2c: gRPC, MCP over " +
+    "HTTP/2): one row per read- or write-family call. A pipe " +
     "or socket is recorded once a traced call on it began with JSON-RPC (`{` and a JSON-RPC " +
     "key such as `jsonrpc`, `method`, `id`, `result`, or a `Content-Length:` header), a TCP " +
-    "socket to 127.0.0.0/8 or ::1 once one began with an HTTP/1 request or status line; " +
+    "socket to 127.0.0.0/8 or ::1 once one began with an HTTP/1 request or status line, the " +
+    "HTTP/2 client preface or a SETTINGS frame (an HTTP/2 server's first bytes); " +
     "ordinary pipes and other TCP are not. Secrets are masked (same length) unless capture " +
-    "ran with --keep-secrets: HTTP secret headers (as in `tls`), and secret-named string " +
-    "values in the first JSON-RPC message each way (`initialize` and its answer). " +
+    "ran with --keep-secrets: HTTP secret headers (as in `tls`, in HPACK blocks for HTTP/2), " +
+    "and secret-named string " +
+    "values in the first JSON-RPC message each way (`initialize` and its answer; not in HTTP/2 " +
+    "DATA frames). " +
     "Concatenating `data` per (`pid`, `inode`, `direction`) in `seq` order gives the byte " +
     "stream. Optional: capture --no-ipc writes no ipc.arrow, and a recording without one " +
     "recorded none.",
@@ -246,7 +250,7 @@ export const ipcTable = table(
       "kind",
       "utf8",
       "`pipe` (a pipe or FIFO), `unix` (a unix socket or socketpair) or `tcp` (a loopback TCP " +
-        "socket carrying HTTP/1)",
+        "socket carrying HTTP/1 or h2c)",
     ),
     col(
       "inode",
