@@ -33,7 +33,11 @@
  * it all off.
  */
 import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
-import { HTTP2_PREFACE, startsWithHttp2Preface } from "../protocols/http2_frame.ts";
+import {
+  HTTP2_PREFACE,
+  startsWithHttp2Preface,
+  startsWithHttp2Settings,
+} from "../protocols/http2_frame.ts";
 import {
   afterGap,
   createHttp1Redactor,
@@ -221,7 +225,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     if (startsWithHttp2Preface(head, true)) {
       return head.length === HTTP2_PREFACE.length ? "h2" : undefined;
     }
-    const settings = settingsStart(head);
+    const settings = startsWithHttp2Settings(head);
     return settings === 1 ? "h2" : settings === -1 ? undefined : "h1";
   }
 
@@ -337,21 +341,6 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     call.data = new Uint8Array(0);
     this.#emit(call);
   }
-}
-
-/**
- * Whether `b` starts with what an HTTP/2 server sends first, a SETTINGS frame's header
- * (RFC 9113 3.4): a length that is a multiple of 6 below 64 KiB, type 4, no flags, stream 0.
- * 1 yes, 0 no, -1 too few bytes to tell.
- */
-export function settingsStart(b: Uint8Array): 1 | 0 | -1 {
-  const want = [0, -1, -1, 4, 0, 0, 0, 0, 0];
-  for (let i = 0; i < want.length; i++) {
-    if (i >= b.length) return -1;
-    if (want[i] >= 0 && b[i] !== want[i]) return 0;
-    if (i === 2 && ((b[1] << 8) | b[2]) % 6) return 0;
-  }
-  return 1;
 }
 
 function take(s: Stream, n: number): Uint8Array {

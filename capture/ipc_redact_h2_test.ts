@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { IpcRedactor, type RedactableCall, settingsStart } from "./ipc_redact.ts";
+import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
+import { startsWithHttp2Settings } from "../protocols/http2_frame.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
 import { chunkings, concatBytes, utf8 } from "../protocols/testing.ts";
@@ -190,7 +191,9 @@ Deno.test("h2c from the client's socket: preface first, cut every way", () => {
 });
 
 Deno.test("h2c from the server's socket: its SETTINGS first, cut every way", () => {
-  assert.equal(settingsStart(S), 1);
+  assert.equal(startsWithHttp2Settings(S), 1);
+  assert.equal(startsWithHttp2Settings(S.subarray(0, 5)), -1);
+  assert.equal(startsWithHttp2Settings(utf8("HTTP/1.1 200 OK")), 0);
   for (const { label, chunks } of chunkings(S, { randomRuns: 10 })) {
     const [w, r] = run([...chunks.map((c): [0, Uint8Array] => [0, c]), [1, C]]);
     assert.deepEqual(w, REF_S, `server bytes, ${label}`);

@@ -18,6 +18,21 @@ export function startsWithHttp2Preface(b: Uint8Array, partial = false): boolean 
   return true;
 }
 
+/**
+ * Whether `b` begins with what an HTTP/2 server sends first (RFC 9113 3.4), a SETTINGS frame's
+ * header: a length that is a multiple of 6 below 64 KiB, type 4, no flags, stream 0. 1 yes,
+ * 0 no, -1 too few bytes to tell (all `b` holds could be its start).
+ */
+export function startsWithHttp2Settings(b: Uint8Array): 1 | 0 | -1 {
+  const want = [0, -1, -1, 4, 0, 0, 0, 0, 0];
+  for (let i = 0; i < want.length; i++) {
+    if (i >= b.length) return -1;
+    if (want[i] >= 0 && b[i] !== want[i]) return 0;
+    if (i === 2 && ((b[1] << 8) | b[2]) % 6) return 0;
+  }
+  return 1;
+}
+
 export const FRAME_HEADER_LENGTH = 9;
 /** Largest frame length the 24-bit length field can express (2^24 - 1). */
 export const MAX_FRAME_LENGTH = 0xffffff;

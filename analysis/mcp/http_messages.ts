@@ -10,9 +10,15 @@
  * ends what is read of its stream, with a `problems` row. A stream that begins with neither a
  * request nor a status line (its start was not recorded) is not parsed from there, and a
  * second stream of the same side on one connection is not read either: each is a `problems`
- * row saying so.
+ * row saying so. A connection that is cleartext HTTP/2 (h2c: its client's preface or its
+ * server's SETTINGS frame first) is not read at all, with one `problems` row.
  */
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
+import {
+  HTTP2_PREFACE,
+  startsWithHttp2Preface,
+  startsWithHttp2Settings,
+} from "../../protocols/http2_frame.ts";
 
 export interface TcpChunk {
   recording: string;
@@ -80,6 +86,23 @@ function streamStart(chunks: TcpChunk[]): "status" | "request" | null {
   return method.test(line) && request.test(line) ? "request" : null;
 }
 
+/**
+ * Whether a stream starts as cleartext HTTP/2 (h2c with prior knowledge): the client's preface,
+ * or the SETTINGS frame a server sends first.
+ */
+function isHttp2(chunks: TcpChunk[]): boolean {
+  const head = new Uint8Array(HTTP2_PREFACE.length);
+  let n = 0;
+  for (const c of chunks) {
+    const k = Math.min(c.data.length, head.length - n);
+    head.set(c.data.subarray(0, k), n);
+    n += k;
+    if (n === head.length) break;
+  }
+  const b = head.subarray(0, n);
+  return startsWithHttp2Preface(b, true) || startsWithHttp2Settings(b) === 1;
+}
+
 /** A stream's first bytes as a problem message shows them. */
 function firstBytes(chunks: TcpChunk[]): string {
   const c = chunks.find((c) => c.data.length > 0)!;
@@ -109,6 +132,21 @@ export function httpMcpMessages(
       const s = byStream.get(k);
       if (s) s.push(c);
       else byStream.set(k, [c]);
+    }
+    const streams = [...byStream.values()].filter((s) => s.some((c) => c.data.length > 0));
+    if (streams.some(isHttp2)) {
+      // h2c (gRPC, or MCP over HTTP/2): recorded, its secrets masked, but not parsed here
+      const bytes = streams.reduce((n, s) => n + s.reduce((m, c) => m + c.data.length, 0), 0);
+      const pids = [...new Set(list.map((c) => c.pid))].join(", ");
+      const ports = [...new Set(list.flatMap((c) => [c.local_port, c.remote_port]))]
+        .filter((p) => p !== null).sort((a, b) => a! - b!).join(", ");
+      problems.push({
+        recording,
+        message: `loopback TCP connection ${list[0].conn} (pids ${pids}, ports ${ports}) is ` +
+          `cleartext HTTP/2 (h2c): its ${bytes} bytes are not read (MCP over loopback is read ` +
+          "from HTTP/1.1 only)",
+      });
+      continue;
     }
     let client: Stream | undefined, server: Stream | undefined;
     /** streams not read: the start not recorded, or a second one of the same side */

@@ -251,3 +251,24 @@ Deno.test("a loopback HTTP stream whose start was not recorded is a problems row
     ),
   );
 });
+
+Deno.test("a loopback connection of cleartext HTTP/2 is one problems row, not a mis-parse", async () => {
+  // real node:http2 bytes (h2c, MCP's HTTP+SSE transport over HTTP/2)
+  const dir = new URL("../../protocols/testdata/captures/h2_mcp_sse/", import.meta.url);
+  const conn = {
+    client: await Deno.readFile(new URL("client.bin", dir)),
+    server: await Deno.readFile(new URL("server.bin", dir)),
+  };
+  for (const ends of [["client", "server"], ["client"], ["server"]] as End[][]) {
+    const got = await analyse(kernelRows([conn], ends));
+    assert.deepEqual(got.rows, [], ends.join());
+    assert.equal(got.problems.length, 1, JSON.stringify(got.problems));
+    const bytes = conn.client.length + conn.server.length; // each stream read once
+    assert.match(
+      got.problems[0].message,
+      new RegExp(
+        `ports 3001, 40000\\) is cleartext HTTP/2 \\(h2c\\): its ${bytes} bytes are not read`,
+      ),
+    );
+  }
+});
