@@ -30,6 +30,7 @@
 const volatile __u8 ipc_enabled = 1;
 
 #define S_IFIFO 0010000
+#define SL_MSG_PEEK 2 /* MSG_PEEK (linux/socket.h, not in the BTF) */
 #define IPC_PEEK 32 /* bytes looked at to judge a descriptor */
 #define IPC_TRIES 4 /* calls a descriptor gets to start with JSON-RPC */
 
@@ -379,6 +380,9 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)uregs))
 		return 0;
 	__u8 arg = how & 15;
+	/* a peek: the same bytes come again with the read that takes them */
+	if ((how >> 4) == IPC_RECV && ((arg == IPC_MSG ? r.dx : r.r10) & SL_MSG_PEEK))
+		return 0;
 	long fd = (int)r.di;
 	struct file *f = fd_file(task, fd);
 	if (!f)

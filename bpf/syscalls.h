@@ -53,6 +53,10 @@ enum ipc_arg {
 	IPC_IOV = 2, /* (fd, iov, iovcnt): readv, writev */
 	IPC_MSG = 3, /* (fd, msghdr, flags): recvmsg, sendmsg */
 };
+/* sys_spec.ipc_read of a read that takes flags (recvfrom: argument 3; recvmsg: 2), whose
+ * MSG_PEEK leaves the bytes to be read again: such a call is not recorded (curl peeks a byte
+ * of a kept-alive connection before it reuses it; recorded, that byte came twice). */
+#define IPC_RECV 2
 
 /* A sys_spec field's value: argument i of the call, AT_FDCWD, or nothing (0). */
 #define ARG(i) ((i) + 1)
@@ -70,7 +74,7 @@ struct sys_spec {
 	__s8 a1, a2;  /* ARG(i) or NONE: chown's owner and group, truncate's length */
 	__u8 opts;    /* PATH_FROM_RET */
 	__u8 ipc;      /* enum ipc_arg: the call moves bytes through its fd (argument 0) */
-	__u8 ipc_read; /* 1: into the process (a read), 0: out of it */
+	__u8 ipc_read; /* 1: into the process (a read), IPC_RECV: one with flags, 0: out of it */
 	__u8 _pad[2];
 	__u32 flags_or; /* ORed into flags (creat: the O_CREAT|O_WRONLY|O_TRUNC it implies) */
 	__u32 alt_mask;
@@ -170,8 +174,8 @@ static const struct sys_spec sys_specs[SYS_NR_MAX] = {
 
 	[__NR_read]      = {.handler = SH_SOCK_READ, .ipc = IPC_BUF, .ipc_read = 1},
 	[__NR_readv]     = {.handler = SH_SOCK_READ, .ipc = IPC_IOV, .ipc_read = 1},
-	[__NR_recvfrom]  = {.handler = SH_SOCK_READ, .ipc = IPC_BUF, .ipc_read = 1},
-	[__NR_recvmsg]   = {.handler = SH_SOCK_READ, .ipc = IPC_MSG, .ipc_read = 1},
+	[__NR_recvfrom]  = {.handler = SH_SOCK_READ, .ipc = IPC_BUF, .ipc_read = IPC_RECV},
+	[__NR_recvmsg]   = {.handler = SH_SOCK_READ, .ipc = IPC_MSG, .ipc_read = IPC_RECV},
 	[__NR_write]     = {.handler = SH_SOCK_WRITE, .ipc = IPC_BUF},
 	[__NR_writev]    = {.handler = SH_SOCK_WRITEV, .ipc = IPC_IOV},
 	[__NR_close]     = {.handler = SH_CLOSE},

@@ -172,3 +172,51 @@ Deno.test({
     }
   },
 });
+
+/**
+ * A peek (recv with MSG_PEEK, by recvfrom and by recvmsg: what curl does to a kept-alive
+ * connection before it reuses it) leaves the bytes to the read that takes them: it is not
+ * recorded, so each byte is in the stream once.
+ */
+const PEEK_PY = `
+import socket, sys, json
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+k = socket.create_connection(l.getsockname()); a, _ = l.accept()
+k.sendall(b"GET /a HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+assert a.recv(1, socket.MSG_PEEK) == b"G"
+a.recv(1000)
+a.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n")
+assert k.recvmsg(4, 0, socket.MSG_PEEK)[0] == b"HTTP"
+k.recv(1000)
+k.sendall(b"GET /b HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+assert a.recvmsg(1, 0, socket.MSG_PEEK)[0] == b"G"
+a.recv(1000)
+open(sys.argv[1], "w").write(json.dumps({"port": l.getsockname()[1]}))
+`;
+
+Deno.test({
+  name: "a peek (MSG_PEEK) is not recorded: each byte is in the stream once",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-peek-" });
+    try {
+      const logPath = `${tmp}/log.json`;
+      const { res, rec } = await captureForTest({
+        cmd: ["/usr/bin/python3", "-c", PEEK_PY, logPath],
+        out: `${tmp}/rec`,
+      });
+      assert.equal(res.exitCode, 0);
+      const { port } = JSON.parse(await Deno.readTextFile(logPath));
+      const client = rec.ipc.filter((r) => r.remote_port === port);
+      const server = rec.ipc.filter((r) => r.local_port === port);
+      const req = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+      assert.equal(stream(client.filter((r) => r.direction === "write")), req);
+      assert.equal(stream(server.filter((r) => r.direction === "read")), req);
+      const ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+      assert.equal(stream(server.filter((r) => r.direction === "write")), ans);
+      assert.equal(stream(client.filter((r) => r.direction === "read")), ans);
+    } finally {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});
