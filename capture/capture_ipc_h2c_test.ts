@@ -177,3 +177,146 @@ for (const keepSecrets of [false, true]) {
     },
   });
 }
+
+/**
+ * The h2c upgrade, for real: curl (nghttp2) sends `GET /first` over HTTP/1.1 with `Upgrade: h2c`
+ * to a server made with hyper-h2 (Debian's python3-h2), which answers `101`, then stream 1's
+ * answer in HTTP/2; curl's second request goes on the same connection as HTTP/2.
+ */
+const UPGRADE_SERVER_PY = `
+import socket, sys, h2.connection, h2.config, h2.events
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+print(l.getsockname()[1], flush=True)
+s, _ = l.accept()
+buf = b""
+while b"\\r\\n\\r\\n" not in buf:
+    buf += s.recv(65536)
+head, data = buf.split(b"\\r\\n\\r\\n", 1)
+lines = head.split(b"\\r\\n")
+hdrs = {k.strip().lower(): v.strip() for k, v in (x.split(b":", 1) for x in lines[1:])}
+assert hdrs.get(b"upgrade") == b"h2c", hdrs
+conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=False))
+s.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nConnection: Upgrade\\r\\nUpgrade: h2c\\r\\n\\r\\n")
+conn.initiate_upgrade_connection(hdrs[b"http2-settings"])
+def answer(sid, path):
+    body = b'{"path":"' + path + b'"}'
+    conn.send_headers(sid, [(":status", "200"), ("content-type", "application/json"),
+        *${JSON.stringify(Object.entries(SERVER_SECRETS))},
+        ("content-length", str(len(body)))])
+    conn.send_data(sid, body, end_stream=True)
+answer(1, lines[0].split(b" ")[1])
+s.sendall(conn.data_to_send())
+paths = {}
+while True:
+    for ev in conn.receive_data(data) if data else []:
+        if isinstance(ev, h2.events.RequestReceived):
+            paths[ev.stream_id] = dict(ev.headers)[b":path"]
+        elif isinstance(ev, h2.events.StreamEnded):
+            answer(ev.stream_id, paths[ev.stream_id])
+    s.sendall(conn.data_to_send())
+    data = s.recv(65536)
+    if not data:
+        break
+`;
+
+/** Starts the server, runs curl (headers from a file: not on a command line), logs pid, port. */
+const UPGRADE_CLIENT_PY = `
+import sys, subprocess, json
+server, headers, log = sys.argv[1:]
+p = subprocess.Popen([sys.executable, server], stdout=subprocess.PIPE)
+port = int(p.stdout.readline())
+out = subprocess.run(["curl", "-s", "--http2", "-H", "@" + headers, "-w", " %{http_version}\\\\n",
+    f"http://127.0.0.1:{port}/first", f"http://127.0.0.1:{port}/second"],
+    capture_output=True, text=True, check=True).stdout
+p.wait()
+open(log, "w").write(json.dumps({"server": p.pid, "port": port, "out": out}))
+`;
+
+const UPGRADE_SECRETS = {
+  authorization: "Bearer sk-upgrade-0f9e8d7c6b5a4f3e2d1c",
+  cookie: "session=COOKIE-upgrade-77a1",
+};
+
+for (const keepSecrets of [false, true]) {
+  Deno.test({
+    name: `h2c upgrade (curl, hyper-h2) on loopback: HTTP/1 head, then HTTP/2, ${
+      keepSecrets ? "kept with --keep-secrets" : "secrets masked in both"
+    }`,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-h2c-up-" });
+      try {
+        await Deno.writeTextFile(`${tmp}/server.py`, UPGRADE_SERVER_PY);
+        await Deno.writeTextFile(`${tmp}/client.py`, UPGRADE_CLIENT_PY);
+        await Deno.writeTextFile(
+          `${tmp}/headers`,
+          Object.entries(UPGRADE_SECRETS).map(([k, v]) => `${k}: ${v}\n`).join(""),
+        );
+        const logPath = `${tmp}/log.json`;
+        const { res, rec } = await captureForTest({
+          cmd: [
+            "/usr/bin/python3",
+            `${tmp}/client.py`,
+            `${tmp}/server.py`,
+            `${tmp}/headers`,
+            logPath,
+          ],
+          out: `${tmp}/rec`,
+          keepSecrets,
+        });
+        assert.equal(res.exitCode, 0);
+        const log = JSON.parse(await Deno.readTextFile(logPath));
+        // both answers came over HTTP/2: the upgrade happened
+        assert.equal(log.out, '{"path":"/first"} 2\n{"path":"/second"} 2\n');
+        const ipc = rec.ipc.filter((r) => r.kind === "tcp");
+        const sent = ipc.filter((r) => r.remote_port === log.port);
+        const got = ipc.filter((r) => r.pid === log.server && r.local_port === log.port);
+        assert.ok(sent.length && got.length, "both ends recorded");
+        assert.ok(ipc.every((r) => r.lost === 0n && !r.truncated), "nothing lost or cut");
+        const req = stream(sent.filter((r) => r.direction === "write"));
+        const ans = stream(sent.filter((r) => r.direction === "read"));
+        assert.deepEqual(stream(got.filter((r) => r.direction === "read")), req);
+        assert.deepEqual(stream(got.filter((r) => r.direction === "write")), ans);
+        const split = (b: Uint8Array) => {
+          const end = new TextDecoder("latin1").decode(b).indexOf("\r\n\r\n") + 4;
+          return [new TextDecoder().decode(b.subarray(0, end)), b.subarray(end)] as const;
+        };
+        const [reqHead, reqH2] = split(req), [ansHead, ansH2] = split(ans);
+        assert.match(reqHead, /^GET \/first HTTP\/1.1\r\n/);
+        assert.match(ansHead, /^HTTP\/1.1 101 /);
+        for (const [name, value] of Object.entries(UPGRADE_SECRETS)) {
+          const line = new RegExp(`\r\n${name}: (.*)\r\n`, "i").exec(reqHead)?.[1];
+          assert.equal(line, keepSecrets ? value : "*".repeat(value.length), name);
+        }
+        // the second request and both answers, in HTTP/2
+        const c = parse(reqH2, "client", Object.keys(UPGRADE_SECRETS));
+        const s = parse(ansH2, "server", Object.keys(SERVER_SECRETS));
+        assert.deepEqual([c.errors, s.errors], [[], []], "both directions still parse");
+        assert.deepEqual(c.paths, ["/second"]);
+        assert.ok(s.data.includes('{"path":"/first"}') && s.data.includes('{"path":"/second"}'));
+        for (
+          const [secrets, p, n] of [[UPGRADE_SECRETS, c, 1], [SERVER_SECRETS, s, 2]] as const
+        ) {
+          for (const [name, value] of Object.entries(secrets)) {
+            const values = p.values[name] ?? [];
+            assert.equal(values.length, n, name);
+            for (const v of values) {
+              if (keepSecrets) assert.equal(v, value, name);
+              else assert.match(v, /^[*x_0]+$/, `${name}: ${JSON.stringify(values)}`);
+            }
+          }
+        }
+        const files: Uint8Array[] = [];
+        for await (const e of Deno.readDir(`${tmp}/rec`)) {
+          files.push(await Deno.readFile(`${tmp}/rec/${e.name}`));
+        }
+        for (const value of [...Object.values(UPGRADE_SECRETS), ...Object.values(SERVER_SECRETS)]) {
+          const inFiles = files.some((f) => forms(value).some((v) => contains(f, v)));
+          assert.equal(inFiles, keepSecrets, `${value} in the recording's files`);
+        }
+      } finally {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}

@@ -13,7 +13,7 @@ APT_PACKAGES=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make pkg-config gcc libc6-dev
   ca-certificates curl openssl python3 procps iproute2 util-linux binutils golang-go
   chromium jupyter-nbconvert jupyter-client jupyter-core python3-ipykernel
-  libssl-dev git libcurl3-gnutls
+  libssl-dev git libcurl3-gnutls python3-h2
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
