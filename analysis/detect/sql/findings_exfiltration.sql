@@ -37,8 +37,12 @@ pairs AS (
     AND s.ts_ns - r.ts_ns <= $exfil_window_ns
 ),
 g AS (
-  SELECT recording, session_id, dest, any_value(name) AS name, any_value(addr) AS addr,
-    any_value(port) AS port, min(read_ns) AS start_ns, max(send_ns) AS end_ns,
+  -- the name, address and port shown are those of the first send (of sends at the same time,
+  -- the one recorded first): a name's sends may go to several addresses, a DNS question's
+  -- to several resolvers
+  SELECT recording, session_id, dest,
+    arg_min({'name': name, 'addr': addr, 'port': port}, (send_ns, net_id)) AS first_dest,
+    min(read_ns) AS start_ns, max(send_ns) AS end_ns,
     bool_or(same_branch) AS same_branch,
     list(DISTINCT path ORDER BY path) AS paths, list(DISTINCT label ORDER BY label) AS labels,
     list(DISTINCT read_tool ORDER BY read_tool) FILTER (WHERE read_tool IS NOT NULL) AS read_tools,
@@ -48,14 +52,21 @@ g AS (
     min(send_ns) AS first_send
   FROM pairs
   GROUP BY recording, session_id, dest
+),
+named AS (
+  SELECT g.* EXCLUDE (first_dest), first_dest.name AS name, first_dest.addr AS addr,
+    first_dest.port AS port
+  FROM g
 )
 SELECT recording,
   last_finding_id(g.recording)
     + row_number() OVER (PARTITION BY recording ORDER BY start_ns, dest, session_id),
   session_id, 'exfiltration', CASE WHEN same_branch THEN 'critical' ELSE 'high' END,
   start_ns, end_ns,
+  -- the tool calls that read and sent, each once, in id order (the order they were asked for)
   list_concat(
-    list_transform(list_distinct(list_concat(coalesce(read_tools, []), coalesce(send_tools, []))),
+    list_transform(
+      list_sort(list_distinct(list_concat(coalesce(read_tools, []), coalesce(send_tools, [])))),
       x -> 'tool_call:' || x),
     list_sort(read_ev)[1:10], list_sort(net_ev)[1:10]),
   'After reading ' || array_to_string(paths, ', ') || ' (' || array_to_string(labels, '; ') ||
@@ -69,5 +80,5 @@ SELECT recording,
   json_object('destination', dest, 'name', name, 'addr', addr, 'port', port, 'paths', paths,
     'read_tool_calls', read_tools, 'send_tool_calls', send_tools, 'same_branch', same_branch,
     'seconds_after_read', (first_send - start_ns) / 1e9)
-FROM g
+FROM named g
 ORDER BY recording, start_ns;
