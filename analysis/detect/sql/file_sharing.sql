@@ -5,11 +5,16 @@
 --                     to its first successful open after the last one (if within 10 s), else to
 --                     its last probe.
 --   contended         X's exclusive creates (mkdir, open O_CREAT|O_EXCL) failed with EEXIST
---                     while the path's last creator was Y: retry cycles on a lock Y held.
+--                     while the path's last creator (or writer) was Y: retry cycles on a lock Y
+--                     held.
 --                     Blocked from the first failure to X's own successful create after the
 --                     last (if within 10 s), else to its last failure.
 --   read_after_write  X read a path whose last writer was Y.
 --   overwrote         X wrote a path whose last writer was Y.
+-- The same input gives the same rows however DuckDB scans it: of writes at the same time the
+-- last recorded (highest event id) is the last writer, a probe waited for the writer session
+-- with the lowest id of those that wrote first after it, and lists of events at the same time
+-- go by event id.
 INSERT INTO file_sharing
 WITH touch AS (
   SELECT recording, session_id, event_id, ts_ns, path,
@@ -44,6 +49,14 @@ shared AS (
 ),
 st AS (SELECT t.* FROM t JOIN shared USING (recording, path)),
 sw AS (SELECT * FROM st WHERE kind IN ('write', 'create')),
+-- the last writer of a path at each time it was written: an ASOF JOIN takes one row of the
+-- times equal to the latest before, any one; here there is one per time, the write recorded
+-- last
+last_writer AS (
+  SELECT recording, path, ts_ns, arg_max(session_id, event_id) AS session_id
+  FROM sw
+  GROUP BY recording, path, ts_ns
+),
 -- waited_for: a failed probe, and the first write by another session after it: for each other
 -- session that wrote the path, its next write after the probe (the probes of the path and that
 -- session's writes in time order, its writes first at equal times), the earliest of those
@@ -69,13 +82,13 @@ probes AS (
     FROM probe_writes
   )
   WHERE is_probe AND written_ns IS NOT NULL
-  QUALIFY row_number() OVER (PARTITION BY recording, event_id ORDER BY written_ns) = 1
+  QUALIFY row_number() OVER (PARTITION BY recording, event_id ORDER BY written_ns, writer) = 1
 ),
 -- contended: a failed exclusive create, and who created the path last before it
 fails AS (
   SELECT f.recording, f.path, f.session_id, f.event_id, f.ts_ns, c.session_id AS other
   FROM (SELECT * FROM st WHERE kind = 'excl_fail') f
-  ASOF JOIN (SELECT * FROM st WHERE kind IN ('create', 'write')) c
+  ASOF JOIN last_writer c
     ON c.recording = f.recording AND c.path = f.path AND f.ts_ns > c.ts_ns
   WHERE c.session_id <> f.session_id
 ),
@@ -90,7 +103,7 @@ attempts AS (
 tries AS (
   SELECT kind, recording, path, session_id, other, min(ts_ns) AS first_ns,
     max(ts_ns) AS last_try, count(*) AS attempts,
-    list('file:' || event_id ORDER BY ts_ns) AS ev
+    list('file:' || event_id ORDER BY ts_ns, event_id) AS ev
   FROM attempts GROUP BY ALL
 ),
 blocked AS (
@@ -110,7 +123,7 @@ blocked AS (
 after_other AS (
   SELECT x.recording, x.path, x.session_id, x.event_id, x.ts_ns, x.kind, w.session_id AS other
   FROM (SELECT * FROM st WHERE kind IN ('read', 'write')) x
-  ASOF JOIN sw w ON w.recording = x.recording AND w.path = x.path AND x.ts_ns > w.ts_ns
+  ASOF JOIN last_writer w ON w.recording = x.recording AND w.path = x.path AND x.ts_ns > w.ts_ns
   WHERE w.session_id <> x.session_id
 )
 SELECT recording, path, kind, session_id, other, first_ns, end_ns, attempts,
@@ -119,7 +132,7 @@ FROM blocked
 UNION ALL
 SELECT recording, path, CASE kind WHEN 'read' THEN 'read_after_write' ELSE 'overwrote' END,
   session_id, other, min(ts_ns), max(ts_ns), count(*), 0,
-  list('file:' || event_id ORDER BY ts_ns)[1:50]
+  list('file:' || event_id ORDER BY ts_ns, event_id)[1:50]
 FROM after_other
 GROUP BY recording, path, kind, session_id, other
 ORDER BY 1, 6, 2;
