@@ -90,11 +90,13 @@ evs AS (
     END AS strength
   FROM evm WHERE signal IS NOT NULL
 ),
--- per event and tool call: the best match
+-- per event and tool call: the best match (the strongest; of equally strong ones, the first by
+-- signal and then term, so that signal and term come from one match whatever the scan order)
 evt AS (
   SELECT recording, event_table, event_id, role, branch_pid, branch_start_ns, tool_call_id,
     any_value(win_start) AS win_start, max(strength) AS strength,
-    arg_max(signal, strength) AS signal, arg_max(matched, strength) AS matched,
+    arg_min(signal, (-strength, signal, matched)) AS signal,
+    arg_min(matched, (-strength, signal, matched)) AS matched,
     list(DISTINCT signal ORDER BY signal) AS signals
   FROM evs
   GROUP BY ALL
@@ -136,9 +138,11 @@ bmatch AS (
     ON e.recording = c.recording AND e.role = 'descendant' AND e.branch_pid = c.branch_pid
     AND e.branch_start_ns = c.branch_start_ns AND e.tool_call_id = c.tool_call_id
 ),
+-- the best, chosen as for evt
 bm AS (
   SELECT recording, branch_pid, branch_start_ns, tool_call_id, max(strength) AS strength,
-    arg_max(signal, strength) AS signal, arg_max(matched, strength) AS matched
+    arg_min(signal, (-strength, signal, matched)) AS signal,
+    arg_min(matched, (-strength, signal, matched)) AS matched
   FROM bmatch
   GROUP BY ALL
 ),
