@@ -4,8 +4,8 @@
 -- provisional id without a number stays as it is). Runs in the transaction that appended
 -- sse_events and ws_messages, whose ids are updated in place. http_exchanges and llm_calls
 -- are filled from their working tables (http_exchanges_parsed, llm_calls_parsed), llm_calls
--- in llm_call_id order (sums of cost_usd, ties of mode() and arg_min() go by the table's
--- order); the working tables are dropped after.
+-- in llm_call_id order (sums of cost_usd go by the table's order); the working tables are
+-- dropped after.
 INSERT INTO http_exchanges
 SELECT p.* REPLACE (
   CASE WHEN m.prov IS NULL THEN p.exchange_id ELSE m.exchange_id END AS exchange_id,

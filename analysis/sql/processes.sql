@@ -38,12 +38,15 @@ activity AS (
   GROUP BY recording, pid
 ),
 incs AS (
+  -- the last value is the one of the last event in the order above (an incarnation has one
+  -- fork at most)
   SELECT recording, pid, inc,
-    coalesce(any_value(ppid) FILTER (WHERE kind = 'fork'), arg_max(ppid, ts_ns)) AS ppid,
-    arg_max(comm, ts_ns) AS comm,
-    arg_max(filename, ts_ns) FILTER (WHERE kind = 'exec') AS exe,
-    arg_max(argv, ts_ns) FILTER (WHERE kind = 'exec') AS argv,
-    arg_max(cwd, ts_ns) FILTER (WHERE kind = 'exec') AS cwd,
+    coalesce(any_value(ppid) FILTER (WHERE kind = 'fork'),
+      arg_max(ppid, (ts_ns, kind_order, row_no))) AS ppid,
+    arg_max(comm, (ts_ns, kind_order, row_no)) AS comm,
+    arg_max(filename, (ts_ns, kind_order, row_no)) FILTER (WHERE kind = 'exec') AS exe,
+    arg_max(argv, (ts_ns, kind_order, row_no)) FILTER (WHERE kind = 'exec') AS argv,
+    arg_max(cwd, (ts_ns, kind_order, row_no)) FILTER (WHERE kind = 'exec') AS cwd,
     (count(*) FILTER (WHERE kind = 'exec'))::INTEGER AS exec_count,
     min(ts_ns) FILTER (WHERE kind = 'fork') AS fork_ns,
     min(ts_ns) AS first_ns,
@@ -68,10 +71,23 @@ procs AS (
   FROM activity a
   WHERE NOT EXISTS (SELECT 1 FROM process p WHERE p.recording = a.recording AND p.pid = a.pid)
 ),
+-- the agent a pid's calls name most often (of agents named equally often, that of its first
+-- call)
+agents AS (
+  SELECT recording, pid, arg_max(agent, (n, -first_id)) AS agent
+  FROM (
+    SELECT recording, pid, agent, count(*) AS n, min(llm_call_id) AS first_id
+    FROM llm_calls WHERE agent IS NOT NULL
+    GROUP BY ALL
+  )
+  GROUP BY ALL
+),
 callers AS (
-  SELECT recording, pid, count(*) AS n, mode(agent) AS agent, min(request_ns) AS first_ns
-  FROM llm_calls
-  GROUP BY recording, pid
+  SELECT c.recording, c.pid, count(*) AS n, any_value(a.agent) AS agent, -- one per pid
+    min(c.request_ns) AS first_ns
+  FROM llm_calls c
+  LEFT JOIN agents a ON a.recording = c.recording AND a.pid = c.pid
+  GROUP BY c.recording, c.pid
 ),
 roots AS (
   -- the incarnation of each calling pid that ran at its first call (else the latest before)
@@ -80,7 +96,7 @@ roots AS (
   QUALIFY row_number() OVER (
     PARTITION BY p.recording, p.pid
     ORDER BY (p.start_ns <= c.first_ns AND coalesce(p.end_ns, c.first_ns) >= c.first_ns) DESC,
-      p.start_ns DESC
+      p.start_ns DESC, p.inc DESC
   ) = 1
 )
 SELECT p.recording, p.pid, p.ppid, p.comm, p.exe, p.argv, p.cwd, p.exec_count,

@@ -1,21 +1,32 @@
 -- sessions: one row per agent process (role `agent` in `lineage`) with its LLM totals, the
 -- user's request (the first main call's new user text) and its outermost launcher.
 INSERT INTO sessions
-WITH calls AS (
+WITH agents AS (
+  -- the agent the session's calls name most often (of agents named equally often, that of its
+  -- first call), as processes.sql names an agent process's
+  SELECT recording, pid, arg_max(agent, (n, -first_id)) AS agent
+  FROM (
+    SELECT recording, pid, agent, count(*) AS n, min(llm_call_id) AS first_id
+    FROM llm_calls WHERE agent IS NOT NULL
+    GROUP BY ALL
+  )
+  GROUP BY ALL
+),
+calls AS (
   SELECT recording, pid AS session_id,
     count(*) AS llm_calls,
     count(*) FILTER (WHERE kind = 'main') AS main_calls,
     coalesce(sum(input_tokens), 0) AS input_tokens,
     coalesce(sum(output_tokens), 0) AS output_tokens,
     sum(cost_usd) AS cost_usd,
-    arg_min(user_input, request_ns) FILTER (WHERE kind = 'main' AND user_input IS NOT NULL)
-      AS prompt,
-    mode(agent) AS agent
+    -- of main calls at the same time, the first numbered
+    arg_min(user_input, (request_ns, llm_call_id))
+      FILTER (WHERE kind = 'main' AND user_input IS NOT NULL) AS prompt
   FROM llm_calls
   GROUP BY recording, pid
 ),
 first_use AS (
-  SELECT recording, pid AS session_id, list(model ORDER BY first_ns) AS models
+  SELECT recording, pid AS session_id, list(model ORDER BY first_ns, model) AS models
   FROM (
     SELECT recording, pid, model, min(request_ns) AS first_ns
     FROM llm_calls WHERE model IS NOT NULL GROUP BY ALL
@@ -32,15 +43,17 @@ procs AS (
   FROM lineage WHERE role IN ('agent', 'descendant') GROUP BY ALL
 ),
 outermost AS (
-  SELECT recording, session_id, arg_min(pid, start_ns) AS launcher_pid
+  -- of launchers started at the same time, the lowest pid
+  SELECT recording, session_id, arg_min(pid, (start_ns, pid)) AS launcher_pid
   FROM lineage WHERE role = 'launcher' GROUP BY ALL
 )
-SELECT a.recording, a.session_id, c.agent, a.start_ns, a.end_ns, a.cwd, o.launcher_pid,
+SELECT a.recording, a.session_id, g.agent, a.start_ns, a.end_ns, a.cwd, o.launcher_pid,
   coalesce(c.llm_calls, 0), coalesce(c.main_calls, 0), coalesce(t.tool_calls, 0),
   coalesce(c.input_tokens, 0), coalesce(c.output_tokens, 0), c.cost_usd, f.models, c.prompt,
   coalesce(p.n, 1)
 FROM lineage a
 LEFT JOIN calls c ON c.recording = a.recording AND c.session_id = a.session_id
+LEFT JOIN agents g ON g.recording = a.recording AND g.pid = a.session_id
 LEFT JOIN first_use f ON f.recording = a.recording AND f.session_id = a.session_id
 LEFT JOIN tools t ON t.recording = a.recording AND t.session_id = a.session_id
 LEFT JOIN procs p ON p.recording = a.recording AND p.session_id = a.session_id
