@@ -62,7 +62,7 @@ g AS (
       AS targets,
     list(DISTINCT local_port ORDER BY local_port) FILTER (WHERE local_port IS NOT NULL)
       AS ports,
-    list(event_table || ':' || event_id ORDER BY ts_ns) AS ev,
+    list(event_table || ':' || event_id ORDER BY ts_ns, event_table, event_id) AS ev,
     list(DISTINCT summary ORDER BY summary) AS what
   FROM acts
   WHERE kind IS NOT NULL
@@ -72,13 +72,16 @@ described AS (
   SELECT g.*,
     branch_exec_event(g.recording, g.branch_pid, g.branch_start_ns) AS exec_ev,
     branch_command(g.recording, g.branch_pid, g.branch_start_ns) AS cmd,
-    (SELECT array_to_string(any_value(l.chain), ' > ') FROM lineage l
-      WHERE l.recording = g.recording AND l.pid = g.pids[1]) AS chain
+    -- the lineage of the branch's first incarnation of its lowest pid
+    (SELECT array_to_string(arg_min(l.chain, l.start_ns), ' > ') FROM lineage l
+      WHERE l.recording = g.recording AND l.pid = g.pids[1] AND l.branch_pid = g.branch_pid
+        AND l.branch_start_ns = g.branch_start_ns) AS chain
   FROM g
 )
 SELECT recording,
   last_finding_id(d.recording)
-    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, kind, branch_pid),
+    + row_number() OVER (PARTITION BY recording
+      ORDER BY start_ns, kind, branch_pid, branch_start_ns, session_id),
   session_id, kind,
   CASE kind
     WHEN 'listening_port' THEN CASE WHEN exposed THEN 'high' ELSE 'medium' END

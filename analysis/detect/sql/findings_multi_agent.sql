@@ -26,7 +26,7 @@ picked AS (
 SELECT recording,
   last_finding_id(p.recording)
     + row_number() OVER (PARTITION BY recording
-      ORDER BY first_ns, path, fkind, session_id, other_session_id),
+      ORDER BY first_ns, path, fkind, session_id, other_session_id, kind),
   session_id, fkind,
   CASE fkind
     WHEN 'agent_blocked' THEN CASE WHEN share >= $blocked_share_medium THEN 'medium' ELSE 'low' END

@@ -4,7 +4,8 @@
 INSERT INTO findings
 SELECT recording,
   last_finding_id(c.recording)
-    + row_number() OVER (PARTITION BY recording ORDER BY start_ns),
+    + row_number() OVER (PARTITION BY recording
+      ORDER BY start_ns, session_id, first_tool_call_id),
   session_id, 'reasoning_loop',
   CASE WHEN cycles >= 2 * $loop_cycles THEN 'high' ELSE 'medium' END,
   start_ns, end_ns, evidence,

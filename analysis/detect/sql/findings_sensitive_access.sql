@@ -15,15 +15,18 @@ WITH g AS (
 ),
 described AS (
   SELECT g.*, t.name AS tool, left(regexp_replace(t.input::VARCHAR, '\s+', ' ', 'g'), 160) AS input,
-    (SELECT array_to_string(any_value(l.chain), ' > ') FROM lineage l
-      WHERE l.recording = g.recording AND l.pid = g.pid) AS chain
+    -- the lineage of the session's latest incarnation of the pid started by the last read
+    (SELECT array_to_string(arg_max(l.chain, l.start_ns), ' > ') FROM lineage l
+      WHERE l.recording = g.recording AND l.pid = g.pid AND l.session_id = g.session_id
+        AND l.start_ns <= g.end_ns) AS chain
   FROM g
   LEFT JOIN tool_calls t
     ON t.recording = g.recording AND t.tool_call_id = g.tool_call_id AND g.attribution = 'tool'
 )
 SELECT recording,
   last_finding_id(d.recording)
-    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, pattern),
+    + row_number() OVER (PARTITION BY recording
+      ORDER BY start_ns, pattern, session_id, tool_call_id, attribution, pid),
   session_id, 'sensitive_access', severity, start_ns, end_ns,
   list_concat(
     CASE WHEN attribution = 'tool' THEN ['tool_call:' || tool_call_id] ELSE [] END, ev[1:20]),

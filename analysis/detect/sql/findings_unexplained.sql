@@ -27,7 +27,8 @@ g AS (
     min(ts_ns) FILTER (WHERE wrote OR outside) AS start_ns,
     max(ts_ns) FILTER (WHERE wrote OR outside) AS end_ns,
     bool_or(outside) AS network,
-    list(event_table || ':' || event_id ORDER BY ts_ns) FILTER (WHERE wrote OR outside) AS ev,
+    list(event_table || ':' || event_id ORDER BY ts_ns, event_table, event_id)
+      FILTER (WHERE wrote OR outside) AS ev,
     list(DISTINCT summary ORDER BY summary) FILTER (WHERE wrote OR outside) AS what
   FROM acts
   GROUP BY recording, session_id, branch_pid, branch_start_ns
@@ -41,7 +42,8 @@ described AS (
 )
 SELECT recording,
   last_finding_id(d.recording)
-    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, branch_pid),
+    + row_number() OVER (PARTITION BY recording
+      ORDER BY start_ns, branch_pid, branch_start_ns, session_id),
   session_id, 'unexplained_activity', CASE WHEN network THEN 'medium' ELSE 'low' END,
   start_ns, end_ns,
   list_concat(CASE WHEN exec_ev IS NULL THEN [] ELSE [exec_ev] END, ev[1:20]),

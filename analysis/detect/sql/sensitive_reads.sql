@@ -1,11 +1,12 @@
 -- sensitive_reads: every open of a path matching `sensitive_patterns` by a session's
--- processes (the most severe pattern wins), with the tool call that asked for it, whether the
--- tool call's input or the process's argv names the path, and whether the pattern's scope
--- counts it: `tools` counts tool-linked and unexplained reads and those of a configured MCP
--- server outside its calls (`mcp_server`: third-party code), `all` the agent's own too,
--- `named` only named ones (libc reads /etc/passwd for every user-name lookup). Opens are first
--- screened with all patterns at once ($sensitive_any, their alternation: one regex compiled
--- once, where a pattern per row would be compiled per row).
+-- processes (the most severe pattern wins; of equally severe ones the longest, then the first
+-- in text order: `**/id_rsa` before `~/.ssh/**`), with the tool call that asked for it,
+-- whether the tool call's input or the process's argv names the path, and whether the
+-- pattern's scope counts it: `tools` counts tool-linked and unexplained reads and those of a
+-- configured MCP server outside its calls (`mcp_server`: third-party code), `all` the agent's
+-- own too, `named` only named ones (libc reads /etc/passwd for every user-name lookup). Opens
+-- are first screened with all patterns at once ($sensitive_any, their alternation: one regex
+-- compiled once, where a pattern per row would be compiled per row).
 INSERT INTO sensitive_reads
 WITH opens AS (
   SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.proc_start_ns, a.path, a.ok,
@@ -22,7 +23,7 @@ matched AS (
   QUALIFY row_number() OVER (
     PARTITION BY o.recording, o.event_id
     ORDER BY list_position(['info', 'low', 'medium', 'high', 'critical'], p.severity) DESC,
-      length(p.pattern) DESC
+      length(p.pattern) DESC, p.pattern, p.label, p.scope
   ) = 1
 ),
 args AS (
