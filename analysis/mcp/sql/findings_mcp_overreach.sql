@@ -44,8 +44,8 @@ acts AS (
 grouped AS (
   SELECT c.recording, c.session_id, c.mcp_call_id, c.tool_call_id, c.server_pid, c.server_name,
     c.tool, c.start_ns, c.end_ns, c.args,
-    list(x.event_table || ':' || x.event_id ORDER BY x.ts_ns) AS ev,
-    list(x.op || ' ' || x.what ORDER BY x.ts_ns) AS what,
+    list(x.event_table || ':' || x.event_id ORDER BY x.ts_ns, x.event_table, x.event_id) AS ev,
+    list(x.op || ' ' || x.what ORDER BY x.ts_ns, x.event_table, x.event_id) AS what,
     bool_or(x.network) AS network, bool_or(x.sensitive) AS sensitive
   FROM calls c JOIN acts x ON x.recording = c.recording AND x.mcp_call_id = c.mcp_call_id
   GROUP BY ALL

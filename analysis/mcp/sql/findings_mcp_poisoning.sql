@@ -26,7 +26,7 @@ hits AS (
 )
 SELECT recording,
   last_finding_id(h.recording)
-    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, mcp_call_id, what),
+    + row_number() OVER (PARTITION BY recording ORDER BY start_ns, mcp_call_id, what, excerpt),
   session_id, 'mcp_tool_poisoning', severity, start_ns, end_ns,
   ['mcp_call:' || mcp_call_id],
   'MCP server ' || coalesce(server_name, '?') || ' (pid ' || coalesce(server_pid::VARCHAR, '?') ||

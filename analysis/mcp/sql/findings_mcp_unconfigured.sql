@@ -16,7 +16,8 @@ WITH flagged AS (
 )
 SELECT recording,
   last_finding_id(x.recording)
-    + row_number() OVER (PARTITION BY recording ORDER BY init_ns, server_pid, server_host),
+    + row_number() OVER (PARTITION BY recording
+      ORDER BY init_ns, server_pid, server_host, server_port, client_pid),
   session_id, 'mcp_server_unconfigured', CASE WHEN tool_calls > 0 THEN 'high' ELSE 'medium' END,
   init_ns, NULL,
   list_concat(['mcp_call:' || mcp_call_id],

@@ -36,7 +36,10 @@ LEFT JOIN names s
   AND s.server_pid IS NOT DISTINCT FROM p.to_pid
   AND s.server_port IS NOT DISTINCT FROM p.server_port
   AND s.server_host IS NOT DISTINCT FROM p.server_host
-LEFT JOIN (SELECT recording, pid, any_value(session_id) AS session_id FROM lineage GROUP BY ALL) l
+-- a pid reused: the session of its first incarnation in one
+LEFT JOIN (
+  SELECT recording, pid, arg_min(session_id, start_ns) AS session_id FROM lineage GROUP BY ALL
+) l
   ON l.recording = p.recording AND l.pid = p.from_pid
 WHERE p.n = 1
 ORDER BY p.recording, p.message_id;

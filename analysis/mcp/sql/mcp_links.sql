@@ -57,7 +57,7 @@ FROM (
   ),
   best AS (
     SELECT *, row_number() OVER (PARTITION BY recording, event_table, event_id
-      ORDER BY matched IS NOT NULL DESC, start_ns DESC) AS n
+      ORDER BY matched IS NOT NULL DESC, start_ns DESC, tool_call_id DESC) AS n
     FROM hits
   )
   SELECT recording, event_table, event_id, tool_call_id, matched,

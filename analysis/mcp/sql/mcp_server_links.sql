@@ -15,15 +15,21 @@ UPDATE links SET
   confidence = 1.0,
   matched = x.matched
 FROM (
-  SELECT a.recording, a.event_table, a.event_id,
-    any_value(CASE WHEN s.server_alias IS NOT NULL THEN ['mcp_config', 'mcp_server']
-      ELSE ['mcp_server'] END) AS signals,
-    any_value(coalesce(s.server_alias, s.server_name)) AS matched
-  FROM mcp_servers s
-  JOIN actions a ON a.recording = s.recording AND a.branch_pid = s.branch_pid
-    AND a.branch_start_ns = s.branch_start_ns
-  WHERE s.configured
-  GROUP BY ALL
+  SELECT recording, event_table, event_id, server.signals, server.matched
+  FROM (
+    -- of several servers in one branch, the first initialized
+    SELECT a.recording, a.event_table, a.event_id,
+      arg_min({
+        'signals': CASE WHEN s.server_alias IS NOT NULL THEN ['mcp_config', 'mcp_server']
+          ELSE ['mcp_server'] END,
+        'matched': coalesce(s.server_alias, s.server_name)
+      }, (s.init_ns, s.mcp_call_id)) AS server
+    FROM mcp_servers s
+    JOIN actions a ON a.recording = s.recording AND a.branch_pid = s.branch_pid
+      AND a.branch_start_ns = s.branch_start_ns
+    WHERE s.configured
+    GROUP BY ALL
+  )
 ) x
 WHERE links.recording = x.recording AND links.event_table = x.event_table
   AND links.event_id = x.event_id AND links.attribution = 'unexplained';

@@ -15,8 +15,8 @@
 INSERT INTO mcp_servers
 WITH RECURSIVE servers AS (
   SELECT recording, server_pid, client_pid, min(mcp_call_id) AS mcp_call_id,
-    min(start_ns) AS init_ns, any_value(session_id) AS session_id,
-    max(server_name) AS server_name, any_value(transport) AS transport,
+    min(start_ns) AS init_ns, min(session_id) AS session_id,
+    max(server_name) AS server_name, min(transport) AS transport,
     max(server_port) AS server_port, server_host
   FROM mcp_calls
   WHERE method = 'initialize' AND (server_pid IS NOT NULL OR server_host IS NOT NULL)

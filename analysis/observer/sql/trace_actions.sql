@@ -30,12 +30,20 @@ shown AS (
     OR (event_table = 'file' AND written)
     OR (event_table = 'file' AND op = 'open' AND ok AND NOT regexp_matches(path,
       '^(/lib|/lib64|/usr|/etc|/proc|/sys|/dev|/run)(/|$)|/locale/|/\.pyenv/|/site-packages/|/node_modules/|/\.(bashrc|bash_profile|bash_login|profile|inputrc)$'))
+),
+grouped AS (
+  SELECT tool_call_id, attribution,
+    arg_min(event_table || ':' || event_id, (ts_ns, event_table, event_id)) AS first_id,
+    min(ts_ns) AS ts_ns, summary,
+    -- the destination's name of the first event that has one
+    arg_min(dest_name, (ts_ns, event_table, event_id)) AS dest_name,
+    count(*) AS times, bool_or(sensitive) AS sensitive, bool_or(outside) AS outside
+  FROM shown
+  GROUP BY tool_call_id, attribution, summary
 )
-SELECT tool_call_id, attribution, arg_min(event_table || ':' || event_id, ts_ns) AS first_id,
-  min(ts_ns) AS ts_ns,
-  summary || CASE WHEN any_value(dest_name) IS NOT NULL AND NOT contains(summary, any_value(dest_name))
-    THEN ' (' || any_value(dest_name) || ')' ELSE '' END AS summary,
-  count(*) AS times, bool_or(sensitive) AS sensitive, bool_or(outside) AS outside
-FROM shown
-GROUP BY tool_call_id, attribution, summary
-ORDER BY tool_call_id NULLS LAST, min(ts_ns);
+SELECT tool_call_id, attribution, first_id, ts_ns,
+  summary || CASE WHEN dest_name IS NOT NULL AND NOT contains(summary, dest_name)
+    THEN ' (' || dest_name || ')' ELSE '' END AS summary,
+  times, sensitive, outside
+FROM grouped
+ORDER BY tool_call_id NULLS LAST, ts_ns, attribution, summary;
