@@ -119,6 +119,9 @@ export async function analyzeRecording(
     onPhase?: (phase: string, ms: number) => void;
     /** DuckDB's memory limit (e.g. `1GB`; beyond it, it spills to a temporary directory) */
     memoryLimit?: string;
+    /** DuckDB's threads (its default when not given: one per core); the rows do not depend
+     * on it */
+    threads?: number;
   } = {},
 ): Promise<RecordingSummary> {
   const err = opts.err ?? writeErr;
@@ -139,10 +142,10 @@ export async function analyzeRecording(
   try {
     await Deno.chmod(tmpDir, 0o700);
     const tmpDb = join(tmpDir, DB_FILE);
-    const instance = await DuckDBInstance.create(
-      tmpDb,
-      opts.memoryLimit ? { memory_limit: opts.memoryLimit } : undefined,
-    );
+    const config: Record<string, string> = {};
+    if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    if (opts.threads) config.threads = String(opts.threads);
+    const instance = await DuckDBInstance.create(tmpDb, config);
     const c = await instance.connect();
     let rowsRead = 0;
     try {

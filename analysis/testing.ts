@@ -385,15 +385,18 @@ export interface Digest {
 }
 
 /**
- * The digests of every table and view of an analysed database's main schema, each the MD5 of
- * its rows' text in sorted order (the recording's path, where it was analysed, left out; the
- * project's own paths written from its root).
+ * The digests of every table and view of an analysed database's main schema (but those named
+ * in `skip`), each the MD5 of its rows' text in sorted order (the recording's path, where it
+ * was analysed, left out; the project's own paths written from its root).
  */
-export async function tableDigests(c: DuckDBConnection): Promise<Record<string, Digest>> {
+export async function tableDigests(
+  c: DuckDBConnection,
+  skip: readonly string[] = [],
+): Promise<Record<string, Digest>> {
   const names = (await queryRows(
     c,
     "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1",
-  )).map((r) => String(r.table_name));
+  )).map((r) => String(r.table_name)).filter((n) => !skip.includes(n));
   const out: Record<string, Digest> = {};
   for (const name of names) {
     const except = name === "recordings" ? " EXCLUDE (path)" : "";

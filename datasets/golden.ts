@@ -72,14 +72,25 @@ export function digestOf(items: unknown[], ordered = false): Digest {
   return { rows: items.length, md5: createHash("md5").update(lines.join("\n")).digest("hex") };
 }
 
-/** Computes the golden digests of one dataset, analysing a temporary copy. */
-export async function computeGolden(dataset: string): Promise<Golden> {
+/**
+ * Computes the golden digests of one dataset, analysing a temporary copy (with `threads`
+ * DuckDB threads when given).
+ */
+export async function computeGolden(
+  dataset: string,
+  opts: { threads?: number } = {},
+): Promise<Golden> {
   const tmp = mkdtempSync(join(tmpdir(), "sightline-golden-"));
   try {
     const dir = join(tmp, dataset);
     cpSync(join(DATASETS_DIR, dataset), dir, { recursive: true });
-    const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+    const s = await analyzeRecording(dir, loadPrices(), {
+      quiet: true,
+      err: () => {},
+      threads: opts.threads,
+    });
     return await withDb(s.db, async (c) => {
+      if (opts.threads) await c.run(`SET threads = ${opts.threads}`);
       const tables = await tableDigests(c);
       const tableSet = new Set(Object.keys(tables));
       await c.run(reportSql("report_actions"));

@@ -36,3 +36,16 @@ Deno.test("golden: a changed row is seen", async () => {
     `${name}: report.findings: ${want.report.findings.rows + 1} -> ${got.report.findings.rows} rows`,
   ]);
 });
+
+// The datasets where sessions share files, read secrets and send them, and use MCP servers:
+// their analysis with one DuckDB thread and with four is the golden one (DuckDB splits work
+// between threads by row groups, so these small recordings mostly run on one; the tie rules
+// themselves are tested on inputs built to tie, in analysis/determinism_test.ts).
+Deno.test("golden: the same rows with 1 and 4 DuckDB threads", async () => {
+  for (const name of ["team-claude-gemini-codex", "injection-claude", "mcp-claude"]) {
+    const one = await computeGolden(name, { threads: 1 });
+    const four = await computeGolden(name, { threads: 4 });
+    assert.deepEqual(differences(one, four), [], `${name}: 1 vs 4 threads`);
+    assert.deepEqual(differences(readGolden(name), four), [], `${name}: golden`);
+  }
+});
