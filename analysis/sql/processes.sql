@@ -1,7 +1,11 @@
 -- processes: one row per traced process incarnation (a pid reused after an exit is a new row),
 -- from the raw `process` events. A process whose TLS traffic carries LLM calls is an agent
 -- process (role `agent`, here); its descendants are found once, by correlation's lineage.sql,
--- and given their agent by process_agents.sql.
+-- and given their agent by process_agents.sql. An incarnation is known by (pid, start_ns): the
+-- ASOF joins of file_events, net_events, lineage and the report find an event's or a child's
+-- incarnation by it. Two incarnations of a pid start at the same time only if the first both
+-- started and ended in that nanosecond, which a capture cannot record (a process runs between
+-- its fork and its exit, and their times are nanoseconds).
 INSERT INTO processes
 WITH ordered AS (
   -- a fork starts a new incarnation of the pid, and so does any event after its exit (a pid

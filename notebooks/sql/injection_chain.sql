@@ -18,4 +18,4 @@ SELECT round((s.ts_ns - t0.t0) / 1e9, 3) AS t_s, s.step, s.tool_call_id,
   t.name AS tool, left(CAST(t.input AS VARCHAR), 160) AS tool_input, left(s.what, 200) AS what
 FROM steps s CROSS JOIN t0
 LEFT JOIN tool_calls t ON t.tool_call_id = s.tool_call_id
-ORDER BY s.ts_ns, s.step;
+ORDER BY s.ts_ns, s.step, s.tool_call_id, s.what;

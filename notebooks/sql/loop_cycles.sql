@@ -7,4 +7,4 @@ SELECT c.session_id, c.name, c.cycles, left(c.input, 120) AS input, left(c.resul
   round((c.threshold_ns - t0.t0) / 1e9, 3) AS alert_s,
   round((c.end_ns - t0.t0) / 1e9, 3) AS end_s
 FROM tool_cycles c CROSS JOIN t0
-ORDER BY c.start_ns;
+ORDER BY c.start_ns, c.session_id, c.first_tool_call_id;

@@ -42,7 +42,7 @@ up(recording, session_id, pid, start_ns, ppid, parent_start_ns, level) AS (
 ),
 tree AS (
   SELECT * FROM down
-  QUALIFY row_number() OVER (PARTITION BY recording, pid, start_ns ORDER BY depth) = 1
+  QUALIFY row_number() OVER (PARTITION BY recording, pid, start_ns ORDER BY depth, session_id) = 1
 ),
 launchers AS (
   SELECT recording, pid, start_ns, min(session_id) AS session_id
