@@ -3,7 +3,8 @@
 SELECT path,
   min(ts_ns) AS first_ns,
   count(*) AS writes,
-  arg_min(exe, ts_ns) AS exe,
+  -- the executable of the first write (of writes at the same time, the first by name)
+  arg_min(exe, (ts_ns, exe)) AS exe,
   bool_or(agent_role = 'descendant') AS by_tool
 FROM file_events
 WHERE recording = $1 AND written AND agent_role IS NOT NULL
