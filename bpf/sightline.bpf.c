@@ -333,9 +333,24 @@ struct walk {
 	__u8 flags;
 };
 
+/*
+ * The walk's state is in a map, not on the stack, for the reason ipc_loops is (ipc.bpf.h): on
+ * the stack, the verifier followed the bytes written so far from one step to the next and
+ * checked the step again for each range they could be in (~35 times, at each walk_path).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk);
+} path_walks SEC(".maps");
+
 /* One step up the dentry tree (bpf_loop callback, so the verifier checks it once). */
-static long walk_step(__u32 i, struct walk *w)
+static long walk_step(__u32 i, void *unused)
 {
+	struct walk *w = scratch_of(&path_walks);
+	if (!w)
+		return 1;
 	/* locals: CO-RE relocations must not see struct walk, which the kernel lacks */
 	struct dentry *d = w->d;
 	struct vfsmount *vfs = w->vfs;
@@ -379,26 +394,33 @@ static __always_inline __u32 walk_path(__u32 at, struct dentry *d, struct vfsmou
 				       __u8 *flags)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct walk w = {};
-	w.d = d;
-	w.vfs = vfs;
-	w.m = container_of(vfs, struct mount, mnt);
-	w.root_d = BPF_CORE_READ(task, fs, root.dentry);
-	w.root_m = BPF_CORE_READ(task, fs, root.mnt);
-	w.at = at;
-	long n = bpf_loop(SL_PATH_DEPTH, walk_step, &w, 0);
-	if (n >= SL_PATH_DEPTH && w.d != w.root_d)
-		w.flags |= SL_F_CWD_TRUNC;
-	if (w.off == 0 && d && d != w.root_d) {
+	struct walk *w = scratch_of(&path_walks);
+	if (!w)
+		return 0;
+	struct dentry *root_d = BPF_CORE_READ(task, fs, root.dentry);
+	w->d = d;
+	w->vfs = vfs;
+	w->m = container_of(vfs, struct mount, mnt);
+	w->root_d = root_d;
+	w->root_m = BPF_CORE_READ(task, fs, root.mnt);
+	w->at = at;
+	w->off = 0;
+	w->flags = 0;
+	long n = bpf_loop(SL_PATH_DEPTH, walk_step, NULL, 0);
+	__u32 off = w->off;
+	__u8 wflags = w->flags;
+	if (n >= SL_PATH_DEPTH && w->d != root_d)
+		wflags |= SL_F_CWD_TRUNC;
+	if (off == 0 && d && d != root_d) {
 		/* a file on an internal mount (memfd, pipe, socket): its own name is all there is */
 		__u8 *buf = scratch_of(&scratch_ev);
 		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 		long k = buf ? bpf_probe_read_kernel_str(buf + (at & 8191), SL_NAME_MAX, name) : 0;
 		if (k > 0)
-			w.off = k;
+			off = k;
 	}
-	*flags |= w.flags;
-	return w.off;
+	*flags |= wflags;
+	return off;
 }
 
 static __always_inline __u32 walk_cwd(__u32 at, __u8 *flags)
