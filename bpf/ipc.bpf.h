@@ -377,6 +377,15 @@ static long ipc_chunk(__u32 i, void *unused)
 	return 0;
 }
 
+/* Records the call whose state is in ipc_loops, in `steps` steps at most. A global function:
+ * the verifier checks the steps once, not once for each way sl_ipc_exit reached the loop
+ * (a pipe or a socket, one buffer or a vector, cut or not: 1.2k instructions of sys_exit). */
+__noinline int sl_ipc_chunks(__u32 steps)
+{
+	bpf_loop(steps, ipc_chunk, NULL, 0);
+	return 0;
+}
+
 /* The inode of the socket at the other end of a unix socket, or 0. */
 static __always_inline __u64 unix_peer_inode(struct sock *sk)
 {
@@ -541,7 +550,7 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	__u32 segs = c.iov ? (c.iovcnt < 1024 ? c.iovcnt : 1024) : 1;
 	__u32 steps = c.keep / SL_IPC_CHUNK + 2 * segs;
 	*lp = c;
-	bpf_loop(steps, ipc_chunk, NULL, 0);
+	sl_ipc_chunks(steps);
 	return 0;
 }
 
