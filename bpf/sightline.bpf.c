@@ -385,6 +385,13 @@ static long walk_step(__u32 i, void *unused)
 	return 0;
 }
 
+/* The walk whose state is in path_walks; returns the steps taken. A global function: the
+ * verifier checks the steps once, not at each walk_path for each way the caller got there. */
+__noinline long sl_walk_steps(void)
+{
+	return bpf_loop(SL_PATH_DEPTH, walk_step, NULL, 0);
+}
+
 /*
  * Writes the components of a path, leaf first, each NUL-terminated, at offset `at` of this
  * CPU's scratch_ev (at most SL_BASE_MAX bytes), walking dentries up to the process root and
@@ -406,7 +413,7 @@ static __always_inline __u32 walk_path(__u32 at, struct dentry *d, struct vfsmou
 	w->at = at;
 	w->off = 0;
 	w->flags = 0;
-	long n = bpf_loop(SL_PATH_DEPTH, walk_step, NULL, 0);
+	long n = sl_walk_steps();
 	__u32 off = w->off;
 	__u8 wflags = w->flags;
 	if (n >= SL_PATH_DEPTH && w->d != root_d)
@@ -876,9 +883,12 @@ static __always_inline void net_out(struct sl_net *e)
 		count_drop(SL_K_NET);
 }
 
-/* SL_K_NET at the exit of connect(2) or bind(2), with the address the program passed. */
-static __always_inline void connect_exit(__u64 id, long ret, const struct sys_args *a, __u8 op)
+/* SL_K_NET at the exit of connect(2) or bind(2), with the address the program passed. A
+ * global function (as sl_sock_exit): inlined, the verifier walked it once per op. */
+__noinline int sl_connect_exit(__u64 id, long ret, const struct sys_args *a, __u32 op)
 {
+	if (!a)
+		return 0;
 	struct sl_net e = {};
 	fill_hdr(&e.h, SL_K_NET);
 	e.ret = ret;
@@ -894,12 +904,15 @@ static __always_inline void connect_exit(__u64 id, long ret, const struct sys_ar
 	net_out(&e);
 	if (op == SL_NET_CONNECT)
 		note_dns_sock(id >> 32, a->dfd, &e);
+	return 0;
 }
 
 /* SL_K_NET at the exit of listen(2) (the socket's local end) or accept(2) (the new socket's
  * peer and local end; fd is the new socket). */
-static __always_inline void sock_exit(long ret, const struct sys_args *a, __u8 op)
+__noinline int sl_sock_exit(long ret, const struct sys_args *a, __u32 op)
 {
+	if (!a)
+		return 0;
 	struct sl_net e = {};
 	fill_hdr(&e.h, SL_K_NET);
 	e.ret = ret;
@@ -912,6 +925,7 @@ static __always_inline void sock_exit(long ret, const struct sys_args *a, __u8 o
 	if (!e.family) /* failed: at least what the socket is */
 		sock_ends(fd_sock(t, a->dfd), &e, false);
 	net_out(&e);
+	return 0;
 }
 
 /* A message a traced process sends: dns_send's arguments (more than a function's five). */
@@ -1131,6 +1145,20 @@ static long tls_chunk(__u32 i, struct tls_loop *c)
 	return 0;
 }
 
+/*
+ * Records a TLS call, its loop's state copied from `p`. A global function: the verifier
+ * checks the steps once per program, with the state as any values (not once for each way the
+ * hook's own code reached the loop and each value of the state it could tell apart there).
+ */
+__noinline int sl_tls_chunks(const struct tls_loop *p)
+{
+	if (!p)
+		return 0;
+	struct tls_loop c = *p;
+	bpf_loop((c.keep + SL_TLS_CHUNK - 1) / SL_TLS_CHUNK, tls_chunk, &c, 0);
+	return 0;
+}
+
 static __always_inline void tls_emit(void *ctx, __u64 conn, __u8 dir, __u64 buf, __u64 len)
 {
 	if (!len || !buf)
@@ -1157,7 +1185,7 @@ static __always_inline void tls_emit(void *ctx, __u64 conn, __u8 dir, __u64 buf,
 	}
 	c.target = bpf_get_attach_cookie(ctx) & 0xffff; /* higher bits: hook parameters */
 	c.dir = dir;
-	bpf_loop((c.keep + SL_TLS_CHUNK - 1) / SL_TLS_CHUNK, tls_chunk, &c, 0);
+	sl_tls_chunks(&c);
 }
 
 /* A hook's parameters ride in its attach cookie: bits 0..15 name the target (file and
@@ -1883,16 +1911,16 @@ int BPF_PROG(sl_sys_exit, struct pt_regs *regs, long ret)
 		file_emit(ret, &a, 0, 0);
 		break;
 	case SH_CONNECT:
-		connect_exit(id, ret, &a, SL_NET_CONNECT);
+		sl_connect_exit(id, ret, &a, SL_NET_CONNECT);
 		break;
 	case SH_BIND:
-		connect_exit(id, ret, &a, SL_NET_BIND);
+		sl_connect_exit(id, ret, &a, SL_NET_BIND);
 		break;
 	case SH_LISTEN:
-		sock_exit(ret, &a, SL_NET_LISTEN);
+		sl_sock_exit(ret, &a, SL_NET_LISTEN);
 		break;
 	case SH_ACCEPT:
-		sock_exit(ret, &a, SL_NET_ACCEPT);
+		sl_sock_exit(ret, &a, SL_NET_ACCEPT);
 		break;
 	case SH_PRIV:
 		priv_exit(ret, &a);
