@@ -401,6 +401,29 @@ static __always_inline __u64 unix_peer_inode(struct sock *sk)
 
 #define IPC_UNREADABLE -2
 
+/* Appends the first bytes of the iovec at `seg` to p (as many as fit and the call moved: `ret`
+ * in all). A global function: the verifier sees p->n as any value within bounds, not each of
+ * the amounts the segments before could have brought (1.4k instructions of sys_exit). */
+__noinline int sl_ipc_gather(struct ipc_peek *p, __u64 seg, __s64 ret)
+{
+	struct iovec v = {};
+	if (!p)
+		return IPC_UNREADABLE;
+	__u32 n = p->n;
+	if (n >= IPC_PEEK)
+		return 0;
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)seg))
+		return IPC_UNREADABLE;
+	__u32 room = IPC_PEEK - n;
+	__u32 k = v.iov_len < room ? v.iov_len : room;
+	if (n + k > ret) /* a read fills the segments in order, up to ret */
+		k = ret > n ? ret - n : 0;
+	if (bpf_probe_read_user(p->b + BOUND(n, IPC_PEEK - 1), CLAMP(k, IPC_PEEK), v.iov_base))
+		return IPC_UNREADABLE;
+	p->n = n + k;
+	return 0;
+}
+
 /*
  * Judges a call's first bytes (of the first few segments, for a vector: `iov`, else the buffer
  * at `base`): sl_ipc_start's answer, or IPC_UNREADABLE. A global function: the gathering's
@@ -416,17 +439,8 @@ __noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int 
 			return IPC_UNREADABLE;
 	}
 	for (int i = 0; i < IPC_PEEK_SEGS && iov && i < iovcnt && peek.n < IPC_PEEK; i++) {
-		struct iovec v = {};
-		if (bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
+		if (sl_ipc_gather(&peek, iov + i * sizeof(struct iovec), ret) == IPC_UNREADABLE)
 			return IPC_UNREADABLE;
-		__u32 room = IPC_PEEK - peek.n;
-		__u32 k = v.iov_len < room ? v.iov_len : room;
-		if (peek.n + k > ret) /* a read fills the segments in order, up to ret */
-			k = ret > peek.n ? ret - peek.n : 0;
-		if (bpf_probe_read_user(peek.b + BOUND(peek.n, IPC_PEEK - 1), CLAMP(k, IPC_PEEK),
-					v.iov_base))
-			return IPC_UNREADABLE;
-		peek.n += k;
 	}
 	return sl_ipc_start(&peek, http);
 }
