@@ -486,9 +486,10 @@ static __always_inline __u32 walk_base_at(__u32 at, long dfd, __u8 *flags)
 
 /*
  * "/proc/self/fd/N/rest" names "rest" inside the directory open on fd N (Bun writes files
- * that way); returns N, or -1 for any other path.
+ * that way); returns N, or -1 for any other path. A global function: file_emit asks it of
+ * both paths, and its digit loop's ways out kept the states after it apart.
  */
-static __always_inline long proc_self_fd(__u64 upath, bool kstr)
+__noinline long sl_proc_self_fd(__u64 upath, int kstr)
 {
 	char b[24] = {};
 	const char prefix[] = "/proc/self/fd/";
@@ -730,14 +731,14 @@ __noinline int file_emit(long ret, const struct sys_args *sa, __u8 hflags, __u64
 		b = 0;
 	else if (!a.path || path_relative(a.path, k))
 		b = walk_base_at(sizeof(*e), a.dfd, &e->h.flags);
-	else if ((pfd = proc_self_fd(a.path, k)) >= 0)
+	else if ((pfd = sl_proc_self_fd(a.path, k)) >= 0)
 		b = walk_base_at(sizeof(*e), pfd, &e->h.flags);
 	e->base_len = b;
 	off = b & (SL_BASE_MAX - 1);
 	b = 0;
 	if (a.path2 && path_relative(a.path2, k))
 		b = walk_base_at(sizeof(*e) + off, a.dfd2, &e->h.flags);
-	else if (a.path2 && (pfd = proc_self_fd(a.path2, k)) >= 0)
+	else if (a.path2 && (pfd = sl_proc_self_fd(a.path2, k)) >= 0)
 		b = walk_base_at(sizeof(*e) + off, pfd, &e->h.flags);
 	e->base2_len = b;
 	off += b & (SL_BASE_MAX - 1);
@@ -1754,28 +1755,18 @@ static __always_inline void sock_close(long fd)
 
 #define TS_COMPAT 0x0002 /* thread_info.status: a 32-bit (ia32) system call is in progress */
 
-/* Argument i of the system call (x86-64 calling convention). */
-static __always_inline __u64 sys_arg(struct pt_regs *r, int i)
-{
-	switch (i) {
-	case 0: return r->di;
-	case 1: return r->si;
-	case 2: return r->dx;
-	case 3: return r->r10;
-	case 4: return r->r8;
-	case 5: return r->r9;
-	}
-	return 0;
-}
-
-/* The value a sys_spec field names: ARG(i), AT_CWD, or NONE (0). */
-static __always_inline __u64 spec_value(struct pt_regs *r, __s8 v)
+/*
+ * The value a sys_spec field names: ARG(i), AT_CWD, or NONE (0). `args` holds 0 and the six
+ * argument registers (x86-64 calling convention) and a 0: one load at a computed offset, where
+ * a switch on the argument was six ways for the verifier at each of the eight fields.
+ */
+static __always_inline __u64 spec_value(const __u64 *args, __s8 v)
 {
 	if (v == AT_CWD)
 		return (__u64)AT_FDCWD;
 	if (v <= 0 || v > 6)
 		return 0;
-	return sys_arg(r, v - 1);
+	return args[BOUND(v, 7)];
 }
 
 #include "ipc.bpf.h"
@@ -1849,14 +1840,15 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	a.handler = h;
 	a.op = s->op;
 	a.opts = s->opts;
-	a.dfd = s->dfd == NONE ? NO_FD : (int)spec_value(regs, s->dfd);
-	a.path = spec_value(regs, s->path);
-	a.flags = spec_value(regs, s->flags) | s->flags_or;
-	a.mode = spec_value(regs, s->mode);
-	a.dfd2 = (int)spec_value(regs, s->dfd2);
-	a.path2 = spec_value(regs, s->path2);
-	a.a1 = spec_value(regs, s->a1);
-	a.a2 = spec_value(regs, s->a2);
+	__u64 args[8] = {0, regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9, 0};
+	a.dfd = s->dfd == NONE ? NO_FD : (int)spec_value(args, s->dfd);
+	a.path = spec_value(args, s->path);
+	a.flags = spec_value(args, s->flags) | s->flags_or;
+	a.mode = spec_value(args, s->mode);
+	a.dfd2 = (int)spec_value(args, s->dfd2);
+	a.path2 = spec_value(args, s->path2);
+	a.a1 = spec_value(args, s->a1);
+	a.a2 = spec_value(args, s->a2);
 	if (s->alt_mask && (a.flags & s->alt_mask))
 		a.op = s->alt_op;
 	if (h == SH_OPENAT2) {
