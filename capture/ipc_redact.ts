@@ -20,9 +20,11 @@
  *   bytes are held until they can decide (24 bytes at most: a preface cut between calls), and
  *   go on as HTTP/1 as soon as they cannot be the start of either.
  * - The h2c upgrade (HTTP/1.1 `Upgrade: h2c`, a `101` answer, then HTTP/2): after the head of a
- *   `101` that a stream begins with, that direction decides again, and so does the other
- *   direction of the socket at its next byte (the client sends its preface after the `101`):
- *   HTTP/2 if they start as above, else HTTP/1 again (a WebSocket upgrade).
+ *   `101` that a stream begins with — after any number of interim `1xx` responses (RFC 9110
+ *   15.2: `100 Continue` to an `Expect: 100-continue`, `103 Early Hints`) — that direction
+ *   decides again, and so does the other direction of the socket at its next byte (the client
+ *   sends its preface after the `101`): HTTP/2 if they start as above, else HTTP/1 again (a
+ *   WebSocket upgrade).
  *
  * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
  * decided) delays the calls it covers, in order, never splits or merges them. After a gap (a
@@ -83,9 +85,14 @@ interface Stream {
   h2?: StreamRedactor;
   /** h2: input kept until the redactor's code has loaded */
   h2Wait?: Uint8Array[];
-  /** HTTP/1: bytes of `HTTP/1.1 101` matched at the start (-1: not a 101, or done) */
+  /**
+   * HTTP/1: bytes of a `HTTP/1.1 1xx` status line matched at the start of a response, the
+   * stream's first or one after interim 1xx responses (-1: not a 1xx, or done)
+   */
   status: number;
-  /** after a 101 start: bytes of the blank line that ends its head matched */
+  /** the status code's last two digits matched so far (1: a 101) */
+  code: number;
+  /** after a 1xx start: bytes of the blank line that ends its head matched */
   eoh: number;
   /** where the next call should start */
   next: bigint;
@@ -97,7 +104,9 @@ interface Stream {
   dead: boolean;
 }
 
-const STATUS_101 = new TextEncoder().encode("HTTP/1.1 101");
+/** a 1xx status line's start: two digits follow */
+const STATUS_1XX = new TextEncoder().encode("HTTP/1.1 1");
+const DIGIT_0 = 48, DIGIT_9 = 57;
 const CR = 13, LF = 10;
 
 export class IpcRedactor<C extends RedactableCall = RedactableCall> {
@@ -169,6 +178,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       headLen: 0,
       pend: [],
       status: tcp ? 0 : -1,
+      code: 0,
       eoh: 0,
       next: call.streamOff,
       queue: [],
@@ -251,20 +261,36 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
 
   /**
    * HTTP/1 with a 101 to look for: how much of `b` is before the switch (all of it if none
-   * here). Sets `status` to -2 where the 101's head ends, -1 once it cannot be a 101.
+   * here). Sets `status` to -2 where the 101's head ends, -1 once it cannot be a 101. An
+   * interim 1xx (no body) is passed over: the next response, right after its head, is looked
+   * at the same way.
    */
   #after101(s: Stream, b: Uint8Array): number {
     let i = 0;
-    for (; i < b.length && s.status >= 0 && s.status < STATUS_101.length; i++) {
-      s.status = b[i] === STATUS_101[s.status] ? s.status + 1 : -1;
-    }
-    if (s.status < 0) return b.length;
-    for (; i < b.length; i++) {
-      const c = b[i];
-      s.eoh = c === (s.eoh & 1 ? LF : CR) ? s.eoh + 1 : c === CR ? 1 : 0;
-      if (s.eoh === 4) {
-        s.status = -2;
-        return i + 1;
+    while (i < b.length) {
+      for (; i < b.length && s.status >= 0 && s.status < STATUS_1XX.length + 2; i++) {
+        const c = b[i];
+        if (s.status < STATUS_1XX.length) {
+          s.status = c === STATUS_1XX[s.status] ? s.status + 1 : -1;
+        } else if (c >= DIGIT_0 && c <= DIGIT_9) {
+          s.code = s.code * 10 + c - DIGIT_0;
+          s.status++;
+        } else s.status = -1;
+      }
+      if (s.status < 0) return b.length;
+      for (; i < b.length; i++) {
+        const c = b[i];
+        s.eoh = c === (s.eoh & 1 ? LF : CR) ? s.eoh + 1 : c === CR ? 1 : 0;
+        if (s.eoh !== 4) continue;
+        i++;
+        s.eoh = 0;
+        if (s.code === 1) {
+          s.status = -2;
+          return i;
+        }
+        s.status = 0; // an interim response: the next one (another 1xx, or the final) follows
+        s.code = 0;
+        break;
       }
     }
     return b.length;

@@ -267,6 +267,59 @@ Deno.test("h2c upgrade: HTTP/1 up to the 101's head, HTTP/2 after, both directio
   );
 });
 
+Deno.test("h2c upgrade after 1xx interim responses: HTTP/2 after the 101, not the 100", () => {
+  // RFC 9110 15.2: any number of 1xx before the final response; the upgrade's 101 is final
+  const req = utf8(
+    "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n" +
+      "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nExpect: 100-continue\r\n" +
+      "Content-Length: 2\r\nAuthorization: Bearer sk-h1-continue\r\n\r\n",
+  );
+  const body = utf8("{}");
+  const reqMasked = new TextDecoder().decode(req).replace("Bearer sk-h1-continue", "*".repeat(21));
+  const interim = [
+    "HTTP/1.1 100 Continue\r\n\r\n",
+    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n",
+  ];
+  const ans = utf8(
+    "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+  );
+  for (const pre of interim.map(utf8)) {
+    const server = concatBytes([pre, ans, S]);
+    const wantW = concatBytes([utf8(reqMasked), body, REF_C]);
+    const wantR = concatBytes([pre, ans, REF_S]);
+    const runs = [...chunkings(server, { randomRuns: 10, skipByteByByte: true })];
+    const byByte = Array.from(server, (_, i) => server.subarray(i, i + 1));
+    runs.push({ label: "byte-by-byte", chunks: byByte });
+    for (const { label, chunks } of runs) {
+      // the client's socket: request, the interim answers, the body (sent before the 101 can
+      // come: before the first read past them), the rest of the answer, the preface
+      const calls: [0 | 1, Uint8Array][] = [[0, req]];
+      let end = 0;
+      for (const c of chunks) {
+        end += c.length;
+        if (end > pre.length && !calls.some(([, d]) => d === body)) calls.push([0, body]);
+        calls.push([1, c]);
+      }
+      calls.push([0, C]);
+      const [w, r] = run(calls);
+      assert.deepEqual(w, wantW, `client bytes, ${label}`);
+      assert.deepEqual(r, wantR, `server bytes, ${label}`);
+      assertNoSecret(r, `server after ${label}`);
+      assertNoSecret(w, `client after ${label}`);
+    }
+  }
+  // an interim response, then a final 200: HTTP/1 throughout, its secret header masked
+  const h1 = utf8(
+    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nSet-Cookie: sid=SECRET-200\r\n" +
+      "Content-Length: 2\r\n\r\n{}",
+  );
+  const h1Masked = new TextDecoder().decode(h1).replace("sid=SECRET-200", "*".repeat(14));
+  for (const { label, chunks } of chunkings(h1, { randomRuns: 5 })) {
+    const [, r] = run([[0, req], ...chunks.map((c): [1, Uint8Array] => [1, c])]);
+    assert.equal(new TextDecoder().decode(r), h1Masked, label);
+  }
+});
+
 Deno.test("h2c calls wait, in order, while the HTTP/2 code loads; lost if it never does", async () => {
   for (const loads of [true, false]) {
     let loaded = false;
