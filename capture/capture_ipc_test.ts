@@ -180,7 +180,9 @@ Deno.test({
       );
       assert.ok(rec.ipc.some((r) => !r.truncated), "short calls are whole");
       assert.ok(
-        res.manifest.warnings.some((w) => w.startsWith(`ipc: ${cut.length} pipe/socket calls cut`)),
+        res.manifest.warnings.some((w) =>
+          w.startsWith(`ipc: ${cut.length} calls of JSON-RPC on pipes and unix sockets cut`)
+        ),
         res.manifest.warnings.join("; "),
       );
     }),

@@ -31,7 +31,8 @@
  * call missing before this one, or this one cut or with bytes lost), the HTTP/1 redactor
  * resumes at the next line and the JSON masker masks the rest of its value but punctuation;
  * an HTTP/2 direction cannot find its frames again, so the rest of it is not recorded (its
- * calls are written empty, their bytes counted in `lost`), as for TLS. `--keep-secrets` turns
+ * calls are written empty, their bytes counted in `lost` and, but their holes, in `withheld`:
+ * stream_damage.ts), as for TLS. `--keep-secrets` turns
  * it all off.
  */
 import { createJsonSecretMasker, type JsonSecretMasker } from "../protocols/json_secrets.ts";
@@ -59,6 +60,8 @@ export interface RedactableCall {
   data: Uint8Array;
   truncated: boolean;
   lost: number;
+  /** set when the call is written empty: its bytes but its holes, withheld */
+  withheld?: number;
 }
 
 type Proto = "h1" | "h2";
@@ -363,6 +366,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   }
 
   #lose(call: C): void {
+    call.withheld = call.data.length - Math.min(call.lost, call.data.length);
     call.lost = call.data.length;
     call.data = new Uint8Array(0);
     this.#emit(call);

@@ -14,7 +14,9 @@
  *
  * Lost bytes: the kernel numbers the bytes of each (inode, direction) it records
  * (`stream_off`), so a call that went missing whole shows as a gap before the next one, and a
- * chunk that went missing as a hole inside its call (zero-filled); both count in `lost`.
+ * chunk that went missing as a hole inside its call (zero-filled); both count in `lost`, and
+ * so do the bytes the redactor withheld (a call written empty: ipc_redact.ts). `damage` counts
+ * them apart, by cause and kind, for the capture's warnings (stream_damage.ts).
  */
 import { Flag, IpcKind } from "./events.ts";
 import type { IpcRow } from "../recording/schema.ts";
@@ -22,6 +24,7 @@ import type { Clock } from "./rows.ts";
 import type { SlEvent } from "./events.ts";
 import { IpcRedactor } from "./ipc_redact.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
+import { noDamage, type StreamDamage } from "./stream_damage.ts";
 
 /** One kernel ipc chunk (SL_K_IPC) as the decoder gives it; the owner's uid is not needed. */
 export type IpcChunk = Omit<SlEvent & { kind: 14 }, "kind" | "uid">;
@@ -45,8 +48,10 @@ export interface IpcCall {
   /** min(total, max bytes) long, holes zero-filled */
   data: Uint8Array;
   truncated: boolean;
-  /** bytes of `data` that are holes (lost chunks, unreadable memory) */
+  /** bytes of `data` that are holes (lost chunks, unreadable memory); then also withheld ones */
   lost: number;
+  /** bytes the redactor withheld (the call is written empty: ipc_redact.ts) */
+  withheld?: number;
 }
 
 interface Pending {
@@ -137,6 +142,15 @@ export class IpcRows {
   #waiting: Waiting[] = [];
 
   #redactor: IpcRedactor<IpcCall> | null;
+
+  /**
+   * What the rows taken so far miss, by kind: `jsonrpc` pipes and unix sockets, `http`
+   * loopback TCP (HTTP/1 or h2c)
+   */
+  readonly damage: { jsonrpc: StreamDamage; http: StreamDamage } = {
+    jsonrpc: noDamage(),
+    http: noDamage(),
+  };
 
   /**
    * `keepSecrets`: write the bytes as they were (capture --keep-secrets); `h2Redactor`: the
@@ -237,6 +251,11 @@ export class IpcRows {
         keep.push(w);
       } else {
         out.push(w.row);
+        const d = w.call.kind === "tcp" ? this.damage.http : this.damage.jsonrpc;
+        const withheld = BigInt(w.call.withheld ?? 0);
+        if (w.row.truncated) d.cut++;
+        d.lost += w.row.lost - withheld;
+        d.withheld += withheld;
       }
     }
     this.#waiting = keep;

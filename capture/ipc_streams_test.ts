@@ -2,6 +2,9 @@
 import assert from "node:assert/strict";
 import { Flag } from "./events.ts";
 import { IpcAssembler, type IpcCall, type IpcChunk, IpcRows } from "./ipc_streams.ts";
+import { damageWarnings, noDamage } from "./stream_damage.ts";
+import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
+import { HTTP2_PREFACE } from "../protocols/http2_frame.ts";
 
 const enc = new TextEncoder();
 
@@ -230,4 +233,53 @@ Deno.test("rows: secrets masked before they are written, same length; --keep-sec
       assert.ok(!pipe.includes("tk-2") && pipe.includes('"token":"t3"'));
     }
   }
+});
+
+Deno.test("rows: damage counted by cause and kind, and worded by what it is", async () => {
+  await loadH2Redactor();
+  const r = new IpcRows((t) => t, { h2Redactor: h2RedactorFactory });
+  // JSON-RPC on a pipe: 3 bytes of holes in a call, then a whole 4-byte call missing
+  r.push(call({ data: enc.encode("{\0\0\0}"), total: 5, lost: 3 }));
+  r.push(call({ streamOff: 9n }));
+  // h2c on loopback: its preface, then a gap of 10 bytes: the next 9-byte call is withheld
+  const settings = new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+  const tcp = { kind: "tcp", inode: 100n, lport: 4, rport: 5 };
+  r.push(call({ ...tcp, data: HTTP2_PREFACE.slice(), total: 24 }));
+  r.push(call({ ...tcp, data: settings.slice(), total: 9, streamOff: 34n }));
+  // HTTP/1 on loopback: a call cut at the limit
+  r.push(
+    call({
+      ...tcp,
+      inode: 101n,
+      data: enc.encode("GET / HTTP/1.1\r\n"),
+      total: 99,
+      truncated: true,
+    }),
+  );
+  const rows = r.take(true);
+  assert.deepEqual(rows.map((x) => [x.kind, x.data.length, x.lost]), [
+    ["pipe", 5, 3n],
+    ["pipe", 3, 4n],
+    ["tcp", 24, 0n],
+    ["tcp", 0, 19n], // written empty: 9 withheld, after 10 lost
+    ["tcp", 16, 0n],
+  ]);
+  assert.deepEqual(r.damage, {
+    jsonrpc: { cut: 0, lost: 7n, withheld: 0n },
+    http: { cut: 1, lost: 10n, withheld: 9n },
+  });
+  assert.deepEqual(
+    [
+      ...damageWarnings("ipc", "JSON-RPC on pipes and unix sockets", r.damage.jsonrpc, 64),
+      ...damageWarnings("ipc", "HTTP on loopback TCP", r.damage.http, 64),
+    ],
+    [
+      "ipc: 7 bytes of JSON-RPC on pipes and unix sockets lost (ring buffer full, or unreadable memory)",
+      "ipc: 1 calls of HTTP on loopback TCP cut at --max-tls-bytes 64",
+      "ipc: 10 bytes of HTTP on loopback TCP lost (ring buffer full, or unreadable memory)",
+      "ipc: 9 bytes of HTTP on loopback TCP withheld, written empty so no secret leaks unmasked " +
+      "(HTTP/2 after a gap: its header compression state cannot be resumed)",
+    ],
+  );
+  assert.deepEqual(damageWarnings("ipc", "x", noDamage(), 64), []);
 });

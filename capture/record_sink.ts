@@ -31,6 +31,7 @@ import { HookVerifier } from "./hook_verifier.ts";
 import { TlsAssembler } from "./tls_assembler.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
+import { damageWarnings, noDamage } from "./stream_damage.ts";
 
 export interface SinkOptions {
   /** the recording directory: the sink creates its Arrow files */
@@ -90,7 +91,8 @@ export class RecordSink {
   readonly #assembler: TlsAssembler;
   readonly #ipcRows: IpcRows;
   readonly #ipcCalls: IpcAssembler;
-  #ipcDamage = { cut: 0, lost: 0n };
+  /** what tls.arrow misses (ipc's: IpcRows.damage) */
+  #tlsDamage = noDamage();
 
   constructor(opts: SinkOptions, manifest: Manifest) {
     const { dir } = opts;
@@ -109,7 +111,10 @@ export class RecordSink {
 
     this.#streams = new TlsStreams(
       { keepSecrets: opts.keepSecrets ?? false, h2Redactor: opts.h2Redactor },
-      ({ call, data, lost }) => {
+      ({ call, data, lost, withheld }) => {
+        if (call.truncated) this.#tlsDamage.cut++;
+        this.#tlsDamage.lost += BigInt(lost - withheld);
+        this.#tlsDamage.withheld += BigInt(withheld);
         const info = this.#attach?.cookie(call.target);
         if (call.dir === 0 && startsRequest(data)) this.counters.httpRequests++;
         this.counters.tlsBytes += call.total;
@@ -304,18 +309,18 @@ export class RecordSink {
     this.#streams.finish();
     this.#ipcCalls.finishAll();
     if (!this.writeError) this.#appendIpc(true);
-    // shown, never silent: JSON-RPC messages in these calls are cut or have holes
-    const { cut, lost } = this.#ipcDamage;
-    if (cut) {
-      this.#manifest.warnings.push(
-        `ipc: ${cut} pipe/socket calls cut at --max-tls-bytes ${this.#maxTlsBytes}`,
-      );
-    }
-    if (lost) {
-      this.#manifest.warnings.push(
-        `ipc: ${lost} bytes of JSON-RPC lost (ring buffer full, or unreadable memory)`,
-      );
-    }
+    // shown, never silent, by cause and kind: messages in these calls are cut or have holes
+    const ipc = this.#ipcRows.damage;
+    this.#manifest.warnings.push(
+      ...damageWarnings("tls", "TLS plaintext", this.#tlsDamage, this.#maxTlsBytes),
+      ...damageWarnings(
+        "ipc",
+        "JSON-RPC on pipes and unix sockets",
+        ipc.jsonrpc,
+        this.#maxTlsBytes,
+      ),
+      ...damageWarnings("ipc", "HTTP on loopback TCP", ipc.http, this.#maxTlsBytes),
+    );
     let closeError: string | undefined;
     for (const w of this.#allWriters) {
       try {
@@ -371,10 +376,6 @@ export class RecordSink {
 
   /** ipc rows go out at each flush, once their peer is known (ipc_streams.ts) */
   #appendIpc(all: boolean): void {
-    for (const row of this.#ipcRows.take(all)) {
-      if (row.truncated) this.#ipcDamage.cut++;
-      this.#ipcDamage.lost += row.lost;
-      this.#writers.ipc?.append(row);
-    }
+    for (const row of this.#ipcRows.take(all)) this.#writers.ipc?.append(row);
   }
 }

@@ -10,7 +10,8 @@
  *
  * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor resumes
  * at the next line; an HTTP/2 redactor cannot find frame boundaries again, so the rest of
- * that direction is not recorded (counted in `lost`) rather than risk writing a secret.
+ * that direction is not recorded (counted in `lost`, and as `withheld`: stream_damage.ts)
+ * rather than risk writing a secret.
  */
 import {
   afterGap,
@@ -27,6 +28,8 @@ export interface RedactedCall {
   data: Uint8Array;
   /** bytes lost in all (the call's own holes plus bytes withheld for safety) */
   lost: number;
+  /** of those, the bytes withheld: the call is written empty so that no secret leaks */
+  withheld: number;
 }
 
 /**
@@ -78,7 +81,7 @@ export class TlsStreams {
 
   push(call: TlsCall): void {
     if (this.#keepSecrets) {
-      this.#emit({ call, data: call.data, lost: call.lost });
+      this.#emit({ call, data: call.data, lost: call.lost, withheld: 0 });
       return;
     }
     const key = `${call.pid}:${call.conn}:${call.gen}`;
@@ -109,7 +112,7 @@ export class TlsStreams {
     else if (gapBefore) afterGap(d.redactor);
 
     if (d.dead) {
-      this.#emit({ call, data: new Uint8Array(0), lost: call.data.length });
+      this.#emit(withheld(call));
       return;
     }
     d.queue.push(call);
@@ -160,7 +163,7 @@ export class TlsStreams {
   finish(): void {
     for (const c of this.#conns.values()) {
       for (const call of c.waiting ?? []) {
-        this.#emit({ call, data: new Uint8Array(0), lost: call.data.length });
+        this.#emit(withheld(call));
       }
       c.waiting = undefined;
       for (const d of c.dirs) {
@@ -180,20 +183,26 @@ export class TlsStreams {
     while (d.queue.length && d.outLen >= d.queue[0].data.length) {
       const call = d.queue.shift()!;
       const data = take(d, call.data.length);
-      this.#emit({ call, data, lost: call.lost });
+      this.#emit({ call, data, lost: call.lost, withheld: 0 });
     }
   }
 
   /** Stops recording a direction: queued calls go out empty, counted as lost. */
   #kill(d: Direction): void {
     for (const call of d.queue) {
-      this.#emit({ call, data: new Uint8Array(0), lost: call.data.length });
+      this.#emit(withheld(call));
     }
     d.queue = [];
     d.out = [];
     d.outLen = 0;
     d.dead = true;
   }
+}
+
+/** A call written empty: its bytes but its holes are withheld. */
+function withheld(call: TlsCall): RedactedCall {
+  const n = call.data.length;
+  return { call, data: new Uint8Array(0), lost: n, withheld: n - Math.min(call.lost, n) };
 }
 
 function newDir(): Direction {

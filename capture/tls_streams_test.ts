@@ -69,11 +69,16 @@ Deno.test("HTTP/2: a gap stops the direction (counted lost) rather than risk a s
   const settings = new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0]);
   s.push(call(0, new Uint8Array([...preface, ...settings])));
   s.push(call(2, settings)); // seq 1 never arrived
-  s.push(call(3, settings));
+  s.push(call(3, new Uint8Array(9), { lost: 4 })); // with a 4-byte hole
   s.finish();
   assert.equal(out.length, 3);
   assert.equal(out[0].data.length, preface.length + settings.length);
-  assert.deepEqual(out.slice(1).map((r) => [r.data.length, r.lost]), [[0, 9], [0, 9]]);
+  // written empty: all lost, of it withheld what was there to withhold (not the hole)
+  assert.deepEqual(out.map((r) => [r.data.length, r.lost, r.withheld]), [
+    [33, 0, 0],
+    [0, 9, 9],
+    [0, 9, 5],
+  ]);
 });
 
 Deno.test("directions and connections are separate streams", () => {

@@ -184,7 +184,13 @@ export const tlsTable = table(
     col("len", "int64", "bytes the call moved"),
     col("data", "binary", "the plaintext (secret headers redacted unless --keep-secrets)"),
     col("truncated", "bool", "data was cut at --max-tls-bytes"),
-    col("lost", "int64", "bytes missing from data other than by truncation (drops, faults)"),
+    col(
+      "lost",
+      "int64",
+      "bytes missing from data other than by truncation: holes (ring-buffer drops, faults; " +
+        "zero-filled), or the whole call withheld (data empty: HTTP/2 after a gap, not " +
+        "written so no secret leaks unmasked)",
+    ),
     col("lib", "utf8", "the file hooked (library or executable)"),
     col("fn", "utf8", "the function hooked, e.g. SSL_write"),
   ] as const,
@@ -280,8 +286,9 @@ export const ipcTable = table(
       "lost",
       "int64",
       "bytes missing other than by truncation: holes in data (ring-buffer drops, unreadable " +
-        "memory; zero-filled) and recorded calls missing before this one on its inode and " +
-        "direction",
+        "memory; zero-filled), recorded calls missing before this one on its inode and " +
+        "direction, and the call's bytes when it was withheld (data empty: h2c after a gap, " +
+        "not written so no secret leaks unmasked)",
     ),
     added(opt("local_port", "int32", "`tcp`: the socket's own port"), V_MCP_HTTP),
     added(

@@ -28,8 +28,11 @@ What was run (\`command\`, \`cwd\`, \`uid\`, \`mode\`: command, pid or comm), wh
 how it ended (\`exit_code\`, \`exit_signal\`, \`complete\`: false while running or when the
 capture did not end cleanly), \`tables\` (file, rows, bytes), \`drops\` (ring-buffer
 reservation failures per event kind: records the kernel could not hand over),
-\`missed_runs\` (probe runs the kernel skipped), \`gated_processes\`, \`warnings\`, \`errors\`,
-and the **attach report** \`attach\`:
+\`missed_runs\` (probe runs the kernel skipped), \`gated_processes\`, \`warnings\` (among
+them what the byte streams miss, by cause, for TLS and for ipc's JSON-RPC on pipes and unix
+sockets and HTTP on loopback TCP apart: calls cut at --max-tls-bytes, bytes lost to a full ring
+buffer or unreadable memory, and bytes withheld — HTTP/2 after a gap, written empty so no
+secret leaks unmasked), \`errors\`, and the **attach report** \`attach\`:
 
 - \`hooked\`: every file whose TLS functions were hooked, with its \`library\`, \`method\`
   (symbols, or the static-binary locator's method), \`buildId\`, what the locator \`tried\`,
