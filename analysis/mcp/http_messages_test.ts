@@ -89,7 +89,9 @@ async function analyse(rows: Record<string, unknown>[]) {
     await appendRows(c, rawIpcTable, rows);
     const got = await readMcpMessages(c);
     await createTables(c, [...MCP_TABLES]);
-    await c.run("CREATE TABLE lineage (recording VARCHAR, pid INTEGER, session_id INTEGER)");
+    await c.run(
+      "CREATE TABLE lineage (recording VARCHAR, pid INTEGER, start_ns BIGINT, session_id INTEGER)",
+    );
     await appendRows(c, mcpMessagesTable, got.rows as unknown as Record<string, unknown>[]);
     await c.run(readSql(SQL_DIR, mcpCallsTable.name));
     const calls = (await c.runAndReadAll(
