@@ -120,14 +120,20 @@ function streamProblems(
       exchange_id: null,
     });
   }
-  const lost = s.lost.reduce((n, x) => n + x[2], 0);
-  if (lost > 0) {
+  // a row written empty was withheld by the capture (capture/stream_damage.ts), the others
+  // have zero-filled holes
+  for (const withheld of [false, true]) {
+    const rows = s.lost.filter(([start, end]) => (start === end) === withheld);
+    const lost = rows.reduce((n, x) => n + x[2], 0);
+    if (lost === 0) continue;
     out.push({
       recording,
       source: label,
       kind: "lost",
-      message:
-        `${dir} stream: ${lost} bytes lost in capture (zero-filled) in ${s.lost.length} TLS call(s)`,
+      message: withheld
+        ? `${dir} stream: ${lost} bytes withheld by the capture in ${rows.length} TLS call(s) ` +
+          "(HTTP/2 after a gap: written empty so no secret leaks unmasked)"
+        : `${dir} stream: ${lost} bytes lost in capture (zero-filled) in ${rows.length} TLS call(s)`,
       exchange_id: null,
     });
   }

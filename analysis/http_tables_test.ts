@@ -58,3 +58,21 @@ Deno.test("other HTTPS traffic: exchanges with host, method, path, status and si
   assert.equal(t.exchanges[2].response_complete, false);
   assert.equal(new TextDecoder().decode(t.exchanges[1].response_body!), "nope!");
 });
+
+Deno.test("stream problems: zero-filled holes and calls the capture withheld are told apart", async () => {
+  const v = view([
+    ["write", "GET /a HTTP/1.1\r\nHost: example.test\r\n\r\n"],
+    ["read", "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n\0\0cd"],
+    ["read", "HTTP/1.1 200 OK\r\n"],
+    ["read", "Content-Length: 0\r\n\r\n"],
+  ]);
+  // a 2-byte hole in the first answer; the last two calls written empty (withheld)
+  const lost = [0n, 2n, 17n, 21n];
+  const data = Array.from(v.data, (d, i) => i >= 2 ? new Uint8Array(0) : d);
+  const t = await buildHttpTables("r", { ...v, lost, data }, prices);
+  assert.deepEqual(t.problems.filter((p) => p.kind === "lost").map((p) => p.message), [
+    "read stream: 2 bytes lost in capture (zero-filled) in 1 TLS call(s)",
+    "read stream: 38 bytes withheld by the capture in 2 TLS call(s) (HTTP/2 after a gap: " +
+    "written empty so no secret leaks unmasked)",
+  ]);
+});

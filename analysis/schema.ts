@@ -82,7 +82,8 @@ export const problemsTable = table(
     col(
       "kind",
       "utf8",
-      "`file`, `gap`, `truncated`, `lost` (also what the capture dropped: source `capture`), " +
+      "`file`, `gap`, `truncated`, `lost` (bytes lost in capture, or withheld by it so no " +
+        "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm`; `capture`: an error the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
         "not decoded, io_uring not attached: see `blind_spots`); `incomplete`: a response the stream " +

@@ -140,11 +140,17 @@ export function httpMcpMessages(
       const pids = [...new Set(list.map((c) => c.pid))].join(", ");
       const ports = [...new Set(list.flatMap((c) => [c.local_port, c.remote_port]))]
         .filter((p) => p !== null).sort((a, b) => a! - b!).join(", ");
+      // calls written empty: withheld by the capture after a gap (capture/stream_damage.ts)
+      const empty = list.filter((c) => c.data.length === 0 && c.lost > 0n);
+      const missing = empty.reduce((n, c) => n + c.lost, 0n);
       problems.push({
         recording,
         message: `loopback TCP connection ${list[0].conn} (pids ${pids}, ports ${ports}) is ` +
           `cleartext HTTP/2 (h2c): its ${bytes} bytes are not read (MCP over loopback is read ` +
-          "from HTTP/1.1 only)",
+          "from HTTP/1.1 only)" + (empty.length
+            ? `; ${empty.length} call(s) withheld by the capture after a gap (written empty so ` +
+              `no secret leaks unmasked; ${missing} bytes missing with the gap)`
+            : ""),
       });
       continue;
     }
@@ -219,10 +225,14 @@ export function httpMcpMessages(
       for (const c of s.chunks) {
         p.feed(c.data);
         if (c.truncated || c.lost > 0n) {
+          const why = c.truncated
+            ? "cut at the capture's --max-tls-bytes"
+            : c.data.length === 0
+            ? "withheld by the capture after a gap (written empty so no secret leaks unmasked)"
+            : `with ${c.lost} bytes lost (ring buffer full, or unreadable memory)`;
           problems.push({
             recording,
-            message: `${what}: a call cut at the capture's --max-tls-bytes or with bytes lost: ` +
-              "the rest of that stream is not read",
+            message: `${what}: a call ${why}: the rest of that stream is not read`,
           });
           break;
         }

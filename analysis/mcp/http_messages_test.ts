@@ -274,3 +274,59 @@ Deno.test("a loopback connection of cleartext HTTP/2 is one problems row, not a 
     );
   }
 });
+
+Deno.test("damage on loopback says what it is: cut, lost (ring buffer), withheld by the capture", async () => {
+  // the server's answers on the first connection of the real streamable-HTTP traffic, from the
+  // client's end only: its second read call damaged three ways
+  const rows = kernelRows((await fixture("streamable")).slice(0, 1), ["client"]);
+  const second = rows.findIndex((r) => r.direction === "read" && r.seq === 1n);
+  assert.ok(second > 0);
+  const damaged = (over: Record<string, unknown>) =>
+    rows.map((r, i) => i === second ? { ...r, ...over } : r);
+  const d = rows[second].data as Uint8Array;
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ truncated: true, len: 5000n }, /a call cut at the capture's --max-tls-bytes: the rest/],
+    [
+      { lost: 12n, data: new Uint8Array(d.length) },
+      /a call with 12 bytes lost \(ring buffer full, or unreadable memory\): the rest/,
+    ],
+    [
+      { lost: BigInt(d.length), data: new Uint8Array(0) },
+      /a call withheld by the capture after a gap \(written empty so no secret leaks unmasked\): the rest/,
+    ],
+  ];
+  for (const [over, want] of cases) {
+    const got = await analyse(damaged(over));
+    // (the message the damaged call ends may also fail to parse: a row of its own)
+    const rest = got.problems.filter((p) => /the rest of that stream is not read/.test(p.message));
+    assert.equal(rest.length, 1, JSON.stringify(got.problems));
+    assert.match(rest[0].message, want);
+  }
+});
+
+Deno.test("h2c calls the capture withheld after a gap are counted in its problems row", async () => {
+  const dir = new URL("../../protocols/testdata/captures/h2_mcp_sse/", import.meta.url);
+  const conn = {
+    client: await Deno.readFile(new URL("client.bin", dir)),
+    server: await Deno.readFile(new URL("server.bin", dir)),
+  };
+  const rows = kernelRows([conn], ["client"]);
+  // the server's direction after its first call: a gap of 40 bytes, then written empty
+  const reads = rows.filter((r) => r.direction === "read" && (r.seq as bigint) >= 1n);
+  assert.ok(reads.length >= 1);
+  const withheld = reads.map((r, i) => ({
+    ...r,
+    data: new Uint8Array(0),
+    lost: (r.len as bigint) + (i === 0 ? 40n : 0n),
+  }));
+  const got = await analyse(rows.map((r) => withheld[reads.indexOf(r)] ?? r));
+  assert.equal(got.problems.length, 1, JSON.stringify(got.problems));
+  const missing = withheld.reduce((n, r) => n + r.lost, 0n);
+  assert.match(
+    got.problems[0].message,
+    new RegExp(
+      `is cleartext HTTP/2 \\(h2c\\): .*; ${reads.length} call\\(s\\) withheld by the capture ` +
+        `after a gap \\(written empty so no secret leaks unmasked; ${missing} bytes missing`,
+    ),
+  );
+});
