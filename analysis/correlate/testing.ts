@@ -12,6 +12,7 @@ import {
   httpExchangesTable,
   llmCallsTable,
   rawFileTable,
+  rawIpcTable,
   rawNetTable,
   rawPrivilegeTable,
   rawProcessTable,
@@ -206,6 +207,39 @@ export const rows = {
       ...opts,
     };
   },
+  /**
+   * One JSON-RPC message (newline-delimited, as MCP's stdio transport sends it) written by `pid`
+   * on pipe `inode` to `peer`, the `seq`th write of `pid` on it (an `ipc.arrow` row).
+   */
+  ipcWrite(
+    ts: number,
+    pid: number,
+    inode: number,
+    peer: number,
+    seq: number,
+    message: unknown,
+  ): Row {
+    const data = new TextEncoder().encode(
+      JSON.stringify({ jsonrpc: "2.0", ...message as Row }) + "\n",
+    );
+    return {
+      recording: REC,
+      ts_ns: BigInt(ts),
+      pid,
+      tid: pid,
+      fd: 1,
+      kind: "pipe",
+      inode: BigInt(inode),
+      peer_inode: null,
+      peer_pid: peer,
+      direction: "write",
+      seq: BigInt(seq),
+      len: BigInt(data.length),
+      data,
+      truncated: false,
+      lost: 0n,
+    };
+  },
   /** The HTTP exchange that carried LLM call `id` to `host`. */
   exchange(id: number, pid: number, host: string): Row {
     return {
@@ -239,6 +273,7 @@ export interface SyntheticRecording {
   file?: Row[];
   net?: Row[];
   privilege?: Row[];
+  ipc?: Row[];
   llm?: Row[];
   tools?: Row[];
   exchanges?: Row[];
@@ -255,6 +290,7 @@ export async function syntheticDb(
   await appendRows(c, rawFileTable, r.file ?? []);
   await appendRows(c, rawNetTable, r.net ?? []);
   await appendRows(c, rawPrivilegeTable, r.privilege ?? []);
+  await appendRows(c, rawIpcTable, r.ipc ?? []);
   await appendRows(c, httpExchangesTable, r.exchanges ?? []);
   await appendRows(c, llmCallsTable, r.llm ?? []);
   await appendRows(c, toolCallsTable, r.tools ?? []);
