@@ -14,6 +14,8 @@ import { readMcpMessages } from "./build.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
 import { SQL_DIR } from "./build.ts";
+import { lineageTable } from "../correlate/schema.ts";
+import { sqlText } from "../sql_files.ts";
 
 const CLIENT = 100, SERVER = 200, PORT = 3001;
 
@@ -88,10 +90,8 @@ async function analyse(rows: Record<string, unknown>[]) {
     await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
     await appendRows(c, rawIpcTable, rows);
     const got = await readMcpMessages(c);
-    await createTables(c, [...MCP_TABLES]);
-    await c.run(
-      "CREATE TABLE lineage (recording VARCHAR, pid INTEGER, start_ns BIGINT, session_id INTEGER)",
-    );
+    await c.run(sqlText("macros"));
+    await createTables(c, [lineageTable, ...MCP_TABLES]);
     await appendRows(c, mcpMessagesTable, got.rows as unknown as Record<string, unknown>[]);
     await c.run(readSql(SQL_DIR, mcpCallsTable.name));
     const calls = (await c.runAndReadAll(

@@ -20,6 +20,7 @@ import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
 import { lineageTable } from "../correlate/schema.ts";
 import { readMcpMessages, SQL_DIR } from "./build.ts";
 import { ALL_TABLES } from "../schema.ts";
+import { sqlText } from "../sql_files.ts";
 
 const FIXTURE = new URL("../../tests/fixtures/mcp/claude_https_exchanges.jsonl", import.meta.url);
 
@@ -146,6 +147,7 @@ Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, 
   try {
     await createTables(c, ALL_TABLES);
     await createTables(c, [lineageTable, ...MCP_TABLES]);
+    await c.run(sqlText("macros"));
     // the fixture's exchanges back into the tables they were read from
     const rows = fixture();
     await c.run(

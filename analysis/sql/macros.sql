@@ -50,3 +50,15 @@ CREATE OR REPLACE MACRO in_tool_window(t) AS TABLE
   JOIN over_a_day('tool_windows') w
     ON w.recording = a.recording AND w.session_id = a.session_id
     AND a.at_ns BETWEEN w.start_ns AND w.end_ns;
+-- pid_incarnations(t): the process incarnations of table t (named by a string: `lineage` or
+-- `processes`) with `from_ns`, the time from which a time of its pid is its: its start, or
+-- any time at all for a pid's first incarnation (something a process did before the first
+-- thing recorded of it, e.g. an MCP message of a process joined with --pid, is its first
+-- incarnation's). An ASOF JOIN on (recording, pid) and at_ns >= from_ns finds the incarnation
+-- of a pid alive at a time (a pid reused is another process; ties are impossible, see
+-- processes.sql).
+CREATE OR REPLACE MACRO pid_incarnations(t) AS TABLE
+  SELECT *,
+    CASE WHEN row_number() OVER (PARTITION BY recording, pid ORDER BY start_ns) = 1
+      THEN -9223372036854775808 ELSE start_ns END AS from_ns
+  FROM query_table(t);

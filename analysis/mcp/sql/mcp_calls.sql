@@ -1,5 +1,9 @@
 -- mcp_calls: each MCP request with the first answer carrying its id that the other end sent
--- back after it (the other end: the same processes, port and, over TLS, host), the server's name from its `initialize` answer and the client's session.
+-- back after it (the other end: the same processes, port and, over TLS, host), the server's
+-- name from its `initialize` answer and the client's session. A pid reused is another process:
+-- each end is the incarnation of its pid alive at the request (pid_incarnations in macros.sql,
+-- by ASOF JOIN), the name is that of an `initialize` between the same incarnations, and the
+-- session that of the client's incarnation.
 INSERT INTO mcp_calls
 WITH req AS (
   SELECT * FROM mcp_messages WHERE kind = 'request'
@@ -17,12 +21,20 @@ paired AS (
     AND r.server_host IS NOT DISTINCT FROM q.server_host
     AND r.ts_ns >= q.ts_ns
 ),
+incs AS (FROM pid_incarnations('lineage')),
+ends AS (
+  SELECT p.*, c.start_ns AS from_start_ns, c.session_id, s.start_ns AS to_start_ns
+  FROM (SELECT * FROM paired WHERE n = 1) p
+  ASOF LEFT JOIN incs c ON c.recording = p.recording AND c.pid = p.from_pid AND p.ts_ns >= c.from_ns
+  ASOF LEFT JOIN incs s ON s.recording = p.recording AND s.pid = p.to_pid AND p.ts_ns >= s.from_ns
+),
 names AS (
-  SELECT recording, from_pid AS client_pid, to_pid AS server_pid, server_port, server_host,
+  SELECT recording, from_pid AS client_pid, from_start_ns AS client_start_ns,
+    to_pid AS server_pid, to_start_ns AS server_start_ns, server_port, server_host,
     max(json_extract_string(result, '$.serverInfo.name')) AS server_name
-  FROM paired WHERE n = 1 AND method = 'initialize' GROUP BY ALL
+  FROM ends WHERE method = 'initialize' GROUP BY ALL
 )
-SELECT p.recording, p.message_id, l.session_id, p.from_pid, p.to_pid, s.server_name, p.transport,
+SELECT p.recording, p.message_id, p.session_id, p.from_pid, p.to_pid, s.server_name, p.transport,
   p.server_port, p.server_host, p.method,
   CASE WHEN p.method = 'tools/call' THEN json_extract_string(p.params, '$.name') END,
   CASE WHEN p.method = 'tools/call' THEN json_extract(p.params, '$.arguments') END,
@@ -30,16 +42,12 @@ SELECT p.recording, p.message_id, l.session_id, p.from_pid, p.to_pid, s.server_n
   CASE WHEN p.method = 'tools/call' AND p.result IS NOT NULL
     THEN coalesce(json_extract(p.result, '$.isError')::BOOLEAN, false) END,
   p.ts_ns, p.end_ns, (p.end_ns - p.ts_ns) / 1e6
-FROM paired p
+FROM ends p
 LEFT JOIN names s
   ON s.recording = p.recording AND s.client_pid = p.from_pid
+  AND s.client_start_ns IS NOT DISTINCT FROM p.from_start_ns
   AND s.server_pid IS NOT DISTINCT FROM p.to_pid
+  AND s.server_start_ns IS NOT DISTINCT FROM p.to_start_ns
   AND s.server_port IS NOT DISTINCT FROM p.server_port
   AND s.server_host IS NOT DISTINCT FROM p.server_host
--- a pid reused: the session of its first incarnation in one
-LEFT JOIN (
-  SELECT recording, pid, arg_min(session_id, start_ns) AS session_id FROM lineage GROUP BY ALL
-) l
-  ON l.recording = p.recording AND l.pid = p.from_pid
-WHERE p.n = 1
 ORDER BY p.recording, p.message_id;
