@@ -10,43 +10,61 @@
 -- started it says nothing: it is `configured` when its client is an agent process (an agent
 -- reaches the URLs its configuration names), and not when anything else speaks MCP to it. So is
 -- a remote server reached over HTTPS, whose process is not seen (`server_pid` null): it is known
--- by its host and port (`server_host`). Read by mcp_server_links.sql and
--- findings_mcp_unconfigured.sql: the rule is here only.
+-- by its host and port (`server_host`). A pid reused is another process: a server is one
+-- incarnation of its pid talking to one incarnation of its client's, each the one alive at the
+-- call (pid_incarnations in macros.sql, by ASOF JOIN), and what is said of them (who started
+-- them, their alias, their tool calls) is of those incarnations. Read by mcp_server_links.sql
+-- and findings_mcp_unconfigured.sql: the rule is here only.
 INSERT INTO mcp_servers
-WITH RECURSIVE servers AS (
-  SELECT recording, server_pid, client_pid, min(mcp_call_id) AS mcp_call_id,
-    min(start_ns) AS init_ns, min(session_id) AS session_id,
-    max(server_name) AS server_name, min(transport) AS transport,
-    max(server_port) AS server_port, server_host
-  FROM mcp_calls
-  WHERE method = 'initialize' AND (server_pid IS NOT NULL OR server_host IS NOT NULL)
-    AND client_pid IS NOT NULL
-  GROUP BY recording, server_pid, client_pid, server_host,
-    CASE WHEN server_host IS NOT NULL THEN server_port END
+WITH RECURSIVE incs AS (FROM pid_incarnations('lineage')),
+calls AS (
+  SELECT m.*, c.start_ns AS client_start_ns, v.start_ns AS server_start_ns, k.server_alias
+  FROM mcp_calls m
+  ASOF LEFT JOIN incs c
+    ON c.recording = m.recording AND c.pid = m.client_pid AND m.start_ns >= c.from_ns
+  ASOF LEFT JOIN incs v
+    ON v.recording = m.recording AND v.pid = m.server_pid AND m.start_ns >= v.from_ns
+  LEFT JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
 ),
--- each process incarnation alive at the server's initialize: the server's and the client's
-alive AS (
-  SELECT s.recording, s.mcp_call_id, s.server_pid, s.client_pid, l.pid, l.ppid, l.parent_start_ns, l.role,
-    l.chain, l.argv, l.start_ns, l.branch_pid, l.branch_start_ns
-  FROM servers s
-  JOIN lineage l ON l.recording = s.recording AND l.pid IN (s.server_pid, s.client_pid)
-    AND coalesce(l.start_ns, 0) <= s.init_ns AND coalesce(l.end_ns, s.init_ns) >= s.init_ns
+-- each server and client (incarnations) that exchanged an `initialize`, with the tool calls
+-- the client sent the server
+servers AS (
+  SELECT recording, server_pid, server_start_ns, client_pid, client_start_ns,
+    min(mcp_call_id) FILTER (WHERE method = 'initialize') AS mcp_call_id,
+    min(start_ns) FILTER (WHERE method = 'initialize') AS init_ns,
+    min(session_id) FILTER (WHERE method = 'initialize') AS session_id,
+    max(server_name) FILTER (WHERE method = 'initialize') AS server_name,
+    min(transport) FILTER (WHERE method = 'initialize') AS transport,
+    max(server_port) FILTER (WHERE method = 'initialize') AS server_port, server_host,
+    max(server_alias) AS server_alias,
+    count(*) FILTER (WHERE method = 'tools/call') AS tool_calls
+  FROM calls
+  WHERE (server_pid IS NOT NULL OR server_host IS NOT NULL) AND client_pid IS NOT NULL
+  GROUP BY recording, server_pid, server_start_ns, client_pid, client_start_ns, server_host,
+    CASE WHEN server_host IS NOT NULL THEN server_port END
+  HAVING count(*) FILTER (WHERE method = 'initialize') > 0
 ),
 -- the server's ancestors, incarnation by incarnation (lineage's ppid and parent_start_ns),
 -- up to its client
 ancestors AS (
-  SELECT recording, server_pid, client_pid, ppid AS pid, parent_start_ns AS start_ns, 1 AS depth
-  FROM alive WHERE pid = server_pid AND ppid IS NOT NULL
+  SELECT s.recording, s.mcp_call_id, s.client_pid, s.client_start_ns, l.ppid AS pid,
+    l.parent_start_ns AS start_ns, 1 AS depth
+  FROM servers s
+  JOIN lineage l ON l.recording = s.recording AND l.pid = s.server_pid
+    AND l.start_ns = s.server_start_ns
+  WHERE l.ppid IS NOT NULL
   UNION ALL
-  SELECT a.recording, a.server_pid, a.client_pid, l.ppid, l.parent_start_ns, a.depth + 1
+  SELECT a.recording, a.mcp_call_id, a.client_pid, a.client_start_ns, l.ppid, l.parent_start_ns,
+    a.depth + 1
   FROM ancestors a
   JOIN lineage l ON l.recording = a.recording AND l.pid = a.pid
     AND l.start_ns IS NOT DISTINCT FROM a.start_ns
-  WHERE a.depth < 64 AND a.pid <> a.client_pid AND l.ppid IS NOT NULL
+  WHERE a.depth < 64 AND l.ppid IS NOT NULL
+    AND NOT (a.pid = a.client_pid AND a.start_ns IS NOT DISTINCT FROM a.client_start_ns)
 ),
--- the tool call whose process tree started a process, if any: the link of its exec
+-- the tool call whose process tree started a process incarnation, if any: the link of its exec
 started_by AS (
-  SELECT a.recording, a.pid, max(l.tool_call_id) AS tool_call_id
+  SELECT a.recording, a.pid, a.proc_start_ns, max(l.tool_call_id) AS tool_call_id
   FROM actions a
   JOIN links l ON l.recording = a.recording AND l.event_table = a.event_table
     AND l.event_id = a.event_id
@@ -54,37 +72,22 @@ started_by AS (
     AND NOT list_contains(l.signals, 'mcp')
   GROUP BY ALL
 ),
-aliases AS (
-  SELECT m.recording, m.server_pid, m.client_pid, m.server_host,
-    CASE WHEN m.server_host IS NOT NULL THEN m.server_port END AS remote_port,
-    max(k.server_alias) AS server_alias
-  FROM mcp_calls m
-  JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
-  GROUP BY ALL
-),
 judged AS (
-  SELECT s.*, v.start_ns AS server_start_ns, v.argv, c.role AS client_role,
-    c.chain AS client_chain, v.branch_pid, v.branch_start_ns, x.server_alias,
+  SELECT s.*, v.argv, c.role AS client_role, c.chain AS client_chain, v.branch_pid,
+    v.branch_start_ns,
     EXISTS (SELECT 1 FROM ancestors a WHERE a.recording = s.recording
-      AND a.server_pid = s.server_pid AND a.client_pid = s.client_pid AND a.pid = s.client_pid)
-      AS started_by_client,
-    (SELECT count(*) FROM mcp_calls m WHERE m.recording = s.recording
-      AND m.server_pid IS NOT DISTINCT FROM s.server_pid AND m.client_pid = s.client_pid
-      AND m.server_host IS NOT DISTINCT FROM s.server_host
-      AND (s.server_host IS NULL OR m.server_port = s.server_port)
-      AND m.method = 'tools/call') AS tool_calls,
+      AND a.mcp_call_id = s.mcp_call_id AND a.pid = s.client_pid
+      AND a.start_ns IS NOT DISTINCT FROM s.client_start_ns) AS started_by_client,
     coalesce(bs.tool_call_id, bc.tool_call_id) AS tool_call_id
   FROM servers s
-  LEFT JOIN alive c ON c.recording = s.recording AND c.mcp_call_id = s.mcp_call_id
-    AND c.pid = s.client_pid
-  LEFT JOIN alive v ON v.recording = s.recording AND v.mcp_call_id = s.mcp_call_id
-    AND v.pid = s.server_pid
+  LEFT JOIN lineage c ON c.recording = s.recording AND c.pid = s.client_pid
+    AND c.start_ns = s.client_start_ns
+  LEFT JOIN lineage v ON v.recording = s.recording AND v.pid = s.server_pid
+    AND v.start_ns = s.server_start_ns
   LEFT JOIN started_by bs ON bs.recording = s.recording AND bs.pid = s.server_pid
+    AND bs.proc_start_ns = s.server_start_ns
   LEFT JOIN started_by bc ON bc.recording = s.recording AND bc.pid = s.client_pid
-  LEFT JOIN aliases x ON x.recording = s.recording
-    AND x.server_pid IS NOT DISTINCT FROM s.server_pid AND x.client_pid = s.client_pid
-    AND x.server_host IS NOT DISTINCT FROM s.server_host
-    AND x.remote_port IS NOT DISTINCT FROM CASE WHEN s.server_host IS NOT NULL THEN s.server_port END
+    AND bc.proc_start_ns = s.client_start_ns
 )
 SELECT recording, server_pid, server_start_ns, client_pid, transport, server_port, server_host,
   session_id,
