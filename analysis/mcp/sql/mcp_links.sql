@@ -5,6 +5,10 @@
 -- signal `mcp`, plus `argument:path` when the MCP arguments name the action's path. When calls
 -- to the same server overlap, an action goes to the one whose arguments name its path, else to
 -- the latest started, with the confidence shared out. This replaces the link correlation gave.
+-- A pid reused is another process: the server is the incarnation of its pid alive at the call
+-- (pid_incarnations in macros.sql, by ASOF JOIN), and the processes it started are found
+-- incarnation by incarnation (lineage's ppid and parent_start_ns), so that a later process
+-- with a pid the server or its child once had is not taken for theirs.
 UPDATE links SET
   tool_call_id = x.tool_call_id,
   attribution = 'tool',
@@ -12,18 +16,25 @@ UPDATE links SET
   confidence = x.confidence,
   matched = x.matched
 FROM (
-  WITH RECURSIVE tree AS (
-    SELECT DISTINCT recording, server_pid AS root, server_pid AS pid
-    FROM mcp_calls WHERE server_pid IS NOT NULL AND method = 'tools/call'
-    UNION
-    SELECT t.recording, t.root, l.pid
-    FROM tree t JOIN lineage l ON l.recording = t.recording AND l.ppid = t.pid AND l.pid <> t.pid
-  ),
+  WITH RECURSIVE incs AS (FROM pid_incarnations('lineage')),
   calls AS (
-    SELECT m.recording, m.mcp_call_id, m.server_pid, m.start_ns,
+    SELECT m.recording, m.mcp_call_id, m.server_pid, v.start_ns AS server_start_ns, m.start_ns,
       coalesce(m.end_ns, m.start_ns) AS end_ns, k.tool_call_id, m.arguments::VARCHAR AS args
     FROM mcp_calls m
     JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
+    ASOF LEFT JOIN incs v
+      ON v.recording = m.recording AND v.pid = m.server_pid AND m.start_ns >= v.from_ns
+    WHERE m.server_pid IS NOT NULL
+  ),
+  tree AS (
+    SELECT DISTINCT recording, server_pid AS root, server_start_ns AS root_start_ns,
+      server_pid AS pid, server_start_ns AS start_ns
+    FROM calls
+    UNION
+    SELECT t.recording, t.root, t.root_start_ns, l.pid, l.start_ns
+    FROM tree t
+    JOIN lineage l ON l.recording = t.recording AND l.ppid = t.pid
+      AND l.parent_start_ns IS NOT DISTINCT FROM t.start_ns AND l.pid <> t.pid
   ),
   -- An action is compared only with the calls of its own second, a call over a day on its
   -- server (by_second and over_a_day in macros.sql; on the server alone, every action of a
@@ -31,21 +42,25 @@ FROM (
   call_seconds AS (FROM by_second('calls')),
   long_calls AS (FROM over_a_day('calls')),
   acts AS NOT MATERIALIZED (
-    SELECT a.recording, a.event_table, a.event_id, a.ts_ns, a.path, a.path2, t.root
+    SELECT a.recording, a.event_table, a.event_id, a.ts_ns, a.path, a.path2, t.root,
+      t.root_start_ns
     FROM actions a
     JOIN tree t ON t.recording = a.recording AND t.pid = a.pid
+      AND t.start_ns IS NOT DISTINCT FROM a.proc_start_ns
   ),
   in_call AS (
     SELECT a.*, c.tool_call_id, c.start_ns, c.args
     FROM acts a
     JOIN call_seconds c
       ON c.recording = a.recording AND c.server_pid = a.root
+      AND c.server_start_ns IS NOT DISTINCT FROM a.root_start_ns
       AND c.second = a.ts_ns // 1000000000 AND a.ts_ns BETWEEN c.start_ns AND c.end_ns
     UNION ALL
     SELECT a.*, c.tool_call_id, c.start_ns, c.args
     FROM acts a
     JOIN long_calls c
       ON c.recording = a.recording AND c.server_pid = a.root
+      AND c.server_start_ns IS NOT DISTINCT FROM a.root_start_ns
       AND a.ts_ns BETWEEN c.start_ns AND c.end_ns
   ),
   hits AS (
