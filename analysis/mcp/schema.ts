@@ -79,7 +79,11 @@ export const mcpCallsTable = table(
   [
     recordingCol,
     col("mcp_call_id", "int64", "the request's `message_id`"),
-    opt("session_id", "int32", "the agent session of the client (see `lineage`)"),
+    opt(
+      "session_id",
+      "int32",
+      "the agent session of the client: of its pid's incarnation alive then (see `lineage`)",
+    ),
     opt(
       "client_pid",
       "int32",
@@ -159,7 +163,11 @@ export const mcpServersTable = table(
     TRANSPORT,
     SERVER_PORT,
     SERVER_HOST,
-    opt("session_id", "int32", "the agent session of the client (see `lineage`)"),
+    opt(
+      "session_id",
+      "int32",
+      "the agent session of the client: of its pid's incarnation alive then (see `lineage`)",
+    ),
     opt("server_name", "utf8", "its `serverInfo.name`"),
     opt(
       "server_alias",
