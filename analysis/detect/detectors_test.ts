@@ -171,6 +171,32 @@ Deno.test("detectors: an allowlist file takes a destination out of exfiltration"
   assert.equal(findings.filter((f) => f.kind === "sensitive_access").length, 2);
 });
 
+Deno.test("detectors: a reused pid's connect is not named by the DNS question of the pid's earlier process", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "allow.txt");
+  await Deno.writeTextFile(file, "good.test\n");
+  const rec = attack(false);
+  // pid 250 asks for good.test (allowed) and exits; pid 250 again connects to an address
+  // no question of its own named, within 5 s
+  rec.process!.push(
+    r.fork(ms(6000), 250, A),
+    r.exec(ms(6001), 250, A, ["getent", "hosts", "good.test"]),
+    r.exit(ms(6003), 250, A),
+    r.fork(ms(6004), 250, A),
+    r.exec(ms(6005), 250, A, ["nc", "10.3.3.3", "9000"]),
+  );
+  rec.net!.push(r.dns(ms(6002), 250, "good.test"), r.connect(ms(6006), 250, "10.3.3.3", 9000));
+  const { more } = await detect(rec, {
+    allowlist: [...DEFAULT_DETECT_SETTINGS.allowlist, file],
+  }, {
+    dest: "SELECT op, name, allowed FROM net_destinations WHERE pid = 250 ORDER BY ts_ns",
+  });
+  assert.deepEqual(more.dest, [
+    { op: "dns", name: "good.test", allowed: true },
+    { op: "connect", name: null, allowed: false },
+  ]);
+});
+
 function loop(failures: string[], error = true): SyntheticRecording {
   const n = failures.length;
   return {

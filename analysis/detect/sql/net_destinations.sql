@@ -1,13 +1,16 @@
 -- net_destinations: every connect (internet families, not to DNS port 53) and DNS question of
 -- a session's processes, with the host name it is known by — the DNS question itself; for a
 -- connect, the host of a URL of its tool call on the same port, else the process's last DNS
--- question in the 5 s before (of questions at the same time, the one recorded last) — and
+-- question in the 5 s before (of questions at the same time, the one recorded last; the
+-- process is the incarnation of the pid, `proc_start_ns`: a pid reused is another process,
+-- whose questions name nothing of this one's) — and
 -- whether it is allowed: the agent process's own traffic (its LLM calls and telemetry) is, and
 -- so is anything an `allowlist` entry covers.
 INSERT INTO net_destinations
 WITH nets AS (
   SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.op, a.addr, a.port, a.qname,
-    l.attribution, l.tool_call_id
+    l.attribution, l.tool_call_id,
+    coalesce(a.proc_start_ns, -9223372036854775808) AS incarnation
   FROM actions a
   JOIN links l USING (recording, event_table, event_id)
   WHERE a.event_table = 'net' AND a.session_id IS NOT NULL
@@ -15,10 +18,11 @@ WITH nets AS (
 ),
 -- each process's DNS questions with a name, one per time (the one recorded last)
 dns AS (
-  SELECT recording, pid, ts_ns, arg_max(rtrim(lower(qname), '.'), event_id) AS name
+  SELECT recording, pid, coalesce(proc_start_ns, -9223372036854775808) AS incarnation, ts_ns,
+    arg_max(rtrim(lower(qname), '.'), event_id) AS name
   FROM actions
   WHERE op = 'dns' AND qname IS NOT NULL AND ts_ns IS NOT NULL
-  GROUP BY recording, pid, ts_ns
+  GROUP BY ALL
 ),
 -- the process's last DNS question at or before each connect, found by ASOF JOIN (a range join on
 -- the process compared each connect with every DNS question of its process: work growing with
@@ -32,7 +36,8 @@ named AS (
       CASE WHEN d.ts_ns >= n.ts_ns - 5000000000 THEN d.name END
     ) END AS name
   FROM nets n
-  ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid AND n.ts_ns >= d.ts_ns
+  ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid
+    AND d.incarnation = n.incarnation AND n.ts_ns >= d.ts_ns
 ),
 judged AS (
   SELECT n.*,
