@@ -6,25 +6,49 @@
 -- session that of the client's incarnation.
 INSERT INTO mcp_calls
 WITH req AS (
-  SELECT * FROM mcp_messages WHERE kind = 'request'
+  SELECT *,
+    coalesce('=' || jsonrpc_id, '') AS id_key,
+    coalesce(from_pid::BIGINT, -4294967296) AS client_key,
+    coalesce(to_pid::BIGINT, -4294967296) AS server_key,
+    coalesce(server_port::BIGINT, -4294967296) AS port_key,
+    coalesce('=' || server_host, '') AS host_key
+  FROM mcp_messages WHERE kind = 'request'
+),
+resp AS (
+  -- answers; of several on one stream at the same time with the same id, the first recorded
+  SELECT *,
+    '=' || jsonrpc_id AS id_key,
+    coalesce(to_pid::BIGINT, -4294967296) AS client_key,
+    coalesce(from_pid::BIGINT, -4294967296) AS server_key,
+    coalesce(server_port::BIGINT, -4294967296) AS port_key,
+    coalesce('=' || server_host, '') AS host_key
+  FROM mcp_messages WHERE kind IN ('response', 'error') AND jsonrpc_id IS NOT NULL
+  QUALIFY row_number() OVER (
+    PARTITION BY recording, jsonrpc_id, from_pid, to_pid, server_port, server_host, ts_ns
+    ORDER BY message_id
+  ) = 1
 ),
 paired AS (
+  -- the first answer after the request (ASOF JOIN): an id can be used many times (a client
+  -- that numbers from 0 again on each connection), and joined on the id alone every request
+  -- would be compared with every answer carrying its id
   SELECT q.recording, q.message_id, q.from_pid, q.to_pid, q.transport, q.server_port,
     q.server_host, q.method, q.params, q.ts_ns,
-    r.result, r.error_code, r.error_message, r.ts_ns AS end_ns,
-    row_number() OVER (PARTITION BY q.recording, q.message_id ORDER BY r.ts_ns, r.message_id) AS n
+    r.result, r.error_code, r.error_message, r.ts_ns AS end_ns
   FROM req q
-  LEFT JOIN mcp_messages r
-    ON r.recording = q.recording AND r.kind IN ('response', 'error')
-    AND r.jsonrpc_id = q.jsonrpc_id AND r.from_pid IS NOT DISTINCT FROM q.to_pid
-    AND r.to_pid IS NOT DISTINCT FROM q.from_pid AND r.server_port IS NOT DISTINCT FROM q.server_port
-    AND r.server_host IS NOT DISTINCT FROM q.server_host
+  ASOF LEFT JOIN resp r
+    -- the same id (a request without one has none), processes, port and host (null alike),
+    -- compared as keys that are never null: DuckDB's ASOF JOIN matched null to null with `=`
+    -- and never with IS NOT DISTINCT FROM on large inputs
+    ON r.recording = q.recording AND r.id_key = q.id_key
+    AND r.client_key = q.client_key AND r.server_key = q.server_key
+    AND r.port_key = q.port_key AND r.host_key = q.host_key
     AND r.ts_ns >= q.ts_ns
 ),
 incs AS (FROM pid_incarnations('lineage')),
 ends AS (
   SELECT p.*, c.start_ns AS from_start_ns, c.session_id, s.start_ns AS to_start_ns
-  FROM (SELECT * FROM paired WHERE n = 1) p
+  FROM paired p
   ASOF LEFT JOIN incs c ON c.recording = p.recording AND c.pid = p.from_pid AND p.ts_ns >= c.from_ns
   ASOF LEFT JOIN incs s ON s.recording = p.recording AND s.pid = p.to_pid AND p.ts_ns >= s.from_ns
 ),
