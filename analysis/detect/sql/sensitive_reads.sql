@@ -16,20 +16,45 @@ WITH opens AS (
   WHERE a.event_table = 'file' AND a.op = 'open' AND a.session_id IS NOT NULL
     AND regexp_matches(a.path, $sensitive_any)
 ),
-matched AS (
-  SELECT o.*, p.pattern, p.severity, p.scope, p.label
-  FROM opens o
+path_patterns AS (
+  -- each path opened, with its pattern (the rule above): the regexes compiled per distinct
+  -- path, not per open
+  SELECT o.path, p.pattern, p.severity, p.scope, p.label
+  FROM (SELECT DISTINCT path FROM opens) o
   JOIN sensitive_patterns p ON regexp_matches(o.path, p.regex)
   QUALIFY row_number() OVER (
-    PARTITION BY o.recording, o.event_id
+    PARTITION BY o.path
     ORDER BY list_position(['info', 'low', 'medium', 'high', 'critical'], p.severity) DESC,
       length(p.pattern) DESC, p.pattern, p.label, p.scope
   ) = 1
 ),
+matched AS (
+  SELECT o.*, p.pattern, p.severity, p.scope, p.label
+  FROM opens o
+  JOIN path_patterns p USING (path)
+),
 args AS (
-  SELECT recording, pid, proc_start_ns, ts_ns, unnest(argv[2:]) AS arg
-  FROM actions
-  WHERE op = 'exec' AND session_id IS NOT NULL
+  -- each argument of a process's execs once, with the first time it was given (a process that
+  -- re-executes itself gives the same ones again)
+  SELECT recording, pid, proc_start_ns, arg, min(ts_ns) AS ts_ns
+  FROM (
+    SELECT recording, pid, proc_start_ns, ts_ns, unnest(argv[2:]) AS arg
+    FROM actions
+    WHERE op = 'exec' AND session_id IS NOT NULL
+  )
+  GROUP BY ALL
+),
+named_by_args AS (
+  -- each path a process read, with the first time one of its execs' arguments named it:
+  -- distinct paths against distinct arguments, not every read against every exec's arguments
+  -- (work growing with the square of a process's execs and reads)
+  SELECT p.recording, p.pid, p.proc_start_ns, p.path, min(x.ts_ns) AS named_ns
+  FROM (SELECT DISTINCT recording, pid, proc_start_ns, path FROM matched) p
+  JOIN args x
+    ON x.recording = p.recording AND x.pid = p.pid AND x.proc_start_ns = p.proc_start_ns
+  WHERE contains(x.arg, p.path) OR (contains(x.arg, '/') AND ends_with(p.path,
+    '/' || regexp_replace(regexp_replace(x.arg, '^@', ''), '^(\.\./|\./)+', '')))
+  GROUP BY ALL
 ),
 named AS (
   SELECT m.*,
@@ -37,14 +62,11 @@ named AS (
       SELECT 1 FROM tool_terms t
       WHERE t.recording = m.recording AND t.tool_call_id = m.tool_call_id AND t.kind = 'path'
         AND (t.term = m.path OR ends_with(m.path, t.suffix))
-    ) OR EXISTS (
-      SELECT 1 FROM args x
-      WHERE x.recording = m.recording AND x.pid = m.pid AND x.proc_start_ns = m.proc_start_ns
-        AND x.ts_ns <= m.ts_ns
-        AND (contains(x.arg, m.path) OR (contains(x.arg, '/') AND ends_with(m.path,
-          '/' || regexp_replace(regexp_replace(x.arg, '^@', ''), '^(\.\./|\./)+', ''))))
-    ) AS named
+    ) OR coalesce(m.ts_ns >= n.named_ns, false) AS named
   FROM matched m
+  LEFT JOIN named_by_args n
+    ON n.recording = m.recording AND n.pid = m.pid AND n.proc_start_ns = m.proc_start_ns
+    AND n.path = m.path
 )
 SELECT recording, event_id, ts_ns, session_id, pid, path, ok, attribution, tool_call_id,
   pattern, severity, label, named,
