@@ -8,9 +8,13 @@
 INSERT INTO actions
 WITH inc AS (
   -- each incarnation of a pid holds from its start to the next one's (a hash join on the pid
-  -- with this range is much faster than an ASOF join over every event)
-  SELECT *, lead(start_ns, 1, 9223372036854775807)
-    OVER (PARTITION BY recording, pid ORDER BY start_ns) AS next_start_ns
+  -- with this range is much faster than an ASOF join over every event; it compares an event
+  -- with every incarnation of its pid, but pids are reused only after they wrap around:
+  -- reports/bench/analysis.md, session 8). Of incarnations with the same start, the last in
+  -- this order holds (the others' ranges are empty), the same one on every run.
+  SELECT *, lead(start_ns, 1, 9223372036854775807) OVER (
+    PARTITION BY recording, pid ORDER BY start_ns, session_id, role, branch_pid, branch_start_ns
+  ) AS next_start_ns
   FROM lineage
 ),
 ev AS (
