@@ -62,15 +62,17 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   }, manifest);
   // the hooks this kernel offers that the capture does not use, for the blind spots
   let kernelHooks = UNKNOWN_HOOKS;
+  let probed = false;
   const hooksProbed = probeKernelHooks().then((h) => {
     kernelHooks = h;
+    probed = true;
   });
   const refresh = () => refreshManifest(manifest, sink.state(), kernelHooks);
   writeManifest(dir, manifest);
 
-  // Deno sets its timers up on their first use, 7-25 ms here: done now, while the loader
-  // loads its programs, rather than between its ready and the command's release.
-  clearTimeout(setTimeout(() => {}, 0));
+  // The runtime sets its timer up on first use (1-5 ms): done now, while the loader loads
+  // its programs, rather than between its ready and the command's release (see sleep()).
+  sleep(0);
 
   // ---- start the loader
   let loader: LoaderClient;
@@ -123,7 +125,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
       sink.writeError = (e as Error).message;
     }
   };
-  const timer = setInterval(() => {
+  const timer = every(1000, () => {
     sink.tick();
     flushAll();
     if (sink.writeError) {
@@ -133,7 +135,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     if (showStatus) {
       Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${sink.counters.line()}`));
     }
-  }, 1000);
+  });
 
   // A signal more than the capture needs (a second SIGTERM or SIGHUP, a third SIGINT)
   // forces it: the command it started and the loader are killed; the files keep what was
@@ -187,7 +189,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   );
   if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
   await sink.settled();
-  clearInterval(timer);
+  timer.stop();
   Deno.removeSignalListener("SIGINT", onSigint);
   Deno.removeSignalListener("SIGTERM", onSigterm);
   Deno.removeSignalListener("SIGHUP", onSigterm);
@@ -203,13 +205,9 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     writeError,
     lost,
   }, BigInt(Date.now()) * 1_000_000n);
-  // the probe takes milliseconds; a kernel that hangs it leaves the hooks "not probed"
-  let probeTimer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    hooksProbed,
-    new Promise((r) => probeTimer = setTimeout(r, 5000)),
-  ]);
-  clearTimeout(probeTimer);
+  // the probe takes milliseconds (long done by now, so no timer); a kernel that hangs it
+  // leaves the hooks "not probed"
+  if (!probed) await Promise.race([hooksProbed, sleep(5000)]);
   refresh();
   try {
     writeManifest(dir, manifest);
@@ -266,6 +264,32 @@ async function endOrphan(pid: number): Promise<void> {
   const proc = procOf(pid);
   const gone = () => !proc || !alive(proc);
   send("SIGTERM");
-  for (let i = 0; i < 20 && !gone(); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 20 && !gone(); i++) await sleep(100);
   if (!gone()) send("SIGKILL");
+}
+
+/**
+ * A sleep without the global timers: since Deno 2 they are node:timers, whose first use loads
+ * node's internals (async_hooks, errors, validators, inspect: 8-11 ms of the main thread's CPU
+ * on this machine), where AbortSignal.timeout uses the runtime's own timer (1-5 ms the first
+ * time). It cannot be cancelled: a stopped every() lets its last sleep run out (at most one
+ * period; the CLI exits without waiting for it).
+ */
+export function sleep(ms: number): Promise<void> {
+  const signal = AbortSignal.timeout(ms);
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+}
+
+/** Calls fn every `ms` milliseconds (after each sleep) until stop(). */
+export function every(ms: number, fn: () => void): { stop(): void } {
+  let stopped = false;
+  (async () => {
+    while (!stopped) {
+      await sleep(ms);
+      if (!stopped) fn();
+    }
+  })();
+  return { stop: () => stopped = true };
 }
