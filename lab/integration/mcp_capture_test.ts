@@ -69,6 +69,16 @@ async function captureMcp(
   if (ipc) assert.ok(manifest.tables.ipc?.rows > 0, "the kernel recorded the JSON-RPC pipes");
   assert.equal(manifest.drops.ipc ?? 0, 0, "no JSON-RPC dropped");
   const s = await analyzeRecording(out, prices, { quiet: true });
+  // every scenario asks the model at least once: a recording without an LLM call lost the
+  // agent's TLS (seen once in CI, 2026-12-03, codex; not reproduced in 30 runs), and every
+  // finding after it would be about a session that was never found. Say what the capture and
+  // the analysis said about it.
+  const llm = await queryDb(s.db, "SELECT count(*) AS n FROM llm_calls");
+  assert.ok(
+    Number(llm[0].n) > 0,
+    `no LLM call in the recording; manifest warnings: ${show(manifest.warnings)}; ` +
+      `problems: ${show(s.problems)}; tls rows: ${manifest.tables.tls?.rows}`,
+  );
   return { db: s.db, workdir, problems: s.problems, tmp, out };
 }
 
