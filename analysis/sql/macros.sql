@@ -62,3 +62,15 @@ CREATE OR REPLACE MACRO pid_incarnations(t) AS TABLE
     CASE WHEN row_number() OVER (PARTITION BY recording, pid ORDER BY start_ns) = 1
       THEN -9223372036854775808 ELSE start_ns END AS from_ns
   FROM query_table(t);
+-- agent_of_pid(t): each pid's agent, the one its LLM calls (t: `llm_calls`) name most often
+-- (of agents named equally often, that of its first call): processes.sql names an agent
+-- process's by it and sessions.sql a session's. (t is a parameter so that query_table binds
+-- it when used, not when the macro is made.)
+CREATE OR REPLACE MACRO agent_of_pid(t) AS TABLE
+  SELECT recording, pid, arg_max(agent, (n, -first_id)) AS agent
+  FROM (
+    SELECT recording, pid, agent, count(*) AS n, min(llm_call_id) AS first_id
+    FROM query_table(t) WHERE agent IS NOT NULL
+    GROUP BY ALL
+  )
+  GROUP BY ALL;

@@ -75,17 +75,8 @@ procs AS (
   FROM activity a
   WHERE NOT EXISTS (SELECT 1 FROM process p WHERE p.recording = a.recording AND p.pid = a.pid)
 ),
--- the agent a pid's calls name most often (of agents named equally often, that of its first
--- call)
-agents AS (
-  SELECT recording, pid, arg_max(agent, (n, -first_id)) AS agent
-  FROM (
-    SELECT recording, pid, agent, count(*) AS n, min(llm_call_id) AS first_id
-    FROM llm_calls WHERE agent IS NOT NULL
-    GROUP BY ALL
-  )
-  GROUP BY ALL
-),
+-- the agent a pid's calls name most often (agent_of_pid in macros.sql)
+agents AS (FROM agent_of_pid('llm_calls')),
 callers AS (
   SELECT c.recording, c.pid, count(*) AS n, any_value(a.agent) AS agent, -- one per pid
     min(c.request_ns) AS first_ns

@@ -2,15 +2,9 @@
 -- user's request (the first main call's new user text) and its outermost launcher.
 INSERT INTO sessions
 WITH agents AS (
-  -- the agent the session's calls name most often (of agents named equally often, that of its
-  -- first call), as processes.sql names an agent process's
-  SELECT recording, pid, arg_max(agent, (n, -first_id)) AS agent
-  FROM (
-    SELECT recording, pid, agent, count(*) AS n, min(llm_call_id) AS first_id
-    FROM llm_calls WHERE agent IS NOT NULL
-    GROUP BY ALL
-  )
-  GROUP BY ALL
+  -- the agent the session's calls name most often (agent_of_pid in macros.sql), as
+  -- processes.sql names an agent process's
+  FROM agent_of_pid('llm_calls')
 ),
 calls AS (
   SELECT recording, pid AS session_id,
