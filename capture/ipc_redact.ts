@@ -48,7 +48,7 @@ import {
   SECRET_PARAM,
   type StreamRedactor,
 } from "./redact.ts";
-import type { H2RedactorFactory } from "./tls_streams.ts";
+import { type H2RedactorFactory, takeOut } from "./tls_streams.ts";
 
 /** What the redactor needs of a call (ipc_streams.ts's IpcCall); `data` and `lost` are set. */
 export interface RedactableCall {
@@ -336,7 +336,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   #drain(s: Stream): void {
     while (s.queue.length && s.outLen >= s.queue[0].data.length) {
       const call = s.queue.shift()!;
-      call.data = take(s, call.data.length);
+      call.data = takeOut(s, call.data.length);
       this.#emit(call as C);
     }
   }
@@ -371,23 +371,4 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     call.data = new Uint8Array(0);
     this.#emit(call);
   }
-}
-
-function take(s: Stream, n: number): Uint8Array {
-  if (s.out[0]?.length === n) {
-    s.outLen -= n;
-    return s.out.shift()!;
-  }
-  const res = new Uint8Array(n);
-  let got = 0;
-  while (got < n) {
-    const head = s.out[0];
-    const k = Math.min(head.length, n - got);
-    res.set(head.subarray(0, k), got);
-    got += k;
-    if (k === head.length) s.out.shift();
-    else s.out[0] = head.subarray(k);
-  }
-  s.outLen -= n;
-  return res;
 }

@@ -127,7 +127,7 @@ export class TlsStreams {
     // and the output so far, which may be views of the call's lent data
     if (d.queue.at(-1) === call) d.queue[d.queue.length - 1] = ownCall(call);
     if (d.outLen) {
-      const kept = take(d, d.outLen).slice();
+      const kept = takeOut(d, d.outLen).slice();
       d.out = [kept];
       d.outLen = kept.length;
     }
@@ -182,7 +182,7 @@ export class TlsStreams {
   #drain(d: Direction): void {
     while (d.queue.length && d.outLen >= d.queue[0].data.length) {
       const call = d.queue.shift()!;
-      const data = take(d, call.data.length);
+      const data = takeOut(d, call.data.length);
       this.#emit({ call, data, lost: call.lost, withheld: 0 });
     }
   }
@@ -209,7 +209,14 @@ function newDir(): Direction {
   return { nextSeq: 0n, queue: [], out: [], outLen: 0, dead: false };
 }
 
-function take(d: Direction, n: number): Uint8Array {
+/** Redacted bytes waiting for the calls they belong to (a direction's, here and in ipc_redact.ts). */
+export interface OutBytes {
+  out: Uint8Array[];
+  outLen: number;
+}
+
+/** The next n redacted bytes out of `d` (its first piece itself when it is exactly n). */
+export function takeOut(d: OutBytes, n: number): Uint8Array {
   if (n === 0) return new Uint8Array(0);
   if (d.out[0].length === n) {
     d.outLen -= n;
