@@ -32,6 +32,11 @@ export interface BuildSpec {
    */
   platformPackage?: string;
   /**
+   * Releases older than the platform package's first build are JavaScript builds of the main
+   * package, run by `node` (Claude Code up to 2.1.109 was `cli.js`): kept, and installed whole.
+   */
+  scriptBuildsBeforePlatform?: boolean;
+  /**
    * Install without running packages' install scripts: in a Node agent they only fetch helper
    * binaries from the network (older Gemini CLI builds depend on `@lvce-editor/ripgrep`, whose
    * postinstall downloads ripgrep from GitHub and fails the whole install offline); the agent's
@@ -107,11 +112,15 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     agent: "claude",
     label: "Claude Code",
     npmPackage: "@anthropic-ai/claude-code",
-    minVersion: "2.1.113",
+    // 1.0.0 (2025-05) is the first general release; up to 2.1.109 `cli.js` on node, from 2.1.110
+    // a Bun binary in the platform package
+    minVersion: "1.0.0",
     platformPackage: "@anthropic-ai/claude-code-linux-x64",
-    install: (v) => [`@anthropic-ai/claude-code-linux-x64@${v}`],
-    target: (dir) => largest(dir, "claude"),
-    launcher: (dir) => largest(dir, "claude"),
+    scriptBuildsBeforePlatform: true,
+    install: (v) => [`@anthropic-ai/claude-code-linux-x64@${v}`, `@anthropic-ai/claude-code@${v}`],
+    ignoreScripts: true,
+    target: (dir) => largest(dir, "claude") ?? (bin("claude")(dir) ? systemNode() : undefined),
+    launcher: (dir) => largest(dir, "claude") ?? bin("claude")(dir),
     runner: "claude",
   },
   codex: {
@@ -213,18 +222,27 @@ export interface PublishedVersion {
 /**
  * Released versions (no pre-releases) from the registry's publish `time`, oldest first, from
  * `minVersion` on and, when `platformVersions` is given, only those it holds (the releases
- * with a Linux x64 binary).
+ * with a Linux x64 binary) — with `scriptsBefore`, only from the platform package's first
+ * release on (0.0.0, a name holder, does not count); older releases are script builds.
  */
 export function releasedVersions(
   time: Record<string, string>,
   minVersion?: string,
   platformVersions?: Iterable<string>,
+  scriptsBefore = false,
 ): PublishedVersion[] {
   const onPlatform = platformVersions ? new Set(platformVersions) : undefined;
+  const firstBinary = scriptsBefore && onPlatform
+    ? [...onPlatform].filter((v) => /^\d+\.\d+\.\d+$/.test(v) && v !== "0.0.0")
+      .sort(compareVersions)[0]
+    : undefined;
   return Object.entries(time)
     .filter(([v]) => /^\d+\.\d+\.\d+$/.test(v))
     .filter(([v]) => !minVersion || compareVersions(v, minVersion) >= 0)
-    .filter(([v]) => !onPlatform || onPlatform.has(v))
+    .filter(([v]) =>
+      !onPlatform || onPlatform.has(v) ||
+      (firstBinary !== undefined && compareVersions(v, firstBinary) < 0)
+    )
     .map(([version, published]) => ({ version, published }))
     .sort((a, b) => compareVersions(a.version, b.version));
 }
@@ -242,7 +260,7 @@ export async function listVersions(spec: BuildSpec): Promise<PublishedVersion[]>
   const platform = spec.platformPackage
     ? [await npmJson([spec.platformPackage, "versions"])].flat() as string[]
     : undefined;
-  return releasedVersions(time, spec.minVersion, platform);
+  return releasedVersions(time, spec.minVersion, platform, spec.scriptBuildsBeforePlatform);
 }
 
 /** `n` versions spread evenly over `all` (oldest and newest included). */

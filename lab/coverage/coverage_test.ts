@@ -79,6 +79,24 @@ Deno.test("coverage: releases without a Linux x64 binary are not builds", () => 
     releasedVersions(time, "1.0.0").map((v) => v.version),
     ["1.2.0", "1.17.11", "1.17.15", "1.17.18"],
   );
+  // script builds before the platform package's first build (Claude Code's cli.js up to 2.1.109):
+  // kept; from that build on only releases the platform package has; its 0.0.0 does not count
+  const claude = {
+    "1.0.0": "2025-05-22T00:00:00Z",
+    "2.1.109": "2026-04-10T00:00:00Z",
+    "2.1.110": "2026-04-14T00:00:00Z",
+    "2.1.115": "2026-04-20T00:00:00Z",
+    "2.1.116": "2026-04-21T00:00:00Z",
+  };
+  const claudePlatform = ["0.0.0", "2.1.110", "2.1.116"];
+  assert.deepEqual(
+    releasedVersions(claude, "1.0.0", claudePlatform, true).map((v) => v.version),
+    ["1.0.0", "2.1.109", "2.1.110", "2.1.116"],
+  );
+  assert.deepEqual(
+    releasedVersions(claude, "1.0.0", claudePlatform).map((v) => v.version),
+    ["2.1.110", "2.1.116"],
+  );
 });
 
 Deno.test("coverage: a Node agent installs even when a dependency's install script fails", async () => {

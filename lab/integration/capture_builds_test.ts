@@ -1,6 +1,7 @@
 /**
  * Builds other than the pinned ones, installed from npm at run time (`.cache/agents/`), under
- * capture against the scripted model server, byte for byte: Claude Code 2.1.150 (Bun 1.3.14,
+ * capture against the scripted model server, byte for byte: Claude Code 2.0.76 (`cli.js` on the
+ * machine's node, as every release up to 2.1.109 was), Claude Code 2.1.150 (Bun 1.3.14,
  * whose BoringSSL calls ERR_put_error without its unused argument), Codex 0.120.0, which
  * sends its HTTPS requests through a statically linked OpenSSL 3 (native-tls) and its
  * WebSocket (its default transport) through rustls over ring, and Codex 0.136.0, whose HTTPS
@@ -9,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { BUILD_SPECS, installBuild } from "../coverage/builds.ts";
+import { BUILD_SPECS, installBuild, systemNode } from "../coverage/builds.ts";
 import { captureAgent, checkAgent, recordedWebSocket } from "../../tests/support/agent_capture.ts";
 
 async function build(agent: "claude" | "codex", version: string): Promise<string> {
@@ -20,7 +21,26 @@ async function build(agent: "claude" | "codex", version: string): Promise<string
   return b.launcher;
 }
 
-type Hooked = { hooked: { library?: string; path: string; checks?: { state: string }[] }[] };
+type Hooked = {
+  hooked: { library?: string; path: string; checks?: { fn: string; state: string }[] }[];
+};
+
+Deno.test({
+  name: "Claude Code 2.0.76 (cli.js on node, before the Bun binary) under capture: byte for byte",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const launcher = await build("claude", "2.0.76");
+    assert.match(Deno.readTextFileSync(launcher).slice(0, 40), /^#!.*node/, "a node script");
+    const { rec } = await checkAgent("claude", "http/1.1", { binary: launcher });
+    // its TLS is node's OpenSSL, hooked in the node that ran it
+    const node = systemNode()!;
+    const entry = (rec.manifest.attach as Hooked).hooked.find((h) => h.path === node);
+    assert.ok(entry, `node (${node}) hooked: ${JSON.stringify(rec.manifest.attach)}`);
+    assert.equal(entry.library, "openssl");
+    const verified = entry.checks!.filter((c) => c.state === "verified").map((c) => c.fn);
+    assert.deepEqual(verified.sort(), ["SSL_read", "SSL_write"], JSON.stringify(entry.checks));
+  },
+});
 
 Deno.test({
   name: "Claude Code 2.1.150 (Bun 1.3.14) under capture: byte for byte",
