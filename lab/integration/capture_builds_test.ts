@@ -2,7 +2,8 @@
  * Builds other than the pinned ones, installed from npm at run time (`.cache/agents/`), under
  * capture against the scripted model server, byte for byte: Claude Code 2.0.76 (`cli.js` on the
  * machine's node, as every release up to 2.1.109 was), Claude Code 2.1.150 (Bun 1.3.14,
- * whose BoringSSL calls ERR_put_error without its unused argument), Codex 0.120.0, which
+ * whose BoringSSL calls ERR_put_error without its unused argument), Gemini CLI on Node 22 and
+ * 24 (official builds, OpenSSL 3.5 inside), Codex 0.120.0, which
  * sends its HTTPS requests through a statically linked OpenSSL 3 (native-tls) and its
  * WebSocket (its default transport) through rustls over ring, and Codex 0.136.0, whose HTTPS
  * requests go through rustls over ring (0.129 to 0.140; aws-lc from 0.141): every stack
@@ -10,7 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { BUILD_SPECS, installBuild, systemNode } from "../coverage/builds.ts";
+import { dirname } from "node:path";
+import { BUILD_SPECS, installBuild, NODE_RUNTIME, systemNode } from "../coverage/builds.ts";
 import { captureAgent, checkAgent, recordedWebSocket } from "../../tests/support/agent_capture.ts";
 
 async function build(agent: "claude" | "codex", version: string): Promise<string> {
@@ -99,3 +101,26 @@ Deno.test({
     assert.ok(rec.tls.some((r) => r.fn === "ring_aes_gcm_open" && r.ctx_id !== r.conn_id));
   },
 });
+
+// Node agents run on whichever node the user has: the official builds bundle their own OpenSSL
+// (3.5 in Node 22 and 24), each hooked in the node binary itself.
+for (const version of ["22.23.5", "24.22.3"]) {
+  Deno.test({
+    name: `Gemini CLI on Node ${version} (its own OpenSSL) under capture: byte for byte`,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const b = await installBuild(NODE_RUNTIME, version);
+      assert.equal(b.error, undefined, b.error);
+      const node = b.launcher!;
+      const path = `${dirname(node)}:/usr/local/bin:/usr/bin:/bin`;
+      const { rec } = await checkAgent("gemini", "http/1.1", { env: { PATH: path } });
+      const hooked = (rec.manifest.attach as Hooked).hooked;
+      const entry = hooked.find((h) => h.path === node);
+      assert.ok(entry, `${node} hooked: ${JSON.stringify(hooked.map((h) => h.path))}`);
+      assert.equal(entry.library, "openssl");
+      const verified = entry.checks!.filter((c) => c.state === "verified").map((c) => c.fn);
+      assert.deepEqual(verified.sort(), ["SSL_read", "SSL_write"], JSON.stringify(entry.checks));
+      assert.ok(!hooked.some((h) => h.path === systemNode()), "not the machine's node");
+    },
+  });
+}

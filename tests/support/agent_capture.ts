@@ -30,6 +30,8 @@ export interface CaptureCheckOptions {
   websocket?: boolean;
   /** another build of the agent (default: the pinned one) */
   binary?: string;
+  /** extra environment for the agent (e.g. a PATH whose `node` runs a Node agent) */
+  env?: Record<string, string>;
 }
 
 /** Runs `agent` through the tool scenario under capture; the run and the recording. */
@@ -42,6 +44,7 @@ export async function captureAgent(agent: AgentName, opts: CaptureCheckOptions =
     transport: agent === "codex" ? (opts.websocket ? "websocket" : "http") : undefined,
     wrap: underCapture(out),
     ...(opts.binary ? { binary: opts.binary } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
   };
   const result = await runAgent(run);
   return { result, rec: readRecording(out) };
