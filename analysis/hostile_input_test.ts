@@ -7,37 +7,20 @@
 import assert from "node:assert/strict";
 import { HTTP2_PREFACE as preface } from "../protocols/http2_frame.ts";
 import { seededRandom } from "../protocols/testing.ts";
-import type { TlsView } from "./byte_streams.ts";
 import { analyzeRecording, run } from "./analyze.ts";
-import { build, fixtureDir, fixtureTls, prices, selectRows } from "./testing.ts";
+import { build, fixtureDir, fixtureTls, handView, prices, selectRows } from "./testing.ts";
 import { buildHttpTables } from "./http_tables.ts";
 
 const enc = new TextEncoder();
 
 /** A TLS view of hand-made calls: [connection, direction, bytes] in order. */
-function view(calls: [number, "write" | "read", Uint8Array][]): TlsView {
-  const seqs = new Map<string, bigint>();
-  const seq = calls.map(([c, d]) => {
-    const k = `${c}:${d}`;
-    const s = seqs.get(k) ?? 0n;
-    seqs.set(k, s + 1n);
-    return s;
+const view = (calls: [number, "write" | "read", Uint8Array][]) =>
+  handView(calls.map(([c, d, b]) => [d, b, BigInt(c)]), {
+    pid: 7,
+    connId: 0n,
+    step: 1_000_000n,
+    lib: "test",
   });
-  return {
-    length: calls.length,
-    pid: calls.map(() => 7),
-    connId: calls.map(([c]) => BigInt(c)),
-    connGen: calls.map(() => 0),
-    direction: calls.map(([, d]) => d),
-    seq,
-    len: calls.map(([, , b]) => BigInt(b.length)),
-    data: calls.map(([, , b]) => b),
-    truncated: calls.map(() => false),
-    lost: calls.map(() => 0n),
-    ts: calls.map((_, i) => 1_000_000n * BigInt(i + 1)),
-    lib: calls.map(() => "test"),
-  };
-}
 
 function rssMb(): number {
   return Deno.memoryUsage().rss / 2 ** 20;

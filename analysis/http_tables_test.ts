@@ -3,29 +3,11 @@
  * keep-alive exchanges pair in order, and a HEAD answer is framed without a body.
  */
 import assert from "node:assert/strict";
-import type { TlsView } from "./byte_streams.ts";
 import { buildHttpTables } from "./http_tables.ts";
-import { prices } from "./testing.ts";
+import { type HandCall, handView, prices } from "./testing.ts";
 
-const enc = new TextEncoder();
-
-function view(calls: ["write" | "read", string][]): TlsView {
-  const seq = { write: 0n, read: 0n };
-  return {
-    length: calls.length,
-    pid: calls.map(() => 3),
-    connId: calls.map(() => 4n),
-    connGen: calls.map(() => 0),
-    direction: calls.map(([d]) => d),
-    seq: calls.map(([d]) => seq[d]++),
-    len: calls.map(([, s]) => BigInt(s.length)),
-    data: calls.map(([, s]) => enc.encode(s)),
-    truncated: calls.map(() => false),
-    lost: calls.map(() => 0n),
-    ts: calls.map((_, i) => BigInt(10 * (i + 1))),
-    lib: calls.map(() => "t"),
-  };
-}
+/** A TLS view of one connection's calls, in order. */
+const view = (calls: HandCall[]) => handView(calls, { pid: 3, connId: 4n, step: 10n });
 
 Deno.test("other HTTPS traffic: exchanges with host, method, path, status and sizes", async () => {
   const t = await buildHttpTables(

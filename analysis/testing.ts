@@ -110,6 +110,42 @@ export function fixtureTls(agent: string): TlsView {
 
 export const prices = loadPrices();
 
+/** One hand-made TLS call: its direction, its bytes (text is UTF-8) and, if not the view's
+ * default, its connection. */
+export type HandCall = readonly ["write" | "read", string | Uint8Array, bigint?];
+
+/**
+ * A TLS view of hand-made calls, in order: every call whole (not truncated, nothing lost), of
+ * process `pid`, on connection `connId` (generation 0) unless the call names its own, numbered
+ * by connection and direction from 0, the i-th (from 0) at time `step` * (i + 1) ns.
+ */
+export function handView(
+  calls: readonly HandCall[],
+  o: { pid: number; connId: bigint; step: bigint; lib?: string },
+): TlsView {
+  const data = calls.map(([, b]) => typeof b === "string" ? new TextEncoder().encode(b) : b);
+  const seqs = new Map<string, bigint>();
+  return {
+    length: calls.length,
+    pid: calls.map(() => o.pid),
+    connId: calls.map(([, , c]) => c ?? o.connId),
+    connGen: calls.map(() => 0),
+    direction: calls.map(([d]) => d),
+    seq: calls.map(([d, , c]) => {
+      const k = `${c ?? o.connId}:${d}`;
+      const s = seqs.get(k) ?? 0n;
+      seqs.set(k, s + 1n);
+      return s;
+    }),
+    len: data.map((b) => BigInt(b.length)),
+    data,
+    truncated: calls.map(() => false),
+    lost: calls.map(() => 0n),
+    ts: calls.map((_, i) => o.step * BigInt(i + 1)),
+    lib: calls.map(() => o.lib ?? "t"),
+  };
+}
+
 export function build(tls: TlsView, recording = "fixture"): Promise<HttpTables> {
   return buildHttpTables(recording, tls, prices);
 }

@@ -16,9 +16,8 @@ import {
   HTTP2_PREFACE,
 } from "../protocols/http2_frame.ts";
 import { encodeLiteral } from "../protocols/hpack_encode.ts";
-import type { TlsView } from "./byte_streams.ts";
 import { buildHttpTables } from "./http_tables.ts";
-import { prices } from "./testing.ts";
+import { type HandCall, handView, prices } from "./testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
 /** An empty HTTP/2 SETTINGS frame. */
@@ -34,26 +33,8 @@ const h2Headers = (id: number, fields: [string, string][]) =>
   );
 
 const enc = new TextEncoder();
-const bytes = (v: string | Uint8Array) => typeof v === "string" ? enc.encode(v) : v;
-
 /** A TLS view of one connection's calls, in order. */
-function view(calls: ["write" | "read", string | Uint8Array][]): TlsView {
-  const seq = { write: 0n, read: 0n };
-  return {
-    length: calls.length,
-    pid: calls.map(() => 9),
-    connId: calls.map(() => 0x2an),
-    connGen: calls.map(() => 0),
-    direction: calls.map(([d]) => d),
-    seq: calls.map(([d]) => seq[d]++),
-    len: calls.map(([, s]) => BigInt(bytes(s).length)),
-    data: calls.map(([, s]) => bytes(s)),
-    truncated: calls.map(() => false),
-    lost: calls.map(() => 0n),
-    ts: calls.map((_, i) => BigInt(1000 * (i + 1))),
-    lib: calls.map(() => "t"),
-  };
-}
+const view = (calls: HandCall[]) => handView(calls, { pid: 9, connId: 0x2an, step: 1000n });
 
 const SOURCE = "pid 9 conn 0x2a gen 0";
 const UPGRADE = "GET /v1/responses HTTP/1.1\r\nHost: api.test\r\nUpgrade: websocket\r\n" +

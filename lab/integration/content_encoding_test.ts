@@ -9,7 +9,7 @@ import * as zlib from "node:zlib";
 import { renderAnthropicStream } from "../simulator/anthropic_messages.ts";
 import type { TlsView } from "../../analysis/byte_streams.ts";
 import { buildHttpTables } from "../../analysis/http_tables.ts";
-import { prices } from "../../analysis/testing.ts";
+import { type HandCall, handView, prices } from "../../analysis/testing.ts";
 
 const enc = new TextEncoder();
 
@@ -44,7 +44,7 @@ function recording(coding: string | null): TlsView {
   const body = coding ? compress(coding, plain) : plain;
   const req =
     `{"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"Bash"}]}`;
-  const calls: ["write" | "read", Uint8Array][] = [
+  const calls: HandCall[] = [
     [
       "write",
       enc.encode(
@@ -67,21 +67,7 @@ function recording(coding: string | null): TlsView {
     ]);
   }
   calls.push(["read", enc.encode("0\r\n\r\n")]);
-  const seq = { write: 0n, read: 0n };
-  return {
-    length: calls.length,
-    pid: calls.map(() => 1),
-    connId: calls.map(() => 1n),
-    connGen: calls.map(() => 0),
-    direction: calls.map(([d]) => d),
-    seq: calls.map(([d]) => seq[d]++),
-    len: calls.map(([, b]) => BigInt(b.length)),
-    data: calls.map(([, b]) => b),
-    truncated: calls.map(() => false),
-    lost: calls.map(() => 0n),
-    ts: calls.map((_, i) => 1000n * BigInt(i + 1)),
-    lib: calls.map(() => "t"),
-  };
+  return handView(calls, { pid: 1, connId: 1n, step: 1000n });
 }
 
 const plain = await buildHttpTables("r", recording(null), prices);
