@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ElfFile } from "../elf.ts";
 import { CODEX_EXE, SKIP_NOT_ROOT, tempCacheDir } from "./test_gate.ts";
 import { startTlsFixture } from "./tls_fixture.ts";
-import { withUprobes } from "./uprobe_check.ts";
+import { uprobesOfRun } from "./uprobe_check.ts";
 import { locate } from "./mod.ts";
 
 // Oracle for the pinned Codex 0.169.0 only (the file offsets found by hand before the locator
@@ -55,32 +55,37 @@ Deno.test({
         `stream_max_retries = 0`,
       ].join("\n") + "\n",
     );
-    let pid = 0;
     try {
-      const { hits } = await withUprobes([
-        // EVP_AEAD_CTX_seal(ctx, out, out_len, max_out_len, nonce, nonce_len, in, in_len, ad,
-        // ad_len): args 7.. are on the stack; at entry [rsp] is the return address.
+      const { pid, hits: mine } = await uprobesOfRun(
+        [
+          // EVP_AEAD_CTX_seal(ctx, out, out_len, max_out_len, nonce, nonce_len, in, in_len, ad,
+          // ad_len): args 7.. are on the stack; at entry [rsp] is the return address.
+          {
+            name: "seal",
+            path: CODEX_EXE,
+            offset: at("EVP_AEAD_CTX_seal").fileOffset,
+            fetch: "inlen=+16(%sp):u64 data=+0(+8(%sp)):u8[48]",
+          },
+          {
+            name: "open",
+            path: CODEX_EXE,
+            offset: at("EVP_AEAD_CTX_open").fileOffset,
+            fetch: "inlen=+16(%sp):u64",
+          },
+          // Not hooks: recorded to show rustls does not call them.
+          {
+            name: "seal_scatter",
+            path: CODEX_EXE,
+            offset: at("EVP_AEAD_CTX_seal_scatter").fileOffset,
+          },
+          {
+            name: "open_gather",
+            path: CODEX_EXE,
+            offset: at("EVP_AEAD_CTX_open_gather").fileOffset,
+          },
+        ],
+        CODEX_EXE,
         {
-          name: "seal",
-          path: CODEX_EXE,
-          offset: at("EVP_AEAD_CTX_seal").fileOffset,
-          fetch: "inlen=+16(%sp):u64 data=+0(+8(%sp)):u8[48]",
-        },
-        {
-          name: "open",
-          path: CODEX_EXE,
-          offset: at("EVP_AEAD_CTX_open").fileOffset,
-          fetch: "inlen=+16(%sp):u64",
-        },
-        // Not hooks: recorded to show rustls does not call them.
-        {
-          name: "seal_scatter",
-          path: CODEX_EXE,
-          offset: at("EVP_AEAD_CTX_seal_scatter").fileOffset,
-        },
-        { name: "open_gather", path: CODEX_EXE, offset: at("EVP_AEAD_CTX_open_gather").fileOffset },
-      ], async () => {
-        const child = new Deno.Command(CODEX_EXE, {
           args: [
             "exec",
             "--skip-git-repo-check",
@@ -107,15 +112,9 @@ Deno.test({
             CODEX_CA_CERTIFICATE: server.caPath,
             SSL_CERT_FILE: server.caPath,
           },
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-          signal: AbortSignal.timeout(120_000),
-        }).spawn();
-        pid = child.pid;
-        await child.output();
-      });
-      const mine = hits.filter((h) => h.tgid === pid);
+        },
+        120_000,
+      );
       const count = (n: string) => mine.filter((h) => h.name === n).length;
       const post = server.requests.find((q) => q.method === "POST");
       assert.ok(post?.path.startsWith("/v1/responses"), JSON.stringify(server.requests));

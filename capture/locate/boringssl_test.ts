@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ElfFile } from "../elf.ts";
 import { CLAUDE_EXE, SKIP_NOT_ROOT, tempCacheDir } from "./test_gate.ts";
 import { startTlsFixture } from "./tls_fixture.ts";
-import { withUprobes } from "./uprobe_check.ts";
+import { uprobesOfRun } from "./uprobe_check.ts";
 import { locate } from "./mod.ts";
 import { SSL_REASONS } from "./boringssl.ts";
 
@@ -47,20 +47,21 @@ Deno.test({
     const read = r.hooks.find((h) => h.fn === "SSL_read")!;
     const server = await startTlsFixture();
     const home = await Deno.makeTempDir({ prefix: "sl-locate-claude-home-" });
-    let pid = 0;
     try {
-      const { hits } = await withUprobes([
-        // SSL_write(SSL *ssl /*rdi*/, const void *buf /*rsi*/, int num /*edx*/)
+      const { pid, hits: mine } = await uprobesOfRun(
+        [
+          // SSL_write(SSL *ssl /*rdi*/, const void *buf /*rsi*/, int num /*edx*/)
+          {
+            name: "ssl_write",
+            path: CLAUDE_EXE,
+            offset: write.fileOffset,
+            fetch: "len=%dx:s32 data=+0(%si):u8[48]",
+          },
+          // SSL_read(SSL *ssl, void *buf, int num): the buffer is filled by return time.
+          { name: "ssl_read", path: CLAUDE_EXE, offset: read.fileOffset, fetch: "len=%dx:s32" },
+        ],
+        CLAUDE_EXE,
         {
-          name: "ssl_write",
-          path: CLAUDE_EXE,
-          offset: write.fileOffset,
-          fetch: "len=%dx:s32 data=+0(%si):u8[48]",
-        },
-        // SSL_read(SSL *ssl, void *buf, int num): the buffer is filled by return time.
-        { name: "ssl_read", path: CLAUDE_EXE, offset: read.fileOffset, fetch: "len=%dx:s32" },
-      ], async () => {
-        const child = new Deno.Command(CLAUDE_EXE, {
           args: ["-p", "hi"],
           cwd: home,
           clearEnv: true,
@@ -76,15 +77,9 @@ Deno.test({
             NODE_EXTRA_CA_CERTS: server.caPath,
             SSL_CERT_FILE: server.caPath,
           },
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-          signal: AbortSignal.timeout(120_000),
-        }).spawn();
-        pid = child.pid;
-        await child.output();
-      });
-      const mine = hits.filter((h) => h.tgid === pid);
+        },
+        120_000,
+      );
       const posts = server.requests.filter((q) => q.method === "POST");
       assert.ok(
         posts.some((q) => q.path.startsWith("/v1/messages")),

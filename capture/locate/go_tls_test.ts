@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ElfFile } from "../elf.ts";
 import { SKIP_NOT_ROOT, tempCacheDir } from "./test_gate.ts";
 import { startTlsFixture } from "./tls_fixture.ts";
-import { withUprobes } from "./uprobe_check.ts";
+import { uprobesOfRun } from "./uprobe_check.ts";
 import { locate } from "./mod.ts";
 import { readPclntab } from "./gopclntab.ts";
 
@@ -100,7 +100,6 @@ Deno.test({
 
       if (SKIP_NOT_ROOT) return;
       const server = await startTlsFixture();
-      let pid = 0;
       try {
         const probes = [
           // Go register ABI: receiver c in RAX, b.ptr in RBX, b.len in RCX.
@@ -117,19 +116,11 @@ Deno.test({
             fetch: "n=%ax:s64", // results: n in RAX, err in RBX/RCX
           })),
         ];
-        const { hits } = await withUprobes(probes, async () => {
-          const child = new Deno.Command(bin, {
-            args: [server.url],
-            env: { SSL_CERT_FILE: server.caPath },
-            stdout: "piped",
-            stderr: "piped",
-            signal: AbortSignal.timeout(60_000),
-          }).spawn();
-          pid = child.pid;
-          const out = await child.output();
-          assert.match(new TextDecoder().decode(out.stdout), /^400 /);
-        });
-        const mine = hits.filter((h) => h.tgid === pid);
+        const { output, hits: mine } = await uprobesOfRun(probes, bin, {
+          args: [server.url],
+          env: { SSL_CERT_FILE: server.caPath },
+        }, 60_000);
+        assert.match(new TextDecoder().decode(output.stdout), /^400 /);
         assert.deepEqual(server.requests.map((q) => `${q.method} ${q.path}`), [
           "POST /go-client-path",
         ]);

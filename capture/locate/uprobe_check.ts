@@ -73,6 +73,31 @@ export async function withUprobes<T>(
   }
 }
 
+/**
+ * Runs the program `cmd` once with the uprobes in place (stdin closed, output piped, killed
+ * after `timeoutMs`); returns its process id, its output and the hits in its own process.
+ */
+export async function uprobesOfRun(
+  specs: UprobeSpec[],
+  cmd: string,
+  opts: Pick<Deno.CommandOptions, "args" | "cwd" | "clearEnv" | "env">,
+  timeoutMs: number,
+): Promise<{ pid: number; output: Deno.CommandOutput; hits: UprobeHit[] }> {
+  let pid = 0;
+  const { result, hits } = await withUprobes(specs, () => {
+    const child = new Deno.Command(cmd, {
+      ...opts,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(timeoutMs),
+    }).spawn();
+    pid = child.pid;
+    return child.output();
+  });
+  return { pid, output: result, hits: hits.filter((h) => h.tgid === pid) };
+}
+
 const LINE = /^\s*(.+)-(\d+)\s+\(\s*(\d+)\)\s+\[\d+\]\s+\S+\s+[\d.]+:\s+(\w+):\s+\([^)]*\)\s?(.*)$/;
 
 export function parseTrace(text: string): UprobeHit[] {
