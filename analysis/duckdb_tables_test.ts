@@ -5,9 +5,9 @@
  * aside in between.
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { added, col, opt, table } from "../kit/columns.ts";
 import { appendColumns, appendRows, createTables, type RejectedRow } from "./duckdb_tables.ts";
+import { withDb } from "./analysed_db.ts";
 
 const def = table(
   "t",
@@ -72,9 +72,7 @@ const want = (rows: Record<string, unknown>[]) =>
   rows.map((r) => ({ ...r, bin: r.bin === null ? null : new Uint8Array(r.bin as Uint8Array) }));
 
 Deno.test("duckdb_tables: appended rows of every column type read back as given", async () => {
-  const i = await DuckDBInstance.create(":memory:");
-  const c = await i.connect();
-  try {
+  await withDb(":memory:", async (c) => {
     await createTables(c, [def]);
     // more than two chunks of 2048, with rows set aside in the first and the last chunk
     const rows = Array.from({ length: 4500 }, (_, k) => row(k));
@@ -86,16 +84,11 @@ Deno.test("duckdb_tables: appended rows of every column type read back as given"
       why: "s not a string",
     }]);
     assert.deepEqual(await readBack(c), want(rows.filter((_, k) => k !== 3 && k !== 4400)));
-  } finally {
-    c.closeSync();
-    i.closeSync();
-  }
+  });
 });
 
 Deno.test("duckdb_tables: one row, a null in every nullable column, and typed-array columns", async () => {
-  const i = await DuckDBInstance.create(":memory:");
-  const c = await i.connect();
-  try {
+  await withDb(":memory:", async (c) => {
     await createTables(c, [def]);
     const nulls = {
       k: 1n,
@@ -126,16 +119,11 @@ Deno.test("duckdb_tables: one row, a null in every nullable column, and typed-ar
       [3n, 0n, 0, 0, "constant from extra", null],
       [4n, 2n ** 63n - 1n, 2 ** 31 - 1, 1e300, "constant from extra", null],
     ]);
-  } finally {
-    c.closeSync();
-    i.closeSync();
-  }
+  });
 });
 
 Deno.test("duckdb_tables: a column added later takes its declared value when a row leaves it out", async () => {
-  const i = await DuckDBInstance.create(":memory:");
-  const c = await i.connect();
-  try {
+  await withDb(":memory:", async (c) => {
     const later = table(
       "later",
       "a table with added columns",
@@ -149,8 +137,5 @@ Deno.test("duckdb_tables: a column added later takes its declared value when a r
     await appendRows(c, later, [{ k: 1n }, { k: 2n, flag: true, note: "given" }]);
     const r = await c.runAndReadAll("SELECT k, flag, note FROM later ORDER BY k");
     assert.deepEqual(r.getRows(), [[1n, false, null], [2n, true, "given"]]);
-  } finally {
-    c.closeSync();
-    i.closeSync();
-  }
+  });
 });

@@ -7,10 +7,10 @@
  * `problems` row, and the parser restarts at the next call.
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { appendRows, createTables } from "../duckdb_tables.ts";
 import { httpExchangesTable, rawIpcTable, sseEventsTable } from "../schema.ts";
 import { readMcpMessages } from "./build.ts";
+import { withDb } from "../analysed_db.ts";
 
 const FIXTURE = new URL("../../tests/fixtures/mcp/gemini_fs_ev.jsonl", import.meta.url);
 const AGENT = 100;
@@ -77,17 +77,12 @@ function kernelRows(shape: Shape, ends: ("writer" | "reader")[], cut = -1) {
   return rows;
 }
 
-async function messages(rows: Record<string, unknown>[]) {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  try {
+function messages(rows: Record<string, unknown>[]) {
+  return withDb(":memory:", async (c) => {
     await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
     await appendRows(c, rawIpcTable, rows);
     return await readMcpMessages(c);
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
+  });
 }
 
 const summary = (ms: Awaited<ReturnType<typeof messages>>["rows"]) =>

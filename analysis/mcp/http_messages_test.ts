@@ -7,10 +7,10 @@
  * mcp_calls pairs each request with its answer, across connections.
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { appendRows, createTables } from "../duckdb_tables.ts";
 import { httpExchangesTable, rawIpcTable, sseEventsTable } from "../schema.ts";
 import { readMcpMessages } from "./build.ts";
+import { withDb } from "../analysed_db.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
 import { SQL_DIR } from "./build.ts";
@@ -83,10 +83,8 @@ function kernelRows(conns: { client: Uint8Array; server: Uint8Array }[], ends: E
   return rows;
 }
 
-async function analyse(rows: Record<string, unknown>[]) {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  try {
+function analyse(rows: Record<string, unknown>[]) {
+  return withDb(":memory:", async (c) => {
     await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
     await appendRows(c, rawIpcTable, rows);
     const got = await readMcpMessages(c);
@@ -99,10 +97,7 @@ async function analyse(rows: Record<string, unknown>[]) {
         "arguments::VARCHAR AS args, result::VARCHAR AS result FROM mcp_calls ORDER BY start_ns",
     )).getRowObjects();
     return { ...got, calls };
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
+  });
 }
 
 const summary = (rows: Awaited<ReturnType<typeof analyse>>["rows"]) =>

@@ -7,7 +7,6 @@
  * each request is paired with its answer.
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
 import {
   hostAndPort,
   type HttpsExchange,
@@ -18,6 +17,7 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { appendRows, createTables } from "../duckdb_tables.ts";
 import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
 import { lineageTable } from "../correlate/schema.ts";
+import { withDb } from "../analysed_db.ts";
 import { readMcpMessages, SQL_DIR } from "./build.ts";
 import { ALL_TABLES } from "../schema.ts";
 import { sqlText } from "../sql_files.ts";
@@ -142,9 +142,7 @@ Deno.test("https MCP: the host and port a Host header names", () => {
 });
 
 Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, paired in mcp_calls", async () => {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  try {
+  await withDb(":memory:", async (c) => {
     await createTables(c, ALL_TABLES);
     await createTables(c, [lineageTable, ...MCP_TABLES]);
     await c.run(sqlText("macros"));
@@ -219,8 +217,5 @@ Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, 
       calls.slice(1).map((r) => r.server_name),
       Array(6).fill("mcp-servers/everything"),
     );
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
+  });
 });
