@@ -18,7 +18,8 @@ import {
   tlsTable,
 } from "../recording/schema.ts";
 
-const recordingCol = col(
+/** Every analysis table's first column. */
+export const recordingCol = col(
   "recording",
   "utf8",
   "the recording this row comes from: its directory name",

@@ -9,12 +9,7 @@
  * declarations (`deno task correlate:doc`), and a test checks it is current.
  */
 import { col, opt, type RowOf, table } from "../../kit/columns.ts";
-
-const recordingCol = col(
-  "recording",
-  "utf8",
-  "the recording this row comes from: its directory name",
-);
+import { recordingCol } from "../schema.ts";
 
 const sessionDoc = "the agent session: the pid of the agent process (the one making LLM calls)";
 

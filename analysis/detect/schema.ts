@@ -6,12 +6,8 @@
  * `findings`. Their SQL is in `sql/<name>.sql`; `SCHEMA.md` is generated from this file.
  */
 import { col, opt, type RowOf, table } from "../../kit/columns.ts";
+import { recordingCol } from "../schema.ts";
 
-const recordingCol = col(
-  "recording",
-  "utf8",
-  "the recording this row comes from: its directory name",
-);
 const sessionDoc = "the agent session (the agent process's pid, see `sessions`)";
 
 export const sensitivePatternsTable = table(

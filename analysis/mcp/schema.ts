@@ -7,12 +7,7 @@
  * `sql/<table>.sql`; `mcp_messages` is filled by the JSON-RPC parser (`build.ts`).
  */
 import { col, opt, type RowOf, table } from "../../kit/columns.ts";
-
-const recordingCol = col(
-  "recording",
-  "utf8",
-  "the recording this row comes from: its directory name",
-);
+import { recordingCol } from "../schema.ts";
 
 const TRANSPORT = col(
   "transport",

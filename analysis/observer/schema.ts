@@ -4,6 +4,7 @@
  * column kit; `SCHEMA.md` is generated from it.
  */
 import { col, opt, type RowOf, table } from "../../kit/columns.ts";
+import { recordingCol } from "../schema.ts";
 
 export const labelsTable = table(
   "labels",
@@ -11,7 +12,7 @@ export const labelsTable = table(
     "an explanation and the event ids it relies on, with the model, tokens and cost of the " +
     "labelling itself. Key: (`recording`, `session_id`, `model`).",
   [
-    col("recording", "utf8", "the recording this row comes from: its directory name"),
+    recordingCol,
     col("session_id", "int32", "the session judged (the agent process's pid, see `sessions`)"),
     col("model", "utf8", "the observer model asked (as answered when the endpoint says)"),
     col("endpoint", "utf8", "the OpenAI-compatible base URL asked"),
