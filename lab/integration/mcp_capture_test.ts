@@ -244,6 +244,26 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
   });
 }
 
+/**
+ * The recording has one MCP finding (the unconfigured server's): high, its explanation
+ * matching `explanation` and naming python3 (the program that ran the server), and a tool call
+ * (the one that ran it) among its evidence.
+ */
+async function assertOneUnconfigured(db: string, explanation: RegExp) {
+  const f = await queryDb(
+    db,
+    `SELECT f.severity, f.explanation, f.evidence, f.details::VARCHAR AS details, t.name
+     FROM findings f
+     LEFT JOIN tool_calls t ON list_contains(f.evidence, 'tool_call:' || t.tool_call_id)
+     WHERE f.kind LIKE 'mcp%'`,
+  );
+  assert.equal(f.length, 1, show(f));
+  assert.equal(f[0].severity, "high");
+  assert.match(String(f[0].explanation), explanation);
+  assert.match(String(f[0].explanation), /python3/);
+  assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
+}
+
 for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
   Deno.test({
     name: `${agent}: an MCP server started by a program the model ran raises ` +
@@ -263,18 +283,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           ["rogue-server", 1],
           ["sightline-lab-notes", 0],
         ]);
-        const f = await queryDb(
-          db,
-          `SELECT f.severity, f.explanation, f.evidence, f.details::VARCHAR AS details, t.name
-           FROM findings f
-           LEFT JOIN tool_calls t ON list_contains(f.evidence, 'tool_call:' || t.tool_call_id)
-           WHERE f.kind LIKE 'mcp%'`,
-        );
-        assert.equal(f.length, 1, show(f));
-        assert.equal(f[0].severity, "high");
-        assert.match(String(f[0].explanation), /rogue-server .*its client is not the agent/);
-        assert.match(String(f[0].explanation), /python3/);
-        assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
+        await assertOneUnconfigured(db, /rogue-server .*its client is not the agent/);
         // the configured server, asked nothing, is the server's own; the rogue one stays the
         // tool call's that started it
         const attributed = await queryDb(
@@ -329,21 +338,10 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
             ["rogue-http-server", "http", false, false, 1, true],
           ],
         );
-        const f = await queryDb(
+        await assertOneUnconfigured(
           db,
-          `SELECT f.severity, f.explanation, t.name
-           FROM findings f
-           LEFT JOIN tool_calls t ON list_contains(f.evidence, 'tool_call:' || t.tool_call_id)
-           WHERE f.kind LIKE 'mcp%'`,
-        );
-        assert.equal(f.length, 1, show(f));
-        assert.equal(f[0].severity, "high");
-        assert.match(
-          String(f[0].explanation),
           /rogue-http-server .*reached over loopback http on port \d+ outside the agent's configuration: its client is not the agent/,
         );
-        assert.match(String(f[0].explanation), /python3/);
-        assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }
@@ -576,21 +574,10 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           ],
           show(servers),
         );
-        const f = await queryDb(
+        await assertOneUnconfigured(
           db,
-          `SELECT f.severity, f.explanation, t.name
-           FROM findings f
-           LEFT JOIN tool_calls t ON list_contains(f.evidence, 'tool_call:' || t.tool_call_id)
-           WHERE f.kind LIKE 'mcp%'`,
-        );
-        assert.equal(f.length, 1, show(f));
-        assert.equal(f[0].severity, "high");
-        assert.match(
-          String(f[0].explanation),
           /\(remote, localhost port \d+\) was reached over HTTPS \(http\) outside the agent's configuration: its client is not the agent/,
         );
-        assert.match(String(f[0].explanation), /python3/);
-        assert.ok(f[0].name !== null, `the tool call that ran it is evidence: ${show(f)}`);
       } finally {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
       }
