@@ -9,41 +9,12 @@ import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { tlsStreams } from "../recording/recording.ts";
-
-const CLIENT = `package main
-
-import (
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"strings"
-)
-
-func main() {
-	req, _ := http.NewRequest("POST", os.Args[1]+"/v1/go", strings.NewReader("{\\"from\\":\\"go\\"}"))
-	req.Header.Set("Authorization", "Bearer go-secret-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Println(err)
-		os.Exit(1)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Println(resp.Status, string(b))
-}
-`;
+import { buildGo, GO_HTTPS_CLIENT, goTool } from "../tests/support/go.ts";
 
 async function buildGoClient(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "sl-go-" });
-  await Deno.writeTextFile(`${dir}/main.go`, CLIENT);
-  const out = await new Deno.Command("go", {
-    args: ["build", "-ldflags=-s -w", "-o", "client", "main.go"],
-    cwd: dir,
-    env: { GOFLAGS: "-mod=mod", GOPROXY: "off", GOCACHE: `${dir}/cache`, HOME: dir },
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, `go build: ${new TextDecoder().decode(out.stderr)}`);
-  return `${dir}/client`;
+  const go = await goTool();
+  assert.ok(go, "no go toolchain");
+  return await buildGo(go, GO_HTTPS_CLIENT, await Deno.makeTempDir({ prefix: "sl-go-" }));
 }
 
 Deno.test({

@@ -5,72 +5,11 @@ import { startTlsFixture } from "./tls_fixture.ts";
 import { uprobesOfRun } from "./uprobe_check.ts";
 import { locate } from "./mod.ts";
 import { readPclntab } from "./gopclntab.ts";
-
-// A stripped Go HTTPS client built here from Debian's golang-go (stdlib only, no downloads).
-const CLIENT = `package main
-
-import (
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"strings"
-)
-
-func main() {
-	resp, err := http.Post(os.Args[1]+"/go-client-path", "application/json", strings.NewReader("{\\"hello\\":1}"))
-	if err != nil {
-		fmt.Println(err)
-		os.Exit(1)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Println(resp.Status, len(b))
-}
-`;
-
-async function goTool(): Promise<string | undefined> {
-  for (const p of ["/usr/bin/go", "/usr/lib/go/bin/go"]) {
-    try {
-      await Deno.stat(p);
-      return p;
-    } catch { /* next */ }
-  }
-  if (Deno.uid() !== 0) return undefined;
-  // Root without Go (a fresh CI machine): install Debian's golang-go (~10 s, ~330 MB).
-  const env = { ...Deno.env.toObject(), DEBIAN_FRONTEND: "noninteractive" };
-  const apt = (args: string[]) =>
-    new Deno.Command("apt-get", { args, env, stdout: "null" }).output();
-  await apt(["update", "-qq"]);
-  const r = await apt(["install", "-y", "-qq", "--no-install-recommends", "golang-go"]);
-  if (!r.success) {
-    throw new Error(`apt-get install golang-go: ${new TextDecoder().decode(r.stderr)}`);
-  }
-  return "/usr/bin/go";
-}
+import { buildGo, GO_HTTPS_CLIENT, goTool } from "../../tests/support/go.ts";
 
 const go = SKIP_NOT_ROOT ? undefined : await goTool();
 if (!go) {
   console.warn("capture/locate: Go tests skipped: no go toolchain and not root to install it");
-}
-
-async function buildClient(dir: string): Promise<string> {
-  await Deno.writeTextFile(`${dir}/main.go`, CLIENT);
-  const out = await new Deno.Command(go!, {
-    args: ["build", "-ldflags=-s -w", "-o", "client", "main.go"],
-    cwd: dir,
-    env: {
-      HOME: dir,
-      GOCACHE: `${dir}/cache`,
-      GOPATH: `${dir}/gopath`,
-      GO111MODULE: "off",
-      GOPROXY: "off",
-      GOFLAGS: "",
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    },
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return `${dir}/client`;
 }
 
 Deno.test({
@@ -79,7 +18,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sl-locate-go-" });
     try {
-      const bin = await buildClient(dir);
+      const bin = await buildGo(go!, GO_HTTPS_CLIENT, dir);
       using elf = ElfFile.open(bin);
       assert.equal(elf.staticSymbols().length, 0, "built stripped");
       const r = await locate(bin, { cacheDir: await tempCacheDir() });
