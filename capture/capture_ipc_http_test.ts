@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureForTest } from "../tests/support/capture.ts";
+import { captureWithLog } from "../tests/support/capture.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import type { IpcRow } from "../recording/schema.ts";
 
@@ -73,15 +73,8 @@ function stream(rows: IpcRow[]): string {
 Deno.test({
   name: "HTTP on loopback TCP is recorded from both ends, paired by ports, secrets masked",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-http-" });
-    try {
-      const logPath = `${tmp}/log.json`;
-      const { res, rec } = await captureForTest({
-        cmd: ["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY, logPath],
-        out: `${tmp}/rec`,
-      });
-      assert.equal(res.exitCode, 0);
+  fn: () =>
+    captureWithLog(["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY], async ({ rec, logPath }) => {
       const log = JSON.parse(await Deno.readTextFile(logPath)) as Record<string, number[]>;
       const client = rec.manifest.root_pid!;
       const ipc = rec.ipc;
@@ -113,10 +106,7 @@ Deno.test({
         assert.equal(req.length, lens.reduce((a, b) => a + b, 0), "same length");
       }
       assert.ok(!ipc.some((r) => text(r.data).includes("hello raw")), "raw TCP not recorded");
-    } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    }
-  },
+    }),
 });
 
 /**
@@ -149,15 +139,8 @@ open(sys.argv[1], "w").write(json.dumps({"port": l.getsockname()[1], "sent": n, 
 Deno.test({
   name: "a write the peer answers with a reset keeps the socket's ports and peer",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-reset-" });
-    try {
-      const logPath = `${tmp}/log.json`;
-      const { res, rec } = await captureForTest({
-        cmd: ["/usr/bin/python3", "-c", RESET_PY, logPath],
-        out: `${tmp}/rec`,
-      });
-      assert.equal(res.exitCode, 0);
+  fn: () =>
+    captureWithLog(["/usr/bin/python3", "-c", RESET_PY], async ({ rec, logPath }) => {
       const log = JSON.parse(await Deno.readTextFile(logPath));
       assert.equal(log.sent, 5);
       assert.ok(log.reset, "the peer reset the connection");
@@ -167,10 +150,7 @@ Deno.test({
         [["HTTP/1.1", log.port, true], ["0\r\n\r\n", log.port, true]],
       );
       assert.equal(new Set(served.map((r) => r.peer_inode)).size, 1, "one peer");
-    } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    }
-  },
+    }),
 });
 
 /**
@@ -197,15 +177,8 @@ open(sys.argv[1], "w").write(json.dumps({"port": l.getsockname()[1]}))
 Deno.test({
   name: "a peek (MSG_PEEK) is not recorded: each byte is in the stream once",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-peek-" });
-    try {
-      const logPath = `${tmp}/log.json`;
-      const { res, rec } = await captureForTest({
-        cmd: ["/usr/bin/python3", "-c", PEEK_PY, logPath],
-        out: `${tmp}/rec`,
-      });
-      assert.equal(res.exitCode, 0);
+  fn: () =>
+    captureWithLog(["/usr/bin/python3", "-c", PEEK_PY], async ({ rec, logPath }) => {
       const { port } = JSON.parse(await Deno.readTextFile(logPath));
       const client = rec.ipc.filter((r) => r.remote_port === port);
       const server = rec.ipc.filter((r) => r.local_port === port);
@@ -215,8 +188,5 @@ Deno.test({
       const ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
       assert.equal(stream(server.filter((r) => r.direction === "write")), ans);
       assert.equal(stream(client.filter((r) => r.direction === "read")), ans);
-    } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    }
-  },
+    }),
 });

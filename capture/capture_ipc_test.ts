@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureForTest } from "../tests/support/capture.ts";
+import { captureWithLog } from "../tests/support/capture.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import type { IpcRow } from "../recording/schema.ts";
 import type { CaptureOptions } from "./launch.ts";
@@ -93,25 +93,11 @@ const text = (b: Uint8Array) => new TextDecoder().decode(b);
  * Captures CLIENT_PY (with `opts`) into a fresh directory, checks that it succeeded and hands
  * the result and the path of the client's log to `check`.
  */
-async function captureClient(
+function captureClient(
   opts: Partial<CaptureOptions>,
-  check: (
-    c: Awaited<ReturnType<typeof captureForTest>> & { logPath: string },
-  ) => void | Promise<void>,
+  check: Parameters<typeof captureWithLog>[1],
 ): Promise<void> {
-  const tmp = await Deno.makeTempDir({ prefix: "sl-ipc-" });
-  try {
-    const logPath = `${tmp}/log.json`;
-    const c = await captureForTest({
-      cmd: ["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY, logPath],
-      out: `${tmp}/rec`,
-      ...opts,
-    });
-    assert.equal(c.res.exitCode, 0);
-    await check({ ...c, logPath });
-  } finally {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-  }
+  return captureWithLog(["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY], check, opts);
 }
 
 Deno.test({

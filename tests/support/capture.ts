@@ -2,6 +2,7 @@
  * Runs a capture in-process for a test and waits until its loader has gone, so that no
  * child process outlives the test.
  */
+import assert from "node:assert/strict";
 import { h2RedactorFactory } from "../../capture/h2_glue.ts";
 import { locateForCapture } from "../../capture/locator_glue.ts";
 import { type CaptureOptions, type CaptureResult, run } from "../../capture/recorder.ts";
@@ -20,4 +21,25 @@ export async function captureForTest(
   });
   await res.loaderExit;
   return { res, rec: readRecording(out) };
+}
+
+/**
+ * Captures `cmd` with one argument more, the path of a log it may write (what it saw: ports,
+ * pids), in a directory removed afterwards; asserts the command exited 0 and hands the capture
+ * and the log's path to `check`.
+ */
+export async function captureWithLog(
+  cmd: string[],
+  check: (c: { res: CaptureResult; rec: Recording; logPath: string }) => void | Promise<void>,
+  opts: Partial<CaptureOptions> = {},
+): Promise<void> {
+  const tmp = await Deno.makeTempDir({ prefix: "sl-log-" });
+  try {
+    const logPath = `${tmp}/log.json`;
+    const c = await captureForTest({ cmd: [...cmd, logPath], out: `${tmp}/rec`, ...opts });
+    assert.equal(c.res.exitCode, 0);
+    await check({ ...c, logPath });
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
 }
