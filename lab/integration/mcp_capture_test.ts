@@ -42,7 +42,8 @@ const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
 const show = (v: unknown) => JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x);
 
 /**
- * Captures AGENT playing SCENARIO with its MCP servers; returns the analysis database. `edit`
+ * Captures AGENT playing SCENARIO with its MCP servers in a directory of its own, removed when
+ * the result is disposed of; returns the analysis database. `edit`
  * changes the loaded scenario first. `ipc`: the JSON-RPC travels on pipes or loopback sockets
  * the kernel records (false: only over TLS, to a remote server).
  */
@@ -79,7 +80,14 @@ async function captureMcp(
     `no LLM call in the recording; manifest warnings: ${show(manifest.warnings)}; ` +
       `problems: ${show(s.problems)}; tls rows: ${manifest.tables.tls?.rows}`,
   );
-  return { db: s.db, workdir, problems: s.problems, tmp, out };
+  return {
+    db: s.db,
+    workdir,
+    problems: s.problems,
+    out,
+    /** `await using`: the capture's directory goes when the test ends */
+    [Symbol.asyncDispose]: () => Deno.remove(tmp, { recursive: true }).catch(() => {}),
+  };
 }
 
 for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
@@ -88,121 +96,116 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       `${agent}: MCP calls under capture: parsed, linked to the LLM tool call, server write attributed`,
     ignore: skipWithoutRoot(),
     async fn() {
-      const { db, workdir, tmp } = await captureMcp(agent, "mcp_write_read.json");
-      try {
-        const calls = await queryDb(
-          db,
-          `SELECT m.server_name, m.server_pid, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
-             m.is_error, k.tool_call_id, t.name AS llm_tool
-           FROM mcp_calls m
-           LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-           LEFT JOIN tool_calls t USING (recording, tool_call_id)
-           WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
-        );
-        assert.deepEqual(calls.map((c) => c.tool), ["write_file", "echo", "read_text_file"]);
-        assert.deepEqual(calls.map((c) => c.server_name), [
-          "secure-filesystem-server",
-          "mcp-servers/everything",
-          "secure-filesystem-server",
-        ]);
-        assert.deepEqual(JSON.parse(String(calls[0].args)), {
-          path: join(workdir, "mcp_out.txt"),
-          content: "written through MCP\n",
-        });
-        assert.match(String(calls[2].result), /9 cherries/);
-        assert.ok(
-          calls.every((c) => c.is_error === false && c.tool_call_id !== null),
-          show(calls),
-        );
-        assert.ok(String(calls[0].llm_tool).endsWith("write_file"));
-        // The server's write of the file is the LLM write call's, by the MCP call it served.
-        const writes = await queryDb(
-          db,
-          `SELECT l.tool_call_id, l.signals, l.attribution, t.name
-           FROM links l JOIN actions a USING (recording, event_table, event_id)
-           JOIN tool_calls t USING (recording, tool_call_id)
-           WHERE a.event_table = 'file' AND a.written AND a.path = '${
-            join(workdir, "mcp_out.txt")
-          }'`,
-        );
-        assert.ok(writes.length >= 1, "the write was captured and linked");
-        for (const w of writes) {
-          assert.equal(w.tool_call_id, calls[0].tool_call_id);
-          assert.equal(w.attribution, "tool");
-          assert.ok((w.signals as string[]).includes("mcp"), show(w));
-        }
-        // the kernel saw both ends of every server's stdio: the agent's and the server's calls,
-        // each naming the other, and nothing of it failed to parse
-        const ends = await queryDb(
-          db,
-          `SELECT DISTINCT m.server_pid, i.pid, i.peer_pid, i.direction
-           FROM mcp_calls m JOIN ipc i ON i.recording = m.recording
-             AND ((i.pid = m.server_pid AND i.peer_pid = m.client_pid)
-               OR (i.pid = m.client_pid AND i.peer_pid = m.server_pid))
-           WHERE m.method = 'tools/call'`,
-        );
-        for (const c of calls) {
-          const mine = ends.filter((e) => e.server_pid === c.server_pid);
-          const sides = new Set(mine.map((e) => `${e.pid === c.server_pid} ${e.direction}`));
-          assert.equal(sides.size, 4, `${c.tool}: both ends, both directions: ${show(mine)}`);
-        }
-        const broken = await queryDb(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
-        assert.deepEqual(broken, []);
-        const listed = await queryDb(
-          db,
-          "SELECT count(*) AS n FROM mcp_tools WHERE name = 'write_file'",
-        );
-        assert.ok(Number(listed[0].n) >= 1, "tools/list results are kept");
-        const findings = await queryDb(
-          db,
-          "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
-        );
-        assert.deepEqual(findings, [], "a benign MCP session raises no MCP finding");
-        // The servers' own processes (those that executed the configured commands, by the
-        // kernel's record) are the servers' outside their calls: none is left unexplained,
-        // and their start is the server's, under the name the agent's configuration gives it
-        // (Codex names MCP tools without their server, so there its serverInfo name).
-        const servers = [
-          ["fs", "secure-filesystem-server", MCP_SERVER_BINS.filesystem],
-          ["ev", "mcp-servers/everything", MCP_SERVER_BINS.everything],
-        ];
-        for (const [alias, name, bin] of servers) {
-          const own = await queryDb(
-            db,
-            `WITH p AS (SELECT DISTINCT x.pid FROM process x
-               WHERE x.kind = 'exec' AND contains(array_to_string(x.argv, ' '), '${bin}'))
-             SELECT a.op, l.attribution, l.signals, l.matched, l.tool_call_id
-             FROM actions a JOIN p USING (pid) JOIN links l USING (recording, event_table, event_id)`,
-          );
-          assert.ok(own.length > 0, `${alias}: its processes were recorded`);
-          assert.deepEqual(own.filter((o) => o.attribution === "unexplained"), [], alias);
-          const execs = own.filter((o) => o.op === "exec");
-          assert.ok(execs.length >= 1, show(own));
-          for (const e of execs) {
-            assert.equal(e.attribution, "mcp_server", show(e));
-            assert.deepEqual(
-              e.signals,
-              agent === "codex" ? ["mcp_server"] : ["mcp_config", "mcp_server"],
-            );
-            assert.equal(e.matched, agent === "codex" ? name : alias);
-            assert.equal(e.tool_call_id, null);
-          }
-        }
-        const configured = await queryDb(
-          db,
-          "SELECT server_name, server_alias, configured FROM mcp_servers ORDER BY server_name",
-        );
-        assert.deepEqual(
-          configured,
-          [servers[1], servers[0]].map(([alias, name]) => ({
-            server_name: name,
-            server_alias: agent === "codex" ? null : alias,
-            configured: true,
-          })),
-        );
-      } finally {
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      await using cap = await captureMcp(agent, "mcp_write_read.json");
+      const { db, workdir } = cap;
+      const calls = await queryDb(
+        db,
+        `SELECT m.server_name, m.server_pid, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
+           m.is_error, k.tool_call_id, t.name AS llm_tool
+         FROM mcp_calls m
+         LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+         LEFT JOIN tool_calls t USING (recording, tool_call_id)
+         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+      );
+      assert.deepEqual(calls.map((c) => c.tool), ["write_file", "echo", "read_text_file"]);
+      assert.deepEqual(calls.map((c) => c.server_name), [
+        "secure-filesystem-server",
+        "mcp-servers/everything",
+        "secure-filesystem-server",
+      ]);
+      assert.deepEqual(JSON.parse(String(calls[0].args)), {
+        path: join(workdir, "mcp_out.txt"),
+        content: "written through MCP\n",
+      });
+      assert.match(String(calls[2].result), /9 cherries/);
+      assert.ok(
+        calls.every((c) => c.is_error === false && c.tool_call_id !== null),
+        show(calls),
+      );
+      assert.ok(String(calls[0].llm_tool).endsWith("write_file"));
+      // The server's write of the file is the LLM write call's, by the MCP call it served.
+      const writes = await queryDb(
+        db,
+        `SELECT l.tool_call_id, l.signals, l.attribution, t.name
+         FROM links l JOIN actions a USING (recording, event_table, event_id)
+         JOIN tool_calls t USING (recording, tool_call_id)
+         WHERE a.event_table = 'file' AND a.written AND a.path = '${join(workdir, "mcp_out.txt")}'`,
+      );
+      assert.ok(writes.length >= 1, "the write was captured and linked");
+      for (const w of writes) {
+        assert.equal(w.tool_call_id, calls[0].tool_call_id);
+        assert.equal(w.attribution, "tool");
+        assert.ok((w.signals as string[]).includes("mcp"), show(w));
       }
+      // the kernel saw both ends of every server's stdio: the agent's and the server's calls,
+      // each naming the other, and nothing of it failed to parse
+      const ends = await queryDb(
+        db,
+        `SELECT DISTINCT m.server_pid, i.pid, i.peer_pid, i.direction
+         FROM mcp_calls m JOIN ipc i ON i.recording = m.recording
+           AND ((i.pid = m.server_pid AND i.peer_pid = m.client_pid)
+             OR (i.pid = m.client_pid AND i.peer_pid = m.server_pid))
+         WHERE m.method = 'tools/call'`,
+      );
+      for (const c of calls) {
+        const mine = ends.filter((e) => e.server_pid === c.server_pid);
+        const sides = new Set(mine.map((e) => `${e.pid === c.server_pid} ${e.direction}`));
+        assert.equal(sides.size, 4, `${c.tool}: both ends, both directions: ${show(mine)}`);
+      }
+      const broken = await queryDb(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
+      assert.deepEqual(broken, []);
+      const listed = await queryDb(
+        db,
+        "SELECT count(*) AS n FROM mcp_tools WHERE name = 'write_file'",
+      );
+      assert.ok(Number(listed[0].n) >= 1, "tools/list results are kept");
+      const findings = await queryDb(
+        db,
+        "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
+      );
+      assert.deepEqual(findings, [], "a benign MCP session raises no MCP finding");
+      // The servers' own processes (those that executed the configured commands, by the
+      // kernel's record) are the servers' outside their calls: none is left unexplained,
+      // and their start is the server's, under the name the agent's configuration gives it
+      // (Codex names MCP tools without their server, so there its serverInfo name).
+      const servers = [
+        ["fs", "secure-filesystem-server", MCP_SERVER_BINS.filesystem],
+        ["ev", "mcp-servers/everything", MCP_SERVER_BINS.everything],
+      ];
+      for (const [alias, name, bin] of servers) {
+        const own = await queryDb(
+          db,
+          `WITH p AS (SELECT DISTINCT x.pid FROM process x
+             WHERE x.kind = 'exec' AND contains(array_to_string(x.argv, ' '), '${bin}'))
+           SELECT a.op, l.attribution, l.signals, l.matched, l.tool_call_id
+           FROM actions a JOIN p USING (pid) JOIN links l USING (recording, event_table, event_id)`,
+        );
+        assert.ok(own.length > 0, `${alias}: its processes were recorded`);
+        assert.deepEqual(own.filter((o) => o.attribution === "unexplained"), [], alias);
+        const execs = own.filter((o) => o.op === "exec");
+        assert.ok(execs.length >= 1, show(own));
+        for (const e of execs) {
+          assert.equal(e.attribution, "mcp_server", show(e));
+          assert.deepEqual(
+            e.signals,
+            agent === "codex" ? ["mcp_server"] : ["mcp_config", "mcp_server"],
+          );
+          assert.equal(e.matched, agent === "codex" ? name : alias);
+          assert.equal(e.tool_call_id, null);
+        }
+      }
+      const configured = await queryDb(
+        db,
+        "SELECT server_name, server_alias, configured FROM mcp_servers ORDER BY server_name",
+      );
+      assert.deepEqual(
+        configured,
+        [servers[1], servers[0]].map(([alias, name]) => ({
+          server_name: name,
+          server_alias: agent === "codex" ? null : alias,
+          configured: true,
+        })),
+      );
     },
   });
 }
@@ -212,33 +215,28 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
     name: `${agent}: a poisoned MCP tool description raises its finding; the plain one none`,
     ignore: skipWithoutRoot(),
     async fn() {
-      const poisoned = await captureMcp(agent, "mcp_poisoned.json");
-      const benign = await captureMcp(agent, "mcp_benign_notes.json");
-      try {
-        const f = await queryDb(
-          poisoned.db,
-          "SELECT kind, severity, explanation FROM findings WHERE kind LIKE 'mcp%'",
+      await using poisoned = await captureMcp(agent, "mcp_poisoned.json");
+      await using benign = await captureMcp(agent, "mcp_benign_notes.json");
+      const f = await queryDb(
+        poisoned.db,
+        "SELECT kind, severity, explanation FROM findings WHERE kind LIKE 'mcp%'",
+      );
+      assert.equal(f.length, 1, show(f));
+      assert.equal(f[0].kind, "mcp_tool_poisoning");
+      assert.equal(f[0].severity, "high");
+      assert.match(String(f[0].explanation), /save_note/);
+      const g = await queryDb(
+        benign.db,
+        "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
+      );
+      assert.deepEqual(g, []);
+      // the same server and call in both: what differs is the description alone
+      for (const db of [poisoned.db, benign.db]) {
+        const saved = await queryDb(
+          db,
+          "SELECT count(*) AS n FROM mcp_calls WHERE tool = 'save_note' AND NOT is_error",
         );
-        assert.equal(f.length, 1, show(f));
-        assert.equal(f[0].kind, "mcp_tool_poisoning");
-        assert.equal(f[0].severity, "high");
-        assert.match(String(f[0].explanation), /save_note/);
-        const g = await queryDb(
-          benign.db,
-          "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
-        );
-        assert.deepEqual(g, []);
-        // the same server and call in both: what differs is the description alone
-        for (const db of [poisoned.db, benign.db]) {
-          const saved = await queryDb(
-            db,
-            "SELECT count(*) AS n FROM mcp_calls WHERE tool = 'save_note' AND NOT is_error",
-          );
-          assert.equal(Number(saved[0].n), 1);
-        }
-      } finally {
-        await Deno.remove(poisoned.tmp, { recursive: true }).catch(() => {});
-        await Deno.remove(benign.tmp, { recursive: true }).catch(() => {});
+        assert.equal(Number(saved[0].n), 1);
       }
     },
   });
@@ -270,39 +268,36 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       "mcp_server_unconfigured; the configured one none",
     ignore: skipWithoutRoot(),
     async fn() {
-      const { db, workdir, tmp } = await captureMcp(agent, "mcp_unconfigured.json");
-      try {
-        assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
-        const servers = await queryDb(
-          db,
-          `SELECT server_name, count(*) FILTER (WHERE method = 'tools/call') AS calls
-           FROM mcp_calls WHERE server_name IS NOT NULL GROUP BY ALL ORDER BY ALL`,
-        );
-        // the configured notes server was started and asked nothing; the rogue one was asked
-        assert.deepEqual(servers.map((s) => [s.server_name, Number(s.calls)]), [
-          ["rogue-server", 1],
-          ["sightline-lab-notes", 0],
-        ]);
-        await assertOneUnconfigured(db, /rogue-server .*its client is not the agent/);
-        // the configured server, asked nothing, is the server's own; the rogue one stays the
-        // tool call's that started it
-        const attributed = await queryDb(
-          db,
-          `SELECT s.server_name, s.configured, list(DISTINCT l.attribution ORDER BY l.attribution)
-             AS attributions
-           FROM mcp_servers s
-           JOIN actions a ON a.recording = s.recording AND a.pid = s.server_pid
-           JOIN links l ON l.recording = a.recording AND l.event_table = a.event_table
-             AND l.event_id = a.event_id
-           GROUP BY ALL ORDER BY s.server_name`,
-        );
-        assert.deepEqual(attributed, [
-          { server_name: "rogue-server", configured: false, attributions: ["tool"] },
-          { server_name: "sightline-lab-notes", configured: true, attributions: ["mcp_server"] },
-        ]);
-      } finally {
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      }
+      await using cap = await captureMcp(agent, "mcp_unconfigured.json");
+      const { db, workdir } = cap;
+      assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
+      const servers = await queryDb(
+        db,
+        `SELECT server_name, count(*) FILTER (WHERE method = 'tools/call') AS calls
+         FROM mcp_calls WHERE server_name IS NOT NULL GROUP BY ALL ORDER BY ALL`,
+      );
+      // the configured notes server was started and asked nothing; the rogue one was asked
+      assert.deepEqual(servers.map((s) => [s.server_name, Number(s.calls)]), [
+        ["rogue-server", 1],
+        ["sightline-lab-notes", 0],
+      ]);
+      await assertOneUnconfigured(db, /rogue-server .*its client is not the agent/);
+      // the configured server, asked nothing, is the server's own; the rogue one stays the
+      // tool call's that started it
+      const attributed = await queryDb(
+        db,
+        `SELECT s.server_name, s.configured, list(DISTINCT l.attribution ORDER BY l.attribution)
+           AS attributions
+         FROM mcp_servers s
+         JOIN actions a ON a.recording = s.recording AND a.pid = s.server_pid
+         JOIN links l ON l.recording = a.recording AND l.event_table = a.event_table
+           AND l.event_id = a.event_id
+         GROUP BY ALL ORDER BY s.server_name`,
+      );
+      assert.deepEqual(attributed, [
+        { server_name: "rogue-server", configured: false, attributions: ["tool"] },
+        { server_name: "sightline-lab-notes", configured: true, attributions: ["mcp_server"] },
+      ]);
     },
   });
 }
@@ -313,38 +308,35 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       "raises mcp_server_unconfigured; the one configured by URL none",
     ignore: skipWithoutRoot(),
     async fn() {
-      const { db, workdir, tmp } = await captureMcp(agent, "mcp_http_unconfigured.json");
-      try {
-        assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
-        // both servers are judged, each with its client and transport
-        const servers = await queryDb(
-          db,
-          `SELECT s.server_name, s.transport, s.configured, s.client_role, s.tool_calls,
-             s.server_port = m.server_port AS same_port
-           FROM mcp_servers s JOIN mcp_calls m USING (recording, mcp_call_id)
-           ORDER BY s.server_name`,
-        );
-        assert.deepEqual(
-          servers.map((s) => [
-            s.server_name,
-            s.transport,
-            s.configured,
-            s.client_role === "agent",
-            Number(s.tool_calls),
-            s.same_port,
-          ]),
-          [
-            ["mcp-servers/everything", "http", true, true, 0, true],
-            ["rogue-http-server", "http", false, false, 1, true],
-          ],
-        );
-        await assertOneUnconfigured(
-          db,
-          /rogue-http-server .*reached over loopback http on port \d+ outside the agent's configuration: its client is not the agent/,
-        );
-      } finally {
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      }
+      await using cap = await captureMcp(agent, "mcp_http_unconfigured.json");
+      const { db, workdir } = cap;
+      assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
+      // both servers are judged, each with its client and transport
+      const servers = await queryDb(
+        db,
+        `SELECT s.server_name, s.transport, s.configured, s.client_role, s.tool_calls,
+           s.server_port = m.server_port AS same_port
+         FROM mcp_servers s JOIN mcp_calls m USING (recording, mcp_call_id)
+         ORDER BY s.server_name`,
+      );
+      assert.deepEqual(
+        servers.map((s) => [
+          s.server_name,
+          s.transport,
+          s.configured,
+          s.client_role === "agent",
+          Number(s.tool_calls),
+          s.same_port,
+        ]),
+        [
+          ["mcp-servers/everything", "http", true, true, 0, true],
+          ["rogue-http-server", "http", false, false, 1, true],
+        ],
+      );
+      await assertOneUnconfigured(
+        db,
+        /rogue-http-server .*reached over loopback http on port \d+ outside the agent's configuration: its client is not the agent/,
+      );
     },
   });
 }
@@ -377,99 +369,96 @@ for (
       "server's connection attributed, the secrets masked",
     ignore: skipWithoutRoot(),
     async fn() {
-      const { db, out, tmp } = await captureMcp(agent, "mcp_http.json", (s) => ({
+      await using cap = await captureMcp(agent, "mcp_http.json", (s) => ({
         ...s,
         mcpServers: { ev: { ...s.mcpServers!.ev, transport } as McpServerSpec },
       }));
-      try {
-        const calls = await queryDb(
-          db,
-          `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport, m.tool,
-             m.arguments::VARCHAR AS args, m.result::VARCHAR AS result, m.is_error,
-             k.tool_call_id, t.name AS llm_tool
-           FROM mcp_calls m
-           LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-           LEFT JOIN tool_calls t USING (recording, tool_call_id)
-           WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
-        );
-        assert.deepEqual(calls.map((c) => c.tool), ["echo", "gzip-file-as-resource"], show(calls));
-        for (const c of calls) {
-          assert.equal(c.transport, transport);
-          assert.equal(c.server_name, "mcp-servers/everything");
-          assert.equal(c.is_error, false, show(c));
-          assert.ok(c.tool_call_id !== null, `the LLM tool call behind ${c.tool}: ${show(c)}`);
-          // Codex names a tool with a hyphen with an underscore instead
-          const bare = (name: unknown) => String(name).replaceAll("-", "_");
-          assert.ok(bare(c.llm_tool).endsWith(bare(c.tool)), show(c));
-          assert.notEqual(c.server_pid, c.client_pid);
-        }
-        assert.deepEqual(JSON.parse(String(calls[0].args)), {
-          message: "hello over loopback http",
-        });
-        assert.match(String(calls[0].result), /Echo: hello over loopback http/);
-        // the server is the node process listening on the port, a process of the capture
-        const server = await queryDb(
-          db,
-          `SELECT DISTINCT a.pid FROM actions a WHERE a.op = 'listen' AND a.pid = ${
-            calls[0].server_pid
-          }`,
-        );
-        assert.equal(server.length, 1, "the server pid is the listening process");
-        // the connection the server made while serving gzip-file-as-resource is that call's
-        const conns = await queryDb(
-          db,
-          `SELECT l.tool_call_id, l.signals, a.op FROM links l
-           JOIN actions a USING (recording, event_table, event_id)
-           WHERE a.pid = ${calls[1].server_pid} AND a.event_table = 'net' AND a.op = 'connect'`,
-        );
-        assert.ok(conns.length >= 1, "the server's connect was captured");
-        for (const c of conns) {
-          assert.equal(c.tool_call_id, calls[1].tool_call_id, show(c));
-          assert.ok((c.signals as string[]).includes("mcp"), show(c));
-        }
-        // both ends of the agent's connections were recorded, as tcp, naming each other
-        const ends = await queryDb(
-          db,
-          `SELECT DISTINCT pid, peer_pid, direction FROM ipc WHERE kind = 'tcp'
-             AND remote_port IS NOT NULL AND (pid = ${calls[0].client_pid} OR pid = ${
-            calls[0].server_pid
-          })`,
-        );
-        const sides = new Set(ends.map((e) => `${e.pid} ${e.peer_pid} ${e.direction}`));
-        for (
-          const [a, b] of [[calls[0].client_pid, calls[0].server_pid], [
-            calls[0].server_pid,
-            calls[0].client_pid,
-          ]]
-        ) {
-          for (const d of ["write", "read"]) assert.ok(sides.has(`${a} ${b} ${d}`), show(ends));
-        }
-        // every row has its socket's ports: also the server's last chunk of the event stream,
-        // written as the client's reset closed the connection (Codex, after its DELETE)
-        const portless = await queryDb(
-          db,
-          "SELECT pid, direction FROM ipc WHERE kind = 'tcp' AND (local_port = 0 OR remote_port = 0)",
-        );
-        assert.deepEqual(portless, []);
-        const broken = await queryDb(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
-        assert.deepEqual(broken, []);
-        assert.deepEqual(
-          await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
-          [],
-          "a benign MCP session over HTTP raises no MCP finding",
-        );
-        // secrets: the header was sent (masked, same length), and is in no file
-        const stars = "*".repeat(`Bearer ${HTTP_SECRET}`.length);
-        const masked = await queryDb(
-          db,
-          `SELECT count(*) AS n FROM ipc WHERE kind = 'tcp'
-             AND contains(lower(data::VARCHAR), 'authorization: ${stars}')`,
-        );
-        assert.ok(Number(masked[0].n) >= 1, "the Authorization header is recorded, masked");
-        assertNoSecrets(out, HTTP_SECRET);
-      } finally {
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      const { db, out } = cap;
+      const calls = await queryDb(
+        db,
+        `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport, m.tool,
+           m.arguments::VARCHAR AS args, m.result::VARCHAR AS result, m.is_error,
+           k.tool_call_id, t.name AS llm_tool
+         FROM mcp_calls m
+         LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+         LEFT JOIN tool_calls t USING (recording, tool_call_id)
+         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+      );
+      assert.deepEqual(calls.map((c) => c.tool), ["echo", "gzip-file-as-resource"], show(calls));
+      for (const c of calls) {
+        assert.equal(c.transport, transport);
+        assert.equal(c.server_name, "mcp-servers/everything");
+        assert.equal(c.is_error, false, show(c));
+        assert.ok(c.tool_call_id !== null, `the LLM tool call behind ${c.tool}: ${show(c)}`);
+        // Codex names a tool with a hyphen with an underscore instead
+        const bare = (name: unknown) => String(name).replaceAll("-", "_");
+        assert.ok(bare(c.llm_tool).endsWith(bare(c.tool)), show(c));
+        assert.notEqual(c.server_pid, c.client_pid);
       }
+      assert.deepEqual(JSON.parse(String(calls[0].args)), {
+        message: "hello over loopback http",
+      });
+      assert.match(String(calls[0].result), /Echo: hello over loopback http/);
+      // the server is the node process listening on the port, a process of the capture
+      const server = await queryDb(
+        db,
+        `SELECT DISTINCT a.pid FROM actions a WHERE a.op = 'listen' AND a.pid = ${
+          calls[0].server_pid
+        }`,
+      );
+      assert.equal(server.length, 1, "the server pid is the listening process");
+      // the connection the server made while serving gzip-file-as-resource is that call's
+      const conns = await queryDb(
+        db,
+        `SELECT l.tool_call_id, l.signals, a.op FROM links l
+         JOIN actions a USING (recording, event_table, event_id)
+         WHERE a.pid = ${calls[1].server_pid} AND a.event_table = 'net' AND a.op = 'connect'`,
+      );
+      assert.ok(conns.length >= 1, "the server's connect was captured");
+      for (const c of conns) {
+        assert.equal(c.tool_call_id, calls[1].tool_call_id, show(c));
+        assert.ok((c.signals as string[]).includes("mcp"), show(c));
+      }
+      // both ends of the agent's connections were recorded, as tcp, naming each other
+      const ends = await queryDb(
+        db,
+        `SELECT DISTINCT pid, peer_pid, direction FROM ipc WHERE kind = 'tcp'
+           AND remote_port IS NOT NULL AND (pid = ${calls[0].client_pid} OR pid = ${
+          calls[0].server_pid
+        })`,
+      );
+      const sides = new Set(ends.map((e) => `${e.pid} ${e.peer_pid} ${e.direction}`));
+      for (
+        const [a, b] of [[calls[0].client_pid, calls[0].server_pid], [
+          calls[0].server_pid,
+          calls[0].client_pid,
+        ]]
+      ) {
+        for (const d of ["write", "read"]) assert.ok(sides.has(`${a} ${b} ${d}`), show(ends));
+      }
+      // every row has its socket's ports: also the server's last chunk of the event stream,
+      // written as the client's reset closed the connection (Codex, after its DELETE)
+      const portless = await queryDb(
+        db,
+        "SELECT pid, direction FROM ipc WHERE kind = 'tcp' AND (local_port = 0 OR remote_port = 0)",
+      );
+      assert.deepEqual(portless, []);
+      const broken = await queryDb(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
+      assert.deepEqual(broken, []);
+      assert.deepEqual(
+        await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+        [],
+        "a benign MCP session over HTTP raises no MCP finding",
+      );
+      // secrets: the header was sent (masked, same length), and is in no file
+      const stars = "*".repeat(`Bearer ${HTTP_SECRET}`.length);
+      const masked = await queryDb(
+        db,
+        `SELECT count(*) AS n FROM ipc WHERE kind = 'tcp'
+           AND contains(lower(data::VARCHAR), 'authorization: ${stars}')`,
+      );
+      assert.ok(Number(masked[0].n) >= 1, "the Authorization header is recorded, masked");
+      assertNoSecrets(out, HTTP_SECRET);
     },
   });
 }
@@ -490,56 +479,53 @@ for (
       "read from the agent's TLS, linked to the LLM tool calls, the secrets masked",
     ignore: skipWithoutRoot(),
     async fn() {
-      const { db, out, tmp } = await captureMcp(agent, "mcp_remote.json", (s) => ({
+      await using cap = await captureMcp(agent, "mcp_remote.json", (s) => ({
         ...s,
         mcpServers: { ev: { ...s.mcpServers!.ev, transport } as McpServerSpec },
       }), false);
-      try {
-        const calls = await queryDb(
-          db,
-          `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport,
-             m.server_host, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
-             m.is_error, k.tool_call_id, t.name AS llm_tool
-           FROM mcp_calls m
-           LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-           LEFT JOIN tool_calls t USING (recording, tool_call_id)
-           WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
-        );
-        assert.deepEqual(calls.map((c) => c.tool), ["echo", "echo"], show(calls));
-        const said = ["hello over https", "goodbye over https"];
-        for (const [i, c] of calls.entries()) {
-          assert.equal(c.transport, transport);
-          assert.equal(c.server_host, "localhost");
-          assert.equal(c.server_name, "mcp-servers/everything");
-          // the server runs outside the capture, as on another host: only the agent is seen
-          assert.equal(c.server_pid, null);
-          assert.ok(c.client_pid !== null);
-          assert.equal(c.is_error, false, show(c));
-          assert.deepEqual(JSON.parse(String(c.args)), { message: said[i] });
-          assert.match(String(c.result), new RegExp(`Echo: ${said[i]}`));
-          assert.ok(c.tool_call_id !== null, `the LLM tool call behind call ${i}: ${show(c)}`);
-          assert.ok(String(c.llm_tool).endsWith("echo"), show(c));
-        }
-        // the client is the agent process that made the model's calls
-        const agents = await queryDb(db, "SELECT DISTINCT pid FROM llm_calls");
-        assert.ok(agents.some((a) => a.pid === calls[0].client_pid), show(agents));
-        assert.deepEqual(
-          await queryDb(
-            db,
-            "SELECT message FROM problems WHERE source IN ('ipc.arrow', 'tls.arrow')",
-          ),
-          [],
-          "the MCP exchanges read cleanly",
-        );
-        assert.deepEqual(
-          await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
-          [],
-          "a benign remote MCP session raises no MCP finding",
-        );
-        assertNoSecrets(out, REMOTE_SECRET);
-      } finally {
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      const { db, out } = cap;
+      const calls = await queryDb(
+        db,
+        `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport,
+           m.server_host, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
+           m.is_error, k.tool_call_id, t.name AS llm_tool
+         FROM mcp_calls m
+         LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+         LEFT JOIN tool_calls t USING (recording, tool_call_id)
+         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+      );
+      assert.deepEqual(calls.map((c) => c.tool), ["echo", "echo"], show(calls));
+      const said = ["hello over https", "goodbye over https"];
+      for (const [i, c] of calls.entries()) {
+        assert.equal(c.transport, transport);
+        assert.equal(c.server_host, "localhost");
+        assert.equal(c.server_name, "mcp-servers/everything");
+        // the server runs outside the capture, as on another host: only the agent is seen
+        assert.equal(c.server_pid, null);
+        assert.ok(c.client_pid !== null);
+        assert.equal(c.is_error, false, show(c));
+        assert.deepEqual(JSON.parse(String(c.args)), { message: said[i] });
+        assert.match(String(c.result), new RegExp(`Echo: ${said[i]}`));
+        assert.ok(c.tool_call_id !== null, `the LLM tool call behind call ${i}: ${show(c)}`);
+        assert.ok(String(c.llm_tool).endsWith("echo"), show(c));
       }
+      // the client is the agent process that made the model's calls
+      const agents = await queryDb(db, "SELECT DISTINCT pid FROM llm_calls");
+      assert.ok(agents.some((a) => a.pid === calls[0].client_pid), show(agents));
+      assert.deepEqual(
+        await queryDb(
+          db,
+          "SELECT message FROM problems WHERE source IN ('ipc.arrow', 'tls.arrow')",
+        ),
+        [],
+        "the MCP exchanges read cleanly",
+      );
+      assert.deepEqual(
+        await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+        [],
+        "a benign remote MCP session raises no MCP finding",
+      );
+      assertNoSecrets(out, REMOTE_SECRET);
     },
   });
 }
@@ -550,37 +536,34 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       "raises mcp_server_unconfigured; the agent's own use of it none",
     ignore: skipWithoutRoot(),
     async fn() {
-      const { db, tmp } = await captureMcp(agent, "mcp_remote_unconfigured.json", undefined, false);
-      try {
-        const servers = await queryDb(
-          db,
-          `SELECT server_name, server_pid, server_host, transport, configured, client_role,
-             tool_calls
-           FROM mcp_servers ORDER BY configured DESC`,
-        );
-        assert.deepEqual(
-          servers.map((s) => [
-            s.server_name,
-            s.server_pid,
-            s.server_host,
-            s.transport,
-            s.configured,
-            s.client_role === "agent",
-            Number(s.tool_calls),
-          ]),
-          [
-            ["mcp-servers/everything", null, "localhost", "http", true, true, 0],
-            ["mcp-servers/everything", null, "localhost", "http", false, false, 1],
-          ],
-          show(servers),
-        );
-        await assertOneUnconfigured(
-          db,
-          /\(remote, localhost port \d+\) was reached over HTTPS \(http\) outside the agent's configuration: its client is not the agent/,
-        );
-      } finally {
-        await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      }
+      await using cap = await captureMcp(agent, "mcp_remote_unconfigured.json", undefined, false);
+      const { db } = cap;
+      const servers = await queryDb(
+        db,
+        `SELECT server_name, server_pid, server_host, transport, configured, client_role,
+           tool_calls
+         FROM mcp_servers ORDER BY configured DESC`,
+      );
+      assert.deepEqual(
+        servers.map((s) => [
+          s.server_name,
+          s.server_pid,
+          s.server_host,
+          s.transport,
+          s.configured,
+          s.client_role === "agent",
+          Number(s.tool_calls),
+        ]),
+        [
+          ["mcp-servers/everything", null, "localhost", "http", true, true, 0],
+          ["mcp-servers/everything", null, "localhost", "http", false, false, 1],
+        ],
+        show(servers),
+      );
+      await assertOneUnconfigured(
+        db,
+        /\(remote, localhost port \d+\) was reached over HTTPS \(http\) outside the agent's configuration: its client is not the agent/,
+      );
     },
   });
 }
