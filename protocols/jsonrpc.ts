@@ -127,6 +127,29 @@ export function parseJsonRpcText(
   return { messages, problems };
 }
 
+/** Whether text is JSON (an object or an array, after blanks) rather than anything else. */
+export function looksLikeJson(text: string | null): text is string {
+  return text !== null && /^\s*[[{]/.test(text);
+}
+
+/**
+ * An HTTP body's (or an SSE event's data) JSON-RPC message(s): null when it is no JSON at all
+ * (nothing to report), no messages when it is JSON but no JSON-RPC 2.0. The rule by which MCP
+ * over HTTP(S) is told from other JSON on the same connection (an LLM API's request): the
+ * analysis reads MCP messages by it (analysis/mcp/https_messages.ts) and the capture masks
+ * secrets by it (http1_body_secrets.ts), so both agree on which bodies are MCP's.
+ */
+export function parseJsonRpcBody(
+  text: string | null,
+): ReturnType<typeof parseJsonRpcText> | null {
+  return looksLikeJson(text) ? parseJsonRpcText(text) : null;
+}
+
+/** Whether an HTTP body (an SSE event's data) is JSON-RPC: see `parseJsonRpcBody`. */
+export function isJsonRpcBody(text: string | null): boolean {
+  return (parseJsonRpcBody(text)?.messages.length ?? 0) > 0;
+}
+
 /** Creates a push parser; see the module doc. */
 export function createJsonRpcParser(
   callbacks: JsonRpcCallbacks,

@@ -11,7 +11,12 @@
  * exchange with TLS bytes lost or cut, are `problems` rows (at most five parse problems per
  * host).
  */
-import { type JsonRpcMessage, parseJsonRpcText } from "../../protocols/jsonrpc.ts";
+import {
+  type JsonRpcMessage,
+  looksLikeJson as isJson,
+  parseJsonRpcBody,
+  parseJsonRpcText,
+} from "../../protocols/jsonrpc.ts";
 
 /** A row of `sql/mcp_https_exchanges.sql`. */
 export interface HttpsExchange {
@@ -91,8 +96,6 @@ export function hostAndPort(host: string | null): { host: string | null; port: n
   return { host: m[1].toLowerCase(), port: m[2] ? Number(m[2]) : 443 };
 }
 
-const isJson = (text: string | null): text is string => text !== null && /^\s*[[{]/.test(text);
-
 /** The MCP messages of `exchanges` (ordered by recording and exchange). */
 export function httpsMcpMessages(
   exchanges: HttpsExchange[],
@@ -145,7 +148,7 @@ export function httpsMcpMessages(
       }
     };
     // a request body that is JSON but not JSON-RPC (another API on the same host) is not MCP
-    const request = isJson(x.request_text) ? parseJsonRpcText(x.request_text) : null;
+    const request = parseJsonRpcBody(x.request_text);
     const mcpRequest = request !== null && request.messages.length > 0;
     if (mcpRequest) add(request, "client", "http", x.request_ts, false, true);
     if (request !== null && !mcpRequest) continue;
