@@ -17,6 +17,13 @@
 /** Keys whose string values are secrets. */
 export const SECRET_KEY = /token|secret|passw|api[_-]?key|^key$|authorization|cookie|credential/i;
 
+/**
+ * Text without a match holds no key of `SECRET_KEY` (a key is a quoted string): nothing in it
+ * would be masked. The cheap test before parsing JSON to see whether it needs masking.
+ */
+export const MAY_BE_SECRET_KEY =
+  /token|secret|passw|api[_-]?key|"key"|authorization|cookie|credential/i;
+
 /** Masks the string values of secret-looking keys, at any depth (same length in characters). */
 export function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);

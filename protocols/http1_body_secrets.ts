@@ -1,0 +1,536 @@
+/**
+ * Secrets out of the JSON-RPC bodies of an HTTP/1 byte stream (MCP over HTTP: streamable HTTP's
+ * POSTs and their JSON or event-stream answers, HTTP+SSE's message events), same length and
+ * streaming, for the capture to run over each direction of a TLS connection before anything
+ * is written. Only bodies that are JSON-RPC by the rule the analysis recognises MCP over HTTPS
+ * by (`isJsonRpcBody`, protocols/jsonrpc.ts) are touched, by the rule the analysis masks
+ * `mcp_messages` by (`createJsonSecretMasker`, json_secrets.ts): an LLM API request whose tool
+ * call carries a `password` argument is data, and goes through byte for byte.
+ *
+ * It follows the message framing (a head; then `Content-Length`, chunked coding, or to the end
+ * of the stream; no body for a request without either, a 1xx/204/304 answer or the answer to a
+ * HEAD, whose methods the two directions share), and takes an event-stream body event by event.
+ * A body whose first non-blank byte is no `{` or `[`, or that has a `Content-Encoding`, goes
+ * through at once; a JSON body (an event) is held until it ends, then masked if it is JSON-RPC.
+ * The test is cheap for a body that is not: a JSON-RPC body holds the bytes `"jsonrpc"`, so a
+ * body without them (a prompt) is only searched for a `j`, never decoded nor parsed.
+ *
+ * A body cut short (a gap, the end of the capture) cannot be parsed: if it is JSON that holds
+ * `"jsonrpc"` it is masked anyway (over-redaction, never under). After a gap the framing is lost
+ * until a line that looks like a request or status line; the bytes in between go through.
+ */
+import { createJsonSecretMasker, MAY_BE_SECRET_KEY } from "./json_secrets.ts";
+import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
+
+/** The state the two directions of one connection share: methods of unanswered requests. */
+export interface Http1Exchanges {
+  methods: string[];
+}
+
+/** A same-length rewrite of one direction's bytes; output lags input while a body is held. */
+export interface BodySecretMasker {
+  transform(chunk: Uint8Array): Uint8Array;
+  /** A gap in the stream: what was held goes out (masked as a cut body); framing is lost. */
+  gap(): Uint8Array;
+  /** The end of the stream: what was held, masked as a cut body. */
+  flush(): Uint8Array;
+}
+
+const LF = 10, CR = 13, SP = 32, HT = 9, QUOTE = 34, LBRACE = 123, LBRACKET = 91;
+const J = 0x6a;
+const SONRPC = [0x73, 0x6f, 0x6e, 0x72, 0x70, 0x63, QUOTE];
+/** head lines are kept up to this many bytes (only a few short headers matter) */
+const MAX_LINE = 8192;
+/** a held body's buffer is made this big at most before its bytes come */
+const MAX_PRESIZE = 64 << 20;
+
+/** Whether `b` holds the bytes `"jsonrpc"`, as every JSON-RPC body does. */
+export function mentionsJsonRpc(b: Uint8Array): boolean {
+  for (let i = b.indexOf(J, 1); i >= 0; i = b.indexOf(J, i + 1)) {
+    if (b[i - 1] !== QUOTE || i + SONRPC.length >= b.length) continue;
+    let k = 0;
+    while (k < SONRPC.length && b[i + 1 + k] === SONRPC[k]) k++;
+    if (k === SONRPC.length) return true;
+  }
+  return false;
+}
+
+const utf8 = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Masks `payload` in place if it is a JSON-RPC body (`complete`), or a cut one that may have
+ * been (JSON holding `"jsonrpc"`); whether it was masked.
+ */
+export function maskJsonRpcPayload(payload: Uint8Array, complete: boolean): boolean {
+  if (!mentionsJsonRpc(payload)) return false;
+  const text = utf8.decode(payload);
+  // no key the masker would mask: no need to parse it (most MCP bodies)
+  if (!MAY_BE_SECRET_KEY.test(text)) return false;
+  if (!(complete ? isJsonRpcBody(text) : looksLikeJson(text))) return false;
+  const masked = createJsonSecretMasker().transform(payload);
+  if (masked !== payload) payload.set(masked);
+  return true;
+}
+
+const enum St {
+  Head,
+  Body,
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,
+  Trailer,
+  /** after a 101 or an upgrade request: not HTTP/1 any more */
+  Tunnel,
+  /** framing lost: waiting for a request or status line */
+  Lost,
+}
+
+const enum Kind {
+  Pass,
+  Json,
+  Sse,
+}
+
+const START_LINE = /^(HTTP\/1\.[01] \d{3}|[A-Z]+ \S+ HTTP\/1\.[01]$)/;
+
+/** A masker for one direction; `shared` is the connection's (both directions'). */
+export function createHttp1BodySecrets(
+  shared: Http1Exchanges = { methods: [] },
+): BodySecretMasker {
+  let st = St.Head;
+  let line = "";
+  // the head being read
+  let start: string | null = null;
+  let response = false, status = 0, method = "";
+  let contentLength = -1, chunked = false, sse = false, encoded = false, upgrade = false;
+  /** Body: bytes left (Infinity: to the end of the stream); ChunkData: bytes left in the chunk */
+  let remaining = 0;
+  let kind = Kind.Pass;
+  /** Json: its first non-blank byte was seen */
+  let jsonStarted = false;
+  /** Sse: the line being read has had nothing but CR */
+  let lineEmpty = true;
+  /** Sse: the event so far has a `j` (no `"jsonrpc"` without one) */
+  let eventHasJ = false;
+  // held bytes (raw, chunk framing and all) and where the payload is in them
+  let holding = false;
+  let buf = new Uint8Array(4096);
+  let bufLen = 0;
+  let segs: number[] = [];
+  /** bytes at the start of `buf` that are final, not yet out */
+  let done = 0;
+  let pieces: Uint8Array[] = [];
+
+  /** Out with the final bytes of `buf` (before anything after them in the stream). */
+  const outDone = () => {
+    if (done === 0) return;
+    if (done === bufLen) {
+      pieces.push(buf.subarray(0, done));
+      buf = new Uint8Array(4096);
+    } else {
+      pieces.push(buf.slice(0, done));
+      buf.copyWithin(0, done, bufLen);
+      for (let k = 0; k < segs.length; k++) segs[k] -= done;
+    }
+    bufLen -= done;
+    done = 0;
+  };
+
+  const hold = (chunk: Uint8Array, a: number, b: number, payload: boolean) => {
+    const n = b - a;
+    if (n === 0) return;
+    if (bufLen + n > buf.length) {
+      const bigger = new Uint8Array(Math.max(buf.length * 2, bufLen + n));
+      bigger.set(buf.subarray(0, bufLen));
+      buf = bigger;
+    }
+    if (n < 64) { for (let k = 0; k < n; k++) buf[bufLen + k] = chunk[a + k]; }
+    else buf.set(chunk.subarray(a, b), bufLen);
+    if (payload) {
+      if (segs.length && segs[segs.length - 1] === bufLen) segs[segs.length - 1] = bufLen + n;
+      else segs.push(bufLen, bufLen + n);
+    }
+    bufLen += n;
+  };
+
+  const put = (chunk: Uint8Array, a: number, b: number) => {
+    if (a === b) return;
+    if (holding) return hold(chunk, a, b, false);
+    outDone();
+    const last = pieces.at(-1);
+    if (
+      last && last.buffer === chunk.buffer && a >= last.length &&
+      last.byteOffset + last.length === chunk.byteOffset + a
+    ) {
+      pieces[pieces.length - 1] = chunk.subarray(a - last.length, b);
+    } else pieces.push(chunk.subarray(a, b));
+  };
+
+  const release = () => {
+    done = bufLen;
+    segs = [];
+  };
+
+  /** The held payload, contiguous (a view of `buf` when it is one piece). */
+  const payloadOf = (): { bytes: Uint8Array; copied: boolean } => {
+    if (segs.length === 2) return { bytes: buf.subarray(segs[0], segs[1]), copied: false };
+    if (segs.length === 0) return { bytes: new Uint8Array(0), copied: false };
+    let n = 0;
+    for (let k = 0; k < segs.length; k += 2) n += segs[k + 1] - segs[k];
+    const bytes = new Uint8Array(n);
+    for (let k = 0, o = 0; k < segs.length; k += 2) {
+      bytes.set(buf.subarray(segs[k], segs[k + 1]), o);
+      o += segs[k + 1] - segs[k];
+    }
+    return { bytes, copied: true };
+  };
+
+  const writeBack = (bytes: Uint8Array) => {
+    for (let k = 0, o = 0; k < segs.length; k += 2) {
+      const n = segs[k + 1] - segs[k];
+      buf.set(bytes.subarray(o, o + n), segs[k]);
+      o += n;
+    }
+  };
+
+  /** The held JSON body is complete (or cut): mask it if JSON-RPC, let it out. */
+  const endJson = (complete: boolean) => {
+    if (segs.length) {
+      const p = payloadOf();
+      if (maskJsonRpcPayload(p.bytes, complete) && p.copied) writeBack(p.bytes);
+    }
+    release();
+  };
+
+  /** The held event is complete (or cut): mask its data if a JSON-RPC `message`, let it out. */
+  const endEvent = (complete: boolean) => {
+    const { bytes, copied } = eventHasJ ? payloadOf() : { bytes: EMPTY, copied: false };
+    eventHasJ = false;
+    if (mentionsJsonRpc(bytes)) {
+      // its data lines' values, joined by LF as SSE does; the default type is `message`
+      let type = "message";
+      const values: number[] = [];
+      for (let a = 0; a < bytes.length;) {
+        let e = bytes.indexOf(LF, a);
+        if (e < 0) e = bytes.length;
+        const lineEnd = e > a && bytes[e - 1] === CR ? e - 1 : e;
+        const field = fieldOf(bytes, a, lineEnd);
+        if (field === "event") type = latin1(bytes, valueStart(bytes, a + 6, lineEnd), lineEnd);
+        else if (field === "data") values.push(valueStart(bytes, a + 5, lineEnd), lineEnd);
+        a = e + 1;
+      }
+      if (type === "message" && values.length) {
+        let n = values.length / 2 - 1;
+        for (let k = 0; k < values.length; k += 2) n += values[k + 1] - values[k];
+        const data = new Uint8Array(n);
+        for (let k = 0, o = 0; k < values.length; k += 2) {
+          if (k) data[o++] = LF;
+          data.set(bytes.subarray(values[k], values[k + 1]), o);
+          o += values[k + 1] - values[k];
+        }
+        if (maskJsonRpcPayload(data, complete)) {
+          for (let k = 0, o = 0; k < values.length; k += 2) {
+            if (k) o++;
+            bytes.set(data.subarray(o, o + values[k + 1] - values[k]), values[k]);
+            o += values[k + 1] - values[k];
+          }
+          if (copied) writeBack(bytes);
+        }
+      }
+    }
+    release();
+  };
+
+  /** The body ends (or is cut): what is held goes out. */
+  const endBody = (complete: boolean) => {
+    if (holding) {
+      if (kind === Kind.Sse) endEvent(complete);
+      else endJson(complete);
+    }
+    holding = false;
+    kind = Kind.Pass;
+  };
+
+  const payload = (chunk: Uint8Array, a: number, b: number) => {
+    if (kind === Kind.Pass) return put(chunk, a, b);
+    if (kind === Kind.Json) {
+      if (!jsonStarted) {
+        let p = a;
+        while (
+          p < b && (chunk[p] === SP || chunk[p] === HT || chunk[p] === CR || chunk[p] === LF)
+        ) {
+          p++;
+        }
+        if (p < b) {
+          if (chunk[p] === LBRACE || chunk[p] === LBRACKET) jsonStarted = true;
+          else {
+            // not JSON: out with the blanks held so far and the rest
+            hold(chunk, a, p, true);
+            release();
+            holding = false;
+            kind = Kind.Pass;
+            return put(chunk, p, b);
+          }
+        }
+      }
+      return hold(chunk, a, b, true);
+    }
+    // Sse: an event ends at an empty line
+    // (a loop in JS: events are short, a native search per line costs more)
+    let from = a;
+    for (let p = a; p < b; p++) {
+      const c = chunk[p];
+      if (c === LF) {
+        if (lineEmpty) {
+          hold(chunk, from, p + 1, true);
+          from = p + 1;
+          endEvent(true);
+        }
+        lineEmpty = true;
+      } else if (c !== CR) {
+        lineEmpty = false;
+        if (c === J) eventHasJ = true;
+      }
+    }
+    hold(chunk, from, b, true);
+  };
+
+  const bodyStarts = () => {
+    kind = encoded ? Kind.Pass : sse ? Kind.Sse : Kind.Json;
+    holding = kind !== Kind.Pass;
+    // a JSON body of known length is held whole: room for it at once
+    const want = bufLen + (st === St.Body && remaining < MAX_PRESIZE ? remaining : 0);
+    if (kind === Kind.Json && want > buf.length) {
+      const bigger = new Uint8Array(want);
+      bigger.set(buf.subarray(0, bufLen));
+      buf = bigger;
+    }
+    jsonStarted = false;
+    lineEmpty = true;
+    eventHasJ = false;
+  };
+
+  const headEnds = () => {
+    start = null;
+    st = St.Head;
+    if (response) {
+      if (status < 200 && status !== 101) return; // interim: the answer is still to come
+      const asked = shared.methods.shift() ?? "";
+      if (status === 101 || (asked === "CONNECT" && status < 300)) {
+        st = St.Tunnel;
+        return;
+      }
+      if (status === 204 || status === 304 || asked === "HEAD") return;
+    } else {
+      shared.methods.push(method);
+      if (upgrade) {
+        // its answer decides; if that is no 101, the next request line finds the way back
+        st = St.Lost;
+        return;
+      }
+    }
+    if (chunked) st = St.ChunkSize;
+    else if (contentLength > 0) {
+      st = St.Body;
+      remaining = contentLength;
+    } else if (contentLength < 0 && response) {
+      st = St.Body;
+      remaining = Infinity;
+    } else return;
+    bodyStarts();
+  };
+
+  const startLine = (l: string) => {
+    start = l;
+    response = l.startsWith("HTTP/");
+    status = response ? Number(l.split(" ")[1]) : 0;
+    method = response ? "" : l.split(" ")[0];
+    contentLength = -1;
+    chunked =
+      sse =
+      encoded =
+      upgrade =
+        false;
+  };
+
+  const onLine = () => {
+    const l = line.endsWith("\r") ? line.slice(0, -1) : line;
+    line = "";
+    switch (st) {
+      case St.Lost:
+        if (START_LINE.test(l)) {
+          st = St.Head;
+          startLine(l);
+        }
+        return;
+      case St.Head: {
+        if (start === null) {
+          if (l !== "") startLine(l);
+          return;
+        }
+        if (l === "") return headEnds();
+        const colon = l.indexOf(":");
+        if (colon < 0) return;
+        const name = l.slice(0, colon).trim().toLowerCase();
+        const value = l.slice(colon + 1).trim();
+        if (name === "content-length") contentLength = /^\d+$/.test(value) ? Number(value) : -1;
+        else if (name === "transfer-encoding") chunked = /chunked/i.test(value);
+        else if (name === "content-type") sse = /^text\/event-stream/i.test(value);
+        else if (name === "content-encoding") encoded = !/^(identity)?$/i.test(value);
+        else if (name === "upgrade" && !response) upgrade = true;
+        return;
+      }
+      case St.Trailer:
+        if (l === "") st = St.Head;
+        return;
+    }
+  };
+
+  // the chunk-size line (or the line ending a chunk's data) being read
+  let chunkSize = 0, sizeDigits = 0, sizeEnded = false, badLine = false;
+
+  const chunkLine = () => {
+    const bad = badLine || (st === St.ChunkSize && sizeDigits === 0);
+    const size = chunkSize;
+    chunkSize = sizeDigits = 0;
+    sizeEnded = badLine = false;
+    if (bad) return lose(true);
+    if (st === St.ChunkEnd) st = St.ChunkSize;
+    else if (size === 0) {
+      endBody(true);
+      st = St.Trailer;
+    } else {
+      st = St.ChunkData;
+      remaining = size;
+    }
+  };
+
+  /** Framing is lost: anything held goes out, masked as cut. */
+  const lose = (cut: boolean) => {
+    endBody(!cut);
+    st = St.Lost;
+    line = "";
+  };
+
+  const drain = (): Uint8Array => {
+    outDone();
+    const out = pieces.length === 1 ? pieces[0] : concat(pieces);
+    pieces = [];
+    return out;
+  };
+
+  return {
+    transform(chunk) {
+      const n = chunk.length;
+      for (let i = 0; i < n;) {
+        switch (st) {
+          case St.Body:
+          case St.ChunkData: {
+            const k = Math.min(remaining, n - i);
+            payload(chunk, i, i + k);
+            i += k;
+            remaining -= k;
+            if (remaining === 0) {
+              if (st === St.Body) {
+                endBody(true);
+                st = St.Head;
+              } else st = St.ChunkEnd;
+            }
+            break;
+          }
+          case St.Tunnel:
+            put(chunk, i, n);
+            i = n;
+            break;
+          case St.ChunkSize:
+          case St.ChunkEnd: {
+            // parsed from the bytes: these lines come with every chunk
+            const e = chunk.indexOf(LF, i);
+            const end = e < 0 ? n : e;
+            for (let k = i; k < end; k++) {
+              const c = chunk[k];
+              if (st === St.ChunkEnd || sizeEnded) {
+                if (st === St.ChunkEnd && c !== CR) badLine = true;
+                continue;
+              }
+              const v = hexValue(c);
+              if (v >= 0 && sizeDigits < 12) {
+                chunkSize = chunkSize * 16 + v;
+                sizeDigits++;
+              } else if (c === CR || c === 59 || c === SP || c === HT) sizeEnded = true;
+              else badLine = true;
+            }
+            put(chunk, i, e < 0 ? n : e + 1);
+            i = e < 0 ? n : e + 1;
+            if (e >= 0) chunkLine();
+            break;
+          }
+          default: {
+            const e = chunk.indexOf(LF, i);
+            const end = e < 0 ? n : e;
+            if (line.length < MAX_LINE) line += latin1(chunk, i, Math.min(end, i + MAX_LINE));
+            put(chunk, i, e < 0 ? n : e + 1);
+            i = e < 0 ? n : e + 1;
+            if (e >= 0) onLine();
+          }
+        }
+      }
+      return drain();
+    },
+    gap() {
+      lose(true);
+      return drain();
+    },
+    flush() {
+      endBody(false);
+      return drain();
+    },
+  };
+}
+
+/** The field name of an SSE line (`data`, `event`, ...), or "" for a comment or no colon. */
+function fieldOf(b: Uint8Array, a: number, e: number): string {
+  const c = b.subarray(a, e).indexOf(58);
+  if (c <= 0) return "";
+  return c <= 5 ? latin1(b, a, a + c) : "";
+}
+
+/** After `field:`, skip one space, as SSE does. */
+function valueStart(b: Uint8Array, v: number, e: number): number {
+  return v < e && b[v] === SP ? v + 1 : Math.min(v, e);
+}
+
+function latin1(b: Uint8Array, a: number, e: number): string {
+  let s = "";
+  if (e - a < 64) {
+    for (let k = a; k < e; k++) s += String.fromCharCode(b[k]);
+    return s;
+  }
+  for (let k = a; k < e; k += 4096) {
+    s += String.fromCharCode.apply(
+      null,
+      b.subarray(k, Math.min(e, k + 4096)) as unknown as number[],
+    );
+  }
+  return s;
+}
+
+/** The value of a hex digit, or -1. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

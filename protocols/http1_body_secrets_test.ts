@@ -1,0 +1,181 @@
+/**
+ * Secrets out of JSON-RPC bodies of HTTP/1 streams, on the real traffic of the MCP SDK client and
+ * server-everything (streamable HTTP and HTTP+SSE, `testdata/mcp_http/`) and of node:http peers
+ * speaking an LLM-like API (`testdata/captures/h1_node_keepalive`). A few names in them are
+ * renamed, same length, into secret-looking keys (`"name":` to `"key" :`, `"message"` to
+ * `"api_key"`, `"model"` to `"passw"`), so the bytes stay real and their framing true. Each
+ * stream is fed whole, byte by byte, at every split point and in random chunks: the planted
+ * values of JSON-RPC bodies come out as `*`, everything else byte for byte, and an LLM
+ * request's `passw` and `api_key` are left alone.
+ */
+import assert from "node:assert/strict";
+import { createHttp1BodySecrets, type Http1Exchanges } from "./http1_body_secrets.ts";
+import { maskSecrets } from "./json_secrets.ts";
+import { assertSameForAllChunkings } from "./testing.ts";
+import { concatBytes } from "../kit/bytes.ts";
+
+interface Conn {
+  client: Uint8Array;
+  server: Uint8Array;
+}
+
+const enc = new TextEncoder();
+const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
+const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+async function fixture(name: string): Promise<Conn[]> {
+  const url = new URL(`./testdata/mcp_http/${name}.json`, import.meta.url);
+  const raw = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
+  const b64 = (b: string) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+  return raw.map((c) => ({ client: b64(c.client), server: b64(c.server) }));
+}
+
+/** Same-length renames into secret keys, and the values they make secret. */
+const PLANTS: [string, string, string][] = [
+  ['"clientInfo":{"name":"fixture-client"', '"clientInfo":{"key" :"', "fixture-client"],
+  ['"arguments":{"message":"hello over http"', '"arguments":{"api_key":"', "hello over http"],
+  [
+    '"serverInfo":{"name":"mcp-servers/everything"',
+    '"serverInfo":{"key" :"',
+    "mcp-servers/everything",
+  ],
+];
+
+/** The stream with secrets planted, and what it must come out as. */
+function plant(b: Uint8Array): { input: Uint8Array; expected: Uint8Array; secrets: string[] } {
+  let input = latin1(b), expected = input;
+  const secrets: string[] = [];
+  for (const [from, key, value] of PLANTS) {
+    if (!input.includes(from)) continue;
+    input = input.replaceAll(from, key + value + '"');
+    expected = expected.replaceAll(from, key + "*".repeat(value.length) + '"');
+    secrets.push(value);
+  }
+  return { input: bytes(input), expected: bytes(expected), secrets };
+}
+
+/** Runs one direction through its masker, chunk by chunk, checking each output is final. */
+function mask(chunks: Uint8Array[], shared: Http1Exchanges): Uint8Array {
+  const m = createHttp1BodySecrets(shared);
+  const out = chunks.map((c) => m.transform(c));
+  out.push(m.flush());
+  return concatBytes(out);
+}
+
+/** Both directions of each connection: the client's first (it tells the server's HEADs). */
+function check(conns: Conn[], minSecrets: number) {
+  let planted = 0;
+  for (const conn of conns) {
+    const c = plant(conn.client), s = plant(conn.server);
+    planted += c.secrets.length + s.secrets.length;
+    const client = assertSameForAllChunkings(c.input, (ch) => mask(ch, { methods: [] }));
+    assert.equal(latin1(client), latin1(c.expected));
+    const server = assertSameForAllChunkings(s.input, (ch) => {
+      const shared = { methods: [] };
+      mask([c.input], shared);
+      return mask(ch, shared);
+    });
+    assert.equal(latin1(server), latin1(s.expected));
+    for (const v of [...c.secrets, ...s.secrets]) {
+      for (const out of [client, server]) assert.ok(!latin1(out).includes(`:"${v}"`), v);
+    }
+  }
+  assert.ok(planted >= minSecrets, `only ${planted} secrets planted`);
+}
+
+Deno.test("streamable HTTP: initialize's and a tool call's secrets masked, in JSON and SSE bodies, any chunking", async () => {
+  // initialize (client JSON, server SSE in chunked coding), tools/call (client)
+  check(await fixture("streamable"), 3);
+});
+
+Deno.test("HTTP+SSE: the POSTed initialize and the answer in the GET stream's message event", async () => {
+  check(await fixture("sse"), 3);
+});
+
+Deno.test("an LLM API's request with password and api_key keys, its gzip answer and SSE: untouched", async () => {
+  const dir = new URL("./testdata/captures/h1_node_keepalive/", import.meta.url);
+  const client = bytes(
+    latin1(await Deno.readFile(new URL("client.bin", dir))).replace('"model"', '"passw"'),
+  );
+  assert.ok(latin1(client).includes('{"passw":"claude"'));
+  const server = await Deno.readFile(new URL("server.bin", dir));
+  const out = assertSameForAllChunkings(client, (ch) => mask(ch, { methods: [] }));
+  assert.deepEqual(out, client);
+  const outServer = assertSameForAllChunkings(server, (ch) => {
+    const shared = { methods: [] };
+    mask([client], shared);
+    return mask(ch, shared);
+  });
+  assert.deepEqual(outServer, server);
+});
+
+/** An HTTP/1 request with this JSON body, chunked in pieces of `size`. */
+function chunkedRequest(body: string, size: number): string {
+  let s = "POST /v1/messages HTTP/1.1\r\nHost: api\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (let i = 0; i < body.length; i += size) {
+    const part = body.slice(i, i + size);
+    s += `${enc.encode(part).length.toString(16)}\r\n${part}\r\n`;
+  }
+  return s + "0\r\n\r\n";
+}
+
+Deno.test('an LLM request whose tool input has password/api_key and whose prompt says "jsonrpc": untouched; the same keys in a JSON-RPC body: masked as the analysis masks them', () => {
+  const llm = JSON.stringify({
+    model: "m",
+    messages: [
+      { role: "user", content: 'what is a "jsonrpc" member?' },
+      {
+        role: "assistant",
+        content: [{
+          type: "tool_use",
+          name: "login",
+          input: { password: "hunter2", api_key: "sk-LLM-DATA" },
+        }],
+      },
+    ],
+  });
+  const rpc = {
+    params: { env: { API_KEY: "sk-MCP-SECRET", HOME: "/h" }, token: "tok-1", n: 1 },
+    method: "initialize",
+    id: 0,
+    jsonrpc: "2.0",
+  };
+  const rpcText = JSON.stringify(rpc);
+  const input = bytes(chunkedRequest(llm, 7) + chunkedRequest(rpcText, 5));
+  const out = latin1(assertSameForAllChunkings(input, (ch) => mask(ch, { methods: [] })));
+  assert.equal(out.length, input.length);
+  const [llmOut, rpcOut] = out.split("POST ").slice(1).map((r) =>
+    r.split("\r\n\r\n")[1].split("\r\n").filter((_, i) => i % 2 === 1).join("")
+  );
+  assert.equal(llmOut, llm);
+  // what capture wrote, parsed, is what the analysis makes of the original: the same masking
+  assert.deepEqual(JSON.parse(rpcOut), { ...rpc, params: maskSecrets(rpc.params) });
+  assert.ok(!out.includes("sk-MCP-SECRET") && !out.includes("tok-1"));
+});
+
+Deno.test("a JSON-RPC body cut by a gap is masked as far as it went; framing resumes at the next request", () => {
+  const m = createHttp1BodySecrets();
+  const head = "POST /mcp HTTP/1.1\r\nContent-Length: 80\r\n\r\n";
+  const part = '{"jsonrpc":"2.0","method":"initialize","params":{"token":"abc';
+  const a = m.transform(bytes(head + part));
+  const b = m.gap();
+  const next = '{"jsonrpc":"2.0","id":1,"method":"x","params":{"key":"s"}}';
+  const after = `def"}}\r\nPOST /mcp HTTP/1.1\r\nContent-Length: ${next.length}\r\n\r\n${next}`;
+  const c = m.transform(bytes(after));
+  const d = m.flush();
+  const out = latin1(concatBytes([a, b, c, d]));
+  assert.equal(
+    out,
+    head + part.replace("abc", "***") + after.replace('"key":"s"', '"key":"*"'),
+  );
+});
+
+Deno.test("bodies that are not JSON go through at once; a JSON body waits for its end", () => {
+  const m = createHttp1BodySecrets();
+  const text = "POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\nhello ";
+  assert.equal(latin1(m.transform(bytes(text))), text);
+  assert.equal(latin1(m.transform(bytes("body"))), "body");
+  const json = 'POST /b HTTP/1.1\r\nContent-Length: 8\r\n\r\n{"a":';
+  assert.equal(latin1(m.transform(bytes(json))), json.slice(0, json.indexOf("{")));
+  assert.equal(latin1(m.transform(bytes("1} "))), '{"a":1} ');
+});
