@@ -4,12 +4,16 @@
  * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order (secret
  * header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
  * session: the `endpoint` event's URL and every POST to it; HTTP/2's redactor masks both, in
- * HPACK blocks and DATA payloads), and hands each call's
- * redacted bytes on. A redactor that holds bytes back (an HTTP/2 header
- * block split across calls) delays the calls it covers, never splits or merges them.
+ * HPACK blocks and DATA payloads; HTTP/1: also the secret-named JSON values of JSON-RPC bodies
+ * and events, MCP over HTTPS's `initialize` and its answer, by the rule the analysis masks
+ * `mcp_messages` by and only in the bodies it reads as MCP's: protocols/http1_body_secrets.ts,
+ * an LLM API's bodies go through untouched), and hands each call's redacted bytes on. A
+ * redactor that holds bytes back (an HTTP/2 header block split across calls, an HTTP/1 JSON
+ * body until it ends) delays the calls it covers, never splits or merges them.
  *
  * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor resumes
- * at the next line; an HTTP/2 redactor cannot find frame boundaries again, so the rest of
+ * at the next line (a JSON-RPC body cut by it goes out masked as far as it went, and bodies
+ * are found again from the next request or status line); an HTTP/2 redactor cannot find frame boundaries again, so the rest of
  * that direction is not recorded (counted in `lost`, and as `withheld`: stream_damage.ts)
  * rather than risk writing a secret.
  */
@@ -21,6 +25,11 @@ import {
   type StreamRedactor,
 } from "./redact.ts";
 import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
+import {
+  type BodySecretMasker,
+  createHttp1BodySecrets,
+  type Http1Exchanges,
+} from "../protocols/http1_body_secrets.ts";
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
 
 export interface RedactedCall {
@@ -47,6 +56,8 @@ interface Direction {
   redactor?: StreamRedactor;
   /** HTTP/1: the `sessionId=` URL parameter's masker, after `redactor` */
   param?: StreamRedactor;
+  /** HTTP/1: secrets in JSON-RPC bodies, after `param` (it holds a body back until it ends) */
+  body?: BodySecretMasker;
   nextSeq: bigint;
   /** calls whose redacted bytes are not all out yet */
   queue: TlsCall[];
@@ -60,6 +71,8 @@ interface Direction {
 interface Conn {
   proto?: "h1" | "h2";
   dirs: [Direction, Direction];
+  /** HTTP/1: what the two directions' body maskers share (which requests were HEADs) */
+  h1?: Http1Exchanges;
   /** h2 whose redactor is still loading: the calls so far, in order */
   waiting?: TlsCall[];
 }
@@ -104,12 +117,13 @@ export class TlsStreams {
     if (!d.redactor) {
       d.redactor = createHttp1Redactor();
       d.param = createParamRedactor(SECRET_PARAM);
+      d.body = createHttp1BodySecrets(c.h1 ??= { methods: [] });
     }
 
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
     if (gapBefore && h2) this.#kill(d);
-    else if (gapBefore) afterGap(d.redactor);
+    else if (gapBefore) this.#h1Gap(d);
 
     if (d.dead) {
       this.#emit(withheld(call));
@@ -118,10 +132,10 @@ export class TlsStreams {
     d.queue.push(call);
     let red = d.redactor.transform(call.data);
     if (d.param) red = d.param.transform(red);
-    if (red.length) {
-      d.out.push(red);
-      d.outLen += red.length;
-    }
+    if (d.body) red = d.body.transform(red);
+    this.#out(d, red);
+    const gapAfter = call.lost > 0 || call.truncated;
+    if (gapAfter && !h2) this.#h1Gap(d);
     this.#drain(d);
     // held back by the redactor (an HTTP/2 header block going on in the next call): keep it,
     // and the output so far, which may be views of the call's lent data
@@ -131,9 +145,19 @@ export class TlsStreams {
       d.out = [kept];
       d.outLen = kept.length;
     }
-    const gapAfter = call.lost > 0 || call.truncated;
     if (gapAfter && h2) this.#kill(d);
-    else if (gapAfter) afterGap(d.redactor);
+  }
+
+  /** An HTTP/1 direction after a gap: resume at the next line; a held body goes out, masked as cut. */
+  #h1Gap(d: Direction): void {
+    afterGap(d.redactor!);
+    if (d.body) this.#out(d, d.body.gap());
+  }
+
+  #out(d: Direction, bytes: Uint8Array): void {
+    if (!bytes.length) return;
+    d.out.push(bytes);
+    d.outLen += bytes.length;
   }
 
   /** Holds an h2 connection's calls until the redactor's code has loaded, then replays them. */
@@ -169,10 +193,10 @@ export class TlsStreams {
       for (const d of c.dirs) {
         if (d.dead || !d.redactor) continue;
         const rest = d.redactor.flush();
-        if (rest.length) {
-          d.out.push(rest);
-          d.outLen += rest.length;
-        }
+        if (d.body) {
+          this.#out(d, d.body.transform(rest));
+          this.#out(d, d.body.flush());
+        } else this.#out(d, rest);
         this.#drain(d);
         this.#kill(d); // anything still queued could not be redacted: withheld
       }
@@ -218,9 +242,12 @@ export interface OutBytes {
 /** The next n redacted bytes out of `d` (its first piece itself when it is exactly n). */
 export function takeOut(d: OutBytes, n: number): Uint8Array {
   if (n === 0) return new Uint8Array(0);
-  if (d.out[0].length === n) {
+  const head = d.out[0];
+  if (head.length >= n) {
     d.outLen -= n;
-    return d.out.shift()!;
+    if (head.length === n) d.out.shift();
+    else d.out[0] = head.subarray(n);
+    return head.subarray(0, n);
   }
   const res = new Uint8Array(n);
   let got = 0;

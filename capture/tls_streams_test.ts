@@ -4,6 +4,8 @@ import { HTTP2_PREFACE as preface } from "../protocols/http2_frame.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
+import { assertSameForAllChunkings } from "../protocols/testing.ts";
+import { concatBytes } from "../kit/bytes.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -161,4 +163,85 @@ Deno.test("HTTP/2: calls held behind a split header block keep their bytes when 
   assert.deepEqual(got.subarray(0, data.length), data, "the held call's bytes, not 0xee");
   assert.deepEqual(got.subarray(-data.length), data);
   assert.ok(!dec.decode(got).includes("sk-held-secret"), "and the secret is masked");
+});
+
+/** The real streamable-HTTP MCP connection (protocols/testdata/mcp_http), a token planted. */
+async function mcpOverHttps(): Promise<{ client: Uint8Array; server: Uint8Array }> {
+  const url = new URL("../protocols/testdata/mcp_http/streamable.json", import.meta.url);
+  const [c] = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
+  // same length: "name": becomes "key" : (a secret-named key, as maskSecrets has it)
+  const plant = (b: string) => enc.encode(atob(b).replaceAll('Info":{"name":', 'Info":{"key" :'));
+  return { client: plant(c.client), server: plant(c.server) };
+}
+
+Deno.test("MCP over HTTPS: initialize's secret values are masked in the calls written, each call its own length, at every split into calls", async () => {
+  const { client, server } = await mcpOverHttps();
+  const secrets = ['"key" :"fixture-client"', '"key" :"mcp-servers/everything"'];
+  assert.ok(secrets.every((v) => dec.decode(client).includes(v) || dec.decode(server).includes(v)));
+  const run = (chunks: Uint8Array[], keepSecrets = false) => {
+    const { s, out } = collect(keepSecrets);
+    let seq = 0;
+    s.push(call(0, client));
+    for (const c of chunks) s.push(call(seq++, c, { dir: 1 }));
+    s.finish();
+    for (const r of out) assert.equal(r.data.length, r.call.data.length);
+    const dir = (d: number) =>
+      dec.decode(concatBytes(out.filter((r) => r.call.dir === d).map((r) => r.data)));
+    return { client: dir(0), server: dir(1) };
+  };
+  const whole = assertSameForAllChunkings(server, (chunks) => run(chunks), { randomRuns: 5 });
+  for (const v of secrets) {
+    assert.ok(!whole.client.includes(v) && !whole.server.includes(v), v);
+  }
+  assert.ok(whole.client.includes('"key" :"**************"'));
+  assert.ok(whole.server.includes('"key" :"**********************"'));
+  // everything else as it was, but the Authorization and Mcp-Session-Id header values
+  const expected = (b: Uint8Array) =>
+    dec.decode(b).replace('"key" :"fixture-client"', '"key" :"**************"')
+      .replace('"key" :"mcp-servers/everything"', '"key" :"**********************"')
+      .replaceAll("Bearer FIXTURE-SECRET-TOKEN", "*".repeat(27))
+      .replace(/(mcp-session-id: )(\S+)/gi, (_, h, v) => h + "*".repeat(v.length));
+  assert.equal(whole.client, expected(client));
+  assert.equal(whole.server, expected(server));
+  // --keep-secrets: all of it as it was
+  const kept = run([server], true);
+  assert.equal(kept.client, dec.decode(client));
+  assert.equal(kept.server, dec.decode(server));
+});
+
+Deno.test("an LLM API request over HTTPS keeps its tool input's password and api_key", () => {
+  const body = JSON.stringify({
+    model: "m",
+    messages: [{
+      role: "assistant",
+      content: [{ type: "tool_use", input: { password: "pw", api_key: "k" } }],
+    }],
+  });
+  const req =
+    `POST /v1/messages HTTP/1.1\r\nx-api-key: sk-1\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const { s, out } = collect();
+  s.push(call(0, req.slice(0, 60)));
+  s.push(call(1, req.slice(60)));
+  s.finish();
+  assert.equal(
+    out.map((r) => dec.decode(r.data)).join(""),
+    req.replace("x-api-key: sk-1", "x-api-key: ****"),
+  );
+});
+
+Deno.test("an MCP body cut by a lost call goes out masked as far as it went", () => {
+  const body =
+    '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"env":{"API_TOKEN":"tok-123456"}}}';
+  const req = `POST /mcp HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const cut = req.indexOf("tok-") + 6;
+  const { s, out } = collect();
+  s.push(call(0, req.slice(0, cut)));
+  // seq 1 lost; seq 2 is the next request
+  const next = `POST /mcp HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  s.push(call(2, next));
+  s.finish();
+  assert.deepEqual(out.map((r) => dec.decode(r.data)), [
+    req.slice(0, cut).replace("tok-12", "******"),
+    next.replace("tok-123456", "**********"),
+  ]);
 });
