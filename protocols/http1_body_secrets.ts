@@ -16,8 +16,9 @@
  * body without them (a prompt) is only searched for a `j`, never decoded nor parsed.
  *
  * A body cut short (a gap, the end of the capture) cannot be parsed: if it is JSON that holds
- * `"jsonrpc"` it is masked anyway (over-redaction, never under). After a gap the framing is lost
- * until a line that looks like a request or status line; the bytes in between go through.
+ * `"jsonrpc"` it is masked anyway (over-redaction, never under). Framing is found at a line that
+ * looks like a request or status line: at the start (a capture may begin inside a message), and
+ * again after a gap or anything unexpected; the bytes before it go through.
  */
 import { createJsonSecretMasker, MAY_BE_SECRET_KEY } from "./json_secrets.ts";
 import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
@@ -98,7 +99,8 @@ const START_LINE = /^(HTTP\/1\.[01] \d{3}|[A-Z]+ \S+ HTTP\/1\.[01]$)/;
 export function createHttp1BodySecrets(
   shared: Http1Exchanges = { methods: [] },
 ): BodySecretMasker {
-  let st = St.Head;
+  // a stream (a capture) may begin inside a message: framing is found at a start line
+  let st = St.Lost;
   let line = "";
   // the head being read
   let start: string | null = null;
@@ -366,7 +368,8 @@ export function createHttp1BodySecrets(
         return;
       case St.Head: {
         if (start === null) {
-          if (l !== "") startLine(l);
+          if (START_LINE.test(l)) startLine(l);
+          else if (l !== "") st = St.Lost; // not where a message begins: find one
           return;
         }
         if (l === "") return headEnds();

@@ -179,3 +179,19 @@ Deno.test("bodies that are not JSON go through at once; a JSON body waits for it
   assert.equal(latin1(m.transform(bytes(json))), json.slice(0, json.indexOf("{")));
   assert.equal(latin1(m.transform(bytes("1} "))), '{"a":1} ');
 });
+
+Deno.test("the answer to a HEAD has no body, the next answer's JSON-RPC body is masked; a stream begun inside a message finds the next one", () => {
+  const rpc = '{"jsonrpc":"2.0","id":1,"result":{"token":"t0k"}}';
+  const answer = `HTTP/1.1 200 OK\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`;
+  const masked = answer.replace('"t0k"', '"***"');
+  const shared = { methods: [] };
+  mask([bytes("HEAD / HTTP/1.1\r\n\r\nPOST /mcp HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}")], shared);
+  const server = bytes("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n" + answer);
+  assert.equal(
+    latin1(assertSameForAllChunkings(server, (ch) => mask(ch, { methods: [...shared.methods] }))),
+    "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n" + masked,
+  );
+  // the capture began inside an event stream: its tail goes through, the next answer is read
+  const midway = bytes('ta: {"token":"x"}\n\n' + answer);
+  assert.equal(latin1(mask([midway], { methods: [] })), 'ta: {"token":"x"}\n\n' + masked);
+});
