@@ -139,6 +139,19 @@ export function createHttp1BodySecrets(
     done = 0;
   };
 
+  // where the next `j` of `jIn` is at or after `jFrom` (-1: none), so that finding a `j` in
+  // each event of a chunk searches the chunk once
+  let jIn: Uint8Array | null = null;
+  let jFrom = 0, jAt = -1;
+  const hasJ = (chunk: Uint8Array, a: number, b: number): boolean => {
+    if (jIn !== chunk || a < jFrom || (jAt >= 0 && jAt < a)) {
+      jIn = chunk;
+      jFrom = a;
+      jAt = chunk.indexOf(J, a);
+    }
+    return jAt >= 0 && jAt < b;
+  };
+
   const hold = (chunk: Uint8Array, a: number, b: number, payload: boolean) => {
     const n = b - a;
     if (n === 0) return;
@@ -279,28 +292,38 @@ export function createHttp1BodySecrets(
       return hold(chunk, a, b, true);
     }
     // Sse: an event ends at an empty line
-    // (a loop in JS: events are short, a native search per line costs more)
+    // Events go out as views of the input unless they have a `j` or go on past this piece of
+    // payload (`holding`: the event is in `buf`, and so is the chunk framing after it).
     let from = a;
-    for (let p = a; p < b; p++) {
-      const c = chunk[p];
-      if (c === LF) {
-        if (lineEmpty) {
-          hold(chunk, from, p + 1, true);
-          from = p + 1;
-          endEvent(true);
-        }
-        lineEmpty = true;
-      } else if (c !== CR) {
-        lineEmpty = false;
-        if (c === J) eventHasJ = true;
+    for (let p = a; p < b;) {
+      const e = chunk.indexOf(LF, p);
+      if (e < 0 || e >= b) {
+        if (b - p > 1 || chunk[p] !== CR) lineEmpty = false;
+        break;
       }
+      if (e - p > 1 || (e - p === 1 && chunk[p] !== CR)) lineEmpty = false;
+      p = e + 1;
+      if (lineEmpty) {
+        if (holding || eventHasJ || hasJ(chunk, from, p)) {
+          hold(chunk, from, p, true);
+          eventHasJ ||= hasJ(chunk, from, p);
+          endEvent(true);
+          holding = false;
+        } else put(chunk, from, p);
+        from = p;
+      }
+      lineEmpty = true;
     }
-    hold(chunk, from, b, true);
+    if (from < b) {
+      eventHasJ ||= hasJ(chunk, from, b);
+      holding = true;
+      hold(chunk, from, b, true);
+    }
   };
 
   const bodyStarts = () => {
     kind = encoded ? Kind.Pass : sse ? Kind.Sse : Kind.Json;
-    holding = kind !== Kind.Pass;
+    holding = kind === Kind.Json; // Sse: while an event is held
     // a JSON body of known length is held whole: room for it at once
     const want = bufLen + (st === St.Body && remaining < MAX_PRESIZE ? remaining : 0);
     if (kind === Kind.Json && want > buf.length) {
@@ -425,6 +448,7 @@ export function createHttp1BodySecrets(
 
   return {
     transform(chunk) {
+      jIn = null; // a lent buffer may come again with other bytes
       const n = chunk.length;
       for (let i = 0; i < n;) {
         switch (st) {
