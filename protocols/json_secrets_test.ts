@@ -1,6 +1,11 @@
 /** The JSON-RPC secrets rule: on parsed values and streaming over bytes, fed in every chunking. */
 import assert from "node:assert/strict";
-import { createJsonSecretMasker, maskSecrets } from "./json_secrets.ts";
+import {
+  createJsonSecretMasker,
+  maskSecrets,
+  MAY_BE_SECRET_KEY,
+  SECRET_KEY,
+} from "./json_secrets.ts";
 import { assertSameForAllChunkings, concatBytes, utf8 } from "./testing.ts";
 
 const dec = new TextDecoder();
@@ -85,4 +90,22 @@ Deno.test("json secrets: after a gap inside the first value, everything but punc
   const b = dec.decode(m.transform(utf8('cd","token":"SECRET"}}{"token":"later"}')));
   assert.ok(!b.includes("SECRET"));
   assert.ok(b.endsWith('{"token":"later"}'), `resynced after the first value: ${b}`);
+});
+
+Deno.test("MAY_BE_SECRET_KEY, the cheap test before parsing, matches every key SECRET_KEY masks", () => {
+  const keys = [
+    "token",
+    "GITHUB_TOKEN",
+    "client_secret",
+    "Password",
+    "passwd",
+    "api_key",
+    "API-KEY",
+  ];
+  keys.push("apikey", "key", "Authorization", "set-cookie", "credentials");
+  for (const k of keys) {
+    assert.ok(SECRET_KEY.test(k), k);
+    assert.ok(MAY_BE_SECRET_KEY.test(JSON.stringify({ [k]: "v" })), k);
+  }
+  assert.ok(!MAY_BE_SECRET_KEY.test('{"keys":["monkey"],"max":1}'));
 });
