@@ -6,8 +6,9 @@
  * session: the `endpoint` event's URL and every POST to it; HTTP/2's redactor masks both, in
  * HPACK blocks and DATA payloads; HTTP/1: also the secret-named JSON values of JSON-RPC bodies
  * and events, MCP over HTTPS's `initialize` and its answer, by the rule the analysis masks
- * `mcp_messages` by and only in the bodies it reads as MCP's: protocols/http1_body_secrets.ts,
- * an LLM API's bodies go through untouched), and hands each call's redacted bytes on. A
+ * `mcp_messages` by and only in the bodies it reads as MCP's, judged by the connection so that
+ * an LLM API's bodies go through untouched and unheld: protocols/http1_body_secrets.ts), and
+ * hands each call's redacted bytes on. A
  * redactor that holds bytes back (an HTTP/2 header block split across calls, an HTTP/1 JSON
  * body until it ends) delays the calls it covers, never splits or merges them.
  *

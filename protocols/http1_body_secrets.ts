@@ -15,6 +15,29 @@
  * The test is cheap for a body that is not: a JSON-RPC body holds the bytes `"jsonrpc"`, so a
  * body without them (a prompt) is only searched for a `j`, never decoded nor parsed.
  *
+ * What is scanned, so that an LLM API's traffic (large prompts, long event streams) costs
+ * little more than following its framing:
+ *
+ * - Requests: every JSON body's start is read. An object whose first member is none of
+ *   JSON-RPC 2.0's (`jsonrpc`, `id`, `method`, `params`, `result`, `error`; every MCP SDK writes
+ *   only these, the TypeScript and Python ones `method` or `result` first and `jsonrpc` last)
+ *   goes through as soon as that name is read: an LLM request (`{"model":`, `{"messages":`).
+ *   A batch (`[`), a name with an escape, or any body on an MCP connection is held to its end.
+ * - A connection is MCP's once a request on it had a JSON body holding `"jsonrpc"` or one of
+ *   streamable HTTP's headers (`Mcp-Session-Id`, `MCP-Protocol-Version`, or an `Accept` of both
+ *   `application/json` and `text/event-stream`, which its POSTs must send); the two directions
+ *   share it. Answers are scanned on an MCP connection, and when their request was not seen
+ *   (the capture began after it); other answers go through as they come.
+ * - An event stream not scanned so is looked at up to its first dispatched event (one with
+ *   `data`): MCP's HTTP+SSE transport (2024-11-05) opens it with a GET on a connection of its
+ *   own and must send an `endpoint` event first; then the rest of it is scanned.
+ *
+ * Not masked, by that rule: a JSON-RPC object whose first member is some other name, sent on a
+ * connection not yet MCP's (e.g. an HTTP+SSE POST written by hand with `{"x":1,"jsonrpc":...`);
+ * the answers on a connection that has sent no JSON-RPC, and an event stream whose first event
+ * is no `endpoint` (an HTTP+SSE GET stream begun before the capture, or one with its MCP headers
+ * left off); an event stream begun before the capture (no framing to find in it).
+ *
  * A body cut short (a gap, the end of the capture) cannot be parsed: if it is JSON that holds
  * `"jsonrpc"` it is masked anyway (over-redaction, never under). Framing is found at a line that
  * looks like a request or status line: at the start (a capture may begin inside a message), and
@@ -23,9 +46,14 @@
 import { createJsonSecretMasker, MAY_BE_SECRET_KEY } from "./json_secrets.ts";
 import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
 
-/** The state the two directions of one connection share: methods of unanswered requests. */
+/**
+ * The state the two directions of one connection share: methods of unanswered requests, and
+ * whether the connection is MCP's (answers are scanned only then: see the module doc).
+ */
 export interface Http1Exchanges {
   methods: string[];
+  /** a request on it had a JSON body holding `"jsonrpc"`, or MCP's streamable-HTTP headers */
+  mcp?: boolean;
 }
 
 /** A same-length rewrite of one direction's bytes; output lags input while a body is held. */
@@ -38,7 +66,11 @@ export interface BodySecretMasker {
 }
 
 const LF = 10, CR = 13, SP = 32, HT = 9, QUOTE = 34, LBRACE = 123, LBRACKET = 91;
-const J = 0x6a;
+const J = 0x6a, BACKSLASH = 92;
+/** The members of a JSON-RPC 2.0 message: one of them comes first in every MCP SDK's. */
+const JSONRPC_MEMBERS = new Set(["jsonrpc", "id", "method", "params", "result", "error"]);
+/** an unscanned event stream whose first event is not dispatched in this many bytes: passed */
+const MAX_PROBE = 64 << 10;
 const SONRPC = [0x73, 0x6f, 0x6e, 0x72, 0x70, 0x63, QUOTE];
 /** head lines are kept up to this many bytes (only a few short headers matter) */
 const MAX_LINE = 8192;
@@ -61,17 +93,22 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Masks `payload` in place if it is a JSON-RPC body (`complete`), or a cut one that may have
- * been (JSON holding `"jsonrpc"`); whether it was masked.
+ * been (JSON holding `"jsonrpc"`): `masked`; `rpc`: not masked, but JSON holding `"jsonrpc"`
+ * (it marks its connection MCP's); `none`: neither.
  */
-export function maskJsonRpcPayload(payload: Uint8Array, complete: boolean): boolean {
-  if (!mentionsJsonRpc(payload)) return false;
+export function maskJsonRpcPayload(
+  payload: Uint8Array,
+  complete: boolean,
+): "masked" | "rpc" | "none" {
+  if (!mentionsJsonRpc(payload)) return "none";
   const text = utf8.decode(payload);
+  if (!looksLikeJson(text)) return "none";
   // no key the masker would mask: no need to parse it (most MCP bodies)
-  if (!MAY_BE_SECRET_KEY.test(text)) return false;
-  if (!(complete ? isJsonRpcBody(text) : looksLikeJson(text))) return false;
+  if (!MAY_BE_SECRET_KEY.test(text)) return "rpc";
+  if (complete && !isJsonRpcBody(text)) return "rpc";
   const masked = createJsonSecretMasker().transform(payload);
   if (masked !== payload) payload.set(masked);
-  return true;
+  return "masked";
 }
 
 const enum St {
@@ -91,6 +128,20 @@ const enum Kind {
   Pass,
   Json,
   Sse,
+  /** an event stream not (yet) known to be MCP's: passed, its first event looked at */
+  Probe,
+}
+
+/** Where a JSON body's start is read (`Kind.Json`). */
+const enum Pre {
+  /** before its first non-blank byte */
+  Blank,
+  /** after `{`, before its first member's name (only when the prefix may decide) */
+  Open,
+  /** in the first member's name */
+  Name,
+  /** it is held to its end */
+  Held,
 }
 
 const START_LINE = /^(HTTP\/1\.[01] \d{3}|[A-Z]+ \S+ HTTP\/1\.[01]$)/;
@@ -106,11 +157,18 @@ export function createHttp1BodySecrets(
   let start: string | null = null;
   let response = false, status = 0, method = "";
   let contentLength = -1, chunked = false, sse = false, encoded = false, upgrade = false;
+  /** a request with MCP's streamable-HTTP headers (`Mcp-Session-Id`, `MCP-Protocol-Version`) */
+  let mcpHeaders = false;
+  /** the body being read is scanned in full (JSON held to its end, every event looked at) */
+  let scan = false;
   /** Body: bytes left (Infinity: to the end of the stream); ChunkData: bytes left in the chunk */
   let remaining = 0;
   let kind = Kind.Pass;
-  /** Json: its first non-blank byte was seen */
-  let jsonStarted = false;
+  /** Json: how far its start is read; the first member's name so far */
+  let pre = Pre.Blank;
+  let memberName = "";
+  /** Probe: the line being read (its start), the event's type, its data's length, bytes read */
+  let probeLine = "", probeType = "", probeData = -1, probed = 0;
   /** Sse: the line being read has had nothing but CR */
   let lineEmpty = true;
   /** Sse: the event so far has a `j` (no `"jsonrpc"` without one) */
@@ -152,9 +210,26 @@ export function createHttp1BodySecrets(
     return jAt >= 0 && jAt < b;
   };
 
+  // bytes of the chunk at hand that go out as they are, not yet in `pieces` (a run of them is
+  // one range, extended as it goes on: most bytes cost nothing more than being looked at)
+  let passIn: Uint8Array | null = null;
+  let passA = 0, passB = 0;
+  const flushPass = () => {
+    if (passIn === null) return;
+    const last = pieces.at(-1);
+    if (
+      last && last.buffer === passIn.buffer && passA >= last.length &&
+      last.byteOffset + last.length === passIn.byteOffset + passA
+    ) {
+      pieces[pieces.length - 1] = passIn.subarray(passA - last.length, passB);
+    } else pieces.push(passIn.subarray(passA, passB));
+    passIn = null;
+  };
+
   const hold = (chunk: Uint8Array, a: number, b: number, payload: boolean) => {
     const n = b - a;
     if (n === 0) return;
+    flushPass();
     if (bufLen + n > buf.length) {
       const bigger = new Uint8Array(Math.max(buf.length * 2, bufLen + n));
       bigger.set(buf.subarray(0, bufLen));
@@ -172,14 +247,15 @@ export function createHttp1BodySecrets(
   const put = (chunk: Uint8Array, a: number, b: number) => {
     if (a === b) return;
     if (holding) return hold(chunk, a, b, false);
+    if (passIn === chunk && passB === a) {
+      passB = b;
+      return;
+    }
+    flushPass();
     outDone();
-    const last = pieces.at(-1);
-    if (
-      last && last.buffer === chunk.buffer && a >= last.length &&
-      last.byteOffset + last.length === chunk.byteOffset + a
-    ) {
-      pieces[pieces.length - 1] = chunk.subarray(a - last.length, b);
-    } else pieces.push(chunk.subarray(a, b));
+    passIn = chunk;
+    passA = a;
+    passB = b;
   };
 
   const release = () => {
@@ -213,7 +289,9 @@ export function createHttp1BodySecrets(
   const endJson = (complete: boolean) => {
     if (segs.length) {
       const p = payloadOf();
-      if (maskJsonRpcPayload(p.bytes, complete) && p.copied) writeBack(p.bytes);
+      const r = maskJsonRpcPayload(p.bytes, complete);
+      if (r === "masked" && p.copied) writeBack(p.bytes);
+      if (r !== "none") shared.mcp = true;
     }
     release();
   };
@@ -244,7 +322,9 @@ export function createHttp1BodySecrets(
           data.set(bytes.subarray(values[k], values[k + 1]), o);
           o += values[k + 1] - values[k];
         }
-        if (maskJsonRpcPayload(data, complete)) {
+        const r = maskJsonRpcPayload(data, complete);
+        if (r !== "none") shared.mcp = true;
+        if (r === "masked") {
           for (let k = 0, o = 0; k < values.length; k += 2) {
             if (k) o++;
             bytes.set(data.subarray(o, o + values[k + 1] - values[k]), values[k]);
@@ -267,30 +347,101 @@ export function createHttp1BodySecrets(
     kind = Kind.Pass;
   };
 
+  /**
+   * Reads the start of a JSON body in `chunk[a, b)`: where it is known to be no JSON-RPC (not
+   * JSON; unless `scan`, an object whose first member is none of JSON-RPC's), from which the
+   * bytes go out as they are; -1 while it is held (to its end, or until that is known).
+   */
+  const readStart = (chunk: Uint8Array, a: number, b: number): number => {
+    for (let p = a; p < b; p++) {
+      const c = chunk[p];
+      const blank = c === SP || c === HT || c === CR || c === LF;
+      if (pre === Pre.Blank) {
+        if (blank) continue;
+        if (c === LBRACKET || (c === LBRACE && scan)) pre = Pre.Held;
+        else if (c === LBRACE) pre = Pre.Open;
+        else return p;
+      } else if (pre === Pre.Open) {
+        if (blank) continue;
+        if (c !== QUOTE) return p; // `{}`, or no JSON
+        pre = Pre.Name;
+        memberName = "";
+      } else if (pre === Pre.Name) {
+        if (c === BACKSLASH) pre = Pre.Held; // an escape may spell any name
+        else if (c === QUOTE) {
+          if (!JSONRPC_MEMBERS.has(memberName)) return p;
+          pre = Pre.Held;
+        } else {
+          memberName += String.fromCharCode(c);
+          if (memberName.length > 7) return p; // longer than "jsonrpc"
+        }
+      }
+      if (pre === Pre.Held) return -1;
+    }
+    return -1;
+  };
+
+  /**
+   * An event stream not known to be MCP's goes out as it comes, and its first dispatched event
+   * (one with a `data` field) decides: MCP's HTTP+SSE transport sends an `endpoint` event first
+   * on its GET stream, so then the rest is scanned; after any other, the rest is passed.
+   */
+  const probe = (chunk: Uint8Array, a: number, b: number): void => {
+    probed += b - a;
+    for (let p = a; p < b;) {
+      let e = chunk.indexOf(LF, p);
+      if (e >= b) e = -1;
+      const end = e < 0 ? b : e;
+      if (probeLine.length < 256) probeLine += latin1(chunk, p, Math.min(end, p + 256));
+      if (e < 0) break;
+      p = e + 1;
+      const l = probeLine.endsWith("\r") ? probeLine.slice(0, -1) : probeLine;
+      probeLine = "";
+      if (l === "") {
+        if (probeData < 0) {
+          probeType = ""; // nothing dispatched: the next event decides
+          continue;
+        }
+        if (probeType !== "endpoint") {
+          kind = Kind.Pass;
+          break;
+        }
+        // MCP's HTTP+SSE stream: every event from here on is looked at
+        put(chunk, a, p);
+        kind = Kind.Sse;
+        lineEmpty = true;
+        eventHasJ = false;
+        return payload(chunk, p, b);
+      }
+      if (l.startsWith(":")) continue;
+      const colon = l.indexOf(":");
+      const field = colon < 0 ? l : l.slice(0, colon);
+      const value = colon < 0 ? "" : l.slice(l[colon + 1] === " " ? colon + 2 : colon + 1);
+      if (field === "event") probeType = value;
+      else if (field === "data") probeData = Math.max(probeData, 0) + value.length;
+    }
+    put(chunk, a, b);
+    // no event dispatched in MAX_PROBE bytes: no MCP stream either
+    if (probed > MAX_PROBE) kind = Kind.Pass;
+  };
+
   const payload = (chunk: Uint8Array, a: number, b: number) => {
     if (kind === Kind.Pass) return put(chunk, a, b);
     if (kind === Kind.Json) {
-      if (!jsonStarted) {
-        let p = a;
-        while (
-          p < b && (chunk[p] === SP || chunk[p] === HT || chunk[p] === CR || chunk[p] === LF)
-        ) {
-          p++;
-        }
-        if (p < b) {
-          if (chunk[p] === LBRACE || chunk[p] === LBRACKET) jsonStarted = true;
-          else {
-            // not JSON: out with the blanks held so far and the rest
-            hold(chunk, a, p, true);
-            release();
-            holding = false;
-            kind = Kind.Pass;
-            return put(chunk, p, b);
-          }
+      if (pre !== Pre.Held) {
+        const p = readStart(chunk, a, b);
+        if (p >= 0) {
+          // no JSON-RPC: out with what was held so far and the rest
+          hold(chunk, a, p, true);
+          release();
+          holding = false;
+          kind = Kind.Pass;
+          return put(chunk, p, b);
         }
       }
       return hold(chunk, a, b, true);
     }
+    if (kind === Kind.Probe) return probe(chunk, a, b);
     // Sse: an event ends at an empty line
     // Events go out as views of the input unless they have a `j` or go on past this piece of
     // payload (`holding`: the event is in `buf`, and so is the chunk framing after it).
@@ -322,18 +473,28 @@ export function createHttp1BodySecrets(
   };
 
   const bodyStarts = () => {
-    kind = encoded ? Kind.Pass : sse ? Kind.Sse : Kind.Json;
+    // a request's JSON body is always read (its start, at least); an answer's only if scanned
+    kind = encoded
+      ? Kind.Pass
+      : sse
+      ? (scan ? Kind.Sse : Kind.Probe)
+      : scan || !response
+      ? Kind.Json
+      : Kind.Pass;
     holding = kind === Kind.Json; // Sse: while an event is held
     // a JSON body of known length is held whole: room for it at once
     const want = bufLen + (st === St.Body && remaining < MAX_PRESIZE ? remaining : 0);
-    if (kind === Kind.Json && want > buf.length) {
+    if (kind === Kind.Json && scan && want > buf.length) {
       const bigger = new Uint8Array(want);
       bigger.set(buf.subarray(0, bufLen));
       buf = bigger;
     }
-    jsonStarted = false;
+    pre = Pre.Blank;
     lineEmpty = true;
     eventHasJ = false;
+    probeLine = probeType = "";
+    probeData = -1;
+    probed = 0;
   };
 
   const headEnds = () => {
@@ -341,13 +502,18 @@ export function createHttp1BodySecrets(
     st = St.Head;
     if (response) {
       if (status < 200 && status !== 101) return; // interim: the answer is still to come
-      const asked = shared.methods.shift() ?? "";
+      const asked = shared.methods.shift();
+      // the answer to a request of an MCP connection, or to one not seen (the capture began
+      // after it): scanned
+      scan = shared.mcp === true || asked === undefined;
       if (status === 101 || (asked === "CONNECT" && status < 300)) {
         st = St.Tunnel;
         return;
       }
       if (status === 204 || status === 304 || asked === "HEAD") return;
     } else {
+      if (mcpHeaders) shared.mcp = true;
+      scan = shared.mcp === true;
       shared.methods.push(method);
       if (upgrade) {
         // its answer decides; if that is no 101, the next request line finds the way back
@@ -376,6 +542,7 @@ export function createHttp1BodySecrets(
       sse =
       encoded =
       upgrade =
+      mcpHeaders =
         false;
   };
 
@@ -405,6 +572,12 @@ export function createHttp1BodySecrets(
         else if (name === "content-type") sse = /^text\/event-stream/i.test(value);
         else if (name === "content-encoding") encoded = !/^(identity)?$/i.test(value);
         else if (name === "upgrade" && !response) upgrade = true;
+        else if (!response && (name === "mcp-session-id" || name === "mcp-protocol-version")) {
+          mcpHeaders = true;
+        } else if (
+          !response && name === "accept" && /application\/json/i.test(value) &&
+          /text\/event-stream/i.test(value)
+        ) mcpHeaders = true; // streamable HTTP's POSTs must accept both
         return;
       }
       case St.Trailer:
@@ -439,7 +612,47 @@ export function createHttp1BodySecrets(
     line = "";
   };
 
+  /**
+   * A passed chunked body, chunk after chunk, in one loop (an LLM event stream is mostly tiny
+   * chunks): where it stops (the end of `chunk`, or the line after the last chunk or an odd one,
+   * which the general loop reads from there).
+   */
+  const skipChunks = (chunk: Uint8Array, i: number, n: number): number => {
+    while (i < n) {
+      if (st === St.ChunkData) {
+        const k = Math.min(remaining, n - i);
+        i += k;
+        remaining -= k;
+        if (remaining === 0) st = St.ChunkEnd;
+        continue;
+      }
+      const c = chunk[i];
+      if (c === LF) {
+        if (badLine || (st === St.ChunkSize && (sizeDigits === 0 || chunkSize === 0))) return i;
+        if (st === St.ChunkEnd) st = St.ChunkSize;
+        else {
+          st = St.ChunkData;
+          remaining = chunkSize;
+        }
+        chunkSize = sizeDigits = 0;
+        sizeEnded = false;
+      } else if (st === St.ChunkEnd) {
+        if (c !== CR) badLine = true;
+      } else if (!sizeEnded) {
+        const v = hexValue(c);
+        if (v >= 0 && sizeDigits < 12) {
+          chunkSize = chunkSize * 16 + v;
+          sizeDigits++;
+        } else if (c === CR || c === 59 || c === SP || c === HT) sizeEnded = true;
+        else badLine = true;
+      }
+      i++;
+    }
+    return i;
+  };
+
   const drain = (): Uint8Array => {
+    flushPass();
     outDone();
     const out = pieces.length === 1 ? pieces[0] : concat(pieces);
     pieces = [];
@@ -451,6 +664,17 @@ export function createHttp1BodySecrets(
       jIn = null; // a lent buffer may come again with other bytes
       const n = chunk.length;
       for (let i = 0; i < n;) {
+        if (
+          kind === Kind.Pass && !holding &&
+          (st === St.ChunkData || st === St.ChunkSize || st === St.ChunkEnd)
+        ) {
+          const j = skipChunks(chunk, i, n);
+          put(chunk, i, j);
+          if (j > i) {
+            i = j;
+            continue;
+          }
+        }
         switch (st) {
           case St.Body:
           case St.ChunkData: {
@@ -472,11 +696,14 @@ export function createHttp1BodySecrets(
             break;
           case St.ChunkSize:
           case St.ChunkEnd: {
-            // parsed from the bytes: these lines come with every chunk
-            const e = chunk.indexOf(LF, i);
-            const end = e < 0 ? n : e;
-            for (let k = i; k < end; k++) {
+            // parsed from the bytes: these short lines come with every chunk
+            let e = -1;
+            for (let k = i; k < n; k++) {
               const c = chunk[k];
+              if (c === LF) {
+                e = k;
+                break;
+              }
               if (st === St.ChunkEnd || sizeEnded) {
                 if (st === St.ChunkEnd && c !== CR) badLine = true;
                 continue;

@@ -170,28 +170,140 @@ Deno.test("a JSON-RPC body cut by a gap is masked as far as it went; framing res
   );
 });
 
-Deno.test("bodies that are not JSON go through at once; a JSON body waits for its end", () => {
+Deno.test("bodies that are not JSON, or whose first member is none of JSON-RPC's, go through at once; one that may be JSON-RPC waits for its end", () => {
   const m = createHttp1BodySecrets();
   const text = "POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\nhello ";
   assert.equal(latin1(m.transform(bytes(text))), text);
   assert.equal(latin1(m.transform(bytes("body"))), "body");
-  const json = 'POST /b HTTP/1.1\r\nContent-Length: 8\r\n\r\n{"a":';
-  assert.equal(latin1(m.transform(bytes(json))), json.slice(0, json.indexOf("{")));
-  assert.equal(latin1(m.transform(bytes("1} "))), '{"a":1} ');
+  // an LLM API's request: out as soon as its first member's name is read
+  const llm = 'POST /v1 HTTP/1.1\r\nContent-Length: 13\r\n\r\n{"mod';
+  assert.equal(latin1(m.transform(bytes(llm))), llm.slice(0, llm.indexOf("{")));
+  assert.equal(latin1(m.transform(bytes('el":'))), '{"model":');
+  assert.equal(latin1(m.transform(bytes('"m"}'))), '"m"}');
+  // a JSON-RPC member first (any of them, in any SDK's order): held to its end, on a connection
+  // that has sent no JSON-RPC yet (each a new one) as on one that has
+  const marked = createHttp1BodySecrets();
+  for (const first of ["jsonrpc", "id", "method", "params", "result", "error", "\\u006d"]) {
+    for (const conn of [createHttp1BodySecrets(), marked]) {
+      const json = `POST /b HTTP/1.1\r\nContent-Length: ${first.length + 7}\r\n\r\n{"${first}":`;
+      assert.equal(latin1(conn.transform(bytes(json))), json.slice(0, json.indexOf("{")), first);
+      assert.equal(latin1(conn.transform(bytes("1} "))), `{"${first}":1} `);
+    }
+  }
+  // (an escaped name, "\u006d" above, may spell any of them)
 });
 
 Deno.test("the answer to a HEAD has no body, the next answer's JSON-RPC body is masked; a stream begun inside a message finds the next one", () => {
   const rpc = '{"jsonrpc":"2.0","id":1,"result":{"token":"t0k"}}';
   const answer = `HTTP/1.1 200 OK\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`;
   const masked = answer.replace('"t0k"', '"***"');
-  const shared = { methods: [] };
-  mask([bytes("HEAD / HTTP/1.1\r\n\r\nPOST /mcp HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}")], shared);
+  const shared: Http1Exchanges = { methods: [] };
+  const post = '{"jsonrpc":"2.0","id":1,"method":"m"}';
+  mask([
+    bytes(
+      `HEAD / HTTP/1.1\r\n\r\nPOST /mcp HTTP/1.1\r\nContent-Length: ${post.length}\r\n\r\n${post}`,
+    ),
+  ], shared);
+  assert.ok(shared.mcp, "a JSON-RPC request marks its connection");
   const server = bytes("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n" + answer);
   assert.equal(
-    latin1(assertSameForAllChunkings(server, (ch) => mask(ch, { methods: [...shared.methods] }))),
+    latin1(
+      assertSameForAllChunkings(
+        server,
+        (ch) => mask(ch, { ...shared, methods: [...shared.methods] }),
+      ),
+    ),
     "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n" + masked,
   );
   // the capture began inside an event stream: its tail goes through, the next answer is read
   const midway = bytes('ta: {"token":"x"}\n\n' + answer);
   assert.equal(latin1(mask([midway], { methods: [] })), 'ta: {"token":"x"}\n\n' + masked);
+});
+
+/** An event stream answer in chunked coding, one chunk per event. */
+function sseAnswer(events: string[]): string {
+  let s =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const ev of events) s += `${enc.encode(ev).length.toString(16)}\r\n${ev}\r\n`;
+  return s + "0\r\n\r\n";
+}
+
+/** The server direction of a connection whose client sent `client`, at every split point. */
+function answer(client: string, server: string): string {
+  const shared: Http1Exchanges = { methods: [] };
+  const c = mask([bytes(client)], shared);
+  assert.equal(
+    latin1(c),
+    client.replace(/"token":"(\w+)"/g, (_, v) => `"token":"${"*".repeat(v.length)}"`),
+  );
+  return latin1(assertSameForAllChunkings(bytes(server), (ch) => {
+    return mask(ch, { ...shared, methods: [...shared.methods] });
+  }));
+}
+
+const rpcEvent = 'event: message\ndata: {"jsonrpc":"2.0","id":0,"result":{"token":"t0k"}}\n\n';
+const maskedRpcEvent = rpcEvent.replace("t0k", "***");
+
+Deno.test('an LLM event stream whose prompt and events say "jsonrpc" is passed untouched: its connection sent no JSON-RPC', () => {
+  const prompt = JSON.stringify({
+    model: "m",
+    stream: true,
+    messages: [{ role: "user", content: 'what does {"jsonrpc":"2.0","method":"x"} mean?' }],
+  });
+  const client = `POST /v1/messages HTTP/1.1\r\nAccept: application/json\r\n` +
+    `Content-Length: ${prompt.length}\r\n\r\n${prompt}`;
+  const server = sseAnswer([
+    'event: message_start\ndata: {"type":"message_start"}\n\n',
+    'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"text":"\\"jsonrpc\\": \\"2.0\\" means"}}\n\n',
+    // even an event that is JSON-RPC: only MCP connections' answers are scanned (a documented
+    // limit; no LLM API sends one)
+    rpcEvent,
+  ]);
+  assert.equal(answer(client, server), server);
+  // the same answer on a connection that POSTed JSON-RPC: its JSON-RPC event is masked
+  const rpc = '{"method":"tools/call","params":{"name":"x"},"jsonrpc":"2.0","id":0}';
+  const mcpClient = `POST /mcp HTTP/1.1\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`;
+  assert.equal(answer(mcpClient, server), server.replace(rpcEvent, maskedRpcEvent));
+});
+
+Deno.test("an MCP HTTP+SSE stream is scanned after its endpoint event (comments and undispatched events before it); another first event leaves the stream passed", () => {
+  const get = "GET /sse HTTP/1.1\r\nHost: mcp\r\nAccept: text/event-stream\r\n\r\n";
+  const events = [
+    ": ping\n\n",
+    "retry: 1000\n\n",
+    "event: endpoint\ndata: /messages/?session_id=9f2c\n\n",
+    rpcEvent,
+    'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"data":{"api_key":"k-1"}}}\n\n',
+  ];
+  const server = sseAnswer(events);
+  assert.equal(
+    answer(get, server),
+    server.replace(rpcEvent, maskedRpcEvent).replace('"api_key":"k-1"', '"api_key":"***"'),
+  );
+  // a first event of any other type: not MCP's HTTP+SSE (an LLM API's stream)
+  const other = sseAnswer(["event: message_start\ndata: {}\n\n", ...events.slice(2)]);
+  assert.equal(answer(get, other), other);
+  // streamable HTTP's GET stream, on a connection of its own: its MCP headers mark it
+  const streamableGet = "GET /mcp HTTP/1.1\r\nMcp-Session-Id: 1868a90c\r\n" +
+    "MCP-Protocol-Version: 2025-06-18\r\nAccept: text/event-stream\r\n\r\n";
+  const standalone = sseAnswer([rpcEvent]);
+  assert.equal(answer(streamableGet, standalone), standalone.replace(rpcEvent, maskedRpcEvent));
+});
+
+Deno.test("a JSON answer is scanned on an MCP connection, or when its request was not seen; on an LLM connection it is passed", () => {
+  const body = '{"result":{"token":"t0k"},"jsonrpc":"2.0","id":0}';
+  const res =
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const masked = res.replace("t0k", "***");
+  const rpc = '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"token":"abc"}}';
+  assert.equal(
+    answer(`POST /mcp HTTP/1.1\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`, res),
+    masked,
+  );
+  // streamable HTTP's POSTs accept both JSON and event streams: marked by the header alone
+  const acceptBoth = "POST /mcp HTTP/1.1\r\nAccept: application/json, text/event-stream\r\n" +
+    'Content-Length: 13\r\n\r\n{"model":"m"}';
+  assert.equal(answer(acceptBoth, res), masked);
+  assert.equal(answer('POST /v1 HTTP/1.1\r\nContent-Length: 13\r\n\r\n{"model":"m"}', res), res);
+  assert.equal(answer("", res), masked);
 });
