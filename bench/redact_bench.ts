@@ -1,22 +1,41 @@
 /**
  * What the TLS redaction costs per MB (capture/tls_streams.ts, everything every recorded TLS byte
- * goes through): HTTP/1 streams cut into 16 KiB calls, as SSL_write/SSL_read give them, of
+ * goes through): HTTP/1 connections, each direction cut into 16 KiB calls as SSL_write/SSL_read
+ * give them, pushed in the order a client sees them (a request's calls, then its answer's):
  *
  * - an LLM API request with a large JSON body (prompt text, tool results; no `"jsonrpc"`),
- * - an LLM API event-stream answer (small `content_block_delta` events, chunked),
- * - MCP over HTTP: JSON-RPC POSTs (an `initialize` with a token in its env) and JSON answers
- *   (a large `tools/list` result).
+ * - an LLM API event-stream answer (small `content_block_delta` events, chunked) to its request,
+ * - MCP over streamable HTTP: JSON-RPC POSTs (an `initialize` with a token in its env, its
+ *   members in the MCP SDKs' order, `jsonrpc` last) and JSON answers (a large `tools/list`),
+ * - MCP over HTTP+SSE: the GET stream (`endpoint` event, then `message` events with the answers).
  *
- * `deno run -A bench/redact_bench.ts [ROOT]` times ROOT's capture/tls_streams.ts (default this
- * tree; another tree to compare, read only) and prints ms/MB, best of 7 runs. Wrap it in
- * `flock /tmp/sightline-ebpf.lock` like any benchmark.
+ * `deno run -A bench/redact_bench.ts [ROOT] [RUNS]` times ROOT's capture/tls_streams.ts (default
+ * this tree; another tree to compare, read only) RUNS times (default 9) and prints ms/MB: the
+ * median and the range. Run it against two trees in turn, several times, and note the load.
  */
-const root = Deno.args[0] ?? new URL("../", import.meta.url).pathname;
+let root = new URL("../", import.meta.url).pathname;
+if (Deno.args[0] !== undefined) {
+  try {
+    root = Deno.realPathSync(Deno.args[0]);
+  } catch (e) {
+    console.error(`redact_bench: ${Deno.args[0]}: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
+}
 const { TlsStreams } = await import(`${root.replace(/\/?$/, "/")}capture/tls_streams.ts`);
 
 const enc = new TextEncoder();
 const MB = 1 << 20;
 const CALL = 16 << 10;
+
+const RUNS = Number(Deno.args[1] ?? 9);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  console.error(`redact_bench: RUNS must be a positive integer, not ${Deno.args[1]}`);
+  Deno.exit(2);
+}
+
+/** one direction's bytes of a connection: 0 the client's, 1 the server's */
+type Part = [0 | 1, Uint8Array];
 
 function llmRequest(size: number): Uint8Array {
   const words = 'the quick brown fox reads a file and says \\"hello\\" to the tool; ';
@@ -46,68 +65,104 @@ function llmSse(size: number): Uint8Array {
   return enc.encode(s + "0\r\n\r\n");
 }
 
-function mcp(size: number): Uint8Array {
-  let s = "";
-  const tools = Array.from({ length: 200 }, (_, i) => ({
-    name: `tool_${i}`,
-    description: "does a thing ".repeat(20),
-    inputSchema: { type: "object", properties: { path: { type: "string" } } },
-  }));
-  for (let id = 0; s.length < size; id++) {
-    const req = JSON.stringify({
-      method: "initialize",
-      params: { env: { GITHUB_TOKEN: "ghp_secret" }, clientInfo: { name: "c" } },
-      jsonrpc: "2.0",
-      id,
-    });
+const tools = Array.from({ length: 200 }, (_, i) => ({
+  name: `tool_${i}`,
+  description: "does a thing ".repeat(20),
+  inputSchema: { type: "object", properties: { path: { type: "string" } } },
+}));
+const initialize = (id: number) =>
+  JSON.stringify({
+    method: "initialize",
+    params: { env: { GITHUB_TOKEN: "ghp_secret" }, clientInfo: { name: "c" } },
+    jsonrpc: "2.0",
+    id,
+  });
+
+function mcp(size: number): Part[] {
+  const parts: Part[] = [];
+  for (let id = 0, n = 0; n < size; id++) {
+    const req = initialize(id);
     const res = JSON.stringify({ result: { tools }, jsonrpc: "2.0", id });
-    s += `POST /mcp HTTP/1.1\r\nHost: mcp.example\r\ncontent-type: application/json\r\n` +
+    const a = `POST /mcp HTTP/1.1\r\nHost: mcp.example\r\ncontent-type: application/json\r\n` +
       `content-length: ${req.length}\r\n\r\n${req}`;
-    s += `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n` +
+    const b = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n` +
       `content-length: ${res.length}\r\n\r\n${res}`;
+    parts.push([0, enc.encode(a)], [1, enc.encode(b)]);
+    n += a.length + b.length;
   }
-  return enc.encode(s);
+  return parts;
 }
 
-function msPerMb(stream: Uint8Array): number {
-  let best = Infinity;
-  for (let run = 0; run < 7; run++) {
+function mcpSse(size: number): Part[] {
+  let s =
+    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const event = (ev: string) => `${enc.encode(ev).length.toString(16)}\r\n${ev}\r\n`;
+  s += event("event: endpoint\ndata: /message?sessionId=0d1f\n\n");
+  for (let id = 0; s.length < size; id++) {
+    const res = id % 2
+      ? JSON.stringify({ result: { tools }, jsonrpc: "2.0", id })
+      : JSON.stringify({ result: { serverInfo: { name: "s" }, token: "t0k" }, jsonrpc: "2.0", id });
+    s += event(`event: message\ndata: ${res}\n\n`);
+  }
+  return [[0, enc.encode("GET /sse HTTP/1.1\r\nHost: mcp.example\r\naccept: */*\r\n\r\n")], [
+    1,
+    enc.encode(s + "0\r\n\r\n"),
+  ]];
+}
+
+function msPerMb(parts: Part[]): number[] {
+  const total = parts.reduce((n, [, b]) => n + b.length, 0);
+  const runs: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
     let bytes = 0;
     const s = new TlsStreams({ keepSecrets: false }, (r: { data: Uint8Array }) => {
       bytes += r.data.length;
     });
+    const seqs = [0, 0];
     const t0 = performance.now();
-    for (let off = 0, seq = 0; off < stream.length; off += CALL, seq++) {
-      const data = stream.subarray(off, off + CALL);
-      s.push({
-        pid: 1,
-        tid: 1,
-        ts: BigInt(seq),
-        conn: 1n,
-        gen: 0,
-        dir: 0,
-        seq: BigInt(seq),
-        total: data.length,
-        data,
-        truncated: false,
-        lost: 0,
-        target: 1,
-      });
+    for (const [dir, stream] of parts) {
+      for (let off = 0; off < stream.length; off += CALL) {
+        const data = stream.subarray(off, off + CALL);
+        const seq = seqs[dir]++;
+        s.push({
+          pid: 1,
+          tid: 1,
+          ts: BigInt(seqs[0] + seqs[1]),
+          conn: 1n,
+          gen: 0,
+          dir,
+          seq: BigInt(seq),
+          total: data.length,
+          data,
+          truncated: false,
+          lost: 0,
+          target: 1,
+        });
+      }
     }
     s.finish();
     const ms = performance.now() - t0;
-    if (bytes !== stream.length) throw new Error(`${bytes} bytes out of ${stream.length}`);
-    best = Math.min(best, ms / (stream.length / MB));
+    if (bytes !== total) throw new Error(`${bytes} bytes out of ${total}`);
+    runs.push(ms / (total / MB));
   }
-  return best;
+  return runs.sort((a, b) => a - b);
 }
 
+const [load] = await Deno.readTextFile("/proc/loadavg").then((t) => t.split(" ")).catch(() => [
+  "?",
+]);
+console.log(`${root} · ${RUNS} runs · load average ${load}`);
 for (
-  const [name, stream] of [
-    ["LLM request, one 8 MB JSON body", llmRequest(8 * MB)],
-    ["LLM event stream, 8 MB", llmSse(8 * MB)],
-    ["MCP JSON-RPC POSTs and answers, 8 MB", mcp(8 * MB)],
-  ] as const
+  const [name, parts] of [
+    ["LLM request, one 8 MB JSON body", [[0, llmRequest(8 * MB)]]],
+    ["LLM event stream, 8 MB, after its request", [[0, llmRequest(4 << 10)], [1, llmSse(8 * MB)]]],
+    ["MCP streamable HTTP, JSON-RPC POSTs and answers, 8 MB", mcp(8 * MB)],
+    ["MCP HTTP+SSE, the GET stream's events, 8 MB", mcpSse(8 * MB)],
+  ] as [string, Part[]][]
 ) {
-  console.log(`${name}: ${msPerMb(stream).toFixed(2)} ms/MB`);
+  const r = msPerMb(parts);
+  const median = r[r.length >> 1];
+  console.log(
+    `${name}: ${median.toFixed(2)} ms/MB (median; ${r[0].toFixed(2)}-${r.at(-1)!.toFixed(2)})`,
+  );
 }
