@@ -11,7 +11,9 @@
  *
  * `deno run -A bench/redact_bench.ts [ROOT] [RUNS]` times ROOT's capture/tls_streams.ts (default
  * this tree; another tree to compare, read only) RUNS times (default 9) and prints ms/MB: the
- * median and the range. Run it against two trees in turn, several times, and note the load.
+ * median and the range, and, for a tree that has one, the same of its JSON-RPC body masker
+ * (protocols/http1_body_secrets.ts) alone. Run it against two trees in turn, several times, and
+ * note the load.
  */
 let root = new URL("../", import.meta.url).pathname;
 if (Deno.args[0] !== undefined) {
@@ -148,6 +150,33 @@ function msPerMb(parts: Part[]): number[] {
   return runs.sort((a, b) => a - b);
 }
 
+/** The JSON-RPC body masker of ROOT alone (if it has one), each direction its own, as in msPerMb. */
+type Masker = { transform(b: Uint8Array): Uint8Array; flush(): Uint8Array };
+const bodySecrets: ((shared: { methods: string[] }) => Masker) | undefined = await import(
+  `${root.replace(/\/?$/, "/")}protocols/http1_body_secrets.ts`
+).then((m) => m.createHttp1BodySecrets, () => undefined);
+
+function maskerMsPerMb(parts: Part[]): number[] {
+  const total = parts.reduce((n, [, b]) => n + b.length, 0);
+  const runs: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const shared = { methods: [] };
+    const dirs = [bodySecrets!(shared), bodySecrets!(shared)];
+    let bytes = 0;
+    const t0 = performance.now();
+    for (const [dir, stream] of parts) {
+      for (let off = 0; off < stream.length; off += CALL) {
+        bytes += dirs[dir].transform(stream.subarray(off, off + CALL)).length;
+      }
+    }
+    for (const d of dirs) bytes += d.flush().length;
+    const ms = performance.now() - t0;
+    if (bytes !== total) throw new Error(`${bytes} bytes out of ${total}`);
+    runs.push(ms / (total / MB));
+  }
+  return runs.sort((a, b) => a - b);
+}
+
 const [load] = await Deno.readTextFile("/proc/loadavg").then((t) => t.split(" ")).catch(() => [
   "?",
 ]);
@@ -160,9 +189,12 @@ for (
     ["MCP HTTP+SSE, the GET stream's events, 8 MB", mcpSse(8 * MB)],
   ] as [string, Part[]][]
 ) {
-  const r = msPerMb(parts);
-  const median = r[r.length >> 1];
-  console.log(
-    `${name}: ${median.toFixed(2)} ms/MB (median; ${r[0].toFixed(2)}-${r.at(-1)!.toFixed(2)})`,
-  );
+  const show = (what: string, r: number[]) =>
+    console.log(
+      `${what}: ${r[r.length >> 1].toFixed(2)} ms/MB (median; ${r[0].toFixed(2)}-${
+        r.at(-1)!.toFixed(2)
+      })`,
+    );
+  show(name, msPerMb(parts));
+  if (bodySecrets) show(`  its body masker alone`, maskerMsPerMb(parts));
 }
