@@ -245,3 +245,46 @@ Deno.test("an MCP body cut by a lost call goes out masked as far as it went", ()
     next.replace("tok-123456", "**********"),
   ]);
 });
+
+Deno.test("an LLM API's JSON request and event-stream answer are written call by call, none held back; an MCP answer is held to its end", () => {
+  const prompt = JSON.stringify({
+    model: "m",
+    messages: [{ role: "user", content: "x".repeat(9000) }],
+  });
+  const req = `POST /v1/messages HTTP/1.1\r\nContent-Length: ${prompt.length}\r\n\r\n${prompt}`;
+  let sse =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (let i = 0; i < 50; i++) {
+    const ev = `event: content_block_delta\ndata: {"type":"content_block_delta","i":${i}}\n\n`;
+    sse += `${ev.length.toString(16)}\r\n${ev}\r\n`;
+  }
+  const { s, out } = collect();
+  const pushAll = (text: string, dir: 0 | 1, size: number, seq0: number) => {
+    let seq = seq0;
+    for (let i = 0; i < text.length; i += size) {
+      const before = out.length;
+      s.push(call(seq++, text.slice(i, i + size), { dir }));
+      // out at once, unchanged: the caller's memory, not a copy of a whole body
+      assert.equal(out.length, before + 1, `call ${seq - 1} of dir ${dir} was held back`);
+      assert.equal(dec.decode(out.at(-1)!.data), text.slice(i, i + size));
+    }
+    return seq;
+  };
+  pushAll(req, 0, 1000, 0);
+  pushAll(sse + "0\r\n\r\n", 1, 333, 0);
+  // on an MCP connection the answer's JSON-RPC body is held until it ends, then masked
+  const rpc = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
+  const answer = '{"jsonrpc":"2.0","id":1,"result":{"token":"t0k"}}';
+  const m = collect();
+  m.s.push(
+    call(0, `POST /mcp HTTP/1.1\r\nContent-Length: ${rpc.length}\r\n\r\n${rpc}`, { conn: 8n }),
+  );
+  const head = `HTTP/1.1 200 OK\r\nContent-Length: ${answer.length}\r\n\r\n`;
+  m.s.push(call(0, head + answer.slice(0, 30), { conn: 8n, dir: 1 }));
+  assert.equal(m.out.length, 1, "the answer's first call waits for the body's end");
+  m.s.push(call(1, answer.slice(30), { conn: 8n, dir: 1 }));
+  assert.equal(
+    m.out.slice(1).map((r) => dec.decode(r.data)).join(""),
+    head + answer.replace("t0k", "***"),
+  );
+});
