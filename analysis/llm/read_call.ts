@@ -49,18 +49,27 @@ export function readRequest(route: ApiRoute, body: Uint8Array | undefined, probl
  * server plays its script from too, asking for the `conversation`).
  */
 export function requestOf(
-  route: Pick<ApiRoute, "provider" | "model"> & Partial<Pick<ApiRoute, "endpoint">>,
+  route:
+    & Pick<ApiRoute, "provider" | "model">
+    & Partial<Pick<ApiRoute, "endpoint" | "stream" | "platform">>,
   json: unknown,
   opts: ReadOptions = {},
 ): RequestInfo {
   if (json === undefined) return emptyRequest();
   switch (route.provider) {
     case "anthropic":
-      return anthropicRequest(json, opts);
+    case "openai-chat": {
+      const r = route.provider === "anthropic"
+        ? anthropicRequest(json, opts)
+        : chatRequest(json, opts);
+      // Vertex and Bedrock take the model out of the body into the path (Bedrock the stream
+      // flag too); an Azure deployment names the model when the body does not
+      r.model ??= route.model;
+      if (route.stream !== undefined) r.stream = route.stream;
+      return r;
+    }
     case "openai-responses":
       return responsesRequest(json, opts);
-    case "openai-chat":
-      return chatRequest(json, opts);
     case "gemini": {
       const r = geminiRequest(json, route.model, opts);
       r.stream = route.endpoint === "streamGenerateContent";

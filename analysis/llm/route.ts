@@ -3,7 +3,13 @@
  * Messages (and its token count), OpenAI Responses (with or without a `/v1` prefix, as proxies
  * vary, and Codex's ChatGPT backend `/backend-api/codex/responses`) and Chat Completions,
  * Gemini generateContent / streamGenerateContent / countTokens (model in the path), and the
- * OpenAI and Gemini model listings. The analysis asks routeLlmCall (model calls only: token
+ * OpenAI and Gemini model listings. The clouds that serve these APIs under their own routes:
+ * Anthropic Messages on Google Vertex AI
+ * (`…/publishers/anthropic/models/M:rawPredict|streamRawPredict`, as `@anthropic-ai/vertex-sdk`
+ * rewrites `/v1/messages`) and on Amazon Bedrock (`/model/M/invoke|invoke-with-response-stream`,
+ * as `@anthropic-ai/bedrock-sdk` does: the model URL-encoded in the path, the stream answered in
+ * AWS event-stream frames), and Azure OpenAI (`/openai/deployments/D/chat/completions`,
+ * `/openai/responses`, `/openai/v1/responses`, each with `?api-version=`). The analysis asks routeLlmCall (model calls only: token
  * counts, listings and anything else are not LLM calls); the scripted model server
  * (lab/simulator/routes.ts) routes what it serves with routeApi.
  */
@@ -20,14 +26,21 @@ export interface ApiRoute {
     | "chat.completions"
     | "generateContent"
     | "streamGenerateContent";
-  /** Gemini: the model named in the path */
+  /** Gemini, Vertex, Bedrock: the model named in the path (Azure: the deployment) */
   model?: string;
+  /** the path says whether the answer streams (Vertex `streamRawPredict`, Bedrock `invoke-with-response-stream`) */
+  stream?: boolean;
+  /** the cloud whose route this is, when not the provider's own API */
+  platform?: Platform;
 }
+
+/** A cloud serving a provider's API under its own routes. */
+export type Platform = "vertex" | "bedrock" | "azure";
 
 /** Any request of an LLM API: a model call, a token count or a model listing. */
 export type ApiRequestRoute =
   | (ApiRoute & { action: "generate" })
-  | { provider: Provider; action: "count" | "models"; model?: string };
+  | { provider: Provider; action: "count" | "models"; model?: string; platform?: Platform };
 
 /** Model calls by the end of their path (clients and proxies put prefixes before it). */
 const MODEL_CALLS: { provider: Provider; endpoint: ApiRoute["endpoint"]; path: RegExp }[] = [
@@ -35,14 +48,30 @@ const MODEL_CALLS: { provider: Provider; endpoint: ApiRoute["endpoint"]; path: R
   {
     provider: "openai-responses",
     endpoint: "responses",
-    path: /(^|\/)(v1|codex)\/responses$|^\/responses$/,
+    // Azure OpenAI: `/openai/responses?api-version=…` (and `/openai/v1/responses`)
+    path: /(^|\/)(v1|codex|openai)\/responses$|^\/responses$/,
   },
   { provider: "openai-chat", endpoint: "chat.completions", path: /(^|\/)chat\/completions$/ },
 ];
 const ANTHROPIC_COUNT = /(^|\/)v1\/messages\/count_tokens$|^\/messages\/count_tokens$/;
 const GEMINI_METHOD = /\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
+/** Vertex AI: `/v1/projects/P/locations/L/publishers/anthropic/models/M:rawPredict` */
+const VERTEX_ANTHROPIC = /\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
+/** Bedrock runtime: `/model/M/invoke`, `/model/M/invoke-with-response-stream`, `/model/M/count-tokens` */
+const BEDROCK_MODEL = /(^|\/)model\/([^/]+)\/(invoke|invoke-with-response-stream|count-tokens)$/;
+/** Azure OpenAI: `/openai/deployments/D/chat/completions` */
+const AZURE_DEPLOYMENT = /(^|\/)openai\/deployments\/([^/]+)\/chat\/completions$/;
 /** `GET /v1/models` (OpenAI), `GET /v1beta/models` (Gemini) */
 const MODEL_LIST = /^\/v1[a-z0-9]*\/models$/;
+
+/** A path segment decoded (left as it is when it is not valid percent-encoding). */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
 
 /** The path of a request target, without its query. */
 export function pathOf(target: string): string {
@@ -61,15 +90,62 @@ export function routeApi(
     return { provider: path.startsWith("/v1/") ? "openai-responses" : "gemini", action: "models" };
   }
   if (method !== "POST") return null;
+  const v = VERTEX_ANTHROPIC.exec(path);
+  if (v) {
+    const model = decodeSegment(v[1]);
+    // `count-tokens:rawPredict` is the token count (the vertex SDK's count_tokens route)
+    if (model === "count-tokens") {
+      return { provider: "anthropic", action: "count", platform: "vertex" };
+    }
+    return {
+      provider: "anthropic",
+      endpoint: "messages",
+      model,
+      stream: v[2] === "streamRawPredict",
+      platform: "vertex",
+      action: "generate",
+    };
+  }
+  const b = BEDROCK_MODEL.exec(path);
+  if (b) {
+    const model = decodeSegment(b[2]);
+    if (b[3] === "count-tokens") {
+      return { provider: "anthropic", action: "count", model, platform: "bedrock" };
+    }
+    return {
+      provider: "anthropic",
+      endpoint: "messages",
+      model,
+      stream: b[3] === "invoke-with-response-stream",
+      platform: "bedrock",
+      action: "generate",
+    };
+  }
+  const az = AZURE_DEPLOYMENT.exec(path);
+  if (az) {
+    return {
+      provider: "openai-chat",
+      endpoint: "chat.completions",
+      model: decodeSegment(az[2]),
+      platform: "azure",
+      action: "generate",
+    };
+  }
   for (const c of MODEL_CALLS) {
     if (c.path.test(path)) {
-      return { provider: c.provider, endpoint: c.endpoint, action: "generate" };
+      const azure = /(^|\/)openai\/(v1\/)?responses$/.test(path);
+      return {
+        provider: c.provider,
+        endpoint: c.endpoint,
+        ...(azure ? { platform: "azure" as const } : {}),
+        action: "generate",
+      };
     }
   }
   if (ANTHROPIC_COUNT.test(path)) return { provider: "anthropic", action: "count" };
   const g = GEMINI_METHOD.exec(path);
   if (!g) return null;
-  const model = decodeURIComponent(g[1]);
+  const model = decodeSegment(g[1]);
   if (g[2] === "countTokens") return { provider: "gemini", action: "count", model };
   return {
     provider: "gemini",
@@ -86,8 +162,8 @@ export function routeLlmCall(
 ): ApiRoute | null {
   const r = routeApi(method, target);
   if (r?.action !== "generate") return null;
-  const { provider, endpoint, model } = r;
-  return model === undefined ? { provider, endpoint } : { provider, endpoint, model };
+  const { action: _, ...route } = r;
+  return route;
 }
 
 /** Whether a WebSocket opened at this path speaks the Responses API (Codex's default transport). */

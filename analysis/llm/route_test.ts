@@ -48,3 +48,69 @@ Deno.test("routes: token counts and model listings are API requests, not model c
   assert.equal(isResponsesPath("/backend-api/codex/responses"), true);
   assert.equal(isResponsesPath("/v1/messages"), false);
 });
+
+Deno.test("routes: Anthropic on Vertex AI and Bedrock, OpenAI on Azure, by the SDKs' paths", () => {
+  // the paths @anthropic-ai/vertex-sdk and @anthropic-ai/bedrock-sdk (client.js, adaptRequest)
+  // rewrite `/v1/messages` into: model URL-encoded by their `path` tag, stream in the method
+  const cases: [string, string, string | null][] = [
+    [
+      "POST",
+      "/v1/projects/my-proj/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5%4020250929:streamRawPredict",
+      "vertex anthropic messages claude-sonnet-4-5@20250929 stream",
+    ],
+    [
+      "POST",
+      "/v1/projects/p/locations/global/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict",
+      "vertex anthropic messages claude-haiku-4-5@20251001 nostream",
+    ],
+    [
+      "POST",
+      "/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream",
+      "bedrock anthropic messages us.anthropic.claude-sonnet-4-5-20250929-v1:0 stream",
+    ],
+    [
+      "POST",
+      "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123%3Aapplication-inference-profile%2Fabc/invoke",
+      "bedrock anthropic messages arn:aws:bedrock:us-east-1:123:application-inference-profile/abc nostream",
+    ],
+    [
+      "POST",
+      "/openai/deployments/my-gpt/chat/completions?api-version=2024-10-21",
+      "azure openai-chat chat.completions my-gpt -",
+    ],
+    [
+      "POST",
+      "/openai/responses?api-version=2025-04-01-preview",
+      "azure openai-responses responses - -",
+    ],
+    ["POST", "/openai/v1/responses", "azure openai-responses responses - -"],
+    // Gemini on Vertex keeps its own method names
+    [
+      "POST",
+      "/v1/projects/p/locations/l/publishers/google/models/gemini-3.8-flash:streamGenerateContent",
+      "- gemini streamGenerateContent gemini-3.8-flash -",
+    ],
+    ["GET", "/model/x/invoke", null],
+    ["POST", "/model/x/converse", null],
+    ["POST", "/v1/projects/p/locations/l/publishers/anthropic/models/m:predict", null],
+  ];
+  for (const [method, path, want] of cases) {
+    const r = routeLlmCall(method, path);
+    const stream = r?.stream === undefined ? "-" : r.stream ? "stream" : "nostream";
+    assert.equal(
+      r ? [r.platform ?? "-", r.provider, r.endpoint, r.model ?? "-", stream].join(" ") : null,
+      want,
+      `${method} ${path}`,
+    );
+  }
+  const count = (p: string) => {
+    const r = routeApi("POST", p);
+    return r ? `${r.platform} ${r.provider} ${r.action}` : null;
+  };
+  assert.equal(
+    count("/v1/projects/p/locations/l/publishers/anthropic/models/count-tokens:rawPredict"),
+    "vertex anthropic count",
+  );
+  assert.equal(count("/model/anthropic.claude-x/count-tokens"), "bedrock anthropic count");
+  assert.equal(isResponsesPath("/openai/responses?api-version=preview"), true);
+});
