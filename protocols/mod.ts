@@ -1,6 +1,6 @@
 /**
  * Public face of the transport-free protocol parsers: push parsers for HTTP/1.1, HTTP/2 (with
- * HPACK), Server-Sent Events and WebSocket (with permessage-deflate) over reassembled TLS
+ * HPACK), Server-Sent Events, AWS event streams and WebSocket (with permessage-deflate) over reassembled TLS
  * plaintext streams, a streaming Content-Encoding decoder, and the in-place header redaction
  * used by capture.
  *
@@ -67,6 +67,16 @@ export {
   type Http2RedactorOptions,
   isDefaultSecretHeader,
 } from "./http2_redactor.ts";
+export {
+  createEventStreamParser,
+  encodeEventStreamMessage,
+  type EventStreamCallbacks,
+  type EventStreamHeaderValue,
+  type EventStreamMessage,
+  type EventStreamOptions,
+  type EventStreamParser,
+} from "./aws_eventstream.ts";
+export { crc32 } from "./crc32.ts";
 export {
   createSseParser,
   type SseCallbacks,

@@ -13,6 +13,7 @@ export type ProtocolErrorCode =
   | "syntax" // bytes that do not follow the protocol grammar
   | "framing" // inconsistent message or frame framing (lengths, chunk sizes, frame order)
   | "compression" // HPACK or content-coding decode failure
+  | "checksum" // a frame's checksum does not match its bytes (AWS event stream CRCs)
   | "unsupported" // something valid that this implementation cannot handle
   | "truncated"; // the stream ended inside a unit that cannot be reported as incomplete
 
