@@ -16,12 +16,19 @@ import {
   tsAt,
 } from "./byte_streams.ts";
 import { type Exchange, type Message, parseConnection } from "./connection_parser.ts";
-import { decodeBody, type DecodedBody, isEventStream, sseEvents } from "./message_body.ts";
+import {
+  awsEvents,
+  decodeBody,
+  type DecodedBody,
+  isAwsEventStream,
+  isEventStream,
+  sseEvents,
+} from "./message_body.ts";
 import { agentOf, callKind } from "./llm/call_kind.ts";
 import { readCall } from "./llm/read_call.ts";
 import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts";
 import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
-import { type ApiRoute, routeLlmCall } from "./llm/route.ts";
+import { type ApiRoute, routeLlmCall, unroutedLlmRequest } from "./llm/route.ts";
 import { isObj, type RequestInfo, type ResponseInfo } from "./llm/shapes.ts";
 import { costOf, priceFor, type PriceTable } from "./pricing.ts";
 import type {
@@ -88,6 +95,8 @@ interface Built {
   ws: WsMessageRow[];
   sortTs: bigint;
   calls: CallDraft[];
+  /** its request looks like an LLM call on a route no reader knows */
+  unrouted?: boolean;
 }
 
 const ns = (v: bigint | null | undefined): bigint | null => v ?? null;
@@ -274,10 +283,11 @@ async function buildExchange(
   };
   const reqBody = await decode(req);
   const respBody = await decode(resp);
-  const streaming = !!resp && isEventStream(resp.lookup);
+  const aws = !!resp && isAwsEventStream(resp.lookup);
+  const streaming = !!resp && (isEventStream(resp.lookup) || aws);
   let events = null;
   if (streaming && respBody) {
-    const s = sseEvents(respBody, opts.maxEventSize);
+    const s = aws ? awsEvents(respBody, opts.maxEventSize) : sseEvents(respBody, opts.maxEventSize);
     if (s.error) errors.push(s.error);
     events = s.events;
   }
@@ -378,6 +388,14 @@ async function buildExchange(
       cost_usd: null,
       price_source: null,
     });
+  }
+  if (!route && !ws && req?.method === "POST" && reqBody && reqBody.bytes[0] === 0x7b) {
+    let json: unknown;
+    try {
+      json = JSON.parse(dec.decode(reqBody.bytes));
+    } catch { /* not JSON: not an LLM request */ }
+    const why = unroutedLlmRequest(req.method, req.target, json);
+    if (why) (errors.push(why), built.unrouted = true);
   }
   row.error = errors.length ? [...new Set(errors)].join("; ") : null;
   return built;
@@ -657,7 +675,7 @@ export class HttpAssembler {
         problem: b.row.error
           ? {
             source,
-            kind: b.calls.length || b.row.ws_messages > 0 ? "llm" : "protocol",
+            kind: b.calls.length || b.row.ws_messages > 0 || b.unrouted ? "llm" : "protocol",
             message: `${b.row.method ?? "?"} ${b.row.path ?? "?"}: ${b.row.error}`,
           }
           : null,

@@ -2,11 +2,17 @@
  * A message body as the application saw it: the wire body runs joined and content-decoded
  * (gzip, deflate, br, zstd), with a map from each decoded byte back to the stream offset of the
  * wire byte that produced it, and its server-sent events (each with the stream offset of the
- * byte that completed it), so events can be timed by the TLS call that carried them.
+ * byte that completed it), so events can be timed by the TLS call that carried them. An AWS
+ * event stream (Bedrock's `invoke-with-response-stream`) is read into the same events: each
+ * `chunk` message's base64 `bytes` is the provider's event JSON, named by its `type`, and an
+ * exception or error message is an `error` event in the Anthropic error shape (as
+ * `@anthropic-ai/bedrock-sdk` turns them into SSE).
  */
 import {
   createContentDecoder,
+  createEventStreamParser,
   createSseParser,
+  type EventStreamMessage,
   parseContentEncoding,
   type SseEvent,
 } from "../protocols/mod.ts";
@@ -128,4 +134,74 @@ export function sseEvents(body: DecodedBody, maxEventSize = 16 * 1024 * 1024): S
 /** True for an event-stream content type. */
 export function isEventStream(lookup: Record<string, string[]>): boolean {
   return (lookup["content-type"]?.[0] ?? "").toLowerCase().startsWith("text/event-stream");
+}
+
+/** True for an AWS event stream (Bedrock's response stream). */
+export function isAwsEventStream(lookup: Record<string, string[]>): boolean {
+  return (lookup["content-type"]?.[0] ?? "").toLowerCase().startsWith(
+    "application/vnd.amazon.eventstream",
+  );
+}
+
+const utf8 = new TextDecoder();
+
+/** One AWS event-stream message as the event it carries, or an error message. */
+function awsEvent(m: EventStreamMessage): { type: string; data: string } | string {
+  const h = (name: string) => typeof m.headers[name] === "string" ? m.headers[name] : undefined;
+  const kind = h(":message-type") ?? "event";
+  const payload = utf8.decode(m.payload);
+  if (kind === "exception" || kind === "error") {
+    let message = h(":error-message") ?? payload;
+    try {
+      const j = JSON.parse(payload);
+      if (typeof j?.message === "string") message = j.message;
+    } catch { /* the payload as it is */ }
+    const type = h(":exception-type") ?? h(":error-code") ?? kind;
+    return { type: "error", data: JSON.stringify({ type: "error", error: { type, message } }) };
+  }
+  const eventType = h(":event-type") ?? "";
+  if (eventType !== "chunk") return { type: eventType, data: payload };
+  let bytes: unknown;
+  try {
+    bytes = JSON.parse(payload)?.bytes;
+  } catch {
+    return `event-stream message ${m.index}: chunk payload is not JSON`;
+  }
+  if (typeof bytes !== "string") return `event-stream message ${m.index}: chunk without bytes`;
+  let data: string;
+  try {
+    data = utf8.decode(Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0)));
+  } catch {
+    return `event-stream message ${m.index}: chunk bytes are not base64`;
+  }
+  let type = "chunk";
+  try {
+    const t = JSON.parse(data)?.type;
+    if (typeof t === "string") type = t;
+  } catch { /* read_call reports data that is not JSON */ }
+  return { type, data };
+}
+
+/**
+ * The events of a decoded AWS event-stream body (`maxEventSize` bounds one message, default
+ * 16 MiB): the first error (a bad CRC, a message cut short) ends them.
+ */
+export function awsEvents(body: DecodedBody, maxEventSize = 16 * 1024 * 1024): SseResult {
+  const events: TimedSseEvent[] = [];
+  const errors: string[] = [];
+  const p = createEventStreamParser({
+    onMessage(m) {
+      const e = awsEvent(m);
+      if (typeof e === "string") errors.push(e);
+      else {
+        events.push({ ...e, offset: body.offsetOf(m.lastByte), incomplete: false });
+      }
+    },
+    onError(e) {
+      errors.push(e.message);
+    },
+  }, { maxBufferSize: maxEventSize });
+  p.feed(body.bytes);
+  p.end();
+  return errors.length ? { events, error: errors.join("; ") } : { events };
 }

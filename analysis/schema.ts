@@ -85,7 +85,8 @@ export const problemsTable = table(
       "utf8",
       "`file`, `gap`, `truncated`, `lost` (bytes lost in capture, or withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
-        "`protocol`, `llm`; `capture`: an error the capture reported, or a capture that did not " +
+        "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
+        "no reader knows: it has no `llm_calls` row); `capture`: an error the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
         "not decoded, io_uring not attached: see `blind_spots`); `incomplete`: a response the stream " +
         "ends inside (or before); `row`: a row left out of a table " +
@@ -145,7 +146,11 @@ export const httpExchangesTable = table(
     col("response_bytes", "int64", "response body bytes on the wire (after de-chunking)"),
     opt("request_body", "binary", "request body, content-decoded"),
     opt("response_body", "binary", "response body, content-decoded"),
-    col("streaming", "bool", "the response is an event stream (text/event-stream)"),
+    col(
+      "streaming",
+      "bool",
+      "the response is an event stream (text/event-stream, or an AWS event stream: Bedrock)",
+    ),
     col("sse_events", "int32", "server-sent events in the response"),
     col(
       "ws_messages",
@@ -180,7 +185,9 @@ export const httpExchangesTable = table(
 export const sseEventsTable = table(
   "sse_events",
   "One row per server-sent event of every event-stream response, with the time of the TLS " +
-    "call that carried its last byte: the timeline of a streamed answer. Key: (`recording`, " +
+    "call that carried its last byte: the timeline of a streamed answer. An AWS event stream " +
+    "(Bedrock's `invoke-with-response-stream`) gives one row per message: a `chunk`'s decoded " +
+    "event JSON, typed by its `type`; an exception as an `error` event. Key: (`recording`, " +
     "`exchange_id`, `event_index`).",
   [
     recordingCol,
@@ -244,7 +251,13 @@ export const llmCallsTable = table(
       "utf8",
       "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code` (from the User-Agent) or null",
     ),
-    col("provider", "utf8", "`anthropic`, `openai-responses`, `openai-chat` or `gemini`"),
+    col(
+      "provider",
+      "utf8",
+      "`anthropic`, `openai-responses`, `openai-chat` or `gemini` (the API spoken: Anthropic " +
+        "on Vertex AI or Bedrock is `anthropic`, Azure OpenAI `openai-*`; `http_exchanges.path` " +
+        "and `host` tell the cloud)",
+    ),
     col(
       "endpoint",
       "utf8",

@@ -170,3 +170,43 @@ export function routeLlmCall(
 export function isResponsesPath(target: string): boolean {
   return routeApi("POST", target)?.provider === "openai-responses";
 }
+
+/** Keys of a model call's conversation, and keys that only model calls carry besides. */
+const CONVERSATION_KEYS = ["messages", "contents", "input", "prompt"];
+const CALL_KEYS = [
+  "model",
+  "stream",
+  "max_tokens",
+  "max_output_tokens",
+  "max_completion_tokens",
+  "anthropic_version",
+  "generationConfig",
+  "inferenceConfig",
+];
+/** APIs of the same providers that take `input` and `model` and are not model calls. */
+const NOT_CALLS = /(^|\/)(embeddings|moderations|audio\/[a-z]+|images\/[a-z]+)$|:embedContent$/;
+
+/**
+ * Why a request that no route knows looks like an LLM API request all the same (a POST whose
+ * JSON object body has a conversation — `messages`, `contents`, `input` or `prompt` — and a
+ * model call's parameter such as `model`, `stream` or `max_tokens`), or null. JSON-RPC (MCP)
+ * bodies and the providers' embedding and moderation endpoints are not.
+ */
+export function unroutedLlmRequest(
+  method: string | undefined,
+  target: string | undefined,
+  body: unknown,
+): string | null {
+  if (method !== "POST" || !target || routeApi(method, target)) return null;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  const b = body as Record<string, unknown>;
+  if ("jsonrpc" in b || NOT_CALLS.test(pathOf(target))) return null;
+  const conversation = CONVERSATION_KEYS.filter((k) =>
+    Array.isArray(b[k]) || (k !== "messages" && k !== "contents" && typeof b[k] === "string")
+  );
+  const call = CALL_KEYS.filter((k) => b[k] !== undefined && b[k] !== null);
+  if (conversation.length === 0 || call.length === 0) return null;
+  return `the request body looks like an LLM API request (${
+    [...conversation, ...call].join(", ")
+  }) on a route no reader knows: not read as an LLM call`;
+}
