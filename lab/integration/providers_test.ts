@@ -1,16 +1,21 @@
 /**
  * The provider readers on every wire format the scripted model server renders (whose output
- * follows the real APIs): Anthropic Messages, OpenAI Responses and Chat Completions, Gemini;
- * streaming and not. The reply the server was given is the oracle. Streams cut short still
+ * follows the real APIs): Anthropic Messages (and its Bedrock stream in AWS event-stream
+ * frames), OpenAI Responses and Chat Completions, Gemini; streaming and not. The reply the server was given is the oracle. Streams cut short still
  * yield what arrived, flagged incomplete, without inventing usage.
  */
 import assert from "node:assert/strict";
-import { renderAnthropicJson, renderAnthropicStream } from "../simulator/anthropic_messages.ts";
+import {
+  renderAnthropicJson,
+  renderAnthropicStream,
+  renderBedrockStream,
+} from "../simulator/anthropic_messages.ts";
 import { renderGeminiJson, renderGeminiStream } from "../simulator/gemini.ts";
 import { renderChatJson, renderChatStream } from "../simulator/openai_chat.ts";
 import { renderResponsesJson, renderResponsesStream } from "../simulator/openai_responses.ts";
 import type { RenderedResponse, Reply } from "../simulator/reply.ts";
-import { sseEvents } from "../../analysis/message_body.ts";
+import { awsEvents, sseEvents } from "../../analysis/message_body.ts";
+import { concatBytes } from "../../kit/bytes.ts";
 import { readCall } from "../../analysis/llm/read_call.ts";
 import type { ApiRoute } from "../../analysis/llm/route.ts";
 import { chatRequest } from "../../analysis/llm/openai_chat.ts";
@@ -140,4 +145,33 @@ Deno.test("chat request: system prompt, new user input, tool results by id", () 
   assert.deepEqual(q.toolResults, [{ callId: "c1", text: "out" }]);
   assert.equal(q.messages, 5);
   assert.equal(q.toolsOffered, 1);
+});
+
+Deno.test("anthropic on Bedrock: the event-stream frames read as the SSE stream does", () => {
+  const route: ApiRoute = { provider: "anthropic", endpoint: "messages", platform: "bedrock" };
+  const frames = renderBedrockStream(reply);
+  assert.equal(frames.headers["content-type"], "application/vnd.amazon.eventstream");
+  const bytes = concatBytes(frames.chunks);
+  const read = (b: Uint8Array) => {
+    const body = { bytes: b, offsetOf: (p: number) => p, encoding: null };
+    const events = awsEvents(body);
+    return { ...readCall(route, undefined, { events: events.events }), error: events.error };
+  };
+  const r = read(bytes);
+  assert.equal(r.error, undefined);
+  const sse = readCall(route, undefined, {
+    events: sseEvents({
+      bytes: enc.encode(renderAnthropicStream(reply).chunks.join("")),
+      offsetOf: (p: number) => p,
+      encoding: null,
+    }).events,
+  });
+  assert.deepEqual(r.response, sse.response);
+  assert.equal(r.response.complete, true);
+  assert.equal(r.response.text, reply.text);
+  assert.deepEqual(r.response.usage, { input: 1234, output: 56, cacheRead: 789, cacheWrite: 10 });
+  // cut inside a frame: what arrived, incomplete, one error line
+  const cut = read(bytes.subarray(0, bytes.length - 40));
+  assert.equal(cut.response.complete, false);
+  assert.match(cut.error!, /^event-stream message \d+ cut short: \d+ of \d+ bytes/);
 });

@@ -2,9 +2,12 @@
  * Anthropic Messages API (`POST /v1/messages`) for the scripted model server: renders a
  * {@linkcode Reply} as the streaming SSE events (`message_start`, `content_block_*` with
  * `thinking_delta`/`signature_delta`/`text_delta`/`input_json_delta`, `message_delta` with
- * usage, `message_stop`) or as one JSON message, the way the real API does.
+ * usage, `message_stop`) or as one JSON message, the way the real API does; on Vertex AI
+ * (`:streamRawPredict`) the same events, on Bedrock (`invoke-with-response-stream`) the same
+ * events in AWS event-stream frames.
  */
 
+import { encodeEventStreamMessage } from "../../protocols/mod.ts";
 import { base62, opaque } from "./ids.ts";
 import { chunkJson, chunkText, encodeSseEvent } from "./sse.ts";
 import type { RenderedResponse, Reply, Usage } from "./reply.ts";
@@ -84,11 +87,62 @@ export function renderAnthropicJson(reply: Reply): RenderedResponse {
 
 /** Renders a streaming Messages response, one SSE event per chunk. */
 export function renderAnthropicStream(reply: Reply): RenderedResponse {
-  const events: string[] = [];
-  const emit = (data: Record<string, unknown>) =>
-    events.push(
-      encodeSseEvent(JSON.stringify(data), { event: String(data.type) }),
-    );
+  return {
+    status: 200,
+    headers: {
+      ...headers(reply, "text/event-stream; charset=utf-8"),
+      "cache-control": "no-cache",
+    },
+    chunks: anthropicStreamEvents(reply).map((data) =>
+      encodeSseEvent(JSON.stringify(data), { event: String(data.type) })
+    ),
+    streaming: true,
+  };
+}
+
+/**
+ * Renders a streaming Messages response as Amazon Bedrock's `invoke-with-response-stream`
+ * answers it: one AWS event-stream message per event (`:event-type: chunk`), its payload
+ * `{"bytes": base64(event JSON), "p": padding}`, and the invocation metrics in `message_stop`.
+ */
+export function renderBedrockStream(reply: Reply): RenderedResponse<Uint8Array> {
+  const enc = new TextEncoder();
+  const events = anthropicStreamEvents(reply);
+  const stop = events[events.length - 1];
+  stop["amazon-bedrock-invocationMetrics"] = {
+    inputTokenCount: reply.usage.inputTokens,
+    outputTokenCount: reply.usage.outputTokens,
+    invocationLatency: 0,
+    firstByteLatency: 0,
+    cacheReadInputTokenCount: reply.usage.cacheReadTokens,
+    cacheWriteInputTokenCount: reply.usage.cacheWriteTokens,
+  };
+  const pad = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  return {
+    status: 200,
+    headers: {
+      "content-type": "application/vnd.amazon.eventstream",
+      "x-amzn-requestid": opaque(`${reply.seed}:amzn`, 36),
+      "x-amzn-bedrock-content-type": "application/json",
+    },
+    chunks: events.map((data, i) => {
+      const bytes = enc.encode(JSON.stringify(data));
+      let b = "";
+      for (const x of bytes) b += String.fromCharCode(x);
+      const payload = { bytes: btoa(b), p: pad.slice(0, 1 + (i * 7) % pad.length) };
+      return encodeEventStreamMessage(
+        { ":event-type": "chunk", ":content-type": "application/json", ":message-type": "event" },
+        enc.encode(JSON.stringify(payload)),
+      );
+    }),
+    streaming: true,
+  };
+}
+
+/** The stream events of a reply, in order, as objects. */
+function anthropicStreamEvents(reply: Reply): Record<string, unknown>[] {
+  const events: Record<string, unknown>[] = [];
+  const emit = (data: Record<string, unknown>) => events.push(data);
   emit({
     type: "message_start",
     message: {
@@ -174,13 +228,5 @@ export function renderAnthropicStream(reply: Reply): RenderedResponse {
     },
   });
   emit({ type: "message_stop" });
-  return {
-    status: 200,
-    headers: {
-      ...headers(reply, "text/event-stream; charset=utf-8"),
-      "cache-control": "no-cache",
-    },
-    chunks: events,
-    streaming: true,
-  };
+  return events;
 }

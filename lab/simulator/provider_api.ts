@@ -3,7 +3,11 @@
  * format (streaming or not; the request is read by request_view.ts), and makes error, token-count and model-list bodies in each provider's own shape.
  */
 
-import { renderAnthropicJson, renderAnthropicStream } from "./anthropic_messages.ts";
+import {
+  renderAnthropicJson,
+  renderAnthropicStream,
+  renderBedrockStream,
+} from "./anthropic_messages.ts";
 import { renderGeminiJson, renderGeminiStream } from "./gemini.ts";
 import { renderChatJson, renderChatStream } from "./openai_chat.ts";
 import { renderResponsesJson, renderResponsesStream } from "./openai_responses.ts";
@@ -18,7 +22,17 @@ export function errorResponse(
   provider: Provider | undefined,
   status: number,
   message: string,
+  platform?: Route["platform"],
 ): RenderedResponse {
+  if (platform === "bedrock") {
+    // Bedrock runtime errors: `{"message"}` and the error's name in x-amzn-ErrorType
+    const type = status === 404
+      ? "ResourceNotFoundException"
+      : status >= 500
+      ? "InternalServerException"
+      : "ValidationException";
+    return jsonResponse(status, { message }, { "x-amzn-errortype": type });
+  }
   if (provider === "anthropic") {
     const type = status === 404
       ? "not_found_error"
@@ -50,10 +64,13 @@ export function renderReply(
   route: Route,
   view: RequestView,
   reply: Reply,
-): RenderedResponse {
+): RenderedResponse<string | Uint8Array> {
   switch (view.provider) {
     case "anthropic":
-      return view.stream ? renderAnthropicStream(reply) : renderAnthropicJson(reply);
+      if (!view.stream) return renderAnthropicJson(reply);
+      return route.platform === "bedrock"
+        ? renderBedrockStream(reply)
+        : renderAnthropicStream(reply);
     case "openai-responses":
       return view.stream ? renderResponsesStream(reply) : renderResponsesJson(reply);
     case "openai-chat":
@@ -75,6 +92,7 @@ export function renderReply(
 
 export function countTokens(route: Route, bodySize: number): RenderedResponse {
   const n = Math.max(1, Math.ceil(bodySize / 4));
+  if (route.platform === "bedrock") return jsonResponse(200, { inputTokens: n });
   return route.provider === "gemini"
     ? jsonResponse(200, { totalTokens: n }, {}, 2)
     : jsonResponse(200, { input_tokens: n });

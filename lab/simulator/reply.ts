@@ -47,11 +47,14 @@ export interface Reply {
 }
 
 /** The rendered HTTP response: status, headers and the body as a list of chunks to write. */
-export interface RenderedResponse {
+export interface RenderedResponse<Chunk extends string | Uint8Array = string> {
   status: number;
   headers: Record<string, string>;
-  /** Body pieces, written and flushed one by one (one SSE event each when streaming). */
-  chunks: string[];
+  /**
+   * Body pieces, written and flushed one by one (one SSE event each when streaming; one AWS
+   * event-stream message each for Bedrock).
+   */
+  chunks: Chunk[];
   streaming: boolean;
 }
 

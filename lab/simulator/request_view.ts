@@ -19,7 +19,7 @@ export type ToolResultView = ToolResultIn;
 
 export interface RequestView {
   provider: Provider;
-  /** The model named in the body or, for Gemini, in the path. */
+  /** The model named in the body or, for Gemini, Vertex and Bedrock, in the path. */
   model?: string;
   stream: boolean;
   /** Chat Completions: the client asked for a usage chunk at the end of the stream. */
@@ -41,12 +41,14 @@ export interface RequestView {
 
 /** Reads a model call's request body (its route: the provider, endpoint and Gemini's model). */
 export function inspectRequest(
-  route: Pick<Route, "provider" | "endpoint" | "model">,
+  route: Pick<Route, "provider" | "endpoint" | "model" | "stream" | "platform">,
   body: Record<string, unknown>,
 ): RequestView {
-  const { provider, endpoint, model } = route;
+  const { provider, endpoint, model, stream, platform } = route;
   if (!provider) throw new Error("not a model API request");
-  const r = requestOf({ provider, endpoint, model }, body, { conversation: true });
+  const r = requestOf({ provider, endpoint, model, stream, platform }, body, {
+    conversation: true,
+  });
   const c = r.conversation ?? { tools: [], modelTurns: 0, texts: [] };
   return {
     provider,

@@ -5,16 +5,24 @@
  * probes agents send before they start.
  */
 
-import { type ApiRoute, pathOf, type Provider, routeApi } from "../../analysis/llm/route.ts";
+import {
+  type ApiRoute,
+  pathOf,
+  type Platform,
+  type Provider,
+  routeApi,
+} from "../../analysis/llm/route.ts";
 
 /** Which API a request is for, from its method and path. */
 export interface Route {
   provider?: Provider;
   /** a model call's endpoint */
   endpoint?: ApiRoute["endpoint"];
-  /** Gemini: model from the path; stream from the method name. */
+  /** Gemini, Vertex, Bedrock: model from the path; stream from the method name or path. */
   model?: string;
   stream?: boolean;
+  /** the cloud whose route this is (Vertex AI, Bedrock, Azure), when not the provider's own */
+  platform?: Platform;
   /** "generate" (model call), "count" (token counting), "models" (listing), "probe" (HEAD). */
   action: "generate" | "count" | "models" | "probe" | "unknown";
   sse?: boolean;
@@ -35,6 +43,8 @@ export function routeRequest(method: string, url: string): Route {
       action: r.action,
       ...(r.action === "generate" ? { endpoint: r.endpoint } : {}),
       ...(r.model ? { model: r.model } : {}),
+      ...(r.action === "generate" && r.stream !== undefined ? { stream: r.stream } : {}),
+      ...(r.platform ? { platform: r.platform } : {}),
     };
   }
   const query = new URLSearchParams(url.slice(path.length + 1));

@@ -8,6 +8,7 @@
 import { listen, type RequestHandler, type ResponseWriter } from "./http_listener.ts";
 import { countTokens, errorResponse, modelList, renderReply } from "./provider_api.ts";
 import { ReplayQueue, replayResponse } from "./replay.ts";
+import { concatBytes } from "../../kit/bytes.ts";
 import type { RenderedResponse, Reply } from "./reply.ts";
 import { JsonlLog, redactHeaders, redactPath, type RequestRecord } from "./request_log.ts";
 import { classifyRequest } from "./request_kind.ts";
@@ -211,7 +212,7 @@ export async function startModelServer(
       errors.push(
         `request ${record.seq} ${req.method} ${record.path}: ${message}`,
       );
-      return errorResponse(route.provider, status, message);
+      return errorResponse(route.provider, status, message, route.platform);
     };
     const finish = (status: number) => {
       record.status = status;
@@ -251,7 +252,7 @@ export async function startModelServer(
       }
     }
 
-    let out: RenderedResponse;
+    let out: RenderedResponse<string | Uint8Array>;
     if (route.action === "probe") {
       out = {
         status: 200,
@@ -295,10 +296,10 @@ export async function startModelServer(
       }
     }
     const headers = { ...out.headers };
-    const text = out.chunks.join("");
-    if (!out.streaming) {
-      headers["content-length"] = String(new TextEncoder().encode(text).length);
-    }
+    const bytes = concatBytes(
+      out.chunks.map((c) => typeof c === "string" ? new TextEncoder().encode(c) : c),
+    );
+    if (!out.streaming) headers["content-length"] = String(bytes.length);
     transcript.exchanges.push({
       provider: route.provider,
       method: req.method,
@@ -307,7 +308,7 @@ export async function startModelServer(
       status: out.status,
       headers,
       streaming: out.streaming,
-      ...bodyFields(new TextEncoder().encode(text)),
+      ...bodyFields(bytes),
     });
     await send(
       res,

@@ -6,6 +6,7 @@ import { routeRequest } from "./routes.ts";
 import { startModelServer } from "./server.ts";
 import { parseSse } from "./testing/sse_parser.ts";
 import { testClient } from "./testing/client.ts";
+import { createEventStreamParser, type EventStreamMessage } from "../../protocols/mod.ts";
 
 const TOOL_SCENARIO = parseScenario({
   name: "server-test",
@@ -326,4 +327,65 @@ Deno.test("routeRequest knows each API's paths", () => {
   assert.equal(routeRequest("GET", "/v1/models").action, "models");
   assert.equal(routeRequest("HEAD", "/api/hello").action, "probe");
   assert.equal(routeRequest("DELETE", "/v1/messages").action, "unknown");
+});
+
+Deno.test("Vertex and Bedrock routes: the same scripted turns, Bedrock's in event-stream frames", async () => {
+  const server = await startModelServer({ scenario: TOOL_SCENARIO });
+  const c = await testClient(server);
+  try {
+    // as @anthropic-ai/vertex-sdk sends it: model in the path, anthropic_version in the body
+    const user = { role: "user", content: [{ type: "text", text: "go" }] };
+    const vertex = await c.post(
+      "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-test%4020250101:streamRawPredict",
+      { anthropic_version: "vertex-2023-10-16", stream: true, tools: [BASH], messages: [user] },
+    );
+    assert.equal(vertex.status, 200);
+    assert.match(vertex.headers.get("content-type")!, /^text\/event-stream/);
+    const v = parseSse(await vertex.text()).map((e) => JSON.parse(e.data));
+    assert.equal(v[0].message.model, "claude-test@20250101");
+    assert.equal(v.find((e) => e.content_block?.type === "tool_use").content_block.name, "Bash");
+
+    // as @anthropic-ai/bedrock-sdk sends it: no model, no stream in the body
+    const bedrock = await c.post(
+      "/model/us.anthropic.claude-test-v1%3A0/invoke-with-response-stream",
+      { anthropic_version: "bedrock-2023-05-31", tools: [BASH], messages: [user] },
+    );
+    assert.equal(bedrock.status, 200);
+    assert.equal(bedrock.headers.get("content-type"), "application/vnd.amazon.eventstream");
+    const messages: EventStreamMessage[] = [];
+    const errors: string[] = [];
+    const p = createEventStreamParser({
+      onMessage: (m) => messages.push(m),
+      onError: (e) => errors.push(e.message),
+    });
+    p.feed(new Uint8Array(await bedrock.arrayBuffer()));
+    p.end();
+    assert.deepEqual(errors, []);
+    assert.ok(messages.every((m) => m.headers[":event-type"] === "chunk"));
+    const b = messages.map((m) =>
+      JSON.parse(atob(JSON.parse(new TextDecoder().decode(m.payload)).bytes))
+    );
+    assert.deepEqual(b.map((e) => e.type), v.map((e) => e.type));
+    assert.equal(b[0].message.model, "us.anthropic.claude-test-v1:0");
+    assert.equal(b.at(-1)["amazon-bedrock-invocationMetrics"].outputTokenCount, 22);
+    const json = b.filter((e) => e.delta?.type === "input_json_delta").map((e) =>
+      e.delta.partial_json
+    ).join("");
+    assert.equal(JSON.parse(json).command, "echo $((6*7))");
+
+    // not streaming; an unknown Bedrock operation is a 404 in Bedrock's error shape
+    const plain = await c.post("/model/anthropic.claude-test/invoke", {
+      anthropic_version: "bedrock-2023-05-31",
+      tools: [BASH],
+      messages: [user],
+    });
+    assert.equal((await plain.json()).type, "message");
+    assert.deepEqual(
+      server.requests.map((r) => [r.provider, r.kind, r.status]),
+      [["anthropic", "main", 200], ["anthropic", "main", 200], ["anthropic", "main", 200]],
+    );
+  } finally {
+    c.close();
+    await server.close();
+  }
 });
