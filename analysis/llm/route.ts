@@ -63,6 +63,8 @@ const BEDROCK_MODEL = /(^|\/)model\/([^/]+)\/(invoke|invoke-with-response-stream
 const AZURE_DEPLOYMENT = /(^|\/)openai\/deployments\/([^/]+)\/chat\/completions$/;
 /** `GET /v1/models` (OpenAI), `GET /v1beta/models` (Gemini) */
 const MODEL_LIST = /^\/v1[a-z0-9]*\/models$/;
+/** Bedrock's ListInferenceProfiles (`GET /inference-profiles`: Claude Code on Bedrock asks it) */
+const BEDROCK_PROFILES = /^\/inference-profiles$/;
 
 /** A path segment decoded (left as it is when it is not valid percent-encoding). */
 function decodeSegment(s: string): string {
@@ -88,6 +90,9 @@ export function routeApi(
   const path = pathOf(target);
   if (method === "GET" && MODEL_LIST.test(path)) {
     return { provider: path.startsWith("/v1/") ? "openai-responses" : "gemini", action: "models" };
+  }
+  if (method === "GET" && BEDROCK_PROFILES.test(path)) {
+    return { provider: "anthropic", action: "models", platform: "bedrock" };
   }
   if (method !== "POST") return null;
   const v = VERTEX_ANTHROPIC.exec(path);

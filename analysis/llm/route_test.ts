@@ -112,5 +112,8 @@ Deno.test("routes: Anthropic on Vertex AI and Bedrock, OpenAI on Azure, by the S
     "vertex anthropic count",
   );
   assert.equal(count("/model/anthropic.claude-x/count-tokens"), "bedrock anthropic count");
+  // Bedrock's ListInferenceProfiles, which Claude Code on Bedrock asks first
+  const list = routeApi("GET", "/inference-profiles?type=SYSTEM_DEFINED");
+  assert.deepEqual(list, { provider: "anthropic", action: "models", platform: "bedrock" });
   assert.equal(isResponsesPath("/openai/responses?api-version=preview"), true);
 });

@@ -103,6 +103,24 @@ export function modelList(
   scenario: Scenario | undefined,
 ): RenderedResponse {
   const m = scenario?.model;
+  if (route.platform === "bedrock") {
+    // ListInferenceProfiles: one system-defined cross-region profile of the scenario's model
+    const name = (typeof m === "string" ? m : m?.anthropic) ?? DEFAULT_MODELS.anthropic;
+    const id = `us.anthropic.${name}`;
+    return jsonResponse(200, {
+      inferenceProfileSummaries: [{
+        inferenceProfileName: `US ${name}`,
+        inferenceProfileId: id,
+        inferenceProfileArn: `arn:aws:bedrock:us-east-1:000000000000:inference-profile/${id}`,
+        description: `Routes requests to ${name} in us-east-1 and us-west-2.`,
+        models: [{ modelArn: `arn:aws:bedrock:us-east-1::foundation-model/anthropic.${name}` }],
+        status: "ACTIVE",
+        type: "SYSTEM_DEFINED",
+        createdAt: "2026-01-01T00:00:00Z",
+        updatedAt: "2026-01-01T00:00:00Z",
+      }],
+    });
+  }
   if (route.provider === "gemini") {
     const name = (typeof m === "string" ? m : m?.gemini) ??
       DEFAULT_MODELS.gemini;
