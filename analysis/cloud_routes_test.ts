@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { TlsView } from "./byte_streams.ts";
 import { buildHttpTables } from "./http_tables.ts";
 import { prices } from "./testing.ts";
+import { priceFor } from "./pricing.ts";
 import { encodeEventStreamMessage } from "../protocols/mod.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
@@ -211,6 +212,8 @@ Deno.test("Bedrock: invoke-with-response-stream's event-stream frames, split any
     assert.deepEqual(t.tools.map((x) => x.name), ["Bash"]);
     assert.deepEqual(t.problems, []);
     assert.equal(t.exchanges[0].streaming, true);
+    assert.match(t.calls[0].price_source!, /^prices\.json claude-sonnet-4/);
+    assert.ok(t.calls[0].cost_usd! > 0);
     // each frame's Anthropic event is an sse_events row, timed by the read that completed it
     assert.deepEqual(t.events.map((e) => e.type), EVENTS.map((e) => e.type));
     assert.deepEqual(JSON.parse(t.events[2].data), EVENTS[2]);
@@ -454,4 +457,20 @@ Deno.test("an LLM-looking request on an unknown route is one problem; MCP and up
       5n,
     ],
   ]);
+});
+
+Deno.test("prices: Bedrock's and Vertex's model ids are priced as the model they name", () => {
+  const match = (m: string) => priceFor(prices, m)?.match ?? null;
+  for (
+    const m of [
+      "anthropic.claude-sonnet-4-5-20250929-v1:0",
+      "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+      "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+      "us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0",
+      "claude-sonnet-4-5@20250929",
+    ]
+  ) assert.equal(match(m), match("claude-sonnet-4-5"), m);
+  assert.notEqual(match("claude-sonnet-4-5"), null);
+  // an application inference profile's ARN names no model
+  assert.equal(match("arn:aws:bedrock:us-east-1:123:application-inference-profile/abc"), null);
 });

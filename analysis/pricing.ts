@@ -56,10 +56,18 @@ export function loadPrices(path = DEFAULT_PRICES): PriceTable {
   return { date: typeof o.date === "string" ? o.date : "", models, path };
 }
 
-/** The price for a model (longest prefix match), or null. */
+/**
+ * The price for a model (longest prefix match), or null. Gemini's `models/` prefix and
+ * Bedrock's model ids (`anthropic.M-v1:0`, with a cross-region inference profile's `us.`,
+ * `eu.`, `apac.`, `global.` … before it) are read as the model's own name; Vertex's `M@date`
+ * matches by prefix as it is. (An application inference profile's ARN names no model: null.)
+ */
 export function priceFor(table: PriceTable, model: string | undefined | null): Price | null {
   if (!model) return null;
-  const name = model.toLowerCase().replace(/^models\//, "");
+  const name = model.toLowerCase().replace(/^models\//, "").replace(
+    /^(?:[a-z]{2,6}(?:-gov)?\.)?anthropic\./,
+    "",
+  );
   let best: Price | null = null;
   for (const p of table.models) {
     if (name.startsWith(p.match.toLowerCase()) && (!best || p.match.length > best.match.length)) {
