@@ -41,6 +41,20 @@ export type CodexTransport = "websocket" | "http";
 /** Codex's transport when none is asked for: its own default, the WebSocket. */
 export const DEFAULT_CODEX_TRANSPORT: CodexTransport = "websocket";
 
+/**
+ * Where the agent's model API lives: its provider's own API (`direct`, the default), or a cloud
+ * serving it under the cloud's routes: Claude Code on Amazon Bedrock (`bedrock`) or Google
+ * Vertex AI (`vertex`), Codex on Azure OpenAI (`azure`). The scripted server answers them all.
+ */
+export type CloudProvider = "direct" | "bedrock" | "vertex" | "azure";
+
+export const CLOUD_PROVIDERS: readonly CloudProvider[] = [
+  "direct",
+  "bedrock",
+  "vertex",
+  "azure",
+];
+
 export interface AgentSetup {
   home: string;
   workdir: string;
@@ -51,6 +65,8 @@ export interface AgentSetup {
   transport?: CodexTransport;
   /** MCP servers to configure the agent with (it starts them itself, over stdio). */
   mcpServers?: McpServerConfig[];
+  /** Where its model API lives (default "direct"); see {@linkcode CloudProvider}. */
+  provider?: CloudProvider;
 }
 
 export interface AgentProfile {
@@ -69,6 +85,8 @@ export interface AgentProfile {
   args(prompt: string, setup: AgentSetup): string[];
   /** It writes a scenario's MCP servers (`AgentSetup.mcpServers`) into its configuration. */
   configuresMcp?: boolean;
+  /** The clouds it can be pointed at besides its provider's own API. */
+  clouds?: readonly CloudProvider[];
 }
 
 /** The pinned agents' bin directory. */

@@ -118,3 +118,30 @@ Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics of
     assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
     assert.deepEqual(qwenProfile.args("p", s), ["-p", "p", "--yolo"]);
   }));
+
+Deno.test("claude on Bedrock and Vertex, codex on Azure: the clouds' settings, no API key", () =>
+  withAgentHome({}, async (s) => {
+    const bedrock = claudeProfile.env({ ...s, provider: "bedrock" });
+    assert.equal(bedrock.CLAUDE_CODE_USE_BEDROCK, "1");
+    assert.equal(bedrock.ANTHROPIC_BEDROCK_BASE_URL, "https://127.0.0.1:4443");
+    assert.equal(bedrock.CLAUDE_CODE_SKIP_BEDROCK_AUTH, "1");
+    assert.equal(bedrock.AWS_REGION, "us-east-1");
+    const vertex = claudeProfile.env({ ...s, provider: "vertex" });
+    assert.equal(vertex.CLAUDE_CODE_USE_VERTEX, "1");
+    assert.equal(vertex.ANTHROPIC_VERTEX_BASE_URL, "https://127.0.0.1:4443/v1");
+    assert.equal(vertex.CLAUDE_CODE_SKIP_VERTEX_AUTH, "1");
+    assert.ok(vertex.ANTHROPIC_VERTEX_PROJECT_ID && vertex.CLOUD_ML_REGION);
+    for (const e of [bedrock, vertex]) {
+      assert.equal(e.ANTHROPIC_BASE_URL, undefined);
+      assert.equal(e.ANTHROPIC_API_KEY, undefined);
+      assert.equal(e.NODE_EXTRA_CA_CERTS, "/ca.pem");
+    }
+    await codexProfile.prepareHome({ ...s, provider: "azure" });
+    const toml = await Deno.readTextFile(`${s.home}/.codex/config.toml`);
+    assert.match(toml, /^base_url = "https:\/\/127\.0\.0\.1:4443\/openai"$/m);
+    assert.match(toml, /^query_params = \{ api-version = "2025-04-01-preview" \}$/m);
+    assert.match(toml, /^env_key = "AZURE_OPENAI_API_KEY"$/m);
+    assert.match(toml, /^supports_websockets = false$/m);
+    assert.ok(codexProfile.env({ ...s, provider: "azure" }).AZURE_OPENAI_API_KEY);
+    assert.equal(codexProfile.env(s).AZURE_OPENAI_API_KEY, undefined);
+  }));

@@ -5,10 +5,25 @@
  * permissions skipped (`IS_SANDBOX=1` allows that as root). MCP servers go in a config file
  * given with `--mcp-config` and `--strict-mcp-config`; `ENABLE_TOOL_SEARCH=false` keeps their
  * tools in the request instead of deferring them behind the `ToolSearch` tool.
+ *
+ * On Bedrock (`provider: "bedrock"`): `CLAUDE_CODE_USE_BEDROCK=1`, `ANTHROPIC_BEDROCK_BASE_URL`
+ * the server, `CLAUDE_CODE_SKIP_BEDROCK_AUTH=1` (no SigV4 signing) and `AWS_REGION`; it then
+ * posts to `/model/M/invoke-with-response-stream` and reads AWS event-stream frames. On Vertex AI
+ * (`provider: "vertex"`): `CLAUDE_CODE_USE_VERTEX=1`, `ANTHROPIC_VERTEX_BASE_URL` the server's
+ * `/v1`, `CLAUDE_CODE_SKIP_VERTEX_AUTH=1`, `ANTHROPIC_VERTEX_PROJECT_ID` and `CLOUD_ML_REGION`;
+ * it posts to `/v1/projects/P/locations/R/publishers/anthropic/models/M:streamRawPredict`. (The
+ * names are the ones in the pinned binary's strings.)
  */
 
 import { join } from "node:path";
-import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
+import {
+  agentBinary,
+  type AgentProfile,
+  type CloudProvider,
+  FAKE_KEYS,
+  trustEnv,
+  writeJson,
+} from "./agent_profile.ts";
 
 /** Where the run's MCP server configuration for Claude Code is written. */
 export function claudeMcpConfigPath(home: string): string {
@@ -21,6 +36,7 @@ export const claudeProfile: AgentProfile = {
   provider: "anthropic",
   binary: agentBinary("claude"),
   configuresMcp: true,
+  clouds: ["bedrock", "vertex"],
   async prepareHome({ home, mcpServers }) {
     await writeJson(join(home, ".claude.json"), {
       hasCompletedOnboarding: true,
@@ -44,12 +60,11 @@ export const claudeProfile: AgentProfile = {
       });
     }
   },
-  env({ home, server, mcpServers }) {
+  env({ home, server, mcpServers, provider }) {
     return {
       ...(mcpServers?.length ? { ENABLE_TOOL_SEARCH: "false" } : {}),
       HOME: home,
-      ANTHROPIC_BASE_URL: server.origin,
-      ANTHROPIC_API_KEY: FAKE_KEYS.anthropic,
+      ...claudeApiEnv(server.origin, provider),
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_TELEMETRY: "1",
       DISABLE_AUTOUPDATER: "1",
@@ -73,3 +88,36 @@ export const claudeProfile: AgentProfile = {
     ];
   },
 };
+
+/** Where Claude Code finds its model API: the Anthropic API, Bedrock or Vertex AI. */
+function claudeApiEnv(
+  origin: string,
+  provider: CloudProvider = "direct",
+): Record<string, string> {
+  switch (provider) {
+    case "bedrock":
+      return {
+        CLAUDE_CODE_USE_BEDROCK: "1",
+        ANTHROPIC_BEDROCK_BASE_URL: origin,
+        CLAUDE_CODE_SKIP_BEDROCK_AUTH: "1",
+        AWS_REGION: "us-east-1",
+      };
+    case "vertex":
+      return {
+        CLAUDE_CODE_USE_VERTEX: "1",
+        ANTHROPIC_VERTEX_BASE_URL: `${origin}/v1`,
+        CLAUDE_CODE_SKIP_VERTEX_AUTH: "1",
+        ANTHROPIC_VERTEX_PROJECT_ID: "sightline-scripted",
+        CLOUD_ML_REGION: "us-east5",
+      };
+    case "direct":
+      return {
+        ANTHROPIC_BASE_URL: origin,
+        ANTHROPIC_API_KEY: FAKE_KEYS.anthropic,
+      };
+    default:
+      throw new Error(
+        `claude: no ${provider} provider (it runs on bedrock or vertex)`,
+      );
+  }
+}

@@ -14,6 +14,11 @@
  * `response.create` with `generate: false`, then each turn as a `response.create` message
  * continuing the previous response. `transport: "http"` sets it false: `POST /v1/responses`
  * with server-sent events.
+ *
+ * On Azure OpenAI (`provider: "azure"`), as Codex's documentation configures it: a provider whose
+ * `base_url` is the server's `/openai` (for `https://NAME.openai.azure.com/openai`), `env_key =
+ * "AZURE_OPENAI_API_KEY"`, `query_params = { api-version = "2025-04-01-preview" }`; it then posts
+ * to `/openai/responses?api-version=…` (WebSockets off, as for any provider not OpenAI's).
  */
 
 import { join } from "node:path";
@@ -45,7 +50,8 @@ export const codexProfile: AgentProfile = {
   provider: "openai-responses",
   binary: agentBinary("codex"),
   configuresMcp: true,
-  async prepareHome({ home, server, model, transport, mcpServers }) {
+  clouds: ["azure"],
+  async prepareHome({ home, server, model, transport, mcpServers, provider }) {
     // Codex speaks MCP over stdio and streamable HTTP (`url`); the older HTTP+SSE transport it
     // does not have, so such a server is refused here rather than silently left out.
     const sse = (mcpServers ?? []).find((m) => m.transport === "sse");
@@ -64,11 +70,22 @@ export const codexProfile: AgentProfile = {
         `model_provider = "sightline"`,
         "",
         "[model_providers.sightline]",
-        `name = "Sightline scripted model server"`,
-        `base_url = ${tomlString(server.url)}`,
-        `wire_api = "responses"`,
-        `env_key = "OPENAI_API_KEY"`,
-        `supports_websockets = ${(transport ?? DEFAULT_CODEX_TRANSPORT) === "websocket"}`,
+        ...provider === "azure"
+          ? [
+            `name = "Azure OpenAI (the Sightline scripted model server)"`,
+            `base_url = ${tomlString(`${server.origin}/openai`)}`,
+            `env_key = "AZURE_OPENAI_API_KEY"`,
+            `query_params = { api-version = "2025-04-01-preview" }`,
+            `wire_api = "responses"`,
+            `supports_websockets = false`,
+          ]
+          : [
+            `name = "Sightline scripted model server"`,
+            `base_url = ${tomlString(server.url)}`,
+            `wire_api = "responses"`,
+            `env_key = "OPENAI_API_KEY"`,
+            `supports_websockets = ${(transport ?? DEFAULT_CODEX_TRANSPORT) === "websocket"}`,
+          ],
         "request_max_retries = 1",
         "stream_max_retries = 1",
         "",
@@ -92,11 +109,12 @@ export const codexProfile: AgentProfile = {
       ].join("\n"),
     );
   },
-  env({ home, server }) {
+  env({ home, server, provider }) {
     return {
       HOME: home,
       CODEX_HOME: join(home, ".codex"),
       OPENAI_API_KEY: FAKE_KEYS.openai,
+      ...(provider === "azure" ? { AZURE_OPENAI_API_KEY: FAKE_KEYS.openai } : {}),
       ...trustEnv(server.caCertPath),
     };
   },

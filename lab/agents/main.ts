@@ -2,7 +2,8 @@
  * Command line for the agent runner:
  *
  *   deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] [--workdir DIR]
- *       [--http1] [--transport websocket|http] [--ws-compression MODE] [--prompt TEXT]
+ *       [--http1] [--transport websocket|http] [--ws-compression MODE]
+ *       [--provider direct|bedrock|vertex|azure] [--prompt TEXT]
  *       [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] [--timeout SECONDS]
  *
  * SCENARIO is a scenario file, or a name in lab/scenarios/ (e.g. `tool_marker`). With
@@ -10,7 +11,8 @@
  * With `--capture` the agent runs under `deno task capture` (root) and the recording is left
  * in --out (default recordings/<time>-<agent>-<scenario>). `--transport` is Codex's (default
  * websocket); `--ws-compression` how the server answers its offer of permessage-deflate
- * (context-takeover, no-context-takeover or off; default context-takeover).
+ * (context-takeover, no-context-takeover or off; default context-takeover). `--provider` puts
+ * the agent's model API on a cloud: Claude Code on bedrock or vertex, Codex on azure.
  * Prints the agent's output and a summary; exits with the agent's exit code, 2 for bad
  * input, 1 for other errors.
  */
@@ -35,8 +37,14 @@ import {
   WEBSOCKET_COMPRESSIONS,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
-import { AGENT_NAMES, type AgentName, type CodexTransport } from "./agent_profile.ts";
-import { runAgent, type RunAgentResult } from "./run_agent.ts";
+import {
+  AGENT_NAMES,
+  type AgentName,
+  CLOUD_PROVIDERS,
+  type CloudProvider,
+  type CodexTransport,
+} from "./agent_profile.ts";
+import { cloudProblem, runAgent, type RunAgentResult } from "./run_agent.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 
 export interface AgentCliOptions {
@@ -48,6 +56,7 @@ export interface AgentCliOptions {
   http1: boolean;
   transport?: CodexTransport;
   websocketCompression?: WebSocketCompression;
+  provider?: CloudProvider;
   prompt?: string;
   replay?: string;
   saveTranscript?: string;
@@ -59,7 +68,7 @@ export const USAGE =
   "usage: deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] " +
   "[--workdir DIR] " +
   "[--http1] [--transport websocket|http] [--ws-compression context-takeover|no-context-takeover|off] " +
-  "[--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
+  "[--provider direct|bedrock|vertex|azure] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
   "[--timeout SECONDS]";
 
 const SCENARIOS_DIR = fileURLToPath(
@@ -88,6 +97,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     http1: { type: "boolean", default: false },
     transport: { type: "string" },
     "ws-compression": { type: "string" },
+    provider: { type: "string" },
     prompt: { type: "string" },
     replay: { type: "string" },
     "save-transcript": { type: "string" },
@@ -133,6 +143,19 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
       `--ws-compression: expected ${WEBSOCKET_COMPRESSIONS.join(", ")}, got ${wsc}`,
     );
   }
+  const provider = parsed.values.provider;
+  if (
+    provider !== undefined &&
+    !(CLOUD_PROVIDERS as readonly string[]).includes(provider)
+  ) {
+    throw usageError(
+      `--provider: expected ${CLOUD_PROVIDERS.join(", ")}, got ${provider}`,
+    );
+  }
+  if (provider !== undefined) {
+    const problem = cloudProblem(agent as AgentName, provider as CloudProvider);
+    if (problem) throw usageError(`--provider: ${problem}`);
+  }
   const scenarioPath = resolveScenarioPath(scenario);
   return {
     agent: agent as AgentName,
@@ -144,6 +167,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     http1: parsed.values.http1,
     transport: transport as CodexTransport | undefined,
     websocketCompression: wsc as WebSocketCompression | undefined,
+    provider: provider as CloudProvider | undefined,
     prompt: parsed.values.prompt,
     replay: parsed.values.replay && userPath(parsed.values.replay),
     saveTranscript: parsed.values["save-transcript"] &&
@@ -180,6 +204,7 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     http1: opts.http1,
     transport: opts.transport,
     websocketCompression: opts.websocketCompression,
+    provider: opts.provider,
     logFile: opts.log,
     timeoutMs: opts.timeoutMs,
     wrap: opts.captureOut ? underCapture(opts.captureOut) : undefined,

@@ -27,6 +27,12 @@ Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   assert.equal(o.timeoutMs, 30_000);
   assert.equal(resolveScenarioPath(o.scenario), o.scenario);
   assert.equal(o.captureOut, undefined);
+  assert.equal(o.provider, undefined);
+  assert.equal(
+    parseAgentArgs(["claude", "tool_marker", "--provider", "bedrock"]).provider,
+    "bedrock",
+  );
+  assert.equal(parseAgentArgs(["codex", "tool_marker", "--provider", "azure"]).provider, "azure");
   const c = parseAgentArgs(["gemini", "tool_marker", "--capture"]);
   assert.match(c.captureOut!, /recordings\/\d{8}-\d{6}-gemini-tool_marker$/);
   assert.equal(
@@ -65,6 +71,18 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
     [
       ["claude", "text_hello", "--out", "/tmp/x"],
       /--out only makes sense with --capture/,
+    ],
+    [
+      ["claude", "text_hello", "--provider", "openrouter"],
+      /^--provider: expected direct, bedrock, vertex, azure, got openrouter$/,
+    ],
+    [
+      ["claude", "text_hello", "--provider", "azure"],
+      /^--provider: claude has no azure provider \(it runs on bedrock or vertex\)$/,
+    ],
+    [
+      ["gemini", "text_hello", "--provider", "vertex"],
+      /^--provider: gemini has no vertex provider \(only its provider's own API\)$/,
     ],
   ];
   for (const [args, re] of bad) {

@@ -16,6 +16,8 @@ export {
   type AgentName,
   type AgentProfile,
   type AgentSetup,
+  CLOUD_PROVIDERS,
+  type CloudProvider,
   type CodexTransport,
   CORE_AGENTS,
   DEFAULT_CODEX_TRANSPORT,

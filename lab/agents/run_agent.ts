@@ -21,7 +21,13 @@ import {
   transcriptOf,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
-import type { AgentName, AgentProfile, AgentSetup, CodexTransport } from "./agent_profile.ts";
+import type {
+  AgentName,
+  AgentProfile,
+  AgentSetup,
+  CloudProvider,
+  CodexTransport,
+} from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
@@ -79,6 +85,11 @@ export interface RunAgentOptions {
   websocketFragmentSize?: number;
   /** Model the agent should ask for (default: each agent's own). */
   model?: string;
+  /**
+   * Where the agent's model API lives (default "direct"): Claude Code on "bedrock" or
+   * "vertex", Codex on "azure"; the scripted server answers on the cloud's routes.
+   */
+  provider?: CloudProvider;
   /** Kill the agent after this long; default 120 s. */
   timeoutMs?: number;
   /** Keep the run directory (isolated HOME, hosts file) after the run; deleted by default. */
@@ -145,6 +156,15 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new TextDecoder().decode(concatBytes(parts));
 }
 
+/** Why `agent` cannot run on `cloud`, or null when it can. */
+export function cloudProblem(agent: AgentName, cloud: CloudProvider): string | null {
+  const clouds = PROFILES[agent]?.clouds ?? [];
+  if (cloud === "direct" || clouds.includes(cloud)) return null;
+  return `${agent} has no ${cloud} provider (${
+    clouds.length ? `it runs on ${clouds.join(" or ")}` : "only its provider's own API"
+  })`;
+}
+
 /** Runs an agent against the scripted server; see {@linkcode RunAgentOptions}. */
 export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const t0 = performance.now();
@@ -156,6 +176,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       "runAgent: give a scenario, a transcript (or both), or a running server",
     );
   }
+  const cloud = opts.provider ?? "direct";
+  const problem = cloudProblem(opts.agent, cloud);
+  if (problem) throw new Error(problem);
   const binary = opts.binary ?? profile.binary;
   await Deno.stat(binary).catch(() => {
     throw new Error(
@@ -226,6 +249,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       model: opts.model,
       transport: opts.transport,
       mcpServers,
+      provider: cloud,
     };
     await profile.prepareHome(setup);
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;

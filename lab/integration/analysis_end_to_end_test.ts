@@ -5,11 +5,14 @@
  * rows must say what the scenario scripted (text, thinking, tool name and arguments, token
  * counts) and what really happened on the machine (the token in marker.txt is the tool's
  * result and the model's final answer; the process that wrote it belongs to the agent, and is
- * linked to the tool call that started it).
+ * linked to the tool call that started it). Also on the clouds: Claude Code on Amazon Bedrock
+ * (`/model/M/invoke-with-response-stream`, AWS event-stream frames) and Google Vertex AI
+ * (`…/publishers/anthropic/models/M:streamRawPredict`), Codex on Azure OpenAI
+ * (`/openai/responses?api-version=…`).
  */
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
-import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
+import type { AgentName, CloudProvider, CodexTransport } from "../agents/agent_profile.ts";
 import type { WebSocketCompression } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
@@ -24,6 +27,7 @@ const RUNS: {
   label: string;
   transport?: CodexTransport;
   compression?: WebSocketCompression;
+  provider?: CloudProvider;
 }[] = [
   { agent: "claude", label: "claude" },
   { agent: "gemini", label: "gemini" },
@@ -35,9 +39,20 @@ const RUNS: {
     transport: "websocket",
     compression: "off",
   },
+  { agent: "claude", label: "claude on bedrock", provider: "bedrock" },
+  { agent: "claude", label: "claude on vertex", provider: "vertex" },
+  { agent: "codex", label: "codex on azure", transport: "http", provider: "azure" },
 ];
 
-for (const { agent, label, transport, compression } of RUNS) {
+/** The path of each cloud's model calls, as the agents send them. */
+const CLOUD_PATHS: Partial<Record<CloudProvider, RegExp>> = {
+  bedrock: /^\/model\/[^/]+\/invoke-with-response-stream$/,
+  vertex:
+    /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/anthropic\/models\/[^/]+:streamRawPredict$/,
+  azure: /^\/openai\/responses\?api-version=[0-9a-z-]+$/,
+};
+
+for (const { agent, label, transport, compression, provider } of RUNS) {
   Deno.test({
     name: `${label}: a captured tool session analyses into what the scenario scripted`,
     ignore: skipWithoutRoot(),
@@ -47,6 +62,7 @@ for (const { agent, label, transport, compression } of RUNS) {
         agent,
         transport,
         websocketCompression: compression,
+        provider,
         scenario: `${ROOT}lab/scenarios/tool_marker.json`,
         wrap: (argv) => captureCommand(out, argv),
       });
@@ -62,6 +78,22 @@ for (const { agent, label, transport, compression } of RUNS) {
       assert.equal(calls.length, want.length);
       const ws = transport === "websocket";
       assert.ok(calls.every((c) => c.transport === (ws ? "websocket" : "http")));
+      if (provider) {
+        // every call went to the cloud's route, and was read as the API it speaks
+        const xs = await queryDb(
+          s.db,
+          "SELECT x.path, x.response_content_type AS ct, x.sse_events AS n, c.provider " +
+            "FROM llm_calls c JOIN http_exchanges x USING (recording, exchange_id) " +
+            "ORDER BY c.llm_call_id",
+        );
+        assert.ok(xs.length >= 2);
+        for (const x of xs) {
+          assert.match(String(x.path), CLOUD_PATHS[provider]!);
+          assert.equal(x.provider, agent === "claude" ? "anthropic" : "openai-responses");
+          assert.ok(Number(x.n) > 0, "its stream's events are rows");
+          if (provider === "bedrock") assert.equal(x.ct, "application/vnd.amazon.eventstream");
+        }
+      }
       if (ws) {
         // the WebSocket(s) Codex opened, decoded as the server agreed
         const xs = await queryDb(
