@@ -4,7 +4,8 @@
  * Claude Code (Bun, BoringSSL found in the stripped binary, HTTP/1.1), Codex (rustls over
  * aws-lc AEAD, HTTP/2, and HTTP/1.1 when the server only offers that, and its default
  * transport, Responses over a compressed WebSocket), Gemini CLI (node's OpenSSL, HTTP/1.1),
- * opencode (Bun 1.3) and Qwen Code (node, Chat Completions).
+ * opencode (Bun 1.3) and Qwen Code (node, Chat Completions); and on the clouds: Claude Code on
+ * Bedrock (AWS event-stream frames) and on Vertex AI, Codex on Azure OpenAI.
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
@@ -28,6 +29,28 @@ Deno.test({
     assert.ok(rec.tls.every((r) => r.fn === "SSL_write" || r.fn === "SSL_read"));
   },
 });
+
+for (
+  const [agent, provider, protocol, path] of [
+    ["claude", "bedrock", "http/1.1", /^\/model\/[^/]+\/invoke-with-response-stream$/],
+    ["claude", "vertex", "http/1.1", /publishers\/anthropic\/models\/[^/]+:streamRawPredict$/],
+    ["codex", "azure", "h2", /^\/openai\/responses\?api-version=/],
+  ] as const
+) {
+  Deno.test({
+    name: `${agent} on ${provider} under capture: the cloud's requests and answers byte for byte`,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const { result } = await checkAgent(agent, protocol, { provider });
+      const calls = result.requests.filter((r) => r.method === "POST");
+      assert.ok(calls.every((r) => path.test(r.path)), calls.map((r) => r.path).join(", "));
+      if (provider === "bedrock") {
+        // the frames are binary: the transcript keeps them in base64, checked byte for byte
+        assert.ok(result.transcript.exchanges.some((e) => e.bodyBase64 !== undefined));
+      }
+    },
+  });
+}
 
 Deno.test({
   name: "Codex under capture over HTTP/2: both directions byte for byte",

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { runAgent, type RunAgentOptions } from "../../lab/agents/mod.ts";
 import { underCapture } from "../../lab/agents/main.ts";
-import type { AgentName } from "../../lab/agents/agent_profile.ts";
+import type { AgentName, CloudProvider } from "../../lab/agents/agent_profile.ts";
 import { httpMessages, type Message } from "./http_messages.ts";
 import { readRecording, type Recording, tlsStreams } from "../../recording/recording.ts";
 import {
@@ -32,6 +32,8 @@ export interface CaptureCheckOptions {
   binary?: string;
   /** extra environment for the agent (e.g. a PATH whose `node` runs a Node agent) */
   env?: Record<string, string>;
+  /** where its model API lives (Claude Code on bedrock or vertex, Codex on azure) */
+  provider?: CloudProvider;
 }
 
 /** Runs `agent` through the tool scenario under capture; the run and the recording. */
@@ -45,6 +47,7 @@ export async function captureAgent(agent: AgentName, opts: CaptureCheckOptions =
     wrap: underCapture(out),
     ...(opts.binary ? { binary: opts.binary } : {}),
     ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.provider ? { provider: opts.provider } : {}),
   };
   const result = await runAgent(run);
   return { result, rec: readRecording(out) };
@@ -111,7 +114,11 @@ export async function checkAgent(
     }
     // its response: the transcript holds what the server sent for each request, in order
     assert.equal(resps[j].status, sent[i].status);
-    assert.equal(dec.decode(resps[j].body), sent[i].body, `response ${i}: the whole stream`);
+    // (a binary body, such as Bedrock's event-stream frames, is kept in base64)
+    const want = sent[i].bodyBase64 !== undefined
+      ? Uint8Array.from(atob(sent[i].bodyBase64!), (c) => c.charCodeAt(0))
+      : new TextEncoder().encode(sent[i].body ?? "");
+    assert.deepEqual(resps[j].body, want, `response ${i}: the whole stream`);
   }
   // the scripted tool call ran and its output went back to the model
   const last = served.filter((r) => r.kind === "main").at(-1)!;
