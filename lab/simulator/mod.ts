@@ -1,6 +1,7 @@
 /**
  * The scripted model server: a local HTTPS stand-in for the Anthropic, OpenAI (Responses and
- * Chat Completions) and Gemini APIs that plays scenario files or replays transcripts, so real
+ * Chat Completions) and Gemini APIs (and Anthropic on Bedrock and Vertex AI, OpenAI on Azure,
+ * by the clouds' routes) that plays scenario files or replays transcripts, so real
  * agents run offline and deterministically. See `lab/scenarios/README.md` for the formats.
  */
 
