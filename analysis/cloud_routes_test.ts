@@ -448,7 +448,7 @@ Deno.test("an LLM-looking request on an unknown route is one problem; MCP and up
   assert.deepEqual(t.problems.map((p) => [p.kind, p.message, p.exchange_id]), [
     [
       "llm",
-      "POST /model/anthropic.claude-x/converse: the request body looks like an LLM API request (messages, inferenceConfig) on a route no reader knows: not read as an LLM call",
+      "POST /model/anthropic.claude-x/converse: Bedrock's Converse API (model anthropic.claude-x): not read as an LLM call",
       1n,
     ],
     [
@@ -473,4 +473,57 @@ Deno.test("prices: Bedrock's and Vertex's model ids are priced as the model they
   assert.notEqual(match("claude-sonnet-4-5"), null);
   // an application inference profile's ARN names no model
   assert.equal(match("arn:aws:bedrock:us-east-1:123:application-inference-profile/abc"), null);
+});
+
+Deno.test("Bedrock invoke: another vendor's model is a problem, an ARN with an Anthropic body a call", async () => {
+  const ok = (b: unknown) => {
+    const s = JSON.stringify(b);
+    return `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${s.length}\r\n\r\n${s}`;
+  };
+  const arn = "arn%3Aaws%3Abedrock%3Aus-east-1%3A123%3Aapplication-inference-profile%2Fabc";
+  const t = await buildHttpTables(
+    "r",
+    view([
+      // Amazon Nova's own format
+      [
+        "write",
+        post("bedrock-runtime.us-east-1.amazonaws.com", "/model/amazon.nova-pro-v1%3A0/invoke", {
+          messages: [{ role: "user", content: [{ text: "hi" }] }],
+          inferenceConfig: { maxTokens: 10 },
+        }),
+      ],
+      ["read", ok({ output: { message: { content: [{ text: "yo" }] } } })],
+      // an application inference profile names no model: the body says Anthropic
+      [
+        "write",
+        post("bedrock-runtime.us-east-1.amazonaws.com", `/model/${arn}/invoke`, {
+          ...anthropicBody("bedrock-2023-05-31"),
+        }),
+      ],
+      [
+        "read",
+        ok({
+          id: "msg_1",
+          type: "message",
+          model: "claude-haiku-4-5-20251001",
+          content: [{ type: "text", text: "hello" }],
+          stop_reason: "end_turn",
+          usage: { input_tokens: 4, output_tokens: 1 },
+        }),
+      ],
+    ]),
+    prices,
+  );
+  assert.deepEqual(
+    t.calls.map((c) => [c.model, c.request_model, c.assistant_text]),
+    [[
+      "claude-haiku-4-5-20251001",
+      "arn:aws:bedrock:us-east-1:123:application-inference-profile/abc",
+      "hello",
+    ]],
+  );
+  assert.deepEqual(t.problems.map((p) => [p.kind, p.message]), [[
+    "llm",
+    "POST /model/amazon.nova-pro-v1%3A0/invoke: Bedrock model amazon.nova-pro-v1:0: the body is not Anthropic Messages (no anthropic_version), another vendor's format: not read as an LLM call",
+  ]]);
 });

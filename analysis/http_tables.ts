@@ -28,7 +28,7 @@ import { agentOf, callKind } from "./llm/call_kind.ts";
 import { readCall } from "./llm/read_call.ts";
 import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts";
 import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
-import { type ApiRoute, routeLlmCall, unroutedLlmRequest } from "./llm/route.ts";
+import { type ApiRoute, routeLlmCall, routeLlmRequest } from "./llm/route.ts";
 import { isObj, type RequestInfo, type ResponseInfo } from "./llm/shapes.ts";
 import { costOf, priceFor, type PriceTable } from "./pricing.ts";
 import type {
@@ -357,7 +357,21 @@ async function buildExchange(
     built.ws = [...rows.values()];
     built.calls = wsCalls(x, ws, rows, base.pid, errors);
   }
-  const route = ws ? null : routeLlmCall(req?.method, req?.target);
+  let route: ApiRoute | null = null;
+  if (!ws && req) {
+    const pathRoute = routeLlmCall(req.method, req.target);
+    // the body is needed where the path cannot tell: Bedrock's models, routes no reader knows
+    const needBody = req.method === "POST" && (!pathRoute || pathRoute.platform === "bedrock");
+    let json: unknown;
+    if (needBody && reqBody && reqBody.bytes[0] === 0x7b) {
+      try {
+        json = JSON.parse(dec.decode(reqBody.bytes));
+      } catch { /* not JSON: read_call says so when it is a call */ }
+    }
+    const r = needBody ? routeLlmRequest(req.method, req.target, json) : { route: pathRoute };
+    route = r.route;
+    if (r.unread) (errors.push(r.unread), built.unrouted = true);
+  }
   if (route) {
     const answer = events
       ? { events }
@@ -388,14 +402,6 @@ async function buildExchange(
       cost_usd: null,
       price_source: null,
     });
-  }
-  if (!route && !ws && req?.method === "POST" && reqBody && reqBody.bytes[0] === 0x7b) {
-    let json: unknown;
-    try {
-      json = JSON.parse(dec.decode(reqBody.bytes));
-    } catch { /* not JSON: not an LLM request */ }
-    const why = unroutedLlmRequest(req.method, req.target, json);
-    if (why) (errors.push(why), built.unrouted = true);
   }
   row.error = errors.length ? [...new Set(errors)].join("; ") : null;
   return built;

@@ -215,3 +215,45 @@ export function unroutedLlmRequest(
     [...conversation, ...call].join(", ")
   }) on a route no reader knows: not read as an LLM call`;
 }
+
+/** Bedrock's Converse API (`/model/M/converse`, `/model/M/converse-stream`): its own shape, not read. */
+const BEDROCK_CONVERSE = /(^|\/)model\/([^/]+)\/(converse|converse-stream)$/;
+
+/**
+ * The model call a request is, with its body where the path alone cannot tell, or why a request
+ * that looks like an LLM call is not read (`unread`: one line for the `problems` table):
+ * Bedrock's `invoke` serves every vendor's models, so a model whose id names no Anthropic model
+ * (an application inference profile ARN, or another vendor's) is read as Anthropic Messages only
+ * when its body says `anthropic_version`; Bedrock's Converse API is not read; and any other route
+ * as {@linkcode unroutedLlmRequest} says.
+ */
+export function routeLlmRequest(
+  method: string | undefined,
+  target: string | undefined,
+  body: unknown,
+): { route: ApiRoute | null; unread?: string } {
+  const route = routeLlmCall(method, target);
+  const obj = typeof body === "object" && body !== null && !Array.isArray(body)
+    ? body as Record<string, unknown>
+    : undefined;
+  if (route?.platform === "bedrock" && !/anthropic|claude/i.test(route.model ?? "")) {
+    if (obj?.anthropic_version !== undefined || obj === undefined) return { route };
+    return {
+      route: null,
+      unread: `Bedrock model ${route.model}: the body is not Anthropic Messages (no ` +
+        `anthropic_version), another vendor's format: not read as an LLM call`,
+    };
+  }
+  if (route) return { route };
+  const converse = method === "POST" && target ? BEDROCK_CONVERSE.exec(pathOf(target)) : null;
+  if (converse) {
+    return {
+      route: null,
+      unread: `Bedrock's Converse API (model ${
+        decodeSegment(converse[2])
+      }): not read as an LLM call`,
+    };
+  }
+  const why = unroutedLlmRequest(method, target, body);
+  return why ? { route: null, unread: why } : { route: null };
+}
