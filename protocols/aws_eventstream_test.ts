@@ -6,7 +6,14 @@ import {
   type EventStreamOptions,
 } from "./aws_eventstream.ts";
 import { crc32 } from "./crc32.ts";
-import { assertSameForAllChunkings, concatBytes, hex, utf8 } from "./testing.ts";
+import {
+  assertSameForAllChunkings,
+  chunkings,
+  concatBytes,
+  hex,
+  seededRandom,
+  utf8,
+} from "./testing.ts";
 
 interface Collected {
   messages: { headers: Record<string, unknown>; payload: string; first: number; last: number }[];
@@ -183,4 +190,46 @@ Deno.test("event stream: offsets start at startOffset", () => {
     out.messages.map((m) => [m.first, m.last]),
     [[1000, 1145], [1146, 1146 + EXCEPTION.length - 1]],
   );
+});
+
+Deno.test("event stream: seeded random messages, chunkings and damage: never a throw, one error", () => {
+  const rand = seededRandom(0xb3d7);
+  const int = (n: number) => Math.floor(rand() * n);
+  for (let run = 0; run < 200; run++) {
+    const sent = Array.from({ length: 1 + int(6) }, (_, i) => ({
+      headers: Object.fromEntries(
+        Array.from({ length: int(4) }, (_, k) => [`:h${k}`, "v".repeat(int(300))]),
+      ),
+      payload: `{"i":${i},"pad":"${"x".repeat(int(2000))}"}`,
+    }));
+    const frames = sent.map((m) => encodeEventStreamMessage(m.headers, utf8(m.payload)));
+    const input = concatBytes(frames);
+    // any chunking gives every message back
+    const chunking =
+      [...chunkings(input, { randomRuns: 1, skipByteByByte: true, splitPointLimit: 0 })]
+        .at(-1)!.chunks;
+    const whole = parseChunks(chunking);
+    assert.deepEqual(whole.errors, []);
+    assert.deepEqual(
+      whole.messages.map((m) => [m.headers, m.payload]),
+      sent.map((m) => [m.headers, m.payload]),
+    );
+    // one flipped byte: the messages before it, then exactly one error
+    const damaged = input.slice();
+    const at = int(damaged.length);
+    damaged[at] ^= 1 << int(8);
+    const d = parseChunks([damaged]);
+    let end = 0;
+    const before = frames.findIndex((f) => (end += f.length) > at);
+    assert.equal(d.errors.length, 1, `run ${run}: ${d.errors.join(" | ")}`);
+    assert.ok(d.messages.length <= before, `run ${run}: no message past the damage`);
+    assert.deepEqual(
+      d.messages.map((m) => m.payload),
+      sent.slice(0, d.messages.length).map((m) => m.payload),
+    );
+    // cut anywhere: the whole messages before the cut, and one truncated error
+    const cut = int(input.length);
+    const c = parseChunks([input.subarray(0, cut)]);
+    assert.ok(c.errors.length <= 1 && c.errors.every((e) => e.startsWith("truncated: ")));
+  }
 });
