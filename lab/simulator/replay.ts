@@ -100,10 +100,25 @@ export function replayResponse(e: TranscriptExchange): ReplayedResponse {
 
 /**
  * The pieces an exchange's body is sent in: the whole body when not streaming, else one piece
- * per server-sent event (cut after each blank line; none for an empty stream).
+ * per server-sent event (cut after each blank line; none for an empty stream), or per AWS
+ * event-stream message (Bedrock: cut by each message's total length).
  */
 export function responseChunks(e: TranscriptExchange, bytes = exchangeBody(e)): Uint8Array[] {
   if (!e.streaming) return [bytes];
+  const type = Object.entries(e.headers).find(([k]) => k.toLowerCase() === "content-type")?.[1];
+  if (type?.toLowerCase().startsWith("application/vnd.amazon.eventstream")) {
+    const frames: Uint8Array[] = [];
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let at = 0;
+    while (at + 4 <= bytes.length) {
+      const total = view.getUint32(at);
+      if (total < 16) break; // not a message: the rest goes as it is
+      frames.push(bytes.subarray(at, Math.min(bytes.length, at + total)));
+      at += total;
+    }
+    if (at < bytes.length) frames.push(bytes.subarray(at));
+    return frames;
+  }
   const chunks: Uint8Array[] = [];
   let start = 0;
   for (let i = 0; i + 1 < bytes.length; i++) {

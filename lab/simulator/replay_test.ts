@@ -1,7 +1,9 @@
 /** Tests for transcripts: saving what the server served and replaying it in order. */
 
 import assert from "node:assert/strict";
-import { ReplayQueue } from "./replay.ts";
+import { ReplayQueue, replayResponse, responseChunks } from "./replay.ts";
+import { renderBedrockStream } from "./anthropic_messages.ts";
+import { concatBytes } from "../../kit/bytes.ts";
 import { parseScenario } from "./scenario.ts";
 import { startModelServer } from "./server.ts";
 import { testClient } from "./testing/client.ts";
@@ -180,4 +182,32 @@ Deno.test("a saved transcript replays byte for byte, in order, then runs out", a
     await replay.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("replay: a Bedrock stream goes out one event-stream message per piece, as served", () => {
+  const frames = renderBedrockStream({
+    model: "m",
+    text: "hello there",
+    toolCalls: [],
+    usage: {
+      inputTokens: 1,
+      outputTokens: 2,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    },
+    seed: "replay-bedrock",
+    created: 0,
+  });
+  const e: TranscriptExchange = {
+    method: "POST",
+    path: "/model/m/invoke-with-response-stream",
+    kind: "main",
+    status: 200,
+    headers: frames.headers,
+    streaming: true,
+    ...bodyFields(concatBytes(frames.chunks)),
+  };
+  assert.deepEqual(responseChunks(e), frames.chunks);
+  assert.deepEqual(replayResponse(e).chunks, frames.chunks);
 });
