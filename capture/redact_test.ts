@@ -123,3 +123,15 @@ Deno.test("the next line is found at every offset and alignment", () => {
   }
   assert.equal(nextLf(new Uint8Array(1000), 0), -1, "none at all");
 });
+
+Deno.test("HTTP/1 redaction: a Bedrock call's SigV4 authorization and AWS session token", () => {
+  const req = "POST /model/anthropic.claude-x/invoke-with-response-stream HTTP/1.1\r\n" +
+    "Host: bedrock-runtime.us-east-1.amazonaws.com\r\nX-Amz-Date: 20261203T101500Z\r\n" +
+    "X-Amz-Security-Token: IQoJb3JpZ2luX2VjEXAMPLE\r\n" +
+    "Authorization: AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20261203/us-east-1/bedrock/aws4_request, " +
+    "SignedHeaders=host;x-amz-date, Signature=abc123\r\nContent-Length: 2\r\n\r\n{}";
+  const out = run([enc.encode(req)]);
+  assert.equal(out.length, req.length);
+  assert.ok(!out.includes("IQoJb3JpZ2luX2VjEXAMPLE") && !out.includes("ASIAEXAMPLE"));
+  assert.ok(out.includes("X-Amz-Date: 20261203T101500Z"), "other headers untouched");
+});
