@@ -8,12 +8,13 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { loadPrices } from "./pricing.ts";
+import { type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
 
 export { DB_FILE };
 
@@ -38,20 +39,20 @@ const sqlOf = (q: SqlFile | string) => (typeof q === "string" ? q : readSql(q.di
 
 /** An open analysed database. */
 export class AnalysedDb {
-  #instance: DuckDBInstance;
+  #db: OpenDuckDb;
   constructor(
     /** the recording directory */
     readonly dir: string,
     /** the database file */
     readonly path: string,
     readonly conn: DuckDBConnection,
-    instance: DuckDBInstance,
+    db: OpenDuckDb,
     /** every table and view name in the database */
     readonly tables: Set<string>,
     /** the database was (re)built on opening */
     readonly analysed: boolean,
   ) {
-    this.#instance = instance;
+    this.#db = db;
   }
 
   /** Whether the database has this table or view. */
@@ -69,9 +70,9 @@ export class AnalysedDb {
     return runSql(this.conn, sqlOf(q), values, typeof q === "string" ? undefined : `${q.name}.sql`);
   }
 
+  /** Closes the database (and removes the directory it could spill to). */
   close(): void {
-    this.conn.closeSync();
-    this.#instance.closeSync();
+    this.#db.close();
   }
 }
 
@@ -86,12 +87,9 @@ export interface OpenOptions {
   log?: (line: string) => void;
 }
 
-async function connect(path: string, write: boolean) {
-  const instance = await DuckDBInstance.create(
-    path,
-    write ? undefined : { access_mode: "READ_ONLY" },
-  );
-  return { instance, conn: await instance.connect() };
+/** Opens under the default memory limit, spilling to a private directory (duckdb_open.ts). */
+function connect(path: string, write: boolean): Promise<OpenDuckDb> {
+  return openDuckDb(path, { readOnly: !write });
 }
 
 /**
@@ -118,23 +116,21 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
   if (!isDb && !isDir(dir)) throw new NotAnalysed(`${recording}: not a directory`);
   if (opts.rebuild) await analyse("asked to analyse it again");
   else if (!existsSync(path)) await analyse("not analysed yet");
-  let { instance, conn } = await connect(path, opts.write ?? false);
-  let tables = await tableNames(conn);
+  let db = await connect(path, opts.write ?? false);
+  let tables = await tableNames(db.conn);
   const missing = (opts.require ?? []).filter((t) => !tables.has(t));
   if (missing.length && !analysed) {
-    conn.closeSync();
-    instance.closeSync();
+    db.close();
     await analyse(`its analysis has no ${missing.join(", ")} (made by an older version)`);
-    ({ instance, conn } = await connect(path, opts.write ?? false));
-    tables = await tableNames(conn);
+    db = await connect(path, opts.write ?? false);
+    tables = await tableNames(db.conn);
   }
   const still = (opts.require ?? []).filter((t) => !tables.has(t));
   if (still.length) {
-    conn.closeSync();
-    instance.closeSync();
+    db.close();
     throw new NotAnalysed(`${path}: no ${still.join(", ")} table`);
   }
-  return new AnalysedDb(dir, path, conn, instance, tables, analysed);
+  return new AnalysedDb(dir, path, db.conn, db, tables, analysed);
 }
 
 /** Runs `fn` with a recording's analysed database open, closing it afterwards. */
@@ -167,12 +163,11 @@ export async function withDb<T>(
   fn: (c: DuckDBConnection) => Promise<T>,
   opts: { readOnly?: boolean } = {},
 ): Promise<T> {
-  const { instance, conn } = await connect(path, !opts.readOnly);
+  const db = await connect(path, !opts.readOnly);
   try {
-    return await fn(conn);
+    return await fn(db.conn);
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    db.close();
   }
 }
 

@@ -40,6 +40,7 @@ import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
 import { writeHttpTables } from "./http_store.ts";
 import { TlsByteScratch } from "./tls_stream.ts";
+import { duckdbConfig, memoryAdvice } from "./duckdb_open.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -49,7 +50,8 @@ export interface AnalyzeOptions {
   prices?: string;
   /** no progress lines */
   quiet?: boolean;
-  /** DuckDB's memory limit (e.g. `1GB`); DuckDB's own default when not given */
+  /** DuckDB's memory limit (e.g. `1GB`); when not given, `defaultMemoryLimit()` of
+   * duckdb_open.ts (a quarter of RAM, at most 1 GiB) */
   memoryLimit?: string;
   /** where the summary goes (default stdout) */
   out?: (text: string) => void;
@@ -117,7 +119,8 @@ export async function analyzeRecording(
     err?: (s: string) => void;
     /** told how long each phase took: read, load, parse, build, summary */
     onPhase?: (phase: string, ms: number) => void;
-    /** DuckDB's memory limit (e.g. `1GB`; beyond it, it spills to a temporary directory) */
+    /** DuckDB's memory limit (e.g. `1GB`; beyond it, it spills into the private build
+     * directory beside the recording); the default rule of duckdb_open.ts when not given */
     memoryLimit?: string;
     /** DuckDB's threads (its default when not given: one per core); the rows do not depend
      * on it */
@@ -142,10 +145,11 @@ export async function analyzeRecording(
   try {
     await Deno.chmod(tmpDir, 0o700);
     const tmpDb = join(tmpDir, DB_FILE);
-    const config: Record<string, string> = {};
-    if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
-    if (opts.threads) config.threads = String(opts.threads);
-    const instance = await DuckDBInstance.create(tmpDb, config);
+    // spilling goes into the private build directory (removed below), not DuckDB's default
+    const instance = await DuckDBInstance.create(
+      tmpDb,
+      duckdbConfig(tmpDir, { memoryLimit: opts.memoryLimit, threads: opts.threads }),
+    );
     const c = await instance.connect();
     let rowsRead = 0;
     try {
@@ -228,7 +232,11 @@ export async function analyzeRecording(
       } catch (e) {
         b.problem("findings", "sql", `the findings could not be listed (${oneLine(e)})`);
       }
-      const problems = [...b.problems];
+      // out of memory (or of disk to spill to) says what to change
+      const problems = b.problems.map((p) => ({
+        ...p,
+        message: memoryAdvice(p.message, opts.memoryLimit),
+      }));
       await b.appendRows(problemsTable, problems);
       await b.appendRows(recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
       phase("findings");

@@ -1,11 +1,13 @@
 /**
  * Entry point of `deno task analyze [--prices FILE] [--memory-limit SIZE] [--quiet] RECORDING...`:
- * parses the arguments and runs `analyze.ts`. `--memory-limit` (e.g. `1GB`) holds DuckDB to that
- * much memory; beyond it, it spills to the private temporary directory beside the recording. Exit codes: 0 at least one recording analysed, 1 none could
- * be, 2 bad usage.
+ * parses the arguments and runs `analyze.ts`. `--memory-limit` (e.g. `1GB`, at least 64MiB) holds
+ * DuckDB to that much memory (default: a quarter of RAM, at most 1 GiB; duckdb_open.ts); beyond
+ * it, it spills to the private temporary directory beside the recording. Exit codes: 0 at least
+ * one recording analysed, 1 none could be, 2 bad usage.
  */
-import { parseCommand, runCommand, usageError, userPath } from "../kit/cli.ts";
+import { parseCommand, runCommand, userPath } from "../kit/cli.ts";
 import { run } from "./analyze.ts";
+import { memoryLimitOption } from "./duckdb_open.ts";
 
 const USAGE =
   "usage: deno task analyze [--prices FILE] [--memory-limit SIZE] [--quiet] RECORDING...";
@@ -17,12 +19,7 @@ if (import.meta.main) {
       quiet: { type: "boolean", short: "q" },
       "memory-limit": { type: "string" },
     });
-    const limit = values["memory-limit"];
-    if (limit !== undefined && !/^\d+(\.\d+)?\s*(K|M|G|T)i?B$/i.test(limit)) {
-      throw usageError(
-        `--memory-limit: a size such as 1GB or 512MiB, not ${JSON.stringify(limit)}`,
-      );
-    }
+    const limit = memoryLimitOption(values["memory-limit"]);
     return await run({
       recordings: positionals.map(userPath),
       prices: values.prices && userPath(values.prices),

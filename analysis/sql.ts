@@ -13,13 +13,13 @@
  * The one place SQL text is built from input: `ATTACH` and `read_parquet` take no parameters, so
  * paths are written as quoted string literals (quotes doubled). Labels are bound values.
  */
-import { join, resolve } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { dirname, join, resolve } from "node:path";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
 import { isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
+import { memoryAdvice, openDuckDb } from "./duckdb_open.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
 import { CORRELATE_TABLES } from "./correlate/schema.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "./detect/schema.ts";
@@ -74,15 +74,18 @@ export async function run(opts: SqlOptions): Promise<number> {
   }
   if (dbs.length === 0 && exports.length === 0) return 1;
   if (opts.write && dbs.length === 0) throw usageError("--write takes a recording, not an export");
-  const instance = await DuckDBInstance.create(opts.write ? dbs[0].path : ":memory:");
-  const c = await instance.connect();
+  // under the default memory limit, spilling beside the first recording (duckdb_open.ts)
+  const db = await openDuckDb(opts.write ? dbs[0].path : ":memory:", {
+    spillIn: dbs.length ? dirname(dbs[0].path) : resolve(exports[0]),
+  });
+  const c = db.conn;
   const answer = async () => {
     try {
       const r = await c.runAndReadAll(opts.query);
       out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
       return 0;
     } catch (e) {
-      const msg = errorLine(e);
+      const msg = memoryAdvice(errorLine(e));
       const why = /read-only mode/.test(msg)
         ? " (recordings are opened read-only; --write opens one for writing)"
         : "";
@@ -157,7 +160,6 @@ export async function run(opts: SqlOptions): Promise<number> {
     }
     return await answer();
   } finally {
-    c.closeSync();
-    instance.closeSync();
+    db.close();
   }
 }

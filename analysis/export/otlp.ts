@@ -19,7 +19,7 @@
  * or partial delivery is an error, never silent.
  */
 import { createHash } from "node:crypto";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import {
   type Attributes,
   type Context,
@@ -39,7 +39,7 @@ import {
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { openDuckDb } from "../duckdb_open.ts";
 import { usageError } from "../../kit/cli.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { sqlString } from "../../kit/columns.ts";
@@ -200,8 +200,9 @@ function serverOf(host: unknown): { address?: string; port?: number } {
 /** Sends the sessions of `db` (an `analysis.duckdb`) as traces. */
 export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<OtlpResult> {
   const target = otlpTarget();
-  const instance = await DuckDBInstance.create(":memory:");
-  const c = await instance.connect();
+  // under the default memory limit, spilling beside the database (duckdb_open.ts)
+  const opened = await openDuckDb(":memory:", { spillIn: dirname(db) });
+  const c = opened.conn;
   let q: Record<string, Row[]>;
   try {
     await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY); USE src`);
@@ -214,8 +215,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
     q.recording = (await c.runAndReadAll("SELECT recording, host FROM recordings LIMIT 1"))
       .getRowObjectsJS() as Row[];
   } finally {
-    c.closeSync();
-    instance.closeSync();
+    opened.close();
   }
   const recording = String(q.recording[0]?.recording ?? basename(db));
   const host = String(q.recording[0]?.host ?? "unknown");

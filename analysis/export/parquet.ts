@@ -16,7 +16,8 @@
  * which takes no parameters: it is written as a quoted string literal (quotes doubled).
  */
 import { dirname, join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { openDuckDb } from "../duckdb_open.ts";
 import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
 import { errorLine } from "../../kit/cli.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
@@ -126,8 +127,9 @@ async function selectList(c: DuckDBConnection, name: string): Promise<string[]> 
  * hold (e.g. `labels` before any labelling) are left out.
  */
 export async function exportParquet(db: string, out: string): Promise<ParquetExport> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const c = await instance.connect();
+  // under the default memory limit, spilling beside the database (duckdb_open.ts)
+  const opened = await openDuckDb(":memory:", { spillIn: dirname(db) });
+  const c = opened.conn;
   try {
     await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY)`);
     const id = await identity(c, dirname(db).split("/").pop() ?? "recording");
@@ -165,8 +167,7 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
     }
     return result;
   } finally {
-    c.closeSync();
-    instance.closeSync();
+    opened.close();
   }
 }
 
