@@ -11,13 +11,15 @@
  *   deno task bench:analysis [--calls N] [--events N] [--runs N] [--fresh] [--memory-limit 1GB]
  *
  * `--memory-limit` holds DuckDB to that much memory (it spills to disk beyond it; default: the
- * analysis's own default). Each run writes a fingerprint of every table (row count and an
+ * analysis's own, a quarter of RAM at most 1 GiB: analysis/duckdb_open.ts); the run line names
+ * the limit used. Each run writes a fingerprint of every table (row count and an
  * order-free hash of all columns) to `fingerprint.json` beside the recording, so runs of two
  * versions of the analysis can be compared row for row.
  *
  * The recording is cached in .cache/bench-analysis/ (regenerated with --fresh).
  */
 import { intOption, parseCommand, runCommand } from "../kit/cli.ts";
+import { memoryLimitOption } from "../analysis/duckdb_open.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
 import { fileTable, netTable, processTable, tlsTable } from "../recording/schema.ts";
 import type { FileRow, NetRow, TlsRow } from "../recording/schema.ts";
@@ -527,6 +529,7 @@ async function child(dir: string, memoryLimit: string) {
   });
   const totalMs = performance.now() - t0;
   const peak = peakRssMb();
+  const { defaultMemoryLimit } = await import("../analysis/duckdb_open.ts");
   const cpu = cpuSeconds();
   console.log(JSON.stringify({
     phases,
@@ -534,6 +537,7 @@ async function child(dir: string, memoryLimit: string) {
     totalMs,
     cpu,
     peakRssMb: peak,
+    memoryLimit: memoryLimit || `${defaultMemoryLimit()} (default)`,
     totals: Object.fromEntries(Object.entries(s.totals).map(([k, v]) => [k, String(v)])),
     tables: await fingerprint(s.db),
   }));
@@ -552,6 +556,7 @@ async function main(args: string[]) {
     "memory-limit": { type: "string", default: "" },
   }, { positionals: false });
   if (values.child) return await child(values.child, values["memory-limit"]);
+  memoryLimitOption(values["memory-limit"] || undefined);
   const sizes = {
     calls: intOption("calls", values.calls, 1)!,
     events: intOption("events", values.events, 1)!,
@@ -596,7 +601,7 @@ async function main(args: string[]) {
     console.log(
       `\nrun ${r + 1}: whole analysis ${(res.totalMs / 1000).toFixed(2)} s, ` +
         `${rate(res.totalMs)} events/s, ${res.cpu.toFixed(1)} s CPU, peak RSS ` +
-        `${res.peakRssMb.toFixed(0)} MiB`,
+        `${res.peakRssMb.toFixed(0)} MiB (DuckDB memory limit ${res.memoryLimit})`,
     );
     for (const [p, ms] of Object.entries(res.phases as Record<string, number>)) {
       const cpu = res.phaseCpu?.[p];
