@@ -2,9 +2,10 @@
  * The one way to an analysed recording's database (`analysis.duckdb` beside the recording),
  * used by the analysis commands, the reports, the notebooks, the observer and the lab:
  * finding it, building it first when it is missing, older than what the caller needs or asked
- * to be rebuilt, opening it (read-only unless asked otherwise), and running named `.sql` files
- * with bound values into plain rows (`queryRows` of kit/sql_runner.ts: BIGINT as bigint, lists
- * as arrays).
+ * to be rebuilt, opening it (read-only unless asked otherwise; DuckDB held to the default
+ * memory limit of duckdb_open.ts, spilling to a private directory removed on closing), and
+ * running named `.sql` files with bound values into plain rows (`queryRows` of
+ * kit/sql_runner.ts: BIGINT as bigint, lists as arrays).
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
