@@ -342,7 +342,7 @@ export async function run(opts: AnalyzeOptions): Promise<number> {
       ok++;
     } catch (e) {
       const msg = e instanceof NotARecording ? e.message : `${path}: ${(e as Error).message}`;
-      err(`analyze: ${msg.split("\n")[0]}\n`);
+      err(`analyze: ${memoryAdvice(msg.split("\n")[0], opts.memoryLimit)}\n`);
     }
   }
   return ok > 0 ? 0 : 1;
