@@ -51,7 +51,7 @@ export interface AnalyzeOptions {
   /** no progress lines */
   quiet?: boolean;
   /** DuckDB's memory limit (e.g. `1GB`); when not given, `defaultMemoryLimit()` of
-   * duckdb_open.ts (a quarter of RAM, at most 1 GiB) */
+   * duckdb_open.ts (a quarter of RAM, at most 512 MiB) */
   memoryLimit?: string;
   /** where the summary goes (default stdout) */
   out?: (text: string) => void;

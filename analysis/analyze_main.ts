@@ -1,7 +1,7 @@
 /**
  * Entry point of `deno task analyze [--prices FILE] [--memory-limit SIZE] [--quiet] RECORDING...`:
  * parses the arguments and runs `analyze.ts`. `--memory-limit` (e.g. `1GB`, at least 64MiB) holds
- * DuckDB to that much memory (default: a quarter of RAM, at most 1 GiB; duckdb_open.ts); beyond
+ * DuckDB to that much memory (default: a quarter of RAM, at most 512 MiB; duckdb_open.ts); beyond
  * it, it spills to the private temporary directory beside the recording. Exit codes: 0 at least
  * one recording analysed, 1 none could be, 2 bad usage.
  */

@@ -3,10 +3,10 @@
  * `sql`, `export`): how much memory DuckDB may hold and where it spills beyond that.
  *
  * Memory: `--memory-limit SIZE` when given, else the default rule: a quarter of physical RAM
- * (`os.totalmem()`), at most 1 GiB, at least 256 MiB. DuckDB's own default is 80% of RAM, which
- * lets a long recording's analysis take what a laptop has; the measurements behind the rule are
- * in reports/bench/analysis.md (session 9). The JS side (the parse, V8's heap) comes on top of
- * DuckDB's share.
+ * (`os.totalmem()`), at most 512 MiB, at least 256 MiB. DuckDB's own default, 80% of RAM, let
+ * the analysis of 10M events peak at 4.2 GiB; held to 1 GiB it still passed 2 GiB, to 512 MiB it
+ * peaked at 1.2–1.5 GiB in the same CPU time (reports/bench/analysis.md, session 9). The JS side
+ * (the parse, V8's heap) comes on top of DuckDB's share.
  *
  * Spilling: into a private directory (mode 0700) beside the database when that can be written,
  * else in the system's temporary directory, removed when the database is closed — never DuckDB's
@@ -21,7 +21,7 @@ import { usageError } from "../kit/cli.ts";
 
 /** The default's share of physical RAM, its cap and its floor. */
 export const MEMORY_FRACTION = 0.25;
-export const MEMORY_CAP_BYTES = 2 ** 30;
+export const MEMORY_CAP_BYTES = 512 * 2 ** 20;
 export const MEMORY_FLOOR_BYTES = 256 * 2 ** 20;
 /** The smallest `--memory-limit` accepted. */
 export const MEMORY_MIN_BYTES = 64 * 2 ** 20;

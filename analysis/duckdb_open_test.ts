@@ -19,10 +19,10 @@ import { denoTask, fixtureDir } from "./testing.ts";
 
 const GiB = 2 ** 30;
 
-Deno.test("default memory limit: a quarter of RAM, at most 1 GiB, at least 256 MiB", () => {
-  assert.equal(defaultMemoryLimit(24 * GiB), "1024MiB");
-  assert.equal(defaultMemoryLimit(4 * GiB), "1024MiB");
+Deno.test("default memory limit: a quarter of RAM, at most 512 MiB, at least 256 MiB", () => {
+  assert.equal(defaultMemoryLimit(24 * GiB), "512MiB");
   assert.equal(defaultMemoryLimit(2 * GiB), "512MiB");
+  assert.equal(defaultMemoryLimit(1.5 * GiB), "384MiB");
   assert.equal(defaultMemoryLimit(0.5 * GiB), "256MiB");
   assert.equal(sizeBytes("1GB"), 1e9);
   assert.equal(sizeBytes("1.5 GiB"), 1.5 * GiB);

@@ -11,7 +11,7 @@
  *   deno task bench:analysis [--calls N] [--events N] [--runs N] [--fresh] [--memory-limit 1GB]
  *
  * `--memory-limit` holds DuckDB to that much memory (it spills to disk beyond it; default: the
- * analysis's own, a quarter of RAM at most 1 GiB: analysis/duckdb_open.ts); the run line names
+ * analysis's own, a quarter of RAM at most 512 MiB: analysis/duckdb_open.ts); the run line names
  * the limit used. Each run writes a fingerprint of every table (row count and an
  * order-free hash of all columns) to `fingerprint.json` beside the recording, so runs of two
  * versions of the analysis can be compared row for row.
