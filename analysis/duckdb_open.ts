@@ -150,5 +150,5 @@ export function memoryAdvice(line: string, memoryLimit?: string): string {
   if (!/Out of Memory|No space left on device|max_temp_directory_size/i.test(line)) return line;
   const limit = memoryLimit ?? `${defaultMemoryLimit()} (the default)`;
   return `${line} — DuckDB was held to ${limit} of memory and spills beside the database: ` +
-    "free disk space there, or give analyze a larger --memory-limit";
+    "free disk space there, or give a larger --memory-limit (analyze, sql)";
 }

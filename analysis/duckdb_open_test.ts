@@ -70,7 +70,7 @@ Deno.test("the analysed-database opener holds DuckDB to the default and spills p
   }
 });
 
-Deno.test("analyze --memory-limit: a bad size is one line (then the usage) and exit 2", async () => {
+Deno.test("analyze and sql --memory-limit: a bad size is one line (then the usage) and exit 2", async () => {
   const rec = await analysedCopy();
   try {
     for (const [bad, why] of [["lots", /a size such as 1GB/], ["1KB", /at least 64MiB/]] as const) {
@@ -85,6 +85,23 @@ Deno.test("analyze --memory-limit: a bad size is one line (then the usage) and e
     }
     const ok = await denoTask(["analyze", "--quiet", "--memory-limit", "256MiB", rec]);
     assert.equal(ok.code, 0, ok.stderr);
+    // sql takes the same option, and DuckDB runs the query under it
+    const q = "SELECT current_setting('memory_limit') AS m";
+    const sql = await denoTask([
+      "sql",
+      "--format",
+      "csv",
+      "--memory-limit",
+      "300MiB",
+      rec,
+      "--",
+      q,
+    ]);
+    assert.equal(sql.code, 0, sql.stderr);
+    assert.equal(sql.stdout.trim().split("\n")[1], "300.0 MiB");
+    const bad = await denoTask(["sql", "--memory-limit", "3", rec, "--", q]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^sql: --memory-limit: a size such as 1GB or 512MiB, not "3"\n/);
   } finally {
     await Deno.remove(rec.replace(/\/rec$/, ""), { recursive: true });
   }

@@ -37,6 +37,8 @@ export interface SqlOptions {
   prices?: string;
   /** open the (one) recording's database for writing */
   write?: boolean;
+  /** DuckDB's memory limit (e.g. `2GB`); the default of duckdb_open.ts when not given */
+  memoryLimit?: string;
   out?: (text: string) => void;
   err?: (text: string) => void;
 }
@@ -64,7 +66,11 @@ export async function run(opts: SqlOptions): Promise<number> {
     if (!isFile(db)) {
       err(`sql: ${rec}: not analysed yet, analysing\n`);
       try {
-        await analyzeRecording(rec, loadPrices(opts.prices), { quiet: true, err });
+        await analyzeRecording(rec, loadPrices(opts.prices), {
+          quiet: true,
+          err,
+          memoryLimit: opts.memoryLimit,
+        });
       } catch (e) {
         err(`sql: ${errorLine(e)}\n`);
         continue;
@@ -77,6 +83,7 @@ export async function run(opts: SqlOptions): Promise<number> {
   // under the default memory limit, spilling beside the first recording (duckdb_open.ts)
   const db = await openDuckDb(opts.write ? dbs[0].path : ":memory:", {
     spillIn: dbs.length ? dirname(dbs[0].path) : resolve(exports[0]),
+    memoryLimit: opts.memoryLimit,
   });
   const c = db.conn;
   const answer = async () => {
@@ -85,7 +92,7 @@ export async function run(opts: SqlOptions): Promise<number> {
       out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
       return 0;
     } catch (e) {
-      const msg = memoryAdvice(errorLine(e));
+      const msg = memoryAdvice(errorLine(e), opts.memoryLimit);
       const why = /read-only mode/.test(msg)
         ? " (recordings are opened read-only; --write opens one for writing)"
         : "";

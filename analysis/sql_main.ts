@@ -1,15 +1,17 @@
 /**
- * Entry point of `deno task sql [--format table|csv|json] [--write] RECORDING... -- "SELECT ..."`
- * (read-only unless `--write`, which takes one recording): parses the arguments (the query is
+ * Entry point of `deno task sql [--format table|csv|json] [--write] [--memory-limit SIZE]
+ * RECORDING... -- "SELECT ..."` (read-only unless `--write`, which takes one recording; DuckDB
+ * held to `--memory-limit` or the default of duckdb_open.ts): parses the arguments (the query is
  * what follows `--`, else the last argument) and runs `sql.ts`. Exit codes: 0 ok, 1 no
  * recording could be queried or the query failed, 2 bad usage.
  */
 import { parseCommand, runCommand, userPath } from "../kit/cli.ts";
 import { run } from "./sql.ts";
+import { memoryLimitOption } from "./duckdb_open.ts";
 import type { OutputFormat } from "./table_output.ts";
 
 const USAGE = "usage: deno task sql [--format table|csv|json] [--prices FILE] [--write] " +
-  'RECORDING... -- "SELECT ..."';
+  '[--memory-limit SIZE] RECORDING... -- "SELECT ..."';
 
 /** Splits argv into options+recordings and the query. */
 export function splitArgs(argv: string[]): { args: string[]; query: string } {
@@ -26,13 +28,16 @@ if (import.meta.main) {
       format: { type: "string", short: "f", default: "table" },
       prices: { type: "string" },
       write: { type: "boolean" },
+      "memory-limit": { type: "string" },
     });
+    const memoryLimit = memoryLimitOption(values["memory-limit"]);
     return await run({
       recordings: positionals.map(userPath),
       query,
       format: values.format as OutputFormat,
       prices: values.prices && userPath(values.prices),
       write: values.write,
+      memoryLimit,
     });
   });
 }
