@@ -182,7 +182,13 @@ export const tlsTable = table(
         "lost call)",
     ),
     col("len", "int64", "bytes the call moved"),
-    col("data", "binary", "the plaintext (secret headers redacted unless --keep-secrets)"),
+    col(
+      "data",
+      "binary",
+      "the plaintext (secret headers redacted unless --keep-secrets; over HTTP/1, also " +
+        "secret-named values in MCP's JSON-RPC bodies and events: " +
+        "`protocols/http1_body_secrets.ts`)",
+    ),
     col("truncated", "bool", "data was cut at --max-tls-bytes"),
     col(
       "lost",
