@@ -2,7 +2,7 @@
  * Command line for the agent runner:
  *
  *   deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] [--workdir DIR]
- *       [--http1] [--transport websocket|http] [--ws-compression MODE]
+ *       [--http1 | --plain-http] [--transport websocket|http] [--ws-compression MODE]
  *       [--provider direct|bedrock|vertex|azure] [--prompt TEXT]
  *       [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] [--timeout SECONDS]
  *
@@ -54,6 +54,8 @@ export interface AgentCliOptions {
   captureOut?: string;
   workdir?: string;
   http1: boolean;
+  /** the server speaks plain HTTP/1.1 (no TLS), as a local model server does */
+  plainHttp: boolean;
   transport?: CodexTransport;
   websocketCompression?: WebSocketCompression;
   provider?: CloudProvider;
@@ -67,7 +69,7 @@ export interface AgentCliOptions {
 export const USAGE =
   "usage: deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] " +
   "[--workdir DIR] " +
-  "[--http1] [--transport websocket|http] [--ws-compression context-takeover|no-context-takeover|off] " +
+  "[--http1 | --plain-http] [--transport websocket|http] [--ws-compression context-takeover|no-context-takeover|off] " +
   "[--provider direct|bedrock|vertex|azure] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
   "[--timeout SECONDS]";
 
@@ -95,6 +97,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     capture: { type: "boolean", default: false },
     out: { type: "string" },
     http1: { type: "boolean", default: false },
+    "plain-http": { type: "boolean", default: false },
     transport: { type: "string" },
     "ws-compression": { type: "string" },
     provider: { type: "string" },
@@ -156,6 +159,9 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     const problem = cloudProblem(agent as AgentName, provider as CloudProvider);
     if (problem) throw usageError(`--provider: ${problem}`);
   }
+  if (parsed.values.http1 && parsed.values["plain-http"]) {
+    throw usageError("give --http1 (HTTPS, HTTP/1.1 only) or --plain-http (no TLS), not both");
+  }
   const scenarioPath = resolveScenarioPath(scenario);
   return {
     agent: agent as AgentName,
@@ -165,6 +171,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
       : undefined,
     workdir: parsed.values.workdir && userPath(parsed.values.workdir),
     http1: parsed.values.http1,
+    plainHttp: parsed.values["plain-http"],
     transport: transport as CodexTransport | undefined,
     websocketCompression: wsc as WebSocketCompression | undefined,
     provider: provider as CloudProvider | undefined,
@@ -202,6 +209,7 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     prompt: opts.prompt ?? scenario.prompt,
     workdir: opts.workdir,
     http1: opts.http1,
+    plainHttp: opts.plainHttp,
     transport: opts.transport,
     websocketCompression: opts.websocketCompression,
     provider: opts.provider,

@@ -72,6 +72,11 @@ export interface RunAgentOptions {
   wrap?: (argv: string[]) => string[];
   /** Make the server offer HTTP/1.1 only. */
   http1?: boolean;
+  /**
+   * Make the server speak plain HTTP/1.1, no TLS (as a local Ollama, vLLM or LiteLLM proxy
+   * does): the agent is given `http://` base URLs.
+   */
+  plainHttp?: boolean;
   /** Run this executable instead of the pinned one (another build of the same agent). */
   binary?: string;
   /** Codex's transport (default "websocket"; see codex_profile.ts). */
@@ -209,6 +214,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     scenario,
     transcript,
     http1: opts.http1,
+    plainHttp: opts.plainHttp,
     logFile: opts.logFile,
     vars: { workdir },
     websocket: {

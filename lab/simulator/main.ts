@@ -1,7 +1,7 @@
 /**
  * Command line for the scripted model server:
  *
- *   deno task model-server -- --scenario FILE [--port N] [--http1] [--host ADDR]
+ *   deno task model-server -- --scenario FILE [--port N] [--http1 | --plain-http] [--host ADDR]
  *       [--replay TRANSCRIPT [--timing transcript|zero]] [--save-transcript FILE] [--log FILE]
  *       [--log-bodies]
  *       [--var NAME=VALUE ...]
@@ -23,6 +23,8 @@ export interface ServeCliOptions {
   port: number;
   host: string;
   http1: boolean;
+  /** plain HTTP/1.1, no TLS */
+  plainHttp: boolean;
   saveTranscript?: string;
   log?: string;
   logBodies: boolean;
@@ -30,7 +32,7 @@ export interface ServeCliOptions {
 }
 
 export const USAGE = "usage: deno task model-server -- (--scenario FILE | --replay TRANSCRIPT " +
-  "[--timing transcript|zero]) [--port N] [--http1] " +
+  "[--timing transcript|zero]) [--port N] [--http1 | --plain-http] " +
   "[--host 127.0.0.1] [--save-transcript FILE] [--log FILE] [--log-bodies] [--var NAME=VALUE]";
 
 /** Parses the command line. */
@@ -42,6 +44,7 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
     port: { type: "string", default: "0" },
     host: { type: "string", default: "127.0.0.1" },
     http1: { type: "boolean", default: false },
+    "plain-http": { type: "boolean", default: false },
     "save-transcript": { type: "string" },
     log: { type: "string" },
     "log-bodies": { type: "boolean", default: false },
@@ -70,6 +73,9 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
       `--host: must be a loopback address, got ${JSON.stringify(v.host)}`,
     );
   }
+  if (v.http1 && v["plain-http"]) {
+    throw usageError("give --http1 (HTTPS, HTTP/1.1 only) or --plain-http (no TLS), not both");
+  }
   const vars: Record<string, string> = {};
   for (const kv of v.var) {
     const eq = kv.indexOf("=");
@@ -87,6 +93,7 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
     port,
     host: v.host,
     http1: v.http1,
+    plainHttp: v["plain-http"],
     saveTranscript: v["save-transcript"] && userPath(v["save-transcript"]),
     log: v.log && userPath(v.log),
     logBodies: v["log-bodies"],
@@ -106,16 +113,25 @@ export async function run(
     port: opts.port,
     hostname: opts.host,
     http1: opts.http1,
+    plainHttp: opts.plainHttp,
     logFile: opts.log,
     logBodies: opts.logBodies,
     vars: opts.vars,
   });
   const lines = [
-    `model server: ${server.origin} (${opts.http1 ? "HTTP/1.1 only" : "HTTP/2 and HTTP/1.1"})`,
+    `model server: ${server.origin} (${
+      opts.plainHttp
+        ? "plain HTTP/1.1, no TLS"
+        : opts.http1
+        ? "HTTP/1.1 only"
+        : "HTTP/2 and HTTP/1.1"
+    })`,
     `  ANTHROPIC_BASE_URL=${server.origin}`,
     `  GOOGLE_GEMINI_BASE_URL=${server.origin}`,
     `  OPENAI_BASE_URL=${server.url}`,
-    `  NODE_EXTRA_CA_CERTS=${server.caCertPath} SSL_CERT_FILE=${server.caCertPath} CODEX_CA_CERTIFICATE=${server.caCertPath}`,
+    ...(opts.plainHttp ? [] : [
+      `  NODE_EXTRA_CA_CERTS=${server.caCertPath} SSL_CERT_FILE=${server.caCertPath} CODEX_CA_CERTIFICATE=${server.caCertPath}`,
+    ]),
     ...server.pages.map((p) => `  page ${p.name}: ${p.url} (${p.addressUrl})`),
   ];
   console.log(lines.join("\n"));

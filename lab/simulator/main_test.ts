@@ -23,6 +23,8 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
   assert.equal(o.http1, true);
   assert.deepEqual(o.vars, { a: "b=c" });
   assert.equal(o.timing, "transcript");
+  assert.equal(o.plainHttp, false);
+  assert.equal(parseServeArgs(["--scenario", "s.json", "--plain-http"]).plainHttp, true);
   assert.equal(parseServeArgs(["--replay", "t.json", "--timing", "zero"]).timing, "zero");
   // deno task's --; paths are the user's
   assert.equal(parseServeArgs(["--", "--scenario", "s.json"]).scenario, userPath("s.json"));
@@ -36,6 +38,7 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
     [["--scenario", "s", "--var", "novalue"], /--var: expected NAME=VALUE/],
     [["--replay", "t", "--timing", "slow"], /--timing: expected transcript or zero/],
     [["--scenario", "s", "--bogus"], /Unknown option '--bogus'/],
+    [["--scenario", "s", "--http1", "--plain-http"], /--http1 .* or --plain-http .*, not both/],
   ];
   for (const [args, re] of bad) {
     assert.throws(

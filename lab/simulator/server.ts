@@ -1,6 +1,7 @@
 /**
  * The scripted model server: HTTPS on a loopback address (HTTP/2 or HTTP/1.1 by ALPN, or
- * HTTP/1.1 only) that speaks the Anthropic Messages, OpenAI Responses, OpenAI Chat Completions
+ * HTTP/1.1 only), or plain HTTP/1.1 (`plainHttp`: as Ollama, LM Studio, vLLM or a LiteLLM proxy
+ * listen on the same machine; the same routes and bytes, no TLS, no WebSocket) that speaks the Anthropic Messages, OpenAI Responses, OpenAI Chat Completions
  * and Gemini APIs, streaming and not. It plays a scenario, or replays a transcript, logs every
  * request, and keeps the transcript of what it served so a run can be replayed later.
  */
@@ -42,6 +43,11 @@ export interface ModelServerOptions {
   port?: number;
   /** Offer only HTTP/1.1 in ALPN. */
   http1?: boolean;
+  /**
+   * Plain HTTP/1.1, no TLS (`http://` URLs): the same routes and bytes as over HTTPS, as a
+   * local model server or proxy speaks; no WebSocket endpoint.
+   */
+  plainHttp?: boolean;
   /** Where the CA is kept; default `<repo>/.cache/model-server-ca`. */
   caDir?: string;
   /** More names or addresses for the leaf certificate. */
@@ -70,7 +76,7 @@ export interface ModelServerOptions {
 }
 
 export interface ModelServer {
-  /** OpenAI-style base URL: `https://127.0.0.1:PORT/v1`. */
+  /** OpenAI-style base URL: `https://127.0.0.1:PORT/v1` (`http://` with `plainHttp`). */
   url: string;
   /** `https://127.0.0.1:PORT`: the base URL for Anthropic and Gemini clients. */
   origin: string;
@@ -318,11 +324,12 @@ export async function startModelServer(
     );
     finish(out.status);
   };
-  const ws = opts.websocket === false ? undefined : opts.websocket ?? {};
+  const plain = opts.plainHttp === true;
+  const ws = opts.websocket === false || plain ? undefined : opts.websocket ?? {};
   const listener = await listen({
     hostname,
     port: opts.port ?? 0,
-    tls: { cert: certs.leaf.certPem, key: certs.leaf.keyPem },
+    tls: plain ? undefined : { cert: certs.leaf.certPem, key: certs.leaf.keyPem },
     http1Only: opts.http1 === true,
     onWebSocket: ws
       ? responsesWebSocket(handle, {
@@ -332,7 +339,9 @@ export async function startModelServer(
       : undefined,
   }, handle);
 
-  const origin = `https://${hostname.includes(":") ? `[${hostname}]` : hostname}:${listener.port}`;
+  const origin = `${plain ? "http" : "https"}://${
+    hostname.includes(":") ? `[${hostname}]` : hostname
+  }:${listener.port}`;
   return {
     url: `${origin}/v1`,
     origin,

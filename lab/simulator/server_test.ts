@@ -126,6 +126,36 @@ Deno.test("ALPN: h2 offered by default, only http/1.1 with http1", async () => {
   }
 });
 
+Deno.test("plainHttp: the same API over plain HTTP/1.1 on the wire, no TLS", async () => {
+  const server = await startModelServer({ scenario: TOOL_SCENARIO, plainHttp: true });
+  try {
+    assert.equal(server.origin, `http://127.0.0.1:${server.port}`);
+    assert.equal(server.url, `${server.origin}/v1`);
+    // a raw TCP client: the request and the answer are the bytes on the wire
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const body = JSON.stringify({
+      model: "claude-test",
+      stream: true,
+      tools: [BASH],
+      messages: [{ role: "user", content: [{ type: "text", text: "go" }] }],
+    });
+    await conn.write(new TextEncoder().encode(
+      `POST /v1/messages?beta=true HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    ));
+    const wire = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+    assert.match(wire, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(wire, /\r\ncontent-type: text\/event-stream/i);
+    assert.match(wire, /event: message_stop/);
+    assert.equal(server.requests[0].httpVersion, "1.1");
+    assert.equal(server.requests[0].kind, "main");
+    assert.deepEqual(server.requests[0].toolCalls, ["Bash"]);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("the certificate covers localhost and other loopback addresses", async () => {
   const server = await startModelServer({
     scenario: TOOL_SCENARIO,
