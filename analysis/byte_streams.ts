@@ -47,6 +47,8 @@ export interface Connection {
   read: DirectionStream;
   /** earliest ts of the connection's rows */
   firstTs: bigint;
+  /** cleartext HTTP on loopback TCP, read from `ipc` (loopback_http.ts), not TLS */
+  cleartext?: boolean;
 }
 
 /** The tls columns the rebuild needs. */

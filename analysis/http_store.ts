@@ -23,6 +23,7 @@ import {
 } from "./schema.ts";
 import { sqlText } from "./sql_files.ts";
 import { assembleHttpTables, type TlsByteScratch, tlsConnections } from "./tls_stream.ts";
+import { loopbackConnections } from "./loopback_http.ts";
 
 /** Final exchange numbers by provisional id, for `sql/http_numbers.sql` (dropped by it). */
 export const exchangeNumbersTable = table(
@@ -148,7 +149,8 @@ class DuckDbSink implements HttpRowSink {
 }
 
 /**
- * Parses the `tls` table connection by connection, reading it through `reader` (a second
+ * Parses the `tls` table connection by connection (and then the LLM connections in cleartext on
+ * loopback TCP from `ipc`, `loopback_http.ts`), reading it through `reader` (a second
  * connection to the build's database: a query streaming on the build's own connection would be
  * cut short by the appends), and fills
  * http_exchanges, sse_events, ws_messages, llm_calls and tool_calls; returns the stream and
@@ -176,10 +178,15 @@ export async function writeHttpTables(
   ]);
   await b.c.run("BEGIN TRANSACTION");
   let n: HttpNumbers;
+  const cleartextProblems: ProblemRow[] = [];
   try {
     const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
-    const conns = tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
-    n = await assembleHttpTables(recording, conns, prices, sink, opts);
+    // the TLS connections, then the LLM connections in cleartext on loopback TCP (`ipc`)
+    const conns = async function* () {
+      yield* tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
+      yield* loopbackConnections(reader, cleartextProblems);
+    };
+    n = await assembleHttpTables(recording, conns(), prices, sink, opts);
     await sink.calls(n.chainedCalls);
     await sink.flush();
     await appendNumbers(b.c, exchangeNumbersTable, {
@@ -207,5 +214,5 @@ export async function writeHttpTables(
     );
   } else await b.c.run("COMMIT");
   await b.appendRows(toolCallsTable, n.tools);
-  return n.problems;
+  return [...n.problems, ...cleartextProblems];
 }

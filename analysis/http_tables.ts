@@ -40,6 +40,7 @@ import type {
   WsMessageRow,
 } from "./schema.ts";
 import type { WebSocketExchange, WsMessage } from "./websocket_stream.ts";
+import { CLEARTEXT_GEN, cleartextLabel } from "./loopback_http.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
@@ -63,12 +64,18 @@ export interface BuildOptions {
   progress?: (done: number, total: number) => void;
 }
 
+/**
+ * How a call travelled: `http` a request and its response over TLS, `cleartext-http` the same
+ * in plain HTTP/1 over loopback TCP (read from `ipc`), `websocket` messages of a WebSocket.
+ */
+type Transport = "http" | "cleartext-http" | "websocket";
+
 /** One LLM call as read, before it is numbered, its chain resolved and its row made. */
 interface CallDraft {
   pid: number;
   agent: string | null;
   route: ApiRoute;
-  transport: "http" | "websocket";
+  transport: Transport;
   streaming: boolean;
   status: number | null;
   request_ns: bigint | null;
@@ -108,6 +115,7 @@ function header(m: Message | undefined, name: string): string | null {
 }
 
 function connLabel(pid: number, connId: bigint, gen: number): string {
+  if (gen === CLEARTEXT_GEN) return cleartextLabel(pid, connId);
   return `pid ${pid} conn 0x${connId.toString(16)} gen ${gen}`;
 }
 
@@ -267,7 +275,7 @@ async function buildExchange(
   x: Exchange,
   w: DirectionStream,
   r: DirectionStream,
-  base: { pid: number; connId: bigint; connGen: number },
+  base: { pid: number; connId: bigint; connGen: number; cleartext?: boolean },
   opts: BuildOptions,
 ): Promise<Built> {
   void tls;
@@ -386,7 +394,7 @@ async function buildExchange(
       pid: base.pid,
       agent: agentOf(header(req, "user-agent") ?? undefined),
       route,
-      transport: "http",
+      transport: base.cleartext ? "cleartext-http" : "http",
       streaming,
       status: resp?.status ?? null,
       request_ns: ns(requestNs),
@@ -440,7 +448,7 @@ export async function connectionExchanges(
         x,
         c.write,
         c.read,
-        { pid: c.pid, connId: c.connId, connGen: c.connGen },
+        { pid: c.pid, connId: c.connId, connGen: c.connGen, cleartext: c.cleartext },
         opts,
       ),
     );
@@ -619,7 +627,7 @@ interface CallStub {
   request_ns: bigint | null;
   end_ns: bigint | null;
   pid: number;
-  transport: "http" | "websocket";
+  transport: Transport;
   path: string | null;
   source: string;
   errors: string[];
@@ -792,7 +800,7 @@ export class HttpAssembler {
           }),
         );
       }
-      if (s.transport === "http") exchangeCalls[s.exchange] = callId;
+      if (s.transport !== "websocket") exchangeCalls[s.exchange] = callId;
       const why = [
         ...s.errors,
         ...(k !== undefined && unresolved.has(k) ? [unresolved.get(k)!] : []),

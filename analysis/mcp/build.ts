@@ -16,6 +16,7 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrpc.ts";
 import { maskSecrets } from "../../protocols/json_secrets.ts";
 import { httpMcpMessages, type TcpChunk } from "./http_messages.ts";
+import { tcpChunk } from "../loopback_http.ts";
 import { httpsExchange, httpsMcpMessages } from "./https_messages.ts";
 import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
@@ -94,20 +95,7 @@ export async function readMcpMessages(
   c: DuckDBConnection,
 ): Promise<{ rows: McpMessageRow[]; problems: McpProblem[] }> {
   const objects = (await c.runAndReadAll(readSql(SQL_DIR, MCP_STREAMS))).getRowObjects();
-  const tcp: TcpChunk[] = objects.filter((o) => o.kind === "tcp").map((o) => ({
-    recording: String(o.recording),
-    pid: Number(o.pid),
-    conn: BigInt(o.conn as bigint),
-    channel: BigInt(o.channel as bigint),
-    direction: String(o.direction),
-    ts_ns: BigInt(o.ts_ns as bigint),
-    peer_pid: num(o.peer_pid),
-    local_port: num(o.local_port),
-    remote_port: num(o.remote_port),
-    data: (o.data as { bytes: Uint8Array }).bytes,
-    truncated: o.truncated === true,
-    lost: BigInt((o.lost ?? 0n) as bigint),
-  }));
+  const tcp: TcpChunk[] = objects.filter((o) => o.kind === "tcp").map(tcpChunk);
   const chunks: Chunk[] = objects.filter((o) => o.kind !== "tcp").map((o) => ({
     recording: String(o.recording),
     pid: Number(o.pid),

@@ -11,31 +11,20 @@
  * request nor a status line (its start was not recorded) is not parsed from there, and a
  * second stream of the same side on one connection is not read either: each is a `problems`
  * row saying so. A connection that is cleartext HTTP/2 (h2c: its client's preface or its
- * server's SETTINGS frame first) is not read at all, with one `problems` row.
+ * server's SETTINGS frame first) is not read at all, with one `problems` row. A connection
+ * whose client sent a request of an LLM API (`../loopback_http.ts`: a model server over plain
+ * HTTP) is not MCP's: it is read into the HTTP and LLM tables instead, and skipped here.
  */
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
 import {
-  HTTP2_PREFACE,
-  startsWithHttp2Preface,
-  startsWithHttp2Settings,
-} from "../../protocols/http2_frame.ts";
+  groupTcpConnections,
+  isLlmConnection,
+  splitTcpConnection,
+  type TcpChunk,
+  type TcpStream,
+} from "../loopback_http.ts";
 
-export interface TcpChunk {
-  recording: string;
-  pid: number;
-  /** the connection: the same for both ends' rows */
-  conn: bigint;
-  /** the end the bytes were written on */
-  channel: bigint;
-  direction: string;
-  ts_ns: bigint;
-  peer_pid: number | null;
-  local_port: number | null;
-  remote_port: number | null;
-  data: Uint8Array;
-  truncated: boolean;
-  lost: bigint;
-}
+export type { TcpChunk } from "../loopback_http.ts";
 
 export interface HttpMcpMessage {
   recording: string;
@@ -48,66 +37,7 @@ export interface HttpMcpMessage {
   transport: "http" | "sse";
 }
 
-interface Stream {
-  chunks: TcpChunk[];
-  /** the process that wrote these bytes (null: not traced) */
-  sender: number | null;
-  receiver: number | null;
-  /** the port of the server end, as this stream's rows know it */
-  serverPort: number | null;
-}
-
-/** Bytes of a stream's start looked at for its first line. */
-const START_BYTES = 8192;
-
-/**
- * What a stream begins with: a status line (the server's answers), a request line (the
- * client's requests; empty lines before it are allowed, RFC 9112 2.2), or neither (its start
- * was not recorded). Read from the first line of its first calls; a line longer than
- * START_BYTES is judged by its method and the start of its target.
- */
-function streamStart(chunks: TcpChunk[]): "status" | "request" | null {
-  let line = "";
-  let ended = false;
-  read: for (const c of chunks) {
-    for (const b of c.data) {
-      if (b === 10 && line.replace(/\r$/, "") !== "") {
-        ended = true;
-        break read;
-      }
-      line = b === 10 ? "" : line + String.fromCharCode(b);
-      if (line.length >= START_BYTES) break read;
-    }
-  }
-  line = line.replace(/\r$/, "");
-  if (/^HTTP\/\d\.\d \d{3}( |$)/.test(line)) return "status";
-  const method = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /;
-  const request = ended ? /^[^ ]+ [^\s]+ HTTP\/\d\.\d$/ : /^[^ ]+ [^\s]/;
-  return method.test(line) && request.test(line) ? "request" : null;
-}
-
-/**
- * Whether a stream starts as cleartext HTTP/2 (h2c with prior knowledge): the client's preface,
- * or the SETTINGS frame a server sends first.
- */
-function isHttp2(chunks: TcpChunk[]): boolean {
-  const head = new Uint8Array(HTTP2_PREFACE.length);
-  let n = 0;
-  for (const c of chunks) {
-    const k = Math.min(c.data.length, head.length - n);
-    head.set(c.data.subarray(0, k), n);
-    n += k;
-    if (n === head.length) break;
-  }
-  const b = head.subarray(0, n);
-  return startsWithHttp2Preface(b, true) || startsWithHttp2Settings(b) === 1;
-}
-
-/** A stream's first bytes as a problem message shows them. */
-function firstBytes(chunks: TcpChunk[]): string {
-  const c = chunks.find((c) => c.data.length > 0)!;
-  return JSON.stringify(String.fromCharCode(...c.data.subarray(0, 24)));
-}
+type Stream = TcpStream;
 
 /** The messages of every connection in `chunks` (ordered by connection, stream, call). */
 export function httpMcpMessages(
@@ -117,26 +47,12 @@ export function httpMcpMessages(
   const found: Omit<HttpMcpMessage, "transport">[] = [];
   /** `recording client port` of the HTTP+SSE transport */
   const sse = new Set<string>();
-  const conns = new Map<string, TcpChunk[]>();
-  for (const c of chunks) {
-    const k = `${c.recording}\0${c.conn}`;
-    const list = conns.get(k);
-    if (list) list.push(c);
-    else conns.set(k, [c]);
-  }
-  for (const list of conns.values()) {
+  for (const list of groupTcpConnections(chunks)) {
     const recording = list[0].recording;
-    const byStream = new Map<string, TcpChunk[]>();
-    for (const c of list) {
-      const k = `${c.channel}:${c.pid}:${c.direction}`;
-      const s = byStream.get(k);
-      if (s) s.push(c);
-      else byStream.set(k, [c]);
-    }
-    const streams = [...byStream.values()].filter((s) => s.some((c) => c.data.length > 0));
-    if (streams.some(isHttp2)) {
+    const t = splitTcpConnection(list);
+    if (t.http2) {
       // h2c (gRPC, or MCP over HTTP/2): recorded, its secrets masked, but not parsed here
-      const bytes = streams.reduce((n, s) => n + s.reduce((m, c) => m + c.data.length, 0), 0);
+      const bytes = list.reduce((n, c) => n + c.data.length, 0);
       const pids = [...new Set(list.map((c) => c.pid))].join(", ");
       const ports = [...new Set(list.flatMap((c) => [c.local_port, c.remote_port]))]
         .filter((p) => p !== null).sort((a, b) => a! - b!).join(", ");
@@ -154,36 +70,9 @@ export function httpMcpMessages(
       });
       continue;
     }
-    let client: Stream | undefined, server: Stream | undefined;
-    /** streams not read: the start not recorded, or a second one of the same side */
-    const unread: { stream: Stream; why: string }[] = [];
-    for (const s of byStream.values()) {
-      if (!s.some((c) => c.data.length > 0)) continue;
-      const wrote = s[0].direction === "write";
-      const stream: Stream = {
-        chunks: s,
-        sender: wrote ? s[0].pid : s[0].peer_pid,
-        receiver: wrote ? s[0].peer_pid : s[0].pid,
-        serverPort: null,
-      };
-      const start = streamStart(s);
-      if (start === "status") {
-        // the server's answers: its own port is local when it wrote them
-        stream.serverPort = wrote ? s[0].local_port : s[0].remote_port;
-        if (server) unread.push({ stream, why: "a second stream of answers" });
-        else server = stream;
-      } else if (start === "request") {
-        stream.serverPort = wrote ? s[0].remote_port : s[0].local_port;
-        if (client) unread.push({ stream, why: "a second stream of requests" });
-        else client = stream;
-      } else {
-        unread.push({
-          stream,
-          why: `it begins with ${firstBytes(s)}, neither an HTTP request nor a status line: ` +
-            "its start was not recorded",
-        });
-      }
-    }
+    // an LLM API's connection (a model server over plain HTTP): read by the HTTP tables
+    if (isLlmConnection(t)) continue;
+    const { client, server, unread } = t;
     const clientPid = client?.sender ?? server?.receiver ?? null;
     const serverPid = server?.sender ?? client?.receiver ?? null;
     const port = client?.serverPort ?? server?.serverPort ?? null;

@@ -32,7 +32,7 @@ rows AS (
   FROM ends
 ),
 written AS (SELECT DISTINCT recording, channel FROM rows WHERE direction = 'write')
-SELECT i.recording, i.pid, i.channel, i.conn, i.kind, i.direction, i.ts_ns, i.data,
+SELECT i.recording, i.pid, i.channel, i.conn, i.kind, i.direction, i.seq, i.len, i.ts_ns, i.data,
   i.truncated, i.lost, i.local_port, i.remote_port,
   coalesce(i.peer_pid, (SELECT min(o.pid) FROM rows o WHERE o.recording = i.recording
     AND o.channel = i.channel AND o.direction <> i.direction AND o.pid <> i.pid)) AS peer_pid

@@ -1,0 +1,345 @@
+/**
+ * Cleartext HTTP/1 on loopback TCP, from the `ipc` rows of kind `tcp`: each connection's two
+ * byte streams (read from the writer's side when it was traced, else from the reader's: see
+ * `mcp/sql/ipc_streams.sql`), told apart by how they begin — the stream that starts with a
+ * status line is the server's, the one that starts with a request line the client's — and
+ * judged once for everyone: a connection whose client sent a request of an LLM API
+ * (`llm/route.ts` `routeApi`: a model call, a token count or a model listing) is an LLM
+ * connection, read like a TLS connection into the HTTP and LLM tables (`loopbackConnections`,
+ * the client's pid as the connection's, `conn_gen` -1); any other one is left to MCP over HTTP
+ * (`mcp/http_messages.ts`). Never both.
+ *
+ * This is how an agent talks to a model server on the same machine over plain HTTP (Ollama,
+ * LM Studio, vLLM, llama.cpp's server, a LiteLLM proxy): the capture records those sockets
+ * because their first call is an HTTP/1 request or status line (`bpf/ipc.bpf.h`), and the
+ * capture masks their secret headers as in `tls`.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import {
+  createHttp1RequestParser,
+  HTTP2_PREFACE,
+  startsWithHttp2Preface,
+  startsWithHttp2Settings,
+} from "../protocols/mod.ts";
+import { readSql } from "../kit/sql_runner.ts";
+import { type Connection, rebuildConnections, type TlsView } from "./byte_streams.ts";
+import { routeApi } from "./llm/route.ts";
+import type { ProblemRow } from "./schema.ts";
+
+/** One `ipc` row of kind `tcp`, as `mcp/sql/ipc_streams.sql` gives it. */
+export interface TcpChunk {
+  recording: string;
+  pid: number;
+  /** the connection: the same for both ends' rows */
+  conn: bigint;
+  /** the end the bytes were written on */
+  channel: bigint;
+  direction: string;
+  /** call number per (pid, inode, direction) (0 when not known) */
+  seq?: bigint;
+  /** the call's length (more than `data` when cut) */
+  len?: bigint;
+  ts_ns: bigint;
+  peer_pid: number | null;
+  local_port: number | null;
+  remote_port: number | null;
+  data: Uint8Array;
+  truncated: boolean;
+  lost: bigint;
+}
+
+/** One side's byte stream of a connection, as recorded on one end. */
+export interface TcpStream {
+  chunks: TcpChunk[];
+  /** the process that wrote these bytes (null: not traced) */
+  sender: number | null;
+  receiver: number | null;
+  /** the port of the server end, as this stream's rows know it */
+  serverPort: number | null;
+}
+
+/** A loopback TCP connection's streams, sorted out. */
+export interface TcpConnection {
+  recording: string;
+  conn: bigint;
+  /** every row of the connection */
+  rows: TcpChunk[];
+  /** cleartext HTTP/2 (h2c): its streams are not sorted out */
+  http2: boolean;
+  client?: TcpStream;
+  server?: TcpStream;
+  /** streams not read: the start not recorded, or a second one of the same side */
+  unread: { stream: TcpStream; why: string }[];
+  clientPid: number | null;
+  serverPid: number | null;
+  /** the server's port */
+  port: number | null;
+}
+
+/** Bytes of a stream's start looked at for its first line. */
+const START_BYTES = 8192;
+
+/**
+ * What a stream begins with: a status line (the server's answers), a request line (the
+ * client's requests; empty lines before it are allowed, RFC 9112 2.2), or neither (its start
+ * was not recorded). Read from the first line of its first calls; a line longer than
+ * START_BYTES is judged by its method and the start of its target.
+ */
+function streamStart(chunks: TcpChunk[]): "status" | "request" | null {
+  let line = "";
+  let ended = false;
+  read: for (const c of chunks) {
+    for (const b of c.data) {
+      if (b === 10 && line.replace(/\r$/, "") !== "") {
+        ended = true;
+        break read;
+      }
+      line = b === 10 ? "" : line + String.fromCharCode(b);
+      if (line.length >= START_BYTES) break read;
+    }
+  }
+  line = line.replace(/\r$/, "");
+  if (/^HTTP\/\d\.\d \d{3}( |$)/.test(line)) return "status";
+  const method = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /;
+  const request = ended ? /^[^ ]+ [^\s]+ HTTP\/\d\.\d$/ : /^[^ ]+ [^\s]/;
+  return method.test(line) && request.test(line) ? "request" : null;
+}
+
+/**
+ * Whether a stream starts as cleartext HTTP/2 (h2c with prior knowledge): the client's preface,
+ * or the SETTINGS frame a server sends first.
+ */
+function isHttp2(chunks: TcpChunk[]): boolean {
+  const head = new Uint8Array(HTTP2_PREFACE.length);
+  let n = 0;
+  for (const c of chunks) {
+    const k = Math.min(c.data.length, head.length - n);
+    head.set(c.data.subarray(0, k), n);
+    n += k;
+    if (n === head.length) break;
+  }
+  const b = head.subarray(0, n);
+  return startsWithHttp2Preface(b, true) || startsWithHttp2Settings(b) === 1;
+}
+
+/** A stream's first bytes as a problem message shows them. */
+export function firstBytes(chunks: TcpChunk[]): string {
+  const c = chunks.find((c) => c.data.length > 0)!;
+  return JSON.stringify(String.fromCharCode(...c.data.subarray(0, 24)));
+}
+
+/** The rows of `chunks` by connection (in the order their first rows come). */
+export function groupTcpConnections(chunks: TcpChunk[]): TcpChunk[][] {
+  const conns = new Map<string, TcpChunk[]>();
+  for (const c of chunks) {
+    const k = `${c.recording}\0${c.conn}`;
+    const list = conns.get(k);
+    if (list) list.push(c);
+    else conns.set(k, [c]);
+  }
+  return [...conns.values()];
+}
+
+/** Sorts out one connection's rows (all of the same `conn`) into its client and server streams. */
+export function splitTcpConnection(list: TcpChunk[]): TcpConnection {
+  const byStream = new Map<string, TcpChunk[]>();
+  for (const c of list) {
+    const k = `${c.channel}:${c.pid}:${c.direction}`;
+    const s = byStream.get(k);
+    if (s) s.push(c);
+    else byStream.set(k, [c]);
+  }
+  const out: TcpConnection = {
+    recording: list[0].recording,
+    conn: list[0].conn,
+    rows: list,
+    http2: false,
+    unread: [],
+    clientPid: null,
+    serverPid: null,
+    port: null,
+  };
+  const streams = [...byStream.values()].filter((s) => s.some((c) => c.data.length > 0));
+  if (streams.some(isHttp2)) return { ...out, http2: true };
+  for (const s of streams) {
+    const wrote = s[0].direction === "write";
+    const stream: TcpStream = {
+      chunks: s,
+      sender: wrote ? s[0].pid : s[0].peer_pid,
+      receiver: wrote ? s[0].peer_pid : s[0].pid,
+      serverPort: null,
+    };
+    const start = streamStart(s);
+    if (start === "status") {
+      // the server's answers: its own port is local when it wrote them
+      stream.serverPort = wrote ? s[0].local_port : s[0].remote_port;
+      if (out.server) out.unread.push({ stream, why: "a second stream of answers" });
+      else out.server = stream;
+    } else if (start === "request") {
+      stream.serverPort = wrote ? s[0].remote_port : s[0].local_port;
+      if (out.client) out.unread.push({ stream, why: "a second stream of requests" });
+      else out.client = stream;
+    } else {
+      out.unread.push({
+        stream,
+        why: `it begins with ${firstBytes(s)}, neither an HTTP request nor a status line: ` +
+          "its start was not recorded",
+      });
+    }
+  }
+  out.clientPid = out.client?.sender ?? out.server?.receiver ?? null;
+  out.serverPid = out.server?.sender ?? out.client?.receiver ?? null;
+  out.port = out.client?.serverPort ?? out.server?.serverPort ?? null;
+  return out;
+}
+
+/**
+ * Whether a client stream carries a request of an LLM API (a model call, a token count, a model
+ * listing: `routeApi`), read from its HTTP/1 request heads up to the first damage.
+ */
+export function speaksLlmApi(client: TcpStream | undefined): boolean {
+  if (!client) return false;
+  let found = false;
+  let failed = false;
+  const p = createHttp1RequestParser({
+    onHead: (h) => void (found ||= routeApi(h.method, h.target) !== null),
+    onError: () => void (failed = true),
+  });
+  for (const c of client.chunks) {
+    p.feed(c.data);
+    if (found || failed || c.truncated || c.lost > 0n) break;
+  }
+  return found;
+}
+
+/** Whether a connection is an LLM API's (read into the HTTP and LLM tables, not as MCP). */
+export function isLlmConnection(t: TcpConnection): boolean {
+  return !t.http2 && speaksLlmApi(t.client);
+}
+
+/** A connection's rows and the connection rebuilt from them (as `tls_stream.ts` gives them). */
+export interface ConnectionRows {
+  view: TlsView;
+  conn: Connection;
+}
+
+/** `conn_gen` of a connection read from `ipc` (cleartext on loopback TCP), not from `tls`. */
+export const CLEARTEXT_GEN = -1;
+
+/** The problems source of a cleartext connection. */
+export function cleartextLabel(pid: number, conn: bigint): string {
+  return `loopback tcp pid ${pid} conn ${conn}`;
+}
+
+/**
+ * The TLS-shaped rows of an LLM connection: the client's stream as the client's writes, the
+ * server's as its reads, each call with its `seq` (a skipped one is a break), cut and lost
+ * bytes; `pid` the client's, `conn_id` the connection, `conn_gen` CLEARTEXT_GEN.
+ */
+export function cleartextConnection(t: TcpConnection): ConnectionRows {
+  const pid = t.clientPid ?? t.rows[0].pid;
+  const rows: { s: TcpStream; direction: "write" | "read" }[] = [];
+  if (t.client) rows.push({ s: t.client, direction: "write" });
+  if (t.server) rows.push({ s: t.server, direction: "read" });
+  const all = rows.flatMap(({ s, direction }) =>
+    s.chunks.map((c, i) => ({ c, direction, seq: c.seq ?? BigInt(i) }))
+  );
+  const view: TlsView = {
+    length: all.length,
+    pid: all.map(() => pid),
+    connId: all.map(() => t.conn),
+    connGen: all.map(() => CLEARTEXT_GEN),
+    direction: all.map((r) => r.direction),
+    seq: all.map((r) => r.seq),
+    len: all.map((r) => r.c.len ?? BigInt(r.c.data.length)),
+    data: all.map((r) => r.c.data),
+    truncated: all.map((r) => r.c.truncated),
+    lost: all.map((r) => r.c.lost),
+    ts: all.map((r) => r.c.ts_ns),
+    lib: all.map(() => "tcp"),
+  };
+  const conns = rebuildConnections(view);
+  if (conns.length !== 1) throw new Error(`loopback_http: ${conns.length} connections in one`);
+  return { view, conn: { ...conns[0], cleartext: true } };
+}
+
+/** The problems of an LLM connection's streams that are not read. */
+export function unreadProblems(t: TcpConnection): ProblemRow[] {
+  return t.unread.map(({ stream, why }) => {
+    const bytes = stream.chunks.reduce((n, c) => n + c.data.length, 0);
+    const end = stream.chunks[0];
+    const seen = end.direction === "write" ? "written" : `as read by pid ${end.pid}`;
+    return {
+      recording: t.recording,
+      source: cleartextLabel(t.clientPid ?? end.pid, t.conn),
+      kind: "protocol",
+      message: `loopback HTTP connection ${t.conn} (client pid ${t.clientPid ?? "?"}, port ` +
+        `${t.port ?? "?"}): the ${bytes} bytes pid ${stream.sender ?? "?"} sent (${seen}) ` +
+        `are not read: ${why}`,
+      exchange_id: null,
+    };
+  });
+}
+
+/** The query of the `ipc` byte streams (`mcp/sql/ipc_streams.sql`), its TCP rows by connection. */
+function tcpStreamsSql(): string {
+  const streams = readSql(new URL("./mcp/sql/", import.meta.url), "ipc_streams")
+    .replace(/;\s*$/, "");
+  return `SELECT * FROM (${streams}) WHERE kind = 'tcp'
+    ORDER BY recording, conn, channel, pid, direction, seq`;
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** A `tcp` row of the streams query as a chunk. */
+export function tcpChunk(o: Record<string, unknown>): TcpChunk {
+  return {
+    recording: String(o.recording),
+    pid: Number(o.pid),
+    conn: BigInt(o.conn as bigint),
+    channel: BigInt(o.channel as bigint),
+    direction: String(o.direction),
+    seq: o.seq === null || o.seq === undefined ? undefined : BigInt(o.seq as bigint),
+    len: o.len === null || o.len === undefined ? undefined : BigInt(o.len as bigint),
+    ts_ns: BigInt(o.ts_ns as bigint),
+    peer_pid: num(o.peer_pid),
+    local_port: num(o.local_port),
+    remote_port: num(o.remote_port),
+    data: (o.data as { bytes: Uint8Array }).bytes,
+    truncated: o.truncated === true,
+    lost: BigInt((o.lost ?? 0n) as bigint),
+  };
+}
+
+/**
+ * The LLM connections among the loopback TCP connections of `ipc`, one at a time (one
+ * connection's rows held), shaped as TLS connections; their streams that cannot be read go to
+ * `problems`.
+ */
+export async function* loopbackConnections(
+  c: DuckDBConnection,
+  problems: ProblemRow[],
+): AsyncGenerator<ConnectionRows> {
+  const result = await c.stream(tcpStreamsSql());
+  let list: TcpChunk[] = [];
+  const done = function* (): Generator<ConnectionRows> {
+    if (!list.length) return;
+    const t = splitTcpConnection(list);
+    list = [];
+    if (!isLlmConnection(t)) return;
+    for (const p of unreadProblems(t)) problems.push(p);
+    yield cleartextConnection(t);
+  };
+  while (true) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    for (const o of chunk.getRowObjects(result.deduplicatedColumnNames())) {
+      const row = tcpChunk(o as Record<string, unknown>);
+      if (list.length && (row.conn !== list[0].conn || row.recording !== list[0].recording)) {
+        yield* done();
+      }
+      list.push(row);
+    }
+  }
+  yield* done();
+}
