@@ -63,10 +63,20 @@ export async function datasetCopies(names: string[], prefix: string) {
 }
 const dirsIn = (dir: string) =>
   [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => `${dir}${e.name}`);
-/** Every committed recording: the datasets and the agent fixtures, sorted by path. */
+/**
+ * Agent fixtures whose LLM traffic is cleartext HTTP on loopback TCP, in `ipc.arrow`, not in
+ * `tls.arrow` (cleartext_fixture_test.ts).
+ */
+export const CLEARTEXT_FIXTURES = ["claude_plain_http"] as const;
+/**
+ * Every committed recording with TLS traffic: the datasets and the agent fixtures (but the
+ * cleartext ones), sorted by path.
+ */
 export const COMMITTED_RECORDINGS: readonly string[] = [
   ...dirsIn(DATASETS),
-  ...dirsIn(FIXTURES),
+  ...dirsIn(FIXTURES).filter((d) =>
+    !CLEARTEXT_FIXTURES.some((n) => d.endsWith(`/${n}_tool_marker`))
+  ),
 ].sort();
 
 export interface Served {

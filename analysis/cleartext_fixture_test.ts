@@ -1,0 +1,131 @@
+/**
+ * The analysis of an agent talking to a model server over plain HTTP on the same machine (as to
+ * Ollama, vLLM or a LiteLLM proxy): a real recording of Claude Code running the tool_marker
+ * scenario against the scripted server listening on plain HTTP/1.1 on loopback
+ * (tests/fixtures/analysis/claude_plain_http_tool_marker, made by make_fixtures.ts under
+ * capture). Its LLM traffic is in `ipc.arrow` (rows of kind `tcp`), none in `tls.arrow`; the
+ * analysis must give the same calls, tools, tokens, exchanges and links as over TLS, marked as
+ * cleartext, the calls the agent's, and not read the connection as MCP too.
+ */
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { analyzeRecording } from "./analyze.ts";
+import { withDb } from "./analysed_db.ts";
+import { queryRows } from "../kit/sql_runner.ts";
+import { loadPrices } from "./pricing.ts";
+import { openRecording } from "./recording_input.ts";
+import { CLEARTEXT_FIXTURES, fixtureDir, scenarioExpectations, served } from "./testing.ts";
+import { assertScriptedAnswer } from "./testing.ts";
+import type { LlmCallRow } from "./schema.ts";
+
+const NAME = CLEARTEXT_FIXTURES[0];
+const dec = new TextDecoder();
+
+/** The fixture analysed in a temporary copy; `fn` queries its database. */
+async function analysed<T>(
+  fn: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
+): Promise<T> {
+  const tmp = mkdtempSync(join(tmpdir(), "sightline-cleartext-"));
+  try {
+    const dir = join(tmp, NAME);
+    cpSync(fixtureDir(NAME), dir, { recursive: true });
+    const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+    return await withDb(s.db, (c) => fn((sql) => queryRows(c, sql)), { readOnly: true });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+Deno.test("plain-HTTP fixture: the recording has the LLM traffic in ipc (tcp), none in tls", () => {
+  const rec = openRecording(fixtureDir(NAME));
+  assert.deepEqual(rec.problems, []);
+  assert.equal(rec.tables.get("tls")!.length, 0);
+  const ipc = rec.tables.get("ipc")!;
+  const kinds = new Set(Array.from(ipc.values.kind as ArrayLike<string>));
+  assert.deepEqual([...kinds], ["tcp"]);
+  const text = (ipc.values.data as Uint8Array[]).map((d) => dec.decode(d)).join("");
+  assert.match(text, /^POST \/v1\/messages\?beta=true HTTP\/1\.1\r\n/m);
+  // the placeholder key the agent sent was masked by the capture
+  assert.ok(!text.includes("sk-sightline"));
+  assert.match(text, /\r\nx-api-key: \*+\r\n/i);
+  assert.equal(rec.manifest?.options.keep_secrets, false);
+});
+
+Deno.test("plain-HTTP fixture: calls, tokens, tool call and its actions as over TLS", async () => {
+  await analysed(async (q) => {
+    assert.deepEqual(await q("SELECT source, kind, message FROM problems"), []);
+    const calls = await q(
+      "SELECT * FROM llm_calls ORDER BY llm_call_id",
+    ) as unknown as LlmCallRow[];
+    const want = scenarioExpectations("claude");
+    assert.equal(calls.length, want.length, "one call per scripted turn");
+    // the agent wrote the requests: the calls are its pid's, not the model server's
+    const writers = await q(
+      "SELECT DISTINCT pid FROM ipc WHERE direction = 'write' AND starts_with(decode(data), 'POST ')",
+    );
+    assert.deepEqual(writers.map((r) => r.pid), [calls[0].pid]);
+    const agent = await q(
+      `SELECT exe FROM processes WHERE pid = ${calls[0].pid} AND agent = 'claude-code'`,
+    );
+    assert.match(String(agent[0]?.exe), /claude/);
+    calls.forEach((c, i) => {
+      assertScriptedAnswer(c, want[i]);
+      assert.equal(c.transport, "cleartext-http");
+      assert.equal(c.provider, "anthropic");
+      assert.equal(c.model, "claude-opus-5-5");
+      assert.equal(c.agent, "claude-code");
+      assert.equal(c.kind, "main");
+      assert.equal(c.status, 200);
+      assert.equal(c.incomplete, false);
+      assert.ok(c.cost_usd !== null && c.cost_usd > 0, "priced");
+      assert.ok(c.request_ns! <= c.first_token_ns! && c.first_token_ns! <= c.end_ns!);
+    });
+    // the tool call, its result in the next call, and the processes it ran linked to it
+    const tools = await q("SELECT * FROM tool_calls");
+    assert.equal(tools.length, 1);
+    const t = tools[0];
+    assert.equal(t.name, want[0].tool!.name);
+    assert.deepEqual(JSON.parse(String(t.input)), want[0].tool!.input);
+    assert.equal(t.llm_call_id, calls[0].llm_call_id);
+    assert.equal(t.result_llm_call_id, calls[1].llm_call_id);
+    const token = /token-[0-9a-f]{16}/.exec(calls[1].assistant_text ?? "")![0];
+    assert.ok(String(t.result_text).includes(token), "the tool's output is the result");
+    const ran = await q(
+      `SELECT DISTINCT a.path FROM links l JOIN actions a USING (recording, event_table, event_id)
+       WHERE l.tool_call_id = ${t.tool_call_id} AND l.attribution = 'tool'`,
+    );
+    const paths = ran.map((r) => String(r.path));
+    assert.ok(paths.some((p) => p.endsWith("/marker.txt")), paths.join("\n"));
+    assert.ok(paths.some((p) => /\/(od|tee)$/.test(p)), "the commands it ran");
+    const sessions = await q("SELECT agent, llm_calls, tool_calls FROM sessions");
+    assert.deepEqual(sessions, [{ agent: "claude-code", llm_calls: 2n, tool_calls: 1n }]);
+  });
+});
+
+Deno.test("plain-HTTP fixture: exchanges hold what the server got and sent; not MCP too", async () => {
+  await analysed(async (q) => {
+    const s = served(NAME);
+    const xs = await q(
+      "SELECT *, decode(response_body) AS response_text FROM http_exchanges ORDER BY exchange_id",
+    );
+    const posts = s.transcript.exchanges.filter((e) => e.method === "POST");
+    assert.equal(xs.length, posts.length);
+    xs.forEach((x, i) => {
+      assert.equal(x.conn_gen, -1, "cleartext on loopback TCP, not TLS");
+      assert.equal(x.protocol, "http/1.1");
+      assert.equal(x.path, s.requests[i].path);
+      assert.equal(Number(x.request_bytes), s.requests[i].bodySize, "whole request body");
+      assert.equal(x.response_text, posts[i].body, "whole response body");
+      assert.equal(x.status, posts[i].status);
+      assert.ok(x.request_complete && x.response_complete && !x.gap && x.lost_bytes === 0n);
+      assert.notEqual(x.llm_call_id, null);
+    });
+    const events = await q("SELECT count(*) AS n FROM sse_events");
+    const sent = posts.map((p) => (p.body!.match(/^event: /gm) ?? []).length);
+    assert.equal(events[0].n, BigInt(sent.reduce((a, b) => a + b, 0)), "every event");
+    // the connection is an LLM API's: no MCP message read from it, no MCP problem
+    assert.deepEqual(await q("SELECT * FROM mcp_messages"), []);
+  });
+});
