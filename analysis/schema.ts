@@ -118,14 +118,26 @@ export const blindSpotsTable = table(
 export const httpExchangesTable = table(
   "http_exchanges",
   "One row per HTTP request/response pair rebuilt from the TLS streams (HTTP/1.1 and " +
-    "HTTP/2), LLM API calls and all other HTTPS traffic alike. Key: (`recording`, " +
-    "`exchange_id`).",
+    "HTTP/2), LLM API calls and all other HTTPS traffic alike, and from the loopback TCP " +
+    "connections in cleartext HTTP/1 (`ipc` rows of kind `tcp`) whose client spoke an LLM API " +
+    "(a model server or proxy on the same machine, e.g. Ollama, vLLM, LiteLLM: `conn_gen` -1). " +
+    "Key: (`recording`, `exchange_id`).",
   [
     recordingCol,
     col("exchange_id", "int64", "number of the exchange in the recording, in request order"),
-    col("pid", "int32", "process that made the connection"),
-    col("conn_id", "int64", "TLS connection (tls.conn_id)"),
-    col("conn_gen", "int32", "TLS connection generation (tls.conn_gen)"),
+    col("pid", "int32", "process that made the connection (the client)"),
+    col(
+      "conn_id",
+      "int64",
+      "TLS connection (tls.conn_id); cleartext on loopback TCP (`conn_gen` -1): the " +
+        "connection's lower socket inode (ipc.inode of one end)",
+    ),
+    col(
+      "conn_gen",
+      "int32",
+      "TLS connection generation (tls.conn_gen); -1: not TLS, cleartext HTTP on loopback TCP " +
+        "read from `ipc`",
+    ),
     col("protocol", "utf8", "`http/1.1` or `h2` (told by the HTTP/2 client preface)"),
     opt("stream_id", "int32", "HTTP/2 stream id"),
     opt("host", "utf8", "Host header or :authority"),
@@ -211,7 +223,12 @@ export const wsMessagesTable = table(
     col("exchange_id", "int64", "the exchange (the upgrade) that opened the WebSocket"),
     col("pid", "int32", "process that made the connection"),
     col("conn_id", "int64", "TLS connection (tls.conn_id)"),
-    col("conn_gen", "int32", "TLS connection generation (tls.conn_gen)"),
+    col(
+      "conn_gen",
+      "int32",
+      "TLS connection generation (tls.conn_gen); -1: cleartext on loopback TCP (see " +
+        "`http_exchanges`)",
+    ),
     col("direction", "utf8", "`client` (sent by the traced process) or `server`"),
     col("message_index", "int32", "position among this direction's messages, from 0"),
     col("kind", "utf8", "`text`, `binary`, `close`, `ping` or `pong`"),
@@ -267,8 +284,9 @@ export const llmCallsTable = table(
     col(
       "transport",
       "utf8",
-      "`http` (a request and its response) or `websocket` (a `response.create` message and " +
-        "the event messages answering it)",
+      "`http` (a request and its response, over TLS), `cleartext-http` (the same in plain " +
+        "HTTP/1 on loopback TCP, read from `ipc`: a model server or proxy on the same machine) " +
+        "or `websocket` (a `response.create` message and the event messages answering it)",
     ),
     col("kind", "utf8", "`main` (a turn of the conversation) or `side`"),
     opt(
