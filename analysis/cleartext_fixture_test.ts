@@ -16,9 +16,13 @@ import { withDb } from "./analysed_db.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
-import { CLEARTEXT_FIXTURES, fixtureDir, scenarioExpectations, served } from "./testing.ts";
+import { CLEARTEXT_FIXTURES, fixtureDir, prices, scenarioExpectations, served } from "./testing.ts";
 import { assertScriptedAnswer } from "./testing.ts";
-import type { LlmCallRow } from "./schema.ts";
+import { type LlmCallRow, type ProblemRow, rawIpcTable } from "./schema.ts";
+import { readTable } from "./recording_input.ts";
+import { appendRows, createTables } from "./duckdb_tables.ts";
+import { buildHttpTablesFrom } from "./tls_stream.ts";
+import { loopbackConnections } from "./loopback_http.ts";
 
 const NAME = CLEARTEXT_FIXTURES[0];
 const dec = new TextDecoder();
@@ -128,4 +132,57 @@ Deno.test("plain-HTTP fixture: exchanges hold what the server got and sent; not 
     // the connection is an LLM API's: no MCP message read from it, no MCP problem
     assert.deepEqual(await q("SELECT * FROM mcp_messages"), []);
   });
+});
+
+/** The fixture's `ipc` rows as objects, each call's bytes cut into pieces of `size` (renumbered). */
+function ipcRows(size: number): Record<string, unknown>[] {
+  const t = readTable(fixtureDir(NAME), rawIpcTable);
+  const rows: Record<string, unknown>[] = [];
+  const seqs = new Map<string, bigint>();
+  for (let i = 0; i < t.length; i++) {
+    const r = Object.fromEntries(
+      Object.entries(t.values).map(([k, v]) => [k, (v as ArrayLike<unknown>)[i]]),
+    );
+    const data = r.data as Uint8Array;
+    for (let o = 0; o < data.length; o += size) {
+      const k = `${r.pid}:${r.inode}:${r.direction}`;
+      const seq = seqs.get(k) ?? 0n;
+      seqs.set(k, seq + 1n);
+      const d = data.slice(o, o + size);
+      rows.push({ ...r, recording: "r", seq, len: BigInt(d.length), data: d });
+    }
+  }
+  return rows;
+}
+
+Deno.test("plain-HTTP fixture: the same calls whatever the split of the bytes into calls", async () => {
+  const tables = (size: number) =>
+    withDb(":memory:", async (c) => {
+      await createTables(c, [rawIpcTable]);
+      await appendRows(c, rawIpcTable, ipcRows(size));
+      const problems: ProblemRow[] = [];
+      const t = await buildHttpTablesFrom("r", loopbackConnections(c, problems), prices);
+      assert.deepEqual([...problems, ...t.problems], [], `split ${size}`);
+      return t;
+    });
+  const whole = await tables(1 << 30);
+  assert.equal(whole.calls.length, 2);
+  assert.ok(whole.calls.every((c) => c.transport === "cleartext-http"));
+  assert.equal(whole.tools.length, 1);
+  // bytes compared as bytes (a body in one call is a Buffer's view, in many a copy)
+  const norm = (t: unknown) =>
+    JSON.stringify(
+      t,
+      (_k, v) =>
+        typeof v === "bigint"
+          ? `${v}n`
+          : v instanceof Uint8Array
+          ? `bytes:${Array.from(v).join(",")}`
+          : v?.type === "Buffer" && Array.isArray(v.data)
+          ? `bytes:${v.data.join(",")}`
+          : v,
+    );
+  for (const size of [1, 7, 700, 4096]) {
+    assert.equal(norm(await tables(size)), norm(whole), `split ${size}`);
+  }
 });
