@@ -18,11 +18,18 @@ import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
 import { CLEARTEXT_FIXTURES, fixtureDir, prices, scenarioExpectations, served } from "./testing.ts";
 import { assertScriptedAnswer } from "./testing.ts";
-import { type LlmCallRow, type ProblemRow, rawIpcTable } from "./schema.ts";
+import {
+  httpExchangesTable,
+  type LlmCallRow,
+  type ProblemRow,
+  rawIpcTable,
+  sseEventsTable,
+} from "./schema.ts";
 import { readTable } from "./recording_input.ts";
 import { appendRows, createTables } from "./duckdb_tables.ts";
 import { buildHttpTablesFrom } from "./tls_stream.ts";
 import { loopbackConnections } from "./loopback_http.ts";
+import { readMcpMessages } from "./mcp/build.ts";
 
 const NAME = CLEARTEXT_FIXTURES[0];
 const dec = new TextDecoder();
@@ -185,4 +192,35 @@ Deno.test("plain-HTTP fixture: the same calls whatever the split of the bytes in
   for (const size of [1, 7, 700, 4096]) {
     assert.equal(norm(await tables(size)), norm(whole), `split ${size}`);
   }
+});
+
+Deno.test("plain-HTTP fixture: seen only from an untraced client's server, the calls are said to be nobody's, not the server's", async () => {
+  // the same connection as the model server's end would record it, the agent not traced
+  const server = ipcRows(1 << 30).map((r) => ({
+    ...r,
+    pid: 4242,
+    tid: 4242,
+    direction: r.direction === "write" ? "read" : "write",
+    inode: (r.inode as bigint) + 1n,
+    peer_inode: null,
+    peer_pid: null,
+    local_port: r.remote_port,
+    remote_port: r.local_port,
+  }));
+  await withDb(":memory:", async (c) => {
+    await createTables(c, [rawIpcTable]);
+    await createTables(c, [httpExchangesTable, sseEventsTable]);
+    await appendRows(c, rawIpcTable, server);
+    const problems: ProblemRow[] = [];
+    const t = await buildHttpTablesFrom("r", loopbackConnections(c, problems), prices);
+    assert.equal(t.calls.length, 0);
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0].message,
+      /carries an LLM API's requests from a process that was not traced \(seen only from pid 4242's end\)/,
+    );
+    // and it is not MCP's either
+    const mcp = await readMcpMessages(c);
+    assert.deepEqual([mcp.rows, mcp.problems], [[], []]);
+  });
 });

@@ -237,7 +237,8 @@ export function cleartextLabel(pid: number, conn: bigint): string {
  * bytes; `pid` the client's, `conn_id` the connection, `conn_gen` CLEARTEXT_GEN.
  */
 export function cleartextConnection(t: TcpConnection): ConnectionRows {
-  const pid = t.clientPid ?? t.rows[0].pid;
+  if (t.clientPid === null) throw new Error("loopback_http: a connection without its client");
+  const pid = t.clientPid;
   const rows: { s: TcpStream; direction: "write" | "read" }[] = [];
   if (t.client) rows.push({ s: t.client, direction: "write" });
   if (t.server) rows.push({ s: t.server, direction: "read" });
@@ -327,6 +328,20 @@ export async function* loopbackConnections(
     const t = splitTcpConnection(list);
     list = [];
     if (!isLlmConnection(t)) return;
+    if (t.clientPid === null) {
+      // its calls would be nobody's (the server's pid is not the caller's): said, not guessed
+      const bytes = t.rows.reduce((n, c) => n + c.data.length, 0);
+      problems.push({
+        recording: t.recording,
+        source: cleartextLabel(t.rows[0].pid, t.conn),
+        kind: "protocol",
+        message: `loopback HTTP connection ${t.conn} (port ${t.port ?? "?"}) carries an LLM ` +
+          `API's requests from a process that was not traced (seen only from pid ` +
+          `${t.rows[0].pid}'s end): its ${bytes} bytes are not read into llm_calls`,
+        exchange_id: null,
+      });
+      return;
+    }
     for (const p of unreadProblems(t)) problems.push(p);
     yield cleartextConnection(t);
   };
