@@ -14,6 +14,9 @@ import type { LocateResult } from "./types.ts";
 /** Bump when the method changes in a way that changes results. */
 export const LOCATOR_VERSION = 4;
 
+/** not a string literal in import(), which Deno would resolve at every capture's start */
+const NODE_CRYPTO = "node:crypto";
+
 export const DEFAULT_CACHE_DIR = decodeURIComponent(
   new URL("../../.cache/locate/", import.meta.url).pathname,
 );
@@ -28,8 +31,9 @@ export async function cacheKeyOf(
 ): Promise<string> {
   // `strip` keeps the build-id but not the symbols the answer may have come from
   if (buildId) return `v${LOCATOR_VERSION}-buildid-${buildId}${symbols ? "-symtab" : ""}`;
-  // loaded only here: most binaries have a build-id, and node: modules are slow to load
-  const { createHash } = await import("node:crypto");
+  // loaded only here: most binaries have a build-id, and node: modules are slow to load (a
+  // specifier Deno does not follow at start-up: see later() in mod.ts)
+  const { createHash } = await import(NODE_CRYPTO) as typeof import("node:crypto");
   const hash = createHash("sha256");
   using file = await Deno.open(path, { read: true });
   const size = (await file.stat()).size;

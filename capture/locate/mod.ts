@@ -88,6 +88,17 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
 }
 
 /**
+ * A module imported when it is needed, by a specifier Deno does not read at start-up: an
+ * import("./x.ts") is followed when the capture starts, with what x.ts imports (here the x86
+ * decoder from npm, node:buffer, node:crypto), and an npm package in that graph has Deno
+ * resolve its npm packages and check node_modules in every capture (~4 ms of CPU, measured on
+ * `capture/main.ts --help`, Session 9 of reports/bench/capture.md).
+ */
+function later<M>(specifier: string): Promise<M> {
+  return import(new URL(specifier, import.meta.url).href);
+}
+
+/**
  * The quick scan, then, only for a file with marker data, the methods (in analyse.ts, loaded
  * then: they bring the x86 decoder, which most captures, whose binaries are cached or have
  * no TLS library, never need).
@@ -99,7 +110,7 @@ async function analyse(
 ): Promise<CachedResult> {
   // loaded here, not with the capture: it brings node:buffer (slow to load), and a file in the
   // cache (most) never gets this far
-  const { scanElf } = await import("./quick_scan.ts");
+  const { scanElf } = await later<typeof import("./quick_scan.ts")>("./quick_scan.ts");
   const [hints, noneReason] = scanElf(elf);
   const tried = [`quick scan: ${hints.length ? hints.join(", ") : noneReason}`];
   if (!hints.length) {
@@ -113,6 +124,6 @@ async function analyse(
       reason: noneReason,
     };
   }
-  const { runMethods } = await import("./analyse.ts");
+  const { runMethods } = await later<typeof import("./analyse.ts")>("./analyse.ts");
   return runMethods(elf, hints, { buildId, cacheKey, tried });
 }
