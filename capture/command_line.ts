@@ -24,11 +24,37 @@ export function denoDir(): string | undefined {
 }
 
 /**
+ * Set by captureCommand for the capture: the DENO_DIR its command is to get ("=VALUE"), or "-"
+ * for none (the loader's environment, which the command inherits, is restored from it).
+ */
+export const COMMAND_DENO_DIR = "SIGHTLINE_COMMAND_DENO_DIR";
+
+/** sh -c SCRIPT DENO_DIR CMD...: keeps the DENO_DIR CMD would have had, sets it, execs CMD. */
+const KEEP_DENO_DIR = `if [ -n "\${DENO_DIR+set}" ]; then ${COMMAND_DENO_DIR}="=$DENO_DIR"; ` +
+  `else ${COMMAND_DENO_DIR}=-; fi; export ${COMMAND_DENO_DIR}; DENO_DIR=$0; export DENO_DIR; ` +
+  `exec "$@"`;
+
+/**
+ * The environment the capture's command gets: this process's, with the DENO_DIR
+ * captureCommand kept for it (undefined: no change to make).
+ */
+export function commandEnv(): Record<string, string> | undefined {
+  const kept = Deno.env.get(COMMAND_DENO_DIR);
+  if (kept === undefined) return undefined;
+  const env = Deno.env.toObject();
+  delete env[COMMAND_DENO_DIR];
+  if (kept.startsWith("=")) env.DENO_DIR = kept.slice(1);
+  else delete env.DENO_DIR;
+  return env;
+}
+
+/**
  * The command line that records `cmd` into `out`; `flags` go before `--` (default --quiet).
- * The capture gets this process's Deno cache (DENO_DIR, through env(1), which execs Deno in its
- * place): what runs it often gives the command a HOME of its own (the agent runner's isolated
- * HOME), and a capture with an empty cache compiles its modules again and has no V8 code cache,
- * ~110 ms more CPU per capture (Session 9 of reports/bench/capture.md).
+ * The capture gets this process's Deno cache: what runs it often gives the command a HOME of
+ * its own (the agent runner's isolated HOME), and a capture with an empty cache compiles its
+ * modules again and has no V8 code cache, ~140 ms more CPU per capture (Session 9 of
+ * reports/bench/capture.md). A shell sets DENO_DIR and execs Deno in its place (same pid),
+ * keeping the DENO_DIR the command would have had in COMMAND_DENO_DIR.
  */
 export function captureCommand(
   out: string,
@@ -37,7 +63,7 @@ export function captureCommand(
 ): string[] {
   const cache = denoDir();
   return [
-    ...(cache ? ["env", `DENO_DIR=${cache}`] : []),
+    ...(cache ? ["/bin/sh", "-c", KEEP_DENO_DIR, cache] : []),
     Deno.execPath(),
     "run",
     "-A",

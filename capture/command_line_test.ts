@@ -1,5 +1,8 @@
 /** The capture's command line: its Deno cache is the one `deno info` names for the caller. */
 import assert from "node:assert/strict";
+import { captureCommand, COMMAND_DENO_DIR } from "./command_line.ts";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { readRecording } from "../recording/recording.ts";
 
 /** `deno info`'s DENO_DIR and command_line.ts denoDir() in a process with `env` set. */
 async function both(env: Record<string, string>) {
@@ -43,4 +46,31 @@ Deno.test("denoDir() is the Deno cache `deno info` names, from DENO_DIR, XDG_CAC
     const { deno, ours } = await both(env);
     assert.equal(ours, deno, JSON.stringify(env));
   }
+});
+
+Deno.test({
+  name: "a command under captureCommand sees the DENO_DIR its caller gave it, or none",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const base = Deno.env.toObject();
+    delete base.DENO_DIR;
+    for (const given of [undefined, "/some/deno dir", ""]) {
+      const seen = `${dir}/seen`;
+      const [exe, ...args] = captureCommand(`${dir}/rec`, [
+        "/bin/sh",
+        "-c",
+        `printf '%s|%s' "\${DENO_DIR-unset}" "\${${COMMAND_DENO_DIR}-none}" > '${seen}'`,
+      ], ["--quiet", "--force"]);
+      const st = await new Deno.Command(exe, {
+        args,
+        clearEnv: true,
+        env: { ...base, ...(given === undefined ? {} : { DENO_DIR: given }) },
+        stdout: "null",
+      }).output();
+      assert.ok(st.success, `capture exit ${st.code}`);
+      assert.equal(await Deno.readTextFile(seen), `${given ?? "unset"}|none`, `given ${given}`);
+      assert.equal(readRecording(`${dir}/rec`).manifest.complete, true);
+    }
+  },
 });

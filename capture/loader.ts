@@ -5,6 +5,7 @@
 import { decode, Kind, type SlEvent } from "./events.ts";
 import { createFrameParser } from "./frames.ts";
 import { phaseEnv } from "./phase_log.ts";
+import { commandEnv } from "./command_line.ts";
 
 export const LOADER_PATH = new URL("../bpf/build/sightline-loader", import.meta.url).pathname;
 
@@ -142,9 +143,12 @@ export class LoaderClient {
     const loaderPath = opts.loaderPath ?? LOADER_PATH;
     let process: Deno.ChildProcess;
     try {
+      // the loader passes its environment on to the command: the one captureCommand kept
+      const base = commandEnv();
       process = new Deno.Command(loaderPath, {
         args,
-        env: { ...opts.env, ...phaseEnv() },
+        ...(base ? { clearEnv: true } : {}),
+        env: { ...base, ...opts.env, ...phaseEnv() },
         stdin: "inherit",
         stdout: "inherit",
         stderr: "inherit",
