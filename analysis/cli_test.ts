@@ -136,6 +136,51 @@ Deno.test("sql and analyze: bad input gives one line and the documented exit cod
   assert.match(prices.stderr, /^analyze: \/nonexistent\.json: cannot read the price table/);
 });
 
+Deno.test("sql: every statement of a query runs and its answer is printed, in order", async () => {
+  const rec = await copyFixture("claude", "rec-multi");
+  const table = await task("sql", rec, "--", "SELECT 1 AS a; SELECT 2 AS b; SELECT 3 AS c");
+  assert.equal(table.code, 0, table.stderr);
+  assert.equal(
+    table.stdout,
+    "a\n-\n1\n(1 row)\n\nb\n-\n2\n(1 row)\n\nc\n-\n3\n(1 row)\n",
+  );
+  const json = await task("sql", "--format", "json", rec, "--", "SELECT 1 AS a; SELECT 2 AS b;");
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(json.stdout.trim().split("\n\n").map((t) => JSON.parse(t)), [[{ a: 1 }], [{
+    b: 2,
+  }]]);
+  // a statement that fails: what ran before it is printed, then one line, exit 1
+  const bad = await task("sql", rec, "--", "SELECT 1 AS a; SELECT nope FROM llm_calls; SELECT 3");
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stdout, "a\n-\n1\n(1 row)\n");
+  assert.match(bad.stderr, /^sql: statement 2: Binder Error: Referenced column "nope" not found/);
+  assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  const empty = await task("sql", rec, "--", "-- a comment ;;");
+  assert.equal(empty.code, 1);
+  assert.equal(
+    empty.stderr,
+    "sql: the query holds no SQL statement, only comments or semicolons\n",
+  );
+});
+
+Deno.test("sql: a recording that cannot be queried is one line and exit 1; the answer covers the rest", async () => {
+  const rec = await copyFixture("claude", "rec-part");
+  const missing = `${rec}/../nope`;
+  const r = await task(
+    "sql",
+    "--format",
+    "json",
+    rec,
+    missing,
+    "--",
+    "SELECT count(*) AS n FROM llm_calls",
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [{ n: 2 }]);
+  assert.match(r.stderr, /nope: no such directory/);
+  assert.match(r.stderr, /sql: the answer leaves out 1 of 2 recordings given/);
+});
+
 Deno.test("analyze --prices: costs come from the table given", async () => {
   const rec = await copyFixture("claude", "rec");
   const table = `${rec}/../prices.json`;

@@ -17,7 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
-import { isFile } from "../kit/files.ts";
+import { isDir, isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
 import { memoryAdvice, openDuckDb } from "./duckdb_open.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
@@ -27,7 +27,12 @@ import { MCP_TABLES } from "./mcp/schema.ts";
 import { labelsTable } from "./observer/schema.ts";
 import { formatResult, type OutputFormat } from "./table_output.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
-import { exportTables, isParquetExport, parquetScan } from "./export/parquet_source.ts";
+import {
+  exportTables,
+  isParquetExport,
+  missingPartitions,
+  parquetScan,
+} from "./export/parquet_source.ts";
 
 export interface SqlOptions {
   recordings: string[];
@@ -45,7 +50,10 @@ export interface SqlOptions {
 
 const encoder = new TextEncoder();
 
-/** Runs the query; returns the exit code (0 ok, 1 nothing to query or the query failed). */
+/**
+ * Runs the query; returns the exit code (0 ok, 1 nothing to query, the query failed, or the
+ * answer leaves out a recording given or an export's missing partition file).
+ */
 export async function run(opts: SqlOptions): Promise<number> {
   const out = opts.out ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
@@ -64,7 +72,7 @@ export async function run(opts: SqlOptions): Promise<number> {
     const dir = resolve(rec);
     const db = join(dir, DB_FILE);
     if (!isFile(db)) {
-      err(`sql: ${rec}: not analysed yet, analysing\n`);
+      if (isDir(dir)) err(`sql: ${rec}: not analysed yet, analysing\n`);
       try {
         await analyzeRecording(rec, loadPrices(opts.prices), {
           quiet: true,
@@ -79,6 +87,27 @@ export async function run(opts: SqlOptions): Promise<number> {
     dbs.push({ label: rec, name: dir.split("/").pop()!, path: db });
   }
   if (dbs.length === 0 && exports.length === 0) return 1;
+  // The answer is over what could be read; a recording or a partition file left out makes it
+  // partial: said, exit 1.
+  const skipped = opts.recordings.length - exports.length - dbs.length;
+  if (skipped) {
+    err(
+      `sql: the answer leaves out ${skipped} of ${opts.recordings.length} ` +
+        `recording${opts.recordings.length === 1 ? "" : "s"} given\n`,
+    );
+  }
+  let partial = skipped > 0;
+  for (const dir of exports) {
+    const missing = missingPartitions(dir);
+    if (!missing.length) continue;
+    partial = true;
+    const shown = missing.slice(0, 3).map((m) => `${m.table}/${m.file}`).join(", ");
+    const more = missing.length > 3 ? ` and ${missing.length - 3} more` : "";
+    err(
+      `sql: ${dir}: ${missing.length} partition file${missing.length === 1 ? "" : "s"} ` +
+        `missing (${shown}${more}): the answer leaves their rows out\n`,
+    );
+  }
   if (opts.write && dbs.length === 0) throw usageError("--write takes a recording, not an export");
   // under the default memory limit, spilling beside the first recording (duckdb_open.ts)
   const db = await openDuckDb(opts.write ? dbs[0].path : ":memory:", {
@@ -86,17 +115,38 @@ export async function run(opts: SqlOptions): Promise<number> {
     memoryLimit: opts.memoryLimit,
   });
   const c = db.conn;
+  // Every statement of the query runs in turn and its answer is printed (a blank line between
+  // two), as DuckDB's shell does; a failing one ends it with one line naming it.
   const answer = async () => {
+    let n = 0;
+    let count = 1;
     try {
-      const r = await c.runAndReadAll(opts.query);
-      out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
-      return 0;
+      const statements = await c.extractStatements(opts.query).catch((e) => {
+        // no statement at all (only comments or semicolons): the bindings fail to say why
+        if (/^Failed to extract/.test(errorLine(e))) throw e;
+        throw new Error("the query holds no SQL statement, only comments or semicolons");
+      });
+      count = statements.count;
+      for (n = 0; n < count; n++) {
+        const prepared = await statements.prepare(n);
+        try {
+          const r = await prepared.runAndReadAll();
+          if (n > 0) out("\n");
+          out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
+        } finally {
+          prepared.destroySync();
+        }
+      }
+      return partial ? 1 : 0;
     } catch (e) {
-      const msg = memoryAdvice(errorLine(e), opts.memoryLimit);
+      const msg = memoryAdvice(
+        errorLine(e).replace(/^Failed to extract statements: /, ""),
+        opts.memoryLimit,
+      );
       const why = /read-only mode/.test(msg)
         ? " (recordings are opened read-only; --write opens one for writing)"
         : "";
-      err(`sql: ${msg}${why}\n`);
+      err(`sql: ${count > 1 ? `statement ${n + 1}: ` : ""}${msg}${why}\n`);
       return 1;
     }
   };

@@ -2,8 +2,10 @@
  * Entry point of `deno task sql [--format table|csv|json] [--write] [--memory-limit SIZE]
  * RECORDING... -- "SELECT ..."` (read-only unless `--write`, which takes one recording; DuckDB
  * held to `--memory-limit` or the default of duckdb_open.ts): parses the arguments (the query is
- * what follows `--`, else the last argument) and runs `sql.ts`. Exit codes: 0 ok, 1 no
- * recording could be queried or the query failed, 2 bad usage.
+ * what follows `--`, else the last argument) and runs `sql.ts`. Every statement of the query
+ * runs, each answer printed in turn. Exit codes: 0 ok; 1 the query failed, or the answer is
+ * partial (a recording given could not be queried, an export lacks a partition file: said on
+ * stderr, the answer covers the rest); 2 bad usage.
  */
 import { parseCommand, runCommand, userPath } from "../kit/cli.ts";
 import { run } from "./sql.ts";

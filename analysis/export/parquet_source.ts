@@ -47,6 +47,42 @@ export function isParquetExport(path: string): boolean {
   return exportTables(dir).length > 0;
 }
 
+/** The `.parquet` files under `dir`, as paths relative to it (hidden ones left out). */
+function parquetFiles(dir: string, rel = ""): string[] {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(join(dir, rel))];
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    if (e.name.startsWith(".")) return [];
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory) return parquetFiles(dir, p);
+    return e.isFile && e.name.endsWith(".parquet") ? [p] : [];
+  });
+}
+
+/** Tables a recording's export may lack (the observer's labels exist once it has labelled). */
+const OPTIONAL = new Set(["labels"]);
+
+/**
+ * The files missing from an export: every table it holds has one file per recording
+ * (`HOST/DATE/RECORDING.parquet`), so a recording one table has and another lacks is a
+ * partition lost (deleted, not copied, not yet synced): the rows of that table for that
+ * recording, which a query would silently leave out.
+ */
+export function missingPartitions(dir: string): { table: string; file: string }[] {
+  const held = new Map(exportTables(dir).map((t) => [t, new Set(parquetFiles(join(dir, t)))]));
+  const all = new Set([...held.values()].flatMap((files) => [...files]));
+  const out: { table: string; file: string }[] = [];
+  for (const [table, files] of held) {
+    if (OPTIONAL.has(table)) continue;
+    for (const file of [...all].sort()) if (!files.has(file)) out.push({ table, file });
+  }
+  return out;
+}
+
 /** A `read_parquet` over table `table` of every export in `dirs`. */
 export function parquetScan(dirs: string[], table: string): string {
   const globs = dirs.map((d) => sqlString(join(resolve(d), table, "**", "*.parquet")));

@@ -199,6 +199,40 @@ Deno.test("export --format parquet: every table, read back by hyparquet and Duck
   }
 });
 
+Deno.test("sql over an export with a partition file missing: one line naming it, exit 1, the rest answered", async () => {
+  const { tmp, recs, out } = await setUp();
+  try {
+    const r = await task("export", ...recs, "--format", "parquet", "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    const q = "SELECT recording, count(*)::INTEGER AS n FROM llm_calls GROUP BY 1 ORDER BY 1";
+    const whole = await sqlRows([out], q);
+    assert.equal(whole.length, 2);
+    // one recording's llm_calls file lost (deleted, not copied, not yet synced)
+    const lost = parquetFiles(join(out, "llm_calls")).find((f) =>
+      f.endsWith("/demo-gemini.parquet")
+    )!;
+    await Deno.remove(lost);
+    let text = "";
+    const errs: string[] = [];
+    const code = await sql({
+      recordings: [out],
+      query: q,
+      format: "json",
+      out: (s) => (text += s),
+      err: (s) => errs.push(s),
+    });
+    assert.equal(code, 1);
+    assert.deepEqual(JSON.parse(text), whole.slice(0, 1), "the rest is answered");
+    assert.equal(errs.length, 1, errs.join(""));
+    assert.match(
+      errs[0],
+      /^sql: .*export: 1 partition file missing \(llm_calls\/capture_host=[^/]+\/capture_date=[\d-]+\/demo-gemini\.parquet\): the answer leaves their rows out\n$/,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("export: bad usage and a bad recording each get one line and their exit code", async () => {
   const noOut = await task("export", "datasets/demo-claude", "--format", "parquet");
   assert.equal(noOut.code, 2);
