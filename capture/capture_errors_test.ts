@@ -70,6 +70,41 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a command that is a directory or not executable: exit 126, one line saying so, nothing created",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const script = `${dir}/script.sh`;
+    await Deno.writeTextFile(script, "#!/bin/sh\necho hi\n", { mode: 0o644 });
+    const cases: [string[], string][] = [
+      [[dir], `sightline: ${dir}: is a directory`],
+      [[script], `sightline: ${script}: permission denied (not executable)`],
+    ];
+    for (const [cmd, line] of cases) {
+      const r = await cli(["--out", `${dir}/rec`, "--", ...cmd]);
+      assert.equal(r.code, 126, r.stderr);
+      oneLine(r.stderr);
+      assert.equal(r.stderr, line);
+      await assert.rejects(Deno.stat(`${dir}/rec`));
+    }
+    // found in PATH but not executable: as a shell says it
+    const r = await new Deno.Command(DENO, {
+      args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--out", `${dir}/rec`, "--", "script.sh"],
+      env: { PATH: `${dir}:/usr/bin:/bin` },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(r.code, 126);
+    assert.equal(
+      new TextDecoder().decode(r.stderr).trim(),
+      `sightline: script.sh: permission denied (${script} is not executable)`,
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
   name: "--out not empty is refused unless --force; bad options are one line",
   ignore: skipWithoutRoot(),
   async fn() {

@@ -9,7 +9,7 @@ import type { Locator } from "./attach.ts";
 import { LoaderClient } from "./loader.ts";
 import { phase } from "./phase_log.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
-import { whichSync } from "./which.ts";
+import { whichSync, whyNotRunnable } from "./which.ts";
 
 export const DEFAULT_MAX_TLS_BYTES = 1 << 20;
 
@@ -114,7 +114,8 @@ function preflight(opts: CaptureOptions): string | undefined {
     if (!opts.cmd[0]) throw new CaptureError("empty command", 2);
     const resolved = whichSync(opts.cmd[0]);
     if (!resolved) {
-      throw new CaptureError(`${opts.cmd[0]}: command not found`, 127);
+      const { message, code } = whyNotRunnable(opts.cmd[0]);
+      throw new CaptureError(message, code);
     }
     return resolved;
   }
