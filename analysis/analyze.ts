@@ -110,6 +110,36 @@ async function query(c: DuckDBConnection, sql: string, params: string[]): Promis
   return { columns: r.columnNames(), rows: r.getRows() };
 }
 
+/**
+ * Traced processes with no end (a daemon the command left behind, what ran on at the Ctrl-C of
+ * a --pid capture, an exit the kernel dropped): the recording stops for them before they did,
+ * which is a problem to say, not a blank `end_ns` to notice.
+ */
+async function outlivedProblem(c: DuckDBConnection, b: Build, recording: string) {
+  let rows: unknown[][];
+  try {
+    rows = (await query(
+      c,
+      "SELECT pid, comm FROM processes WHERE recording = $1 AND end_ns IS NULL " +
+        "ORDER BY start_ns NULLS FIRST, pid",
+      [recording],
+    )).rows;
+  } catch {
+    return; // processes.sql failed: already a problem of its own
+  }
+  if (!rows.length) return;
+  const n = rows.length;
+  const shown = rows.slice(0, 5).map(([pid, comm]) => `pid ${pid}${comm ? ` ${comm}` : ""}`);
+  const more = n > 5 ? ` and ${n - 5} more` : "";
+  b.problem(
+    "processes",
+    "running",
+    `${n} traced process${n === 1 ? " has" : "es have"} no recorded exit (${shown.join(", ")}` +
+      `${more}): still running when the capture ended, or the exit was lost; what ` +
+      `${n === 1 ? "it" : "they"} did afterwards is not recorded`,
+  );
+}
+
 /** Builds `analysis.duckdb` for one recording; returns its summary. */
 export async function analyzeRecording(
   path: string,
@@ -222,6 +252,7 @@ export async function analyzeRecording(
         if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
         else await b.run(`${name}.sql`, sqlText(name));
       }
+      await outlivedProblem(c, b, input.name);
       phase("build");
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);

@@ -79,6 +79,8 @@ export class RecordSink {
   #offset = 0n; // CLOCK_BOOTTIME -> wall clock
   readonly #clock = (boot: bigint) => boot + this.#offset;
   #lastExec = new Map<number, string>();
+  /** traced processes seen to start (fork, exec) and not yet to exit: pid -> comm */
+  #running = new Map<number, string>();
   // io_uring: requests by opcode (from the loader's stats), whether its tracepoints attached
   #uring: UringCounts = { requests: {}, recorded: {} };
   #uringAttached = true;
@@ -183,13 +185,16 @@ export class RecordSink {
         this.#uringAttached = (ev.missing & Missing.URING) === 0;
         break;
       case Kind.FORK:
+        this.#running.set(ev.pid, ev.comm);
         writers.process.append(forkRow(ev, clock));
         break;
       case Kind.EXEC:
+        this.#running.set(ev.pid, ev.comm);
         this.#lastExec.set(ev.pid, ev.filename);
         writers.process.append(execRow(ev, clock));
         break;
       case Kind.EXIT:
+        this.#running.delete(ev.pid);
         this.#lastExec.delete(ev.pid);
         writers.process.append(exitRow(ev, clock));
         break;
@@ -320,6 +325,7 @@ export class RecordSink {
         this.#maxTlsBytes,
       ),
       ...damageWarnings("ipc", "HTTP on loopback TCP", ipc.http, this.#maxTlsBytes),
+      ...outlivedWarnings(this.#running),
     );
     let closeError: string | undefined;
     for (const w of this.#allWriters) {
@@ -378,4 +384,20 @@ export class RecordSink {
   #appendIpc(all: boolean): void {
     for (const row of this.#ipcRows.take(all)) this.#writers.ipc?.append(row);
   }
+}
+
+/**
+ * Traced processes that had not exited when the stream ended (a daemon the command left
+ * behind; with --pid or --comm, what was still running at Ctrl-C): the capture does not follow
+ * them further, which the user must be told, not left to find as a process without an end.
+ */
+export function outlivedWarnings(running: ReadonlyMap<number, string>): string[] {
+  if (!running.size) return [];
+  const n = running.size;
+  const shown = [...running].slice(0, 5).map(([pid, comm]) => `pid ${pid} ${comm}`);
+  const more = n > 5 ? ` and ${n - 5} more` : "";
+  return [
+    `${n} traced process${n === 1 ? "" : "es"} had not exited when the capture ended ` +
+    `(${shown.join(", ")}${more}): what ${n === 1 ? "it" : "they"} did afterwards is not recorded`,
+  ];
 }
