@@ -38,10 +38,14 @@ Deno.test({
   },
 });
 
-/** Runs ARGV in a pseudo-terminal, types Ctrl-C once MARKER exists, and reports how it ended. */
+/**
+ * Runs ARGV in a pseudo-terminal, types Ctrl-C once MARKER exists (or, with the first
+ * argument "kill", sends SIGINT to the capture's process alone), and reports how it ended.
+ */
 const PTY_CTRL_C = `
-import os, pty, sys, time, json
-marker, argv = sys.argv[1], sys.argv[2:]
+import os, pty, signal, sys, time, json
+kill = sys.argv[1] == "kill"
+marker, argv = sys.argv[2], sys.argv[3:]
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(argv[0], argv)
@@ -51,7 +55,10 @@ typed = False
 while True:
     if not typed and os.path.exists(marker):
         time.sleep(0.3)
-        os.write(fd, b"\x03")  # the terminal turns this into SIGINT for its foreground job
+        if kill:
+            os.kill(pid, signal.SIGINT)  # to the capture alone, not through the terminal
+        else:
+            os.write(fd, b"\x03")  # the terminal turns this into SIGINT for its foreground job
         typed = True
     try:
         import select
@@ -80,6 +87,7 @@ Deno.test({
       args: [
         "-c",
         PTY_CTRL_C,
+        "type",
         marker,
         ...captureCommand(`${dir}/rec`, ["sh", "-c", `touch ${marker}; exec sleep 60`], []),
       ],
@@ -97,5 +105,77 @@ Deno.test({
     assert.ok(
       rec.process.some((p) => p.kind === "exit" && p.pid === sleep.pid && p.exit_signal === 2),
     );
+  },
+});
+
+Deno.test({
+  name: "SIGINT to the capture alone, its command on a terminal: passed on to the command, " +
+    "which decides, as for Ctrl-C",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-int-kill-" });
+    const marker = `${dir}/started`;
+    const r = await new Deno.Command("/usr/bin/python3", {
+      args: [
+        "-c",
+        PTY_CTRL_C,
+        "kill",
+        marker,
+        ...captureCommand(`${dir}/rec`, ["sh", "-c", `touch ${marker}; exec sleep 20`], []),
+      ],
+      stdout: "piped",
+    }).output();
+    const res = JSON.parse(new TextDecoder().decode(r.stdout));
+    assert.ok(res.typed, "the command started");
+    assert.equal(res.exit, 130, `128 + SIGINT, the command's fate; output:\n${res.out}`);
+    const rec = readRecording(`${dir}/rec`);
+    assert.equal(rec.manifest.complete, true);
+    assert.equal(rec.manifest.exit_signal, 2);
+    assert.deepEqual(rec.manifest.errors, []);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "SIGINT to the capture alone, no terminal: one line says it was left to the command; " +
+    "a second ends the command and the capture cleanly",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-int-bg-" });
+    const marker = `${dir}/started`;
+    // in a session of its own, as a supervisor or a script starts it: the command shares the
+    // capture's process group and a SIGINT sent to the capture's pid does not reach it
+    const child = new Deno.Command("setsid", {
+      args: captureCommand(`${dir}/rec`, ["sh", "-c", `touch ${marker}; exec sleep 20`], []),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const t0 = Date.now();
+    while (Date.now() - t0 < 20_000) {
+      try {
+        await Deno.stat(marker);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill("SIGINT");
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.ok(Date.now() - t0 < 15_000, "ended by the interrupts, not by the command's end");
+    assert.match(
+      stderr,
+      /^sightline: interrupt left to the command \(pid \d+\), which shares the capture's process group; another one ends it and the capture$/m,
+    );
+    assert.equal(out.code, 143, `the command ended by SIGTERM, as for SIGTERM; ${stderr}`);
+    const rec = readRecording(`${dir}/rec`);
+    assert.equal(rec.manifest.complete, true, stderr);
+    assert.equal(rec.manifest.exit_signal, 15);
+    assert.deepEqual(rec.manifest.errors, []);
+    await Deno.remove(dir, { recursive: true });
   },
 });

@@ -15,7 +15,7 @@ import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
 import { probeKernelHooks } from "./kernel_hooks.ts";
 import { summary } from "./status.ts";
 import { phase } from "./phase_log.ts";
-import { alive, procOf } from "../kit/procs.ts";
+import { alive, procOf, stat } from "../kit/procs.ts";
 import { RecordSink } from "./record_sink.ts";
 import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
 
@@ -157,10 +157,31 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
-    // With a command, the terminal's Ctrl-C reached it too: it decides. A second one, or
-    // --pid/--comm mode, ends the capture.
+    // With a command, the first is the command's to decide (below); a second ends it as
+    // SIGTERM does, and the capture with it; in --pid/--comm mode the first ends the capture.
     if (interrupts > 2) force();
-    else if (!opts.cmd || interrupts > 1) loader.stop();
+    else if (!opts.cmd) loader.stop();
+    else if (interrupts > 1) loader.process.kill("SIGTERM");
+    else interruptCommand();
+  };
+  // A terminal's Ctrl-C goes to its foreground job: the command in a group of its own, never
+  // the capture. A SIGINT that reached the capture then was sent to it alone: passed on to the
+  // command's group, as Ctrl-C would have. Without a terminal the command shares the
+  // capture's group: a SIGINT to the group (Ctrl-C, a supervisor) reached it too, one to the
+  // capture's pid did not; which one this was cannot be told, so it is said.
+  const interruptCommand = () => {
+    const root = manifest.root_pid;
+    const own = root ? stat(root)?.pgrp : undefined;
+    if (root && own === root && own !== stat(Deno.pid)?.pgrp) {
+      try {
+        Deno.kill(-root, "SIGINT");
+      } catch { /* gone */ }
+      return;
+    }
+    log(
+      `sightline: interrupt left to the command${root ? ` (pid ${root})` : ""}, which shares ` +
+        "the capture's process group; another one ends it and the capture",
+    );
   };
   let terms = 0;
   const onSigterm = () => {

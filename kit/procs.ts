@@ -17,6 +17,8 @@ const CLK_TCK = 100;
 export interface Stat {
   comm: string;
   ppid: number;
+  /** process group */
+  pgrp: number;
   /** one letter, e.g. "T" when stopped, "Z" for a zombie */
   state: string;
   /** start time (clock ticks after boot), as written: with the pid, names one process */
@@ -30,12 +32,13 @@ export function stat(pid: number): Stat | null {
   try {
     const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
     // the fields after "(comm) ", which may hold spaces and parentheses: state is field 3 of
-    // proc(5), so f[i] is field i + 3 (ppid 4, utime 14, stime 15, starttime 22)
+    // proc(5), so f[i] is field i + 3 (ppid 4, pgrp 5, utime 14, stime 15, starttime 22)
     const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
     return {
       comm: s.slice(s.indexOf("(") + 1, s.lastIndexOf(")")),
       state: f[0],
       ppid: Number(f[1]),
+      pgrp: Number(f[2]),
       start: f[19],
       cpuMs: (Number(f[11]) + Number(f[12])) * 1000 / CLK_TCK,
     };
