@@ -120,7 +120,10 @@ async function outlivedProblem(c: DuckDBConnection, b: Build, recording: string)
   try {
     rows = (await query(
       c,
-      "SELECT pid, comm FROM processes WHERE recording = $1 AND end_ns IS NULL " +
+      // (of those with process events: one known only from its files or connections has
+      // none to miss, as when process.arrow is lost, which is a problem of its own)
+      "SELECT pid, comm FROM processes p WHERE recording = $1 AND end_ns IS NULL AND EXISTS " +
+        "(SELECT 1 FROM process e WHERE e.recording = p.recording AND e.pid = p.pid) " +
         "ORDER BY start_ns NULLS FIRST, pid",
       [recording],
     )).rows;
