@@ -222,7 +222,10 @@ export async function analyzeRecording(
             : undefined,
         );
         rowsRead += r.rows;
-        const said = r.error ?? r.damaged ?? missingRows(input.info, file, r.rows);
+        // a file cut short: where, and what it cost against the rows the manifest lists
+        const missing = missingRows(input.info, file, r.rows);
+        const said = r.error ??
+          (r.damaged && missing ? `${r.damaged}; ${missing}` : r.damaged ?? missing);
         if (said) {
           fileProblems.push({
             recording: input.name,

@@ -188,10 +188,15 @@ Deno.test("a truncated Arrow file: the rows before the damage are analysed, the 
   await Deno.writeFile(`${dir}/tls.arrow`, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
   await Deno.writeFile(`${dir}/net.arrow`, new Uint8Array(500).fill(7));
   const s = await analyzeRecording(dir, prices, { quiet: true });
-  assert.ok(
-    s.problems.some((p) => /^tls\.arrow: damaged after \d+ rows/.test(p)),
-    s.problems.join("\n"),
+  // what was lost, counted against the rows the manifest lists
+  const listed = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`)).tables.tls.rows;
+  const damage = s.problems.find((p) => p.startsWith("tls.arrow: "));
+  const m = damage?.match(
+    /^tls\.arrow: damaged after (\d+) rows \(.*\); (\d+) of the (\d+) rows the manifest lists are missing \(the file was cut short\)$/,
   );
+  assert.ok(m, s.problems.join("\n"));
+  assert.equal(Number(m[3]), listed);
+  assert.equal(Number(m[1]) + Number(m[2]), listed);
   assert.ok(s.problems.some((p) => /^net\.arrow: not an Arrow IPC stream/.test(p)));
   assert.ok(Number(s.totals.llm_calls) >= 1, "the calls before the damage");
   await Deno.remove(dir, { recursive: true });
