@@ -198,7 +198,13 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
  */
 export function captureLosses(m: Fields): RecordingInput["problems"] {
   const out: RecordingInput["problems"] = [];
-  const drops = m.drops && typeof m.drops === "object" ? m.drops as Record<string, unknown> : {};
+  const malformed = (message: string) =>
+    out.push({ source: "manifest.json", kind: "file", message });
+  const isMap = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v);
+  if (m.drops !== undefined && !isMap(m.drops)) {
+    malformed("drops is not an object of counts per kind: what the capture dropped is unknown");
+  }
+  const drops = isMap(m.drops) ? m.drops as Record<string, unknown> : {};
   for (const [kind, n] of Object.entries(drops)) {
     if (typeof n === "number" && n > 0) {
       out.push({
@@ -217,6 +223,9 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
         m.missed_runs === 1 ? "" : "s"
       } (recursion protection): events not seen`,
     });
+  }
+  if (m.errors !== undefined && !Array.isArray(m.errors)) {
+    malformed("errors is not a list: what the capture reported is unknown");
   }
   for (const e of Array.isArray(m.errors) ? m.errors : []) {
     out.push({ source: "capture", kind: "capture", message: oneLine(String(e)) });
