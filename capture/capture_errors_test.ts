@@ -129,6 +129,18 @@ Deno.test({
 });
 
 Deno.test({
+  name: "an --out that cannot be made (a read-only or virtual file system): one line, exit 2",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    // /proc takes no new directories: mkdir fails as on a read-only mount
+    const r = await cli(["--out", "/proc/sightline-no-such/rec", "--", "true"]);
+    assert.equal(r.code, 2, r.stderr);
+    oneLine(r.stderr);
+    assert.match(r.stderr, /^sightline: cannot use --out \/proc\/sightline-no-such\/rec: .+/);
+  },
+});
+
+Deno.test({
   name: "no BTF: one clear error before anything starts",
   ignore: skipWithoutRoot(),
   async fn() {

@@ -86,7 +86,11 @@ function prepareOutDir(dir: string, force: boolean): boolean {
       2,
     );
   }
-  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new CaptureError(`cannot use --out ${dir}: ${(e as Error).message}`, 2);
+  }
   return entries.length > 0;
 }
 
