@@ -16,7 +16,8 @@
  *
  * Span and trace ids are derived from the host, recording and row ids, so exporting a
  * recording again sends the same ids (a backend sees the same spans, not new ones). A failed
- * or partial delivery is an error, never silent.
+ * or partial delivery (spans not sent, or sent and rejected by the collector) is an error,
+ * never silent.
  */
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
@@ -24,6 +25,8 @@ import {
   type Attributes,
   type Context,
   context,
+  diag,
+  DiagLogLevel,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -129,6 +132,36 @@ class PresetIds implements IdGenerator {
   }
 }
 
+/**
+ * Spans a collector took but rejected: OTLP/HTTP answers 200 with `partialSuccess`
+ * (`rejectedSpans`, `errorMessage`), which the SDK's exporters only log, through the API's
+ * diagnostic logger; it is listened to while an export runs.
+ */
+function listenForRejections(): { rejected: number; messages: string[]; stop(): void } {
+  const out = { rejected: 0, messages: [] as string[], stop: () => diag.disable() };
+  const quiet = () => {};
+  diag.setLogger({
+    error: quiet,
+    info: quiet,
+    debug: quiet,
+    verbose: quiet,
+    warn(message: string, ...args: unknown[]) {
+      if (!/Partial Success/i.test(message)) return;
+      try {
+        const p = JSON.parse(String(args[0])) as {
+          rejectedSpans?: unknown;
+          errorMessage?: unknown;
+        };
+        out.rejected += Number(p.rejectedSpans ?? 0) || 0;
+        if (typeof p.errorMessage === "string" && p.errorMessage) out.messages.push(p.errorMessage);
+      } catch {
+        out.messages.push(String(args[0]));
+      }
+    },
+  }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  return out;
+}
+
 /** Forwards to the OTLP exporter and keeps what it delivered and what failed. */
 class Delivery implements SpanExporter {
   delivered = 0;
@@ -221,6 +254,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
   const host = String(q.recording[0]?.host ?? "unknown");
 
   const ids = new PresetIds();
+  const rejections = listenForRejections();
   const delivery = new Delivery(
     target.protocol === "http/json" ? new JsonExporter() : new ProtoExporter(),
   );
@@ -531,10 +565,18 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
     await flush();
   } finally {
     await provider.shutdown().catch(() => {});
+    rejections.stop();
   }
   if (delivery.failures.length) {
     throw new Error(
       `OTLP export to ${target.endpoint} failed: ${delivery.failures[0].split("\n")[0]}`,
+    );
+  }
+  if (rejections.rejected > 0) {
+    const why = rejections.messages.length ? ` (${rejections.messages[0].split("\n")[0]})` : "";
+    throw new Error(
+      `OTLP export to ${target.endpoint}: the collector rejected ${rejections.rejected} of ` +
+        `${result.spans} spans${why}`,
     );
   }
   if (delivery.delivered !== result.spans) {

@@ -23,6 +23,10 @@ const dec = new TextDecoder();
 const ExportRequest = (protoRoot as any).opentelemetry.proto.collector.trace.v1
   .ExportTraceServiceRequest;
 
+// deno-lint-ignore no-explicit-any
+const ExportResponse = (protoRoot as any).opentelemetry.proto.collector.trace.v1
+  .ExportTraceServiceResponse;
+
 interface Received {
   contentType: string;
   headers: Headers;
@@ -398,6 +402,39 @@ Deno.test("export --format otlp: no collector, or a protocol it does not speak, 
     assert.equal(grpc.code, 2);
     assert.match(grpc.stderr, /^export: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/);
   } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("export --format otlp: spans the collector rejects (OTLP partial success) are one line and exit 1", async () => {
+  const { tmp, recs } = await copies();
+  // a collector that takes the request and rejects 3 of its spans, as OTLP/HTTP says it
+  const partial = { partialSuccess: { rejectedSpans: 3, errorMessage: "quota exceeded" } };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const json = (req.headers.get("content-type") ?? "").includes("json");
+    await req.arrayBuffer();
+    return json
+      ? new Response(JSON.stringify(partial), { headers: { "content-type": "application/json" } })
+      : new Response(ExportResponse.encode(ExportResponse.fromObject(partial)).finish(), {
+        headers: { "content-type": "application/x-protobuf" },
+      });
+  });
+  try {
+    for (const protocol of ["http/json", "http/protobuf"]) {
+      const r = await task(["export", recs[0], "--format", "otlp"], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${server.addr.port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      });
+      assert.equal(r.code, 1, protocol + r.stdout + r.stderr);
+      const lines = r.stderr.trim().split("\n").filter((x) => !x.includes("analysing"));
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(
+        lines[0],
+        /^export: .*injection-claude: OTLP export to http:\/\/127\.0\.0\.1:\d+\/v1\/traces: the collector rejected 3 of \d+ spans \(quota exceeded\)$/,
+      );
+    }
+  } finally {
+    await server.shutdown();
     await Deno.remove(tmp, { recursive: true });
   }
 });
