@@ -117,7 +117,9 @@ function overviewHtml(data: ReportData): Html {
     [
       "problems",
       o.problems
-        ? `${o.problems} (parts of the recording that could not be read: see the problems table)`
+        ? h`<a href="#problems">${
+          String(o.problems)
+        }</a> (what could not be read, was lost or left out: listed below)`
         : "none",
     ],
   ];
@@ -161,6 +163,18 @@ function blindSpotsHtml(data: ReportData): Html {
   }</dl>`;
 }
 
+/** The analysis' problems, one line each: what the tables above lack, and why. */
+function problemsHtml(data: ReportData): Html {
+  if (!data.problems.length) {
+    return h`<p class="meta" id="no-problems">None: nothing in the recording was found unreadable, lost or left out.</p>`;
+  }
+  return h`<table class="problems"><tr><th>source</th><th>kind</th><th>what</th></tr>${
+    data.problems.map((p) =>
+      h`<tr><td>${p.source}</td><td>${p.kind}</td><td>${p.message}</td></tr>`
+    )
+  }</table>`;
+}
+
 const chart = (name: string) => h`<div class="chart" id="chart-${name}"></div>`;
 
 /** The whole page. */
@@ -170,7 +184,7 @@ export function reportPage(data: ReportData, specs: ChartSpecs): string {
   const scripts = vegaBundles().map((b) => `<script data-lib="${b.name}">${b.source}</script>`)
     .join("\n");
   const body = h`<h1>${title}</h1>
-<nav><a href="#timeline">Timeline</a><a href="#findings">Findings</a><a href="#blind-spots">Blind spots</a><a href="#processes">Process tree</a><a href="#usage">Tokens and cost</a><a href="#latency">Latency</a><a href="#conversation">Conversation</a></nav>
+<nav><a href="#timeline">Timeline</a><a href="#findings">Findings</a><a href="#blind-spots">Blind spots</a><a href="#problems">Problems</a><a href="#processes">Process tree</a><a href="#usage">Tokens and cost</a><a href="#latency">Latency</a><a href="#conversation">Conversation</a></nav>
 ${overviewHtml(data)}
 ${cutsHtml(data)}
 <h2 id="timeline">Timeline</h2>
@@ -185,6 +199,8 @@ ${chart("timeline")}
 ${findingsHtml(data)}
 <h2 id="blind-spots">What this recording cannot show</h2>
 ${blindSpotsHtml(data)}
+<h2 id="problems">Problems</h2>
+${problemsHtml(data)}
 <h2 id="processes">Process tree</h2>
 ${processTreeHtml(data)}
 <h2 id="usage">Tokens and cost</h2>

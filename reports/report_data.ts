@@ -26,6 +26,8 @@ export interface ReportLimits {
   textChars: number;
   /** findings listed */
   findings: number;
+  /** problems listed (what could not be read, was lost or left out) */
+  problems: number;
   /** MCP `tools/call`s on the timeline and in the conversation view */
   mcpCalls: number;
   /** actions listed under each MCP call (all are counted) */
@@ -48,6 +50,7 @@ export const DEFAULT_LIMITS: Readonly<ReportLimits> = Object.freeze({
   conversationCalls: 200,
   textChars: 20_000,
   findings: 200,
+  problems: 200,
   evidencePerFinding: 50,
   mcpCalls: 1000,
   actionsPerMcpCall: 20,
@@ -265,6 +268,13 @@ export interface Cut {
   total: number;
 }
 
+/** A row of the analysis' `problems`: what could not be read, was lost or left out. */
+export interface ProblemItem {
+  source: string;
+  kind: string;
+  message: string;
+}
+
 /** Something the recording cannot show (the `blind_spots` table). */
 export interface BlindSpotItem {
   id: string;
@@ -289,6 +299,7 @@ export interface ReportData {
   evidence: EvidenceEvent[];
   /** null: the database has no `blind_spots` table (analysed before it was added) */
   blindSpots: BlindSpotItem[] | null;
+  problems: ProblemItem[];
   /** null: the database has no MCP tables (analysed before they were added) */
   mcpCalls: McpCall[] | null;
   /** the first this many calls of the conversation view show their texts (the text budget) */
@@ -579,6 +590,14 @@ export async function loadReportData(
     }))
     : null;
 
+  const problemRows = await queryRows(c, "report_problems", { limit: limits.problems });
+  cut("problems", problemRows.length, totalOf(problemRows));
+  const problems = problemRows.map((r) => ({
+    source: String(r.source),
+    kind: String(r.kind),
+    message: String(r.message),
+  }));
+
   let mcpCalls: McpCall[] | null = null;
   if (tables.has("mcp_calls") && tables.has("mcp_tool_links") && tables.has("links")) {
     const rows = await queryRows(c, "report_mcp_calls", {
@@ -617,6 +636,7 @@ export async function loadReportData(
     findings,
     evidence,
     blindSpots,
+    problems,
     mcpCalls,
     cuts,
     limits,

@@ -26,6 +26,7 @@ export const REQUIRED_TABLES = [
 export type ReportSql =
   | "report_actions"
   | "report_blind_spots"
+  | "report_problems"
   | "report_overview"
   | "report_processes"
   | "report_llm_calls"

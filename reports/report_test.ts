@@ -304,3 +304,32 @@ Deno.test("the report states what the recording cannot show, first what the run 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("the report lists the recording's problems, not only their count", async () => {
+  const dir = tempDir();
+  try {
+    // a capture that did not end cleanly, with a process.arrow cut short
+    const rec = copyFixture("claude_tool_marker", join(dir, "rec"));
+    const m = JSON.parse(await Deno.readTextFile(join(rec, "manifest.json")));
+    await Deno.writeTextFile(join(rec, "manifest.json"), JSON.stringify({ ...m, complete: false }));
+    const proc = await Deno.readFile(join(rec, "process.arrow"));
+    await Deno.writeFile(join(rec, "process.arrow"), proc.subarray(0, proc.length - 100));
+    assert.equal(
+      await run({ recording: rec, out: join(dir, "out"), print: () => {}, ...quiet }),
+      0,
+    );
+    const html = await Deno.readTextFile(join(dir, "out", "report.html"));
+    const problems = await withDbOf(rec, (q) => q.rows("SELECT source, message FROM problems"));
+    assert.ok(problems.length >= 2);
+    assert.match(html, /<a href="#problems">Problems<\/a>/);
+    assert.match(html, /<h2 id="problems">Problems<\/h2>/);
+    for (const p of problems) {
+      const esc = String(p.message).replaceAll("&", "&amp;").replaceAll("<", "&lt;")
+        .replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+      assert.ok(html.includes(esc), `problem listed: ${p.source}: ${p.message}`);
+    }
+    assert.match(html, /did not end cleanly \(manifest complete: false\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -301,6 +301,7 @@ export function fakeReportData(): ReportData {
       actionLabels: [`write ${HOSTILE}`, "open /tmp/work/a.txt"],
     }],
     conversationTextCalls: 1,
+    problems: [],
     cuts: [],
     limits: { ...DEFAULT_LIMITS },
   };
