@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { errorLine } from "../kit/cli.ts";
+import { aboutPath, errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
@@ -110,7 +110,7 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     try {
       await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
     } catch (e) {
-      throw new NotAnalysed(`${recording}: ${errorLine(e)}`);
+      throw new NotAnalysed(aboutPath(recording, errorLine(e)));
     }
     analysed = true;
   };

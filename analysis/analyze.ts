@@ -10,7 +10,7 @@
  * Exit code: 0 when at least one recording was analysed, 1 when none could be, 2 for usage.
  */
 import { join } from "node:path";
-import { usageError } from "../kit/cli.ts";
+import { aboutPath, usageError } from "../kit/cli.ts";
 import { collectGarbage } from "../kit/gc.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Build } from "./build_steps.ts";
@@ -378,7 +378,7 @@ export async function run(opts: AnalyzeOptions): Promise<number> {
       out(formatSummary(s));
       ok++;
     } catch (e) {
-      const msg = e instanceof NotARecording ? e.message : `${path}: ${(e as Error).message}`;
+      const msg = e instanceof NotARecording ? e.message : aboutPath(path, (e as Error).message);
       err(`analyze: ${memoryAdvice(msg.split("\n")[0], opts.memoryLimit)}\n`);
     }
   }

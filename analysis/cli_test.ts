@@ -131,6 +131,10 @@ Deno.test("sql and analyze: bad input gives one line and the documented exit cod
   assert.equal(none.stderr, "analyze: /nonexistent: no such directory\n");
   const usage = await task("analyze");
   assert.equal(usage.code, 2);
+  // the path once, not once per layer the error passed through
+  const findings = await task("findings", "/nonexistent");
+  assert.equal(findings.code, 1);
+  assert.equal(findings.stderr, "findings: /nonexistent: not a directory\n");
   const prices = await task("analyze", "--prices", "/nonexistent.json", rec);
   assert.equal(prices.code, 1);
   assert.match(prices.stderr, /^analyze: \/nonexistent\.json: cannot read the price table/);

@@ -37,6 +37,11 @@ export function errorLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0];
 }
 
+/** `path: message`, unless the message (from a layer that named the path) begins with it. */
+export function aboutPath(path: string, message: string): string {
+  return message.startsWith(`${path}: `) ? message : `${path}: ${message}`;
+}
+
 /** Bad usage: exit code 2, the usage printed after the message. */
 export function usageError(message: string): CliError {
   return new CliError(message, 2, true);

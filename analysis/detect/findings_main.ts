@@ -16,6 +16,7 @@
  * Findings do not change the exit code.
  */
 import {
+  aboutPath,
   CliError,
   errorLine,
   parseCommand,
@@ -109,7 +110,7 @@ export async function run(
       });
       out(`${rec}\n${text.trimEnd()}`);
     } catch (e) {
-      err(`findings: ${rec}: ${errorLine(e)}`);
+      err(`findings: ${aboutPath(rec, errorLine(e))}`);
       failed++;
     }
   }
