@@ -14,6 +14,7 @@ import { aboutPath, errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { manifestInfo } from "./recording_input.ts";
 import { loadPrices } from "./pricing.ts";
 import { type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
 
@@ -94,9 +95,46 @@ function connect(path: string, write: boolean): Promise<OpenDuckDb> {
 }
 
 /**
+ * Why the analysis at `db` no longer describes the recording in `dir`, or null: it was made
+ * while the capture ran (`deno task analyze` of a recording being written) and the capture
+ * has ended since, so the manifest's end (complete, end time, exit code) is not the one the
+ * analysis read. Without a readable manifest or `recordings` table there is nothing to compare.
+ */
+export async function analysisOutdated(dir: string, db: string): Promise<string | null> {
+  let info;
+  try {
+    info = manifestInfo(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))), () => {});
+  } catch {
+    return null;
+  }
+  if (!info) return null;
+  let row: Row | undefined;
+  try {
+    const { instance, conn } = await connect(db, false);
+    try {
+      row = (await queryRows(conn, "SELECT complete, ended_ns, exit_code FROM recordings"))[0];
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  } catch {
+    return null; // an unreadable database is said by whoever opens it
+  }
+  if (!row) return null;
+  const same = row.complete === info.complete &&
+    (row.ended_ns ?? null) === info.ended_ns &&
+    (row.exit_code ?? null) === info.exit_code;
+  if (same) return null;
+  return !row.complete && info.complete
+    ? "the recording changed after its analysis (its capture has ended since)"
+    : "the recording changed after its analysis (its manifest is not the one analysed)";
+}
+
+/**
  * Opens the analysed database of a recording directory (or a database file): analyses the
- * recording first when it has no `analysis.duckdb`, when `rebuild` is set, or when the
- * database lacks a table the caller requires (made by an older version).
+ * recording first when it has no `analysis.duckdb`, when `rebuild` is set, when the analysis
+ * was made before the capture ended (`analysisOutdated`), or when the database lacks a table
+ * the caller requires (made by an older version).
  */
 export async function openAnalysed(recording: string, opts: OpenOptions = {}): Promise<AnalysedDb> {
   const isDb = recording.endsWith(".duckdb");
@@ -117,6 +155,10 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
   if (!isDb && !isDir(dir)) throw new NotAnalysed(`${recording}: not a directory`);
   if (opts.rebuild) await analyse("asked to analyse it again");
   else if (!existsSync(path)) await analyse("not analysed yet");
+  else if (!isDb) {
+    const outdated = await analysisOutdated(dir, path);
+    if (outdated) await analyse(outdated);
+  }
   let db = await connect(path, opts.write ?? false);
   let tables = await tableNames(db.conn);
   const missing = (opts.require ?? []).filter((t) => !tables.has(t));

@@ -185,6 +185,47 @@ Deno.test("sql: a recording that cannot be queried is one line and exit 1; the a
   assert.match(r.stderr, /sql: the answer leaves out 1 of 2 recordings given/);
 });
 
+Deno.test("sql and report: an analysis made while the capture ran is made again once it has ended", async () => {
+  const rec = await copyFixture("claude", "rec-live");
+  const manifest = await Deno.readTextFile(`${rec}/manifest.json`);
+  const m = JSON.parse(manifest);
+  // analysed mid-capture: the manifest then says the capture has not ended
+  await Deno.writeTextFile(
+    `${rec}/manifest.json`,
+    JSON.stringify({ ...m, complete: false, ended_ns: null, ended_at: null, exit_code: null }),
+  );
+  assert.equal((await task("analyze", "--quiet", rec)).code, 0);
+  // the capture ends: its manifest is written whole
+  await Deno.writeTextFile(`${rec}/manifest.json`, manifest);
+  const q =
+    "SELECT complete, exit_code, (SELECT count(*) FROM problems) AS problems FROM recordings";
+  const r = await task("sql", "--format", "json", rec, "--", q);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^sql: .*rec-live: the recording changed after its analysis \(its capture has ended since\), analysing again\n$/,
+  );
+  assert.deepEqual(JSON.parse(r.stdout), [{ complete: true, exit_code: m.exit_code, problems: 0 }]);
+  const again = await task("sql", rec, "--", q);
+  assert.equal(again.stderr, "", "analysed once");
+  // the same through the database layer the report, findings and notebooks use
+  await Deno.writeTextFile(
+    `${rec}/manifest.json`,
+    JSON.stringify({ ...m, complete: false, ended_ns: null, ended_at: null, exit_code: null }),
+  );
+  assert.equal((await task("analyze", "--quiet", rec)).code, 0);
+  await Deno.writeTextFile(`${rec}/manifest.json`, manifest);
+  const f = await task("findings", rec);
+  assert.equal(f.code, 0, f.stderr);
+  const sql2 = await task("sql", "--format", "json", rec, "--", q);
+  assert.equal(sql2.stderr, "", "findings analysed it again");
+  assert.deepEqual(JSON.parse(sql2.stdout), [{
+    complete: true,
+    exit_code: m.exit_code,
+    problems: 0,
+  }]);
+});
+
 Deno.test("analyze --prices: costs come from the table given", async () => {
   const rec = await copyFixture("claude", "rec");
   const table = `${rec}/../prices.json`;

@@ -16,6 +16,7 @@
 import { dirname, join, resolve } from "node:path";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { analysisOutdated } from "./analysed_db.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
 import { isDir, isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
@@ -71,8 +72,13 @@ export async function run(opts: SqlOptions): Promise<number> {
   for (const rec of opts.recordings.filter((r) => !exports.includes(r))) {
     const dir = resolve(rec);
     const db = join(dir, DB_FILE);
-    if (!isFile(db)) {
-      if (isDir(dir)) err(`sql: ${rec}: not analysed yet, analysing\n`);
+    const outdated = isFile(db) ? await analysisOutdated(dir, db) : null;
+    if (!isFile(db) || outdated) {
+      if (isDir(dir)) {
+        err(
+          `sql: ${rec}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
+        );
+      }
       try {
         await analyzeRecording(rec, loadPrices(opts.prices), {
           quiet: true,
