@@ -110,12 +110,12 @@ export async function analysisOutdated(dir: string, db: string): Promise<string 
   if (!info) return null;
   let row: Row | undefined;
   try {
-    const { instance, conn } = await connect(db, false);
+    const opened = await connect(db, false);
     try {
-      row = (await queryRows(conn, "SELECT complete, ended_ns, exit_code FROM recordings"))[0];
+      row =
+        (await queryRows(opened.conn, "SELECT complete, ended_ns, exit_code FROM recordings"))[0];
     } finally {
-      conn.closeSync();
-      instance.closeSync();
+      opened.close();
     }
   } catch {
     return null; // an unreadable database is said by whoever opens it
