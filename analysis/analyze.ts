@@ -6,8 +6,14 @@
  * The database is built in a private temporary directory and renamed into place, so a rebuild
  * replaces it whole (same input, same rows) and a failed build leaves the old one; it is made
  * mode 0600 (it holds prompts). A recording that cannot be opened at all is reported in one
- * line and skipped; damaged parts of a recording become rows of `problems` and a line each.
- * Exit code: 0 when at least one recording was analysed, 1 when none could be, 2 for usage.
+ * line and skipped; damaged parts of a recording become rows of `problems` and a line each,
+ * and what its other files hold is still analysed. The others are analysed all the same, and a
+ * last line names the recordings that failed.
+ * Exit code: 0 when every recording was analysed from intact files; 1 when any could not be
+ * analysed, or was analysed from damaged files (its manifest or a table file missing,
+ * unreadable or cut short: problems of kind `file`); 2 for usage. What the capture itself
+ * says it lost (dropped events, an unclean end) and processes still running are problems, not
+ * failures.
  */
 import { join } from "node:path";
 import { aboutPath, usageError } from "../kit/cli.ts";
@@ -64,6 +70,8 @@ export interface RecordingSummary {
   dir: string;
   db: string;
   problems: string[];
+  /** the files among the problems' sources that are missing, unreadable or cut short */
+  damagedFiles: string[];
   totals: Record<string, unknown>;
   models: ResultSet;
   tools: ResultSet;
@@ -301,6 +309,7 @@ export async function analyzeRecording(
         dir: input.dir,
         db: finalPath,
         problems: problems.map((p) => `${p.source}: ${p.message}`),
+        damagedFiles: [...new Set(problems.filter((p) => p.kind === "file").map((p) => p.source))],
         totals,
         models,
         tools,
@@ -361,7 +370,8 @@ export async function run(opts: AnalyzeOptions): Promise<number> {
   const err = opts.err ?? writeErr;
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
   const prices = loadPrices(opts.prices);
-  let ok = 0;
+  const notAnalysed: string[] = [];
+  const damaged: string[] = [];
   for (const path of opts.recordings) {
     try {
       const s = await analyzeRecording(path, prices, {
@@ -376,11 +386,29 @@ export async function run(opts: AnalyzeOptions): Promise<number> {
         );
       }
       out(formatSummary(s));
-      ok++;
+      if (s.damagedFiles.length) damaged.push(path);
     } catch (e) {
       const msg = e instanceof NotARecording ? e.message : aboutPath(path, (e as Error).message);
       err(`analyze: ${memoryAdvice(msg.split("\n")[0], opts.memoryLimit)}\n`);
+      notAnalysed.push(path);
     }
   }
-  return ok > 0 ? 0 : 1;
+  const failed = notAnalysed.length + damaged.length;
+  if (!failed) return 0;
+  // the last line says which failed, whatever scrolled past above it
+  if (opts.recordings.length > 1) {
+    const parts = [
+      notAnalysed.length ? `${andList(notAnalysed)} could not be analysed` : "",
+      damaged.length
+        ? `${andList(damaged)} ${damaged.length === 1 ? "was" : "were"} analysed from damaged files`
+        : "",
+    ].filter(Boolean);
+    err(`analyze: ${failed} of ${opts.recordings.length} recordings failed: ${parts.join("; ")}\n`);
+  }
+  return 1;
+}
+
+/** `a`, `a and b`, `a, b and c` */
+function andList(items: string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }

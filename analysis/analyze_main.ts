@@ -2,8 +2,9 @@
  * Entry point of `deno task analyze [--prices FILE] [--memory-limit SIZE] [--quiet] RECORDING...`:
  * parses the arguments and runs `analyze.ts`. `--memory-limit` (e.g. `1GB`, at least 64MiB) holds
  * DuckDB to that much memory (default: a quarter of RAM, at most 512 MiB; duckdb_open.ts); beyond
- * it, it spills to the private temporary directory beside the recording. Exit codes: 0 at least
- * one recording analysed, 1 none could be, 2 bad usage.
+ * it, it spills to the private temporary directory beside the recording. Exit codes: 0 every
+ * recording analysed from intact files, 1 any could not be or was damaged (the others are still
+ * analysed), 2 bad usage.
  */
 import { parseCommand, runCommand, userPath } from "../kit/cli.ts";
 import { run } from "./analyze.ts";

@@ -4,6 +4,7 @@
  * and many recordings, as a table, CSV and JSON.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { ALL_TABLES } from "./schema.ts";
 import { denoTask, fixtureDir } from "./testing.ts";
@@ -138,6 +139,62 @@ Deno.test("sql and analyze: bad input gives one line and the documented exit cod
   const prices = await task("analyze", "--prices", "/nonexistent.json", rec);
   assert.equal(prices.code, 1);
   assert.match(prices.stderr, /^analyze: \/nonexistent\.json: cannot read the price table/);
+});
+
+Deno.test("analyze: a bad recording among many is one line naming it, the rest are analysed, exit 1", async () => {
+  const good = await copyFixture("claude", "rec-good");
+  const parent = dirname(good);
+  const missing = `${parent}/rec-missing`;
+  const notRec = `${parent}/rec-not`;
+  await Deno.mkdir(notRec);
+  await Deno.writeTextFile(`${notRec}/notes.txt`, "not a recording\n");
+  const damaged = await copyFixture("gemini", "rec-damaged");
+  await Deno.writeTextFile(`${damaged}/manifest.json`, '{"format": "sightline-rec');
+  const r = await task("analyze", "--quiet", missing, good, notRec, damaged);
+  assert.equal(r.code, 1, r.stderr);
+  // every recording that could be read is analysed, the bad ones among them too
+  assert.match(r.stdout, /rec-good\n {2}2 LLM calls/);
+  assert.ok(Deno.statSync(`${good}/analysis.duckdb`).isFile);
+  assert.match(r.stdout, /rec-damaged\n {2}3 LLM calls/, "its Arrow files are still analysed");
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.ok(lines.includes(`analyze: ${missing}: no such directory`), r.stderr);
+  assert.ok(
+    lines.includes(`analyze: ${notRec}: not a recording (no manifest.json and no Arrow files)`),
+    r.stderr,
+  );
+  assert.ok(
+    lines.some((l) => l.startsWith(`analyze: ${damaged}: manifest.json: unreadable (`)),
+    r.stderr,
+  );
+  assert.ok(!lines.some((l) => l.includes("rec-good")), "nothing said of the good one");
+  // the last line sums it up, naming the recordings that failed
+  assert.equal(
+    lines.at(-1),
+    `analyze: 3 of 4 recordings failed: ${missing} and ${notRec} could not be analysed; ` +
+      `${damaged} was analysed from damaged files`,
+  );
+  // every one good: exit 0, nothing on stderr
+  const ok = await task("analyze", "--quiet", good);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stderr, "");
+});
+
+Deno.test("findings, label, export: a bad recording among many is one line naming it once, exit 1", async () => {
+  const good = await copyFixture("claude", "rec-good");
+  const missing = `${dirname(good)}/rec-missing`;
+  const f = await task("findings", missing, good);
+  assert.equal(f.code, 1, f.stderr);
+  assert.match(f.stdout, /rec-good/);
+  assert.equal(f.stderr, `findings: ${missing}: not a directory\n`);
+  const l = await task("label", "--dry-run", "--no-cache", missing, good);
+  assert.equal(l.code, 1, l.stderr);
+  assert.match(l.stdout, /--- rec-good pid \d+ system/, "the good one is still labelled");
+  assert.equal(l.stderr, `label: ${missing}: not a directory\n`);
+  const out = `${dirname(good)}/parquet`;
+  const e = await task("export", "--format", "parquet", "--out", out, missing, good);
+  assert.equal(e.code, 1, e.stderr);
+  assert.match(e.stdout, /rec-good: \d+ tables/);
+  assert.equal(e.stderr, `export: ${missing}: no such directory\n`);
 });
 
 Deno.test("sql: every statement of a query runs and its answer is printed, in order", async () => {

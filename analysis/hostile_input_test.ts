@@ -213,10 +213,11 @@ Deno.test("not a recording: one line, exit 1; the other recordings are still ana
     out: (s) => outs.push(s),
     err: (s) => errs.push(s),
   });
-  assert.equal(code, 0, "one recording could be analysed");
+  assert.equal(code, 1, "two of the three could not be analysed");
   assert.deepEqual(errs, [
     `analyze: ${empty}: not a recording (no manifest.json and no Arrow files)\n`,
     "analyze: /nonexistent/rec: no such directory\n",
+    `analyze: 2 of 3 recordings failed: ${empty} and /nonexistent/rec could not be analysed\n`,
   ]);
   assert.match(outs.join(""), /2 LLM calls/);
   assert.equal(await run({ recordings: [empty], quiet: true, out: () => {}, err: () => {} }), 1);

@@ -11,7 +11,7 @@ import { ddl, quoteIdent } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
 import { ensureAnalysed, withDb } from "../analysed_db.ts";
-import { errorLine } from "../../kit/cli.ts";
+import { aboutPath, errorLine } from "../../kit/cli.ts";
 import { hasTables, queryRows, readSql } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { AnswerCache } from "./cache.ts";
@@ -115,7 +115,7 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
         return [String(sessions[0]?.recording ?? basename(resolve(recording))), ts] as const;
       });
     } catch (e) {
-      err(`label: ${recording}: ${errorLine(e)}`);
+      err(`label: ${aboutPath(recording, errorLine(e))}`);
       failedRecordings.push(recording);
       continue;
     }
