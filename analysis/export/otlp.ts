@@ -2,7 +2,8 @@
  * OpenTelemetry export of an analysed recording: each agent session becomes a trace, sent with
  * the official OpenTelemetry JS SDK and OTLP exporters to the collector the standard variables
  * name (`OTEL_EXPORTER_OTLP_ENDPOINT` / `..._TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
- * `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf`, the default, or `http/json`).
+ * `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf`, the default, or `http/json`), each checked
+ * first by `otlp_env.ts` (a malformed one is a usage error, not dropped as the SDK would).
  *
  * Spans follow the GenAI semantic conventions and carry the recorded times:
  *   invoke_agent {agent}            the session (the agent process), INTERNAL
@@ -43,7 +44,7 @@ import { detectResources, envDetector, resourceFromAttributes } from "@opentelem
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { openDuckDb } from "../duckdb_open.ts";
-import { usageError } from "../../kit/cli.ts";
+import { type OtlpTarget, otlpTarget } from "./otlp_env.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { sqlString } from "../../kit/columns.ts";
 
@@ -54,11 +55,7 @@ export interface OtlpOptions {
   toolArguments?: boolean;
 }
 
-export interface OtlpTarget {
-  protocol: "http/protobuf" | "http/json";
-  /** where traces go, as the exporter will send them */
-  endpoint: string;
-}
+export { type OtlpTarget, otlpTarget };
 
 export interface OtlpResult extends OtlpTarget {
   traces: number;
@@ -74,34 +71,6 @@ export interface OtlpResult extends OtlpTarget {
 
 /** Most events one span carries; the rest are counted in `sightline.events_omitted`. */
 export const MAX_EVENTS = 1000;
-
-const env = (k: string) => {
-  const v = Deno.env.get(k);
-  return v === undefined || v.trim() === "" ? undefined : v.trim();
-};
-
-/** The protocol and endpoint the OTEL_* variables name; bad values are usage errors. */
-export function otlpTarget(): OtlpTarget {
-  const protocol = env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ??
-    env("OTEL_EXPORTER_OTLP_PROTOCOL") ??
-    "http/protobuf";
-  if (protocol !== "http/protobuf" && protocol !== "http/json") {
-    throw usageError(
-      `OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: use http/protobuf or http/json`,
-    );
-  }
-  const signal = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-  const base = env("OTEL_EXPORTER_OTLP_ENDPOINT");
-  const endpoint = signal ??
-    (base ? `${base.replace(/\/+$/, "")}/v1/traces` : "http://localhost:4318/v1/traces");
-  try {
-    const u = new URL(endpoint);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not http(s)");
-  } catch {
-    throw usageError(`the OTLP endpoint ${JSON.stringify(endpoint)} is not an http(s) URL`);
-  }
-  return { protocol, endpoint };
-}
 
 type Row = Record<string, unknown>;
 

@@ -5,8 +5,8 @@
  * packages ship, through protobufjs) and over `http/json`. The span tree and the GenAI
  * attributes are checked against the analysis database the spans came from; both protocols
  * carry the same spans (the ids are stable); content goes out only when asked for; headers
- * from OTEL_EXPORTER_OTLP_HEADERS reach the collector; a collector that is not there and a bad
- * protocol each cost one line and their exit code.
+ * from OTEL_EXPORTER_OTLP_HEADERS reach the collector (percent-decoded); a collector that is not
+ * there, a bad protocol and malformed headers each cost one line and their exit code.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -402,6 +402,41 @@ Deno.test("export --format otlp: no collector, or a protocol it does not speak, 
     assert.equal(grpc.code, 2);
     assert.match(grpc.stderr, /^export: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/);
   } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("export --format otlp: a malformed OTEL_EXPORTER_OTLP_HEADERS is one line and exit 2, nothing sent", async () => {
+  const { tmp, recs } = await copies();
+  const rx = receiver();
+  try {
+    for (
+      const [name, value] of [
+        ["OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer t0ken,x-tenant"],
+        ["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "authorization=Bearer t0ken;x"],
+        ["OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%zzt0ken"],
+      ]
+    ) {
+      const r = await task(["export", ...recs, "--format", "otlp"], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+        [name]: value,
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^export: ${name}: entry \\d`), r.stderr);
+      assert.equal(r.stderr.split("\n")[0].includes("t0ken"), false, "the secret is not shown");
+      assert.equal(r.stdout, "");
+      assert.equal(rx.got.length, 0, "nothing was sent");
+    }
+    // percent-encoded values reach the collector decoded
+    const ok = await task(["export", recs[0], "--format", "otlp"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+      OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20t0ken%2C1",
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(rx.got.length > 0);
+    assert.ok(rx.got.every((r) => r.headers.get("authorization") === "Bearer t0ken,1"));
+  } finally {
+    await rx.close();
     await Deno.remove(tmp, { recursive: true });
   }
 });
