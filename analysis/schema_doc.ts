@@ -5,6 +5,7 @@
  */
 import { markdownDoc, schemaDocCommand } from "../kit/columns.ts";
 import { ANALYSIS_TABLES, RAW_TABLES, VIEWS } from "./schema.ts";
+import { NON_UTF8_TEXT } from "../recording/schema.ts";
 
 export const DOC_PATH = new URL("./SCHEMA.md", import.meta.url).pathname;
 
@@ -36,6 +37,9 @@ ${views.join("\n")}
 ## Raw tables
 
 The recording's Arrow files as recorded (see \`recording/RECORDING.md\`), with \`recording\` added.
+
+${NON_UTF8_TEXT} The built tables carry these values on as they are (\`processes\`,
+\`file_events\`, ...).
 
 ${markdownDoc([...RAW_TABLES])}`;
 }

@@ -1,6 +1,8 @@
 /**
- * The question of a DNS query, from the first bytes of a datagram sent to port 53.
+ * The question of a DNS query, from the first bytes of a datagram sent to port 53 (label bytes
+ * that are not UTF-8 escaped as recording/byte_text.ts says).
  */
+import { bytesText } from "../recording/byte_text.ts";
 
 const QTYPES: Record<number, string> = {
   1: "A",
@@ -39,7 +41,7 @@ export function parseDnsQuestion(msg: Uint8Array): DnsQuestion | null {
     }
     if (len & 0xc0) return null; // compression pointers do not occur in a question we send
     if (o + 1 + len > msg.length) return null;
-    labels.push(new TextDecoder().decode(msg.subarray(o + 1, o + 1 + len)));
+    labels.push(bytesText(msg, o + 1, o + 1 + len));
     o += 1 + len;
   }
   if (o + 2 > msg.length) return null;

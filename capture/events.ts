@@ -5,6 +5,8 @@
  * `sightline-loader --layout`, so the two cannot drift apart silently.
  */
 
+import { bytesText } from "../recording/byte_text.ts";
+
 export const Kind = {
   FORK: 1,
   EXEC: 2,
@@ -347,8 +349,6 @@ export type SlEvent =
   | Header & { kind: 68; text: string }
   | Header & { kind: 0 };
 
-const utf8 = new TextDecoder("utf-8", { fatal: false });
-
 /** Strings up to this many bytes that are all ASCII are made from their char codes. */
 const SHORT = 256;
 /**
@@ -358,18 +358,20 @@ const SHORT = 256;
 const codesOf: number[][] = [];
 
 /**
- * Bytes [s, e) of `b` as a string, invalid UTF-8 as U+FFFD (TextDecoder's replacement). A
- * short ASCII one, the usual case (paths, comms, argv), is made from its char codes: a
- * TextDecoder call per string cost more than the rest of decoding a file event.
+ * Bytes [s, e) of `b` as a string, losing none: valid UTF-8 as it is, each byte that is not
+ * valid UTF-8 as `\uFFFDxNN`, a real U+FFFD doubled (recording/byte_text.ts; names are bytes,
+ * and a replacing decoder made two names one). A short ASCII one, the usual case (paths,
+ * comms, argv), is made from its char codes: a TextDecoder call per string cost more than the
+ * rest of decoding a file event.
  */
 function text(b: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n === 0) return "";
-  if (n > SHORT) return utf8.decode(b.subarray(s, e));
+  if (n > SHORT) return bytesText(b, s, e);
   const codes = codesOf[n] ??= new Array(n).fill(0);
   for (let i = 0; i < n; i++) {
     const c = b[s + i];
-    if (c >= 0x80) return utf8.decode(b.subarray(s, e));
+    if (c >= 0x80) return bytesText(b, s, e);
     codes[i] = c;
   }
   return String.fromCharCode.apply(null, codes);
@@ -792,7 +794,7 @@ export function decode(rec: Uint8Array): SlEvent {
         ts,
         id: v.getUint32(b + L.id, true),
         err: v.getInt32(b + L.err, true),
-        text: utf8.decode(rec.subarray(L.data)),
+        text: bytesText(rec, L.data, rec.length),
       };
     }
     case Kind.CHILD: {
@@ -817,7 +819,7 @@ export function decode(rec: Uint8Array): SlEvent {
         tid,
         uid,
         ts,
-        text: utf8.decode(rec.subarray(LAYOUT.sl_log.data)),
+        text: bytesText(rec, LAYOUT.sl_log.data, rec.length),
       };
     default:
       return { kind: 0, hflags, pid, tid, uid, ts };

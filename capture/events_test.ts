@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { decode, Kind, LAYOUT, splitNul, waitStatus } from "./events.ts";
 import { LOADER_PATH } from "./loader.ts";
+import { textBytes } from "../recording/byte_text.ts";
 
 Deno.test("LAYOUT mirrors bpf/events.h as compiled (sightline-loader --layout)", async () => {
   const out = await new Deno.Command(LOADER_PATH, { args: ["--layout"], stdout: "piped" }).output();
@@ -50,8 +51,8 @@ Deno.test("splitNul and waitStatus", () => {
   assert.deepEqual(waitStatus(9), { code: null, signal: 9 });
 });
 
-Deno.test("splitNul: any bytes give what TextDecoder gives (ASCII, UTF-8, invalid UTF-8, long)", () => {
-  const utf8 = new TextDecoder();
+Deno.test("splitNul: valid UTF-8 gives what TextDecoder gives, any bytes give them back (ASCII, UTF-8, invalid UTF-8, long)", () => {
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
   const enc = new TextEncoder();
   const cases: Uint8Array[] = [
     enc.encode("/home/user/données/fichier.txt"),
@@ -63,6 +64,7 @@ Deno.test("splitNul: any bytes give what TextDecoder gives (ASCII, UTF-8, invali
     enc.encode("c".repeat(257)),
     enc.encode("d".repeat(4000)),
     new Uint8Array([...enc.encode("e".repeat(300)), 0xff]),
+    new Uint8Array([...enc.encode("f".repeat(20)), 0xfe]),
   ];
   // and random bytes (a fixed seed), NULs included, of every length up to 600
   let seed = 18;
@@ -71,17 +73,63 @@ Deno.test("splitNul: any bytes give what TextDecoder gives (ASCII, UTF-8, invali
     cases.push(Uint8Array.from({ length: n }, () => rand() % 3 ? rand() & 0x7f : rand() & 0xff));
   }
   for (const bytes of cases) {
-    const want = [];
+    const parts: Uint8Array[] = [];
     let s = 0;
     for (let i = 0; i < bytes.length; i++) {
       if (bytes[i] === 0) {
-        want.push(utf8.decode(bytes.subarray(s, i)));
+        parts.push(bytes.subarray(s, i));
         s = i + 1;
       }
     }
-    if (s < bytes.length) want.push(utf8.decode(bytes.subarray(s)));
-    assert.deepEqual(splitNul(bytes, 0, bytes.length), want);
+    if (s < bytes.length) parts.push(bytes.subarray(s));
+    const got = splitNul(bytes, 0, bytes.length);
+    assert.equal(got.length, parts.length);
+    got.forEach((t, i) => {
+      assert.deepEqual(textBytes(t), parts[i], "the exact bytes back");
+      let valid = true;
+      try {
+        assert.equal(t, utf8.decode(parts[i]));
+      } catch (e) {
+        if (e instanceof assert.AssertionError) throw e;
+        valid = false;
+      }
+      if (!valid) assert.ok(t.includes("\uFFFDx"), "an invalid byte shows as an escape");
+    });
   }
+});
+
+Deno.test("decode: names that are not UTF-8 (comm, argv, paths) stay distinct and give back their bytes", () => {
+  const enc = new TextEncoder();
+  // a fork's comm with a Latin-1 byte
+  const f = new Uint8Array(LAYOUT.sl_fork.size);
+  new DataView(f.buffer).setUint8(0, Kind.FORK);
+  f.set([0x63, 0x61, 0x66, 0xe9], LAYOUT.sl_fork.comm); // "caf\xe9"
+  const fork = decode(f);
+  if (fork.kind !== Kind.FORK) throw new Error("not a fork");
+  assert.equal(fork.comm, "caf\uFFFDxe9");
+  // two file names that differ only in their invalid bytes
+  const L = LAYOUT.sl_file;
+  const fileRec = (name: number[]) => {
+    const p = new Uint8Array([...name, 0]);
+    const rec = new Uint8Array(L.size + p.length);
+    const v = new DataView(rec.buffer);
+    v.setUint8(0, Kind.FILE);
+    v.setUint16(L.path_len, p.length, true);
+    rec.set(p, L.data);
+    return rec;
+  };
+  const names = [
+    [...enc.encode("a"), 0xff],
+    [...enc.encode("a"), 0xfe],
+    [...enc.encode("a"), 0xef, 0xbf, 0xbd], // a real U+FFFD
+  ];
+  const paths = names.map((n) => {
+    const ev = decode(fileRec(n));
+    if (ev.kind !== Kind.FILE) throw new Error("not a file event");
+    assert.deepEqual([...textBytes(ev.path)], n);
+    return ev.path;
+  });
+  assert.equal(new Set(paths).size, 3, paths.join(" "));
 });
 
 Deno.test("decode: file events one after another each get their own directory", () => {

@@ -93,6 +93,9 @@ Deno.test("socket addresses", () => {
   );
   assert.equal(formatAddr(1, new TextEncoder().encode("/run/x.sock\0\0")), "/run/x.sock");
   assert.equal(formatAddr(1, new TextEncoder().encode("\0abstract\0")), "@abstract");
+  // bytes that are not UTF-8 are escaped, not replaced (recording/byte_text.ts)
+  assert.equal(formatAddr(1, new Uint8Array([0, 0x61, 0xff, 0])), "@a\uFFFDxff");
+  assert.equal(formatAddr(1, new Uint8Array([0x2f, 0xfe, 0])), "/\uFFFDxfe");
 });
 
 Deno.test("capture arguments: options end at -- or at the command", () => {

@@ -1,7 +1,9 @@
 /**
  * Socket addresses as the kernel side reports them (family number, port, raw bytes) turned
- * into the strings a user reads: "inet"/"inet6"/"unix", "127.0.0.1", "::1", "/run/x.sock".
+ * into the strings a user reads: "inet"/"inet6"/"unix", "127.0.0.1", "::1", "/run/x.sock"
+ * (a unix path's bytes that are not UTF-8 escaped as recording/byte_text.ts says).
  */
+import { bytesText } from "../recording/byte_text.ts";
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -29,7 +31,7 @@ export function formatAddr(family: number, addr: Uint8Array): string {
     const body = abstract ? addr.subarray(1) : addr;
     let end = body.indexOf(0);
     if (end < 0) end = body.length;
-    return (abstract ? "@" : "") + new TextDecoder().decode(body.subarray(0, end));
+    return (abstract ? "@" : "") + bytesText(body, 0, end);
   }
   return "";
 }

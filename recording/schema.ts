@@ -22,6 +22,23 @@ const via = added(
   "syscall",
 );
 
+/**
+ * How text columns made from kernel bytes (comm, filename, argv, cwd, exe, file paths, unix
+ * socket paths, DNS names) hold bytes that are not UTF-8 (recording/byte_text.ts): the
+ * documentation of both schemas says it.
+ */
+export const NON_UTF8_TEXT =
+  "Names on Linux are bytes, not text. The capture keeps valid UTF-8 as it is; each byte that " +
+  "is not part of a valid UTF-8 sequence becomes U+FFFD followed by `x` and the byte's two " +
+  "lowercase hex digits (the byte 0xff at the end of a file name: `name\uFFFDxff`), " +
+  "and a U+FFFD that really was in the bytes (EF BF BD) is doubled (`��`). This holds for " +
+  "`comm`, `filename`, `argv`, `cwd` and `exe` of `process`, the paths of `file`, unix socket " +
+  "paths of `net` and its DNS `qname`. So two names that differ only in such bytes stay " +
+  "two, the escapes are valid UTF-8 (as Arrow and DuckDB strings must be) and can be found " +
+  "with `LIKE '%\uFFFDx%'`, and the exact bytes come back by undoing the rule: " +
+  "`textBytes` of `recording/byte_text.ts`. Recordings made before this rule hold a lone " +
+  "U+FFFD where such bytes were: those bytes are lost.";
+
 export const processTable = table(
   "process",
   "One row per fork, exec and exit of a traced process (threads are not processes).",

@@ -4,7 +4,7 @@
  * the committed file in step with the declarations.
  */
 import { markdownDoc, schemaDocCommand } from "../kit/columns.ts";
-import { CAPTURE_TABLES, OPTIONAL_TABLES } from "./schema.ts";
+import { CAPTURE_TABLES, NON_UTF8_TEXT, OPTIONAL_TABLES } from "./schema.ts";
 
 export const DOC_PATH = new URL("./RECORDING.md", import.meta.url).pathname;
 
@@ -64,6 +64,10 @@ happened (since 0.2.0):
   (symlink targets, writes through open descriptors and shared mappings, descriptors from
   outside, work done by processes outside the traced tree, datagrams to ports other than 53,
   extended attributes, a root process turning the capture off).
+
+## Text that was not UTF-8
+
+${NON_UTF8_TEXT}
 
 ## Tables
 
