@@ -328,6 +328,17 @@ export async function analyzeRecording(
   }
 }
 
+/**
+ * One line for a command that analysed a recording on its way (sql, export) when its files
+ * were damaged, or null: the answer it gives covers what could be read.
+ */
+export function damageLine(s: RecordingSummary): string | null {
+  if (!s.damagedFiles.length) return null;
+  return `${
+    s.damagedFiles.join(", ")
+  } damaged: analysed what could be read (see its problems table)`;
+}
+
 const n = (v: unknown) => v === null || v === undefined ? "0" : String(v);
 
 /** The short summary printed for one recording. */

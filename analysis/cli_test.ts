@@ -197,6 +197,24 @@ Deno.test("findings, label, export: a bad recording among many is one line namin
   assert.equal(e.stderr, `export: ${missing}: no such directory\n`);
 });
 
+Deno.test("sql and export: a recording they analyse first whose files are damaged says so", async () => {
+  const rec = await copyFixture("claude", "rec-torn");
+  await Deno.writeTextFile(`${rec}/manifest.json`, "{");
+  const q = await task("sql", "--format", "json", rec, "--", "SELECT count(*) AS n FROM llm_calls");
+  assert.deepEqual(JSON.parse(q.stdout), [{ n: 2 }]);
+  assert.match(
+    q.stderr,
+    /sql: .*rec-torn: manifest\.json damaged: analysed what could be read \(see its problems table\)\n/,
+  );
+  const again = await copyFixture("claude", "rec-torn");
+  await Deno.writeTextFile(`${again}/manifest.json`, "{");
+  const e = await task("export", "--format", "parquet", "--out", `${dirname(again)}/pq`, again);
+  assert.match(
+    e.stderr,
+    /export: .*rec-torn: manifest\.json damaged: analysed what could be read \(see its problems table\)\n/,
+  );
+});
+
 Deno.test("sql: every statement of a query runs and its answer is printed, in order", async () => {
   const rec = await copyFixture("claude", "rec-multi");
   const table = await task("sql", rec, "--", "SELECT 1 AS a; SELECT 2 AS b; SELECT 3 AS c");

@@ -15,7 +15,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
-import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { analyzeRecording, damageLine, DB_FILE } from "./analyze.ts";
 import { analysisOutdated } from "./analysed_db.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
 import { isDir, isFile } from "../kit/files.ts";
@@ -80,11 +80,13 @@ export async function run(opts: SqlOptions): Promise<number> {
         );
       }
       try {
-        await analyzeRecording(rec, loadPrices(opts.prices), {
+        const s = await analyzeRecording(rec, loadPrices(opts.prices), {
           quiet: true,
           err,
           memoryLimit: opts.memoryLimit,
         });
+        const damage = damageLine(s);
+        if (damage) err(`sql: ${rec}: ${damage}\n`);
       } catch (e) {
         err(`sql: ${errorLine(e)}\n`);
         continue;

@@ -9,7 +9,7 @@
  * Exit code: 0 when every recording was exported, 1 when any was not, 2 for usage.
  */
 import { join, resolve } from "node:path";
-import { analyzeRecording, DB_FILE } from "../analyze.ts";
+import { analyzeRecording, damageLine, DB_FILE } from "../analyze.ts";
 import { usageError } from "../../kit/cli.ts";
 import { isFile } from "../../kit/files.ts";
 import { loadPrices } from "../pricing.ts";
@@ -50,7 +50,9 @@ export async function analysedDb(
     throw new NotARecording(`${path}: no such directory`);
   }
   err(`${task}: ${path}: not analysed yet, analysing\n`);
-  await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
+  const s = await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
+  const damage = damageLine(s);
+  if (damage) err(`${task}: ${path}: ${damage}\n`);
   return db;
 }
 
