@@ -13,7 +13,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { aboutPath, errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
-import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { analyzeRecording, damageLine, DB_FILE } from "./analyze.ts";
 import { manifestInfo } from "./recording_input.ts";
 import { loadPrices } from "./pricing.ts";
 import { type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
@@ -85,7 +85,8 @@ export interface OpenOptions {
   write?: boolean;
   /** tables and views the caller needs: without them the recording is analysed again */
   require?: readonly string[];
-  /** one line per thing done on the way (default: nothing) */
+  /** one line per thing done on the way (analysing first, and the damaged files it met);
+   * default: nothing */
   log?: (line: string) => void;
 }
 
@@ -145,11 +146,14 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
   const analyse = async (why: string) => {
     if (isDb) throw new NotAnalysed(`${recording}: ${why}, and it is not a recording directory`);
     log(`${recording}: ${why}, analysing it first`);
+    let summary;
     try {
-      await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+      summary = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
     } catch (e) {
       throw new NotAnalysed(aboutPath(recording, errorLine(e)));
     }
+    const damage = damageLine(summary);
+    if (damage) log(`${recording}: ${damage}`);
     analysed = true;
   };
   if (!isDb && !isDir(dir)) throw new NotAnalysed(`${recording}: not a directory`);

@@ -102,7 +102,10 @@ export async function run(
   let failed = 0;
   for (const rec of o.recordings) {
     try {
-      const db = await ensureAnalysed(rec, { rebuild: o.rebuild });
+      const db = await ensureAnalysed(rec, {
+        rebuild: o.rebuild,
+        log: (line) => err(`findings: ${line}`),
+      });
       const text = await withDb(db, async (c) => {
         await buildLinksAndFindings(c, o.settings);
         const [r] = await queryRows(c, "SELECT recording FROM recordings LIMIT 1");

@@ -98,7 +98,7 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
     let traces: Trace[];
     let name: string;
     try {
-      db = await ensureAnalysed(recording);
+      db = await ensureAnalysed(recording, { log: (line) => err(`label: ${line}`) });
       [name, traces] = await withDb(db, async (c) => {
         if (!(await hasTables(c, "findings"))) await buildLinksAndFindings(c);
         const sessions = await queryRows(c, readSql(SQL_DIR, "label_sessions"));
