@@ -8,8 +8,15 @@
  *
  * A batch is also written as soon as its strings and bytes pass MAX_PENDING_BYTES (TLS
  * payloads at a high rate), so the buffers stay small and warm: their memory is used again for
- * each batch, and fresh memory costs more than writing a batch. A write that fails then is
- * thrown by the next flush() or close() (the caller's error path), and later rows are dropped.
+ * each batch, and fresh memory costs more than writing a batch.
+ *
+ * A write that fails (the disk full, a quota) loses nothing already in the file and nothing of
+ * the batch: the file is cut back to its last whole message, so it stays a valid stream, and
+ * the batch, encoded, is held in memory (within a `HoldBudget` shared by a recording's
+ * writers) to be written by the next flush, after any held before it, once the disk takes it
+ * again. A batch the budget has no room for is dropped and its rows counted (`rowsLost`), as
+ * are the held ones close() still cannot write; close() then throws, after leaving the file
+ * readable up to its last whole batch (with its end-of-stream marker if that still fits).
  *
  * Rows go into the columns through an appender made once per table from its declaration
  * (`appender`): straight-line code reading each column's property by name and pushing it into
@@ -61,55 +68,109 @@ function appender(def: TableDef, bufs: ColumnBuffer[]): Appender {
   return make(bufs, def.columns.map((c) => c.absent?.value));
 }
 
+/**
+ * Bytes of encoded batches that writers may hold in memory while their file refuses them; one
+ * budget is shared by the writers of a recording.
+ */
+export class HoldBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** What a recording's writers hold at most while the disk refuses their batches. */
+export const HOLD_LIMIT = 64 << 20;
+
+/** The file operations the writer uses (a test gives one that fails as a full disk does). */
+export type StreamFile = Pick<Deno.FsFile, "writeSync" | "truncateSync" | "seekSync" | "close">;
+
+/** A batch the file refused: its encoded messages in one piece, and its rows. */
+interface HeldBatch {
+  bytes: Uint8Array;
+  rows: number;
+}
+
 export class ArrowStreamWriter<D extends TableDef> {
   readonly path: string;
   readonly def: D;
-  #file: Deno.FsFile;
+  #file: StreamFile;
   #cols: ColumnBuffer[];
   #append: Appender;
   /** the columns of variable size, whose bytes decide an early batch */
   #varCols: ColumnBuffer[];
   #n = 0;
   #closed = false;
-  /** a write of an early batch that failed, for the next flush() to throw */
-  #failed: unknown;
-  /** rows and bytes written to the file so far */
+  /** batches the file refused, oldest first, waiting for it to take them */
+  #held: HeldBatch[] = [];
+  #budget: HoldBudget;
+  /** rows and bytes written to the file so far (bytes: up to its last whole message) */
   rowsWritten = 0;
   bytesWritten = 0;
+  /** rows of batches that could not be written and were dropped */
+  rowsLost = 0;
+  /** the first write error (kept once the file takes batches again), its message */
+  firstError: string | undefined;
 
-  private constructor(path: string, def: D, file: Deno.FsFile) {
+  private constructor(path: string, def: D, file: StreamFile, budget?: HoldBudget) {
     this.path = path;
     this.def = def;
     this.#file = file;
+    this.#budget = budget ?? new HoldBudget(HOLD_LIMIT);
     this.#cols = def.columns.map((c) => columnBuffer(c.type));
     this.#append = appender(def, this.#cols);
     this.#varCols = this.#cols.filter((_, i) => VAR_TYPES.has(def.columns[i].type));
-    this.#write(schemaMessage(def));
+    if (!this.#write([schemaMessage(def)])) {
+      file.close();
+      throw new Error(`${path}: ${this.firstError}`);
+    }
   }
 
-  /** Creates `path` (which must not exist) and writes the schema. */
-  static create<D extends TableDef>(path: string, def: D): ArrowStreamWriter<D> {
+  /**
+   * Creates `path` (which must not exist) and writes the schema. `budget`: what the writer may
+   * hold while the disk refuses its batches (shared by a recording's writers; default its own
+   * HOLD_LIMIT).
+   */
+  static create<D extends TableDef>(
+    path: string,
+    def: D,
+    budget?: HoldBudget,
+  ): ArrowStreamWriter<D> {
     const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
-    return new ArrowStreamWriter(path, def, file);
+    return new ArrowStreamWriter(path, def, file, budget);
   }
 
+  /** A writer on a file already open (tests: one that refuses writes as a full disk does). */
+  static onFile<D extends TableDef>(
+    path: string,
+    def: D,
+    file: StreamFile,
+    budget?: HoldBudget,
+  ): ArrowStreamWriter<D> {
+    return new ArrowStreamWriter(path, def, file, budget);
+  }
+
+  /** rows appended and not yet in a batch */
   get pending(): number {
     return this.#n;
   }
 
+  /** rows of batches held in memory, the file having refused them */
+  get held(): number {
+    let n = 0;
+    for (const b of this.#held) n += b.rows;
+    return n;
+  }
+
+  /** whether the last write failed (batches are held or were dropped since) */
+  get failing(): boolean {
+    return this.#held.length > 0;
+  }
+
   append(row: RowOf<D>): void {
     if (this.#closed) throw new Error(`${this.path}: append after close`);
-    if (this.#failed !== undefined) return;
     // (at most what they hold: exact only when it may be past the limit)
     const bytes = this.#append(row as Record<string, unknown>, this.#n);
     this.#n++;
-    if (bytes >= MAX_PENDING_BYTES && this.#varBytes() >= MAX_PENDING_BYTES) {
-      try {
-        this.flush();
-      } catch (e) {
-        this.#failed = e;
-      }
-    }
+    if (bytes >= MAX_PENDING_BYTES && this.#varBytes() >= MAX_PENDING_BYTES) this.flush();
   }
 
   /** The exact bytes of variable size the columns hold. */
@@ -122,10 +183,14 @@ export class ArrowStreamWriter<D extends TableDef> {
     return bytes;
   }
 
-  /** Writes the buffered rows as one record batch. */
+  /**
+   * Writes the batches held back, then the buffered rows as one record batch; what the file
+   * refuses is held (or, past the budget, dropped and counted). Never throws for a write.
+   */
   flush(): void {
-    if (this.#failed !== undefined) throw this.#failed;
-    if (!this.#n || this.#closed) return;
+    if (this.#closed) return;
+    this.#retry();
+    if (!this.#n) return;
     const n = this.#n;
     const nodes = [], buffers: (Uint8Array | Uint8Array[])[] = [];
     for (const c of this.#cols) {
@@ -134,36 +199,94 @@ export class ArrowStreamWriter<D extends TableDef> {
       buffers.push(...part.buffers);
     }
     this.#n = 0;
-    for (const part of recordBatchMessage(n, nodes, buffers)) this.#write(part);
+    const parts = recordBatchMessage(n, nodes, buffers);
+    if (!this.#held.length && this.#write(parts)) this.rowsWritten += n;
+    else this.#hold(parts, n); // (copied: the parts are views of the buffers reset below)
     for (const c of this.#cols) c.reset();
-    this.rowsWritten += n;
   }
 
-  /** Flushes, writes the end-of-stream marker and closes the file. */
+  /** Writes the held batches, oldest first, while the file takes them. */
+  #retry(): void {
+    while (this.#held.length) {
+      const b = this.#held[0];
+      if (!this.#write([b.bytes])) return;
+      this.#held.shift();
+      this.#budget.used -= b.bytes.length;
+      this.rowsWritten += b.rows;
+    }
+  }
+
+  #hold(parts: Uint8Array[], rows: number): void {
+    let size = 0;
+    for (const p of parts) size += p.length;
+    if (this.#budget.used + size > this.#budget.limit) {
+      this.rowsLost += rows;
+      return;
+    }
+    const bytes = new Uint8Array(size);
+    let off = 0;
+    for (const p of parts) (bytes.set(p, off), off += p.length);
+    this.#held.push({ bytes, rows });
+    this.#budget.used += size;
+  }
+
+  /**
+   * Flushes, writes the end-of-stream marker and closes the file. Held batches the file still
+   * refuses are dropped and counted; then it throws (the file stays readable up to its last
+   * whole batch).
+   */
   close(): void {
     if (this.#closed) return;
     try {
       this.flush();
-      this.#write(EOS);
+      for (const b of this.#held.splice(0)) {
+        this.rowsLost += b.rows;
+        this.#budget.used -= b.bytes.length;
+      }
+      // (a stream without it reads to its last whole batch all the same)
+      this.#write([EOS]);
     } finally {
       this.#closed = true;
       this.#file.close();
     }
+    if (this.rowsLost) {
+      throw new Error(`${this.path}: ${this.firstError}: ${this.rowsLost} rows not written`);
+    }
   }
 
-  /** Closes the file without writing anything more (after a write error). */
+  /** Closes the file without writing anything more (the loader never got ready). */
   abandon(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#n = 0;
+    for (const b of this.#held.splice(0)) this.#budget.used -= b.bytes.length;
     try {
       this.#file.close();
     } catch { /* already unusable */ }
   }
 
-  #write(bytes: Uint8Array): void {
-    let off = 0;
-    while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
-    this.bytesWritten += bytes.length;
+  /**
+   * Writes `parts` (whole messages) after the last whole message; false when the file refused
+   * them: it is cut back to that message's end (a part-written batch must not stay in the
+   * stream) and `firstError` says why.
+   */
+  #write(parts: Uint8Array[]): boolean {
+    let at = this.bytesWritten;
+    try {
+      for (const bytes of parts) {
+        let off = 0;
+        while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
+        at += bytes.length;
+      }
+    } catch (e) {
+      this.firstError ??= (e as Error).message;
+      try {
+        this.#file.truncateSync(this.bytesWritten);
+        this.#file.seekSync(this.bytesWritten, Deno.SeekMode.Start);
+      } catch { /* left as it is: readers stop at the part-written message */ }
+      return false;
+    }
+    this.bytesWritten = at;
+    return true;
   }
 }

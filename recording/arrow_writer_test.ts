@@ -1,6 +1,6 @@
 /** Arrow stream files: readable after every flush, without EOS, and when cut mid-batch. */
 import assert from "node:assert/strict";
-import { ArrowStreamWriter, MAX_PENDING_BYTES } from "./arrow_writer.ts";
+import { ArrowStreamWriter, HoldBudget, MAX_PENDING_BYTES } from "./arrow_writer.ts";
 import { readArrowFile, readArrowRows } from "./arrow_reader.ts";
 import { type FileRow, fileTable, type ProcessRow, processTable } from "./schema.ts";
 import { seededRandom } from "../kit/random.ts";
@@ -236,4 +236,90 @@ Deno.test("a row that leaves out columns added later gets what older files read 
   );
   assert.ok("exe" in absent && "exe_unlinked" in absent);
   assert.deepEqual(readArrowRows(path), [{ ...row(1), ...absent }, row(3)]);
+});
+
+/**
+ * A file on a disk of `room` bytes (raised to free space): a write past it writes what fits,
+ * then fails as write(2) does on a full disk.
+ */
+class SmallDisk {
+  bytes = new Uint8Array(0);
+  pos = 0;
+  constructor(public room: number) {}
+  writeSync(b: Uint8Array): number {
+    const n = Math.min(b.length, this.room - this.pos);
+    if (n <= 0) throw new Error("No space left on device (os error 28)");
+    if (this.pos + n > this.bytes.length) {
+      const grown = new Uint8Array(this.pos + n);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes.set(b.subarray(0, n), this.pos);
+    this.pos += n;
+    return n;
+  }
+  truncateSync(len = 0) {
+    this.bytes = this.bytes.slice(0, len);
+  }
+  seekSync(offset: number | bigint) {
+    this.pos = Number(offset);
+    return this.pos;
+  }
+  close() {}
+  /** what a reader finds in the file now */
+  read(): ReturnType<typeof readArrowFile> {
+    const path = Deno.makeTempFileSync();
+    Deno.writeFileSync(path, this.bytes);
+    return readArrowFile(path);
+  }
+}
+
+Deno.test("disk full: a refused batch is held, the file cut back to whole batches, written once there is room", () => {
+  const disk = new SmallDisk(1 << 20);
+  const w = ArrowStreamWriter.onFile("/small/process.arrow", processTable, disk);
+  for (let i = 0; i < 10; i++) w.append(row(i));
+  w.flush();
+  disk.room = disk.bytes.length + 100; // the next batch half fits
+  for (let i = 10; i < 20; i++) w.append(row(i));
+  w.flush();
+  assert.equal(w.held, 10);
+  assert.equal(w.rowsWritten, 10);
+  let now = disk.read();
+  assert.equal(now.damaged, undefined, "cut back: the half-written batch is not in the file");
+  assert.deepEqual(now.rows.map((r) => r.pid), [...Array(10)].map((_, i) => 100 + i));
+  for (let i = 20; i < 30; i++) w.append(row(i));
+  w.flush();
+  assert.equal(w.held, 20, "later batches wait behind the held one");
+  disk.room = 1 << 20; // the command deleted its file
+  for (let i = 30; i < 35; i++) w.append(row(i));
+  w.flush();
+  assert.equal(w.held, 0);
+  assert.equal(w.rowsWritten, 35);
+  assert.match(w.firstError ?? "", /No space left/);
+  w.close();
+  now = disk.read();
+  assert.equal(now.damaged, undefined);
+  assert.deepEqual(now.rows.map((r) => r.pid), [...Array(35)].map((_, i) => 100 + i));
+});
+
+Deno.test("disk full to the end: held batches past the budget and at close are counted, earlier batches stay readable", () => {
+  const disk = new SmallDisk(1 << 20);
+  const budget = new HoldBudget(3000); // about one batch of 10 rows
+  const w = ArrowStreamWriter.onFile("/small/process.arrow", processTable, disk, budget);
+  for (let i = 0; i < 10; i++) w.append(row(i));
+  w.flush();
+  disk.room = disk.bytes.length + 9; // not even the end-of-stream marker fits
+  for (let b = 1; b < 4; b++) {
+    for (let i = 10 * b; i < 10 * b + 10; i++) w.append(row(i));
+    w.flush();
+  }
+  assert.equal(w.held, 10, "the first refused batch is held");
+  assert.equal(w.rowsLost, 20, "the budget has no room for the next two");
+  assert.equal(budget.used > 0, true);
+  assert.throws(() => w.close(), /process\.arrow: No space left on device.*30 rows not written/);
+  assert.equal(w.rowsLost, 30);
+  assert.equal(budget.used, 0, "the held bytes are given back");
+  const now = disk.read();
+  assert.equal(now.damaged, undefined);
+  assert.equal(now.rows.length, 10);
 });
