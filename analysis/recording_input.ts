@@ -215,6 +215,20 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
       });
     }
   }
+  // rows the capture had but could not write (the disk full): manifest tables' `lost`
+  const tables = isMap(m.tables) ? m.tables as Record<string, unknown> : {};
+  for (const [name, t] of Object.entries(tables)) {
+    const { file, rows, lost } = (isMap(t) ? t : {}) as Record<string, unknown>;
+    if (!Number.isSafeInteger(lost) || (lost as number) <= 0) continue;
+    const n = lost as number;
+    out.push({
+      source: typeof file === "string" ? file : `${name}.arrow`,
+      kind: "lost",
+      message: `${n} row${n === 1 ? "" : "s"} the capture had could not be written (the disk ` +
+        `refused ${n === 1 ? "it" : "them"})` +
+        (Number.isSafeInteger(rows) ? `: the file has the other ${rows}` : ""),
+    });
+  }
   if (typeof m.missed_runs === "number" && m.missed_runs > 0) {
     out.push({
       source: "capture",

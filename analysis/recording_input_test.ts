@@ -33,3 +33,28 @@ Deno.test("capture losses: drops and errors of the wrong shape are said, not mis
     },
   ]);
 });
+
+Deno.test("capture losses: rows the capture could not write (the disk full), per table", () => {
+  const got = captureLosses({
+    tables: {
+      file: { file: "file.arrow", rows: 900, bytes: 1, lost: 12000 },
+      process: { file: "process.arrow", rows: 10, bytes: 1, lost: 1 },
+      net: { file: "net.arrow", rows: 5, bytes: 1 },
+      tls: { file: "tls.arrow", rows: 0, bytes: 1, lost: "many" },
+    },
+  });
+  assert.deepEqual(got, [
+    {
+      source: "file.arrow",
+      kind: "lost",
+      message: "12000 rows the capture had could not be written (the disk refused them): " +
+        "the file has the other 900",
+    },
+    {
+      source: "process.arrow",
+      kind: "lost",
+      message: "1 row the capture had could not be written (the disk refused it): the file " +
+        "has the other 10",
+    },
+  ]);
+});

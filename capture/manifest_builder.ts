@@ -66,7 +66,7 @@ export interface CaptureEnd {
   /** the command's exec errno (0: it ran) and wait status, from the loader */
   execErrno: number;
   childStatus?: number;
-  /** the first failure to write the recording */
+  /** what writing the recording failed to write, and why: one line (recorder.ts diskLoss) */
   writeError?: string;
   /** why the loader's stream ended before its time (recorder.ts loaderLost) */
   lost?: string;
@@ -97,7 +97,7 @@ export function endManifest(
     exitCode = code ?? 128 + (signal ?? 0);
   }
   if (writeError) {
-    manifest.errors.push(`writing the recording failed: ${writeError}`);
+    manifest.errors.push(writeError);
     exitCode = exitCode || 1;
   }
   if (lost) {

@@ -8,7 +8,7 @@
  * hands it the attach layer once the loader has connected.
  */
 import type { AttachManager } from "./attach.ts";
-import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
+import { ArrowStreamWriter, HOLD_LIMIT, HoldBudget } from "../recording/arrow_writer.ts";
 import type { TableDef } from "../kit/columns.ts";
 import { Flag, Kind, KIND_NAMES, Missing, type SlEvent } from "./events.ts";
 import type { Manifest } from "../recording/manifest.ts";
@@ -43,6 +43,19 @@ export interface SinkOptions {
   h2Redactor?: H2RedactorFactory;
   /** --pid: the root pid when the loader names no child */
   pids?: number[];
+  /** what the writers may hold in memory while the disk refuses their batches */
+  holdBytes?: number;
+}
+
+/**
+ * What the disk refused: the first write error, and per table the rows held in memory (to be
+ * written when it takes them) and those dropped (never written). Rows lost are final once the
+ * sink has finished.
+ */
+export interface DiskTrouble {
+  error: string;
+  held: Record<string, number>;
+  lost: Record<string, number>;
 }
 
 /** What the sink adds to the manifest at each flush (manifest_builder.ts refreshManifest). */
@@ -61,8 +74,6 @@ type GateEvent = SlEvent & { kind: 9 };
 
 export class RecordSink {
   readonly counters = new Counters();
-  /** the first failure to write the recording; records after it are ignored */
-  writeError: string | undefined;
   /** the command's wait status and exec errno, from the loader's SL_K_CHILD */
   childStatus: number | undefined;
   execErrno = 0;
@@ -71,7 +82,7 @@ export class RecordSink {
   readonly #maxTlsBytes: number;
   readonly #pids?: number[];
   readonly #writers;
-  readonly #allWriters: Pick<ArrowStreamWriter<TableDef>, "flush" | "close" | "abandon">[];
+  readonly #allWriters: ArrowStreamWriter<TableDef>[];
   /** set once the loader runs (records before that have no gate to handle) */
   #attach: AttachManager | undefined;
   #earlyGates: GateEvent[] = [];
@@ -98,16 +109,17 @@ export class RecordSink {
 
   constructor(opts: SinkOptions, manifest: Manifest) {
     const { dir } = opts;
+    const budget = new HoldBudget(opts.holdBytes ?? HOLD_LIMIT);
     this.#manifest = manifest;
     this.#maxTlsBytes = opts.maxTlsBytes;
     this.#pids = opts.pids;
     const writers = this.#writers = {
-      process: ArrowStreamWriter.create(`${dir}/process.arrow`, processTable),
-      file: ArrowStreamWriter.create(`${dir}/file.arrow`, fileTable),
-      net: ArrowStreamWriter.create(`${dir}/net.arrow`, netTable),
-      tls: ArrowStreamWriter.create(`${dir}/tls.arrow`, tlsTable),
-      privilege: ArrowStreamWriter.create(`${dir}/privilege.arrow`, privilegeTable),
-      ...(opts.ipc ? { ipc: ArrowStreamWriter.create(`${dir}/ipc.arrow`, ipcTable) } : {}),
+      process: ArrowStreamWriter.create(`${dir}/process.arrow`, processTable, budget),
+      file: ArrowStreamWriter.create(`${dir}/file.arrow`, fileTable, budget),
+      net: ArrowStreamWriter.create(`${dir}/net.arrow`, netTable, budget),
+      tls: ArrowStreamWriter.create(`${dir}/tls.arrow`, tlsTable, budget),
+      privilege: ArrowStreamWriter.create(`${dir}/privilege.arrow`, privilegeTable, budget),
+      ...(opts.ipc ? { ipc: ArrowStreamWriter.create(`${dir}/ipc.arrow`, ipcTable, budget) } : {}),
     };
     this.#allWriters = Object.values(writers);
 
@@ -173,7 +185,6 @@ export class RecordSink {
 
   /** One decoded record from the loader (replies to commands are the loader client's). */
   readonly push = (ev: SlEvent): void => {
-    if (this.writeError) return;
     this.counters.events++;
     const writers = this.#writers;
     const clock = this.#clock;
@@ -279,12 +290,36 @@ export class RecordSink {
   /** Once a second: unpaired TLS contexts time out, ipc rows whose peer is known go out. */
   tick(): void {
     this.#pairer.tick();
-    if (!this.writeError) this.#appendIpc(false);
+    this.#appendIpc(false);
   }
 
-  /** Writes what the tables hold so far (throws when the disk refuses). */
+  /**
+   * Writes what the tables hold so far; what the disk refuses is held in memory and written by
+   * a later flush once it takes it (or, past the writers' budget, dropped and counted).
+   */
   flush(): void {
     for (const w of this.#allWriters) w.flush();
+  }
+
+  /**
+   * What the disk cost the recording, in one line, or undefined when nothing was lost (final
+   * once the sink has finished).
+   */
+  get writeError(): string | undefined {
+    const trouble = this.diskTrouble();
+    return trouble && diskLoss(trouble);
+  }
+
+  /** What the disk has refused so far, or undefined when it never did. */
+  diskTrouble(): DiskTrouble | undefined {
+    let error: string | undefined;
+    const held: Record<string, number> = {}, lost: Record<string, number> = {};
+    for (const [name, w] of Object.entries(this.#writers)) {
+      error ??= w.firstError;
+      if (w.held) held[name] = w.held;
+      if (w.rowsLost) lost[name] = w.rowsLost;
+    }
+    return error === undefined ? undefined : { error, held, lost };
   }
 
   /** Resolves when every attach and detach the records asked for has finished. */
@@ -299,8 +334,8 @@ export class RecordSink {
 
   /**
    * The stream has ended: what is still held (io_uring requests without a result, unfinished
-   * TLS and ipc calls) goes out, damage becomes manifest warnings, the files are closed (or
-   * abandoned after a write error, which `writeError` then says).
+   * TLS and ipc calls) goes out, damage becomes manifest warnings, the files are closed: what
+   * the disk still refuses then is lost, which `diskTrouble()` counts.
    */
   finish(): void {
     for (const w of this.#awaiting.values()) {
@@ -313,7 +348,7 @@ export class RecordSink {
     this.#pairer.finish();
     this.#streams.finish();
     this.#ipcCalls.finishAll();
-    if (!this.writeError) this.#appendIpc(true);
+    this.#appendIpc(true);
     // shown, never silent, by cause and kind: messages in these calls are cut or have holes
     const ipc = this.#ipcRows.damage;
     this.#manifest.warnings.push(
@@ -327,27 +362,23 @@ export class RecordSink {
       ...damageWarnings("ipc", "HTTP on loopback TCP", ipc.http, this.#maxTlsBytes),
       ...outlivedWarnings(this.#running),
     );
-    let closeError: string | undefined;
     for (const w of this.#allWriters) {
       try {
-        if (this.writeError) w.abandon();
-        else w.close();
-      } catch (e) {
-        closeError ??= (e as Error).message;
-        w.abandon();
-      }
+        w.close();
+      } catch { /* counted: diskTrouble() */ }
     }
-    this.writeError ??= closeError;
   }
 
   /** The tables, the attach report (hook checks applied) and io_uring, for the manifest. */
   state(): SinkState {
     const tables: Manifest["tables"] = {};
     for (const [name, w] of Object.entries(this.#writers)) {
+      // rows: those in the file (a batch is written whole or not at all)
       tables[name] = {
         file: `${name}.arrow`,
-        rows: w.rowsWritten + w.pending,
+        rows: w.rowsWritten,
         bytes: w.bytesWritten,
+        ...(w.rowsLost ? { lost: w.rowsLost } : {}),
       };
     }
     this.#attach?.applyChecks(this.#verifier.checks());
@@ -384,6 +415,20 @@ export class RecordSink {
   #appendIpc(all: boolean): void {
     for (const row of this.#ipcRows.take(all)) this.#writers.ipc?.append(row);
   }
+}
+
+/**
+ * What the disk cost the recording, in one line ("writing the recording failed (No space left
+ * on device (os error 28)): 1200 rows not written (file 1100, process 100)"), or undefined
+ * when it cost nothing (it took what was held once it had room again).
+ */
+export function diskLoss(trouble: DiskTrouble): string | undefined {
+  const lost = Object.entries(trouble.lost).sort((a, b) => b[1] - a[1]);
+  const total = lost.reduce((s, [, n]) => s + n, 0);
+  if (!total) return undefined;
+  return `writing the recording failed (${trouble.error}): ${total} row${
+    total === 1 ? "" : "s"
+  } not written (${lost.map(([t, n]) => `${t} ${n}`).join(", ")})`;
 }
 
 /**

@@ -10,6 +10,12 @@ import { AttachManager, preattachCandidates } from "./attach.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
+import {
+  dropManifestRoom,
+  keepManifestRoom,
+  RESERVE_FILE,
+  writeManifestInReserve,
+} from "../recording/manifest_reserve.ts";
 import { CAPTURE_TABLES, OPTIONAL_TABLES } from "../recording/schema.ts";
 import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
 import { probeKernelHooks } from "./kernel_hooks.ts";
@@ -44,7 +50,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   const log = opts.log ?? ((l: string) => console.error(l));
   if (reused) {
     const tables = [...CAPTURE_TABLES, ...OPTIONAL_TABLES];
-    for (const f of [...tables.map((t) => `${t.name}.arrow`), MANIFEST_FILE]) {
+    for (const f of [...tables.map((t) => `${t.name}.arrow`), MANIFEST_FILE, RESERVE_FILE]) {
       try {
         Deno.removeSync(`${dir}/${f}`);
       } catch { /* not there */ }
@@ -68,7 +74,10 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     probed = true;
   });
   const refresh = () => refreshManifest(manifest, sink.state(), kernelHooks);
-  writeManifest(dir, manifest);
+  let written = writeManifest(dir, manifest); // the manifest as last written
+  // room for the last manifest, should the disk fill up (grown with the manifest below)
+  let roomFor = written.length;
+  keepManifestRoom(dir, roomFor);
 
   // The runtime sets its timer up on first use (1-5 ms): done now, while the loader loads
   // its programs, rather than between its ready and the command's release (see sleep()).
@@ -114,24 +123,21 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   if (!opts.quiet && Deno.stderr.isTerminal()) {
     log(`sightline: recording to ${dir}` + (showStatus ? "" : " (live status: --status)"));
   }
-  let written: string | undefined; // the manifest as last written by flushAll
+  // What the disk refuses is held (record_sink.ts) and the capture goes on: the command is
+  // never stopped for the recording's sake; the end says what could not be written.
   const flushAll = () => {
-    if (sink.writeError) return;
+    sink.flush();
+    refresh();
     try {
-      sink.flush();
-      refresh();
       written = writeManifest(dir, manifest, written);
-    } catch (e) {
-      sink.writeError = (e as Error).message;
+    } catch {
+      return; // no room: the one written before stays, the last one has the reserve
     }
+    if (written.length > roomFor) keepManifestRoom(dir, roomFor = written.length);
   };
   const timer = every(1000, () => {
     sink.tick();
     flushAll();
-    if (sink.writeError) {
-      loader.stop();
-      return;
-    }
     if (showStatus) {
       Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${sink.counters.line()}`));
     }
@@ -219,7 +225,15 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
 
   await opts.h2Redactor?.ready?.();
   sink.finish();
-  const { writeError, execErrno } = sink;
+  const { execErrno } = sink;
+  const trouble = sink.diskTrouble();
+  const writeError = sink.writeError;
+  if (trouble && !writeError) {
+    manifest.warnings.push(
+      `the disk refused the recording for a while (${trouble.error}); what was held in memory ` +
+        "meanwhile was written once it had room: no rows were lost",
+    );
+  }
   const exitCode = endManifest(manifest, {
     execErrno,
     childStatus: sink.childStatus,
@@ -230,18 +244,27 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   // leaves the hooks "not probed"
   if (!probed) await Promise.race([hooksProbed, sleep(5000)]);
   refresh();
+  let manifestError: string | undefined;
   try {
     writeManifest(dir, manifest);
-  } catch (e) {
-    // the disk may be full: the Arrow files up to the last flush stay readable
-    manifest.errors.push(`writing manifest.json failed: ${(e as Error).message}`);
+  } catch {
+    try {
+      writeManifestInReserve(dir, manifest); // the disk is full: the room kept for it
+    } catch (e) {
+      manifestError = (e as Error).message;
+      manifest.errors.push(`writing manifest.json failed: ${manifestError}`);
+    }
   }
+  dropManifestRoom(dir);
   phase("recording closed");
   if (!opts.quiet) log(summary(dir, manifest));
   if (writeError || execErrno) await loader.process.status;
   if (writeError) {
     throw new CaptureError(
-      `writing the recording failed (${writeError}); what was flushed before stays readable in ${dir}`,
+      `${dir}: ${writeError}; ` + (manifestError
+        ? `manifest.json could not be written either (${manifestError}); `
+        : "manifest.json counts them; ") +
+        "the rows written before stay readable",
       exitCode || 1,
     );
   }

@@ -62,7 +62,9 @@ export function blindSpotLines(m: Manifest): string[] {
 export function summary(dir: string, m: Manifest): string {
   const lines: string[] = [];
   const t = m.tables;
-  const rows = Object.entries(t).map(([k, v]) => `${k} ${v.rows}`).join(", ");
+  const rows = Object.entries(t).map(([k, v]) =>
+    `${k} ${v.rows}` + (v.lost ? ` (${v.lost} not written: the disk refused them)` : "")
+  ).join(", ");
   lines.push(`sightline: recording in ${dir}`);
   lines.push(`  rows: ${rows}; TLS plaintext ${fmtBytes(m.tls_bytes)}`);
   const dropped = Object.entries(m.drops).filter(([, n]) => n > 0);

@@ -49,3 +49,15 @@ Deno.test("summary: blind spots, the ones this run ran into first", () => {
 Deno.test("summary: a manifest without blind spots (a capture still starting) prints none", () => {
   assert.doesNotMatch(summary("/rec", manifest(undefined)), /blind spots/);
 });
+
+Deno.test("summary: rows the disk refused are shown beside the table's rows", () => {
+  const m = manifest(undefined);
+  m.tables = {
+    process: { file: "process.arrow", rows: 12, bytes: 1 },
+    file: { file: "file.arrow", rows: 900, bytes: 1, lost: 12000 },
+  };
+  assert.match(
+    summary("/rec", m),
+    /rows: process 12, file 900 \(12000 not written: the disk refused them\);/,
+  );
+});

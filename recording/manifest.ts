@@ -33,7 +33,11 @@ export interface Manifest {
   root_pid: number | null;
   /** `ipc`: pipes and unix sockets carrying JSON-RPC were recorded (absent in older ones) */
   options: { max_tls_bytes: number; keep_secrets: boolean; gate: boolean; ipc?: boolean };
-  tables: Record<string, { file: string; rows: number; bytes: number }>;
+  /**
+   * rows and bytes in each table's file; `lost`: rows the capture had but could not write (the
+   * disk full; since 0.2.0, absent when none)
+   */
+  tables: Record<string, { file: string; rows: number; bytes: number; lost?: number }>;
   tls_bytes: number;
   drops: Record<string, number>;
   /** program runs the kernel skipped (bpf recursion protection): events not seen */
