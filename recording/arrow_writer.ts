@@ -11,8 +11,9 @@
  * each batch, and fresh memory costs more than writing a batch.
  *
  * A write that fails (the disk full, a quota) loses nothing already in the file and nothing of
- * the batch: the file is cut back to its last whole message, so it stays a valid stream, and
- * the batch, encoded, is held in memory (within a `HoldBudget` shared by a recording's
+ * the batch: the file is cut back to its last whole message, so it stays a valid stream, as
+ * many of the batch's rows as the file still takes go in smaller batches, and the rest,
+ * encoded, is held in memory (within a `HoldBudget` shared by a recording's
  * writers) to be written by the next flush, after any held before it, once the disk takes it
  * again. A batch the budget has no room for is dropped and its rows counted (`rowsLost`), as
  * are the held ones close() still cannot write; close() then throws, after leaving the file
@@ -76,6 +77,9 @@ export class HoldBudget {
   used = 0;
   constructor(readonly limit: number) {}
 }
+
+/** The fewest rows a refused batch is cut into (smaller ones cost more than they keep). */
+export const MIN_PIECE = 16;
 
 /** What a recording's writers hold at most while the disk refuses their batches. */
 export const HOLD_LIMIT = 64 << 20;
@@ -192,17 +196,44 @@ export class ArrowStreamWriter<D extends TableDef> {
     this.#retry();
     if (!this.#n) return;
     const n = this.#n;
+    this.#n = 0;
+    let from = 0;
+    if (!this.#held.length) {
+      if (this.#write(this.#batch(n))) from = n;
+      else from = this.#writePieces(n);
+    }
+    // (copied: the parts are views of the buffers reset below)
+    if (from < n) this.#hold(this.#batch(n, from), n - from);
+    this.rowsWritten += from;
+    for (const c of this.#cols) c.reset();
+  }
+
+  /** Rows [from, n) of the columns as a record batch message. */
+  #batch(n: number, from = 0): Uint8Array[] {
     const nodes = [], buffers: (Uint8Array | Uint8Array[])[] = [];
     for (const c of this.#cols) {
-      const part = c.toIpc(n);
+      const part = c.toIpc(n, from);
       nodes.push(...part.nodes);
       buffers.push(...part.buffers);
     }
-    this.#n = 0;
-    const parts = recordBatchMessage(n, nodes, buffers);
-    if (!this.#held.length && this.#write(parts)) this.rowsWritten += n;
-    else this.#hold(parts, n); // (copied: the parts are views of the buffers reset below)
-    for (const c of this.#cols) c.reset();
+    return recordBatchMessage(n - from, nodes, buffers);
+  }
+
+  /**
+   * The file refused a batch of `n` rows: as many of them as it takes go in smaller batches,
+   * halved at each refusal down to MIN_PIECE rows (on a disk filled by the recording itself, a
+   * 1-second batch can be larger than all the room left: 1.03 MB of a 2 MiB tmpfs stayed
+   * free with 31 000 rows refused). Returns the first row not written.
+   */
+  #writePieces(n: number): number {
+    let from = 0;
+    let k = n >> 1;
+    while (from < n && k >= MIN_PIECE) {
+      const to = Math.min(n, from + k);
+      if (this.#write(this.#batch(to, from))) from = to;
+      else k >>= 1;
+    }
+    return from;
   }
 
   /** Writes the held batches, oldest first, while the file takes them. */

@@ -323,3 +323,60 @@ Deno.test("disk full to the end: held batches past the budget and at close are c
   assert.equal(now.damaged, undefined);
   assert.equal(now.rows.length, 10);
 });
+
+Deno.test("disk nearly full: a refused batch goes in smaller batches, every column type and null read back", async () => {
+  const { tlsTable } = await import("./schema.ts");
+  const rand = seededRandom(7);
+  // rows of every column type (tls: int64, int32, utf8, binary, bool; process: list_utf8 and
+  // nulls), with values of varied sizes so that pieces start at every bit and byte position
+  const tls = Array.from({ length: 3000 }, (_, i) => ({
+    ts_ns: BigInt(i) * 1_000_000_007n,
+    pid: i,
+    tid: -i | 0,
+    conn_id: -(2n ** 62n) + BigInt(i),
+    ctx_id: BigInt(i),
+    conn_gen: i % 3,
+    direction: i % 2 ? "read" : "write",
+    seq: BigInt(i),
+    len: BigInt(i * 10),
+    data: Uint8Array.from({ length: Math.floor(rand() * 300) }, (_, j) => (i + j) & 0xff),
+    truncated: rand() < 0.3,
+    lost: 0n,
+    lib: i % 7 ? "/usr/lib/x86_64-linux-gnu/libssl.so.3" : "ünïcödé ✓".repeat(i % 5),
+    fn: "SSL_write",
+  }));
+  const proc = Array.from({ length: 3000 }, (_, i) => ({
+    ...row(i),
+    argv: i % 3 === 0 ? null : i % 3 === 1 ? [] : ["a", "", "b".repeat(i % 50), "ü"],
+    exit_code: rand() < 0.5 ? null : i,
+    cwd: rand() < 0.2 ? null : "/home/ü",
+  }));
+  for (const [def, rows] of [[tlsTable, tls], [processTable, proc]] as const) {
+    const whole = new SmallDisk(1 << 30);
+    const ref = ArrowStreamWriter.onFile(`/ref/${def.name}.arrow`, def, whole);
+    for (const r of rows) ref.append(r as never);
+    ref.flush();
+    const batchBytes = whole.bytes.length;
+    const disk = new SmallDisk(1 << 30);
+    const w = ArrowStreamWriter.onFile(`/small/${def.name}.arrow`, def, disk);
+    disk.room = Math.floor(batchBytes * 0.6); // room for about half the batch
+    for (const r of rows) w.append(r as never);
+    w.flush();
+    assert.ok(w.rowsWritten > rows.length / 3, `${def.name}: pieces written (${w.rowsWritten})`);
+    assert.equal(w.rowsWritten + w.held, rows.length, "the rest is held");
+    const now = disk.read();
+    assert.equal(now.damaged, undefined, `${def.name}: whole batches only`);
+    assert.ok(now.batches > 1);
+    assert.deepEqual(now.rows, readBack(whole).slice(0, w.rowsWritten), def.name);
+    disk.room = 1 << 30;
+    w.close();
+    assert.deepEqual(disk.read().rows, readBack(whole), `${def.name}: and the held rest after`);
+  }
+});
+
+/** The rows a disk's file holds, read cleanly. */
+function readBack(disk: SmallDisk): Record<string, unknown>[] {
+  const r = disk.read();
+  assert.equal(r.damaged, undefined);
+  return r.rows;
+}

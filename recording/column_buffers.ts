@@ -4,7 +4,8 @@
  * booleans and validity as bytes packed into bitmaps at the end), and `toIpc()` gives the
  * field nodes and buffers in IPC order without copying: views of the buffers, valid until the
  * next `reset()` (the writer writes a batch before it resets). The capture appends every event
- * through these.
+ * through these. `toIpc(n, from)` gives rows [from, n) alone (copied where they must be
+ * re-based): the writer's smaller batches when the disk has no room for a whole one.
  */
 import type { ColType } from "../kit/columns.ts";
 import type { FieldNode } from "./arrow_ipc.ts";
@@ -47,11 +48,25 @@ class ByteFlags {
     this.bits.fill(0xff, 0, n >> 3);
     if (n & 7) this.bits[n >> 3] |= (1 << (n & 7)) - 1;
   }
-  pack(n: number): Uint8Array {
+  /** The bits of rows [from, n), from bit 0. */
+  pack(n: number, from = 0): Uint8Array {
+    if (from) {
+      const out = new Uint8Array((n - from + 7) >> 3);
+      for (let i = from; i < n; i++) {
+        if ((this.bits[i >> 3] >> (i & 7)) & 1) out[(i - from) >> 3] |= 1 << ((i - from) & 7);
+      }
+      return out;
+    }
     const len = (n + 7) >> 3;
     const out = this.bits.slice(0, len);
     if (n & 7) out[len - 1] &= (1 << (n & 7)) - 1;
     return out;
+  }
+  /** How many of rows [from, n) have their bit clear. */
+  clear(n: number, from: number): number {
+    let k = 0;
+    for (let i = from; i < n; i++) if (!((this.bits[i >> 3] >> (i & 7)) & 1)) k++;
+    return k;
   }
 }
 
@@ -147,17 +162,28 @@ class VarBytes {
     for (const s of strs) offsets[++this.n] = at += this.#pushString(s);
   }
 
-  /** The values of the first `n` items, as the parts of one buffer. */
-  values(n: number): Uint8Array[] {
-    let left = this.offsets[n];
+  /** The values of items [from, n), as the parts of one buffer. */
+  values(n: number, from = 0): Uint8Array[] {
+    let skip = this.offsets[from];
+    let left = this.offsets[n] - skip;
     const parts: Uint8Array[] = [];
     for (let i = 0; left > 0; i++) {
       const b = this.#blocks[i];
-      const k = Math.min(b.length, left);
-      parts.push(k === b.length ? b : b.subarray(0, k));
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      const k = Math.min(b.length - skip, left);
+      parts.push(k === b.length ? b : b.subarray(skip, skip + k));
       left -= k;
+      skip = 0;
     }
     return parts;
+  }
+
+  /** The offsets of items [from, n), from 0. */
+  offsetsOf(n: number, from = 0): Uint8Array {
+    return rebased(this.offsets, n, from);
   }
 
   reset() {
@@ -240,8 +266,18 @@ export interface ColumnBuffer {
   readonly varBytes: number;
   /** Encodes what is held back, so that varBytes is exact. */
   settle?(): void;
-  toIpc(n: number): IpcColumn;
+  /** Rows [from, n) as a batch's field nodes and buffers. */
+  toIpc(n: number, from?: number): IpcColumn;
   reset(): void;
+}
+
+/** Offsets [from, n] (n - from + 1 of them) less offsets[from], as bytes. */
+function rebased(offsets: Int32Array, n: number, from: number): Uint8Array {
+  if (!from) return bytesOf(offsets, (n + 1) * 4);
+  const out = new Int32Array(n - from + 1);
+  const base = offsets[from];
+  for (let i = 0; i <= n - from; i++) out[i] = offsets[from + i] - base;
+  return bytesOf(out, out.length * 4);
 }
 
 /**
@@ -262,20 +298,22 @@ class Validity {
     if (this.nulls) this.#bits.set(i, true);
     return false;
   }
-  /** The field node of `n` rows. */
-  node(n: number): FieldNode {
-    return { length: n, nullCount: this.nulls };
+  /** The field node of rows [from, n). */
+  node(n: number, from = 0): FieldNode {
+    const nulls = from && this.nulls ? this.#bits.clear(n, from) : this.nulls;
+    return { length: n - from, nullCount: nulls };
   }
-  /** The validity buffer of `n` rows: empty when none is null. */
-  buffer(n: number): Uint8Array {
-    return this.nulls ? this.#bits.pack(n) : new Uint8Array(0);
+  /** The validity buffer of rows [from, n): empty when none is null. */
+  buffer(n: number, from = 0): Uint8Array {
+    return this.nulls ? this.#bits.pack(n, from) : new Uint8Array(0);
   }
   reset() {
     this.nulls = 0;
   }
 }
 
-const bytesOf = (a: ArrayBufferView, len: number) => new Uint8Array(a.buffer, a.byteOffset, len);
+const bytesOf = (a: ArrayBufferView, len: number, from = 0) =>
+  new Uint8Array(a.buffer, a.byteOffset + from, len);
 
 /*
  * One class per fixed-size type (not one over a union of typed arrays): each one's element
@@ -294,10 +332,10 @@ class Int32Column implements ColumnBuffer {
     }
     if (!this.#valid.mark(v, i)) this.#vals[i] = v as number;
   }
-  toIpc(n: number): IpcColumn {
+  toIpc(n: number, from = 0): IpcColumn {
     return {
-      nodes: [this.#valid.node(n)],
-      buffers: [this.#valid.buffer(n), bytesOf(this.#vals, n * 4)],
+      nodes: [this.#valid.node(n, from)],
+      buffers: [this.#valid.buffer(n, from), bytesOf(this.#vals, (n - from) * 4, from * 4)],
     };
   }
   reset() {
@@ -317,10 +355,10 @@ class Int64Column implements ColumnBuffer {
     }
     if (!this.#valid.mark(v, i)) this.#vals[i] = v as bigint;
   }
-  toIpc(n: number): IpcColumn {
+  toIpc(n: number, from = 0): IpcColumn {
     return {
-      nodes: [this.#valid.node(n)],
-      buffers: [this.#valid.buffer(n), bytesOf(this.#vals, n * 8)],
+      nodes: [this.#valid.node(n, from)],
+      buffers: [this.#valid.buffer(n, from), bytesOf(this.#vals, (n - from) * 8, from * 8)],
     };
   }
   reset() {
@@ -340,10 +378,10 @@ class Float64Column implements ColumnBuffer {
     }
     if (!this.#valid.mark(v, i)) this.#vals[i] = v as number;
   }
-  toIpc(n: number): IpcColumn {
+  toIpc(n: number, from = 0): IpcColumn {
     return {
-      nodes: [this.#valid.node(n)],
-      buffers: [this.#valid.buffer(n), bytesOf(this.#vals, n * 8)],
+      nodes: [this.#valid.node(n, from)],
+      buffers: [this.#valid.buffer(n, from), bytesOf(this.#vals, (n - from) * 8, from * 8)],
     };
   }
   reset() {
@@ -359,8 +397,11 @@ class BoolColumn implements ColumnBuffer {
     this.#valid.mark(v, i);
     this.#vals.set(i, v === true);
   }
-  toIpc(n: number): IpcColumn {
-    return { nodes: [this.#valid.node(n)], buffers: [this.#valid.buffer(n), this.#vals.pack(n)] };
+  toIpc(n: number, from = 0): IpcColumn {
+    return {
+      nodes: [this.#valid.node(n, from)],
+      buffers: [this.#valid.buffer(n, from), this.#vals.pack(n, from)],
+    };
   }
   reset() {
     this.#valid.reset();
@@ -376,13 +417,13 @@ class VarColumn implements ColumnBuffer {
   push(v: unknown, i: number) {
     this.#vb.push(this.#valid.mark(v, i) ? null : v as string | Uint8Array);
   }
-  toIpc(n: number): IpcColumn {
+  toIpc(n: number, from = 0): IpcColumn {
     return {
-      nodes: [this.#valid.node(n)],
+      nodes: [this.#valid.node(n, from)],
       buffers: [
-        this.#valid.buffer(n),
-        bytesOf(this.#vb.offsets, (n + 1) * 4),
-        this.#vb.values(n),
+        this.#valid.buffer(n, from),
+        this.#vb.offsetsOf(n, from),
+        this.#vb.values(n, from),
       ],
     };
   }
@@ -421,14 +462,14 @@ class StringColumn implements ColumnBuffer {
     this.#held = [];
     this.#heldUnits = 0;
   }
-  toIpc(n: number): IpcColumn {
+  toIpc(n: number, from = 0): IpcColumn {
     this.settle();
     return {
-      nodes: [this.#valid.node(n)],
+      nodes: [this.#valid.node(n, from)],
       buffers: [
-        this.#valid.buffer(n),
-        bytesOf(this.#vb.offsets, (n + 1) * 4),
-        this.#vb.values(n),
+        this.#valid.buffer(n, from),
+        this.#vb.offsetsOf(n, from),
+        this.#vb.values(n, from),
       ],
     };
   }
@@ -453,16 +494,16 @@ class StringListColumn implements ColumnBuffer {
     if (i + 2 > this.#offsets.length) this.#offsets = growInt32(this.#offsets, i + 2);
     this.#offsets[i + 1] = this.#items.n;
   }
-  toIpc(n: number): IpcColumn {
-    const items = this.#offsets[n];
+  toIpc(n: number, from = 0): IpcColumn {
+    const first = this.#offsets[from], items = this.#offsets[n];
     return {
-      nodes: [this.#valid.node(n), { length: items, nullCount: 0 }],
+      nodes: [this.#valid.node(n, from), { length: items - first, nullCount: 0 }],
       buffers: [
-        this.#valid.buffer(n),
-        bytesOf(this.#offsets, (n + 1) * 4),
+        this.#valid.buffer(n, from),
+        rebased(this.#offsets, n, from),
         new Uint8Array(0),
-        bytesOf(this.#items.offsets, (items + 1) * 4),
-        this.#items.values(items),
+        this.#items.offsetsOf(items, first),
+        this.#items.values(items, first),
       ],
     };
   }
