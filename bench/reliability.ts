@@ -43,8 +43,14 @@ const SUITES: { file: string; what: string; ebpf: boolean }[] = [
   },
   {
     file: "capture/capture_errors_test.ts",
-    what: "capture under faults: not root, no BTF, command not found, --out not empty, disk " +
-      "full, SIGKILL of the capture mid-run, --comm",
+    what: "capture under faults: not root, no BTF, command not found, --out not empty, " +
+      "SIGKILL of the capture mid-run, --comm",
+    ebpf: true,
+  },
+  {
+    file: "capture/capture_disk_full_test.ts",
+    what: "the recording's disk filled by the command: kept to the end (rows lost counted, " +
+      "the rest readable and analysed) or freed again in time (nothing lost)",
     ebpf: true,
   },
   {

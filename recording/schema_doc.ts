@@ -16,7 +16,10 @@ export function recordingDoc(): string {
 A recording is a directory (mode 0700) made by \`deno task capture\`. It holds \`manifest.json\`
 and one Apache Arrow IPC **stream** file per table (mode 0600). Each file is flushed once a
 second, one record batch per flush, so a capture that is killed leaves files readable up to
-their last flush; the end-of-stream marker is written only when a capture ends cleanly.
+their last flush; the end-of-stream marker is written only when a capture ends cleanly. A disk
+that refuses a batch never leaves part of it in the file: the file is cut back to its last
+whole batch, as many of the batch's rows as still fit go in smaller batches, and the rest is
+held in memory until the disk takes it (counted as lost if it never does).
 
 Timestamps are wall-clock nanoseconds since the Unix epoch (the kernel's CLOCK_BOOTTIME plus
 the offset measured when the capture started). \`pid\` is the process id (thread group id).
@@ -26,7 +29,8 @@ the offset measured when the capture started). \`pid\` is the process id (thread
 What was run (\`command\`, \`cwd\`, \`uid\`, \`mode\`: command, pid or comm), when
 (\`started_at\`, \`ended_at\`), where (\`host\`, \`kernel\`), with what (\`tool\`, \`options\`),
 how it ended (\`exit_code\`, \`exit_signal\`, \`complete\`: false while running or when the
-capture did not end cleanly), \`tables\` (file, rows, bytes), \`drops\` (ring-buffer
+capture did not end cleanly), \`tables\` (file, rows in it, bytes, and \`lost\`: rows the
+capture had but could not write, the disk refusing them, absent when none), \`drops\` (ring-buffer
 reservation failures per event kind: records the kernel could not hand over),
 \`missed_runs\` (probe runs the kernel skipped), \`gated_processes\`, \`warnings\` (among
 them what the byte streams miss, by cause, for TLS and for ipc's JSON-RPC on pipes and unix
