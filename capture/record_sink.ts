@@ -299,6 +299,10 @@ export class RecordSink {
    */
   flush(): void {
     for (const w of this.#allWriters) w.flush();
+    const trouble = this.diskTrouble();
+    const sum = (m: Record<string, number>) => Object.values(m).reduce((s, n) => s + n, 0);
+    this.counters.diskHeld = trouble ? sum(trouble.held) : 0;
+    this.counters.diskLost = trouble ? sum(trouble.lost) : 0;
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * What capture tells the user: a live line on a terminal (events/s, TLS bytes, HTTP
- * requests seen, drops) and the summary printed at the end.
+ * requests seen, drops, rows a full disk holds back or cost) and the summary printed at the end.
  */
 import type { Manifest } from "../recording/manifest.ts";
 
@@ -19,6 +19,9 @@ export class Counters {
   tlsBytes = 0;
   httpRequests = 0;
   drops = 0;
+  /** rows held in memory while the disk refuses them, and rows it cost (record_sink.ts) */
+  diskHeld = 0;
+  diskLost = 0;
   #lastEvents = 0;
   #lastT = performance.now();
 
@@ -31,7 +34,10 @@ export class Counters {
     return `sightline: ${this.events} events (${Math.round(rate)}/s) · TLS ${
       fmtBytes(this.tlsBytes)
     } · ` +
-      `${this.httpRequests} HTTP requests · ${this.drops} dropped`;
+      `${this.httpRequests} HTTP requests · ${this.drops} dropped` +
+      (this.diskHeld || this.diskLost
+        ? ` · disk full: ${this.diskHeld} rows held, ${this.diskLost} lost`
+        : "");
   }
 }
 

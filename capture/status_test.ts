@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../recording/blind_spots.ts";
 import type { Manifest } from "../recording/manifest.ts";
-import { summary } from "./status.ts";
+import { Counters, summary } from "./status.ts";
 
 function manifest(blind: Manifest["blind_spots"]): Manifest {
   return {
@@ -60,4 +60,12 @@ Deno.test("summary: rows the disk refused are shown beside the table's rows", ()
     summary("/rec", m),
     /rows: process 12, file 900 \(12000 not written: the disk refused them\);/,
   );
+});
+
+Deno.test("status line: rows a full disk holds back and costs", () => {
+  const c = new Counters();
+  assert.doesNotMatch(c.line(), /disk/);
+  c.diskHeld = 5000;
+  c.diskLost = 12;
+  assert.match(c.line(), / · 0 dropped · disk full: 5000 rows held, 12 lost$/);
 });
