@@ -169,3 +169,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "disk full from the start: one line naming the file, exit 1, no recording left behind",
+  ignore: skipWithoutRoot(),
+  sanitizeResources: false,
+  async fn() {
+    await onSmallDisk(async (mnt) => {
+      const dd = await run("dd", ["if=/dev/zero", `of=${mnt}/big`, "bs=64k"]);
+      assert.match(dd.stderr, /No space left/, "the disk is full");
+      const r = await run(DENO, [
+        "run",
+        "-A",
+        "--quiet",
+        CAPTURE_MAIN,
+        "--out",
+        `${mnt}/rec`,
+        "--",
+        "true",
+      ]);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `sightline: ${mnt}/rec/process.arrow: No space left on device (os error 28); ` +
+          "nothing was recorded",
+      );
+      assert.deepEqual(await Array.fromAsync(Deno.readDir(`${mnt}/rec`)), []);
+    });
+  },
+});

@@ -48,9 +48,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   const { cmdPath, dir, reused, maxTlsBytes } = started;
   phase("run");
   const log = opts.log ?? ((l: string) => console.error(l));
+  const recordingFiles = [
+    ...[...CAPTURE_TABLES, ...OPTIONAL_TABLES].map((t) => `${t.name}.arrow`),
+    MANIFEST_FILE,
+    RESERVE_FILE,
+  ];
   if (reused) {
-    const tables = [...CAPTURE_TABLES, ...OPTIONAL_TABLES];
-    for (const f of [...tables.map((t) => `${t.name}.arrow`), MANIFEST_FILE, RESERVE_FILE]) {
+    for (const f of recordingFiles) {
       try {
         Deno.removeSync(`${dir}/${f}`);
       } catch { /* not there */ }
@@ -58,14 +62,30 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   }
 
   const manifest = startManifest(opts, started, BigInt(Date.now()) * 1_000_000n);
-  const sink = new RecordSink({
-    dir,
-    maxTlsBytes,
-    ipc: started.ipc,
-    keepSecrets: opts.keepSecrets,
-    h2Redactor: opts.h2Redactor,
-    pids: opts.pids,
-  }, manifest);
+  let sink: RecordSink, written: string; // (the manifest as last written)
+  try {
+    sink = new RecordSink({
+      dir,
+      maxTlsBytes,
+      ipc: started.ipc,
+      keepSecrets: opts.keepSecrets,
+      h2Redactor: opts.h2Redactor,
+      pids: opts.pids,
+    }, manifest);
+    written = writeManifest(dir, manifest);
+  } catch (e) {
+    // no room (or no right) to start the recording: one line, and no files that look like one
+    for (const f of recordingFiles) {
+      try {
+        Deno.removeSync(`${dir}/${f}`);
+      } catch { /* not there */ }
+    }
+    const msg = (e as Error).message;
+    throw new CaptureError(
+      `${msg.startsWith(`${dir}/`) ? msg : `${dir}: ${msg}`}; nothing was recorded`,
+      1,
+    );
+  }
   // the hooks this kernel offers that the capture does not use, for the blind spots
   let kernelHooks = UNKNOWN_HOOKS;
   let probed = false;
@@ -74,7 +94,6 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     probed = true;
   });
   const refresh = () => refreshManifest(manifest, sink.state(), kernelHooks);
-  let written = writeManifest(dir, manifest); // the manifest as last written
   // room for the last manifest, should the disk fill up (grown with the manifest below)
   let roomFor = written.length;
   keepManifestRoom(dir, roomFor);
