@@ -51,7 +51,13 @@ export function writeManifestInReserve(dir: string, m: Manifest): string {
   const text = JSON.stringify(m, null, 2) + "\n";
   const bytes = new TextEncoder().encode(text);
   const path = `${dir}/${RESERVE_FILE}`;
-  const file = Deno.openSync(path, { write: true });
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { write: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    throw new Error("no room was kept for it (the disk was full from the start)");
+  }
   try {
     const size = Number(file.statSync().size);
     if (bytes.length > size) {
