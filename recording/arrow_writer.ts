@@ -13,7 +13,7 @@
  * A write that fails (the disk full, a quota) loses nothing already in the file and nothing of
  * the batch: the file is cut back to its last whole message, so it stays a valid stream, as
  * many of the batch's rows as the file still takes go in smaller batches, and the rest,
- * encoded, is held in memory (within a `HoldBudget` shared by a recording's
+ * encoded in batches of at most HOLD_PIECE rows, is held in memory (within a `HoldBudget` shared by a recording's
  * writers) to be written by the next flush, after any held before it, once the disk takes it
  * again. A batch the budget has no room for is dropped and its rows counted (`rowsLost`), as
  * are the held ones close() still cannot write; close() then throws, after leaving the file
@@ -80,6 +80,9 @@ export class HoldBudget {
 
 /** The fewest rows a refused batch is cut into (smaller ones cost more than they keep). */
 export const MIN_PIECE = 16;
+
+/** The most rows of a batch held in memory as one (a disk with some room takes some). */
+export const HOLD_PIECE = 512;
 
 /** What a recording's writers hold at most while the disk refuses their batches. */
 export const HOLD_LIMIT = 64 << 20;
@@ -202,8 +205,12 @@ export class ArrowStreamWriter<D extends TableDef> {
       if (this.#write(this.#batch(n))) from = n;
       else from = this.#writePieces(n);
     }
-    // (copied: the parts are views of the buffers reset below)
-    if (from < n) this.#hold(this.#batch(n, from), n - from);
+    // held in pieces, so that a disk with a little room again takes some (copied: the parts
+    // are views of the buffers reset below)
+    for (let a = from; a < n; a += HOLD_PIECE) {
+      const b = Math.min(n, a + HOLD_PIECE);
+      this.#hold(this.#batch(b, a), b - a);
+    }
     this.rowsWritten += from;
     for (const c of this.#cols) c.reset();
   }

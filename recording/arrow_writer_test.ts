@@ -1,6 +1,6 @@
 /** Arrow stream files: readable after every flush, without EOS, and when cut mid-batch. */
 import assert from "node:assert/strict";
-import { ArrowStreamWriter, HoldBudget, MAX_PENDING_BYTES } from "./arrow_writer.ts";
+import { ArrowStreamWriter, HOLD_PIECE, HoldBudget, MAX_PENDING_BYTES } from "./arrow_writer.ts";
 import { readArrowFile, readArrowRows } from "./arrow_reader.ts";
 import { type FileRow, fileTable, type ProcessRow, processTable } from "./schema.ts";
 import { seededRandom } from "../kit/random.ts";
@@ -380,3 +380,33 @@ function readBack(disk: SmallDisk): Record<string, unknown>[] {
   assert.equal(r.damaged, undefined);
   return r.rows;
 }
+
+Deno.test("disk freed a little: held rows go out in pieces of HOLD_PIECE rows, in order, as room allows", () => {
+  const disk = new SmallDisk(1 << 30);
+  const w = ArrowStreamWriter.onFile("/small/process.arrow", processTable, disk);
+  w.append(row(0));
+  w.flush();
+  const full = disk.bytes.length;
+  disk.room = full; // nothing more fits
+  const n = 4 * HOLD_PIECE + 10;
+  for (let i = 1; i <= n; i++) w.append(row(i));
+  w.flush();
+  assert.equal(w.held, n);
+  // room for about two pieces: what was held before the rest goes out first
+  const probe = new SmallDisk(1 << 30);
+  const p = ArrowStreamWriter.onFile("/probe.arrow", processTable, probe);
+  for (let i = 1; i <= HOLD_PIECE; i++) p.append(row(i));
+  p.flush();
+  disk.room = full + Math.floor(2.5 * (probe.bytes.length - 0));
+  w.flush();
+  assert.equal(w.rowsWritten, 1 + 2 * HOLD_PIECE, "two whole pieces, the third does not fit");
+  const now = disk.read();
+  assert.equal(now.damaged, undefined);
+  assert.deepEqual(
+    now.rows.map((r) => r.pid),
+    [...Array(1 + 2 * HOLD_PIECE)].map((_, i) => 100 + i),
+  );
+  disk.room = 1 << 30;
+  w.close();
+  assert.equal(disk.read().rows.length, n + 1);
+});
