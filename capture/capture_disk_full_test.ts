@@ -91,6 +91,28 @@ function opensOf(rec: string, path: string): number {
   return rows.filter((r) => r.path === path).length;
 }
 
+/** Analyses a copy of `rec`: file.arrow's lost rows are a problems row, and no file is cut. */
+async function analysedAsLost(rec: string, copy: string, file: { rows: number; lost: number }) {
+  await run("cp", ["-r", rec, copy]);
+  const a = await run(DENO, ["task", "--quiet", "analyze", "--quiet", copy]);
+  assert.equal(a.code, 0, a.stderr);
+  const q = "SELECT source, kind, message FROM problems ORDER BY ALL";
+  const p = await run(DENO, ["task", "--quiet", "sql", "--format", "json", copy, "--", q]);
+  assert.equal(p.code, 0, p.stderr);
+  const problems = JSON.parse(p.stdout) as { source: string; kind: string; message: string }[];
+  const lost = problems.find((x) => x.source === "file.arrow" && x.kind === "lost");
+  assert.ok(lost, JSON.stringify(problems, null, 1));
+  assert.equal(
+    lost.message,
+    `${file.lost} rows the capture had could not be written (the disk refused them): the ` +
+      `file has the other ${file.rows}`,
+  );
+  assert.ok(
+    !problems.some((x) => /missing|damaged/.test(x.message)),
+    `no file reads as cut short: ${JSON.stringify(problems, null, 1)}`,
+  );
+}
+
 Deno.test({
   name: "disk full to the end: one line, exit 1, what was written stays, the rest is counted",
   ignore: skipWithoutRoot(),
@@ -123,26 +145,12 @@ Deno.test({
       );
 
       // the analysis (of a copy: the disk is full) reads it and says what is missing
-      const copy = `${await Deno.makeTempDir({ prefix: "sl-full-copy-" })}/rec`;
-      await run("cp", ["-r", rec, copy]);
-      const a = await run(DENO, ["task", "--quiet", "analyze", "--quiet", copy]);
-      assert.equal(a.code, 0, a.stderr);
-      const q = "SELECT source, kind, message FROM problems ORDER BY ALL";
-      const p = await run(DENO, ["task", "--quiet", "sql", "--format", "json", copy, "--", q]);
-      assert.equal(p.code, 0, p.stderr);
-      const problems = JSON.parse(p.stdout) as { source: string; kind: string; message: string }[];
-      const lost = problems.find((x) => x.source === "file.arrow" && x.kind === "lost");
-      assert.ok(lost, JSON.stringify(problems, null, 1));
-      assert.equal(
-        lost.message,
-        `${file.lost} rows the capture had could not be written (the disk refused them): the ` +
-          `file has the other ${file.rows}`,
-      );
-      assert.ok(
-        !problems.some((x) => /missing|damaged/.test(x.message)),
-        `no file reads as cut short: ${JSON.stringify(problems, null, 1)}`,
-      );
-      await Deno.remove(copy, { recursive: true });
+      const tmp = await Deno.makeTempDir({ prefix: "sl-full-copy-" });
+      try {
+        await analysedAsLost(rec, `${tmp}/rec`, file);
+      } finally {
+        await Deno.remove(tmp, { recursive: true });
+      }
     });
   },
 });
