@@ -144,6 +144,9 @@ static __u16 link_target[MAX_LINKS]; /* the cookie's target (low 16 bits) of eac
 static int n_links;
 static pid_t stopped[MAX_STOPPED];
 static int n_stopped;
+/* SIGHTLINE_TEST_DETACH_DELAY_MS (tests only): the detaching of the kernel programs waits this
+ * long, as it can on a busy machine, so that what happens meanwhile can be tested for sure. */
+static int detach_delay_ms;
 static char libbpf_log[16384 + 1];
 static size_t libbpf_log_len;
 static pthread_mutex_t libbpf_log_lock = PTHREAD_MUTEX_INITIALIZER; /* parts load in threads */
@@ -870,6 +873,10 @@ static void *close_link(void *arg)
 static void *detach_skeleton(void *arg)
 {
 	(void)arg;
+	if (detach_delay_ms > 0) {
+		struct timespec d = {detach_delay_ms / 1000, (detach_delay_ms % 1000) * 1000000L};
+		nanosleep(&d, NULL);
+	}
 	for (int i = 0; i < N_PARTS; i++)
 		if (parts[i].joined && parts[i].s)
 			sightline__detach(parts[i].s);
@@ -1360,6 +1367,11 @@ int main(int argc, char **argv)
 		phase_t0_ms = strtod(t0, NULL);
 		phase_realtime = 1;
 		unsetenv("SIGHTLINE_DEBUG_T0"); /* not the traced command's */
+	}
+	const char *delay = getenv("SIGHTLINE_TEST_DETACH_DELAY_MS");
+	if (delay) {
+		detach_delay_ms = atoi(delay);
+		unsetenv("SIGHTLINE_TEST_DETACH_DELAY_MS");
 	}
 	phase("start");
 	prctl(PR_SET_PDEATHSIG, SIGTERM);

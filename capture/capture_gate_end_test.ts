@@ -1,0 +1,126 @@
+/**
+ * The gate at the capture's end: a traced process that outlives the command (a daemon it
+ * started) and keeps mapping and running code the capture has not inspected is never left
+ * stopped when the capture ends. The kernel side stops such a process until user space has
+ * looked at the file; once the capture has ended nobody answers, so whatever the gate stopped
+ * must have been resumed, and nothing may be stopped after that. Needs root (eBPF).
+ */
+import assert from "node:assert/strict";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { captureForTest } from "../tests/support/capture.ts";
+import { stat } from "../kit/procs.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The processes of process group `pgid`, with their state and name. */
+function group(pgid: number): { pid: number; state: string; comm: string }[] {
+  const out = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const s = stat(Number(e.name));
+    if (s && s.pgrp === pgid && s.state !== "Z") {
+      out.push({ pid: Number(e.name), state: s.state, comm: s.comm });
+    }
+  }
+  return out;
+}
+
+/** Ends every process of group `pgid`, stopped or not, and waits until none is left. */
+async function endGroup(pgid: number) {
+  for (let i = 0; i < 50 && group(pgid).length; i++) {
+    try {
+      Deno.kill(-pgid, "SIGKILL");
+    } catch { /* gone */ }
+    await sleep(20);
+  }
+  assert.deepEqual(group(pgid), [], "the daemon's processes are gone");
+}
+
+/**
+ * The daemon: writes its pid (its process group: it runs in a session of its own) to
+ * DIR/daemon.pid, then two workers map fresh files executable and one runs fresh copies of
+ * /bin/true, each a file the capture has not inspected (a new inode), so the gate stops them
+ * every time — during the capture, at its end and after it — until DIR/quit exists.
+ */
+const DAEMON = `
+import mmap, os, shutil, subprocess, sys
+d = sys.argv[1]
+with open(f"{d}/daemon.pid", "w") as f:
+    f.write(str(os.getpid()))
+def mapper(w):
+    i = 0
+    while not os.path.exists(f"{d}/quit"):
+        i += 1
+        p = f"{d}/m{w}_{i}"
+        with open(p, "wb") as f:
+            f.write(b"\\0" * 4096)
+        fd = os.open(p, os.O_RDONLY)
+        mmap.mmap(fd, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_EXEC).close()
+        os.close(fd)
+def runner():
+    i = 0
+    while not os.path.exists(f"{d}/quit"):
+        i += 1
+        p = f"{d}/t{i}"
+        shutil.copy("/bin/true", p)
+        subprocess.run([p])
+for work in (lambda: mapper(0), lambda: mapper(1), runner):
+    if os.fork() == 0:
+        work()
+        os._exit(0)
+for _ in range(3):
+    os.wait()
+`;
+
+Deno.test({
+  name: "gate at the end: a daemon mapping and running fresh code across the capture's end " +
+    "is never left stopped",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-gate-end-" });
+    await Deno.writeTextFile(`${dir}/daemon.py`, DAEMON);
+    // The kernel programs are detached a while after the capture has drained what they
+    // produced, as they can be on a busy machine (seen: a daemon's program left stopped for
+    // good); the daemon's processes go on being gated meanwhile.
+    const delay = "SIGHTLINE_TEST_DETACH_DELAY_MS";
+    const saved = Deno.env.get(delay);
+    Deno.env.set(delay, "300");
+    let daemon = 0;
+    try {
+      // the command starts the daemon (no stdio of the command's) and leaves it running
+      const { res } = await captureForTest({
+        cmd: [
+          "sh",
+          "-c",
+          `setsid python3 ${dir}/daemon.py ${dir} </dev/null >/dev/null 2>&1 & sleep 0.5`,
+        ],
+        out: `${dir}/rec`,
+      });
+      assert.equal(res.exitCode, 0);
+      daemon = Number((await Deno.readTextFile(`${dir}/daemon.pid`)).trim());
+      assert.ok(
+        res.manifest.gated_processes > 3,
+        `the daemon was gated: ${res.manifest.gated_processes}`,
+      );
+      // the loader has exited, its programs detached: nothing stops the daemon any more, so
+      // a process of it seen stopped now stays so for good
+      await sleep(200);
+      const procs = group(daemon);
+      assert.ok(
+        procs.length >= 4,
+        `the daemon and its workers still run: ${JSON.stringify(procs)}`,
+      );
+      const stopped = procs.filter((p) => p.state === "T").map((p) => `${p.pid} (${p.comm})`);
+      assert.deepEqual(stopped, [], "no process of the daemon is left stopped");
+    } finally {
+      saved === undefined ? Deno.env.delete(delay) : Deno.env.set(delay, saved);
+      await Deno.writeTextFile(`${dir}/quit`, "");
+      if (!daemon) {
+        await sleep(500); // a daemon that had not written its pid yet
+        daemon = Number(await Deno.readTextFile(`${dir}/daemon.pid`).catch(() => "0"));
+      }
+      if (daemon) await endGroup(daemon);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
