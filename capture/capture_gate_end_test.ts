@@ -3,12 +3,14 @@
  * started) and keeps mapping and running code the capture has not inspected is never left
  * stopped when the capture ends. The kernel side stops such a process until user space has
  * looked at the file; once the capture has ended nobody answers, so whatever the gate stopped
- * must have been resumed, and nothing may be stopped after that. Needs root (eBPF).
+ * must have been resumed, and nothing may be stopped after that: at the command's end, and
+ * when the capture process itself is killed (its loader carries on alone). Needs root (eBPF).
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { stat } from "../kit/procs.ts";
+import { captureCommand } from "./command_line.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,55 +74,118 @@ for _ in range(3):
     os.wait()
 `;
 
+/**
+ * The kernel programs are detached a while after the loader has drained what they produced, as
+ * they can be on a busy machine (seen: a daemon's program left stopped for good); the daemon's
+ * processes go on being gated meanwhile.
+ */
+const DELAY_VAR = "SIGHTLINE_TEST_DETACH_DELAY_MS";
+const DELAY_MS = "300";
+
+/** The command: starts the daemon in DIR (no stdio of the command's), lives `s` seconds more. */
+const command = (dir: string, s: number) => [
+  "sh",
+  "-c",
+  `setsid python3 ${dir}/daemon.py ${dir} </dev/null >/dev/null 2>&1 & sleep ${s}`,
+];
+
+/** The daemon's pid (its process group), once it has written it; else 0. */
+async function daemonPid(dir: string): Promise<number> {
+  return Number(await Deno.readTextFile(`${dir}/daemon.pid`).catch(() => "0"));
+}
+
+/** Runs `body` with the daemon's script in a new directory; ends the daemon whatever happens. */
+async function withDaemon(body: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "sl-gate-end-" });
+  await Deno.writeTextFile(`${dir}/daemon.py`, DAEMON);
+  try {
+    await body(dir);
+  } finally {
+    await Deno.writeTextFile(`${dir}/quit`, "");
+    let daemon = await daemonPid(dir);
+    if (!daemon) {
+      await sleep(500); // one that had not written its pid yet
+      daemon = await daemonPid(dir);
+    }
+    if (daemon) await endGroup(daemon);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * After the capture and its loader have gone (nothing stops the daemon any more, so a process
+ * of it seen stopped now stays so for good): the daemon still runs, and none of it is stopped.
+ */
+async function assertNoneStopped(daemon: number) {
+  await sleep(200);
+  const procs = group(daemon);
+  assert.ok(procs.length >= 4, `the daemon and its workers still run: ${JSON.stringify(procs)}`);
+  const stopped = procs.filter((p) => p.state === "T").map((p) => `${p.pid} (${p.comm})`);
+  assert.deepEqual(stopped, [], "no process of the daemon is left stopped");
+}
+
 Deno.test({
   name: "gate at the end: a daemon mapping and running fresh code across the capture's end " +
     "is never left stopped",
   ignore: skipWithoutRoot(),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-gate-end-" });
-    await Deno.writeTextFile(`${dir}/daemon.py`, DAEMON);
-    // The kernel programs are detached a while after the capture has drained what they
-    // produced, as they can be on a busy machine (seen: a daemon's program left stopped for
-    // good); the daemon's processes go on being gated meanwhile.
-    const delay = "SIGHTLINE_TEST_DETACH_DELAY_MS";
-    const saved = Deno.env.get(delay);
-    Deno.env.set(delay, "300");
-    let daemon = 0;
+    const saved = Deno.env.get(DELAY_VAR);
+    Deno.env.set(DELAY_VAR, DELAY_MS);
     try {
-      // the command starts the daemon (no stdio of the command's) and leaves it running
-      const { res } = await captureForTest({
-        cmd: [
-          "sh",
-          "-c",
-          `setsid python3 ${dir}/daemon.py ${dir} </dev/null >/dev/null 2>&1 & sleep 0.5`,
-        ],
-        out: `${dir}/rec`,
+      await withDaemon(async (dir) => {
+        const { res } = await captureForTest({ cmd: command(dir, 0.5), out: `${dir}/rec` });
+        assert.equal(res.exitCode, 0);
+        const gated = res.manifest.gated_processes;
+        assert.ok(gated > 3, `the daemon was gated: ${gated}`);
+        await assertNoneStopped(await daemonPid(dir));
       });
-      assert.equal(res.exitCode, 0);
-      daemon = Number((await Deno.readTextFile(`${dir}/daemon.pid`)).trim());
-      assert.ok(
-        res.manifest.gated_processes > 3,
-        `the daemon was gated: ${res.manifest.gated_processes}`,
-      );
-      // the loader has exited, its programs detached: nothing stops the daemon any more, so
-      // a process of it seen stopped now stays so for good
-      await sleep(200);
-      const procs = group(daemon);
-      assert.ok(
-        procs.length >= 4,
-        `the daemon and its workers still run: ${JSON.stringify(procs)}`,
-      );
-      const stopped = procs.filter((p) => p.state === "T").map((p) => `${p.pid} (${p.comm})`);
-      assert.deepEqual(stopped, [], "no process of the daemon is left stopped");
     } finally {
-      saved === undefined ? Deno.env.delete(delay) : Deno.env.set(delay, saved);
-      await Deno.writeTextFile(`${dir}/quit`, "");
-      if (!daemon) {
-        await sleep(500); // a daemon that had not written its pid yet
-        daemon = Number(await Deno.readTextFile(`${dir}/daemon.pid`).catch(() => "0"));
-      }
-      if (daemon) await endGroup(daemon);
-      await Deno.remove(dir, { recursive: true });
+      saved === undefined ? Deno.env.delete(DELAY_VAR) : Deno.env.set(DELAY_VAR, saved);
     }
   },
 });
+
+Deno.test({
+  name: "gate at the end: the capture process killed while a daemon is being gated: its " +
+    "loader leaves none of the daemon stopped",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    await withDaemon(async (dir) => {
+      const [deno, ...args] = captureCommand(`${dir}/rec`, command(dir, 30), []);
+      const capture = new Deno.Command(deno, {
+        args,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+        env: { [DELAY_VAR]: DELAY_MS },
+      }).spawn();
+      let loader = 0;
+      try {
+        // the daemon has been gated a while (the capture answering) when the capture dies
+        for (let i = 0; i < 200 && !(await daemonPid(dir)); i++) await sleep(50);
+        assert.ok(await daemonPid(dir), "the daemon started within 10 s");
+        await sleep(500);
+        loader = loaderOf(capture.pid);
+      } finally {
+        capture.kill("SIGKILL");
+        await capture.status;
+      }
+      // the loader ends the command (SIGTERM) and then itself, the daemon left running
+      const running = () => (stat(loader)?.state ?? "Z") !== "Z";
+      for (let i = 0; i < 200 && running(); i++) await sleep(50);
+      assert.ok(!running(), "the loader has ended within 10 s");
+      await assertNoneStopped(await daemonPid(dir));
+    });
+  },
+});
+
+/** The loader a capture process started (its child running sightline-loader). */
+function loaderOf(pid: number): number {
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    const kids = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`).trim();
+    for (const k of kids ? kids.split(" ").map(Number) : []) {
+      if (Deno.readTextFileSync(`/proc/${k}/cmdline`).includes("sightline-loader")) return k;
+    }
+  }
+  throw new Error(`no loader under pid ${pid}`);
+}
