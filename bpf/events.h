@@ -224,6 +224,10 @@ enum sl_gate_reason {
 	SL_GATE_MMAP = 2,
 };
 
+/* The bit of the kernel side's `gate_state` (sightline.bpf.c) that the loader sets when nobody
+ * will answer a stop any more: the gate still reports, but stops nothing. */
+#define SL_GATE_CLOSED (1u << 31)
+
 /* SL_K_GATE: a traced process executed or mapped executable code from a file user space has
  * not inspected yet. With SL_F_STOPPED the process waits (SIGSTOP) until user space has
  * attached what it needs and sent SIGCONT. */

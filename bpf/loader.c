@@ -147,12 +147,15 @@ static int n_stopped;
 /* SIGHTLINE_TEST_DETACH_DELAY_MS (tests only): the detaching of the kernel programs waits this
  * long, as it can on a busy machine, so that what happens meanwhile can be tested for sure. */
 static int detach_delay_ms;
+static int gate_live; /* the kernel programs may be attached: the gate may stop processes */
 static char libbpf_log[16384 + 1];
 static size_t libbpf_log_len;
 static pthread_mutex_t libbpf_log_lock = PTHREAD_MUTEX_INITIALIZER; /* parts load in threads */
 
 static void die(int code, const char *fmt, ...);
 static void resume_stopped(void);
+static void close_gate(void);
+static void drain_stops(void);
 static int debug;
 
 /*
@@ -283,6 +286,9 @@ static void die(int code, const char *fmt, ...)
 	} else {
 		fprintf(stderr, "sightline-loader: %s\n", msg);
 	}
+	/* nobody will answer the gate: close it, learn what it stopped, resume that */
+	close_gate();
+	drain_stops();
 	resume_stopped();
 	if (child > 0 && go_fd >= 0)
 		kill(child, SIGKILL); /* never exec'd */
@@ -410,9 +416,12 @@ static void note_stopped(pid_t pid)
 	for (int i = 0; i < n_stopped; i++)
 		if (stopped[i] == pid)
 			return;
+	n_gated++;
 	if (n_stopped < MAX_STOPPED)
 		stopped[n_stopped++] = pid;
-	n_gated++;
+	else /* no room to remember it for the end: resumed now, before its hooks are in, rather
+	      * than left stopped should the capture not answer */
+		kill(pid, SIGCONT);
 }
 
 static void forget_stopped(pid_t pid)
@@ -432,12 +441,69 @@ static void resume_stopped(void)
 	n_stopped = 0;
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+/*
+ * Closes the gate in the kernel (SL_GATE_CLOSED in its gate_state, see sightline.bpf.c): from
+ * here on it stops nothing, and once this returns every stop it made has its report in the
+ * ring buffer, so the drain after finds them all and nothing is stopped behind it. Called
+ * before the last drain, whenever nobody will answer a stop any more: at the end, when the
+ * capture process is gone, on a fatal error. A gate call still under way after a second (its
+ * thread preempted that long between the stop and its report) is said, not waited for.
+ */
+static void close_gate(void)
+{
+	if (!gate_live)
+		return;
+	gate_live = 0;
+	__u32 *st = &skel->bss->gate_state;
+	__atomic_fetch_or(st, SL_GATE_CLOSED, __ATOMIC_SEQ_CST);
+	struct timespec pause = {0, 50000};
+	for (int i = 0; i < 20000; i++) {
+		if (!(__atomic_load_n(st, __ATOMIC_ACQUIRE) & ~SL_GATE_CLOSED)) {
+			phase("gate closed");
+			return;
+		}
+		nanosleep(&pause, NULL);
+	}
+	char msg[160];
+	snprintf(msg, sizeof(msg),
+		 "the gate did not settle: %u stop(s) still unreported after 1 s; a process it "
+		 "stopped may stay stopped",
+		 __atomic_load_n(st, __ATOMIC_ACQUIRE) & ~SL_GATE_CLOSED);
+	if (sock >= 0)
+		put_text(SL_K_LOG, 0, 0, msg);
+	else
+		fprintf(stderr, "sightline-loader: %s\n", msg);
+}
+
+/* The SL_K_GATE records of what was stopped, only (drain_stops). */
+static int note_stop(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
 	const struct sl_hdr *h = data;
 	if (size >= sizeof(struct sl_gate) && h->kind == SL_K_GATE && (h->flags & SL_F_STOPPED))
 		note_stopped(h->pid);
+	return 0;
+}
+
+/* Reads what is left in the events ring buffer for the processes the gate stopped, without
+ * passing it on: for die(), which has no ring buffer of its own and nothing more to send. */
+static void drain_stops(void)
+{
+	if (!skel || !skel->maps.rb_events || bpf_map__fd(skel->maps.rb_events) < 0)
+		return;
+	struct ring_buffer *r =
+		ring_buffer__new(bpf_map__fd(skel->maps.rb_events), note_stop, NULL, NULL);
+	if (r) {
+		ring_buffer__consume(r);
+		ring_buffer__free(r);
+	}
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	note_stop(ctx, data, size);
+	if (sock < 0) /* the capture process is gone: nobody will answer a stop */
+		resume_stopped();
 	n_records++;
 	n_bytes += size;
 	put_frame(data, size);
@@ -740,7 +806,9 @@ static void capture_gone(void)
 		close(sock);
 		sock = -1;
 	}
-	/* nobody is left to answer the gate: what it stopped runs on */
+	/* nobody is left to answer the gate: it stops nothing more, and what it stopped runs on
+	 * (what is still in the ring buffer is resumed as it is read, on_record) */
+	close_gate();
 	resume_stopped();
 	if (child > 0 && !child_done && go_fd < 0) {
 		if (!gone_at) {
@@ -1439,6 +1507,7 @@ int main(int argc, char **argv)
 	renice_at_go = cmd && gate;
 	if (!renice_at_go)
 		part_priority(PART_TLS, 0);
+	gate_live = 1; /* from the first program attached */
 	if (sightline__attach(parts[PART_KERNEL].s)) {
 		int e = errno;
 		if (debug)
@@ -1583,6 +1652,9 @@ int main(int argc, char **argv)
 	renice_at_go = 0;
 	while (run_deferred())
 		;
+	/* Nobody will answer a stop after the drain: the gate stops nothing from here on, and what
+	 * it stopped so far is in the ring buffer, resumed below once drained. */
+	close_gate();
 	detach_start();
 	/* Drain what the kernel already produced, then say how it ended. */
 	ring_buffer__consume(rb);

@@ -47,6 +47,17 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define WATCH_DNS_TCP 0x2
 volatile __u32 sock_watch;
 
+/*
+ * The gate's switch and its calls under way, in one word the loader reaches through the mmap
+ * of .bss: SL_GATE_CLOSED (events.h), set by the loader when nobody will answer a stop any
+ * more (the capture ends, or is gone), and in the low bits how many gate() calls are between
+ * deciding to stop their process and publishing the report that says so. Both sides change it
+ * only by atomic read-modify-writes, so a call either counted itself before the gate closed
+ * (and the loader, which waits for the count to fall to zero, finds its report in the drain
+ * after) or saw it closed and stopped nothing: no stop can come after the last drain.
+ */
+__u32 gate_state;
+
 /* Set by the loader before load. */
 const volatile __u32 max_tls_bytes = 256 * 1024;
 const volatile __u8 gate_enabled = 1;
@@ -576,6 +587,9 @@ static __always_inline bool same_pgrp_as_parent(struct task_struct *t)
  * with SIGCONT, and a SIGCONT that overtook the SIGSTOP (the vCPU preempted between the two,
  * while the loader and the capture answered from a cache) would leave the process stopped for
  * good. A SIGCONT removes a pending SIGSTOP, so in this order every answer resumes it.
+ *
+ * It stops only what it can report and what someone will resume: not when the ring buffer has
+ * no room for the report, nor once the loader has closed the gate (gate_state).
  */
 static __always_inline void gate(struct task_struct *t, struct inode *inode, __u8 reason,
 				 __u64 addr, __s32 fd)
@@ -597,9 +611,16 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 	e->addr = addr;
 	e->fd = fd;
 	e->reason = reason;
-	if (gate_enabled && same_pgrp_as_parent(t) && !bpf_send_signal(SIGSTOP))
+	if (!gate_enabled) {
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+		return;
+	}
+	/* counted while the stop is unreported; the fetched value says whether the gate closed */
+	if (!(__sync_fetch_and_add(&gate_state, 1) & SL_GATE_CLOSED) && same_pgrp_as_parent(t) &&
+	    !bpf_send_signal(SIGSTOP))
 		e->h.flags |= SL_F_STOPPED;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	__sync_fetch_and_sub(&gate_state, 1);
 }
 
 SEC("raw_tp/sched_process_exec")
