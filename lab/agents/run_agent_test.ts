@@ -56,6 +56,36 @@ function mainRequests(r: RunAgentResult) {
   return r.requests.filter((q) => q.kind === "main");
 }
 
+/**
+ * Whether Qwen Code itself lost its command's output: its run_shell_command result sent back
+ * says `Output: (empty)` with `Exit Code: 0`. Measured here: under load (two busy loops on the
+ * two cores) about 1 run in 7 of the tool scenario, with marker.txt holding the token the
+ * command printed, so the command ran and printed and the agent's own output collection lost
+ * it; never seen unloaded (14 runs). What the scripted server echoed is then "(empty)", which
+ * says nothing about the server or the runner, so such a run is made again (at most twice).
+ */
+function qwenLostOutput(agent: AgentName, r: RunAgentResult): boolean {
+  if (agent !== "qwen") return false;
+  const body = JSON.stringify(mainRequests(r)[1]?.body ?? "");
+  return body.includes("Output: (empty)") && body.includes("Exit Code: 0");
+}
+
+/** `run`, made again (at most twice) when Qwen Code lost its command's output. */
+async function runTool(
+  agent: AgentName,
+  opts: Partial<RunAgentOptions>,
+  cleanup: string[],
+): Promise<RunAgentResult> {
+  for (let attempt = 1;; attempt++) {
+    const r = await run(agent, opts);
+    cleanup.push(r.workdir);
+    if (attempt === 3 || !qwenLostOutput(agent, r)) return r;
+    console.error(
+      `qwen: the agent lost its command's output (Output: (empty)); run ${attempt + 1}`,
+    );
+  }
+}
+
 for (
   const agent of ["claude", "gemini", "codex", "opencode", "qwen"] as const
 ) {
@@ -94,10 +124,9 @@ for (
       await t.step(
         "tool scenario: the command runs and its output comes back",
         async () => {
-          const r = await run(agent, {
+          const r = await runTool(agent, {
             scenario: `${SCENARIOS}tool_marker.json`,
-          });
-          cleanup.push(r.workdir);
+          }, cleanup);
           toolRun = r;
           assertSucceeded(r);
           const marker = (await Deno.readTextFile(`${r.workdir}/marker.txt`))
@@ -148,11 +177,10 @@ for (
             "saved",
           );
           const oldMarker = (await Deno.readTextFile(`${toolRun.workdir}/marker.txt`)).trim();
-          const r = await run(agent, {
+          const r = await runTool(agent, {
             transcript: saved,
             prompt: (await loadScenario(`${SCENARIOS}tool_marker.json`)).prompt,
-          });
-          cleanup.push(r.workdir);
+          }, cleanup);
           assertSucceeded(r);
           // The same command ran again, in the new directory, making a new token.
           const marker = (await Deno.readTextFile(`${r.workdir}/marker.txt`))
