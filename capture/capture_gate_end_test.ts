@@ -82,11 +82,14 @@ for _ in range(3):
 const DELAY_VAR = "SIGHTLINE_TEST_DETACH_DELAY_MS";
 const DELAY_MS = "300";
 
-/** The command: starts the daemon in DIR (no stdio of the command's), lives `s` seconds more. */
+/**
+ * The command: starts the daemon in DIR (no stdio of the command's), lives `s` seconds more
+ * (as the sleep it becomes, so that ending the command ends all of it).
+ */
 const command = (dir: string, s: number) => [
   "sh",
   "-c",
-  `setsid python3 ${dir}/daemon.py ${dir} </dev/null >/dev/null 2>&1 & sleep ${s}`,
+  `setsid python3 ${dir}/daemon.py ${dir} </dev/null >/dev/null 2>&1 & exec sleep ${s}`,
 ];
 
 /** The daemon's pid (its process group), once it has written it; else 0. */
@@ -174,6 +177,64 @@ Deno.test({
       const running = () => (stat(loader)?.state ?? "Z") !== "Z";
       for (let i = 0; i < 200 && running(); i++) await sleep(50);
       assert.ok(!running(), "the loader has ended within 10 s");
+      await assertNoneStopped(await daemonPid(dir));
+    });
+  },
+});
+
+Deno.test({
+  name: "gate at the end: the loader killed while a daemon is being gated: the capture " +
+    "resumes what the gate stopped and says so",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    await withDaemon(async (dir) => {
+      const [deno, ...args] = captureCommand(`${dir}/rec`, command(dir, 30));
+      const capture = new Deno.Command(deno, {
+        args,
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const stderr = new Response(capture.stderr).text();
+      let code: number, took: number;
+      try {
+        // The daemon has been gated a while (the capture answering). Then the capture is
+        // held (SIGSTOP: as busy inspecting a large binary) until each of the daemon's three
+        // workers is stopped by the gate, waiting for its answer; nothing of the daemon runs
+        // then, so the loader (killed as the OOM killer would) has passed every stop on.
+        for (let i = 0; i < 200 && !(await daemonPid(dir)); i++) await sleep(50);
+        const daemon = await daemonPid(dir);
+        assert.ok(daemon, "the daemon started within 10 s");
+        await sleep(500);
+        Deno.kill(capture.pid, "SIGSTOP");
+        const stopped = () => group(daemon).filter((p) => p.state === "T").length;
+        for (let i = 0; i < 100 && stopped() < 3; i++) await sleep(50);
+        assert.equal(stopped(), 3, "the daemon's 3 workers are stopped by the gate");
+        const killedAt = performance.now();
+        Deno.kill(loaderOf(capture.pid), "SIGKILL");
+        Deno.kill(capture.pid, "SIGCONT");
+        code = (await capture.status).code;
+        took = performance.now() - killedAt;
+      } finally {
+        try {
+          capture.kill("SIGKILL");
+        } catch { /* ended */ }
+      }
+      const said = (await stderr).trim();
+      assert.notEqual(code, 0, said);
+      assert.ok(took < 5000, `the capture ended ${Math.round(took)} ms after its loader died`);
+      assert.equal(said.split("\n").length, 1, `one line: ${said}`);
+      const resumed =
+        /^sightline: the capture's loader was killed by SIGKILL before the end; (\d+) process(?:es)? its gate had stopped (?:was|were) resumed \(pids? [\d, ]+\)/;
+      assert.match(said, resumed);
+      assert.equal(Number(said.match(resumed)![1]), 3, said);
+      const manifest = JSON.parse(await Deno.readTextFile(`${dir}/rec/manifest.json`));
+      assert.equal(manifest.complete, false);
+      assert.match(manifest.errors.at(-1), /loader was killed by SIGKILL.*its gate had stopped/);
+      // the command (its sh and sleep) was ended, not left stopped
+      const root = manifest.root_pid;
+      for (let i = 0; i < 50 && (stat(root)?.state ?? "Z") !== "Z"; i++) await sleep(100);
+      assert.equal(stat(root)?.state ?? "Z", "Z", `the command (pid ${root}) has ended`);
       await assertNoneStopped(await daemonPid(dir));
     });
   },
