@@ -304,10 +304,13 @@ export class AttachManager {
   /**
    * Handles a gate report: finds the file the process executed or mapped, makes sure it is
    * inspected and hooked, tells the kernel side it is known, and resumes the process.
+   * `answered` is called once the loader has replied to that `cont` (it has forgotten the
+   * stop then), also when inspecting or hooking failed; not when the loader had gone.
    */
   async gate(
     ev: { pid: number; dev: bigint; ino: bigint; fd: number; reason: number; stopped: boolean },
     fallbackPath?: string,
+    answered?: () => void,
   ): Promise<void> {
     const id = { dev: ev.dev, ino: ev.ino };
     try {
@@ -324,7 +327,7 @@ export class AttachManager {
         await this.#loader.command("known", ev.dev, ev.ino);
       }
     } finally {
-      if (ev.stopped) await this.#loader.command("cont", ev.pid);
+      if (ev.stopped && !(await this.#loader.command("cont", ev.pid)).gone) answered?.();
     }
   }
 

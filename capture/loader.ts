@@ -40,7 +40,12 @@ export class LoaderError extends Error {
 export interface Reply {
   err: number;
   text: string;
+  /** set when the loader never replied: it had gone (its stream ended) */
+  gone?: true;
 }
+
+/** The reply to a command the loader will never answer: its stream has ended. */
+const GONE: Reply = Object.freeze({ err: -32, text: "loader gone", gone: true });
 
 export class LoaderClient {
   readonly process: Deno.ChildProcess;
@@ -106,7 +111,7 @@ export class LoaderClient {
       }
       parser.end();
       this.#closed = true;
-      for (const r of this.#replies.values()) r({ err: -32, text: "loader gone" });
+      for (const r of this.#replies.values()) r(GONE);
       this.#replies.clear();
       if (!sawReady) {
         const st = await process.status;
@@ -189,7 +194,7 @@ export class LoaderClient {
 
   /** Sends a command; resolves with the loader's reply. */
   command(verb: string, ...args: (string | number | bigint)[]): Promise<Reply> {
-    if (this.#closed) return Promise.resolve({ err: -32, text: "loader gone" });
+    if (this.#closed) return Promise.resolve(GONE);
     const id = this.#nextId++;
     const line = [id, verb, ...args].join(" ") + "\n";
     const p = new Promise<Reply>((res) => this.#replies.set(id, res));

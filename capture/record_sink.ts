@@ -32,6 +32,7 @@ import { TlsAssembler } from "./tls_assembler.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
 import { damageWarnings, noDamage } from "./stream_damage.ts";
+import type { GateStops } from "./gate_stops.ts";
 
 export interface SinkOptions {
   /** the recording directory: the sink creates its Arrow files */
@@ -45,6 +46,8 @@ export interface SinkOptions {
   pids?: number[];
   /** what the writers may hold in memory while the disk refuses their batches */
   holdBytes?: number;
+  /** notes the processes the gate stopped until the loader has answered for them (live only) */
+  gateStops?: GateStops;
 }
 
 /**
@@ -81,6 +84,7 @@ export class RecordSink {
   readonly #manifest: Manifest;
   readonly #maxTlsBytes: number;
   readonly #pids?: number[];
+  readonly #gateStops?: GateStops;
   readonly #writers;
   readonly #allWriters: ArrowStreamWriter<TableDef>[];
   /** set once the loader runs (records before that have no gate to handle) */
@@ -113,6 +117,7 @@ export class RecordSink {
     this.#manifest = manifest;
     this.#maxTlsBytes = opts.maxTlsBytes;
     this.#pids = opts.pids;
+    this.#gateStops = opts.gateStops;
     const writers = this.#writers = {
       process: ArrowStreamWriter.create(`${dir}/process.arrow`, processTable, budget),
       file: ArrowStreamWriter.create(`${dir}/file.arrow`, fileTable, budget),
@@ -251,6 +256,8 @@ export class RecordSink {
         this.#ipcCalls.chunk(ev);
         break;
       case Kind.GATE:
+        // noted at once: the loader may die before the attach layer has answered
+        if (ev.hflags & Flag.STOPPED) this.#gateStops?.stopped(ev.pid, ev.ts);
         if (this.#attach) this.#gate(ev);
         else this.#earlyGates.push(ev); // before the attach layer exists (--pid/--comm start-up)
         break;
@@ -397,14 +404,18 @@ export class RecordSink {
 
   #gate(ev: GateEvent): void {
     this.#track(
-      this.#attach!.gate({
-        pid: ev.pid,
-        dev: ev.dev,
-        ino: ev.ino,
-        fd: ev.fd,
-        reason: ev.reason,
-        stopped: (ev.hflags & Flag.STOPPED) !== 0,
-      }, this.#lastExec.get(ev.pid)).catch((e) => {
+      this.#attach!.gate(
+        {
+          pid: ev.pid,
+          dev: ev.dev,
+          ino: ev.ino,
+          fd: ev.fd,
+          reason: ev.reason,
+          stopped: (ev.hflags & Flag.STOPPED) !== 0,
+        },
+        this.#lastExec.get(ev.pid),
+        () => this.#gateStops?.answered(ev.pid),
+      ).catch((e) => {
         this.#manifest.warnings.push(`attach for pid ${ev.pid}: ${(e as Error).message}`);
       }),
     );

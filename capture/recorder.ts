@@ -24,6 +24,7 @@ import { phase } from "./phase_log.ts";
 import { alive, procOf, stat } from "../kit/procs.ts";
 import { RecordSink } from "./record_sink.ts";
 import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
+import { describeResumed, GateStops } from "./gate_stops.ts";
 
 export { CaptureError, type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
 
@@ -62,6 +63,8 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   }
 
   const manifest = startManifest(opts, started, BigInt(Date.now()) * 1_000_000n);
+  // what the gate stopped and the loader has not answered for: resumed here should it die
+  const gateStops = new GateStops();
   let sink: RecordSink, written: string; // (the manifest as last written)
   try {
     sink = new RecordSink({
@@ -71,6 +74,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
       keepSecrets: opts.keepSecrets,
       h2Redactor: opts.h2Redactor,
       pids: opts.pids,
+      gateStops,
     }, manifest);
     written = writeManifest(dir, manifest);
   } catch (e) {
@@ -229,10 +233,19 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   await loader.done;
   await preattached.catch(() => {}); // answered before the stream ends
   phase("stream ended");
-  const lost = forced ? undefined : await loaderLost(
+  let lost = forced ? undefined : await loaderLost(
     loader,
     opts.cmd ? sink.childStatus !== undefined : undefined,
   );
+  if (lost || forced) {
+    // The loader died without its end (or was killed here): what its gate stopped and it did
+    // not resume stays stopped unless resumed here, once it has exited (its programs are
+    // detached with its descriptors, so nothing stops them again).
+    if (forced) await loader.process.status;
+    const resumed = describeResumed(gateStops.resumeAll());
+    if (resumed && lost) lost = `${lost}; ${resumed}`;
+    else if (resumed) manifest.warnings.push(`the capture's loader was killed; ${resumed}`);
+  }
   if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
   await sink.settled();
   timer.stop();
@@ -315,7 +328,10 @@ async function loaderLost(
   return `the capture's loader ${how} before the end${why ? ` (${why})` : ""}`;
 }
 
-/** Ends a command that outlived its loader: SIGTERM to it (and its group), SIGKILL after 2 s. */
+/**
+ * Ends a command that outlived its loader: SIGTERM to it (and its group), with SIGCONT so that
+ * a stopped one acts on it, SIGKILL after 2 s.
+ */
 async function endOrphan(pid: number): Promise<void> {
   const send = (sig: Deno.Signal) => {
     for (const target of [-pid, pid]) {
@@ -327,6 +343,7 @@ async function endOrphan(pid: number): Promise<void> {
   const proc = procOf(pid);
   const gone = () => !proc || !alive(proc);
   send("SIGTERM");
+  send("SIGCONT");
   for (let i = 0; i < 20 && !gone(); i++) await sleep(100);
   if (!gone()) send("SIGKILL");
 }

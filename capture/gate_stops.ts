@@ -1,0 +1,115 @@
+/**
+ * The processes the exec gate stopped that the loader has not yet resumed, as the capture sees
+ * them: a stop is noted when its SL_K_GATE record (SL_F_STOPPED) arrives, and forgotten once
+ * the loader has replied to the capture's `cont` (it forgets the pid then and sent SIGCONT).
+ * The loader resumes what it stopped at its own end; when it dies without one (SIGKILL by the
+ * OOM killer or a user, a crash) its programs are detached with its descriptors and nobody else
+ * would: the capture resumes those it knows of itself (resumeAll), each checked by its start
+ * time to be the process the gate stopped, never a later one that reuses its pid.
+ *
+ * What it cannot know: a stop whose record was still in the kernel's ring buffer, unread, when
+ * the loader died (the buffer goes with it).
+ */
+import { type Proc, procOf } from "../kit/procs.ts";
+
+/** Linux USER_HZ: /proc/PID/stat's start time is in these ticks after boot. */
+const TICK_NS = 10_000_000n;
+
+/** What resumeAll did, per process the gate had stopped and the loader left stopped. */
+export interface Resumed {
+  /** sent SIGCONT: the same process as the gate stopped */
+  resumed: number[];
+  /** ended meanwhile (or its pid is another process's now): nothing to do */
+  gone: number[];
+  /** SIGCONT failed, with why */
+  failed: { pid: number; error: string }[];
+}
+
+export class GateStops {
+  /** pid -> the process (start time) and how many of its stops are unanswered */
+  #stopped = new Map<number, { proc: Proc; count: number }>();
+
+  /**
+   * A stop reported (`bootNs`: the record's CLOCK_BOOTTIME time). The process is looked up now;
+   * one that started after the stop (its pid already reused) or is gone is not noted.
+   */
+  stopped(pid: number, bootNs: bigint): void {
+    const known = this.#stopped.get(pid);
+    const proc = procOf(pid);
+    if (!proc || BigInt(proc.start) * TICK_NS > bootNs + TICK_NS) return;
+    if (known && known.proc.start === proc.start) known.count++;
+    else this.#stopped.set(pid, { proc, count: 1 });
+  }
+
+  /** The loader replied to a `cont` for `pid`: one of its stops is answered. */
+  answered(pid: number): void {
+    const known = this.#stopped.get(pid);
+    if (known && --known.count <= 0) this.#stopped.delete(pid);
+  }
+
+  /** The pids stopped and not answered. */
+  pending(): number[] {
+    return [...this.#stopped.keys()];
+  }
+
+  /**
+   * Sends SIGCONT to every process stopped and not answered that is still the one the gate
+   * stopped, and forgets them all. For when the loader has gone without resuming them: call it
+   * once the loader has exited (its programs detached), or a resumed process may be stopped
+   * again with nobody left to answer.
+   */
+  resumeAll(): Resumed {
+    const out: Resumed = { resumed: [], gone: [], failed: [] };
+    for (const [pid, { proc }] of this.#stopped) {
+      if (procOf(pid)?.start !== proc.start) {
+        out.gone.push(pid);
+        continue;
+      }
+      try {
+        Deno.kill(pid, "SIGCONT");
+        out.resumed.push(pid);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) out.gone.push(pid);
+        else out.failed.push({ pid, error: (e as Error).message });
+      }
+    }
+    this.#stopped.clear();
+    return out;
+  }
+}
+
+/**
+ * resumeAll's outcome in words, for the capture's error line and the manifest ("3 processes
+ * its gate had stopped were resumed (pids 10, 11, 12)"), or undefined when it had nothing.
+ */
+export function describeResumed(r: Resumed): string | undefined {
+  const n = r.resumed.length + r.gone.length + r.failed.length;
+  if (!n) return undefined;
+  const pids = (p: number[]) => `pid${p.length === 1 ? "" : "s"} ${p.join(", ")}`;
+  const parts: string[] = [];
+  if (r.resumed.length) {
+    const k = r.resumed.length;
+    parts.push(
+      `${k} process${k === 1 ? "" : "es"} its gate had stopped ${k === 1 ? "was" : "were"} ` +
+        `resumed (${pids(r.resumed)})`,
+    );
+  }
+  if (r.failed.length) {
+    const k = r.failed.length;
+    parts.push(
+      `${k} process${k === 1 ? "" : "es"} its gate had stopped could not be resumed and ` +
+        `${k === 1 ? "stays" : "stay"} stopped (` +
+        r.failed.map((f) => `pid ${f.pid}: ${f.error}`).join(", ") +
+        "; resume with kill -CONT)",
+    );
+  }
+  if (r.gone.length) {
+    const k = r.gone.length;
+    parts.push(
+      `${k} process${k === 1 ? "" : "es"} its gate had stopped had ended meanwhile (${
+        pids(r.gone)
+      })`,
+    );
+  }
+  return parts.join("; ");
+}
