@@ -8,9 +8,11 @@
  * time to be the process the gate stopped, never a later one that reuses its pid.
  *
  * What it cannot know: a stop whose record was still in the kernel's ring buffer, unread, when
- * the loader died (the buffer goes with it).
+ * the loader died (the buffer goes with it). Those are not signalled (a stopped process may be
+ * stopped on purpose: Ctrl-Z, a debugger) but told: stoppedUnknown lists the traced processes
+ * still stopped.
  */
-import { type Proc, procOf } from "../kit/procs.ts";
+import { type Proc, procOf, stat } from "../kit/procs.ts";
 
 /** Linux USER_HZ: /proc/PID/stat's start time is in these ticks after boot. */
 const TICK_NS = 10_000_000n;
@@ -112,4 +114,39 @@ export function describeResumed(r: Resumed): string | undefined {
     );
   }
   return parts.join("; ");
+}
+
+/**
+ * The processes in state T (stopped) that are traced (`traced`: pids seen to start and not to
+ * end) or descend from one, but for `except`: after resumeAll, those the gate may have stopped
+ * as the loader died, unknown to the capture, or that something else stopped.
+ */
+export function stoppedUnknown(traced: Iterable<number>, except: Iterable<number>): number[] {
+  const parent = new Map<number, number>();
+  const stopped: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const s = stat(Number(e.name));
+    if (!s) continue;
+    parent.set(Number(e.name), s.ppid);
+    if (s.state === "T") stopped.push(Number(e.name));
+  }
+  const ours = new Set(traced);
+  const skip = new Set(except);
+  const isOurs = (pid: number) => {
+    for (let p = pid, i = 0; p > 1 && i < 1000; p = parent.get(p) ?? 0, i++) {
+      if (ours.has(p)) return true;
+    }
+    return false;
+  };
+  return stopped.filter((pid) => !skip.has(pid) && isOurs(pid)).sort((a, b) => a - b);
+}
+
+/** stoppedUnknown's pids in words, or undefined when there are none. */
+export function describeUnknown(pids: number[]): string | undefined {
+  const k = pids.length;
+  if (!k) return undefined;
+  return `${k} traced process${k === 1 ? " is" : "es are"} stopped with no stop of the gate's ` +
+    `known to the capture (pid${k === 1 ? "" : "s"} ${pids.join(", ")}): stopped by the gate ` +
+    "as the loader died, or by something else; not resumed (kill -CONT if they should run)";
 }

@@ -4,7 +4,7 @@
  * the stop is never noted; and what resumeAll did, in words.
  */
 import assert from "node:assert/strict";
-import { describeResumed, GateStops } from "./gate_stops.ts";
+import { describeResumed, describeUnknown, GateStops, stoppedUnknown } from "./gate_stops.ts";
 import { stat } from "../kit/procs.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,4 +95,24 @@ Deno.test("gate stops: what was done, in words", () => {
       "could not be resumed and stays stopped (pid 13: denied; resume with kill -CONT); " +
       "1 process its gate had stopped had ended meanwhile (pid 12)",
   );
+});
+
+Deno.test("gate stops: traced processes still stopped are found, not signalled", async () => {
+  const [a, b] = [await stoppedSleeper(), await stoppedSleeper()];
+  try {
+    // this process is traced: its stopped children are found, but for those excepted
+    assert.deepEqual(stoppedUnknown([Deno.pid], [b.pid]), [a.pid]);
+    assert.deepEqual(stoppedUnknown([999_999_999], []), [], "nothing traced: none");
+    assert.equal(stat(a.pid)?.state, "T");
+    assert.equal(
+      describeUnknown([a.pid]),
+      `1 traced process is stopped with no stop of the gate's known to the capture (pid ${a.pid}` +
+        "): stopped by the gate as the loader died, or by something else; not resumed " +
+        "(kill -CONT if they should run)",
+    );
+    assert.equal(describeUnknown([]), undefined);
+  } finally {
+    await end(a);
+    await end(b);
+  }
 });

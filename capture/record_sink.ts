@@ -288,6 +288,11 @@ export class RecordSink {
     }
   };
 
+  /** The traced processes seen to start (fork, exec) and not yet to exit. */
+  running(): number[] {
+    return [...this.#running.keys()];
+  }
+
   /** The attach layer, once the loader has connected: gates that came before it go to it now. */
   attachTo(attach: AttachManager): void {
     this.#attach = attach;

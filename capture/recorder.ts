@@ -24,7 +24,7 @@ import { phase } from "./phase_log.ts";
 import { alive, procOf, stat } from "../kit/procs.ts";
 import { RecordSink } from "./record_sink.ts";
 import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
-import { describeResumed, GateStops } from "./gate_stops.ts";
+import { describeResumed, describeUnknown, GateStops, stoppedUnknown } from "./gate_stops.ts";
 
 export { CaptureError, type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
 
@@ -242,9 +242,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     // not resume stays stopped unless resumed here, once it has exited (its programs are
     // detached with its descriptors, so nothing stops them again).
     if (forced) await loader.process.status;
-    const resumed = describeResumed(gateStops.resumeAll());
-    if (resumed && lost) lost = `${lost}; ${resumed}`;
-    else if (resumed) manifest.warnings.push(`the capture's loader was killed; ${resumed}`);
+    const r = gateStops.resumeAll();
+    // those it could not know of (their stop unread as the loader died) are told, not resumed
+    const traced = [...sink.running(), ...(manifest.root_pid ? [manifest.root_pid] : [])];
+    const unknown = stoppedUnknown(traced, r.resumed);
+    const said = [describeResumed(r), describeUnknown(unknown)].filter(Boolean).join("; ");
+    if (said && lost) lost = `${lost}; ${said}`;
+    else if (said) manifest.warnings.push(`the capture's loader was killed; ${said}`);
   }
   if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
   await sink.settled();
