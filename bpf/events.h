@@ -301,13 +301,15 @@ struct sl_uring_done {
 enum sl_ipc_kind {
 	SL_IPC_PIPE = 1, /* a pipe or FIFO: both ends share the inode */
 	SL_IPC_UNIX = 2, /* a unix socket (socketpair or connected): each end has its own inode */
-	SL_IPC_TCP = 3,  /* a TCP socket on loopback carrying plaintext HTTP (MCP over HTTP) */
+	SL_IPC_TCP = 3,  /* a TCP socket carrying plaintext HTTP: on loopback (MCP over HTTP, a
+			  * local model server), or to another address (a model server on the LAN) */
 };
 
 /* SL_K_IPC: the bytes one read- or write-family call (read, write, readv, writev, recvfrom,
  * sendto, recvmsg, sendmsg) of a traced process moved on a pipe or unix socket whose first
- * bytes were JSON-RPC, or on a loopback TCP socket whose first bytes were an HTTP/1 request
- * or response (ipc.bpf.h decides, once per pipe or socket). Like SL_K_TLS, a call of
+ * bytes were JSON-RPC, on a loopback TCP socket whose first bytes were an HTTP/1 request or
+ * response (or h2c's start), or on a TCP socket to any other address whose first bytes were an
+ * HTTP/1 request (ipc.bpf.h decides, once per pipe or socket). Like SL_K_TLS, a call of
  * `total` bytes arrives as chunks at `offset`s within it (a chunk never spans two iovecs, so
  * chunks may be shorter than SL_IPC_CHUNK), the last with SL_F_LAST; SL_F_TRUNC: the call was
  * cut at max_tls_bytes; SL_F_FAULT: this chunk's bytes could not be read. */
@@ -326,6 +328,8 @@ struct sl_ipc {
 	__u16 lport; /* SL_IPC_TCP: the local port; else 0 */
 	__u16 rport; /* SL_IPC_TCP: the remote port; else 0 */
 	__u16 _pad;
+	__u8 laddr[16]; /* SL_IPC_TCP: the local address, IPv6 (IPv4 as ::ffff:a.b.c.d); else 0 */
+	__u8 raddr[16]; /* SL_IPC_TCP: the remote address, as laddr */
 	__u8 data[];
 };
 

@@ -18,10 +18,20 @@
  * whose peer is 127.0.0.0/8 or ::1 (or ::ffff:127.x) is judged the same way, by whether its
  * first bytes are an HTTP/1 request line (`POST /`, `GET /`, ...) or a status line
  * (`HTTP/1.`), or cleartext HTTP/2's start (the client's preface `PRI * HTTP/2.0`, the
- * server's SETTINGS frame: h2c, as gRPC speaks it); its bytes are then recorded with the local and remote ports, so that user
- * space can pair the two ends (the ports the connection was made with, also at the exit of a
- * call during which the peer reset it). TCP to anywhere else costs a family and address check
- * per call.
+ * server's SETTINGS frame: h2c, as gRPC speaks it); its bytes are then recorded with the local
+ * and remote ports and addresses, so that user space can pair the two ends (the ports the
+ * connection was made with, also at the exit of a call during which the peer reset it).
+ *
+ * Cleartext HTTP to any other address (a model server on the LAN: Ollama on a GPU box, vLLM in
+ * a cluster): a TCP socket whose peer is not on loopback is recorded only when its first bytes
+ * are an HTTP/1 request in origin form (`POST /`, `GET /`, ... `OPTIONS `: a method this list
+ * knows, then a space and `/`), and judged at once: anything else (TLS's 0x16 handshake, a
+ * status line, h2c, CONNECT to a proxy, SSH, a database's protocol) gets IPC_OTHER at its first
+ * call that has enough bytes to tell, so later I/O on it costs the address check and one map
+ * lookup. The first bytes are those of the first call a traced process made on the socket in
+ * either direction: the request the client writes, or the request the server reads on a
+ * socket it accepted (a traced process serving HTTP to the LAN is recorded as on loopback,
+ * both ways, from the request it reads).
  */
 #ifndef SL_IPC_BPF_H
 #define SL_IPC_BPF_H
@@ -36,8 +46,15 @@ const volatile __u8 ipc_enabled = 1;
 
 enum ipc_verdict {
 	IPC_UNDECIDED = 0,
-	IPC_RECORD = 1, /* JSON-RPC (pipe, unix socket) or HTTP (loopback TCP) */
+	IPC_RECORD = 1, /* JSON-RPC (pipe, unix socket) or HTTP (TCP) */
 	IPC_OTHER = 2,
+};
+
+/* How a descriptor's first bytes are judged (sl_ipc_start). */
+enum ipc_judge {
+	IPC_JSONRPC = 0,      /* a pipe or unix socket: JSON-RPC */
+	IPC_HTTP = 1,         /* loopback TCP: an HTTP/1 request or status line, or h2c */
+	IPC_HTTP_REQUEST = 2, /* TCP to any other address: an HTTP/1 request in origin form */
 };
 
 struct ipc_key {
@@ -105,7 +122,8 @@ static __always_inline __u64 first_bytes(__u32 n)
 
 /*
  * Whether the `avail` bytes at s start with one of the keys (each up to 8 bytes, NUL padded):
- * 1 a whole key, -1 a key matched as far as there are bytes, 0 none. The 8 bytes are read as
+ * j + 1 the whole key j (the first that matches), -1 a key matched as far as there are bytes,
+ * 0 none. The 8 bytes are read as
  * one word, and which of them there are: each key is then one masked compare. (Byte by byte,
  * each key's loop forked the verifier's states at every byte, on running out and on a
  * mismatch: 227k of the 301k instructions it walked for sys_exit, ~0.3 s of every start.) s
@@ -132,7 +150,7 @@ static __always_inline int word_start(const __u8 *s, __u32 avail,
 		if ((w ^ key) & mask & have)
 			continue; /* a byte there differs */
 		if (!(mask & ~have))
-			return 1; /* the whole key */
+			return j + 1; /* the whole key */
 		partial = 1;  /* matched as far as there are bytes */
 	}
 	/* (not `partial ? -1 : 0`: on a branch the verifier followed the keys after a partial
@@ -222,13 +240,16 @@ static __always_inline int jsonrpc_start(const __u8 *b, __u32 n)
 		return s->verdict;
 	/* the key after the quote, closing quote included */
 	__u32 key = s->key;
-	return word_start(b + (key & (IPC_PEEK - 1)), n - key, ipc_keys, IPC_KEYS);
+	int v = word_start(b + (key & (IPC_PEEK - 1)), n - key, ipc_keys, IPC_KEYS);
+	return v > 0 ? 1 : v;
 }
 
 /* How an HTTP/1 request or response starts: a method and the start of its target, or the
  * status line's version; or how cleartext HTTP/2 with prior knowledge (h2c: gRPC, an MCP
- * server spoken over HTTP/2) starts on the client's side: its preface, `PRI * HTTP/2.0`. */
+ * server spoken over HTTP/2) starts on the client's side: its preface, `PRI * HTTP/2.0`. The
+ * first HTTP_REQUESTS are requests (all that IPC_HTTP_REQUEST takes). */
 #define HTTP_STARTS 9
+#define HTTP_REQUESTS 7
 static const char http_starts[HTTP_STARTS][WORD_KEY_MAX + 1] = {
 	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.", "PRI * HT",
 };
@@ -255,22 +276,24 @@ static __always_inline int h2_settings_start(const __u8 *b, __u32 n)
 }
 
 /*
- * Whether an HTTP/1 request or response (http) or else JSON-RPC starts at p->b: 1 yes, 0 no,
- * -1 too few bytes to tell. A global function: the verifier checks it once, on its own,
- * instead of at every path of sys_exit that reaches it (each position of each branch
- * multiplied the states it explored).
+ * Whether what `judge` (enum ipc_judge) looks for starts at p->b: JSON-RPC; an HTTP/1 request
+ * or response or h2c; an HTTP/1 request only. 1 yes, 0 no, -1 too few bytes to tell. A global
+ * function: the verifier checks it once, on its own, instead of at every path of sys_exit that
+ * reaches it (each position of each branch multiplied the states it explored).
  */
-__noinline int sl_ipc_start(const struct ipc_peek *p, int http)
+__noinline int sl_ipc_start(const struct ipc_peek *p, int judge)
 {
 	if (!p)
 		return 0;
 	__u32 n = p->n < IPC_PEEK ? p->n : IPC_PEEK;
 	if (!n)
 		return -1;
-	if (!http)
+	if (judge == IPC_JSONRPC)
 		return jsonrpc_start(p->b, n);
 	int v = word_start(p->b, n, http_starts, HTTP_STARTS);
-	return v ? v : h2_settings_start(p->b, n);
+	if (judge == IPC_HTTP_REQUEST)
+		return v > HTTP_REQUESTS ? 0 : v > 0 ? 1 : v;
+	return v > 0 ? 1 : v ? v : h2_settings_start(p->b, n);
 }
 
 /* Whether a TCP socket's peer is on loopback (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
@@ -299,6 +322,8 @@ struct ipc_loop {
 	__u64 stream_off;
 	__u16 lport;
 	__u16 rport;
+	__u8 laddr[16];
+	__u8 raddr[16];
 	__u32 done;  /* bytes recorded so far: the next chunk's offset */
 	__u32 keep;  /* bytes to record: min(total, max_tls_bytes) */
 	__u32 total;
@@ -319,6 +344,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ipc_loop);
 } ipc_loops SEC(".maps");
+
+/* A TCP socket's local and remote addresses, IPv6 (IPv4 as ::ffff:a.b.c.d), into c. */
+static __always_inline void tcp_addrs(struct sock *sk, __u16 family, struct ipc_loop *c)
+{
+	if (family == AF_INET) {
+		__be32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__be32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memset(c->laddr, 0, 10);
+		__builtin_memset(c->raddr, 0, 10);
+		c->laddr[10] = c->laddr[11] = c->raddr[10] = c->raddr[11] = 0xff;
+		__builtin_memcpy(c->laddr + 12, &l, 4);
+		__builtin_memcpy(c->raddr + 12, &r, 4);
+		return;
+	}
+	BPF_CORE_READ_INTO(&c->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+	BPF_CORE_READ_INTO(&c->raddr, sk, __sk_common.skc_v6_daddr);
+}
 
 /* One step: take the next iovec, or record the next chunk of the current one. */
 static long ipc_chunk(__u32 i, void *unused)
@@ -359,6 +401,8 @@ static long ipc_chunk(__u32 i, void *unused)
 	e->lport = c->lport;
 	e->rport = c->rport;
 	e->_pad = 0;
+	__builtin_memcpy(e->laddr, c->laddr, sizeof(e->laddr));
+	__builtin_memcpy(e->raddr, c->raddr, sizeof(e->raddr));
 	if (c->done + n >= c->keep)
 		e->h.flags |= SL_F_LAST;
 	if (c->trunc)
@@ -432,7 +476,7 @@ __noinline int sl_ipc_gather(struct ipc_peek *p, __u64 seg, __s64 ret)
  * branches made states that stayed apart, and inline every one of them walked the rest of
  * sl_ipc_exit (its bpf_loop callback included) again.
  */
-__noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int http)
+__noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int judge)
 {
 	struct ipc_peek peek = {};
 	if (!iov) {
@@ -444,7 +488,7 @@ __noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int 
 		if (sl_ipc_gather(&peek, iov + i * sizeof(struct iovec), ret) == IPC_UNREADABLE)
 			return IPC_UNREADABLE;
 	}
-	return sl_ipc_start(&peek, http);
+	return sl_ipc_start(&peek, judge);
 }
 
 #define IPC_HOW(spec) ((spec).ipc | ((spec).ipc_read << 4))
@@ -475,6 +519,8 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	struct inode *in = BPF_CORE_READ(f, f_inode);
 	umode_t mode = BPF_CORE_READ(in, i_mode);
 	__u8 kind;
+	__u16 family = 0;
+	bool lan = false; /* TCP whose peer is not on loopback */
 	struct sock *sk = NULL;
 	if ((mode & S_IFMT) == S_IFIFO) {
 		kind = SL_IPC_PIPE;
@@ -483,12 +529,13 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 		sk = BPF_CORE_READ(so, sk);
 		if (!sk)
 			return 0;
-		__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
 		if (family == AF_UNIX) {
 			kind = SL_IPC_UNIX;
 		} else if ((family == AF_INET || family == AF_INET6) &&
-			   BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP && tcp_loopback(sk, family)) {
+			   BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP) {
 			kind = SL_IPC_TCP;
+			lan = !tcp_loopback(sk, family);
 		} else {
 			return 0;
 		}
@@ -521,7 +568,8 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	}
 
 	if (!ch || ch->verdict != IPC_RECORD) {
-		int v = sl_ipc_judge(c.base, c.iov, c.iovcnt, ret, kind == SL_IPC_TCP);
+		int judge = kind != SL_IPC_TCP ? IPC_JSONRPC : lan ? IPC_HTTP_REQUEST : IPC_HTTP;
+		int v = sl_ipc_judge(c.base, c.iov, c.iovcnt, ret, judge);
 		if (v == IPC_UNREADABLE)
 			return 0;
 		if (!ch) {
@@ -532,7 +580,8 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 				return 0;
 		}
 		if (v != 1) {
-			if (++ch->tries >= IPC_TRIES)
+			/* off loopback, anything but a request is judged at once (TLS above all) */
+			if ((lan && v == 0) || ++ch->tries >= IPC_TRIES)
 				ch->verdict = IPC_OTHER;
 			return 0;
 		}
@@ -566,6 +615,8 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	__u32 segs = c.iov ? (c.iovcnt < 1024 ? c.iovcnt : 1024) : 1;
 	__u32 steps = c.keep / SL_IPC_CHUNK + 2 * segs;
 	*lp = c;
+	if (kind == SL_IPC_TCP)
+		tcp_addrs(sk, family, lp);
 	sl_ipc_chunks(steps);
 	return 0;
 }

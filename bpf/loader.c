@@ -915,7 +915,7 @@ static void print_layout(void)
 	S(sl_fdclose); F(sl_fdclose, fd); E();
 	S(sl_ipc); F(sl_ipc, inode); F(sl_ipc, peer_inode); F(sl_ipc, stream_off); F(sl_ipc, total);
 	F(sl_ipc, offset); F(sl_ipc, len); F(sl_ipc, fd); F(sl_ipc, dir); F(sl_ipc, fdkind);
-	F(sl_ipc, lport); F(sl_ipc, rport);
+	F(sl_ipc, lport); F(sl_ipc, rport); F(sl_ipc, laddr); F(sl_ipc, raddr);
 	F(sl_ipc, data); E();
 	S(sl_gate); F(sl_gate, dev); F(sl_gate, ino); F(sl_gate, addr); F(sl_gate, fd);
 	F(sl_gate, reason); E();

@@ -6,6 +6,7 @@
  */
 
 import { bytesText } from "../recording/byte_text.ts";
+import { ipText } from "./sockaddr.ts";
 
 export const Kind = {
   FORK: 1,
@@ -177,7 +178,7 @@ export const LAYOUT = {
   sl_ctxfd: { size: 40, ctx: 24, fd: 32, dir: 36 },
   sl_fdclose: { size: 32, fd: 24 },
   sl_ipc: {
-    size: 72,
+    size: 104,
     inode: 24,
     peer_inode: 32,
     stream_off: 40,
@@ -189,7 +190,9 @@ export const LAYOUT = {
     fdkind: 65,
     lport: 66,
     rport: 68,
-    data: 72,
+    laddr: 72,
+    raddr: 88,
+    data: 104,
   },
   sl_ready: {
     size: 56,
@@ -321,6 +324,9 @@ export type SlEvent =
     /** tcp: the local and remote ports; else 0 */
     lport: number;
     rport: number;
+    /** tcp: the local and remote addresses (`ipText`); else "" */
+    laddr: string;
+    raddr: string;
     data: Uint8Array;
   }
   | Header & {
@@ -717,6 +723,7 @@ export function decode(rec: Uint8Array): SlEvent {
       const len = v.getUint32(b + L.len, true);
       const fault = (hflags & Flag.FAULT) !== 0;
       if (!fault) need(rec, kind, L.data + len);
+      const tcp = v.getUint8(b + L.fdkind) === 3;
       return {
         kind: 14,
         hflags,
@@ -735,6 +742,8 @@ export function decode(rec: Uint8Array): SlEvent {
         fdkind: v.getUint8(b + L.fdkind),
         lport: v.getUint16(b + L.lport, true),
         rport: v.getUint16(b + L.rport, true),
+        laddr: tcp ? ipText(rec.subarray(L.laddr, L.laddr + 16)) : "",
+        raddr: tcp ? ipText(rec.subarray(L.raddr, L.raddr + 16)) : "",
         // a view: the IPC assembler copies what it keeps
         data: fault ? new Uint8Array(0) : rec.subarray(L.data, L.data + len),
       };

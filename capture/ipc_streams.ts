@@ -6,9 +6,10 @@
  *
  * Pairing: both ends of a pipe have its inode, so a pipe's peer is a process seen moving bytes
  * the other way on the same inode; a unix socket's end knows the other end's inode
- * (`peer_inode`), so its peer is a process seen on that one; a loopback TCP socket's end
- * (`tcp`) has the ports, so its peer is a process seen on the socket with them swapped, and
- * that socket's inode becomes `peer_inode`. The peer of a call is often seen
+ * (`peer_inode`), so its peer is a process seen on that one; a TCP socket's end
+ * (`tcp`) has its addresses and ports, so its peer is a process seen on the socket with them
+ * swapped (both ends traced: on loopback, or to an address of this machine), and that socket's
+ * inode becomes `peer_inode`. The peer of a call is often seen
  * only just after it (the server reads the request the agent wrote), so rows wait for their
  * peer until the next flush but one (about a second) and are then written with or without it.
  *
@@ -43,6 +44,9 @@ export interface IpcCall {
   /** tcp: the local and remote ports; else 0 */
   lport: number;
   rport: number;
+  /** tcp: the local and remote addresses (`a.b.c.d` or IPv6 text); else "" */
+  laddr: string;
+  raddr: string;
   /** bytes the call moved */
   total: number;
   /** min(total, max bytes) long, holes zero-filled */
@@ -92,6 +96,8 @@ export class IpcAssembler {
           kind: IpcKind[c.fdkind] ?? `kind ${c.fdkind}`,
           lport: c.lport,
           rport: c.rport,
+          laddr: c.laddr,
+          raddr: c.raddr,
           total: c.total,
           data: new Uint8Array(Math.min(c.total, this.#maxBytes)),
           truncated: (c.hflags & Flag.TRUNC) !== 0,
@@ -122,6 +128,12 @@ export class IpcAssembler {
   }
 }
 
+/** A TCP socket's four-tuple as a key; `swapped`: the other end's, as that end knows it. */
+function tcpKey(c: IpcCall, swapped: boolean): string {
+  const l = `[${c.laddr}]:${c.lport}`, r = `[${c.raddr}]:${c.rport}`;
+  return swapped ? `${r} ${l}` : `${l} ${r}`;
+}
+
 interface Waiting {
   row: IpcRow;
   call: IpcCall;
@@ -137,7 +149,7 @@ export class IpcRows {
   #next = new Map<string, bigint>();
   /** per inode: the processes seen on it, and in which directions */
   #ends = new Map<bigint, Map<number, Set<number>>>();
-  /** tcp: the socket seen with each (local port, remote port) */
+  /** tcp: the socket seen with each (local address and port, remote address and port) */
   #tcp = new Map<string, bigint>();
   #waiting: Waiting[] = [];
 
@@ -188,7 +200,7 @@ export class IpcRows {
     let dirs = ends.get(call.pid);
     if (!dirs) ends.set(call.pid, dirs = new Set());
     dirs.add(call.dir);
-    if (call.kind === "tcp") this.#tcp.set(`${call.lport}:${call.rport}`, call.inode);
+    if (call.kind === "tcp") this.#tcp.set(tcpKey(call, false), call.inode);
     const tcp = call.kind === "tcp";
     this.#waiting.push({
       call,
@@ -210,6 +222,8 @@ export class IpcRows {
         lost: BigInt(call.lost) + gap,
         local_port: tcp ? call.lport : null,
         remote_port: tcp ? call.rport : null,
+        local_addr: tcp ? call.laddr : null,
+        remote_addr: tcp ? call.raddr : null,
       },
     });
   }
@@ -241,7 +255,7 @@ export class IpcRows {
     let holding = false; // keep the order: once one row waits, the later ones wait too
     for (const w of this.#waiting) {
       if (w.call.kind === "tcp" && !w.call.peerInode) {
-        w.call.peerInode = this.#tcp.get(`${w.call.rport}:${w.call.lport}`) ?? 0n;
+        w.call.peerInode = this.#tcp.get(tcpKey(w.call, true)) ?? 0n;
         if (w.call.peerInode) w.row.peer_inode = BigInt.asIntN(64, w.call.peerInode);
       }
       w.row.peer_pid = this.#peer(w.call);

@@ -25,6 +25,8 @@ function chunk(over: Partial<IpcChunk> & { data: Uint8Array }): IpcChunk {
     fdkind: 1,
     lport: 0,
     rport: 0,
+    laddr: "",
+    raddr: "",
     ...over,
   };
 }
@@ -92,6 +94,8 @@ function call(over: Partial<IpcCall>): IpcCall {
     kind: "pipe",
     lport: 0,
     rport: 0,
+    laddr: "",
+    raddr: "",
     total: 3,
     data: enc.encode("abc"),
     truncated: false,
@@ -185,6 +189,66 @@ Deno.test("rows: a loopback TCP connection's two ends pair by their ports", () =
       [10, "tcp", 100n, 200n, 20, 40000, 3001],
       [20, "tcp", 200n, 100n, 10, 3001, 40000],
       [10, "tcp", 300n, null, null, 40002, 3001],
+    ],
+  );
+});
+
+Deno.test("rows: TCP ends pair by addresses and ports: the same ports to other hosts do not", () => {
+  const r = new IpcRows((t) => t);
+  const req = enc.encode("POST /v1/chat/completions HTTP/1.1\r\n\r\n");
+  const tcp = { kind: "tcp", data: req, total: req.length };
+  // the agent (10) to a model server on this machine's LAN address, which is traced too (20)
+  r.push(
+    call({ ...tcp, inode: 100n, laddr: "10.1.1.1", lport: 40000, raddr: "10.1.1.1", rport: 80 }),
+  );
+  r.push(
+    call({
+      ...tcp,
+      pid: 20,
+      tid: 20,
+      dir: 1,
+      inode: 200n,
+      laddr: "10.1.1.1",
+      lport: 80,
+      raddr: "10.1.1.1",
+      rport: 40000,
+    }),
+  );
+  // a traced server (30) answering a client elsewhere that happens to use the same ports, and
+  // an agent (40) whose connection to another host does
+  r.push(
+    call({
+      ...tcp,
+      pid: 30,
+      tid: 30,
+      dir: 1,
+      inode: 300n,
+      laddr: "10.1.1.2",
+      lport: 80,
+      raddr: "10.9.9.9",
+      rport: 40000,
+    }),
+  );
+  r.push(
+    call({
+      ...tcp,
+      pid: 40,
+      tid: 40,
+      inode: 400n,
+      laddr: "10.1.1.1",
+      lport: 40000,
+      raddr: "192.168.1.10",
+      rport: 80,
+    }),
+  );
+  const rows = [...r.take(), ...r.take(true)];
+  assert.deepEqual(
+    rows.map((x) => [x.pid, x.peer_inode, x.peer_pid, x.local_addr, x.remote_addr]),
+    [
+      [10, 200n, 20, "10.1.1.1", "10.1.1.1"],
+      [20, 100n, 10, "10.1.1.1", "10.1.1.1"],
+      [30, null, null, "10.1.1.2", "10.9.9.9"],
+      [40, null, null, "10.1.1.1", "192.168.1.10"],
     ],
   );
 });

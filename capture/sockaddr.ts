@@ -63,6 +63,15 @@ export function formatIpv6(b: Uint8Array): string {
   return hex.slice(0, best).join(":") + "::" + hex.slice(best + bestLen).join(":");
 }
 
+/**
+ * An IP address as the kernel side's records carry it (16 bytes, IPv6; IPv4 as
+ * ::ffff:a.b.c.d): an IPv4 one as `a.b.c.d`, whether its socket was IPv4 or dual-stack IPv6.
+ */
+export function ipText(b: Uint8Array): string {
+  const mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+  return mapped ? `${b[12]}.${b[13]}.${b[14]}.${b[15]}` : formatIpv6(b);
+}
+
 export function sockTypeName(t: number): string | null {
   switch (t) {
     case 1:

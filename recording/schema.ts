@@ -10,6 +10,8 @@ import { added, col, opt, type RowOf, table } from "../kit/columns.ts";
 const V_BLIND = "0.2.0";
 /** The version that added MCP over loopback HTTP to ipc (#14). */
 const V_MCP_HTTP = "0.2.0";
+/** The version that added cleartext HTTP to other addresses (a model server on the LAN) to ipc. */
+const V_LAN_HTTP = "0.2.0";
 
 const via = added(
   col(
@@ -255,14 +257,19 @@ export const privilegeTable = table(
 export const ipcTable = table(
   "ipc",
   "Bytes traced processes wrote and read on pipes and unix sockets that carry JSON-RPC (MCP's " +
-    "stdio transport), and on loopback TCP sockets that carry plaintext HTTP/1 (MCP's " +
-    "streamable-HTTP and HTTP+SSE transports) or cleartext HTTP/2 (h2c: gRPC, MCP over " +
-    "HTTP/2): one row per read- or write-family call. A pipe " +
+    "stdio transport), on loopback TCP sockets that carry plaintext HTTP/1 (MCP's " +
+    "streamable-HTTP and HTTP+SSE transports, a model server on the same machine) or cleartext " +
+    "HTTP/2 (h2c: gRPC, MCP over HTTP/2), and on TCP sockets to any other address that carry " +
+    "plaintext HTTP/1 (a model server on the LAN: Ollama, vLLM): one row per read- or " +
+    "write-family call. A pipe " +
     "or socket is recorded once a traced call on it began with JSON-RPC (`{` and a JSON-RPC " +
     "key such as `jsonrpc`, `method`, `id`, `result`, or a `Content-Length:` header), a TCP " +
     "socket to 127.0.0.0/8 or ::1 once one began with an HTTP/1 request or status line, the " +
-    "HTTP/2 client preface or a SETTINGS frame (an HTTP/2 server's first bytes); " +
-    "ordinary pipes and other TCP are not. Secrets are masked (same length) unless capture " +
+    "HTTP/2 client preface or a SETTINGS frame (an HTTP/2 server's first bytes), a TCP socket " +
+    "to any other address only if its first call began with an HTTP/1 request in origin form " +
+    "(`GET /`, `POST /`, ...: the client's request, or the request a traced server read); " +
+    "ordinary pipes and other TCP (TLS, a proxy's CONNECT tunnel) are not. Secrets are masked " +
+    "(same length) unless capture " +
     "ran with --keep-secrets: HTTP secret headers (as in `tls`, in HPACK blocks for HTTP/2), " +
     "and secret-named string " +
     "values in the first JSON-RPC message each way (`initialize` and its answer; not in HTTP/2 " +
@@ -278,8 +285,8 @@ export const ipcTable = table(
     col(
       "kind",
       "utf8",
-      "`pipe` (a pipe or FIFO), `unix` (a unix socket or socketpair) or `tcp` (a loopback TCP " +
-        "socket carrying HTTP/1 or h2c)",
+      "`pipe` (a pipe or FIFO), `unix` (a unix socket or socketpair) or `tcp` (a TCP socket " +
+        "carrying HTTP/1, or h2c on loopback: `remote_addr` says where to)",
     ),
     col(
       "inode",
@@ -317,6 +324,24 @@ export const ipcTable = table(
     added(
       opt("remote_port", "int32", "`tcp`: the port of the other end (the server's, for a client)"),
       V_MCP_HTTP,
+    ),
+    added(
+      opt(
+        "local_addr",
+        "utf8",
+        "`tcp`: the socket's own IP address (`a.b.c.d`, also on a dual-stack socket, or IPv6 " +
+          "text)",
+      ),
+      V_LAN_HTTP,
+    ),
+    added(
+      opt(
+        "remote_addr",
+        "utf8",
+        "`tcp`: the IP address of the other end, as `local_addr` (the server's, for a client); " +
+          "null in recordings made before it, which recorded loopback TCP only",
+      ),
+      V_LAN_HTTP,
     ),
   ] as const,
 );
