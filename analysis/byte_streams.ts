@@ -47,8 +47,10 @@ export interface Connection {
   read: DirectionStream;
   /** earliest ts of the connection's rows */
   firstTs: bigint;
-  /** cleartext HTTP on loopback TCP, read from `ipc` (loopback_http.ts), not TLS */
+  /** cleartext HTTP over TCP, read from `ipc` (cleartext_http.ts), not TLS */
   cleartext?: boolean;
+  /** cleartext: the server's address and port, the exchanges' `host` when a request has no Host */
+  host?: string;
 }
 
 /** The tls columns the rebuild needs. */

@@ -23,7 +23,7 @@ import {
 } from "./schema.ts";
 import { sqlText } from "./sql_files.ts";
 import { assembleHttpTables, type TlsByteScratch, tlsConnections } from "./tls_stream.ts";
-import { loopbackConnections } from "./loopback_http.ts";
+import { cleartextLlmConnections } from "./cleartext_http.ts";
 
 /** Final exchange numbers by provisional id, for `sql/http_numbers.sql` (dropped by it). */
 export const exchangeNumbersTable = table(
@@ -150,7 +150,7 @@ class DuckDbSink implements HttpRowSink {
 
 /**
  * Parses the `tls` table connection by connection (and then the LLM connections in cleartext on
- * loopback TCP from `ipc`, `loopback_http.ts`), reading it through `reader` (a second
+ * loopback TCP from `ipc`, `cleartext_http.ts`), reading it through `reader` (a second
  * connection to the build's database: a query streaming on the build's own connection would be
  * cut short by the appends), and fills
  * http_exchanges, sse_events, ws_messages, llm_calls and tool_calls; returns the stream and
@@ -184,7 +184,7 @@ export async function writeHttpTables(
     // the TLS connections, then the LLM connections in cleartext on loopback TCP (`ipc`)
     const conns = async function* () {
       yield* tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
-      yield* loopbackConnections(reader, cleartextProblems);
+      yield* cleartextLlmConnections(reader, cleartextProblems);
     };
     n = await assembleHttpTables(recording, conns(), prices, sink, opts);
     await sink.calls(n.chainedCalls);

@@ -40,7 +40,7 @@ import type {
   WsMessageRow,
 } from "./schema.ts";
 import type { WebSocketExchange, WsMessage } from "./websocket_stream.ts";
-import { CLEARTEXT_GEN, cleartextLabel } from "./loopback_http.ts";
+import { CLEARTEXT_GEN, cleartextLabel } from "./cleartext_http.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
@@ -275,7 +275,7 @@ async function buildExchange(
   x: Exchange,
   w: DirectionStream,
   r: DirectionStream,
-  base: { pid: number; connId: bigint; connGen: number; cleartext?: boolean },
+  base: { pid: number; connId: bigint; connGen: number; cleartext?: boolean; host?: string },
   opts: BuildOptions,
 ): Promise<Built> {
   void tls;
@@ -313,7 +313,7 @@ async function buildExchange(
     conn_gen: base.connGen,
     protocol: x.protocol,
     stream_id: x.streamId ?? null,
-    host: header(req, "host") ?? header(req, ":authority"),
+    host: header(req, "host") ?? header(req, ":authority") ?? base.host ?? null,
     method: req?.method ?? null,
     path: req?.target ?? null,
     status: resp?.status ?? null,
@@ -448,7 +448,13 @@ export async function connectionExchanges(
         x,
         c.write,
         c.read,
-        { pid: c.pid, connId: c.connId, connGen: c.connGen, cleartext: c.cleartext },
+        {
+          pid: c.pid,
+          connId: c.connId,
+          connGen: c.connGen,
+          cleartext: c.cleartext,
+          host: c.host,
+        },
         opts,
       ),
     );

@@ -120,9 +120,9 @@ export const blindSpotsTable = table(
 export const httpExchangesTable = table(
   "http_exchanges",
   "One row per HTTP request/response pair rebuilt from the TLS streams (HTTP/1.1 and " +
-    "HTTP/2), LLM API calls and all other HTTPS traffic alike, and from the loopback TCP " +
-    "connections in cleartext HTTP/1 (`ipc` rows of kind `tcp`) whose client spoke an LLM API " +
-    "(a model server or proxy on the same machine, e.g. Ollama, vLLM, LiteLLM: `conn_gen` -1). " +
+    "HTTP/2), LLM API calls and all other HTTPS traffic alike, and from the TCP connections in " +
+    "cleartext HTTP/1 (`ipc` rows of kind `tcp`) whose client spoke an LLM API (a model server " +
+    "or proxy on the same machine or on the LAN, e.g. Ollama, vLLM, LiteLLM: `conn_gen` -1). " +
     "Key: (`recording`, `exchange_id`).",
   [
     recordingCol,
@@ -131,18 +131,23 @@ export const httpExchangesTable = table(
     col(
       "conn_id",
       "int64",
-      "TLS connection (tls.conn_id); cleartext on loopback TCP (`conn_gen` -1): the " +
+      "TLS connection (tls.conn_id); cleartext over TCP (`conn_gen` -1): the " +
         "connection's lower socket inode (ipc.inode of one end)",
     ),
     col(
       "conn_gen",
       "int32",
-      "TLS connection generation (tls.conn_gen); -1: not TLS, cleartext HTTP on loopback TCP " +
-        "read from `ipc`",
+      "TLS connection generation (tls.conn_gen); -1: not TLS, cleartext HTTP over TCP (on " +
+        "loopback or to another address) read from `ipc`",
     ),
     col("protocol", "utf8", "`http/1.1` or `h2` (told by the HTTP/2 client preface)"),
     opt("stream_id", "int32", "HTTP/2 stream id"),
-    opt("host", "utf8", "Host header or :authority"),
+    opt(
+      "host",
+      "utf8",
+      "Host header or :authority; cleartext (`conn_gen` -1) without either: the server's " +
+        "address and port (`10.0.0.5:11434`, `[fd00::5]:8000`)",
+    ),
     opt("method", "utf8", "request method; null if the request was not seen"),
     opt("path", "utf8", "request target (path and query)"),
     opt("status", "int32", "response status; null if no response was seen"),
@@ -228,7 +233,7 @@ export const wsMessagesTable = table(
     col(
       "conn_gen",
       "int32",
-      "TLS connection generation (tls.conn_gen); -1: cleartext on loopback TCP (see " +
+      "TLS connection generation (tls.conn_gen); -1: cleartext HTTP over TCP (see " +
         "`http_exchanges`)",
     ),
     col("direction", "utf8", "`client` (sent by the traced process) or `server`"),
@@ -287,7 +292,8 @@ export const llmCallsTable = table(
       "transport",
       "utf8",
       "`http` (a request and its response, over TLS), `cleartext-http` (the same in plain " +
-        "HTTP/1 on loopback TCP, read from `ipc`: a model server or proxy on the same machine) " +
+        "HTTP/1 over TCP, read from `ipc`: a model server or proxy on the same machine or on " +
+        "another one; `http_exchanges.host` says which) " +
         "or `websocket` (a `response.create` message and the event messages answering it)",
     ),
     col("kind", "utf8", "`main` (a turn of the conversation) or `side`"),

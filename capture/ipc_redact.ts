@@ -2,10 +2,10 @@
  * Secrets out of the ipc bytes before they are written, same length (so stream offsets stay
  * true), one stream (inode, direction) at a time, in call order:
  *
- * - JSON-RPC (pipes, unix sockets, HTTP/1 on loopback): string values of secret-named keys in
+ * - JSON-RPC (pipes, unix sockets, HTTP/1 over TCP): string values of secret-named keys in
  *   the stream's first JSON value — MCP's `initialize` one way and its answer the other — by
  *   the rule of `protocols/json_secrets.ts`, which the analysis applies to `mcp_messages` too.
- * - `tcp`, HTTP/1 on loopback: secret header values (Authorization, cookies, API keys,
+ * - `tcp`, HTTP/1 (on loopback or not): secret header values (Authorization, cookies, API keys,
  *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for
  *   TLS; and the value of a `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts
  *   its session (the `endpoint` event's URL and every POST to it), up to `&`, a blank or a

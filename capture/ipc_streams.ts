@@ -157,7 +157,7 @@ export class IpcRows {
 
   /**
    * What the rows taken so far miss, by kind: `jsonrpc` pipes and unix sockets, `http`
-   * loopback TCP (HTTP/1 or h2c)
+   * TCP (HTTP/1, or h2c on loopback)
    */
   readonly damage: { jsonrpc: StreamDamage; http: StreamDamage } = {
     jsonrpc: noDamage(),

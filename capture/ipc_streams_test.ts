@@ -335,13 +335,13 @@ Deno.test("rows: damage counted by cause and kind, and worded by what it is", as
   assert.deepEqual(
     [
       ...damageWarnings("ipc", "JSON-RPC on pipes and unix sockets", r.damage.jsonrpc, 64),
-      ...damageWarnings("ipc", "HTTP on loopback TCP", r.damage.http, 64),
+      ...damageWarnings("ipc", "cleartext HTTP over TCP", r.damage.http, 64),
     ],
     [
       "ipc: 7 bytes of JSON-RPC on pipes and unix sockets lost (ring buffer full, or unreadable memory)",
-      "ipc: 1 calls of HTTP on loopback TCP cut at --max-tls-bytes 64",
-      "ipc: 10 bytes of HTTP on loopback TCP lost (ring buffer full, or unreadable memory)",
-      "ipc: 9 bytes of HTTP on loopback TCP withheld, written empty so no secret leaks unmasked " +
+      "ipc: 1 calls of cleartext HTTP over TCP cut at --max-tls-bytes 64",
+      "ipc: 10 bytes of cleartext HTTP over TCP lost (ring buffer full, or unreadable memory)",
+      "ipc: 9 bytes of cleartext HTTP over TCP withheld, written empty so no secret leaks unmasked " +
       "(HTTP/2 after a gap: its header compression state cannot be resumed)",
     ],
   );

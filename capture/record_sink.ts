@@ -375,7 +375,7 @@ export class RecordSink {
         ipc.jsonrpc,
         this.#maxTlsBytes,
       ),
-      ...damageWarnings("ipc", "HTTP on loopback TCP", ipc.http, this.#maxTlsBytes),
+      ...damageWarnings("ipc", "cleartext HTTP over TCP", ipc.http, this.#maxTlsBytes),
       ...outlivedWarnings(this.#running),
     );
     for (const w of this.#allWriters) {

@@ -1,6 +1,6 @@
 /**
  * What a capture could not write of the byte streams it records (TLS plaintext; ipc: JSON-RPC
- * on pipes and unix sockets, HTTP on loopback TCP), counted by cause, and the manifest warning
+ * on pipes and unix sockets, cleartext HTTP over TCP), counted by cause, and the manifest warning
  * lines that say so — one wording for TLS and ipc. Three causes:
  *
  * - cut: calls longer than --max-tls-bytes keep that many bytes (`truncated` rows);

@@ -34,7 +34,7 @@ capture had but could not write, the disk refusing them, absent when none), \`dr
 reservation failures per event kind: records the kernel could not hand over),
 \`missed_runs\` (probe runs the kernel skipped), \`gated_processes\`, \`warnings\` (among
 them what the byte streams miss, by cause, for TLS and for ipc's JSON-RPC on pipes and unix
-sockets and HTTP on loopback TCP apart: calls cut at --max-tls-bytes, bytes lost to a full ring
+sockets and cleartext HTTP over TCP apart: calls cut at --max-tls-bytes, bytes lost to a full ring
 buffer or unreadable memory, and bytes withheld — HTTP/2 after a gap, written empty so no
 secret leaks unmasked), \`errors\`, and the **attach report** \`attach\`:
 

@@ -16,7 +16,7 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrpc.ts";
 import { maskSecrets } from "../../protocols/json_secrets.ts";
 import { httpMcpMessages, type TcpChunk } from "./http_messages.ts";
-import { tcpChunk } from "../loopback_http.ts";
+import { tcpChunk } from "../cleartext_http.ts";
 import { httpsExchange, httpsMcpMessages } from "./https_messages.ts";
 import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
@@ -195,7 +195,7 @@ export async function readMcpMessages(
   const exchanges = await c.runAndReadAll(readSql(SQL_DIR, MCP_HTTPS));
   const https = httpsMcpMessages(exchanges.getRowObjects().map(httpsExchange));
   problems.push(...https.problems.map((p) => ({ ...p, source: "tls.arrow" })));
-  for (const h of [...http.messages.map((m) => ({ ...m, server_host: null })), ...https.messages]) {
+  for (const h of [...http.messages, ...https.messages]) {
     pendingRows.push(pendingRow(h.message, {
       recording: h.recording,
       message_id: nextId(h.recording),

@@ -1,5 +1,5 @@
 /**
- * MCP over loopback HTTP from the `ipc` rows of kind `tcp`: the byte streams of each TCP
+ * MCP over cleartext HTTP from the `ipc` rows of kind `tcp`: the byte streams of each TCP
  * connection (read from the writer's side when it was traced, else from the reader's) are
  * given to `protocols/mcp_http.ts` — the stream that starts with a status line is the server's,
  * the other the client's — and each JSON-RPC message it finds gets the time of the call that
@@ -12,19 +12,29 @@
  * second stream of the same side on one connection is not read either: each is a `problems`
  * row saying so. A connection that is cleartext HTTP/2 (h2c: its client's preface or its
  * server's SETTINGS frame first) is not read at all, with one `problems` row. A connection
- * whose client sent a request of an LLM API (`../loopback_http.ts`: a model server over plain
+ * whose client sent a request of an LLM API (`../cleartext_http.ts`: a model server over plain
  * HTTP) is not MCP's: it is read into the HTTP and LLM tables instead, and skipped here.
+ *
+ * Off loopback (a server on another machine, `server_host` its address), where the capture
+ * records any plain HTTP a traced process makes or serves, a connection is read only when its
+ * client sent a JSON-RPC request body to that server (`{` or `[` and `"jsonrpc"`, on this or
+ * another connection of the same client process to the same address and port: HTTP+SSE's GET
+ * stream carries none), as over HTTPS (`https_messages.ts`); any other (a download, a REST
+ * API, a web page served to the LAN) is none of MCP's business and says nothing.
  */
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
+import { createHttp1RequestParser } from "../../protocols/mod.ts";
 import {
+  connectionName,
   groupTcpConnections,
   isLlmConnection,
   splitTcpConnection,
   type TcpChunk,
+  type TcpConnection,
   type TcpStream,
-} from "../loopback_http.ts";
+} from "../cleartext_http.ts";
 
-export type { TcpChunk } from "../loopback_http.ts";
+export type { TcpChunk } from "../cleartext_http.ts";
 
 export interface HttpMcpMessage {
   recording: string;
@@ -34,8 +44,37 @@ export interface HttpMcpMessage {
   to_pid: number | null;
   conn: bigint;
   server_port: number | null;
+  /** off loopback: the server's address */
+  server_host: string | null;
   transport: "http" | "sse";
 }
+
+/** Bytes of each request body looked at for JSON-RPC. */
+const BODY_PEEK = 4096;
+
+/** Whether a client stream POSTs a JSON-RPC request body (up to the first damage). */
+export function sendsJsonRpc(client: TcpStream | undefined): boolean {
+  if (!client) return false;
+  let found = false;
+  let failed = false;
+  let body = "";
+  const p = createHttp1RequestParser({
+    onHead: () => void (body = ""),
+    onBody: (c) => {
+      if (body.length < BODY_PEEK) body += String.fromCharCode(...c.data.subarray(0, BODY_PEEK));
+    },
+    onMessageEnd: () => void (found ||= /^\s*[[{]/.test(body) && body.includes('"jsonrpc"')),
+    onError: () => void (failed = true),
+  });
+  for (const c of client.chunks) {
+    p.feed(c.data);
+    if (found || failed || c.truncated || c.lost > 0n) break;
+  }
+  return found;
+}
+
+/** `recording client-pid address port`: the server a connection's client spoke to. */
+const serverKey = (t: TcpConnection) => `${t.recording} ${t.clientPid} ${t.addr} ${t.port}`;
 
 type Stream = TcpStream;
 
@@ -47,9 +86,15 @@ export function httpMcpMessages(
   const found: Omit<HttpMcpMessage, "transport">[] = [];
   /** `recording client port` of the HTTP+SSE transport */
   const sse = new Set<string>();
-  for (const list of groupTcpConnections(chunks)) {
-    const recording = list[0].recording;
-    const t = splitTcpConnection(list);
+  const conns = groupTcpConnections(chunks).map(splitTcpConnection);
+  /** off loopback: the servers a client sent a JSON-RPC request body to (`serverKey`) */
+  const mcpServers = new Set(
+    conns.filter((t) => !t.loopback && !t.http2 && sendsJsonRpc(t.client)).map(serverKey),
+  );
+  for (const t of conns) {
+    const list = t.rows;
+    const recording = t.recording;
+    if (!t.loopback && !mcpServers.has(serverKey(t))) continue;
     if (t.http2) {
       // h2c (gRPC, or MCP over HTTP/2): recorded, its secrets masked, but not parsed here
       const bytes = list.reduce((n, c) => n + c.data.length, 0);
@@ -77,8 +122,8 @@ export function httpMcpMessages(
     const serverPid = server?.sender ?? client?.receiver ?? null;
     const port = client?.serverPort ?? server?.serverPort ?? null;
     let errors = 0;
-    const what = `loopback HTTP connection ${list[0].conn} (client pid ${clientPid ?? "?"}, ` +
-      `port ${port ?? "?"})`;
+    const what = connectionName(t);
+    const serverHost = t.loopback ? null : t.addr;
     for (const { stream, why } of unread) {
       const bytes = stream.chunks.reduce((n, c) => n + c.data.length, 0);
       const end = stream.chunks[0];
@@ -100,6 +145,7 @@ export function httpMcpMessages(
           to_pid: m.side === "client" ? serverPid : clientPid,
           conn: list[0].conn,
           server_port: port,
+          server_host: serverHost,
         });
       },
       onEndpoint() {

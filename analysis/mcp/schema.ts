@@ -12,7 +12,8 @@ import { recordingCol } from "../schema.ts";
 const TRANSPORT = col(
   "transport",
   "utf8",
-  "`stdio` (pipes, unix sockets), `http` (streamable HTTP, on loopback or over TLS) or `sse` " +
+  "`stdio` (pipes, unix sockets), `http` (streamable HTTP: on loopback, over TLS, or in " +
+    "cleartext to another address) or `sse` " +
     "(the older HTTP+SSE transport: its server sent an `endpoint` event)",
 );
 const SERVER_PORT = opt(
@@ -24,13 +25,15 @@ const SERVER_HOST = opt(
   "server_host",
   "utf8",
   "a server reached over TLS (a remote one: its process is not traced): the host the client " +
-    "named (Host or :authority, without the port); null on loopback plain text and stdio",
+    "named (Host or :authority, without the port); in cleartext to another address: that IP " +
+    "address; null on loopback plain text and stdio",
 );
 
 export const mcpMessagesTable = table(
   "mcp_messages",
   "Every JSON-RPC 2.0 message in the `ipc` byte streams — MCP over stdio pipes and sockets, " +
-    "and over loopback HTTP (request bodies, JSON answers and server-sent events) — in stream " +
+    "and over cleartext HTTP (request bodies, JSON answers and server-sent events; off " +
+    "loopback only with servers the client sent a JSON-RPC request body to) — in stream " +
     "order, then those of the HTTPS exchanges (`http_exchanges`, `sse_events`) of every host " +
     "a traced process sent a JSON-RPC request body to (remote MCP servers). Secrets in `initialize` (values of keys named like token, secret, password, " +
     "key, authorization, cookie) are masked.",

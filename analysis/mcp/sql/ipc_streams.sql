@@ -2,7 +2,7 @@
 -- rows), one per (channel, process, direction), in call order. A stream is read from its
 -- writer's side when the writer was traced, else from its reader's: a pipe's ends share its
 -- inode, and a unix socket's reader knows the writer's end as `peer_inode`, so both sides of
--- one stream have the same channel and it is parsed once. A loopback TCP connection is its two
+-- one stream have the same channel and it is parsed once. A TCP connection is its two
 -- sockets for all its life: a socket's other end is the one any row of the connection names
 -- (its own rows' `peer_inode`, or the rows of the other end naming it), also for a row that
 -- came without one (capture writes a row without its peer when that was not seen within about
@@ -33,7 +33,7 @@ rows AS (
 ),
 written AS (SELECT DISTINCT recording, channel FROM rows WHERE direction = 'write')
 SELECT i.recording, i.pid, i.channel, i.conn, i.kind, i.direction, i.seq, i.len, i.ts_ns, i.data,
-  i.truncated, i.lost, i.local_port, i.remote_port,
+  i.truncated, i.lost, i.local_port, i.remote_port, i.local_addr, i.remote_addr,
   coalesce(i.peer_pid, (SELECT min(o.pid) FROM rows o WHERE o.recording = i.recording
     AND o.channel = i.channel AND o.direction <> i.direction AND o.pid <> i.pid)) AS peer_pid
 FROM rows i

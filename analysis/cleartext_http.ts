@@ -1,18 +1,22 @@
 /**
- * Cleartext HTTP/1 on loopback TCP, from the `ipc` rows of kind `tcp`: each connection's two
- * byte streams (read from the writer's side when it was traced, else from the reader's: see
+ * Cleartext HTTP/1 over TCP, from the `ipc` rows of kind `tcp`: each connection's two byte
+ * streams (read from the writer's side when it was traced, else from the reader's: see
  * `mcp/sql/ipc_streams.sql`), told apart by how they begin — the stream that starts with a
  * status line is the server's, the one that starts with a request line the client's — and
  * judged once for everyone: a connection whose client sent a request of an LLM API
  * (`llm/route.ts` `routeApi`: a model call, a token count or a model listing) is an LLM
- * connection, read like a TLS connection into the HTTP and LLM tables (`loopbackConnections`,
+ * connection, read like a TLS connection into the HTTP and LLM tables (`cleartextLlmConnections`,
  * the client's pid as the connection's, `conn_gen` -1); any other one is left to MCP over HTTP
  * (`mcp/http_messages.ts`). Never both.
  *
- * This is how an agent talks to a model server on the same machine over plain HTTP (Ollama,
- * LM Studio, vLLM, llama.cpp's server, a LiteLLM proxy): the capture records those sockets
- * because their first call is an HTTP/1 request or status line (`bpf/ipc.bpf.h`), and the
- * capture masks their secret headers as in `tls`.
+ * This is how an agent talks to a model server over plain HTTP: on the same machine over
+ * loopback (Ollama, LM Studio, vLLM, llama.cpp's server, a LiteLLM proxy), or on another one
+ * (Ollama on a LAN GPU box, vLLM in a cluster). The capture records a loopback socket whose
+ * first call is an HTTP/1 request or status line, and a socket to any other address whose first
+ * call is an HTTP/1 request (`bpf/ipc.bpf.h`), with both ends' addresses and ports, and masks
+ * their secret headers as in `tls`. A connection is on loopback when its server's address is
+ * (127.0.0.0/8, ::1; rows from before the addresses were recorded were all on loopback); its
+ * exchanges' `host` is the Host header, else the server's address and port.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import {
@@ -43,6 +47,9 @@ export interface TcpChunk {
   peer_pid: number | null;
   local_port: number | null;
   remote_port: number | null;
+  /** the socket's own address and the other end's (null: recorded before they were) */
+  local_addr?: string | null;
+  remote_addr?: string | null;
   data: Uint8Array;
   truncated: boolean;
   lost: bigint;
@@ -58,7 +65,7 @@ export interface TcpStream {
   serverPort: number | null;
 }
 
-/** A loopback TCP connection's streams, sorted out. */
+/** A cleartext TCP connection's streams, sorted out. */
 export interface TcpConnection {
   recording: string;
   conn: bigint;
@@ -74,6 +81,30 @@ export interface TcpConnection {
   serverPid: number | null;
   /** the server's port */
   port: number | null;
+  /** the server's address (null: not recorded, a recording from before the addresses) */
+  addr: string | null;
+  /** whether the server is on loopback (127.0.0.0/8, ::1), or its address is not known */
+  loopback: boolean;
+}
+
+/** Whether an IP address (as `ipc` has it) is a loopback one: 127.0.0.0/8, ::1, ::ffff:127.x. */
+export function isLoopbackAddr(addr: string): boolean {
+  const a = addr.toLowerCase().replace(/^::ffff:/, "");
+  return a === "::1" || /^127\./.test(a);
+}
+
+/** Where a server is, as a Host header names it: `10.0.0.5:11434`, `[fd00::5]:8000`. */
+export function hostOf(addr: string, port: number | null): string {
+  const h = addr.includes(":") ? `[${addr}]` : addr;
+  return port === null ? h : `${h}:${port}`;
+}
+
+/** A connection as problem messages name it. */
+export function connectionName(t: TcpConnection): string {
+  const where = t.loopback
+    ? `loopback HTTP connection ${t.conn}`
+    : `HTTP connection ${t.conn} to ${hostOf(t.addr!, t.port)}`;
+  return `${where} (client pid ${t.clientPid ?? "?"}, port ${t.port ?? "?"})`;
 }
 
 /** Bytes of a stream's start looked at for its first line. */
@@ -158,9 +189,14 @@ export function splitTcpConnection(list: TcpChunk[]): TcpConnection {
     clientPid: null,
     serverPid: null,
     port: null,
+    addr: null,
+    loopback: true,
   };
   const streams = [...byStream.values()].filter((s) => s.some((c) => c.data.length > 0));
-  if (streams.some(isHttp2)) return { ...out, http2: true };
+  if (streams.some(isHttp2)) {
+    const addr = list.find((c) => c.remote_addr)?.remote_addr ?? null;
+    return { ...out, http2: true, addr, loopback: addr === null || isLoopbackAddr(addr) };
+  }
   for (const s of streams) {
     const wrote = s[0].direction === "write";
     const stream: TcpStream = {
@@ -190,6 +226,12 @@ export function splitTcpConnection(list: TcpChunk[]): TcpConnection {
   out.clientPid = out.client?.sender ?? out.server?.receiver ?? null;
   out.serverPid = out.server?.sender ?? out.client?.receiver ?? null;
   out.port = out.client?.serverPort ?? out.server?.serverPort ?? null;
+  // the server's address: where its client sent, or where it answered from
+  const at = (pid: number | null, col: "local_addr" | "remote_addr") =>
+    pid === null ? null : list.find((c) => c.pid === pid && c[col])?.[col] ?? null;
+  out.addr = at(out.clientPid, "remote_addr") ?? at(out.serverPid, "local_addr") ??
+    list.find((c) => c.remote_addr)?.remote_addr ?? null;
+  out.loopback = out.addr === null || isLoopbackAddr(out.addr);
   return out;
 }
 
@@ -223,12 +265,12 @@ export interface ConnectionRows {
   conn: Connection;
 }
 
-/** `conn_gen` of a connection read from `ipc` (cleartext on loopback TCP), not from `tls`. */
+/** `conn_gen` of a connection read from `ipc` (cleartext HTTP over TCP), not from `tls`. */
 export const CLEARTEXT_GEN = -1;
 
 /** The problems source of a cleartext connection. */
 export function cleartextLabel(pid: number, conn: bigint): string {
-  return `loopback tcp pid ${pid} conn ${conn}`;
+  return `cleartext tcp pid ${pid} conn ${conn}`;
 }
 
 /**
@@ -237,7 +279,7 @@ export function cleartextLabel(pid: number, conn: bigint): string {
  * bytes; `pid` the client's, `conn_id` the connection, `conn_gen` CLEARTEXT_GEN.
  */
 export function cleartextConnection(t: TcpConnection): ConnectionRows {
-  if (t.clientPid === null) throw new Error("loopback_http: a connection without its client");
+  if (t.clientPid === null) throw new Error("cleartext_http: a connection without its client");
   const pid = t.clientPid;
   const rows: { s: TcpStream; direction: "write" | "read" }[] = [];
   if (t.client) rows.push({ s: t.client, direction: "write" });
@@ -260,8 +302,9 @@ export function cleartextConnection(t: TcpConnection): ConnectionRows {
     lib: all.map(() => "tcp"),
   };
   const conns = rebuildConnections(view);
-  if (conns.length !== 1) throw new Error(`loopback_http: ${conns.length} connections in one`);
-  return { view, conn: { ...conns[0], cleartext: true } };
+  if (conns.length !== 1) throw new Error(`cleartext_http: ${conns.length} connections in one`);
+  const host = t.addr === null ? undefined : hostOf(t.addr, t.port);
+  return { view, conn: { ...conns[0], cleartext: true, ...(host ? { host } : {}) } };
 }
 
 /** The problems of an LLM connection's streams that are not read. */
@@ -274,9 +317,8 @@ export function unreadProblems(t: TcpConnection): ProblemRow[] {
       recording: t.recording,
       source: cleartextLabel(t.clientPid ?? end.pid, t.conn),
       kind: "protocol",
-      message: `loopback HTTP connection ${t.conn} (client pid ${t.clientPid ?? "?"}, port ` +
-        `${t.port ?? "?"}): the ${bytes} bytes pid ${stream.sender ?? "?"} sent (${seen}) ` +
-        `are not read: ${why}`,
+      message: `${connectionName(t)}: the ${bytes} bytes pid ${stream.sender ?? "?"} sent ` +
+        `(${seen}) are not read: ${why}`,
       exchange_id: null,
     };
   });
@@ -306,6 +348,10 @@ export function tcpChunk(o: Record<string, unknown>): TcpChunk {
     peer_pid: num(o.peer_pid),
     local_port: num(o.local_port),
     remote_port: num(o.remote_port),
+    local_addr: o.local_addr === null || o.local_addr === undefined ? null : String(o.local_addr),
+    remote_addr: o.remote_addr === null || o.remote_addr === undefined
+      ? null
+      : String(o.remote_addr),
     data: (o.data as { bytes: Uint8Array }).bytes,
     truncated: o.truncated === true,
     lost: BigInt((o.lost ?? 0n) as bigint),
@@ -313,11 +359,11 @@ export function tcpChunk(o: Record<string, unknown>): TcpChunk {
 }
 
 /**
- * The LLM connections among the loopback TCP connections of `ipc`, one at a time (one
- * connection's rows held), shaped as TLS connections; their streams that cannot be read go to
- * `problems`.
+ * The LLM connections among the cleartext TCP connections of `ipc` (on loopback or not), one at
+ * a time (one connection's rows held), shaped as TLS connections; their streams that cannot be
+ * read go to `problems`.
  */
-export async function* loopbackConnections(
+export async function* cleartextLlmConnections(
   c: DuckDBConnection,
   problems: ProblemRow[],
 ): AsyncGenerator<ConnectionRows> {
@@ -335,9 +381,9 @@ export async function* loopbackConnections(
         recording: t.recording,
         source: cleartextLabel(t.rows[0].pid, t.conn),
         kind: "protocol",
-        message: `loopback HTTP connection ${t.conn} (port ${t.port ?? "?"}) carries an LLM ` +
-          `API's requests from a process that was not traced (seen only from pid ` +
-          `${t.rows[0].pid}'s end): its ${bytes} bytes are not read into llm_calls`,
+        message: `${connectionName(t)} carries an LLM API's requests from a process that ` +
+          `was not traced (seen only from pid ${t.rows[0].pid}'s end): its ${bytes} bytes are ` +
+          "not read into llm_calls",
         exchange_id: null,
       });
       return;

@@ -1,0 +1,163 @@
+/**
+ * Cleartext HTTP over TCP off loopback (a model server on the LAN): a connection's server
+ * address and whether it is on loopback, from the `ipc` rows' addresses (rows from before the
+ * addresses were recorded: loopback); the LLM connection's `host` fallback; and MCP over HTTP
+ * off loopback read only for a server its client sent JSON-RPC to — a REST API, a download or
+ * an LLM API on the LAN are not read as MCP and say nothing.
+ */
+import assert from "node:assert/strict";
+import {
+  cleartextConnection,
+  connectionName,
+  hostOf,
+  isLlmConnection,
+  isLoopbackAddr,
+  splitTcpConnection,
+  type TcpChunk,
+} from "./cleartext_http.ts";
+import { httpMcpMessages } from "./mcp/http_messages.ts";
+
+const enc = new TextEncoder();
+const CLIENT = 10;
+
+/**
+ * One connection's rows as the client end (pid 10, inode `conn`) recorded them: its request
+ * written, the answer read; the server untraced at `addr`:`port` (null: no address recorded).
+ */
+function clientRows(
+  conn: bigint,
+  addr: string | null,
+  port: number,
+  request: string,
+  answer: string,
+): TcpChunk[] {
+  const row = (direction: string, data: string, ts: bigint): TcpChunk => ({
+    recording: "r",
+    pid: CLIENT,
+    conn,
+    channel: direction === "write" ? conn : -conn,
+    direction,
+    seq: 0n,
+    len: BigInt(data.length),
+    ts_ns: ts,
+    peer_pid: null,
+    local_port: 40000 + Number(conn),
+    remote_port: port,
+    local_addr: addr === null ? null : "10.0.0.2",
+    remote_addr: addr,
+    data: enc.encode(data),
+    truncated: false,
+    lost: 0n,
+  });
+  return [row("write", request, 1n), row("read", answer, 2n)];
+}
+
+const json = (status: string, body: string, type = "application/json") =>
+  `HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+const post = (path: string, body: string, host = "10.0.0.5:8080") =>
+  `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+  `Content-Length: ${body.length}\r\n\r\n${body}`;
+
+Deno.test("cleartext: the server's address, loopback or not, and how it is named", () => {
+  assert.ok(isLoopbackAddr("127.0.0.1") && isLoopbackAddr("127.3.2.1") && isLoopbackAddr("::1"));
+  assert.ok(isLoopbackAddr("::ffff:127.0.0.1"));
+  assert.ok(!isLoopbackAddr("10.213.7.1") && !isLoopbackAddr("fd00::1"));
+  assert.equal(hostOf("fd00::5", 8000), "[fd00::5]:8000");
+  assert.equal(hostOf("10.0.0.5", 11434), "10.0.0.5:11434");
+  const chat = post("/v1/chat/completions", '{"model":"m","messages":[]}');
+  const lan = splitTcpConnection(clientRows(1n, "10.0.0.5", 8080, chat, json("200 OK", "{}")));
+  assert.deepEqual([lan.addr, lan.loopback, lan.port, lan.clientPid], [
+    "10.0.0.5",
+    false,
+    8080,
+    10,
+  ]);
+  assert.ok(isLlmConnection(lan));
+  assert.equal(
+    connectionName(lan),
+    "HTTP connection 1 to 10.0.0.5:8080 (client pid 10, port 8080)",
+  );
+  const old = splitTcpConnection(clientRows(2n, null, 8080, chat, json("200 OK", "{}")));
+  assert.deepEqual([old.addr, old.loopback], [null, true], "no address: recorded on loopback");
+  assert.match(connectionName(old), /^loopback HTTP connection 2 /);
+});
+
+Deno.test("cleartext: a request without a Host header has the server's address as host", () => {
+  const body = '{"model":"m","messages":[]}';
+  const req = `POST /v1/chat/completions HTTP/1.0\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const t = splitTcpConnection(clientRows(3n, "fd00::5", 8000, req, json("200 OK", "{}")));
+  assert.equal(cleartextConnection(t).conn.host, "[fd00::5]:8000");
+});
+
+Deno.test("MCP off loopback: only a server the client sent JSON-RPC to; REST and LLM APIs not", () => {
+  const rest = clientRows(
+    4n,
+    "10.0.0.5",
+    8080,
+    post("/api/items", '{"name":"x"}'),
+    json("200 OK", '{"id":1}'),
+  );
+  const ollama = clientRows(
+    5n,
+    "10.0.0.6",
+    11434,
+    post("/api/chat", '{"model":"llama3","messages":[]}', "10.0.0.6:11434"),
+    json("200 OK", '{"message":{"content":"hi"}}'),
+  );
+  const chat = clientRows(
+    6n,
+    "10.0.0.6",
+    11434,
+    post("/v1/chat/completions", '{"model":"m","messages":[]}', "10.0.0.6:11434"),
+    json("200 OK", '{"choices":[]}'),
+  );
+  const none = httpMcpMessages([...rest, ...ollama, ...chat]);
+  assert.deepEqual(none, { messages: [], problems: [] });
+  // the same REST exchange on loopback is read as MCP over loopback HTTP always was
+  const local = clientRows(
+    7n,
+    "127.0.0.1",
+    8080,
+    post("/api/items", '{"name":"x"}'),
+    json("200 OK", '{"id":1}'),
+  );
+  assert.ok(httpMcpMessages(local).problems.length > 0);
+  // an MCP server on the LAN: its POSTs and their answers, and the client's other connection
+  // to it (an event stream's GET, no JSON-RPC request of its own)
+  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
+  const mcp = clientRows(
+    8n,
+    "10.0.0.7",
+    3001,
+    post("/mcp", init, "10.0.0.7:3001"),
+    json("200 OK", '{"jsonrpc":"2.0","id":1,"result":{}}'),
+  );
+  const stream = clientRows(
+    9n,
+    "10.0.0.7",
+    3001,
+    "GET /mcp HTTP/1.1\r\nHost: 10.0.0.7:3001\r\nAccept: text/event-stream\r\n\r\n",
+    json(
+      "200 OK",
+      'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n\n',
+      "text/event-stream",
+    ),
+  );
+  const got = httpMcpMessages([...rest, ...mcp, ...stream]);
+  assert.deepEqual(got.problems, []);
+  assert.deepEqual(
+    got.messages.map((m) => [
+      m.conn,
+      m.message.method ?? null,
+      m.from_pid,
+      m.to_pid,
+      m.server_host,
+      m.server_port,
+    ]),
+    [
+      [8n, "initialize", 10, null, "10.0.0.7", 3001],
+      [8n, null, null, 10, "10.0.0.7", 3001],
+      [9n, "notifications/tools/list_changed", null, 10, "10.0.0.7", 3001],
+    ],
+  );
+});
