@@ -77,6 +77,11 @@ export interface RunAgentOptions {
    * does): the agent is given `http://` base URLs.
    */
   plainHttp?: boolean;
+  /**
+   * The address the server listens on (default 127.0.0.1): with `plainHttp`, an address of
+   * this machine that is not loopback stands for a model server on the LAN.
+   */
+  hostname?: string;
   /** Run this executable instead of the pinned one (another build of the same agent). */
   binary?: string;
   /** Codex's transport (default "websocket"; see codex_profile.ts). */
@@ -215,6 +220,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     transcript,
     http1: opts.http1,
     plainHttp: opts.plainHttp,
+    hostname: opts.hostname,
     logFile: opts.logFile,
     vars: { workdir },
     websocket: {

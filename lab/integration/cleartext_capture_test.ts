@@ -1,11 +1,14 @@
 /**
- * As root: a real agent talking to a model server over plain HTTP on the same machine (as to
- * Ollama, LM Studio, vLLM, llama.cpp's server or a LiteLLM proxy; here the scripted server
- * with `plainHttp`) runs the tool_marker scenario under capture. No TLS is involved, so the
- * LLM traffic is recorded from the loopback TCP socket (`ipc`, kind `tcp`); `analyze` must
- * give what the scenario scripted (model, tokens, the tool call and its result) as the agent's
- * calls (`transport = 'cleartext-http'`, its pid), with the processes the tool call ran linked
- * to it, one session, no problems, and nothing read as MCP.
+ * As root: a real agent talking to a model server over plain HTTP (as to Ollama, LM Studio,
+ * vLLM, llama.cpp's server or a LiteLLM proxy; here the scripted server with `plainHttp`) runs
+ * the tool_marker scenario under capture — on the same machine over loopback, and "on the LAN":
+ * the server bound to a non-loopback address of this machine (`tests/support/lan_address.ts`,
+ * 10.213.7.1), which the kernel side sees as a peer elsewhere. No TLS is involved, so the LLM
+ * traffic is recorded from the TCP socket (`ipc`, kind `tcp`, with the server's address);
+ * `analyze` must give what the scenario scripted (model, tokens, the tool call and its result)
+ * as the agent's calls (`transport = 'cleartext-http'`, its pid, `http_exchanges.host` the
+ * server's address and port), with the processes the tool call ran linked to it, one session,
+ * no problems, and nothing read as MCP.
  */
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
@@ -15,89 +18,168 @@ import { analyzeRecording } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
 import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
+import { LAN_V4, withLanAddress } from "../../tests/support/lan_address.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-const RUNS: { agent: AgentName; provider: string; model: string }[] = [
-  { agent: "claude", provider: "anthropic", model: "claude-opus-5-5" },
-  { agent: "gemini", provider: "gemini", model: "gemini-3.8-flash" },
-  { agent: "codex", provider: "openai-responses", model: "gpt-5.5" },
+const RUNS: {
+  agent: AgentName;
+  provider: string;
+  model: string;
+  where: "loopback" | "lan";
+}[] = [
+  {
+    agent: "claude",
+    provider: "anthropic",
+    model: "claude-opus-5-5",
+    where: "loopback",
+  },
+  {
+    agent: "gemini",
+    provider: "gemini",
+    model: "gemini-3.8-flash",
+    where: "loopback",
+  },
+  {
+    agent: "codex",
+    provider: "openai-responses",
+    model: "gpt-5.5",
+    where: "loopback",
+  },
+  {
+    agent: "claude",
+    provider: "anthropic",
+    model: "claude-opus-5-5",
+    where: "lan",
+  },
+  {
+    agent: "codex",
+    provider: "openai-responses",
+    model: "gpt-5.5",
+    where: "lan",
+  },
+  {
+    agent: "gemini",
+    provider: "gemini",
+    model: "gemini-3.8-flash",
+    where: "lan",
+  },
 ];
 
-for (const { agent, provider, model } of RUNS) {
+for (const run of RUNS) {
   Deno.test({
-    name: `${agent} against a plain-HTTP model server on loopback: LLM calls, tool call, links`,
+    name: run.where === "lan"
+      ? `${run.agent} against a plain-HTTP model server on the LAN (${LAN_V4}): LLM calls, host, links`
+      : `${run.agent} against a plain-HTTP model server on loopback: LLM calls, tool call, links`,
     ignore: skipWithoutRoot(),
-    async fn() {
-      const tmp = await Deno.makeTempDir({ prefix: `sl-cleartext-${agent}-` });
-      const out = `${tmp}/rec`;
-      const result = await runAgent({
-        agent,
-        plainHttp: true,
-        transport: agent === "codex" ? "http" : undefined,
-        scenario: `${ROOT}lab/scenarios/tool_marker.json`,
-        wrap: (argv) => captureCommand(out, argv),
-      });
-      assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
-      assert.ok(result.requests.every((r) => r.httpVersion === "1.1"));
-      const s = await analyzeRecording(out, prices, { quiet: true });
-      // Codex drops a connection once `response.completed` is in, without reading the chunked
-      // body's last bytes (`0\r\n\r\n`, the server's last write): the server is not traced, so
-      // those bytes are not recorded and the exchange is said to be cut short (its call is whole)
-      const cut = /^loopback tcp pid \d+ conn \d+: POST \/v1\/responses: the response is cut short/;
-      assert.deepEqual(s.problems.filter((p) => !(agent === "codex" && cut.test(p))), []);
-      // nothing of it went through TLS: the calls come from the loopback socket's bytes
-      const tls = await queryDb(s.db, "SELECT count(*) AS n FROM tls");
-      assert.equal(Number(tls[0].n), 0);
-      const calls = await queryDb(s.db, "SELECT * FROM llm_calls ORDER BY llm_call_id");
-      const served = result.requests.filter((r) => r.method === "POST");
-      assert.deepEqual(calls.map((c) => c.kind), served.map((r) => r.kind), "every call served");
-      assert.ok(calls.every((c) => c.transport === "cleartext-http" && c.provider === provider));
-      // the agent's own process made them (it wrote the requests), not the model server
-      const writers = await queryDb(
-        s.db,
-        "SELECT DISTINCT pid FROM ipc WHERE direction = 'write' AND starts_with(decode(data), 'POST ')",
-      );
-      assert.deepEqual(
-        [...new Set(calls.map((c) => c.pid))],
-        writers.map((w) => w.pid),
-      );
-      const main = calls.filter((c) => c.kind === "main");
-      const want = scenarioExpectations(agent);
-      assert.equal(main.length, want.length);
-      const token = (await Deno.readTextFile(`${result.workdir}/marker.txt`)).trim();
-      main.forEach((c, i) => {
-        assertScriptedAnswer(c as never, want[i]);
-        assert.equal(c.model, model);
-        assert.equal(c.incomplete, false);
-        assert.ok(Number(c.ttft_ms) >= 0 && Number(c.duration_ms) >= Number(c.ttft_ms));
-      });
-      assert.equal(main[1].assistant_text, `The command printed: ${token}`);
-      const tools = await queryDb(s.db, "SELECT * FROM tool_calls ORDER BY tool_call_id");
-      assert.equal(tools.length, 1);
-      assert.equal(tools[0].name, want[0].tool!.name);
-      assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input);
-      assert.equal(tools[0].llm_call_id, main[0].llm_call_id);
-      assert.equal(tools[0].result_llm_call_id, main[1].llm_call_id);
-      assert.ok(String(tools[0].result_text).includes(token));
-      // the stages of the command the tool call ran are linked to it
-      const linked = await queryDb(
-        s.db,
-        "SELECT a.argv FROM links l JOIN actions a USING (recording, event_table, event_id) " +
-          `WHERE l.attribution = 'tool' AND l.tool_call_id = ${tools[0].tool_call_id} ` +
-          "AND a.op = 'exec'",
-      );
-      const argv0 = linked.map((r) => (r.argv as string[])[0]);
-      for (const stage of ["od", "tr", "sed", "tee"]) {
-        assert.ok(argv0.includes(stage), `${stage} is linked to the tool call`);
-      }
-      const sessions = await queryDb(s.db, "SELECT agent, llm_calls, tool_calls FROM sessions");
-      assert.equal(sessions.length, 1);
-      assert.equal(Number(sessions[0].llm_calls), calls.length);
-      assert.equal(Number(sessions[0].tool_calls), 1);
-      const mcp = await queryDb(s.db, "SELECT count(*) AS n FROM mcp_messages");
-      assert.equal(Number(mcp[0].n), 0, "the LLM connection is not read as MCP");
-      await Deno.remove(tmp, { recursive: true });
-    },
+    fn: () => run.where === "lan" ? withLanAddress(() => check(run)) : check(run),
   });
+}
+
+async function check({ agent, provider, model, where }: typeof RUNS[number]) {
+  const hostname = where === "lan" ? LAN_V4 : "127.0.0.1";
+  const tmp = await Deno.makeTempDir({ prefix: `sl-cleartext-${agent}-` });
+  const out = `${tmp}/rec`;
+  const result = await runAgent({
+    agent,
+    plainHttp: true,
+    hostname,
+    transport: agent === "codex" ? "http" : undefined,
+    scenario: `${ROOT}lab/scenarios/tool_marker.json`,
+    wrap: (argv) => captureCommand(out, argv),
+  });
+  assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
+  assert.ok(result.requests.every((r) => r.httpVersion === "1.1"));
+  const s = await analyzeRecording(out, prices, { quiet: true });
+  // Codex drops a connection once `response.completed` is in, without reading the chunked
+  // body's last bytes (`0\r\n\r\n`, the server's last write): the server is not traced, so
+  // those bytes are not recorded and the exchange is said to be cut short (its call is whole)
+  const cut = /^cleartext tcp pid \d+ conn \d+: POST \/v1\/responses: the response is cut short/;
+  assert.deepEqual(
+    s.problems.filter((p) => !(agent === "codex" && cut.test(p))),
+    [],
+  );
+  // nothing of it went through TLS: the calls come from the loopback socket's bytes
+  const tls = await queryDb(s.db, "SELECT count(*) AS n FROM tls");
+  assert.equal(Number(tls[0].n), 0);
+  const calls = await queryDb(
+    s.db,
+    "SELECT * FROM llm_calls ORDER BY llm_call_id",
+  );
+  const served = result.requests.filter((r) => r.method === "POST");
+  assert.deepEqual(
+    calls.map((c) => c.kind),
+    served.map((r) => r.kind),
+    "every call served",
+  );
+  assert.ok(
+    calls.every((c) => c.transport === "cleartext-http" && c.provider === provider),
+  );
+  // the agent's own process made them (it wrote the requests), not the model server
+  const writers = await queryDb(
+    s.db,
+    "SELECT DISTINCT pid FROM ipc WHERE direction = 'write' AND starts_with(decode(data), 'POST ')",
+  );
+  assert.deepEqual(
+    [...new Set(calls.map((c) => c.pid))],
+    writers.map((w) => w.pid),
+  );
+  // where they went: the server's address, in the rows and as the exchanges' host
+  const sent = await queryDb(
+    s.db,
+    "SELECT DISTINCT remote_addr, remote_port FROM ipc WHERE direction = 'write'",
+  );
+  assert.deepEqual(sent.map((r) => r.remote_addr), [hostname]);
+  const hosts = await queryDb(
+    s.db,
+    "SELECT DISTINCT e.host FROM llm_calls c JOIN http_exchanges e USING (recording, exchange_id)",
+  );
+  assert.deepEqual(hosts.map((h) => h.host), [
+    `${hostname}:${sent[0].remote_port}`,
+  ]);
+  const main = calls.filter((c) => c.kind === "main");
+  const want = scenarioExpectations(agent);
+  assert.equal(main.length, want.length);
+  const token = (await Deno.readTextFile(`${result.workdir}/marker.txt`))
+    .trim();
+  main.forEach((c, i) => {
+    assertScriptedAnswer(c as never, want[i]);
+    assert.equal(c.model, model);
+    assert.equal(c.incomplete, false);
+    assert.ok(
+      Number(c.ttft_ms) >= 0 && Number(c.duration_ms) >= Number(c.ttft_ms),
+    );
+  });
+  assert.equal(main[1].assistant_text, `The command printed: ${token}`);
+  const tools = await queryDb(
+    s.db,
+    "SELECT * FROM tool_calls ORDER BY tool_call_id",
+  );
+  assert.equal(tools.length, 1);
+  assert.equal(tools[0].name, want[0].tool!.name);
+  assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input);
+  assert.equal(tools[0].llm_call_id, main[0].llm_call_id);
+  assert.equal(tools[0].result_llm_call_id, main[1].llm_call_id);
+  assert.ok(String(tools[0].result_text).includes(token));
+  // the stages of the command the tool call ran are linked to it
+  const linked = await queryDb(
+    s.db,
+    "SELECT a.argv FROM links l JOIN actions a USING (recording, event_table, event_id) " +
+      `WHERE l.attribution = 'tool' AND l.tool_call_id = ${tools[0].tool_call_id} ` +
+      "AND a.op = 'exec'",
+  );
+  const argv0 = linked.map((r) => (r.argv as string[])[0]);
+  for (const stage of ["od", "tr", "sed", "tee"]) {
+    assert.ok(argv0.includes(stage), `${stage} is linked to the tool call`);
+  }
+  const sessions = await queryDb(
+    s.db,
+    "SELECT agent, llm_calls, tool_calls FROM sessions",
+  );
+  assert.equal(sessions.length, 1);
+  assert.equal(Number(sessions[0].llm_calls), calls.length);
+  assert.equal(Number(sessions[0].tool_calls), 1);
+  const mcp = await queryDb(s.db, "SELECT count(*) AS n FROM mcp_messages");
+  assert.equal(Number(mcp[0].n), 0, "the LLM connection is not read as MCP");
+  await Deno.remove(tmp, { recursive: true });
 }

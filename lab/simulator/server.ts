@@ -37,7 +37,10 @@ export interface ModelServerOptions {
    * served and the scenario only supplies its pages.
    */
   transcript?: Transcript | string;
-  /** Loopback address to listen on; default 127.0.0.1. */
+  /**
+   * Address to listen on; default 127.0.0.1 (the command line takes loopback ones only; tests
+   * bind a non-loopback address of this machine to stand for a model server on the LAN).
+   */
   hostname?: string;
   /** Default 0: any free port. */
   port?: number;
