@@ -58,7 +58,7 @@ enum ipc_judge {
 };
 
 struct ipc_key {
-	__u64 dev;
+	__u64 dev; /* 0 for a socket */
 	__u64 ino;
 };
 
@@ -542,7 +542,10 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	} else {
 		return 0;
 	}
-	struct ipc_key key = {.dev = BPF_CORE_READ(in, i_sb, s_dev), .ino = BPF_CORE_READ(in, i_ino)};
+	/* every socket is in sockfs: its dev is not read (two reads less on every call of TCP
+	 * that is not recorded); a FIFO's is, it may be on any filesystem */
+	struct ipc_key key = {.dev = sk ? 0 : BPF_CORE_READ(in, i_sb, s_dev),
+			      .ino = BPF_CORE_READ(in, i_ino)};
 	struct ipc_chan *ch = bpf_map_lookup_elem(&ipc_chans, &key);
 	if (ch && ch->verdict == IPC_OTHER)
 		return 0;

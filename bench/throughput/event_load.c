@@ -10,13 +10,23 @@
  *                                     of one byte of /dev/zero (OP: getpid, open, read);
  *                                     also prints the thread's CPU time (cpu_ns), which
  *                                     other processes' load does not inflate
+ *   event_load tcp ADDR PORT FIRST COUNT SIZE
+ *                                     connects to ADDR:PORT (IPv4; a sink that reads and
+ *                                     discards), sends FIRST's opening (tls: a TLS ClientHello
+ *                                     record's header and 64 bytes; http: a chunked POST's head;
+ *                                     raw: 64 bytes of 'x'), then COUNT write(2)s of SIZE bytes
+ *                                     as fast as possible, timed (elapsed_ns, cpu_ns) from the
+ *                                     first of them
  *
  * RATE is iterations per second (0: as fast as possible); pacing sleeps in small steps so the
  * rate holds over the whole run. Prints one JSON line: iterations, events, elapsed_ns and
  * end_ms (wall clock at the end, to compare with the capture's end).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +135,49 @@ int main(int argc, char **argv)
 		       "\"end_ms\": %lld}\n", n, t1 - t0, c1 - c0, wall_ms());
 		return 0;
 	}
+	if (argc == 7 && strcmp(argv[1], "tcp") == 0) {
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[3]))};
+		long n = atol(argv[5]);
+		size_t size = atol(argv[6]);
+		char buf[65536], first[256];
+		size_t first_len;
+		if (inet_pton(AF_INET, argv[2], &a.sin_addr) != 1 || size < 1 || size > sizeof(buf)) {
+			fprintf(stderr, "event_load: tcp ADDR PORT tls|http|raw COUNT SIZE\n");
+			return 2;
+		}
+		if (!strcmp(argv[4], "tls")) {
+			memcpy(first, "\x16\x03\x01\x00\x40", 5);
+			memset(first + 5, 'x', 64);
+			first_len = 69;
+		} else if (!strcmp(argv[4], "http")) {
+			first_len = snprintf(first, sizeof(first),
+					     "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\n"
+					     "Transfer-Encoding: chunked\r\n\r\n", argv[2]);
+		} else {
+			memset(first, 'x', 64);
+			first_len = 64;
+		}
+		memset(buf, 'x', size);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+			perror("event_load: connect");
+			return 1;
+		}
+		if (write(fd, first, first_len) != (ssize_t)first_len)
+			return 1;
+		long long t0 = now_ns(), c0 = cpu_ns();
+		for (long i = 0; i < n; i++)
+			if (write(fd, buf, size) != (ssize_t)size) {
+				perror("event_load: write");
+				return 1;
+			}
+		long long c1 = cpu_ns(), t1 = now_ns();
+		close(fd);
+		printf("{\"iterations\": %ld, \"events\": 0, \"elapsed_ns\": %lld, \"cpu_ns\": %lld, "
+		       "\"end_ms\": %lld}\n", n, t1 - t0, c1 - c0, wall_ms());
+		return 0;
+	}
 	fprintf(stderr, "usage: event_load files DIR COUNT RATE | event_load exec COUNT RATE | "
-			"event_load sys OP COUNT\n");
+			"event_load sys OP COUNT | event_load tcp ADDR PORT FIRST COUNT SIZE\n");
 	return 2;
 }
