@@ -149,8 +149,8 @@ class DuckDbSink implements HttpRowSink {
 }
 
 /**
- * Parses the `tls` table connection by connection (and then the LLM connections in cleartext on
- * loopback TCP from `ipc`, `cleartext_http.ts`), reading it through `reader` (a second
+ * Parses the `tls` table connection by connection (and then the LLM connections in cleartext over
+ * TCP from `ipc`, `cleartext_http.ts`), reading it through `reader` (a second
  * connection to the build's database: a query streaming on the build's own connection would be
  * cut short by the appends), and fills
  * http_exchanges, sse_events, ws_messages, llm_calls and tool_calls; returns the stream and
@@ -181,7 +181,7 @@ export async function writeHttpTables(
   const cleartextProblems: ProblemRow[] = [];
   try {
     const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
-    // the TLS connections, then the LLM connections in cleartext on loopback TCP (`ipc`)
+    // the TLS connections, then the LLM connections in cleartext over TCP (`ipc`)
     const conns = async function* () {
       yield* tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
       yield* cleartextLlmConnections(reader, cleartextProblems);

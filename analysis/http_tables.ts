@@ -66,7 +66,7 @@ export interface BuildOptions {
 
 /**
  * How a call travelled: `http` a request and its response over TLS, `cleartext-http` the same
- * in plain HTTP/1 over loopback TCP (read from `ipc`), `websocket` messages of a WebSocket.
+ * in plain HTTP/1 over TCP (read from `ipc`), `websocket` messages of a WebSocket.
  */
 type Transport = "http" | "cleartext-http" | "websocket";
 
