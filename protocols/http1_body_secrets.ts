@@ -45,6 +45,7 @@
  */
 import { createJsonSecretMasker, MAY_BE_SECRET_KEY } from "./json_secrets.ts";
 import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
+import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
 
 /**
  * The state the two directions of one connection share: methods of unanswered requests, and
@@ -65,12 +66,8 @@ export interface BodySecretMasker {
   flush(): Uint8Array;
 }
 
-const LF = 10, CR = 13, SP = 32, HT = 9, QUOTE = 34, LBRACE = 123, LBRACKET = 91;
-const J = 0x6a, BACKSLASH = 92;
-/** The members of a JSON-RPC 2.0 message: one of them comes first in every MCP SDK's. */
-const JSONRPC_MEMBERS = new Set(["jsonrpc", "id", "method", "params", "result", "error"]);
-/** an unscanned event stream whose first event is not dispatched in this many bytes: passed */
-const MAX_PROBE = 64 << 10;
+const LF = 10, CR = 13, SP = 32, HT = 9, QUOTE = 34;
+const J = 0x6a;
 const SONRPC = [0x73, 0x6f, 0x6e, 0x72, 0x70, 0x63, QUOTE];
 /** head lines are kept up to this many bytes (only a few short headers matter) */
 const MAX_LINE = 8192;
@@ -111,6 +108,44 @@ export function maskJsonRpcPayload(
   return "masked";
 }
 
+/**
+ * Masks in place the data of one event-stream event (its bytes, blank line and all) if it is a
+ * JSON-RPC `message` event, by `maskJsonRpcPayload` over its data lines' values joined by LF as
+ * SSE does (the default type is `message`); the answer is `maskJsonRpcPayload`'s.
+ */
+export function maskSseEvent(bytes: Uint8Array, complete: boolean): "masked" | "rpc" | "none" {
+  if (!mentionsJsonRpc(bytes)) return "none";
+  let type = "message";
+  const values: number[] = [];
+  for (let a = 0; a < bytes.length;) {
+    let e = bytes.indexOf(LF, a);
+    if (e < 0) e = bytes.length;
+    const lineEnd = e > a && bytes[e - 1] === CR ? e - 1 : e;
+    const field = fieldOf(bytes, a, lineEnd);
+    if (field === "event") type = latin1(bytes, valueStart(bytes, a + 6, lineEnd), lineEnd);
+    else if (field === "data") values.push(valueStart(bytes, a + 5, lineEnd), lineEnd);
+    a = e + 1;
+  }
+  if (type !== "message" || !values.length) return "none";
+  let n = values.length / 2 - 1;
+  for (let k = 0; k < values.length; k += 2) n += values[k + 1] - values[k];
+  const data = new Uint8Array(n);
+  for (let k = 0, o = 0; k < values.length; k += 2) {
+    if (k) data[o++] = LF;
+    data.set(bytes.subarray(values[k], values[k + 1]), o);
+    o += values[k + 1] - values[k];
+  }
+  const r = maskJsonRpcPayload(data, complete);
+  if (r === "masked") {
+    for (let k = 0, o = 0; k < values.length; k += 2) {
+      if (k) o++;
+      bytes.set(data.subarray(o, o + values[k + 1] - values[k]), values[k]);
+      o += values[k + 1] - values[k];
+    }
+  }
+  return r;
+}
+
 const enum St {
   Head,
   Body,
@@ -130,18 +165,6 @@ const enum Kind {
   Sse,
   /** an event stream not (yet) known to be MCP's: passed, its first event looked at */
   Probe,
-}
-
-/** Where a JSON body's start is read (`Kind.Json`). */
-const enum Pre {
-  /** before its first non-blank byte */
-  Blank,
-  /** after `{`, before its first member's name (only when the prefix may decide) */
-  Open,
-  /** in the first member's name */
-  Name,
-  /** it is held to its end */
-  Held,
 }
 
 const START_LINE = /^(HTTP\/1\.[01] \d{3}|[A-Z]+ \S+ HTTP\/1\.[01]$)/;
@@ -165,10 +188,9 @@ export function createHttp1BodySecrets(
   let remaining = 0;
   let kind = Kind.Pass;
   /** Json: how far its start is read; the first member's name so far */
-  let pre = Pre.Blank;
-  let memberName = "";
-  /** Probe: the line being read (its start), the event's type, its data's length, bytes read */
-  let probeLine = "", probeType = "", probeData = -1, probed = 0;
+  const first = new FirstMemberReader();
+  /** Probe: its first event is looked at */
+  let prober = new SseEndpointProbe();
   /** Sse: the line being read has had nothing but CR */
   let lineEmpty = true;
   /** Sse: the event so far has a `j` (no `"jsonrpc"` without one) */
@@ -300,40 +322,9 @@ export function createHttp1BodySecrets(
   const endEvent = (complete: boolean) => {
     const { bytes, copied } = eventHasJ ? payloadOf() : { bytes: EMPTY, copied: false };
     eventHasJ = false;
-    if (mentionsJsonRpc(bytes)) {
-      // its data lines' values, joined by LF as SSE does; the default type is `message`
-      let type = "message";
-      const values: number[] = [];
-      for (let a = 0; a < bytes.length;) {
-        let e = bytes.indexOf(LF, a);
-        if (e < 0) e = bytes.length;
-        const lineEnd = e > a && bytes[e - 1] === CR ? e - 1 : e;
-        const field = fieldOf(bytes, a, lineEnd);
-        if (field === "event") type = latin1(bytes, valueStart(bytes, a + 6, lineEnd), lineEnd);
-        else if (field === "data") values.push(valueStart(bytes, a + 5, lineEnd), lineEnd);
-        a = e + 1;
-      }
-      if (type === "message" && values.length) {
-        let n = values.length / 2 - 1;
-        for (let k = 0; k < values.length; k += 2) n += values[k + 1] - values[k];
-        const data = new Uint8Array(n);
-        for (let k = 0, o = 0; k < values.length; k += 2) {
-          if (k) data[o++] = LF;
-          data.set(bytes.subarray(values[k], values[k + 1]), o);
-          o += values[k + 1] - values[k];
-        }
-        const r = maskJsonRpcPayload(data, complete);
-        if (r !== "none") shared.mcp = true;
-        if (r === "masked") {
-          for (let k = 0, o = 0; k < values.length; k += 2) {
-            if (k) o++;
-            bytes.set(data.subarray(o, o + values[k + 1] - values[k]), values[k]);
-            o += values[k + 1] - values[k];
-          }
-          if (copied) writeBack(bytes);
-        }
-      }
-    }
+    const r = maskSseEvent(bytes, complete);
+    if (r !== "none") shared.mcp = true;
+    if (r === "masked" && copied) writeBack(bytes);
     release();
   };
 
@@ -348,88 +339,29 @@ export function createHttp1BodySecrets(
   };
 
   /**
-   * Reads the start of a JSON body in `chunk[a, b)`: where it is known to be no JSON-RPC (not
-   * JSON; unless `scan`, an object whose first member is none of JSON-RPC's), from which the
-   * bytes go out as they are; -1 while it is held (to its end, or until that is known).
-   */
-  const readStart = (chunk: Uint8Array, a: number, b: number): number => {
-    for (let p = a; p < b; p++) {
-      const c = chunk[p];
-      const blank = c === SP || c === HT || c === CR || c === LF;
-      if (pre === Pre.Blank) {
-        if (blank) continue;
-        if (c === LBRACKET || (c === LBRACE && scan)) pre = Pre.Held;
-        else if (c === LBRACE) pre = Pre.Open;
-        else return p;
-      } else if (pre === Pre.Open) {
-        if (blank) continue;
-        if (c !== QUOTE) return p; // `{}`, or no JSON
-        pre = Pre.Name;
-        memberName = "";
-      } else if (pre === Pre.Name) {
-        if (c === BACKSLASH) pre = Pre.Held; // an escape may spell any name
-        else if (c === QUOTE) {
-          if (!JSONRPC_MEMBERS.has(memberName)) return p;
-          pre = Pre.Held;
-        } else {
-          memberName += String.fromCharCode(c);
-          if (memberName.length > 7) return p; // longer than "jsonrpc"
-        }
-      }
-      if (pre === Pre.Held) return -1;
-    }
-    return -1;
-  };
-
-  /**
    * An event stream not known to be MCP's goes out as it comes, and its first dispatched event
    * (one with a `data` field) decides: MCP's HTTP+SSE transport sends an `endpoint` event first
    * on its GET stream, so then the rest is scanned; after any other, the rest is passed.
    */
   const probe = (chunk: Uint8Array, a: number, b: number): void => {
-    probed += b - a;
-    for (let p = a; p < b;) {
-      let e = chunk.indexOf(LF, p);
-      if (e >= b) e = -1;
-      const end = e < 0 ? b : e;
-      if (probeLine.length < 256) probeLine += latin1(chunk, p, Math.min(end, p + 256));
-      if (e < 0) break;
-      p = e + 1;
-      const l = probeLine.endsWith("\r") ? probeLine.slice(0, -1) : probeLine;
-      probeLine = "";
-      if (l === "") {
-        if (probeData < 0) {
-          probeType = ""; // nothing dispatched: the next event decides
-          continue;
-        }
-        if (probeType !== "endpoint") {
-          kind = Kind.Pass;
-          break;
-        }
-        // MCP's HTTP+SSE stream: every event from here on is looked at
-        put(chunk, a, p);
-        kind = Kind.Sse;
-        lineEmpty = true;
-        eventHasJ = false;
-        return payload(chunk, p, b);
-      }
-      if (l.startsWith(":")) continue;
-      const colon = l.indexOf(":");
-      const field = colon < 0 ? l : l.slice(0, colon);
-      const value = colon < 0 ? "" : l.slice(l[colon + 1] === " " ? colon + 2 : colon + 1);
-      if (field === "event") probeType = value;
-      else if (field === "data") probeData = Math.max(probeData, 0) + value.length;
+    const r = prober.read(chunk, a, b);
+    if (r?.endpoint) {
+      // MCP's HTTP+SSE stream: every event from here on is looked at
+      put(chunk, a, r.at);
+      kind = Kind.Sse;
+      lineEmpty = true;
+      eventHasJ = false;
+      return payload(chunk, r.at, b);
     }
+    if (r) kind = Kind.Pass;
     put(chunk, a, b);
-    // no event dispatched in MAX_PROBE bytes: no MCP stream either
-    if (probed > MAX_PROBE) kind = Kind.Pass;
   };
 
   const payload = (chunk: Uint8Array, a: number, b: number) => {
     if (kind === Kind.Pass) return put(chunk, a, b);
     if (kind === Kind.Json) {
-      if (pre !== Pre.Held) {
-        const p = readStart(chunk, a, b);
+      if (!first.held) {
+        const p = first.read(chunk, a, b, scan);
         if (p >= 0) {
           // no JSON-RPC: out with what was held so far and the rest
           hold(chunk, a, p, true);
@@ -489,12 +421,10 @@ export function createHttp1BodySecrets(
       bigger.set(buf.subarray(0, bufLen));
       buf = bigger;
     }
-    pre = Pre.Blank;
+    first.reset();
     lineEmpty = true;
     eventHasJ = false;
-    probeLine = probeType = "";
-    probeData = -1;
-    probed = 0;
+    prober = new SseEndpointProbe();
   };
 
   const headEnds = () => {
@@ -572,12 +502,7 @@ export function createHttp1BodySecrets(
         else if (name === "content-type") sse = /^text\/event-stream/i.test(value);
         else if (name === "content-encoding") encoded = !/^(identity)?$/i.test(value);
         else if (name === "upgrade" && !response) upgrade = true;
-        else if (!response && (name === "mcp-session-id" || name === "mcp-protocol-version")) {
-          mcpHeaders = true;
-        } else if (
-          !response && name === "accept" && /application\/json/i.test(value) &&
-          /text\/event-stream/i.test(value)
-        ) mcpHeaders = true; // streamable HTTP's POSTs must accept both
+        else if (!response && isMcpRequestHeader(name, value)) mcpHeaders = true;
         return;
       }
       case St.Trailer:
