@@ -51,6 +51,12 @@ import {
 } from "./url_param_mask.ts";
 
 import { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader } from "./secret_headers.ts";
+import {
+  createHttp2BodySecrets,
+  type DataSink,
+  type Http2BodySecretsOptions,
+  type Http2Exchanges,
+} from "./http2_body_secrets.ts";
 
 export { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader };
 
@@ -66,6 +72,13 @@ export interface Http2RedactorOptions {
    * transport: the `endpoint` event's URL and every POST to it).
    */
   secretParam?: string | null;
+  /**
+   * Secrets in MCP's JSON-RPC bodies (http2_body_secrets.ts): what the connection's two
+   * directions share (pass the same object to both redactors); null: bodies are not looked at.
+   * Default: a fresh one (this direction alone).
+   */
+  bodies?: Http2Exchanges | null;
+  bodyOptions?: Http2BodySecretsOptions;
   onError?(error: ProtocolError): void;
 }
 
@@ -132,6 +145,31 @@ export function createHttp2Redactor(
   let dataMasker: ParamRedactor | null = null; // the current DATA frame's, if masking
   let padPending = false; // the current DATA frame's pad length octet is still to come
   let maskLeft = 0; // data octets of the current DATA frame still to go through dataMasker
+  const bodies = options.bodies === null
+    ? null
+    : createHttp2BodySecrets(options.bodies ?? { asked: new Set() }, options.bodyOptions);
+  let dataFrame = false; // the current frame is a DATA frame whose data octets are looked at
+  let blockIsHeaders = false, blockEndStream = false; // the header block in progress
+  /** pieces of output drained so far: `out[k]` is piece `drained + k` */
+  let drained = 0;
+  /** pieces from which output is held for a body (http2_body_secrets.ts) */
+  const pins: number[] = [];
+  const sink: DataSink = {
+    pass: (bytes, a, b) => passView(bytes, a, b),
+    pin: () => {
+      const at = drained + out.length;
+      pins.push(at);
+      return at;
+    },
+    unpin: (at) => {
+      pins.splice(pins.indexOf(at), 1);
+    },
+    keep: (bytes, a, b) => {
+      const copy = bytes.slice(a, b);
+      out.push(copy);
+      return copy;
+    },
+  };
 
   /** Outputs input bytes [start, end) as they are: a view, joined to the previous one if adjacent. */
   function passView(bytes: Uint8Array, start: number, end: number): void {
@@ -157,6 +195,14 @@ export function createHttp2Redactor(
     current = null;
     headerFill = 0;
     field.clear();
+    // output held for bodies: not yet masked, zeroed
+    if (pins.length) {
+      for (let k = Math.min(...pins) - drained; k < out.length; k++) {
+        out[k] = new Uint8Array(out[k].length);
+      }
+      pins.length = 0;
+    }
+    bodies?.abandon();
     if (n > 0) out.push(new Uint8Array(n));
     options.onError?.(error);
   }
@@ -199,6 +245,9 @@ export function createHttp2Redactor(
         const view = field.view();
         const step = decoder.decodeNext(view, 0, view.length, hook);
         if (step === null) break;
+        if (blockIsHeaders && step.kind === "field") {
+          bodies!.header(step.field.name.toLowerCase(), step.field.value);
+        }
         field.discard(step.next);
         fieldBase += step.next;
       }
@@ -242,6 +291,8 @@ export function createHttp2Redactor(
       start += skip;
       inBlock = true;
       blockStreamId = frame.streamId;
+      blockIsHeaders = bodies !== null && type === FrameType.HEADERS;
+      blockEndStream = (frame.flags & Flag.END_STREAM) !== 0;
       blockLength = 0;
       fieldBase = 0;
       field.clear();
@@ -264,6 +315,7 @@ export function createHttp2Redactor(
       if (field.length > 0) return fail("compression", "header block ends mid-field");
       decoder.endBlock();
       inBlock = false;
+      if (blockIsHeaders) bodies!.headersEnd(blockStreamId, blockEndStream, sink);
       // All fields decoded: every held frame has been released by decodeAvailable.
     }
   }
@@ -343,14 +395,13 @@ export function createHttp2Redactor(
         }
         case Phase.PassThrough: {
           const take = Math.min(passRemaining, n - i);
-          if (dataMasker) passData(bytes, i, i + take);
+          if (dataFrame) passData(bytes, i, i + take);
           else passView(bytes, i, i + take);
           i += take;
           passRemaining -= take;
           if (passRemaining === 0) {
             phase = Phase.FrameHeader;
-            if (dataMasker && frame.flags & Flag.END_STREAM) dataMaskers.delete(frame.streamId);
-            dataMasker = null;
+            if (dataFrame) endData();
           }
           break;
         }
@@ -371,23 +422,36 @@ export function createHttp2Redactor(
     }
   }
 
-  /** At a DATA frame's header: sets up masking of its data octets by its stream's masker. */
+  /** At a DATA frame's header: sets up masking of its data octets by its stream's maskers. */
   function startData(): void {
     dataMasker = null;
-    if (frame.type === FrameType.RST_STREAM) dataMaskers.delete(frame.streamId);
-    if (secretParam === null || frame.type !== FrameType.DATA) return;
-    if (frame.length === 0) {
-      if (frame.flags & Flag.END_STREAM) dataMaskers.delete(frame.streamId);
-      return;
+    dataFrame = false;
+    if (frame.type === FrameType.RST_STREAM) {
+      dataMaskers.delete(frame.streamId);
+      bodies?.reset(frame.streamId, sink);
     }
-    let m = dataMaskers.get(frame.streamId);
-    if (!m) dataMaskers.set(frame.streamId, m = createParamRedactor(secretParam));
-    dataMasker = m;
+    if (frame.type !== FrameType.DATA || (secretParam === null && bodies === null)) return;
+    if (frame.length === 0) return endData();
+    if (secretParam !== null) {
+      let m = dataMaskers.get(frame.streamId);
+      if (!m) dataMaskers.set(frame.streamId, m = createParamRedactor(secretParam));
+      dataMasker = m;
+    }
+    dataFrame = true;
     padPending = (frame.flags & Flag.PADDED) !== 0;
     maskLeft = padPending ? 0 : frame.length;
   }
 
-  /** Outputs DATA payload octets [start, end): data through the stream's masker, padding as is. */
+  /** The DATA frame has ended (its END_STREAM ends its stream's masking). */
+  function endData(): void {
+    const end = (frame.flags & Flag.END_STREAM) !== 0;
+    if (end) dataMaskers.delete(frame.streamId);
+    bodies?.dataEnd(frame.streamId, end, sink);
+    dataMasker = null;
+    dataFrame = false;
+  }
+
+  /** Outputs DATA payload octets [start, end): data through the stream's maskers, padding as is. */
   function passData(bytes: Uint8Array, start: number, end: number): void {
     let i = start;
     if (padPending && i < end) {
@@ -398,34 +462,53 @@ export function createHttp2Redactor(
     }
     const m = Math.min(maskLeft, end - i);
     if (m > 0) {
-      const part = bytes.subarray(i, i + m);
-      const masked = dataMasker!.transform(part);
-      if (masked === part) passView(bytes, i, i + m);
-      else out.push(masked);
+      let part = bytes, a = i, b = i + m;
+      if (dataMasker) {
+        const view = bytes.subarray(i, i + m);
+        const masked = dataMasker.transform(view);
+        if (masked !== view) (part = masked, a = 0, b = m);
+      }
+      if (bodies) bodies.data(frame.streamId, part, a, b, sink);
+      else passView(part, a, b);
       maskLeft -= m;
       i += m;
     }
     if (i < end) passView(bytes, i, end);
   }
 
+  /** The output that is ready: all of it, but what is held for a body (`pins`). */
   function drain(): Uint8Array {
-    if (out.length === 1) {
-      const only = out[0];
+    let ready = out;
+    if (pins.length) {
+      const k = Math.min(...pins) - drained;
+      ready = out.slice(0, k);
+      out = out.slice(k);
+      drained += k;
+    } else {
+      drained += out.length;
       out = [];
-      return only;
     }
-    const total = out.reduce((s, p) => s + p.length, 0);
+    if (ready.length === 1) return ready[0];
+    const total = ready.reduce((s, p) => s + p.length, 0);
     const result = new Uint8Array(total);
     let o = 0;
-    for (const p of out) (result.set(p, o), o += p.length);
-    out = [];
+    for (const p of ready) (result.set(p, o), o += p.length);
     return result;
+  }
+
+  /** Held output must outlive the chunk it came in: views of the chunk become copies. */
+  function ownHeld(chunk: Uint8Array): void {
+    for (let k = 0; k < out.length; k++) {
+      if (out[k].buffer === chunk.buffer) out[k] = out[k].slice();
+    }
   }
 
   return {
     transform(chunk: Uint8Array): Uint8Array {
       step(chunk);
-      return drain();
+      const ready = drain();
+      if (out.length) ownHeld(chunk);
+      return ready;
     },
     flush(): Uint8Array {
       if (phase === Phase.Flushed) return new Uint8Array(0);
@@ -441,6 +524,7 @@ export function createHttp2Redactor(
         held.length = 0;
         heldBytes = 0;
         current = null;
+        bodies?.flush(sink);
       }
       phase = Phase.Flushed;
       return drain();

@@ -1,0 +1,301 @@
+/**
+ * Secrets out of JSON-RPC bodies of HTTP/2 connections, through the HTTP/2 redactor: the two
+ * directions of a connection (sharing `Http2Exchanges`, client first as the capture sees them)
+ * are fed whole, byte by byte, at every split point and in random chunks. MCP streams
+ * (streamable HTTP's headers, a JSON-RPC first member, an HTTP+SSE endpoint event) come out with
+ * their secret values as `*`, everything else byte for byte; an LLM API's streams on their own
+ * connection or beside MCP's are untouched, and LLM traffic is never held.
+ */
+import assert from "node:assert/strict";
+import { createHttp2Redactor, isDefaultSecretHeader } from "./http2_redactor.ts";
+import type { Http2Exchanges } from "./http2_body_secrets.ts";
+import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
+import { encodeLiteral } from "./hpack_encode.ts";
+import { createHttp2Parser, type Http2Direction } from "./http2.ts";
+import { assertSameForAllChunkings, concatBytes } from "./testing.ts";
+
+const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
+const bytesOf = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+
+/** A header block of literal fields (never indexed: each block stands alone). */
+function block(fields: [string, string][]): number[] {
+  return fields.flatMap(([n, v]) => encodeLiteral(n, v, "without"));
+}
+
+const headers = (id: number, fields: [string, string][], end = false) =>
+  encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | (end ? Flag.END_STREAM : 0), id, block(fields));
+const data = (id: number, text: string, end = false) =>
+  encodeFrame(FrameType.DATA, end ? Flag.END_STREAM : 0, id, bytesOf(text));
+
+/** `text` split into `n` DATA frames on stream `id`, the last with END_STREAM (if `end`). */
+function dataFrames(id: number, text: string, n: number, end = true): Uint8Array[] {
+  const step = Math.ceil(text.length / n);
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < text.length; i += step) {
+    frames.push(data(id, text.slice(i, i + step), end && i + step >= text.length));
+  }
+  return frames;
+}
+
+/** Runs one direction through a redactor, checking the output's length; returns it. */
+function run(chunks: Uint8Array[], shared: Http2Exchanges, max?: number): Uint8Array {
+  const r = createHttp2Redactor(isDefaultSecretHeader, {
+    bodies: shared,
+    bodyOptions: max ? { maxBodyBuffer: max } : undefined,
+  });
+  const out = concatBytes([...chunks.map((c) => r.transform(c)), r.flush()]);
+  assert.equal(r.error, null);
+  return out;
+}
+
+/**
+ * Both directions in capture order (client, then server; sharing fresh exchanges), each cut
+ * every way while the other is fed whole, asserting the same output for all; returns both.
+ */
+function both(client: Uint8Array, server: Uint8Array, max?: number): [string, string] {
+  const opts = { splitPointLimit: 400, randomRuns: 8, maxRandomChunk: 40 };
+  let c = "";
+  assertSameForAllChunkings(client, (chunks) => {
+    const shared = { asked: new Set<number>() };
+    c = latin1(run(chunks, shared, max));
+    run([server], shared, max);
+    return c;
+  }, opts);
+  let s = "";
+  assertSameForAllChunkings(server, (chunks) => {
+    const shared = { asked: new Set<number>() };
+    run([client], shared, max);
+    s = latin1(run(chunks, shared, max));
+    return s;
+  }, opts);
+  assert.equal(c.length, client.length);
+  assert.equal(s.length, server.length);
+  return [c, s];
+}
+
+const SETTINGS = encodeFrame(FrameType.SETTINGS, 0, 0, []);
+const POST = (path: string): [string, string][] => [
+  [":method", "POST"],
+  [":scheme", "https"],
+  [":path", path],
+  [":authority", "mcp.example"],
+];
+
+const INIT =
+  '{"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"},"_meta":{"token":"tok-SECRET-init-123"}},"jsonrpc":"2.0","id":0}';
+const CALL =
+  '{"method":"tools/call","params":{"name":"fetch","arguments":{"api_key":"sk-SECRET-arg-456","url":"x"}},"jsonrpc":"2.0","id":1}';
+const LLM =
+  '{"model":"claude","messages":[{"role":"user","content":"say \\"jsonrpc\\""}],"tools":[{"input":{"password":"llm-pw-keep","api_key":"llm-key-keep"}}]}';
+const RESULT_EVENT =
+  'event: message\nid: 7\ndata: {"result":{"content":[{"type":"text","text":"ok"}],"password":"pw-SECRET-result"},"jsonrpc":"2.0","id":1}\n\n';
+const LLM_SSE =
+  'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"text":"the jsonrpc password: \\"x\\""},"password":"llm-sse-keep"}\n\n';
+
+const star = (s: string, secret: string) => s.replaceAll(secret, "*".repeat(secret.length));
+
+/** Each stream's DATA, as a fresh parser reads the (masked) bytes: they must stay valid. */
+function bodiesOf(direction: Http2Direction, text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  const p = createHttp2Parser({
+    onData: (d) => out.set(d.streamId, (out.get(d.streamId) ?? "") + latin1(d.data)),
+    onError: (e) => assert.fail(e.message),
+  }, { direction });
+  p.feed(bytesOf(text));
+  p.end();
+  return out;
+}
+
+/** The output is the input but for `*`s. */
+function onlyStars(input: Uint8Array, output: string) {
+  for (let i = 0; i < input.length; i++) {
+    if (output.charCodeAt(i) !== input[i]) assert.equal(output[i], "*", `byte ${i} changed`);
+  }
+}
+
+const SERVER_INIT =
+  '{"result":{"serverInfo":{"name":"s"},"credentials":"cred-SECRET-789"},"jsonrpc":"2.0","id":0}';
+const SERVER_EVENTS = ": ping\n\n" + RESULT_EVENT + RESULT_EVENT.replace("\n\n", "\r\n\r\n");
+const LLM_ANSWER = '{"id":"msg","content":[{"text":"jsonrpc"}],"token":"llm-token-keep"}';
+
+Deno.test("streamable HTTP over h2: initialize's and a tool call's secrets masked in JSON and SSE DATA split across frames, an LLM stream beside them untouched; any chunking", () => {
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    headers(1, [...POST("/mcp"), ["accept", "application/json, text/event-stream"], [
+      "content-type",
+      "application/json",
+    ]]),
+    ...dataFrames(1, INIT, 3),
+    headers(3, [...POST("/v1/messages"), ["content-type", "application/json"]]),
+    ...dataFrames(3, LLM, 2),
+    headers(5, [...POST("/mcp"), ["mcp-session-id", "sess-1"], [
+      "accept",
+      "application/json, text/event-stream",
+    ]]),
+    // stream 5's body interleaved with stream 7's (an LLM request) frame by frame
+    ...dataFrames(5, CALL, 4).flatMap((f, i) =>
+      i === 1 ? [f, headers(7, POST("/v1/messages")), data(7, LLM, true)] : [f]
+    ),
+  ]);
+  const server = concatBytes([
+    SETTINGS,
+    headers(1, [[":status", "200"], ["content-type", "application/json"]]),
+    ...dataFrames(1, SERVER_INIT, 2),
+    headers(3, [[":status", "200"], ["content-type", "text/event-stream"]]),
+    ...dataFrames(3, LLM_SSE + LLM_SSE, 3),
+    headers(5, [[":status", "200"], ["content-type", "text/event-stream"]]),
+    ...dataFrames(5, SERVER_EVENTS, 5),
+    headers(7, [[":status", "200"], ["content-type", "application/json"]]),
+    data(7, LLM_ANSWER, true),
+  ]);
+  const [c, s] = both(client, server);
+  onlyStars(client, c);
+  onlyStars(server, s);
+  const cb = bodiesOf("client", c), sb = bodiesOf("server", s);
+  assert.equal(cb.get(1), star(INIT, "tok-SECRET-init-123"));
+  assert.equal(cb.get(3), LLM);
+  assert.equal(cb.get(5), star(CALL, "sk-SECRET-arg-456"));
+  assert.equal(cb.get(7), LLM);
+  assert.equal(sb.get(1), star(SERVER_INIT, "cred-SECRET-789"));
+  assert.equal(sb.get(3), LLM_SSE + LLM_SSE);
+  assert.equal(sb.get(5), star(SERVER_EVENTS, "pw-SECRET-result"));
+  assert.equal(sb.get(7), LLM_ANSWER);
+});
+
+Deno.test("an LLM API's h2 connection goes through byte for byte and unheld, though it says jsonrpc and password", () => {
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    headers(1, [...POST("/v1/messages"), ["accept", "application/json"]]),
+    ...dataFrames(1, LLM, 3),
+  ]);
+  const server = concatBytes([
+    SETTINGS,
+    headers(1, [[":status", "200"], ["content-type", "text/event-stream"]]),
+    ...dataFrames(1, LLM_SSE.repeat(5), 7),
+  ]);
+  const [c, s] = both(client, server);
+  assert.equal(c, latin1(client));
+  assert.equal(s, latin1(server));
+  // released byte by byte as without bodies looked at (a frame header waits for its 9 bytes),
+  // but for a request body's `{"model`, until its `"`
+  const shared = { asked: new Set<number>() };
+  for (const bytes of [client, server]) {
+    const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: shared });
+    const bare = createHttp2Redactor(isDefaultSecretHeader, { bodies: null });
+    const firstBrace = bytes.indexOf(0x7b); // inside the first DATA frame
+    let released = r.transform(bytes.subarray(0, firstBrace)).length, base = released;
+    bare.transform(bytes.subarray(0, firstBrace));
+    for (let i = firstBrace; i < bytes.length; i++) {
+      released += r.transform(bytes.subarray(i, i + 1)).length;
+      base += bare.transform(bytes.subarray(i, i + 1)).length;
+      if (i >= firstBrace + 7) assert.equal(released, base, `byte ${i} held`);
+      else assert.ok(base - released <= 7);
+    }
+  }
+});
+
+Deno.test("HTTP+SSE over h2: a GET stream's events scanned after its endpoint event (the connection not yet MCP's), not after another first event; the POST's body by its first member", () => {
+  const ENDPOINT = "event: endpoint\ndata: /messages?sessionId=abc\n\n";
+  const GET: [string, string][] = [
+    [":method", "GET"],
+    [":scheme", "https"],
+    [":path", "/sse"],
+    [":authority", "m"],
+    ["accept", "text/event-stream"],
+  ];
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    headers(1, GET, true),
+    headers(3, GET, true),
+  ]);
+  const sse1 = ": hi\n\n" + ENDPOINT + RESULT_EVENT;
+  const sse3 = LLM_SSE + RESULT_EVENT;
+  const server = concatBytes([
+    SETTINGS,
+    headers(1, [[":status", "200"], ["content-type", "text/event-stream"]]),
+    headers(3, [[":status", "200"], ["content-type", "text/event-stream"]]),
+    ...dataFrames(1, sse1, 4, false).flatMap((f, i) =>
+      i === 1 ? [f, ...dataFrames(3, sse3, 3, false)] : [f]
+    ),
+  ]);
+  const [c, s] = both(client, server);
+  assert.equal(c, latin1(client));
+  onlyStars(server, s);
+  const b = bodiesOf("server", s);
+  // the endpoint URL's sessionId is the URL parameter masker's
+  assert.equal(b.get(1), star(star(sse1, "pw-SECRET-result"), "abc"));
+  assert.equal(b.get(3), sse3); // its first event is no endpoint: an LLM's stream
+
+  // the POST to the endpoint: JSON-RPC by its first member (no MCP headers)
+  const post = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    headers(1, POST("/messages?sessionId=abc")),
+    ...dataFrames(1, CALL, 2),
+  ]);
+  const [p] = both(post, concatBytes([SETTINGS]));
+  assert.equal(bodiesOf("client", p).get(1), star(CALL, "sk-SECRET-arg-456"));
+});
+
+Deno.test("the redactor failing while a body is held: the held output is zeroed, length kept", () => {
+  const input = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    headers(1, POST("/mcp")),
+    data(1, CALL.slice(0, 90)),
+    encodeFrame(FrameType.CONTINUATION, Flag.END_HEADERS, 1, [0x80]), // no header block open
+  ]);
+  const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: { asked: new Set() } });
+  const out = concatBytes([r.transform(input), r.flush()]);
+  assert.ok(r.failed);
+  assert.equal(out.length, input.length);
+  const held = input.indexOf(0x7b); // the body's `{`: from there on, zeros
+  assert.deepEqual(out.subarray(0, held - 9), input.subarray(0, held - 9));
+  assert.ok(out.subarray(held).every((b) => b === 0));
+});
+
+Deno.test("a body cut (RST_STREAM, the end of the stream, past the limit) is masked by the JSON rule though it shows no jsonrpc yet", () => {
+  const part = '{"method":"initialize","params":{"token":"tok-SECRET-cut-1","pad":"' +
+    "x".repeat(200);
+  const call = CALL.replace('"url":"x"', `"url":"${"y".repeat(300)}"`);
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    headers(1, POST("/mcp")),
+    data(1, part),
+    encodeFrame(FrameType.RST_STREAM, 0, 1, [0, 0, 0, 8]),
+    headers(3, POST("/mcp")),
+    ...dataFrames(3, call, 6),
+    headers(5, POST("/mcp")),
+    data(5, part.replace("cut-1", "cut-2")),
+  ]);
+  const server = concatBytes([SETTINGS]);
+  // with a 100-byte limit stream 3's body is cut before its jsonrpc member: still masked
+  const [c] = both(client, server, 100);
+  onlyStars(client, c);
+  const b = bodiesOf("client", c);
+  assert.equal(b.get(1), star(part, "tok-SECRET-cut-1"));
+  assert.equal(b.get(3), star(call, "sk-SECRET-arg-456"));
+  assert.equal(b.get(5), star(part.replace("cut-1", "cut-2"), "tok-SECRET-cut-2"));
+});
+
+Deno.test("a JSON-RPC body on an LLM-looking stream: the first member decides; a gzip body and bodies off are passed", () => {
+  const gz = String.fromCharCode(0x1f, 0x8b) + CALL.replace("sk-SECRET", "gz-SECRET");
+  const client = concatBytes([
+    HTTP2_PREFACE,
+    SETTINGS,
+    headers(1, POST("/rpc")),
+    ...dataFrames(1, "  \n" + CALL, 5), // no MCP headers: JSON-RPC by its first member
+    headers(3, [...POST("/mcp"), ["content-encoding", "gzip"], ["mcp-protocol-version", "1"]]),
+    data(3, gz, true),
+  ]);
+  const [c] = both(client, concatBytes([SETTINGS]));
+  assert.equal(bodiesOf("client", c).get(1), "  \n" + star(CALL, "sk-SECRET-arg-456"));
+  assert.equal(bodiesOf("client", c).get(3), gz); // gzip: not read
+  const r = createHttp2Redactor(isDefaultSecretHeader, { bodies: null });
+  const off = latin1(concatBytes([r.transform(client), r.flush()]));
+  assert.equal(bodiesOf("client", off).get(1), "  \n" + CALL);
+});
