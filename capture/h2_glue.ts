@@ -1,35 +1,44 @@
 /**
- * The HTTP/2 header redactor of protocols/, as the capture's StreamRedactor: secret header
- * values in HPACK blocks are masked in place, same length, before anything is written.
+ * The HTTP/2 redactor of protocols/, as the capture's StreamRedactor: secret header values in
+ * HPACK blocks, and secrets in MCP's JSON-RPC bodies in DATA frames (judged per stream with what
+ * the connection's two directions share: protocols/http2_body_secrets.ts), are masked in place,
+ * same length, before anything is written.
  *
  * The HTTP/2 and HPACK code loads with the first HTTP/2 connection, not with the capture
  * (most agents speak HTTP/1.1): until it has, the factory returns undefined and the stream
  * layer keeps that connection's calls, untouched and in order, until `ready` settles.
  */
 import type { Http2Redactor } from "../protocols/http2_redactor.ts";
+import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 import { SECRET_HEADERS, type StreamRedactor } from "./redact.ts";
 
 const secrets = new Set(SECRET_HEADERS);
-let make: (() => Http2Redactor) | undefined;
+let make: ((shared?: Http2Exchanges) => Http2Redactor) | undefined;
 let loading: Promise<void> | undefined;
 
 /** Loads the HTTP/2 redactor's code (once); settles when it has, or could not. */
 export function loadH2Redactor(): Promise<void> {
   return loading ??= import("../protocols/http2_redactor.ts").then(
     (m) => {
-      make = () => m.createHttp2Redactor((name: string) => secrets.has(name.toLowerCase()));
+      make = (shared) =>
+        m.createHttp2Redactor((name: string) => secrets.has(name.toLowerCase()), {
+          bodies: shared ?? { asked: new Set() },
+        });
     },
     () => {/* `make` stays undefined: the stream layer counts those calls as lost */},
   );
 }
 
-/** A redactor for one direction of an HTTP/2 connection, or undefined while loading. */
-export function h2RedactorFactory(): StreamRedactor | undefined {
+/**
+ * A redactor for one direction of an HTTP/2 connection (`shared`: the connection's, the same
+ * for both directions), or undefined while loading.
+ */
+export function h2RedactorFactory(shared?: Http2Exchanges): StreamRedactor | undefined {
   if (!make) {
     loadH2Redactor();
     return undefined;
   }
-  const r = make();
+  const r = make(shared);
   return { transform: (b) => r.transform(b), flush: () => r.flush() };
 }
 

@@ -49,6 +49,7 @@ import {
   type StreamRedactor,
 } from "./redact.ts";
 import { type H2RedactorFactory, takeOut } from "./tls_streams.ts";
+import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 
 /** What the redactor needs of a call (ipc_streams.ts's IpcCall); `data` and `lost` are set. */
 export interface RedactableCall {
@@ -69,6 +70,8 @@ type Proto = "h1" | "h2";
 interface Conn {
   proto?: Proto;
   dirs: (Stream | undefined)[];
+  /** HTTP/2: what its two directions' redactors share (which streams are MCP's) */
+  h2?: Http2Exchanges;
 }
 
 interface Stream {
@@ -307,14 +310,15 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       s.param = createParamRedactor(SECRET_PARAM);
       return;
     }
-    s.h2 = h2();
+    const shared = s.conn ? (s.conn.h2 ??= { asked: new Set() }) : undefined;
+    s.h2 = h2(shared);
     if (s.h2) return;
     s.h2Wait = [];
     const replay = () => {
       const wait = s.h2Wait ?? [];
       s.h2Wait = undefined;
       if (s.dead) return;
-      s.h2 = h2();
+      s.h2 = h2(shared);
       if (!s.h2) return this.#kill(s); // its code could not be loaded: never write these bytes
       for (const b of wait) this.#put(s, s.h2.transform(b));
       this.#drain(s);

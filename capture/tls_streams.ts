@@ -4,13 +4,14 @@
  * HTTP/1.x), runs that protocol's redactor over each direction's bytes in call order (secret
  * header values, and the `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts its
  * session: the `endpoint` event's URL and every POST to it; HTTP/2's redactor masks both, in
- * HPACK blocks and DATA payloads; HTTP/1: also the secret-named JSON values of JSON-RPC bodies
- * and events, MCP over HTTPS's `initialize` and its answer, by the rule the analysis masks
- * `mcp_messages` by and only in the bodies it reads as MCP's, judged by the connection so that
- * an LLM API's bodies go through untouched and unheld: protocols/http1_body_secrets.ts), and
- * hands each call's redacted bytes on. A
- * redactor that holds bytes back (an HTTP/2 header block split across calls, an HTTP/1 JSON
- * body until it ends) delays the calls it covers, never splits or merges them.
+ * HPACK blocks and DATA payloads; both: also the secret-named JSON values of JSON-RPC bodies
+ * and events, MCP over HTTPS's `initialize`, tool calls and answers, by the rule the analysis
+ * masks `mcp_messages` by and only in the bodies it reads as MCP's, judged by the connection
+ * (HTTP/2: per stream, the two directions' redactors sharing `Http2Exchanges`) so that an LLM
+ * API's bodies go through untouched and unheld: protocols/http1_body_secrets.ts,
+ * protocols/http2_body_secrets.ts), and hands each call's redacted bytes on. A redactor that
+ * holds bytes back (an HTTP/2 header block split across calls, a JSON-RPC body or event until
+ * it ends) delays the calls it covers, never splits or merges them.
  *
  * After a gap (a lost call, a truncated or partly lost payload), an HTTP/1 redactor resumes
  * at the next line (a JSON-RPC body cut by it goes out masked as far as it went, and bodies
@@ -31,6 +32,7 @@ import {
   createHttp1BodySecrets,
   type Http1Exchanges,
 } from "../protocols/http1_body_secrets.ts";
+import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
 
 export interface RedactedCall {
@@ -43,13 +45,15 @@ export interface RedactedCall {
 }
 
 /**
- * Makes the HTTP/2 redactor; supplied by the caller so capture need not depend on it. It may
+ * Makes the HTTP/2 redactor of one direction, given what the connection's two directions share
+ * (which of its streams are MCP's: protocols/http2_body_secrets.ts; a fresh one if left out);
+ * supplied by the caller so capture need not depend on it. It may
  * return undefined while its code is still loading: the connection's calls then wait, in
  * order and untouched, until `ready` settles, and go through as if it had been there (if it
  * still has none then, they are counted lost: nothing unredacted is written). `ready` is
  * awaited before `finish()`.
  */
-export type H2RedactorFactory = (() => StreamRedactor | undefined) & {
+export type H2RedactorFactory = ((shared?: Http2Exchanges) => StreamRedactor | undefined) & {
   ready?: () => Promise<void>;
 };
 
@@ -74,6 +78,8 @@ interface Conn {
   dirs: [Direction, Direction];
   /** HTTP/1: what the two directions' body maskers share (which requests were HEADs) */
   h1?: Http1Exchanges;
+  /** HTTP/2: what the two directions' redactors share (which streams are MCP's) */
+  h2?: Http2Exchanges;
   /** h2 whose redactor is still loading: the calls so far, in order */
   waiting?: TlsCall[];
 }
@@ -112,7 +118,7 @@ export class TlsStreams {
     }
     const d = c.dirs[call.dir];
     if (!d.redactor && h2) {
-      d.redactor = this.#h2!();
+      d.redactor = this.#h2!(c.h2 ??= { asked: new Set() });
       if (!d.redactor) return this.#wait(c, call);
     }
     if (!d.redactor) {
@@ -175,7 +181,7 @@ export class TlsStreams {
   /** A call of a connection that waited: through the redactor, or lost if none came. */
   #pushLoaded(c: Conn, call: TlsCall): void {
     const d = c.dirs[call.dir];
-    d.redactor ??= this.#h2!();
+    d.redactor ??= this.#h2!(c.h2 ??= { asked: new Set() });
     if (!d.redactor) {
       // the HTTP/2 code could not be loaded: never write these bytes
       d.redactor = createHttp1Redactor();

@@ -1,6 +1,12 @@
 /** Calls to rows per stream: redaction in call order, gaps, HTTP/2, --keep-secrets. */
 import assert from "node:assert/strict";
-import { HTTP2_PREFACE as preface } from "../protocols/http2_frame.ts";
+import {
+  encodeFrame,
+  Flag,
+  FrameType,
+  HTTP2_PREFACE as preface,
+} from "../protocols/http2_frame.ts";
+import { encodeLiteral } from "../protocols/hpack_encode.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
@@ -287,4 +293,83 @@ Deno.test("an LLM API's JSON request and event-stream answer are written call by
     m.out.slice(1).map((r) => dec.decode(r.data)).join(""),
     head + answer.replace("t0k", "***"),
   );
+});
+
+/** The real h2 MCP connection (protocols/testdata/mcp_http/streamable_h2.json), names planted as secrets. */
+async function mcpOverH2(): Promise<{ client: Uint8Array; server: Uint8Array }> {
+  const url = new URL("../protocols/testdata/mcp_http/streamable_h2.json", import.meta.url);
+  const [c] = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
+  const plant = (b: string) =>
+    Uint8Array.from(
+      atob(b).replaceAll('Info":{"name":', 'Info":{"key" :'),
+      (ch) => ch.charCodeAt(0),
+    );
+  return { client: plant(c.client), server: plant(c.server) };
+}
+
+Deno.test("MCP over HTTPS on HTTP/2: secret values in the DATA frames of both directions masked, each call its own length, at every split into calls", async () => {
+  await loadH2Redactor();
+  const { client, server } = await mcpOverH2();
+  const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
+  const run = (chunks: Uint8Array[]) => {
+    const { s, out } = collect();
+    s.push(call(0, client, { conn: 9n }));
+    let seq = 0;
+    for (const c of chunks) s.push(call(seq++, c, { conn: 9n, dir: 1 }));
+    s.finish();
+    for (const r of out) assert.equal(r.data.length, r.call.data.length);
+    assert.ok(out.every((r) => r.lost === 0));
+    const dir = (d: number) =>
+      latin1(concatBytes(out.filter((r) => r.call.dir === d).map((r) => r.data)));
+    return { client: dir(0), server: dir(1) };
+  };
+  const whole = assertSameForAllChunkings(server, (chunks) => run(chunks), {
+    splitPointLimit: 300,
+    randomRuns: 5,
+    maxRandomChunk: 2000,
+  });
+  assert.ok(latin1(client).includes('"key" :"fixture-client"'));
+  assert.ok(latin1(server).includes('"key" :"mcp-servers/everything"'));
+  assert.ok(
+    whole.client.includes('"key" :"**************"') && !whole.client.includes("fixture-client"),
+  );
+  assert.ok(whole.server.includes('"key" :"' + "*".repeat(22)));
+  assert.ok(!whole.server.includes("mcp-servers/everything"));
+});
+
+Deno.test("an LLM API on HTTP/2: its JSON answer is written call by call, none held back (the connection's directions share that it sent no MCP)", async () => {
+  await loadH2Redactor();
+  const lit = (n: string, v: string) => encodeLiteral(n, v, "without");
+  const answer = JSON.stringify({
+    id: "msg",
+    content: [{ text: "jsonrpc ".repeat(500) }],
+    password: "p",
+  });
+  const client = concatBytes([
+    preface,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, [
+      ...lit(":method", "POST"),
+      ...lit(":path", "/v1/messages"),
+    ]),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, enc.encode('{"model":"m","messages":[]}')),
+  ]);
+  const server = concatBytes([
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 1, [
+      ...lit(":status", "200"),
+      ...lit("content-type", "application/json"),
+    ]),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, enc.encode(answer)),
+  ]);
+  const { s, out } = collect();
+  s.push(call(0, client, { conn: 10n }));
+  assert.equal(out.length, 1);
+  const head = server.length - answer.length;
+  let seq = 0;
+  for (let i = head + 10; i < server.length; i += 500) {
+    const piece = i === head + 10 ? server.subarray(0, i) : server.subarray(i - 500, i);
+    s.push(call(seq++, piece, { conn: 10n, dir: 1 }));
+    assert.equal(out.length, 1 + seq, `call ${seq - 1} held back`);
+  }
 });

@@ -299,3 +299,46 @@ Deno.test("a JSON-RPC body on an LLM-looking stream: the first member decides; a
   const off = latin1(concatBytes([r.transform(client), r.flush()]));
   assert.equal(bodiesOf("client", off).get(1), "  \n" + CALL);
 });
+
+/** Same-length renames into secret keys (as http1_body_secrets_test plants them), and values. */
+const PLANTS: [string, string, string][] = [
+  ['"clientInfo":{"name":"fixture-client"', '"clientInfo":{"key" :"', "fixture-client"],
+  ['"arguments":{"message":"hello over http"', '"arguments":{"api_key":"', "hello over http"],
+  [
+    '"serverInfo":{"name":"mcp-servers/everything"',
+    '"serverInfo":{"key" :"',
+    "mcp-servers/everything",
+  ],
+];
+
+Deno.test("real h2 MCP traffic (the SDK client on Deno's fetch, server-everything behind node:http2): planted secrets masked in JSON and SSE DATA, every other body byte as it was; any chunking", async () => {
+  const url = new URL("./testdata/mcp_http/streamable_h2.json", import.meta.url);
+  const [conn] = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
+  const planted: Record<"client" | "server", string> = { client: "", server: "" };
+  const secrets: string[] = [];
+  for (const dir of ["client", "server"] as const) {
+    let t = atob(conn[dir]);
+    for (const [from, key, value] of PLANTS) {
+      if (!t.includes(from)) continue;
+      t = t.replace(from, key + value + '"');
+      secrets.push(value);
+    }
+    planted[dir] = t;
+  }
+  assert.equal(secrets.length, 3, "every plant found whole in one DATA frame");
+  const client = bytesOf(planted.client), server = bytesOf(planted.server);
+  const [c, s] = both(client, server);
+  for (const [dir, input, output] of [["client", client, c], ["server", server, s]] as const) {
+    const before = bodiesOf(dir, latin1(input)), after = bodiesOf(dir, output);
+    assert.deepEqual([...after.keys()], [...before.keys()]);
+    for (const [id, body] of before) {
+      const want = PLANTS.reduce(
+        (t, [, key, value]) => t.replace(key + value, key + "*".repeat(value.length)),
+        body,
+      );
+      assert.equal(after.get(id), want, `${dir} stream ${id}`);
+    }
+  }
+  assert.ok(c.includes('"key" :"**************"') && s.includes('"key" :"' + "*".repeat(22)));
+  assert.ok(c.includes('"api_key":"' + "*".repeat(15)));
+});
