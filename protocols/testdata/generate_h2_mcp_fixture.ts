@@ -17,7 +17,7 @@
 import * as http2 from "node:http2";
 import { writeFileSync } from "node:fs";
 import { concatBytes } from "../../kit/bytes.ts";
-import { makeTestCerts } from "../../tests/support/certs.ts";
+import { throwawayCerts } from "../../kit/openssl.ts";
 import { sleep } from "./record_relay.ts";
 
 const OUT = new URL("./mcp_http/streamable_h2.json", import.meta.url);
@@ -62,7 +62,7 @@ function gateway(target: number): http2.Http2Server {
         const r = await fetch(`http://127.0.0.1:${target}${req.url}`, {
           method: req.method,
           headers,
-          body: chunks.length ? concatBytes(chunks) : undefined,
+          body: chunks.length ? concatBytes(chunks) as Uint8Array<ArrayBuffer> : undefined,
           signal: abort.signal,
         });
         r.headers.forEach((v, k) => hop.has(k) || res.setHeader(k, v));
@@ -124,7 +124,14 @@ function tlsFront(target: number, cert: string, key: string) {
 }
 
 async function record(): Promise<Conn[]> {
-  const certs = await makeTestCerts();
+  const certs = await throwawayCerts({
+    prefix: "sl-h2mcp-",
+    key: "ec",
+    caName: "Sightline Fixture CA",
+    serverName: "localhost",
+    days: 1,
+    base: "server",
+  });
   const port = freePort();
   const server = new Deno.Command("node", {
     args: [`${SERVERS}/server-everything/dist/index.js`, "streamableHttp"],
