@@ -59,6 +59,11 @@ export interface Http2BodySecrets {
   header(lowercaseName: string, value: string): void;
   /** The HEADERS block on `streamId` is complete. */
   headersEnd(streamId: number, endStream: boolean, sink: DataSink): void;
+  /**
+   * Whether `streamId`'s body is looked at (held, probed, or its start read): if not, its DATA
+   * goes out as it is and only an END_STREAM needs telling (`dataEnd`).
+   */
+  active(streamId: number): boolean;
   /** Data octets (padding excluded) of a DATA frame on `streamId`. */
   data(streamId: number, bytes: Uint8Array, a: number, b: number, sink: DataSink): void;
   /** A DATA frame ended; with END_STREAM, so did its stream's body. */
@@ -253,9 +258,13 @@ export function createHttp2BodySecrets(
       });
     },
 
+    active(id) {
+      return bodies.size > 0 && bodies.has(id);
+    },
+
     data(id, bytes, a, b, sink) {
       const s = bodies.get(id);
-      if (s === undefined || s.kind === Kind.Pass) return sink.pass(bytes, a, b);
+      if (s === undefined) return sink.pass(bytes, a, b);
       if (s.stream && s.kind === Kind.Json) return streamed(s, bytes, a, b, sink);
       if (s.kind === Kind.Json) {
         if (!s.first!.held) {
@@ -263,7 +272,7 @@ export function createHttp2BodySecrets(
           if (p >= 0) {
             // no JSON-RPC: out with what was held so far, and the rest as it comes
             release(s, null, sink);
-            s.kind = Kind.Pass;
+            bodies.delete(id);
             return sink.pass(bytes, a, b);
           }
         }
@@ -272,7 +281,7 @@ export function createHttp2BodySecrets(
       if (s.kind === Kind.Probe) {
         const r = s.probe!.read(bytes, a, b);
         if (!r?.endpoint) {
-          if (r) s.kind = Kind.Pass;
+          if (r) bodies.delete(id); // no MCP stream: passed from here on
           return sink.pass(bytes, a, b);
         }
         // MCP's HTTP+SSE stream: every event from here on is looked at

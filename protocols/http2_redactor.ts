@@ -149,6 +149,7 @@ export function createHttp2Redactor(
     ? null
     : createHttp2BodySecrets(options.bodies ?? { asked: new Set() }, options.bodyOptions);
   let dataFrame = false; // the current frame is a DATA frame whose data octets are looked at
+  let dataBody = false; // ... and its stream's body is (http2_body_secrets.ts)
   let blockIsHeaders = false, blockEndStream = false; // the header block in progress
   /** pieces of output drained so far: `out[k]` is piece `drained + k` */
   let drained = 0;
@@ -437,18 +438,21 @@ export function createHttp2Redactor(
       if (!m) dataMaskers.set(frame.streamId, m = createParamRedactor(secretParam));
       dataMasker = m;
     }
-    dataFrame = true;
+    dataBody = bodies !== null && bodies.active(frame.streamId);
+    dataFrame = dataMasker !== null || dataBody;
+    if (!dataFrame) return;
     padPending = (frame.flags & Flag.PADDED) !== 0;
     maskLeft = padPending ? 0 : frame.length;
   }
 
   /** The DATA frame has ended (its END_STREAM ends its stream's masking). */
   function endData(): void {
-    const end = (frame.flags & Flag.END_STREAM) !== 0;
-    if (end) dataMaskers.delete(frame.streamId);
-    bodies?.dataEnd(frame.streamId, end, sink);
+    if (frame.flags & Flag.END_STREAM) {
+      dataMaskers.delete(frame.streamId);
+      bodies?.dataEnd(frame.streamId, true, sink);
+    } else if (dataBody) bodies!.dataEnd(frame.streamId, false, sink);
     dataMasker = null;
-    dataFrame = false;
+    dataFrame = dataBody = false;
   }
 
   /** Outputs DATA payload octets [start, end): data through the stream's maskers, padding as is. */
@@ -468,7 +472,7 @@ export function createHttp2Redactor(
         const masked = dataMasker.transform(view);
         if (masked !== view) (part = masked, a = 0, b = m);
       }
-      if (bodies) bodies.data(frame.streamId, part, a, b, sink);
+      if (dataBody) bodies!.data(frame.streamId, part, a, b, sink);
       else passView(part, a, b);
       maskLeft -= m;
       i += m;
