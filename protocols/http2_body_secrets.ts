@@ -25,8 +25,10 @@
  * masked in place. So frame lengths stay valid, and a body split across DATA frames, TLS
  * records or capture chunks is judged whole.
  *
- * Cut bodies: one reset (RST_STREAM), unfinished at the end of the stream, or held past
- * `maxBodyBuffer` bytes, cannot be judged whole. It is masked by the JSON secret rule alone,
+ * Cut bodies: one reset (RST_STREAM, by either direction: the other one's through
+ * `Http2Exchanges.resets`, at this one's next input), unfinished at the end of the stream, held
+ * past `maxBodyBuffer` bytes, or holding more than that of the output behind it (a stream gone
+ * quiet holds everything after it), cannot be judged whole. It is masked by the JSON secret rule alone,
  * whether or not it shows `"jsonrpc"` yet (stricter than HTTP/1's cut rule: the TypeScript SDK
  * writes `jsonrpc` last): the held part at once, and past the limit the rest of that body
  * (event) through the same streaming masker, unheld. Over-redaction, never under.
@@ -41,6 +43,8 @@ export interface Http2Exchanges {
   mcp?: boolean;
   /** streams whose request was seen and whose answer's headers were not yet */
   asked: Set<number>;
+  /** streams reset (RST_STREAM) by one direction, for the other: the direction that reset them */
+  resets?: Map<number, object>;
 }
 
 /** Where the body masker's output goes: the redactor's one output stream, in order. */
@@ -70,6 +74,12 @@ export interface Http2BodySecrets {
   dataEnd(streamId: number, endStream: boolean, sink: DataSink): void;
   /** RST_STREAM in this direction: the stream's body is cut. */
   reset(streamId: number, sink: DataSink): void;
+  /**
+   * Before each piece of input: bodies of streams the other direction reset, and, if the
+   * output held for bodies has grown past the bound (`heldOutput`: bytes from the first pin on;
+   * a body whose stream went quiet holds everything after it), every held body, are cut.
+   */
+  poll(heldOutput: number, sink: DataSink): void;
   /** The end of the direction: every held body goes out, as cut. */
   flush(sink: DataSink): void;
   /** After the redactor failed (its output zeroed): forget everything. */
@@ -112,6 +122,7 @@ export function createHttp2BodySecrets(
 ): Http2BodySecrets {
   const maxBody = options.maxBodyBuffer ?? 4 << 20;
   const bodies = new Map<number, Body>();
+  const me = {}; // this direction, in `shared.resets`
   // the HEADERS block being decoded
   let method = "", status = -1, sse = false, encoded = false, mcpHeaders = false;
 
@@ -300,8 +311,23 @@ export function createHttp2BodySecrets(
     },
 
     reset(id, sink) {
+      (shared.resets ??= new Map()).set(id, me);
       const s = bodies.get(id);
       if (s) endBody(id, s, false, sink);
+    },
+
+    poll(heldOutput, sink) {
+      if (shared.resets?.size) {
+        for (const [id, by] of shared.resets) {
+          if (by === me) continue;
+          shared.resets.delete(id);
+          const s = bodies.get(id);
+          if (s) endBody(id, s, false, sink);
+        }
+      }
+      if (heldOutput > maxBody) {
+        for (const s of bodies.values()) if (s.held.length) cut(s, sink, true);
+      }
     },
 
     flush(sink) {

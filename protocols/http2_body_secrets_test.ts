@@ -342,3 +342,34 @@ Deno.test("real h2 MCP traffic (the SDK client on Deno's fetch, server-everythin
   assert.ok(c.includes('"key" :"**************"') && s.includes('"key" :"' + "*".repeat(22)));
   assert.ok(c.includes('"api_key":"' + "*".repeat(15)));
 });
+
+Deno.test("a held body is not held for ever: its stream reset by the other direction, or the output held behind it past the bound, releases it masked as cut", () => {
+  const part = '{"method":"tools/call","params":{"arguments":{"token":"tok-SECRET-quiet"';
+  const shared: Http2Exchanges = { asked: new Set() };
+  const client = createHttp2Redactor(isDefaultSecretHeader, { bodies: shared });
+  const server = createHttp2Redactor(isDefaultSecretHeader, { bodies: shared });
+  const first = concatBytes([HTTP2_PREFACE, SETTINGS, headers(1, POST("/mcp")), data(1, part)]);
+  let out = latin1(client.transform(first));
+  assert.ok(out.length < first.length, "the body is held");
+  // the server resets stream 1: the client's next bytes come after its held body, released
+  server.transform(concatBytes([SETTINGS, encodeFrame(FrameType.RST_STREAM, 0, 1, [0, 0, 0, 8])]));
+  const next = concatBytes([headers(3, POST("/v1/messages")), data(3, LLM, true)]);
+  out += latin1(client.transform(next));
+  assert.equal(out.length, first.length + next.length);
+  assert.equal(bodiesOf("client", out).get(1), star(part, "tok-SECRET-quiet"));
+
+  // a stream gone quiet: 300 bytes of other streams' frames behind it (bound: 200) release it
+  const c2 = createHttp2Redactor(isDefaultSecretHeader, {
+    bodies: { asked: new Set() },
+    bodyOptions: { maxBodyBuffer: 200 },
+  });
+  let o2 = latin1(c2.transform(first));
+  const other = concatBytes([
+    headers(3, POST("/v1/messages")),
+    data(3, LLM + " ".repeat(200), true),
+  ]);
+  o2 += latin1(c2.transform(other));
+  o2 += latin1(c2.transform(data(1, ',"more":"x"}}}', true))); // its rest: no longer held
+  assert.equal(o2.length, first.length + other.length + 9 + 14);
+  assert.equal(bodiesOf("client", o2).get(1), star(part, "tok-SECRET-quiet") + ',"more":"x"}}}');
+});

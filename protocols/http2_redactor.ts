@@ -500,6 +500,14 @@ export function createHttp2Redactor(
     return result;
   }
 
+  /** Bytes of output held for bodies (from the first pin on). */
+  function heldOutput(): number {
+    if (!pins.length) return 0;
+    let n = 0;
+    for (let k = Math.min(...pins) - drained; k < out.length; k++) n += out[k].length;
+    return n;
+  }
+
   /** Held output must outlive the chunk it came in: views of the chunk become copies. */
   function ownHeld(chunk: Uint8Array): void {
     for (let k = 0; k < out.length; k++) {
@@ -509,6 +517,9 @@ export function createHttp2Redactor(
 
   return {
     transform(chunk: Uint8Array): Uint8Array {
+      if (bodies && (pins.length || options.bodies?.resets?.size)) {
+        bodies.poll(heldOutput(), sink);
+      }
       step(chunk);
       const ready = drain();
       if (out.length) ownHeld(chunk);
