@@ -85,6 +85,13 @@ export interface TcpConnection {
   addr: string | null;
   /** whether the server is on loopback (127.0.0.0/8, ::1), or its address is not known */
   loopback: boolean;
+  /**
+   * A proxy's tunnel (`HTTPS_PROXY`): the client asked `CONNECT host:port` and what follows
+   * the proxy's answer is the tunnelled protocol's (TLS: read from the TLS hooks, not here).
+   * `target` is the CONNECT's `host:port`, null when the request was not recorded (captures
+   * before the kernel side knew CONNECT began at the proxy's answer). Neither LLM nor MCP.
+   */
+  tunnel?: { target: string | null };
 }
 
 /** Whether an IP address (as `ipc` has it) is a loopback one: 127.0.0.0/8, ::1, ::ffff:127.x. */
@@ -111,12 +118,10 @@ export function connectionName(t: TcpConnection): string {
 const START_BYTES = 8192;
 
 /**
- * What a stream begins with: a status line (the server's answers), a request line (the
- * client's requests; empty lines before it are allowed, RFC 9112 2.2), or neither (its start
- * was not recorded). Read from the first line of its first calls; a line longer than
- * START_BYTES is judged by its method and the start of its target.
+ * A stream's first line (empty lines before it skipped, RFC 9112 2.2), up to START_BYTES, and
+ * whether it ended within them.
  */
-function streamStart(chunks: TcpChunk[]): "status" | "request" | null {
+function firstLine(chunks: TcpChunk[]): { line: string; ended: boolean } {
   let line = "";
   let ended = false;
   read: for (const c of chunks) {
@@ -129,7 +134,17 @@ function streamStart(chunks: TcpChunk[]): "status" | "request" | null {
       if (line.length >= START_BYTES) break read;
     }
   }
-  line = line.replace(/\r$/, "");
+  return { line: line.replace(/\r$/, ""), ended };
+}
+
+/**
+ * What a stream begins with: a status line (the server's answers), a request line (the
+ * client's requests; empty lines before it are allowed, RFC 9112 2.2), or neither (its start
+ * was not recorded). Read from the first line of its first calls; a line longer than
+ * START_BYTES is judged by its method and the start of its target.
+ */
+function streamStart(chunks: TcpChunk[]): "status" | "request" | null {
+  const { line, ended } = firstLine(chunks);
   if (/^HTTP\/\d\.\d \d{3}( |$)/.test(line)) return "status";
   const method = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /;
   const request = ended ? /^[^ ]+ [^\s]+ HTTP\/\d\.\d$/ : /^[^ ]+ [^\s]/;
@@ -151,6 +166,25 @@ function isHttp2(chunks: TcpChunk[]): boolean {
   }
   const b = head.subarray(0, n);
   return startsWithHttp2Preface(b, true) || startsWithHttp2Settings(b) === 1;
+}
+
+/** The target of a client stream that begins with `CONNECT host:port HTTP/1.x`, else null. */
+function connectTarget(chunks: TcpChunk[]): string | null {
+  return /^CONNECT ([^\s]+) HTTP\/\d\.\d$/.exec(firstLine(chunks).line)?.[1] ?? null;
+}
+
+/** Whether a server stream begins with a 2xx status line (a proxy's yes to a CONNECT). */
+function startsWith2xx(chunks: TcpChunk[]): boolean {
+  return /^HTTP\/\d\.\d 2\d\d( |$)/.test(firstLine(chunks).line);
+}
+
+/**
+ * Whether a stream begins with a TLS handshake record's header (type 22, version 3.0 to 3.4):
+ * a ClientHello or ServerHello, the first bytes through a proxy's tunnel.
+ */
+function startsWithTlsRecord(chunks: TcpChunk[]): boolean {
+  const d = chunks.find((c) => c.data.length > 0)?.data;
+  return d !== undefined && d.length >= 3 && d[0] === 0x16 && d[1] === 3 && d[2] <= 4;
 }
 
 /** A stream's first bytes as a problem message shows them. */
@@ -223,6 +257,21 @@ export function splitTcpConnection(list: TcpChunk[]): TcpConnection {
       });
     }
   }
+  const target = out.client ? connectTarget(out.client.chunks) : null;
+  if (target !== null) {
+    // a proxy's tunnel: the CONNECT and the answer recorded, maybe the first tunnelled bytes
+    out.tunnel = { target };
+    out.unread = [];
+  } else if (
+    !out.client && out.server && startsWith2xx(out.server.chunks) && out.unread.length &&
+    out.unread.every(({ stream }) => startsWithTlsRecord(stream.chunks))
+  ) {
+    // a recording made before the kernel side knew CONNECT: the socket was judged by the
+    // proxy's 200, so the CONNECT is missing and the tunnel's TLS bytes were recorded
+    out.tunnel = { target: null };
+    out.client = out.unread[0].stream;
+    out.unread = [];
+  }
   out.clientPid = out.client?.sender ?? out.server?.receiver ?? null;
   out.serverPid = out.server?.sender ?? out.client?.receiver ?? null;
   out.port = out.client?.serverPort ?? out.server?.serverPort ?? null;
@@ -256,7 +305,7 @@ export function speaksLlmApi(client: TcpStream | undefined): boolean {
 
 /** Whether a connection is an LLM API's (read into the HTTP and LLM tables, not as MCP). */
 export function isLlmConnection(t: TcpConnection): boolean {
-  return !t.http2 && speaksLlmApi(t.client);
+  return !t.http2 && !t.tunnel && speaksLlmApi(t.client);
 }
 
 /** A connection's rows and the connection rebuilt from them (as `tls_stream.ts` gives them). */

@@ -3,7 +3,10 @@
  * address and whether it is on loopback, from the `ipc` rows' addresses (rows from before the
  * addresses were recorded: loopback); the LLM connection's `host` fallback; and MCP over HTTP
  * off loopback read only for a server its client sent JSON-RPC to — a REST API, a download or
- * an LLM API on the LAN are not read as MCP and say nothing.
+ * an LLM API on the LAN are not read as MCP and say nothing. A proxy's CONNECT tunnel
+ * (`HTTPS_PROXY` on loopback): its target kept, nothing unread, not an LLM connection (its TLS
+ * is read from the TLS hooks); a recording whose CONNECT was not recorded gives a tunnel of
+ * unknown target.
  */
 import assert from "node:assert/strict";
 import {
@@ -160,4 +163,59 @@ Deno.test("MCP off loopback: only a server the client sent JSON-RPC to; REST and
       [9n, "notifications/tools/list_changed", null, 10, "10.0.0.7", 3001],
     ],
   );
+});
+
+const tunnelText = (s: string) => new TextEncoder().encode(s);
+const TLS_START = Uint8Array.from([0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03]);
+
+function tunnelChunk(direction: "write" | "read", data: Uint8Array, seq: number): TcpChunk {
+  return {
+    recording: "r",
+    pid: 7,
+    conn: 50n,
+    channel: 50n,
+    direction,
+    seq: BigInt(seq),
+    ts_ns: BigInt(seq),
+    peer_pid: null,
+    local_port: 40000,
+    remote_port: 3128,
+    data,
+    truncated: false,
+    lost: 0n,
+  };
+}
+
+Deno.test("a CONNECT tunnel: its target, no stream unread, not an LLM connection", () => {
+  const t = splitTcpConnection([
+    tunnelChunk(
+      "write",
+      tunnelText("CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n"),
+      0,
+    ),
+    tunnelChunk("read", tunnelText("HTTP/1.1 200 Connection established\r\n\r\n"), 0),
+  ]);
+  assert.deepEqual(t.tunnel, { target: "api.openai.com:443" });
+  assert.deepEqual(t.unread, []);
+  assert.equal(t.clientPid, 7);
+  assert.equal(t.port, 3128);
+  assert.equal(isLlmConnection(t), false);
+});
+
+Deno.test("a tunnel whose CONNECT was not recorded: the 2xx, then TLS both ways", () => {
+  const t = splitTcpConnection([
+    tunnelChunk("read", tunnelText("HTTP/1.0 200 Connection established\r\n\r\n"), 0),
+    tunnelChunk("write", TLS_START, 0),
+    tunnelChunk("read", TLS_START, 1),
+  ]);
+  assert.deepEqual(t.tunnel, { target: null });
+  assert.deepEqual(t.unread, []);
+  assert.equal(t.clientPid, 7);
+  // without the 2xx, or with other bytes than TLS_START, the stream stays unread
+  const other = splitTcpConnection([
+    tunnelChunk("read", tunnelText("HTTP/1.0 200 Connection established\r\n\r\n"), 0),
+    tunnelChunk("write", tunnelText("\u0000\u0001garbage"), 0),
+  ]);
+  assert.equal(other.tunnel, undefined);
+  assert.equal(other.unread.length, 1);
 });

@@ -13,7 +13,8 @@
  * row saying so. A connection that is cleartext HTTP/2 (h2c: its client's preface or its
  * server's SETTINGS frame first) is not read at all, with one `problems` row. A connection
  * whose client sent a request of an LLM API (`../cleartext_http.ts`: a model server over plain
- * HTTP) is not MCP's: it is read into the HTTP and LLM tables instead, and skipped here.
+ * HTTP) is not MCP's: it is read into the HTTP and LLM tables instead, and skipped here; nor is
+ * an HTTP proxy's CONNECT tunnel (`HTTPS_PROXY` on loopback), whose TLS the TLS hooks read.
  *
  * Off loopback (a server on another machine, `server_host` its address), where the capture
  * records any plain HTTP a traced process makes or serves, a connection is read only when its
@@ -117,6 +118,8 @@ export function httpMcpMessages(
     }
     // an LLM API's connection (a model server over plain HTTP): read by the HTTP tables
     if (isLlmConnection(t)) continue;
+    // a proxy's CONNECT tunnel (HTTPS_PROXY on loopback): its TLS is read from the TLS hooks
+    if (t.tunnel) continue;
     const { client, server, unread } = t;
     const clientPid = client?.sender ?? server?.receiver ?? null;
     const serverPid = server?.sender ?? client?.receiver ?? null;

@@ -325,3 +325,41 @@ Deno.test("h2c calls the capture withheld after a gap are counted in its problem
     ),
   );
 });
+
+Deno.test("an HTTP proxy's CONNECT tunnel on loopback is neither MCP nor a problem", async () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+  // a TLS 1.2-framed handshake record's start, as a ClientHello and a ServerHello begin
+  const hello = Uint8Array.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03]);
+  const tls = (n: number) => Uint8Array.from({ length: n }, (_, i) => i < 10 ? hello[i] : i % 251);
+  const cat = (a: Uint8Array, b: Uint8Array) => Uint8Array.from([...a, ...b]);
+  const answer = text(
+    "HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy/1.11.1\r\n\r\n",
+  );
+  // as recorded now: the CONNECT and the proxy's answer, the tunnel's TLS left to the TLS hooks
+  const now = {
+    client: text("CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n\r\n"),
+    server: answer,
+  };
+  // as recorded before the kernel side knew CONNECT: from the proxy's answer on, TLS and all
+  const before = { client: tls(1500), server: cat(answer, tls(2000)) };
+  for (
+    const [name, conn, ends] of [
+      ["CONNECT recorded", now, [["client", "server"], ["client"], ["server"]]],
+      ["CONNECT not recorded", before, [["client"]]],
+    ] as const
+  ) {
+    for (const e of ends) {
+      const got = await analyse(kernelRows([conn], [...e]));
+      assert.deepEqual(got.rows, [], `${name} ${e}`);
+      assert.deepEqual(got.problems, [], `${name} ${e}`);
+    }
+  }
+  // TLS bytes after a refusal (407) are not a tunnel's: still said
+  const refused = {
+    client: tls(1500),
+    server: text("HTTP/1.1 407 Proxy Authentication Required\r\n\r\n"),
+  };
+  const got = await analyse(kernelRows([refused], ["client"]));
+  assert.equal(got.problems.length, 1);
+  assert.match(got.problems[0].message, /its start was not recorded/);
+});
