@@ -82,6 +82,13 @@ export interface RunAgentOptions {
    * this machine that is not loopback stands for a model server on the LAN.
    */
   hostname?: string;
+  /**
+   * A host name the agent is given for the server in place of its address (the API's own,
+   * `api.anthropic.com`; the URL keeps the server's port), which the server's certificate
+   * covers. Nothing maps it for the agent: it reaches the server through a proxy that resolves
+   * the name (`env` `HTTPS_PROXY`, `http_proxy.ts`). Only for a server the runner starts.
+   */
+  apiHost?: string;
   /** Run this executable instead of the pinned one (another build of the same agent). */
   binary?: string;
   /** Codex's transport (default "websocket"; see codex_profile.ts). */
@@ -198,6 +205,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     );
   });
 
+  if (opts.apiHost !== undefined && opts.server) {
+    throw new Error("runAgent: apiHost needs a server the runner starts (its certificate)");
+  }
   const scenario = await scenarioOf(opts.scenario);
   const transcript = await transcriptOf(opts.transcript);
 
@@ -222,6 +232,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     plainHttp: opts.plainHttp,
     hostname: opts.hostname,
     logFile: opts.logFile,
+    extraNames: opts.apiHost !== undefined ? [opts.apiHost] : undefined,
     vars: { workdir },
     websocket: {
       compression: opts.websocketCompression,
@@ -254,10 +265,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       }
       if (m.url !== undefined) server.vars[`mcp_url_${m.name}`] = m.url;
     }
+    const origin = opts.apiHost === undefined
+      ? server.origin
+      : `${new URL(server.origin).protocol}//${opts.apiHost}:${server.port}`;
     const setup: AgentSetup = {
       home,
       workdir,
-      server,
+      server: { origin, url: `${origin}/v1`, caCertPath: server.caCertPath },
       model: opts.model,
       transport: opts.transport,
       mcpServers,
