@@ -20,7 +20,10 @@
  * (`HTTP/1.`), or cleartext HTTP/2's start (the client's preface `PRI * HTTP/2.0`, the
  * server's SETTINGS frame: h2c, as gRPC speaks it); its bytes are then recorded with the local
  * and remote ports and addresses, so that user space can pair the two ends (the ports the
- * connection was made with, also at the exit of a call during which the peer reset it).
+ * connection was made with, also at the exit of a call during which the peer reset it). A
+ * client's `CONNECT host:port` to an HTTP proxy on loopback (`HTTPS_PROXY`) is recorded too,
+ * with the proxy's answer, up to the tunnel's first TLS record: from there the connection
+ * carries ciphertext (the TLS hooks see its plaintext) and is left alone.
  *
  * Cleartext HTTP to any other address (a model server on the LAN: Ollama on a GPU box, vLLM in
  * a cluster): a TCP socket whose peer is not on loopback is recorded only when its first bytes
@@ -55,6 +58,8 @@ enum ipc_judge {
 	IPC_JSONRPC = 0,      /* a pipe or unix socket: JSON-RPC */
 	IPC_HTTP = 1,         /* loopback TCP: an HTTP/1 request or status line, or h2c */
 	IPC_HTTP_REQUEST = 2, /* TCP to any other address: an HTTP/1 request in origin form */
+	IPC_CONNECT = 3,      /* an HTTP CONNECT request: a proxy's tunnel begins */
+	IPC_TLS = 4,          /* a TLS handshake record: the tunnel now carries TLS */
 };
 
 struct ipc_key {
@@ -66,7 +71,8 @@ struct ipc_chan {
 	__u64 off[2]; /* bytes the recorded calls moved, by direction: the streams' offsets */
 	__u8 verdict; /* enum ipc_verdict */
 	__u8 tries;   /* calls judged while undecided */
-	__u8 _pad[6];
+	__u8 tunnel;  /* TCP: its first recorded call was an HTTP CONNECT (a proxy's tunnel) */
+	__u8 _pad[5];
 };
 
 /* Every pipe and unix socket a traced process moved bytes on, judged or being judged. LRU: a
@@ -246,13 +252,28 @@ static __always_inline int jsonrpc_start(const __u8 *b, __u32 n)
 
 /* How an HTTP/1 request or response starts: a method and the start of its target, or the
  * status line's version; or how cleartext HTTP/2 with prior knowledge (h2c: gRPC, an MCP
- * server spoken over HTTP/2) starts on the client's side: its preface, `PRI * HTTP/2.0`. The
- * first HTTP_REQUESTS are requests (all that IPC_HTTP_REQUEST takes). */
-#define HTTP_STARTS 9
+ * server spoken over HTTP/2) starts on the client's side: its preface, `PRI * HTTP/2.0`; and an
+ * HTTP proxy's `CONNECT `, taken on loopback only. The first HTTP_REQUESTS are requests in
+ * origin form (all that IPC_HTTP_REQUEST takes). */
+#define HTTP_STARTS 10
 #define HTTP_REQUESTS 7
 static const char http_starts[HTTP_STARTS][WORD_KEY_MAX + 1] = {
 	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.", "PRI * HT",
+	"CONNECT ",
 };
+static const char connect_start[1][WORD_KEY_MAX + 1] = {"CONNECT "};
+
+/* Whether a TLS handshake record's header starts at b (n bytes, 1 to IPC_PEEK): type 22,
+ * version 3.x (SSL 3.0 to TLS 1.3 all write 3.1 to 3.4 there, or 3.0); 1 yes, 0 no, -1 too few
+ * bytes to tell. b must have 3 bytes readable. */
+static __always_inline int tls_record_start(const __u8 *b, __u32 n)
+{
+	if (b[0] != 0x16)
+		return 0;
+	if (n < 3)
+		return n < 2 || b[1] == 3 ? -1 : 0;
+	return b[1] == 3 && b[2] <= 4;
+}
 
 /*
  * Whether an HTTP/2 server's first bytes start at b (n bytes, 1 to IPC_PEEK): the header of
@@ -277,9 +298,11 @@ static __always_inline int h2_settings_start(const __u8 *b, __u32 n)
 
 /*
  * Whether what `judge` (enum ipc_judge) looks for starts at p->b: JSON-RPC; an HTTP/1 request
- * or response or h2c; an HTTP/1 request only. 1 yes, 0 no, -1 too few bytes to tell. A global
- * function: the verifier checks it once, on its own, instead of at every path of sys_exit that
- * reaches it (each position of each branch multiplied the states it explored).
+ * or response, h2c or a CONNECT; an HTTP/1 request in origin form only; an HTTP CONNECT
+ * request; a TLS handshake record (a proxy's tunnel now carrying TLS). 1 yes, 0 no, -1 too few
+ * bytes to tell. A global function: the verifier checks it once, on its own, instead of at
+ * every path of sys_exit that reaches it (each position of each branch multiplied the states it
+ * explored).
  */
 __noinline int sl_ipc_start(const struct ipc_peek *p, int judge)
 {
@@ -290,6 +313,10 @@ __noinline int sl_ipc_start(const struct ipc_peek *p, int judge)
 		return -1;
 	if (judge == IPC_JSONRPC)
 		return jsonrpc_start(p->b, n);
+	if (judge == IPC_CONNECT)
+		return word_start(p->b, n, connect_start, 1);
+	if (judge == IPC_TLS)
+		return tls_record_start(p->b, n);
 	int v = word_start(p->b, n, http_starts, HTTP_STARTS);
 	if (judge == IPC_HTTP_REQUEST)
 		return v > HTTP_REQUESTS ? 0 : v > 0 ? 1 : v;
@@ -589,6 +616,15 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 			return 0;
 		}
 		ch->verdict = IPC_RECORD;
+		if (kind == SL_IPC_TCP &&
+		    sl_ipc_judge(c.base, c.iov, c.iovcnt, ret, IPC_CONNECT) == 1)
+			ch->tunnel = 1;
+	} else if (ch->tunnel &&
+		   sl_ipc_judge(c.base, c.iov, c.iovcnt, ret, IPC_TLS) == 1) {
+		/* a proxy's tunnel (CONNECT, 2xx) now carries TLS: its bytes are ciphertext, whose
+		 * plaintext the TLS hooks see; the rest of the connection is not recorded */
+		ch->verdict = IPC_OTHER;
+		return 0;
 	}
 
 	c.dir = (how >> 4) ? SL_TLS_READ : SL_TLS_WRITE;

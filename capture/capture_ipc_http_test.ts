@@ -4,7 +4,7 @@
  * child HTTP server on 127.0.0.1 and on ::1, which answers JSON and then an event stream. Both
  * ends are in ipc.arrow as `tcp`, paired by their ports (peer pid and peer inode), with the
  * secrets masked at the same length; raw bytes on loopback TCP that are not HTTP are not
- * recorded.
+ * recorded; an HTTP proxy's CONNECT tunnel is recorded up to its first TLS record.
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
@@ -188,5 +188,50 @@ Deno.test({
       const ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
       assert.equal(stream(server.filter((r) => r.direction === "write")), ans);
       assert.equal(stream(client.filter((r) => r.direction === "read")), ans);
+    }),
+});
+
+/**
+ * An HTTP proxy on loopback (`HTTPS_PROXY`): the client asks `CONNECT host:443`, the proxy
+ * answers 200, then both speak TLS records through the tunnel (a ClientHello-like record, then
+ * application-data-like ones each way). Both ends traced.
+ */
+const TUNNEL_PY = `
+import socket, sys, json
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+k = socket.create_connection(l.getsockname()); a, _ = l.accept()
+k.sendall(b"CONNECT api.anthropic.com:443 HTTP/1.1\\r\\nHost: api.anthropic.com:443\\r\\nProxy-Authorization: Basic U0VDUkVU\\r\\n\\r\\n")
+a.recv(1000)
+a.sendall(b"HTTP/1.1 200 Connection established\\r\\n\\r\\n")
+k.recv(1000)
+k.sendall(b"\\x16\\x03\\x01\\x00\\x05hello"); a.recv(1000)
+a.sendall(b"\\x16\\x03\\x03\\x00\\x05hello"); k.recv(1000)
+for _ in range(4):
+    k.sendall(b"\\x17\\x03\\x03\\x00\\x08CIPHERTX"); a.recv(1000)
+    a.sendall(b"\\x17\\x03\\x03\\x00\\x08CIPHERTX"); k.recv(1000)
+open(sys.argv[1], "w").write(json.dumps({"port": l.getsockname()[1]}))
+`;
+
+Deno.test({
+  name: "an HTTP proxy's CONNECT tunnel is recorded up to its first TLS record, from both ends",
+  ignore: skipWithoutRoot(),
+  fn: () =>
+    captureWithLog(["/usr/bin/python3", "-c", TUNNEL_PY], async ({ rec, logPath }) => {
+      const { port } = JSON.parse(await Deno.readTextFile(logPath));
+      const rows = rec.ipc.filter((r) => r.local_port === port || r.remote_port === port);
+      const seen = (client: boolean, direction: string) =>
+        stream(
+          rows.filter((r) => (r.remote_port === port) === client && r.direction === direction),
+        );
+      const connect = "CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n" +
+        "Proxy-Authorization: **************\r\n\r\n";
+      const answer = "HTTP/1.1 200 Connection established\r\n\r\n";
+      // the client's end and the proxy's: the CONNECT (its credentials masked, same length) and
+      // the 200, and nothing after
+      assert.equal(seen(true, "write"), connect);
+      assert.equal(seen(true, "read"), answer);
+      assert.equal(seen(false, "read"), connect);
+      assert.equal(seen(false, "write"), answer);
+      assert.ok(!rows.some((r) => r.data[0] === 0x16 || r.data[0] === 0x17), "no TLS recorded");
     }),
 });

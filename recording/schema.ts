@@ -268,8 +268,11 @@ export const ipcTable = table(
     "HTTP/2 client preface or a SETTINGS frame (an HTTP/2 server's first bytes), a TCP socket " +
     "to any other address only if its first call began with an HTTP/1 request in origin form " +
     "(`GET /`, `POST /`, ...: the client's request, or the request a traced server read); " +
-    "ordinary pipes and other TCP (TLS, a proxy's CONNECT tunnel) are not. Secrets are masked " +
-    "(same length) unless capture " +
+    "ordinary pipes and other TCP (TLS, a proxy's CONNECT tunnel off loopback) are not. A " +
+    "client's `CONNECT host:port` to an HTTP proxy on loopback (`HTTPS_PROXY`) and the proxy's " +
+    "answer are recorded up to the tunnel's first TLS record, not after it (its plaintext is in " +
+    "`tls`; earlier recordings have the tunnel from the proxy's answer on, ciphertext included, " +
+    "and no CONNECT). Secrets are masked (same length) unless capture " +
     "ran with --keep-secrets: HTTP secret headers (as in `tls`, in HPACK blocks for HTTP/2), " +
     "and secret-named string " +
     "values in the first JSON-RPC message each way (`initialize` and its answer; not in HTTP/2 " +
