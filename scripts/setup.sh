@@ -14,6 +14,7 @@ APT_PACKAGES=(
   ca-certificates curl openssl python3 procps iproute2 util-linux binutils golang-go
   chromium jupyter-nbconvert jupyter-client jupyter-core python3-ipykernel
   libssl-dev git libcurl3-gnutls python3-h2
+  tinyproxy # the HTTP proxy agents are run behind (HTTPS_PROXY): lab/agents/http_proxy.ts
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

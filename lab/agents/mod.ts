@@ -30,6 +30,7 @@ export { CODEX_DEFAULT_MODEL, codexProfile } from "./codex_profile.ts";
 export { OPENCODE_DEFAULT_MODEL, opencodeProfile } from "./opencode_profile.ts";
 export { QWEN_DEFAULT_MODEL, qwenProfile } from "./qwen_profile.ts";
 export { withHostsFile } from "./hosts_namespace.ts";
+export { type HttpProxy, type HttpProxyOptions, startHttpProxy } from "./http_proxy.ts";
 export { parseAgentArgs, run } from "./main.ts";
 export {
   launcherScript,

@@ -1,0 +1,170 @@
+/**
+ * As root: a real agent behind a company's HTTP proxy (`HTTPS_PROXY=http://proxy:3128`), here
+ * Debian's tinyproxy (`lab/agents/http_proxy.ts`), runs the tool_marker scenario under capture.
+ * The agent is given the scripted server as `https://API_HOST:PORT` (api.anthropic.com,
+ * generativelanguage.googleapis.com, api.openai.com: the server's certificate covers them) and
+ * cannot resolve that name itself: only the proxy can (its own hosts file), so the agent must
+ * `CONNECT API_HOST:PORT` through it and speak TLS inside the tunnel. Each agent runs three
+ * times: without a proxy (the baseline), with the proxy on 127.0.0.1 (the kernel side sees the
+ * CONNECT on loopback TCP) and with it on an address of this machine that is not loopback (as a
+ * proxy on the LAN: nothing of it is recorded but the connect).
+ *
+ * Asserted per agent: the calls are recovered as without the proxy (kinds, model, tokens, the
+ * tool call and its result), the LLM endpoint is the API host (the Host header inside the
+ * tunnel), the agent's connections go to the proxy and nowhere else, the tunnel's ciphertext is
+ * not recorded (on loopback: the CONNECT and the proxy's 200 only, its target the API host),
+ * nothing is read as MCP, and no problems or findings beyond the baseline's.
+ */
+import assert from "node:assert/strict";
+import { runAgent, type RunAgentResult, startHttpProxy } from "../agents/mod.ts";
+import type { AgentName } from "../agents/agent_profile.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+import { analyzeRecording } from "../../analysis/analyze.ts";
+import { queryDb } from "../../analysis/analysed_db.ts";
+import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analysis/testing.ts";
+import { captureCommand } from "../../capture/command_line.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+const RUNS: { agent: AgentName; host: string; model: string }[] = [
+  { agent: "claude", host: "api.anthropic.com", model: "claude-opus-5-5" },
+  { agent: "gemini", host: "generativelanguage.googleapis.com", model: "gemini-3.8-flash" },
+  // in its default transport: Responses over a WebSocket, through the tunnel too
+  { agent: "codex", host: "api.openai.com", model: "gpt-5.5" },
+];
+
+/** An IPv4 address of this machine that is not loopback (where a LAN proxy would be). */
+function otherAddress(): string | undefined {
+  return Deno.networkInterfaces().find((i) => i.family === "IPv4" && !i.address.startsWith("127."))
+    ?.address;
+}
+
+type Row = Record<string, unknown>;
+
+interface Run {
+  result: RunAgentResult;
+  q: (sql: string) => Promise<Row[]>;
+  problems: string[];
+  proxyLog: string;
+}
+
+/** Runs the agent under capture, through a proxy listening on `listen` (none: direct). */
+async function run(agent: AgentName, host: string, listen?: string): Promise<Run> {
+  const tmp = await Deno.makeTempDir({ prefix: `sl-proxy-${agent}-` });
+  const out = `${tmp}/rec`;
+  const proxy = listen === undefined
+    ? undefined
+    : await startHttpProxy({ listen, hosts: { [host]: "127.0.0.1" }, dir: tmp });
+  let result: RunAgentResult;
+  try {
+    result = await runAgent({
+      agent,
+      scenario: `${ROOT}lab/scenarios/tool_marker.json`,
+      ...(proxy ? { apiHost: host, env: { HTTPS_PROXY: proxy.url } } : {}),
+      wrap: (argv) => captureCommand(out, argv),
+    });
+  } finally {
+    await proxy?.close();
+  }
+  assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
+  const s = await analyzeRecording(out, prices, { quiet: true });
+  const proxyLog = (await proxy?.log()) ?? "";
+  return { result, q: (sql) => queryDb(s.db, sql), problems: s.problems, proxyLog };
+}
+
+/** A problem's message with its numbers (pids, inodes, ports) made alike. */
+const shape = (p: string) => p.replace(/\d+/g, "N");
+
+for (const { agent, host, model } of RUNS) {
+  Deno.test({
+    name: `${agent} behind an HTTP proxy (CONNECT), on loopback and not: calls, host, peer`,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const base = await run(agent, host);
+      const baseCalls = await base.q(
+        "SELECT kind, model, input_tokens, output_tokens FROM llm_calls ORDER BY llm_call_id",
+      );
+      const baseFindings = await base.q("SELECT DISTINCT kind FROM findings ORDER BY kind");
+      const want = scenarioExpectations(agent);
+      const lan = otherAddress();
+      for (const listen of ["127.0.0.1", lan]) {
+        if (listen === undefined) {
+          console.warn(`${agent}: no non-loopback IPv4 address here: the LAN proxy not tried`);
+          continue;
+        }
+        const what = `${agent} via the proxy on ${listen}`;
+        const p = await run(agent, host, listen);
+        // the agent did go through the proxy, to the API host
+        assert.match(
+          p.proxyLog,
+          new RegExp(`Request \\(file descriptor \\d+\\): CONNECT ${host}:`),
+        );
+        // the calls, as without the proxy
+        const calls = await p.q("SELECT * FROM llm_calls ORDER BY llm_call_id");
+        assert.deepEqual(
+          calls.map((c) => [c.kind, c.model, c.input_tokens, c.output_tokens]),
+          baseCalls.map((c) => [c.kind, c.model, c.input_tokens, c.output_tokens]),
+          what,
+        );
+        const served = p.result.requests.filter((r) => r.method === "POST");
+        assert.deepEqual(calls.map((c) => c.kind), served.map((r) => r.kind), what);
+        const main = calls.filter((c) => c.kind === "main");
+        assert.equal(main.length, want.length, what);
+        main.forEach((c, i) => {
+          assertScriptedAnswer(c as never, want[i]);
+          assert.equal(c.model, model);
+        });
+        const tools = await p.q("SELECT * FROM tool_calls ORDER BY tool_call_id");
+        assert.equal(tools.length, 1, what);
+        assert.equal(tools[0].name, want[0].tool!.name);
+        assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input);
+        assert.equal(tools[0].result_llm_call_id, main[1].llm_call_id);
+        // the LLM endpoint is the API host (inside the tunnel), not the proxy
+        const hosts = await p.q(
+          "SELECT DISTINCT e.host FROM llm_calls c JOIN http_exchanges e USING (recording, exchange_id)",
+        );
+        assert.equal(hosts.length, 1, what);
+        assert.match(String(hosts[0].host), new RegExp(`^${host.replaceAll(".", "\\.")}:\\d+$`));
+        // the calls' process connected to the proxy, and to nothing else over the internet
+        const pids = [...new Set(calls.map((c) => c.pid))].join(", ");
+        const connects = await p.q(
+          `SELECT DISTINCT addr, port FROM net WHERE op = 'connect' AND pid IN (${pids}) ` +
+            "AND family IN ('inet', 'inet6') AND port <> 53",
+        );
+        assert.ok(connects.length > 0, what);
+        for (const c of connects) {
+          assert.equal(c.addr, listen, `${what}: ${JSON.stringify(connects)}`);
+        }
+        // on loopback: the CONNECT and the 200 recorded, not the tunnel's ciphertext
+        const tcp = await p.q(
+          `SELECT direction, decode(data) AS text FROM ipc WHERE kind = 'tcp' AND pid IN (${pids}) ` +
+            "ORDER BY ts_ns",
+        );
+        if (listen.startsWith("127.")) {
+          assert.ok(tcp.length > 0, `${what}: the CONNECT is recorded`);
+          for (const r of tcp) {
+            assert.match(
+              String(r.text),
+              r.direction === "write"
+                ? new RegExp(`^CONNECT ${host}:\\d+ HTTP/1\\.1\r\n`)
+                : /^HTTP\/1\.\d 200 /,
+              what,
+            );
+          }
+        } else {
+          assert.deepEqual(tcp, [], `${what}: a LAN proxy's TCP is not recorded`);
+        }
+        const mcp = await p.q("SELECT count(*) AS n FROM mcp_messages");
+        assert.equal(Number(mcp[0].n), 0, `${what}: nothing read as MCP`);
+        // no problems and no findings that the run without the proxy did not have
+        const baseProblems = new Set(base.problems.map(shape));
+        assert.deepEqual(p.problems.filter((x) => !baseProblems.has(shape(x))), [], what);
+        assert.deepEqual(
+          await p.q("SELECT DISTINCT kind FROM findings ORDER BY kind"),
+          baseFindings,
+          what,
+        );
+      }
+    },
+  });
+}
