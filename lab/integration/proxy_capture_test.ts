@@ -132,6 +132,11 @@ for (const { agent, host, model } of RUNS) {
             "AND family IN ('inet', 'inet6') AND port <> 53",
         );
         assert.ok(connects.length > 0, what);
+        // the proxy resolved the API's name, not the agent
+        const dns = await p.q(
+          `SELECT qname FROM net WHERE op = 'dns' AND rtrim(lower(qname), '.') = '${host}'`,
+        );
+        assert.deepEqual(dns, [], what);
         for (const c of connects) {
           assert.equal(c.addr, listen, `${what}: ${JSON.stringify(connects)}`);
         }
