@@ -17,7 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { runAgent, type RunAgentResult, startHttpProxy } from "../agents/mod.ts";
-import type { AgentName } from "../agents/agent_profile.ts";
+import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
@@ -26,11 +26,13 @@ import { captureCommand } from "../../capture/command_line.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-const RUNS: { agent: AgentName; host: string; model: string }[] = [
+const RUNS: { agent: AgentName; host: string; model: string; transport?: CodexTransport }[] = [
   { agent: "claude", host: "api.anthropic.com", model: "claude-opus-5-5" },
   { agent: "gemini", host: "generativelanguage.googleapis.com", model: "gemini-3.8-flash" },
   // in its default transport: Responses over a WebSocket, through the tunnel too
   { agent: "codex", host: "api.openai.com", model: "gpt-5.5" },
+  // and over HTTP/2 with server-sent events
+  { agent: "codex", host: "api.openai.com", model: "gpt-5.5", transport: "http" },
 ];
 
 /** An IPv4 address of this machine that is not loopback (where a LAN proxy would be). */
@@ -49,7 +51,12 @@ interface Run {
 }
 
 /** Runs the agent under capture, through a proxy listening on `listen` (none: direct). */
-async function run(agent: AgentName, host: string, listen?: string): Promise<Run> {
+async function run(
+  agent: AgentName,
+  host: string,
+  transport: CodexTransport | undefined,
+  listen?: string,
+): Promise<Run> {
   const tmp = await Deno.makeTempDir({ prefix: `sl-proxy-${agent}-` });
   const out = `${tmp}/rec`;
   const proxy = listen === undefined
@@ -60,6 +67,7 @@ async function run(agent: AgentName, host: string, listen?: string): Promise<Run
     result = await runAgent({
       agent,
       scenario: `${ROOT}lab/scenarios/tool_marker.json`,
+      transport,
       ...(proxy ? { apiHost: host, env: { HTTPS_PROXY: proxy.url } } : {}),
       wrap: (argv) => captureCommand(out, argv),
     });
@@ -75,12 +83,14 @@ async function run(agent: AgentName, host: string, listen?: string): Promise<Run
 /** A problem's message with its numbers (pids, inodes, ports) made alike. */
 const shape = (p: string) => p.replace(/\d+/g, "N");
 
-for (const { agent, host, model } of RUNS) {
+for (const { agent, host, model, transport } of RUNS) {
   Deno.test({
-    name: `${agent} behind an HTTP proxy (CONNECT), on loopback and not: calls, host, peer`,
+    name: `${agent}${
+      transport ? ` (${transport})` : ""
+    } behind an HTTP proxy (CONNECT), on loopback and not: calls, host, peer`,
     ignore: skipWithoutRoot(),
     async fn() {
-      const base = await run(agent, host);
+      const base = await run(agent, host, transport);
       const baseCalls = await base.q(
         "SELECT kind, model, input_tokens, output_tokens FROM llm_calls ORDER BY llm_call_id",
       );
@@ -93,7 +103,7 @@ for (const { agent, host, model } of RUNS) {
           continue;
         }
         const what = `${agent} via the proxy on ${listen}`;
-        const p = await run(agent, host, listen);
+        const p = await run(agent, host, transport, listen);
         // the agent did go through the proxy, to the API host
         assert.match(
           p.proxyLog,
