@@ -8,7 +8,7 @@
  * recorded), `tls.arrow` the calls. The analysis must give the scripted calls with the API host
  * as their endpoint, the proxy as the connection's peer, and no problem and no MCP from the
  * CONNECT. (A recording made before the kernel side knew CONNECT, the tunnel recorded from the
- * proxy's 200 on, ciphertext and all: `mcp/http_messages_test.ts`, `loopback_http_test.ts`.)
+ * proxy's 200 on, ciphertext and all: `mcp/http_messages_test.ts`, `cleartext_http_test.ts`.)
  */
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
@@ -20,7 +20,7 @@ import { queryRows } from "../kit/sql_runner.ts";
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
 import { assertScriptedAnswer, fixtureDir, scenarioExpectations, served } from "./testing.ts";
-import { splitTcpConnection, type TcpChunk } from "./loopback_http.ts";
+import { splitTcpConnection, type TcpChunk } from "./cleartext_http.ts";
 
 const NAME = "claude_proxy";
 const dec = new TextDecoder();
