@@ -8,16 +8,17 @@
  * cleartext, the calls the agent's, and not read the connection as MCP too.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { analyzeRecording } from "./analyze.ts";
 import { withDb } from "./analysed_db.ts";
-import { queryRows } from "../kit/sql_runner.ts";
-import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
-import { CLEARTEXT_FIXTURES, fixtureDir, prices, scenarioExpectations, served } from "./testing.ts";
-import { assertScriptedAnswer } from "./testing.ts";
+import {
+  analysedFixture,
+  assertScriptedAnswer,
+  CLEARTEXT_FIXTURES,
+  fixtureDir,
+  prices,
+  scenarioExpectations,
+  served,
+} from "./testing.ts";
 import {
   httpExchangesTable,
   type LlmCallRow,
@@ -33,21 +34,6 @@ import { readMcpMessages } from "./mcp/build.ts";
 
 const NAME = CLEARTEXT_FIXTURES[0];
 const dec = new TextDecoder();
-
-/** The fixture analysed in a temporary copy; `fn` queries its database. */
-async function analysed<T>(
-  fn: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
-): Promise<T> {
-  const tmp = mkdtempSync(join(tmpdir(), "sightline-cleartext-"));
-  try {
-    const dir = join(tmp, NAME);
-    cpSync(fixtureDir(NAME), dir, { recursive: true });
-    const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
-    return await withDb(s.db, (c) => fn((sql) => queryRows(c, sql)), { readOnly: true });
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
 
 Deno.test("plain-HTTP fixture: the recording has the LLM traffic in ipc (tcp), none in tls", () => {
   const rec = openRecording(fixtureDir(NAME));
@@ -65,7 +51,7 @@ Deno.test("plain-HTTP fixture: the recording has the LLM traffic in ipc (tcp), n
 });
 
 Deno.test("plain-HTTP fixture: calls, tokens, tool call and its actions as over TLS", async () => {
-  await analysed(async (q) => {
+  await analysedFixture(NAME, async (q) => {
     assert.deepEqual(await q("SELECT source, kind, message FROM problems"), []);
     const calls = await q(
       "SELECT * FROM llm_calls ORDER BY llm_call_id",
@@ -116,7 +102,7 @@ Deno.test("plain-HTTP fixture: calls, tokens, tool call and its actions as over 
 });
 
 Deno.test("plain-HTTP fixture: exchanges hold what the server got and sent; not MCP too", async () => {
-  await analysed(async (q) => {
+  await analysedFixture(NAME, async (q) => {
     const s = served(NAME);
     const xs = await q(
       "SELECT *, decode(response_body) AS response_text FROM http_exchanges ORDER BY exchange_id",

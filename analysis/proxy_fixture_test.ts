@@ -11,34 +11,18 @@
  * proxy's 200 on, ciphertext and all: `mcp/http_messages_test.ts`, `cleartext_http_test.ts`.)
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { analyzeRecording } from "./analyze.ts";
-import { withDb } from "./analysed_db.ts";
-import { queryRows } from "../kit/sql_runner.ts";
-import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
-import { assertScriptedAnswer, fixtureDir, scenarioExpectations, served } from "./testing.ts";
+import {
+  analysedFixture,
+  assertScriptedAnswer,
+  fixtureDir,
+  scenarioExpectations,
+  served,
+} from "./testing.ts";
 import { splitTcpConnection, type TcpChunk } from "./cleartext_http.ts";
 
 const NAME = "claude_proxy";
 const dec = new TextDecoder();
-
-/** The fixture analysed in a temporary copy; `fn` queries its database. */
-async function analysed<T>(
-  fn: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
-): Promise<T> {
-  const tmp = mkdtempSync(join(tmpdir(), "sightline-proxy-"));
-  try {
-    const dir = join(tmp, NAME);
-    cpSync(fixtureDir(NAME), dir, { recursive: true });
-    const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
-    return await withDb(s.db, (c) => fn((sql) => queryRows(c, sql)), { readOnly: true });
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
 
 /** The fixture's ipc rows as the loopback reader takes them (one connection, client's end). */
 function ipcChunks(): TcpChunk[] {
@@ -75,7 +59,7 @@ Deno.test("proxy fixture: ipc holds the CONNECT to the API host and the 200, not
 });
 
 Deno.test("proxy fixture: the scripted calls, the API host as endpoint, the proxy as peer", async () => {
-  await analysed(async (q) => {
+  await analysedFixture(NAME, async (q) => {
     assert.deepEqual(await q("SELECT source, kind, message FROM problems"), []);
     const calls = await q("SELECT * FROM llm_calls ORDER BY llm_call_id");
     const want = scenarioExpectations("claude");

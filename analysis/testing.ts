@@ -1,8 +1,9 @@
 /**
  * Test support for the analysis tests (not part of the public API): the real-agent fixtures
  * and their record of what the server received and sent, re-chunking a recording's TLS rows
- * (to check that the analysis does not depend on how bytes were split into TLS calls), and a
- * JSON-friendly digest of the built tables for golden files.
+ * (to check that the analysis does not depend on how bytes were split into TLS calls), a
+ * fixture analysed in a temporary copy, and a JSON-friendly digest of the built tables for golden
+ * files.
  */
 import assert from "node:assert/strict";
 import {
@@ -13,7 +14,11 @@ import {
   tlsView as viewOf,
   tlsViewOf,
 } from "./byte_streams.ts";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { analyzeRecording } from "./analyze.ts";
+import { withDb } from "./analysed_db.ts";
 import { chunkings } from "../protocols/testing.ts";
 import { buildHttpTables, connectionExchanges, type HttpTables } from "./http_tables.ts";
 import { loadPrices } from "./pricing.ts";
@@ -108,6 +113,25 @@ export interface Served {
 
 export function fixtureDir(agent: string): string {
   return `${FIXTURES}${agent}_tool_marker`;
+}
+
+/**
+ * Fixture `name` (its `_tool_marker` recording) analysed in a temporary copy, removed afterwards;
+ * `fn` queries its database, read-only.
+ */
+export async function analysedFixture<T>(
+  name: string,
+  fn: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
+): Promise<T> {
+  const tmp = mkdtempSync(join(tmpdir(), `sightline-${name}-`));
+  try {
+    const dir = join(tmp, name);
+    cpSync(fixtureDir(name), dir, { recursive: true });
+    const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+    return await withDb(s.db, (c) => fn((sql) => queryRows(c, sql)), { readOnly: true });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export function served(agent: string): Served {
