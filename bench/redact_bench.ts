@@ -15,70 +15,47 @@
  * (protocols/http1_body_secrets.ts) alone. Run it against two trees in turn, several times, and
  * note the load.
  */
-let root = new URL("../", import.meta.url).pathname;
-if (Deno.args[0] !== undefined) {
-  try {
-    root = Deno.realPathSync(Deno.args[0]);
-  } catch (e) {
-    console.error(`redact_bench: ${Deno.args[0]}: ${(e as Error).message}`);
-    Deno.exit(2);
-  }
-}
-const { TlsStreams } = await import(`${root.replace(/\/?$/, "/")}capture/tls_streams.ts`);
+import { concatBytes } from "../kit/bytes.ts";
+import {
+  benchArgs,
+  calls,
+  initialize,
+  llmBody,
+  llmEvent,
+  MB,
+  msPerMb,
+  type Part,
+  showHeader,
+  showRuns,
+  tlsCall,
+  tools,
+} from "./redact_harness.ts";
+
+const { root, runs: RUNS } = benchArgs("redact_bench");
+const { TlsStreams } = await import(`${root}capture/tls_streams.ts`);
 
 const enc = new TextEncoder();
-const MB = 1 << 20;
-const CALL = 16 << 10;
-
-const RUNS = Number(Deno.args[1] ?? 9);
-if (!Number.isInteger(RUNS) || RUNS < 1) {
-  console.error(`redact_bench: RUNS must be a positive integer, not ${Deno.args[1]}`);
-  Deno.exit(2);
-}
-
-/** one direction's bytes of a connection: 0 the client's, 1 the server's */
-type Part = [0 | 1, Uint8Array];
 
 function llmRequest(size: number): Uint8Array {
-  const words = 'the quick brown fox reads a file and says \\"hello\\" to the tool; ';
-  const messages = [];
-  let n = 0;
-  for (let i = 0; n < size; i++) {
-    const content = words.repeat(50 + (i % 30));
-    n += content.length + 40;
-    messages.push({ role: i % 2 ? "assistant" : "user", content });
-  }
-  const body = JSON.stringify({ model: "claude", max_tokens: 4096, messages, stream: true });
-  return enc.encode(
-    `POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-key: sk-ant-x\r\n` +
-      `content-type: application/json\r\nContent-Length: ${enc.encode(body).length}\r\n\r\n` +
-      body,
-  );
+  const body = llmBody(size);
+  return concatBytes([
+    enc.encode(
+      `POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-key: sk-ant-x\r\n` +
+        `content-type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    ),
+    body,
+  ]);
 }
 
 function llmSse(size: number): Uint8Array {
   let s =
     "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
   while (s.length < size) {
-    const ev = `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,` +
-      `"delta":{"type":"text_delta","text":"Hello there, some words ${s.length}"}}\n\n`;
+    const ev = llmEvent(s.length);
     s += `${ev.length.toString(16)}\r\n${ev}\r\n`;
   }
   return enc.encode(s + "0\r\n\r\n");
 }
-
-const tools = Array.from({ length: 200 }, (_, i) => ({
-  name: `tool_${i}`,
-  description: "does a thing ".repeat(20),
-  inputSchema: { type: "object", properties: { path: { type: "string" } } },
-}));
-const initialize = (id: number) =>
-  JSON.stringify({
-    method: "initialize",
-    params: { env: { GITHUB_TOKEN: "ghp_secret" }, clientInfo: { name: "c" } },
-    jsonrpc: "2.0",
-    id,
-  });
 
 function mcp(size: number): Part[] {
   const parts: Part[] = [];
@@ -112,75 +89,41 @@ function mcpSse(size: number): Part[] {
   ]];
 }
 
-function msPerMb(parts: Part[]): number[] {
-  const total = parts.reduce((n, [, b]) => n + b.length, 0);
-  const runs: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
+/** ROOT's whole TLS redaction. */
+function tlsMsPerMb(parts: Part[]): number[] {
+  return msPerMb(parts, RUNS, () => {
     let bytes = 0;
     const s = new TlsStreams({ keepSecrets: false }, (r: { data: Uint8Array }) => {
       bytes += r.data.length;
     });
-    const seqs = [0, 0];
-    const t0 = performance.now();
-    for (const [dir, stream] of parts) {
-      for (let off = 0; off < stream.length; off += CALL) {
-        const data = stream.subarray(off, off + CALL);
-        const seq = seqs[dir]++;
-        s.push({
-          pid: 1,
-          tid: 1,
-          ts: BigInt(seqs[0] + seqs[1]),
-          conn: 1n,
-          gen: 0,
-          dir,
-          seq: BigInt(seq),
-          total: data.length,
-          data,
-          truncated: false,
-          lost: 0,
-          target: 1,
-        });
-      }
-    }
-    s.finish();
-    const ms = performance.now() - t0;
-    if (bytes !== total) throw new Error(`${bytes} bytes out of ${total}`);
-    runs.push(ms / (total / MB));
-  }
-  return runs.sort((a, b) => a - b);
+    return () => {
+      calls(parts, (dir, data, seq, count) => s.push(tlsCall(dir, data, seq, BigInt(count))));
+      s.finish();
+      return bytes;
+    };
+  });
 }
 
-/** The JSON-RPC body masker of ROOT alone (if it has one), each direction its own, as in msPerMb. */
+/** The JSON-RPC body masker of ROOT alone (if it has one), each direction its own, as in tlsMsPerMb. */
 type Masker = { transform(b: Uint8Array): Uint8Array; flush(): Uint8Array };
 const bodySecrets: ((shared: { methods: string[] }) => Masker) | undefined = await import(
-  `${root.replace(/\/?$/, "/")}protocols/http1_body_secrets.ts`
+  `${root}protocols/http1_body_secrets.ts`
 ).then((m) => m.createHttp1BodySecrets, () => undefined);
 
 function maskerMsPerMb(parts: Part[]): number[] {
-  const total = parts.reduce((n, [, b]) => n + b.length, 0);
-  const runs: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
+  return msPerMb(parts, RUNS, () => {
     const shared = { methods: [] };
     const dirs = [bodySecrets!(shared), bodySecrets!(shared)];
-    let bytes = 0;
-    const t0 = performance.now();
-    for (const [dir, stream] of parts) {
-      for (let off = 0; off < stream.length; off += CALL) {
-        bytes += dirs[dir].transform(stream.subarray(off, off + CALL)).length;
-      }
-    }
-    for (const d of dirs) bytes += d.flush().length;
-    const ms = performance.now() - t0;
-    if (bytes !== total) throw new Error(`${bytes} bytes out of ${total}`);
-    runs.push(ms / (total / MB));
-  }
-  return runs.sort((a, b) => a - b);
+    return () => {
+      let bytes = 0;
+      calls(parts, (dir, data) => bytes += dirs[dir].transform(data).length);
+      for (const d of dirs) bytes += d.flush().length;
+      return bytes;
+    };
+  });
 }
 
-const [load] = await Deno.readTextFile("/proc/loadavg").then((t) => t.split(" ")).catch(() => [
-  "?",
-]);
-console.log(`${root} · ${RUNS} runs · load average ${load}`);
+await showHeader(root, RUNS);
 for (
   const [name, parts] of [
     ["LLM request, one 8 MB JSON body", [[0, llmRequest(8 * MB)]]],
@@ -189,12 +132,6 @@ for (
     ["MCP HTTP+SSE, the GET stream's events, 8 MB", mcpSse(8 * MB)],
   ] as [string, Part[]][]
 ) {
-  const show = (what: string, r: number[]) =>
-    console.log(
-      `${what}: ${r[r.length >> 1].toFixed(2)} ms/MB (median; ${r[0].toFixed(2)}-${
-        r.at(-1)!.toFixed(2)
-      })`,
-    );
-  show(name, msPerMb(parts));
-  if (bodySecrets) show(`  its body masker alone`, maskerMsPerMb(parts));
+  showRuns(name, tlsMsPerMb(parts));
+  if (bodySecrets) showRuns(`  its body masker alone`, maskerMsPerMb(parts));
 }
