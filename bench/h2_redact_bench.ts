@@ -18,22 +18,9 @@
 import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "../protocols/http2_frame.ts";
 import { encodeLiteral } from "../protocols/hpack_encode.ts";
 import { concatBytes } from "../kit/bytes.ts";
-import {
-  benchArgs,
-  calls,
-  initialize,
-  llmBody,
-  llmEvent,
-  MB,
-  msPerMb,
-  type Part,
-  showHeader,
-  showRuns,
-  tlsCall,
-  tools,
-} from "./redact_harness.ts";
+import * as h from "./redact_harness.ts";
 
-const { root, runs: RUNS } = benchArgs("h2_redact_bench");
+const { root, runs: RUNS } = h.benchArgs("h2_redact_bench");
 const { createHttp2Redactor } = await import(`${root}protocols/http2_redactor.ts`);
 const { TlsStreams } = await import(`${root}capture/tls_streams.ts`);
 const glue = await import(`${root}capture/h2_glue.ts`);
@@ -69,23 +56,23 @@ const post = (path: string, more: [string, string][] = []): [string, string][] =
   ...more,
 ];
 
-function llmRequest(size: number): Part[] {
+function llmRequest(size: number): h.Part[] {
   const client = [
     HTTP2_PREFACE,
     SETTINGS,
     headers(1, post("/v1/messages", [["x-api-key", "sk-x"]])),
   ];
-  return [[0, concatBytes([...client, ...frames(1, llmBody(size))])]];
+  return [[0, concatBytes([...client, ...frames(1, h.llmBody(size))])]];
 }
 
-function llmSse(size: number): Part[] {
+function llmSse(size: number): h.Part[] {
   const [[, req]] = llmRequest(4 << 10);
   const server = [
     SETTINGS,
     headers(1, [[":status", "200"], ["content-type", "text/event-stream"]]),
   ];
   for (let n = 0; n < size;) {
-    const ev = enc.encode(llmEvent(n));
+    const ev = enc.encode(h.llmEvent(n));
     server.push(encodeFrame(FrameType.DATA, 0, 1, ev));
     n += ev.length + 9;
   }
@@ -93,7 +80,7 @@ function llmSse(size: number): Part[] {
   return [[0, req], [1, concatBytes(server)]];
 }
 
-function mcp(size: number): Part[] {
+function mcp(size: number): h.Part[] {
   const client: Uint8Array[] = [HTTP2_PREFACE, SETTINGS];
   const server: Uint8Array[] = [SETTINGS];
   const mcpHeaders: [string, string][] = [
@@ -101,9 +88,11 @@ function mcp(size: number): Part[] {
     ["mcp-protocol-version", "2025-06-18"],
   ];
   for (let id = 1, n = 0; n < size; id += 2) {
-    const req = enc.encode(initialize(id));
+    const req = enc.encode(h.initialize(id));
     const res = enc.encode(
-      `event: message\ndata: ${JSON.stringify({ result: { tools }, jsonrpc: "2.0", id })}\n\n`,
+      `event: message\ndata: ${
+        JSON.stringify({ result: { tools: h.tools }, jsonrpc: "2.0", id })
+      }\n\n`,
     );
     client.push(headers(id, post("/mcp", mcpHeaders)), ...frames(id, req));
     server.push(
@@ -118,31 +107,26 @@ function mcp(size: number): Part[] {
 }
 
 /** ROOT's redactor alone, both directions (sharing a connection's exchanges if it has them). */
-function redactorMsPerMb(parts: Part[]): number[] {
-  return msPerMb(parts, RUNS, () => {
+function redactorMsPerMb(parts: h.Part[]): number[] {
+  return h.msPerMb(parts, RUNS, () => {
     const shared = { asked: new Set<number>() };
     const dirs = [0, 1].map(() =>
       createHttp2Redactor(undefined, { bodies: shared, preface: "auto" })
     );
-    return () => {
-      let bytes = 0;
-      calls(parts, (dir, data) => bytes += dirs[dir].transform(data).length);
-      for (const d of dirs) bytes += d.flush().length;
-      return bytes;
-    };
+    return () => h.transformAll(parts, dirs);
   });
 }
 
 /** ROOT's whole TLS redaction. */
-function tlsMsPerMb(parts: Part[]): number[] {
-  return msPerMb(parts, RUNS, () => {
+function tlsMsPerMb(parts: h.Part[]): number[] {
+  return h.msPerMb(parts, RUNS, () => {
     let bytes = 0, lost = 0;
     const s = new TlsStreams(
       { keepSecrets: false, h2Redactor: glue.h2RedactorFactory },
       (r: { data: Uint8Array; lost: number }) => (bytes += r.data.length, lost += r.lost),
     );
     return () => {
-      calls(parts, (dir, data, seq) => s.push(tlsCall(dir, data, seq, 0n)));
+      h.calls(parts, (dir, data, seq) => s.push(h.tlsCall(dir, data, seq, 0n)));
       s.finish();
       if (lost) throw new Error(`${lost} bytes lost`);
       return bytes;
@@ -150,14 +134,14 @@ function tlsMsPerMb(parts: Part[]): number[] {
   });
 }
 
-await showHeader(root, RUNS);
+await h.showHeader(root, RUNS);
 for (
   const [name, parts] of [
-    ["h2 LLM request, one 8 MB JSON body", llmRequest(8 * MB)],
-    ["h2 LLM event stream, 8 MB, a DATA frame per event", llmSse(8 * MB)],
-    ["h2 MCP streamable HTTP, POSTs and SSE answers, 8 MB", mcp(8 * MB)],
-  ] as [string, Part[]][]
+    ["h2 LLM request, one 8 MB JSON body", llmRequest(8 * h.MB)],
+    ["h2 LLM event stream, 8 MB, a DATA frame per event", llmSse(8 * h.MB)],
+    ["h2 MCP streamable HTTP, POSTs and SSE answers, 8 MB", mcp(8 * h.MB)],
+  ] as [string, h.Part[]][]
 ) {
-  showRuns(`${name}: redactor`, redactorMsPerMb(parts));
-  showRuns(`${name}: TlsStreams`, tlsMsPerMb(parts));
+  h.showRuns(`${name}: redactor`, redactorMsPerMb(parts));
+  h.showRuns(`${name}: TlsStreams`, tlsMsPerMb(parts));
 }

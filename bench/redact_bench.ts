@@ -16,28 +16,15 @@
  * note the load.
  */
 import { concatBytes } from "../kit/bytes.ts";
-import {
-  benchArgs,
-  calls,
-  initialize,
-  llmBody,
-  llmEvent,
-  MB,
-  msPerMb,
-  type Part,
-  showHeader,
-  showRuns,
-  tlsCall,
-  tools,
-} from "./redact_harness.ts";
+import * as h from "./redact_harness.ts";
 
-const { root, runs: RUNS } = benchArgs("redact_bench");
+const { root, runs: RUNS } = h.benchArgs("redact_bench");
 const { TlsStreams } = await import(`${root}capture/tls_streams.ts`);
 
 const enc = new TextEncoder();
 
 function llmRequest(size: number): Uint8Array {
-  const body = llmBody(size);
+  const body = h.llmBody(size);
   return concatBytes([
     enc.encode(
       `POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\nx-api-key: sk-ant-x\r\n` +
@@ -51,17 +38,17 @@ function llmSse(size: number): Uint8Array {
   let s =
     "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
   while (s.length < size) {
-    const ev = llmEvent(s.length);
+    const ev = h.llmEvent(s.length);
     s += `${ev.length.toString(16)}\r\n${ev}\r\n`;
   }
   return enc.encode(s + "0\r\n\r\n");
 }
 
-function mcp(size: number): Part[] {
-  const parts: Part[] = [];
+function mcp(size: number): h.Part[] {
+  const parts: h.Part[] = [];
   for (let id = 0, n = 0; n < size; id++) {
-    const req = initialize(id);
-    const res = JSON.stringify({ result: { tools }, jsonrpc: "2.0", id });
+    const req = h.initialize(id);
+    const res = JSON.stringify({ result: { tools: h.tools }, jsonrpc: "2.0", id });
     const a = `POST /mcp HTTP/1.1\r\nHost: mcp.example\r\ncontent-type: application/json\r\n` +
       `content-length: ${req.length}\r\n\r\n${req}`;
     const b = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n` +
@@ -72,14 +59,14 @@ function mcp(size: number): Part[] {
   return parts;
 }
 
-function mcpSse(size: number): Part[] {
+function mcpSse(size: number): h.Part[] {
   let s =
     "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
   const event = (ev: string) => `${enc.encode(ev).length.toString(16)}\r\n${ev}\r\n`;
   s += event("event: endpoint\ndata: /message?sessionId=0d1f\n\n");
   for (let id = 0; s.length < size; id++) {
     const res = id % 2
-      ? JSON.stringify({ result: { tools }, jsonrpc: "2.0", id })
+      ? JSON.stringify({ result: { tools: h.tools }, jsonrpc: "2.0", id })
       : JSON.stringify({ result: { serverInfo: { name: "s" }, token: "t0k" }, jsonrpc: "2.0", id });
     s += event(`event: message\ndata: ${res}\n\n`);
   }
@@ -90,14 +77,14 @@ function mcpSse(size: number): Part[] {
 }
 
 /** ROOT's whole TLS redaction. */
-function tlsMsPerMb(parts: Part[]): number[] {
-  return msPerMb(parts, RUNS, () => {
+function tlsMsPerMb(parts: h.Part[]): number[] {
+  return h.msPerMb(parts, RUNS, () => {
     let bytes = 0;
     const s = new TlsStreams({ keepSecrets: false }, (r: { data: Uint8Array }) => {
       bytes += r.data.length;
     });
     return () => {
-      calls(parts, (dir, data, seq, count) => s.push(tlsCall(dir, data, seq, BigInt(count))));
+      h.calls(parts, (dir, data, seq, count) => s.push(h.tlsCall(dir, data, seq, BigInt(count))));
       s.finish();
       return bytes;
     };
@@ -105,33 +92,30 @@ function tlsMsPerMb(parts: Part[]): number[] {
 }
 
 /** The JSON-RPC body masker of ROOT alone (if it has one), each direction its own, as in tlsMsPerMb. */
-type Masker = { transform(b: Uint8Array): Uint8Array; flush(): Uint8Array };
-const bodySecrets: ((shared: { methods: string[] }) => Masker) | undefined = await import(
+const bodySecrets: ((shared: { methods: string[] }) => h.Transform) | undefined = await import(
   `${root}protocols/http1_body_secrets.ts`
 ).then((m) => m.createHttp1BodySecrets, () => undefined);
 
-function maskerMsPerMb(parts: Part[]): number[] {
-  return msPerMb(parts, RUNS, () => {
+function maskerMsPerMb(parts: h.Part[]): number[] {
+  return h.msPerMb(parts, RUNS, () => {
     const shared = { methods: [] };
     const dirs = [bodySecrets!(shared), bodySecrets!(shared)];
-    return () => {
-      let bytes = 0;
-      calls(parts, (dir, data) => bytes += dirs[dir].transform(data).length);
-      for (const d of dirs) bytes += d.flush().length;
-      return bytes;
-    };
+    return () => h.transformAll(parts, dirs);
   });
 }
 
-await showHeader(root, RUNS);
+await h.showHeader(root, RUNS);
 for (
   const [name, parts] of [
-    ["LLM request, one 8 MB JSON body", [[0, llmRequest(8 * MB)]]],
-    ["LLM event stream, 8 MB, after its request", [[0, llmRequest(4 << 10)], [1, llmSse(8 * MB)]]],
-    ["MCP streamable HTTP, JSON-RPC POSTs and answers, 8 MB", mcp(8 * MB)],
-    ["MCP HTTP+SSE, the GET stream's events, 8 MB", mcpSse(8 * MB)],
-  ] as [string, Part[]][]
+    ["LLM request, one 8 MB JSON body", [[0, llmRequest(8 * h.MB)]]],
+    ["LLM event stream, 8 MB, after its request", [[0, llmRequest(4 << 10)], [
+      1,
+      llmSse(8 * h.MB),
+    ]]],
+    ["MCP streamable HTTP, JSON-RPC POSTs and answers, 8 MB", mcp(8 * h.MB)],
+    ["MCP HTTP+SSE, the GET stream's events, 8 MB", mcpSse(8 * h.MB)],
+  ] as [string, h.Part[]][]
 ) {
-  showRuns(name, tlsMsPerMb(parts));
-  if (bodySecrets) showRuns(`  its body masker alone`, maskerMsPerMb(parts));
+  h.showRuns(name, tlsMsPerMb(parts));
+  if (bodySecrets) h.showRuns(`  its body masker alone`, maskerMsPerMb(parts));
 }

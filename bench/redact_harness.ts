@@ -90,6 +90,20 @@ export function calls(
   }
 }
 
+/** A redactor of one direction's bytes, as the HTTP/1 body masker and the HTTP/2 redactor are. */
+export interface Transform {
+  transform(b: Uint8Array): Uint8Array;
+  flush(): Uint8Array;
+}
+
+/** The parts' calls through `dirs` (one redactor per direction), flushed: the bytes out. */
+export function transformAll(parts: Part[], dirs: Transform[]): number {
+  let bytes = 0;
+  calls(parts, (dir, data) => bytes += dirs[dir].transform(data).length);
+  for (const d of dirs) bytes += d.flush().length;
+  return bytes;
+}
+
 /** A TLS call record as `capture/tls_streams.ts` takes it, of one connection (pid 1). */
 export const tlsCall = (dir: 0 | 1, data: Uint8Array, seq: number, ts: bigint) => ({
   pid: 1,
