@@ -11,6 +11,7 @@
 
 import { join } from "node:path";
 import { withHostsFile } from "./hosts_namespace.ts";
+import { freePort } from "../../kit/free_port.ts";
 
 export interface HttpProxyOptions {
   /** The address it listens on (default 127.0.0.1); another one of this machine's works too. */
@@ -33,14 +34,6 @@ export interface HttpProxy {
 
 /** Where the proxy's executable is (scripts/setup.sh installs the Debian package). */
 export const TINYPROXY = "/usr/bin/tinyproxy";
-
-/** A TCP port free on `address` now (the proxy binds it a moment later). */
-function freePort(address: string): number {
-  const l = Deno.listen({ hostname: address, port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** The configuration: every port allowed through CONNECT (no `ConnectPort` line). */
 export function tinyproxyConfig(address: string, port: number, logPath: string): string {

@@ -11,6 +11,7 @@
 
 import { fileURLToPath } from "node:url";
 import { shQuote } from "../../kit/shell.ts";
+import { freePort } from "../../kit/free_port.ts";
 import type { McpServerSpec, McpTransport } from "../simulator/mod.ts";
 
 /** One server as an agent's configuration names it. */
@@ -144,14 +145,6 @@ export async function checkMcpServersInstalled(
       );
     });
   }
-}
-
-/** A TCP port free on 127.0.0.1 just now. */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 /**
