@@ -15,14 +15,12 @@
  *   deno run -A protocols/testdata/generate_h2_mcp_fixture.ts --update
  */
 import * as http2 from "node:http2";
-import { writeFileSync } from "node:fs";
 import { concatBytes } from "../../kit/bytes.ts";
 import { throwawayCerts } from "../../kit/openssl.ts";
-import { sleep } from "./record_relay.ts";
+import { type Connection, requireUpdate, sleep, writeConnections } from "./record_relay.ts";
+import { LAB, SERVERS, startServerEverything } from "./server_everything.ts";
 
 const OUT = new URL("./mcp_http/streamable_h2.json", import.meta.url);
-const LAB = new URL("../../lab/mcp_servers/", import.meta.url).pathname;
-const SERVERS = Deno.realPathSync(`${LAB}node_modules/@modelcontextprotocol`);
 
 const CLIENT_MJS = `
 const sdk = Deno.args[0];
@@ -37,13 +35,6 @@ const r = await c.callTool({ name: "echo", arguments: { message: "hello over htt
 console.log(JSON.stringify({ tools: tools.tools.length, echo: r.content[0].text }));
 await c.close();
 `;
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** node:http2 (h2c) to HTTP/1.1: each stream passed on to `target`, its answer streamed back. */
 function gateway(target: number): http2.Http2Server {
@@ -77,11 +68,6 @@ function gateway(target: number): http2.Http2Server {
   });
 }
 
-interface Conn {
-  client: Uint8Array[];
-  server: Uint8Array[];
-}
-
 /** TLS (ALPN h2) in front of `target`: each connection's plaintext, both ways, recorded. */
 function tlsFront(target: number, cert: string, key: string) {
   const listener = Deno.listenTls({
@@ -91,7 +77,7 @@ function tlsFront(target: number, cert: string, key: string) {
     key,
     alpnProtocols: ["h2"],
   });
-  const conns: Conn[] = [];
+  const conns: Connection[] = [];
   const pumps: Promise<unknown>[] = [];
   const pump = async (from: Deno.Conn, to: Deno.Conn, into: Uint8Array[]) => {
     try {
@@ -106,7 +92,7 @@ function tlsFront(target: number, cert: string, key: string) {
   };
   (async () => {
     for await (const down of listener) {
-      const c: Conn = { client: [], server: [] };
+      const c: Connection = { client: [], server: [] };
       conns.push(c);
       const up = await Deno.connect({ hostname: "127.0.0.1", port: target });
       pumps.push(pump(down, up, c.client), pump(up, down, c.server));
@@ -123,7 +109,7 @@ function tlsFront(target: number, cert: string, key: string) {
   };
 }
 
-async function record(): Promise<Conn[]> {
+async function record(): Promise<Connection[]> {
   const certs = await throwawayCerts({
     prefix: "sl-h2mcp-",
     key: "ec",
@@ -132,16 +118,8 @@ async function record(): Promise<Conn[]> {
     days: 1,
     base: "server",
   });
-  const port = freePort();
-  const server = new Deno.Command("node", {
-    args: [`${SERVERS}/server-everything/dist/index.js`, "streamableHttp"],
-    env: { PORT: String(port) },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  for (let seen = ""; !/listening|running/i.test(seen);) seen += (await reader.read()).value ?? "";
-  const gw = gateway(port);
+  const server = await startServerEverything("streamableHttp");
+  const gw = gateway(server.port);
   await new Promise<void>((r) => gw.listen(0, "127.0.0.1", r));
   const front = tlsFront((gw.address() as { port: number }).port, certs.cert, certs.key);
   const script = await Deno.makeTempFile({ suffix: ".mjs" });
@@ -164,21 +142,15 @@ async function record(): Promise<Conn[]> {
   await sleep(300);
   await front.close();
   gw.close();
-  server.kill();
-  await server.status;
+  await server.stop();
   await Deno.remove(script);
   if (!out.success) throw new Error("the client failed");
   return front.conns;
 }
 
-if (!Deno.args.includes("--update")) {
-  console.error("writes the fixture only with --update");
-  Deno.exit(2);
-}
+requireUpdate();
 const conns = await record();
-const b64 = (parts: Uint8Array[]) => btoa(String.fromCharCode(...concatBytes(parts)));
-const json = conns.map((c) => ({ client: b64(c.client), server: b64(c.server) }));
-writeFileSync(OUT, JSON.stringify(json, null, 1) + "\n");
+writeConnections(OUT, conns);
 console.log(
   `wrote ${OUT.pathname}: ${conns.length} connection(s), ` +
     conns.map((c) => `${concatBytes(c.client).length}/${concatBytes(c.server).length} bytes`)

@@ -8,14 +8,17 @@
  *
  *   deno run -A protocols/testdata/generate_mcp_http_fixture.ts --update
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { concatBytes } from "../../kit/bytes.ts";
-import { type Connection, sleep, startRecordingRelay } from "./record_relay.ts";
+import { mkdirSync } from "node:fs";
+import {
+  type Connection,
+  requireUpdate,
+  sleep,
+  startRecordingRelay,
+  writeConnections,
+} from "./record_relay.ts";
+import { SERVERS, startServerEverything } from "./server_everything.ts";
 
 const OUT = new URL("./mcp_http/", import.meta.url);
-const SERVERS =
-  new URL("../../lab/mcp_servers/node_modules/@modelcontextprotocol/", import.meta.url)
-    .pathname;
 
 const CLIENT_MJS = `
 const sdk = process.argv[2];
@@ -35,24 +38,9 @@ console.log(JSON.stringify({ tools: tools.tools.length, echo: r.content[0].text 
 await c.close();
 `;
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 async function record(mode: "streamableHttp" | "sse"): Promise<Connection[]> {
-  const port = freePort();
-  const server = new Deno.Command("node", {
-    args: [`${SERVERS}/server-everything/dist/index.js`, mode],
-    env: { PORT: String(port) },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  for (let seen = ""; !/listening|running/i.test(seen);) seen += (await reader.read()).value ?? "";
-  const r = await startRecordingRelay(port);
+  const server = await startServerEverything(mode);
+  const r = await startRecordingRelay(server.port);
   const script = await Deno.makeTempFile({ suffix: ".mjs" });
   await Deno.writeTextFile(script, CLIENT_MJS);
   const path = mode === "sse" ? "/sse" : "/mcp";
@@ -66,21 +54,14 @@ async function record(mode: "streamableHttp" | "sse"): Promise<Connection[]> {
   );
   await sleep(300);
   r.close();
-  server.kill();
-  await server.status;
+  await server.stop();
   await Deno.remove(script);
   if (!out.success) throw new Error(`${mode}: the client failed`);
   return r.connections;
 }
 
-if (!Deno.args.includes("--update")) {
-  console.error("writes the fixture only with --update");
-  Deno.exit(2);
-}
+requireUpdate();
 mkdirSync(OUT, { recursive: true });
-const b64 = (parts: Uint8Array[]) => btoa(String.fromCharCode(...concatBytes(parts)));
 for (const [mode, file] of [["streamableHttp", "streamable.json"], ["sse", "sse.json"]] as const) {
-  const conns = await record(mode);
-  const json = conns.map((c) => ({ client: b64(c.client), server: b64(c.server) }));
-  writeFileSync(new URL(file, OUT), JSON.stringify(json, null, 1) + "\n");
+  writeConnections(new URL(file, OUT), await record(mode));
 }

@@ -101,6 +101,24 @@ export function writeRecording(out: URL, rec: Recording, meta: Record<string, un
   writeFileSync(new URL("meta.json", out), JSON.stringify(meta, null, 2) + "\n");
 }
 
+/** A generator's command line without `--update`: one line and exit 2 (the fixture is committed). */
+export function requireUpdate(): void {
+  if (!Deno.args.includes("--update")) {
+    console.error("refusing to overwrite the fixture without --update");
+    Deno.exit(2);
+  }
+}
+
+/**
+ * Writes connections as the MCP-over-HTTP fixtures hold them: a JSON list, each `{ client,
+ * server }` with each direction's bytes as base64, in the order given.
+ */
+export function writeConnections(file: URL, conns: Connection[]): void {
+  const b64 = (parts: Uint8Array[]) => btoa(String.fromCharCode(...concatBytes(parts)));
+  const json = conns.map((c) => ({ client: b64(c.client), server: b64(c.server) }));
+  writeFileSync(file, JSON.stringify(json, null, 1) + "\n");
+}
+
 /**
  * A generator's command line: without `--update`, one line and exit 2 (the fixture is
  * committed); with it, records, writes the fixture into `out` with `meta(recording)` and says
@@ -111,10 +129,7 @@ export async function generateFixture(
   record: () => Promise<Recording>,
   meta: (rec: Recording) => Record<string, unknown>,
 ): Promise<void> {
-  if (!Deno.args.includes("--update")) {
-    console.error("refusing to overwrite the fixture without --update");
-    Deno.exit(2);
-  }
+  requireUpdate();
   const rec = await record();
   writeRecording(out, rec, meta(rec));
   console.log(`wrote ${out.pathname}: ${rec.order.length} reads`);

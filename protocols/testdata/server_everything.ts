@@ -1,0 +1,44 @@
+/**
+ * The real `@modelcontextprotocol/server-everything` (lab/mcp_servers) as the MCP fixture
+ * generators run it: started with node in one of its HTTP modes on a free port of 127.0.0.1,
+ * ready once it says it listens, stopped when the client is done; and where the MCP SDK is for
+ * their clients.
+ */
+import { freePort } from "../../kit/free_port.ts";
+
+/** lab/mcp_servers, where the servers and the SDK are installed (`scripts/setup.sh`). */
+export const LAB = new URL("../../lab/mcp_servers/", import.meta.url).pathname;
+/** The `@modelcontextprotocol` packages: `server-everything` and the SDK (`sdk`). */
+export const SERVERS = Deno.realPathSync(`${LAB}node_modules/@modelcontextprotocol`);
+
+/** A running server-everything: its port on 127.0.0.1, and how to stop it. */
+export interface ServerEverything {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts server-everything in `mode` and waits until it says it listens. */
+export async function startServerEverything(
+  mode: "streamableHttp" | "sse",
+): Promise<ServerEverything> {
+  const port = freePort();
+  const server = new Deno.Command("node", {
+    args: [`${SERVERS}/server-everything/dist/index.js`, mode],
+    env: { PORT: String(port) },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = server.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  for (let seen = ""; !/listening|running/i.test(seen);) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server-everything ${mode} ended before it listened: ${seen}`);
+    seen += value;
+  }
+  return {
+    port,
+    async stop() {
+      server.kill();
+      await server.status;
+    },
+  };
+}
