@@ -6,34 +6,18 @@
  * that looks like an LLM call on a route no reader knows: one `problems` row, not silence.
  */
 import assert from "node:assert/strict";
-import type { TlsView } from "./byte_streams.ts";
 import { buildHttpTables } from "./http_tables.ts";
-import { prices } from "./testing.ts";
+import { type HandCall, handView, prices } from "./testing.ts";
 import { priceFor } from "./pricing.ts";
 import { encodeEventStreamMessage } from "../protocols/mod.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
 const enc = new TextEncoder();
-type Call = ["write" | "read", string | Uint8Array];
+type Call = HandCall;
 
-function view(calls: Call[]): TlsView {
-  const seq = { write: 0n, read: 0n };
-  const data = calls.map(([, s]) => typeof s === "string" ? enc.encode(s) : s);
-  return {
-    length: calls.length,
-    pid: calls.map(() => 3),
-    connId: calls.map(() => 4n),
-    connGen: calls.map(() => 0),
-    direction: calls.map(([d]) => d),
-    seq: calls.map(([d]) => seq[d]++),
-    len: data.map((d) => BigInt(d.length)),
-    data,
-    truncated: calls.map(() => false),
-    lost: calls.map(() => 0n),
-    ts: calls.map((_, i) => BigInt(10 * (i + 1))),
-    lib: calls.map(() => "t"),
-  };
-}
+/** The HTTP tables of one connection's calls (process 3, connection 4, 10 ns apart). */
+const tables = (calls: Call[]) =>
+  buildHttpTables("r", handView(calls, { pid: 3, connId: 4n, step: 10n }), prices);
 
 function post(
   host: string,
@@ -109,11 +93,38 @@ function bedrockFrames(events = EVENTS): Uint8Array[] {
   );
 }
 
-function chunkedHead(contentType: string) {
-  return `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nTransfer-Encoding: chunked\r\n\r\n`;
-}
 const chunk = (b: Uint8Array) =>
   concatBytes([enc.encode(b.length.toString(16) + "\r\n"), b, enc.encode("\r\n")]);
+
+/** A 200 answer of `contentType` whose body comes chunked in `reads`, then the last chunk. */
+const chunkedAnswer = (contentType: string, reads: Call[]): Call[] => [
+  ["read", `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nTransfer-Encoding: chunked\r\n\r\n`],
+  ...reads,
+  ["read", "0\r\n\r\n"],
+];
+
+/** A 200 answer of `contentType` with `body` (text) and its Content-Length, in one read. */
+const answer = (contentType: string, body: string): Call => [
+  "read",
+  `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nContent-Length: ${
+    enc.encode(body).length
+  }\r\n\r\n${body}`,
+];
+const json = (body: unknown) => answer("application/json", JSON.stringify(body));
+
+const BEDROCK = "bedrock-runtime.us-east-1.amazonaws.com";
+
+/** Bedrock's streaming call on `path` as the SDK sends it, its event stream in `reads`. */
+const bedrockStream = (path: string, reads: Call[]): Call[] => [
+  ["write", post(BEDROCK, path, anthropicBody("bedrock-2023-05-31"))],
+  ...chunkedAnswer("application/vnd.amazon.eventstream", reads),
+];
+
+/** A request in Amazon's own message format (Converse, Nova), not Anthropic's. */
+const AMAZON_BODY = {
+  messages: [{ role: "user", content: [{ text: "hi" }] }],
+  inferenceConfig: { maxTokens: 10 },
+};
 
 /** The bytes cut into reads of `n` bytes (frames split across TLS calls). */
 function reads(bytes: Uint8Array, n: number): Call[] {
@@ -162,19 +173,13 @@ const WANT = {
 Deno.test("Vertex AI: streamRawPredict is an Anthropic call, model from the path", async () => {
   const path = "/v1/projects/my-proj/locations/us-east5/publishers/anthropic/models/" +
     "claude-sonnet-4-5%4020250929:streamRawPredict";
-  const t = await buildHttpTables(
-    "r",
-    view([
-      [
-        "write",
-        post("us-east5-aiplatform.googleapis.com", path, anthropicBody("vertex-2023-10-16", true)),
-      ],
-      ["read", chunkedHead("text/event-stream; charset=utf-8")],
-      ...reads(chunk(enc.encode(sse())), 37),
-      ["read", "0\r\n\r\n"],
-    ]),
-    prices,
-  );
+  const t = await tables([
+    [
+      "write",
+      post("us-east5-aiplatform.googleapis.com", path, anthropicBody("vertex-2023-10-16", true)),
+    ],
+    ...chunkedAnswer("text/event-stream; charset=utf-8", reads(chunk(enc.encode(sse())), 37)),
+  ]);
   assert.deepEqual(brief(t), [{ ...WANT, request_model: "claude-sonnet-4-5@20250929" }]);
   assert.deepEqual(t.tools.map((x) => [x.name, x.input]), [[
     "Bash",
@@ -187,23 +192,7 @@ Deno.test("Bedrock: invoke-with-response-stream's event-stream frames, split any
   const path = "/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream";
   const body = concatBytes(bedrockFrames());
   for (const n of [1, 7, 100, body.length]) {
-    const t = await buildHttpTables(
-      "r",
-      view([
-        [
-          "write",
-          post(
-            "bedrock-runtime.us-east-1.amazonaws.com",
-            path,
-            anthropicBody("bedrock-2023-05-31"),
-          ),
-        ],
-        ["read", chunkedHead("application/vnd.amazon.eventstream")],
-        ...reads(chunk(body), n),
-        ["read", "0\r\n\r\n"],
-      ]),
-      prices,
-    );
+    const t = await tables(bedrockStream(path, reads(chunk(body), n)));
     assert.deepEqual(
       brief(t),
       [{ ...WANT, request_model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }],
@@ -232,25 +221,16 @@ Deno.test("Bedrock: invoke (not streaming) reads the JSON message", async () => 
     stop_reason: "end_turn",
     usage: { input_tokens: 9, output_tokens: 3 },
   };
-  const b = JSON.stringify(message);
-  const t = await buildHttpTables(
-    "r",
-    view([
-      [
-        "write",
-        post(
-          "bedrock-runtime.us-east-1.amazonaws.com",
-          "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke",
-          { ...anthropicBody("bedrock-2023-05-31"), tools: [] },
-        ),
-      ],
-      [
-        "read",
-        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n${b}`,
-      ],
-    ]),
-    prices,
-  );
+  const t = await tables([
+    [
+      "write",
+      post(BEDROCK, "/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke", {
+        ...anthropicBody("bedrock-2023-05-31"),
+        tools: [],
+      }),
+    ],
+    json(message),
+  ]);
   assert.deepEqual(
     t.calls.map((c) => [c.model, c.request_model, c.streaming, c.assistant_text, c.output_tokens]),
     [[
@@ -271,18 +251,8 @@ Deno.test("Bedrock: an exception frame is the call's error; a bad CRC a problem"
     ":message-type": "exception",
   }, enc.encode('{"message":"Too many requests, please wait before trying again."}'));
   const frames = bedrockFrames();
-  const t = await buildHttpTables(
-    "r",
-    view([
-      [
-        "write",
-        post("bedrock-runtime.us-east-1.amazonaws.com", path, anthropicBody("bedrock-2023-05-31")),
-      ],
-      ["read", chunkedHead("application/vnd.amazon.eventstream")],
-      ["read", chunk(concatBytes([frames[0], exception]))],
-      ["read", "0\r\n\r\n"],
-    ]),
-    prices,
+  const t = await tables(
+    bedrockStream(path, [["read", chunk(concatBytes([frames[0], exception]))]]),
   );
   assert.deepEqual(
     t.calls.map((c) => [c.error, c.incomplete]),
@@ -292,18 +262,8 @@ Deno.test("Bedrock: an exception frame is the call's error; a bad CRC a problem"
 
   const bad = frames[2].slice();
   bad[bad.length - 10] ^= 1;
-  const u = await buildHttpTables(
-    "r",
-    view([
-      [
-        "write",
-        post("bedrock-runtime.us-east-1.amazonaws.com", path, anthropicBody("bedrock-2023-05-31")),
-      ],
-      ["read", chunkedHead("application/vnd.amazon.eventstream")],
-      ["read", chunk(concatBytes([frames[0], frames[1], bad, frames[3]]))],
-      ["read", "0\r\n\r\n"],
-    ]),
-    prices,
+  const u = await tables(
+    bedrockStream(path, [["read", chunk(concatBytes([frames[0], frames[1], bad, frames[3]]))]]),
   );
   assert.equal(u.calls.length, 1);
   assert.equal(u.calls[0].incomplete, true);
@@ -350,42 +310,28 @@ Deno.test("Azure OpenAI: /openai/responses and a chat deployment are LLM calls",
       usage: { prompt_tokens: 5, completion_tokens: 1 },
     },
   ].map((d) => `data: ${JSON.stringify(d)}\n\n`).join("") + "data: [DONE]\n\n";
-  const t = await buildHttpTables(
-    "r",
-    view([
-      [
-        "write",
-        post("me.openai.azure.com", "/openai/responses?api-version=2025-04-01-preview", {
-          model: "gpt-5.5",
-          input: "hi",
-          stream: true,
-          tools: [{ type: "function", name: "shell" }],
-        }, "codex_exec/0.169.0"),
-      ],
-      [
-        "read",
-        `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: ${
-          enc.encode(responses).length
-        }\r\n\r\n${responses}`,
-      ],
-      [
-        "write",
-        post(
-          "me.openai.azure.com",
-          "/openai/deployments/my-4o/chat/completions?api-version=2024-10-21",
-          { messages: [{ role: "user", content: "hi" }], stream: true },
-          "x",
-        ),
-      ],
-      [
-        "read",
-        `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: ${
-          enc.encode(chat).length
-        }\r\n\r\n${chat}`,
-      ],
-    ]),
-    prices,
-  );
+  const t = await tables([
+    [
+      "write",
+      post("me.openai.azure.com", "/openai/responses?api-version=2025-04-01-preview", {
+        model: "gpt-5.5",
+        input: "hi",
+        stream: true,
+        tools: [{ type: "function", name: "shell" }],
+      }, "codex_exec/0.169.0"),
+    ],
+    answer("text/event-stream", responses),
+    [
+      "write",
+      post(
+        "me.openai.azure.com",
+        "/openai/deployments/my-4o/chat/completions?api-version=2024-10-21",
+        { messages: [{ role: "user", content: "hi" }], stream: true },
+        "x",
+      ),
+    ],
+    answer("text/event-stream", chat),
+  ]);
   assert.deepEqual(
     t.calls.map((
       c,
@@ -399,51 +345,44 @@ Deno.test("Azure OpenAI: /openai/responses and a chat deployment are LLM calls",
 });
 
 Deno.test("an LLM-looking request on an unknown route is one problem; MCP and uploads are not", async () => {
-  const ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
-  const t = await buildHttpTables(
-    "r",
-    view([
-      // Bedrock's Converse API: not read (its own message shape)
-      [
-        "write",
-        post("bedrock-runtime.us-east-1.amazonaws.com", "/model/anthropic.claude-x/converse", {
-          messages: [{ role: "user", content: [{ text: "hi" }] }],
-          inferenceConfig: { maxTokens: 10 },
-        }),
-      ],
-      ["read", ok],
-      // an MCP tool call over HTTP
-      [
-        "write",
-        post("mcp.example.test", "/mcp", {
-          jsonrpc: "2.0",
-          id: 1,
-          method: "tools/call",
-          params: { name: "x", arguments: { messages: [], model: "y" } },
-        }),
-      ],
-      ["read", ok],
-      // an embedding request (input and model, not a model call)
-      [
-        "write",
-        post("api.openai.com", "/v1/embeddings", { input: "hi", model: "text-embedding-3-small" }),
-      ],
-      ["read", ok],
-      ["write", post("example.test", "/upload", { name: "a", model: "b" })],
-      ["read", ok],
-      // a gateway of its own naming
-      [
-        "write",
-        post("llm.corp.test", "/api/llm/v2/generate", {
-          model: "claude-x",
-          messages: [{ role: "user", content: "hi" }],
-          stream: true,
-        }),
-      ],
-      ["read", ok],
-    ]),
-    prices,
-  );
+  const ok = json({});
+  const t = await tables([
+    // Bedrock's Converse API: not read (its own message shape)
+    [
+      "write",
+      post(BEDROCK, "/model/anthropic.claude-x/converse", AMAZON_BODY),
+    ],
+    ok,
+    // an MCP tool call over HTTP
+    [
+      "write",
+      post("mcp.example.test", "/mcp", {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "x", arguments: { messages: [], model: "y" } },
+      }),
+    ],
+    ok,
+    // an embedding request (input and model, not a model call)
+    [
+      "write",
+      post("api.openai.com", "/v1/embeddings", { input: "hi", model: "text-embedding-3-small" }),
+    ],
+    ok,
+    ["write", post("example.test", "/upload", { name: "a", model: "b" })],
+    ok,
+    // a gateway of its own naming
+    [
+      "write",
+      post("llm.corp.test", "/api/llm/v2/generate", {
+        model: "claude-x",
+        messages: [{ role: "user", content: "hi" }],
+        stream: true,
+      }),
+    ],
+    ok,
+  ]);
   assert.deepEqual(t.calls, []);
   assert.deepEqual(t.problems.map((p) => [p.kind, p.message, p.exchange_id]), [
     [
@@ -476,44 +415,30 @@ Deno.test("prices: Bedrock's and Vertex's model ids are priced as the model they
 });
 
 Deno.test("Bedrock invoke: another vendor's model is a problem, an ARN with an Anthropic body a call", async () => {
-  const ok = (b: unknown) => {
-    const s = JSON.stringify(b);
-    return `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${s.length}\r\n\r\n${s}`;
-  };
   const arn = "arn%3Aaws%3Abedrock%3Aus-east-1%3A123%3Aapplication-inference-profile%2Fabc";
-  const t = await buildHttpTables(
-    "r",
-    view([
-      // Amazon Nova's own format
-      [
-        "write",
-        post("bedrock-runtime.us-east-1.amazonaws.com", "/model/amazon.nova-pro-v1%3A0/invoke", {
-          messages: [{ role: "user", content: [{ text: "hi" }] }],
-          inferenceConfig: { maxTokens: 10 },
-        }),
-      ],
-      ["read", ok({ output: { message: { content: [{ text: "yo" }] } } })],
-      // an application inference profile names no model: the body says Anthropic
-      [
-        "write",
-        post("bedrock-runtime.us-east-1.amazonaws.com", `/model/${arn}/invoke`, {
-          ...anthropicBody("bedrock-2023-05-31"),
-        }),
-      ],
-      [
-        "read",
-        ok({
-          id: "msg_1",
-          type: "message",
-          model: "claude-haiku-4-5-20251001",
-          content: [{ type: "text", text: "hello" }],
-          stop_reason: "end_turn",
-          usage: { input_tokens: 4, output_tokens: 1 },
-        }),
-      ],
-    ]),
-    prices,
-  );
+  const t = await tables([
+    // Amazon Nova's own format
+    [
+      "write",
+      post(BEDROCK, "/model/amazon.nova-pro-v1%3A0/invoke", AMAZON_BODY),
+    ],
+    json({ output: { message: { content: [{ text: "yo" }] } } }),
+    // an application inference profile names no model: the body says Anthropic
+    [
+      "write",
+      post(BEDROCK, `/model/${arn}/invoke`, {
+        ...anthropicBody("bedrock-2023-05-31"),
+      }),
+    ],
+    json({
+      id: "msg_1",
+      type: "message",
+      model: "claude-haiku-4-5-20251001",
+      content: [{ type: "text", text: "hello" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 4, output_tokens: 1 },
+    }),
+  ]);
   assert.deepEqual(
     t.calls.map((c) => [c.model, c.request_model, c.assistant_text]),
     [[
