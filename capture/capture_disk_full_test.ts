@@ -66,7 +66,18 @@ async function onSmallDisk(fn: (mnt: string) => Promise<void>) {
   }
 }
 
-function capture(mnt: string, mode: "keep" | "free") {
+/** A test, as root only, of `fn` on a fresh small disk (`onSmallDisk`). */
+function smallDiskTest(name: string, fn: (mnt: string) => Promise<void>) {
+  Deno.test({
+    name,
+    ignore: skipWithoutRoot(),
+    sanitizeResources: false,
+    fn: () => onSmallDisk(fn),
+  });
+}
+
+/** Captures `cmd` into MNT/rec, with the capture's `options` (before `--`). */
+function captureInto(mnt: string, options: string[], cmd: string[]) {
   return run(DENO, [
     "run",
     "-A",
@@ -74,15 +85,15 @@ function capture(mnt: string, mode: "keep" | "free") {
     CAPTURE_MAIN,
     "--out",
     `${mnt}/rec`,
-    "--quiet",
+    ...options,
     "--",
-    "/usr/bin/python3",
-    "-c",
-    SCRIPT,
-    mnt,
-    mode,
+    ...cmd,
   ]);
 }
+
+/** Captures SCRIPT (`mode`: whether it frees the disk again), quietly. */
+const capture = (mnt: string, mode: "keep" | "free") =>
+  captureInto(mnt, ["--quiet"], ["/usr/bin/python3", "-c", SCRIPT, mnt, mode]);
 
 /** The opens of `path` in file.arrow, which must read to its end without damage. */
 function opensOf(rec: string, path: string): number {
@@ -113,96 +124,75 @@ async function analysedAsLost(rec: string, copy: string, file: { rows: number; l
   );
 }
 
-Deno.test({
-  name: "disk full to the end: one line, exit 1, what was written stays, the rest is counted",
-  ignore: skipWithoutRoot(),
-  sanitizeResources: false,
-  async fn() {
-    await onSmallDisk(async (mnt) => {
-      const rec = `${mnt}/rec`;
-      const r = await capture(mnt, "keep");
-      assert.notEqual(r.code, 0, "a capture that lost rows fails");
-      assert.equal(r.stderr.split("\n").length, 1, `one line, got:\n${r.stderr}`);
-      assert.match(r.stderr, /^sightline: .*No space left on device/);
-      assert.ok(r.stderr.includes(rec), `the line names the recording: ${r.stderr}`);
-      assert.equal(opensOf(rec, "/etc/hostname"), MARKS, "every row of the earlier batches");
+smallDiskTest(
+  "disk full to the end: one line, exit 1, what was written stays, the rest is counted",
+  async (mnt) => {
+    const rec = `${mnt}/rec`;
+    const r = await capture(mnt, "keep");
+    assert.notEqual(r.code, 0, "a capture that lost rows fails");
+    assert.equal(r.stderr.split("\n").length, 1, `one line, got:\n${r.stderr}`);
+    assert.match(r.stderr, /^sightline: .*No space left on device/);
+    assert.ok(r.stderr.includes(rec), `the line names the recording: ${r.stderr}`);
+    assert.equal(opensOf(rec, "/etc/hostname"), MARKS, "every row of the earlier batches");
 
-      // the manifest survives the full disk, and counts what is not in the files
-      const m = JSON.parse(await Deno.readTextFile(`${rec}/manifest.json`));
-      assert.equal(m.complete, false);
-      assert.equal(m.exit_code, 0, "the command ran to its end");
-      const file = m.tables.file;
-      assert.ok(file.lost > 0, `file.arrow: rows not written are counted (${file.lost})`);
-      assert.equal(file.rows, readArrowFile(`${rec}/file.arrow`).rows.length);
-      assert.ok(file.rows + file.lost >= MARKS + OPENS, "written + lost: every open");
-      assert.equal(m.errors.length, 1, JSON.stringify(m.errors));
-      assert.match(m.errors[0], /No space left on device.* rows not written \(file \d+/);
-      assert.deepEqual(
-        (await Array.fromAsync(Deno.readDir(rec))).map((e) => e.name).sort(),
-        ["file.arrow", "ipc.arrow", "manifest.json", "net.arrow", "privilege.arrow"]
-          .concat(["process.arrow", "tls.arrow"]).sort(),
-        "no reserve or temporary file left behind",
-      );
+    // the manifest survives the full disk, and counts what is not in the files
+    const m = JSON.parse(await Deno.readTextFile(`${rec}/manifest.json`));
+    assert.equal(m.complete, false);
+    assert.equal(m.exit_code, 0, "the command ran to its end");
+    const file = m.tables.file;
+    assert.ok(file.lost > 0, `file.arrow: rows not written are counted (${file.lost})`);
+    assert.equal(file.rows, readArrowFile(`${rec}/file.arrow`).rows.length);
+    assert.ok(file.rows + file.lost >= MARKS + OPENS, "written + lost: every open");
+    assert.equal(m.errors.length, 1, JSON.stringify(m.errors));
+    assert.match(m.errors[0], /No space left on device.* rows not written \(file \d+/);
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(rec))).map((e) => e.name).sort(),
+      ["file.arrow", "ipc.arrow", "manifest.json", "net.arrow", "privilege.arrow"]
+        .concat(["process.arrow", "tls.arrow"]).sort(),
+      "no reserve or temporary file left behind",
+    );
 
-      // the analysis (of a copy: the disk is full) reads it and says what is missing
-      const tmp = await Deno.makeTempDir({ prefix: "sl-full-copy-" });
-      try {
-        await analysedAsLost(rec, `${tmp}/rec`, file);
-      } finally {
-        await Deno.remove(tmp, { recursive: true });
-      }
-    });
+    // the analysis (of a copy: the disk is full) reads it and says what is missing
+    const tmp = await Deno.makeTempDir({ prefix: "sl-full-copy-" });
+    try {
+      await analysedAsLost(rec, `${tmp}/rec`, file);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
   },
-});
+);
 
-Deno.test({
-  name: "disk full for a while: what was held is written once the command frees the disk",
-  ignore: skipWithoutRoot(),
-  sanitizeResources: false,
-  async fn() {
-    await onSmallDisk(async (mnt) => {
-      const rec = `${mnt}/rec`;
-      const r = await capture(mnt, "free");
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stderr, "");
-      assert.equal(opensOf(rec, "/etc/hostname"), MARKS);
-      assert.ok(opensOf(rec, "/dev/null") >= OPENS, "every open made while the disk was full");
-      const m = JSON.parse(await Deno.readTextFile(`${rec}/manifest.json`));
-      assert.equal(m.complete, true);
-      assert.equal(m.tables.file.lost, undefined);
-      assert.ok(
-        m.warnings.some((w: string) => /disk refused .*no rows were lost/.test(w)),
-        JSON.stringify(m.warnings),
-      );
-    });
+smallDiskTest(
+  "disk full for a while: what was held is written once the command frees the disk",
+  async (mnt) => {
+    const rec = `${mnt}/rec`;
+    const r = await capture(mnt, "free");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    assert.equal(opensOf(rec, "/etc/hostname"), MARKS);
+    assert.ok(opensOf(rec, "/dev/null") >= OPENS, "every open made while the disk was full");
+    const m = JSON.parse(await Deno.readTextFile(`${rec}/manifest.json`));
+    assert.equal(m.complete, true);
+    assert.equal(m.tables.file.lost, undefined);
+    assert.ok(
+      m.warnings.some((w: string) => /disk refused .*no rows were lost/.test(w)),
+      JSON.stringify(m.warnings),
+    );
   },
-});
+);
 
-Deno.test({
-  name: "disk full from the start: one line naming the file, exit 1, no recording left behind",
-  ignore: skipWithoutRoot(),
-  sanitizeResources: false,
-  async fn() {
-    await onSmallDisk(async (mnt) => {
-      const dd = await run("dd", ["if=/dev/zero", `of=${mnt}/big`, "bs=64k"]);
-      assert.match(dd.stderr, /No space left/, "the disk is full");
-      const r = await run(DENO, [
-        "run",
-        "-A",
-        "--quiet",
-        CAPTURE_MAIN,
-        "--out",
-        `${mnt}/rec`,
-        "--",
-        "true",
-      ]);
-      assert.equal(r.code, 1);
-      assert.equal(
-        r.stderr,
-        `sightline: ${mnt}/rec/process.arrow: No space left on device (os error 28); ` +
-          "nothing was recorded",
-      );
-      assert.deepEqual(await Array.fromAsync(Deno.readDir(`${mnt}/rec`)), []);
-    });
+smallDiskTest(
+  "disk full from the start: one line naming the file, exit 1, no recording left behind",
+  async (mnt) => {
+    const dd = await run("dd", ["if=/dev/zero", `of=${mnt}/big`, "bs=64k"]);
+    assert.match(dd.stderr, /No space left/, "the disk is full");
+    const r = await captureInto(mnt, [], ["true"]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `sightline: ${mnt}/rec/process.arrow: No space left on device (os error 28); ` +
+        "nothing was recorded",
+    );
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(`${mnt}/rec`)), []);
   },
-});
+);
