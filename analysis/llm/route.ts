@@ -81,6 +81,22 @@ export function pathOf(target: string): string {
   return q < 0 ? target : target.slice(0, q);
 }
 
+/** An Anthropic Messages call on a cloud's route: the model and whether it streams by its path. */
+function cloudAnthropic(
+  platform: "vertex" | "bedrock",
+  model: string,
+  stream: boolean,
+): ApiRequestRoute {
+  return {
+    provider: "anthropic",
+    endpoint: "messages",
+    model,
+    stream,
+    platform,
+    action: "generate",
+  };
+}
+
 /** Which API request this is, or null when it is none of theirs. */
 export function routeApi(
   method: string | undefined,
@@ -102,14 +118,7 @@ export function routeApi(
     if (model === "count-tokens") {
       return { provider: "anthropic", action: "count", platform: "vertex" };
     }
-    return {
-      provider: "anthropic",
-      endpoint: "messages",
-      model,
-      stream: v[2] === "streamRawPredict",
-      platform: "vertex",
-      action: "generate",
-    };
+    return cloudAnthropic("vertex", model, v[2] === "streamRawPredict");
   }
   const b = BEDROCK_MODEL.exec(path);
   if (b) {
@@ -117,14 +126,7 @@ export function routeApi(
     if (b[3] === "count-tokens") {
       return { provider: "anthropic", action: "count", model, platform: "bedrock" };
     }
-    return {
-      provider: "anthropic",
-      endpoint: "messages",
-      model,
-      stream: b[3] === "invoke-with-response-stream",
-      platform: "bedrock",
-      action: "generate",
-    };
+    return cloudAnthropic("bedrock", model, b[3] === "invoke-with-response-stream");
   }
   const az = AZURE_DEPLOYMENT.exec(path);
   if (az) {
