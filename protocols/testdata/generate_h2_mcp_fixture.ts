@@ -18,7 +18,7 @@ import * as http2 from "node:http2";
 import { concatBytes } from "../../kit/bytes.ts";
 import { throwawayCerts } from "../../kit/openssl.ts";
 import { type Connection, requireUpdate, sleep, writeConnections } from "./record_relay.ts";
-import { LAB, SERVERS, startServerEverything } from "./server_everything.ts";
+import { CLIENT_SESSION, LAB, SERVERS, startServerEverything } from "./server_everything.ts";
 
 const OUT = new URL("./mcp_http/streamable_h2.json", import.meta.url);
 
@@ -28,13 +28,7 @@ const { Client } = await import(sdk + "/sdk/dist/esm/client/index.js");
 const { StreamableHTTPClientTransport } = await import(sdk + "/sdk/dist/esm/client/streamableHttp.js");
 const headers = { Authorization: "Bearer FIXTURE-SECRET-TOKEN" };
 const t = new StreamableHTTPClientTransport(new URL(Deno.args[1]), { requestInit: { headers } });
-const c = new Client({ name: "fixture-client", version: "1.0.0" });
-await c.connect(t);
-const tools = await c.listTools();
-const r = await c.callTool({ name: "echo", arguments: { message: "hello over http" } });
-console.log(JSON.stringify({ tools: tools.tools.length, echo: r.content[0].text }));
-await c.close();
-`;
+` + CLIENT_SESSION;
 
 /** node:http2 (h2c) to HTTP/1.1: each stream passed on to `target`, its answer streamed back. */
 function gateway(target: number): http2.Http2Server {

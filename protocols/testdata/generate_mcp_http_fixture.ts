@@ -16,7 +16,7 @@ import {
   startRecordingRelay,
   writeConnections,
 } from "./record_relay.ts";
-import { SERVERS, startServerEverything } from "./server_everything.ts";
+import { CLIENT_SESSION, SERVERS, startServerEverything } from "./server_everything.ts";
 
 const OUT = new URL("./mcp_http/", import.meta.url);
 
@@ -30,13 +30,7 @@ const headers = { Authorization: "Bearer FIXTURE-SECRET-TOKEN" };
 const t = process.argv[4] === "sse"
   ? new SSEClientTransport(url, { requestInit: { headers }, eventSourceInit: { fetch: (u, i) => fetch(u, { ...i, headers: { ...i?.headers, ...headers } }) } })
   : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
-const c = new Client({ name: "fixture-client", version: "1.0.0" });
-await c.connect(t);
-const tools = await c.listTools();
-const r = await c.callTool({ name: "echo", arguments: { message: "hello over http" } });
-console.log(JSON.stringify({ tools: tools.tools.length, echo: r.content[0].text }));
-await c.close();
-`;
+` + CLIENT_SESSION;
 
 async function record(mode: "streamableHttp" | "sse"): Promise<Connection[]> {
   const server = await startServerEverything(mode);

@@ -1,8 +1,8 @@
 /**
  * The real `@modelcontextprotocol/server-everything` (lab/mcp_servers) as the MCP fixture
  * generators run it: started with node in one of its HTTP modes on a free port of 127.0.0.1,
- * ready once it says it listens, stopped when the client is done; and where the MCP SDK is for
- * their clients.
+ * ready once it says it listens, stopped when the client is done; where the MCP SDK is for
+ * their clients, and what each client script does once it has its transport.
  */
 import { freePort } from "../../kit/free_port.ts";
 
@@ -42,3 +42,15 @@ export async function startServerEverything(
     },
   };
 }
+
+/**
+ * The end of an MCP SDK client script (its transport made as `t`): `initialize`, `tools/list`
+ * and the `echo` tool, printed as one line of JSON, then closed.
+ */
+export const CLIENT_SESSION = `const c = new Client({ name: "fixture-client", version: "1.0.0" });
+await c.connect(t);
+const tools = await c.listTools();
+const r = await c.callTool({ name: "echo", arguments: { message: "hello over http" } });
+console.log(JSON.stringify({ tools: tools.tools.length, echo: r.content[0].text }));
+await c.close();
+`;
