@@ -12,6 +12,11 @@ import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import { assertSameForAllChunkings } from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
+import {
+  type McpHttpConnection,
+  type McpHttpFixture,
+  readMcpHttpFixture,
+} from "../protocols/testdata/mcp_http_fixture.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -171,14 +176,23 @@ Deno.test("HTTP/2: calls held behind a split header block keep their bytes when 
   assert.ok(!dec.decode(got).includes("sk-held-secret"), "and the secret is masked");
 });
 
-/** The real streamable-HTTP MCP connection (protocols/testdata/mcp_http), a token planted. */
-async function mcpOverHttps(): Promise<{ client: Uint8Array; server: Uint8Array }> {
-  const url = new URL("../protocols/testdata/mcp_http/streamable.json", import.meta.url);
-  const [c] = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
-  // same length: "name": becomes "key" : (a secret-named key, as maskSecrets has it)
-  const plant = (b: string) => enc.encode(atob(b).replaceAll('Info":{"name":', 'Info":{"key" :'));
+/**
+ * The first connection of a real MCP fixture (protocols/testdata/mcp_http), its client's and
+ * server's names planted as secrets: same length, `Info":{"name":` becomes `Info":{"key" :` (a
+ * secret-named key, as maskSecrets has it).
+ */
+async function mcpPlanted(name: McpHttpFixture): Promise<McpHttpConnection> {
+  const [c] = await readMcpHttpFixture(name);
+  const plant = (b: Uint8Array) =>
+    Uint8Array.from(
+      String.fromCharCode(...b).replaceAll('Info":{"name":', 'Info":{"key" :'),
+      (ch) => ch.charCodeAt(0),
+    );
   return { client: plant(c.client), server: plant(c.server) };
 }
+
+/** The real streamable-HTTP MCP connection, a token planted. */
+const mcpOverHttps = () => mcpPlanted("streamable");
 
 Deno.test("MCP over HTTPS: initialize's secret values are masked in the calls written, each call its own length, at every split into calls", async () => {
   const { client, server } = await mcpOverHttps();
@@ -295,17 +309,8 @@ Deno.test("an LLM API's JSON request and event-stream answer are written call by
   );
 });
 
-/** The real h2 MCP connection (protocols/testdata/mcp_http/streamable_h2.json), names planted as secrets. */
-async function mcpOverH2(): Promise<{ client: Uint8Array; server: Uint8Array }> {
-  const url = new URL("../protocols/testdata/mcp_http/streamable_h2.json", import.meta.url);
-  const [c] = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
-  const plant = (b: string) =>
-    Uint8Array.from(
-      atob(b).replaceAll('Info":{"name":', 'Info":{"key" :'),
-      (ch) => ch.charCodeAt(0),
-    );
-  return { client: plant(c.client), server: plant(c.server) };
-}
+/** The real h2 MCP connection, names planted as secrets. */
+const mcpOverH2 = () => mcpPlanted("streamable_h2");
 
 Deno.test("MCP over HTTPS on HTTP/2: secret values in the DATA frames of both directions masked, each call its own length, at every split into calls", async () => {
   await loadH2Redactor();

@@ -13,39 +13,21 @@ import { createHttp1BodySecrets, type Http1Exchanges } from "./http1_body_secret
 import { maskSecrets } from "./json_secrets.ts";
 import { assertSameForAllChunkings } from "./testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
-
-interface Conn {
-  client: Uint8Array;
-  server: Uint8Array;
-}
+import {
+  type McpHttpConnection as Conn,
+  readMcpHttpFixture as fixture,
+  SECRET_PLANTS,
+} from "./testdata/mcp_http_fixture.ts";
 
 const enc = new TextEncoder();
 const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-async function fixture(name: string): Promise<Conn[]> {
-  const url = new URL(`./testdata/mcp_http/${name}.json`, import.meta.url);
-  const raw = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
-  const b64 = (b: string) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
-  return raw.map((c) => ({ client: b64(c.client), server: b64(c.server) }));
-}
-
-/** Same-length renames into secret keys, and the values they make secret. */
-const PLANTS: [string, string, string][] = [
-  ['"clientInfo":{"name":"fixture-client"', '"clientInfo":{"key" :"', "fixture-client"],
-  ['"arguments":{"message":"hello over http"', '"arguments":{"api_key":"', "hello over http"],
-  [
-    '"serverInfo":{"name":"mcp-servers/everything"',
-    '"serverInfo":{"key" :"',
-    "mcp-servers/everything",
-  ],
-];
-
 /** The stream with secrets planted, and what it must come out as. */
 function plant(b: Uint8Array): { input: Uint8Array; expected: Uint8Array; secrets: string[] } {
   let input = latin1(b), expected = input;
   const secrets: string[] = [];
-  for (const [from, key, value] of PLANTS) {
+  for (const [from, key, value] of SECRET_PLANTS) {
     if (!input.includes(from)) continue;
     input = input.replaceAll(from, key + value + '"');
     expected = expected.replaceAll(from, key + "*".repeat(value.length) + '"');

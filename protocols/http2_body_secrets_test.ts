@@ -13,6 +13,7 @@ import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
 import { encodeLiteral } from "./hpack_encode.ts";
 import { createHttp2Parser, type Http2Direction } from "./http2.ts";
 import { assertSameForAllChunkings, concatBytes } from "./testing.ts";
+import { readMcpHttpFixture, SECRET_PLANTS } from "./testdata/mcp_http_fixture.ts";
 
 const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
 const bytesOf = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
@@ -300,25 +301,13 @@ Deno.test("a JSON-RPC body on an LLM-looking stream: the first member decides; a
   assert.equal(bodiesOf("client", off).get(1), "  \n" + CALL);
 });
 
-/** Same-length renames into secret keys (as http1_body_secrets_test plants them), and values. */
-const PLANTS: [string, string, string][] = [
-  ['"clientInfo":{"name":"fixture-client"', '"clientInfo":{"key" :"', "fixture-client"],
-  ['"arguments":{"message":"hello over http"', '"arguments":{"api_key":"', "hello over http"],
-  [
-    '"serverInfo":{"name":"mcp-servers/everything"',
-    '"serverInfo":{"key" :"',
-    "mcp-servers/everything",
-  ],
-];
-
 Deno.test("real h2 MCP traffic (the SDK client on Deno's fetch, server-everything behind node:http2): planted secrets masked in JSON and SSE DATA, every other body byte as it was; any chunking", async () => {
-  const url = new URL("./testdata/mcp_http/streamable_h2.json", import.meta.url);
-  const [conn] = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
+  const [conn] = await readMcpHttpFixture("streamable_h2");
   const planted: Record<"client" | "server", string> = { client: "", server: "" };
   const secrets: string[] = [];
   for (const dir of ["client", "server"] as const) {
-    let t = atob(conn[dir]);
-    for (const [from, key, value] of PLANTS) {
+    let t = latin1(conn[dir]);
+    for (const [from, key, value] of SECRET_PLANTS) {
       if (!t.includes(from)) continue;
       t = t.replace(from, key + value + '"');
       secrets.push(value);
@@ -332,7 +321,7 @@ Deno.test("real h2 MCP traffic (the SDK client on Deno's fetch, server-everythin
     const before = bodiesOf(dir, latin1(input)), after = bodiesOf(dir, output);
     assert.deepEqual([...after.keys()], [...before.keys()]);
     for (const [id, body] of before) {
-      const want = PLANTS.reduce(
+      const want = SECRET_PLANTS.reduce(
         (t, [, key, value]) => t.replace(key + value, key + "*".repeat(value.length)),
         body,
       );

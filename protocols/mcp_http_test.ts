@@ -9,18 +9,10 @@ import { createMcpHttpParser, type McpHttpMessage } from "./mcp_http.ts";
 import { assertSameForAllChunkings, utf8 } from "./testing.ts";
 import * as zlib from "node:zlib";
 import { concatBytes } from "../kit/bytes.ts";
-
-interface Conn {
-  client: Uint8Array;
-  server: Uint8Array;
-}
-
-async function fixture(name: string): Promise<Conn[]> {
-  const url = new URL(`./testdata/mcp_http/${name}.json`, import.meta.url);
-  const raw = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
-  const bytes = (b: string) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
-  return raw.map((c) => ({ client: bytes(c.client), server: bytes(c.server) }));
-}
+import {
+  type McpHttpConnection as Conn,
+  readMcpHttpFixture as fixture,
+} from "./testdata/mcp_http_fixture.ts";
 
 type Out = { messages: string[]; endpoints: string[]; errors: string[] };
 

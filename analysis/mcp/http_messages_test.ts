@@ -16,15 +16,9 @@ import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
 import { SQL_DIR } from "./build.ts";
 import { lineageTable } from "../correlate/schema.ts";
 import { sqlText } from "../sql_files.ts";
+import { readMcpHttpFixture } from "../../protocols/testdata/mcp_http_fixture.ts";
 
 const CLIENT = 100, SERVER = 200, PORT = 3001;
-
-async function fixture(name: string) {
-  const url = new URL(`../../protocols/testdata/mcp_http/${name}.json`, import.meta.url);
-  const raw = JSON.parse(await Deno.readTextFile(url)) as { client: string; server: string }[];
-  const bytes = (b: string) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
-  return raw.map((c) => ({ client: bytes(c.client), server: bytes(c.server) }));
-}
 
 type End = "client" | "server";
 
@@ -109,7 +103,7 @@ const summary = (rows: Awaited<ReturnType<typeof analyse>>["rows"]) =>
 
 for (const [name, transport] of [["streamable", "http"], ["sse", "sse"]] as const) {
   Deno.test(`MCP over ${transport}: messages and calls, from both ends or either`, async () => {
-    const conns = await fixture(name);
+    const conns = await readMcpHttpFixture(name);
     const both = await analyse(kernelRows(conns, ["client", "server"]));
     assert.deepEqual(both.problems, []);
     const want = summary(both.rows);
@@ -273,7 +267,7 @@ Deno.test("a loopback connection of cleartext HTTP/2 is one problems row, not a 
 Deno.test("damage on loopback says what it is: cut, lost (ring buffer), withheld by the capture", async () => {
   // the server's answers on the first connection of the real streamable-HTTP traffic, from the
   // client's end only: its second read call damaged three ways
-  const rows = kernelRows((await fixture("streamable")).slice(0, 1), ["client"]);
+  const rows = kernelRows((await readMcpHttpFixture("streamable")).slice(0, 1), ["client"]);
   const second = rows.findIndex((r) => r.direction === "read" && r.seq === 1n);
   assert.ok(second > 0);
   const damaged = (over: Record<string, unknown>) =>

@@ -17,7 +17,8 @@
 import * as http2 from "node:http2";
 import { concatBytes } from "../../kit/bytes.ts";
 import { throwawayCerts } from "../../kit/openssl.ts";
-import { type Connection, requireUpdate, sleep, writeConnections } from "./record_relay.ts";
+import { type Connection, requireUpdate, sleep } from "./record_relay.ts";
+import { writeMcpHttpFixture } from "./mcp_http_fixture.ts";
 import { CLIENT_SESSION, LAB, SERVERS, startServerEverything } from "./server_everything.ts";
 
 const OUT = new URL("./mcp_http/streamable_h2.json", import.meta.url);
@@ -144,7 +145,7 @@ async function record(): Promise<Connection[]> {
 
 requireUpdate();
 const conns = await record();
-writeConnections(OUT, conns);
+writeMcpHttpFixture(OUT, conns);
 console.log(
   `wrote ${OUT.pathname}: ${conns.length} connection(s), ` +
     conns.map((c) => `${concatBytes(c.client).length}/${concatBytes(c.server).length} bytes`)

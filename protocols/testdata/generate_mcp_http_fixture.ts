@@ -9,13 +9,8 @@
  *   deno run -A protocols/testdata/generate_mcp_http_fixture.ts --update
  */
 import { mkdirSync } from "node:fs";
-import {
-  type Connection,
-  requireUpdate,
-  sleep,
-  startRecordingRelay,
-  writeConnections,
-} from "./record_relay.ts";
+import { type Connection, requireUpdate, sleep, startRecordingRelay } from "./record_relay.ts";
+import { writeMcpHttpFixture } from "./mcp_http_fixture.ts";
 import { CLIENT_SESSION, SERVERS, startServerEverything } from "./server_everything.ts";
 
 const OUT = new URL("./mcp_http/", import.meta.url);
@@ -57,5 +52,5 @@ async function record(mode: "streamableHttp" | "sse"): Promise<Connection[]> {
 requireUpdate();
 mkdirSync(OUT, { recursive: true });
 for (const [mode, file] of [["streamableHttp", "streamable.json"], ["sse", "sse.json"]] as const) {
-  writeConnections(new URL(file, OUT), await record(mode));
+  writeMcpHttpFixture(new URL(file, OUT), await record(mode));
 }

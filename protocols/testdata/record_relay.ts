@@ -110,16 +110,6 @@ export function requireUpdate(): void {
 }
 
 /**
- * Writes connections as the MCP-over-HTTP fixtures hold them: a JSON list, each `{ client,
- * server }` with each direction's bytes as base64, in the order given.
- */
-export function writeConnections(file: URL, conns: Connection[]): void {
-  const b64 = (parts: Uint8Array[]) => btoa(String.fromCharCode(...concatBytes(parts)));
-  const json = conns.map((c) => ({ client: b64(c.client), server: b64(c.server) }));
-  writeFileSync(file, JSON.stringify(json, null, 1) + "\n");
-}
-
-/**
  * A generator's command line: without `--update`, one line and exit 2 (the fixture is
  * committed); with it, records, writes the fixture into `out` with `meta(recording)` and says
  * so.
