@@ -66,8 +66,10 @@ open(sys.argv[2], "w").write(json.dumps(out))
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function stream(rows: IpcRow[]): string {
-  return text(concatBytes(rows.sort((a, b) => Number(a.seq - b.seq)).map((r) => r.data)));
+/** The bytes of `rows` that went in `direction`, in order, as text. */
+function stream(rows: IpcRow[], direction: "write" | "read"): string {
+  const moved = rows.filter((r) => r.direction === direction);
+  return text(concatBytes(moved.sort((a, b) => Number(a.seq - b.seq)).map((r) => r.data)));
 }
 
 Deno.test({
@@ -88,11 +90,11 @@ Deno.test({
         assert.ok(got.every((r) => r.peer_pid === client), `${host}: the server's peer`);
         const serverInodes = new Set(got.map((r) => r.inode));
         assert.ok(sent.every((r) => r.peer_inode !== null && serverInodes.has(r.peer_inode)));
-        const req = stream(sent.filter((r) => r.direction === "write"));
-        const ans = stream(sent.filter((r) => r.direction === "read"));
+        const req = stream(sent, "write");
+        const ans = stream(sent, "read");
         // what the client wrote, the server read; and back
-        assert.equal(stream(got.filter((r) => r.direction === "read")), req);
-        assert.equal(stream(got.filter((r) => r.direction === "write")), ans);
+        assert.equal(stream(got, "read"), req);
+        assert.equal(stream(got, "write"), ans);
         assert.equal((req.match(/POST \/mcp HTTP\/1.1\r\n/g) ?? []).length, 2, `${host}: ${req}`);
         assert.ok(ans.includes("text/event-stream") && ans.includes('"ok": "tools/list"'));
         // secrets: masked, same length; the rest as it was
@@ -183,11 +185,11 @@ Deno.test({
       const client = rec.ipc.filter((r) => r.remote_port === port);
       const server = rec.ipc.filter((r) => r.local_port === port);
       const req = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
-      assert.equal(stream(client.filter((r) => r.direction === "write")), req);
-      assert.equal(stream(server.filter((r) => r.direction === "read")), req);
+      assert.equal(stream(client, "write"), req);
+      assert.equal(stream(server, "read"), req);
       const ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-      assert.equal(stream(server.filter((r) => r.direction === "write")), ans);
-      assert.equal(stream(client.filter((r) => r.direction === "read")), ans);
+      assert.equal(stream(server, "write"), ans);
+      assert.equal(stream(client, "read"), ans);
     }),
 });
 
@@ -219,10 +221,8 @@ Deno.test({
     captureWithLog(["/usr/bin/python3", "-c", TUNNEL_PY], async ({ rec, logPath }) => {
       const { port } = JSON.parse(await Deno.readTextFile(logPath));
       const rows = rec.ipc.filter((r) => r.local_port === port || r.remote_port === port);
-      const seen = (client: boolean, direction: string) =>
-        stream(
-          rows.filter((r) => (r.remote_port === port) === client && r.direction === direction),
-        );
+      const seen = (client: boolean, direction: "write" | "read") =>
+        stream(rows.filter((r) => (r.remote_port === port) === client), direction);
       const connect = "CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n" +
         "Proxy-Authorization: **************\r\n\r\n";
       const answer = "HTTP/1.1 200 Connection established\r\n\r\n";
