@@ -11,6 +11,7 @@ import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureWithLog } from "../tests/support/capture.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import type { IpcRow } from "../recording/schema.ts";
+import type { Recording } from "../recording/recording.ts";
 
 /** The server: JSON for the first POST, an event stream for the second, on one keep-alive
  * connection (one handle_request); one server per address family. */
@@ -66,50 +67,67 @@ open(sys.argv[2], "w").write(json.dumps(out))
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
+/**
+ * A test, as root only, of python3 running `args` (`-c` and its script first) under capture with
+ * a log path as its last argument: `check` gets the recording and the JSON the script wrote there.
+ */
+function pythonTest<Log>(
+  name: string,
+  args: string[],
+  check: (rec: Recording, log: Log) => void | Promise<void>,
+) {
+  Deno.test({
+    name,
+    ignore: skipWithoutRoot(),
+    fn: () =>
+      captureWithLog(["/usr/bin/python3", ...args], async ({ rec, logPath }) => {
+        await check(rec, JSON.parse(await Deno.readTextFile(logPath)));
+      }),
+  });
+}
+
 /** The bytes of `rows` that went in `direction`, in order, as text. */
 function stream(rows: IpcRow[], direction: "write" | "read"): string {
   const moved = rows.filter((r) => r.direction === direction);
   return text(concatBytes(moved.sort((a, b) => Number(a.seq - b.seq)).map((r) => r.data)));
 }
 
-Deno.test({
-  name: "HTTP on loopback TCP is recorded from both ends, paired by ports, secrets masked",
-  ignore: skipWithoutRoot(),
-  fn: () =>
-    captureWithLog(["/usr/bin/python3", "-c", CLIENT_PY, SERVER_PY], async ({ rec, logPath }) => {
-      const log = JSON.parse(await Deno.readTextFile(logPath)) as Record<string, number[]>;
-      const client = rec.manifest.root_pid!;
-      const ipc = rec.ipc;
-      assert.ok(ipc.every((r) => r.lost === 0n && !r.truncated), "nothing lost or cut");
-      for (const [host, [server, port]] of Object.entries(log)) {
-        const sent = ipc.filter((r) => r.pid === client && r.remote_port === port);
-        const got = ipc.filter((r) => r.pid === server && r.local_port === port);
-        assert.ok(sent.length && got.length, `${host}: both ends recorded`);
-        for (const r of [...sent, ...got]) assert.equal(r.kind, "tcp");
-        assert.ok(sent.every((r) => r.peer_pid === server), `${host}: the client's peer`);
-        assert.ok(got.every((r) => r.peer_pid === client), `${host}: the server's peer`);
-        const serverInodes = new Set(got.map((r) => r.inode));
-        assert.ok(sent.every((r) => r.peer_inode !== null && serverInodes.has(r.peer_inode)));
-        const req = stream(sent, "write");
-        const ans = stream(sent, "read");
-        // what the client wrote, the server read; and back
-        assert.equal(stream(got, "read"), req);
-        assert.equal(stream(got, "write"), ans);
-        assert.equal((req.match(/POST \/mcp HTTP\/1.1\r\n/g) ?? []).length, 2, `${host}: ${req}`);
-        assert.ok(ans.includes("text/event-stream") && ans.includes('"ok": "tools/list"'));
-        // secrets: masked, same length; the rest as it was
-        for (const s of ["SECRET-987", "SESSION-abc123", "TOKEN-xyz"]) {
-          assert.ok(![req, ans].some((t) => t.includes(s)), `${host}: ${s} masked`);
-        }
-        assert.ok(req.includes("Authorization: *****************\r\n"), req);
-        assert.ok(ans.includes("Mcp-Session-Id: **************\r\n"), ans);
-        assert.ok(req.includes('"authToken": "*********"'), "initialize's token masked");
-        const lens = sent.filter((r) => r.direction === "write").map((r) => Number(r.len));
-        assert.equal(req.length, lens.reduce((a, b) => a + b, 0), "same length");
+pythonTest(
+  "HTTP on loopback TCP is recorded from both ends, paired by ports, secrets masked",
+  ["-c", CLIENT_PY, SERVER_PY],
+  (rec, log: Record<string, number[]>) => {
+    const client = rec.manifest.root_pid!;
+    const ipc = rec.ipc;
+    assert.ok(ipc.every((r) => r.lost === 0n && !r.truncated), "nothing lost or cut");
+    for (const [host, [server, port]] of Object.entries(log)) {
+      const sent = ipc.filter((r) => r.pid === client && r.remote_port === port);
+      const got = ipc.filter((r) => r.pid === server && r.local_port === port);
+      assert.ok(sent.length && got.length, `${host}: both ends recorded`);
+      for (const r of [...sent, ...got]) assert.equal(r.kind, "tcp");
+      assert.ok(sent.every((r) => r.peer_pid === server), `${host}: the client's peer`);
+      assert.ok(got.every((r) => r.peer_pid === client), `${host}: the server's peer`);
+      const serverInodes = new Set(got.map((r) => r.inode));
+      assert.ok(sent.every((r) => r.peer_inode !== null && serverInodes.has(r.peer_inode)));
+      const req = stream(sent, "write");
+      const ans = stream(sent, "read");
+      // what the client wrote, the server read; and back
+      assert.equal(stream(got, "read"), req);
+      assert.equal(stream(got, "write"), ans);
+      assert.equal((req.match(/POST \/mcp HTTP\/1.1\r\n/g) ?? []).length, 2, `${host}: ${req}`);
+      assert.ok(ans.includes("text/event-stream") && ans.includes('"ok": "tools/list"'));
+      // secrets: masked, same length; the rest as it was
+      for (const s of ["SECRET-987", "SESSION-abc123", "TOKEN-xyz"]) {
+        assert.ok(![req, ans].some((t) => t.includes(s)), `${host}: ${s} masked`);
       }
-      assert.ok(!ipc.some((r) => text(r.data).includes("hello raw")), "raw TCP not recorded");
-    }),
-});
+      assert.ok(req.includes("Authorization: *****************\r\n"), req);
+      assert.ok(ans.includes("Mcp-Session-Id: **************\r\n"), ans);
+      assert.ok(req.includes('"authToken": "*********"'), "initialize's token masked");
+      const lens = sent.filter((r) => r.direction === "write").map((r) => Number(r.len));
+      assert.equal(req.length, lens.reduce((a, b) => a + b, 0), "same length");
+    }
+    assert.ok(!ipc.some((r) => text(r.data).includes("hello raw")), "raw TCP not recorded");
+  },
+);
 
 /**
  * A chunked answer's last chunk written after the client has gone (what an MCP server does when
@@ -138,22 +156,20 @@ except OSError:
 open(sys.argv[1], "w").write(json.dumps({"port": l.getsockname()[1], "sent": n, "reset": reset}))
 `;
 
-Deno.test({
-  name: "a write the peer answers with a reset keeps the socket's ports and peer",
-  ignore: skipWithoutRoot(),
-  fn: () =>
-    captureWithLog(["/usr/bin/python3", "-c", RESET_PY], async ({ rec, logPath }) => {
-      const log = JSON.parse(await Deno.readTextFile(logPath));
-      assert.equal(log.sent, 5);
-      assert.ok(log.reset, "the peer reset the connection");
-      const served = rec.ipc.filter((r) => r.direction === "write" && r.remote_port !== log.port);
-      assert.deepEqual(
-        served.map((r) => [text(r.data).slice(0, 8), r.local_port, r.peer_inode !== null]),
-        [["HTTP/1.1", log.port, true], ["0\r\n\r\n", log.port, true]],
-      );
-      assert.equal(new Set(served.map((r) => r.peer_inode)).size, 1, "one peer");
-    }),
-});
+pythonTest(
+  "a write the peer answers with a reset keeps the socket's ports and peer",
+  ["-c", RESET_PY],
+  (rec, log: { port: number; sent: number; reset: boolean }) => {
+    assert.equal(log.sent, 5);
+    assert.ok(log.reset, "the peer reset the connection");
+    const served = rec.ipc.filter((r) => r.direction === "write" && r.remote_port !== log.port);
+    assert.deepEqual(
+      served.map((r) => [text(r.data).slice(0, 8), r.local_port, r.peer_inode !== null]),
+      [["HTTP/1.1", log.port, true], ["0\r\n\r\n", log.port, true]],
+    );
+    assert.equal(new Set(served.map((r) => r.peer_inode)).size, 1, "one peer");
+  },
+);
 
 /**
  * A peek (recv with MSG_PEEK, by recvfrom and by recvmsg: what curl does to a kept-alive
@@ -176,22 +192,20 @@ a.recv(1000)
 open(sys.argv[1], "w").write(json.dumps({"port": l.getsockname()[1]}))
 `;
 
-Deno.test({
-  name: "a peek (MSG_PEEK) is not recorded: each byte is in the stream once",
-  ignore: skipWithoutRoot(),
-  fn: () =>
-    captureWithLog(["/usr/bin/python3", "-c", PEEK_PY], async ({ rec, logPath }) => {
-      const { port } = JSON.parse(await Deno.readTextFile(logPath));
-      const client = rec.ipc.filter((r) => r.remote_port === port);
-      const server = rec.ipc.filter((r) => r.local_port === port);
-      const req = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
-      assert.equal(stream(client, "write"), req);
-      assert.equal(stream(server, "read"), req);
-      const ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-      assert.equal(stream(server, "write"), ans);
-      assert.equal(stream(client, "read"), ans);
-    }),
-});
+pythonTest(
+  "a peek (MSG_PEEK) is not recorded: each byte is in the stream once",
+  ["-c", PEEK_PY],
+  (rec, { port }: { port: number }) => {
+    const client = rec.ipc.filter((r) => r.remote_port === port);
+    const server = rec.ipc.filter((r) => r.local_port === port);
+    const req = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert.equal(stream(client, "write"), req);
+    assert.equal(stream(server, "read"), req);
+    const ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    assert.equal(stream(server, "write"), ans);
+    assert.equal(stream(client, "read"), ans);
+  },
+);
 
 /**
  * An HTTP proxy on loopback (`HTTPS_PROXY`): the client asks `CONNECT host:443`, the proxy
@@ -214,24 +228,22 @@ for _ in range(4):
 open(sys.argv[1], "w").write(json.dumps({"port": l.getsockname()[1]}))
 `;
 
-Deno.test({
-  name: "an HTTP proxy's CONNECT tunnel is recorded up to its first TLS record, from both ends",
-  ignore: skipWithoutRoot(),
-  fn: () =>
-    captureWithLog(["/usr/bin/python3", "-c", TUNNEL_PY], async ({ rec, logPath }) => {
-      const { port } = JSON.parse(await Deno.readTextFile(logPath));
-      const rows = rec.ipc.filter((r) => r.local_port === port || r.remote_port === port);
-      const seen = (client: boolean, direction: "write" | "read") =>
-        stream(rows.filter((r) => (r.remote_port === port) === client), direction);
-      const connect = "CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n" +
-        "Proxy-Authorization: **************\r\n\r\n";
-      const answer = "HTTP/1.1 200 Connection established\r\n\r\n";
-      // the client's end and the proxy's: the CONNECT (its credentials masked, same length) and
-      // the 200, and nothing after
-      assert.equal(seen(true, "write"), connect);
-      assert.equal(seen(true, "read"), answer);
-      assert.equal(seen(false, "read"), connect);
-      assert.equal(seen(false, "write"), answer);
-      assert.ok(!rows.some((r) => r.data[0] === 0x16 || r.data[0] === 0x17), "no TLS recorded");
-    }),
-});
+pythonTest(
+  "an HTTP proxy's CONNECT tunnel is recorded up to its first TLS record, from both ends",
+  ["-c", TUNNEL_PY],
+  (rec, { port }: { port: number }) => {
+    const rows = rec.ipc.filter((r) => r.local_port === port || r.remote_port === port);
+    const seen = (client: boolean, direction: "write" | "read") =>
+      stream(rows.filter((r) => (r.remote_port === port) === client), direction);
+    const connect = "CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n" +
+      "Proxy-Authorization: **************\r\n\r\n";
+    const answer = "HTTP/1.1 200 Connection established\r\n\r\n";
+    // the client's end and the proxy's: the CONNECT (its credentials masked, same length) and
+    // the 200, and nothing after
+    assert.equal(seen(true, "write"), connect);
+    assert.equal(seen(true, "read"), answer);
+    assert.equal(seen(false, "read"), connect);
+    assert.equal(seen(false, "write"), answer);
+    assert.ok(!rows.some((r) => r.data[0] === 0x16 || r.data[0] === 0x17), "no TLS recorded");
+  },
+);
