@@ -25,6 +25,28 @@ function row(i: number): ProcessRow {
   };
 }
 
+const LIBSSL = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+
+/** A tls row numbered `i` with every column type: `size` bytes of data, `truncated`, `lib`. */
+function tlsRow(i: number, size: number, truncated: boolean, lib: string) {
+  return {
+    ts_ns: BigInt(i) * 1_000_000_007n,
+    pid: i,
+    tid: -i | 0,
+    conn_id: -(2n ** 62n) + BigInt(i),
+    ctx_id: BigInt(i),
+    conn_gen: i % 3,
+    direction: i % 2 ? "read" : "write",
+    seq: BigInt(i),
+    len: BigInt(i * 10),
+    data: Uint8Array.from({ length: size }, (_, j) => (i + j) & 0xff),
+    truncated,
+    lost: 0n,
+    lib,
+    fn: "SSL_write",
+  };
+}
+
 Deno.test("rows round-trip, flush by flush, 0600, readable with and without EOS", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/process.arrow`;
@@ -66,22 +88,10 @@ Deno.test("every column type, nulls and growth past the first buffers round-trip
   const path = `${dir}/tls.arrow`;
   const { tlsTable } = await import("./schema.ts");
   const w = ArrowStreamWriter.create(path, tlsTable);
-  const rows = Array.from({ length: 3000 }, (_, i) => ({
-    ts_ns: BigInt(i) * 1_000_000_007n,
-    pid: i,
-    tid: -i | 0,
-    conn_id: -(2n ** 62n) + BigInt(i),
-    ctx_id: BigInt(i),
-    conn_gen: i % 3,
-    direction: i % 2 ? "read" : "write",
-    seq: BigInt(i),
-    len: BigInt(i * 10),
-    data: Uint8Array.from({ length: i % 700 }, (_, j) => (i + j) & 0xff),
-    truncated: i % 5 === 0,
-    lost: 0n,
-    lib: i % 7 ? "/usr/lib/x86_64-linux-gnu/libssl.so.3" : "ünïcödé ✓",
-    fn: "SSL_write",
-  }));
+  const rows = Array.from(
+    { length: 3000 },
+    (_, i) => tlsRow(i, i % 700, i % 5 === 0, i % 7 ? LIBSSL : "ünïcödé ✓"),
+  );
   for (const r of rows.slice(0, 1000)) w.append(r);
   w.flush();
   for (const r of rows.slice(1000)) w.append(r);
@@ -329,22 +339,11 @@ Deno.test("disk nearly full: a refused batch goes in smaller batches, every colu
   const rand = seededRandom(7);
   // rows of every column type (tls: int64, int32, utf8, binary, bool; process: list_utf8 and
   // nulls), with values of varied sizes so that pieces start at every bit and byte position
-  const tls = Array.from({ length: 3000 }, (_, i) => ({
-    ts_ns: BigInt(i) * 1_000_000_007n,
-    pid: i,
-    tid: -i | 0,
-    conn_id: -(2n ** 62n) + BigInt(i),
-    ctx_id: BigInt(i),
-    conn_gen: i % 3,
-    direction: i % 2 ? "read" : "write",
-    seq: BigInt(i),
-    len: BigInt(i * 10),
-    data: Uint8Array.from({ length: Math.floor(rand() * 300) }, (_, j) => (i + j) & 0xff),
-    truncated: rand() < 0.3,
-    lost: 0n,
-    lib: i % 7 ? "/usr/lib/x86_64-linux-gnu/libssl.so.3" : "ünïcödé ✓".repeat(i % 5),
-    fn: "SSL_write",
-  }));
+  const tls = Array.from(
+    { length: 3000 },
+    (_, i) =>
+      tlsRow(i, Math.floor(rand() * 300), rand() < 0.3, i % 7 ? LIBSSL : "ünïcödé ✓".repeat(i % 5)),
+  );
   const proc = Array.from({ length: 3000 }, (_, i) => ({
     ...row(i),
     argv: i % 3 === 0 ? null : i % 3 === 1 ? [] : ["a", "", "b".repeat(i % 50), "ü"],
