@@ -77,27 +77,36 @@ _, status = (pid, status) if done else os.waitpid(pid, 0)
 print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "typed": typed, "out": out.decode(errors="replace")}))
 `;
 
+/**
+ * Captures `sh` (it marks its start, then sleeps `seconds`) on a terminal made by PTY_CTRL_C,
+ * which then types Ctrl-C (`type`) or sends SIGINT to the capture alone (`kill`), in a new
+ * directory named by `prefix`: PTY_CTRL_C's report, and the recording.
+ */
+async function interruptedOnTerminal(how: "type" | "kill", prefix: string, seconds: number) {
+  const dir = await Deno.makeTempDir({ prefix });
+  const marker = `${dir}/started`;
+  const r = await new Deno.Command("/usr/bin/python3", {
+    args: [
+      "-c",
+      PTY_CTRL_C,
+      how,
+      marker,
+      ...captureCommand(`${dir}/rec`, ["sh", "-c", `touch ${marker}; exec sleep ${seconds}`], []),
+    ],
+    stdout: "piped",
+  }).output();
+  const res = JSON.parse(new TextDecoder().decode(r.stdout));
+  assert.ok(res.typed, "the command started");
+  assert.equal(res.exit, 130, `128 + SIGINT, the command's fate; output:\n${res.out}`);
+  return { dir, res, rec: readRecording(`${dir}/rec`) };
+}
+
 Deno.test({
   name: "Ctrl-C on a terminal reaches the command, and the capture ends cleanly",
   ignore: skipWithoutRoot(),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-int-" });
-    const marker = `${dir}/started`;
-    const r = await new Deno.Command("/usr/bin/python3", {
-      args: [
-        "-c",
-        PTY_CTRL_C,
-        "type",
-        marker,
-        ...captureCommand(`${dir}/rec`, ["sh", "-c", `touch ${marker}; exec sleep 60`], []),
-      ],
-      stdout: "piped",
-    }).output();
-    const res = JSON.parse(new TextDecoder().decode(r.stdout));
-    assert.ok(res.typed, "the command started");
-    assert.equal(res.exit, 130, `128 + SIGINT, the command's fate; output:\n${res.out}`);
+    const { res, rec } = await interruptedOnTerminal("type", "sl-int-", 60);
     assert.match(res.out, /recording in .*rec/, "capture lived to print its summary");
-    const rec = readRecording(`${dir}/rec`);
     assert.equal(rec.manifest.complete, true);
     assert.equal(rec.manifest.exit_signal, 2);
     const sleep = rec.process.find((p) => p.kind === "exec" && p.comm === "sleep")!;
@@ -113,22 +122,7 @@ Deno.test({
     "which decides, as for Ctrl-C",
   ignore: skipWithoutRoot(),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-int-kill-" });
-    const marker = `${dir}/started`;
-    const r = await new Deno.Command("/usr/bin/python3", {
-      args: [
-        "-c",
-        PTY_CTRL_C,
-        "kill",
-        marker,
-        ...captureCommand(`${dir}/rec`, ["sh", "-c", `touch ${marker}; exec sleep 20`], []),
-      ],
-      stdout: "piped",
-    }).output();
-    const res = JSON.parse(new TextDecoder().decode(r.stdout));
-    assert.ok(res.typed, "the command started");
-    assert.equal(res.exit, 130, `128 + SIGINT, the command's fate; output:\n${res.out}`);
-    const rec = readRecording(`${dir}/rec`);
+    const { dir, rec } = await interruptedOnTerminal("kill", "sl-int-kill-", 20);
     assert.equal(rec.manifest.complete, true);
     assert.equal(rec.manifest.exit_signal, 2);
     assert.deepEqual(rec.manifest.errors, []);
