@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureForTest } from "../tests/support/capture.ts";
+import { captureForTest, untilExists } from "../tests/support/capture.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
 import { CaptureError, run } from "./recorder.ts";
 import { CAPTURE_MAIN, captureCommand } from "./command_line.ts";
@@ -170,14 +170,7 @@ Deno.test({
       stderr: "null",
     }).spawn();
     // wait for two flushes after the command started
-    for (let i = 0; i < 100; i++) {
-      try {
-        await Deno.stat(marker);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await untilExists(marker, 10_000, 100);
     await new Promise((r) => setTimeout(r, 2500));
     proc.kill("SIGKILL");
     await proc.status;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureCommand } from "./command_line.ts";
-import { captureForTest } from "../tests/support/capture.ts";
+import { captureForTest, untilExists } from "../tests/support/capture.ts";
 import { readRecording } from "../recording/recording.ts";
 
 Deno.test({
@@ -146,14 +146,7 @@ Deno.test({
       stderr: "piped",
     }).spawn();
     const t0 = Date.now();
-    while (Date.now() - t0 < 20_000) {
-      try {
-        await Deno.stat(marker);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    await untilExists(marker, 20_000, 50);
     await new Promise((r) => setTimeout(r, 300));
     child.kill("SIGINT");
     await new Promise((r) => setTimeout(r, 1000));

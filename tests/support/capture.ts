@@ -1,6 +1,7 @@
 /**
  * Runs a capture in-process for a test and waits until its loader has gone, so that no
- * child process outlives the test.
+ * child process outlives the test; and waits for the marker file a captured command writes
+ * when it has started.
  */
 import assert from "node:assert/strict";
 import { h2RedactorFactory } from "../../capture/h2_glue.ts";
@@ -42,4 +43,21 @@ export async function captureWithLog(
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Waits until `path` exists (a captured command's marker that it started), looking every
+ * `stepMs`, for at most `timeoutMs`; returns whether it appeared.
+ */
+export async function untilExists(path: string, timeoutMs: number, stepMs: number) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      await Deno.stat(path);
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, stepMs));
+    }
+  }
+  return false;
 }
