@@ -1,18 +1,31 @@
 /**
- * The one rule for secrets inside JSON-RPC (MCP's `initialize` and its answer, where clients
- * and servers may put tokens): the string value of any key named like a token, secret,
- * password, API key, `key`, authorization, cookie or credential is masked with `*`, at any
- * depth. Two forms of it, so capture and analysis apply the same rule:
+ * The one rule for secrets inside JSON-RPC (MCP's `initialize` and its answer, a `tools/call`
+ * whose arguments carry an `api_key`, a server's answer with a `token`: wherever clients and
+ * servers put them): the string value of any key named like a token, secret, password, API
+ * key, `key`, authorization, cookie or credential is masked with `*`, at any depth. Two forms of
+ * it, so capture and analysis apply the same rule:
  *
- * - `maskSecrets(value)`: on a parsed value (the analysis, over `mcp_messages`).
+ * - `maskSecrets(value)`: on a parsed value (the analysis, over every row of `mcp_messages`).
  * - `createJsonSecretMasker()`: on raw bytes, streaming and same-length, so stream offsets
- *   stay true (capture, over the bytes it writes to ipc.arrow). It masks inside the first
- *   JSON value of the stream (skipping anything before its `{` or `[`: a `Content-Length`
- *   header, `data: `; with `afterHead`, first everything up to a blank line: an HTTP head,
- *   whose `Host: [::1]:3001` is no JSON), which in MCP is `initialize` one way and its answer
- *   the other, then lets everything through. It needs no look-ahead: each chunk's output is
- *   final.
+ *   stay true (capture, over the JSON-RPC bytes it writes to ipc.arrow; the HTTP body maskers
+ *   over a body they hold). It masks inside EVERY JSON value of the stream: newline-delimited
+ *   JSON as MCP's stdio transport writes it, `Content-Length`-framed messages, values with
+ *   whitespace or anything else between them (outside a value, bytes up to the next `{` or
+ *   `[` are passed over: a `Content-Length` header, `data: `). A raw line feed cannot be inside
+ *   a JSON string, so one there means the bytes were no JSON: the value is dropped and the
+ *   next `{` or `[` starts one (`Host: [::1]` or a stray quote in text around the JSON cannot
+ *   put it out of step for longer than a line). It needs no look-ahead: each chunk's output is
+ *   final. Cheap where nothing is masked: a string's end is found with `indexOf`, not byte by
+ *   byte.
+ *
+ * After a gap (lost or cut bytes) where strings begin is no longer known: every byte but JSON's
+ * punctuation and line ends is masked until a value start it can be sure of: a line (after a
+ * line feed, which no string holds) that begins with `{"` (or `[{"`) and a JSON-RPC member's
+ * name (`jsonrpc`, `id`, `method`, `params`, `result`, `error`: mcp_http_rule.ts), which is
+ * how every MCP message on stdio begins, or with a `Content-Length:` header. The bytes of such
+ * a line start are a key's or a header's, never a value's: they go through as they come.
  */
+import { JSONRPC_MEMBERS } from "./mcp_http_rule.ts";
 
 /** Keys whose string values are secrets. */
 export const SECRET_KEY = /token|secret|passw|api[_-]?key|^key$|authorization|cookie|credential/i;
@@ -41,8 +54,8 @@ export interface JsonSecretMasker {
   /** The chunk with secret values masked (the same array when nothing was masked). */
   transform(chunk: Uint8Array): Uint8Array;
   /**
-   * After a gap in the stream (lost or cut bytes) inside the first value: where strings begin
-   * is no longer known, so every byte of the rest of it but JSON's punctuation is masked.
+   * A gap in the stream (lost or cut bytes) before the next chunk: every byte but punctuation
+   * is masked until a sure value start (see the module doc).
    */
   gap(): void;
 }
@@ -51,71 +64,196 @@ const CR = 13, LF = 10;
 const QUOTE = 34, BACKSLASH = 92, COLON = 58, COMMA = 44, STAR = 42;
 const LBRACE = 123, RBRACE = 125, LBRACKET = 91, RBRACKET = 93;
 const MAX_KEY = 64;
-const STRUCTURAL = new Set([QUOTE, COLON, COMMA, LBRACE, RBRACE, LBRACKET, RBRACKET]);
+/** bytes a blind masker lets through: JSON's punctuation and line ends */
+const KEPT_BLIND = new Uint8Array(256);
+for (const c of [QUOTE, COLON, COMMA, LBRACE, RBRACE, LBRACKET, RBRACKET, CR, LF]) {
+  KEPT_BLIND[c] = 1;
+}
+/** the longest JSON-RPC member name */
+const MAX_MEMBER = 7;
+const CONTENT_LENGTH = "content-length:";
 
-/** A streaming, same-length masker of the first JSON value of a stream (see the module doc). */
-export function createJsonSecretMasker(
-  opts: { afterHead?: boolean } = {},
-): JsonSecretMasker {
-  /** containers open: true for an object */
+/** Where a blind masker is in matching a line's start against a sure value start. */
+const enum Probe {
+  /** nothing can match before the next line feed */
+  None,
+  /** right after a line feed */
+  Line,
+  /** after a line's `[` */
+  Bracket,
+  /** after a line's `{` (or `[{`) */
+  Brace,
+  /** in the member name after `{"` */
+  Name,
+  /** in `Content-Length:` */
+  Header,
+}
+
+/** A streaming, same-length masker of every JSON value of a stream (see the module doc). */
+export function createJsonSecretMasker(): JsonSecretMasker {
+  /** the containers open in the current value, true for an object; empty: between values */
   const stack: boolean[] = [];
-  let started = false, done = false;
-  /** afterHead: still in the head; bytes of the current line (CR aside), a line seen */
-  let inHead = opts.afterHead === true;
-  let lineLen = 0, sawLine = false;
-  let inString = false, escaped = false;
+  let inString = false;
+  /** in a string, the last byte was a backslash that escapes the next */
+  let escaped = false;
   /** the string being read is an object key */
   let isKey = false;
   /** in an object, the next string is a key */
   let expectKey = false;
+  /** the key being read (its first MAX_KEY bytes) */
   let key = "";
   /** the last key read, waiting for its value */
   let lastKey = "";
   /** the string being read is a secret value: mask its bytes */
   let masking = false;
-  /** after a gap: mask every byte but punctuation until the first value ends */
+  /** after a gap: mask every byte but punctuation until a sure value start */
   let blind = false;
+  /** blind: how a line's start matches a sure value start so far */
+  let probe = Probe.None;
+  /** blind: the line began with `[`; the member name (Name) or header bytes (Header) matched */
+  let probeBatch = false;
+  let probeText = "";
+
+  /** A value ends, or turns out to be no JSON: what follows is between values. */
+  const betweenValues = () => {
+    stack.length = 0;
+    inString = escaped = masking = false;
+    lastKey = "";
+  };
+
+  /** Blind: `c` extends the line's start? Recovers when it completes a sure value start. */
+  const probeByte = (c: number): boolean => {
+    switch (probe) {
+      case Probe.Line:
+        if (c === LBRACKET) {
+          probeBatch = true;
+          probe = Probe.Bracket;
+          return true;
+        }
+        probeBatch = false;
+        if (c === LBRACE) probe = Probe.Brace;
+        else if ((c | 32) === 99) { // c or C
+          probe = Probe.Header;
+          probeText = "c";
+        } else return false;
+        return true;
+      case Probe.Bracket:
+        if (c !== LBRACE) return false;
+        probe = Probe.Brace;
+        return true;
+      case Probe.Brace:
+        if (c !== QUOTE) return false;
+        probe = Probe.Name;
+        probeText = "";
+        return true;
+      case Probe.Name:
+        if (c === QUOTE) {
+          if (!JSONRPC_MEMBERS.has(probeText)) return false;
+          // `{"jsonrpc"`: an object's first key, read
+          betweenValues();
+          if (probeBatch) stack.push(false);
+          stack.push(true);
+          lastKey = probeText;
+          expectKey = false;
+          blind = false;
+          probe = Probe.None;
+          return true;
+        }
+        if (probeText.length >= MAX_MEMBER) return false;
+        probeText += String.fromCharCode(c);
+        return true;
+      case Probe.Header:
+        // `(c | 32)`: lower case; `-` and `:` are their own
+        if (String.fromCharCode(c | 32) !== CONTENT_LENGTH[probeText.length]) return false;
+        probeText += CONTENT_LENGTH[probeText.length];
+        if (probeText.length < CONTENT_LENGTH.length) return true;
+        betweenValues();
+        blind = false;
+        probe = Probe.None;
+        return true;
+    }
+    return false;
+  };
 
   return {
     transform(chunk) {
-      if (done) return chunk;
       let out: Uint8Array | null = null;
-      for (let i = 0; i < chunk.length && !done; i++) {
+      const n = chunk.length;
+      /** where the next line feed is, at or after the last search (n: none) */
+      let lf = -1;
+      for (let i = 0; i < n; i++) {
         const c = chunk[i];
-        if (inHead) {
-          if (c === LF) {
-            if (lineLen === 0 && sawLine) inHead = false;
-            sawLine = true;
-            lineLen = 0;
-          } else if (c !== CR) lineLen++;
+        if (blind) {
+          if (c === LF) probe = Probe.Line;
+          else if (probe !== Probe.None && probeByte(c)) continue;
+          else {
+            probe = Probe.None;
+            if (!KEPT_BLIND[c]) (out ??= chunk.slice())[i] = STAR;
+          }
           continue;
         }
-        if (!started) {
-          if (c !== LBRACE && c !== LBRACKET) continue;
-          started = true;
+        if (stack.length === 0) {
+          if (c === LBRACE || c === LBRACKET) {
+            stack.push(c === LBRACE);
+            expectKey = c === LBRACE;
+            lastKey = "";
+          }
+          continue;
         }
         if (inString) {
-          if (escaped) escaped = false;
-          else if (c === BACKSLASH) escaped = true;
-          else if (c === QUOTE) {
-            inString = false;
-            if (isKey) lastKey = key;
-            masking = false;
+          // the closing quote: the next quote not escaped by an odd run of backslashes
+          let a = i;
+          if (escaped) {
+            escaped = false;
+            a = i + 1;
+          }
+          let q = a;
+          let end = n;
+          for (;;) {
+            q = chunk.indexOf(QUOTE, q);
+            let b = q < 0 ? n : q;
+            while (b > a && chunk[b - 1] === BACKSLASH) b--;
+            const run = (q < 0 ? n : q) - b;
+            if (q < 0) {
+              escaped = (run & 1) === 1;
+              break;
+            }
+            if ((run & 1) === 0) {
+              end = q;
+              break;
+            }
+            q++;
+          }
+          if (lf < i) {
+            lf = chunk.indexOf(LF, i);
+            if (lf < 0) lf = n;
+          }
+          if (lf < end) { // a raw line feed in a string: no JSON, drop the value
+            if (masking) (out ??= chunk.slice()).fill(STAR, i, lf);
+            betweenValues();
+            i = lf;
             continue;
           }
-          if (masking || blind) {
-            out ??= chunk.slice();
-            out[i] = STAR;
-          } else if (isKey && key.length < MAX_KEY) key += String.fromCharCode(c);
+          if (masking) (out ??= chunk.slice()).fill(STAR, i, end);
+          else if (isKey && key.length < MAX_KEY) {
+            for (let k = i; k < end && key.length < MAX_KEY; k++) {
+              key += String.fromCharCode(chunk[k]);
+            }
+          }
+          if (end === n) {
+            i = n;
+            continue;
+          }
+          inString = escaped = false;
+          if (isKey) lastKey = key;
+          masking = false;
+          i = end;
           continue;
-        }
-        if (blind && !STRUCTURAL.has(c)) {
-          out ??= chunk.slice();
-          out[i] = STAR;
         }
         switch (c) {
           case QUOTE:
             inString = true;
+            escaped = false;
             isKey = expectKey;
             if (isKey) key = "";
             else masking = lastKey !== "" && SECRET_KEY.test(lastKey);
@@ -131,20 +269,19 @@ export function createJsonSecretMasker(
           case RBRACKET:
             stack.pop();
             lastKey = "";
-            if (stack.length === 0) done = true;
+            expectKey = false;
             break;
           case COMMA:
             expectKey = stack.at(-1) === true;
             lastKey = "";
-            break;
-          case COLON:
             break;
         }
       }
       return out ?? chunk;
     },
     gap() {
-      if (started && !done) blind = true;
+      blind = true;
+      probe = Probe.None;
     },
   };
 }

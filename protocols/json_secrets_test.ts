@@ -1,4 +1,7 @@
-/** The JSON-RPC secrets rule: on parsed values and streaming over bytes, fed in every chunking. */
+/**
+ * The JSON-RPC secrets rule: on parsed values and streaming over bytes (every value of a
+ * stream, and after a gap), fed whole, byte by byte and at every split point.
+ */
 import assert from "node:assert/strict";
 import {
   createJsonSecretMasker,
@@ -6,7 +9,7 @@ import {
   MAY_BE_SECRET_KEY,
   SECRET_KEY,
 } from "./json_secrets.ts";
-import { assertSameForAllChunkings, concatBytes, utf8 } from "./testing.ts";
+import { assertSameForAllChunkings, concatBytes, seededRandom, utf8 } from "./testing.ts";
 
 const dec = new TextDecoder();
 
@@ -48,48 +51,141 @@ Deno.test("json secrets: the streaming masker agrees with maskSecrets, same leng
   }
 });
 
-Deno.test("json secrets: only the first value is masked (initialize), after any prefix", () => {
-  const second = JSON.stringify({
+/** Each message masked by maskSecrets, as text (the streaming masker must give the same). */
+function reference(messages: unknown[]): string[] {
+  return messages.map((m) => JSON.stringify(maskSecrets(m)));
+}
+
+// what an MCP session writes after `initialize`: a tools/call whose arguments carry secrets,
+// the server's answer with a token, a notification, a batch
+const LATER: unknown[] = [
+  {
     jsonrpc: "2.0",
     id: 1,
     method: "tools/call",
-    params: { name: "get", arguments: { key: "k1" } },
-  });
-  const first = JSON.stringify(INIT);
-  const cl = `Content-Length: ${first.length}\r\n\r\n${first}` +
-    `Content-Length: ${second.length}\r\n\r\n${second}`;
-  const masked = assertSameForAllChunkings(utf8(cl), maskStream);
-  assert.ok(masked.startsWith(`Content-Length: ${first.length}\r\n\r\n{`));
-  assert.ok(!masked.includes("hunter2"));
-  assert.ok(masked.endsWith(second), "the tools/call after initialize is untouched");
-  // an HTTP request with a JSON body, after a head with brackets in it (afterHead)
-  const http = "POST /mcp HTTP/1.1\r\nHost: [::1]:3001\r\nX: {a}\r\n\r\n" + first;
-  const head = (chunks: Uint8Array[]) => {
-    const m = createJsonSecretMasker({ afterHead: true });
-    return dec.decode(concatBytes(chunks.map((c) => m.transform(c).slice())));
-  };
-  const h = assertSameForAllChunkings(utf8(http), head);
-  assert.ok(!h.includes("ghp_SECRETSECRET") && h.includes("Host: [::1]:3001\r\nX: {a}"));
-  assert.ok(maskStream([utf8(http)]).includes("ghp_SECRETSECRET"), "without it: [::1] is taken");
-  const sse =
-    'event: message\ndata: {"result":{"serverInfo":{"name":"s"},"token":"T0K3N"},"id":0}\n\n';
-  const out = assertSameForAllChunkings(utf8(sse), maskStream);
-  assert.ok(out.includes('"token":"*****"') && out.includes('"name":"s"'));
-  // a batch is one value
-  const batch =
-    `[{"id":1,"params":{"secret":"s1"}},{"id":2,"params":{"secret":"s2"}}] {"secret":"s3"}`;
-  const b = maskStream([utf8(batch)]);
-  assert.ok(!b.includes("s1") && !b.includes("s2") && b.includes("s3"));
+    params: { name: "fetch", arguments: { url: "http://x", api_key: "AK-later-1", n: 2 } },
+  },
+  { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "ok" }], token: "TK-2" } },
+  { method: "notifications/progress", params: { secret: "S-3", nested: [{ password: "P-4" }] } },
+  [{ jsonrpc: "2.0", id: 2, method: "x", params: { Authorization: "Bearer B-5" } }, 7, "s"],
+];
+const LATER_SECRETS = ["AK-later-1", "TK-2", "S-3", "P-4", "Bearer B-5"];
+
+Deno.test("json secrets: every value of newline-delimited JSON is masked, any chunking", () => {
+  const lines = [INIT, ...LATER].map((m) => JSON.stringify(m));
+  const masked = assertSameForAllChunkings(utf8(lines.join("\n") + "\n"), maskStream);
+  // the same values masked (bytes for the one, characters for the other: escapes differ)
+  const stars = (t: string) => t.replace(/\*+/g, "*");
+  assert.deepEqual(
+    masked.split("\n").slice(0, -1).map(stars),
+    reference([INIT, ...LATER]).map(stars),
+  );
+  for (const s of LATER_SECRETS) assert.ok(!masked.includes(s), s);
 });
 
-Deno.test("json secrets: after a gap inside the first value, everything but punctuation is masked", () => {
-  const m = createJsonSecretMasker();
-  const a = m.transform(utf8('{"jsonrpc":"2.0","params":{"x":"ab'));
-  assert.equal(dec.decode(a), '{"jsonrpc":"2.0","params":{"x":"ab');
-  m.gap();
-  const b = dec.decode(m.transform(utf8('cd","token":"SECRET"}}{"token":"later"}')));
-  assert.ok(!b.includes("SECRET"));
-  assert.ok(b.endsWith('{"token":"later"}'), `resynced after the first value: ${b}`);
+Deno.test("json secrets: Content-Length framing, whitespace, SSE data and HTTP heads between values", () => {
+  const bodies = LATER.map((m) => JSON.stringify(m));
+  const cl = bodies.map((b) => `Content-Length: ${b.length}\r\n\r\n${b}`).join("");
+  const out = assertSameForAllChunkings(utf8(cl), maskStream);
+  assert.equal(
+    out,
+    reference(LATER).map((b, i) => `Content-Length: ${bodies[i].length}\r\n\r\n${b}`).join(""),
+  );
+  // pretty-printed values with blanks between them
+  const pretty = LATER.map((m) => JSON.stringify(m, null, 2)).join(" \r\n\t");
+  const p = assertSameForAllChunkings(utf8(pretty), maskStream);
+  assert.deepEqual(
+    p.split(" \r\n\t").map((v) => JSON.stringify(JSON.parse(v))),
+    reference(LATER),
+  );
+  // an event stream: every message event
+  const sse = bodies.map((b, i) => `event: message\nid: ${i}\ndata: ${b}\n\n`).join("");
+  const e = assertSameForAllChunkings(utf8(sse), maskStream);
+  for (const s of LATER_SECRETS) assert.ok(!e.includes(s), s);
+  assert.ok(e.includes("event: message\nid: 3\ndata: "));
+  // HTTP messages on one connection (keep-alive): brackets, braces and a stray quote in a head
+  // cannot put the masker out of step beyond their line
+  const http = bodies.map((b) =>
+    `POST /mcp HTTP/1.1\r\nHost: [::1]:3001\r\nX: {a\r\nUser-Agent: it"s\r\n` +
+    `Content-Length: ${b.length}\r\n\r\n${b}`
+  ).join("");
+  const h = assertSameForAllChunkings(utf8(http), maskStream);
+  for (const s of LATER_SECRETS) assert.ok(!h.includes(s), s);
+  assert.equal(h.split('Host: [::1]:3001\r\nX: {a\r\nUser-Agent: it"s\r\n').length, 5);
+});
+
+Deno.test("json secrets: a raw line feed in a string drops the value; the next one is masked", () => {
+  const text = '{"a":"no end\n{"token":"T1"} "x\n{"k":{"key":"T2"}}';
+  const out = assertSameForAllChunkings(utf8(text), maskStream);
+  assert.equal(out, '{"a":"no end\n{"token":"**"} "x\n{"k":{"key":"**"}}');
+  // a secret value cut by a line feed: masked up to it
+  assert.equal(
+    maskStream([utf8('{"token":"ab\ncd"} {"token":"ef"}')]),
+    '{"token":"**\ncd"} {"token":"**"}',
+  );
+});
+
+/** `before`, a gap, then `after` in every chunking. */
+function afterGap(before: string, after: string): string {
+  return assertSameForAllChunkings(utf8(after), (chunks) => {
+    const m = createJsonSecretMasker();
+    const head = dec.decode(m.transform(utf8(before)).slice());
+    m.gap();
+    return head + dec.decode(concatBytes(chunks.map((c) => m.transform(c).slice())));
+  });
+}
+
+Deno.test("json secrets: after a gap, everything but punctuation is masked until a sure value start", () => {
+  const before = '{"jsonrpc":"2.0","params":{"x":"ab';
+  const later = JSON.stringify(LATER[0]);
+  const out = afterGap(before, `cd","token":"SECRET"}}\n${later}\n`);
+  assert.equal(
+    out,
+    before + '**","*****":"******"}}\n' + reference([LATER[0]])[0] + "\n",
+    'recovered at the next line\'s {"jsonrpc"',
+  );
+  // no line feed: the next value is not sure (the gap may have been inside a string)
+  const noLf = afterGap(before, `"}}{"jsonrpc":"2.0","token":"T"}`);
+  assert.equal(noLf, before + '"}}{"*******":"***","*****":"*"}');
+  // a line that does not begin like a JSON-RPC message: still blind
+  const odd = afterGap(before, `\n{"token":"T"}\n {"jsonrpc":"x"}\n["a"]\n`);
+  assert.equal(odd, before + '\n{"token":"*"}\n*{"*******":"*"}\n["*"]\n');
+  // a batch, and a Content-Length header, are sure starts too
+  const batch = afterGap(before, `x\n[{"id":1,"token":"T"}]\n`);
+  assert.equal(batch, before + '*\n[{"id":1,"token":"*"}]\n');
+  const cl = afterGap(before, `x"}\r\ncontent-length: 20\r\n\r\n{"a":"b","token":"T"}`);
+  assert.equal(cl, before + '*"}\r\ncontent-length: 20\r\n\r\n{"a":"b","token":"*"}');
+  // a gap between values is blind too
+  const between = afterGap('{"id":1}\n', `{"token":"T"}\n{"id":2,"token":"U"}`);
+  assert.equal(between, '{"id":1}\n{"*****":"*"}\n{"id":2,"token":"*"}');
+});
+
+Deno.test("json secrets: random messages, masked as maskSecrets masks them, any chunking", () => {
+  const rand = seededRandom(7);
+  const keys = ["a", "token", "key", "keys", "x-api-key", "name", "Cookie", 'k"ey', "pass\\wd"];
+  const value = (depth: number): unknown => {
+    const r = rand();
+    if (depth > 3 || r < 0.4) {
+      return rand() < 0.7
+        ? "v" + '\\"\u00e9\u2603x'.slice(0, Math.floor(rand() * 6)) + Math.floor(rand() * 99)
+        : Math.floor(rand() * 9);
+    }
+    if (r < 0.6) return Array.from({ length: Math.floor(rand() * 3) }, () => value(depth + 1));
+    return Object.fromEntries(
+      Array.from({ length: 1 + Math.floor(rand() * 3) }, () => [
+        keys[Math.floor(rand() * keys.length)],
+        value(depth + 1),
+      ]),
+    );
+  };
+  const messages = Array.from({ length: 12 }, () => ({ id: 1, params: value(0) }));
+  const text = messages.map((m) => JSON.stringify(m)).join("\n");
+  const out = assertSameForAllChunkings(utf8(text), maskStream, { randomRuns: 50 });
+  const stars = (v: unknown) => JSON.stringify(v).replace(/\*+/g, "*");
+  assert.deepEqual(
+    out.split("\n").map((l) => stars(JSON.parse(l))),
+    messages.map((m) => stars(maskSecrets(m))),
+  );
 });
 
 Deno.test("MAY_BE_SECRET_KEY, the cheap test before parsing, matches every key SECRET_KEY masks", () => {
