@@ -2,14 +2,19 @@
  * Secrets out of the ipc bytes before they are written, same length (so stream offsets stay
  * true), one stream (inode, direction) at a time, in call order:
  *
- * - JSON-RPC (pipes, unix sockets, HTTP/1 over TCP): string values of secret-named keys in
- *   the stream's first JSON value — MCP's `initialize` one way and its answer the other — by
- *   the rule of `protocols/json_secrets.ts`, which the analysis applies to `mcp_messages` too.
+ * - JSON-RPC on pipes and unix sockets (MCP's stdio transport): string values of secret-named
+ *   keys in every JSON value of the stream — `initialize` and its answer, every later
+ *   `tools/call` and answer, newline-delimited or `Content-Length`-framed — by the rule of
+ *   `protocols/json_secrets.ts`, which the analysis applies to `mcp_messages` too.
  * - `tcp`, HTTP/1 (on loopback or not): secret header values (Authorization, cookies, API keys,
  *   Mcp-Session-Id: `protocols/secret_headers.ts`) by the capture's HTTP/1 redactor, as for
- *   TLS; and the value of a `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts
+ *   TLS; the value of a `sessionId=` URL parameter, where MCP's HTTP+SSE transport puts
  *   its session (the `endpoint` event's URL and every POST to it), up to `&`, a blank or a
- *   quote.
+ *   quote; and the same JSON keys' values in every JSON-RPC body and event-stream message of
+ *   every request and answer on the connection (keep-alive, chunked, SSE), by the body masker
+ *   the TLS streams use (`protocols/http1_body_secrets.ts`, judged by
+ *   `protocols/mcp_http_rule.ts`): an LLM API's bodies on the same machine or the LAN go
+ *   through as they come, not parsed, and are not masked (as over TLS).
  * - `tcp`, cleartext HTTP/2 (h2c with prior knowledge: gRPC, an OTLP/gRPC exporter sending
  *   `authorization` to a local collector, an MCP server over HTTP/2): the same header values
  *   in HPACK blocks and `sessionId=` in `:path` and DATA, by the HTTP/2 redactor (the
@@ -29,8 +34,11 @@
  * A redactor that holds bytes back (an HTTP/2 header block split across calls, a start not yet
  * decided) delays the calls it covers, in order, never splits or merges them. After a gap (a
  * call missing before this one, or this one cut or with bytes lost), the HTTP/1 redactor
- * resumes at the next line and the JSON masker masks the rest of its value but punctuation;
- * an HTTP/2 direction cannot find its frames again, so the rest of it is not recorded (its
+ * resumes at the next line and the JSON masker masks everything but punctuation until a line
+ * that surely starts a JSON-RPC message (json_secrets.ts); on `tcp`, where the body masker has
+ * lost the framing, a held body goes out masked as cut and the JSON masker (blind, then
+ * masking every JSON value) runs until the body masker finds a request or status line; an
+ * HTTP/2 direction cannot find its frames again, so the rest of it is not recorded (its
  * calls are written empty, their bytes counted in `lost` and, but their holes, in `withheld`:
  * stream_damage.ts), as for TLS. `--keep-secrets` turns
  * it all off.
@@ -41,6 +49,11 @@ import {
   startsWithHttp2Preface,
   startsWithHttp2Settings,
 } from "../protocols/http2_frame.ts";
+import {
+  type BodySecretMasker,
+  createHttp1BodySecrets,
+  type Http1Exchanges,
+} from "../protocols/http1_body_secrets.ts";
 import {
   afterGap,
   createHttp1Redactor,
@@ -72,12 +85,19 @@ interface Conn {
   dirs: (Stream | undefined)[];
   /** HTTP/2: what its two directions' redactors share (which streams are MCP's) */
   h2?: Http2Exchanges;
+  /** HTTP/1: what its two directions' body maskers share (methods asked, MCP's or not) */
+  h1?: Http1Exchanges;
 }
 
 interface Stream {
   conn?: Conn;
   dir: 0 | 1;
+  /**
+   * pipes and unix sockets: every byte; tcp: only from a gap until the body masker has found
+   * the framing again (`jsonAfterGap`)
+   */
   json: JsonSecretMasker;
+  jsonAfterGap: boolean;
   /** tcp: undefined while the first bytes (or those after a 101) decide */
   proto?: Proto;
   /** deciding at the stream's start: the connection's protocol, once known, decides */
@@ -88,6 +108,8 @@ interface Stream {
   pend: Uint8Array[];
   http?: StreamRedactor;
   param?: StreamRedactor;
+  /** tcp HTTP/1: secrets in JSON-RPC bodies */
+  body?: BodySecretMasker;
   h2?: StreamRedactor;
   /** h2: input kept until the redactor's code has loaded */
   h2Wait?: Uint8Array[];
@@ -163,7 +185,10 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         this.#put(s, s.h2.flush());
         this.#drain(s);
         this.#kill(s); // anything still queued could not be redacted: withheld
-      } else this.#drain(s);
+      } else {
+        if (s.body) this.#putH1(s, s.body.flush());
+        this.#drain(s);
+      }
     }
   }
 
@@ -177,7 +202,8 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     const s: Stream = {
       conn,
       dir: call.dir,
-      json: createJsonSecretMasker({ afterHead: tcp }),
+      json: createJsonSecretMasker(),
+      jsonAfterGap: false,
       proto: tcp ? undefined : "h1",
       adopt: true,
       head: new Uint8Array(HTTP2_PREFACE.length),
@@ -219,7 +245,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       let part = b.subarray(0, cut);
       if (s.http) part = s.http.transform(part);
       if (s.param) part = s.param.transform(part);
-      this.#put(s, s.json.transform(part));
+      this.#putH1(s, s.body ? s.body.transform(part) : part);
       b = b.subarray(cut);
       if (s.status === -2) { // a 101's head has ended here: both directions decide again
         s.status = -1;
@@ -248,10 +274,7 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   /** Sets a stream's protocol and feeds it what it held; at the start, the connection's too. */
   #decide(s: Stream, p: Proto): void {
     s.proto = p;
-    if (p === "h1") {
-      s.http = createHttp1Redactor();
-      s.param = createParamRedactor(SECRET_PARAM);
-    }
+    if (p === "h1") this.#startH1(s);
     const pend = s.pend;
     s.pend = [];
     s.headLen = 0;
@@ -302,12 +325,26 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     return b.length;
   }
 
+  /** A tcp direction's HTTP/1 redactors (anew after a 101 that was no h2c upgrade). */
+  #startH1(s: Stream): void {
+    s.http = createHttp1Redactor();
+    s.param = createParamRedactor(SECRET_PARAM);
+    s.body = createHttp1BodySecrets(s.conn ? (s.conn.h1 ??= { methods: [] }) : undefined);
+  }
+
+  /** HTTP/1 or JSON bytes out, through the JSON masker where it applies. */
+  #putH1(s: Stream, b: Uint8Array): void {
+    if (!s.body) return this.#put(s, s.json.transform(b));
+    if (!s.jsonAfterGap) return this.#put(s, b);
+    this.#put(s, s.json.transform(b));
+    if (s.body.framed) s.jsonAfterGap = false;
+  }
+
   #startH2(s: Stream): void {
     const h2 = this.#h2;
     if (!h2) { // no HTTP/2 redactor given: as tls_streams.ts, the HTTP/1 one
       s.proto = "h1";
-      s.http = createHttp1Redactor();
-      s.param = createParamRedactor(SECRET_PARAM);
+      this.#startH1(s);
       return;
     }
     const shared = s.conn ? (s.conn.h2 ??= { asked: new Set() }) : undefined;
@@ -349,11 +386,26 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
     if (s.dead) return;
     if (s.proto === "h1") {
       if (s.http) afterGap(s.http);
+      if (s.body) {
+        // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
+        // after the gap go through too, as over TLS, until the next request or status line
+        const blind = s.jsonAfterGap || !s.body.passing || s.conn?.h1?.mcp === true;
+        this.#putH1(s, s.body.gap()); // what it held: bytes from before the gap
+        if (!blind) return;
+        if (!s.jsonAfterGap) s.json = createJsonSecretMasker();
+        s.jsonAfterGap = true;
+      }
       s.json.gap();
     } else if (s.proto === "h2" || s.headLen) {
       // an HTTP/2 direction (or one that may be) cannot find its frames again
       this.#kill(s);
-    } else s.json.gap();
+    } else {
+      if (s.conn && !s.jsonAfterGap) { // tcp, deciding again after a 101: HTTP/1 if anything
+        s.json = createJsonSecretMasker();
+        s.jsonAfterGap = true;
+      }
+      s.json.gap();
+    }
   }
 
   /** Stops recording a direction: queued calls go out empty, counted as lost. */

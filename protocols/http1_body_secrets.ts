@@ -64,6 +64,17 @@ export interface BodySecretMasker {
   gap(): Uint8Array;
   /** The end of the stream: what was held, masked as a cut body. */
   flush(): Uint8Array;
+  /**
+   * Whether it follows the stream's framing: false at the start and after a gap or anything
+   * unexpected, until a request or status line (bytes meanwhile go through untouched).
+   */
+  readonly framed: boolean;
+  /**
+   * Whether it is inside a body (or a tunnel) it lets through unscanned: an LLM API's request
+   * after its first member, an answer on a connection not MCP's. A gap there needs no masking
+   * of the bytes after it; one anywhere else (a head, a JSON-RPC body) may.
+   */
+  readonly passing: boolean;
 }
 
 const LF = 10, CR = 13, SP = 32, HT = 9, QUOTE = 34;
@@ -664,6 +675,13 @@ export function createHttp1BodySecrets(
     flush() {
       endBody(false);
       return drain();
+    },
+    get framed() {
+      return st !== St.Lost;
+    },
+    get passing() {
+      return kind === Kind.Pass && !holding && st !== St.Head && st !== St.Lost &&
+        st !== St.Trailer;
     },
   };
 }
