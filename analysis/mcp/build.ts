@@ -208,19 +208,12 @@ export async function readMcpMessages(
       server_host: h.server_host,
     }));
   }
-  // Secrets travel in `initialize` (client env, tokens in params) and its answer: masked.
-  const initKey = (r: McpMessageRow, from: number | null, to: number | null) =>
-    `${r.recording} ${from} ${to} ${r.jsonrpc_id} ${r.server_port} ${r.server_host}`;
-  const inits = new Set(
-    pendingRows.filter((p) => p.row.method === "initialize").map((p) =>
-      initKey(p.row, p.row.from_pid, p.row.to_pid)
-    ),
-  );
+  // Secrets travel in `initialize` (client env, tokens in params) and its answer, in a later
+  // `tools/call`'s arguments (an `api_key`), in a server's answer (a `token`): every message's
+  // secret-named values are masked, as the capture masks them in the bytes (recordings made
+  // before it did, or with --keep-secrets, hold them)
   for (const p of pendingRows) {
-    const answer = (p.row.kind === "response" || p.row.kind === "error") &&
-      inits.has(initKey(p.row, p.row.to_pid, p.row.from_pid));
-    const mask = p.row.method === "initialize" || answer;
-    const json = (v: unknown) => v === undefined ? null : JSON.stringify(mask ? maskSecrets(v) : v);
+    const json = (v: unknown) => v === undefined ? null : JSON.stringify(maskSecrets(v));
     rows.push({ ...p.row, params: json(p.params), result: json(p.result) });
   }
   return { rows, problems };

@@ -118,3 +118,49 @@ Deno.test("a cut call costs its message and a problem; the stream parses on afte
     cut.problems.some((p) => /1 calls cut at the capture's --max-tls-bytes/.test(p.message)),
   );
 });
+
+Deno.test("every message's secret values are masked, not only initialize's (--keep-secrets, older recordings)", async () => {
+  const stream = (pid: number, inode: bigint, msgs: unknown[]) => ({
+    recording: "r",
+    ts_ns: BigInt(pid),
+    pid,
+    tid: pid,
+    fd: 5,
+    kind: "pipe",
+    inode,
+    peer_inode: null,
+    peer_pid: pid === AGENT ? 7 : AGENT,
+    direction: "write",
+    seq: 0n,
+    len: 0n,
+    data: new TextEncoder().encode(msgs.map((m) => JSON.stringify(m) + "\n").join("")),
+    truncated: false,
+    lost: 0n,
+  });
+  const rows = [
+    stream(AGENT, 20n, [
+      { jsonrpc: "2.0", id: 0, method: "initialize", params: { env: { A_TOKEN: "t0" } } },
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "fetch", arguments: { url: "u", api_key: "AK-later" } },
+      },
+    ]),
+    stream(7, 21n, [
+      { jsonrpc: "2.0", id: 0, result: { serverInfo: { name: "s" } } },
+      { jsonrpc: "2.0", id: 1, result: { content: [], token: "TK-later" } },
+    ]),
+  ];
+  for (const r of rows) r.len = BigInt(r.data.length);
+  const got = await messages(rows);
+  const text = JSON.stringify(got.rows.map((m) => [m.params, m.result]));
+  for (const s of ["t0", "AK-later", "TK-later"]) assert.ok(!text.includes(s), s);
+  const call = got.rows.find((m) => m.method === "tools/call")!;
+  assert.deepEqual(JSON.parse(call.params!), {
+    name: "fetch",
+    arguments: { url: "u", api_key: "********" },
+  });
+  const answer = got.rows.find((m) => m.kind === "response" && m.jsonrpc_id === "1")!;
+  assert.deepEqual(JSON.parse(answer.result!), { content: [], token: "********" });
+});

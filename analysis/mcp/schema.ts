@@ -35,8 +35,10 @@ export const mcpMessagesTable = table(
     "and over cleartext HTTP (request bodies, JSON answers and server-sent events; off " +
     "loopback only with servers the client sent a JSON-RPC request body to) — in stream " +
     "order, then those of the HTTPS exchanges (`http_exchanges`, `sse_events`) of every host " +
-    "a traced process sent a JSON-RPC request body to (remote MCP servers). Secrets in `initialize` (values of keys named like token, secret, password, " +
-    "key, authorization, cookie) are masked.",
+    "a traced process sent a JSON-RPC request body to (remote MCP servers). Secrets in every message (string values of keys named like token, " +
+    "secret, password, API key, key, authorization, cookie, credential: " +
+    "protocols/json_secrets.ts) are masked, in `initialize` and its answer as in every later " +
+    "call and answer, whether or not the capture masked them already.",
   [
     recordingCol,
     col("message_id", "int64", "number of the message in the recording"),
