@@ -69,6 +69,11 @@ const KEPT_BLIND = new Uint8Array(256);
 for (const c of [QUOTE, COLON, COMMA, LBRACE, RBRACE, LBRACKET, RBRACKET, CR, LF]) {
   KEPT_BLIND[c] = 1;
 }
+/** bytes that neither end a string nor escape (nor, a line feed, show it was no string) */
+const CHAR_PLAIN = new Uint8Array(256).fill(1);
+CHAR_PLAIN[QUOTE] = CHAR_PLAIN[BACKSLASH] = CHAR_PLAIN[LF] = 0;
+/** a string's first bytes looked at one by one before indexOf */
+const SHORT = 32;
 /** the longest JSON-RPC member name */
 const MAX_MEMBER = 7;
 const CONTENT_LENGTH = "content-length:";
@@ -87,6 +92,19 @@ const enum Probe {
   Name,
   /** in `Content-Length:` */
   Header,
+}
+
+/** SECRET_KEY's answers for the keys seen last (a stream uses few keys, again and again) */
+const secretKeys = new Map<string, boolean>();
+
+function isSecretKey(key: string): boolean {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    if (secretKeys.size >= 1024) secretKeys.clear();
+    secret = SECRET_KEY.test(key);
+    secretKeys.set(key, secret);
+  }
+  return secret;
 }
 
 /** A streaming, same-length masker of every JSON value of a stream (see the module doc). */
@@ -209,7 +227,14 @@ export function createJsonSecretMasker(): JsonSecretMasker {
           }
           let q = a;
           let end = n;
-          for (;;) {
+          // most strings are short and plain: byte by byte, up to the quote, is cheaper than
+          // indexOf; else (longer, an escape, a line feed) the general way below
+          const lim = a + SHORT < n ? a + SHORT : n;
+          while (q < lim && CHAR_PLAIN[chunk[q]]) q++;
+          const plain = q < lim && chunk[q] === QUOTE;
+          if (plain) end = q;
+          else q = a;
+          for (; end === n;) {
             q = chunk.indexOf(QUOTE, q);
             let b = q < 0 ? n : q;
             while (b > a && chunk[b - 1] === BACKSLASH) b--;
@@ -224,11 +249,11 @@ export function createJsonSecretMasker(): JsonSecretMasker {
             }
             q++;
           }
-          if (lf < i) {
+          if (!plain && lf < i) {
             lf = chunk.indexOf(LF, i);
             if (lf < 0) lf = n;
           }
-          if (lf < end) { // a raw line feed in a string: no JSON, drop the value
+          if (!plain && lf < end) { // a raw line feed in a string: no JSON, drop the value
             if (masking) (out ??= chunk.slice()).fill(STAR, i, lf);
             betweenValues();
             i = lf;
