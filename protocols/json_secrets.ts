@@ -94,19 +94,6 @@ const enum Probe {
   Header,
 }
 
-/** SECRET_KEY's answers for the keys seen last (a stream uses few keys, again and again) */
-const secretKeys = new Map<string, boolean>();
-
-function isSecretKey(key: string): boolean {
-  let secret = secretKeys.get(key);
-  if (secret === undefined) {
-    if (secretKeys.size >= 1024) secretKeys.clear();
-    secret = SECRET_KEY.test(key);
-    secretKeys.set(key, secret);
-  }
-  return secret;
-}
-
 /** A streaming, same-length masker of every JSON value of a stream (see the module doc). */
 export function createJsonSecretMasker(): JsonSecretMasker {
   /** the containers open in the current value, true for an object; empty: between values */
