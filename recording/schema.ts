@@ -274,9 +274,16 @@ export const ipcTable = table(
     "`tls`; earlier recordings have the tunnel from the proxy's answer on, ciphertext included, " +
     "and no CONNECT). Secrets are masked (same length) unless capture " +
     "ran with --keep-secrets: HTTP secret headers (as in `tls`, in HPACK blocks for HTTP/2), " +
-    "and secret-named string " +
-    "values in the first JSON-RPC message each way (`initialize` and its answer; not in HTTP/2 " +
-    "DATA frames). " +
+    "and the string values of secret-named keys (token, secret, password, API key, key, " +
+    "authorization, cookie, credential: `protocols/json_secrets.ts`) in every JSON-RPC " +
+    "message: on pipes and unix sockets in every JSON value of the stream (`initialize`, a " +
+    "later `tools/call`'s arguments, every answer), over HTTP/1 in every JSON-RPC body and " +
+    "event-stream message of every request and answer on the connection, over h2c in the " +
+    "DATA frames of MCP's streams (judged as in `tls`: an LLM API's bodies are passed, not " +
+    "masked); after lost bytes, everything but JSON punctuation up to the next place a " +
+    "message surely begins. Earlier recordings masked only the first JSON " +
+    "value each way (`initialize` and its answer): later messages there may hold secrets in " +
+    "clear (the analysis masks them in `mcp_messages` all the same). " +
     "Concatenating `data` per (`pid`, `inode`, `direction`) in `seq` order gives the byte " +
     "stream. Optional: capture --no-ipc writes no ipc.arrow, and a recording without one " +
     "recorded none.",
