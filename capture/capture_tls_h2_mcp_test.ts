@@ -94,8 +94,8 @@ Deno.test({
       const line = await server.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
       const url = `https://localhost:${Number(line.value)}`;
       const out = join(dir, "rec");
-      // the answers to /dev/null: on curl's stdout (a pipe) they would be ipc.arrow's to mask,
-      // which masks only a stream's first JSON value
+      // the answers to /dev/null: on curl's stdout (a pipe) they would be in ipc.arrow too, and
+      // this test is about what tls.arrow holds
       const common = [
         "-o",
         "/dev/null",
