@@ -78,6 +78,13 @@ export {
 } from "./aws_eventstream.ts";
 export { crc32 } from "./crc32.ts";
 export {
+  createNdjsonParser,
+  type NdjsonCallbacks,
+  type NdjsonOptions,
+  type NdjsonParser,
+  type NdjsonValue,
+} from "./ndjson.ts";
+export {
   createSseParser,
   type SseCallbacks,
   type SseComment,
