@@ -22,6 +22,8 @@ import {
   type DecodedBody,
   isAwsEventStream,
   isEventStream,
+  isNdjson,
+  ndjsonEvents,
   sseEvents,
 } from "./message_body.ts";
 import { agentOf, callKind } from "./llm/call_kind.ts";
@@ -292,10 +294,15 @@ async function buildExchange(
   const reqBody = await decode(req);
   const respBody = await decode(resp);
   const aws = !!resp && isAwsEventStream(resp.lookup);
-  const streaming = !!resp && (isEventStream(resp.lookup) || aws);
+  const ndjson = !!resp && isNdjson(resp.lookup);
+  const streaming = !!resp && (isEventStream(resp.lookup) || aws || ndjson);
   let events = null;
   if (streaming && respBody) {
-    const s = aws ? awsEvents(respBody, opts.maxEventSize) : sseEvents(respBody, opts.maxEventSize);
+    const s = aws
+      ? awsEvents(respBody, opts.maxEventSize)
+      : ndjson
+      ? ndjsonEvents(respBody, opts.maxEventSize)
+      : sseEvents(respBody, opts.maxEventSize);
     if (s.error) errors.push(s.error);
     events = s.events;
   }
@@ -368,8 +375,10 @@ async function buildExchange(
   let route: ApiRoute | null = null;
   if (!ws && req) {
     const pathRoute = routeLlmCall(req.method, req.target);
-    // the body is needed where the path cannot tell: Bedrock's models, routes no reader knows
-    const needBody = req.method === "POST" && (!pathRoute || pathRoute.platform === "bedrock");
+    // the body is needed where the path cannot tell: Bedrock's models, Ollama's common paths,
+    // routes no reader knows
+    const needBody = req.method === "POST" &&
+      (!pathRoute || pathRoute.platform === "bedrock" || pathRoute.provider === "ollama");
     let json: unknown;
     if (needBody && reqBody && reqBody.bytes[0] === 0x7b) {
       try {

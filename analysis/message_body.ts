@@ -6,11 +6,14 @@
  * event stream (Bedrock's `invoke-with-response-stream`) is read into the same events: each
  * `chunk` message's base64 `bytes` is the provider's event JSON, named by its `type`, and an
  * exception or error message is an `error` event in the Anthropic error shape (as
- * `@anthropic-ai/bedrock-sdk` turns them into SSE).
+ * `@anthropic-ai/bedrock-sdk` turns them into SSE). An NDJSON body (`application/x-ndjson`:
+ * Ollama's native API streaming) is read into events of type `ndjson`, one per line, its data
+ * the line's text.
  */
 import {
   createContentDecoder,
   createEventStreamParser,
+  createNdjsonParser,
   createSseParser,
   type EventStreamMessage,
   parseContentEncoding,
@@ -134,6 +137,39 @@ export function sseEvents(body: DecodedBody, maxEventSize = 16 * 1024 * 1024): S
 /** True for an event-stream content type. */
 export function isEventStream(lookup: Record<string, string[]>): boolean {
   return (lookup["content-type"]?.[0] ?? "").toLowerCase().startsWith("text/event-stream");
+}
+
+/** True for newline-delimited JSON (Ollama's native API streams it). */
+export function isNdjson(lookup: Record<string, string[]>): boolean {
+  const t = (lookup["content-type"]?.[0] ?? "").toLowerCase();
+  return t.startsWith("application/x-ndjson") || t.startsWith("application/ndjson") ||
+    t.startsWith("application/jsonl");
+}
+
+/**
+ * The lines of a decoded NDJSON body as events of type `ndjson` (data: the line's text; a last
+ * line without its LF `incomplete`); `maxLineSize` bounds one line (default 16 MiB): a longer
+ * one is dropped with an error.
+ */
+export function ndjsonEvents(body: DecodedBody, maxLineSize = 16 * 1024 * 1024): SseResult {
+  const events: TimedSseEvent[] = [];
+  const errors: string[] = [];
+  const p = createNdjsonParser({
+    onValue(v) {
+      events.push({
+        type: "ndjson",
+        data: v.text,
+        offset: body.offsetOf(Math.max(0, v.lastByte)),
+        incomplete: v.incomplete,
+      });
+    },
+    onError(e) {
+      errors.push(e.message);
+    },
+  }, { maxBufferSize: maxLineSize });
+  p.feed(body.bytes);
+  p.end();
+  return errors.length ? { events, error: errors.join("; ") } : { events };
 }
 
 /** True for an AWS event stream (Bedrock's response stream). */

@@ -278,15 +278,16 @@ export const llmCallsTable = table(
     col(
       "provider",
       "utf8",
-      "`anthropic`, `openai-responses`, `openai-chat` or `gemini` (the API spoken: Anthropic " +
-        "on Vertex AI or Bedrock is `anthropic`, Azure OpenAI `openai-*`; `http_exchanges.path` " +
-        "and `host` tell the cloud)",
+      "`anthropic`, `openai-responses`, `openai-chat`, `gemini` or `ollama` (the API spoken: " +
+        "Anthropic on Vertex AI or Bedrock is `anthropic`, Azure OpenAI `openai-*`, Ollama's " +
+        "native API `ollama` and its OpenAI-compatible `/v1` `openai-*`; " +
+        "`http_exchanges.path` and `host` tell the cloud)",
     ),
     col(
       "endpoint",
       "utf8",
       "the API method: `messages`, `responses`, `chat.completions`, " +
-        "`generateContent` or `streamGenerateContent`",
+        "`generateContent`, `streamGenerateContent`, or Ollama's `api/chat` or `api/generate`",
     ),
     col(
       "transport",

@@ -1,6 +1,6 @@
 /**
  * Public face of the transport-free protocol parsers: push parsers for HTTP/1.1, HTTP/2 (with
- * HPACK), Server-Sent Events, AWS event streams and WebSocket (with permessage-deflate) over reassembled TLS
+ * HPACK), Server-Sent Events, NDJSON, AWS event streams and WebSocket (with permessage-deflate) over reassembled TLS
  * plaintext streams, a streaming Content-Encoding decoder, and the in-place header redaction
  * used by capture.
  *

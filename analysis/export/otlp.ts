@@ -156,6 +156,7 @@ const PROVIDER: Record<string, string> = {
   "openai-responses": "openai",
   "openai-chat": "openai",
   gemini: "gcp.gemini",
+  ollama: "ollama",
 };
 
 function operation(provider: unknown): string {

@@ -1,11 +1,12 @@
 /**
  * Reads one LLM call out of an HTTP exchange's decoded bodies: dispatches on the API route to
- * the provider's request reader and its answer reader (server-sent events one by one, or one
- * JSON body), and says which event first carried output (for the time to first token).
+ * the provider's request reader and its answer reader (server-sent events — or Ollama's NDJSON
+ * lines, given as events of type `ndjson` — one by one, or one JSON body), and says which event first carried output (for the time to first token).
  */
 import type { TimedSseEvent } from "../message_body.ts";
 import { anthropicJson, anthropicRequest, anthropicStream } from "./anthropic.ts";
 import { geminiJson, geminiRequest, geminiStream } from "./gemini.ts";
+import { ollamaJson, ollamaRequest, ollamaStream } from "./ollama.ts";
 import { chatJson, chatRequest, chatStream } from "./openai_chat.ts";
 import { responsesJson, responsesRequest, responsesStream } from "./openai_responses.ts";
 import type { ApiRoute } from "./route.ts";
@@ -75,6 +76,12 @@ export function requestOf(
       r.stream = route.endpoint === "streamGenerateContent";
       return r;
     }
+    case "ollama":
+      return ollamaRequest(
+        json,
+        route.endpoint === "api/generate" ? "api/generate" : "api/chat",
+        opts,
+      );
   }
 }
 
@@ -88,6 +95,8 @@ function streamReader(route: ApiRoute): StreamReader {
       return chatStream();
     case "gemini":
       return geminiStream();
+    case "ollama":
+      return ollamaStream();
   }
 }
 
@@ -101,6 +110,8 @@ function jsonReader(route: ApiRoute): (body: unknown) => ResponseInfo {
       return chatJson;
     case "gemini":
       return geminiJson;
+    case "ollama":
+      return ollamaJson;
   }
 }
 

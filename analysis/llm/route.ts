@@ -9,7 +9,10 @@
  * rewrites `/v1/messages`) and on Amazon Bedrock (`/model/M/invoke|invoke-with-response-stream`,
  * as `@anthropic-ai/bedrock-sdk` does: the model URL-encoded in the path, the stream answered in
  * AWS event-stream frames), and Azure OpenAI (`/openai/deployments/D/chat/completions`,
- * `/openai/responses`, `/openai/v1/responses`, each with `?api-version=`). The analysis asks routeLlmCall (model calls only: token
+ * `/openai/responses`, `/openai/v1/responses`, each with `?api-version=`). Ollama's native API:
+ * `POST /api/chat` and `POST /api/generate` (model calls; a prefix before `/api/` allowed, as
+ * proxies such as Open WebUI's `/ollama/api/chat` add one) and `GET /api/tags` (its model
+ * listing). The analysis asks routeLlmCall (model calls only: token
  * counts, listings and anything else are not LLM calls); the scripted model server
  * (lab/simulator/routes.ts) routes what it serves with routeApi.
  */
@@ -25,7 +28,9 @@ export interface ApiRoute {
     | "responses"
     | "chat.completions"
     | "generateContent"
-    | "streamGenerateContent";
+    | "streamGenerateContent"
+    | "api/chat"
+    | "api/generate";
   /** Gemini, Vertex, Bedrock: the model named in the path (Azure: the deployment) */
   model?: string;
   /** the path says whether the answer streams (Vertex `streamRawPredict`, Bedrock `invoke-with-response-stream`) */
@@ -63,6 +68,9 @@ const BEDROCK_MODEL = /(^|\/)model\/([^/]+)\/(invoke|invoke-with-response-stream
 const AZURE_DEPLOYMENT = /(^|\/)openai\/deployments\/([^/]+)\/chat\/completions$/;
 /** `GET /v1/models` (OpenAI), `GET /v1beta/models` (Gemini) */
 const MODEL_LIST = /^\/v1[a-z0-9]*\/models$/;
+/** Ollama's native API: `/api/chat`, `/api/generate` (model calls), `GET /api/tags` (models) */
+const OLLAMA_CALL = /(^|\/)api\/(chat|generate)$/;
+const OLLAMA_TAGS = /(^|\/)api\/tags$/;
 /** Bedrock's ListInferenceProfiles (`GET /inference-profiles`: Claude Code on Bedrock asks it) */
 const BEDROCK_PROFILES = /^\/inference-profiles$/;
 
@@ -110,7 +118,16 @@ export function routeApi(
   if (method === "GET" && BEDROCK_PROFILES.test(path)) {
     return { provider: "anthropic", action: "models", platform: "bedrock" };
   }
+  if (method === "GET" && OLLAMA_TAGS.test(path)) return { provider: "ollama", action: "models" };
   if (method !== "POST") return null;
+  const o = OLLAMA_CALL.exec(path);
+  if (o) {
+    return {
+      provider: "ollama",
+      endpoint: `api/${o[2]}` as ApiRoute["endpoint"],
+      action: "generate",
+    };
+  }
   const v = VERTEX_ANTHROPIC.exec(path);
   if (v) {
     const model = decodeSegment(v[1]);
@@ -226,7 +243,8 @@ const BEDROCK_CONVERSE = /(^|\/)model\/([^/]+)\/(converse|converse-stream)$/;
  * that looks like an LLM call is not read (`unread`: one line for the `problems` table):
  * Bedrock's `invoke` serves every vendor's models, so a model whose id names no Anthropic model
  * (an application inference profile ARN, or another vendor's) is read as Anthropic Messages only
- * when its body says `anthropic_version`; Bedrock's Converse API is not read; and any other route
+ * when its body says `anthropic_version`; Bedrock's Converse API is not read; Ollama's
+ * `/api/chat` and `/api/generate` only with the `model` its body must name; and any other route
  * as {@linkcode unroutedLlmRequest} says.
  */
 export function routeLlmRequest(
@@ -244,6 +262,14 @@ export function routeLlmRequest(
       route: null,
       unread: `Bedrock model ${route.model}: the body is not Anthropic Messages (no ` +
         `anthropic_version), another vendor's format: not read as an LLM call`,
+    };
+  }
+  if (route?.provider === "ollama" && obj !== undefined && typeof obj.model !== "string") {
+    // `/api/chat` is a common path: a body without Ollama's required `model` is another API's
+    return {
+      route: null,
+      unread: `POST ${pathOf(target!)}: the body has no "model", not Ollama's native API: ` +
+        "not read as an LLM call",
     };
   }
   if (route) return { route };

@@ -18,6 +18,13 @@ Deno.test("routes: the LLM APIs by method and path, nothing else", () => {
     ["POST", "/v1/messages/count_tokens", null],
     ["POST", "/api/survey/responses", null],
     ["GET", "/backend-api/codex/models", null],
+    // Ollama's native API (and behind a proxy's prefix, as Open WebUI's /ollama/)
+    ["POST", "/api/chat", "ollama api/chat"],
+    ["POST", "/api/generate", "ollama api/generate"],
+    ["POST", "/ollama/api/chat", "ollama api/chat"],
+    ["GET", "/api/chat", null],
+    ["POST", "/api/embed", null],
+    ["POST", "/api/chatroom", null],
   ];
   for (const [method, path, want] of cases) {
     const r = routeLlmCall(method, path);
@@ -35,6 +42,8 @@ Deno.test("routes: token counts and model listings are API requests, not model c
     ["POST", "/v1/messages", "anthropic generate"],
     ["GET", "/v1/messages", null],
     ["POST", "/v1/models", null],
+    ["GET", "/api/tags", "ollama models"],
+    ["POST", "/api/tags", null],
   ];
   for (const [method, path, want] of cases) {
     const r = routeApi(method, path);

@@ -5,7 +5,7 @@
  * usage), plus small JSON helpers shared by the readers.
  */
 
-export type Provider = "anthropic" | "openai-responses" | "openai-chat" | "gemini";
+export type Provider = "anthropic" | "openai-responses" | "openai-chat" | "gemini" | "ollama";
 
 /** A tool result the request carries back to the model. */
 export interface ToolResultIn {

@@ -9,6 +9,7 @@ import {
   renderBedrockStream,
 } from "./anthropic_messages.ts";
 import { renderGeminiJson, renderGeminiStream } from "./gemini.ts";
+import { ollamaError, ollamaTags, renderOllamaJson, renderOllamaStream } from "./ollama.ts";
 import { renderChatJson, renderChatStream } from "./openai_chat.ts";
 import { renderResponsesJson, renderResponsesStream } from "./openai_responses.ts";
 import { jsonResponse, type RenderedResponse, type Reply } from "./reply.ts";
@@ -33,6 +34,7 @@ export function errorResponse(
       : "ValidationException";
     return jsonResponse(status, { message }, { "x-amzn-errortype": type });
   }
+  if (provider === "ollama") return ollamaError(status, message);
   if (provider === "anthropic") {
     const type = status === 404
       ? "not_found_error"
@@ -87,6 +89,10 @@ export function renderReply(
         "content-type": "application/json; charset=UTF-8",
       }, 2);
     }
+    case "ollama": {
+      const endpoint = route.endpoint === "api/generate" ? "api/generate" : "api/chat";
+      return view.stream ? renderOllamaStream(reply, endpoint) : renderOllamaJson(reply, endpoint);
+    }
   }
 }
 
@@ -120,6 +126,9 @@ export function modelList(
         updatedAt: "2026-01-01T00:00:00Z",
       }],
     });
+  }
+  if (route.provider === "ollama") {
+    return ollamaTags(typeof m === "string" ? m : DEFAULT_MODELS.ollama);
   }
   if (route.provider === "gemini") {
     const name = (typeof m === "string" ? m : m?.gemini) ??

@@ -100,7 +100,8 @@ export function replayResponse(e: TranscriptExchange): ReplayedResponse {
 
 /**
  * The pieces an exchange's body is sent in: the whole body when not streaming, else one piece
- * per server-sent event (cut after each blank line; none for an empty stream), or per AWS
+ * per server-sent event (cut after each blank line; none for an empty stream), per NDJSON line
+ * (Ollama's native API), or per AWS
  * event-stream message (Bedrock: cut by each message's total length).
  */
 export function responseChunks(e: TranscriptExchange, bytes = exchangeBody(e)): Uint8Array[] {
@@ -121,6 +122,14 @@ export function responseChunks(e: TranscriptExchange, bytes = exchangeBody(e)): 
   }
   const chunks: Uint8Array[] = [];
   let start = 0;
+  if (/^application\/(x-)?ndjson/i.test(type ?? "")) {
+    // Ollama's native API: one piece per line
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 10) (chunks.push(bytes.subarray(start, i + 1)), start = i + 1);
+    }
+    if (start < bytes.length) chunks.push(bytes.subarray(start));
+    return chunks;
+  }
   for (let i = 0; i + 1 < bytes.length; i++) {
     const lf = bytes[i] === 10 && bytes[i + 1] === 10;
     const crlf = i + 3 < bytes.length && bytes[i] === 13 &&

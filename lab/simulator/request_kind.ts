@@ -24,7 +24,8 @@ export function classifyRequest(
   view: RequestView,
   everyRequestIsMain = false,
 ): CallKind {
-  if (view.provider === "openai-chat" || everyRequestIsMain) {
+  // Chat Completions and Ollama's native API: no agent here sends them side requests
+  if (view.provider === "openai-chat" || view.provider === "ollama" || everyRequestIsMain) {
     return { kind: "main" };
   }
   const side = sideCallOf({

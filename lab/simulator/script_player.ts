@@ -42,6 +42,7 @@ export const DEFAULT_MODELS: Readonly<Record<Provider, string>> = {
   "openai-responses": "gpt-5-codex",
   "openai-chat": "gpt-4.1-mini",
   gemini: "gemini-2.5-pro",
+  ollama: "qwen3:8b",
 };
 
 /** Unix time put in "created" fields: fixed, so transcripts of a scenario are repeatable. */
@@ -147,7 +148,9 @@ export class ScriptPlayer {
     if (turn?.model) return turn.model;
     const m = this.scenario.model;
     if (typeof m === "string") return m;
-    return m?.[providerFamily(view.provider)] ?? view.model ??
+    // Ollama: no family in the scenario's map; the model the client asked for
+    const family = view.provider === "ollama" ? undefined : providerFamily(view.provider);
+    return (family ? m?.[family] : undefined) ?? view.model ??
       DEFAULT_MODELS[view.provider];
   }
 

@@ -65,6 +65,9 @@ export const REALISTIC_TIMING: TimingProfile = {
     },
     "openai-chat": { ttftMs: 800, ttftSigma: 0.3, tokensPerS: 80, speedSigma: 0.15, gapSigma: 0.3 },
     "gemini": { ttftMs: 2000, ttftSigma: 0.3, tokensPerS: 120, speedSigma: 0.15, gapSigma: 0.3 },
+    // a local model (Ollama): not in the description above, which the recorded transcripts
+    // quote; assumed like a fast local GPU
+    "ollama": { ttftMs: 300, ttftSigma: 0.3, tokensPerS: 40, speedSigma: 0.15, gapSigma: 0.3 },
   },
 };
 

@@ -13,7 +13,7 @@ export const TRANSCRIPT_FORMAT = "sightline-transcript";
 export const TRANSCRIPT_VERSION = 1;
 
 export interface TranscriptExchange {
-  /** The API, when known: "anthropic", "openai-responses", "openai-chat", "gemini". */
+  /** The API, when known: "anthropic", "openai-responses", "openai-chat", "gemini", "ollama". */
   provider?: Provider;
   method: string;
   /** Request path and query, e.g. "/v1/messages?beta=true". */
@@ -66,7 +66,7 @@ export function emptyTranscript(source?: string): Transcript {
 }
 
 const KINDS = ["main", "side", "probe", "other"];
-const PROVIDERS = ["anthropic", "openai-responses", "openai-chat", "gemini"];
+const PROVIDERS = ["anthropic", "openai-responses", "openai-chat", "gemini", "ollama"];
 
 /** Checks a parsed JSON value against the transcript format. */
 export function parseTranscript(

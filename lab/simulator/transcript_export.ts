@@ -63,7 +63,7 @@ const DROP = new Set([
   "proxy-connection",
 ]);
 
-const PROVIDERS = new Set(["anthropic", "openai-responses", "openai-chat", "gemini"]);
+const PROVIDERS = new Set(["anthropic", "openai-responses", "openai-chat", "gemini", "ollama"]);
 
 /**
  * The transcript of the analysed recording at `recording` (a recording directory or its

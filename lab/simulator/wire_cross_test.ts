@@ -12,7 +12,7 @@ import { readResponsesWebSocket } from "../../analysis/llm/responses_websocket.t
 import type { WsMessage } from "../../analysis/websocket_stream.ts";
 import { routeLlmCall } from "../../analysis/llm/route.ts";
 import type { Usage } from "../../analysis/llm/shapes.ts";
-import { sseEvents } from "../../analysis/message_body.ts";
+import { ndjsonEvents, sseEvents } from "../../analysis/message_body.ts";
 import { renderReply } from "./provider_api.ts";
 import type { Reply } from "./reply.ts";
 import type { Provider, RequestView } from "./request_view.ts";
@@ -67,6 +67,9 @@ function wantUsage(provider: Provider, r: Reply): Usage {
       return { ...base, cacheWrite: u.cacheWriteTokens };
     case "gemini":
       return u.reasoningTokens ? { ...base, reasoning: u.reasoningTokens } : base;
+    case "ollama":
+      // prompt_eval_count and eval_count only
+      return { input: u.inputTokens, output: u.outputTokens };
     default:
       return { ...base, reasoning: u.reasoningTokens };
   }
@@ -88,6 +91,10 @@ const MODES: [Provider, string, string, boolean][] = [
     "/v1beta/models/model-under-test:streamGenerateContent",
     true,
   ],
+  ["ollama", "whole (/api/chat)", "/api/chat", false],
+  ["ollama", "streamed as NDJSON (/api/chat)", "/api/chat", true],
+  ["ollama", "whole (/api/generate)", "/api/generate", false],
+  ["ollama", "streamed as NDJSON (/api/generate)", "/api/generate", true],
 ];
 
 const SHAPES: Shape[] = [
@@ -107,8 +114,12 @@ for (const [provider, mode, target, stream] of MODES) {
     const shapes = provider === "openai-responses"
       ? [...SHAPES, { text: true, patch: true }]
       : SHAPES;
+    // /api/generate has no tools
+    const generate = target === "/api/generate";
     for (const shape of shapes) {
       const r = reply(shape);
+      if (generate && !shape.text) continue;
+      if (generate) r.toolCalls = [];
       const view: RequestView = {
         provider,
         model: r.model,
@@ -122,8 +133,12 @@ for (const [provider, mode, target, stream] of MODES) {
       };
       const rendered = renderReply(serverRoute, view, r);
       const bytes = enc.encode(rendered.chunks.join(""));
-      const answer = rendered.headers["content-type"].startsWith("text/event-stream")
-        ? { events: sseEvents({ bytes, offsetOf: (n) => n, encoding: null }).events }
+      const body = { bytes, offsetOf: (n: number) => n, encoding: null };
+      const type = rendered.headers["content-type"];
+      const answer = type.startsWith("text/event-stream")
+        ? { events: sseEvents(body).events }
+        : type.startsWith("application/x-ndjson")
+        ? { events: ndjsonEvents(body).events }
         : { body: bytes, endOffset: bytes.length };
       assert.equal("events" in answer, rendered.streaming, "streams are event streams");
       const read = readCall(route, undefined, answer);
