@@ -55,7 +55,7 @@ install_deno() {
   "$bin" --version >/dev/null || die "deno does not run"
 }
 
-# npm install of a pinned package folder (lab/agents, lab/mcp_servers), once per lock file.
+# npm install of a pinned package folder (lab/agents, lab/mcp_servers, lab/clients), once per lock file.
 install_pinned() {
   local dir="$ROOT/$1" what=$2
   [ -f "$dir/package.json" ] || return 0
@@ -78,6 +78,7 @@ install_pinned() {
 install_agents() {
   install_pinned lab/agents "the pinned agents"
   install_pinned lab/mcp_servers "the pinned MCP servers"
+  install_pinned lab/clients "the pinned LLM client libraries"
 }
 
 mount_tracefs() {
