@@ -29,7 +29,7 @@ import {
 import { readTable } from "./recording_input.ts";
 import { appendRows, createTables } from "./duckdb_tables.ts";
 import { buildHttpTablesFrom } from "./tls_stream.ts";
-import { cleartextLlmConnections } from "./cleartext_http.ts";
+import { cleartextHttpConnections } from "./cleartext_http.ts";
 import { readMcpMessages } from "./mcp/build.ts";
 
 const NAME = CLEARTEXT_FIXTURES[0];
@@ -154,7 +154,7 @@ Deno.test("plain-HTTP fixture: the same calls whatever the split of the bytes in
       await createTables(c, [rawIpcTable]);
       await appendRows(c, rawIpcTable, ipcRows(size));
       const problems: ProblemRow[] = [];
-      const t = await buildHttpTablesFrom("r", cleartextLlmConnections(c, problems), prices);
+      const t = await buildHttpTablesFrom("r", cleartextHttpConnections(c, problems), prices);
       assert.deepEqual([...problems, ...t.problems], [], `split ${size}`);
       return t;
     });
@@ -198,7 +198,7 @@ Deno.test("plain-HTTP fixture: seen only from an untraced client's server, the c
     await createTables(c, [httpExchangesTable, sseEventsTable]);
     await appendRows(c, rawIpcTable, server);
     const problems: ProblemRow[] = [];
-    const t = await buildHttpTablesFrom("r", cleartextLlmConnections(c, problems), prices);
+    const t = await buildHttpTablesFrom("r", cleartextHttpConnections(c, problems), prices);
     assert.equal(t.calls.length, 0);
     assert.equal(problems.length, 1);
     assert.match(

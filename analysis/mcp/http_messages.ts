@@ -21,14 +21,16 @@
  * client sent a JSON-RPC request body to that server (`{` or `[` and `"jsonrpc"`, on this or
  * another connection of the same client process to the same address and port: HTTP+SSE's GET
  * stream carries none), as over HTTPS (`https_messages.ts`); any other (a download, a REST
- * API, a web page served to the LAN) is none of MCP's business and says nothing.
+ * API, a web page served to the LAN) is none of MCP's business and says nothing here: the
+ * HTTP tables read it (`../cleartext_http.ts` `isOtherRemoteHttp`, by the same rule).
  */
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
-import { createHttp1RequestParser } from "../../protocols/mod.ts";
 import {
   connectionName,
   groupTcpConnections,
   isLlmConnection,
+  sendsJsonRpc,
+  serverKey,
   splitTcpConnection,
   type TcpChunk,
   type TcpConnection,
@@ -36,6 +38,7 @@ import {
 } from "../cleartext_http.ts";
 
 export type { TcpChunk } from "../cleartext_http.ts";
+export { sendsJsonRpc } from "../cleartext_http.ts";
 
 export interface HttpMcpMessage {
   recording: string;
@@ -49,33 +52,6 @@ export interface HttpMcpMessage {
   server_host: string | null;
   transport: "http" | "sse";
 }
-
-/** Bytes of each request body looked at for JSON-RPC. */
-const BODY_PEEK = 4096;
-
-/** Whether a client stream POSTs a JSON-RPC request body (up to the first damage). */
-export function sendsJsonRpc(client: TcpStream | undefined): boolean {
-  if (!client) return false;
-  let found = false;
-  let failed = false;
-  let body = "";
-  const p = createHttp1RequestParser({
-    onHead: () => void (body = ""),
-    onBody: (c) => {
-      if (body.length < BODY_PEEK) body += String.fromCharCode(...c.data.subarray(0, BODY_PEEK));
-    },
-    onMessageEnd: () => void (found ||= /^\s*[[{]/.test(body) && body.includes('"jsonrpc"')),
-    onError: () => void (failed = true),
-  });
-  for (const c of client.chunks) {
-    p.feed(c.data);
-    if (found || failed || c.truncated || c.lost > 0n) break;
-  }
-  return found;
-}
-
-/** `recording client-pid address port`: the server a connection's client spoke to. */
-const serverKey = (t: TcpConnection) => `${t.recording} ${t.clientPid} ${t.addr} ${t.port}`;
 
 type Stream = TcpStream;
 

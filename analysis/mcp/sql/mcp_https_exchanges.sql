@@ -12,7 +12,8 @@ WITH x AS (
     coalesce(request_end_ns, request_ns) AS request_ts,
     coalesce(response_end_ns, response_ns) AS response_ts
   FROM http_exchanges
-  WHERE llm_call_id IS NULL
+  -- cleartext exchanges (conn_gen -1) are never MCP's: http_messages.ts reads MCP from `ipc`
+  WHERE llm_call_id IS NULL AND conn_gen <> -1
 ),
 mcp AS (
   SELECT DISTINCT recording, pid, host FROM x
