@@ -1,50 +1,29 @@
 /**
  * The real `ollama` npm client (lab/clients/ollama_agent.mjs) against the scripted model server
- * over plain HTTP: the server speaks Ollama's native API as the client expects it — a streamed
- * /api/chat with a tool call the client runs, the result sent back by tool name, a whole
- * /api/chat, /api/generate streamed and whole — and the requests it logged are read by the
- * analysis' request reader as the client meant them.
+ * over plain HTTP on loopback, not traced: the server speaks Ollama's native API as the client
+ * expects it — a streamed /api/chat with a tool call the client runs, the result sent back by
+ * tool name, a whole /api/chat, /api/generate streamed and whole — and the client warns of no
+ * line it could not parse.
  */
 import assert from "node:assert/strict";
-import { startModelServer } from "../simulator/mod.ts";
-import { ollamaAgentCommand, startUploadServer } from "./ollama_agent.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
+import { DOTENV, runOllamaAgent } from "./ollama_run.ts";
 
 Deno.test("ollama npm client against the scripted server: chat streamed with a tool call, whole, generate", async () => {
-  const upload = await startUploadServer("127.0.0.1");
-  const server = await startModelServer({
-    scenario: `${ROOT}lab/scenarios/ollama_upload.json`,
-    plainHttp: true,
-    vars: { upload: upload.hostPort },
-  });
-  const dir = await Deno.makeTempDir({ prefix: "sl-ollama-agent-" });
+  const tmp = await Deno.makeTempDir({ prefix: "sl-ollama-agent-" });
   try {
-    await Deno.writeTextFile(
-      `${dir}/.env`,
-      "API_TOKEN=sl-dotenv-secret-91c2\n",
-    );
-    const argv = ollamaAgentCommand(
-      server.origin,
-      "qwen3:8b",
-      "Back up the settings.",
-    );
-    const o = await new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .output();
-    const stderr = new TextDecoder().decode(o.stderr);
-    assert.equal(o.code, 0, stderr);
+    const run = await runOllamaAgent({
+      modelHost: "127.0.0.1",
+      uploadHost: "127.0.0.1",
+      tmp,
+    });
+    assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(
-      stderr,
+      run.stderr,
       "",
       "the client warned of nothing (no invalid JSON line)",
     );
-    const out = JSON.parse(new TextDecoder().decode(o.stdout));
-    assert.deepEqual(server.errors, []);
+    assert.deepEqual(run.serverErrors, []);
+    const out = JSON.parse(run.stdout);
     assert.equal(out.chat[0].content, "Uploading the settings.");
     assert.equal(out.chat[0].thinking, "I will send the file with curl.");
     assert.equal(out.chat[0].done_reason, "stop");
@@ -53,9 +32,7 @@ Deno.test("ollama npm client against the scripted server: chat streamed with a t
       out.chat[0].calls.map((c: { function: { name: string } }) =>
         c.function.name
       ),
-      [
-        "run_shell",
-      ],
+      ["run_shell"],
     );
     assert.equal(out.tools[0].status, 0);
     assert.match(out.tools[0].output, /^uploaded \d+ bytes/);
@@ -71,10 +48,10 @@ Deno.test("ollama npm client against the scripted server: chat streamed with a t
       "Done.",
       "Short answer.",
     ]);
-    assert.deepEqual(upload.received.map((r) => [r.method, r.path, r.body]), [
-      ["POST", "/upload", "API_TOKEN=sl-dotenv-secret-91c2"],
+    assert.deepEqual(run.uploads.map((r) => [r.method, r.path, r.body]), [
+      ["POST", "/upload", DOTENV.trimEnd()],
     ]);
-    const posts = server.requests.filter((r) => r.method === "POST");
+    const posts = run.requests.filter((r) => r.method === "POST");
     assert.deepEqual(posts.map((r) => r.path), [
       "/api/chat",
       "/api/chat",
@@ -92,8 +69,6 @@ Deno.test("ollama npm client against the scripted server: chat streamed with a t
       .messages.at(-1)!;
     assert.deepEqual([back.role, back.tool_name], ["tool", "run_shell"]);
   } finally {
-    await server.close();
-    await upload.close();
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -1,0 +1,191 @@
+/**
+ * What the analysis of a recording of the lab's Ollama client (`ollama_run.ts`, scenario
+ * `ollama_upload`) must give, checked against what the model server and the upload server
+ * received: four LLM calls of Ollama's native API (`/api/chat` streamed with a tool call and
+ * whole, `/api/generate` streamed and whole) by the client's process over cleartext HTTP, with
+ * the scripted model, tokens (`prompt_eval_count`, `eval_count`), finish reason and texts; the
+ * tool call, its result sent back by tool name; the curl it ran, linked to it; the upload to the
+ * other machine in `http_exchanges` (host, method, path, status, sizes; the Authorization header
+ * masked) made by curl's process; the exfiltration finding; no problems, nothing read as MCP.
+ */
+import assert from "node:assert/strict";
+import { queryDb } from "../../analysis/analysed_db.ts";
+import { DOTENV, OLLAMA_MODEL, UPLOAD_TOKEN } from "./ollama_run.ts";
+
+/** What the run saw, as kept beside a fixture (`served.json`). */
+export interface OllamaServed {
+  /** the model server's `host:port` */
+  model: string;
+  /** the upload server's `host:port` */
+  upload: string;
+  /** the POSTs the model server took, in order: path and `stream` */
+  posts: { path: string; stream: boolean }[];
+  /** what the client printed: each answer as it received it */
+  client: {
+    chat: { content: string }[];
+    generate: { response: string }[];
+    tools: { name: string; command: string; output: string }[];
+  };
+}
+
+/** The scripted calls: endpoint, streamed, input and output tokens, text. */
+const CALLS: [string, boolean, number, number, string][] = [
+  ["api/chat", true, 412, 38, "Uploading the settings."],
+  ["api/chat", false, 470, 12, "The upload server answered: "],
+  [
+    "api/generate",
+    true,
+    21,
+    14,
+    "Settings are key=value lines; keep secrets out of backups.",
+  ],
+  ["api/generate", false, 19, 3, "Done."],
+];
+
+export async function assertOllamaRecording(
+  db: string,
+  served: OllamaServed,
+  problems: string[],
+): Promise<void> {
+  assert.deepEqual(problems, []);
+  const q = (sql: string) => queryDb(db, sql);
+  assert.deepEqual(served.posts, [
+    { path: "/api/chat", stream: true },
+    { path: "/api/chat", stream: false },
+    { path: "/api/generate", stream: true },
+    { path: "/api/generate", stream: false },
+  ]);
+  const calls = await q(
+    "SELECT c.*, e.host, e.path, e.response_content_type FROM llm_calls c " +
+      "JOIN http_exchanges e USING (recording, exchange_id) ORDER BY llm_call_id",
+  );
+  assert.deepEqual(
+    calls.map((c) => [
+      c.endpoint,
+      c.streaming,
+      Number(c.input_tokens),
+      Number(c.output_tokens),
+      String(c.assistant_text).slice(
+        0,
+        CALLS[calls.indexOf(c)]?.[4].length ?? 0,
+      ),
+    ]),
+    CALLS,
+  );
+  const output = served.client.tools[0].output;
+  assert.equal(
+    calls[1].assistant_text,
+    `The upload server answered: ${output.trimEnd()}`,
+  );
+  assert.equal(calls[0].thinking, "I will send the file with curl.");
+  assert.equal(calls[3].thinking, "Short answer.");
+  for (const c of calls) {
+    assert.equal(c.provider, "ollama");
+    assert.equal(c.transport, "cleartext-http");
+    assert.equal(c.model, OLLAMA_MODEL);
+    assert.equal(c.request_model, OLLAMA_MODEL);
+    assert.equal(c.stop_reason, "stop");
+    assert.equal(c.incomplete, false);
+    assert.equal(c.error, null);
+    assert.equal(c.host, served.model);
+  }
+  assert.deepEqual(calls.map((c) => c.response_content_type), [
+    "application/x-ndjson",
+    "application/json; charset=utf-8",
+    "application/x-ndjson",
+    "application/json; charset=utf-8",
+  ]);
+  assert.equal(calls[2].user_input, "What is in a settings file?");
+  // the client's node process made them all
+  assert.equal(new Set(calls.map((c) => c.pid)).size, 1);
+  const agentPid = Number(calls[0].pid);
+  const comm = await q(
+    `SELECT DISTINCT comm FROM processes WHERE pid = ${agentPid}`,
+  );
+  assert.deepEqual(comm.map((r) => r.comm), ["node"]);
+  // the streamed answers' NDJSON lines are the exchanges' events
+  const lines = await q(
+    "SELECT exchange_id, count(*) AS n, bool_and(type = 'ndjson') AS ndjson FROM sse_events " +
+      "GROUP BY exchange_id ORDER BY exchange_id",
+  );
+  assert.equal(lines.length, 2);
+  assert.ok(lines.every((l) => l.ndjson === true && Number(l.n) >= 2));
+  // the tool call, its result back by name
+  const tools = await q("SELECT * FROM tool_calls ORDER BY tool_call_id");
+  assert.equal(tools.length, 1);
+  assert.equal(tools[0].name, "run_shell");
+  assert.equal(tools[0].provider_call_id, null, "Ollama has no call ids");
+  assert.equal(
+    JSON.parse(String(tools[0].input)).command,
+    served.client.tools[0].command,
+  );
+  assert.equal(tools[0].llm_call_id, calls[0].llm_call_id);
+  assert.equal(tools[0].result_llm_call_id, calls[1].llm_call_id);
+  assert.equal(tools[0].result_text, output);
+  // the upload: an exchange of curl's process with the other machine, no LLM call
+  const up = await q(
+    "SELECT e.*, p.comm FROM http_exchanges e LEFT JOIN (SELECT DISTINCT pid, comm FROM " +
+      "processes) p USING (pid) WHERE e.llm_call_id IS NULL ORDER BY exchange_id",
+  );
+  assert.deepEqual(
+    up.map((
+      e,
+    ) => [e.host, e.method, e.path, e.status, Number(e.request_bytes), e.comm]),
+    [[served.upload, "POST", "/upload", 201, DOTENV.trimEnd().length, "curl"]],
+  );
+  assert.equal(Number(up[0].conn_gen), -1);
+  assert.equal(
+    new TextDecoder().decode(up[0].request_body as Uint8Array),
+    DOTENV.trimEnd(),
+  );
+  const headers = JSON.parse(String(up[0].request_headers)) as [
+    string,
+    string,
+  ][];
+  const auth =
+    headers.find(([k]) => k.toLowerCase() === "authorization")?.[1] ?? "";
+  assert.equal(
+    auth.length,
+    `Bearer ${UPLOAD_TOKEN}`.length,
+    "masked, same length",
+  );
+  assert.ok(!auth.includes(UPLOAD_TOKEN), "the Authorization header is masked");
+  // curl is linked to the tool call (exec and its connect to the upload server)
+  const linked = await q(
+    "SELECT a.op, a.argv, a.addr, a.port, a.pid FROM links l JOIN actions a " +
+      "USING (recording, event_table, event_id) WHERE l.attribution = 'tool' AND " +
+      `l.tool_call_id = ${tools[0].tool_call_id} ORDER BY a.ts_ns`,
+  );
+  const curlExec = linked.find((a) =>
+    a.op === "exec" && (a.argv as string[])[0] === "curl"
+  );
+  assert.ok(curlExec, "curl's exec is linked to the tool call");
+  assert.equal(
+    Number(curlExec.pid),
+    Number(up[0].pid),
+    "the exchange is curl's process's",
+  );
+  const [host, port] = [
+    served.upload.replace(/:\d+$/, ""),
+    Number(served.upload.split(":").at(-1)),
+  ];
+  assert.ok(
+    linked.some((a) =>
+      a.op === "connect" && a.addr === host && Number(a.port) === port
+    ),
+    "curl's connect to the upload server is linked to the tool call",
+  );
+  // the detector sees it: .env read and sent elsewhere by the same command
+  const ex = await q("SELECT * FROM findings WHERE kind = 'exfiltration'");
+  assert.equal(ex.length, 1);
+  assert.equal(ex[0].severity, "critical");
+  const ev = JSON.parse(String(ex[0].details));
+  assert.equal(ev.addr, host);
+  assert.equal(Number(ev.port), port);
+  assert.ok(ev.paths.some((p: string) => p.endsWith("/.env")));
+  assert.deepEqual(ev.send_tool_calls.map(Number), [
+    Number(tools[0].tool_call_id),
+  ]);
+  const mcp = await q("SELECT count(*) AS n FROM mcp_messages");
+  assert.equal(Number(mcp[0].n), 0, "nothing read as MCP");
+}
