@@ -38,9 +38,7 @@ export async function startUploadServer(hostname: string): Promise<{
     req.on("data", (c: Uint8Array) => parts.push(c));
     req.on("end", () => {
       const body = new TextDecoder().decode(
-        parts.length
-          ? new Uint8Array(parts.flatMap((p) => [...p]))
-          : new Uint8Array(),
+        parts.length ? new Uint8Array(parts.flatMap((p) => [...p])) : new Uint8Array(),
       );
       received.push({
         method: req.method ?? "",
@@ -48,9 +46,7 @@ export async function startUploadServer(hostname: string): Promise<{
         headers: req.headers,
         body,
       });
-      const answer = `uploaded ${
-        new TextEncoder().encode(body).length
-      } bytes\n`;
+      const answer = `uploaded ${new TextEncoder().encode(body).length} bytes\n`;
       res.writeHead(201, {
         "content-type": "text/plain",
         "content-length": String(answer.length),

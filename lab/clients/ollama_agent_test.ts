@@ -29,9 +29,7 @@ Deno.test("ollama npm client against the scripted server: chat streamed with a t
     assert.equal(out.chat[0].done_reason, "stop");
     assert.equal(out.chat[0].eval_count, 38);
     assert.deepEqual(
-      out.chat[0].calls.map((c: { function: { name: string } }) =>
-        c.function.name
-      ),
+      out.chat[0].calls.map((c: { function: { name: string } }) => c.function.name),
       ["run_shell"],
     );
     assert.equal(out.tools[0].status, 0);

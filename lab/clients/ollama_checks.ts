@@ -142,8 +142,7 @@ export async function assertOllamaRecording(
     string,
     string,
   ][];
-  const auth =
-    headers.find(([k]) => k.toLowerCase() === "authorization")?.[1] ?? "";
+  const auth = headers.find(([k]) => k.toLowerCase() === "authorization")?.[1] ?? "";
   assert.equal(
     auth.length,
     `Bearer ${UPLOAD_TOKEN}`.length,
@@ -156,9 +155,7 @@ export async function assertOllamaRecording(
       "USING (recording, event_table, event_id) WHERE l.attribution = 'tool' AND " +
       `l.tool_call_id = ${tools[0].tool_call_id} ORDER BY a.ts_ns`,
   );
-  const curlExec = linked.find((a) =>
-    a.op === "exec" && (a.argv as string[])[0] === "curl"
-  );
+  const curlExec = linked.find((a) => a.op === "exec" && (a.argv as string[])[0] === "curl");
   assert.ok(curlExec, "curl's exec is linked to the tool call");
   assert.equal(
     Number(curlExec.pid),
@@ -170,9 +167,7 @@ export async function assertOllamaRecording(
     Number(served.upload.split(":").at(-1)),
   ];
   assert.ok(
-    linked.some((a) =>
-      a.op === "connect" && a.addr === host && Number(a.port) === port
-    ),
+    linked.some((a) => a.op === "connect" && a.addr === host && Number(a.port) === port),
     "curl's connect to the upload server is linked to the tool call",
   );
   // the detector sees it: .env read and sent elsewhere by the same command

@@ -9,8 +9,7 @@ import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices } from "../../analysis/testing.ts";
 import { assertOllamaRecording, type OllamaServed } from "./ollama_checks.ts";
 
-const FIXTURE =
-  new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
+const FIXTURE = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
 
 Deno.test("ollama fixture: the native-API calls, the LAN upload in http_exchanges, links and the finding", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "sl-ollama-fixture-" });

@@ -7,11 +7,7 @@
  */
 import { startModelServer } from "../simulator/mod.ts";
 import type { RequestRecord } from "../simulator/mod.ts";
-import {
-  ollamaAgentCommand,
-  startUploadServer,
-  type Upload,
-} from "./ollama_agent.ts";
+import { ollamaAgentCommand, startUploadServer, type Upload } from "./ollama_agent.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
