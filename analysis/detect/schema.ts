@@ -306,7 +306,8 @@ export const findingsTable = table(
       "evidence",
       "list_utf8",
       "ids of the rows that show it: `file:ID`, `net:ID`, `process:ID`, `privilege:ID` (see " +
-        "`actions`), `tool_call:ID`, `llm_call:ID`, `mcp_call:ID` (see `mcp_calls`)",
+        "`actions`), `tool_call:ID`, `llm_call:ID`, `mcp_call:ID` (see `mcp_calls`), " +
+        "`http_exchange:ID` (see `http_exchanges`: what an exfiltration sent in plain HTTP)",
     ),
     col(
       "explanation",

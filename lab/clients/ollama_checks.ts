@@ -178,9 +178,21 @@ export async function assertOllamaRecording(
   assert.equal(ev.addr, host);
   assert.equal(Number(ev.port), port);
   assert.ok(ev.paths.some((p: string) => p.endsWith("/.env")));
-  assert.deepEqual(ev.send_tool_calls.map(Number), [
-    Number(tools[0].tool_call_id),
-  ]);
+  assert.deepEqual(ev.send_tool_calls.map(Number), [Number(tools[0].tool_call_id)]);
+  // and names what the send carried: curl's POST, read from the plain HTTP
+  const bytes = DOTENV.trimEnd().length;
+  assert.deepEqual(
+    ev.http_sent.map((x: Record<string, unknown>) => [x.method, x.path, x.status, x.request_bytes]),
+    [["POST", "/upload", 201, bytes]],
+  );
+  assert.ok(
+    String(ex[0].explanation).endsWith(
+      `from the same command that read it, and sent in plain HTTP POST /upload (${bytes} ` +
+        "bytes, 201).",
+    ),
+    String(ex[0].explanation),
+  );
+  assert.ok((ex[0].evidence as string[]).includes(`http_exchange:${up[0].exchange_id}`));
   const mcp = await q("SELECT count(*) AS n FROM mcp_messages");
   assert.equal(Number(mcp[0].n), 0, "nothing read as MCP");
 }

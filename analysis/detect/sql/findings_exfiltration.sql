@@ -2,7 +2,10 @@
 -- process lineage) and within $exfil_window_ns, by a connection or DNS question to a
 -- destination the allowlist does not cover. One finding per session and destination;
 -- critical when the read and the traffic share a process branch or a tool call (the same
--- command read the secret and sent it), high otherwise.
+-- command read the secret and sent it), high otherwise. What a send carried, when the analysis
+-- could read it — the plain-HTTP exchanges (`http_exchanges` of `conn_gen` -1, no LLM call) its
+-- process made to that address or name and port after the connect — is named too (method,
+-- path, status, bytes sent; evidence `http_exchange:ID`).
 INSERT INTO findings
 -- Reads and sends are compared only within $exfil_window_ns-wide slices of time: a read is listed
 -- in its slice, a send in its own and the one before, which between them hold every read within
@@ -23,6 +26,19 @@ sends AS (
   FROM net_destinations d
   JOIN actions a ON a.recording = d.recording AND a.event_table = 'net' AND a.event_id = d.event_id
   WHERE NOT d.allowed
+),
+-- each connect's plain-HTTP exchanges: the sending process's, to the same host (address or
+-- name) and port (80 when the Host header names none), from the connect on
+carried AS (
+  SELECT s.recording, s.event_id AS net_id, e.exchange_id, e.method, e.path, e.status,
+    e.request_bytes
+  FROM (SELECT DISTINCT recording, event_id, pid, addr, name, port, ts_ns FROM sends
+    WHERE op = 'connect') s
+  JOIN http_exchanges e ON e.recording = s.recording AND e.pid = s.pid AND e.conn_gen = -1
+    AND e.llm_call_id IS NULL AND e.request_ns >= s.ts_ns
+    AND coalesce(TRY_CAST(regexp_extract(e.host, ':([0-9]+)$', 1) AS INTEGER), 80) = s.port
+    AND lower(regexp_replace(regexp_replace(e.host, ':[0-9]+$', ''), '^\[|\]$', '', 'g'))
+      IN (s.addr, s.name)
 ),
 pairs AS (
   SELECT s.recording, s.session_id, s.dest, s.name, s.addr, s.port, s.event_id AS net_id,
@@ -49,14 +65,26 @@ g AS (
     list(DISTINCT send_tool ORDER BY send_tool) FILTER (WHERE send_tool IS NOT NULL) AS send_tools,
     list(DISTINCT 'file:' || read_id ORDER BY 'file:' || read_id) AS read_ev,
     list(DISTINCT 'net:' || net_id ORDER BY 'net:' || net_id) AS net_ev,
-    min(send_ns) AS first_send
+    min(send_ns) AS first_send,
+    list(DISTINCT net_id) AS net_ids
   FROM pairs
   GROUP BY recording, session_id, dest
 ),
-named AS (
-  SELECT g.* EXCLUDE (first_dest), first_dest.name AS name, first_dest.addr AS addr,
-    first_dest.port AS port
+-- the exchanges the sends of each group carried, in id order
+http AS (
+  SELECT g.recording, g.session_id, g.dest,
+    list({'exchange_id': c.exchange_id, 'method': c.method, 'path': c.path, 'status': c.status,
+      'request_bytes': c.request_bytes} ORDER BY c.exchange_id) AS sent
   FROM g
+  JOIN (SELECT DISTINCT * FROM carried) c
+    ON c.recording = g.recording AND list_contains(g.net_ids, c.net_id)
+  GROUP BY ALL
+),
+named AS (
+  SELECT g.* EXCLUDE (first_dest, net_ids), first_dest.name AS name, first_dest.addr AS addr,
+    first_dest.port AS port, http.sent
+  FROM g
+  LEFT JOIN http USING (recording, session_id, dest)
 )
 SELECT recording,
   last_finding_id(g.recording)
@@ -68,7 +96,8 @@ SELECT recording,
     list_transform(
       list_sort(list_distinct(list_concat(coalesce(read_tools, []), coalesce(send_tools, [])))),
       x -> 'tool_call:' || x),
-    list_sort(read_ev)[1:10], list_sort(net_ev)[1:10]),
+    list_sort(read_ev)[1:10], list_sort(net_ev)[1:10],
+    list_transform(coalesce(sent, [])[1:10], x -> 'http_exchange:' || x.exchange_id)),
   'After reading ' || array_to_string(paths, ', ') || ' (' || array_to_string(labels, '; ') ||
     ')' || coalesce(' in tool call ' || array_to_string(read_tools, ', '), '') ||
     ', the session ' || CASE WHEN addr IS NULL THEN 'looked up ' ELSE 'connected to ' END ||
@@ -76,9 +105,16 @@ SELECT recording,
     CASE WHEN addr IS NOT NULL THEN ' (' || addr || ':' || port || ')' ELSE '' END ||
     coalesce(' in tool call ' || array_to_string(send_tools, ', '), '') ||
     ', a destination outside the allowlist' ||
-    CASE WHEN same_branch THEN ', from the same command that read it.' ELSE '.' END,
-  json_object('destination', dest, 'name', name, 'addr', addr, 'port', port, 'paths', paths,
-    'read_tool_calls', read_tools, 'send_tool_calls', send_tools, 'same_branch', same_branch,
-    'seconds_after_read', (first_send - start_ns) / 1e9)
+    CASE WHEN same_branch THEN ', from the same command that read it' ELSE '' END ||
+    coalesce(', and sent in plain HTTP ' || array_to_string(list_transform(sent[1:3],
+      x -> x.method || ' ' || x.path || ' (' || x.request_bytes || ' bytes' ||
+        coalesce(', ' || x.status, '') || ')'), ', ') ||
+      CASE WHEN len(sent) > 3 THEN ' and ' || (len(sent) - 3) || ' more' ELSE '' END, '') || '.',
+  json_merge_patch(
+    json_object('destination', dest, 'name', name, 'addr', addr, 'port', port, 'paths', paths,
+      'read_tool_calls', read_tools, 'send_tool_calls', send_tools, 'same_branch', same_branch,
+      'seconds_after_read', (first_send - start_ns) / 1e9),
+    -- only when the sends carried plain HTTP the analysis read
+    CASE WHEN sent IS NOT NULL THEN json_object('http_sent', sent) ELSE '{}' END)
 FROM named g
 ORDER BY recording, start_ns;
