@@ -149,8 +149,9 @@ class DuckDbSink implements HttpRowSink {
 }
 
 /**
- * Parses the `tls` table connection by connection (and then the cleartext HTTP connections over
- * TCP from `ipc` that the HTTP tables read, `cleartext_http.ts`), reading it through `reader` (a second
+ * Parses the `tls` table connection by connection (and then the cleartext HTTP connections
+ * over TCP from `ipc` that the HTTP tables read, `cleartext_http.ts`), reading it through
+ * `reader` (a second
  * connection to the build's database: a query streaming on the build's own connection would be
  * cut short by the appends), and fills
  * http_exchanges, sse_events, ws_messages, llm_calls and tool_calls; returns the stream and

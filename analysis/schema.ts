@@ -121,8 +121,11 @@ export const httpExchangesTable = table(
   "http_exchanges",
   "One row per HTTP request/response pair rebuilt from the TLS streams (HTTP/1.1 and " +
     "HTTP/2), LLM API calls and all other HTTPS traffic alike, and from the TCP connections in " +
-    "cleartext HTTP/1 (`ipc` rows of kind `tcp`) whose client spoke an LLM API (a model server " +
-    "or proxy on the same machine or on the LAN, e.g. Ollama, vLLM, LiteLLM: `conn_gen` -1). " +
+    "cleartext HTTP/1 (`ipc` rows of kind `tcp`, `conn_gen` -1) whose client spoke an LLM API " +
+    "(a model server or proxy on the same machine or on the LAN, e.g. Ollama, vLLM, LiteLLM), " +
+    "and those a traced client made to another machine that are neither an LLM API's nor MCP's " +
+    "(a download, a REST API, an upload: `curl -d @.env http://10.0.0.5:8080/upload`; no LLM " +
+    "call; plain HTTP on loopback that is not an LLM API's is read as MCP's, not here). " +
     "Key: (`recording`, `exchange_id`).",
   [
     recordingCol,
@@ -168,9 +171,10 @@ export const httpExchangesTable = table(
     col(
       "streaming",
       "bool",
-      "the response is an event stream (text/event-stream, or an AWS event stream: Bedrock)",
+      "the response is an event stream (text/event-stream, an AWS event stream: Bedrock, or " +
+        "NDJSON: Ollama's native API)",
     ),
-    col("sse_events", "int32", "server-sent events in the response"),
+    col("sse_events", "int32", "server-sent events (or NDJSON lines) in the response"),
     col(
       "ws_messages",
       "int32",
@@ -206,8 +210,9 @@ export const sseEventsTable = table(
   "One row per server-sent event of every event-stream response, with the time of the TLS " +
     "call that carried its last byte: the timeline of a streamed answer. An AWS event stream " +
     "(Bedrock's `invoke-with-response-stream`) gives one row per message: a `chunk`'s decoded " +
-    "event JSON, typed by its `type`; an exception as an `error` event. Key: (`recording`, " +
-    "`exchange_id`, `event_index`).",
+    "event JSON, typed by its `type`; an exception as an `error` event. An NDJSON response " +
+    "(`application/x-ndjson`: Ollama's native API streaming) gives one row per line, of type " +
+    "`ndjson`, its data the line. Key: (`recording`, `exchange_id`, `event_index`).",
   [
     recordingCol,
     col("exchange_id", "int64", "the exchange whose response carried it"),
@@ -307,7 +312,11 @@ export const llmCallsTable = table(
     ),
     opt("model", "utf8", "the model that answered (response), else the one requested"),
     opt("request_model", "utf8", "the model named in the request (Gemini: in the path)"),
-    col("streaming", "bool", "the answer came as events (server-sent, or WebSocket messages)"),
+    col(
+      "streaming",
+      "bool",
+      "the answer came as events (server-sent, NDJSON lines, or WebSocket messages)",
+    ),
     opt(
       "status",
       "int32",

@@ -260,7 +260,9 @@ export const ipcTable = table(
     "stdio transport), on loopback TCP sockets that carry plaintext HTTP/1 (MCP's " +
     "streamable-HTTP and HTTP+SSE transports, a model server on the same machine) or cleartext " +
     "HTTP/2 (h2c: gRPC, MCP over HTTP/2), and on TCP sockets to any other address that carry " +
-    "plaintext HTTP/1 (a model server on the LAN: Ollama, vLLM): one row per read- or " +
+    "plaintext HTTP/1 (a model server on the LAN: Ollama, vLLM; or any other plain HTTP a " +
+    "traced process makes there, e.g. `curl -d @file http://10.0.0.5:8080/upload`, which the " +
+    "analysis reads into `http_exchanges`): one row per read- or " +
     "write-family call. A pipe " +
     "or socket is recorded once a traced call on it began with JSON-RPC (`{` and a JSON-RPC " +
     "key such as `jsonrpc`, `method`, `id`, `result`, or a `Content-Length:` header), a TCP " +
