@@ -33,7 +33,6 @@ import {
   serverKey,
   splitTcpConnection,
   type TcpChunk,
-  type TcpConnection,
   type TcpStream,
 } from "../cleartext_http.ts";
 

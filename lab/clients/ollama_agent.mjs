@@ -4,7 +4,11 @@
 // `stream: false`; then /api/generate streamed and whole. It prints one JSON line with what it
 // received. Usage: node ollama_agent.mjs HOST_URL MODEL PROMPT
 import { spawnSync } from "node:child_process";
-import { Ollama } from "ollama";
+import { createRequire } from "node:module";
+
+// required (its CommonJS build), not imported: `deno check .` leaves a require() alone, while it
+// would try to resolve an `import "ollama"` that only Node finds, in lab/clients/node_modules
+const { Ollama } = createRequire(import.meta.url)("ollama");
 
 const [host, model, prompt] = process.argv.slice(2);
 if (!host || !model || !prompt) {
