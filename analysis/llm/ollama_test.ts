@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ollamaJson, ollamaRequest, ollamaStream } from "./ollama.ts";
-import { routeLlmRequest } from "./route.ts";
+import { routeLlmRequest, unroutedLlmRequest } from "./route.ts";
 
 Deno.test("ollama: a chat request with history, tools and a tool result named by tool_name", () => {
   const body = {
@@ -131,5 +131,16 @@ Deno.test("ollama: /api/chat without a model is not read as Ollama, loudly", () 
   assert.equal(
     routeLlmRequest("POST", "/api/chat", { model: "m", messages: [] }).route?.provider,
     "ollama",
+  );
+});
+
+Deno.test("ollama: /api/embed (model and input) is not an LLM call on an unknown route", () => {
+  assert.equal(
+    unroutedLlmRequest("POST", "/api/embed", { model: "all-minilm", input: ["hi"] }),
+    null,
+  );
+  assert.match(
+    unroutedLlmRequest("POST", "/api/other", { model: "m", input: ["hi"] }) ?? "",
+    /looks like an LLM API request/,
   );
 });

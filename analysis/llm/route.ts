@@ -207,8 +207,12 @@ const CALL_KEYS = [
   "generationConfig",
   "inferenceConfig",
 ];
-/** APIs of the same providers that take `input` and `model` and are not model calls. */
-const NOT_CALLS = /(^|\/)(embeddings|moderations|audio\/[a-z]+|images\/[a-z]+)$|:embedContent$/;
+/**
+ * APIs of the same providers that take `input` and `model` and are not model calls (Ollama's
+ * `/api/embed` among them).
+ */
+const NOT_CALLS =
+  /(^|\/)(embeddings|moderations|audio\/[a-z]+|images\/[a-z]+)$|:embedContent$|(^|\/)api\/embed$/;
 
 /**
  * Why a request that no route knows looks like an LLM API request all the same (a POST whose
