@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { ReplayQueue, replayResponse, responseChunks } from "./replay.ts";
 import { renderBedrockStream } from "./anthropic_messages.ts";
+import { renderOllamaStream } from "./ollama.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 import { parseScenario } from "./scenario.ts";
 import { startModelServer } from "./server.ts";
@@ -210,4 +211,35 @@ Deno.test("replay: a Bedrock stream goes out one event-stream message per piece,
   };
   assert.deepEqual(responseChunks(e), frames.chunks);
   assert.deepEqual(replayResponse(e).chunks, frames.chunks);
+});
+
+Deno.test("replay: an Ollama NDJSON stream goes out line by line, as it was sent", () => {
+  const lines = renderOllamaStream({
+    model: "qwen3:8b",
+    thinking: "plan",
+    text: "hello there, this is a reply long enough for several lines",
+    toolCalls: [{ name: "run_shell", kind: "function", args: { command: "ls" } }],
+    usage: {
+      inputTokens: 1,
+      outputTokens: 2,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    },
+    seed: "replay-ollama",
+    created: 0,
+  }, "api/chat");
+  const enc = new TextEncoder();
+  const chunks = lines.chunks.map((c) => enc.encode(c));
+  assert.ok(chunks.length >= 4);
+  const e: TranscriptExchange = {
+    method: "POST",
+    path: "/api/chat",
+    kind: "main",
+    status: 200,
+    headers: lines.headers,
+    streaming: true,
+    ...bodyFields(concatBytes(chunks)),
+  };
+  assert.deepEqual(responseChunks(e), chunks);
 });
