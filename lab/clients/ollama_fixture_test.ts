@@ -5,8 +5,11 @@
  * requires (lab/clients/ollama_checks.ts), against what the servers received (`served.json`).
  * Runs without root.
  */
+import assert from "node:assert/strict";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices } from "../../analysis/testing.ts";
+import { extractTranscript } from "../simulator/transcript_export.ts";
+import { responseChunks } from "../simulator/replay.ts";
 import { assertOllamaRecording, type OllamaServed } from "./ollama_checks.ts";
 
 const FIXTURE = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
@@ -27,6 +30,20 @@ Deno.test("ollama fixture: the native-API calls, the LAN upload in http_exchange
       err: () => {},
     });
     await assertOllamaRecording(s.db, served, s.problems);
+    // its transcript (cleartext calls included) replays the answers as served: NDJSON by line
+    const t = await extractTranscript(dir);
+    assert.deepEqual(t.exchanges.map((x) => [x.provider, x.path, x.streaming, x.status]), [
+      ["ollama", "/api/chat", true, 200],
+      ["ollama", "/api/chat", false, 200],
+      ["ollama", "/api/generate", true, 200],
+      ["ollama", "/api/generate", false, 200],
+    ]);
+    const lines = responseChunks(t.exchanges[0]).map((c) =>
+      JSON.parse(new TextDecoder().decode(c))
+    );
+    assert.ok(lines.length >= 3);
+    assert.deepEqual(lines.map((l) => l.done), [...lines.slice(1).map(() => false), true]);
+    assert.equal(lines.at(-1).eval_count, 38);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -67,7 +67,7 @@ const PROVIDERS = new Set(["anthropic", "openai-responses", "openai-chat", "gemi
 
 /**
  * The transcript of the analysed recording at `recording` (a recording directory or its
- * `analysis.duckdb`); only LLM calls with a response are included.
+ * `analysis.duckdb`); only LLM calls with a response are included (over TLS or in cleartext HTTP).
  */
 export async function extractTranscript(
   recording: string,
@@ -81,7 +81,7 @@ export async function extractTranscript(
       `SELECT l.llm_call_id, e.method, e.path, e.status, e.response_headers, e.streaming,
          e.response_body, l.provider, l.kind, e.recording
        FROM http_exchanges e JOIN llm_calls l USING (recording, llm_call_id)
-       WHERE e.status IS NOT NULL AND l.transport = 'http'
+       WHERE e.status IS NOT NULL AND l.transport IN ('http', 'cleartext-http')
        ORDER BY l.llm_call_id`,
     );
     const ws = await c.runAndReadAll(
