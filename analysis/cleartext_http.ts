@@ -493,27 +493,60 @@ export async function* cleartextHttpConnections(
     if (!t.loopback && !t.http2 && sendsJsonRpc(t.client)) mcpServers.add(serverKey(t));
   }
   for await (const t of tcpConnections(c)) {
-    if (isOtherRemoteHttp(t, mcpServers)) {
-      for (const p of unreadProblems(t)) problems.push(p);
-      yield cleartextConnection(t);
-      continue;
-    }
-    if (!isLlmConnection(t)) continue;
-    if (t.clientPid === null) {
-      // its calls would be nobody's (the server's pid is not the caller's): said, not guessed
-      const bytes = t.rows.reduce((n, c) => n + c.data.length, 0);
+    const read = cleartextRead(t, mcpServers, problems);
+    if (read) yield read;
+  }
+}
+
+/**
+ * What the HTTP tables make of one cleartext connection (`mcpServers`: the `serverKey`s of MCP's
+ * servers off loopback): its rows shaped as a TLS connection's when it is read (an LLM
+ * connection, or other plain HTTP a traced client made to another machine), with the problems
+ * of its streams that cannot be read; null when it is not the HTTP tables' (MCP's, a tunnel,
+ * h2c: `mcp/http_messages.ts` says what it makes of them). Said in `problems`, not read: an
+ * LLM connection whose client was not traced, and plain HTTP a traced process served to a
+ * client elsewhere that was not traced (its exchanges would be nobody's, or the server's taken
+ * for the client's).
+ */
+export function cleartextRead(
+  t: TcpConnection,
+  mcpServers: ReadonlySet<string>,
+  problems: ProblemRow[],
+): ConnectionRows | null {
+  if (isOtherRemoteHttp(t, mcpServers)) {
+    for (const p of unreadProblems(t)) problems.push(p);
+    return cleartextConnection(t);
+  }
+  const bytes = () => t.rows.reduce((n, c) => n + c.data.length, 0);
+  if (!isLlmConnection(t)) {
+    if (
+      !t.loopback && !t.http2 && !t.tunnel && t.clientPid === null && t.serverPid !== null &&
+      !isRemoteMcp(t, mcpServers)
+    ) {
       problems.push({
         recording: t.recording,
-        source: cleartextLabel(t.rows[0].pid, t.conn),
+        source: cleartextLabel(t.serverPid, t.conn),
         kind: "protocol",
-        message: `${connectionName(t)} carries an LLM API's requests from a process that ` +
-          `was not traced (seen only from pid ${t.rows[0].pid}'s end): its ${bytes} bytes are ` +
-          "not read into llm_calls",
+        message: `${connectionName(t)}: plain HTTP pid ${t.serverPid} served to a client ` +
+          `elsewhere that was not traced: its ${bytes()} bytes are not read into http_exchanges`,
         exchange_id: null,
       });
-      continue;
     }
-    for (const p of unreadProblems(t)) problems.push(p);
-    yield cleartextConnection(t);
+    return null;
   }
+  if (t.clientPid === null) {
+    // its calls would be nobody's (the server's pid is not the caller's): said, not guessed
+    problems.push({
+      recording: t.recording,
+      source: cleartextLabel(t.rows[0].pid, t.conn),
+      kind: "protocol",
+      message: `${connectionName(t)} carries an LLM API's requests from a process that ` +
+        `was not traced (seen only from pid ${t.rows[0].pid}'s end): its ${bytes()} bytes are ` +
+        "not read into llm_calls",
+      exchange_id: null,
+    });
+    return null;
+  }
+  for (const p of unreadProblems(t)) problems.push(p);
+  return cleartextConnection(t);
 }

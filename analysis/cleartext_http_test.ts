@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import {
   cleartextConnection,
+  cleartextRead,
   connectionName,
   hostOf,
   isLlmConnection,
@@ -301,4 +302,45 @@ Deno.test("other plain HTTP off loopback: into http_exchanges (no LLM call), nev
   assert.deepEqual(t.calls.map((c) => [c.provider, c.endpoint, c.model, c.assistant_text]), [
     ["ollama", "api/chat", "llama3", "hi"],
   ]);
+});
+
+Deno.test("plain HTTP a traced server served to an untraced client elsewhere: a problem, not rows", () => {
+  const SERVER = 20;
+  const row = (direction: string, data: string, ts: bigint): TcpChunk => ({
+    recording: "r",
+    pid: SERVER,
+    conn: 30n,
+    channel: 30n,
+    direction,
+    seq: 0n,
+    len: BigInt(data.length),
+    ts_ns: ts,
+    peer_pid: null,
+    local_port: 8000,
+    remote_port: 51000,
+    local_addr: "10.213.7.1",
+    remote_addr: "10.213.7.9",
+    data: enc.encode(data),
+    truncated: false,
+    lost: 0n,
+  });
+  // the server read a GET and wrote the file: a download by a host on the LAN
+  const t = splitTcpConnection([
+    row("read", "GET /secrets.txt HTTP/1.1\r\nHost: 10.213.7.1:8000\r\n\r\n", 1n),
+    row("write", json("200 OK", "API_TOKEN=x", "text/plain"), 2n),
+  ]);
+  assert.deepEqual([t.clientPid, t.serverPid, t.loopback, t.addr], [
+    null,
+    SERVER,
+    false,
+    "10.213.7.1",
+  ]);
+  const problems: Parameters<typeof cleartextRead>[2] = [];
+  assert.equal(cleartextRead(t, new Set(), problems), null);
+  assert.deepEqual(problems.map((p) => [p.kind, p.source, p.message]), [[
+    "protocol",
+    "cleartext tcp pid 20 conn 30",
+    "HTTP connection 30 to 10.213.7.1:8000 (client pid ?, port 8000): plain HTTP pid 20 served " +
+    "to a client elsewhere that was not traced: its 128 bytes are not read into http_exchanges",
+  ]]);
 });
