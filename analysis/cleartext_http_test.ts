@@ -344,3 +344,35 @@ Deno.test("plain HTTP a traced server served to an untraced client elsewhere: a 
     "to a client elsewhere that was not traced: its 128 bytes are not read into http_exchanges",
   ]]);
 });
+
+Deno.test("an Ollama stream with a line that is not JSON and no done line: said, the call incomplete", async () => {
+  const stream = [
+    '{"model":"llama3","message":{"role":"assistant","content":"Hel"},"done":false}',
+    "not json at all",
+    '{"model":"llama3","message":{"role":"assistant","content":"lo"},"done":false}',
+  ].join("\n") + "\n";
+  const head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n" +
+    `Content-Length: ${stream.length}\r\n\r\n`;
+  const t = splitTcpConnection(clientRows(
+    40n,
+    "10.0.0.6",
+    11434,
+    post("/api/chat", '{"model":"llama3","messages":[{"role":"user","content":"hi"}]}'),
+    head + stream,
+  ));
+  const built = await buildHttpTablesFrom(
+    "r",
+    (async function* () {
+      yield cleartextConnection(t);
+    })(),
+    loadPrices(),
+  );
+  assert.deepEqual(built.calls.map((c) => [c.provider, c.assistant_text, c.incomplete]), [
+    ["ollama", "Hello", true],
+  ]);
+  assert.deepEqual(built.events.map((e) => e.type), ["ndjson", "ndjson", "ndjson"]);
+  assert.ok(
+    built.problems.some((p) => p.kind === "llm" && /"ndjson" data is not JSON/.test(p.message)),
+    built.problems.map((p) => `${p.kind}: ${p.message}`).join("\n"),
+  );
+});
