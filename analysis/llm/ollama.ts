@@ -85,6 +85,8 @@ export function ollamaRequest(
   r.userInput = joinNonEmpty(after.filter((m) => m.role === "user").map((m) => textOf(m.content)));
   // no call ids: a result names its tool (`tool_name`; older clients sent none)
   r.toolResults = after.filter((m) => m.role === "tool").map((m) => ({
+    // an id when a client sends one back for a server that gave it (the npm client has none)
+    ...(str(m.tool_call_id) ? { callId: str(m.tool_call_id) } : {}),
     ...(str(m.tool_name) ? { name: str(m.tool_name) } : {}),
     text: textOf(m.content),
   }));
