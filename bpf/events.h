@@ -228,6 +228,21 @@ enum sl_gate_reason {
  * will answer a stop any more: the gate still reports, but stops nothing. */
 #define SL_GATE_CLOSED (1u << 31)
 
+/*
+ * Not a record: the value of the kernel side's `gate_stops` map (sightline.bpf.c), keyed by
+ * process id (tgid), one entry per process the gate stopped that user space has not resumed
+ * yet. The kernel adds the entry before it sends SIGSTOP; the loader deletes it before it
+ * sends SIGCONT. The loader's watchdog (watchdog.h) resumes what is left should the loader
+ * die, each process checked by its start time to be the one stopped.
+ */
+#define SL_GATE_STOPS_MAX 4096
+struct sl_gate_stop {
+	__u64 start_boottime; /* the process's start (task_struct start_boottime, ns since boot) */
+	__u64 ts;             /* when it was stopped: its SL_K_GATE record's sl_hdr.ts */
+	__u8 reason;          /* enum sl_gate_reason */
+	__u8 _pad[7];
+};
+
 /* SL_K_GATE: a traced process executed or mapped executable code from a file user space has
  * not inspected yet. With SL_F_STOPPED the process waits (SIGSTOP) until user space has
  * attached what it needs and sent SIGCONT. */

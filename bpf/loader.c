@@ -11,12 +11,16 @@
  *                                    the kernel's next to the minimal BTF it cut from it)
  *   sightline-loader --probe-hooks   prints whether fentry and BPF LSM programs load and
  *                                    attach here (hook_probe.h), as JSON
+ *   sightline-watchdog --watchdog    the gate's watchdog, as the loader starts it (watchdog.h)
  *
  * With CMD, the loader forks it (stopped before exec), adds it to the traced set, reports
  * SL_K_READY and execs it on the `go` command, so the command is traced from its first
  * instruction. It ends when CMD (or the --pid target) ends, on `stop`, or when the socket
  * closes; SIGINT is left to the command; SIGTERM is passed on to it. --no-ipc: pipes and unix
  * sockets carrying JSON-RPC are not recorded (SL_K_IPC; --max-tls-bytes cuts their calls too).
+ * With the gate, the loader connects to the socket twice: the first connection carries the
+ * records and commands, the second is its watchdog's (watchdog.h), which resumes what the gate
+ * stopped should the loader die, and says so on it.
  *
  * Output frames: u32 length + record (events.h). Commands in, one per line:
  *   ID attach COOKIE PROG OFFSET RET PATH
@@ -68,6 +72,7 @@
 #include "events.h"
 #include "hook_probe.h"
 #include "sightline.skel.h"
+#include "watchdog.h"
 
 #define VERSION 2
 #define OUTBUF (1 << 20)
@@ -129,6 +134,7 @@ static void part_priority(int i, int nice);
 static void load_failed(int e);
 static void defer_command(const char *line);
 static int sock = -1;
+static int wd_pipe = -1; /* the write end of the watchdog's pipe (it acts when it ends) */
 static char outbuf[OUTBUF];
 static size_t outlen;
 static unsigned long long n_records, n_bytes, n_gated;
@@ -411,6 +417,16 @@ static void send_stats(int always)
 
 /* ------------------------------------------------------------------ ring buffers */
 
+/* Resumes a process the gate stopped: first out of gate_stops (what the watchdog would resume
+ * should the loader die), then SIGCONT, so that a stop of it after the SIGCONT stays in. */
+static int resume_pid(pid_t pid)
+{
+	__u32 k = pid;
+	if (skel)
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.gate_stops), &k);
+	return kill(pid, SIGCONT);
+}
+
 static void note_stopped(pid_t pid)
 {
 	for (int i = 0; i < n_stopped; i++)
@@ -421,7 +437,7 @@ static void note_stopped(pid_t pid)
 		stopped[n_stopped++] = pid;
 	else /* no room to remember it for the end: resumed now, before its hooks are in, rather
 	      * than left stopped should the capture not answer */
-		kill(pid, SIGCONT);
+		resume_pid(pid);
 }
 
 static void forget_stopped(pid_t pid)
@@ -437,7 +453,7 @@ static void forget_stopped(pid_t pid)
 static void resume_stopped(void)
 {
 	for (int i = 0; i < n_stopped; i++)
-		kill(stopped[i], SIGCONT);
+		resume_pid(stopped[i]);
 	n_stopped = 0;
 }
 
@@ -729,7 +745,7 @@ static void handle_command(char *line)
 	} else if (!strcmp(verb, "cont")) {
 		pid_t pid = atoi(args);
 		forget_stopped(pid);
-		int r = pid > 0 ? kill(pid, SIGCONT) : -1;
+		int r = pid > 0 ? resume_pid(pid) : -1;
 		put_text(SL_K_REPLY, id, r ? -errno : 0, r ? strerror(errno) : "ok");
 	} else if (!strcmp(verb, "trace")) {
 		pid_t pid = atoi(args);
@@ -829,6 +845,8 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 	if (child < 0)
 		die(EXIT_LOAD, "fork: %s", strerror(errno));
 	if (child == 0) {
+		if (wd_pipe >= 0)
+			close(wd_pipe); /* closed at the exec too; until then the watchdog waits */
 		close(go[1]);
 		close(err[0]);
 		close(ready[0]);
@@ -1384,6 +1402,7 @@ int main(int argc, char **argv)
 		{"layout", no_argument, 0, 'L'},       {"btf-id", required_argument, 0, 'B'},
 		{"probe-hooks", no_argument, 0, 'H'},
 		{"no-ipc", no_argument, 0, 'I'},
+		{"watchdog", no_argument, 0, 'W'},
 		{0, 0, 0, 0},
 	};
 	int o;
@@ -1405,6 +1424,7 @@ int main(int argc, char **argv)
 		case 'T': tls_mb = strtoul(optarg, NULL, 0); break;
 		case 'L': print_layout(); return 0;
 		case 'H': return probe_hooks();
+		case 'W': return sl_watchdog_main();
 		case 'B': {
 			char id[64];
 			if (btf_id(optarg, id, sizeof(id))) {
@@ -1459,6 +1479,14 @@ int main(int argc, char **argv)
 	int sndbuf = 64 << 20;
 	if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
 		setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	/* the watchdog's connection, for its report (it alone holds it, once started) */
+	int wd_report = -1;
+	if (gate) {
+		wd_report = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (wd_report < 0 || connect(wd_report, (struct sockaddr *)&sa, sizeof(sa)))
+			die(EXIT_SOCK, "cannot connect to %s (the watchdog's connection): %s", sock_path,
+			    strerror(errno));
+	}
 
 	if (access(KERNEL_BTF, R_OK))
 		die(EXIT_NOBTF, "no kernel BTF at /sys/kernel/btf/vmlinux: this kernel was built "
@@ -1497,6 +1525,15 @@ int main(int argc, char **argv)
 	if (sightline__load(skel))
 		load_failed(errno);
 	phase("maps created");
+	/* before the first program can stop anything */
+	if (gate) {
+		wd_pipe = sl_watchdog_start(bpf_map__fd(skel->maps.gate_stops),
+					    bpf_map__fd(skel->maps.bss), wd_report);
+		if (wd_pipe < 0)
+			die(EXIT_LOAD, "cannot start the gate's watchdog: %s", strerror(errno));
+		close(wd_report);
+		phase("watchdog started");
+	}
 	libbpf_num_possible_cpus(); /* cached before the threads */
 	parts[PART_TLS].ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	start_part(PART_TLS);

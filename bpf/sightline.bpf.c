@@ -130,6 +130,15 @@ struct {
 	__type(value, __u8);
 } known_files SEC(".maps");
 
+/* The processes the gate stopped and user space has not resumed yet (events.h,
+ * struct sl_gate_stop): what the loader's watchdog resumes should the loader die. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_GATE_STOPS_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_gate_stop);
+} gate_stops SEC(".maps");
+
 struct scratch {
 	__u8 buf[SCRATCH_SIZE];
 };
@@ -579,6 +588,25 @@ static __always_inline bool same_pgrp_as_parent(struct task_struct *t)
 }
 
 /*
+ * Stops the current process (task `t`), entered in gate_stops first (with its start time, so
+ * that a later process with its pid is never resumed for it); false when it was not stopped.
+ */
+static __always_inline bool stop_current(struct task_struct *t, __u64 ts, __u8 reason)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	struct sl_gate_stop v = {};
+	v.start_boottime = BPF_CORE_READ(t, group_leader, start_boottime);
+	v.ts = ts;
+	v.reason = reason;
+	if (bpf_map_update_elem(&gate_stops, &tgid, &v, BPF_ANY))
+		return false; /* full: not stopped, as nobody could resume it for sure */
+	if (!bpf_send_signal(SIGSTOP))
+		return true;
+	bpf_map_delete_elem(&gate_stops, &tgid);
+	return false;
+}
+
+/*
  * A traced process runs code from a file user space has not inspected yet: report it, and
  * (when the gate is on and stopping cannot confuse a job-control shell) stop the process so
  * that TLS hooks are in place before its first instruction runs.
@@ -589,7 +617,10 @@ static __always_inline bool same_pgrp_as_parent(struct task_struct *t)
  * good. A SIGCONT removes a pending SIGSTOP, so in this order every answer resumes it.
  *
  * It stops only what it can report and what someone will resume: not when the ring buffer has
- * no room for the report, nor once the loader has closed the gate (gate_state).
+ * no room for the report, nor once the loader has closed the gate (gate_state), nor when
+ * gate_stops is full. The stop is entered in gate_stops before it is sent, inside the count
+ * of calls under way, so that whoever closes the gate and waits for that count to fall to
+ * zero (the loader, or its watchdog once the loader has died) finds every stop there.
  */
 static __always_inline void gate(struct task_struct *t, struct inode *inode, __u8 reason,
 				 __u64 addr, __s32 fd)
@@ -617,7 +648,7 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 	}
 	/* counted while the stop is unreported; the fetched value says whether the gate closed */
 	if (!(__sync_fetch_and_add(&gate_state, 1) & SL_GATE_CLOSED) && same_pgrp_as_parent(t) &&
-	    !bpf_send_signal(SIGSTOP))
+	    stop_current(t, e->h.ts, reason))
 		e->h.flags |= SL_F_STOPPED;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	__sync_fetch_and_sub(&gate_state, 1);
