@@ -8,11 +8,15 @@
  * time to be the process the gate stopped, never a later one that reuses its pid.
  *
  * What it cannot know: a stop whose record was still in the kernel's ring buffer, unread, when
- * the loader died (the buffer goes with it). Those are not signalled (a stopped process may be
- * stopped on purpose: Ctrl-Z, a debugger) but told: stoppedUnknown lists the traced processes
- * still stopped.
+ * the loader died (the buffer goes with it). Those the loader's watchdog resumes (it holds the
+ * kernel's own list of the stops unanswered: bpf/watchdog.h, capture/watchdog_report.ts): the
+ * capture waits for its report and resumes, of what it knows, what the watchdog has not
+ * (mergeResumed counts both). Should the watchdog not report, the stops it may have left are
+ * not signalled (a stopped process may be stopped on purpose: Ctrl-Z, a debugger) but told:
+ * stoppedUnknown lists the traced processes still stopped.
  */
 import { type Proc, procOf, stat } from "../kit/procs.ts";
+import type { WatchdogReport } from "./watchdog_report.ts";
 
 /** Linux USER_HZ: /proc/PID/stat's start time is in these ticks after boot. */
 const TICK_NS = 10_000_000n;
@@ -58,11 +62,14 @@ export class GateStops {
    * Sends SIGCONT to every process stopped and not answered that is still the one the gate
    * stopped, and forgets them all. For when the loader has gone without resuming them: call it
    * once the loader has exited (its programs detached), or a resumed process may be stopped
-   * again with nobody left to answer.
+   * again with nobody left to answer. `handled`: pids the loader's watchdog has dealt with
+   * (forgotten here, not signalled again).
    */
-  resumeAll(): Resumed {
+  resumeAll(handled: Iterable<number> = []): Resumed {
     const out: Resumed = { resumed: [], gone: [], failed: [] };
+    const skip = new Set(handled);
     for (const [pid, { proc }] of this.#stopped) {
+      if (skip.has(pid)) continue;
       if (procOf(pid)?.start !== proc.start) {
         out.gone.push(pid);
         continue;
@@ -78,6 +85,20 @@ export class GateStops {
     this.#stopped.clear();
     return out;
   }
+}
+
+/** The pids the watchdog dealt with, which resumeAll leaves to it. */
+export function handledBy(wd: WatchdogReport | undefined): number[] {
+  return wd ? [...wd.resumed, ...wd.gone, ...wd.failed.map((f) => f.pid)] : [];
+}
+
+/** What the capture (resumeAll) and the loader's watchdog resumed, together. */
+export function mergeResumed(own: Resumed, wd: WatchdogReport | undefined): Resumed {
+  if (!wd) return own;
+  const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
+  const resumed = uniq([...wd.resumed, ...own.resumed]);
+  const gone = uniq([...wd.gone, ...own.gone]).filter((p) => !resumed.includes(p));
+  return { resumed, gone, failed: [...wd.failed, ...own.failed] };
 }
 
 /**

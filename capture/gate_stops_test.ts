@@ -1,7 +1,8 @@
 /**
  * GateStops on real processes (no root needed): a stop noted and not answered is resumed, one
  * answered is left alone, one that ended is not signalled, a pid whose process started after
- * the stop is never noted; and what resumeAll did, in words.
+ * the stop is never noted, one the loader's watchdog dealt with is left to it; and what
+ * resumeAll did, in words.
  */
 import assert from "node:assert/strict";
 import { describeResumed, describeUnknown, GateStops, stoppedUnknown } from "./gate_stops.ts";
@@ -45,6 +46,22 @@ Deno.test("gate stops: an unanswered stop is resumed, an answered one left alone
     assert.notEqual(stat(a.pid)?.state, "T", "resumed");
     assert.equal(stat(b.pid)?.state, "T", "the answered one is not signalled here");
     assert.deepEqual(stops.pending(), [], "forgotten once resumed");
+  } finally {
+    await end(a);
+    await end(b);
+  }
+});
+
+Deno.test("gate stops: those the loader's watchdog dealt with are left to it", async () => {
+  const [a, b] = [await stoppedSleeper(), await stoppedSleeper()];
+  try {
+    const stops = new GateStops();
+    stops.stopped(a.pid, bootNs());
+    stops.stopped(b.pid, bootNs());
+    const r = stops.resumeAll([a.pid]);
+    assert.deepEqual(r, { resumed: [b.pid], gone: [], failed: [] });
+    assert.equal(stat(a.pid)?.state, "T", "not signalled here");
+    assert.deepEqual(stops.pending(), [], "forgotten all the same");
   } finally {
     await end(a);
     await end(b);

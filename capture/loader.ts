@@ -1,11 +1,14 @@
 /**
  * The capture side of bpf/loader.c: starts `sightline-loader`, accepts its Unix-socket
  * connection, decodes its record stream and sends it commands (with replies as promises).
+ * With the gate, the loader connects a second time for its watchdog (bpf/watchdog.h), which
+ * reports on that connection what it resumed should the loader die (watchdogReport).
  */
 import { decode, Kind, type SlEvent } from "./events.ts";
 import { createFrameParser } from "./frames.ts";
 import { phaseEnv } from "./phase_log.ts";
 import { commandEnv } from "./command_line.ts";
+import { readWatchdogReport, type WatchdogReport } from "./watchdog_report.ts";
 
 export const LOADER_PATH = new URL("../bpf/build/sightline-loader", import.meta.url).pathname;
 
@@ -56,6 +59,8 @@ export class LoaderClient {
   /** fatal messages the loader sent before exiting */
   readonly fatal: string[] = [];
   #conn: Deno.UnixConn;
+  /** the watchdog's connection (with the gate), until read or closed */
+  #watchdog: Deno.UnixConn | undefined;
   #nextId = 1;
   #replies = new Map<number, (r: Reply) => void>();
   #enc = new TextEncoder();
@@ -68,10 +73,12 @@ export class LoaderClient {
   private constructor(
     process: Deno.ChildProcess,
     conn: Deno.UnixConn,
+    watchdog: Deno.UnixConn | undefined,
     tap?: (bytes: Uint8Array) => void,
   ) {
     this.process = process;
     this.#conn = conn;
+    this.#watchdog = watchdog;
     let resolveReady!: (r: SlEvent & { kind: 64 }) => void;
     let rejectReady!: (e: Error) => void;
     this.ready = new Promise((res, rej) => {
@@ -173,6 +180,15 @@ export class LoaderClient {
     const accepted = listener.accept().then((c) => ({ conn: c as Deno.UnixConn }));
     const exited = process.status.then((s) => ({ status: s }));
     const first = await Promise.race([accepted, exited]);
+    // with the gate, its watchdog's connection comes next (one that exited between the two
+    // has said why on the first)
+    const second = "status" in first || !opts.gate ? undefined : await Promise.race([
+      listener.accept().then(
+        (c) => ({ conn: c as Deno.UnixConn | undefined }),
+        () => ({ conn: undefined }),
+      ),
+      exited,
+    ]);
     listener.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     if ("status" in first) {
@@ -181,7 +197,28 @@ export class LoaderClient {
         first.status.code,
       );
     }
-    return new LoaderClient(process, first.conn, opts.tap);
+    const watchdog = second && "conn" in second ? second.conn : undefined; // (else it exited)
+    return new LoaderClient(process, first.conn, watchdog, opts.tap);
+  }
+
+  /**
+   * What the loader's watchdog did once the loader had gone: read to the end of its report,
+   * for at most `timeoutMs`. Call it after the loader has exited. Undefined without a watchdog
+   * (no gate) or when it was already read or closed; `done` false when it said nothing, or not
+   * all (killed too, or not done in time).
+   */
+  async watchdogReport(timeoutMs: number): Promise<WatchdogReport | undefined> {
+    const conn = this.#watchdog;
+    this.#watchdog = undefined;
+    return conn ? await readWatchdogReport(conn, timeoutMs) : undefined;
+  }
+
+  /** Lets the watchdog's report go unread (the loader ended as it should). */
+  closeWatchdog(): void {
+    try {
+      this.#watchdog?.close();
+    } catch { /* closed */ }
+    this.#watchdog = undefined;
   }
 
   /** Hands every record, those that arrived before included, to `onEvent`. */

@@ -24,9 +24,21 @@ import { phase } from "./phase_log.ts";
 import { alive, procOf, stat } from "../kit/procs.ts";
 import { RecordSink } from "./record_sink.ts";
 import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
-import { describeResumed, describeUnknown, GateStops, stoppedUnknown } from "./gate_stops.ts";
+import {
+  describeResumed,
+  describeUnknown,
+  GateStops,
+  handledBy,
+  mergeResumed,
+  stoppedUnknown,
+} from "./gate_stops.ts";
+import { describeWatchdog } from "./watchdog_report.ts";
 
 export { CaptureError, type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
+
+/** How long a loader that died is given for its watchdog's report (it closes the gate, waiting
+ * up to a second for the stops under way, then resumes: milliseconds, as a rule). */
+const WATCHDOG_WAIT_MS = 3000;
 
 export interface CaptureResult {
   dir: string;
@@ -126,6 +138,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     phase("loader ready");
   } catch (e) {
     sink.abandon();
+    (loader! as LoaderClient | undefined)?.closeWatchdog();
     const msg = e instanceof LoaderError ? e.message : (e as Error).message;
     manifest.errors.push(msg);
     writeManifest(dir, manifest);
@@ -242,14 +255,20 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     // not resume stays stopped unless resumed here, once it has exited (its programs are
     // detached with its descriptors, so nothing stops them again).
     if (forced) await loader.process.status;
-    const r = gateStops.resumeAll();
-    // those it could not know of (their stop unread as the loader died) are told, not resumed
+    // its watchdog resumes them all, those whose stop never reached us included, and says so
+    const wd = await loader.watchdogReport(WATCHDOG_WAIT_MS);
+    const known = gateStops.pending();
+    const r = mergeResumed(gateStops.resumeAll(handledBy(wd)), wd);
+    // any still stopped (no watchdog's report, or stopped by something else) are told, not
+    // resumed
     const traced = [...sink.running(), ...(manifest.root_pid ? [manifest.root_pid] : [])];
     const unknown = stoppedUnknown(traced, r.resumed);
-    const said = [describeResumed(r), describeUnknown(unknown)].filter(Boolean).join("; ");
+    const said = [describeResumed(r), describeWatchdog(wd, known), describeUnknown(unknown)]
+      .filter(Boolean).join("; ");
     if (said && lost) lost = `${lost}; ${said}`;
     else if (said) manifest.warnings.push(`the capture's loader was killed; ${said}`);
   }
+  loader.closeWatchdog(); // (read above if the loader died)
   if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
   await sink.settled();
   timer.stop();
