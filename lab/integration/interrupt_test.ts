@@ -69,7 +69,12 @@ for (const [name, argv] of Object.entries(COMMANDS)) {
           await until(`${name}: the agent under capture`, 240_000, async () => {
             const tree = descendants(child.pid);
             const loader = tree.find((p) => cmdline(p).includes("sightline-loader"));
-            if (!loader || descendants(loader.pid).length === 0) return null;
+            if (!loader) return null;
+            // the agent (not the loader's watchdog)
+            const below = descendants(loader.pid).filter((p) =>
+              !cmdline(p).startsWith("sightline-watchdog")
+            );
+            if (below.length === 0) return null;
             // the programs this run's loader attached: those that were not there before
             ours = (await probes()).progs.filter((id) => !before.has(id));
             return ours.length ? loader : null;
