@@ -11,6 +11,7 @@ import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { stat } from "../kit/procs.ts";
 import { captureCommand } from "./command_line.ts";
+import { seededRandom } from "../kit/random.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -228,6 +229,8 @@ Deno.test({
         /^sightline: the capture's loader was killed by SIGKILL before the end; (\d+) process(?:es)? its gate had stopped (?:was|were) resumed \(pids? [\d, ]+\)/;
       assert.match(said, resumed);
       assert.equal(Number(said.match(resumed)![1]), 3, said);
+      // the loader's watchdog resumed them too (the capture had been told of all three)
+      assert.match(said, /; the loader's watchdog resumed 3 \(pids [\d, ]+\);/);
       const manifest = JSON.parse(await Deno.readTextFile(`${dir}/rec/manifest.json`));
       assert.equal(manifest.complete, false);
       assert.match(manifest.errors.at(-1), /loader was killed by SIGKILL.*its gate had stopped/);
@@ -239,6 +242,99 @@ Deno.test({
     });
   },
 });
+
+/**
+ * The loader killed (SIGKILL, as the OOM killer does) at a random moment while the daemon's
+ * three workers run fresh code as fast as they can (each a stop of the gate, a capture's answer
+ * and a resume, many a second), again and again. A stop whose report was still in the kernel's
+ * ring buffer as the loader died never reaches the capture; the loader's watchdog (bpf/watchdog.h)
+ * holds the kernel's own list of the stops unanswered and resumes those too. Asserted: no process
+ * of the daemon is stopped (state T) a second after the capture has ended, in any round; the
+ * capture's one line says how many the gate had stopped were resumed; the watchdog is gone too.
+ * SIGHTLINE_TEST_LOADER_KILLS sets the rounds, SIGHTLINE_TEST_SEED the moments' seed.
+ */
+Deno.test({
+  name: "gate at the end: the loader killed at random moments, round after round, while a " +
+    "daemon is being gated: none of it is left stopped, and the capture says what was resumed",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const rounds = Number(Deno.env.get("SIGHTLINE_TEST_LOADER_KILLS") ?? "12");
+    const seed = Number(Deno.env.get("SIGHTLINE_TEST_SEED") ?? "18");
+    const rand = seededRandom(seed);
+    const left: string[] = [], badLines: string[] = [];
+    let resumedInAll = 0, unknownInAll = 0;
+    for (let round = 0; round < rounds; round++) {
+      await withDaemon(async (dir) => {
+        const [deno, ...args] = captureCommand(`${dir}/rec`, command(dir, 30));
+        const capture = new Deno.Command(deno, {
+          args,
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        const stderr = new Response(capture.stderr).text();
+        let daemon = 0, watchdog = 0;
+        const waitMs = Math.round(100 + rand() * 900);
+        try {
+          for (let i = 0; i < 200 && !(daemon = await daemonPid(dir)); i++) await sleep(50);
+          assert.ok(daemon, "the daemon started within 10 s");
+          await sleep(waitMs);
+          const loader = loaderOf(capture.pid);
+          watchdog = watchdogOf(loader);
+          Deno.kill(loader, "SIGKILL");
+          const code = (await capture.status).code;
+          assert.notEqual(code, 0);
+        } finally {
+          try {
+            capture.kill("SIGKILL");
+          } catch { /* ended */ }
+        }
+        const said = (await stderr).trim();
+        const n = said.match(/; (\d+) process(?:es)? its gate had stopped (?:was|were) resumed/);
+        resumedInAll += n ? Number(n[1]) : 0;
+        const u = said.match(/, (\d+) of them unknown to the capture/);
+        unknownInAll += u ? Number(u[1]) : 0;
+        await sleep(1000);
+        const stopped = group(daemon).filter((p) => p.state === "T");
+        if (stopped.length) {
+          left.push(
+            `round ${round} (killed after ${waitMs} ms): ${
+              stopped.map((p) => `${p.pid} (${p.comm})`).join(", ")
+            } stopped; the capture said: ${said}`,
+          );
+        }
+        // one line, saying what was resumed, by whom; the watchdog has reported and gone
+        const wrong = [
+          said.split("\n").length !== 1 && "not one line",
+          !/^sightline: the capture's loader was killed by SIGKILL before the end/.test(said) &&
+          "not the loader's death",
+          /did not report|stay stopped|are stopped with no stop/.test(said) && "a stop left",
+          !watchdog && "no watchdog",
+          watchdog && (stat(watchdog)?.state ?? "Z") !== "Z" && "the watchdog runs on",
+        ].filter(Boolean);
+        if (wrong.length) badLines.push(`round ${round}: ${wrong.join(", ")}: ${said}`);
+      });
+    }
+    console.error(
+      `${rounds} rounds (seed ${seed}): ${left.length} left a process stopped; ` +
+        `${resumedInAll} resumed in all, ${unknownInAll} of them by the watchdog alone`,
+    );
+    assert.deepEqual(left, [], "no round left a process of the daemon stopped");
+    assert.deepEqual(badLines, [], "each round's line says what was resumed, and by whom");
+    assert.ok(resumedInAll > 0, "some rounds killed the loader with stops unanswered");
+  },
+});
+
+/** The loader's watchdog (its child running as sightline-watchdog), or 0. */
+function watchdogOf(loader: number): number {
+  for (const t of Deno.readDirSync(`/proc/${loader}/task`)) {
+    const kids = Deno.readTextFileSync(`/proc/${loader}/task/${t.name}/children`).trim();
+    for (const k of kids ? kids.split(" ").map(Number) : []) {
+      if (Deno.readTextFileSync(`/proc/${k}/cmdline`).startsWith("sightline-watchdog")) return k;
+    }
+  }
+  return 0;
+}
 
 /** The loader a capture process started (its child running sightline-loader). */
 function loaderOf(pid: number): number {
