@@ -229,16 +229,21 @@ enum sl_gate_reason {
 #define SL_GATE_CLOSED (1u << 31)
 
 /*
- * Not a record: the value of the kernel side's `gate_stops` map (sightline.bpf.c), keyed by
- * process id (tgid), one entry per process the gate stopped that user space has not resumed
- * yet. The kernel adds the entry before it sends SIGSTOP; the loader deletes it before it
- * sends SIGCONT. The loader's watchdog (watchdog.h) resumes what is left should the loader
- * die, each process checked by its start time to be the one stopped.
+ * Not records: the key and value of the kernel side's `gate_stops` map (sightline.bpf.c), one
+ * entry per stop of the gate that user space has not answered yet. The kernel adds the entry
+ * before it sends SIGSTOP; the loader deletes it once it has sent the SIGCONT that answers it,
+ * by the key it read in the stop's SL_K_GATE record (a later stop of the same process has a key
+ * of its own). The loader's watchdog (watchdog.h) resumes what is left should the loader die,
+ * each process checked by its start time to be the one stopped.
  */
 #define SL_GATE_STOPS_MAX 4096
+struct sl_gate_stop_key {
+	__u32 pid; /* the process (tgid) */
+	__u32 _pad;
+	__u64 ts; /* when it was stopped: its SL_K_GATE record's sl_hdr.ts */
+};
 struct sl_gate_stop {
 	__u64 start_boottime; /* the process's start (task_struct start_boottime, ns since boot) */
-	__u64 ts;             /* when it was stopped: its SL_K_GATE record's sl_hdr.ts */
 	__u8 reason;          /* enum sl_gate_reason */
 	__u8 _pad[7];
 };

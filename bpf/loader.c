@@ -148,7 +148,7 @@ static int child_status, child_errno, child_done;
 static int links[MAX_LINKS]; /* uprobe link fds; -1 once detached */
 static __u16 link_target[MAX_LINKS]; /* the cookie's target (low 16 bits) of each link */
 static int n_links;
-static pid_t stopped[MAX_STOPPED];
+static struct sl_gate_stop_key stopped[MAX_STOPPED]; /* the stops read and not answered */
 static int n_stopped;
 /* SIGHTLINE_TEST_DETACH_DELAY_MS (tests only): the detaching of the kernel programs waits this
  * long, as it can on a busy machine, so that what happens meanwhile can be tested for sure. */
@@ -417,44 +417,56 @@ static void send_stats(int always)
 
 /* ------------------------------------------------------------------ ring buffers */
 
-/* Resumes a process the gate stopped: first out of gate_stops (what the watchdog would resume
- * should the loader die), then SIGCONT, so that a stop of it after the SIGCONT stays in. */
+/* Takes a stop out of gate_stops: it has been answered. */
+static void stop_answered(const struct sl_gate_stop_key *k)
+{
+	if (skel)
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.gate_stops), k);
+}
+
+/*
+ * Resumes a process the gate stopped (SIGCONT), then takes the stops of it the loader has read
+ * out of gate_stops (what the watchdog would resume should the loader die). In this order a
+ * loader that dies in between leaves the watchdog a process to resume again, never one to miss;
+ * and a stop of it after the SIGCONT, which has a key of its own, stays in.
+ */
 static int resume_pid(pid_t pid)
 {
-	__u32 k = pid;
-	if (skel)
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.gate_stops), &k);
-	return kill(pid, SIGCONT);
-}
-
-static void note_stopped(pid_t pid)
-{
-	for (int i = 0; i < n_stopped; i++)
-		if (stopped[i] == pid)
-			return;
-	n_gated++;
-	if (n_stopped < MAX_STOPPED)
-		stopped[n_stopped++] = pid;
-	else /* no room to remember it for the end: resumed now, before its hooks are in, rather
-	      * than left stopped should the capture not answer */
-		resume_pid(pid);
-}
-
-static void forget_stopped(pid_t pid)
-{
-	for (int i = 0; i < n_stopped; i++)
-		if (stopped[i] == pid) {
+	int r = kill(pid, SIGCONT);
+	int e = errno;
+	for (int i = 0; i < n_stopped;)
+		if ((pid_t)stopped[i].pid == pid) {
+			stop_answered(&stopped[i]);
 			stopped[i] = stopped[--n_stopped];
-			return;
+		} else {
+			i++;
 		}
+	errno = e;
+	return r;
+}
+
+static void note_stopped(pid_t pid, __u64 ts)
+{
+	struct sl_gate_stop_key k = {.pid = pid, .ts = ts};
+	int seen = 0;
+	for (int i = 0; i < n_stopped; i++)
+		seen |= (pid_t)stopped[i].pid == pid;
+	if (!seen)
+		n_gated++;
+	if (n_stopped < MAX_STOPPED) {
+		stopped[n_stopped++] = k;
+	} else { /* no room to remember it for the end: resumed now, before its hooks are in,
+		  * rather than left stopped should the capture not answer */
+		kill(pid, SIGCONT);
+		stop_answered(&k);
+	}
 }
 
 /* Resumes every process the gate stopped and that nobody has resumed yet. */
 static void resume_stopped(void)
 {
-	for (int i = 0; i < n_stopped; i++)
-		resume_pid(stopped[i]);
-	n_stopped = 0;
+	while (n_stopped)
+		resume_pid(stopped[0].pid);
 }
 
 /*
@@ -497,7 +509,7 @@ static int note_stop(void *ctx, void *data, size_t size)
 	(void)ctx;
 	const struct sl_hdr *h = data;
 	if (size >= sizeof(struct sl_gate) && h->kind == SL_K_GATE && (h->flags & SL_F_STOPPED))
-		note_stopped(h->pid);
+		note_stopped(h->pid, h->ts);
 	return 0;
 }
 
@@ -744,7 +756,6 @@ static void handle_command(char *line)
 		put_text(SL_K_REPLY, id, r ? -errno : 0, r ? strerror(errno) : "ok");
 	} else if (!strcmp(verb, "cont")) {
 		pid_t pid = atoi(args);
-		forget_stopped(pid);
 		int r = pid > 0 ? resume_pid(pid) : -1;
 		put_text(SL_K_REPLY, id, r ? -errno : 0, r ? strerror(errno) : "ok");
 	} else if (!strcmp(verb, "trace")) {

@@ -130,12 +130,12 @@ struct {
 	__type(value, __u8);
 } known_files SEC(".maps");
 
-/* The processes the gate stopped and user space has not resumed yet (events.h,
- * struct sl_gate_stop): what the loader's watchdog resumes should the loader die. */
+/* The stops of the gate user space has not answered yet (events.h, struct sl_gate_stop_key):
+ * what the loader's watchdog resumes should the loader die. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SL_GATE_STOPS_MAX);
-	__type(key, __u32);
+	__type(key, struct sl_gate_stop_key);
 	__type(value, struct sl_gate_stop);
 } gate_stops SEC(".maps");
 
@@ -588,21 +588,23 @@ static __always_inline bool same_pgrp_as_parent(struct task_struct *t)
 }
 
 /*
- * Stops the current process (task `t`), entered in gate_stops first (with its start time, so
- * that a later process with its pid is never resumed for it); false when it was not stopped.
+ * Stops the current process (task `t`), entered in gate_stops first under the time of its
+ * report (`ts`), with its start time (so that a later process with its pid is never resumed for
+ * it); false when it was not stopped.
  */
 static __always_inline bool stop_current(struct task_struct *t, __u64 ts, __u8 reason)
 {
-	__u32 tgid = BPF_CORE_READ(t, tgid);
+	struct sl_gate_stop_key k = {};
+	k.pid = BPF_CORE_READ(t, tgid);
+	k.ts = ts;
 	struct sl_gate_stop v = {};
 	v.start_boottime = BPF_CORE_READ(t, group_leader, start_boottime);
-	v.ts = ts;
 	v.reason = reason;
-	if (bpf_map_update_elem(&gate_stops, &tgid, &v, BPF_ANY))
+	if (bpf_map_update_elem(&gate_stops, &k, &v, BPF_ANY))
 		return false; /* full: not stopped, as nobody could resume it for sure */
 	if (!bpf_send_signal(SIGSTOP))
 		return true;
-	bpf_map_delete_elem(&gate_stops, &tgid);
+	bpf_map_delete_elem(&gate_stops, &k);
 	return false;
 }
 

@@ -4,10 +4,11 @@
  * what the exec gate stopped should the loader die without doing so itself (SIGKILL, the OOM
  * killer, a crash).
  *
- * The kernel side enters every process it stops in the `gate_stops` map before it sends the
- * SIGSTOP (events.h, struct sl_gate_stop), and the loader takes it out before it sends the
- * SIGCONT, so the map holds, at any moment, the stops nobody has answered: those whose report
- * is still in the ring buffer included, which die with the loader unread. The watchdog holds
+ * The kernel side enters every stop in the `gate_stops` map before it sends the SIGSTOP
+ * (events.h, struct sl_gate_stop_key), and the loader takes it out once it has sent the SIGCONT
+ * that answers it, so the map holds, at any moment, the stops nobody has answered (and, for an
+ * instant, some just answered): those whose report is still in the ring buffer included, which
+ * die with the loader unread. The watchdog holds
  * that map, the `.bss` map (the gate's switch, `gate_state`), the read end of a pipe whose
  * write end only the loader holds, and a connection to the capture process for its report.
  * It holds nothing else: no program, link or perf event, or the programs would stay attached
@@ -185,8 +186,8 @@ static int sl_wd_resume(pid_t pid, __u64 start_boottime)
 
 static struct {
 	__u32 pid;
-	struct sl_gate_stop v;
-} sl_wd_stops[SL_GATE_STOPS_MAX];
+	__u64 start_boottime;
+} sl_wd_stops[SL_GATE_STOPS_MAX]; /* each process once (a process may have several stops) */
 
 /* The watchdog's image (`sightline-watchdog --watchdog`): waits for the loader's end, then
  * closes the gate and resumes what it left stopped. */
@@ -225,15 +226,24 @@ static int sl_watchdog_main(void)
 	}
 	/* the map no longer changes: nobody deletes, and the gate adds nothing */
 	int k = 0;
-	__u32 key, last, *prev = NULL;
+	struct sl_gate_stop_key key, last, *prev = NULL;
+	struct sl_gate_stop v;
 	while (k < SL_GATE_STOPS_MAX && !bpf_map_get_next_key(SL_WD_STOPS, prev, &key)) {
-		if (!bpf_map_lookup_elem(SL_WD_STOPS, &key, &sl_wd_stops[k].v))
-			sl_wd_stops[k++].pid = key;
+		int seen = 0;
+		if (!bpf_map_lookup_elem(SL_WD_STOPS, &key, &v)) {
+			for (int i = 0; i < k && !seen; i++)
+				seen = sl_wd_stops[i].pid == key.pid &&
+				       sl_wd_stops[i].start_boottime == v.start_boottime;
+			if (!seen) {
+				sl_wd_stops[k].pid = key.pid;
+				sl_wd_stops[k++].start_boottime = v.start_boottime;
+			}
+		}
 		last = key;
 		prev = &last;
 	}
 	for (int i = 0; i < k; i++) {
-		int r = sl_wd_resume(sl_wd_stops[i].pid, sl_wd_stops[i].v.start_boottime);
+		int r = sl_wd_resume(sl_wd_stops[i].pid, sl_wd_stops[i].start_boottime);
 		if (r > 0)
 			sl_wd_say("resumed %u", sl_wd_stops[i].pid);
 		else if (r == 0)
