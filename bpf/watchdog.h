@@ -139,7 +139,7 @@ static void sl_wd_say(const char *fmt, ...)
 	if (!sl_wd_to_stderr && write(SL_WD_REPORT, line, n) == n)
 		return;
 	sl_wd_to_stderr = 1;
-	if (strcmp(line, "done\n")) /* (nothing to say when it had nothing to do) */
+	if (strncmp(line, "done\n", n)) /* (the end needs no saying there) */
 		fprintf(stderr, "sightline-watchdog: %.*s", n, line);
 }
 
