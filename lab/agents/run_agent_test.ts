@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { loadScenario, parseTranscript } from "../simulator/mod.ts";
 import type { AgentName } from "./agent_profile.ts";
 import { runAgent, type RunAgentOptions, type RunAgentResult } from "./run_agent.ts";
+import { qwenLostOutput } from "./testing.ts";
 
 const SCENARIOS = fileURLToPath(
   new URL("../scenarios/", import.meta.url),
@@ -56,20 +57,6 @@ function mainRequests(r: RunAgentResult) {
   return r.requests.filter((q) => q.kind === "main");
 }
 
-/**
- * Whether Qwen Code itself lost its command's output: its run_shell_command result sent back
- * says `Output: (empty)` with `Exit Code: 0`. Measured here: under load (two busy loops on the
- * two cores) about 1 run in 7 of the tool scenario, with marker.txt holding the token the
- * command printed, so the command ran and printed and the agent's own output collection lost
- * it; never seen unloaded (14 runs). What the scripted server echoed is then "(empty)", which
- * says nothing about the server or the runner, so such a run is made again (at most twice).
- */
-function qwenLostOutput(agent: AgentName, r: RunAgentResult): boolean {
-  if (agent !== "qwen") return false;
-  const body = JSON.stringify(mainRequests(r)[1]?.body ?? "");
-  return body.includes("Output: (empty)") && body.includes("Exit Code: 0");
-}
-
 /** `run`, made again (at most twice) when Qwen Code lost its command's output. */
 async function runTool(
   agent: AgentName,
@@ -79,7 +66,7 @@ async function runTool(
   for (let attempt = 1;; attempt++) {
     const r = await run(agent, opts);
     cleanup.push(r.workdir);
-    if (attempt === 3 || !qwenLostOutput(agent, r)) return r;
+    if (attempt === 3 || !qwenLostOutput(r)) return r;
     console.error(
       `qwen: the agent lost its command's output (Output: (empty)); run ${attempt + 1}`,
     );

@@ -6,23 +6,29 @@
  * cannot resolve that name itself: only the proxy can (its own hosts file), so the agent must
  * `CONNECT API_HOST:PORT` through it and speak TLS inside the tunnel. Each agent runs three
  * times: without a proxy (the baseline), with the proxy on 127.0.0.1 (the kernel side sees the
- * CONNECT on loopback TCP) and with it on an address of this machine that is not loopback (as a
- * proxy on the LAN: nothing of it is recorded but the connect).
+ * CONNECT on loopback TCP) and with it on the LAN address (`tests/support/lan_address.ts`,
+ * 10.213.7.1: a proxy on another machine to the kernel side; nothing of it is recorded but the
+ * connect). Claude Code, opencode (Bun's fetch), Gemini CLI and Qwen Code (undici's
+ * `EnvHttpProxyAgent` from `HTTPS_PROXY`) and Codex (reqwest, its WebSocket) all honour
+ * `HTTPS_PROXY` as a user sets it; nothing else is configured.
  *
  * Asserted per agent: the calls are recovered as without the proxy (kinds, model, tokens, the
- * tool call and its result), the LLM endpoint is the API host (the Host header inside the
- * tunnel), the agent's connections go to the proxy and nowhere else, the tunnel's ciphertext is
- * not recorded (on loopback: the CONNECT and the proxy's 200 only, its target the API host),
- * nothing is read as MCP, and no problems or findings beyond the baseline's.
+ * prompt in the first request, the scripted answers, the tool call and its result), the LLM
+ * endpoint is the API host (the Host header or `:authority` inside the tunnel), the agent's
+ * connections go to the proxy and nowhere else, the tunnel's ciphertext is not recorded (on
+ * loopback: the CONNECT and the proxy's 200 only, its target the API host), nothing is read as
+ * MCP, and no problems or findings beyond the baseline's.
  */
 import assert from "node:assert/strict";
 import { runAgent, type RunAgentResult, startHttpProxy } from "../agents/mod.ts";
+import { qwenLostOutput } from "../agents/testing.ts";
 import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
 import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
+import { LAN_V4, withLanAddress } from "../../tests/support/lan_address.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -33,13 +39,15 @@ const RUNS: { agent: AgentName; host: string; model: string; transport?: CodexTr
   { agent: "codex", host: "api.openai.com", model: "gpt-5.5" },
   // and over HTTP/2 with server-sent events
   { agent: "codex", host: "api.openai.com", model: "gpt-5.5", transport: "http" },
+  // Bun, Anthropic's API (HTTP/1.1)
+  { agent: "opencode", host: "api.anthropic.com", model: "claude-sonnet-4-5" },
+  // Node, Chat Completions through the openai SDK on undici
+  { agent: "qwen", host: "api.openai.com", model: "qwen3-coder-plus" },
 ];
 
-/** An IPv4 address of this machine that is not loopback (where a LAN proxy would be). */
-function otherAddress(): string | undefined {
-  return Deno.networkInterfaces().find((i) => i.family === "IPv4" && !i.address.startsWith("127."))
-    ?.address;
-}
+const PROMPT: string = JSON.parse(
+  await Deno.readTextFile(`${ROOT}lab/scenarios/tool_marker.json`),
+).prompt;
 
 type Row = Record<string, unknown>;
 
@@ -50,8 +58,25 @@ interface Run {
   proxyLog: string;
 }
 
-/** Runs the agent under capture, through a proxy listening on `listen` (none: direct). */
+/**
+ * `capture`, made again (at most twice) when Qwen Code lost its command's output
+ * (`qwenLostOutput`: the agent's own fault, not the proxy's or the capture's).
+ */
 async function run(
+  agent: AgentName,
+  host: string,
+  transport: CodexTransport | undefined,
+  listen?: string,
+): Promise<Run> {
+  for (let attempt = 1;; attempt++) {
+    const r = await capture(agent, host, transport, listen);
+    if (attempt === 3 || !qwenLostOutput(r.result)) return r;
+    console.warn(`qwen lost its command's output (Output: (empty)): run ${attempt + 1}`);
+  }
+}
+
+/** Runs the agent under capture, through a proxy listening on `listen` (none: direct). */
+async function capture(
   agent: AgentName,
   host: string,
   transport: CodexTransport | undefined,
@@ -87,99 +112,112 @@ for (const { agent, host, model, transport } of RUNS) {
   Deno.test({
     name: `${agent}${
       transport ? ` (${transport})` : ""
-    } behind an HTTP proxy (CONNECT), on loopback and not: calls, host, peer`,
+    } behind an HTTP proxy (CONNECT), on loopback and on ${LAN_V4}: calls, host, peer`,
     ignore: skipWithoutRoot(),
-    async fn() {
-      const base = await run(agent, host, transport);
-      const baseCalls = await base.q(
-        "SELECT kind, model, input_tokens, output_tokens FROM llm_calls ORDER BY llm_call_id",
-      );
-      const baseFindings = await base.q("SELECT DISTINCT kind FROM findings ORDER BY kind");
-      const want = scenarioExpectations(agent);
-      const lan = otherAddress();
-      for (const listen of ["127.0.0.1", lan]) {
-        if (listen === undefined) {
-          console.warn(`${agent}: no non-loopback IPv4 address here: the LAN proxy not tried`);
-          continue;
-        }
-        const what = `${agent} via the proxy on ${listen}`;
-        const p = await run(agent, host, transport, listen);
-        // the agent did go through the proxy, to the API host
+    fn: () => withLanAddress(() => check(agent, host, model, transport)),
+  });
+}
+
+async function check(
+  agent: AgentName,
+  host: string,
+  model: string,
+  transport: CodexTransport | undefined,
+) {
+  const base = await run(agent, host, transport);
+  const baseCalls = await base.q(
+    "SELECT kind, model, input_tokens, output_tokens FROM llm_calls ORDER BY llm_call_id",
+  );
+  const baseFindings = await base.q("SELECT DISTINCT kind FROM findings ORDER BY kind");
+  const want = scenarioExpectations(agent);
+  for (const listen of ["127.0.0.1", LAN_V4]) {
+    const what = `${agent} via the proxy on ${listen}`;
+    const p = await run(agent, host, transport, listen);
+    // the agent did go through the proxy, to the API host
+    assert.match(
+      p.proxyLog,
+      new RegExp(`Request \\(file descriptor \\d+\\): CONNECT ${host}:`),
+    );
+    // the calls, as without the proxy
+    const calls = await p.q("SELECT * FROM llm_calls ORDER BY llm_call_id");
+    assert.deepEqual(
+      calls.map((c) => [c.kind, c.model, c.input_tokens, c.output_tokens]),
+      baseCalls.map((c) => [c.kind, c.model, c.input_tokens, c.output_tokens]),
+      what,
+    );
+    const served = p.result.requests.filter((r) => r.method === "POST");
+    assert.deepEqual(calls.map((c) => c.kind), served.map((r) => r.kind), what);
+    const main = calls.filter((c) => c.kind === "main");
+    assert.equal(main.length, want.length, what);
+    main.forEach((c, i) => {
+      assertScriptedAnswer(c as never, want[i]);
+      assert.equal(c.model, model);
+    });
+    assert.ok(String(main[0].user_input).includes(PROMPT), `${what}: the prompt`);
+    const tools = await p.q("SELECT * FROM tool_calls ORDER BY tool_call_id");
+    assert.equal(tools.length, 1, what);
+    assert.equal(tools[0].name, want[0].tool!.name);
+    assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input);
+    assert.equal(tools[0].result_llm_call_id, main[1].llm_call_id);
+    // the LLM endpoint is the API host (inside the tunnel), not the proxy
+    const hosts = await p.q(
+      "SELECT DISTINCT e.host FROM llm_calls c JOIN http_exchanges e USING (recording, exchange_id)",
+    );
+    assert.equal(hosts.length, 1, what);
+    assert.match(String(hosts[0].host), new RegExp(`^${host.replaceAll(".", "\\.")}:\\d+$`));
+    // the calls' process connected to the proxy, and to nothing else over the internet
+    const pids = [...new Set(calls.map((c) => c.pid))].join(", ");
+    const connects = await p.q(
+      `SELECT DISTINCT addr, port FROM net WHERE op = 'connect' AND pid IN (${pids}) ` +
+        "AND family IN ('inet', 'inet6') AND port <> 53",
+    );
+    assert.ok(connects.length > 0, what);
+    // the proxy resolved the API's name, not the agent
+    const dns = await p.q(
+      `SELECT qname FROM net WHERE op = 'dns' AND rtrim(lower(qname), '.') = '${host}'`,
+    );
+    assert.deepEqual(dns, [], what);
+    for (const c of connects) {
+      assert.equal(c.addr, listen, `${what}: ${JSON.stringify(connects)}`);
+    }
+    // on loopback: each CONNECT and its 200 recorded, not the tunnel's ciphertext; the API
+    // host's among them (opencode also tunnels to registry.npmjs.org: it fetches its plugin
+    // packages' metadata at start), each one a tunnel the proxy logged
+    const tcp = await p.q(
+      `SELECT direction, decode(data) AS text FROM ipc WHERE kind = 'tcp' AND pid IN (${pids}) ` +
+        "ORDER BY ts_ns",
+    );
+    if (listen.startsWith("127.")) {
+      assert.ok(tcp.length > 0, `${what}: the CONNECT is recorded`);
+      for (const r of tcp) {
         assert.match(
-          p.proxyLog,
-          new RegExp(`Request \\(file descriptor \\d+\\): CONNECT ${host}:`),
-        );
-        // the calls, as without the proxy
-        const calls = await p.q("SELECT * FROM llm_calls ORDER BY llm_call_id");
-        assert.deepEqual(
-          calls.map((c) => [c.kind, c.model, c.input_tokens, c.output_tokens]),
-          baseCalls.map((c) => [c.kind, c.model, c.input_tokens, c.output_tokens]),
-          what,
-        );
-        const served = p.result.requests.filter((r) => r.method === "POST");
-        assert.deepEqual(calls.map((c) => c.kind), served.map((r) => r.kind), what);
-        const main = calls.filter((c) => c.kind === "main");
-        assert.equal(main.length, want.length, what);
-        main.forEach((c, i) => {
-          assertScriptedAnswer(c as never, want[i]);
-          assert.equal(c.model, model);
-        });
-        const tools = await p.q("SELECT * FROM tool_calls ORDER BY tool_call_id");
-        assert.equal(tools.length, 1, what);
-        assert.equal(tools[0].name, want[0].tool!.name);
-        assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input);
-        assert.equal(tools[0].result_llm_call_id, main[1].llm_call_id);
-        // the LLM endpoint is the API host (inside the tunnel), not the proxy
-        const hosts = await p.q(
-          "SELECT DISTINCT e.host FROM llm_calls c JOIN http_exchanges e USING (recording, exchange_id)",
-        );
-        assert.equal(hosts.length, 1, what);
-        assert.match(String(hosts[0].host), new RegExp(`^${host.replaceAll(".", "\\.")}:\\d+$`));
-        // the calls' process connected to the proxy, and to nothing else over the internet
-        const pids = [...new Set(calls.map((c) => c.pid))].join(", ");
-        const connects = await p.q(
-          `SELECT DISTINCT addr, port FROM net WHERE op = 'connect' AND pid IN (${pids}) ` +
-            "AND family IN ('inet', 'inet6') AND port <> 53",
-        );
-        assert.ok(connects.length > 0, what);
-        // the proxy resolved the API's name, not the agent
-        const dns = await p.q(
-          `SELECT qname FROM net WHERE op = 'dns' AND rtrim(lower(qname), '.') = '${host}'`,
-        );
-        assert.deepEqual(dns, [], what);
-        for (const c of connects) {
-          assert.equal(c.addr, listen, `${what}: ${JSON.stringify(connects)}`);
-        }
-        // on loopback: the CONNECT and the 200 recorded, not the tunnel's ciphertext
-        const tcp = await p.q(
-          `SELECT direction, decode(data) AS text FROM ipc WHERE kind = 'tcp' AND pid IN (${pids}) ` +
-            "ORDER BY ts_ns",
-        );
-        if (listen.startsWith("127.")) {
-          assert.ok(tcp.length > 0, `${what}: the CONNECT is recorded`);
-          for (const r of tcp) {
-            assert.match(
-              String(r.text),
-              r.direction === "write"
-                ? new RegExp(`^CONNECT ${host}:\\d+ HTTP/1\\.1\r\n`)
-                : /^HTTP\/1\.\d 200 /,
-              what,
-            );
-          }
-        } else {
-          assert.deepEqual(tcp, [], `${what}: a LAN proxy's TCP is not recorded`);
-        }
-        const mcp = await p.q("SELECT count(*) AS n FROM mcp_messages");
-        assert.equal(Number(mcp[0].n), 0, `${what}: nothing read as MCP`);
-        // no problems and no findings that the run without the proxy did not have
-        const baseProblems = new Set(base.problems.map(shape));
-        assert.deepEqual(p.problems.filter((x) => !baseProblems.has(shape(x))), [], what);
-        assert.deepEqual(
-          await p.q("SELECT DISTINCT kind FROM findings ORDER BY kind"),
-          baseFindings,
+          String(r.text),
+          r.direction === "write" ? /^CONNECT \S+:\d+ HTTP\/1\.1\r\n/ : /^HTTP\/1\.\d 200 /,
           what,
         );
       }
-    },
-  });
+      const targets = tcp.filter((r) => r.direction === "write").map((r) =>
+        String(r.text).split(" ")[1]
+      );
+      assert.ok(targets.some((t) => t.startsWith(`${host}:`)), `${what}: ${targets}`);
+      for (const t of targets) assert.ok(p.proxyLog.includes(`CONNECT ${t} HTTP`), t);
+    } else {
+      assert.deepEqual(tcp, [], `${what}: a LAN proxy's TCP is not recorded`);
+    }
+    // no exchange, LLM's or not, is said to be with the proxy: each host is the tunnel's
+    const proxied = await p.q(
+      `SELECT DISTINCT host FROM http_exchanges WHERE starts_with(host, '${listen}')`,
+    );
+    assert.deepEqual(proxied, [], what);
+    const mcp = await p.q("SELECT count(*) AS n FROM mcp_messages");
+    assert.equal(Number(mcp[0].n), 0, `${what}: nothing read as MCP`);
+    // no problems and no findings that the run without the proxy did not have
+    const baseProblems = new Set(base.problems.map(shape));
+    assert.deepEqual(p.problems.filter((x) => !baseProblems.has(shape(x))), [], what);
+    assert.deepEqual(
+      await p.q("SELECT DISTINCT kind FROM findings ORDER BY kind"),
+      baseFindings,
+      what,
+    );
+  }
 }
