@@ -93,9 +93,12 @@ export interface TcpConnection {
    * A proxy's tunnel (`HTTPS_PROXY`): the client asked `CONNECT host:port` and what follows
    * the proxy's answer is the tunnelled protocol's (TLS: read from the TLS hooks, not here).
    * `target` is the CONNECT's `host:port`, null when the request was not recorded (captures
-   * before the kernel side knew CONNECT began at the proxy's answer). Neither LLM nor MCP.
+   * before the kernel side knew CONNECT began at the proxy's answer). Never MCP; an LLM
+   * connection only when it carries cleartext HTTP/1 (`http`: an `http://` URL tunnelled, as
+   * undici's `ProxyAgent` does for Qwen Code or Gemini CLI given `HTTPS_PROXY`), whose
+   * `client` and `server` streams are then the tunnel's, after the CONNECT and its answer.
    */
-  tunnel?: { target: string | null };
+  tunnel?: { target: string | null; http?: true };
 }
 
 /** Whether an IP address (as `ipc` has it) is a loopback one: 127.0.0.0/8, ::1, ::ffff:127.x. */
@@ -175,6 +178,64 @@ function isHttp2(chunks: TcpChunk[]): boolean {
 /** The target of a client stream that begins with `CONNECT host:port HTTP/1.x`, else null. */
 function connectTarget(chunks: TcpChunk[]): string | null {
   return /^CONNECT ([^\s]+) HTTP\/\d\.\d$/.exec(firstLine(chunks).line)?.[1] ?? null;
+}
+
+/**
+ * A stream's chunks after its first message head (through its first empty line), the chunk it
+ * ends in cut there, their `seq` counted from the first; null when the head does not end in
+ * them.
+ */
+function afterHead(chunks: TcpChunk[]): TcpChunk[] | null {
+  let started = false; // a line with content seen
+  let blank = true; // the current line has nothing but CR so far
+  for (let i = 0; i < chunks.length; i++) {
+    const d = chunks[i].data;
+    for (let j = 0; j < d.length; j++) {
+      const b = d[j];
+      let end = false;
+      if (b === 10) {
+        end = blank && started;
+        if (!blank) started = true;
+        blank = true;
+      } else if (b !== 13) blank = false;
+      if (end) {
+        const c = chunks[i];
+        const cut = j + 1;
+        const rest = cut === d.length ? [] : [{
+          ...c,
+          data: d.subarray(cut),
+          ...(c.len === undefined ? {} : { len: c.len - BigInt(cut) }),
+        }];
+        // numbered from 0 again, as a stream's calls are (a gap after it is still one)
+        const after = [...rest, ...chunks.slice(i + 1)];
+        const base = after[0]?.seq;
+        return base === undefined
+          ? after
+          : after.map((x) => (x.seq === undefined ? x : { ...x, seq: x.seq - base }));
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * What a CONNECT tunnel carries when it is cleartext HTTP/1: the client's stream after the
+ * CONNECT's head, beginning with a request line, and the server's after the proxy's 2xx head
+ * (none when nothing followed it); null when the tunnel carries anything else (TLS).
+ */
+function tunnelledHttp(
+  client: TcpStream,
+  server: TcpStream | undefined,
+): { client: TcpStream; server?: TcpStream } | null {
+  const sent = afterHead(client.chunks)?.filter((c) => c.data.length > 0);
+  if (!sent?.length || streamStart(sent) !== "request") return null;
+  const out: { client: TcpStream; server?: TcpStream } = { client: { ...client, chunks: sent } };
+  if (server && startsWith2xx(server.chunks)) {
+    const answers = afterHead(server.chunks)?.filter((c) => c.data.length > 0) ?? [];
+    if (answers.length && streamStart(answers) !== "status") return null;
+    if (answers.length) out.server = { ...server, chunks: answers };
+  }
+  return out;
 }
 
 /** Whether a server stream begins with a 2xx status line (a proxy's yes to a CONNECT). */
@@ -263,9 +324,16 @@ export function splitTcpConnection(list: TcpChunk[]): TcpConnection {
   }
   const target = out.client ? connectTarget(out.client.chunks) : null;
   if (target !== null) {
-    // a proxy's tunnel: the CONNECT and the answer recorded, maybe the first tunnelled bytes
+    // a proxy's tunnel: the CONNECT and the answer recorded, maybe the first tunnelled bytes,
+    // or all of them when they are cleartext HTTP (the kernel side stops at TLS only)
     out.tunnel = { target };
     out.unread = [];
+    const inner = tunnelledHttp(out.client!, out.server);
+    if (inner) {
+      out.tunnel.http = true;
+      out.client = inner.client;
+      out.server = inner.server;
+    }
   } else if (
     !out.client && out.server && startsWith2xx(out.server.chunks) && out.unread.length &&
     out.unread.every(({ stream }) => startsWithTlsRecord(stream.chunks))
@@ -307,9 +375,12 @@ export function speaksLlmApi(client: TcpStream | undefined): boolean {
   return found;
 }
 
-/** Whether a connection is an LLM API's (read into the HTTP and LLM tables, not as MCP). */
+/**
+ * Whether a connection is an LLM API's (read into the HTTP and LLM tables, not as MCP): also
+ * one through a proxy's CONNECT tunnel that carries cleartext HTTP.
+ */
 export function isLlmConnection(t: TcpConnection): boolean {
-  return !t.http2 && !t.tunnel && speaksLlmApi(t.client);
+  return !t.http2 && (!t.tunnel || t.tunnel.http === true) && speaksLlmApi(t.client);
 }
 
 /** Bytes of each request body looked at for JSON-RPC. */
@@ -402,7 +473,8 @@ export function cleartextConnection(t: TcpConnection): ConnectionRows {
   };
   const conns = rebuildConnections(view);
   if (conns.length !== 1) throw new Error(`cleartext_http: ${conns.length} connections in one`);
-  const host = t.addr === null ? undefined : hostOf(t.addr, t.port);
+  // through a proxy's tunnel: where the CONNECT asked to go, not the proxy
+  const host = t.tunnel?.target ?? (t.addr === null ? undefined : hostOf(t.addr, t.port));
   return { view, conn: { ...conns[0], cleartext: true, ...(host ? { host } : {}) } };
 }
 

@@ -8,6 +8,9 @@
  * is read from the TLS hooks); a recording whose CONNECT was not recorded gives a tunnel of
  * unknown target. Plain HTTP to another machine that is neither an LLM API's nor MCP's (an
  * upload, a REST API) is read into http_exchanges, without LLM calls.
+ * A tunnel that carries cleartext HTTP (an `http://` URL through the proxy, as
+ * Qwen Code does given `HTTPS_PROXY`) is read past the CONNECT and its answer, as an LLM
+ * connection to the CONNECT's target.
  */
 import assert from "node:assert/strict";
 import {
@@ -26,6 +29,8 @@ import {
 import { httpMcpMessages } from "./mcp/http_messages.ts";
 import { buildHttpTablesFrom } from "./tls_stream.ts";
 import { loadPrices } from "./pricing.ts";
+import { connectionExchanges } from "./http_tables.ts";
+import { prices } from "./testing.ts";
 
 const enc = new TextEncoder();
 const CLIENT = 10;
@@ -375,4 +380,84 @@ Deno.test("an Ollama stream with a line that is not JSON and no done line: said,
     built.problems.some((p) => p.kind === "llm" && /"ndjson" data is not JSON/.test(p.message)),
     built.problems.map((p) => `${p.kind}: ${p.message}`).join("\n"),
   );
+});
+
+/** Splits `text` into calls of `size` bytes (the last shorter), as the client made them. */
+const calls = (text: string, size: number) =>
+  Array.from(
+    { length: Math.ceil(text.length / size) },
+    (_, i) => tunnelText(text.slice(i * size, (i + 1) * size)),
+  );
+
+Deno.test("a CONNECT tunnel carrying cleartext HTTP: read past the CONNECT, host its target", async () => {
+  // as Qwen Code (undici's ProxyAgent) sends an http:// base URL through HTTPS_PROXY: the
+  // CONNECT, then the Chat Completions request in the tunnel; the proxy's answer and the first
+  // bytes of the model server's in one read, the rest read one byte at a time
+  const body = '{"model":"m","messages":[{"role":"user","content":"hello"}]}';
+  const request = post("/v1/chat/completions", body, "10.213.7.1:8080");
+  const answer = json(
+    "200 OK",
+    '{"id":"c1","object":"chat.completion","model":"m","choices":[{"index":0,' +
+      '"message":{"role":"assistant","content":"scripted"},"finish_reason":"stop"}],' +
+      '"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}',
+  );
+  const proxyYes = "HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy/1.11.1\r\n\r\n";
+  const rows = [
+    tunnelChunk(
+      "write",
+      tunnelText("CONNECT 10.213.7.1:8080 HTTP/1.1\r\nhost: 10.213.7.1:8080\r\n\r\n"),
+      0,
+    ),
+    tunnelChunk("write", tunnelText(request), 1),
+    ...[proxyYes + answer.slice(0, 10), ...answer.slice(10)].map((d, i) =>
+      tunnelChunk("read", tunnelText(d), i)
+    ),
+  ];
+  for (const size of [1, 7, 1000]) {
+    // the CONNECT and the request in one write, or cut anywhere
+    const written = calls(
+      "CONNECT 10.213.7.1:8080 HTTP/1.1\r\nhost: 10.213.7.1:8080\r\n\r\n" + request,
+      size,
+    ).map((d, i) => tunnelChunk("write", d, i));
+    for (const list of [rows, [...written, ...rows.filter((r) => r.direction === "read")]]) {
+      const t = splitTcpConnection(list);
+      assert.deepEqual(t.tunnel, { target: "10.213.7.1:8080", http: true });
+      assert.deepEqual(t.unread, []);
+      assert.ok(isLlmConnection(t));
+      const { view, conn } = cleartextConnection(t);
+      assert.equal(conn.host, "10.213.7.1:8080", "the CONNECT's target, not the proxy");
+      const { built, problems } = await connectionExchanges("r", view, conn, prices);
+      assert.deepEqual(problems, []);
+      assert.equal(built.length, 1);
+      assert.equal(built[0].row.host, "10.213.7.1:8080");
+      assert.equal(built[0].row.path, "/v1/chat/completions");
+      assert.equal(built[0].calls.length, 1);
+      assert.equal(built[0].calls[0].response.text, "scripted");
+      assert.equal(built[0].calls[0].pid, 7);
+      // nothing of it is MCP
+      assert.deepEqual(httpMcpMessages(list).messages, []);
+    }
+  }
+});
+
+Deno.test("a CONNECT tunnel whose cleartext is not HTTP, or TLS after all: not read", () => {
+  const connect = "CONNECT db.lan:5432 HTTP/1.1\r\nHost: db.lan:5432\r\n\r\n";
+  for (
+    const inner of ["\u0000\u0000\u0000\u0008\u0004\u00d2\u0016\u002f", "SSH-2.0-OpenSSH_9.2\r\n"]
+  ) {
+    const t = splitTcpConnection([
+      tunnelChunk("write", tunnelText(connect), 0),
+      tunnelChunk("write", tunnelText(inner), 1),
+      tunnelChunk("read", tunnelText("HTTP/1.1 200 Connection established\r\n\r\n"), 0),
+    ]);
+    assert.deepEqual(t.tunnel, { target: "db.lan:5432" });
+    assert.equal(isLlmConnection(t), false);
+  }
+  const tls = splitTcpConnection([
+    tunnelChunk("write", tunnelText(connect), 0),
+    tunnelChunk("write", TLS_START, 1),
+    tunnelChunk("read", tunnelText("HTTP/1.1 200 Connection established\r\n\r\n"), 0),
+  ]);
+  assert.deepEqual(tls.tunnel, { target: "db.lan:5432" });
+  assert.equal(isLlmConnection(tls), false);
 });
