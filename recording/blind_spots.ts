@@ -144,6 +144,17 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
       "the connect to the daemon's socket is.",
   },
   {
+    id: "proxy-elsewhere",
+    title: "through an HTTP proxy on another machine",
+    what: "Through an HTTP proxy that is not on loopback (`HTTPS_PROXY=http://10.0.0.2:3128`) " +
+      "a connection's net row names the proxy, and the host it asked the proxy for (its " +
+      "`CONNECT host:port`) is not recorded, nor does a DNS question name it (the proxy " +
+      "resolves it). What goes through the tunnel is seen only where TLS hooks read it: HTTPS " +
+      "calls are recorded, their Host header naming the endpoint; cleartext HTTP through such " +
+      "a proxy (an `http://` URL tunnelled, or sent to it in absolute form) and any other " +
+      "protocol are not recorded at all.",
+  },
+  {
     id: "datagrams",
     title: "datagrams beyond DNS",
     what: "Datagrams sent without connect(2) to ports other than 53 (sendto, sendmsg, " +

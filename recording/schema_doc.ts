@@ -66,8 +66,9 @@ happened (since 0.2.0):
   fentry and BPF LSM, probed when it starts (a kprobe event source; loading and attaching the
   smallest fentry and LSM program, \`sightline-loader --probe-hooks\`); and the standing ones
   (symlink targets, writes through open descriptors and shared mappings, descriptors from
-  outside, work done by processes outside the traced tree, datagrams to ports other than 53,
-  extended attributes, a root process turning the capture off).
+  outside, work done by processes outside the traced tree, where connections through an HTTP
+  proxy on another machine go, datagrams to ports other than 53, extended attributes, a root
+  process turning the capture off).
 
 ## Text that was not UTF-8
 
