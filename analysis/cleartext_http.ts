@@ -26,6 +26,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import {
   createHttp1RequestParser,
   HTTP2_PREFACE,
+  originForm,
   startsWithHttp2Preface,
   startsWithHttp2Settings,
 } from "../protocols/mod.ts";
@@ -365,7 +366,7 @@ export function speaksLlmApi(client: TcpStream | undefined): boolean {
   let found = false;
   let failed = false;
   const p = createHttp1RequestParser({
-    onHead: (h) => void (found ||= routeApi(h.method, h.target) !== null),
+    onHead: (h) => void (found ||= routeApi(h.method, originForm(h.target ?? "")) !== null),
     onError: () => void (failed = true),
   });
   for (const c of client.chunks) {

@@ -461,3 +461,29 @@ Deno.test("a CONNECT tunnel whose cleartext is not HTTP, or TLS after all: not r
   assert.deepEqual(tls.tunnel, { target: "db.lan:5432" });
   assert.equal(isLlmConnection(tls), false);
 });
+
+Deno.test("a request in absolute form to a plain HTTP proxy (HTTP_PROXY): an LLM call, its path", async () => {
+  // as Bun's fetch sends an http:// URL through HTTP_PROXY: `POST http://host:port/path`, the
+  // proxy on loopback or on another machine; the endpoint is the Host header, not the proxy
+  const body = '{"model":"m","messages":[{"role":"user","content":"hello"}]}';
+  const request = post("http://10.213.7.1:8080/v1/chat/completions", body, "10.213.7.1:8080");
+  const answer = json(
+    "200 OK",
+    '{"id":"c1","object":"chat.completion","model":"m","choices":[{"index":0,' +
+      '"message":{"role":"assistant","content":"scripted"},"finish_reason":"stop"}]}',
+  );
+  for (const proxy of ["127.0.0.1", "10.0.0.9"]) {
+    const rows = clientRows(4n, proxy, 3128, request, answer);
+    const t = splitTcpConnection(rows);
+    assert.equal(t.tunnel, undefined);
+    assert.ok(isLlmConnection(t), proxy);
+    const { view, conn } = cleartextConnection(t);
+    const { built, problems } = await connectionExchanges("r", view, conn, prices);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      [built[0].row.host, built[0].row.path, built[0].calls[0]?.response.text],
+      ["10.213.7.1:8080", "/v1/chat/completions", "scripted"],
+    );
+    assert.deepEqual(httpMcpMessages(rows), { messages: [], problems: [] }, "not MCP");
+  }
+});

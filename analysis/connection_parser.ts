@@ -24,6 +24,7 @@ import {
   type Http1ResponseParser,
   HTTP2_PREFACE,
   type Http2Parser,
+  originForm,
 } from "../protocols/mod.ts";
 import { isWebSocketRequest, websocketAgreement } from "../protocols/mod.ts";
 import { type Connection, type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
@@ -265,7 +266,8 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         const q: Request = {
           ...newMessage(h.headers, h.lookup, h.startOffset),
           method: h.method!,
-          target: h.target!,
+          // a proxy's absolute-form target (`POST http://host/path`) as its path
+          target: originForm(h.target!),
           end: h.bodyOffset,
         };
         open.write = q;

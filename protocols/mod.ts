@@ -25,6 +25,7 @@ export {
   type Http1Parser,
   type Http1ResponseParser,
 } from "./http1.ts";
+export { originForm } from "./request_target.ts";
 export {
   type ContentDecoder,
   type ContentDecoderCallbacks,

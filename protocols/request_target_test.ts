@@ -1,0 +1,17 @@
+/** Request targets in origin form, from absolute form (a proxy's requests) or as they were. */
+import assert from "node:assert/strict";
+import { originForm } from "./request_target.ts";
+
+Deno.test("originForm: absolute form to path and query; other forms unchanged", () => {
+  assert.equal(
+    originForm("http://10.213.7.1:8080/v1/chat/completions"),
+    "/v1/chat/completions",
+  );
+  assert.equal(originForm("http://[fd00::5]:8000/v1/models?x=1"), "/v1/models?x=1");
+  assert.equal(originForm("HTTP://models.lan.test"), "/");
+  assert.equal(originForm("http://h?q=1"), "/?q=1");
+  assert.equal(originForm("https://h/a#frag"), "/a");
+  for (const t of ["/v1/messages?beta=true", "*", "api.anthropic.com:443", "/http://x"]) {
+    assert.equal(originForm(t), t);
+  }
+});
