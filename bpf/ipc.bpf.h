@@ -16,25 +16,28 @@
  *
  * MCP over HTTP (streamable HTTP, and the older HTTP+SSE transport) on loopback: a TCP socket
  * whose peer is 127.0.0.0/8 or ::1 (or ::ffff:127.x) is judged the same way, by whether its
- * first bytes are an HTTP/1 request line (`POST /`, `GET /`, ...) or a status line
+ * first bytes are an HTTP/1 request line (`POST /`, `GET /`, ..., or `POST http://` in the
+ * absolute form a client sends a plain HTTP proxy, `HTTP_PROXY`) or a status line
  * (`HTTP/1.`), or cleartext HTTP/2's start (the client's preface `PRI * HTTP/2.0`, the
  * server's SETTINGS frame: h2c, as gRPC speaks it); its bytes are then recorded with the local
  * and remote ports and addresses, so that user space can pair the two ends (the ports the
  * connection was made with, also at the exit of a call during which the peer reset it). A
- * client's `CONNECT host:port` to an HTTP proxy on loopback (`HTTPS_PROXY`) is recorded too,
- * with the proxy's answer, up to the tunnel's first TLS record: from there the connection
- * carries ciphertext (the TLS hooks see its plaintext) and is left alone.
+ * client's `CONNECT host:port` to an HTTP proxy (`HTTPS_PROXY`), on loopback or elsewhere, is
+ * recorded too, with the proxy's answer, up to the tunnel's first TLS record: from there the
+ * connection carries ciphertext (the TLS hooks see its plaintext) and is left alone; a tunnel
+ * that carries cleartext HTTP (an `http://` URL tunnelled) is recorded whole.
  *
  * Cleartext HTTP to any other address (a model server on the LAN: Ollama on a GPU box, vLLM in
  * a cluster): a TCP socket whose peer is not on loopback is recorded only when its first bytes
  * are an HTTP/1 request in origin form (`POST /`, `GET /`, ... `OPTIONS `: a method this list
- * knows, then a space and `/`), and judged at once: anything else (TLS's 0x16 handshake, a
- * status line, h2c, CONNECT to a proxy, SSH, a database's protocol) gets IPC_OTHER at its first
- * call that has enough bytes to tell, so later I/O on it costs the address check and one map
- * lookup. The first bytes are those of the first call a traced process made on the socket in
- * either direction: the request the client writes, or the request the server reads on a
- * socket it accepted (a traced process serving HTTP to the LAN is recorded as on loopback,
- * both ways, from the request it reads).
+ * knows, then a space and `/`), a POST or GET in absolute form (`POST http://`: a request to a
+ * plain HTTP proxy there, `HTTP_PROXY`) or a proxy's `CONNECT `, and judged at once: anything
+ * else (TLS's 0x16 handshake, a status line, h2c, SSH, a database's protocol) gets IPC_OTHER at
+ * its first call that has enough bytes to tell, so later I/O on it costs the address check and
+ * one map lookup. The first bytes are those of the first call a traced process made on the
+ * socket in either direction: the request the client writes, or the request the server reads
+ * on a socket it accepted (a traced process serving HTTP to the LAN is recorded as on
+ * loopback, both ways, from the request it reads).
  */
 #ifndef SL_IPC_BPF_H
 #define SL_IPC_BPF_H
@@ -57,7 +60,8 @@ enum ipc_verdict {
 enum ipc_judge {
 	IPC_JSONRPC = 0,      /* a pipe or unix socket: JSON-RPC */
 	IPC_HTTP = 1,         /* loopback TCP: an HTTP/1 request or status line, or h2c */
-	IPC_HTTP_REQUEST = 2, /* TCP to any other address: an HTTP/1 request in origin form */
+	IPC_HTTP_REQUEST = 2, /* TCP to any other address: an HTTP/1 request (origin or absolute
+			       * form) or a proxy's CONNECT */
 	IPC_CONNECT = 3,      /* an HTTP CONNECT request: a proxy's tunnel begins */
 	IPC_TLS = 4,          /* a TLS handshake record: the tunnel now carries TLS */
 };
@@ -253,13 +257,15 @@ static __always_inline int jsonrpc_start(const __u8 *b, __u32 n)
 /* How an HTTP/1 request or response starts: a method and the start of its target, or the
  * status line's version; or how cleartext HTTP/2 with prior knowledge (h2c: gRPC, an MCP
  * server spoken over HTTP/2) starts on the client's side: its preface, `PRI * HTTP/2.0`; and an
- * HTTP proxy's `CONNECT `, taken on loopback only. The first HTTP_REQUESTS are requests in
- * origin form (all that IPC_HTTP_REQUEST takes). */
-#define HTTP_STARTS 10
-#define HTTP_REQUESTS 7
+ * HTTP proxy's `CONNECT ` (the last). The first HTTP_REQUESTS are requests (what
+ * IPC_HTTP_REQUEST takes, with CONNECT): in origin form, and a POST or GET in absolute form, as a client
+ * sends it to a plain HTTP proxy (`HTTP_PROXY` for an `http://` URL: Bun's fetch, curl,
+ * reqwest); other methods in absolute form are not looked for. */
+#define HTTP_STARTS 12
+#define HTTP_REQUESTS 9
 static const char http_starts[HTTP_STARTS][WORD_KEY_MAX + 1] = {
-	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "HTTP/1.", "PRI * HT",
-	"CONNECT ",
+	"GET /", "POST /", "PUT /", "DELETE /", "HEAD /", "PATCH /", "OPTIONS ", "POST htt", "GET http",
+	"HTTP/1.", "PRI * HT", "CONNECT ",
 };
 static const char connect_start[1][WORD_KEY_MAX + 1] = {"CONNECT "};
 
@@ -298,7 +304,7 @@ static __always_inline int h2_settings_start(const __u8 *b, __u32 n)
 
 /*
  * Whether what `judge` (enum ipc_judge) looks for starts at p->b: JSON-RPC; an HTTP/1 request
- * or response, h2c or a CONNECT; an HTTP/1 request in origin form only; an HTTP CONNECT
+ * or response, h2c or a CONNECT; an HTTP/1 request only; an HTTP CONNECT
  * request; a TLS handshake record (a proxy's tunnel now carrying TLS). 1 yes, 0 no, -1 too few
  * bytes to tell. A global function: the verifier checks it once, on its own, instead of at
  * every path of sys_exit that reaches it (each position of each branch multiplied the states it
@@ -318,8 +324,9 @@ __noinline int sl_ipc_start(const struct ipc_peek *p, int judge)
 	if (judge == IPC_TLS)
 		return tls_record_start(p->b, n);
 	int v = word_start(p->b, n, http_starts, HTTP_STARTS);
+	/* off loopback: a request, or a CONNECT to a proxy there (its tunnel then as on loopback) */
 	if (judge == IPC_HTTP_REQUEST)
-		return v > HTTP_REQUESTS ? 0 : v > 0 ? 1 : v;
+		return v > HTTP_REQUESTS && v != HTTP_STARTS ? 0 : v > 0 ? 1 : v;
 	return v > 0 ? 1 : v ? v : h2_settings_start(p->b, n);
 }
 

@@ -3,8 +3,10 @@
  * the addresses of a dummy interface (`tests/support/lan_address.ts`) stand for the LAN box.
  * A traced client POSTs an LLM request with an Authorization header to an untraced HTTP server
  * there, over IPv4 and IPv6: recorded as `tcp` with the peer's address and port, the secret
- * masked. On the same kind of socket, TLS's first bytes (then an HTTP request), a status line
- * and a proxy's CONNECT are not recorded at all (judged at once by the first call). A traced
+ * masked. On the same kind of socket, TLS's first bytes (then an HTTP request) and a status line
+ * are not recorded at all (judged at once by the first call); a request in absolute form (to a
+ * plain HTTP proxy there, `HTTP_PROXY`) and a proxy's CONNECT followed by cleartext (an
+ * `http://` URL tunnelled through `HTTPS_PROXY`) are, whole. A traced
  * server there (a child of the client) is recorded from the request it reads, both ends paired
  * by their addresses and ports.
  */
@@ -40,9 +42,11 @@ for host in ["${LAN_V4}", "${LAN_V6}"]:
     c.request("POST", "/v1/chat/completions", json.dumps({"model": "m", "messages": []}),
         {"Content-Type": "application/json", "Authorization": "Bearer SECRET-987"})
     c.getresponse().read(); c.close()
-# to the raw listener: TLS's first bytes then a request; a status line; a proxy's CONNECT
+# to the raw listener: TLS's first bytes then a request; a status line; a proxy's CONNECT; a
+# request in absolute form
 for first in [b"\\x16\\x03\\x01\\x00\\x05hello", b"HTTP/1.1 200 OK\\r\\n\\r\\n",
-              b"CONNECT api.example.com:443 HTTP/1.1\\r\\n\\r\\n"]:
+              b"CONNECT api.example.com:443 HTTP/1.1\\r\\n\\r\\n",
+              b"POST http://x/v1/messages HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"]:
     k = socket.create_connection(("${LAN_V4}", ports["raw"]))
     k.sendall(first); time.sleep(0.02)
     k.sendall(b"POST /v1/messages HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"); k.close()
@@ -93,7 +97,7 @@ Deno.test({
             const client = rec.manifest.root_pid!;
             const ipc = rec.ipc;
             assert.equal(served, 2);
-            assert.equal(rawBytes.length, 3, "the raw listener got its three connections");
+            assert.equal(rawBytes.length, 4, "the raw listener got its four connections");
             for (const host of [LAN_V4, LAN_V6]) {
               const rows = ipc.filter((r) =>
                 r.remote_addr === host && r.remote_port === http.addr.port
@@ -109,7 +113,16 @@ Deno.test({
               assert.match(ans, /^HTTP\/1.1 200 OK\r\n[^]*\{"choices":\[\]\}$/);
             }
             const rawRows = ipc.filter((r) => r.remote_port === raw.addr.port);
-            assert.deepEqual(rawRows.map((r) => text(r.data)), [], "TLS, status, CONNECT: not");
+            const byConn = Map.groupBy(rawRows, (r) => r.local_port);
+            const then = "POST /v1/messages HTTP/1.1\r\nHost: x\r\n\r\n";
+            assert.deepEqual(
+              [...byConn.values()].map((rows) => stream(rows)).sort(),
+              [
+                `CONNECT api.example.com:443 HTTP/1.1\r\n\r\n${then}`,
+                `POST http://x/v1/messages HTTP/1.1\r\nHost: x\r\n\r\n${then}`,
+              ],
+              "TLS, status: not; CONNECT and absolute form: whole",
+            );
             // the traced server on the LAN address: both ends, paired
             const [server, port] = log.server;
             const got = ipc.filter((r) => r.pid === server && r.local_port === port);

@@ -269,12 +269,14 @@ export const ipcTable = table(
     "socket to 127.0.0.0/8 or ::1 once one began with an HTTP/1 request or status line, the " +
     "HTTP/2 client preface or a SETTINGS frame (an HTTP/2 server's first bytes), a TCP socket " +
     "to any other address only if its first call began with an HTTP/1 request in origin form " +
-    "(`GET /`, `POST /`, ...: the client's request, or the request a traced server read); " +
-    "ordinary pipes and other TCP (TLS, a proxy's CONNECT tunnel off loopback) are not. A " +
-    "client's `CONNECT host:port` to an HTTP proxy on loopback (`HTTPS_PROXY`) and the proxy's " +
-    "answer are recorded up to the tunnel's first TLS record, not after it (its plaintext is in " +
-    "`tls`; earlier recordings have the tunnel from the proxy's answer on, ciphertext included, " +
-    "and no CONNECT). Secrets are masked (same length) unless capture " +
+    "(`GET /`, `POST /`, ...: the client's request, or the request a traced server read), a " +
+    "POST or GET in absolute form (`POST http://...`: to a plain HTTP proxy, `HTTP_PROXY`, as " +
+    "on loopback) or a proxy's `CONNECT`; ordinary pipes and other TCP (TLS) are not. A client's `CONNECT host:port` to an HTTP proxy (`HTTPS_PROXY`) and the " +
+    "proxy's answer are recorded up to the tunnel's first TLS record, not after it (its " +
+    "plaintext is in `tls`; a tunnel carrying cleartext HTTP is recorded whole; older " +
+    "recordings have no request in absolute form and no CONNECT to a proxy off loopback, and " +
+    "the oldest the tunnel from the proxy's answer on, ciphertext included, and no CONNECT). " +
+    "Secrets are masked (same length) unless capture " +
     "ran with --keep-secrets: HTTP secret headers (as in `tls`, in HPACK blocks for HTTP/2), " +
     "and the string values of secret-named keys (token, secret, password, API key, key, " +
     "authorization, cookie, credential: `protocols/json_secrets.ts`) in every JSON-RPC " +
