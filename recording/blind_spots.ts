@@ -144,15 +144,16 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
       "the connect to the daemon's socket is.",
   },
   {
-    id: "proxy-elsewhere",
-    title: "through an HTTP proxy on another machine",
-    what: "Through an HTTP proxy that is not on loopback (`HTTPS_PROXY=http://10.0.0.2:3128`) " +
-      "a connection's net row names the proxy, and the host it asked the proxy for (its " +
-      "`CONNECT host:port`) is not recorded, nor does a DNS question name it (the proxy " +
-      "resolves it). What goes through the tunnel is seen only where TLS hooks read it: HTTPS " +
-      "calls are recorded, their Host header naming the endpoint; cleartext HTTP through such " +
-      "a proxy (an `http://` URL tunnelled, or sent to it in absolute form) and any other " +
-      "protocol are not recorded at all.",
+    id: "http-proxy",
+    title: "where connections through an HTTP proxy go",
+    what: "Through an HTTP proxy (`HTTPS_PROXY`, `HTTP_PROXY`), on this machine or another, a " +
+      "connection's net row names the proxy and no DNS question names the host behind it (the " +
+      "proxy resolves it), so the net views and the exfiltration detector's destinations are " +
+      "the proxy. Where it went is recorded in ipc (the client's `CONNECT host:port` and the " +
+      "proxy's answer, or a request in absolute form with its Host) and, for HTTPS, in the " +
+      "Host header the TLS hooks read. What a tunnel carries is read only when it is HTTP: " +
+      "cleartext (recorded whole) or TLS whose library is hooked; another protocol through it " +
+      "(SSH, a database's) shows its CONNECT only.",
   },
   {
     id: "datagrams",

@@ -67,7 +67,7 @@ happened (since 0.2.0):
   smallest fentry and LSM program, \`sightline-loader --probe-hooks\`); and the standing ones
   (symlink targets, writes through open descriptors and shared mappings, descriptors from
   outside, work done by processes outside the traced tree, where connections through an HTTP
-  proxy on another machine go, datagrams to ports other than 53, extended attributes, a root
+  proxy go, datagrams to ports other than 53, extended attributes, a root
   process turning the capture off).
 
 ## Text that was not UTF-8
