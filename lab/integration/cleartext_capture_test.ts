@@ -113,12 +113,17 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
   // body's last bytes (`0\r\n\r\n`, the server's last write): the server is not traced, so
   // those bytes are not recorded and the exchange is said to be cut short (its call is whole)
   const cut = /^cleartext tcp pid \d+ conn \d+: POST \/v1\/responses: the response is cut short/;
+  // opencode may exit while a GET of its plugin packages' metadata (registry.npmjs.org, over
+  // HTTPS) is still unanswered: said so, rightly
+  const early = /^pid \d+ conn \S+ gen \d+: GET \/\S+: the response was not recorded$/;
   assert.deepEqual(
-    s.problems.filter((p) => !(agent === "codex" && cut.test(p))),
+    s.problems.filter((p) =>
+      !(agent === "codex" && cut.test(p)) && !(agent === "opencode" && early.test(p))
+    ),
     [],
   );
   // nothing of it went through TLS: the calls come from the TCP socket's bytes (opencode's only
-  // TLS: GETs of its plugin packages' metadata from registry.npmjs.org at start)
+  // TLS: GETs of its plugin packages' metadata from registry.npmjs.org at start, when online)
   const tls = await queryDb(
     s.db,
     "SELECT DISTINCT e.host, e.method FROM tls t LEFT JOIN http_exchanges e " +
@@ -126,8 +131,8 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
       "AND e.conn_id = t.conn_id",
   );
   assert.deepEqual(
-    tls,
-    agent === "opencode" ? [{ host: "registry.npmjs.org", method: "GET" }] : [],
+    tls.filter((t) => !(agent === "opencode" && t.host === "registry.npmjs.org")),
+    [],
   );
   const calls = await queryDb(
     s.db,
