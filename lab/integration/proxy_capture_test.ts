@@ -7,17 +7,17 @@
  * `CONNECT API_HOST:PORT` through it and speak TLS inside the tunnel. Each agent runs three
  * times: without a proxy (the baseline), with the proxy on 127.0.0.1 (the kernel side sees the
  * CONNECT on loopback TCP) and with it on the LAN address (`tests/support/lan_address.ts`,
- * 10.213.7.1: a proxy on another machine to the kernel side; nothing of it is recorded but the
- * connect). Claude Code, opencode (Bun's fetch), Gemini CLI and Qwen Code (undici's
+ * 10.213.7.1: a proxy on another machine to the kernel side, whose CONNECT is recorded the
+ * same way). Claude Code, opencode (Bun's fetch), Gemini CLI and Qwen Code (undici's
  * `EnvHttpProxyAgent` from `HTTPS_PROXY`) and Codex (reqwest, its WebSocket) all honour
  * `HTTPS_PROXY` as a user sets it; nothing else is configured.
  *
  * Asserted per agent: the calls are recovered as without the proxy (kinds, model, tokens, the
  * prompt in the first request, the scripted answers, the tool call and its result), the LLM
  * endpoint is the API host (the Host header or `:authority` inside the tunnel), the agent's
- * connections go to the proxy and nowhere else, the tunnel's ciphertext is not recorded (on
- * loopback: the CONNECT and the proxy's 200 only, its target the API host), nothing is read as
- * MCP, and no problems or findings beyond the baseline's.
+ * connections go to the proxy and nowhere else, the tunnel's ciphertext is not recorded (the
+ * CONNECT and the proxy's 200 only, its target the API host), nothing is read as MCP, and no
+ * problems or findings beyond the baseline's.
  */
 import assert from "node:assert/strict";
 import { runAgent, type RunAgentResult, startHttpProxy } from "../agents/mod.ts";
@@ -180,30 +180,26 @@ async function check(
     for (const c of connects) {
       assert.equal(c.addr, listen, `${what}: ${JSON.stringify(connects)}`);
     }
-    // on loopback: each CONNECT and its 200 recorded, not the tunnel's ciphertext; the API
-    // host's among them (opencode also tunnels to registry.npmjs.org: it fetches its plugin
-    // packages' metadata at start), each one a tunnel the proxy logged
+    // each CONNECT and its 200 recorded, not the tunnel's ciphertext, the proxy on loopback or
+    // not; the API host's among them (opencode also tunnels to registry.npmjs.org: it fetches
+    // its plugin packages' metadata at start), each one a tunnel the proxy logged
     const tcp = await p.q(
       `SELECT direction, decode(data) AS text FROM ipc WHERE kind = 'tcp' AND pid IN (${pids}) ` +
         "ORDER BY ts_ns",
     );
-    if (listen.startsWith("127.")) {
-      assert.ok(tcp.length > 0, `${what}: the CONNECT is recorded`);
-      for (const r of tcp) {
-        assert.match(
-          String(r.text),
-          r.direction === "write" ? /^CONNECT \S+:\d+ HTTP\/1\.1\r\n/ : /^HTTP\/1\.\d 200 /,
-          what,
-        );
-      }
-      const targets = tcp.filter((r) => r.direction === "write").map((r) =>
-        String(r.text).split(" ")[1]
+    assert.ok(tcp.length > 0, `${what}: the CONNECT is recorded`);
+    for (const r of tcp) {
+      assert.match(
+        String(r.text),
+        r.direction === "write" ? /^CONNECT \S+:\d+ HTTP\/1\.1\r\n/ : /^HTTP\/1\.\d 200 /,
+        what,
       );
-      assert.ok(targets.some((t) => t.startsWith(`${host}:`)), `${what}: ${targets}`);
-      for (const t of targets) assert.ok(p.proxyLog.includes(`CONNECT ${t} HTTP`), t);
-    } else {
-      assert.deepEqual(tcp, [], `${what}: a LAN proxy's TCP is not recorded`);
     }
+    const targets = tcp.filter((r) => r.direction === "write").map((r) =>
+      String(r.text).split(" ")[1]
+    );
+    assert.ok(targets.some((t) => t.startsWith(`${host}:`)), `${what}: ${targets}`);
+    for (const t of targets) assert.ok(p.proxyLog.includes(`CONNECT ${t} HTTP`), t);
     // no exchange, LLM's or not, is said to be with the proxy: each host is the tunnel's
     const proxied = await p.q(
       `SELECT DISTINCT host FROM http_exchanges WHERE starts_with(host, '${listen}')`,
@@ -212,8 +208,17 @@ async function check(
     const mcp = await p.q("SELECT count(*) AS n FROM mcp_messages");
     assert.equal(Number(mcp[0].n), 0, `${what}: nothing read as MCP`);
     // no problems and no findings that the run without the proxy did not have
+    // (opencode may exit while a GET of its plugin packages' metadata from registry.npmjs.org
+    // is unanswered, in either run: said so, rightly)
     const baseProblems = new Set(base.problems.map(shape));
-    assert.deepEqual(p.problems.filter((x) => !baseProblems.has(shape(x))), [], what);
+    const early = /^pid \d+ conn \S+ gen \d+: GET \/\S+: the response was not recorded$/;
+    assert.deepEqual(
+      p.problems.filter((x) =>
+        !baseProblems.has(shape(x)) && !(agent === "opencode" && early.test(x))
+      ),
+      [],
+      what,
+    );
     assert.deepEqual(
       await p.q("SELECT DISTINCT kind FROM findings ORDER BY kind"),
       baseFindings,
