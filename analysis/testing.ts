@@ -70,9 +70,10 @@ const dirsIn = (dir: string) =>
   [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => `${dir}${e.name}`);
 /**
  * Agent fixtures whose LLM traffic is cleartext HTTP on loopback TCP, in `ipc.arrow`, not in
- * `tls.arrow` (cleartext_fixture_test.ts).
+ * `tls.arrow` (cleartext_fixture_test.ts; through a proxy's CONNECT tunnel:
+ * tunnel_fixture_test.ts).
  */
-export const CLEARTEXT_FIXTURES = ["claude_plain_http"] as const;
+export const CLEARTEXT_FIXTURES = ["claude_plain_http", "gemini_proxy_plain_http"] as const;
 /**
  * Every committed recording with TLS traffic: the datasets and the agent fixtures (but the
  * cleartext ones), sorted by path.
