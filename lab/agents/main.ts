@@ -233,6 +233,11 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
       )
     })`,
     ...result.serverErrors.map((e) => `server problem: ${e}`),
+    ...Object.entries(result.remoteMcpProtocols).map(([name, protocols]) =>
+      `remote MCP server ${name}: ${protocols.length} connection(s), ALPN ${
+        protocols.join(", ") || "-"
+      }`
+    ),
     ...(opts.saveTranscript ? [`transcript: ${opts.saveTranscript}`] : []),
     ...(opts.captureOut ? [`recording: ${opts.captureOut}`] : []),
   ];

@@ -32,6 +32,8 @@ export interface McpServerConfig {
    * itself listens in plain text, `url` names the TLS front in front of it.
    */
   remote?: boolean;
+  /** `remote`: the front offers h2 and http/1.1 by ALPN (else http/1.1 only) */
+  h2?: boolean;
 }
 
 const MCP_DIR = fileURLToPath(new URL("../mcp_servers/", import.meta.url));
@@ -110,6 +112,7 @@ export function resolveMcpServers(
             : `http://127.0.0.1:${port}/${path}`,
           headers: spec.headers ?? {},
           ...(spec.remote ? { remote: true } : {}),
+          ...(spec.remote && spec.h2 ? { h2: true } : {}),
         });
         break;
       }

@@ -139,6 +139,19 @@ Deno.test("resolveMcpServers: everything over http and sse gets a free port and 
   );
 });
 
+Deno.test("resolveMcpServers: a remote server gets an https URL of its own, and h2 if asked", () => {
+  const [plain, h2] = resolveMcpServers({
+    ev: { server: "everything", transport: "http", remote: true },
+    ev2: { server: "everything", transport: "http", remote: true, h2: true },
+  }, "/w");
+  assert.match(plain.url!, /^https:\/\/localhost:\d+\/mcp$/);
+  assert.notEqual(Number(new URL(plain.url!).port), plain.port);
+  assert.equal(plain.remote, true);
+  assert.equal(plain.h2, undefined);
+  assert.equal(h2.h2, true);
+  assert.equal(httpLauncher([plain, h2]), null, "remote servers are not started beside the agent");
+});
+
 Deno.test("claude, gemini and codex: HTTP servers by URL and headers; codex refuses HTTP+SSE in one line", () =>
   withAgentHome(
     { mcpServers: resolveMcpServers(httpSpecs, "/w") },

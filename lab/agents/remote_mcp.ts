@@ -1,16 +1,22 @@
 /**
  * MCP servers reached as remote ones are: over HTTPS, from processes the capture does not see.
  * For each `remote` server of a run it starts the server itself in plain text on loopback and a
- * TLS front (the model server's CA, HTTP/1.1) on the port its URL names, both here, outside
- * whatever wraps the agent, so that only the agent's end of the TLS connection is traced, as
- * with a server on another host.
+ * TLS front (the model server's CA) on the port its URL names, both here, outside whatever wraps
+ * the agent, so that only the agent's end of the TLS connection is traced, as with a server on
+ * another host. The front offers HTTP/1.1 only by ALPN and pipes each connection through, or,
+ * for a server with `h2`, offers h2 and http/1.1 (`h2_front.ts`), as Cloudflare and modern
+ * proxies do, and forwards each request: a client whose HTTP stack negotiates h2 then speaks
+ * HTTP/2 to it.
  */
 import { dirname } from "node:path";
 import { ensureCertificates } from "../simulator/mod.ts";
 import { startFront } from "../simulator/tls_front.ts";
+import { startH2Front } from "./h2_front.ts";
 import type { McpServerConfig } from "./mcp_servers.ts";
 
 export interface RemoteMcpServers {
+  /** the ALPN protocol of each connection the `h2` fronts accepted, by server name */
+  protocols: Record<string, string[]>;
   close(): Promise<void>;
 }
 
@@ -39,9 +45,10 @@ export async function startRemoteMcpServers(
 ): Promise<RemoteMcpServers> {
   const remote = configs.filter((c) => c.remote && c.port !== undefined && c.url);
   const children: Deno.ChildProcess[] = [];
-  const fronts: { close(): void }[] = [];
+  const fronts: { close(): void | Promise<void> }[] = [];
+  const protocols: Record<string, string[]> = {};
   const close = async () => {
-    for (const f of fronts) f.close();
+    await Promise.all(fronts.map((f) => f.close()));
     for (const c of children) {
       try {
         c.kill("SIGTERM");
@@ -49,7 +56,7 @@ export async function startRemoteMcpServers(
     }
     await Promise.all(children.map((c) => c.status));
   };
-  if (!remote.length) return { close };
+  if (!remote.length) return { protocols, close };
   try {
     const certs = await ensureCertificates({ caDir: dirname(caCertPath) });
     for (const c of remote) {
@@ -62,13 +69,22 @@ export async function startRemoteMcpServers(
       }).spawn();
       children.push(child);
       await listening(c.name, c.port!, child.status);
-      fronts.push(startFront({
+      const front = {
         hostname: "127.0.0.1",
         port: Number(new URL(c.url!).port),
         cert: certs.leaf.certPem,
         key: certs.leaf.keyPem,
-        http1Only: true,
         backend: { hostname: "127.0.0.1", port: c.port! },
+      };
+      if (c.h2) {
+        const f = await startH2Front(front);
+        fronts.push(f);
+        protocols[c.name] = f.protocols;
+        continue;
+      }
+      fronts.push(startFront({
+        ...front,
+        http1Only: true,
         onWebSocket: (conn) => {
           conn.close();
           return Promise.resolve();
@@ -79,5 +95,5 @@ export async function startRemoteMcpServers(
     await close();
     throw e;
   }
-  return { close };
+  return { protocols, close };
 }

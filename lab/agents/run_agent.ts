@@ -137,6 +137,11 @@ export interface RunAgentResult {
   transcript: Transcript;
   /** Requests each page server got, by page name. */
   pageRequests: Record<string, PageRequest[]>;
+  /**
+   * The ALPN protocol (`h2`, `http/1.1`) of each connection the agent made to a remote MCP
+   * server whose front offers h2 (`h2` in the scenario), by server name.
+   */
+  remoteMcpProtocols: Record<string, string[]>;
   timings: { setupMs: number; agentMs: number; totalMs: number };
 }
 
@@ -348,6 +353,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
         exchanges: server.transcript.exchanges.slice(firstExchange),
       },
       pageRequests,
+      remoteMcpProtocols: Object.fromEntries(
+        Object.entries(remote?.protocols ?? {}).map(([k, v]) => [k, [...v]]),
+      ),
       timings: {
         setupMs: Math.round(tAgent - t0),
         agentMs: Math.round(agentMs),

@@ -57,6 +57,12 @@ export type McpServerSpec =
      * by the runner outside whatever wraps the agent (not traced, like a server on another host).
      */
     remote?: boolean;
+    /**
+     * `remote` only: its TLS front offers `h2` and `http/1.1` by ALPN, as Cloudflare and modern
+     * proxies do (a client whose HTTP stack negotiates h2 then speaks HTTP/2 to it); else
+     * `http/1.1` only.
+     */
+    h2?: boolean;
   }
   | { command: string; args?: string[]; env?: Record<string, string> };
 
@@ -380,7 +386,16 @@ const MCP_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 
 function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
   if (!isObj(v)) c.fail(field, `expected an object, got ${describe(v)}`);
-  const o = c.obj(v, field, ["server", "command", "args", "env", "transport", "headers", "remote"]);
+  const o = c.obj(v, field, [
+    "server",
+    "command",
+    "args",
+    "env",
+    "transport",
+    "headers",
+    "remote",
+    "h2",
+  ]);
   if ((o.server === undefined) === (o.command === undefined)) {
     c.fail(field, "needs exactly one of server or command");
   }
@@ -410,7 +425,12 @@ function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
       `expected one of ${MCP_SERVER_NAMES.join(", ")}, got ${describe(server)}`,
     );
   }
-  const http: { transport?: McpTransport; headers?: Record<string, string>; remote?: boolean } = {};
+  const http: {
+    transport?: McpTransport;
+    headers?: Record<string, string>;
+    remote?: boolean;
+    h2?: boolean;
+  } = {};
   if (o.transport !== undefined) {
     const t = c.str(o.transport, `${field}.transport`);
     if (!["stdio", "http", "sse"].includes(t)) {
@@ -426,6 +446,13 @@ function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
       c.fail(`${field}.remote`, "a remote server needs transport http or sse");
     }
     http.remote = o.remote as boolean;
+  }
+  if (o.h2 !== undefined) {
+    if (typeof o.h2 !== "boolean") {
+      c.fail(`${field}.h2`, `expected true or false, got ${describe(o.h2)}`);
+    }
+    if (o.h2 && !http.remote) c.fail(`${field}.h2`, "h2 is for a remote server's TLS front");
+    http.h2 = o.h2 as boolean;
   }
   if (o.headers !== undefined) {
     const h = c.obj(o.headers, `${field}.headers`, Object.keys(o.headers as Obj));

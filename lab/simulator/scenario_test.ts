@@ -111,6 +111,16 @@ const BAD: [string, unknown, string][] = [
     turns: [{ text: "a" }],
     pages: [{ name: "p", address: "127.0.0.2", routes: [{ path: "x" }] }],
   }, "f.json: pages[0].routes[0].path: must start with /"],
+  ["h2 without remote", {
+    name: "n",
+    turns: [{ text: "a" }],
+    mcpServers: { ev: { server: "everything", transport: "http", h2: true } },
+  }, "f.json: mcpServers.ev.h2: h2 is for a remote server's TLS front"],
+  ["h2 not a boolean", {
+    name: "n",
+    turns: [{ text: "a" }],
+    mcpServers: { ev: { server: "everything", transport: "http", remote: true, h2: "yes" } },
+  }, "f.json: mcpServers.ev.h2: expected true or false"],
   [
     "file outside workdir",
     { name: "n", turns: [{ text: "a" }], files: { "../x": "" } },
