@@ -71,6 +71,11 @@ export interface Exchange {
   response?: Response;
   /** the WebSocket this exchange opened, with its messages */
   websocket?: WebSocketExchange;
+  /**
+   * HTTP/2: the client reset the stream (CANCEL) before the answer ended: it chose to read no
+   * more of it (an event stream it no longer wanted), nothing of it went unrecorded
+   */
+  cancelled?: boolean;
   errors: string[];
 }
 
@@ -546,9 +551,12 @@ function parseH2(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       if (e.reason === "end-stream") {
         if (m) m.complete = true;
       } else if (
-        e.reason === "rst-stream" && !(e.direction === "client" && e.errorName === "CANCEL")
+        e.reason === "rst-stream" && e.direction === "client" && e.errorName === "CANCEL"
       ) {
-        // a client cancelling a stream (Codex does, once it has the answer) is no error
+        // a client cancelling a stream (Codex does, once it has the answer, and with MCP's
+        // event stream it no longer wants) is no error
+        if (!x.response?.complete) x.cancelled = true;
+      } else if (e.reason === "rst-stream") {
         x.errors.push(`${e.direction} reset the stream (${e.errorName})`);
       }
     },

@@ -467,8 +467,9 @@ export async function connectionExchanges(
         opts,
       ),
     );
-    if (x.request?.complete && !x.response?.complete) {
-      // the stream ends inside the answer (or before it): the call is incomplete
+    if (x.request?.complete && !x.response?.complete && !x.cancelled) {
+      // the stream ends inside the answer (or before it): the call is incomplete (a stream the
+      // client cancelled is not: it read what it wanted, and all it read was recorded)
       problems.push({
         recording,
         source: label,

@@ -58,3 +58,38 @@ Deno.test("stream problems: zero-filled holes and calls the capture withheld are
     "written empty so no secret leaks unmasked)",
   ]);
 });
+
+Deno.test("Codex's MCP connection over h2 (real bytes): the event stream it cancels is no incomplete response", async () => {
+  const fixture = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../tests/fixtures/mcp/codex_h2_remote_tls.json", import.meta.url),
+    ),
+  ) as { calls: ["write" | "read", string][] };
+  const bytes = (b: string) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+  const t = await buildHttpTables(
+    "r",
+    view(fixture.calls.map(([d, b]) => [d, bytes(b)] as const)),
+    prices,
+  );
+  assert.deepEqual(
+    t.exchanges.map((x) => [x.protocol, x.method, x.path, x.status, x.response_complete]),
+    [
+      ["h2", "POST", "/mcp", 200, true], // initialize, its answer an event stream
+      ["h2", "POST", "/mcp", 202, true], // notifications/initialized
+      ["h2", "GET", "/mcp", 200, false], // the server's event stream, cancelled by Codex
+      ["h2", "POST", "/mcp", 200, true], // tools/list
+      ["h2", "POST", "/mcp", 200, true], // tools/call echo
+      ["h2", "POST", "/mcp", 200, true], // tools/call echo
+      ["h2", "DELETE", "/mcp", 200, false], // Codex exited before reading its END_STREAM
+    ],
+  );
+  assert.ok(
+    t.exchanges.every((x) => x.error === null),
+    JSON.stringify(t.exchanges.map((x) => x.error)),
+  );
+  // the GET stream Codex reset (RST_STREAM CANCEL) is not reported; the DELETE, whose end it
+  // never read, still is
+  assert.deepEqual(t.problems.map((p) => [p.kind, p.message]), [
+    ["incomplete", "DELETE /mcp: the response is cut short (its last bytes were not recorded)"],
+  ]);
+});
