@@ -42,7 +42,9 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** The forwardable fields of `headers` (pseudo-headers and connection fields left out). */
-function forwardable(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+function forwardable(
+  headers: http.IncomingHttpHeaders,
+): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined || k.startsWith(":") || HOP_BY_HOP.has(k)) continue;
@@ -57,7 +59,8 @@ type Res = http2.Http2ServerResponse;
 /** Forwards one request to `backend` and its answer back, streaming both bodies. */
 function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
   const headers = forwardable(req.headers);
-  headers.host = req.authority ?? req.headers.host ?? `${backend.hostname}:${backend.port}`;
+  headers.host = req.authority ?? req.headers.host ??
+    `${backend.hostname}:${backend.port}`;
   const up = http.request({
     hostname: backend.hostname,
     port: backend.port,
@@ -65,13 +68,39 @@ function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
     path: req.url,
     headers,
   }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
-    // the head at once (HTTP/1.1 would hold it until the first chunk), then each chunk as it
-    // comes: an event stream's events reach the client when the server writes them
-    (res as unknown as { flushHeaders?(): void }).flushHeaders?.();
-    answer.on("data", (chunk: Uint8Array) => res.write(chunk));
-    answer.on("end", () => res.end());
-    answer.on("error", () => res.stream?.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+    const status = answer.statusCode ?? 502;
+    const fields = forwardable(answer.headers);
+    const head = () => {
+      if (!res.headersSent) res.writeHead(status, fields);
+    };
+    if (
+      /^text\/event-stream/i.test(String(answer.headers["content-type"] ?? ""))
+    ) {
+      // an event stream's head at once (HTTP/1.1 would hold it until the first event)
+      head();
+      (res as unknown as { flushHeaders?(): void }).flushHeaders?.();
+    }
+    // each chunk as it comes: an event stream's events reach the client when the server
+    // writes them
+    answer.on("data", (chunk: Uint8Array) => {
+      head();
+      res.write(chunk);
+    });
+    answer.on("end", () => {
+      if (!res.headersSent) {
+        // an empty answer: its head ends the stream (HEADERS with END_STREAM), as a proxy
+        // that has the whole answer sends it, not a HEADERS frame and an empty DATA frame
+        res.statusCode = status;
+        for (const [k, v] of Object.entries(fields)) {
+          res.setHeader(k, v as string | string[]);
+        }
+      }
+      res.end();
+    });
+    answer.on(
+      "error",
+      () => res.stream?.close(http2.constants.NGHTTP2_INTERNAL_ERROR),
+    );
   });
   up.on("error", () => {
     if (!res.headersSent) {

@@ -10,27 +10,33 @@ import { startH2Front } from "./h2_front.ts";
 function backend() {
   let release = () => {};
   const released = new Promise<void>((r) => (release = r));
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const url = new URL(req.url);
-    if (url.pathname === "/events") {
-      const enc = new TextEncoder();
-      const body = new ReadableStream<Uint8Array>({
-        async start(c) {
-          c.enqueue(enc.encode("event: message\ndata: one\n\n"));
-          await released;
-          c.enqueue(enc.encode("event: message\ndata: two\n\n"));
-          c.close();
-        },
-      });
-      return new Response(body, { headers: { "content-type": "text/event-stream" } });
-    }
-    return Response.json({
-      method: req.method,
-      path: url.pathname + url.search,
-      headers: Object.fromEntries(req.headers),
-      body: await req.text(),
-    }, { headers: { "mcp-session-id": "s-1" } });
-  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      const url = new URL(req.url);
+      if (url.pathname === "/empty") return new Response(null, { status: 200 });
+      if (url.pathname === "/events") {
+        const enc = new TextEncoder();
+        const body = new ReadableStream<Uint8Array>({
+          async start(c) {
+            c.enqueue(enc.encode("event: message\ndata: one\n\n"));
+            await released;
+            c.enqueue(enc.encode("event: message\ndata: two\n\n"));
+            c.close();
+          },
+        });
+        return new Response(body, {
+          headers: { "content-type": "text/event-stream" },
+        });
+      }
+      return Response.json({
+        method: req.method,
+        path: url.pathname + url.search,
+        headers: Object.fromEntries(req.headers),
+        body: await req.text(),
+      }, { headers: { "mcp-session-id": "s-1" } });
+    },
+  );
   return { server, port: server.addr.port, release };
 }
 
@@ -66,7 +72,9 @@ async function setup() {
 
 Deno.test("h2 front: an h2 client's request is forwarded with its headers and body", async () => {
   await using s = await setup();
-  const client = http2.connect(`https://localhost:${s.front.port}`, { ca: s.ca });
+  const client = http2.connect(`https://localhost:${s.front.port}`, {
+    ca: s.ca,
+  });
   try {
     const req = client.request({
       ":method": "POST",
@@ -75,7 +83,9 @@ Deno.test("h2 front: an h2 client's request is forwarded with its headers and bo
       "content-type": "application/json",
     });
     req.end('{"jsonrpc":"2.0","id":1,"method":"ping"}');
-    const head = await new Promise<http2.IncomingHttpHeaders>((r) => req.once("response", r));
+    const head = await new Promise<http2.IncomingHttpHeaders>((r) =>
+      req.once("response", r)
+    );
     let text = "";
     req.setEncoding("utf8");
     for await (const chunk of req) text += chunk;
@@ -96,7 +106,9 @@ Deno.test("h2 front: an h2 client's request is forwarded with its headers and bo
 
 Deno.test("h2 front: an event stream reaches an h2 client event by event", async () => {
   await using s = await setup();
-  const client = http2.connect(`https://localhost:${s.front.port}`, { ca: s.ca });
+  const client = http2.connect(`https://localhost:${s.front.port}`, {
+    ca: s.ca,
+  });
   try {
     const req = client.request({ ":method": "GET", ":path": "/events" });
     req.end();
@@ -134,6 +146,32 @@ Deno.test("h2 front: a client that offers only http/1.1 still gets HTTP/1.1", as
     assert.equal(got.headers.authorization, "Bearer u");
     assert.equal(got.body, "{}");
     assert.deepEqual(s.front.protocols, ["http/1.1"]);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("h2 front: an empty answer's HEADERS frame ends the stream", async () => {
+  await using s = await setup();
+  const client = http2.connect(`https://localhost:${s.front.port}`, {
+    ca: s.ca,
+  });
+  try {
+    const req = client.request({ ":method": "DELETE", ":path": "/empty" });
+    const head = new Promise<[http2.IncomingHttpHeaders, number]>((r) =>
+      req.once("response", (h, f) => r([h, f]))
+    );
+    const ended = new Promise((r) => req.once("end", r));
+    req.end();
+    req.resume();
+    const [h, flags] = await head;
+    await ended;
+    assert.equal(h[":status"], 200);
+    assert.equal(
+      flags & http2.constants.NGHTTP2_FLAG_END_STREAM,
+      1,
+      `flags ${flags}`,
+    );
   } finally {
     client.close();
   }
