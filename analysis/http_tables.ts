@@ -424,6 +424,15 @@ async function buildExchange(
   return built;
 }
 
+/**
+ * A `DELETE` with an `Mcp-Session-Id`: the client ending its streamable-HTTP MCP session, whose
+ * answer it need not wait for (Codex exits without reading it, or reading only its head): an
+ * answer missing or unfinished there is nothing the recording lacks.
+ */
+function endsMcpSession(x: Exchange): boolean {
+  return x.request?.method === "DELETE" && (x.request.lookup["mcp-session-id"]?.length ?? 0) > 0;
+}
+
 /** One exchange of a connection, built but not yet numbered or linked. */
 export type BuiltExchange = Built;
 
@@ -467,7 +476,7 @@ export async function connectionExchanges(
         opts,
       ),
     );
-    if (x.request?.complete && !x.response?.complete && !x.cancelled) {
+    if (x.request?.complete && !x.response?.complete && !x.cancelled && !endsMcpSession(x)) {
       // the stream ends inside the answer (or before it): the call is incomplete (a stream the
       // client cancelled is not: it read what it wanted, and all it read was recorded)
       problems.push({
