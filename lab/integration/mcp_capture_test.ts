@@ -18,7 +18,12 @@
  * Authorization header and the session id (header, or the HTTP+SSE transport's URL parameter) are
  * nowhere in the recording. A remote server (HTTPS, served from outside the capture, as from
  * another host) is read from the agent's own TLS: Claude Code, Gemini CLI and Codex over
- * streamable HTTP, Claude Code over HTTP+SSE.
+ * streamable HTTP, Claude Code over HTTP+SSE. Behind a front that offers h2 by ALPN (as
+ * Cloudflare's and modern proxies do) Codex speaks HTTP/2 to it (its calls read from the HTTP/2
+ * streams and linked, the Authorization header and session id masked in HPACK and a
+ * secret-named argument in DATA, no problems rows), while Claude Code and Gemini CLI keep to
+ * HTTP/1.1; and a server the model's program reaches over HTTP/1.1 while Codex uses it over
+ * HTTP/2 is still told apart.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -64,6 +69,7 @@ async function captureMcp(
     wrap: underCapture(out),
     timeoutMs: 150_000,
   });
+  const protocols = result.remoteMcpProtocols;
   assert.equal(result.exitCode, 0, result.stderr.slice(-2000));
   assert.deepEqual(result.serverErrors, []);
   const manifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
@@ -85,6 +91,8 @@ async function captureMcp(
     workdir,
     problems: s.problems,
     out,
+    /** each remote server's front connections by their ALPN (fronts that offer h2) */
+    protocols,
     /** `await using`: the capture's directory goes when the test ends */
     [Symbol.asyncDispose]: () => Deno.remove(tmp, { recursive: true }).catch(() => {}),
   };
@@ -530,13 +538,35 @@ for (
   });
 }
 
-for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
+for (
+  const [agent, h2] of [["claude", false], ["gemini", false], ["codex", false], [
+    "codex",
+    true,
+  ]] as [
+    AgentName,
+    boolean,
+  ][]
+) {
   Deno.test({
     name: `${agent}: a remote MCP server that a program the model ran talks to over HTTPS ` +
+      `${h2 ? "(the agent over HTTP/2, the program over HTTP/1.1) " : ""}` +
       "raises mcp_server_unconfigured; the agent's own use of it none",
     ignore: skipWithoutRoot(),
     async fn() {
-      await using cap = await captureMcp(agent, "mcp_remote_unconfigured.json", undefined, false);
+      await using cap = await captureMcp(
+        agent,
+        "mcp_remote_unconfigured.json",
+        (s) => h2 ? { ...s, mcpServers: { ev: { ...s.mcpServers!.ev, h2 } as McpServerSpec } } : s,
+        false,
+      );
+      if (h2) {
+        const seen = await queryDb(
+          cap.db,
+          `SELECT DISTINCT protocol FROM http_exchanges WHERE starts_with(path, '/mcp')
+           ORDER BY protocol`,
+        );
+        assert.deepEqual(seen.map((p) => p.protocol), ["h2", "http/1.1"], show(cap.protocols));
+      }
       const { db } = cap;
       const servers = await queryDb(
         db,
@@ -564,6 +594,171 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         db,
         /\(remote, localhost port \d+\) was reached over HTTPS \(http\) outside the agent's configuration: its client is not the agent/,
       );
+    },
+  });
+}
+
+/**
+ * The request and answer header fields of the HTTP exchanges with `/mcp` paths, as the analysis
+ * decoded them (HPACK on HTTP/2), and each exchange's protocol.
+ */
+async function mcpHeaders(db: string) {
+  const rows = await queryDb(
+    db,
+    `SELECT protocol, method, request_headers::VARCHAR AS req, response_headers::VARCHAR AS res
+     FROM http_exchanges WHERE starts_with(path, '/mcp') ORDER BY exchange_id`,
+  );
+  const fields = (j: unknown) => (j === null ? [] : JSON.parse(String(j))) as [string, string][];
+  return rows.map((r) => ({
+    protocol: String(r.protocol),
+    method: String(r.method),
+    request: fields(r.req),
+    response: fields(r.res),
+  }));
+}
+
+/** A secret named value in a tool call's arguments: masked in tls.arrow by its key. */
+const REMOTE_ARG_SECRET = "sl-mcp-h2-ARG-SECRET-9c1d";
+
+for (const agent of ["codex"] as AgentName[]) {
+  Deno.test({
+    name: `${agent}: a remote MCP server whose front offers h2: the agent speaks HTTP/2 to it, ` +
+      "the calls are read from it and linked, the secrets masked in HPACK and DATA",
+    ignore: skipWithoutRoot(),
+    async fn() {
+      await using cap = await captureMcp(agent, "mcp_remote.json", (s) => ({
+        ...s,
+        mcpServers: { ev: { ...s.mcpServers!.ev, h2: true } as McpServerSpec },
+        turns: s.turns.map((t, i) =>
+          i === 0 && "tool" in t && t.tool && "mcp" in t.tool
+            ? { ...t, tool: { ...t.tool, args: { ...t.tool.args, api_key: REMOTE_ARG_SECRET } } }
+            : t
+        ),
+      }), false);
+      const { db, out } = cap;
+      // the agent negotiated h2 on every connection to the front, and the analysis read them so
+      assert.ok(cap.protocols.ev?.length > 0, show(cap.protocols));
+      assert.deepEqual([...new Set(cap.protocols.ev)], ["h2"], show(cap.protocols));
+      const exchanges = await mcpHeaders(db);
+      assert.ok(exchanges.length >= 4, show(exchanges));
+      assert.deepEqual([...new Set(exchanges.map((x) => x.protocol))], ["h2"], show(exchanges));
+      const calls = await queryDb(
+        db,
+        `SELECT m.server_name, m.server_pid, m.client_pid, m.transport, m.server_host, m.tool,
+           m.arguments::VARCHAR AS args, m.result::VARCHAR AS result, m.is_error,
+           k.tool_call_id, t.name AS llm_tool
+         FROM mcp_calls m
+         LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+         LEFT JOIN tool_calls t USING (recording, tool_call_id)
+         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+      );
+      assert.deepEqual(calls.map((c) => c.tool), ["echo", "echo"], show(calls));
+      const said = ["hello over https", "goodbye over https"];
+      for (const [i, c] of calls.entries()) {
+        assert.equal(c.transport, "http");
+        assert.equal(c.server_host, "localhost");
+        assert.equal(c.server_name, "mcp-servers/everything");
+        assert.equal(c.server_pid, null);
+        assert.equal(c.is_error, false, show(c));
+        assert.equal(JSON.parse(String(c.args)).message, said[i]);
+        assert.match(String(c.result), new RegExp(`Echo: ${said[i]}`));
+        assert.ok(c.tool_call_id !== null, `the LLM tool call behind call ${i}: ${show(c)}`);
+        assert.ok(String(c.llm_tool).endsWith("echo"), show(c));
+      }
+      // the secret-named argument went over the wire masked (same length)
+      assert.equal(
+        JSON.parse(String(calls[0].args)).api_key,
+        "*".repeat(REMOTE_ARG_SECRET.length),
+        show(calls[0]),
+      );
+      const agents = await queryDb(db, "SELECT DISTINCT pid FROM llm_calls");
+      assert.ok(agents.some((a) => a.pid === calls[0].client_pid), show(agents));
+      const servers = await queryDb(
+        db,
+        `SELECT server_name, server_pid, server_host, transport, configured, client_role,
+           tool_calls FROM mcp_servers`,
+      );
+      assert.deepEqual(
+        servers.map((s) => [
+          s.server_name,
+          s.server_pid,
+          s.server_host,
+          s.transport,
+          s.configured,
+          s.client_role,
+          Number(s.tool_calls),
+        ]),
+        [["mcp-servers/everything", null, "localhost", "http", true, "agent", 2]],
+        show(servers),
+      );
+      // HPACK: the Authorization header and the session id, both ways, masked on the wire
+      // (same length there; a Huffman-coded value decodes to the mask symbols of
+      // protocols/hpack.ts: `*`, `x`, `_`, `0`): no character of the token or of the UUID is left
+      const auth = exchanges.flatMap((x) =>
+        x.request.filter(([n]) => n === "authorization").map(([, v]) => v)
+      );
+      assert.ok(auth.length >= exchanges.length, show(exchanges));
+      const masked = (v: string) => v.length > 0 && /^[*x_0]+$/.test(v);
+      assert.ok(auth.every(masked), show(auth));
+      const sessions = exchanges.flatMap((x) =>
+        [...x.request, ...x.response].filter(([n]) => n === "mcp-session-id").map(([, v]) => v)
+      );
+      assert.ok(sessions.length >= 2, show(exchanges));
+      assert.ok(sessions.every(masked), show(sessions));
+      assert.deepEqual(await queryDb(db, "SELECT kind, source, message FROM problems"), []);
+      assert.deepEqual(
+        await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+        [],
+        "a benign remote MCP session raises no MCP finding",
+      );
+      assertNoSecrets(out, REMOTE_SECRET);
+      // DATA: the secret-named argument is masked in the MCP request as recorded (the LLM's
+      // answer that asked for the call holds it in clear: an LLM API's bodies are not touched)
+      const bodies = await queryDb(
+        db,
+        `SELECT count(*) FILTER (WHERE contains(b, '"api_key":"${
+          "*".repeat(REMOTE_ARG_SECRET.length)
+        }"'))
+           AS masked, count(*) FILTER (WHERE contains(b, '${REMOTE_ARG_SECRET}')) AS clear
+         FROM (SELECT decode(request_body) AS b FROM http_exchanges
+           WHERE starts_with(path, '/mcp') AND request_body IS NOT NULL)`,
+      );
+      assert.deepEqual(
+        bodies.map((b) => [Number(b.masked), Number(b.clear)]),
+        [[1, 0]],
+        show(bodies),
+      );
+    },
+  });
+}
+
+for (const agent of ["claude", "gemini"] as AgentName[]) {
+  Deno.test({
+    name: `${agent}: a remote MCP server whose front offers h2: the agent keeps to HTTP/1.1 ` +
+      "(its HTTP stack does not negotiate h2), and the calls are read and linked as before",
+    ignore: skipWithoutRoot(),
+    async fn() {
+      await using cap = await captureMcp(agent, "mcp_remote.json", (s) => ({
+        ...s,
+        mcpServers: { ev: { ...s.mcpServers!.ev, h2: true } as McpServerSpec },
+      }), false);
+      const { db, out } = cap;
+      assert.ok(cap.protocols.ev?.length > 0, show(cap.protocols));
+      assert.deepEqual([...new Set(cap.protocols.ev)], ["http/1.1"], show(cap.protocols));
+      const exchanges = await mcpHeaders(db);
+      assert.deepEqual([...new Set(exchanges.map((x) => x.protocol))], ["http/1.1"]);
+      const calls = await queryDb(
+        db,
+        `SELECT m.tool, m.server_host, m.transport, k.tool_call_id
+         FROM mcp_calls m LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+      );
+      assert.deepEqual(
+        calls.map((c) => [c.tool, c.server_host, c.transport, c.tool_call_id !== null]),
+        [["echo", "localhost", "http", true], ["echo", "localhost", "http", true]],
+        show(calls),
+      );
+      assertNoSecrets(out, REMOTE_SECRET);
     },
   });
 }
