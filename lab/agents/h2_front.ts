@@ -56,11 +56,18 @@ function forwardable(
 type Req = http2.Http2ServerRequest;
 type Res = http2.Http2ServerResponse;
 
-/** Forwards one request to `backend` and its answer back, streaming both bodies. */
+/**
+ * Forwards one request to `backend` and its answer back, streaming both bodies. Once the client
+ * has gone (it reset the stream: Codex cancels the event stream it no longer wants, and each
+ * answer once read), nothing more is written to the stream and the backend request is ended.
+ */
 function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
   const headers = forwardable(req.headers);
   headers.host = req.authority ?? req.headers.host ??
     `${backend.hostname}:${backend.port}`;
+  let left = false;
+  /** the client reset the stream or the connection went: nothing may be sent on it now */
+  const gone = () => left || res.stream?.destroyed === true || res.stream?.closed === true;
   const up = http.request({
     hostname: backend.hostname,
     port: backend.port,
@@ -73,6 +80,7 @@ function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
     const head = () => {
       if (!res.headersSent) res.writeHead(status, fields);
     };
+    if (gone()) return answer.destroy();
     if (
       /^text\/event-stream/i.test(String(answer.headers["content-type"] ?? ""))
     ) {
@@ -83,10 +91,12 @@ function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
     // each chunk as it comes: an event stream's events reach the client when the server
     // writes them
     answer.on("data", (chunk: Uint8Array) => {
+      if (gone()) return;
       head();
       res.write(chunk);
     });
     answer.on("end", () => {
+      if (gone()) return;
       if (!res.headersSent) {
         // an empty answer: its head ends the stream (HEADERS with END_STREAM), as a proxy
         // that has the whole answer sends it, not a HEADERS frame and an empty DATA frame
@@ -97,21 +107,30 @@ function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
       }
       res.end();
     });
-    answer.on(
-      "error",
-      () => res.stream?.close(http2.constants.NGHTTP2_INTERNAL_ERROR),
-    );
+    answer.on("error", () => {
+      if (!gone()) res.stream?.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    });
   });
   up.on("error", () => {
+    if (gone()) return;
     if (!res.headersSent) {
       res.writeHead(502, { "content-type": "text/plain" });
       res.end("backend unreachable\n");
     } else res.end();
   });
   // the client going away ends the backend request too (a GET event stream left open)
-  res.on("close", () => up.destroy());
-  req.on("data", (chunk: Uint8Array) => up.write(chunk));
-  req.on("end", () => up.end());
+  const leave = () => {
+    left = true;
+    up.destroy();
+  };
+  res.on("close", leave);
+  req.on("aborted", leave);
+  req.on("data", (chunk: Uint8Array) => {
+    if (!left) up.write(chunk);
+  });
+  req.on("end", () => {
+    if (!left) up.end();
+  });
 }
 
 /** Starts the front; resolves once it listens. */

@@ -83,9 +83,7 @@ Deno.test("h2 front: an h2 client's request is forwarded with its headers and bo
       "content-type": "application/json",
     });
     req.end('{"jsonrpc":"2.0","id":1,"method":"ping"}');
-    const head = await new Promise<http2.IncomingHttpHeaders>((r) =>
-      req.once("response", r)
-    );
+    const head = await new Promise<http2.IncomingHttpHeaders>((r) => req.once("response", r));
     let text = "";
     req.setEncoding("utf8");
     for await (const chunk of req) text += chunk;
