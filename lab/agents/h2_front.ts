@@ -21,6 +21,8 @@ export interface H2FrontOptions {
   key: string;
   /** the plain-text HTTP/1.1 server requests go to */
   backend: { hostname: string; port: number };
+  /** told the ALPN protocol of each connection as it is accepted */
+  onConnection?: (alpn: string) => void;
 }
 
 export interface H2Front {
@@ -67,7 +69,8 @@ function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
     `${backend.hostname}:${backend.port}`;
   let left = false;
   /** the client reset the stream or the connection went: nothing may be sent on it now */
-  const gone = () => left || res.stream?.destroyed === true || res.stream?.closed === true;
+  const gone = () =>
+    left || res.stream?.destroyed === true || res.stream?.closed === true;
   const up = http.request({
     hostname: backend.hostname,
     port: backend.port,
@@ -143,6 +146,7 @@ export function startH2Front(opts: H2FrontOptions): Promise<H2Front> {
   );
   server.on("secureConnection", (socket) => {
     protocols.push(socket.alpnProtocol || "none");
+    opts.onConnection?.(socket.alpnProtocol || "none");
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
