@@ -69,8 +69,7 @@ function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
     `${backend.hostname}:${backend.port}`;
   let left = false;
   /** the client reset the stream or the connection went: nothing may be sent on it now */
-  const gone = () =>
-    left || res.stream?.destroyed === true || res.stream?.closed === true;
+  const gone = () => left || res.stream?.destroyed === true || res.stream?.closed === true;
   const up = http.request({
     hostname: backend.hostname,
     port: backend.port,

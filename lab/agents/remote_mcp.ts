@@ -68,9 +68,7 @@ async function startH2FrontProcess(
     if (closing) return;
     // loud: the front died under the agent (its MCP calls fail from here on)
     console.error(
-      `remote MCP server ${name}: its h2 front exited (${
-        s.signal ?? s.code
-      }): ` +
+      `remote MCP server ${name}: its h2 front exited (${s.signal ?? s.code}): ` +
         (await stderr).trim().split("\n").slice(-3).join(" / "),
     );
   });
@@ -122,9 +120,7 @@ async function listening(
     }
   }
   throw new Error(
-    `remote MCP server ${name}: ${
-      gone ? "exited before listening" : "nothing listens"
-    } on ` +
+    `remote MCP server ${name}: ${gone ? "exited before listening" : "nothing listens"} on ` +
       `port ${port}`,
   );
 }
@@ -134,9 +130,7 @@ export async function startRemoteMcpServers(
   configs: McpServerConfig[],
   caCertPath: string,
 ): Promise<RemoteMcpServers> {
-  const remote = configs.filter((c) =>
-    c.remote && c.port !== undefined && c.url
-  );
+  const remote = configs.filter((c) => c.remote && c.port !== undefined && c.url);
   const children: Deno.ChildProcess[] = [];
   const fronts: { close(): void | Promise<void> }[] = [];
   const protocols: Record<string, string[]> = {};
