@@ -32,10 +32,25 @@ export const SECRET_KEY = /token|secret|passw|api[_-]?key|^key$|authorization|co
 
 /**
  * Text without a match holds no key of `SECRET_KEY` (a key is a quoted string): nothing in it
- * would be masked. The cheap test before parsing JSON to see whether it needs masking.
+ * would be masked. The cheap test before parsing JSON to see whether it needs masking. A `\uXXXX`
+ * escape matches too: a key may spell itself with escapes (`"\u0074oken"`).
  */
 export const MAY_BE_SECRET_KEY =
-  /token|secret|passw|api[_-]?key|"key"|authorization|cookie|credential/i;
+  /token|secret|passw|api[_-]?key|"key"|authorization|cookie|credential|\\u[0-9a-f]{4}/i;
+
+/**
+ * A key as JSON means it: its escapes (`\u0074oken` is `token`) decoded, so that the byte masker
+ * tests the key maskSecrets sees after JSON.parse. `raw`: the key's bytes as read (latin1),
+ * perhaps cut at its first MAX_KEY bytes (then only its whole `\uXXXX` escapes are decoded).
+ */
+function keyText(raw: string): string {
+  if (!raw.includes("\\")) return raw;
+  try {
+    return JSON.parse(`"${raw}"`);
+  } catch {
+    return raw.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  }
+}
 
 /** Masks the string values of secret-looking keys, at any depth (same length in characters). */
 export function maskSecrets(value: unknown): unknown {
@@ -268,7 +283,7 @@ export function createJsonSecretMasker(): JsonSecretMasker {
             escaped = false;
             isKey = expectKey;
             if (isKey) key = "";
-            else masking = lastKey !== "" && SECRET_KEY.test(lastKey);
+            else masking = lastKey !== "" && SECRET_KEY.test(keyText(lastKey));
             expectKey = false;
             break;
           case LBRACE:

@@ -205,3 +205,14 @@ Deno.test("MAY_BE_SECRET_KEY, the cheap test before parsing, matches every key S
   }
   assert.ok(!MAY_BE_SECRET_KEY.test('{"keys":["monkey"],"max":1}'));
 });
+
+Deno.test("json secrets: a key spelled with JSON escapes (\\u0074oken) is masked as maskSecrets masks it", () => {
+  // what a serializer that escapes keys writes; JSON.parse (the analysis) reads the same keys
+  const text = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":' +
+    '{"\\u0074oken":"TK-escaped","api\\u005Fkey":"AK-escaped","\\"quoted\\"":"kept"}}}\n';
+  assert.ok(MAY_BE_SECRET_KEY.test(text), "the cheap test lets it through to the masker");
+  const masked = assertSameForAllChunkings(utf8(text), maskStream);
+  for (const secret of ["TK-escaped", "AK-escaped"]) assert.ok(!masked.includes(secret), secret);
+  assert.ok(masked.includes('"kept"'));
+  assert.deepEqual(JSON.parse(masked), maskSecrets(JSON.parse(text)));
+});
