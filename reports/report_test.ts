@@ -4,7 +4,7 @@
  * database directly, caps on large input, a database from an older analysis, and bad input.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { buildReport, chartSpecs, run } from "./report.ts";
 import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../recording/blind_spots.ts";
@@ -329,6 +329,34 @@ Deno.test("the report lists the recording's problems, not only their count", asy
       assert.ok(html.includes(esc), `problem listed: ${p.source}: ${p.message}`);
     }
     assert.match(html, /did not end cleanly \(manifest complete: false\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("an exfiltration over plain HTTP to the LAN: the finding's evidence names what was sent, at its time", async () => {
+  const dir = tempDir();
+  try {
+    // the ollama npm client's tool call curls .env to an upload server on a LAN address
+    const rec = join(dir, "lan_upload");
+    cpSync(new URL("../tests/fixtures/ollama/lan_upload", import.meta.url), rec, {
+      recursive: true,
+    });
+    const out = join(dir, "out");
+    assert.equal(await run({ recording: rec, out, print: () => {}, ...quiet }), 0);
+    const html = await Deno.readTextFile(join(out, "report.html"));
+    const [x] = await withDbOf(rec, (q) =>
+      q.rows(
+        "SELECT exchange_id, pid FROM http_exchanges WHERE path = '/upload' AND llm_call_id IS NULL",
+      ));
+    // the exchange cited, with its time, its process and what it carried (not a bare id)
+    assert.match(
+      html,
+      new RegExp(
+        `<code>http_exchange:${x.exchange_id}</code> \\d+\\.\\d{3} s \\([\\d:.]+\\) pid ${x.pid}: ` +
+          `<code>HTTP POST 10\\.213\\.7\\.1:\\d+/upload → 201, 31 bytes sent</code>`,
+      ),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
