@@ -16,7 +16,7 @@
  * failures.
  */
 import { join } from "node:path";
-import { aboutPath, usageError } from "../kit/cli.ts";
+import { aboutPath, removeOnStop, usageError } from "../kit/cli.ts";
 import { collectGarbage } from "../kit/gc.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Build } from "./build_steps.ts";
@@ -183,6 +183,7 @@ export async function analyzeRecording(
     throw new Error(`${path}: cannot write beside the recording (${(e as Error).message})`);
   });
   const finalPath = join(input.dir, DB_FILE);
+  const forgetTmp = removeOnStop(tmpDir);
   try {
     await Deno.chmod(tmpDir, 0o700);
     const tmpDb = join(tmpDir, DB_FILE);
@@ -325,6 +326,7 @@ export async function analyzeRecording(
     }
   } finally {
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+    forgetTmp();
   }
 }
 

@@ -6,7 +6,7 @@
  * recording analysed from intact files, 1 any could not be or was damaged (the others are still
  * analysed), 2 bad usage.
  */
-import { parseCommand, runCommand, userPath } from "../kit/cli.ts";
+import { parseCommand, runCommand, stopOnSignals, userPath } from "../kit/cli.ts";
 import { run } from "./analyze.ts";
 import { memoryLimitOption } from "./duckdb_open.ts";
 
@@ -14,6 +14,8 @@ const USAGE =
   "usage: deno task analyze [--prices FILE] [--memory-limit SIZE] [--quiet] RECORDING...";
 
 if (import.meta.main) {
+  // Ctrl-C: its temporary files go, what it wrote before stays (kit/cli.ts removeOnStop)
+  stopOnSignals("analyze");
   await runCommand("analyze", USAGE, async (args) => {
     const { values, positionals } = parseCommand(args, {
       prices: { type: "string" },

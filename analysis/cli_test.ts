@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { ALL_TABLES } from "./schema.ts";
-import { denoTask, fixtureDir } from "./testing.ts";
+import { datasetCopies, denoTask, fixtureDir } from "./testing.ts";
+import { existsSync } from "node:fs";
 
 const task = (...args: string[]) => denoTask(args);
 
@@ -390,4 +391,28 @@ Deno.test("sql: read-only unless --write; a query cannot change an analysis by a
   const kept = await task("sql", rec, "--", "SELECT x FROM r0.notes");
   assert.equal(kept.code, 0, kept.stderr);
   assert.match(kept.stdout, /\n\s*42\n/);
+});
+
+Deno.test("analyze: Ctrl-C mid-build is one line and exit 130, and leaves no half-built database behind", async () => {
+  const { tmp, recs: [rec] } = await datasetCopies(["team-claude-gemini-codex"], "sl-cli-int-");
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", new URL("./analyze_main.ts", import.meta.url).pathname, rec],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    // the build has begun once its private directory is there
+    const building = () => [...Deno.readDirSync(rec)].some((e) => e.name.startsWith(".analysis-"));
+    for (let i = 0; i < 3000 && !building(); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(building(), "the build started");
+    child.kill("SIGINT");
+    const { code, stderr } = await child.output();
+    assert.equal(code, 130);
+    assert.equal(new TextDecoder().decode(stderr), "analyze: SIGINT: stopped\n");
+    const left = [...Deno.readDirSync(rec)].map((e) => e.name).filter((n) => n.startsWith("."));
+    assert.deepEqual(left, [], "no build or spill directory left");
+    assert.ok(!existsSync(`${rec}/analysis.duckdb`));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });

@@ -17,7 +17,7 @@
 import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { usageError } from "../kit/cli.ts";
+import { removeOnStop, usageError } from "../kit/cli.ts";
 
 /** The default's share of physical RAM, its cap and its floor. */
 export const MEMORY_FRACTION = 0.25;
@@ -74,6 +74,7 @@ export async function spillDir(dir?: string): Promise<{ path: string; remove: ()
   const path = dir
     ? await Deno.makeTempDir({ dir, prefix: ".duckdb-spill-" }).catch(inTmp)
     : await inTmp();
+  const forget = removeOnStop(path);
   await Deno.chmod(path, 0o700);
   return {
     path,
@@ -81,6 +82,7 @@ export async function spillDir(dir?: string): Promise<{ path: string; remove: ()
       try {
         Deno.removeSync(path, { recursive: true });
       } catch { /* already gone */ }
+      forget();
     },
   };
 }

@@ -7,7 +7,7 @@
  * partial (a recording given could not be queried, an export lacks a partition file: said on
  * stderr, the answer covers the rest); 2 bad usage.
  */
-import { parseCommand, runCommand, userPath } from "../kit/cli.ts";
+import { parseCommand, runCommand, stopOnSignals, userPath } from "../kit/cli.ts";
 import { run } from "./sql.ts";
 import { memoryLimitOption } from "./duckdb_open.ts";
 import type { OutputFormat } from "./table_output.ts";
@@ -24,6 +24,8 @@ export function splitArgs(argv: string[]): { args: string[]; query: string } {
 }
 
 if (import.meta.main) {
+  // Ctrl-C: its temporary files go, what it wrote before stays (kit/cli.ts removeOnStop)
+  stopOnSignals("sql");
   await runCommand("sql", USAGE, async (argv) => {
     const { args, query } = splitArgs(argv);
     const { values, positionals } = parseCommand(args, {

@@ -209,6 +209,30 @@ export function becomeSubreaper(): void {
   } catch { /* without it, orphans that reparent to init are not followed */ }
 }
 
+/** Temporary paths being written, removed when a signal stops the command (removeOnStop). */
+const stopRemovals = new Set<string>();
+
+/**
+ * Registers a temporary file or directory being written (a build directory, a spill directory, a
+ * file renamed into place once whole) to be removed should a signal stop the command
+ * (`stopOnSignals`) before it is done with it; the function returned forgets it (call it once the
+ * path is renamed into place or removed).
+ */
+export function removeOnStop(path: string): () => void {
+  stopRemovals.add(path);
+  return () => stopRemovals.delete(path);
+}
+
+/** Removes the temporary paths registered with removeOnStop (best effort). */
+function removeRegistered(): void {
+  for (const path of stopRemovals) {
+    try {
+      Deno.removeSync(path, { recursive: true });
+    } catch { /* gone, or not ours to remove any more */ }
+  }
+  stopRemovals.clear();
+}
+
 export interface StopOptions {
   /** how long processes get to end after SIGTERM before they are killed; default 10 s */
   graceMs?: number;
@@ -221,8 +245,9 @@ export interface StopOptions {
 /**
  * Stops the command on SIGINT, SIGTERM or SIGHUP: sends SIGTERM to every process it started
  * (its whole tree, which this process reaps as a subreaper), waits for them up to `graceMs`,
- * kills what is left, runs `cleanup` and exits with 128 + the signal's number. A second
- * signal kills them all at once and exits. Returns a function that removes the handlers.
+ * kills what is left, runs `cleanup`, removes the temporary paths registered with
+ * `removeOnStop` and exits with 128 + the signal's number. A second signal kills them all at
+ * once, removes those paths and exits. Returns a function that removes the handlers.
  */
 export function stopOnSignals(name: string, opts: StopOptions = {}): () => void {
   const log = opts.log ?? ((l: string) => console.error(l));
@@ -234,12 +259,15 @@ export function stopOnSignals(name: string, opts: StopOptions = {}): () => void 
     if (seen) {
       log(`${name}: ${sig} again: killing what it started`);
       signal([...seen, ...descendants()], "SIGKILL");
+      removeRegistered();
       Deno.exit(code);
     }
     const procs = seen = descendants();
     log(
-      `${name}: ${sig}: stopping ${procs.length} process(es) it started ` +
-        `(send it again to kill them at once)`,
+      procs.length
+        ? `${name}: ${sig}: stopping ${procs.length} process(es) it started ` +
+          `(send it again to kill them at once)`
+        : `${name}: ${sig}: stopped`,
     );
     signal(procs, "SIGTERM");
     stopping = (async () => {
@@ -259,6 +287,7 @@ export function stopOnSignals(name: string, opts: StopOptions = {}): () => void 
       } catch (e) {
         log(`${name}: cleaning up: ${firstLine(e)}`);
       }
+      removeRegistered();
       return Deno.exit(code);
     })();
   };

@@ -181,3 +181,52 @@ await runCommand("t", "usage", async () => {
   assert.equal((await child.status).code, 130);
   await rest(reader);
 });
+
+Deno.test("cli: a signal removes the temporary paths the command registered; what it finished stays", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-cli-stop-" });
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    file,
+    `import { removeOnStop, runCommand, stopOnSignals } from "${
+      new URL("./cli.ts", import.meta.url).href
+    }";
+stopOnSignals("t");
+await runCommand("t", "usage", async () => {
+  // one file written and renamed into place, then a build directory and a file half-written
+  const done = "${dir}/.done.tmp";
+  const forget = removeOnStop(done);
+  Deno.writeTextFileSync(done, "whole");
+  Deno.renameSync(done, "${dir}/done");
+  forget();
+  removeOnStop("${dir}/.build");
+  Deno.mkdirSync("${dir}/.build/spill", { recursive: true });
+  Deno.writeTextFileSync("${dir}/.build/spill/part", "x");
+  removeOnStop("${dir}/.out.tmp");
+  Deno.writeTextFileSync("${dir}/.out.tmp", "half");
+  console.log("started");
+  await new Promise(() => {});
+});
+`,
+  );
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", file],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read();
+    child.kill("SIGINT");
+    const status = await child.status;
+    await rest(reader);
+    const err = new TextDecoder().decode(
+      new Uint8Array(await new Response(child.stderr).arrayBuffer()),
+    );
+    assert.equal(status.code, 130);
+    assert.equal(err, "t: SIGINT: stopped\n");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["done"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(file);
+  }
+});

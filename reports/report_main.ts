@@ -3,12 +3,14 @@
  * and runs `report.ts`. Exit codes: 0 report written, 1 the recording could not be read or
  * analysed, 2 bad usage.
  */
-import { parseCommand, runCommand, usageError, userPath } from "../kit/cli.ts";
+import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../kit/cli.ts";
 import { run } from "./report.ts";
 
 const USAGE = "usage: deno task report [--out DIR] [--reanalyze] RECORDING";
 
 if (import.meta.main) {
+  // Ctrl-C: its temporary files go, what it wrote before stays (kit/cli.ts removeOnStop)
+  stopOnSignals("report");
   await runCommand("report", USAGE, async (args) => {
     const { values, positionals } = parseCommand(args, {
       out: { type: "string", short: "o" },

@@ -21,6 +21,7 @@ import {
   errorLine,
   parseCommand,
   runCommand,
+  stopOnSignals,
   usageError,
   userPath,
 } from "../../kit/cli.ts";
@@ -125,5 +126,7 @@ const USAGE = "usage: deno task findings [--rebuild] [--sensitive-paths FILE] [-
   "[--min-confidence X] RECORDING...";
 
 if (import.meta.main) {
+  // Ctrl-C: its temporary files go, what it wrote before stays (kit/cli.ts removeOnStop)
+  stopOnSignals("findings");
   await runCommand("findings", USAGE, async (args) => await run(parseFindingsArgs(args)));
 }

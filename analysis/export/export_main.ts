@@ -3,7 +3,7 @@
  * arguments and runs `export.ts`. Exit codes: 0 every recording exported, 1 any could not be,
  * 2 bad usage.
  */
-import { parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
+import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../../kit/cli.ts";
 import { type ExportFormat, run } from "./export.ts";
 
 const USAGE = "usage: deno task export RECORDING... --format parquet --out DIR [--prices FILE]\n" +
@@ -11,6 +11,8 @@ const USAGE = "usage: deno task export RECORDING... --format parquet --out DIR [
   "       (OTLP: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_PROTOCOL)";
 
 if (import.meta.main) {
+  // Ctrl-C: its temporary files go, what it wrote before stays (kit/cli.ts removeOnStop)
+  stopOnSignals("export");
   await runCommand("export", USAGE, async (args) => {
     const { values, positionals } = parseCommand(args, {
       format: { type: "string", short: "f" },

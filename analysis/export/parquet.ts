@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { openDuckDb } from "../duckdb_open.ts";
 import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
-import { errorLine } from "../../kit/cli.ts";
+import { errorLine, removeOnStop } from "../../kit/cli.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import {
   EXPORT_NAMES,
@@ -149,6 +149,7 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
       if (!present.has(name)) continue;
       const path = partitionPath(out, name, id.host, id.date, id.recording);
       const tmp = join(dirname(path), `.${Deno.pid}.${path.split("/").pop()}.tmp`);
+      const forget = removeOnStop(tmp);
       try {
         await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
         const list = await selectList(c, name);
@@ -163,6 +164,8 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
       } catch (e) {
         await Deno.remove(tmp).catch(() => {});
         result.problems.push(`${name}: ${errorLine(e)}`);
+      } finally {
+        forget();
       }
     }
     return result;

@@ -19,7 +19,7 @@
  * Exit code: 0 when every session got a verdict, 1 when some did not (malformed answer,
  * failed request, unreadable recording), 2 for bad usage.
  */
-import { parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
+import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../../kit/cli.ts";
 import { type LabelOptions, runLabel } from "./label.ts";
 
 export function parseLabelArgs(args: string[], env = Deno.env.toObject()): LabelOptions {
@@ -88,5 +88,7 @@ const USAGE = "usage: deno task label [--base-url URL] [--model NAME] [--api-key
   "[--no-json-mode] [--cache-dir DIR | --no-cache] [--dry-run] RECORDING...";
 
 if (import.meta.main) {
+  // Ctrl-C: its temporary files go, what it wrote before stays (kit/cli.ts removeOnStop)
+  stopOnSignals("label");
   await runCommand("label", USAGE, async (args) => await run(parseLabelArgs(args)));
 }
