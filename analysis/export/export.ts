@@ -10,7 +10,7 @@
  */
 import { join, resolve } from "node:path";
 import { analyzeRecording, damageLine, DB_FILE } from "../analyze.ts";
-import { usageError } from "../../kit/cli.ts";
+import { CliError, errorLine, usageError } from "../../kit/cli.ts";
 import { isFile } from "../../kit/files.ts";
 import { loadPrices } from "../pricing.ts";
 import { NotARecording } from "../recording_input.ts";
@@ -56,6 +56,19 @@ export async function analysedDb(
   return db;
 }
 
+/** Makes the export's directory, or one line, exit 2: it is a file, or it cannot be made. */
+async function usableOut(out: string): Promise<void> {
+  const stat = await Deno.stat(out).catch(() => null);
+  if (stat && !stat.isDirectory) {
+    throw new CliError(`--out ${out} is not a directory`, 2);
+  }
+  try {
+    await Deno.mkdir(out, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new CliError(`cannot use --out ${out}: ${errorLine(e)}`, 2);
+  }
+}
+
 /** Exports every recording given; returns the exit code. */
 export async function run(opts: ExportOptions): Promise<number> {
   const print = opts.print ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
@@ -74,6 +87,9 @@ export async function run(opts: ExportOptions): Promise<number> {
     otlpTarget(); // a bad OTEL_* variable is a usage error, said once
   } else if (opts.otlp?.content || opts.otlp?.toolArguments) {
     throw usageError("--content and --tool-arguments are for --format otlp");
+  } else {
+    // an --out that cannot hold the export is said once, before any recording is analysed
+    await usableOut(opts.out!);
   }
   let failed = 0;
   for (const rec of opts.recordings) {

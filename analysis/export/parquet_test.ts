@@ -253,6 +253,26 @@ Deno.test("export: bad usage and a bad recording each get one line and their exi
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
     assert.match(missing.stderr, /no such directory/);
+    // an --out that is a file, or that cannot be made: one line naming --out, exit 2, once
+    await Deno.writeTextFile(join(tmp, "file"), "x");
+    for (
+      const [out, line] of [
+        [join(tmp, "file"), /^export: --out \S+\/file is not a directory\n$/],
+        ["/proc/sl-no-such/out", /^export: cannot use --out \/proc\/sl-no-such\/out: .+\n$/],
+      ] as const
+    ) {
+      const r = await task(
+        "export",
+        "datasets/demo-claude",
+        "datasets/demo-codex",
+        "--format",
+        "parquet",
+        "--out",
+        out,
+      );
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, line);
+    }
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
