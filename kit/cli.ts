@@ -88,7 +88,9 @@ export function parseCommand<const O extends Options>(
     });
   } catch (e) {
     if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      throw usageError(errorLine(e));
+      // all of node's message on one line: for `--n -1` its first line alone ("argument is
+      // ambiguous") does not say that `--n=-1` is how to give a value that begins with a dash
+      throw usageError((e as Error).message.replace(/\s*\n\s*/g, " "));
     }
     throw e;
   }

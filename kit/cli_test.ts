@@ -27,6 +27,14 @@ Deno.test("cli: bad options are usage errors with exit code 2, on one line", () 
     });
   }
   assert.throws(() => parseCommand(["a"], opts, { positionals: false }), CliError);
+  // a value that begins with a dash: the line says how to give it
+  assert.throws(
+    () => parseCommand(["--n", "-1"], opts),
+    (e: Error) =>
+      e instanceof CliError && e.exitCode === 2 && !e.message.includes("\n") &&
+      e.message.includes("'--n=-XYZ'"),
+  );
+  assert.equal(parseCommand(["--n=-1"], opts).values.n, "-1");
 });
 
 Deno.test("cli: a list option takes known names only, the first unknown one named", () => {

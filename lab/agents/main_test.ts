@@ -66,7 +66,7 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
     ],
     [
       ["claude", "text_hello", "--timeout", "-1"],
-      /^Option '--timeout' argument is ambiguous\.$/,
+      /^Option '--timeout' argument is ambiguous\. .*'--timeout=-XYZ'\.$/,
     ],
     [
       ["claude", "text_hello", "--out", "/tmp/x"],
