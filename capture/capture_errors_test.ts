@@ -226,3 +226,24 @@ Deno.test({
     assert.ok(!rec.process.some((p) => p.comm === "cat"), "the plain cat is not traced");
   },
 });
+
+Deno.test({
+  name:
+    "conflicting options (a command with --pid or --comm, --status with --quiet): exit 2, nothing created",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const cases: [string[], RegExp][] = [
+      [["--pid", "1", "--", "true"], /^sightline: give a command or --pid N, not both$/],
+      [["--comm", "sh", "--", "true"], /^sightline: give a command or --comm NAME, not both$/],
+      [["--status", "--quiet", "--", "true"], /^sightline: --status and --quiet contradict/],
+    ];
+    for (const [args, line] of cases) {
+      const r = await cli(["--out", `${dir}/rec`, ...args]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      oneLine(r.stderr);
+      assert.match(r.stderr, line);
+      await assert.rejects(Deno.stat(`${dir}/rec`), `${args.join(" ")}: nothing created`);
+    }
+  },
+});

@@ -95,6 +95,17 @@ function prepareOutDir(dir: string, force: boolean): boolean {
 }
 
 function preflight(opts: CaptureOptions): string | undefined {
+  // options that contradict each other: usage, said before anything about the machine
+  if (opts.cmd && (opts.pids?.length || opts.comm)) {
+    // the loader would trace both: `--pid 1 -- CMD` would follow every process on the machine
+    throw new CaptureError(
+      `give a command or ${opts.pids?.length ? "--pid N" : "--comm NAME"}, not both`,
+      2,
+    );
+  }
+  if (opts.status && opts.quiet) {
+    throw new CaptureError("--status and --quiet contradict each other: give one", 2);
+  }
   if (Deno.uid() !== 0) {
     throw new CaptureError(
       "capture needs root (eBPF): run it with sudo; the command still runs as you",

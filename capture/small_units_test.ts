@@ -10,6 +10,7 @@ import { posix } from "node:path";
 import { formatAddr, formatIpv6 } from "./sockaddr.ts";
 import { inspectFile } from "./tls_targets.ts";
 import { userDevToKernel } from "./attach.ts";
+import { CaptureError, type CaptureOptions, launch } from "./launch.ts";
 
 Deno.test("normalizeAbsolute folds like node:path's posix.normalize", () => {
   const parts = ["", ".", "..", "a", "b.c", "...", ".d", "e.."];
@@ -222,4 +223,24 @@ Deno.test("stat's dev_t converts to the kernel's", () => {
   assert.equal(userDevToKernel((254 << 8) | 1), (254n << 20n) | 1n); // 254:1
   // glibc's makedev(1, 0x1023): minor's low byte at 0-7, its rest from bit 20
   assert.equal(userDevToKernel(0x1000123), (1n << 20n) | 0x1023n);
+});
+
+Deno.test("capture options that contradict each other: exit 2 before anything starts", () => {
+  // launch() refuses them first: no root check, no out directory, no loader
+  const cases: [Partial<CaptureOptions>, string][] = [
+    [{ cmd: ["true"], pids: [1] }, "give a command or --pid N, not both"],
+    [{ cmd: ["true"], comm: "sh" }, "give a command or --comm NAME, not both"],
+    [
+      { cmd: ["true"], status: true, quiet: true },
+      "--status and --quiet contradict each other: give one",
+    ],
+  ];
+  for (const [opts, message] of cases) {
+    const out = `/nonexistent/sl-conflict-${message.length}`;
+    assert.throws(
+      () => launch({ ...opts, out } as CaptureOptions),
+      (e: unknown) => e instanceof CaptureError && e.exitCode === 2 && e.message === message,
+      message,
+    );
+  }
 });
