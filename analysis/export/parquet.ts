@@ -95,7 +95,57 @@ async function identity(c: DuckDBConnection, fallbackName: string) {
   const date = start === null || start === undefined
     ? new Date().toISOString().slice(0, 10)
     : utcDate(start);
-  return { recording, host, date };
+  const started = rec[0]?.started_ns === null || rec[0]?.started_ns === undefined
+    ? null
+    : BigInt(rec[0].started_ns as bigint);
+  return { recording, host, date, started };
+}
+
+/**
+ * Throws if `out` already holds another recording with this one's name (another host, another
+ * start): its files would be overwritten, or, in another partition, read back by `sql` as one
+ * recording with this one, their ids mixed. The same recording exported again is fine.
+ */
+async function refuseNameClash(
+  c: DuckDBConnection,
+  out: string,
+  id: { recording: string; host: string; started: bigint | null },
+): Promise<void> {
+  const files: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      return; // nothing exported there yet
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (depth < 2 && e.isDirectory) walk(path, depth + 1);
+      else if (depth === 2 && e.isFile && e.name === `${id.recording}.parquet`) files.push(path);
+    }
+  };
+  walk(join(out, "recordings"), 0);
+  if (!files.length) return;
+  const rows = await queryRows(
+    c,
+    `SELECT host, started_ns FROM read_parquet([${files.map(sqlString).join(", ")}])`,
+  );
+  for (const r of rows) {
+    const host = r.host ? String(r.host) : "unknown";
+    const started = r.started_ns === null || r.started_ns === undefined
+      ? null
+      : BigInt(r.started_ns as bigint);
+    if (host !== id.host || started !== id.started) {
+      throw new Error(
+        `${out} already holds another recording named ${id.recording} (host ${host}, ` +
+          `started ${
+            started === null ? "unknown" : new Date(Number(started / 1_000_000n)).toISOString()
+          }): ` +
+          "export this one from a directory of another name",
+      );
+    }
+  }
 }
 
 /** The SELECT list that gives table `name` its exported columns. */
@@ -142,9 +192,11 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
          UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'src'`,
       )).map((r) => String(r.name)),
     );
+    await refuseNameClash(c, out, id);
     await Deno.mkdir(out, { recursive: true, mode: 0o700 });
     await writeMarker(out);
-    const result: ParquetExport = { ...id, files: [], problems: [] };
+    const { recording, host, date } = id;
+    const result: ParquetExport = { recording, host, date, files: [], problems: [] };
     for (const name of EXPORT_NAMES) {
       if (!present.has(name)) continue;
       const path = partitionPath(out, name, id.host, id.date, id.recording);

@@ -277,3 +277,34 @@ Deno.test("export: bad usage and a bad recording each get one line and their exi
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("export: another recording of the same name is refused, not merged with or written over the first", async () => {
+  const { tmp, recs } = await datasetCopies(["demo-claude", "demo-gemini"], "sl-export-clash-");
+  try {
+    // two recordings whose directories have the same name: a/rec and b/rec
+    const [a, b] = ["a", "b"].map((d, i) => {
+      Deno.mkdirSync(join(tmp, d));
+      Deno.renameSync(recs[i], join(tmp, d, "rec"));
+      try {
+        Deno.removeSync(join(tmp, d, "rec", DB_FILE));
+      } catch { /* none copied */ }
+      return join(tmp, d, "rec");
+    });
+    const out = join(tmp, "fleet");
+    const count = "SELECT count(*) AS n FROM llm_calls";
+    assert.equal((await task("export", a, "--format", "parquet", "--out", out)).code, 0);
+    const before = await sqlRows([out], count);
+    const clash = await task("export", b, "--format", "parquet", "--out", out);
+    assert.equal(clash.code, 1, clash.stderr);
+    assert.match(
+      clash.stderr,
+      /\nexport: \S+\/b\/rec: \S+\/fleet already holds another recording named rec \(host .+, started .+\): export this one from a directory of another name\n$/,
+    );
+    assert.deepEqual(await sqlRows([out], count), before, "the first one's rows, alone");
+    assert.deepEqual(await sqlRows([a], count), before);
+    // the same recording exported again is fine
+    assert.equal((await task("export", a, "--format", "parquet", "--out", out)).code, 0);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
