@@ -127,10 +127,15 @@ async function refuseNameClash(
   };
   walk(join(out, "recordings"), 0);
   if (!files.length) return;
-  const rows = await queryRows(
-    c,
-    `SELECT host, started_ns FROM read_parquet([${files.map(sqlString).join(", ")}])`,
-  );
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await queryRows(
+      c,
+      `SELECT host, started_ns FROM read_parquet([${files.map(sqlString).join(", ")}])`,
+    );
+  } catch {
+    return; // a file that cannot be read as ours: nothing to compare (sql will say so)
+  }
   for (const r of rows) {
     const host = r.host ? String(r.host) : "unknown";
     const started = r.started_ns === null || r.started_ns === undefined
