@@ -236,7 +236,8 @@ Deno.test("capture options that contradict each other: exit 2 before anything st
     ],
   ];
   for (const [opts, message] of cases) {
-    const out = `/nonexistent/sl-conflict-${message.length}`;
+    // an --out that cannot be made (/proc takes no new directories): nothing is left behind
+    const out = `/proc/sl-conflict-${message.length}`;
     assert.throws(
       () => launch({ ...opts, out } as CaptureOptions),
       (e: unknown) => e instanceof CaptureError && e.exitCode === 2 && e.message === message,
