@@ -16,7 +16,7 @@ import { captureCommand } from "../../capture/command_line.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { LAN_V4, withLanAddress } from "../../tests/support/lan_address.ts";
 import { assertOllamaRecording, type OllamaServed } from "../clients/ollama_checks.ts";
-import { runOllamaAgent, UPLOAD_TOKEN } from "../clients/ollama_run.ts";
+import { DOTENV, runOllamaAgent, UPLOAD_TOKEN } from "../clients/ollama_run.ts";
 
 for (const where of ["loopback", "lan"] as const) {
   Deno.test({
@@ -42,6 +42,9 @@ async function check(where: "loopback" | "lan") {
     assert.deepEqual(run.serverErrors, []);
     const client = JSON.parse(run.stdout);
     assert.equal(run.uploads.length, 1);
+    // what curl sent, as the upload server received it (so that a short body below is told
+    // apart: curl's, or the capture's; one CI run saw request_bytes 0, not reproduced since)
+    assert.equal(run.uploads[0].body, DOTENV.trimEnd(), `client output: ${run.stdout.slice(-800)}`);
     const served: OllamaServed = {
       model: run.origin.replace(/^http:\/\//, ""),
       upload: run.upload,
