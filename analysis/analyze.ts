@@ -151,35 +151,6 @@ async function outlivedProblem(c: DuckDBConnection, b: Build, recording: string)
   );
 }
 
-/**
- * Execs whose arguments were longer than the capture keeps (16 KiB in all: `argv_truncated`):
- * their `argv`, the command lines shown and the links' argument matching see only the start,
- * which is a problem to say, not a flag in a raw table nobody reads.
- */
-async function cutArgvProblem(c: DuckDBConnection, b: Build, recording: string) {
-  let rows: unknown[][];
-  try {
-    rows = (await query(
-      c,
-      "SELECT pid, comm FROM process WHERE recording = $1 AND argv_truncated ORDER BY ts_ns, pid",
-      [recording],
-    )).rows;
-  } catch {
-    return; // process.arrow unreadable: already a problem of its own
-  }
-  if (!rows.length) return;
-  const n = rows.length;
-  const shown = rows.slice(0, 5).map(([pid, comm]) => `pid ${pid}${comm ? ` ${comm}` : ""}`);
-  const more = n > 5 ? ` and ${n - 5} more` : "";
-  b.problem(
-    "process.arrow",
-    "truncated",
-    `${n} exec${n === 1 ? " had its" : "s had their"} arguments cut at the 16 KiB the capture ` +
-      `keeps (${shown.join(", ")}${more}): argv, the command lines shown and the links' ` +
-      "argument matching see only their start",
-  );
-}
-
 /** Builds `analysis.duckdb` for one recording; returns its summary. */
 export async function analyzeRecording(
   path: string,
@@ -297,7 +268,6 @@ export async function analyzeRecording(
         else await b.run(`${name}.sql`, sqlText(name));
       }
       await outlivedProblem(c, b, input.name);
-      await cutArgvProblem(c, b, input.name);
       phase("build");
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);
