@@ -61,6 +61,10 @@ export async function runOllamaAgent(opts: {
     const o = await new Deno.Command(run[0], {
       args: run.slice(1),
       cwd: dir,
+      // the capture runs its command where INIT_CWD says (./sightline and deno task set it to
+      // the caller's directory, and a test run by `./sightline test` inherits the repository's):
+      // the client and its tool's curl must run in `dir`, beside the .env they upload
+      env: { INIT_CWD: dir },
       stdout: "piped",
       stderr: "piped",
     }).output();
