@@ -36,6 +36,7 @@ enum sl_kind {
 	SL_K_URING_DONE = 13, /* the result of an io_uring request recorded at its submission */
 	SL_K_IPC = 14,        /* bytes a read/write moved on a pipe or unix socket carrying JSON-RPC
 			       * (or a loopback TCP socket carrying HTTP/1) */
+	SL_K_ARGV = 15,       /* the rest of an exec's argv block, beyond what SL_K_EXEC carries */
 	SL_KIND_KERNEL_MAX = 16,
 
 	SL_K_READY = 64,  /* loader is attached; carries clock offset and the child pid */
@@ -47,10 +48,10 @@ enum sl_kind {
 };
 
 /* Header flags (sl_hdr.flags), meaning depends on kind. */
-#define SL_F_TRUNC 0x01     /* exec: argv cut at SL_ARGV_MAX; tls: payload cut at max bytes */
+#define SL_F_TRUNC 0x01     /* exec/argv: argv cut at SL_ARGV_KEEP; tls: payload cut at max bytes */
 #define SL_F_CWD_TRUNC 0x02 /* exec/file: a base path was deeper than SL_PATH_DEPTH or too long */
-#define SL_F_LAST 0x04      /* tls: last chunk of the call */
-#define SL_F_FAULT 0x08     /* tls: the payload could not be read from user memory */
+#define SL_F_LAST 0x04      /* tls, argv: last chunk of the call (of the argv block) */
+#define SL_F_FAULT 0x08     /* tls, argv: the payload could not be read from user memory */
 #define SL_F_STOPPED 0x10   /* gate: the process was stopped (SIGSTOP) until user space resumes it */
 #define SL_F_BASE_UNKNOWN 0x20 /* file: a relative path whose base could not be resolved */
 #define SL_F_URING 0x40     /* file/net/dns: done through io_uring, not a system call */
@@ -63,7 +64,9 @@ enum sl_kind {
 #define SL_NAME_MAX 256     /* one path component, including NUL */
 #define SL_PATH_DEPTH 40    /* components walked when resolving a cwd or dirfd */
 #define SL_BASE_MAX 4096    /* bytes of walked components */
-#define SL_ARGV_MAX 16384   /* bytes of the NUL-separated argv block */
+#define SL_ARGV_MAX 16384   /* bytes of the NUL-separated argv block an SL_K_EXEC carries */
+#define SL_ARGV_CHUNK 16384 /* bytes of the argv block per SL_K_ARGV record, at most */
+#define SL_ARGV_KEEP (1 << 20) /* bytes of an argv block recorded in all (exec + SL_K_ARGV) */
 #define SL_DNS_MAX 512      /* bytes of a DNS query kept */
 #define SL_TLS_CHUNK 16384  /* payload bytes per TLS record */
 #define SL_IPC_CHUNK 16384  /* payload bytes per IPC record, at most */
@@ -87,7 +90,10 @@ struct sl_fork {
 };
 
 /* SL_K_EXEC: data = cwd components (leaf first, each NUL-terminated) | exe components (likewise)
- * | filename | argv block (NUL-separated args, as in /proc/PID/cmdline). */
+ * | filename | argv block (NUL-separated args, as in /proc/PID/cmdline), its first `argv_len`
+ * bytes (at most SL_ARGV_MAX - 1). A longer block (`argv_total` > `argv_len`) goes on in
+ * SL_K_ARGV records that follow the exec, up to SL_ARGV_KEEP bytes in all; SL_F_TRUNC: the
+ * block was longer than that. */
 struct sl_exec {
 	struct sl_hdr h;
 	__u32 ppid;
@@ -97,10 +103,26 @@ struct sl_exec {
 	__u16 exe_len;     /* the executed file's path as the kernel found it, components leaf first */
 	__u8 exe_unlinked; /* it has no name in any directory (memfd, O_TMPFILE, deleted) */
 	__u8 _pad;
+	__u32 argv_total;  /* bytes of the whole argv block (arg_end - arg_start) */
+	__u32 _pad2;
 	__u64 dev; /* the executed file (after #! resolution): kernel dev_t and inode */
 	__u64 ino;
 	char comm[SL_COMM_LEN];
 	char data[];
+};
+
+/* SL_K_ARGV: bytes [offset, offset + len) of an exec's argv block, after the SL_K_EXEC of the
+ * same pid (the same program run emits both: nothing else of that pid comes between); chunks in
+ * order, the last with SL_F_LAST; SL_F_TRUNC: the block (`total` bytes) was cut at SL_ARGV_KEEP;
+ * SL_F_FAULT: this chunk could not be read (`len` bytes it stands for, none follow). A chunk the
+ * ring buffer had no room for is counted in the drops of SL_K_ARGV. */
+struct sl_argv {
+	struct sl_hdr h;
+	__u32 total;  /* bytes of the whole argv block, as in the exec's argv_total */
+	__u32 offset; /* of this chunk within the block */
+	__u32 len;    /* bytes of data in this record */
+	__u32 _pad;
+	__u8 data[];
 };
 
 /* SL_K_EXIT: the whole process ended (last thread). status as wait(2) encodes it. */

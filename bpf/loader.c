@@ -921,8 +921,10 @@ static void print_layout(void)
 	F(sl_hdr, uid); F(sl_hdr, ts); E();
 	S(sl_fork); F(sl_fork, ppid); F(sl_fork, comm); E();
 	S(sl_exec); F(sl_exec, ppid); F(sl_exec, cwd_len); F(sl_exec, filename_len);
-	F(sl_exec, argv_len); F(sl_exec, exe_len); F(sl_exec, exe_unlinked); F(sl_exec, dev);
-	F(sl_exec, ino); F(sl_exec, comm); F(sl_exec, data); E();
+	F(sl_exec, argv_len); F(sl_exec, exe_len); F(sl_exec, exe_unlinked);
+	F(sl_exec, argv_total); F(sl_exec, dev); F(sl_exec, ino); F(sl_exec, comm);
+	F(sl_exec, data); E();
+	S(sl_argv); F(sl_argv, total); F(sl_argv, offset); F(sl_argv, len); F(sl_argv, data); E();
 	S(sl_exit); F(sl_exit, ppid); F(sl_exit, status); F(sl_exit, comm); E();
 	S(sl_file); F(sl_file, ret); F(sl_file, flags); F(sl_file, length); F(sl_file, uring_id);
 	F(sl_file, mode); F(sl_file, owner); F(sl_file, group); F(sl_file, op);

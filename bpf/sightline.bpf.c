@@ -656,6 +656,65 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 	__sync_fetch_and_sub(&gate_state, 1);
 }
 
+struct argv_loop {
+	__u64 as;    /* arg_start: the argv block in the new program's memory */
+	__u32 total; /* bytes of the whole block */
+	__u32 keep;  /* bytes recorded: min(total, SL_ARGV_KEEP) */
+	__u32 start; /* bytes the exec record carried */
+	__u32 _pad;
+};
+
+/* One SL_K_ARGV record: the argv block's bytes from start + i * SL_ARGV_CHUNK (bpf_loop). */
+static long argv_chunk(__u32 i, struct argv_loop *c)
+{
+	__u32 off = c->start + i * SL_ARGV_CHUNK;
+	if (off >= c->keep)
+		return 1;
+	__u32 n = c->keep - off;
+	if (n > SL_ARGV_CHUNK)
+		n = SL_ARGV_CHUNK;
+	struct sl_argv *e = scratch_of(&scratch_ev);
+	if (!e)
+		return 1;
+	fill_hdr(&e->h, SL_K_ARGV);
+	e->total = c->total;
+	e->offset = off;
+	e->_pad = 0;
+	if (off + n >= c->keep)
+		e->h.flags |= SL_F_LAST;
+	if (c->total > c->keep)
+		e->h.flags |= SL_F_TRUNC;
+	n = CLAMP(n, SL_ARGV_CHUNK);
+	e->len = n;
+	__u32 size = sizeof(*e) + n;
+	if (bpf_probe_read_user(e->data, n, (void *)(c->as + off))) {
+		e->h.flags |= SL_F_FAULT;
+		size = sizeof(*e);
+	}
+	if (bpf_ringbuf_output(&rb_events, e, CLAMP(size, sizeof(*e) + SL_ARGV_CHUNK),
+			       wake_flags(&rb_events)))
+		count_drop(SL_K_ARGV);
+	return 0;
+}
+
+/*
+ * The rest of an argv block longer than an SL_K_EXEC carries, as SL_K_ARGV records up to
+ * SL_ARGV_KEEP bytes in all. A global function, so that the verifier checks the loop once
+ * with its state as any values (as sl_tls_chunks).
+ */
+__noinline int sl_argv_chunks(__u64 as, __u32 total, __u32 start)
+{
+	struct argv_loop c = {};
+	c.as = as;
+	c.total = total;
+	c.keep = total > SL_ARGV_KEEP ? SL_ARGV_KEEP : total;
+	c.start = start;
+	if (c.start >= c.keep)
+		return 0;
+	bpf_loop((c.keep - c.start + SL_ARGV_CHUNK - 1) / SL_ARGV_CHUNK, argv_chunk, &c, 0);
+	return 0;
+}
+
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -702,11 +761,16 @@ int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct mm_struct *mm = BPF_CORE_READ(p, mm);
 	unsigned long as = BPF_CORE_READ(mm, arg_start);
 	unsigned long ae = BPF_CORE_READ(mm, arg_end);
-	__u32 alen = ae > as ? ae - as : 0;
-	if (alen > SL_ARGV_MAX - 1) {
-		alen = SL_ARGV_MAX - 1;
+	__u64 total = ae > as ? ae - as : 0;
+	if (total > 0xffffffffULL)
+		total = 0xffffffffULL;
+	__u32 alen = total;
+	e->argv_total = total;
+	e->_pad2 = 0;
+	if (total > SL_ARGV_KEEP)
 		e->h.flags |= SL_F_TRUNC;
-	}
+	if (alen > SL_ARGV_MAX - 1)
+		alen = SL_ARGV_MAX - 1;
 	alen = BOUND(alen, SL_ARGV_MAX - 1);
 	off = CLAMP(off, 12288);
 	if (bpf_probe_read_user(e->data + off, alen, (void *)as))
@@ -715,6 +779,8 @@ int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	off = CLAMP(off, 12288) + alen;
 
 	emit(&rb_events, e, sizeof(*e) + off, SL_K_EXEC);
+	if (total > alen && alen) /* the rest follows; scratch_ev is free again */
+		sl_argv_chunks(as, total, alen);
 	gate(p, inode, SL_GATE_EXEC, 0, -1);
 	return 0;
 }

@@ -23,12 +23,16 @@ export const Kind = {
   PRIV: 12,
   URING_DONE: 13,
   IPC: 14,
+  ARGV: 15,
   READY: 64,
   STATS: 65,
   REPLY: 66,
   CHILD: 67,
   LOG: 68,
 } as const;
+
+/** Bytes of an exec's argv block recorded in all, SL_ARGV_KEEP (exec record + SL_K_ARGV). */
+export const ARGV_KEEP = 1 << 20;
 
 /** Kinds below this come from eBPF programs and index the drop counters. */
 export const KERNEL_KIND_MAX = 16;
@@ -117,18 +121,20 @@ export const LAYOUT = {
   sl_hdr: { size: 24, kind: 0, flags: 1, pid: 4, tid: 8, uid: 12, ts: 16 },
   sl_fork: { size: 48, ppid: 24, comm: 32 },
   sl_exec: {
-    size: 72,
+    size: 80,
     ppid: 24,
     cwd_len: 28,
     filename_len: 30,
     argv_len: 32,
     exe_len: 36,
     exe_unlinked: 38,
-    dev: 40,
-    ino: 48,
-    comm: 56,
-    data: 72,
+    argv_total: 40,
+    dev: 48,
+    ino: 56,
+    comm: 64,
+    data: 80,
   },
+  sl_argv: { size: 40, total: 24, offset: 28, len: 32, data: 40 },
   sl_exit: { size: 48, ppid: 24, status: 28, comm: 32 },
   sl_file: {
     size: 80,
@@ -243,7 +249,12 @@ export type SlEvent =
     exe: string[];
     exeUnlinked: boolean;
     filename: string;
+    /** the args the record carries (all of them unless `argvTotal` > `argvHead`'s length) */
     argv: string[];
+    /** bytes of the whole argv block; SL_K_ARGV records carry what the exec did not */
+    argvTotal: number;
+    /** only when `argvTotal` says more follows: a copy of the block's bytes carried here */
+    argvHead?: Uint8Array;
   }
   | Header & { kind: 3; ppid: number; status: number; comm: string }
   | Header & {
@@ -308,6 +319,16 @@ export type SlEvent =
     target: number;
   }
   | Header & { kind: 13; uringId: bigint; res: number; opcode: number }
+  | Header & {
+    kind: 15;
+    /** bytes of the whole argv block */
+    total: number;
+    offset: number;
+    /** bytes the chunk stands for (with Flag.FAULT, `data` is empty) */
+    len: number;
+    /** a view: whoever keeps it copies it */
+    data: Uint8Array;
+  }
   | Header & {
     kind: 14;
     inode: bigint;
@@ -501,6 +522,7 @@ export function decode(rec: Uint8Array): SlEvent {
       const filename = str(rec, o, fnLen);
       o += fnLen;
       const argv = splitNul(rec, o, argvLen);
+      const argvTotal = v.getUint32(b + L.argv_total, true);
       return {
         kind: 2,
         hflags,
@@ -517,6 +539,8 @@ export function decode(rec: Uint8Array): SlEvent {
         exeUnlinked: v.getUint8(b + L.exe_unlinked) !== 0,
         filename,
         argv,
+        argvTotal,
+        ...(argvTotal > argvLen ? { argvHead: rec.slice(o, o + argvLen) } : {}),
       };
     }
     case Kind.EXIT: {
@@ -631,6 +655,28 @@ export function decode(rec: Uint8Array): SlEvent {
         dir: v.getUint8(b + L.dir) ? 1 : 0,
         // a view: the TLS assembler copies what it keeps
         data: rec.subarray(L.data, L.data + len),
+      };
+    }
+    case Kind.ARGV: {
+      const L = LAYOUT.sl_argv;
+      need(rec, kind, L.size);
+      const len = v.getUint32(b + L.len, true);
+      const data = (hflags & Flag.FAULT) ? rec.subarray(L.data, L.data) : rec.subarray(
+        L.data,
+        L.data + len,
+      );
+      need(rec, kind, L.data + data.length);
+      return {
+        kind: 15,
+        hflags,
+        pid,
+        tid,
+        uid,
+        ts,
+        total: v.getUint32(b + L.total, true),
+        offset: v.getUint32(b + L.offset, true),
+        len,
+        data,
       };
     }
     case Kind.TLS_FREE: {

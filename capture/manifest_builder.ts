@@ -7,7 +7,7 @@
 import type { CaptureOptions, Launched } from "./launch.ts";
 import { type Manifest, nsToIso, TOOL_NAME, TOOL_VERSION } from "../recording/manifest.ts";
 import { blindSpotsOf, type KernelHooks, uringNotDecoded } from "../recording/blind_spots.ts";
-import { waitStatus } from "./events.ts";
+import { ARGV_KEEP, waitStatus } from "./events.ts";
 import type { SinkState } from "./record_sink.ts";
 
 /** The manifest as a capture starts: not complete, nothing recorded yet. */
@@ -41,6 +41,7 @@ export function startManifest(
     tables: {},
     tls_bytes: 0,
     drops: {},
+    exec_argv: { max_bytes: ARGV_KEEP, cut: 0, lost: 0, lost_bytes: 0 },
     missed_runs: 0,
     gated_processes: 0,
     attach: { hooked: [], not_hooked: [], unresolved: [] },
@@ -59,6 +60,8 @@ export function refreshManifest(manifest: Manifest, sink: SinkState, kernelHooks
     no_completion: sink.noCompletion,
   };
   manifest.blind_spots = blindSpotsOf(sink.uring, sink.uringAttached, kernelHooks);
+  const { cut, lost, lostBytes } = sink.argv;
+  manifest.exec_argv = { max_bytes: ARGV_KEEP, cut, lost, lost_bytes: lostBytes };
 }
 
 /** How a capture ended. */

@@ -32,6 +32,7 @@ import { TlsAssembler } from "./tls_assembler.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import { type H2RedactorFactory, TlsStreams } from "./tls_streams.ts";
 import { damageWarnings, noDamage } from "./stream_damage.ts";
+import { ArgvAssembler, type ArgvDamage, argvWarnings } from "./argv_assembler.ts";
 import type { GateStops } from "./gate_stops.ts";
 
 export interface SinkOptions {
@@ -71,6 +72,8 @@ export interface SinkState {
   noCompletion: number;
   /** whether io_uring's tracepoints attached */
   uringAttached: boolean;
+  /** what the exec command lines miss */
+  argv: ArgvDamage;
 }
 
 type GateEvent = SlEvent & { kind: 9 };
@@ -110,6 +113,8 @@ export class RecordSink {
   readonly #ipcCalls: IpcAssembler;
   /** what tls.arrow misses (ipc's: IpcRows.damage) */
   #tlsDamage = noDamage();
+  /** execs whose argv goes on in SL_K_ARGV records, until it is in */
+  readonly #argv: ArgvAssembler;
 
   constructor(opts: SinkOptions, manifest: Manifest) {
     const { dir } = opts;
@@ -127,6 +132,7 @@ export class RecordSink {
       ...(opts.ipc ? { ipc: ArrowStreamWriter.create(`${dir}/ipc.arrow`, ipcTable, budget) } : {}),
     };
     this.#allWriters = Object.values(writers);
+    this.#argv = new ArgvAssembler((ev) => writers.process.append(execRow(ev, this.#clock)));
 
     this.#streams = new TlsStreams(
       { keepSecrets: opts.keepSecrets ?? false, h2Redactor: opts.h2Redactor },
@@ -194,6 +200,8 @@ export class RecordSink {
     const writers = this.#writers;
     const clock = this.#clock;
     const manifest = this.#manifest;
+    // a record of a pid whose exec waits for its argv chunks: they are over
+    if (this.#argv.waiting && ev.kind !== Kind.ARGV) this.#argv.settle(ev.pid);
     switch (ev.kind) {
       case Kind.READY:
         this.#offset = ev.bootToRealNs;
@@ -207,7 +215,10 @@ export class RecordSink {
       case Kind.EXEC:
         this.#running.set(ev.pid, ev.comm);
         this.#lastExec.set(ev.pid, ev.filename);
-        writers.process.append(execRow(ev, clock));
+        this.#argv.exec(ev);
+        break;
+      case Kind.ARGV:
+        this.#argv.chunk(ev);
         break;
       case Kind.EXIT:
         this.#running.delete(ev.pid);
@@ -301,6 +312,7 @@ export class RecordSink {
 
   /** Once a second: unpaired TLS contexts time out, ipc rows whose peer is known go out. */
   tick(): void {
+    this.#argv.tick();
     this.#pairer.tick();
     this.#appendIpc(false);
   }
@@ -360,6 +372,7 @@ export class RecordSink {
       else this.#writers.net.append(w.row);
     }
     this.#awaiting.clear();
+    this.#argv.finish();
     this.#assembler.finishAll();
     this.#pairer.finish();
     this.#streams.finish();
@@ -376,6 +389,7 @@ export class RecordSink {
         this.#maxTlsBytes,
       ),
       ...damageWarnings("ipc", "cleartext HTTP over TCP", ipc.http, this.#maxTlsBytes),
+      ...argvWarnings(this.#argv.damage),
       ...outlivedWarnings(this.#running),
     );
     for (const w of this.#allWriters) {
@@ -404,6 +418,7 @@ export class RecordSink {
       uring: this.#uring,
       noCompletion: this.#noCompletion,
       uringAttached: this.#uringAttached,
+      argv: this.#argv.damage,
     };
   }
 

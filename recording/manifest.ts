@@ -40,6 +40,13 @@ export interface Manifest {
   tables: Record<string, { file: string; rows: number; bytes: number; lost?: number }>;
   tls_bytes: number;
   drops: Record<string, number>;
+  /**
+   * exec command lines: the bytes of an argv block recorded at most (1 MiB), the execs whose
+   * block was longer and was cut there, and those short by bytes the kernel could not deliver
+   * (`lost_bytes`); both have `argv_truncated`. Absent: a capture from before it kept more than
+   * 16 KiB (every longer block was cut, flagged only in `argv_truncated`).
+   */
+  exec_argv?: { max_bytes: number; cut: number; lost: number; lost_bytes: number };
   /** program runs the kernel skipped (bpf recursion protection): events not seen */
   missed_runs: number;
   gated_processes: number;
