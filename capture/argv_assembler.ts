@@ -11,11 +11,25 @@
  * `argvWarnings` says so in the manifest.
  *
  * When the chunks are over: the kernel emits them in the exec's own program run, so any later
- * record of that pid means they all came that were coming (`settle`); the session's tick ends
- * those still waiting after a whole tick (a process that does nothing after a lossy exec), and
- * `finish` the rest.
+ * record of that pid from the same ring buffer (rb_events) means they all came that were coming
+ * (`after`); the session's tick ends those still waiting after a whole tick (a process that
+ * does nothing after a lossy exec), and `finish` the rest. Records from the other ring buffer
+ * (TLS, ipc: read in turn with it, so possibly before chunks emitted earlier) say nothing.
  */
-import { ARGV_KEEP, Flag, type SlEvent, splitNul } from "./events.ts";
+import { ARGV_KEEP, Flag, Kind, type SlEvent, splitNul } from "./events.ts";
+
+/** Kinds the kernel emits into rb_events, as the chunks (bit per kind). */
+const SAME_RING: number = [
+  Kind.FORK,
+  Kind.EXEC,
+  Kind.EXIT,
+  Kind.FILE,
+  Kind.NET,
+  Kind.DNS,
+  Kind.GATE,
+  Kind.PRIV,
+  Kind.URING_DONE,
+].reduce((m: number, k: number) => m | (1 << k), 0);
 
 type ExecEvent = SlEvent & { kind: 2 };
 type ArgvEvent = SlEvent & { kind: 15 };
@@ -87,7 +101,12 @@ export class ArgvAssembler {
     if ((ev.hflags & Flag.LAST) || p.have >= p.want) this.settle(ev.pid);
   }
 
-  /** Any record of `pid` other than its chunks: its exec's chunks are over. */
+  /** Any record while execs wait: one of their pid from rb_events says their chunks are over. */
+  after(ev: SlEvent): void {
+    if (ev.kind < 32 && (SAME_RING & (1 << ev.kind))) this.settle(ev.pid);
+  }
+
+  /** The chunks of `pid`'s exec are over: it goes out with what came. */
   settle(pid: number): void {
     const p = this.#pending.get(pid);
     if (!p) return;

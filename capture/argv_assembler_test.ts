@@ -124,3 +124,16 @@ Deno.test("argv assembler: a block longer than ARGV_KEEP is cut there, flagged a
     `exec: 1 command line longer than ${ARGV_KEEP} bytes cut there (argv_truncated)`,
   ]);
 });
+
+Deno.test("argv assembler: only a record of the pid from the chunks' ring buffer ends the wait", () => {
+  const out: Exec[] = [];
+  const a = new ArgvAssembler((ev) => out.push(ev));
+  const block = blockOf(ARGS);
+  a.exec(exec(8, block, 16383));
+  const hdr = { hflags: 0, pid: 8, tid: 8, uid: 0, ts: 3n };
+  // TLS comes through rb_tls, read in turn with rb_events: it may overtake the chunks
+  a.after({ ...hdr, kind: 8, conn: 1n, target: 0 });
+  assert.equal(out.length, 0);
+  a.after({ ...hdr, kind: 3, ppid: 1, status: 0, comm: "sh" });
+  assert.equal(out.length, 1);
+});

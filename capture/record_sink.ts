@@ -201,7 +201,7 @@ export class RecordSink {
     const clock = this.#clock;
     const manifest = this.#manifest;
     // a record of a pid whose exec waits for its argv chunks: they are over
-    if (this.#argv.waiting && ev.kind !== Kind.ARGV) this.#argv.settle(ev.pid);
+    if (this.#argv.waiting) this.#argv.after(ev);
     switch (ev.kind) {
       case Kind.READY:
         this.#offset = ev.bootToRealNs;
