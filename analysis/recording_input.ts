@@ -211,7 +211,9 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
         source: "capture",
         kind: "lost",
         message: `the kernel dropped ${n} ${kind} record${n === 1 ? "" : "s"} (ring buffer ` +
-          `full): those events are not in the recording`,
+          (kind === "argv"
+            ? "full): pieces of long command lines; those execs' argv end early"
+            : "full): those events are not in the recording"),
       });
     }
   }
@@ -227,6 +229,39 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
       message: `${n} row${n === 1 ? "" : "s"} the capture had could not be written (the disk ` +
         `refused ${n === 1 ? "it" : "them"})` +
         (Number.isSafeInteger(rows) ? `: the file has the other ${rows}` : ""),
+    });
+  }
+  // exec command lines longer than the capture keeps, or short by bytes lost (absent before
+  // the capture kept more than 16 KiB: those cut rows are flagged in argv_truncated only)
+  if (m.exec_argv !== undefined && !isMap(m.exec_argv)) {
+    malformed("exec_argv is not an object of counts: which command lines are whole is unknown");
+  }
+  const argv = (isMap(m.exec_argv) ? m.exec_argv : {}) as Record<string, unknown>;
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0 ? v as number : 0;
+  const cut = count(argv.cut), lost = count(argv.lost);
+  const execs = (n: number) => `${n} exec${n === 1 ? "" : "s"}`;
+  if (cut) {
+    const max = count(argv.max_bytes);
+    out.push({
+      source: "process.arrow",
+      kind: "truncated",
+      message:
+        `${execs(cut)} had a command line longer than the ${
+          max ? `${max} bytes` : "bytes"
+        } the capture keeps, cut there (argv_truncated): argv, the command lines shown and the ` +
+        "links' argument matching see only its start",
+    });
+  }
+  if (lost) {
+    const bytes = count(argv.lost_bytes);
+    out.push({
+      source: "process.arrow",
+      kind: "lost",
+      message:
+        `${execs(lost)} had ${bytes ? `${bytes} bytes` : "bytes"} of ${
+          lost === 1 ? "its command line" : "their command lines"
+        } lost (ring buffer full, or memory the kernel could not read; ` +
+        "argv_truncated): argv ends early",
     });
   }
   if (typeof m.missed_runs === "number" && m.missed_runs > 0) {

@@ -58,3 +58,38 @@ Deno.test("capture losses: rows the capture could not write (the disk full), per
     },
   ]);
 });
+
+Deno.test("capture losses: exec command lines cut at the capture's bound or short by bytes lost", () => {
+  const got = captureLosses({
+    exec_argv: { max_bytes: 1048576, cut: 2, lost: 1, lost_bytes: 16384 },
+  });
+  assert.deepEqual(got, [
+    {
+      source: "process.arrow",
+      kind: "truncated",
+      message: "2 execs had a command line longer than the 1048576 bytes the capture keeps, cut " +
+        "there (argv_truncated): argv, the command lines shown and the links' argument " +
+        "matching see only its start",
+    },
+    {
+      source: "process.arrow",
+      kind: "lost",
+      message: "1 exec had 16384 bytes of its command line lost (ring buffer full, or memory " +
+        "the kernel could not read; argv_truncated): argv ends early",
+    },
+  ]);
+  // nothing cut or lost: no problem; a recording from before the larger bound has no
+  // exec_argv (its 16 KiB cuts stay in argv_truncated) and none either
+  assert.deepEqual(
+    captureLosses({ exec_argv: { max_bytes: 1048576, cut: 0, lost: 0, lost_bytes: 0 } }),
+    [],
+  );
+  assert.deepEqual(captureLosses({}), []);
+  assert.deepEqual(captureLosses({ drops: { argv: 2 } }).map((p) => p.message), [
+    "the kernel dropped 2 argv records (ring buffer full): pieces of long command lines; those " +
+    "execs' argv end early",
+  ]);
+  assert.deepEqual(captureLosses({ exec_argv: 3 }).map((p) => p.message), [
+    "exec_argv is not an object of counts: which command lines are whole is unknown",
+  ]);
+});

@@ -151,6 +151,11 @@ Remade with \`deno run -A datasets/make_datasets.ts --update [NAME...]\` (root; 
 for all).
 Secret headers were redacted at capture (the keys were dummies anyway); paths and host name
 are those of the machine that made them.
+These were recorded before the capture kept command lines past 16 KiB (their manifests have
+no \`exec_argv\`): Codex runs each command inside its shell snapshot, a \`bash -c\` script of
+~38 KB, and those execs (demo-codex 4, injection-codex 10, the team 2) keep its first 16 KiB,
+\`argv_truncated\` true, with no \`problems\` row (what was cut is the snapshot's tail; the
+command it ran is a later exec of its own, whole). Remade, they are recorded whole.
 
 | dataset | what | size | rows |
 | --- | --- | --: | --- |

@@ -53,8 +53,16 @@ export const processTable = table(
     col("kind", "utf8", "`fork`, `exec` or `exit`"),
     col("comm", "utf8", "the kernel's 15-character command name (after the exec, for exec)"),
     opt("filename", "utf8", "exec: the file executed, as passed to execve"),
-    opt("argv", "list_utf8", "exec: the arguments (up to 16 KiB in all)"),
-    col("argv_truncated", "bool", "exec: argv was longer than what was kept"),
+    opt(
+      "argv",
+      "list_utf8",
+      "exec: the arguments (up to 1 MiB in all; recordings without manifest `exec_argv` kept 16 KiB)",
+    ),
+    col(
+      "argv_truncated",
+      "bool",
+      "exec: argv was longer than what was kept, or bytes of it were lost (manifest `exec_argv`)",
+    ),
     opt("cwd", "utf8", "exec: the working directory"),
     opt("exit_code", "int32", "exit: the exit status (0-255), null when killed by a signal"),
     opt("exit_signal", "int32", "exit: the signal that killed it"),

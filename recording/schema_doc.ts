@@ -31,7 +31,11 @@ What was run (\`command\`, \`cwd\`, \`uid\`, \`mode\`: command, pid or comm), wh
 how it ended (\`exit_code\`, \`exit_signal\`, \`complete\`: false while running or when the
 capture did not end cleanly), \`tables\` (file, rows in it, bytes, and \`lost\`: rows the
 capture had but could not write, the disk refusing them, absent when none), \`drops\` (ring-buffer
-reservation failures per event kind: records the kernel could not hand over),
+reservation failures per event kind: records the kernel could not hand over; \`argv\`: pieces of
+long command lines), \`exec_argv\` (\`max_bytes\` of an exec's arguments kept, 1 MiB; \`cut\`:
+execs whose arguments were longer, cut there; \`lost\`: execs short by \`lost_bytes\` the
+kernel could not deliver; both have \`argv_truncated\` and are \`problems\` rows of the
+analysis; absent in recordings made before, which kept 16 KiB),
 \`missed_runs\` (probe runs the kernel skipped), \`gated_processes\`, \`warnings\` (among
 them what the byte streams miss, by cause, for TLS and for ipc's JSON-RPC on pipes and unix
 sockets and cleartext HTTP over TCP apart: calls cut at --max-tls-bytes, bytes lost to a full ring
