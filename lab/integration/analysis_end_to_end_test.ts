@@ -173,6 +173,25 @@ for (const { agent, label, transport, compression, provider } of RUNS) {
       for (const stage of ["od", "tr", "sed", "tee"]) {
         assert.ok(argv0.includes(stage), `${stage} is linked to the tool call`);
       }
+      // every command line is whole: Codex wraps each command in its shell snapshot (~38 KB,
+      // past the 16 KiB an exec record carries), which must end with the command it runs
+      const cut = await queryDb(
+        s.db,
+        "SELECT count(*)::INT AS n FROM process WHERE kind = 'exec' AND argv_truncated",
+      );
+      assert.equal(cut[0].n, 0);
+      if (agent === "codex") {
+        const wrapped = await queryDb(
+          s.db,
+          "SELECT argv[len(argv)] AS script FROM process WHERE kind = 'exec' AND " +
+            "argv[len(argv)] LIKE '%__CODEX_SNAPSHOT_%'",
+        );
+        assert.ok(wrapped.length > 0, "Codex ran its command in its shell snapshot");
+        for (const { script } of wrapped) {
+          assert.ok(String(script).length > 16384, "longer than an exec record carries");
+          assert.match(String(script), /\nexec '[^']+' -c '[^]+'$/, "ends with the command");
+        }
+      }
       await Deno.remove(out.replace(/\/rec$/, ""), { recursive: true });
     },
   });
