@@ -229,13 +229,14 @@ Deno.test({
 
 Deno.test({
   name:
-    "conflicting options (a command with --pid or --comm, --status with --quiet): exit 2, nothing created",
+    "conflicting options (a command with --pid or --comm, --pid with --comm, --status with --quiet): exit 2, nothing created",
   ignore: skipWithoutRoot(),
   async fn() {
     const dir = await Deno.makeTempDir();
     const cases: [string[], RegExp][] = [
       [["--pid", "1", "--", "true"], /^sightline: give a command or --pid N, not both$/],
       [["--comm", "sh", "--", "true"], /^sightline: give a command or --comm NAME, not both$/],
+      [["--pid", "1", "--comm", "sh"], /^sightline: give --pid N or --comm NAME, not both$/],
       [["--status", "--quiet", "--", "true"], /^sightline: --status and --quiet contradict/],
     ];
     for (const [args, line] of cases) {

@@ -103,6 +103,10 @@ function preflight(opts: CaptureOptions): string | undefined {
       2,
     );
   }
+  if (opts.pids?.length && opts.comm) {
+    // the usage's `--pid N | --comm NAME`: a capture follows one of them (manifest.json's mode)
+    throw new CaptureError("give --pid N or --comm NAME, not both", 2);
+  }
   if (opts.status && opts.quiet) {
     throw new CaptureError("--status and --quiet contradict each other: give one", 2);
   }

@@ -230,6 +230,8 @@ Deno.test("capture options that contradict each other: exit 2 before anything st
   const cases: [Partial<CaptureOptions>, string][] = [
     [{ cmd: ["true"], pids: [1] }, "give a command or --pid N, not both"],
     [{ cmd: ["true"], comm: "sh" }, "give a command or --comm NAME, not both"],
+    // the usage's `--pid N | --comm NAME`: the manifest's mode is one of them, never both
+    [{ pids: [1], comm: "sh" }, "give --pid N or --comm NAME, not both"],
     [
       { cmd: ["true"], status: true, quiet: true },
       "--status and --quiet contradict each other: give one",
