@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureCommand } from "./command_line.ts";
+import { CAPTURE_MAIN, captureCommand } from "./command_line.ts";
 import { captureForTest, untilExists } from "../tests/support/capture.ts";
 import { readRecording } from "../recording/recording.ts";
 
@@ -164,5 +164,52 @@ Deno.test({
     assert.equal(rec.manifest.exit_signal, 15);
     assert.deepEqual(rec.manifest.errors, []);
     await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "two captures started in the same second: each its own default recording directory",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-twins-" });
+    // a command of a name no other recording has, so its recordings are found by it
+    const name = `sl-twin-${Deno.pid}`;
+    const cmd = `${tmp}/${name}`;
+    await Deno.writeTextFile(cmd, '#!/bin/sh\necho $$ > "$1"\n');
+    await Deno.chmod(cmd, 0o755);
+    const recordings = new URL("../recordings/", import.meta.url).pathname;
+    const mine = () => {
+      try {
+        return [...Deno.readDirSync(recordings)].map((e) => e.name)
+          .filter((n) => n.includes(`-${name}`)).sort();
+      } catch {
+        return [];
+      }
+    };
+    try {
+      // just after a second begins, so that both start in it
+      while (Date.now() % 1000 > 100) await new Promise((r) => setTimeout(r, 10));
+      const runs = await Promise.all([1, 2].map((i) =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--quiet", "--", cmd, `${tmp}/pid${i}`],
+          stdout: "piped",
+          stderr: "piped",
+        }).output()
+      ));
+      for (const r of runs) assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      const dirs = mine();
+      assert.equal(dirs.length, 2, `two recordings: ${dirs.join(" ")}`);
+      const stamps = dirs.map((d) => d.slice(0, 15));
+      if (stamps[0] === stamps[1]) {
+        assert.deepEqual(dirs, [`${stamps[0]}-${name}`, `${stamps[0]}-${name}-2`]);
+      }
+      // each recording is its own command's, whole
+      const pids = [1, 2].map((i) => Number(Deno.readTextFileSync(`${tmp}/pid${i}`).trim()));
+      const roots = dirs.map((d) => readRecording(`${recordings}${d}`).manifest.root_pid).sort();
+      assert.deepEqual(roots, pids.sort());
+    } finally {
+      for (const d of mine()) await Deno.remove(`${recordings}${d}`, { recursive: true });
+      await Deno.remove(tmp, { recursive: true });
+    }
   },
 });

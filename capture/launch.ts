@@ -10,6 +10,7 @@ import { LoaderClient } from "./loader.ts";
 import { phase } from "./phase_log.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
 import { whichSync, whyNotRunnable } from "./which.ts";
+import { makeNewDir, timestampedDir } from "../kit/stamped_dir.ts";
 
 export const DEFAULT_MAX_TLS_BYTES = 1 << 20;
 
@@ -18,7 +19,7 @@ export interface CaptureOptions {
   cmd?: string[];
   pids?: number[];
   comm?: string;
-  /** recording directory; default recordings/<time>-<name> in the project */
+  /** recording directory; default a new recordings/<YYYYMMDD-HHMMSS>-<name>[-N] in the project */
   out?: string;
   force?: boolean;
   maxTlsBytes?: number;
@@ -58,13 +59,19 @@ export class CaptureError extends Error {
 
 const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
-function defaultOutDir(opts: CaptureOptions): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, "0");
-  const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-` +
-    `${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+/**
+ * A new `recordings/<YYYYMMDD-HHMMSS>-<name>` (UTC, as kit/stamped_dir.ts names every command's
+ * output) in the project, 0700: `-2`, `-3`, ... after the name when a capture started in the
+ * same second has it already.
+ */
+function makeDefaultOutDir(opts: CaptureOptions): string {
   const name = opts.cmd?.[0]?.split("/").pop() ?? opts.comm ?? `pid${opts.pids?.[0]}`;
-  return `${PROJECT_ROOT}/recordings/${stamp}-${name.replace(/[^\w.-]/g, "_")}`;
+  const dir = timestampedDir(name, `${PROJECT_ROOT}/recordings`);
+  try {
+    return makeNewDir(dir, 0o700);
+  } catch (e) {
+    throw new CaptureError(`cannot make ${dir}: ${(e as Error).message}`, 1);
+  }
 }
 
 /**
@@ -175,8 +182,8 @@ export function launch(opts: CaptureOptions): Launched {
   if (!Number.isInteger(maxTlsBytes) || maxTlsBytes < 1 || maxTlsBytes > 1 << 30) {
     throw new CaptureError("--max-tls-bytes must be an integer between 1 and 1073741824", 2);
   }
-  const dir = (opts.out ?? defaultOutDir(opts)).replace(/\/$/, "");
-  const reused = prepareOutDir(dir, opts.force ?? false);
+  const dir = opts.out === undefined ? makeDefaultOutDir(opts) : opts.out.replace(/\/$/, "");
+  const reused = opts.out === undefined ? false : prepareOutDir(dir, opts.force ?? false);
 
   const cwd = opts.cwd ?? Deno.env.get("INIT_CWD") ?? Deno.cwd();
   const sudoUid = Deno.env.get("SUDO_UID");

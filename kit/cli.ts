@@ -17,6 +17,7 @@
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { alive, descendants, type Proc } from "./procs.ts";
+import { timestampedDir as stampedPath } from "./stamped_dir.ts";
 
 export { alive, descendants, type Proc, procOf } from "./procs.ts";
 
@@ -134,8 +135,7 @@ export function outDirOption(value: string | undefined, name: string): string {
 
 /** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */
 export function timestampedDir(name: string, parent = `${PROJECT_ROOT}/recordings`): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${parent}/${stamp}-${name.replace(/[^\w.-]/g, "_")}`;
+  return stampedPath(name, parent);
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
