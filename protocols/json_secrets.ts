@@ -2,8 +2,9 @@
  * The one rule for secrets inside JSON-RPC (MCP's `initialize` and its answer, a `tools/call`
  * whose arguments carry an `api_key`, a server's answer with a `token`: wherever clients and
  * servers put them): the string value of any key named like a token, secret, password, API
- * key, `key`, authorization, cookie or credential is masked with `*`, at any depth. Two forms of
- * it, so capture and analysis apply the same rule:
+ * key, `key`, private or access key, passphrase, `auth`, authorization, cookie or credential
+ * (SECRET_KEY) is masked with `*`, at any depth, and so is the body of a PEM private key in any
+ * string value (PEM_HEADER). Two forms of it, so capture and analysis apply the same rule:
  *
  * - `maskSecrets(value)`: on a parsed value (the analysis, over every row of `mcp_messages`).
  * - `createJsonSecretMasker()`: on raw bytes, streaming and same-length, so stream offsets
@@ -27,16 +28,58 @@
  */
 import { JSONRPC_MEMBERS } from "./mcp_http_rule.ts";
 
-/** Keys whose string values are secrets. */
-export const SECRET_KEY = /token|secret|passw|api[_-]?key|^key$|authorization|cookie|credential/i;
+/**
+ * Keys whose string values are secrets. Beyond the obvious ones, what real credential files
+ * and answers name their secrets: a GCP service account's JSON `private_key` (and
+ * `private_key_id`), AWS's `aws_secret_access_key`, `SecretAccessKey`, `SessionToken` and
+ * `AccessKeyId` / `access_key` (in `credential_process` JSON and S3-style configs), OAuth's
+ * `client_secret`, `access_token`, `refresh_token` and `id_token`, an SSH or PGP key's
+ * `passphrase`, and Docker's `config.json` `auths.<registry>.auth` (base64 user:password; npm's
+ * `_auth` likewise). Only string values are masked: counts named like tokens (`max_tokens`,
+ * `input_tokens`, `token_count`) are numbers and stay readable; and what is named after a
+ * token without being one stays readable whatever its type: OAuth's `token_type` (`Bearer`), a
+ * service account's `token_uri`, a count or limit of tokens, a `tokenizer`.
+ */
+export const SECRET_KEY =
+  /token(?!s|izer|[_-]?(?:type|ur[il]|count|limit))|secret|passw|passphrase|api[_-]?key|^key$|private[_-]?key|access[_-]?key|^_?auth$|authorization|cookie|credential/i;
 
 /**
- * Text without a match holds no key of `SECRET_KEY` (a key is a quoted string): nothing in it
- * would be masked. The cheap test before parsing JSON to see whether it needs masking. A `\uXXXX`
- * escape matches too: a key may spell itself with escapes (`"\u0074oken"`).
+ * Text without a match holds no key of `SECRET_KEY` (a key is a quoted string) and no PEM
+ * private key (`PRIVATE KEY`): nothing in it would be masked. The cheap test before parsing JSON
+ * to see whether it needs masking. A `\uXXXX` escape matches too: a key may spell itself with
+ * escapes (`"\u0074oken"`).
  */
 export const MAY_BE_SECRET_KEY =
-  /token|secret|passw|api[_-]?key|"key"|authorization|cookie|credential|\\u[0-9a-f]{4}/i;
+  /token|secret|passw|passphrase|api[_-]?key|"key"|private[_ -]?key|access[_-]?key|"_?auth"|authorization|cookie|credential|\\u[0-9a-f]{4}/i;
+
+/**
+ * A PEM private key's first line, `-----BEGIN ... PRIVATE KEY-----` (RSA, EC, OPENSSH,
+ * ENCRYPTED, PKCS#8's bare one), in any string value whatever its key: what follows it, up to
+ * the next `-----` (its `-----END ...` line), is masked but for its dashes, in both forms.
+ * Between `BEGIN ` and `PRIVATE KEY-----` at most PEM_LABEL characters, none of them one JSON
+ * escapes (the byte masker stops at a backslash).
+ */
+const PEM_BEGIN = "-----BEGIN ";
+const PEM_PRIVATE = "PRIVATE KEY-----";
+/** PEM_HEADER's bound on the label (`RSA `, `ENCRYPTED `, ...) */
+const PEM_LABEL = 40;
+const PEM_HEADER = /-----BEGIN [^"\\\x00-\x1f]{0,40}?PRIVATE KEY-----/g;
+
+/** `text` with the bodies of its PEM private keys masked (same length; see PEM_HEADER). */
+function maskPem(text: string): string {
+  if (!text.includes(PEM_PRIVATE)) return text;
+  let out = "";
+  let from = 0;
+  PEM_HEADER.lastIndex = 0;
+  for (let m; (m = PEM_HEADER.exec(text));) {
+    const body = m.index + m[0].length;
+    const end = text.indexOf("-----", body);
+    const stop = end < 0 ? text.length : end;
+    out += text.slice(from, body) + text.slice(body, stop).replace(/[^-]/g, "*");
+    from = PEM_HEADER.lastIndex = stop;
+  }
+  return out + text.slice(from);
+}
 
 /**
  * A key as JSON means it: its escapes (`\u0074oken` is `token`) decoded, so that the byte masker
@@ -52,8 +95,12 @@ function keyText(raw: string): string {
   }
 }
 
-/** Masks the string values of secret-looking keys, at any depth (same length in characters). */
+/**
+ * Masks the string values of secret-looking keys, and PEM private keys in any string value, at
+ * any depth (same length in characters).
+ */
 export function maskSecrets(value: unknown): unknown {
+  if (typeof value === "string") return maskPem(value);
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (typeof value !== "object" || value === null) return value;
   return Object.fromEntries(
@@ -79,6 +126,9 @@ const CR = 13, LF = 10;
 const QUOTE = 34, BACKSLASH = 92, COLON = 58, COMMA = 44, STAR = 42;
 const LBRACE = 123, RBRACE = 125, LBRACKET = 91, RBRACKET = 93;
 const MAX_KEY = 64;
+const DASH = 45;
+const PEM_BEGIN_BYTES = new TextEncoder().encode(PEM_BEGIN);
+const PEM_PRIVATE_BYTES = new TextEncoder().encode(PEM_PRIVATE);
 /** bytes a blind masker lets through: JSON's punctuation and line ends */
 const KEPT_BLIND = new Uint8Array(256);
 for (const c of [QUOTE, COLON, COMMA, LBRACE, RBRACE, LBRACKET, RBRACKET, CR, LF]) {
@@ -126,6 +176,14 @@ export function createJsonSecretMasker(): JsonSecretMasker {
   let lastKey = "";
   /** the string being read is a secret value: mask its bytes */
   let masking = false;
+  /** in a string value: how much of PEM_BEGIN matched (all of it: in the PEM label) */
+  let pemBegin = 0;
+  /** in the PEM label: its bytes so far, and how much of PEM_PRIVATE they end with */
+  let pemLabel = 0;
+  let pemPrivate = 0;
+  /** in a PEM private key's body: masking all but dashes; the run of dashes so far */
+  let pemBody = false;
+  let pemDashes = 0;
   /** after a gap: mask every byte but punctuation until a sure value start */
   let blind = false;
   /** blind: how a line's start matches a sure value start so far */
@@ -134,11 +192,69 @@ export function createJsonSecretMasker(): JsonSecretMasker {
   let probeBatch = false;
   let probeText = "";
 
+  /** A string value begins, or ends: no PEM header begun, no body. */
+  const pemReset = () => {
+    pemBegin =
+      pemLabel =
+      pemPrivate =
+      pemDashes =
+        0;
+    pemBody = false;
+  };
+
   /** A value ends, or turns out to be no JSON: what follows is between values. */
   const betweenValues = () => {
     stack.length = 0;
     inString = escaped = masking = false;
     lastKey = "";
+    pemReset();
+  };
+
+  /**
+   * Bytes [a, b) of a string value: masks the bodies of PEM private keys in it (PEM_HEADER:
+   * what follows `-----BEGIN ...PRIVATE KEY-----`, all but dashes, up to a run of five), the
+   * header matched across chunks. Where no header has begun, it skips to the next dash.
+   */
+  const pemScan = (chunk: Uint8Array, a: number, b: number, out: Uint8Array | null) => {
+    for (let k = a; k < b;) {
+      if (pemBody) {
+        for (; k < b; k++) {
+          if (chunk[k] !== DASH) {
+            pemDashes = 0;
+            (out ??= chunk.slice())[k] = STAR;
+          } else if (++pemDashes === 5) {
+            pemBody = false;
+            pemDashes = 0;
+            k++;
+            break;
+          }
+        }
+        continue;
+      }
+      if (pemBegin === 0) {
+        const d = chunk.indexOf(DASH, k);
+        if (d < 0 || d >= b) break;
+        k = d;
+      }
+      const c = chunk[k++];
+      if (pemBegin < PEM_BEGIN_BYTES.length) {
+        // five dashes or more, then `BEGIN `
+        if (pemBegin === 5 && c === DASH) continue;
+        pemBegin = c === PEM_BEGIN_BYTES[pemBegin] ? pemBegin + 1 : c === DASH ? 1 : 0;
+        pemLabel = pemPrivate = 0;
+        continue;
+      }
+      // the label, then `PRIVATE KEY-----`: no escape, no control byte, a bounded label
+      pemLabel++;
+      pemPrivate = c === PEM_PRIVATE_BYTES[pemPrivate] ? pemPrivate + 1 : c === 80 ? 1 : 0;
+      if (c === BACKSLASH || c < 32 || pemLabel - pemPrivate > PEM_LABEL) pemBegin = 0;
+      else if (pemPrivate === PEM_PRIVATE_BYTES.length) {
+        pemBegin = 0;
+        pemBody = true;
+        pemDashes = 0;
+      }
+    }
+    return out;
   };
 
   /** Blind: `c` extends the line's start? Recovers when it completes a sure value start. */
@@ -256,17 +372,17 @@ export function createJsonSecretMasker(): JsonSecretMasker {
             if (lf < 0) lf = n;
           }
           if (!plain && lf < end) { // a raw line feed in a string: no JSON, drop the value
-            if (masking) (out ??= chunk.slice()).fill(STAR, i, lf);
+            if (masking || pemBody) (out ??= chunk.slice()).fill(STAR, i, lf);
             betweenValues();
             i = lf;
             continue;
           }
           if (masking) (out ??= chunk.slice()).fill(STAR, i, end);
-          else if (isKey && key.length < MAX_KEY) {
+          else if (isKey) {
             for (let k = i; k < end && key.length < MAX_KEY; k++) {
               key += String.fromCharCode(chunk[k]);
             }
-          }
+          } else out = pemScan(chunk, i, end, out);
           if (end === n) {
             i = n;
             continue;
@@ -284,6 +400,7 @@ export function createJsonSecretMasker(): JsonSecretMasker {
             isKey = expectKey;
             if (isKey) key = "";
             else masking = lastKey !== "" && SECRET_KEY.test(keyText(lastKey));
+            pemReset();
             expectKey = false;
             break;
           case LBRACE:

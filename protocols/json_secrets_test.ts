@@ -163,9 +163,11 @@ Deno.test("json secrets: after a gap, everything but punctuation is masked until
 Deno.test("json secrets: random messages, masked as maskSecrets masks them, any chunking", () => {
   const rand = seededRandom(7);
   const keys = ["a", "token", "key", "keys", "x-api-key", "name", "Cookie", 'k"ey', "pass\\wd"];
+  keys.push("auth", "token_type", "private_key");
   const value = (depth: number): unknown => {
     const r = rand();
     if (depth > 3 || r < 0.4) {
+      if (rand() < 0.1) return `x-----BEGIN EC PRIVATE KEY-----\nAb${rand()}\n-----END EC`;
       return rand() < 0.7
         ? "v" + '\\"\u00e9\u2603x'.slice(0, Math.floor(rand() * 6)) + Math.floor(rand() * 99)
         : Math.floor(rand() * 9);
@@ -199,11 +201,27 @@ Deno.test("MAY_BE_SECRET_KEY, the cheap test before parsing, matches every key S
     "API-KEY",
   ];
   keys.push("apikey", "key", "Authorization", "set-cookie", "credentials");
+  keys.push("private_key", "private_key_id", "privateKey", "AccessKeyId", "aws_access_key_id");
+  keys.push(
+    "aws_secret_access_key",
+    "SessionToken",
+    "refresh_token",
+    "passphrase",
+    "auth",
+    "_auth",
+  );
   for (const k of keys) {
     assert.ok(SECRET_KEY.test(k), k);
     assert.ok(MAY_BE_SECRET_KEY.test(JSON.stringify({ [k]: "v" })), k);
   }
   assert.ok(!MAY_BE_SECRET_KEY.test('{"keys":["monkey"],"max":1}'));
+  // named after tokens or keys without being secrets
+  for (const k of ["max_tokens", "input_tokens", "token_count", "tokenCount", "token_type"]) {
+    assert.ok(!SECRET_KEY.test(k), k);
+  }
+  for (const k of ["token_uri", "tokenizer", "keys", "monkey", "author", "oauth_flow"]) {
+    assert.ok(!SECRET_KEY.test(k), k);
+  }
 });
 
 Deno.test("json secrets: a key spelled with JSON escapes (\\u0074oken) is masked as maskSecrets masks it", () => {
@@ -215,4 +233,151 @@ Deno.test("json secrets: a key spelled with JSON escapes (\\u0074oken) is masked
   for (const secret of ["TK-escaped", "AK-escaped"]) assert.ok(!masked.includes(secret), secret);
   assert.ok(masked.includes('"kept"'));
   assert.deepEqual(JSON.parse(masked), maskSecrets(JSON.parse(text)));
+});
+
+// what real credential formats carry, as a tool's answer might show them: a GCP service
+// account's key file, AWS's credential_process JSON and credentials, an OAuth token answer, a
+// Docker config.json, an SSH key's passphrase
+const PEM =
+  "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n" +
+  "-----END PRIVATE KEY-----\n";
+const CREDENTIALS = {
+  jsonrpc: "2.0",
+  id: 9,
+  result: {
+    gcp: {
+      type: "service_account",
+      project_id: "proj-1",
+      private_key_id: "PKID-0a1b2c3d",
+      private_key: PEM,
+      client_email: "svc@proj-1.iam.gserviceaccount.com",
+      client_id: "1234567890",
+      token_uri: "https://oauth2.googleapis.com/token",
+    },
+    aws: {
+      Version: 1,
+      AccessKeyId: "AKIAEXAMPLEID",
+      SecretAccessKey: "SAK-wJalrXUtnFEMI",
+      SessionToken: "ST-FwoGZXIvYXdz",
+      Expiration: "2026-12-03T18:00:00Z",
+    },
+    aws_ini: {
+      aws_access_key_id: "AKIAINI",
+      aws_secret_access_key: "SAK-ini",
+      access_key: "AK-s3",
+    },
+    oauth: {
+      access_token: "AT-ya29.a0",
+      token_type: "Bearer",
+      expires_in: 3599,
+      refresh_token: "RT-1//0g",
+      id_token: "IDT-eyJhbGci",
+      scope: "openid email",
+      client_secret: "CS-GOCSPX",
+    },
+    docker: { auths: { "registry.example.com": { auth: "AUTH-dXNlcjpwYXNz" } } },
+    ssh: { passphrase: "PP-correct horse", passwd: "PW-hunter2" },
+    usage: { max_tokens: 1024, input_tokens: 12, token_count: 7, tokenizer: "cl100k_base" },
+  },
+};
+const CREDENTIAL_SECRETS = [
+  "PKID-0a1b2c3d",
+  "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+  "AKIAEXAMPLEID",
+  "SAK-wJalrXUtnFEMI",
+  "ST-FwoGZXIvYXdz",
+  "AKIAINI",
+  "SAK-ini",
+  "AK-s3",
+  "AT-ya29.a0",
+  "RT-1//0g",
+  "IDT-eyJhbGci",
+  "CS-GOCSPX",
+  "AUTH-dXNlcjpwYXNz",
+  "PP-correct horse",
+  "PW-hunter2",
+];
+const CREDENTIAL_KEPT = [
+  '"type":"service_account"',
+  '"project_id":"proj-1"',
+  '"client_email":"svc@proj-1.iam.gserviceaccount.com"',
+  '"token_uri":"https://oauth2.googleapis.com/token"',
+  '"Expiration":"2026-12-03T18:00:00Z"',
+  '"token_type":"Bearer"',
+  '"expires_in":3599',
+  '"scope":"openid email"',
+  '"max_tokens":1024',
+  '"input_tokens":12',
+  '"token_count":7',
+  '"tokenizer":"cl100k_base"',
+];
+
+Deno.test("json secrets: real credential formats (GCP, AWS, OAuth, Docker) masked, their ordinary fields kept", () => {
+  const text = JSON.stringify(CREDENTIALS) + "\n";
+  assert.ok(MAY_BE_SECRET_KEY.test(text));
+  const masked = assertSameForAllChunkings(utf8(text), maskStream);
+  const parsed = JSON.stringify(maskSecrets(CREDENTIALS));
+  const stars = (t: string) => t.replace(/\*+/g, "*");
+  assert.equal(stars(JSON.stringify(JSON.parse(masked))), stars(parsed));
+  for (const secret of CREDENTIAL_SECRETS) {
+    assert.ok(!masked.includes(secret), `bytes: ${secret}`);
+    assert.ok(!parsed.includes(secret), `parsed: ${secret}`);
+  }
+  for (const kept of CREDENTIAL_KEPT) {
+    assert.ok(masked.includes(kept), `bytes: ${kept}`);
+    assert.ok(parsed.includes(kept), `parsed: ${kept}`);
+  }
+});
+
+Deno.test("json secrets: a PEM private key in any string value: its body masked, any chunking", () => {
+  const rsa =
+    "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,AB12\n\n" +
+    "MIIEpAIBAAKCAQEA1x\nQz9kPq==\n-----END RSA PRIVATE KEY-----";
+  const ssh =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+  const cert = "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----\n";
+  const msg = {
+    jsonrpc: "2.0",
+    id: 3,
+    result: {
+      content: [
+        { type: "text", text: `$ cat ~/.ssh/id_rsa\n${rsa}\n$ cat id_ed25519\n${ssh}done` },
+        { type: "text", text: cert },
+        { type: "text", text: "-----BEGIN no key here, and ----- dashes ---- PRIVATE KEY" },
+      ],
+      list: [PEM, "plain"],
+    },
+  };
+  const text = JSON.stringify(msg) + "\n";
+  assert.ok(MAY_BE_SECRET_KEY.test(text), "the cheap test lets it through");
+  const masked = assertSameForAllChunkings(utf8(text), maskStream);
+  assert.equal(masked.length, text.length);
+  const parsed = maskSecrets(msg);
+  const stars = (t: string) => t.replace(/\*+/g, "*");
+  assert.equal(stars(JSON.stringify(JSON.parse(masked))), stars(JSON.stringify(parsed)));
+  for (
+    const secret of [
+      "MIIEpAIBAAKCAQEA1x",
+      "Qz9kPq",
+      "AES-128-CBC",
+      "b3BlbnNzaC1rZXktdjEAAAAA",
+      "MIIEvQIBADANBgkq",
+    ]
+  ) {
+    assert.ok(!masked.includes(secret), secret);
+    assert.ok(!JSON.stringify(parsed).includes(secret), secret);
+  }
+  const out = JSON.parse(masked);
+  const first = out.result.content[0].text as string;
+  // what is around a key, its first and last lines, and a certificate stay
+  assert.ok(first.startsWith("$ cat ~/.ssh/id_rsa\n-----BEGIN RSA PRIVATE KEY-----*"), first);
+  assert.ok(first.includes("*-----END RSA PRIVATE KEY-----\n$ cat id_ed25519\n"), first);
+  assert.ok(first.endsWith("*-----END OPENSSH PRIVATE KEY-----\ndone"), first);
+  assert.equal(out.result.content[1].text, cert);
+  assert.equal(out.result.content[2].text, msg.result.content[2].text);
+  assert.equal(out.result.list[1], "plain");
+  // parsed: the same, character for character where no escape was
+  const p = (parsed as typeof msg).result.content[0].text;
+  assert.equal(p.length, msg.result.content[0].text.length);
+  assert.ok(p.includes("-----BEGIN RSA PRIVATE KEY-----*****-*****"), p); // \nProc-Type:
 });

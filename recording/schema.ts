@@ -287,8 +287,9 @@ export const ipcTable = table(
     "Secrets are masked (same length) unless capture " +
     "ran with --keep-secrets: HTTP secret headers (as in `tls`, in HPACK blocks for HTTP/2), " +
     "and the string values of secret-named keys (token, secret, password, API key, key, " +
-    "authorization, cookie, credential: `protocols/json_secrets.ts`) in every JSON-RPC " +
-    "message: on pipes and unix sockets in every JSON value of the stream (`initialize`, a " +
+    "private or access key, passphrase, auth, authorization, cookie, credential: " +
+    "`protocols/json_secrets.ts`), and the body of a PEM private key in any string value, " +
+    "in every JSON-RPC message: on pipes and unix sockets in every JSON value of the stream (`initialize`, a " +
     "later `tools/call`'s arguments, every answer), over HTTP/1 in every JSON-RPC body and " +
     "event-stream message of every request and answer on the connection, over h2c in the " +
     "DATA frames of MCP's streams (judged as in `tls`: an LLM API's bodies are passed, not " +
