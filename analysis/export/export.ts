@@ -108,7 +108,7 @@ export async function run(opts: ExportOptions): Promise<number> {
         const r = await exportOtlp(db, opts.otlp);
         print(
           `${rec}: ${r.traces} traces, ${r.spans} spans (${r.llmSpans} LLM calls, ${r.toolSpans} ` +
-            `tool calls, ${r.processSpans} processes), ${r.events} events, ${r.findings} findings ` +
+            `tool calls, ${r.processSpans} processes, ${r.httpSpans} HTTP exchanges), ${r.events} events, ${r.findings} findings ` +
             `-> ${r.endpoint} (${r.protocol})\n`,
         );
         if (r.findingsOutside) {

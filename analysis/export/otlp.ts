@@ -10,6 +10,7 @@
  *   ├─ chat {model}                 each LLM call (`generate_content {model}` for Gemini), CLIENT
  *   └─ execute_tool {tool}          each tool call, INTERNAL, linked to the chat span that asked
  *      └─ process {program}         each process linked to it (command line, exit), INTERNAL
+ *         └─ {METHOD}              each HTTP exchange of it that is no LLM call, CLIENT
  * with the file changes and connections linked to a tool call as span events on its process
  * span (the agent process's own ones on the tool span), and findings as `sightline.finding`
  * events on the tool span their evidence names, else on the session span. Prompts, answers,
@@ -63,6 +64,8 @@ export interface OtlpResult extends OtlpTarget {
   llmSpans: number;
   toolSpans: number;
   processSpans: number;
+  /** HTTP exchanges other than LLM calls, made by processes a tool call started */
+  httpSpans: number;
   events: number;
   findings: number;
   /** findings of no session (not in any trace) */
@@ -211,7 +214,15 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
     await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY); USE src`);
     q = {};
     for (
-      const name of ["sessions", "llm_calls", "tool_calls", "processes", "actions", "findings"]
+      const name of [
+        "sessions",
+        "llm_calls",
+        "tool_calls",
+        "processes",
+        "actions",
+        "http",
+        "findings",
+      ]
     ) {
       q[name] = (await c.runAndReadAll(sql(`otlp_${name}`))).getRowObjectsJS() as Row[];
     }
@@ -254,6 +265,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
     llmSpans: 0,
     toolSpans: 0,
     processSpans: 0,
+    httpSpans: 0,
     events: 0,
     findings: 0,
     findingsOutside: 0,
@@ -312,6 +324,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
   const toolsOf = Map.groupBy(q.tool_calls, (t) => Number(t.llm_call_id));
   const procsOf = Map.groupBy(q.processes, (p) => Number(p.tool_call_id));
   const actionsOf = Map.groupBy(q.actions, (a) => Number(a.tool_call_id));
+  const httpOf = Map.groupBy(q.http, (e) => Number(e.tool_call_id));
   const findingsOf = new Map<string, Row[]>();
   for (const f of q.findings) {
     if (f.session_id === null) {
@@ -519,6 +532,25 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
           const on = (a.agent ? undefined : procSpans.get(`${a.pid}:${a.proc_start_ns}`)) ?? span;
           event(on, ...actionEvent(a));
         }
+        for (const e of httpOf.get(id) ?? []) {
+          const eAt = big(e.start_ns)!;
+          const eEnd = big(e.end_ns) ?? eAt;
+          const [name, a] = httpSpan(e, opts.content ?? false);
+          const hs = start(
+            name,
+            SpanKind.CLIENT,
+            eAt,
+            a,
+            trace.setSpan(inTool, procSpans.get(`${e.pid}:${e.proc_start_ns}`) ?? span),
+            spanId("http", id, e.exchange_id),
+          );
+          const status = num(e.status);
+          if (status !== undefined && status >= 400) {
+            hs.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+          }
+          result.httpSpans++;
+          await finish(hs, eEnd < eAt ? eAt : eEnd);
+        }
         for (const [ps, pEnd] of procEnds) {
           closeEvents(ps);
           await finish(ps, pEnd);
@@ -563,6 +595,86 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
 function errorText(e: unknown): string {
   const first = Array.isArray(e) ? e[0] : e;
   return (first instanceof Error ? first.message : String(first)).split("\n")[0];
+}
+
+/** The HTTP methods of the conventions' `http.request.method`; others are `_OTHER`. */
+const HTTP_METHODS = new Set([
+  "CONNECT",
+  "DELETE",
+  "GET",
+  "HEAD",
+  "OPTIONS",
+  "PATCH",
+  "POST",
+  "PUT",
+  "TRACE",
+]);
+
+/** Most characters of a body sent as an attribute (with `content`); the rest is cut. */
+export const MAX_BODY_CHARS = 1 << 16;
+
+/**
+ * An HTTP exchange that is no LLM call as a CLIENT span, named and attributed by the
+ * OpenTelemetry HTTP client conventions: `http.request.method`, `url.full` (its query only with
+ * `content`: a query may carry a key), `server.address`, `server.port`,
+ * `http.response.status_code`, `http.request.body.size`, `http.response.body.size` (bytes on the
+ * wire, chunked framing undone), `network.protocol.version`; the bodies (as text, cut at
+ * MAX_BODY_CHARS) only with `content`.
+ */
+function httpSpan(e: Row, content: boolean): [string, Record<string, unknown>] {
+  const method = e.method === null ? undefined : String(e.method).toUpperCase();
+  const known = method !== undefined && HTTP_METHODS.has(method);
+  const cleartext = Number(e.conn_gen) === -1;
+  const target = e.path === null ? "" : String(e.path);
+  // a request in absolute form (to a plain HTTP proxy) names its URL itself
+  const absolute = /^https?:\/\//i.test(target);
+  const scheme = absolute
+    ? target.slice(0, target.indexOf(":")).toLowerCase()
+    : cleartext
+    ? "http"
+    : "https";
+  const defaultPort = scheme === "http" ? 80 : 443;
+  const authority = absolute
+    ? target.replace(/^[a-z]+:\/\//i, "").replace(/[/?#].*$/s, "")
+    : e.host;
+  const server = serverOf(authority);
+  const full = absolute ? target : e.host !== null ? `${scheme}://${e.host}${target}` : undefined;
+  // never a user and password (the conventions' rule); the query only with content
+  const bare = full?.replace(/^([a-z]+:\/\/)[^/@]*@/i, "$1REDACTED:REDACTED@");
+  const url = bare !== undefined && !content ? bare.replace(/\?.*$/s, "") : bare;
+  const status = num(e.status);
+  const text = (b: unknown) => {
+    if (b === null || b === undefined) return undefined;
+    const t = new TextDecoder().decode(b as Uint8Array);
+    return t.length > MAX_BODY_CHARS ? t.slice(0, MAX_BODY_CHARS) : t;
+  };
+  return [known ? method! : "HTTP", {
+    "http.request.method": method === undefined ? undefined : known ? method : "_OTHER",
+    "http.request.method_original": method !== undefined && !known ? e.method : undefined,
+    "url.full": url,
+    "server.address": server.address,
+    "server.port": server.address === undefined
+      ? undefined
+      : /:\d+$/.test(String(authority))
+      ? server.port
+      : defaultPort,
+    "network.protocol.name": "http",
+    "network.protocol.version": e.protocol === "h2" ? "2" : "1.1",
+    "http.response.status_code": status,
+    "http.request.body.size": num(e.request_bytes),
+    "http.response.body.size": num(e.response_bytes),
+    "error.type": status !== undefined && status >= 400 ? String(status) : undefined,
+    "process.pid": num(e.pid),
+    "sightline.exchange_id": num(e.exchange_id),
+    "sightline.transport": cleartext ? "cleartext-http" : "tls",
+    "sightline.http.request_complete": e.request_complete,
+    "sightline.http.response_complete": e.response_complete,
+    "sightline.http.error": e.error,
+    "sightline.http.request.content_type": e.request_content_type,
+    "sightline.http.response.content_type": e.response_content_type,
+    "sightline.http.request.body": content ? text(e.request_body) : undefined,
+    "sightline.http.response.body": content ? text(e.response_body) : undefined,
+  }];
 }
 
 /** A file change, connect or DNS question as a span event. */

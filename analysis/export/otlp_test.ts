@@ -473,3 +473,75 @@ Deno.test("export --format otlp: spans the collector rejects (OTLP partial succe
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("export --format otlp: a tool's HTTP to another machine (curl's LAN upload) is a CLIENT span under its process, by the HTTP conventions", async () => {
+  // the committed recording of the Ollama client: its tool call runs curl, which POSTs .env
+  // in cleartext to 10.213.7.1 (tests/fixtures/ollama/make_fixture.ts)
+  const tmp = await Deno.makeTempDir({ prefix: "sl-otlp-http-" });
+  const rec = `${tmp}/lan_upload`;
+  const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
+  await Deno.mkdir(rec);
+  for (const e of Deno.readDirSync(fixture)) {
+    await Deno.copyFile(`${fixture}${e.name}`, `${rec}/${e.name}`);
+  }
+  const rx = receiver();
+  try {
+    const base = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url };
+    const out = await task(["export", rec, "--format", "otlp"], base);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /lan_upload: 1 traces, \d+ spans \(.*, 1 HTTP exchanges\)/);
+    const got = spans(rx.got.splice(0));
+    const [x] = await rowsOf(
+      rec,
+      `SELECT e.* FROM http_exchanges e WHERE e.llm_call_id IS NULL AND e.path = '/upload'`,
+    );
+    assert.ok(x, "the upload is in http_exchanges");
+    const http = got.filter((s) => s.attributes["sightline.exchange_id"] !== undefined);
+    assert.equal(http.length, 1, "one span: the upload, no LLM call's exchange");
+    const [s] = http;
+    assert.equal(s.name, "POST");
+    assert.equal(s.kind, 3, "CLIENT");
+    assert.equal(s.start, x.request_ns);
+    assert.equal(s.end, x.response_end_ns);
+    const [host, port] = String(x.host).split(":");
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(s.attributes).filter(([k]) => !k.startsWith("sightline.http.")),
+      ),
+      {
+        "http.request.method": "POST",
+        "url.full": `http://${x.host}/upload`,
+        "server.address": host,
+        "server.port": Number(port),
+        "network.protocol.name": "http",
+        "network.protocol.version": "1.1",
+        "http.response.status_code": 201,
+        "http.request.body.size": Number(x.request_bytes),
+        "http.response.body.size": Number(x.response_bytes),
+        "process.pid": x.pid,
+        "sightline.exchange_id": Number(x.exchange_id),
+        "sightline.transport": "cleartext-http",
+      },
+    );
+    assert.ok(!("sightline.http.request.body" in s.attributes), "no body without --content");
+    assert.ok(!("sightline.http.response.body" in s.attributes));
+    // under curl's process span, under the tool call that ran it
+    const parent = got.find((p) => p.spanId === s.parentSpanId)!;
+    assert.equal(parent.name, "process curl");
+    assert.equal(parent.attributes["process.pid"], x.pid);
+    const tool = got.find((p) => p.spanId === parent.parentSpanId)!;
+    assert.ok(tool.name.startsWith("execute_tool "), tool.name);
+    assert.equal(s.traceId, tool.traceId);
+
+    // with --content: the bodies as sent and answered
+    const content = await task(["export", rec, "--format", "otlp", "--content"], base);
+    assert.equal(content.code, 0, content.stderr);
+    const c = spans(rx.got.splice(0)).find((p) => p.spanId === s.spanId)!;
+    const dec = new TextDecoder();
+    assert.equal(c.attributes["sightline.http.request.body"], dec.decode(x.request_body));
+    assert.equal(c.attributes["sightline.http.response.body"], dec.decode(x.response_body));
+  } finally {
+    await rx.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
