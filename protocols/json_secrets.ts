@@ -63,6 +63,7 @@ const PEM_BEGIN = "-----BEGIN ";
 const PEM_PRIVATE = "PRIVATE KEY-----";
 /** PEM_HEADER's bound on the label (`RSA `, `ENCRYPTED `, ...) */
 const PEM_LABEL = 40;
+// deno-lint-ignore no-control-regex -- control characters are what JSON escapes: not in a label
 const PEM_HEADER = /-----BEGIN [^"\\\x00-\x1f]{0,40}?PRIVATE KEY-----/g;
 
 /** `text` with the bodies of its PEM private keys masked (same length; see PEM_HEADER). */
