@@ -70,6 +70,7 @@
 #include <zlib.h>
 
 #include "events.h"
+#include "events_hash.h"
 #include "hook_probe.h"
 #include "sightline.skel.h"
 #include "watchdog.h"
@@ -1484,6 +1485,14 @@ int main(int argc, char **argv)
 		int e = errno;
 		sock = -1;
 		die(EXIT_SOCK, "cannot connect to %s: %s", sock_path, strerror(e));
+	}
+	/* The handshake, before any record: the events.h this loader was built from. The capture
+	 * refuses a loader whose records it would misread (a build older than the sources). */
+	static const char hello[] = "SLHELLO " SL_EVENTS_HASH "\n";
+	if (write(sock, hello, sizeof(hello) - 1) != (ssize_t)(sizeof(hello) - 1)) {
+		int e = errno;
+		sock = -1;
+		die(EXIT_SOCK, "cannot write to %s: %s", sock_path, strerror(e));
 	}
 	/* A deep socket buffer rides out the capture process's pauses (as root: beyond
 	 * net.core.wmem_max). It is the backlog, not the ring buffers: kernel memory taken only

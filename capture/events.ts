@@ -8,6 +8,14 @@
 import { bytesText } from "../recording/byte_text.ts";
 import { ipText } from "./sockaddr.ts";
 
+/**
+ * The events.h this decoder mirrors: the first 16 hex digits of its SHA-256. The loader is
+ * built with the same digest of the events.h it was compiled from (bpf/Makefile) and sends it
+ * when it connects; a loader that sends another (a build older than the sources) is refused
+ * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
+ */
+export const EVENTS_H_HASH = "703aaade4f2cbae4";
+
 export const Kind = {
   FORK: 1,
   EXEC: 2,

@@ -44,6 +44,8 @@ export interface CaptureOptions {
   btfPath?: string;
   /** extra environment for the command */
   env?: Record<string, string>;
+  /** the loader to run (default bpf/build/sightline-loader) */
+  loaderPath?: string;
   /** where messages go (default stderr) */
   log?: (line: string) => void;
   /** sees the loader's record stream, byte for byte (tests/fixtures/capture/record_stream.ts) */
@@ -204,6 +206,7 @@ export function launch(opts: CaptureOptions): Launched {
     cwd,
     env: opts.env,
     tap: opts.loaderTap,
+    loaderPath: opts.loaderPath,
   });
   loader.catch(() => {}); // the recorder reports it
   phase("loader started");

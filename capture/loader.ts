@@ -4,7 +4,7 @@
  * With the gate, the loader connects a second time for its watchdog (bpf/watchdog.h), which
  * reports on that connection what it resumed should the loader die (watchdogReport).
  */
-import { decode, Kind, type SlEvent } from "./events.ts";
+import { decode, EVENTS_H_HASH, Kind, type SlEvent } from "./events.ts";
 import { createFrameParser } from "./frames.ts";
 import { phaseEnv } from "./phase_log.ts";
 import { commandEnv } from "./command_line.ts";
@@ -33,6 +33,14 @@ export interface LoaderOptions {
   /** sees every byte of the record stream as it arrives (to record a test fixture) */
   tap?: (bytes: Uint8Array) => void;
 }
+
+/**
+ * The loader's first bytes on its connection, before any record: the digest of the events.h it
+ * was built from (bpf/loader.c). Anything else, or nothing within HELLO_MS, is a stale build.
+ */
+export const LOADER_HELLO = `SLHELLO ${EVENTS_H_HASH}\n`;
+/** how long a connected loader may take to say its hello (it does so right away) */
+export const HELLO_MS = 2000;
 
 export class LoaderError extends Error {
   constructor(message: string, readonly exitCode: number) {
@@ -180,6 +188,24 @@ export class LoaderClient {
     const accepted = listener.accept().then((c) => ({ conn: c as Deno.UnixConn }));
     const exited = process.status.then((s) => ({ status: s }));
     const first = await Promise.race([accepted, exited]);
+    // a loader built from another events.h would have its records misread (and its command
+    // never released): refused at its first bytes, before the watchdog's connection
+    const hello = "conn" in first ? await readHello(first.conn, exited) : LOADER_HELLO;
+    if (hello !== LOADER_HELLO && "conn" in first) {
+      try {
+        process.kill("SIGKILL");
+      } catch { /* gone */ }
+      await process.status;
+      first.conn.close();
+      listener.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw new LoaderError(
+        `${loaderPath} is stale (${
+          hello === undefined ? "it sent no handshake" : "built from another bpf/events.h"
+        }): rebuild it with make -C bpf`,
+        1,
+      );
+    }
     // with the gate, its watchdog's connection comes next (one that exited between the two
     // has said why on the first)
     const second = "status" in first || !opts.gate ? undefined : await Promise.race([
@@ -262,4 +288,29 @@ export class LoaderClient {
   async stop(): Promise<void> {
     if (!this.#closed) await this.command("stop");
   }
+}
+
+/**
+ * The loader's hello: its first LOADER_HELLO.length bytes as text, or undefined when it sent
+ * fewer before closing, exiting or HELLO_MS passing.
+ */
+async function readHello(
+  conn: Deno.UnixConn,
+  exited: Promise<unknown>,
+): Promise<string | undefined> {
+  const buf = new Uint8Array(LOADER_HELLO.length);
+  const read = (async () => {
+    let got = 0;
+    while (got < buf.length) {
+      const n = await conn.read(buf.subarray(got));
+      if (n === null) return undefined;
+      got += n;
+    }
+    return new TextDecoder().decode(buf);
+  })().catch(() => undefined);
+  // AbortSignal.timeout: the runtime's own timer, which keeps no process alive (recorder.ts)
+  const late = new Promise<undefined>((res) =>
+    AbortSignal.timeout(HELLO_MS).addEventListener("abort", () => res(undefined))
+  );
+  return await Promise.race([read, late, exited.then(() => read)]);
 }

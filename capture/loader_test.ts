@@ -1,0 +1,138 @@
+/**
+ * The loader's handshake: a loader that does not open its connection with the digest of the
+ * events.h the capture's decoder mirrors (a build older than the sources, one from before the
+ * handshake, one that says nothing) is refused within HELLO_MS, killed, and the capture ends
+ * with one line saying to rebuild it. Fake loaders (a Deno script that connects and says what
+ * it is told) stand in for stale builds (every real capture test checks the real one's).
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { EVENTS_H_HASH } from "./events.ts";
+import { HELLO_MS, LOADER_HELLO, LoaderClient, LoaderError } from "./loader.ts";
+import { CaptureError, run } from "./recorder.ts";
+
+const FAKE = `
+await Deno.writeTextFile(Deno.env.get("FAKE_PIDFILE")!, String(Deno.pid));
+const sock = Deno.args[Deno.args.indexOf("--sock") + 1];
+const conn = await Deno.connect({ transport: "unix", path: sock });
+const say = atob(Deno.env.get("FAKE_HELLO") ?? "");
+await conn.write(Uint8Array.from(say, (c) => c.charCodeAt(0)));
+await new Promise((r) => setTimeout(r, 60_000));
+`;
+
+/**
+ * A fake sightline-loader: it writes its pid to $FAKE_PIDFILE, connects, says $FAKE_HELLO
+ * (base64: bytes any) and waits.
+ */
+async function fakeLoader(dir: string): Promise<string> {
+  await Deno.writeTextFile(`${dir}/fake.ts`, FAKE);
+  const path = `${dir}/sightline-loader`;
+  await Deno.writeTextFile(
+    path,
+    `#!/bin/sh\nexec ${JSON.stringify(Deno.execPath())} run -A --quiet ${dir}/fake.ts "$@"\n`,
+  );
+  await Deno.chmod(path, 0o755);
+  return path;
+}
+
+const alive = (pid: number) => {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+};
+
+Deno.test("events.ts EVENTS_H_HASH is the digest of bpf/events.h (change them together)", async () => {
+  const text = await Deno.readFile(new URL("../bpf/events.h", import.meta.url));
+  const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  assert.equal(EVENTS_H_HASH, digest, "set EVENTS_H_HASH to the new digest, then make -C bpf");
+});
+
+Deno.test("a loader that does not say this events.h's digest first is refused within HELLO_MS and killed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-fake-loader-" });
+  try {
+    const loaderPath = await fakeLoader(dir);
+    const stale = LOADER_HELLO.replace(EVENTS_H_HASH, "0123456789abcdef");
+    // another digest; the old protocol (a record first: its length); nothing at all
+    for (
+      const [hello, why] of [[stale, "another bpf/events.h"], [
+        "\x40\0\0\0\x40" + "\0".repeat(63),
+        "another",
+      ], [
+        "",
+        "no handshake",
+      ]]
+    ) {
+      const pidFile = `${dir}/pid`;
+      await Deno.remove(pidFile).catch(() => {});
+      const t0 = performance.now();
+      await assert.rejects(
+        LoaderClient.start({
+          maxTlsBytes: 1024,
+          gate: true,
+          cmd: ["true"],
+          loaderPath,
+          env: { FAKE_HELLO: btoa(hello), FAKE_PIDFILE: pidFile },
+        }),
+        (e: unknown) =>
+          e instanceof LoaderError && e.message.includes(why) &&
+          e.message === e.message.split("\n")[0] &&
+          /is stale .*: rebuild it with make -C bpf$/.test(e.message),
+        JSON.stringify(hello),
+      );
+      const ms = performance.now() - t0;
+      assert.ok(ms < HELLO_MS + 1500, `refused after ${Math.round(ms)} ms`);
+      if (hello) assert.ok(ms < 1500, `a wrong hello is refused at once (${Math.round(ms)} ms)`);
+      const pid = Number(await Deno.readTextFile(pidFile).catch(() => "0"));
+      assert.ok(pid && !alive(pid), "the stale loader is killed");
+    }
+    // the right hello is let through
+    const pidFile = `${dir}/pid`;
+    const ok = await LoaderClient.start({
+      maxTlsBytes: 1024,
+      gate: false,
+      cmd: ["true"],
+      loaderPath,
+      env: { FAKE_HELLO: btoa(LOADER_HELLO), FAKE_PIDFILE: pidFile },
+    });
+    ok.ready.catch(() => {}); // it never is: killed
+    ok.process.kill("SIGKILL");
+    await ok.process.status;
+    await ok.done;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "capture against a stale loader: one line, exit 1, within seconds, the command never run",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-stale-" });
+    try {
+      const loaderPath = await fakeLoader(dir);
+      const t0 = performance.now();
+      await assert.rejects(
+        run({
+          cmd: ["touch", `${dir}/ran`],
+          out: `${dir}/rec`,
+          quiet: true,
+          loaderPath,
+          env: { FAKE_HELLO: btoa("SLHELLO 0123456789abcdef\n"), FAKE_PIDFILE: `${dir}/pid` },
+        }),
+        (e: unknown) =>
+          e instanceof CaptureError && e.exitCode === 1 && !e.message.includes("\n") &&
+          e.message.endsWith(
+            "is stale (built from another bpf/events.h): rebuild it with make -C bpf",
+          ),
+      );
+      assert.ok(performance.now() - t0 < 3000, `${Math.round(performance.now() - t0)} ms`);
+      await assert.rejects(Deno.stat(`${dir}/ran`), "the command never ran");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
