@@ -63,6 +63,8 @@ const PEM_BEGIN = "-----BEGIN ";
 const PEM_PRIVATE = "PRIVATE KEY-----";
 /** PEM_HEADER's bound on the label (`RSA `, `ENCRYPTED `, ...) */
 const PEM_LABEL = 40;
+/** the shortest PEM header, `-----BEGIN PRIVATE KEY-----` */
+const PEM_SHORTEST = PEM_BEGIN.length + PEM_PRIVATE.length;
 // deno-lint-ignore no-control-regex -- control characters are what JSON escapes: not in a label
 const PEM_HEADER = /-----BEGIN [^"\\\x00-\x1f]{0,40}?PRIVATE KEY-----/g;
 
@@ -211,6 +213,17 @@ export function createJsonSecretMasker(): JsonSecretMasker {
     pemReset();
   };
 
+  /** in the chunk being transformed: where the next dash is, at or after the last search */
+  let dashAt = -1;
+  /** The first dash of `chunk` at or after `from` (its length: none); searched once per run. */
+  const nextDash = (chunk: Uint8Array, from: number) => {
+    if (dashAt < from) {
+      dashAt = chunk.indexOf(DASH, from);
+      if (dashAt < 0) dashAt = chunk.length;
+    }
+    return dashAt;
+  };
+
   /**
    * Bytes [a, b) of a string value: masks the bodies of PEM private keys in it (PEM_HEADER:
    * what follows `-----BEGIN ...PRIVATE KEY-----`, all but dashes, up to a run of five), the
@@ -233,8 +246,16 @@ export function createJsonSecretMasker(): JsonSecretMasker {
         continue;
       }
       if (pemBegin === 0) {
-        const d = chunk.indexOf(DASH, k);
-        if (d < 0 || d >= b) break;
+        // a header begins with five dashes: from one dash to the next, skipping those that
+        // cannot begin five (the fifth byte on is no dash: the next five begin after it)
+        let d = nextDash(chunk, k);
+        while (d + 4 < b) {
+          if (chunk[d + 4] !== DASH) d = nextDash(chunk, d + 5);
+          else if (chunk[d + 1] !== DASH || chunk[d + 2] !== DASH || chunk[d + 3] !== DASH) {
+            d = nextDash(chunk, d + 1);
+          } else break;
+        }
+        if (d >= b) break;
         k = d;
       }
       const c = chunk[k++];
@@ -315,6 +336,7 @@ export function createJsonSecretMasker(): JsonSecretMasker {
   return {
     transform(chunk) {
       let out: Uint8Array | null = null;
+      dashAt = -1;
       const n = chunk.length;
       /** where the next line feed is, at or after the last search (n: none) */
       let lf = -1;
@@ -383,7 +405,10 @@ export function createJsonSecretMasker(): JsonSecretMasker {
             for (let k = i; k < end && key.length < MAX_KEY; k++) {
               key += String.fromCharCode(chunk[k]);
             }
-          } else out = pemScan(chunk, i, end, out);
+          } else if (!plain || end - i >= PEM_SHORTEST || pemBegin || pemBody) {
+            // (a whole string shorter than a PEM header cannot begin a body)
+            out = pemScan(chunk, i, end, out);
+          }
           if (end === n) {
             i = n;
             continue;
