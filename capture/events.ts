@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "703aaade4f2cbae4";
+export const EVENTS_H_HASH = "d7ad4cbff6962d3c";
 
 export const Kind = {
   FORK: 1,
