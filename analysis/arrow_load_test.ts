@@ -14,6 +14,7 @@ import { readTable } from "./recording_input.ts";
 import { RAW_TABLES, rawTlsTable } from "./schema.ts";
 import { ArrowStreamWriter } from "../recording/arrow_writer.ts";
 import { fileTable } from "../recording/schema.ts";
+import { readParts, writeRecording } from "../recording/recording_builder.ts";
 import { COMMITTED_RECORDINGS, FIXTURES } from "./testing.ts";
 
 const RECORDINGS = COMMITTED_RECORDINGS;
@@ -160,6 +161,55 @@ Deno.test("arrow_load: a file written before a column was added reads as the dec
       recording: "r",
     });
     assert.equal(bad.error, `column ${required.name} is missing`);
+  } finally {
+    close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("arrow_load: long strings, non-ASCII text and high bytes load as the column reader reads them", async () => {
+  const { c, close } = await db();
+  const tmp = await Deno.makeTempDir({ prefix: "sl-arrow-load-" });
+  try {
+    const parts = readParts(`${FIXTURES}claude_tool_marker`);
+    const texts = [
+      "/a/b", // short
+      "/work/some/longer/path.ts", // long ASCII
+      "/tmp/ünïcödé-directory/file.txt", // long, non-ASCII
+      "/x/é", // short, non-ASCII
+      "/tmp/" + "🙂".repeat(20), // long, 4-byte characters
+      "exactly-12-b", // at the inline bound
+      "exactly-13-by",
+    ];
+    const file = parts.file.map((r, i) => ({
+      ...r,
+      path: texts[i % texts.length],
+      path2: i % 3 === 0 ? null : texts[(i + 1) % texts.length],
+    }));
+    const process = parts.process.map((r, i) => ({
+      ...r,
+      argv: i % 4 === 0 ? null : texts.slice(i % texts.length).concat(texts.slice(0, 2)),
+    }));
+    const tls = parts.tls.map((r, i) => ({
+      ...r,
+      data: Uint8Array.from({ length: (i * 7) % 40 }, (_, k) => (k * 37 + i) & 0xff),
+    }));
+    const dir = join(tmp, "rec");
+    writeRecording(dir, {
+      manifest: parts.manifest as unknown as Record<string, unknown>,
+      process: { rows: process, batchRows: 7 },
+      file: { rows: file, batchRows: 5 },
+      net: parts.net,
+      tls: { rows: tls, batchRows: 3 },
+    });
+    for (const def of RAW_TABLES.filter((d) => ["process", "file", "tls"].includes(d.name))) {
+      const r = await both(c, dir, def);
+      assert.deepEqual(r.said ? [r.said] : [], r.problems, def.name);
+      assert.ok(r.load.rows > 0, def.name);
+      await sameRows(c, def.name);
+    }
+    const paths = await c.runAndReadAll("SELECT DISTINCT path FROM memory.file ORDER BY path");
+    assert.deepEqual(paths.getRows().map((x) => x[0]), [...texts].sort());
   } finally {
     close();
     await Deno.remove(tmp, { recursive: true });
