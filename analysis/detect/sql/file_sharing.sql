@@ -40,12 +40,15 @@ t AS (
 ),
 shared AS (
   -- paths written by one session and touched by another: written, and touched by two sessions or
-  -- more (not every write compared with every touch of its path by another session)
+  -- more (not every write compared with every touch of its path by another session); only the
+  -- touches of written paths are grouped (grouping every touch cost 0.35 s of 0.84 at 1M events)
   SELECT recording, path
   FROM t
+  SEMI JOIN (SELECT DISTINCT recording, path FROM t WHERE kind IN ('write', 'create')) w
+    USING (recording, path)
   WHERE path IS NOT NULL
   GROUP BY recording, path
-  HAVING bool_or(kind IN ('write', 'create')) AND count(DISTINCT session_id) >= 2
+  HAVING count(DISTINCT session_id) >= 2
 ),
 st AS (SELECT t.* FROM t JOIN shared USING (recording, path)),
 sw AS (SELECT * FROM st WHERE kind IN ('write', 'create')),
