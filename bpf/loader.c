@@ -72,6 +72,7 @@
 #include "events.h"
 #include "events_hash.h"
 #include "hook_probe.h"
+#include "proc_stat.h"
 #include "sightline.skel.h"
 #include "watchdog.h"
 
@@ -551,18 +552,9 @@ static void trace_pid(pid_t pid)
 
 static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *l = strchr(buf, '('), *r = strrchr(buf, ')');
-	if (!l || !r)
+	char buf[512], *l;
+	char *r = sl_proc_stat(pid, buf, sizeof(buf), &l);
+	if (!r)
 		return -1;
 	if (comm) {
 		size_t cl = r - l - 1 < (long)comm_len - 1 ? (size_t)(r - l - 1) : comm_len - 1;

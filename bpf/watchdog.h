@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "proc_stat.h"
 
 /* The descriptors of the watchdog's image, as sl_watchdog_start arranges them. */
 enum sl_watchdog_fd {
@@ -147,17 +148,8 @@ static void sl_wd_say(const char *fmt, ...)
  * -1 if it is gone. */
 static long long sl_wd_start_ticks(pid_t pid)
 {
-	char path[32], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')'); /* after the comm, which may hold anything */
+	char buf[1024];
+	char *p = sl_proc_stat(pid, buf, sizeof(buf), NULL);
 	if (!p)
 		return -1;
 	/* fields 3 (state) to 22 (starttime), each after a space */
