@@ -16,6 +16,8 @@
  * workload the median ms/MB and ns/byte of each, the range, and NEW/BASE of the medians. Note
  * the load; run it under the lock (`flock /tmp/sightline-ebpf.lock`).
  */
+import type { RedactableCall } from "../capture/ipc_redact.ts";
+
 const here = new URL("../", import.meta.url).pathname;
 const [baseArg, newArg, runsArg] = Deno.args;
 if (!baseArg) {
@@ -29,16 +31,8 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
 }
 const roots = [baseArg, newArg ?? here].map((r) => Deno.realPathSync(r).replace(/\/?$/, "/"));
 
-type Call = {
-  inode: bigint;
-  dir: 0 | 1;
-  kind: string;
-  streamOff: bigint;
-  total: number;
-  data: Uint8Array;
-  truncated: boolean;
-  lost: number;
-};
+/** the call record as this tree declares it; BASE's IpcRedactor is driven with the same */
+type Call = RedactableCall;
 type Redactor = { push(c: Call): void; finish(): void };
 type RedactorClass = new (
   opts: { h2Redactor?: unknown },
