@@ -26,6 +26,7 @@ import {
   type Usage,
   type UsageFields,
   usageFrom,
+  wholeResponse,
 } from "./shapes.ts";
 
 /** The text blocks of a user message (a string is one). */
@@ -115,25 +116,24 @@ function finish(blocks: Block[], r: ResponseInfo): ResponseInfo {
 }
 
 export function anthropicJson(body: unknown): ResponseInfo {
-  const r = emptyResponse();
-  r.error = apiError(body);
-  if (!isObj(body) || r.error) return r;
-  r.model = str(body.model);
-  r.responseId = str(body.id);
-  r.stopReason = str(body.stop_reason);
-  r.usage = isObj(body.usage) ? usageOf(body.usage) : null;
-  r.complete = true;
-  const blocks: Block[] = arr(body.content).filter(isObj).map((b) => ({
-    type: String(b.type),
-    text: b.type === "text"
-      ? String(b.text ?? "")
-      : b.type === "thinking"
-      ? String(b.thinking ?? "")
-      : JSON.stringify(b.input ?? {}),
-    id: str(b.id),
-    name: str(b.name),
-  }));
-  return finish(blocks, r);
+  return wholeResponse(body, (body, r) => {
+    r.model = str(body.model);
+    r.responseId = str(body.id);
+    r.stopReason = str(body.stop_reason);
+    r.usage = isObj(body.usage) ? usageOf(body.usage) : null;
+    r.complete = true;
+    const blocks: Block[] = arr(body.content).filter(isObj).map((b) => ({
+      type: String(b.type),
+      text: b.type === "text"
+        ? String(b.text ?? "")
+        : b.type === "thinking"
+        ? String(b.thinking ?? "")
+        : JSON.stringify(b.input ?? {}),
+      id: str(b.id),
+      name: str(b.name),
+    }));
+    finish(blocks, r);
+  });
 }
 
 export function anthropicStream(): StreamReader {

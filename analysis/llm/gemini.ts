@@ -7,7 +7,6 @@
  * chunk the usage. A stream has no end event: it is complete once a `finishReason` arrived.
  */
 import {
-  apiError,
   arr,
   type Conversation,
   emptyRequest,
@@ -20,6 +19,7 @@ import {
   type RequestInfo,
   type ResponseInfo,
   str,
+  streamObject,
   type StreamReader,
   type ToolCallOut,
   type ToolResultIn,
@@ -119,14 +119,10 @@ class Chunks {
   thinking = "";
   calls: ToolCallOut[] = [];
   /** Adds one chunk; true if it carried output. */
-  add(chunk: unknown): boolean {
-    if (!isObj(chunk)) return false;
-    const err = apiError(chunk);
-    if (err) {
-      this.r.error = err;
-      return false;
-    }
+  add(data: unknown): boolean {
     const r = this.r;
+    const chunk = streamObject(data, r);
+    if (!chunk) return false;
     r.model = str(chunk.modelVersion) ?? r.model;
     r.responseId = str(chunk.responseId) ?? r.responseId;
     if (isObj(chunk.usageMetadata)) r.usage = usageOf(chunk.usageMetadata);

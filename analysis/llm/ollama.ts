@@ -11,8 +11,9 @@
  * `{"error": "..."}`, as the whole body or as a line of the stream.
  */
 import {
-  apiError,
   arr,
+  chatConversation,
+  chatShape,
   emptyRequest,
   emptyResponse,
   isObj,
@@ -22,11 +23,13 @@ import {
   type RequestInfo,
   type ResponseInfo,
   str,
+  streamObject,
   type StreamReader,
   textOf,
   type ToolCallOut,
   type UsageFields,
   usageFrom,
+  wholeResponse,
 } from "./shapes.ts";
 
 /** The two model-call endpoints of the native API. */
@@ -71,16 +74,9 @@ export function ollamaRequest(
     }
     return r;
   }
-  const messages = arr(body.messages).filter(isObj);
-  r.messages = messages.length;
-  r.toolsOffered = arr(body.tools).length;
-  let lastAssistant = -1;
-  messages.forEach((m, i) => {
-    if (m.role === "assistant") lastAssistant = i;
-  });
-  r.systemPrompt = joinNonEmpty(
-    messages.filter((m) => m.role === "system").map((m) => textOf(m.content)),
-  );
+  const { messages, lastAssistant, system } = chatShape(body, r, ["system"]);
+  r.stream = body.stream !== false; // (chatShape's default is Chat Completions': not streamed)
+  r.systemPrompt = joinNonEmpty(system);
   const after = messages.slice(lastAssistant + 1);
   r.userInput = joinNonEmpty(after.filter((m) => m.role === "user").map((m) => textOf(m.content)));
   // no call ids: a result names its tool (`tool_name`; older clients sent none)
@@ -91,16 +87,7 @@ export function ollamaRequest(
     text: textOf(m.content),
   }));
   r.leadText = messages.slice(0, 3).map((m) => textOf(m.content)).join("\n").slice(0, 4000);
-  if (opts.conversation) {
-    const texts = messages.map((m) => textOf(m.content));
-    const users = texts.filter((_, i) => messages[i].role === "user");
-    r.conversation = {
-      tools: offeredTools(body),
-      modelTurns: messages.filter((m) => m.role === "assistant").length,
-      texts,
-      lastUserText: users[users.length - 1],
-    };
-  }
+  if (opts.conversation) r.conversation = chatConversation(messages, offeredTools(body));
   return r;
 }
 
@@ -148,13 +135,11 @@ function fold(r: ResponseInfo, o: Obj): boolean {
 
 /** Reads a whole answer (`stream: false`). */
 export function ollamaJson(body: unknown): ResponseInfo {
-  const r = emptyResponse();
-  r.error = apiError(body);
-  if (!isObj(body) || r.error) return r;
-  fold(r, body);
-  // a whole body is the answer however its `done` reads
-  r.complete = true;
-  return r;
+  return wholeResponse(body, (body, r) => {
+    fold(r, body);
+    // a whole body is the answer however its `done` reads
+    r.complete = true;
+  });
 }
 
 /** Reads a streamed answer line by line (each NDJSON line's parsed object). */
@@ -162,13 +147,8 @@ export function ollamaStream(): StreamReader {
   const r = emptyResponse();
   return {
     push(_type, data) {
-      if (!isObj(data)) return false;
-      const err = apiError(data);
-      if (err) {
-        r.error = err;
-        return false;
-      }
-      return fold(r, data);
+      const line = streamObject(data, r);
+      return line ? fold(r, line) : false;
     },
     result() {
       return r;

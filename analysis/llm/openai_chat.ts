@@ -5,8 +5,8 @@
  * usage chunk, `[DONE]`) or as one `chat.completion` object.
  */
 import {
-  apiError,
   arr,
+  chatConversation,
   chatShape,
   emptyRequest,
   emptyResponse,
@@ -18,10 +18,12 @@ import {
   type RequestInfo,
   type ResponseInfo,
   str,
+  streamObject,
   type StreamReader,
   textOf,
   type UsageFields,
   usageFrom,
+  wholeResponse,
 } from "./shapes.ts";
 
 export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo {
@@ -40,22 +42,14 @@ export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo 
   r.wantsJson = rf?.type === "json_schema" || rf?.type === "json_object";
   r.leadText = messages.slice(0, 3).map((m) => textOf(m.content)).join("\n").slice(0, 4000);
   if (opts.conversation) {
-    const texts = messages.map((m) => textOf(m.content));
-    const users = texts.filter((_, i) => messages[i].role === "user");
     const so = isObj(body.stream_options) ? body.stream_options : {};
+    const tools = arr(body.tools).filter(isObj).flatMap((t) =>
+      t.type === "function" && isObj(t.function) && typeof t.function.name === "string"
+        ? [{ name: t.function.name, kind: "function" as const, parameters: t.function.parameters }]
+        : []
+    );
     r.conversation = {
-      tools: arr(body.tools).filter(isObj).flatMap((t) =>
-        t.type === "function" && isObj(t.function) && typeof t.function.name === "string"
-          ? [{
-            name: t.function.name,
-            kind: "function" as const,
-            parameters: t.function.parameters,
-          }]
-          : []
-      ),
-      modelTurns: messages.filter((m) => m.role === "assistant").length,
-      texts,
-      lastUserText: users[users.length - 1],
+      ...chatConversation(messages, tools),
       includeUsage: so.include_usage === true,
     };
   }
@@ -72,45 +66,39 @@ const USAGE_FIELDS: UsageFields = {
 const usageOf = (u: unknown) => usageFrom(u, USAGE_FIELDS);
 
 export function chatJson(body: unknown): ResponseInfo {
-  const r = emptyResponse();
-  r.error = apiError(body);
-  if (!isObj(body) || r.error) return r;
-  r.model = str(body.model);
-  r.responseId = str(body.id);
-  r.usage = usageOf(body.usage);
-  const choice = arr(body.choices).filter(isObj)[0] ?? {};
-  const msg = isObj(choice.message) ? choice.message : {};
-  r.text = textOf(msg.content);
-  r.thinking = str(msg.reasoning_content) ?? "";
-  r.stopReason = str(choice.finish_reason);
-  r.toolCalls = arr(msg.tool_calls).filter(isObj).map((c) => {
-    const f = isObj(c.function) ? c.function : {};
-    return {
-      id: str(c.id),
-      name: String(f.name ?? ""),
-      kind: "function" as const,
-      input: jsonText(String(f.arguments ?? "")),
-    };
+  return wholeResponse(body, (body, r) => {
+    r.model = str(body.model);
+    r.responseId = str(body.id);
+    r.usage = usageOf(body.usage);
+    const choice = arr(body.choices).filter(isObj)[0] ?? {};
+    const msg = isObj(choice.message) ? choice.message : {};
+    r.text = textOf(msg.content);
+    r.thinking = str(msg.reasoning_content) ?? "";
+    r.stopReason = str(choice.finish_reason);
+    r.toolCalls = arr(msg.tool_calls).filter(isObj).map((c) => {
+      const f = isObj(c.function) ? c.function : {};
+      return {
+        id: str(c.id),
+        name: String(f.name ?? ""),
+        kind: "function" as const,
+        input: jsonText(String(f.arguments ?? "")),
+      };
+    });
+    r.complete = true;
   });
-  r.complete = true;
-  return r;
 }
 
 export function chatStream(): StreamReader {
   const r = emptyResponse();
   const calls: { id?: string; name: string; args: string }[] = [];
   return {
-    push(_type, data) {
-      if (data === "[DONE]") {
+    push(_type, event) {
+      if (event === "[DONE]") {
         r.complete = true;
         return false;
       }
-      if (!isObj(data)) return false;
-      const err = apiError(data);
-      if (err) {
-        r.error = err;
-        return false;
-      }
+      const data = streamObject(event, r);
+      if (!data) return false;
       r.model = str(data.model) ?? r.model;
       r.responseId = str(data.id) ?? r.responseId;
       if (isObj(data.usage)) r.usage = usageOf(data.usage);

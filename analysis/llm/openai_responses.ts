@@ -27,6 +27,7 @@ import {
   type ToolResultIn,
   type UsageFields,
   usageFrom,
+  wholeResponse,
 } from "./shapes.ts";
 
 const MODEL_ITEMS = new Set([
@@ -209,13 +210,11 @@ function fromResponse(resp: Obj, r: ResponseInfo): void {
 }
 
 export function responsesJson(body: unknown): ResponseInfo {
-  const r = emptyResponse();
-  r.error = apiError(body);
-  if (!isObj(body) || r.error) return r;
-  fromResponse(body, r);
-  fromItems(arr(body.output).filter(isObj), r);
-  r.complete = true;
-  return r;
+  return wholeResponse(body, (body, r) => {
+    fromResponse(body, r);
+    fromItems(arr(body.output).filter(isObj), r);
+    r.complete = true;
+  });
 }
 
 export function responsesStream(): StreamReader {

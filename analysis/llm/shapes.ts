@@ -202,6 +202,49 @@ export function chatShape(
   return { messages, lastAssistant, system };
 }
 
+/**
+ * A whole answer (not streamed): `read` fills it in from the body, unless the body is not an
+ * object or is the API's error (then the answer is empty, with the error's message).
+ */
+export function wholeResponse(
+  body: unknown,
+  read: (body: Obj, r: ResponseInfo) => void,
+): ResponseInfo {
+  const r = emptyResponse();
+  r.error = apiError(body);
+  if (isObj(body) && !r.error) read(body, r);
+  return r;
+}
+
+/**
+ * One parsed object of a stream (an event's data, an NDJSON line, a chunk): the object, or
+ * undefined when it is not one or is the API's error (its message then set as `r.error`).
+ */
+export function streamObject(data: unknown, r: ResponseInfo): Obj | undefined {
+  if (!isObj(data)) return undefined;
+  const err = apiError(data);
+  if (err) {
+    r.error = err;
+    return undefined;
+  }
+  return data;
+}
+
+/**
+ * The conversation of a request whose `messages` carry their text in `content` (Chat
+ * Completions, Ollama's /api/chat): its texts, its model turns and its last user text.
+ */
+export function chatConversation(messages: Obj[], tools: OfferedTool[]): Conversation {
+  const texts = messages.map((m) => textOf(m.content));
+  const users = texts.filter((_, i) => messages[i].role === "user");
+  return {
+    tools,
+    modelTurns: messages.filter((m) => m.role === "assistant").length,
+    texts,
+    lastUserText: users[users.length - 1],
+  };
+}
+
 /** The message of an API error body (`{error: {message}}` in every provider's shape). */
 export function apiError(body: unknown): string | undefined {
   const b = Array.isArray(body) ? body[0] : body;
