@@ -73,6 +73,30 @@ const post = (path: string, body: string, host = "10.0.0.5:8080") =>
   `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
   `Content-Length: ${body.length}\r\n\r\n${body}`;
 
+/**
+ * An MCP server on the LAN (10.0.0.7:3001) as its client saw it: connection `postConn` with its
+ * `initialize` POST and the answer, connection `getConn` with its event stream's GET (no
+ * JSON-RPC request of its own) answered with `events`.
+ */
+function lanMcpServer(postConn: bigint, getConn: bigint, events: string) {
+  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
+  const mcp = clientRows(
+    postConn,
+    "10.0.0.7",
+    3001,
+    post("/mcp", init, "10.0.0.7:3001"),
+    json("200 OK", '{"jsonrpc":"2.0","id":1,"result":{}}'),
+  );
+  const stream = clientRows(
+    getConn,
+    "10.0.0.7",
+    3001,
+    "GET /mcp HTTP/1.1\r\nHost: 10.0.0.7:3001\r\nAccept: text/event-stream\r\n\r\n",
+    json("200 OK", events, "text/event-stream"),
+  );
+  return { mcp, stream };
+}
+
 Deno.test("cleartext: the server's address, loopback or not, and how it is named", () => {
   assert.ok(isLoopbackAddr("127.0.0.1") && isLoopbackAddr("127.3.2.1") && isLoopbackAddr("::1"));
   assert.ok(isLoopbackAddr("::ffff:127.0.0.1"));
@@ -139,24 +163,10 @@ Deno.test("MCP off loopback: only a server the client sent JSON-RPC to; REST and
   assert.ok(httpMcpMessages(local).problems.length > 0);
   // an MCP server on the LAN: its POSTs and their answers, and the client's other connection
   // to it (an event stream's GET, no JSON-RPC request of its own)
-  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
-  const mcp = clientRows(
+  const { mcp, stream } = lanMcpServer(
     8n,
-    "10.0.0.7",
-    3001,
-    post("/mcp", init, "10.0.0.7:3001"),
-    json("200 OK", '{"jsonrpc":"2.0","id":1,"result":{}}'),
-  );
-  const stream = clientRows(
     9n,
-    "10.0.0.7",
-    3001,
-    "GET /mcp HTTP/1.1\r\nHost: 10.0.0.7:3001\r\nAccept: text/event-stream\r\n\r\n",
-    json(
-      "200 OK",
-      'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n\n',
-      "text/event-stream",
-    ),
+    'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n\n',
   );
   const got = httpMcpMessages([...rest, ...mcp, ...stream]);
   assert.deepEqual(got.problems, []);
@@ -250,21 +260,7 @@ Deno.test("other plain HTTP off loopback: into http_exchanges (no LLM call), nev
     post("/api/chat", '{"model":"llama3","messages":[],"stream":false}', "10.0.0.6:11434"),
     json("200 OK", '{"model":"llama3","message":{"content":"hi"},"done":true}'),
   );
-  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
-  const mcp = clientRows(
-    13n,
-    "10.0.0.7",
-    3001,
-    post("/mcp", init, "10.0.0.7:3001"),
-    json("200 OK", '{"jsonrpc":"2.0","id":1,"result":{}}'),
-  );
-  const stream = clientRows(
-    14n,
-    "10.0.0.7",
-    3001,
-    "GET /mcp HTTP/1.1\r\nHost: 10.0.0.7:3001\r\nAccept: text/event-stream\r\n\r\n",
-    json("200 OK", "", "text/event-stream"),
-  );
+  const { mcp, stream } = lanMcpServer(13n, 14n, "");
   const local = clientRows(15n, "127.0.0.1", 8080, post("/api/items", "{}"), json("200 OK", "{}"));
   const conns = [upload, ollama, mcp, stream, local].map(splitTcpConnection);
   const mcpServers = new Set(
@@ -382,6 +378,21 @@ Deno.test("an Ollama stream with a line that is not JSON and no done line: said,
   );
 });
 
+/**
+ * Reads a connection's rows as an LLM connection with one exchange, asserting it is one, that
+ * reading it said nothing, and that none of it is MCP; gives the connection and its exchange.
+ */
+async function oneLlmExchange(rows: TcpChunk[], what?: string) {
+  const t = splitTcpConnection(rows);
+  assert.ok(isLlmConnection(t), what);
+  const { view, conn } = cleartextConnection(t);
+  const { built, problems } = await connectionExchanges("r", view, conn, prices);
+  assert.deepEqual(problems, [], what);
+  assert.equal(built.length, 1, what);
+  assert.deepEqual(httpMcpMessages(rows), { messages: [], problems: [] }, "not MCP");
+  return { t, conn, exchange: built[0] };
+}
+
 /** Splits `text` into calls of `size` bytes (the last shorter), as the client made them. */
 const calls = (text: string, size: number) =>
   Array.from(
@@ -420,22 +431,15 @@ Deno.test("a CONNECT tunnel carrying cleartext HTTP: read past the CONNECT, host
       size,
     ).map((d, i) => tunnelChunk("write", d, i));
     for (const list of [rows, [...written, ...rows.filter((r) => r.direction === "read")]]) {
-      const t = splitTcpConnection(list);
+      const { t, conn, exchange } = await oneLlmExchange(list);
       assert.deepEqual(t.tunnel, { target: "10.213.7.1:8080", http: true });
       assert.deepEqual(t.unread, []);
-      assert.ok(isLlmConnection(t));
-      const { view, conn } = cleartextConnection(t);
       assert.equal(conn.host, "10.213.7.1:8080", "the CONNECT's target, not the proxy");
-      const { built, problems } = await connectionExchanges("r", view, conn, prices);
-      assert.deepEqual(problems, []);
-      assert.equal(built.length, 1);
-      assert.equal(built[0].row.host, "10.213.7.1:8080");
-      assert.equal(built[0].row.path, "/v1/chat/completions");
-      assert.equal(built[0].calls.length, 1);
-      assert.equal(built[0].calls[0].response.text, "scripted");
-      assert.equal(built[0].calls[0].pid, 7);
-      // nothing of it is MCP
-      assert.deepEqual(httpMcpMessages(list).messages, []);
+      assert.equal(exchange.row.host, "10.213.7.1:8080");
+      assert.equal(exchange.row.path, "/v1/chat/completions");
+      assert.equal(exchange.calls.length, 1);
+      assert.equal(exchange.calls[0].response.text, "scripted");
+      assert.equal(exchange.calls[0].pid, 7);
     }
   }
 });
@@ -473,17 +477,14 @@ Deno.test("a request in absolute form to a plain HTTP proxy (HTTP_PROXY): an LLM
       '"message":{"role":"assistant","content":"scripted"},"finish_reason":"stop"}]}',
   );
   for (const proxy of ["127.0.0.1", "10.0.0.9"]) {
-    const rows = clientRows(4n, proxy, 3128, request, answer);
-    const t = splitTcpConnection(rows);
+    const { t, exchange } = await oneLlmExchange(
+      clientRows(4n, proxy, 3128, request, answer),
+      proxy,
+    );
     assert.equal(t.tunnel, undefined);
-    assert.ok(isLlmConnection(t), proxy);
-    const { view, conn } = cleartextConnection(t);
-    const { built, problems } = await connectionExchanges("r", view, conn, prices);
-    assert.deepEqual(problems, []);
     assert.deepEqual(
-      [built[0].row.host, built[0].row.path, built[0].calls[0]?.response.text],
+      [exchange.row.host, exchange.row.path, exchange.calls[0]?.response.text],
       ["10.213.7.1:8080", "/v1/chat/completions", "scripted"],
     );
-    assert.deepEqual(httpMcpMessages(rows), { messages: [], problems: [] }, "not MCP");
   }
 });
