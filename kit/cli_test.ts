@@ -89,15 +89,23 @@ await runCommand("t", "usage", async () => {
 });
 `;
 
-async function startCommand() {
+/**
+ * Runs `source` as a Deno program (written to a temporary file, `file`), its stdout piped: the
+ * child and a reader of its stdout.
+ */
+async function runProgram(source: string, stderr: "piped" | "null" = "piped") {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(file, COMMAND);
+  await Deno.writeTextFile(file, source);
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", file],
     stdout: "piped",
-    stderr: "piped",
+    stderr,
   }).spawn();
-  const reader = child.stdout.getReader();
+  return { file, child, reader: child.stdout.getReader() };
+}
+
+async function startCommand() {
+  const { child, reader } = await runProgram(COMMAND);
   let out = "";
   while (!out.includes("started")) {
     const { value, done } = await reader.read();
@@ -122,6 +130,14 @@ async function rest(r: ReadableStreamDefaultReader<Uint8Array>) {
   }
 }
 
+/** Waits for `child` to end: its status, the rest of its stdout (`reader`) and its stderr. */
+async function ended(child: Deno.ChildProcess, reader: ReadableStreamDefaultReader<Uint8Array>) {
+  const status = await child.status;
+  const out = await rest(reader);
+  const err = await new Response(child.stderr).text();
+  return { status, out, err };
+}
+
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   Deno.test(`cli: ${sig} stops the whole tree the command started, then it exits`, async () => {
     const { child, reader, tree } = await startCommand();
@@ -133,11 +149,7 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     }
     const t0 = performance.now();
     child.kill(sig);
-    const status = await child.status;
-    const out = await rest(reader);
-    const err = new TextDecoder().decode(
-      new Uint8Array(await new Response(child.stderr).arrayBuffer()),
-    );
+    const { status, out, err } = await ended(child, reader);
     assert.equal(status.code, { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[sig], err);
     assert.match(err, new RegExp(`t: ${sig}: stopping \\d+ process`));
     assert.match(err, /still running after 1500 ms: killing them/); // the one ignoring TERM
@@ -152,11 +164,7 @@ Deno.test("cli: a second signal kills everything at once", async () => {
   child.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 200));
   child.kill("SIGTERM");
-  const status = await child.status;
-  await rest(reader);
-  const err = new TextDecoder().decode(
-    new Uint8Array(await new Response(child.stderr).arrayBuffer()),
-  );
+  const { status, err } = await ended(child, reader);
   assert.equal(status.code, 143);
   assert.match(err, /SIGTERM again: killing what it started/);
   assert.doesNotMatch(err, /still running after/);
@@ -165,9 +173,7 @@ Deno.test("cli: a second signal kills everything at once", async () => {
 });
 
 Deno.test("cli: a command whose child ends by the stop still exits with the signal's code", async () => {
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(
-    file,
+  const { child, reader } = await runProgram(
     `import { runCommand, stopOnSignals } from "${new URL("./cli.ts", import.meta.url).href}";
 stopOnSignals("t");
 await runCommand("t", "usage", async () => {
@@ -176,13 +182,8 @@ await runCommand("t", "usage", async () => {
   return (await child.status).code; // 143 once the stop has killed it
 });
 `,
+    "null",
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", file],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
   await reader.read();
   await new Promise((r) => setTimeout(r, 300));
   child.kill("SIGINT");
@@ -192,9 +193,7 @@ await runCommand("t", "usage", async () => {
 
 Deno.test("cli: a signal removes the temporary paths the command registered; what it finished stays", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sl-cli-stop-" });
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(
-    file,
+  const { file, child, reader } = await runProgram(
     `import { removeOnStop, runCommand, stopOnSignals } from "${
       new URL("./cli.ts", import.meta.url).href
     }";
@@ -217,19 +216,9 @@ await runCommand("t", "usage", async () => {
 `,
   );
   try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", file],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.getReader();
     await reader.read();
     child.kill("SIGINT");
-    const status = await child.status;
-    await rest(reader);
-    const err = new TextDecoder().decode(
-      new Uint8Array(await new Response(child.stderr).arrayBuffer()),
-    );
+    const { status, err } = await ended(child, reader);
     assert.equal(status.code, 130);
     assert.equal(err, "t: SIGINT: stopped\n");
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["done"]);
