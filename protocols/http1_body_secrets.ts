@@ -549,6 +549,24 @@ export function createHttp1BodySecrets(
   };
 
   /**
+   * A byte of a chunk-size line (`1a;ext\r`) or of the line ending a chunk's data (`\r`), but
+   * its line feed: the size's hex digits (at most 12), then whatever ends them; any other byte
+   * makes the line bad.
+   */
+  const chunkLineByte = (c: number) => {
+    if (st === St.ChunkEnd) {
+      if (c !== CR) badLine = true;
+    } else if (!sizeEnded) {
+      const v = hexValue(c);
+      if (v >= 0 && sizeDigits < 12) {
+        chunkSize = chunkSize * 16 + v;
+        sizeDigits++;
+      } else if (c === CR || c === 59 || c === SP || c === HT) sizeEnded = true;
+      else badLine = true;
+    }
+  };
+
+  /**
    * A passed chunked body, chunk after chunk, in one loop (an LLM event stream is mostly tiny
    * chunks): where it stops (the end of `chunk`, or the line after the last chunk or an odd one,
    * which the general loop reads from there).
@@ -572,16 +590,7 @@ export function createHttp1BodySecrets(
         }
         chunkSize = sizeDigits = 0;
         sizeEnded = false;
-      } else if (st === St.ChunkEnd) {
-        if (c !== CR) badLine = true;
-      } else if (!sizeEnded) {
-        const v = hexValue(c);
-        if (v >= 0 && sizeDigits < 12) {
-          chunkSize = chunkSize * 16 + v;
-          sizeDigits++;
-        } else if (c === CR || c === 59 || c === SP || c === HT) sizeEnded = true;
-        else badLine = true;
-      }
+      } else chunkLineByte(c);
       i++;
     }
     return i;
@@ -640,16 +649,7 @@ export function createHttp1BodySecrets(
                 e = k;
                 break;
               }
-              if (st === St.ChunkEnd || sizeEnded) {
-                if (st === St.ChunkEnd && c !== CR) badLine = true;
-                continue;
-              }
-              const v = hexValue(c);
-              if (v >= 0 && sizeDigits < 12) {
-                chunkSize = chunkSize * 16 + v;
-                sizeDigits++;
-              } else if (c === CR || c === 59 || c === SP || c === HT) sizeEnded = true;
-              else badLine = true;
+              chunkLineByte(c);
             }
             put(chunk, i, e < 0 ? n : e + 1);
             i = e < 0 ? n : e + 1;
