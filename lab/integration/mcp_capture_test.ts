@@ -106,15 +106,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
     async fn() {
       await using cap = await captureMcp(agent, "mcp_write_read.json");
       const { db, workdir } = cap;
-      const calls = await queryDb(
-        db,
-        `SELECT m.server_name, m.server_pid, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
-           m.is_error, k.tool_call_id, t.name AS llm_tool
-         FROM mcp_calls m
-         LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-         LEFT JOIN tool_calls t USING (recording, tool_call_id)
-         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
-      );
+      const calls = await mcpToolCalls(db);
       assert.deepEqual(calls.map((c) => c.tool), ["write_file", "echo", "read_text_file"]);
       assert.deepEqual(calls.map((c) => c.server_name), [
         "secure-filesystem-server",
@@ -382,16 +374,7 @@ for (
         mcpServers: { ev: { ...s.mcpServers!.ev, transport } as McpServerSpec },
       }));
       const { db, out } = cap;
-      const calls = await queryDb(
-        db,
-        `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport, m.tool,
-           m.arguments::VARCHAR AS args, m.result::VARCHAR AS result, m.is_error,
-           k.tool_call_id, t.name AS llm_tool
-         FROM mcp_calls m
-         LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-         LEFT JOIN tool_calls t USING (recording, tool_call_id)
-         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
-      );
+      const calls = await mcpToolCalls(db);
       assert.deepEqual(calls.map((c) => c.tool), ["echo", "gzip-file-as-resource"], show(calls));
       for (const c of calls) {
         assert.equal(c.transport, transport);
@@ -492,31 +475,12 @@ for (
         mcpServers: { ev: { ...s.mcpServers!.ev, transport } as McpServerSpec },
       }), false);
       const { db, out } = cap;
-      const calls = await queryDb(
-        db,
-        `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport,
-           m.server_host, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
-           m.is_error, k.tool_call_id, t.name AS llm_tool
-         FROM mcp_calls m
-         LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-         LEFT JOIN tool_calls t USING (recording, tool_call_id)
-         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+      const calls = await mcpToolCalls(db);
+      assertRemoteEchoes(calls, transport);
+      assert.deepEqual(
+        calls.map((c) => JSON.parse(String(c.args))),
+        REMOTE_SAID.map((message) => ({ message })),
       );
-      assert.deepEqual(calls.map((c) => c.tool), ["echo", "echo"], show(calls));
-      const said = ["hello over https", "goodbye over https"];
-      for (const [i, c] of calls.entries()) {
-        assert.equal(c.transport, transport);
-        assert.equal(c.server_host, "localhost");
-        assert.equal(c.server_name, "mcp-servers/everything");
-        // the server runs outside the capture, as on another host: only the agent is seen
-        assert.equal(c.server_pid, null);
-        assert.ok(c.client_pid !== null);
-        assert.equal(c.is_error, false, show(c));
-        assert.deepEqual(JSON.parse(String(c.args)), { message: said[i] });
-        assert.match(String(c.result), new RegExp(`Echo: ${said[i]}`));
-        assert.ok(c.tool_call_id !== null, `the LLM tool call behind call ${i}: ${show(c)}`);
-        assert.ok(String(c.llm_tool).endsWith("echo"), show(c));
-      }
       // the client is the agent process that made the model's calls
       const agents = await queryDb(db, "SELECT DISTINCT pid FROM llm_calls");
       assert.ok(agents.some((a) => a.pid === calls[0].client_pid), show(agents));
@@ -599,6 +563,47 @@ for (
 }
 
 /**
+ * The MCP `tools/call` calls in order, with the LLM tool call each is linked to (`tool_call_id`,
+ * `llm_tool`: null when none), their arguments and results as JSON text.
+ */
+function mcpToolCalls(db: string) {
+  return queryDb(
+    db,
+    `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport,
+       m.server_host, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
+       m.is_error, k.tool_call_id, t.name AS llm_tool
+     FROM mcp_calls m
+     LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+     LEFT JOIN tool_calls t USING (recording, tool_call_id)
+     WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
+  );
+}
+
+/** What mcp_remote.json has the agent send to the remote server's echo, in order. */
+const REMOTE_SAID = ["hello over https", "goodbye over https"];
+
+/**
+ * The two echo calls of mcp_remote.json to the remote server over `transport`: its host
+ * `localhost`, its process not seen (it runs outside the capture, as on another host: only the
+ * agent is), each answered and linked to the LLM tool call that made it.
+ */
+function assertRemoteEchoes(calls: Record<string, unknown>[], transport: McpTransport) {
+  assert.deepEqual(calls.map((c) => c.tool), ["echo", "echo"], show(calls));
+  for (const [i, c] of calls.entries()) {
+    assert.equal(c.transport, transport);
+    assert.equal(c.server_host, "localhost");
+    assert.equal(c.server_name, "mcp-servers/everything");
+    assert.equal(c.server_pid, null);
+    assert.ok(c.client_pid !== null);
+    assert.equal(c.is_error, false, show(c));
+    assert.equal(JSON.parse(String(c.args)).message, REMOTE_SAID[i]);
+    assert.match(String(c.result), new RegExp(`Echo: ${REMOTE_SAID[i]}`));
+    assert.ok(c.tool_call_id !== null, `the LLM tool call behind call ${i}: ${show(c)}`);
+    assert.ok(String(c.llm_tool).endsWith("echo"), show(c));
+  }
+}
+
+/**
  * The request and answer header fields of the HTTP exchanges with `/mcp` paths, as the analysis
  * decoded them (HPACK on HTTP/2), and each exchange's protocol.
  */
@@ -642,29 +647,8 @@ for (const agent of ["codex"] as AgentName[]) {
       const exchanges = await mcpHeaders(db);
       assert.ok(exchanges.length >= 4, show(exchanges));
       assert.deepEqual([...new Set(exchanges.map((x) => x.protocol))], ["h2"], show(exchanges));
-      const calls = await queryDb(
-        db,
-        `SELECT m.server_name, m.server_pid, m.client_pid, m.transport, m.server_host, m.tool,
-           m.arguments::VARCHAR AS args, m.result::VARCHAR AS result, m.is_error,
-           k.tool_call_id, t.name AS llm_tool
-         FROM mcp_calls m
-         LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-         LEFT JOIN tool_calls t USING (recording, tool_call_id)
-         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
-      );
-      assert.deepEqual(calls.map((c) => c.tool), ["echo", "echo"], show(calls));
-      const said = ["hello over https", "goodbye over https"];
-      for (const [i, c] of calls.entries()) {
-        assert.equal(c.transport, "http");
-        assert.equal(c.server_host, "localhost");
-        assert.equal(c.server_name, "mcp-servers/everything");
-        assert.equal(c.server_pid, null);
-        assert.equal(c.is_error, false, show(c));
-        assert.equal(JSON.parse(String(c.args)).message, said[i]);
-        assert.match(String(c.result), new RegExp(`Echo: ${said[i]}`));
-        assert.ok(c.tool_call_id !== null, `the LLM tool call behind call ${i}: ${show(c)}`);
-        assert.ok(String(c.llm_tool).endsWith("echo"), show(c));
-      }
+      const calls = await mcpToolCalls(db);
+      assertRemoteEchoes(calls, "http");
       // the secret-named argument went over the wire masked (same length)
       assert.equal(
         JSON.parse(String(calls[0].args)).api_key,
@@ -747,12 +731,7 @@ for (const agent of ["claude", "gemini"] as AgentName[]) {
       assert.deepEqual([...new Set(cap.protocols.ev)], ["http/1.1"], show(cap.protocols));
       const exchanges = await mcpHeaders(db);
       assert.deepEqual([...new Set(exchanges.map((x) => x.protocol))], ["http/1.1"]);
-      const calls = await queryDb(
-        db,
-        `SELECT m.tool, m.server_host, m.transport, k.tool_call_id
-         FROM mcp_calls m LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-         WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
-      );
+      const calls = await mcpToolCalls(db);
       assert.deepEqual(
         calls.map((c) => [c.tool, c.server_host, c.transport, c.tool_call_id !== null]),
         [["echo", "localhost", "http", true], ["echo", "localhost", "http", true]],
