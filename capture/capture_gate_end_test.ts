@@ -93,6 +93,18 @@ const command = (dir: string, s: number) => [
   `setsid python3 ${dir}/daemon.py ${dir} </dev/null >/dev/null 2>&1 & exec sleep ${s}`,
 ];
 
+/** Starts a capture (`--quiet`) of `command(dir, 30)` into DIR/rec: it, and its stderr's text. */
+function startCapture(dir: string) {
+  const [deno, ...args] = captureCommand(`${dir}/rec`, command(dir, 30));
+  const capture = new Deno.Command(deno, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  return { capture, stderr: new Response(capture.stderr).text() };
+}
+
 /** The daemon's pid (its process group), once it has written it; else 0. */
 async function daemonPid(dir: string): Promise<number> {
   return Number(await Deno.readTextFile(`${dir}/daemon.pid`).catch(() => "0"));
@@ -189,14 +201,7 @@ Deno.test({
   ignore: skipWithoutRoot(),
   async fn() {
     await withDaemon(async (dir) => {
-      const [deno, ...args] = captureCommand(`${dir}/rec`, command(dir, 30));
-      const capture = new Deno.Command(deno, {
-        args,
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const stderr = new Response(capture.stderr).text();
+      const { capture, stderr } = startCapture(dir);
       let code: number, took: number;
       try {
         // The daemon has been gated a while (the capture answering). Then the capture is
@@ -265,14 +270,7 @@ Deno.test({
     let resumedInAll = 0, unknownInAll = 0;
     for (let round = 0; round < rounds; round++) {
       await withDaemon(async (dir) => {
-        const [deno, ...args] = captureCommand(`${dir}/rec`, command(dir, 30));
-        const capture = new Deno.Command(deno, {
-          args,
-          stdin: "null",
-          stdout: "null",
-          stderr: "piped",
-        }).spawn();
-        const stderr = new Response(capture.stderr).text();
+        const { capture, stderr } = startCapture(dir);
         let daemon = 0, watchdog = 0;
         const waitMs = Math.round(100 + rand() * 900);
         try {
