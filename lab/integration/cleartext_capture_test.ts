@@ -13,17 +13,11 @@
  * profile sets it.
  */
 import assert from "node:assert/strict";
-import { runAgent, type RunAgentResult } from "../agents/mod.ts";
-import { qwenLostOutput } from "../agents/testing.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { analyzeRecording } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
-import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analysis/testing.ts";
-import { captureCommand } from "../../capture/command_line.ts";
 import { LAN_V4, withLanAddress } from "../../tests/support/lan_address.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
+import { assertToolMarkerCalls, captureToolMarker } from "./tool_marker_capture.ts";
 
 const RUNS: {
   agent: AgentName;
@@ -73,9 +67,6 @@ const RUNS: {
   ]),
 ];
 
-const SCENARIO = `${ROOT}lab/scenarios/tool_marker.json`;
-const PROMPT: string = JSON.parse(await Deno.readTextFile(SCENARIO)).prompt;
-
 for (const run of RUNS) {
   Deno.test({
     name: run.where === "lan"
@@ -88,27 +79,14 @@ for (const run of RUNS) {
 
 async function check({ agent, provider, model, where }: typeof RUNS[number]) {
   const hostname = where === "lan" ? LAN_V4 : "127.0.0.1";
-  const tmp = await Deno.makeTempDir({ prefix: `sl-cleartext-${agent}-` });
-  let out = "";
-  let result: RunAgentResult;
-  // made again (at most twice) when Qwen Code lost its command's output (its own fault)
-  for (let attempt = 1;; attempt++) {
-    out = `${tmp}/rec${attempt}`;
-    const rec = out;
-    result = await runAgent({
-      agent,
-      plainHttp: true,
-      hostname,
-      transport: agent === "codex" ? "http" : undefined,
-      scenario: SCENARIO,
-      wrap: (argv) => captureCommand(rec, argv),
-    });
-    if (attempt === 3 || !qwenLostOutput(result)) break;
-    console.warn(`qwen lost its command's output (Output: (empty)): run ${attempt + 1}`);
-  }
-  assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
+  const run = await captureToolMarker({
+    agent,
+    plainHttp: true,
+    hostname,
+    transport: agent === "codex" ? "http" : undefined,
+  });
+  const { result } = run;
   assert.ok(result.requests.every((r) => r.httpVersion === "1.1"));
-  const s = await analyzeRecording(out, prices, { quiet: true });
   // Codex drops a connection once `response.completed` is in, without reading the chunked
   // body's last bytes (`0\r\n\r\n`, the server's last write): the server is not traced, so
   // those bytes are not recorded and the exchange is said to be cut short (its call is whole)
@@ -117,7 +95,7 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
   // HTTPS) is still unanswered: said so, rightly
   const early = /^pid \d+ conn \S+ gen \d+: GET \/\S+: the response was not recorded$/;
   assert.deepEqual(
-    s.problems.filter((p) =>
+    run.problems.filter((p) =>
       !(agent === "codex" && cut.test(p)) && !(agent === "opencode" && early.test(p))
     ),
     [],
@@ -125,7 +103,7 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
   // nothing of it went through TLS: the calls come from the TCP socket's bytes (opencode's only
   // TLS: GETs of its plugin packages' metadata from registry.npmjs.org at start, when online)
   const tls = await queryDb(
-    s.db,
+    run.db,
     "SELECT DISTINCT e.host, e.method FROM tls t LEFT JOIN http_exchanges e " +
       "ON e.recording = t.recording AND e.pid = t.pid AND e.conn_gen = t.conn_gen " +
       "AND e.conn_id = t.conn_id",
@@ -134,22 +112,13 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
     tls.filter((t) => !(agent === "opencode" && t.host === "registry.npmjs.org")),
     [],
   );
-  const calls = await queryDb(
-    s.db,
-    "SELECT * FROM llm_calls ORDER BY llm_call_id",
-  );
-  const served = result.requests.filter((r) => r.method === "POST");
-  assert.deepEqual(
-    calls.map((c) => c.kind),
-    served.map((r) => r.kind),
-    "every call served",
-  );
+  const { calls, main, tools } = await assertToolMarkerCalls(run, agent, model, agent);
   assert.ok(
     calls.every((c) => c.transport === "cleartext-http" && c.provider === provider),
   );
   // the agent's own process made them (it wrote the requests), not the model server
   const writers = await queryDb(
-    s.db,
+    run.db,
     "SELECT DISTINCT pid FROM ipc WHERE direction = 'write' AND starts_with(decode(data), 'POST ')",
   );
   assert.deepEqual(
@@ -158,45 +127,31 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
   );
   // where they went: the server's address, in the rows and as the exchanges' host
   const sent = await queryDb(
-    s.db,
+    run.db,
     "SELECT DISTINCT remote_addr, remote_port FROM ipc WHERE direction = 'write'",
   );
   assert.deepEqual(sent.map((r) => r.remote_addr), [hostname]);
   const hosts = await queryDb(
-    s.db,
+    run.db,
     "SELECT DISTINCT e.host FROM llm_calls c JOIN http_exchanges e USING (recording, exchange_id)",
   );
   assert.deepEqual(hosts.map((h) => h.host), [
     `${hostname}:${sent[0].remote_port}`,
   ]);
-  const main = calls.filter((c) => c.kind === "main");
-  const want = scenarioExpectations(agent);
-  assert.equal(main.length, want.length);
   const token = (await Deno.readTextFile(`${result.workdir}/marker.txt`))
     .trim();
-  assert.ok(String(main[0].user_input).includes(PROMPT), "the prompt in the first request");
-  main.forEach((c, i) => {
-    assertScriptedAnswer(c as never, want[i]);
-    assert.equal(c.model, model);
+  main.forEach((c) => {
     assert.equal(c.incomplete, false);
     assert.ok(
       Number(c.ttft_ms) >= 0 && Number(c.duration_ms) >= Number(c.ttft_ms),
     );
   });
   assert.equal(main[1].assistant_text, `The command printed: ${token}`);
-  const tools = await queryDb(
-    s.db,
-    "SELECT * FROM tool_calls ORDER BY tool_call_id",
-  );
-  assert.equal(tools.length, 1);
-  assert.equal(tools[0].name, want[0].tool!.name);
-  assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input);
   assert.equal(tools[0].llm_call_id, main[0].llm_call_id);
-  assert.equal(tools[0].result_llm_call_id, main[1].llm_call_id);
   assert.ok(String(tools[0].result_text).includes(token));
   // the stages of the command the tool call ran are linked to it
   const linked = await queryDb(
-    s.db,
+    run.db,
     "SELECT a.argv FROM links l JOIN actions a USING (recording, event_table, event_id) " +
       `WHERE l.attribution = 'tool' AND l.tool_call_id = ${tools[0].tool_call_id} ` +
       "AND a.op = 'exec'",
@@ -206,13 +161,13 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
     assert.ok(argv0.includes(stage), `${stage} is linked to the tool call`);
   }
   const sessions = await queryDb(
-    s.db,
+    run.db,
     "SELECT agent, llm_calls, tool_calls FROM sessions",
   );
   assert.equal(sessions.length, 1);
   assert.equal(Number(sessions[0].llm_calls), calls.length);
   assert.equal(Number(sessions[0].tool_calls), 1);
-  const mcp = await queryDb(s.db, "SELECT count(*) AS n FROM mcp_messages");
+  const mcp = await queryDb(run.db, "SELECT count(*) AS n FROM mcp_messages");
   assert.equal(Number(mcp[0].n), 0, "the LLM connection is not read as MCP");
-  await Deno.remove(tmp, { recursive: true });
+  await Deno.remove(run.dir, { recursive: true });
 }

@@ -16,20 +16,11 @@
  * connect the proxy, the API key masked, no problems, nothing read as MCP.
  */
 import assert from "node:assert/strict";
-import { runAgent, type RunAgentResult, startHttpProxy } from "../agents/mod.ts";
-import { qwenLostOutput } from "../agents/testing.ts";
 import { FAKE_KEYS } from "../agents/agent_profile.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { analyzeRecording } from "../../analysis/analyze.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
-import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analysis/testing.ts";
-import { captureCommand } from "../../capture/command_line.ts";
 import { LAN_V4, withLanAddress } from "../../tests/support/lan_address.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
-const SCENARIO = `${ROOT}lab/scenarios/tool_marker.json`;
-const PROMPT: string = JSON.parse(await Deno.readTextFile(SCENARIO)).prompt;
+import { assertToolMarkerCalls, captureToolMarker } from "./tool_marker_capture.ts";
 
 const RUNS: {
   agent: AgentName;
@@ -62,43 +53,6 @@ const RUNS: {
   },
 ];
 
-type Row = Record<string, unknown>;
-
-/** Runs the agent under capture with `vars` naming a tinyproxy on `listen`, analysed. */
-async function run(agent: AgentName, listen: string, vars: string[]) {
-  for (let attempt = 1;; attempt++) {
-    const tmp = await Deno.makeTempDir({ prefix: `sl-cleartext-proxy-${agent}-` });
-    const out = `${tmp}/rec`;
-    const proxy = await startHttpProxy({ listen, hosts: {}, dir: tmp });
-    let result: RunAgentResult;
-    try {
-      result = await runAgent({
-        agent,
-        plainHttp: true,
-        hostname: LAN_V4,
-        scenario: SCENARIO,
-        env: Object.fromEntries(vars.map((v) => [v, proxy.url])),
-        wrap: (argv) => captureCommand(out, argv),
-      });
-    } finally {
-      await proxy.close();
-    }
-    if (attempt < 3 && qwenLostOutput(result)) {
-      console.warn(`qwen lost its command's output (Output: (empty)): run ${attempt + 1}`);
-      continue;
-    }
-    assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
-    const s = await analyzeRecording(out, prices, { quiet: true });
-    return {
-      result,
-      proxy,
-      proxyLog: await proxy.log(),
-      problems: s.problems,
-      q: (sql: string): Promise<Row[]> => queryDb(s.db, sql),
-    };
-  }
-}
-
 for (const { agent, provider, model, key, vars } of RUNS) {
   Deno.test({
     name: `${agent} with ${vars.join(", ")} set, to a plain-HTTP model server on ${LAN_V4}: ` +
@@ -106,10 +60,15 @@ for (const { agent, provider, model, key, vars } of RUNS) {
     ignore: skipWithoutRoot(),
     fn: () =>
       withLanAddress(async () => {
-        const want = scenarioExpectations(agent);
         for (const listen of ["127.0.0.1", LAN_V4]) {
           const what = `${agent} via the proxy on ${listen}`;
-          const p = await run(agent, listen, vars);
+          // its calls to the model server on the LAN address, through a proxy on `listen`
+          const p = await captureToolMarker({
+            agent,
+            plainHttp: true,
+            hostname: LAN_V4,
+            proxy: { listen, hosts: {}, vars },
+          });
           // how the calls went through the proxy: tunnelled (CONNECT) or in absolute form
           const lan = LAN_V4.replaceAll(".", "\\.");
           const how = new RegExp(`(CONNECT |POST http://)(${lan}:\\d+)[ /]`).exec(p.proxyLog);
@@ -124,24 +83,11 @@ for (const { agent, provider, model, key, vars } of RUNS) {
             [],
             what,
           );
-          const calls = await p.q("SELECT * FROM llm_calls ORDER BY llm_call_id");
-          const served = p.result.requests.filter((r) => r.method === "POST");
-          assert.deepEqual(calls.map((c) => c.kind), served.map((r) => r.kind), what);
+          const { calls } = await assertToolMarkerCalls(p, agent, model, what);
           assert.ok(
             calls.every((c) => c.transport === "cleartext-http" && c.provider === provider),
             what,
           );
-          const main = calls.filter((c) => c.kind === "main");
-          assert.equal(main.length, want.length, what);
-          main.forEach((c, i) => {
-            assertScriptedAnswer(c as never, want[i]);
-            assert.equal(c.model, model);
-          });
-          assert.ok(String(main[0].user_input).includes(PROMPT), `${what}: the prompt`);
-          const tools = await p.q("SELECT * FROM tool_calls");
-          assert.equal(tools.length, 1, what);
-          assert.equal(tools[0].name, want[0].tool!.name);
-          assert.equal(tools[0].result_llm_call_id, main[1].llm_call_id);
           // the endpoint: the model server (the Host header), not the proxy
           const hosts = await p.q(
             "SELECT DISTINCT e.host, e.path FROM llm_calls c " +
@@ -155,7 +101,7 @@ for (const { agent, provider, model, key, vars } of RUNS) {
             `SELECT DISTINCT addr, port FROM net WHERE op = 'connect' AND pid IN (${pids}) ` +
               "AND family IN ('inet', 'inet6') AND port <> 53",
           );
-          assert.deepEqual(connects.map((c) => [c.addr, c.port]), [[listen, p.proxy.port]], what);
+          assert.deepEqual(connects.map((c) => [c.addr, c.port]), [[listen, p.proxyPort]], what);
           // what went to the proxy is recorded, the key masked
           const writes = await p.q(
             "SELECT decode(data, 'replace') AS text FROM ipc WHERE kind = 'tcp' " +

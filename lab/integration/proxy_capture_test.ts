@@ -20,17 +20,10 @@
  * problems or findings beyond the baseline's.
  */
 import assert from "node:assert/strict";
-import { runAgent, type RunAgentResult, startHttpProxy } from "../agents/mod.ts";
-import { qwenLostOutput } from "../agents/testing.ts";
 import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { analyzeRecording } from "../../analysis/analyze.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
-import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analysis/testing.ts";
-import { captureCommand } from "../../capture/command_line.ts";
 import { LAN_V4, withLanAddress } from "../../tests/support/lan_address.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
+import { assertToolMarkerCalls, captureToolMarker } from "./tool_marker_capture.ts";
 
 const RUNS: { agent: AgentName; host: string; model: string; transport?: CodexTransport }[] = [
   { agent: "claude", host: "api.anthropic.com", model: "claude-opus-5-5" },
@@ -45,64 +38,21 @@ const RUNS: { agent: AgentName; host: string; model: string; transport?: CodexTr
   { agent: "qwen", host: "api.openai.com", model: "qwen3-coder-plus" },
 ];
 
-const PROMPT: string = JSON.parse(
-  await Deno.readTextFile(`${ROOT}lab/scenarios/tool_marker.json`),
-).prompt;
-
-type Row = Record<string, unknown>;
-
-interface Run {
-  result: RunAgentResult;
-  q: (sql: string) => Promise<Row[]>;
-  problems: string[];
-  proxyLog: string;
-}
-
-/**
- * `capture`, made again (at most twice) when Qwen Code lost its command's output
- * (`qwenLostOutput`: the agent's own fault, not the proxy's or the capture's).
- */
-async function run(
-  agent: AgentName,
-  host: string,
-  transport: CodexTransport | undefined,
-  listen?: string,
-): Promise<Run> {
-  for (let attempt = 1;; attempt++) {
-    const r = await capture(agent, host, transport, listen);
-    if (attempt === 3 || !qwenLostOutput(r.result)) return r;
-    console.warn(`qwen lost its command's output (Output: (empty)): run ${attempt + 1}`);
-  }
-}
-
 /** Runs the agent under capture, through a proxy listening on `listen` (none: direct). */
-async function capture(
+function run(
   agent: AgentName,
   host: string,
   transport: CodexTransport | undefined,
   listen?: string,
-): Promise<Run> {
-  const tmp = await Deno.makeTempDir({ prefix: `sl-proxy-${agent}-` });
-  const out = `${tmp}/rec`;
-  const proxy = listen === undefined
-    ? undefined
-    : await startHttpProxy({ listen, hosts: { [host]: "127.0.0.1" }, dir: tmp });
-  let result: RunAgentResult;
-  try {
-    result = await runAgent({
-      agent,
-      scenario: `${ROOT}lab/scenarios/tool_marker.json`,
-      transport,
-      ...(proxy ? { apiHost: host, env: { HTTPS_PROXY: proxy.url } } : {}),
-      wrap: (argv) => captureCommand(out, argv),
-    });
-  } finally {
-    await proxy?.close();
-  }
-  assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
-  const s = await analyzeRecording(out, prices, { quiet: true });
-  const proxyLog = (await proxy?.log()) ?? "";
-  return { result, q: (sql) => queryDb(s.db, sql), problems: s.problems, proxyLog };
+) {
+  return captureToolMarker({
+    agent,
+    transport,
+    ...(listen === undefined ? {} : {
+      apiHost: host,
+      proxy: { listen, hosts: { [host]: "127.0.0.1" }, vars: ["HTTPS_PROXY"] },
+    }),
+  });
 }
 
 /** A problem's message with its numbers (pids, inodes, ports) made alike. */
@@ -129,7 +79,6 @@ async function check(
     "SELECT kind, model, input_tokens, output_tokens FROM llm_calls ORDER BY llm_call_id",
   );
   const baseFindings = await base.q("SELECT DISTINCT kind FROM findings ORDER BY kind");
-  const want = scenarioExpectations(agent);
   for (const listen of ["127.0.0.1", LAN_V4]) {
     const what = `${agent} via the proxy on ${listen}`;
     const p = await run(agent, host, transport, listen);
@@ -139,26 +88,12 @@ async function check(
       new RegExp(`Request \\(file descriptor \\d+\\): CONNECT ${host}:`),
     );
     // the calls, as without the proxy
-    const calls = await p.q("SELECT * FROM llm_calls ORDER BY llm_call_id");
+    const { calls } = await assertToolMarkerCalls(p, agent, model, what);
     assert.deepEqual(
       calls.map((c) => [c.kind, c.model, c.input_tokens, c.output_tokens]),
       baseCalls.map((c) => [c.kind, c.model, c.input_tokens, c.output_tokens]),
       what,
     );
-    const served = p.result.requests.filter((r) => r.method === "POST");
-    assert.deepEqual(calls.map((c) => c.kind), served.map((r) => r.kind), what);
-    const main = calls.filter((c) => c.kind === "main");
-    assert.equal(main.length, want.length, what);
-    main.forEach((c, i) => {
-      assertScriptedAnswer(c as never, want[i]);
-      assert.equal(c.model, model);
-    });
-    assert.ok(String(main[0].user_input).includes(PROMPT), `${what}: the prompt`);
-    const tools = await p.q("SELECT * FROM tool_calls ORDER BY tool_call_id");
-    assert.equal(tools.length, 1, what);
-    assert.equal(tools[0].name, want[0].tool!.name);
-    assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input);
-    assert.equal(tools[0].result_llm_call_id, main[1].llm_call_id);
     // the LLM endpoint is the API host (inside the tunnel), not the proxy
     const hosts = await p.q(
       "SELECT DISTINCT e.host FROM llm_calls c JOIN http_exchanges e USING (recording, exchange_id)",
