@@ -43,6 +43,7 @@ import type {
 } from "./schema.ts";
 import type { WebSocketExchange, WsMessage } from "./websocket_stream.ts";
 import { CLEARTEXT_GEN, cleartextLabel } from "./cleartext_http.ts";
+import { answerMayStayOpen } from "./open_ended_answers.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
@@ -424,15 +425,6 @@ async function buildExchange(
   return built;
 }
 
-/**
- * A `DELETE` with an `Mcp-Session-Id`: the client ending its streamable-HTTP MCP session, whose
- * answer it need not wait for (Codex exits without reading it, or reading only its head): an
- * answer missing or unfinished there is nothing the recording lacks.
- */
-function endsMcpSession(x: Exchange): boolean {
-  return x.request?.method === "DELETE" && (x.request.lookup["mcp-session-id"]?.length ?? 0) > 0;
-}
-
 /** One exchange of a connection, built but not yet numbered or linked. */
 export type BuiltExchange = Built;
 
@@ -459,26 +451,29 @@ export async function connectionExchanges(
   }
   const built: Built[] = [];
   for (const x of parsed.exchanges) {
-    built.push(
-      await buildExchange(
-        recording,
-        tls,
-        x,
-        c.write,
-        c.read,
-        {
-          pid: c.pid,
-          connId: c.connId,
-          connGen: c.connGen,
-          cleartext: c.cleartext,
-          host: c.host,
-        },
-        opts,
-      ),
+    const b = await buildExchange(
+      recording,
+      tls,
+      x,
+      c.write,
+      c.read,
+      {
+        pid: c.pid,
+        connId: c.connId,
+        connGen: c.connGen,
+        cleartext: c.cleartext,
+        host: c.host,
+      },
+      opts,
     );
-    if (x.request?.complete && !x.response?.complete && !x.cancelled && !endsMcpSession(x)) {
+    built.push(b);
+    if (
+      x.request?.complete && !x.response?.complete && !x.cancelled &&
+      !answerMayStayOpen(x, b.events)
+    ) {
       // the stream ends inside the answer (or before it): the call is incomplete (a stream the
-      // client cancelled is not: it read what it wanted, and all it read was recorded)
+      // client cancelled is not: it read what it wanted, and all it read was recorded; nor an
+      // answer it need not read to its end: MCP's event stream, the DELETE ending a session)
       problems.push({
         recording,
         source: label,

@@ -93,8 +93,102 @@ Deno.test("Codex's MCP connection over h2 (real bytes): the event stream it canc
   // an answer unfinished elsewhere still is: the same connection cut before tools/list's end
   const cut = fixture.calls.slice(0, fixture.calls.findIndex(([, b]) => bytes(b).length > 9000));
   const u = await buildHttpTables("r", view(cut.map(([d, b]) => [d, bytes(b)] as const)), prices);
+  // (the GET event stream, open there, is MCP's server stream: the client may leave it open)
   assert.deepEqual(u.problems.map((p) => [p.kind, p.message]), [
-    ["incomplete", "GET /mcp: the response is cut short (its last bytes were not recorded)"],
     ["incomplete", "POST /mcp: the response is cut short (its last bytes were not recorded)"],
   ]);
 });
+
+/** A fixture of tests/fixtures/mcp/: one connection's TLS calls, in order. */
+async function mcpFixture(name: string): Promise<HandCall[]> {
+  const fixture = JSON.parse(
+    await Deno.readTextFile(new URL(`../tests/fixtures/mcp/${name}`, import.meta.url)),
+  ) as { calls: ["write" | "read", string][] };
+  return fixture.calls.map(([d, b]) => [d, Uint8Array.from(atob(b), (c) => c.charCodeAt(0))]);
+}
+
+const cutShort = (m: string) =>
+  `${m}: the response is cut short (its last bytes were not recorded)`;
+
+/** The HTTP/2 frames of one call, RST_STREAM frames of stream `id` left out. */
+function withoutReset(b: Uint8Array, id: number): Uint8Array {
+  const PREFACE = 24;
+  const kept: Uint8Array[] = [];
+  let p = new TextDecoder().decode(b.subarray(0, 3)) === "PRI" ? PREFACE : 0;
+  if (p) kept.push(b.subarray(0, p));
+  while (p < b.length) {
+    const n = 9 + ((b[p] << 16) | (b[p + 1] << 8) | b[p + 2]);
+    const stream = new DataView(b.buffer, b.byteOffset + p + 5, 4).getUint32(0) & 0x7fffffff;
+    assert.ok(p + n <= b.length, "a call of whole frames");
+    if (!(b[p + 3] === 3 && stream === id)) kept.push(b.subarray(p, p + n));
+    p += n;
+  }
+  const out = new Uint8Array(kept.reduce((s, k) => s + k.length, 0));
+  let o = 0;
+  for (const k of kept) (out.set(k, o), o += k.length);
+  return out;
+}
+
+Deno.test("MCP's GET event stream over h2 left open (no RST_STREAM: the client closed the connection) is no incomplete response", async () => {
+  // Codex's real connection, without the RST_STREAM CANCEL with which it ended the GET stream
+  // (stream 5): as a client that closes the connection instead leaves it
+  const calls = (await mcpFixture("codex_h2_remote_tls.json")).map(([d, b]): HandCall =>
+    d === "write" ? [d, withoutReset(b as Uint8Array, 5)] : [d, b]
+  );
+  const t = await buildHttpTables("r", view(calls), prices);
+  assert.deepEqual(
+    t.exchanges.filter((x) => x.method === "GET").map((x) => [x.stream_id, x.response_complete]),
+    [[5, false]],
+  );
+  assert.deepEqual(t.problems, []);
+});
+
+for (
+  const [agent, file, get, exchanges] of [
+    ["Claude Code", "claude_http1_remote_tls.json", "GET /mcp", [
+      ["POST", 400, true], // initialize, refused once
+      ["POST", 200, true], // initialize
+      ["POST", 202, true], // notifications/initialized
+      ["GET", 200, false], // the server's event stream, no event sent, left open
+    ]],
+    ["Gemini CLI", "gemini_http1_remote_tls.json", "GET /mcp", [
+      ["POST", 200, true], // initialize
+      ["GET", 200, false], // the server's event stream: roots/list and a log message, left open
+    ]],
+    ["Claude Code (HTTP+SSE)", "claude_sse_remote_tls.json", "GET /sse", [
+      ["GET", 200, false], // the endpoint event and every answer of the session, left open
+    ]],
+  ] as [string, string, string, [string, number, boolean][]][]
+) {
+  Deno.test(`${agent}'s MCP connection over HTTP/1.1 (real bytes): the event stream it leaves open is no incomplete response, an answer cut short still is`, async () => {
+    const calls = await mcpFixture(file);
+    const t = await buildHttpTables("r", view(calls), prices);
+    assert.deepEqual(
+      t.exchanges.map((x) => [x.protocol, x.method, x.status, x.response_complete]),
+      exchanges.map((x) => ["http/1.1", ...x]),
+    );
+    assert.deepEqual(t.exchanges.map((x) => x.error), exchanges.map(() => null));
+    assert.deepEqual(t.problems, []);
+    // the stream cut inside an event (the capture lost its end) is still cut short
+    const last = calls.length - 1;
+    const [d, b] = calls[last];
+    if (t.exchanges.at(-1)!.sse_events > 0) {
+      const half = [...calls.slice(0, last), [d, (b as Uint8Array).subarray(0, 60)] as HandCall];
+      const h = await buildHttpTables("r", view(half), prices);
+      assert.deepEqual(h.problems.map((p) => [p.kind, p.message]), [
+        ["incomplete", cutShort(get)],
+      ]);
+    }
+    // a POST's answer cut short is still reported: the first answer of the connection, its
+    // last 5 bytes not recorded
+    if (exchanges[0][0] === "POST") {
+      const firstRead = calls.findIndex(([d]) => d === "read");
+      const r = calls[firstRead][1] as Uint8Array;
+      const cut = [...calls.slice(0, firstRead), ["read", r.subarray(0, r.length - 5)] as HandCall];
+      const c = await buildHttpTables("r", view(cut), prices);
+      assert.deepEqual(c.problems.map((p) => [p.kind, p.message]), [
+        ["incomplete", cutShort("POST /mcp")],
+      ]);
+    }
+  });
+}

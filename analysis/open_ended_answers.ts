@@ -1,0 +1,56 @@
+/**
+ * Answers a client need not read to their end, so that one left unfinished in a recording is
+ * nothing the capture missed (no `incomplete` problem), on HTTP/1.1 and HTTP/2 alike:
+ *
+ * - MCP's server event stream: the `GET` with which a streamable-HTTP client (it sends its
+ *   `Mcp-Session-Id` or `MCP-Protocol-Version`) opens an event stream for the server's own
+ *   messages, or the `GET` of the HTTP+SSE transport (2024-11-05) whose first event is
+ *   `endpoint`. The server keeps it open for the session; the client closes it when it is done
+ *   (it may at any time: MCP's streamable HTTP transport), by closing the connection on HTTP/1.1,
+ *   by RST_STREAM or the connection on HTTP/2. Only a stream whose last recorded event is whole:
+ *   one that ends inside an event was cut short.
+ * - The `DELETE` with an `Mcp-Session-Id` that ends a streamable-HTTP session: the client need
+ *   not wait for its answer (Codex exits without reading it, or reading only its head).
+ */
+import type { Exchange } from "./connection_parser.ts";
+
+/** Whether a request asks for an event stream (its `Accept` names `text/event-stream`). */
+function acceptsEventStream(x: Exchange): boolean {
+  return (x.request?.lookup["accept"] ?? []).some((v) => /text\/event-stream/i.test(v));
+}
+
+function has(x: Exchange, name: string): boolean {
+  return (x.request?.lookup[name]?.[0]?.length ?? 0) > 0;
+}
+
+/**
+ * MCP's server event stream (module doc), given the events read from its answer (type, and
+ * whether the stream ended inside it), left open by the client with each event whole.
+ */
+export function isMcpEventStream(
+  x: Exchange,
+  events: readonly { type: string; incomplete: boolean }[],
+): boolean {
+  const r = x.response;
+  if (x.request?.method !== "GET" || !r || r.status === null || r.status < 200 || r.status > 299) {
+    return false;
+  }
+  const type = (r.lookup["content-type"]?.[0] ?? "").toLowerCase();
+  if (!type.startsWith("text/event-stream") || !acceptsEventStream(x)) return false;
+  if (events.at(-1)?.incomplete) return false;
+  return has(x, "mcp-session-id") || has(x, "mcp-protocol-version") ||
+    events[0]?.type === "endpoint";
+}
+
+/** The `DELETE` that ends a streamable-HTTP MCP session (module doc). */
+export function endsMcpSession(x: Exchange): boolean {
+  return x.request?.method === "DELETE" && has(x, "mcp-session-id");
+}
+
+/** Whether the client need not read this exchange's answer to its end (module doc). */
+export function answerMayStayOpen(
+  x: Exchange,
+  events: readonly { type: string; incomplete: boolean }[],
+): boolean {
+  return endsMcpSession(x) || isMcpEventStream(x, events);
+}
