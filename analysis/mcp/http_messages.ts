@@ -16,21 +16,21 @@
  * HTTP) is not MCP's: it is read into the HTTP and LLM tables instead, and skipped here; nor is
  * an HTTP proxy's CONNECT tunnel (`HTTPS_PROXY` on loopback), whose TLS the TLS hooks read.
  *
- * Off loopback (a server on another machine, `server_host` its address), where the capture
- * records any plain HTTP a traced process makes or serves, a connection is read only when its
- * client sent a JSON-RPC request body to that server (`{` or `[` and `"jsonrpc"`, on this or
- * another connection of the same client process to the same address and port: HTTP+SSE's GET
- * stream carries none), as over HTTPS (`https_messages.ts`); any other (a download, a REST
- * API, a web page served to the LAN) is none of MCP's business and says nothing here: the
- * HTTP tables read it (`../cleartext_http.ts` `isOtherRemoteHttp`, by the same rule).
+ * On loopback as off it (a server on another machine, `server_host` its address), a connection
+ * is read only when its client sent a JSON-RPC request body to that server (`{` or `[` and
+ * `"jsonrpc"`, on this or another connection of the same client process to the same address
+ * and port, any loopback address: HTTP+SSE's GET stream carries none), as over HTTPS
+ * (`https_messages.ts`); any other (a local dev server, a download, a REST API, a web page
+ * served to the LAN) is none of MCP's business and says nothing here: the HTTP tables read it
+ * (`../cleartext_http.ts` `isOtherHttp`, by the same rule).
  */
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
 import {
+  addMcpServer,
   connectionName,
   groupTcpConnections,
   isLlmConnection,
-  sendsJsonRpc,
-  serverKey,
+  isMcp,
   splitTcpConnection,
   type TcpChunk,
   type TcpStream,
@@ -63,14 +63,13 @@ export function httpMcpMessages(
   /** `recording client port` of the HTTP+SSE transport */
   const sse = new Set<string>();
   const conns = groupTcpConnections(chunks).map(splitTcpConnection);
-  /** off loopback: the servers a client sent a JSON-RPC request body to (`serverKey`) */
-  const mcpServers = new Set(
-    conns.filter((t) => !t.loopback && !t.http2 && sendsJsonRpc(t.client)).map(serverKey),
-  );
+  /** the servers a client sent a JSON-RPC request body to (`serverKey`) */
+  const mcpServers = new Set<string>();
+  for (const t of conns) addMcpServer(t, mcpServers);
   for (const t of conns) {
     const list = t.rows;
     const recording = t.recording;
-    if (!t.loopback && !mcpServers.has(serverKey(t))) continue;
+    if (t.http2 && !t.loopback) continue;
     if (t.http2) {
       // h2c (gRPC, or MCP over HTTP/2): recorded, its secrets masked, but not parsed here
       const bytes = list.reduce((n, c) => n + c.data.length, 0);
@@ -93,8 +92,9 @@ export function httpMcpMessages(
     }
     // an LLM API's connection (a model server over plain HTTP): read by the HTTP tables
     if (isLlmConnection(t)) continue;
-    // a proxy's CONNECT tunnel (HTTPS_PROXY on loopback): its TLS is read from the TLS hooks
-    if (t.tunnel) continue;
+    // a proxy's CONNECT tunnel (HTTPS_PROXY on loopback): its TLS is read from the TLS hooks;
+    // any other plain HTTP (no JSON-RPC sent to that server): read by the HTTP tables
+    if (!isMcp(t, mcpServers)) continue;
     const { client, server, unread } = t;
     const clientPid = client?.sender ?? server?.receiver ?? null;
     const serverPid = server?.sender ?? client?.receiver ?? null;
