@@ -4,9 +4,10 @@
  * received: four LLM calls of Ollama's native API (`/api/chat` streamed with a tool call and
  * whole, `/api/generate` streamed and whole) by the client's process over cleartext HTTP, with
  * the scripted model, tokens (`prompt_eval_count`, `eval_count`), finish reason and texts; the
- * tool call, its result sent back by tool name; the curl it ran, linked to it; the upload to the
- * other machine in `http_exchanges` (host, method, path, status, sizes; the Authorization header
- * masked) made by curl's process; the exfiltration finding; no problems, nothing read as MCP.
+ * tool call, its result sent back by tool name; the curl it ran, linked to it; the upload (to
+ * another machine, or to a server on loopback) in `http_exchanges` (host, method, path, status,
+ * sizes; the Authorization header masked) made by curl's process; the exfiltration finding; no
+ * problems, nothing read as MCP.
  */
 import assert from "node:assert/strict";
 import { queryDb } from "../../analysis/analysed_db.ts";
