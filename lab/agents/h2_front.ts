@@ -2,17 +2,22 @@
  * An HTTPS front that offers `h2` and `http/1.1` by ALPN, as Cloudflare and any modern reverse
  * proxy do, in front of a plain-HTTP/1.1 server on loopback (a remote MCP server:
  * `remote_mcp.ts`). A client whose HTTP stack negotiates h2 speaks HTTP/2 to it; one that offers
- * only http/1.1 still gets HTTP/1.1 (`node:http2` `createSecureServer` with `allowHTTP1`).
+ * only http/1.1 still gets HTTP/1.1.
  *
- * Each request is forwarded as it comes, as a proxy does: method, path, headers (the HTTP/2
- * pseudo-headers become the request line and `Host`, connection-specific fields are dropped) and
- * body, streamed; the answer's status, headers and body go back the same way, each chunk as the
- * server wrote it, so an event stream stays a stream. The backend's connection-specific fields
- * (`Connection`, `Keep-Alive`, `Transfer-Encoding`) are the front's own business on each side.
+ * TLS is ended here (`Deno.listenTls`, which tells each connection's ALPN protocol), and each
+ * connection's plaintext is piped to an inner `Deno.serve` on loopback, which speaks HTTP/1.1
+ * or HTTP/2 (h2c with prior knowledge) as the client does: hyper's HTTP/2, not `node:http2`,
+ * whose nghttp2 binding in Deno 2.9.6 aborts or crashes now and then on a client's GOAWAY
+ * (`find_stream_on_goaway_func`, denoland/deno#36788; Codex sends one as it exits).
+ *
+ * Each request is forwarded as it comes, as a proxy does: method, path, headers (`Host` the
+ * authority the client asked for, connection-specific fields dropped) and body, streamed; the
+ * answer's status, headers and body go back the same way, each chunk as the server wrote it, so
+ * an event stream stays a stream (its head sent at once). Any other answer's head waits for its
+ * first chunk, so that an empty answer is one HEADERS frame with END_STREAM, as a proxy that has
+ * the whole answer sends it. A client that resets a stream or leaves ends the backend request.
  */
 import http from "node:http";
-import http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 
 export interface H2FrontOptions {
   hostname: string;
@@ -43,125 +48,156 @@ const HOP_BY_HOP = new Set([
   "http2-settings",
 ]);
 
-/** The forwardable fields of `headers` (pseudo-headers and connection fields left out). */
-function forwardable(
-  headers: http.IncomingHttpHeaders,
-): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || k.startsWith(":") || HOP_BY_HOP.has(k)) continue;
-    out[k] = v;
-  }
-  return out;
-}
+/** Statuses whose answers have no body (RFC 9110 6.4.1). */
+const NO_BODY = new Set([204, 205, 304]);
 
-type Req = http2.Http2ServerRequest;
-type Res = http2.Http2ServerResponse;
-
-/**
- * Forwards one request to `backend` and its answer back, streaming both bodies. Once the client
- * has gone (it reset the stream: Codex cancels the event stream it no longer wants, and each
- * answer once read), nothing more is written to the stream and the backend request is ended.
- */
-function forward(req: Req, res: Res, backend: H2FrontOptions["backend"]) {
-  const headers = forwardable(req.headers);
-  headers.host = req.authority ?? req.headers.host ??
-    `${backend.hostname}:${backend.port}`;
-  let left = false;
-  /** the client reset the stream or the connection went: nothing may be sent on it now */
-  const gone = () => left || res.stream?.destroyed === true || res.stream?.closed === true;
+/** Forwards one request to `backend` and its answer back, streaming both bodies. */
+function forward(
+  req: Request,
+  backend: H2FrontOptions["backend"],
+): Promise<Response> {
+  const url = new URL(req.url);
+  const headers: http.OutgoingHttpHeaders = {};
+  req.headers.forEach((v, k) => {
+    if (!HOP_BY_HOP.has(k) && !k.startsWith(":")) headers[k] = v;
+  });
+  headers.host = url.host;
+  const { promise, resolve } = Promise.withResolvers<Response>();
+  let answered = false;
+  const respond = (r: Response) => {
+    if (!answered) (answered = true, resolve(r));
+  };
   const up = http.request({
     hostname: backend.hostname,
     port: backend.port,
     method: req.method,
-    path: req.url,
+    path: url.pathname + url.search,
     headers,
   }, (answer) => {
     const status = answer.statusCode ?? 502;
-    const fields = forwardable(answer.headers);
-    const head = () => {
-      if (!res.headersSent) res.writeHead(status, fields);
+    const fields = new Headers();
+    for (const [k, v] of Object.entries(answer.headers)) {
+      if (v === undefined || HOP_BY_HOP.has(k)) continue;
+      for (const x of Array.isArray(v) ? v : [String(v)]) fields.append(k, x);
+    }
+    let sink: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => void (sink = c),
+      // the client went (it reset the stream, or closed the connection): so does the request
+      cancel: () => void answer.destroy(),
+    });
+    const withBody = () => {
+      if (!answered) respond(new Response(body, { status, headers: fields }));
     };
-    if (gone()) return answer.destroy();
+    if (NO_BODY.has(status) || req.method === "HEAD") {
+      answer.resume();
+      return respond(new Response(null, { status, headers: fields }));
+    }
+    // an event stream's head at once; any other's with its first chunk
     if (
       /^text\/event-stream/i.test(String(answer.headers["content-type"] ?? ""))
-    ) {
-      // an event stream's head at once (HTTP/1.1 would hold it until the first event)
-      head();
-      (res as unknown as { flushHeaders?(): void }).flushHeaders?.();
-    }
-    // each chunk as it comes: an event stream's events reach the client when the server
-    // writes them
+    ) withBody();
     answer.on("data", (chunk: Uint8Array) => {
-      if (gone()) return;
-      head();
-      res.write(chunk);
+      withBody();
+      try {
+        sink!.enqueue(new Uint8Array(chunk));
+      } catch { /* the client went */ }
     });
     answer.on("end", () => {
-      if (gone()) return;
-      if (!res.headersSent) {
-        // an empty answer: its head ends the stream (HEADERS with END_STREAM), as a proxy
-        // that has the whole answer sends it, not a HEADERS frame and an empty DATA frame
-        res.statusCode = status;
-        for (const [k, v] of Object.entries(fields)) {
-          res.setHeader(k, v as string | string[]);
-        }
+      if (!answered) {
+        return respond(new Response(null, { status, headers: fields }));
       }
-      res.end();
+      try {
+        sink!.close();
+      } catch { /* the client went */ }
     });
-    answer.on("error", () => {
-      if (!gone()) res.stream?.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    answer.on("error", (e) => {
+      try {
+        sink!.error(e);
+      } catch { /* the client went */ }
     });
   });
   up.on("error", () => {
-    if (gone()) return;
-    if (!res.headersSent) {
-      res.writeHead(502, { "content-type": "text/plain" });
-      res.end("backend unreachable\n");
-    } else res.end();
+    respond(new Response("backend unreachable\n", { status: 502 }));
   });
-  // the client going away ends the backend request too (a GET event stream left open)
-  const leave = () => {
-    left = true;
-    up.destroy();
-  };
-  res.on("close", leave);
-  req.on("aborted", leave);
-  req.on("data", (chunk: Uint8Array) => {
-    if (!left) up.write(chunk);
-  });
-  req.on("end", () => {
-    if (!left) up.end();
-  });
+  (async () => {
+    try {
+      if (req.body) { for await (const chunk of req.body) up.write(chunk); }
+      up.end();
+    } catch {
+      up.destroy();
+    }
+  })();
+  return promise;
+}
+
+/** Pipes two connections into each other until both directions end; then closes both. */
+async function splice(a: Deno.Conn, b: Deno.Conn): Promise<void> {
+  await Promise.allSettled([
+    a.readable.pipeTo(b.writable),
+    b.readable.pipeTo(a.writable),
+  ]);
+  for (const c of [a, b]) {
+    try {
+      c.close();
+    } catch { /* closed */ }
+  }
 }
 
 /** Starts the front; resolves once it listens. */
 export function startH2Front(opts: H2FrontOptions): Promise<H2Front> {
   const protocols: string[] = [];
-  const sockets = new Set<{ destroy(): void }>();
-  const server = http2.createSecureServer(
-    { cert: opts.cert, key: opts.key, allowHTTP1: true },
-    (req: Req, res: Res) => forward(req, res, opts.backend),
+  const conns = new Set<Deno.Conn>();
+  const inner = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => forward(req, opts.backend),
   );
-  server.on("secureConnection", (socket) => {
-    protocols.push(socket.alpnProtocol || "none");
-    opts.onConnection?.(socket.alpnProtocol || "none");
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+  const listener = Deno.listenTls({
+    hostname: opts.hostname,
+    port: opts.port,
+    cert: opts.cert,
+    key: opts.key,
+    alpnProtocols: ["h2", "http/1.1"],
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.hostname, () => {
-      server.off("error", reject);
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        protocols,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => done());
-          }),
+  const accept = async (conn: Deno.TlsConn) => {
+    conns.add(conn);
+    try {
+      const alpn = (await conn.handshake()).alpnProtocol ?? "none";
+      protocols.push(alpn);
+      opts.onConnection?.(alpn);
+      const up = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: inner.addr.port,
       });
-    });
+      conns.add(up);
+      await splice(conn, up);
+      conns.delete(up);
+    } catch {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+    conns.delete(conn);
+  };
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) accept(conn);
+    } catch { /* closed */ }
+  })();
+  return Promise.resolve({
+    port: (listener.addr as Deno.NetAddr).port,
+    protocols,
+    close: async () => {
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await accepting;
+      await inner.shutdown();
+    },
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Runs the h2 front (`h2_front.ts`) in a process of its own, so that a crash of the runtime's
- * HTTP/2 (Deno's nghttp2 aborted once in ~16 Codex runs, `find_stream_on_goaway_func`) ends
- * the front, which the run then reports, not the runner with the servers it started. Reads the
+ * HTTP/2 ends the front, which the run then reports, not the runner with the servers it started
+ * (the front's first version, on `node:http2`, aborted in Deno's nghttp2 in ~1 of 8 Codex runs,
+ * `find_stream_on_goaway_func`: denoland/deno#36788; it now speaks HTTP/2 through `Deno.serve`). Reads the
  * certificate and key as JSON on stdin (`{cert, key}`: never on a command line), prints
  * `listening PORT`, then `alpn PROTOCOL` for each connection; ends on SIGTERM.
  *
