@@ -4,7 +4,7 @@
  *
  * - MCP over stdio (a pipe each way, newline-delimited JSON, one call per message): requests
  *   (`tools/call` with arguments, one with an `api_key`), answers (a large `tools/list`, tool
- *   results with text),
+ *   results with text; again with results of markdown and code, a dash every ~5 bytes),
  * - MCP over streamable HTTP on loopback (one keep-alive connection): JSON-RPC POSTs, JSON
  *   answers and event-stream answers,
  * - an LLM API on loopback (Ollama, a LiteLLM proxy): one 8 MB JSON request body, eight 1 MB
@@ -53,8 +53,29 @@ const tools = Array.from({ length: 200 }, (_, i) => ({
   inputSchema: { type: "object", properties: { path: { type: "string" } } },
 }));
 const text = "line of a file the tool read, with some words in it\n".repeat(40);
-/** the messages of an MCP session after initialize, each way, repeated up to `size` bytes */
-function mcpMessages(size: number): [0 | 1, string][] {
+/**
+ * a tool's answer of markdown and code, a dash every ~5 bytes (lists, rules, tables, flags,
+ * arithmetic): where the PEM private-key search of the JSON secrets masker looks hardest
+ */
+const markdown = [
+  "## Options",
+  "- `--out DIR`: the recording's folder -- made if missing",
+  "- `--max-tls-bytes N`: cut each call at N bytes",
+  "---",
+  "| flag | default | what |",
+  "|------|---------|------|",
+  "| -q | off | quiet |",
+  "```ts",
+  "const n = end - start - 1; // ---- x-y-z",
+  "for (let i = n - 1; i >= 0; i--) a[i] = b[i] - c[i];",
+  "```",
+  "",
+].join("\n").repeat(12);
+/**
+ * the messages of an MCP session after initialize, each way, repeated up to `size` bytes; its
+ * tool results of `answer` (default: lines of words)
+ */
+function mcpMessages(size: number, answer = text): [0 | 1, string][] {
   const out: [0 | 1, string][] = [];
   let n = 0;
   for (let id = 1; n < size; id++) {
@@ -69,7 +90,7 @@ function mcpMessages(size: number): [0 | 1, string][] {
     };
     const res = id % 10 === 1
       ? { result: { tools }, jsonrpc: "2.0", id }
-      : { result: { content: [{ type: "text", text }] }, jsonrpc: "2.0", id };
+      : { result: { content: [{ type: "text", text: answer }] }, jsonrpc: "2.0", id };
     const a = JSON.stringify(req), b = JSON.stringify(res);
     out.push([0, a], [1, b]);
     n += a.length + b.length;
@@ -77,8 +98,8 @@ function mcpMessages(size: number): [0 | 1, string][] {
   return out;
 }
 
-function stdio(size: number): Part[] {
-  return mcpMessages(size).map(([dir, m]) => ["pipe", 1n, dir, enc.encode(m + "\n")]);
+function stdio(size: number, answer?: string): Part[] {
+  return mcpMessages(size, answer).map(([dir, m]) => ["pipe", 1n, dir, enc.encode(m + "\n")]);
 }
 
 function mcpHttp(size: number): Part[] {
@@ -167,6 +188,7 @@ const [load] = await Deno.readTextFile("/proc/loadavg").then((t) => t.split(" ")
 console.log(`BASE ${roots[0]} · NEW ${roots[1]} · ${RUNS} runs each, interleaved · load ${load}`);
 const workloads: [string, Part[]][] = [
   ["MCP stdio, ndjson both ways, 8 MB", stdio(8 * MB)],
+  ["MCP stdio, tool answers of markdown and code, 8 MB", stdio(8 * MB, markdown)],
   ["MCP streamable HTTP on loopback, keep-alive, 8 MB", mcpHttp(8 * MB)],
   ["LLM request on loopback, one 8 MB JSON body", calls("tcp", 3n, 0, llmRequest(8 * MB))],
   [
