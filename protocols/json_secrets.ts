@@ -132,6 +132,20 @@ const MAX_KEY = 64;
 const DASH = 45;
 const PEM_BEGIN_BYTES = new TextEncoder().encode(PEM_BEGIN);
 const PEM_PRIVATE_BYTES = new TextEncoder().encode(PEM_PRIVATE);
+const SPACE = 32;
+/** PEM_BEGIN's last byte (a space) */
+const PEM_BEGIN_LAST = PEM_BEGIN_BYTES.length - 1;
+/**
+ * Horspool's shifts for PEM_BEGIN: by the byte under its last, how far it can move on (11 for
+ * a byte not in `-----BEGIN`, 5 for a dash).
+ */
+const PEM_BEGIN_SHIFT = new Uint8Array(256).fill(PEM_BEGIN_BYTES.length);
+for (let i = 0; i < PEM_BEGIN_LAST; i++) PEM_BEGIN_SHIFT[PEM_BEGIN_BYTES[i]] = PEM_BEGIN_LAST - i;
+/** PEM_BEGIN at `chunk[p]`, its last byte known to be there */
+function beginsAt(chunk: Uint8Array, p: number): boolean {
+  for (let i = 0; i < PEM_BEGIN_LAST; i++) if (chunk[p + i] !== PEM_BEGIN_BYTES[i]) return false;
+  return true;
+}
 /** bytes a blind masker lets through: JSON's punctuation and line ends */
 const KEPT_BLIND = new Uint8Array(256);
 for (const c of [QUOTE, COLON, COMMA, LBRACE, RBRACE, LBRACKET, RBRACKET, CR, LF]) {
@@ -213,21 +227,14 @@ export function createJsonSecretMasker(): JsonSecretMasker {
     pemReset();
   };
 
-  /** in the chunk being transformed: where the next dash is, at or after the last search */
+  /** in the chunk being transformed: where its next dash is, at or after the last search */
   let dashAt = -1;
-  /** The first dash of `chunk` at or after `from` (its length: none); searched once per run. */
-  const nextDash = (chunk: Uint8Array, from: number) => {
-    if (dashAt < from) {
-      dashAt = chunk.indexOf(DASH, from);
-      if (dashAt < 0) dashAt = chunk.length;
-    }
-    return dashAt;
-  };
 
   /**
    * Bytes [a, b) of a string value: masks the bodies of PEM private keys in it (PEM_HEADER:
    * what follows `-----BEGIN ...PRIVATE KEY-----`, all but dashes, up to a run of five), the
-   * header matched across chunks. Where no header has begun, it skips to the next dash.
+   * header matched across chunks. Where no header has begun, it searches for the next one:
+   * none where the chunk has no dash; else Horspool's (PEM_BEGIN_SHIFT), from the first.
    */
   const pemScan = (chunk: Uint8Array, a: number, b: number, out: Uint8Array | null) => {
     for (let k = a; k < b;) {
@@ -246,17 +253,30 @@ export function createJsonSecretMasker(): JsonSecretMasker {
         continue;
       }
       if (pemBegin === 0) {
-        // a header begins with five dashes: from one dash to the next, skipping those that
-        // cannot begin five (the fifth byte on is no dash: the next five begin after it)
-        let d = nextDash(chunk, k);
-        while (d + 4 < b) {
-          if (chunk[d + 4] !== DASH) d = nextDash(chunk, d + 5);
-          else if (chunk[d + 1] !== DASH || chunk[d + 2] !== DASH || chunk[d + 3] !== DASH) {
-            d = nextDash(chunk, d + 1);
-          } else break;
+        // five dashes or more then `BEGIN ` end with PEM_BEGIN: from the next dash (one search
+        // of the chunk for most text, which has none), Horspool's search for it
+        if (dashAt < k) {
+          dashAt = chunk.indexOf(DASH, k);
+          if (dashAt < 0) dashAt = chunk.length;
         }
-        if (d >= b) break;
-        k = d;
+        if (dashAt >= b) break;
+        let p = dashAt;
+        while (p + PEM_BEGIN_LAST < b) {
+          const x = chunk[p + PEM_BEGIN_LAST];
+          if (x === SPACE && beginsAt(chunk, p)) {
+            // the label next
+            pemBegin = PEM_BEGIN_BYTES.length;
+            pemLabel = pemPrivate = 0;
+            break;
+          }
+          p += PEM_BEGIN_SHIFT[x];
+        }
+        if (pemBegin) {
+          k = p + PEM_BEGIN_BYTES.length;
+          continue;
+        }
+        // none whole: only its last bytes can begin one that a next chunk ends, byte by byte
+        k = Math.max(dashAt, b - PEM_BEGIN_LAST);
       }
       const c = chunk[k++];
       if (pemBegin < PEM_BEGIN_BYTES.length) {

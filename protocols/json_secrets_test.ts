@@ -383,3 +383,27 @@ Deno.test("json secrets: a PEM private key in any string value: its body masked,
   assert.equal(p.length, msg.result.content[0].text.length);
   assert.ok(p.includes("-----BEGIN RSA PRIVATE KEY-----*****-*****"), p); // \nProc-Type:
 });
+
+Deno.test("json secrets: PEM headers among dash runs and near misses: as maskSecrets masks them, any chunking", () => {
+  // what the byte masker's search for a header skips over must never hide one: dash runs of
+  // every length before BEGIN, headers cut short, labels, ends, markdown around them
+  const rand = seededRandom(11);
+  const pieces = ["-", "--", "---", "----", "-----", "------", "-------", "BEGIN ", "BEGIN"];
+  pieces.push("RSA ", "PRIVATE KEY-----", "PRIVATE KEY", "-----END", " ", "x", "| a |", "P", "K");
+  const texts = Array.from({ length: 40 }, () => {
+    let t = "";
+    for (let n = Math.floor(rand() * 24); n > 0; n--) {
+      t += pieces[Math.floor(rand() * pieces.length)];
+    }
+    return t;
+  });
+  texts.push(
+    "------BEGIN RSA PRIVATE KEY-----ABC-----END",
+    "-----BEGIN -----BEGIN PRIVATE KEY-----Z",
+  );
+  const messages = texts.map((text, id) => ({ jsonrpc: "2.0", id, result: { text } }));
+  const text = messages.map((m) => JSON.stringify(m)).join("\n");
+  const out = assertSameForAllChunkings(utf8(text), maskStream, { randomRuns: 200 });
+  assert.equal(out, messages.map((m) => JSON.stringify(maskSecrets(m))).join("\n"));
+  assert.ok(out.includes("-----BEGIN RSA PRIVATE KEY-----***-----END"), "a key among them");
+});
