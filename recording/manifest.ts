@@ -8,7 +8,12 @@
 import type { BlindSpot, UringCounts } from "./blind_spots.ts";
 
 export const TOOL_NAME = "sightline";
-export const TOOL_VERSION = "0.2.0";
+/**
+ * Sightline's version, as deno.json says it (manifest_test.ts holds them together); its minor
+ * part goes up when what a capture records changes (0.3.0: manifest `exec_argv`, command lines
+ * up to 1 MiB). Nothing compares it: readers go by the files and fields a recording has.
+ */
+export const TOOL_VERSION = "0.3.0";
 export const MANIFEST_FILE = "manifest.json";
 
 export interface Manifest {
@@ -44,7 +49,7 @@ export interface Manifest {
    * exec command lines: the bytes of an argv block recorded at most (1 MiB), the execs whose
    * block was longer and was cut there, and those short by bytes the kernel could not deliver
    * (`lost_bytes`); both have `argv_truncated`. Absent: a capture from before it kept more than
-   * 16 KiB (every longer block was cut, flagged only in `argv_truncated`).
+   * 16 KiB (every longer block was cut, flagged only in `argv_truncated`). Since 0.3.0.
    */
   exec_argv?: { max_bytes: number; cut: number; lost: number; lost_bytes: number };
   /** program runs the kernel skipped (bpf recursion protection): events not seen */
