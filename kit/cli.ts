@@ -17,7 +17,7 @@
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { alive, descendants, type Proc } from "./procs.ts";
-import { timestampedDir as stampedPath } from "./stamped_dir.ts";
+import { makeNewDir, timestampedDir as stampedPath } from "./stamped_dir.ts";
 
 export { alive, descendants, type Proc, procOf } from "./procs.ts";
 
@@ -128,14 +128,26 @@ export function listOption<T extends string>(
   return items as T[];
 }
 
-/** The output directory a command was given (`--out`), else a new timestamped one named `name`. */
-export function outDirOption(value: string | undefined, name: string): string {
-  return value ? userPath(value) : timestampedDir(name);
+/**
+ * The output directory a command was given (`--out`), as the user's path; undefined when none
+ * was: the command makes a new one (newTimestampedDir) when it starts writing.
+ */
+export function outDirOption(value: string | undefined): string | undefined {
+  return value ? userPath(value) : undefined;
 }
 
 /** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */
 export function timestampedDir(name: string, parent = `${PROJECT_ROOT}/recordings`): string {
   return stampedPath(name, parent);
+}
+
+/**
+ * Makes a command's default output directory, `recordings/<YYYYMMDD-HHMMSS>-<name>`, and returns
+ * it: one no other run has (two started in the same second: the second gets `-2`, as capture's
+ * recordings do; kit/stamped_dir.ts makeNewDir).
+ */
+export function newTimestampedDir(name: string, parent = `${PROJECT_ROOT}/recordings`): string {
+  return makeNewDir(stampedPath(name, parent));
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];

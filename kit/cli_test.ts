@@ -10,6 +10,7 @@ import {
   CliError,
   descendants,
   listOption,
+  newTimestampedDir,
   parseCommand,
   type Proc,
   timestampedDir,
@@ -68,6 +69,20 @@ Deno.test("cli: output directories are named by UTC time and a safe name", () =>
   assert.match(d, /^\/tmp\/out\/\d{8}-\d{6}-demo_run_1$/);
   const stamp = new Date().toISOString().slice(0, 10).replaceAll("-", "");
   assert.ok(d.includes(`/${stamp}-`) || d.includes(`/${Number(stamp) + 1}-`));
+});
+
+Deno.test("cli: a default output directory is made new, two in the same second get two", async () => {
+  const parent = await Deno.makeTempDir({ prefix: "sl-cli-out-" });
+  try {
+    const a = newTimestampedDir("demo", parent);
+    const b = newTimestampedDir("demo", parent);
+    assert.match(a, /\/\d{8}-\d{6}-demo$/);
+    // (rarely the second falls in the next second: then its own stamp, also new)
+    assert.ok(b === `${a}-2` || (/\/\d{8}-\d{6}-demo$/.test(b) && b !== a), b);
+    for (const d of [a, b]) assert.ok(Deno.statSync(d).isDirectory, d);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
 });
 
 /**

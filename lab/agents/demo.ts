@@ -9,10 +9,10 @@ import { fileURLToPath } from "node:url";
 import {
   CliError,
   listOption,
+  newTimestampedDir,
   parseCommand,
   runCommand,
   stopOnSignals,
-  timestampedDir,
   userPath,
 } from "../../kit/cli.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
@@ -29,7 +29,7 @@ const SCENARIO = `${ROOT}lab/scenarios/demo.json`;
 
 export interface DemoOptions {
   agents: AgentName[];
-  /** where the recordings go (default recordings/demo-<time>) */
+  /** where the recordings go (default a new recordings/<time>-demo) */
   out?: string;
 }
 
@@ -37,7 +37,7 @@ const say = (s = "") => console.log(s);
 
 /** Runs the demo; returns the exit code. */
 export async function run(opts: DemoOptions): Promise<number> {
-  const out = opts.out ?? timestampedDir("demo");
+  const out = opts.out ?? newTimestampedDir("demo");
   say(
     `Sightline demo: ${opts.agents.join(", ")} under capture, against the scripted model server`,
   );

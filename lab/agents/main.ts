@@ -21,10 +21,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   CliError,
+  newTimestampedDir,
   parseCommand,
   runCommand,
   stopOnSignals,
-  timestampedDir,
   usageError,
   userPath,
 } from "../../kit/cli.ts";
@@ -50,7 +50,9 @@ import { captureCommand } from "../../capture/command_line.ts";
 export interface AgentCliOptions {
   agent: AgentName;
   scenario: string;
-  /** run under capture, recording into this directory */
+  /** run under capture */
+  capture: boolean;
+  /** recording into this directory (default: a new one, defaultRecordingName) */
   captureOut?: string;
   workdir?: string;
   http1: boolean;
@@ -166,9 +168,8 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
   return {
     agent: agent as AgentName,
     scenario: scenarioPath,
-    captureOut: parsed.values.capture
-      ? (parsed.values.out ? userPath(parsed.values.out) : defaultRecordingDir(agent, scenarioPath))
-      : undefined,
+    capture: parsed.values.capture ?? false,
+    captureOut: parsed.values.out ? userPath(parsed.values.out) : undefined,
     workdir: parsed.values.workdir && userPath(parsed.values.workdir),
     http1: parsed.values.http1,
     plainHttp: parsed.values["plain-http"],
@@ -184,10 +185,9 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
   };
 }
 
-function defaultRecordingDir(agent: string, scenarioPath: string): string {
-  return timestampedDir(
-    `${agent}-${scenarioPath.split("/").pop()!.replace(/\.json$/, "")}`,
-  );
+/** The default recording's name: `<agent>-<scenario>` (in recordings/<time>-NAME). */
+export function defaultRecordingName(agent: string, scenarioPath: string): string {
+  return `${agent}-${scenarioPath.split("/").pop()!.replace(/\.json$/, "")}`;
 }
 
 /** A `wrap` that runs the agent under capture, recording into `out`. */
@@ -202,6 +202,9 @@ export function underCapture(
 export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
   const scenario = await loadScenario(opts.scenario);
   const transcript = opts.replay ? await loadTranscript(opts.replay) : undefined;
+  const captureOut = opts.capture
+    ? opts.captureOut ?? newTimestampedDir(defaultRecordingName(opts.agent, opts.scenario))
+    : undefined;
   const result = await runAgent({
     agent: opts.agent,
     scenario,
@@ -215,7 +218,7 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     provider: opts.provider,
     logFile: opts.log,
     timeoutMs: opts.timeoutMs,
-    wrap: opts.captureOut ? underCapture(opts.captureOut) : undefined,
+    wrap: captureOut ? underCapture(captureOut) : undefined,
   });
   if (opts.saveTranscript) {
     await saveTranscript(opts.saveTranscript, result.transcript);
@@ -239,7 +242,7 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
       }`
     ),
     ...(opts.saveTranscript ? [`transcript: ${opts.saveTranscript}`] : []),
-    ...(opts.captureOut ? [`recording: ${opts.captureOut}`] : []),
+    ...(captureOut ? [`recording: ${captureOut}`] : []),
   ];
   console.log(out.join("\n"));
   if (result.exitCode !== 0 && result.stderr.trim()) {

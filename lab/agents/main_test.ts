@@ -1,7 +1,7 @@
 /** Tests for the agent runner's command line. */
 
 import assert from "node:assert/strict";
-import { parseAgentArgs, resolveScenarioPath, run } from "./main.ts";
+import { defaultRecordingName, parseAgentArgs, resolveScenarioPath, run } from "./main.ts";
 import { CliError } from "../../kit/cli.ts";
 
 Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
@@ -34,7 +34,10 @@ Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   );
   assert.equal(parseAgentArgs(["codex", "tool_marker", "--provider", "azure"]).provider, "azure");
   const c = parseAgentArgs(["gemini", "tool_marker", "--capture"]);
-  assert.match(c.captureOut!, /recordings\/\d{8}-\d{6}-gemini-tool_marker$/);
+  // no --out: run makes a new recordings/<time>-gemini-tool_marker (kit/cli.ts newTimestampedDir)
+  assert.deepEqual([c.capture, c.captureOut], [true, undefined]);
+  assert.equal(defaultRecordingName(c.agent, c.scenario), "gemini-tool_marker");
+  assert.equal(o.capture, false);
   assert.equal(
     parseAgentArgs(["gemini", "tool_marker", "--capture", "--out", "/r"])
       .captureOut,

@@ -7,6 +7,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { newTimestampedDir } from "../../kit/cli.ts";
 import { underCapture } from "../agents/main.ts";
 import { type AgentName, runAgent } from "../agents/mod.ts";
 import { runTeam } from "../agents/multi_agent.ts";
@@ -118,7 +119,8 @@ export async function analyseStudy(
 export interface CaseStudyOptions {
   studies: Study[];
   agents: AgentName[];
-  outDir: string;
+  /** --out; none: a new recordings/<time>-case-studies (kit/cli.ts newTimestampedDir) */
+  outDir?: string;
   progress?: (line: string) => void;
 }
 
@@ -128,7 +130,7 @@ export async function runCaseStudies(
 ): Promise<(Recorded & { summary: string })[]> {
   const progress = opts.progress ?? (() => {});
   const out: (Recorded & { summary: string })[] = [];
-  const outDir = resolve(opts.outDir);
+  const outDir = resolve(opts.outDir ?? newTimestampedDir("case-studies"));
   await Deno.mkdir(outDir, { recursive: true });
   const jobs: (() => Promise<Recorded>)[] = [];
   for (const study of opts.studies) {

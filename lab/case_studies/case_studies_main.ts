@@ -2,7 +2,7 @@
  * `deno task case-studies [-- --studies injection,benign,loop,team] [--agents
  * claude,gemini,codex] [--out DIR]`: records the AgentSight case studies with the real agents
  * under capture (root), analyses them and prints their findings. Each study goes to its own
- * directory under --out (default recordings/case-studies-<time>), ready to become a dataset.
+ * directory under --out (default a new recordings/<time>-case-studies), ready to become a dataset.
  * Exit code: 0 when every recording ran to the end, 1 otherwise, 2 for bad usage.
  */
 import {
@@ -24,7 +24,7 @@ export function parseCaseStudyArgs(args: string[]): CaseStudyOptions {
   return {
     studies: listOption("studies", p.values.studies, STUDIES, "study"),
     agents: listOption("agents", p.values.agents, AGENT_NAMES, "agent"),
-    outDir: outDirOption(p.values.out, "case-studies"),
+    outDir: outDirOption(p.values.out),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import {
   listOption,
+  newTimestampedDir,
   type Options,
   outDirOption,
   parseCommand,
@@ -16,9 +17,12 @@ import { AGENT_NAMES, type AgentName } from "../agents/mod.ts";
 
 /** The options every evaluation takes. */
 export interface EvalRunOptions {
+  /** the command's name, its default output's (recordings/<time>-NAME) */
+  name: string;
   agents: AgentName[];
   runs: number;
-  outDir: string;
+  /** --out; none: a new timestamped directory when runs are recorded (runsDir) */
+  outDir?: string;
   min: number;
   recordings: string[];
 }
@@ -47,13 +51,23 @@ export function parseEvalCommand<const O extends Options>(
   const min = Number(v.min);
   if (!(min >= 0 && min <= 1)) throw usageError("--min: expected a number in [0, 1]");
   const common: EvalRunOptions = {
+    name,
     agents: listOption("agents", v.agents!, AGENT_NAMES, "agent"),
     runs,
-    outDir: outDirOption(v.out, name),
+    outDir: outDirOption(v.out),
     min,
     recordings: p.positionals.map(userPath),
   };
   return { common, values: p.values };
+}
+
+/**
+ * Where an evaluation records its runs: --out, else a new `recordings/<time>-NAME`, made now
+ * (kit/cli.ts newTimestampedDir: one per run, however many start in the same second); none
+ * when it re-scores recordings.
+ */
+export function runsDir(o: EvalRunOptions): string | undefined {
+  return o.recordings.length ? undefined : o.outDir ?? newTimestampedDir(o.name);
 }
 
 /**

@@ -9,7 +9,7 @@ import { runCommand, stopOnSignals, usageError } from "../../kit/cli.ts";
 import { CORE_AGENTS } from "../agents/mod.ts";
 import { DEFAULT_SETTINGS } from "../../analysis/correlate/settings.ts";
 import { byAgent, formatEval, linkShortfalls, runEval } from "./eval.ts";
-import { type EvalRunOptions, evalVerdict, parseEvalCommand } from "./eval_cli.ts";
+import { type EvalRunOptions, evalVerdict, parseEvalCommand, runsDir } from "./eval_cli.ts";
 
 export interface EvalCliOptions extends EvalRunOptions {
   windowMs: number;
@@ -32,16 +32,17 @@ export async function run(
   out = console.log,
   err = console.error,
 ): Promise<number> {
+  const outDir = runsDir(o);
   const r = await runEval({
     agents: o.agents,
     runs: o.runs,
-    outDir: o.outDir,
+    outDir,
     recordings: o.recordings,
     settings: { ...DEFAULT_SETTINGS, windowMs: o.windowMs, brackets: o.brackets },
     progress: err,
   });
   out(formatEval(r).trimEnd());
-  return evalVerdict("eval", o, r, byAgent(r.scores), linkShortfalls, out, err);
+  return evalVerdict("eval", { ...o, outDir }, r, byAgent(r.scores), linkShortfalls, out, err);
 }
 
 const USAGE = "usage: deno task eval [--agents claude,gemini,codex] [--runs N] [--out DIR] " +

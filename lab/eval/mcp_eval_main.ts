@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { runCommand, stopOnSignals, userPath } from "../../kit/cli.ts";
 import type { AgentName } from "../agents/mod.ts";
 import { formatMcpEval, mcpByAgent, mcpShortfalls, runMcpEval } from "./mcp_eval.ts";
-import { type EvalRunOptions, evalVerdict, parseEvalCommand } from "./eval_cli.ts";
+import { type EvalRunOptions, evalVerdict, parseEvalCommand, runsDir } from "./eval_cli.ts";
 
 export const DEFAULT_REPORT = fileURLToPath(new URL("../../reports/eval_mcp.md", import.meta.url));
 export const MCP_EVAL_AGENTS: AgentName[] = ["claude", "gemini", "codex"];
@@ -32,10 +32,11 @@ export async function run(
   out = console.log,
   err = console.error,
 ): Promise<number> {
+  const outDir = runsDir(o);
   const r = await runMcpEval({
     agents: o.agents,
     runs: o.runs,
-    outDir: o.outDir,
+    outDir,
     recordings: o.recordings,
     progress: err,
   });
@@ -55,7 +56,15 @@ export async function run(
   out(text.trimEnd());
   await Deno.writeTextFile(o.report, text);
   out(`report: ${o.report}`);
-  return evalVerdict("eval:mcp", o, r, mcpByAgent(r.scores), mcpShortfalls, out, err);
+  return evalVerdict(
+    "eval:mcp",
+    { ...o, outDir },
+    r,
+    mcpByAgent(r.scores),
+    mcpShortfalls,
+    out,
+    err,
+  );
 }
 
 const USAGE = "usage: deno task eval:mcp [--agents claude,gemini,codex] [--runs N] [--out DIR] " +

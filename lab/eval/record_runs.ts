@@ -14,8 +14,8 @@ import type { Scenario } from "../simulator/mod.ts";
 export interface RecordRunsOptions {
   agents: AgentName[];
   runs: number;
-  /** where recordings go (one directory per run) */
-  outDir: string;
+  /** where recordings go (one directory per run); needed unless `recordings` */
+  outDir?: string;
   /** evaluate these recordings instead of running agents */
   recordings?: string[];
   timeoutMs?: number;
@@ -34,10 +34,12 @@ export async function recordRuns(
   if (opts.recordings?.length) {
     return { dirs: opts.recordings.map((r) => resolve(r)), failures };
   }
-  await Deno.mkdir(opts.outDir, { recursive: true });
+  if (!opts.outDir) throw new Error(`${label}: no directory to record the runs into`);
+  const outDir = resolve(opts.outDir);
+  await Deno.mkdir(outDir, { recursive: true });
   for (let run = 1; run <= opts.runs; run++) {
     for (const agent of opts.agents) {
-      const out = join(resolve(opts.outDir), `${agent}-${run}`);
+      const out = join(outDir, `${agent}-${run}`);
       await Deno.remove(out, { recursive: true }).catch(() => {});
       progress(`${label}: ${agent} run ${run}: recording into ${out}`);
       const r = await runAgent({
