@@ -8,6 +8,7 @@
  * Spans follow the GenAI semantic conventions and carry the recorded times:
  *   invoke_agent {agent}            the session (the agent process), INTERNAL
  *   ├─ chat {model}                 each LLM call (`generate_content {model}` for Gemini), CLIENT
+ *   ├─ {METHOD}                    each HTTP exchange of the agent process that is no LLM call, CLIENT
  *   └─ execute_tool {tool}          each tool call, INTERNAL, linked to the chat span that asked
  *      └─ process {program}         each process linked to it (command line, exit), INTERNAL
  *         └─ {METHOD}              each HTTP exchange of it that is no LLM call, CLIENT
@@ -64,7 +65,10 @@ export interface OtlpResult extends OtlpTarget {
   llmSpans: number;
   toolSpans: number;
   processSpans: number;
-  /** HTTP exchanges other than LLM calls, made by processes a tool call started */
+  /**
+   * HTTP exchanges other than LLM calls, made by processes a tool call started and by the agent
+   * process itself (an in-process web fetch)
+   */
   httpSpans: number;
   events: number;
   findings: number;
@@ -221,6 +225,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
         "processes",
         "actions",
         "http",
+        "agent_http",
         "findings",
       ]
     ) {
@@ -325,6 +330,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
   const procsOf = Map.groupBy(q.processes, (p) => Number(p.tool_call_id));
   const actionsOf = Map.groupBy(q.actions, (a) => Number(a.tool_call_id));
   const httpOf = Map.groupBy(q.http, (e) => Number(e.tool_call_id));
+  const agentHttpOf = bySession(q.agent_http);
   const findingsOf = new Map<string, Row[]>();
   for (const f of q.findings) {
     if (f.session_id === null) {
@@ -349,6 +355,20 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
         "sightline.finding.details": f.details,
       });
     }
+  };
+
+  /** An HTTP exchange that is no LLM call as a CLIENT span under `parent` (httpSpan). */
+  const httpExchange = async (e: Row, parent: Context, id: string) => {
+    const at = big(e.start_ns)!;
+    const end = big(e.end_ns) ?? at;
+    const [name, a] = httpSpan(e, opts.content ?? false);
+    const span = start(name, SpanKind.CLIENT, at, a, parent, id);
+    const status = num(e.status);
+    if (status !== undefined && status >= 400) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+    }
+    result.httpSpans++;
+    await finish(span, end < at ? at : end);
   };
 
   try {
@@ -458,6 +478,11 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
         await finish(span, end);
       }
 
+      // the agent process's own (an in-process web fetch), under the session
+      for (const e of agentHttpOf.get(sid) ?? []) {
+        await httpExchange(e, inSession, spanId("agent_http", e.exchange_id));
+      }
+
       for (const t of tools.get(sid) ?? []) {
         const id = Number(t.tool_call_id);
         const at = big(t.window_start_ns) ?? big(t.requested_ns) ?? sessionStart;
@@ -533,23 +558,8 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
           event(on, ...actionEvent(a));
         }
         for (const e of httpOf.get(id) ?? []) {
-          const eAt = big(e.start_ns)!;
-          const eEnd = big(e.end_ns) ?? eAt;
-          const [name, a] = httpSpan(e, opts.content ?? false);
-          const hs = start(
-            name,
-            SpanKind.CLIENT,
-            eAt,
-            a,
-            trace.setSpan(inTool, procSpans.get(`${e.pid}:${e.proc_start_ns}`) ?? span),
-            spanId("http", id, e.exchange_id),
-          );
-          const status = num(e.status);
-          if (status !== undefined && status >= 400) {
-            hs.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
-          }
-          result.httpSpans++;
-          await finish(hs, eEnd < eAt ? eAt : eEnd);
+          const parent = procSpans.get(`${e.pid}:${e.proc_start_ns}`) ?? span;
+          await httpExchange(e, trace.setSpan(inTool, parent), spanId("http", id, e.exchange_id));
         }
         for (const [ps, pEnd] of procEnds) {
           closeEvents(ps);

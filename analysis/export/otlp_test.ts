@@ -545,3 +545,81 @@ Deno.test("export --format otlp: a tool's HTTP to another machine (curl's LAN up
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("export --format otlp: the agent process's own HTTP that is no LLM call (an in-process fetch) is a CLIENT span under its session", async () => {
+  // no recording has one: the Ollama client's (tests/fixtures/ollama/lan_upload), analysed,
+  // gets an exchange of its agent process, a GET over TLS and HTTP/2 in its session's life
+  const tmp = await Deno.makeTempDir({ prefix: "sl-otlp-agent-http-" });
+  const rec = `${tmp}/lan_upload`;
+  const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
+  await Deno.mkdir(rec);
+  for (const e of Deno.readDirSync(fixture)) {
+    await Deno.copyFile(`${fixture}${e.name}`, `${rec}/${e.name}`);
+  }
+  const rx = receiver();
+  try {
+    const analysed = await task(["analyze", rec]);
+    assert.equal(analysed.code, 0, analysed.stderr);
+    const db = await DuckDBInstance.create(join(rec, DB_FILE));
+    const c = await db.connect();
+    try {
+      await c.run(
+        `INSERT INTO http_exchanges SELECT * REPLACE (
+           (SELECT max(exchange_id) + 1 FROM http_exchanges) AS exchange_id,
+           (SELECT session_id FROM sessions) AS pid, 0 AS conn_gen, 'h2' AS protocol,
+           'docs.example.com' AS host, 'GET' AS method, '/page?key=k1' AS path, 200 AS status)
+         FROM http_exchanges WHERE path = '/upload'`,
+      );
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
+    const [x] = await rowsOf(rec, `SELECT * FROM http_exchanges WHERE host = 'docs.example.com'`);
+    const [session] = await rowsOf(rec, `SELECT session_id FROM sessions`);
+    assert.equal(x.pid, session.session_id);
+
+    const out = await task(["export", rec, "--format", "otlp"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+    });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /lan_upload: 1 traces, \d+ spans \(.*, 2 HTTP exchanges\)/);
+    const got = spans(rx.got.splice(0));
+    const s = got.find((p) => p.attributes["sightline.exchange_id"] === Number(x.exchange_id));
+    assert.ok(s, "a span for the agent's own exchange");
+    assert.equal(s.name, "GET");
+    assert.equal(s.kind, 3, "CLIENT");
+    assert.equal(s.start, x.request_ns);
+    assert.equal(s.end, x.response_end_ns);
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(s.attributes).filter(([k]) => !k.startsWith("sightline.http.")),
+      ),
+      {
+        "http.request.method": "GET",
+        "url.full": "https://docs.example.com/page",
+        "server.address": "docs.example.com",
+        "server.port": 443,
+        "network.protocol.name": "http",
+        "network.protocol.version": "2",
+        "http.response.status_code": 200,
+        "http.request.body.size": Number(x.request_bytes),
+        "http.response.body.size": Number(x.response_bytes),
+        "process.pid": x.pid,
+        "sightline.exchange_id": Number(x.exchange_id),
+        "sightline.transport": "tls",
+      },
+    );
+    // under the session's span; curl's upload stays under its process
+    const parent = got.find((p) => p.spanId === s.parentSpanId)!;
+    assert.ok(parent.name.startsWith("invoke_agent "), parent.name);
+    assert.equal(parent.attributes["process.pid"], x.pid);
+    const curl = got.filter((p) =>
+      p.attributes["sightline.exchange_id"] !== undefined && p.spanId !== s.spanId
+    );
+    assert.equal(curl.length, 1);
+    assert.equal(got.find((p) => p.spanId === curl[0].parentSpanId)!.name, "process curl");
+  } finally {
+    await rx.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
