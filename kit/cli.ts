@@ -144,10 +144,15 @@ export function timestampedDir(name: string, parent = `${PROJECT_ROOT}/recording
 /**
  * Makes a command's default output directory, `recordings/<YYYYMMDD-HHMMSS>-<name>`, and returns
  * it: one no other run has (two started in the same second: the second gets `-2`, as capture's
- * recordings do; kit/stamped_dir.ts makeNewDir).
+ * recordings do; kit/stamped_dir.ts makeNewDir). `mode`: 0o700 for a recording itself, as
+ * capture makes one.
  */
-export function newTimestampedDir(name: string, parent = `${PROJECT_ROOT}/recordings`): string {
-  return makeNewDir(stampedPath(name, parent));
+export function newTimestampedDir(
+  name: string,
+  parent = `${PROJECT_ROOT}/recordings`,
+  mode = 0o777,
+): string {
+  return makeNewDir(stampedPath(name, parent), mode);
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];

@@ -80,6 +80,8 @@ Deno.test("cli: a default output directory is made new, two in the same second g
     // (rarely the second falls in the next second: then its own stamp, also new)
     assert.ok(b === `${a}-2` || (/\/\d{8}-\d{6}-demo$/.test(b) && b !== a), b);
     for (const d of [a, b]) assert.ok(Deno.statSync(d).isDirectory, d);
+    const rec = newTimestampedDir("rec", parent, 0o700);
+    assert.equal(Deno.statSync(rec).mode! & 0o777, 0o700, "a recording's, as capture's");
   } finally {
     await Deno.remove(parent, { recursive: true });
   }

@@ -203,7 +203,9 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
   const scenario = await loadScenario(opts.scenario);
   const transcript = opts.replay ? await loadTranscript(opts.replay) : undefined;
   const captureOut = opts.capture
-    ? opts.captureOut ?? newTimestampedDir(defaultRecordingName(opts.agent, opts.scenario))
+    // a recording: 0700, as capture makes its own
+    ? opts.captureOut ??
+      newTimestampedDir(defaultRecordingName(opts.agent, opts.scenario), undefined, 0o700)
     : undefined;
   const result = await runAgent({
     agent: opts.agent,
