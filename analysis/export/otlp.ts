@@ -216,6 +216,8 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
   let q: Record<string, Row[]>;
   try {
     await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY); USE src`);
+    // the exchanges that are no LLM call, one rule for otlp_http and otlp_agent_http
+    await c.run(sql("otlp_exchanges"));
     q = {};
     for (
       const name of [

@@ -623,3 +623,64 @@ Deno.test("export --format otlp: the agent process's own HTTP that is no LLM cal
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("export --format otlp: a WebSocket upgrade that carried LLM calls is no HTTP span, from a tool's process as from the agent's", async () => {
+  // no recording has a tool-started process talking to an LLM over WebSocket (a nested Codex
+  // run by a tool): the Ollama client's (tests/fixtures/ollama/lan_upload), analysed, gets a
+  // `GET 101` upgrade by curl's pid under its tool call and one by the agent's pid, each the
+  // exchange of an LLM call (llm_calls.exchange_id, as Codex's are)
+  const tmp = await Deno.makeTempDir({ prefix: "sl-otlp-ws-" });
+  const rec = `${tmp}/lan_upload`;
+  const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
+  await Deno.mkdir(rec);
+  for (const e of Deno.readDirSync(fixture)) {
+    await Deno.copyFile(`${fixture}${e.name}`, `${rec}/${e.name}`);
+  }
+  const rx = receiver();
+  try {
+    const analysed = await task(["analyze", rec]);
+    assert.equal(analysed.code, 0, analysed.stderr);
+    const db = await DuckDBInstance.create(join(rec, DB_FILE));
+    const c = await db.connect();
+    try {
+      for (const pid of ["pid", "(SELECT session_id FROM sessions)"]) {
+        await c.run(
+          `INSERT INTO http_exchanges SELECT * REPLACE (
+             (SELECT max(exchange_id) + 1 FROM http_exchanges) AS exchange_id, ${pid} AS pid,
+             'GET' AS method, '/v1/responses' AS path, 101 AS status)
+           FROM http_exchanges WHERE path = '/upload'`,
+        );
+        await c.run(
+          `INSERT INTO llm_calls SELECT * REPLACE (
+             (SELECT max(llm_call_id) + 1 FROM llm_calls) AS llm_call_id,
+             (SELECT max(exchange_id) FROM http_exchanges) AS exchange_id)
+           FROM llm_calls WHERE llm_call_id = (SELECT min(llm_call_id) FROM llm_calls)`,
+        );
+      }
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
+    const ws = await rowsOf(
+      rec,
+      `SELECT e.exchange_id, e.pid FROM http_exchanges e
+       JOIN llm_calls c USING (exchange_id) WHERE e.status = 101 ORDER BY e.exchange_id`,
+    );
+    assert.equal(ws.length, 2, "two upgrades, each an LLM call's exchange");
+    const [upload] = await rowsOf(rec, `SELECT pid FROM http_exchanges WHERE path = '/upload'`);
+    const [session] = await rowsOf(rec, `SELECT session_id FROM sessions`);
+    assert.deepEqual(ws.map((w) => w.pid), [upload.pid, session.session_id]);
+
+    const out = await task(["export", rec, "--format", "otlp"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+    });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /lan_upload: 1 traces, \d+ spans \(.*, 1 HTTP exchanges\)/);
+    const got = spans(rx.got.splice(0));
+    const http = got.filter((s) => s.attributes["sightline.exchange_id"] !== undefined);
+    assert.deepEqual(http.map((s) => s.name), ["POST"], "only curl's upload, no GET 101 span");
+  } finally {
+    await rx.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

@@ -1,6 +1,7 @@
 -- otlp_http: the HTTP exchanges that are no LLM call (a tool's curl to another machine, a
 -- download, an MCP server spoken to over HTTP) made by a process linked to a tool call (other
--- than the agent process), once per tool call and process incarnation, in request order.
+-- than the agent process), once per tool call and process incarnation, in request order; which
+-- exchanges are no LLM call is otlp_exchanges' rule.
 WITH procs AS (
   SELECT DISTINCT l.tool_call_id, a.pid, a.proc_start_ns, p.end_ns
   FROM links l
@@ -10,13 +11,11 @@ WITH procs AS (
 )
 SELECT pr.tool_call_id, pr.pid, pr.proc_start_ns, e.exchange_id, e.conn_gen, e.protocol,
   e.host, e.method, e.path, e.status, e.request_bytes, e.response_bytes,
-  coalesce(e.request_ns, e.response_ns) AS start_ns,
-  coalesce(e.response_end_ns, e.response_ns, e.request_end_ns, e.request_ns) AS end_ns,
+  e.start_ns, e.end_ns,
   e.request_complete, e.response_complete, e.request_content_type, e.response_content_type,
   e.request_body, e.response_body, e.error
 FROM procs pr
-JOIN http_exchanges e ON e.pid = pr.pid
-  AND (pr.proc_start_ns IS NULL OR coalesce(e.request_ns, e.response_ns) >= pr.proc_start_ns)
-  AND (pr.end_ns IS NULL OR coalesce(e.request_ns, e.response_ns) <= pr.end_ns)
-WHERE e.llm_call_id IS NULL AND coalesce(e.request_ns, e.response_ns) IS NOT NULL
-ORDER BY pr.tool_call_id, start_ns, e.exchange_id;
+JOIN otlp_exchanges e ON e.pid = pr.pid
+  AND (pr.proc_start_ns IS NULL OR e.start_ns >= pr.proc_start_ns)
+  AND (pr.end_ns IS NULL OR e.start_ns <= pr.end_ns)
+ORDER BY pr.tool_call_id, e.start_ns, e.exchange_id;
