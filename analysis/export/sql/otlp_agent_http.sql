@@ -2,11 +2,7 @@
 -- in-process web fetch, an MCP server it speaks to over HTTP), in its session's life, in request
 -- order (which exchanges are no LLM call is otlp_exchanges' rule). Those of processes a tool call
 -- started are otlp_http's.
-SELECT s.session_id, e.pid, e.exchange_id, e.conn_gen, e.protocol,
-  e.host, e.method, e.path, e.status, e.request_bytes, e.response_bytes,
-  e.start_ns, e.end_ns,
-  e.request_complete, e.response_complete, e.request_content_type, e.response_content_type,
-  e.request_body, e.response_body, e.error
+SELECT s.session_id, e.*
 FROM sessions s
 JOIN otlp_exchanges e ON e.pid = s.session_id
   AND (s.start_ns IS NULL OR e.start_ns >= s.start_ns)

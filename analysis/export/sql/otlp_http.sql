@@ -9,11 +9,7 @@ WITH procs AS (
   LEFT JOIN processes p ON p.pid = a.pid AND p.start_ns IS NOT DISTINCT FROM a.proc_start_ns
   WHERE l.attribution = 'tool' AND l.tool_call_id IS NOT NULL AND a.pid <> l.session_id
 )
-SELECT pr.tool_call_id, pr.pid, pr.proc_start_ns, e.exchange_id, e.conn_gen, e.protocol,
-  e.host, e.method, e.path, e.status, e.request_bytes, e.response_bytes,
-  e.start_ns, e.end_ns,
-  e.request_complete, e.response_complete, e.request_content_type, e.response_content_type,
-  e.request_body, e.response_body, e.error
+SELECT pr.tool_call_id, pr.proc_start_ns, e.*
 FROM procs pr
 JOIN otlp_exchanges e ON e.pid = pr.pid
   AND (pr.proc_start_ns IS NULL OR e.start_ns >= pr.proc_start_ns)
