@@ -10,6 +10,7 @@ import { probes, skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
 import { alive, descendants, procOf, stat } from "../kit/procs.ts";
 import { captureCommand } from "./command_line.ts";
+import { loaderOf } from "../tests/support/loader_of.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,19 +36,6 @@ function capture(
       return { code: st.code, stderr: (await stderr).trim() };
     },
   };
-}
-
-/** The loader a capture started (its child running sightline-loader). */
-function loaderOf(pid: number): number {
-  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
-    const kids = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`).trim();
-    for (const k of kids ? kids.split(" ").map(Number) : []) {
-      try {
-        if (Deno.readTextFileSync(`/proc/${k}/cmdline`).includes("sightline-loader")) return k;
-      } catch { /* gone */ }
-    }
-  }
-  throw new Error(`no loader under pid ${pid}`);
 }
 
 /** Whether `pid` is still running (not gone, not a zombie). */

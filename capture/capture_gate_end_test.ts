@@ -12,6 +12,7 @@ import { captureForTest } from "../tests/support/capture.ts";
 import { stat } from "../kit/procs.ts";
 import { captureCommand } from "./command_line.ts";
 import { seededRandom } from "../kit/random.ts";
+import { loaderOf } from "../tests/support/loader_of.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -332,15 +333,4 @@ function watchdogOf(loader: number): number {
     }
   }
   return 0;
-}
-
-/** The loader a capture process started (its child running sightline-loader). */
-function loaderOf(pid: number): number {
-  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
-    const kids = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`).trim();
-    for (const k of kids ? kids.split(" ").map(Number) : []) {
-      if (Deno.readTextFileSync(`/proc/${k}/cmdline`).includes("sightline-loader")) return k;
-    }
-  }
-  throw new Error(`no loader under pid ${pid}`);
 }

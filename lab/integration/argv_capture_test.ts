@@ -11,6 +11,7 @@ import { analyzeRecording } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
 import { prices } from "../../analysis/testing.ts";
 import { ARGV_KEEP } from "../../capture/events.ts";
+import { loaderOf } from "../../tests/support/loader_of.ts";
 
 /** ~100 KiB in four arguments, each different, so that any byte out of place shows */
 const LONG = ["a".repeat(40000), "MIDDLE", "é".repeat(20000), "b".repeat(22000) + " END"];
@@ -141,19 +142,6 @@ Deno.test({
     }
   },
 });
-
-/** The loader a capture in this process started. */
-function loaderOf(pid: number): number {
-  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
-    const kids = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`).trim();
-    for (const k of kids ? kids.split(" ").map(Number) : []) {
-      try {
-        if (Deno.readTextFileSync(`/proc/${k}/cmdline`).includes("sightline-loader")) return k;
-      } catch { /* gone */ }
-    }
-  }
-  throw new Error(`no loader under pid ${pid}`);
-}
 
 /** Waits (up to 30 s) for a file the traced command makes. */
 async function until(path: string) {
