@@ -797,7 +797,9 @@ int BPF_PROG(sl_exit, struct task_struct *p)
 	fill_hdr(&e.h, SL_K_EXIT);
 	e.ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e.status = BPF_CORE_READ(p, exit_code);
-	BPF_CORE_READ_STR_INTO(&e.comm, p, comm);
+	/* the process's name, as ps shows it: its main thread's (a zombie until the group is
+	 * reaped), not that of the thread that happened to exit last (Bun's "mi-scavenger") */
+	BPF_CORE_READ_STR_INTO(&e.comm, p, group_leader, comm);
 	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_EXIT);
 	clear_traced(tgid);

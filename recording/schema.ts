@@ -51,7 +51,11 @@ export const processTable = table(
     col("tid", "int32", "thread that did it (for fork: the new process's first thread)"),
     col("uid", "int32", "user id"),
     col("kind", "utf8", "`fork`, `exec` or `exit`"),
-    col("comm", "utf8", "the kernel's 15-character command name (after the exec, for exec)"),
+    col(
+      "comm",
+      "utf8",
+      "the kernel's 15-character command name (after the exec, for exec; for exit, the main thread's, as ps shows it: before tool version 0.4.0, the last thread's to exit)",
+    ),
     opt("filename", "utf8", "exec: the file executed, as passed to execve"),
     opt(
       "argv",
