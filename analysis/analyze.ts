@@ -359,11 +359,11 @@ export function formatSummary(s: RecordingSummary): string {
   if (s.models.rows.length) lines.push(indent(formatResult(s.models, "table")));
   if (s.tools.rows.length) lines.push(indent(formatResult(s.tools, "table")));
   if (s.files.rows.length) {
-    lines.push("  files written (by tools the agent ran first):");
-    for (const [path, , writes, exe] of s.files.rows.slice(0, 10)) {
+    lines.push("  files written (those by tools the agent ran first, then the agent's own):");
+    for (const [path, , writes, exe, byTool] of s.files.rows.slice(0, 10)) {
       const p = String(path);
       const shown = p.length > 70 ? `…${p.slice(-69)}` : p;
-      const by = exe ? String(exe).split("/").pop() : "?";
+      const by = `${exe ? String(exe).split("/").pop() : "?"}${byTool ? ", a tool" : ""}`;
       lines.push(`    ${shown}  (${by}, ${writes} write${Number(writes) === 1 ? "" : "s"})`);
     }
     if (s.files.rows.length > 10) lines.push(`    … and ${s.files.rows.length - 10} more`);
