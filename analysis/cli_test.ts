@@ -47,7 +47,11 @@ Deno.test("analyze: summary, a 0600 database, and the same rows when rebuilt", a
   );
   assert.match(first.stdout, /gemini-3\.8-flash\s+2\s+0\s+4400\s+85\s+3900/);
   assert.match(first.stdout, /run_shell_command\s+1\s+1/);
-  assert.match(first.stdout, /marker\.txt {2}\(\w+, a tool, \d+ writes?\)/, "a tool's write says so");
+  assert.match(
+    first.stdout,
+    /marker\.txt {2}\(\w+, a tool, \d+ writes?\)/,
+    "a tool's write says so",
+  );
   const db = `${rec}/analysis.duckdb`;
   assert.equal((await Deno.stat(db)).mode! & 0o777, 0o600);
   const rows = await dump(db);
