@@ -16,7 +16,7 @@
  * failures.
  */
 import { join } from "node:path";
-import { aboutPath, removeOnStop, usageError } from "../kit/cli.ts";
+import { aboutPath, tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
 import { collectGarbage } from "../kit/gc.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Build } from "./build_steps.ts";
@@ -179,13 +179,15 @@ export async function analyzeRecording(
   const input = openRecording(path, { tables: false });
   phase("read");
   const progress = progressPrinter(err, opts.quiet ?? false, input.name);
-  const tmpDir = await Deno.makeTempDir({ dir: input.dir, prefix: ".analysis-" }).catch((e) => {
-    throw new Error(`${path}: cannot write beside the recording (${(e as Error).message})`);
-  });
-  const finalPath = join(input.dir, DB_FILE);
-  const forgetTmp = removeOnStop(tmpDir);
+  let build: { path: string; forget: () => void };
   try {
-    await Deno.chmod(tmpDir, 0o700);
+    build = tempDirRemovedOnStop({ dir: input.dir, prefix: ".analysis-" });
+  } catch (e) {
+    throw new Error(`${path}: cannot write beside the recording (${(e as Error).message})`);
+  }
+  const { path: tmpDir, forget: forgetTmp } = build;
+  const finalPath = join(input.dir, DB_FILE);
+  try {
     const tmpDb = join(tmpDir, DB_FILE);
     // spilling goes into the private build directory (removed below), not DuckDB's default
     const instance = await DuckDBInstance.create(

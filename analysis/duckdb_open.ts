@@ -17,7 +17,7 @@
 import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { removeOnStop, usageError } from "../kit/cli.ts";
+import { tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
 
 /** The default's share of physical RAM, its cap and its floor. */
 export const MEMORY_FRACTION = 0.25;
@@ -69,13 +69,16 @@ export function memoryLimitOption(value: string | undefined): string | undefined
  * A private directory to spill to: in `dir` when given and writable, else in the system's
  * temporary directory; `remove` deletes it.
  */
-export async function spillDir(dir?: string): Promise<{ path: string; remove: () => void }> {
-  const inTmp = () => Deno.makeTempDir({ prefix: "sightline-duckdb-spill-" });
-  const path = dir
-    ? await Deno.makeTempDir({ dir, prefix: ".duckdb-spill-" }).catch(inTmp)
-    : await inTmp();
-  const forget = removeOnStop(path);
-  await Deno.chmod(path, 0o700);
+export function spillDir(dir?: string): { path: string; remove: () => void } {
+  const inTmp = () => tempDirRemovedOnStop({ prefix: "sightline-duckdb-spill-" });
+  let made: { path: string; forget: () => void };
+  try {
+    made = dir ? tempDirRemovedOnStop({ dir, prefix: ".duckdb-spill-" }) : inTmp();
+  } catch (e) {
+    if (!dir) throw e;
+    made = inTmp();
+  }
+  const { path, forget } = made;
   return {
     path,
     remove: () => {
@@ -122,7 +125,7 @@ export async function openDuckDb(
   path: string,
   s: DuckDbSettings & { spillIn?: string } = {},
 ): Promise<OpenDuckDb> {
-  const spill = await spillDir(s.spillIn ?? (path === ":memory:" ? undefined : dirname(path)));
+  const spill = spillDir(s.spillIn ?? (path === ":memory:" ? undefined : dirname(path)));
   let instance: DuckDBInstance | undefined;
   try {
     instance = await DuckDBInstance.create(path, duckdbConfig(spill.path, s));

@@ -108,7 +108,7 @@ Deno.test("analyze and sql --memory-limit: a bad size is one line (then the usag
 });
 
 Deno.test("out of memory: DuckDB's error says what to change", async () => {
-  const spill = await spillDir();
+  const spill = spillDir();
   const i = await DuckDBInstance.create(":memory:", {
     ...duckdbConfig(spill.path, { memoryLimit: "64MiB", threads: 1 }),
     max_temp_directory_size: "1MiB",

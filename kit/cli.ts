@@ -242,6 +242,21 @@ export function removeOnStop(path: string): () => void {
   return () => stopRemovals.delete(path);
 }
 
+/**
+ * Makes a private temporary directory (0700, `Deno.makeTempDirSync`'s options) registered with
+ * removeOnStop in the same synchronous step: made with the asynchronous call, a stop signal
+ * handled before the call's result reached the code left the directory behind (seen with
+ * `analyze`'s build directory when Ctrl-C came as it was made).
+ */
+export function tempDirRemovedOnStop(
+  opts: Deno.MakeTempOptions,
+): { path: string; forget: () => void } {
+  const path = Deno.makeTempDirSync(opts);
+  const forget = removeOnStop(path);
+  Deno.chmodSync(path, 0o700);
+  return { path, forget };
+}
+
 /** Removes the temporary paths registered with removeOnStop (best effort). */
 function removeRegistered(): void {
   for (const path of stopRemovals) {

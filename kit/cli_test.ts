@@ -244,3 +244,37 @@ await runCommand("t", "usage", async () => {
     await Deno.remove(file);
   }
 });
+
+Deno.test("cli: a signal while temporary directories are being made leaves none behind", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-cli-mk-" });
+  // the command makes build directories over and over, each with a moment of work (awaited)
+  // and removed when done, as analyze does per recording; the signal lands at any point
+  const { file, child, reader } = await runProgram(
+    `import { runCommand, stopOnSignals, tempDirRemovedOnStop } from "${
+      new URL("./cli.ts", import.meta.url).href
+    }";
+stopOnSignals("t");
+await runCommand("t", "usage", async () => {
+  console.log("started");
+  for (;;) {
+    const { path, forget } = tempDirRemovedOnStop({ dir: "${dir}", prefix: ".build-" });
+    await Deno.writeTextFile(path + "/part", "x");
+    Deno.removeSync(path, { recursive: true });
+    forget();
+  }
+});
+`,
+  );
+  try {
+    await reader.read();
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGINT");
+    const { status, err } = await ended(child, reader);
+    assert.equal(status.code, 130);
+    assert.equal(err, "t: SIGINT: stopped\n");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(file);
+  }
+});
