@@ -140,6 +140,35 @@ async function rowsOf(rec: string, sql: string): Promise<Record<string, Any>[]> 
   }
 }
 
+/** The Ollama client's recording of a tool's LAN upload (curl), copied into a new directory. */
+async function lanUploadCopy(prefix: string): Promise<{ tmp: string; rec: string }> {
+  const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
+  const tmp = await Deno.makeTempDir({ prefix });
+  const rec = `${tmp}/lan_upload`;
+  await Deno.mkdir(rec);
+  for (const e of Deno.readDirSync(fixture)) {
+    await Deno.copyFile(`${fixture}${e.name}`, `${rec}/${e.name}`);
+  }
+  return { tmp, rec };
+}
+
+/**
+ * Analyses REC, then runs each statement on its analysis database, in order: the rows a test
+ * adds that no recording has.
+ */
+async function analysedWith(rec: string, statements: string[]): Promise<void> {
+  const analysed = await task(["analyze", rec]);
+  assert.equal(analysed.code, 0, analysed.stderr);
+  const db = await DuckDBInstance.create(join(rec, DB_FILE));
+  const c = await db.connect();
+  try {
+    for (const sql of statements) await c.run(sql);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
 const CONTENT_KEYS = [
   "gen_ai.input.messages",
   "gen_ai.output.messages",
@@ -477,13 +506,7 @@ Deno.test("export --format otlp: spans the collector rejects (OTLP partial succe
 Deno.test("export --format otlp: a tool's HTTP to another machine (curl's LAN upload) is a CLIENT span under its process, by the HTTP conventions", async () => {
   // the committed recording of the Ollama client: its tool call runs curl, which POSTs .env
   // in cleartext to 10.213.7.1 (tests/fixtures/ollama/make_fixture.ts)
-  const tmp = await Deno.makeTempDir({ prefix: "sl-otlp-http-" });
-  const rec = `${tmp}/lan_upload`;
-  const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
-  await Deno.mkdir(rec);
-  for (const e of Deno.readDirSync(fixture)) {
-    await Deno.copyFile(`${fixture}${e.name}`, `${rec}/${e.name}`);
-  }
+  const { tmp, rec } = await lanUploadCopy("sl-otlp-http-");
   const rx = receiver();
   try {
     const base = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url };
@@ -549,31 +572,16 @@ Deno.test("export --format otlp: a tool's HTTP to another machine (curl's LAN up
 Deno.test("export --format otlp: the agent process's own HTTP that is no LLM call (an in-process fetch) is a CLIENT span under its session", async () => {
   // no recording has one: the Ollama client's (tests/fixtures/ollama/lan_upload), analysed,
   // gets an exchange of its agent process, a GET over TLS and HTTP/2 in its session's life
-  const tmp = await Deno.makeTempDir({ prefix: "sl-otlp-agent-http-" });
-  const rec = `${tmp}/lan_upload`;
-  const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
-  await Deno.mkdir(rec);
-  for (const e of Deno.readDirSync(fixture)) {
-    await Deno.copyFile(`${fixture}${e.name}`, `${rec}/${e.name}`);
-  }
+  const { tmp, rec } = await lanUploadCopy("sl-otlp-agent-http-");
   const rx = receiver();
   try {
-    const analysed = await task(["analyze", rec]);
-    assert.equal(analysed.code, 0, analysed.stderr);
-    const db = await DuckDBInstance.create(join(rec, DB_FILE));
-    const c = await db.connect();
-    try {
-      await c.run(
-        `INSERT INTO http_exchanges SELECT * REPLACE (
-           (SELECT max(exchange_id) + 1 FROM http_exchanges) AS exchange_id,
-           (SELECT session_id FROM sessions) AS pid, 0 AS conn_gen, 'h2' AS protocol,
-           'docs.example.com' AS host, 'GET' AS method, '/page?key=k1' AS path, 200 AS status)
-         FROM http_exchanges WHERE path = '/upload'`,
-      );
-    } finally {
-      c.closeSync();
-      db.closeSync();
-    }
+    await analysedWith(rec, [
+      `INSERT INTO http_exchanges SELECT * REPLACE (
+         (SELECT max(exchange_id) + 1 FROM http_exchanges) AS exchange_id,
+         (SELECT session_id FROM sessions) AS pid, 0 AS conn_gen, 'h2' AS protocol,
+         'docs.example.com' AS host, 'GET' AS method, '/page?key=k1' AS path, 200 AS status)
+       FROM http_exchanges WHERE path = '/upload'`,
+    ]);
     const [x] = await rowsOf(rec, `SELECT * FROM http_exchanges WHERE host = 'docs.example.com'`);
     const [session] = await rowsOf(rec, `SELECT session_id FROM sessions`);
     assert.equal(x.pid, session.session_id);
@@ -629,38 +637,22 @@ Deno.test("export --format otlp: a WebSocket upgrade that carried LLM calls is n
   // run by a tool): the Ollama client's (tests/fixtures/ollama/lan_upload), analysed, gets a
   // `GET 101` upgrade by curl's pid under its tool call and one by the agent's pid, each the
   // exchange of an LLM call (llm_calls.exchange_id, as Codex's are)
-  const tmp = await Deno.makeTempDir({ prefix: "sl-otlp-ws-" });
-  const rec = `${tmp}/lan_upload`;
-  const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
-  await Deno.mkdir(rec);
-  for (const e of Deno.readDirSync(fixture)) {
-    await Deno.copyFile(`${fixture}${e.name}`, `${rec}/${e.name}`);
-  }
+  const { tmp, rec } = await lanUploadCopy("sl-otlp-ws-");
   const rx = receiver();
   try {
-    const analysed = await task(["analyze", rec]);
-    assert.equal(analysed.code, 0, analysed.stderr);
-    const db = await DuckDBInstance.create(join(rec, DB_FILE));
-    const c = await db.connect();
-    try {
-      for (const pid of ["pid", "(SELECT session_id FROM sessions)"]) {
-        await c.run(
-          `INSERT INTO http_exchanges SELECT * REPLACE (
-             (SELECT max(exchange_id) + 1 FROM http_exchanges) AS exchange_id, ${pid} AS pid,
-             'GET' AS method, '/v1/responses' AS path, 101 AS status)
-           FROM http_exchanges WHERE path = '/upload'`,
-        );
-        await c.run(
-          `INSERT INTO llm_calls SELECT * REPLACE (
-             (SELECT max(llm_call_id) + 1 FROM llm_calls) AS llm_call_id,
-             (SELECT max(exchange_id) FROM http_exchanges) AS exchange_id)
-           FROM llm_calls WHERE llm_call_id = (SELECT min(llm_call_id) FROM llm_calls)`,
-        );
-      }
-    } finally {
-      c.closeSync();
-      db.closeSync();
-    }
+    await analysedWith(
+      rec,
+      ["pid", "(SELECT session_id FROM sessions)"].flatMap((pid) => [
+        `INSERT INTO http_exchanges SELECT * REPLACE (
+           (SELECT max(exchange_id) + 1 FROM http_exchanges) AS exchange_id, ${pid} AS pid,
+           'GET' AS method, '/v1/responses' AS path, 101 AS status)
+         FROM http_exchanges WHERE path = '/upload'`,
+        `INSERT INTO llm_calls SELECT * REPLACE (
+           (SELECT max(llm_call_id) + 1 FROM llm_calls) AS llm_call_id,
+           (SELECT max(exchange_id) FROM http_exchanges) AS exchange_id)
+         FROM llm_calls WHERE llm_call_id = (SELECT min(llm_call_id) FROM llm_calls)`,
+      ]),
+    );
     const ws = await rowsOf(
       rec,
       `SELECT e.exchange_id, e.pid FROM http_exchanges e
