@@ -18,6 +18,7 @@
  * the whole answer sends it. A client that resets a stream or leaves ends the backend request.
  */
 import http from "node:http";
+import { closeAll } from "../../kit/close.ts";
 
 export interface H2FrontOptions {
   hostname: string;
@@ -137,11 +138,7 @@ async function splice(a: Deno.Conn, b: Deno.Conn): Promise<void> {
     a.readable.pipeTo(b.writable),
     b.readable.pipeTo(a.writable),
   ]);
-  for (const c of [a, b]) {
-    try {
-      c.close();
-    } catch { /* closed */ }
-  }
+  closeAll([a, b]);
 }
 
 /** Starts the front; resolves once it listens. */
@@ -173,9 +170,7 @@ export function startH2Front(opts: H2FrontOptions): Promise<H2Front> {
       await splice(conn, up);
       conns.delete(up);
     } catch {
-      try {
-        conn.close();
-      } catch { /* closed */ }
+      closeAll([conn]);
     }
     conns.delete(conn);
   };
@@ -188,14 +183,7 @@ export function startH2Front(opts: H2FrontOptions): Promise<H2Front> {
     port: (listener.addr as Deno.NetAddr).port,
     protocols,
     close: async () => {
-      try {
-        listener.close();
-      } catch { /* closed */ }
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
+      closeAll([listener, ...conns]);
       await accepting;
       await inner.shutdown();
     },

@@ -13,6 +13,7 @@
 
 import { createHttp1RequestParser, type Http1Head } from "../../protocols/mod.ts";
 import { concatBytes } from "../../kit/bytes.ts";
+import { closeAll } from "../../kit/close.ts";
 
 export interface UpgradeRequest {
   method: string;
@@ -53,14 +54,7 @@ async function pipe(client: Deno.Conn, first: Uint8Array, backend: FrontOptions[
     client.close();
     return;
   }
-  const closeBoth = () => {
-    try {
-      client.close();
-    } catch { /* closed */ }
-    try {
-      server.close();
-    } catch { /* closed */ }
-  };
+  const closeBoth = () => closeAll([client, server]);
   const w = server.writable.getWriter();
   try {
     if (first.length) await w.write(first);
@@ -139,9 +133,7 @@ export function startFront(opts: FrontOptions): Front {
       // a client that went away during the handshake or the head
     } finally {
       conns.delete(conn);
-      try {
-        conn.close();
-      } catch { /* closed */ }
+      closeAll([conn]);
     }
   };
   (async () => {
@@ -150,14 +142,7 @@ export function startFront(opts: FrontOptions): Front {
   return {
     port: (listener.addr as Deno.NetAddr).port,
     close() {
-      try {
-        listener.close();
-      } catch { /* closed */ }
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
+      closeAll([listener, ...conns]);
     },
   };
 }

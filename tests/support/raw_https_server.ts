@@ -3,6 +3,7 @@
  * it received and every response it sent, so a test can compare them with what a recording
  * recovered. Keep-alive and Content-Length bodies; the response is whatever `respond` gives.
  */
+import { closeAll } from "../../kit/close.ts";
 import type { TestCerts } from "./certs.ts";
 
 export interface RawExchange {
@@ -100,9 +101,7 @@ export function startRawHttpsServer(
       // the client went away
     } finally {
       conns.delete(conn);
-      try {
-        conn.close();
-      } catch { /* closed */ }
+      closeAll([conn]);
     }
   };
   const accepting = (async () => {
@@ -117,11 +116,7 @@ export function startRawHttpsServer(
     exchanges,
     async close() {
       listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
+      closeAll(conns);
       await accepting;
     },
   };
