@@ -238,31 +238,29 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
   }
   const argv = (isMap(m.exec_argv) ? m.exec_argv : {}) as Record<string, unknown>;
   const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0 ? v as number : 0;
-  const cut = count(argv.cut), lost = count(argv.lost);
   const execs = (n: number) => `${n} exec${n === 1 ? "" : "s"}`;
-  if (cut) {
-    const max = count(argv.max_bytes);
-    out.push({
-      source: "process.arrow",
-      kind: "truncated",
-      message:
-        `${execs(cut)} had a command line longer than the ${
-          max ? `${max} bytes` : "bytes"
-        } the capture keeps, cut there (argv_truncated): argv, the command lines shown and the ` +
-        "links' argument matching see only its start",
-    });
-  }
-  if (lost) {
-    const bytes = count(argv.lost_bytes);
-    out.push({
-      source: "process.arrow",
-      kind: "lost",
-      message:
-        `${execs(lost)} had ${bytes ? `${bytes} bytes` : "bytes"} of ${
-          lost === 1 ? "its command line" : "their command lines"
-        } lost (ring buffer full, or memory the kernel could not read; ` +
-        "argv_truncated): argv ends early",
-    });
+  const bytes = (v: unknown) => count(v) ? `${count(v)} bytes` : "bytes";
+  const argvProblems = [
+    [
+      count(argv.cut),
+      "truncated",
+      (n: number) =>
+        `${execs(n)} had a command line longer than the ${bytes(argv.max_bytes)} the capture ` +
+        "keeps, cut there (argv_truncated): argv, the command lines shown and the links' " +
+        "argument matching see only its start",
+    ],
+    [
+      count(argv.lost),
+      "lost",
+      (n: number) =>
+        `${execs(n)} had ${bytes(argv.lost_bytes)} of ${
+          n === 1 ? "its command line" : "their command lines"
+        } lost (ring buffer full, or memory the kernel could not read; argv_truncated): ` +
+        "argv ends early",
+    ],
+  ] as const;
+  for (const [n, kind, message] of argvProblems) {
+    if (n) out.push({ source: "process.arrow", kind, message: message(n) });
   }
   if (typeof m.missed_runs === "number" && m.missed_runs > 0) {
     out.push({
