@@ -18,7 +18,7 @@ import {
   type Transcript,
 } from "../simulator/mod.ts";
 import { shQuote } from "../../kit/shell.ts";
-import type { AgentName, AgentSetup } from "./agent_profile.ts";
+import type { AgentName, AgentSetup, CodexTransport } from "./agent_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
 import { PROFILES, RUNS_DIR } from "./run_agent.ts";
 
@@ -30,6 +30,8 @@ export interface TeamMember {
   scenario: Scenario | string;
   /** Its prompt; default the scenario's. */
   prompt?: string;
+  /** Codex: its transport (default DEFAULT_CODEX_TRANSPORT); other agents ignore it. */
+  transport?: CodexTransport;
 }
 
 export interface RunTeamOptions {
@@ -181,7 +183,7 @@ export async function runTeam(opts: RunTeamOptions): Promise<RunTeamResult> {
         await Deno.mkdir(join(path, ".."), { recursive: true });
         await Deno.writeTextFile(path, content);
       }
-      const setup: AgentSetup = { home, workdir, server };
+      const setup: AgentSetup = { home, workdir, server, transport: m.transport };
       await profile.prepareHome(setup);
       let argv = [
         profile.binary,

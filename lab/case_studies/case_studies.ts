@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { newTimestampedDir } from "../../kit/cli.ts";
 import { underCapture } from "../agents/main.ts";
-import { type AgentName, runAgent } from "../agents/mod.ts";
+import { type AgentName, type CodexTransport, runAgent } from "../agents/mod.ts";
 import { runTeam } from "../agents/multi_agent.ts";
 import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
 import { formatFindings } from "../../analysis/detect/format.ts";
@@ -56,12 +56,18 @@ export interface Recorded {
   workdir: string;
 }
 
-/** Records one single-agent study under capture into `dir` (replaced). */
+/** How a study is recorded: each agent's time limit, Codex's transport (default its own). */
+export interface RecordOptions {
+  timeoutMs?: number;
+  transport?: CodexTransport;
+}
+
+/** Records one single-agent study under capture into `dir` (replaced); 180 s at the most. */
 export async function recordStudy(
   study: Exclude<Study, "team">,
   agent: AgentName,
   dir: string,
-  timeoutMs = 180_000,
+  { timeoutMs = 180_000, transport }: RecordOptions = {},
 ): Promise<Recorded> {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   const r = await runAgent({
@@ -69,6 +75,7 @@ export async function recordStudy(
     scenario: scenarioPath(STUDY_SCENARIO[study]),
     wrap: underCapture(dir),
     timeoutMs,
+    transport,
   });
   return {
     study,
@@ -80,11 +87,11 @@ export async function recordStudy(
   };
 }
 
-/** Records the team study with agents in the roles given, all under one capture. */
+/** Records the team study with agents in the roles given, all under one capture; 120 s each. */
 export async function recordTeam(
   agents: readonly [AgentName, AgentName, AgentName],
   dir: string,
-  timeoutMs = 120_000,
+  { timeoutMs = 120_000, transport }: RecordOptions = {},
 ): Promise<Recorded> {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   const r = await runTeam({
@@ -92,6 +99,7 @@ export async function recordTeam(
       name: t.role,
       agent: agents[i],
       scenario: scenarioPath(t.scenario),
+      transport,
     })),
     wrap: underCapture(dir),
     timeoutMs,
