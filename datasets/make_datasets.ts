@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { recordStudy, recordTeam } from "../lab/case_studies/case_studies.ts";
 import { underCapture } from "../lab/agents/main.ts";
 import { runAgent } from "../lab/agents/run_agent.ts";
-import type { AgentName } from "../lab/agents/agent_profile.ts";
+import type { AgentName, CodexTransport } from "../lab/agents/agent_profile.ts";
 import { readManifest } from "../recording/manifest.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -24,6 +24,14 @@ function recordingFiles(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((e) => e.name)
     .filter((n) => n === "manifest.json" || n.endsWith(".arrow")).sort();
 }
+
+/**
+ * Codex's transport in the datasets: HTTP (HTTP/2, server-sent events), as they were first
+ * made, not its default WebSocket: they hold the only real HTTP/2 LLM traffic the goldens read
+ * (Codex over its WebSocket is in the fixtures tests/fixtures/analysis/codex_ws*). The other
+ * agents ignore it.
+ */
+const CODEX_TRANSPORT: CodexTransport = "http";
 
 export interface DatasetSpec {
   name: string;
@@ -39,6 +47,7 @@ const demo = (agent: AgentName): DatasetSpec => ({
       agent,
       scenario: `${ROOT}lab/scenarios/demo.json`,
       wrap: underCapture(dir),
+      transport: CODEX_TRANSPORT,
     });
     return { ok: r.exitCode === 0 };
   },
@@ -48,7 +57,7 @@ const study = (s: "injection" | "benign" | "loop", agent: AgentName, what: strin
   name: `${s}-${agent}`,
   what,
   async make(dir) {
-    const r = await recordStudy(s, agent, dir);
+    const r = await recordStudy(s, agent, dir, { transport: CODEX_TRANSPORT });
     return { ok: r.exitCodes.every((c) => c === 0) };
   },
 });
@@ -79,7 +88,9 @@ export const DATASETS: DatasetSpec[] = [
     name: "team-claude-gemini-codex",
     what: "case study 3: designer (Claude), implementer (Gemini), tester (Codex) share a workspace under one capture",
     async make(dir) {
-      const r = await recordTeam(["claude", "gemini", "codex"], dir);
+      const r = await recordTeam(["claude", "gemini", "codex"], dir, {
+        transport: CODEX_TRANSPORT,
+      });
       return { ok: r.exitCodes.every((c) => c === 0) };
     },
   },
@@ -151,11 +162,13 @@ Remade with \`deno run -A datasets/make_datasets.ts --update [NAME...]\` (root; 
 for all).
 Secret headers were redacted at capture (the keys were dummies anyway); paths and host name
 are those of the machine that made them.
-These were recorded before the capture kept command lines past 16 KiB (their manifests have
-no \`exec_argv\`): Codex runs each command inside its shell snapshot, a \`bash -c\` script of
-~38 KB, and those execs (demo-codex 4, injection-codex 10, the team 2) keep its first 16 KiB,
-\`argv_truncated\` true, with no \`problems\` row (what was cut is the snapshot's tail; the
-command it ran is a later exec of its own, whole). Remade, they are recorded whole.
+Codex runs over HTTP (\`--transport http\`: HTTP/2 and server-sent events), as when these were
+first made, not over its default WebSocket: they hold the only real HTTP/2 LLM traffic here.
+The datasets with Codex (demo-codex, injection-codex, the team) were remade once the capture
+kept command lines whole up to 1 MiB (manifest \`exec_argv\`): Codex runs each command inside
+its shell snapshot, a \`bash -c\` script of ~38 KB, which their \`argv\` holds whole, the
+command at its end. The others were recorded before (no \`exec_argv\`, no \`ipc.arrow\` or
+\`privilege.arrow\`); none of their command lines came near the 16 KiB kept then.
 
 | dataset | what | size | rows |
 | --- | --- | --: | --- |
