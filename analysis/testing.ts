@@ -52,7 +52,10 @@ export async function denoTask(args: string[], env?: Record<string, string>) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-/** Copies of datasets in a new temporary directory (the analysis writes beside a recording). */
+/**
+ * Copies of datasets (their Arrow files and manifest) in a new temporary directory (the
+ * analysis writes beside a recording).
+ */
 export async function datasetCopies(names: string[], prefix: string) {
   const tmp = await Deno.makeTempDir({ prefix });
   const recs: string[] = [];
@@ -60,6 +63,8 @@ export async function datasetCopies(names: string[], prefix: string) {
     const dir = `${tmp}/${name}`;
     await Deno.mkdir(dir);
     for (const e of Deno.readDirSync(`${DATASETS}${name}`)) {
+      // the recording's own files: not an analysis.duckdb someone built there
+      if (!e.name.endsWith(".arrow") && e.name !== "manifest.json") continue;
       await Deno.copyFile(`${DATASETS}${name}/${e.name}`, `${dir}/${e.name}`);
     }
     recs.push(dir);
