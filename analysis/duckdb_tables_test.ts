@@ -2,10 +2,10 @@
  * Rows appended through `duckdb_tables.ts` read back exactly as given, for every column type:
  * nulls, strings short enough to sit in DuckDB's string entry and longer ones, non-ASCII text,
  * a column holding one value in every row, bytes, lists, several data chunks, and rows set
- * aside in between; and columns `stored` with a compression are written with it.
+ * aside in between.
  */
 import assert from "node:assert/strict";
-import { added, col, ddl, opt, stored, table } from "../kit/columns.ts";
+import { added, col, opt, table } from "../kit/columns.ts";
 import { appendColumns, appendRows, createTables, type RejectedRow } from "./duckdb_tables.ts";
 import { withDb } from "./analysed_db.ts";
 
@@ -138,45 +138,4 @@ Deno.test("duckdb_tables: a column added later takes its declared value when a r
     const r = await c.runAndReadAll("SELECT k, flag, note FROM later ORDER BY k");
     assert.deepEqual(r.getRows(), [[1n, false, null], [2n, true, "given"]]);
   });
-});
-
-Deno.test("duckdb_tables: a stored column is written with its compression, and reads back", async () => {
-  const few = table(
-    "few",
-    "stored columns",
-    [
-      stored(col("kind", "utf8", "few values"), "dictionary"),
-      stored(opt("text", "utf8", "values that differ"), "fsst"),
-      col("n", "int64", "not stored"),
-    ] as const,
-  );
-  assert.equal(
-    ddl(few),
-    'CREATE TABLE "few" (\n  "kind" VARCHAR USING COMPRESSION dictionary NOT NULL,\n' +
-      '  "text" VARCHAR USING COMPRESSION fsst,\n  "n" BIGINT NOT NULL\n)',
-  );
-  const dir = await Deno.makeTempDir();
-  try {
-    await withDb(`${dir}/a.duckdb`, async (c) => {
-      await createTables(c, [few]);
-      // a single kind and a few distinct texts: the kinds' DuckDB would store as a
-      // dictionary anyway, the texts' too unless told fsst
-      await c.run(
-        `INSERT INTO few SELECT 'open', 'path ' || (i % 3), i FROM range(5000) r(i)`,
-      );
-      await c.run("CHECKPOINT");
-      const r = await c.runAndReadAll(
-        `SELECT column_name, list(DISTINCT compression ORDER BY compression)
-         FROM pragma_storage_info('few') WHERE segment_type <> 'VALIDITY'
-         GROUP BY ALL ORDER BY column_name`,
-      );
-      const got = Object.fromEntries(r.getRowsJS().map(([k, v]) => [k, v]));
-      assert.deepEqual(got.kind, ["Dictionary"]);
-      assert.deepEqual(got.text, ["FSST"]);
-      const n = await c.runAndReadAll("SELECT count(DISTINCT text), min(kind) FROM few");
-      assert.deepEqual(n.getRowsJS()[0], [3n, "open"]);
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 });

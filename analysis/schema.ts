@@ -8,16 +8,7 @@
  * Every table has a `recording` column (the recording's directory name), so the tables of
  * many recordings can be stacked and still told apart (`deno task sql`).
  */
-import {
-  col,
-  type Column,
-  opt,
-  type RowOf,
-  type Storage,
-  stored,
-  table,
-  type TableDef,
-} from "../kit/columns.ts";
+import { col, type Column, opt, type RowOf, table, type TableDef } from "../kit/columns.ts";
 import {
   fileTable,
   ipcTable,
@@ -28,41 +19,23 @@ import {
 } from "../recording/schema.ts";
 
 /** Every analysis table's first column. */
-export const recordingCol = stored(
-  col("recording", "utf8", "the recording this row comes from: its directory name"),
-  "dictionary",
+export const recordingCol = col(
+  "recording",
+  "utf8",
+  "the recording this row comes from: its directory name",
 );
 
-/**
- * A capture table as loaded into DuckDB: the same columns, with `recording` first, and those
- * named in `storage` stored so (kit/columns.ts `Storage`).
- */
-function withRecording<C extends readonly Column[]>(
-  def: TableDef<C>,
-  storage: Record<string, Storage> = {},
-) {
-  for (const name of Object.keys(storage)) {
-    if (!def.columns.some((c) => c.name === name)) {
-      throw new Error(`${def.name}: no column ${name}`);
-    }
-  }
+/** A capture table as loaded into DuckDB: the same columns, with `recording` first. */
+function withRecording<C extends readonly Column[]>(def: TableDef<C>) {
   return table(
     def.name,
     `${def.doc} Loaded as recorded (recording/RECORDING.md), with \`recording\` added.`,
-    [
-      recordingCol,
-      ...def.columns.map((c) => storage[c.name] ? stored(c, storage[c.name]) : c),
-    ] as unknown as [typeof recordingCol, ...C],
+    [recordingCol, ...def.columns] as const,
   );
 }
 
 export const rawProcessTable = withRecording(processTable);
-export const rawFileTable = withRecording(fileTable, {
-  op: "dictionary",
-  via: "dictionary",
-  path: "fsst",
-  raw_path: "fsst",
-});
+export const rawFileTable = withRecording(fileTable);
 export const rawNetTable = withRecording(netTable);
 export const rawTlsTable = withRecording(tlsTable);
 export const rawPrivilegeTable = withRecording(privilegeTable);

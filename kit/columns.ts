@@ -24,18 +24,7 @@ export interface Column<N extends string = string, T extends ColType = ColType> 
    * those files (`added`). Columns without it are required.
    */
   absent?: { value: boolean | string | number | bigint | null; since: string };
-  /** How DuckDB is to compress it (`stored`); by default it tries each way on every segment. */
-  storage?: Storage;
 }
-
-/**
- * A DuckDB compression for a string column: `dictionary` for one with few values (a kind, an
- * operation), `fsst` for one whose values mostly differ (paths, summaries). Naming it spares
- * DuckDB trying the other on every row group it writes (its dictionary analysis hashes every
- * string); the rows are the same. Writing `actions`, `links` and the raw `file` table took 5 to
- * 20% less CPU at 1M events (reports/bench/analysis.md, session 11).
- */
-export type Storage = "dictionary" | "fsst";
 
 export interface TableDef<C extends readonly Column[] = readonly Column[]> {
   name: string;
@@ -72,11 +61,6 @@ export function added<C extends Column>(
 ): C & { absent: NonNullable<Column["absent"]> } {
   if (value === null && !c.nullable) throw new Error(`column ${c.name}: a value for old files`);
   return { ...c, absent: { value, since } };
-}
-
-/** `c`, stored by DuckDB with `storage` (see `Storage`). */
-export function stored<C extends Column>(c: C, storage: Storage): C {
-  return { ...c, storage };
 }
 
 export function table<const C extends readonly Column[]>(
@@ -138,9 +122,7 @@ export function sqlType(t: ColType): string {
 export function ddl(def: TableDef, name = def.name, opts: { notNull?: boolean } = {}): string {
   const notNull = opts.notNull ?? true;
   const cols = def.columns.map((c) =>
-    `  ${quoteIdent(c.name)} ${sqlType(c.type)}` +
-    (c.storage ? ` USING COMPRESSION ${c.storage}` : "") +
-    (c.nullable || !notNull ? "" : " NOT NULL")
+    `  ${quoteIdent(c.name)} ${sqlType(c.type)}${c.nullable || !notNull ? "" : " NOT NULL"}`
   );
   return `CREATE TABLE ${quoteIdent(name)} (\n${cols.join(",\n")}\n)`;
 }

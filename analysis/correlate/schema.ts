@@ -8,7 +8,7 @@
  * Their SQL is in `sql/<table>.sql`; `SCHEMA.md` beside this file is generated from these
  * declarations (`deno task correlate:doc`), and a test checks it is current.
  */
-import { col, opt, type RowOf, stored, table } from "../../kit/columns.ts";
+import { col, opt, type RowOf, table } from "../../kit/columns.ts";
 import { recordingCol } from "../schema.ts";
 
 const sessionDoc = "the agent session: the pid of the agent process (the one making LLM calls)";
@@ -83,13 +83,10 @@ export const actionsTable = table(
     "`event_id`).",
   [
     recordingCol,
-    stored(
-      col(
-        "event_table",
-        "utf8",
-        "`process`, `file`, `net` or `privilege`: the raw table the event is in",
-      ),
-      "dictionary",
+    col(
+      "event_table",
+      "utf8",
+      "`process`, `file`, `net` or `privilege`: the raw table the event is in",
     ),
     col(
       "event_id",
@@ -100,20 +97,17 @@ export const actionsTable = table(
     col("ts_ns", "int64", "event time (ns since the epoch)"),
     col("pid", "int32", "process id"),
     col("tid", "int32", "thread id"),
-    stored(
-      col(
-        "op",
-        "utf8",
-        "`fork`, `exec`, `exit`; `open`, `unlink`, `rename`, `mkdir`, `rmdir`, `chdir`, `link`, " +
-          "`symlink`, `chmod`, `chown`, `truncate`, `utimes`, `memfd_create`; `connect`, `bind`, " +
-          "`listen`, `accept`, `dns`; `ptrace`, `process_vm_writev`, `process_vm_readv`, " +
-          "`setuid` and the other set*id calls (see the raw tables)",
-      ),
-      "dictionary",
+    col(
+      "op",
+      "utf8",
+      "`fork`, `exec`, `exit`; `open`, `unlink`, `rename`, `mkdir`, `rmdir`, `chdir`, `link`, " +
+        "`symlink`, `chmod`, `chown`, `truncate`, `utimes`, `memfd_create`; `connect`, `bind`, " +
+        "`listen`, `accept`, `dns`; `ptrace`, `process_vm_writev`, `process_vm_readv`, " +
+        "`setuid` and the other set*id calls (see the raw tables)",
     ),
-    stored(opt("path", "utf8", "file: the absolute path; exec: the file executed"), "fsst"),
+    opt("path", "utf8", "file: the absolute path; exec: the file executed"),
     opt("path2", "utf8", "rename: the target path; link, symlink: the new name"),
-    stored(opt("raw_path", "utf8", "file: the path as the program passed it"), "fsst"),
+    opt("raw_path", "utf8", "file: the path as the program passed it"),
     opt("flags", "int64", "file: open flags (O_*), unlinkat/renameat2 flags"),
     opt("argv", "list_utf8", "exec: the arguments"),
     opt(
@@ -130,14 +124,11 @@ export const actionsTable = table(
       "int64",
       "file/net/privilege: the result (negative errno on failure); exit: the status",
     ),
-    stored(
-      col(
-        "via",
-        "utf8",
-        "how the process asked for it: `syscall`, or `io_uring` (a request the kernel carried " +
-          "out from an io_uring instance)",
-      ),
-      "dictionary",
+    col(
+      "via",
+      "utf8",
+      "how the process asked for it: `syscall`, or `io_uring` (a request the kernel carried " +
+        "out from an io_uring instance)",
     ),
     opt("target_pid", "int32", "privilege: the other process (ptrace, process_vm_*)"),
     col(
@@ -160,17 +151,11 @@ export const actionsTable = table(
         "`file_events.written`",
     ),
     opt("session_id", "int32", "the session of the process (see `lineage`)"),
-    stored(
-      col("role", "utf8", "the process's role in `lineage` (`outside` if it is not there)"),
-      "dictionary",
-    ),
+    col("role", "utf8", "the process's role in `lineage` (`outside` if it is not there)"),
     opt("branch_pid", "int32", "the process's branch (see `lineage`)"),
     opt("branch_start_ns", "int64", "start of that branch"),
     opt("proc_start_ns", "int64", "start of the process incarnation the event belongs to"),
-    stored(
-      col("summary", "utf8", "one line saying what happened, e.g. `open /etc/passwd (read)`"),
-      "fsst",
-    ),
+    col("summary", "utf8", "one line saying what happened, e.g. `open /etc/passwd (read)`"),
   ] as const,
 );
 
@@ -230,7 +215,7 @@ export const linksTable = table(
     "`event_table`, `event_id`).",
   [
     recordingCol,
-    stored(col("event_table", "utf8", "`process`, `file`, `net` or `privilege`"), "dictionary"),
+    col("event_table", "utf8", "`process`, `file`, `net` or `privilege`"),
     col("event_id", "int64", "the event (see `actions.event_id`)"),
     opt("session_id", "int32", sessionDoc),
     opt(
@@ -239,16 +224,13 @@ export const linksTable = table(
       "the tool call that best explains the action; also kept, with its low confidence, for " +
         "a weak candidate that does not reach the threshold",
     ),
-    stored(
-      col(
-        "attribution",
-        "utf8",
-        "`tool` (caused by `tool_call_id`, confidence at or above the threshold), `agent` (the " +
-          "agent process's own activity), `mcp_server` (an MCP server the agent started from its " +
-          "configuration, outside the calls it served: see `mcp_servers`), `unexplained` (a " +
-          "process of the session that no tool call asked for) or `outside` (no session)",
-      ),
-      "dictionary",
+    col(
+      "attribution",
+      "utf8",
+      "`tool` (caused by `tool_call_id`, confidence at or above the threshold), `agent` (the " +
+        "agent process's own activity), `mcp_server` (an MCP server the agent started from its " +
+        "configuration, outside the calls it served: see `mcp_servers`), `unexplained` (a " +
+        "process of the session that no tool call asked for) or `outside` (no session)",
     ),
     col(
       "signals",
