@@ -22,6 +22,10 @@ import {
   memorySink,
 } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
+import { collectGarbageAbove } from "../kit/gc.ts";
+
+/** JS heap in use (bytes) above which the parse collects garbage between connections. */
+const PARSE_GARBAGE = 256 * 1024 * 1024;
 
 /** The rows of `tls` for one connection, and the connection rebuilt from them. */
 export interface ConnectionRows {
@@ -320,10 +324,9 @@ export async function assembleHttpTables(
   for await (const { view, conn } of connections) {
     await a.add(conn, await connectionExchanges(recording, view, conn, prices, opts));
     opts.progress?.(++done, done);
-    // no collection is forced between connections: V8's own keeps the heap within about
-    // 300 MiB of garbage here, and each forced one (two full mark-compacts in Deno) cost 0.5-1 s
-    // at 10M events, 10-15 s of the parse in all; analyze.ts collects once after the parse
-    // (reports/bench/analysis.md, session 13)
+    // a connection's parse leaves its JSON, lines and views behind: collected here once they
+    // pass PARSE_GARBAGE, not whenever V8's heuristics get to it while DuckDB holds its peak
+    collectGarbageAbove(PARSE_GARBAGE);
   }
   return a.finish();
 }

@@ -25,3 +25,12 @@ export function collectGarbage(): boolean {
   gc();
   return true;
 }
+
+/**
+ * Collects garbage when V8's heap holds more than `bytes` in use (live objects and garbage not
+ * yet collected); true when it did. Cheap to call often: it reads V8's heap statistics.
+ */
+export function collectGarbageAbove(bytes: number): boolean {
+  if (v8.getHeapStatistics().used_heap_size <= bytes) return false;
+  return collectGarbage();
+}

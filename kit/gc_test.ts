@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { collectGarbage } from "./gc.ts";
+import { collectGarbage, collectGarbageAbove } from "./gc.ts";
 
 Deno.test("gc: garbage no longer referenced is collected at once", () => {
   let held: { i: number; s: string }[] | null = [];
@@ -12,4 +12,14 @@ Deno.test("gc: garbage no longer referenced is collected at once", () => {
   // a million small objects and strings are tens of MiB
   assert.ok(before - after > 20 * 2 ** 20, `heap ${before} -> ${after} bytes`);
   assert.equal(collectGarbage(), true, "again");
+});
+
+Deno.test("gc: collectGarbageAbove collects only past its threshold", () => {
+  assert.equal(collectGarbageAbove(Number.MAX_SAFE_INTEGER), false);
+  let held: string[] | null = [];
+  for (let i = 0; i < 500_000; i++) held.push(`item ${i}`);
+  const before = Deno.memoryUsage().heapUsed;
+  held = null;
+  assert.equal(collectGarbageAbove(0), true);
+  assert.ok(Deno.memoryUsage().heapUsed < before, "nothing was collected");
 });
