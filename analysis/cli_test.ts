@@ -9,6 +9,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { ALL_TABLES } from "./schema.ts";
 import { datasetCopies, denoTask, fixtureDir } from "./testing.ts";
 import { existsSync } from "node:fs";
+import { isRecordingFile } from "../recording/manifest.ts";
 
 const task = (...args: string[]) => denoTask(args);
 
@@ -16,7 +17,7 @@ async function copyFixture(agent: string, name: string): Promise<string> {
   const dir = `${await Deno.makeTempDir({ prefix: "sl-cli-" })}/${name}`;
   await Deno.mkdir(dir);
   for (const e of Deno.readDirSync(fixtureDir(agent))) {
-    if (e.name.endsWith(".arrow") || e.name === "manifest.json") {
+    if (isRecordingFile(e.name)) {
       await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
     }
   }

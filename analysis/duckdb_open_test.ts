@@ -16,6 +16,7 @@ import {
   spillDir,
 } from "./duckdb_open.ts";
 import { denoTask, fixtureDir } from "./testing.ts";
+import { isRecordingFile } from "../recording/manifest.ts";
 
 const GiB = 2 ** 30;
 
@@ -33,7 +34,7 @@ async function analysedCopy(): Promise<string> {
   const dir = `${await Deno.makeTempDir({ prefix: "sl-mem-" })}/rec`;
   await Deno.mkdir(dir);
   for (const e of Deno.readDirSync(fixtureDir("gemini"))) {
-    if (e.name.endsWith(".arrow") || e.name === "manifest.json") {
+    if (isRecordingFile(e.name)) {
       await Deno.copyFile(`${fixtureDir("gemini")}/${e.name}`, `${dir}/${e.name}`);
     }
   }

@@ -28,6 +28,7 @@ import { quoteIdent } from "../kit/columns.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LlmCallRow } from "./schema.ts";
+import { isRecordingFile } from "../recording/manifest.ts";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
 export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
@@ -64,7 +65,7 @@ export async function datasetCopies(names: string[], prefix: string) {
     await Deno.mkdir(dir);
     for (const e of Deno.readDirSync(`${DATASETS}${name}`)) {
       // the recording's own files: not an analysis.duckdb someone built there
-      if (!e.name.endsWith(".arrow") && e.name !== "manifest.json") continue;
+      if (!isRecordingFile(e.name)) continue;
       await Deno.copyFile(`${DATASETS}${name}/${e.name}`, `${dir}/${e.name}`);
     }
     recs.push(dir);

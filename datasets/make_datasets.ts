@@ -14,7 +14,7 @@ import { recordStudy, recordTeam } from "../lab/case_studies/case_studies.ts";
 import { underCapture } from "../lab/agents/main.ts";
 import { runAgent } from "../lab/agents/run_agent.ts";
 import type { AgentName, CodexTransport } from "../lab/agents/agent_profile.ts";
-import { readManifest } from "../recording/manifest.ts";
+import { isRecordingFile, readManifest } from "../recording/manifest.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The files of a recording kept in a dataset: the manifest and every Arrow file. */
 function recordingFiles(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((e) => e.name)
-    .filter((n) => n === "manifest.json" || n.endsWith(".arrow")).sort();
+    .filter(isRecordingFile).sort();
 }
 
 /**

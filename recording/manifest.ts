@@ -16,6 +16,12 @@ export const TOOL_NAME = "sightline";
  */
 export const TOOL_VERSION = "0.4.0";
 export const MANIFEST_FILE = "manifest.json";
+/**
+ * Whether a file in a recording's directory is one of the recording's own (its manifest or an
+ * Arrow table), not something built beside it (analysis.duckdb, a report).
+ */
+export const isRecordingFile = (name: string): boolean =>
+  name === MANIFEST_FILE || name.endsWith(".arrow");
 
 export interface Manifest {
   format: "sightline-recording";

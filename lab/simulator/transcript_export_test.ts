@@ -15,6 +15,7 @@ import { isRoot } from "../../tests/support/ebpf.ts";
 import { tlsView } from "../../analysis/byte_streams.ts";
 import { openRecording } from "../../analysis/recording_input.ts";
 import { captureCommand } from "../../capture/command_line.ts";
+import { isRecordingFile } from "../../recording/manifest.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -30,7 +31,7 @@ async function makeAnalysedCopy(agent: string): Promise<string> {
   const dir = `${await Deno.makeTempDir({ prefix: "sl-transcript-" })}/rec`;
   await Deno.mkdir(dir);
   for (const e of Deno.readDirSync(fixtureDir(agent))) {
-    if (e.name.endsWith(".arrow") || e.name === "manifest.json") {
+    if (isRecordingFile(e.name)) {
       await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
     }
   }
