@@ -110,6 +110,13 @@ struct ipc_peek {
 };
 #define IPC_PEEK_SEGS 4 /* iovecs the first bytes are gathered from */
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ipc_peek);
+} ipc_peeks SEC(".maps");
+
 static __always_inline bool ipc_blank(__u8 c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -512,18 +519,43 @@ __noinline int sl_ipc_gather(struct ipc_peek *p, __u64 seg, __s64 ret)
  */
 __noinline int sl_ipc_judge(__u64 base, __u64 iov, __u64 iovcnt, __s64 ret, int judge)
 {
-	struct ipc_peek peek = {};
+	/* in a map, not on the stack: see ipc_regs */
+	struct ipc_peek *peek = scratch_of(&ipc_peeks);
+	if (!peek)
+		return IPC_UNREADABLE;
+	__builtin_memset(peek, 0, sizeof(*peek)); /* as the stack's was */
 	if (!iov) {
-		peek.n = ret < IPC_PEEK ? ret : IPC_PEEK;
-		if (bpf_probe_read_user(peek.b, BOUND(peek.n, 2 * IPC_PEEK - 1), (void *)base))
+		__u32 n = ret < IPC_PEEK ? ret : IPC_PEEK;
+		peek->n = n;
+		if (bpf_probe_read_user(peek->b, BOUND(n, 2 * IPC_PEEK - 1), (void *)base))
 			return IPC_UNREADABLE;
 	}
-	for (int i = 0; i < IPC_PEEK_SEGS && iov && i < iovcnt && peek.n < IPC_PEEK; i++) {
-		if (sl_ipc_gather(&peek, iov + i * sizeof(struct iovec), ret) == IPC_UNREADABLE)
+	for (int i = 0; i < IPC_PEEK_SEGS && iov && i < iovcnt && peek->n < IPC_PEEK; i++) {
+		if (sl_ipc_gather(peek, iov + i * sizeof(struct iovec), ret) == IPC_UNREADABLE)
 			return IPC_UNREADABLE;
 	}
-	return sl_ipc_start(&peek, judge);
+	return sl_ipc_start(peek, judge);
 }
+
+/*
+ * What sl_ipc_exit reads of the user registers (r10 to di, contiguous in x86-64's pt_regs): only
+ * those, into a map; a msghdr's iovec array and count are read into the loop's state, which is built in its
+ * map value, and the judge's bytes are in a map too (ipc_peeks), so that sys_exit's frame plus sl_ipc_exit's and the judge's stay within the 512 bytes
+ * of stack the verifier allows a call chain when the kernel gives the programs no private stack
+ * (6.18.44-fc-v1252 does not: the whole pt_regs, msghdr and loop state on the stack made 592).
+ */
+struct ipc_regs {
+	__u64 r10, r9, r8, ax, cx, dx, si, di;
+};
+_Static_assert(__builtin_offsetof(struct pt_regs, di) - __builtin_offsetof(struct pt_regs, r10) == 56,
+	       "pt_regs r10..di contiguous");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ipc_regs);
+} ipc_uregs SEC(".maps");
 
 #define IPC_HOW(spec) ((spec).ipc | ((spec).ipc_read << 4))
 
@@ -539,14 +571,14 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (task->thread_info.status & TS_COMPAT)
 		return 0;
-	struct pt_regs r;
-	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)uregs))
+	struct ipc_regs *r = scratch_of(&ipc_uregs);
+	if (!r || bpf_probe_read_kernel(r, sizeof(*r), (void *)uregs + offsetof(struct pt_regs, r10)))
 		return 0;
 	__u8 arg = how & 15;
 	/* a peek: the same bytes come again with the read that takes them */
-	if ((how >> 4) == IPC_RECV && ((arg == IPC_MSG ? r.dx : r.r10) & SL_MSG_PEEK))
+	if ((how >> 4) == IPC_RECV && ((arg == IPC_MSG ? r->dx : r->r10) & SL_MSG_PEEK))
 		return 0;
-	long fd = (int)r.di;
+	long fd = (int)r->di;
 	struct file *f = fd_file(task, fd);
 	if (!f)
 		return 0;
@@ -588,25 +620,28 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 	struct ipc_loop *lp = scratch_of(&ipc_loops);
 	if (!lp)
 		return 0;
-	struct ipc_loop c = {};
+	/* built in the loop's map value, not on the stack (see ipc_regs) */
+	struct ipc_loop *c = lp;
+	__builtin_memset(c, 0, sizeof(*c));
 	if (arg == IPC_BUF) {
-		c.base = r.si;
-		c.seg_left = ret;
+		c->base = r->si;
+		c->seg_left = ret;
 	} else {
-		c.iov = r.si;
-		c.iovcnt = r.dx;
+		c->iov = r->si;
+		c->iovcnt = r->dx;
 		if (arg == IPC_MSG) {
-			struct user_msghdr m = {};
-			if (bpf_probe_read_user(&m, sizeof(m), (void *)r.si))
+			void *mh = (void *)r->si;
+			if (bpf_probe_read_user(&c->iov, sizeof(c->iov),
+						mh + offsetof(struct user_msghdr, msg_iov)) ||
+			    bpf_probe_read_user(&c->iovcnt, sizeof(c->iovcnt),
+						mh + offsetof(struct user_msghdr, msg_iovlen)))
 				return 0;
-			c.iov = (__u64)m.msg_iov;
-			c.iovcnt = m.msg_iovlen;
 		}
 	}
 
 	if (!ch || ch->verdict != IPC_RECORD) {
 		int judge = kind != SL_IPC_TCP ? IPC_JSONRPC : lan ? IPC_HTTP_REQUEST : IPC_HTTP;
-		int v = sl_ipc_judge(c.base, c.iov, c.iovcnt, ret, judge);
+		int v = sl_ipc_judge(c->base, c->iov, c->iovcnt, ret, judge);
 		if (v == IPC_UNREADABLE)
 			return 0;
 		if (!ch) {
@@ -624,43 +659,42 @@ __noinline int sl_ipc_exit(__u64 uregs, __u32 how, __s64 ret)
 		}
 		ch->verdict = IPC_RECORD;
 		if (kind == SL_IPC_TCP &&
-		    sl_ipc_judge(c.base, c.iov, c.iovcnt, ret, IPC_CONNECT) == 1)
+		    sl_ipc_judge(c->base, c->iov, c->iovcnt, ret, IPC_CONNECT) == 1)
 			ch->tunnel = 1;
 	} else if (ch->tunnel &&
-		   sl_ipc_judge(c.base, c.iov, c.iovcnt, ret, IPC_TLS) == 1) {
+		   sl_ipc_judge(c->base, c->iov, c->iovcnt, ret, IPC_TLS) == 1) {
 		/* a proxy's tunnel (CONNECT, 2xx) now carries TLS: its bytes are ciphertext, whose
 		 * plaintext the TLS hooks see; the rest of the connection is not recorded */
 		ch->verdict = IPC_OTHER;
 		return 0;
 	}
 
-	c.dir = (how >> 4) ? SL_TLS_READ : SL_TLS_WRITE;
-	c.stream_off = __sync_fetch_and_add(&ch->off[c.dir & 1], ret);
-	c.inode = key.ino;
-	c.peer = kind == SL_IPC_UNIX ? unix_peer_inode(sk) : 0;
+	c->dir = (how >> 4) ? SL_TLS_READ : SL_TLS_WRITE;
+	c->stream_off = __sync_fetch_and_add(&ch->off[c->dir & 1], ret);
+	c->inode = key.ino;
+	c->peer = kind == SL_IPC_UNIX ? unix_peer_inode(sk) : 0;
 	if (kind == SL_IPC_TCP) {
 		/* the port the socket sends from, inet_sport, not skc_num: a reset closes and
 		 * unhashes the socket, which zeroes skc_num, and on loopback the peer's reset to
 		 * a write (a closed client's socket answering a server's last chunk) is taken
 		 * inside that very write, before its exit */
-		c.lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-		c.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		c->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+		c->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	}
-	c.fd = fd;
-	c.kind = kind;
-	c.total = ret > 0xffffffffL ? 0xffffffff : ret;
-	c.keep = c.total;
-	if (c.keep > max_tls_bytes) {
-		c.keep = max_tls_bytes;
-		c.trunc = 1;
+	c->fd = fd;
+	c->kind = kind;
+	c->total = ret > 0xffffffffL ? 0xffffffff : ret;
+	c->keep = c->total;
+	if (c->keep > max_tls_bytes) {
+		c->keep = max_tls_bytes;
+		c->trunc = 1;
 	}
-	if (c.seg_left > c.keep)
-		c.seg_left = c.keep;
+	if (c->seg_left > c->keep)
+		c->seg_left = c->keep;
 	/* a step per iovec taken (IOV_MAX is 1024), and per chunk: each segment's bytes end in
 	 * a short chunk, so there are at most keep / SL_IPC_CHUNK + 1 per segment */
-	__u32 segs = c.iov ? (c.iovcnt < 1024 ? c.iovcnt : 1024) : 1;
-	__u32 steps = c.keep / SL_IPC_CHUNK + 2 * segs;
-	*lp = c;
+	__u32 segs = c->iov ? (c->iovcnt < 1024 ? c->iovcnt : 1024) : 1;
+	__u32 steps = c->keep / SL_IPC_CHUNK + 2 * segs;
 	if (kind == SL_IPC_TCP)
 		tcp_addrs(sk, family, lp);
 	sl_ipc_chunks(steps);
