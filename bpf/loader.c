@@ -169,16 +169,27 @@ static int debug;
 /*
  * How often the ring buffers are read when the kernel side did not wake the loader (it does for
  * urgent records and at a quarter MiB of backlog, see sightline.bpf.c). Each read of a few
- * records also wakes the capture process, so while records only trickle in (an agent waiting
- * for its model) they are read every POLL_IDLE_MS: at 20 ms, Claude Code waiting for a model
- * cost the loader ~3 ms and Deno ~5 ms of CPU a second. While they flow at POLL_BUSY_RATE or
- * more they are read every POLL_BUSY_MS: at 200 ms, Claude Code answered at once ran ~10%
- * longer (median of 10 runs). Records reach the recording at its next flush (every second)
- * either way.
+ * records also wakes the capture process, so while records only trickle in (under
+ * POLL_BUSY_RATE: an agent waiting for its model) they are read on the loader's one-second tick
+ * (the counters' timer), nothing in between: at 20 ms, Claude Code waiting for a model cost the
+ * loader ~3 ms and Deno ~5 ms of CPU a second; at 200 ms a trickling command still woke both
+ * five times a second. While they flow at POLL_BUSY_RATE or more they are read every
+ * POLL_BUSY_MS: at 200 ms, Claude Code answered at once ran ~10% longer (median of 10 runs).
+ * Records reach the recording at its next flush (every second) either way.
+ *
+ * Nothing is lost by waiting: below POLL_BUSY_RATE a tick finds at most RING_IDLE_MAX bytes,
+ * well under the smallest ring buffer (--events-mb and --tls-mb are at least 1 MiB) and under
+ * the kernel side's wake-up at a quarter MiB; a rate that rises within a tick wakes the loader
+ * at that quarter MiB, and the read after it goes back to POLL_BUSY_MS. What a full ring buffer
+ * refuses is counted in the kernel (drops per kind) as before.
  */
-#define POLL_IDLE_MS 200
+#define POLL_IDLE_MS 1000 /* the tick's period: tfd below */
 #define POLL_BUSY_MS 20
 #define POLL_BUSY_RATE (128 << 10) /* bytes a second */
+#define RING_MIN_BYTES (1 << 20)
+#define RING_IDLE_MAX ((unsigned long long)POLL_BUSY_RATE * POLL_IDLE_MS / 1000)
+_Static_assert(RING_IDLE_MAX * 4 <= RING_MIN_BYTES,
+	       "a tick's backlog at the busy threshold must fit the smallest ring many times");
 
 /*
  * SIGHTLINE_DEBUG=1: phase timings on stderr, in ms since the capture process started when it
@@ -1618,7 +1629,7 @@ int main(int argc, char **argv)
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	struct itimerspec its = {{1, 0}, {1, 0}};
+	struct itimerspec its = {{POLL_IDLE_MS / 1000, 0}, {POLL_IDLE_MS / 1000, 0}};
 	timerfd_settime(tfd, 0, &its, NULL);
 	int tls_fd = parts[PART_TLS].ready_fd;
 	int fds[] = {ring_buffer__epoll_fd(rb), sock, sfd, tfd, err_fd, pidfd, tls_fd};
@@ -1633,7 +1644,8 @@ int main(int argc, char **argv)
 	unsigned long long rate_ns = now_ns(CLOCK_MONOTONIC), rate_bytes = n_bytes;
 	while (!stopping) {
 		struct epoll_event evs[8];
-		/* the kernel side wakes us only for urgent records or when a lot piled up */
+		/* the kernel side wakes us only for urgent records or when a lot piled up; while
+		 * records trickle (poll_ms -1) the one-second tick reads them */
 		int n = epoll_wait(ep, evs, 8, deferred_runnable() ? 0 : poll_ms);
 		if (n < 0 && errno != EINTR)
 			break;
@@ -1687,7 +1699,7 @@ int main(int argc, char **argv)
 		if (t - rate_ns >= POLL_BUSY_MS * 1000000ULL) {
 			int busy = (n_bytes - rate_bytes) * 1000000000ULL >=
 				   (unsigned long long)POLL_BUSY_RATE * (t - rate_ns);
-			poll_ms = busy ? POLL_BUSY_MS : POLL_IDLE_MS;
+			poll_ms = busy ? POLL_BUSY_MS : -1;
 			rate_ns = t;
 			rate_bytes = n_bytes;
 		}

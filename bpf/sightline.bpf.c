@@ -324,8 +324,9 @@ static __always_inline void *scratch_of(void *map)
 
 /*
  * Waking the loader for every record costs a context switch per event, which on a small
- * machine is most of the capture's overhead; records are left for the loader's poll (20-200 ms)
- * unless a quarter MiB has piled up (or the record is urgent: a stopped process waits).
+ * machine is most of the capture's overhead; records are left for the loader's reads (every
+ * 20 ms, or on its 1 s tick while they trickle) unless a quarter MiB has piled up (or the
+ * record is urgent: a stopped process waits).
  */
 #define WAKE_BYTES (256 << 10)
 

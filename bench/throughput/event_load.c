@@ -3,6 +3,9 @@
  *
  *   event_load files DIR COUNT RATE   COUNT times open(O_CREAT)+close+unlink of DIR/f
  *                                     (2 recorded file events per iteration)
+ *   event_load trickle DIR COUNT RATE the same as files, evenly spaced (a sleep before each
+ *                                     iteration): a trickle, like an agent waiting for its
+ *                                     model (bench/throughput/trickle.ts)
  *   event_load exec COUNT RATE        COUNT times fork + exec /bin/true + wait
  *                                     (fork, exec and exit process events per iteration)
  *   event_load sys OP COUNT           COUNT times one plain system call, as fast as possible:
@@ -71,14 +74,15 @@ static void pace(long long t0, long i, double rate)
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && strcmp(argv[1], "files") == 0) {
+	int trickle = argc == 5 && strcmp(argv[1], "trickle") == 0;
+	if (argc == 5 && (trickle || strcmp(argv[1], "files") == 0)) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/f", argv[2]);
 		long n = atol(argv[3]);
 		double rate = atof(argv[4]);
 		long long t0 = now_ns();
 		for (long i = 0; i < n; i++) {
-			pace(t0, i, rate);
+			pace(t0, trickle ? i * 64 : i, trickle ? rate * 64 : rate);
 			int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 			if (fd < 0) {
 				perror("event_load: open");
