@@ -138,6 +138,14 @@ export function overheadMarkdown(r: OverheadResult, extra = ""): string {
     `${m.loadavg[1].toFixed(2)} after` +
     (m.captureArgs.length ? ` · capture options: ${m.captureArgs.join(" ")}` : ""),
     ...(m.note ? ["", `Note: ${m.note}`] : []),
+    ...(m.resumed?.length
+      ? [
+        "",
+        `Interrupted and resumed from its partial results (\`--continue\`) at ${
+          m.resumed.join(", ")
+        }: finished cells and complete pairs kept, each resumed cell after a new warm-up pair`,
+      ]
+      : []),
     "",
     goalSummary(r),
     "",

@@ -29,7 +29,13 @@ import {
   type StopRule,
   type Verdict,
 } from "./stats.ts";
-import { ensureTranscript, timedTranscript, type TimingMode } from "./transcripts.ts";
+import {
+  ensureTranscript,
+  type TimedTranscript,
+  timedTranscript,
+  type TimingMode,
+} from "./transcripts.ts";
+import { cellResume, type Partial, PartialLog } from "./partial.ts";
 import { type BenchSize, SIZES, type WorkloadName, WORKLOADS } from "./workloads.ts";
 
 const PROC_TIMER = new URL("./proc_timer.c", import.meta.url).pathname;
@@ -74,7 +80,25 @@ export interface OverheadOptions {
   idleCapture?: boolean;
   /** a line for the report (e.g. what else ran on the machine) */
   note?: string;
+  /** the partial results file to append to as runs finish (partial.ts) */
+  partial?: string;
+  /** a partial run to go on with (`--continue`): its finished cells and pairs are kept */
+  resume?: Partial<StoredOptions, Cell>;
+  /** tests: measure a run without agents or root (default: measuredRun) */
+  measure?: (agent: AgentName, workload: WorkloadName, mode: Mode, transcript: string) => Promise<
+    RunMeasure
+  >;
+  /** tests: the transcript a cell replays (default: recorded, then timed) */
+  prepare?: (agent: AgentName, workload: WorkloadName, timing: TimingMode) => Promise<
+    TimedTranscript
+  >;
 }
+
+/** What a run was started with, as its partial results file keeps it: no callbacks. */
+export type StoredOptions = Omit<
+  OverheadOptions,
+  "log" | "measure" | "prepare" | "partial" | "resume"
+>;
 
 export interface Cell {
   agent: AgentName;
@@ -145,6 +169,8 @@ export interface OverheadResult {
     captureArgs: string[];
     /** the caller's note (e.g. what else ran on the machine) */
     note?: string;
+    /** when the run was resumed from its partial results (`--continue`), each time */
+    resumed?: string[];
     method: string;
   };
   cells: Cell[];
@@ -285,7 +311,8 @@ const pctCi = (c: RatioCi) => `${pct(c.ratio)} [${pct(c.lo)}, ${pct(c.hi)}]`;
 
 export async function run(opts: OverheadOptions): Promise<OverheadResult> {
   const log = opts.log ?? ((l: string) => console.error(l));
-  if (Deno.uid() !== 0) {
+  const fake = opts.measure !== undefined;
+  if (!fake && Deno.uid() !== 0) {
     throw new Error("the overhead benchmark captures with eBPF: run it as root");
   }
   const size = opts.quick ? SIZES.quick : SIZES.full;
@@ -293,11 +320,13 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
   const workdir = `${tmp}/work`;
   const scratch = `${tmp}/scratch`;
   await Deno.mkdir(scratch, { recursive: true });
-  const timer = await buildCTool(PROC_TIMER);
-  const dd = await denoDir();
+  const timer = fake ? "" : await buildCTool(PROC_TIMER);
+  const dd = fake ? "" : await denoDir();
   const all: RunMeasure[] = [];
   const cells: Cell[] = [];
-  const load0 = await loadavg();
+  const resume = opts.resume;
+  const load0 = resume?.start.load ?? await loadavg();
+  const partial = opts.partial ? new PartialLog<StoredOptions, Cell>(opts.partial) : undefined;
   const timings = opts.timings ?? ["zero"];
   const seed = opts.timingSeed ?? 1;
   const fixed: StopRule = {
@@ -319,28 +348,46 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
   for (const agent of opts.agents) {
     for (const name of opts.workloads) {
       const w = WORKLOADS[name];
-      const transcript = await ensureTranscript(agent, w, size, workdir, log);
-      const prompt = JSON.parse(await Deno.readTextFile(w.scenario)).prompt as string;
-      const one = (mode: Mode, path: string) =>
-        measuredRun({
-          agent,
-          workload: w,
-          size,
-          mode,
-          transcript: path,
-          prompt,
-          workdir,
-          scratch,
-          timer,
-          denoDir: dd,
-          captureArgs: opts.captureArgs,
-          idleCapture: opts.idleCapture,
-        });
-      const zero = await timedTranscript(transcript, "zero", seed, scratch);
-      for (const timing of timings) {
-        const tt = timing === "zero"
-          ? zero
-          : await timedTranscript(transcript, timing, seed, scratch);
+      const key = (timing: TimingMode) => ({ agent, workload: name, timing });
+      // cells a resumed run finished before: kept as they were, nothing run again
+      const left = timings.filter((t) => {
+        const r = cellResume(resume, key(t));
+        if (!r.done) return true;
+        cells.push(r.done);
+        all.push(...r.runs);
+        log(`${agent}/${name}/${t}: finished before (${r.done.runs} pairs), kept`);
+        return false;
+      });
+      if (!left.length) continue;
+      let one = opts.measure
+        ? (mode: Mode, path: string) => opts.measure!(agent, name, mode, path)
+        : undefined;
+      let prepare = opts.prepare
+        ? (timing: TimingMode) => opts.prepare!(agent, name, timing)
+        : undefined;
+      if (!one || !prepare) {
+        const transcript = await ensureTranscript(agent, w, size, workdir, log);
+        const prompt = JSON.parse(await Deno.readTextFile(w.scenario)).prompt as string;
+        one ??= (mode: Mode, path: string) =>
+          measuredRun({
+            agent,
+            workload: w,
+            size,
+            mode,
+            transcript: path,
+            prompt,
+            workdir,
+            scratch,
+            timer,
+            denoDir: dd,
+            captureArgs: opts.captureArgs,
+            idleCapture: opts.idleCapture,
+          });
+        prepare ??= (timing: TimingMode) => timedTranscript(transcript, timing, seed, scratch);
+      }
+      const zero = await prepare("zero");
+      for (const timing of left) {
+        const tt = timing === "zero" ? zero : await prepare(timing);
         const label = `${agent}/${name}/${timing}`;
         if (timing !== "zero") {
           log(
@@ -348,8 +395,34 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
               `median time to first token ${tt.medianTtftMs.toFixed(0)} ms (${tt.source})`,
           );
         }
-        const t0 = performance.now();
-        if (opts.warmup ?? true) {
+        const before = cellResume(resume, key(timing));
+        const runs: RunMeasure[] = [...before.runs];
+        const pairMs: number[] = [...before.pairMs];
+        if (before.next) {
+          log(
+            `${label}: ${before.next} pairs measured before, going on from pair ${before.next + 1}`,
+          );
+        }
+        // the cell's time so far counts against its budget
+        const t0 = performance.now() - pairMs.reduce((a, b) => a + b, 0);
+        let failedPairs = 0;
+        for (let i = 0; i < before.next; i++) {
+          if (!runs.filter((r) => r.pair === i).every((r) => r.ok)) failedPairs++;
+        }
+        // a run interrupted between its last pair and the cell's summary: nothing to add
+        const stopOf = () => {
+          const pairs = goodPairs(runs);
+          const ci = pairedRatioCi(pairs.a, pairs.b);
+          return {
+            ci,
+            pairs,
+            stop: failedPairs >= 3
+              ? "runs failed" as const
+              : stopReason(ruleFor(timing), pairMs, ci),
+          };
+        };
+        let stop: Cell["stop"] | null = before.next ? stopOf().stop : null;
+        if (stop === null && (opts.warmup ?? true)) {
           for (const mode of ["baseline", "capture"] as const) {
             const m = await one(mode, zero.path);
             log(
@@ -359,16 +432,13 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
             );
           }
         }
-        const runs: RunMeasure[] = [];
-        const pairMs: number[] = [];
-        let stop: Cell["stop"] | null = null;
-        let failedPairs = 0;
-        for (let i = 0; stop === null; i++) {
+        for (let i = before.next; stop === null; i++) {
           const p0 = performance.now();
           let pairOk = true;
           for (const mode of pairOrder(i)) {
             const m = { ...await one(mode, tt.path), timing, pair: i };
             runs.push(m);
+            partial?.append({ kind: "run", run: m });
             pairOk &&= m.ok;
             const extra = mode === "capture"
               ? `, end-to-end ${fmtS(m.endToEndMs)}, capture CPU ${fmtS(m.captureCpuMs ?? NaN)}, ` +
@@ -380,9 +450,9 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
             );
           }
           pairMs.push(performance.now() - p0);
+          partial?.append({ kind: "pair", ...key(timing), pair: i, ms: pairMs.at(-1)! });
           if (!pairOk) failedPairs++;
-          const pairs = goodPairs(runs);
-          const ci = pairedRatioCi(pairs.a, pairs.b);
+          const { ci, pairs, stop: why } = stopOf();
           if (pairs.a.length > 1) {
             log(
               `${label} after ${pairs.a.length} pairs: ${pctCi(ci)}, ±${
@@ -391,7 +461,7 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
             );
           }
           // a cell whose runs keep failing is not measured further
-          stop = failedPairs >= 3 ? "runs failed" : stopReason(ruleFor(timing), pairMs, ci);
+          stop = why;
         }
         all.push(...runs);
         const cell = summarise(agent, name, runs, {
@@ -402,6 +472,7 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
           cellMs: performance.now() - t0,
         });
         cells.push(cell);
+        partial?.append({ kind: "cell", cell });
         log(
           `${label}: overhead ${pctCi(cell.paired)} over ${cell.runs} pairs, ±${
             (cell.halfWidth * 100).toFixed(2)
@@ -414,7 +485,7 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
   const mem = /MemTotal:\s+(\d+)/.exec(await Deno.readTextFile("/proc/meminfo"))?.[1];
   return {
     meta: {
-      date: new Date().toISOString(),
+      date: resume?.start.date ?? new Date().toISOString(),
       host: Deno.hostname(),
       kernel: Deno.osRelease(),
       cpus: navigator.hardwareConcurrency,
@@ -431,6 +502,7 @@ export async function run(opts: OverheadOptions): Promise<OverheadResult> {
       captureArgs: opts.captureArgs ?? [],
       idleCapture: opts.idleCapture ?? false,
       ...(opts.note ? { note: opts.note } : {}),
+      ...(resume ? { resumed: [...resume.resumed] } : {}),
       method: METHOD,
     },
     cells,
