@@ -1,0 +1,75 @@
+/**
+ * The trickle benchmark's accounting, without root: group_usage reaps what outlives the command
+ * (as a capture's loader outlives the capture process) and sums each process's rusage by name;
+ * the capture's share is the outer group's total minus the traced command's (inner) group.
+ */
+import assert from "node:assert/strict";
+import { buildCTool } from "../c_tool.ts";
+import { captureShare } from "./trickle.ts";
+
+const usage = await buildCTool(new URL("./group_usage.c", import.meta.url).pathname);
+
+Deno.test("group_usage: an orphan is waited for and counted under its name; the exit code is the command's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-group-usage-" });
+  try {
+    const out = `${dir}/u.json`;
+    // sh leaves a busy orphan behind (as the capture process leaves its loader) and exits 3
+    const r = await new Deno.Command(usage, {
+      args: [
+        out,
+        "--",
+        "sh",
+        "-c",
+        "(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done) & exit 3",
+      ],
+    }).output();
+    assert.equal(r.code, 3);
+    const u = JSON.parse(await Deno.readTextFile(out));
+    assert.ok(u.all_ns > u.wall_ns, "waited for the orphan after the command exited");
+    assert.ok(u.by_comm.sh.processes >= 2, "the command and its orphaned subshell, both sh");
+    assert.ok(
+      u.by_comm.sh.cpu_us > 20_000,
+      `the orphan's busy loop counted: ${u.by_comm.sh.cpu_us} µs`,
+    );
+    const sum = Object.values(u.by_comm as Record<string, { cpu_us: number }>)
+      .reduce((a, c) => a + c.cpu_us, 0);
+    assert.equal(u.total.cpu_us, sum);
+    assert.ok(u.total.nvcsw + u.total.nivcsw > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("captureShare: the capture's processes are the outer group minus the traced command's", () => {
+  const use = (cpu_us: number, nvcsw = 0) => ({
+    processes: 1,
+    cpu_us,
+    nvcsw,
+    nivcsw: 0,
+    maxrss_kb: 30 * 1024,
+  });
+  // the loader reaped the command (inner group_usage), so its rusage holds the command's
+  const outer = {
+    wall_ns: 0,
+    all_ns: 0,
+    status: 0,
+    self: use(1000),
+    total: use(400_000, 900),
+    by_comm: { deno: use(200_000, 500), "sightline-loade": use(200_000, 400) },
+  };
+  const inner = {
+    wall_ns: 0,
+    all_ns: 0,
+    status: 0,
+    self: use(2000, 10),
+    total: use(48_000, 90),
+    by_comm: { event_load: use(48_000, 90) },
+  };
+  const s = captureShare(outer, inner);
+  assert.equal(s.commandCpuMs, 50);
+  assert.equal(s.captureCpuMs, 350);
+  assert.equal(s.captureCsw, 800);
+  assert.equal(s.denoCpuMs, 200);
+  assert.equal(s.loaderCpuMs, 150);
+  assert.equal(s.loaderRssMiB, 30);
+});
