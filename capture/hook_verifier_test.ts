@@ -160,3 +160,76 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "manifest.json during a capture: a wrong hook's warning is on disk at the next flush, though the manifest is otherwise rewritten at most every 5 s",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-paced-manifest-" });
+    const client = `${dir}/relay_client`;
+    const src = new URL("../tests/fixtures/tls/relay_client.c", import.meta.url).pathname;
+    const cc = await new Deno.Command("gcc", {
+      args: ["-O1", "-g", "-o", client, src, "-lssl", "-lcrypto"],
+      stderr: "piped",
+    }).output();
+    assert.ok(cc.success, dec.decode(cc.stderr));
+    const certs = await makeTestCerts();
+    const srv = startRawHttpsServer(certs, (r) => simpleResponse(`you asked for ${r.path}`));
+    const out = `${dir}/rec`, started = `${dir}/client-started`;
+    try {
+      // a second of nothing, the client (a wrong hook, its two requests 2 s apart), 6 s more
+      const capture = captureForTest({
+        cmd: [
+          "sh",
+          "-c",
+          `sleep 1; touch ${started}; "$@"; sleep 6`,
+          "sh",
+          client,
+          "127.0.0.1",
+          String(srv.port),
+          certs.caPath,
+        ],
+        out,
+        locator: wrongLocator(client),
+      });
+      let ended = false;
+      capture.finally(() => ended = true).catch(() => {});
+      // watch manifest.json on disk: each rewrite is a new file (temp file + rename)
+      let ino: number | null = null, rewrites = 0, clientAt = 0, warnedAt = 0;
+      while (!ended) {
+        const now = performance.now();
+        if (!clientAt && (await Deno.stat(started).catch(() => null))) clientAt = now;
+        const st = await Deno.stat(`${out}/manifest.json`).catch(() => null);
+        if (st && st.ino !== ino) {
+          ino = st.ino;
+          rewrites++;
+          const m = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`).catch(() => "{}"));
+          if (
+            !warnedAt && m.complete === false &&
+            (m.warnings ?? []).some((w: string) => /saw ciphertext/.test(w))
+          ) {
+            warnedAt = now;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const { res } = await capture;
+      assert.equal(res.exitCode, 0);
+      assert.ok(res.manifest.warnings.some((w) => /saw ciphertext/.test(w)), "warned at the end");
+      assert.ok(clientAt > 0 && warnedAt > 0, "the warning was on disk while the capture ran");
+      // the records reach the capture within a second (the loader's tick while they trickle),
+      // the warning the disk at the next flush: not the next paced write, up to 5 s later
+      assert.ok(
+        warnedAt - clientAt < 3000,
+        `warning on disk ${(warnedAt - clientAt).toFixed(0)} ms after the client started`,
+      );
+      // ~10 s of capture: the first write, one a flush later, the warning's, one 5 s on, and
+      // maybe the end's, where a rewrite every second would be ~11
+      assert.ok(rewrites <= 7, `${rewrites} manifests written while the capture ran`);
+    } finally {
+      await srv.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

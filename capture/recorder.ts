@@ -24,6 +24,7 @@ import { phase } from "./phase_log.ts";
 import { alive, procOf, stat } from "../kit/procs.ts";
 import { RecordSink } from "./record_sink.ts";
 import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
+import { ManifestPacer } from "./manifest_pacer.ts";
 import {
   describeResumed,
   describeUnknown,
@@ -161,14 +162,18 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   }
   // What the disk refuses is held (record_sink.ts) and the capture goes on: the command is
   // never stopped for the recording's sake; the end says what could not be written.
+  // manifest.json: at most every 5 s, at once when a warning, an error or a loss is new
+  const pacer = new ManifestPacer();
   const flushAll = () => {
     sink.flush();
     refresh();
+    if (!pacer.due(manifest)) return;
     try {
       written = writeManifest(dir, manifest, written);
     } catch {
       return; // no room: the one written before stays, the last one has the reserve
     }
+    pacer.wrote(manifest);
     if (written.length > roomFor) keepManifestRoom(dir, roomFor = written.length);
   };
   const timer = every(1000, () => {

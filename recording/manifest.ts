@@ -77,7 +77,7 @@ export interface Manifest {
 /**
  * Writes manifest.json atomically (temp file + rename), mode 0600; returns the text written. With
  * `previous`, what an earlier call returned, an unchanged manifest is not written again (a
- * capture rewrites it every second).
+ * capture rewrites it every few seconds: capture/manifest_pacer.ts).
  */
 export function writeManifest(dir: string, m: Manifest, previous?: string): string {
   const text = JSON.stringify(m, null, 2) + "\n";
