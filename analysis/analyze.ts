@@ -29,6 +29,7 @@ import {
   openRecording,
   RAW_FILES,
   type RecordingInput,
+  statedStreamLoss,
 } from "./recording_input.ts";
 import {
   ALL_TABLES,
@@ -258,6 +259,7 @@ export async function analyzeRecording(
         progress: (done) => progress(`parsed ${done} connections`),
         scratchDir: tmpDir,
         tlsBytes,
+        statedLoss: statedStreamLoss(input.manifest),
       }).finally(() => reader.closeSync());
       for (const p of httpProblems) b.problems.push(p);
       // the parse leaves a few hundred MiB of garbage at 10M events; with the JS thread waiting
