@@ -13,10 +13,12 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { aboutPath, errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
-import { analyzeRecording, damageLine, DB_FILE } from "./analyze.ts";
+import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { manifestInfo } from "./recording_input.ts";
 import { loadPrices } from "./pricing.ts";
 import { type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
+import { revisionMismatch, revisionOf } from "./analysis_version.ts";
+import { isRecordingFile } from "../recording/manifest.ts";
 
 export { DB_FILE };
 
@@ -53,6 +55,8 @@ export class AnalysedDb {
     readonly tables: Set<string>,
     /** the database was (re)built on opening */
     readonly analysed: boolean,
+    /** what the recording lost or could not read (`damageOf`), said on opening */
+    readonly damage: Damage | null = null,
   ) {
     this.#db = db;
   }
@@ -96,32 +100,41 @@ function connect(path: string, write: boolean): Promise<OpenDuckDb> {
 }
 
 /**
- * Why the analysis at `db` no longer describes the recording in `dir`, or null: it was made
- * while the capture ran (`deno task analyze` of a recording being written) and the capture
- * has ended since, so the manifest's end (complete, end time, exit code) is not the one the
- * analysis read. Without a readable manifest or `recordings` table there is nothing to compare.
+ * Why the analysis at `db` no longer describes the recording in `dir`, or null: it was built
+ * by another revision of the analysis (`analysis_version.ts`: an older or newer Sightline, or a
+ * database that is not ours), or it was made while the capture ran (`deno task analyze` of a
+ * recording being written) and the capture has ended since, so the manifest's end (complete,
+ * end time, exit code) is not the one the analysis read. An unreadable database is said by
+ * whoever opens it; without a readable manifest (or `dir` null: a database given alone) there
+ * is no end to compare.
  */
-export async function analysisOutdated(dir: string, db: string): Promise<string | null> {
-  let info;
-  try {
-    info = manifestInfo(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))), () => {});
-  } catch {
-    return null;
-  }
-  if (!info) return null;
+export async function analysisOutdated(dir: string | null, db: string): Promise<string | null> {
   let row: Row | undefined;
+  let revision: number | null;
   try {
     const opened = await connect(db, false);
     try {
-      row =
-        (await queryRows(opened.conn, "SELECT complete, ended_ns, exit_code FROM recordings"))[0];
+      revision = await revisionOf(opened.conn);
+      row = revision === null ? undefined : (await queryRows(
+        opened.conn,
+        "SELECT complete, ended_ns, exit_code FROM recordings",
+      ))[0];
     } finally {
       opened.close();
     }
   } catch {
     return null; // an unreadable database is said by whoever opens it
   }
-  if (!row) return null;
+  const mismatch = revisionMismatch(revision);
+  if (mismatch) return mismatch;
+  if (dir === null) return null;
+  let info;
+  try {
+    info = manifestInfo(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))), () => {});
+  } catch {
+    return null;
+  }
+  if (!info || !row) return null;
   const same = row.complete === info.complete &&
     (row.ended_ns ?? null) === info.ended_ns &&
     (row.exit_code ?? null) === info.exit_code;
@@ -131,11 +144,65 @@ export async function analysisOutdated(dir: string, db: string): Promise<string 
     : "the recording changed after its analysis (its manifest is not the one analysed)";
 }
 
+/** Whether `dir` holds a recording's own files (its manifest or a table file). */
+export function holdsRecording(dir: string): boolean {
+  try {
+    return [...Deno.readDirSync(dir)].some((e) => e.isFile && isRecordingFile(e.name));
+  } catch {
+    return false;
+  }
+}
+
+/** What an analysed recording lost or could not read, from its `problems` table. */
+export interface Damage {
+  /** one line: how many problems of which kind, the damaged files, where to look */
+  line: string;
+  /** the recording's files that were missing, unreadable or cut short (problems of kind
+   * `file`): the answers cover what could be read */
+  files: string[];
+}
+
+/**
+ * The recording's damage as its analysis states it (the `problems` table: files cut short,
+ * bytes lost in capture, gaps, answers cut short, processes still running), or null when it
+ * has none. Every command that answers from an analysis says it in one line, every time, not
+ * only when it analysed the recording on its way.
+ */
+export async function damageOf(c: DuckDBConnection, recording: string): Promise<Damage | null> {
+  const kinds = await queryRows(
+    c,
+    "SELECT kind, count(*) AS n, list(DISTINCT source ORDER BY source) AS sources " +
+      "FROM problems GROUP BY kind ORDER BY n DESC, kind",
+  );
+  if (!kinds.length) return null;
+  const total = kinds.reduce((n, r) => n + Number(r.n), 0);
+  const files = (kinds.find((r) => r.kind === "file")?.sources as string[] | undefined) ?? [];
+  const counts = kinds.map((r) => `${r.n} ${r.kind}`).join(", ");
+  const what = `${total} problem${total === 1 ? "" : "s"} (${counts})`;
+  const where = `see its problems table (deno task sql ${recording} -- "SELECT * FROM problems")`;
+  return {
+    line: files.length
+      ? `${files.join(", ")} damaged: analysed what could be read; ${what}: ${where}`
+      : `${what}: its tables hold what was recorded; ${where}`,
+    files,
+  };
+}
+
+/** `damageOf` for the database at `path` (opened read-only), or null when it cannot be read. */
+export async function damageAt(path: string, recording: string): Promise<Damage | null> {
+  try {
+    return await withDb(path, (c) => damageOf(c, recording), { readOnly: true });
+  } catch {
+    return null; // no problems table: refused or rebuilt by whoever opened it
+  }
+}
+
 /**
  * Opens the analysed database of a recording directory (or a database file): analyses the
  * recording first when it has no `analysis.duckdb`, when `rebuild` is set, when the analysis
- * was made before the capture ended (`analysisOutdated`), or when the database lacks a table
- * the caller requires (made by an older version).
+ * is of another revision or was made before the capture ended (`analysisOutdated`), or when
+ * the database lacks a table the caller requires (made by an older version). A database of
+ * another revision given alone, or with no recording beside it, is refused (`NotAnalysed`).
  */
 export async function openAnalysed(recording: string, opts: OpenOptions = {}): Promise<AnalysedDb> {
   const isDb = recording.endsWith(".duckdb");
@@ -145,22 +212,24 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
   let analysed = false;
   const analyse = async (why: string) => {
     if (isDb) throw new NotAnalysed(`${recording}: ${why}, and it is not a recording directory`);
+    if (existsSync(path) && !holdsRecording(dir)) {
+      throw new NotAnalysed(`${recording}: ${why}, and no recording is beside it to analyse again`);
+    }
     log(`${recording}: ${why}, analysing it first`);
-    let summary;
     try {
-      summary = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+      // its damage is said below, from the database, as for one analysed before
+      await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
     } catch (e) {
       throw new NotAnalysed(aboutPath(recording, errorLine(e)));
     }
-    const damage = damageLine(summary);
-    if (damage) log(`${recording}: ${damage}`);
     analysed = true;
   };
   if (!isDb && !isDir(dir)) throw new NotAnalysed(`${recording}: not a directory`);
   if (opts.rebuild) await analyse("asked to analyse it again");
   else if (!existsSync(path)) await analyse("not analysed yet");
-  else if (!isDb) {
-    const outdated = await analysisOutdated(dir, path);
+  else {
+    // a database given alone is checked for its revision only (no manifest to compare)
+    const outdated = await analysisOutdated(isDb ? null : dir, path);
     if (outdated) await analyse(outdated);
   }
   let db = await connect(path, opts.write ?? false);
@@ -177,7 +246,9 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     db.close();
     throw new NotAnalysed(`${path}: no ${still.join(", ")} table`);
   }
-  return new AnalysedDb(dir, path, db.conn, db, tables, analysed);
+  const damage = tables.has("problems") ? await damageOf(db.conn, recording) : null;
+  if (damage) log(`${recording}: ${damage.line}`);
+  return new AnalysedDb(dir, path, db.conn, db, tables, analysed, damage);
 }
 
 /** Runs `fn` with a recording's analysed database open, closing it afterwards. */

@@ -29,6 +29,7 @@ import {
   openRecording,
   RAW_FILES,
   type RecordingInput,
+  statedStreamLoss,
 } from "./recording_input.ts";
 import {
   ALL_TABLES,
@@ -47,6 +48,7 @@ import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
 import { writeHttpTables } from "./http_store.ts";
 import { TlsByteScratch } from "./tls_stream.ts";
 import { duckdbConfig, memoryAdvice } from "./duckdb_open.ts";
+import { stampRevision } from "./analysis_version.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -257,6 +259,7 @@ export async function analyzeRecording(
         progress: (done) => progress(`parsed ${done} connections`),
         scratchDir: tmpDir,
         tlsBytes,
+        statedLoss: statedStreamLoss(input.manifest),
       }).finally(() => reader.closeSync());
       for (const p of httpProblems) b.problems.push(p);
       // the parse leaves a few hundred MiB of garbage at 10M events; with the JS thread waiting
@@ -287,6 +290,7 @@ export async function analyzeRecording(
       }));
       await b.appendRows(problemsTable, problems);
       await b.appendRows(recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
+      await stampRevision(c);
       phase("findings");
       const summary = async (name: SqlName): Promise<ResultSet> => {
         try {
@@ -330,17 +334,6 @@ export async function analyzeRecording(
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
     forgetTmp();
   }
-}
-
-/**
- * One line for a command that analysed a recording on its way (sql, export) when its files
- * were damaged, or null: the answer it gives covers what could be read.
- */
-export function damageLine(s: RecordingSummary): string | null {
-  if (!s.damagedFiles.length) return null;
-  return `${
-    s.damagedFiles.join(", ")
-  } damaged: analysed what could be read (see its problems table)`;
 }
 
 const n = (v: unknown) => v === null || v === undefined ? "0" : String(v);

@@ -233,6 +233,9 @@ export class Build {
   /**
    * For a build run on its own over an analysed database (`deno task findings`, a notebook):
    * replaces the problems earlier runs of the same steps left in `problems` with this run's.
+   * A problem the steps say of a recording's file (MCP's readers name `ipc.arrow` or
+   * `tls.arrow`, not a step) that `problems` already holds, from the analysis or an earlier
+   * run, is not added again.
    */
   async saveProblems(): Promise<void> {
     if (!(await hasTables(this.c, problemsTable.name))) {
@@ -254,7 +257,14 @@ export class Build {
       const name = String(r.getRows()[0]?.[0] ?? "");
       for (const p of this.problems) p.recording = name;
     }
-    await appendRows(this.c, problemsTable, this.problems);
+    const said = new Set(
+      (await this.c.runAndReadAll("SELECT recording, source, kind, message FROM problems"))
+        .getRows().map((r) => JSON.stringify(r)),
+    );
+    const fresh = this.problems.filter((p) =>
+      !said.has(JSON.stringify([p.recording, p.source, p.kind, p.message]))
+    );
+    await appendRows(this.c, problemsTable, fresh);
   }
 }
 

@@ -130,3 +130,28 @@ Deno.test("build steps: a build on its own replaces its earlier problems", async
     close();
   }
 });
+
+Deno.test("build steps: a build on its own (deno task findings) does not add again a problem `problems` already says of a file, as MCP's readers do", async () => {
+  const { c, close } = await db();
+  try {
+    await createTables(c, [problemsTable]);
+    await c.run("CREATE TABLE recordings (recording VARCHAR)");
+    await c.run("INSERT INTO recordings VALUES ('rec')");
+    const cut = "loopback TCP connection 7 (pids 1, 2, port 8080): a call with 10 bytes lost " +
+      "(ring buffer full, or unreadable memory): the rest of that stream is not read";
+    // as the analysis wrote it
+    await c.run("INSERT INTO problems VALUES ('rec', 'ipc.arrow', 'protocol', $1, NULL)", [cut]);
+    for (let run = 0; run < 3; run++) {
+      const b = new Build(c, null);
+      b.problem("ipc.arrow", "protocol", cut);
+      b.problem("ipc.arrow", "protocol", "a new one");
+      await b.saveProblems();
+    }
+    const r = await c.runAndReadAll(
+      "SELECT message, count(*) FROM problems GROUP BY ALL ORDER BY message",
+    );
+    assert.deepEqual(r.getRows(), [["a new one", 1n], [cut, 1n]]);
+  } finally {
+    close();
+  }
+});

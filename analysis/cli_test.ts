@@ -206,38 +206,86 @@ Deno.test("findings, label, export: a bad recording among many is one line namin
   assert.equal(e.stderr, `export: ${missing}: no such directory\n`);
 });
 
-Deno.test("sql and export: a recording they analyse first whose files are damaged says so", async () => {
+const DAMAGE = (cmd: string, file: string) =>
+  new RegExp(
+    `${cmd}: .*rec-torn: ${file.replace(".", "\\.")} damaged: analysed what could be read; ` +
+      `\\d+ problems? \\(\\d+ file[^)]*\\): see its problems table ` +
+      `\\(deno task sql .*rec-torn -- "SELECT \\* FROM problems"\\)\n`,
+  );
+
+Deno.test("sql and export: a recording whose files are damaged says so every time, answers what could be read, exit 1", async () => {
   const rec = await copyFixture("claude", "rec-torn");
   await Deno.writeTextFile(`${rec}/manifest.json`, "{");
-  const q = await task("sql", "--format", "json", rec, "--", "SELECT count(*) AS n FROM llm_calls");
-  assert.deepEqual(JSON.parse(q.stdout), [{ n: 2 }]);
-  assert.match(
-    q.stderr,
-    /sql: .*rec-torn: manifest\.json damaged: analysed what could be read \(see its problems table\)\n/,
-  );
+  const sql = ["sql", "--format", "json", rec, "--", "SELECT count(*) AS n FROM llm_calls"];
+  for (const run of ["analysing it first", "analysed before"]) {
+    const q = await task(...sql);
+    assert.equal(q.code, 1, `${run}: ${q.stderr}`);
+    assert.deepEqual(JSON.parse(q.stdout), [{ n: 2 }]);
+    assert.match(q.stderr, DAMAGE("sql", "manifest.json"), run);
+  }
   const again = await copyFixture("claude", "rec-torn");
   await Deno.writeTextFile(`${again}/manifest.json`, "{");
-  const e = await task("export", "--format", "parquet", "--out", `${dirname(again)}/pq`, again);
-  assert.match(
-    e.stderr,
-    /export: .*rec-torn: manifest\.json damaged: analysed what could be read \(see its problems table\)\n/,
-  );
+  for (const run of ["analysing it first", "analysed before"]) {
+    const e = await task("export", "--format", "parquet", "--out", `${dirname(again)}/pq`, again);
+    assert.equal(e.code, 1, `${run}: ${e.stderr}`);
+    assert.match(e.stdout, /rec-torn: \d+ tables/, "what could be read is exported");
+    assert.match(e.stderr, DAMAGE("export", "manifest.json"), run);
+  }
 });
 
-Deno.test("findings, label and report: a recording they analyse first whose files are damaged says so", async () => {
+Deno.test("sql, export, report: a table file cut short is one line and exit 1, not an empty answer", async () => {
+  const rec = await copyFixture("claude", "rec-torn");
+  const tls = `${rec}/tls.arrow`;
+  await Deno.truncate(tls, Math.floor((await Deno.stat(tls)).size / 2));
+  const q = await task("sql", rec, "--", "SELECT count(*) AS n FROM llm_calls");
+  assert.equal(q.code, 1, q.stderr);
+  assert.match(q.stderr, DAMAGE("sql", "tls.arrow"));
+  const r = await task("report", rec);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, DAMAGE("report", "tls.arrow"));
+  assert.match(r.stdout, /report\.html/, "the report of what could be read is written");
+  const e = await task("export", "--format", "parquet", "--out", `${dirname(rec)}/pq`, rec);
+  assert.equal(e.code, 1, e.stderr);
+  assert.match(e.stderr, DAMAGE("export", "tls.arrow"));
+  // an empty directory, or one that is no recording: one line, exit 1, nothing printed
+  const empty = `${dirname(rec)}/empty`;
+  await Deno.mkdir(empty);
+  for (
+    const cmd of [
+      ["sql", empty, "--", "SELECT 1"],
+      ["report", empty],
+      ["export", "--format", "parquet", "--out", `${dirname(rec)}/pq2`, empty],
+    ]
+  ) {
+    const x = await task(...cmd);
+    assert.equal(x.code, 1, `${cmd[0]}: ${x.stderr}`);
+    assert.equal(x.stdout, "", cmd[0]);
+    assert.match(
+      x.stderr.trimEnd().split("\n").at(-1)!,
+      new RegExp(
+        `^${cmd[0]}: .*empty: not a recording \\(no manifest\\.json and no Arrow files\\)$`,
+      ),
+    );
+  }
+});
+
+Deno.test("findings, label and report: a recording whose files are damaged says so, first time and after", async () => {
   for (const cmd of [["findings"], ["label", "--dry-run", "--no-cache"], ["report"]]) {
     const rec = await copyFixture("claude", "rec-torn");
     await Deno.writeTextFile(`${rec}/manifest.json`, "{");
+    // the report is written from what could be read, and says so by its exit code too
+    const code = cmd[0] === "report" ? 1 : 0;
     const r = await task(...cmd, rec);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, code, r.stderr);
     assert.match(
       r.stderr,
-      new RegExp(
-        `^${cmd[0]}: .*rec-torn: not analysed yet, analysing it first\n` +
-          `${cmd[0]}: .*rec-torn: manifest\\.json damaged: analysed what could be read ` +
-          `\\(see its problems table\\)\n`,
-      ),
+      new RegExp(`^${cmd[0]}: .*rec-torn: not analysed yet, analysing it first\n`),
     );
+    assert.match(r.stderr, DAMAGE(cmd[0], "manifest.json"));
+    const again = await task(...cmd, rec);
+    assert.equal(again.code, code, again.stderr);
+    assert.doesNotMatch(again.stderr, /analysing/);
+    assert.match(again.stderr, DAMAGE(cmd[0], "manifest.json"), "every time");
   }
 });
 
@@ -325,6 +373,103 @@ Deno.test("sql and report: an analysis made while the capture ran is made again 
     exit_code: m.exit_code,
     problems: 0,
   }]);
+});
+
+Deno.test("export: an analysis made while the capture ran is made again once it has ended", async () => {
+  const rec = await copyFixture("claude", "rec-live");
+  const manifest = await Deno.readTextFile(`${rec}/manifest.json`);
+  const m = JSON.parse(manifest);
+  await Deno.writeTextFile(
+    `${rec}/manifest.json`,
+    JSON.stringify({ ...m, complete: false, ended_ns: null, ended_at: null, exit_code: null }),
+  );
+  assert.equal((await task("analyze", "--quiet", rec)).code, 0);
+  await Deno.writeTextFile(`${rec}/manifest.json`, manifest);
+  const out = `${dirname(rec)}/pq`;
+  const e = await task("export", "--format", "parquet", "--out", out, rec);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(
+    e.stderr,
+    /^export: .*rec-live: the recording changed after its analysis \(its capture has ended since\), analysing again\n$/,
+  );
+  const r = await task(
+    "sql",
+    "--format",
+    "json",
+    out,
+    "--",
+    "SELECT complete, exit_code FROM recordings",
+  );
+  assert.deepEqual(JSON.parse(r.stdout), [{ complete: true, exit_code: m.exit_code }]);
+});
+
+/** Stamps `db` as made by another revision of the analysis (or none: an older Sightline). */
+async function restamp(db: string, comment: string | null) {
+  const inst = await DuckDBInstance.create(db);
+  const c = await inst.connect();
+  await c.run(`COMMENT ON TABLE recordings IS ${comment === null ? "NULL" : `'${comment}'`}`);
+  c.closeSync();
+  inst.closeSync();
+}
+
+Deno.test("sql, export, report: a database of another analysis revision is made again; alone, it is refused", async () => {
+  const rec = await copyFixture("claude", "rec-old");
+  assert.equal((await task("analyze", "--quiet", rec)).code, 0);
+  const q = "SELECT count(*) AS n FROM llm_calls";
+  // made by an older Sightline (no stamp), then by a newer one
+  await restamp(`${rec}/analysis.duckdb`, null);
+  const s = await task("sql", "--format", "json", rec, "--", q);
+  assert.equal(s.code, 0, s.stderr);
+  assert.deepEqual(JSON.parse(s.stdout), [{ n: 2 }]);
+  assert.match(
+    s.stderr,
+    /^sql: .*rec-old: its analysis was made by an older Sightline \(no revision stamp; this one writes revision \d+\), analysing again\n$/,
+  );
+  assert.equal((await task("sql", rec, "--", q)).stderr, "", "made again once");
+  await restamp(`${rec}/analysis.duckdb`, "sightline analysis revision 999");
+  const e = await task("export", "--format", "parquet", "--out", `${dirname(rec)}/pq`, rec);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(
+    e.stderr,
+    /^export: .*rec-old: its analysis is revision 999, this Sightline writes revision \d+, analysing again\n$/,
+  );
+  await restamp(`${rec}/analysis.duckdb`, null);
+  const r = await task("report", rec);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^report: .*rec-old: its analysis was made by an older Sightline .*, analysing it first\n/,
+  );
+  // the database copied without its recording: nothing to analyse again, one line, exit 1
+  const alone = `${dirname(rec)}/db-alone`;
+  await Deno.mkdir(alone);
+  await Deno.copyFile(`${rec}/analysis.duckdb`, `${alone}/analysis.duckdb`);
+  await restamp(`${alone}/analysis.duckdb`, null);
+  for (const cmd of [["sql", alone, "--", q], ["report", alone], ["findings", alone]]) {
+    const x = await task(...cmd);
+    assert.equal(x.code, 1, `${cmd[0]}: ${x.stderr}`);
+    assert.equal(x.stdout, "", cmd[0]);
+    assert.match(
+      x.stderr,
+      new RegExp(
+        `^${
+          cmd[0]
+        }: .*db-alone: its analysis was made by an older Sightline .*, and no recording is beside it to analyse again\n$`,
+      ),
+    );
+  }
+  const lone = await task("export", "--format", "parquet", "--out", `${dirname(rec)}/pq2`, alone);
+  assert.equal(lone.code, 1, lone.stderr);
+  assert.match(
+    lone.stderr,
+    /^export: .*db-alone: its analysis was made by an older Sightline .*, and no recording is beside it to analyse again\n$/,
+  );
+  const file = await task("report", `${alone}/analysis.duckdb`);
+  assert.equal(file.code, 1, file.stderr);
+  assert.match(
+    file.stderr,
+    /^report: .*analysis\.duckdb: its analysis was made by an older Sightline .*, and it is not a recording directory\n$/,
+  );
 });
 
 Deno.test("analyze --prices: costs come from the table given", async () => {

@@ -43,7 +43,7 @@ import type {
 } from "./schema.ts";
 import type { WebSocketExchange, WsMessage } from "./websocket_stream.ts";
 import { CLEARTEXT_GEN, cleartextLabel } from "./cleartext_http.ts";
-import { answerMayStayOpen } from "./open_ended_answers.ts";
+import { answerMayStayOpen, isMcpEventStream } from "./open_ended_answers.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
@@ -65,6 +65,9 @@ export interface BuildOptions {
   maxMessageSize?: number;
   /** called after each connection */
   progress?: (done: number, total: number) => void;
+  /** the recording says bytes of its streams were lost (`statedStreamLoss`): MCP's event
+   * stream whose end is not recorded may have been cut by it, so it is `incomplete` */
+  statedLoss?: string | null;
 }
 
 /**
@@ -467,9 +470,11 @@ export async function connectionExchanges(
       opts,
     );
     built.push(b);
+    // MCP's event stream left open, in a recording that says it lost bytes: maybe cut by that
+    const cutByLoss = !!opts.statedLoss && isMcpEventStream(x, b.events);
     if (
       x.request?.complete && !x.response?.complete && !x.cancelled &&
-      !answerMayStayOpen(x, b.events)
+      (cutByLoss || !answerMayStayOpen(x, b.events))
     ) {
       // the stream ends inside the answer (or before it): the call is incomplete (a stream the
       // client cancelled is not: it read what it wanted, and all it read was recorded; nor an
@@ -479,7 +484,13 @@ export async function connectionExchanges(
         source: label,
         kind: "incomplete",
         message: `${x.request.method ?? "?"} ${x.request.target ?? "?"}: the response ` +
-          (x.response ? "is cut short (its last bytes were not recorded)" : "was not recorded"),
+          (cutByLoss
+            ? "(MCP's event stream) has no recorded end, and the recording says bytes were " +
+              `lost (${opts.statedLoss}): it may have been cut by that loss, not closed by ` +
+              "the client"
+            : x.response
+            ? "is cut short (its last bytes were not recorded)"
+            : "was not recorded"),
         exchange_id: null,
       });
     }

@@ -169,6 +169,15 @@ for (
     );
     assert.deepEqual(t.exchanges.map((x) => x.error), exchanges.map(() => null));
     assert.deepEqual(t.problems, []);
+    // the same bytes in a recording whose manifest says TLS records were lost: the stream's
+    // end may be that loss, not the client leaving it, so it is incomplete
+    const loss = "3 tls records dropped by the kernel";
+    const lossy = await buildHttpTables("r", view(calls), prices, { statedLoss: loss });
+    assert.deepEqual(lossy.problems.map((p) => [p.kind, p.message]), [[
+      "incomplete",
+      `${get}: the response (MCP's event stream) has no recorded end, and the recording says ` +
+      `bytes were lost (${loss}): it may have been cut by that loss, not closed by the client`,
+    ]]);
     // the stream cut inside an event (the capture lost its end) is still cut short
     const last = calls.length - 1;
     const [d, b] = calls[last];

@@ -192,6 +192,29 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
 }
 
 /**
+ * What the manifest says was lost of the byte streams (TLS plaintext and `ipc`: records the
+ * kernel dropped, rows the disk refused), in a few words, or null when it states no such loss.
+ * An answer whose end is not recorded cannot then be taken for one the client left open.
+ */
+export function statedStreamLoss(m: Manifest | null): string | null {
+  if (!m) return null;
+  const f = m as unknown as Fields;
+  const num = (v: unknown) => (typeof v === "number" && v > 0 ? v : 0);
+  const drops = f.drops && typeof f.drops === "object" ? f.drops as Record<string, unknown> : {};
+  const tables = f.tables && typeof f.tables === "object"
+    ? f.tables as Record<string, Record<string, unknown> | undefined>
+    : {};
+  const said: string[] = [];
+  for (const kind of ["tls", "ipc"]) {
+    const d = num(drops[kind]);
+    if (d) said.push(`${d} ${kind} record${d === 1 ? "" : "s"} dropped by the kernel`);
+    const lost = num(tables[kind]?.lost);
+    if (lost) said.push(`${lost} ${kind}.arrow row${lost === 1 ? "" : "s"} not written`);
+  }
+  return said.length ? said.join(", ") : null;
+}
+
+/**
  * What the capture itself says it lost or got wrong (manifest `drops`, `missed_runs`,
  * `errors`, `complete`), as problems: an analysis of a lossy recording must say so where
  * its user looks, not only in the capture's summary.

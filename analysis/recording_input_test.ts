@@ -3,7 +3,7 @@
  * fields have the wrong shape said as such, not read into nonsense.
  */
 import assert from "node:assert/strict";
-import { captureLosses } from "./recording_input.ts";
+import { captureLosses, statedStreamLoss } from "./recording_input.ts";
 
 Deno.test("capture losses: drops per kind, missed runs, errors", () => {
   assert.deepEqual(
@@ -92,4 +92,14 @@ Deno.test("capture losses: exec command lines cut at the capture's bound or shor
   assert.deepEqual(captureLosses({ exec_argv: 3 }).map((p) => p.message), [
     "exec_argv is not an object of counts: which command lines are whole is unknown",
   ]);
+});
+
+Deno.test("stated stream loss: TLS or ipc records dropped, or their rows not written, and nothing else", () => {
+  const m = (f: Record<string, unknown>) => f as unknown as Parameters<typeof statedStreamLoss>[0];
+  assert.equal(statedStreamLoss(null), null);
+  assert.equal(statedStreamLoss(m({ drops: { exec: 4 }, tables: { file: { lost: 2 } } })), null);
+  assert.equal(
+    statedStreamLoss(m({ drops: { tls: 3, exec: 1 }, tables: { ipc: { lost: 1 } } })),
+    "3 tls records dropped by the kernel, 1 ipc.arrow row not written",
+  );
 });

@@ -91,7 +91,8 @@ export const problemsTable = table(
         "not decoded, io_uring not attached: see `blind_spots`); `incomplete`: a response the stream " +
         "ends inside (or before; not one whose HTTP/2 stream the client cancelled, nor MCP's " +
         "`GET` event stream for the server's messages, which the client leaves open until it " +
-        "closes the connection or the stream (when its last event is whole), nor the answer to " +
+        "closes the connection or the stream (when its last event is whole and the manifest states " +
+        "no loss of TLS or ipc records), nor the answer to " +
         "the `DELETE` that ends an MCP session: the client need not read them); `running`: traced processes with no recorded exit, still " +
         "running when the capture ended (or their exit lost): what they did afterwards is not " +
         "recorded (source `processes`); `row`: a row left out of a table " +

@@ -15,8 +15,8 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
-import { analyzeRecording, damageLine, DB_FILE } from "./analyze.ts";
-import { analysisOutdated } from "./analysed_db.ts";
+import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { analysisOutdated, damageAt, holdsRecording } from "./analysed_db.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
 import { isDir, isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
@@ -68,30 +68,38 @@ export async function run(opts: SqlOptions): Promise<number> {
     throw usageError(`--format must be table, csv or json, not ${JSON.stringify(format)}`);
   }
   const dbs: { label: string; name: string; path: string }[] = [];
+  /** recordings whose files were damaged (missing, unreadable, cut short) */
+  let damaged = 0;
   const exports = opts.recordings.filter(isParquetExport);
   for (const rec of opts.recordings.filter((r) => !exports.includes(r))) {
     const dir = resolve(rec);
     const db = join(dir, DB_FILE);
     const outdated = isFile(db) ? await analysisOutdated(dir, db) : null;
     if (!isFile(db) || outdated) {
+      if (outdated && !holdsRecording(dir)) {
+        err(`sql: ${rec}: ${outdated}, and no recording is beside it to analyse again\n`);
+        continue;
+      }
       if (isDir(dir)) {
         err(
           `sql: ${rec}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
         );
       }
       try {
-        const s = await analyzeRecording(rec, loadPrices(opts.prices), {
+        await analyzeRecording(rec, loadPrices(opts.prices), {
           quiet: true,
           err,
           memoryLimit: opts.memoryLimit,
         });
-        const damage = damageLine(s);
-        if (damage) err(`sql: ${rec}: ${damage}\n`);
       } catch (e) {
         err(`sql: ${errorLine(e)}\n`);
         continue;
       }
     }
+    // what it lost, every time: an answer over a damaged recording is partial
+    const damage = await damageAt(db, rec);
+    if (damage) err(`sql: ${rec}: ${damage.line}\n`);
+    if (damage?.files.length) damaged++;
     dbs.push({ label: rec, name: dir.split("/").pop()!, path: db });
   }
   if (dbs.length === 0 && exports.length === 0) return 1;
@@ -104,7 +112,7 @@ export async function run(opts: SqlOptions): Promise<number> {
         `recording${opts.recordings.length === 1 ? "" : "s"} given\n`,
     );
   }
-  let partial = skipped > 0;
+  let partial = skipped > 0 || damaged > 0;
   for (const dir of exports) {
     const missing = missingPartitions(dir);
     if (!missing.length) continue;

@@ -4,8 +4,9 @@
  * held to `--memory-limit` or the default of duckdb_open.ts): parses the arguments (the query is
  * what follows `--`, else the last argument) and runs `sql.ts`. Every statement of the query
  * runs, each answer printed in turn. Exit codes: 0 ok; 1 the query failed, or the answer is
- * partial (a recording given could not be queried, an export lacks a partition file: said on
- * stderr, the answer covers the rest); 2 bad usage.
+ * partial (a recording given could not be queried or its files were damaged, an export lacks
+ * a partition file: said on stderr, the answer covers the rest); 2 bad usage. A recording whose
+ * analysis has problems is one line on stderr every time.
  */
 import { parseCommand, runCommand, stopOnSignals, userPath } from "../kit/cli.ts";
 import { run } from "./sql.ts";

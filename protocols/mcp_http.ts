@@ -38,6 +38,9 @@ export interface McpHttpCallbacks {
   onMessage(message: McpHttpMessage): void;
   /** The HTTP+SSE transport's `endpoint` event: where the client is to POST. */
   onEndpoint?(endpoint: { url: string; lastByte: number }): void;
+  /** Each HTTP message's head as it is parsed (a request's: the client's; a response's: the
+   * server's; `head.index` pairs them): what was asked and what was answered at all. */
+  onHead?(side: "client" | "server", head: Http1Head): void;
   onError?(error: ProtocolError): void;
 }
 
@@ -132,6 +135,7 @@ export function createMcpHttpParser(
     let body: Body | null = null;
     return {
       onHead(head: Http1Head) {
+        callbacks.onHead?.(name, head);
         body = {
           head,
           side: name,

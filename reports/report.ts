@@ -32,6 +32,8 @@ export interface ReportOptions {
 
 export interface ReportResult {
   dir: string;
+  /** the recording's files that were damaged (the report shows what could be read) */
+  damagedFiles: string[];
   html: string;
   svgs: Record<string, string>;
   bytes: number;
@@ -81,10 +83,14 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
   const html = join(dir, "report.html");
   await writePrivate(html, page);
   for (const c of data.cuts) log(`cut ${c.what}: ${c.shown} of ${c.total} shown`);
-  return { dir, html, svgs, bytes: new TextEncoder().encode(page).length, data };
+  const damagedFiles = db.damage?.files ?? [];
+  return { dir, damagedFiles, html, svgs, bytes: new TextEncoder().encode(page).length, data };
 }
 
-/** Runs the command; returns the exit code (0 written, 1 the recording could not be read). */
+/**
+ * Runs the command; returns the exit code (0 written, 1 the recording could not be read, or
+ * its files were damaged: the report, written, shows what could be read).
+ */
 export async function run(opts: ReportOptions): Promise<number> {
   if (!opts.recording) throw usageError("give a recording directory");
   const log = opts.log ?? ((line: string) => console.error(`report: ${line}`));
@@ -98,7 +104,8 @@ export async function run(opts: ReportOptions): Promise<number> {
       `${r.html} (${(r.bytes / 1e6).toFixed(2)} MB) and ${Object.keys(r.svgs).length} SVG charts` +
         (notes.length ? `; ${notes.join(", ")}` : ""),
     );
-    return 0;
+    // written from what could be read; the damage was said on opening
+    return r.damagedFiles.length ? 1 : 0;
   } catch (e) {
     if (e instanceof ReportInputError) {
       log(e.message);

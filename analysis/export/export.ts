@@ -6,13 +6,17 @@
  *
  * A recording not analysed yet is analysed first (its `analysis.duckdb` is built beside it). A
  * recording that cannot be read or exported costs one line and the exit code, not the others.
- * Exit code: 0 when every recording was exported, 1 when any was not, 2 for usage.
+ * Every time, a recording whose analysis has problems costs one line saying how many of which
+ * kind and where to look; one whose files were damaged is exported from what could be read.
+ * Exit code: 0 when every recording was exported whole, 1 when any was not or was exported
+ * from damaged files, 2 for usage.
  */
 import { join, resolve } from "node:path";
-import { analyzeRecording, damageLine, DB_FILE } from "../analyze.ts";
+import { analyzeRecording, DB_FILE } from "../analyze.ts";
 import { CliError, errorLine, usageError } from "../../kit/cli.ts";
 import { isFile } from "../../kit/files.ts";
 import { loadPrices } from "../pricing.ts";
+import { analysisOutdated, damageAt, holdsRecording } from "../analysed_db.ts";
 import { NotARecording } from "../recording_input.ts";
 import { exportParquet } from "./parquet.ts";
 import { exportOtlp, type OtlpOptions, otlpTarget } from "./otlp.ts";
@@ -34,26 +38,45 @@ export interface ExportOptions {
 
 const encoder = new TextEncoder();
 
-/** The recording's `analysis.duckdb`, analysing it first if there is none. */
+/**
+ * The recording's `analysis.duckdb`, analysing it first if there is none, or if it is of
+ * another revision or was made before the capture ended (`analysisOutdated`).
+ */
 export async function analysedDb(
   path: string,
   prices: string | undefined,
   err: (s: string) => void,
   task: string,
 ): Promise<string> {
-  const db = join(resolve(path), DB_FILE);
-  if (isFile(db)) return db;
+  const dir = resolve(path);
+  const db = join(dir, DB_FILE);
+  const outdated = isFile(db) ? await analysisOutdated(dir, db) : null;
+  if (isFile(db) && !outdated) return db;
+  await analyseFirst(path, dir, outdated, prices, err, task);
+  return db;
+}
+
+async function analyseFirst(
+  path: string,
+  dir: string,
+  outdated: string | null,
+  prices: string | undefined,
+  err: (s: string) => void,
+  task: string,
+): Promise<void> {
   try {
     if (!Deno.statSync(path).isDirectory) throw new NotARecording(`${path}: not a directory`);
   } catch (e) {
     if (e instanceof NotARecording) throw e;
     throw new NotARecording(`${path}: no such directory`);
   }
-  err(`${task}: ${path}: not analysed yet, analysing\n`);
-  const s = await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
-  const damage = damageLine(s);
-  if (damage) err(`${task}: ${path}: ${damage}\n`);
-  return db;
+  if (outdated && !holdsRecording(dir)) {
+    throw new NotARecording(`${path}: ${outdated}, and no recording is beside it to analyse again`);
+  }
+  err(
+    `${task}: ${path}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
+  );
+  await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
 }
 
 /** Makes the export's directory, or one line, exit 2: it is a file, or it cannot be made. */
@@ -95,6 +118,11 @@ export async function run(opts: ExportOptions): Promise<number> {
   for (const rec of opts.recordings) {
     try {
       const db = await analysedDb(rec, opts.prices, err, "export");
+      // what it lost, every time; a recording whose files were damaged is exported (what
+      // could be read) but counts as failed
+      const damage = await damageAt(db, rec);
+      if (damage) err(`export: ${rec}: ${damage.line}\n`);
+      if (damage?.files.length) failed++;
       if (opts.format === "parquet") {
         const r = await exportParquet(db, resolve(opts.out!));
         for (const p of r.problems) err(`export: ${rec}: ${p}\n`);

@@ -53,6 +53,8 @@ interface McpProblem {
   recording: string;
   message: string;
   source?: string;
+  /** `problems.kind`; default `protocol` */
+  kind?: string;
 }
 
 /** Where a message was seen and how it travelled: the row's columns not read from the message. */
@@ -244,7 +246,9 @@ export function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow
     await b.create(MCP_TABLES);
     const { rows, problems } = await readMcpMessages(c);
     await b.appendRows(mcpMessagesTable, rows as unknown as Record<string, unknown>[]);
-    for (const p of problems) b.problem(p.source ?? "ipc.arrow", "protocol", p.message);
+    for (const p of problems) {
+      b.problem(p.source ?? "ipc.arrow", p.kind ?? "protocol", p.message);
+    }
     for (const def of MCP_TABLES) {
       if (def === mcpMessagesTable) continue;
       await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));

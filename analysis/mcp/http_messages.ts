@@ -25,6 +25,7 @@
  * (`../cleartext_http.ts` `isOtherHttp`, by the same rule).
  */
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
+import type { Http1Head } from "../../protocols/http1.ts";
 import {
   addMcpServer,
   connectionName,
@@ -57,8 +58,11 @@ type Stream = TcpStream;
 /** The messages of every connection in `chunks` (ordered by connection, stream, call). */
 export function httpMcpMessages(
   chunks: TcpChunk[],
-): { messages: HttpMcpMessage[]; problems: { recording: string; message: string }[] } {
-  const problems: { recording: string; message: string }[] = [];
+): {
+  messages: HttpMcpMessage[];
+  problems: { recording: string; message: string; kind?: string }[];
+} {
+  const problems: { recording: string; message: string; kind?: string }[] = [];
   const found: Omit<HttpMcpMessage, "transport">[] = [];
   /** `recording client port` of the HTTP+SSE transport */
   const sse = new Set<string>();
@@ -112,8 +116,20 @@ export function httpMcpMessages(
           `are not read: ${why}`,
       });
     }
+    /** the requests' heads by index, those answered, and the JSON-RPC each request carried */
+    const asked = new Map<number, Http1Head>();
+    const answered = new Set<number>();
+    const carried = new Map<number, string[]>();
     const parser = createMcpHttpParser({
+      onHead(side, head) {
+        if (side === "client") asked.set(head.index, head);
+        else answered.add(head.index);
+      },
       onMessage(m) {
+        if (m.side === "client" && m.method) {
+          const what = m.id !== undefined && m.id !== null ? `${m.method} (id ${m.id})` : m.method;
+          carried.set(m.httpIndex, [...carried.get(m.httpIndex) ?? [], what]);
+        }
         const s = m.side === "client" ? client! : server!;
         found.push({
           recording,
@@ -133,11 +149,13 @@ export function httpMcpMessages(
         if (errors++ < 5) problems.push({ recording, message: `${what}: ${e.message}` });
       },
     });
+    let serverCut = false;
     for (const [s, p] of [[client, parser.request], [server, parser.response]] as const) {
       if (!s) continue;
       for (const c of s.chunks) {
         p.feed(c.data);
         if (c.truncated || c.lost > 0n) {
+          if (s === server) serverCut = true;
           const why = c.truncated
             ? "cut at the capture's --max-tls-bytes"
             : c.data.length === 0
@@ -153,6 +171,24 @@ export function httpMcpMessages(
     }
     parser.request.end();
     parser.response.end();
+    // a request the server's recorded stream never answered (no status line at all): the
+    // recording ends before its answer (a capture stopped mid-call, a server that hung); not
+    // the DELETE ending a session, whose answer the client need not wait for. (After a cut in
+    // the server's stream the unread rest is said above.)
+    if (server && !serverCut) {
+      for (const [index, head] of asked) {
+        if (answered.has(index)) continue;
+        if (head.method === "DELETE" && head.lookup["mcp-session-id"]?.[0]) continue;
+        const rpc = carried.get(index);
+        problems.push({
+          recording,
+          kind: "incomplete",
+          message: `${what}: ${head.method ?? "?"} ${head.target ?? "?"}` +
+            (rpc ? ` (${rpc.join(", ")})` : "") +
+            " got no answer: the recording ends before the server answered it",
+        });
+      }
+    }
   }
   const messages = found.map((m) => ({
     ...m,

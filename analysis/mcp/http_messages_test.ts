@@ -357,3 +357,25 @@ Deno.test("an HTTP proxy's CONNECT tunnel on loopback is neither MCP nor a probl
   const got = await analyse(kernelRows([refused], ["client"]));
   assert.deepEqual([got.rows, got.problems], [[], []]);
 });
+
+Deno.test("a loopback MCP request the recording never saw answered is an incomplete problem (the capture stopped mid-call)", async () => {
+  const conns = await readMcpHttpFixture("streamable");
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const i = conns.findIndex((c) => text(c.client).includes('"tools/call"'));
+  assert.ok(i >= 0);
+  // the server's stream ends before its answer to the connection's last request
+  const server = conns[i].server;
+  const cut = text(server).lastIndexOf("HTTP/1.1 ");
+  const stopped = conns.map((c, j) => j === i ? { ...c, server: server.subarray(0, cut) } : c);
+  const r = await analyse(kernelRows(stopped, ["client", "server"]));
+  const incomplete = r.problems.filter((p) => p.kind === "incomplete").map((p) => p.message);
+  assert.equal(incomplete.length, 1, JSON.stringify(r.problems));
+  assert.match(
+    incomplete[0],
+    /: POST \/mcp \(tools\/call \(id \d+\)\) got no answer: the recording ends before the server answered it$/,
+  );
+  assert.equal(r.calls.find((c) => c.method === "tools/call")?.result, null);
+  // recorded whole: nothing of the kind
+  const whole = await analyse(kernelRows(conns, ["client", "server"]));
+  assert.deepEqual(whole.problems, []);
+});
