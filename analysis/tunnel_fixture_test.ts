@@ -11,7 +11,7 @@
  * tunnels, this recording gave no calls and no problem at all.)
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeRecording } from "./analyze.ts";
@@ -19,6 +19,7 @@ import { withDb } from "./analysed_db.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
+import { copyRecording } from "../recording/manifest.ts";
 import { assertScriptedAnswer, fixtureDir, scenarioExpectations, served } from "./testing.ts";
 
 const NAME = "gemini_proxy_plain_http";
@@ -37,8 +38,7 @@ Deno.test("tunnelled cleartext fixture: the CONNECT and the HTTP after it in ipc
 Deno.test("tunnelled cleartext fixture: the scripted calls, host the server, peer the proxy", async () => {
   const tmp = mkdtempSync(join(tmpdir(), "sightline-tunnel-"));
   try {
-    const dir = join(tmp, NAME);
-    cpSync(fixtureDir(NAME), dir, { recursive: true });
+    const dir = copyRecording(fixtureDir(NAME), join(tmp, NAME));
     const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
     assert.deepEqual(s.problems, []);
     await withDb(s.db, async (c) => {

@@ -21,17 +21,17 @@ import {
 import { BUILD_SQL, sqlText } from "../sql_files.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { ensureAnalysed } from "../analysed_db.ts";
+import { copyRecording } from "../../recording/manifest.ts";
 
 export const REC = "synthetic";
 const FIXTURES = new URL("../../tests/fixtures/analysis/", import.meta.url).pathname;
 
 /** A temporary copy of a real-agent fixture recording, analysed; returns its database path. */
 export async function analysedFixture(agent: "claude" | "gemini" | "codex"): Promise<string> {
-  const dir = join(await Deno.makeTempDir({ prefix: "sl-insights-" }), `${agent}_tool_marker`);
-  await Deno.mkdir(dir);
-  for (const f of ["process.arrow", "file.arrow", "net.arrow", "tls.arrow", "manifest.json"]) {
-    await Deno.copyFile(join(FIXTURES, `${agent}_tool_marker`, f), join(dir, f));
-  }
+  const dir = copyRecording(
+    join(FIXTURES, `${agent}_tool_marker`),
+    join(await Deno.makeTempDir({ prefix: "sl-insights-" }), `${agent}_tool_marker`),
+  );
   return await ensureAnalysed(dir, { rebuild: true });
 }
 

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { analyzeRecording } from "../../analysis/analyze.ts";
+import { copyRecording } from "../../recording/manifest.ts";
 import { prices } from "../../analysis/testing.ts";
 import { extractTranscript } from "../simulator/transcript_export.ts";
 import { responseChunks } from "../simulator/replay.ts";
@@ -17,13 +18,9 @@ const FIXTURE = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.u
 Deno.test("ollama fixture: the native-API calls, the LAN upload in http_exchanges, links and the finding", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "sl-ollama-fixture-" });
   try {
-    const dir = `${tmp}/lan_upload`;
-    await Deno.mkdir(dir);
-    for (const e of Deno.readDirSync(FIXTURE)) {
-      await Deno.copyFile(`${FIXTURE}${e.name}`, `${dir}/${e.name}`);
-    }
+    const dir = copyRecording(FIXTURE, `${tmp}/lan_upload`);
     const served = JSON.parse(
-      await Deno.readTextFile(`${dir}/served.json`),
+      await Deno.readTextFile(`${FIXTURE}served.json`),
     ) as OllamaServed;
     const s = await analyzeRecording(dir, prices, {
       quiet: true,

@@ -15,7 +15,7 @@ import { isRoot } from "../../tests/support/ebpf.ts";
 import { tlsView } from "../../analysis/byte_streams.ts";
 import { openRecording } from "../../analysis/recording_input.ts";
 import { captureCommand } from "../../capture/command_line.ts";
-import { isRecordingFile } from "../../recording/manifest.ts";
+import { copyRecording } from "../../recording/manifest.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -28,13 +28,10 @@ function analysedCopy(agent: string): Promise<string> {
 }
 
 async function makeAnalysedCopy(agent: string): Promise<string> {
-  const dir = `${await Deno.makeTempDir({ prefix: "sl-transcript-" })}/rec`;
-  await Deno.mkdir(dir);
-  for (const e of Deno.readDirSync(fixtureDir(agent))) {
-    if (isRecordingFile(e.name)) {
-      await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
-    }
-  }
+  const dir = copyRecording(
+    fixtureDir(agent),
+    `${await Deno.makeTempDir({ prefix: "sl-transcript-" })}/rec`,
+  );
   await analyzeRecording(dir, prices, { quiet: true });
   return dir;
 }
