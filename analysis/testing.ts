@@ -14,10 +14,9 @@ import {
   tlsView as viewOf,
   tlsViewOf,
 } from "./byte_streams.ts";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
-import { analyzeRecording } from "./analyze.ts";
+import { existsSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { analyzeRecording, type RecordingSummary } from "./analyze.ts";
 import { withDb } from "./analysed_db.ts";
 import { chunkings } from "../protocols/testing.ts";
 import { buildHttpTables, connectionExchanges, type HttpTables } from "./http_tables.ts";
@@ -73,6 +72,22 @@ export async function recordingCopy(
 ): Promise<string> {
   const tmp = await Deno.makeTempDir({ prefix: o.prefix ?? "sl-rec-" });
   return copyRecording(from, join(tmp, o.name ?? basename(from)));
+}
+
+/** Analyses the recording in `dir` quietly (its problems are in the summary). */
+export function analysed(dir: string): Promise<RecordingSummary> {
+  return analyzeRecording(dir, prices, { quiet: true, err: () => {} });
+}
+
+/**
+ * The recording in `from` (a fixture's or a dataset's directory) analysed in a new temporary
+ * copy (`recordingCopy`): the analysis's summary, with the copy's `dir` and its `db`.
+ */
+export async function analysedCopy(
+  from: string,
+  o: { prefix?: string; name?: string } = {},
+): Promise<RecordingSummary> {
+  return analysed(await recordingCopy(from, o));
 }
 const dirsIn = (dir: string) =>
   [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => `${dir}${e.name}`);
@@ -132,13 +147,12 @@ export async function analysedFixture<T>(
   name: string,
   fn: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
 ): Promise<T> {
-  const tmp = mkdtempSync(join(tmpdir(), `sightline-${name}-`));
+  const dir = await recordingCopy(fixtureDir(name), { prefix: `sightline-${name}-`, name });
   try {
-    const dir = copyRecording(fixtureDir(name), join(tmp, name));
-    const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+    const s = await analysed(dir);
     return await withDb(s.db, (c) => fn((sql) => queryRows(c, sql)), { readOnly: true });
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(dirname(dir), { recursive: true, force: true });
   }
 }
 
