@@ -7,22 +7,13 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { ALL_TABLES } from "./schema.ts";
-import { datasetCopies, denoTask, fixtureDir } from "./testing.ts";
+import { datasetCopies, denoTask, fixtureDir, recordingCopy } from "./testing.ts";
 import { existsSync } from "node:fs";
-import { isRecordingFile } from "../recording/manifest.ts";
 
 const task = (...args: string[]) => denoTask(args);
 
-async function copyFixture(agent: string, name: string): Promise<string> {
-  const dir = `${await Deno.makeTempDir({ prefix: "sl-cli-" })}/${name}`;
-  await Deno.mkdir(dir);
-  for (const e of Deno.readDirSync(fixtureDir(agent))) {
-    if (isRecordingFile(e.name)) {
-      await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
-    }
-  }
-  return dir;
-}
+const copyFixture = (agent: string, name: string) =>
+  recordingCopy(fixtureDir(agent), { prefix: "sl-cli-", name });
 
 /** Every row of every table, as JSON text. */
 async function dump(db: string): Promise<string> {

@@ -15,8 +15,7 @@ import {
   sizeBytes,
   spillDir,
 } from "./duckdb_open.ts";
-import { denoTask, fixtureDir } from "./testing.ts";
-import { isRecordingFile } from "../recording/manifest.ts";
+import { denoTask, fixtureDir, recordingCopy } from "./testing.ts";
 
 const GiB = 2 ** 30;
 
@@ -30,19 +29,10 @@ Deno.test("default memory limit: a quarter of RAM, at most 512 MiB, at least 256
   assert.equal(sizeBytes("lots"), null);
 });
 
-async function analysedCopy(): Promise<string> {
-  const dir = `${await Deno.makeTempDir({ prefix: "sl-mem-" })}/rec`;
-  await Deno.mkdir(dir);
-  for (const e of Deno.readDirSync(fixtureDir("gemini"))) {
-    if (isRecordingFile(e.name)) {
-      await Deno.copyFile(`${fixtureDir("gemini")}/${e.name}`, `${dir}/${e.name}`);
-    }
-  }
-  return dir;
-}
+const geminiCopy = () => recordingCopy(fixtureDir("gemini"), { prefix: "sl-mem-", name: "rec" });
 
 Deno.test("the analysed-database opener holds DuckDB to the default and spills privately", async () => {
-  const rec = await analysedCopy();
+  const rec = await geminiCopy();
   try {
     const db = await openAnalysed(rec); // analyses it first (the build under the same rule)
     let spill: string;
@@ -72,7 +62,7 @@ Deno.test("the analysed-database opener holds DuckDB to the default and spills p
 });
 
 Deno.test("analyze and sql --memory-limit: a bad size is one line (then the usage) and exit 2", async () => {
-  const rec = await analysedCopy();
+  const rec = await geminiCopy();
   try {
     for (const [bad, why] of [["lots", /a size such as 1GB/], ["1KB", /at least 64MiB/]] as const) {
       const r = await denoTask(["analyze", "--memory-limit", bad, rec]);

@@ -5,10 +5,19 @@
  * Nothing throws; what is wrong becomes `problems` rows and flags on the exchanges.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { HTTP2_PREFACE as preface } from "../protocols/http2_frame.ts";
 import { seededRandom } from "../protocols/testing.ts";
 import { analyzeRecording, run } from "./analyze.ts";
-import { build, fixtureDir, fixtureTls, handView, prices, selectRows } from "./testing.ts";
+import {
+  build,
+  fixtureDir,
+  fixtureTls,
+  handView,
+  prices,
+  recordingCopy,
+  selectRows,
+} from "./testing.ts";
 import { buildHttpTables } from "./http_tables.ts";
 
 const enc = new TextEncoder();
@@ -174,13 +183,7 @@ Deno.test("a stream cut short still yields the call, incomplete, without usage",
   assert.ok(c.assistant_text && "The command printed: ".startsWith(c.assistant_text.slice(0, 5)));
 });
 
-async function copyFixture(agent: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "sl-hostile-" });
-  for (const e of Deno.readDirSync(fixtureDir(agent))) {
-    if (e.isFile) await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
-  }
-  return dir;
-}
+const copyFixture = (agent: string) => recordingCopy(fixtureDir(agent), { prefix: "sl-hostile-" });
 
 Deno.test("a truncated Arrow file: the rows before the damage are analysed, the damage named", async () => {
   const dir = await copyFixture("gemini");
@@ -199,7 +202,7 @@ Deno.test("a truncated Arrow file: the rows before the damage are analysed, the 
   assert.equal(Number(m[1]) + Number(m[2]), listed);
   assert.ok(s.problems.some((p) => /^net\.arrow: not an Arrow IPC stream/.test(p)));
   assert.ok(Number(s.totals.llm_calls) >= 1, "the calls before the damage");
-  await Deno.remove(dir, { recursive: true });
+  await Deno.remove(dirname(dir), { recursive: true });
 });
 
 Deno.test("not a recording: one line, exit 1; the other recordings are still analysed", async () => {
@@ -221,6 +224,6 @@ Deno.test("not a recording: one line, exit 1; the other recordings are still ana
   ]);
   assert.match(outs.join(""), /2 LLM calls/);
   assert.equal(await run({ recordings: [empty], quiet: true, out: () => {}, err: () => {} }), 1);
-  await Deno.remove(good, { recursive: true });
+  await Deno.remove(dirname(good), { recursive: true });
   await Deno.remove(empty, { recursive: true });
 });

@@ -14,10 +14,9 @@ import {
   tlsView as viewOf,
   tlsViewOf,
 } from "./byte_streams.ts";
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { analyzeRecording } from "./analyze.ts";
+import { existsSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { analyzeRecording, type RecordingSummary } from "./analyze.ts";
 import { withDb } from "./analysed_db.ts";
 import { chunkings } from "../protocols/testing.ts";
 import { buildHttpTables, connectionExchanges, type HttpTables } from "./http_tables.ts";
@@ -28,7 +27,7 @@ import { quoteIdent } from "../kit/columns.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LlmCallRow } from "./schema.ts";
-import { isRecordingFile } from "../recording/manifest.ts";
+import { copyRecording } from "../recording/manifest.ts";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
 export const AGENT_FIXTURES = ["claude", "gemini", "codex"] as const;
@@ -59,18 +58,36 @@ export async function denoTask(args: string[], env?: Record<string, string>) {
  */
 export async function datasetCopies(names: string[], prefix: string) {
   const tmp = await Deno.makeTempDir({ prefix });
-  const recs: string[] = [];
-  for (const name of names) {
-    const dir = `${tmp}/${name}`;
-    await Deno.mkdir(dir);
-    for (const e of Deno.readDirSync(`${DATASETS}${name}`)) {
-      // the recording's own files: not an analysis.duckdb someone built there
-      if (!isRecordingFile(e.name)) continue;
-      await Deno.copyFile(`${DATASETS}${name}/${e.name}`, `${dir}/${e.name}`);
-    }
-    recs.push(dir);
-  }
+  const recs = names.map((name) => copyRecording(`${DATASETS}${name}`, `${tmp}/${name}`));
   return { tmp, recs };
+}
+
+/**
+ * A copy of the recording in `from` (its own files: recording/manifest.ts `copyRecording`) in
+ * a new temporary directory, named `name` there (default: as `from` is); returns its path.
+ */
+export async function recordingCopy(
+  from: string,
+  o: { prefix?: string; name?: string } = {},
+): Promise<string> {
+  const tmp = await Deno.makeTempDir({ prefix: o.prefix ?? "sl-rec-" });
+  return copyRecording(from, join(tmp, o.name ?? basename(from)));
+}
+
+/** Analyses the recording in `dir` quietly (its problems are in the summary). */
+export function analysed(dir: string): Promise<RecordingSummary> {
+  return analyzeRecording(dir, prices, { quiet: true, err: () => {} });
+}
+
+/**
+ * The recording in `from` (a fixture's or a dataset's directory) analysed in a new temporary
+ * copy (`recordingCopy`): the analysis's summary, with the copy's `dir` and its `db`.
+ */
+export async function analysedCopy(
+  from: string,
+  o: { prefix?: string; name?: string } = {},
+): Promise<RecordingSummary> {
+  return analysed(await recordingCopy(from, o));
 }
 const dirsIn = (dir: string) =>
   [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => `${dir}${e.name}`);
@@ -130,14 +147,12 @@ export async function analysedFixture<T>(
   name: string,
   fn: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
 ): Promise<T> {
-  const tmp = mkdtempSync(join(tmpdir(), `sightline-${name}-`));
+  const dir = await recordingCopy(fixtureDir(name), { prefix: `sightline-${name}-`, name });
   try {
-    const dir = join(tmp, name);
-    cpSync(fixtureDir(name), dir, { recursive: true });
-    const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+    const s = await analysed(dir);
     return await withDb(s.db, (c) => fn((sql) => queryRows(c, sql)), { readOnly: true });
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(dirname(dir), { recursive: true, force: true });
   }
 }
 

@@ -11,15 +11,18 @@
  * tunnels, this recording gave no calls and no problem at all.)
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { analyzeRecording } from "./analyze.ts";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { withDb } from "./analysed_db.ts";
 import { queryRows } from "../kit/sql_runner.ts";
-import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
-import { assertScriptedAnswer, fixtureDir, scenarioExpectations, served } from "./testing.ts";
+import {
+  analysedCopy,
+  assertScriptedAnswer,
+  fixtureDir,
+  scenarioExpectations,
+  served,
+} from "./testing.ts";
 
 const NAME = "gemini_proxy_plain_http";
 const dec = new TextDecoder();
@@ -35,11 +38,8 @@ Deno.test("tunnelled cleartext fixture: the CONNECT and the HTTP after it in ipc
 });
 
 Deno.test("tunnelled cleartext fixture: the scripted calls, host the server, peer the proxy", async () => {
-  const tmp = mkdtempSync(join(tmpdir(), "sightline-tunnel-"));
+  const s = await analysedCopy(fixtureDir(NAME), { prefix: "sightline-tunnel-" });
   try {
-    const dir = join(tmp, NAME);
-    cpSync(fixtureDir(NAME), dir, { recursive: true });
-    const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
     assert.deepEqual(s.problems, []);
     await withDb(s.db, async (c) => {
       const q = (sql: string) => queryRows(c, sql);
@@ -76,6 +76,6 @@ Deno.test("tunnelled cleartext fixture: the scripted calls, host the server, pee
       assert.equal(Number(mcp[0].n), 0);
     }, { readOnly: true });
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(dirname(s.dir), { recursive: true, force: true });
   }
 });

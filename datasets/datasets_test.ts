@@ -5,20 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { analyzeRecording, DB_FILE } from "../analysis/analyze.ts";
-import { loadPrices } from "../analysis/pricing.ts";
+import { DB_FILE } from "../analysis/analyze.ts";
+import { analysedCopy } from "../analysis/testing.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Analyses a copy of dataset `name`; returns a query function over its database. */
 async function analysed(name: string) {
-  const dir = `${await Deno.makeTempDir({ prefix: "sl-ds-" })}/${name}`;
-  await Deno.mkdir(dir);
-  for (const e of Deno.readDirSync(`${HERE}${name}`)) {
-    await Deno.copyFile(`${HERE}${name}/${e.name}`, `${dir}/${e.name}`);
-  }
-  const summary = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
+  const summary = await analysedCopy(`${HERE}${name}`, { prefix: "sl-ds-" });
+  const dir = summary.dir;
   const db = await DuckDBInstance.create(`${dir}/${DB_FILE}`, { access_mode: "READ_ONLY" });
   const c = await db.connect();
   const q = async (sql: string, params: string[] = []) => {

@@ -10,7 +10,7 @@
  * which refuses to run under CI. Without `--update` it prints what differs (exit 1 if any).
  * The recording's path (where the copy was analysed) is left out of every digest.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { queryRows, readSql, sqlFilesIn } from "../kit/sql_runner.ts";
 import { analyzeRecording } from "../analysis/analyze.ts";
 import { withDb } from "../analysis/analysed_db.ts";
+import { copyRecording } from "../recording/manifest.ts";
 import { type Digest, tableDigests } from "../analysis/testing.ts";
 import { buildTrace } from "../analysis/observer/trace.ts";
 import { loadPrices } from "../analysis/pricing.ts";
@@ -82,8 +83,7 @@ export async function computeGolden(
 ): Promise<Golden> {
   const tmp = mkdtempSync(join(tmpdir(), "sightline-golden-"));
   try {
-    const dir = join(tmp, dataset);
-    cpSync(join(DATASETS_DIR, dataset), dir, { recursive: true });
+    const dir = copyRecording(join(DATASETS_DIR, dataset), join(tmp, dataset));
     const s = await analyzeRecording(dir, loadPrices(), {
       quiet: true,
       err: () => {},

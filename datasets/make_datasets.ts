@@ -14,16 +14,10 @@ import { recordStudy, recordTeam } from "../lab/case_studies/case_studies.ts";
 import { underCapture } from "../lab/agents/main.ts";
 import { runAgent } from "../lab/agents/run_agent.ts";
 import type { AgentName, CodexTransport } from "../lab/agents/agent_profile.ts";
-import { isRecordingFile, readManifest } from "../recording/manifest.ts";
+import { copyRecording, readManifest, recordingFiles } from "../recording/manifest.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-/** The files of a recording kept in a dataset: the manifest and every Arrow file. */
-function recordingFiles(dir: string): string[] {
-  return [...Deno.readDirSync(dir)].map((e) => e.name)
-    .filter(isRecordingFile).sort();
-}
 
 /**
  * Codex's transport in the datasets: HTTP (HTTP/2, server-sent events), as they were first
@@ -124,8 +118,7 @@ async function main(args: string[]) {
     if (!r.ok) throw new Error(`${d.name}: the agent run failed`);
     const dest = `${HERE}${d.name}`;
     await Deno.remove(dest, { recursive: true }).catch(() => {});
-    await Deno.mkdir(dest, { recursive: true });
-    for (const f of recordingFiles(rec)) await Deno.copyFile(`${rec}/${f}`, `${dest}/${f}`);
+    copyRecording(rec, dest);
     console.log(`${d.name}: made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const rows: string[] = [];

@@ -5,11 +5,12 @@
  * charted with the report's charts. Without a path it opens a copy of a small real recording
  * from the test fixtures, so a notebook always has something to show.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { hasTables, type SqlValue } from "../kit/sql_runner.ts";
 import { DB_FILE } from "../analysis/analyze.ts";
+import { copyRecording } from "../recording/manifest.ts";
 import { ensureAnalysed, type SqlFile, withDb } from "../analysis/analysed_db.ts";
 import { buildLinksAndFindings } from "../analysis/detect/insights.ts";
 import { chartSpecs } from "../reports/report.ts";
@@ -19,14 +20,12 @@ import { chart, type Displayable, markdown, type Rows, table } from "./display.t
 
 /** The fixture a notebook opens when it is given no recording. */
 export const SAMPLE = "claude_tool_marker";
-const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url);
+const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url).pathname;
 
 /** A copy of a fixture recording in a temporary directory. */
 export function sampleRecording(name = SAMPLE): string {
   const dir = mkdtempSync(join(tmpdir(), "sightline-notebook-"));
-  const to = join(dir, name);
-  cpSync(new URL(name, FIXTURES), to, { recursive: true });
-  return to;
+  return copyRecording(join(FIXTURES, name), join(dir, name));
 }
 
 export type ChartName = "timeline" | "tokens" | "cost" | "models" | "latency";

@@ -23,6 +23,23 @@ export const MANIFEST_FILE = "manifest.json";
 export const isRecordingFile = (name: string): boolean =>
   name === MANIFEST_FILE || name.endsWith(".arrow");
 
+/** The names of the recording's own files in `dir` (see `isRecordingFile`), sorted. */
+export function recordingFiles(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].filter((e) => e.isFile && isRecordingFile(e.name))
+    .map((e) => e.name).sort();
+}
+
+/**
+ * Copies the recording in `from` into directory `to` (made, with its parents, if missing): its
+ * own files, not what was built beside it (analysis.duckdb, a report, a fixture's notes).
+ * Returns `to`.
+ */
+export function copyRecording(from: string, to: string): string {
+  Deno.mkdirSync(to, { recursive: true });
+  for (const name of recordingFiles(from)) Deno.copyFileSync(`${from}/${name}`, `${to}/${name}`);
+  return to;
+}
+
 export interface Manifest {
   format: "sightline-recording";
   format_version: 1;

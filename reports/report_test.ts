@@ -4,10 +4,11 @@
  * database directly, caps on large input, a database from an older analysis, and bad input.
  */
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { buildReport, chartSpecs, run } from "./report.ts";
 import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../recording/blind_spots.ts";
+import { copyRecording } from "../recording/manifest.ts";
 import {
   analyse,
   copyDataset,
@@ -339,10 +340,10 @@ Deno.test("an exfiltration over plain HTTP to the LAN: the finding's evidence na
   const dir = tempDir();
   try {
     // the ollama npm client's tool call curls .env to an upload server on a LAN address
-    const rec = join(dir, "lan_upload");
-    cpSync(new URL("../tests/fixtures/ollama/lan_upload", import.meta.url), rec, {
-      recursive: true,
-    });
+    const rec = copyRecording(
+      new URL("../tests/fixtures/ollama/lan_upload", import.meta.url).pathname,
+      join(dir, "lan_upload"),
+    );
     const out = join(dir, "out");
     assert.equal(await run({ recording: rec, out, print: () => {}, ...quiet }), 0);
     const html = await Deno.readTextFile(join(out, "report.html"));

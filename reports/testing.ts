@@ -4,7 +4,7 @@
  * table with given rows (the detectors' declared schema), independent counts from the
  * database, and a small synthetic `ReportData` for view tests.
  */
-import { cpSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBValue } from "@duckdb/node-api";
@@ -18,6 +18,7 @@ import { DETECT_INPUT_TABLES, DETECT_TABLES, findingsTable } from "../analysis/d
 import { CORRELATE_TABLES } from "../analysis/correlate/schema.ts";
 import { REQUIRED_TABLES } from "./report_db.ts";
 import { ddl } from "../kit/columns.ts";
+import { copyRecording } from "../recording/manifest.ts";
 import { DEFAULT_LIMITS, type LlmCall, type Proc, type ReportData } from "./report_data.ts";
 
 export const FIXTURES = new URL("../tests/fixtures/analysis/", import.meta.url);
@@ -31,16 +32,12 @@ export const DATASETS = new URL("../datasets/", import.meta.url);
 
 /** Copies a dataset (e.g. `mcp-claude`, `datasets/`) into `dir`; returns its path. */
 export function copyDataset(name: string, dir: string): string {
-  const to = join(dir, name);
-  cpSync(new URL(name, DATASETS), to, { recursive: true });
-  return to;
+  return copyRecording(new URL(name, DATASETS).pathname, join(dir, name));
 }
 
 /** Copies a fixture recording (e.g. `claude_tool_marker`) into `dir`; returns its path. */
 export function copyFixture(name: string, dir: string): string {
-  const to = join(dir, name);
-  cpSync(new URL(name, FIXTURES), to, { recursive: true });
-  return to;
+  return copyRecording(new URL(name, FIXTURES).pathname, join(dir, name));
 }
 
 /** Analyses a recording copy. */

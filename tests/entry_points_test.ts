@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "./support/ebpf.ts";
+import { copyRecording } from "../recording/manifest.ts";
 
 const SIGHTLINE = new URL("../sightline", import.meta.url).pathname;
 const DATASET = new URL("../datasets/demo-gemini/", import.meta.url).pathname;
@@ -40,10 +41,7 @@ async function userDir(): Promise<string> {
 
 Deno.test("entry point: analyze, sql and report take paths relative to the user's directory", async () => {
   const cwd = await userDir();
-  await Deno.mkdir(`${cwd}/rec`);
-  for (const e of Deno.readDirSync(DATASET)) {
-    await Deno.copyFile(`${DATASET}${e.name}`, `${cwd}/rec/${e.name}`);
-  }
+  copyRecording(DATASET, `${cwd}/rec`);
   const a = await sightline(cwd, "analyze", "--quiet", "rec");
   assert.equal(a.code, 0, a.stderr);
   assert.match(a.stdout, /LLM calls/);

@@ -4,7 +4,6 @@
  * tables and the LLM tables written by hand — loaded into the real schema, with the analysis's
  * own build steps (`processes`, the event views) run over them.
  */
-import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { appendRows, createTables } from "../duckdb_tables.ts";
 import {
@@ -20,19 +19,13 @@ import {
 } from "../schema.ts";
 import { BUILD_SQL, sqlText } from "../sql_files.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
-import { ensureAnalysed } from "../analysed_db.ts";
+import { analysedCopy, fixtureDir } from "../testing.ts";
 
 export const REC = "synthetic";
-const FIXTURES = new URL("../../tests/fixtures/analysis/", import.meta.url).pathname;
 
 /** A temporary copy of a real-agent fixture recording, analysed; returns its database path. */
 export async function analysedFixture(agent: "claude" | "gemini" | "codex"): Promise<string> {
-  const dir = join(await Deno.makeTempDir({ prefix: "sl-insights-" }), `${agent}_tool_marker`);
-  await Deno.mkdir(dir);
-  for (const f of ["process.arrow", "file.arrow", "net.arrow", "tls.arrow", "manifest.json"]) {
-    await Deno.copyFile(join(FIXTURES, `${agent}_tool_marker`, f), join(dir, f));
-  }
-  return await ensureAnalysed(dir, { rebuild: true });
+  return (await analysedCopy(fixtureDir(agent), { prefix: "sl-insights-" })).db;
 }
 
 type Row = Record<string, unknown>;

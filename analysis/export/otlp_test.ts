@@ -14,6 +14,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 // @ts-types="npm:@opentelemetry/otlp-transformer@0.57.2/build/src/generated/root.d.ts"
 import protoRoot from "otlp-proto-root";
 import { DB_FILE } from "../analyze.ts";
+import { copyRecording } from "../../recording/manifest.ts";
 import { datasetCopies, denoTask } from "../testing.ts";
 
 const DATASETS = ["injection-claude", "team-claude-gemini-codex"];
@@ -144,12 +145,7 @@ async function rowsOf(rec: string, sql: string): Promise<Record<string, Any>[]> 
 async function lanUploadCopy(prefix: string): Promise<{ tmp: string; rec: string }> {
   const fixture = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
   const tmp = await Deno.makeTempDir({ prefix });
-  const rec = `${tmp}/lan_upload`;
-  await Deno.mkdir(rec);
-  for (const e of Deno.readDirSync(fixture)) {
-    await Deno.copyFile(`${fixture}${e.name}`, `${rec}/${e.name}`);
-  }
-  return { tmp, rec };
+  return { tmp, rec: copyRecording(fixture, `${tmp}/lan_upload`) };
 }
 
 /**

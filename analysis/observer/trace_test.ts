@@ -5,21 +5,21 @@
  * its id is one a verdict may cite.
  */
 import assert from "node:assert/strict";
-import { cpSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { ensureAnalysed, withDb } from "../analysed_db.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { buildTrace, type TraceMcpCall } from "./trace.ts";
 import { parseVerdict } from "./verdict.ts";
+import { copyRecording } from "../../recording/manifest.ts";
 
 const DATASET = new URL("../../datasets/mcp-claude", import.meta.url).pathname;
 
 Deno.test("trace: MCP calls under the tool call that caused them, with server, tool and arguments", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "sl-trace-mcp-" });
   try {
-    const rec = join(tmp, "mcp-claude");
-    cpSync(DATASET, rec, { recursive: true });
+    const rec = copyRecording(DATASET, join(tmp, "mcp-claude"));
     const db = await ensureAnalysed(rec);
     await withDb(db, async (c) => {
       await buildLinksAndFindings(c);

@@ -6,8 +6,8 @@
  * Runs without root.
  */
 import assert from "node:assert/strict";
-import { analyzeRecording } from "../../analysis/analyze.ts";
-import { prices } from "../../analysis/testing.ts";
+import { dirname } from "node:path";
+import { analysedCopy } from "../../analysis/testing.ts";
 import { extractTranscript } from "../simulator/transcript_export.ts";
 import { responseChunks } from "../simulator/replay.ts";
 import { assertOllamaRecording, type OllamaServed } from "./ollama_checks.ts";
@@ -15,20 +15,12 @@ import { assertOllamaRecording, type OllamaServed } from "./ollama_checks.ts";
 const FIXTURE = new URL("../../tests/fixtures/ollama/lan_upload/", import.meta.url).pathname;
 
 Deno.test("ollama fixture: the native-API calls, the LAN upload in http_exchanges, links and the finding", async () => {
-  const tmp = await Deno.makeTempDir({ prefix: "sl-ollama-fixture-" });
+  const s = await analysedCopy(FIXTURE, { prefix: "sl-ollama-fixture-" });
+  const dir = s.dir;
   try {
-    const dir = `${tmp}/lan_upload`;
-    await Deno.mkdir(dir);
-    for (const e of Deno.readDirSync(FIXTURE)) {
-      await Deno.copyFile(`${FIXTURE}${e.name}`, `${dir}/${e.name}`);
-    }
     const served = JSON.parse(
-      await Deno.readTextFile(`${dir}/served.json`),
+      await Deno.readTextFile(`${FIXTURE}served.json`),
     ) as OllamaServed;
-    const s = await analyzeRecording(dir, prices, {
-      quiet: true,
-      err: () => {},
-    });
     await assertOllamaRecording(s.db, served, s.problems);
     // its transcript (cleartext calls included) replays the answers as served: NDJSON by line
     const t = await extractTranscript(dir);
@@ -45,6 +37,6 @@ Deno.test("ollama fixture: the native-API calls, the LAN upload in http_exchange
     assert.deepEqual(lines.map((l) => l.done), [...lines.slice(1).map(() => false), true]);
     assert.equal(lines.at(-1).eval_count, 38);
   } finally {
-    await Deno.remove(tmp, { recursive: true });
+    await Deno.remove(dirname(dir), { recursive: true });
   }
 });

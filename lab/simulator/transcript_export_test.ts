@@ -10,38 +10,39 @@ import { parseTranscript, type Transcript } from "./transcript.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { extractTranscript, recordedDelays } from "./transcript_export.ts";
 import { checkTiming } from "./replay.ts";
-import { build, fixtureDir, fixtureTls, prices, served } from "../../analysis/testing.ts";
+import {
+  analysedCopy,
+  build,
+  fixtureDir,
+  fixtureTls,
+  prices,
+  served,
+} from "../../analysis/testing.ts";
 import { isRoot } from "../../tests/support/ebpf.ts";
 import { tlsView } from "../../analysis/byte_streams.ts";
 import { openRecording } from "../../analysis/recording_input.ts";
 import { captureCommand } from "../../capture/command_line.ts";
-import { isRecordingFile } from "../../recording/manifest.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
 const copies = new Map<string, Promise<string>>();
 /** An analysed copy of a fixture recording (made once per agent; tests only read it). */
-function analysedCopy(agent: string): Promise<string> {
+function fixtureAnalysed(agent: string): Promise<string> {
   let p = copies.get(agent);
-  if (!p) copies.set(agent, p = makeAnalysedCopy(agent));
-  return p;
-}
-
-async function makeAnalysedCopy(agent: string): Promise<string> {
-  const dir = `${await Deno.makeTempDir({ prefix: "sl-transcript-" })}/rec`;
-  await Deno.mkdir(dir);
-  for (const e of Deno.readDirSync(fixtureDir(agent))) {
-    if (isRecordingFile(e.name)) {
-      await Deno.copyFile(`${fixtureDir(agent)}/${e.name}`, `${dir}/${e.name}`);
-    }
+  if (!p) {
+    copies.set(
+      agent,
+      p = analysedCopy(fixtureDir(agent), { prefix: "sl-transcript-", name: "rec" }).then((s) =>
+        s.dir
+      ),
+    );
   }
-  await analyzeRecording(dir, prices, { quiet: true });
-  return dir;
+  return p;
 }
 
 for (const agent of ["claude", "gemini", "codex", "codex_ws", "codex_ws_refused"]) {
   Deno.test(`${agent}: the exported transcript is what the server served`, async () => {
-    const t = await extractTranscript(await analysedCopy(agent));
+    const t = await extractTranscript(await fixtureAnalysed(agent));
     parseTranscript(JSON.parse(JSON.stringify(t)), "exported");
     const sent = (served(agent).transcript as unknown as Transcript).exchanges;
     assert.deepEqual(
@@ -57,7 +58,7 @@ for (const agent of ["claude", "gemini", "codex", "codex_ws", "codex_ws_refused"
 
 Deno.test("the recorded timing: one pause per piece of every answer, as the capture saw them", async () => {
   for (const agent of ["claude", "gemini", "codex", "codex_ws"]) {
-    const dir = await analysedCopy(agent);
+    const dir = await fixtureAnalysed(agent);
     const plain = await extractTranscript(dir);
     const t = await extractTranscript(dir, { timing: true });
     const n = t.exchanges.length;
@@ -101,7 +102,7 @@ Deno.test("recordedDelays: times out of order or missing leave the call untimed"
 });
 
 Deno.test("replaying a captured Codex WebSocket session over a WebSocket: the same tool call", async () => {
-  const transcript = await extractTranscript(await analysedCopy("codex_ws"));
+  const transcript = await extractTranscript(await fixtureAnalysed("codex_ws"));
   const result = await runAgent({
     agent: "codex",
     transcript,
@@ -130,7 +131,7 @@ Deno.test("replaying a captured Gemini CLI tool session: the agent runs the same
   const original = await build(fixtureTls("gemini"));
   const tool = original.tools[0];
   assert.equal(tool.name, "run_shell_command");
-  const transcript = await extractTranscript(await analysedCopy("gemini"));
+  const transcript = await extractTranscript(await fixtureAnalysed("gemini"));
   const out = `${await Deno.makeTempDir({ prefix: "sl-replay-" })}/rec`;
   const result = await runAgent({
     agent: "gemini",
