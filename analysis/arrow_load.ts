@@ -18,6 +18,7 @@ import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import type { ColType, TableDef } from "../kit/columns.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { bufferAddress, INLINE, pointTo } from "./duckdb_strings.ts";
+import { concatBytes } from "../kit/bytes.ts";
 
 /** A row of the file left out: its number in the file (from 0), and why. */
 export interface ArrowReject {
@@ -231,13 +232,6 @@ const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 const SCHEMA = 1;
 const RECORD_BATCH = 3;
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), o += p.length);
-  return out;
-}
-
 /**
  * An Arrow IPC stream file read one message at a time, each read straight into one reused
  * buffer behind the schema message (fresh buffers per batch cost more in page faults than the
@@ -308,7 +302,7 @@ export class IpcFile {
     await this.#file.seek(this.#at, Deno.SeekMode.Start);
     const parts: Uint8Array[] = [this.#buf.slice(0, this.#schemaLength)];
     for await (const chunk of this.#file.readable) parts.push(chunk);
-    return concat(...parts);
+    return concatBytes(parts);
   }
 
   /** Reads the schema message; an error string when the file is not an Arrow stream. */
@@ -316,7 +310,7 @@ export class IpcFile {
     const m = await this.#message(0);
     if (m !== null && m !== "odd" && m.type === SCHEMA) {
       this.#schemaLength = m.length;
-      const r = arrow.RecordBatchReader.from(concat(this.#buf.subarray(0, m.length), EOS));
+      const r = arrow.RecordBatchReader.from(concatBytes([this.#buf.subarray(0, m.length), EOS]));
       r.open();
       this.schema = r.schema;
       return null;

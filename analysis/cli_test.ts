@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { ALL_TABLES } from "./schema.ts";
 import { datasetCopies, denoTask, fixtureDir, recordingCopy } from "./testing.ts";
 import { existsSync } from "node:fs";
+import { withDb } from "./analysed_db.ts";
 
 const task = (...args: string[]) => denoTask(args);
 
@@ -17,15 +17,13 @@ const copyFixture = (agent: string, name: string) =>
 
 /** Every row of every table, as JSON text. */
 async function dump(db: string): Promise<string> {
-  const inst = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
-  const c = await inst.connect();
   const out: Record<string, unknown> = {};
-  for (const t of ALL_TABLES) {
-    const r = await c.runAndReadAll(`SELECT * FROM "${t.name}" ORDER BY ALL`);
-    out[t.name] = r.getRowsJson();
-  }
-  c.closeSync();
-  inst.closeSync();
+  await withDb(db, async (c) => {
+    for (const t of ALL_TABLES) {
+      const r = await c.runAndReadAll(`SELECT * FROM "${t.name}" ORDER BY ALL`);
+      out[t.name] = r.getRowsJson();
+    }
+  }, { readOnly: true });
   return JSON.stringify(out);
 }
 

@@ -9,13 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { opt, table } from "../kit/columns.ts";
 import { analyzeRecording, type RecordingSummary } from "./analyze.ts";
 import { loadPrices } from "./pricing.ts";
 import { processTable } from "../recording/schema.ts";
 import type { FileRow, ProcessRow } from "../recording/schema.ts";
 import { fileRow, processRow, readParts, writeRecording } from "../recording/recording_builder.ts";
+import { openDuckDb } from "./duckdb_open.ts";
 
 const base = readParts(new URL("../datasets/demo-claude", import.meta.url).pathname);
 const AGENT = 10231;
@@ -32,9 +32,9 @@ async function analysed(
 ): Promise<{ s: RecordingSummary; q: (sql: string) => Promise<Record<string, unknown>[]> }> {
   const dir = writeRecording(join(await Deno.makeTempDir({ prefix: "sl-shapes-" }), name), parts);
   const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
-  const db = await DuckDBInstance.create(s.db, { access_mode: "READ_ONLY" });
-  const c = await db.connect();
-  open.push(() => (c.closeSync(), db.closeSync()));
+  const db = await openDuckDb(s.db, { readOnly: true });
+  const c = db.conn;
+  open.push(db.close);
   const q = async (sql: string) =>
     (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
   return { s, q };

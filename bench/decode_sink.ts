@@ -18,6 +18,7 @@ import * as frames from "../capture/frames.ts";
 import * as sinks from "../capture/record_sink.ts";
 import * as manifests from "../capture/manifest_builder.ts";
 import { CliError, intOption, parseCommand, runCommand, userPath } from "../kit/cli.ts";
+import { median } from "../kit/stats.ts";
 
 const { Kind, LAYOUT } = events;
 
@@ -177,11 +178,6 @@ function hashDir(dir: string): Record<string, string> {
   }
   return out;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const USAGE = "usage: deno run -A bench/decode_sink.ts [--events N] [--runs R] [--baseline DIR]";
 

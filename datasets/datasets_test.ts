@@ -4,9 +4,9 @@
  * control run gives none. Needs no root (the recordings are already made).
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { DB_FILE } from "../analysis/analyze.ts";
 import { analysedCopy } from "../analysis/testing.ts";
+import { openDuckDb } from "../analysis/duckdb_open.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -15,13 +15,12 @@ const ROOT = new URL("..", import.meta.url).pathname;
 async function analysed(name: string) {
   const summary = await analysedCopy(`${HERE}${name}`, { prefix: "sl-ds-" });
   const dir = summary.dir;
-  const db = await DuckDBInstance.create(`${dir}/${DB_FILE}`, { access_mode: "READ_ONLY" });
-  const c = await db.connect();
+  const db = await openDuckDb(`${dir}/${DB_FILE}`, { readOnly: true });
   const q = async (sql: string, params: string[] = []) => {
-    const r = await c.runAndReadAll(sql, params);
+    const r = await db.conn.runAndReadAll(sql, params);
     return r.getRowObjectsJS() as Record<string, unknown>[];
   };
-  return { q, summary, close: () => (c.closeSync(), db.closeSync()) };
+  return { q, summary, close: db.close };
 }
 
 for (const agent of ["claude", "gemini", "codex"]) {

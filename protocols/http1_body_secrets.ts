@@ -46,6 +46,7 @@
 import { createJsonSecretMasker, MAY_BE_SECRET_KEY } from "./json_secrets.ts";
 import { isJsonRpcBody, looksLikeJson } from "./jsonrpc.ts";
 import { FirstMemberReader, isMcpRequestHeader, SseEndpointProbe } from "./mcp_http_rule.ts";
+import { concatBytes } from "../kit/bytes.ts";
 
 /**
  * The state the two directions of one connection share: methods of unanswered requests, and
@@ -599,7 +600,7 @@ export function createHttp1BodySecrets(
   const drain = (): Uint8Array => {
     flushPass();
     outDone();
-    const out = pieces.length === 1 ? pieces[0] : concat(pieces);
+    const out = pieces.length === 1 ? pieces[0] : concatBytes(pieces);
     pieces = [];
     return out;
   };
@@ -718,16 +719,4 @@ function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   const l = c | 32;
   return l >= 97 && l <= 102 ? l - 87 : -1;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

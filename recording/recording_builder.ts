@@ -7,8 +7,7 @@
 import { join } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
 import { ArrowStreamWriter } from "./arrow_writer.ts";
-import { readArrowRows } from "./arrow_reader.ts";
-import type { Manifest } from "./manifest.ts";
+import { readRecording, type Recording } from "./recording.ts";
 import {
   CAPTURE_TABLES,
   type FileRow,
@@ -34,22 +33,12 @@ export interface RecordingParts {
   tls: TableContent<TlsRow>;
 }
 
-/** The rows and manifest of a recording directory. */
-export function readParts(dir: string): {
-  manifest: Manifest;
-  process: ProcessRow[];
-  file: FileRow[];
-  net: NetRow[];
-  tls: TlsRow[];
-} {
-  const rows = (t: string) => readArrowRows(join(dir, `${t}.arrow`));
-  return {
-    manifest: JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))),
-    process: rows("process") as unknown as ProcessRow[],
-    file: rows("file") as unknown as FileRow[],
-    net: rows("net") as unknown as NetRow[],
-    tls: rows("tls") as unknown as TlsRow[],
-  };
+/** The manifest and the rows of the four core tables of a recording directory (readRecording). */
+export function readParts(
+  dir: string,
+): Pick<Recording, "manifest" | "process" | "file" | "net" | "tls"> {
+  const { manifest, process, file, net, tls } = readRecording(dir);
+  return { manifest, process, file, net, tls };
 }
 
 /** Writes a recording directory (created, must not hold the files yet). */

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega.ts";
+import { median } from "../kit/stats.ts";
 
 /** The default input: the overhead benchmark's JSON. */
 export const OVERHEAD_JSON = new URL("./bench/overhead.json", import.meta.url);
@@ -78,13 +79,7 @@ export function loadOverhead(path: string | URL = OVERHEAD_JSON): OverheadJson {
   return v;
 }
 
-/** The median (the mean of the middle two for an even count); NaN when empty. */
-export function median(xs: number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+export { median };
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 

@@ -15,6 +15,33 @@ const ARGV_CHARS = 2000;
 /** Longer argvs start collapsed, showing this many characters. */
 const SHORT_ARGV = 240;
 
+/** A process's name: its executable's file name, else its comm, else `?`. */
+export function procName(p: Proc): string {
+  const base = p.exe ? p.exe.split("/").pop()! : "";
+  return base || p.comm || "?";
+}
+
+/**
+ * The processes as a forest: each under its parent (by incarnation key) when the parent was
+ * recorded, else a root; children in the order given.
+ */
+export function processForest(procs: readonly Proc[]): {
+  roots: Proc[];
+  children: Map<string, Proc[]>;
+} {
+  const byKey = new Map(procs.map((p) => [p.key, p]));
+  const children = new Map<string, Proc[]>();
+  const roots: Proc[] = [];
+  for (const p of procs) {
+    if (p.parentKey && p.parentKey !== p.key && byKey.has(p.parentKey)) {
+      const list = children.get(p.parentKey) ?? [];
+      list.push(p);
+      children.set(p.parentKey, list);
+    } else roots.push(p);
+  }
+  return { roots, children };
+}
+
 /** `exit 0`, `exit 2`, `signal 9` or `running`, and whether it is a failure. */
 export function exitOf(p: Proc): { text: string; failed: boolean } {
   if (p.exitSignal !== null) return { text: `signal ${p.exitSignal}`, failed: true };
@@ -30,7 +57,7 @@ function duration(p: Proc): string {
 
 function node(p: Proc, kids: Html | null, depth: number): Html {
   const exit = exitOf(p);
-  const name = p.exe ? p.exe.split("/").pop() : p.comm;
+  const name = procName(p);
   const argv = p.argv ? shellJoin(p.argv) : null;
   const shownArgv = argv && argv.length > ARGV_CHARS
     ? `${argv.slice(0, ARGV_CHARS)}… (${argv.length} characters)`
@@ -49,7 +76,7 @@ function node(p: Proc, kids: Html | null, depth: number): Html {
     : p.agent
     ? h`<span class="tag">${p.agent}</span>`
     : "";
-  const line = h`<span class="pid">${p.pid}</span> <code class="name">${name ?? "?"}</code> ${role}
+  const line = h`<span class="pid">${p.pid}</span> <code class="name">${name}</code> ${role}
     <span class="exit ${exit.failed ? "failed" : "ok"}">${exit.text}</span>
     <span class="dur">${duration(p)}</span>${
     p.execCount === 0 ? h` <span class="note">(forked, no exec)</span>` : ""
@@ -66,16 +93,7 @@ function node(p: Proc, kids: Html | null, depth: number): Html {
 export function processTreeHtml(data: ReportData): Html {
   const procs = data.processes;
   if (!procs.length) return h`<p class="notice">No processes were recorded.</p>`;
-  const byKey = new Map(procs.map((p) => [p.key, p]));
-  const children = new Map<string, Proc[]>();
-  const roots: Proc[] = [];
-  for (const p of procs) {
-    if (p.parentKey && p.parentKey !== p.key && byKey.has(p.parentKey)) {
-      const list = children.get(p.parentKey) ?? [];
-      list.push(p);
-      children.set(p.parentKey, list);
-    } else roots.push(p);
-  }
+  const { roots, children } = processForest(procs);
   const render = (p: Proc, depth: number): Html => {
     const kids = children.get(p.key);
     return node(p, kids ? join(kids.map((k) => render(k, depth + 1))) : null, depth);

@@ -19,6 +19,7 @@ export const REQUIRED_TABLES = [
   "process",
   "file",
   "net",
+  "lineage",
   "actions",
 ] as const;
 

@@ -14,6 +14,7 @@
  * Every layer is named, so its marks are the group `<name>_marks` of the SVG.
  */
 import { VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./vega.ts";
+import { processForest, procName } from "./process_tree.ts";
 import type {
   McpCall,
   Proc,
@@ -88,23 +89,9 @@ export function toolCommand(t: ToolCall): string {
   return t.input.text;
 }
 
-function procName(p: Proc): string {
-  const base = p.exe ? p.exe.split("/").pop()! : "";
-  return base || p.comm || "?";
-}
-
 /** Process incarnations in tree order: each after its parent, siblings by start. */
 export function treeOrder(procs: Proc[]): Proc[] {
-  const byKey = new Map(procs.map((p) => [p.key, p]));
-  const children = new Map<string, Proc[]>();
-  const roots: Proc[] = [];
-  for (const p of procs) {
-    if (p.parentKey && byKey.has(p.parentKey) && p.parentKey !== p.key) {
-      const list = children.get(p.parentKey) ?? [];
-      list.push(p);
-      children.set(p.parentKey, list);
-    } else roots.push(p);
-  }
+  const { roots, children } = processForest(procs);
   const out: Proc[] = [];
   const seen = new Set<string>();
   const visit = (p: Proc) => {

@@ -10,12 +10,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 // @ts-types="npm:@opentelemetry/otlp-transformer@0.57.2/build/src/generated/root.d.ts"
 import protoRoot from "otlp-proto-root";
 import { DB_FILE } from "../analyze.ts";
 import { copyRecording } from "../../recording/manifest.ts";
 import { datasetCopies, denoTask } from "../testing.ts";
+import { withDb } from "../analysed_db.ts";
 
 const DATASETS = ["injection-claude", "team-claude-gemini-codex"];
 const dec = new TextDecoder();
@@ -131,14 +131,11 @@ function spans(got: Received[]): Span[] {
 const copies = () => datasetCopies(DATASETS, "sl-otlp-");
 
 async function rowsOf(rec: string, sql: string): Promise<Record<string, Any>[]> {
-  const db = await DuckDBInstance.create(join(rec, DB_FILE), { access_mode: "READ_ONLY" });
-  const c = await db.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, Any>[];
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
+  return await withDb(
+    join(rec, DB_FILE),
+    async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, Any>[],
+    { readOnly: true },
+  );
 }
 
 /** The Ollama client's recording of a tool's LAN upload (curl), copied into a new directory. */
@@ -155,14 +152,9 @@ async function lanUploadCopy(prefix: string): Promise<{ tmp: string; rec: string
 async function analysedWith(rec: string, statements: string[]): Promise<void> {
   const analysed = await task(["analyze", rec]);
   assert.equal(analysed.code, 0, analysed.stderr);
-  const db = await DuckDBInstance.create(join(rec, DB_FILE));
-  const c = await db.connect();
-  try {
+  await withDb(join(rec, DB_FILE), async (c) => {
     for (const sql of statements) await c.run(sql);
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
+  });
 }
 
 const CONTENT_KEYS = [

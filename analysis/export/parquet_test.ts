@@ -21,6 +21,7 @@ import {
   timestampName,
 } from "./tables.ts";
 import { datasetCopies, denoTask } from "../testing.ts";
+import { openDuckDb } from "../duckdb_open.ts";
 
 const DATASETS = ["demo-claude", "demo-gemini"];
 
@@ -75,8 +76,8 @@ Deno.test("export --format parquet: every table, read back by hyparquet and Duck
       const m = manifest(rec);
       const date = new Date(Number(BigInt(m.started_ns) / 1_000_000n)).toISOString().slice(0, 10);
       const name = rec.split("/").pop()!;
-      const db = await DuckDBInstance.create(join(rec, DB_FILE), { access_mode: "READ_ONLY" });
-      const c = await db.connect();
+      const db = await openDuckDb(join(rec, DB_FILE), { readOnly: true });
+      const c = db.conn;
       try {
         const present = new Set(
           (await c.runAndReadAll(
@@ -158,8 +159,7 @@ Deno.test("export --format parquet: every table, read back by hyparquet and Duck
           }
         }
       } finally {
-        c.closeSync();
-        db.closeSync();
+        db.close();
       }
     }
 

@@ -18,6 +18,7 @@ import fc from "fast-check";
 import type { ProcessRow, TlsRow } from "../../recording/schema.ts";
 import { connKey } from "../../recording/recording.ts";
 import { startsWithHttp2Preface } from "../../protocols/http2_frame.ts";
+import { concatBytes } from "../../kit/bytes.ts";
 
 export type Expect = "same" | "sameWithoutTimes" | "legal" | "reported" | "contained";
 
@@ -60,13 +61,6 @@ export type Mutation = TlsMutation | FileMutation;
 
 const enc = new TextEncoder();
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), o += p.length);
-  return out;
-}
-
 /** The rows of one connection and direction, in seq order. */
 function streamRows(rows: TlsRow[], conn: string, dir: string): TlsRow[] {
   return rows.filter((r) => connKey(r) === conn && r.direction === dir)
@@ -87,7 +81,7 @@ function resplit(
 ): TlsRow[] {
   const own = streamRows(rows, conn, dir);
   if (!own.length) return rows;
-  const bytes = concat(own.map((r) => r.data));
+  const bytes = concatBytes(own.map((r) => r.data));
   const starts: number[] = [];
   let o = 0;
   for (const r of own) (starts.push(o), o += r.data.length);
@@ -124,7 +118,7 @@ export function connections(rows: TlsRow[]): ConnInfo[] {
     const first = streamRows(rs, key, "write")[0];
     const head = first ? dec.decode(first.data.subarray(0, 64)) : "";
     const readText = dec.decode(
-      concat(streamRows(rs, key, "read").map((r) => r.data)).subarray(0, 4096),
+      concatBytes(streamRows(rs, key, "read").map((r) => r.data)).subarray(0, 4096),
     );
     return {
       key,
@@ -142,7 +136,7 @@ function afterRequestLine(rows: TlsRow[], conn: string, extra: Uint8Array): TlsR
   const d = first.data;
   let nl = 0;
   while (nl + 1 < d.length && !(d[nl] === 13 && d[nl + 1] === 10)) nl++;
-  const data = concat([d.subarray(0, nl + 2), extra, d.subarray(nl + 2)]);
+  const data = concatBytes([d.subarray(0, nl + 2), extra, d.subarray(nl + 2)]);
   return rows.map((r) => (r === first ? { ...r, data, len: BigInt(data.length) } : r));
 }
 
@@ -152,9 +146,9 @@ function sseConnection(template: TlsRow, request: Uint8Array, events: Uint8Array
     "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n",
   );
   const chunks = events.map((e) =>
-    concat([enc.encode(`${e.length.toString(16)}\r\n`), e, enc.encode("\r\n")])
+    concatBytes([enc.encode(`${e.length.toString(16)}\r\n`), e, enc.encode("\r\n")])
   );
-  const body = concat([head, ...chunks, enc.encode("0\r\n\r\n")]);
+  const body = concatBytes([head, ...chunks, enc.encode("0\r\n\r\n")]);
   const base = {
     ...template,
     pid: 424242,
@@ -329,7 +323,7 @@ export function tlsMutations(rows: TlsRow[]): fc.Arbitrary<TlsMutation> {
           conn: "424242:61453:0",
           apply: (rs: TlsRow[]) => {
             const req = streamRows(rs, conn, "write");
-            return [...rs, ...sseConnection(req[0], concat(req.map((r) => r.data)), events)];
+            return [...rs, ...sseConnection(req[0], concatBytes(req.map((r) => r.data)), events)];
           },
         })),
     );

@@ -5,17 +5,9 @@
  * the verdict against a goal, and the rule that tells an adaptive cell when to stop.
  */
 import { seededRandom } from "../../kit/random.ts";
+import { median, quantile } from "../../kit/stats.ts";
 
-export function quantile(xs: readonly number[], q: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
-
-export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+export { median, quantile };
 
 export interface Spread {
   median: number;

@@ -8,6 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { buildCTool } from "../c_tool.ts";
 import { captureCommand } from "../../capture/command_line.ts";
+import { median } from "../../kit/stats.ts";
 
 const PROC_TIMER = fileURLToPath(new URL("../overhead/proc_timer.c", import.meta.url));
 
@@ -49,10 +50,7 @@ export interface Lifetime {
   verifier: Verified[];
 }
 
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+export { median };
 
 const spread = (xs: number[]): Spread => ({
   median: median(xs),

@@ -19,6 +19,7 @@ import { buildCTool } from "../c_tool.ts";
 import { childNamed, type ProcStats, procStats } from "../overhead/proc_sampler.ts";
 import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";
 import { captureLifetime, type Lifetime } from "./lifetime.ts";
+import { median } from "../../kit/stats.ts";
 
 const EVENT_LOAD = fileURLToPath(new URL("./event_load.c", import.meta.url));
 const TLS_LOAD = fileURLToPath(new URL("./tls_load.py", import.meta.url));
@@ -419,11 +420,6 @@ async function probeCosts(
   }
   return out;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Resolves once the capture's syscall program is in the kernel (the capture is attached). */
 async function attached(): Promise<void> {

@@ -17,6 +17,7 @@
 import { parseArgs } from "node:util";
 import { buildCTool } from "../c_tool.ts";
 import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";
+import { median } from "../../kit/stats.ts";
 
 interface LoopOut {
   iterations: number;
@@ -149,10 +150,6 @@ try {
   await Deno.remove(tmp, { recursive: true }).catch(() => {});
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 console.log(
   `\n| opening | tree | CPU ns/write, median (min–max) | elapsed ns/write | ` +
     `sl_sys_exit avg ns/run, median (min–max) | runs |`,

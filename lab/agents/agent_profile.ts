@@ -99,6 +99,21 @@ export function agentBinary(name: string): string {
   return join(AGENTS_BIN, name);
 }
 
+/**
+ * The minimal, predictable environment every agent starts from, alone or in a team: a dumb
+ * terminal without colours, UTF-8, and of the caller's only PATH, the locale, the time zone,
+ * who it is, its shell and TMPDIR (never the caller's real keys).
+ */
+export function agentBaseEnv(): Record<string, string> {
+  const env: Record<string, string> = { TERM: "dumb", NO_COLOR: "1", LANG: "C.UTF-8" };
+  for (const k of ["PATH", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SHELL", "TMPDIR"]) {
+    const v = Deno.env.get(k);
+    if (v !== undefined) env[k] = v;
+  }
+  env.PATH ??= "/usr/local/bin:/usr/bin:/bin";
+  return env;
+}
+
 /** Placeholder credentials: the scripted server accepts anything and never logs them. */
 export const FAKE_KEYS = {
   anthropic: "sk-ant-sightline-scripted-not-a-real-key",

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { withAgentHome } from "./testing.ts";
+import { agentBaseEnv } from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
@@ -145,3 +146,22 @@ Deno.test("claude on Bedrock and Vertex, codex on Azure: the clouds' settings, n
     assert.ok(codexProfile.env({ ...s, provider: "azure" }).AZURE_OPENAI_API_KEY);
     assert.equal(codexProfile.env(s).AZURE_OPENAI_API_KEY, undefined);
   }));
+
+Deno.test("agentBaseEnv: the caller's locale, PATH and time zone, never its keys", () => {
+  const set = { LC_ALL: "C.UTF-8", TZ: "UTC", ANTHROPIC_API_KEY: "sk-real" };
+  const before = Object.fromEntries(Object.keys(set).map((k) => [k, Deno.env.get(k)]));
+  try {
+    for (const [k, v] of Object.entries(set)) Deno.env.set(k, v);
+    const env = agentBaseEnv();
+    assert.equal(env.LC_ALL, "C.UTF-8");
+    assert.equal(env.TZ, "UTC");
+    assert.equal(env.TERM, "dumb");
+    assert.ok(env.PATH);
+    assert.equal(env.ANTHROPIC_API_KEY, undefined);
+  } finally {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) Deno.env.delete(k);
+      else Deno.env.set(k, v);
+    }
+  }
+});

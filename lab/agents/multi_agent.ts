@@ -18,7 +18,12 @@ import {
   type Transcript,
 } from "../simulator/mod.ts";
 import { shQuote } from "../../kit/shell.ts";
-import type { AgentName, AgentSetup, CodexTransport } from "./agent_profile.ts";
+import {
+  agentBaseEnv,
+  type AgentName,
+  type AgentSetup,
+  type CodexTransport,
+} from "./agent_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
 import { PROFILES, RUNS_DIR } from "./run_agent.ts";
 
@@ -71,21 +76,6 @@ export interface RunTeamResult {
 }
 
 export { shQuote };
-
-/** A minimal, predictable environment for each agent. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {
-    TERM: "dumb",
-    NO_COLOR: "1",
-    LANG: "C.UTF-8",
-  };
-  for (const k of ["PATH", "TZ", "USER", "LOGNAME", "SHELL", "TMPDIR"]) {
-    const v = Deno.env.get(k);
-    if (v !== undefined) env[k] = v;
-  }
-  env.PATH ??= "/usr/local/bin:/usr/bin:/bin";
-  return env;
-}
 
 /** What the launcher starts for one member. */
 export interface LaunchSpec {
@@ -197,7 +187,7 @@ export async function runTeam(opts: RunTeamOptions): Promise<RunTeamResult> {
       }
       const p = prepared.at(-1)!;
       p.argv = argv;
-      p.env = { ...baseEnv(), ...profile.env(setup) };
+      p.env = { ...agentBaseEnv(), ...profile.env(setup) };
     }
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const launcher = join(runDir, "launch.sh");

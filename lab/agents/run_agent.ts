@@ -21,12 +21,13 @@ import {
   transcriptOf,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
-import type {
-  AgentName,
-  AgentProfile,
-  AgentSetup,
-  CloudProvider,
-  CodexTransport,
+import {
+  agentBaseEnv,
+  type AgentName,
+  type AgentProfile,
+  type AgentSetup,
+  type CloudProvider,
+  type CodexTransport,
 } from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
@@ -146,31 +147,6 @@ export interface RunAgentResult {
 }
 
 const DEFAULT_PROMPT = "Carry out the task the scripted model gives you.";
-
-/** A minimal, predictable environment: the agents must not see the caller's real keys. */
-function baseEnv(): Record<string, string> {
-  const keep = [
-    "PATH",
-    "LANG",
-    "LC_ALL",
-    "TZ",
-    "USER",
-    "LOGNAME",
-    "SHELL",
-    "TMPDIR",
-  ];
-  const env: Record<string, string> = {
-    TERM: "dumb",
-    NO_COLOR: "1",
-    LANG: "C.UTF-8",
-  };
-  for (const k of keep) {
-    const v = Deno.env.get(k);
-    if (v !== undefined) env[k] = v;
-  }
-  env.PATH ??= "/usr/local/bin:/usr/bin:/bin";
-  return env;
-}
 
 async function collect(stream: ReadableStream<Uint8Array>): Promise<string> {
   const parts: Uint8Array[] = [];
@@ -299,7 +275,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       argv = withHostsFile(argv, hostsPath);
     }
     if (opts.wrap) argv = opts.wrap(argv);
-    const env = { ...baseEnv(), ...profile.env(setup), ...(opts.env ?? {}) };
+    const env = { ...agentBaseEnv(), ...profile.env(setup), ...(opts.env ?? {}) };
 
     const tAgent = performance.now();
     const child = new Deno.Command(argv[0], {

@@ -5,6 +5,7 @@
  */
 import { closeAll } from "../../kit/close.ts";
 import type { TestCerts } from "./certs.ts";
+import { concatBytes } from "../../kit/bytes.ts";
 
 export interface RawExchange {
   request: Uint8Array;
@@ -33,20 +34,13 @@ function indexOfCrlfCrlf(b: Uint8Array): number {
   return -1;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /** A response with the given body and a Content-Length. */
 export function simpleResponse(body: string | Uint8Array, contentType = "text/plain"): Uint8Array {
   const b = typeof body === "string" ? enc.encode(body) : body;
   const head =
     `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nContent-Length: ${b.length}\r\n` +
     `Set-Cookie: session=s3cr3t-cookie-value\r\n\r\n`;
-  return concat(enc.encode(head), b);
+  return concatBytes([enc.encode(head), b]);
 }
 
 export function startRawHttpsServer(
@@ -72,7 +66,7 @@ export function startRawHttpsServer(
         while (end < 0) {
           const n = await conn.read(chunk);
           if (n === null) return;
-          buf = concat(buf, chunk.subarray(0, n));
+          buf = concatBytes([buf, chunk.subarray(0, n)]);
           end = indexOfCrlfCrlf(buf);
         }
         const head = dec.decode(buf.subarray(0, end));
@@ -87,7 +81,7 @@ export function startRawHttpsServer(
         while (buf.length < end + 4 + len) {
           const n = await conn.read(chunk);
           if (n === null) return;
-          buf = concat(buf, chunk.subarray(0, n));
+          buf = concatBytes([buf, chunk.subarray(0, n)]);
         }
         const request = buf.slice(0, end + 4 + len);
         const body = request.slice(end + 4);
