@@ -9,6 +9,7 @@ import { ALL_TABLES } from "./schema.ts";
 import { datasetCopies, denoTask, fixtureDir, recordingCopy } from "./testing.ts";
 import { existsSync } from "node:fs";
 import { withDb } from "./analysed_db.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
 
 const task = (...args: string[]) => denoTask(args);
 
