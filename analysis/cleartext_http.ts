@@ -388,14 +388,21 @@ export function isLlmConnection(t: TcpConnection): boolean {
 /** Bytes of each request body looked at for JSON-RPC. */
 const BODY_PEEK = 4096;
 
-/** Whether a client stream POSTs a JSON-RPC request body (up to the first damage). */
+/**
+ * Whether a client stream POSTs a JSON-RPC request body, or sends a request with streamable
+ * HTTP's session headers (`Mcp-Session-Id`, `MCP-Protocol-Version`: a capture attached
+ * mid-session may see only the session's GET event stream), up to the first damage.
+ */
 export function sendsJsonRpc(client: TcpStream | undefined): boolean {
   if (!client) return false;
   let found = false;
   let failed = false;
   let body = "";
   const p = createHttp1RequestParser({
-    onHead: () => void (body = ""),
+    onHead: (h) => {
+      body = "";
+      found ||= !!(h.lookup["mcp-session-id"]?.[0] || h.lookup["mcp-protocol-version"]?.[0]);
+    },
     onBody: (c) => {
       if (body.length < BODY_PEEK) body += String.fromCharCode(...c.data.subarray(0, BODY_PEEK));
     },

@@ -92,6 +92,49 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
   };
 }
 
+/**
+ * Sessions whose `initialize` was not seen — the capture attached mid-session (`capture --pid`
+ * of an agent already talking to its servers), or the session's start was not recorded — told
+ * by the pair of processes, the transport and the server's port and host: their messages are
+ * read as they are (over HTTP, MCP's requests and session headers tell the connection), and a
+ * `gap` problem says the server's name and capabilities are unknown.
+ */
+function uninitialisedSessions(
+  rows: readonly McpMessageRow[],
+  overTls: ReadonlySet<McpMessageRow>,
+): McpProblem[] {
+  const sessions = new Map<string, { rows: McpMessageRow[]; initialize: boolean }>();
+  for (const r of rows) {
+    const pids = [r.from_pid, r.to_pid].map((p) => p ?? -1).sort((a, b) => a - b);
+    const key = [r.recording, r.transport, ...pids, r.server_port, r.server_host].join(" ");
+    const s = sessions.get(key) ?? sessions.set(key, { rows: [], initialize: false }).get(key)!;
+    s.rows.push(r);
+    if (r.method === "initialize") s.initialize = true;
+  }
+  const out: McpProblem[] = [];
+  for (const { rows: [first, ...rest], initialize } of sessions.values()) {
+    if (initialize) continue;
+    const pids = [...new Set([first.from_pid, first.to_pid])]
+      .map((p) => p === null ? "a process not traced" : `pid ${p}`).join(" and ");
+    const where = first.server_host !== null
+      ? ` (server ${first.server_host}${first.server_port !== null ? `:${first.server_port}` : ""})`
+      : first.server_port !== null
+      ? ` (server port ${first.server_port})`
+      : "";
+    const n = rest.length + 1;
+    out.push({
+      recording: first.recording,
+      source: overTls.has(first) ? "tls.arrow" : "ipc.arrow",
+      kind: "gap",
+      message: `MCP session over ${first.transport} between ${pids}${where}: initialize was ` +
+        `not seen (the capture attached mid-session, or the session's start was not recorded): ` +
+        `${n} message${n === 1 ? "" : "s"} read as they came; the server's name and ` +
+        "capabilities are unknown",
+    });
+  }
+  return out;
+}
+
 /** The JSON-RPC messages of every stream, with the pids at both ends and a time each. */
 export async function readMcpMessages(
   c: DuckDBConnection,
@@ -119,6 +162,8 @@ export async function readMcpMessages(
     return BigInt(n);
   };
   const pendingRows: { row: McpMessageRow; params: unknown; result: unknown }[] = [];
+  /** rows read from the TLS streams (MCP over HTTPS) */
+  const overTls = new Set<McpMessageRow>();
   let i = 0;
   while (i < chunks.length) {
     const first = chunks[i];
@@ -198,7 +243,7 @@ export async function readMcpMessages(
   const https = httpsMcpMessages(exchanges.getRowObjects().map(httpsExchange));
   problems.push(...https.problems.map((p) => ({ ...p, source: "tls.arrow" })));
   for (const h of [...http.messages, ...https.messages]) {
-    pendingRows.push(pendingRow(h.message, {
+    const row = pendingRow(h.message, {
       recording: h.recording,
       message_id: nextId(h.recording),
       ts_ns: h.ts_ns,
@@ -208,8 +253,11 @@ export async function readMcpMessages(
       transport: h.transport,
       server_port: h.server_port,
       server_host: h.server_host,
-    }));
+    });
+    if (https.messages.includes(h as typeof https.messages[number])) overTls.add(row.row);
+    pendingRows.push(row);
   }
+  problems.push(...uninitialisedSessions(pendingRows.map((p) => p.row), overTls));
   // Secrets travel in `initialize` (client env, tokens in params) and its answer, in a later
   // `tools/call`'s arguments (an `api_key`), in a server's answer (a `token`): every message's
   // secret-named values are masked, as the capture masks them in the bytes (recordings made

@@ -154,8 +154,8 @@ for (const [name, transport] of [["streamable", "http"], ["sse", "sse"]] as cons
  * the server's socket inside that write, and the capture of the time wrote the row with local
  * port 0 and no peer.
  */
-async function codexRows() {
-  const url = new URL("../../tests/fixtures/mcp/codex_http_ipc.jsonl", import.meta.url);
+async function codexRows(file = "codex_http_ipc.jsonl") {
+  const url = new URL(`../../tests/fixtures/mcp/${file}`, import.meta.url);
   const lines = (await Deno.readTextFile(url)).split("\n").filter(Boolean);
   return lines.map((l) => {
     const r = JSON.parse(l);
@@ -378,4 +378,35 @@ Deno.test("a loopback MCP request the recording never saw answered is an incompl
   // recorded whole: nothing of the kind
   const whole = await analyse(kernelRows(conns, ["client", "server"]));
   assert.deepEqual(whole.problems, []);
+});
+
+Deno.test("capture --pid attached mid-session (real): the session is read from its requests and headers, and a gap row says initialize was not seen", async () => {
+  // the MCP SDK client with server-everything over loopback streamable HTTP, joined by
+  // capture --pid after initialize (tests/fixtures/mcp/make_midsession_fixture.ts)
+  const r = await analyse(await codexRows("midsession_http_ipc.jsonl"));
+  assert.deepEqual(callNames(r.calls), ["tools/list", "tools/call echo"]);
+  const echo = r.calls.find((c) => c.tool === "echo")!;
+  assert.match(String(echo.result), /Echo: hello mid-session/);
+  assert.equal(echo.server_name, null, "no initialize: the server's name is unknown");
+  assert.equal(echo.transport, "http");
+  assert.deepEqual(r.problems.map((p) => [p.kind, p.source]), [["gap", "ipc.arrow"]]);
+  assert.match(
+    r.problems[0].message,
+    /^MCP session over http between pid \d+ and a process not traced \(server port \d+\): initialize was not seen \(the capture attached mid-session, or the session's start was not recorded\): 4 messages read as they came; the server's name and capabilities are unknown$/,
+  );
+});
+
+Deno.test("a session's GET event stream alone (no request body seen) is told MCP's by its session headers", async () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const get = "GET /mcp HTTP/1.1\r\nhost: 127.0.0.1:3001\r\nmcp-session-id: ****\r\n" +
+    "mcp-protocol-version: 2025-11-25\r\naccept: text/event-stream\r\n\r\n";
+  const note = '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info"}}';
+  const answer = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n" +
+    "transfer-encoding: chunked\r\n\r\n" +
+    `${(note.length + 23).toString(16)}\r\nevent: message\ndata: ${note}\n\n\r\n`;
+  const r = await analyse(kernelRows([{ client: enc(get), server: enc(answer) }], ["client"]));
+  assert.deepEqual(r.rows.map((m) => [m.kind, m.method, m.framing]), [
+    ["notification", "notifications/message", "sse"],
+  ]);
+  assert.deepEqual(r.problems.map((p) => p.kind), ["gap"]);
 });
