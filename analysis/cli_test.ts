@@ -324,18 +324,25 @@ Deno.test("sql: a recording that cannot be queried is one line and exit 1; the a
   assert.match(r.stderr, /sql: the answer leaves out 1 of 2 recordings given/);
 });
 
-Deno.test("sql and report: an analysis made while the capture ran is made again once it has ended", async () => {
-  const rec = await copyFixture("claude", "rec-live");
-  const manifest = await Deno.readTextFile(`${rec}/manifest.json`);
+/**
+ * `rec` analysed mid-capture (its manifest then says the capture has not ended), then the
+ * capture ends: `manifest` (the recording's own, whole) is written back.
+ */
+async function analyseMidCapture(rec: string, manifest: string) {
   const m = JSON.parse(manifest);
-  // analysed mid-capture: the manifest then says the capture has not ended
   await Deno.writeTextFile(
     `${rec}/manifest.json`,
     JSON.stringify({ ...m, complete: false, ended_ns: null, ended_at: null, exit_code: null }),
   );
   assert.equal((await task("analyze", "--quiet", rec)).code, 0);
-  // the capture ends: its manifest is written whole
   await Deno.writeTextFile(`${rec}/manifest.json`, manifest);
+}
+
+Deno.test("sql and report: an analysis made while the capture ran is made again once it has ended", async () => {
+  const rec = await copyFixture("claude", "rec-live");
+  const manifest = await Deno.readTextFile(`${rec}/manifest.json`);
+  const m = JSON.parse(manifest);
+  await analyseMidCapture(rec, manifest);
   const q =
     "SELECT complete, exit_code, (SELECT count(*) FROM problems) AS problems FROM recordings";
   const r = await task("sql", "--format", "json", rec, "--", q);
@@ -348,12 +355,7 @@ Deno.test("sql and report: an analysis made while the capture ran is made again 
   const again = await task("sql", rec, "--", q);
   assert.equal(again.stderr, "", "analysed once");
   // the same through the database layer the report, findings and notebooks use
-  await Deno.writeTextFile(
-    `${rec}/manifest.json`,
-    JSON.stringify({ ...m, complete: false, ended_ns: null, ended_at: null, exit_code: null }),
-  );
-  assert.equal((await task("analyze", "--quiet", rec)).code, 0);
-  await Deno.writeTextFile(`${rec}/manifest.json`, manifest);
+  await analyseMidCapture(rec, manifest);
   const f = await task("findings", rec);
   assert.equal(f.code, 0, f.stderr);
   const sql2 = await task("sql", "--format", "json", rec, "--", q);
@@ -369,12 +371,7 @@ Deno.test("export: an analysis made while the capture ran is made again once it 
   const rec = await copyFixture("claude", "rec-live");
   const manifest = await Deno.readTextFile(`${rec}/manifest.json`);
   const m = JSON.parse(manifest);
-  await Deno.writeTextFile(
-    `${rec}/manifest.json`,
-    JSON.stringify({ ...m, complete: false, ended_ns: null, ended_at: null, exit_code: null }),
-  );
-  assert.equal((await task("analyze", "--quiet", rec)).code, 0);
-  await Deno.writeTextFile(`${rec}/manifest.json`, manifest);
+  await analyseMidCapture(rec, manifest);
   const out = `${dirname(rec)}/pq`;
   const e = await task("export", "--format", "parquet", "--out", out, rec);
   assert.equal(e.code, 0, e.stderr);

@@ -112,18 +112,24 @@ function wrongLocator(client: string): Locator {
   };
 }
 
+/** tests/fixtures/tls/relay_client.c built into `dir` (its path): a client whose first write hook sees ciphertext. */
+async function buildRelayClient(dir: string): Promise<string> {
+  const client = `${dir}/relay_client`;
+  const src = new URL("../tests/fixtures/tls/relay_client.c", import.meta.url).pathname;
+  const cc = await new Deno.Command("gcc", {
+    args: ["-O1", "-g", "-o", client, src, "-lssl", "-lcrypto"],
+    stderr: "piped",
+  }).output();
+  assert.ok(cc.success, dec.decode(cc.stderr));
+  return client;
+}
+
 Deno.test({
   name: "a wrong hook (it sees ciphertext) is detected, dropped, detached and replaced",
   ignore: skipWithoutRoot(),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sl-wrong-hook-" });
-    const client = `${dir}/relay_client`;
-    const src = new URL("../tests/fixtures/tls/relay_client.c", import.meta.url).pathname;
-    const cc = await new Deno.Command("gcc", {
-      args: ["-O1", "-g", "-o", client, src, "-lssl", "-lcrypto"],
-      stderr: "piped",
-    }).output();
-    assert.ok(cc.success, dec.decode(cc.stderr));
+    const client = await buildRelayClient(dir);
     const certs = await makeTestCerts();
     const srv = startRawHttpsServer(certs, (r) => simpleResponse(`you asked for ${r.path}`));
     try {
@@ -167,13 +173,7 @@ Deno.test({
   ignore: skipWithoutRoot(),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sl-paced-manifest-" });
-    const client = `${dir}/relay_client`;
-    const src = new URL("../tests/fixtures/tls/relay_client.c", import.meta.url).pathname;
-    const cc = await new Deno.Command("gcc", {
-      args: ["-O1", "-g", "-o", client, src, "-lssl", "-lcrypto"],
-      stderr: "piped",
-    }).output();
-    assert.ok(cc.success, dec.decode(cc.stderr));
+    const client = await buildRelayClient(dir);
     const certs = await makeTestCerts();
     const srv = startRawHttpsServer(certs, (r) => simpleResponse(`you asked for ${r.path}`));
     const out = `${dir}/rec`, started = `${dir}/client-started`;
