@@ -162,6 +162,33 @@ export interface Damage {
   files: string[];
 }
 
+/** A recording's problems of one kind: how many, and the sources they name. */
+export interface ProblemKind {
+  kind: string;
+  n: number | bigint;
+  sources: string[];
+}
+
+/**
+ * The damage line of a recording whose problems are `kinds` (most first), or null when it
+ * has none; `where` is the command that lists them. One wording for a recording's analysis
+ * and for a Parquet export of it (`export/parquet_source.ts exportDamage`).
+ */
+export function damageFrom(kinds: ProblemKind[], where: string): Damage | null {
+  if (!kinds.length) return null;
+  const total = kinds.reduce((n, r) => n + Number(r.n), 0);
+  const files = kinds.find((r) => r.kind === "file")?.sources ?? [];
+  const counts = kinds.map((r) => `${r.n} ${r.kind}`).join(", ");
+  const what = `${total} problem${total === 1 ? "" : "s"} (${counts})`;
+  const see = `see its problems table (${where})`;
+  return {
+    line: files.length
+      ? `${files.join(", ")} damaged: analysed what could be read; ${what}: ${see}`
+      : `${what}: its tables hold what was recorded; ${see}`,
+    files,
+  };
+}
+
 /**
  * The recording's damage as its analysis states it (the `problems` table: files cut short,
  * bytes lost in capture, gaps, answers cut short, processes still running), or null when it
@@ -174,18 +201,10 @@ export async function damageOf(c: DuckDBConnection, recording: string): Promise<
     "SELECT kind, count(*) AS n, list(DISTINCT source ORDER BY source) AS sources " +
       "FROM problems GROUP BY kind ORDER BY n DESC, kind",
   );
-  if (!kinds.length) return null;
-  const total = kinds.reduce((n, r) => n + Number(r.n), 0);
-  const files = (kinds.find((r) => r.kind === "file")?.sources as string[] | undefined) ?? [];
-  const counts = kinds.map((r) => `${r.n} ${r.kind}`).join(", ");
-  const what = `${total} problem${total === 1 ? "" : "s"} (${counts})`;
-  const where = `see its problems table (deno task sql ${recording} -- "SELECT * FROM problems")`;
-  return {
-    line: files.length
-      ? `${files.join(", ")} damaged: analysed what could be read; ${what}: ${where}`
-      : `${what}: its tables hold what was recorded; ${where}`,
-    files,
-  };
+  return damageFrom(
+    kinds as unknown as ProblemKind[],
+    `deno task sql ${recording} -- "SELECT * FROM problems"`,
+  );
 }
 
 /** `damageOf` for the database at `path` (opened read-only), or null when it cannot be read. */

@@ -28,6 +28,7 @@ import {
 } from "../protocols/mod.ts";
 import { isWebSocketRequest, websocketAgreement } from "../protocols/mod.ts";
 import { type Connection, type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
+import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
 import {
   parseWebSocketExchange,
   type TunnelBreak,
@@ -198,6 +199,12 @@ interface ResyncSide {
   skipped: number;
   /** how many breaks so far (the segment a response is in) */
   segment: number;
+  /** bytes skipped from the direction's first recorded call (a connection joined late) */
+  skippedAtStart: number;
+  /** what those bytes were, when known (WebSocket frames) */
+  startWhat?: string;
+  /** skipping from the direction's first recorded call, no message start seen yet */
+  atStart: boolean;
 }
 
 /** A direction's resynchronisation, before any break. */
@@ -217,7 +224,30 @@ const resyncSide = (
   nextBreak: 0,
   skipped: 0,
   segment: 0,
+  skippedAtStart: 0,
+  atStart: false,
 });
+
+/** How a request (its method's first letter) or a status line (`H`) can begin. */
+const MAY_START = { write: /^[A-Z]/, read: /^H/ };
+
+/**
+ * The first recorded bytes of a direction when they cannot begin an HTTP/1 message: a
+ * connection the capture joined after it began (`--pid`, `--comm`), inside a message or past
+ * a WebSocket upgrade. Undefined when they may begin one (a request's method, `HTTP/`).
+ */
+function joinedLate(first: Uint8Array, dir: "write" | "read"): { what?: string } | undefined {
+  if (!first.length || MAY_START[dir].test(String.fromCharCode(first[0]))) return undefined;
+  const h = webSocketFrameHeader(first);
+  // a message's first frame (text, binary) or a control frame; a continuation frame's header is
+  // what HTTP/2's frame header (a length's high byte, 0) also passes for
+  if (h === null || h === "short" || h.opcode === 0) return {};
+  return {
+    what: `WebSocket frames (${h.masked ? "masked" : "unmasked"}${
+      h.rsv1 ? ", compressed" : ""
+    }): the upgrade that opened it was not recorded, so its messages are not read`,
+  };
+}
 
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
   const problems: string[] = [];
@@ -321,6 +351,18 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       if (last) resp.expectResponseTo(last.method);
     }),
   };
+  // a connection joined after it began: each direction is read from its first message start,
+  // as after a break
+  for (const dir of ["write", "read"] as const) {
+    const s = c[dir];
+    const late = s.rows.length ? joinedLate(rowData(t, s.rows[0]), dir) : undefined;
+    if (!late) continue;
+    sides[dir].skip = true;
+    sides[dir].atStart = true;
+    sides[dir].startWhat = late.what;
+    sides[dir].segment++;
+  }
+  const joined = sides.write.skip || sides.read.skip;
   for (const f of timeOrder(c)) {
     const s = f.dir === "write" ? c.write : c.read;
     const data = rowData(t, s.rows[f.k]);
@@ -344,6 +386,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         side.nextBreak++;
       }
       side.parser().end();
+      side.atStart = false;
       const m = open[f.dir];
       if (m) noteError(m, `${side.what} cut by a gap in the TLS stream`);
       open[f.dir] = null;
@@ -352,9 +395,11 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     }
     if (side.skip) {
       if (!side.start.test(startText(data))) {
-        side.skipped += data.length;
+        if (side.atStart) side.skippedAtStart += data.length;
+        else side.skipped += data.length;
         continue;
       }
+      side.atStart = false;
       side.skip = false;
       side.restart(off);
     }
@@ -363,6 +408,14 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   req.end();
   resp.end();
   for (const side of [sides.write, sides.read]) {
+    if (side.skippedAtStart) {
+      problems.push(
+        `${side.skippedAtStart} ${side.what} bytes from the connection's first recorded byte ` +
+          `skipped: it began before the recording (a capture joined with --pid or --comm)${
+            side.startWhat ? `; they are ${side.startWhat}` : ", inside a message"
+          }`,
+      );
+    }
     if (side.skipped) {
       problems.push(`${side.skipped} ${side.what} bytes after a gap skipped (${side.noStart})`);
     }
@@ -370,7 +423,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
 
   // Pairing: by the parser's own count while the streams never broke, else by time.
   const exchanges: Exchange[] = [];
-  const broken = c.write.breaks.length > 0 || c.read.breaks.length > 0;
+  const broken = joined || c.write.breaks.length > 0 || c.read.breaks.length > 0;
   const paired = new Map<number, Response>();
   if (!broken) {
     for (const r of responses) {

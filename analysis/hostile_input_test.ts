@@ -17,6 +17,7 @@ import {
   prices,
   recordingCopy,
   selectRows,
+  WS_FIXTURES,
 } from "./testing.ts";
 import { buildHttpTables } from "./http_tables.ts";
 
@@ -226,4 +227,73 @@ Deno.test("not a recording: one line, exit 1; the other recordings are still ana
   assert.equal(await run({ recordings: [empty], quiet: true, out: () => {}, err: () => {} }), 1);
   await Deno.remove(dirname(good), { recursive: true });
   await Deno.remove(empty, { recursive: true });
+});
+
+/**
+ * `t` without connection `conn`'s calls up to `until`, the rest of them numbered from 0 in each
+ * direction: what a capture that joined the connection then records (its first call seen is
+ * its first).
+ */
+function joinedAt(t: ReturnType<typeof fixtureTls>, conn: bigint, until: bigint) {
+  const v = selectRows(t, (i) => !(t.connId[i] === conn && t.ts[i]! <= until));
+  const first = new Map<string, bigint>();
+  const seq = Array.from({ length: v.length }, (_, i) => {
+    const s = v.seq[i] ?? 0n;
+    if (v.connId[i] !== conn) return s;
+    const key = String(v.direction[i]);
+    if (!first.has(key)) first.set(key, s);
+    return s - first.get(key)!;
+  });
+  return { ...v, seq };
+}
+
+Deno.test("a connection joined after it began (capture --pid): read from its next message, the skip said", async () => {
+  // Gemini CLI's connection that carries the router's answer and then the third call, recorded
+  // from inside the router's answer body on (as a capture that joined then would)
+  const tls = fixtureTls("gemini");
+  const whole = await build(tls);
+  const router = whole.exchanges[0];
+  const third = whole.exchanges.find((e) => e.conn_id === router.conn_id && e !== router)!;
+  const mid = router.response_ns! +
+    (router.response_end_ns! - router.response_ns!) / 2n;
+  const joined = await build(joinedAt(tls, router.conn_id, mid));
+  const msgs = joined.problems.map((p) => p.message);
+  assert.ok(
+    msgs.some((m) =>
+      /^\d+ response bytes from the connection's first recorded byte skipped: it began before the recording \(a capture joined with --pid or --comm\), inside a message$/
+        .test(m)
+    ),
+    msgs.join("\n"),
+  );
+  assert.ok(!msgs.some((m) => /malformed/.test(m)), msgs.join("\n"));
+  const [r3] = joined.exchanges.filter((e) => e.request_ns === third.request_ns);
+  assert.equal(r3.response_complete, true, "the next exchange is read whole");
+  const c3 = joined.calls.find((c) => c.exchange_id === r3.exchange_id)!;
+  assert.equal(
+    c3.assistant_text,
+    whole.calls.find((c) => c.exchange_id === third.exchange_id)!.assistant_text,
+  );
+
+  // Codex's WebSocket joined after its upgrade: frames from the first byte, said as such
+  const ctls = fixtureTls(WS_FIXTURES[0]);
+  const cwhole = await build(ctls);
+  const ws = cwhole.exchanges.find((e) => e.status === 101)!;
+  assert.ok(ws, "the fixture's WebSocket upgrade");
+  const after = ws.response_ns! + 1n;
+  const cjoined = await build(joinedAt(ctls, ws.conn_id, after));
+  const cmsgs = cjoined.problems.map((p) => p.message);
+  for (const side of ["request", "response"]) {
+    assert.ok(
+      cmsgs.some((m) =>
+        new RegExp(
+          `^\\d+ ${side} bytes from the connection's first recorded byte skipped: it began ` +
+            `before the recording \\(a capture joined with --pid or --comm\\); they are ` +
+            `WebSocket frames \\((un)?masked(, compressed)?\\): the upgrade that opened it was ` +
+            `not recorded, so its messages are not read$`,
+        ).test(m)
+      ),
+      `${side}: ${cmsgs.join("\n")}`,
+    );
+  }
+  assert.ok(!cmsgs.some((m) => /malformed/.test(m)), cmsgs.join("\n"));
 });

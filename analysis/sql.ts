@@ -29,6 +29,7 @@ import { labelsTable } from "./observer/schema.ts";
 import { formatResult, type OutputFormat } from "./table_output.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
 import {
+  exportDamage,
   exportTables,
   isParquetExport,
   missingPartitions,
@@ -131,6 +132,19 @@ export async function run(opts: SqlOptions): Promise<number> {
     memoryLimit: opts.memoryLimit,
   });
   const c = db.conn;
+  // what each exported recording lost, as for a recording directory: a line each, and an
+  // answer over one whose files were damaged is partial
+  for (const dir of exports) {
+    try {
+      for (const { recording, damage } of await exportDamage(c, dir)) {
+        err(`sql: ${dir}: ${recording}: ${damage.line}\n`);
+        if (damage.files.length) partial = true;
+      }
+    } catch (e) {
+      err(`sql: ${dir}: its problems table could not be read: ${errorLine(e)}\n`);
+      partial = true;
+    }
+  }
   // Every statement of the query runs in turn and its answer is printed (a blank line between
   // two), as DuckDB's shell does; a failing one ends it with one line naming it.
   const answer = async () => {

@@ -13,6 +13,7 @@ import { inspectFileCached } from "./inspect_cache.ts";
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
+import { stat } from "../kit/procs.ts";
 
 export { whichSync };
 
@@ -61,7 +62,8 @@ export interface ReportEntry {
   probes: AttachedProbe[];
   /** each hook's run-time check: whether its bytes looked like plaintext */
   checks?: HookReport[];
-  /** how the file was found: "preattach", "exec" or "mmap" */
+  /** how the file was found: "preattach", "exec", "mmap", or "running" (mapped by a process
+   * joined with --pid or --comm before the capture joined it: `runningCodeFiles`) */
   seenBy: string;
   inspectMs: number;
 }
@@ -403,6 +405,76 @@ export function preattachCandidates(cmdPath: string | undefined): string[] {
     try {
       out.push(Deno.realPathSync(p));
     } catch { /* not on this system */ }
+  }
+  return out;
+}
+
+/**
+ * The code files the processes a capture joins (`--pid`: each root and its descendants;
+ * `--comm`: every process of that name and its descendants, as the loader's trace_existing
+ * picks them) have mapped already: every executable mapping of each, their own binary among
+ * them, once per file (device and inode). The gate reports only files executed or mapped after
+ * the capture joined, so without these a running agent whose TLS is inside its own binary (Bun:
+ * Claude Code, opencode; Rust: Codex; a Node built with its OpenSSL inside, as nodejs.org's and
+ * nvm's are) would never be hooked. A file deleted or replaced since it was mapped (an agent
+ * that updated itself while it ran) is named by its `/proc/PID/map_files/` link, which opens
+ * the mapped file itself.
+ */
+export function runningCodeFiles(roots: readonly number[], comm?: string): string[] {
+  const parent = new Map<number, number>();
+  const named = new Set<number>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const s = stat(Number(e.name));
+    if (!s || s.state === "Z") continue;
+    parent.set(Number(e.name), s.ppid);
+    if (comm !== undefined && s.comm === comm) named.add(Number(e.name));
+  }
+  const joined = new Set([...roots.filter((p) => parent.has(p)), ...named]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (joined.has(pid) || !joined.has(ppid)) continue;
+      joined.add(pid);
+      grew = true;
+    }
+  }
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const pid of [...joined].sort((a, b) => a - b)) {
+    let maps: string;
+    try {
+      maps = Deno.readTextFileSync(`/proc/${pid}/maps`);
+    } catch {
+      continue; // gone
+    }
+    for (const line of maps.split("\n")) {
+      // address perms offset dev inode path
+      const m = line.match(/^(\S+) \S\S(x)\S \S+ (\S+) (\d+)\s+(\/.*)$/);
+      if (!m || m[4] === "0") continue;
+      const key = `${m[3]} ${m[4]}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      // the path as this capture sees it, else as the process sees it (another mount
+      // namespace), else the mapping's own link
+      const holds = (p: string) => {
+        try {
+          return String(Deno.statSync(p).ino) === m[4];
+        } catch {
+          return false; // not at that path any more
+        }
+      };
+      const inRoot = `/proc/${pid}/root${m[5]}`;
+      out.push(
+        m[5].endsWith(" (deleted)")
+          ? `/proc/${pid}/map_files/${m[1]}`
+          : holds(m[5])
+          ? m[5]
+          : holds(inRoot)
+          ? inRoot
+          : `/proc/${pid}/map_files/${m[1]}`,
+      );
+    }
   }
   return out;
 }

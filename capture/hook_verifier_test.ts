@@ -17,6 +17,8 @@ import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { tlsStreams } from "../recording/recording.ts";
+import { encodeWebSocketFrame } from "../protocols/websocket_frame.ts";
+import { concatBytes } from "../kit/bytes.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -39,12 +41,37 @@ Deno.test("classify: client and server plaintext, TLS records and random bytes",
     [new Uint8Array([0, 0, 100, 1, 4, 0, 0, 0, 1, ...randomBytes(100)]), 1, "plaintext"],
     // too few random bytes to call ciphertext
     [new Uint8Array(randomBytes(100)), 0, "undecided"],
+    // a connection joined after its WebSocket upgrade (capture --pid): a client's masked
+    // frames and a server's compressed ones look random, but their lengths account for the
+    // buffer; a frame longer than the buffer is left undecided
+    [wsFrame(368, true), 0, "plaintext"],
+    [concatBytes([wsFrame(200, true), wsFrame(0, true, 9), wsFrame(40_000, true)]), 0, "plaintext"],
+    [concatBytes([wsFrame(200, true), wsFrame(300, true).subarray(0, 100)]), 0, "undecided"],
+    [wsFrame(300, false, 1, true), 1, "plaintext"],
+    [concatBytes([wsFrame(70_000, false, 2)]), 1, "plaintext"],
+    [wsFrame(30_000, true).subarray(0, 16_384), 0, "undecided"],
+    [wsFrame(300, true).subarray(0, 299), 0, "undecided"],
+    // not frames: a masked and an unmasked frame together, RSV2 set, a frame then bytes that
+    // begin none
+    [concatBytes([wsFrame(200, true), wsFrame(200, false)]), 0, "ciphertext"],
+    [Uint8Array.from(wsFrame(300, true), (b, i) => i === 0 ? b | 0x20 : b), 0, "ciphertext"],
+    [concatBytes([wsFrame(200, true), Uint8Array.of(0x20), randomBytes(60)]), 0, "ciphertext"],
   ];
   for (const [bytes, dir, want] of cases) {
     const got = classify(bytes, dir);
     assert.equal(got.kind, want, `${JSON.stringify(dec.decode(bytes.slice(0, 20)))}: ${got.what}`);
   }
 });
+
+/** A WebSocket frame of `n` random payload bytes (which is how masked or compressed ones look). */
+function wsFrame(n: number, masked: boolean, opcode = 1, rsv1 = false): Uint8Array {
+  return encodeWebSocketFrame({
+    opcode,
+    payload: new Uint8Array(randomBytes(n)),
+    rsv1,
+    mask: masked ? new Uint8Array(randomBytes(4)) : undefined,
+  });
+}
 
 function call(target: number, conn: bigint, dir: 0 | 1, data: Uint8Array): TlsCall {
   return {

@@ -5,11 +5,16 @@
  * a status line or an HTTP/2 SETTINGS frame. A hook placed on the wrong function sees TLS
  * records (a record header: type 0x14..0x17, version 03 0x, length) or encrypted bytes, which
  * are indistinguishable from random: nearly as many distinct byte values as a uniform draw
- * would give, and few printable ones.
+ * would give, and few printable ones. A connection a capture joined after it began (`--pid`,
+ * `--comm`) shows its first bytes later: HTTP/2 frames, or WebSocket frames (Codex's Responses
+ * connection), whose masked or compressed payloads look random too; frames whose lengths
+ * account for the buffer exactly are plaintext, and a buffer that begins a frame longer than
+ * itself is left undecided, never called ciphertext.
  *
  * `classify` answers plaintext / ciphertext / undecided with what it saw, in one line.
  */
 import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
+import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
 
 export type LookKind = "plaintext" | "ciphertext" | "undecided";
 
@@ -53,6 +58,8 @@ export function classify(data: Uint8Array, dir: 0 | 1): Look {
   if (frame) return { kind: "plaintext", confidence: 0.9, what: `an HTTP/2 ${frame} frame` };
   const rec = tlsRecordHeader(data);
   if (rec) return { kind: "ciphertext", confidence: 0.95, what: rec };
+  const ws = wsFrames(data);
+  if (ws) return ws;
   const n = Math.min(data.length, 1024);
   const printable = textBytes(data, n);
   const seen = new Set<number>();
@@ -149,6 +156,56 @@ function h2Frame(d: Uint8Array): string | undefined {
   const connLevel = type === 4 || type === 6 || type === 7;
   if (connLevel !== (stream === 0) && type !== 8) return undefined;
   return H2_TYPES[type];
+}
+
+/**
+ * WebSocket frames from the start: whole frames, all masked or all not (a client masks every
+ * frame, a server none), that end exactly where the buffer does are plaintext. Random bytes
+ * pass the header's rules and land on the buffer's length about once in 2000 buffers of up to
+ * 131 bytes (those under 128 are never called ciphertext anyway) and about once in 10^8
+ * longer ones (the 16-bit length must match). The start of a frame longer than the buffer,
+ * alone or after whole ones, is undecided (it seldom holds more than chance). Undefined when
+ * the bytes are no frames.
+ */
+function wsFrames(d: Uint8Array): Look | undefined {
+  let at = 0, frames = 0;
+  let masked: boolean | undefined;
+  while (at < d.length) {
+    const h = webSocketFrameHeader(d, at);
+    if (h === null) return undefined;
+    if (h === "short") return frames ? startOfFrame(d, frames) : undefined;
+    if (masked !== undefined && h.masked !== masked) return undefined;
+    masked = h.masked;
+    const end = at + h.headerLength + h.payloadLength;
+    const kind = `${h.masked ? "masked" : "unmasked"}${h.rsv1 ? ", compressed" : ""}`;
+    if (end > d.length) {
+      if (frames) return startOfFrame(d, frames);
+      return {
+        kind: "undecided",
+        confidence: 0,
+        what: `the start of a WebSocket frame (${kind}, ${h.payloadLength} bytes; ` +
+          `${d.length} seen)`,
+      };
+    }
+    frames++;
+    at = end;
+  }
+  return {
+    kind: "plaintext",
+    confidence: 0.9,
+    what: `${frames === 1 ? "a WebSocket frame" : `${frames} WebSocket frames`} (${
+      masked ? "masked" : "unmasked"
+    }, ${d.length} bytes)`,
+  };
+}
+
+function startOfFrame(d: Uint8Array, frames: number): Look {
+  return {
+    kind: "undecided",
+    confidence: 0,
+    what: `${frames} WebSocket frame${frames === 1 ? "" : "s"}, then the start of another ` +
+      `(${d.length} bytes)`,
+  };
 }
 
 /** A TLS record header at the start (RFC 8446 5.1), described; undefined if there is none. */

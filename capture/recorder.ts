@@ -6,7 +6,7 @@
  * summary and the exit code. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
  * unless --no-ipc.
  */
-import { AttachManager, preattachCandidates } from "./attach.ts";
+import { AttachManager, preattachCandidates, runningCodeFiles } from "./attach.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
@@ -137,6 +137,14 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     preattached.catch(() => {}); // awaited below, once the loader is ready
     await loader.ready;
     phase("loader ready");
+    if (!opts.cmd) {
+      // joined processes: the code they mapped before the capture, which no gate report names
+      // (read once the loader traces them, so a process it adds has already been started)
+      const running = runningCodeFiles(opts.pids ?? [], opts.comm)
+        .map((p) => attach.ensure(p, "running"));
+      preattached = Promise.all([preattached, ...running]);
+      preattached.catch(() => {});
+    }
   } catch (e) {
     sink.abandon();
     (loader! as LoaderClient | undefined)?.closeWatchdog();

@@ -9,7 +9,8 @@ import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
 import { posix } from "node:path";
 import { formatAddr, formatIpv6 } from "./sockaddr.ts";
 import { inspectFile } from "./tls_targets.ts";
-import { userDevToKernel } from "./attach.ts";
+import { runningCodeFiles, userDevToKernel } from "./attach.ts";
+import { descendants } from "../kit/procs.ts";
 import { CaptureError, type CaptureOptions, launch } from "./launch.ts";
 
 Deno.test("normalizeAbsolute folds like node:path's posix.normalize", () => {
@@ -245,5 +246,52 @@ Deno.test("capture options that contradict each other: exit 2 before anything st
       (e: unknown) => e instanceof CaptureError && e.exitCode === 2 && e.message === message,
       message,
     );
+  }
+});
+
+Deno.test("a joined process's code: its own binary and its descendants', a replaced one by its map_files link", async () => {
+  // a copy of sleep, run under bash, then deleted (as an agent that updated itself while it
+  // ran): the gate never reports what was mapped before the capture joined
+  const dir = await Deno.makeTempDir({ prefix: "sl-running-" });
+  const copy = `${dir}/sl-agent-bin`;
+  await Deno.copyFile("/usr/bin/sleep", copy);
+  await Deno.chmod(copy, 0o755);
+  const ino = String(Deno.statSync(copy).ino);
+  const bash = new Deno.Command("/usr/bin/bash", {
+    args: ["-c", `${copy} 30 & wait`],
+    stdout: "null",
+  }).spawn();
+  try {
+    const until = Date.now() + 5000;
+    const mapsCopy = () =>
+      runningCodeFiles([bash.pid]).some((p) => {
+        try {
+          return String(Deno.statSync(p).ino) === ino;
+        } catch {
+          return false;
+        }
+      });
+    while (!mapsCopy() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const files = runningCodeFiles([bash.pid]);
+    assert.ok(files.includes("/usr/bin/bash"), files.join(" "));
+    assert.ok(files.includes(copy), "the descendant's binary, by its path");
+    assert.ok(files.some((p) => /libc\.so/.test(p)), "its libraries");
+    assert.equal(new Set(files).size, files.length, "each file once");
+    await Deno.remove(copy);
+    const after = runningCodeFiles([bash.pid]);
+    const link = after.find((p) => p.includes("/map_files/"));
+    assert.ok(link, after.join(" "));
+    assert.equal(String(Deno.statSync(link).ino), ino, "the link opens the deleted binary");
+    // --comm: every process of that name, already running
+    assert.ok(
+      runningCodeFiles([], "sl-agent-bin").some((p) => p.includes("/map_files/")),
+      "found by its name",
+    );
+    assert.deepEqual(runningCodeFiles([2 ** 22 + 1]), [], "no such process: nothing");
+  } finally {
+    for (const child of descendants(bash.pid)) Deno.kill(child.pid, "SIGKILL");
+    bash.kill("SIGKILL");
+    await bash.status;
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -44,6 +44,9 @@ secret leaks unmasked), \`errors\`, and the **attach report** \`attach\`:
 
 - \`hooked\`: every file whose TLS functions were hooked, with its \`library\`, \`method\`
   (symbols, or the static-binary locator's method), \`buildId\`, what the locator \`tried\`,
+  how the file was found (\`seenBy\`: \`preattach\`, before the command ran; \`exec\` or
+  \`mmap\`, by the gate; \`running\`, mapped by a process joined with --pid or --comm before
+  the capture joined it, named by its \`/proc/PID/map_files/\` link if it was deleted since),
   each probe (\`fn\`, eBPF \`program\`, \`kind\`, file \`offset\`, \`ok\`/\`error\`, the hook's
   \`target\` id, \`detached\` when it was taken off at run time) and each hook's run-time
   \`checks\`: \`state\` (\`verified\`: the first bytes of a connection through it looked like

@@ -2,12 +2,16 @@
  * Reading a Parquet export back (`deno task sql EXPORT_DIR -- "SELECT ..."`): tells an export
  * directory from a recording, lists the tables it holds, and gives the `read_parquet` scan that
  * offers one table of one or many exports under its own name — with the hive partition columns
- * `capture_host` (VARCHAR) and `capture_date` (DATE) added from the paths. Works the same on a
- * local directory and on an object store mounted as one.
+ * `capture_host` (VARCHAR) and `capture_date` (DATE) added from the paths, and what each
+ * exported recording's analysis said it lost (`exportDamage`, from its `problems` rows). Works
+ * the same on a local directory and on an object store mounted as one.
  */
 import { join, resolve } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlString } from "../../kit/columns.ts";
 import { isDir } from "../../kit/files.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
+import { type Damage, damageFrom, type ProblemKind } from "../analysed_db.ts";
 import { EXPORT_MARKER } from "./parquet.ts";
 import { EXPORT_NAMES, PARTITION_KEYS } from "./tables.ts";
 
@@ -89,4 +93,34 @@ export function parquetScan(dirs: string[], table: string): string {
   const [host, date] = PARTITION_KEYS;
   return `read_parquet([${globs.join(", ")}], hive_partitioning = true, union_by_name = true, ` +
     `hive_types = {'${host}': VARCHAR, '${date}': DATE})`;
+}
+
+/**
+ * What each recording of the export at `dir` (as the user named it) lost or could not read, as
+ * its exported `problems` rows state it: one damage line per recording that has problems, in
+ * the words `sql` uses for a recording directory, so a query over an export is as loud as one
+ * over the recordings it came from. An export without a `problems` table has none to say.
+ */
+export async function exportDamage(
+  c: DuckDBConnection,
+  dir: string,
+): Promise<{ recording: string; damage: Damage }[]> {
+  if (!exportTables(dir).includes("problems")) return [];
+  const rows = await queryRows(
+    c,
+    `SELECT recording, kind, count(*) AS n, list(DISTINCT source ORDER BY source) AS sources
+     FROM ${parquetScan([dir], "problems")}
+     GROUP BY recording, kind ORDER BY recording, n DESC, kind`,
+  );
+  const byRecording = new Map<string, ProblemKind[]>();
+  for (const r of rows) {
+    const name = String(r.recording);
+    byRecording.set(name, [...byRecording.get(name) ?? [], r as unknown as ProblemKind]);
+  }
+  return [...byRecording].flatMap(([recording, kinds]) => {
+    const where = `deno task sql ${dir} -- "SELECT * FROM problems WHERE recording = ` +
+      `${sqlString(recording)}"`;
+    const damage = damageFrom(kinds, where);
+    return damage ? [{ recording, damage }] : [];
+  });
 }

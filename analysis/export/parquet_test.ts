@@ -233,6 +233,56 @@ Deno.test("sql over an export with a partition file missing: one line naming it,
   }
 });
 
+Deno.test("sql over an export of a damaged recording: the damage line sql gives for the recording, exit 1, the rest answered", async () => {
+  const { tmp, recs, out } = await setUp();
+  try {
+    // demo-gemini's tls.arrow cut in half: export says so (exit 1) and writes what was read
+    const tls = join(recs[1], "tls.arrow");
+    await Deno.truncate(tls, Math.floor((await Deno.stat(tls)).size / 2));
+    const e = await task("export", ...recs, "--format", "parquet", "--out", out);
+    assert.equal(e.code, 1, e.stderr);
+    const direct = await task("sql", recs[1], "--", "SELECT 1");
+    const line = direct.stderr.split("\n").find((l) => l.includes("damaged"));
+    assert.ok(line, direct.stderr);
+    // over the export: one line per damaged recording, with the same count of problems,
+    // pointing at the export's problems rows; the clean recording says nothing
+    const q = "SELECT recording, count(*)::INTEGER AS n FROM llm_calls GROUP BY 1 ORDER BY 1";
+    const r = await task("sql", "--format", "json", out, "--", q);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { recording: string }[]).map((x) => x.recording),
+      ["demo-claude", "demo-gemini"],
+      "what could be read is answered",
+    );
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0],
+      /^sql: .*\/export: demo-gemini: tls\.arrow damaged: analysed what could be read; \d+ problems? \(\d+ file[^)]*\): see its problems table \(deno task sql .*\/export -- "SELECT \* FROM problems WHERE recording = 'demo-gemini'"\)$/,
+    );
+    const count = (l: string) => l.match(/(\d+) problems? \(/)![1];
+    assert.equal(count(lines[0]), count(line), "the same problems as the recording's own");
+    // the query it names lists them
+    const listed = await task(
+      "sql",
+      "--format",
+      "json",
+      out,
+      "--",
+      "SELECT count(*)::INTEGER AS n FROM problems WHERE recording = 'demo-gemini'",
+    );
+    assert.equal(JSON.parse(listed.stdout)[0].n, Number(count(line)));
+    // an export of intact recordings: no line, exit 0
+    const clean = join(tmp, "clean");
+    assert.equal((await task("export", recs[0], "--format", "parquet", "--out", clean)).code, 0);
+    const c = await task("sql", clean, "--", q);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(c.stderr, "");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("export: bad usage and a bad recording each get one line and their exit code", async () => {
   const noOut = await task("export", "datasets/demo-claude", "--format", "parquet");
   assert.equal(noOut.code, 2);

@@ -1,0 +1,214 @@
+/**
+ * `capture --pid` joining a real agent mid-session, as a user attaches to an agent already at
+ * work (real eBPF): Claude Code (Bun, BoringSSL inside its binary) and Codex (Rust: OpenSSL,
+ * aws-lc and ring inside its binary), each configured with server-everything over streamable
+ * HTTP on loopback, run a shell command that waits; only then does the capture join the agent's
+ * process tree. The agent's TLS is in code it mapped before the capture joined, which no gate
+ * report names: the capture hooks what the joined processes have mapped (attach report
+ * `seenBy` `running`), whose run-time check sees plaintext (a joined WebSocket's masked frames
+ * are not ciphertext). After the join the agent asks its model again and calls the server's
+ * `echo` tool: the analysis finds that LLM call and its tool call, the `tools/call` with its
+ * arguments and result linked to the tool call, and says the session's `initialize` was not
+ * seen (a `gap` problem), never an empty table. Codex in its default transport speaks to its
+ * model over a WebSocket it opened before the join: that connection's frames, past an upgrade
+ * the recording lacks, are a problem each way, not misread as HTTP.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runAgent } from "../agents/mod.ts";
+import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
+
+import { parseScenario } from "../simulator/mod.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+import { analyzeRecording } from "../../analysis/analyze.ts";
+import { queryDb } from "../../analysis/analysed_db.ts";
+import { prices } from "../../analysis/testing.ts";
+import { CAPTURE_MAIN } from "../../capture/command_line.ts";
+
+const show = (v: unknown) => JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, ms: number, ok: () => boolean | Promise<boolean>) {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error(`gave up waiting ${ms} ms for ${what}`);
+    await sleep(100);
+  }
+}
+
+const exists = (p: string) => {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// Codex over HTTP with server-sent events (`--transport http`), and in its default transport:
+// a WebSocket opened before the join, read from its upgrade on, which a join misses (said)
+const CASES: { agent: AgentName; transport?: CodexTransport }[] = [
+  { agent: "claude" },
+  { agent: "codex", transport: "http" },
+  { agent: "codex", transport: "websocket" },
+];
+
+for (const { agent, transport } of CASES) {
+  Deno.test({
+    name: `${agent}${
+      transport ? ` (${transport})` : ""
+    }: capture --pid joins it mid-session: its TLS, its MCP call, the gap said`,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const tmp = await Deno.makeTempDir({ prefix: `sl-midsession-${agent}-` });
+      const workdir = join(tmp, "work");
+      const gate = join(workdir, "gate");
+      await Deno.mkdir(gate, { recursive: true });
+      const rec = join(tmp, "rec");
+      const pidFile = join(tmp, "agent.pid");
+      const scenario = parseScenario({
+        name: "midsession",
+        prompt: "Wait for the go-ahead, then echo a greeting through the ev MCP server.",
+        mcpServers: { ev: { server: "everything", transport: "http" } },
+        turns: [
+          {
+            text: "Waiting for the go-ahead.",
+            tool: {
+              run: `touch ${gate}/waiting; while [ ! -e ${gate}/go ]; do sleep 0.1; done; ` +
+                "echo go-ahead-given",
+              description: "Wait for the go-ahead",
+            },
+          },
+          { tool: { mcp: "ev", tool: "echo", args: { message: "hello after the join" } } },
+          { text: "Done: {{tool_output}}" },
+        ],
+      });
+      let capture: Deno.ChildProcess | undefined;
+      try {
+        // the agent's tree has a root whose pid the test learns: the wrapper execs it
+        const running = runAgent({
+          agent,
+          scenario,
+          workdir,
+          transport,
+          wrap: (argv) => ["/bin/bash", "-c", 'echo $$ > "$0"; exec "$@"', pidFile, ...argv],
+          timeoutMs: 150_000,
+        });
+        await waitFor("the agent's waiting command", 90_000, () => exists(`${gate}/waiting`));
+        const pid = Number(Deno.readTextFileSync(pidFile).trim());
+        capture = new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--quiet", "--out", rec, "--pid", `${pid}`],
+          env: { SIGHTLINE_DEBUG: "1" },
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        // joined once what the processes had mapped is hooked (the capture's "preattached")
+        let said = "";
+        const lines = capture.stderr.pipeThrough(new TextDecoderStream()).getReader();
+        await waitFor("the capture to join", 60_000, async () => {
+          const { value, done } = await lines.read();
+          if (done) throw new Error(`the capture ended before it joined: ${said.slice(-2000)}`);
+          said += value;
+          return said.includes(" preattached ");
+        });
+        const drain = (async () => {
+          for (;;) {
+            const { value, done } = await lines.read();
+            if (done) return;
+            said += value;
+          }
+        })();
+        await Deno.writeTextFile(`${gate}/go`, "");
+        const result = await running;
+        assert.equal(result.exitCode, 0, result.stderr.slice(-2000));
+        assert.deepEqual(result.serverErrors, []);
+        // a --pid capture ends once the processes it follows have
+        const ended = await Promise.race([capture.status, sleep(20_000).then(() => null)]);
+        if (!ended) capture.kill("SIGINT");
+        const status = await capture.status;
+        await drain;
+        assert.equal(status.code, 0, said.slice(-2000));
+
+        const manifest = JSON.parse(await Deno.readTextFile(join(rec, "manifest.json")));
+        assert.equal(manifest.mode, "pid");
+        // what the running agent had mapped was hooked, the agent's own TLS among it, and the
+        // hooks saw plaintext
+        const joined = (manifest.attach.hooked as {
+          path: string;
+          seenBy: string;
+          library?: string;
+          checks?: { fn: string; state: string }[];
+        }[]).filter((h) => h.seenBy === "running");
+        assert.ok(
+          joined.some((h) => (h.checks ?? []).some((c) => c.state === "verified")),
+          `a hook on code mapped before the join saw plaintext: ${show(manifest.attach)}`,
+        );
+
+        const s = await analyzeRecording(rec, prices, { quiet: true });
+        const problems = await queryDb(s.db, "SELECT kind, source, message FROM problems");
+        let echoCall: unknown;
+        if (transport === "websocket") {
+          // the WebSocket the agent opened before the join carries its model calls, from an
+          // upgrade the recording lacks: said, each way, not read as HTTP gone wrong
+          for (const side of ["request", "response"]) {
+            assert.ok(
+              problems.some((p) =>
+                new RegExp(
+                  `^\\d+ ${side} bytes from the connection's first recorded byte ` +
+                    "skipped: it began before the recording .*; they are WebSocket frames",
+                )
+                  .test(String(p.message))
+              ),
+              `${side}: ${show(problems)}`,
+            );
+          }
+          assert.ok(!problems.some((p) => /malformed/.test(String(p.message))), show(problems));
+        } else {
+          // the model call after the join asked for echo, whose result the agent gave the
+          // model in turn
+          const calls = await queryDb(
+            s.db,
+            `SELECT t.tool_call_id, t.result_text
+             FROM llm_calls c JOIN tool_calls t USING (recording, llm_call_id)
+             WHERE t.name LIKE '%echo%'`,
+          );
+          assert.equal(
+            calls.length,
+            1,
+            `the LLM call asking for echo: ${show(calls)}; ${show(problems)}`,
+          );
+          assert.match(String(calls[0].result_text), /hello after the join/);
+          echoCall = calls[0].tool_call_id;
+        }
+        const mcp = await queryDb(
+          s.db,
+          `SELECT m.tool, m.arguments, m.result, m.transport, k.tool_call_id
+           FROM mcp_calls m LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
+           WHERE m.method = 'tools/call'`,
+        );
+        assert.equal(mcp.length, 1, show(mcp));
+        assert.equal(mcp[0].tool, "echo");
+        assert.equal(mcp[0].transport, "http");
+        assert.deepEqual(JSON.parse(String(mcp[0].arguments)), {
+          message: "hello after the join",
+        });
+        assert.match(String(mcp[0].result), /hello after the join/);
+        if (transport !== "websocket") {
+          assert.equal(mcp[0].tool_call_id, echoCall, "linked to the LLM tool call");
+        }
+        // the session began before the capture: said, not left to an empty server name
+        const gaps = await queryDb(
+          s.db,
+          "SELECT message FROM problems WHERE kind = 'gap' AND message LIKE '%initialize%'",
+        );
+        assert.equal(gaps.length, 1, show(await queryDb(s.db, "SELECT * FROM problems")));
+      } finally {
+        try {
+          capture?.kill("SIGKILL");
+        } catch { /* ended */ }
+        await capture?.status;
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
