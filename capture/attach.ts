@@ -153,6 +153,7 @@ export class AttachManager {
     const t0 = performance.now();
     const stamp = stampOf(path);
     let insp = inspectFileCached(path);
+    const unlookedAt = insp.status === "unlocated" && !this.#locator;
     if (insp.status === "unlocated") {
       try {
         insp = this.#locator
@@ -188,7 +189,8 @@ export class AttachManager {
       }
     }
     await this.#loader.command("known", fid.dev, fid.ino);
-    if (entry.status === "none" && stamp && !path.startsWith("/proc/")) {
+    // "none" without a locator means "not looked at": a later capture with one must look
+    if (entry.status === "none" && stamp && !path.startsWith("/proc/") && !unlookedAt) {
       this.nothingToHook.push(stamp);
     }
     return this.#record(entry);

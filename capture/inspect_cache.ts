@@ -6,6 +6,7 @@
  */
 import { idHash } from "./id_hash.ts";
 import { inspectFile, type Inspection } from "./tls_targets.ts";
+import { LOCATOR_VERSION } from "./locate/cache.ts";
 
 /** Bump when inspectFile's results change meaning (2: the identity is stored and checked; 3:
  * symbols from .symtab too, GnuTLS, hooks that end connections). */
@@ -87,9 +88,14 @@ const sameStamp = (a: FileStamp, b: FileStamp) =>
  * the kernel side they are known before its command runs (AttachManager.preknown), each only
  * while the file is the one inspected (the same stamp), so the gate does not stop a process for
  * them again: a stop is a round trip to user space, milliseconds on a busy machine, at each tool
- * a session runs for the first time in a capture.
+ * a session runs for the first time in a capture. The list is stamped with the versions of
+ * the inspection and of the locator that judged it (NOTHING_TO_HOOK_OF): a Sightline whose
+ * methods changed reads no list, so a file an older method could not hook is inspected again.
  */
 export const NOTHING_TO_HOOK_MAX = 1024;
+
+/** which methods judged a stored list: another's list is not read */
+export const NOTHING_TO_HOOK_OF = `inspect ${INSPECT_VERSION}, locator ${LOCATOR_VERSION}`;
 
 const nothingToHookFile = (dir: string) => `${dir.replace(/\/$/, "")}/nothing_to_hook.json`;
 
@@ -103,7 +109,9 @@ const isStamp = (v: unknown): v is FileStamp => {
 export function readNothingToHook(dir = INSPECT_CACHE_DIR): FileStamp[] {
   try {
     const v = JSON.parse(Deno.readTextFileSync(nothingToHookFile(dir)));
-    return Array.isArray(v) ? v.filter(isStamp) : [];
+    return v?.judgedBy === NOTHING_TO_HOOK_OF && Array.isArray(v.files)
+      ? v.files.filter(isStamp)
+      : [];
   } catch {
     return [];
   }
@@ -131,7 +139,8 @@ export function saveNothingToHook(found: readonly FileStamp[], dir = INSPECT_CAC
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = nothingToHookFile(dir);
     const tmp = `${file}.${Deno.pid}.tmp`;
-    Deno.writeTextFileSync(tmp, JSON.stringify(all) + "\n", { mode: 0o600 });
+    const list = { judgedBy: NOTHING_TO_HOOK_OF, files: all };
+    Deno.writeTextFileSync(tmp, JSON.stringify(list) + "\n", { mode: 0o600 });
     Deno.renameSync(tmp, file);
   } catch { /* a cache that cannot be written is only slower */ }
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   inspectFileCached,
   NOTHING_TO_HOOK_MAX,
+  NOTHING_TO_HOOK_OF,
   readNothingToHook,
   saveNothingToHook,
   stampOf,
@@ -55,6 +56,16 @@ Deno.test("nothing_to_hook.json: this capture's files first, no repeats, at most
   const kept = readNothingToHook(cache);
   assert.equal(kept.length, NOTHING_TO_HOOK_MAX);
   assert.equal(kept[0].path, "/x/0");
+  // a list judged by other methods (an older Sightline's inspection or locator) is not read
+  const stored = JSON.parse(await Deno.readTextFile(`${cache}/nothing_to_hook.json`));
+  assert.equal(stored.judgedBy, NOTHING_TO_HOOK_OF);
+  await Deno.writeTextFile(
+    `${cache}/nothing_to_hook.json`,
+    JSON.stringify({ ...stored, judgedBy: "inspect 2, locator 3" }),
+  );
+  assert.deepEqual(readNothingToHook(cache), [], "another version's list is no list");
+  await Deno.writeTextFile(`${cache}/nothing_to_hook.json`, JSON.stringify(stored.files));
+  assert.deepEqual(readNothingToHook(cache), [], "a list without its judge is no list");
   await Deno.writeTextFile(`${cache}/nothing_to_hook.json`, "{not json");
   assert.deepEqual(readNothingToHook(cache), [], "a damaged list is no list");
 });
