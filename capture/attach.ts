@@ -9,7 +9,7 @@
  * outcome kept for the manifest's attach report.
  */
 import type { LoaderClient } from "./loader.ts";
-import { inspectFileCached } from "./inspect_cache.ts";
+import { type FileStamp, inspectFileCached, stampOf, unchanged } from "./inspect_cache.ts";
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
@@ -106,6 +106,8 @@ export class AttachManager {
   readonly entries: ReportEntry[] = [];
   /** files seen through the gate whose path could not be found */
   readonly unresolved: { pid: number; dev: string; ino: string; reason: string }[] = [];
+  /** files inspected with nothing to hook in them, stamped before (for later captures: preknown) */
+  readonly nothingToHook: FileStamp[] = [];
 
   constructor(loader: LoaderClient, locator?: Locator) {
     this.#loader = loader;
@@ -149,6 +151,7 @@ export class AttachManager {
 
   async #inspectAndAttach(path: string, fid: FileId, seenBy: string): Promise<ReportEntry> {
     const t0 = performance.now();
+    const stamp = stampOf(path);
     let insp = inspectFileCached(path);
     if (insp.status === "unlocated") {
       try {
@@ -185,7 +188,40 @@ export class AttachManager {
       }
     }
     await this.#loader.command("known", fid.dev, fid.ino);
+    if (entry.status === "none" && stamp && !path.startsWith("/proc/")) {
+      this.nothingToHook.push(stamp);
+    }
     return this.#record(entry);
+  }
+
+  /**
+   * Tells the kernel side that the files earlier captures found nothing to hook in
+   * (inspect_cache.ts readNothingToHook) are known, those still unchanged, so the gate lets
+   * their execs and maps through. Sends the commands at once (a `go` sent after them comes
+   * after them); resolves to how many files the loader took.
+   */
+  preknown(stamps: readonly FileStamp[]): Promise<number> {
+    const sent: Promise<boolean>[] = [];
+    for (const s of unchanged(stamps)) {
+      const fid = { dev: userDevToKernel(s.dev), ino: BigInt(s.ino) };
+      const key = `${fid.dev}:${fid.ino}`;
+      if (this.#done.has(key)) continue;
+      this.#done.set(
+        key,
+        Promise.resolve({
+          path: s.path,
+          dev: String(fid.dev),
+          ino: String(fid.ino),
+          status: "none",
+          probes: [],
+          seenBy: "earlier capture",
+          inspectMs: 0,
+        }),
+      );
+      this.nothingToHook.push(s);
+      sent.push(this.#loader.command("known", fid.dev, fid.ino).then((r) => r.err === 0));
+    }
+    return Promise.all(sent).then((ok) => ok.filter(Boolean).length);
   }
 
   /** Attaches all probes of one hook under one cookie (its target id). */

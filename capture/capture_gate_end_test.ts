@@ -85,13 +85,17 @@ const DELAY_VAR = "SIGHTLINE_TEST_DETACH_DELAY_MS";
 const DELAY_MS = "300";
 
 /**
- * The command: starts the daemon in DIR (no stdio of the command's), lives `s` seconds more
- * (as the sleep it becomes, so that ending the command ends all of it).
+ * The command: starts the daemon in DIR (no stdio of the command's), waits until it has copied
+ * its fifth fresh /bin/true (four have run: it was gated while the capture runs, however long
+ * it takes to start; the files an earlier capture found nothing to hook in, python's and the
+ * shell's, are not stopped at), then lives `s` seconds more (as the sleep it becomes, so that
+ * ending the command ends all of it).
  */
 const command = (dir: string, s: number) => [
   "sh",
   "-c",
-  `setsid python3 ${dir}/daemon.py ${dir} </dev/null >/dev/null 2>&1 & exec sleep ${s}`,
+  `setsid python3 ${dir}/daemon.py ${dir} </dev/null >/dev/null 2>&1 & ` +
+  `while [ ! -e ${dir}/t5 ]; do sleep 0.02; done; exec sleep ${s}`,
 ];
 
 /** Starts a capture (`--quiet`) of `command(dir, 30)` into DIR/rec: it, and its stderr's text. */

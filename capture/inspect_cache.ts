@@ -48,3 +48,90 @@ export function inspectFileCached(path: string, dir = INSPECT_CACHE_DIR): Inspec
   }
   return insp;
 }
+
+/** A file as stat saw it: the same path, device, inode, size, mtime and ctime are the same file. */
+export interface FileStamp {
+  path: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtime: number;
+  ctime: number;
+}
+
+/** The file at `path` as it is now (undefined: none there). */
+export function stampOf(path: string): FileStamp | undefined {
+  try {
+    const s = Deno.statSync(path);
+    return {
+      path,
+      dev: s.dev,
+      ino: s.ino ?? 0,
+      size: s.size,
+      mtime: s.mtime?.getTime() ?? 0,
+      ctime: s.ctime?.getTime() ?? 0,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const sameStamp = (a: FileStamp, b: FileStamp) =>
+  a.path === b.path && a.dev === b.dev && a.ino === b.ino && a.size === b.size &&
+  a.mtime === b.mtime && a.ctime === b.ctime;
+
+/**
+ * The files earlier captures inspected and found nothing to hook in (after the static-binary
+ * locator, when it ran), each stamped before its inspection, newest first: at most
+ * NOTHING_TO_HOOK_MAX, in .cache/inspect/nothing_to_hook.json. A capture with the gate tells
+ * the kernel side they are known before its command runs (AttachManager.preknown), each only
+ * while the file is the one inspected (the same stamp), so the gate does not stop a process for
+ * them again: a stop is a round trip to user space, milliseconds on a busy machine, at each tool
+ * a session runs for the first time in a capture.
+ */
+export const NOTHING_TO_HOOK_MAX = 1024;
+
+const nothingToHookFile = (dir: string) => `${dir.replace(/\/$/, "")}/nothing_to_hook.json`;
+
+const isStamp = (v: unknown): v is FileStamp => {
+  const o = v as Record<string, unknown>;
+  return typeof o?.path === "string" &&
+    ["dev", "ino", "size", "mtime", "ctime"].every((k) => typeof o[k] === "number");
+};
+
+/** The stored list (empty when there is none or it cannot be read). */
+export function readNothingToHook(dir = INSPECT_CACHE_DIR): FileStamp[] {
+  try {
+    const v = JSON.parse(Deno.readTextFileSync(nothingToHookFile(dir)));
+    return Array.isArray(v) ? v.filter(isStamp) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Of `stamps`, the files that are still the ones stamped. */
+export function unchanged(stamps: readonly FileStamp[]): FileStamp[] {
+  return stamps.filter((s) => {
+    const now = stampOf(s.path);
+    return now !== undefined && sameStamp(now, s);
+  });
+}
+
+/**
+ * Puts `found` (this capture's) first in the stored list, then the stored ones for other paths,
+ * cut to the most.
+ */
+export function saveNothingToHook(found: readonly FileStamp[], dir = INSPECT_CACHE_DIR): void {
+  if (!found.length) return;
+  const seen = new Set<string>();
+  const all = [...found, ...readNothingToHook(dir)].filter((s) =>
+    !seen.has(s.path) && seen.add(s.path)
+  ).slice(0, NOTHING_TO_HOOK_MAX);
+  try {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = nothingToHookFile(dir);
+    const tmp = `${file}.${Deno.pid}.tmp`;
+    Deno.writeTextFileSync(tmp, JSON.stringify(all) + "\n", { mode: 0o600 });
+    Deno.renameSync(tmp, file);
+  } catch { /* a cache that cannot be written is only slower */ }
+}

@@ -1,6 +1,13 @@
 /** The inspection cache answers while a file is unchanged and asks again once it changes. */
 import assert from "node:assert/strict";
-import { inspectFileCached } from "./inspect_cache.ts";
+import {
+  inspectFileCached,
+  NOTHING_TO_HOOK_MAX,
+  readNothingToHook,
+  saveNothingToHook,
+  stampOf,
+  unchanged,
+} from "./inspect_cache.ts";
 
 Deno.test("inspectFileCached: same answer from the cache; a changed file is inspected again", async () => {
   const dir = await Deno.makeTempDir();
@@ -17,4 +24,37 @@ Deno.test("inspectFileCached: same answer from the cache; a changed file is insp
   await Deno.copyFile("/bin/ls", lib);
   const second = inspectFileCached(lib, cache);
   assert.notEqual(second.status, "hooked");
+});
+
+Deno.test("nothing_to_hook.json: this capture's files first, no repeats, at most the limit; only unchanged files count", async () => {
+  const dir = await Deno.makeTempDir();
+  const cache = `${dir}/cache`;
+  assert.deepEqual(readNothingToHook(cache), []);
+  saveNothingToHook([], cache);
+  assert.deepEqual(readNothingToHook(cache), [], "nothing found: nothing written");
+  const tool = (name: string) => {
+    Deno.copyFileSync("/bin/true", `${dir}/${name}`);
+    return stampOf(`${dir}/${name}`)!;
+  };
+  const [a, b, c] = [tool("a"), tool("b"), tool("c")];
+  saveNothingToHook([a, b], cache);
+  saveNothingToHook([c, a], cache);
+  assert.deepEqual(readNothingToHook(cache).map((s) => s.path), [c, a, b].map((s) => s.path));
+  assert.equal(Deno.statSync(`${cache}/nothing_to_hook.json`).mode! & 0o777, 0o600);
+  assert.deepEqual(unchanged(readNothingToHook(cache)), [c, a, b]);
+  // b rewritten in place (same inode), c removed: only a is still the file inspected
+  Deno.writeFileSync(`${dir}/b`, Deno.readFileSync("/bin/ls"));
+  assert.equal(stampOf(`${dir}/b`)!.ino, b.ino);
+  Deno.removeSync(`${dir}/c`);
+  assert.deepEqual(unchanged(readNothingToHook(cache)), [a]);
+  const many = Array.from(
+    { length: NOTHING_TO_HOOK_MAX + 5 },
+    (_, i) => ({ ...a, path: `/x/${i}` }),
+  );
+  saveNothingToHook(many, cache);
+  const kept = readNothingToHook(cache);
+  assert.equal(kept.length, NOTHING_TO_HOOK_MAX);
+  assert.equal(kept[0].path, "/x/0");
+  await Deno.writeTextFile(`${cache}/nothing_to_hook.json`, "{not json");
+  assert.deepEqual(readNothingToHook(cache), [], "a damaged list is no list");
 });

@@ -7,6 +7,7 @@
  * unless --no-ipc.
  */
 import { AttachManager, preattachCandidates, runningCodeFiles } from "./attach.ts";
+import { readNothingToHook, saveNothingToHook } from "./inspect_cache.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
@@ -122,17 +123,25 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   // ---- start the loader
   let loader: LoaderClient;
   let preattached: Promise<unknown>;
+  let attach: AttachManager | undefined;
+  let preknown: Promise<number> = Promise.resolve(0);
   try {
     loader = await started.loader;
     loader.listen(sink.push);
     phase("loader connected");
-    const attach = new AttachManager(loader, opts.locator);
-    sink.attachTo(attach);
+    const attaching = attach = new AttachManager(loader, opts.locator);
+    sink.attachTo(attaching);
+    // Files earlier captures found nothing to hook in are let through the gate: its stops are
+    // for what may need hooking (a round trip each, at every tool run once per capture).
+    if (started.gate) {
+      preknown = attaching.preknown(readNothingToHook());
+      preknown.then((n) => phase(`${n} files known from earlier captures`), () => {});
+    }
     // Hook what we know about before the command runs (the gate covers the rest). The files
     // are inspected while the loader still loads its programs; its commands wait in the socket
     // until it is ready.
     preattached = Promise.all(
-      preattachCandidates(cmdPath).map((p) => attach.ensure(p, "preattach")),
+      preattachCandidates(cmdPath).map((p) => attaching.ensure(p, "preattach")),
     );
     preattached.catch(() => {}); // awaited below, once the loader is ready
     await loader.ready;
@@ -141,7 +150,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
       // joined processes: the code they mapped before the capture, which no gate report names
       // (read once the loader traces them, so a process it adds has already been started)
       const running = runningCodeFiles(opts.pids ?? [], opts.comm)
-        .map((p) => attach.ensure(p, "running"));
+        .map((p) => attaching.ensure(p, "running"));
       preattached = Promise.all([preattached, ...running]);
       preattached.catch(() => {});
     }
@@ -258,7 +267,9 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   // ---- wait for the end
   await loader.done;
   await preattached.catch(() => {}); // answered before the stream ends
+  await preknown.catch(() => 0);
   phase("stream ended");
+  saveNothingToHook(attach?.nothingToHook ?? []);
   let lost = forced ? undefined : await loaderLost(
     loader,
     opts.cmd ? sink.childStatus !== undefined : undefined,

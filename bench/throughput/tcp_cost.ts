@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { buildCTool } from "../c_tool.ts";
 import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";
 import { median } from "../../kit/stats.ts";
+import { captureArgv } from "./tree_capture.ts";
 
 interface LoopOut {
   iterations: number;
@@ -91,22 +92,15 @@ async function captured(tree: string, first: string): Promise<Run> {
   const rec = `${tmp}/rec`;
   await Deno.remove(rec, { recursive: true }).catch(() => {});
   const { result, programs } = await withProgramCosts(async () => {
-    const o = await new Deno.Command("deno", {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        `${tree}/capture/main.ts`,
-        "--quiet",
-        "--out",
-        rec,
-        "--",
-        "/bin/sh",
-        "-c",
-        `"$@" > ${out}`,
-        "sh",
-        ...loopArgs(first),
-      ],
+    const [exe, ...args] = captureArgv(tree, rec, [
+      "/bin/sh",
+      "-c",
+      `"$@" > ${out}`,
+      "sh",
+      ...loopArgs(first),
+    ]);
+    const o = await new Deno.Command(exe, {
+      args,
       stdout: "null",
       stderr: "piped",
     }).output();

@@ -18,6 +18,8 @@
  */
 import { parseArgs } from "node:util";
 import { buildCTool } from "../c_tool.ts";
+import { median } from "../../kit/stats.ts";
+import { captureArgv } from "./tree_capture.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 
@@ -74,11 +76,6 @@ export function captureShare(outer: GroupUsage, inner: GroupUsage) {
   };
 }
 
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 async function main() {
   const { values: v } = parseArgs({
     options: {
@@ -109,23 +106,16 @@ async function main() {
       args: [
         `${tmp}/outer.json`,
         "--",
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--quiet",
-        `${tree}/capture/main.ts`,
-        "--quiet",
-        "--out",
-        rec,
-        "--",
-        usage,
-        `${tmp}/inner.json`,
-        "--",
-        load,
-        "trickle",
-        `${tmp}/files`,
-        String(count),
-        String(rate),
+        ...captureArgv(tree, rec, [
+          usage,
+          `${tmp}/inner.json`,
+          "--",
+          load,
+          "trickle",
+          `${tmp}/files`,
+          String(count),
+          String(rate),
+        ]),
       ],
       stdout: "null",
       stderr: "piped",

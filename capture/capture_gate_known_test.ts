@@ -1,0 +1,49 @@
+/**
+ * The gate remembers across captures what had nothing to hook: a file an earlier capture
+ * inspected and found no TLS library in is let through at once (inspect_cache.ts
+ * nothing_to_hook.json, AttachManager.preknown) while it is the file inspected; changed, it is
+ * stopped and inspected again. Needs root (eBPF).
+ */
+import assert from "node:assert/strict";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { captureForTest } from "../tests/support/capture.ts";
+
+Deno.test({
+  name: "gate: a tool an earlier capture found nothing to hook in runs without a stop, with the " +
+    "same rows; rewritten, it is stopped again",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-known-" });
+    try {
+      // a fresh file (never inspected), run twice by a shell
+      const tool = `${dir}/tool`;
+      await Deno.copyFile("/usr/bin/id", tool);
+      const cmd = ["/bin/sh", "-c", `"$0" > /dev/null && "$0" -u > /dev/null`, tool];
+      const capture = async (name: string) => {
+        const { res } = await captureForTest({ cmd, out: `${dir}/${name}` });
+        assert.equal(res.exitCode, 0);
+        const m = res.manifest;
+        return {
+          gated: m.gated_processes,
+          process: m.tables.process.rows,
+          file: m.tables.file.rows,
+        };
+      };
+      const first = await capture("first");
+      assert.ok(first.gated >= 1, `the fresh tool was stopped at: ${first.gated}`);
+      const second = await capture("second");
+      assert.equal(second.gated, 0, "nothing stopped: every file was known from the first");
+      assert.deepEqual(
+        { process: second.process, file: second.file },
+        { process: first.process, file: first.file },
+        "the same rows",
+      );
+      // written again (the same bytes, path and inode; a later mtime): not the file inspected
+      await Deno.writeFile(tool, await Deno.readFile("/usr/bin/id"));
+      const third = await capture("third");
+      assert.ok(third.gated >= 1, `the rewritten tool was stopped at: ${third.gated}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
