@@ -13,8 +13,8 @@
  * The one place SQL text is built from input: `ATTACH` and `read_parquet` take no parameters, so
  * paths are written as quoted string literals (quotes doubled). Labels are bound values.
  */
-import { dirname, join, resolve } from "node:path";
-import { quoteIdent, sqlString } from "../kit/columns.ts";
+import { dirname, join, relative, resolve } from "node:path";
+import { ddl, quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { analysisOutdated, damageAt, holdsRecording } from "./analysed_db.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
@@ -34,7 +34,9 @@ import {
   isParquetExport,
   missingPartitions,
   parquetScan,
+  unreadableFile,
 } from "./export/parquet_source.ts";
+import { exportTable } from "./export/tables.ts";
 
 export interface SqlOptions {
   recordings: string[];
@@ -132,17 +134,37 @@ export async function run(opts: SqlOptions): Promise<number> {
     memoryLimit: opts.memoryLimit,
   });
   const c = db.conn;
+  // Export files DuckDB cannot read (cut short, not yet synced, not Parquet): each named once
+  // and left out, the answer covering the rest (partial), as for a partition file missing.
+  const skip = new Set<string>();
+  const leaveOut = (e: unknown, dirs: string[]): boolean => {
+    const file = unreadableFile(errorLine(e), dirs);
+    if (!file || skip.has(file)) return false;
+    skip.add(file);
+    partial = true;
+    const dir = dirs.find((d) => file.startsWith(resolve(d) + "/"))!;
+    err(
+      `sql: ${dir}: ${relative(resolve(dir), file)} cannot be read (${errorLine(e)}): ` +
+        `the answer leaves its rows out\n`,
+    );
+    return true;
+  };
   // what each exported recording lost, as for a recording directory: a line each, and an
   // answer over one whose files were damaged is partial
   for (const dir of exports) {
-    try {
-      for (const { recording, damage } of await exportDamage(c, dir)) {
-        err(`sql: ${dir}: ${recording}: ${damage.line}\n`);
-        if (damage.files.length) partial = true;
+    for (;;) {
+      try {
+        for (const { recording, damage } of await exportDamage(c, dir, skip)) {
+          err(`sql: ${dir}: ${recording}: ${damage.line}\n`);
+          if (damage.files.length) partial = true;
+        }
+        break;
+      } catch (e) {
+        if (leaveOut(e, [dir])) continue;
+        err(`sql: ${dir}: its problems table could not be read: ${errorLine(e)}\n`);
+        partial = true;
+        break;
       }
-    } catch (e) {
-      err(`sql: ${dir}: its problems table could not be read: ${errorLine(e)}\n`);
-      partial = true;
     }
   }
   // Every statement of the query runs in turn and its answer is printed (a blank line between
@@ -235,8 +257,22 @@ export async function run(opts: SqlOptions): Promise<number> {
           : `SELECT * FROM ${from}`;
       });
       const dirs = exports.filter((d) => exported.get(d)!.has(name));
-      if (dirs.length) parts.push(`SELECT * FROM ${parquetScan(dirs, name)}`);
-      await c.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${parts.join(" UNION ALL BY NAME ")}`);
+      for (;;) {
+        const scan = dirs.length ? parquetScan(dirs, name, skip) : null;
+        const all = scan ? [...parts, `SELECT * FROM ${scan}`] : parts;
+        if (!all.length) {
+          // every file of it unreadable (said above): its declared columns, no rows
+          const def = exportTable(name);
+          if (def) await c.run(ddl(def).replace(/^CREATE TABLE/, "CREATE TEMP TABLE"));
+          break;
+        }
+        try {
+          await c.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${all.join(" UNION ALL BY NAME ")}`);
+          break;
+        } catch (e) {
+          if (!leaveOut(e, dirs)) throw e;
+        }
+      }
     }
     // the event views over the stacked tables (a recording's own view would read the stacked
     // tables too, and so count every recording's events once per recording)

@@ -5,7 +5,7 @@
  * what follows `--`, else the last argument) and runs `sql.ts`. Every statement of the query
  * runs, each answer printed in turn. Exit codes: 0 ok; 1 the query failed, or the answer is
  * partial (a recording given could not be queried or its files were damaged, an export lacks
- * a partition file: said on stderr, the answer covers the rest); 2 bad usage. A recording whose
+ * a partition file or one cannot be read: said on stderr, the answer covers the rest); 2 bad usage. A recording whose
  * analysis has problems, given as its directory or in an export, is one line on stderr every
  * time.
  */

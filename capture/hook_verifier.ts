@@ -6,6 +6,12 @@
  * that proved it and any still in flight) and `onWrong` is told, which detaches it and tries
  * the locator's next candidate. Nothing passes silently: each hook's state, confidence, the
  * evidence and what was dropped go into the attach report.
+ *
+ * A hook placed by the file's own symbols (`SSL_write` exported by libssl or node, or named in
+ * `.symtab`) is that function by definition: what it sees is the TLS plaintext, however random
+ * it looks (a compressed or encrypted payload, a connection joined mid-stream by `capture
+ * --pid`, TLS carried inside TLS). Its random-looking first bytes are counted and said, never
+ * taken as proof that it is wrong; only the locator's guesses can be.
  */
 
 import { classify, type Look } from "./plaintext_check.ts";
@@ -36,9 +42,15 @@ export class HookVerifier {
   /** `${target}:${pid}:${conn}:${dir}` of connections already judged */
   #judged = new Set<string>();
   #onWrong: (target: number, check: HookCheck) => void;
+  #bySymbol: (target: number) => boolean;
 
-  constructor(onWrong: (target: number, check: HookCheck) => void) {
+  /** `bySymbol`: whether a hook was placed by the file's symbols (then it is never wrong). */
+  constructor(
+    onWrong: (target: number, check: HookCheck) => void,
+    bySymbol: (target: number) => boolean = () => false,
+  ) {
     this.#onWrong = onWrong;
+    this.#bySymbol = bySymbol;
   }
 
   /** Checks one call; false when it must be dropped (its hook is wrong). */
@@ -54,6 +66,12 @@ export class HookVerifier {
     this.#judged.add(key);
     const look = classify(call.data, call.dir);
     this.#count(c, look, call.dir);
+    if (look.kind === "ciphertext" && c.plaintext === 0 && this.#bySymbol(call.target)) {
+      if (!/placed by symbol/.test(c.evidence)) {
+        c.evidence += "; placed by symbol, so that is its plaintext: kept";
+      }
+      return true;
+    }
     if (look.kind === "ciphertext" && c.plaintext === 0) {
       c.state = "wrong";
       c.confidence = look.confidence;

@@ -114,6 +114,24 @@ Deno.test("HookVerifier: plaintext verifies, ciphertext drops the hook and all i
   assert.equal(v.checks().get(3)!.state, "unverified");
 });
 
+Deno.test("HookVerifier: a hook placed by the file's symbols is never wrong, whatever its first bytes", () => {
+  // libssl's SSL_read on a connection a capture joined mid-stream, inside a gzip body: random
+  // bytes, and a TLS record carried inside TLS; the locator's guess on the same bytes is wrong
+  const wrong: number[] = [];
+  const v = new HookVerifier((t) => wrong.push(t), (t) => t === 1);
+  const random = new Uint8Array(randomBytes(300));
+  const record = new Uint8Array([0x17, 3, 3, 0, 40, ...randomBytes(40)]);
+  assert.equal(v.check(call(1, 10n, 1, random)), true);
+  assert.equal(v.check(call(1, 11n, 0, record)), true);
+  assert.equal(v.check(call(1, 11n, 0, random)), true, "later calls kept too");
+  const c = v.checks().get(1)!;
+  assert.notEqual(c.state, "wrong");
+  assert.equal(c.ciphertext, 2, "counted");
+  assert.match(c.evidence, /placed by symbol, so that is its plaintext: kept/);
+  assert.equal(v.check(call(2, 20n, 1, random)), false);
+  assert.deepEqual(wrong, [2]);
+});
+
 /** A locator that hooks SSL_write at `relay_write` (sees ciphertext) and offers app_write. */
 function wrongLocator(client: string): Locator {
   return (path: string, insp: Inspection): Promise<Inspection> => {

@@ -180,7 +180,7 @@ export class RecordSink {
           manifest.warnings.push(`detaching hook ${target}: ${(e as Error).message}`);
         }),
       );
-    });
+    }, (target) => /symbol$/.test(this.#attach?.cookie(target)?.hook.method ?? ""));
     this.#assembler = new TlsAssembler(opts.maxTlsBytes, (c) => {
       if (!this.#verifier.check(c)) return;
       const fn = this.#attach?.cookie(c.target)?.fn;

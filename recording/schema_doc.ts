@@ -50,9 +50,9 @@ secret leaks unmasked), \`errors\`, and the **attach report** \`attach\`:
   each probe (\`fn\`, eBPF \`program\`, \`kind\`, file \`offset\`, \`ok\`/\`error\`, the hook's
   \`target\` id, \`detached\` when it was taken off at run time) and each hook's run-time
   \`checks\`: \`state\` (\`verified\`: the first bytes of a connection through it looked like
-  plaintext, an HTTP request line or the HTTP/2 preface or readable text; \`wrong\`: they looked
-  like ciphertext, so its data was dropped and it was detached; \`unverified\`: nothing decisive
-  seen), \`confidence\`, \`evidence\`, connections judged \`plaintext\`/\`ciphertext\`/
+  plaintext, an HTTP request line or the HTTP/2 preface, HTTP/2 or WebSocket frames, or readable
+  text; \`wrong\`: they looked like ciphertext, so its data was dropped and it was detached, never
+  so for a hook placed by the file's symbols; \`unverified\`: nothing decisive seen), \`confidence\`, \`evidence\`, connections judged \`plaintext\`/\`ciphertext\`/
   \`undecided\`, \`dropped_calls\`/\`dropped_bytes\`, the locator's \`candidate\` (\`2 of 3\`)
   and the \`action\` taken (detached, next candidate tried, or none left);
 - \`not_hooked\`: TLS libraries seen but not hooked, with the \`reason\`;

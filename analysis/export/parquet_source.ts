@@ -87,12 +87,35 @@ export function missingPartitions(dir: string): { table: string; file: string }[
   return out;
 }
 
-/** A `read_parquet` over table `table` of every export in `dirs`. */
-export function parquetScan(dirs: string[], table: string): string {
-  const globs = dirs.map((d) => sqlString(join(resolve(d), table, "**", "*.parquet")));
+/**
+ * A `read_parquet` over table `table` of every export in `dirs`, leaving out the files in
+ * `skip` (absolute paths: files found unreadable); null when that leaves no file.
+ */
+export function parquetScan(
+  dirs: string[],
+  table: string,
+  skip: ReadonlySet<string> = new Set(),
+): string | null {
+  const roots = dirs.map((d) => join(resolve(d), table));
+  const files = skip.size
+    ? roots.flatMap((r) => parquetFiles(r).map((f) => join(r, f))).filter((f) => !skip.has(f))
+    : roots.map((r) => join(r, "**", "*.parquet"));
+  if (!files.length) return null;
   const [host, date] = PARTITION_KEYS;
-  return `read_parquet([${globs.join(", ")}], hive_partitioning = true, union_by_name = true, ` +
-    `hive_types = {'${host}': VARCHAR, '${date}': DATE})`;
+  return `read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = true, ` +
+    `union_by_name = true, hive_types = {'${host}': VARCHAR, '${date}': DATE})`;
+}
+
+/**
+ * The export file a DuckDB error names (`File '/x/t/h=.../r.parquet' too small to be a Parquet
+ * file`, `No magic bytes found at end of file '...'`), when it lies under one of `dirs`.
+ */
+export function unreadableFile(message: string, dirs: string[]): string | undefined {
+  const roots = dirs.map((d) => resolve(d) + "/");
+  for (const m of message.matchAll(/'([^']+\.parquet)'/g)) {
+    if (roots.some((r) => m[1].startsWith(r))) return m[1];
+  }
+  return undefined;
 }
 
 /**
@@ -104,12 +127,14 @@ export function parquetScan(dirs: string[], table: string): string {
 export async function exportDamage(
   c: DuckDBConnection,
   dir: string,
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<{ recording: string; damage: Damage }[]> {
-  if (!exportTables(dir).includes("problems")) return [];
+  const scan = exportTables(dir).includes("problems") && parquetScan([dir], "problems", skip);
+  if (!scan) return [];
   const rows = await queryRows(
     c,
     `SELECT recording, kind, count(*) AS n, list(DISTINCT source ORDER BY source) AS sources
-     FROM ${parquetScan([dir], "problems")}
+     FROM ${scan}
      GROUP BY recording, kind ORDER BY recording, n DESC, kind`,
   );
   const byRecording = new Map<string, ProblemKind[]>();

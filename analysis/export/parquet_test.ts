@@ -283,6 +283,59 @@ Deno.test("sql over an export of a damaged recording: the damage line sql gives 
   }
 });
 
+Deno.test("sql over an export with a partition file that cannot be read: one line naming it, exit 1, the rest answered", async () => {
+  const { tmp, recs, out } = await setUp();
+  try {
+    const r = await task("export", ...recs, "--format", "parquet", "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    const q = "SELECT recording, count(*)::INTEGER AS n FROM llm_calls GROUP BY 1 ORDER BY 1";
+    const whole = await sqlRows([out], q);
+    // demo-gemini's llm_calls file cut short (a copy or sync still under way), demo-claude's
+    // problems file not Parquet at all
+    const cut = parquetFiles(join(out, "llm_calls")).find((f) =>
+      f.endsWith("/demo-gemini.parquet")
+    )!;
+    await Deno.truncate(cut, 100);
+    const junk = parquetFiles(join(out, "problems")).find((f) =>
+      f.endsWith("/demo-claude.parquet")
+    )!;
+    await Deno.writeTextFile(junk, "not parquet");
+    const x = await task("sql", "--format", "json", out, "--", q);
+    assert.equal(x.code, 1, x.stderr);
+    assert.deepEqual(JSON.parse(x.stdout), whole.slice(0, 1), "the rest is answered");
+    const lines = x.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 2, x.stderr);
+    for (const [table, name] of [["problems", "demo-claude"], ["llm_calls", "demo-gemini"]]) {
+      assert.ok(
+        lines.some((l) =>
+          new RegExp(
+            `^sql: .*/export: ${table}/capture_host=[^/]+/capture_date=[\\d-]+/${name}\\.parquet ` +
+              `cannot be read \\(.+\\): the answer leaves its rows out$`,
+          ).test(l)
+        ),
+        `${table}: ${x.stderr}`,
+      );
+    }
+    // a table none of whose files can be read: its columns, no rows, still said
+    const one = join(tmp, "one");
+    assert.equal((await task("export", recs[0], "--format", "parquet", "--out", one)).code, 0);
+    await Deno.truncate(parquetFiles(join(one, "llm_calls"))[0], 10);
+    const y = await task(
+      "sql",
+      "--format",
+      "json",
+      one,
+      "--",
+      "SELECT count(model) AS n FROM llm_calls",
+    );
+    assert.equal(y.code, 1, y.stderr);
+    assert.deepEqual(JSON.parse(y.stdout), [{ n: 0 }]);
+    assert.match(y.stderr, /llm_calls\/.* cannot be read/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("export: bad usage and a bad recording each get one line and their exit code", async () => {
   const noOut = await task("export", "datasets/demo-claude", "--format", "parquet");
   assert.equal(noOut.code, 2);
