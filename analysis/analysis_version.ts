@@ -9,7 +9,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryRows } from "../kit/sql_runner.ts";
 
-export const ANALYSIS_REVISION = 4;
+export const ANALYSIS_REVISION = 5;
 
 const PREFIX = "sightline analysis revision ";
 

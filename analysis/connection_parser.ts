@@ -94,6 +94,10 @@ export interface ParseOptions {
   maxMessageSize?: number;
   /** bound on one kept message body; larger bodies are counted, not kept (default 64 MiB) */
   maxBodySize?: number;
+  /** the capture joined running processes (`--pid`, `--comm`), so a connection may have begun
+   * before the recording: one whose first recorded bytes are a whole response, before any
+   * request, was joined while that response's request was awaited */
+  joined?: boolean;
 }
 
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
@@ -362,7 +366,23 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     sides[dir].startWhat = late.what;
     sides[dir].segment++;
   }
-  const joined = sides.write.skip || sides.read.skip;
+  // HTTP/1's client speaks first: in a capture that joined running processes, a connection
+  // whose first recorded bytes are a response that begins cleanly, before any recorded request,
+  // was joined while that response's request was awaited. Counting would pair that response
+  // with the next request and every later one off by one; pairing goes by time instead, and
+  // the response stays alone. (Only when joined: a capture that started the command saw every
+  // connection begin, and a thread's write recorded a little after the answer it caused must
+  // not unpair them.)
+  const answerFirst = !!options.joined && c.read.rows.length > 0 && c.write.rows.length > 0 &&
+    !sides.read.skip && c.read.ts[0] < c.write.ts[0];
+  if (answerFirst) {
+    problems.push(
+      "the connection's first recorded bytes are a response whose request was not recorded: " +
+        "it began before the recording (a capture joined with --pid or --comm); responses are " +
+        "paired with requests by time",
+    );
+  }
+  const joined = sides.write.skip || sides.read.skip || answerFirst;
   for (const f of timeOrder(c)) {
     const s = f.dir === "write" ? c.write : c.read;
     const data = rowData(t, s.rows[f.k]);

@@ -274,6 +274,32 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
     whole.calls.find((c) => c.exchange_id === third.exchange_id)!.assistant_text,
   );
 
+  // joined while the router's request was awaited: its answer is the first recorded byte and
+  // begins cleanly, so nothing is skipped, but it must not be paired with the next request
+  const answered = await buildHttpTables(
+    "fixture",
+    joinedAt(tls, router.conn_id, router.response_ns! - 1n),
+    prices,
+    { joined: true },
+  );
+  const amsgs = answered.problems.map((p) => p.message);
+  assert.ok(
+    amsgs.includes(
+      "the connection's first recorded bytes are a response whose request was not recorded: " +
+        "it began before the recording (a capture joined with --pid or --comm); responses are " +
+        "paired with requests by time",
+    ),
+    amsgs.join("\n"),
+  );
+  const [a3] = answered.exchanges.filter((e) => e.request_ns === third.request_ns);
+  assert.equal(a3.response_ns, third.response_ns, "the third request keeps its own answer");
+  assert.equal(
+    answered.calls.find((c) => c.exchange_id === a3.exchange_id)!.assistant_text,
+    whole.calls.find((c) => c.exchange_id === third.exchange_id)!.assistant_text,
+  );
+  const alone = answered.exchanges.filter((e) => e.conn_id === router.conn_id && !e.request_ns);
+  assert.deepEqual(alone.map((e) => e.response_ns), [router.response_ns], "the router's answer");
+
   // Codex's WebSocket joined after its upgrade: frames from the first byte, said as such
   const ctls = fixtureTls(WS_FIXTURES[0]);
   const cwhole = await build(ctls);

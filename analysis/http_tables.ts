@@ -68,6 +68,9 @@ export interface BuildOptions {
   /** the recording says bytes of its streams were lost (`statedStreamLoss`): MCP's event
    * stream whose end is not recorded may have been cut by it, so it is `incomplete` */
   statedLoss?: string | null;
+  /** the capture joined running processes (`--pid`, `--comm`): their connections may have
+   * begun before the recording (`ParseOptions.joined`) */
+  joined?: boolean;
 }
 
 /**
@@ -448,6 +451,7 @@ export async function connectionExchanges(
     maxBufferSize: opts.maxBufferSize,
     maxBodySize: opts.maxBodySize,
     maxMessageSize: opts.maxMessageSize,
+    joined: opts.joined,
   });
   for (const p of parsed.problems) {
     problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });
@@ -495,13 +499,14 @@ export async function connectionExchanges(
       });
     }
     if (!x.request && x.response) {
-      // the other direction was not recorded at all: no stream break can tell it
+      // its request was not recorded (the write stream at all, or the connection joined while
+      // the request was awaited): no stream break can tell it
       problems.push({
         recording,
         source: label,
         kind: "gap",
         message: `a response (status ${x.response.status ?? "?"}) without its request: ` +
-          `the write stream was not recorded`,
+          `its request was not recorded`,
         exchange_id: null,
       });
     }
