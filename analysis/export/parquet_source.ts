@@ -108,12 +108,15 @@ export function parquetScan(
 
 /**
  * The export file a DuckDB error names (`File '/x/t/h=.../r.parquet' too small to be a Parquet
- * file`, `No magic bytes found at end of file '...'`), when it lies under one of `dirs`.
+ * file`, `No magic bytes found at end of file '...'`; in double quotes: `Cannot open file
+ * "..."`, `Could not read from file "..."`, `No files found that match the pattern "..."` for
+ * a listed file gone before it was read), when it lies under one of `dirs`. A glob is no file.
  */
 export function unreadableFile(message: string, dirs: string[]): string | undefined {
   const roots = dirs.map((d) => resolve(d) + "/");
-  for (const m of message.matchAll(/'([^']+\.parquet)'/g)) {
-    if (roots.some((r) => m[1].startsWith(r))) return m[1];
+  for (const m of message.matchAll(/'([^']+\.parquet)'|"([^"]+\.parquet)"/g)) {
+    const file = m[1] ?? m[2];
+    if (!/[*?[]/.test(file) && roots.some((r) => file.startsWith(r))) return file;
   }
   return undefined;
 }

@@ -12,6 +12,7 @@ import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { DB_FILE } from "../analyze.ts";
 import { run as sql } from "../sql.ts";
+import { unreadableFile } from "./parquet_source.ts";
 import { RAW_TABLES } from "../schema.ts";
 import {
   EXPORT_NAMES,
@@ -410,4 +411,24 @@ Deno.test("export: another recording of the same name is refused, not merged wit
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("unreadableFile: the export file DuckDB's error names, in either quotes; a glob or a file elsewhere is none", () => {
+  const f = "/e/llm_calls/capture_host=h/capture_date=2026-12-04/r.parquet";
+  for (
+    const m of [
+      `Invalid Input Error: File '${f}' too small to be a Parquet file`,
+      `Invalid Input Error: No magic bytes found at end of file '${f}'`,
+      `IO Error: Cannot open file "${f}": No such file or directory`,
+      `IO Error: Could not read from file "${f}": Input/output error`,
+      `IO Error: No files found that match the pattern "${f}"`,
+    ]
+  ) assert.equal(unreadableFile(m, ["/e"]), f, m);
+  assert.equal(
+    unreadableFile('IO Error: No files found that match the pattern "/e/llm_calls/**/*.parquet"', [
+      "/e",
+    ]),
+    undefined,
+  );
+  assert.equal(unreadableFile(`IO Error: Cannot open file "${f}": x`, ["/other"]), undefined);
 });
