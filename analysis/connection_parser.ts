@@ -25,6 +25,7 @@ import {
   HTTP2_PREFACE,
   type Http2Parser,
   originForm,
+  startsWithHttp2Frames,
 } from "../protocols/mod.ts";
 import { isWebSocketRequest, websocketAgreement } from "../protocols/mod.ts";
 import { type Connection, type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
@@ -242,6 +243,13 @@ const MAY_START = { write: /^[A-Z]/, read: /^H/ };
  */
 function joinedLate(first: Uint8Array, dir: "write" | "read"): { what?: string } | undefined {
   if (!first.length || MAY_START[dir].test(String.fromCharCode(first[0]))) return undefined;
+  // HTTP/2 past its preface (which is what tells it from HTTP/1 at a connection's start)
+  if (startsWithHttp2Frames(first)) {
+    return {
+      what: "HTTP/2 frames: the connection's preface and the header tables (HPACK) its " +
+        "messages' headers are coded against were not recorded, so its messages are not read",
+    };
+  }
   const h = webSocketFrameHeader(first);
   // a message's first frame (text, binary) or a control frame; a continuation frame's header is
   // what HTTP/2's frame header (a length's high byte, 0) also passes for

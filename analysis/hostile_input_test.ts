@@ -300,6 +300,26 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
   const alone = answered.exchanges.filter((e) => e.conn_id === router.conn_id && !e.request_ns);
   assert.deepEqual(alone.map((e) => e.response_ns), [router.response_ns], "the router's answer");
 
+  // Codex over HTTP/2 joined after the preface: frames from the first byte, said as such
+  const htls = fixtureTls("codex");
+  const hwhole = await build(htls);
+  const h2 = hwhole.exchanges.find((e) => e.protocol === "h2")!;
+  assert.ok(h2, "the fixture's HTTP/2 exchange");
+  const hjoined = await build(joinedAt(htls, h2.conn_id, h2.request_ns! - 1n));
+  const hmsgs = hjoined.problems.map((p) => p.message);
+  for (const side of ["request", "response"]) {
+    assert.ok(
+      hmsgs.some((m) =>
+        new RegExp(
+          `^\\d+ ${side} bytes from the connection's first recorded byte skipped: it began ` +
+            `before the recording \\(a capture joined with --pid or --comm\\); they are HTTP/2 ` +
+            `frames: the connection's preface and the header tables \\(HPACK\\) .* not read$`,
+        ).test(m)
+      ),
+      `${side}: ${hmsgs.join("\n")}`,
+    );
+  }
+
   // Codex's WebSocket joined after its upgrade: frames from the first byte, said as such
   const ctls = fixtureTls(WS_FIXTURES[0]);
   const cwhole = await build(ctls);

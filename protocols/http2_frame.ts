@@ -114,6 +114,46 @@ export function readFrameHeader(buf: Uint8Array, pos = 0): FrameHeader {
   };
 }
 
+/** Frames about the connection (stream 0 only) and about a stream (never stream 0). */
+const CONNECTION_FRAMES = new Set<number>([FrameType.SETTINGS, FrameType.PING, FrameType.GOAWAY]);
+/** Lengths RFC 9113 fixes (section 6): a frame of another length is a connection error. */
+const FIXED_LENGTH: Record<number, number> = {
+  [FrameType.PRIORITY]: 5,
+  [FrameType.RST_STREAM]: 4,
+  [FrameType.PING]: 8,
+  [FrameType.WINDOW_UPDATE]: 4,
+};
+
+/**
+ * Whether `b` begins a run of HTTP/2 frames (the bytes a peer writes or reads once the
+ * connection's preface is past): at least one whole frame, each of a type RFC 9113 defines,
+ * with its reserved bit clear, on stream 0 exactly when the type is about the connection
+ * (WINDOW_UPDATE either), of the length its type fixes, one after another to the end of `b`
+ * (the last may go on past it). For a connection recorded from its middle, where no preface
+ * says what it speaks.
+ */
+export function startsWithHttp2Frames(b: Uint8Array): boolean {
+  let pos = 0;
+  let whole = 0;
+  while (pos + FRAME_HEADER_LENGTH <= b.length) {
+    const h = readFrameHeader(b, pos);
+    if (h.type > FrameType.CONTINUATION || (b[pos + 5] & 0x80) !== 0) return false;
+    if (
+      h.type !== FrameType.WINDOW_UPDATE && CONNECTION_FRAMES.has(h.type) !== (h.streamId === 0)
+    ) {
+      return false;
+    }
+    const fixed = FIXED_LENGTH[h.type];
+    if (
+      (fixed !== undefined && h.length !== fixed) ||
+      (h.type === FrameType.SETTINGS && h.length % 6 !== 0)
+    ) return false;
+    pos += FRAME_HEADER_LENGTH + h.length;
+    if (pos <= b.length) whole++;
+  }
+  return whole > 0;
+}
+
 /** A 31-bit big-endian value (the reserved top bit is ignored). */
 export function readUint31(buf: Uint8Array, pos: number): number {
   return ((buf[pos] & 0x7f) * 0x1000000) + (buf[pos + 1] << 16) + (buf[pos + 2] << 8) +

@@ -9,7 +9,13 @@ import {
   type Http2HeadersEvent,
   type Http2StreamEndEvent,
 } from "./http2.ts";
-import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
+import {
+  encodeFrame,
+  Flag,
+  FrameType,
+  HTTP2_PREFACE,
+  startsWithHttp2Frames,
+} from "./http2_frame.ts";
 import { encodeIndexed, encodeLiteral, encodeSizeUpdate } from "./hpack_encode.ts";
 import { decodeContent } from "./content_encoding.ts";
 import { ProtocolError } from "./protocol_error.ts";
@@ -326,4 +332,32 @@ Deno.test("HTTP/2 random bytes fail cleanly and stay bounded", () => {
     assert.ok(r.peak <= 64 * 1024);
     assert.ok(r.errors.every((e) => e instanceof ProtocolError));
   }
+});
+
+Deno.test("startsWithHttp2Frames: a connection's frames after its preface, whole or cut at the end; not text, WebSocket or random bytes", () => {
+  const frames = concatBytes([
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS, 5, [0x82, 0x86]),
+    encodeFrame(FrameType.DATA, Flag.END_STREAM, 5, utf8("{}")),
+    encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, [0, 0, 0x10, 0]),
+    encodeFrame(FrameType.PING, 0, 0, new Uint8Array(8)),
+  ]);
+  assert.ok(startsWithHttp2Frames(frames));
+  for (const cut of [12, 20, frames.length - 3]) {
+    assert.ok(startsWithHttp2Frames(frames.subarray(0, cut)), `cut at ${cut}`);
+  }
+  assert.ok(!startsWithHttp2Frames(frames.subarray(0, 9)), "no whole frame: undecided, not HTTP/2");
+  // a stream frame on stream 0, a connection frame on a stream, a PING of the wrong length
+  assert.ok(!startsWithHttp2Frames(encodeFrame(FrameType.DATA, 0, 0, [1])));
+  assert.ok(!startsWithHttp2Frames(encodeFrame(FrameType.SETTINGS, 0, 1, [])));
+  assert.ok(!startsWithHttp2Frames(encodeFrame(FrameType.PING, 0, 0, [1, 2])));
+  assert.ok(!startsWithHttp2Frames(utf8("HTTP/1.1 200 OK\r\n\r\n")));
+  assert.ok(!startsWithHttp2Frames(Uint8Array.from([0x81, 0x85, 1, 2, 3, 4, 5, 6, 7, 8, 9])));
+  const rand = seededRandom(7);
+  let passed = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const b = new Uint8Array(64 + Math.floor(rand() * 4000));
+    for (let j = 0; j < b.length; j++) b[j] = Math.floor(rand() * 256);
+    if (startsWithHttp2Frames(b)) passed++;
+  }
+  assert.ok(passed < 10, `random buffers taken for HTTP/2: ${passed} of 20,000`);
 });

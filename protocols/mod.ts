@@ -60,7 +60,12 @@ export {
   type Http2SettingsEvent,
   type Http2StreamEndEvent,
 } from "./http2.ts";
-export { HTTP2_PREFACE, startsWithHttp2Preface, startsWithHttp2Settings } from "./http2_frame.ts";
+export {
+  HTTP2_PREFACE,
+  startsWithHttp2Frames,
+  startsWithHttp2Preface,
+  startsWithHttp2Settings,
+} from "./http2_frame.ts";
 export {
   createHttp2Redactor,
   DEFAULT_SECRET_HEADERS,
