@@ -1457,6 +1457,13 @@ int main(int argc, char **argv)
 	char **cmd = optind < argc ? argv + optind : NULL;
 	if (!sock_path || (!cmd && !n_pids && !comm))
 		usage();
+	/* the kernel keeps a comm's first 15 bytes: a longer --comm is matched by those, by the
+	 * processes already running (trace_existing) as by the kernel side */
+	static char comm_kept[SL_COMM_LEN];
+	if (comm) {
+		snprintf(comm_kept, sizeof(comm_kept), "%s", comm);
+		comm = comm_kept;
+	}
 	if (max_tls < 1 || max_tls > (1UL << 30))
 		die(EXIT_USAGE, "--max-tls-bytes must be between 1 and 1 GiB");
 	/* ring buffers: a power of two of pages; the loader maps each twice, so they are most of

@@ -13,7 +13,7 @@ import { type FileStamp, inspectFileCached, stampOf, unchanged } from "./inspect
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
-import { stat } from "../kit/procs.ts";
+import { kernelComm, stat } from "../kit/procs.ts";
 
 export { whichSync };
 
@@ -461,12 +461,14 @@ export function preattachCandidates(cmdPath: string | undefined): string[] {
 export function runningCodeFiles(roots: readonly number[], comm?: string): string[] {
   const parent = new Map<number, number>();
   const named = new Set<number>();
+  // the kernel keeps a name's first 15 bytes, and so does the loader's match
+  const kept = comm === undefined ? undefined : kernelComm(comm);
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
     const s = stat(Number(e.name));
     if (!s || s.state === "Z") continue;
     parent.set(Number(e.name), s.ppid);
-    if (comm !== undefined && s.comm === comm) named.add(Number(e.name));
+    if (kept !== undefined && s.comm === kept) named.add(Number(e.name));
   }
   const joined = new Set([...roots.filter((p) => parent.has(p)), ...named]);
   for (let grew = true; grew;) {

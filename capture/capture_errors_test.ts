@@ -199,6 +199,35 @@ Deno.test({
 });
 
 Deno.test({
+  name: "--comm with a name longer than the kernel keeps (15 bytes): a process of it already " +
+    "running is traced",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const name = "slcommlongtest-running"; // the kernel keeps "slcommlongtest-"
+    const bin = `${dir}/${name}`;
+    await Deno.copyFile("/usr/bin/bash", bin);
+    await Deno.chmod(bin, 0o755);
+    await Deno.writeTextFile(`${dir}/input.txt`, "hello\n");
+    const running = new Deno.Command(bin, {
+      args: ["-c", `sleep 3; /usr/bin/cat ${dir}/input.txt > /dev/null`],
+    }).spawn();
+    const ac = new AbortController();
+    const capture = captureForTest({ comm: name, signal: ac.signal });
+    assert.ok((await running.status).success);
+    await new Promise((r) => setTimeout(r, 500));
+    ac.abort();
+    const { res, rec } = await capture;
+    assert.equal(res.manifest.mode, "comm");
+    assert.ok(
+      rec.file.some((f) => f.path === `${dir}/input.txt` && f.op === "open"),
+      "the running process's child read its input under the capture",
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
   name: "--comm traces processes by name, also ones started later; abort ends it",
   ignore: skipWithoutRoot(),
   async fn() {

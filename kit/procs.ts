@@ -27,6 +27,12 @@ export interface Stat {
   cpuMs: number;
 }
 
+/** How the kernel keeps a process name (`comm`): its first 15 bytes (TASK_COMM_LEN - 1). */
+export function kernelComm(name: string): string {
+  const b = new TextEncoder().encode(name);
+  return b.length <= 15 ? name : new TextDecoder().decode(b.subarray(0, 15));
+}
+
 /** The process's /proc/PID/stat, or null when there is no such process. */
 export function stat(pid: number): Stat | null {
   try {

@@ -4,7 +4,7 @@
  * writes it between parentheses), which is told apart from nothing once it has ended.
  */
 import assert from "node:assert/strict";
-import { alive, descendants, procOf, stat } from "./procs.ts";
+import { alive, descendants, kernelComm, procOf, stat } from "./procs.ts";
 
 Deno.test("stat: this process's parent, state and CPU time, which grows as it works", () => {
   const s = stat(Deno.pid)!;
@@ -41,6 +41,25 @@ Deno.test("stat: a command name with a space and parentheses; gone once the chil
     assert.equal(stat(child.pid), null);
     assert.equal(alive(p), false);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kernelComm: a name as the kernel keeps it, its first 15 bytes", async () => {
+  assert.equal(kernelComm("claude"), "claude");
+  assert.equal(kernelComm("exactly-15-char"), "exactly-15-char");
+  assert.equal(kernelComm("sl-agent-bin-updated"), "sl-agent-bin-up");
+  // what a running program of a longer name reads as in /proc
+  const dir = await Deno.makeTempDir();
+  const long = `${dir}/sl-agent-bin-updated`;
+  await Deno.copyFile("/usr/bin/sleep", long);
+  await Deno.chmod(long, 0o755);
+  const p = new Deno.Command(long, { args: ["5"] }).spawn();
+  try {
+    assert.equal(stat(p.pid)?.comm, kernelComm("sl-agent-bin-updated"));
+  } finally {
+    p.kill("SIGKILL");
+    await p.status;
     await Deno.remove(dir, { recursive: true });
   }
 });
