@@ -105,10 +105,17 @@ const isStamp = (v: unknown): v is FileStamp => {
     ["dev", "ino", "size", "mtime", "ctime"].every((k) => typeof o[k] === "number");
 };
 
-/** The stored list (empty when there is none or it cannot be read). */
+/**
+ * The stored list (empty when there is none or it cannot be read). Only a list this user (the
+ * capture's, root) wrote is read: a file another user owns or could have written (the traced
+ * agent, say, whose user owns the checkout) could let its own binary through the gate unhooked.
+ */
 export function readNothingToHook(dir = INSPECT_CACHE_DIR): FileStamp[] {
   try {
-    const v = JSON.parse(Deno.readTextFileSync(nothingToHookFile(dir)));
+    const file = nothingToHookFile(dir);
+    const st = Deno.lstatSync(file);
+    if (!st.isFile || st.uid !== Deno.uid() || ((st.mode ?? 0) & 0o022) !== 0) return [];
+    const v = JSON.parse(Deno.readTextFileSync(file));
     return v?.judgedBy === NOTHING_TO_HOOK_OF && Array.isArray(v.files)
       ? v.files.filter(isStamp)
       : [];

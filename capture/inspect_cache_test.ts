@@ -64,6 +64,17 @@ Deno.test("nothing_to_hook.json: this capture's files first, no repeats, at most
     JSON.stringify({ ...stored, judgedBy: "inspect 2, locator 3" }),
   );
   assert.deepEqual(readNothingToHook(cache), [], "another version's list is no list");
+  // a list another user owns or could write is not read (the traced agent could write one)
+  await Deno.writeTextFile(`${cache}/nothing_to_hook.json`, JSON.stringify(stored));
+  assert.equal(readNothingToHook(cache).length, NOTHING_TO_HOOK_MAX, "its own list");
+  await Deno.chmod(`${cache}/nothing_to_hook.json`, 0o622);
+  assert.deepEqual(readNothingToHook(cache), [], "a list others may write is no list");
+  await Deno.chmod(`${cache}/nothing_to_hook.json`, 0o600);
+  if (Deno.uid() === 0) {
+    await Deno.chown(`${cache}/nothing_to_hook.json`, 65534, 65534);
+    assert.deepEqual(readNothingToHook(cache), [], "another user's list is no list");
+    await Deno.remove(`${cache}/nothing_to_hook.json`);
+  }
   await Deno.writeTextFile(`${cache}/nothing_to_hook.json`, JSON.stringify(stored.files));
   assert.deepEqual(readNothingToHook(cache), [], "a list without its judge is no list");
   await Deno.writeTextFile(`${cache}/nothing_to_hook.json`, "{not json");
