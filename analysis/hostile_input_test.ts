@@ -247,6 +247,21 @@ function joinedAt(t: ReturnType<typeof fixtureTls>, conn: bigint, until: bigint)
   return { ...v, seq };
 }
 
+/** Each direction's first recorded bytes were skipped as a joined capture's, being `what`. */
+function assertStartSkipped(msgs: string[], what: string) {
+  for (const side of ["request", "response"]) {
+    assert.ok(
+      msgs.some((m) =>
+        new RegExp(
+          `^\\d+ ${side} bytes from the connection's first recorded byte skipped: it began ` +
+            `before the recording \\(a capture joined with --pid or --comm\\); they are ${what}$`,
+        ).test(m)
+      ),
+      `${side}: ${msgs.join("\n")}`,
+    );
+  }
+}
+
 Deno.test("a connection joined after it began (capture --pid): read from its next message, the skip said", async () => {
   // Gemini CLI's connection that carries the router's answer and then the third call, recorded
   // from inside the router's answer body on (as a capture that joined then would)
@@ -306,19 +321,10 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
   const h2 = hwhole.exchanges.find((e) => e.protocol === "h2")!;
   assert.ok(h2, "the fixture's HTTP/2 exchange");
   const hjoined = await build(joinedAt(htls, h2.conn_id, h2.request_ns! - 1n));
-  const hmsgs = hjoined.problems.map((p) => p.message);
-  for (const side of ["request", "response"]) {
-    assert.ok(
-      hmsgs.some((m) =>
-        new RegExp(
-          `^\\d+ ${side} bytes from the connection's first recorded byte skipped: it began ` +
-            `before the recording \\(a capture joined with --pid or --comm\\); they are HTTP/2 ` +
-            `frames: the connection's preface and the header tables \\(HPACK\\) .* not read$`,
-        ).test(m)
-      ),
-      `${side}: ${hmsgs.join("\n")}`,
-    );
-  }
+  assertStartSkipped(
+    hjoined.problems.map((p) => p.message),
+    `HTTP/2 frames: the connection's preface and the header tables \\(HPACK\\) .* not read`,
+  );
 
   // Codex's WebSocket joined after its upgrade: frames from the first byte, said as such
   const ctls = fixtureTls(WS_FIXTURES[0]);
@@ -328,18 +334,10 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
   const after = ws.response_ns! + 1n;
   const cjoined = await build(joinedAt(ctls, ws.conn_id, after));
   const cmsgs = cjoined.problems.map((p) => p.message);
-  for (const side of ["request", "response"]) {
-    assert.ok(
-      cmsgs.some((m) =>
-        new RegExp(
-          `^\\d+ ${side} bytes from the connection's first recorded byte skipped: it began ` +
-            `before the recording \\(a capture joined with --pid or --comm\\); they are ` +
-            `WebSocket frames \\((un)?masked(, compressed)?\\): the upgrade that opened it was ` +
-            `not recorded, so its messages are not read$`,
-        ).test(m)
-      ),
-      `${side}: ${cmsgs.join("\n")}`,
-    );
-  }
+  assertStartSkipped(
+    cmsgs,
+    `WebSocket frames \\((un)?masked(, compressed)?\\): the upgrade that opened it was not ` +
+      `recorded, so its messages are not read`,
+  );
   assert.ok(!cmsgs.some((m) => /malformed/.test(m)), cmsgs.join("\n"));
 });
