@@ -34,6 +34,23 @@ async function setUp() {
   return { tmp, recs, out: join(tmp, "export") };
 }
 
+/** Each recording's count of LLM calls: what the sql-over-export cases ask. */
+const PER_RECORDING =
+  "SELECT recording, count(*)::INTEGER AS n FROM llm_calls GROUP BY 1 ORDER BY 1";
+
+/** The datasets copied and exported as Parquet, with PER_RECORDING's answer over the export. */
+async function exportedBoth() {
+  const s = await setUp();
+  try {
+    const r = await task("export", ...s.recs, "--format", "parquet", "--out", s.out);
+    assert.equal(r.code, 0, r.stderr);
+    return { ...s, whole: await sqlRows([s.out], PER_RECORDING) };
+  } catch (e) {
+    await Deno.remove(s.tmp, { recursive: true });
+    throw e;
+  }
+}
+
 function parquetFiles(dir: string): string[] {
   const out: string[] = [];
   for (const e of Deno.readDirSync(dir)) {
@@ -201,12 +218,8 @@ Deno.test("export --format parquet: every table, read back by hyparquet and Duck
 });
 
 Deno.test("sql over an export with a partition file missing: one line naming it, exit 1, the rest answered", async () => {
-  const { tmp, recs, out } = await setUp();
+  const { tmp, out, whole } = await exportedBoth();
   try {
-    const r = await task("export", ...recs, "--format", "parquet", "--out", out);
-    assert.equal(r.code, 0, r.stderr);
-    const q = "SELECT recording, count(*)::INTEGER AS n FROM llm_calls GROUP BY 1 ORDER BY 1";
-    const whole = await sqlRows([out], q);
     assert.equal(whole.length, 2);
     // one recording's llm_calls file lost (deleted, not copied, not yet synced)
     const lost = parquetFiles(join(out, "llm_calls")).find((f) =>
@@ -217,7 +230,7 @@ Deno.test("sql over an export with a partition file missing: one line naming it,
     const errs: string[] = [];
     const code = await sql({
       recordings: [out],
-      query: q,
+      query: PER_RECORDING,
       format: "json",
       out: (s) => (text += s),
       err: (s) => errs.push(s),
@@ -247,8 +260,7 @@ Deno.test("sql over an export of a damaged recording: the damage line sql gives 
     assert.ok(line, direct.stderr);
     // over the export: one line per damaged recording, with the same count of problems,
     // pointing at the export's problems rows; the clean recording says nothing
-    const q = "SELECT recording, count(*)::INTEGER AS n FROM llm_calls GROUP BY 1 ORDER BY 1";
-    const r = await task("sql", "--format", "json", out, "--", q);
+    const r = await task("sql", "--format", "json", out, "--", PER_RECORDING);
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(
       (JSON.parse(r.stdout) as { recording: string }[]).map((x) => x.recording),
@@ -276,7 +288,7 @@ Deno.test("sql over an export of a damaged recording: the damage line sql gives 
     // an export of intact recordings: no line, exit 0
     const clean = join(tmp, "clean");
     assert.equal((await task("export", recs[0], "--format", "parquet", "--out", clean)).code, 0);
-    const c = await task("sql", clean, "--", q);
+    const c = await task("sql", clean, "--", PER_RECORDING);
     assert.equal(c.code, 0, c.stderr);
     assert.equal(c.stderr, "");
   } finally {
@@ -285,12 +297,8 @@ Deno.test("sql over an export of a damaged recording: the damage line sql gives 
 });
 
 Deno.test("sql over an export with a partition file that cannot be read: one line naming it, exit 1, the rest answered", async () => {
-  const { tmp, recs, out } = await setUp();
+  const { tmp, recs, out, whole } = await exportedBoth();
   try {
-    const r = await task("export", ...recs, "--format", "parquet", "--out", out);
-    assert.equal(r.code, 0, r.stderr);
-    const q = "SELECT recording, count(*)::INTEGER AS n FROM llm_calls GROUP BY 1 ORDER BY 1";
-    const whole = await sqlRows([out], q);
     // demo-gemini's llm_calls file cut short (a copy or sync still under way), demo-claude's
     // problems file not Parquet at all
     const cut = parquetFiles(join(out, "llm_calls")).find((f) =>
@@ -301,7 +309,7 @@ Deno.test("sql over an export with a partition file that cannot be read: one lin
       f.endsWith("/demo-claude.parquet")
     )!;
     await Deno.writeTextFile(junk, "not parquet");
-    const x = await task("sql", "--format", "json", out, "--", q);
+    const x = await task("sql", "--format", "json", out, "--", PER_RECORDING);
     assert.equal(x.code, 1, x.stderr);
     assert.deepEqual(JSON.parse(x.stdout), whole.slice(0, 1), "the rest is answered");
     const lines = x.stderr.trimEnd().split("\n");
