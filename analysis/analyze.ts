@@ -236,7 +236,12 @@ export async function analyzeRecording(
         );
         rowsRead += r.rows;
         // a file cut short: where, and what it cost against the rows the manifest lists
-        const missing = missingRows(input.info, file, r.rows);
+        const missing = missingRows(
+          input.info,
+          file,
+          r.rows,
+          r.corrupt ? "the file was cut short or damaged" : undefined,
+        );
         const said = r.error ??
           (r.damaged && missing ? `${r.damaged}; ${missing}` : r.damaged ?? missing);
         if (said) {

@@ -11,12 +11,15 @@
  * loads nothing (`error`); a damaged one loads the batches before the damage (`damaged`). A row
  * with a null where the table forbids one (a file written by a looser writer) is left out and
  * told to `onReject` with its row number in the file and why, as `duckdb_tables.ts` says it.
+ * A batch whose buffers do not hold its rows is damage too (`bufferFault`), found before any of
+ * its rows is copied: the copies hand DuckDB addresses inside Arrow's buffers, so such a batch
+ * would otherwise have DuckDB read memory that is not the file's and crash the process.
  */
 import * as arrow from "apache-arrow";
 import duckdb from "@duckdb/node-bindings";
 import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import type { ColType, TableDef } from "../kit/columns.ts";
-import { oneLine } from "../recording/arrow_input.ts";
+import { bufferFault, oneLine } from "../recording/arrow_input.ts";
 import { bufferAddress, INLINE, pointTo } from "./duckdb_strings.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
@@ -31,6 +34,8 @@ export interface ArrowLoad {
   batches: number;
   /** what stopped the reading, if the file is damaged */
   damaged?: string;
+  /** the damage is inside a batch (its buffers do not hold its rows), not a file cut short */
+  corrupt?: boolean;
   /** why nothing could be loaded */
   error?: string;
 }
@@ -418,6 +423,15 @@ export async function loadArrowFile(
         const datas = def.columns.map((col) =>
           col.name in constants ? null : batch.getChild(col.name)!.data[0]
         );
+        const fault = def.columns.map((col, j) => {
+          const why = datas[j] && bufferFault(col.type, datas[j]!, batch.numRows);
+          return why && `column ${col.name}: ${why}`;
+        }).find((x) => x);
+        if (fault) {
+          out.damaged = `damaged after ${out.rows} rows (${fault})`;
+          out.corrupt = true;
+          break;
+        }
         const bad = misfits(def, datas, batch.numRows);
         if (bad.size && !onReject) {
           const [row, why] = bad.entries().next().value!;

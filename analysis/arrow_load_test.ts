@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Column, TableDef } from "../kit/columns.ts";
+import * as arrow from "apache-arrow";
 import { loadArrowFile } from "./arrow_load.ts";
 import { appendColumns, createTables } from "./duckdb_tables.ts";
 import { readTable } from "./recording_input.ts";
@@ -210,6 +211,121 @@ Deno.test("arrow_load: long strings, non-ASCII text and high bytes load as the c
     }
     const paths = await c.runAndReadAll("SELECT DISTINCT path FROM memory.file ORDER BY path");
     assert.deepEqual(paths.getRows().map((x) => x[0]), [...texts].sort());
+  } finally {
+    close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+/** The Arrow buffers a column of type `t` lays out in a batch (its children's too). */
+const buffersOf = (t: arrow.DataType): number =>
+  (arrow.DataType.isUtf8(t) || arrow.DataType.isBinary(t) ? 3 : 2) +
+  (t.children ?? []).reduce((n: number, f: arrow.Field) => n + buffersOf(f.type), 0);
+
+/**
+ * The offsets buffer of column `name` in batch `nth` of the Arrow stream `bytes`, as a view into
+ * `bytes` (so writing it damages the file), found from the stream's own schema and the batch's
+ * metadata.
+ */
+function offsetsOf(bytes: Uint8Array, name: string, nth: number): Int32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  let pos = 0;
+  let batch = -1;
+  let fields: arrow.Field[] = [];
+  while (pos < bytes.length) {
+    const len = view.getInt32(pos + 4, true);
+    const m = arrow.Message.decode(bytes.subarray(pos + 8, pos + 8 + len));
+    const body = pos + 8 + len;
+    if (m.headerType === arrow.MessageHeader.Schema) fields = (m.header() as arrow.Schema).fields;
+    if (m.headerType === arrow.MessageHeader.RecordBatch && ++batch === nth) {
+      const index = fields.slice(0, fields.findIndex((f) => f.name === name))
+        .reduce((n, f) => n + buffersOf(f.type), 0) + 1;
+      const header = m.header() as unknown as { buffers: { offset: number; length: number }[] };
+      const region = header.buffers[index];
+      return new Int32Array(
+        bytes.buffer,
+        bytes.byteOffset + body + region.offset,
+        region.length / 4,
+      );
+    }
+    pos = body + Number(m.bodyLength);
+  }
+  throw new Error(`no batch ${nth}`);
+}
+
+Deno.test("arrow_load: a batch whose offsets point outside its buffers is damage, named, not a crash", async () => {
+  const { c, close } = await db();
+  const tmp = await Deno.makeTempDir({ prefix: "sl-arrow-load-" });
+  try {
+    const parts = readParts(`${FIXTURES}claude_tool_marker`);
+    const dir = join(tmp, "rec");
+    writeRecording(dir, {
+      manifest: parts.manifest as unknown as Record<string, unknown>,
+      process: {
+        rows: parts.process.map((r) => ({ ...r, argv: ["sh", "-c", "a long argument"] })),
+        batchRows: 4,
+      },
+      file: { rows: parts.file, batchRows: 5 },
+      net: parts.net,
+      tls: parts.tls,
+    });
+    const clean = {
+      file: Deno.readFileSync(join(dir, "file.arrow")),
+      process: Deno.readFileSync(join(dir, "process.arrow")),
+    };
+    const cases: [string, string, string, (o: Int32Array) => void, string][] = [
+      [
+        "an offset past the data",
+        "file",
+        "path",
+        (o) => o[o.length - 1] = 0x7ffffff0,
+        "column path: offsets outside its data",
+      ],
+      [
+        "offsets that fall back",
+        "file",
+        "path",
+        (o) => o[1] = o[2] + 100,
+        "column path: offsets that fall back",
+      ],
+      [
+        "a negative first offset",
+        "file",
+        "path",
+        (o) => o[0] = -64,
+        "column path: offsets outside its data",
+      ],
+      [
+        "a list past its strings",
+        "process",
+        "argv",
+        (o) => o[o.length - 1] = 1 << 20,
+        "column argv: offsets outside its data",
+      ],
+    ];
+    for (const [name, table, column, damage, why] of cases) {
+      const def = RAW_TABLES.find((d) => d.name === table)!;
+      const bytes = clean[table as "file" | "process"].slice();
+      damage(offsetsOf(bytes, column, 1));
+      const path = join(dir, `${table}.arrow`);
+      Deno.writeFileSync(path, bytes);
+      await c.run(`DELETE FROM "${table}"`);
+      const load = await loadArrowFile(c, def, path, { recording: "r" });
+      const first = table === "file" ? 5 : 4;
+      assert.equal(load.damaged, `damaged after ${first} rows (${why})`, name);
+      assert.equal(load.corrupt, true, name);
+      assert.equal(load.rows, first, `${name}: the batch before the damage is loaded`);
+      const problems: { source: string; message: string }[] = [];
+      const cols = readTable(dir, def, problems);
+      assert.deepEqual(
+        problems.map((p) => p.message),
+        [load.damaged],
+        `${name}: the column reader`,
+      );
+      assert.equal(cols.length, first, `${name}: the column reader`);
+      const n = await c.runAndReadAll(`SELECT count(*) FROM "${table}"`);
+      assert.equal(Number(n.getRows()[0][0]), first, name);
+    }
   } finally {
     close();
     await Deno.remove(tmp, { recursive: true });

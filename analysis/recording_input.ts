@@ -139,11 +139,15 @@ export function openRecording(path: string, opts: { tables?: boolean } = {}): Re
  * Rows the capture wrote to `file` (says the manifest) that were not read from it, said in one
  * line; null when none are missing. A file cut at a batch boundary reads clean: only this tells.
  */
-export function missingRows(info: ManifestInfo | null, file: string, read: number): string | null {
+export function missingRows(
+  info: ManifestInfo | null,
+  file: string,
+  read: number,
+  cause = "the file was cut short",
+): string | null {
   const written = info?.rows[file];
   if (written === undefined || read >= written) return null;
-  return `${written - read} of the ${written} rows the manifest lists are missing (the file ` +
-    `was cut short)`;
+  return `${written - read} of the ${written} rows the manifest lists are missing (${cause})`;
 }
 
 const nsOf = (ns: unknown, iso: unknown): bigint | null => {

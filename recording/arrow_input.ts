@@ -31,6 +31,8 @@ export interface ArrowRead {
   batches: number;
   /** what stopped the reading, if the file is damaged */
   damaged?: string;
+  /** the damage is inside a batch (its buffers do not hold its rows), not a file cut short */
+  corrupt?: boolean;
 }
 
 const ARROW_TYPE: Record<ColType, (t: arrow.DataType) => boolean> = {
@@ -43,6 +45,43 @@ const ARROW_TYPE: Record<ColType, (t: arrow.DataType) => boolean> = {
   binary: (t) => arrow.DataType.isBinary(t) || arrow.DataType.isLargeBinary(t),
   list_utf8: (t) => arrow.DataType.isList(t),
 };
+
+/**
+ * Why rows [base, base+n) of `d` cannot be read as `type` without reading outside its buffers,
+ * or null when they can: a batch cut short or with a flipped bit in its header decodes (Arrow's
+ * reader clamps each buffer to the body it has) with buffers too short for its rows, or offsets
+ * past its data or falling back (the format requires them to rise). Reading such a batch gives
+ * made-up values here and, where the loader hands DuckDB addresses inside the buffers
+ * (`analysis/arrow_load.ts`), a crash; both readers call it the same damage.
+ */
+export function bufferFault(type: ColType, d: arrow.Data, n: number, base = 0): string | null {
+  if (n === 0) return null; // nothing is read (the buffers of an empty batch may be empty)
+  if (d.length < base + n) return `${d.length} values for ${base + n} rows`;
+  const start = d.offset + base;
+  const end = start + n;
+  const bm = d.nullBitmap;
+  if (bm && bm.length > 0 && d.nullCount !== 0 && bm.length * 8 < end) {
+    return "validity bitmap shorter than its rows";
+  }
+  if (type === "int64" || type === "int32" || type === "float64") {
+    return (d.values as ArrayLike<unknown>).length < end ? "values shorter than its rows" : null;
+  }
+  if (type === "bool") {
+    return (d.values as Uint8Array).length * 8 < end ? "values shorter than its rows" : null;
+  }
+  const offs = d.valueOffsets as Int32Array | BigInt64Array; // 64-bit for the large types
+  if (!offs || offs.length < end + 1) return "offsets shorter than its rows";
+  const within = type === "list_utf8" ? d.children[0].length : (d.values as Uint8Array).length;
+  const [first, last] = [Number(offs[start]), Number(offs[end])];
+  if (first < 0 || last > within) return "offsets outside its data";
+  for (let i = start; i < end; i++) {
+    if (offs[i + 1] < offs[i]) return "offsets that fall back";
+  }
+  if (type !== "list_utf8") return null;
+  // the strings the lists hold: the child's rows [first, last)
+  const fault = bufferFault("utf8", d.children[0], last - first, first);
+  return fault && `its strings' ${fault}`;
+}
 
 /** An empty set of columns for `def`. */
 export function emptyColumns(def: TableDef): Columns {
@@ -104,6 +143,7 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
   let length = 0;
   let batches = 0;
   let damaged: string | undefined;
+  let corrupt = false;
   let reader: arrow.RecordBatchReader;
   try {
     reader = arrow.RecordBatchReader.from(bytes);
@@ -126,6 +166,16 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
       }
     }
     for (const batch of reader) {
+      const fault = def.columns.map((c) => {
+        const why = !absent.has(c.name) &&
+          bufferFault(c.type, batch.getChild(c.name)!.data[0], batch.numRows);
+        return why && `column ${c.name}: ${why}`;
+      }).find((x) => x);
+      if (fault) {
+        damaged = `damaged after ${length} rows (${fault})`;
+        corrupt = true;
+        break;
+      }
       batches++;
       for (const c of def.columns) {
         parts[c.name].push(
@@ -143,7 +193,12 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
   for (const c of def.columns) {
     values[c.name] = parts[c.name].length ? concatColumn(parts[c.name], c.type) : [];
   }
-  return { columns: { length, values }, batches, ...(damaged ? { damaged } : {}) };
+  return {
+    columns: { length, values },
+    batches,
+    ...(damaged ? { damaged } : {}),
+    ...(corrupt ? { corrupt } : {}),
+  };
 }
 
 export function oneLine(e: unknown): string {
