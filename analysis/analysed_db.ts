@@ -99,10 +99,16 @@ function connect(path: string, write: boolean): Promise<OpenDuckDb> {
   return openDuckDb(path, { readOnly: !write });
 }
 
+/** DuckDB's words for a database file that is damaged or is not one: cut short, a block whose
+ * checksum fails, a header that is not DuckDB's. */
+export const DAMAGED_DB =
+  /Corrupt database file|not a valid DuckDB database file|Could not read enough bytes from file/;
+
 /**
  * Why the analysis at `db` no longer describes the recording in `dir`, or null: it was built
  * by another revision of the analysis (`analysis_version.ts`: an older or newer Sightline, or a
- * database that is not ours), or it was made while the capture ran (`deno task analyze` of a
+ * database that is not ours), it cannot be read (a damaged file: made again from the recording),
+ * or it was made while the capture ran (`deno task analyze` of a
  * recording being written) and the capture has ended since, so the manifest's end (complete,
  * end time, exit code) is not the one the analysis read. An unreadable database is said by
  * whoever opens it; without a readable manifest (or `dir` null: a database given alone) there
@@ -122,8 +128,14 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
     } finally {
       opened.close();
     }
-  } catch {
-    return null; // an unreadable database is said by whoever opens it
+  } catch (e) {
+    // A damaged database beside its recording is made again from the recording (it holds
+    // nothing else); any other failure (another process holding it, no permission) is said by
+    // whoever opens it, as is a damaged one given alone.
+    const line = errorLine(e);
+    return dir !== null && DAMAGED_DB.test(line)
+      ? `its analysis cannot be read (${line.replace(/^IO Error: /, "")})`
+      : null;
   }
   const mismatch = revisionMismatch(revision);
   if (mismatch) return mismatch;

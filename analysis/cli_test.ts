@@ -459,6 +459,47 @@ Deno.test("sql, export, report: a database of another analysis revision is made 
   );
 });
 
+Deno.test("sql and report: a damaged analysis.duckdb beside its recording is made again from it; alone, one line", async () => {
+  const rec = await copyFixture("claude", "rec-damaged-db");
+  assert.equal((await task("analyze", "--quiet", rec)).code, 0);
+  const db = `${rec}/analysis.duckdb`;
+  const whole = await Deno.readFile(db);
+  const q = "SELECT count(*) AS n FROM llm_calls";
+  const damages: [string, Uint8Array][] = [
+    ["cut short", whole.subarray(0, 100_000)],
+    ["its header overwritten", whole.slice().fill(0x58, 0, 64)],
+  ];
+  for (const [name, bytes] of damages) {
+    await Deno.writeFile(db, bytes);
+    const s = await task("sql", "--format", "json", rec, "--", q);
+    assert.equal(s.code, 0, `${name}: ${s.stderr}`);
+    assert.deepEqual(JSON.parse(s.stdout), [{ n: 2 }], name);
+    assert.match(
+      s.stderr,
+      /^sql: .*rec-damaged-db: its analysis cannot be read \(.+\), analysing again\n$/,
+      name,
+    );
+    assert.equal((await task("sql", rec, "--", q)).stderr, "", `${name}: made again once`);
+  }
+  await Deno.writeFile(db, damages[1][1]);
+  const r = await task("report", rec);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^report: .*rec-damaged-db: its analysis cannot be read .*, analysing it first\n/,
+  );
+  // the damaged database alone: nothing to make it from, one line, exit 1
+  const alone = `${dirname(rec)}/db-damaged-alone`;
+  await Deno.mkdir(alone);
+  await Deno.writeFile(`${alone}/analysis.duckdb`, damages[1][1]);
+  const x = await task("sql", alone, "--", q);
+  assert.equal(x.code, 1, x.stderr);
+  assert.equal(x.stdout, "");
+  assert.equal(x.stderr.split("\n").filter(Boolean).length, 1, x.stderr);
+  assert.match(x.stderr, /not a valid DuckDB database file/);
+  await Deno.remove(dirname(rec), { recursive: true });
+});
+
 Deno.test("analyze --prices: costs come from the table given", async () => {
   const rec = await copyFixture("claude", "rec");
   const table = `${rec}/../prices.json`;

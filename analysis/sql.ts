@@ -16,7 +16,7 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { ddl, quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
-import { analysisOutdated, damageAt, holdsRecording } from "./analysed_db.ts";
+import { analysisOutdated, damageAt, DAMAGED_DB, holdsRecording } from "./analysed_db.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
 import { isDir, isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
@@ -197,6 +197,8 @@ export async function run(opts: SqlOptions): Promise<number> {
       );
       const why = /read-only mode/.test(msg)
         ? " (recordings are opened read-only; --write opens one for writing)"
+        : DAMAGED_DB.test(msg)
+        ? " (an analysis.duckdb is made again from its recording by deno task analyze RECORDING)"
         : "";
       err(`sql: ${count > 1 ? `statement ${n + 1}: ` : ""}${msg}${why}\n`);
       return 1;
