@@ -496,10 +496,15 @@ export function runningCodeFiles(roots: readonly number[], comm?: string): strin
       if (seen.has(key)) continue;
       seen.add(key);
       // the path as this capture sees it, else as the process sees it (another mount
-      // namespace), else the mapping's own link
+      // namespace), else the mapping's own link; the same file by device and inode (an inode
+      // number alone names another file on another file system: a tmpfs's first file is 2 in
+      // every tmpfs)
+      const [major, minor] = m[3].split(":").map((h) => BigInt(parseInt(h, 16)));
+      const dev = (major << 20n) | minor;
       const holds = (p: string) => {
         try {
-          return String(Deno.statSync(p).ino) === m[4];
+          const st = Deno.statSync(p);
+          return String(st.ino) === m[4] && userDevToKernel(st.dev) === dev;
         } catch {
           return false; // not at that path any more
         }

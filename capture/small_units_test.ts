@@ -296,3 +296,55 @@ Deno.test("a joined process's code: its own binary and its descendants', a repla
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a joined process's code in another mount namespace: the file it mapped, not one of the same inode number here", async () => {
+  // two fresh tmpfs, one here and one in the process's own mount namespace, at the same
+  // directory: the first file of each is inode 2, so the path the process mapped names
+  // another file here (a different program) with the same inode number on another device
+  const dir = await Deno.makeTempDir({ prefix: "sl-ns-" });
+  const mount = (args: string[]) => {
+    const r = new Deno.Command(args[0], { args: args.slice(1), stderr: "piped" }).outputSync();
+    assert.ok(r.success, `${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+  };
+  mount(["mount", "-t", "tmpfs", "none", dir]);
+  const path = `${dir}/sl-ns-agent`;
+  await Deno.copyFile("/usr/bin/true", path);
+  const agent = new Deno.Command("unshare", {
+    args: [
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `mount -t tmpfs none ${dir} && cp /usr/bin/sleep ${path} && exec ${path} 30`,
+    ],
+  }).spawn();
+  try {
+    const until = Date.now() + 5000;
+    const exe = () => {
+      try {
+        return Deno.readLinkSync(`/proc/${agent.pid}/exe`) === path;
+      } catch {
+        return false;
+      }
+    };
+    while (!exe() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const mapped = Deno.statSync(`/proc/${agent.pid}/exe`);
+    const here = Deno.statSync(path);
+    assert.equal(here.ino, mapped.ino, "set-up: the same inode number here");
+    assert.notEqual(here.dev, mapped.dev, "set-up: on another device");
+    const files = runningCodeFiles([agent.pid]);
+    assert.ok(!files.includes(path), `${path} here is /usr/bin/true, not what the process mapped`);
+    const named = files.filter((p) => {
+      const s = Deno.statSync(p);
+      return s.dev === mapped.dev && s.ino === mapped.ino;
+    });
+    assert.equal(named.length, 1, files.join(" "));
+    assert.equal(named[0], `/proc/${agent.pid}/root${path}`, "as the process sees it");
+  } finally {
+    agent.kill("SIGKILL");
+    await agent.status;
+    mount(["umount", dir]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
