@@ -9,7 +9,13 @@
  * outcome kept for the manifest's attach report.
  */
 import type { LoaderClient } from "./loader.ts";
-import { type FileStamp, inspectFileCached, stampOf, unchanged } from "./inspect_cache.ts";
+import {
+  type CaptureCaches,
+  type FileStamp,
+  inspectFileCached,
+  stampOf,
+  unchanged,
+} from "./inspect_cache.ts";
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
@@ -81,7 +87,12 @@ export interface CookieInfo {
 }
 
 /** Extra inspection for files without exported TLS symbols (the static-binary locator). */
-export type Locator = (path: string, insp: Inspection) => Promise<Inspection>;
+export type Locator = (
+  path: string,
+  insp: Inspection,
+  /** the locator's cache directory (default its own, `.cache/locate`) */
+  cacheDir?: string,
+) => Promise<Inspection>;
 
 /** stat(2)'s st_dev (glibc's encoding) to the kernel's internal dev_t. */
 export function userDevToKernel(dev: number): bigint {
@@ -99,6 +110,7 @@ export function fileIdOf(path: string): FileId {
 export class AttachManager {
   #loader: LoaderClient;
   #locator?: Locator;
+  #caches?: CaptureCaches;
   #done = new Map<string, Promise<ReportEntry>>();
   #cookies = new Map<number, CookieInfo>();
   #nextCookie = 1;
@@ -109,9 +121,11 @@ export class AttachManager {
   /** files inspected with nothing to hook in them, stamped before (for later captures: preknown) */
   readonly nothingToHook: FileStamp[] = [];
 
-  constructor(loader: LoaderClient, locator?: Locator) {
+  /** `caches`: where inspections and the locator's answers are kept (default the project's) */
+  constructor(loader: LoaderClient, locator?: Locator, caches?: CaptureCaches) {
     this.#loader = loader;
     this.#locator = locator;
+    this.#caches = caches;
   }
 
   cookie(id: number): CookieInfo | undefined {
@@ -152,12 +166,12 @@ export class AttachManager {
   async #inspectAndAttach(path: string, fid: FileId, seenBy: string): Promise<ReportEntry> {
     const t0 = performance.now();
     const stamp = stampOf(path);
-    let insp = inspectFileCached(path);
+    let insp = inspectFileCached(path, this.#caches?.inspect);
     const unlookedAt = insp.status === "unlocated" && !this.#locator;
     if (insp.status === "unlocated") {
       try {
         insp = this.#locator
-          ? await this.#locator(path, insp)
+          ? await this.#locator(path, insp, this.#caches?.locate)
           : { ...insp, status: "none", reason: "no exported TLS symbols" };
       } catch (e) {
         insp = { ...insp, status: "error", reason: `locator failed: ${(e as Error).message}` };

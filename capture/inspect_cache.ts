@@ -16,6 +16,23 @@ export const INSPECT_CACHE_DIR = decodeURIComponent(
   new URL("../.cache/inspect/", import.meta.url).pathname,
 );
 
+/** Where a capture keeps what it learnt of files: inspections and the nothing-to-hook list, and
+ * the static-binary locator's answers (capture/locate/cache.ts). */
+export interface CaptureCaches {
+  inspect: string;
+  locate: string;
+}
+
+/**
+ * The caches under `base` (`capture --cache-dir`, `CaptureOptions.cacheDir`): `base/inspect`
+ * and `base/locate`; without one, the project's `.cache/inspect` and `.cache/locate`.
+ */
+export function captureCaches(base?: string): CaptureCaches | undefined {
+  if (base === undefined) return undefined;
+  const b = base.replace(/\/+$/, "") || "/";
+  return { inspect: `${b}/inspect`, locate: `${b}/locate` };
+}
+
 function identity(path: string): string | undefined {
   try {
     const s = Deno.statSync(path);

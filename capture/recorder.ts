@@ -7,7 +7,7 @@
  * unless --no-ipc.
  */
 import { AttachManager, preattachCandidates, runningCodeFiles } from "./attach.ts";
-import { readNothingToHook, saveNothingToHook } from "./inspect_cache.ts";
+import { captureCaches, readNothingToHook, saveNothingToHook } from "./inspect_cache.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
@@ -77,6 +77,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   }
 
   const manifest = startManifest(opts, started, BigInt(Date.now()) * 1_000_000n);
+  const caches = captureCaches(opts.cacheDir);
   // what the gate stopped and the loader has not answered for: resumed here should it die
   const gateStops = new GateStops();
   let sink: RecordSink, written: string; // (the manifest as last written)
@@ -129,12 +130,12 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     loader = await started.loader;
     loader.listen(sink.push);
     phase("loader connected");
-    const attaching = attach = new AttachManager(loader, opts.locator);
+    const attaching = attach = new AttachManager(loader, opts.locator, caches);
     sink.attachTo(attaching);
     // Files earlier captures found nothing to hook in are let through the gate: its stops are
     // for what may need hooking (a round trip each, at every tool run once per capture).
     if (started.gate) {
-      preknown = attaching.preknown(readNothingToHook());
+      preknown = attaching.preknown(readNothingToHook(caches?.inspect));
       preknown.then((n) => phase(`${n} files known from earlier captures`), () => {});
     }
     // Hook what we know about before the command runs (the gate covers the rest). The files
@@ -269,7 +270,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   await preattached.catch(() => {}); // answered before the stream ends
   await preknown.catch(() => 0);
   phase("stream ended");
-  saveNothingToHook(attach?.nothingToHook ?? []);
+  saveNothingToHook(attach?.nothingToHook ?? [], caches?.inspect);
   let lost = forced ? undefined : await loaderLost(
     loader,
     opts.cmd ? sink.childStatus !== undefined : undefined,

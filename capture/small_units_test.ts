@@ -110,6 +110,11 @@ Deno.test("capture arguments: options end at -- or at the command", () => {
     cmd: ["curl", "-s", "--", "x"],
   });
   assert.deepEqual(splitArgs(["--pid", "12"]), { opts: ["--pid", "12"], cmd: [] });
+  assert.deepEqual(splitArgs(["--cache-dir", "c", "id"]), {
+    opts: ["--cache-dir", "c"],
+    cmd: ["id"],
+  });
+  assert.deepEqual(parseOptions(["--cache-dir=/tmp/c"]), { "cache-dir": "/tmp/c" });
 });
 
 Deno.test("capture options: values, repeats, --name=value; parseArgs' messages for mistakes", () => {
