@@ -26,7 +26,9 @@
  *   ID attach COOKIE PROG OFFSET RET PATH
  *                                    uprobe (RET=1: uretprobe) at hex file OFFSET; the
  *                                    program sees COOKIE (sl_tls.target) via the attach cookie
- *   ID known DEV INO                 mark a file inspected (the gate lets it through)
+ *   ID known DEV INO [SIZE MTIME_MS CTIME_S]
+ *                                    mark a file inspected (the gate lets it through while it
+ *                                    has that size, mtime and ctime, stat(2)'s)
  *   ID cont PID                      resume a process the gate stopped
  *   ID trace PID                     add a process to the traced set
  *   ID trackfds                      follow which socket per-direction TLS contexts use
@@ -750,10 +752,12 @@ static void handle_command(char *line)
 		struct {
 			__u64 dev, ino;
 		} k;
-		__u8 v = 1;
-		if (sscanf(args, "%llu %llu", (unsigned long long *)&k.dev,
-			   (unsigned long long *)&k.ino) != 2) {
-			put_text(SL_K_REPLY, id, -EINVAL, "usage: known DEV INO");
+		struct sl_known v = {.size = -1};
+		int n = sscanf(args, "%llu %llu %lld %lld %lld", (unsigned long long *)&k.dev,
+			       (unsigned long long *)&k.ino, (long long *)&v.size,
+			       (long long *)&v.mtime_ms, (long long *)&v.ctime_s);
+		if (n != 2 && n != 5) {
+			put_text(SL_K_REPLY, id, -EINVAL, "usage: known DEV INO [SIZE MTIME_MS CTIME_S]");
 			return;
 		}
 		int r = bpf_map_update_elem(bpf_map__fd(skel->maps.known_files), &k, &v, BPF_ANY);

@@ -13,6 +13,7 @@ import {
   type CaptureCaches,
   type FileStamp,
   inspectFileCached,
+  sameFile,
   stampOf,
   unchanged,
 } from "./inspect_cache.ts";
@@ -72,6 +73,9 @@ export interface ReportEntry {
    * joined with --pid or --comm before the capture joined it: `runningCodeFiles`) */
   seenBy: string;
   inspectMs: number;
+  /** inspected again: the gate found the file changed (its size, mtime or ctime) since it was
+   * inspected, in this capture or an earlier one (written in place, or its inode reused) */
+  changed?: true;
 }
 
 export interface CookieInfo {
@@ -107,11 +111,26 @@ export function fileIdOf(path: string): FileId {
   return { dev: userDevToKernel(st.dev), ino: BigInt(st.ino ?? 0) };
 }
 
+/**
+ * The loader's `known` arguments: the file, and the size and times it had when it was inspected
+ * (mtime in ms, ctime in s, as stat gave them), which the gate compares with the inode's before
+ * it lets the file through; without a stamp of that very file (the path holds another now),
+ * the file alone.
+ */
+function knownArgs(fid: FileId, stamp: FileStamp | undefined): (bigint | number)[] {
+  const same = stamp && userDevToKernel(stamp.dev) === fid.dev && BigInt(stamp.ino) === fid.ino;
+  return same
+    ? [fid.dev, fid.ino, stamp.size, stamp.mtime, Math.floor(stamp.ctime / 1000)]
+    : [fid.dev, fid.ino];
+}
+
 export class AttachManager {
   #loader: LoaderClient;
   #locator?: Locator;
   #caches?: CaptureCaches;
   #done = new Map<string, Promise<ReportEntry>>();
+  /** each file (device:inode) as it was when it was inspected, as the kernel side was told */
+  #stamps = new Map<string, FileStamp | undefined>();
   #cookies = new Map<number, CookieInfo>();
   #nextCookie = 1;
   #trackingFds = false;
@@ -132,8 +151,12 @@ export class AttachManager {
     return this.#cookies.get(id);
   }
 
-  /** Inspects and hooks `path` once per (dev, inode); later calls share the first's result. */
-  ensure(path: string, seenBy: string, id?: FileId): Promise<ReportEntry> {
+  /**
+   * Inspects and hooks `path` once per (dev, inode); later calls share the first's result.
+   * `changed`: the gate said the file it knew by that (dev, inode) has changed since: it is
+   * inspected again, unless it was already at its size and times now.
+   */
+  ensure(path: string, seenBy: string, id?: FileId, changed = false): Promise<ReportEntry> {
     let fid: FileId;
     try {
       fid = id ?? fileIdOf(path);
@@ -151,8 +174,14 @@ export class AttachManager {
     }
     const key = `${fid.dev}:${fid.ino}`;
     let p = this.#done.get(key);
+    if (p && !changed) return p;
+    const stamp = stampOf(path);
+    // several reports of one change: the first inspects it again, the others share that
+    const was = this.#stamps.get(key);
+    if (p && !(was && stamp && sameFile(was, stamp))) p = undefined;
     if (!p) {
-      p = this.#inspectAndAttach(path, fid, seenBy);
+      this.#stamps.set(key, stamp);
+      p = this.#inspectAndAttach(path, fid, seenBy, stamp, changed);
       this.#done.set(key, p);
     }
     return p;
@@ -163,9 +192,14 @@ export class AttachManager {
     return this.#done.has(`${id.dev}:${id.ino}`);
   }
 
-  async #inspectAndAttach(path: string, fid: FileId, seenBy: string): Promise<ReportEntry> {
+  async #inspectAndAttach(
+    path: string,
+    fid: FileId,
+    seenBy: string,
+    stamp: FileStamp | undefined,
+    changed: boolean,
+  ): Promise<ReportEntry> {
     const t0 = performance.now();
-    const stamp = stampOf(path);
     let insp = inspectFileCached(path, this.#caches?.inspect);
     const unlookedAt = insp.status === "unlocated" && !this.#locator;
     if (insp.status === "unlocated") {
@@ -190,6 +224,7 @@ export class AttachManager {
       probes: [],
       seenBy,
       inspectMs: Math.round(performance.now() - t0),
+      ...(changed ? { changed: true as const } : {}),
     };
     if (insp.status === "hooked") {
       await Promise.all(
@@ -202,9 +237,12 @@ export class AttachManager {
         await this.#loader.command("trackfds");
       }
     }
-    await this.#loader.command("known", fid.dev, fid.ino);
+    await this.#loader.command("known", ...knownArgs(fid, stamp));
     // "none" without a locator means "not looked at": a later capture with one must look
     if (entry.status === "none" && stamp && !path.startsWith("/proc/") && !unlookedAt) {
+      // this file's stamp replaces an earlier one of the same path (it changed since)
+      const was = this.nothingToHook.findIndex((s) => s.path === stamp.path);
+      if (was >= 0) this.nothingToHook.splice(was, 1);
       this.nothingToHook.push(stamp);
     }
     return this.#record(entry);
@@ -222,6 +260,7 @@ export class AttachManager {
       const fid = { dev: userDevToKernel(s.dev), ino: BigInt(s.ino) };
       const key = `${fid.dev}:${fid.ino}`;
       if (this.#done.has(key)) continue;
+      this.#stamps.set(key, s);
       this.#done.set(
         key,
         Promise.resolve({
@@ -235,7 +274,9 @@ export class AttachManager {
         }),
       );
       this.nothingToHook.push(s);
-      sent.push(this.#loader.command("known", fid.dev, fid.ino).then((r) => r.err === 0));
+      sent.push(
+        this.#loader.command("known", ...knownArgs(fid, s)).then((r) => r.err === 0),
+      );
     }
     return Promise.all(sent).then((ok) => ok.filter(Boolean).length);
   }
@@ -362,7 +403,16 @@ export class AttachManager {
    * stop then), also when inspecting or hooking failed; not when the loader had gone.
    */
   async gate(
-    ev: { pid: number; dev: bigint; ino: bigint; fd: number; reason: number; stopped: boolean },
+    ev: {
+      pid: number;
+      dev: bigint;
+      ino: bigint;
+      fd: number;
+      reason: number;
+      stopped: boolean;
+      /** the kernel side knew the file, but it has changed since (Flag.STALE) */
+      stale?: boolean;
+    },
     fallbackPath?: string,
     answered?: () => void,
   ): Promise<void> {
@@ -370,7 +420,7 @@ export class AttachManager {
     try {
       const path = findMappedPath(ev.pid, id, ev.reason === 1, ev.fd) ?? fallbackPath;
       if (path) {
-        await this.ensure(path, ev.reason === 1 ? "exec" : "mmap", id);
+        await this.ensure(path, ev.reason === 1 ? "exec" : "mmap", id, ev.stale);
       } else {
         this.unresolved.push({
           pid: ev.pid,
@@ -385,9 +435,10 @@ export class AttachManager {
     }
   }
 
-  /** The attach report for the manifest. */
+  /** The attach report for the manifest (a file inspected again because it changed is listed
+   * even when it has nothing to hook). */
   report(): { hooked: ReportEntry[]; not_hooked: ReportEntry[]; unresolved: unknown[] } {
-    const interesting = (e: ReportEntry) => e.status !== "none";
+    const interesting = (e: ReportEntry) => e.status !== "none" || e.changed === true;
     return {
       hooked: this.entries.filter((e) => e.status === "hooked"),
       not_hooked: this.entries.filter((e) => interesting(e) && e.status !== "hooked"),

@@ -10,6 +10,7 @@ import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { readNothingToHook } from "./inspect_cache.ts";
 import { CAPTURE_MAIN } from "./command_line.ts";
+import type { AttachManager } from "./attach.ts";
 
 /** The paths a nothing-to-hook list in `dir` names (the project's without one). */
 const listed = (dir?: string) => readNothingToHook(dir).map((s) => s.path);
@@ -77,6 +78,43 @@ Deno.test({
         assert.ok(listed(`${dir}/${name}-cache/inspect`).includes(tool), name);
       }
       assert.ok(!listed().includes(tool), "never in the project's cache");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "gate: a known file written over in place (the same inode) is stopped and inspected " +
+    "again, said in the attach report",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-known-changed-" });
+    try {
+      // run as a program with nothing to hook, then libssl's bytes written into the same
+      // inode and mapped as code: the kernel side knew it by device and inode
+      const tool = `${dir}/tool`;
+      await Deno.copyFile("/usr/bin/id", tool);
+      const ino = Deno.statSync(tool).ino;
+      const libssl = ["x86_64", "aarch64"].map((a) => `/usr/lib/${a}-linux-gnu/libssl.so.3`)
+        .find((p) => Deno.statSync(p).isFile);
+      const map = "import mmap, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); " +
+        "mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)";
+      const cmd = [
+        "/bin/sh",
+        "-c",
+        `"$0" > /dev/null && cat ${libssl} > "$0" && python3 -c '${map}' "$0"`,
+        tool,
+      ];
+      const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir: `${dir}/cache` });
+      assert.equal(res.exitCode, 0);
+      assert.equal(Deno.statSync(tool).ino, ino, "set-up: written in place");
+      const attach = res.manifest.attach as ReturnType<AttachManager["report"]>;
+      const hooked = attach.hooked.filter((e) => e.path === tool);
+      assert.equal(hooked.length, 1, JSON.stringify(res.manifest.attach));
+      assert.equal(hooked[0].changed, true, "said to have changed since it was inspected");
+      assert.equal(hooked[0].seenBy, "mmap");
+      assert.ok(hooked[0].probes.some((p) => p.fn === "SSL_write" && p.ok), "libssl's code hooked");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -94,9 +94,12 @@ export function stampOf(path: string): FileStamp | undefined {
   }
 }
 
-const sameStamp = (a: FileStamp, b: FileStamp) =>
-  a.path === b.path && a.dev === b.dev && a.ino === b.ino && a.size === b.size &&
-  a.mtime === b.mtime && a.ctime === b.ctime;
+/** The same file, unchanged, by whatever path each was stamped through. */
+export const sameFile = (a: FileStamp, b: FileStamp) =>
+  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtime === b.mtime &&
+  a.ctime === b.ctime;
+
+const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && sameFile(a, b);
 
 /**
  * The files earlier captures inspected and found nothing to hook in (after the static-binary
