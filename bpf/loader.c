@@ -30,6 +30,7 @@
  *                                    mark a file inspected (the gate lets it through while it
  *                                    has that size, mtime and ctime, stat(2)'s)
  *   ID cont PID                      resume a process the gate stopped
+ *   ID traced PID                    whether the kernel side traces PID now: "1" or "0"
  *   ID trace PID                     add a process to the traced set
  *   ID trackfds                      follow which socket per-direction TLS contexts use
  *   ID go                            exec the command
@@ -563,6 +564,14 @@ static void trace_pid(pid_t pid)
 	__atomic_fetch_or(&skel->bss->traced_bits[pid / 64], 1ULL << (pid % 64), __ATOMIC_SEQ_CST);
 }
 
+static bool is_traced(pid_t pid)
+{
+	if (pid <= 0 || (size_t)pid >= sizeof(skel->bss->traced_bits) * 8)
+		return false;
+	return (__atomic_load_n(&skel->bss->traced_bits[pid / 64], __ATOMIC_SEQ_CST) >> (pid % 64)) &
+	       1;
+}
+
 static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len)
 {
 	char buf[512], *l;
@@ -770,6 +779,10 @@ static void handle_command(char *line)
 		pid_t pid = atoi(args);
 		trace_pid(pid);
 		put_text(SL_K_REPLY, id, 0, "ok");
+	} else if (!strcmp(verb, "traced")) {
+		/* whether the kernel side traces PID now: the one list of what a capture follows */
+		pid_t pid = atoi(args);
+		put_text(SL_K_REPLY, id, 0, is_traced(pid) ? "1" : "0");
 	} else if (!strcmp(verb, "trackfds")) {
 		__atomic_fetch_or(&skel->bss->sock_watch, 1 /* WATCH_CTX */, __ATOMIC_SEQ_CST);
 		put_text(SL_K_REPLY, id, 0, "ok");

@@ -20,7 +20,6 @@ import {
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
-import { kernelComm, stat } from "../kit/procs.ts";
 
 export { whichSync };
 
@@ -513,40 +512,36 @@ export function preattachCandidates(cmdPath: string | undefined): string[] {
 }
 
 /**
- * The code files the processes a capture joins (`--pid`: each root and its descendants;
- * `--comm`: every process of that name and its descendants, as the loader's trace_existing
- * picks them) have mapped already: every executable mapping of each, their own binary among
- * them, once per file (device and inode). The gate reports only files executed or mapped after
- * the capture joined, so without these a running agent whose TLS is inside its own binary (Bun:
- * Claude Code, opencode; Rust: Codex; a Node built with its OpenSSL inside, as nodejs.org's and
- * nvm's are) would never be hooked. A file deleted or replaced since it was mapped (an agent
- * that updated itself while it ran) is named by its `/proc/PID/map_files/` link, which opens
- * the mapped file itself.
+ * Of the processes running now, those the kernel side traces (the loader's answer for each):
+ * after a `--pid` or `--comm` join, the processes joined and their descendants exactly as the
+ * loader's trace_existing picked them (and those they started since), so that the code files
+ * read for them (`runningCodeFiles`) are those of every process traced, one list for both: a
+ * tree computed here again could miss a descendant reparented in between. Throws when the loader
+ * cannot say (one built before it could: `make -C bpf`).
  */
-export function runningCodeFiles(roots: readonly number[], comm?: string): string[] {
-  const parent = new Map<number, number>();
-  const named = new Set<number>();
-  // the kernel keeps a name's first 15 bytes, and so does the loader's match
-  const kept = comm === undefined ? undefined : kernelComm(comm);
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    const s = stat(Number(e.name));
-    if (!s || s.state === "Z") continue;
-    parent.set(Number(e.name), s.ppid);
-    if (kept !== undefined && s.comm === kept) named.add(Number(e.name));
-  }
-  const joined = new Set([...roots.filter((p) => parent.has(p)), ...named]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (joined.has(pid) || !joined.has(ppid)) continue;
-      joined.add(pid);
-      grew = true;
-    }
-  }
+export async function tracedNow(loader: LoaderClient): Promise<number[]> {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) if (/^\d+$/.test(e.name)) pids.push(Number(e.name));
+  const answers = await Promise.all(pids.map((p) => loader.command("traced", p)));
+  const failed = answers.find((a) => a.err !== 0 && !a.gone);
+  if (failed) throw new Error(`the loader cannot say which processes it traces: ${failed.text}`);
+  return pids.filter((_, i) => answers[i].text === "1");
+}
+
+/**
+ * The code files the processes `traced` have mapped already (`tracedNow`, after a `--pid` or
+ * `--comm` join): every executable mapping of each, their own binary among them, once per file
+ * (device and inode). The gate reports only files executed or mapped after the capture joined,
+ * so without these a running agent whose TLS is inside its own binary (Bun: Claude Code,
+ * opencode; Rust: Codex; a Node built with its OpenSSL inside, as nodejs.org's and nvm's are)
+ * would never be hooked. A file deleted or replaced since it was mapped (an agent that updated
+ * itself while it ran) is named by its `/proc/PID/map_files/` link, which opens the mapped file
+ * itself.
+ */
+export function runningCodeFiles(traced: readonly number[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const pid of [...joined].sort((a, b) => a - b)) {
+  for (const pid of [...traced].sort((a, b) => a - b)) {
     let maps: string;
     try {
       maps = Deno.readTextFileSync(`/proc/${pid}/maps`);

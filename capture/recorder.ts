@@ -6,7 +6,7 @@
  * summary and the exit code. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
  * unless --no-ipc.
  */
-import { AttachManager, preattachCandidates, runningCodeFiles } from "./attach.ts";
+import { AttachManager, preattachCandidates, runningCodeFiles, tracedNow } from "./attach.ts";
 import { captureCaches, readNothingToHook, saveNothingToHook } from "./inspect_cache.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
@@ -149,9 +149,18 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     phase("loader ready");
     if (!opts.cmd) {
       // joined processes: the code they mapped before the capture, which no gate report names
-      // (read once the loader traces them, so a process it adds has already been started)
-      const running = runningCodeFiles(opts.pids ?? [], opts.comm)
-        .map((p) => attaching.ensure(p, "running"));
+      // (of every process the kernel side traces once the loader is ready: those it joined and
+      // their descendants, one list for both)
+      let traced: number[] = [];
+      try {
+        traced = await tracedNow(loader);
+      } catch (e) {
+        manifest.errors.push(
+          `${(e as Error).message}: the code the joined processes mapped before the capture ` +
+            "was not inspected, and TLS inside it is not read",
+        );
+      }
+      const running = runningCodeFiles(traced).map((p) => attaching.ensure(p, "running"));
       preattached = Promise.all([preattached, ...running]);
       preattached.catch(() => {});
     }
