@@ -265,7 +265,7 @@ export async function analyzeRecording(
         scratchDir: tmpDir,
         tlsBytes,
         statedLoss: statedStreamLoss(input.manifest),
-        joined: input.manifest?.mode === "pid" || input.manifest?.mode === "comm",
+        captureMode: input.manifest?.mode,
       }).finally(() => reader.closeSync());
       for (const p of httpProblems) b.problems.push(p);
       // the parse leaves a few hundred MiB of garbage at 10M events; with the JS thread waiting

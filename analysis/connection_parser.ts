@@ -95,10 +95,29 @@ export interface ParseOptions {
   maxMessageSize?: number;
   /** bound on one kept message body; larger bodies are counted, not kept (default 64 MiB) */
   maxBodySize?: number;
-  /** the capture joined running processes (`--pid`, `--comm`), so a connection may have begun
-   * before the recording: one whose first recorded bytes are a whole response, before any
-   * request, was joined while that response's request was awaited */
-  joined?: boolean;
+  /** how the capture began (manifest `mode`): one that joined running processes (`pid`,
+   * `comm`) may have joined a connection after it began, and one whose first recorded bytes
+   * are a whole response, before any request, was joined while that response's request was
+   * awaited; the problems say which (undefined: a recording without a manifest) */
+  captureMode?: CaptureMode;
+}
+
+/** A manifest's `mode`: the capture started a command, or joined with `--pid` or `--comm`. */
+export type CaptureMode = "command" | "pid" | "comm";
+
+/** Why a connection's first recorded bytes are not its start, by how the capture began. */
+export function startNotRecorded(mode: CaptureMode | undefined): string {
+  switch (mode) {
+    case "pid":
+    case "comm":
+      return `it began before the recording (a capture joined with --${mode})`;
+    case "command":
+      return "its start was not recorded (a capture that started the command: it was read " +
+        "only from later on, as by a TLS hook placed after it began)";
+    default:
+      return "its start was not recorded (the recording has no manifest to say how the " +
+        "capture began)";
+  }
 }
 
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
@@ -381,13 +400,13 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   // the response stays alone. (Only when joined: a capture that started the command saw every
   // connection begin, and a thread's write recorded a little after the answer it caused must
   // not unpair them.)
-  const answerFirst = !!options.joined && c.read.rows.length > 0 && c.write.rows.length > 0 &&
+  const joinedRunning = options.captureMode === "pid" || options.captureMode === "comm";
+  const answerFirst = joinedRunning && c.read.rows.length > 0 && c.write.rows.length > 0 &&
     !sides.read.skip && c.read.ts[0] < c.write.ts[0];
   if (answerFirst) {
     problems.push(
       "the connection's first recorded bytes are a response whose request was not recorded: " +
-        "it began before the recording (a capture joined with --pid or --comm); responses are " +
-        "paired with requests by time",
+        `${startNotRecorded(options.captureMode)}; responses are paired with requests by time`,
     );
   }
   const joined = sides.write.skip || sides.read.skip || answerFirst;
@@ -439,7 +458,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     if (side.skippedAtStart) {
       problems.push(
         `${side.skippedAtStart} ${side.what} bytes from the connection's first recorded byte ` +
-          `skipped: it began before the recording (a capture joined with --pid or --comm)${
+          `skipped: ${startNotRecorded(options.captureMode)}${
             side.startWhat ? `; they are ${side.startWhat}` : ", inside a message"
           }`,
       );

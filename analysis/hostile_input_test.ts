@@ -247,14 +247,18 @@ function joinedAt(t: ReturnType<typeof fixtureTls>, conn: bigint, until: bigint)
   return { ...v, seq };
 }
 
-/** Each direction's first recorded bytes were skipped as a joined capture's, being `what`. */
+/** `t` parsed as a recording of a capture that began as `captureMode` says. */
+const parsedAs = (t: ReturnType<typeof fixtureTls>, captureMode: "command" | "pid" | "comm") =>
+  buildHttpTables("fixture", t, prices, { captureMode });
+
+/** Each direction's first recorded bytes were skipped as a `--pid` capture's, being `what`. */
 function assertStartSkipped(msgs: string[], what: string) {
   for (const side of ["request", "response"]) {
     assert.ok(
       msgs.some((m) =>
         new RegExp(
           `^\\d+ ${side} bytes from the connection's first recorded byte skipped: it began ` +
-            `before the recording \\(a capture joined with --pid or --comm\\); they are ${what}$`,
+            `before the recording \\(a capture joined with --pid\\); they are ${what}$`,
         ).test(m)
       ),
       `${side}: ${msgs.join("\n")}`,
@@ -271,15 +275,26 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
   const third = whole.exchanges.find((e) => e.conn_id === router.conn_id && e !== router)!;
   const mid = router.response_ns! +
     (router.response_end_ns! - router.response_ns!) / 2n;
-  const joined = await build(joinedAt(tls, router.conn_id, mid));
+  const joined = await parsedAs(joinedAt(tls, router.conn_id, mid), "pid");
   const msgs = joined.problems.map((p) => p.message);
   assert.ok(
     msgs.some((m) =>
-      /^\d+ response bytes from the connection's first recorded byte skipped: it began before the recording \(a capture joined with --pid or --comm\), inside a message$/
+      /^\d+ response bytes from the connection's first recorded byte skipped: it began before the recording \(a capture joined with --pid\), inside a message$/
         .test(m)
     ),
     msgs.join("\n"),
   );
+  // the same bytes in a capture that started the command: no --pid or --comm to blame
+  const started = (await parsedAs(joinedAt(tls, router.conn_id, mid), "command")).problems
+    .map((p) => p.message);
+  assert.ok(
+    started.some((m) =>
+      /^\d+ response bytes from the connection's first recorded byte skipped: its start was not recorded \(a capture that started the command: it was read only from later on, as by a TLS hook placed after it began\), inside a message$/
+        .test(m)
+    ),
+    started.join("\n"),
+  );
+  assert.ok(!started.some((m) => /--pid|--comm|joined/.test(m)), started.join("\n"));
   assert.ok(!msgs.some((m) => /malformed/.test(m)), msgs.join("\n"));
   const [r3] = joined.exchanges.filter((e) => e.request_ns === third.request_ns);
   assert.equal(r3.response_complete, true, "the next exchange is read whole");
@@ -295,13 +310,13 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
     "fixture",
     joinedAt(tls, router.conn_id, router.response_ns! - 1n),
     prices,
-    { joined: true },
+    { captureMode: "comm" },
   );
   const amsgs = answered.problems.map((p) => p.message);
   assert.ok(
     amsgs.includes(
       "the connection's first recorded bytes are a response whose request was not recorded: " +
-        "it began before the recording (a capture joined with --pid or --comm); responses are " +
+        "it began before the recording (a capture joined with --comm); responses are " +
         "paired with requests by time",
     ),
     amsgs.join("\n"),
@@ -320,7 +335,7 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
   const hwhole = await build(htls);
   const h2 = hwhole.exchanges.find((e) => e.protocol === "h2")!;
   assert.ok(h2, "the fixture's HTTP/2 exchange");
-  const hjoined = await build(joinedAt(htls, h2.conn_id, h2.request_ns! - 1n));
+  const hjoined = await parsedAs(joinedAt(htls, h2.conn_id, h2.request_ns! - 1n), "pid");
   assertStartSkipped(
     hjoined.problems.map((p) => p.message),
     `HTTP/2 frames: the connection's preface and the header tables \\(HPACK\\) .* not read`,
@@ -332,7 +347,7 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
   const ws = cwhole.exchanges.find((e) => e.status === 101)!;
   assert.ok(ws, "the fixture's WebSocket upgrade");
   const after = ws.response_ns! + 1n;
-  const cjoined = await build(joinedAt(ctls, ws.conn_id, after));
+  const cjoined = await parsedAs(joinedAt(ctls, ws.conn_id, after), "pid");
   const cmsgs = cjoined.problems.map((p) => p.message);
   assertStartSkipped(
     cmsgs,

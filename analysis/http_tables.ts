@@ -15,7 +15,12 @@ import {
   type TlsView,
   tsAt,
 } from "./byte_streams.ts";
-import { type Exchange, type Message, parseConnection } from "./connection_parser.ts";
+import {
+  type CaptureMode,
+  type Exchange,
+  type Message,
+  parseConnection,
+} from "./connection_parser.ts";
 import {
   awsEvents,
   decodeBody,
@@ -68,9 +73,8 @@ export interface BuildOptions {
   /** the recording says bytes of its streams were lost (`statedStreamLoss`): MCP's event
    * stream whose end is not recorded may have been cut by it, so it is `incomplete` */
   statedLoss?: string | null;
-  /** the capture joined running processes (`--pid`, `--comm`): their connections may have
-   * begun before the recording (`ParseOptions.joined`) */
-  joined?: boolean;
+  /** how the capture began (manifest `mode`, `ParseOptions.captureMode`) */
+  captureMode?: CaptureMode;
 }
 
 /**
@@ -451,7 +455,7 @@ export async function connectionExchanges(
     maxBufferSize: opts.maxBufferSize,
     maxBodySize: opts.maxBodySize,
     maxMessageSize: opts.maxMessageSize,
-    joined: opts.joined,
+    captureMode: opts.captureMode,
   });
   for (const p of parsed.problems) {
     problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });

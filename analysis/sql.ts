@@ -14,7 +14,7 @@
  * paths are written as quoted string literals (quotes doubled). Labels are bound values.
  */
 import { dirname, join, relative, resolve } from "node:path";
-import { ddl, quoteIdent, sqlString } from "../kit/columns.ts";
+import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { analysisOutdated, damageAt, DAMAGED_DB, holdsRecording } from "./analysed_db.ts";
 import { errorLine, usageError } from "../kit/cli.ts";
@@ -29,6 +29,7 @@ import { labelsTable } from "./observer/schema.ts";
 import { formatResult, type OutputFormat } from "./table_output.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
 import {
+  emptyExportedTable,
   exportDamage,
   exportTables,
   isParquetExport,
@@ -36,7 +37,6 @@ import {
   parquetScan,
   unreadableFile,
 } from "./export/parquet_source.ts";
-import { exportTable } from "./export/tables.ts";
 
 export interface SqlOptions {
   recordings: string[];
@@ -263,9 +263,14 @@ export async function run(opts: SqlOptions): Promise<number> {
         const scan = dirs.length ? parquetScan(dirs, name, skip) : null;
         const all = scan ? [...parts, `SELECT * FROM ${scan}`] : parts;
         if (!all.length) {
-          // every file of it unreadable (said above): its declared columns, no rows
-          const def = exportTable(name);
-          if (def) await c.run(ddl(def).replace(/^CREATE TABLE/, "CREATE TEMP TABLE"));
+          // every file of it unreadable (each said above): the columns the export gives it, no
+          // rows, said once more for the table
+          const empty = emptyExportedTable(name);
+          if (empty) await c.run(empty);
+          err(
+            `sql: ${name}: none of its export files can be read: ` +
+              (empty ? "it has no rows here" : "it is left out") + "\n",
+          );
           break;
         }
         try {

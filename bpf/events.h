@@ -54,6 +54,8 @@ enum sl_kind {
 #define SL_F_FAULT 0x08     /* tls, argv: the payload could not be read from user memory */
 #define SL_F_STOPPED 0x10   /* gate: the process was stopped (SIGSTOP) until user space resumes it */
 #define SL_F_BASE_UNKNOWN 0x20 /* file: a relative path whose base could not be resolved */
+#define SL_F_STALE 0x20     /* gate: the file was known, but its size, mtime or ctime are no longer
+			     * those user space gave with it (written in place, an inode reused) */
 #define SL_F_URING 0x40     /* file/net/dns: done through io_uring, not a system call */
 #define SL_F_PENDING 0x80   /* file/net (io_uring): `ret` follows in an SL_K_URING_DONE with the
 			     * same uring_id; without one, the request asked for no completion on
@@ -270,8 +272,18 @@ struct sl_gate_stop {
 	__u8 _pad[7];
 };
 
+/* The value of the kernel side's map of files user space has inspected (key: device, inode):
+ * the file as user space saw it before it inspected it, so that the gate lets it through only
+ * while it is still that file. size < 0: not stamped (trusted by device and inode alone). Times
+ * as stat(2) gives them to user space: mtime in milliseconds, ctime in whole seconds. */
+struct sl_known {
+	__s64 size;
+	__s64 mtime_ms;
+	__s64 ctime_s;
+};
+
 /* SL_K_GATE: a traced process executed or mapped executable code from a file user space has
- * not inspected yet. With SL_F_STOPPED the process waits (SIGSTOP) until user space has
+ * not inspected yet (SL_F_STALE: or one it inspected that has changed since). With SL_F_STOPPED the process waits (SIGSTOP) until user space has
  * attached what it needs and sent SIGCONT. */
 struct sl_gate {
 	struct sl_hdr h;

@@ -26,8 +26,11 @@
  *   ID attach COOKIE PROG OFFSET RET PATH
  *                                    uprobe (RET=1: uretprobe) at hex file OFFSET; the
  *                                    program sees COOKIE (sl_tls.target) via the attach cookie
- *   ID known DEV INO                 mark a file inspected (the gate lets it through)
+ *   ID known DEV INO [SIZE MTIME_MS CTIME_S]
+ *                                    mark a file inspected (the gate lets it through while it
+ *                                    has that size, mtime and ctime, stat(2)'s)
  *   ID cont PID                      resume a process the gate stopped
+ *   ID traced PID                    whether the kernel side traces PID now: "1" or "0"
  *   ID trace PID                     add a process to the traced set
  *   ID trackfds                      follow which socket per-direction TLS contexts use
  *   ID go                            exec the command
@@ -561,6 +564,14 @@ static void trace_pid(pid_t pid)
 	__atomic_fetch_or(&skel->bss->traced_bits[pid / 64], 1ULL << (pid % 64), __ATOMIC_SEQ_CST);
 }
 
+static bool is_traced(pid_t pid)
+{
+	if (pid <= 0 || (size_t)pid >= sizeof(skel->bss->traced_bits) * 8)
+		return false;
+	return (__atomic_load_n(&skel->bss->traced_bits[pid / 64], __ATOMIC_SEQ_CST) >> (pid % 64)) &
+	       1;
+}
+
 static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len)
 {
 	char buf[512], *l;
@@ -750,10 +761,12 @@ static void handle_command(char *line)
 		struct {
 			__u64 dev, ino;
 		} k;
-		__u8 v = 1;
-		if (sscanf(args, "%llu %llu", (unsigned long long *)&k.dev,
-			   (unsigned long long *)&k.ino) != 2) {
-			put_text(SL_K_REPLY, id, -EINVAL, "usage: known DEV INO");
+		struct sl_known v = {.size = -1};
+		int n = sscanf(args, "%llu %llu %lld %lld %lld", (unsigned long long *)&k.dev,
+			       (unsigned long long *)&k.ino, (long long *)&v.size,
+			       (long long *)&v.mtime_ms, (long long *)&v.ctime_s);
+		if (n != 2 && n != 5) {
+			put_text(SL_K_REPLY, id, -EINVAL, "usage: known DEV INO [SIZE MTIME_MS CTIME_S]");
 			return;
 		}
 		int r = bpf_map_update_elem(bpf_map__fd(skel->maps.known_files), &k, &v, BPF_ANY);
@@ -766,6 +779,10 @@ static void handle_command(char *line)
 		pid_t pid = atoi(args);
 		trace_pid(pid);
 		put_text(SL_K_REPLY, id, 0, "ok");
+	} else if (!strcmp(verb, "traced")) {
+		/* whether the kernel side traces PID now: the one list of what a capture follows */
+		pid_t pid = atoi(args);
+		put_text(SL_K_REPLY, id, 0, is_traced(pid) ? "1" : "0");
 	} else if (!strcmp(verb, "trackfds")) {
 		__atomic_fetch_or(&skel->bss->sock_watch, 1 /* WATCH_CTX */, __ATOMIC_SEQ_CST);
 		put_text(SL_K_REPLY, id, 0, "ok");

@@ -120,15 +120,67 @@ struct file_key {
 	__u64 ino;
 };
 
-/* Files user space has inspected (value 1) — the gate lets their execs and maps through.
- * Only user space inserts; when it is full, a new file is gated again each time. */
+/* Files user space has inspected (events.h struct sl_known: their size and times then) — the
+ * gate lets their execs and maps through while they are unchanged. Only user space inserts;
+ * when it is full, a new file is gated again each time. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
 	__type(key, struct file_key);
-	__type(value, __u8);
+	__type(value, struct sl_known);
 } known_files SEC(".maps");
+
+/* struct inode's times as kernels name them: split into seconds and nanoseconds (6.11 on),
+ * behind accessors (6.6 to 6.10: __i_ctime, 6.7 on: __i_mtime), or plain timespec64s */
+struct inode___split {
+	time64_t i_mtime_sec;
+	time64_t i_ctime_sec;
+	u32 i_mtime_nsec;
+} __attribute__((preserve_access_index));
+struct inode___hidden {
+	struct timespec64 __i_mtime;
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+struct inode___plain {
+	struct timespec64 i_mtime;
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+
+/* Whether `inode` is still the file user space stamped `v` with (its size, mtime in ms and
+ * ctime in s: what stat(2) showed it; a write in place moves mtime and ctime, and the size). */
+static __always_inline bool still_known(struct inode *inode, const struct sl_known *v)
+{
+	if (v->size < 0)
+		return true;
+	if (BPF_CORE_READ(inode, i_size) != v->size)
+		return false;
+	__s64 msec, nsec, csec;
+	if (bpf_core_field_exists(struct inode___split, i_mtime_sec)) {
+		struct inode___split *i = (void *)inode;
+		msec = BPF_CORE_READ(i, i_mtime_sec);
+		nsec = BPF_CORE_READ(i, i_mtime_nsec);
+	} else if (bpf_core_field_exists(struct inode___hidden, __i_mtime)) {
+		struct inode___hidden *i = (void *)inode;
+		msec = BPF_CORE_READ(i, __i_mtime.tv_sec);
+		nsec = BPF_CORE_READ(i, __i_mtime.tv_nsec);
+	} else {
+		struct inode___plain *i = (void *)inode;
+		msec = BPF_CORE_READ(i, i_mtime.tv_sec);
+		nsec = BPF_CORE_READ(i, i_mtime.tv_nsec);
+	}
+	if (bpf_core_field_exists(struct inode___split, i_ctime_sec)) {
+		struct inode___split *i = (void *)inode;
+		csec = BPF_CORE_READ(i, i_ctime_sec);
+	} else if (bpf_core_field_exists(struct inode___hidden, __i_ctime)) {
+		struct inode___hidden *i = (void *)inode;
+		csec = BPF_CORE_READ(i, __i_ctime.tv_sec);
+	} else {
+		struct inode___plain *i = (void *)inode;
+		csec = BPF_CORE_READ(i, i_ctime.tv_sec);
+	}
+	return msec * 1000 + (__u32)nsec / 1000000 == v->mtime_ms && csec == v->ctime_s;
+}
 
 /* The stops of the gate user space has not answered yet (events.h, struct sl_gate_stop_key):
  * what the loader's watchdog resumes should the loader die. */
@@ -631,7 +683,8 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 	struct file_key k = {};
 	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	k.ino = BPF_CORE_READ(inode, i_ino);
-	if (bpf_map_lookup_elem(&known_files, &k))
+	struct sl_known *known = bpf_map_lookup_elem(&known_files, &k);
+	if (known && still_known(inode, known))
 		return;
 	struct sl_gate *e = bpf_ringbuf_reserve(&rb_events, sizeof(*e), 0);
 	if (!e) {
@@ -645,6 +698,8 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 	e->addr = addr;
 	e->fd = fd;
 	e->reason = reason;
+	if (known)
+		e->h.flags |= SL_F_STALE;
 	if (!gate_enabled) {
 		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 		return;

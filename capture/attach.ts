@@ -9,11 +9,17 @@
  * outcome kept for the manifest's attach report.
  */
 import type { LoaderClient } from "./loader.ts";
-import { type FileStamp, inspectFileCached, stampOf, unchanged } from "./inspect_cache.ts";
+import {
+  type CaptureCaches,
+  type FileStamp,
+  inspectFileCached,
+  sameFile,
+  stampOf,
+  unchanged,
+} from "./inspect_cache.ts";
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
-import { kernelComm, stat } from "../kit/procs.ts";
 
 export { whichSync };
 
@@ -66,6 +72,9 @@ export interface ReportEntry {
    * joined with --pid or --comm before the capture joined it: `runningCodeFiles`) */
   seenBy: string;
   inspectMs: number;
+  /** inspected again: the gate found the file changed (its size, mtime or ctime) since it was
+   * inspected, in this capture or an earlier one (written in place, or its inode reused) */
+  changed?: true;
 }
 
 export interface CookieInfo {
@@ -81,7 +90,12 @@ export interface CookieInfo {
 }
 
 /** Extra inspection for files without exported TLS symbols (the static-binary locator). */
-export type Locator = (path: string, insp: Inspection) => Promise<Inspection>;
+export type Locator = (
+  path: string,
+  insp: Inspection,
+  /** the locator's cache directory (default its own, `.cache/locate`) */
+  cacheDir?: string,
+) => Promise<Inspection>;
 
 /** stat(2)'s st_dev (glibc's encoding) to the kernel's internal dev_t. */
 export function userDevToKernel(dev: number): bigint {
@@ -96,10 +110,26 @@ export function fileIdOf(path: string): FileId {
   return { dev: userDevToKernel(st.dev), ino: BigInt(st.ino ?? 0) };
 }
 
+/**
+ * The loader's `known` arguments: the file, and the size and times it had when it was inspected
+ * (mtime in ms, ctime in s, as stat gave them), which the gate compares with the inode's before
+ * it lets the file through; without a stamp of that very file (the path holds another now),
+ * the file alone.
+ */
+function knownArgs(fid: FileId, stamp: FileStamp | undefined): (bigint | number)[] {
+  const same = stamp && userDevToKernel(stamp.dev) === fid.dev && BigInt(stamp.ino) === fid.ino;
+  return same
+    ? [fid.dev, fid.ino, stamp.size, stamp.mtime, Math.floor(stamp.ctime / 1000)]
+    : [fid.dev, fid.ino];
+}
+
 export class AttachManager {
   #loader: LoaderClient;
   #locator?: Locator;
+  #caches?: CaptureCaches;
   #done = new Map<string, Promise<ReportEntry>>();
+  /** each file (device:inode) as it was when it was inspected, as the kernel side was told */
+  #stamps = new Map<string, FileStamp | undefined>();
   #cookies = new Map<number, CookieInfo>();
   #nextCookie = 1;
   #trackingFds = false;
@@ -109,17 +139,23 @@ export class AttachManager {
   /** files inspected with nothing to hook in them, stamped before (for later captures: preknown) */
   readonly nothingToHook: FileStamp[] = [];
 
-  constructor(loader: LoaderClient, locator?: Locator) {
+  /** `caches`: where inspections and the locator's answers are kept (default the project's) */
+  constructor(loader: LoaderClient, locator?: Locator, caches?: CaptureCaches) {
     this.#loader = loader;
     this.#locator = locator;
+    this.#caches = caches;
   }
 
   cookie(id: number): CookieInfo | undefined {
     return this.#cookies.get(id);
   }
 
-  /** Inspects and hooks `path` once per (dev, inode); later calls share the first's result. */
-  ensure(path: string, seenBy: string, id?: FileId): Promise<ReportEntry> {
+  /**
+   * Inspects and hooks `path` once per (dev, inode); later calls share the first's result.
+   * `changed`: the gate said the file it knew by that (dev, inode) has changed since: it is
+   * inspected again, unless it was already at its size and times now.
+   */
+  ensure(path: string, seenBy: string, id?: FileId, changed = false): Promise<ReportEntry> {
     let fid: FileId;
     try {
       fid = id ?? fileIdOf(path);
@@ -137,8 +173,14 @@ export class AttachManager {
     }
     const key = `${fid.dev}:${fid.ino}`;
     let p = this.#done.get(key);
+    if (p && !changed) return p;
+    const stamp = stampOf(path);
+    // several reports of one change: the first inspects it again, the others share that
+    const was = this.#stamps.get(key);
+    if (p && !(was && stamp && sameFile(was, stamp))) p = undefined;
     if (!p) {
-      p = this.#inspectAndAttach(path, fid, seenBy);
+      this.#stamps.set(key, stamp);
+      p = this.#inspectAndAttach(path, fid, seenBy, stamp, changed);
       this.#done.set(key, p);
     }
     return p;
@@ -149,15 +191,20 @@ export class AttachManager {
     return this.#done.has(`${id.dev}:${id.ino}`);
   }
 
-  async #inspectAndAttach(path: string, fid: FileId, seenBy: string): Promise<ReportEntry> {
+  async #inspectAndAttach(
+    path: string,
+    fid: FileId,
+    seenBy: string,
+    stamp: FileStamp | undefined,
+    changed: boolean,
+  ): Promise<ReportEntry> {
     const t0 = performance.now();
-    const stamp = stampOf(path);
-    let insp = inspectFileCached(path);
+    let insp = inspectFileCached(path, this.#caches?.inspect);
     const unlookedAt = insp.status === "unlocated" && !this.#locator;
     if (insp.status === "unlocated") {
       try {
         insp = this.#locator
-          ? await this.#locator(path, insp)
+          ? await this.#locator(path, insp, this.#caches?.locate)
           : { ...insp, status: "none", reason: "no exported TLS symbols" };
       } catch (e) {
         insp = { ...insp, status: "error", reason: `locator failed: ${(e as Error).message}` };
@@ -176,6 +223,7 @@ export class AttachManager {
       probes: [],
       seenBy,
       inspectMs: Math.round(performance.now() - t0),
+      ...(changed ? { changed: true as const } : {}),
     };
     if (insp.status === "hooked") {
       await Promise.all(
@@ -188,9 +236,12 @@ export class AttachManager {
         await this.#loader.command("trackfds");
       }
     }
-    await this.#loader.command("known", fid.dev, fid.ino);
+    await this.#loader.command("known", ...knownArgs(fid, stamp));
     // "none" without a locator means "not looked at": a later capture with one must look
     if (entry.status === "none" && stamp && !path.startsWith("/proc/") && !unlookedAt) {
+      // this file's stamp replaces an earlier one of the same path (it changed since)
+      const was = this.nothingToHook.findIndex((s) => s.path === stamp.path);
+      if (was >= 0) this.nothingToHook.splice(was, 1);
       this.nothingToHook.push(stamp);
     }
     return this.#record(entry);
@@ -208,6 +259,7 @@ export class AttachManager {
       const fid = { dev: userDevToKernel(s.dev), ino: BigInt(s.ino) };
       const key = `${fid.dev}:${fid.ino}`;
       if (this.#done.has(key)) continue;
+      this.#stamps.set(key, s);
       this.#done.set(
         key,
         Promise.resolve({
@@ -221,7 +273,9 @@ export class AttachManager {
         }),
       );
       this.nothingToHook.push(s);
-      sent.push(this.#loader.command("known", fid.dev, fid.ino).then((r) => r.err === 0));
+      sent.push(
+        this.#loader.command("known", ...knownArgs(fid, s)).then((r) => r.err === 0),
+      );
     }
     return Promise.all(sent).then((ok) => ok.filter(Boolean).length);
   }
@@ -348,7 +402,16 @@ export class AttachManager {
    * stop then), also when inspecting or hooking failed; not when the loader had gone.
    */
   async gate(
-    ev: { pid: number; dev: bigint; ino: bigint; fd: number; reason: number; stopped: boolean },
+    ev: {
+      pid: number;
+      dev: bigint;
+      ino: bigint;
+      fd: number;
+      reason: number;
+      stopped: boolean;
+      /** the kernel side knew the file, but it has changed since (Flag.STALE) */
+      stale?: boolean;
+    },
     fallbackPath?: string,
     answered?: () => void,
   ): Promise<void> {
@@ -356,7 +419,7 @@ export class AttachManager {
     try {
       const path = findMappedPath(ev.pid, id, ev.reason === 1, ev.fd) ?? fallbackPath;
       if (path) {
-        await this.ensure(path, ev.reason === 1 ? "exec" : "mmap", id);
+        await this.ensure(path, ev.reason === 1 ? "exec" : "mmap", id, ev.stale);
       } else {
         this.unresolved.push({
           pid: ev.pid,
@@ -371,9 +434,10 @@ export class AttachManager {
     }
   }
 
-  /** The attach report for the manifest. */
+  /** The attach report for the manifest (a file inspected again because it changed is listed
+   * even when it has nothing to hook). */
   report(): { hooked: ReportEntry[]; not_hooked: ReportEntry[]; unresolved: unknown[] } {
-    const interesting = (e: ReportEntry) => e.status !== "none";
+    const interesting = (e: ReportEntry) => e.status !== "none" || e.changed === true;
     return {
       hooked: this.entries.filter((e) => e.status === "hooked"),
       not_hooked: this.entries.filter((e) => interesting(e) && e.status !== "hooked"),
@@ -448,40 +512,36 @@ export function preattachCandidates(cmdPath: string | undefined): string[] {
 }
 
 /**
- * The code files the processes a capture joins (`--pid`: each root and its descendants;
- * `--comm`: every process of that name and its descendants, as the loader's trace_existing
- * picks them) have mapped already: every executable mapping of each, their own binary among
- * them, once per file (device and inode). The gate reports only files executed or mapped after
- * the capture joined, so without these a running agent whose TLS is inside its own binary (Bun:
- * Claude Code, opencode; Rust: Codex; a Node built with its OpenSSL inside, as nodejs.org's and
- * nvm's are) would never be hooked. A file deleted or replaced since it was mapped (an agent
- * that updated itself while it ran) is named by its `/proc/PID/map_files/` link, which opens
- * the mapped file itself.
+ * Of the processes running now, those the kernel side traces (the loader's answer for each):
+ * after a `--pid` or `--comm` join, the processes joined and their descendants exactly as the
+ * loader's trace_existing picked them (and those they started since), so that the code files
+ * read for them (`runningCodeFiles`) are those of every process traced, one list for both: a
+ * tree computed here again could miss a descendant reparented in between. Throws when the loader
+ * cannot say (one built before it could: `make -C bpf`).
  */
-export function runningCodeFiles(roots: readonly number[], comm?: string): string[] {
-  const parent = new Map<number, number>();
-  const named = new Set<number>();
-  // the kernel keeps a name's first 15 bytes, and so does the loader's match
-  const kept = comm === undefined ? undefined : kernelComm(comm);
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    const s = stat(Number(e.name));
-    if (!s || s.state === "Z") continue;
-    parent.set(Number(e.name), s.ppid);
-    if (kept !== undefined && s.comm === kept) named.add(Number(e.name));
-  }
-  const joined = new Set([...roots.filter((p) => parent.has(p)), ...named]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (joined.has(pid) || !joined.has(ppid)) continue;
-      joined.add(pid);
-      grew = true;
-    }
-  }
+export async function tracedNow(loader: LoaderClient): Promise<number[]> {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) if (/^\d+$/.test(e.name)) pids.push(Number(e.name));
+  const answers = await Promise.all(pids.map((p) => loader.command("traced", p)));
+  const failed = answers.find((a) => a.err !== 0 && !a.gone);
+  if (failed) throw new Error(`the loader cannot say which processes it traces: ${failed.text}`);
+  return pids.filter((_, i) => answers[i].text === "1");
+}
+
+/**
+ * The code files the processes `traced` have mapped already (`tracedNow`, after a `--pid` or
+ * `--comm` join): every executable mapping of each, their own binary among them, once per file
+ * (device and inode). The gate reports only files executed or mapped after the capture joined,
+ * so without these a running agent whose TLS is inside its own binary (Bun: Claude Code,
+ * opencode; Rust: Codex; a Node built with its OpenSSL inside, as nodejs.org's and nvm's are)
+ * would never be hooked. A file deleted or replaced since it was mapped (an agent that updated
+ * itself while it ran) is named by its `/proc/PID/map_files/` link, which opens the mapped file
+ * itself.
+ */
+export function runningCodeFiles(traced: readonly number[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const pid of [...joined].sort((a, b) => a - b)) {
+  for (const pid of [...traced].sort((a, b) => a - b)) {
     let maps: string;
     try {
       maps = Deno.readTextFileSync(`/proc/${pid}/maps`);
@@ -496,10 +556,15 @@ export function runningCodeFiles(roots: readonly number[], comm?: string): strin
       if (seen.has(key)) continue;
       seen.add(key);
       // the path as this capture sees it, else as the process sees it (another mount
-      // namespace), else the mapping's own link
+      // namespace), else the mapping's own link; the same file by device and inode (an inode
+      // number alone names another file on another file system: a tmpfs's first file is 2 in
+      // every tmpfs)
+      const [major, minor] = m[3].split(":").map((h) => BigInt(parseInt(h, 16)));
+      const dev = (major << 20n) | minor;
       const holds = (p: string) => {
         try {
-          return String(Deno.statSync(p).ino) === m[4];
+          const st = Deno.statSync(p);
+          return String(st.ino) === m[4] && userDevToKernel(st.dev) === dev;
         } catch {
           return false; // not at that path any more
         }

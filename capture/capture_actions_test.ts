@@ -6,7 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureForTest } from "../tests/support/capture.ts";
+import { captureForTest, untilExists } from "../tests/support/capture.ts";
+import { createFrameParser } from "./frames.ts";
+import { decode, Kind } from "./events.ts";
+import { descendants, stat } from "../kit/procs.ts";
+import type { AttachManager } from "./attach.ts";
 
 /** A python one-liner that connects to 127.0.0.1:PORT and sends DNS questions to :53. */
 const NET_PY = `
@@ -147,6 +151,73 @@ Deno.test({
       assert.ok(rec.file.some((f) => f.path === `${dir}/m.txt` && f.pid === cat.pid));
     } finally {
       await target.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "--pid: a descendant reparented right after the join is traced, and the code it had " +
+    "mapped is hooked",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    // a copy of libssl mapped as code by a child of the joined shell; the shell is killed the
+    // moment the loader is ready (it has traced both), so the child belongs to init from then
+    // on: the capture must still read what the kernel side traces, not a tree of its own
+    const dir = await Deno.makeTempDir({ prefix: "sl-reparent-" });
+    const lib = `${dir}/libsl-joined.so`;
+    await Deno.copyFile("/usr/lib/x86_64-linux-gnu/libssl.so.3", lib).catch(() =>
+      Deno.copyFile("/usr/lib/aarch64-linux-gnu/libssl.so.3", lib)
+    );
+    const map = "import mmap, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); " +
+      "m = mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC); " +
+      "open(sys.argv[2], 'w').close(); time.sleep(60)";
+    const keeper = new Deno.Command("sleep", { args: ["60"] }).spawn();
+    const parent = new Deno.Command("sh", {
+      args: ["-c", `python3 -c "${map}" ${lib} ${dir}/ready & wait`],
+    }).spawn();
+    let child = 0;
+    try {
+      assert.ok(await untilExists(`${dir}/ready`, 10_000, 20), "the child mapped the copy");
+      child = descendants(parent.pid).find((p) => stat(p.pid)?.comm === "python3")!.pid;
+      let reparented = false;
+      const frames = createFrameParser({
+        onFrame: (rec) => {
+          if (reparented || decode(rec).kind !== Kind.READY) return;
+          Deno.kill(parent.pid, "SIGKILL");
+          const until = Date.now() + 5000;
+          while (stat(child)?.ppid === parent.pid && Date.now() < until) { /* its exit */ }
+          reparented = stat(child)?.ppid !== parent.pid;
+        },
+      });
+      const stop = new AbortController();
+      const capturing = captureForTest({
+        pids: [keeper.pid, parent.pid],
+        signal: stop.signal,
+        loaderTap: (b) => frames.feed(b),
+      });
+      setTimeout(() => stop.abort(), 3000);
+      const { res } = await capturing;
+      assert.ok(reparented, "set-up: the child was reparented once the loader was ready");
+      const attach = res.manifest.attach as ReturnType<AttachManager["report"]>;
+      const hooked = attach.hooked.find((e) => e.path === lib);
+      assert.ok(hooked, JSON.stringify(attach.hooked.map((e) => [e.path, e.seenBy])));
+      assert.equal(hooked.seenBy, "running");
+      assert.ok(hooked.probes.some((p) => p.fn === "SSL_write" && p.ok));
+      assert.deepEqual(res.manifest.errors, []);
+    } finally {
+      for (
+        const end of [
+          () => child && Deno.kill(child, "SIGKILL"),
+          () => keeper.kill(),
+          () => parent.kill(),
+        ]
+      ) {
+        try {
+          end();
+        } catch { /* gone already */ }
+      }
+      await Promise.all([keeper.status, parent.status]);
       await Deno.remove(dir, { recursive: true });
     }
   },

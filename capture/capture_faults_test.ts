@@ -10,6 +10,7 @@ import { probes, skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
 import { alive, descendants, procOf, stat } from "../kit/procs.ts";
 import { captureCommand } from "./command_line.ts";
+import { type FileStamp, NOTHING_TO_HOOK_MAX, readNothingToHook } from "./inspect_cache.ts";
 import { loaderOf } from "../tests/support/loader_of.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -285,7 +286,12 @@ for i in range(${execs}):
     subprocess.run([p], check=True)
 print("stormed")
 `;
-    const c = capture(`${dir}/rec`, ["python3", "-c", storm]);
+    // its 1,560 fresh files, each nothing to hook, are listed in a cache of its own: in the
+    // project's they would push out the 1,024 files its real captures let through the gate
+    const cacheDir = `${dir}/cache`;
+    const c = capture(`${dir}/rec`, ["python3", "-c", storm], {
+      flags: ["--quiet", "--cache-dir", cacheDir],
+    });
     let stuck: string | undefined;
     const timer = setTimeout(() => {
       stuck = `still running after 90 s; stopped: ${stoppedUnder(c.child.pid).join(", ")}`;
@@ -305,6 +311,11 @@ print("stormed")
     const opened = readArrowFile(`${dir}/rec/file.arrow`).rows
       .filter((f) => String(f.path).startsWith(`${dir}/files/lib`) && f.op === "open");
     assert.ok(opened.length >= maps, `the storm's opens are recorded: ${opened.length}`);
+    const storms = (list: FileStamp[]) => list.filter((f) => f.path.startsWith(`${dir}/files/`));
+    const own = readNothingToHook(`${cacheDir}/inspect`);
+    assert.equal(own.length, NOTHING_TO_HOOK_MAX, "the test's own list, full");
+    assert.ok(storms(own).length > NOTHING_TO_HOOK_MAX / 2, `${storms(own).length} of the storm's`);
+    assert.deepEqual(storms(readNothingToHook()), [], "none in the project's cache");
     await Deno.remove(dir, { recursive: true });
   },
 });

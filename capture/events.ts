@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "d7ad4cbff6962d3c";
+export const EVENTS_H_HASH = "61dde2b1cfed1be4";
 
 export const Kind = {
   FORK: 1,
@@ -56,6 +56,8 @@ export const Flag = {
   FAULT: 0x08,
   STOPPED: 0x10,
   BASE_UNKNOWN: 0x20,
+  /** gate: the file was known but has changed since (shares BASE_UNKNOWN's bit: other kinds) */
+  STALE: 0x20,
   URING: 0x40,
   PENDING: 0x80,
 } as const;

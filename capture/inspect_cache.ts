@@ -16,6 +16,23 @@ export const INSPECT_CACHE_DIR = decodeURIComponent(
   new URL("../.cache/inspect/", import.meta.url).pathname,
 );
 
+/** Where a capture keeps what it learnt of files: inspections and the nothing-to-hook list, and
+ * the static-binary locator's answers (capture/locate/cache.ts). */
+export interface CaptureCaches {
+  inspect: string;
+  locate: string;
+}
+
+/**
+ * The caches under `base` (`capture --cache-dir`, `CaptureOptions.cacheDir`): `base/inspect`
+ * and `base/locate`; without one, the project's `.cache/inspect` and `.cache/locate`.
+ */
+export function captureCaches(base?: string): CaptureCaches | undefined {
+  if (base === undefined) return undefined;
+  const b = base.replace(/\/+$/, "") || "/";
+  return { inspect: `${b}/inspect`, locate: `${b}/locate` };
+}
+
 function identity(path: string): string | undefined {
   try {
     const s = Deno.statSync(path);
@@ -77,9 +94,12 @@ export function stampOf(path: string): FileStamp | undefined {
   }
 }
 
-const sameStamp = (a: FileStamp, b: FileStamp) =>
-  a.path === b.path && a.dev === b.dev && a.ino === b.ino && a.size === b.size &&
-  a.mtime === b.mtime && a.ctime === b.ctime;
+/** The same file, unchanged, by whatever path each was stamped through. */
+export const sameFile = (a: FileStamp, b: FileStamp) =>
+  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtime === b.mtime &&
+  a.ctime === b.ctime;
+
+const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && sameFile(a, b);
 
 /**
  * The files earlier captures inspected and found nothing to hook in (after the static-binary

@@ -37,6 +37,10 @@ export interface CaptureOptions {
   status?: boolean;
   quiet?: boolean;
   locator?: Locator;
+  /** where what is learnt of files is kept across captures (inspections, the files with nothing
+   * to hook, the locator's answers; `--cache-dir`): DIR/inspect and DIR/locate; default the
+   * project's .cache */
+  cacheDir?: string;
   h2Redactor?: H2RedactorFactory;
   /** ends the capture (what Ctrl-C does in --pid/--comm mode) */
   signal?: AbortSignal;

@@ -23,6 +23,9 @@ JSON-RPC they exchange over pipes and unix sockets (MCP servers on stdio).
   --keep-secrets       do not redact Authorization, API-key and cookie headers
   --no-gate            never pause a process while its TLS library is being hooked
   --no-ipc             do not record pipes and unix sockets that carry JSON-RPC (MCP's stdio)
+  --cache-dir DIR      keep what is learnt of files across captures (inspections, files with
+                       nothing to hook, located TLS functions) in DIR (default: the
+                       SIGHTLINE_CACHE_DIR environment variable, else .cache in the project)
   --status / --quiet   force the live status line on / print nothing
   -h, --help           this text`;
 
@@ -35,6 +38,7 @@ const OPTIONS = {
   "keep-secrets": { type: "boolean" },
   "no-gate": { type: "boolean" },
   "no-ipc": { type: "boolean" },
+  "cache-dir": { type: "string" },
   status: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -43,7 +47,7 @@ const OPTIONS = {
 /** Options end at `--` or at the first argument that is not an option (the command). */
 export function splitArgs(args: string[]): { opts: string[]; cmd: string[] } {
   const dd = args.indexOf("--");
-  const valued = new Set(["--out", "--pid", "--comm", "--max-tls-bytes"]);
+  const valued = new Set(["--out", "--pid", "--comm", "--max-tls-bytes", "--cache-dir"]);
   for (let i = 0; i < (dd < 0 ? args.length : dd); i++) {
     const a = args[i];
     if (!a.startsWith("-")) return { opts: args.slice(0, i), cmd: args.slice(i) };
@@ -90,6 +94,13 @@ function intArg(name: string, v: string): number {
   return Number(v);
 }
 
+/** --cache-dir (or SIGHTLINE_CACHE_DIR) as an absolute path; empty is a mistake, not the root. */
+function cacheDirArg(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!v) throw new CaptureError("--cache-dir (or SIGHTLINE_CACHE_DIR) is empty", 2);
+  return v.startsWith("/") ? v : `${Deno.cwd()}/${v}`;
+}
+
 export async function main(args: string[]): Promise<number> {
   phase("main");
   // Relative paths (the command, --out) are the user's: run where they ran the task from
@@ -128,6 +139,7 @@ export async function main(args: string[]): Promise<number> {
       keepSecrets: values["keep-secrets"],
       gate: !values["no-gate"],
       ipc: !values["no-ipc"],
+      cacheDir: cacheDirArg(values["cache-dir"] ?? Deno.env.get("SIGHTLINE_CACHE_DIR")),
       status: values.status,
       quiet: values.quiet,
     };

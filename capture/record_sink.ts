@@ -432,6 +432,7 @@ export class RecordSink {
           fd: ev.fd,
           reason: ev.reason,
           stopped: (ev.hflags & Flag.STOPPED) !== 0,
+          stale: (ev.hflags & Flag.STALE) !== 0,
         },
         this.#lastExec.get(ev.pid),
         () => this.#gateStops?.answered(ev.pid),

@@ -6,8 +6,8 @@
  * summary and the exit code. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
  * unless --no-ipc.
  */
-import { AttachManager, preattachCandidates, runningCodeFiles } from "./attach.ts";
-import { readNothingToHook, saveNothingToHook } from "./inspect_cache.ts";
+import { AttachManager, preattachCandidates, runningCodeFiles, tracedNow } from "./attach.ts";
+import { captureCaches, readNothingToHook, saveNothingToHook } from "./inspect_cache.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
@@ -77,6 +77,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   }
 
   const manifest = startManifest(opts, started, BigInt(Date.now()) * 1_000_000n);
+  const caches = captureCaches(opts.cacheDir);
   // what the gate stopped and the loader has not answered for: resumed here should it die
   const gateStops = new GateStops();
   let sink: RecordSink, written: string; // (the manifest as last written)
@@ -129,12 +130,12 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     loader = await started.loader;
     loader.listen(sink.push);
     phase("loader connected");
-    const attaching = attach = new AttachManager(loader, opts.locator);
+    const attaching = attach = new AttachManager(loader, opts.locator, caches);
     sink.attachTo(attaching);
     // Files earlier captures found nothing to hook in are let through the gate: its stops are
     // for what may need hooking (a round trip each, at every tool run once per capture).
     if (started.gate) {
-      preknown = attaching.preknown(readNothingToHook());
+      preknown = attaching.preknown(readNothingToHook(caches?.inspect));
       preknown.then((n) => phase(`${n} files known from earlier captures`), () => {});
     }
     // Hook what we know about before the command runs (the gate covers the rest). The files
@@ -148,9 +149,18 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     phase("loader ready");
     if (!opts.cmd) {
       // joined processes: the code they mapped before the capture, which no gate report names
-      // (read once the loader traces them, so a process it adds has already been started)
-      const running = runningCodeFiles(opts.pids ?? [], opts.comm)
-        .map((p) => attaching.ensure(p, "running"));
+      // (of every process the kernel side traces once the loader is ready: those it joined and
+      // their descendants, one list for both)
+      let traced: number[] = [];
+      try {
+        traced = await tracedNow(loader);
+      } catch (e) {
+        manifest.errors.push(
+          `${(e as Error).message}: the code the joined processes mapped before the capture ` +
+            "was not inspected, and TLS inside it is not read",
+        );
+      }
+      const running = runningCodeFiles(traced).map((p) => attaching.ensure(p, "running"));
       preattached = Promise.all([preattached, ...running]);
       preattached.catch(() => {});
     }
@@ -269,7 +279,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   await preattached.catch(() => {}); // answered before the stream ends
   await preknown.catch(() => 0);
   phase("stream ended");
-  saveNothingToHook(attach?.nothingToHook ?? []);
+  saveNothingToHook(attach?.nothingToHook ?? [], caches?.inspect);
   let lost = forced ? undefined : await loaderLost(
     loader,
     opts.cmd ? sink.childStatus !== undefined : undefined,

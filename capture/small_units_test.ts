@@ -110,6 +110,11 @@ Deno.test("capture arguments: options end at -- or at the command", () => {
     cmd: ["curl", "-s", "--", "x"],
   });
   assert.deepEqual(splitArgs(["--pid", "12"]), { opts: ["--pid", "12"], cmd: [] });
+  assert.deepEqual(splitArgs(["--cache-dir", "c", "id"]), {
+    opts: ["--cache-dir", "c"],
+    cmd: ["id"],
+  });
+  assert.deepEqual(parseOptions(["--cache-dir=/tmp/c"]), { "cache-dir": "/tmp/c" });
 });
 
 Deno.test("capture options: values, repeats, --name=value; parseArgs' messages for mistakes", () => {
@@ -249,11 +254,10 @@ Deno.test("capture options that contradict each other: exit 2 before anything st
   }
 });
 
-Deno.test("a joined process's code: its own binary and its descendants', a replaced one by its map_files link", async () => {
+Deno.test("a traced process's code: its binary and libraries, a replaced one by its map_files link", async () => {
   // a copy of sleep, run under bash, then deleted (as an agent that updated itself while it
   // ran): the gate never reports what was mapped before the capture joined
   const dir = await Deno.makeTempDir({ prefix: "sl-running-" });
-  // a name longer than the kernel keeps (15 bytes): --comm matches its first 15
   const copy = `${dir}/sl-agent-bin-updated`;
   await Deno.copyFile("/usr/bin/sleep", copy);
   await Deno.chmod(copy, 0o755);
@@ -262,10 +266,12 @@ Deno.test("a joined process's code: its own binary and its descendants', a repla
     args: ["-c", `${copy} 30 & wait`],
     stdout: "null",
   }).spawn();
+  // the traced processes, as the kernel side's list gives them (tracedNow)
+  const traced = () => [bash.pid, ...descendants(bash.pid).map((p) => p.pid)];
   try {
     const until = Date.now() + 5000;
     const mapsCopy = () =>
-      runningCodeFiles([bash.pid]).some((p) => {
+      runningCodeFiles(traced()).some((p) => {
         try {
           return String(Deno.statSync(p).ino) === ino;
         } catch {
@@ -273,26 +279,73 @@ Deno.test("a joined process's code: its own binary and its descendants', a repla
         }
       });
     while (!mapsCopy() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    const files = runningCodeFiles([bash.pid]);
+    const files = runningCodeFiles(traced());
     assert.ok(files.includes("/usr/bin/bash"), files.join(" "));
     assert.ok(files.includes(copy), "the descendant's binary, by its path");
     assert.ok(files.some((p) => /libc\.so/.test(p)), "its libraries");
     assert.equal(new Set(files).size, files.length, "each file once");
     await Deno.remove(copy);
-    const after = runningCodeFiles([bash.pid]);
+    const after = runningCodeFiles(traced());
     const link = after.find((p) => p.includes("/map_files/"));
     assert.ok(link, after.join(" "));
     assert.equal(String(Deno.statSync(link).ino), ino, "the link opens the deleted binary");
-    // --comm: every process of that name, already running
-    assert.ok(
-      runningCodeFiles([], "sl-agent-bin-updated").some((p) => p.includes("/map_files/")),
-      "found by its name, as long as the user gave it",
-    );
     assert.deepEqual(runningCodeFiles([2 ** 22 + 1]), [], "no such process: nothing");
   } finally {
     for (const child of descendants(bash.pid)) Deno.kill(child.pid, "SIGKILL");
     bash.kill("SIGKILL");
     await bash.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a joined process's code in another mount namespace: the file it mapped, not one of the same inode number here", async () => {
+  // two fresh tmpfs, one here and one in the process's own mount namespace, at the same
+  // directory: the first file of each is inode 2, so the path the process mapped names
+  // another file here (a different program) with the same inode number on another device
+  const dir = await Deno.makeTempDir({ prefix: "sl-ns-" });
+  const mount = (args: string[]) => {
+    const r = new Deno.Command(args[0], { args: args.slice(1), stderr: "piped" }).outputSync();
+    assert.ok(r.success, `${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+  };
+  mount(["mount", "-t", "tmpfs", "none", dir]);
+  const path = `${dir}/sl-ns-agent`;
+  await Deno.copyFile("/usr/bin/true", path);
+  const agent = new Deno.Command("unshare", {
+    args: [
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `mount -t tmpfs none ${dir} && cp /usr/bin/sleep ${path} && exec ${path} 30`,
+    ],
+  }).spawn();
+  try {
+    const until = Date.now() + 5000;
+    const exe = () => {
+      try {
+        return Deno.readLinkSync(`/proc/${agent.pid}/exe`) === path;
+      } catch {
+        return false;
+      }
+    };
+    while (!exe() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const mapped = Deno.statSync(`/proc/${agent.pid}/exe`);
+    const here = Deno.statSync(path);
+    assert.equal(here.ino, mapped.ino, "set-up: the same inode number here");
+    assert.notEqual(here.dev, mapped.dev, "set-up: on another device");
+    const files = runningCodeFiles([agent.pid]);
+    assert.ok(!files.includes(path), `${path} here is /usr/bin/true, not what the process mapped`);
+    const named = files.filter((p) => {
+      const s = Deno.statSync(p);
+      return s.dev === mapped.dev && s.ino === mapped.ino;
+    });
+    assert.equal(named.length, 1, files.join(" "));
+    assert.equal(named[0], `/proc/${agent.pid}/root${path}`, "as the process sees it");
+  } finally {
+    agent.kill("SIGKILL");
+    await agent.status;
+    mount(["umount", dir]);
     await Deno.remove(dir, { recursive: true });
   }
 });

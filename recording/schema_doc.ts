@@ -55,7 +55,11 @@ secret leaks unmasked), \`errors\`, and the **attach report** \`attach\`:
   so for a hook placed by the file's symbols; \`unverified\`: nothing decisive seen), \`confidence\`, \`evidence\`, connections judged \`plaintext\`/\`ciphertext\`/
   \`undecided\`, \`dropped_calls\`/\`dropped_bytes\`, the locator's \`candidate\` (\`2 of 3\`)
   and the \`action\` taken (detached, next candidate tried, or none left);
-- \`not_hooked\`: TLS libraries seen but not hooked, with the \`reason\`;
+- \`not_hooked\`: TLS libraries seen but not hooked, with the \`reason\`, and files with nothing
+  to hook that were inspected again because they had changed;
+- \`changed\` (on an entry of either): the gate knew the file (by device and inode) but found its
+  size, mtime or ctime no longer those it had when it was inspected, in this capture or an
+  earlier one (written in place, or its inode reused), and stopped it to be inspected again;
 - \`unresolved\`: files a traced process ran code from that could not be found.
 
 What the recording cannot show, so that nobody reads an empty table as proof that nothing

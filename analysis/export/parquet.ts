@@ -21,13 +21,7 @@ import { openDuckDb } from "../duckdb_open.ts";
 import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
 import { errorLine, removeOnStop } from "../../kit/cli.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
-import {
-  EXPORT_NAMES,
-  exportTable,
-  isTimeColumn,
-  PARTITION_KEYS,
-  timestampName,
-} from "./tables.ts";
+import { EXPORT_NAMES, exportedColumns, exportTable, PARTITION_KEYS } from "./tables.ts";
 
 /** Marks a directory as a Sightline Parquet export (written at its top). */
 export const EXPORT_MARKER = "sightline-export.json";
@@ -163,18 +157,16 @@ async function selectList(c: DuckDBConnection, name: string): Promise<string[]> 
       type: String(r.column_type),
       cast: false,
     }));
-  const out: string[] = [];
-  if (!cols.some((col) => col.name === "recording")) {
-    out.push(`(SELECT recording FROM export_label) AS recording`);
-  }
-  for (const col of cols) {
+  const declared = new Set(cols.map((col) => col.name));
+  const cast = new Set(cols.filter((col) => col.cast).map((col) => col.name));
+  return exportedColumns(cols).map((col) => {
     const id = quoteIdent(col.name);
-    out.push(col.cast ? `CAST(${id} AS ${col.type}) AS ${id}` : id);
-    if (isTimeColumn(col.name, col.type)) {
-      out.push(`make_timestamp_ns(${id}) AS ${quoteIdent(timestampName(col.name))}`);
+    if (!declared.has(col.name) && col.name === "recording") {
+      return `(SELECT recording FROM export_label) AS recording`;
     }
-  }
-  return out;
+    if (col.timeOf) return `make_timestamp_ns(${quoteIdent(col.timeOf)}) AS ${id}`;
+    return cast.has(col.name) ? `CAST(${id} AS ${col.type}) AS ${id}` : id;
+  });
 }
 
 /**

@@ -8,25 +8,59 @@
  */
 import { join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { sqlString } from "../../kit/columns.ts";
+import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
 import { isDir } from "../../kit/files.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { type Damage, damageFrom, type ProblemKind } from "../analysed_db.ts";
 import { EXPORT_MARKER } from "./parquet.ts";
-import { EXPORT_NAMES, PARTITION_KEYS } from "./tables.ts";
+import { EXPORT_NAMES, exportedColumns, exportTable, PARTITION_KEYS } from "./tables.ts";
+
+/**
+ * An entry of an export's tree as what it leads to: a symbolic link (a partition file or folder
+ * linked in from elsewhere, as a synced or assembled export may have) counts as its target; a
+ * link to nothing, or to a folder already on the way down (a loop), as nothing.
+ */
+function entryKind(
+  dir: string,
+  e: Deno.DirEntry,
+  above: ReadonlySet<string>,
+): "file" | "dir" | null {
+  if (!e.isSymlink) return e.isFile ? "file" : e.isDirectory ? "dir" : null;
+  try {
+    const path = join(dir, e.name);
+    const s = Deno.statSync(path);
+    if (s.isFile) return "file";
+    return s.isDirectory && !above.has(Deno.realPathSync(path)) ? "dir" : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The folders from the top of a walk down to `dir`, by their real paths (loop guard). */
+function downTo(dir: string, above: ReadonlySet<string>): Set<string> {
+  try {
+    return new Set([...above, Deno.realPathSync(dir)]);
+  } catch {
+    return new Set(above);
+  }
+}
 
 /** Whether the tree under `dir` holds a `.parquet` file. */
-function holdsParquet(dir: string): boolean {
+function holdsParquet(dir: string, above: ReadonlySet<string> = new Set()): boolean {
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(dir)];
   } catch {
     return false;
   }
-  for (const e of entries) {
-    if (e.isFile && e.name.endsWith(".parquet") && !e.name.startsWith(".")) return true;
-  }
-  return entries.some((e) => e.isDirectory && holdsParquet(join(dir, e.name)));
+  const here = downTo(dir, above);
+  const kinds = entries.map((e) => entryKind(dir, e, here));
+  if (
+    entries.some((e, i) =>
+      kinds[i] === "file" && e.name.endsWith(".parquet") && !e.name.startsWith(".")
+    )
+  ) return true;
+  return entries.some((e, i) => kinds[i] === "dir" && holdsParquet(join(dir, e.name), here));
 }
 
 /** The tables an export directory holds (those with at least one file), in export order. */
@@ -51,19 +85,25 @@ export function isParquetExport(path: string): boolean {
   return exportTables(dir).length > 0;
 }
 
-/** The `.parquet` files under `dir`, as paths relative to it (hidden ones left out). */
-function parquetFiles(dir: string, rel = ""): string[] {
+/**
+ * The `.parquet` files under `dir`, as paths relative to it (hidden ones left out; linked files
+ * and folders followed: DuckDB's glob follows a linked file but not a linked folder).
+ */
+function parquetFiles(dir: string, rel = "", above: ReadonlySet<string> = new Set()): string[] {
   let entries: Deno.DirEntry[];
+  const at = join(dir, rel);
   try {
-    entries = [...Deno.readDirSync(join(dir, rel))];
+    entries = [...Deno.readDirSync(at)];
   } catch {
     return [];
   }
+  const here = downTo(at, above);
   return entries.flatMap((e) => {
     if (e.name.startsWith(".")) return [];
     const p = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory) return parquetFiles(dir, p);
-    return e.isFile && e.name.endsWith(".parquet") ? [p] : [];
+    const kind = entryKind(at, e, here);
+    if (kind === "dir") return parquetFiles(dir, p, here);
+    return kind === "file" && e.name.endsWith(".parquet") ? [p] : [];
   });
 }
 
@@ -89,7 +129,9 @@ export function missingPartitions(dir: string): { table: string; file: string }[
 
 /**
  * A `read_parquet` over table `table` of every export in `dirs`, leaving out the files in
- * `skip` (absolute paths: files found unreadable); null when that leaves no file.
+ * `skip` (absolute paths: files found unreadable); null when that leaves no file. The files are
+ * listed here, not globbed, so that what is read is the same with and without a file skipped,
+ * and the same as `missingPartitions` judges: linked files and folders included.
  */
 export function parquetScan(
   dirs: string[],
@@ -97,13 +139,33 @@ export function parquetScan(
   skip: ReadonlySet<string> = new Set(),
 ): string | null {
   const roots = dirs.map((d) => join(resolve(d), table));
-  const files = skip.size
-    ? roots.flatMap((r) => parquetFiles(r).map((f) => join(r, f))).filter((f) => !skip.has(f))
-    : roots.map((r) => join(r, "**", "*.parquet"));
+  const files = roots.flatMap((r) => parquetFiles(r).map((f) => join(r, f)))
+    .filter((f) => !skip.has(f));
   if (!files.length) return null;
   const [host, date] = PARTITION_KEYS;
   return `read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = true, ` +
     `union_by_name = true, hive_types = {'${host}': VARCHAR, '${date}': DATE})`;
+}
+
+/**
+ * The columns `parquetScan` reads declared table `name` with (its exported columns, then the
+ * partition keys), as a statement that makes an empty temporary table of them: what a table
+ * none of whose files can be read is, so that a query naming its export-only columns
+ * (`capture_host`, `request_at`) still runs; undefined for a name that is not a declared table.
+ */
+export function emptyExportedTable(name: string): string | undefined {
+  const def = exportTable(name);
+  if (!def) return undefined;
+  const [host, date] = PARTITION_KEYS;
+  const types: Record<string, string> = { [host]: "VARCHAR", [date]: "DATE" };
+  const cols = [
+    ...exportedColumns(def.columns.map((c) => ({ name: c.name, type: sqlType(c.type) }))),
+    // last, by name, as DuckDB's read_parquet gives them
+    ...[host, date].sort().map((k) => ({ name: k, type: types[k] })),
+  ];
+  return `CREATE TEMP TABLE ${quoteIdent(name)} (${
+    cols.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")
+  })`;
 }
 
 /**

@@ -6,7 +6,7 @@
  * recordings; exporting again replaces files instead of adding any; bad usage gets one line.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
@@ -325,9 +325,12 @@ Deno.test("sql over an export with a partition file that cannot be read: one lin
         `${table}: ${x.stderr}`,
       );
     }
-    // a table none of whose files can be read: its columns, no rows, still said
+    // a table none of whose files can be read: the columns the export gives it (its times
+    // as X_at, the partition keys), no rows, said for each file and for the table
     const one = join(tmp, "one");
     assert.equal((await task("export", recs[0], "--format", "parquet", "--out", one)).code, 0);
+    const columns = "SELECT column_name, column_type FROM (DESCRIBE llm_calls)";
+    const readable = await sqlRows([one], columns);
     await Deno.truncate(parquetFiles(join(one, "llm_calls"))[0], 10);
     const y = await task(
       "sql",
@@ -335,11 +338,51 @@ Deno.test("sql over an export with a partition file that cannot be read: one lin
       "json",
       one,
       "--",
-      "SELECT count(model) AS n FROM llm_calls",
+      "SELECT count(model) AS n, count(capture_host) AS hosts, max(request_at) AS t FROM llm_calls",
     );
     assert.equal(y.code, 1, y.stderr);
-    assert.deepEqual(JSON.parse(y.stdout), [{ n: 0 }]);
+    assert.deepEqual(JSON.parse(y.stdout), [{ n: 0, hosts: 0, t: null }]);
     assert.match(y.stderr, /llm_calls\/.* cannot be read/);
+    assert.match(
+      y.stderr,
+      /^sql: llm_calls: none of its export files can be read: it has no rows here$/m,
+    );
+    const z = await task("sql", "--format", "json", one, "--", columns);
+    assert.deepEqual(JSON.parse(z.stdout), readable, "the same columns as when it is read");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("sql over an export with linked partition files and folders: their rows are read, with a file skipped or not", async () => {
+  const { tmp, out, whole } = await exportedBoth();
+  try {
+    // llm_calls' host folder kept elsewhere and linked in, and in it demo-claude's file kept
+    // elsewhere again and linked (an export assembled from synced parts)
+    const elsewhere = join(tmp, "elsewhere");
+    await Deno.mkdir(elsewhere);
+    const file = parquetFiles(join(out, "llm_calls")).find((f) =>
+      f.endsWith("/demo-claude.parquet")
+    )!;
+    const host = dirname(dirname(file));
+    await Deno.rename(host, join(elsewhere, "host"));
+    await Deno.symlink(join(elsewhere, "host"), host);
+    await Deno.rename(file, join(elsewhere, "demo-claude.parquet"));
+    await Deno.symlink(join(elsewhere, "demo-claude.parquet"), file);
+    const linked = await task("sql", "--format", "json", out, "--", PER_RECORDING);
+    assert.equal(linked.code, 0, linked.stderr);
+    assert.deepEqual(JSON.parse(linked.stdout), whole, "every recording's calls");
+    // one file of another table unreadable: the files are listed, the links still followed
+    const junk = parquetFiles(join(out, "problems")).find((f) =>
+      f.endsWith("/demo-claude.parquet")
+    )!;
+    await Deno.writeTextFile(junk, "not parquet");
+    const skipped = await task("sql", "--format", "json", out, "--", PER_RECORDING);
+    assert.equal(skipped.code, 1, skipped.stderr);
+    assert.deepEqual(JSON.parse(skipped.stdout), whole, "every recording's calls");
+    const lines = skipped.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, skipped.stderr);
+    assert.match(lines[0], /problems\/.*demo-claude\.parquet cannot be read/);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -46,6 +46,31 @@ export function timestampName(name: string): string {
   return `${name.slice(0, -3)}_at`;
 }
 
+/** A column of an exported table: its SQL type, and for an `X_at` the time column it shows. */
+export interface ExportedColumn {
+  name: string;
+  type: string;
+  timeOf?: string;
+}
+
+/**
+ * The columns a table of columns `cols` is exported with, in order: `recording` first when it
+ * has none (the recording's name), each column, each time column's `X_at` right after it.
+ */
+export function exportedColumns(
+  cols: readonly { name: string; type: string }[],
+): ExportedColumn[] {
+  const out: ExportedColumn[] = [];
+  if (!cols.some((c) => c.name === "recording")) out.push({ name: "recording", type: "VARCHAR" });
+  for (const c of cols) {
+    out.push({ name: c.name, type: c.type });
+    if (isTimeColumn(c.name, c.type)) {
+      out.push({ name: timestampName(c.name), type: "TIMESTAMP_NS", timeOf: c.name });
+    }
+  }
+  return out;
+}
+
 /** The table declaration of `name`, if it is a declared table (not a view). */
 export function exportTable(name: string): TableDef | undefined {
   return EXPORT_TABLES.find((t) => t.name === name);
