@@ -8,9 +8,9 @@
  *   deno run -A bench/throughput/trickle.ts --trees /path/main,/path/branch
  *     [--pairs 5] [--seconds 20] [--rate 50] [--json FILE]
  *
- * Each run is `group_usage A -- capture -- group_usage B -- event_load trickle ...`: A reaps
- * every process of the capture (the loader and its watchdog outlive the capture process) with
- * its rusage, B the traced command's; the capture's own CPU and context switches are A's total
+ * Each run is `proc_timer --wait-all A -- capture -- proc_timer --wait-all B -- event_load
+ * trickle ...` (bench/overhead/proc_timer.c): A reaps every process of the capture (the loader
+ * and its watchdog outlive the capture process) with its rusage, B the traced command's; the capture's own CPU and context switches are A's total
  * minus B's (B itself included), Deno's are its process's, the loader's its process's minus the
  * command it reaped. Rows per table come from the recording's manifest: the same load must give
  * the same rows on every tree. Prints one JSON line per run and a Markdown table: medians with
@@ -22,6 +22,7 @@ import { median } from "../../kit/stats.ts";
 import { captureArgv } from "./tree_capture.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
+const PROC_TIMER = new URL("../overhead/proc_timer.c", import.meta.url).pathname;
 
 interface Usage {
   processes: number;
@@ -60,7 +61,7 @@ export interface TrickleRun {
 const cpuMs = (u: Usage | undefined) => (u?.cpu_us ?? 0) / 1000;
 const csw = (u: Usage | undefined) => (u ? u.nvcsw + u.nivcsw : 0);
 
-/** The capture's own usage from the outer and inner group_usage reports. */
+/** The capture's own usage from the outer and inner proc_timer reports. */
 export function captureShare(outer: GroupUsage, inner: GroupUsage) {
   const command = cpuMs(inner.total) + cpuMs(inner.self);
   const commandCsw = csw(inner.total) + csw(inner.self);
@@ -95,7 +96,7 @@ async function main() {
   const trees = v.trees.split(",");
   const rate = Number(v.rate), count = Math.round(rate * Number(v.seconds));
   const load = await buildCTool(`${HERE}event_load.c`);
-  const usage = await buildCTool(`${HERE}group_usage.c`);
+  const usage = await buildCTool(PROC_TIMER);
   const tmp = await Deno.makeTempDir({ prefix: "sl-trickle-" });
   await Deno.mkdir(`${tmp}/files`);
 
@@ -104,10 +105,12 @@ async function main() {
     await Deno.remove(rec, { recursive: true }).catch(() => {});
     const o = await new Deno.Command(usage, {
       args: [
+        "--wait-all",
         `${tmp}/outer.json`,
         "--",
         ...captureArgv(tree, rec, [
           usage,
+          "--wait-all",
           `${tmp}/inner.json`,
           "--",
           load,
