@@ -80,11 +80,12 @@ captureTest(
 
 captureTest(
   "gate: a known file written over in place (the same inode) is stopped and inspected " +
-    "again, said in the attach report",
+    "again, said in the attach report; the hooks in what it held before come off",
   "sl-known-changed-",
   async (dir) => {
     // run as a program with nothing to hook, then libssl's bytes written into the same
-    // inode and mapped as code: the kernel side knew it by device and inode
+    // inode and mapped as code (the kernel side knew it by device and inode), then the
+    // program's bytes again, mapped again
     const tool = `${dir}/tool`;
     await Deno.copyFile("/usr/bin/id", tool);
     const ino = Deno.statSync(tool).ino;
@@ -94,7 +95,8 @@ captureTest(
     const cmd = [
       "/bin/sh",
       "-c",
-      `"$0" > /dev/null && cat ${libssl} > "$0" && python3 -c '${map}' "$0"`,
+      `"$0" > /dev/null && cat ${libssl} > "$0" && python3 -c '${map}' "$0" && ` +
+      `cat /usr/bin/id > "$0" && python3 -c '${map}' "$0"`,
       tool,
     ];
     const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir: `${dir}/cache` });
@@ -106,5 +108,11 @@ captureTest(
     assert.equal(hooked[0].changed, true, "said to have changed since it was inspected");
     assert.equal(hooked[0].seenBy, "mmap");
     assert.ok(hooked[0].probes.some((p) => p.fn === "SSL_write" && p.ok), "libssl's code hooked");
+    assert.ok(
+      hooked[0].probes.every((p) => p.detached),
+      "its hooks detached once the program's bytes were back",
+    );
+    const again = attach.not_hooked.filter((e) => e.path === tool);
+    assert.deepEqual(again.map((e) => [e.status, e.changed]), [["none", true]]);
   },
 );
