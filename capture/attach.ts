@@ -172,18 +172,21 @@ export class AttachManager {
       }));
     }
     const key = `${fid.dev}:${fid.ino}`;
-    let p = this.#done.get(key);
+    const p = this.#done.get(key);
     if (p && !changed) return p;
     const stamp = stampOf(path);
     // several reports of one change: the first inspects it again, the others share that
     const was = this.#stamps.get(key);
-    if (p && !(was && stamp && sameFile(was, stamp))) p = undefined;
-    if (!p) {
-      this.#stamps.set(key, stamp);
-      p = this.#inspectAndAttach(path, fid, seenBy, stamp, changed);
-      this.#done.set(key, p);
-    }
-    return p;
+    if (p && was && stamp && sameFile(was, stamp)) return p;
+    this.#stamps.set(key, stamp);
+    // the hooks placed in the file before it changed come off first: their offsets are the old
+    // contents' (a breakpoint there now would land inside other code)
+    const next = p
+      ? p.catch(() => undefined).then((old) => old && this.#detachAll(old))
+        .then(() => this.#inspectAndAttach(path, fid, seenBy, stamp, changed))
+      : this.#inspectAndAttach(path, fid, seenBy, stamp, changed);
+    this.#done.set(key, next);
+    return next;
   }
 
   /** Whether a file was already handled (the gate may report it again before `known`). */
@@ -298,6 +301,16 @@ export class AttachManager {
     }
     await Promise.all(attaches);
     return cookie;
+  }
+
+  /** Detaches every probe of `entry` still attached (its file changed since it was hooked). */
+  async #detachAll(entry: ReportEntry): Promise<void> {
+    const live = new Set(entry.probes.filter((p) => p.ok && !p.detached).map((p) => p.target));
+    for (const target of live) {
+      if (target === undefined) continue;
+      const r = await this.#loader.command("detach", target);
+      for (const p of entry.probes) if (p.target === target) p.detached = r.err === 0;
+    }
   }
 
   /**

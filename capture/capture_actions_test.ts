@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureForTest, untilExists } from "../tests/support/capture.ts";
+import { captureForTest, systemLibssl, untilExists } from "../tests/support/capture.ts";
 import { createFrameParser } from "./frames.ts";
 import { decode, Kind } from "./events.ts";
 import { descendants, stat } from "../kit/procs.ts";
@@ -166,9 +166,7 @@ Deno.test({
     // on: the capture must still read what the kernel side traces, not a tree of its own
     const dir = await Deno.makeTempDir({ prefix: "sl-reparent-" });
     const lib = `${dir}/libsl-joined.so`;
-    await Deno.copyFile("/usr/lib/x86_64-linux-gnu/libssl.so.3", lib).catch(() =>
-      Deno.copyFile("/usr/lib/aarch64-linux-gnu/libssl.so.3", lib)
-    );
+    await Deno.copyFile(systemLibssl(), lib);
     const map = "import mmap, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); " +
       "m = mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC); " +
       "open(sys.argv[2], 'w').close(); time.sleep(60)";

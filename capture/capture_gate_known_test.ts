@@ -6,8 +6,7 @@
  * (`--cache-dir`), not the project's. Needs root (eBPF).
  */
 import assert from "node:assert/strict";
-import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureForTest } from "../tests/support/capture.ts";
+import { captureForTest, captureTest, systemLibssl } from "../tests/support/capture.ts";
 import { readNothingToHook } from "./inspect_cache.ts";
 import { CAPTURE_MAIN } from "./command_line.ts";
 import type { AttachManager } from "./attach.ts";
@@ -15,108 +14,105 @@ import type { AttachManager } from "./attach.ts";
 /** The paths a nothing-to-hook list in `dir` names (the project's without one). */
 const listed = (dir?: string) => readNothingToHook(dir).map((s) => s.path);
 
-Deno.test({
-  name: "gate: a tool an earlier capture found nothing to hook in runs without a stop, with the " +
+captureTest(
+  "gate: a tool an earlier capture found nothing to hook in runs without a stop, with the " +
     "same rows; rewritten, it is stopped again",
-  ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-known-" });
-    try {
-      // a fresh file (never inspected), run twice by a shell
-      const tool = `${dir}/tool`;
-      await Deno.copyFile("/usr/bin/id", tool);
-      const cmd = ["/bin/sh", "-c", `"$0" > /dev/null && "$0" -u > /dev/null`, tool];
-      const cacheDir = `${dir}/cache`;
-      const capture = async (name: string) => {
-        const { res } = await captureForTest({ cmd, out: `${dir}/${name}`, cacheDir });
-        assert.equal(res.exitCode, 0);
-        const m = res.manifest;
-        return {
-          gated: m.gated_processes,
-          process: m.tables.process.rows,
-          file: m.tables.file.rows,
-        };
-      };
-      const first = await capture("first");
-      assert.ok(first.gated >= 1, `the fresh tool was stopped at: ${first.gated}`);
-      assert.ok(listed(`${cacheDir}/inspect`).includes(tool), "listed in the test's own cache");
-      assert.ok(!listed().includes(tool), "not in the project's cache");
-      const second = await capture("second");
-      assert.equal(second.gated, 0, "nothing stopped: every file was known from the first");
-      assert.deepEqual(
-        { process: second.process, file: second.file },
-        { process: first.process, file: first.file },
-        "the same rows",
-      );
-      // written again (the same bytes, path and inode; a later mtime): not the file inspected
-      await Deno.writeFile(tool, await Deno.readFile("/usr/bin/id"));
-      const third = await capture("third");
-      assert.ok(third.gated >= 1, `the rewritten tool was stopped at: ${third.gated}`);
-
-      // the command line: --cache-dir, else SIGHTLINE_CACHE_DIR
-      for (
-        const [name, args, env] of [
-          ["flag", ["--cache-dir", `${dir}/flag-cache`], {}],
-          ["env", [], { SIGHTLINE_CACHE_DIR: `${dir}/env-cache` }],
-        ] as const
-      ) {
-        const r = await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            "--quiet",
-            CAPTURE_MAIN,
-            ...args,
-            "--quiet",
-            "--out",
-            `${dir}/${name}`,
-          ]
-            .concat(["--", ...cmd]),
-          env,
-        }).output();
-        assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-        assert.ok(listed(`${dir}/${name}-cache/inspect`).includes(tool), name);
-      }
-      assert.ok(!listed().includes(tool), "never in the project's cache");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
-  name: "gate: a known file written over in place (the same inode) is stopped and inspected " +
-    "again, said in the attach report",
-  ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-known-changed-" });
-    try {
-      // run as a program with nothing to hook, then libssl's bytes written into the same
-      // inode and mapped as code: the kernel side knew it by device and inode
-      const tool = `${dir}/tool`;
-      await Deno.copyFile("/usr/bin/id", tool);
-      const ino = Deno.statSync(tool).ino;
-      const libssl = ["x86_64", "aarch64"].map((a) => `/usr/lib/${a}-linux-gnu/libssl.so.3`)
-        .find((p) => Deno.statSync(p).isFile);
-      const map = "import mmap, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); " +
-        "mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)";
-      const cmd = [
-        "/bin/sh",
-        "-c",
-        `"$0" > /dev/null && cat ${libssl} > "$0" && python3 -c '${map}' "$0"`,
-        tool,
-      ];
-      const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir: `${dir}/cache` });
+  "sl-known-",
+  async (dir) => {
+    // a fresh file (never inspected), run twice by a shell
+    const tool = `${dir}/tool`;
+    await Deno.copyFile("/usr/bin/id", tool);
+    const cmd = ["/bin/sh", "-c", `"$0" > /dev/null && "$0" -u > /dev/null`, tool];
+    const cacheDir = `${dir}/cache`;
+    const capture = async (name: string) => {
+      const { res } = await captureForTest({ cmd, out: `${dir}/${name}`, cacheDir });
       assert.equal(res.exitCode, 0);
-      assert.equal(Deno.statSync(tool).ino, ino, "set-up: written in place");
-      const attach = res.manifest.attach as ReturnType<AttachManager["report"]>;
-      const hooked = attach.hooked.filter((e) => e.path === tool);
-      assert.equal(hooked.length, 1, JSON.stringify(res.manifest.attach));
-      assert.equal(hooked[0].changed, true, "said to have changed since it was inspected");
-      assert.equal(hooked[0].seenBy, "mmap");
-      assert.ok(hooked[0].probes.some((p) => p.fn === "SSL_write" && p.ok), "libssl's code hooked");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+      const m = res.manifest;
+      return {
+        gated: m.gated_processes,
+        process: m.tables.process.rows,
+        file: m.tables.file.rows,
+      };
+    };
+    const first = await capture("first");
+    assert.ok(first.gated >= 1, `the fresh tool was stopped at: ${first.gated}`);
+    assert.ok(listed(`${cacheDir}/inspect`).includes(tool), "listed in the test's own cache");
+    assert.ok(!listed().includes(tool), "not in the project's cache");
+    const second = await capture("second");
+    assert.equal(second.gated, 0, "nothing stopped: every file was known from the first");
+    assert.deepEqual(
+      { process: second.process, file: second.file },
+      { process: first.process, file: first.file },
+      "the same rows",
+    );
+    // written again (the same bytes, path and inode; a later mtime): not the file inspected
+    await Deno.writeFile(tool, await Deno.readFile("/usr/bin/id"));
+    const third = await capture("third");
+    assert.ok(third.gated >= 1, `the rewritten tool was stopped at: ${third.gated}`);
+
+    // the command line: --cache-dir, else SIGHTLINE_CACHE_DIR
+    for (
+      const [name, args, env] of [
+        ["flag", ["--cache-dir", `${dir}/flag-cache`], {}],
+        ["env", [], { SIGHTLINE_CACHE_DIR: `${dir}/env-cache` }],
+      ] as const
+    ) {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--quiet",
+          CAPTURE_MAIN,
+          ...args,
+          "--quiet",
+          "--out",
+          `${dir}/${name}`,
+        ]
+          .concat(["--", ...cmd]),
+        env,
+      }).output();
+      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      assert.ok(listed(`${dir}/${name}-cache/inspect`).includes(tool), name);
     }
+    assert.ok(!listed().includes(tool), "never in the project's cache");
   },
-});
+);
+
+captureTest(
+  "gate: a known file written over in place (the same inode) is stopped and inspected " +
+    "again, said in the attach report; the hooks in what it held before come off",
+  "sl-known-changed-",
+  async (dir) => {
+    // run as a program with nothing to hook, then libssl's bytes written into the same
+    // inode and mapped as code (the kernel side knew it by device and inode), then the
+    // program's bytes again, mapped again
+    const tool = `${dir}/tool`;
+    await Deno.copyFile("/usr/bin/id", tool);
+    const ino = Deno.statSync(tool).ino;
+    const libssl = systemLibssl();
+    const map = "import mmap, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); " +
+      "mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)";
+    const cmd = [
+      "/bin/sh",
+      "-c",
+      `"$0" > /dev/null && cat ${libssl} > "$0" && python3 -c '${map}' "$0" && ` +
+      `cat /usr/bin/id > "$0" && python3 -c '${map}' "$0"`,
+      tool,
+    ];
+    const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir: `${dir}/cache` });
+    assert.equal(res.exitCode, 0);
+    assert.equal(Deno.statSync(tool).ino, ino, "set-up: written in place");
+    const attach = res.manifest.attach as ReturnType<AttachManager["report"]>;
+    const hooked = attach.hooked.filter((e) => e.path === tool);
+    assert.equal(hooked.length, 1, JSON.stringify(res.manifest.attach));
+    assert.equal(hooked[0].changed, true, "said to have changed since it was inspected");
+    assert.equal(hooked[0].seenBy, "mmap");
+    assert.ok(hooked[0].probes.some((p) => p.fn === "SSL_write" && p.ok), "libssl's code hooked");
+    assert.ok(
+      hooked[0].probes.every((p) => p.detached),
+      "its hooks detached once the program's bytes were back",
+    );
+    const again = attach.not_hooked.filter((e) => e.path === tool);
+    assert.deepEqual(again.map((e) => [e.status, e.changed]), [["none", true]]);
+  },
+);

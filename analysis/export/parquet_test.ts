@@ -61,6 +61,13 @@ function parquetFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** Recording `name`'s partition file of `table` in export `out`. */
+function partitionFile(out: string, table: string, name: string): string {
+  const file = parquetFiles(join(out, table)).find((f) => f.endsWith(`/${name}.parquet`));
+  assert.ok(file, `${table}: ${name}'s file`);
+  return file;
+}
+
 function manifest(
   rec: string,
 ): { host: string; started_ns: string; tables: Record<string, { rows: number }> } {
@@ -222,9 +229,7 @@ Deno.test("sql over an export with a partition file missing: one line naming it,
   try {
     assert.equal(whole.length, 2);
     // one recording's llm_calls file lost (deleted, not copied, not yet synced)
-    const lost = parquetFiles(join(out, "llm_calls")).find((f) =>
-      f.endsWith("/demo-gemini.parquet")
-    )!;
+    const lost = partitionFile(out, "llm_calls", "demo-gemini");
     await Deno.remove(lost);
     let text = "";
     const errs: string[] = [];
@@ -301,13 +306,9 @@ Deno.test("sql over an export with a partition file that cannot be read: one lin
   try {
     // demo-gemini's llm_calls file cut short (a copy or sync still under way), demo-claude's
     // problems file not Parquet at all
-    const cut = parquetFiles(join(out, "llm_calls")).find((f) =>
-      f.endsWith("/demo-gemini.parquet")
-    )!;
+    const cut = partitionFile(out, "llm_calls", "demo-gemini");
     await Deno.truncate(cut, 100);
-    const junk = parquetFiles(join(out, "problems")).find((f) =>
-      f.endsWith("/demo-claude.parquet")
-    )!;
+    const junk = partitionFile(out, "problems", "demo-claude");
     await Deno.writeTextFile(junk, "not parquet");
     const x = await task("sql", "--format", "json", out, "--", PER_RECORDING);
     assert.equal(x.code, 1, x.stderr);
@@ -361,9 +362,7 @@ Deno.test("sql over an export with linked partition files and folders: their row
     // elsewhere again and linked (an export assembled from synced parts)
     const elsewhere = join(tmp, "elsewhere");
     await Deno.mkdir(elsewhere);
-    const file = parquetFiles(join(out, "llm_calls")).find((f) =>
-      f.endsWith("/demo-claude.parquet")
-    )!;
+    const file = partitionFile(out, "llm_calls", "demo-claude");
     const host = dirname(dirname(file));
     await Deno.rename(host, join(elsewhere, "host"));
     await Deno.symlink(join(elsewhere, "host"), host);
@@ -373,9 +372,7 @@ Deno.test("sql over an export with linked partition files and folders: their row
     assert.equal(linked.code, 0, linked.stderr);
     assert.deepEqual(JSON.parse(linked.stdout), whole, "every recording's calls");
     // one file of another table unreadable: the files are listed, the links still followed
-    const junk = parquetFiles(join(out, "problems")).find((f) =>
-      f.endsWith("/demo-claude.parquet")
-    )!;
+    const junk = partitionFile(out, "problems", "demo-claude");
     await Deno.writeTextFile(junk, "not parquet");
     const skipped = await task("sql", "--format", "json", out, "--", PER_RECORDING);
     assert.equal(skipped.code, 1, skipped.stderr);

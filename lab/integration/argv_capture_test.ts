@@ -5,8 +5,7 @@
  * counted in the manifest and shown by the analysis as a `problems` row — never silently short.
  */
 import assert from "node:assert/strict";
-import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { captureForTest } from "../../tests/support/capture.ts";
+import { captureForTest, captureTest } from "../../tests/support/capture.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
 import { prices } from "../../analysis/testing.ts";
@@ -25,60 +24,55 @@ subprocess.run(["/bin/echo"] + long, stdout=subprocess.DEVNULL, check=True)
 subprocess.run(["/bin/true"] + huge, check=True)
 `;
 
-Deno.test({
-  name: "exec: a 100 KiB command line is recorded whole; one beyond 1 MiB is cut loudly",
-  ignore: skipWithoutRoot(),
-  async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-argv-" });
-    try {
-      const out = `${tmp}/rec`;
-      // the arguments go to python in files (one argument may not pass 128 KiB, MAX_ARG_STRLEN)
-      const { res, rec } = await captureForTest({
-        cmd: [
-          "/bin/sh",
-          "-c",
-          `exec /usr/bin/python3 -c '${SCRIPT}'`,
-        ],
-        out,
-        cwd: await prepare(tmp),
-      });
-      assert.equal(res.exitCode, 0);
-      const execs = rec.process.filter((p) => p.kind === "exec");
-      const echo = execs.find((p) => p.filename === "/bin/echo" || p.filename === "/usr/bin/echo");
-      assert.ok(echo, "the echo exec is recorded");
-      assert.deepEqual(echo.argv, ["/bin/echo", ...LONG], "every byte of 100 KiB of arguments");
-      assert.equal(echo.argv_truncated, false);
-      const tru = execs.find((p) => p.filename?.endsWith("/true"));
-      assert.ok(tru, "the true exec is recorded");
-      assert.equal(tru.argv_truncated, true);
-      const kept = (tru.argv ?? []).reduce((n, a) => n + a.length + 1, 0);
-      assert.ok(kept >= ARGV_KEEP - 1 && kept <= ARGV_KEEP + 1, `kept ${kept} bytes`);
-      assert.deepEqual(tru.argv?.slice(0, 3), ["/bin/true", HUGE[0], HUGE[1]]);
-      assert.deepEqual(rec.manifest.exec_argv, {
-        max_bytes: ARGV_KEEP,
-        cut: 1,
-        lost: 0,
-        lost_bytes: 0,
-      });
+captureTest(
+  "exec: a 100 KiB command line is recorded whole; one beyond 1 MiB is cut loudly",
+  "sl-argv-",
+  async (tmp) => {
+    const out = `${tmp}/rec`;
+    // the arguments go to python in files (one argument may not pass 128 KiB, MAX_ARG_STRLEN)
+    const { res, rec } = await captureForTest({
+      cmd: [
+        "/bin/sh",
+        "-c",
+        `exec /usr/bin/python3 -c '${SCRIPT}'`,
+      ],
+      out,
+      cwd: await prepare(tmp),
+    });
+    assert.equal(res.exitCode, 0);
+    const execs = rec.process.filter((p) => p.kind === "exec");
+    const echo = execs.find((p) => p.filename === "/bin/echo" || p.filename === "/usr/bin/echo");
+    assert.ok(echo, "the echo exec is recorded");
+    assert.deepEqual(echo.argv, ["/bin/echo", ...LONG], "every byte of 100 KiB of arguments");
+    assert.equal(echo.argv_truncated, false);
+    const tru = execs.find((p) => p.filename?.endsWith("/true"));
+    assert.ok(tru, "the true exec is recorded");
+    assert.equal(tru.argv_truncated, true);
+    const kept = (tru.argv ?? []).reduce((n, a) => n + a.length + 1, 0);
+    assert.ok(kept >= ARGV_KEEP - 1 && kept <= ARGV_KEEP + 1, `kept ${kept} bytes`);
+    assert.deepEqual(tru.argv?.slice(0, 3), ["/bin/true", HUGE[0], HUGE[1]]);
+    assert.deepEqual(rec.manifest.exec_argv, {
+      max_bytes: ARGV_KEEP,
+      cut: 1,
+      lost: 0,
+      lost_bytes: 0,
+    });
 
-      const s = await analyzeRecording(out, prices, { quiet: true });
-      {
-        const problems = await queryDb(s.db, "SELECT source, kind, message FROM problems");
-        assert.equal(problems.length, 1, JSON.stringify(problems));
-        assert.equal(problems[0].source, "process.arrow");
-        assert.equal(problems[0].kind, "truncated");
-        assert.match(String(problems[0].message), /^1 exec had a command line longer than/);
-        const cut = await queryDb(
-          s.db,
-          "SELECT count(*)::INT AS n FROM process WHERE kind = 'exec' AND argv_truncated",
-        );
-        assert.equal(cut[0].n, 1);
-      }
-    } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    const s = await analyzeRecording(out, prices, { quiet: true });
+    {
+      const problems = await queryDb(s.db, "SELECT source, kind, message FROM problems");
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.equal(problems[0].source, "process.arrow");
+      assert.equal(problems[0].kind, "truncated");
+      assert.match(String(problems[0].message), /^1 exec had a command line longer than/);
+      const cut = await queryDb(
+        s.db,
+        "SELECT count(*)::INT AS n FROM process WHERE kind = 'exec' AND argv_truncated",
+      );
+      assert.equal(cut[0].n, 1);
     }
   },
-});
+);
 
 /** ~840 KB of arguments per exec: eight of them overflow the 4 MiB ring buffer unread */
 const STORM = `
@@ -92,56 +86,51 @@ for i in range(8):
 open("done", "w").close()
 `;
 
-Deno.test({
-  name: "exec: pieces of command lines the ring buffer had no room for are counted, never a " +
+captureTest(
+  "exec: pieces of command lines the ring buffer had no room for are counted, never a " +
     "silently short argv",
-  ignore: skipWithoutRoot(),
-  async fn() {
-    const tmp = await Deno.makeTempDir({ prefix: "sl-argv-drop-" });
+  "sl-argv-drop-",
+  async (tmp) => {
+    const out = `${tmp}/rec`;
+    const cwd = await prepare(tmp);
+    const running = captureForTest({ cmd: ["/usr/bin/python3", "-c", STORM], out, cwd });
+    await until(`${cwd}/ready`);
+    // the loader stops reading while the execs write more than the ring buffer holds
+    const loader = loaderOf(Deno.pid);
+    Deno.kill(loader, "SIGSTOP");
     try {
-      const out = `${tmp}/rec`;
-      const cwd = await prepare(tmp);
-      const running = captureForTest({ cmd: ["/usr/bin/python3", "-c", STORM], out, cwd });
-      await until(`${cwd}/ready`);
-      // the loader stops reading while the execs write more than the ring buffer holds
-      const loader = loaderOf(Deno.pid);
-      Deno.kill(loader, "SIGSTOP");
-      try {
-        await Deno.writeTextFile(`${cwd}/go`, "");
-        await until(`${cwd}/done`);
-      } finally {
-        Deno.kill(loader, "SIGCONT");
-      }
-      const { res, rec } = await running;
-      assert.equal(res.exitCode, 0);
-      const m = rec.manifest;
-      assert.ok(m.drops.argv > 0, `argv pieces dropped: ${JSON.stringify(m.drops)}`);
-      const big = rec.process.filter((p) =>
-        p.kind === "exec" && p.filename?.endsWith("/true") && (p.argv?.length ?? 0) > 1
-      );
-      const whole = (p: (typeof big)[number]) =>
-        p.argv!.length === 9 && p.argv!.slice(1, 8).every((a) => a.length === 120000);
-      // every exec recorded is whole, or flagged and counted: none silently short
-      for (const p of big) {
-        assert.equal(p.argv_truncated, !whole(p), JSON.stringify(p.argv?.length));
-      }
-      const short = big.filter((p) => p.argv_truncated).length;
-      assert.ok(short > 0, "some came short");
-      assert.equal(m.exec_argv?.lost, short);
-      assert.equal(m.exec_argv?.cut, 0);
-      assert.ok((m.exec_argv?.lost_bytes ?? 0) >= 16384 * short);
-
-      const s = await analyzeRecording(out, prices, { quiet: true });
-      const problems = await queryDb(s.db, "SELECT source, kind, message FROM problems");
-      const lost = problems.filter((p) => p.source === "process.arrow" && p.kind === "lost");
-      assert.equal(lost.length, 1, JSON.stringify(problems));
-      assert.match(String(lost[0].message), new RegExp(`^${short} execs? had \\d+ bytes`));
-      assert.ok(problems.some((p) => /dropped \d+ argv records/.test(String(p.message))));
+      await Deno.writeTextFile(`${cwd}/go`, "");
+      await until(`${cwd}/done`);
     } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      Deno.kill(loader, "SIGCONT");
     }
+    const { res, rec } = await running;
+    assert.equal(res.exitCode, 0);
+    const m = rec.manifest;
+    assert.ok(m.drops.argv > 0, `argv pieces dropped: ${JSON.stringify(m.drops)}`);
+    const big = rec.process.filter((p) =>
+      p.kind === "exec" && p.filename?.endsWith("/true") && (p.argv?.length ?? 0) > 1
+    );
+    const whole = (p: (typeof big)[number]) =>
+      p.argv!.length === 9 && p.argv!.slice(1, 8).every((a) => a.length === 120000);
+    // every exec recorded is whole, or flagged and counted: none silently short
+    for (const p of big) {
+      assert.equal(p.argv_truncated, !whole(p), JSON.stringify(p.argv?.length));
+    }
+    const short = big.filter((p) => p.argv_truncated).length;
+    assert.ok(short > 0, "some came short");
+    assert.equal(m.exec_argv?.lost, short);
+    assert.equal(m.exec_argv?.cut, 0);
+    assert.ok((m.exec_argv?.lost_bytes ?? 0) >= 16384 * short);
+
+    const s = await analyzeRecording(out, prices, { quiet: true });
+    const problems = await queryDb(s.db, "SELECT source, kind, message FROM problems");
+    const lost = problems.filter((p) => p.source === "process.arrow" && p.kind === "lost");
+    assert.equal(lost.length, 1, JSON.stringify(problems));
+    assert.match(String(lost[0].message), new RegExp(`^${short} execs? had \\d+ bytes`));
+    assert.ok(problems.some((p) => /dropped \d+ argv records/.test(String(p.message))));
   },
-});
+);
 
 /** Waits (up to 30 s) for a file the traced command makes. */
 async function until(path: string) {

@@ -8,6 +8,7 @@ import { h2RedactorFactory } from "../../capture/h2_glue.ts";
 import { locateForCapture } from "../../capture/locator_glue.ts";
 import { type CaptureOptions, type CaptureResult, run } from "../../capture/recorder.ts";
 import { readRecording, type Recording } from "../../recording/recording.ts";
+import { skipWithoutRoot } from "./ebpf.ts";
 
 export async function captureForTest(
   opts: CaptureOptions,
@@ -60,4 +61,38 @@ export async function untilExists(path: string, timeoutMs: number, stepMs: numbe
     }
   }
   return false;
+}
+
+/**
+ * A capture test: needs root (eBPF; skipped without it outside CI), and runs `fn` in a new
+ * temporary directory (`prefix`), removed afterwards whatever happens.
+ */
+export function captureTest(
+  name: string,
+  prefix: string,
+  fn: (dir: string) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const dir = await Deno.makeTempDir({ prefix });
+      try {
+        await fn(dir);
+      } finally {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
+
+/** This machine's libssl.so.3 (Debian's multiarch path), the TLS library tests hook. */
+export function systemLibssl(): string {
+  for (const arch of ["x86_64", "aarch64"]) {
+    const path = `/usr/lib/${arch}-linux-gnu/libssl.so.3`;
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch { /* another architecture */ }
+  }
+  throw new Error("no libssl.so.3 in /usr/lib/*-linux-gnu (apt-get install libssl3)");
 }
