@@ -121,11 +121,14 @@ struct file_key {
 };
 
 /* Files user space has inspected (value 1) — the gate lets their execs and maps through.
- * Only user space inserts; when it is full, a new file is gated again each time. */
+ * Only user space inserts; when it is full, a new file is gated again each time. 16384 files:
+ * an agent's session execs and maps a few hundred; the map's buckets are made at every load
+ * (65536 took 2.4 ms of the loader's CPU in every capture, 16384 0.85: Session 17 of
+ * reports/bench/capture.md). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, struct file_key);
 	__type(value, __u8);
 } known_files SEC(".maps");
