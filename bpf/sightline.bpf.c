@@ -122,11 +122,13 @@ struct file_key {
 
 /* Files user space has inspected (events.h struct sl_known: their size and times then) — the
  * gate lets their execs and maps through while they are unchanged. Only user space inserts;
- * when it is full, a new file is gated again each time. */
+ * when it is full, a new file is gated again each time. 16384 files: an agent's session execs
+ * and maps a few hundred; the map's buckets are made at every load (65536 took 2.4 ms of the
+ * loader's CPU in every capture, 16384 0.85: Session 17 of reports/bench/capture.md). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, struct file_key);
 	__type(value, struct sl_known);
 } known_files SEC(".maps");
