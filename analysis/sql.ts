@@ -35,6 +35,7 @@ import {
   isParquetExport,
   missingPartitions,
   parquetScan,
+  undecodableFiles,
   unreadableFile,
 } from "./export/parquet_source.ts";
 
@@ -137,17 +138,23 @@ export async function run(opts: SqlOptions): Promise<number> {
   // Export files DuckDB cannot read (cut short, not yet synced, not Parquet): each named once
   // and left out, the answer covering the rest (partial), as for a partition file missing.
   const skip = new Set<string>();
-  const leaveOut = (e: unknown, dirs: string[]): boolean => {
-    const file = unreadableFile(errorLine(e), dirs);
-    if (!file || skip.has(file)) return false;
-    skip.add(file);
-    partial = true;
-    const dir = dirs.find((d) => file.startsWith(resolve(d) + "/"))!;
-    err(
-      `sql: ${dir}: ${relative(resolve(dir), file)} cannot be read (${errorLine(e)}): ` +
-        `the answer leaves its rows out\n`,
-    );
-    return true;
+  // (a file DuckDB's words do not name is found by reading table `table`'s files one by one)
+  const leaveOut = async (e: unknown, dirs: string[], table: string): Promise<boolean> => {
+    const named = unreadableFile(errorLine(e), dirs);
+    const found = named
+      ? [{ file: named, why: errorLine(e) }]
+      : await undecodableFiles(c, dirs, skip, table).catch(() => []);
+    const fresh = found.filter((f) => !skip.has(f.file));
+    for (const { file, why } of fresh) {
+      skip.add(file);
+      partial = true;
+      const dir = dirs.find((d) => file.startsWith(resolve(d) + "/"))!;
+      err(
+        `sql: ${dir}: ${relative(resolve(dir), file)} cannot be read (${why}): ` +
+          `the answer leaves its rows out\n`,
+      );
+    }
+    return fresh.length > 0;
   };
   // what each exported recording lost, as for a recording directory: a line each, and an
   // answer over one whose files were damaged is partial
@@ -160,7 +167,7 @@ export async function run(opts: SqlOptions): Promise<number> {
         }
         break;
       } catch (e) {
-        if (leaveOut(e, [dir])) continue;
+        if (await leaveOut(e, [dir], "problems")) continue;
         err(`sql: ${dir}: its problems table could not be read: ${errorLine(e)}\n`);
         partial = true;
         break;
@@ -201,6 +208,16 @@ export async function run(opts: SqlOptions): Promise<number> {
         ? " (an analysis.duckdb is made again from its recording by deno task analyze RECORDING)"
         : "";
       err(`sql: ${count > 1 ? `statement ${n + 1}: ` : ""}${msg}${why}\n`);
+      // a damaged page of an export file fails the query in words that name no file: which
+      // files, a line each, so that the user can set them aside or export them again
+      if (exports.length && !unreadableFile(msg, exports)) {
+        for (const bad of await undecodableFiles(c, exports, skip).catch(() => [])) {
+          err(
+            `sql: ${bad.dir}: ${relative(resolve(bad.dir), bad.file)} cannot be read ` +
+              `(${bad.why}): move it aside or export its recording again\n`,
+          );
+        }
+      }
       return 1;
     }
   };
@@ -277,7 +294,7 @@ export async function run(opts: SqlOptions): Promise<number> {
           await c.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${all.join(" UNION ALL BY NAME ")}`);
           break;
         } catch (e) {
-          if (!leaveOut(e, dirs)) throw e;
+          if (!(await leaveOut(e, dirs, name))) throw e;
         }
       }
     }

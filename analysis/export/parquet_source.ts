@@ -184,6 +184,36 @@ export function unreadableFile(message: string, dirs: string[]): string | undefi
 }
 
 /**
+ * The export files of `dirs` (of table `only`, or of all; those not in `skip`) that DuckDB
+ * cannot read, each with DuckDB's words: every column of every row read, since a damaged footer
+ * or page fails a scan of many files in words that name none of them (`TProtocolException:
+ * Invalid data`). Reads each file whole: asked only once a scan has failed so.
+ */
+export async function undecodableFiles(
+  c: DuckDBConnection,
+  dirs: string[],
+  skip: ReadonlySet<string> = new Set(),
+  only?: string,
+): Promise<{ dir: string; file: string; why: string }[]> {
+  const out: { dir: string; file: string; why: string }[] = [];
+  for (const dir of dirs) {
+    for (const table of only ? [only] : exportTables(dir)) {
+      const root = join(resolve(dir), table);
+      for (const rel of parquetFiles(root)) {
+        const file = join(root, rel);
+        if (skip.has(file)) continue;
+        try {
+          await c.run(`SELECT bit_xor(hash(COLUMNS(*))) FROM read_parquet(${sqlString(file)})`);
+        } catch (e) {
+          out.push({ dir, file, why: (e instanceof Error ? e.message : String(e)).split("\n")[0] });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * What each recording of the export at `dir` (as the user named it) lost or could not read, as
  * its exported `problems` rows state it: one damage line per recording that has problems, in
  * the words `sql` uses for a recording directory, so a query over an export is as loud as one

@@ -310,12 +310,23 @@ Deno.test("sql over an export with a partition file that cannot be read: one lin
     await Deno.truncate(cut, 100);
     const junk = partitionFile(out, "problems", "demo-claude");
     await Deno.writeTextFile(junk, "not parquet");
+    // demo-claude's net file with its footer's metadata garbled (its end marker intact): DuckDB's
+    // words ("TProtocolException: Invalid data") name no file; it is found by reading net's files
+    const garbled = partitionFile(out, "net", "demo-claude");
+    const bytes = await Deno.readFile(garbled);
+    const footer = new DataView(bytes.buffer).getUint32(bytes.length - 8, true);
+    bytes.fill(0xff, bytes.length - 8 - footer + 4, bytes.length - 8 - Math.floor(footer / 2));
+    await Deno.writeFile(garbled, bytes);
     const x = await task("sql", "--format", "json", out, "--", PER_RECORDING);
     assert.equal(x.code, 1, x.stderr);
     assert.deepEqual(JSON.parse(x.stdout), whole.slice(0, 1), "the rest is answered");
     const lines = x.stderr.trimEnd().split("\n");
-    assert.equal(lines.length, 2, x.stderr);
-    for (const [table, name] of [["problems", "demo-claude"], ["llm_calls", "demo-gemini"]]) {
+    assert.equal(lines.length, 3, x.stderr);
+    const cases = [["problems", "demo-claude"], ["llm_calls", "demo-gemini"], [
+      "net",
+      "demo-claude",
+    ]];
+    for (const [table, name] of cases) {
       assert.ok(
         lines.some((l) =>
           new RegExp(
