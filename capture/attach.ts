@@ -128,6 +128,8 @@ export class AttachManager {
   #locator?: Locator;
   #caches?: CaptureCaches;
   #done = new Map<string, Promise<ReportEntry>>();
+  /** files whose stamp was given to the kernel side again (it still saw them changed) */
+  #restamped = new Set<string>();
   /** each file (device:inode) as it was when it was inspected, as the kernel side was told */
   #stamps = new Map<string, FileStamp | undefined>();
   #cookies = new Map<number, CookieInfo>();
@@ -177,13 +179,37 @@ export class AttachManager {
     const stamp = stampOf(path);
     // several reports of one change: the first inspects it again, the others share that
     const was = this.#stamps.get(key);
-    if (p && was && stamp && sameFile(was, stamp)) return p;
+    if (p && was && stamp && sameFile(was, stamp)) {
+      // the kernel side still sees a change stat does not (its stamp is older than the one
+      // inspected): given the stamp again; should it say so once more, the file is trusted by
+      // device and inode alone from then on, said, rather than stopped at every use
+      const again = this.#restamped.has(key);
+      this.#restamped.add(key);
+      if (again) {
+        this.unresolved.push({
+          pid: 0,
+          dev: String(fid.dev),
+          ino: String(fid.ino),
+          reason: `${path}: the kernel sees its size or times other than stat(2) does; ` +
+            "trusted by device and inode alone from now on (a change in place is not seen)",
+        });
+      }
+      return p.then(async (e) => {
+        await this.#loader.command(
+          "known",
+          ...(again ? [fid.dev, fid.ino] : knownArgs(fid, stamp)),
+        );
+        return e;
+      });
+    }
     this.#stamps.set(key, stamp);
-    // the hooks placed in the file before it changed come off first: their offsets are the old
-    // contents' (a breakpoint there now would land inside other code)
+    // inspected again; the hooks placed before the change come off unless they are the very
+    // same (their offsets are the old contents': a breakpoint there could land inside other
+    // code), while the process that reported it waits
     const next = p
-      ? p.catch(() => undefined).then((old) => old && this.#detachAll(old))
-        .then(() => this.#inspectAndAttach(path, fid, seenBy, stamp, changed))
+      ? p.catch(() => undefined).then((old) =>
+        this.#inspectAndAttach(path, fid, seenBy, stamp, changed, old)
+      )
       : this.#inspectAndAttach(path, fid, seenBy, stamp, changed);
     this.#done.set(key, next);
     return next;
@@ -200,6 +226,7 @@ export class AttachManager {
     seenBy: string,
     stamp: FileStamp | undefined,
     changed: boolean,
+    old?: ReportEntry,
   ): Promise<ReportEntry> {
     const t0 = performance.now();
     let insp = inspectFileCached(path, this.#caches?.inspect);
@@ -212,6 +239,15 @@ export class AttachManager {
       } catch (e) {
         insp = { ...insp, status: "error", reason: `locator failed: ${(e as Error).message}` };
       }
+    }
+    if (old) {
+      if (insp.status === "hooked" && this.#holdsHooks(old, insp.hooks)) {
+        // the same hooks at the same places (a hard link made, a chmod: its ctime moved, not
+        // its code): the probes stay, the kernel side is given the file's new stamp
+        if (stamp) await this.#loader.command("known", ...knownArgs(fid, stamp));
+        return old;
+      }
+      await this.#detachAll(old);
     }
     const entry: ReportEntry = {
       path,
@@ -239,7 +275,9 @@ export class AttachManager {
         await this.#loader.command("trackfds");
       }
     }
-    await this.#loader.command("known", ...knownArgs(fid, stamp));
+    // a changed file whose path no longer holds it keeps the kernel's old stamp: reported
+    // again at its next use rather than trusted unstamped
+    if (!changed || stamp) await this.#loader.command("known", ...knownArgs(fid, stamp));
     // "none" without a locator means "not looked at": a later capture with one must look
     if (entry.status === "none" && stamp && !path.startsWith("/proc/") && !unlookedAt) {
       // this file's stamp replaces an earlier one of the same path (it changed since)
@@ -303,8 +341,23 @@ export class AttachManager {
     return cookie;
   }
 
+  /** Whether the live probes of `entry` are exactly those `hooks` would place. */
+  #holdsHooks(entry: ReportEntry, hooks: readonly Hook[]): boolean {
+    const key = (h: Hook) =>
+      JSON.stringify([h.fn, h.offset, h.entry, h.ret, h.atRet, h.retOffsets, h.ctxArg, h.lenArg]);
+    const live = [...this.#cookies.values()].filter((i) => i.entry === entry && !i.action)
+      .map((i) => key(i.hook)).sort();
+    const want = hooks.map(key).sort();
+    return entry.probes.every((p) => p.ok && !p.detached) &&
+      JSON.stringify(live) === JSON.stringify(want);
+  }
+
   /** Detaches every probe of `entry` still attached (its file changed since it was hooked). */
   async #detachAll(entry: ReportEntry): Promise<void> {
+    // a run-time verdict on one of them arriving later must not detach or replace it again
+    for (const info of this.#cookies.values()) {
+      if (info.entry === entry && !info.action) info.action = "detached: its file changed";
+    }
     const live = new Set(entry.probes.filter((p) => p.ok && !p.detached).map((p) => p.target));
     for (const target of live) {
       if (target === undefined) continue;
@@ -433,6 +486,19 @@ export class AttachManager {
       const path = findMappedPath(ev.pid, id, ev.reason === 1, ev.fd) ?? fallbackPath;
       if (path) {
         await this.ensure(path, ev.reason === 1 ? "exec" : "mmap", id, ev.stale);
+      } else if (ev.stale) {
+        // a file that changed since it was hooked, whose path is gone with the process: its
+        // old hooks come off, and the kernel keeps its old stamp, so its next use is reported
+        // again (and inspected then), not trusted from now on
+        const old = await this.#done.get(`${ev.dev}:${ev.ino}`)?.catch(() => undefined);
+        if (old) await this.#detachAll(old);
+        this.unresolved.push({
+          pid: ev.pid,
+          dev: String(ev.dev),
+          ino: String(ev.ino),
+          reason: "the file changed since it was inspected, and the process was gone before " +
+            "its file could be found: its earlier hooks detached, it is inspected at its next use",
+        });
       } else {
         this.unresolved.push({
           pid: ev.pid,

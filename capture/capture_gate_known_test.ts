@@ -116,3 +116,32 @@ captureTest(
     assert.deepEqual(again.map((e) => [e.status, e.changed]), [["none", true]]);
   },
 );
+
+captureTest(
+  "gate: a hooked file whose ctime alone moved (a hard link made, a chmod) keeps its hooks: " +
+    "inspected again, the same hooks found, none detached",
+  "sl-known-relinked-",
+  async (dir) => {
+    const copy = `${dir}/libssl-copy.so`;
+    await Deno.copyFile(systemLibssl(), copy);
+    const map = "import mmap, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); " +
+      "mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)";
+    // mapped (hooked), then linked and chmodded a second later (the kernel keeps ctime in
+    // whole seconds), then mapped again
+    const cmd = [
+      "/bin/sh",
+      "-c",
+      `python3 -c '${map}' "$0" && sleep 1.1 && ln "$0" "$0.link" && chmod 0700 "$0" && ` +
+      `python3 -c '${map}' "$0"`,
+      copy,
+    ];
+    const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir: `${dir}/cache` });
+    assert.equal(res.exitCode, 0);
+    const attach = res.manifest.attach as ReturnType<AttachManager["report"]>;
+    const entries = [...attach.hooked, ...attach.not_hooked].filter((e) => e.path === copy);
+    assert.equal(entries.length, 1, JSON.stringify(res.manifest.attach));
+    assert.equal(entries[0].status, "hooked");
+    assert.ok(entries[0].probes.some((p) => p.fn === "SSL_write" && p.ok), "hooked");
+    assert.ok(entries[0].probes.every((p) => !p.detached), "none of its hooks detached");
+  },
+);
