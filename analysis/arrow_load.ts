@@ -19,7 +19,7 @@ import * as arrow from "apache-arrow";
 import duckdb from "@duckdb/node-bindings";
 import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import type { ColType, TableDef } from "../kit/columns.ts";
-import { bufferFault, oneLine } from "../recording/arrow_input.ts";
+import { oneLine, SkippedBatches } from "../recording/arrow_input.ts";
 import { bufferAddress, INLINE, pointTo } from "./duckdb_strings.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
@@ -408,6 +408,7 @@ export async function loadArrowFile(
     const wrapped = DuckDBDataChunk.create(types);
     const chunk = wrapped.chunk;
     const out: ArrowLoad = { rows: 0, batches: 0 };
+    const skipped = new SkippedBatches();
     try {
       const it = ipc.batches();
       while (true) {
@@ -423,14 +424,14 @@ export async function loadArrowFile(
         const datas = def.columns.map((col) =>
           col.name in constants ? null : batch.getChild(col.name)!.data[0]
         );
-        const fault = def.columns.map((col, j) => {
-          const why = datas[j] && bufferFault(col.type, datas[j]!, batch.numRows);
-          return why && `column ${col.name}: ${why}`;
-        }).find((x) => x);
+        const fault = SkippedBatches.faultOf(
+          def,
+          batch.numRows,
+          (name) => datas[def.columns.findIndex((c) => c.name === name)],
+        );
         if (fault) {
-          out.damaged = `damaged after ${out.rows} rows (${fault})`;
-          out.corrupt = true;
-          break;
+          skipped.add(batch.numRows, out.rows, fault);
+          continue;
         }
         const bad = misfits(def, datas, batch.numRows);
         if (bad.size && !onReject) {
@@ -461,6 +462,8 @@ export async function loadArrowFile(
     } finally {
       appender.closeSync();
     }
+    out.damaged = skipped.said(out.damaged);
+    if (skipped.batches) out.corrupt = true;
     return out;
   } finally {
     try {

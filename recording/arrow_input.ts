@@ -83,6 +83,46 @@ export function bufferFault(type: ColType, d: arrow.Data, n: number, base = 0): 
   return fault && `its strings' ${fault}`;
 }
 
+/**
+ * The batches left out of a file for `bufferFault`s: the framing of an IPC stream does not
+ * depend on what a batch's buffers hold, so the batches after a damaged one are read on.
+ */
+export class SkippedBatches {
+  batches = 0;
+  rows = 0;
+  /** rows read before the first one left out, and why it was */
+  first?: { after: number; why: string };
+
+  /** The fault of `batch` as table `def` (columns in `absent` not read), or null. */
+  static faultOf(
+    def: TableDef,
+    numRows: number,
+    data: (name: string) => arrow.Data | null,
+  ): string | null {
+    for (const c of def.columns) {
+      const d = data(c.name);
+      const why = d && bufferFault(c.type, d, numRows);
+      if (why) return `column ${c.name}: ${why}`;
+    }
+    return null;
+  }
+
+  add(rows: number, readBefore: number, why: string): void {
+    this.batches++;
+    this.rows += rows;
+    this.first ??= { after: readBefore, why };
+  }
+
+  /** In one line, with what else stopped the reading (`then`); undefined when none. */
+  said(then?: string): string | undefined {
+    if (!this.first) return then;
+    const left = `${this.rows} row${this.rows === 1 ? "" : "s"} in ${this.batches} ` +
+      `batch${this.batches === 1 ? "" : "es"} left out, the first after ${this.first.after} ` +
+      `rows (${this.first.why})`;
+    return then ? `${left}; ${then}` : left;
+  }
+}
+
 /** An empty set of columns for `def`. */
 export function emptyColumns(def: TableDef): Columns {
   const values: Record<string, ColumnValues> = {};
@@ -143,7 +183,7 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
   let length = 0;
   let batches = 0;
   let damaged: string | undefined;
-  let corrupt = false;
+  const skipped = new SkippedBatches();
   let reader: arrow.RecordBatchReader;
   try {
     reader = arrow.RecordBatchReader.from(bytes);
@@ -166,15 +206,14 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
       }
     }
     for (const batch of reader) {
-      const fault = def.columns.map((c) => {
-        const why = !absent.has(c.name) &&
-          bufferFault(c.type, batch.getChild(c.name)!.data[0], batch.numRows);
-        return why && `column ${c.name}: ${why}`;
-      }).find((x) => x);
+      const fault = SkippedBatches.faultOf(
+        def,
+        batch.numRows,
+        (name) => absent.has(name) ? null : batch.getChild(name)!.data[0],
+      );
       if (fault) {
-        damaged = `damaged after ${length} rows (${fault})`;
-        corrupt = true;
-        break;
+        skipped.add(batch.numRows, length, fault);
+        continue;
       }
       batches++;
       for (const c of def.columns) {
@@ -193,11 +232,12 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
   for (const c of def.columns) {
     values[c.name] = parts[c.name].length ? concatColumn(parts[c.name], c.type) : [];
   }
+  damaged = skipped.said(damaged);
   return {
     columns: { length, values },
     batches,
     ...(damaged ? { damaged } : {}),
-    ...(corrupt ? { corrupt } : {}),
+    ...(skipped.batches ? { corrupt: true } : {}),
   };
 }
 
