@@ -244,7 +244,7 @@ export class AttachManager {
       if (insp.status === "hooked" && this.#holdsHooks(old, insp.hooks)) {
         // the same hooks at the same places (a hard link made, a chmod: its ctime moved, not
         // its code): the probes stay, the kernel side is given the file's new stamp
-        if (stamp) await this.#loader.command("known", ...knownArgs(fid, stamp));
+        await this.#known(fid, stamp, true);
         return old;
       }
       await this.#detachAll(old);
@@ -275,9 +275,7 @@ export class AttachManager {
         await this.#loader.command("trackfds");
       }
     }
-    // a changed file whose path no longer holds it keeps the kernel's old stamp: reported
-    // again at its next use rather than trusted unstamped
-    if (!changed || stamp) await this.#loader.command("known", ...knownArgs(fid, stamp));
+    await this.#known(fid, stamp, changed);
     // "none" without a locator means "not looked at": a later capture with one must look
     if (entry.status === "none" && stamp && !path.startsWith("/proc/") && !unlookedAt) {
       // this file's stamp replaces an earlier one of the same path (it changed since)
@@ -339,6 +337,17 @@ export class AttachManager {
     }
     await Promise.all(attaches);
     return cookie;
+  }
+
+  /**
+   * Tells the kernel side the file is known, stamped with `stamp` when that is the file's own;
+   * a changed file without a stamp of its own (its path gone, or holding another file now)
+   * keeps the kernel's old stamp: reported again at its next use rather than trusted unstamped.
+   */
+  async #known(fid: FileId, stamp: FileStamp | undefined, changed: boolean): Promise<void> {
+    const args = knownArgs(fid, stamp);
+    if (changed && args.length === 2) return;
+    await this.#loader.command("known", ...args);
   }
 
   /** Whether the live probes of `entry` are exactly those `hooks` would place. */
