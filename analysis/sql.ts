@@ -138,6 +138,8 @@ export async function run(opts: SqlOptions): Promise<number> {
   // Export files DuckDB cannot read (cut short, not yet synced, not Parquet): each named once
   // and left out, the answer covering the rest (partial), as for a partition file missing.
   const skip = new Set<string>();
+  const sayUnreadable = (dir: string, file: string, why: string, then: string) =>
+    err(`sql: ${dir}: ${relative(resolve(dir), file)} cannot be read (${why}): ${then}\n`);
   // (a file DuckDB's words do not name is found by reading table `table`'s files one by one)
   const leaveOut = async (e: unknown, dirs: string[], table: string): Promise<boolean> => {
     const named = unreadableFile(errorLine(e), dirs);
@@ -149,10 +151,7 @@ export async function run(opts: SqlOptions): Promise<number> {
       skip.add(file);
       partial = true;
       const dir = dirs.find((d) => file.startsWith(resolve(d) + "/"))!;
-      err(
-        `sql: ${dir}: ${relative(resolve(dir), file)} cannot be read (${why}): ` +
-          `the answer leaves its rows out\n`,
-      );
+      sayUnreadable(dir, file, why, "the answer leaves its rows out");
     }
     return fresh.length > 0;
   };
@@ -212,10 +211,7 @@ export async function run(opts: SqlOptions): Promise<number> {
       // files, a line each, so that the user can set them aside or export them again
       if (exports.length && !unreadableFile(msg, exports)) {
         for (const bad of await undecodableFiles(c, exports, skip).catch(() => [])) {
-          err(
-            `sql: ${bad.dir}: ${relative(resolve(bad.dir), bad.file)} cannot be read ` +
-              `(${bad.why}): move it aside or export its recording again\n`,
-          );
+          sayUnreadable(bad.dir, bad.file, bad.why, "move it aside or export its recording again");
         }
       }
       return 1;

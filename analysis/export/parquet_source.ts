@@ -9,6 +9,7 @@
 import { join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
+import { errorLine } from "../../kit/cli.ts";
 import { isDir } from "../../kit/files.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { type Damage, damageFrom, type ProblemKind } from "../analysed_db.ts";
@@ -205,7 +206,7 @@ export async function undecodableFiles(
         try {
           await c.run(`SELECT bit_xor(hash(COLUMNS(*))) FROM read_parquet(${sqlString(file)})`);
         } catch (e) {
-          out.push({ dir, file, why: (e instanceof Error ? e.message : String(e)).split("\n")[0] });
+          out.push({ dir, file, why: errorLine(e) });
         }
       }
     }
