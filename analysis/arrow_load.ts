@@ -424,11 +424,7 @@ export async function loadArrowFile(
         const datas = def.columns.map((col) =>
           col.name in constants ? null : batch.getChild(col.name)!.data[0]
         );
-        const fault = SkippedBatches.faultOf(
-          def,
-          batch.numRows,
-          (name) => datas[def.columns.findIndex((c) => c.name === name)],
-        );
+        const fault = SkippedBatches.faultOf(def, batch.numRows, (j) => datas[j]);
         if (fault) {
           skipped.add(batch.numRows, out.rows, fault);
           continue;

@@ -93,14 +93,14 @@ export class SkippedBatches {
   /** rows read before the first one left out, and why it was */
   first?: { after: number; why: string };
 
-  /** The fault of `batch` as table `def` (columns in `absent` not read), or null. */
+  /** The fault of a batch of `numRows` as table `def` (`data`: column j's, null if not read). */
   static faultOf(
     def: TableDef,
     numRows: number,
-    data: (name: string) => arrow.Data | null,
+    data: (j: number) => arrow.Data | null,
   ): string | null {
-    for (const c of def.columns) {
-      const d = data(c.name);
+    for (const [j, c] of def.columns.entries()) {
+      const d = data(j);
       const why = d && bufferFault(c.type, d, numRows);
       if (why) return `column ${c.name}: ${why}`;
     }
@@ -209,7 +209,8 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
       const fault = SkippedBatches.faultOf(
         def,
         batch.numRows,
-        (name) => absent.has(name) ? null : batch.getChild(name)!.data[0],
+        (j) =>
+          absent.has(def.columns[j].name) ? null : batch.getChild(def.columns[j].name)!.data[0],
       );
       if (fault) {
         skipped.add(batch.numRows, length, fault);
