@@ -180,6 +180,10 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
         `read as ${MANIFEST_VERSION}`,
     );
   }
+  const wrong = wrongTypes(f);
+  if (wrong.length) {
+    problem(`fields of an unexpected type, not used: ${wrong.join("; ")}`);
+  }
   const cmd = f.command;
   const tool = f.tool as { version?: unknown } | undefined;
   return {
@@ -193,6 +197,89 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
     rows: tableRows(f.tables),
     blind_spots: blindSpots(f.blind_spots),
   };
+}
+
+/** What a JSON value is, in a word, for saying what a manifest field held instead. */
+const kindOf = (v: unknown) =>
+  v === null
+    ? "null"
+    : Array.isArray(v)
+    ? "a list"
+    : typeof v === "object"
+    ? "an object"
+    : `a ${typeof v === "number" && !Number.isSafeInteger(v) ? "fraction" : typeof v}`;
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isNs = (v: unknown) =>
+  (typeof v === "string" && /^\d+$/.test(v)) || (Number.isSafeInteger(v) && (v as number) >= 0);
+const isTime = (v: unknown) => typeof v === "string" && Number.isFinite(Date.parse(v));
+const orNull = (is: (v: unknown) => boolean) => (v: unknown) => v === null || is(v);
+
+/** The manifest fields the analysis reads: what each must be, and a test of it. */
+const FIELD_TYPES: [string, string, (v: unknown) => boolean][] = [
+  ["format_version", "a number", (v) => typeof v === "number"],
+  [
+    "command",
+    "a list of strings or one string",
+    orNull((v) =>
+      typeof v === "string" || (Array.isArray(v) && v.every((a) => typeof a === "string"))
+    ),
+  ],
+  ["started_ns", "nanoseconds", isNs],
+  ["ended_ns", "nanoseconds", orNull(isNs)],
+  ["started_at", "an ISO time", isTime],
+  ["ended_at", "an ISO time", orNull(isTime)],
+  ["exit_code", "an integer", orNull(Number.isInteger)],
+  ["complete", "true or false", (v) => typeof v === "boolean"],
+  ["host", "a string", (v) => typeof v === "string"],
+  ["mode", "command, pid or comm", (v) => v === "command" || v === "pid" || v === "comm"],
+  ["tool", "an object", (v) => !!v && typeof v === "object" && !Array.isArray(v)],
+  ["tables", "an object of tables", (v) => !!v && typeof v === "object" && !Array.isArray(v)],
+  ["missed_runs", "a count", isCount],
+  ["blind_spots", "a list", Array.isArray],
+];
+
+/**
+ * Fields of `f` the analysis reads that hold another type than the manifest's (each as
+ * `name (X; Y expected)`): they are not used, and the analysis says so rather than quietly
+ * going on as if the field were absent. Absent fields are not listed (older manifests).
+ */
+function wrongTypes(f: Fields): string[] {
+  const out: string[] = [];
+  const say = (name: string, v: unknown, expected: string) =>
+    out.push(`${name} (${kindOf(v)}; ${expected} expected)`);
+  const fields = f as Record<string, unknown>;
+  for (const [name, expected, ok] of FIELD_TYPES) {
+    const v = fields[name];
+    if (v !== undefined && !ok(v)) say(name, v, expected);
+  }
+  const tool = fields.tool;
+  if (tool && typeof tool === "object" && !Array.isArray(tool)) {
+    const v = (tool as Record<string, unknown>).version;
+    if (v !== undefined && typeof v !== "string") say("tool.version", v, "a string");
+  }
+  const tables = fields.tables;
+  if (tables && typeof tables === "object" && !Array.isArray(tables)) {
+    for (const [name, t] of Object.entries(tables as Record<string, unknown>)) {
+      if (!t || typeof t !== "object" || Array.isArray(t)) {
+        say(`tables.${name}`, t, "an object");
+        continue;
+      }
+      const { file, rows, lost } = t as Record<string, unknown>;
+      if (file !== undefined && typeof file !== "string") {
+        say(`tables.${name}.file`, file, "a string");
+      }
+      if (rows !== undefined && !isCount(rows)) say(`tables.${name}.rows`, rows, "a count");
+      if (lost !== undefined && !isCount(lost)) say(`tables.${name}.lost`, lost, "a count");
+    }
+  }
+  if (Array.isArray(fields.blind_spots)) {
+    const bad = fields.blind_spots.filter((b) => {
+      const { id, what } = (b ?? {}) as Record<string, unknown>;
+      return typeof id !== "string" || typeof what !== "string";
+    }).length;
+    if (bad) out.push(`blind_spots (${bad} without an id and a text)`);
+  }
+  return out;
 }
 
 /**

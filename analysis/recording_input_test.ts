@@ -3,7 +3,7 @@
  * fields have the wrong shape said as such, not read into nonsense.
  */
 import assert from "node:assert/strict";
-import { captureLosses, statedStreamLoss } from "./recording_input.ts";
+import { captureLosses, manifestInfo, statedStreamLoss } from "./recording_input.ts";
 
 Deno.test("capture losses: drops per kind, missed runs, errors", () => {
   assert.deepEqual(
@@ -102,4 +102,47 @@ Deno.test("stated stream loss: TLS or ipc records dropped, or their rows not wri
     statedStreamLoss(m({ drops: { tls: 3, exec: 1 }, tables: { ipc: { lost: 1 } } })),
     "3 tls records dropped by the kernel, 1 ipc.arrow row not written",
   );
+});
+
+Deno.test("manifest fields of an unexpected type are named in one problem, not used", () => {
+  const said: string[] = [];
+  const info = manifestInfo({
+    format: "sightline-recording",
+    format_version: "1",
+    command: ["claude", 7],
+    started_ns: "12ab",
+    ended_ns: null,
+    exit_code: 1.5,
+    complete: "yes",
+    mode: 3,
+    tool: { name: "sightline", version: 2 },
+    tables: { process: { file: "process.arrow", rows: "10" }, net: [] },
+    blind_spots: [{ id: "x", what: "y" }, { id: 1 }],
+  }, (m) => said.push(m));
+  assert.deepEqual(said, [
+    "fields of an unexpected type, not used: format_version (a string; a number expected); " +
+    "command (a list; a list of strings or one string expected); started_ns (a string; " +
+    "nanoseconds expected); exit_code (a fraction; an integer expected); complete (a string; " +
+    "true or false expected); mode (a number; command, pid or comm expected); tool.version " +
+    "(a number; a string expected); tables.process.rows (a string; a count expected); " +
+    "tables.net (a list; an object expected); blind_spots (1 without an id and a text)",
+  ]);
+  // what is of the right type is still read
+  assert.equal(info?.ended_ns, null);
+  assert.deepEqual(info?.blind_spots, [{ id: "x", what: "y" }]);
+  assert.deepEqual(info?.rows, {});
+});
+
+Deno.test("a manifest the capture writes, and an older one, have no field of a wrong type", () => {
+  for (const dir of ["datasets/demo-claude", "datasets/demo-gemini"]) {
+    const said: string[] = [];
+    manifestInfo(JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`)), (m) => said.push(m));
+    assert.deepEqual(said, [], dir);
+  }
+  const said: string[] = [];
+  manifestInfo(
+    { command: "claude -p hi", started_ns: 5, started_at: "2025-01-01T00:00:00Z" },
+    (m) => said.push(m),
+  );
+  assert.deepEqual(said, []);
 });
