@@ -20,6 +20,8 @@ import duckdb from "@duckdb/node-bindings";
 import { type DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import type { ColType, TableDef } from "../kit/columns.ts";
 import { oneLine, SkippedBatches } from "../recording/arrow_input.ts";
+import { cutAtDamagedHeader, HeaderCheck } from "../recording/arrow_header.ts";
+import { EOS } from "../recording/arrow_ipc.ts";
 import { bufferAddress, INLINE, pointTo } from "./duckdb_strings.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
@@ -233,7 +235,6 @@ function goodRuns(n: number, bad: Map<number, string>): [number, number][] {
   return out;
 }
 
-const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 const SCHEMA = 1;
 const RECORD_BATCH = 3;
 
@@ -254,6 +255,8 @@ export class IpcFile {
   #buf = new Uint8Array(1 << 20);
   #schemaLength = 0;
   #fallback: arrow.RecordBatchReader | null = null;
+  /** the headers read, checked before apache-arrow decodes them */
+  #headers = new HeaderCheck();
   schema: arrow.Schema | null = null;
 
   constructor(file: Deno.FsFile) {
@@ -293,7 +296,9 @@ export class IpcFile {
       if (len === 0) return null; // end-of-stream marker
       if (len < 0 || len > 1 << 26) return "odd";
       if (!(await this.#read(at + head, len))) return "odd";
-      const m = arrow.Message.decode(this.#buf.subarray(at + head, at + head + len));
+      const meta = this.#buf.subarray(at + head, at + head + len);
+      if (this.#headers.check(meta)) return "odd"; // apache-arrow would loop on it: said by #tail
+      const m = arrow.Message.decode(meta);
       const body = Number(m.bodyLength);
       if (body > 0 && !(await this.#read(at + head + len, body))) return "odd";
       return { length: head + len + body, type: m.headerType };
@@ -302,13 +307,21 @@ export class IpcFile {
     }
   }
 
-  /** The schema message's bytes and the rest of the file from the last message read. */
+  /**
+   * The schema message's bytes and the rest of the file from the last message read, up to a
+   * message whose header is damaged (`#tailFault` says what is wrong with it).
+   */
   async #tail(): Promise<Uint8Array> {
     await this.#file.seek(this.#at, Deno.SeekMode.Start);
     const parts: Uint8Array[] = [this.#buf.slice(0, this.#schemaLength)];
     for await (const chunk of this.#file.readable) parts.push(chunk);
-    return concatBytes(parts);
+    const cut = cutAtDamagedHeader(concatBytes(parts));
+    this.#tailFault = cut.fault;
+    this.#tailHasSchema = cut.message !== 0;
+    return cut.bytes;
   }
+  #tailFault: string | null = null;
+  #tailHasSchema = true;
 
   /** Reads the schema message; an error string when the file is not an Arrow stream. */
   async open(): Promise<string | null> {
@@ -323,6 +336,7 @@ export class IpcFile {
     // said as arrow_input.ts says it
     try {
       const r = arrow.RecordBatchReader.from(await this.#tail());
+      if (!this.#tailHasSchema) return `not an Arrow IPC stream (${this.#tailFault})`;
       r.open();
       if (!r.schema) return "not an Arrow IPC stream (no schema message)";
       this.schema = r.schema;
@@ -346,6 +360,7 @@ export class IpcFile {
       yield* arrow.RecordBatchReader.from(this.#buf.subarray(0, this.#schemaLength + m.length));
     }
     yield* this.#fallback;
+    if (this.#tailFault) throw new Error(this.#tailFault);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import * as arrow from "apache-arrow";
 import type { ColType, TableDef } from "../kit/columns.ts";
+import { cutAtDamagedHeader } from "./arrow_header.ts";
 
 /** One column's values: typed arrays for the fixed-width types, arrays otherwise. */
 export type ColumnValues =
@@ -185,8 +186,10 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
   let damaged: string | undefined;
   const skipped = new SkippedBatches();
   let reader: arrow.RecordBatchReader;
+  const cut = cutAtDamagedHeader(bytes);
+  if (cut.fault && cut.message === 0) return { error: `not an Arrow IPC stream (${cut.fault})` };
   try {
-    reader = arrow.RecordBatchReader.from(bytes);
+    reader = arrow.RecordBatchReader.from(cut.bytes);
     reader.open();
   } catch (e) {
     return { error: `not an Arrow IPC stream (${oneLine(e)})` };
@@ -229,6 +232,7 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
   } catch (e) {
     damaged = `damaged after ${length} rows (${oneLine(e)})`;
   }
+  if (cut.fault && !damaged) damaged = `damaged after ${length} rows (${cut.fault})`;
   const values: Record<string, ColumnValues> = {};
   for (const c of def.columns) {
     values[c.name] = parts[c.name].length ? concatColumn(parts[c.name], c.type) : [];

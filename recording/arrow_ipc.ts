@@ -136,9 +136,17 @@ class Builder {
 }
 
 // Schema.fbs: union Type, enum MetadataVersion, union MessageHeader
-const TYPE = { Int: 2, FloatingPoint: 3, Binary: 4, Utf8: 5, Bool: 6, List: 12 } as const;
+export const TYPE = {
+  Int: 2,
+  FloatingPoint: 3,
+  Binary: 4,
+  Utf8: 5,
+  Bool: 6,
+  List: 12,
+  Union: 14,
+} as const;
 const V5 = 4;
-const HEADER = { Schema: 1, RecordBatch: 3 } as const;
+export const HEADER = { Schema: 1, DictionaryBatch: 2, RecordBatch: 3 } as const;
 const DOUBLE = 2;
 
 function typeTable(b: Builder, t: ColType): [number, number] {
