@@ -4,6 +4,7 @@
  * damage and says what stopped the reading.
  */
 import * as arrow from "apache-arrow";
+import { cutAtDamagedHeader } from "./arrow_header.ts";
 
 /**
  * Reads the rows of an Arrow stream file, batch by batch, tolerating a cut-off end (a capture
@@ -18,8 +19,12 @@ export function readArrowFile(path: string): {
   const rows: Record<string, unknown>[] = [];
   let batches = 0;
   let damaged: string | undefined;
+  let fault: string | null = null;
   try {
-    const reader = arrow.RecordBatchReader.from(Deno.readFileSync(path));
+    // a damaged header would have apache-arrow loop on it: read up to it, then say it
+    const cut = cutAtDamagedHeader(Deno.readFileSync(path));
+    fault = cut.fault;
+    const reader = arrow.RecordBatchReader.from(cut.bytes);
     for (const batch of reader) {
       batches++;
       const fields = batch.schema.fields;
@@ -35,6 +40,7 @@ export function readArrowFile(path: string): {
   } catch (e) {
     damaged = (e as Error).message;
   }
+  damaged ??= fault ?? undefined;
   return { rows, batches, ...(damaged ? { damaged } : {}) };
 }
 
