@@ -31,14 +31,26 @@ export const TABLE_SQL = [
   "table_null_rows",
 ] as const;
 
-/** Statements on an analysed database's problems and recordings (build_steps.ts). */
-export const PROBLEMS_SQL = ["problems_clear_sources", "problems_said", "recording_name"] as const;
+/** The reads of a TLS table's calls, named by `{{table}}` (tls_stream.ts): by `tableSql`. */
+export const TLS_SQL = ["tls_bytes", "tls_calls", "tls_connection_libs"] as const;
+
+/** Statements on an analysed database's own record: its problems, its recording and how it
+ * ended, the revision of the analysis that built it, its processes that outlived it. */
+export const DB_SQL = [
+  "analysis_revision",
+  "problems_by_kind",
+  "problems_clear_sources",
+  "problems_said",
+  "processes_outlived",
+  "recording_end",
+  "recording_name",
+] as const;
 
 export type SqlName =
   | typeof BUILD_SQL[number]
   | typeof SUMMARY_SQL[number]
   | typeof HTTP_SQL[number]
-  | typeof PROBLEMS_SQL[number];
+  | typeof DB_SQL[number];
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
@@ -47,9 +59,9 @@ export function sqlText(name: SqlName): string {
   return readSql(SQL_DIR, name);
 }
 
-/** A statement of `TABLE_SQL` on declared table `table` (and `column` of it). */
+/** A statement of `TABLE_SQL` or `TLS_SQL` on declared table `table` (and `column` of it). */
 export function tableSql(
-  name: typeof TABLE_SQL[number],
+  name: typeof TABLE_SQL[number] | typeof TLS_SQL[number],
   table: string,
   column?: string,
 ): string {

@@ -20,12 +20,13 @@ import {
 import {
   allSqlFiles,
   BUILD_SQL,
+  DB_SQL,
   HTTP_SQL,
-  PROBLEMS_SQL,
   sqlText,
   SUMMARY_SQL,
   TABLE_SQL,
   tableSql,
+  TLS_SQL,
 } from "./sql_files.ts";
 import { queryRows, runSql } from "../kit/sql_runner.ts";
 import { ddl } from "../kit/columns.ts";
@@ -50,7 +51,7 @@ async function loaded(agent: string) {
 Deno.test("every .sql file is a build step, a summary query, an HTTP tables' step, a statement on a declared table or on problems", () => {
   assert.deepEqual(
     allSqlFiles(),
-    [...BUILD_SQL, ...SUMMARY_SQL, ...HTTP_SQL, ...TABLE_SQL, ...PROBLEMS_SQL].sort(),
+    [...BUILD_SQL, ...SUMMARY_SQL, ...HTTP_SQL, ...TABLE_SQL, ...TLS_SQL, ...DB_SQL].sort(),
   );
   for (const v of VIEWS) assert.ok((BUILD_SQL as readonly string[]).includes(v.name));
 });
@@ -77,12 +78,28 @@ Deno.test("every statement on a declared table runs on each table of the real sc
   const { rec, c, db } = await loaded("gemini");
   try {
     for (const name of BUILD_SQL) await c.run(sqlText(name));
+    // the TLS reads: every call, once, by connection; a library per connection
+    const tls = rec.tables.get("tls")!.length;
+    assert.ok(tls > 0);
+    for (const name of ["tls_bytes", "tls_calls"] as const) {
+      assert.equal((await queryRows(c, tableSql(name, "tls"))).length, tls, name);
+    }
+    const libs = await queryRows(c, tableSql("tls_connection_libs", "tls"));
+    assert.equal(libs.length, new Set(rec.tables.get("tls")!.values.conn_id as BigInt64Array).size);
     // recording_name: the recordings row analyze adds (this load has none: one by name)
     assert.deepEqual(await queryRows(c, sqlText("recording_name")), [{ recording: null }]);
     await c.run(`DROP TABLE recordings; ${ddl(recordingsTable, "recordings", { notNull: false })}`);
     await runSql(c, "INSERT INTO recordings (recording) VALUES ($r)", { r: rec.name });
     assert.deepEqual(await queryRows(c, sqlText("recording_name")), [{ recording: rec.name }]);
+    assert.deepEqual(await queryRows(c, sqlText("recording_end")), [
+      { complete: null, ended_ns: null, exit_code: null },
+    ]);
     await c.run("DELETE FROM recordings");
+    // unstamped (analyze stamps it), no problems, every process of this run exited
+    assert.deepEqual(await queryRows(c, sqlText("analysis_revision")), [{ comment: null }]);
+    assert.deepEqual(await queryRows(c, sqlText("problems_by_kind")), []);
+    const outlived = await c.runAndReadAll(sqlText("processes_outlived"), [rec.name]);
+    assert.deepEqual(outlived.columnNames(), ["pid", "comm"]);
     const count = async (t: string) =>
       Number((await queryRows(c, `SELECT count(*) AS n FROM "${t}"`))[0].n);
     for (const def of ALL_TABLES) {

@@ -60,12 +60,13 @@ export function withNames(
   for (const k of Object.keys(names)) {
     if (!used.includes(k)) throw new Error(`${file}: no placeholder {{${k}}}`);
   }
-  for (const k of used) {
+  const isTable = (k: string) => k === "table" || k.endsWith("_table");
+  // the tables first: a column is judged by its table
+  for (const k of [...used.filter(isTable), ...used.filter((k) => !isTable(k))]) {
     const name = names[k];
     if (name === undefined) throw new Error(`${file}: no name for {{${k}}}`);
-    const isTable = k === "table" || k.endsWith("_table");
-    if (isTable ? !isDeclared(name) : !isDeclared(names.table ?? "", name)) {
-      const what = isTable ? "a declared table" : `a declared column of {{table}}`;
+    if (isTable(k) ? !isDeclared(name) : !isDeclared(names.table ?? "", name)) {
+      const what = isTable(k) ? "a declared table" : `a declared column of {{table}}`;
       throw new Error(`${file}: {{${k}}} = ${JSON.stringify(name)} is not ${what}`);
     }
   }
@@ -110,7 +111,7 @@ export async function queryRows(
 
 /** The names of the tables and views the connection can see. */
 export async function tableNames(c: DuckDBConnection): Promise<Set<string>> {
-  const rows = await queryRows(c, "SELECT table_name FROM information_schema.tables");
+  const rows = await queryRows(c, readSql(new URL("./sql/", import.meta.url), "table_names"));
   return new Set(rows.map((r) => String(r.table_name)));
 }
 
