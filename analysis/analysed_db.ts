@@ -18,6 +18,7 @@ import { manifestInfo } from "./recording_input.ts";
 import { loadPrices } from "./pricing.ts";
 import { type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
 import { revisionMismatch, revisionOf } from "./analysis_version.ts";
+import { sqlText } from "./sql_files.ts";
 import { isRecordingFile } from "../recording/manifest.ts";
 
 export { DB_FILE };
@@ -121,10 +122,9 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
     const opened = await connect(db, false);
     try {
       revision = await revisionOf(opened.conn);
-      row = revision === null ? undefined : (await queryRows(
-        opened.conn,
-        "SELECT complete, ended_ns, exit_code FROM recordings",
-      ))[0];
+      row = revision === null
+        ? undefined
+        : (await queryRows(opened.conn, sqlText("recording_end")))[0];
     } finally {
       opened.close();
     }
@@ -208,11 +208,7 @@ export function damageFrom(kinds: ProblemKind[], where: string): Damage | null {
  * only when it analysed the recording on its way.
  */
 export async function damageOf(c: DuckDBConnection, recording: string): Promise<Damage | null> {
-  const kinds = await queryRows(
-    c,
-    "SELECT kind, count(*) AS n, list(DISTINCT source ORDER BY source) AS sources " +
-      "FROM problems GROUP BY kind ORDER BY n DESC, kind",
-  );
+  const kinds = await queryRows(c, sqlText("problems_by_kind"));
   return damageFrom(
     kinds as unknown as ProblemKind[],
     `deno task sql ${recording} -- "SELECT * FROM problems"`,

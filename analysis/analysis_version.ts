@@ -8,6 +8,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryRows } from "../kit/sql_runner.ts";
+import { sqlText } from "./sql_files.ts";
 
 export const ANALYSIS_REVISION = 5;
 
@@ -21,11 +22,7 @@ export async function stampRevision(c: DuckDBConnection): Promise<void> {
 
 /** The revision a database was stamped with, or null (none: an older Sightline, or not ours). */
 export async function revisionOf(c: DuckDBConnection): Promise<number | null> {
-  const rows = await queryRows(
-    c,
-    "SELECT comment FROM duckdb_tables() WHERE table_name = 'recordings' AND " +
-      "schema_name = 'main' AND database_name = current_database()",
-  );
+  const rows = await queryRows(c, sqlText("analysis_revision"));
   const m = /^sightline analysis revision (\d+)$/.exec(String(rows[0]?.comment ?? ""));
   return m ? Number(m[1]) : null;
 }

@@ -128,15 +128,7 @@ async function query(c: DuckDBConnection, sql: string, params: string[]): Promis
 async function outlivedProblem(c: DuckDBConnection, b: Build, recording: string) {
   let rows: unknown[][];
   try {
-    rows = (await query(
-      c,
-      // (of those with process events: one known only from its files or connections has
-      // none to miss, as when process.arrow is lost, which is a problem of its own)
-      "SELECT pid, comm FROM processes p WHERE recording = $1 AND end_ns IS NULL AND EXISTS " +
-        "(SELECT 1 FROM process e WHERE e.recording = p.recording AND e.pid = p.pid) " +
-        "ORDER BY start_ns NULLS FIRST, pid",
-      [recording],
-    )).rows;
+    rows = (await query(c, sqlText("processes_outlived"), [recording])).rows;
   } catch {
     return; // processes.sql failed: already a problem of its own
   }

@@ -8,13 +8,14 @@
  * what the step could not build: nothing from it. Later steps still run.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { quoteIdent, type TableDef } from "../kit/columns.ts";
-import { bindFor, hasTables, type SqlValue } from "../kit/sql_runner.ts";
+import type { TableDef } from "../kit/columns.ts";
+import { bindFor, hasTables, queryRows, type SqlValue } from "../kit/sql_runner.ts";
 import { errorLine } from "../kit/cli.ts";
 import type { Columns } from "../recording/arrow_input.ts";
 import { type ArrowLoad, loadArrowFile, type OnArrowRows } from "./arrow_load.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
 import { type ProblemRow, problemsTable } from "./schema.ts";
+import { sqlText, tableSql } from "./sql_files.ts";
 
 /** Rows set aside per table and step that get a `problems` row each; the rest are counted. */
 export const MAX_ROW_PROBLEMS = 200;
@@ -41,6 +42,12 @@ export class Build {
 
   constructor(readonly c: DuckDBConnection, readonly recording: string | null) {}
 
+  /** Runs a statement with its parameters bound; DuckDB's error as it is. */
+  #exec(sql: string, values: Record<string, SqlValue> = {}): Promise<unknown> {
+    const bound = bindFor(sql, values);
+    return this.c.run(sql, Object.keys(bound).length ? bound as never : undefined);
+  }
+
   problem(source: string, kind: string, message: string, exchangeId: bigint | null = null): void {
     this.problems.push({
       recording: this.recording ?? "",
@@ -54,7 +61,7 @@ export class Build {
   /** (Re-)creates tables without their NOT NULL constraints (added by `finish`). */
   async create(defs: readonly TableDef[]): Promise<void> {
     for (const def of [...defs].reverse()) {
-      await this.c.run(`DROP TABLE IF EXISTS ${quoteIdent(def.name)}`);
+      await this.#exec(tableSql("table_drop", def.name));
     }
     await createTables(this.c, defs, { notNull: false });
     for (const def of defs) {
@@ -95,7 +102,7 @@ export class Build {
       await appendColumns(this.c, def, cols, extra, r);
     } catch (e) {
       this.problem(source, "sql", `${def.name}: ${errorLine(e)}; its rows were not loaded`);
-      await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});
+      await this.#exec(tableSql("table_clear", def.name)).catch(() => {});
     }
     r.done();
   }
@@ -118,7 +125,7 @@ export class Build {
       return await loadArrowFile(this.c, def, path, constants, r.onReject, onRows);
     } catch (e) {
       this.problem(source, "sql", `${def.name}: ${errorLine(e)}; its rows were not loaded`);
-      await this.c.run(`DELETE FROM ${quoteIdent(def.name)}`).catch(() => {});
+      await this.#exec(tableSql("table_clear", def.name)).catch(() => {});
       return { rows: 0, batches: 0 };
     } finally {
       r.done();
@@ -144,7 +151,7 @@ export class Build {
       await appendRows(this.c, def, rows, { ...r, into });
     } catch (e) {
       this.problem(def.name, "sql", `${def.name}: ${errorLine(e)}; its rows were not loaded`);
-      await this.c.run(`DELETE FROM ${quoteIdent(into ?? def.name)}`).catch(() => {});
+      await this.#exec(tableSql("table_clear", into ?? def.name)).catch(() => {});
     }
     r.done();
   }
@@ -185,14 +192,12 @@ export class Build {
   async #setAsideNulls(def: TableDef, file: string): Promise<void> {
     const required = def.columns.filter((c) => !c.nullable).map((c) => c.name);
     if (!required.length) return;
-    const t = quoteIdent(def.name);
-    const where = required.map((n) => `${quoteIdent(n)} IS NULL`).join(" OR ");
     const keys = keyColumns(def);
-    const r = await this.c.runAndReadAll(
-      `SELECT ${[...keys, ...required].map((n) => quoteIdent(n)).join(", ")}, count(*) OVER () AS n
-       FROM ${t} WHERE ${where} LIMIT ${MAX_ROW_PROBLEMS}`,
-    );
-    const rows = r.getRowObjectsJS() as Record<string, unknown>[];
+    const rows = await queryRows(this.c, tableSql("table_null_rows", def.name), {
+      columns: [...keys, ...required],
+      required,
+      limit: MAX_ROW_PROBLEMS,
+    });
     if (!rows.length) return;
     for (const row of rows) {
       const nulls = required.filter((n) => row[n] === null);
@@ -207,7 +212,7 @@ export class Build {
     if (n > rows.length) {
       this.problem(file, "row", `${def.name}: ${n - rows.length} more rows left out (${n} in all)`);
     }
-    await this.c.run(`DELETE FROM ${t} WHERE ${where}`);
+    await this.#exec(tableSql("table_delete_null_rows", def.name), { required });
   }
 
   /** Adds the NOT NULL constraints of every table this build created. */
@@ -215,15 +220,14 @@ export class Build {
     for (const def of this.#tables.values()) {
       for (const col of def.columns) {
         if (col.nullable) continue;
-        const t = quoteIdent(def.name);
-        const q = quoteIdent(col.name);
+        const notNull = tableSql("column_set_not_null", def.name, col.name);
         try {
-          await this.c.run(`ALTER TABLE ${t} ALTER COLUMN ${q} SET NOT NULL`);
+          await this.#exec(notNull);
         } catch (e) {
           // a row that slipped past the steps (none should): set aside, then constrain
           this.problem(def.name, "row", `${def.name}: ${errorLine(e)}; such rows left out`);
-          await this.c.run(`DELETE FROM ${t} WHERE ${q} IS NULL`);
-          await this.c.run(`ALTER TABLE ${t} ALTER COLUMN ${q} SET NOT NULL`);
+          await this.#exec(tableSql("table_delete_null_rows", def.name), { required: [col.name] });
+          await this.#exec(notNull);
         }
       }
     }
@@ -247,19 +251,16 @@ export class Build {
     }
     const sources = [...this.steps, ...this.tables];
     if (sources.length) {
-      await this.c.run(
-        `DELETE FROM problems WHERE source IN (${sources.map((_, i) => `$${i + 1}`).join(", ")})`,
-        sources,
-      );
+      await this.#exec(sqlText("problems_clear_sources"), { sources });
     }
     if (!this.recording) {
-      const r = await this.c.runAndReadAll("SELECT min(recording) FROM recordings");
-      const name = String(r.getRows()[0]?.[0] ?? "");
+      const [r] = await queryRows(this.c, sqlText("recording_name"));
+      const name = String(r?.recording ?? "");
       for (const p of this.problems) p.recording = name;
     }
     const said = new Set(
-      (await this.c.runAndReadAll("SELECT recording, source, kind, message FROM problems"))
-        .getRows().map((r) => JSON.stringify(r)),
+      (await queryRows(this.c, sqlText("problems_said")))
+        .map((r) => JSON.stringify([r.recording, r.source, r.kind, r.message])),
     );
     const fresh = this.problems.filter((p) =>
       !said.has(JSON.stringify([p.recording, p.source, p.kind, p.message]))

@@ -48,10 +48,14 @@ export const callNumbersTable = table(
 );
 
 /** The rows of llm_calls as parsed, with provisional ids (dropped by `sql/http_numbers.sql`). */
-const parsedCallsTable = { ...llmCallsTable, name: "llm_calls_parsed" };
+const parsedCallsTable = table("llm_calls_parsed", llmCallsTable.doc, llmCallsTable.columns);
 
 /** The rows of http_exchanges as parsed (dropped by `sql/http_numbers.sql`). */
-const parsedExchangesTable = { ...httpExchangesTable, name: "http_exchanges_parsed" };
+const parsedExchangesTable = table(
+  "http_exchanges_parsed",
+  httpExchangesTable.doc,
+  httpExchangesTable.columns,
+);
 
 /**
  * Where the parsed rows go, with provisional ids. sse_events and ws_messages are appended to

@@ -1,10 +1,11 @@
 /**
  * The analysis SQL, kept in `sql/<name>.sql` files named after what they create or report:
  * build steps run in order after the tables are loaded (`processes` before the views that
- * join it), the summary queries (each takes the recording as `$1`), and the steps of the HTTP
- * tables' build.
+ * join it), the summary queries (each takes the recording as `$1`), the steps of the HTTP
+ * tables' build, and the statements the build runs on any declared table (`{{table}}`,
+ * `{{column}}`: kit/sql_runner.ts `withNames` puts declared names in) and on its problems.
  */
-import { readSql } from "../kit/sql_runner.ts";
+import { readSql, withNames } from "../kit/sql_runner.ts";
 
 /** Build steps, in order: the shared rules (macros) first. */
 export const BUILD_SQL = ["macros", "processes", "file_events", "net_events"] as const;
@@ -20,16 +21,52 @@ export const SUMMARY_SQL = [
 /** Steps of the HTTP tables' build (`http_store.ts`). */
 export const HTTP_SQL = ["http_numbers"] as const;
 
+/** Statements on a declared table or column, named by `{{table}}` and `{{column}}`
+ * (build_steps.ts): filled in by `tableSql`. */
+export const TABLE_SQL = [
+  "column_set_not_null",
+  "table_clear",
+  "table_delete_null_rows",
+  "table_drop",
+  "table_null_rows",
+] as const;
+
+/** The reads of a TLS table's calls, named by `{{table}}` (tls_stream.ts): by `tableSql`. */
+export const TLS_SQL = ["tls_bytes", "tls_calls", "tls_connection_libs"] as const;
+
+/** Statements on an analysed database's own record: its problems, its recording and how it
+ * ended, the revision of the analysis that built it, its processes that outlived it. */
+export const DB_SQL = [
+  "analysis_revision",
+  "problems_by_kind",
+  "problems_clear_sources",
+  "problems_said",
+  "processes_outlived",
+  "recording_end",
+  "recording_name",
+] as const;
+
 export type SqlName =
   | typeof BUILD_SQL[number]
   | typeof SUMMARY_SQL[number]
-  | typeof HTTP_SQL[number];
+  | typeof HTTP_SQL[number]
+  | typeof DB_SQL[number];
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
 /** The text of `sql/<name>.sql`. */
 export function sqlText(name: SqlName): string {
   return readSql(SQL_DIR, name);
+}
+
+/** A statement of `TABLE_SQL` or `TLS_SQL` on declared table `table` (and `column` of it). */
+export function tableSql(
+  name: typeof TABLE_SQL[number] | typeof TLS_SQL[number],
+  table: string,
+  column?: string,
+): string {
+  const names: Record<string, string> = column === undefined ? { table } : { table, column };
+  return withNames(readSql(SQL_DIR, name), names, `${name}.sql`);
 }
 
 /** Every .sql file in the folder (for the test that runs them all). */

@@ -13,10 +13,23 @@ import {
   httpExchangesTable,
   llmCallsTable,
   RAW_TABLES,
+  recordingsTable,
   toolCallsTable,
   VIEWS,
 } from "./schema.ts";
-import { allSqlFiles, BUILD_SQL, HTTP_SQL, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import {
+  allSqlFiles,
+  BUILD_SQL,
+  DB_SQL,
+  HTTP_SQL,
+  sqlText,
+  SUMMARY_SQL,
+  TABLE_SQL,
+  tableSql,
+  TLS_SQL,
+} from "./sql_files.ts";
+import { queryRows, runSql } from "../kit/sql_runner.ts";
+import { ddl } from "../kit/columns.ts";
 import { buildCorrelation } from "./correlate/build.ts";
 import { build, fixtureDir } from "./testing.ts";
 
@@ -35,8 +48,11 @@ async function loaded(agent: string) {
   return { rec, c, db };
 }
 
-Deno.test("every .sql file is a build step, a summary query or an HTTP tables' step", () => {
-  assert.deepEqual(allSqlFiles(), [...BUILD_SQL, ...SUMMARY_SQL, ...HTTP_SQL].sort());
+Deno.test("every .sql file is a build step, a summary query, an HTTP tables' step, a statement on a declared table or on problems", () => {
+  assert.deepEqual(
+    allSqlFiles(),
+    [...BUILD_SQL, ...SUMMARY_SQL, ...HTTP_SQL, ...TABLE_SQL, ...TLS_SQL, ...DB_SQL].sort(),
+  );
   for (const v of VIEWS) assert.ok((BUILD_SQL as readonly string[]).includes(v.name));
 });
 
@@ -56,6 +72,85 @@ Deno.test("every .sql file runs on the real schema with a real recording", async
     c.closeSync();
     db.closeSync();
   }
+});
+
+Deno.test("every statement on a declared table runs on each table of the real schema", async () => {
+  const { rec, c, db } = await loaded("gemini");
+  try {
+    for (const name of BUILD_SQL) await c.run(sqlText(name));
+    // the TLS reads: every call, once, by connection; a library per connection
+    const tls = rec.tables.get("tls")!.length;
+    assert.ok(tls > 0);
+    for (const name of ["tls_bytes", "tls_calls"] as const) {
+      assert.equal((await queryRows(c, tableSql(name, "tls"))).length, tls, name);
+    }
+    const libs = await queryRows(c, tableSql("tls_connection_libs", "tls"));
+    assert.equal(libs.length, new Set(rec.tables.get("tls")!.values.conn_id as BigInt64Array).size);
+    // recording_name: the recordings row analyze adds (this load has none: one by name)
+    assert.deepEqual(await queryRows(c, sqlText("recording_name")), [{ recording: null }]);
+    await c.run(`DROP TABLE recordings; ${ddl(recordingsTable, "recordings", { notNull: false })}`);
+    await runSql(c, "INSERT INTO recordings (recording) VALUES ($r)", { r: rec.name });
+    assert.deepEqual(await queryRows(c, sqlText("recording_name")), [{ recording: rec.name }]);
+    assert.deepEqual(await queryRows(c, sqlText("recording_end")), [
+      { complete: null, ended_ns: null, exit_code: null },
+    ]);
+    await c.run("DELETE FROM recordings");
+    // unstamped (analyze stamps it), no problems, every process of this run exited
+    assert.deepEqual(await queryRows(c, sqlText("analysis_revision")), [{ comment: null }]);
+    assert.deepEqual(await queryRows(c, sqlText("problems_by_kind")), []);
+    const outlived = await c.runAndReadAll(sqlText("processes_outlived"), [rec.name]);
+    assert.deepEqual(outlived.columnNames(), ["pid", "comm"]);
+    const count = async (t: string) =>
+      Number((await queryRows(c, `SELECT count(*) AS n FROM "${t}"`))[0].n);
+    for (const def of ALL_TABLES) {
+      const required = def.columns.filter((col) => !col.nullable).map((col) => col.name);
+      const before = await count(def.name);
+      if (required.length) {
+        // the loaded rows have no nulls where the declaration forbids them: none set aside
+        const rows = await queryRows(c, tableSql("table_null_rows", def.name), {
+          columns: [def.columns[0].name, ...required],
+          required,
+          limit: 5,
+        });
+        assert.deepEqual(rows, [], def.name);
+        await runSql(c, tableSql("table_delete_null_rows", def.name), { required });
+        assert.equal(await count(def.name), before, def.name);
+        for (const col of required) await c.run(tableSql("column_set_not_null", def.name, col));
+      }
+      if (def.name === "problems") continue; // the problems statements read it below
+      await c.run(tableSql("table_clear", def.name));
+      assert.equal(await count(def.name), 0, def.name);
+    }
+    assert.deepEqual(await queryRows(c, sqlText("problems_said")), []);
+    await c.run(
+      "INSERT INTO problems (recording, source, kind, message) VALUES ('r', 'a.sql', 'sql', 'm')",
+    );
+    assert.equal((await queryRows(c, sqlText("problems_said"))).length, 1);
+    await runSql(c, sqlText("problems_clear_sources"), { sources: ["b.sql", "a.sql"] });
+    assert.deepEqual(await queryRows(c, sqlText("problems_said")), []);
+    for (const def of [...ALL_TABLES].reverse()) await c.run(tableSql("table_drop", def.name));
+    assert.equal((await queryRows(c, "SELECT * FROM duckdb_tables()")).length, 0);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+});
+
+Deno.test("a statement on a table takes only declared names, quoted", () => {
+  assert.match(
+    tableSql("column_set_not_null", "tls", "conn_id"),
+    /ALTER TABLE "tls" ALTER COLUMN "conn_id"/,
+  );
+  assert.throws(
+    () => tableSql("table_clear", "tls; DROP TABLE process"),
+    /table_clear\.sql: \{\{table\}\} = "tls; DROP TABLE process" is not a declared table/,
+  );
+  assert.throws(
+    () => tableSql("column_set_not_null", "tls", 'pid" IS NULL --'),
+    /column_set_not_null\.sql: \{\{column\}\} = .* is not a declared column of \{\{table\}\}/,
+  );
+  // a column of another table is not one of this table's
+  assert.throws(() => tableSql("column_set_not_null", "tls", "argv"), /not a declared column/);
 });
 
 Deno.test("processes: one row per process, agent = the LLM caller and its descendants", async () => {

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import type { DuckDBBlobVector, DuckDBConnection } from "@duckdb/node-api";
 import type { Data } from "apache-arrow";
 import { concatBytes } from "../kit/bytes.ts";
-import { quoteIdent } from "../kit/columns.ts";
 import { type Connection, rebuildConnections, type TlsView } from "./byte_streams.ts";
 import {
   type BuildOptions,
@@ -23,6 +22,7 @@ import {
 } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
 import { collectGarbageAbove } from "../kit/gc.ts";
+import { tableSql } from "./sql_files.ts";
 
 /** JS heap in use (bytes) above which the parse collects garbage between connections. */
 const PARSE_GARBAGE = 256 * 1024 * 1024;
@@ -151,7 +151,7 @@ export class TlsByteScratch {
 
   /** Every call's bytes of `table`, read in table order (no sort). */
   async fill(c: DuckDBConnection, table: string): Promise<void> {
-    const result = await c.stream(`SELECT pid, conn_id, conn_gen, data, rowid FROM ${table}`);
+    const result = await c.stream(tableSql("tls_bytes", table));
     const last = new Map<string, bigint>();
     while (true) {
       const chunk = await result.fetchChunk();
@@ -214,27 +214,20 @@ export async function* tlsConnections(
   scratchDir?: string,
   filled?: TlsByteScratch,
 ): AsyncGenerator<ConnectionRows> {
-  const t = quoteIdent(table);
   const dir = filled || scratchDir ? null : await Deno.makeTempDir({ prefix: "sightline-tls-" });
   let scratch = filled;
   try {
     if (!scratch) {
       scratch = await TlsByteScratch.create(scratchDir ?? dir!);
-      await scratch.fill(c, t);
+      await scratch.fill(c, table);
     }
     scratch.flush(true);
     const libs = new Map<string, string | null>();
-    const l = await c.runAndReadAll(
-      `SELECT pid, conn_id, conn_gen, arg_min(lib, rowid) FROM ${t} GROUP BY ALL`,
-    );
+    const l = await c.runAndReadAll(tableSql("tls_connection_libs", table));
     for (const [pid, connId, connGen, lib] of l.getRows()) {
       libs.set(keyOf(pid, connId, connGen), lib as string | null);
     }
-    const result = await c.stream(
-      `SELECT pid, conn_id, conn_gen, direction = 'write', seq, len, data IS NULL,
-         octet_length(data), truncated, lost, ts_ns
-       FROM ${t} ORDER BY pid, conn_id, conn_gen, rowid`,
-    );
+    const result = await c.stream(tableSql("tls_calls", table));
     let view = emptyView();
     let sizes: (number | null)[] = [];
     let key: string | null = null;

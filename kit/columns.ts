@@ -63,12 +63,29 @@ export function added<C extends Column>(
   return { ...c, absent: { value, since } };
 }
 
+/** Every table declared with `table()`, by name: the declared schema (see `isDeclared`). */
+const declared = new Map<string, TableDef[]>();
+
+/** Declares a table; its name and columns join the declared schema. */
 export function table<const C extends readonly Column[]>(
   name: string,
   doc: string,
   columns: C,
 ): TableDef<C> {
-  return { name, doc, columns };
+  const def = { name, doc, columns };
+  declared.set(name, [...declared.get(name) ?? [], def]);
+  return def;
+}
+
+/**
+ * Whether `table` is a declared table (made by `table()`) and, when `column` is given, one of
+ * its declared columns. The names that may be put into SQL text as identifiers are these
+ * (kit/sql_runner.ts `withNames`).
+ */
+export function isDeclared(table: string, column?: string): boolean {
+  const defs = declared.get(table);
+  if (!defs) return false;
+  return column === undefined || defs.some((d) => d.columns.some((c) => c.name === column));
 }
 
 type TsOf<T extends ColType> = T extends "int64" ? bigint

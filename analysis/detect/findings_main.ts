@@ -28,6 +28,7 @@ import {
 import { checkSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import { ensureAnalysed, withDb } from "../analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
+import { sqlText } from "../sql_files.ts";
 import { formatFindings } from "./format.ts";
 import { buildLinksAndFindings, type InsightSettings } from "./insights.ts";
 import { checkDetectSettings, DEFAULT_DETECT_SETTINGS } from "./settings.ts";
@@ -109,7 +110,7 @@ export async function run(
       });
       const text = await withDb(db, async (c) => {
         await buildLinksAndFindings(c, o.settings);
-        const [r] = await queryRows(c, "SELECT recording FROM recordings LIMIT 1");
+        const [r] = await queryRows(c, sqlText("recording_name"));
         return formatFindings(c, String(r?.recording ?? rec));
       });
       out(`${rec}\n${text.trimEnd()}`);

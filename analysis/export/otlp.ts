@@ -233,8 +233,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
     ) {
       q[name] = (await c.runAndReadAll(sql(`otlp_${name}`))).getRowObjectsJS() as Row[];
     }
-    q.recording = (await c.runAndReadAll("SELECT recording, host FROM recordings LIMIT 1"))
-      .getRowObjectsJS() as Row[];
+    q.recording = (await c.runAndReadAll(sql("export_otlp_recording"))).getRowObjectsJS() as Row[];
   } finally {
     opened.close();
   }

@@ -12,16 +12,22 @@
  *
  * Files are written under a hidden temporary name and renamed into place, so a reader never
  * sees half a file and exporting again replaces a recording's files whole; mode 0600 (they
- * hold prompts). The one place SQL text is built from input is the file path of `COPY ... TO`,
- * which takes no parameters: it is written as a quoted string literal (quotes doubled).
+ * hold prompts). The statements are `sql/export_*.sql` with their values bound, but two:
+ * `ATTACH` takes no parameter (the database's path is written as a quoted string literal,
+ * quotes doubled), and the `COPY` of a table is made here, one expression per exported column
+ * (`X_at` beside each `X_ns`, the declared type), from quoted names; its file is bound.
  */
 import { dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { openDuckDb } from "../duckdb_open.ts";
 import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
 import { errorLine, removeOnStop } from "../../kit/cli.ts";
-import { queryRows } from "../../kit/sql_runner.ts";
+import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { EXPORT_NAMES, exportedColumns, exportTable, PARTITION_KEYS } from "./tables.ts";
+
+/** The export's statements, `sql/NAME.sql`. */
+export const EXPORT_SQL_DIR = new URL("./sql/", import.meta.url);
+const sql = (name: string) => readSql(EXPORT_SQL_DIR, name);
 
 /** Marks a directory as a Sightline Parquet export (written at its top). */
 export const EXPORT_MARKER = "sightline-export.json";
@@ -72,17 +78,12 @@ export function partitionPath(
 
 /** The recording's name, host and capture date, from its `recordings` row (or its events). */
 async function identity(c: DuckDBConnection, fallbackName: string) {
-  const rec = await queryRows(c, `SELECT recording, host, started_ns FROM src.recordings LIMIT 1`);
+  const rec = await queryRows(c, sql("export_identity"));
   const recording = String(rec[0]?.recording ?? fallbackName);
   const host = rec[0]?.host ? String(rec[0].host) : "unknown";
   let start = rec[0]?.started_ns as bigint | null | undefined;
   if (start === null || start === undefined) {
-    const first = await queryRows(
-      c,
-      `SELECT min(t) AS t FROM (
-         SELECT min(ts_ns) AS t FROM src.process UNION ALL SELECT min(ts_ns) FROM src.file
-         UNION ALL SELECT min(ts_ns) FROM src.net UNION ALL SELECT min(ts_ns) FROM src.tls)`,
-    );
+    const first = await queryRows(c, sql("export_first_event"));
     start = first[0]?.t as bigint | null;
   }
   // no start time and no events at all: the day of the export
@@ -123,10 +124,7 @@ async function refuseNameClash(
   if (!files.length) return;
   let rows: Record<string, unknown>[];
   try {
-    rows = await queryRows(
-      c,
-      `SELECT host, started_ns FROM read_parquet([${files.map(sqlString).join(", ")}])`,
-    );
+    rows = await queryRows(c, sql("export_exported_recordings"), { files });
   } catch {
     return; // a file that cannot be read as ours: nothing to compare (sql will say so)
   }
@@ -152,7 +150,7 @@ async function selectList(c: DuckDBConnection, name: string): Promise<string[]> 
   const def = exportTable(name);
   const cols: { name: string; type: string; cast: boolean }[] = def
     ? def.columns.map((col) => ({ name: col.name, type: sqlType(col.type), cast: true }))
-    : (await queryRows(c, `DESCRIBE src.${quoteIdent(name)}`)).map((r) => ({
+    : (await queryRows(c, sql("export_view_columns"), { name })).map((r) => ({
       name: String(r.column_name),
       type: String(r.column_type),
       cast: false,
@@ -180,14 +178,9 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
   try {
     await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY)`);
     const id = await identity(c, dirname(db).split("/").pop() ?? "recording");
-    await c.run("CREATE TEMP TABLE export_label (recording VARCHAR)");
-    await c.run("INSERT INTO export_label VALUES ($1)", [id.recording]);
+    await runSql(c, sql("export_label"), { recording: id.recording }, "export_label.sql");
     const present = new Set(
-      (await queryRows(
-        c,
-        `SELECT table_name AS name FROM duckdb_tables() WHERE database_name = 'src'
-         UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'src'`,
-      )).map((r) => String(r.name)),
+      (await queryRows(c, sql("export_present"))).map((r) => String(r.name)),
     );
     await refuseNameClash(c, out, id);
     await Deno.mkdir(out, { recursive: true, mode: 0o700 });
@@ -204,8 +197,9 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
         const list = await selectList(c, name);
         const copied = await queryRows(
           c,
-          `COPY (SELECT ${list.join(", ")} FROM src.${quoteIdent(name)}) TO ${sqlString(tmp)} ` +
+          `COPY (SELECT ${list.join(", ")} FROM src.${quoteIdent(name)}) TO $file ` +
             `(FORMAT parquet, COMPRESSION zstd)`,
+          { file: tmp },
         );
         await Deno.chmod(tmp, 0o600);
         await Deno.rename(tmp, path);

@@ -11,9 +11,9 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
 import { errorLine } from "../../kit/cli.ts";
 import { isDir } from "../../kit/files.ts";
-import { queryRows } from "../../kit/sql_runner.ts";
+import { queryRows, readSql } from "../../kit/sql_runner.ts";
 import { type Damage, damageFrom, type ProblemKind } from "../analysed_db.ts";
-import { EXPORT_MARKER } from "./parquet.ts";
+import { EXPORT_MARKER, EXPORT_SQL_DIR } from "./parquet.ts";
 import { EXPORT_NAMES, exportedColumns, exportTable, PARTITION_KEYS } from "./tables.ts";
 
 /**
@@ -129,19 +129,27 @@ export function missingPartitions(dir: string): { table: string; file: string }[
 }
 
 /**
- * A `read_parquet` over table `table` of every export in `dirs`, leaving out the files in
- * `skip` (absolute paths: files found unreadable); null when that leaves no file. The files are
- * listed here, not globbed, so that what is read is the same with and without a file skipped,
- * and the same as `missingPartitions` judges: linked files and folders included.
+ * The files of table `table` of every export in `dirs`, leaving out those in `skip` (absolute
+ * paths: files found unreadable). They are listed here, not globbed, so that what is read is
+ * the same with and without a file skipped, and the same as `missingPartitions` judges:
+ * linked files and folders included.
+ */
+function scanFiles(dirs: string[], table: string, skip: ReadonlySet<string>): string[] {
+  const roots = dirs.map((d) => join(resolve(d), table));
+  return roots.flatMap((r) => parquetFiles(r).map((f) => join(r, f))).filter((f) => !skip.has(f));
+}
+
+/**
+ * A `read_parquet` over the files of table `table` of every export in `dirs` (`scanFiles`),
+ * null when there is none: the source of a view `sql` makes, whose definition can hold no
+ * parameter, so its files are written as quoted string literals.
  */
 export function parquetScan(
   dirs: string[],
   table: string,
   skip: ReadonlySet<string> = new Set(),
 ): string | null {
-  const roots = dirs.map((d) => join(resolve(d), table));
-  const files = roots.flatMap((r) => parquetFiles(r).map((f) => join(r, f)))
-    .filter((f) => !skip.has(f));
+  const files = scanFiles(dirs, table, skip);
   if (!files.length) return null;
   const [host, date] = PARTITION_KEYS;
   return `read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = true, ` +
@@ -204,7 +212,7 @@ export async function undecodableFiles(
         const file = join(root, rel);
         if (skip.has(file)) continue;
         try {
-          await c.run(`SELECT bit_xor(hash(COLUMNS(*))) FROM read_parquet(${sqlString(file)})`);
+          await c.run(readSql(EXPORT_SQL_DIR, "export_decode"), { file });
         } catch (e) {
           out.push({ dir, file, why: errorLine(e) });
         }
@@ -225,14 +233,11 @@ export async function exportDamage(
   dir: string,
   skip: ReadonlySet<string> = new Set(),
 ): Promise<{ recording: string; damage: Damage }[]> {
-  const scan = exportTables(dir).includes("problems") && parquetScan([dir], "problems", skip);
-  if (!scan) return [];
-  const rows = await queryRows(
-    c,
-    `SELECT recording, kind, count(*) AS n, list(DISTINCT source ORDER BY source) AS sources
-     FROM ${scan}
-     GROUP BY recording, kind ORDER BY recording, n DESC, kind`,
-  );
+  const files = exportTables(dir).includes("problems") ? scanFiles([dir], "problems", skip) : [];
+  if (!files.length) return [];
+  const rows = await queryRows(c, readSql(EXPORT_SQL_DIR, "export_problems_by_recording"), {
+    files,
+  });
   const byRecording = new Map<string, ProblemKind[]>();
   for (const r of rows) {
     const name = String(r.recording);
