@@ -6,7 +6,13 @@
  * summary and the exit code. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
  * unless --no-ipc.
  */
-import { AttachManager, preattachCandidates, runningCodeFiles, tracedNow } from "./attach.ts";
+import {
+  AttachManager,
+  notKnownWarning,
+  preattachCandidates,
+  runningCodeFiles,
+  tracedNow,
+} from "./attach.ts";
 import { captureCaches, readNothingToHook, saveNothingToHook } from "./inspect_cache.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
@@ -315,6 +321,9 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   await opts.h2Redactor?.ready?.();
   sink.finish();
   const { execErrno } = sink;
+  // files the gate could not be told of: it stopped each of their uses again (slower, said)
+  const notKnown = notKnownWarning(attach?.notKnown() ?? []);
+  if (notKnown) manifest.warnings.push(notKnown);
   const trouble = sink.diskTrouble();
   const writeError = sink.writeError;
   if (trouble && !writeError) {
