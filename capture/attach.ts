@@ -95,6 +95,8 @@ export type Locator = (
   insp: Inspection,
   /** the locator's cache directory (default its own, `.cache/locate`) */
   cacheDir?: string,
+  /** hears why its cache could not be written (its answer stands) */
+  onCacheError?: (why: string) => void,
 ) => Promise<Inspection>;
 
 /** stat(2)'s st_dev (glibc's encoding) to the kernel's internal dev_t. */
@@ -143,6 +145,9 @@ export class AttachManager {
   /** files the kernel side could not be told were inspected (its map of known files full, or
    * the update failed otherwise), by device:inode: the gate stops at each use of them */
   readonly #notKnown = new Map<string, NotKnown>();
+  /** the first reason an inspection or the locator's answer could not be cached */
+  #cacheError?: string;
+  #noteCacheError = (why: string) => this.#cacheError ??= why;
 
   /** `caches`: where inspections and the locator's answers are kept (default the project's) */
   constructor(loader: LoaderClient, locator?: Locator, caches?: CaptureCaches) {
@@ -229,12 +234,12 @@ export class AttachManager {
     old?: ReportEntry,
   ): Promise<ReportEntry> {
     const t0 = performance.now();
-    let insp = inspectFileCached(path, this.#caches?.inspect);
+    let insp = inspectFileCached(path, this.#caches?.inspect, this.#noteCacheError);
     const unlookedAt = insp.status === "unlocated" && !this.#locator;
     if (insp.status === "unlocated") {
       try {
         insp = this.#locator
-          ? await this.#locator(path, insp, this.#caches?.locate)
+          ? await this.#locator(path, insp, this.#caches?.locate, this.#noteCacheError)
           : { ...insp, status: "none", reason: "no exported TLS symbols" };
       } catch (e) {
         insp = { ...insp, status: "error", reason: `locator failed: ${(e as Error).message}` };
@@ -374,6 +379,11 @@ export class AttachManager {
       });
     }
     return false;
+  }
+
+  /** Why what was learnt of a file could not be cached (the first such failure), if it could not. */
+  cacheError(): string | undefined {
+    return this.#cacheError;
   }
 
   /** The files the kernel side could not be told of (see #tellKnown), oldest first. */

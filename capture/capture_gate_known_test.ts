@@ -202,3 +202,60 @@ captureTest(
     );
   },
 );
+
+captureTest(
+  "a cache directory that cannot be written (--cache-dir, SIGHTLINE_CACHE_DIR) is one line " +
+    "and exit 2 before anything starts; one that stops taking writes mid-capture is a warning",
+  "sl-cache-unwritable-",
+  async (dir) => {
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const bad = `${dir}/file/cache`; // under a regular file: ENOTDIR, root or not
+    for (
+      const [name, args, env] of [
+        ["flag", ["--cache-dir", bad], {}],
+        ["env", [], { SIGHTLINE_CACHE_DIR: bad }],
+      ] as const
+    ) {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", CAPTURE_MAIN, ...args, "--out", `${dir}/${name}`, "--"]
+          .concat(["/bin/true"]),
+        env,
+      }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      assert.equal(r.code, 2, err);
+      assert.match(
+        err,
+        new RegExp(
+          `^sightline: cannot write the cache directory ${bad} \\(--cache-dir or ` +
+            `SIGHTLINE_CACHE_DIR\\): Not a directory[^\\n]*\\n$`,
+        ),
+      );
+      assert.throws(() => Deno.statSync(`${dir}/${name}`), Deno.errors.NotFound, "no recording");
+    }
+
+    // writable when the capture starts; the command puts a file where its inspections go
+    const tool = `${dir}/tool`;
+    await Deno.copyFile("/usr/bin/id", tool);
+    const cacheDir = `${dir}/cache`;
+    const cmd = [
+      "/bin/sh",
+      "-c",
+      `rm -r "$1/inspect" && : > "$1/inspect" && "$0" > /dev/null`,
+      tool,
+      cacheDir,
+    ];
+    const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir });
+    assert.equal(res.exitCode, 0);
+    const exec = res.manifest.gated_processes;
+    assert.ok(exec >= 1, `the tool stopped and inspected: ${exec}`);
+    const line = summary(res.dir, res.manifest).split("\n").find((l) => l.includes("its cache"));
+    assert.match(
+      line ?? "",
+      new RegExp(
+        "^  warning: what this capture learnt of files could not be kept in its cache " +
+          `\\([^()]* \\(os error \\d+\\)[^)]*${cacheDir}/inspect[^)]*\\): later ` +
+          "captures inspect them again.*; nothing was lost$",
+      ),
+    );
+  },
+);
