@@ -770,7 +770,15 @@ static void handle_command(char *line)
 			return;
 		}
 		int r = bpf_map_update_elem(bpf_map__fd(skel->maps.known_files), &k, &v, BPF_ANY);
-		put_text(SL_K_REPLY, id, r ? -errno : 0, r ? strerror(errno) : "ok");
+		int e = r ? errno : 0;
+		char why[96];
+		/* a full hash map says E2BIG ("Argument list too long"): said as what it means */
+		if (e == E2BIG)
+			snprintf(why, sizeof(why), "the kernel's map of known files is full, at %u entries",
+				 bpf_map__max_entries(skel->maps.known_files));
+		else
+			snprintf(why, sizeof(why), "%s", e ? strerror(e) : "ok");
+		put_text(SL_K_REPLY, id, -e, why);
 	} else if (!strcmp(verb, "cont")) {
 		pid_t pid = atoi(args);
 		int r = pid > 0 ? resume_pid(pid) : -1;

@@ -95,6 +95,8 @@ export type Locator = (
   insp: Inspection,
   /** the locator's cache directory (default its own, `.cache/locate`) */
   cacheDir?: string,
+  /** hears why its cache could not be written (its answer stands) */
+  onCacheError?: (why: string) => void,
 ) => Promise<Inspection>;
 
 /** stat(2)'s st_dev (glibc's encoding) to the kernel's internal dev_t. */
@@ -140,6 +142,12 @@ export class AttachManager {
   readonly unresolved: { pid: number; dev: string; ino: string; reason: string }[] = [];
   /** files inspected with nothing to hook in them, stamped before (for later captures: preknown) */
   readonly nothingToHook: FileStamp[] = [];
+  /** files the kernel side could not be told were inspected (its map of known files full, or
+   * the update failed otherwise), by device:inode: the gate stops at each use of them */
+  readonly #notKnown = new Map<string, NotKnown>();
+  /** the first reason an inspection or the locator's answer could not be cached */
+  #cacheError?: string;
+  #noteCacheError = (why: string) => this.#cacheError ??= why;
 
   /** `caches`: where inspections and the locator's answers are kept (default the project's) */
   constructor(loader: LoaderClient, locator?: Locator, caches?: CaptureCaches) {
@@ -195,10 +203,7 @@ export class AttachManager {
         });
       }
       return p.then(async (e) => {
-        await this.#loader.command(
-          "known",
-          ...(again ? [fid.dev, fid.ino] : knownArgs(fid, stamp)),
-        );
+        await this.#tellKnown(path, again ? [fid.dev, fid.ino] : knownArgs(fid, stamp));
         return e;
       });
     }
@@ -229,12 +234,12 @@ export class AttachManager {
     old?: ReportEntry,
   ): Promise<ReportEntry> {
     const t0 = performance.now();
-    let insp = inspectFileCached(path, this.#caches?.inspect);
+    let insp = inspectFileCached(path, this.#caches?.inspect, this.#noteCacheError);
     const unlookedAt = insp.status === "unlocated" && !this.#locator;
     if (insp.status === "unlocated") {
       try {
         insp = this.#locator
-          ? await this.#locator(path, insp, this.#caches?.locate)
+          ? await this.#locator(path, insp, this.#caches?.locate, this.#noteCacheError)
           : { ...insp, status: "none", reason: "no exported TLS symbols" };
       } catch (e) {
         insp = { ...insp, status: "error", reason: `locator failed: ${(e as Error).message}` };
@@ -244,7 +249,7 @@ export class AttachManager {
       if (insp.status === "hooked" && this.#holdsHooks(old, insp.hooks)) {
         // the same hooks at the same places (a hard link made, a chmod: its ctime moved, not
         // its code): the probes stay, the kernel side is given the file's new stamp
-        await this.#known(fid, stamp, true);
+        await this.#known(path, fid, stamp, true);
         return old;
       }
       await this.#detachAll(old);
@@ -275,7 +280,7 @@ export class AttachManager {
         await this.#loader.command("trackfds");
       }
     }
-    await this.#known(fid, stamp, changed);
+    await this.#known(path, fid, stamp, changed);
     // "none" without a locator means "not looked at": a later capture with one must look
     if (entry.status === "none" && stamp && !path.startsWith("/proc/") && !unlookedAt) {
       // this file's stamp replaces an earlier one of the same path (it changed since)
@@ -312,9 +317,7 @@ export class AttachManager {
         }),
       );
       this.nothingToHook.push(s);
-      sent.push(
-        this.#loader.command("known", ...knownArgs(fid, s)).then((r) => r.err === 0),
-      );
+      sent.push(this.#tellKnown(s.path, knownArgs(fid, s)));
     }
     return Promise.all(sent).then((ok) => ok.filter(Boolean).length);
   }
@@ -344,10 +347,48 @@ export class AttachManager {
    * a changed file without a stamp of its own (its path gone, or holding another file now)
    * keeps the kernel's old stamp: reported again at its next use rather than trusted unstamped.
    */
-  async #known(fid: FileId, stamp: FileStamp | undefined, changed: boolean): Promise<void> {
+  async #known(
+    path: string,
+    fid: FileId,
+    stamp: FileStamp | undefined,
+    changed: boolean,
+  ): Promise<void> {
     const args = knownArgs(fid, stamp);
     if (changed && args.length === 2) return;
-    await this.#loader.command("known", ...args);
+    await this.#tellKnown(path, args);
+  }
+
+  /**
+   * Every `known` goes through here: one the loader refused (the kernel's map of known files
+   * full, say) is kept for the attach report (`not_known`) and the end's warning, as the gate
+   * then stops every process at each use of that file. Resolves to whether the kernel side
+   * took it (false too when the loader had gone: nothing to say then).
+   */
+  async #tellKnown(path: string | undefined, args: (bigint | number)[]): Promise<boolean> {
+    const r = await this.#loader.command("known", ...args);
+    if (r.err === 0 || r.gone) return r.err === 0;
+    const key = `${args[0]}:${args[1]}`;
+    const was = this.#notKnown.get(key);
+    if (was) was.error = r.text;
+    else {
+      this.#notKnown.set(key, {
+        path: path ?? "?",
+        dev: String(args[0]),
+        ino: String(args[1]),
+        error: r.text,
+      });
+    }
+    return false;
+  }
+
+  /** Why what was learnt of a file could not be cached (the first such failure), if it could not. */
+  cacheError(): string | undefined {
+    return this.#cacheError;
+  }
+
+  /** The files the kernel side could not be told of (see #tellKnown), oldest first. */
+  notKnown(): NotKnown[] {
+    return [...this.#notKnown.values()];
   }
 
   /** Whether the live probes of `entry` are exactly those `hooks` would place. */
@@ -515,7 +556,7 @@ export class AttachManager {
           ino: String(ev.ino),
           reason: "the process was gone before its file could be found",
         });
-        await this.#loader.command("known", ev.dev, ev.ino);
+        await this.#tellKnown(undefined, [ev.dev, ev.ino]);
       }
     } finally {
       if (ev.stopped && !(await this.#loader.command("cont", ev.pid)).gone) answered?.();
@@ -524,14 +565,52 @@ export class AttachManager {
 
   /** The attach report for the manifest (a file inspected again because it changed is listed
    * even when it has nothing to hook). */
-  report(): { hooked: ReportEntry[]; not_hooked: ReportEntry[]; unresolved: unknown[] } {
+  report(): {
+    hooked: ReportEntry[];
+    not_hooked: ReportEntry[];
+    unresolved: unknown[];
+    not_known?: { files: number; named: NotKnown[] };
+  } {
     const interesting = (e: ReportEntry) => e.status !== "none" || e.changed === true;
+    const notKnown = this.notKnown();
     return {
       hooked: this.entries.filter((e) => e.status === "hooked"),
       not_hooked: this.entries.filter((e) => interesting(e) && e.status !== "hooked"),
       unresolved: this.unresolved,
+      ...(notKnown.length
+        ? { not_known: { files: notKnown.length, named: notKnown.slice(0, NOT_KNOWN_NAMED) } }
+        : {}),
     };
   }
+}
+
+/** How many of the files the kernel side could not be told of the attach report names. */
+export const NOT_KNOWN_NAMED = 20;
+
+/**
+ * A file the kernel side could not be told was inspected (the loader refused `known`), and why:
+ * the gate reports and stops every use of it, a round trip to user space each time.
+ */
+export interface NotKnown {
+  path: string;
+  dev: string;
+  ino: string;
+  error: string;
+}
+
+/**
+ * The end's warning for files the kernel side could not be told of, or undefined for none:
+ * one line, with how many, the reason (the first file's), and the first few paths.
+ */
+export function notKnownWarning(files: readonly NotKnown[]): string | undefined {
+  if (!files.length) return undefined;
+  const n = files.length;
+  const paths = files.slice(0, 3).map((f) => f.path).join(", ");
+  return `the kernel side could not be told of ${n} inspected file${n === 1 ? "" : "s"} ` +
+    `(${files[0].error}): the gate reported, and stopped, each use of ${
+      n === 1 ? "it" : "them"
+    } again, a round trip to the capture each time; nothing was lost (` +
+    `${paths}${n > 3 ? `, and ${n - 3} more` : ""}; manifest.json attach.not_known)`;
 }
 
 /**

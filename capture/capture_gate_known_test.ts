@@ -10,6 +10,11 @@ import { captureForTest, captureTest, systemLibssl } from "../tests/support/capt
 import { readNothingToHook } from "./inspect_cache.ts";
 import { CAPTURE_MAIN } from "./command_line.ts";
 import type { AttachManager } from "./attach.ts";
+import { launch } from "./launch.ts";
+import { type CaptureOptions, run } from "./recorder.ts";
+import { summary } from "./status.ts";
+import { locateForCapture } from "./locator_glue.ts";
+import { h2RedactorFactory } from "./h2_glue.ts";
 
 /** The paths a nothing-to-hook list in `dir` names (the project's without one). */
 const listed = (dir?: string) => readNothingToHook(dir).map((s) => s.path);
@@ -143,5 +148,114 @@ captureTest(
     assert.equal(entries[0].status, "hooked");
     assert.ok(entries[0].probes.some((p) => p.fn === "SSL_write" && p.ok), "hooked");
     assert.ok(entries[0].probes.every((p) => !p.detached), "none of its hooks detached");
+  },
+);
+
+captureTest(
+  "gate: the kernel's map of known files full: a fresh tool is stopped at each of its runs, " +
+    "and the attach report and the end's summary say which file and why",
+  "sl-known-full-",
+  async (dir) => {
+    const tool = `${dir}/tool`;
+    await Deno.copyFile("/usr/bin/id", tool);
+    const cmd = ["/bin/sh", "-c", `"$0" > /dev/null && "$0" -u > /dev/null`, tool];
+    const opts: CaptureOptions = {
+      cmd,
+      out: `${dir}/rec`,
+      cacheDir: `${dir}/cache`,
+      quiet: true,
+      locator: locateForCapture,
+      h2Redactor: h2RedactorFactory,
+    };
+    const launched = launch(opts);
+    // 16,384 made-up files (device 0) fill the map before the capture tells it of any
+    let filled = 0;
+    const loader = launched.loader.then(async (l) => {
+      const replies = [];
+      for (let ino = 1; ino <= 16384; ino++) replies.push(l.command("known", 0, ino));
+      filled = (await Promise.all(replies)).filter((r) => r.err === 0).length;
+      return l;
+    });
+    const res = await run(opts, { ...launched, loader });
+    await res.loaderExit;
+    assert.equal(filled, 16384, "set-up: the map took the made-up files");
+    assert.equal(res.exitCode, 0);
+    const attach = res.manifest.attach as ReturnType<AttachManager["report"]>;
+    const named = attach.not_known?.named ?? [];
+    const mine = named.find((f) => f.path === tool);
+    assert.ok(mine, `the tool named in attach.not_known: ${JSON.stringify(attach.not_known)}`);
+    assert.match(mine.error, /^the kernel's map of known files is full, at 16384 entries$/);
+    assert.equal(attach.not_known!.files, named.length);
+    assert.ok(
+      res.manifest.gated_processes >= 2,
+      `each run stopped: ${res.manifest.gated_processes}`,
+    );
+    const line = summary(res.dir, res.manifest).split("\n").find((l) =>
+      l.includes("could not be told of")
+    );
+    assert.match(
+      line ?? "",
+      new RegExp(
+        `^  warning: the kernel side could not be told of ${named.length} inspected files? ` +
+          `\\(the kernel's map of known files is full, at 16384 entries\\): .*nothing was lost`,
+      ),
+    );
+  },
+);
+
+captureTest(
+  "a cache directory that cannot be written (--cache-dir, SIGHTLINE_CACHE_DIR) is one line " +
+    "and exit 2 before anything starts; one that stops taking writes mid-capture is a warning",
+  "sl-cache-unwritable-",
+  async (dir) => {
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const bad = `${dir}/file/cache`; // under a regular file: ENOTDIR, root or not
+    for (
+      const [name, args, env] of [
+        ["flag", ["--cache-dir", bad], {}],
+        ["env", [], { SIGHTLINE_CACHE_DIR: bad }],
+      ] as const
+    ) {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", CAPTURE_MAIN, ...args, "--out", `${dir}/${name}`, "--"]
+          .concat(["/bin/true"]),
+        env,
+      }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      assert.equal(r.code, 2, err);
+      assert.match(
+        err,
+        new RegExp(
+          `^sightline: cannot write the cache directory ${bad} \\(--cache-dir or ` +
+            `SIGHTLINE_CACHE_DIR\\): Not a directory[^\\n]*\\n$`,
+        ),
+      );
+      assert.throws(() => Deno.statSync(`${dir}/${name}`), Deno.errors.NotFound, "no recording");
+    }
+
+    // writable when the capture starts; the command puts a file where its inspections go
+    const tool = `${dir}/tool`;
+    await Deno.copyFile("/usr/bin/id", tool);
+    const cacheDir = `${dir}/cache`;
+    const cmd = [
+      "/bin/sh",
+      "-c",
+      `rm -r "$1/inspect" && : > "$1/inspect" && "$0" > /dev/null`,
+      tool,
+      cacheDir,
+    ];
+    const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir });
+    assert.equal(res.exitCode, 0);
+    const exec = res.manifest.gated_processes;
+    assert.ok(exec >= 1, `the tool stopped and inspected: ${exec}`);
+    const line = summary(res.dir, res.manifest).split("\n").find((l) => l.includes("its cache"));
+    assert.match(
+      line ?? "",
+      new RegExp(
+        "^  warning: what this capture learnt of files could not be kept in its cache " +
+          `\\([^()]* \\(os error \\d+\\)[^)]*${cacheDir}/inspect[^)]*\\): later ` +
+          "captures inspect them again.*; nothing was lost$",
+      ),
+    );
   },
 );

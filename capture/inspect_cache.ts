@@ -43,8 +43,15 @@ function identity(path: string): string | undefined {
   }
 }
 
-/** inspectFile, answered from the cache while the file is unchanged. */
-export function inspectFileCached(path: string, dir = INSPECT_CACHE_DIR): Inspection {
+/**
+ * inspectFile, answered from the cache while the file is unchanged. A cache that cannot be
+ * written is only slower (the answer stands); `onWriteError` hears why.
+ */
+export function inspectFileCached(
+  path: string,
+  dir = INSPECT_CACHE_DIR,
+  onWriteError?: (why: string) => void,
+): Inspection {
   const id = identity(path);
   const file = id ? `${dir.replace(/\/$/, "")}/${idHash(id)}.json` : undefined;
   if (file) {
@@ -62,9 +69,20 @@ export function inspectFileCached(path: string, dir = INSPECT_CACHE_DIR): Inspec
         mode: 0o600,
       });
       Deno.renameSync(tmp, file);
-    } catch { /* a cache that cannot be written is only slower */ }
+    } catch (e) {
+      onWriteError?.((e as Error).message);
+    }
   }
   return insp;
+}
+
+/**
+ * The end's warning when a capture's cache could not be written (`why`: the first failure):
+ * nothing recorded depends on it, later captures redo the work.
+ */
+export function cacheWarning(why: string): string {
+  return `what this capture learnt of files could not be kept in its cache (${why}): later ` +
+    "captures inspect them again, and the gate stops at them again (slower); nothing was lost";
 }
 
 /** A file as stat saw it: the same path, device, inode, size, mtime and ctime are the same file. */
@@ -154,10 +172,13 @@ export function unchanged(stamps: readonly FileStamp[]): FileStamp[] {
 
 /**
  * Puts `found` (this capture's) first in the stored list, then the stored ones for other paths,
- * cut to the most.
+ * cut to the most. Returns why it could not be written, if it could not.
  */
-export function saveNothingToHook(found: readonly FileStamp[], dir = INSPECT_CACHE_DIR): void {
-  if (!found.length) return;
+export function saveNothingToHook(
+  found: readonly FileStamp[],
+  dir = INSPECT_CACHE_DIR,
+): string | undefined {
+  if (!found.length) return undefined;
   const seen = new Set<string>();
   const all = [...found, ...readNothingToHook(dir)].filter((s) =>
     !seen.has(s.path) && seen.add(s.path)
@@ -169,5 +190,8 @@ export function saveNothingToHook(found: readonly FileStamp[], dir = INSPECT_CAC
     const list = { judgedBy: NOTHING_TO_HOOK_OF, files: all };
     Deno.writeTextFileSync(tmp, JSON.stringify(list) + "\n", { mode: 0o600 });
     Deno.renameSync(tmp, file);
-  } catch { /* a cache that cannot be written is only slower */ }
+  } catch (e) {
+    return (e as Error).message; // only slower: said by the capture
+  }
+  return undefined;
 }

@@ -107,6 +107,30 @@ function prepareOutDir(dir: string, force: boolean): boolean {
   return entries.length > 0;
 }
 
+/**
+ * A cache directory given (`--cache-dir`, SIGHTLINE_CACHE_DIR) must take what the capture
+ * learns: its `inspect` and `locate` directories are made (0700) and written to once, else a
+ * one-line error before anything starts (a cache the user named and that silently never fills
+ * would only make every capture slower). Well under a millisecond.
+ */
+function checkCacheDir(base: string): void {
+  for (const sub of ["inspect", "locate"]) {
+    const dir = `${base.replace(/\/+$/, "")}/${sub}`;
+    try {
+      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const probe = `${dir}/.writable.${Deno.pid}`;
+      Deno.writeFileSync(probe, new Uint8Array(0), { mode: 0o600 });
+      Deno.removeSync(probe);
+    } catch (e) {
+      throw new CaptureError(
+        `cannot write the cache directory ${base} (--cache-dir or SIGHTLINE_CACHE_DIR): ` +
+          (e as Error).message,
+        2,
+      );
+    }
+  }
+}
+
 function preflight(opts: CaptureOptions): string | undefined {
   // options that contradict each other: usage, said before anything about the machine
   if (opts.cmd && (opts.pids?.length || opts.comm)) {
@@ -188,6 +212,7 @@ export function launch(opts: CaptureOptions): Launched {
   if (!Number.isInteger(maxTlsBytes) || maxTlsBytes < 1 || maxTlsBytes > 1 << 30) {
     throw new CaptureError("--max-tls-bytes must be an integer between 1 and 1073741824", 2);
   }
+  if (opts.cacheDir !== undefined) checkCacheDir(opts.cacheDir);
   const dir = opts.out === undefined ? makeDefaultOutDir(opts) : opts.out.replace(/\/$/, "");
   const reused = opts.out === undefined ? false : prepareOutDir(dir, opts.force ?? false);
 

@@ -23,8 +23,13 @@ export function toHook(h: LocatedHook, spec: ProbeSpec): Hook {
   };
 }
 
-export const locateForCapture: Locator = async (path, insp, cacheDir): Promise<Inspection> => {
-  const r = await locate(path, { cacheDir });
+export const locateForCapture: Locator = async (
+  path,
+  insp,
+  cacheDir,
+  onCacheError,
+): Promise<Inspection> => {
+  const r = await locate(path, { cacheDir, onCacheError });
   // `tried` beyond the first (header/quick scan) step means marker data was there
   if (!r.ok && r.tried.length < 2) {
     return { ...insp, status: "none", hooks: [], reason: r.reason ?? "no TLS library" };

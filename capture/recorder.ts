@@ -6,8 +6,19 @@
  * summary and the exit code. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
  * unless --no-ipc.
  */
-import { AttachManager, preattachCandidates, runningCodeFiles, tracedNow } from "./attach.ts";
-import { captureCaches, readNothingToHook, saveNothingToHook } from "./inspect_cache.ts";
+import {
+  AttachManager,
+  notKnownWarning,
+  preattachCandidates,
+  runningCodeFiles,
+  tracedNow,
+} from "./attach.ts";
+import {
+  cacheWarning,
+  captureCaches,
+  readNothingToHook,
+  saveNothingToHook,
+} from "./inspect_cache.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
 import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
@@ -279,7 +290,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   await preattached.catch(() => {}); // answered before the stream ends
   await preknown.catch(() => 0);
   phase("stream ended");
-  saveNothingToHook(attach?.nothingToHook ?? [], caches?.inspect);
+  const unsaved = saveNothingToHook(attach?.nothingToHook ?? [], caches?.inspect);
   let lost = forced ? undefined : await loaderLost(
     loader,
     opts.cmd ? sink.childStatus !== undefined : undefined,
@@ -315,6 +326,12 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   await opts.h2Redactor?.ready?.();
   sink.finish();
   const { execErrno } = sink;
+  // files the gate could not be told of: it stopped each of their uses again (slower, said)
+  const notKnown = notKnownWarning(attach?.notKnown() ?? []);
+  if (notKnown) manifest.warnings.push(notKnown);
+  // a cache that could not be written: later captures are slower, this one lost nothing
+  const uncached = attach?.cacheError() ?? unsaved;
+  if (uncached) manifest.warnings.push(cacheWarning(uncached));
   const trouble = sink.diskTrouble();
   const writeError = sink.writeError;
   if (trouble && !writeError) {

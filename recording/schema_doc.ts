@@ -61,6 +61,10 @@ secret leaks unmasked), \`errors\`, and the **attach report** \`attach\`:
   size, mtime or ctime no longer those it had when it was inspected, in this capture or an
   earlier one (written in place, or its inode reused), and stopped it to be inspected again;
 - \`unresolved\`: files a traced process ran code from that could not be found.
+- \`not_known\` (absent when none): inspected files the kernel side could not be told of (its
+  map of known files full, or the update failed otherwise): \`files\`, how many, and the first
+  20 \`named\` (\`path\`, \`dev\`, \`ino\`, \`error\`); the gate reported, and stopped, each
+  of their uses again (slower, nothing lost), and a warning says so.
 
 What the recording cannot show, so that nobody reads an empty table as proof that nothing
 happened (since 0.2.0):

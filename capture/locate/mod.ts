@@ -39,6 +39,8 @@ export interface LocateOptions {
   cacheDir?: string;
   /** Skip reading and writing the cache. */
   noCache?: boolean;
+  /** hears why the cache could not be written (the answer stands: a cache is only faster) */
+  onCacheError?: (why: string) => void;
 }
 
 export async function locate(path: string, opts: LocateOptions = {}): Promise<LocateResult> {
@@ -78,8 +80,12 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
     }
     const result = await analyse(elf, buildId, cacheKey);
     if (!opts.noCache) {
-      await writeCache(dir, result);
-      if (!buildId) await rememberStat(dir, path, cacheKey);
+      try {
+        await writeCache(dir, result);
+        if (!buildId) await rememberStat(dir, path, cacheKey);
+      } catch (e) {
+        opts.onCacheError?.((e as Error).message);
+      }
     }
     return finish(result, false);
   } finally {

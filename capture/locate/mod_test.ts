@@ -109,3 +109,21 @@ Deno.test("a static OpenSSL: by .symtab when kept, by its error sites' function 
     await Deno.remove(c.dir, { recursive: true });
   }
 });
+
+Deno.test("a cache that cannot be written does not cost the answer: it is said", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-locate-nocache-" });
+  try {
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const said: string[] = [];
+    const r = await locate("/bin/ls", {
+      cacheDir: `${dir}/file/cache`,
+      onCacheError: (why) => said.push(why),
+    });
+    assert.equal(r.ok, false);
+    assert.match(r.reason!, /^no TLS library found: /);
+    assert.equal(said.length, 1);
+    assert.match(said[0], /^Not a directory \(os error 20\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
