@@ -142,6 +142,8 @@ export class AttachManager {
   readonly unresolved: { pid: number; dev: string; ino: string; reason: string }[] = [];
   /** files inspected with nothing to hook in them, stamped before (for later captures: preknown) */
   readonly nothingToHook: FileStamp[] = [];
+  /** files earlier captures listed that preknown found gone or changed (dropped from the list) */
+  readonly goneFromList: FileStamp[] = [];
   /** files the kernel side could not be told were inspected (its map of known files full, or
    * the update failed otherwise), by device:inode: the gate stops at each use of them */
   readonly #notKnown = new Map<string, NotKnown>();
@@ -299,7 +301,10 @@ export class AttachManager {
    */
   preknown(stamps: readonly FileStamp[]): Promise<number> {
     const sent: Promise<boolean>[] = [];
-    for (const s of unchanged(stamps)) {
+    const live = unchanged(stamps);
+    const isLive = new Set(live);
+    this.goneFromList.push(...stamps.filter((s) => !isLive.has(s)));
+    for (const s of live) {
       const fid = { dev: userDevToKernel(s.dev), ino: BigInt(s.ino) };
       const key = `${fid.dev}:${fid.ino}`;
       if (this.#done.has(key)) continue;

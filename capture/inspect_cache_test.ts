@@ -80,3 +80,33 @@ Deno.test("nothing_to_hook.json: this capture's files first, no repeats, at most
   await Deno.writeTextFile(`${cache}/nothing_to_hook.json`, "{not json");
   assert.deepEqual(readNothingToHook(cache), [], "a damaged list is no list");
 });
+
+Deno.test("nothing_to_hook.json: the files a capture found gone or changed leave the list; others' stay", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cache = `${dir}/cache`;
+    const tool = (name: string) => {
+      Deno.copyFileSync("/bin/true", `${dir}/${name}`);
+      return stampOf(`${dir}/${name}`)!;
+    };
+    const [a, b, c] = [tool("a"), tool("b"), tool("c")];
+    saveNothingToHook([a, b, c], cache);
+    const read = readNothingToHook(cache);
+    Deno.removeSync(`${dir}/b`);
+    Deno.writeFileSync(`${dir}/c`, Deno.readFileSync("/bin/ls"));
+    const live = unchanged(read);
+    const gone = read.filter((s) => !live.includes(s));
+    assert.deepEqual(gone.map((s) => s.path), [b, c].map((s) => s.path));
+    // another capture listed d meanwhile; this one found nothing new, only what is gone
+    const d = tool("d");
+    saveNothingToHook([d], cache);
+    assert.equal(saveNothingToHook([], cache, gone), undefined);
+    assert.deepEqual(readNothingToHook(cache).map((s) => s.path), [d, a].map((s) => s.path));
+    // the same path stamped anew (c as it is now) is not the entry that went
+    const c2 = stampOf(`${dir}/c`)!;
+    saveNothingToHook([c2], cache, gone);
+    assert.deepEqual(readNothingToHook(cache).map((s) => s.path), [c2, d, a].map((s) => s.path));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

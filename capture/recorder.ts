@@ -290,7 +290,11 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   await preattached.catch(() => {}); // answered before the stream ends
   await preknown.catch(() => 0);
   phase("stream ended");
-  const unsaved = saveNothingToHook(attach?.nothingToHook ?? [], caches?.inspect);
+  const unsaved = saveNothingToHook(
+    attach?.nothingToHook ?? [],
+    caches?.inspect,
+    attach?.goneFromList,
+  );
   let lost = forced ? undefined : await loaderLost(
     loader,
     opts.cmd ? sink.childStatus !== undefined : undefined,
