@@ -307,7 +307,7 @@ export function statedStreamLoss(m: Manifest | null): string | null {
 
 /**
  * What the capture itself says it lost or got wrong (manifest `drops`, `missed_runs`,
- * `errors`, `complete`), as problems: an analysis of a lossy recording must say so where
+ * `errors`, `warnings`, `complete`), as problems: an analysis of a lossy recording must say so where
  * its user looks, not only in the capture's summary.
  */
 export function captureLosses(m: Fields): RecordingInput["problems"] {
@@ -390,6 +390,14 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
   }
   for (const e of Array.isArray(m.errors) ? m.errors : []) {
     out.push({ source: "capture", kind: "capture", message: oneLine(String(e)) });
+  }
+  // what the capture warned of (a hook dropped for seeing ciphertext, bytes lost or cut, the
+  // loader killed, files the gate could not be told of): said where the analysis is read too
+  if (m.warnings !== undefined && !Array.isArray(m.warnings)) {
+    malformed("warnings is not a list: what the capture warned of is unknown");
+  }
+  for (const w of Array.isArray(m.warnings) ? m.warnings : []) {
+    out.push({ source: "capture", kind: "capture", message: `warning: ${oneLine(String(w))}` });
   }
   if (m.complete === false) {
     out.push({

@@ -146,3 +146,30 @@ Deno.test("a manifest the capture writes, and an older one, have no field of a w
   );
   assert.deepEqual(said, []);
 });
+
+Deno.test("capture losses: the capture's warnings are problems of kind capture, not left in the manifest", () => {
+  const got = captureLosses({
+    warnings: [
+      "hook SSL_read in /x/libssl.so.3 saw ciphertext, not plaintext (tls record header): " +
+      "its data is dropped and it is detached",
+      "tls: 4096 bytes of TLS plaintext lost (ring buffer full, or unreadable memory)\nmore",
+    ],
+  });
+  assert.deepEqual(got, [
+    {
+      source: "capture",
+      kind: "capture",
+      message: "warning: hook SSL_read in /x/libssl.so.3 saw ciphertext, not plaintext (tls " +
+        "record header): its data is dropped and it is detached",
+    },
+    {
+      source: "capture",
+      kind: "capture",
+      message:
+        "warning: tls: 4096 bytes of TLS plaintext lost (ring buffer full, or unreadable memory)",
+    },
+  ]);
+  assert.deepEqual(captureLosses({ warnings: "x" }).map((p) => p.message), [
+    "warnings is not a list: what the capture warned of is unknown",
+  ]);
+});

@@ -86,7 +86,7 @@ export const problemsTable = table(
       "`file`, `gap`, `truncated`, `lost` (bytes lost in capture, or withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
-        "no reader knows: it has no `llm_calls` row); `capture`: an error the capture reported, or a capture that did not " +
+        "no reader knows: it has no `llm_calls` row); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
         "not decoded, io_uring not attached: see `blind_spots`); `incomplete`: a response the stream " +
         "ends inside (or before; not one whose HTTP/2 stream the client cancelled, nor MCP's " +
