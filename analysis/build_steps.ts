@@ -223,10 +223,10 @@ export class Build {
         const notNull = tableSql("column_set_not_null", def.name, col.name);
         try {
           await this.#exec(notNull);
-        } catch (e) {
-          // a row that slipped past the steps (none should): set aside, then constrain
-          this.problem(def.name, "row", `${def.name}: ${errorLine(e)}; such rows left out`);
-          await this.#exec(tableSql("table_delete_null_rows", def.name), { required: [col.name] });
+        } catch {
+          // a row that slipped past the steps (a raw table's values damaged in the file, its
+          // validity bits flipped): each named as the steps name theirs, set aside, constrain
+          await this.#setAsideNulls(def, def.name);
           await this.#exec(notNull);
         }
       }
