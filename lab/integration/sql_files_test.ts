@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { createTables } from "../../analysis/duckdb_tables.ts";
 import { ALL_TABLES } from "../../analysis/schema.ts";
+import { labelsTable } from "../../analysis/observer/schema.ts";
+import { ddl } from "../../kit/columns.ts";
 import { BUILD_SQL, sqlText } from "../../analysis/sql_files.ts";
 import { loadScenario } from "../simulator/mod.ts";
 import { DETECT_MACROS, DETECT_ORDER, SQL_DIR as DETECT_SQL } from "../../analysis/detect/build.ts";
@@ -26,12 +28,13 @@ import {
   MCP_HTTPS,
   MCP_LINKS,
   MCP_STREAMS,
+  MCP_TIED,
   SQL_DIR as MCP_SQL,
 } from "../../analysis/mcp/build.ts";
 import { MCP_TABLES, mcpMessagesTable } from "../../analysis/mcp/schema.ts";
 import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
 import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_eval.ts";
-import { queryRows, readSql, sqlFilesIn } from "../../kit/sql_runner.ts";
+import { queryRows, readSql, runSql, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
@@ -49,6 +52,7 @@ const EVAL_FILES = [
 ];
 const OBSERVER_FILES = [
   "label_sessions",
+  "labels_forget",
   "trace_actions",
   "trace_findings",
   "trace_mcp_calls",
@@ -68,7 +72,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   const mcpTables = MCP_TABLES.filter((t) => t !== mcpMessagesTable).map((t) => t.name);
   assert.deepEqual(
     sqlFilesIn(MCP_SQL),
-    [MCP_STREAMS, MCP_HTTPS, ...mcpTables, ...MCP_LINKS, ...MCP_FINDINGS].sort(),
+    [MCP_STREAMS, MCP_HTTPS, MCP_TIED, ...mcpTables, ...MCP_LINKS, ...MCP_FINDINGS].sort(),
   );
 });
 
@@ -87,10 +91,16 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       await scoreMcpDb(c, scenarioMcpActions(await loadScenario(EVAL_MCP_SCENARIO))),
       [],
     );
-    for (const name of OBSERVER_FILES) {
+    for (const name of OBSERVER_FILES.filter((n) => n !== "labels_forget")) {
       const sql = readSql(OBSERVER_SQL, name);
       assert.deepEqual(await queryRows(c, sql, { recording: "none", session: 1 }), []);
     }
+    // labels is made by the first labelling: the verdict a relabelling replaces goes
+    await c.run(ddl(labelsTable, labelsTable.name, { notNull: false }));
+    await c.run(`INSERT INTO labels (recording, session_id, model) VALUES ('r', 1, 'm')`);
+    const forget = readSql(OBSERVER_SQL, "labels_forget");
+    await runSql(c, forget, { recording: "r", session: 1, model: "m" });
+    assert.deepEqual(await queryRows(c, "SELECT * FROM labels"), []);
     assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_timing")), []);
     assert.deepEqual(
       await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), { prompt: "p", answer: "a" }),
