@@ -36,6 +36,7 @@ import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
 import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_eval.ts";
 import { queryRows, readSql, runSql, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
+import { DEMO_SQL } from "../agents/demo.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
 const SIMULATOR_SQL = new URL("../simulator/sql/", import.meta.url);
@@ -43,9 +44,12 @@ const COVERAGE_SQL = new URL("../coverage/sql/", import.meta.url);
 const OBSERVER_SQL = new URL("../../analysis/observer/sql/", import.meta.url);
 const EVAL_FILES = [
   "eval_incarnations",
+  "eval_marker_add",
+  "eval_mcp_action_add",
   "eval_mcp_processes",
   "eval_mcp_scores",
   "eval_mcp_truth",
+  "eval_recordings",
   "eval_scores",
   "eval_timing",
   "eval_truth",
@@ -66,8 +70,13 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS].sort());
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
-  assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), ["transcript_timing"]);
+  assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), [
+    "transcript_http",
+    "transcript_timing",
+    "transcript_websocket",
+  ]);
   assert.deepEqual(sqlFilesIn(COVERAGE_SQL), ["coverage_capture"]);
+  assert.deepEqual(sqlFilesIn(DEMO_SQL), ["demo_changed_files", "demo_commands", "demo_llm_calls"]);
   // MCP: the stream query, one file per table but the parsed messages, the links, the detectors
   const mcpTables = MCP_TABLES.filter((t) => t !== mcpMessagesTable).map((t) => t.name);
   assert.deepEqual(
@@ -101,7 +110,9 @@ Deno.test("every .sql file runs on the empty schema", async () => {
     const forget = readSql(OBSERVER_SQL, "labels_forget");
     await runSql(c, forget, { recording: "r", session: 1, model: "m" });
     assert.deepEqual(await queryRows(c, "SELECT * FROM labels"), []);
-    assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_timing")), []);
+    for (const name of sqlFilesIn(SIMULATOR_SQL)) {
+      assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, name)), [], name);
+    }
     assert.deepEqual(
       await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), { prompt: "p", answer: "a" }),
       [{ calls: 0n, request: false, response: false }],
@@ -163,6 +174,24 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
       });
       assert.ok(Number(cov.calls) > 0);
       assert.deepEqual([cov.request, cov.response], [true, false]);
+      // the demo's queries: the scripted command is among the commands, with its tool call
+      const commands = await queryRows(c, readSql(DEMO_SQL, "demo_commands"));
+      assert.ok(commands.some((r) => /^tee marker\.txt/.test(String(r.command)) && r.call === 1n));
+      assert.ok((await queryRows(c, readSql(DEMO_SQL, "demo_llm_calls"))).length > 0);
+      const [marker0] = await queryRows(
+        c,
+        "SELECT path FROM file_events WHERE written AND path LIKE '%/marker.txt' LIMIT 1",
+      );
+      const workdir = String(marker0.path).slice(0, -"/marker.txt".length);
+      const changed = await queryRows(c, readSql(DEMO_SQL, "demo_changed_files"), { workdir });
+      assert.ok(changed.some((r) => r.path === "marker.txt" && r.by === "tee"));
+      // the transcript of the scripted answers: every call that got one, over HTTP here
+      const served = await queryRows(c, readSql(SIMULATOR_SQL, "transcript_http"));
+      assert.equal(
+        served.length,
+        Number((await queryRows(c, "SELECT count(*) AS n FROM llm_calls"))[0].n),
+      );
+      assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_websocket")), []);
       // nothing dangerous or wasteful in tool_marker
       assert.deepEqual(await queryRows(c, "SELECT kind FROM findings"), []);
       // the evaluation, with the marker file as the tool call's marker
