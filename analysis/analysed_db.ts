@@ -96,8 +96,8 @@ export interface OpenOptions {
 }
 
 /** Opens under the default memory limit, spilling to a private directory (duckdb_open.ts). */
-function connect(path: string, write: boolean): Promise<OpenDuckDb> {
-  return openDuckDb(path, { readOnly: !write });
+function connect(path: string, write: boolean, threads?: number): Promise<OpenDuckDb> {
+  return openDuckDb(path, { readOnly: !write, threads });
 }
 
 /** DuckDB's words for a database file that is damaged or is not one: cut short, a block whose
@@ -302,13 +302,16 @@ export async function ensureAnalysed(
   return db.path;
 }
 
-/** Runs `fn` with a connection to the database at `path` (read-only if asked), then closes. */
+/**
+ * Runs `fn` with a connection to the database at `path` (read-only if asked; with DuckDB held
+ * to `threads` when given), then closes.
+ */
 export async function withDb<T>(
   path: string,
   fn: (c: DuckDBConnection) => Promise<T>,
-  opts: { readOnly?: boolean } = {},
+  opts: { readOnly?: boolean; threads?: number } = {},
 ): Promise<T> {
-  const db = await connect(path, !opts.readOnly);
+  const db = await connect(path, !opts.readOnly, opts.threads);
   try {
     return await fn(db.conn);
   } finally {

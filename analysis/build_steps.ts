@@ -192,6 +192,8 @@ export class Build {
   async #setAsideNulls(def: TableDef, file: string): Promise<void> {
     const required = def.columns.filter((c) => !c.nullable).map((c) => c.name);
     if (!required.length) return;
+    const [nulls] = await queryRows(this.c, tableSql("table_null_counts", def.name), { required });
+    if (Object.values(nulls ?? {}).every((n) => !n)) return;
     const keys = keyColumns(def);
     const rows = await queryRows(this.c, tableSql("table_null_rows", def.name), {
       columns: [...keys, ...required],

@@ -518,14 +518,6 @@ export function unreadProblems(t: TcpConnection): ProblemRow[] {
   });
 }
 
-/** The query of the `ipc` byte streams (`mcp/sql/ipc_streams.sql`), its TCP rows by connection. */
-function tcpStreamsSql(): string {
-  const streams = readSql(new URL("./mcp/sql/", import.meta.url), "ipc_streams")
-    .replace(/;\s*$/, "");
-  return `SELECT * FROM (${streams}) WHERE kind = 'tcp'
-    ORDER BY recording, conn, channel, pid, direction, seq`;
-}
-
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** A `tcp` row of the streams query as a chunk. */
@@ -554,7 +546,9 @@ export function tcpChunk(o: Record<string, unknown>): TcpChunk {
 
 /** Each connection of the `ipc` TCP rows in turn (one connection's rows held at a time). */
 async function* tcpConnections(c: DuckDBConnection): AsyncGenerator<TcpConnection> {
-  const result = await c.stream(tcpStreamsSql());
+  // the `ipc` byte streams (`mcp/sql/ipc_streams.sql`), its TCP rows, by connection
+  const streams = readSql(new URL("./mcp/sql/", import.meta.url), "ipc_streams");
+  const result = await c.stream(streams, { kind: "tcp" });
   let list: TcpChunk[] = [];
   while (true) {
     const chunk = await result.fetchChunk();

@@ -76,9 +76,7 @@ const STAGED = [
 /** Creates the temporary tables `defs` (without their NOT NULL constraints). */
 async function createTemp(c: DuckDBConnection, defs: TableDef[]): Promise<void> {
   for (const def of defs) {
-    await c.run(
-      ddl(def, def.name, { notNull: false }).replace(/^CREATE TABLE/, "CREATE TEMP TABLE"),
-    );
+    await c.run(ddl(def, def.name, { notNull: false, temp: true }));
   }
 }
 

@@ -28,6 +28,7 @@ import { MCP_TABLES } from "./mcp/schema.ts";
 import { labelsTable } from "./observer/schema.ts";
 import { formatResult, type OutputFormat } from "./table_output.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
+import { queryRows, runSql } from "../kit/sql_runner.ts";
 import {
   emptyExportedTable,
   exportDamage,
@@ -223,13 +224,14 @@ export async function run(opts: SqlOptions): Promise<number> {
     const relabel = names.some((n, i) => names.indexOf(n) !== i);
     // the shared rules (changes_files, ...) for the user's queries too
     await c.run(sqlText("macros"));
-    await c.run("CREATE TEMP TABLE recording_labels (i INTEGER, label VARCHAR)");
+    await c.run(sqlText("stack_labels"));
     for (let i = 0; i < dbs.length; i++) {
+      // ATTACH takes no parameter: the path as a quoted string literal
       await c.run(`ATTACH ${sqlString(dbs[i].path)} AS ${quoteIdent(`r${i}`)} (READ_ONLY)`);
-      await c.run("INSERT INTO recording_labels VALUES ($1, $2)", [
+      await runSql(c, sqlText("stack_label"), {
         i,
-        relabel ? dbs[i].label : dbs[i].name,
-      ]);
+        label: relabel ? dbs[i].label : dbs[i].name,
+      });
     }
     // the analysis tables, plus correlation/MCP/detection/label tables present in every recording
     const extra = [
@@ -239,12 +241,8 @@ export async function run(opts: SqlOptions): Promise<number> {
       ...DETECT_TABLES,
       labelsTable,
     ].map((t) => t.name);
-    const present = await c.runAndReadAll(
-      `SELECT table_name FROM duckdb_tables() WHERE database_name LIKE 'r%'
-       GROUP BY table_name HAVING count(DISTINCT database_name) = $1`,
-      [dbs.length],
-    );
-    const everywhere = new Set(present.getRows().map((r) => String(r[0])));
+    const present = await queryRows(c, sqlText("stack_tables_everywhere"), { n: dbs.length });
+    const everywhere = new Set(present.map((r) => String(r.table_name)));
     const tables = dbs.length === 0 ? [] : [
       ...ALL_TABLES.map((t) => t.name),
       ...VIEWS.map((v) => v.name),
@@ -255,11 +253,8 @@ export async function run(opts: SqlOptions): Promise<number> {
     for (const set of exported.values()) {
       for (const t of set) if (!tables.includes(t)) tables.push(t);
     }
-    const withRecording = await c.runAndReadAll(
-      `SELECT DISTINCT table_name FROM duckdb_columns()
-       WHERE database_name = 'r0' AND column_name = 'recording'`,
-    );
-    const hasRecording = new Set(withRecording.getRows().map((r) => String(r[0])));
+    const withRecording = await queryRows(c, sqlText("stack_tables_with_recording"));
+    const hasRecording = new Set(withRecording.map((r) => String(r.table_name)));
     const views = new Set(VIEWS.map((v) => v.name));
     for (const name of tables) {
       if (views.has(name)) continue;
@@ -287,6 +282,8 @@ export async function run(opts: SqlOptions): Promise<number> {
           break;
         }
         try {
+          // a view's definition holds no parameter: made here from quoted names (and the
+          // export's files as string literals, parquetScan)
           await c.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${all.join(" UNION ALL BY NAME ")}`);
           break;
         } catch (e) {

@@ -28,11 +28,20 @@ export const TABLE_SQL = [
   "table_clear",
   "table_delete_null_rows",
   "table_drop",
+  "table_null_counts",
   "table_null_rows",
 ] as const;
 
 /** The reads of a TLS table's calls, named by `{{table}}` (tls_stream.ts): by `tableSql`. */
 export const TLS_SQL = ["tls_bytes", "tls_calls", "tls_connection_libs"] as const;
+
+/** The statements `deno task sql` stacks the recordings it is given with (sql.ts). */
+export const STACK_SQL = [
+  "stack_label",
+  "stack_labels",
+  "stack_tables_everywhere",
+  "stack_tables_with_recording",
+] as const;
 
 /** Statements on an analysed database's own record: its problems, its recording and how it
  * ended, the revision of the analysis that built it, its processes that outlived it. */
@@ -50,7 +59,8 @@ export type SqlName =
   | typeof BUILD_SQL[number]
   | typeof SUMMARY_SQL[number]
   | typeof HTTP_SQL[number]
-  | typeof DB_SQL[number];
+  | typeof DB_SQL[number]
+  | typeof STACK_SQL[number];
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 

@@ -4,6 +4,7 @@
  * the raw events it came from.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { tlsView } from "./byte_streams.ts";
 import { appendColumns, appendRows, createTables } from "./duckdb_tables.ts";
@@ -23,6 +24,7 @@ import {
   DB_SQL,
   HTTP_SQL,
   sqlText,
+  STACK_SQL,
   SUMMARY_SQL,
   TABLE_SQL,
   tableSql,
@@ -31,7 +33,8 @@ import {
 import { queryRows, runSql } from "../kit/sql_runner.ts";
 import { ddl } from "../kit/columns.ts";
 import { buildCorrelation } from "./correlate/build.ts";
-import { build, fixtureDir } from "./testing.ts";
+import { analysedCopy, build, fixtureDir } from "./testing.ts";
+import { sqlString } from "../kit/columns.ts";
 
 async function loaded(agent: string) {
   const rec = openRecording(fixtureDir(agent));
@@ -51,7 +54,8 @@ async function loaded(agent: string) {
 Deno.test("every .sql file is a build step, a summary query, an HTTP tables' step, a statement on a declared table or on problems", () => {
   assert.deepEqual(
     allSqlFiles(),
-    [...BUILD_SQL, ...SUMMARY_SQL, ...HTTP_SQL, ...TABLE_SQL, ...TLS_SQL, ...DB_SQL].sort(),
+    [...BUILD_SQL, ...SUMMARY_SQL, ...HTTP_SQL, ...TABLE_SQL, ...TLS_SQL, ...DB_SQL, ...STACK_SQL]
+      .sort(),
   );
   for (const v of VIEWS) assert.ok((BUILD_SQL as readonly string[]).includes(v.name));
 });
@@ -107,6 +111,8 @@ Deno.test("every statement on a declared table runs on each table of the real sc
       const before = await count(def.name);
       if (required.length) {
         // the loaded rows have no nulls where the declaration forbids them: none set aside
+        const [counts] = await queryRows(c, tableSql("table_null_counts", def.name), { required });
+        assert.deepEqual(Object.values(counts), required.map(() => 0n), def.name);
         const rows = await queryRows(c, tableSql("table_null_rows", def.name), {
           columns: [def.columns[0].name, ...required],
           required,
@@ -133,6 +139,38 @@ Deno.test("every statement on a declared table runs on each table of the real sc
   } finally {
     c.closeSync();
     db.closeSync();
+  }
+});
+
+Deno.test("the stacking statements of deno task sql run on two analysed real recordings", async () => {
+  const dbs = [
+    await analysedCopy(fixtureDir("gemini"), { prefix: "sl-stack-" }),
+    await analysedCopy(fixtureDir("claude"), { prefix: "sl-stack-" }),
+  ];
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    await c.run(sqlText("stack_labels"));
+    for (const [i, d] of dbs.entries()) {
+      await c.run(`ATTACH ${sqlString(d.db)} AS r${i} (READ_ONLY)`);
+      await runSql(c, sqlText("stack_label"), { i, label: `label ${i}` });
+    }
+    assert.deepEqual(await queryRows(c, "SELECT * FROM recording_labels ORDER BY i"), [
+      { i: 0, label: "label 0" },
+      { i: 1, label: "label 1" },
+    ]);
+    const everywhere = await queryRows(c, sqlText("stack_tables_everywhere"), { n: 2 });
+    const names = new Set(everywhere.map((r) => r.table_name));
+    for (const t of ALL_TABLES) assert.ok(names.has(t.name), t.name);
+    assert.deepEqual(await queryRows(c, sqlText("stack_tables_everywhere"), { n: 3 }), []);
+    const withRecording = await queryRows(c, sqlText("stack_tables_with_recording"));
+    for (const t of ALL_TABLES) {
+      assert.ok(withRecording.some((r) => r.table_name === t.name), t.name);
+    }
+  } finally {
+    c.closeSync();
+    db.closeSync();
+    for (const d of dbs) await Deno.remove(dirname(d.dir), { recursive: true });
   }
 });
 

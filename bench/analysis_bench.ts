@@ -497,12 +497,13 @@ async function fingerprint(db: string): Promise<Record<string, string>> {
   const i = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
   const c = await i.connect();
   const out: Record<string, string> = {};
+  const { queryRows, readSql, withNames } = await import("../kit/sql_runner.ts");
+  const sql = readSql(new URL("./sql/", import.meta.url), "bench_fingerprint");
   for (const t of ALL_TABLES) {
-    const cols = t.columns.map((x) => `"${x.name}"`).join(", ");
-    const r = await c.runAndReadAll(
-      `SELECT count(*)::VARCHAR || ' rows, hash ' || coalesce(sum(hash(${cols})), 0)::VARCHAR FROM "${t.name}"`,
-    );
-    out[t.name] = String(r.getRows()[0][0]);
+    const [r] = await queryRows(c, withNames(sql, { table: t.name }, "bench_fingerprint.sql"), {
+      columns: t.columns.map((x) => x.name),
+    });
+    out[t.name] = String(r.fingerprint);
   }
   c.closeSync();
   i.closeSync();

@@ -18,6 +18,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { intOption, parseCommand, runCommand, usageError } from "../kit/cli.ts";
 import { Build } from "../analysis/build_steps.ts";
 import { BUILD_SQL, sqlText } from "../analysis/sql_files.ts";
+import { queryRows, readSql } from "../kit/sql_runner.ts";
 import { processesTable } from "../analysis/schema.ts";
 import { buildLinksAndFindings, formatFindings } from "../analysis/detect/mod.ts";
 
@@ -108,12 +109,8 @@ async function once(
     if (threads) opts.threads = String(threads);
     const instance = await DuckDBInstance.create(copy, opts);
     const c = await instance.connect();
-    const recording = String(
-      (await c.runAndReadAll("SELECT recording FROM recordings LIMIT 1")).getRows()[0][0],
-    );
-    await c.run("DELETE FROM processes");
-    await c.run("DROP VIEW IF EXISTS file_events");
-    await c.run("DROP VIEW IF EXISTS net_events");
+    const recording = String((await queryRows(c, sqlText("recording_name")))[0].recording);
+    await c.run(readSql(new URL("./sql/", import.meta.url), "sql_steps_reset"));
     const c0 = cpuSeconds();
     const t0 = performance.now();
     let build = { ms: 0, cpu: 0 };

@@ -28,6 +28,7 @@ import { reportSql } from "../reports/report_db.ts";
 export const DATASETS_DIR = fileURLToPath(new URL(".", import.meta.url));
 export const GOLDEN_DIR = fileURLToPath(new URL("../tests/fixtures/golden/", import.meta.url));
 const NOTEBOOK_SQL = new URL("../notebooks/sql/", import.meta.url);
+const OBSERVER_SQL = new URL("../analysis/observer/sql/", import.meta.url);
 
 /** Everything compared for one dataset, by section and name. */
 export interface Golden {
@@ -90,7 +91,6 @@ export async function computeGolden(
       threads: opts.threads,
     });
     return await withDb(s.db, async (c) => {
-      if (opts.threads) await c.run(`SET threads = ${opts.threads}`);
       const tables = await tableDigests(c);
       const tableSet = new Set(Object.keys(tables));
       await c.run(reportSql("report_actions"));
@@ -106,16 +106,14 @@ export async function computeGolden(
         notebooks[name] = digestOf(await queryRows(c, readSql(NOTEBOOK_SQL, name)), true);
       }
       const traces: Record<string, Digest> = {};
-      const sessions = await queryRows(
-        c,
-        "SELECT recording, session_id FROM sessions ORDER BY session_id",
-      );
+      // (traces are keyed by session: their order is not the digest's)
+      const sessions = await queryRows(c, readSql(OBSERVER_SQL, "label_sessions"));
       for (const r of sessions) {
         const t = await buildTrace(c, String(r.recording), Number(r.session_id));
         traces[String(r.session_id)] = digestOf([t.text, t.ids, t.omitted], true);
       }
       return { dataset, tables, report, notebooks, traces };
-    }, { readOnly: true });
+    }, { readOnly: true, threads: opts.threads });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -133,15 +133,22 @@ export function sqlType(t: ColType): string {
 }
 
 /**
- * CREATE TABLE for DuckDB. `name` overrides the table's own name; `notNull: false` leaves the
- * NOT NULL constraints out (a build fills the table, sets rows aside, then adds them).
+ * CREATE TABLE for DuckDB, derived from the declaration (the one statement made in code for
+ * every table). `name` overrides the table's own name; `notNull: false` leaves the NOT NULL
+ * constraints out (a build fills the table, sets rows aside, then adds them); `temp: true`
+ * makes a temporary table.
  */
-export function ddl(def: TableDef, name = def.name, opts: { notNull?: boolean } = {}): string {
+export function ddl(
+  def: TableDef,
+  name = def.name,
+  opts: { notNull?: boolean; temp?: boolean } = {},
+): string {
   const notNull = opts.notNull ?? true;
   const cols = def.columns.map((c) =>
     `  ${quoteIdent(c.name)} ${sqlType(c.type)}${c.nullable || !notNull ? "" : " NOT NULL"}`
   );
-  return `CREATE TABLE ${quoteIdent(name)} (\n${cols.join(",\n")}\n)`;
+  const kind = opts.temp ? "TEMP TABLE" : "TABLE";
+  return `CREATE ${kind} ${quoteIdent(name)} (\n${cols.join(",\n")}\n)`;
 }
 
 /** An SQL identifier, quoted (for names SQL cannot take as parameters: tables, columns). */

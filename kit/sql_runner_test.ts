@@ -43,6 +43,11 @@ Deno.test("a declared table's statement runs, its values and a list bound", asyn
   const c = await db.connect();
   try {
     await c.run(ddl(pets));
+    await c.run(ddl(pets, "pets_scratch", { temp: true }));
+    assert.deepEqual(
+      await queryRows(c, "SELECT temporary FROM duckdb_tables() WHERE table_name = 'pets_scratch'"),
+      [{ temporary: true }],
+    );
     assert.ok((await tableNames(c)).has(pets.name));
     const insert = withNames("INSERT INTO {{table}} VALUES ($name, $legs)", { table: pets.name });
     await runSql(c, insert, { name: "cat", legs: 4 });

@@ -30,6 +30,9 @@ export const MCP_STREAMS = "ipc_streams";
 /** The query of the HTTPS exchanges that may carry MCP (`https_messages.ts`). */
 export const MCP_HTTPS = "mcp_https_exchanges";
 
+/** Whether any MCP call is tied to a tool call: the `mcp` link step runs only then. */
+export const MCP_TIED = "mcp_tool_links_tied";
+
 /** The link steps, run in this order after the MCP tables (`sql/<name>.sql`). */
 export const MCP_LINKS = ["mcp_links", "mcp_server_links"] as const;
 
@@ -139,7 +142,8 @@ function uninitialisedSessions(
 export async function readMcpMessages(
   c: DuckDBConnection,
 ): Promise<{ rows: McpMessageRow[]; problems: McpProblem[] }> {
-  const objects = (await c.runAndReadAll(readSql(SQL_DIR, MCP_STREAMS))).getRowObjects();
+  const objects = (await c.runAndReadAll(readSql(SQL_DIR, MCP_STREAMS), { kind: null }))
+    .getRowObjects();
   const tcp: TcpChunk[] = objects.filter((o) => o.kind === "tcp").map(tcpChunk);
   const chunks: Chunk[] = objects.filter((o) => o.kind !== "tcp").map((o) => ({
     recording: String(o.recording),
@@ -304,7 +308,7 @@ export function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow
     const [links, serverLinks] = MCP_LINKS;
     // without an MCP call tied to a tool call the step gives nothing, yet DuckDB hashed every
     // link for it (0.17 s of a 1M-event recording without MCP): skipped then
-    const tied = await c.runAndReadAll("SELECT EXISTS (FROM mcp_tool_links)").then(
+    const tied = await c.runAndReadAll(readSql(SQL_DIR, MCP_TIED)).then(
       (r) => r.getRows()[0][0] !== false,
       () => true, // unreadable: the step says what is wrong
     );

@@ -7,12 +7,12 @@
  */
 import { basename, resolve } from "node:path";
 import type OpenAI from "openai";
-import { ddl, quoteIdent } from "../../kit/columns.ts";
+import { ddl } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
 import { ensureAnalysed, withDb } from "../analysed_db.ts";
 import { aboutPath, errorLine } from "../../kit/cli.ts";
-import { hasTables, queryRows, readSql } from "../../kit/sql_runner.ts";
+import { hasTables, queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { AnswerCache } from "./cache.ts";
 import { type Answer, ask, type EndpointOptions, makeClient } from "./client.ts";
@@ -233,11 +233,11 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
     await withDb(db, async (c) => {
       if (!(await hasTables(c, labelsTable.name))) await c.run(ddl(labelsTable));
       for (const r of labelled) {
-        await c.run(
-          `DELETE FROM ${quoteIdent(labelsTable.name)}
-           WHERE recording = $1 AND session_id = $2 AND model = $3`,
-          [r.recording, r.session_id, r.model],
-        );
+        await runSql(c, readSql(SQL_DIR, "labels_forget"), {
+          recording: r.recording,
+          session: r.session_id,
+          model: r.model,
+        });
       }
       await appendRows(c, labelsTable, labelled as unknown as Record<string, unknown>[]);
     });

@@ -17,6 +17,7 @@ import { buildHttpTables, type HttpTables } from "../../analysis/http_tables.ts"
 import { loadPrices } from "../../analysis/pricing.ts";
 import { tableDigests, tablesDigest } from "../../analysis/testing.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
+import { sqlText } from "../../analysis/sql_files.ts";
 import { errorLine } from "../../kit/cli.ts";
 import { readParts, writeRecording } from "../../recording/recording_builder.ts";
 import type { ProcessRow } from "../../recording/schema.ts";
@@ -300,7 +301,7 @@ export async function checkFile(s: Sample, m: FileMutation): Promise<Outcome> {
     if (db === undefined) return o;
     const problems = await withDb(
       db,
-      (c) => queryRows(c, "SELECT source, kind, message FROM problems"),
+      (c) => queryRows(c, sqlText("problems_said")),
       { readOnly: true },
     );
     o.problems = problems.length;

@@ -20,12 +20,15 @@ import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
 import { run as sql } from "../../analysis/sql.ts";
 import { formatResult } from "../../analysis/table_output.ts";
 import { buildReport } from "../../reports/report.ts";
+import { bindFor, readSql, type SqlValue } from "../../kit/sql_runner.ts";
 import { AGENT_NAMES, type AgentName, CORE_AGENTS } from "./agent_profile.ts";
 import { underCapture } from "./main.ts";
 import { runAgent } from "./run_agent.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SCENARIO = `${ROOT}lab/scenarios/demo.json`;
+/** The demo's queries, `sql/demo_*.sql`. */
+export const DEMO_SQL = new URL("./sql/", import.meta.url);
 
 export interface DemoOptions {
   agents: AgentName[];
@@ -80,36 +83,14 @@ export async function run(opts: DemoOptions): Promise<number> {
   await analyze({ recordings, quiet: true });
 
   say("\n== LLM calls seen in the TLS plaintext ==");
-  await sql({
-    recordings,
-    query: `SELECT recording, llm_call_id AS call, provider, model, kind,
-              input_tokens AS input, output_tokens AS output,
-              round(duration_ms) AS ms, tool_call_count AS tools
-            FROM llm_calls ORDER BY recording, llm_call_id`,
-  });
+  await sql({ recordings, query: readSql(DEMO_SQL, "demo_llm_calls") });
   say("\n== Commands the agents ran, and the tool call that asked for each ==");
-  await sql({
-    recordings,
-    query: `SELECT a.recording, a.pid, left(array_to_string(a.argv, ' '), 70) AS command,
-              t.name AS tool, l.tool_call_id AS call, round(l.confidence, 2) AS confidence
-            FROM actions a
-            JOIN links l USING (recording, event_table, event_id)
-            LEFT JOIN tool_calls t USING (recording, tool_call_id)
-            WHERE a.event_table = 'process' AND a.op = 'exec' AND l.attribution = 'tool'
-            ORDER BY a.recording, a.ts_ns`,
-  });
+  await sql({ recordings, query: readSql(DEMO_SQL, "demo_commands") });
   say("\n== Files they changed in their working directory ==");
   for (const rec of recordings) {
     const workdir = workdirs.get(rec)!;
     say(`${rec.split("/").pop()} (${workdir}):`);
-    say(
-      await query(
-        rec,
-        `SELECT op, substr(path, length($1) + 2) AS path, comm AS by, ret
-       FROM file_events WHERE written AND starts_with(path, $1 || '/') ORDER BY ts_ns`,
-        [workdir],
-      ),
-    );
+    say(await query(rec, readSql(DEMO_SQL, "demo_changed_files"), { workdir }));
   }
   say("\n== Reports ==");
   for (const rec of recordings) {
@@ -127,10 +108,10 @@ export async function run(opts: DemoOptions): Promise<number> {
 async function query(
   rec: string,
   text: string,
-  params: string[],
+  values: Record<string, SqlValue>,
 ): Promise<string> {
   return await withDb(`${rec}/${DB_FILE}`, async (c) => {
-    const r = await c.runAndReadAll(text, params);
+    const r = await c.runAndReadAll(text, bindFor(text, values) as never);
     return formatResult(
       { columns: r.columnNames(), rows: r.getRows() },
       "table",

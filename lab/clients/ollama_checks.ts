@@ -11,6 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { queryDb } from "../../analysis/analysed_db.ts";
+import type { SqlValue } from "../../kit/sql_runner.ts";
 import { DOTENV, OLLAMA_MODEL, UPLOAD_TOKEN } from "./ollama_run.ts";
 
 /** What the run saw, as kept beside a fixture (`served.json`). */
@@ -49,7 +50,7 @@ export async function assertOllamaRecording(
   problems: string[],
 ): Promise<void> {
   assert.deepEqual(problems, []);
-  const q = (sql: string) => queryDb(db, sql);
+  const q = (sql: string, values: Record<string, SqlValue> = {}) => queryDb(db, sql, values);
   assert.deepEqual(served.posts, [
     { path: "/api/chat", stream: true },
     { path: "/api/chat", stream: false },
@@ -100,9 +101,9 @@ export async function assertOllamaRecording(
   // the client's node process made them all
   assert.equal(new Set(calls.map((c) => c.pid)).size, 1);
   const agentPid = Number(calls[0].pid);
-  const comm = await q(
-    `SELECT DISTINCT comm FROM processes WHERE pid = ${agentPid}`,
-  );
+  const comm = await q("SELECT DISTINCT comm FROM processes WHERE pid = $pid", {
+    pid: agentPid,
+  });
   assert.deepEqual(comm.map((r) => r.comm), ["node"]);
   // the streamed answers' NDJSON lines are the exchanges' events
   const lines = await q(
@@ -154,7 +155,8 @@ export async function assertOllamaRecording(
   const linked = await q(
     "SELECT a.op, a.argv, a.addr, a.port, a.pid FROM links l JOIN actions a " +
       "USING (recording, event_table, event_id) WHERE l.attribution = 'tool' AND " +
-      `l.tool_call_id = ${tools[0].tool_call_id} ORDER BY a.ts_ns`,
+      "l.tool_call_id = $tool_call_id ORDER BY a.ts_ns",
+    { tool_call_id: tools[0].tool_call_id as bigint },
   );
   const curlExec = linked.find((a) => a.op === "exec" && (a.argv as string[])[0] === "curl");
   assert.ok(curlExec, "curl's exec is linked to the tool call");

@@ -8,13 +8,14 @@
  */
 import { fileURLToPath } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ddl, quoteIdent } from "../../kit/columns.ts";
+import { ddl } from "../../kit/columns.ts";
+import { tableSql } from "../../analysis/sql_files.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { buildCorrelation } from "../../analysis/correlate/build.ts";
 import { type CorrelateSettings, DEFAULT_SETTINGS } from "../../analysis/correlate/settings.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { type RecordRunsOptions, scoreRuns } from "./record_runs.ts";
-import { EVAL_TABLES, evalMarkersTable } from "./schema.ts";
+import { EVAL_TABLES } from "./schema.ts";
 
 export const EVAL_SCENARIO = fileURLToPath(
   new URL("../scenarios/eval_links.json", import.meta.url),
@@ -94,16 +95,18 @@ export async function scoreDb(
 ): Promise<RecordingScore[]> {
   await buildCorrelation(c, settings);
   for (const def of EVAL_TABLES) {
-    await c.run(`DROP TABLE IF EXISTS ${quoteIdent(def.name)}`);
+    await c.run(tableSql("table_drop", def.name));
     await c.run(ddl(def));
   }
-  const recs = await queryRows(c, "SELECT DISTINCT recording FROM sessions ORDER BY 1");
+  const recs = await queryRows(c, readSql(SQL, "eval_recordings"));
   for (const { recording } of recs) {
     for (const m of markers) {
-      await c.run(
-        `INSERT INTO ${quoteIdent(evalMarkersTable.name)} VALUES ($1, $2, $3, $4)`,
-        [String(recording), m.toolIndex, m.marker, m.action],
-      );
+      await runSql(c, readSql(SQL, "eval_marker_add"), {
+        recording: String(recording),
+        tool_index: m.toolIndex,
+        marker: m.marker,
+        action: m.action,
+      });
     }
   }
   await runSql(c, readSql(SQL, "eval_incarnations"), {}, "eval_incarnations.sql");

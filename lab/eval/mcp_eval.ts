@@ -12,12 +12,13 @@
  */
 import { fileURLToPath } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ddl, quoteIdent } from "../../kit/columns.ts";
+import { ddl } from "../../kit/columns.ts";
+import { tableSql } from "../../analysis/sql_files.ts";
 import { resolveMcpServers } from "../agents/mcp_servers.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { type RecordRunsOptions, scoreRuns } from "./record_runs.ts";
-import { EVAL_MCP_TABLES, evalMcpActionsTable } from "./schema.ts";
+import { EVAL_MCP_TABLES } from "./schema.ts";
 import { addCounts, type Counts, precision, recall } from "./eval.ts";
 
 export const EVAL_MCP_SCENARIO = fileURLToPath(
@@ -93,16 +94,20 @@ const num = (v: unknown) => Number(v ?? 0);
 /** Scores the MCP attribution of an analysed database against the scenario's actions. */
 export async function scoreMcpDb(c: DuckDBConnection, actions: McpAction[]): Promise<McpScore[]> {
   for (const def of [...EVAL_MCP_TABLES].reverse()) {
-    await c.run(`DROP TABLE IF EXISTS ${quoteIdent(def.name)}`);
+    await c.run(tableSql("table_drop", def.name));
   }
   for (const def of EVAL_MCP_TABLES) await c.run(ddl(def));
-  const recs = await queryRows(c, "SELECT DISTINCT recording FROM sessions ORDER BY 1");
+  const recs = await queryRows(c, readSql(SQL, "eval_recordings"));
   for (const { recording } of recs) {
     for (const a of actions) {
-      await c.run(
-        `INSERT INTO ${quoteIdent(evalMcpActionsTable.name)} VALUES ($1, $2, $3, $4, $5, $6)`,
-        [String(recording), a.index, a.server, a.command, a.tool, a.marker],
-      );
+      await runSql(c, readSql(SQL, "eval_mcp_action_add"), {
+        recording: String(recording),
+        action_index: a.index,
+        server: a.server,
+        command: a.command,
+        tool: a.tool,
+        marker: a.marker,
+      });
     }
   }
   await runSql(c, readSql(SQL, "eval_incarnations"), {}, "eval_incarnations.sql");

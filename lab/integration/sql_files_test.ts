@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { createTables } from "../../analysis/duckdb_tables.ts";
 import { ALL_TABLES } from "../../analysis/schema.ts";
+import { labelsTable } from "../../analysis/observer/schema.ts";
+import { ddl } from "../../kit/columns.ts";
 import { BUILD_SQL, sqlText } from "../../analysis/sql_files.ts";
 import { loadScenario } from "../simulator/mod.ts";
 import { DETECT_MACROS, DETECT_ORDER, SQL_DIR as DETECT_SQL } from "../../analysis/detect/build.ts";
@@ -26,13 +28,15 @@ import {
   MCP_HTTPS,
   MCP_LINKS,
   MCP_STREAMS,
+  MCP_TIED,
   SQL_DIR as MCP_SQL,
 } from "../../analysis/mcp/build.ts";
 import { MCP_TABLES, mcpMessagesTable } from "../../analysis/mcp/schema.ts";
 import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
 import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_eval.ts";
-import { queryRows, readSql, sqlFilesIn } from "../../kit/sql_runner.ts";
+import { queryRows, readSql, runSql, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
+import { DEMO_SQL } from "../agents/demo.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
 const SIMULATOR_SQL = new URL("../simulator/sql/", import.meta.url);
@@ -40,15 +44,19 @@ const COVERAGE_SQL = new URL("../coverage/sql/", import.meta.url);
 const OBSERVER_SQL = new URL("../../analysis/observer/sql/", import.meta.url);
 const EVAL_FILES = [
   "eval_incarnations",
+  "eval_marker_add",
+  "eval_mcp_action_add",
   "eval_mcp_processes",
   "eval_mcp_scores",
   "eval_mcp_truth",
+  "eval_recordings",
   "eval_scores",
   "eval_timing",
   "eval_truth",
 ];
 const OBSERVER_FILES = [
   "label_sessions",
+  "labels_forget",
   "trace_actions",
   "trace_findings",
   "trace_mcp_calls",
@@ -62,13 +70,18 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS].sort());
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
-  assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), ["transcript_timing"]);
+  assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), [
+    "transcript_http",
+    "transcript_timing",
+    "transcript_websocket",
+  ]);
   assert.deepEqual(sqlFilesIn(COVERAGE_SQL), ["coverage_capture"]);
+  assert.deepEqual(sqlFilesIn(DEMO_SQL), ["demo_changed_files", "demo_commands", "demo_llm_calls"]);
   // MCP: the stream query, one file per table but the parsed messages, the links, the detectors
   const mcpTables = MCP_TABLES.filter((t) => t !== mcpMessagesTable).map((t) => t.name);
   assert.deepEqual(
     sqlFilesIn(MCP_SQL),
-    [MCP_STREAMS, MCP_HTTPS, ...mcpTables, ...MCP_LINKS, ...MCP_FINDINGS].sort(),
+    [MCP_STREAMS, MCP_HTTPS, MCP_TIED, ...mcpTables, ...MCP_LINKS, ...MCP_FINDINGS].sort(),
   );
 });
 
@@ -87,11 +100,19 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       await scoreMcpDb(c, scenarioMcpActions(await loadScenario(EVAL_MCP_SCENARIO))),
       [],
     );
-    for (const name of OBSERVER_FILES) {
+    for (const name of OBSERVER_FILES.filter((n) => n !== "labels_forget")) {
       const sql = readSql(OBSERVER_SQL, name);
       assert.deepEqual(await queryRows(c, sql, { recording: "none", session: 1 }), []);
     }
-    assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_timing")), []);
+    // labels is made by the first labelling: the verdict a relabelling replaces goes
+    await c.run(ddl(labelsTable, labelsTable.name, { notNull: false }));
+    await c.run(`INSERT INTO labels (recording, session_id, model) VALUES ('r', 1, 'm')`);
+    const forget = readSql(OBSERVER_SQL, "labels_forget");
+    await runSql(c, forget, { recording: "r", session: 1, model: "m" });
+    assert.deepEqual(await queryRows(c, "SELECT * FROM labels"), []);
+    for (const name of sqlFilesIn(SIMULATOR_SQL)) {
+      assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, name)), [], name);
+    }
     assert.deepEqual(
       await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), { prompt: "p", answer: "a" }),
       [{ calls: 0n, request: false, response: false }],
@@ -153,6 +174,24 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
       });
       assert.ok(Number(cov.calls) > 0);
       assert.deepEqual([cov.request, cov.response], [true, false]);
+      // the demo's queries: the scripted command is among the commands, with its tool call
+      const commands = await queryRows(c, readSql(DEMO_SQL, "demo_commands"));
+      assert.ok(commands.some((r) => /^tee marker\.txt/.test(String(r.command)) && r.call === 1n));
+      assert.ok((await queryRows(c, readSql(DEMO_SQL, "demo_llm_calls"))).length > 0);
+      const [marker0] = await queryRows(
+        c,
+        "SELECT path FROM file_events WHERE written AND path LIKE '%/marker.txt' LIMIT 1",
+      );
+      const workdir = String(marker0.path).slice(0, -"/marker.txt".length);
+      const changed = await queryRows(c, readSql(DEMO_SQL, "demo_changed_files"), { workdir });
+      assert.ok(changed.some((r) => r.path === "marker.txt" && r.by === "tee"));
+      // the transcript of the scripted answers: every call that got one, over HTTP here
+      const served = await queryRows(c, readSql(SIMULATOR_SQL, "transcript_http"));
+      assert.equal(
+        served.length,
+        Number((await queryRows(c, "SELECT count(*) AS n FROM llm_calls"))[0].n),
+      );
+      assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_websocket")), []);
       // nothing dangerous or wasteful in tool_marker
       assert.deepEqual(await queryRows(c, "SELECT kind FROM findings"), []);
       // the evaluation, with the marker file as the tool call's marker

@@ -77,25 +77,8 @@ export async function extractTranscript(
     ? resolve(recording)
     : join(resolve(recording), DB_FILE);
   return await withDb(path, async (c) => {
-    const r = await c.runAndReadAll(
-      `SELECT l.llm_call_id, e.method, e.path, e.status, e.response_headers, e.streaming,
-         e.response_body, l.provider, l.kind, e.recording
-       FROM http_exchanges e JOIN llm_calls l USING (recording, llm_call_id)
-       WHERE e.status IS NOT NULL AND l.transport IN ('http', 'cleartext-http')
-       ORDER BY l.llm_call_id`,
-    );
-    const ws = await c.runAndReadAll(
-      `SELECT l.llm_call_id, e.path, l.status, l.provider, l.kind, e.recording,
-         list(m.text ORDER BY m.message_index) AS texts,
-         list(m.event_type ORDER BY m.message_index) AS types
-       FROM llm_calls l
-       JOIN http_exchanges e USING (recording, exchange_id)
-       JOIN ws_messages m ON m.recording = l.recording AND m.llm_call_id = l.llm_call_id
-         AND m.direction = 'server' AND m.kind = 'text'
-       WHERE l.transport = 'websocket'
-       GROUP BY ALL
-       ORDER BY l.llm_call_id`,
-    );
+    const r = await c.runAndReadAll(readSql(SQL_DIR, "transcript_http"));
+    const ws = await c.runAndReadAll(readSql(SQL_DIR, "transcript_websocket"));
     const exchanges: { id: bigint; x: TranscriptExchange }[] = [];
     let name = "";
     const typed = (x: TranscriptExchange, provider: unknown, kind: unknown) => {

@@ -6,7 +6,8 @@
 -- sockets for all its life: a socket's other end is the one any row of the connection names
 -- (its own rows' `peer_inode`, or the rows of the other end naming it), also for a row that
 -- came without one (capture writes a row without its peer when that was not seen within about
--- a second); so every row of a connection has the same `conn`.
+-- a second); so every row of a connection has the same `conn`. $kind: the streams of one kind
+-- only (cleartext_http.ts reads the `tcp` ones), or null for all (build.ts).
 WITH tcp_peers AS (
   SELECT recording, inode, max(peer) AS peer FROM (
     SELECT recording, inode, peer_inode AS peer FROM ipc
@@ -37,6 +38,7 @@ SELECT i.recording, i.pid, i.channel, i.conn, i.kind, i.direction, i.seq, i.len,
   coalesce(i.peer_pid, (SELECT min(o.pid) FROM rows o WHERE o.recording = i.recording
     AND o.channel = i.channel AND o.direction <> i.direction AND o.pid <> i.pid)) AS peer_pid
 FROM rows i
-WHERE i.direction = 'write' OR NOT EXISTS (
-  SELECT 1 FROM written w WHERE w.recording = i.recording AND w.channel = i.channel)
+WHERE (i.direction = 'write' OR NOT EXISTS (
+    SELECT 1 FROM written w WHERE w.recording = i.recording AND w.channel = i.channel))
+  AND i.kind = coalesce($kind, i.kind)
 ORDER BY i.recording, i.conn NULLS FIRST, i.channel, i.pid, i.direction, i.seq
