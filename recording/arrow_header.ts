@@ -83,7 +83,7 @@ class Flatbuffer {
 // Message.fbs / Schema.fbs field numbers (a table's fields by declaration order)
 const MESSAGE = { headerType: 1, header: 2, bodyLength: 3, customMetadata: 4 };
 const SCHEMA = { fields: 1, customMetadata: 2, features: 3 };
-const FIELD = { name: 0, typeType: 2, type: 3, children: 5, customMetadata: 6 };
+const FIELD = { name: 0, typeType: 2, type: 3, dictionary: 4, children: 5, customMetadata: 6 };
 const UNION = { typeIds: 1 };
 const RECORD_BATCH = { length: 0, nodes: 1, buffers: 2, variadicBufferCounts: 4 };
 const DICTIONARY_BATCH = { data: 1 };
@@ -128,8 +128,19 @@ const BUFFERS: Record<number, number> = {
 /** The last Type number Arrow defines (LargeListView). */
 const LAST_TYPE = 26;
 
-function field(fb: Flatbuffer, t: number, depth: number, shape: Shape) {
+/** Where a field's dictionary encoding is (Schema.fbs DictionaryEncoding: its index type). */
+const DICTIONARY = { indexType: 1 };
+
+/**
+ * Checks field table `t` and its children; counts into `shape` the columns and buffers a batch
+ * has for it (none when `shape` is null: a dictionary's value type lies in its own batches).
+ * `seen` holds the fields walked: no writer shares a field table between two places, and a
+ * header whose lists point at the same fields again would be walked exponentially often.
+ */
+function field(fb: Flatbuffer, t: number, depth: number, shape: Shape | null, seen: Set<number>) {
   if (depth > MAX_DEPTH) throw new Damage(`fields nested deeper than ${MAX_DEPTH}`);
+  if (seen.has(t)) throw new Damage("a field is listed twice");
+  seen.add(t);
   fb.list(t, FIELD.name, 1, "a field's name");
   const type = fb.table(t, FIELD.type, "a field's type");
   const kindAt = fb.field(t, FIELD.typeType, "a field");
@@ -138,11 +149,16 @@ function field(fb: Flatbuffer, t: number, depth: number, shape: Shape) {
     throw new Damage(`a field's type (${kind}${type ? "" : ", no details"}) is none Arrow defines`);
   }
   if (kind === TYPE.Union) fb.list(type, UNION.typeIds, 4, "a union's type ids");
-  shape.nodes++;
-  const buffers = kind === TYPE.Union ? null : BUFFERS[kind] ?? null;
-  shape.buffers = shape.buffers === null || buffers === null ? null : shape.buffers + buffers;
+  const dictionary = fb.table(t, FIELD.dictionary, "a field's dictionary");
+  if (dictionary) fb.table(dictionary, DICTIONARY.indexType, "a dictionary's index type");
+  if (shape) {
+    // a dictionary-encoded column is its indices in a batch: one column, validity and values
+    shape.nodes++;
+    const buffers = dictionary ? 2 : kind === TYPE.Union ? null : BUFFERS[kind] ?? null;
+    shape.buffers = shape.buffers === null || buffers === null ? null : shape.buffers + buffers;
+  }
   for (const child of fb.tables(t, FIELD.children, "a field's children")) {
-    field(fb, child, depth + 1, shape);
+    field(fb, child, depth + 1, dictionary ? null : shape, seen);
   }
   keyValues(fb, t, FIELD.customMetadata);
 }
@@ -188,6 +204,11 @@ function recordBatch(fb: Flatbuffer, t: number, body: number, shape: Shape | nul
 export class HeaderCheck {
   #shape: Shape | null = null;
 
+  /** A schema's header has been checked. */
+  get sawSchema(): boolean {
+    return this.#shape !== null;
+  }
+
   check(meta: Uint8Array): string | null {
     try {
       const fb = new Flatbuffer(meta);
@@ -202,8 +223,9 @@ export class HeaderCheck {
       if (!header) return null;
       if (kind === HEADER.Schema) {
         const shape: Shape = { nodes: 0, buffers: 0 };
+        const seen = new Set<number>();
         for (const f of fb.tables(header, SCHEMA.fields, "the schema's field list")) {
-          field(fb, f, 0, shape);
+          field(fb, f, 0, shape, seen);
         }
         keyValues(fb, header, SCHEMA.customMetadata);
         fb.list(header, SCHEMA.features, 8, "the schema's features");
@@ -239,6 +261,7 @@ function bodyLength(meta: Uint8Array): number {
 export function* framedMessages(stream: Uint8Array): Generator<{ at: number; header: Uint8Array }> {
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
   let pos = 0;
+  if (isIpcFile(stream)) pos = FILE_MAGIC_PAD; // the file format: its messages follow the magic
   while (pos + 4 <= stream.length) {
     let len = view.getInt32(pos, true);
     let head = 4;
@@ -264,7 +287,7 @@ export function* framedMessages(stream: Uint8Array): Generator<{ at: number; hea
 /**
  * `stream` (an IPC stream) up to its first message whose header is damaged, closed with the
  * end-of-stream marker, and what is wrong with that header (`fault` null: every header is
- * sound, `stream` returned as is). `message` counts the messages before it (0: the schema's).
+ * sound, `stream` returned as is, or the stream inside it for the file format). `message` counts the messages before it (0: the schema's).
  * Framing that does not add up (a length past the end) is left to the reader, which says a
  * file cut short as such.
  */
@@ -272,11 +295,28 @@ export function cutAtDamagedHeader(
   stream: Uint8Array,
 ): { bytes: Uint8Array; fault: string | null; message: number } {
   const headers = new HeaderCheck();
+  // the file format is the stream format between a magic and a footer: the stream is read, the
+  // footer (a schema again, and where the batches are) never decoded
+  const start = isIpcFile(stream) ? FILE_MAGIC_PAD : 0;
   let message = 0;
   for (const { at, header } of framedMessages(stream)) {
     const fault = headers.check(header);
-    if (fault) return { bytes: concatBytes([stream.subarray(0, at), EOS]), fault, message };
+    if (fault) return { bytes: concatBytes([stream.subarray(start, at), EOS]), fault, message };
+    if (start && !headers.sawSchema) {
+      // as apache-arrow's JS writer makes them; C++ (pyarrow) and Rust write the schema first
+      const fault = "an Arrow IPC file with its schema in its footer only: write it as a stream";
+      return { bytes: EOS, fault, message: 0 };
+    }
     message++;
   }
-  return { bytes: stream, fault: null, message: -1 };
+  return { bytes: start ? stream.subarray(start) : stream, fault: null, message: -1 };
+}
+
+/** The IPC file format's magic, padded to 8 bytes before its first message. */
+const FILE_MAGIC = new TextEncoder().encode("ARROW1");
+const FILE_MAGIC_PAD = 8;
+
+/** Whether `bytes` are in the IPC file format (`ARROW1`, then the stream, then a footer). */
+export function isIpcFile(bytes: Uint8Array): boolean {
+  return bytes.length >= FILE_MAGIC_PAD && FILE_MAGIC.every((b, i) => bytes[i] === b);
 }

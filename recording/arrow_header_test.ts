@@ -4,7 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cutAtDamagedHeader, framedMessages } from "./arrow_header.ts";
+import * as arrow from "apache-arrow";
+import { cutAtDamagedHeader, framedMessages, HeaderCheck } from "./arrow_header.ts";
+import { readArrowFile } from "./arrow_reader.ts";
 import { EOS } from "./arrow_ipc.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -65,4 +67,207 @@ Deno.test("arrow header: a count of billions in a schema or a batch is said, the
   const batch = [...said.get(1) ?? []].join("\n");
   assert.match(batch, /the batch's (column|buffer) list \(N entries\) lies past its N bytes/);
   assert.match(batch, /a buffer \(N\+N\) lies past the N-byte body/);
+});
+
+/**
+ * A schema header whose fields each list the next field `k` times, `d` deep: a few hundred
+ * bytes that name k^d fields (offsets only point forward, so it is not a cycle).
+ */
+function sharedFields(k: number, d: number): Uint8Array {
+  const buf = new Uint8Array(64 + 40 * (d + 2) + 4 * k * (d + 1) + 64);
+  const dv = new DataView(buf.buffer);
+  let pos = 0;
+  const alloc = (n: number) => {
+    const p = pos;
+    pos += (n + 3) & ~3;
+    return p;
+  };
+  const vtable = (slots: number[]) => {
+    const v = alloc(2 * slots.length);
+    slots.forEach((x, i) => dv.setUint16(v + 2 * i, x, true));
+    return v;
+  };
+  alloc(4); // the root's offset
+  const vMessage = vtable([10, 12, 0, 8, 4]); // header_type at 8, header at 4
+  const vSchema = vtable([8, 8, 0, 4]); // fields at 4
+  const vField = vtable([16, 16, 0, 0, 12, 8, 0, 4]); // type_type 12, type 8, children 4
+  const message = alloc(12);
+  dv.setUint32(0, message, true);
+  dv.setInt32(message, message - vMessage, true);
+  buf[message + 8] = 1; // a Schema
+  const schema = alloc(8);
+  dv.setInt32(schema, schema - vSchema, true);
+  dv.setUint32(message + 4, schema - (message + 4), true);
+  const list = alloc(8);
+  dv.setUint32(schema + 4, list - (schema + 4), true);
+  dv.setUint32(list, 1, true);
+  const fields: number[] = [];
+  const lists: number[] = [];
+  for (let i = 0; i <= d; i++) {
+    fields.push(alloc(16));
+    lists.push(alloc(4 + 4 * (i < d ? k : 0)));
+  }
+  const type = alloc(8);
+  const vType = vtable([4, 4]);
+  dv.setInt32(type, type - vType, true);
+  dv.setUint32(list + 4, fields[0] - (list + 4), true);
+  for (let i = 0; i <= d; i++) {
+    const [f, v] = [fields[i], lists[i]];
+    dv.setInt32(f, f - vField, true);
+    buf[f + 12] = 13; // Struct_
+    dv.setUint32(f + 8, type - (f + 8), true);
+    dv.setUint32(f + 4, v - (f + 4), true);
+    const n = i < d ? k : 0;
+    dv.setUint32(v, n, true);
+    for (let j = 0; j < n; j++) dv.setUint32(v + 4 + 4 * j, fields[i + 1] - (v + 4 + 4 * j), true);
+  }
+  return buf.subarray(0, pos);
+}
+
+Deno.test("arrow header: fields listed again and again (2^30 of them in 940 bytes) are said at once, not walked", () => {
+  const header = sharedFields(2, 30);
+  assert.ok(header.length < 1000);
+  assert.equal(
+    new HeaderCheck().check(header),
+    "a message header is damaged: a field is listed twice",
+  );
+  // one of each is a sound schema
+  assert.equal(new HeaderCheck().check(sharedFields(1, 30)), null);
+});
+
+Deno.test("arrow header: streams other writers make (dictionaries, nested and large types, metadata, empty) are sound and read whole", () => {
+  const dict = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+  const dictList = new arrow.Dictionary(
+    new arrow.List(new arrow.Field("item", new arrow.Utf8(), true)),
+    new arrow.Int32(),
+  );
+  const item = (t: arrow.DataType) => new arrow.Field("item", t, true);
+  const withMeta = new arrow.Table({ a: arrow.vectorFromArray([1, 2], new arrow.Int32()) });
+  withMeta.schema.metadata.set("k", "v");
+  const tables: [string, arrow.Table][] = [
+    ["dictionary", new arrow.Table({ a: arrow.vectorFromArray(["x", "y", "x"], dict) })],
+    [
+      "dictionary and int",
+      new arrow.Table({
+        a: arrow.vectorFromArray(["x", "y", "x"], dict),
+        b: arrow.vectorFromArray([1, 2, 3], new arrow.Int32()),
+      }),
+    ],
+    [
+      "dictionary of lists",
+      new arrow.Table({
+        a: arrow.vectorFromArray([["a"], ["b"], ["a"]], dictList),
+      }),
+    ],
+    ["large utf8", new arrow.Table({ a: arrow.vectorFromArray(["x"], new arrow.LargeUtf8()) })],
+    [
+      "nested lists",
+      new arrow.Table({
+        a: arrow.vectorFromArray(
+          [[[1]], [[2, 3]]],
+          new arrow.List(item(new arrow.List(item(new arrow.Int32())))),
+        ),
+      }),
+    ],
+    [
+      "struct",
+      new arrow.Table({
+        a: arrow.vectorFromArray(
+          [{ x: 1, y: "a" }],
+          new arrow.Struct([
+            new arrow.Field("x", new arrow.Int32()),
+            new arrow.Field("y", new arrow.Utf8()),
+          ]),
+        ),
+      }),
+    ],
+    [
+      "null",
+      new arrow.Table({
+        a: arrow.vectorFromArray([null, null], new arrow.Null()),
+        b: arrow.vectorFromArray([1, 2], new arrow.Int32()),
+      }),
+    ],
+    ["metadata", withMeta],
+    ["empty", new arrow.Table({ a: arrow.vectorFromArray([], new arrow.Int32()) })],
+  ];
+  const tmp = Deno.makeTempDirSync();
+  try {
+    for (const [name, t] of tables) {
+      const bytes = arrow.tableToIPC(t, "stream");
+      assert.equal(cutAtDamagedHeader(bytes).fault, null, name);
+      Deno.writeFileSync(join(tmp, "t.arrow"), bytes);
+      const r = readArrowFile(join(tmp, "t.arrow"));
+      assert.equal(r.damaged, undefined, name);
+      assert.equal(r.rows.length, t.numRows, name);
+    }
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+});
+
+Deno.test("arrow header: an Arrow IPC file is read by its stream, its footer never decoded; one whose schema is in the footer only is said", () => {
+  const stream = Deno.readFileSync(join(ROOT, "datasets/demo-claude/net.arrow"));
+  const rows = (bytes: Uint8Array) => {
+    const tmp = Deno.makeTempFileSync({ suffix: ".arrow" });
+    try {
+      Deno.writeFileSync(tmp, bytes);
+      return readArrowFile(tmp);
+    } finally {
+      Deno.removeSync(tmp);
+    }
+  };
+  // as C++ (pyarrow) writes a file: magic, the stream, a footer (here a damaged one: a field
+  // count of 2^31-1 in it had apache-arrow build objects until it ran out of memory)
+  const magic = new TextEncoder().encode("ARROW1\0\0");
+  const footer = new Uint8Array(64).fill(0xff);
+  const tail = new Uint8Array(10);
+  new DataView(tail.buffer).setInt32(0, footer.length, true);
+  tail.set(new TextEncoder().encode("ARROW1"), 4);
+  const file = new Uint8Array([...magic, ...stream, ...footer, ...tail]);
+  const viaStream = rows(stream);
+  const viaFile = rows(file);
+  assert.equal(viaFile.damaged, undefined);
+  assert.deepEqual(viaFile.rows, viaStream.rows);
+  // as apache-arrow's JS writer makes one: the batches with no schema before them
+  const js = arrow.tableToIPC(arrow.tableFromIPC(stream), "file");
+  const said = rows(js);
+  assert.equal(said.rows.length, 0);
+  assert.equal(
+    said.damaged,
+    "an Arrow IPC file with its schema in its footer only: write it as a stream",
+  );
+});
+
+Deno.test("arrow header: a batch claiming 2^31 rows in a small file is said, not read row by row", () => {
+  const clean = Deno.readFileSync(join(ROOT, "datasets/demo-claude/net.arrow"));
+  const [, batch] = [...framedMessages(clean)];
+  // the batch's row count: the first int64 of its RecordBatch table, found as the value equal
+  // to the file's row count nearest the header's start
+  const rowsInFile = readArrowFile(join(ROOT, "datasets/demo-claude/net.arrow")).rows.length;
+  const start = batch.header.byteOffset - clean.byteOffset;
+  const view = new DataView(clean.buffer, clean.byteOffset);
+  let at = -1;
+  for (let p = start; p + 8 <= start + batch.header.length; p += 4) {
+    if (view.getBigInt64(p, true) === BigInt(rowsInFile)) {
+      at = p;
+      break;
+    }
+  }
+  assert.ok(at > 0, "set-up: the batch's row count");
+  const bytes = clean.slice();
+  const dv = new DataView(bytes.buffer);
+  // the batch's count and every column's length
+  for (let p = start; p + 8 <= start + batch.header.length; p += 4) {
+    if (dv.getBigInt64(p, true) === BigInt(rowsInFile)) dv.setBigInt64(p, 1n << 31n, true);
+  }
+  const tmp = Deno.makeTempFileSync({ suffix: ".arrow" });
+  try {
+    Deno.writeFileSync(tmp, bytes);
+    const r = readArrowFile(tmp);
+    assert.equal(r.rows.length, 0);
+    assert.match(r.damaged ?? "", /^a batch of 2147483648 rows in \d+ bytes$/);
+  } finally {
+    Deno.removeSync(tmp);
+  }
 });

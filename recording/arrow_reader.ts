@@ -26,6 +26,11 @@ export function readArrowFile(path: string): {
     fault = cut.fault;
     const reader = arrow.RecordBatchReader.from(cut.bytes);
     for (const batch of reader) {
+      // every row takes a bit of some buffer at least: more rows than the file has bits is a
+      // damaged count, which would otherwise have this loop make objects without end
+      if (batch.numRows > 8 * cut.bytes.length) {
+        throw new Error(`a batch of ${batch.numRows} rows in ${cut.bytes.length} bytes`);
+      }
       batches++;
       const fields = batch.schema.fields;
       for (let i = 0; i < batch.numRows; i++) {
