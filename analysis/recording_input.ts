@@ -6,7 +6,7 @@
  */
 import { basename, resolve } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
-import type { Manifest } from "../recording/manifest.ts";
+import { type Manifest, restatesRows } from "../recording/manifest.ts";
 import type { BlindSpot } from "../recording/blind_spots.ts";
 
 type Fields = Partial<Record<keyof Manifest, unknown>>;
@@ -397,6 +397,7 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
     malformed("warnings is not a list: what the capture warned of is unknown");
   }
   for (const w of Array.isArray(m.warnings) ? m.warnings : []) {
+    if (restatesRows(String(w))) continue; // said from the rows (gap, truncated, running, blind)
     out.push({ source: "capture", kind: "capture", message: `warning: ${oneLine(String(w))}` });
   }
   if (m.complete === false) {

@@ -112,6 +112,18 @@ export function writeManifest(dir: string, m: Manifest, previous?: string): stri
   return text;
 }
 
+/**
+ * Whether a manifest warning restates what the recording's own rows and blind spots show, so an
+ * analysis (which says those from the rows) need not repeat it: the capture's end-of-run
+ * summaries of stream damage (`tls: `, `ipc: `), of cut or short command lines (`exec: `), of
+ * processes still running at its end, and the loader's io_uring tracepoints not attached.
+ */
+export function restatesRows(warning: string): boolean {
+  return /^(tls|ipc|exec): /.test(warning) ||
+    /^\d+ traced process(es)? had not exited when the capture ended /.test(warning) ||
+    /: actions taken through io_uring are not recorded$/.test(warning);
+}
+
 export function readManifest(dir: string): Manifest {
   return JSON.parse(Deno.readTextFileSync(`${dir}/${MANIFEST_FILE}`));
 }
