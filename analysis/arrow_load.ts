@@ -36,7 +36,10 @@ export interface ArrowLoad {
   batches: number;
   /** what stopped the reading, if the file is damaged */
   damaged?: string;
-  /** the damage is inside a batch (its buffers do not hold its rows), not a file cut short */
+  /**
+   * the damage is inside a batch (its buffers do not hold its rows) or a message header, not a
+   * file cut short
+   */
   corrupt?: boolean;
   /** why nothing could be loaded */
   error?: string;
@@ -323,6 +326,11 @@ export class IpcFile {
   #tailFault: string | null = null;
   #tailHasSchema = true;
 
+  /** A damaged message header ended the reading (not a file cut short). */
+  get damagedHeader(): boolean {
+    return this.#tailFault !== null;
+  }
+
   /** Reads the schema message; an error string when the file is not an Arrow stream. */
   async open(): Promise<string | null> {
     const m = await this.#message(0);
@@ -474,7 +482,7 @@ export async function loadArrowFile(
       appender.closeSync();
     }
     out.damaged = skipped.said(out.damaged);
-    if (skipped.batches) out.corrupt = true;
+    if (skipped.batches || ipc.damagedHeader) out.corrupt = true;
     return out;
   } finally {
     try {

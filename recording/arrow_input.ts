@@ -32,7 +32,10 @@ export interface ArrowRead {
   batches: number;
   /** what stopped the reading, if the file is damaged */
   damaged?: string;
-  /** the damage is inside a batch (its buffers do not hold its rows), not a file cut short */
+  /**
+   * the damage is inside a batch (its buffers do not hold its rows) or a message header, not a
+   * file cut short
+   */
   corrupt?: boolean;
 }
 
@@ -242,7 +245,7 @@ export function readArrowColumns(bytes: Uint8Array, def: TableDef): ArrowRead | 
     columns: { length, values },
     batches,
     ...(damaged ? { damaged } : {}),
-    ...(skipped.batches ? { corrupt: true } : {}),
+    ...(skipped.batches || cut.fault ? { corrupt: true } : {}),
   };
 }
 
