@@ -396,8 +396,10 @@ export function captureLosses(m: Fields): RecordingInput["problems"] {
   if (m.warnings !== undefined && !Array.isArray(m.warnings)) {
     malformed("warnings is not a list: what the capture warned of is unknown");
   }
+  const errors = new Set(Array.isArray(m.errors) ? m.errors.map(String) : []);
   for (const w of Array.isArray(m.warnings) ? m.warnings : []) {
     if (restatesRows(String(w))) continue; // said from the rows (gap, truncated, running, blind)
+    if (errors.has(String(w))) continue; // the loader's fatal line: an error already
     out.push({ source: "capture", kind: "capture", message: `warning: ${oneLine(String(w))}` });
   }
   if (m.complete === false) {

@@ -173,6 +173,12 @@ Deno.test("capture losses: the capture's warnings are problems of kind capture, 
       message: "warning: the kernel side could not be told of 3 inspected files",
     },
   ]);
+  // the loader's fatal line is both an error and a warning: said once, as the error
+  const fatal = "loading the eBPF programs: Operation not permitted";
+  assert.deepEqual(
+    captureLosses({ errors: [fatal], warnings: [fatal] }).map((p) => p.message),
+    [fatal],
+  );
   assert.deepEqual(captureLosses({ warnings: "x" }).map((p) => p.message), [
     "warnings is not a list: what the capture warned of is unknown",
   ]);

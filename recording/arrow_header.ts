@@ -57,6 +57,15 @@ class Flatbuffer {
     this.#need(child, 4, what);
     return child;
   }
+  /**
+   * Bytes of lists and strings walked so far. In a header that shares none they are distinct
+   * bytes of it; many fields pointing at one long name, metadata list or set of union type ids
+   * pass every bounds check yet have apache-arrow decode them once per field (quadratic in
+   * the header's size: a 788 KB file ran analyze out of memory). So the lists walked may add up
+   * to twice the header at most (room for a writer that shares a few strings).
+   */
+  #walked = 0;
+
   /** The first element and the length of the list in field `slot` of `t` ([0, 0] if none). */
   list(t: number, slot: number, size: number, what: string): [number, number] {
     const p = this.field(t, slot, what);
@@ -64,6 +73,10 @@ class Flatbuffer {
     const v = p + this.u32(p, what);
     const n = this.u32(v, what);
     this.#need(v + 4, n * size, `${what} (${n} entries)`);
+    this.#walked += 4 + n * size;
+    if (this.#walked > 2 * this.bytes.length) {
+      throw new Damage(`its lists add up to more than twice its ${this.bytes.length} bytes`);
+    }
     return [v + 4, n];
   }
   /** The tables of the list of tables in field `slot` of `t`. */

@@ -26,10 +26,13 @@ export function readArrowFile(path: string): {
     fault = cut.fault;
     const reader = arrow.RecordBatchReader.from(cut.bytes);
     for (const batch of reader) {
-      // every row takes a bit of some buffer at least: more rows than the file has bits is a
-      // damaged count, which would otherwise have this loop make objects without end
-      if (batch.numRows > 8 * cut.bytes.length) {
-        throw new Error(`a batch of ${batch.numRows} rows in ${cut.bytes.length} bytes`);
+      // a damaged count would have this loop make objects without end: every column but a
+      // Null one must hold the batch's rows in its buffers
+      const short = batch.schema.fields.find((f) =>
+        !holds(batch.getChild(f.name)!.data[0], batch.numRows)
+      );
+      if (short) {
+        throw new Error(`a batch of ${batch.numRows} rows whose column ${short.name} holds fewer`);
       }
       batches++;
       const fields = batch.schema.fields;
@@ -47,6 +50,21 @@ export function readArrowFile(path: string): {
   }
   damaged ??= fault ?? undefined;
   return { rows, batches, ...(damaged ? { damaged } : {}) };
+}
+
+/**
+ * Whether `d` (one column of a batch) holds `n` rows in its buffers: its validity, offsets or
+ * values reach that far. A Null column has no buffers and holds any number.
+ */
+function holds(d: arrow.Data, n: number): boolean {
+  if (n === 0 || arrow.DataType.isNull(d.type)) return true; // (an empty batch may omit buffers)
+  const end = d.offset + n;
+  if (d.length < n) return false;
+  if (d.nullBitmap?.length && d.nullBitmap.length * 8 < end) return false;
+  if (d.valueOffsets) return d.valueOffsets.length >= end + 1;
+  if (arrow.DataType.isBool(d.type)) return (d.values?.length ?? 0) * 8 >= end;
+  if (d.values) return d.values.length >= end * d.stride;
+  return d.children.every((c) => holds(c, n)); // a struct: its fields
 }
 
 /** The rows of an Arrow stream file; throws if the file is damaged. */
