@@ -171,7 +171,8 @@ async function captureSample(
   const quiet = () => {};
   await analyze({ recordings: [rec], quiet: true, out: quiet, err: quiet });
   const prompt = scenario.prompt ?? "";
-  const answer = scenario.turns.map((t) => t.text).filter((t): t is string => !!t).at(-1) ?? "";
+  const answer = scenario.turns.map((t) => literalPart(t.text ?? "")).filter((t) => t).at(-1) ??
+    "";
   const [res] = await queryDb(join(rec, DB_FILE), readSql(SQL_DIR, "coverage_capture"), {
     prompt,
     answer,
@@ -190,6 +191,16 @@ async function captureSample(
         : `; prompt ${request ? "found" : "missing"}, answer ${response ? "found" : "missing"}`),
     ...(checks ? { hook_checks: checks } : {}),
   };
+}
+
+/**
+ * The longest part of a scripted answer that the server sends as written: a template such as
+ * `I read: {{tool_output}}` is filled in at run time, so only its literal parts can be looked
+ * for in the recovered text.
+ */
+export function literalPart(text: string): string {
+  return text.split(/\{\{[^}]*\}\}/).map((p) => p.trim())
+    .reduce((a, b) => (b.length > a.length ? b : a), "");
 }
 
 /** The run-time checks of the hooks in `file` that saw data, from the attach report. */

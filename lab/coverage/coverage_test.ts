@@ -12,7 +12,7 @@ import {
   releasedVersions,
   spread,
 } from "./builds.ts";
-import { agentError, coverBuild, explainedError, type MatrixRow } from "./coverage.ts";
+import { agentError, coverBuild, explainedError, literalPart, type MatrixRow } from "./coverage.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
@@ -42,6 +42,13 @@ Deno.test("coverage: command line, and one clear error per bad input", () => {
       (e: Error) => e instanceof CliError && e.exitCode === 2 && msg.test(e.message),
     );
   }
+});
+
+Deno.test("coverage: a templated answer is looked for by its literal part", () => {
+  assert.equal(literalPart("I read: {{tool_output}}"), "I read:");
+  assert.equal(literalPart("It printed {{tool_output}} twice over."), "twice over.");
+  assert.equal(literalPart("plain answer"), "plain answer");
+  assert.equal(literalPart("{{tool_output}}"), "");
 });
 
 Deno.test("coverage: versions spread evenly, oldest and newest always in", () => {
