@@ -123,6 +123,13 @@ Deno.test("sql and analyze: bad input gives one line and the documented exit cod
   const q = await task("sql", rec, "--", "SELECT nope FROM llm_calls");
   assert.equal(q.code, 1);
   assert.match(q.stderr, /sql: Binder Error: Referenced column "nope" not found/);
+  // a recording without a query, or an unknown option, is said as such
+  const noQuery = await task("sql", rec);
+  assert.equal(noQuery.code, 2);
+  assert.match(noQuery.stderr, /^sql: give a query after --\n/);
+  const unknown = await task("sql", "--bogus");
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^sql: Unknown option '--bogus'/);
   const none = await task("analyze", "/nonexistent");
   assert.equal(none.code, 1);
   assert.equal(none.stderr, "analyze: /nonexistent: no such directory\n");

@@ -17,12 +17,26 @@ import type { OutputFormat } from "./table_output.ts";
 const USAGE = "usage: deno task sql [--format table|csv|json] [--prices FILE] [--write] " +
   '[--memory-limit SIZE] RECORDING... -- "SELECT ..."';
 
-/** Splits argv into options+recordings and the query. */
+/**
+ * Splits argv into options+recordings and the query. Without `--` the last argument is the
+ * query, unless it is an option or a directory: then there is no query (said as such, not as a
+ * missing recording).
+ */
 export function splitArgs(argv: string[]): { args: string[]; query: string } {
   const a = argv[0] === "--" && argv.lastIndexOf("--") > 0 ? argv.slice(1) : argv;
   const sep = a.lastIndexOf("--");
   if (sep >= 0) return { args: a.slice(0, sep), query: a.slice(sep + 1).join(" ") };
-  return { args: a.slice(0, -1), query: a.at(-1) ?? "" };
+  const last = a.at(-1) ?? "";
+  if (last.startsWith("-") || isDirectory(last)) return { args: a, query: "" };
+  return { args: a.slice(0, -1), query: last };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return Deno.statSync(p).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 if (import.meta.main) {
