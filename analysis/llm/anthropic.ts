@@ -106,10 +106,22 @@ interface Block {
   name?: string;
 }
 
+/**
+ * A block in which the model calls a tool: `tool_use` (the client runs it), `server_tool_use`
+ * (Anthropic runs it: web search, code execution), `mcp_tool_use` (the MCP connector), and any
+ * later `*_tool_use` alike.
+ */
+const isToolUse = (type: unknown): boolean =>
+  typeof type === "string" && /(^|_)tool_use$/.test(type);
+
+/** A tool call's input given whole in its block (a stream's start block, when no delta follows). */
+const wholeInput = (b: Obj): string =>
+  isObj(b.input) && Object.keys(b.input).length > 0 ? JSON.stringify(b.input) : "";
+
 function finish(blocks: Block[], r: ResponseInfo): ResponseInfo {
   r.text = blocks.filter((b) => b.type === "text").map((b) => b.text).join("\n");
   r.thinking = blocks.filter((b) => b.type === "thinking").map((b) => b.text).join("\n");
-  r.toolCalls = blocks.filter((b) => b.type === "tool_use" || b.type === "server_tool_use").map(
+  r.toolCalls = blocks.filter((b) => isToolUse(b.type)).map(
     (b) => ({ id: b.id, name: b.name ?? "", kind: "function" as const, input: jsonText(b.text) }),
   );
   return r;
@@ -139,6 +151,8 @@ export function anthropicJson(body: unknown): ResponseInfo {
 export function anthropicStream(): StreamReader {
   const r = emptyResponse();
   const blocks: Block[] = [];
+  /** tool-use blocks whose input came whole in their start block (a delta replaces it) */
+  const started = new Set<Block>();
   let usage: Usage | null = null;
   return {
     push(type, data) {
@@ -163,9 +177,12 @@ export function anthropicStream(): StreamReader {
             ? String(b.text ?? "")
             : b.type === "thinking"
             ? String(b.thinking ?? "")
+            : isToolUse(b.type)
+            ? wholeInput(b)
             : "";
           blocks[i] = { type: String(b.type), text, id: str(b.id), name: str(b.name) };
-          return b.type === "tool_use" || b.type === "server_tool_use";
+          if (text && isToolUse(b.type)) started.add(blocks[i]);
+          return isToolUse(b.type);
         }
         case "content_block_delta": {
           const d = isObj(data.delta) ? data.delta : {};
@@ -173,8 +190,12 @@ export function anthropicStream(): StreamReader {
           if (!b) return false;
           if (d.type === "text_delta") b.text += String(d.text ?? "");
           else if (d.type === "thinking_delta") b.text += String(d.thinking ?? "");
-          else if (d.type === "input_json_delta") b.text += String(d.partial_json ?? "");
-          else return false;
+          else if (d.type === "input_json_delta") {
+            // deltas carry the whole input: an input given in the start block is replaced
+            if (started.has(b)) b.text = "";
+            started.delete(b);
+            b.text += String(d.partial_json ?? "");
+          } else return false;
           return true;
         }
         case "message_delta": {
