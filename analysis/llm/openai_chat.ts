@@ -14,6 +14,7 @@ import {
   joinNonEmpty,
   jsonText,
   num,
+  type Obj,
   type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
@@ -33,7 +34,8 @@ export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo 
   r.systemPrompt = joinNonEmpty(system);
   const after = messages.slice(lastAssistant + 1);
   r.userInput = joinNonEmpty(after.filter((m) => m.role === "user").map((m) => textOf(m.content)));
-  r.toolResults = after.filter((m) => m.role === "tool").map((m) => ({
+  // `function` messages answer the deprecated `function_call` (no call id)
+  r.toolResults = after.filter((m) => m.role === "tool" || m.role === "function").map((m) => ({
     callId: str(m.tool_call_id),
     text: textOf(m.content),
   }));
@@ -43,9 +45,15 @@ export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo 
   r.leadText = messages.slice(0, 3).map((m) => textOf(m.content)).join("\n").slice(0, 4000);
   if (opts.conversation) {
     const so = isObj(body.stream_options) ? body.stream_options : {};
-    const tools = arr(body.tools).filter(isObj).flatMap((t) =>
-      t.type === "function" && isObj(t.function) && typeof t.function.name === "string"
-        ? [{ name: t.function.name, kind: "function" as const, parameters: t.function.parameters }]
+    const tools = [
+      ...arr(body.tools).filter(isObj).flatMap((t) =>
+        t.type === "function" && isObj(t.function) ? [t.function] : []
+      ),
+      // the deprecated `functions` list, offered the same way
+      ...arr(body.functions).filter(isObj),
+    ].flatMap((f) =>
+      typeof f.name === "string"
+        ? [{ name: f.name, kind: "function" as const, parameters: f.parameters }]
         : []
     );
     r.conversation = {
@@ -73,9 +81,10 @@ export function chatJson(body: unknown): ResponseInfo {
     const choice = arr(body.choices).filter(isObj)[0] ?? {};
     const msg = isObj(choice.message) ? choice.message : {};
     r.text = textOf(msg.content);
-    r.thinking = str(msg.reasoning_content) ?? "";
+    r.thinking = str(msg.reasoning_content) ?? str(msg.reasoning) ?? "";
     r.stopReason = str(choice.finish_reason);
-    r.toolCalls = arr(msg.tool_calls).filter(isObj).map((c) => {
+    const legacy: Obj[] = isObj(msg.function_call) ? [{ function: msg.function_call }] : [];
+    r.toolCalls = [...arr(msg.tool_calls).filter(isObj), ...legacy].map((c) => {
       const f = isObj(c.function) ? c.function : {};
       return {
         id: str(c.id),
@@ -86,6 +95,22 @@ export function chatJson(body: unknown): ResponseInfo {
     });
     r.complete = true;
   });
+}
+
+/**
+ * Which call a streamed tool-call piece belongs to: its `index`; without one (servers that leave
+ * it out), a piece with a new id or name starts a call and any other continues the last.
+ */
+function callIndex(tc: Obj, calls: { id?: string; name: string }[]): number {
+  const i = num(tc.index);
+  if (i !== undefined) return i;
+  const last = calls.length - 1;
+  const f = isObj(tc.function) ? tc.function : {};
+  const id = str(tc.id);
+  const fresh = last < 0 || (id !== undefined && id !== calls[last].id) ||
+    (id === undefined && str(f.name) !== undefined && calls[last].name !== "" &&
+      str(f.name) !== calls[last].name);
+  return fresh ? last + 1 : last;
 }
 
 export function chatStream(): StreamReader {
@@ -115,12 +140,17 @@ export function chatStream(): StreamReader {
           r.thinking += reasoning;
           content = true;
         }
-        for (const tc of arr(d.tool_calls).filter(isObj)) {
-          const i = num(tc.index) ?? calls.length;
+        // the deprecated `function_call` delta is one call, pieced like a tool call's
+        const legacy: Obj[] = isObj(d.function_call)
+          ? [{ index: 0, function: d.function_call }]
+          : [];
+        for (const tc of [...arr(d.tool_calls).filter(isObj), ...legacy]) {
           const f = isObj(tc.function) ? tc.function : {};
-          const c = calls[i] ??= { name: "", args: "" };
+          const c = calls[callIndex(tc, calls)] ??= { name: "", args: "" };
           if (str(tc.id)) c.id = str(tc.id);
-          if (str(f.name)) c.name += str(f.name);
+          // the name comes once; a server that repeats it whole in every piece is not doubled
+          const name = str(f.name);
+          if (name && name !== c.name) c.name += name;
           if (str(f.arguments)) c.args += str(f.arguments);
           content = true;
         }
