@@ -35,9 +35,44 @@ const MODEL_ITEMS = new Set([
   "function_call",
   "custom_tool_call",
   "local_shell_call",
+  "shell_call",
+  "apply_patch_call",
+  "computer_call",
+  "mcp_call",
+  "mcp_list_tools",
+  "mcp_approval_request",
   "web_search_call",
+  "file_search_call",
+  "code_interpreter_call",
+  "image_generation_call",
   "tool_search_call",
 ]);
+
+/**
+ * Output items in which the model calls a built-in tool the client runs (each answered by a
+ * `TYPE_output` item with the same call_id) or one run for it (`mcp_call`: the API calls the
+ * remote MCP server), with the name the tool goes by; their input is the item's `action` or
+ * `operation`, or its `arguments` (mcp_call).
+ */
+const BUILT_IN_CALLS: Readonly<Record<string, string>> = {
+  local_shell_call: "local_shell",
+  shell_call: "shell",
+  apply_patch_call: "apply_patch",
+  computer_call: "computer",
+  mcp_call: "mcp",
+};
+
+/** A tool's answer in the input: `function_call_output`, `shell_call_output` and the like. */
+const isCallOutput = (item: Obj) =>
+  typeof item.type === "string" && item.type.endsWith("_call_output");
+
+/** A tool answer's text: as given, its text parts, or else its JSON. */
+function outputText(output: unknown): string {
+  const t = textOf(output);
+  return t !== "" || output === undefined || output === null || output === ""
+    ? t
+    : JSON.stringify(output);
+}
 
 /** An input item the model produced (an earlier turn's output). */
 const isModelItem = (item: Obj) => MODEL_ITEMS.has(String(item.type)) || item.role === "assistant";
@@ -65,8 +100,8 @@ export function responsesRequest(body: unknown, opts: ReadOptions = {}): Request
   const results: ToolResultIn[] = [];
   for (const item of input.slice(lastModel + 1)) {
     if (item.role === "user") user.push(textOf(item.content));
-    if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
-      results.push({ callId: str(item.call_id), text: textOf(item.output) });
+    if (isCallOutput(item)) {
+      results.push({ callId: str(item.call_id), text: outputText(item.output) });
     }
   }
   r.userInput = joinNonEmpty(user);
@@ -191,6 +226,14 @@ function fromItems(items: Obj[], r: ResponseInfo): void {
         kind: "custom",
         input: JSON.stringify(String(it.input ?? "")),
       });
+    } else if (typeof it.type === "string" && it.type in BUILT_IN_CALLS) {
+      const given = it.action ?? it.operation;
+      calls.push({
+        id: str(it.call_id) ?? str(it.id),
+        name: str(it.name) ?? BUILT_IN_CALLS[it.type],
+        kind: "function",
+        input: given !== undefined ? JSON.stringify(given) : jsonText(String(it.arguments ?? "")),
+      });
     }
   }
   r.text = text.filter((t) => t !== "").join("\n");
@@ -236,7 +279,8 @@ export function responsesStream(): StreamReader {
           if (it.type === "message") it.content = [{ type: "output_text", text: "" }];
           if (it.type === "reasoning") it.summary = [];
           items[num(data.output_index) ?? items.length] = it;
-          return it.type === "function_call" || it.type === "custom_tool_call";
+          return it.type === "function_call" || it.type === "custom_tool_call" ||
+            String(it.type) in BUILT_IN_CALLS;
         }
         case "response.output_text.delta": {
           const it = itemAt(data);

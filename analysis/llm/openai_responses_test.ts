@@ -1,0 +1,110 @@
+/**
+ * The Responses API reader on built-in tools as the API reference documents them: Codex's
+ * `local_shell_call`, the `shell_call` and `apply_patch_call` tools, remote MCP's `mcp_call`,
+ * streamed and whole, and the `*_call_output` items that answer them in the next request.
+ */
+import assert from "node:assert/strict";
+import { responsesJson, responsesRequest, responsesStream } from "./openai_responses.ts";
+
+const localShell = {
+  type: "local_shell_call",
+  id: "lsh_1",
+  call_id: "call_ls",
+  status: "completed",
+  action: { type: "exec", command: ["bash", "-lc", "ls -la"], env: {}, working_directory: "/w" },
+};
+const shell = {
+  type: "shell_call",
+  id: "sh_1",
+  call_id: "call_sh",
+  status: "completed",
+  action: { commands: ["make test"], timeout_ms: 60000 },
+};
+const patch = {
+  type: "apply_patch_call",
+  id: "ap_1",
+  call_id: "call_ap",
+  status: "completed",
+  operation: { type: "update_file", path: "src/a.ts", diff: "@@\n-a\n+b\n" },
+};
+const mcp = {
+  type: "mcp_call",
+  id: "mcp_1",
+  name: "roll",
+  server_label: "dice",
+  arguments: '{"sides":6}',
+  output: "4",
+};
+
+const calls = (r: ReturnType<typeof responsesJson>) =>
+  r.toolCalls.map((c) => [c.id, c.name, JSON.parse(c.input)]);
+const expected = [
+  ["call_ls", "local_shell", localShell.action],
+  ["call_sh", "shell", shell.action],
+  ["call_ap", "apply_patch", patch.operation],
+  ["mcp_1", "roll", { sides: 6 }],
+];
+
+Deno.test("responses whole answer: built-in tool calls are tool calls, with their input", () => {
+  const r = responsesJson({
+    id: "resp_1",
+    status: "completed",
+    output: [localShell, shell, patch, mcp, {
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: "done" }],
+    }],
+  });
+  assert.deepEqual(calls(r), expected);
+  assert.equal(r.text, "done");
+});
+
+Deno.test("responses stream: built-in tool calls from output_item events", () => {
+  const reader = responsesStream();
+  const items = [localShell, shell, patch, mcp];
+  const events = [
+    { type: "response.created", response: { id: "resp_2", status: "in_progress" } },
+    ...items.flatMap((item, i) => [
+      {
+        type: "response.output_item.added",
+        output_index: i,
+        item: { ...item, status: "in_progress" },
+      },
+      { type: "response.output_item.done", output_index: i, item },
+    ]),
+    { type: "response.completed", response: { id: "resp_2", status: "completed" } },
+  ];
+  const began = events.map((e) => reader.push(e.type, e));
+  const r = reader.result();
+  assert.deepEqual(calls(r), expected);
+  assert.equal(r.complete, true);
+  // a built-in call starting is output starting
+  assert.equal(began[1], true);
+});
+
+Deno.test("responses request: every *_call_output answers its call; text as given or as JSON", () => {
+  const r = responsesRequest({
+    model: "m",
+    input: [
+      { type: "message", role: "user", content: "list and test" },
+      // one model turn calling three tools; their answers follow
+      localShell,
+      shell,
+      patch,
+      { type: "local_shell_call_output", call_id: "call_ls", output: "a.txt\n" },
+      {
+        type: "shell_call_output",
+        call_id: "call_sh",
+        output: [{ stdout: "ok\n", stderr: "", outcome: { type: "exit", exit_code: 0 } }],
+      },
+      { type: "apply_patch_call_output", call_id: "call_ap", status: "completed", output: "" },
+    ],
+  });
+  assert.deepEqual(r.toolResults.map((t) => [t.callId, t.text]), [
+    ["call_ls", "a.txt\n"],
+    ["call_sh", '[{"stdout":"ok\\n","stderr":"","outcome":{"type":"exit","exit_code":0}}]'],
+    ["call_ap", ""],
+  ]);
+  // the user's text before the model's calls is not new input of this request
+  assert.equal(r.userInput, undefined);
+});
