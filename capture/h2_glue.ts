@@ -10,9 +10,8 @@
  */
 import type { Http2Redactor } from "../protocols/http2_redactor.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
-import { SECRET_HEADERS, type StreamRedactor } from "./redact.ts";
+import { isDefaultSecretHeader, type StreamRedactor } from "./redact.ts";
 
-const secrets = new Set(SECRET_HEADERS);
 let make: ((shared?: Http2Exchanges) => Http2Redactor) | undefined;
 let loading: Promise<void> | undefined;
 
@@ -21,7 +20,7 @@ export function loadH2Redactor(): Promise<void> {
   return loading ??= import("../protocols/http2_redactor.ts").then(
     (m) => {
       make = (shared) =>
-        m.createHttp2Redactor((name: string) => secrets.has(name.toLowerCase()), {
+        m.createHttp2Redactor((name: string) => isDefaultSecretHeader(name.toLowerCase()), {
           bodies: shared ?? { asked: new Set() },
         });
     },

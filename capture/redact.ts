@@ -11,10 +11,11 @@
  * HTTP/2 header blocks are HPACK-coded; their redaction lives in the HTTP/2 redactor of
  * protocols, which this module selects when a stream starts with the h2 preface.
  */
-import { DEFAULT_SECRET_HEADERS } from "../protocols/secret_headers.ts";
+import { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader } from "../protocols/secret_headers.ts";
 
-/** Header names whose values are secrets by default (lowercase). */
+/** Header names whose values are secrets by default (lowercase); more by the rule beside it. */
 export const SECRET_HEADERS: readonly string[] = DEFAULT_SECRET_HEADERS;
+export { isDefaultSecretHeader };
 
 export interface StreamRedactor {
   /** Redacts the next chunk of the stream. Output may lag input (see `flush`). */
@@ -35,14 +36,13 @@ const enum LineState {
   Skip,
 }
 
-export function createHttp1Redactor(names: readonly string[] = SECRET_HEADERS): StreamRedactor {
-  // the secret names as bytes (a name with a character above 0xff can never match), by length
-  const byLength = new Map<number, Uint8Array[]>();
-  for (const n of names.map((n) => n.toLowerCase())) {
-    if (n.length > MAX_NAME || [...n].some((ch) => ch.charCodeAt(0) > 0xff)) continue;
-    const b = Uint8Array.from(n, (ch) => ch.charCodeAt(0));
-    byLength.set(b.length, [...byLength.get(b.length) ?? [], b]);
-  }
+/**
+ * `isSecret` judges a header name (lowercase); by default the project's rule
+ * (protocols/secret_headers.ts).
+ */
+export function createHttp1Redactor(
+  isSecretName: (lowercaseName: string) => boolean = isDefaultSecretHeader,
+): StreamRedactor {
   let state = LineState.Name;
   /** the lowercase header name read so far on this line (bytes; A-Z folded) */
   const name = new Uint8Array(MAX_NAME);
@@ -50,14 +50,18 @@ export function createHttp1Redactor(names: readonly string[] = SECRET_HEADERS): 
   /** in Mask state: still in the whitespace before the value */
   let leadingSpace = false;
 
+  // judged once per header line, at its colon (bodies are skipped line by line); an SSE
+  // stream's "data"/"event" lines come again and again, so verdicts are kept
+  const verdicts = new Map<string, boolean>();
   const isSecret = () => {
-    const candidates = byLength.get(nameLen);
-    if (!candidates) return false;
-    next: for (const s of candidates) {
-      for (let k = 0; k < nameLen; k++) if (name[k] !== s[k]) continue next;
-      return true;
+    if (nameLen === 0) return false;
+    const n = String.fromCharCode(...name.subarray(0, nameLen));
+    let v = verdicts.get(n);
+    if (v === undefined) {
+      v = isSecretName(n);
+      if (verdicts.size < 256) verdicts.set(n, v);
     }
-    return false;
+    return v;
   };
 
   return {

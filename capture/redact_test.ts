@@ -28,6 +28,37 @@ Deno.test("HTTP/1 redaction: whole, byte by byte, at every split point", () => {
   }
 });
 
+Deno.test("HTTP/1 redaction: gateways' own key headers too, and nothing an analysis reads", () => {
+  const secrets = [
+    "x-portkey-api-key",
+    "Helicone-Auth",
+    "cf-aig-authorization",
+    "Ocp-Apim-Subscription-Key",
+    "private-token",
+    "X-Auth-Token",
+    "x_litellm_api_key",
+  ];
+  const kept = [
+    "sec-websocket-key",
+    "idempotency-key",
+    "x-ratelimit-remaining-tokens",
+    "anthropic-ratelimit-input-tokens-limit",
+    "www-authenticate",
+    "content-type",
+    "data",
+  ];
+  const req = "GET / HTTP/1.1\r\n" + [...secrets, ...kept].map((h) => `${h}: v4lue\r\n`).join("") +
+    "\r\n";
+  const want = "GET / HTTP/1.1\r\n" +
+    [...secrets.map((h) => `${h}: *****\r\n`), ...kept.map((h) => `${h}: v4lue\r\n`)].join("") +
+    "\r\n";
+  const b = enc.encode(req);
+  assert.equal(run([b]), want);
+  for (let i = 0; i <= b.length; i++) {
+    assert.equal(run([b.slice(0, i), b.slice(i)]), want, `split at ${i}`);
+  }
+});
+
 Deno.test("HTTP/1 redaction: keep-alive, and after a gap the next line is found again", () => {
   const two = REQ + "GET / HTTP/1.1\r\nCookie: z=1\r\n\r\n";
   assert.equal(run([enc.encode(two)]), WANT + "GET / HTTP/1.1\r\nCookie: ***\r\n\r\n");

@@ -35,13 +35,15 @@ import { JSONRPC_MEMBERS } from "./mcp_http_rule.ts";
  * `AccessKeyId` / `access_key` (in `credential_process` JSON and S3-style configs), OAuth's
  * `client_secret`, `access_token`, `refresh_token` and `id_token`, an SSH or PGP key's
  * `passphrase`, and Docker's `config.json` `auths.<registry>.auth` (base64 user:password; npm's
- * `_auth` likewise). Only string values are masked: counts named like tokens (`max_tokens`,
+ * `_auth` likewise), and what API gateways name theirs (Azure API Management's
+ * `Ocp-Apim-Subscription-Key`, Helicone's `Helicone-Auth`: the rule judges header names too,
+ * protocols/secret_headers.ts). Only string values are masked: counts named like tokens (`max_tokens`,
  * `input_tokens`, `token_count`) are numbers and stay readable; and what is named after a
  * token without being one stays readable whatever its type: OAuth's `token_type` (`Bearer`), a
  * service account's `token_uri`, a count or limit of tokens, a `tokenizer`.
  */
 export const SECRET_KEY =
-  /token(?!s|izer|[_-]?(?:type|ur[il]|count|limit))|secret|passw|passphrase|api[_-]?key|^key$|private[_-]?key|access[_-]?key|^_?auth$|authorization|cookie|credential/i;
+  /token(?!s|izer|[_-]?(?:type|ur[il]|count|limit))|secret|passw|passphrase|api[_-]?key|^key$|private[_-]?key|access[_-]?key|subscription[_-]?key|^_?auth$|[_-]auth$|authorization|cookie|credential/i;
 
 /**
  * Text without a match holds no key of `SECRET_KEY` (a key is a quoted string) and no PEM
@@ -50,7 +52,7 @@ export const SECRET_KEY =
  * escapes (`"\u0074oken"`).
  */
 export const MAY_BE_SECRET_KEY =
-  /token|secret|passw|passphrase|api[_-]?key|"key"|private[_ -]?key|access[_-]?key|"_?auth"|authorization|cookie|credential|\\u[0-9a-f]{4}/i;
+  /token|secret|passw|passphrase|api[_-]?key|"key"|private[_ -]?key|access[_-]?key|subscription[_-]?key|"_?auth"|[_-]auth"|authorization|cookie|credential|\\u[0-9a-f]{4}/i;
 
 /**
  * A PEM private key's first line, `-----BEGIN ... PRIVATE KEY-----` (RSA, EC, OPENSSH,

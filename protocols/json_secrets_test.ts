@@ -209,6 +209,8 @@ Deno.test("MAY_BE_SECRET_KEY, the cheap test before parsing, matches every key S
     "passphrase",
     "auth",
     "_auth",
+    "helicone_auth",
+    "Ocp-Apim-Subscription-Key",
   );
   for (const k of keys) {
     assert.ok(SECRET_KEY.test(k), k);

@@ -216,7 +216,9 @@ export const tlsTable = table(
     col(
       "data",
       "binary",
-      "the plaintext (secret headers redacted unless --keep-secrets; over HTTP/1, also " +
+      "the plaintext (secret headers redacted unless --keep-secrets: the list in " +
+        "`protocols/secret_headers.ts` and any header named like a secret key, e.g. " +
+        "`x-portkey-api-key`, `helicone-auth`; over HTTP/1, also " +
         "secret-named values in MCP's JSON-RPC bodies and events: " +
         "`protocols/http1_body_secrets.ts`)",
     ),

@@ -5,7 +5,7 @@
  * asked).
  */
 
-import { DEFAULT_SECRET_HEADERS } from "../../protocols/http2_redactor.ts";
+import { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader } from "../../protocols/http2_redactor.ts";
 import type { Provider } from "./request_view.ts";
 import type { RequestKind, SideKind } from "./request_kind.ts";
 
@@ -49,7 +49,7 @@ export function redactHeaders(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
-    out[k] = SECRET_HEADERS.includes(k.toLowerCase()) ? REDACTED : v;
+    out[k] = isDefaultSecretHeader(k.toLowerCase()) ? REDACTED : v;
   }
   return out;
 }
