@@ -9,8 +9,23 @@
  * ends, quotes) or at the end of the string.
  */
 
+import { SECRET_KEY } from "./json_secrets.ts";
+
 /** The URL parameter whose value is a session (MCP's HTTP+SSE transport), lowercase. */
 export const SECRET_PARAM = "sessionid=";
+
+/** The longest query parameter name judged by `isSecretParam`. */
+const MAX_PARAM_NAME = 48;
+
+/**
+ * Whether a query parameter (its name lowercase, as it stands between `?` or `&` and `=`) holds
+ * a secret: named as a secret JSON key is (json_secrets.ts SECRET_KEY): Gemini's `key=` (the
+ * API key in the URL, as LiteLLM and REST examples send it), `api_key`, `access_token`,
+ * `X-Amz-Security-Token` and `X-Amz-Credential` of a presigned URL, `client_secret` ...
+ */
+export function isSecretParam(lowercaseName: string): boolean {
+  return lowercaseName.length <= MAX_PARAM_NAME && SECRET_KEY.test(lowercaseName);
+}
 
 /** Byte that replaces a masked value byte. */
 const STAR = 42;
@@ -33,10 +48,19 @@ for (const b of ENDS_VALUE) ENDS[b] = 1;
 const EQUALS = 61;
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 
+/** Bytes of a query parameter's name: letters, digits, `-`, `_`, `.`, `%`, `[`, `]`. */
+const NAME_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9\-_.%\[\]]/.test(ch)) NAME_BYTE[c] = 1;
+}
+const QUESTION = 63, AMPERSAND = 38;
+
 /**
- * A streaming, same-length masker of the values of one URL parameter (`name=` lowercase, found
- * case-insensitively anywhere), up to a byte that ends a value. State crosses chunks (a name or
- * value split over two writes is still found and masked).
+ * A streaming, same-length masker of URL parameters' values, up to a byte that ends a value:
+ * those of `name=` (lowercase, found case-insensitively anywhere) and of every query parameter
+ * `isSecretParam` judges a secret (its name between `?` or `&` and `=`). State crosses chunks (a
+ * name or value split over two writes is still found and masked).
  *
  * It looks only at the `=` bytes (found by the engine's native search) and compares the bytes
  * before each with the name: the redactor sees every byte of every TLS payload, and a test of
@@ -50,19 +74,39 @@ export function createParamRedactor(name: string): ParamRedactor {
     throw new Error(`createParamRedactor: "${name}" is not a parameter name and "="`);
   }
   const stem = want.length - 1; // the name's bytes before "="
+  /** bytes kept from earlier chunks: the fixed name, or a query name and its `?` or `&` */
+  const keep = Math.max(stem, MAX_PARAM_NAME + 1);
   // ---- state that crosses chunk boundaries ----
   let masking = false; // inside a value
-  const tail = new Uint8Array(stem); // the stream's last `stem` bytes before this chunk (lowercase)
+  const tail = new Uint8Array(keep); // the stream's last `keep` bytes before this chunk (lowercase)
   let tailLen = 0;
+
+  /** The byte `k` bytes before chunk[eq] (reaching into `tail`; lowercase), or -1. */
+  const before = (chunk: Uint8Array, eq: number, k: number): number => {
+    const at = eq - k;
+    if (at >= 0) return lower(chunk[at]);
+    return tailLen + at >= 0 ? tail[tailLen + at] : -1;
+  };
+
+  /** Whether the bytes before chunk[eq] are a query parameter's name that holds a secret. */
+  function secretQueryName(chunk: Uint8Array, eq: number): boolean {
+    for (let k = 1; k <= MAX_PARAM_NAME + 1; k++) {
+      const c = before(chunk, eq, k);
+      if (c === QUESTION || c === AMPERSAND) {
+        if (k === 1) return false;
+        let name = "";
+        for (let j = k - 1; j >= 1; j--) name += String.fromCharCode(before(chunk, eq, j));
+        return isSecretParam(name);
+      }
+      if (c < 0 || NAME_BYTE[c] === 0) return false;
+    }
+    return false;
+  }
 
   /** Whether the `stem` bytes before chunk[eq] (reaching into `tail`) are the name. */
   function nameBefore(chunk: Uint8Array, eq: number): boolean {
     if (eq + tailLen < stem) return false;
-    for (let k = 1; k <= stem; k++) {
-      const at = eq - k;
-      const c = at >= 0 ? lower(chunk[at]) : tail[tailLen + at];
-      if (c !== want[stem - k]) return false;
-    }
+    for (let k = 1; k <= stem; k++) if (before(chunk, eq, k) !== want[stem - k]) return false;
     return true;
   }
 
@@ -84,17 +128,17 @@ export function createParamRedactor(name: string): ParamRedactor {
         if (eq < 0) break;
         i = eq + 1;
         // The name must lie after any masked value: a value's end byte is not part of a name.
-        if (nameBefore(chunk, eq)) masking = true;
+        if (nameBefore(chunk, eq) || secretQueryName(chunk, eq)) masking = true;
       }
       // Keep the last bytes for a name split across chunks.
-      if (n >= stem) {
-        for (let k = 0; k < stem; k++) tail[k] = lower(chunk[n - stem + k]);
-        tailLen = stem;
+      if (n >= keep) {
+        for (let k = 0; k < keep; k++) tail[k] = lower(chunk[n - keep + k]);
+        tailLen = keep;
       } else {
-        const keep = Math.min(tailLen, stem - n);
-        tail.copyWithin(0, tailLen - keep, tailLen);
-        for (let k = 0; k < n; k++) tail[keep + k] = lower(chunk[k]);
-        tailLen = keep + n;
+        const old = Math.min(tailLen, keep - n);
+        tail.copyWithin(0, tailLen - old, tailLen);
+        for (let k = 0; k < n; k++) tail[old + k] = lower(chunk[k]);
+        tailLen = old + n;
       }
       return out ?? chunk;
     },
@@ -106,17 +150,25 @@ export function createParamRedactor(name: string): ParamRedactor {
 
 /**
  * The character positions of `s` (a decoded header value, one character per octet) that hold
- * values of the parameter `name=`: what `createParamRedactor` would mask in the same bytes.
+ * values of the parameter `name=` or of a secret query parameter: what `createParamRedactor`
+ * would mask in the same bytes.
  */
 export function paramValuePositions(s: string, name: string): number[] {
-  const positions: number[] = [];
   const lower = s.toLowerCase();
-  let from = 0;
-  for (;;) {
-    const at = lower.indexOf(name, from);
-    if (at < 0) return positions;
-    let i = at + name.length;
-    while (i < s.length && !ENDS_VALUE.has(s.charCodeAt(i))) positions.push(i++);
-    from = i;
+  /** where each masked value starts */
+  const starts: number[] = [];
+  for (let at = lower.indexOf(name); at >= 0; at = lower.indexOf(name, at + 1)) {
+    starts.push(at + name.length);
   }
+  for (const m of lower.matchAll(QUERY_NAME)) {
+    if (isSecretParam(m[2])) starts.push(m.index + m[0].length);
+  }
+  const positions = new Set<number>();
+  for (const start of starts) {
+    for (let i = start; i < s.length && !ENDS_VALUE.has(s.charCodeAt(i)); i++) positions.add(i);
+  }
+  return [...positions].sort((a, b) => a - b);
 }
+
+/** A query parameter's name and its `=`, after `?` or `&` (as NAME_BYTE spells names). */
+const QUERY_NAME = new RegExp(`([?&])([a-z0-9\\-_.%\\[\\]]{1,${MAX_PARAM_NAME}})=`, "g");

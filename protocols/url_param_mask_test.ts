@@ -1,18 +1,28 @@
 import assert from "node:assert/strict";
-import { createParamRedactor, paramValuePositions, SECRET_PARAM } from "./url_param_mask.ts";
+import {
+  createParamRedactor,
+  isSecretParam,
+  paramValuePositions,
+  SECRET_PARAM,
+} from "./url_param_mask.ts";
 import { assertSameForAllChunkings, concatBytes, seededRandom, utf8 } from "./testing.ts";
 
-/** The rule, written plainly: after each `name=` (any case), mask up to a value's end. */
+/**
+ * The rule, written plainly: after each `name=` (any case), and after each `?NAME=` or `&NAME=`
+ * whose NAME isSecretParam judges a secret, mask up to a value's end.
+ */
 function reference(bytes: Uint8Array, name: string): Uint8Array {
   const out = bytes.slice();
   const text = new TextDecoder("latin1").decode(bytes).toLowerCase();
-  for (let i = 0; i < bytes.length;) {
-    if (!text.startsWith(name, i)) {
-      i++;
-      continue;
-    }
-    i += name.length;
+  const maskFrom = (i: number) => {
     while (i < bytes.length && !"& \t\r\n\"'".includes(text[i])) out[i++] = 42;
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    if (text.startsWith(name, i)) maskFrom(i + name.length);
+    if (text[i] === "?" || text[i] === "&") {
+      const m = /^[a-z0-9\-_.%[\]]+=/.exec(text.slice(i + 1));
+      if (m && isSecretParam(m[0].slice(0, -1))) maskFrom(i + 1 + m[0].length);
+    }
   }
   return out;
 }
@@ -35,6 +45,23 @@ Deno.test("param masker: the session of MCP's endpoint URL and POSTs, any chunki
   );
 });
 
+Deno.test("param masker: a key in a query (Gemini's ?key=, api_key, tokens), any chunking", () => {
+  const input = utf8(
+    "POST /v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=AIzaSyD-xyz HTTP/1.1\r\n" +
+      "Host: generativelanguage.googleapis.com\r\n\r\n" +
+      "GET /data?X-Amz-Credential=AKIA%2F2026&X-Amz-Security-Token=FwoG&max_tokens=5&monkey=1 " +
+      "HTTP/1.1\r\n\r\nthe key=value pairs stay; ?api_key=sk-1&page=2",
+  );
+  const out = assertSameForAllChunkings(input, (chunks) => masked(chunks));
+  assert.equal(
+    new TextDecoder().decode(out),
+    "POST /v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=*********** HTTP/1.1\r\n" +
+      "Host: generativelanguage.googleapis.com\r\n\r\n" +
+      "GET /data?X-Amz-Credential=***********&X-Amz-Security-Token=****&max_tokens=5&monkey=1 " +
+      "HTTP/1.1\r\n\r\nthe key=value pairs stay; ?api_key=****&page=2",
+  );
+});
+
 Deno.test("param masker agrees with the plain rule on random text, in random chunks", () => {
   const rand = seededRandom(11);
   const alphabet = [
@@ -54,6 +81,11 @@ Deno.test("param masker agrees with the plain rule on random text, in random chu
     "\n",
     "sessionid=",
     "SessionId",
+    "?",
+    "key",
+    "Api_Key",
+    "access_token",
+    "max_tokens",
   ];
   for (let n = 0; n < 400; n++) {
     let text = "";
@@ -84,7 +116,7 @@ Deno.test("param masker returns the chunk itself when nothing is masked; refuses
 });
 
 Deno.test("paramValuePositions marks what the masker masks", () => {
-  const path = "/messages?sessionId=ab-12&SESSIONID=z";
+  const path = "/messages?sessionId=ab-12&SESSIONID=z&key=AIza&alt=sse&access_token=t";
   const positions = paramValuePositions(path, SECRET_PARAM);
   const bytes = reference(utf8(path), SECRET_PARAM);
   assert.deepEqual(positions, [...bytes.keys()].filter((i) => bytes[i] === 42));

@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader } from "../../protocols/http2_redactor.ts";
+import { isSecretParam } from "../../protocols/url_param_mask.ts";
 import type { Provider } from "./request_view.ts";
 import type { RequestKind, SideKind } from "./request_kind.ts";
 
@@ -54,11 +55,15 @@ export function redactHeaders(
   return out;
 }
 
-/** Redacts `key=` (Gemini API key) and similar secrets in a query string. */
+/**
+ * Redacts `key=` (Gemini API key) and every other secret query parameter (the capture's rule,
+ * protocols/url_param_mask.ts isSecretParam) in a path.
+ */
 export function redactPath(path: string): string {
   return path.replace(
-    /([?&](?:key|api_key|access_token)=)[^&]*/gi,
-    `$1${REDACTED}`,
+    /([?&])([^=&?#]*)=([^&#]*)/g,
+    (all, sep: string, name: string) =>
+      isSecretParam(name.toLowerCase()) ? `${sep}${name}=${REDACTED}` : all,
   );
 }
 
