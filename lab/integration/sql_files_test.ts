@@ -37,6 +37,7 @@ import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_e
 import { queryRows, readSql, runSql, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 import { DEMO_SQL } from "../agents/demo.ts";
+import { CHECK_SQL } from "./check_queries.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
 const SIMULATOR_SQL = new URL("../simulator/sql/", import.meta.url);
@@ -54,6 +55,19 @@ const EVAL_FILES = [
   "eval_timing",
   "eval_truth",
 ];
+const CHECK_FILES = [
+  "exchanges_without_llm_call",
+  "findings_of_kind",
+  "llm_calls_in_order",
+  "llm_calls_with_exchange",
+  "mcp_message_count",
+  "process_comms",
+  "stream_events_per_exchange",
+  "tool_call_actions",
+  "tool_calls_in_order",
+];
+/** A value for every parameter of the check queries. */
+const CHECK_VALUES = { pid: 0, tool_call_id: 1, kind: "exfiltration" };
 const OBSERVER_FILES = [
   "label_sessions",
   "labels_forget",
@@ -77,6 +91,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   ]);
   assert.deepEqual(sqlFilesIn(COVERAGE_SQL), ["coverage_capture"]);
   assert.deepEqual(sqlFilesIn(DEMO_SQL), ["demo_changed_files", "demo_commands", "demo_llm_calls"]);
+  assert.deepEqual(sqlFilesIn(CHECK_SQL), CHECK_FILES);
   // MCP: the stream query, one file per table but the parsed messages, the links, the detectors
   const mcpTables = MCP_TABLES.filter((t) => t !== mcpMessagesTable).map((t) => t.name);
   assert.deepEqual(
@@ -117,6 +132,10 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), { prompt: "p", answer: "a" }),
       [{ calls: 0n, request: false, response: false }],
     );
+    for (const name of CHECK_FILES) {
+      const rows = await queryRows(c, readSql(CHECK_SQL, name), CHECK_VALUES);
+      assert.deepEqual(rows, name === "mcp_message_count" ? [{ n: 0n }] : [], name);
+    }
     const summary = new URL("../../analysis/detect/summary/", import.meta.url);
     for (const name of sqlFilesIn(summary)) {
       const rows = await queryRows(c, readSql(summary, name), { recording: "none" });
@@ -192,6 +211,17 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
         Number((await queryRows(c, "SELECT count(*) AS n FROM llm_calls"))[0].n),
       );
       assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_websocket")), []);
+      // the lab's check queries: the scenario's calls, its one tool call and the tee it ran
+      const check = (name: string) => queryRows(c, readSql(CHECK_SQL, name), CHECK_VALUES);
+      assert.equal((await check("llm_calls_in_order")).length, served.length);
+      assert.equal((await check("llm_calls_with_exchange")).length, served.length);
+      assert.deepEqual((await check("tool_calls_in_order")).map((t) => t.tool_call_id), [1n]);
+      assert.ok(
+        (await check("tool_call_actions")).some((a) =>
+          a.op === "exec" && (a.argv as string[])[0] === "tee"
+        ),
+      );
+      assert.deepEqual(await check("findings_of_kind"), []);
       // nothing dangerous or wasteful in tool_marker
       assert.deepEqual(await queryRows(c, "SELECT kind FROM findings"), []);
       // the evaluation, with the marker file as the tool call's marker

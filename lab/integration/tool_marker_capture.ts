@@ -17,6 +17,7 @@ import { qwenLostOutput } from "../agents/testing.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
+import { checkRows } from "./check_queries.ts";
 import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 
@@ -99,7 +100,7 @@ export async function assertToolMarkerCalls(
   what: string,
 ): Promise<{ calls: Row[]; main: Row[]; tools: Row[] }> {
   const want = scenarioExpectations(agent);
-  const calls = await run.q("SELECT * FROM llm_calls ORDER BY llm_call_id");
+  const calls = await checkRows(run.db, "llm_calls_in_order");
   const served = run.result.requests.filter((r) => r.method === "POST");
   assert.deepEqual(
     calls.map((c) => c.kind),
@@ -113,7 +114,7 @@ export async function assertToolMarkerCalls(
     assert.equal(c.model, model, what);
   });
   assert.ok(String(main[0].user_input).includes(TOOL_MARKER_PROMPT), `${what}: the prompt`);
-  const tools = await run.q("SELECT * FROM tool_calls ORDER BY tool_call_id");
+  const tools = await checkRows(run.db, "tool_calls_in_order");
   assert.equal(tools.length, 1, what);
   assert.equal(tools[0].name, want[0].tool!.name, what);
   assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input, what);

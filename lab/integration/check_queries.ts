@@ -1,0 +1,20 @@
+/**
+ * The queries the lab's checks of an analysed recording run (the tool_marker checks in
+ * `tool_marker_capture.ts`, the Ollama client's in `../clients/ollama_checks.ts`), one `.sql`
+ * file each in `sql/`, values bound; `sql_files_test.ts` runs every one of them against the
+ * real schema.
+ */
+import { queryDb } from "../../analysis/analysed_db.ts";
+import { readSql, type SqlValue } from "../../kit/sql_runner.ts";
+
+/** The folder of the check queries. */
+export const CHECK_SQL = new URL("./sql/", import.meta.url);
+
+/** The rows of check query `name` (`sql/NAME.sql`) on the analysed database `db`. */
+export function checkRows(
+  db: string,
+  name: string,
+  values: Record<string, SqlValue> = {},
+): Promise<Record<string, unknown>[]> {
+  return queryDb(db, readSql(CHECK_SQL, name), values);
+}
