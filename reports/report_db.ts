@@ -39,11 +39,12 @@ export type ReportSql =
   | "report_findings"
   | "report_evidence";
 
-const SQL_DIR = new URL("./sql/", import.meta.url);
+/** The folder of the report's queries (and of the report tests' own, `reports/testing.ts`). */
+export const REPORT_SQL = new URL("./sql/", import.meta.url);
 
 /** The text of `sql/<name>.sql`. */
 export function reportSql(name: ReportSql): string {
-  return readSql(SQL_DIR, name);
+  return readSql(REPORT_SQL, name);
 }
 
 /** A row as DuckDB's JS conversion gives it: BIGINT as bigint, lists as arrays. */
