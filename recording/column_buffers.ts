@@ -315,8 +315,9 @@ const bytesOf = (a: ArrayBufferView, len: number, from = 0) =>
 /**
  * What the fixed-size columns share: a batch's buffers from their values (a typed array) and
  * validity. Each type's `push`, values and validity are its own (not one over a union of typed
- * arrays): its element store sees a single kind of array, so it stays a fast store (the
- * fields held by this class made pushes ~5% slower).
+ * arrays): its element store sees a single kind of array, so it stays a fast store. Measured
+ * (A/B, 200 batches of 4096 rows in 5 columns): the fields held by this class, ~5% slower;
+ * the three classes made by one function (whose `push` then shares its type feedback), ~33%.
  */
 abstract class FixedColumn<A extends Int32Array | BigInt64Array | Float64Array>
   implements ColumnBuffer {
