@@ -56,18 +56,36 @@ const EVAL_FILES = [
   "eval_truth",
 ];
 const CHECK_FILES = [
+  "dns_queries_of_host",
+  "exchange_hosts_from",
   "exchanges_without_llm_call",
+  "finding_kinds",
   "findings_of_kind",
+  "http_request_writers",
+  "internet_connects",
+  "ipc_write_peers",
+  "llm_call_endpoints",
+  "llm_call_hosts",
   "llm_calls_in_order",
   "llm_calls_with_exchange",
   "mcp_message_count",
   "process_comms",
+  "session_counts",
   "stream_events_per_exchange",
+  "tcp_text",
+  "tls_connection_hosts",
   "tool_call_actions",
   "tool_calls_in_order",
 ];
 /** A value for every parameter of the check queries. */
-const CHECK_VALUES = { pid: 0, tool_call_id: 1, kind: "exfiltration" };
+const CHECK_VALUES = {
+  pid: 0,
+  pids: ["0"],
+  tool_call_id: 1,
+  kind: "exfiltration",
+  host: "api.test",
+  prefix: "127.0.0.1",
+};
 const OBSERVER_FILES = [
   "label_sessions",
   "labels_forget",
@@ -222,6 +240,17 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
         ),
       );
       assert.deepEqual(await check("findings_of_kind"), []);
+      // the agent's own: its connects, what it moved over TCP (none: over TLS), its host
+      const pids = [...new Set((await check("llm_calls_in_order")).map((r) => String(r.pid)))];
+      const own = (name: string) => queryRows(c, readSql(CHECK_SQL, name), { pids });
+      assert.ok((await own("internet_connects")).length > 0);
+      assert.deepEqual(await own("tcp_text"), []);
+      assert.equal((await check("llm_call_hosts")).length, 1);
+      assert.deepEqual(await check("session_counts"), [{
+        agent: agent === "claude" ? "claude-code" : agent === "gemini" ? "gemini-cli" : "codex",
+        llm_calls: BigInt(served.length),
+        tool_calls: 1n,
+      }]);
       // nothing dangerous or wasteful in tool_marker
       assert.deepEqual(await queryRows(c, "SELECT kind FROM findings"), []);
       // the evaluation, with the marker file as the tool call's marker
