@@ -58,7 +58,10 @@ const EVAL_FILES = [
 const CHECK_FILES = [
   "dns_queries_of_host",
   "exchange_hosts_from",
+  "exchange_statuses",
   "exchanges_without_llm_call",
+  "exec_last_args_like",
+  "file_writers",
   "finding_kinds",
   "findings_of_kind",
   "http_request_writers",
@@ -66,9 +69,14 @@ const CHECK_FILES = [
   "ipc_write_peers",
   "llm_call_endpoints",
   "llm_call_hosts",
+  "llm_call_kinds",
+  "llm_call_streams",
   "llm_calls_in_order",
   "llm_calls_with_exchange",
+  "llm_tool_calls_like",
   "mcp_message_count",
+  "mcp_tool_calls",
+  "problems",
   "process_comms",
   "session_counts",
   "stream_events_per_exchange",
@@ -76,6 +84,8 @@ const CHECK_FILES = [
   "tls_connection_hosts",
   "tool_call_actions",
   "tool_calls_in_order",
+  "truncated_exec_count",
+  "ws_message_counts",
 ];
 /** A value for every parameter of the check queries. */
 const CHECK_VALUES = {
@@ -85,6 +95,8 @@ const CHECK_VALUES = {
   kind: "exfiltration",
   host: "api.test",
   prefix: "127.0.0.1",
+  suffix: "/marker.txt",
+  pattern: "%",
 };
 const OBSERVER_FILES = [
   "label_sessions",
@@ -152,7 +164,12 @@ Deno.test("every .sql file runs on the empty schema", async () => {
     );
     for (const name of CHECK_FILES) {
       const rows = await queryRows(c, readSql(CHECK_SQL, name), CHECK_VALUES);
-      assert.deepEqual(rows, name === "mcp_message_count" ? [{ n: 0n }] : [], name);
+      const counts: Record<string, unknown[]> = {
+        mcp_message_count: [{ n: 0n }],
+        truncated_exec_count: [{ n: 0 }],
+        ws_message_counts: [{ n: 0n, z: 0n, bad: 0n }],
+      };
+      assert.deepEqual(rows, counts[name] ?? [], name);
     }
     const summary = new URL("../../analysis/detect/summary/", import.meta.url);
     for (const name of sqlFilesIn(summary)) {
@@ -246,6 +263,17 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
       assert.ok((await own("internet_connects")).length > 0);
       assert.deepEqual(await own("tcp_text"), []);
       assert.equal((await check("llm_call_hosts")).length, 1);
+      // the tee that wrote marker.txt; its tool call asked for by name; a count of cut execs
+      // (the codex fixture was recorded when a command line was kept to 16 KiB)
+      const [writer] = await check("file_writers");
+      assert.deepEqual(writer.argv, ["tee", "marker.txt"]);
+      const [tool] = await check("tool_calls_in_order");
+      const asked = await queryRows(c, readSql(CHECK_SQL, "llm_tool_calls_like"), {
+        pattern: String(tool.name),
+      });
+      assert.deepEqual(asked.map((t) => t.tool_call_id), [1n]);
+      assert.equal(typeof (await check("truncated_exec_count"))[0].n, "number");
+      assert.equal((await check("llm_call_kinds")).length, served.length);
       assert.deepEqual(await check("session_counts"), [{
         agent: agent === "claude" ? "claude-code" : agent === "gemini" ? "gemini-cli" : "codex",
         llm_calls: BigInt(served.length),
