@@ -1,8 +1,8 @@
 /**
- * The queries the lab's checks of an analysed recording run (the tool_marker checks in
- * `tool_marker_capture.ts`, the Ollama client's in `../clients/ollama_checks.ts`), one `.sql`
- * file each in `sql/`, values bound; `sql_files_test.ts` runs every one of them against the
- * real schema.
+ * The queries the lab's checks of an analysed recording run (the capture tests of this folder,
+ * the tool_marker checks in `tool_marker_capture.ts`, the Ollama client's in
+ * `../clients/ollama_checks.ts`), one `.sql` file each in `sql/`, named after what it gives,
+ * values bound; `sql_files_test.ts` runs every one of them against the real schema.
  */
 import { queryDb } from "../../analysis/analysed_db.ts";
 import { readSql, type SqlValue } from "../../kit/sql_runner.ts";
