@@ -18,3 +18,7 @@ export function checkRows(
 ): Promise<Record<string, unknown>[]> {
   return queryDb(db, readSql(CHECK_SQL, name), values);
 }
+
+/** Rows (or anything) as JSON for a failure message, BIGINTs as numbers. */
+export const show = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x);

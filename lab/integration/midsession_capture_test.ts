@@ -21,11 +21,10 @@ import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
 import { parseScenario } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import { checkRows } from "./check_queries.ts";
+import { checkRows, show } from "./check_queries.ts";
 import { prices } from "../../analysis/testing.ts";
 import { CAPTURE_MAIN } from "../../capture/command_line.ts";
 
-const show = (v: unknown) => JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(what: string, ms: number, ok: () => boolean | Promise<boolean>) {
@@ -175,11 +174,11 @@ for (const { agent, transport } of CASES) {
           assert.match(String(calls[0].result_text), /hello after the join/);
           echoCall = calls[0].tool_call_id;
         }
-        const mcp = await checkRows(s.db, "mcp_tool_calls");
+        const mcp = await checkRows(s.db, "mcp_calls_linked");
         assert.equal(mcp.length, 1, show(mcp));
         assert.equal(mcp[0].tool, "echo");
         assert.equal(mcp[0].transport, "http");
-        assert.deepEqual(JSON.parse(String(mcp[0].arguments)), {
+        assert.deepEqual(JSON.parse(String(mcp[0].args)), {
           message: "hello after the join",
         });
         assert.match(String(mcp[0].result), /hello after the join/);
