@@ -44,15 +44,18 @@ export const STACK_SQL = [
 ] as const;
 
 /** Statements on an analysed database's own record: its problems, its recording and how it
- * ended, the revision of the analysis that built it, its processes that outlived it. */
+ * ended, the revision of the analysis that built it, its processes that outlived it, its
+ * tables' digests. */
 export const DB_SQL = [
   "analysis_revision",
+  "digest_tables",
   "problems_by_kind",
   "problems_clear_sources",
   "problems_said",
   "processes_outlived",
   "recording_end",
   "recording_name",
+  "table_digest",
 ] as const;
 
 export type SqlName =

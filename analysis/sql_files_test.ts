@@ -104,6 +104,17 @@ Deno.test("every statement on a declared table runs on each table of the real sc
     assert.deepEqual(await queryRows(c, sqlText("problems_by_kind")), []);
     const outlived = await c.runAndReadAll(sqlText("processes_outlived"), [rec.name]);
     assert.deepEqual(outlived.columnNames(), ["pid", "comm"]);
+    // the digests: every table and view, recordings' path left out
+    const tables = (await queryRows(c, sqlText("digest_tables"))).map((r) => r.table_name);
+    assert.ok(tables.includes("tls") && tables.includes("recordings"), String(tables));
+    const digest = (table: string) => queryRows(c, sqlText("table_digest"), { table, dir: "/" });
+    const [tlsDigest] = await digest("tls");
+    assert.equal(Number(tlsDigest.n), tls);
+    assert.match(String(tlsDigest.md5), /^[0-9a-f]{32}$/);
+    assert.deepEqual(await digest("recordings"), [{
+      n: 0n,
+      md5: "d41d8cd98f00b204e9800998ecf8427e",
+    }]);
     const count = async (t: string) =>
       Number((await queryRows(c, `SELECT count(*) AS n FROM "${t}"`))[0].n);
     for (const def of ALL_TABLES) {

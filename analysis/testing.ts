@@ -23,8 +23,8 @@ import { buildHttpTables, connectionExchanges, type HttpTables } from "./http_ta
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
 import { concatBytes } from "../kit/bytes.ts";
-import { quoteIdent } from "../kit/columns.ts";
 import { queryRows } from "../kit/sql_runner.ts";
+import { sqlText } from "./sql_files.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LlmCallRow } from "./schema.ts";
 import { copyRecording } from "../recording/manifest.ts";
@@ -489,22 +489,11 @@ export async function tableDigests(
   c: DuckDBConnection,
   skip: readonly string[] = [],
 ): Promise<Record<string, Digest>> {
-  const names = (await queryRows(
-    c,
-    "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1",
-  )).map((r) => String(r.table_name)).filter((n) => !skip.includes(n));
+  const names = (await queryRows(c, sqlText("digest_tables")))
+    .map((r) => String(r.table_name)).filter((n) => !skip.includes(n));
   const out: Record<string, Digest> = {};
   for (const name of names) {
-    const except = name === "recordings" ? " EXCLUDE (path)" : "";
-    // the pattern files' paths are written from the project's root, wherever it is
-    const r = await queryRows(
-      c,
-      `SELECT count(*) AS n,
-         md5(coalesce(string_agg(replace(t::VARCHAR, $dir, '<root>/analysis/detect/'), chr(10)
-           ORDER BY replace(t::VARCHAR, $dir, '<root>/analysis/detect/')), '')) AS md5
-       FROM (SELECT *${except} FROM ${quoteIdent(name)}) t`,
-      { dir: PATTERN_DIR },
-    );
+    const r = await queryRows(c, sqlText("table_digest"), { table: name, dir: PATTERN_DIR });
     out[name] = { rows: Number(r[0].n), md5: String(r[0].md5) };
   }
   return out;

@@ -19,15 +19,38 @@ import { h2RedactorFactory } from "./h2_glue.ts";
 /** The paths a nothing-to-hook list in `dir` names (the project's without one). */
 const listed = (dir?: string) => readNothingToHook(dir).map((s) => s.path);
 
+/** A fresh copy of `id` (never inspected) at `dir/tool`, and a shell command running it twice. */
+async function freshTool(dir: string): Promise<{ tool: string; cmd: string[] }> {
+  const tool = `${dir}/tool`;
+  await Deno.copyFile("/usr/bin/id", tool);
+  return { tool, cmd: ["/bin/sh", "-c", `"$0" > /dev/null && "$0" -u > /dev/null`, tool] };
+}
+
+/** Python that maps the first 4 KiB of the file `sys.argv[1]` names as code. */
+const MAP_AS_CODE = "import mmap, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); " +
+  "mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)";
+
+/** The two ways to name a capture's cache directory: `--cache-dir`, else the variable. */
+const cacheDirWays = (path: (way: string) => string) =>
+  [
+    ["flag", ["--cache-dir", path("flag")], {}],
+    ["env", [], { SIGHTLINE_CACHE_DIR: path("env") }],
+  ] as const;
+
+/** `deno task capture ARGS...` run as a user would, with `env` added. */
+const captureMain = (args: string[], env: Record<string, string>) =>
+  new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", CAPTURE_MAIN, ...args],
+    env,
+  }).output();
+
 captureTest(
   "gate: a tool an earlier capture found nothing to hook in runs without a stop, with the " +
     "same rows; rewritten, it is stopped again",
   "sl-known-",
   async (dir) => {
     // a fresh file (never inspected), run twice by a shell
-    const tool = `${dir}/tool`;
-    await Deno.copyFile("/usr/bin/id", tool);
-    const cmd = ["/bin/sh", "-c", `"$0" > /dev/null && "$0" -u > /dev/null`, tool];
+    const { tool, cmd } = await freshTool(dir);
     const cacheDir = `${dir}/cache`;
     const capture = async (name: string) => {
       const { res } = await captureForTest({ cmd, out: `${dir}/${name}`, cacheDir });
@@ -56,26 +79,11 @@ captureTest(
     assert.ok(third.gated >= 1, `the rewritten tool was stopped at: ${third.gated}`);
 
     // the command line: --cache-dir, else SIGHTLINE_CACHE_DIR
-    for (
-      const [name, args, env] of [
-        ["flag", ["--cache-dir", `${dir}/flag-cache`], {}],
-        ["env", [], { SIGHTLINE_CACHE_DIR: `${dir}/env-cache` }],
-      ] as const
-    ) {
-      const r = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--quiet",
-          CAPTURE_MAIN,
-          ...args,
-          "--quiet",
-          "--out",
-          `${dir}/${name}`,
-        ]
-          .concat(["--", ...cmd]),
+    for (const [name, args, env] of cacheDirWays((way) => `${dir}/${way}-cache`)) {
+      const r = await captureMain(
+        [...args, "--quiet", "--out", `${dir}/${name}`, "--", ...cmd],
         env,
-      }).output();
+      );
       assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
       assert.ok(listed(`${dir}/${name}-cache/inspect`).includes(tool), name);
     }
@@ -95,13 +103,11 @@ captureTest(
     await Deno.copyFile("/usr/bin/id", tool);
     const ino = Deno.statSync(tool).ino;
     const libssl = systemLibssl();
-    const map = "import mmap, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); " +
-      "mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)";
     const cmd = [
       "/bin/sh",
       "-c",
-      `"$0" > /dev/null && cat ${libssl} > "$0" && python3 -c '${map}' "$0" && ` +
-      `cat /usr/bin/id > "$0" && python3 -c '${map}' "$0"`,
+      `"$0" > /dev/null && cat ${libssl} > "$0" && python3 -c '${MAP_AS_CODE}' "$0" && ` +
+      `cat /usr/bin/id > "$0" && python3 -c '${MAP_AS_CODE}' "$0"`,
       tool,
     ];
     const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir: `${dir}/cache` });
@@ -129,15 +135,13 @@ captureTest(
   async (dir) => {
     const copy = `${dir}/libssl-copy.so`;
     await Deno.copyFile(systemLibssl(), copy);
-    const map = "import mmap, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); " +
-      "mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)";
     // mapped (hooked), then linked and chmodded a second later (the kernel keeps ctime in
     // whole seconds), then mapped again
     const cmd = [
       "/bin/sh",
       "-c",
-      `python3 -c '${map}' "$0" && sleep 1.1 && ln "$0" "$0.link" && chmod 0700 "$0" && ` +
-      `python3 -c '${map}' "$0"`,
+      `python3 -c '${MAP_AS_CODE}' "$0" && sleep 1.1 && ln "$0" "$0.link" && chmod 0700 "$0" && ` +
+      `python3 -c '${MAP_AS_CODE}' "$0"`,
       copy,
     ];
     const { res } = await captureForTest({ cmd, out: `${dir}/rec`, cacheDir: `${dir}/cache` });
@@ -156,9 +160,7 @@ captureTest(
     "and the attach report and the end's summary say which file and why",
   "sl-known-full-",
   async (dir) => {
-    const tool = `${dir}/tool`;
-    await Deno.copyFile("/usr/bin/id", tool);
-    const cmd = ["/bin/sh", "-c", `"$0" > /dev/null && "$0" -u > /dev/null`, tool];
+    const { tool, cmd } = await freshTool(dir);
     const opts: CaptureOptions = {
       cmd,
       out: `${dir}/rec`,
@@ -210,17 +212,8 @@ captureTest(
   async (dir) => {
     await Deno.writeTextFile(`${dir}/file`, "");
     const bad = `${dir}/file/cache`; // under a regular file: ENOTDIR, root or not
-    for (
-      const [name, args, env] of [
-        ["flag", ["--cache-dir", bad], {}],
-        ["env", [], { SIGHTLINE_CACHE_DIR: bad }],
-      ] as const
-    ) {
-      const r = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--quiet", CAPTURE_MAIN, ...args, "--out", `${dir}/${name}`, "--"]
-          .concat(["/bin/true"]),
-        env,
-      }).output();
+    for (const [name, args, env] of cacheDirWays(() => bad)) {
+      const r = await captureMain([...args, "--out", `${dir}/${name}`, "--", "/bin/true"], env);
       const err = new TextDecoder().decode(r.stderr);
       assert.equal(r.code, 2, err);
       assert.match(

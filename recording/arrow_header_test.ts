@@ -69,59 +69,95 @@ Deno.test("arrow header: a count of billions in a schema or a batch is said, the
   assert.match(batch, /a buffer \(N\+N\) lies past the N-byte body/);
 });
 
+/** A flatbuffer written by hand: space taken in 4-byte steps, vtables, tables, offsets. */
+class Flat {
+  readonly buf: Uint8Array;
+  readonly dv: DataView;
+  private pos = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.dv = new DataView(this.buf.buffer);
+  }
+  alloc(n: number): number {
+    const p = this.pos;
+    this.pos += (n + 3) & ~3;
+    return p;
+  }
+  vtable(slots: number[]): number {
+    const v = this.alloc(2 * slots.length);
+    slots.forEach((x, i) => this.dv.setUint16(v + 2 * i, x, true));
+    return v;
+  }
+  /** The table at `t` is laid out by the vtable at `v`. */
+  table(t: number, v: number): void {
+    this.dv.setInt32(t, t - v, true);
+  }
+  /** The offset at `at` points (forward) to `to`. */
+  ref(at: number, to: number): void {
+    this.dv.setUint32(at, to - at, true);
+  }
+  done(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/**
+ * A schema message header begun by hand: the root offset, the message (a Schema header), the
+ * schema and its list of `n` fields, whose tables the caller lays out with `vField` (the
+ * vtable of `fieldSlots`) after it, with `vType` for an empty type table, and points
+ * `entry(i)` at.
+ */
+function schemaHeader(size: number, fieldSlots: number[], n: number) {
+  const h = new Flat(size);
+  h.alloc(4); // the root's offset
+  const vMessage = h.vtable([10, 12, 0, 8, 4]); // header_type at 8, header at 4
+  const vSchema = h.vtable([8, 8, 0, 4]); // fields at 4
+  const vField = h.vtable(fieldSlots);
+  const vType = h.vtable([4, 4]); // no member
+  const message = h.alloc(12);
+  h.ref(0, message);
+  h.table(message, vMessage);
+  h.buf[message + 8] = 1; // a Schema
+  const schema = h.alloc(8);
+  h.table(schema, vSchema);
+  h.ref(message + 4, schema);
+  const list = h.alloc(4 + 4 * n);
+  h.ref(schema + 4, list);
+  h.dv.setUint32(list, n, true);
+  return { h, vField, vType, entry: (i: number) => list + 4 + 4 * i };
+}
+
 /**
  * A schema header whose fields each list the next field `k` times, `d` deep: a few hundred
  * bytes that name k^d fields (offsets only point forward, so it is not a cycle).
  */
 function sharedFields(k: number, d: number): Uint8Array {
-  const buf = new Uint8Array(64 + 40 * (d + 2) + 4 * k * (d + 1) + 64);
-  const dv = new DataView(buf.buffer);
-  let pos = 0;
-  const alloc = (n: number) => {
-    const p = pos;
-    pos += (n + 3) & ~3;
-    return p;
-  };
-  const vtable = (slots: number[]) => {
-    const v = alloc(2 * slots.length);
-    slots.forEach((x, i) => dv.setUint16(v + 2 * i, x, true));
-    return v;
-  };
-  alloc(4); // the root's offset
-  const vMessage = vtable([10, 12, 0, 8, 4]); // header_type at 8, header at 4
-  const vSchema = vtable([8, 8, 0, 4]); // fields at 4
-  const vField = vtable([16, 16, 0, 0, 12, 8, 0, 4]); // type_type 12, type 8, children 4
-  const message = alloc(12);
-  dv.setUint32(0, message, true);
-  dv.setInt32(message, message - vMessage, true);
-  buf[message + 8] = 1; // a Schema
-  const schema = alloc(8);
-  dv.setInt32(schema, schema - vSchema, true);
-  dv.setUint32(message + 4, schema - (message + 4), true);
-  const list = alloc(8);
-  dv.setUint32(schema + 4, list - (schema + 4), true);
-  dv.setUint32(list, 1, true);
+  // type_type at 12, type at 8, children at 4
+  const { h, vField, vType, entry } = schemaHeader(
+    64 + 40 * (d + 2) + 4 * k * (d + 1) + 64,
+    [16, 16, 0, 0, 12, 8, 0, 4],
+    1,
+  );
   const fields: number[] = [];
   const lists: number[] = [];
   for (let i = 0; i <= d; i++) {
-    fields.push(alloc(16));
-    lists.push(alloc(4 + 4 * (i < d ? k : 0)));
+    fields.push(h.alloc(16));
+    lists.push(h.alloc(4 + 4 * (i < d ? k : 0)));
   }
-  const type = alloc(8);
-  const vType = vtable([4, 4]);
-  dv.setInt32(type, type - vType, true);
-  dv.setUint32(list + 4, fields[0] - (list + 4), true);
+  const type = h.alloc(8);
+  h.table(type, vType);
+  h.ref(entry(0), fields[0]);
   for (let i = 0; i <= d; i++) {
     const [f, v] = [fields[i], lists[i]];
-    dv.setInt32(f, f - vField, true);
-    buf[f + 12] = 13; // Struct_
-    dv.setUint32(f + 8, type - (f + 8), true);
-    dv.setUint32(f + 4, v - (f + 4), true);
+    h.table(f, vField);
+    h.buf[f + 12] = 13; // Struct_
+    h.ref(f + 8, type);
+    h.ref(f + 4, v);
     const n = i < d ? k : 0;
-    dv.setUint32(v, n, true);
-    for (let j = 0; j < n; j++) dv.setUint32(v + 4 + 4 * j, fields[i + 1] - (v + 4 + 4 * j), true);
+    h.dv.setUint32(v, n, true);
+    for (let j = 0; j < n; j++) h.ref(v + 4 + 4 * j, fields[i + 1]);
   }
-  return buf.subarray(0, pos);
+  return h.done();
 }
 
 Deno.test("arrow header: fields listed again and again (2^30 of them in 940 bytes) are said at once, not walked", () => {
@@ -274,48 +310,26 @@ Deno.test("arrow header: a batch claiming 2^31 rows its columns do not hold is s
 
 /** A schema header of `f` Null fields, each its own table, all naming one `l`-byte string. */
 function sharedName(f: number, l: number): Uint8Array {
-  const buf = new Uint8Array(64 + 4 * f + 16 * f + 16 + l + 8);
-  const dv = new DataView(buf.buffer);
-  let pos = 0;
-  const alloc = (n: number) => {
-    const p = pos;
-    pos += (n + 3) & ~3;
-    return p;
-  };
-  const vtable = (slots: number[]) => {
-    const v = alloc(2 * slots.length);
-    slots.forEach((x, i) => dv.setUint16(v + 2 * i, x, true));
-    return v;
-  };
-  alloc(4);
-  const vMessage = vtable([10, 12, 0, 8, 4]);
-  const vSchema = vtable([8, 8, 0, 4]);
-  const vField = vtable([12, 16, 4, 0, 12, 8]); // name at 4, type_type at 12, type at 8
-  const vType = vtable([4, 4]);
-  const message = alloc(12);
-  dv.setUint32(0, message, true);
-  dv.setInt32(message, message - vMessage, true);
-  buf[message + 8] = 1;
-  const schema = alloc(8);
-  dv.setInt32(schema, schema - vSchema, true);
-  dv.setUint32(message + 4, schema - (message + 4), true);
-  const list = alloc(4 + 4 * f);
-  dv.setUint32(schema + 4, list - (schema + 4), true);
-  dv.setUint32(list, f, true);
-  const fields = Array.from({ length: f }, () => alloc(16));
-  const type = alloc(4);
-  dv.setInt32(type, type - vType, true);
-  const name = alloc(4 + l + 1);
-  dv.setUint32(name, l, true);
-  buf.fill(0x61, name + 4, name + 4 + l);
+  // name at 4, type_type at 12, type at 8
+  const { h, vField, vType, entry } = schemaHeader(
+    64 + 4 * f + 16 * f + 16 + l + 8,
+    [12, 16, 4, 0, 12, 8],
+    f,
+  );
+  const fields = Array.from({ length: f }, () => h.alloc(16));
+  const type = h.alloc(4);
+  h.table(type, vType);
+  const name = h.alloc(4 + l + 1);
+  h.dv.setUint32(name, l, true);
+  h.buf.fill(0x61, name + 4, name + 4 + l);
   fields.forEach((t, i) => {
-    dv.setUint32(list + 4 + 4 * i, t - (list + 4 + 4 * i), true);
-    dv.setInt32(t, t - vField, true);
-    dv.setUint32(t + 4, name - (t + 4), true);
-    dv.setUint32(t + 8, type - (t + 8), true);
-    buf[t + 12] = 1; // Null
+    h.ref(entry(i), t);
+    h.table(t, vField);
+    h.ref(t + 4, name);
+    h.ref(t + 8, type);
+    h.buf[t + 12] = 1; // Null
   });
-  return buf.subarray(0, pos);
+  return h.done();
 }
 
 Deno.test("arrow header: many fields sharing one long name (each decoded again by apache-arrow) are said", () => {

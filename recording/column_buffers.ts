@@ -12,20 +12,17 @@ import type { FieldNode } from "./arrow_ipc.ts";
 
 const enc = new TextEncoder();
 
-/** A copy of `a` with room for at least `need` items (doubling). */
+/** The size an array of `have` items grows to, to hold at least `need` (doubling). */
 function grownSize(have: number, need: number): number {
   let n = have * 2;
   while (n < need) n *= 2;
   return n;
 }
-function growInt32(a: Int32Array, need: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(grownSize(a.length, need));
-  b.set(a);
-  return b;
-}
-function growBytes(a: Uint8Array, need: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(grownSize(a.length, need));
-  b.set(a);
+type Grown = Int32Array | BigInt64Array | Float64Array | Uint8Array;
+/** A copy of typed array `a` with room for at least `need` items (doubling). */
+function grow<A extends Grown>(a: A, need: number): A {
+  const b = new (a.constructor as new (n: number) => A)(grownSize(a.length, need));
+  b.set(a as never);
   return b;
 }
 
@@ -38,13 +35,13 @@ function growBytes(a: Uint8Array, need: number): Uint8Array<ArrayBuffer> {
 class ByteFlags {
   bits = new Uint8Array(32);
   set(i: number, v: boolean) {
-    if ((i >> 3) >= this.bits.length) this.bits = growBytes(this.bits, (i >> 3) + 1);
+    if ((i >> 3) >= this.bits.length) this.bits = grow(this.bits, (i >> 3) + 1);
     if (v) this.bits[i >> 3] |= 1 << (i & 7);
     else this.bits[i >> 3] &= ~(1 << (i & 7));
   }
   /** Sets the bits of rows [0, n). */
   fill(n: number) {
-    if ((n >> 3) >= this.bits.length) this.bits = growBytes(this.bits, (n >> 3) + 1);
+    if ((n >> 3) >= this.bits.length) this.bits = grow(this.bits, (n >> 3) + 1);
     this.bits.fill(0xff, 0, n >> 3);
     if (n & 7) this.bits[n >> 3] |= (1 << (n & 7)) - 1;
   }
@@ -116,7 +113,7 @@ class VarBytes {
       this.#copy(v);
       len = v.length;
     }
-    if (this.n + 2 > this.offsets.length) this.offsets = growInt32(this.offsets, this.n + 2);
+    if (this.n + 2 > this.offsets.length) this.offsets = grow(this.offsets, this.n + 2);
     this.offsets[++this.n] = start + len;
   }
 
@@ -131,7 +128,7 @@ class VarBytes {
   pushStrings(strs: string[]) {
     const k = strs.length;
     if (this.n + k + 1 > this.offsets.length) {
-      this.offsets = growInt32(this.offsets, this.n + k + 1);
+      this.offsets = grow(this.offsets, this.n + k + 1);
     }
     const offsets = this.offsets;
     const all = k === 1 ? strs[0] : strs.join("");
@@ -315,77 +312,55 @@ class Validity {
 const bytesOf = (a: ArrayBufferView, len: number, from = 0) =>
   new Uint8Array(a.buffer, a.byteOffset + from, len);
 
-/*
- * One class per fixed-size type (not one over a union of typed arrays): each one's element
- * store sees a single kind of array, so it stays a fast store.
+/**
+ * What the fixed-size columns share: a batch's buffers from their values (a typed array) and
+ * validity. Each type's `push`, values and validity are its own (not one over a union of typed
+ * arrays): its element store sees a single kind of array, so it stays a fast store. Measured
+ * (A/B, 200 batches of 4096 rows in 5 columns): the fields held by this class, ~5% slower;
+ * the three classes made by one function (whose `push` then shares its type feedback), ~33%.
  */
-
-class Int32Column implements ColumnBuffer {
+abstract class FixedColumn<A extends Int32Array | BigInt64Array | Float64Array>
+  implements ColumnBuffer {
   readonly varBytes = 0;
-  #vals = new Int32Array(256);
-  #valid = new Validity();
-  push(v: unknown, i: number) {
-    if (i >= this.#vals.length) {
-      const b = new Int32Array(grownSize(this.#vals.length, i + 1));
-      b.set(this.#vals);
-      this.#vals = b;
-    }
-    if (!this.#valid.mark(v, i)) this.#vals[i] = v as number;
-  }
+  protected abstract vals: A;
+  protected abstract valid: Validity;
+  abstract push(v: unknown, i: number): void;
   toIpc(n: number, from = 0): IpcColumn {
+    const w = this.vals.BYTES_PER_ELEMENT;
     return {
-      nodes: [this.#valid.node(n, from)],
-      buffers: [this.#valid.buffer(n, from), bytesOf(this.#vals, (n - from) * 4, from * 4)],
+      nodes: [this.valid.node(n, from)],
+      buffers: [this.valid.buffer(n, from), bytesOf(this.vals, (n - from) * w, from * w)],
     };
   }
   reset() {
-    this.#valid.reset();
+    this.valid.reset();
   }
 }
 
-class Int64Column implements ColumnBuffer {
-  readonly varBytes = 0;
-  #vals = new BigInt64Array(256);
-  #valid = new Validity();
+class Int32Column extends FixedColumn<Int32Array> {
+  protected vals = new Int32Array(256);
+  protected valid = new Validity();
   push(v: unknown, i: number) {
-    if (i >= this.#vals.length) {
-      const b = new BigInt64Array(grownSize(this.#vals.length, i + 1));
-      b.set(this.#vals);
-      this.#vals = b;
-    }
-    if (!this.#valid.mark(v, i)) this.#vals[i] = v as bigint;
-  }
-  toIpc(n: number, from = 0): IpcColumn {
-    return {
-      nodes: [this.#valid.node(n, from)],
-      buffers: [this.#valid.buffer(n, from), bytesOf(this.#vals, (n - from) * 8, from * 8)],
-    };
-  }
-  reset() {
-    this.#valid.reset();
+    if (i >= this.vals.length) this.vals = grow(this.vals, i + 1);
+    if (!this.valid.mark(v, i)) this.vals[i] = v as number;
   }
 }
 
-class Float64Column implements ColumnBuffer {
-  readonly varBytes = 0;
-  #vals = new Float64Array(256);
-  #valid = new Validity();
+class Int64Column extends FixedColumn<BigInt64Array> {
+  protected vals = new BigInt64Array(256);
+  protected valid = new Validity();
   push(v: unknown, i: number) {
-    if (i >= this.#vals.length) {
-      const b = new Float64Array(grownSize(this.#vals.length, i + 1));
-      b.set(this.#vals);
-      this.#vals = b;
-    }
-    if (!this.#valid.mark(v, i)) this.#vals[i] = v as number;
+    if (i >= this.vals.length) this.vals = grow(this.vals, i + 1);
+    if (!this.valid.mark(v, i)) this.vals[i] = v as bigint;
   }
-  toIpc(n: number, from = 0): IpcColumn {
-    return {
-      nodes: [this.#valid.node(n, from)],
-      buffers: [this.#valid.buffer(n, from), bytesOf(this.#vals, (n - from) * 8, from * 8)],
-    };
-  }
-  reset() {
-    this.#valid.reset();
+}
+
+class Float64Column extends FixedColumn<Float64Array> {
+  protected vals = new Float64Array(256);
+  protected valid = new Validity();
+  push(v: unknown, i: number) {
+    if (i >= this.vals.length) this.vals = grow(this.vals, i + 1);
+    if (!this.valid.mark(v, i)) this.vals[i] = v as number;
   }
 }
 
@@ -491,7 +466,7 @@ class StringListColumn implements ColumnBuffer {
   push(v: unknown, i: number) {
     const isNull = this.#valid.mark(v, i);
     for (const s of isNull ? [] : v as string[]) this.#items.push(s);
-    if (i + 2 > this.#offsets.length) this.#offsets = growInt32(this.#offsets, i + 2);
+    if (i + 2 > this.#offsets.length) this.#offsets = grow(this.#offsets, i + 2);
     this.#offsets[i + 1] = this.#items.n;
   }
   toIpc(n: number, from = 0): IpcColumn {

@@ -24,26 +24,29 @@ export const REQUIRED_TABLES = [
 ] as const;
 
 /** The report's queries, `sql/<name>.sql`. */
-export type ReportSql =
-  | "report_actions"
-  | "report_blind_spots"
-  | "report_problems"
-  | "report_overview"
-  | "report_processes"
-  | "report_llm_calls"
-  | "report_mcp_calls"
-  | "report_tool_calls"
-  | "report_events"
-  | "report_links"
-  | "report_server_links"
-  | "report_findings"
-  | "report_evidence";
+export const REPORT_QUERIES = [
+  "report_actions",
+  "report_blind_spots",
+  "report_problems",
+  "report_overview",
+  "report_processes",
+  "report_llm_calls",
+  "report_mcp_calls",
+  "report_tool_calls",
+  "report_events",
+  "report_links",
+  "report_server_links",
+  "report_findings",
+  "report_evidence",
+] as const;
+export type ReportSql = typeof REPORT_QUERIES[number];
 
-const SQL_DIR = new URL("./sql/", import.meta.url);
+/** The folder of the report's queries (and of the report tests' own, `reports/testing.ts`). */
+export const REPORT_SQL = new URL("./sql/", import.meta.url);
 
 /** The text of `sql/<name>.sql`. */
 export function reportSql(name: ReportSql): string {
-  return readSql(SQL_DIR, name);
+  return readSql(REPORT_SQL, name);
 }
 
 /** A row as DuckDB's JS conversion gives it: BIGINT as bigint, lists as arrays. */

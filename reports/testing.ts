@@ -10,13 +10,13 @@ import { join } from "node:path";
 import type { DuckDBValue } from "@duckdb/node-api";
 import { analyzeRecording, DB_FILE } from "../analysis/analyze.ts";
 import { withDb } from "../analysis/analysed_db.ts";
-import { queryRows, tableNames } from "../kit/sql_runner.ts";
+import { queryRows, readSql, tableNames } from "../kit/sql_runner.ts";
 import { loadPrices } from "../analysis/pricing.ts";
 import { buildCorrelation } from "../analysis/correlate/build.ts";
 import { quoteIdent } from "../kit/columns.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES, findingsTable } from "../analysis/detect/schema.ts";
 import { CORRELATE_TABLES } from "../analysis/correlate/schema.ts";
-import { REQUIRED_TABLES } from "./report_db.ts";
+import { REPORT_SQL, REQUIRED_TABLES } from "./report_db.ts";
 import { ddl } from "../kit/columns.ts";
 import { copyRecording } from "../recording/manifest.ts";
 import { DEFAULT_LIMITS, type LlmCall, type Proc, type ReportData } from "./report_data.ts";
@@ -88,6 +88,7 @@ export async function dropCorrelation(recording: string): Promise<void> {
     const keep = new Set<string>(REQUIRED_TABLES);
     for (const def of [...CORRELATE_TABLES, ...DETECT_INPUT_TABLES, ...DETECT_TABLES]) {
       if (keep.has(def.name)) continue;
+      // DDL derived from the declarations (a name SQL cannot bind)
       if (tables.has(def.name)) await c.run(`DROP TABLE ${quoteIdent(def.name)} CASCADE`);
     }
   });
@@ -96,15 +97,13 @@ export async function dropCorrelation(recording: string): Promise<void> {
 /** Gives the recording's `findings` table (the detectors' declared schema) exactly `rows`. */
 export async function addFindings(recording: string, rows: FindingInput[]): Promise<void> {
   await withDbOf(recording, async (q) => {
+    // DDL: the table made anew from its declaration
     await q.run(`DROP TABLE IF EXISTS findings`);
     await q.run(ddl(findingsTable));
     let id = 1;
     for (const r of rows) {
       await q.run(
-        `INSERT INTO findings (recording, finding_id, kind, severity, start_ns, end_ns, evidence,
-           explanation, details)
-         SELECT recording, $id, $kind, $severity, $start, $end, string_split($evidence, ','),
-           $explanation, $details FROM recordings`,
+        readSql(REPORT_SQL, "findings_add"),
         {
           id: id++,
           kind: r.kind,
@@ -315,35 +314,21 @@ export function svgMarkCounts(svg: string): Record<string, number> {
 
 /** What each chart should draw, counted with SQL of our own on the analysed database. */
 export async function expectedMarks(recording: string) {
-  return await withDbOf(recording, async (q) => ({
+  const [n] = await withDbOf(recording, (q) => q.rows(readSql(REPORT_SQL, "expected_marks")));
+  const c = (k: string) => Number(n[k] ?? 0);
+  return {
     timeline: {
-      processes: await q.scalar("SELECT count(*) FROM processes"),
-      llm_calls: await q.scalar("SELECT count(*) FROM llm_calls WHERE request_ns IS NOT NULL"),
-      tool_calls: await q.scalar("SELECT count(*) FROM tool_calls WHERE requested_ns IS NOT NULL"),
-      execs: await q.scalar("SELECT count(*) FROM process WHERE kind = 'exec'"),
-      file_writes: await q.scalar("SELECT count(*) FROM file_events WHERE written"),
-      connections: await q.scalar("SELECT count(*) FROM net WHERE op IN ('connect', 'dns')"),
-      mcp_calls: await q.scalar("SELECT count(*) FROM mcp_calls WHERE method = 'tools/call'"),
+      processes: c("processes"),
+      llm_calls: c("llm_calls"),
+      tool_calls: c("tool_calls"),
+      execs: c("execs"),
+      file_writes: c("file_writes"),
+      connections: c("connections"),
+      mcp_calls: c("mcp_calls"),
     },
-    tokens: {
-      tokens: await q.scalar(
-        `SELECT sum((coalesce(input_tokens, 0) > 0)::INT + (coalesce(output_tokens, 0) > 0)::INT
-          + (coalesce(cache_read_tokens, 0) > 0)::INT + (coalesce(cache_write_tokens, 0) > 0)::INT)
-         FROM llm_calls WHERE request_ns IS NOT NULL`,
-      ),
-    },
-    cost: {
-      cost_calls: await q.scalar(
-        "SELECT count(*) FROM llm_calls WHERE cost_usd IS NOT NULL AND request_ns IS NOT NULL",
-      ),
-    },
-    latency: {
-      latency: await q.scalar("SELECT count(ttft_ms) + count(duration_ms) FROM llm_calls"),
-    },
-    models: {
-      model_cost: await q.scalar(
-        "SELECT count(DISTINCT coalesce(model, '?')) FROM llm_calls WHERE cost_usd IS NOT NULL",
-      ),
-    },
-  }));
+    tokens: { tokens: c("tokens") },
+    cost: { cost_calls: c("cost_calls") },
+    latency: { latency: c("latency") },
+    models: { model_cost: c("model_cost") },
+  };
 }

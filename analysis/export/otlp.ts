@@ -215,6 +215,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
   const c = opened.conn;
   let q: Record<string, Row[]>;
   try {
+    // ATTACH takes no parameter: the path as a quoted string literal
     await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY); USE src`);
     // the exchanges that are no LLM call, one rule for otlp_http and otlp_agent_http
     await c.run(sql("otlp_exchanges"));

@@ -10,7 +10,7 @@
  * problems, nothing read as MCP.
  */
 import assert from "node:assert/strict";
-import { queryDb } from "../../analysis/analysed_db.ts";
+import { checkRows } from "../integration/check_queries.ts";
 import type { SqlValue } from "../../kit/sql_runner.ts";
 import { DOTENV, OLLAMA_MODEL, UPLOAD_TOKEN } from "./ollama_run.ts";
 
@@ -50,17 +50,14 @@ export async function assertOllamaRecording(
   problems: string[],
 ): Promise<void> {
   assert.deepEqual(problems, []);
-  const q = (sql: string, values: Record<string, SqlValue> = {}) => queryDb(db, sql, values);
+  const q = (name: string, values: Record<string, SqlValue> = {}) => checkRows(db, name, values);
   assert.deepEqual(served.posts, [
     { path: "/api/chat", stream: true },
     { path: "/api/chat", stream: false },
     { path: "/api/generate", stream: true },
     { path: "/api/generate", stream: false },
   ]);
-  const calls = await q(
-    "SELECT c.*, e.host, e.path, e.response_content_type FROM llm_calls c " +
-      "JOIN http_exchanges e USING (recording, exchange_id) ORDER BY llm_call_id",
-  );
+  const calls = await q("llm_calls_with_exchange");
   assert.deepEqual(
     calls.map((c) => [
       c.endpoint,
@@ -101,19 +98,14 @@ export async function assertOllamaRecording(
   // the client's node process made them all
   assert.equal(new Set(calls.map((c) => c.pid)).size, 1);
   const agentPid = Number(calls[0].pid);
-  const comm = await q("SELECT DISTINCT comm FROM processes WHERE pid = $pid", {
-    pid: agentPid,
-  });
+  const comm = await q("process_comms", { pid: agentPid });
   assert.deepEqual(comm.map((r) => r.comm), ["node"]);
   // the streamed answers' NDJSON lines are the exchanges' events
-  const lines = await q(
-    "SELECT exchange_id, count(*) AS n, bool_and(type = 'ndjson') AS ndjson FROM sse_events " +
-      "GROUP BY exchange_id ORDER BY exchange_id",
-  );
+  const lines = await q("stream_events_per_exchange");
   assert.equal(lines.length, 2);
   assert.ok(lines.every((l) => l.ndjson === true && Number(l.n) >= 2));
   // the tool call, its result back by name
-  const tools = await q("SELECT * FROM tool_calls ORDER BY tool_call_id");
+  const tools = await q("tool_calls_in_order");
   assert.equal(tools.length, 1);
   assert.equal(tools[0].name, "run_shell");
   assert.equal(tools[0].provider_call_id, null, "Ollama has no call ids");
@@ -125,10 +117,7 @@ export async function assertOllamaRecording(
   assert.equal(tools[0].result_llm_call_id, calls[1].llm_call_id);
   assert.equal(tools[0].result_text, output);
   // the upload: an exchange of curl's process with the other machine, no LLM call
-  const up = await q(
-    "SELECT e.*, p.comm FROM http_exchanges e LEFT JOIN (SELECT DISTINCT pid, comm FROM " +
-      "processes) p USING (pid) WHERE e.llm_call_id IS NULL ORDER BY exchange_id",
-  );
+  const up = await q("exchanges_without_llm_call");
   assert.deepEqual(
     up.map((
       e,
@@ -152,12 +141,9 @@ export async function assertOllamaRecording(
   );
   assert.ok(!auth.includes(UPLOAD_TOKEN), "the Authorization header is masked");
   // curl is linked to the tool call (exec and its connect to the upload server)
-  const linked = await q(
-    "SELECT a.op, a.argv, a.addr, a.port, a.pid FROM links l JOIN actions a " +
-      "USING (recording, event_table, event_id) WHERE l.attribution = 'tool' AND " +
-      "l.tool_call_id = $tool_call_id ORDER BY a.ts_ns",
-    { tool_call_id: tools[0].tool_call_id as bigint },
-  );
+  const linked = await q("tool_call_actions", {
+    tool_call_id: tools[0].tool_call_id as bigint,
+  });
   const curlExec = linked.find((a) => a.op === "exec" && (a.argv as string[])[0] === "curl");
   assert.ok(curlExec, "curl's exec is linked to the tool call");
   assert.equal(
@@ -174,7 +160,7 @@ export async function assertOllamaRecording(
     "curl's connect to the upload server is linked to the tool call",
   );
   // the detector sees it: .env read and sent elsewhere by the same command
-  const ex = await q("SELECT * FROM findings WHERE kind = 'exfiltration'");
+  const ex = await q("findings_of_kind", { kind: "exfiltration" });
   assert.equal(ex.length, 1);
   assert.equal(ex[0].severity, "critical");
   const ev = JSON.parse(String(ex[0].details));
@@ -196,6 +182,6 @@ export async function assertOllamaRecording(
     String(ex[0].explanation),
   );
   assert.ok((ex[0].evidence as string[]).includes(`http_exchange:${up[0].exchange_id}`));
-  const mcp = await q("SELECT count(*) AS n FROM mcp_messages");
+  const mcp = await q("mcp_message_count");
   assert.equal(Number(mcp[0].n), 0, "nothing read as MCP");
 }

@@ -16,7 +16,7 @@ import type { AgentName, CloudProvider, CodexTransport } from "../agents/agent_p
 import type { WebSocketCompression } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
+import { checkRows } from "./check_queries.ts";
 import { prices, scenarioExpectations } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 
@@ -69,23 +69,15 @@ for (const { agent, label, transport, compression, provider } of RUNS) {
       assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
       const s = await analyzeRecording(out, prices, { quiet: true });
       assert.deepEqual(s.problems, []);
-      const calls = await queryDb(
-        s.db,
-        "SELECT * FROM llm_calls WHERE kind = 'main' ORDER BY llm_call_id",
-      );
-      const tools = await queryDb(s.db, "SELECT * FROM tool_calls ORDER BY tool_call_id");
+      const calls = (await checkRows(s.db, "llm_calls_in_order")).filter((c) => c.kind === "main");
+      const tools = await checkRows(s.db, "tool_calls_in_order");
       const want = scenarioExpectations(agent);
       assert.equal(calls.length, want.length);
       const ws = transport === "websocket";
       assert.ok(calls.every((c) => c.transport === (ws ? "websocket" : "http")));
       if (provider) {
         // every call went to the cloud's route, and was read as the API it speaks
-        const xs = await queryDb(
-          s.db,
-          "SELECT x.path, x.response_content_type AS ct, x.sse_events AS n, c.provider " +
-            "FROM llm_calls c JOIN http_exchanges x USING (recording, exchange_id) " +
-            "ORDER BY c.llm_call_id",
-        );
+        const xs = await checkRows(s.db, "llm_call_streams");
         assert.ok(xs.length >= 2);
         for (const x of xs) {
           assert.match(String(x.path), CLOUD_PATHS[provider]!);
@@ -96,10 +88,7 @@ for (const { agent, label, transport, compression, provider } of RUNS) {
       }
       if (ws) {
         // the WebSocket(s) Codex opened, decoded as the server agreed
-        const xs = await queryDb(
-          s.db,
-          "SELECT path, status, ws_messages, response_headers FROM http_exchanges",
-        );
+        const xs = await checkRows(s.db, "exchange_statuses");
         assert.ok(xs.length >= 1);
         for (const x of xs) {
           assert.deepEqual([x.path, x.status], ["/v1/responses", 101]);
@@ -108,20 +97,13 @@ for (const { agent, label, transport, compression, provider } of RUNS) {
             compression !== "off",
           );
         }
-        const m = await queryDb(
-          s.db,
-          "SELECT count(*) AS n, count(*) FILTER (WHERE compressed) AS z, " +
-            "count(*) FILTER (WHERE error IS NOT NULL) AS bad FROM ws_messages",
-        );
+        const m = await checkRows(s.db, "ws_message_counts");
         assert.equal(Number(m[0].n), xs.reduce((n, x) => n + Number(x.ws_messages), 0));
         assert.equal(Number(m[0].z) > 0, compression !== "off");
         assert.equal(Number(m[0].bad), 0);
         // every request the server answered is a call, warm-ups as side calls, and each call
         // stands for the whole conversation the server saw (chains resolved)
-        const all = await queryDb(
-          s.db,
-          "SELECT kind, side_kind, messages FROM llm_calls ORDER BY llm_call_id",
-        );
+        const all = await checkRows(s.db, "llm_call_kinds");
         const served = result.requests.filter((q) => q.method === "POST");
         assert.deepEqual(
           all.map((c) => [c.kind, c.side_kind, c.messages]),
@@ -155,37 +137,24 @@ for (const { agent, label, transport, compression, provider } of RUNS) {
       assert.equal(tools[0].result_llm_call_id, calls[1].llm_call_id);
       assert.ok(String(tools[0].result_text).includes(token));
       // the tee that wrote marker.txt is one of the agent's processes
-      const writer = await queryDb(
-        s.db,
-        "SELECT f.pid, f.agent_role, p.argv FROM file_events f JOIN processes p USING (recording, pid) " +
-          "WHERE f.written AND f.path LIKE '%/marker.txt'",
-      );
+      const writer = await checkRows(s.db, "file_writers", { suffix: "/marker.txt" });
       assert.equal(writer.length, 1);
       assert.equal(writer[0].agent_role, "descendant");
       assert.deepEqual(writer[0].argv, ["tee", "marker.txt"]);
       // ... and linked to the tool call that started it, as are the other stages of its command
-      const linked = await queryDb(
-        s.db,
-        "SELECT a.argv FROM links l JOIN actions a USING (recording, event_table, event_id) " +
-          "WHERE l.attribution = 'tool' AND l.tool_call_id = 1 AND a.op = 'exec'",
-      );
-      const argv0 = linked.map((r) => (r.argv as string[])[0]);
+      const linked = await checkRows(s.db, "tool_call_actions", { tool_call_id: 1 });
+      const argv0 = linked.filter((a) => a.op === "exec").map((a) => (a.argv as string[])[0]);
       for (const stage of ["od", "tr", "sed", "tee"]) {
         assert.ok(argv0.includes(stage), `${stage} is linked to the tool call`);
       }
       // every command line is whole: Codex wraps each command in its shell snapshot (~38 KB,
       // past the 16 KiB an exec record carries), which must end with the command it runs
-      const cut = await queryDb(
-        s.db,
-        "SELECT count(*)::INT AS n FROM process WHERE kind = 'exec' AND argv_truncated",
-      );
+      const cut = await checkRows(s.db, "truncated_exec_count");
       assert.equal(cut[0].n, 0);
       if (agent === "codex") {
-        const wrapped = await queryDb(
-          s.db,
-          "SELECT argv[len(argv)] AS script FROM process WHERE kind = 'exec' AND " +
-            "argv[len(argv)] LIKE '%__CODEX_SNAPSHOT_%'",
-        );
+        const wrapped = await checkRows(s.db, "exec_last_args_like", {
+          pattern: "%__CODEX_SNAPSHOT_%",
+        });
         assert.ok(wrapped.length > 0, "Codex ran its command in its shell snapshot");
         for (const { script } of wrapped) {
           assert.ok(String(script).length > 16384, "longer than an exec record carries");

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { captureForTest, captureTest } from "../../tests/support/capture.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
+import { checkRows } from "./check_queries.ts";
 import { prices } from "../../analysis/testing.ts";
 import { ARGV_KEEP } from "../../capture/events.ts";
 import { loaderOf } from "../../tests/support/loader_of.ts";
@@ -60,15 +60,12 @@ captureTest(
 
     const s = await analyzeRecording(out, prices, { quiet: true });
     {
-      const problems = await queryDb(s.db, "SELECT source, kind, message FROM problems");
+      const problems = await checkRows(s.db, "problems");
       assert.equal(problems.length, 1, JSON.stringify(problems));
       assert.equal(problems[0].source, "process.arrow");
       assert.equal(problems[0].kind, "truncated");
       assert.match(String(problems[0].message), /^1 exec had a command line longer than/);
-      const cut = await queryDb(
-        s.db,
-        "SELECT count(*)::INT AS n FROM process WHERE kind = 'exec' AND argv_truncated",
-      );
+      const cut = await checkRows(s.db, "truncated_exec_count");
       assert.equal(cut[0].n, 1);
     }
   },
@@ -124,7 +121,7 @@ captureTest(
     assert.ok((m.exec_argv?.lost_bytes ?? 0) >= 16384 * short);
 
     const s = await analyzeRecording(out, prices, { quiet: true });
-    const problems = await queryDb(s.db, "SELECT source, kind, message FROM problems");
+    const problems = await checkRows(s.db, "problems");
     const lost = problems.filter((p) => p.source === "process.arrow" && p.kind === "lost");
     assert.equal(lost.length, 1, JSON.stringify(problems));
     assert.match(String(lost[0].message), new RegExp(`^${short} execs? had \\d+ bytes`));

@@ -15,7 +15,6 @@
 import assert from "node:assert/strict";
 import type { AgentName } from "../agents/agent_profile.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
 import { LAN_V4, withLanAddress } from "../../tests/support/lan_address.ts";
 import { assertToolMarkerCalls, captureToolMarker } from "./tool_marker_capture.ts";
 
@@ -103,12 +102,7 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
   );
   // nothing of it went through TLS: the calls come from the TCP socket's bytes (opencode's only
   // TLS: GETs of its plugin packages' metadata from registry.npmjs.org at start, when online)
-  const tls = await queryDb(
-    run.db,
-    "SELECT DISTINCT e.host, e.method FROM tls t LEFT JOIN http_exchanges e " +
-      "ON e.recording = t.recording AND e.pid = t.pid AND e.conn_gen = t.conn_gen " +
-      "AND e.conn_id = t.conn_id",
-  );
+  const tls = await run.q("tls_connection_hosts");
   assert.deepEqual(
     tls.filter((t) => !(agent === "opencode" && t.host === "registry.npmjs.org")),
     [],
@@ -118,24 +112,15 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
     calls.every((c) => c.transport === "cleartext-http" && c.provider === provider),
   );
   // the agent's own process made them (it wrote the requests), not the model server
-  const writers = await queryDb(
-    run.db,
-    "SELECT DISTINCT pid FROM ipc WHERE direction = 'write' AND starts_with(decode(data), 'POST ')",
-  );
+  const writers = await run.q("http_request_writers");
   assert.deepEqual(
     [...new Set(calls.map((c) => c.pid))],
     writers.map((w) => w.pid),
   );
   // where they went: the server's address, in the rows and as the exchanges' host
-  const sent = await queryDb(
-    run.db,
-    "SELECT DISTINCT remote_addr, remote_port FROM ipc WHERE direction = 'write'",
-  );
+  const sent = await run.q("ipc_write_peers");
   assert.deepEqual(sent.map((r) => r.remote_addr), [hostname]);
-  const hosts = await queryDb(
-    run.db,
-    "SELECT DISTINCT e.host FROM llm_calls c JOIN http_exchanges e USING (recording, exchange_id)",
-  );
+  const hosts = await run.q("llm_call_hosts");
   assert.deepEqual(hosts.map((h) => h.host), [
     `${hostname}:${sent[0].remote_port}`,
   ]);
@@ -151,24 +136,18 @@ async function check({ agent, provider, model, where }: typeof RUNS[number]) {
   assert.equal(tools[0].llm_call_id, main[0].llm_call_id);
   assert.ok(String(tools[0].result_text).includes(token));
   // the stages of the command the tool call ran are linked to it
-  const linked = await queryDb(
-    run.db,
-    "SELECT a.argv FROM links l JOIN actions a USING (recording, event_table, event_id) " +
-      `WHERE l.attribution = 'tool' AND l.tool_call_id = ${tools[0].tool_call_id} ` +
-      "AND a.op = 'exec'",
-  );
-  const argv0 = linked.map((r) => (r.argv as string[])[0]);
+  const linked = await run.q("tool_call_actions", {
+    tool_call_id: tools[0].tool_call_id as bigint,
+  });
+  const argv0 = linked.filter((a) => a.op === "exec").map((a) => (a.argv as string[])[0]);
   for (const stage of ["od", "tr", "sed", "tee"]) {
     assert.ok(argv0.includes(stage), `${stage} is linked to the tool call`);
   }
-  const sessions = await queryDb(
-    run.db,
-    "SELECT agent, llm_calls, tool_calls FROM sessions",
-  );
+  const sessions = await run.q("session_counts");
   assert.equal(sessions.length, 1);
   assert.equal(Number(sessions[0].llm_calls), calls.length);
   assert.equal(Number(sessions[0].tool_calls), 1);
-  const mcp = await queryDb(run.db, "SELECT count(*) AS n FROM mcp_messages");
+  const mcp = await run.q("mcp_message_count");
   assert.equal(Number(mcp[0].n), 0, "the LLM connection is not read as MCP");
   await Deno.remove(run.dir, { recursive: true });
 }

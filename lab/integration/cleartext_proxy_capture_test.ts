@@ -92,30 +92,21 @@ for (const { agent, provider, model, key, vars } of RUNS) {
             what,
           );
           // the endpoint: the model server (the Host header), not the proxy
-          const hosts = await p.q(
-            "SELECT DISTINCT e.host, e.path FROM llm_calls c " +
-              "JOIN http_exchanges e USING (recording, exchange_id)",
-          );
+          const hosts = await p.q("llm_call_endpoints");
           assert.deepEqual([...new Set(hosts.map((h) => h.host))], [server], what);
           assert.ok(hosts.every((h) => String(h.path).startsWith("/v1")), "origin-form paths");
           // the agent's connects: the proxy only
-          const pids = [...new Set(calls.map((c) => c.pid))].join(", ");
-          const connects = await p.q(
-            `SELECT DISTINCT addr, port FROM net WHERE op = 'connect' AND pid IN (${pids}) ` +
-              "AND family IN ('inet', 'inet6') AND port <> 53",
-          );
+          const pids = [...new Set(calls.map((c) => String(c.pid)))];
+          const connects = await p.q("internet_connects", { pids });
           assert.deepEqual(connects.map((c) => [c.addr, c.port]), [[listen, p.proxyPort]], what);
           // what went to the proxy is recorded, the key masked
-          const writes = await p.q(
-            "SELECT decode(data, 'replace') AS text FROM ipc WHERE kind = 'tcp' " +
-              `AND direction = 'write' AND pid IN (${pids}) ORDER BY ts_ns`,
-          );
+          const writes = (await p.q("tcp_text", { pids })).filter((r) => r.direction === "write");
           const first = how[1] === "CONNECT "
             ? `CONNECT ${server} HTTP/1.1\r\n`
             : `POST http://${server}/`;
           assert.ok(writes.some((w) => String(w.text).startsWith(first)), `${what}: ${first}`);
           assert.ok(writes.every((w) => !String(w.text).includes(key)), `${what}: the key masked`);
-          const mcp = await p.q("SELECT count(*) AS n FROM mcp_messages");
+          const mcp = await p.q("mcp_message_count");
           assert.equal(Number(mcp[0].n), 0, what);
         }
       }),

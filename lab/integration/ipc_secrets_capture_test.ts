@@ -12,7 +12,7 @@ import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { captureWithLog } from "../../tests/support/capture.ts";
 import { MCP_SERVER_BINS } from "../agents/mcp_servers.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
+import { checkRows, show } from "./check_queries.ts";
 import { prices } from "../../analysis/testing.ts";
 
 const API_KEY = "sk-LATER-3f9a1c7e5b2d4068";
@@ -92,14 +92,11 @@ for (const transport of ["stdio", "http"] as const) {
             assert.ok(!text.includes(secret), `no ${secret} in ipc.arrow`);
           }
           const s = await analyzeRecording(res.dir, prices, { quiet: true });
-          const calls = await queryDb(
-            s.db,
-            "SELECT transport, tool, arguments, result FROM mcp_calls WHERE method = 'tools/call'",
-          );
-          assert.equal(calls.length, 1, JSON.stringify(calls));
+          const calls = await checkRows(s.db, "mcp_calls_linked");
+          assert.equal(calls.length, 1, show(calls));
           assert.equal(calls[0].transport, transport);
           assert.equal(calls[0].tool, "echo");
-          assert.deepEqual(JSON.parse(String(calls[0].arguments)), {
+          assert.deepEqual(JSON.parse(String(calls[0].args)), {
             message: "hello",
             api_key: "*".repeat(API_KEY.length),
             opts: { token: "*".repeat(TOKEN.length) },

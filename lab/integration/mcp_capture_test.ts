@@ -40,12 +40,10 @@ import {
 } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
+import { checkRows, show } from "./check_queries.ts";
 import { prices } from "../../analysis/testing.ts";
 
 const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
-
-const show = (v: unknown) => JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x);
 
 /**
  * Captures AGENT playing SCENARIO with its MCP servers in a directory of its own, removed when
@@ -81,9 +79,9 @@ async function captureMcp(
   // agent's TLS (seen once in CI, 2026-12-03, codex; not reproduced in 30 runs), and every
   // finding after it would be about a session that was never found. Say what the capture and
   // the analysis said about it.
-  const llm = await queryDb(s.db, "SELECT count(*) AS n FROM llm_calls");
+  const llm = await checkRows(s.db, "llm_calls_in_order");
   assert.ok(
-    Number(llm[0].n) > 0,
+    llm.length > 0,
     `no LLM call in the recording; manifest warnings: ${show(manifest.warnings)}; ` +
       `problems: ${show(s.problems)}; tls rows: ${manifest.tables.tls?.rows}`,
   );
@@ -125,13 +123,9 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       );
       assert.ok(String(calls[0].llm_tool).endsWith("write_file"));
       // The server's write of the file is the LLM write call's, by the MCP call it served.
-      const writes = await queryDb(
-        db,
-        `SELECT l.tool_call_id, l.signals, l.attribution, t.name
-         FROM links l JOIN actions a USING (recording, event_table, event_id)
-         JOIN tool_calls t USING (recording, tool_call_id)
-         WHERE a.event_table = 'file' AND a.written AND a.path = '${join(workdir, "mcp_out.txt")}'`,
-      );
+      const writes = await checkRows(db, "file_write_links", {
+        path: join(workdir, "mcp_out.txt"),
+      });
       assert.ok(writes.length >= 1, "the write was captured and linked");
       for (const w of writes) {
         assert.equal(w.tool_call_id, calls[0].tool_call_id);
@@ -140,30 +134,17 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       }
       // the kernel saw both ends of every server's stdio: the agent's and the server's calls,
       // each naming the other, and nothing of it failed to parse
-      const ends = await queryDb(
-        db,
-        `SELECT DISTINCT m.server_pid, i.pid, i.peer_pid, i.direction
-         FROM mcp_calls m JOIN ipc i ON i.recording = m.recording
-           AND ((i.pid = m.server_pid AND i.peer_pid = m.client_pid)
-             OR (i.pid = m.client_pid AND i.peer_pid = m.server_pid))
-         WHERE m.method = 'tools/call'`,
-      );
+      const ends = await checkRows(db, "mcp_call_ipc_ends");
       for (const c of calls) {
         const mine = ends.filter((e) => e.server_pid === c.server_pid);
         const sides = new Set(mine.map((e) => `${e.pid === c.server_pid} ${e.direction}`));
         assert.equal(sides.size, 4, `${c.tool}: both ends, both directions: ${show(mine)}`);
       }
-      const broken = await queryDb(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
+      const broken = (await checkRows(db, "problems")).filter((p) => p.source === "ipc.arrow");
       assert.deepEqual(broken, []);
-      const listed = await queryDb(
-        db,
-        "SELECT count(*) AS n FROM mcp_tools WHERE name = 'write_file'",
-      );
+      const listed = await checkRows(db, "mcp_tool_count", { name: "write_file" });
       assert.ok(Number(listed[0].n) >= 1, "tools/list results are kept");
-      const findings = await queryDb(
-        db,
-        "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
-      );
+      const findings = await checkRows(db, "mcp_findings");
       assert.deepEqual(findings, [], "a benign MCP session raises no MCP finding");
       // The servers' own processes (those that executed the configured commands, by the
       // kernel's record) are the servers' outside their calls: none is left unexplained,
@@ -174,13 +155,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
         ["ev", "mcp-servers/everything", MCP_SERVER_BINS.everything],
       ];
       for (const [alias, name, bin] of servers) {
-        const own = await queryDb(
-          db,
-          `WITH p AS (SELECT DISTINCT x.pid FROM process x
-             WHERE x.kind = 'exec' AND contains(array_to_string(x.argv, ' '), '${bin}'))
-           SELECT a.op, l.attribution, l.signals, l.matched, l.tool_call_id
-           FROM actions a JOIN p USING (pid) JOIN links l USING (recording, event_table, event_id)`,
-        );
+        const own = await checkRows(db, "program_process_links", { program: bin });
         assert.ok(own.length > 0, `${alias}: its processes were recorded`);
         assert.deepEqual(own.filter((o) => o.attribution === "unexplained"), [], alias);
         const execs = own.filter((o) => o.op === "exec");
@@ -195,10 +170,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           assert.equal(e.tool_call_id, null);
         }
       }
-      const configured = await queryDb(
-        db,
-        "SELECT server_name, server_alias, configured FROM mcp_servers ORDER BY server_name",
-      );
+      const configured = await checkRows(db, "mcp_server_names");
       assert.deepEqual(
         configured,
         [servers[1], servers[0]].map(([alias, name]) => ({
@@ -218,25 +190,16 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
     async fn() {
       await using poisoned = await captureMcp(agent, "mcp_poisoned.json");
       await using benign = await captureMcp(agent, "mcp_benign_notes.json");
-      const f = await queryDb(
-        poisoned.db,
-        "SELECT kind, severity, explanation FROM findings WHERE kind LIKE 'mcp%'",
-      );
+      const f = await checkRows(poisoned.db, "mcp_findings");
       assert.equal(f.length, 1, show(f));
       assert.equal(f[0].kind, "mcp_tool_poisoning");
       assert.equal(f[0].severity, "high");
       assert.match(String(f[0].explanation), /save_note/);
-      const g = await queryDb(
-        benign.db,
-        "SELECT kind, explanation FROM findings WHERE kind LIKE 'mcp%'",
-      );
+      const g = await checkRows(benign.db, "mcp_findings");
       assert.deepEqual(g, []);
       // the same server and call in both: what differs is the description alone
       for (const db of [poisoned.db, benign.db]) {
-        const saved = await queryDb(
-          db,
-          "SELECT count(*) AS n FROM mcp_calls WHERE tool = 'save_note' AND NOT is_error",
-        );
+        const saved = await checkRows(db, "mcp_good_call_count", { tool: "save_note" });
         assert.equal(Number(saved[0].n), 1);
       }
     },
@@ -249,13 +212,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
  * (the one that ran it) among its evidence.
  */
 async function assertOneUnconfigured(db: string, explanation: RegExp) {
-  const f = await queryDb(
-    db,
-    `SELECT f.severity, f.explanation, f.evidence, f.details::VARCHAR AS details, t.name
-     FROM findings f
-     LEFT JOIN tool_calls t ON list_contains(f.evidence, 'tool_call:' || t.tool_call_id)
-     WHERE f.kind LIKE 'mcp%'`,
-  );
+  const f = await checkRows(db, "mcp_finding_evidence");
   assert.equal(f.length, 1, show(f));
   assert.equal(f[0].severity, "high");
   assert.match(String(f[0].explanation), explanation);
@@ -272,11 +229,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       await using cap = await captureMcp(agent, "mcp_unconfigured.json");
       const { db, workdir } = cap;
       assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
-      const servers = await queryDb(
-        db,
-        `SELECT server_name, count(*) FILTER (WHERE method = 'tools/call') AS calls
-         FROM mcp_calls WHERE server_name IS NOT NULL GROUP BY ALL ORDER BY ALL`,
-      );
+      const servers = await checkRows(db, "mcp_server_call_counts");
       // the configured notes server was started and asked nothing; the rogue one was asked
       assert.deepEqual(servers.map((s) => [s.server_name, Number(s.calls)]), [
         ["rogue-server", 1],
@@ -285,16 +238,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       await assertOneUnconfigured(db, /rogue-server .*its client is not the agent/);
       // the configured server, asked nothing, is the server's own; the rogue one stays the
       // tool call's that started it
-      const attributed = await queryDb(
-        db,
-        `SELECT s.server_name, s.configured, list(DISTINCT l.attribution ORDER BY l.attribution)
-           AS attributions
-         FROM mcp_servers s
-         JOIN actions a ON a.recording = s.recording AND a.pid = s.server_pid
-         JOIN links l ON l.recording = a.recording AND l.event_table = a.event_table
-           AND l.event_id = a.event_id
-         GROUP BY ALL ORDER BY s.server_name`,
-      );
+      const attributed = await checkRows(db, "mcp_server_attributions");
       assert.deepEqual(attributed, [
         { server_name: "rogue-server", configured: false, attributions: ["tool"] },
         { server_name: "sightline-lab-notes", configured: true, attributions: ["mcp_server"] },
@@ -313,13 +257,7 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
       const { db, workdir } = cap;
       assert.equal(await Deno.readTextFile(join(workdir, "rogue.txt")), "from a rogue server\n");
       // both servers are judged, each with its client and transport
-      const servers = await queryDb(
-        db,
-        `SELECT s.server_name, s.transport, s.configured, s.client_role, s.tool_calls,
-           s.server_port = m.server_port AS same_port
-         FROM mcp_servers s JOIN mcp_calls m USING (recording, mcp_call_id)
-         ORDER BY s.server_name`,
-      );
+      const servers = await checkRows(db, "mcp_server_ports");
       assert.deepEqual(
         servers.map((s) => [
           s.server_name,
@@ -392,33 +330,19 @@ for (
       });
       assert.match(String(calls[0].result), /Echo: hello over loopback http/);
       // the server is the node process listening on the port, a process of the capture
-      const server = await queryDb(
-        db,
-        `SELECT DISTINCT a.pid FROM actions a WHERE a.op = 'listen' AND a.pid = ${
-          calls[0].server_pid
-        }`,
-      );
+      const server = await checkRows(db, "listening_pids", { pid: Number(calls[0].server_pid) });
       assert.equal(server.length, 1, "the server pid is the listening process");
       // the connection the server made while serving gzip-file-as-resource is that call's
-      const conns = await queryDb(
-        db,
-        `SELECT l.tool_call_id, l.signals, a.op FROM links l
-         JOIN actions a USING (recording, event_table, event_id)
-         WHERE a.pid = ${calls[1].server_pid} AND a.event_table = 'net' AND a.op = 'connect'`,
-      );
+      const conns = await checkRows(db, "connect_links", { pid: Number(calls[1].server_pid) });
       assert.ok(conns.length >= 1, "the server's connect was captured");
       for (const c of conns) {
         assert.equal(c.tool_call_id, calls[1].tool_call_id, show(c));
         assert.ok((c.signals as string[]).includes("mcp"), show(c));
       }
       // both ends of the agent's connections were recorded, as tcp, naming each other
-      const ends = await queryDb(
-        db,
-        `SELECT DISTINCT pid, peer_pid, direction FROM ipc WHERE kind = 'tcp'
-           AND remote_port IS NOT NULL AND (pid = ${calls[0].client_pid} OR pid = ${
-          calls[0].server_pid
-        })`,
-      );
+      const ends = await checkRows(db, "tcp_ends", {
+        pids: [String(calls[0].client_pid), String(calls[0].server_pid)],
+      });
       const sides = new Set(ends.map((e) => `${e.pid} ${e.peer_pid} ${e.direction}`));
       for (
         const [a, b] of [[calls[0].client_pid, calls[0].server_pid], [
@@ -430,25 +354,20 @@ for (
       }
       // every row has its socket's ports: also the server's last chunk of the event stream,
       // written as the client's reset closed the connection (Codex, after its DELETE)
-      const portless = await queryDb(
-        db,
-        "SELECT pid, direction FROM ipc WHERE kind = 'tcp' AND (local_port = 0 OR remote_port = 0)",
-      );
+      const portless = await checkRows(db, "tcp_portless");
       assert.deepEqual(portless, []);
-      const broken = await queryDb(db, "SELECT message FROM problems WHERE source = 'ipc.arrow'");
+      const broken = (await checkRows(db, "problems")).filter((p) => p.source === "ipc.arrow");
       assert.deepEqual(broken, []);
       assert.deepEqual(
-        await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+        await checkRows(db, "mcp_findings"),
         [],
         "a benign MCP session over HTTP raises no MCP finding",
       );
       // secrets: the header was sent (masked, same length), and is in no file
       const stars = "*".repeat(`Bearer ${HTTP_SECRET}`.length);
-      const masked = await queryDb(
-        db,
-        `SELECT count(*) AS n FROM ipc WHERE kind = 'tcp'
-           AND contains(lower(data::VARCHAR), 'authorization: ${stars}')`,
-      );
+      const masked = await checkRows(db, "tcp_rows_containing", {
+        text: `authorization: ${stars}`,
+      });
       assert.ok(Number(masked[0].n) >= 1, "the Authorization header is recorded, masked");
       assertNoSecrets(out, HTTP_SECRET);
     },
@@ -483,17 +402,17 @@ for (
         REMOTE_SAID.map((message) => ({ message })),
       );
       // the client is the agent process that made the model's calls
-      const agents = await queryDb(db, "SELECT DISTINCT pid FROM llm_calls");
+      const agents = await checkRows(db, "llm_call_pids");
       assert.ok(agents.some((a) => a.pid === calls[0].client_pid), show(agents));
       // no problems at all: the GET event stream the agent leaves open for the server's
       // messages (closing the connection at its end) is no incomplete response
       assert.deepEqual(
-        await queryDb(db, "SELECT kind, source, message FROM problems"),
+        await checkRows(db, "problems"),
         [],
         "the MCP exchanges read cleanly",
       );
       assert.deepEqual(
-        await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+        await checkRows(db, "mcp_findings"),
         [],
         "a benign remote MCP session raises no MCP finding",
       );
@@ -524,20 +443,11 @@ for (
         false,
       );
       if (h2) {
-        const seen = await queryDb(
-          cap.db,
-          `SELECT DISTINCT protocol FROM http_exchanges WHERE starts_with(path, '/mcp')
-           ORDER BY protocol`,
-        );
+        const seen = await checkRows(cap.db, "mcp_http_protocols");
         assert.deepEqual(seen.map((p) => p.protocol), ["h2", "http/1.1"], show(cap.protocols));
       }
       const { db } = cap;
-      const servers = await queryDb(
-        db,
-        `SELECT server_name, server_pid, server_host, transport, configured, client_role,
-           tool_calls
-         FROM mcp_servers ORDER BY configured DESC`,
-      );
+      const servers = await checkRows(db, "mcp_servers_found");
       assert.deepEqual(
         servers.map((s) => [
           s.server_name,
@@ -567,16 +477,7 @@ for (
  * `llm_tool`: null when none), their arguments and results as JSON text.
  */
 function mcpToolCalls(db: string) {
-  return queryDb(
-    db,
-    `SELECT m.mcp_call_id, m.server_name, m.server_pid, m.client_pid, m.transport,
-       m.server_host, m.tool, m.arguments::VARCHAR AS args, m.result::VARCHAR AS result,
-       m.is_error, k.tool_call_id, t.name AS llm_tool
-     FROM mcp_calls m
-     LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-     LEFT JOIN tool_calls t USING (recording, tool_call_id)
-     WHERE m.method = 'tools/call' ORDER BY m.start_ns`,
-  );
+  return checkRows(db, "mcp_calls_linked");
 }
 
 /** What mcp_remote.json has the agent send to the remote server's echo, in order. */
@@ -608,11 +509,7 @@ function assertRemoteEchoes(calls: Record<string, unknown>[], transport: McpTran
  * decoded them (HPACK on HTTP/2), and each exchange's protocol.
  */
 async function mcpHeaders(db: string) {
-  const rows = await queryDb(
-    db,
-    `SELECT protocol, method, request_headers::VARCHAR AS req, response_headers::VARCHAR AS res
-     FROM http_exchanges WHERE starts_with(path, '/mcp') ORDER BY exchange_id`,
-  );
+  const rows = await checkRows(db, "mcp_http_heads");
   const fields = (j: unknown) => (j === null ? [] : JSON.parse(String(j))) as [string, string][];
   return rows.map((r) => ({
     protocol: String(r.protocol),
@@ -655,13 +552,9 @@ for (const agent of ["codex"] as AgentName[]) {
         "*".repeat(REMOTE_ARG_SECRET.length),
         show(calls[0]),
       );
-      const agents = await queryDb(db, "SELECT DISTINCT pid FROM llm_calls");
+      const agents = await checkRows(db, "llm_call_pids");
       assert.ok(agents.some((a) => a.pid === calls[0].client_pid), show(agents));
-      const servers = await queryDb(
-        db,
-        `SELECT server_name, server_pid, server_host, transport, configured, client_role,
-           tool_calls FROM mcp_servers`,
-      );
+      const servers = await checkRows(db, "mcp_servers_found");
       assert.deepEqual(
         servers.map((s) => [
           s.server_name,
@@ -689,24 +582,19 @@ for (const agent of ["codex"] as AgentName[]) {
       );
       assert.ok(sessions.length >= 2, show(exchanges));
       assert.ok(sessions.every(masked), show(sessions));
-      assert.deepEqual(await queryDb(db, "SELECT kind, source, message FROM problems"), []);
+      assert.deepEqual(await checkRows(db, "problems"), []);
       assert.deepEqual(
-        await queryDb(db, "SELECT kind FROM findings WHERE kind LIKE 'mcp%'"),
+        await checkRows(db, "mcp_findings"),
         [],
         "a benign remote MCP session raises no MCP finding",
       );
       assertNoSecrets(out, REMOTE_SECRET);
       // DATA: the secret-named argument is masked in the MCP request as recorded (the LLM's
       // answer that asked for the call holds it in clear: an LLM API's bodies are not touched)
-      const bodies = await queryDb(
-        db,
-        `SELECT count(*) FILTER (WHERE contains(b, '"api_key":"${
-          "*".repeat(REMOTE_ARG_SECRET.length)
-        }"'))
-           AS masked, count(*) FILTER (WHERE contains(b, '${REMOTE_ARG_SECRET}')) AS clear
-         FROM (SELECT decode(request_body) AS b FROM http_exchanges
-           WHERE starts_with(path, '/mcp') AND request_body IS NOT NULL)`,
-      );
+      const bodies = await checkRows(db, "mcp_request_bodies_with", {
+        masked: `"api_key":"${"*".repeat(REMOTE_ARG_SECRET.length)}"`,
+        clear: REMOTE_ARG_SECRET,
+      });
       assert.deepEqual(
         bodies.map((b) => [Number(b.masked), Number(b.clear)]),
         [[1, 0]],
@@ -738,7 +626,7 @@ for (const agent of ["claude", "gemini"] as AgentName[]) {
         show(calls),
       );
       // the GET event stream left open over HTTP/1.1 is no incomplete response
-      assert.deepEqual(await queryDb(db, "SELECT kind, source, message FROM problems"), []);
+      assert.deepEqual(await checkRows(db, "problems"), []);
       assertNoSecrets(out, REMOTE_SECRET);
     },
   });

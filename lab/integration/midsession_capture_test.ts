@@ -21,11 +21,10 @@ import type { AgentName, CodexTransport } from "../agents/agent_profile.ts";
 import { parseScenario } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
+import { checkRows, show } from "./check_queries.ts";
 import { prices } from "../../analysis/testing.ts";
 import { CAPTURE_MAIN } from "../../capture/command_line.ts";
 
-const show = (v: unknown) => JSON.stringify(v, (_k, x) => typeof x === "bigint" ? Number(x) : x);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(what: string, ms: number, ok: () => boolean | Promise<boolean>) {
@@ -145,7 +144,7 @@ for (const { agent, transport } of CASES) {
         );
 
         const s = await analyzeRecording(rec, prices, { quiet: true });
-        const problems = await queryDb(s.db, "SELECT kind, source, message FROM problems");
+        const problems = await checkRows(s.db, "problems");
         let echoCall: unknown;
         if (transport === "websocket") {
           // the WebSocket the agent opened before the join carries its model calls, from an
@@ -166,12 +165,7 @@ for (const { agent, transport } of CASES) {
         } else {
           // the model call after the join asked for echo, whose result the agent gave the
           // model in turn
-          const calls = await queryDb(
-            s.db,
-            `SELECT t.tool_call_id, t.result_text
-             FROM llm_calls c JOIN tool_calls t USING (recording, llm_call_id)
-             WHERE t.name LIKE '%echo%'`,
-          );
+          const calls = await checkRows(s.db, "llm_tool_calls_like", { pattern: "%echo%" });
           assert.equal(
             calls.length,
             1,
@@ -180,16 +174,11 @@ for (const { agent, transport } of CASES) {
           assert.match(String(calls[0].result_text), /hello after the join/);
           echoCall = calls[0].tool_call_id;
         }
-        const mcp = await queryDb(
-          s.db,
-          `SELECT m.tool, m.arguments, m.result, m.transport, k.tool_call_id
-           FROM mcp_calls m LEFT JOIN mcp_tool_links k USING (recording, mcp_call_id)
-           WHERE m.method = 'tools/call'`,
-        );
+        const mcp = await checkRows(s.db, "mcp_calls_linked");
         assert.equal(mcp.length, 1, show(mcp));
         assert.equal(mcp[0].tool, "echo");
         assert.equal(mcp[0].transport, "http");
-        assert.deepEqual(JSON.parse(String(mcp[0].arguments)), {
+        assert.deepEqual(JSON.parse(String(mcp[0].args)), {
           message: "hello after the join",
         });
         assert.match(String(mcp[0].result), /hello after the join/);
@@ -197,11 +186,10 @@ for (const { agent, transport } of CASES) {
           assert.equal(mcp[0].tool_call_id, echoCall, "linked to the LLM tool call");
         }
         // the session began before the capture: said, not left to an empty server name
-        const gaps = await queryDb(
-          s.db,
-          "SELECT message FROM problems WHERE kind = 'gap' AND message LIKE '%initialize%'",
+        const gaps = problems.filter((p) =>
+          p.kind === "gap" && String(p.message).includes("initialize")
         );
-        assert.equal(gaps.length, 1, show(await queryDb(s.db, "SELECT * FROM problems")));
+        assert.equal(gaps.length, 1, show(problems));
       } finally {
         try {
           capture?.kill("SIGKILL");

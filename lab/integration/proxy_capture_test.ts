@@ -79,10 +79,8 @@ async function check(
   transport: CodexTransport | undefined,
 ) {
   const base = await run(agent, host, transport);
-  const baseCalls = await base.q(
-    "SELECT kind, model, input_tokens, output_tokens FROM llm_calls ORDER BY llm_call_id",
-  );
-  const baseFindings = await base.q("SELECT DISTINCT kind FROM findings ORDER BY kind");
+  const baseCalls = await base.q("llm_calls_in_order");
+  const baseFindings = await base.q("finding_kinds");
   for (const listen of ["127.0.0.1", LAN_V4]) {
     const what = `${agent} via the proxy on ${listen}`;
     const p = await run(agent, host, transport, listen);
@@ -99,22 +97,15 @@ async function check(
       what,
     );
     // the LLM endpoint is the API host (inside the tunnel), not the proxy
-    const hosts = await p.q(
-      "SELECT DISTINCT e.host FROM llm_calls c JOIN http_exchanges e USING (recording, exchange_id)",
-    );
+    const hosts = await p.q("llm_call_hosts");
     assert.equal(hosts.length, 1, what);
     assert.match(String(hosts[0].host), new RegExp(`^${host.replaceAll(".", "\\.")}:\\d+$`));
     // the calls' process connected to the proxy, and to nothing else over the internet
-    const pids = [...new Set(calls.map((c) => c.pid))].join(", ");
-    const connects = await p.q(
-      `SELECT DISTINCT addr, port FROM net WHERE op = 'connect' AND pid IN (${pids}) ` +
-        "AND family IN ('inet', 'inet6') AND port <> 53",
-    );
+    const pids = [...new Set(calls.map((c) => String(c.pid)))];
+    const connects = await p.q("internet_connects", { pids });
     assert.ok(connects.length > 0, what);
     // the proxy resolved the API's name, not the agent
-    const dns = await p.q(
-      `SELECT qname FROM net WHERE op = 'dns' AND rtrim(lower(qname), '.') = '${host}'`,
-    );
+    const dns = await p.q("dns_queries_of_host", { host });
     assert.deepEqual(dns, [], what);
     for (const c of connects) {
       assert.equal(c.addr, listen, `${what}: ${JSON.stringify(connects)}`);
@@ -122,10 +113,7 @@ async function check(
     // each CONNECT and its 200 recorded, not the tunnel's ciphertext, the proxy on loopback or
     // not; the API host's among them (opencode also tunnels to registry.npmjs.org: it fetches
     // its plugin packages' metadata at start), each one a tunnel the proxy logged
-    const tcp = await p.q(
-      `SELECT direction, decode(data) AS text FROM ipc WHERE kind = 'tcp' AND pid IN (${pids}) ` +
-        "ORDER BY ts_ns",
-    );
+    const tcp = await p.q("tcp_text", { pids });
     assert.ok(tcp.length > 0, `${what}: the CONNECT is recorded`);
     for (const r of tcp) {
       assert.match(
@@ -140,11 +128,9 @@ async function check(
     assert.ok(targets.some((t) => t.startsWith(`${host}:`)), `${what}: ${targets}`);
     for (const t of targets) assert.ok(p.proxyLog.includes(`CONNECT ${t} HTTP`), t);
     // no exchange, LLM's or not, is said to be with the proxy: each host is the tunnel's
-    const proxied = await p.q(
-      `SELECT DISTINCT host FROM http_exchanges WHERE starts_with(host, '${listen}')`,
-    );
+    const proxied = await p.q("exchange_hosts_from", { prefix: listen });
     assert.deepEqual(proxied, [], what);
-    const mcp = await p.q("SELECT count(*) AS n FROM mcp_messages");
+    const mcp = await p.q("mcp_message_count");
     assert.equal(Number(mcp[0].n), 0, `${what}: nothing read as MCP`);
     // no problems and no findings that the run without the proxy did not have
     // (opencode may exit while a GET of its plugin packages' metadata from registry.npmjs.org
@@ -158,7 +144,7 @@ async function check(
       what,
     );
     assert.deepEqual(
-      await p.q("SELECT DISTINCT kind FROM findings ORDER BY kind"),
+      await p.q("finding_kinds"),
       baseFindings,
       what,
     );

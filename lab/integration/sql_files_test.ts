@@ -37,6 +37,7 @@ import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_e
 import { queryRows, readSql, runSql, sqlFilesIn } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 import { DEMO_SQL } from "../agents/demo.ts";
+import { CHECK_SQL } from "./check_queries.ts";
 
 const EVAL_SQL = new URL("../eval/", import.meta.url);
 const SIMULATOR_SQL = new URL("../simulator/sql/", import.meta.url);
@@ -54,6 +55,77 @@ const EVAL_FILES = [
   "eval_timing",
   "eval_truth",
 ];
+const CHECK_FILES = [
+  "connect_links",
+  "dns_queries_of_host",
+  "exchange_hosts_from",
+  "exchange_statuses",
+  "exchanges_without_llm_call",
+  "exec_last_args_like",
+  "file_write_links",
+  "file_writers",
+  "finding_kinds",
+  "findings_of_kind",
+  "http_request_writers",
+  "internet_connects",
+  "ipc_write_peers",
+  "listening_pids",
+  "llm_call_endpoints",
+  "llm_call_hosts",
+  "llm_call_kinds",
+  "llm_call_pids",
+  "llm_call_streams",
+  "llm_calls_in_order",
+  "llm_calls_with_exchange",
+  "llm_tool_calls_like",
+  "mcp_call_ipc_ends",
+  "mcp_calls_linked",
+  "mcp_finding_evidence",
+  "mcp_findings",
+  "mcp_good_call_count",
+  "mcp_http_heads",
+  "mcp_http_protocols",
+  "mcp_message_count",
+  "mcp_request_bodies_with",
+  "mcp_server_attributions",
+  "mcp_server_call_counts",
+  "mcp_server_names",
+  "mcp_server_ports",
+  "mcp_servers_found",
+  "mcp_tool_count",
+  "problems",
+  "process_comms",
+  "program_process_links",
+  "session_counts",
+  "stream_events_per_exchange",
+  "tcp_ends",
+  "tcp_portless",
+  "tcp_rows_containing",
+  "tcp_text",
+  "tls_connection_hosts",
+  "tool_call_actions",
+  "tool_calls_in_order",
+  "truncated_exec_count",
+  "ws_message_counts",
+];
+/** A value for every parameter of the check queries. */
+const CHECK_VALUES = {
+  pid: 0,
+  pids: ["0"],
+  tool_call_id: 1,
+  kind: "exfiltration",
+  host: "api.test",
+  prefix: "127.0.0.1",
+  suffix: "/marker.txt",
+  pattern: "%",
+  path: "/none",
+  name: "write_file",
+  tool: "save_note",
+  program: "node",
+  text: "authorization: ",
+  masked: "*",
+  clear: "secret",
+};
 const OBSERVER_FILES = [
   "label_sessions",
   "labels_forget",
@@ -77,6 +149,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   ]);
   assert.deepEqual(sqlFilesIn(COVERAGE_SQL), ["coverage_capture"]);
   assert.deepEqual(sqlFilesIn(DEMO_SQL), ["demo_changed_files", "demo_commands", "demo_llm_calls"]);
+  assert.deepEqual(sqlFilesIn(CHECK_SQL), CHECK_FILES);
   // MCP: the stream query, one file per table but the parsed messages, the links, the detectors
   const mcpTables = MCP_TABLES.filter((t) => t !== mcpMessagesTable).map((t) => t.name);
   assert.deepEqual(
@@ -117,6 +190,19 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), { prompt: "p", answer: "a" }),
       [{ calls: 0n, request: false, response: false }],
     );
+    for (const name of CHECK_FILES) {
+      const rows = await queryRows(c, readSql(CHECK_SQL, name), CHECK_VALUES);
+      const counts: Record<string, unknown[]> = {
+        mcp_message_count: [{ n: 0n }],
+        truncated_exec_count: [{ n: 0 }],
+        ws_message_counts: [{ n: 0n, z: 0n, bad: 0n }],
+        mcp_good_call_count: [{ n: 0n }],
+        mcp_request_bodies_with: [{ masked: 0n, clear: 0n }],
+        mcp_tool_count: [{ n: 0n }],
+        tcp_rows_containing: [{ n: 0n }],
+      };
+      assert.deepEqual(rows, counts[name] ?? [], name);
+    }
     const summary = new URL("../../analysis/detect/summary/", import.meta.url);
     for (const name of sqlFilesIn(summary)) {
       const rows = await queryRows(c, readSql(summary, name), { recording: "none" });
@@ -192,6 +278,39 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
         Number((await queryRows(c, "SELECT count(*) AS n FROM llm_calls"))[0].n),
       );
       assert.deepEqual(await queryRows(c, readSql(SIMULATOR_SQL, "transcript_websocket")), []);
+      // the lab's check queries: the scenario's calls, its one tool call and the tee it ran
+      const check = (name: string) => queryRows(c, readSql(CHECK_SQL, name), CHECK_VALUES);
+      assert.equal((await check("llm_calls_in_order")).length, served.length);
+      assert.equal((await check("llm_calls_with_exchange")).length, served.length);
+      assert.deepEqual((await check("tool_calls_in_order")).map((t) => t.tool_call_id), [1n]);
+      assert.ok(
+        (await check("tool_call_actions")).some((a) =>
+          a.op === "exec" && (a.argv as string[])[0] === "tee"
+        ),
+      );
+      assert.deepEqual(await check("findings_of_kind"), []);
+      // the agent's own: its connects, what it moved over TCP (none: over TLS), its host
+      const pids = [...new Set((await check("llm_calls_in_order")).map((r) => String(r.pid)))];
+      const own = (name: string) => queryRows(c, readSql(CHECK_SQL, name), { pids });
+      assert.ok((await own("internet_connects")).length > 0);
+      assert.deepEqual(await own("tcp_text"), []);
+      assert.equal((await check("llm_call_hosts")).length, 1);
+      // the tee that wrote marker.txt; its tool call asked for by name; a count of cut execs
+      // (the codex fixture was recorded when a command line was kept to 16 KiB)
+      const [writer] = await check("file_writers");
+      assert.deepEqual(writer.argv, ["tee", "marker.txt"]);
+      const [tool] = await check("tool_calls_in_order");
+      const asked = await queryRows(c, readSql(CHECK_SQL, "llm_tool_calls_like"), {
+        pattern: String(tool.name),
+      });
+      assert.deepEqual(asked.map((t) => t.tool_call_id), [1n]);
+      assert.equal(typeof (await check("truncated_exec_count"))[0].n, "number");
+      assert.equal((await check("llm_call_kinds")).length, served.length);
+      assert.deepEqual(await check("session_counts"), [{
+        agent: agent === "claude" ? "claude-code" : agent === "gemini" ? "gemini-cli" : "codex",
+        llm_calls: BigInt(served.length),
+        tool_calls: 1n,
+      }]);
       // nothing dangerous or wasteful in tool_marker
       assert.deepEqual(await queryRows(c, "SELECT kind FROM findings"), []);
       // the evaluation, with the marker file as the tool call's marker

@@ -16,7 +16,8 @@ import {
 import { qwenLostOutput } from "../agents/testing.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
-import { queryDb } from "../../analysis/analysed_db.ts";
+import { checkRows } from "./check_queries.ts";
+import type { SqlValue } from "../../kit/sql_runner.ts";
 import { assertScriptedAnswer, prices, scenarioExpectations } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 
@@ -37,7 +38,8 @@ export interface ToolMarkerRun {
   dir: string;
   /** the analysed database */
   db: string;
-  q: (sql: string) => Promise<Row[]>;
+  /** the rows of check query `name` (`sql/NAME.sql`, check_queries.ts) on it */
+  q: (name: string, values?: Record<string, SqlValue>) => Promise<Row[]>;
   problems: string[];
   /** what the proxy logged ("" without one) */
   proxyLog: string;
@@ -78,7 +80,7 @@ export async function captureToolMarker(opts: ToolMarkerOptions): Promise<ToolMa
       result,
       dir: tmp,
       db: s.db,
-      q: (sql) => queryDb(s.db, sql),
+      q: (name, values) => checkRows(s.db, name, values),
       problems: s.problems,
       proxyLog: (await proxy?.log()) ?? "",
       proxyPort: proxy?.port ?? 0,
@@ -99,7 +101,7 @@ export async function assertToolMarkerCalls(
   what: string,
 ): Promise<{ calls: Row[]; main: Row[]; tools: Row[] }> {
   const want = scenarioExpectations(agent);
-  const calls = await run.q("SELECT * FROM llm_calls ORDER BY llm_call_id");
+  const calls = await run.q("llm_calls_in_order");
   const served = run.result.requests.filter((r) => r.method === "POST");
   assert.deepEqual(
     calls.map((c) => c.kind),
@@ -113,7 +115,7 @@ export async function assertToolMarkerCalls(
     assert.equal(c.model, model, what);
   });
   assert.ok(String(main[0].user_input).includes(TOOL_MARKER_PROMPT), `${what}: the prompt`);
-  const tools = await run.q("SELECT * FROM tool_calls ORDER BY tool_call_id");
+  const tools = await run.q("tool_calls_in_order");
   assert.equal(tools.length, 1, what);
   assert.equal(tools[0].name, want[0].tool!.name, what);
   assert.deepEqual(JSON.parse(String(tools[0].input)), want[0].tool!.input, what);
