@@ -58,16 +58,22 @@ export class Build {
     });
   }
 
-  /** (Re-)creates tables without their NOT NULL constraints (added by `finish`). */
+  /**
+   * (Re-)creates tables without their NOT NULL constraints (added by `finish`). A view among
+   * them is dropped (its step makes it again; a table of its name, from an analysis that
+   * stored it, goes too) and has no constraints.
+   */
   async create(defs: readonly TableDef[]): Promise<void> {
     for (const def of [...defs].reverse()) {
-      await this.#exec(tableSql("table_drop", def.name));
+      if (def.view) {
+        await this.#exec(tableSql("view_drop", def.name))
+          .catch(() => this.#exec(tableSql("table_drop", def.name)));
+      } else await this.#exec(tableSql("table_drop", def.name));
     }
-    await createTables(this.c, defs, { notNull: false });
-    for (const def of defs) {
-      this.#tables.set(def.name, def);
-      this.tables.add(def.name);
-    }
+    const tables = defs.filter((def) => !def.view);
+    await createTables(this.c, tables, { notNull: false });
+    for (const def of tables) this.#tables.set(def.name, def);
+    for (const def of defs) this.tables.add(def.name);
   }
 
   #rejected(def: TableDef, source: string, label: (row: number) => string) {

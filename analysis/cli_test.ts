@@ -115,6 +115,44 @@ Deno.test("sql: recordings with the same directory name are labelled by the path
   assert.deepEqual(JSON.parse(r.stdout), [{ recording: a, calls: 2 }, { recording: b, calls: 3 }]);
 });
 
+Deno.test("sql: actions (a view in each recording) over several recordings are each one's own", async () => {
+  const a = await copyFixture("claude", "rec-claude");
+  const b = await copyFixture("codex", "rec-codex");
+  const q = "SELECT * FROM actions ORDER BY recording, event_table, event_id";
+  const rows = async (...recs: string[]) => {
+    const r = await task("sql", "--format", "json", ...recs, "--", q);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, unknown>[];
+  };
+  const alone = [...await rows(a), ...await rows(b)];
+  assert.ok(alone.some((r) => r.recording === "rec-claude" && r.event_table === "file"));
+  assert.ok(alone.some((r) => r.recording === "rec-codex" && r.event_table === "process"));
+  assert.deepEqual(await rows(a, b), alone);
+  // every link finds its action, in recordings of the same name too (labelled by their paths)
+  const c = await copyFixture("claude", "rec");
+  const d = await copyFixture("gemini", "rec");
+  const joined = await task(
+    "sql",
+    "--format",
+    "json",
+    c,
+    d,
+    "--",
+    "SELECT l.recording, count(*) AS links, count(a.event_id) AS actions, " +
+      "(SELECT count(*) FROM actions x WHERE x.recording = l.recording) AS all_actions " +
+      "FROM links l LEFT JOIN actions a USING (recording, event_table, event_id) " +
+      "GROUP BY 1 ORDER BY 1",
+  );
+  assert.equal(joined.code, 0, joined.stderr);
+  const counts = JSON.parse(joined.stdout) as Record<string, unknown>[];
+  assert.deepEqual(counts.map((r) => r.recording), [c, d].sort());
+  for (const r of counts) {
+    assert.ok(Number(r.links) > 0);
+    assert.equal(r.actions, r.links);
+    assert.equal(r.all_actions, r.links);
+  }
+});
+
 Deno.test("sql and analyze: bad input gives one line and the documented exit code", async () => {
   const bad = await task("sql", "--format", "xml", "/tmp", "--", "SELECT 1");
   assert.equal(bad.code, 2);

@@ -283,16 +283,18 @@ export async function run(opts: SqlOptions): Promise<number> {
         }
         try {
           // a view's definition holds no parameter: made here from quoted names (and the
-          // export's files as string literals, parquetScan)
-          await c.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${all.join(" UNION ALL BY NAME ")}`);
+          // export's files as string literals, parquetScan). Not TEMP: a temporary object
+          // comes first in every name lookup, a recording's own views' (actions) too, which
+          // would then read the stacked tables instead of their recording's; a view of this
+          // in-memory database's main schema does not, and goes with the connection as well.
+          await c.run(`CREATE VIEW ${quoteIdent(name)} AS ${all.join(" UNION ALL BY NAME ")}`);
           break;
         } catch (e) {
           if (!(await leaveOut(e, dirs, name))) throw e;
         }
       }
     }
-    // the event views over the stacked tables (a recording's own view would read the stacked
-    // tables too, and so count every recording's events once per recording)
+    // the event views, made again over the stacked tables
     for (const v of VIEWS) {
       if (tables.includes(v.name)) {
         await c.run(sqlText(v.name as SqlName).replace("CREATE VIEW", "CREATE TEMP VIEW"));

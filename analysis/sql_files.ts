@@ -30,6 +30,7 @@ export const TABLE_SQL = [
   "table_drop",
   "table_null_counts",
   "table_null_rows",
+  "view_drop",
 ] as const;
 
 /** The reads of a TLS table's calls, named by `{{table}}` (tls_stream.ts): by `tableSql`. */

@@ -30,6 +30,11 @@ export interface TableDef<C extends readonly Column[] = readonly Column[]> {
   name: string;
   doc: string;
   columns: C;
+  /**
+   * A view (`view()`): its SQL makes the rows whenever it is read, nothing is stored; its
+   * columns are declared as a table's are, and read, documented and exported the same way.
+   */
+  view?: true;
 }
 
 /** A non-null column. */
@@ -74,6 +79,21 @@ export function table<const C extends readonly Column[]>(
 ): TableDef<C> {
   const def = { name, doc, columns };
   declared.set(name, [...declared.get(name) ?? [], def]);
+  return def;
+}
+
+/**
+ * Declares a view: the columns its SQL makes, with their docs, joining the declared schema as a
+ * table's do. It is made by its SQL, never by `ddl`, and holds no constraints: what its rows may
+ * hold follows from the tables it reads.
+ */
+export function view<const C extends readonly Column[]>(
+  name: string,
+  doc: string,
+  columns: C,
+): TableDef<C> {
+  const def = table(name, doc, columns);
+  def.view = true;
   return def;
 }
 
@@ -143,6 +163,7 @@ export function ddl(
   name = def.name,
   opts: { notNull?: boolean; temp?: boolean } = {},
 ): string {
+  if (def.view) throw new Error(`${def.name} is a view: its SQL makes it, not CREATE TABLE`);
   const notNull = opts.notNull ?? true;
   const cols = def.columns.map((c) =>
     `  ${quoteIdent(c.name)} ${sqlType(c.type)}${c.nullable || !notNull ? "" : " NOT NULL"}`

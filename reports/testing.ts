@@ -88,8 +88,9 @@ export async function dropCorrelation(recording: string): Promise<void> {
     const keep = new Set<string>(REQUIRED_TABLES);
     for (const def of [...CORRELATE_TABLES, ...DETECT_INPUT_TABLES, ...DETECT_TABLES]) {
       if (keep.has(def.name)) continue;
+      if (!tables.has(def.name)) continue;
       // DDL derived from the declarations (a name SQL cannot bind)
-      if (tables.has(def.name)) await c.run(`DROP TABLE ${quoteIdent(def.name)} CASCADE`);
+      await c.run(`DROP ${def.view ? "VIEW" : "TABLE"} ${quoteIdent(def.name)} CASCADE`);
     }
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Builds the correlation tables in an analysed recording's DuckDB database: creates them from
  * their declarations (replacing earlier ones), makes the event numbering (`sql/first_rows.sql`)
- * and fills them by running `sql/<table>.sql` in build order with the settings bound. A step that fails, or rows that break a declaration,
+ * and fills them by running `sql/<table>.sql` in build order with the settings bound (a view,
+ * `actions`, is made by its file instead). A step that fails, or rows that break a declaration,
  * become `problems` rows (analysis/build_steps.ts), never an exception.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -40,7 +41,10 @@ export function buildCorrelation(
     await b.create(CORRELATE_TABLES);
     await b.run(`${FIRST_ROWS}.sql`, readSql(SQL_DIR, FIRST_ROWS));
     for (const def of CORRELATE_TABLES) {
-      await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name), params);
+      const sql = readSql(SQL_DIR, def.name);
+      // a view (actions) is made, not filled: its rows are read through it by the later steps
+      if (def.view) await b.run(`${def.name}.sql`, sql, params, `there is no ${def.name} view`);
+      else await b.insert(def, `${def.name}.sql`, sql, params);
       if (def.name === "lineage") {
         await b.run(`${PROCESS_AGENTS}.sql`, readSql(SQL_DIR, PROCESS_AGENTS), params);
       }

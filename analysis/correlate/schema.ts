@@ -2,13 +2,13 @@
  * The tables correlation adds to an analysed recording (`analysis.duckdb`), declared once with
  * the column kit of `kit/columns.ts`: `lineage` (every process placed in an agent's tree),
  * `sessions` (one per agent process), `actions` (every raw process, file, net and privilege
- * event with a stable id and its lineage), `tool_terms` (what each tool call's input names), `tool_windows`
+ * event with a stable id and its lineage: a view, computed when read), `tool_terms` (what each tool call's input names), `tool_windows`
  * (when each tool call could act) and `links` (each action's tool call, or why it has none).
  *
  * Their SQL is in `sql/<table>.sql`; `SCHEMA.md` beside this file is generated from these
  * declarations (`deno task correlate:doc`), and a test checks it is current.
  */
-import { col, opt, type RowOf, table } from "../../kit/columns.ts";
+import { col, opt, type RowOf, table, view } from "../../kit/columns.ts";
 import { recordingCol } from "../schema.ts";
 
 const sessionDoc = "the agent session: the pid of the agent process (the one making LLM calls)";
@@ -76,11 +76,12 @@ export const sessionsTable = table(
   ] as const,
 );
 
-export const actionsTable = table(
+export const actionsTable = view(
   "actions",
   "Every raw `process`, `file`, `net` and `privilege` event with a stable id and its place in the " +
     "lineage: the actions that correlation explains. Key: (`recording`, `event_table`, " +
-    "`event_id`).",
+    "`event_id`). A view over the raw tables and `lineage`: its rows are made when it is read " +
+    "(in no particular order; order by `ts_ns`), nothing of it is stored.",
   [
     recordingCol,
     col(

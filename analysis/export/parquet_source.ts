@@ -158,9 +158,10 @@ export function parquetScan(
 
 /**
  * The columns `parquetScan` reads declared table `name` with (its exported columns, then the
- * partition keys), as a statement that makes an empty temporary table of them: what a table
- * none of whose files can be read is, so that a query naming its export-only columns
- * (`capture_host`, `request_at`) still runs; undefined for a name that is not a declared table.
+ * partition keys), as a statement that makes an empty table of them (in `sql`'s in-memory
+ * database, not TEMP, as its stacked views: sql.ts): what a table none of whose files can be
+ * read is, so that a query naming its export-only columns (`capture_host`, `request_at`) still
+ * runs; undefined for a name that is not a declared table.
  */
 export function emptyExportedTable(name: string): string | undefined {
   const def = exportTable(name);
@@ -172,7 +173,7 @@ export function emptyExportedTable(name: string): string | undefined {
     // last, by name, as DuckDB's read_parquet gives them
     ...[host, date].sort().map((k) => ({ name: k, type: types[k] })),
   ];
-  return `CREATE TEMP TABLE ${quoteIdent(name)} (${
+  return `CREATE TABLE ${quoteIdent(name)} (${
     cols.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")
   })`;
 }

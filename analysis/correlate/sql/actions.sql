@@ -2,10 +2,14 @@
 -- in the recording's table, in load order (`first_rows.sql`: its rowid less the first rowid of
 -- its recording in its table, worked out once for the four tables after their union) — and the
 -- lineage of the process that did it (the incarnation of its pid that had started by then).
--- The rows are not sorted (a sort of every event with its text ran out of memory at 4M events
--- under a 1 GB limit): they come in load order, process then file then net; order by ts_ns
--- when reading.
-INSERT INTO actions
+-- A view: nothing is stored, each reader computes the columns it reads (writing every event
+-- with its texts into a table was the largest step of the findings phase, about 2.3 s of CPU
+-- per million events: reports/bench/analysis.md, sessions 18 and 19). The rows are not sorted
+-- (a sort of every event with its text ran out of memory at 4M events under a 1 GB limit);
+-- order by ts_ns when reading. A recording's view binds its own tables: `deno task sql` stacks
+-- it as it stacks a table (its stacked tables are views of the main schema, not TEMP, which
+-- would come first in a recording's view as well).
+CREATE OR REPLACE VIEW actions AS
 WITH inc AS (
   -- each incarnation of a pid holds from its start to the next one's (a hash join on the pid
   -- with this range is much faster than an ASOF join over every event; it compares an event
@@ -88,12 +92,13 @@ ev AS (
 SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns, e.pid, e.tid,
   e.op, e.path, e.path2, e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret,
   e.via, e.target_pid, e.from_memory, e.ok, e.written,
-  l.session_id, coalesce(l.role, 'outside'), l.branch_pid, l.branch_start_ns, l.start_ns,
+  l.session_id, coalesce(l.role, 'outside') AS role, l.branch_pid, l.branch_start_ns,
+  l.start_ns AS proc_start_ns,
   -- the summary ends with a failed call's errno (a process event's ret, its exit status, is
   -- never negative) and the path it came by when not a plain system call
   e.summary ||
     CASE WHEN e.ret < 0 AND NOT e.ok THEN ' (failed, errno ' || (-e.ret) || ')' ELSE '' END ||
-    CASE WHEN e.via = 'syscall' THEN '' ELSE ' via ' || e.via END
+    CASE WHEN e.via = 'syscall' THEN '' ELSE ' via ' || e.via END AS summary
 FROM ev e
 JOIN first_rows() f ON f.event_table = e.event_table AND f.recording = e.recording
 LEFT JOIN inc l

@@ -1,0 +1,2 @@
+-- view_drop: drops a declared view before a build makes it again (build_steps.ts Build.create).
+DROP VIEW IF EXISTS {{table}}
