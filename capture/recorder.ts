@@ -284,13 +284,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
 
   phase("go");
   if (opts.cmd) await loader.command("go");
-  phase("command released");
+  phase("command released", true);
 
   // ---- wait for the end
   await loader.done;
   await preattached.catch(() => {}); // answered before the stream ends
   await preknown.catch(() => 0);
-  phase("stream ended");
+  phase("stream ended", true);
   const unsaved = saveNothingToHook(
     attach?.nothingToHook ?? [],
     caches?.inspect,
