@@ -10,6 +10,7 @@
  */
 import type { LoaderClient } from "./loader.ts";
 import {
+  cachedInspection,
   type CaptureCaches,
   type FileStamp,
   inspectFileCached,
@@ -20,6 +21,7 @@ import {
 import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
 import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
+import { OFF_THREAD_MIN_BYTES, OffThreadInspector } from "./off_thread.ts";
 
 export { whichSync };
 
@@ -97,6 +99,8 @@ export type Locator = (
   cacheDir?: string,
   /** hears why its cache could not be written (its answer stands) */
   onCacheError?: (why: string) => void,
+  /** where to do the work, given for a big file: not on the capture's main thread */
+  offThread?: OffThreadInspector,
 ) => Promise<Inspection>;
 
 /** stat(2)'s st_dev (glibc's encoding) to the kernel's internal dev_t. */
@@ -150,6 +154,9 @@ export class AttachManager {
   /** the first reason an inspection or the locator's answer could not be cached */
   #cacheError?: string;
   #noteCacheError = (why: string) => this.#cacheError ??= why;
+  /** where big files are inspected: a worker, so that the gate's other stops are answered
+   * meanwhile (started at the first big file not in the caches) */
+  readonly #offThread = new OffThreadInspector();
 
   /** `caches`: where inspections and the locator's answers are kept (default the project's) */
   constructor(loader: LoaderClient, locator?: Locator, caches?: CaptureCaches) {
@@ -236,12 +243,18 @@ export class AttachManager {
     old?: ReportEntry,
   ): Promise<ReportEntry> {
     const t0 = performance.now();
-    let insp = inspectFileCached(path, this.#caches?.inspect, this.#noteCacheError);
+    // a big file not in the caches is inspected in the worker; a small one takes milliseconds
+    const offThread = (stamp?.size ?? 0) >= OFF_THREAD_MIN_BYTES ? this.#offThread : undefined;
+    const dir = this.#caches?.inspect;
+    let insp = cachedInspection(path, dir) ??
+      (offThread
+        ? await offThread.inspect(path, dir, this.#noteCacheError)
+        : inspectFileCached(path, dir, this.#noteCacheError));
     const unlookedAt = insp.status === "unlocated" && !this.#locator;
     if (insp.status === "unlocated") {
       try {
         insp = this.#locator
-          ? await this.#locator(path, insp, this.#caches?.locate, this.#noteCacheError)
+          ? await this.#locator(path, insp, this.#caches?.locate, this.#noteCacheError, offThread)
           : { ...insp, status: "none", reason: "no exported TLS symbols" };
       } catch (e) {
         insp = { ...insp, status: "error", reason: `locator failed: ${(e as Error).message}` };
@@ -384,6 +397,17 @@ export class AttachManager {
       });
     }
     return false;
+  }
+
+  /** The end's warning when the inspection worker failed (its files were inspected on the
+   * main thread instead), or undefined. */
+  workerWarning(): string | undefined {
+    return this.#offThread.warning();
+  }
+
+  /** Ends the inspection worker, if one was started (at the capture's end). */
+  close(): void {
+    this.#offThread.close();
   }
 
   /** Why what was learnt of a file could not be cached (the first such failure), if it could not. */

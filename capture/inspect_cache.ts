@@ -43,6 +43,26 @@ function identity(path: string): string | undefined {
   }
 }
 
+const cacheFile = (dir: string, id: string) => `${dir.replace(/\/$/, "")}/${idHash(id)}.json`;
+
+function readCached(file: string, id: string, path: string): Inspection | undefined {
+  try {
+    const { identity: was, ...v } = JSON.parse(Deno.readTextFileSync(file));
+    if (was === id && v?.path === path) return v as Inspection;
+  } catch { /* not cached */ }
+  return undefined;
+}
+
+/**
+ * The cache's answer for `path` while the file is unchanged, or undefined: no inspection (a
+ * stat and a small read), so the capture's main thread asks this first and leaves a miss to
+ * its inspection worker (inspect_worker.ts).
+ */
+export function cachedInspection(path: string, dir = INSPECT_CACHE_DIR): Inspection | undefined {
+  const id = identity(path);
+  return id ? readCached(cacheFile(dir, id), id, path) : undefined;
+}
+
 /**
  * inspectFile, answered from the cache while the file is unchanged. A cache that cannot be
  * written is only slower (the answer stands); `onWriteError` hears why.
@@ -53,13 +73,9 @@ export function inspectFileCached(
   onWriteError?: (why: string) => void,
 ): Inspection {
   const id = identity(path);
-  const file = id ? `${dir.replace(/\/$/, "")}/${idHash(id)}.json` : undefined;
-  if (file) {
-    try {
-      const { identity: was, ...v } = JSON.parse(Deno.readTextFileSync(file));
-      if (was === id && v?.path === path) return v as Inspection;
-    } catch { /* not cached */ }
-  }
+  const file = id ? cacheFile(dir, id) : undefined;
+  const hit = file && readCached(file, id!, path);
+  if (hit) return hit;
   const insp = inspectFile(path);
   if (file && insp.status !== "error") {
     try {

@@ -2,10 +2,12 @@
  * Connects the static-binary locator (capture/locate) to the attach layer: for an executable
  * without exported TLS symbols, the locator (which refuses files with no TLS library after
  * reading headers and strings, and caches every answer per build) finds the hooks by file
- * offset, and they get their eBPF programs from the probe table.
+ * offset, and they get their eBPF programs from the probe table. The cache is asked on the
+ * calling thread; a miss is located by `offThread` when the attach layer gives one (a big
+ * binary: seconds of work the capture's main thread must not be blocked by), else here.
  */
 import type { Locator } from "./attach.ts";
-import { locate, type LocatedHook } from "./locate/mod.ts";
+import { locate, locateCached, type LocatedHook } from "./locate/mod.ts";
 import { type Hook, type Inspection, PROBES, type ProbeSpec } from "./tls_targets.ts";
 
 /** A located function with the programs its name gets (and its alternates, likewise). */
@@ -28,8 +30,12 @@ export const locateForCapture: Locator = async (
   insp,
   cacheDir,
   onCacheError,
+  offThread,
 ): Promise<Inspection> => {
-  const r = await locate(path, { cacheDir, onCacheError });
+  const r = await locateCached(path, cacheDir) ??
+    await (offThread
+      ? offThread.locate(path, cacheDir, onCacheError)
+      : locate(path, { cacheDir, onCacheError }));
   // `tried` beyond the first (header/quick scan) step means marker data was there
   if (!r.ok && r.tried.length < 2) {
     return { ...insp, status: "none", hooks: [], reason: r.reason ?? "no TLS library" };

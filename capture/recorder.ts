@@ -177,6 +177,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     }
   } catch (e) {
     sink.abandon();
+    attach?.close();
     (loader! as LoaderClient | undefined)?.closeWatchdog();
     const msg = e instanceof LoaderError ? e.message : (e as Error).message;
     manifest.errors.push(msg);
@@ -283,13 +284,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
 
   phase("go");
   if (opts.cmd) await loader.command("go");
-  phase("command released");
+  phase("command released", true);
 
   // ---- wait for the end
   await loader.done;
   await preattached.catch(() => {}); // answered before the stream ends
   await preknown.catch(() => 0);
-  phase("stream ended");
+  phase("stream ended", true);
   const unsaved = saveNothingToHook(
     attach?.nothingToHook ?? [],
     caches?.inspect,
@@ -320,6 +321,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   loader.closeWatchdog(); // (read above if the loader died)
   if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
   await sink.settled();
+  attach?.close(); // (its gate stops all answered)
   timer.stop();
   Deno.removeSignalListener("SIGINT", onSigint);
   Deno.removeSignalListener("SIGTERM", onSigterm);
@@ -336,6 +338,8 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   // a cache that could not be written: later captures are slower, this one lost nothing
   const uncached = attach?.cacheError() ?? unsaved;
   if (uncached) manifest.warnings.push(cacheWarning(uncached));
+  const workerFailed = attach?.workerWarning();
+  if (workerFailed) manifest.warnings.push(workerFailed);
   const trouble = sink.diskTrouble();
   const writeError = sink.writeError;
   if (trouble && !writeError) {

@@ -11,6 +11,7 @@ import { argvWarnings } from "./argv_assembler.ts";
 import { outlivedWarnings } from "./record_sink.ts";
 import { cacheWarning } from "./inspect_cache.ts";
 import { notKnownWarning } from "./attach.ts";
+import { workerWarning } from "./off_thread.ts";
 
 Deno.test("restated warnings: the capture's summaries of what the rows show are known as such; the rest are not", () => {
   const damage = { cut: 2, lost: 100n, withheld: 7n };
@@ -37,6 +38,7 @@ Deno.test("restated warnings: the capture's summaries of what the rows show are 
   ));
   const own = [
     cacheWarning("Permission denied"),
+    workerWarning("Module not found", 2),
     notKnownWarning([{ path: "/usr/bin/x", dev: "1", ino: "2", error: "the map is full" }])!,
     "hook SSL_read in /x/libssl.so.3 saw ciphertext, not plaintext (a TLS record): its data " +
     "is dropped and it is detached",

@@ -94,6 +94,37 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
 }
 
 /**
+ * The cache's answer for `path`, or undefined when it has none: reads the ELF headers and at
+ * most two small files, never the code nor (for a file without build-id) its hash, so the
+ * capture's main thread asks this first and leaves a miss to its inspection worker
+ * (capture/inspect_worker.ts). A file that is not ELF is answered as locate() answers it.
+ */
+export async function locateCached(
+  path: string,
+  cacheDir = DEFAULT_CACHE_DIR,
+): Promise<LocateResult | undefined> {
+  const t0 = performance.now();
+  let elf: ElfFile;
+  try {
+    elf = ElfFile.open(path);
+  } catch {
+    return undefined; // locate() says why, or that it is not ELF
+  }
+  try {
+    const buildId = elf.buildId();
+    const key = buildId
+      ? await cacheKeyOf(path, buildId, elf.sections.some((x) => x.type === SHT_SYMTAB))
+      : await keyFromStat(cacheDir, path);
+    const hit = key && await readCache(cacheDir, key);
+    return hit
+      ? { ...hit, cached: true, durationMs: Math.round((performance.now() - t0) * 10) / 10 }
+      : undefined;
+  } finally {
+    elf.close();
+  }
+}
+
+/**
  * A module imported when it is needed, by a specifier Deno does not read at start-up: an
  * import("./x.ts") is followed when the capture starts, with what x.ts imports (here the x86
  * decoder from npm, node:buffer, node:crypto), and an npm package in that graph has Deno
