@@ -11,10 +11,8 @@
  * HTTP/2 header blocks are HPACK-coded; their redaction lives in the HTTP/2 redactor of
  * protocols, which this module selects when a stream starts with the h2 preface.
  */
-import { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader } from "../protocols/secret_headers.ts";
+import { isDefaultSecretHeader } from "../protocols/secret_headers.ts";
 
-/** Header names whose values are secrets by default (lowercase); more by the rule beside it. */
-export const SECRET_HEADERS: readonly string[] = DEFAULT_SECRET_HEADERS;
 export { isDefaultSecretHeader };
 
 export interface StreamRedactor {

@@ -228,7 +228,8 @@ export function createHttp2Redactor(
     const name = f.name.toLowerCase();
     let mask;
     if (isSecret(name)) mask = secretMask(range, f.value.length, f.representation);
-    else if (name === ":path" && secretParam !== null) {
+    else if (secretParam !== null && f.value.includes("=")) {
+      // `:path`, and any other value that may hold a URL (location, referer, link)
       const positions = paramValuePositions(f.value, secretParam);
       if (positions.length === 0) return undefined;
       mask = partialMask(range, f.value, positions) ??

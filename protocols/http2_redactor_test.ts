@@ -268,3 +268,24 @@ Deno.test("redactor: a sessionId in an indexed :path, in a padded DATA frame, or
   const r = createHttp2Redactor(isDefaultSecretHeader, { secretParam: null });
   assert.deepEqual(concatBytes([r.transform(input), r.flush()]), input);
 });
+
+Deno.test("redactor: a secret query value in any header that may hold a URL, not only :path", () => {
+  const block = [
+    ...encodeIndexed(3),
+    ...encodeLiteral(4, "/v1beta/models/m:generateContent?key=AIza-k1&alt=sse", "incremental"),
+    ...encodeLiteral(51, "https://app.example/cb?access_token=tok-2&state=1", "incremental", true),
+    ...encodeLiteral(31, "text/html; charset=utf-8", "incremental"),
+  ];
+  const input = concatBytes([
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, Uint8Array.from(block)),
+  ]);
+  const masked = assertSameForAllChunkings(input, (chunks) => redact(chunks));
+  const [h] = headersOf("client", masked);
+  const value = (name: string) => h.headers.find(([n]) => n === name)![1];
+  assert.match(value(":path"), /^\/v1beta\/models\/m:generateContent\?key=[0_x*]{7}&alt=sse$/);
+  assert.match(value("referer"), /^https:\/\/app\.example\/cb\?access_token=[0_x*]{5}&state=1$/);
+  assert.equal(value("content-type"), "text/html; charset=utf-8");
+  assert.deepEqual(leakedPieces(masked, "AIza-k1"), []);
+  assert.deepEqual(leakedPieces(masked, "tok-2"), []);
+});

@@ -16,6 +16,8 @@ export const SECRET_PARAM = "sessionid=";
 
 /** The longest query parameter name judged by `isSecretParam`. */
 const MAX_PARAM_NAME = 48;
+/** Bytes looked at before a `=`: the longest name, after `\u0026` (six bytes) at most. */
+const SCAN = MAX_PARAM_NAME + 6;
 
 /**
  * Whether a query parameter (its name lowercase, as it stands between `?` or `&` and `=`) holds
@@ -24,14 +26,22 @@ const MAX_PARAM_NAME = 48;
  * `X-Amz-Security-Token` and `X-Amz-Credential` of a presigned URL, `client_secret` ...
  */
 export function isSecretParam(lowercaseName: string): boolean {
-  return lowercaseName.length <= MAX_PARAM_NAME && SECRET_KEY.test(lowercaseName);
+  return lowercaseName.length <= MAX_PARAM_NAME &&
+    (SECRET_KEY.test(lowercaseName) || SIGNATURES.has(lowercaseName));
 }
+
+/** A signed URL's signature: whoever holds the URL can use it (Azure SAS, AWS presigned). */
+const SIGNATURES = new Set(["sig", "signature", "x-amz-signature"]);
 
 /** Byte that replaces a masked value byte. */
 const STAR = 42;
 
-/** Bytes that end a URL parameter's value: `&`, blanks, line ends, quotes. */
-const ENDS_VALUE = new Set([38, 32, 9, 13, 10, 34, 39]);
+/**
+ * Bytes that end a URL parameter's value: `&`, blanks, line ends, quotes, and a backslash (none
+ * is part of a URL; a URL inside a JSON string ends at its escaped quote `\"`, which masking the
+ * backslash would break).
+ */
+const ENDS_VALUE = new Set([38, 32, 9, 13, 10, 34, 39, 92]);
 
 /** A same-length rewrite of a byte stream, fed in order. */
 export interface ParamRedactor {
@@ -45,7 +55,7 @@ export interface ParamRedactor {
 const ENDS = new Uint8Array(256);
 for (const b of ENDS_VALUE) ENDS[b] = 1;
 
-const EQUALS = 61;
+const EQUALS = 61, BACKSLASH = 92;
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 
 /** Bytes of a query parameter's name: letters, digits, `-`, `_`, `.`, `%`, `[`, `]`. */
@@ -54,7 +64,13 @@ for (let c = 0; c < 256; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9\-_.%\[\]]/.test(ch)) NAME_BYTE[c] = 1;
 }
-const QUESTION = 63, AMPERSAND = 38;
+/**
+ * Bytes a query parameter's name may follow: `?` and `&`, `#` (OAuth's implicit flow puts
+ * `access_token=` in the fragment), `;` (what ends `&amp;` in an HTML-escaped URL) and a line
+ * feed (a form body's first parameter, `refresh_token=...`).
+ */
+const BEFORE_NAME = new Uint8Array(256);
+for (const c of "?&#;\n") BEFORE_NAME[c.charCodeAt(0)] = 1;
 
 /**
  * A streaming, same-length masker of URL parameters' values, up to a byte that ends a value:
@@ -75,7 +91,7 @@ export function createParamRedactor(name: string): ParamRedactor {
   }
   const stem = want.length - 1; // the name's bytes before "="
   /** bytes kept from earlier chunks: the fixed name, or a query name and its `?` or `&` */
-  const keep = Math.max(stem, MAX_PARAM_NAME + 1);
+  const keep = Math.max(stem, SCAN);
   // ---- state that crosses chunk boundaries ----
   let masking = false; // inside a value
   const tail = new Uint8Array(keep); // the stream's last `keep` bytes before this chunk (lowercase)
@@ -90,13 +106,18 @@ export function createParamRedactor(name: string): ParamRedactor {
 
   /** Whether the bytes before chunk[eq] are a query parameter's name that holds a secret. */
   function secretQueryName(chunk: Uint8Array, eq: number): boolean {
-    for (let k = 1; k <= MAX_PARAM_NAME + 1; k++) {
+    for (let k = 1; k <= SCAN; k++) {
       const c = before(chunk, eq, k);
-      if (c === QUESTION || c === AMPERSAND) {
-        if (k === 1) return false;
+      const escaped = c === BACKSLASH;
+      if (c >= 0 && (BEFORE_NAME[c] === 1 || escaped)) {
         let name = "";
         for (let j = k - 1; j >= 1; j--) name += String.fromCharCode(before(chunk, eq, j));
-        return isSecretParam(name);
+        if (escaped) {
+          // `\u0026NAME=` (a JSON string's `&`, as Go's encoder writes it): the name follows it
+          if (!name.startsWith("u0026")) return false;
+          name = name.slice(5);
+        }
+        return name !== "" && isSecretParam(name);
       }
       if (c < 0 || NAME_BYTE[c] === 0) return false;
     }
@@ -170,5 +191,11 @@ export function paramValuePositions(s: string, name: string): number[] {
   return [...positions].sort((a, b) => a - b);
 }
 
-/** A query parameter's name and its `=`, after `?` or `&` (as NAME_BYTE spells names). */
-const QUERY_NAME = new RegExp(`([?&])([a-z0-9\\-_.%\\[\\]]{1,${MAX_PARAM_NAME}})=`, "g");
+/**
+ * A query parameter's name and its `=`, after a byte of BEFORE_NAME or `\u0026` (as NAME_BYTE
+ * spells names).
+ */
+const QUERY_NAME = new RegExp(
+  `([?&#;\\n]|\\\\u0026)([a-z0-9\\-_.%\\[\\]]{1,${MAX_PARAM_NAME}})=`,
+  "g",
+);

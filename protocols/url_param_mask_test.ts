@@ -15,14 +15,16 @@ function reference(bytes: Uint8Array, name: string): Uint8Array {
   const out = bytes.slice();
   const text = new TextDecoder("latin1").decode(bytes).toLowerCase();
   const maskFrom = (i: number) => {
-    while (i < bytes.length && !"& \t\r\n\"'".includes(text[i])) out[i++] = 42;
+    while (i < bytes.length && !"& \t\r\n\"'\\".includes(text[i])) out[i++] = 42;
+  };
+  const queryName = (from: number) => {
+    const m = /^[a-z0-9\-_.%[\]]+=/.exec(text.slice(from));
+    if (m && isSecretParam(m[0].slice(0, -1))) maskFrom(from + m[0].length);
   };
   for (let i = 0; i < bytes.length; i++) {
     if (text.startsWith(name, i)) maskFrom(i + name.length);
-    if (text[i] === "?" || text[i] === "&") {
-      const m = /^[a-z0-9\-_.%[\]]+=/.exec(text.slice(i + 1));
-      if (m && isSecretParam(m[0].slice(0, -1))) maskFrom(i + 1 + m[0].length);
-    }
+    if ("?&#;\n".includes(text[i])) queryName(i + 1);
+    if (text.startsWith("\\u0026", i)) queryName(i + 6);
   }
   return out;
 }
@@ -62,6 +64,31 @@ Deno.test("param masker: a key in a query (Gemini's ?key=, api_key, tokens), any
   );
 });
 
+Deno.test("param masker: URLs inside JSON strings stay JSON; fragments, &amp; and \\u0026 too", () => {
+  const body = JSON.stringify({
+    content: JSON.stringify({ next: "https://www.googleapis.com/x?pageToken=CAUQAA&alt=json" }),
+    link: "https://app/cb#access_token=abc&state=1",
+    html: "<a href='/x?alt=sse&amp;key=AIza1'>",
+    go: "https://h/p?x=1\u0026api_key=sk1",
+    sas: "https://acct.blob.core.windows.net/c/b?sv=2024&sig=c2lnbmF0dXJl",
+  });
+  const input = utf8(body + "\r\n\r\ngrant_type=refresh_token\nrefresh_token=rt-1&client_id=c");
+  const out = new TextDecoder().decode(
+    assertSameForAllChunkings(input, (chunks) => masked(chunks)),
+  );
+  const [json, form] = out.split("\r\n\r\n");
+  const parsed = JSON.parse(json);
+  assert.equal(
+    JSON.parse(parsed.content).next,
+    "https://www.googleapis.com/x?pageToken=******&alt=json",
+  );
+  assert.equal(parsed.link, "https://app/cb#access_token=***&state=1");
+  assert.equal(parsed.html, "<a href='/x?alt=sse&amp;key=*****'>");
+  assert.equal(parsed.sas, "https://acct.blob.core.windows.net/c/b?sv=2024&sig=************");
+  assert.ok(!json.includes("sk1"), json);
+  assert.equal(form, "grant_type=refresh_token\nrefresh_token=****&client_id=c");
+});
+
 Deno.test("param masker agrees with the plain rule on random text, in random chunks", () => {
   const rand = seededRandom(11);
   const alphabet = [
@@ -86,17 +113,24 @@ Deno.test("param masker agrees with the plain rule on random text, in random chu
     "Api_Key",
     "access_token",
     "max_tokens",
+    "#",
+    ";",
+    "\\u0026",
+    "\\",
+    '"',
+    `${"x".repeat(40)}_token`,
+    `${"y".repeat(45)}`,
   ];
-  for (let n = 0; n < 400; n++) {
+  for (let n = 0; n < 1000; n++) {
     let text = "";
-    const len = Math.floor(rand() * 80);
+    const len = Math.floor(rand() * 120);
     for (let i = 0; i < len; i++) text += alphabet[Math.floor(rand() * alphabet.length)];
     const input = utf8(text);
     const want = reference(input, SECRET_PARAM);
     assert.deepEqual(masked([input]), want, text);
     const chunks: Uint8Array[] = [];
     for (let p = 0; p < input.length;) {
-      const k = 1 + Math.floor(rand() * 12);
+      const k = 1 + Math.floor(rand() * 60);
       chunks.push(input.subarray(p, p + k));
       p += k;
     }

@@ -46,7 +46,7 @@ export {
   type TimingProfile,
   timingSummary,
 } from "./timing.ts";
-export { redactHeaders, type RequestRecord, SECRET_HEADERS } from "./request_log.ts";
+export { redactHeaders, type RequestRecord } from "./request_log.ts";
 export { classifyRequest, type RequestKind, type SideKind } from "./request_kind.ts";
 export {
   inspectRequest,

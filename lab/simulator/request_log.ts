@@ -5,13 +5,10 @@
  * asked).
  */
 
-import { DEFAULT_SECRET_HEADERS, isDefaultSecretHeader } from "../../protocols/http2_redactor.ts";
-import { isSecretParam } from "../../protocols/url_param_mask.ts";
+import { isDefaultSecretHeader } from "../../protocols/http2_redactor.ts";
+import { paramValuePositions, SECRET_PARAM } from "../../protocols/url_param_mask.ts";
 import type { Provider } from "./request_view.ts";
 import type { RequestKind, SideKind } from "./request_kind.ts";
-
-/** Header names whose values are never logged (the project's one list). */
-export const SECRET_HEADERS: readonly string[] = DEFAULT_SECRET_HEADERS;
 
 export const REDACTED = "[redacted]";
 
@@ -56,15 +53,17 @@ export function redactHeaders(
 }
 
 /**
- * Redacts `key=` (Gemini API key) and every other secret query parameter (the capture's rule,
- * protocols/url_param_mask.ts isSecretParam) in a path.
+ * Redacts `key=` (Gemini API key), MCP's `sessionId=` and every other secret query parameter in a
+ * path: each value the capture masks (protocols/url_param_mask.ts) becomes REDACTED.
  */
 export function redactPath(path: string): string {
-  return path.replace(
-    /([?&])([^=&?#]*)=([^&#]*)/g,
-    (all, sep: string, name: string) =>
-      isSecretParam(name.toLowerCase()) ? `${sep}${name}=${REDACTED}` : all,
-  );
+  const masked = new Set(paramValuePositions(path, SECRET_PARAM));
+  let out = "";
+  for (let i = 0; i < path.length; i++) {
+    if (!masked.has(i)) out += path[i];
+    else if (!masked.has(i - 1)) out += REDACTED;
+  }
+  return out;
 }
 
 /** Appends records to a JSONL file, in order. */
