@@ -191,10 +191,11 @@ export function anthropicStream(): StreamReader {
           if (d.type === "text_delta") b.text += String(d.text ?? "");
           else if (d.type === "thinking_delta") b.text += String(d.thinking ?? "");
           else if (d.type === "input_json_delta") {
-            // deltas carry the whole input: an input given in the start block is replaced
-            if (started.has(b)) b.text = "";
-            started.delete(b);
-            b.text += String(d.partial_json ?? "");
+            // deltas carry the whole input: an input given in the start block is replaced by
+            // the first piece that holds anything (an empty one, as the API may send, does not)
+            const piece = String(d.partial_json ?? "");
+            if (piece !== "" && started.delete(b)) b.text = "";
+            b.text += piece;
           } else return false;
           return true;
         }

@@ -67,13 +67,18 @@ Deno.test("anthropic stream: MCP connector and server tool calls, input whole in
     delta(2, { type: "input_json_delta", partial_json: '{"query": "weather"}' }),
     // an input given whole and streamed again: the deltas are the input, not appended to it
     start(3, { type: "tool_use", id: "toolu_2", name: "Bash", input: { command: "ls" } }),
+    delta(3, { type: "input_json_delta", partial_json: "" }),
     delta(3, { type: "input_json_delta", partial_json: '{"command": "ls"}' }),
+    // an input given whole, then only an empty piece: the input stays
+    start(4, { type: "tool_use", id: "toolu_3", name: "Bash", input: { command: "pwd" } }),
+    delta(4, { type: "input_json_delta", partial_json: "" }),
     ...tail,
   ]);
   assert.deepEqual(r.toolCalls.map((c) => [c.id, c.name, JSON.parse(c.input)]), [
     ["mcptoolu_1", "echo", { message: "hi" }],
     ["srvtoolu_1", "web_search", { query: "weather" }],
     ["toolu_2", "Bash", { command: "ls" }],
+    ["toolu_3", "Bash", { command: "pwd" }],
   ]);
 });
 

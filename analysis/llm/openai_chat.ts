@@ -101,16 +101,32 @@ export function chatJson(body: unknown): ResponseInfo {
  * Which call a streamed tool-call piece belongs to: its `index`; without one (servers that leave
  * it out), a piece with a new id or name starts a call and any other continues the last.
  */
-function callIndex(tc: Obj, calls: { id?: string; name: string }[]): number {
+function callIndex(tc: Obj, calls: { id?: string; name: string; args: string }[]): number {
   const i = num(tc.index);
   if (i !== undefined) return i;
   const last = calls.length - 1;
+  if (last < 0) return 0;
   const f = isObj(tc.function) ? tc.function : {};
-  const id = str(tc.id);
-  const fresh = last < 0 || (id !== undefined && id !== calls[last].id) ||
-    (id === undefined && str(f.name) !== undefined && calls[last].name !== "" &&
-      str(f.name) !== calls[last].name);
+  const id = str(tc.id) || undefined; // an empty id is no id
+  const name = str(f.name) || undefined;
+  const prev = calls[last];
+  if (id !== undefined) return id !== prev.id ? last + 1 : last;
+  // no id: a name starts a call unless it repeats the last one's while its arguments are still
+  // coming (a second call of the same function begins once the first's arguments are whole)
+  const fresh = name !== undefined && prev.name !== "" &&
+    (name !== prev.name || isWholeJson(prev.args));
   return fresh ? last + 1 : last;
+}
+
+/** Whether `text` is a whole JSON value (a call's arguments received in full). */
+function isWholeJson(text: string): boolean {
+  if (text.trim() === "") return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function chatStream(): StreamReader {

@@ -61,6 +61,15 @@ Deno.test("chat stream: pieces without an index, and a name repeated in every pi
   }]]);
 });
 
+Deno.test("chat stream: without index or id, a second call of the same function starts once the first is whole", () => {
+  const r = stream([
+    { tool_calls: [{ function: { name: "add", arguments: '{"a":' } }] },
+    { tool_calls: [{ id: "", function: { arguments: "1}" } }] },
+    { tool_calls: [{ function: { name: "add", arguments: '{"a":2}' } }] },
+  ]);
+  assert.deepEqual(calls(r), [[null, "add", { a: 1 }], [null, "add", { a: 2 }]]);
+});
+
 Deno.test("chat: the deprecated function_call, streamed and whole, and its function reply", () => {
   const s = stream([
     { role: "assistant", function_call: { name: "get_weather", arguments: "" } },

@@ -66,12 +66,21 @@ const BUILT_IN_CALLS: Readonly<Record<string, string>> = {
 const isCallOutput = (item: Obj) =>
   typeof item.type === "string" && item.type.endsWith("_call_output");
 
-/** A tool answer's text: as given, its text parts, or else its JSON. */
+/**
+ * A tool answer's text: as given, its text parts, or else its JSON (a `shell_call_output`'s
+ * stdout/stderr records) with inline data (an image's or file's base64 `data:` URL, a
+ * `computer_call_output` screenshot) said by its size, not copied.
+ */
 function outputText(output: unknown): string {
   const t = textOf(output);
-  return t !== "" || output === undefined || output === null || output === ""
-    ? t
-    : JSON.stringify(output);
+  if (t !== "" || output === undefined || output === null || output === "") return t;
+  return JSON.stringify(
+    output,
+    (_k, v) =>
+      typeof v === "string" && v.startsWith("data:") && v.length > 256
+        ? `${v.slice(0, v.indexOf(",") + 1)}... (${v.length} characters)`
+        : v,
+  );
 }
 
 /** An input item the model produced (an earlier turn's output). */

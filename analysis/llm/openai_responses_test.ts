@@ -108,3 +108,21 @@ Deno.test("responses request: every *_call_output answers its call; text as give
   // the user's text before the model's calls is not new input of this request
   assert.equal(r.userInput, undefined);
 });
+
+Deno.test("responses request: an image a tool answered with is said by its size, not copied", () => {
+  const image = "data:image/png;base64," + "A".repeat(100_000);
+  const r = responsesRequest({
+    input: [
+      { type: "computer_call", call_id: "c1", action: { type: "screenshot" } },
+      {
+        type: "computer_call_output",
+        call_id: "c1",
+        output: { type: "computer_screenshot", image_url: image },
+      },
+    ],
+  });
+  const [t] = r.toolResults;
+  assert.equal(t.callId, "c1");
+  assert.ok(t.text.length < 200, t.text);
+  assert.match(t.text, /"image_url":"data:image\/png;base64,\.\.\. \(100022 characters\)"/);
+});
