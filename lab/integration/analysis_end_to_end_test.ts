@@ -148,14 +148,17 @@ for (const { agent, label, transport, compression, provider } of RUNS) {
         assert.ok(argv0.includes(stage), `${stage} is linked to the tool call`);
       }
       // every command line is whole: Codex wraps each command in its shell snapshot (~38 KB,
-      // past the 16 KiB an exec record carries), which must end with the command it runs
+      // past the 16 KiB an exec record carries), which must end with the command it runs. It
+      // makes the snapshot in the background as it starts and runs a command bare while the
+      // snapshot is not ready (seen here: with the scripted server's zero latency the command
+      // came first in 3 of 16 runs), so the wrapper is checked where Codex used it; 100 KiB
+      // command lines are recorded whole in argv_capture_test either way.
       const cut = await checkRows(s.db, "truncated_exec_count");
       assert.equal(cut[0].n, 0);
       if (agent === "codex") {
         const wrapped = await checkRows(s.db, "exec_last_args_like", {
           pattern: "%__CODEX_SNAPSHOT_%",
         });
-        assert.ok(wrapped.length > 0, "Codex ran its command in its shell snapshot");
         for (const { script } of wrapped) {
           assert.ok(String(script).length > 16384, "longer than an exec record carries");
           assert.match(String(script), /\nexec '[^']+' -c '[^]+'$/, "ends with the command");
