@@ -166,3 +166,16 @@ Deno.test("HTTP/1 redaction: a Bedrock call's SigV4 authorization and AWS sessio
   assert.ok(!out.includes("IQoJb3JpZ2luX2VjEXAMPLE") && !out.includes("ASIAEXAMPLE"));
   assert.ok(out.includes("X-Amz-Date: 20261203T101500Z"), "other headers untouched");
 });
+
+Deno.test("HTTP/1 redaction: a kept verdict is for its own name, not another of the same hash", () => {
+  // "lsexqzd" and "ztxtxde" have the same 32-bit FNV-1a hash, by which verdicts are kept
+  const r = createHttp1Redactor((n) => n === "ztxtxde");
+  const text = "lsexqzd: a\r\nZtxtxde: b\r\nlsexqzd: c\r\nztxtxde: d\r\n";
+  const want = "lsexqzd: a\r\nZtxtxde: *\r\nlsexqzd: c\r\nztxtxde: *\r\n";
+  assert.equal(dec.decode(r.transform(enc.encode(text))), want);
+  // and many names (more than are kept) are each judged right
+  const s = createHttp1Redactor((n) => n.endsWith("7"));
+  const lines = Array.from({ length: 600 }, (_, i) => `h${i % 300}: v\r\n`).join("");
+  const masked = lines.replace(/^(h\d*7): v/gm, "$1: *");
+  assert.equal(dec.decode(s.transform(enc.encode(lines))), masked);
+});
