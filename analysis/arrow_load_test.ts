@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Column, TableDef } from "../kit/columns.ts";
+import { withNames } from "../kit/sql_runner.ts";
 import * as arrow from "apache-arrow";
 import { loadArrowFile } from "./arrow_load.ts";
 import { framedMessages } from "../recording/arrow_header.ts";
@@ -34,11 +35,11 @@ async function both(c: DuckDBConnection, dir: string, def: TableDef) {
   const problems: { source: string; message: string }[] = [];
   const cols = readTable(dir, def, problems);
   await c.run("USE old");
-  await c.run(`DROP TABLE IF EXISTS "${def.name}"`);
+  await c.run(withNames("DROP TABLE IF EXISTS {{table}}", { table: def.name }));
   await createTables(c, [def]);
   await appendColumns(c, def, cols, { recording: "r" });
   await c.run("USE memory");
-  await c.run(`DROP TABLE IF EXISTS "${def.name}"`);
+  await c.run(withNames("DROP TABLE IF EXISTS {{table}}", { table: def.name }));
   await createTables(c, [def]);
   const load = await loadArrowFile(c, def, `${dir}/${def.name}.arrow`, { recording: "r" });
   const said = load.error ?? load.damaged;
@@ -47,9 +48,12 @@ async function both(c: DuckDBConnection, dir: string, def: TableDef) {
 
 async function sameRows(c: DuckDBConnection, table: string): Promise<void> {
   const r = await c.runAndReadAll(
-    `SELECT (SELECT count(*) FROM old."${table}"), (SELECT count(*) FROM memory."${table}"),
-       (SELECT count(*) FROM (SELECT rowid, * FROM old."${table}" EXCEPT ALL SELECT rowid, * FROM memory."${table}")),
-       (SELECT count(*) FROM (SELECT rowid, * FROM memory."${table}" EXCEPT ALL SELECT rowid, * FROM old."${table}"))`,
+    withNames(
+      `SELECT (SELECT count(*) FROM old.{{table}}), (SELECT count(*) FROM memory.{{table}}),
+       (SELECT count(*) FROM (SELECT rowid, * FROM old.{{table}} EXCEPT ALL SELECT rowid, * FROM memory.{{table}})),
+       (SELECT count(*) FROM (SELECT rowid, * FROM memory.{{table}} EXCEPT ALL SELECT rowid, * FROM old.{{table}}))`,
+      { table },
+    ),
   );
   const [a, b, onlyOld, onlyNew] = r.getRows()[0].map(Number);
   assert.equal(b, a, `${table}: rows`);
@@ -153,7 +157,12 @@ Deno.test("arrow_load: a file written before a column was added reads as the dec
     assert.equal(load.error ?? load.damaged, undefined);
     assert.equal(load.rows, 2);
     for (const col of addedCols) {
-      const r = await c.runAndReadAll(`SELECT DISTINCT "${col.name}"::VARCHAR FROM file`);
+      const r = await c.runAndReadAll(
+        withNames("SELECT DISTINCT {{column}}::VARCHAR FROM {{table}}", {
+          table: "file",
+          column: col.name,
+        }),
+      );
       const want = col.absent!.value === null ? null : String(col.absent!.value);
       assert.deepEqual(r.getRows().map((x) => x[0]), [want], `${col.name}: its declared value`);
     }
@@ -310,7 +319,7 @@ Deno.test("arrow_load: a batch whose offsets point outside its buffers is left o
       damage(offsetsOf(bytes, column, 1));
       const path = join(dir, `${table}.arrow`);
       Deno.writeFileSync(path, bytes);
-      await c.run(`DELETE FROM "${table}"`);
+      await c.run(withNames("DELETE FROM {{table}}", { table }));
       const load = await loadArrowFile(c, def, path, { recording: "r" });
       // the second batch left out, the batches before and after it read
       const first = table === "file" ? 5 : 4;
@@ -332,7 +341,7 @@ Deno.test("arrow_load: a batch whose offsets point outside its buffers is left o
         `${name}: the column reader`,
       );
       assert.equal(cols.length, kept, `${name}: the column reader`);
-      const n = await c.runAndReadAll(`SELECT count(*) FROM "${table}"`);
+      const n = await c.runAndReadAll(withNames("SELECT count(*) FROM {{table}}", { table }));
       assert.equal(Number(n.getRows()[0][0]), kept, name);
     }
   } finally {

@@ -64,7 +64,8 @@ Deno.test("plain-HTTP fixture: calls, tokens, tool call and its actions as over 
     );
     assert.deepEqual(writers.map((r) => r.pid), [calls[0].pid]);
     const agent = await q(
-      `SELECT exe FROM processes WHERE pid = ${calls[0].pid} AND agent = 'claude-code'`,
+      "SELECT exe FROM processes WHERE pid = $pid AND agent = 'claude-code'",
+      { pid: calls[0].pid },
     );
     assert.match(String(agent[0]?.exe), /claude/);
     calls.forEach((c, i) => {
@@ -91,7 +92,8 @@ Deno.test("plain-HTTP fixture: calls, tokens, tool call and its actions as over 
     assert.ok(String(t.result_text).includes(token), "the tool's output is the result");
     const ran = await q(
       `SELECT DISTINCT a.path FROM links l JOIN actions a USING (recording, event_table, event_id)
-       WHERE l.tool_call_id = ${t.tool_call_id} AND l.attribution = 'tool'`,
+       WHERE l.tool_call_id = $tool_call_id AND l.attribution = 'tool'`,
+      { tool_call_id: t.tool_call_id as bigint },
     );
     const paths = ran.map((r) => String(r.path));
     assert.ok(paths.some((p) => p.endsWith("/marker.txt")), paths.join("\n"));

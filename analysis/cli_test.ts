@@ -10,6 +10,8 @@ import { datasetCopies, denoTask, fixtureDir, recordingCopy } from "./testing.ts
 import { existsSync } from "node:fs";
 import { withDb } from "./analysed_db.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { withNames } from "../kit/sql_runner.ts";
+import { sqlString } from "../kit/columns.ts";
 
 const task = (...args: string[]) => denoTask(args);
 
@@ -21,7 +23,9 @@ async function dump(db: string): Promise<string> {
   const out: Record<string, unknown> = {};
   await withDb(db, async (c) => {
     for (const t of ALL_TABLES) {
-      const r = await c.runAndReadAll(`SELECT * FROM "${t.name}" ORDER BY ALL`);
+      const r = await c.runAndReadAll(
+        withNames("SELECT * FROM {{table}} ORDER BY ALL", { table: t.name }),
+      );
       out[t.name] = r.getRowsJson();
     }
   }, { readOnly: true });
@@ -439,7 +443,8 @@ Deno.test("export: an analysis made while the capture ran is made again once it 
 async function restamp(db: string, comment: string | null) {
   const inst = await DuckDBInstance.create(db);
   const c = await inst.connect();
-  await c.run(`COMMENT ON TABLE recordings IS ${comment === null ? "NULL" : `'${comment}'`}`);
+  // (COMMENT ON takes no parameter: the comment is quoted as a string literal)
+  await c.run(`COMMENT ON TABLE recordings IS ${comment === null ? "NULL" : sqlString(comment)}`);
   c.closeSync();
   inst.closeSync();
 }

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { all, rows as r, syntheticDb, type SyntheticRecording } from "./correlate/testing.ts";
 import { buildLinksAndFindings } from "./detect/insights.ts";
 import { tableDigests } from "./testing.ts";
+import { runSql, type SqlValue } from "../kit/sql_runner.ts";
 
 type Row = Record<string, unknown>;
 const ms = (x: number) => x * 1_000_000;
@@ -95,11 +96,17 @@ function recording(swap: boolean): SyntheticRecording {
 // process to each of their rows (`processes` is compared)
 const INPUTS = ["file", "net", "process", "privilege", "file_events", "net_events"];
 
-async function analysed(rec: SyntheticRecording, threads = 1, more: string[] = []) {
+async function analysed(
+  rec: SyntheticRecording,
+  threads = 1,
+  more: string[] = [],
+  values: Record<string, SqlValue> = {},
+) {
   const { c, close } = await syntheticDb(rec);
   try {
     await c.run("SET threads = 1");
-    for (const sql of more) await c.run(sql);
+    for (const sql of more) await runSql(c, sql, values);
+    // (SET takes no parameter: `threads` is this function's number)
     await c.run(`SET threads = ${threads}`);
     assert.deepEqual(await buildLinksAndFindings(c), []);
     return {
@@ -159,35 +166,44 @@ Deno.test("determinism: tied rows are chosen by the stated rule, whatever order 
 const T = ms(10_000);
 const MANY = [
   `INSERT INTO file BY NAME
-   SELECT 'synthetic' AS recording, ${T} + (i // 4) * 1000000 AS ts_ns,
-     [${A + 10}, ${C + 10}, ${B + 10}, ${B + 10}][i % 4 + 1] AS pid,
-     [${A + 10}, ${C + 10}, ${B + 10}, ${B + 10}][i % 4 + 1] AS tid, 'open' AS op,
+   SELECT 'synthetic' AS recording, $t + (i // 4) * 1000000 AS ts_ns,
+     [$a10, $c10, $b10, $b10][i % 4 + 1] AS pid,
+     [$a10, $c10, $b10, $b10][i % 4 + 1] AS tid, 'open' AS op,
      '/w/shared' || (i // 4 % 10) AS path, '/w/shared' || (i // 4 % 10) AS raw_path,
      [577, 577, 0, 0][i % 4 + 1] AS flags, [3, 3, -2, 3][i % 4 + 1] AS ret,
      0 AS mode, false AS path_incomplete, 'syscall' AS via
    FROM range(100000) t(i)`,
   `INSERT INTO file BY NAME
-   SELECT 'synthetic' AS recording, ${T} + (i // 3) * 1000000 + (i % 3 = 2)::INT AS ts_ns,
-     [${A + 10}, ${C + 10}, ${B + 10}][i % 3 + 1] AS pid,
-     [${A + 10}, ${C + 10}, ${B + 10}][i % 3 + 1] AS tid, 'mkdir' AS op,
+   SELECT 'synthetic' AS recording, $t + (i // 3) * 1000000 + (i % 3 = 2)::INT AS ts_ns,
+     [$a10, $c10, $b10][i % 3 + 1] AS pid,
+     [$a10, $c10, $b10][i % 3 + 1] AS tid, 'mkdir' AS op,
      '/w/lock' || (i // 3 % 10) AS path, '/w/lock' || (i // 3 % 10) AS raw_path, 0 AS flags,
      [0, 0, -17][i % 3 + 1] AS ret, 0 AS mode, false AS path_incomplete, 'syscall' AS via
    FROM range(24000) t(i)`,
   `INSERT INTO file BY NAME
-   SELECT 'synthetic' AS recording, ${T} + i * 2000000 AS ts_ns, ${A + 30} AS pid,
-     ${A + 30} AS tid, 'open' AS op, '${KEY}' AS path, '${KEY}' AS raw_path, 0 AS flags,
+   SELECT 'synthetic' AS recording, $t + i * 2000000 AS ts_ns, $a30 AS pid,
+     $a30 AS tid, 'open' AS op, $key AS path, $key AS raw_path, 0 AS flags,
      3 AS ret, 0 AS mode, false AS path_incomplete, 'syscall' AS via
    FROM range(1000) t(i)`,
   `INSERT INTO net BY NAME
-   SELECT 'synthetic' AS recording, ${T} + i * 10000000 + 1000000 AS ts_ns, ${A + 30} AS pid,
-     ${A + 30} AS tid, 'connect' AS op, 'inet' AS family, '10.9.9.' || (i % 3) AS addr,
+   SELECT 'synthetic' AS recording, $t + i * 10000000 + 1000000 AS ts_ns, $a30 AS pid,
+     $a30 AS tid, 'connect' AS op, 'inet' AS family, '10.9.9.' || (i % 3) AS addr,
      9000 AS port, -115 AS ret, 3 AS fd, 'syscall' AS via
    FROM range(200) t(i)`,
 ];
+/** The values MANY's statements bind: the time they start at, the pids, the key's path. */
+const MANY_VALUES = {
+  t: BigInt(T),
+  a10: A + 10,
+  b10: B + 10,
+  c10: C + 10,
+  a30: A + 30,
+  key: KEY,
+};
 
 Deno.test("determinism: 125,000 events with ties analyse to the same rows with 1 and 4 threads", async () => {
-  const one = await analysed(recording(false), 1, MANY);
-  const four = await analysed(recording(false), 4, MANY);
+  const one = await analysed(recording(false), 1, MANY, MANY_VALUES);
+  const four = await analysed(recording(false), 4, MANY, MANY_VALUES);
   assert.ok(one.sharing.length >= 30, `${one.sharing.length} file_sharing rows`);
   assert.deepEqual(four.digests, one.digests);
   // B read what C wrote last at every time, and failed on the locks C made last (C's writes

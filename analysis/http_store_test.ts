@@ -25,6 +25,7 @@ import {
   wsMessagesTable,
 } from "./schema.ts";
 import { COMMITTED_RECORDINGS } from "./testing.ts";
+import { withNames } from "../kit/sql_runner.ts";
 
 const RECORDINGS = COMMITTED_RECORDINGS;
 
@@ -62,14 +63,28 @@ Deno.test("http_store: the tables written as connections are parsed hold the who
       assert.deepEqual(problems, t.problems, dir);
       assert.ok(t.exchanges.length > 0, `${dir} has exchanges`);
       for (const def of HTTP) {
-        const n = await count(c, `SELECT count(*) FROM memory.${def.name}`);
-        assert.equal(n, await count(c, `SELECT count(*) FROM want.${def.name}`), def.name);
-        for (const [a, z] of [["memory", "want"], ["want", "memory"]]) {
-          const diff = await count(
-            c,
-            `SELECT count(*) FROM (SELECT * FROM ${a}.${def.name} EXCEPT ALL
-               SELECT * FROM ${z}.${def.name})`,
-          );
+        const table = { table: def.name };
+        const n = await count(c, withNames("SELECT count(*) FROM memory.{{table}}", table));
+        assert.equal(
+          n,
+          await count(c, withNames("SELECT count(*) FROM want.{{table}}", table)),
+          def.name,
+        );
+        for (
+          const [a, z, sql] of [
+            [
+              "memory",
+              "want",
+              "SELECT * FROM memory.{{table}} EXCEPT ALL SELECT * FROM want.{{table}}",
+            ],
+            [
+              "want",
+              "memory",
+              "SELECT * FROM want.{{table}} EXCEPT ALL SELECT * FROM memory.{{table}}",
+            ],
+          ]
+        ) {
+          const diff = await count(c, withNames(`SELECT count(*) FROM (${sql})`, table));
           assert.equal(diff, 0, `${dir}: ${def.name}: rows of ${a} not in ${z}`);
         }
       }
@@ -119,7 +134,8 @@ Deno.test("http_store: a renumbering that fails as it runs is a problem, and lea
     assert.match(said[0], /CHECK constraint/);
     assert.match(said[1], /the parsed HTTP rows were not saved/);
     for (const t of ["http_exchanges", "sse_events", "ws_messages", "llm_calls"]) {
-      assert.equal(await count(c, `SELECT count(*) FROM ${t}`), 0, `${dir}: ${t}`);
+      const sql = withNames("SELECT count(*) FROM {{table}}", { table: t });
+      assert.equal(await count(c, sql), 0, `${dir}: ${t}`);
     }
     // no transaction is left open: the tool calls, appended after it, are there
     assert.ok(await count(c, "SELECT count(*) FROM tool_calls") > 0, `${dir}: tool_calls`);

@@ -84,11 +84,13 @@ Deno.test("proxy fixture: the scripted calls, the API host as endpoint, the prox
     // the network peer: the proxy, the only address the agent connected to; its port is the
     // one the CONNECT went to
     const connects = await q(
-      `SELECT DISTINCT addr, port FROM net WHERE op = 'connect' AND pid = ${calls[0].pid}
+      `SELECT DISTINCT addr, port FROM net WHERE op = 'connect' AND pid = $pid
        AND family IN ('inet', 'inet6')`,
+      { pid: calls[0].pid as number },
     );
     const proxyPorts = await q(
-      `SELECT DISTINCT remote_port FROM ipc WHERE pid = ${calls[0].pid} AND direction = 'write'`,
+      "SELECT DISTINCT remote_port FROM ipc WHERE pid = $pid AND direction = 'write'",
+      { pid: calls[0].pid as number },
     );
     assert.deepEqual(connects, [{ addr: "127.0.0.1", port: proxyPorts[0].remote_port }]);
     // the CONNECT is no MCP and no LLM call of its own

@@ -16,6 +16,7 @@ import { processTable } from "../recording/schema.ts";
 import type { FileRow, ProcessRow } from "../recording/schema.ts";
 import { fileRow, processRow, readParts, writeRecording } from "../recording/recording_builder.ts";
 import { openDuckDb } from "./duckdb_open.ts";
+import { queryRows, type SqlValue } from "../kit/sql_runner.ts";
 
 const base = readParts(new URL("../datasets/demo-claude", import.meta.url).pathname);
 const AGENT = 10231;
@@ -25,18 +26,23 @@ const at = (ms: number) => t0 + BigInt(Math.round(ms * 1e6));
 
 const open: (() => void)[] = [];
 
-/** Writes and analyses a recording; queries go to its database (closed after each test). */
+/**
+ * Writes and analyses a recording; queries go to its database (`$name` values bound; closed
+ * after each test).
+ */
 async function analysed(
   parts: Parameters<typeof writeRecording>[1],
   name = "rec",
-): Promise<{ s: RecordingSummary; q: (sql: string) => Promise<Record<string, unknown>[]> }> {
+): Promise<{
+  s: RecordingSummary;
+  q: (sql: string, values?: Record<string, SqlValue>) => Promise<Record<string, unknown>[]>;
+}> {
   const dir = writeRecording(join(await Deno.makeTempDir({ prefix: "sl-shapes-" }), name), parts);
   const s = await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
   const db = await openDuckDb(s.db, { readOnly: true });
   const c = db.conn;
   open.push(db.close);
-  const q = async (sql: string) =>
-    (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+  const q = (sql: string, values: Record<string, SqlValue> = {}) => queryRows(c, sql, values);
   return { s, q };
 }
 
@@ -349,7 +355,8 @@ test("a nested agent's processes are its own, in processes as in lineage", async
   const rows = await q(
     `SELECT p.pid, p.agent_role, p.agent_pid, l.role, l.session_id
      FROM processes p JOIN lineage l USING (recording, pid, start_ns)
-     WHERE p.pid IN (${AGENT}, ${NESTED}, 91001) ORDER BY p.pid`,
+     WHERE p.pid IN ($agent, $nested, 91001) ORDER BY p.pid`,
+    { agent: AGENT, nested: NESTED },
   );
   assert.deepEqual(rows.map((r) => [r.pid, r.agent_role, r.agent_pid, r.role, r.session_id]), [
     [AGENT, "agent", AGENT, "agent", AGENT],

@@ -30,7 +30,7 @@ import {
   tableSql,
   TLS_SQL,
 } from "./sql_files.ts";
-import { queryRows, runSql } from "../kit/sql_runner.ts";
+import { queryRows, runSql, withNames } from "../kit/sql_runner.ts";
 import { ddl } from "../kit/columns.ts";
 import { buildCorrelation } from "./correlate/build.ts";
 import { analysedCopy, build, fixtureDir } from "./testing.ts";
@@ -92,6 +92,7 @@ Deno.test("every statement on a declared table runs on each table of the real sc
     assert.equal(libs.length, new Set(rec.tables.get("tls")!.values.conn_id as BigInt64Array).size);
     // recording_name: the recordings row analyze adds (this load has none: one by name)
     assert.deepEqual(await queryRows(c, sqlText("recording_name")), [{ recording: null }]);
+    // (the DDL is made from the declaration, recordingsTable)
     await c.run(`DROP TABLE recordings; ${ddl(recordingsTable, "recordings", { notNull: false })}`);
     await runSql(c, "INSERT INTO recordings (recording) VALUES ($r)", { r: rec.name });
     assert.deepEqual(await queryRows(c, sqlText("recording_name")), [{ recording: rec.name }]);
@@ -116,7 +117,9 @@ Deno.test("every statement on a declared table runs on each table of the real sc
       md5: "d41d8cd98f00b204e9800998ecf8427e",
     }]);
     const count = async (t: string) =>
-      Number((await queryRows(c, `SELECT count(*) AS n FROM "${t}"`))[0].n);
+      Number(
+        (await queryRows(c, withNames("SELECT count(*) AS n FROM {{table}}", { table: t })))[0].n,
+      );
     for (const def of ALL_TABLES) {
       const required = def.columns.filter((col) => !col.nullable).map((col) => col.name);
       const before = await count(def.name);

@@ -23,7 +23,7 @@ import { buildHttpTables, connectionExchanges, type HttpTables } from "./http_ta
 import { loadPrices } from "./pricing.ts";
 import { openRecording } from "./recording_input.ts";
 import { concatBytes } from "../kit/bytes.ts";
-import { queryRows } from "../kit/sql_runner.ts";
+import { queryRows, type SqlValue } from "../kit/sql_runner.ts";
 import { sqlText } from "./sql_files.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LlmCallRow } from "./schema.ts";
@@ -141,16 +141,20 @@ export function fixtureDir(agent: string): string {
 
 /**
  * Fixture `name` (its `_tool_marker` recording) analysed in a temporary copy, removed afterwards;
- * `fn` queries its database, read-only.
+ * `fn` queries its database (`$name` values bound), read-only.
  */
 export async function analysedFixture<T>(
   name: string,
-  fn: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
+  fn: (
+    q: (sql: string, values?: Record<string, SqlValue>) => Promise<Record<string, unknown>[]>,
+  ) => Promise<T>,
 ): Promise<T> {
   const dir = await recordingCopy(fixtureDir(name), { prefix: `sightline-${name}-`, name });
   try {
     const s = await analysed(dir);
-    return await withDb(s.db, (c) => fn((sql) => queryRows(c, sql)), { readOnly: true });
+    return await withDb(s.db, (c) => fn((sql, values) => queryRows(c, sql, values)), {
+      readOnly: true,
+    });
   } finally {
     rmSync(dirname(dir), { recursive: true, force: true });
   }

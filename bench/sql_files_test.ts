@@ -20,7 +20,10 @@ Deno.test("the benchmarks' .sql files run on an analysed real recording", async 
       const columns = t.columns.map((x) => x.name);
       const sql = withNames(fingerprint, { table: t.name });
       const [r] = await queryRows(c, sql, { columns });
-      const [n] = await queryRows(c, `SELECT count(*) AS n FROM "${t.name}"`);
+      const [n] = await queryRows(
+        c,
+        withNames("SELECT count(*) AS n FROM {{table}}", { table: t.name }),
+      );
       assert.match(String(r.fingerprint), new RegExp(`^${n.n} rows, hash \\d+$`), t.name);
       if (n.n) {
         const [one] = await queryRows(c, sql, { columns: columns.slice(0, 1) });

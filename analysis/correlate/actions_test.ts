@@ -9,6 +9,7 @@ import { sqlType } from "../../kit/columns.ts";
 import { buildCorrelation } from "./build.ts";
 import { actionsTable } from "./schema.ts";
 import { all, rows as r, syntheticDb } from "./testing.ts";
+import { withNames } from "../../kit/sql_runner.ts";
 
 const recording = () => ({
   process: [
@@ -52,7 +53,13 @@ Deno.test("actions: a view of the declared columns and types; ids are row number
     ]);
     // every declared NOT NULL column holds a value in every row
     for (const col of actionsTable.columns.filter((x) => !x.nullable)) {
-      const [n] = await all(c, `SELECT count(*) AS n FROM actions WHERE "${col.name}" IS NULL`);
+      const [n] = await all(
+        c,
+        withNames("SELECT count(*) AS n FROM {{table}} WHERE {{column}} IS NULL", {
+          table: actionsTable.name,
+          column: col.name,
+        }),
+      );
       assert.equal(n.n, 0n, col.name);
     }
   } finally {

@@ -15,7 +15,8 @@ import protoRoot from "otlp-proto-root";
 import { DB_FILE } from "../analyze.ts";
 import { copyRecording } from "../../recording/manifest.ts";
 import { datasetCopies, denoTask } from "../testing.ts";
-import { withDb } from "../analysed_db.ts";
+import { queryDb, withDb } from "../analysed_db.ts";
+import { runSql, type SqlValue } from "../../kit/sql_runner.ts";
 
 const DATASETS = ["injection-claude", "team-claude-gemini-codex"];
 const dec = new TextDecoder();
@@ -130,12 +131,13 @@ function spans(got: Received[]): Span[] {
 
 const copies = () => datasetCopies(DATASETS, "sl-otlp-");
 
-async function rowsOf(rec: string, sql: string): Promise<Record<string, Any>[]> {
-  return await withDb(
-    join(rec, DB_FILE),
-    async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, Any>[],
-    { readOnly: true },
-  );
+/** The rows of one query (its `$name` values bound) on REC's analysis database. */
+async function rowsOf(
+  rec: string,
+  sql: string,
+  values: Record<string, SqlValue> = {},
+): Promise<Record<string, Any>[]> {
+  return await queryDb(join(rec, DB_FILE), sql, values) as Record<string, Any>[];
 }
 
 /** The Ollama client's recording of a tool's LAN upload (curl), copied into a new directory. */
@@ -146,14 +148,20 @@ async function lanUploadCopy(prefix: string): Promise<{ tmp: string; rec: string
 }
 
 /**
- * Analyses REC, then runs each statement on its analysis database, in order: the rows a test
- * adds that no recording has.
+ * Analyses REC, then runs each statement (a `[sql, values]` pair: its `$name` values bound) on
+ * its analysis database, in order: the rows a test adds that no recording has.
  */
-async function analysedWith(rec: string, statements: string[]): Promise<void> {
+async function analysedWith(
+  rec: string,
+  statements: (string | [string, Record<string, SqlValue>])[],
+): Promise<void> {
   const analysed = await task(["analyze", rec]);
   assert.equal(analysed.code, 0, analysed.stderr);
   await withDb(join(rec, DB_FILE), async (c) => {
-    for (const sql of statements) await c.run(sql);
+    for (const st of statements) {
+      const [sql, values] = typeof st === "string" ? [st, {}] : st;
+      await runSql(c, sql, values);
+    }
   });
 }
 
@@ -219,7 +227,8 @@ Deno.test("export --format otlp: GenAI spans over http/protobuf and http/json, c
         // chat spans: one per LLM call, with the call's numbers
         const calls = await rowsOf(
           rec,
-          `SELECT * FROM llm_calls WHERE pid = ${sess.session_id} ORDER BY llm_call_id`,
+          "SELECT * FROM llm_calls WHERE pid = $pid ORDER BY llm_call_id",
+          { pid: sess.session_id },
         );
         const chats = children(root).filter((s) =>
           s.attributes["sightline.llm_call_id"] !== undefined && !s.name.startsWith("execute_tool")
@@ -272,7 +281,8 @@ Deno.test("export --format otlp: GenAI spans over http/protobuf and http/json, c
         // tool spans: one per tool call, linked to the chat span that asked for it
         const tools = await rowsOf(
           rec,
-          `SELECT t.* FROM tool_calls t JOIN llm_calls c USING (llm_call_id) WHERE c.pid = ${sess.session_id} ORDER BY tool_call_id`,
+          "SELECT t.* FROM tool_calls t JOIN llm_calls c USING (llm_call_id) WHERE c.pid = $pid ORDER BY tool_call_id",
+          { pid: sess.session_id },
         );
         const toolSpans = children(root).filter((s) => s.name.startsWith("execute_tool "));
         assert.equal(
@@ -298,8 +308,9 @@ Deno.test("export --format otlp: GenAI spans over http/protobuf and http/json, c
             rec,
             `SELECT DISTINCT a.pid, p.argv FROM links l JOIN actions a USING (recording, event_table, event_id)
              LEFT JOIN processes p ON p.pid = a.pid AND p.start_ns IS NOT DISTINCT FROM a.proc_start_ns
-             WHERE l.attribution = 'tool' AND l.tool_call_id = ${t.tool_call_id} AND a.pid <> ${sess.session_id}
+             WHERE l.attribution = 'tool' AND l.tool_call_id = $tool_call_id AND a.pid <> $pid
              ORDER BY a.pid`,
+            { tool_call_id: t.tool_call_id, pid: sess.session_id },
           );
           const procSpans = children(span).filter((s) => s.name.startsWith("process "));
           assert.deepEqual(
@@ -314,9 +325,10 @@ Deno.test("export --format otlp: GenAI spans over http/protobuf and http/json, c
           const acts = await rowsOf(
             rec,
             `SELECT count(*) AS n FROM links l JOIN actions a USING (recording, event_table, event_id)
-             WHERE l.attribution = 'tool' AND l.tool_call_id = ${t.tool_call_id}
+             WHERE l.attribution = 'tool' AND l.tool_call_id = $tool_call_id
                AND (a.event_table = 'net' OR (a.event_table = 'file' AND a.written
                     AND NOT regexp_matches(a.path, '^/(dev|proc|sys)/')))`,
+            { tool_call_id: t.tool_call_id },
           );
           const evs = [span, ...procSpans].flatMap((s) => s.events)
             .filter((e) => e.name !== "sightline.finding");
@@ -379,9 +391,8 @@ Deno.test("export --format otlp: GenAI spans over http/protobuf and http/json, c
     const tool = withContent.find((s) => s.attributes["gen_ai.operation.name"] === "execute_tool")!;
     const [t] = await rowsOf(
       recs[0],
-      `SELECT input FROM tool_calls WHERE tool_call_id = ${
-        tool.attributes["sightline.tool_call_id"]
-      }`,
+      "SELECT input FROM tool_calls WHERE tool_call_id = $tool_call_id",
+      { tool_call_id: Number(tool.attributes["sightline.tool_call_id"]) },
     );
     assert.equal(tool.attributes["gen_ai.tool.call.arguments"], t.input);
     const args = await task(["export", recs[0], "--format", "otlp", "--tool-arguments"], base);
@@ -630,15 +641,22 @@ Deno.test("export --format otlp: a WebSocket upgrade that carried LLM calls is n
   try {
     await analysedWith(
       rec,
-      ["pid", "(SELECT session_id FROM sessions)"].flatMap((pid) => [
-        `INSERT INTO http_exchanges SELECT * REPLACE (
-           (SELECT max(exchange_id) + 1 FROM http_exchanges) AS exchange_id, ${pid} AS pid,
+      [false, true].flatMap((bySession): [string, Record<string, SqlValue>][] => [
+        [
+          `INSERT INTO http_exchanges SELECT * REPLACE (
+           (SELECT max(exchange_id) + 1 FROM http_exchanges) AS exchange_id,
+           CASE WHEN $by_session THEN (SELECT session_id FROM sessions) ELSE pid END AS pid,
            'GET' AS method, '/v1/responses' AS path, 101 AS status)
          FROM http_exchanges WHERE path = '/upload'`,
-        `INSERT INTO llm_calls SELECT * REPLACE (
+          { by_session: bySession },
+        ],
+        [
+          `INSERT INTO llm_calls SELECT * REPLACE (
            (SELECT max(llm_call_id) + 1 FROM llm_calls) AS llm_call_id,
            (SELECT max(exchange_id) FROM http_exchanges) AS exchange_id)
          FROM llm_calls WHERE llm_call_id = (SELECT min(llm_call_id) FROM llm_calls)`,
+          {},
+        ],
       ]),
     );
     const ws = await rowsOf(

@@ -34,7 +34,7 @@ import {
 import { MCP_TABLES, mcpMessagesTable } from "../../analysis/mcp/schema.ts";
 import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
 import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_eval.ts";
-import { queryRows, readSql, runSql, sqlFilesIn } from "../../kit/sql_runner.ts";
+import { queryRows, readSql, runSql, sqlFilesIn, withNames } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 import { DEMO_SQL } from "../agents/demo.ts";
 import { CHECK_SQL } from "./check_queries.ts";
@@ -209,7 +209,11 @@ Deno.test("every .sql file runs on the empty schema", async () => {
       assert.ok(rows.length <= 1 && Object.values(rows[0] ?? {}).every((v) => !v), name);
     }
     for (const t of ["links", "findings", "sessions", "actions", "agent_activity"]) {
-      assert.deepEqual(await queryRows(c, `SELECT * FROM ${t}`), [], t);
+      assert.deepEqual(
+        await queryRows(c, withNames("SELECT * FROM {{table}}", { table: t })),
+        [],
+        t,
+      );
     }
   } finally {
     c.closeSync();
