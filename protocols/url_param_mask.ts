@@ -1,12 +1,15 @@
 /**
- * Masking of a secret URL parameter's values (MCP's HTTP+SSE transport puts its session in
- * `sessionId=`: the `endpoint` event's URL and every POST to it), same length, wherever the
- * recorded bytes may carry it: a streaming masker for raw bytes (HTTP/1 streams, HTTP/2 DATA
- * payloads) and the ranges to mask inside one decoded string (an HTTP/2 `:path`).
+ * Masking of secret URL parameters' values, same length, wherever the recorded bytes may carry
+ * them: a streaming masker for raw bytes (HTTP/1 streams, HTTP/2 DATA payloads) and the ranges to
+ * mask inside one decoded string (an HTTP/2 header value: `:path`, `location`, `referer` ...).
  *
- * The name is found case-insensitively anywhere, not only after `?` or `&`: over-redaction,
- * never under. A value ends at a byte that ends a URL parameter's value (`&`, blanks, line
- * ends, quotes) or at the end of the string.
+ * Two rules. MCP's HTTP+SSE session, `sessionId=` (the `endpoint` event's URL and every POST to
+ * it), is found case-insensitively anywhere, not only after `?` or `&`: over-redaction, never
+ * under. Any other query parameter named like a secret (isSecretParam: Gemini's `key=`,
+ * `access_token=` ...) is found by its name between a byte that may precede one (`?`, `&`, `#`,
+ * `;`, a line feed, or JSON's `\u0026`) and `=`, so that prose such as "the key=value pairs" stays.
+ * A value ends at a byte that ends a URL parameter's value (`&`, blanks, line ends, quotes, a
+ * backslash) or at the end of the string.
  */
 
 import { SECRET_KEY } from "./json_secrets.ts";
