@@ -7,7 +7,8 @@
  * it), is found case-insensitively anywhere, not only after `?` or `&`: over-redaction, never
  * under. Any other query parameter named like a secret (isSecretParam: Gemini's `key=`,
  * `access_token=` ...) is found by its name between a byte that may precede one (`?`, `&`, `#`,
- * `;`, a line feed, or JSON's `\u0026`) and `=`, so that prose such as "the key=value pairs" stays.
+ * `;`, or JSON's `\u0026`) and `=`, so that prose such as "the key=value pairs" and a file sent
+ * whole (`API_TOKEN=...` lines) stay.
  * A value ends at a byte that ends a URL parameter's value (`&`, blanks, line ends, quotes, a
  * backslash) or at the end of the string.
  */
@@ -69,11 +70,13 @@ for (let c = 0; c < 256; c++) {
 }
 /**
  * Bytes a query parameter's name may follow: `?` and `&`, `#` (OAuth's implicit flow puts
- * `access_token=` in the fragment), `;` (what ends `&amp;` in an HTML-escaped URL) and a line
- * feed (a form body's first parameter, `refresh_token=...`).
+ * `access_token=` in the fragment) and `;` (what ends `&amp;` in an HTML-escaped URL). Not a
+ * line start: a body that begins `API_TOKEN=...` is most often a file sent whole (`curl -d
+ * @.env`), whose bytes the exfiltration finding matches against the file read; masking them
+ * would hide the very leak the recording is there to show.
  */
 const BEFORE_NAME = new Uint8Array(256);
-for (const c of "?&#;\n") BEFORE_NAME[c.charCodeAt(0)] = 1;
+for (const c of "?&#;") BEFORE_NAME[c.charCodeAt(0)] = 1;
 
 /**
  * A streaming, same-length masker of URL parameters' values, up to a byte that ends a value:
@@ -199,6 +202,6 @@ export function paramValuePositions(s: string, name: string): number[] {
  * spells names).
  */
 const QUERY_NAME = new RegExp(
-  `([?&#;\\n]|\\\\u0026)([a-z0-9\\-_.%\\[\\]]{1,${MAX_PARAM_NAME}})=`,
+  `([?&#;]|\\\\u0026)([a-z0-9\\-_.%\\[\\]]{1,${MAX_PARAM_NAME}})=`,
   "g",
 );
