@@ -30,6 +30,8 @@ export interface ServerInfo {
   /** `https://127.0.0.1:PORT/v1` */
   url: string;
   caCertPath: string;
+  /** The machine's roots and that CA in one file (`trust_bundle.ts`): what agents are told to trust. */
+  trustBundlePath: string;
 }
 
 /**
@@ -121,12 +123,17 @@ export const FAKE_KEYS = {
   gemini: "sightline-scripted-not-a-real-key",
 } as const;
 
-/** Environment that makes every TLS stack the agents use trust the server's CA. */
-export function trustEnv(caCertPath: string): Record<string, string> {
+/**
+ * Environment that makes every TLS stack the agents use trust the server's CA besides the roots it
+ * trusts already. Each variable names the bundle of both (`trust_bundle.ts`), not the CA alone:
+ * `SSL_CERT_FILE` replaces OpenSSL's roots by definition, and Bun 1.3.0 (opencode 1.0.0) took
+ * `NODE_EXTRA_CA_CERTS` as its only roots too; a bundle is right whether a stack adds or replaces.
+ */
+export function trustEnv(server: ServerInfo): Record<string, string> {
   return {
-    NODE_EXTRA_CA_CERTS: caCertPath,
-    SSL_CERT_FILE: caCertPath,
-    CODEX_CA_CERTIFICATE: caCertPath,
+    NODE_EXTRA_CA_CERTS: server.trustBundlePath,
+    SSL_CERT_FILE: server.trustBundlePath,
+    CODEX_CA_CERTIFICATE: server.trustBundlePath,
   };
 }
 

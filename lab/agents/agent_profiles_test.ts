@@ -26,8 +26,8 @@ Deno.test("codex: config.toml names the scripted provider, env trusts the CA", (
     );
     const env = codexProfile.env(s);
     assert.equal(env.CODEX_HOME, `${s.home}/.codex`);
-    assert.equal(env.CODEX_CA_CERTIFICATE, "/ca.pem");
-    assert.equal(env.SSL_CERT_FILE, "/ca.pem");
+    assert.equal(env.CODEX_CA_CERTIFICATE, "/trust-bundle.pem");
+    assert.equal(env.SSL_CERT_FILE, "/trust-bundle.pem");
     const args = codexProfile.args("do it", s);
     assert.deepEqual(args.slice(0, 3), [
       "exec",
@@ -54,7 +54,7 @@ Deno.test("gemini: settings choose API-key auth with statistics, telemetry and u
     const env = geminiProfile.env(s);
     assert.equal(env.GOOGLE_GEMINI_BASE_URL, "https://127.0.0.1:4443");
     assert.equal(env.GEMINI_CLI_TRUST_WORKSPACE, "true");
-    assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
+    assert.equal(env.NODE_EXTRA_CA_CERTS, "/trust-bundle.pem");
     assert.deepEqual(geminiProfile.args("p", s), ["-p", "p", "--yolo"]);
   }));
 
@@ -101,7 +101,7 @@ Deno.test("opencode: the anthropic provider points at the server, nothing asks o
     const env = opencodeProfile.env(s);
     assert.equal(env.XDG_CONFIG_HOME, `${s.home}/.config`);
     assert.equal(env.OPENCODE_DISABLE_MODELS_FETCH, "1");
-    assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
+    assert.equal(env.NODE_EXTRA_CA_CERTS, "/trust-bundle.pem");
     assert.deepEqual(opencodeProfile.args("p", s), ["run", "p"]);
   }));
 
@@ -116,7 +116,7 @@ Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics of
     assert.equal(settings.privacy.usageStatisticsEnabled, false);
     const env = qwenProfile.env(s);
     assert.equal(env.OPENAI_BASE_URL, "https://127.0.0.1:4443/v1");
-    assert.equal(env.NODE_EXTRA_CA_CERTS, "/ca.pem");
+    assert.equal(env.NODE_EXTRA_CA_CERTS, "/trust-bundle.pem");
     assert.deepEqual(qwenProfile.args("p", s), ["-p", "p", "--yolo"]);
   }));
 
@@ -135,7 +135,7 @@ Deno.test("claude on Bedrock and Vertex, codex on Azure: the clouds' settings, n
     for (const e of [bedrock, vertex]) {
       assert.equal(e.ANTHROPIC_BASE_URL, undefined);
       assert.equal(e.ANTHROPIC_API_KEY, undefined);
-      assert.equal(e.NODE_EXTRA_CA_CERTS, "/ca.pem");
+      assert.equal(e.NODE_EXTRA_CA_CERTS, "/trust-bundle.pem");
     }
     await codexProfile.prepareHome({ ...s, provider: "azure" });
     const toml = await Deno.readTextFile(`${s.home}/.codex/config.toml`);

@@ -70,7 +70,7 @@ export const claudeProfile: AgentProfile = {
       DISABLE_AUTOUPDATER: "1",
       DISABLE_ERROR_REPORTING: "1",
       IS_SANDBOX: "1",
-      ...trustEnv(server.caCertPath),
+      ...trustEnv(server),
     };
   },
   args(prompt: string, { model, home, mcpServers }) {

@@ -115,7 +115,7 @@ export const codexProfile: AgentProfile = {
       CODEX_HOME: join(home, ".codex"),
       OPENAI_API_KEY: FAKE_KEYS.openai,
       ...(provider === "azure" ? { AZURE_OPENAI_API_KEY: FAKE_KEYS.openai } : {}),
-      ...trustEnv(server.caCertPath),
+      ...trustEnv(server),
     };
   },
   args(prompt: string) {

@@ -56,7 +56,7 @@ export const geminiProfile: AgentProfile = {
       GOOGLE_GEMINI_BASE_URL: server.origin,
       GEMINI_API_KEY: FAKE_KEYS.gemini,
       GEMINI_CLI_TRUST_WORKSPACE: "true",
-      ...trustEnv(server.caCertPath),
+      ...trustEnv(server),
     };
   },
   args(prompt: string, { model }) {

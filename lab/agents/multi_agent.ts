@@ -7,6 +7,7 @@
  * files the runner reads back.
  */
 
+import { writeTrustBundle } from "./trust_bundle.ts";
 import { join, resolve } from "node:path";
 import {
   hostsFile,
@@ -173,7 +174,12 @@ export async function runTeam(opts: RunTeamOptions): Promise<RunTeamResult> {
         await Deno.mkdir(join(path, ".."), { recursive: true });
         await Deno.writeTextFile(path, content);
       }
-      const setup: AgentSetup = { home, workdir, server, transport: m.transport };
+      const setup: AgentSetup = {
+        home,
+        workdir,
+        server: { ...server, trustBundlePath: await writeTrustBundle(dir, server.caCertPath) },
+        transport: m.transport,
+      };
       await profile.prepareHome(setup);
       let argv = [
         profile.binary,

@@ -43,7 +43,7 @@ export const opencodeProfile: AgentProfile = {
       OPENCODE_DISABLE_SHARE: "1",
       OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
       OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
-      ...trustEnv(server.caCertPath),
+      ...trustEnv(server),
     };
   },
   args(prompt: string) {

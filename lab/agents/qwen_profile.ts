@@ -39,7 +39,7 @@ export const qwenProfile: AgentProfile = {
       OPENAI_MODEL: model ?? QWEN_DEFAULT_MODEL,
       QWEN_CODE_TRUST_WORKSPACE: "true",
       QWEN_CODE_SUPPRESS_YOLO_WARNING: "1",
-      ...trustEnv(server.caCertPath),
+      ...trustEnv(server),
     };
   },
   args(prompt: string, { model }) {

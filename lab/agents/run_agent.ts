@@ -7,6 +7,7 @@
  * request log, transcript and timings.
  */
 
+import { writeTrustBundle } from "./trust_bundle.ts";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -252,7 +253,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     const setup: AgentSetup = {
       home,
       workdir,
-      server: { origin, url: `${origin}/v1`, caCertPath: server.caCertPath },
+      server: {
+        origin,
+        url: `${origin}/v1`,
+        caCertPath: server.caCertPath,
+        trustBundlePath: await writeTrustBundle(runDir, server.caCertPath),
+      },
       model: opts.model,
       transport: opts.transport,
       mcpServers,

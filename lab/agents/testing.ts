@@ -10,6 +10,7 @@ export const TEST_SERVER: AgentSetup["server"] = {
   origin: "https://127.0.0.1:4443",
   url: "https://127.0.0.1:4443/v1",
   caCertPath: "/ca.pem",
+  trustBundlePath: "/trust-bundle.pem",
 };
 
 /** Runs `fn` with a set-up (`extra` added) whose HOME is a new directory, removed after. */

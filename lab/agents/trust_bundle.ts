@@ -1,0 +1,62 @@
+/**
+ * The certificate file an agent's TLS stack is told to trust (`SSL_CERT_FILE`,
+ * `NODE_EXTRA_CA_CERTS`, `CODEX_CA_CERTIFICATE`): the machine's own roots followed by the scripted
+ * server's CA.
+ *
+ * Some stacks take such a file as their only roots rather than extra ones: OpenSSL's
+ * `SSL_CERT_FILE` by definition, and Bun 1.3.0 (the runtime of opencode 1.0.0) its
+ * `NODE_EXTRA_CA_CERTS`: given the CA alone, its `bun add` of the provider package from the npm
+ * registry failed with SELF_SIGNED_CERT_IN_CHAIN and the agent exited before its first request.
+ * With the bundle an agent trusts the scripted server in addition to every host it trusted before
+ * — the package registry, a remote MCP server, a proxy —, never instead, whichever way its stack
+ * reads the variable. The roots are the file the runner's own `SSL_CERT_FILE` names when set (a
+ * company's bundle), else the first system bundle found (Debian/Ubuntu, Fedora/RHEL, openSUSE,
+ * Alpine); none found leaves the CA alone, as before.
+ */
+
+import { join } from "node:path";
+
+/** Where distributions keep their PEM bundle of trusted roots, in the order looked at. */
+export const SYSTEM_ROOT_FILES: readonly string[] = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/ssl/cert.pem",
+];
+
+/** The roots file to start the bundle with: `SSL_CERT_FILE` of `env` if readable, else a system one. */
+export function systemRootsFile(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+  candidates: readonly string[] = SYSTEM_ROOT_FILES,
+): string | undefined {
+  const own = env.SSL_CERT_FILE;
+  return [...(own ? [own] : []), ...candidates].find(readable);
+}
+
+function readable(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes `dir/trust-bundle.pem` (0644: an agent run as another user reads it): the roots
+ * (`rootsFile`, by default {@linkcode systemRootsFile}'s; `null`: none) then the CA at
+ * `caCertPath`. Returns its path.
+ */
+export async function writeTrustBundle(
+  dir: string,
+  caCertPath: string,
+  rootsFile: string | null = systemRootsFile() ?? null,
+): Promise<string> {
+  const ca = await Deno.readTextFile(caCertPath);
+  const roots = rootsFile === null || rootsFile === caCertPath
+    ? ""
+    : await Deno.readTextFile(rootsFile);
+  const path = join(dir, "trust-bundle.pem");
+  const sep = roots === "" || roots.endsWith("\n") ? "" : "\n";
+  await Deno.writeTextFile(path, roots + sep + ca, { mode: 0o644 });
+  return path;
+}
