@@ -87,6 +87,11 @@ export interface AgentProfile {
   configuresMcp?: boolean;
   /** The clouds it can be pointed at besides its provider's own API. */
   clouds?: readonly CloudProvider[];
+  /**
+   * It refuses to run non-interactively as root (some of its builds, whatever the environment
+   * says): a runner that is root starts it as an unprivileged user (`agent_user.ts`).
+   */
+  refusesRoot?: boolean;
 }
 
 /** The pinned agents' bin directory. */

@@ -35,6 +35,14 @@ import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
+import {
+  type AgentUser,
+  asUser,
+  chownTree,
+  ensureAgentUser,
+  type RunAs,
+  runsAsAgentUser,
+} from "./agent_user.ts";
 import { checkMcpServersInstalled, httpLauncher, resolveMcpServers } from "./mcp_servers.ts";
 import { type RemoteMcpServers, startRemoteMcpServers } from "./remote_mcp.ts";
 import { concatBytes } from "../../kit/bytes.ts";
@@ -114,6 +122,12 @@ export interface RunAgentOptions {
   keepHome?: boolean;
   /** Server request log as JSONL. */
   logFile?: string;
+  /**
+   * Who the agent runs as when the runner is root: the runner, or the unprivileged
+   * `sightline-agent` (default: that user for an agent that refuses root, `refusesRoot`; see
+   * agent_user.ts). A runner that is not root always runs it as itself.
+   */
+  runAs?: RunAs;
 }
 
 export interface RunAgentResult {
@@ -128,6 +142,8 @@ export interface RunAgentResult {
   argv: string[];
   workdir: string;
   home: string;
+  /** The user the agent ran as when it was not the runner's (`runAs`). */
+  user?: string;
   /** This run's directory under `.cache/agent-runs/` (HOME, hosts file); gone unless kept. */
   runDir: string;
   /** The server's log of this run's requests. */
@@ -161,6 +177,45 @@ export function cloudProblem(agent: AgentName, cloud: CloudProvider): string | n
   return `${agent} has no ${cloud} provider (${
     clouds.length ? `it runs on ${clouds.join(" or ")}` : "only its provider's own API"
   })`;
+}
+
+/**
+ * A copy of the server's CA certificate in the run directory, readable by the agent user (the
+ * CA's directory, which holds its key, stays root's).
+ */
+async function userCaCert(caCertPath: string, runDir: string): Promise<string> {
+  const path = join(runDir, "ca.pem");
+  await Deno.copyFile(caCertPath, path);
+  await Deno.chmod(path, 0o644);
+  return path;
+}
+
+/**
+ * Gives the agent user what the run made for it: the run directory (HOME, the CA copy, a TMPDIR
+ * of its own) and the working directory with the scenario's files (a working directory the
+ * caller gave keeps the owners of what else is in it). Returns the environment that says who
+ * it is.
+ */
+async function handOver(
+  user: AgentUser,
+  runDir: string,
+  workdir: string,
+  written: string[],
+  madeWorkdir: boolean,
+): Promise<Record<string, string>> {
+  const tmp = join(runDir, "tmp");
+  await Deno.mkdir(tmp, { recursive: true });
+  await chownTree(runDir, user);
+  if (madeWorkdir) {
+    await chownTree(workdir, user);
+  } else {
+    const paths = new Set([workdir]);
+    for (const path of written) {
+      for (let p = path; p.startsWith(`${workdir}/`); p = join(p, "..")) paths.add(p);
+    }
+    for (const p of paths) await Deno.chown(p, user.uid, user.gid);
+  }
+  return { USER: user.name, LOGNAME: user.name, TMPDIR: tmp };
 }
 
 /** Runs an agent against the scripted server; see {@linkcode RunAgentOptions}. */
@@ -199,6 +254,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   });
   const home = join(runDir, "home");
   await Deno.mkdir(home, { recursive: true });
+  const user = runsAsAgentUser(profile.refusesRoot, Deno.uid(), opts.runAs)
+    ? await ensureAgentUser()
+    : undefined;
   // The default working directory is outside the repository, so agents see no git project.
   const workdir = resolve(
     opts.workdir ??
@@ -226,10 +284,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const sc = scenario ?? server.scenario;
   let remote: RemoteMcpServers | undefined;
   try {
+    const written: string[] = [];
     for (const [rel, content] of Object.entries(sc?.files ?? {})) {
       const path = join(workdir, rel);
       await Deno.mkdir(join(path, ".."), { recursive: true });
       await Deno.writeTextFile(path, content);
+      written.push(path);
     }
     const mcpServers = resolveMcpServers(sc?.mcpServers, workdir);
     if (mcpServers.length && !profile.configuresMcp) {
@@ -252,7 +312,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     const setup: AgentSetup = {
       home,
       workdir,
-      server: { origin, url: `${origin}/v1`, caCertPath: server.caCertPath },
+      server: {
+        origin,
+        url: `${origin}/v1`,
+        caCertPath: user ? await userCaCert(server.caCertPath, runDir) : server.caCertPath,
+      },
       model: opts.model,
       transport: opts.transport,
       mcpServers,
@@ -261,6 +325,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     await profile.prepareHome(setup);
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
     let argv = [binary, ...profile.args(prompt, setup)];
+    const userEnv: Record<string, string> = {};
+    if (user) {
+      Object.assign(userEnv, await handOver(user, runDir, workdir, written, !opts.workdir));
+      argv = asUser(argv, user);
+    }
     const launcher = httpLauncher(mcpServers);
     if (launcher) {
       // the HTTP MCP servers start beside the agent, inside whatever wraps it (the capture)
@@ -275,7 +344,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       argv = withHostsFile(argv, hostsPath);
     }
     if (opts.wrap) argv = opts.wrap(argv);
-    const env = { ...agentBaseEnv(), ...profile.env(setup), ...(opts.env ?? {}) };
+    const env = {
+      ...agentBaseEnv(),
+      ...userEnv,
+      ...profile.env(setup),
+      ...(opts.env ?? {}),
+    };
 
     const tAgent = performance.now();
     const child = new Deno.Command(argv[0], {
@@ -321,6 +395,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       argv,
       workdir,
       home,
+      ...(user ? { user: user.name } : {}),
       runDir,
       requests: server.requests.slice(firstRequest),
       serverErrors: [...server.errors],
