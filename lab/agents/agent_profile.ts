@@ -88,10 +88,11 @@ export interface AgentProfile {
   /** The clouds it can be pointed at besides its provider's own API. */
   clouds?: readonly CloudProvider[];
   /**
-   * It refuses to run non-interactively as root (some of its builds, whatever the environment
-   * says): a runner that is root starts it as an unprivileged user (`agent_user.ts`).
+   * What it prints when it refuses to run as root (some of its builds, whatever the
+   * environment says): a runner that is root then starts it again as an unprivileged user
+   * (`agent_user.ts`).
    */
-  refusesRoot?: boolean;
+  rootRefusal?: RegExp;
 }
 
 /** The pinned agents' bin directory. */

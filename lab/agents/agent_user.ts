@@ -1,12 +1,18 @@
 /**
- * Running an agent as an unprivileged user when the runner is root. Claude Code refuses
- * `--dangerously-skip-permissions` as root ("cannot be used with root/sudo privileges for
- * security reasons": its 1.0 builds outright, later ones unless `IS_SANDBOX=1`), and users run
- * agents as themselves anyway. An agent whose profile says it refuses root (`refusesRoot`) is
- * then started through `setpriv` as {@linkcode AGENT_USER}, a system user made on first use,
- * and the run's files are handed to it: its HOME and TMPDIR (in the run directory), a copy of
- * the server's CA certificate (the CA's own directory holds its key and stays root's), and the
- * working directory with the scenario's files.
+ * Running an agent as an unprivileged user when the runner is root. Claude Code's 1.0 builds
+ * refuse `--dangerously-skip-permissions` as root whatever the environment says ("cannot be
+ * used with root/sudo privileges for security reasons"; later builds accept `IS_SANDBOX=1`).
+ * The runner starts every agent as itself; when one refuses root (its profile's
+ * `rootRefusal` in what it printed, an exit that is not 0, no request made) it starts it
+ * again through `setpriv` as {@linkcode AGENT_USER}, a system user made on first use, and
+ * hands it the run's files: its HOME and TMPDIR (in the run directory), a copy of the server's
+ * CA certificate (the CA's own directory holds its key and stays root's), and the working
+ * directory with the scenario's files.
+ *
+ * Why not always the unprivileged user (every pinned agent passes read_write that way): the
+ * callers prepare working directories as root (the evasion suite's programs, benchmark
+ * projects) under directories only root can enter (`Deno.makeTempDir`), which the agent user
+ * could not use; the pinned builds, which accept root, keep running as they always did.
  *
  * Why `setpriv` and not the capture's own "as you" (the loader's spawn drops to SUDO_UID before
  * it execs the command): what the capture starts is not always the agent (the hosts-file
@@ -27,18 +33,34 @@ export interface AgentUser {
 }
 
 /**
- * Whether the agent is started as {@linkcode AGENT_USER}: only when the runner is root (`uid`
- * 0; a runner that is not root already runs it unprivileged), as `asked`, else when its profile
- * says it refuses root.
+ * Who the agent is to run as from the start: what was asked (`runAs`) when the runner is root;
+ * undefined (the runner, then the agent user if it refuses root) otherwise. A runner that is
+ * not root runs it as itself whatever was asked (setpriv could not switch).
  */
-export function runsAsAgentUser(
-  refusesRoot: boolean | undefined,
-  uid: number | null,
-  asked?: RunAs,
+export function runAs(asked: RunAs | undefined, uid: number | null): RunAs | undefined {
+  return uid === 0 ? asked : "runner";
+}
+
+/** What a start of the agent showed: its exit, what it printed, the requests it made. */
+export interface Started {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  requests: number;
+}
+
+/**
+ * Whether the agent refused to run as root: it exited (not 0, not killed), made no request,
+ * and printed its profile's `refusal` message. A started agent run as the agent user already
+ * (`user`) has nothing to refuse.
+ */
+export function refusedRoot(
+  refusal: RegExp | undefined,
+  run: Started & { user?: AgentUser },
 ): boolean {
-  if (uid !== 0) return false;
-  if (asked !== undefined) return asked === "agent-user";
-  return refusesRoot === true;
+  if (!refusal || run.user || run.exitCode === null || run.exitCode === 0) return false;
+  if (run.requests > 0) return false;
+  return refusal.test(run.stderr) || refusal.test(run.stdout);
 }
 
 /** `name`'s entry in an /etc/passwd text, or undefined. */

@@ -1,5 +1,5 @@
 /**
- * Who an agent runs as: the decision (root runner, the profile's refusesRoot, runAs), the
+ * Who an agent runs as: the decisions (root runner, runAs, the agent's refusal of root), the
  * passwd lookup, the setpriv command line, and (as root) the user made on demand and the files
  * handed to it.
  */
@@ -10,25 +10,42 @@ import {
   chownTree,
   ensureAgentUser,
   passwdEntry,
-  runsAsAgentUser,
+  refusedRoot,
+  runAs,
 } from "./agent_user.ts";
 import { PROFILES } from "./run_agent.ts";
 
-Deno.test("a root runner starts an agent that refuses root as the agent user, and only then", () => {
-  assert.equal(runsAsAgentUser(true, 0), true);
-  assert.equal(runsAsAgentUser(false, 0), false);
-  assert.equal(runsAsAgentUser(undefined, 0), false);
-  // a runner that is not root already runs it unprivileged (setpriv could not switch anyway)
-  assert.equal(runsAsAgentUser(true, 1000), false);
-  assert.equal(runsAsAgentUser(true, null), false);
-  assert.equal(runsAsAgentUser(true, 1000, "agent-user"), false);
-  // asked for: either way, whatever the profile says
-  assert.equal(runsAsAgentUser(true, 0, "runner"), false);
-  assert.equal(runsAsAgentUser(false, 0, "agent-user"), true);
+/** What Claude Code 1.0.0 prints, as root, before anything else (coverage matrix, 2026-12-05). */
+const REFUSAL =
+  "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons\n";
+
+Deno.test("a root runner starts the agent as asked, else as itself first; a user runner as itself", () => {
+  assert.equal(runAs(undefined, 0), undefined);
+  assert.equal(runAs("agent-user", 0), "agent-user");
+  assert.equal(runAs("runner", 0), "runner");
+  // setpriv could not switch: a runner that is not root runs it as itself, whatever was asked
+  assert.equal(runAs("agent-user", 1000), "runner");
+  assert.equal(runAs(undefined, null), "runner");
 });
 
-Deno.test("Claude Code is the agent that refuses root; the others run as the runner", () => {
-  const refusing = Object.values(PROFILES).filter((p) => p.refusesRoot).map((p) => p.name);
+Deno.test("refusedRoot: the refusal printed, an exit that is not 0 and no request; nothing else", () => {
+  const claude = PROFILES.claude.rootRefusal;
+  const refused = { exitCode: 1, stdout: "", stderr: REFUSAL, requests: 0 };
+  assert.equal(refusedRoot(claude, refused), true);
+  assert.equal(refusedRoot(claude, { ...refused, stderr: "", stdout: REFUSAL }), true);
+  // it ran: an exit of 0, a request made, killed (timed out), or already the agent user
+  assert.equal(refusedRoot(claude, { ...refused, exitCode: 0 }), false);
+  assert.equal(refusedRoot(claude, { ...refused, requests: 1 }), false);
+  assert.equal(refusedRoot(claude, { ...refused, exitCode: null }), false);
+  const user = { name: AGENT_USER, uid: 999, gid: 995 };
+  assert.equal(refusedRoot(claude, { ...refused, user }), false);
+  // another error, or an agent whose profile knows no refusal
+  assert.equal(refusedRoot(claude, { ...refused, stderr: "Error: Invalid API key\n" }), false);
+  assert.equal(refusedRoot(PROFILES.gemini.rootRefusal, refused), false);
+});
+
+Deno.test("Claude Code is the agent that may refuse root", () => {
+  const refusing = Object.values(PROFILES).filter((p) => p.rootRefusal).map((p) => p.name);
   assert.deepEqual(refusing, ["claude"]);
 });
 

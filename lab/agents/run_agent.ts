@@ -40,8 +40,9 @@ import {
   asUser,
   chownTree,
   ensureAgentUser,
+  refusedRoot,
   type RunAs,
-  runsAsAgentUser,
+  runAs,
 } from "./agent_user.ts";
 import { checkMcpServersInstalled, httpLauncher, resolveMcpServers } from "./mcp_servers.ts";
 import { type RemoteMcpServers, startRemoteMcpServers } from "./remote_mcp.ts";
@@ -77,8 +78,12 @@ export interface RunAgentOptions {
   prompt?: string;
   /** Extra environment for the agent (wins over the runner's). */
   env?: Record<string, string>;
-  /** Rewrites the final command line, e.g. to run the agent under capture. */
-  wrap?: (argv: string[]) => string[];
+  /**
+   * Rewrites the final command line, e.g. to run the agent under capture. `again` is true when
+   * the agent is started a second time in this run, after it refused to run as root: a wrap that
+   * writes somewhere (a capture's recording) must then replace what the first start wrote.
+   */
+  wrap?: (argv: string[], again: boolean) => string[];
   /** Make the server offer HTTP/1.1 only. */
   http1?: boolean;
   /**
@@ -124,8 +129,9 @@ export interface RunAgentOptions {
   logFile?: string;
   /**
    * Who the agent runs as when the runner is root: the runner, or the unprivileged
-   * `sightline-agent` (default: that user for an agent that refuses root, `refusesRoot`; see
-   * agent_user.ts). A runner that is not root always runs it as itself.
+   * `sightline-agent` (agent_user.ts). Default: the runner, and the agent user for a second
+   * start when the agent refused root (its profile's `rootRefusal` in what it printed, exit not
+   * 0, no request made). A runner that is not root always runs it as itself.
    */
   runAs?: RunAs;
 }
@@ -142,7 +148,7 @@ export interface RunAgentResult {
   argv: string[];
   workdir: string;
   home: string;
-  /** The user the agent ran as when it was not the runner's (`runAs`). */
+  /** The user the agent ran as when it was not the runner's (`runAs`, or it refused root). */
   user?: string;
   /** This run's directory under `.cache/agent-runs/` (HOME, hosts file); gone unless kept. */
   runDir: string;
@@ -191,10 +197,10 @@ async function userCaCert(caCertPath: string, runDir: string): Promise<string> {
 }
 
 /**
- * Gives the agent user what the run made for it: the run directory (HOME, the CA copy, a TMPDIR
- * of its own) and the working directory with the scenario's files (a working directory the
- * caller gave keeps the owners of what else is in it). Returns the environment that says who
- * it is.
+ * Gives the agent user what the run made for it: the run directory itself, its HOME, the CA
+ * copy and a TMPDIR of its own (the hosts file and the MCP launcher stay root's), and the
+ * working directory with the scenario's files (a working directory the caller gave keeps the
+ * owners of what else is in it). Returns the environment that says who it is.
  */
 async function handOver(
   user: AgentUser,
@@ -205,7 +211,8 @@ async function handOver(
 ): Promise<Record<string, string>> {
   const tmp = join(runDir, "tmp");
   await Deno.mkdir(tmp, { recursive: true });
-  await chownTree(runDir, user);
+  await Deno.chown(runDir, user.uid, user.gid);
+  for (const p of ["home", "tmp", "ca.pem"]) await chownTree(join(runDir, p), user);
   if (madeWorkdir) {
     await chownTree(workdir, user);
   } else {
@@ -254,9 +261,6 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   });
   const home = join(runDir, "home");
   await Deno.mkdir(home, { recursive: true });
-  const user = runsAsAgentUser(profile.refusesRoot, Deno.uid(), opts.runAs)
-    ? await ensureAgentUser()
-    : undefined;
   // The default working directory is outside the repository, so agents see no git project.
   const workdir = resolve(
     opts.workdir ??
@@ -309,85 +313,104 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     const origin = opts.apiHost === undefined
       ? server.origin
       : `${new URL(server.origin).protocol}//${opts.apiHost}:${server.port}`;
-    const setup: AgentSetup = {
-      home,
-      workdir,
-      server: {
-        origin,
-        url: `${origin}/v1`,
-        caCertPath: user ? await userCaCert(server.caCertPath, runDir) : server.caCertPath,
-      },
-      model: opts.model,
-      transport: opts.transport,
-      mcpServers,
-      provider: cloud,
-    };
-    await profile.prepareHome(setup);
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
-    let argv = [binary, ...profile.args(prompt, setup)];
-    const userEnv: Record<string, string> = {};
-    if (user) {
-      Object.assign(userEnv, await handOver(user, runDir, workdir, written, !opts.workdir));
-      argv = asUser(argv, user);
-    }
-    const launcher = httpLauncher(mcpServers);
-    if (launcher) {
-      // the HTTP MCP servers start beside the agent, inside whatever wraps it (the capture)
-      const path = join(runDir, "mcp_http_launcher.sh");
-      await Deno.writeTextFile(path, launcher);
-      argv = ["/bin/bash", path, ...argv];
-    }
-    if (server.pages.some((p) => p.host)) {
-      const hostsPath = join(runDir, "hosts");
-      const base = await Deno.readTextFile("/etc/hosts").catch(() => "");
-      await Deno.writeTextFile(hostsPath, hostsFile(server.pages, base));
-      argv = withHostsFile(argv, hostsPath);
-    }
-    if (opts.wrap) argv = opts.wrap(argv);
-    const env = {
-      ...agentBaseEnv(),
-      ...userEnv,
-      ...profile.env(setup),
-      ...(opts.env ?? {}),
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+
+    /** Starts the agent (as `user` when given) and waits for it. */
+    const start = async (user: AgentUser | undefined, again: boolean) => {
+      const setup: AgentSetup = {
+        home,
+        workdir,
+        server: {
+          origin,
+          url: `${origin}/v1`,
+          caCertPath: user ? await userCaCert(server.caCertPath, runDir) : server.caCertPath,
+        },
+        model: opts.model,
+        transport: opts.transport,
+        mcpServers,
+        provider: cloud,
+      };
+      await profile.prepareHome(setup);
+      let argv = [binary, ...profile.args(prompt, setup)];
+      const userEnv: Record<string, string> = {};
+      if (user) {
+        Object.assign(userEnv, await handOver(user, runDir, workdir, written, !opts.workdir));
+        argv = asUser(argv, user);
+      }
+      const launcher = httpLauncher(mcpServers);
+      if (launcher) {
+        // the HTTP MCP servers start beside the agent, inside whatever wraps it (the capture)
+        const path = join(runDir, "mcp_http_launcher.sh");
+        await Deno.writeTextFile(path, launcher);
+        argv = ["/bin/bash", path, ...argv];
+      }
+      if (server.pages.some((p) => p.host)) {
+        const hostsPath = join(runDir, "hosts");
+        const base = await Deno.readTextFile("/etc/hosts").catch(() => "");
+        await Deno.writeTextFile(hostsPath, hostsFile(server.pages, base));
+        argv = withHostsFile(argv, hostsPath);
+      }
+      if (opts.wrap) argv = opts.wrap(argv, again);
+      const env = {
+        ...agentBaseEnv(),
+        ...userEnv,
+        ...profile.env(setup),
+        ...(opts.env ?? {}),
+      };
+      const tAgent = performance.now();
+      const child = new Deno.Command(argv[0], {
+        args: argv.slice(1),
+        cwd: workdir,
+        env,
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let timedOut = false;
+      let killTimer: ReturnType<typeof setTimeout> | undefined;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        try {
+          child.kill("SIGTERM");
+        } catch { /* already gone */ }
+        killTimer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* already gone */ }
+        }, 3000);
+      }, timeoutMs);
+      const [stdout, stderr, status] = await Promise.all([
+        collect(child.stdout),
+        collect(child.stderr),
+        child.status,
+      ]);
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      const exitCode = status.signal ? null : status.code;
+      return { argv, stdout, stderr, status, exitCode, timedOut, tAgent, user };
     };
 
-    const tAgent = performance.now();
-    const child = new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      cwd: workdir,
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let timedOut = false;
-    const timeoutMs = opts.timeoutMs ?? 120_000;
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      killTimer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, 3000);
-    }, timeoutMs);
-    const [stdout, stderr, status] = await Promise.all([
-      collect(child.stdout),
-      collect(child.stderr),
-      child.status,
-    ]);
-    clearTimeout(timer);
-    clearTimeout(killTimer);
+    const asked = runAs(opts.runAs, Deno.uid());
+    let ran = await start(asked === "agent-user" ? await ensureAgentUser() : undefined, false);
+    if (
+      asked === undefined &&
+      refusedRoot(profile.rootRefusal, {
+        ...ran,
+        requests: server.requests.length - firstRequest,
+      })
+    ) {
+      // it refused root: again, as the unprivileged agent user (agent_user.ts)
+      ran = await start(await ensureAgentUser(), true);
+    }
+    const { argv, stdout, stderr, status, timedOut, tAgent, user } = ran;
     const agentMs = performance.now() - tAgent;
     const pageRequests: Record<string, PageRequest[]> = {};
     for (const p of server.pages) pageRequests[p.name] = [...p.requests];
     return {
       agent: opts.agent,
-      exitCode: status.signal ? null : status.code,
+      exitCode: ran.exitCode,
       signal: status.signal,
       timedOut,
       stdout,

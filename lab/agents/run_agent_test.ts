@@ -212,17 +212,17 @@ Deno.test("a loop scenario repeats the tool call until its output says OK (claud
 });
 
 Deno.test({
-  name: "as root, Claude Code (it refuses root) runs as the agent user; runAs runner keeps root",
+  name: "as root, runAs agent-user runs Claude Code as sightline-agent; by default it runs as root",
   ignore: Deno.uid() !== 0,
   async fn() {
     const user = await ensureAgentUser();
-    for (const runAs of [undefined, "runner"] as const) {
+    for (const runAs of ["agent-user", undefined] as const) {
       const r = await run("claude", { scenario: `${SCENARIOS}read_write.json`, runAs });
       try {
         assertSucceeded(r);
         // the file its Write tool made is the user's it ran as
         const owner = (await Deno.stat(`${r.workdir}/out.txt`)).uid;
-        if (runAs === undefined) {
+        if (runAs) {
           assert.equal(r.user, AGENT_USER);
           assert.equal(owner, user.uid);
           assert.ok(r.argv.includes("setpriv"), r.argv.join(" "));
