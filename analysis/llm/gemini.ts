@@ -5,6 +5,14 @@
  * as SSE `data:` events (`?alt=sse`), as a JSON array, or as one object. Thought parts are
  * thinking, functionCall parts tool calls (usually without ids), `usageMetadata` of the last
  * chunk the usage. A stream has no end event: it is complete once a `finishReason` arrived.
+ *
+ * Vertex AI can stream one call's arguments (`toolConfig.functionCallingConfig.
+ * streamFunctionCallArguments`): the call then comes in several functionCall parts, each but the
+ * last with `willContinue: true`, the first with its name, and the arguments as `partialArgs`,
+ * each a value (`stringValue`, `numberValue`, `boolValue`, `nullValue`) at a `jsonPath` (RFC 9535,
+ * `$.foo.bar[0].data`); a string whose `willContinue` is true goes on in the next part for the
+ * same path (`PartialArg` and `FunctionCall` in @google/genai's types). They are put together
+ * into one call; a path this reader cannot follow keeps its value under the path as written.
  */
 import {
   arr,
@@ -112,12 +120,113 @@ function usageOf(u: unknown): Usage | null {
   return out;
 }
 
+/** One segment of a JSON Path: `.name`, `[0]`, `['name']` or `["name"]` (RFC 9535). */
+const JSON_PATH_SEGMENT =
+  /^(?:\.([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]|\["((?:[^"\\]|\\.)*)"\])/;
+
+/** A quoted name's text: JSON's escapes, and `\'` in single quotes (RFC 9535 2.3.1.2). */
+function unescapeName(quoted: string): string {
+  try {
+    return JSON.parse(`"${quoted.replace(/\\'/g, "'").replace(/(^|[^\\])"/g, '$1\\"')}"`);
+  } catch {
+    return quoted;
+  }
+}
+
+/** `key` of `at` when its own (never what the prototype has). */
+function own(at: Obj | unknown[], key: string | number): unknown {
+  return Object.hasOwn(at, key) ? (at as Record<string | number, unknown>)[key] : undefined;
+}
+
+/** Sets `key` of `at` as data (a `__proto__` key is a key, not the prototype). */
+function put(at: Obj | unknown[], key: string | number, value: unknown): void {
+  Object.defineProperty(at, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * The keys of a JSON Path of names and indexes (`$.a.b[0]['c d']`), or null for any other
+ * (filters, wildcards, slices: not one place to put a value).
+ */
+export function jsonPathKeys(path: string): (string | number)[] | null {
+  if (!path.startsWith("$")) return null;
+  const keys: (string | number)[] = [];
+  let rest = path.slice(1);
+  while (rest) {
+    const m = JSON_PATH_SEGMENT.exec(rest);
+    if (!m) return null;
+    if (m[1] !== undefined) keys.push(m[1]);
+    else if (m[2] !== undefined) keys.push(Number(m[2]));
+    else keys.push(unescapeName(m[3] ?? m[4]));
+    rest = rest.slice(m[0].length);
+  }
+  return keys.length ? keys : null;
+}
+
+/** A function call whose arguments arrive in parts (`willContinue`, `partialArgs`). */
+class StreamedCall {
+  id?: string;
+  name = "";
+  args: Obj = {};
+  /** paths whose string value goes on in a later part */
+  private open = new Set<string>();
+
+  /** Takes one functionCall part of the call. */
+  add(f: Obj): void {
+    this.id ??= str(f.id);
+    if (!this.name && typeof f.name === "string") this.name = f.name;
+    if (isObj(f.args)) Object.assign(this.args, f.args);
+    for (const a of arr(f.partialArgs).filter(isObj)) {
+      const path = str(a.jsonPath);
+      if (path === undefined) continue;
+      const value = typeof a.stringValue === "string"
+        ? a.stringValue
+        : typeof a.numberValue === "number"
+        ? a.numberValue
+        : typeof a.boolValue === "boolean"
+        ? a.boolValue
+        : a.nullValue !== undefined
+        ? null
+        : undefined;
+      if (value === undefined) continue;
+      const keys = jsonPathKeys(path) ?? [path];
+      const last = keys[keys.length - 1];
+      let at: Obj | unknown[] = this.args;
+      for (const [i, k] of keys.slice(0, -1).entries()) {
+        const next = own(at, k);
+        if (isObj(next) || Array.isArray(next)) {
+          at = next;
+        } else {
+          const made = typeof keys[i + 1] === "number" ? [] : {};
+          put(at, k, made);
+          at = made;
+        }
+      }
+      const before = own(at, last);
+      put(
+        at,
+        last,
+        this.open.has(path) && typeof before === "string" && typeof value === "string"
+          ? before + value
+          : value,
+      );
+      if (a.willContinue === true) this.open.add(path);
+      else this.open.delete(path);
+    }
+  }
+
+  call(): ToolCallOut {
+    return { id: this.id, name: this.name, kind: "function", input: JSON.stringify(this.args) };
+  }
+}
+
 /** Accumulates GenerateContentResponse chunks. */
 class Chunks {
   r = emptyResponse();
   text = "";
   thinking = "";
   calls: ToolCallOut[] = [];
+  /** a call whose last part said `willContinue` */
+  streamed?: StreamedCall;
   /** Adds one chunk; true if it carried output. */
   add(data: unknown): boolean {
     const r = this.r;
@@ -137,12 +246,22 @@ class Chunks {
       }
       if (isObj(p.functionCall)) {
         const f = p.functionCall;
-        this.calls.push({
-          id: str(f.id),
-          name: String(f.name ?? ""),
-          kind: "function",
-          input: JSON.stringify(f.args ?? {}),
-        });
+        if (this.streamed || f.willContinue === true || f.partialArgs !== undefined) {
+          // a part of a call streamed in parts: the next ones follow while it says willContinue
+          const s = this.streamed ??= new StreamedCall();
+          s.add(f);
+          if (f.willContinue !== true) {
+            this.calls.push(s.call());
+            this.streamed = undefined;
+          }
+        } else {
+          this.calls.push({
+            id: str(f.id),
+            name: String(f.name ?? ""),
+            kind: "function",
+            input: JSON.stringify(f.args ?? {}),
+          });
+        }
         content = true;
       }
     }
@@ -155,7 +274,8 @@ class Chunks {
   result(): ResponseInfo {
     this.r.text = this.text;
     this.r.thinking = this.thinking;
-    this.r.toolCalls = this.calls;
+    // a streamed call the answer ended in the middle of: what of it arrived
+    this.r.toolCalls = this.streamed ? [...this.calls, this.streamed.call()] : this.calls;
     return this.r;
   }
 }

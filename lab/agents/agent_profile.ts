@@ -89,6 +89,12 @@ export interface AgentProfile {
   configuresMcp?: boolean;
   /** The clouds it can be pointed at besides its provider's own API. */
   clouds?: readonly CloudProvider[];
+  /**
+   * What it prints when it refuses to run as root (some of its builds, whatever the
+   * environment says): a runner that is root then starts it again as an unprivileged user
+   * (`agent_user.ts`).
+   */
+  rootRefusal?: RegExp;
 }
 
 /** The pinned agents' bin directory. */

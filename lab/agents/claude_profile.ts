@@ -2,7 +2,9 @@
  * Claude Code (`@anthropic-ai/claude-code`, a native binary) against the scripted server:
  * `ANTHROPIC_BASE_URL` and a placeholder `ANTHROPIC_API_KEY`, non-essential traffic, telemetry,
  * auto-update and error reporting off, `claude -p PROMPT` with Bash/Read/Write allowed and
- * permissions skipped (`IS_SANDBOX=1` allows that as root). MCP servers go in a config file
+ * permissions skipped (`IS_SANDBOX=1` allows that as root). Its 1.0 builds refuse it as root
+ * whatever the environment says; the runner then starts them again as an unprivileged user
+ * (`rootRefusal`, agent_user.ts). MCP servers go in a config file
  * given with `--mcp-config` and `--strict-mcp-config`; `ENABLE_TOOL_SEARCH=false` keeps their
  * tools in the request instead of deferring them behind the `ToolSearch` tool.
  *
@@ -37,6 +39,9 @@ export const claudeProfile: AgentProfile = {
   binary: agentBinary("claude"),
   configuresMcp: true,
   clouds: ["bedrock", "vertex"],
+  // 1.0.0 to 1.0.6x: "--dangerously-skip-permissions cannot be used with root/sudo privileges
+  // for security reasons", exit 1, before any request
+  rootRefusal: /cannot be used with root\/sudo privileges/,
   async prepareHome({ home, mcpServers }) {
     await writeJson(join(home, ".claude.json"), {
       hasCompletedOnboarding: true,

@@ -190,12 +190,16 @@ export function defaultRecordingName(agent: string, scenarioPath: string): strin
   return `${agent}-${scenarioPath.split("/").pop()!.replace(/\.json$/, "")}`;
 }
 
-/** A `wrap` that runs the agent under capture, recording into `out`. */
+/**
+ * A `wrap` that runs the agent under capture, recording into `out`; a second start (the agent
+ * refused root and runs again as the agent user) replaces the first start's recording.
+ */
 export function underCapture(
   out: string,
   extra: string[] = [],
-): (argv: string[]) => string[] {
-  return (argv) => captureCommand(out, argv, ["--quiet", ...extra]);
+): (argv: string[], again?: boolean) => string[] {
+  return (argv, again) =>
+    captureCommand(out, argv, ["--quiet", ...extra, ...(again ? ["--force"] : [])]);
 }
 
 /** Runs the agent as the command line says and prints a summary. */

@@ -36,6 +36,15 @@ import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
+import {
+  type AgentUser,
+  asUser,
+  chownTree,
+  ensureAgentUser,
+  refusedRoot,
+  type RunAs,
+  runAs,
+} from "./agent_user.ts";
 import { checkMcpServersInstalled, httpLauncher, resolveMcpServers } from "./mcp_servers.ts";
 import { type RemoteMcpServers, startRemoteMcpServers } from "./remote_mcp.ts";
 import { concatBytes } from "../../kit/bytes.ts";
@@ -70,8 +79,12 @@ export interface RunAgentOptions {
   prompt?: string;
   /** Extra environment for the agent (wins over the runner's). */
   env?: Record<string, string>;
-  /** Rewrites the final command line, e.g. to run the agent under capture. */
-  wrap?: (argv: string[]) => string[];
+  /**
+   * Rewrites the final command line, e.g. to run the agent under capture. `again` is true when
+   * the agent is started a second time in this run, after it refused to run as root: a wrap that
+   * writes somewhere (a capture's recording) must then replace what the first start wrote.
+   */
+  wrap?: (argv: string[], again: boolean) => string[];
   /** Make the server offer HTTP/1.1 only. */
   http1?: boolean;
   /**
@@ -115,6 +128,13 @@ export interface RunAgentOptions {
   keepHome?: boolean;
   /** Server request log as JSONL. */
   logFile?: string;
+  /**
+   * Who the agent runs as when the runner is root: the runner, or the unprivileged
+   * `sightline-agent` (agent_user.ts). Default: the runner, and the agent user for a second
+   * start when the agent refused root (its profile's `rootRefusal` in what it printed, exit not
+   * 0, no request made). A runner that is not root always runs it as itself.
+   */
+  runAs?: RunAs;
 }
 
 export interface RunAgentResult {
@@ -129,6 +149,8 @@ export interface RunAgentResult {
   argv: string[];
   workdir: string;
   home: string;
+  /** The user the agent ran as when it was not the runner's (`runAs`, or it refused root). */
+  user?: string;
   /** This run's directory under `.cache/agent-runs/` (HOME, hosts file); gone unless kept. */
   runDir: string;
   /** The server's log of this run's requests. */
@@ -162,6 +184,46 @@ export function cloudProblem(agent: AgentName, cloud: CloudProvider): string | n
   return `${agent} has no ${cloud} provider (${
     clouds.length ? `it runs on ${clouds.join(" or ")}` : "only its provider's own API"
   })`;
+}
+
+/**
+ * A copy of the server's CA certificate in the run directory, readable by the agent user (the
+ * CA's directory, which holds its key, stays root's).
+ */
+async function userCaCert(caCertPath: string, runDir: string): Promise<string> {
+  const path = join(runDir, "ca.pem");
+  await Deno.copyFile(caCertPath, path);
+  await Deno.chmod(path, 0o644);
+  return path;
+}
+
+/**
+ * Gives the agent user what the run made for it: the run directory itself, its HOME, the CA
+ * copy and a TMPDIR of its own (the hosts file and the MCP launcher stay root's), and the
+ * working directory with the scenario's files (a working directory the caller gave keeps the
+ * owners of what else is in it). Returns the environment that says who it is.
+ */
+async function handOver(
+  user: AgentUser,
+  runDir: string,
+  workdir: string,
+  written: string[],
+  madeWorkdir: boolean,
+): Promise<Record<string, string>> {
+  const tmp = join(runDir, "tmp");
+  await Deno.mkdir(tmp, { recursive: true });
+  await Deno.chown(runDir, user.uid, user.gid);
+  for (const p of ["home", "tmp", "ca.pem"]) await chownTree(join(runDir, p), user);
+  if (madeWorkdir) {
+    await chownTree(workdir, user);
+  } else {
+    const paths = new Set([workdir]);
+    for (const path of written) {
+      for (let p = path; p.startsWith(`${workdir}/`); p = join(p, "..")) paths.add(p);
+    }
+    for (const p of paths) await Deno.chown(p, user.uid, user.gid);
+  }
+  return { USER: user.name, LOGNAME: user.name, TMPDIR: tmp };
 }
 
 /** Runs an agent against the scripted server; see {@linkcode RunAgentOptions}. */
@@ -227,10 +289,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const sc = scenario ?? server.scenario;
   let remote: RemoteMcpServers | undefined;
   try {
+    const written: string[] = [];
     for (const [rel, content] of Object.entries(sc?.files ?? {})) {
       const path = join(workdir, rel);
       await Deno.mkdir(join(path, ".."), { recursive: true });
       await Deno.writeTextFile(path, content);
+      written.push(path);
     }
     const mcpServers = resolveMcpServers(sc?.mcpServers, workdir);
     if (mcpServers.length && !profile.configuresMcp) {
@@ -250,76 +314,105 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     const origin = opts.apiHost === undefined
       ? server.origin
       : `${new URL(server.origin).protocol}//${opts.apiHost}:${server.port}`;
-    const setup: AgentSetup = {
-      home,
-      workdir,
-      server: {
-        origin,
-        url: `${origin}/v1`,
-        caCertPath: server.caCertPath,
-        trustBundlePath: await writeTrustBundle(runDir, server.caCertPath),
-      },
-      model: opts.model,
-      transport: opts.transport,
-      mcpServers,
-      provider: cloud,
-    };
-    await profile.prepareHome(setup);
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
-    let argv = [binary, ...profile.args(prompt, setup)];
-    const launcher = httpLauncher(mcpServers);
-    if (launcher) {
-      // the HTTP MCP servers start beside the agent, inside whatever wraps it (the capture)
-      const path = join(runDir, "mcp_http_launcher.sh");
-      await Deno.writeTextFile(path, launcher);
-      argv = ["/bin/bash", path, ...argv];
-    }
-    if (server.pages.some((p) => p.host)) {
-      const hostsPath = join(runDir, "hosts");
-      const base = await Deno.readTextFile("/etc/hosts").catch(() => "");
-      await Deno.writeTextFile(hostsPath, hostsFile(server.pages, base));
-      argv = withHostsFile(argv, hostsPath);
-    }
-    if (opts.wrap) argv = opts.wrap(argv);
-    const env = { ...agentBaseEnv(), ...profile.env(setup), ...(opts.env ?? {}) };
-
-    const tAgent = performance.now();
-    const child = new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      cwd: workdir,
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let timedOut = false;
     const timeoutMs = opts.timeoutMs ?? 120_000;
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      killTimer = setTimeout(() => {
+
+    /** Starts the agent (as `user` when given) and waits for it. */
+    const start = async (user: AgentUser | undefined, again: boolean) => {
+      const setup: AgentSetup = {
+        home,
+        workdir,
+        server: {
+          origin,
+          url: `${origin}/v1`,
+          caCertPath: user ? await userCaCert(server.caCertPath, runDir) : server.caCertPath,
+          trustBundlePath: await writeTrustBundle(runDir, server.caCertPath),
+        },
+        model: opts.model,
+        transport: opts.transport,
+        mcpServers,
+        provider: cloud,
+      };
+      await profile.prepareHome(setup);
+      let argv = [binary, ...profile.args(prompt, setup)];
+      const userEnv: Record<string, string> = {};
+      if (user) {
+        Object.assign(userEnv, await handOver(user, runDir, workdir, written, !opts.workdir));
+        argv = asUser(argv, user);
+      }
+      const launcher = httpLauncher(mcpServers);
+      if (launcher) {
+        // the HTTP MCP servers start beside the agent, inside whatever wraps it (the capture)
+        const path = join(runDir, "mcp_http_launcher.sh");
+        await Deno.writeTextFile(path, launcher);
+        argv = ["/bin/bash", path, ...argv];
+      }
+      if (server.pages.some((p) => p.host)) {
+        const hostsPath = join(runDir, "hosts");
+        const base = await Deno.readTextFile("/etc/hosts").catch(() => "");
+        await Deno.writeTextFile(hostsPath, hostsFile(server.pages, base));
+        argv = withHostsFile(argv, hostsPath);
+      }
+      if (opts.wrap) argv = opts.wrap(argv, again);
+      const env = {
+        ...agentBaseEnv(),
+        ...userEnv,
+        ...profile.env(setup),
+        ...(opts.env ?? {}),
+      };
+      const tAgent = performance.now();
+      const child = new Deno.Command(argv[0], {
+        args: argv.slice(1),
+        cwd: workdir,
+        env,
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let timedOut = false;
+      let killTimer: ReturnType<typeof setTimeout> | undefined;
+      const timer = setTimeout(() => {
+        timedOut = true;
         try {
-          child.kill("SIGKILL");
+          child.kill("SIGTERM");
         } catch { /* already gone */ }
-      }, 3000);
-    }, timeoutMs);
-    const [stdout, stderr, status] = await Promise.all([
-      collect(child.stdout),
-      collect(child.stderr),
-      child.status,
-    ]);
-    clearTimeout(timer);
-    clearTimeout(killTimer);
+        killTimer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* already gone */ }
+        }, 3000);
+      }, timeoutMs);
+      const [stdout, stderr, status] = await Promise.all([
+        collect(child.stdout),
+        collect(child.stderr),
+        child.status,
+      ]);
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      const exitCode = status.signal ? null : status.code;
+      return { argv, stdout, stderr, status, exitCode, timedOut, tAgent, user };
+    };
+
+    const asked = runAs(opts.runAs, Deno.uid());
+    let ran = await start(asked === "agent-user" ? await ensureAgentUser() : undefined, false);
+    if (
+      asked === undefined &&
+      refusedRoot(profile.rootRefusal, {
+        ...ran,
+        requests: server.requests.length - firstRequest,
+      })
+    ) {
+      // it refused root: again, as the unprivileged agent user (agent_user.ts)
+      ran = await start(await ensureAgentUser(), true);
+    }
+    const { argv, stdout, stderr, status, timedOut, tAgent, user } = ran;
     const agentMs = performance.now() - tAgent;
     const pageRequests: Record<string, PageRequest[]> = {};
     for (const p of server.pages) pageRequests[p.name] = [...p.requests];
     return {
       agent: opts.agent,
-      exitCode: status.signal ? null : status.code,
+      exitCode: ran.exitCode,
       signal: status.signal,
       timedOut,
       stdout,
@@ -327,6 +420,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       argv,
       workdir,
       home,
+      ...(user ? { user: user.name } : {}),
       runDir,
       requests: server.requests.slice(firstRequest),
       serverErrors: [...server.errors],

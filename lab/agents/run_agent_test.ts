@@ -11,6 +11,7 @@ import { loadScenario, parseTranscript } from "../simulator/mod.ts";
 import type { AgentName } from "./agent_profile.ts";
 import { runAgent, type RunAgentOptions, type RunAgentResult } from "./run_agent.ts";
 import { qwenLostOutput } from "./testing.ts";
+import { AGENT_USER, ensureAgentUser } from "./agent_user.ts";
 
 const SCENARIOS = fileURLToPath(
   new URL("../scenarios/", import.meta.url),
@@ -208,6 +209,33 @@ Deno.test("a loop scenario repeats the tool call until its output says OK (claud
   } finally {
     await Deno.remove(r.workdir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "as root, runAs agent-user runs Claude Code as sightline-agent; by default it runs as root",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    const user = await ensureAgentUser();
+    for (const runAs of ["agent-user", undefined] as const) {
+      const r = await run("claude", { scenario: `${SCENARIOS}read_write.json`, runAs });
+      try {
+        assertSucceeded(r);
+        // the file its Write tool made is the user's it ran as
+        const owner = (await Deno.stat(`${r.workdir}/out.txt`)).uid;
+        if (runAs) {
+          assert.equal(r.user, AGENT_USER);
+          assert.equal(owner, user.uid);
+          assert.ok(r.argv.includes("setpriv"), r.argv.join(" "));
+        } else {
+          assert.equal(r.user, undefined);
+          assert.equal(owner, 0);
+          assert.ok(!r.argv.includes("setpriv"), r.argv.join(" "));
+        }
+      } finally {
+        await Deno.remove(r.workdir, { recursive: true });
+      }
+    }
+  },
 });
 
 Deno.test("pages on other loopback addresses, reached by name via the run's hosts file (codex)", async () => {

@@ -150,9 +150,10 @@ async function captureSample(
     wrap: underCapture(rec),
     timeoutMs: 180_000,
   });
-  const ran = run.exitCode === 0 ? "" : `the agent exited ${run.exitCode ?? run.signal}` +
-    (run.timedOut ? " (timed out)" : "") +
-    `: ${explainedError(spec, agentError(run.stderr || run.stdout))}; `;
+  const ran = (run.user ? `run as ${run.user} (it refused root); ` : "") +
+    (run.exitCode === 0 ? "" : `the agent exited ${run.exitCode ?? run.signal}` +
+      (run.timedOut ? " (timed out)" : "") +
+      `: ${explainedError(spec, agentError(run.stderr || run.stdout))}; `);
   if (!run.requests.length) {
     // nothing to capture: this build does not run offline with the runner's profile (it wants
     // the network, or a configuration the profile does not write)
