@@ -91,8 +91,8 @@ export interface AgentProfile {
   clouds?: readonly CloudProvider[];
   /**
    * What it prints when it refuses to run as root (some of its builds, whatever the
-   * environment says): a runner that is root then starts it again as an unprivileged user
-   * (`agent_user.ts`).
+   * environment says): a runner that is root then starts it again where it is not root (its
+   * own user namespace, `agent_user.ts`).
    */
   rootRefusal?: RegExp;
 }

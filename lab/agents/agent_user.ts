@@ -1,41 +1,35 @@
 /**
- * Running an agent as an unprivileged user when the runner is root. Claude Code's 1.0 builds
- * refuse `--dangerously-skip-permissions` as root whatever the environment says ("cannot be
- * used with root/sudo privileges for security reasons"; later builds accept `IS_SANDBOX=1`).
- * The runner starts every agent as itself; when one refuses root (its profile's
- * `rootRefusal` in what it printed, an exit that is not 0, no request made) it starts it
- * again through `setpriv` as {@linkcode AGENT_USER}, a system user made on first use, and
- * hands it the run's files: its HOME and TMPDIR (in the run directory), a copy of the server's
- * CA certificate (the CA's own directory holds its key and stays root's), and the working
- * directory with the scenario's files.
+ * Running an agent that refuses root where it does not see itself as root. Claude Code's 1.0
+ * builds refuse `--dangerously-skip-permissions` as root whatever the environment says ("cannot
+ * be used with root/sudo privileges for security reasons"; later builds accept `IS_SANDBOX=1`).
+ * The runner starts every agent as itself; when one refuses root (its profile's `rootRefusal` in
+ * what it printed, an exit that is not 0, no request made) a root runner starts it again through
+ * `unshare --user`, the last exec before the agent's: a user namespace of its own with no id
+ * mapped, where `getuid()` is the overflow id (65534, `nobody`), so its check passes.
  *
- * Why not always the unprivileged user (every pinned agent passes read_write that way): the
- * callers prepare working directories as root (the evasion suite's programs, benchmark
- * projects) under directories only root can enter (`Deno.makeTempDir`), which the agent user
- * could not use; the pinned builds, which accept root, keep running as they always did.
+ * On the host nothing else changes: its credentials are still root's, so it reads and writes
+ * what it did by the files' owner bits (a 0700 directory of root's stays open to it; the files it
+ * makes are root's), the capture records it with its host ids, and everything the runner made for
+ * it (HOME, working directory, trust bundle) is usable as it is. What it loses is root's power over
+ * other owners' files (its capabilities hold only in its own namespace): a tool reading a 0600 file
+ * of another user fails there as it would for any unprivileged agent.
  *
- * Why `setpriv` and not the capture's own "as you" (the loader's spawn drops to SUDO_UID before
- * it execs the command): what the capture starts is not always the agent (the hosts-file
- * wrapper, `unshare --mount`, which only root may run, or the HTTP MCP launcher come first),
- * and a run without capture has no loader. `setpriv` is the last exec before the agent's, so it
- * composes with every wrap; a recording shows its exec and set*id calls just before the agent.
+ * Why not a user of its own (setpriv to a system user, tried first): every directory on the way to
+ * the agent's install, its HOME and working directory must then be open to that user, and a
+ * checkout under `/root`, or this project's `.cache` made 0700 by whichever step created it
+ * first, closed them (Claude Code 1.0.0: "Cannot find module …/claude").
  */
 
-export const AGENT_USER = "sightline-agent";
-
-/** Who an agent runs as: the runner's own user, or {@linkcode AGENT_USER} (root only). */
-export type RunAs = "runner" | "agent-user";
-
-export interface AgentUser {
-  name: string;
-  uid: number;
-  gid: number;
-}
+/**
+ * How the agent is started when the runner is root: as the runner, or `not-root` (in a user
+ * namespace of its own, where it is not root).
+ */
+export type RunAs = "runner" | "not-root";
 
 /**
- * Who the agent is to run as from the start: what was asked (`runAs`) when the runner is root;
- * undefined (the runner, then the agent user if it refuses root) otherwise. A runner that is
- * not root runs it as itself whatever was asked (setpriv could not switch).
+ * How the agent is to be started from the start: what was asked (`runAs`) when the runner is
+ * root; undefined (as the runner, then not root if it refuses root) otherwise. A runner that is
+ * not root runs it as itself whatever was asked: it is not root already.
  */
 export function runAs(asked: RunAs | undefined, uid: number | null): RunAs | undefined {
   return uid === 0 ? asked : "runner";
@@ -51,83 +45,19 @@ export interface Started {
 
 /**
  * Whether the agent refused to run as root: it exited (not 0, not killed), made no request,
- * and printed its profile's `refusal` message. A started agent run as the agent user already
- * (`user`) has nothing to refuse.
+ * and printed its profile's `refusal` message. A start that was not root already (`notRoot`)
+ * has nothing to refuse.
  */
 export function refusedRoot(
   refusal: RegExp | undefined,
-  run: Started & { user?: AgentUser },
+  run: Started & { notRoot?: boolean },
 ): boolean {
-  if (!refusal || run.user || run.exitCode === null || run.exitCode === 0) return false;
+  if (!refusal || run.notRoot || run.exitCode === null || run.exitCode === 0) return false;
   if (run.requests > 0) return false;
   return refusal.test(run.stderr) || refusal.test(run.stdout);
 }
 
-/** `name`'s entry in an /etc/passwd text, or undefined. */
-export function passwdEntry(passwd: string, name: string): AgentUser | undefined {
-  for (const line of passwd.split("\n")) {
-    const f = line.split(":");
-    if (f[0] !== name || f.length < 7) continue;
-    const uid = Number(f[2]);
-    const gid = Number(f[3]);
-    if (!Number.isInteger(uid) || !Number.isInteger(gid)) return undefined;
-    return { name, uid, gid };
-  }
-  return undefined;
-}
-
-async function lookUp(name: string): Promise<AgentUser | undefined> {
-  return passwdEntry(await Deno.readTextFile("/etc/passwd"), name);
-}
-
-/** {@linkcode AGENT_USER}, made (`useradd --system`, no home, no login shell) when missing. */
-export async function ensureAgentUser(name = AGENT_USER): Promise<AgentUser> {
-  const known = await lookUp(name);
-  if (known) return known;
-  const out = await new Deno.Command("useradd", {
-    args: [
-      "--system",
-      "--user-group",
-      "--no-create-home",
-      "--home-dir",
-      "/nonexistent",
-      "--shell",
-      "/usr/sbin/nologin",
-      "--comment",
-      "Sightline agents that refuse root",
-      name,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output().catch((e: Error) => {
-    throw new Error(`cannot make the user ${name} agents run as: useradd: ${e.message}`);
-  });
-  const made = await lookUp(name);
-  if (!made) {
-    const why = new TextDecoder().decode(out.stderr).trim().split("\n")[0] ||
-      `exit ${out.code}`;
-    throw new Error(`cannot make the user ${name} agents run as: ${why}`);
-  }
-  return made;
-}
-
-/** `argv` run as `user`: its uid, its group and that group's supplementary groups. */
-export function asUser(argv: string[], user: AgentUser): string[] {
-  return [
-    "setpriv",
-    `--reuid=${user.uid}`,
-    `--regid=${user.gid}`,
-    "--init-groups",
-    "--",
-    ...argv,
-  ];
-}
-
-/** Gives `path` to `user`, and everything under it when it is a directory (not following links). */
-export async function chownTree(path: string, user: AgentUser): Promise<void> {
-  const st = await Deno.lstat(path);
-  if (st.isSymlink) return;
-  await Deno.chown(path, user.uid, user.gid);
-  if (!st.isDirectory) return;
-  for await (const e of Deno.readDir(path)) await chownTree(`${path}/${e.name}`, user);
+/** `argv` started in a user namespace of its own (no id mapped: it is uid 65534 there). */
+export function notRoot(argv: string[]): string[] {
+  return ["unshare", "--user", "--", ...argv];
 }

@@ -1,18 +1,10 @@
 /**
- * Who an agent runs as: the decisions (root runner, runAs, the agent's refusal of root), the
- * passwd lookup, the setpriv command line, and (as root) the user made on demand and the files
- * handed to it.
+ * How an agent that refuses root is started: the decisions (root runner, runAs, the agent's
+ * refusal of root), the command line, and (as root) that a command started that way is not root
+ * where it runs and still root's on the host.
  */
 import assert from "node:assert/strict";
-import {
-  AGENT_USER,
-  asUser,
-  chownTree,
-  ensureAgentUser,
-  passwdEntry,
-  refusedRoot,
-  runAs,
-} from "./agent_user.ts";
+import { notRoot, refusedRoot, runAs } from "./agent_user.ts";
 import { PROFILES } from "./run_agent.ts";
 
 /** What Claude Code 1.0.0 prints, as root, before anything else (coverage matrix, 2026-12-05). */
@@ -21,10 +13,10 @@ const REFUSAL =
 
 Deno.test("a root runner starts the agent as asked, else as itself first; a user runner as itself", () => {
   assert.equal(runAs(undefined, 0), undefined);
-  assert.equal(runAs("agent-user", 0), "agent-user");
+  assert.equal(runAs("not-root", 0), "not-root");
   assert.equal(runAs("runner", 0), "runner");
-  // setpriv could not switch: a runner that is not root runs it as itself, whatever was asked
-  assert.equal(runAs("agent-user", 1000), "runner");
+  // a runner that is not root is not root already, whatever was asked
+  assert.equal(runAs("not-root", 1000), "runner");
   assert.equal(runAs(undefined, null), "runner");
 });
 
@@ -33,12 +25,11 @@ Deno.test("refusedRoot: the refusal printed, an exit that is not 0 and no reques
   const refused = { exitCode: 1, stdout: "", stderr: REFUSAL, requests: 0 };
   assert.equal(refusedRoot(claude, refused), true);
   assert.equal(refusedRoot(claude, { ...refused, stderr: "", stdout: REFUSAL }), true);
-  // it ran: an exit of 0, a request made, killed (timed out), or already the agent user
+  // it ran: an exit of 0, a request made, killed (timed out), or not root already
   assert.equal(refusedRoot(claude, { ...refused, exitCode: 0 }), false);
   assert.equal(refusedRoot(claude, { ...refused, requests: 1 }), false);
   assert.equal(refusedRoot(claude, { ...refused, exitCode: null }), false);
-  const user = { name: AGENT_USER, uid: 999, gid: 995 };
-  assert.equal(refusedRoot(claude, { ...refused, user }), false);
+  assert.equal(refusedRoot(claude, { ...refused, notRoot: true }), false);
   // another error, or an agent whose profile knows no refusal
   assert.equal(refusedRoot(claude, { ...refused, stderr: "Error: Invalid API key\n" }), false);
   assert.equal(refusedRoot(PROFILES.gemini.rootRefusal, refused), false);
@@ -49,22 +40,10 @@ Deno.test("Claude Code is the agent that may refuse root", () => {
   assert.deepEqual(refusing, ["claude"]);
 });
 
-Deno.test("passwdEntry reads a name's uid and gid, and nothing from a look-alike", () => {
-  const passwd = "root:x:0:0:root:/root:/bin/bash\n" +
-    "sightline-agent2:x:998:994::/nonexistent:/usr/sbin/nologin\n" +
-    "sightline-agent:x:999:995:Sightline agents:/nonexistent:/usr/sbin/nologin\n";
-  assert.deepEqual(passwdEntry(passwd, AGENT_USER), { name: AGENT_USER, uid: 999, gid: 995 });
-  assert.equal(passwdEntry(passwd, "sightline"), undefined);
-  assert.equal(passwdEntry("sightline-agent:x:abc:1:::\n", AGENT_USER), undefined);
-  assert.equal(passwdEntry("sightline-agent:x:1\n", AGENT_USER), undefined);
-});
-
-Deno.test("asUser puts setpriv (uid, gid, the user's groups) right before the agent", () => {
-  assert.deepEqual(asUser(["/bin/agent", "-p", "hi"], { name: "u", uid: 999, gid: 995 }), [
-    "setpriv",
-    "--reuid=999",
-    "--regid=995",
-    "--init-groups",
+Deno.test("notRoot puts unshare --user right before the agent", () => {
+  assert.deepEqual(notRoot(["/bin/agent", "-p", "hi"]), [
+    "unshare",
+    "--user",
     "--",
     "/bin/agent",
     "-p",
@@ -74,25 +53,20 @@ Deno.test("asUser puts setpriv (uid, gid, the user's groups) right before the ag
 
 Deno.test({
   name:
-    "as root: the agent user is made once and runs a command as itself; chownTree hands a tree over",
+    "as root: started that way a command is not root, yet reads root's 0700 files and writes root's",
   ignore: Deno.uid() !== 0,
   async fn() {
-    const user = await ensureAgentUser();
-    assert.deepEqual(await ensureAgentUser(), user, "the same user the second time");
-    assert.notEqual(user.uid, 0);
-    const dir = await Deno.makeTempDir({ prefix: "sl-agent-user-" });
+    const dir = await Deno.makeTempDir({ prefix: "sl-not-root-" }); // 0700, root's
     try {
-      await Deno.mkdir(`${dir}/a/b`, { recursive: true });
-      await Deno.writeTextFile(`${dir}/a/b/f`, "x");
-      await Deno.symlink("/etc/passwd", `${dir}/a/link`);
-      await chownTree(dir, user);
-      for (const p of [dir, `${dir}/a`, `${dir}/a/b`, `${dir}/a/b/f`]) {
-        assert.equal((await Deno.stat(p)).uid, user.uid, p);
-      }
-      assert.equal((await Deno.stat("/etc/passwd")).uid, 0, "links are not followed");
-      const [cmd, ...args] = asUser(["/usr/bin/id", "-u"], user);
+      await Deno.writeTextFile(`${dir}/secret`, "only root's", { mode: 0o600 });
+      const script = `id -u; cat ${dir}/secret; echo made > ${dir}/made`;
+      const [cmd, ...args] = notRoot(["/bin/sh", "-c", script]);
       const out = await new Deno.Command(cmd, { args, cwd: dir }).output();
-      assert.equal(new TextDecoder().decode(out.stdout).trim(), String(user.uid));
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      const [uid, text] = new TextDecoder().decode(out.stdout).trim().split("\n");
+      assert.notEqual(uid, "0", "not root where it runs");
+      assert.equal(text, "only root's");
+      assert.equal((await Deno.stat(`${dir}/made`)).uid, 0, "what it makes is root's on the host");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

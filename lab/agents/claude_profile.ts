@@ -3,7 +3,7 @@
  * `ANTHROPIC_BASE_URL` and a placeholder `ANTHROPIC_API_KEY`, non-essential traffic, telemetry,
  * auto-update and error reporting off, `claude -p PROMPT` with Bash/Read/Write allowed and
  * permissions skipped (`IS_SANDBOX=1` allows that as root). Its 1.0 builds refuse it as root
- * whatever the environment says; the runner then starts them again as an unprivileged user
+ * whatever the environment says; the runner then starts them again where they are not root
  * (`rootRefusal`, agent_user.ts). MCP servers go in a config file
  * given with `--mcp-config` and `--strict-mcp-config`; `ENABLE_TOOL_SEARCH=false` keeps their
  * tools in the request instead of deferring them behind the `ToolSearch` tool.

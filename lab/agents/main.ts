@@ -192,7 +192,7 @@ export function defaultRecordingName(agent: string, scenarioPath: string): strin
 
 /**
  * A `wrap` that runs the agent under capture, recording into `out`; a second start (the agent
- * refused root and runs again as the agent user) replaces the first start's recording.
+ * refused root and runs again where it is not root) replaces the first start's recording.
  */
 export function underCapture(
   out: string,

@@ -36,15 +36,7 @@ import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
-import {
-  type AgentUser,
-  asUser,
-  chownTree,
-  ensureAgentUser,
-  refusedRoot,
-  type RunAs,
-  runAs,
-} from "./agent_user.ts";
+import { notRoot, refusedRoot, type RunAs, runAs } from "./agent_user.ts";
 import { checkMcpServersInstalled, httpLauncher, resolveMcpServers } from "./mcp_servers.ts";
 import { type RemoteMcpServers, startRemoteMcpServers } from "./remote_mcp.ts";
 import { concatBytes } from "../../kit/bytes.ts";
@@ -129,10 +121,10 @@ export interface RunAgentOptions {
   /** Server request log as JSONL. */
   logFile?: string;
   /**
-   * Who the agent runs as when the runner is root: the runner, or the unprivileged
-   * `sightline-agent` (agent_user.ts). Default: the runner, and the agent user for a second
+   * How the agent is started when the runner is root: as the runner, or `not-root` (in a user
+   * namespace of its own, agent_user.ts). Default: as the runner, and not root for a second
    * start when the agent refused root (its profile's `rootRefusal` in what it printed, exit not
-   * 0, no request made). A runner that is not root always runs it as itself.
+   * 0, no request made). A runner that is not root always starts it as itself.
    */
   runAs?: RunAs;
 }
@@ -149,8 +141,8 @@ export interface RunAgentResult {
   argv: string[];
   workdir: string;
   home: string;
-  /** The user the agent ran as when it was not the runner's (`runAs`, or it refused root). */
-  user?: string;
+  /** The agent ran where it is not root (`runAs`, or it refused root: agent_user.ts). */
+  notRoot?: boolean;
   /** This run's directory under `.cache/agent-runs/` (HOME, hosts file); gone unless kept. */
   runDir: string;
   /** The server's log of this run's requests. */
@@ -184,46 +176,6 @@ export function cloudProblem(agent: AgentName, cloud: CloudProvider): string | n
   return `${agent} has no ${cloud} provider (${
     clouds.length ? `it runs on ${clouds.join(" or ")}` : "only its provider's own API"
   })`;
-}
-
-/**
- * A copy of the server's CA certificate in the run directory, readable by the agent user (the
- * CA's directory, which holds its key, stays root's).
- */
-async function userCaCert(caCertPath: string, runDir: string): Promise<string> {
-  const path = join(runDir, "ca.pem");
-  await Deno.copyFile(caCertPath, path);
-  await Deno.chmod(path, 0o644);
-  return path;
-}
-
-/**
- * Gives the agent user what the run made for it: the run directory itself, its HOME, the CA
- * copy and a TMPDIR of its own (the hosts file and the MCP launcher stay root's), and the
- * working directory with the scenario's files (a working directory the caller gave keeps the
- * owners of what else is in it). Returns the environment that says who it is.
- */
-async function handOver(
-  user: AgentUser,
-  runDir: string,
-  workdir: string,
-  written: string[],
-  madeWorkdir: boolean,
-): Promise<Record<string, string>> {
-  const tmp = join(runDir, "tmp");
-  await Deno.mkdir(tmp, { recursive: true });
-  await Deno.chown(runDir, user.uid, user.gid);
-  for (const p of ["home", "tmp", "ca.pem"]) await chownTree(join(runDir, p), user);
-  if (madeWorkdir) {
-    await chownTree(workdir, user);
-  } else {
-    const paths = new Set([workdir]);
-    for (const path of written) {
-      for (let p = path; p.startsWith(`${workdir}/`); p = join(p, "..")) paths.add(p);
-    }
-    for (const p of paths) await Deno.chown(p, user.uid, user.gid);
-  }
-  return { USER: user.name, LOGNAME: user.name, TMPDIR: tmp };
 }
 
 /** Runs an agent against the scripted server; see {@linkcode RunAgentOptions}. */
@@ -289,12 +241,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const sc = scenario ?? server.scenario;
   let remote: RemoteMcpServers | undefined;
   try {
-    const written: string[] = [];
     for (const [rel, content] of Object.entries(sc?.files ?? {})) {
       const path = join(workdir, rel);
       await Deno.mkdir(join(path, ".."), { recursive: true });
       await Deno.writeTextFile(path, content);
-      written.push(path);
     }
     const mcpServers = resolveMcpServers(sc?.mcpServers, workdir);
     if (mcpServers.length && !profile.configuresMcp) {
@@ -317,15 +267,15 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
     const timeoutMs = opts.timeoutMs ?? 120_000;
 
-    /** Starts the agent (as `user` when given) and waits for it. */
-    const start = async (user: AgentUser | undefined, again: boolean) => {
+    /** Starts the agent (where it is not root, with `asNotRoot`) and waits for it. */
+    const start = async (asNotRoot: boolean, again: boolean) => {
       const setup: AgentSetup = {
         home,
         workdir,
         server: {
           origin,
           url: `${origin}/v1`,
-          caCertPath: user ? await userCaCert(server.caCertPath, runDir) : server.caCertPath,
+          caCertPath: server.caCertPath,
           trustBundlePath: await writeTrustBundle(runDir, server.caCertPath),
         },
         model: opts.model,
@@ -335,11 +285,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       };
       await profile.prepareHome(setup);
       let argv = [binary, ...profile.args(prompt, setup)];
-      const userEnv: Record<string, string> = {};
-      if (user) {
-        Object.assign(userEnv, await handOver(user, runDir, workdir, written, !opts.workdir));
-        argv = asUser(argv, user);
-      }
+      if (asNotRoot) argv = notRoot(argv);
       const launcher = httpLauncher(mcpServers);
       if (launcher) {
         // the HTTP MCP servers start beside the agent, inside whatever wraps it (the capture)
@@ -356,7 +302,6 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       if (opts.wrap) argv = opts.wrap(argv, again);
       const env = {
         ...agentBaseEnv(),
-        ...userEnv,
         ...profile.env(setup),
         ...(opts.env ?? {}),
       };
@@ -391,11 +336,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       clearTimeout(timer);
       clearTimeout(killTimer);
       const exitCode = status.signal ? null : status.code;
-      return { argv, stdout, stderr, status, exitCode, timedOut, tAgent, user };
+      return { argv, stdout, stderr, status, exitCode, timedOut, tAgent, notRoot: asNotRoot };
     };
 
     const asked = runAs(opts.runAs, Deno.uid());
-    let ran = await start(asked === "agent-user" ? await ensureAgentUser() : undefined, false);
+    let ran = await start(asked === "not-root", false);
     if (
       asked === undefined &&
       refusedRoot(profile.rootRefusal, {
@@ -403,10 +348,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
         requests: server.requests.length - firstRequest,
       })
     ) {
-      // it refused root: again, as the unprivileged agent user (agent_user.ts)
-      ran = await start(await ensureAgentUser(), true);
+      // it refused root: again, where it is not root (agent_user.ts)
+      ran = await start(true, true);
     }
-    const { argv, stdout, stderr, status, timedOut, tAgent, user } = ran;
+    const { argv, stdout, stderr, status, timedOut, tAgent } = ran;
     const agentMs = performance.now() - tAgent;
     const pageRequests: Record<string, PageRequest[]> = {};
     for (const p of server.pages) pageRequests[p.name] = [...p.requests];
@@ -420,7 +365,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       argv,
       workdir,
       home,
-      ...(user ? { user: user.name } : {}),
+      ...(ran.notRoot ? { notRoot: true } : {}),
       runDir,
       requests: server.requests.slice(firstRequest),
       serverErrors: [...server.errors],

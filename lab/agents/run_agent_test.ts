@@ -11,7 +11,6 @@ import { loadScenario, parseTranscript } from "../simulator/mod.ts";
 import type { AgentName } from "./agent_profile.ts";
 import { runAgent, type RunAgentOptions, type RunAgentResult } from "./run_agent.ts";
 import { qwenLostOutput } from "./testing.ts";
-import { AGENT_USER, ensureAgentUser } from "./agent_user.ts";
 
 const SCENARIOS = fileURLToPath(
   new URL("../scenarios/", import.meta.url),
@@ -212,28 +211,43 @@ Deno.test("a loop scenario repeats the tool call until its output says OK (claud
 });
 
 Deno.test({
-  name: "as root, runAs agent-user runs Claude Code as sightline-agent; by default it runs as root",
+  name:
+    "as root, runAs not-root starts Claude Code where it is not root; by default it runs as root",
   ignore: Deno.uid() !== 0,
   async fn() {
-    const user = await ensureAgentUser();
-    for (const runAs of ["agent-user", undefined] as const) {
-      const r = await run("claude", { scenario: `${SCENARIOS}read_write.json`, runAs });
-      try {
-        assertSucceeded(r);
-        // the file its Write tool made is the user's it ran as
-        const owner = (await Deno.stat(`${r.workdir}/out.txt`)).uid;
-        if (runAs) {
-          assert.equal(r.user, AGENT_USER);
-          assert.equal(owner, user.uid);
-          assert.ok(r.argv.includes("setpriv"), r.argv.join(" "));
-        } else {
-          assert.equal(r.user, undefined);
-          assert.equal(owner, 0);
-          assert.ok(!r.argv.includes("setpriv"), r.argv.join(" "));
+    const dir = await Deno.makeTempDir({ prefix: "sl-not-root-" });
+    const scenario = `${dir}/whoami.json`;
+    await Deno.writeTextFile(
+      scenario,
+      JSON.stringify({
+        name: "whoami",
+        prompt: "Which uid do your commands run as?",
+        turns: [{ tool: { run: "id -u" } }, { text: "uid={{tool_output}}" }],
+      }),
+    );
+    try {
+      for (const runAs of ["not-root", undefined] as const) {
+        const r = await run("claude", { scenario, runAs });
+        try {
+          assertSucceeded(r);
+          // what its Bash tool's `id -u` printed, in its last answer
+          const uid = r.stdout.match(/uid=(\d+)/)?.[1];
+          assert.ok(uid !== undefined, `the answer gives the uid: ${r.stdout}`);
+          if (runAs) {
+            assert.equal(r.notRoot, true);
+            assert.notEqual(uid, "0", r.stdout);
+            assert.ok(r.argv.includes("unshare"), r.argv.join(" "));
+          } else {
+            assert.equal(r.notRoot, undefined);
+            assert.equal(uid, "0", r.stdout);
+            assert.ok(!r.argv.includes("unshare"), r.argv.join(" "));
+          }
+        } finally {
+          await Deno.remove(r.workdir, { recursive: true });
         }
-      } finally {
-        await Deno.remove(r.workdir, { recursive: true });
       }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

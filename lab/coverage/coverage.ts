@@ -150,7 +150,7 @@ async function captureSample(
     wrap: underCapture(rec),
     timeoutMs: 180_000,
   });
-  const ran = (run.user ? `run as ${run.user} (it refused root); ` : "") +
+  const ran = (run.notRoot ? "run where it is not root (it refused root); " : "") +
     (run.exitCode === 0 ? "" : `the agent exited ${run.exitCode ?? run.signal}` +
       (run.timedOut ? " (timed out)" : "") +
       `: ${explainedError(spec, agentError(run.stderr || run.stdout))}; `);
