@@ -198,15 +198,18 @@ export function nextNamedEquals(b: Uint8Array, from: number, alsoAfter: number):
       if (b[i] === EQUALS && namedEquals(b, i, alsoAfter)) return i;
     }
     const words = new Uint32Array(b.buffer, b.byteOffset + i, (end - i) >> 2);
-    for (let k = 0; k < words.length; k++) {
-      const v = words[k] ^ EQUALS_WORD;
-      if (((v - 0x01010101) & ~v & 0x80808080) === 0) continue;
-      const at = i + (k << 2);
-      for (let j = at; j < at + 4; j++) {
-        if (b[j] === EQUALS && namedEquals(b, j, alsoAfter)) return j;
+    const pairs = words.length & ~1;
+    for (let k = 0; k < pairs; k += 2) {
+      // two words a turn: most hold no `=` at all
+      const v = words[k] ^ EQUALS_WORD, w = words[k + 1] ^ EQUALS_WORD;
+      if ((((v - 0x01010101) & ~v) | ((w - 0x01010101) & ~w)) & 0x80808080) {
+        const at = i + (k << 2);
+        for (let j = at; j < at + 8; j++) {
+          if (b[j] === EQUALS && namedEquals(b, j, alsoAfter)) return j;
+        }
       }
     }
-    i += words.length << 2;
+    i += pairs << 2;
   }
   for (; i < end; i++) if (b[i] === EQUALS && namedEquals(b, i, alsoAfter)) return i;
   return -1;
