@@ -84,9 +84,9 @@ for (const c of "?&#;") BEFORE_NAME[c.charCodeAt(0)] = 1;
  * `isSecretParam` judges a secret (its name between `?` or `&` and `=`). State crosses chunks (a
  * name or value split over two writes is still found and masked).
  *
- * It looks only at the `=` bytes (found by the engine's native search) and compares the bytes
- * before each with the name: the redactor sees every byte of every TLS payload, and a test of
- * each byte cost about 8 ms per MB.
+ * It looks only at the `=` bytes that come right after a name's byte (`nextNamedEquals`, a word
+ * at a time) and compares the bytes before each with the name: the redactor sees every byte of
+ * every TLS payload, and a test of each byte cost about 8 ms per MB.
  */
 export function createParamRedactor(name: string): ParamRedactor {
   const want = new TextEncoder().encode(name);
@@ -96,6 +96,7 @@ export function createParamRedactor(name: string): ParamRedactor {
     throw new Error(`createParamRedactor: "${name}" is not a parameter name and "="`);
   }
   const stem = want.length - 1; // the name's bytes before "="
+  const stemLast = want[stem - 1];
   /** bytes kept from earlier chunks: the fixed name, or a query name and its `?` or `&` */
   const keep = Math.max(stem, SCAN);
   // ---- state that crosses chunk boundaries ----
@@ -151,7 +152,7 @@ export function createParamRedactor(name: string): ParamRedactor {
           masking = false;
           i = j;
         }
-        const eq = chunk.indexOf(EQUALS, i);
+        const eq = nextNamedEquals(chunk, i, stemLast);
         if (eq < 0) break;
         i = eq + 1;
         // The name must lie after any masked value: a value's end byte is not part of a name.
@@ -174,6 +175,49 @@ export function createParamRedactor(name: string): ParamRedactor {
     },
   };
 }
+
+/** Below this many bytes a plain loop is quicker than setting up the word scan. */
+const WORD_SCAN_MIN = 64;
+const EQUALS_WORD = 0x3d3d3d3d;
+
+/**
+ * The index of the next `=` at or after `from` that may end a parameter's name, or -1: one
+ * right after a name byte (NAME_BYTE) or after the byte `alsoAfter` (lowercase: the fixed name's
+ * last), or `b`'s first byte (what comes before it is in the masker's tail). Any other `=` (` =`,
+ * `^=`, `==`: a prompt's program text has about 20,000 of them a MB) ends no name of either rule.
+ *
+ * Runs of bytes are read a 32-bit word at a time (a word holds a `=` when word ^ 0x3d3d3d3d has
+ * a zero byte): stopping at each `=` through the engine's indexOf cost about 26 ns a stop, most
+ * of what the masker cost on such prompts (Session 20 of reports/bench/capture.md).
+ */
+export function nextNamedEquals(b: Uint8Array, from: number, alsoAfter: number): number {
+  const end = b.length;
+  let i = from;
+  if (end - from >= WORD_SCAN_MIN) {
+    for (; (b.byteOffset + i) & 3; i++) {
+      if (b[i] === EQUALS && namedEquals(b, i, alsoAfter)) return i;
+    }
+    const words = new Uint32Array(b.buffer, b.byteOffset + i, (end - i) >> 2);
+    const pairs = words.length & ~1;
+    for (let k = 0; k < pairs; k += 2) {
+      // two words a turn: most hold no `=` at all
+      const v = words[k] ^ EQUALS_WORD, w = words[k + 1] ^ EQUALS_WORD;
+      if ((((v - 0x01010101) & ~v) | ((w - 0x01010101) & ~w)) & 0x80808080) {
+        const at = i + (k << 2);
+        for (let j = at; j < at + 8; j++) {
+          if (b[j] === EQUALS && namedEquals(b, j, alsoAfter)) return j;
+        }
+      }
+    }
+    i += pairs << 2;
+  }
+  for (; i < end; i++) if (b[i] === EQUALS && namedEquals(b, i, alsoAfter)) return i;
+  return -1;
+}
+
+/** Whether the `=` at b[j] may end a name: see `nextNamedEquals`. */
+const namedEquals = (b: Uint8Array, j: number, alsoAfter: number): boolean =>
+  j === 0 || NAME_BYTE[b[j - 1]] === 1 || lower(b[j - 1]) === alsoAfter;
 
 /**
  * The character positions of `s` (a decoded header value, one character per octet) that hold

@@ -2,10 +2,18 @@ import assert from "node:assert/strict";
 import {
   createParamRedactor,
   isSecretParam,
+  nextNamedEquals,
   paramValuePositions,
   SECRET_PARAM,
 } from "./url_param_mask.ts";
-import { assertSameForAllChunkings, concatBytes, seededRandom, utf8 } from "./testing.ts";
+import {
+  assertSameForAllChunkings,
+  chunkings,
+  concatBytes,
+  seededRandom,
+  utf8,
+} from "./testing.ts";
+import { readMcpHttpFixture } from "./testdata/mcp_http_fixture.ts";
 
 /**
  * The rule, written plainly: after each `name=` (any case), and after each `?NAME=` or `&NAME=`
@@ -157,4 +165,74 @@ Deno.test("paramValuePositions marks what the masker masks", () => {
   const positions = paramValuePositions(path, SECRET_PARAM);
   const bytes = reference(utf8(path), SECRET_PARAM);
   assert.deepEqual(positions, [...bytes.keys()].filter((i) => bytes[i] === 42));
+});
+
+/**
+ * Real recorded connections' bytes, each direction: MCP's HTTP+SSE and streamable HTTP traffic of
+ * the real SDK client and server-everything (`sessionId=` in the endpoint event and every POST),
+ * and the capture fixtures (node:http, node:http2 peers).
+ */
+async function realStreams(): Promise<{ label: string; bytes: Uint8Array }[]> {
+  const out: { label: string; bytes: Uint8Array }[] = [];
+  for (const name of ["sse", "streamable"] as const) {
+    for (const [i, c] of (await readMcpHttpFixture(name)).entries()) {
+      out.push({ label: `${name}#${i} client`, bytes: c.client });
+      out.push({ label: `${name}#${i} server`, bytes: c.server });
+    }
+  }
+  const captures = new URL("./testdata/captures/", import.meta.url);
+  for (const d of [...Deno.readDirSync(captures)].filter((e) => e.isDirectory)) {
+    for (const side of ["client", "server"]) {
+      const bytes = Deno.readFileSync(new URL(`${d.name}/${side}.bin`, captures));
+      out.push({ label: `${d.name} ${side}`, bytes });
+    }
+  }
+  return out;
+}
+
+Deno.test("param masker agrees with the plain rule on real connections: every split, byte by byte, every alignment", async () => {
+  let maskedBytes = 0;
+  for (const { label, bytes } of await realStreams()) {
+    const want = reference(bytes, SECRET_PARAM);
+    maskedBytes += want.reduce((n, b, i) => n + (b !== bytes[i] ? 1 : 0), 0);
+    for (const { label: how, chunks } of chunkings(bytes, { randomRuns: 5, maxRandomChunk: 700 })) {
+      assert.deepEqual(masked(chunks), want, `${label}, ${how}`);
+    }
+    // the word scan reads 4-byte words of the chunk's buffer: the same bytes at every offset
+    for (let offset = 1; offset < 4; offset++) {
+      const at = new Uint8Array(bytes.length + offset);
+      at.set(bytes, offset);
+      assert.deepEqual(masked([at.subarray(offset)]), want, `${label}, at offset ${offset}`);
+    }
+  }
+  // the fixtures hold MCP sessions: the comparison covers masking, not only bytes passed
+  assert.ok(maskedBytes > 100, `${maskedBytes} bytes masked`);
+});
+
+Deno.test("nextNamedEquals: the first = after a name byte, the given byte or the chunk start", () => {
+  const rand = seededRandom(7);
+  const alphabet = utf8('= ^aZ9_?&#;\\\n"dD*');
+  const NAME = /[A-Za-z0-9\-_.%\[\]]/;
+  const plain = (b: Uint8Array, from: number, also: number) => {
+    for (let j = from; j < b.length; j++) {
+      if (b[j] !== 61) continue;
+      const p = j > 0 ? String.fromCharCode(b[j - 1]) : "";
+      if (j === 0 || NAME.test(p) || p.toLowerCase().charCodeAt(0) === also) return j;
+    }
+    return -1;
+  };
+  for (let n = 0; n < 400; n++) {
+    const len = Math.floor(rand() * 300);
+    const offset = Math.floor(rand() * 4);
+    const buf = new Uint8Array(len + offset);
+    for (let i = offset; i < buf.length; i++) {
+      // mostly `=` and what precedes it in program text, so that words hold several
+      buf[i] = alphabet[Math.floor(rand() * alphabet.length)];
+    }
+    const b = buf.subarray(offset);
+    for (let from = 0; from <= len; from++) {
+      const also = rand() < 0.5 ? 0x64 : 0x2a; // "d", or "*" (no name byte)
+      assert.equal(nextNamedEquals(b, from, also), plain(b, from, also), `${b} from ${from}`);
+    }
+  }
 });
