@@ -56,10 +56,10 @@ const parsedCallsTable = table("llm_calls_parsed", llmCallsTable.doc, llmCallsTa
  * are appended to in place, all in one transaction (so no flush commits: their row groups are
  * written once, as they fill), and `sql/http_numbers.sql` updates their id columns in that
  * transaction (http_exchanges' bodies are written once, not copied from a working table:
- * about 0.9 s CPU less at 1M events; peak RSS lower at 1M and 4M, about 170 MiB higher at 10M
- * as the transaction holds the bodies, session 20 of reports/bench/analysis.md). llm_calls (written in call order) goes to a temporary working
- * table (in memory, spilled to disk beyond DuckDB's memory limit) that `sql/http_numbers.sql`
- * copies in that order and drops.
+ * about 0.9 s CPU less at 1M events, 3 s at 10M; peak RSS lower at 1M and 4M, about 140 MiB
+ * higher at 10M as the transaction holds the bodies: session 20 of reports/bench/analysis.md).
+ * llm_calls (written in call order) goes to a temporary working table (in memory, spilled to
+ * disk beyond DuckDB's memory limit) that `sql/http_numbers.sql` copies in that order and drops.
  */
 const STAGED = [
   [httpExchangesTable, "http_exchanges"],
