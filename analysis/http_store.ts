@@ -4,8 +4,9 @@
  * WebSocket messages and LLM calls are appended at once (a few MiB buffered) with provisional
  * ids, so the parse holds one connection's bytes and rows, not the recording's. Once all are
  * in, the numbers `HttpAssembler` gives replace the provisional ids (`sql/http_numbers.sql`,
- * in the same transaction as the appends; llm_calls is written in call order from a working
- * table) and the tool calls, made last, are appended. The tables hold exactly the rows `buildHttpTables` builds.
+ * updated in place in the same transaction as the appends; llm_calls is written in call
+ * order from a working table) and the tool calls, made last, are appended. The tables hold
+ * exactly the rows `buildHttpTables` builds.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { col, ddl, opt, table, type TableDef } from "../kit/columns.ts";
@@ -50,24 +51,18 @@ export const callNumbersTable = table(
 /** The rows of llm_calls as parsed, with provisional ids (dropped by `sql/http_numbers.sql`). */
 const parsedCallsTable = table("llm_calls_parsed", llmCallsTable.doc, llmCallsTable.columns);
 
-/** The rows of http_exchanges as parsed (dropped by `sql/http_numbers.sql`). */
-const parsedExchangesTable = table(
-  "http_exchanges_parsed",
-  httpExchangesTable.doc,
-  httpExchangesTable.columns,
-);
-
 /**
- * Where the parsed rows go, with provisional ids. sse_events and ws_messages are appended to
- * in place, all in one transaction (so no flush commits: their row groups are written once,
- * as they fill), and `sql/http_numbers.sql` updates their ids in that transaction.
- * http_exchanges (few rows with large bodies: a transaction holds rows short of a full row
- * group in memory, unspilled, until it commits: 140 MiB more peak RSS at 4M events) and
- * llm_calls (written in call order) go to temporary working tables (in memory, spilled to
- * disk beyond DuckDB's memory limit) that `sql/http_numbers.sql` copies and drops.
+ * Where the parsed rows go, with provisional ids. http_exchanges, sse_events and ws_messages
+ * are appended to in place, all in one transaction (so no flush commits: their row groups are
+ * written once, as they fill), and `sql/http_numbers.sql` updates their id columns in that
+ * transaction (http_exchanges' bodies are written once, not copied from a working table:
+ * about 0.9 s CPU less at 1M events, 3 s at 10M; peak RSS lower at 1M and 4M, about 140 MiB
+ * higher at 10M as the transaction holds the bodies: session 20 of reports/bench/analysis.md).
+ * llm_calls (written in call order) goes to a temporary working table (in memory, spilled to
+ * disk beyond DuckDB's memory limit) that `sql/http_numbers.sql` copies in that order and drops.
  */
 const STAGED = [
-  [httpExchangesTable, parsedExchangesTable.name],
+  [httpExchangesTable, "http_exchanges"],
   [sseEventsTable, "sse_events"],
   [wsMessagesTable, "ws_messages"],
   [parsedCallsTable, "llm_calls_parsed"],
@@ -174,7 +169,6 @@ export async function writeHttpTables(
   } = {},
 ): Promise<ProblemRow[]> {
   await createTemp(b.c, [
-    parsedExchangesTable,
     parsedCallsTable,
     exchangeNumbersTable,
     callNumbersTable,

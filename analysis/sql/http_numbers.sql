@@ -2,16 +2,12 @@
 -- rows were written with as each connection was parsed (analysis/http_store.ts fills
 -- http_exchange_numbers and http_call_numbers, the numbering of analysis/http_tables.ts; a
 -- provisional id without a number stays as it is). Runs in the transaction that appended
--- sse_events and ws_messages, whose ids are updated in place. http_exchanges and llm_calls
--- are filled from their working tables (http_exchanges_parsed, llm_calls_parsed), llm_calls
--- in llm_call_id order (sums of cost_usd go by the table's order); the working tables are
--- dropped after.
-INSERT INTO http_exchanges
-SELECT p.* REPLACE (
-  CASE WHEN m.prov IS NULL THEN p.exchange_id ELSE m.exchange_id END AS exchange_id,
-  CASE WHEN m.prov IS NULL THEN p.llm_call_id ELSE m.llm_call_id END AS llm_call_id)
-FROM http_exchanges_parsed p
-LEFT JOIN http_exchange_numbers m ON p.exchange_id = m.prov;
+-- http_exchanges, sse_events and ws_messages, whose ids are updated in place (only the id
+-- columns: http_exchanges' bodies are not copied). llm_calls is filled from its working table
+-- (llm_calls_parsed) in llm_call_id order (sums of cost_usd go by the table's order); the
+-- working tables are dropped after.
+UPDATE http_exchanges SET exchange_id = m.exchange_id, llm_call_id = m.llm_call_id
+FROM http_exchange_numbers m WHERE http_exchanges.exchange_id = m.prov;
 
 UPDATE sse_events SET exchange_id = m.exchange_id
 FROM http_exchange_numbers m WHERE sse_events.exchange_id = m.prov;
@@ -28,7 +24,6 @@ FROM llm_calls_parsed p
 JOIN http_call_numbers m ON p.llm_call_id = m.prov
 ORDER BY m.llm_call_id;
 
-DROP TABLE http_exchanges_parsed;
 DROP TABLE llm_calls_parsed;
 DROP TABLE http_exchange_numbers;
 DROP TABLE http_call_numbers;
