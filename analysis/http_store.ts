@@ -23,6 +23,7 @@ import {
   wsMessagesTable,
 } from "./schema.ts";
 import { sqlText } from "./sql_files.ts";
+import { errorLine } from "../kit/cli.ts";
 import { assembleHttpTables, type TlsByteScratch, tlsConnections } from "./tls_stream.ts";
 import { cleartextHttpConnections } from "./cleartext_http.ts";
 
@@ -202,15 +203,26 @@ export async function writeHttpTables(
   await b.run("http_numbers.sql", sqlText("http_numbers"), {}, "the ids are provisional");
   // a statement that failed as it ran (its problem is said) aborts the transaction, and a
   // COMMIT then keeps nothing: said, rather than tables silently empty
-  if (await b.c.run("SELECT 1").then(() => false, () => true)) {
-    await b.c.run("ROLLBACK").catch(() => {});
+  const notSaved = (why: string) =>
     b.problem(
       "http_numbers.sql",
       "sql",
-      "the parsed HTTP rows were not saved (a statement of their transaction failed); " +
+      `the parsed HTTP rows were not saved (${why}); ` +
         "http_exchanges, sse_events, ws_messages and llm_calls are empty",
     );
-  } else await b.c.run("COMMIT");
+  if (await b.c.run("SELECT 1").then(() => false, () => true)) {
+    await b.c.run("ROLLBACK").catch(() => {});
+    notSaved("a statement of their transaction failed");
+  } else {
+    // the exchanges' bodies are written in this transaction: its COMMIT is where a memory
+    // limit too small for them shows (DuckDB: "failed to pin block"), said like the above
+    try {
+      await b.c.run("COMMIT");
+    } catch (e) {
+      await b.c.run("ROLLBACK").catch(() => {});
+      notSaved(`their commit failed: ${errorLine(e)}`);
+    }
+  }
   await b.appendRows(toolCallsTable, n.tools);
   return [...n.problems, ...cleartextProblems];
 }

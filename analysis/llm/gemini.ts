@@ -162,6 +162,31 @@ export function jsonPathKeys(path: string): (string | number)[] | null {
   return keys.length ? keys : null;
 }
 
+/** How far past an array's end a streamed index may reach (a hole of at most this many). */
+const MAX_INDEX_GAP = 1024;
+
+/**
+ * Whether `keys` can be followed from `root` as JSON: an array is indexed only by a whole
+ * number at most {@linkcode MAX_INDEX_GAP} past its end, never by a name (`length`, `b`), and a
+ * value that is neither object nor array is not gone into. A path that cannot is kept under
+ * its text as written, so one odd part costs nothing and hides nothing.
+ */
+function placeable(root: Obj, keys: (string | number)[]): boolean {
+  let at: unknown = root;
+  for (const [i, k] of keys.entries()) {
+    if (Array.isArray(at)) {
+      if (typeof k !== "number" || k > at.length + MAX_INDEX_GAP) return false;
+    } else if (!isObj(at)) {
+      // made on the way: an array for an index, an object for a name
+      if (at !== undefined) return false;
+      if (typeof k === "number" && k > MAX_INDEX_GAP) return false;
+    }
+    if (i === keys.length - 1) return true;
+    at = isObj(at) || Array.isArray(at) ? own(at, k) : undefined;
+  }
+  return true;
+}
+
 /** A function call whose arguments arrive in parts (`willContinue`, `partialArgs`). */
 class StreamedCall {
   id?: string;
@@ -188,7 +213,8 @@ class StreamedCall {
         ? null
         : undefined;
       if (value === undefined) continue;
-      const keys = jsonPathKeys(path) ?? [path];
+      let keys = jsonPathKeys(path) ?? [path];
+      if (!placeable(this.args, keys)) keys = [path];
       const last = keys[keys.length - 1];
       let at: Obj | unknown[] = this.args;
       for (const [i, k] of keys.slice(0, -1).entries()) {
@@ -246,6 +272,14 @@ class Chunks {
       }
       if (isObj(p.functionCall)) {
         const f = p.functionCall;
+        if (
+          this.streamed && typeof f.name === "string" && f.name !== "" && this.streamed.name &&
+          f.name !== this.streamed.name
+        ) {
+          // another call begins while one said willContinue: that one ends here, cut short
+          this.calls.push(this.streamed.call());
+          this.streamed = undefined;
+        }
         if (this.streamed || f.willContinue === true || f.partialArgs !== undefined) {
           // a part of a call streamed in parts: the next ones follow while it says willContinue
           const s = this.streamed ??= new StreamedCall();

@@ -141,6 +141,44 @@ Deno.test("gemini: a path the reader cannot follow keeps its value under the pat
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
 
+Deno.test("gemini: an index far past an array's end or a name on an array is kept under its path", () => {
+  const r = read(sse([
+    chunk([{
+      functionCall: {
+        name: "f",
+        partialArgs: [
+          { jsonPath: "$.a[0]", stringValue: "x" },
+          { jsonPath: "$.a.length", stringValue: "y" },
+          { jsonPath: "$.a[4294967294]", stringValue: "z" },
+          { jsonPath: "$.b[10000000]", numberValue: 1 },
+          { jsonPath: "$.a[0].c", stringValue: "into a string" },
+        ],
+      },
+    }], "STOP"),
+  ]));
+  assert.deepEqual(JSON.parse(r.toolCalls[0].input), {
+    a: ["x"],
+    "$.a.length": "y",
+    "$.a[4294967294]": "z",
+    "$.b[10000000]": 1,
+    "$.a[0].c": "into a string",
+  });
+});
+
+Deno.test("gemini: a call named differently while one said willContinue ends that one", () => {
+  const r = read(sse([
+    chunk([{
+      functionCall: {
+        name: "a",
+        partialArgs: [{ jsonPath: "$.x", stringValue: "1" }],
+        willContinue: true,
+      },
+    }]),
+    chunk([{ functionCall: { name: "b", args: { y: 2 } } }], "STOP"),
+  ]));
+  assert.deepEqual(calls(r), [[null, "a", { x: "1" }], [null, "b", { y: 2 }]]);
+});
+
 Deno.test("jsonPathKeys: names and indexes in dot and bracket notation; null for the rest", () => {
   assert.deepEqual(jsonPathKeys("$.foo.bar[0].data"), ["foo", "bar", 0, "data"]);
   assert.deepEqual(jsonPathKeys(`$['a b']["c\\"d"]['e\\'f'][12]`), ["a b", 'c"d', "e'f", 12]);

@@ -1,7 +1,7 @@
 /**
  * The certificate file an agent's TLS stack is told to trust (`SSL_CERT_FILE`,
  * `NODE_EXTRA_CA_CERTS`, `CODEX_CA_CERTIFICATE`): the machine's own roots followed by the scripted
- * server's CA.
+ * server's CA, the CA first.
  *
  * Some stacks take such a file as their only roots rather than extra ones: OpenSSL's
  * `SSL_CERT_FILE` by definition, and Bun 1.3.0 (the runtime of opencode 1.0.0) its
@@ -11,7 +11,9 @@
  * — the package registry, a remote MCP server, a proxy —, never instead, whichever way its stack
  * reads the variable. The roots are the file the runner's own `SSL_CERT_FILE` names when set (a
  * company's bundle), else the first system bundle found (Debian/Ubuntu, Fedora/RHEL, openSUSE,
- * Alpine); none found leaves the CA alone, as before.
+ * Alpine); none found leaves the CA alone, as before. The CA comes first: Node stops reading
+ * `NODE_EXTRA_CA_CERTS` at the first block it cannot parse ("Ignoring extra certs"), so a roots
+ * file with one odd block would otherwise cost the scripted server its trust.
  */
 
 import { join } from "node:path";
@@ -42,9 +44,8 @@ function readable(path: string): boolean {
 }
 
 /**
- * Writes `dir/trust-bundle.pem` (0644: an agent run as another user reads it): the roots
- * (`rootsFile`, by default {@linkcode systemRootsFile}'s; `null`: none) then the CA at
- * `caCertPath`. Returns its path.
+ * Writes `dir/trust-bundle.pem` (0644): the CA at `caCertPath`, then the roots (`rootsFile`, by
+ * default {@linkcode systemRootsFile}'s; `null`: none). Returns its path.
  */
 export async function writeTrustBundle(
   dir: string,
@@ -56,7 +57,7 @@ export async function writeTrustBundle(
     ? ""
     : await Deno.readTextFile(rootsFile);
   const path = join(dir, "trust-bundle.pem");
-  const sep = roots === "" || roots.endsWith("\n") ? "" : "\n";
-  await Deno.writeTextFile(path, roots + sep + ca, { mode: 0o644 });
+  const sep = roots === "" || ca.endsWith("\n") ? "" : "\n";
+  await Deno.writeTextFile(path, ca + sep + roots, { mode: 0o644 });
   return path;
 }

@@ -64,7 +64,8 @@ for (const { agent, label, transport, compression, provider } of RUNS) {
         websocketCompression: compression,
         provider,
         scenario: `${ROOT}lab/scenarios/tool_marker.json`,
-        wrap: (argv) => captureCommand(out, argv),
+        wrap: (argv, again) =>
+          captureCommand(out, argv, again ? ["--quiet", "--force"] : undefined),
       });
       assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
       const s = await analyzeRecording(out, prices, { quiet: true });

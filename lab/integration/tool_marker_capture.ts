@@ -65,7 +65,8 @@ export async function captureToolMarker(opts: ToolMarkerOptions): Promise<ToolMa
         env: proxy
           ? { ...agentOpts.env, ...Object.fromEntries(via.vars.map((v) => [v, proxy.url])) }
           : agentOpts.env,
-        wrap: (argv) => captureCommand(out, argv),
+        wrap: (argv, again) =>
+          captureCommand(out, argv, again ? ["--quiet", "--force"] : undefined),
       });
     } finally {
       await proxy?.close();

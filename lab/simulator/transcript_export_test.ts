@@ -137,7 +137,9 @@ Deno.test("replaying a captured Gemini CLI tool session: the agent runs the same
     agent: "gemini",
     transcript,
     prompt: JSON.parse(await Deno.readTextFile(`${ROOT}lab/scenarios/tool_marker.json`)).prompt,
-    wrap: isRoot ? (argv) => captureCommand(out, argv) : undefined,
+    wrap: isRoot
+      ? (argv, again) => captureCommand(out, argv, again ? ["--quiet", "--force"] : undefined)
+      : undefined,
   });
   assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
   assert.deepEqual(result.serverErrors, []);
