@@ -16,7 +16,7 @@
  * failures.
  */
 import { join } from "node:path";
-import { aboutPath, tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
+import { aboutPath, onceEach, tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
 import { collectGarbage } from "../kit/gc.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Build } from "./build_steps.ts";
@@ -375,6 +375,7 @@ export async function run(opts: AnalyzeOptions): Promise<number> {
   const out = opts.out ?? writeOut;
   const err = opts.err ?? writeErr;
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
+  onceEach(opts.recordings);
   const prices = loadPrices(opts.prices);
   const notAnalysed: string[] = [];
   const damaged: string[] = [];

@@ -119,6 +119,36 @@ Deno.test("sql: recordings with the same directory name are labelled by the path
   assert.deepEqual(JSON.parse(r.stdout), [{ recording: a, calls: 2 }, { recording: b, calls: 3 }]);
 });
 
+Deno.test("sql, analyze, export, findings, label: a recording given twice is refused in one line, exit 2, not counted twice", async () => {
+  const rec = await copyFixture("claude", "rec");
+  const link = `${dirname(rec)}/link`;
+  await Deno.symlink(rec, link);
+  const q = "SELECT count(*) AS calls FROM llm_calls";
+  const once = await task("sql", "--format", "json", rec, "--", q);
+  assert.equal(once.code, 0, once.stderr);
+  assert.deepEqual(JSON.parse(once.stdout), [{ calls: 2 }]);
+  for (const again of [rec, `${rec}/`, `${rec}/../rec`]) {
+    const r = await task("sql", "--format", "json", rec, again, "--", q);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "", "no answer counting its rows twice");
+    assert.match(
+      r.stderr,
+      /^sql: .*rec (is given twice|and .* are the same recording): give each( recording)? once \(its rows would count twice\)\n/,
+    );
+  }
+  const linked = await task("sql", rec, link, "--", q);
+  assert.equal(linked.code, 2);
+  assert.match(linked.stderr, new RegExp(`^sql: ${rec} and ${link} are the same recording`));
+  for (const cmd of ["analyze", "findings", "label"]) {
+    const r = await task(cmd, rec, rec);
+    assert.equal(r.code, 2, `${cmd}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^${cmd}: ${rec} is given twice`));
+  }
+  const otlp = await task("export", rec, link, "--format", "otlp");
+  assert.equal(otlp.code, 2, otlp.stderr);
+  assert.match(otlp.stderr, /^export: .* are the same recording/);
+});
+
 Deno.test("sql: actions (a view in each recording) over several recordings are each one's own", async () => {
   const a = await copyFixture("claude", "rec-claude");
   const b = await copyFixture("codex", "rec-codex");

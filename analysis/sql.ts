@@ -17,7 +17,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { analysisOutdated, damageAt, DAMAGED_DB, holdsRecording } from "./analysed_db.ts";
-import { errorLine, usageError } from "../kit/cli.ts";
+import { errorLine, onceEach, usageError } from "../kit/cli.ts";
 import { isDir, isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
 import { memoryAdvice, openDuckDb } from "./duckdb_open.ts";
@@ -64,6 +64,7 @@ export async function run(opts: SqlOptions): Promise<number> {
   const out = opts.out ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
+  onceEach(opts.recordings);
   if (!opts.query.trim()) throw usageError("give a query after --");
   if (opts.write && opts.recordings.length !== 1) {
     throw usageError("--write takes exactly one recording");

@@ -19,6 +19,7 @@ import {
   aboutPath,
   CliError,
   errorLine,
+  onceEach,
   parseCommand,
   runCommand,
   stopOnSignals,
@@ -53,6 +54,7 @@ export function parseFindingsArgs(args: string[]): FindingsCliOptions {
   const v = p.values;
   const recordings = p.positionals.filter((x) => x !== "--").map(userPath);
   if (recordings.length === 0) throw usageError("give at least one recording directory");
+  onceEach(recordings);
   const num = (name: string, s: string | undefined, dflt: number) => {
     if (s === undefined) return dflt;
     const n = Number(s);

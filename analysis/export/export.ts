@@ -13,7 +13,7 @@
  */
 import { join, resolve } from "node:path";
 import { analyzeRecording, DB_FILE } from "../analyze.ts";
-import { CliError, errorLine, usageError } from "../../kit/cli.ts";
+import { CliError, errorLine, onceEach, usageError } from "../../kit/cli.ts";
 import { isFile } from "../../kit/files.ts";
 import { loadPrices } from "../pricing.ts";
 import { analysisOutdated, damageAt, holdsRecording } from "../analysed_db.ts";
@@ -97,6 +97,7 @@ export async function run(opts: ExportOptions): Promise<number> {
   const print = opts.print ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
+  onceEach(opts.recordings);
   if (opts.format !== "parquet" && opts.format !== "otlp") {
     throw usageError(`--format must be parquet or otlp, not ${JSON.stringify(opts.format)}`);
   }
