@@ -64,11 +64,11 @@ export async function run(opts: SqlOptions): Promise<number> {
   const out = opts.out ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
-  onceEach(opts.recordings);
   if (!opts.query.trim()) throw usageError("give a query after --");
   if (opts.write && opts.recordings.length !== 1) {
     throw usageError("--write takes exactly one recording");
   }
+  onceEach(opts.recordings);
   const format = opts.format ?? "table";
   if (!["table", "csv", "json"].includes(format)) {
     throw usageError(`--format must be table, csv or json, not ${JSON.stringify(format)}`);
