@@ -119,8 +119,11 @@ export async function run(opts: SqlOptions): Promise<number> {
     );
   }
   let partial = skipped > 0 || damaged > 0;
+  /** tables with a partition file missing in an export (some or all of their files) */
+  const lostTables = new Set<string>();
   for (const dir of exports) {
     const missing = missingPartitions(dir);
+    for (const m of missing) lostTables.add(m.table);
     if (!missing.length) continue;
     partial = true;
     const shown = missing.slice(0, 3).map((m) => `${m.table}/${m.file}`).join(", ");
@@ -254,6 +257,9 @@ export async function run(opts: SqlOptions): Promise<number> {
     for (const set of exported.values()) {
       for (const t of set) if (!tables.includes(t)) tables.push(t);
     }
+    // a table an export lost every file of (said above, missingPartitions) is there, empty,
+    // rather than unknown to the query
+    for (const t of lostTables) if (!tables.includes(t)) tables.push(t);
     const withRecording = await queryRows(c, sqlText("stack_tables_with_recording"));
     const hasRecording = new Set(withRecording.map((r) => String(r.table_name)));
     const views = new Set(VIEWS.map((v) => v.name));
@@ -276,10 +282,13 @@ export async function run(opts: SqlOptions): Promise<number> {
           // rows, said once more for the table
           const empty = emptyExportedTable(name);
           if (empty) await c.run(empty);
-          err(
-            `sql: ${name}: none of its export files can be read: ` +
-              (empty ? "it has no rows here" : "it is left out") + "\n",
-          );
+          // (no file of it at all: said as missing partition files above)
+          if (dirs.length) {
+            err(
+              `sql: ${name}: none of its export files can be read: ` +
+                (empty ? "it has no rows here" : "it is left out") + "\n",
+            );
+          }
           break;
         }
         try {

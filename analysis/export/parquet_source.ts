@@ -115,10 +115,13 @@ const OPTIONAL = new Set(["labels"]);
  * The files missing from an export: every table it holds has one file per recording
  * (`HOST/DATE/RECORDING.parquet`), so a recording one table has and another lacks is a
  * partition lost (deleted, not copied, not yet synced): the rows of that table for that
- * recording, which a query would silently leave out.
+ * recording, which a query would silently leave out. A table none of whose files is left (its
+ * folder deleted) lacks them all.
  */
 export function missingPartitions(dir: string): { table: string; file: string }[] {
-  const held = new Map(exportTables(dir).map((t) => [t, new Set(parquetFiles(join(dir, t)))]));
+  // every table, those with no file left too (a table's folder deleted, or emptied: its files
+  // are all missing, not a table the export never had)
+  const held = new Map(EXPORT_NAMES.map((t) => [t, new Set(parquetFiles(join(dir, t)))]));
   const all = new Set([...held.values()].flatMap((files) => [...files]));
   const out: { table: string; file: string }[] = [];
   for (const [table, files] of held) {
