@@ -49,6 +49,7 @@ import { writeHttpTables } from "./http_store.ts";
 import { TlsByteScratch } from "./tls_stream.ts";
 import { duckdbConfig, memoryAdvice } from "./duckdb_open.ts";
 import { stampRevision } from "./analysis_version.ts";
+import { keepLabels } from "./kept_labels.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -281,6 +282,9 @@ export async function analyzeRecording(
       } catch (e) {
         b.problem("findings", "sql", `the findings could not be listed (${oneLine(e)})`);
       }
+      // the observer's verdicts on the analysis this one replaces are kept (kept_labels.ts)
+      const labelsLost = await keepLabels(c, finalPath, input.name);
+      if (labelsLost) b.problem("labels", "sql", labelsLost);
       // out of memory (or of disk to spill to) says what to change
       const problems = b.problems.map((p) => ({
         ...p,
