@@ -624,6 +624,13 @@ Deno.test("sql: read-only unless --write; a query cannot change an analysis by a
       "DELETE FROM r0.llm_calls",
       "DROP TABLE r0.processes",
       "UPDATE r0.tool_calls SET name = 'x'",
+      // by the tables' own names: the views stacking the recordings
+      "DELETE FROM llm_calls",
+      "UPDATE tool_calls SET name = 'x'",
+      "INSERT INTO llm_calls SELECT * FROM llm_calls",
+      "DROP TABLE processes",
+      "ALTER TABLE processes RENAME TO p2",
+      "CREATE INDEX i ON processes (pid)",
     ]
   ) {
     const r = await task("sql", rec, "--", q);

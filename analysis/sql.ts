@@ -57,6 +57,22 @@ export interface SqlOptions {
 const encoder = new TextEncoder();
 
 /**
+ * DuckDB's words for a write refused: an attached recording is read-only, or a table named by
+ * its own name is the view that stacks the recordings' tables ("Can only delete from base
+ * table", "... is not an table"): both said with how to write.
+ */
+const READ_ONLY_WRITE = new RegExp(
+  [
+    "read-only mode",
+    "^Binder Error: Can only (delete from|update) base table",
+    "^Catalog Error: \\S+ is not an table",
+    "^Binder Error: can only create an index on a base table",
+    "^Catalog Error: Existing object \\S+ is of type View, trying to drop type Table",
+    "^Catalog Error: Can only modify view with ALTER VIEW",
+  ].join("|"),
+);
+
+/**
  * Runs the query; returns the exit code (0 ok, 1 nothing to query, the query failed, or the
  * answer leaves out a recording given or an export's missing partition file).
  */
@@ -206,7 +222,7 @@ export async function run(opts: SqlOptions): Promise<number> {
         errorLine(e).replace(/^Failed to extract statements: /, ""),
         opts.memoryLimit,
       );
-      const why = /read-only mode/.test(msg)
+      const why = READ_ONLY_WRITE.test(msg)
         ? " (recordings are opened read-only; --write opens one for writing)"
         : DAMAGED_DB.test(msg)
         ? " (an analysis.duckdb is made again from its recording by deno task analyze RECORDING)"
