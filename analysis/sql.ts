@@ -36,6 +36,7 @@ import {
   isParquetExport,
   missingPartitions,
   parquetScan,
+  sameRecordingTwice,
   undecodableFiles,
   unreadableFile,
 } from "./export/parquet_source.ts";
@@ -93,6 +94,8 @@ export async function run(opts: SqlOptions): Promise<number> {
   /** recordings whose files were damaged (missing, unreadable, cut short) */
   let damaged = 0;
   const exports = opts.recordings.filter(isParquetExport);
+  const twice = sameRecordingTwice(opts.recordings.filter((r) => !exports.includes(r)), exports);
+  if (twice) throw usageError(twice);
   for (const rec of opts.recordings.filter((r) => !exports.includes(r))) {
     const dir = resolve(rec);
     const db = join(dir, DB_FILE);

@@ -295,6 +295,31 @@ Deno.test("sql over an export that lost a table's every file: named as missing, 
   }
 });
 
+Deno.test("sql over an export and a recording it holds, or two exports holding one: refused in one line, exit 2, not counted twice", async () => {
+  const { tmp, recs, out, whole } = await exportedBoth();
+  try {
+    assert.equal(whole.length, 2);
+    const copy = `${tmp}/export-copy`;
+    await new Deno.Command("cp", { args: ["-r", out, copy] }).output();
+    for (const inputs of [[out, recs[1]], [out, copy], [recs[0], copy]]) {
+      const r = await task("sql", ...inputs, "--", PER_RECORDING);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, "", "no answer counting a recording twice");
+      assert.match(
+        r.stderr,
+        /^sql: recording demo-(claude|gemini) \(host [^)]+\) is both in \S+ and in \S+: their rows would be answered as one recording's; give it once\n/,
+      );
+    }
+    // an export and a recording it does not hold: both answered
+    const one = `${tmp}/one-export`;
+    const e = await task("export", recs[0], "--format", "parquet", "--out", one);
+    assert.equal(e.code, 0, e.stderr);
+    assert.deepEqual(await sqlRows([one, recs[1]], PER_RECORDING), whole);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("sql over an export of a damaged recording: the damage line sql gives for the recording, exit 1, the rest answered", async () => {
   const { tmp, recs, out } = await setUp();
   try {
