@@ -181,7 +181,9 @@ export function sameRecordingTwice(dirs: string[], exports: string[]): string | 
         return `recording ${name.join(" ")} (host ${host}) is both in ${first} and in ${path}: ` +
           "their rows would be answered as one recording's; give it once";
       }
-      seen.set(key, path);
+      // (two directories of one name are told apart by their paths, sql.ts: only an export's
+      // recordings are answered under their names whatever else is given)
+      if (isExport) seen.set(key, path);
     }
   }
   return null;

@@ -310,6 +310,12 @@ Deno.test("sql over an export and a recording it holds, or two exports holding o
         /^sql: recording demo-(claude|gemini) \(host [^)]+\) is both in \S+ and in \S+: their rows would be answered as one recording's; give it once\n/,
       );
     }
+    // two directories of one name (and host) are not refused: labelled by their paths
+    const again = `${tmp}/again/demo-claude`;
+    await Deno.mkdir(`${tmp}/again`);
+    await new Deno.Command("cp", { args: ["-r", recs[0], again] }).output();
+    const two = await task("sql", recs[0], again, "--", PER_RECORDING);
+    assert.equal(two.code, 0, two.stderr);
     // an export and a recording it does not hold: both answered
     const one = `${tmp}/one-export`;
     const e = await task("export", recs[0], "--format", "parquet", "--out", one);
