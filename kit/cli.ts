@@ -158,7 +158,9 @@ export function onceEach(paths: readonly string[]): void {
  * was: the command makes a new one (newTimestampedDir) when it starts writing.
  */
 export function outDirOption(value: string | undefined): string | undefined {
-  return value ? userPath(value) : undefined;
+  // `--out "$DIR"` with DIR unset: not the directory the command runs from, nor its default
+  if (value === "") throw usageError("--out wants a directory, got an empty string");
+  return value === undefined ? undefined : userPath(value);
 }
 
 /** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */

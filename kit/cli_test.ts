@@ -12,6 +12,7 @@ import {
   listOption,
   newTimestampedDir,
   onceEach,
+  outDirOption,
   parseCommand,
   type Proc,
   timestampedDir,
@@ -305,4 +306,14 @@ Deno.test("cli: onceEach refuses a path given twice under any spelling (a link t
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("cli: an empty --out (a variable unset) is a usage error, not the directory the command runs from", () => {
+  assert.equal(outDirOption(undefined), undefined);
+  assert.equal(outDirOption("/x/y"), "/x/y");
+  assert.throws(() => outDirOption(""), (e: Error) => {
+    assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
+    assert.equal(e.message, "--out wants a directory, got an empty string");
+    return true;
+  });
 });
