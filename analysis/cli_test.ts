@@ -275,6 +275,52 @@ Deno.test("findings, label, export: a bad recording among many is one line namin
   assert.equal(e.stderr, `export: ${missing}: no such directory\n`);
 });
 
+/** Whether this machine lets a directory be made immutable (chattr +i: root on ext4 and the
+ * like), the one way a root test can have a recording nothing can be written beside. */
+function canMakeImmutable(): boolean {
+  const dir = Deno.makeTempDirSync({ prefix: "sl-immutable-" });
+  try {
+    return new Deno.Command("chattr", { args: ["+i", dir] }).outputSync().success &&
+      new Deno.Command("chattr", { args: ["-i", dir] }).outputSync().success;
+  } catch {
+    return false;
+  } finally {
+    Deno.removeSync(dir);
+  }
+}
+
+Deno.test({
+  name:
+    "analyze, sql, findings, label, report, export: a recording nothing can be written beside " +
+    "is one line naming it once, exit 1 (ignored where chattr +i is refused)",
+  ignore: !canMakeImmutable(),
+  fn: async () => {
+    const rec = await copyFixture("claude", "rec-immutable");
+    const chattr = (flag: string) => new Deno.Command("chattr", { args: [flag, rec] }).output();
+    await chattr("+i");
+    try {
+      const why =
+        "cannot write beside the recording (Operation not permitted (os error 1): tmpdir)";
+      const runs: [string, string[]][] = [
+        ["analyze", [rec]],
+        ["sql", [rec, "--", "SELECT 1"]],
+        ["findings", [rec]],
+        ["label", ["--dry-run", "--no-cache", rec]],
+        ["report", [rec]],
+        ["export", [rec, "--format", "parquet", "--out", `${dirname(rec)}/parquet`]],
+      ];
+      for (const [cmd, args] of runs) {
+        const r = await task(cmd, ...args);
+        assert.equal(r.code, 1, `${cmd}: ${r.stderr}`);
+        const last = r.stderr.trimEnd().split("\n").at(-1);
+        assert.equal(last, `${cmd}: ${rec}: ${why}`, cmd);
+      }
+    } finally {
+      await chattr("-i");
+    }
+  },
+});
+
 const DAMAGE = (cmd: string, file: string) =>
   new RegExp(
     `${cmd}: .*rec-torn: ${file.replace(".", "\\.")} damaged: analysed what could be read; ` +

@@ -13,7 +13,7 @@
  */
 import { join, resolve } from "node:path";
 import { analyzeRecording, DB_FILE } from "../analyze.ts";
-import { CliError, errorLine, onceEach, usageError } from "../../kit/cli.ts";
+import { aboutPath, CliError, errorLine, onceEach, usageError } from "../../kit/cli.ts";
 import { isFile } from "../../kit/files.ts";
 import { loadPrices } from "../pricing.ts";
 import { analysisOutdated, damageAt, holdsRecording } from "../analysed_db.ts";
@@ -147,7 +147,8 @@ export async function run(opts: ExportOptions): Promise<number> {
         }
       }
     } catch (e) {
-      const msg = e instanceof NotARecording ? e.message : `${rec}: ${(e as Error).message}`;
+      // the path once, also when the layer below named it already
+      const msg = e instanceof NotARecording ? e.message : aboutPath(rec, errorLine(e));
       err(`export: ${msg.split("\n")[0]}\n`);
       failed++;
     }
