@@ -273,6 +273,15 @@ Deno.test("findings, label, export: a bad recording among many is one line namin
   assert.equal(e.code, 1, e.stderr);
   assert.match(e.stdout, /rec-good: \d+ tables/);
   assert.equal(e.stderr, `export: ${missing}: no such directory\n`);
+  // --out a recording (its own, or another): refused before anything is written
+  const before = [...Deno.readDirSync(good)].map((x) => x.name).sort();
+  const into = await task("export", "--format", "parquet", "--out", good, good);
+  assert.equal(into.code, 2, into.stderr);
+  assert.match(
+    into.stderr,
+    /^export: --out .*rec-good is a recording: export into a directory of its own\n/,
+  );
+  assert.deepEqual([...Deno.readDirSync(good)].map((x) => x.name).sort(), before);
 });
 
 /** Whether this machine lets a directory be made immutable (chattr +i: root on ext4 and the

@@ -79,11 +79,17 @@ async function analyseFirst(
   await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
 }
 
-/** Makes the export's directory, or one line, exit 2: it is a file, or it cannot be made. */
+/** Makes the export's directory, or one line, exit 2: it is a file or a recording, or it
+ * cannot be made. */
 async function usableOut(out: string): Promise<void> {
   const stat = await Deno.stat(out).catch(() => null);
   if (stat && !stat.isDirectory) {
     throw new CliError(`--out ${out} is not a directory`, 2);
+  }
+  // its tables' folders would be mixed with a recording's files (and sql would take the
+  // recording for an export)
+  if (stat && holdsRecording(out)) {
+    throw new CliError(`--out ${out} is a recording: export into a directory of its own`, 2);
   }
   try {
     await Deno.mkdir(out, { recursive: true, mode: 0o700 });
