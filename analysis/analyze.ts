@@ -282,9 +282,11 @@ export async function analyzeRecording(
       } catch (e) {
         b.problem("findings", "sql", `the findings could not be listed (${oneLine(e)})`);
       }
-      // the observer's verdicts on the analysis this one replaces are kept (kept_labels.ts)
-      const labelsLost = await keepLabels(c, finalPath, input.name);
-      if (labelsLost) b.problem("labels", "sql", labelsLost);
+      // the observer's verdicts and a user's tables in the analysis this one replaces are kept
+      // (kept_labels.ts)
+      for (const lost of await keepLabels(c, finalPath, input.name)) {
+        b.problem("analysis.duckdb", "sql", lost);
+      }
       // out of memory (or of disk to spill to) says what to change
       const problems = b.problems.map((p) => ({
         ...p,

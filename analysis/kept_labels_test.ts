@@ -1,6 +1,7 @@
 /**
- * The observer's labels across a new analysis of their recording (kept_labels.ts): kept by
- * `analyze` again and by a rebuild for another revision; when they cannot be, a problems row.
+ * The observer's labels and a user's tables across a new analysis of their recording
+ * (kept_labels.ts): kept by `analyze` again (labels by a rebuild for another revision too);
+ * what cannot be kept, a problems row.
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
@@ -81,12 +82,49 @@ Deno.test("labels that cannot be kept are a problems row saying how to make them
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
-    /^analyze: .*rec-odd-labels: labels: the observer's labels of the analysis replaced could not be kept \(.+\): deno task label makes them again/,
+    /^analyze: .*rec-odd-labels: analysis.duckdb: the observer's labels of the analysis replaced could not be kept \(.+\): deno task label makes them again/,
   );
   const rows = await queryDb(
     `${rec}/analysis.duckdb`,
     "SELECT source, kind FROM problems",
   );
-  assert.deepEqual(rows, [{ source: "labels", kind: "sql" }]);
+  assert.deepEqual(rows, [{ source: "analysis.duckdb", kind: "sql" }]);
   await Deno.remove(dirname(rec), { recursive: true });
+});
+
+Deno.test("a table written with sql --write is kept by analyze again; by a rebuild for another revision, named as not kept", async () => {
+  const rec = await labelled("rec-notes");
+  try {
+    const w = await task("sql", "--write", rec, "--", "CREATE TABLE notes AS SELECT 42 AS x");
+    assert.equal(w.code, 0, w.stderr);
+    const notes = "SELECT x FROM r0.notes";
+    const again = await task("analyze", "--quiet", rec);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, "");
+    assert.deepEqual(await queryDb(`${rec}/analysis.duckdb`, notes.replace("r0.", "")), [{
+      x: 42,
+    }]);
+    // another revision's database: its tables may be ones that revision made, not the user's
+    await withDb(
+      `${rec}/analysis.duckdb`,
+      (c) => c.run("COMMENT ON TABLE recordings IS 'sightline analysis revision 1'"),
+    );
+    const s = await task(
+      "sql",
+      "--format",
+      "json",
+      rec,
+      "--",
+      "SELECT source, message FROM problems",
+    );
+    assert.equal(s.code, 0, s.stderr);
+    assert.deepEqual(JSON.parse(s.stdout), [{
+      source: "analysis.duckdb",
+      message: "tables of the analysis replaced (revision 1) that this one does not make are " +
+        "not kept: notes (one a user wrote with sql --write is written again)",
+    }]);
+    assert.deepEqual(await queryDb(`${rec}/analysis.duckdb`, VERDICT).then((r) => r.length), 1);
+  } finally {
+    await Deno.remove(dirname(rec), { recursive: true });
+  }
 });
