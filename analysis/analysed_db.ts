@@ -8,7 +8,7 @@
  * kit/sql_runner.ts: BIGINT as bigint, lists as arrays).
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { aboutPath, errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
@@ -109,6 +109,7 @@ export const DAMAGED_DB =
  * Why the analysis at `db` no longer describes the recording in `dir`, or null: it was built
  * by another revision of the analysis (`analysis_version.ts`: an older or newer Sightline, or a
  * database that is not ours), it cannot be read (a damaged file: made again from the recording),
+ * it names the recording otherwise than its directory is named now (renamed or copied since),
  * or it was made while the capture ran (`deno task analyze` of a
  * recording being written) and the capture has ended since, so the manifest's end (complete,
  * end time, exit code) is not the one the analysis read. An unreadable database is said by
@@ -117,6 +118,7 @@ export const DAMAGED_DB =
  */
 export async function analysisOutdated(dir: string | null, db: string): Promise<string | null> {
   let row: Row | undefined;
+  let named: unknown;
   let revision: number | null;
   try {
     const opened = await connect(db, false);
@@ -125,6 +127,7 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
       row = revision === null
         ? undefined
         : (await queryRows(opened.conn, sqlText("recording_end")))[0];
+      if (row) named = (await queryRows(opened.conn, sqlText("recording_name")))[0]?.recording;
     } finally {
       opened.close();
     }
@@ -140,6 +143,13 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
   const mismatch = revisionMismatch(revision);
   if (mismatch) return mismatch;
   if (dir === null) return null;
+  // its rows name the recording by its directory's name when analysed: a recording renamed or
+  // copied since would answer under the old name (a query for the new one finding nothing, a
+  // copy stacked with its original counted as one recording). (A database without its
+  // recording beside it cannot be made again: it answers as it is.)
+  if (typeof named === "string" && named !== basename(dir) && holdsRecording(dir)) {
+    return `the recording was renamed or copied since its analysis (which names it ${named})`;
+  }
   let info;
   try {
     info = manifestInfo(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))), () => {});

@@ -23,7 +23,12 @@ export async function stampRevision(c: DuckDBConnection): Promise<void> {
 /** The revision a database was stamped with, or null (none: an older Sightline, or not ours). */
 export async function revisionOf(c: DuckDBConnection): Promise<number | null> {
   const rows = await queryRows(c, sqlText("analysis_revision"));
-  const m = /^sightline analysis revision (\d+)$/.exec(String(rows[0]?.comment ?? ""));
+  return revisionOfStamp(rows[0]?.comment);
+}
+
+/** The revision a `recordings` table's comment names, or null (none, or not ours). */
+export function revisionOfStamp(comment: unknown): number | null {
+  const m = /^sightline analysis revision (\d+)$/.exec(String(comment ?? ""));
   return m ? Number(m[1]) : null;
 }
 

@@ -16,7 +16,7 @@
  * failures.
  */
 import { join } from "node:path";
-import { aboutPath, tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
+import { aboutPath, onceEach, tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
 import { collectGarbage } from "../kit/gc.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Build } from "./build_steps.ts";
@@ -49,6 +49,7 @@ import { writeHttpTables } from "./http_store.ts";
 import { TlsByteScratch } from "./tls_stream.ts";
 import { duckdbConfig, memoryAdvice } from "./duckdb_open.ts";
 import { stampRevision } from "./analysis_version.ts";
+import { keepLabels } from "./kept_labels.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -281,6 +282,11 @@ export async function analyzeRecording(
       } catch (e) {
         b.problem("findings", "sql", `the findings could not be listed (${oneLine(e)})`);
       }
+      // the observer's verdicts and a user's tables in the analysis this one replaces are kept
+      // (kept_labels.ts)
+      for (const lost of await keepLabels(c, finalPath, input.name)) {
+        b.problem("analysis.duckdb", "sql", lost);
+      }
       // out of memory (or of disk to spill to) says what to change
       const problems = b.problems.map((p) => ({
         ...p,
@@ -375,6 +381,7 @@ export async function run(opts: AnalyzeOptions): Promise<number> {
   const out = opts.out ?? writeOut;
   const err = opts.err ?? writeErr;
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
+  onceEach(opts.recordings);
   const prices = loadPrices(opts.prices);
   const notAnalysed: string[] = [];
   const damaged: string[] = [];

@@ -119,6 +119,36 @@ Deno.test("sql: recordings with the same directory name are labelled by the path
   assert.deepEqual(JSON.parse(r.stdout), [{ recording: a, calls: 2 }, { recording: b, calls: 3 }]);
 });
 
+Deno.test("sql, analyze, export, findings, label: a recording given twice is refused in one line, exit 2, not counted twice", async () => {
+  const rec = await copyFixture("claude", "rec");
+  const link = `${dirname(rec)}/link`;
+  await Deno.symlink(rec, link);
+  const q = "SELECT count(*) AS calls FROM llm_calls";
+  const once = await task("sql", "--format", "json", rec, "--", q);
+  assert.equal(once.code, 0, once.stderr);
+  assert.deepEqual(JSON.parse(once.stdout), [{ calls: 2 }]);
+  for (const again of [rec, `${rec}/`, `${rec}/../rec`]) {
+    const r = await task("sql", "--format", "json", rec, again, "--", q);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "", "no answer counting its rows twice");
+    assert.match(
+      r.stderr,
+      /^sql: .*rec (is given twice|and .* are the same recording): give each( recording)? once \(its rows would count twice\)\n/,
+    );
+  }
+  const linked = await task("sql", rec, link, "--", q);
+  assert.equal(linked.code, 2);
+  assert.match(linked.stderr, new RegExp(`^sql: ${rec} and ${link} are the same recording`));
+  for (const cmd of ["analyze", "findings", "label"]) {
+    const r = await task(cmd, rec, rec);
+    assert.equal(r.code, 2, `${cmd}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^${cmd}: ${rec} is given twice`));
+  }
+  const otlp = await task("export", rec, link, "--format", "otlp");
+  assert.equal(otlp.code, 2, otlp.stderr);
+  assert.match(otlp.stderr, /^export: .* are the same recording/);
+});
+
 Deno.test("sql: actions (a view in each recording) over several recordings are each one's own", async () => {
   const a = await copyFixture("claude", "rec-claude");
   const b = await copyFixture("codex", "rec-codex");
@@ -243,6 +273,61 @@ Deno.test("findings, label, export: a bad recording among many is one line namin
   assert.equal(e.code, 1, e.stderr);
   assert.match(e.stdout, /rec-good: \d+ tables/);
   assert.equal(e.stderr, `export: ${missing}: no such directory\n`);
+  // --out a recording (its own, or another): refused before anything is written
+  const before = [...Deno.readDirSync(good)].map((x) => x.name).sort();
+  const into = await task("export", "--format", "parquet", "--out", good, good);
+  assert.equal(into.code, 2, into.stderr);
+  assert.match(
+    into.stderr,
+    /^export: --out .*rec-good is a recording: export into a directory of its own\n/,
+  );
+  assert.deepEqual([...Deno.readDirSync(good)].map((x) => x.name).sort(), before);
+});
+
+/** Whether this machine lets a directory be made immutable (chattr +i: root on ext4 and the
+ * like), the one way a root test can have a recording nothing can be written beside. */
+function canMakeImmutable(): boolean {
+  const dir = Deno.makeTempDirSync({ prefix: "sl-immutable-" });
+  try {
+    return new Deno.Command("chattr", { args: ["+i", dir] }).outputSync().success &&
+      new Deno.Command("chattr", { args: ["-i", dir] }).outputSync().success;
+  } catch {
+    return false;
+  } finally {
+    Deno.removeSync(dir);
+  }
+}
+
+Deno.test({
+  name:
+    "analyze, sql, findings, label, report, export: a recording nothing can be written beside " +
+    "is one line naming it once, exit 1 (ignored where chattr +i is refused)",
+  ignore: !canMakeImmutable(),
+  fn: async () => {
+    const rec = await copyFixture("claude", "rec-immutable");
+    const chattr = (flag: string) => new Deno.Command("chattr", { args: [flag, rec] }).output();
+    await chattr("+i");
+    try {
+      const why =
+        "cannot write beside the recording (Operation not permitted (os error 1): tmpdir)";
+      const runs: [string, string[]][] = [
+        ["analyze", [rec]],
+        ["sql", [rec, "--", "SELECT 1"]],
+        ["findings", [rec]],
+        ["label", ["--dry-run", "--no-cache", rec]],
+        ["report", [rec]],
+        ["export", [rec, "--format", "parquet", "--out", `${dirname(rec)}/parquet`]],
+      ];
+      for (const [cmd, args] of runs) {
+        const r = await task(cmd, ...args);
+        assert.equal(r.code, 1, `${cmd}: ${r.stderr}`);
+        const last = r.stderr.trimEnd().split("\n").at(-1);
+        assert.equal(last, `${cmd}: ${rec}: ${why}`, cmd);
+      }
+    } finally {
+      await chattr("-i");
+    }
+  },
 });
 
 const DAMAGE = (cmd: string, file: string) =>
@@ -594,6 +679,13 @@ Deno.test("sql: read-only unless --write; a query cannot change an analysis by a
       "DELETE FROM r0.llm_calls",
       "DROP TABLE r0.processes",
       "UPDATE r0.tool_calls SET name = 'x'",
+      // by the tables' own names: the views stacking the recordings
+      "DELETE FROM llm_calls",
+      "UPDATE tool_calls SET name = 'x'",
+      "INSERT INTO llm_calls SELECT * FROM llm_calls",
+      "DROP TABLE processes",
+      "ALTER TABLE processes RENAME TO p2",
+      "CREATE INDEX i ON processes (pid)",
     ]
   ) {
     const r = await task("sql", rec, "--", q);

@@ -17,7 +17,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { analysisOutdated, damageAt, DAMAGED_DB, holdsRecording } from "./analysed_db.ts";
-import { errorLine, usageError } from "../kit/cli.ts";
+import { errorLine, onceEach, usageError } from "../kit/cli.ts";
 import { isDir, isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
 import { memoryAdvice, openDuckDb } from "./duckdb_open.ts";
@@ -36,6 +36,7 @@ import {
   isParquetExport,
   missingPartitions,
   parquetScan,
+  sameRecordingTwice,
   undecodableFiles,
   unreadableFile,
 } from "./export/parquet_source.ts";
@@ -57,6 +58,22 @@ export interface SqlOptions {
 const encoder = new TextEncoder();
 
 /**
+ * DuckDB's words for a write refused: an attached recording is read-only, or a table named by
+ * its own name is the view that stacks the recordings' tables ("Can only delete from base
+ * table", "... is not an table"): both said with how to write.
+ */
+const READ_ONLY_WRITE = new RegExp(
+  [
+    "read-only mode",
+    "^Binder Error: Can only (delete from|update) base table",
+    "^Catalog Error: \\S+ is not an table",
+    "^Binder Error: can only create an index on a base table",
+    "^Catalog Error: Existing object \\S+ is of type View, trying to drop type Table",
+    "^Catalog Error: Can only modify view with ALTER VIEW",
+  ].join("|"),
+);
+
+/**
  * Runs the query; returns the exit code (0 ok, 1 nothing to query, the query failed, or the
  * answer leaves out a recording given or an export's missing partition file).
  */
@@ -68,6 +85,7 @@ export async function run(opts: SqlOptions): Promise<number> {
   if (opts.write && opts.recordings.length !== 1) {
     throw usageError("--write takes exactly one recording");
   }
+  onceEach(opts.recordings);
   const format = opts.format ?? "table";
   if (!["table", "csv", "json"].includes(format)) {
     throw usageError(`--format must be table, csv or json, not ${JSON.stringify(format)}`);
@@ -76,6 +94,8 @@ export async function run(opts: SqlOptions): Promise<number> {
   /** recordings whose files were damaged (missing, unreadable, cut short) */
   let damaged = 0;
   const exports = opts.recordings.filter(isParquetExport);
+  const twice = sameRecordingTwice(opts.recordings.filter((r) => !exports.includes(r)), exports);
+  if (twice) throw usageError(twice);
   for (const rec of opts.recordings.filter((r) => !exports.includes(r))) {
     const dir = resolve(rec);
     const db = join(dir, DB_FILE);
@@ -118,8 +138,11 @@ export async function run(opts: SqlOptions): Promise<number> {
     );
   }
   let partial = skipped > 0 || damaged > 0;
+  /** tables with a partition file missing in an export (some or all of their files) */
+  const lostTables = new Set<string>();
   for (const dir of exports) {
     const missing = missingPartitions(dir);
+    for (const m of missing) lostTables.add(m.table);
     if (!missing.length) continue;
     partial = true;
     const shown = missing.slice(0, 3).map((m) => `${m.table}/${m.file}`).join(", ");
@@ -202,7 +225,7 @@ export async function run(opts: SqlOptions): Promise<number> {
         errorLine(e).replace(/^Failed to extract statements: /, ""),
         opts.memoryLimit,
       );
-      const why = /read-only mode/.test(msg)
+      const why = READ_ONLY_WRITE.test(msg)
         ? " (recordings are opened read-only; --write opens one for writing)"
         : DAMAGED_DB.test(msg)
         ? " (an analysis.duckdb is made again from its recording by deno task analyze RECORDING)"
@@ -253,6 +276,9 @@ export async function run(opts: SqlOptions): Promise<number> {
     for (const set of exported.values()) {
       for (const t of set) if (!tables.includes(t)) tables.push(t);
     }
+    // a table an export lost every file of (said above, missingPartitions) is there, empty,
+    // rather than unknown to the query
+    for (const t of lostTables) if (!tables.includes(t)) tables.push(t);
     const withRecording = await queryRows(c, sqlText("stack_tables_with_recording"));
     const hasRecording = new Set(withRecording.map((r) => String(r.table_name)));
     const views = new Set(VIEWS.map((v) => v.name));
@@ -275,10 +301,13 @@ export async function run(opts: SqlOptions): Promise<number> {
           // rows, said once more for the table
           const empty = emptyExportedTable(name);
           if (empty) await c.run(empty);
-          err(
-            `sql: ${name}: none of its export files can be read: ` +
-              (empty ? "it has no rows here" : "it is left out") + "\n",
-          );
+          // (no file of it at all: said as missing partition files above)
+          if (dirs.length) {
+            err(
+              `sql: ${name}: none of its export files can be read: ` +
+                (empty ? "it has no rows here" : "it is left out") + "\n",
+            );
+          }
           break;
         }
         try {

@@ -46,10 +46,12 @@ export const STACK_SQL = [
 
 /** Statements on an analysed database's own record: its problems, its recording and how it
  * ended, the revision of the analysis that built it, its processes that outlived it, its
- * tables' digests. */
+ * tables' digests, the labels and tables it keeps from the one it replaces. */
 export const DB_SQL = [
   "analysis_revision",
   "digest_tables",
+  "kept_tables",
+  "labels_kept",
   "problems_by_kind",
   "problems_clear_sources",
   "problems_said",

@@ -72,7 +72,12 @@ export function formatResult(r: ResultSet, format: OutputFormat, maxWidth = 60):
     return one.length > maxWidth ? one.slice(0, maxWidth - 1) + "…" : one;
   };
   const cells = rows.map((row) => row.map((v) => clip(cellText(v))));
-  const widths = r.columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
+  // a loop, not Math.max(...column): spread as arguments, a column of ~125k rows overflows the
+  // stack ("Maximum call stack size exceeded": a big answer printed nothing)
+  const widths = r.columns.map((c) => c.length);
+  for (const row of cells) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], row[i].length);
+  }
   const numeric = r.columns.map((_, i) =>
     rows.length > 0 &&
     rows.every((row) =>

@@ -129,11 +129,38 @@ export function listOption<T extends string>(
 }
 
 /**
+ * Refuses (a usage error) recordings given more than once: the same directory under two
+ * spellings (`rec rec`, `rec ./rec/`, a link to it). Their rows would be counted once per
+ * spelling (`sql`'s union, an export sent twice) with nothing to say so.
+ */
+export function onceEach(paths: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const p of paths) {
+    let real = resolve(p);
+    try {
+      real = Deno.realPathSync(p);
+    } catch { /* not there: said by whoever opens it */ }
+    const first = seen.get(real);
+    if (first === undefined) {
+      seen.set(real, p);
+      continue;
+    }
+    throw usageError(
+      first === p
+        ? `${p} is given twice: give each recording once (its rows would count twice)`
+        : `${first} and ${p} are the same recording: give each once (its rows would count twice)`,
+    );
+  }
+}
+
+/**
  * The output directory a command was given (`--out`), as the user's path; undefined when none
  * was: the command makes a new one (newTimestampedDir) when it starts writing.
  */
 export function outDirOption(value: string | undefined): string | undefined {
-  return value ? userPath(value) : undefined;
+  // `--out "$DIR"` with DIR unset: not the directory the command runs from, nor its default
+  if (value === "") throw usageError("--out wants a directory, got an empty string");
+  return value === undefined ? undefined : userPath(value);
 }
 
 /** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */

@@ -11,6 +11,8 @@ import {
   descendants,
   listOption,
   newTimestampedDir,
+  onceEach,
+  outDirOption,
   parseCommand,
   type Proc,
   timestampedDir,
@@ -277,4 +279,41 @@ await runCommand("t", "usage", async () => {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(file);
   }
+});
+
+Deno.test("cli: onceEach refuses a path given twice under any spelling (a link too), exit 2, one line", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "sightline-once-" });
+  try {
+    await Deno.mkdir(`${tmp}/a`);
+    await Deno.mkdir(`${tmp}/b`);
+    await Deno.symlink(`${tmp}/a`, `${tmp}/l`);
+    onceEach([`${tmp}/a`, `${tmp}/b`, `${tmp}/gone`]);
+    for (
+      const [paths, msg] of [
+        [[`${tmp}/a`, `${tmp}/a`], `${tmp}/a is given twice: give each recording once`],
+        [[`${tmp}/a`, `${tmp}/b/../a/`], `${tmp}/a and ${tmp}/b/../a/ are the same recording`],
+        [[`${tmp}/b`, `${tmp}/a`, `${tmp}/l`], `${tmp}/a and ${tmp}/l are the same recording`],
+        [[`${tmp}/gone`, `${tmp}/gone/`], `${tmp}/gone and ${tmp}/gone/ are the same recording`],
+      ] as const
+    ) {
+      assert.throws(() => onceEach(paths), (e: Error) => {
+        assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
+        assert.ok(e.message.startsWith(msg), e.message);
+        assert.ok(!e.message.includes("\n"));
+        return true;
+      });
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("cli: an empty --out (a variable unset) is a usage error, not the directory the command runs from", () => {
+  assert.equal(outDirOption(undefined), undefined);
+  assert.equal(outDirOption("/x/y"), "/x/y");
+  assert.throws(() => outDirOption(""), (e: Error) => {
+    assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
+    assert.equal(e.message, "--out wants a directory, got an empty string");
+    return true;
+  });
 });

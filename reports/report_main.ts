@@ -3,7 +3,14 @@
  * and runs `report.ts`. Exit codes: 0 report written, 1 the recording could not be read or
  * analysed, 2 bad usage.
  */
-import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../kit/cli.ts";
+import {
+  outDirOption,
+  parseCommand,
+  runCommand,
+  stopOnSignals,
+  usageError,
+  userPath,
+} from "../kit/cli.ts";
 import { run } from "./report.ts";
 
 const USAGE = "usage: deno task report [--out DIR] [--reanalyze] RECORDING";
@@ -23,7 +30,7 @@ if (import.meta.main) {
     }
     return await run({
       recording: userPath(positionals[0]),
-      out: values.out && userPath(values.out),
+      out: outDirOption(values.out),
       reanalyze: values.reanalyze,
     });
   });

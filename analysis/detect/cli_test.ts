@@ -32,3 +32,43 @@ Deno.test("findings: command lines", async () => {
   assert.throws(() => parseFindingsArgs(["rec", "--loop-cycles", "0"]), /loopCycles/);
   assert.throws(() => parseFindingsArgs(["rec", "--min-confidence", "2"]), /minConfidence/);
 });
+
+/** Makes `paths` immutable (chattr +i: nothing can write them, root included) for `fn`; false
+ * where the filesystem or the user cannot (the test then has nothing to check). */
+async function immutable(paths: string[], fn: () => Promise<void>): Promise<boolean> {
+  const chattr = (flag: string) =>
+    new Deno.Command("chattr", { args: [flag, ...paths] }).output().then((r) => r.success)
+      .catch(() => false);
+  if (!(await chattr("+i"))) return false;
+  try {
+    await fn();
+  } finally {
+    await chattr("-i");
+  }
+  return true;
+}
+
+Deno.test("findings: an analysis that cannot be written gets its findings in a temporary copy, said in one line", async (t) => {
+  const db = await analysedFixture("codex");
+  const dir = db.slice(0, db.lastIndexOf("/"));
+  const o = parseFindingsArgs([dir]);
+  const writable: string[] = [];
+  assert.equal(await run(o, (s) => writable.push(s), () => {}), 0);
+  const before = await Deno.readFile(db);
+  const out: string[] = [];
+  const err: string[] = [];
+  const ran = await immutable([db, dir], async () => {
+    assert.equal(await run(o, (s) => out.push(s), (s) => err.push(s)), 0);
+  });
+  if (!ran) {
+    await t.step({ name: "chattr +i refused here: nothing to check", ignore: true, fn: () => {} });
+    return;
+  }
+  assert.deepEqual(out, writable, "the same findings");
+  assert.equal(err.length, 1, err.join("\n"));
+  assert.match(
+    err[0],
+    /^findings: .*: its analysis cannot be written \(Cannot open file ".*analysis\.duckdb": Operation not permitted\): the findings were built in a temporary copy, not kept$/,
+  );
+  assert.deepEqual(await Deno.readFile(db), before, "the analysis is as it was");
+});

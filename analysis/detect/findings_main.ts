@@ -1,7 +1,8 @@
 /**
  * `deno task findings RECORDING... [-- options]`: builds the links and findings of analysed
  * recordings (analysing them first when needed) into their `analysis.duckdb` and prints the
- * findings.
+ * findings. An analysis that cannot be written where it is (a read-only mount) gets them in a
+ * temporary copy, said in one line.
  *
  *   --sensitive-paths FILE    more sensitive path patterns (format: sensitive_paths.txt)
  *   --allowlist FILE          more allowed destinations (format: allowlist.txt)
@@ -19,12 +20,15 @@ import {
   aboutPath,
   CliError,
   errorLine,
+  onceEach,
   parseCommand,
   runCommand,
   stopOnSignals,
+  tempDirRemovedOnStop,
   usageError,
   userPath,
 } from "../../kit/cli.ts";
+import { basename, join } from "node:path";
 import { checkSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import { ensureAnalysed, withDb } from "../analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
@@ -53,6 +57,7 @@ export function parseFindingsArgs(args: string[]): FindingsCliOptions {
   const v = p.values;
   const recordings = p.positionals.filter((x) => x !== "--").map(userPath);
   if (recordings.length === 0) throw usageError("give at least one recording directory");
+  onceEach(recordings);
   const num = (name: string, s: string | undefined, dflt: number) => {
     if (s === undefined) return dflt;
     const n = Number(s);
@@ -95,6 +100,48 @@ export function parseFindingsArgs(args: string[]): FindingsCliOptions {
   }
 }
 
+/** The system's words (through DuckDB's) for a database that cannot be written where it is. */
+const NOT_WRITABLE = /Read-only file system|Permission denied|Operation not permitted/;
+
+/**
+ * Builds the links and findings into the analysis at `db` and lists them. An analysis that
+ * cannot be written where it is (a read-only mount, a share, no permission) gets them built in
+ * a temporary copy, said in one line: the same findings, not kept.
+ */
+async function findingsText(
+  db: string,
+  settings: Required<InsightSettings>,
+  rec: string,
+  err: (s: string) => void,
+): Promise<string> {
+  const build = (path: string) =>
+    withDb(path, async (c) => {
+      await buildLinksAndFindings(c, settings);
+      const [r] = await queryRows(c, sqlText("recording_name"));
+      return formatFindings(c, String(r?.recording ?? rec));
+    });
+  try {
+    return await build(db);
+  } catch (e) {
+    const why = errorLine(e);
+    if (!NOT_WRITABLE.test(why)) throw e;
+    const tmp = tempDirRemovedOnStop({ prefix: "sightline-findings-" });
+    try {
+      const copy = join(tmp.path, basename(db));
+      await Deno.copyFile(db, copy);
+      const text = await build(copy);
+      err(
+        `findings: ${rec}: its analysis cannot be written (${why.replace(/^IO Error: /, "")}): ` +
+          "the findings were built in a temporary copy, not kept",
+      );
+      return text;
+    } finally {
+      await Deno.remove(tmp.path, { recursive: true }).catch(() => {});
+      tmp.forget();
+    }
+  }
+}
+
 /** Builds and prints; returns the exit code. */
 export async function run(
   o: FindingsCliOptions,
@@ -108,11 +155,7 @@ export async function run(
         rebuild: o.rebuild,
         log: (line) => err(`findings: ${line}`),
       });
-      const text = await withDb(db, async (c) => {
-        await buildLinksAndFindings(c, o.settings);
-        const [r] = await queryRows(c, sqlText("recording_name"));
-        return formatFindings(c, String(r?.recording ?? rec));
-      });
+      const text = await findingsText(db, o.settings, rec, err);
       out(`${rec}\n${text.trimEnd()}`);
     } catch (e) {
       err(`findings: ${aboutPath(rec, errorLine(e))}`);

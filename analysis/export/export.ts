@@ -13,7 +13,7 @@
  */
 import { join, resolve } from "node:path";
 import { analyzeRecording, DB_FILE } from "../analyze.ts";
-import { CliError, errorLine, usageError } from "../../kit/cli.ts";
+import { aboutPath, CliError, errorLine, onceEach, usageError } from "../../kit/cli.ts";
 import { isFile } from "../../kit/files.ts";
 import { loadPrices } from "../pricing.ts";
 import { analysisOutdated, damageAt, holdsRecording } from "../analysed_db.ts";
@@ -79,11 +79,17 @@ async function analyseFirst(
   await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
 }
 
-/** Makes the export's directory, or one line, exit 2: it is a file, or it cannot be made. */
+/** Makes the export's directory, or one line, exit 2: it is a file or a recording, or it
+ * cannot be made. */
 async function usableOut(out: string): Promise<void> {
   const stat = await Deno.stat(out).catch(() => null);
   if (stat && !stat.isDirectory) {
     throw new CliError(`--out ${out} is not a directory`, 2);
+  }
+  // its tables' folders would be mixed with a recording's files (and sql would take the
+  // recording for an export)
+  if (stat && holdsRecording(out)) {
+    throw new CliError(`--out ${out} is a recording: export into a directory of its own`, 2);
   }
   try {
     await Deno.mkdir(out, { recursive: true, mode: 0o700 });
@@ -97,6 +103,7 @@ export async function run(opts: ExportOptions): Promise<number> {
   const print = opts.print ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
+  onceEach(opts.recordings);
   if (opts.format !== "parquet" && opts.format !== "otlp") {
     throw usageError(`--format must be parquet or otlp, not ${JSON.stringify(opts.format)}`);
   }
@@ -146,7 +153,8 @@ export async function run(opts: ExportOptions): Promise<number> {
         }
       }
     } catch (e) {
-      const msg = e instanceof NotARecording ? e.message : `${rec}: ${(e as Error).message}`;
+      // the path once, also when the layer below named it already
+      const msg = e instanceof NotARecording ? e.message : aboutPath(rec, errorLine(e));
       err(`export: ${msg.split("\n")[0]}\n`);
       failed++;
     }

@@ -6,7 +6,7 @@
  * exported recording's analysis said it lost (`exportDamage`, from its `problems` rows). Works
  * the same on a local directory and on an object store mounted as one.
  */
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
 import { errorLine } from "../../kit/cli.ts";
@@ -115,10 +115,13 @@ const OPTIONAL = new Set(["labels"]);
  * The files missing from an export: every table it holds has one file per recording
  * (`HOST/DATE/RECORDING.parquet`), so a recording one table has and another lacks is a
  * partition lost (deleted, not copied, not yet synced): the rows of that table for that
- * recording, which a query would silently leave out.
+ * recording, which a query would silently leave out. A table none of whose files is left (its
+ * folder deleted) lacks them all.
  */
 export function missingPartitions(dir: string): { table: string; file: string }[] {
-  const held = new Map(exportTables(dir).map((t) => [t, new Set(parquetFiles(join(dir, t)))]));
+  // every table, those with no file left too (a table's folder deleted, or emptied: its files
+  // are all missing, not a table the export never had)
+  const held = new Map(EXPORT_NAMES.map((t) => [t, new Set(parquetFiles(join(dir, t)))]));
   const all = new Set([...held.values()].flatMap((files) => [...files]));
   const out: { table: string; file: string }[] = [];
   for (const [table, files] of held) {
@@ -126,6 +129,64 @@ export function missingPartitions(dir: string): { table: string; file: string }[
     for (const file of [...all].sort()) if (!files.has(file)) out.push({ table, file });
   }
   return out;
+}
+
+/**
+ * The recordings `dir` holds, as `HOST NAME` keys (`sameRecordingTwice`): from its files'
+ * paths, `TABLE/capture_host=HOST/capture_date=DATE/NAME.parquet` (percent-encoded), of every
+ * table, so that one whose `recordings` file is missing still counts.
+ */
+function exportedRecordings(dir: string): Set<string> {
+  const [host] = PARTITION_KEYS;
+  const files = new Set(EXPORT_NAMES.flatMap((t) => parquetFiles(join(dir, t))));
+  const out = new Set<string>();
+  for (const f of files) {
+    const m = new RegExp(`^${host}=([^/]*)/[^/]*/([^/]*)\\.parquet$`).exec(f);
+    try {
+      if (m) out.add(`${decodeURIComponent(m[1])} ${decodeURIComponent(m[2])}`);
+    } catch { /* not a name the export writes */ }
+  }
+  return out;
+}
+
+/**
+ * A recording given twice to `sql`, once as an export holding it and once as its directory or
+ * in another export (same host and name: an export holds one recording of a name per host),
+ * said in one line; null when none is. Its rows would be answered twice under one name (or,
+ * a recording of the same name, the two as one: an export refuses to hold both).
+ * `dirs`: the recording directories given (their host from the manifest, as the export
+ * takes it; `unknown` without one).
+ */
+export function sameRecordingTwice(dirs: string[], exports: string[]): string | null {
+  const seen = new Map<string, string>();
+  const keysOf = (path: string, isExport: boolean): string[] => {
+    if (isExport) return [...exportedRecordings(path)];
+    let host = "unknown";
+    try {
+      const m = JSON.parse(Deno.readTextFileSync(join(path, "manifest.json")));
+      if (typeof m?.host === "string" && m.host) host = m.host;
+    } catch { /* no manifest: the export names its host unknown too */ }
+    return [`${host} ${basename(resolve(path))}`];
+  };
+  for (
+    const [path, isExport] of [
+      ...exports.map((e) => [e, true] as const),
+      ...dirs.map((d) => [d, false] as const),
+    ]
+  ) {
+    for (const key of keysOf(path, isExport)) {
+      const first = seen.get(key);
+      if (first !== undefined && first !== path) {
+        const [host, ...name] = key.split(" ");
+        return `recording ${name.join(" ")} (host ${host}) is both in ${first} and in ${path}: ` +
+          "their rows would be answered as one recording's; give it once";
+      }
+      // (two directories of one name are told apart by their paths, sql.ts: only an export's
+      // recordings are answered under their names whatever else is given)
+      if (isExport) seen.set(key, path);
+    }
+  }
+  return null;
 }
 
 /**

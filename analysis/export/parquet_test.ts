@@ -257,6 +257,75 @@ Deno.test("sql over an export with a partition file missing: one line naming it,
   }
 });
 
+Deno.test("sql over an export that lost a table's every file: named as missing, the table there empty, exit 1", async () => {
+  const { tmp, out, whole } = await exportedBoth();
+  try {
+    assert.equal(whole.length, 2);
+    for (const [table, gone] of [["llm_calls", "folder"], ["problems", "files"]] as const) {
+      const copy = `${tmp}/${table}-lost`;
+      await Deno.mkdir(copy);
+      for (const e of Deno.readDirSync(out)) {
+        await new Deno.Command("cp", { args: ["-r", join(out, e.name), copy] }).output();
+      }
+      // the table's folder deleted, or every file in it (not yet synced)
+      if (gone === "folder") await Deno.remove(join(copy, table), { recursive: true });
+      else for (const f of parquetFiles(join(copy, table))) await Deno.remove(f);
+      let text = "";
+      const errs: string[] = [];
+      const code = await sql({
+        recordings: [copy],
+        query: "SELECT count(*)::INTEGER AS n, count(capture_host)::INTEGER AS hosts FROM " + table,
+        format: "json",
+        out: (s) => (text += s),
+        err: (s) => errs.push(s),
+      });
+      assert.equal(code, 1, `${table}: ${errs.join("")}`);
+      assert.deepEqual(JSON.parse(text), [{ n: 0, hosts: 0 }], "an empty table, not an error");
+      assert.equal(errs.length, 1, errs.join(""));
+      assert.match(
+        errs[0],
+        new RegExp(
+          `^sql: .*: 2 partition files missing \\(${table}/capture_host=[^/]+/capture_date=` +
+            `[\\d-]+/demo-\\w+\\.parquet, ${table}/.*\\): the answer leaves their rows out\n$`,
+        ),
+      );
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("sql over an export and a recording it holds, or two exports holding one: refused in one line, exit 2, not counted twice", async () => {
+  const { tmp, recs, out, whole } = await exportedBoth();
+  try {
+    assert.equal(whole.length, 2);
+    const copy = `${tmp}/export-copy`;
+    await new Deno.Command("cp", { args: ["-r", out, copy] }).output();
+    for (const inputs of [[out, recs[1]], [out, copy], [recs[0], copy]]) {
+      const r = await task("sql", ...inputs, "--", PER_RECORDING);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, "", "no answer counting a recording twice");
+      assert.match(
+        r.stderr,
+        /^sql: recording demo-(claude|gemini) \(host [^)]+\) is both in \S+ and in \S+: their rows would be answered as one recording's; give it once\n/,
+      );
+    }
+    // two directories of one name (and host) are not refused: labelled by their paths
+    const again = `${tmp}/again/demo-claude`;
+    await Deno.mkdir(`${tmp}/again`);
+    await new Deno.Command("cp", { args: ["-r", recs[0], again] }).output();
+    const two = await task("sql", recs[0], again, "--", PER_RECORDING);
+    assert.equal(two.code, 0, two.stderr);
+    // an export and a recording it does not hold: both answered
+    const one = `${tmp}/one-export`;
+    const e = await task("export", recs[0], "--format", "parquet", "--out", one);
+    assert.equal(e.code, 0, e.stderr);
+    assert.deepEqual(await sqlRows([one, recs[1]], PER_RECORDING), whole);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("sql over an export of a damaged recording: the damage line sql gives for the recording, exit 1, the rest answered", async () => {
   const { tmp, recs, out } = await setUp();
   try {

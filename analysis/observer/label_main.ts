@@ -19,7 +19,14 @@
  * Exit code: 0 when every session got a verdict, 1 when some did not (malformed answer,
  * failed request, unreadable recording), 2 for bad usage.
  */
-import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../../kit/cli.ts";
+import {
+  onceEach,
+  parseCommand,
+  runCommand,
+  stopOnSignals,
+  usageError,
+  userPath,
+} from "../../kit/cli.ts";
 import { type LabelOptions, runLabel } from "./label.ts";
 
 export function parseLabelArgs(args: string[], env = Deno.env.toObject()): LabelOptions {
@@ -40,6 +47,7 @@ export function parseLabelArgs(args: string[], env = Deno.env.toObject()): Label
   const v = p.values;
   const recordings = p.positionals.filter((x) => x !== "--").map(userPath);
   if (recordings.length === 0) throw usageError("give at least one recording directory");
+  onceEach(recordings);
   const whole = (name: string, s: string, min: number) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < min) {
