@@ -139,9 +139,10 @@ export function missingPartitions(dir: string): { table: string; file: string }[
 function exportedRecordings(dir: string): Set<string> {
   const [host] = PARTITION_KEYS;
   const files = new Set(EXPORT_NAMES.flatMap((t) => parquetFiles(join(dir, t))));
+  const path = new RegExp(`^${host}=([^/]*)/[^/]*/([^/]*)\\.parquet$`);
   const out = new Set<string>();
   for (const f of files) {
-    const m = new RegExp(`^${host}=([^/]*)/[^/]*/([^/]*)\\.parquet$`).exec(f);
+    const m = path.exec(f);
     try {
       if (m) out.add(`${decodeURIComponent(m[1])} ${decodeURIComponent(m[2])}`);
     } catch { /* not a name the export writes */ }

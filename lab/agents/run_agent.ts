@@ -266,6 +266,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       : `${new URL(server.origin).protocol}//${opts.apiHost}:${server.port}`;
     const prompt = opts.prompt ?? sc?.prompt ?? DEFAULT_PROMPT;
     const timeoutMs = opts.timeoutMs ?? 120_000;
+    const trustBundlePath = await writeTrustBundle(runDir, server.caCertPath);
 
     /** Starts the agent (where it is not root, with `asNotRoot`) and waits for it. */
     const start = async (asNotRoot: boolean, again: boolean) => {
@@ -276,7 +277,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
           origin,
           url: `${origin}/v1`,
           caCertPath: server.caCertPath,
-          trustBundlePath: await writeTrustBundle(runDir, server.caCertPath),
+          trustBundlePath,
         },
         model: opts.model,
         transport: opts.transport,
