@@ -347,9 +347,11 @@ export function formatSummary(s: RecordingSummary): string {
   const t = s.totals;
   const lines = [
     `${s.dir}`,
-    `  ${n(t.llm_calls)} LLM calls (${n(t.incomplete_calls)} incomplete), cost $${
-      t.cost_usd === null ? "0" : String(t.cost_usd)
-    }${Number(t.unpriced_calls) > 0 ? ` (${n(t.unpriced_calls)} calls without a price)` : ""}; ` +
+    `  ${n(t.llm_calls)} LLM calls (${
+      Number(t.failed_calls) > 0 ? `${n(t.failed_calls)} answered with an error, ` : ""
+    }${n(t.incomplete_calls)} incomplete), cost $${t.cost_usd === null ? "0" : String(t.cost_usd)}${
+      Number(t.unpriced_calls) > 0 ? ` (${n(t.unpriced_calls)} calls without a price)` : ""
+    }; ` +
     `${n(t.tool_calls)} tool calls (${n(t.tool_results)} with results); ` +
     `${n(t.http_exchanges)} HTTP exchanges`,
     `  ${n(t.processes)} processes (${n(t.agent_processes)} of agents); ` +

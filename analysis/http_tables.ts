@@ -407,8 +407,10 @@ async function buildExchange(
     const read = readCall(route, reqBody?.bytes, answer);
     errors.push(...read.problems);
     const a = read.response;
-    if (resp && resp.status >= 400 && !a.error) {
-      a.error = `HTTP ${resp.status}`;
+    if (resp && resp.status >= 400) {
+      if (!a.error) a.error = `HTTP ${resp.status}`;
+      // an error answer is the whole answer: complete when its message is
+      if (resp.complete) a.complete = true;
     }
     built.calls.push({
       pid: base.pid,
@@ -521,6 +523,12 @@ export async function connectionExchanges(
 
 /** Prices a call from its model and usage. */
 function price(d: CallDraft, prices: PriceTable): void {
+  if (d.status !== null && d.status >= 400 && !d.response.usage) {
+    // an error answer reports no tokens: the APIs bill none
+    d.cost_usd = 0;
+    d.price_source = `an error answer (HTTP ${d.status}) reports no tokens`;
+    return;
+  }
   const model = d.response.model ?? d.request.model ?? null;
   const p = priceFor(prices, model);
   d.cost_usd = p ? costOf(d.route.provider, d.response.usage, p) : null;

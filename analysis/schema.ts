@@ -365,8 +365,17 @@ export const llmCallsTable = table(
     opt("cache_read_tokens", "int64", "input tokens read from the prompt cache"),
     opt("cache_write_tokens", "int64", "input tokens written to the prompt cache (Anthropic)"),
     opt("reasoning_tokens", "int64", "output tokens spent thinking, when reported"),
-    opt("cost_usd", "float64", "cost from the price table; null when the model has no price"),
-    opt("price_source", "utf8", "where the price used came from, with its date"),
+    opt(
+      "cost_usd",
+      "float64",
+      "cost from the price table; null when the model has no price; 0 for an error answer " +
+        "(status 400 or more) that reports no tokens: the APIs bill none",
+    ),
+    opt(
+      "price_source",
+      "utf8",
+      "where the price used came from, with its date (or that the answer was an error)",
+    ),
     opt("response_id", "utf8", "the provider's id of the answer"),
     opt(
       "previous_response_id",
@@ -382,7 +391,8 @@ export const llmCallsTable = table(
     col(
       "incomplete",
       "bool",
-      "the answer was cut short (stream ended without its final event, or no response)",
+      "the answer was cut short (stream ended without its final event, or no response); an " +
+        "error answer (status 400 or more) received whole is not",
     ),
     opt("error", "utf8", "the API's error message for a non-2xx answer, or a parse error"),
   ] as const,

@@ -116,10 +116,14 @@ export function renderOllamaJson(reply: Reply, endpoint: OllamaEndpoint): Render
 }
 
 /** An error in Ollama's shape: `{"error": "..."}`. */
-export function ollamaError(status: number, message: string): RenderedResponse {
+export function ollamaError(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): RenderedResponse {
   return {
     status,
-    headers: { "content-type": "application/json; charset=utf-8" },
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
     chunks: [JSON.stringify({ error: message })],
     streaming: false,
   };

@@ -15,8 +15,56 @@ import { renderResponsesJson, renderResponsesStream } from "./openai_responses.t
 import { jsonResponse, type RenderedResponse, type Reply } from "./reply.ts";
 import type { Provider, RequestView } from "./request_view.ts";
 import type { Route } from "./routes.ts";
-import type { Scenario } from "./scenario.ts";
+import type { Scenario, TurnFailure } from "./scenario.ts";
 import { DEFAULT_MODELS } from "./script_player.ts";
+
+/**
+ * The error types each API names for a status (Anthropic's `error.type`, Gemini's
+ * `error.status`, OpenAI's `error.type` and `error.code`), from their error documentation;
+ * statuses not listed take the 4xx or 5xx default.
+ */
+const ANTHROPIC_TYPES: Record<number, string> = {
+  401: "authentication_error",
+  402: "billing_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  504: "timeout_error",
+  529: "overloaded_error",
+};
+const GEMINI_STATUSES: Record<number, string> = {
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  429: "RESOURCE_EXHAUSTED",
+  499: "CANCELLED",
+  501: "NOT_IMPLEMENTED",
+  503: "UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
+};
+const BEDROCK_TYPES: Record<number, string> = {
+  403: "AccessDeniedException",
+  404: "ResourceNotFoundException",
+  408: "ModelTimeoutException",
+  424: "ModelErrorException",
+  429: "ThrottlingException",
+  503: "ServiceUnavailableException",
+};
+const OPENAI_CODES: Record<number, [string, string | null]> = {
+  401: ["invalid_request_error", "invalid_api_key"],
+  429: ["requests", "rate_limit_exceeded"],
+};
+
+/** The usual message of a status, for a scripted failure that gives none. */
+const MESSAGES: Record<number, string> = {
+  429: "Rate limit exceeded: please slow down",
+  500: "Internal server error",
+  502: "Bad gateway",
+  503: "Service unavailable: the model is overloaded",
+  504: "The request timed out",
+  529: "Overloaded",
+};
 
 /** An error body in the provider's own shape. */
 export function errorResponse(
@@ -24,42 +72,40 @@ export function errorResponse(
   status: number,
   message: string,
   platform?: Route["platform"],
+  headers: Record<string, string> = {},
 ): RenderedResponse {
   if (platform === "bedrock") {
     // Bedrock runtime errors: `{"message"}` and the error's name in x-amzn-ErrorType
-    const type = status === 404
-      ? "ResourceNotFoundException"
-      : status >= 500
-      ? "InternalServerException"
-      : "ValidationException";
-    return jsonResponse(status, { message }, { "x-amzn-errortype": type });
+    const type = BEDROCK_TYPES[status] ??
+      (status >= 500 ? "InternalServerException" : "ValidationException");
+    return jsonResponse(status, { message }, { ...headers, "x-amzn-errortype": type });
   }
-  if (provider === "ollama") return ollamaError(status, message);
+  if (provider === "ollama") return ollamaError(status, message, headers);
   if (provider === "anthropic") {
-    const type = status === 404
-      ? "not_found_error"
-      : status >= 500
-      ? "api_error"
-      : "invalid_request_error";
-    return jsonResponse(status, { type: "error", error: { type, message } });
+    const type = ANTHROPIC_TYPES[status] ??
+      (status >= 500 ? "api_error" : "invalid_request_error");
+    return jsonResponse(status, { type: "error", error: { type, message } }, headers);
   }
   if (provider === "gemini") {
-    const st = status === 404 ? "NOT_FOUND" : status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT";
-    return jsonResponse(
-      status,
-      { error: { code: status, message, status: st } },
-      {},
-      2,
-    );
+    const st = GEMINI_STATUSES[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
+    return jsonResponse(status, { error: { code: status, message, status: st } }, headers, 2);
   }
-  return jsonResponse(status, {
-    error: {
-      message,
-      type: status >= 500 ? "server_error" : "invalid_request_error",
-      param: null,
-      code: null,
-    },
-  });
+  const [type, code] = OPENAI_CODES[status] ??
+    [status >= 500 ? "server_error" : "invalid_request_error", null];
+  return jsonResponse(status, { error: { message, type, param: null, code } }, headers);
+}
+
+/** A scripted failure (a turn's `fail`) as the provider answers it, `retry-after` included. */
+export function failureResponse(
+  provider: Provider | undefined,
+  f: TurnFailure,
+  platform?: Route["platform"],
+): RenderedResponse {
+  const message = f.message ?? MESSAGES[f.status] ?? `HTTP ${f.status}`;
+  const headers: Record<string, string> = f.retryAfter !== undefined
+    ? { "retry-after": String(f.retryAfter) }
+    : {};
+  return errorResponse(provider, f.status, message, platform, headers);
 }
 
 export function renderReply(

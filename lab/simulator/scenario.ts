@@ -93,6 +93,23 @@ export interface Turn {
   repeat?: { while?: Condition; until?: Condition; max: number };
   /** Serve this turn only if the latest tool result meets the condition; else skip it. */
   when?: Condition;
+  /**
+   * Answer the first `times` requests for this turn with an API error instead (a rate limit,
+   * an overload), so the agent's retries are exercised; the turn is served after them.
+   */
+  fail?: TurnFailure;
+}
+
+/** An API error served in place of a turn (see {@linkcode Turn.fail}). */
+export interface TurnFailure {
+  /** HTTP status, 400 to 599 (429 rate limited, 500, 503, Anthropic's 529 overloaded). */
+  status: number;
+  /** How many requests in a row get it (default 1). */
+  times: number;
+  /** The error's message (default: the status's usual one). */
+  message?: string;
+  /** Seconds sent in a `retry-after` header. */
+  retryAfter?: number;
 }
 
 /** A route of a web page server. */
@@ -333,6 +350,7 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     "usage",
     "repeat",
     "when",
+    "fail",
     "comment",
   ]);
   const t: Turn = {};
@@ -379,6 +397,19 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     };
   }
   if (o.when !== undefined) t.when = checkCondition(c, o.when, `${field}.when`);
+  if (o.fail !== undefined) {
+    const f = c.obj(o.fail, `${field}.fail`, ["status", "times", "message", "retryAfter"]);
+    t.fail = {
+      status: c.int(f.status, `${field}.fail.status`, 400, 599),
+      times: f.times === undefined ? 1 : c.int(f.times, `${field}.fail.times`, 1, 100),
+      ...(f.message !== undefined
+        ? { message: c.str(f.message, `${field}.fail.message`, { nonEmpty: true }) }
+        : {}),
+      ...(f.retryAfter !== undefined
+        ? { retryAfter: c.int(f.retryAfter, `${field}.fail.retryAfter`, 0, 3600) }
+        : {}),
+    };
+  }
   return t;
 }
 

@@ -122,6 +122,21 @@ const BAD: [string, unknown, string][] = [
     mcpServers: { ev: { server: "everything", transport: "http", remote: true, h2: "yes" } },
   }, "f.json: mcpServers.ev.h2: expected true or false"],
   [
+    "fail with a 2xx status",
+    { name: "n", turns: [{ text: "a", fail: { status: 200 } }] },
+    "f.json: turns[0].fail.status: must be between 400 and 599, got 200",
+  ],
+  [
+    "fail without a status",
+    { name: "n", turns: [{ text: "a", fail: { times: 2 } }] },
+    "f.json: turns[0].fail.status: expected a whole number",
+  ],
+  [
+    "fail with an unknown field",
+    { name: "n", turns: [{ text: "a", fail: { status: 529, after: 2 } }] },
+    "f.json: turns[0].fail",
+  ],
+  [
     "file outside workdir",
     { name: "n", turns: [{ text: "a" }], files: { "../x": "" } },
     "f.json: files.../x: must be a relative path",

@@ -11,7 +11,7 @@ import { sampleFromSchema } from "./json_schema_sample.ts";
 import type { Reply, Usage } from "./reply.ts";
 import { findCwd, type Provider, type RequestView } from "./request_view.ts";
 import type { SideKind } from "./request_kind.ts";
-import type { Condition, Scenario, Turn, UsageSpec } from "./scenario.ts";
+import type { Condition, Scenario, Turn, TurnFailure, UsageSpec } from "./scenario.ts";
 import { fillTemplate, fillTemplatesDeep } from "./templates.ts";
 import { mapToolAction } from "./tool_mapping.ts";
 import { mapMcpAction } from "./mcp_tools.ts";
@@ -101,6 +101,8 @@ export class ScriptPlayer {
   /** Variables for placeholders; may be changed between requests. */
   readonly vars: Record<string, string>;
   private readonly positions = new Map<number, Position>();
+  /** Errors served so far in place of a turn's first serving, by position. */
+  private readonly failures = new Map<number, number>();
   private requestCount = 0;
 
   constructor(scenario: Scenario, vars: Record<string, string> = {}) {
@@ -142,6 +144,22 @@ export class ScriptPlayer {
     if (next.turn >= turns.length) return { exhausted: true, position: k };
     this.positions.set(k, next);
     return { exhausted: false, position: k, ...next };
+  }
+
+  /**
+   * The API error to serve in place of a planned turn (its `fail`), while fewer than `times`
+   * have been served at its position; only the turn's first serving fails, so a repeating
+   * turn is not failed again. The failed request does not move the script: the client's retry
+   * is planned at the same position (also with per-request sequencing).
+   */
+  failure(plan: Plan): TurnFailure | undefined {
+    if (plan.exhausted || plan.served !== 1) return undefined;
+    const f = this.scenario.turns[plan.turn].fail;
+    const done = this.failures.get(plan.position) ?? 0;
+    if (!f || done >= f.times) return undefined;
+    this.failures.set(plan.position, done + 1);
+    if (this.scenario.sequencing === "per-request") this.requestCount--;
+    return f;
   }
 
   private model(view: RequestView, turn?: Turn): string {

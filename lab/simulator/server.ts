@@ -7,7 +7,13 @@
  */
 
 import { listen, type RequestHandler, type ResponseWriter } from "./http_listener.ts";
-import { countTokens, errorResponse, modelList, renderReply } from "./provider_api.ts";
+import {
+  countTokens,
+  errorResponse,
+  failureResponse,
+  modelList,
+  renderReply,
+} from "./provider_api.ts";
 import { ReplayQueue, replayResponse } from "./replay.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 import type { RenderedResponse, Reply } from "./reply.ts";
@@ -279,7 +285,8 @@ export async function startModelServer(
       out = fail(400, "the request body is not a JSON object");
     } else {
       try {
-        let reply: Reply;
+        let reply: Reply | undefined;
+        let failed: RenderedResponse | undefined;
         if (record.kind === "main") {
           const plan = player!.plan(view);
           record.position = plan.position;
@@ -292,14 +299,25 @@ export async function startModelServer(
           } else {
             record.turn = plan.turn;
           }
-          reply = player!.reply(view, plan);
+          const failure = player!.failure(plan);
+          if (failure) {
+            // scripted, not a fault of the server: not in `errors`
+            record.error = `scripted failure: HTTP ${failure.status}`;
+            failed = failureResponse(route.provider, failure, route.platform);
+          } else {
+            reply = player!.reply(view, plan);
+          }
         } else if (record.side === "warmup") {
           reply = player!.warmupReply(view, record.seq);
         } else {
           reply = player!.sideReply(view, record.side);
         }
-        record.toolCalls = reply.toolCalls.map((t) => t.name);
-        out = renderReply(route, view, reply);
+        if (failed) {
+          out = failed;
+        } else {
+          record.toolCalls = reply!.toolCalls.map((t) => t.name);
+          out = renderReply(route, view, reply!);
+        }
       } catch (e) {
         out = fail(400, `scenario ${scenario!.name}: ${(e as Error).message}`);
       }

@@ -287,6 +287,108 @@ Deno.test("errors come back in the provider's shape and are listed", async () =>
   }
 });
 
+Deno.test("a turn's fail: its first requests get the API's error with retry-after, then the turn", async () => {
+  for (const sequencing of ["conversation", "per-request"]) {
+    const server = await startModelServer({
+      scenario: parseScenario({
+        name: "overloaded",
+        sequencing,
+        turns: [
+          { fail: { status: 529, times: 2, retryAfter: 1 }, tool: { run: "true" } },
+          { fail: { status: 429, message: "slow down" }, text: "done" },
+        ],
+      }, "overloaded.json"),
+    });
+    const c = await testClient(server);
+    try {
+      const user = { role: "user", content: "go" };
+      const ask = (messages: unknown[]) =>
+        c.post("/v1/messages", { model: "m", stream: false, tools: [BASH], messages });
+      const statuses: number[] = [];
+      const bodies: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await ask([user]);
+        statuses.push(r.status);
+        if (r.status !== 200) assert.equal(r.headers.get("retry-after"), "1");
+        bodies.push(await r.json());
+      }
+      assert.deepEqual(statuses, [529, 529, 200], sequencing);
+      assert.deepEqual(bodies[0], {
+        type: "error",
+        error: { type: "overloaded_error", message: "Overloaded" },
+      });
+      const call = (bodies[2] as { content: { type: string; id: string }[] }).content
+        .find((b) => b.type === "tool_use")!;
+      const history = [user, { role: "assistant", content: [call] }, {
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: call.id, content: "" }],
+      }];
+      const r4 = await ask(history);
+      assert.equal(r4.status, 429);
+      assert.equal(r4.headers.get("retry-after"), null);
+      assert.deepEqual(await r4.json(), {
+        type: "error",
+        error: { type: "rate_limit_error", message: "slow down" },
+      });
+      const r5 = await ask(history);
+      assert.deepEqual((await r5.json()).content, [{ type: "text", text: "done" }]);
+      // scripted failures are not the server's errors; the log says what each request got
+      assert.deepEqual(server.errors, []);
+      assert.deepEqual(server.requests.map((r) => r.status), [529, 529, 200, 429, 200]);
+      assert.deepEqual(server.transcript.exchanges.map((e) => e.status), [529, 529, 200, 429, 200]);
+    } finally {
+      c.close();
+      await server.close();
+    }
+  }
+});
+
+Deno.test("a failure in each provider's own error shape", async () => {
+  const server = await startModelServer({
+    scenario: parseScenario({
+      name: "limits",
+      sequencing: "per-request",
+      turns: [
+        { fail: { status: 429, times: 3 }, text: "ok" },
+      ],
+    }),
+  });
+  const c = await testClient(server);
+  try {
+    const chat = await c.post("/v1/chat/completions", {
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+    });
+    assert.equal(chat.status, 429);
+    assert.deepEqual((await chat.json()).error, {
+      message: "Rate limit exceeded: please slow down",
+      type: "requests",
+      param: null,
+      code: "rate_limit_exceeded",
+    });
+    const gemini = await c.post("/v1beta/models/gemini-2.5-pro:generateContent", {
+      contents: [{ role: "user", parts: [{ text: "x" }] }],
+    });
+    assert.equal(gemini.status, 429);
+    assert.equal((await gemini.json()).error.status, "RESOURCE_EXHAUSTED");
+    const ollama = await c.post("/api/chat", {
+      model: "m",
+      stream: false,
+      messages: [{ role: "user", content: "x" }],
+    });
+    assert.equal(ollama.status, 429);
+    assert.deepEqual(await ollama.json(), { error: "Rate limit exceeded: please slow down" });
+    const ok = await c.post("/v1/chat/completions", {
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+    });
+    assert.equal((await ok.json()).choices[0].message.content, "ok");
+  } finally {
+    c.close();
+    await server.close();
+  }
+});
+
 Deno.test("the JSONL log has one line per request, without bodies unless asked", async () => {
   const dir = await Deno.makeTempDir();
   const server = await startModelServer({
