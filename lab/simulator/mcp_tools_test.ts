@@ -38,6 +38,9 @@ Deno.test("mcp action: each agent's name for the server's tool", () => {
     args: write.args,
     namespace: "mcp__fs",
   });
+  // opencode: SERVER_TOOL
+  const opencode = [fn("write"), fn("fs_read_file"), fn("fs_write_file")];
+  assert.equal(mapMcpAction(write, opencode).name, "fs_write_file");
   // Another server's tool of the same name is not it.
   assert.throws(() => mapMcpAction(write, [fn("write_file", "mcp__other")]), ToolMappingError);
   // Codex offers a hyphenated MCP tool with its hyphens made underscores
