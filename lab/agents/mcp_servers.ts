@@ -67,13 +67,12 @@ export function resolveMcpServers(
     const env = spec.env ?? {};
     const given = spec.args?.map((a) => fill(a, workdir));
     if ("command" in spec) {
-      out.push({
-        name,
-        command: spec.command,
-        args: given ?? [],
-        env,
-        transport: "stdio",
-      });
+      const transport = spec.transport ?? "stdio";
+      out.push(
+        transport === "stdio"
+          ? { name, command: spec.command, args: given ?? [], env, transport }
+          : httpServer(name, spec.command, given ?? [], env, { ...spec, transport }),
+      );
       continue;
     }
     switch (spec.server) {
@@ -98,22 +97,13 @@ export function resolveMcpServers(
           });
           break;
         }
-        const port = freePort();
-        const path = transport === "http" ? "mcp" : "sse";
-        out.push({
+        out.push(httpServer(
           name,
-          command: MCP_SERVER_BINS.everything,
-          args: given ?? [transport === "http" ? "streamableHttp" : "sse"],
-          env: { ...env, PORT: String(port) },
-          transport,
-          port,
-          url: spec.remote
-            ? `https://localhost:${freePort()}/${path}`
-            : `http://127.0.0.1:${port}/${path}`,
-          headers: spec.headers ?? {},
-          ...(spec.remote ? { remote: true } : {}),
-          ...(spec.remote && spec.h2 ? { h2: true } : {}),
-        });
+          MCP_SERVER_BINS.everything,
+          given ?? [transport === "http" ? "streamableHttp" : "sse"],
+          env,
+          { ...spec, transport },
+        ));
         break;
       }
       case "poisoned":
@@ -135,6 +125,40 @@ export function resolveMcpServers(
     }
   }
   return out;
+}
+
+/**
+ * A server over HTTP: a free loopback port in its `PORT`, and the URL the agent is given, at
+ * `/mcp` (streamable HTTP) or `/sse` (HTTP+SSE), or the TLS front's when `remote`.
+ */
+function httpServer(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  spec: {
+    transport: "http" | "sse";
+    headers?: Record<string, string>;
+    remote?: boolean;
+    h2?: boolean;
+  },
+): McpServerConfig {
+  const port = freePort();
+  const path = spec.transport === "http" ? "mcp" : "sse";
+  return {
+    name,
+    command,
+    args,
+    env: { ...env, PORT: String(port) },
+    transport: spec.transport,
+    port,
+    url: spec.remote
+      ? `https://localhost:${freePort()}/${path}`
+      : `http://127.0.0.1:${port}/${path}`,
+    headers: spec.headers ?? {},
+    ...(spec.remote ? { remote: true } : {}),
+    ...(spec.remote && spec.h2 ? { h2: true } : {}),
+  };
 }
 
 /** Fails with one line when a pinned server is not installed. */

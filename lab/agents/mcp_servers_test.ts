@@ -139,6 +139,25 @@ Deno.test("resolveMcpServers: everything over http and sse gets a free port and 
   );
 });
 
+Deno.test("resolveMcpServers: a command over HTTP+SSE gets a port in PORT and the /sse URL", () => {
+  const [sse] = resolveMcpServers({
+    old: {
+      command: "node",
+      args: ["/opt/everything-0.6.2/dist/sse.js"],
+      transport: "sse",
+      headers: { A: "b" },
+    },
+  }, "/w");
+  assert.equal(sse.command, "node");
+  assert.deepEqual(sse.args, ["/opt/everything-0.6.2/dist/sse.js"]);
+  assert.equal(sse.transport, "sse");
+  assert.equal(sse.env.PORT, String(sse.port));
+  assert.equal(sse.url, `http://127.0.0.1:${sse.port}/sse`);
+  assert.deepEqual(sse.headers, { A: "b" });
+  // the runner starts it beside the agent, as the everything server
+  assert.match(httpLauncher([sse])!, /PORT=/);
+});
+
 Deno.test("resolveMcpServers: a remote server gets an https URL of its own, and h2 if asked", () => {
   const [plain, h2] = resolveMcpServers({
     ev: { server: "everything", transport: "http", remote: true },

@@ -166,8 +166,19 @@ Deno.test("scenario: mcpServers and mcp tool actions are checked with one-line e
       mcpServers: { fs: { server: "filesystem", transport: "http" } },
       turns: [{ text: "t" }],
     },
-    /mcpServers\.fs: transport and headers are for the everything server only/,
+    /mcpServers\.fs: transport and headers are for the everything server or a command only/,
   );
+});
+
+Deno.test("scenario: a command may serve over HTTP", () => {
+  const s = parseScenario({
+    name: "m",
+    mcpServers: { old: { command: "node", args: ["sse.js"], transport: "sse" } },
+    turns: [{ text: "t" }],
+  }, "x.json");
+  assert.deepEqual(s.mcpServers, {
+    old: { command: "node", args: ["sse.js"], transport: "sse" },
+  });
 });
 
 Deno.test("responses stream: a tool search call is announced and completed", () => {
