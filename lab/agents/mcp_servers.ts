@@ -161,16 +161,31 @@ function httpServer(
   };
 }
 
-/** Fails with one line when a pinned server is not installed. */
+/** Where a command runs from: itself when it names a path, else the first match on PATH. */
+async function onPath(command: string): Promise<string | null> {
+  if (command.includes("/")) return await Deno.stat(command).then(() => command, () => null);
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":").filter(Boolean)) {
+    const full = `${dir}/${command}`;
+    if (await Deno.stat(full).then((s) => s.isFile, () => false)) return full;
+  }
+  return null;
+}
+
+/**
+ * Fails with one line when a server's command is not there: a pinned server not installed, or
+ * a scenario's command neither a file nor on PATH.
+ */
 export async function checkMcpServersInstalled(
   configs: McpServerConfig[],
 ): Promise<void> {
+  const pinned = new Set(Object.values(MCP_SERVER_BINS));
   for (const c of configs) {
-    await Deno.stat(c.command).catch(() => {
-      throw new Error(
-        `MCP server ${c.name}: ${c.command} is missing: run scripts/setup.sh to install the MCP servers`,
-      );
-    });
+    if (await onPath(c.command) !== null) continue;
+    throw new Error(
+      pinned.has(c.command)
+        ? `MCP server ${c.name}: ${c.command} is missing: run scripts/setup.sh to install the MCP servers`
+        : `MCP server ${c.name}: ${c.command} is neither a file nor a command on PATH`,
+    );
   }
 }
 

@@ -9,7 +9,12 @@ import { withAgentHome } from "./testing.ts";
 import { claudeMcpConfigPath, claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
-import { httpLauncher, MCP_SERVER_BINS, resolveMcpServers } from "./mcp_servers.ts";
+import {
+  checkMcpServersInstalled,
+  httpLauncher,
+  MCP_SERVER_BINS,
+  resolveMcpServers,
+} from "./mcp_servers.ts";
 
 const specs = {
   fs: { server: "filesystem" as const },
@@ -275,4 +280,19 @@ Deno.test("httpLauncher: starts the servers, waits until they listen, runs the a
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("checkMcpServersInstalled: a command on PATH is there; a missing one is one line", async () => {
+  const [node] = resolveMcpServers({ ev: { command: "sh", args: ["-c", "true"] } }, "/w");
+  await checkMcpServersInstalled([node]);
+  const [gone] = resolveMcpServers({ ev: { command: "no-such-mcp-server-xyz" } }, "/w");
+  await assert.rejects(
+    () => checkMcpServersInstalled([gone]),
+    /^Error: MCP server ev: no-such-mcp-server-xyz is neither a file nor a command on PATH$/,
+  );
+  const [fs] = resolveMcpServers({ fs: { server: "filesystem" } }, "/w");
+  await assert.rejects(
+    () => checkMcpServersInstalled([{ ...fs, command: "/nonexistent/mcp-server-filesystem" }]),
+    /neither a file nor a command on PATH/,
+  );
 });
