@@ -282,6 +282,7 @@ export const MCP_UNANSWERED = "mcp_unanswered";
  * same session and the request was not cancelled: a server (or client) that dropped it — one
  * that refused a JSON-RPC batch (MCP 2025-03-26 only) says nothing on stdio —, or an answer the
  * capture did not see. Without a later answer the capture may just have ended first: no problem.
+ * Over streamable HTTP none: there a client cancels by closing the request's event stream.
  */
 export async function unansweredRequests(c: DuckDBConnection): Promise<McpProblem[]> {
   const rows = (await c.runAndReadAll(readSql(SQL_DIR, MCP_UNANSWERED))).getRowObjects();

@@ -132,7 +132,8 @@ export const mcpCallsTable = table(
       "cancelled",
       "bool",
       "its sender cancelled it (`notifications/cancelled` with its id) before any answer: " +
-        "no answer is then expected",
+        "no answer is then expected (streamable HTTP clients may also cancel by closing the " +
+        "request's event stream, MCP 2026-07-28: not told here)",
     ),
   ] as const,
 );

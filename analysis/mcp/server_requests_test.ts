@@ -8,11 +8,12 @@
  * session of their own the other way round; `notifications/progress` is counted on its call and
  * `notifications/cancelled` marks its call; a batch the server dropped (MCP 2025-03-26 only)
  * is a `problems` row per request, while the cancelled call, which by the spec gets no answer,
- * is none. Built in the real schema (correlate/testing.ts) and analysed with the real SQL.
+ * is none (nor is any over streamable HTTP, where closing the request's stream cancels it). Built in the real schema (correlate/testing.ts) and analysed with the real SQL.
  */
 import assert from "node:assert/strict";
 import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
+import { unansweredRequests } from "./build.ts";
 
 const FIXTURE = new URL(
   "../../tests/fixtures/mcp/raw_client_everything_stdio.jsonl",
@@ -113,6 +114,12 @@ Deno.test("MCP: a server's own requests, progress, cancellation and a dropped ba
     assert.ok(unanswered.every((p) => p.kind === "protocol" && p.source === "ipc.arrow"));
     // and nothing else
     assert.deepEqual(problems.filter((p) => !unanswered.includes(p)), []);
+    // over streamable HTTP a client cancels by closing the request's stream (MCP 2026-07-28):
+    // the same unanswered requests there are no problem
+    await c.run("UPDATE mcp_calls SET transport = 'http'");
+    assert.deepEqual(await unansweredRequests(c), []);
+    await c.run("UPDATE mcp_calls SET transport = 'stdio'");
+    assert.equal((await unansweredRequests(c)).length, 2);
     // the unknown method's JSON-RPC error is the call's
     assert.deepEqual(
       await all(

@@ -2,7 +2,10 @@
 -- answered a later request from the same sender (same processes, port and host: the session
 -- went on), with how many such later answers there were and the request's batch element. A
 -- request its receiver answered meanwhile with an error without an id (JSON-RPC: a request it
--- could not read, as servers answer Claude Code's `server/discover` probe over HTTP) is left out.
+-- could not read, as servers answer Claude Code's `server/discover` probe over HTTP) is left out,
+-- and so is streamable HTTP (`http`), where a client cancels a request by closing its event
+-- stream without any notification (MCP 2026-07-28) and a missing HTTP answer is the HTTP
+-- reading's own problem; over stdio and HTTP+SSE only `notifications/cancelled` excuses one.
 WITH later AS (
   SELECT q.recording, q.mcp_call_id, q.method, q.transport, q.server_pid, q.server_port,
     q.server_host, q.server_name, q.from_server, q.start_ns,
@@ -16,7 +19,7 @@ WITH later AS (
     AND a.server_port IS NOT DISTINCT FROM q.server_port
     AND a.server_host IS NOT DISTINCT FROM q.server_host
     AND a.start_ns > q.start_ns AND a.end_ns IS NOT NULL
-  WHERE q.end_ns IS NULL AND NOT q.cancelled
+  WHERE q.end_ns IS NULL AND NOT q.cancelled AND q.transport <> 'http'
   GROUP BY ALL
 )
 SELECT l.recording, l.mcp_call_id, m.jsonrpc_id, l.method, l.transport, l.server_pid,
