@@ -72,6 +72,7 @@ type MessagePlace = Pick<
   | "transport"
   | "server_port"
   | "server_host"
+  | "http_status"
 >;
 
 /** An mcp_messages row for message `m` seen at `at`, its params and result kept aside. */
@@ -237,6 +238,7 @@ export async function readMcpMessages(
         transport: "stdio",
         server_port: null,
         server_host: null,
+        http_status: null,
       }));
     }
   }
@@ -258,6 +260,7 @@ export async function readMcpMessages(
       transport: h.transport,
       server_port: h.server_port,
       server_host: h.server_host,
+      http_status: h.http_status,
     });
     if (https.messages.includes(h as typeof https.messages[number])) overTls.add(row.row);
     pendingRows.push(row);

@@ -74,6 +74,13 @@ export const mcpMessagesTable = table(
       "int32",
       "its place in a JSON-RPC batch (an array of messages: MCP 2025-03-26 only); null: sent alone",
     ),
+    opt(
+      "http_status",
+      "int32",
+      "over HTTP: the status of the exchange that carried it, the answer to the POST whose " +
+        "body it was (a client's message: 4xx when the server refused the POST, as an HTTP+SSE " +
+        "server does a client's streamable-HTTP probe) or the response it came in",
+    ),
   ] as const,
 );
 

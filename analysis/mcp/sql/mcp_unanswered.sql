@@ -5,7 +5,8 @@
 -- could not read, as servers answer Claude Code's `server/discover` probe over HTTP) is left out,
 -- and so is streamable HTTP (`http`), where a client cancels a request by closing its event
 -- stream without any notification (MCP 2026-07-28) and a missing HTTP answer is the HTTP
--- reading's own problem; over stdio and HTTP+SSE only `notifications/cancelled` excuses one.
+-- reading's own problem; over stdio and HTTP+SSE only `notifications/cancelled` excuses one,
+-- or, over HTTP+SSE, an HTTP error status to the POST that carried it.
 WITH later AS (
   SELECT q.recording, q.mcp_call_id, q.method, q.transport, q.server_pid, q.server_port,
     q.server_host, q.server_name, q.from_server, q.start_ns,
@@ -26,7 +27,9 @@ SELECT l.recording, l.mcp_call_id, m.jsonrpc_id, l.method, l.transport, l.server
   l.server_host, l.server_name, l.from_server, m.batch_index, l.later
 FROM later l
 JOIN mcp_messages m ON m.recording = l.recording AND m.message_id = l.mcp_call_id
-WHERE NOT EXISTS (
+-- a POST the server refused at the HTTP level (4xx, 5xx) was answered there: a client probing
+-- streamable HTTP on an HTTP+SSE server first (MCP 2025-03-26, backwards compatibility)
+WHERE coalesce(m.http_status, 0) < 400 AND NOT EXISTS (
   SELECT 1 FROM mcp_messages e
   WHERE e.recording = l.recording AND e.kind = 'error' AND e.jsonrpc_id IS NULL
     AND e.from_pid IS NOT DISTINCT FROM l.receiver AND e.to_pid IS NOT DISTINCT FROM l.sender
