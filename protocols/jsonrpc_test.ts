@@ -131,3 +131,26 @@ Deno.test("jsonrpc: bounded: an over-long line is skipped, a cut Content-Length 
   const none = parse([utf8("Content-Length: x\r\n\r\n{}")]);
   assert.deepEqual(none.errors.map((e) => e.code), ["framing"]);
 });
+
+Deno.test("jsonrpc: a raw client's batch, split initialize and server requests parse the same in every chunking", () => {
+  // lab/clients/mcp_raw_client.ts with server-everything 2026.8.31 under capture
+  const all = streams("raw_client_everything_stdio.jsonl");
+  const toServer = all.get("8363 to_server")!, fromServer = all.get("8363 from_server")!;
+  const sent = assertSameForAllChunkings(toServer, (c) => parse(c), { splitPointLimit: 2048 });
+  assert.deepEqual(sent.errors, []);
+  const batch = sent.messages.filter((m) => m.batchIndex !== undefined);
+  assert.deepEqual(batch.map((m) => [m.method, m.batchIndex]), [["tools/list", 0], ["ping", 1]]);
+  assert.equal(batch[0].text, batch[1].text, "one array, one text");
+  // the client's answers to the server's requests, its cancellation
+  const s = summary(sent.messages);
+  assert.ok(s.includes("notification notifications/cancelled"), s.join(", "));
+  assert.equal(sent.messages.filter((m) => m.kind === "response").length, 3, s.join(", "));
+  const got = assertSameForAllChunkings(fromServer, (c) => parse(c), { splitPointLimit: 2048 });
+  assert.deepEqual(got.errors, []);
+  const g = summary(got.messages);
+  for (const m of ["roots/list", "sampling/createMessage", "elicitation/create"]) {
+    assert.ok(g.some((x) => x.startsWith(`request ${m}`)), `${m}: ${g.join(", ")}`);
+  }
+  assert.ok(g.includes("notification notifications/progress"), g.join(", "));
+  assert.ok(got.messages.some((m) => m.kind === "error"), "the unknown method's error");
+});

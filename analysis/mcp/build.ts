@@ -72,6 +72,7 @@ type MessagePlace = Pick<
   | "transport"
   | "server_port"
   | "server_host"
+  | "http_status"
 >;
 
 /** An mcp_messages row for message `m` seen at `at`, its params and result kept aside. */
@@ -89,6 +90,7 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
       error_message: m.error?.message ?? null,
       bytes: BigInt(new TextEncoder().encode(m.text).length),
       incomplete: m.incomplete,
+      batch_index: m.batchIndex ?? null,
     } satisfies McpMessageRow,
     params: m.params,
     result: m.result,
@@ -236,6 +238,7 @@ export async function readMcpMessages(
         transport: "stdio",
         server_port: null,
         server_host: null,
+        http_status: null,
       }));
     }
   }
@@ -257,6 +260,7 @@ export async function readMcpMessages(
       transport: h.transport,
       server_port: h.server_port,
       server_host: h.server_host,
+      http_status: h.http_status,
     });
     if (https.messages.includes(h as typeof https.messages[number])) overTls.add(row.row);
     pendingRows.push(row);
@@ -271,6 +275,37 @@ export async function readMcpMessages(
     rows.push({ ...p.row, params: json(p.params), result: json(p.result) });
   }
   return { rows, problems };
+}
+
+/** The query of the requests never answered though their receiver answered later ones. */
+export const MCP_UNANSWERED = "mcp_unanswered";
+
+/**
+ * A problem per request its receiver never answered though it answered a later request of the
+ * same session and the request was not cancelled: a server (or client) that dropped it — one
+ * that refused a JSON-RPC batch (MCP 2025-03-26 only) says nothing on stdio —, or an answer the
+ * capture did not see. Without a later answer the capture may just have ended first: no problem.
+ * Over streamable HTTP none: there a client cancels by closing the request's event stream.
+ */
+export async function unansweredRequests(c: DuckDBConnection): Promise<McpProblem[]> {
+  const rows = (await c.runAndReadAll(readSql(SQL_DIR, MCP_UNANSWERED))).getRowObjects();
+  return rows.map((r) => {
+    const id = r.jsonrpc_id === null ? "" : ` (id ${r.jsonrpc_id})`;
+    const server = `${r.server_name ?? "an MCP server"}` +
+      (r.server_pid === null ? "" : ` (pid ${r.server_pid})`);
+    const who = r.from_server ? `${server}'s request to its client` : `request to ${server}`;
+    const batch = r.batch_index === null
+      ? ""
+      : ` It came in a JSON-RPC batch (element ${r.batch_index}), which MCP allows in protocol ` +
+        "revision 2025-03-26 only: the receiver may have dropped the whole batch.";
+    return {
+      recording: String(r.recording),
+      source: r.transport === "stdio" || r.server_host === null ? "ipc.arrow" : "tls.arrow",
+      message: `MCP ${r.transport} ${who}, ${r.method}${id}, got no answer although ` +
+        `${r.later} later request${r.later === 1n ? " was" : "s were"} answered on the same ` +
+        `session: dropped by the receiver, or its answer was not recorded.${batch}`,
+    };
+  });
 }
 
 /** The MCP detectors, run in this order (`sql/<name>.sql`, each adding to `findings`). */
@@ -305,6 +340,7 @@ export function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow
       if (def === mcpMessagesTable) continue;
       await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));
     }
+    for (const p of await unansweredRequests(c)) b.problem(p.source!, "protocol", p.message);
     const [links, serverLinks] = MCP_LINKS;
     // without an MCP call tied to a tool call the step gives nothing, yet DuckDB hashed every
     // link for it (0.17 s of a 1M-event recording without MCP): skipped then

@@ -51,6 +51,11 @@ export interface HttpMcpMessage {
   /** off loopback: the server's address */
   server_host: string | null;
   transport: "http" | "sse";
+  /**
+   * The HTTP status of the exchange that carried it: of the answer to the request whose body it
+   * was (a client's message), or of the response it came in (a server's); null: none recorded.
+   */
+  http_status: number | null;
 }
 
 type Stream = TcpStream;
@@ -119,11 +124,19 @@ export function httpMcpMessages(
     /** the requests' heads by index, those answered, and the JSON-RPC each request carried */
     const asked = new Map<number, Http1Head>();
     const answered = new Set<number>();
+    /** the final status answering each request (by its index), and the messages awaiting it */
+    const statusOf = new Map<number, number>();
+    const awaiting: { at: number; httpIndex: number }[] = [];
     const carried = new Map<number, string[]>();
     const parser = createMcpHttpParser({
       onHead(side, head) {
         if (side === "client") asked.set(head.index, head);
-        else answered.add(head.index);
+        else {
+          answered.add(head.index);
+          if (!head.informational && head.status !== undefined) {
+            statusOf.set(head.requestIndex ?? head.index, head.status);
+          }
+        }
       },
       onMessage(m) {
         if (m.side === "client" && m.method) {
@@ -131,6 +144,7 @@ export function httpMcpMessages(
           carried.set(m.httpIndex, [...carried.get(m.httpIndex) ?? [], what]);
         }
         const s = m.side === "client" ? client! : server!;
+        if (m.side === "client") awaiting.push({ at: found.length, httpIndex: m.httpIndex });
         found.push({
           recording,
           message: m,
@@ -140,6 +154,7 @@ export function httpMcpMessages(
           conn: list[0].conn,
           server_port: port,
           server_host: serverHost,
+          http_status: m.side === "server" ? m.status ?? null : null,
         });
       },
       onEndpoint() {
@@ -171,6 +186,9 @@ export function httpMcpMessages(
     }
     parser.request.end();
     parser.response.end();
+    for (const { at, httpIndex } of awaiting) {
+      found[at].http_status = statusOf.get(httpIndex) ?? null;
+    }
     // a request the server's recorded stream never answered (no status line at all): the
     // recording ends before its answer (a capture stopped mid-call, a server that hung); not
     // the DELETE ending a session, whose answer the client need not wait for. (After a cut in

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { appendRows, createTables } from "../duckdb_tables.ts";
 import { httpExchangesTable, rawIpcTable, sseEventsTable } from "../schema.ts";
-import { readMcpMessages } from "./build.ts";
+import { readMcpMessages, unansweredRequests } from "./build.ts";
 import { withDb } from "../analysed_db.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
@@ -409,4 +409,39 @@ Deno.test("a session's GET event stream alone (no request body seen) is told MCP
     ["notification", "notifications/message", "sse"],
   ]);
   assert.deepEqual(r.problems.map((p) => p.kind), ["gap"]);
+});
+
+Deno.test("Gemini CLI on an HTTP+SSE server: its streamable-HTTP probe refused with 404 carries that status, and is no unanswered request", async () => {
+  // the `tcp` writes of a real capture of Gemini CLI with server-everything 0.6.2's dist/sse.js
+  // (the 2024-11-05 transport): Gemini first POSTs initialize to the URL (streamable HTTP),
+  // gets 404, then opens the event stream and initializes again (MCP 2025-03-26, backwards
+  // compatibility)
+  const rows = await codexRows("gemini_sse_fallback_ipc.jsonl");
+  const got = await analyse(rows);
+  assert.deepEqual(got.problems, []);
+  const inits = got.rows.filter((m) => m.method === "initialize")
+    .map((m) => [m.jsonrpc_id, m.http_status]);
+  assert.deepEqual(inits, [["0", 404], ["1", 202]]);
+  // the server's answers came in the event stream's 200
+  assert.ok(got.rows.filter((m) => m.kind === "response").every((m) => m.http_status === 200));
+  const calls = got.calls.filter((c) => c.method === "tools/call");
+  assert.deepEqual(calls.map((c) => [c.transport, c.tool]), [
+    ["sse", "echo"],
+    ["sse", "longRunningOperation"],
+    ["sse", "getTinyImage"],
+  ]);
+  await withDb(":memory:", async (c) => {
+    await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
+    await appendRows(c, rawIpcTable, rows);
+    const { rows: messages } = await readMcpMessages(c);
+    await c.run(sqlText("macros"));
+    await createTables(c, [lineageTable, ...MCP_TABLES]);
+    await appendRows(c, mcpMessagesTable, messages as unknown as Record<string, unknown>[]);
+    await c.run(readSql(SQL_DIR, mcpCallsTable.name));
+    // the refused probe is answered at the HTTP level: no problem
+    assert.deepEqual(await unansweredRequests(c), []);
+    // without its status it would be one
+    await c.run("UPDATE mcp_messages SET http_status = NULL");
+    assert.equal((await unansweredRequests(c)).length, 1);
+  });
 });

@@ -48,6 +48,8 @@ export interface HttpsMcpMessage {
   server_host: string | null;
   server_port: number;
   transport: "http" | "sse";
+  /** the HTTP status of the exchange that carried it (null: none recorded) */
+  http_status: number | null;
 }
 
 /**
@@ -143,6 +145,7 @@ export function httpsMcpMessages(
             conn: x.conn_id,
             server_host: host,
             server_port: port,
+            http_status: x.status,
           },
         });
       }

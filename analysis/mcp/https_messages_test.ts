@@ -18,7 +18,7 @@ import { appendRows, createTables } from "../duckdb_tables.ts";
 import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
 import { lineageTable } from "../correlate/schema.ts";
 import { withDb } from "../analysed_db.ts";
-import { readMcpMessages, SQL_DIR } from "./build.ts";
+import { readMcpMessages, SQL_DIR, unansweredRequests } from "./build.ts";
 import { ALL_TABLES } from "../schema.ts";
 import { sqlText } from "../sql_files.ts";
 
@@ -195,7 +195,7 @@ Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, 
     const calls = (await c.runAndReadAll(
       `SELECT method, tool, server_name, server_host, server_port, transport,
          result IS NOT NULL OR error_code IS NOT NULL AS answered
-       FROM mcp_calls WHERE client_pid IS NOT NULL ORDER BY start_ns`,
+       FROM mcp_calls WHERE NOT from_server ORDER BY start_ns`,
     )).getRowObjectsJson();
     assert.deepEqual(calls.map((r) => [r.method, r.tool]), [
       ["server/discover", null],
@@ -217,5 +217,21 @@ Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, 
       calls.slice(1).map((r) => r.server_name),
       Array(6).fill("mcp-servers/everything"),
     );
+    // the server's own request to the agent (roots/list) is the session's: the agent its
+    // client, the remote server (not traced) its server, named
+    assert.deepEqual(
+      (await c.runAndReadAll(
+        `SELECT method, client_pid IS NOT NULL AS client, server_pid, server_name FROM mcp_calls
+         WHERE from_server`,
+      )).getRowObjectsJson(),
+      [{
+        method: "roots/list",
+        client: true,
+        server_pid: null,
+        server_name: "mcp-servers/everything",
+      }],
+    );
+    // the discovery probe answered by an error without an id is no problem
+    assert.deepEqual(await unansweredRequests(c), []);
   });
 });

@@ -69,6 +69,18 @@ export const mcpMessagesTable = table(
     TRANSPORT,
     SERVER_PORT,
     SERVER_HOST,
+    opt(
+      "batch_index",
+      "int32",
+      "its place in a JSON-RPC batch (an array of messages: MCP 2025-03-26 only); null: sent alone",
+    ),
+    opt(
+      "http_status",
+      "int32",
+      "over HTTP: the status of the exchange that carried it, the answer to the POST whose " +
+        "body it was (a client's message: 4xx when the server refused the POST, as an HTTP+SSE " +
+        "server does a client's streamable-HTTP probe) or the response it came in",
+    ),
   ] as const,
 );
 
@@ -87,13 +99,15 @@ export const mcpCallsTable = table(
     opt(
       "client_pid",
       "int32",
-      "the process that sent the request (the agent); null: an HTTP client not traced",
+      "the session's client (the agent), which sent the request unless `from_server`; null: " +
+        "an HTTP client not traced",
     ),
     opt(
       "server_pid",
       "int32",
       "the MCP server process (over HTTP: the process that answered on the connection, the " +
-        "listening side; null when it was not traced)",
+        "listening side; null when it was not traced), which received the request unless " +
+        "`from_server`",
     ),
     opt("server_name", "utf8", "the server's `serverInfo.name` from its `initialize` answer"),
     TRANSPORT,
@@ -109,6 +123,25 @@ export const mcpCallsTable = table(
     col("start_ns", "int64", "request time"),
     opt("end_ns", "int64", "response time; null without a response"),
     opt("latency_ms", "float64", "end - start in milliseconds"),
+    col(
+      "from_server",
+      "bool",
+      "the server asked its client (`roots/list`, `sampling/createMessage`, " +
+        "`elicitation/create`, `ping`): `client_pid` and `server_pid` are still the session's",
+    ),
+    col(
+      "progress",
+      "int64",
+      "`notifications/progress` the receiver sent for it (its `_meta.progressToken`) until its " +
+        "answer",
+    ),
+    col(
+      "cancelled",
+      "bool",
+      "its sender cancelled it (`notifications/cancelled` with its id) before any answer: " +
+        "no answer is then expected (streamable HTTP clients may also cancel by closing the " +
+        "request's event stream, MCP 2026-07-28: not told here)",
+    ),
   ] as const,
 );
 

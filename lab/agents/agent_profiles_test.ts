@@ -8,6 +8,7 @@ import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
+import type { McpServerConfig } from "./mcp_servers.ts";
 
 Deno.test("codex: config.toml names the scripted provider, env trusts the CA", () =>
   withAgentHome({}, async (s) => {
@@ -165,3 +166,67 @@ Deno.test("agentBaseEnv: the caller's locale, PATH and time zone, never its keys
     }
   }
 });
+
+/** A stdio server and a streamable HTTP one, as resolveMcpServers gives them. */
+const MCP_SERVERS: McpServerConfig[] = [
+  {
+    name: "fs",
+    command: "/opt/mcp-server-filesystem",
+    args: ["/w"],
+    env: { A: "1" },
+    transport: "stdio",
+  },
+  {
+    name: "ev",
+    command: "/opt/mcp-server-everything",
+    args: ["streamableHttp"],
+    env: {},
+    transport: "http",
+    port: 4000,
+    url: "http://127.0.0.1:4000/mcp",
+    headers: { "X-Test": "1" },
+  },
+];
+
+Deno.test("qwen and opencode: a scenario's MCP servers in their own configuration", () =>
+  withAgentHome({}, async (s) => {
+    assert.equal(qwenProfile.configuresMcp, true);
+    await qwenProfile.prepareHome({ ...s, mcpServers: MCP_SERVERS });
+    const qwen = JSON.parse(await Deno.readTextFile(`${s.home}/.qwen/settings.json`));
+    assert.deepEqual(qwen.mcpServers, {
+      fs: {
+        command: "/opt/mcp-server-filesystem",
+        args: ["/w"],
+        env: { A: "1" },
+        trust: true,
+        alwaysLoadTools: true,
+      },
+      ev: {
+        httpUrl: "http://127.0.0.1:4000/mcp",
+        headers: { "X-Test": "1" },
+        trust: true,
+        alwaysLoadTools: true,
+      },
+    });
+    assert.equal(opencodeProfile.configuresMcp, true);
+    await opencodeProfile.prepareHome({ ...s, mcpServers: MCP_SERVERS });
+    const oc = JSON.parse(await Deno.readTextFile(`${s.home}/.config/opencode/opencode.json`));
+    assert.deepEqual(oc.mcp, {
+      fs: {
+        type: "local",
+        command: ["/opt/mcp-server-filesystem", "/w"],
+        environment: { A: "1" },
+        enabled: true,
+      },
+      ev: {
+        type: "remote",
+        url: "http://127.0.0.1:4000/mcp",
+        headers: { "X-Test": "1" },
+        enabled: true,
+      },
+    });
+    // without servers, no key at all
+    await opencodeProfile.prepareHome(s);
+    const bare = JSON.parse(await Deno.readTextFile(`${s.home}/.config/opencode/opencode.json`));
+    assert.equal("mcp" in bare, false);
+  }));

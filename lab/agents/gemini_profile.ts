@@ -15,6 +15,30 @@
 
 import { join } from "node:path";
 import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
+import type { McpServerConfig } from "./mcp_servers.ts";
+
+/**
+ * The `mcpServers` of a Gemini CLI `settings.json` (Qwen Code, its fork, reads the same): a
+ * stdio server's command, an HTTP one's `httpUrl` (streamable HTTP) or `url` (HTTP+SSE), each
+ * trusted so its calls need no confirmation. Nothing when there are none.
+ */
+export function geminiMcpSettings(mcpServers: McpServerConfig[] | undefined) {
+  if (!mcpServers?.length) return {};
+  return {
+    mcpServers: Object.fromEntries(
+      mcpServers.map((m) => [
+        m.name,
+        m.url
+          ? {
+            ...(m.transport === "http" ? { httpUrl: m.url } : { url: m.url }),
+            headers: m.headers,
+            trust: true,
+          }
+          : { command: m.command, args: m.args, env: m.env, trust: true },
+      ]),
+    ),
+  };
+}
 
 export const geminiProfile: AgentProfile = {
   name: "gemini",
@@ -32,22 +56,7 @@ export const geminiProfile: AgentProfile = {
       privacy: { usageStatisticsEnabled: false },
       telemetry: { enabled: false },
       general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-      ...(mcpServers?.length
-        ? {
-          mcpServers: Object.fromEntries(
-            mcpServers.map((m) => [
-              m.name,
-              m.url
-                ? {
-                  ...(m.transport === "http" ? { httpUrl: m.url } : { url: m.url }),
-                  headers: m.headers,
-                  trust: true,
-                }
-                : { command: m.command, args: m.args, env: m.env, trust: true },
-            ]),
-          ),
-        }
-        : {}),
+      ...geminiMcpSettings(mcpServers),
     });
   },
   env({ home, server }) {

@@ -67,13 +67,12 @@ export function resolveMcpServers(
     const env = spec.env ?? {};
     const given = spec.args?.map((a) => fill(a, workdir));
     if ("command" in spec) {
-      out.push({
-        name,
-        command: spec.command,
-        args: given ?? [],
-        env,
-        transport: "stdio",
-      });
+      const transport = spec.transport ?? "stdio";
+      out.push(
+        transport === "stdio"
+          ? { name, command: spec.command, args: given ?? [], env, transport }
+          : httpServer(name, spec.command, given ?? [], env, { ...spec, transport }),
+      );
       continue;
     }
     switch (spec.server) {
@@ -98,22 +97,13 @@ export function resolveMcpServers(
           });
           break;
         }
-        const port = freePort();
-        const path = transport === "http" ? "mcp" : "sse";
-        out.push({
+        out.push(httpServer(
           name,
-          command: MCP_SERVER_BINS.everything,
-          args: given ?? [transport === "http" ? "streamableHttp" : "sse"],
-          env: { ...env, PORT: String(port) },
-          transport,
-          port,
-          url: spec.remote
-            ? `https://localhost:${freePort()}/${path}`
-            : `http://127.0.0.1:${port}/${path}`,
-          headers: spec.headers ?? {},
-          ...(spec.remote ? { remote: true } : {}),
-          ...(spec.remote && spec.h2 ? { h2: true } : {}),
-        });
+          MCP_SERVER_BINS.everything,
+          given ?? [transport === "http" ? "streamableHttp" : "sse"],
+          env,
+          { ...spec, transport },
+        ));
         break;
       }
       case "poisoned":
@@ -137,16 +127,65 @@ export function resolveMcpServers(
   return out;
 }
 
-/** Fails with one line when a pinned server is not installed. */
+/**
+ * A server over HTTP: a free loopback port in its `PORT`, and the URL the agent is given, at
+ * `/mcp` (streamable HTTP) or `/sse` (HTTP+SSE), or the TLS front's when `remote`.
+ */
+function httpServer(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  spec: {
+    transport: "http" | "sse";
+    headers?: Record<string, string>;
+    remote?: boolean;
+    h2?: boolean;
+  },
+): McpServerConfig {
+  const port = freePort();
+  const path = spec.transport === "http" ? "mcp" : "sse";
+  return {
+    name,
+    command,
+    args,
+    env: { ...env, PORT: String(port) },
+    transport: spec.transport,
+    port,
+    url: spec.remote
+      ? `https://localhost:${freePort()}/${path}`
+      : `http://127.0.0.1:${port}/${path}`,
+    headers: spec.headers ?? {},
+    ...(spec.remote ? { remote: true } : {}),
+    ...(spec.remote && spec.h2 ? { h2: true } : {}),
+  };
+}
+
+/** Where a command runs from: itself when it names a path, else the first match on PATH. */
+async function onPath(command: string): Promise<string | null> {
+  if (command.includes("/")) return await Deno.stat(command).then(() => command, () => null);
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":").filter(Boolean)) {
+    const full = `${dir}/${command}`;
+    if (await Deno.stat(full).then((s) => s.isFile, () => false)) return full;
+  }
+  return null;
+}
+
+/**
+ * Fails with one line when a server's command is not there: a pinned server not installed, or
+ * a scenario's command neither a file nor on PATH.
+ */
 export async function checkMcpServersInstalled(
   configs: McpServerConfig[],
 ): Promise<void> {
+  const pinned = new Set(Object.values(MCP_SERVER_BINS));
   for (const c of configs) {
-    await Deno.stat(c.command).catch(() => {
-      throw new Error(
-        `MCP server ${c.name}: ${c.command} is missing: run scripts/setup.sh to install the MCP servers`,
-      );
-    });
+    if (await onPath(c.command) !== null) continue;
+    throw new Error(
+      pinned.has(c.command)
+        ? `MCP server ${c.name}: ${c.command} is missing: run scripts/setup.sh to install the MCP servers`
+        : `MCP server ${c.name}: ${c.command} is neither a file nor a command on PATH`,
+    );
   }
 }
 

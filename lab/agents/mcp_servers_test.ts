@@ -9,7 +9,12 @@ import { withAgentHome } from "./testing.ts";
 import { claudeMcpConfigPath, claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
-import { httpLauncher, MCP_SERVER_BINS, resolveMcpServers } from "./mcp_servers.ts";
+import {
+  checkMcpServersInstalled,
+  httpLauncher,
+  MCP_SERVER_BINS,
+  resolveMcpServers,
+} from "./mcp_servers.ts";
 
 const specs = {
   fs: { server: "filesystem" as const },
@@ -139,6 +144,25 @@ Deno.test("resolveMcpServers: everything over http and sse gets a free port and 
   );
 });
 
+Deno.test("resolveMcpServers: a command over HTTP+SSE gets a port in PORT and the /sse URL", () => {
+  const [sse] = resolveMcpServers({
+    old: {
+      command: "node",
+      args: ["/opt/everything-0.6.2/dist/sse.js"],
+      transport: "sse",
+      headers: { A: "b" },
+    },
+  }, "/w");
+  assert.equal(sse.command, "node");
+  assert.deepEqual(sse.args, ["/opt/everything-0.6.2/dist/sse.js"]);
+  assert.equal(sse.transport, "sse");
+  assert.equal(sse.env.PORT, String(sse.port));
+  assert.equal(sse.url, `http://127.0.0.1:${sse.port}/sse`);
+  assert.deepEqual(sse.headers, { A: "b" });
+  // the runner starts it beside the agent, as the everything server
+  assert.match(httpLauncher([sse])!, /PORT=/);
+});
+
 Deno.test("resolveMcpServers: a remote server gets an https URL of its own, and h2 if asked", () => {
   const [plain, h2] = resolveMcpServers({
     ev: { server: "everything", transport: "http", remote: true },
@@ -256,4 +280,19 @@ Deno.test("httpLauncher: starts the servers, waits until they listen, runs the a
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("checkMcpServersInstalled: a command on PATH is there; a missing one is one line", async () => {
+  const [node] = resolveMcpServers({ ev: { command: "sh", args: ["-c", "true"] } }, "/w");
+  await checkMcpServersInstalled([node]);
+  const [gone] = resolveMcpServers({ ev: { command: "no-such-mcp-server-xyz" } }, "/w");
+  await assert.rejects(
+    () => checkMcpServersInstalled([gone]),
+    /^Error: MCP server ev: no-such-mcp-server-xyz is neither a file nor a command on PATH$/,
+  );
+  const [fs] = resolveMcpServers({ fs: { server: "filesystem" } }, "/w");
+  await assert.rejects(
+    () => checkMcpServersInstalled([{ ...fs, command: "/nonexistent/mcp-server-filesystem" }]),
+    /neither a file nor a command on PATH/,
+  );
 });

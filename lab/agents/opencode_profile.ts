@@ -3,7 +3,10 @@
  * `anthropic` provider: `~/.config/opencode/opencode.json` points the provider's `baseURL` at
  * the server's `/v1` with a placeholder key, picks the model, allows edits and shell commands
  * without asking, and turns sharing and auto-update off; models.dev is not fetched (the build's
- * own model list is used). Bun honours `NODE_EXTRA_CA_CERTS`. `opencode run PROMPT`.
+ * own model list is used), and its MCP servers under `mcp` (`type: "local"` with the command
+ * line and `environment`, `type: "remote"` with the URL and headers: opencode picks streamable
+ * HTTP and falls back to HTTP+SSE itself; it offers their tools as `SERVER_TOOL`). Bun honours
+ * `NODE_EXTRA_CA_CERTS`. `opencode run PROMPT`.
  */
 
 import { join } from "node:path";
@@ -16,7 +19,8 @@ export const opencodeProfile: AgentProfile = {
   npmPackage: "opencode-ai",
   provider: "anthropic",
   binary: agentBinary("opencode"),
-  async prepareHome({ home, server, model }) {
+  configuresMcp: true,
+  async prepareHome({ home, server, model, mcpServers }) {
     await writeJson(join(home, ".config", "opencode", "opencode.json"), {
       $schema: "https://opencode.ai/config.json",
       model: `anthropic/${model ?? OPENCODE_DEFAULT_MODEL}`,
@@ -28,6 +32,19 @@ export const opencodeProfile: AgentProfile = {
       permission: { edit: "allow", bash: "allow", webfetch: "allow" },
       share: "disabled",
       autoupdate: false,
+      ...(mcpServers?.length
+        ? {
+          mcp: Object.fromEntries(mcpServers.map((m) => [
+            m.name,
+            m.url ? { type: "remote", url: m.url, headers: m.headers, enabled: true } : {
+              type: "local",
+              command: [m.command, ...m.args],
+              environment: m.env,
+              enabled: true,
+            },
+          ])),
+        }
+        : {}),
     });
   },
   env({ home, server }) {

@@ -3,20 +3,35 @@
  * through its OpenAI-compatible client: `OPENAI_BASE_URL` is the server's `/v1` (Chat
  * Completions), with a placeholder `OPENAI_API_KEY` and `OPENAI_MODEL`; `~/.qwen/settings.json`
  * chooses that auth, turns usage statistics, telemetry, updates and the after-turn memory
- * extraction off; `qwen -p PROMPT --yolo`.
+ * extraction off, and names its MCP servers as the Gemini CLI does (`geminiMcpSettings`), with
+ * `alwaysLoadTools` so that Qwen Code offers their tools directly as `mcp__SERVER__TOOL` rather
+ * than behind its `tool_search`; `qwen -p PROMPT --yolo`.
  */
 
 import { join } from "node:path";
 import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
+import { geminiMcpSettings } from "./gemini_profile.ts";
 
 export const QWEN_DEFAULT_MODEL = "qwen3-coder-plus";
+
+/** The Gemini CLI's `mcpServers`, each with `alwaysLoadTools` (Qwen Code's own key). */
+function qwenMcpSettings(mcpServers: Parameters<typeof geminiMcpSettings>[0]) {
+  const { mcpServers: servers } = geminiMcpSettings(mcpServers);
+  if (!servers) return {};
+  return {
+    mcpServers: Object.fromEntries(
+      Object.entries(servers).map(([name, cfg]) => [name, { ...cfg, alwaysLoadTools: true }]),
+    ),
+  };
+}
 
 export const qwenProfile: AgentProfile = {
   name: "qwen",
   npmPackage: "@qwen-code/qwen-code",
   provider: "openai-chat",
   binary: agentBinary("qwen"),
-  async prepareHome({ home }) {
+  configuresMcp: true,
+  async prepareHome({ home, mcpServers }) {
     await writeJson(join(home, ".qwen", "settings.json"), {
       security: { auth: { selectedType: "openai" } },
       privacy: { usageStatisticsEnabled: false },
@@ -29,6 +44,9 @@ export const qwenProfile: AgentProfile = {
       // no memory-extraction subagent after the turn (a model request the script has no turn
       // for)
       memory: { enableManagedAutoMemory: false, enableTeamMemory: false },
+      // each server's tools offered to the model directly (`alwaysLoadTools`), not deferred
+      // behind Qwen Code's own tool_search / tool_call bridge
+      ...qwenMcpSettings(mcpServers),
     });
   },
   env({ home, server, model }) {

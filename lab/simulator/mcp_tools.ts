@@ -3,7 +3,8 @@
  * offered for it. Each agent names MCP tools its own way: Claude Code `mcp__SERVER__TOOL`, the
  * Gemini CLI `mcp_SERVER_TOOL` (older builds `SERVER__TOOL` on a clash, else the bare tool name,
  * which is not matched: it cannot be told from a built-in tool of that name),
- * Codex a function `TOOL` inside the namespace `mcp__SERVER__` that its `tool_search` loads. When
+ * Codex a function `TOOL` inside the namespace `mcp__SERVER__` that its `tool_search` loads,
+ * opencode `SERVER_TOOL`. When
  * the tool is deferred (not offered yet) but the client offers a client-side tool search, the
  * reply is that search instead, and the request after it carries the tool.
  */
@@ -18,6 +19,7 @@ export function mcpToolNames(server: string, tool: string): string[] {
     `mcp__${server}__${tool}`,
     `mcp_${server}_${tool}`,
     `${server}__${tool}`,
+    `${server}_${tool}`,
   ];
 }
 

@@ -38,6 +38,9 @@ Deno.test("mcp action: each agent's name for the server's tool", () => {
     args: write.args,
     namespace: "mcp__fs",
   });
+  // opencode: SERVER_TOOL
+  const opencode = [fn("write"), fn("fs_read_file"), fn("fs_write_file")];
+  assert.equal(mapMcpAction(write, opencode).name, "fs_write_file");
   // Another server's tool of the same name is not it.
   assert.throws(() => mapMcpAction(write, [fn("write_file", "mcp__other")]), ToolMappingError);
   // Codex offers a hyphenated MCP tool with its hyphens made underscores
@@ -163,8 +166,19 @@ Deno.test("scenario: mcpServers and mcp tool actions are checked with one-line e
       mcpServers: { fs: { server: "filesystem", transport: "http" } },
       turns: [{ text: "t" }],
     },
-    /mcpServers\.fs: transport and headers are for the everything server only/,
+    /mcpServers\.fs: transport and headers are for the everything server or a command only/,
   );
+});
+
+Deno.test("scenario: a command may serve over HTTP", () => {
+  const s = parseScenario({
+    name: "m",
+    mcpServers: { old: { command: "node", args: ["sse.js"], transport: "sse" } },
+    turns: [{ text: "t" }],
+  }, "x.json");
+  assert.deepEqual(s.mcpServers, {
+    old: { command: "node", args: ["sse.js"], transport: "sse" },
+  });
 });
 
 Deno.test("responses stream: a tool search call is announced and completed", () => {

@@ -38,7 +38,7 @@ export type ToolAction =
 /**
  * An MCP server the agent is configured with: one of the lab's servers by name (`filesystem`
  * and `everything` pinned from npm, `poisoned` the lab's own), or a command. `args` may use
- * `{{workdir}}`. `transport` (`everything` only): `stdio` (the default: the agent starts it),
+ * `{{workdir}}`. `transport` (`everything` or a command): `stdio` (the default: the agent starts it),
  * or `http` (streamable HTTP) or `sse` (HTTP+SSE): the runner starts it on a free loopback port,
  * beside the agent, and configures the agent with its URL and `headers`; the scenario's
  * templates know the port as `{{mcp_port_NAME}}` and the URL the agent is given as
@@ -64,7 +64,20 @@ export type McpServerSpec =
      */
     h2?: boolean;
   }
-  | { command: string; args?: string[]; env?: Record<string, string> };
+  | {
+    command: string;
+    args?: string[];
+    env?: Record<string, string>;
+    /**
+     * `http`, `sse`: the command serves MCP over HTTP on the port given in its `PORT`
+     * environment variable, at `/mcp` (streamable HTTP) or `/sse` (HTTP+SSE), as the
+     * `everything` server and most published HTTP servers do; started by the runner as above.
+     */
+    transport?: McpTransport;
+    headers?: Record<string, string>;
+    remote?: boolean;
+    h2?: boolean;
+  };
 
 /** How an agent reaches an MCP server. */
 export type McpTransport = "stdio" | "http" | "sse";
@@ -443,18 +456,11 @@ function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
     env = Object.fromEntries(Object.entries(e).map(([k, x]) => [k, c.str(x, `${field}.env.${k}`)]));
   }
   const rest = { ...(args ? { args } : {}), ...(env ? { env } : {}) };
-  if ((o.transport !== undefined || o.headers !== undefined) && o.server !== "everything") {
-    c.fail(field, "transport and headers are for the everything server only");
-  }
-  if (o.command !== undefined) {
-    return { command: c.str(o.command, `${field}.command`, { nonEmpty: true }), ...rest };
-  }
-  const server = c.str(o.server, `${field}.server`);
-  if (!(MCP_SERVER_NAMES as readonly string[]).includes(server)) {
-    c.fail(
-      `${field}.server`,
-      `expected one of ${MCP_SERVER_NAMES.join(", ")}, got ${describe(server)}`,
-    );
+  if (
+    (o.transport !== undefined || o.headers !== undefined) && o.server !== undefined &&
+    o.server !== "everything"
+  ) {
+    c.fail(field, "transport and headers are for the everything server or a command only");
   }
   const http: {
     transport?: McpTransport;
@@ -489,6 +495,16 @@ function checkMcpServer(c: Checker, v: unknown, field: string): McpServerSpec {
     const h = c.obj(o.headers, `${field}.headers`, Object.keys(o.headers as Obj));
     http.headers = Object.fromEntries(
       Object.entries(h).map(([k, x]) => [k, c.str(x, `${field}.headers.${k}`)]),
+    );
+  }
+  if (o.command !== undefined) {
+    return { command: c.str(o.command, `${field}.command`, { nonEmpty: true }), ...rest, ...http };
+  }
+  const server = c.str(o.server, `${field}.server`);
+  if (!(MCP_SERVER_NAMES as readonly string[]).includes(server)) {
+    c.fail(
+      `${field}.server`,
+      `expected one of ${MCP_SERVER_NAMES.join(", ")}, got ${describe(server)}`,
     );
   }
   return { server: server as (typeof MCP_SERVER_NAMES)[number], ...rest, ...http };

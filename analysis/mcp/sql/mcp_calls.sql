@@ -4,6 +4,13 @@
 -- each end is the incarnation of its pid alive at the request (pid_incarnations in macros.sql,
 -- by ASOF JOIN), the name is that of an `initialize` between the same incarnations, and the
 -- session that of the client's incarnation.
+-- A server asks its client too (MCP: `roots/list`, `sampling/createMessage`,
+-- `elicitation/create`, `ping`): such a request (`from_server`) is told by the session, an
+-- `initialize` the other way between the same incarnations, port and host, or, in a session
+-- whose `initialize` was not seen, by the methods only a server sends; its client and server
+-- are the session's, not its sender and receiver. `progress`: the `notifications/progress`
+-- the receiver sent with the request's `_meta.progressToken` until its answer; `cancelled`:
+-- the sender cancelled it (`notifications/cancelled` with its id) before any answer.
 INSERT INTO mcp_calls
 WITH req AS (
   SELECT *,
@@ -32,7 +39,7 @@ paired AS (
   -- the first answer after the request (ASOF JOIN): an id can be used many times (a client
   -- that numbers from 0 again on each connection), and joined on the id alone every request
   -- would be compared with every answer carrying its id
-  SELECT q.recording, q.message_id, q.from_pid, q.to_pid, q.transport, q.server_port,
+  SELECT q.recording, q.message_id, q.jsonrpc_id, q.from_pid, q.to_pid, q.transport, q.server_port,
     q.server_host, q.method, q.params, q.ts_ns,
     r.result, r.error_code, r.error_message, r.ts_ns AS end_ns
   FROM req q
@@ -47,7 +54,8 @@ paired AS (
 ),
 incs AS (FROM pid_incarnations('lineage')),
 ends AS (
-  SELECT p.*, c.start_ns AS from_start_ns, c.session_id, s.start_ns AS to_start_ns
+  SELECT p.*, c.start_ns AS from_start_ns, c.session_id AS from_session_id,
+    s.start_ns AS to_start_ns, s.session_id AS to_session_id
   FROM paired p
   ASOF LEFT JOIN incs c ON c.recording = p.recording AND c.pid = p.from_pid AND p.ts_ns >= c.from_ns
   ASOF LEFT JOIN incs s ON s.recording = p.recording AND s.pid = p.to_pid AND p.ts_ns >= s.from_ns
@@ -57,21 +65,77 @@ names AS (
     to_pid AS server_pid, to_start_ns AS server_start_ns, server_port, server_host,
     max(json_extract_string(result, '$.serverInfo.name')) AS server_name
   FROM ends WHERE method = 'initialize' GROUP BY ALL
+),
+directed AS (
+  SELECT p.*,
+    CASE WHEN back.found THEN true WHEN fwd.found THEN false
+      ELSE p.method IN ('roots/list', 'sampling/createMessage', 'elicitation/create')
+    END AS from_server
+  FROM ends p
+  LEFT JOIN (SELECT DISTINCT * EXCLUDE (server_name), true AS found FROM names) back
+    ON back.recording = p.recording AND back.client_pid IS NOT DISTINCT FROM p.to_pid
+    AND back.client_start_ns IS NOT DISTINCT FROM p.to_start_ns
+    AND back.server_pid IS NOT DISTINCT FROM p.from_pid
+    AND back.server_start_ns IS NOT DISTINCT FROM p.from_start_ns
+    AND back.server_port IS NOT DISTINCT FROM p.server_port
+    AND back.server_host IS NOT DISTINCT FROM p.server_host
+  LEFT JOIN (SELECT DISTINCT * EXCLUDE (server_name), true AS found FROM names) fwd
+    ON fwd.recording = p.recording AND fwd.client_pid IS NOT DISTINCT FROM p.from_pid
+    AND fwd.client_start_ns IS NOT DISTINCT FROM p.from_start_ns
+    AND fwd.server_pid IS NOT DISTINCT FROM p.to_pid
+    AND fwd.server_start_ns IS NOT DISTINCT FROM p.to_start_ns
+    AND fwd.server_port IS NOT DISTINCT FROM p.server_port
+    AND fwd.server_host IS NOT DISTINCT FROM p.server_host
+),
+roles AS (
+  SELECT d.*,
+    CASE WHEN from_server THEN to_pid ELSE from_pid END AS client_pid,
+    CASE WHEN from_server THEN to_start_ns ELSE from_start_ns END AS client_start_ns,
+    CASE WHEN from_server THEN to_session_id ELSE from_session_id END AS session_id,
+    CASE WHEN from_server THEN from_pid ELSE to_pid END AS server_pid,
+    CASE WHEN from_server THEN from_start_ns ELSE to_start_ns END AS server_start_ns
+  FROM directed d
+),
+notes AS (
+  -- the notifications that speak of a request: progress (its token), cancellation (its id)
+  SELECT recording, from_pid, to_pid, server_port, server_host, ts_ns, method,
+    CAST(json_extract(params, CASE method WHEN 'notifications/progress'
+      THEN '$.progressToken' ELSE '$.requestId' END) AS VARCHAR) AS ref
+  FROM mcp_messages
+  WHERE kind = 'notification'
+    AND method IN ('notifications/progress', 'notifications/cancelled')
+),
+told AS (
+  SELECT q.recording, q.message_id,
+    count(*) FILTER (WHERE n.method = 'notifications/progress'
+      AND n.from_pid IS NOT DISTINCT FROM q.to_pid AND n.to_pid IS NOT DISTINCT FROM q.from_pid
+      AND n.ref = CAST(json_extract(q.params, '$._meta.progressToken') AS VARCHAR)) AS progress,
+    count(*) FILTER (WHERE n.method = 'notifications/cancelled'
+      AND n.from_pid IS NOT DISTINCT FROM q.from_pid AND n.to_pid IS NOT DISTINCT FROM q.to_pid
+      AND n.ref = q.jsonrpc_id) > 0 AS cancelled
+  FROM roles q
+  JOIN notes n ON n.recording = q.recording
+    AND n.server_port IS NOT DISTINCT FROM q.server_port
+    AND n.server_host IS NOT DISTINCT FROM q.server_host
+    AND n.ts_ns >= q.ts_ns AND (q.end_ns IS NULL OR n.ts_ns <= q.end_ns)
+  GROUP BY q.recording, q.message_id
 )
-SELECT p.recording, p.message_id, p.session_id, p.from_pid, p.to_pid, s.server_name, p.transport,
-  p.server_port, p.server_host, p.method,
+SELECT p.recording, p.message_id, p.session_id, p.client_pid, p.server_pid, s.server_name,
+  p.transport, p.server_port, p.server_host, p.method,
   CASE WHEN p.method = 'tools/call' THEN json_extract_string(p.params, '$.name') END,
   CASE WHEN p.method = 'tools/call' THEN json_extract(p.params, '$.arguments') END,
   p.result, p.error_code, p.error_message,
   CASE WHEN p.method = 'tools/call' AND p.result IS NOT NULL
     THEN coalesce(json_extract(p.result, '$.isError')::BOOLEAN, false) END,
-  p.ts_ns, p.end_ns, (p.end_ns - p.ts_ns) / 1e6
-FROM ends p
+  p.ts_ns, p.end_ns, (p.end_ns - p.ts_ns) / 1e6,
+  p.from_server, coalesce(t.progress, 0), coalesce(t.cancelled, false)
+FROM roles p
 LEFT JOIN names s
-  ON s.recording = p.recording AND s.client_pid = p.from_pid
-  AND s.client_start_ns IS NOT DISTINCT FROM p.from_start_ns
-  AND s.server_pid IS NOT DISTINCT FROM p.to_pid
-  AND s.server_start_ns IS NOT DISTINCT FROM p.to_start_ns
+  ON s.recording = p.recording AND s.client_pid IS NOT DISTINCT FROM p.client_pid
+  AND s.client_start_ns IS NOT DISTINCT FROM p.client_start_ns
+  AND s.server_pid IS NOT DISTINCT FROM p.server_pid
+  AND s.server_start_ns IS NOT DISTINCT FROM p.server_start_ns
   AND s.server_port IS NOT DISTINCT FROM p.server_port
   AND s.server_host IS NOT DISTINCT FROM p.server_host
+LEFT JOIN told t ON t.recording = p.recording AND t.message_id = p.message_id
 ORDER BY p.recording, p.message_id;
