@@ -1,7 +1,8 @@
 /**
  * Maps a scenario's abstract tool action (run a command, read a file, write a file, or call a
  * named tool) onto a tool the client actually offered in its request, with that tool's argument
- * shape: Claude Code `Bash`/`Read`/`Write`, Gemini CLI and Qwen Code `run_shell_command`/
+ * shape: Claude Code `Bash`/`Read`/`Write` (Factory Droid: `Execute`/`Read`/`Create`), Gemini
+ * CLI and Qwen Code `run_shell_command`/
  * `read_file`/`write_file`, opencode `bash`/`read`/`write`, Codex `exec_command` (or
  * `shell_command`/`shell`) and `apply_patch`. File tools get their path under whichever name
  * the offered tool declares (`file_path`, `absolute_path`, `filePath`, `path`). Tools that
@@ -191,7 +192,7 @@ export function mapToolAction(
     );
   }
   if ("write" in action) {
-    const tool = find(offered, "Write", "write_file", "write");
+    const tool = find(offered, "Write", "write_file", "write", "Create");
     if (tool) {
       return {
         name: tool.name,

@@ -156,6 +156,19 @@ Deno.test("Cline 3: one command in run_commands, one file in read_files, writes 
   assert.deepEqual(mapToolAction({ read: "a" }, paths, "/w").args, { paths: ["/w/a"] });
 });
 
+Deno.test("Factory Droid: Create writes a file, at an absolute path", () => {
+  const droid = [
+    fn("Read", { file_path: { type: "string" } }),
+    fn("Execute", { command: { type: "string" } }),
+    fn("Create", { file_path: { type: "string" }, content: { type: "string" } }),
+  ];
+  assert.deepEqual(mapToolAction({ write: "out.txt", content: "x" }, droid, "/w"), {
+    name: "Create",
+    kind: "function",
+    args: { file_path: "/w/out.txt", content: "x" },
+  });
+});
+
 Deno.test("named tools must be offered", () => {
   assert.deepEqual(
     mapToolAction({ name: "Edit", args: { a: 1 } }, CLAUDE, "/w"),
