@@ -286,7 +286,7 @@ export const llmCallsTable = table(
     opt(
       "agent",
       "utf8",
-      "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code` (from the User-Agent) or null",
+      "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code`, `kilo-code`, `factory-droid` (from the User-Agent) or null",
     ),
     col(
       "provider",
