@@ -149,9 +149,12 @@ async function outlivedProblem(c: DuckDBConnection, b: Build, recording: string)
 /**
  * No LLM call, but connections to servers on loopback: the agent may have handed its work to a
  * local process outside the capture (a daemon it started before, as Cline 3's hub), whose
- * LLM calls are then not recorded. Said as a problem rather than left as an empty llm_calls.
+ * LLM calls are then not recorded. Said as a problem rather than left as an empty llm_calls;
+ * not when a file of the recording is damaged or records were lost, which is said already.
  */
 async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string) {
+  // a damaged or lost part of the recording already says why calls may be missing
+  if (b.problems.some((p) => p.kind === "file" || p.kind === "lost")) return;
   let rows: unknown[][];
   try {
     rows = (await query(c, sqlText("loopback_servers_unseen"), [recording])).rows;
