@@ -146,6 +146,37 @@ async function outlivedProblem(c: DuckDBConnection, b: Build, recording: string)
   );
 }
 
+/**
+ * No LLM call, but connections to servers on loopback: the agent may have handed its work to a
+ * local process outside the capture (a daemon it started before, as Cline 3's hub), whose
+ * LLM calls are then not recorded. Said as a problem rather than left as an empty llm_calls;
+ * not when a file of the recording is damaged or records were lost, which is said already.
+ */
+async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string) {
+  // a damaged or lost part of the recording already says why calls may be missing
+  if (b.problems.some((p) => p.kind === "file" || p.kind === "lost")) return;
+  let rows: unknown[][];
+  try {
+    rows = (await query(c, sqlText("loopback_servers_unseen"), [recording])).rows;
+  } catch {
+    return; // actions or llm_calls failed: already a problem of its own
+  }
+  if (!rows.length) return;
+  const shown = rows.slice(0, 5).map(([addr, port, n, pid, comm]) =>
+    `${String(addr).includes(":") ? `[${addr}]` : addr}:${port} (${n}× from pid ${pid}` +
+    `${comm ? ` ${comm}` : ""})`
+  );
+  const more = rows.length > 5 ? ` and ${rows.length - 5} more` : "";
+  b.problem(
+    "net",
+    "blind",
+    `no LLM call was recorded, but the traced processes connected to ${shown.join(", ")}${more}` +
+      " on this machine's loopback: a local server the capture does not trace (an agent's " +
+      "daemon started before it) may have made the calls; capture that server too (--pid or " +
+      "--comm), or stop it so that the agent starts it under the capture",
+  );
+}
+
 /** Builds `analysis.duckdb` for one recording; returns its summary. */
 export async function analyzeRecording(
   path: string,
@@ -275,6 +306,7 @@ export async function analyzeRecording(
       phase("build");
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);
+      await loopbackProblem(c, b, input.name); // over actions, which the correlation makes
       await b.finish();
       let findings = "";
       try {

@@ -88,7 +88,10 @@ export const problemsTable = table(
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
         "no reader knows: it has no `llm_calls` row); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
-        "not decoded, io_uring not attached: see `blind_spots`); `incomplete`: a response the stream " +
+        "not decoded, io_uring not attached: see `blind_spots`), and, source `net`, a recording " +
+        "with no LLM call whose traced processes connected to servers on loopback, which may " +
+        "have made the calls outside the capture (an agent's daemon started before it, as " +
+        "Cline 3's hub); `incomplete`: a response the stream " +
         "ends inside (or before; not one whose HTTP/2 stream the client cancelled, nor MCP's " +
         "`GET` event stream for the server's messages, which the client leaves open until it " +
         "closes the connection or the stream (when its last event is whole and the manifest states " +
@@ -283,7 +286,7 @@ export const llmCallsTable = table(
     opt(
       "agent",
       "utf8",
-      "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code` (from the User-Agent) or null",
+      "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code`, `kilo-code`, `factory-droid` (from the User-Agent) or null",
     ),
     col(
       "provider",

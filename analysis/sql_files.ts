@@ -45,13 +45,15 @@ export const STACK_SQL = [
 ] as const;
 
 /** Statements on an analysed database's own record: its problems, its recording and how it
- * ended, the revision of the analysis that built it, its processes that outlived it, its
+ * ended, the revision of the analysis that built it, its processes that outlived it, the
+ * local servers it talked to with no LLM call seen, its
  * tables' digests, the labels and tables it keeps from the one it replaces. */
 export const DB_SQL = [
   "analysis_revision",
   "digest_tables",
   "kept_tables",
   "labels_kept",
+  "loopback_servers_unseen",
   "problems_by_kind",
   "problems_clear_sources",
   "problems_said",

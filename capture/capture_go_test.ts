@@ -9,12 +9,18 @@ import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { tlsStreams } from "../recording/recording.ts";
-import { buildGo, GO_HTTPS_CLIENT, goTool } from "../tests/support/go.ts";
+import {
+  buildGo,
+  GO_HTTPS_CLIENT,
+  GO_STACK_WRITES,
+  GO_STACK_WRITES_CHUNKS,
+  goTool,
+} from "../tests/support/go.ts";
 
-async function buildGoClient(): Promise<string> {
+async function buildGoClient(source = GO_HTTPS_CLIENT): Promise<string> {
   const go = await goTool();
   assert.ok(go, "no go toolchain");
-  return await buildGo(go, GO_HTTPS_CLIENT, await Deno.makeTempDir({ prefix: "sl-go-" }));
+  return await buildGo(go, source, await Deno.makeTempDir({ prefix: "sl-go-" }));
 }
 
 Deno.test({
@@ -51,6 +57,32 @@ Deno.test({
         ),
       );
       assert.ok(rec.tls.some((r) => r.fn === "crypto/tls.(*Conn).Read"));
+    } finally {
+      await srv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "Go writes that grow their goroutine's stack are recorded once (hook after the check)",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const client = await buildGoClient(GO_STACK_WRITES);
+    const certs = await makeTestCerts();
+    const srv = startRawHttpsServer(certs, () => simpleResponse("stack"));
+    try {
+      const { res, rec } = await captureForTest({
+        cmd: [client, srv.url],
+        env: { SSL_CERT_FILE: certs.caPath },
+      });
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 1);
+      assert.equal(srv.exchanges[0].body.length, GO_STACK_WRITES_CHUNKS * 6);
+      const writes = rec.tls.filter((r) => r.fn === "crypto/tls.(*Conn).Write");
+      assert.equal(writes.length, GO_STACK_WRITES_CHUNKS + 1, "one row per Write call");
+      const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
+      const dec = new TextDecoder();
+      assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
     } finally {
       await srv.close();
     }

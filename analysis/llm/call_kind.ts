@@ -67,5 +67,8 @@ export function agentOf(userAgent: string | undefined): string | null {
   if (/codex/i.test(userAgent)) return "codex";
   if (/^opencode\//i.test(userAgent)) return "opencode";
   if (/QwenCode|qwen-code/i.test(userAgent)) return "qwen-code";
+  if (/^kilo\//i.test(userAgent)) return "kilo-code";
+  if (/^factory-cli\//i.test(userAgent)) return "factory-droid";
+  // Cline 3 and Grok CLI send only their SDK's User-Agent (ai-sdk/openai-compatible, OpenAI/JS)
   return null;
 }

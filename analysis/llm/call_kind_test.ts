@@ -33,6 +33,17 @@ Deno.test("agents by User-Agent", () => {
     "opencode",
   );
   assert.equal(agentOf("QwenCode/0.24.4 (linux; x64)"), "qwen-code");
+  // as Kilo Code 7.7.9 and Factory Droid 0.225.2 send them
+  assert.equal(
+    agentOf("kilo/latest/7.7.9/cli ai-sdk/provider-utils/4.0.27 runtime/bun/1.3.14"),
+    "kilo-code",
+  );
+  assert.equal(agentOf("factory-cli/0.225.2"), "factory-droid");
+  // Cline 3.0.65: its SDK's only, no agent to name
+  assert.equal(
+    agentOf("ai-sdk/openai-compatible/3.0.37 ai-sdk/provider-utils/5.0.30 runtime/bun/1.3.13"),
+    null,
+  );
   assert.equal(agentOf("curl/8.0"), null);
   assert.equal(agentOf(undefined), null);
 });

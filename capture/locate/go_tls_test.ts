@@ -77,3 +77,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "Go: a stripped PIE (table in .data.rel.ro.gopclntab, relro segment) is located",
+  ignore: !go,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-locate-gopie-" });
+    try {
+      const bin = await buildGo(go!, GO_HTTPS_CLIENT, dir, ["-buildmode=pie"]);
+      using elf = ElfFile.open(bin);
+      assert.equal(elf.type, 3, "ET_DYN");
+      assert.equal(elf.section(".gopclntab"), undefined, "the table has the relro name");
+      const r = await locate(bin, { cacheDir: await tempCacheDir() });
+      assert.equal(r.ok, true, r.reason);
+      const text = elf.section(".text")!;
+      const bytes = await Deno.readFile(bin);
+      for (const h of r.hooks) {
+        assert.ok(h.vaddr >= text.addr && h.vaddr < text.addr + text.size, h.evidence);
+        // right after the stack check's JLS (JBE rel8 or rel32) to runtime.morestack
+        assert.match(h.evidence, /hooked after its stack check/);
+        const o = h.fileOffset;
+        assert.ok(bytes[o - 2] === 0x76 || (bytes[o - 6] === 0x0f && bytes[o - 5] === 0x86), h.fn);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

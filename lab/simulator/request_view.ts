@@ -72,6 +72,7 @@ export function findCwd(texts: string[]): string | undefined {
     /<cwd>(\/[^<]*)<\/cwd>/, // Codex
     /Workspace Directories:\*\*\n\s*- (\/[^\n]*)/, // Gemini CLI
     /working in the directory: (\/[^\n]*)/, // older Gemini CLI
+    /^% pwd\n(\/[^\n]*)/m, // Factory Droid (the commands it ran at session start)
   ];
   for (const p of patterns) {
     for (const t of texts) {

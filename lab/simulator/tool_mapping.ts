@@ -1,11 +1,15 @@
 /**
  * Maps a scenario's abstract tool action (run a command, read a file, write a file, or call a
  * named tool) onto a tool the client actually offered in its request, with that tool's argument
- * shape: Claude Code `Bash`/`Read`/`Write`, Gemini CLI and Qwen Code `run_shell_command`/
+ * shape: Claude Code `Bash`/`Read`/`Write` (Factory Droid: `Execute`/`Read`/`Create`), Gemini
+ * CLI and Qwen Code `run_shell_command`/
  * `read_file`/`write_file`, opencode `bash`/`read`/`write`, Codex `exec_command` (or
  * `shell_command`/`shell`) and `apply_patch`. File tools get their path under whichever name
- * the offered tool declares (`file_path`, `absolute_path`, `filePath`, `path`). When an agent
- * has no read or write tool the action falls back to a shell command.
+ * the offered tool declares (`file_path`, `absolute_path`, `filePath`, `path`). Tools that
+ * take a list are filled with one item, as their schema declares it: a command in an array of
+ * strings (Cline 3's `run_commands {commands}`), a path in an array of strings or of objects
+ * with a path key (Cline 3's `read_files {files: [{path}]}`). When an agent has no read or
+ * write tool the action falls back to a shell command.
  */
 
 import { isAbsolute, resolve } from "node:path";
@@ -80,7 +84,7 @@ function mapRun(
       }
     }
   }
-  // Any other function tool that takes a command string.
+  // Any other function tool that takes a command string, or a list of them.
   for (const t of offered) {
     if (t.kind !== "function") continue;
     const props = properties(t);
@@ -89,12 +93,47 @@ function mapRun(
         return { name: t.name, kind: "function", args: { [key]: command } };
       }
     }
+    for (const key of ["commands", "cmds"]) {
+      if (isArrayOf(props[key], "string")) {
+        return { name: t.name, kind: "function", args: { [key]: [command] } };
+      }
+    }
   }
   throw new ToolMappingError(
     `no shell tool among the offered tools (${offeredNames(offered)}) to run ${
       JSON.stringify(command)
     }`,
   );
+}
+
+interface Schema {
+  type?: string;
+  items?: Schema;
+  properties?: Record<string, unknown>;
+}
+
+function isArrayOf(schema: unknown, type: string): boolean {
+  const s = schema as Schema | undefined;
+  return s?.type === "array" && s.items?.type === type;
+}
+
+/**
+ * The arguments of a tool that reads several files at once for one `path`: its list property
+ * (`files`, `paths`) with one item, a string or an object with a path key. Undefined when the
+ * tool takes no such list.
+ */
+function readManyArgs(tool: OfferedTool, path: string): Record<string, unknown> | undefined {
+  const props = properties(tool);
+  for (const key of ["files", "paths", "file_paths"]) {
+    const list = props[key] as Schema | undefined;
+    if (isArrayOf(list, "string")) return { [key]: [path] };
+    if (isArrayOf(list, "object")) {
+      const item = list!.items!.properties ?? {};
+      const k = ["path", "file_path", "absolute_path", "filePath"].find((k) => k in item);
+      if (k) return { [key]: [{ [k]: path }] };
+    }
+  }
+  return undefined;
 }
 
 /** The property a file tool takes its path in (the first declared of the usual names). */
@@ -141,6 +180,11 @@ export function mapToolAction(
         args: { [key]: absolute(action.read, cwd) },
       };
     }
+    for (const t of offered) {
+      if (t.kind !== "function" || !/read/i.test(t.name)) continue;
+      const args = readManyArgs(t, absolute(action.read, cwd));
+      if (args) return { name: t.name, kind: "function", args };
+    }
     return mapRun(
       `cat -- ${shellWord(action.read)}`,
       `Read ${action.read}`,
@@ -148,7 +192,7 @@ export function mapToolAction(
     );
   }
   if ("write" in action) {
-    const tool = find(offered, "Write", "write_file", "write");
+    const tool = find(offered, "Write", "write_file", "write", "Create");
     if (tool) {
       return {
         name: tool.name,

@@ -114,6 +114,61 @@ Deno.test("opencode: bash, read and write, paths under the name the tool declare
   });
 });
 
+// Cline CLI 3.0.65's tools (their schemas as it sent them, descriptions left out): lists only.
+const CLINE = [
+  fn("read_files", {
+    files: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          path: { type: "string" },
+          start_line: { anyOf: [{ type: "integer" }, { type: "null" }] },
+          end_line: { anyOf: [{ type: "integer" }, { type: "null" }] },
+        },
+        required: ["path"],
+      },
+    },
+  }),
+  fn("search_codebase", { queries: { type: "array", items: { type: "string" } } }),
+  fn("run_commands", { commands: { type: "array", items: { type: "string" } } }),
+  fn("apply_patch", { input: { type: "string", minLength: 1 } }),
+];
+
+Deno.test("Cline 3: one command in run_commands, one file in read_files, writes as a patch", () => {
+  assert.deepEqual(mapToolAction({ run: "ls", description: "List" }, CLINE, "/w"), {
+    name: "run_commands",
+    kind: "function",
+    args: { commands: ["ls"] },
+  });
+  assert.deepEqual(mapToolAction({ read: "in.txt" }, CLINE, "/w"), {
+    name: "read_files",
+    kind: "function",
+    args: { files: [{ path: "/w/in.txt" }] },
+  });
+  assert.deepEqual(mapToolAction({ write: "out.txt", content: "x\n" }, CLINE, "/w"), {
+    name: "apply_patch",
+    kind: "function",
+    args: { input: addFilePatch("out.txt", "x\n") },
+  });
+  // a list of plain paths
+  const paths = [fn("read_many", { paths: { type: "array", items: { type: "string" } } })];
+  assert.deepEqual(mapToolAction({ read: "a" }, paths, "/w").args, { paths: ["/w/a"] });
+});
+
+Deno.test("Factory Droid: Create writes a file, at an absolute path", () => {
+  const droid = [
+    fn("Read", { file_path: { type: "string" } }),
+    fn("Execute", { command: { type: "string" } }),
+    fn("Create", { file_path: { type: "string" }, content: { type: "string" } }),
+  ];
+  assert.deepEqual(mapToolAction({ write: "out.txt", content: "x" }, droid, "/w"), {
+    name: "Create",
+    kind: "function",
+    args: { file_path: "/w/out.txt", content: "x" },
+  });
+});
+
 Deno.test("named tools must be offered", () => {
   assert.deepEqual(
     mapToolAction({ name: "Edit", args: { a: 1 } }, CLAUDE, "/w"),

@@ -1,0 +1,60 @@
+/**
+ * A command that hands its work to a server on loopback started before the capture (as Cline
+ * 3's `cline` hands each prompt to the `cline --cline-hub-daemon` it started on an earlier
+ * run, which makes the LLM calls): the recording holds no LLM call, and the analysis says why
+ * that may be in a `problems` row instead of leaving an empty llm_calls table.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { skipWithoutRoot } from "../tests/support/ebpf.ts";
+import { denoTask } from "./testing.ts";
+
+Deno.test({
+  name: "no LLM call but a loopback server outside the capture: a problems row names it",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-loopback-" });
+    const rec = join(tmp, "rec");
+    const hub = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response("hub"),
+    );
+    try {
+      const port = hub.addr.port;
+      // bash's /dev/tcp: one connect from the traced shell, no other program needed
+      const cap = await denoTask([
+        "capture",
+        "--out",
+        rec,
+        "--",
+        "bash",
+        "-c",
+        `exec 3<>/dev/tcp/127.0.0.1/${port}; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`,
+      ]);
+      assert.equal(cap.code, 0, cap.stderr);
+      const sql = await denoTask([
+        "sql",
+        "--format",
+        "json",
+        rec,
+        "--",
+        "SELECT source, kind, message FROM problems WHERE source = 'net'",
+      ]);
+      assert.equal(sql.code, 0, sql.stderr);
+      const rows = JSON.parse(sql.stdout);
+      assert.equal(rows.length, 1, sql.stdout);
+      assert.equal(rows[0].kind, "blind");
+      assert.match(
+        rows[0].message,
+        new RegExp(
+          `^no LLM call was recorded, but the traced processes connected to 127\\.0\\.0\\.1:${port} ` +
+            `\\(1× from pid \\d+ bash\\) on this machine's loopback: a local server the capture ` +
+            "does not trace",
+        ),
+      );
+    } finally {
+      await hub.shutdown();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});

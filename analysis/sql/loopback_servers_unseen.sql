@@ -1,0 +1,16 @@
+-- loopback_servers_unseen: when recording $1 has no LLM call, the servers on this machine's
+-- loopback (127.0.0.0/8, ::1; not DNS) its traced processes connected to, first connected
+-- first, with how often and which process first. Such a server may be an agent's own daemon
+-- started before the capture (Cline 3's hub: `cline` hands each prompt to
+-- `cline --cline-hub-daemon` over a WebSocket, and the hub makes the LLM calls): what it does
+-- is recorded only when it is traced too.
+SELECT a.addr, a.port, count(*) AS connects, arg_min(a.pid, a.ts_ns) AS pid,
+  arg_min(p.comm, a.ts_ns) AS comm
+FROM actions a
+LEFT JOIN processes p ON p.recording = a.recording AND p.pid = a.pid
+WHERE a.recording = $1 AND a.event_table = 'net' AND a.op = 'connect'
+  AND a.family IN ('inet', 'inet6') AND a.port <> 53
+  AND (a.addr LIKE '127.%' OR a.addr = '::1' OR a.addr LIKE '::ffff:127.%')
+  AND NOT EXISTS (SELECT 1 FROM llm_calls l WHERE l.recording = $1)
+GROUP BY a.addr, a.port
+ORDER BY min(a.ts_ns), a.port
