@@ -15,6 +15,32 @@
 
 import { join } from "node:path";
 import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
+import type { McpServerConfig } from "./mcp_servers.ts";
+
+/**
+ * The `mcpServers` settings entry of Gemini CLI and its fork Qwen Code (the same schema in
+ * both: `command`/`args`/`env` for a server it starts, `httpUrl` for streamable HTTP, `url` for
+ * SSE, `headers`, and `trust` so that calls need no confirmation); nothing without servers.
+ */
+export function geminiMcpSettings(
+  mcpServers: McpServerConfig[] | undefined,
+): { mcpServers?: Record<string, unknown> } {
+  if (!mcpServers?.length) return {};
+  return {
+    mcpServers: Object.fromEntries(
+      mcpServers.map((m) => [
+        m.name,
+        m.url
+          ? {
+            ...(m.transport === "http" ? { httpUrl: m.url } : { url: m.url }),
+            headers: m.headers,
+            trust: true,
+          }
+          : { command: m.command, args: m.args, env: m.env, trust: true },
+      ]),
+    ),
+  };
+}
 
 export const geminiProfile: AgentProfile = {
   name: "gemini",
@@ -32,22 +58,7 @@ export const geminiProfile: AgentProfile = {
       privacy: { usageStatisticsEnabled: false },
       telemetry: { enabled: false },
       general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-      ...(mcpServers?.length
-        ? {
-          mcpServers: Object.fromEntries(
-            mcpServers.map((m) => [
-              m.name,
-              m.url
-                ? {
-                  ...(m.transport === "http" ? { httpUrl: m.url } : { url: m.url }),
-                  headers: m.headers,
-                  trust: true,
-                }
-                : { command: m.command, args: m.args, env: m.env, trust: true },
-            ]),
-          ),
-        }
-        : {}),
+      ...geminiMcpSettings(mcpServers),
     });
   },
   env({ home, server }) {

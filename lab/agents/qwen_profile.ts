@@ -3,11 +3,14 @@
  * through its OpenAI-compatible client: `OPENAI_BASE_URL` is the server's `/v1` (Chat
  * Completions), with a placeholder `OPENAI_API_KEY` and `OPENAI_MODEL`; `~/.qwen/settings.json`
  * chooses that auth, turns usage statistics, telemetry, updates and the after-turn memory
- * extraction off; `qwen -p PROMPT --yolo`.
+ * extraction off, and holds the scenario's `mcpServers` in Gemini CLI's schema (which the fork
+ * kept: `command`/`args`/`env`, `httpUrl`, `url`, `headers`, `trust`, read by 0.1.3 and 0.24.4
+ * alike); `qwen -p PROMPT --yolo`.
  */
 
 import { join } from "node:path";
 import { agentBinary, type AgentProfile, FAKE_KEYS, trustEnv, writeJson } from "./agent_profile.ts";
+import { geminiMcpSettings } from "./gemini_profile.ts";
 
 export const QWEN_DEFAULT_MODEL = "qwen3-coder-plus";
 
@@ -16,7 +19,8 @@ export const qwenProfile: AgentProfile = {
   npmPackage: "@qwen-code/qwen-code",
   provider: "openai-chat",
   binary: agentBinary("qwen"),
-  async prepareHome({ home }) {
+  configuresMcp: true,
+  async prepareHome({ home, mcpServers }) {
     await writeJson(join(home, ".qwen", "settings.json"), {
       security: { auth: { selectedType: "openai" } },
       privacy: { usageStatisticsEnabled: false },
@@ -29,6 +33,7 @@ export const qwenProfile: AgentProfile = {
       // no memory-extraction subagent after the turn (a model request the script has no turn
       // for)
       memory: { enableManagedAutoMemory: false, enableTeamMemory: false },
+      ...geminiMcpSettings(mcpServers),
     });
   },
   env({ home, server, model }) {

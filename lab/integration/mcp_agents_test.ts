@@ -1,7 +1,8 @@
 /**
- * The three real agents, offline, each configured with two real MCP servers from npm
+ * Four real agents, offline, each configured with two real MCP servers from npm
  * (`@modelcontextprotocol/server-filesystem` as `fs`, `server-everything` as `ev`): the scripted
- * model calls MCP tools by each agent's own names (Codex through its tool search), the write
+ * model calls MCP tools by each agent's own names (Codex through its tool search, Qwen Code
+ * through its `tool_call` bridge), the write
  * lands on disk through the filesystem server, and what the server read comes back into the
  * final answer.
  */
@@ -13,14 +14,16 @@ import { runAgent } from "../agents/mod.ts";
 const SCENARIO = new URL("../scenarios/mcp_write_read.json", import.meta.url).pathname;
 
 /** The MCP tool names each agent offered the model, as the server saw them called. */
-const CALLED: Record<"claude" | "gemini" | "codex", string[]> = {
+const CALLED: Record<"claude" | "gemini" | "codex" | "qwen", string[]> = {
   claude: ["mcp__fs__write_file", "mcp__ev__echo", "mcp__fs__read_text_file"],
   gemini: ["mcp_fs_write_file", "mcp_ev_echo", "mcp_fs_read_text_file"],
   // Codex defers MCP tools: each call is preceded by a tool search that loads it.
   codex: ["tool_search", "write_file", "tool_search", "echo", "tool_search", "read_text_file"],
+  // Qwen Code keeps MCP tools hidden behind its bridge: each goes through tool_call by name.
+  qwen: ["tool_call", "tool_call", "tool_call"],
 };
 
-for (const agent of ["claude", "gemini", "codex"] as const) {
+for (const agent of ["claude", "gemini", "codex", "qwen"] as const) {
   Deno.test(`${agent}: an MCP file write and an MCP read through real servers`, async () => {
     const workdir = await Deno.makeTempDir({ prefix: `sightline-mcp-${agent}-` });
     try {
@@ -42,7 +45,7 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
   });
 }
 
-for (const agent of ["opencode", "qwen"] as const) {
+for (const agent of ["opencode"] as const) {
   Deno.test(`${agent}: a scenario with MCP servers is refused, saying so`, async () => {
     await assert.rejects(
       runAgent({ agent, scenario: SCENARIO, timeoutMs: 60_000 }),

@@ -5,7 +5,10 @@
  * which is not matched: it cannot be told from a built-in tool of that name),
  * Codex a function `TOOL` inside the namespace `mcp__SERVER__` that its `tool_search` loads. When
  * the tool is deferred (not offered yet) but the client offers a client-side tool search, the
- * reply is that search instead, and the request after it carries the tool.
+ * reply is that search instead, and the request after it carries the tool. Qwen Code (0.24)
+ * keeps MCP tools deferred and hidden behind a bridge: a function `tool_call` taking the deferred
+ * tool's exact `name` (`mcp__SERVER__TOOL`, its MCP naming) and its `arguments`
+ * (`packages/core/src/tools/tool-call.ts`), which needs no search first: the call goes through it.
  */
 
 import type { ToolCall } from "./reply.ts";
@@ -41,9 +44,17 @@ function isMcpTool(offered: OfferedTool, server: string, tool: string): boolean 
   return mcpToolNames(server, tool).includes(offered.name);
 }
 
+/** A deferred-tool bridge's schema: the tool's `name` and its `arguments` object, both required. */
+function isBridge(parameters: unknown): boolean {
+  const p = parameters as { properties?: Record<string, { type?: unknown }>; required?: unknown };
+  return p?.properties?.name?.type === "string" && p.properties.arguments?.type === "object" &&
+    Array.isArray(p.required) && p.required.includes("name") && p.required.includes("arguments");
+}
+
 /**
- * The call for an MCP action: the offered tool (most specific name first), else a tool search
- * for it when the client defers tools behind one. Throws {@linkcode ToolMappingError} otherwise.
+ * The call for an MCP action: the offered tool (most specific name first), else a call through
+ * the client's deferred-tool bridge, else a tool search for it when the client defers tools
+ * behind one. Throws {@linkcode ToolMappingError} otherwise.
  */
 export function mapMcpAction(
   action: { mcp: string; tool: string; args?: Record<string, unknown> },
@@ -59,6 +70,16 @@ export function mapMcpAction(
       kind: "function",
       args: action.args ?? {},
       ...(hit.namespace !== undefined ? { namespace: hit.namespace } : {}),
+    };
+  }
+  const bridge = offered.find((t) =>
+    t.kind === "function" && t.name === "tool_call" && isBridge(t.parameters)
+  );
+  if (bridge) {
+    return {
+      name: bridge.name,
+      kind: "function",
+      args: { name: names[0], arguments: action.args ?? {} },
     };
   }
   const search = offered.find((t) => t.kind === "tool_search");

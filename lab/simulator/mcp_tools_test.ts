@@ -64,6 +64,40 @@ Deno.test("mcp action: a deferred tool is searched for first; absent tools fail 
   );
 });
 
+Deno.test("mcp action: Qwen Code's hidden MCP tools are called through its tool_call bridge", () => {
+  // Qwen Code 0.24.4 offers its deferred tools' bridge, as its tool-call.ts declares it, and
+  // a tool_search function (a plain function, not the Responses API's client tool search)
+  const bridge: OfferedTool = {
+    name: "tool_call",
+    kind: "function",
+    parameters: {
+      type: "object",
+      properties: {
+        name: { type: "string", minLength: 1 },
+        arguments: { type: "object" },
+      },
+      required: ["name", "arguments"],
+      additionalProperties: false,
+    },
+  };
+  const qwen = [fn("run_shell_command"), fn("tool_search"), bridge, fn("write_file")];
+  assert.deepEqual(mapMcpAction(write, qwen), {
+    name: "tool_call",
+    kind: "function",
+    args: { name: "mcp__fs__write_file", arguments: write.args },
+  });
+  // a tool the agent offers directly is called directly
+  assert.equal(
+    mapMcpAction(write, [...qwen, fn("mcp__fs__write_file")]).name,
+    "mcp__fs__write_file",
+  );
+  // a function merely named tool_call, without the bridge's schema, is no bridge
+  assert.throws(
+    () => mapMcpAction(write, [fn("tool_call")]),
+    (e: Error) => e instanceof ToolMappingError,
+  );
+});
+
 Deno.test("responses: a tool search turn is rendered, its loaded tools offered, and it is no script turn", () => {
   const reply = sampleReply({
     model: "gpt-5.5",
