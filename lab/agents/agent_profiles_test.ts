@@ -121,6 +121,37 @@ Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics of
     assert.deepEqual(qwenProfile.args("p", s), ["-p", "p", "--yolo"]);
   }));
 
+Deno.test("qwen: a scenario's MCP servers in the settings, as Gemini CLI writes them", () =>
+  withAgentHome({
+    mcpServers: [
+      { name: "fs", command: "/bin/fs", args: ["/w"], env: { A: "1" }, transport: "stdio" },
+      {
+        name: "ev",
+        command: "",
+        args: [],
+        env: {},
+        transport: "http",
+        url: "http://127.0.0.1:9/mcp",
+        headers: { Authorization: "Bearer t" },
+      },
+    ],
+  }, async (s) => {
+    assert.equal(qwenProfile.configuresMcp, true);
+    await qwenProfile.prepareHome(s);
+    const qwen = JSON.parse(await Deno.readTextFile(`${s.home}/.qwen/settings.json`));
+    assert.deepEqual(qwen.mcpServers, {
+      fs: { command: "/bin/fs", args: ["/w"], env: { A: "1" }, trust: true },
+      ev: {
+        httpUrl: "http://127.0.0.1:9/mcp",
+        headers: { Authorization: "Bearer t" },
+        trust: true,
+      },
+    });
+    await geminiProfile.prepareHome(s);
+    const gemini = JSON.parse(await Deno.readTextFile(`${s.home}/.gemini/settings.json`));
+    assert.deepEqual(gemini.mcpServers, qwen.mcpServers);
+  }));
+
 Deno.test("claude on Bedrock and Vertex, codex on Azure: the clouds' settings, no API key", () =>
   withAgentHome({}, async (s) => {
     const bedrock = claudeProfile.env({ ...s, provider: "bedrock" });

@@ -22,7 +22,9 @@ import type { McpServerConfig } from "./mcp_servers.ts";
  * stdio server's command, an HTTP one's `httpUrl` (streamable HTTP) or `url` (HTTP+SSE), each
  * trusted so its calls need no confirmation. Nothing when there are none.
  */
-export function geminiMcpSettings(mcpServers: McpServerConfig[] | undefined) {
+export function geminiMcpSettings(
+  mcpServers: McpServerConfig[] | undefined,
+): { mcpServers?: Record<string, unknown> } {
   if (!mcpServers?.length) return {};
   return {
     mcpServers: Object.fromEntries(

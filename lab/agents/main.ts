@@ -1,10 +1,11 @@
 /**
  * Command line for the agent runner:
  *
- *   deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] [--workdir DIR]
+ *   deno task agent -- claude|gemini|codex|opencode|qwen SCENARIO [--capture [--out DIR]] [--workdir DIR]
  *       [--http1 | --plain-http] [--transport websocket|http] [--ws-compression MODE]
  *       [--provider direct|bedrock|vertex|azure] [--prompt TEXT]
  *       [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] [--timeout SECONDS]
+ *       [--binary FILE]
  *
  * SCENARIO is a scenario file, or a name in lab/scenarios/ (e.g. `tool_marker`). With
  * `--replay`, the transcript is served instead and SCENARIO only supplies files, pages and prompt.
@@ -13,6 +14,9 @@
  * websocket); `--ws-compression` how the server answers its offer of permessage-deflate
  * (context-takeover, no-context-takeover or off; default context-takeover). `--provider` puts
  * the agent's model API on a cloud: Claude Code on bedrock or vertex, Codex on azure.
+ * `--binary` runs another build of the agent than the pinned one (its executable or launcher,
+ * e.g. one `deno task coverage` installed in .cache/agents/; a Node agent's launcher runs on
+ * the first `node` on PATH).
  * Prints the agent's output and a summary; exits with the agent's exit code, 2 for bad
  * input, 1 for other errors.
  */
@@ -66,14 +70,16 @@ export interface AgentCliOptions {
   saveTranscript?: string;
   log?: string;
   timeoutMs: number;
+  /** another build's executable, in place of the pinned one */
+  binary?: string;
 }
 
 export const USAGE =
-  "usage: deno task agent -- claude|gemini|codex SCENARIO [--capture [--out DIR]] " +
+  "usage: deno task agent -- claude|gemini|codex|opencode|qwen SCENARIO [--capture [--out DIR]] " +
   "[--workdir DIR] " +
   "[--http1 | --plain-http] [--transport websocket|http] [--ws-compression context-takeover|no-context-takeover|off] " +
   "[--provider direct|bedrock|vertex|azure] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
-  "[--timeout SECONDS]";
+  "[--timeout SECONDS] [--binary FILE]";
 
 const SCENARIOS_DIR = fileURLToPath(
   new URL("../scenarios/", import.meta.url),
@@ -108,14 +114,15 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     "save-transcript": { type: "string" },
     log: { type: "string" },
     timeout: { type: "string", default: "120" },
+    binary: { type: "string" },
   });
   const [agent, scenario, ...extra] = parsed.positionals;
   if (agent === undefined) {
-    throw usageError("missing the agent: claude, gemini or codex");
+    throw usageError(`missing the agent: ${AGENT_NAMES.join(", ")}`);
   }
   if (!(AGENT_NAMES as readonly string[]).includes(agent)) {
     throw usageError(
-      `unknown agent ${JSON.stringify(agent)}: use claude, gemini or codex`,
+      `unknown agent ${JSON.stringify(agent)}: use ${AGENT_NAMES.join(", ")}`,
     );
   }
   if (scenario === undefined) throw usageError("missing the scenario file");
@@ -165,6 +172,10 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     throw usageError("give --http1 (HTTPS, HTTP/1.1 only) or --plain-http (no TLS), not both");
   }
   const scenarioPath = resolveScenarioPath(scenario);
+  const binary = parsed.values.binary && userPath(parsed.values.binary);
+  if (binary !== undefined && !existsSync(binary)) {
+    throw usageError(`--binary: ${binary}: no such file`);
+  }
   return {
     agent: agent as AgentName,
     scenario: scenarioPath,
@@ -182,6 +193,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
       userPath(parsed.values["save-transcript"]),
     log: parsed.values.log && userPath(parsed.values.log),
     timeoutMs: timeout * 1000,
+    ...(binary ? { binary } : {}),
   };
 }
 
@@ -224,6 +236,7 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     provider: opts.provider,
     logFile: opts.log,
     timeoutMs: opts.timeoutMs,
+    binary: opts.binary,
     wrap: captureOut ? underCapture(captureOut) : undefined,
   });
   if (opts.saveTranscript) {

@@ -43,12 +43,17 @@ Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
       .captureOut,
     "/r",
   );
+  // another build than the pinned one
+  assert.equal(o.binary, undefined);
+  const file = Deno.makeTempFileSync();
+  assert.equal(parseAgentArgs(["qwen", "text_hello", "--binary", file]).binary, file);
+  Deno.removeSync(file);
 });
 
 Deno.test("parseAgentArgs: one clear line per bad input", () => {
   const bad: [string[], RegExp][] = [
     [[], /missing the agent/],
-    [["aider", "x"], /unknown agent "aider": use claude, gemini or codex/],
+    [["aider", "x"], /unknown agent "aider": use claude, gemini, codex, opencode, qwen$/],
     [["claude"], /missing the scenario file/],
     [
       ["codex", "tool_marker", "--transport", "grpc"],
@@ -70,6 +75,10 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
     [
       ["claude", "text_hello", "--timeout", "-1"],
       /^Option '--timeout' argument is ambiguous\. .*'--timeout=-XYZ'\.$/,
+    ],
+    [
+      ["gemini", "text_hello", "--binary", "/no/such/gemini"],
+      /^--binary: \/no\/such\/gemini: no such file$/,
     ],
     [
       ["claude", "text_hello", "--out", "/tmp/x"],

@@ -20,7 +20,10 @@ function qwenMcpSettings(mcpServers: Parameters<typeof geminiMcpSettings>[0]) {
   if (!servers) return {};
   return {
     mcpServers: Object.fromEntries(
-      Object.entries(servers).map(([name, cfg]) => [name, { ...cfg, alwaysLoadTools: true }]),
+      Object.entries(servers).map(([name, cfg]) => [name, {
+        ...(cfg as Record<string, unknown>),
+        alwaysLoadTools: true,
+      }]),
     ),
   };
 }

@@ -11,7 +11,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { AgentName } from "../agents/mod.ts";
 
 export const BUILDS_DIR: string = fileURLToPath(new URL("../../.cache/agents/", import.meta.url));
@@ -93,6 +93,31 @@ export function systemNode(): string | undefined {
     try {
       return Deno.realPathSync(join(dir || ".", "node"));
     } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+/**
+ * The Node.js releases a Node agent's package says it runs on (`engines.node` of the nearest
+ * `package.json` above its launcher, e.g. ">=20"), for saying why a build did not start on an
+ * older Node; undefined when the package names none.
+ */
+export function nodeEngines(launcher: string): string | undefined {
+  let dir: string;
+  try {
+    dir = dirname(Deno.realPathSync(launcher));
+  } catch {
+    return undefined;
+  }
+  for (; dir !== dirname(dir); dir = dirname(dir)) {
+    let pkg: { engines?: { node?: unknown } };
+    try {
+      pkg = JSON.parse(Deno.readTextFileSync(join(dir, "package.json")));
+    } catch {
+      continue;
+    }
+    const node = pkg.engines?.node;
+    return typeof node === "string" ? node : undefined;
   }
   return undefined;
 }

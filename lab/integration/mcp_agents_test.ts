@@ -1,7 +1,8 @@
 /**
  * The five real agents, offline, each configured with two real MCP servers from npm
  * (`@modelcontextprotocol/server-filesystem` as `fs`, `server-everything` as `ev`): the scripted
- * model calls MCP tools by each agent's own names (Codex through its tool search), the write
+ * model calls MCP tools by each agent's own names (Codex through its tool search, Qwen Code
+ * through its `tool_call` bridge), the write
  * lands on disk through the filesystem server, and what the server read comes back into the
  * final answer.
  */

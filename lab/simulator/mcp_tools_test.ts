@@ -67,6 +67,69 @@ Deno.test("mcp action: a deferred tool is searched for first; absent tools fail 
   );
 });
 
+Deno.test("mcp action: Qwen Code's hidden MCP tools are called through its tool_call bridge", () => {
+  // Qwen Code 0.24.4 offers its deferred tools' bridge, as its tool-call.ts declares it, and
+  // a tool_search function (a plain function, not the Responses API's client tool search)
+  const bridge: OfferedTool = {
+    name: "tool_call",
+    kind: "function",
+    parameters: {
+      type: "object",
+      properties: {
+        name: { type: "string", minLength: 1 },
+        arguments: { type: "object" },
+      },
+      required: ["name", "arguments"],
+      additionalProperties: false,
+    },
+  };
+  const qwen = [fn("run_shell_command"), fn("tool_search"), bridge, fn("write_file")];
+  assert.deepEqual(mapMcpAction(write, qwen), {
+    name: "tool_call",
+    kind: "function",
+    args: { name: "mcp__fs__write_file", arguments: write.args },
+  });
+  // a tool the agent offers directly is called directly
+  assert.equal(
+    mapMcpAction(write, [...qwen, fn("mcp__fs__write_file")]).name,
+    "mcp__fs__write_file",
+  );
+  // a function merely named tool_call, without the bridge's schema, is no bridge
+  assert.throws(
+    () => mapMcpAction(write, [fn("tool_call")]),
+    (e: Error) => e instanceof ToolMappingError,
+  );
+});
+
+Deno.test("mcp action: a bare name (Gemini CLI 0.1, Qwen Code 0.1) is taken when the arguments fit", () => {
+  const tool = (name: string, properties: Record<string, unknown>, required: string[] = []) => ({
+    name,
+    kind: "function" as const,
+    parameters: { type: "object", properties, required },
+  });
+  // Gemini CLI 0.1.1 as it offered them: its own read_file pushed fs's to fs__read_file, the
+  // everything server's echo kept its bare name
+  const gemini = [
+    tool("read_file", { absolute_path: {} }, ["absolute_path"]),
+    tool("fs__read_file", { path: {} }, ["path"]),
+    tool("echo", { message: { type: "string" } }, ["message"]),
+  ];
+  const echo = { mcp: "ev", tool: "echo", args: { message: "hi" } };
+  assert.deepEqual(mapMcpAction(echo, gemini), { name: "echo", kind: "function", args: echo.args });
+  const read = { mcp: "fs", tool: "read_file", args: { path: "/w/a" } };
+  assert.equal(mapMcpAction(read, gemini).name, "fs__read_file");
+  // a built-in of that name whose schema the arguments do not fit is not the MCP tool
+  assert.throws(
+    () => mapMcpAction(read, [gemini[0]]),
+    (e: Error) => e instanceof ToolMappingError && /read_file with a schema/.test(e.message),
+  );
+  // nor one missing what it requires
+  assert.throws(
+    () => mapMcpAction({ mcp: "ev", tool: "echo", args: {} }, [gemini[2]]),
+    (e: Error) => e instanceof ToolMappingError,
+  );
+});
+
 Deno.test("responses: a tool search turn is rendered, its loaded tools offered, and it is no script turn", () => {
   const reply = sampleReply({
     model: "gpt-5.5",

@@ -9,7 +9,11 @@
  * take a list are filled with one item, as their schema declares it: a command in an array of
  * strings (Cline 3's `run_commands {commands}`), a path in an array of strings or of objects
  * with a path key (Cline 3's `read_files {files: [{path}]}`). When an agent has no read or
- * write tool the action falls back to a shell command.
+ * write tool the action falls back to a shell command. A property the tool's schema lists as
+ * `required` that the action does not speak to gets the schema's `default`, or `false` when it
+ * is a boolean (a flag left unset), as a model that honours the schema would send it (Qwen
+ * Code 0.1's `run_shell_command` requires `is_background` and refuses the call without it); any
+ * other required property is left out and the agent says so in its result.
  */
 
 import { isAbsolute, resolve } from "node:path";
@@ -41,6 +45,36 @@ function properties(tool: OfferedTool): Record<string, unknown> {
   const p = (tool.parameters as { properties?: Record<string, unknown> } | undefined)
     ?.properties;
   return p && typeof p === "object" ? p : {};
+}
+
+/**
+ * `args` completed with what `tool`'s schema requires and they lack: its `default` when the
+ * schema declares one, else `false` for a boolean; other required properties stay missing.
+ */
+export function withRequired(
+  tool: OfferedTool,
+  args: Record<string, unknown>,
+): Record<string, unknown> {
+  const required = (tool.parameters as { required?: unknown } | undefined)?.required;
+  if (!Array.isArray(required)) return args;
+  const props = properties(tool);
+  const out = { ...args };
+  for (const key of required) {
+    if (typeof key !== "string" || key in out) continue;
+    const schema = props[key] as { default?: unknown; type?: unknown } | undefined;
+    if (schema && "default" in schema) out[key] = schema.default;
+    else if (schema?.type === "boolean" || String(schema?.type).toUpperCase() === "BOOLEAN") {
+      out[key] = false;
+    }
+  }
+  return out;
+}
+
+/** The call with its arguments completed from the tool's schema (`withRequired`). */
+function complete(call: ToolCall, offered: OfferedTool[]): ToolCall {
+  if (call.kind !== "function" || !call.args) return call;
+  const tool = offered.find((t) => t.name === call.name && t.kind === "function");
+  return tool ? { ...call, args: withRequired(tool, call.args) } : call;
 }
 
 function offeredNames(offered: OfferedTool[]): string {
@@ -165,6 +199,16 @@ export function addFilePatch(path: string, content: string): string {
  * @param cwd the agent's working directory, to make paths absolute where a tool needs it.
  */
 export function mapToolAction(
+  action: ToolAction,
+  offered: OfferedTool[],
+  cwd: string | undefined,
+): ToolCall {
+  const call = mapBuiltin(action, offered, cwd);
+  // a named tool's arguments are the scenario's own, as written
+  return "name" in action ? call : complete(call, offered);
+}
+
+function mapBuiltin(
   action: ToolAction,
   offered: OfferedTool[],
   cwd: string | undefined,

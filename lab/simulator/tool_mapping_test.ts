@@ -204,3 +204,45 @@ Deno.test("addFilePatch", () => {
     "*** Begin Patch\n*** Add File: f\n+no newline\n*** End Patch\n",
   );
 });
+
+Deno.test("a required property the action does not set comes from the tool's schema", () => {
+  // Qwen Code 0.1.3's run_shell_command, as its cli.js declares it: without is_background the
+  // agent refuses the call ("params must have required property 'is_background'")
+  const qwen = fn("run_shell_command", {
+    command: { type: "string" },
+    is_background: { type: "boolean" },
+    description: { type: "string" },
+    directory: { type: "string" },
+  });
+  (qwen.parameters as { required: string[] }).required = ["command", "is_background"];
+  const run = { run: "python3 count_rows.py", description: "Count" };
+  assert.deepEqual(mapToolAction(run, [qwen], "/w").args, {
+    command: "python3 count_rows.py",
+    description: "Count",
+    is_background: false,
+  });
+  // a declared default wins; a Gemini API upper-case type is a boolean too; a required
+  // property with neither stays missing (the agent's own error says so); optional ones stay out
+  const other = fn("read_file", {
+    file_path: { type: "string" },
+    encoding: { type: "string", default: "utf-8" },
+    follow: { type: "BOOLEAN" },
+    offset: { type: "integer" },
+    limit: { type: "integer", default: 10 },
+  });
+  (other.parameters as { required: string[] }).required = [
+    "file_path",
+    "encoding",
+    "follow",
+    "offset",
+  ];
+  assert.deepEqual(mapToolAction({ read: "a.txt" }, [other], "/w").args, {
+    file_path: "/w/a.txt",
+    encoding: "utf-8",
+    follow: false,
+  });
+  // a named tool's arguments are the scenario's, as written
+  const named = fn("probe", { on: { type: "boolean" } });
+  (named.parameters as { required: string[] }).required = ["on"];
+  assert.deepEqual(mapToolAction({ name: "probe", args: {} }, [named], "/w").args, {});
+});

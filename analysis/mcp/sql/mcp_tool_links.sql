@@ -1,8 +1,10 @@
 -- mcp_tool_links: the LLM tool call that caused each `tools/call`. Each agent names an MCP tool
 -- its own way (Claude Code `mcp__SERVER__TOOL`, Gemini CLI `mcp_SERVER_TOOL` or `SERVER__TOOL`,
 -- Codex the bare TOOL in namespace `mcp__SERVER`, with characters outside letters, digits and
--- `_` made `_`): a candidate's name is the MCP tool's name (or that rewriting of it) or ends
--- with it after `_`, and the MCP call starts inside its window in the same session. Of
+-- `_` made `_`; Qwen Code 0.24 calls hidden ones through its bridge `tool_call`, whose input is
+-- the tool's `name`, `mcp__SERVER__TOOL`, and its `arguments`, read here as that call): a
+-- candidate's name is the MCP tool's name (or that rewriting of it) or ends with it after `_`,
+-- and the MCP call starts inside its window in the same session. Of
 -- several candidates, one with equal arguments wins, then the latest window; each LLM tool call
 -- causes at most one MCP call (the first after its window opened that it matches).
 INSERT INTO mcp_tool_links
@@ -14,6 +16,18 @@ WITH calls AS (
 ),
 -- the tool calls whose window holds the MCP call's start (in_tool_window in macros.sql)
 in_window AS (FROM in_tool_window('calls')),
+-- each tool call as the tool it runs: a bridge call as the tool it names
+tools AS (
+  SELECT recording, tool_call_id,
+    CASE WHEN bridged THEN json_extract_string(input, '$.name') ELSE name END AS name,
+    CASE WHEN bridged THEN json_extract(input, '$.arguments')::VARCHAR ELSE input END AS input
+  FROM (
+    SELECT *, coalesce(name = 'tool_call'
+      AND json_type(json(input), '$.name') = 'VARCHAR'
+      AND json_type(json(input), '$.arguments') = 'OBJECT', false) AS bridged
+    FROM tool_calls
+  )
+),
 cand AS (
   SELECT m.recording, m.mcp_call_id, t.tool_call_id, m.win_start AS start_ns,
     CASE
@@ -22,7 +36,7 @@ cand AS (
     END AS server_alias,
     coalesce(json(t.input) = json(m.arguments), false) AS arguments_equal
   FROM in_window m
-  JOIN tool_calls t ON t.recording = m.recording AND t.tool_call_id = m.tool_call_id
+  JOIN tools t ON t.recording = m.recording AND t.tool_call_id = m.tool_call_id
   WHERE t.name IN (m.tool, m.safe) OR ends_with(t.name, '_' || m.tool)
     OR ends_with(t.name, '_' || m.safe)
 ),
