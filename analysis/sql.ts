@@ -5,7 +5,7 @@
  * offered under its own name as the union of all recordings (their `recording` column tells
  * them apart; recordings whose directory names collide are labelled with the path given
  * instead). With `write`, the one recording given is opened for writing instead, its tables
- * under their own names. Prints a table, CSV or JSON.
+ * under their own names. Prints a table, CSV or JSON (CSV and JSON as the rows come, a chunk at a time).
  *
  * A Parquet export (`deno task export --format parquet`, local or an object store mounted as a
  * directory) can stand in for recordings: its tables join the same views (`export/parquet_source.ts`).
@@ -26,7 +26,7 @@ import { CORRELATE_TABLES } from "./correlate/schema.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "./detect/schema.ts";
 import { MCP_TABLES } from "./mcp/schema.ts";
 import { labelsTable } from "./observer/schema.ts";
-import { formatResult, type OutputFormat } from "./table_output.ts";
+import { formatResult, type OutputFormat, streamResult } from "./table_output.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
 import { queryRows, runSql } from "../kit/sql_runner.ts";
 import {
@@ -59,6 +59,12 @@ export interface SqlOptions {
 
 const encoder = new TextEncoder();
 
+/** Writes `s` to stdout whole (a write to a pipe may take part of it). */
+function writeAll(s: string) {
+  const bytes = encoder.encode(s);
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+}
+
 /**
  * DuckDB's words for a write refused: an attached recording is read-only, or a table named by
  * its own name is the view that stacks the recordings' tables ("Can only delete from base
@@ -80,7 +86,7 @@ const READ_ONLY_WRITE = new RegExp(
  * answer leaves out a recording given or an export's missing partition file).
  */
 export async function run(opts: SqlOptions): Promise<number> {
-  const out = opts.out ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
+  const out = opts.out ?? writeAll;
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
   if (!opts.query.trim()) throw usageError("give a query after --");
@@ -235,9 +241,18 @@ export async function run(opts: SqlOptions): Promise<number> {
       for (n = 0; n < count; n++) {
         const prepared = await statements.prepare(n);
         try {
-          const r = await prepared.runAndReadAll();
-          if (n > 0) out("\n");
-          out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
+          if (format === "table") {
+            // aligned columns need every row first
+            const r = await prepared.runAndReadAll();
+            if (n > 0) out("\n");
+            out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
+          } else {
+            // CSV and JSON as the rows come, a chunk (2048 rows) at a time: an answer of
+            // millions of rows is never held whole (a failure midway leaves what was written)
+            const r = await prepared.stream();
+            if (n > 0) out("\n");
+            await streamResult(r.columnNames(), r.yieldRows(), format, out);
+          }
         } finally {
           prepared.destroySync();
         }
