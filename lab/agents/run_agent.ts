@@ -147,7 +147,13 @@ export interface RunAgentResult {
    * The first start, when the agent refused root and was started again (what it printed; a
    * second start that failed too has both in `stderr`, agent_user.ts `bothStarts`).
    */
-  refusedRoot?: { exitCode: number | null; stdout: string; stderr: string };
+  refusedRoot?: {
+    exitCode: number | null;
+    stdout: string;
+    stderr: string;
+    /** how long that start took, from its spawn to its end (pipes closed, exit seen) */
+    ms: number;
+  };
   /** This run's directory under `.cache/agent-runs/` (HOME, hosts file); gone unless kept. */
   runDir: string;
   /** The server's log of this run's requests. */
@@ -342,7 +348,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       clearTimeout(timer);
       clearTimeout(killTimer);
       const exitCode = status.signal ? null : status.code;
-      return { argv, stdout, stderr, status, exitCode, timedOut, tAgent, notRoot: asNotRoot };
+      const ms = Math.round(performance.now() - tAgent);
+      return { argv, stdout, stderr, status, exitCode, timedOut, tAgent, ms, notRoot: asNotRoot };
     };
 
     const asked = runAs(opts.runAs, Deno.uid());
@@ -382,6 +389,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
             exitCode: refusal.exitCode,
             stdout: refusal.stdout,
             stderr: refusal.stderr,
+            ms: refusal.ms,
           },
         }
         : {}),
