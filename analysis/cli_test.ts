@@ -357,6 +357,51 @@ Deno.test("sql and export: a recording whose files are damaged says so every tim
   }
 });
 
+Deno.test("analyze, sql and export: a manifest lacking complete and tables, or holding them of another type, is a damaged file, exit 1", async () => {
+  const lacking = await copyFixture("claude", "rec-torn");
+  const m = JSON.parse(await Deno.readTextFile(`${lacking}/manifest.json`));
+  const { complete: _, tables: __, ...rest } = m;
+  await Deno.writeTextFile(`${lacking}/manifest.json`, JSON.stringify(rest));
+  const a = await task("analyze", "--quiet", lacking);
+  assert.equal(a.code, 1, a.stderr);
+  assert.match(a.stderr, /^analyze: .*rec-torn: manifest\.json: lacks complete and tables, /m);
+  const q = await task(
+    "sql",
+    "--format",
+    "json",
+    lacking,
+    "--",
+    "SELECT p.source, p.kind, p.message, r.complete FROM problems p, recordings r " +
+      "WHERE p.source = 'manifest.json'",
+  );
+  assert.equal(q.code, 1, q.stderr);
+  assert.match(q.stderr, DAMAGE("sql", "manifest.json"));
+  assert.deepEqual(JSON.parse(q.stdout), [{
+    source: "manifest.json",
+    kind: "file",
+    message: "lacks complete and tables, which every manifest a capture writes holds " +
+      "(recording/RECORDING.md): whether the capture ended cleanly is unknown (read as not); " +
+      "rows missing from its table files (a file cut short) cannot be told",
+    complete: false,
+  }]);
+  const e = await task("export", "--format", "parquet", "--out", `${dirname(lacking)}/pq`, lacking);
+  assert.equal(e.code, 1, e.stderr);
+  assert.match(e.stderr, DAMAGE("export", "manifest.json"));
+  // of another type: named, not used, the same exit
+  const wrong = await copyFixture("claude", "rec-torn");
+  await Deno.writeTextFile(
+    `${wrong}/manifest.json`,
+    JSON.stringify({ ...m, complete: "yes", tables: [] }),
+  );
+  const w = await task("sql", "--format", "csv", wrong, "--", "SELECT message FROM problems");
+  assert.equal(w.code, 1, w.stderr);
+  assert.match(w.stderr, DAMAGE("sql", "manifest.json"));
+  assert.match(
+    w.stdout,
+    /fields of an unexpected type, not used: complete \(a string; true or false expected\); tables \(a list; an object of tables expected\)/,
+  );
+});
+
 Deno.test("sql, export, report: a table file cut short is one line and exit 1, not an empty answer", async () => {
   const rec = await copyFixture("claude", "rec-torn");
   const tls = `${rec}/tls.arrow`;

@@ -184,6 +184,13 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
   if (wrong.length) {
     problem(`fields of an unexpected type, not used: ${wrong.join("; ")}`);
   }
+  const absent = REQUIRED_FIELDS.filter(([name]) => f[name] === undefined);
+  if (absent.length) {
+    problem(
+      `lacks ${absent.map(([name]) => name).join(" and ")}, which every manifest a capture ` +
+        `writes holds (recording/RECORDING.md): ${absent.map(([, lost]) => lost).join("; ")}`,
+    );
+  }
   const cmd = f.command;
   const tool = f.tool as { version?: unknown } | undefined;
   return {
@@ -198,6 +205,17 @@ export function manifestInfo(m: unknown, problem: (message: string) => void): Ma
     blind_spots: blindSpots(f.blind_spots),
   };
 }
+
+/**
+ * Manifest fields every capture has written since the first format (recording/manifest.ts
+ * `startManifest`: `complete` false until it ends, `tables` filled at each flush), with what the
+ * analysis cannot tell without each. Absent, the recording is read as if the field said the
+ * least (not complete; no row counts), and a problem of kind `file` says so.
+ */
+const REQUIRED_FIELDS: [keyof Manifest, string][] = [
+  ["complete", "whether the capture ended cleanly is unknown (read as not)"],
+  ["tables", "rows missing from its table files (a file cut short) cannot be told"],
+];
 
 /** What a JSON value is, in a word, for saying what a manifest field held instead. */
 const kindOf = (v: unknown) =>

@@ -141,10 +141,42 @@ Deno.test("a manifest the capture writes, and an older one, have no field of a w
   }
   const said: string[] = [];
   manifestInfo(
-    { command: "claude -p hi", started_ns: 5, started_at: "2025-01-01T00:00:00Z" },
+    {
+      command: "claude -p hi",
+      started_ns: 5,
+      started_at: "2025-01-01T00:00:00Z",
+      complete: true,
+      tables: {},
+    },
     (m) => said.push(m),
   );
   assert.deepEqual(said, []);
+});
+
+Deno.test("a manifest lacking complete or tables says what cannot be told without them", () => {
+  const base = JSON.parse(Deno.readTextFileSync("datasets/demo-claude/manifest.json"));
+  for (
+    const [drop, line] of [
+      [
+        ["complete"],
+        "lacks complete, which every manifest a capture writes holds (recording/RECORDING.md): " +
+        "whether the capture ended cleanly is unknown (read as not)",
+      ],
+      [
+        ["tables"],
+        "lacks tables, which every manifest a capture writes holds (recording/RECORDING.md): " +
+        "rows missing from its table files (a file cut short) cannot be told",
+      ],
+    ] as const
+  ) {
+    const m = { ...base };
+    for (const k of drop) delete m[k];
+    const said: string[] = [];
+    const info = manifestInfo(m, (s) => said.push(s));
+    assert.deepEqual(said, [line]);
+    if (drop[0] === "complete") assert.equal(info?.complete, false);
+    else assert.deepEqual(info?.rows, {});
+  }
 });
 
 Deno.test("capture losses: the capture's warnings are problems of kind capture, not left in the manifest", () => {

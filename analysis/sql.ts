@@ -5,7 +5,7 @@
  * offered under its own name as the union of all recordings (their `recording` column tells
  * them apart; recordings whose directory names collide are labelled with the path given
  * instead). With `write`, the one recording given is opened for writing instead, its tables
- * under their own names. Prints a table, CSV or JSON.
+ * under their own names. Prints a table, CSV or JSON (CSV and JSON as the rows come, a chunk at a time).
  *
  * A Parquet export (`deno task export --format parquet`, local or an object store mounted as a
  * directory) can stand in for recordings: its tables join the same views (`export/parquet_source.ts`).
@@ -26,14 +26,16 @@ import { CORRELATE_TABLES } from "./correlate/schema.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "./detect/schema.ts";
 import { MCP_TABLES } from "./mcp/schema.ts";
 import { labelsTable } from "./observer/schema.ts";
-import { formatResult, type OutputFormat } from "./table_output.ts";
+import { formatResult, type OutputFormat, streamResult } from "./table_output.ts";
 import { type SqlName, sqlText } from "./sql_files.ts";
 import { queryRows, runSql } from "../kit/sql_runner.ts";
 import {
   emptyExportedTable,
   exportDamage,
+  exportedTableLists,
   exportTables,
   isParquetExport,
+  listExport,
   missingPartitions,
   parquetScan,
   sameRecordingTwice,
@@ -57,6 +59,12 @@ export interface SqlOptions {
 
 const encoder = new TextEncoder();
 
+/** Writes `s` to stdout whole (a write to a pipe may take part of it). */
+function writeAll(s: string) {
+  const bytes = encoder.encode(s);
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+}
+
 /**
  * DuckDB's words for a write refused: an attached recording is read-only, or a table named by
  * its own name is the view that stacks the recordings' tables ("Can only delete from base
@@ -78,7 +86,7 @@ const READ_ONLY_WRITE = new RegExp(
  * answer leaves out a recording given or an export's missing partition file).
  */
 export async function run(opts: SqlOptions): Promise<number> {
-  const out = opts.out ?? ((s: string) => Deno.stdout.writeSync(encoder.encode(s)));
+  const out = opts.out ?? writeAll;
   const err = opts.err ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   if (opts.recordings.length === 0) throw usageError("give at least one recording directory");
   if (!opts.query.trim()) throw usageError("give a query after --");
@@ -94,7 +102,11 @@ export async function run(opts: SqlOptions): Promise<number> {
   /** recordings whose files were damaged (missing, unreadable, cut short) */
   let damaged = 0;
   const exports = opts.recordings.filter(isParquetExport);
-  const twice = sameRecordingTwice(opts.recordings.filter((r) => !exports.includes(r)), exports);
+  // each export's files, listed once: the recordings it holds, the partitions missing, each
+  // table's scan and its problems all read this listing
+  const listings = exports.map(listExport);
+  const listingOf = new Map(listings.map((l) => [l.dir, l]));
+  const twice = sameRecordingTwice(opts.recordings.filter((r) => !exports.includes(r)), listings);
   if (twice) throw usageError(twice);
   for (const rec of opts.recordings.filter((r) => !exports.includes(r))) {
     const dir = resolve(rec);
@@ -138,20 +150,6 @@ export async function run(opts: SqlOptions): Promise<number> {
     );
   }
   let partial = skipped > 0 || damaged > 0;
-  /** tables with a partition file missing in an export (some or all of their files) */
-  const lostTables = new Set<string>();
-  for (const dir of exports) {
-    const missing = missingPartitions(dir);
-    for (const m of missing) lostTables.add(m.table);
-    if (!missing.length) continue;
-    partial = true;
-    const shown = missing.slice(0, 3).map((m) => `${m.table}/${m.file}`).join(", ");
-    const more = missing.length > 3 ? ` and ${missing.length - 3} more` : "";
-    err(
-      `sql: ${dir}: ${missing.length} partition file${missing.length === 1 ? "" : "s"} ` +
-        `missing (${shown}${more}): the answer leaves their rows out\n`,
-    );
-  }
   if (opts.write && dbs.length === 0) throw usageError("--write takes a recording, not an export");
   // under the default memory limit, spilling beside the first recording (duckdb_open.ts)
   const db = await openDuckDb(opts.write ? dbs[0].path : ":memory:", {
@@ -159,6 +157,36 @@ export async function run(opts: SqlOptions): Promise<number> {
     memoryLimit: opts.memoryLimit,
   });
   const c = db.conn;
+  /** tables with a partition file missing in an export (some or all of their files), or that
+   * an exported recording never had: there, empty for it, rather than unknown to the query */
+  const lostTables = new Set<string>();
+  for (const l of listings) {
+    const gaps = missingPartitions(l, await exportedTableLists(c, l));
+    for (const m of [...gaps.missing, ...gaps.neverHad]) lostTables.add(m.table);
+    const { missing, neverHad } = gaps;
+    if (neverHad.length) {
+      const tables = [...new Set(neverHad.map((m) => m.table))];
+      const recs = new Set(neverHad.map((m) => m.file)).size;
+      err(
+        `sql: ${l.dir}: ${recs} recording${recs === 1 ? " was" : "s were"} exported by an ` +
+          `older Sightline without ${tables.join(", ")}: ${
+            tables.length === 1 ? "that table is" : "those tables are"
+          } empty for ${recs === 1 ? "it" : "them"}\n`,
+      );
+    }
+    if (!missing.length) continue;
+    partial = true;
+    const shown = missing.slice(0, 3).map((m) => `${m.table}/${m.file}`).join(", ");
+    const more = missing.length > 3 ? ` and ${missing.length - 3} more` : "";
+    const why = gaps.unrecorded
+      ? " (exported before exports listed their tables, a recording's export may never have " +
+        "had a table this Sightline exports)"
+      : "";
+    err(
+      `sql: ${l.dir}: ${missing.length} partition file${missing.length === 1 ? "" : "s"} ` +
+        `missing (${shown}${more}): the answer leaves their rows out${why}\n`,
+    );
+  }
   // Export files DuckDB cannot read (cut short, not yet synced, not Parquet): each named once
   // and left out, the answer covering the rest (partial), as for a partition file missing.
   const skip = new Set<string>();
@@ -169,7 +197,8 @@ export async function run(opts: SqlOptions): Promise<number> {
     const named = unreadableFile(errorLine(e), dirs);
     const found = named
       ? [{ file: named, why: errorLine(e) }]
-      : await undecodableFiles(c, dirs, skip, table).catch(() => []);
+      : await undecodableFiles(c, dirs.map((d) => listingOf.get(d)!), skip, table)
+        .catch(() => []);
     const fresh = found.filter((f) => !skip.has(f.file));
     for (const { file, why } of fresh) {
       skip.add(file);
@@ -184,7 +213,7 @@ export async function run(opts: SqlOptions): Promise<number> {
   for (const dir of exports) {
     for (;;) {
       try {
-        for (const { recording, damage } of await exportDamage(c, dir, skip)) {
+        for (const { recording, damage } of await exportDamage(c, listingOf.get(dir)!, skip)) {
           err(`sql: ${dir}: ${recording}: ${damage.line}\n`);
           if (damage.files.length) partial = true;
         }
@@ -212,9 +241,18 @@ export async function run(opts: SqlOptions): Promise<number> {
       for (n = 0; n < count; n++) {
         const prepared = await statements.prepare(n);
         try {
-          const r = await prepared.runAndReadAll();
-          if (n > 0) out("\n");
-          out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
+          if (format === "table") {
+            // aligned columns need every row first
+            const r = await prepared.runAndReadAll();
+            if (n > 0) out("\n");
+            out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
+          } else {
+            // CSV and JSON as the rows come, a chunk (2048 rows) at a time: an answer of
+            // millions of rows is never held whole (a failure midway leaves what was written)
+            const r = await prepared.stream();
+            if (n > 0) out("\n");
+            await streamResult(r.columnNames(), r.yieldRows(), format, out);
+          }
         } finally {
           prepared.destroySync();
         }
@@ -234,7 +272,7 @@ export async function run(opts: SqlOptions): Promise<number> {
       // a damaged page of an export file fails the query in words that name no file: which
       // files, a line each, so that the user can set them aside or export them again
       if (exports.length && !unreadableFile(msg, exports)) {
-        for (const bad of await undecodableFiles(c, exports, skip).catch(() => [])) {
+        for (const bad of await undecodableFiles(c, listings, skip).catch(() => [])) {
           sayUnreadable(bad.dir, bad.file, bad.why, "move it aside or export its recording again");
         }
       }
@@ -272,7 +310,7 @@ export async function run(opts: SqlOptions): Promise<number> {
       ...extra.filter((n) => everywhere.has(n)),
     ];
     const inDbs = new Set(tables);
-    const exported = new Map(exports.map((d) => [d, new Set(exportTables(d))]));
+    const exported = new Map(listings.map((l) => [l.dir, new Set(exportTables(l))]));
     for (const set of exported.values()) {
       for (const t of set) if (!tables.includes(t)) tables.push(t);
     }
@@ -294,7 +332,9 @@ export async function run(opts: SqlOptions): Promise<number> {
       });
       const dirs = exports.filter((d) => exported.get(d)!.has(name));
       for (;;) {
-        const scan = dirs.length ? parquetScan(dirs, name, skip) : null;
+        const scan = dirs.length
+          ? parquetScan(dirs.map((d) => listingOf.get(d)!), name, skip)
+          : null;
         const all = scan ? [...parts, `SELECT * FROM ${scan}`] : parts;
         if (!all.length) {
           // every file of it unreadable (each said above): the columns the export gives it, no

@@ -1,7 +1,9 @@
 /**
  * Prints query results for people and programs: an aligned text table, CSV (RFC 4180 quoting)
  * or JSON (an array of objects). Big integers print exactly; blobs print as their UTF-8 text
- * when they are text, else as `<N bytes>` (table) or base64 (CSV, JSON).
+ * when they are text, else as `<N bytes>` (table) or base64 (CSV, JSON). CSV and JSON can be
+ * written as the rows come (`streamResult`), a chunk at a time, so an answer of millions of rows
+ * never needs its size in memory; the table needs every row first (to align its columns).
  */
 
 export type OutputFormat = "table" | "csv" | "json";
@@ -56,17 +58,72 @@ function csvCell(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-export function formatResult(r: ResultSet, format: OutputFormat, maxWidth = 60): string {
-  const rows = r.rows.map((row) => row.map((v) => plain(v, format)));
-  if (format === "json") {
-    const objs = rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
-    return JSON.stringify(objs, null, 2) + "\n";
-  }
+/** The formats whose text can be written as the rows come. */
+export type StreamFormat = "csv" | "json";
+
+/**
+ * Text of CSV or JSON written in pieces: `head` before any row, `rows(chunk)` for each chunk of
+ * rows in turn, `tail` after the last; together they are exactly `formatResult`'s text.
+ */
+function pieces(columns: string[], format: StreamFormat) {
+  let n = 0;
   if (format === "csv") {
-    const lines = [r.columns.map(csvCell).join(",")];
-    for (const row of rows) lines.push(row.map((v) => csvCell(cellText(v))).join(","));
-    return lines.join("\r\n") + "\r\n";
+    return {
+      head: () => columns.map(csvCell).join(",") + "\r\n",
+      rows: (chunk: unknown[][]) => {
+        let text = "";
+        for (const row of chunk) {
+          text += row.map((v) => csvCell(cellText(plain(v, format)))).join(",") + "\r\n";
+        }
+        return text;
+      },
+      tail: () => "",
+    };
   }
+  // JSON.stringify(objects, null, 2), an object at a time: each indented by two spaces
+  return {
+    head: () => "",
+    rows: (chunk: unknown[][]) => {
+      let text = "";
+      for (const row of chunk) {
+        const obj = Object.fromEntries(columns.map((c, i) => [c, plain(row[i], format)]));
+        text += (n++ === 0 ? "[\n" : ",\n") +
+          JSON.stringify(obj, null, 2).replaceAll("\n", "\n  ").replace(/^/, "  ");
+      }
+      return text;
+    },
+    tail: () => (n === 0 ? "[]\n" : "\n]\n"),
+  };
+}
+
+/**
+ * Writes a result in CSV or JSON as its rows come, chunk by chunk, through `out`; returns the
+ * number of rows. The same text as `formatResult` of the whole.
+ */
+export async function streamResult(
+  columns: string[],
+  chunks: AsyncIterable<unknown[][]> | Iterable<unknown[][]>,
+  format: StreamFormat,
+  out: (text: string) => void,
+): Promise<number> {
+  const p = pieces(columns, format);
+  let rows = 0;
+  out(p.head());
+  for await (const chunk of chunks) {
+    rows += chunk.length;
+    const text = p.rows(chunk);
+    if (text) out(text);
+  }
+  out(p.tail());
+  return rows;
+}
+
+export function formatResult(r: ResultSet, format: OutputFormat, maxWidth = 60): string {
+  if (format === "json" || format === "csv") {
+    const p = pieces(r.columns, format);
+    return p.head() + p.rows(r.rows) + p.tail();
+  }
+  const rows = r.rows.map((row) => row.map((v) => plain(v, format)));
   const clip = (s: string) => {
     const one = s.replace(/\s+/g, " ");
     return one.length > maxWidth ? one.slice(0, maxWidth - 1) + "…" : one;

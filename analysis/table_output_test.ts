@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatResult } from "./table_output.ts";
+import { formatResult, streamResult } from "./table_output.ts";
 
 Deno.test("a table of 300000 rows prints whole, aligned (it overflowed the stack above ~125k)", () => {
   const n = 300_000;
@@ -22,5 +22,41 @@ Deno.test("columns are as wide as their header when every value is shorter", () 
   assert.equal(
     text,
     "a_long_name  b\n-----------  ---\n          1  yes\n             no\n(2 rows)\n",
+  );
+});
+
+Deno.test("CSV and JSON written chunk by chunk are the whole answer's text, as JSON.stringify and RFC 4180 give it", async () => {
+  const columns = ["n", "s", "list", "blob"];
+  const rows: unknown[][] = [
+    [1n, 'a "quoted", text\nwith a newline', ["x", "y"], new TextEncoder().encode("text")],
+    [2n ** 60n, null, [], new Uint8Array([0xff, 0])],
+    [3, "plain", null, null],
+  ];
+  const json = rows.map((r) => ({
+    n: typeof r[0] === "bigint" && r[0] > 2n ** 53n ? String(r[0]) : Number(r[0]),
+    s: r[1],
+    list: r[2],
+    blob: r[3] === null ? null : r === rows[0] ? "text" : "base64:/wA=",
+  }));
+  for (const format of ["csv", "json"] as const) {
+    const whole = formatResult({ columns, rows }, format);
+    for (const size of [1, 2, 3]) {
+      const chunks = [];
+      for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
+      let text = "";
+      const n = await streamResult(columns, chunks, format, (s) => (text += s));
+      assert.equal(n, rows.length);
+      assert.equal(text, whole, `${format} in chunks of ${size}`);
+    }
+    let empty = "";
+    await streamResult(columns, [], format, (s) => (empty += s));
+    assert.equal(empty, formatResult({ columns, rows: [] }, format));
+  }
+  assert.equal(formatResult({ columns, rows }, "json"), JSON.stringify(json, null, 2) + "\n");
+  assert.equal(formatResult({ columns, rows: [] }, "json"), "[]\n");
+  assert.equal(
+    formatResult({ columns, rows }, "csv"),
+    'n,s,list,blob\r\n1,"a ""quoted"", text\nwith a newline","[""x"",""y""]",text\r\n' +
+      "1152921504606846976,,[],base64:/wA=\r\n3,plain,,\r\n",
   );
 });

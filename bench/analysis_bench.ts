@@ -474,6 +474,14 @@ async function generate(dir: string, sizes: Sizes) {
     ended_ns: String(ts),
     exit_code: 0,
     host: "bench",
+    // as a capture writes it (record_sink.ts): each table's file, rows and bytes (the analysis
+    // checks the rows it reads against these; a manifest without them is a problem)
+    tables: Object.fromEntries(
+      [tls, proc, file, net].map((w) => {
+        const f = w.path.split("/").pop()!;
+        return [f.replace(/\.arrow$/, ""), { file: f, rows: w.rowsWritten, bytes: w.bytesWritten }];
+      }),
+    ),
   };
   await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest, null, 2));
   return counts;
@@ -563,7 +571,7 @@ async function main(args: string[]) {
     events: intOption("events", values.events, 1)!,
   };
   const runs = intOption("runs", values.runs, 1)!;
-  const dir = `${ROOT}.cache/bench-analysis/rec-${sizes.events}-${sizes.calls}-v1`;
+  const dir = `${ROOT}.cache/bench-analysis/rec-${sizes.events}-${sizes.calls}-v2`;
   let have = false;
   try {
     have = Deno.statSync(`${dir}/manifest.json`).isFile && !values.fresh;

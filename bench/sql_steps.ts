@@ -9,7 +9,7 @@
  *   deno run -A bench/sql_steps.ts DB [--runs N] [--json] [--threads N] [--memory-limit 1GB]
  *     [--explain DIR] [--keep DB]
  *
- * e.g. DB = .cache/bench-analysis/rec-1000000-10000-v1/analysis.duckdb after `deno task
+ * e.g. DB = .cache/bench-analysis/rec-1000000-10000-v2/analysis.duckdb after `deno task
  * bench:analysis`. Each run starts again from a fresh copy. `--explain DIR` writes each query
  * step's plan with its operators' times (EXPLAIN ANALYZE, which runs it) to DIR/NAME.sql.json;
  * `--keep DB` keeps the (last) copy there, to compare its tables.

@@ -146,6 +146,7 @@ export async function run(opts: ExportOptions): Promise<number> {
             `tool calls, ${r.processSpans} processes, ${r.httpSpans} HTTP exchanges), ${r.events} events, ${r.findings} findings ` +
             `-> ${r.endpoint} (${r.protocol})\n`,
         );
+        for (const w of r.warnings) err(`export: ${rec}: ${w}\n`);
         if (r.findingsOutside) {
           err(
             `export: ${rec}: ${r.findingsOutside} findings outside every session are in no trace\n`,

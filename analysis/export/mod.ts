@@ -10,6 +10,6 @@ export {
   run as exportRecordings,
 } from "./export.ts";
 export { EXPORT_MARKER, exportParquet, type ParquetExport, partitionPath } from "./parquet.ts";
-export { exportTables, isParquetExport, parquetScan } from "./parquet_source.ts";
+export { exportTables, isParquetExport, listExport, parquetScan } from "./parquet_source.ts";
 export { EXPORT_NAMES, EXPORT_TABLES, PARTITION_KEYS, timestampName } from "./tables.ts";
 export { exportOtlp, type OtlpOptions, type OtlpResult, otlpTarget } from "./otlp.ts";

@@ -20,7 +20,7 @@
  * Span and trace ids are derived from the host, recording and row ids, so exporting a
  * recording again sends the same ids (a backend sees the same spans, not new ones). A failed
  * or partial delivery (spans not sent, or sent and rejected by the collector) is an error,
- * never silent.
+ * never silent; so is a 2xx that is no collector's answer (`otlp_responses.ts`).
  */
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
@@ -47,6 +47,7 @@ import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trac
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { openDuckDb } from "../duckdb_open.ts";
 import { type OtlpTarget, otlpTarget } from "./otlp_env.ts";
+import { answersProblem, watchAnswers } from "./otlp_responses.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { sqlString } from "../../kit/columns.ts";
 
@@ -74,6 +75,8 @@ export interface OtlpResult extends OtlpTarget {
   findings: number;
   /** findings of no session (not in any trace) */
   findingsOutside: number;
+  /** what the collector said while taking every span (a partial success rejecting none) */
+  warnings: string[];
 }
 
 /** Most events one span carries; the rest are counted in `sightline.events_omitted`. */
@@ -113,8 +116,18 @@ class PresetIds implements IdGenerator {
  * (`rejectedSpans`, `errorMessage`), which the SDK's exporters only log, through the API's
  * diagnostic logger; it is listened to while an export runs.
  */
-function listenForRejections(): { rejected: number; messages: string[]; stop(): void } {
-  const out = { rejected: 0, messages: [] as string[], stop: () => diag.disable() };
+function listenForRejections(): {
+  rejected: number;
+  messages: string[];
+  undecoded: string[];
+  stop(): void;
+} {
+  const out = {
+    rejected: 0,
+    messages: [] as string[],
+    undecoded: [] as string[],
+    stop: () => diag.disable(),
+  };
   const quiet = () => {};
   diag.setLogger({
     error: quiet,
@@ -122,6 +135,16 @@ function listenForRejections(): { rejected: number; messages: string[]; stop(): 
     debug: quiet,
     verbose: quiet,
     warn(message: string, ...args: unknown[]) {
+      // a 2xx whose body the exporter could not decode: it counts it delivered (the protobuf
+      // one said through a component logger: its namespace first, then the words, the error;
+      // the JSON one with the reason in the words)
+      const words = [message, ...args].filter((a) => typeof a === "string").join(" ");
+      const json = /Failed to parse trace export response: (.*?)\.? Returning/i.exec(words);
+      if (json || /could not deserialize response/i.test(words)) {
+        const e = args.find((a) => a instanceof Error);
+        out.undecoded.push(json ? json[1] : e ? errorText(e) : "unreadable");
+        return;
+      }
       if (!/Partial Success/i.test(message)) return;
       try {
         const p = JSON.parse(String(args[0])) as {
@@ -243,6 +266,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
 
   const ids = new PresetIds();
   const rejections = listenForRejections();
+  const answers = watchAnswers(target.endpoint);
   const delivery = new Delivery(
     target.protocol === "http/json" ? new JsonExporter() : new ProtoExporter(),
   );
@@ -276,6 +300,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
     events: 0,
     findings: 0,
     findingsOutside: 0,
+    warnings: [],
   };
   const spanId = (...p: unknown[]) => hexId(8, "span", host, recording, ...p);
   let pending = 0;
@@ -580,6 +605,22 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
   } finally {
     await provider.shutdown().catch(() => {});
     rejections.stop();
+    answers.stop();
+  }
+  // a 2xx that is no collector's answer, or retryable answers the exporter gave up on
+  const wrong = answersProblem(
+    answers.answers,
+    target.protocol,
+    delivery.failures.length > 0,
+    target.timeoutMs,
+  );
+  if (wrong) throw new Error(`OTLP export to ${target.endpoint}: ${wrong}`);
+  if (rejections.undecoded.length) {
+    throw new Error(
+      `OTLP export to ${target.endpoint}: the collector's answer is not an ` +
+        `ExportTraceServiceResponse (${rejections.undecoded[0]}): the spans are not known to ` +
+        "be delivered",
+    );
   }
   if (delivery.failures.length) {
     throw new Error(
@@ -600,13 +641,24 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
       } of ${result.spans} spans not delivered`,
     );
   }
+  // a partial success that rejects nothing may still carry a warning for the sender (spec)
+  result.warnings = rejections.messages.map((m) =>
+    `OTLP export to ${target.endpoint}: the collector took every span and said: ` +
+    m.split("\n")[0]
+  );
   return result;
 }
 
-/** One line from what the SDK rejects with (an Error, or a list of them). */
+/**
+ * One line from what the SDK rejects with (an Error, or a list of them); an HTTP answer's error
+ * (the exporter's OTLPExporterError: a numeric `code`) with its status, which its message (the
+ * status text only) leaves out.
+ */
 function errorText(e: unknown): string {
   const first = Array.isArray(e) ? e[0] : e;
-  return (first instanceof Error ? first.message : String(first)).split("\n")[0];
+  const text = (first instanceof Error ? first.message : String(first)).split("\n")[0];
+  const code = (first as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? `HTTP ${code}${text ? ` ${text}` : ""}` : text;
 }
 
 /** The HTTP methods of the conventions' `http.request.method`; others are `_OTHER`. */

@@ -23,6 +23,8 @@ export interface OtlpTarget {
   protocol: "http/protobuf" | "http/json";
   /** where traces go, as the exporter will send them */
   endpoint: string;
+  /** the exporter's timeout for an export, retries included (milliseconds; default 10 s) */
+  timeoutMs: number;
 }
 
 /** Reads a variable (the process environment by default); empty is unset, as the spec says. */
@@ -146,11 +148,13 @@ export function otlpTarget(getEnv: EnvReader = processEnv): OtlpTarget {
     const v = getEnv(name);
     if (v?.trim()) parseOtlpHeaders(name, v);
   }
+  let timeoutMs: number | undefined;
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
     const v = getEnv(name)?.trim();
     if (v && !(/^\d+(\.\d+)?$/.test(v) && Number(v) > 0)) {
       throw usageError(`${name}=${v} is not a timeout: give milliseconds, more than 0`);
     }
+    if (v) timeoutMs ??= Number(v); // the traces-only one wins, as in the SDK
   }
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"]) {
     const v = getEnv(name)?.trim();
@@ -158,5 +162,5 @@ export function otlpTarget(getEnv: EnvReader = processEnv): OtlpTarget {
       throw usageError(`${name}=${v} is not supported: use gzip or none`);
     }
   }
-  return { protocol, endpoint };
+  return { protocol, endpoint, timeoutMs: timeoutMs ?? 10_000 };
 }

@@ -56,6 +56,7 @@ Deno.test("otlpTarget: bad protocol, endpoint, timeout, compression or headers a
   assert.deepEqual(otlpTarget(env({})), {
     protocol: "http/protobuf",
     endpoint: "http://localhost:4318/v1/traces",
+    timeoutMs: 10_000,
   });
   assert.deepEqual(
     otlpTarget(env({
@@ -65,7 +66,7 @@ Deno.test("otlpTarget: bad protocol, endpoint, timeout, compression or headers a
       OTEL_EXPORTER_OTLP_TIMEOUT: "2500",
       OTEL_EXPORTER_OTLP_COMPRESSION: "gzip",
     })),
-    { protocol: "http/json", endpoint: "https://c.example:4318/base/v1/traces" },
+    { protocol: "http/json", endpoint: "https://c.example:4318/base/v1/traces", timeoutMs: 2500 },
   );
   const cases: [Record<string, string>, RegExp][] = [
     [{ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }, /^OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported/],

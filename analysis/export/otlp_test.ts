@@ -502,6 +502,110 @@ Deno.test("export --format otlp: spans the collector rejects (OTLP partial succe
   }
 });
 
+Deno.test("export --format otlp: a 200 that is no collector's, retryable answers and a partial success's warning, as OTLP/HTTP says", async () => {
+  const { tmp, recs } = await copies();
+  // what the endpoint answers next, per request; every request is counted
+  let answer: (json: boolean) => Response = () => new Response(null);
+  let requests = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    requests++;
+    const json = (req.headers.get("content-type") ?? "").includes("json");
+    await req.arrayBuffer();
+    return answer(json);
+  });
+  const ok = (json: boolean, body?: object) =>
+    json
+      ? new Response(JSON.stringify(body ?? {}), {
+        headers: { "content-type": "application/json" },
+      })
+      : new Response(ExportResponse.encode(ExportResponse.fromObject(body ?? {})).finish(), {
+        headers: { "content-type": "application/x-protobuf" },
+      });
+  const run = async (env: Record<string, string> = {}) => {
+    requests = 0;
+    const r = await task(["export", recs[0], "--format", "otlp"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${server.addr.port}`,
+      ...env,
+    });
+    const lines = r.stderr.trim().split("\n").filter((x) => x && !x.includes("analysing"));
+    return { ...r, lines };
+  };
+  const at = `^export: .*injection-claude: OTLP export to http://127\\.0\\.0\\.1:\\d+/v1/traces`;
+  try {
+    // a proxy's HTML page, with 200: not delivered as far as anyone knows
+    answer = () =>
+      new Response("<!DOCTYPE html><html><body>Please log in</body></html>", {
+        headers: { "content-type": "text/html; charset=utf-8" },
+      });
+    for (const protocol of ["http/protobuf", "http/json"]) {
+      const r = await run({ OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
+      assert.equal(r.code, 1, protocol + r.stderr);
+      assert.equal(r.lines.length, 1, r.stderr);
+      const want = protocol === "http/json" ? "application/json" : "application/x-protobuf";
+      assert.match(
+        r.lines[0],
+        new RegExp(
+          `${at}: the endpoint answered 200 with Content-Type text/html, not ${want} as an ` +
+            "OTLP collector must \\(\\d+ of \\d+ answers?\\): it is not a collector",
+        ),
+      );
+    }
+    // the right Content-Type on a body that is not an ExportTraceServiceResponse
+    answer = () =>
+      new Response("<html>oops</html>", { headers: { "content-type": "application/json" } });
+    const undecoded = await run({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" });
+    assert.equal(undecoded.code, 1, undecoded.stderr);
+    assert.match(
+      undecoded.lines[0],
+      new RegExp(`${at}: the collector's answer is not an ExportTraceServiceResponse \\(`),
+    );
+    // 503 with Retry-After: 1, then a collector's 200: retried, delivered
+    let busy = 1;
+    answer = (json) =>
+      busy-- > 0
+        ? new Response("busy", { status: 503, headers: { "retry-after": "1" } })
+        : ok(json);
+    const retried = await run();
+    assert.equal(retried.code, 0, retried.stderr);
+    assert.ok(requests >= 2, `retried after the 503: ${requests} requests`);
+    // always 429 asking for 120 s, with a 1.5 s timeout: one line naming the status and wait
+    answer = () => new Response("slow down", { status: 429, headers: { "retry-after": "120" } });
+    const gaveUp = await run({ OTEL_EXPORTER_OTLP_TIMEOUT: "1500" });
+    assert.equal(gaveUp.code, 1, gaveUp.stderr);
+    assert.equal(gaveUp.lines.length, 1, gaveUp.stderr);
+    assert.match(
+      gaveUp.lines[0],
+      new RegExp(
+        `${at}: the collector answered 429 \\(retryable\\) \\d+ times?, last asking to retry ` +
+          "after 120 s; the exporter gave up: its retries must fit in its timeout of 1500 ms " +
+          "\\(OTEL_EXPORTER_OTLP_TIMEOUT\\)$",
+      ),
+    );
+    // a non-retryable refusal names its status
+    answer = () => new Response("no", { status: 401, statusText: "Unauthorized" });
+    const refused = await run();
+    assert.equal(refused.code, 1);
+    assert.match(refused.lines[0], new RegExp(`${at} failed: HTTP 401 Unauthorized$`));
+    // a partial success that rejects nothing but says something: delivered, the words shown
+    answer = (json) => ok(json, { partialSuccess: { errorMessage: "attribute values truncated" } });
+    for (const protocol of ["http/protobuf", "http/json"]) {
+      const r = await run({ OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
+      assert.equal(r.code, 0, protocol + r.stderr);
+      assert.match(r.stdout, /injection-claude: \d+ traces/);
+      assert.ok(r.lines.length >= 1, r.stderr);
+      for (const l of r.lines) {
+        assert.match(
+          l,
+          new RegExp(`${at}: the collector took every span and said: attribute values truncated$`),
+        );
+      }
+    }
+  } finally {
+    await server.shutdown();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("export --format otlp: a tool's HTTP to another machine (curl's LAN upload) is a CLIENT span under its process, by the HTTP conventions", async () => {
   // the committed recording of the Ollama client: its tool call runs curl, which POSTs .env
   // in cleartext to 10.213.7.1 (tests/fixtures/ollama/make_fixture.ts)

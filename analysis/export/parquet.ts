@@ -32,6 +32,14 @@ const sql = (name: string) => readSql(EXPORT_SQL_DIR, name);
 /** Marks a directory as a Sightline Parquet export (written at its top). */
 export const EXPORT_MARKER = "sightline-export.json";
 
+/**
+ * The key, in the Parquet key-value metadata of a recording's `recordings` file, of the tables
+ * its export wrote (a JSON object, table -> rows; a table that failed to write has null): so a
+ * reader tells a table this export never had (made by an older Sightline) from a file lost.
+ * That file is written last, so a recording whose export was cut short lacks it.
+ */
+export const TABLES_KEY = "sightline_tables";
+
 export interface WrittenFile {
   table: string;
   path: string;
@@ -187,8 +195,12 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
     await writeMarker(out);
     const { recording, host, date } = id;
     const result: ParquetExport = { recording, host, date, files: [], problems: [] };
-    for (const name of EXPORT_NAMES) {
+    // the recordings table last, listing what was written before it (TABLES_KEY)
+    const written: Record<string, number | null> = {};
+    const order = [...EXPORT_NAMES.filter((n) => n !== "recordings"), "recordings"];
+    for (const name of order) {
       if (!present.has(name)) continue;
+      const last = name === "recordings";
       const path = partitionPath(out, name, id.host, id.date, id.recording);
       const tmp = join(dirname(path), `.${Deno.pid}.${path.split("/").pop()}.tmp`);
       const forget = removeOnStop(tmp);
@@ -198,15 +210,20 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
         const copied = await queryRows(
           c,
           `COPY (SELECT ${list.join(", ")} FROM src.${quoteIdent(name)}) TO $file ` +
-            `(FORMAT parquet, COMPRESSION zstd)`,
-          { file: tmp },
+            `(FORMAT parquet, COMPRESSION zstd${
+              last ? `, KV_METADATA {${TABLES_KEY}: $tables}` : ""
+            })`,
+          last ? { file: tmp, tables: JSON.stringify(written) } : { file: tmp },
         );
         await Deno.chmod(tmp, 0o600);
         await Deno.rename(tmp, path);
-        result.files.push({ table: name, path, rows: Number(Object.values(copied[0] ?? {})[0]) });
+        const rows = Number(Object.values(copied[0] ?? {})[0]);
+        result.files.push({ table: name, path, rows });
+        written[name] = rows;
       } catch (e) {
         await Deno.remove(tmp).catch(() => {});
         result.problems.push(`${name}: ${errorLine(e)}`);
+        written[name] = null;
       } finally {
         forget();
       }

@@ -13,7 +13,7 @@ import { errorLine } from "../../kit/cli.ts";
 import { isDir } from "../../kit/files.ts";
 import { queryRows, readSql } from "../../kit/sql_runner.ts";
 import { type Damage, damageFrom, type ProblemKind } from "../analysed_db.ts";
-import { EXPORT_MARKER, EXPORT_SQL_DIR } from "./parquet.ts";
+import { EXPORT_MARKER, EXPORT_SQL_DIR, TABLES_KEY } from "./parquet.ts";
 import { EXPORT_NAMES, exportedColumns, exportTable, PARTITION_KEYS } from "./tables.ts";
 
 /**
@@ -64,9 +64,37 @@ function holdsParquet(dir: string, above: ReadonlySet<string> = new Set()): bool
   return entries.some((e, i) => kinds[i] === "dir" && holdsParquet(join(dir, e.name), here));
 }
 
-/** The tables an export directory holds (those with at least one file), in export order. */
-export function exportTables(dir: string): string[] {
-  return EXPORT_NAMES.filter((t) => holdsParquet(join(dir, t)));
+/**
+ * An export's files, listed once per `sql` run and shared by everything that reads them (the
+ * recordings it holds, the partitions missing, each table's scan, its problems): per table, the
+ * `.parquet` files under its folder as paths relative to it (`parquetFiles`), sorted.
+ */
+export interface ExportListing {
+  /** the export as the user named it */
+  dir: string;
+  /** its absolute path */
+  root: string;
+  files: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Lists the export at `dir` (`ExportListing`). */
+export function listExport(dir: string): ExportListing {
+  const root = resolve(dir);
+  return {
+    dir,
+    root,
+    files: new Map(EXPORT_NAMES.map((t) => [t, parquetFiles(join(root, t)).sort()])),
+  };
+}
+
+/** The tables an export holds (those with at least one file), in export order. */
+export function exportTables(l: ExportListing): string[] {
+  return EXPORT_NAMES.filter((t) => (l.files.get(t) ?? []).length > 0);
+}
+
+/** Whether an export directory holds a table with at least one file (stops at the first). */
+function holdsTables(dir: string): boolean {
+  return EXPORT_NAMES.some((t) => holdsParquet(join(dir, t)));
 }
 
 /**
@@ -83,7 +111,7 @@ export function isParquetExport(path: string): boolean {
     Deno.statSync(join(dir, "manifest.json"));
     return false;
   } catch { /* not a recording */ }
-  return exportTables(dir).length > 0;
+  return holdsTables(dir);
 }
 
 /**
@@ -111,22 +139,86 @@ function parquetFiles(dir: string, rel = "", above: ReadonlySet<string> = new Se
 /** Tables a recording's export may lack (the observer's labels exist once it has labelled). */
 const OPTIONAL = new Set(["labels"]);
 
+/** What an export lacks: files lost, and tables a recording's export never had. */
+export interface ExportGaps {
+  /** files lost (deleted, not copied, not yet synced): their rows are left out */
+  missing: { table: string; file: string }[];
+  /**
+   * tables this Sightline exports that the export of a recording never had (made by an older
+   * one), as its `recordings` file records (`TABLES_KEY`): empty for it, not lost
+   */
+  neverHad: { table: string; file: string }[];
+  /** whether some recording lacking files records no table list (exported before it did) */
+  unrecorded: boolean;
+}
+
 /**
  * The files missing from an export: every table it holds has one file per recording
  * (`HOST/DATE/RECORDING.parquet`), so a recording one table has and another lacks is a
  * partition lost (deleted, not copied, not yet synced): the rows of that table for that
  * recording, which a query would silently leave out. A table none of whose files is left (its
- * folder deleted) lacks them all.
+ * folder deleted) lacks them all. But a table a recording's export never had is no loss: its
+ * `recordings` file lists the tables that export wrote (`exportedTableLists`), so one made by
+ * an older Sightline, before a table was added, lacks that table's file as it should (`neverHad`).
+ * An export that lists none (made before exports did) cannot tell the two: every gap is missing.
  */
-export function missingPartitions(dir: string): { table: string; file: string }[] {
+export function missingPartitions(
+  l: ExportListing,
+  lists: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): ExportGaps {
   // every table, those with no file left too (a table's folder deleted, or emptied: its files
   // are all missing, not a table the export never had)
-  const held = new Map(EXPORT_NAMES.map((t) => [t, new Set(parquetFiles(join(dir, t)))]));
-  const all = new Set([...held.values()].flatMap((files) => [...files]));
-  const out: { table: string; file: string }[] = [];
+  const held = new Map([...l.files].map(([t, files]) => [t, new Set(files)]));
+  const all = [...new Set([...held.values()].flatMap((files) => [...files]))].sort();
+  const gaps: ExportGaps = { missing: [], neverHad: [], unrecorded: false };
   for (const [table, files] of held) {
     if (OPTIONAL.has(table)) continue;
-    for (const file of [...all].sort()) if (!files.has(file)) out.push({ table, file });
+    for (const file of all) {
+      if (files.has(file)) continue;
+      const had = lists.get(file);
+      if (had && !had.has(table)) gaps.neverHad.push({ table, file });
+      else {
+        gaps.missing.push({ table, file });
+        if (!had) gaps.unrecorded = true;
+      }
+    }
+  }
+  return gaps;
+}
+
+/**
+ * The tables the export of each recording wrote, as its `recordings` file records them in its
+ * Parquet key-value metadata (`TABLES_KEY`: a JSON object, table -> rows), by the file's path
+ * under its table (`HOST/DATE/RECORDING.parquet`). A recording whose `recordings` file lacks
+ * the list (exported before exports wrote it), is missing or cannot be read has none.
+ */
+export async function exportedTableLists(
+  c: DuckDBConnection,
+  l: ExportListing,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<Map<string, Set<string>>> {
+  const root = join(l.root, "recordings");
+  const rels = (l.files.get("recordings") ?? []).filter((f) => !skip.has(join(root, f)));
+  const read = (files: string[]) =>
+    queryRows(c, readSql(EXPORT_SQL_DIR, "export_table_lists"), {
+      files: files.map((f) => join(root, f)),
+      key: TABLES_KEY,
+    });
+  let rows: Record<string, unknown>[] = [];
+  try {
+    rows = rels.length ? await read(rels) : [];
+  } catch {
+    // a file that cannot be read fails them all: one by one, those that can
+    for (const f of rels) rows.push(...await read([f]).catch(() => []));
+  }
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    try {
+      const tables = JSON.parse(String(r.value));
+      if (!tables || typeof tables !== "object" || Array.isArray(tables)) continue;
+      const rel = String(r.file_name).slice(root.length + 1);
+      out.set(rel, new Set(["recordings", ...Object.keys(tables)]));
+    } catch { /* not a list this export wrote */ }
   }
   return out;
 }
@@ -136,9 +228,9 @@ export function missingPartitions(dir: string): { table: string; file: string }[
  * paths, `TABLE/capture_host=HOST/capture_date=DATE/NAME.parquet` (percent-encoded), of every
  * table, so that one whose `recordings` file is missing still counts.
  */
-function exportedRecordings(dir: string): Set<string> {
+function exportedRecordings(l: ExportListing): Set<string> {
   const [host] = PARTITION_KEYS;
-  const files = new Set(EXPORT_NAMES.flatMap((t) => parquetFiles(join(dir, t))));
+  const files = new Set([...l.files.values()].flat());
   const path = new RegExp(`^${host}=([^/]*)/[^/]*/([^/]*)\\.parquet$`);
   const out = new Set<string>();
   for (const f of files) {
@@ -158,10 +250,11 @@ function exportedRecordings(dir: string): Set<string> {
  * `dirs`: the recording directories given (their host from the manifest, as the export
  * takes it; `unknown` without one).
  */
-export function sameRecordingTwice(dirs: string[], exports: string[]): string | null {
+export function sameRecordingTwice(dirs: string[], exports: ExportListing[]): string | null {
   const seen = new Map<string, string>();
+  const listed = new Map(exports.map((l) => [l.dir, l]));
   const keysOf = (path: string, isExport: boolean): string[] => {
-    if (isExport) return [...exportedRecordings(path)];
+    if (isExport) return [...exportedRecordings(listed.get(path)!)];
     let host = "unknown";
     try {
       const m = JSON.parse(Deno.readTextFileSync(join(path, "manifest.json")));
@@ -171,7 +264,7 @@ export function sameRecordingTwice(dirs: string[], exports: string[]): string | 
   };
   for (
     const [path, isExport] of [
-      ...exports.map((e) => [e, true] as const),
+      ...exports.map((e) => [e.dir, true] as const),
       ...dirs.map((d) => [d, false] as const),
     ]
   ) {
@@ -196,9 +289,15 @@ export function sameRecordingTwice(dirs: string[], exports: string[]): string | 
  * the same with and without a file skipped, and the same as `missingPartitions` judges:
  * linked files and folders included.
  */
-function scanFiles(dirs: string[], table: string, skip: ReadonlySet<string>): string[] {
-  const roots = dirs.map((d) => join(resolve(d), table));
-  return roots.flatMap((r) => parquetFiles(r).map((f) => join(r, f))).filter((f) => !skip.has(f));
+function scanFiles(
+  exports: readonly ExportListing[],
+  table: string,
+  skip: ReadonlySet<string>,
+): string[] {
+  return exports.flatMap((l) => {
+    const root = join(l.root, table);
+    return (l.files.get(table) ?? []).map((f) => join(root, f));
+  }).filter((f) => !skip.has(f));
 }
 
 /**
@@ -207,11 +306,11 @@ function scanFiles(dirs: string[], table: string, skip: ReadonlySet<string>): st
  * parameter, so its files are written as quoted string literals.
  */
 export function parquetScan(
-  dirs: string[],
+  exports: readonly ExportListing[],
   table: string,
   skip: ReadonlySet<string> = new Set(),
 ): string | null {
-  const files = scanFiles(dirs, table, skip);
+  const files = scanFiles(exports, table, skip);
   if (!files.length) return null;
   const [host, date] = PARTITION_KEYS;
   return `read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = true, ` +
@@ -263,15 +362,16 @@ export function unreadableFile(message: string, dirs: string[]): string | undefi
  */
 export async function undecodableFiles(
   c: DuckDBConnection,
-  dirs: string[],
+  exports: readonly ExportListing[],
   skip: ReadonlySet<string> = new Set(),
   only?: string,
 ): Promise<{ dir: string; file: string; why: string }[]> {
   const out: { dir: string; file: string; why: string }[] = [];
-  for (const dir of dirs) {
-    for (const table of only ? [only] : exportTables(dir)) {
-      const root = join(resolve(dir), table);
-      for (const rel of parquetFiles(root)) {
+  for (const l of exports) {
+    const dir = l.dir;
+    for (const table of only ? [only] : exportTables(l)) {
+      const root = join(l.root, table);
+      for (const rel of l.files.get(table) ?? []) {
         const file = join(root, rel);
         if (skip.has(file)) continue;
         try {
@@ -293,10 +393,11 @@ export async function undecodableFiles(
  */
 export async function exportDamage(
   c: DuckDBConnection,
-  dir: string,
+  l: ExportListing,
   skip: ReadonlySet<string> = new Set(),
 ): Promise<{ recording: string; damage: Damage }[]> {
-  const files = exportTables(dir).includes("problems") ? scanFiles([dir], "problems", skip) : [];
+  const dir = l.dir;
+  const files = scanFiles([l], "problems", skip);
   if (!files.length) return [];
   const rows = await queryRows(c, readSql(EXPORT_SQL_DIR, "export_problems_by_recording"), {
     files,

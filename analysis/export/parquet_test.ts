@@ -7,12 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { DB_FILE } from "../analyze.ts";
 import { run as sql } from "../sql.ts";
 import { unreadableFile } from "./parquet_source.ts";
+import { TABLES_KEY } from "./parquet.ts";
 import { RAW_TABLES } from "../schema.ts";
 import {
   EXPORT_NAMES,
@@ -293,6 +295,150 @@ Deno.test("sql over an export that lost a table's every file: named as missing, 
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+/**
+ * Rewrites the `recordings` file `file` of an export with table list `list` in its metadata
+ * (TABLES_KEY), or none (`null`: as exports made before they listed their tables).
+ */
+async function rewriteTableList(file: string, list: Record<string, number> | null) {
+  const db = await openDuckDb(":memory:");
+  const tmp = `${file}.tmp`;
+  try {
+    await db.conn.run(
+      `COPY (SELECT * FROM read_parquet($file, hive_partitioning = false)) TO $tmp ` +
+        `(FORMAT parquet${list ? `, KV_METADATA {${TABLES_KEY}: $list}` : ""})`,
+      list ? { file, tmp, list: JSON.stringify(list) } : { file, tmp },
+    );
+  } finally {
+    db.close();
+  }
+  await Deno.rename(tmp, file);
+}
+
+/** The table list (TABLES_KEY) the `recordings` file `file` carries, or null. */
+async function tableList(file: string): Promise<Record<string, number> | null> {
+  const db = await openDuckDb(":memory:");
+  try {
+    const rows = await queryRows(
+      db.conn,
+      "SELECT decode(value) AS v FROM parquet_kv_metadata($file) WHERE decode(key) = $key",
+      { file, key: TABLES_KEY },
+    );
+    return rows.length ? JSON.parse(String(rows[0].v)) : null;
+  } finally {
+    db.close();
+  }
+}
+
+/** `sql` over `inputs`: exit code, the answer (JSON) and the stderr lines. */
+async function sqlRun(inputs: string[], query: string) {
+  let text = "";
+  const errs: string[] = [];
+  const code = await sql({
+    recordings: inputs,
+    query,
+    format: "json",
+    out: (s) => (text += s),
+    err: (s) => errs.push(s),
+  });
+  return { code, rows: text ? JSON.parse(text) : null, errs };
+}
+
+Deno.test("sql over an export a Sightline without a table made: one line, the table empty for it, exit 0; a table it listed and lost is still missing", async () => {
+  const { tmp, out } = await exportedBoth();
+  try {
+    // each recording's recordings file lists the tables its export wrote, with their rows
+    for (const name of DATASETS) {
+      const list = await tableList(partitionFile(out, "recordings", name));
+      assert.ok(list, `${name}: a table list`);
+      const files = EXPORT_NAMES.filter((t) =>
+        t !== "recordings" && existsSync(join(out, t)) &&
+        parquetFiles(join(out, t)).some((f) => f.endsWith(`/${name}.parquet`))
+      );
+      assert.deepEqual(Object.keys(list).sort(), files.sort(), name);
+      const calls = await sqlRows(
+        [out],
+        `SELECT count(*)::INTEGER AS n FROM llm_calls WHERE recording = '${name}'`,
+      );
+      assert.deepEqual(calls, [{ n: list.llm_calls }], `${name}: llm_calls rows`);
+    }
+    // as an older Sightline would have made it: demo-gemini's export had no mcp_calls, and
+    // neither recording's had mcp_tools (no folder at all)
+    const older = async (name: string, without: string[]) => {
+      const file = partitionFile(out, "recordings", name);
+      const list = (await tableList(file))!;
+      for (const t of without) {
+        delete list[t];
+        await Deno.remove(partitionFile(out, t, name));
+      }
+      await rewriteTableList(file, list);
+    };
+    await older("demo-gemini", ["mcp_calls", "mcp_tools"]);
+    await older("demo-claude", ["mcp_tools"]);
+    await Deno.remove(join(out, "mcp_tools"), { recursive: true });
+    const r = await sqlRun(
+      [out],
+      "SELECT (SELECT count(*) FROM mcp_tools)::INTEGER AS tools, " +
+        "(SELECT count(*) FROM mcp_calls WHERE recording = 'demo-gemini')::INTEGER AS calls",
+    );
+    assert.equal(r.code, 0, r.errs.join(""));
+    assert.deepEqual(r.rows, [{ tools: 0, calls: 0 }]);
+    assert.deepEqual(r.errs, [
+      `sql: ${out}: 2 recordings were exported by an older Sightline without mcp_calls, ` +
+      "mcp_tools: those tables are empty for them\n",
+    ]);
+    // a table its list names, its file gone: lost, as before
+    await Deno.remove(partitionFile(out, "llm_calls", "demo-gemini"));
+    const lost = await sqlRun([out], PER_RECORDING);
+    assert.equal(lost.code, 1);
+    assert.match(
+      lost.errs.at(-1)!,
+      /^sql: .*: 1 partition file missing \(llm_calls\/capture_host=[^/]+\/capture_date=[\d-]+\/demo-gemini\.parquet\): the answer leaves their rows out\n$/,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("sql over an export that lists no tables (made before exports did): a table's files gone are missing, with why it cannot tell", async () => {
+  const { tmp, out } = await exportedBoth();
+  try {
+    for (const name of DATASETS) {
+      await rewriteTableList(partitionFile(out, "recordings", name), null);
+    }
+    await Deno.remove(join(out, "mcp_tools"), { recursive: true });
+    const r = await sqlRun([out], "SELECT count(*)::INTEGER AS n FROM mcp_tools");
+    assert.equal(r.code, 1, r.errs.join(""));
+    assert.deepEqual(r.rows, [{ n: 0 }]);
+    assert.equal(r.errs.length, 1, r.errs.join(""));
+    assert.match(
+      r.errs[0],
+      /^sql: .*: 2 partition files missing \(mcp_tools\/.*\): the answer leaves their rows out \(exported before exports listed their tables, a recording's export may never have had a table this Sightline exports\)\n$/,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("sql over an export lists its files once: each of its folders is read once", async () => {
+  const { tmp, out, whole } = await exportedBoth();
+  const read = new Map<string, number>();
+  const readDirSync = Deno.readDirSync;
+  try {
+    Deno.readDirSync = (path: string | URL) => {
+      const p = String(path);
+      if (p.startsWith(out)) read.set(p, (read.get(p) ?? 0) + 1);
+      return readDirSync(path);
+    };
+    assert.deepEqual(await sqlRows([out], PER_RECORDING), whole);
+  } finally {
+    Deno.readDirSync = readDirSync;
+    await Deno.remove(tmp, { recursive: true });
+  }
+  const twice = [...read].filter(([, n]) => n > 1);
+  assert.deepEqual(twice, [], "folders read more than once");
+  assert.ok(read.size > EXPORT_NAMES.length, `every folder read: ${read.size}`);
 });
 
 Deno.test("sql over an export and a recording it holds, or two exports holding one: refused in one line, exit 2, not counted twice", async () => {

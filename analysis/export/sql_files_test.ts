@@ -8,7 +8,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { sqlString } from "../../kit/columns.ts";
 import { queryRows, readSql, sqlFilesIn, type SqlValue } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../correlate/testing.ts";
-import { EXPORT_SQL_DIR, exportParquet } from "./parquet.ts";
+import { EXPORT_SQL_DIR, exportParquet, TABLES_KEY } from "./parquet.ts";
 
 Deno.test("every export .sql file runs on an analysed real recording and on its export", async () => {
   const db = await analysedFixture("claude");
@@ -45,6 +45,18 @@ Deno.test("every export .sql file runs on an analysed real recording and on its 
       );
     }
     assert.equal((await rows("export_decode", { file: file("llm_calls") })).length, 1);
+    // the recordings file lists every other table written, with its rows
+    const [list] = await rows("export_table_lists", {
+      files: [file("recordings")],
+      key: TABLES_KEY,
+    });
+    assert.equal(list.file_name, file("recordings"));
+    assert.deepEqual(
+      JSON.parse(String(list.value)),
+      Object.fromEntries(
+        exported.files.filter((f) => f.table !== "recordings").map((f) => [f.table, f.rows]),
+      ),
+    );
     for (const r of await rows("export_problems_by_recording", { files: [file("problems")] })) {
       assert.equal(r.recording, exported.recording);
     }

@@ -61,3 +61,22 @@ export function refusedRoot(
 export function notRoot(argv: string[]): string[] {
   return ["unshare", "--user", "--", ...argv];
 }
+
+/**
+ * What a run that the agent refused as root and that was started again says on stderr: the
+ * second start's stderr alone when it ran (exit 0), else both, the refusal first, so that a
+ * second start that failed too (where `unshare --user` is refused: "unshare failed: Operation
+ * not permitted" in a container, "No space left on device" where user namespaces are limited
+ * to none) does not hide why it was started again.
+ */
+export function bothStarts(
+  first: Pick<Started, "exitCode" | "stdout" | "stderr">,
+  second: Pick<Started, "exitCode" | "stderr">,
+): string {
+  if (second.exitCode === 0) return second.stderr;
+  const said = (first.stderr || first.stdout).trimEnd();
+  const exit = (c: number | null) => (c === null ? "killed" : `exit ${c}`);
+  return `[sightline] the agent refused to run as root (${exit(first.exitCode)}):\n${said}\n` +
+    `[sightline] started again where it is not root (unshare --user), it failed ` +
+    `(${exit(second.exitCode)}):\n${second.stderr}`;
+}

@@ -36,7 +36,7 @@ import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
-import { notRoot, refusedRoot, type RunAs, runAs } from "./agent_user.ts";
+import { bothStarts, notRoot, refusedRoot, type RunAs, runAs } from "./agent_user.ts";
 import { checkMcpServersInstalled, httpLauncher, resolveMcpServers } from "./mcp_servers.ts";
 import { type RemoteMcpServers, startRemoteMcpServers } from "./remote_mcp.ts";
 import { concatBytes } from "../../kit/bytes.ts";
@@ -143,6 +143,17 @@ export interface RunAgentResult {
   home: string;
   /** The agent ran where it is not root (`runAs`, or it refused root: agent_user.ts). */
   notRoot?: boolean;
+  /**
+   * The first start, when the agent refused root and was started again (what it printed; a
+   * second start that failed too has both in `stderr`, agent_user.ts `bothStarts`).
+   */
+  refusedRoot?: {
+    exitCode: number | null;
+    stdout: string;
+    stderr: string;
+    /** how long that start took, from its spawn to its end (pipes closed, exit seen) */
+    ms: number;
+  };
   /** This run's directory under `.cache/agent-runs/` (HOME, hosts file); gone unless kept. */
   runDir: string;
   /** The server's log of this run's requests. */
@@ -337,11 +348,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       clearTimeout(timer);
       clearTimeout(killTimer);
       const exitCode = status.signal ? null : status.code;
-      return { argv, stdout, stderr, status, exitCode, timedOut, tAgent, notRoot: asNotRoot };
+      const ms = Math.round(performance.now() - tAgent);
+      return { argv, stdout, stderr, status, exitCode, timedOut, tAgent, ms, notRoot: asNotRoot };
     };
 
     const asked = runAs(opts.runAs, Deno.uid());
     let ran = await start(asked === "not-root", false);
+    let refusal: typeof ran | undefined;
     if (
       asked === undefined &&
       refusedRoot(profile.rootRefusal, {
@@ -350,9 +363,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       })
     ) {
       // it refused root: again, where it is not root (agent_user.ts)
+      refusal = ran;
       ran = await start(true, true);
     }
-    const { argv, stdout, stderr, status, timedOut, tAgent } = ran;
+    const { argv, stdout, status, timedOut, tAgent } = ran;
+    // a second start that failed too keeps the refusal beside its own error
+    const stderr = refusal ? bothStarts(refusal, ran) : ran.stderr;
     const agentMs = performance.now() - tAgent;
     const pageRequests: Record<string, PageRequest[]> = {};
     for (const p of server.pages) pageRequests[p.name] = [...p.requests];
@@ -367,6 +383,16 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       workdir,
       home,
       ...(ran.notRoot ? { notRoot: true } : {}),
+      ...(refusal
+        ? {
+          refusedRoot: {
+            exitCode: refusal.exitCode,
+            stdout: refusal.stdout,
+            stderr: refusal.stderr,
+            ms: refusal.ms,
+          },
+        }
+        : {}),
       runDir,
       requests: server.requests.slice(firstRequest),
       serverErrors: [...server.errors],

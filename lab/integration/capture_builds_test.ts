@@ -53,6 +53,12 @@ Deno.test({
     const launcher = await build("claude", "1.0.0");
     const { result } = await checkAgent("claude", "http/1.1", { binary: launcher });
     assert.equal(result.notRoot, true, "started again where it is not root");
+    // its refusal is seen as it exits (a few seconds under capture), not at the run's timeout
+    // (120 s), and kept in the result
+    const refusal = result.refusedRoot!;
+    assert.match(refusal.stderr, /cannot be used with root\/sudo privileges/);
+    assert.ok(refusal.ms < 30_000, `the first start took ${refusal.ms} ms`);
+    assert.equal(result.timedOut, false);
   },
 });
 
