@@ -46,6 +46,7 @@ export const callNumbersTable = table(
     col("prov", "int64", "the provisional llm_call_id the rows were written with"),
     col("llm_call_id", "int64", "the call's number"),
     col("exchange_id", "int64", "the call's exchange"),
+    col("conversation_id", "int64", "the call's conversation (llm_calls.conversation_id)"),
   ] as const,
 );
 
@@ -195,6 +196,7 @@ export async function writeHttpTables(
     await appendNumbers(b.c, callNumbersTable, {
       llm_call_id: n.callIds,
       exchange_id: n.callExchanges,
+      conversation_id: n.callConversations,
     });
   } catch (e) {
     await b.c.run("ROLLBACK").catch(() => {});

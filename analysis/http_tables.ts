@@ -36,7 +36,7 @@ import { readCall } from "./llm/read_call.ts";
 import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts";
 import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
 import { type ApiRoute, routeLlmCall, routeLlmRequest } from "./llm/route.ts";
-import { isObj, type RequestInfo, type ResponseInfo } from "./llm/shapes.ts";
+import { type History, isObj, type RequestInfo, type ResponseInfo } from "./llm/shapes.ts";
 import { costOf, priceFor, type PriceTable } from "./pricing.ts";
 import type {
   HttpExchangeRow,
@@ -587,6 +587,8 @@ function callRow(
     response_id: a.responseId ?? null,
     previous_response_id: q.previousResponseId ?? null,
     previous_llm_call_id: ids.previous ?? null,
+    // its number until `HttpAssembler.finish` gives the conversation's
+    conversation_id: ids.llm,
     incomplete: d.noAnswer || !a.complete,
     error: a.error ?? null,
   };
@@ -647,6 +649,8 @@ export interface HttpNumbers {
   callIds: bigint[];
   /** `exchange_id` of each call, by provisional call id - 1 */
   callExchanges: bigint[];
+  /** `conversation_id` of each call (see `llm_calls`), by provisional call id - 1 */
+  callConversations: bigint[];
   /**
    * the calls that continue an earlier response, their rows made with their chain (with
    * provisional ids, but the final `previous_llm_call_id`)
@@ -681,6 +685,8 @@ interface CallStub {
   errors: string[];
   toolResults: RequestInfo["toolResults"];
   toolCalls: ResponseInfo["toolCalls"];
+  /** its history's hashes (for its conversation), when read */
+  history: History | null;
   /** OpenAI Responses calls: what chain resolution reads */
   chain: ChainCall | null;
   /** a call that continues an earlier response: its row is made once the chain is resolved */
@@ -764,6 +770,7 @@ export class HttpAssembler {
           errors: d.errors,
           toolResults: d.request.toolResults,
           toolCalls: d.response.toolCalls,
+          history: d.request.history ?? null,
           chain: d.route.provider !== "openai-responses" ? null : {
             provider: d.route.provider,
             // what resolution reads of a call that continues nothing: its input items
@@ -829,10 +836,19 @@ export class HttpAssembler {
     const chainedCalls: LlmCallRow[] = [];
     const tools: ToolCallRow[] = [];
     const pendingResults: ToolCallRow[] = [];
+    const callConversations = new Array<bigint>(cs.length);
+    // the conversation of each history sent, by process: `${pid} ${hash}`
+    const byHistory = new Map<string, bigint>();
     for (const c of callOrder) {
       const s = cs[c];
       const callId = callIds[c];
       const k = chainAt.get(c);
+      // a call continuing a response: the history it stands for, resolved through its chain
+      const history = s.draft && k !== undefined ? chains[k].request.history ?? null : s.history;
+      callConversations[c] = conversationOf(s.pid, history, callId, byHistory, () => {
+        const previous = k === undefined ? undefined : chains[k].previous;
+        return previous === undefined ? undefined : callConversations[chainOf[previous]];
+      });
       let toolResults = s.toolResults;
       if (s.draft) {
         const chain = chains[k!];
@@ -890,11 +906,35 @@ export class HttpAssembler {
       exchangeCalls,
       callIds,
       callExchanges,
+      callConversations,
       chainedCalls,
       tools,
       problems,
     };
   }
+}
+
+/**
+ * The conversation of a call (see `llm_calls.conversation_id`): that of the call whose response
+ * it continues (`previous`), else of an earlier call of its process that sent the same history
+ * (a retry), else of the latest one whose whole history it holds before a model turn; else it
+ * starts one, numbered by its own id. Records its history's conversation in `byHistory`.
+ */
+function conversationOf(
+  pid: number,
+  h: History | null,
+  callId: bigint,
+  byHistory: Map<string, bigint>,
+  previous: () => bigint | undefined,
+): bigint {
+  const at = (hash: number) => byHistory.get(`${pid} ${hash}`);
+  let conv = previous() ?? (h ? at(h.hash) : undefined);
+  for (let i = (h?.turns.length ?? 0) - 1; conv === undefined && i >= 0; i--) {
+    conv = at(h!.turns[i]);
+  }
+  conv ??= callId;
+  if (h && at(h.hash) === undefined) byHistory.set(`${pid} ${h.hash}`, conv);
+  return conv;
 }
 
 /** Appends `rows` to `to` one by one (a spread of a large array overflows the stack). */
@@ -928,6 +968,7 @@ export function memorySink(): HttpRowSink & { tables(n: HttpNumbers): HttpTables
       appendAll(calls, n.chainedCalls);
       for (const r of calls) {
         r.exchange_id = n.callExchanges[ex(r.llm_call_id)];
+        r.conversation_id = n.callConversations[ex(r.llm_call_id)];
         r.llm_call_id = n.callIds[ex(r.llm_call_id)];
       }
       return {

@@ -392,6 +392,16 @@ export const llmCallsTable = table(
         "make this call's conversation (system prompt, user input and `messages` count it)",
     ),
     col(
+      "conversation_id",
+      "int64",
+      "the conversation the call belongs to: the `llm_call_id` of its first call. A call " +
+        "continues the call of the same process whose whole history its own history holds " +
+        "before one of the model's turns (the APIs take the history again with each request), " +
+        "or that sent the same history (a retry), or whose response it names " +
+        "(`previous_llm_call_id`); else it starts one. A sub-agent's calls (Claude Code's " +
+        "Agent/Task tool), a title or other side request are conversations of their own",
+    ),
+    col(
       "incomplete",
       "bool",
       "the answer was cut short (stream ended without its final event, or no response); an " +

@@ -76,6 +76,37 @@ export const sessionsTable = table(
   ] as const,
 );
 
+export const conversationsTable = table(
+  "conversations",
+  "One row per conversation with a model (`llm_calls.conversation_id`): a session's main " +
+    "conversation, a sub-agent's, a side request's; with its totals and the tool call that " +
+    "started it, when one did.",
+  [
+    recordingCol,
+    col("conversation_id", "int64", "the conversation: the `llm_call_id` of its first call"),
+    col("session_id", "int32", "the session (the agent process) whose calls it holds"),
+    opt("start_ns", "int64", "its first request"),
+    opt("end_ns", "int64", "the end of its last answer"),
+    col("llm_calls", "int64", "its calls"),
+    col("main_calls", "int64", "main calls among them"),
+    col("failed_calls", "int64", "calls answered with an error (status 400 or more)"),
+    col("tool_calls", "int64", "tool calls its model asked for"),
+    col("input_tokens", "int64", "input tokens over its calls (as reported)"),
+    col("output_tokens", "int64", "output tokens over its calls"),
+    opt("cost_usd", "float64", "cost of its calls; null when none is priced"),
+    opt("prompt", "utf8", "its first main call's new user text"),
+    opt(
+      "parent_tool_call_id",
+      "int64",
+      "the tool call that started it (a sub-agent's task: Claude Code's Agent/Task tool and " +
+        "the like): the latest tool call of another conversation of the session, asked for " +
+        "before this one began, with a text argument (12 characters or more) that its prompt " +
+        "holds; null for none",
+    ),
+    opt("parent_conversation_id", "int64", "the conversation of `parent_tool_call_id`"),
+  ] as const,
+);
+
 export const actionsTable = view(
   "actions",
   "Every raw `process`, `file`, `net` and `privilege` event with a stable id and its place in the " +
@@ -255,6 +286,7 @@ export const linksTable = table(
 export const CORRELATE_TABLES = [
   lineageTable,
   sessionsTable,
+  conversationsTable,
   actionsTable,
   toolTermsTable,
   toolWindowsTable,
@@ -263,6 +295,7 @@ export const CORRELATE_TABLES = [
 
 export type LineageRow = RowOf<typeof lineageTable>;
 export type SessionRow = RowOf<typeof sessionsTable>;
+export type ConversationRow = RowOf<typeof conversationsTable>;
 export type ActionRow = RowOf<typeof actionsTable>;
 export type ToolTermRow = RowOf<typeof toolTermsTable>;
 export type ToolWindowRow = RowOf<typeof toolWindowsTable>;

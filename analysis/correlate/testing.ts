@@ -169,6 +169,7 @@ export const rows = {
       input_tokens: 1000n,
       output_tokens: 50n,
       cost_usd: 0.01,
+      conversation_id: BigInt(id),
       incomplete: false,
       ...opts,
     };

@@ -478,6 +478,10 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
                 ? String(call.status)
                 : "_OTHER")
               : undefined,
+            // the conversation across the recordings a fleet exports: host, recording, number
+            "gen_ai.conversation.id": call.conversation_id !== null
+              ? `${host}/${recording}/${call.conversation_id}`
+              : undefined,
             "sightline.llm_call_id": id,
             "sightline.call_kind": call.kind,
             "sightline.side_kind": call.side_kind,

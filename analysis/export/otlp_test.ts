@@ -255,6 +255,10 @@ Deno.test("export --format otlp: GenAI spans over http/protobuf and http/json, c
           assert.equal(span.attributes["gen_ai.response.model"], call.model);
           assert.equal(span.attributes["gen_ai.usage.input_tokens"], input);
           assert.equal(span.attributes["gen_ai.usage.output_tokens"], Number(call.output_tokens));
+          assert.match(
+            String(span.attributes["gen_ai.conversation.id"]),
+            new RegExp(`/${call.conversation_id}$`),
+          );
           if (call.cache_read_tokens !== null) {
             assert.equal(
               span.attributes["gen_ai.usage.cache_read.input_tokens"],

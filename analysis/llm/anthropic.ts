@@ -11,6 +11,8 @@ import {
   type Conversation,
   emptyRequest,
   emptyResponse,
+  historyOf,
+  isAssistant,
   isObj,
   joinNonEmpty,
   jsonText,
@@ -70,6 +72,7 @@ export function anthropicRequest(body: unknown, opts: ReadOptions = {}): Request
   }
   r.leadText = [textOf(body.system), ...messages.slice(0, 3).map((m) => textOf(m.content))]
     .join("\n").slice(0, 4000);
+  r.history = historyOf(body.system, messages, isAssistant);
   return r;
 }
 

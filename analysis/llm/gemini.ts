@@ -19,6 +19,7 @@ import {
   type Conversation,
   emptyRequest,
   emptyResponse,
+  historyOf,
   isObj,
   joinNonEmpty,
   num,
@@ -83,6 +84,7 @@ export function geminiRequest(
   r.wantsJson = r.jsonSchema !== undefined || gc.responseMimeType === "application/json";
   r.leadText = [r.systemPrompt ?? "", ...contents.slice(0, 3).flatMap(textParts)].join("\n")
     .slice(0, 4000);
+  r.history = historyOf(body.systemInstruction, contents, (e) => isObj(e) && e.role === "model");
   if (opts.conversation) r.conversation = conversationOf(body, contents);
   return r;
 }

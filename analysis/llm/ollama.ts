@@ -16,6 +16,8 @@ import {
   chatShape,
   emptyRequest,
   emptyResponse,
+  historyOf,
+  isAssistant,
   isObj,
   joinNonEmpty,
   type Obj,
@@ -87,6 +89,7 @@ export function ollamaRequest(
     text: textOf(m.content),
   }));
   r.leadText = messages.slice(0, 3).map((m) => textOf(m.content)).join("\n").slice(0, 4000);
+  r.history = historyOf(null, messages, isAssistant);
   if (opts.conversation) r.conversation = chatConversation(messages, offeredTools(body));
   return r;
 }

@@ -11,6 +11,7 @@ import {
   type Conversation,
   emptyRequest,
   emptyResponse,
+  historyOf,
   isObj,
   joinNonEmpty,
   jsonText,
@@ -120,6 +121,7 @@ export function responsesRequest(body: unknown, opts: ReadOptions = {}): Request
   r.wantsJson = format?.type === "json_schema" || format?.type === "json_object";
   r.leadText = [str(body.instructions) ?? "", ...input.slice(0, 3).map((i) => textOf(i.content))]
     .join("\n").slice(0, 4000);
+  r.history = historyOf(body.instructions, input, (e) => isObj(e) && isModelItem(e));
   if (opts.conversation) r.conversation = conversationOf(body, input);
   return r;
 }

@@ -38,6 +38,75 @@ export interface RequestInfo {
   previousResponseId?: string;
   /** the conversation as a model sees it: filled in when the reader is asked for it */
   conversation?: Conversation;
+  /** where the request stands in its conversation, by hashes of its history */
+  history?: History;
+}
+
+/**
+ * A request's history as hashes (`historyOf`): the APIs are stateless, so each request of a
+ * conversation sends the whole history again, the model's earlier answers in it; the call
+ * that got one of those answers sent the history before it. So a call continues the earlier
+ * call whose `hash` is one of its `turns` (an OpenAI Responses call that names
+ * `previous_response_id` sends only new items: its chain says instead).
+ */
+export interface History {
+  /** the history the request sends: its system prompt and every entry, in order */
+  hash: number;
+  /** the history before each model turn it holds (a run of model entries is one turn) */
+  turns: number[];
+}
+
+/**
+ * A 53-bit hash of `s`, continuing `seed`: two 32-bit multiply-xor lanes (FNV-1a's and a
+ * second prime), mixed at the end. For telling histories apart, not for security.
+ */
+export function hashText(s: string, seed = 0): number {
+  let a = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
+  let b = (0x9e3779b9 ^ Math.floor(seed / 0x100000000)) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) ^ Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+  b = Math.imul(b ^ (b >>> 16), 0x27d4eb2f) ^ (a >>> 7);
+  return (b >>> 0) % 0x200000 * 0x100000000 + (a >>> 0);
+}
+
+/** Text block types: a `content` string is short for one block of text (each API's shorthand). */
+const TEXT_BLOCKS = new Set(["text", "input_text", "output_text"]);
+
+/**
+ * An entry as the history hash reads it, in one form whichever the client sent: a `content`
+ * string as its one text block, text blocks of every API's name alike, and prompt-caching
+ * marks (which clients move from turn to turn) left out.
+ */
+const entryText = (v: unknown): string =>
+  JSON.stringify(v, function (k, x) {
+    if (k === "cache_control") return undefined;
+    if (k === "content" && typeof x === "string") return [{ type: "text", text: x }];
+    if (isObj(x) && typeof x.type === "string" && TEXT_BLOCKS.has(x.type) && Array.isArray(this)) {
+      return { ...x, type: "text" };
+    }
+    return x;
+  }) ?? "";
+
+/**
+ * The history hashes of a request whose system prompt is `system` and whose history is
+ * `entries`, `isModel` telling the model's own entries.
+ */
+export function historyOf(
+  system: unknown,
+  entries: readonly unknown[],
+  isModel: (e: unknown) => boolean,
+): History {
+  let hash = hashText(entryText(system ?? null));
+  const turns: number[] = [];
+  entries.forEach((e, i) => {
+    if (isModel(e) && !(i > 0 && isModel(entries[i - 1]))) turns.push(hash);
+    hash = hashText(entryText(e), hash);
+  });
+  return { hash, turns };
 }
 
 /** A tool the request declares. */
@@ -254,6 +323,9 @@ export function apiError(body: unknown): string | undefined {
   if (typeof e === "string") return e;
   return undefined;
 }
+
+/** Whether a chat-shaped message is the model's (`role: "assistant"`). */
+export const isAssistant = (m: unknown): boolean => isObj(m) && m.role === "assistant";
 
 export function joinNonEmpty(parts: (string | undefined)[], sep = "\n\n"): string | undefined {
   const p = parts.filter((x): x is string => !!x && x.length > 0);

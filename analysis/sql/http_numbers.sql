@@ -19,7 +19,8 @@ UPDATE ws_messages SET llm_call_id = k.llm_call_id
 FROM http_call_numbers k WHERE ws_messages.llm_call_id = k.prov;
 
 INSERT INTO llm_calls
-SELECT p.* REPLACE (m.llm_call_id AS llm_call_id, m.exchange_id AS exchange_id)
+SELECT p.* REPLACE (m.llm_call_id AS llm_call_id, m.exchange_id AS exchange_id,
+  m.conversation_id AS conversation_id)
 FROM llm_calls_parsed p
 JOIN http_call_numbers m ON p.llm_call_id = m.prov
 ORDER BY m.llm_call_id;

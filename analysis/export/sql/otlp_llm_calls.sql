@@ -5,7 +5,7 @@ SELECT c.llm_call_id, c.pid AS session_id, c.provider, c.endpoint, c.kind, c.sid
   c.first_token_ns, c.end_ns, c.input_tokens, c.output_tokens, c.cache_read_tokens,
   c.cache_write_tokens, c.reasoning_tokens, c.cost_usd, c.stop_reason, c.response_id,
   c.incomplete, c.error, c.system_prompt, c.user_input, c.assistant_text, c.thinking,
-  c.tool_call_count, x.host AS server
+  c.tool_call_count, c.conversation_id, x.host AS server
 FROM llm_calls c
 JOIN sessions s ON s.session_id = c.pid
 LEFT JOIN http_exchanges x ON x.exchange_id = c.exchange_id

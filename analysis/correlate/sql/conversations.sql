@@ -1,0 +1,45 @@
+-- conversations: one row per conversation of `llm_calls` (conversation_id), with its totals,
+-- its prompt (the first main call's new user text) and the tool call that started it: the
+-- latest tool call of another conversation of the same process, asked for before this one's
+-- first request, one of whose text arguments (12 characters or more) its prompt holds (a
+-- sub-agent's task, as Claude Code's Agent/Task tool gives it).
+INSERT INTO conversations
+WITH convs AS (
+  SELECT recording, conversation_id, min(pid) AS session_id,
+    min(request_ns) AS start_ns, max(end_ns) AS end_ns,
+    count(*) AS llm_calls,
+    count(*) FILTER (WHERE kind = 'main') AS main_calls,
+    count(*) FILTER (WHERE status >= 400) AS failed_calls,
+    coalesce(sum(tool_call_count), 0) AS tool_calls,
+    coalesce(sum(input_tokens), 0) AS input_tokens,
+    coalesce(sum(output_tokens), 0) AS output_tokens,
+    sum(cost_usd) AS cost_usd,
+    arg_min(user_input, (request_ns, llm_call_id))
+      FILTER (WHERE kind = 'main' AND user_input IS NOT NULL) AS prompt
+  FROM llm_calls
+  GROUP BY recording, conversation_id
+),
+tool_texts AS (
+  SELECT t.recording, t.tool_call_id, c.conversation_id, c.pid, t.requested_ns,
+    j.value ->> '$' AS text
+  FROM tool_calls t
+  JOIN llm_calls c ON c.recording = t.recording AND c.llm_call_id = t.llm_call_id,
+    json_tree(CASE WHEN json_valid(t.input) THEN t.input END) j
+  WHERE j.type = 'VARCHAR' AND length(j.value ->> '$') >= 12
+),
+parents AS (
+  SELECT v.recording, v.conversation_id,
+    arg_max(x.tool_call_id, (x.requested_ns, x.tool_call_id)) AS tool_call_id,
+    arg_max(x.conversation_id, (x.requested_ns, x.tool_call_id)) AS parent_conversation_id
+  FROM convs v
+  JOIN tool_texts x ON x.recording = v.recording AND x.pid = v.session_id
+    AND x.conversation_id <> v.conversation_id AND x.requested_ns <= v.start_ns
+    AND contains(v.prompt, x.text)
+  GROUP BY ALL
+)
+SELECT v.recording, v.conversation_id, v.session_id, v.start_ns, v.end_ns, v.llm_calls,
+  v.main_calls, v.failed_calls, v.tool_calls, v.input_tokens, v.output_tokens, v.cost_usd,
+  v.prompt, p.tool_call_id, p.parent_conversation_id
+FROM convs v
+LEFT JOIN parents p ON p.recording = v.recording AND p.conversation_id = v.conversation_id
+ORDER BY v.recording, v.conversation_id;

@@ -1,0 +1,65 @@
+/** Tests of the history hashes that tell a call's conversation (shapes.ts `historyOf`). */
+import assert from "node:assert/strict";
+import { hashText, historyOf, isAssistant } from "./shapes.ts";
+import { anthropicRequest } from "./anthropic.ts";
+import { chatRequest } from "./openai_chat.ts";
+
+const SYSTEM = [{
+  type: "text",
+  text: "You are a coding agent.",
+  cache_control: { type: "ephemeral" },
+}];
+const user = { role: "user", content: "print the marker" };
+const call = {
+  role: "assistant",
+  content: [{ type: "tool_use", id: "t1", name: "Bash", input: {} }],
+};
+const result = {
+  role: "user",
+  content: [{ type: "tool_result", tool_use_id: "t1", content: "m" }],
+};
+
+Deno.test("a call's history holds the history of the call it continues before the model's turn", () => {
+  const first = anthropicRequest({ system: SYSTEM, messages: [user] }).history!;
+  const next = anthropicRequest({ system: SYSTEM, messages: [user, call, result] }).history!;
+  assert.deepEqual(first.turns, []);
+  assert.deepEqual(next.turns, [first.hash]);
+  assert.notEqual(next.hash, first.hash);
+});
+
+Deno.test("the same history however the client wrote it: string or block content, cache marks moved", () => {
+  const a = anthropicRequest({ system: SYSTEM, messages: [user] }).history!;
+  const b = anthropicRequest({
+    system: [{ type: "text", text: "You are a coding agent." }],
+    messages: [{
+      role: "user",
+      content: [{ type: "text", text: "print the marker", cache_control: { type: "ephemeral" } }],
+    }],
+  }).history!;
+  assert.equal(b.hash, a.hash);
+});
+
+Deno.test("another system prompt or another first message is another history", () => {
+  const a = anthropicRequest({ system: SYSTEM, messages: [user] }).history!;
+  const b = anthropicRequest({ system: "You are a sub-agent.", messages: [user] }).history!;
+  const c = anthropicRequest({ system: SYSTEM, messages: [{ role: "user", content: "other" }] })
+    .history!;
+  assert.notEqual(b.hash, a.hash);
+  assert.notEqual(c.hash, a.hash);
+});
+
+Deno.test("Chat Completions: a run of assistant entries is one turn; system messages are entries", () => {
+  const sys = { role: "system", content: "be brief" };
+  const first = chatRequest({ messages: [sys, { role: "user", content: "hi" }] }).history!;
+  const a1 = { role: "assistant", content: "", tool_calls: [{ id: "c1" }] };
+  const a2 = { role: "assistant", content: "more" };
+  const next = historyOf(null, [sys, { role: "user", content: "hi" }, a1, a2], isAssistant);
+  assert.deepEqual(next.turns, [first.hash]);
+});
+
+Deno.test("hashText: continues a seed, and tells near strings apart", () => {
+  assert.equal(hashText("ab"), hashText("ab"));
+  assert.notEqual(hashText("ab"), hashText("ba"));
+  assert.notEqual(hashText("b", hashText("a")), hashText("ab", 0));
+  assert.ok(Number.isSafeInteger(hashText("x".repeat(1000))));
+});
