@@ -58,3 +58,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "no LLM call, a loopback server the capture traced: no problems row",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-loopback-traced-" });
+    const rec = join(tmp, "rec");
+    try {
+      // the server starts inside the capture (a traced listen), the shell connects to it
+      const server = `Deno.serve({ hostname: "127.0.0.1", port: 0, onListen({ port }) {
+        Deno.writeTextFileSync("${tmp}/port", String(port)); } }, () => new Response("x"))`;
+      const cap = await denoTask([
+        "capture",
+        "--out",
+        rec,
+        "--",
+        "bash",
+        "-c",
+        `"${Deno.execPath()}" eval '${server}' & while [ ! -s "${tmp}/port" ]; do sleep 0.1; done; ` +
+        `exec 3<>/dev/tcp/127.0.0.1/$(cat "${tmp}/port"); exec 3>&-; kill $!; wait $! || true`,
+      ]);
+      assert.equal(cap.code, 0, cap.stderr);
+      const sql = await denoTask([
+        "sql",
+        "--format",
+        "json",
+        rec,
+        "--",
+        "SELECT (SELECT count(*) FROM net WHERE op = 'listen')::INT AS listens, " +
+        "(SELECT count(*) FROM problems WHERE source = 'net')::INT AS rows",
+      ]);
+      assert.equal(sql.code, 0, sql.stderr);
+      assert.deepEqual(JSON.parse(sql.stdout), [{ listens: 1, rows: 0 }]);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});

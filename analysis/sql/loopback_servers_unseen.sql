@@ -3,7 +3,8 @@
 -- first, with how often and which process first. Such a server may be an agent's own daemon
 -- started before the capture (Cline 3's hub: `cline` hands each prompt to
 -- `cline --cline-hub-daemon` over a WebSocket, and the hub makes the LLM calls): what it does
--- is recorded only when it is traced too.
+-- is recorded only when it is traced too. A port a traced process listened on (or bound, or
+-- accepted on) is a server the capture saw: not named.
 SELECT a.addr, a.port, count(*) AS connects, arg_min(a.pid, a.ts_ns) AS pid,
   arg_min(p.comm, a.ts_ns) AS comm
 FROM actions a
@@ -12,5 +13,9 @@ WHERE a.recording = $1 AND a.event_table = 'net' AND a.op = 'connect'
   AND a.family IN ('inet', 'inet6') AND a.port <> 53
   AND (a.addr LIKE '127.%' OR a.addr = '::1' OR a.addr LIKE '::ffff:127.%')
   AND NOT EXISTS (SELECT 1 FROM llm_calls l WHERE l.recording = $1)
+  AND NOT EXISTS (
+    SELECT 1 FROM net s WHERE s.recording = $1 AND s.op IN ('bind', 'listen', 'accept')
+      AND s.ret >= 0 AND coalesce(s.local_port, s.port) = a.port
+  )
 GROUP BY a.addr, a.port
 ORDER BY min(a.ts_ns), a.port

@@ -2,7 +2,10 @@
 -- its prompt (the first main call's new user text) and the tool call that started it: the
 -- latest tool call of another conversation of the same process, asked for before this one's
 -- first request, one of whose text arguments (12 characters or more) its prompt holds (a
--- sub-agent's task, as Claude Code's Agent/Task tool gives it).
+-- sub-agent's task, as Claude Code's Agent/Task tool gives it), within 300 s before it began
+-- (a sub-agent's first request follows its tool call at once). The tool calls are met by
+-- 300 s buckets (each also in the next), so the matching stays near linear however many
+-- conversations and tool calls one process has.
 INSERT INTO conversations
 WITH convs AS (
   SELECT recording, conversation_id, min(pid) AS session_id,
@@ -25,15 +28,22 @@ tool_texts AS (
   FROM tool_calls t
   JOIN llm_calls c ON c.recording = t.recording AND c.llm_call_id = t.llm_call_id,
     json_tree(CASE WHEN json_valid(t.input) THEN t.input END) j
-  WHERE j.type = 'VARCHAR' AND length(j.value ->> '$') >= 12
+  WHERE j.type = 'VARCHAR' AND length(j.value ->> '$') >= 12 AND t.requested_ns IS NOT NULL
+),
+bucketed AS (
+  SELECT x.*, b.bucket
+  FROM tool_texts x,
+    unnest([x.requested_ns // 300000000000, x.requested_ns // 300000000000 + 1]) AS b(bucket)
 ),
 parents AS (
   SELECT v.recording, v.conversation_id,
     arg_max(x.tool_call_id, (x.requested_ns, x.tool_call_id)) AS tool_call_id,
     arg_max(x.conversation_id, (x.requested_ns, x.tool_call_id)) AS parent_conversation_id
   FROM convs v
-  JOIN tool_texts x ON x.recording = v.recording AND x.pid = v.session_id
-    AND x.conversation_id <> v.conversation_id AND x.requested_ns <= v.start_ns
+  JOIN bucketed x ON x.recording = v.recording AND x.pid = v.session_id
+    AND x.bucket = v.start_ns // 300000000000
+    AND x.conversation_id <> v.conversation_id
+    AND x.requested_ns <= v.start_ns AND x.requested_ns >= v.start_ns - 300000000000
     AND contains(v.prompt, x.text)
   GROUP BY ALL
 )
