@@ -687,6 +687,8 @@ interface CallStub {
   toolCalls: ResponseInfo["toolCalls"];
   /** its history's hashes (for its conversation), when read */
   history: History | null;
+  /** answered with an error, cut short or not answered (a retry of it continues it) */
+  failed: boolean;
   /** OpenAI Responses calls: what chain resolution reads */
   chain: ChainCall | null;
   /** a call that continues an earlier response: its row is made once the chain is resolved */
@@ -771,6 +773,7 @@ export class HttpAssembler {
           toolResults: d.request.toolResults,
           toolCalls: d.response.toolCalls,
           history: d.request.history ?? null,
+          failed: d.noAnswer || !d.response.complete || (d.status !== null && d.status >= 400),
           chain: d.route.provider !== "openai-responses" ? null : {
             provider: d.route.provider,
             // what resolution reads of a call that continues nothing: its input items
@@ -837,18 +840,13 @@ export class HttpAssembler {
     const tools: ToolCallRow[] = [];
     const pendingResults: ToolCallRow[] = [];
     const callConversations = new Array<bigint>(cs.length);
-    // the conversation of each history sent, by process: `${pid} ${hash}`
-    const byHistory = new Map<string, bigint>();
+    // the conversation of each history sent, by process (`${pid} ${hash}`), and of each call
+    const byHistory = new Map<string, SentHistory>();
+    const convOfCall = new Map<bigint, bigint>();
     for (const c of callOrder) {
       const s = cs[c];
       const callId = callIds[c];
       const k = chainAt.get(c);
-      // a call continuing a response: the history it stands for, resolved through its chain
-      const history = s.draft && k !== undefined ? chains[k].request.history ?? null : s.history;
-      callConversations[c] = conversationOf(s.pid, history, callId, byHistory, () => {
-        const previous = k === undefined ? undefined : chains[k].previous;
-        return previous === undefined ? undefined : callConversations[chainOf[previous]];
-      });
       let toolResults = s.toolResults;
       if (s.draft) {
         const chain = chains[k!];
@@ -879,7 +877,24 @@ export class HttpAssembler {
         });
       }
       // results first: they answer calls of earlier LLM calls
-      linkResults(pendingResults, toolResults, callId, s.request_ns, s.pid);
+      const answered = linkResults(pendingResults, toolResults, callId, s.request_ns, s.pid);
+      // a call continuing a response: the history it stands for, resolved through its chain
+      const history = s.draft && k !== undefined ? chains[k].request.history ?? null : s.history;
+      const previous = k === undefined ? undefined : chains[k].previous;
+      const conv = (previous !== undefined ? callConversations[chainOf[previous]] : undefined) ??
+        // the results it carries answer tool calls of that conversation's calls
+        (answered ? convOfCall.get(answered.llm_call_id) : undefined) ??
+        conversationOf(s, history, byHistory);
+      callConversations[c] = conv ?? callId;
+      convOfCall.set(callId, callConversations[c]);
+      if (history) {
+        const key = `${s.pid} ${history.hash}`;
+        const known = byHistory.get(key);
+        // a later call with the same history takes its place as a retry's origin
+        if (!known || known.conv === callConversations[c]) {
+          byHistory.set(key, { conv: callConversations[c], failed: s.failed, end: s.end_ns });
+        }
+      }
       s.toolCalls.forEach((t, i) => {
         const tool: ToolCallRow = {
           recording,
@@ -914,27 +929,36 @@ export class HttpAssembler {
   }
 }
 
+/** A history a call sent: its conversation, and whether that call failed and when it ended. */
+interface SentHistory {
+  conv: bigint;
+  failed: boolean;
+  end: bigint | null;
+}
+
 /**
- * The conversation of a call (see `llm_calls.conversation_id`): that of the call whose response
- * it continues (`previous`), else of an earlier call of its process that sent the same history
- * (a retry), else of the latest one whose whole history it holds before a model turn; else it
- * starts one, numbered by its own id. Records its history's conversation in `byHistory`.
+ * The conversation a call continues by its history (see `llm_calls.conversation_id`), when
+ * neither its chain nor the tool results it carries say: a retry — the same history as a call
+ * of its process that failed and had ended before this one asked (two calls with one history
+ * that both stood are two conversations: parallel sub-agents given the same task) — else the
+ * latest call whose whole history this one holds before a model turn; else none.
  */
 function conversationOf(
-  pid: number,
+  s: CallStub,
   h: History | null,
-  callId: bigint,
-  byHistory: Map<string, bigint>,
-  previous: () => bigint | undefined,
-): bigint {
-  const at = (hash: number) => byHistory.get(`${pid} ${hash}`);
-  let conv = previous() ?? (h ? at(h.hash) : undefined);
-  for (let i = (h?.turns.length ?? 0) - 1; conv === undefined && i >= 0; i--) {
-    conv = at(h!.turns[i]);
+  byHistory: Map<string, SentHistory>,
+): bigint | undefined {
+  if (!h) return undefined;
+  const at = (hash: number) => byHistory.get(`${s.pid} ${hash}`);
+  const same = at(h.hash);
+  if (
+    same?.failed && same.end !== null && s.request_ns !== null && same.end <= s.request_ns
+  ) return same.conv;
+  for (let i = h.turns.length - 1; i >= 0; i--) {
+    const before = at(h.turns[i]);
+    if (before) return before.conv;
   }
-  conv ??= callId;
-  if (h && at(h.hash) === undefined) byHistory.set(`${pid} ${h.hash}`, conv);
-  return conv;
+  return undefined;
 }
 
 /** Appends `rows` to `to` one by one (a spread of a large array overflows the stack). */
@@ -996,7 +1020,8 @@ function linkResults(
   callId: bigint,
   at: bigint | null,
   pid: number,
-): void {
+): ToolCallRow | undefined {
+  let first: ToolCallRow | undefined;
   for (const res of results) {
     let k = -1;
     if (res.callId) {
@@ -1020,5 +1045,7 @@ function linkResults(
     t.result_text = res.text;
     t.result_is_error = res.isError ?? null;
     t.result_ns = at;
+    first ??= t;
   }
+  return first;
 }

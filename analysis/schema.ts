@@ -397,9 +397,13 @@ export const llmCallsTable = table(
       "the conversation the call belongs to: the `llm_call_id` of its first call. A call " +
         "continues the call of the same process whose whole history its own history holds " +
         "before one of the model's turns (the APIs take the history again with each request), " +
-        "or that sent the same history (a retry), or whose response it names " +
-        "(`previous_llm_call_id`); else it starts one. A sub-agent's calls (Claude Code's " +
-        "Agent/Task tool), a title or other side request are conversations of their own",
+        "or whose response it names " +
+        "(`previous_llm_call_id`), or whose tool calls the results it carries answer; a " +
+        "retry (the same history as a failed call that had ended) continues the failed one; " +
+        "else it starts one. A sub-agent's calls (Claude Code's Agent/Task tool) and a side " +
+        "request with a history of its own (a title) are conversations of their own; a side " +
+        "request that carries the conversation's history (Gemini CLI's next-speaker check) is " +
+        "of that conversation",
     ),
     col(
       "incomplete",

@@ -99,9 +99,10 @@ export const conversationsTable = table(
       "parent_tool_call_id",
       "int64",
       "the tool call that started it (a sub-agent's task: Claude Code's Agent/Task tool and " +
-        "the like): the latest tool call of another conversation of the session, asked for " +
-        "in the 300 s before this one began, with a text argument (12 characters or more) " +
-        "that its prompt holds; null for none",
+        "the like): a tool call of another conversation of the session, asked for in the hour " +
+        "before this one began, with a text argument (12 characters or more) that its prompt " +
+        "holds, still open when it began or whose text is at least half the prompt (the " +
+        "longest, then the latest); null for none",
     ),
     opt("parent_conversation_id", "int64", "the conversation of `parent_tool_call_id`"),
   ] as const,

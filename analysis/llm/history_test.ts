@@ -53,7 +53,7 @@ Deno.test("Chat Completions: a run of assistant entries is one turn; system mess
   const first = chatRequest({ messages: [sys, { role: "user", content: "hi" }] }).history!;
   const a1 = { role: "assistant", content: "", tool_calls: [{ id: "c1" }] };
   const a2 = { role: "assistant", content: "more" };
-  const next = historyOf(null, [sys, { role: "user", content: "hi" }, a1, a2], isAssistant);
+  const next = historyOf(null, [sys, { role: "user", content: "hi" }, a1, a2], isAssistant)!;
   assert.deepEqual(next.turns, [first.hash]);
 });
 
@@ -62,4 +62,21 @@ Deno.test("hashText: continues a seed, and tells near strings apart", () => {
   assert.notEqual(hashText("ab"), hashText("ba"));
   assert.notEqual(hashText("b", hashText("a")), hashText("ab", 0));
   assert.ok(Number.isSafeInteger(hashText("x".repeat(1000))));
+});
+
+Deno.test("a system prompt as a string or as its text block is the same history", () => {
+  const a = anthropicRequest({ system: "You are a coding agent.", messages: [user] }).history!;
+  const b = anthropicRequest({ system: SYSTEM, messages: [user] }).history!;
+  assert.equal(a.hash, b.hash);
+});
+
+Deno.test("a body nested deeper than a replacer's stack has no history, and reading it does not throw", () => {
+  let deep: unknown = "x";
+  for (let i = 0; i < 20_000; i++) deep = [deep];
+  const body = JSON.parse(
+    JSON.stringify({ system: SYSTEM, messages: [{ ...user, metadata_x: deep }] }),
+  );
+  const r = anthropicRequest(body);
+  assert.equal(r.history, undefined);
+  assert.equal(r.userInput, "print the marker");
 });

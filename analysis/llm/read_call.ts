@@ -123,7 +123,14 @@ export function readCall(
 ): CallRead {
   const problems: string[] = [];
   const requestJson = parseJson(requestBody, "request body", problems);
-  const request = requestOf(route, requestJson);
+  let request: RequestInfo;
+  try {
+    request = requestOf(route, requestJson);
+  } catch (e) {
+    // a body no reader expected (nesting past the stack): the call, without what it asked
+    problems.push(`the request body could not be read: ${(e as Error).message}`);
+    request = emptyRequest();
+  }
   if ("events" in answer) {
     const reader = streamReader(route);
     let first: number | null = null;

@@ -99,14 +99,22 @@ export function historyOf(
   system: unknown,
   entries: readonly unknown[],
   isModel: (e: unknown) => boolean,
-): History {
-  let hash = hashText(entryText(system ?? null));
-  const turns: number[] = [];
-  entries.forEach((e, i) => {
-    if (isModel(e) && !(i > 0 && isModel(entries[i - 1]))) turns.push(hash);
-    hash = hashText(entryText(e), hash);
-  });
-  return { hash, turns };
+): History | undefined {
+  try {
+    // a system prompt given as a string is its one text block, as in `content`
+    const blocks = typeof system === "string" ? [{ type: "text", text: system }] : system ?? null;
+    let hash = hashText(entryText(blocks));
+    const turns: number[] = [];
+    entries.forEach((e, i) => {
+      if (isModel(e) && !(i > 0 && isModel(entries[i - 1]))) turns.push(hash);
+      hash = hashText(entryText(e), hash);
+    });
+    return { hash, turns };
+  } catch {
+    // nesting deeper than a replacer's stack (JSON.parse takes ~100k levels): no history,
+    // so the call starts a conversation of its own rather than the analysis failing
+    return undefined;
+  }
 }
 
 /** A tool the request declares. */

@@ -77,14 +77,22 @@ function callSignatures(t: HttpTables): Map<string, number> {
   const conn = new Map(t.exchanges.map((e) => [e.exchange_id, connKey(e)]));
   const out = new Map<string, number>();
   for (const c of t.calls) {
-    const { llm_call_id: _a, exchange_id, ...rest } = c;
+    // conversation_id names another call (its conversation's first), maybe of a damaged
+    // connection: an id, like llm_call_id
+    const { llm_call_id: _a, exchange_id, conversation_id: _c, ...rest } = c;
     const k = `${conn.get(exchange_id)} ${JSON.stringify(rest, big)}`;
     out.set(k, (out.get(k) ?? 0) + 1);
   }
   return out;
 }
 
-const IDS = new Set(["exchange_id", "llm_call_id", "tool_call_id", "result_llm_call_id"]);
+const IDS = new Set([
+  "exchange_id",
+  "llm_call_id",
+  "tool_call_id",
+  "result_llm_call_id",
+  "conversation_id",
+]);
 
 /**
  * The tables as text: whole, or (`withTimes: false`) without times and the ids numbered in

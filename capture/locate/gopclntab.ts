@@ -68,6 +68,7 @@ export function readPclntab(elf: ElfFile): PclnTable | undefined {
   }
   // No section header: look for the header by its magic in data that is not code (read-only,
   // or the relro segment of a PIE).
+  let unplaced: PclntabError | undefined;
   for (const seg of elf.segments) {
     if (seg.type !== PT_LOAD || seg.flags & PF_X || !seg.filesz) continue;
     const data = nocopy(elf.read(seg.offset, seg.filesz));
@@ -81,13 +82,16 @@ export function readPclntab(elf: ElfFile): PclnTable | undefined {
         try {
           t = parse(data.subarray(i), seg.vaddr + i, text);
         } catch (e) {
-          if (e instanceof PclntabError) throw e;
+          // a candidate whose functions cannot be placed may be a false match of the magic:
+          // the scan goes on, and says why only when no table is found
+          if (e instanceof PclntabError) unplaced ??= e;
           continue; // not a table
         }
         if (t && t.funcs.length > 100) return t;
       }
     }
   }
+  if (unplaced) throw unplaced;
   return undefined;
 }
 

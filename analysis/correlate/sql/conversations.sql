@@ -1,11 +1,13 @@
 -- conversations: one row per conversation of `llm_calls` (conversation_id), with its totals,
--- its prompt (the first main call's new user text) and the tool call that started it: the
--- latest tool call of another conversation of the same process, asked for before this one's
--- first request, one of whose text arguments (12 characters or more) its prompt holds (a
--- sub-agent's task, as Claude Code's Agent/Task tool gives it), within 300 s before it began
--- (a sub-agent's first request follows its tool call at once). The tool calls are met by
--- 300 s buckets (each also in the next), so the matching stays near linear however many
--- conversations and tool calls one process has.
+-- its prompt (the first main call's new user text) and the tool call that started it (a
+-- sub-agent's task, as Claude Code's Agent/Task tool gives it): a tool call of another
+-- conversation of the same process, asked for in the hour before this one's first request,
+-- one of whose text arguments (12 characters or more) its prompt holds, and that was still
+-- open when it began (its result not yet sent back: a sub-agent run in the foreground) or
+-- whose text is at least half the prompt (one run in the background answers at once); of
+-- those, the longest text, then the latest. A path a later prompt mentions is not a task.
+-- The tool calls are met by one-hour buckets (each also in the next), so the matching stays
+-- near linear however many conversations and tool calls one process has.
 INSERT INTO conversations
 WITH convs AS (
   SELECT recording, conversation_id, min(pid) AS session_id,
@@ -23,7 +25,7 @@ WITH convs AS (
   GROUP BY recording, conversation_id
 ),
 tool_texts AS (
-  SELECT t.recording, t.tool_call_id, c.conversation_id, c.pid, t.requested_ns,
+  SELECT t.recording, t.tool_call_id, c.conversation_id, c.pid, t.requested_ns, t.result_ns,
     j.value ->> '$' AS text
   FROM tool_calls t
   JOIN llm_calls c ON c.recording = t.recording AND c.llm_call_id = t.llm_call_id,
@@ -33,18 +35,20 @@ tool_texts AS (
 bucketed AS (
   SELECT x.*, b.bucket
   FROM tool_texts x,
-    unnest([x.requested_ns // 300000000000, x.requested_ns // 300000000000 + 1]) AS b(bucket)
+    unnest([x.requested_ns // 3600000000000, x.requested_ns // 3600000000000 + 1]) AS b(bucket)
 ),
 parents AS (
   SELECT v.recording, v.conversation_id,
-    arg_max(x.tool_call_id, (x.requested_ns, x.tool_call_id)) AS tool_call_id,
-    arg_max(x.conversation_id, (x.requested_ns, x.tool_call_id)) AS parent_conversation_id
+    arg_max(x.tool_call_id, (length(x.text), x.requested_ns, x.tool_call_id)) AS tool_call_id,
+    arg_max(x.conversation_id, (length(x.text), x.requested_ns, x.tool_call_id))
+      AS parent_conversation_id
   FROM convs v
   JOIN bucketed x ON x.recording = v.recording AND x.pid = v.session_id
-    AND x.bucket = v.start_ns // 300000000000
+    AND x.bucket = v.start_ns // 3600000000000
     AND x.conversation_id <> v.conversation_id
-    AND x.requested_ns <= v.start_ns AND x.requested_ns >= v.start_ns - 300000000000
+    AND x.requested_ns <= v.start_ns AND x.requested_ns >= v.start_ns - 3600000000000
     AND contains(v.prompt, x.text)
+    AND (x.result_ns IS NULL OR x.result_ns >= v.start_ns OR 2 * length(x.text) >= length(v.prompt))
   GROUP BY ALL
 )
 SELECT v.recording, v.conversation_id, v.session_id, v.start_ns, v.end_ns, v.llm_calls,

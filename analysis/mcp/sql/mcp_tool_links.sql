@@ -22,9 +22,11 @@ tools AS (
     CASE WHEN bridged THEN json_extract_string(input, '$.name') ELSE name END AS name,
     CASE WHEN bridged THEN json_extract(input, '$.arguments')::VARCHAR ELSE input END AS input
   FROM (
-    SELECT *, coalesce(name = 'tool_call'
-      AND json_type(json(input), '$.name') = 'VARCHAR'
-      AND json_type(json(input), '$.arguments') = 'OBJECT', false) AS bridged
+    -- json() refuses text JSON.parse took (a lone surrogate): only valid JSON is looked into
+    SELECT *, CASE WHEN name = 'tool_call' AND json_valid(input)
+      THEN coalesce(json_type(json(input), '$.name') = 'VARCHAR'
+        AND json_type(json(input), '$.arguments') = 'OBJECT', false)
+      ELSE false END AS bridged
     FROM tool_calls
   )
 ),
@@ -34,7 +36,8 @@ cand AS (
       WHEN t.name IN (m.tool, m.safe) THEN NULL
       ELSE regexp_replace(left(t.name, length(t.name) - length(m.tool) - 1), '^mcp_+|_+$', '', 'g')
     END AS server_alias,
-    coalesce(json(t.input) = json(m.arguments), false) AS arguments_equal
+    CASE WHEN json_valid(t.input) AND json_valid(m.arguments)
+      THEN coalesce(json(t.input) = json(m.arguments), false) ELSE false END AS arguments_equal
   FROM in_window m
   JOIN tools t ON t.recording = m.recording AND t.tool_call_id = m.tool_call_id
   WHERE t.name IN (m.tool, m.safe) OR ends_with(t.name, '_' || m.tool)
