@@ -121,7 +121,7 @@ Deno.test("qwen: OpenAI-compatible endpoint, memory extraction and statistics of
     assert.deepEqual(qwenProfile.args("p", s), ["-p", "p", "--yolo"]);
   }));
 
-Deno.test("qwen: a scenario's MCP servers in the settings, as Gemini CLI writes them", () =>
+Deno.test("qwen: a scenario's MCP servers in the settings, as Gemini CLI writes them and loaded", () =>
   withAgentHome({
     mcpServers: [
       { name: "fs", command: "/bin/fs", args: ["/w"], env: { A: "1" }, transport: "stdio" },
@@ -139,17 +139,20 @@ Deno.test("qwen: a scenario's MCP servers in the settings, as Gemini CLI writes 
     assert.equal(qwenProfile.configuresMcp, true);
     await qwenProfile.prepareHome(s);
     const qwen = JSON.parse(await Deno.readTextFile(`${s.home}/.qwen/settings.json`));
+    const fs = { command: "/bin/fs", args: ["/w"], env: { A: "1" }, trust: true };
+    const ev = {
+      httpUrl: "http://127.0.0.1:9/mcp",
+      headers: { Authorization: "Bearer t" },
+      trust: true,
+    };
+    // Qwen Code's own key: the tools offered directly, not behind its tool_search
     assert.deepEqual(qwen.mcpServers, {
-      fs: { command: "/bin/fs", args: ["/w"], env: { A: "1" }, trust: true },
-      ev: {
-        httpUrl: "http://127.0.0.1:9/mcp",
-        headers: { Authorization: "Bearer t" },
-        trust: true,
-      },
+      fs: { ...fs, alwaysLoadTools: true },
+      ev: { ...ev, alwaysLoadTools: true },
     });
     await geminiProfile.prepareHome(s);
     const gemini = JSON.parse(await Deno.readTextFile(`${s.home}/.gemini/settings.json`));
-    assert.deepEqual(gemini.mcpServers, qwen.mcpServers);
+    assert.deepEqual(gemini.mcpServers, { fs, ev });
   }));
 
 Deno.test("claude on Bedrock and Vertex, codex on Azure: the clouds' settings, no API key", () =>
