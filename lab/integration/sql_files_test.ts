@@ -29,6 +29,7 @@ import {
   MCP_LINKS,
   MCP_STREAMS,
   MCP_TIED,
+  MCP_UNANSWERED,
   SQL_DIR as MCP_SQL,
 } from "../../analysis/mcp/build.ts";
 import { MCP_TABLES, mcpMessagesTable } from "../../analysis/mcp/schema.ts";
@@ -57,6 +58,7 @@ const EVAL_FILES = [
 ];
 const CHECK_FILES = [
   "connect_links",
+  "conversations_in_order",
   "dns_queries_of_host",
   "exchange_hosts_from",
   "exchange_statuses",
@@ -154,7 +156,15 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
   const mcpTables = MCP_TABLES.filter((t) => t !== mcpMessagesTable).map((t) => t.name);
   assert.deepEqual(
     sqlFilesIn(MCP_SQL),
-    [MCP_STREAMS, MCP_HTTPS, MCP_TIED, ...mcpTables, ...MCP_LINKS, ...MCP_FINDINGS].sort(),
+    [
+      MCP_STREAMS,
+      MCP_HTTPS,
+      MCP_TIED,
+      MCP_UNANSWERED,
+      ...mcpTables,
+      ...MCP_LINKS,
+      ...MCP_FINDINGS,
+    ].sort(),
   );
 });
 
