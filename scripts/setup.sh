@@ -15,6 +15,7 @@ APT_PACKAGES=(
   chromium jupyter-nbconvert jupyter-client jupyter-core python3-ipykernel
   libssl-dev git libcurl3-gnutls python3-h2
   tinyproxy # the HTTP proxy agents are run behind (HTTPS_PROXY): lab/agents/http_proxy.ts
+  bubblewrap socat # the agents' own sandboxes (Codex, Claude Code): `deno task agent -- --sandbox`
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

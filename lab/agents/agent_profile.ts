@@ -69,6 +69,11 @@ export interface AgentSetup {
   mcpServers?: McpServerConfig[];
   /** Where its model API lives (default "direct"); see {@linkcode CloudProvider}. */
   provider?: CloudProvider;
+  /**
+   * Run its commands in its own sandbox, as its users do by default (profiles with
+   * `sandboxes`), rather than with the sandbox bypassed.
+   */
+  sandbox?: boolean;
 }
 
 export interface AgentProfile {
@@ -95,6 +100,11 @@ export interface AgentProfile {
    * own user namespace, `agent_user.ts`).
    */
   rootRefusal?: RegExp;
+  /**
+   * How it sandboxes its commands when `AgentSetup.sandbox` asks for it (what it needs: e.g.
+   * bubblewrap); absent: it has no sandbox the runner can turn on.
+   */
+  sandboxes?: string;
 }
 
 /** The pinned agents' bin directory. */

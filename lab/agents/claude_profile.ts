@@ -42,7 +42,8 @@ export const claudeProfile: AgentProfile = {
   // 1.0.0 to 1.0.6x: "--dangerously-skip-permissions cannot be used with root/sudo privileges
   // for security reasons", exit 1, before any request
   rootRefusal: /cannot be used with root\/sudo privileges/,
-  async prepareHome({ home, mcpServers }) {
+  sandboxes: "settings `sandbox.enabled` (bubblewrap and socat)",
+  async prepareHome({ home, mcpServers, sandbox }) {
     await writeJson(join(home, ".claude.json"), {
       hasCompletedOnboarding: true,
       autoUpdates: false,
@@ -51,6 +52,7 @@ export const claudeProfile: AgentProfile = {
     await writeJson(join(home, ".claude", "settings.json"), {
       includeCoAuthoredBy: false,
       permissions: { allow: ["Bash", "Read", "Write"] },
+      ...(sandbox ? { sandbox: { enabled: true, autoAllowBashIfSandboxed: true } } : {}),
     });
     if (mcpServers?.length) {
       await writeJson(claudeMcpConfigPath(home), {

@@ -118,11 +118,14 @@ export const codexProfile: AgentProfile = {
       ...trustEnv(server),
     };
   },
-  args(prompt: string) {
+  sandboxes: "`--sandbox workspace-write` (bubblewrap, or Landlock and seccomp in older builds)",
+  args(prompt: string, { sandbox }) {
     return [
       "exec",
       "--skip-git-repo-check",
-      "--dangerously-bypass-approvals-and-sandbox",
+      ...(sandbox
+        ? ["--sandbox", "workspace-write"]
+        : ["--dangerously-bypass-approvals-and-sandbox"]),
       "-c",
       "analytics.enabled=false",
       // as config rather than --disable, which older builds refuse for features they lack

@@ -5,7 +5,7 @@
  *       [--http1 | --plain-http] [--transport websocket|http] [--ws-compression MODE]
  *       [--provider direct|bedrock|vertex|azure] [--prompt TEXT]
  *       [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] [--timeout SECONDS]
- *       [--binary FILE]
+ *       [--binary FILE] [--sandbox]
  *
  * SCENARIO is a scenario file, or a name in lab/scenarios/ (e.g. `tool_marker`). With
  * `--replay`, the transcript is served instead and SCENARIO only supplies files, pages and prompt.
@@ -16,7 +16,9 @@
  * the agent's model API on a cloud: Claude Code on bedrock or vertex, Codex on azure.
  * `--binary` runs another build of the agent than the pinned one (its executable or launcher,
  * e.g. one `deno task coverage` installed in .cache/agents/; a Node agent's launcher runs on
- * the first `node` on PATH).
+ * the first `node` on PATH). `--sandbox` runs the agent's commands in its own sandbox, as its
+ * users do (Codex `--sandbox workspace-write`, Claude Code's `sandbox.enabled`; both use
+ * bubblewrap), instead of bypassing it.
  * Prints the agent's output and a summary; exits with the agent's exit code, 2 for bad
  * input, 1 for other errors.
  */
@@ -48,7 +50,7 @@ import {
   type CloudProvider,
   type CodexTransport,
 } from "./agent_profile.ts";
-import { cloudProblem, runAgent, type RunAgentResult } from "./run_agent.ts";
+import { cloudProblem, PROFILES, runAgent, type RunAgentResult } from "./run_agent.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 
 export interface AgentCliOptions {
@@ -72,6 +74,8 @@ export interface AgentCliOptions {
   timeoutMs: number;
   /** another build's executable, in place of the pinned one */
   binary?: string;
+  /** `--sandbox`: the agent's commands in its own sandbox */
+  sandbox?: boolean;
 }
 
 export const USAGE =
@@ -79,7 +83,7 @@ export const USAGE =
   "[--workdir DIR] " +
   "[--http1 | --plain-http] [--transport websocket|http] [--ws-compression context-takeover|no-context-takeover|off] " +
   "[--provider direct|bedrock|vertex|azure] [--prompt TEXT] [--replay TRANSCRIPT] [--save-transcript FILE] [--log FILE] " +
-  "[--timeout SECONDS] [--binary FILE]";
+  "[--timeout SECONDS] [--binary FILE] [--sandbox]";
 
 const SCENARIOS_DIR = fileURLToPath(
   new URL("../scenarios/", import.meta.url),
@@ -115,6 +119,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     log: { type: "string" },
     timeout: { type: "string", default: "120" },
     binary: { type: "string" },
+    sandbox: { type: "boolean", default: false },
   });
   const [agent, scenario, ...extra] = parsed.positionals;
   if (agent === undefined) {
@@ -171,6 +176,9 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
   if (parsed.values.http1 && parsed.values["plain-http"]) {
     throw usageError("give --http1 (HTTPS, HTTP/1.1 only) or --plain-http (no TLS), not both");
   }
+  if (parsed.values.sandbox && !PROFILES[agent as AgentName].sandboxes) {
+    throw usageError(`--sandbox: ${agent} has no sandbox to turn on (codex and claude do)`);
+  }
   const scenarioPath = resolveScenarioPath(scenario);
   const binary = parsed.values.binary && userPath(parsed.values.binary);
   if (binary !== undefined && !existsSync(binary)) {
@@ -194,6 +202,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     log: parsed.values.log && userPath(parsed.values.log),
     timeoutMs: timeout * 1000,
     ...(binary ? { binary } : {}),
+    ...(parsed.values.sandbox ? { sandbox: true } : {}),
   };
 }
 
@@ -237,6 +246,7 @@ export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
     logFile: opts.log,
     timeoutMs: opts.timeoutMs,
     binary: opts.binary,
+    sandbox: opts.sandbox,
     wrap: captureOut ? underCapture(captureOut) : undefined,
   });
   if (opts.saveTranscript) {

@@ -114,6 +114,8 @@ export interface RunAgentOptions {
    * "vertex", Codex on "azure"; the scripted server answers on the cloud's routes.
    */
   provider?: CloudProvider;
+  /** Its commands in its own sandbox (profiles with `sandboxes`: Codex, Claude Code). */
+  sandbox?: boolean;
   /** Kill the agent after this long; default 120 s. */
   timeoutMs?: number;
   /** Keep the run directory (isolated HOME, hosts file) after the run; deleted by default. */
@@ -203,6 +205,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const cloud = opts.provider ?? "direct";
   const problem = cloudProblem(opts.agent, cloud);
   if (problem) throw new Error(problem);
+  if (opts.sandbox && !profile.sandboxes) {
+    throw new Error(
+      `${opts.agent} has no sandbox the runner can turn on (Codex and Claude Code do)`,
+    );
+  }
   const binary = opts.binary ?? profile.binary;
   await Deno.stat(binary).catch(() => {
     throw new Error(
@@ -294,6 +301,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
         transport: opts.transport,
         mcpServers,
         provider: cloud,
+        sandbox: opts.sandbox,
       };
       await profile.prepareHome(setup);
       let argv = [binary, ...profile.args(prompt, setup)];
