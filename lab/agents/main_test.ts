@@ -48,6 +48,9 @@ Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   const file = Deno.makeTempFileSync();
   assert.equal(parseAgentArgs(["qwen", "text_hello", "--binary", file]).binary, file);
   Deno.removeSync(file);
+  // the agent's own sandbox, as its users run it
+  assert.equal(o.sandbox, undefined);
+  assert.equal(parseAgentArgs(["codex", "sandboxed", "--sandbox"]).sandbox, true);
 });
 
 Deno.test("parseAgentArgs: one clear line per bad input", () => {
@@ -95,6 +98,10 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
     [
       ["gemini", "text_hello", "--provider", "vertex"],
       /^--provider: gemini has no vertex provider \(only its provider's own API\)$/,
+    ],
+    [
+      ["gemini", "sandboxed", "--sandbox"],
+      /^--sandbox: gemini has no sandbox to turn on \(codex and claude do\)$/,
     ],
   ];
   for (const [args, re] of bad) {
