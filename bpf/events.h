@@ -83,10 +83,14 @@ struct sl_hdr {
 	__u64 ts; /* CLOCK_BOOTTIME ns; SL_K_READY gives the offset to wall-clock time */
 };
 
-/* SL_K_FORK: a new process (not a thread). h.pid/tid are the child's. */
+/* SL_K_FORK: a new process (not a thread). h.pid/tid are the child's. net_ns, mnt_ns: the
+ * inode numbers of the child's network and mount namespaces (clone's CLONE_NEWNET/NEWNS are
+ * already in effect; the same numbers /proc/PID/ns/net and mnt show). */
 struct sl_fork {
 	struct sl_hdr h;
 	__u32 ppid;
+	__u32 net_ns;
+	__u32 mnt_ns;
 	__u32 _pad;
 	char comm[SL_COMM_LEN];
 };
@@ -106,9 +110,11 @@ struct sl_exec {
 	__u8 exe_unlinked; /* it has no name in any directory (memfd, O_TMPFILE, deleted) */
 	__u8 _pad;
 	__u32 argv_total;  /* bytes of the whole argv block (arg_end - arg_start) */
-	__u32 _pad2;
+	__u32 net_ns;      /* the process's network namespace (inode number), as in sl_fork */
 	__u64 dev; /* the executed file (after #! resolution): kernel dev_t and inode */
 	__u64 ino;
+	__u32 mnt_ns; /* its mount namespace (inode number): paths are as seen from it */
+	__u32 _pad2;
 	char comm[SL_COMM_LEN];
 	char data[];
 };
@@ -196,7 +202,7 @@ struct sl_net {
 	__u16 lport; /* the local port (bind, listen, accept), host byte order */
 	__u8 op;
 	__u8 sotype; /* SOCK_STREAM, SOCK_DGRAM, ... (0 when unknown) */
-	__u32 _pad;
+	__u32 net_ns; /* the network namespace (inode number) of the process that made the call */
 	__u8 addr[112]; /* IPv4 in the first 4 bytes, IPv6 in 16; AF_UNIX: sun_path (108) */
 	__u8 laddr[16]; /* the local address (accept) */
 };
@@ -210,7 +216,7 @@ struct sl_dns {
 	__u16 len;   /* bytes in data (for TCP, without the two-byte length prefix) */
 	__u8 sotype; /* SOCK_DGRAM, or SOCK_STREAM for DNS over TCP */
 	__u8 _pad;
-	__u32 _pad2;
+	__u32 net_ns; /* as sl_net's */
 	__u8 addr[16];
 	__u8 data[];
 };

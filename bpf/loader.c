@@ -948,10 +948,11 @@ static void print_layout(void)
 	printf("{");
 	S(sl_hdr); F(sl_hdr, kind); F(sl_hdr, flags); F(sl_hdr, pid); F(sl_hdr, tid);
 	F(sl_hdr, uid); F(sl_hdr, ts); E();
-	S(sl_fork); F(sl_fork, ppid); F(sl_fork, comm); E();
+	S(sl_fork); F(sl_fork, ppid); F(sl_fork, net_ns); F(sl_fork, mnt_ns); F(sl_fork, comm); E();
 	S(sl_exec); F(sl_exec, ppid); F(sl_exec, cwd_len); F(sl_exec, filename_len);
 	F(sl_exec, argv_len); F(sl_exec, exe_len); F(sl_exec, exe_unlinked);
-	F(sl_exec, argv_total); F(sl_exec, dev); F(sl_exec, ino); F(sl_exec, comm);
+	F(sl_exec, argv_total); F(sl_exec, net_ns); F(sl_exec, dev); F(sl_exec, ino);
+	F(sl_exec, mnt_ns); F(sl_exec, comm);
 	F(sl_exec, data); E();
 	S(sl_argv); F(sl_argv, total); F(sl_argv, offset); F(sl_argv, len); F(sl_argv, data); E();
 	S(sl_exit); F(sl_exit, ppid); F(sl_exit, status); F(sl_exit, comm); E();
@@ -960,10 +961,12 @@ static void print_layout(void)
 	F(sl_file, path_len); F(sl_file, path2_len); F(sl_file, base_len); F(sl_file, base2_len);
 	F(sl_file, data); E();
 	S(sl_net); F(sl_net, ret); F(sl_net, uring_id); F(sl_net, fd); F(sl_net, family);
-	F(sl_net, port); F(sl_net, lport); F(sl_net, op); F(sl_net, sotype); F(sl_net, addr);
+	F(sl_net, port); F(sl_net, lport); F(sl_net, op); F(sl_net, sotype); F(sl_net, net_ns);
+	F(sl_net, addr);
 	F(sl_net, laddr); E();
 	S(sl_dns); F(sl_dns, fd); F(sl_dns, family); F(sl_dns, port); F(sl_dns, len);
-	F(sl_dns, sotype); F(sl_dns, addr); F(sl_dns, data); E();
+	F(sl_dns, sotype); F(sl_dns, net_ns); F(sl_dns, addr);
+	F(sl_dns, data); E();
 	S(sl_priv); F(sl_priv, ret); F(sl_priv, a1); F(sl_priv, a2); F(sl_priv, a3);
 	F(sl_priv, target); F(sl_priv, op); E();
 	S(sl_uring_done); F(sl_uring_done, uring_id); F(sl_uring_done, res);

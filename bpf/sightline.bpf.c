@@ -360,6 +360,23 @@ static __always_inline void fill_hdr(struct sl_hdr *h, __u8 kind)
 	h->ts = bpf_ktime_get_boot_ns();
 }
 
+/* A task's network and mount namespaces, by inode number (what /proc/PID/ns/net and mnt
+ * link to); 0 once the task has let go of its namespaces (exiting). */
+static __always_inline __u32 task_net_ns(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
+}
+
+static __always_inline __u32 task_mnt_ns(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+}
+
+static __always_inline __u32 current_net_ns(void)
+{
+	return task_net_ns((struct task_struct *)bpf_get_current_task());
+}
+
 /* The current thread's state; `create`: made (empty) when it has none yet. */
 static __always_inline struct thread_state *thread_state(bool create)
 {
@@ -616,6 +633,8 @@ int BPF_PROG(sl_fork, struct task_struct *parent, struct task_struct *child)
 	e.h.pid = ctgid;
 	e.h.tid = BPF_CORE_READ(child, pid);
 	e.ppid = ptgid;
+	e.net_ns = task_net_ns(child);
+	e.mnt_ns = task_mnt_ns(child);
 	BPF_CORE_READ_STR_INTO(&e.comm, child, comm);
 	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_FORK);
@@ -790,6 +809,8 @@ int BPF_PROG(sl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		return 0;
 	fill_hdr(&e->h, SL_K_EXEC);
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	e->net_ns = task_net_ns(p);
+	e->mnt_ns = task_mnt_ns(p);
 	__builtin_memcpy(e->comm, comm, SL_COMM_LEN);
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
@@ -1060,6 +1081,7 @@ static __always_inline void note_dns_sock(__u32 tgid, long fd, const struct sl_n
 
 static __always_inline void net_out(struct sl_net *e)
 {
+	e->net_ns = current_net_ns();
 	if (bpf_ringbuf_output(&rb_events, e, sizeof(*e), wake_flags(&rb_events)))
 		count_drop(SL_K_NET);
 }
@@ -1145,7 +1167,7 @@ __noinline int sl_dns_send(const struct dns_out *m)
 	e->h.flags = hflags;
 	e->fd = fd;
 	e->_pad = 0;
-	e->_pad2 = 0;
+	e->net_ns = current_net_ns();
 	e->port = 0;
 	e->sotype = SOCK_DGRAM;
 	__builtin_memset(e->addr, 0, sizeof(e->addr));

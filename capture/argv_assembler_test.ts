@@ -23,6 +23,8 @@ function exec(pid: number, block: Uint8Array, carried: number, total = block.len
     comm: "sh",
     dev: 0n,
     ino: 0n,
+    netNs: 0,
+    mntNs: 0,
     cwd: [],
     exe: [],
     exeUnlinked: false,

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "61dde2b1cfed1be4";
+export const EVENTS_H_HASH = "8dfc4cd47a38e529";
 
 export const Kind = {
   FORK: 1,
@@ -129,9 +129,9 @@ export const IpcKind: Record<number, "pipe" | "unix" | "tcp"> = { 1: "pipe", 2: 
 /** Sizes and field offsets of events.h, as `sightline-loader --layout` prints them. */
 export const LAYOUT = {
   sl_hdr: { size: 24, kind: 0, flags: 1, pid: 4, tid: 8, uid: 12, ts: 16 },
-  sl_fork: { size: 48, ppid: 24, comm: 32 },
+  sl_fork: { size: 56, ppid: 24, net_ns: 28, mnt_ns: 32, comm: 40 },
   sl_exec: {
-    size: 80,
+    size: 88,
     ppid: 24,
     cwd_len: 28,
     filename_len: 30,
@@ -139,10 +139,12 @@ export const LAYOUT = {
     exe_len: 36,
     exe_unlinked: 38,
     argv_total: 40,
+    net_ns: 44,
     dev: 48,
     ino: 56,
-    comm: 64,
-    data: 80,
+    mnt_ns: 64,
+    comm: 72,
+    data: 88,
   },
   sl_argv: { size: 40, total: 24, offset: 28, len: 32, data: 40 },
   sl_exit: { size: 48, ppid: 24, status: 28, comm: 32 },
@@ -172,10 +174,21 @@ export const LAYOUT = {
     lport: 48,
     op: 50,
     sotype: 51,
+    net_ns: 52,
     addr: 56,
     laddr: 168,
   },
-  sl_dns: { size: 56, fd: 24, family: 28, port: 30, len: 32, sotype: 34, addr: 40, data: 56 },
+  sl_dns: {
+    size: 56,
+    fd: 24,
+    family: 28,
+    port: 30,
+    len: 32,
+    sotype: 34,
+    net_ns: 36,
+    addr: 40,
+    data: 56,
+  },
   sl_priv: { size: 64, ret: 24, a1: 32, a2: 40, a3: 48, target: 56, op: 60 },
   sl_uring_done: { size: 40, uring_id: 24, res: 32, opcode: 36 },
   sl_tls: {
@@ -246,13 +259,23 @@ export interface Header {
 }
 
 export type SlEvent =
-  | Header & { kind: 1; ppid: number; comm: string }
+  | Header & {
+    kind: 1;
+    ppid: number;
+    comm: string;
+    /** the new process's network and mount namespaces (inode numbers; 0: unknown) */
+    netNs: number;
+    mntNs: number;
+  }
   | Header & {
     kind: 2;
     ppid: number;
     comm: string;
     dev: bigint;
     ino: bigint;
+    /** the process's network and mount namespaces at the exec (inode numbers; 0: unknown) */
+    netNs: number;
+    mntNs: number;
     /** cwd as components, leaf first */
     cwd: string[];
     /** the executed file's path as the kernel found it, components leaf first */
@@ -293,6 +316,8 @@ export type SlEvent =
     port: number;
     lport: number;
     sotype: number;
+    /** the caller's network namespace (inode number; 0: unknown) */
+    netNs: number;
     addr: Uint8Array;
     laddr: Uint8Array;
   }
@@ -302,6 +327,7 @@ export type SlEvent =
     family: number;
     port: number;
     sotype: number;
+    netNs: number;
     addr: Uint8Array;
     data: Uint8Array;
   }
@@ -514,6 +540,8 @@ export function decode(rec: Uint8Array): SlEvent {
         uid,
         ts,
         ppid: v.getUint32(b + L.ppid, true),
+        netNs: v.getUint32(b + L.net_ns, true),
+        mntNs: v.getUint32(b + L.mnt_ns, true),
         comm: str(rec, L.comm, 16),
       };
     }
@@ -544,6 +572,8 @@ export function decode(rec: Uint8Array): SlEvent {
         comm: str(rec, L.comm, 16),
         dev: v.getBigUint64(b + L.dev, true),
         ino: v.getBigUint64(b + L.ino, true),
+        netNs: v.getUint32(b + L.net_ns, true),
+        mntNs: v.getUint32(b + L.mnt_ns, true),
         cwd,
         exe,
         exeUnlinked: v.getUint8(b + L.exe_unlinked) !== 0,
@@ -622,6 +652,7 @@ export function decode(rec: Uint8Array): SlEvent {
         port: v.getUint16(b + L.port, true),
         lport: v.getUint16(b + L.lport, true),
         sotype: v.getUint8(b + L.sotype),
+        netNs: v.getUint32(b + L.net_ns, true),
         addr: rec.slice(L.addr, L.laddr),
         laddr: rec.slice(L.laddr, L.laddr + 16),
       };
@@ -641,6 +672,7 @@ export function decode(rec: Uint8Array): SlEvent {
         family: v.getUint16(b + L.family, true),
         port: v.getUint16(b + L.port, true),
         sotype: v.getUint8(b + L.sotype),
+        netNs: v.getUint32(b + L.net_ns, true),
         addr: rec.slice(L.addr, L.addr + 16),
         data: rec.slice(L.data, L.data + len),
       };

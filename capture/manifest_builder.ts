@@ -30,6 +30,7 @@ export function startManifest(
     uid: uid ?? Deno.uid() ?? 0,
     host: Deno.hostname(),
     kernel: Deno.osRelease(),
+    namespaces: { net: ownNamespace("net"), mnt: ownNamespace("mnt") },
     started_at: nsToIso(startNs),
     started_ns: String(startNs),
     ended_at: null,
@@ -48,6 +49,16 @@ export function startManifest(
     warnings: [],
     errors: [],
   };
+}
+
+/** This process's namespace of `kind` by inode number (`net:[4026531840]`), null if unreadable. */
+export function ownNamespace(kind: "net" | "mnt"): number | null {
+  try {
+    const m = /^\w+:\[(\d+)\]$/.exec(Deno.readLinkSync(`/proc/self/ns/${kind}`));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** What the record sink holds now, and the kernel's hooks (as far as probed), into the manifest. */

@@ -33,8 +33,13 @@ function processRow(ev: Ev<1 | 2 | 3>, clock: Clock, kind: ProcessRow["kind"]): 
   };
 }
 
+/** A namespace's inode number, null when the kernel side could not read it (0). */
+function ns(inum: number): bigint | null {
+  return inum ? BigInt(inum) : null;
+}
+
 export function forkRow(ev: Ev<1>, clock: Clock): ProcessRow {
-  return processRow(ev, clock, "fork");
+  return { ...processRow(ev, clock, "fork"), net_ns: ns(ev.netNs), mnt_ns: ns(ev.mntNs) };
 }
 
 export function execRow(ev: Ev<2>, clock: Clock): ProcessRow {
@@ -46,6 +51,8 @@ export function execRow(ev: Ev<2>, clock: Clock): ProcessRow {
     cwd: baseToPath(ev.cwd),
     exe: ev.exe.length ? baseToPath(ev.exe) : null,
     exe_unlinked: ev.exeUnlinked,
+    net_ns: ns(ev.netNs),
+    mnt_ns: ns(ev.mntNs),
   };
 }
 
@@ -109,6 +116,7 @@ export function netRow(ev: Ev<5>, clock: Clock): NetRow {
     local_addr: local || null,
     local_port: ev.op === "connect" || !ev.lport ? null : ev.lport,
     via: via(ev.hflags),
+    net_ns: ns(ev.netNs),
   };
 }
 
@@ -130,6 +138,7 @@ export function dnsRow(ev: Ev<6>, clock: Clock): NetRow {
     local_addr: null,
     local_port: null,
     via: via(ev.hflags),
+    net_ns: ns(ev.netNs),
   };
 }
 

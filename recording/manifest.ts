@@ -14,7 +14,7 @@ export const TOOL_NAME = "sightline";
  * up to 1 MiB; 0.4.0: an exit row's `comm` is the process's main thread's). Nothing compares
  * it: readers go by the files and fields a recording has.
  */
-export const TOOL_VERSION = "0.4.0";
+export const TOOL_VERSION = "0.5.0";
 export const MANIFEST_FILE = "manifest.json";
 /**
  * Whether a file in a recording's directory is one of the recording's own (its manifest or an
@@ -53,6 +53,12 @@ export interface Manifest {
   uid: number;
   host: string;
   kernel: string;
+  /**
+   * The capture's own network and mount namespaces (inode numbers, from /proc/self/ns); a
+   * process or network row in another one was inside a sandbox or container (since 0.5.0;
+   * absent before, or where /proc did not say)
+   */
+  namespaces?: { net: number | null; mnt: number | null };
   started_at: string;
   started_ns: string;
   ended_at: string | null;

@@ -12,6 +12,13 @@ const V_BLIND = "0.2.0";
 const V_MCP_HTTP = "0.2.0";
 /** The version that added cleartext HTTP to other addresses (a model server on the LAN) to ipc. */
 const V_LAN_HTTP = "0.2.0";
+/** The version that added the namespaces of processes and network calls (sandboxes). */
+const V_NS = "0.5.0";
+
+const NET_NS_DOC =
+  "the network namespace it was in, by inode number (as /proc/PID/ns/net shows it; the " +
+  "manifest's `namespaces.net` is the capture's own): an agent's sandbox (bubblewrap's " +
+  "--unshare-net, a container) has one of its own, with a loopback of its own; null: unknown";
 
 const via = added(
   col(
@@ -89,6 +96,17 @@ export const processTable = table(
       ),
       V_BLIND,
       false,
+    ),
+    added(opt("net_ns", "int64", "fork, exec: " + NET_NS_DOC), V_NS),
+    added(
+      opt(
+        "mnt_ns",
+        "int64",
+        "fork, exec: the mount namespace it was in, by inode number (the manifest's " +
+          "`namespaces.mnt` is the capture's own): the paths of its `file` rows are as seen " +
+          "from it (a sandbox's own file system, parts of the host's bound into it); null: unknown",
+      ),
+      V_NS,
     ),
   ] as const,
 );
@@ -179,6 +197,7 @@ export const netTable = table(
       V_BLIND,
     ),
     via,
+    added(opt("net_ns", "int64", NET_NS_DOC), V_NS),
   ] as const,
 );
 
@@ -403,4 +422,6 @@ export const UNUSED_PROCESS_COLUMNS = {
   exit_signal: null,
   exe: null,
   exe_unlinked: false,
+  net_ns: null,
+  mnt_ns: null,
 } as const satisfies Partial<ProcessRow>;
