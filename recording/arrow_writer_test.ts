@@ -22,6 +22,8 @@ function row(i: number): ProcessRow {
     exit_signal: null,
     exe: i % 2 ? `/bin/x${i}` : null,
     exe_unlinked: i % 3 === 0,
+    net_ns: i % 2 ? 4026531840n + BigInt(i) : null,
+    mnt_ns: i % 4 ? 4026531841n : null,
   };
 }
 
@@ -237,7 +239,7 @@ Deno.test("a row that leaves out columns added later gets what older files read 
   const dir = await Deno.makeTempDir();
   const path = `${dir}/process.arrow`;
   const w = ArrowStreamWriter.create(path, processTable);
-  const { exe: _exe, exe_unlinked: _unlinked, ...old } = row(1);
+  const { exe: _exe, exe_unlinked: _unlinked, net_ns: _net, mnt_ns: _mnt, ...old } = row(1);
   w.append(old);
   w.append(row(3));
   w.close();
