@@ -202,15 +202,17 @@ Deno.test("sql and analyze: bad input gives one line and the documented exit cod
   const unknown = await task("sql", "--bogus");
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /^sql: Unknown option '--bogus'/);
-  const none = await task("analyze", "/nonexistent");
+  // a path surely missing (an agent run as nobody may have made /nonexistent, its HOME)
+  const missing = `${await Deno.makeTempDir()}/missing`;
+  const none = await task("analyze", missing);
   assert.equal(none.code, 1);
-  assert.equal(none.stderr, "analyze: /nonexistent: no such directory\n");
+  assert.equal(none.stderr, `analyze: ${missing}: no such directory\n`);
   const usage = await task("analyze");
   assert.equal(usage.code, 2);
   // the path once, not once per layer the error passed through
-  const findings = await task("findings", "/nonexistent");
+  const findings = await task("findings", missing);
   assert.equal(findings.code, 1);
-  assert.equal(findings.stderr, "findings: /nonexistent: not a directory\n");
+  assert.equal(findings.stderr, `findings: ${missing}: not a directory\n`);
   const prices = await task("analyze", "--prices", "/nonexistent.json", rec);
   assert.equal(prices.code, 1);
   assert.match(prices.stderr, /^analyze: \/nonexistent\.json: cannot read the price table/);
