@@ -459,6 +459,30 @@ export const processesTable = table(
     opt("agent_pid", "int32", "the agent process (the one making LLM calls) it descends from"),
     opt("agent_role", "utf8", "`agent` (makes the LLM calls) or `descendant`"),
     col("llm_calls", "int64", "LLM calls made by this process"),
+    opt(
+      "net_ns",
+      "int64",
+      "the network namespace it ran in (its last exec's, else its fork's), by inode number " +
+        "(raw `process.net_ns`); null: not recorded (recordings before 0.5.0)",
+    ),
+    opt("mnt_ns", "int64", "its mount namespace, likewise (raw `process.mnt_ns`)"),
+    opt(
+      "sandboxed",
+      "bool",
+      "a descendant whose network or mount namespace is not its agent process's: it ran in " +
+        "a sandbox (the agent's own, e.g. bubblewrap, or a container), where the loopback is " +
+        "the sandbox's and file paths are as seen inside it; false for the agent and other " +
+        "descendants; null when not known",
+    ),
+    opt(
+      "sandbox_setup_ns",
+      "int64",
+      "a descendant that entered a sandbox (its namespaces are not its parent's, nor its " +
+        "agent's): until when it ran the sandbox runtime's own code, preparing the sandbox — " +
+        "its first exec, else its end (never, if still running). Its file events before then " +
+        "(`file_events.sandbox_setup`) are mount points and device nodes in the sandbox's own " +
+        "file system (bubblewrap's /newroot), not changes to the host's; null for others",
+    ),
   ] as const,
 );
 
@@ -482,7 +506,9 @@ export const VIEWS: readonly { name: string; doc: string }[] = [
   {
     name: "file_events",
     doc: "Every `file` event with its process's executable, agent and agent role (from " +
-      "`processes`), plus `written`: a successful open for writing, creating or truncating, or a rename, unlink, mkdir or rmdir (not counting pseudo-files under /dev, /proc and /sys).",
+      "`processes`), plus `written`: a successful open for writing, creating or truncating, or a rename, unlink, mkdir or rmdir (not counting pseudo-files under /dev, /proc and /sys), " +
+      "and `sandbox_setup`: a sandbox runtime made it while preparing its sandbox's own file " +
+      "system (`processes.sandbox_setup_ns`), not a change the agent's tools made.",
   },
   {
     name: "net_events",

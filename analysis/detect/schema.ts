@@ -132,7 +132,9 @@ export const netDestinationsTable = table(
     col(
       "allowed",
       "bool",
-      "the allowlist covers it (or it is the agent's own traffic)",
+      "the allowlist covers it, or it is the agent's own traffic, or a loopback connect to a " +
+        "port a traced process listened on in the same network namespace (a local proxy or " +
+        "server, e.g. a sandbox's bridge: that process's own connections are judged apart)",
     ),
     opt("allowed_by", "utf8", "the allowlist entry or rule that covers it"),
   ] as const,

@@ -56,7 +56,9 @@ incs AS (
     min(ts_ns) AS first_ns,
     max(ts_ns) FILTER (WHERE kind = 'exit') AS end_ns,
     max(exit_code) FILTER (WHERE kind = 'exit') AS exit_code,
-    max(exit_signal) FILTER (WHERE kind = 'exit') AS exit_signal
+    max(exit_signal) FILTER (WHERE kind = 'exit') AS exit_signal,
+    arg_max(net_ns, (ts_ns, kind_order, row_no)) FILTER (WHERE net_ns IS NOT NULL) AS net_ns,
+    arg_max(mnt_ns, (ts_ns, kind_order, row_no)) FILTER (WHERE mnt_ns IS NOT NULL) AS mnt_ns
   FROM numbered
   GROUP BY recording, pid, inc
 ),
@@ -66,12 +68,13 @@ procs AS (
   SELECT i.recording, i.pid, i.inc, i.ppid, i.comm, i.exe, i.argv, i.cwd, i.exec_count,
     coalesce(i.fork_ns, CASE WHEN i.inc = 0 THEN least(i.first_ns, a.first_ns) END, i.first_ns)
       AS start_ns,
-    i.end_ns, i.exit_code, i.exit_signal
+    i.end_ns, i.exit_code, i.exit_signal, i.net_ns, i.mnt_ns
   FROM incs i
   LEFT JOIN activity a ON a.recording = i.recording AND a.pid = i.pid
   UNION ALL
   -- processes seen doing things but with no fork, exec or exit recorded (joined with --pid)
-  SELECT a.recording, a.pid, -1, NULL, NULL, NULL, NULL, NULL, 0, a.first_ns, NULL, NULL, NULL
+  SELECT a.recording, a.pid, -1, NULL, NULL, NULL, NULL, NULL, 0, a.first_ns, NULL, NULL, NULL,
+    NULL, NULL
   FROM activity a
   WHERE NOT EXISTS (SELECT 1 FROM process p WHERE p.recording = a.recording AND p.pid = a.pid)
 ),
@@ -98,7 +101,9 @@ SELECT p.recording, p.pid, p.ppid, p.comm, p.exe, p.argv, p.cwd, p.exec_count,
   p.start_ns, p.end_ns, p.exit_code, p.exit_signal,
   r.agent, CASE WHEN r.pid IS NOT NULL THEN p.pid END,
   CASE WHEN r.pid IS NOT NULL THEN 'agent' END,
-  CASE WHEN r.pid IS NOT NULL THEN coalesce(c.n, 0) ELSE 0 END
+  CASE WHEN r.pid IS NOT NULL THEN coalesce(c.n, 0) ELSE 0 END,
+  p.net_ns, p.mnt_ns,
+  CASE WHEN r.pid IS NOT NULL THEN false END, NULL
 FROM procs p
 LEFT JOIN roots r ON r.recording = p.recording AND r.pid = p.pid AND r.inc = p.inc
 LEFT JOIN callers c ON c.recording = p.recording AND c.pid = p.pid

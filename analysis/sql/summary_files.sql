@@ -1,5 +1,6 @@
 -- summary_files: files the agents' processes wrote in one recording ($1): those written by
--- tools the agent ran (its descendants) first, then the agent's own, each by first write.
+-- tools the agent ran (its descendants) first, then the agent's own, each by first write; a
+-- sandbox runtime preparing its sandbox's own file system is not counted.
 SELECT path,
   min(ts_ns) AS first_ns,
   count(*) AS writes,
@@ -7,6 +8,6 @@ SELECT path,
   arg_min(exe, (ts_ns, exe)) AS exe,
   bool_or(agent_role = 'descendant') AS by_tool
 FROM file_events
-WHERE recording = $1 AND written AND agent_role IS NOT NULL
+WHERE recording = $1 AND written AND agent_role IS NOT NULL AND NOT sandbox_setup
 GROUP BY path
 ORDER BY by_tool DESC, first_ns, path;

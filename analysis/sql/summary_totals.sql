@@ -12,5 +12,6 @@ SELECT
   (SELECT count(*) FROM processes WHERE recording = $1) AS processes,
   (SELECT count(*) FROM processes WHERE recording = $1 AND agent_role IS NOT NULL)
     AS agent_processes,
-  (SELECT count(DISTINCT path) FROM file_events WHERE recording = $1 AND written) AS files_written,
+  (SELECT count(DISTINCT path) FROM file_events WHERE recording = $1 AND written AND NOT sandbox_setup)
+    AS files_written,
   (SELECT count(*) FROM problems WHERE recording = $1) AS problems;

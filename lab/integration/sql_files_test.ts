@@ -95,9 +95,12 @@ const CHECK_FILES = [
   "mcp_server_ports",
   "mcp_servers_found",
   "mcp_tool_count",
+  "outside_destinations",
   "problems",
   "process_comms",
   "program_process_links",
+  "sandbox_file_actions",
+  "sandbox_setup_counts",
   "session_counts",
   "stream_events_per_exchange",
   "tcp_ends",
@@ -210,6 +213,7 @@ Deno.test("every .sql file runs on the empty schema", async () => {
         mcp_request_bodies_with: [{ masked: 0n, clear: 0n }],
         mcp_tool_count: [{ n: 0n }],
         tcp_rows_containing: [{ n: 0n }],
+        sandbox_setup_counts: [{ setup: 0n, taken: 0n }],
       };
       assert.deepEqual(rows, counts[name] ?? [], name);
     }

@@ -1,7 +1,8 @@
 -- findings (listening_port, io_uring_action, process_tampering, memory_exec): a tool process
 -- (a descendant of an agent) that takes a path agents have no need of and attackers use to
 -- act unseen or to stay: it listens on a TCP port (a bind shell, a backdoor; high when
--- bound beyond loopback), changes files or reaches the network through io_uring (the path
+-- bound beyond loopback; low when inside a network namespace that is not its agent's: a
+-- sandbox's own, as the agents' bubblewrap sandboxes start proxies in), changes files or reaches the network through io_uring (the path
 -- around syscall monitors), ptraces or writes into another process (process_vm_writev; high
 -- for writes, medium for attaching or reading), or executes a file that has no name (a memfd:
 -- code that never touched the disk). One finding per process branch and kind; the agent
@@ -10,7 +11,7 @@ INSERT INTO findings
 -- A raw row's event id is as in actions.sql (first_rows.sql): its rowid less its recording's
 -- first rowid in its table.
 WITH raw_net AS (
-  SELECT n.recording, n.rowid - f.first_rowid AS event_id, n.local_addr, n.local_port
+  SELECT n.recording, n.rowid - f.first_rowid AS event_id, n.local_addr, n.local_port, n.net_ns
   FROM net n JOIN first_rows() f ON f.event_table = 'net' AND f.recording = n.recording
 ),
 raw_privilege AS (
@@ -35,8 +36,10 @@ acts AS (
       AS writes_process,
     -- the port listened on (accept: the local end)
     CASE a.op WHEN 'listen' THEN a.port WHEN 'accept' THEN n.local_port END AS local_port,
+    -- in a network namespace that is not the agent's (both known): a sandbox's
+    coalesce(n.net_ns <> ag.net_ns, false) AS sandboxed,
     -- a port reachable from other machines
-    a.op IN ('listen', 'accept') AND NOT regexp_matches(
+    a.op IN ('listen', 'accept') AND NOT coalesce(n.net_ns <> ag.net_ns, false) AND NOT regexp_matches(
       CASE WHEN a.op = 'accept' THEN coalesce(n.local_addr, '') ELSE coalesce(a.addr, '') END,
       '^(127\.|::1$|::ffff:127\.)') AS exposed,
     -- the command of the process that did it
@@ -49,12 +52,16 @@ acts AS (
     ON a.event_table = 'net' AND n.recording = a.recording AND n.event_id = a.event_id
   LEFT JOIN raw_privilege p
     ON a.event_table = 'privilege' AND p.recording = a.recording AND p.event_id = a.event_id
+  LEFT JOIN (SELECT recording, pid, any_value(net_ns) AS net_ns FROM processes
+      WHERE agent_role = 'agent' GROUP BY ALL) ag
+    ON ag.recording = a.recording AND ag.pid = a.session_id
   WHERE a.role = 'descendant' AND a.session_id IS NOT NULL
 ),
 g AS (
   SELECT recording, session_id, branch_pid, branch_start_ns, kind,
     min(ts_ns) AS start_ns, max(ts_ns) AS end_ns,
     bool_or(writes_process) AS writes_process, bool_or(exposed) AS exposed,
+    bool_and(sandboxed) AS sandboxed,
     bool_or(ok) AS succeeded,
     list(DISTINCT pid ORDER BY pid) AS pids,
     list(DISTINCT doer ORDER BY doer) AS doers,
@@ -84,7 +91,7 @@ SELECT recording,
       ORDER BY start_ns, kind, branch_pid, branch_start_ns, session_id),
   session_id, kind,
   CASE kind
-    WHEN 'listening_port' THEN CASE WHEN exposed THEN 'high' ELSE 'medium' END
+    WHEN 'listening_port' THEN CASE WHEN exposed THEN 'high' WHEN sandboxed THEN 'low' ELSE 'medium' END
     WHEN 'io_uring_action' THEN 'medium'
     WHEN 'process_tampering' THEN CASE WHEN writes_process AND succeeded THEN 'high' ELSE 'medium' END
     ELSE 'high'
@@ -95,7 +102,10 @@ SELECT recording,
     coalesce(' (' || left(regexp_replace(cmd, '\s+', ' ', 'g'), 120) || ')', '') ||
     CASE kind
       WHEN 'listening_port' THEN ' listened for connections' ||
-        CASE WHEN exposed THEN ' beyond loopback' ELSE ' on loopback' END
+        CASE WHEN exposed THEN ' beyond loopback'
+          WHEN sandboxed THEN ' inside a network namespace of its own, not its agent''s (a ' ||
+            'sandbox''s: its addresses and ports are not the host''s)'
+          ELSE ' on loopback' END
       WHEN 'io_uring_action' THEN ' acted through io_uring, around system call monitors'
       WHEN 'process_tampering' THEN CASE WHEN writes_process THEN ' wrote into' ELSE ' attached to or read' END ||
         ' another process'
@@ -105,7 +115,8 @@ SELECT recording,
     array_to_string(list_transform(what[1:5], x -> left(x, 160)), '; ') ||
     CASE WHEN len(what) > 5 THEN ' and ' || (len(what) - 5) || ' more' ELSE '' END || '.',
   json_object('branch_pid', branch_pid, 'command', cmd, 'pids', pids, 'lineage', chain,
-    'commands', doers, 'succeeded', succeeded, 'exposed', exposed, 'ports', ports, 'targets', targets,
+    'commands', doers, 'succeeded', succeeded, 'exposed', exposed, 'sandboxed', sandboxed,
+    'ports', ports, 'targets', targets,
     'writes_process', writes_process, 'actions', what)
 FROM described d
 ORDER BY recording, start_ns;

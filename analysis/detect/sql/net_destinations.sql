@@ -5,14 +5,20 @@
 -- process is the incarnation of the pid, `proc_start_ns`: a pid reused is another process,
 -- whose questions name nothing of this one's) — and
 -- whether it is allowed: the agent process's own traffic (its LLM calls and telemetry) is, and
--- so is anything an `allowlist` entry covers.
+-- so is anything an `allowlist` entry covers, and a loopback connect to a port a traced
+-- process listened on before in the same network namespace (a local proxy or server, such
+-- as a sandbox's bridge to its agent: it reaches that process, whose own connections are
+-- judged here on their own).
 INSERT INTO net_destinations
 WITH nets AS (
   SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.op, a.addr, a.port, a.qname,
     l.attribution, l.tool_call_id,
-    coalesce(a.proc_start_ns, -9223372036854775808) AS incarnation
+    coalesce(a.proc_start_ns, -9223372036854775808) AS incarnation, r.net_ns
   FROM actions a
   JOIN links l USING (recording, event_table, event_id)
+  -- the raw row (first_rows.sql: an event id is its rowid less its recording's first)
+  JOIN first_rows() f ON f.event_table = 'net' AND f.recording = a.recording
+  JOIN net r ON r.recording = a.recording AND r.rowid = a.event_id + f.first_rowid
   WHERE a.event_table = 'net' AND a.session_id IS NOT NULL
     AND (a.op = 'dns' OR (a.op = 'connect' AND a.family IN ('inet', 'inet6') AND a.port <> 53))
 ),
@@ -39,8 +45,22 @@ named AS (
   ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid
     AND d.incarnation = n.incarnation AND n.ts_ns >= d.ts_ns
 ),
+-- the traced listeners (listen succeeded) by port and network namespace
+listeners AS (
+  SELECT recording, port, net_ns, min(ts_ns) AS ts_ns, min(pid) AS pid
+  FROM net WHERE op = 'listen' AND ret = 0 AND family IN ('inet', 'inet6')
+  GROUP BY ALL
+),
+to_listener AS (
+  SELECT n.recording, n.event_id, min(s.pid) AS pid
+  FROM nets n
+  JOIN listeners s ON s.recording = n.recording AND s.port = n.port
+    AND s.net_ns IS NOT DISTINCT FROM n.net_ns AND s.ts_ns <= n.ts_ns
+  WHERE n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
+  GROUP BY ALL
+),
 judged AS (
-  SELECT n.*,
+  SELECT n.*, t.pid AS listener_pid,
     (SELECT min(w.host || coalesce(':' || w.port, '') || ' (' || w.source || ')')
       FROM allowlist w
       WHERE (w.recording IS NULL OR w.recording = n.recording)
@@ -49,10 +69,13 @@ judged AS (
           OR (w.host LIKE '*.%' AND ends_with(n.name, substr(w.host, 2))))
     ) AS entry
   FROM named n
+  LEFT JOIN to_listener t ON t.recording = n.recording AND t.event_id = n.event_id
 )
 SELECT recording, event_id, ts_ns, session_id, pid, op, addr, port, name, attribution,
   tool_call_id,
-  attribution = 'agent' OR entry IS NOT NULL AS allowed,
-  CASE WHEN entry IS NOT NULL THEN entry WHEN attribution = 'agent' THEN 'the agent''s own traffic' END
+  attribution = 'agent' OR entry IS NOT NULL OR listener_pid IS NOT NULL AS allowed,
+  CASE WHEN entry IS NOT NULL THEN entry WHEN attribution = 'agent' THEN 'the agent''s own traffic'
+    WHEN listener_pid IS NOT NULL THEN 'a listener of traced process ' || listener_pid ||
+      ' on this loopback (its own connections are judged apart)' END
 FROM judged
 ORDER BY recording, ts_ns, event_id;

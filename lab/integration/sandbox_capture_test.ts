@@ -1,0 +1,76 @@
+/**
+ * Agents in their own sandboxes, as their users run them (lab/scenarios/sandboxed.json under
+ * `--sandbox`: Codex's `--sandbox workspace-write` and Claude Code's `sandbox.enabled`, both
+ * bubblewrap): each command's processes run in namespaces of their own, and the analysis must
+ * still give each tool call its actions — the write inside the workspace and the write the
+ * sandbox refused outside it — while the sandbox's own machinery is not taken for the agent's
+ * doing: its runtime preparing its file system is not "files written", and the proxy bridges
+ * Claude Code's sandbox listens with (inside the sandbox's own network namespace) are neither
+ * an exposed port nor a destination outside the allowlist.
+ */
+import assert from "node:assert/strict";
+import { runAgent } from "../agents/mod.ts";
+import type { AgentName } from "../agents/mod.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+import { analyzeRecording } from "../../analysis/analyze.ts";
+import { prices } from "../../analysis/testing.ts";
+import { captureCommand } from "../../capture/command_line.ts";
+import { checkRows, show } from "./check_queries.ts";
+
+const SCENARIO = new URL("../scenarios/sandboxed.json", import.meta.url).pathname;
+
+for (const agent of ["codex", "claude"] as AgentName[]) {
+  Deno.test({
+    name: `${agent} in its own sandbox: each tool call's actions, not the sandbox's machinery`,
+    ignore: skipWithoutRoot(),
+    async fn() {
+      const out = `${await Deno.makeTempDir({ prefix: `sl-sandbox-${agent}-` })}/rec`;
+      const result = await runAgent({
+        agent,
+        scenario: SCENARIO,
+        sandbox: true,
+        wrap: (argv, again) =>
+          captureCommand(out, argv, again ? ["--quiet", "--force"] : undefined),
+      });
+      assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
+      assert.deepEqual(result.serverErrors, []);
+      const s = await analyzeRecording(out, prices, { quiet: true });
+      assert.deepEqual(s.problems, []);
+      const tools = await checkRows(s.db, "tool_calls_in_order");
+      assert.equal(tools.length, 3, show(tools));
+
+      // the write inside the workspace: by tool call 1's sandboxed command
+      const stamp = await checkRows(s.db, "sandbox_file_actions", { suffix: "/stamp.txt" });
+      const written = stamp.filter((r) => r.written);
+      assert.equal(written.length, 1, show(stamp));
+      assert.equal(written[0].tool_call_id, tools[0].tool_call_id, show(stamp));
+      assert.equal(written[0].attribution, "tool");
+      assert.equal(written[0].sandboxed, true, "its process ran in the sandbox");
+      // the write the sandbox refused: tool call 2's, failed
+      const probe = await checkRows(s.db, "sandbox_file_actions", {
+        suffix: "/etc/sightline-sandbox-probe",
+      });
+      assert.ok(probe.length >= 1, show(probe));
+      for (const r of probe) {
+        assert.equal(r.tool_call_id, tools[1].tool_call_id, show(probe));
+        assert.equal(r.ok, false, "refused");
+        assert.equal(r.written, false);
+      }
+
+      // the sandbox runtime's own preparation is told apart, and not counted as written
+      const [setup] = await checkRows(s.db, "sandbox_setup_counts", { suffix: "/stamp.txt" });
+      assert.ok(Number(setup.setup) > 0, "bubblewrap's mount points are sandbox setup");
+      assert.equal(Number(setup.taken), 0);
+
+      // nothing the sandbox does is an outside destination or an exposed port
+      assert.deepEqual(await checkRows(s.db, "outside_destinations"), []);
+      const findings = await checkRows(s.db, "findings_of_kind", { kind: "listening_port" });
+      for (const f of findings) assert.equal(f.severity, "low", show(f));
+      if (agent === "claude") {
+        // its bridges listen inside the sandbox's own network namespace
+        assert.ok(findings.length >= 1, "the sandbox's bridges were seen listening");
+        assert.deepEqual(await checkRows(s.db, "findings_of_kind", { kind: "exfiltration" }), []);
+      }
+    },
+  });
+}
