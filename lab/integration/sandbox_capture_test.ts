@@ -4,9 +4,10 @@
  * bubblewrap): each command's processes run in namespaces of their own, and the analysis must
  * still give each tool call its actions — the write inside the workspace and the write the
  * sandbox refused outside it — while the sandbox's own machinery is not taken for the agent's
- * doing: its runtime preparing its file system is not "files written", and the proxy bridges
+ * doing: its runtime preparing its file system is not "files written", the proxy bridges
  * Claude Code's sandbox listens with (inside the sandbox's own network namespace) are neither
- * an exposed port nor a destination outside the allowlist.
+ * an exposed port nor a destination, and a request through its proxy is judged by the host it
+ * asked for.
  */
 import assert from "node:assert/strict";
 import { runAgent } from "../agents/mod.ts";
@@ -62,15 +63,18 @@ for (const agent of ["codex", "claude"] as AgentName[]) {
       assert.ok(Number(setup.setup) > 0, "bubblewrap's mount points are sandbox setup");
       assert.equal(Number(setup.taken), 0);
 
-      // nothing the sandbox does is an outside destination or an exposed port
-      assert.deepEqual(await checkRows(s.db, "outside_destinations"), []);
+      // the only destination outside the allowlist is the page tool call 3 asked for: the
+      // sandbox's bridges on its own loopback are not destinations, and a request through its
+      // proxy is judged by the host it asked the proxy for
+      const outside = await checkRows(s.db, "outside_destinations");
+      for (const d of outside) assert.equal(d.name, "docs.example.test", show(outside));
+      if (agent === "claude") {
+        assert.ok(outside.some((d) => d.tool_call_id === tools[2].tool_call_id), show(outside));
+      }
+      // nor an exposed port: its bridges listen inside the sandbox's own network namespace
       const findings = await checkRows(s.db, "findings_of_kind", { kind: "listening_port" });
       for (const f of findings) assert.equal(f.severity, "low", show(f));
-      if (agent === "claude") {
-        // its bridges listen inside the sandbox's own network namespace
-        assert.ok(findings.length >= 1, "the sandbox's bridges were seen listening");
-        assert.deepEqual(await checkRows(s.db, "findings_of_kind", { kind: "exfiltration" }), []);
-      }
+      if (agent === "claude") assert.ok(findings.length >= 1, "the sandbox's bridges listened");
     },
   });
 }

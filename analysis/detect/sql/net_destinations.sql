@@ -3,12 +3,14 @@
 -- connect, the host of a URL of its tool call on the same port, else the process's last DNS
 -- question in the 5 s before (of questions at the same time, the one recorded last; the
 -- process is the incarnation of the pid, `proc_start_ns`: a pid reused is another process,
--- whose questions name nothing of this one's) — and
--- whether it is allowed: the agent process's own traffic (its LLM calls and telemetry) is, and
--- so is anything an `allowlist` entry covers, and a loopback connect to a port a traced
--- process listened on before in the same network namespace (a local proxy or server, such
--- as a sandbox's bridge to its agent: it reaches that process, whose own connections are
--- judged here on their own).
+-- whose questions name nothing of this one's); for a loopback connect to an HTTP proxy, the
+-- host its first plain-HTTP request after the connect (within 30 s) asked the proxy for
+-- (`curl` in Claude Code's sandbox: docs.example.test, through the sandbox's proxy on
+-- 127.0.0.1:3128) — and whether it is allowed: the agent process's own traffic (its LLM calls
+-- and telemetry) is, and so is anything an `allowlist` entry covers, and a loopback connect
+-- with no such other host to a port a traced process listened on before in the same network
+-- namespace (a local server, or a bridge such as a sandbox's to its agent: it reaches that
+-- process, whose own connections are judged here on their own).
 INSERT INTO net_destinations
 WITH nets AS (
   SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.op, a.addr, a.port, a.qname,
@@ -30,6 +32,15 @@ dns AS (
   WHERE op = 'dns' AND qname IS NOT NULL AND ts_ns IS NOT NULL
   GROUP BY ALL
 ),
+-- each process's plain-HTTP requests (read from `ipc`) naming a host that is not a loopback
+-- address: through a proxy on loopback, the host it was asked for
+proxied AS (
+  SELECT recording, pid, request_ns,
+    lower(regexp_replace(regexp_replace(host, ':[0-9]+$', ''), '^\[|\]$', '', 'g')) AS host
+  FROM http_exchanges
+  WHERE conn_gen = -1 AND request_ns IS NOT NULL AND host IS NOT NULL
+    AND NOT regexp_matches(lower(host), '^(127\.|\[::1\]|::1$|\[::ffff:127\.|localhost(:|$))')
+),
 -- the process's last DNS question at or before each connect, found by ASOF JOIN (a range join on
 -- the process compared each connect with every DNS question of its process: work growing with
 -- the square of a process's DNS questions) and used when it is at most 5 s before
@@ -45,6 +56,16 @@ named AS (
   ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid
     AND d.incarnation = n.incarnation AND n.ts_ns >= d.ts_ns
 ),
+-- a loopback connect's proxied host: its process's first such request from the connect on
+via_proxy AS (
+  SELECT n.* REPLACE (coalesce(n.name, CASE WHEN p.request_ns <= n.ts_ns + 30000000000
+      AND p.host <> n.addr THEN p.host END) AS name),
+    p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr AS through_proxy
+  FROM named n
+  ASOF LEFT JOIN proxied p ON p.recording = n.recording AND p.pid = n.pid
+    AND p.request_ns >= n.ts_ns
+    AND n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
+),
 -- the traced listeners (listen succeeded) by port and network namespace
 listeners AS (
   SELECT recording, port, net_ns, min(ts_ns) AS ts_ns, min(pid) AS pid
@@ -53,10 +74,11 @@ listeners AS (
 ),
 to_listener AS (
   SELECT n.recording, n.event_id, min(s.pid) AS pid
-  FROM nets n
+  FROM via_proxy n
   JOIN listeners s ON s.recording = n.recording AND s.port = n.port
     AND s.net_ns IS NOT DISTINCT FROM n.net_ns AND s.ts_ns <= n.ts_ns
   WHERE n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
+    AND NOT coalesce(n.through_proxy, false)
   GROUP BY ALL
 ),
 judged AS (
@@ -68,7 +90,7 @@ judged AS (
         AND (w.host = n.addr OR w.host = n.name
           OR (w.host LIKE '*.%' AND ends_with(n.name, substr(w.host, 2))))
     ) AS entry
-  FROM named n
+  FROM via_proxy n
   LEFT JOIN to_listener t ON t.recording = n.recording AND t.event_id = n.event_id
 )
 SELECT recording, event_id, ts_ns, session_id, pid, op, addr, port, name, attribution,
