@@ -242,33 +242,52 @@ export interface PublishedVersion {
   version: string;
   /** publish time from the registry, ISO */
   published?: string;
+  /**
+   * Published as the platform package only: the main package has no such release (Claude Code's
+   * binaries go on after its npm package stops, for the native installer and auto-updates), so
+   * `npm install` of the agent cannot give it, but users run it.
+   */
+  platformOnly?: boolean;
 }
+
+/** A stable release number (`1.2.3`, no pre-release or platform suffix). */
+const RELEASE = /^\d+\.\d+\.\d+$/;
 
 /**
  * Released versions (no pre-releases) from the registry's publish `time`, oldest first, from
- * `minVersion` on and, when `platformVersions` is given, only those it holds (the releases
- * with a Linux x64 binary) — with `scriptsBefore`, only from the platform package's first
- * release on (0.0.0, a name holder, does not count); older releases are script builds.
+ * `minVersion` on and, when `platformTime` (the platform package's publish times) is given,
+ * only those it holds (the releases with a Linux x64 binary) plus the platform package's own
+ * releases the main package lacks (`platformOnly`) — with `scriptsBefore`, only from the
+ * platform package's first release on (0.0.0, a name holder, does not count); older releases
+ * are script builds.
  */
 export function releasedVersions(
   time: Record<string, string>,
   minVersion?: string,
-  platformVersions?: Iterable<string>,
+  platformTime?: Record<string, string>,
   scriptsBefore = false,
 ): PublishedVersion[] {
-  const onPlatform = platformVersions ? new Set(platformVersions) : undefined;
-  const firstBinary = scriptsBefore && onPlatform
-    ? [...onPlatform].filter((v) => /^\d+\.\d+\.\d+$/.test(v) && v !== "0.0.0")
-      .sort(compareVersions)[0]
+  const onPlatform = platformTime
+    ? new Set(Object.keys(platformTime).filter((v) => RELEASE.test(v) && v !== "0.0.0"))
     : undefined;
-  return Object.entries(time)
-    .filter(([v]) => /^\d+\.\d+\.\d+$/.test(v))
-    .filter(([v]) => !minVersion || compareVersions(v, minVersion) >= 0)
+  const firstBinary = scriptsBefore && onPlatform
+    ? [...onPlatform].sort(compareVersions)[0]
+    : undefined;
+  const main = Object.entries(time)
+    .filter(([v]) => RELEASE.test(v))
     .filter(([v]) =>
       !onPlatform || onPlatform.has(v) ||
       (firstBinary !== undefined && compareVersions(v, firstBinary) < 0)
     )
-    .map(([version, published]) => ({ version, published }))
+    .map(([version, published]): PublishedVersion => ({ version, published }));
+  const platformOnly = [...onPlatform ?? []].filter((v) => !(v in time))
+    .map((version): PublishedVersion => ({
+      version,
+      published: platformTime![version],
+      platformOnly: true,
+    }));
+  return [...main, ...platformOnly]
+    .filter((v) => !minVersion || compareVersions(v.version, minVersion) >= 0)
     .sort((a, b) => compareVersions(a.version, b.version));
 }
 
@@ -279,11 +298,11 @@ async function npmJson(args: string[]): Promise<unknown> {
 }
 
 /** The agent's released versions that have a Linux x64 build, oldest first, with their
- * publish times. */
+ * publish times (the platform package's, for a release only it has). */
 export async function listVersions(spec: BuildSpec): Promise<PublishedVersion[]> {
   const time = await npmJson([spec.npmPackage, "time"]) as Record<string, string>;
   const platform = spec.platformPackage
-    ? [await npmJson([spec.platformPackage, "versions"])].flat() as string[]
+    ? await npmJson([spec.platformPackage, "time"]) as Record<string, string>
     : undefined;
   return releasedVersions(time, spec.minVersion, platform, spec.scriptBuildsBeforePlatform);
 }

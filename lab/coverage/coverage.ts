@@ -15,7 +15,7 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { locate, type LocateResult } from "../../capture/locate/mod.ts";
 import { underCapture } from "../agents/main.ts";
 import { runAgent } from "../agents/run_agent.ts";
-import { loadScenario } from "../simulator/mod.ts";
+import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import {
   BUILD_SPECS,
   type BuildSpec,
@@ -24,6 +24,7 @@ import {
   type InstalledBuild,
   NODE_RUNTIME,
   nodeEngines,
+  type PublishedVersion,
   systemNode,
 } from "./builds.ts";
 import { buildMakeup } from "./runtime.ts";
@@ -47,6 +48,8 @@ export interface MatrixRow {
    * machine's `node`: a build has one row per Node it was covered on.
    */
   node?: string;
+  /** a release of the platform package only (no release of the agent's npm package) */
+  platform_only?: boolean;
   located: boolean;
   library?: string;
   method: string;
@@ -67,7 +70,7 @@ export interface MatrixRow {
 export interface CoverageOptions {
   agents: CoverageAgent[];
   /** versions per agent, chosen by the caller */
-  versions: Map<CoverageAgent, { version: string; published?: string }[]>;
+  versions: Map<CoverageAgent, PublishedVersion[]>;
   /** which builds to capture: every one, the oldest and newest per agent, or none */
   capture: "all" | "sample" | "none";
   scenario: string;
@@ -113,7 +116,7 @@ export async function nodeRuntimes(versions: string[] = ["system"]): Promise<Nod
 /** One build's row. */
 export async function coverBuild(
   spec: BuildSpec,
-  v: { version: string; published?: string },
+  v: PublishedVersion,
   capture: boolean,
   opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
   node: NodeRuntime = {},
@@ -123,6 +126,7 @@ export async function coverBuild(
     label: spec.label,
     version: v.version,
     ...(v.published ? { published: v.published.slice(0, 10) } : {}),
+    ...(v.platformOnly ? { platform_only: true } : {}),
     ...(node.version ? { node: node.version } : {}),
   };
   const installed = await installBuild(spec, v.version);
@@ -239,17 +243,39 @@ async function captureSample(
   const calls = res.calls as bigint;
   const request = res.request === true;
   const response = res.response === true;
-  const ok = request && response;
+  const tools = Number(res.tool_calls), results = Number(res.tool_results);
+  const scripted = scriptedToolCalls(scenario);
+  const toolsOk = scripted === undefined || (tools === scripted && results === scripted);
+  const ok = request && response && toolsOk;
   return {
     captured: ok ? "yes" : "no",
     request_found: request,
     response_found: response,
     capture_note: `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
-      (ok
+      (request && response
         ? ""
-        : `; prompt ${request ? "found" : "missing"}, answer ${response ? "found" : "missing"}`),
+        : `; prompt ${request ? "found" : "missing"}, answer ${response ? "found" : "missing"}`) +
+      (scripted === undefined || (scripted === 0 && tools === 0)
+        ? ""
+        : `; ${tools} of ${scripted} scripted tool calls recovered, ${results} with their result` +
+          (toolsOk ? "" : " (MISMATCH)")) +
+      (res.problems ? `; problems: ${res.problems}` : ""),
     ...(checks ? { hook_checks: checks } : {}),
   };
+}
+
+/**
+ * How many tool calls the scenario's answers ask for (a turn's `tool` one, its `tools` each):
+ * the number a capture must recover. Undefined when the script itself does not fix it: a turn
+ * served again (`repeat`) or only on a condition (`when`), or turns taken per request (side
+ * requests then take turns too).
+ */
+export function scriptedToolCalls(
+  scenario: Pick<Scenario, "turns" | "sequencing">,
+): number | undefined {
+  if (scenario.sequencing === "per-request") return undefined;
+  if (scenario.turns.some((t) => t.repeat || t.when)) return undefined;
+  return scenario.turns.reduce((n, t) => n + (t.tools?.length ?? (t.tool ? 1 : 0)), 0);
 }
 
 /**

@@ -21,7 +21,9 @@ import {
   literalPart,
   type MatrixRow,
   nodeRuntimes,
+  scriptedToolCalls,
 } from "./coverage.ts";
+import { loadScenario } from "../simulator/mod.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
@@ -67,6 +69,23 @@ Deno.test("coverage: a templated answer is looked for by its literal part", () =
   assert.equal(literalPart("{{tool_output}}"), "");
 });
 
+Deno.test("coverage: the tool calls a scenario fixes, which a capture must recover", async () => {
+  const scenario = (name: string) =>
+    loadScenario(new URL(`../scenarios/${name}.json`, import.meta.url).pathname);
+  assert.equal(scriptedToolCalls(await scenario("text_hello")), 0);
+  // a shell command, a write and a read
+  assert.equal(scriptedToolCalls(await scenario("demo")), 3);
+  assert.equal(scriptedToolCalls(await scenario("read_write")), 2);
+  // served again until the result says so: the script does not fix the number
+  assert.equal(scriptedToolCalls(await scenario("retry_until_ok")), undefined);
+  const two = {
+    sequencing: "conversation" as const,
+    turns: [{ tools: [{ read: "a" }, { read: "b" }] }],
+  };
+  assert.equal(scriptedToolCalls(two), 2);
+  assert.equal(scriptedToolCalls({ ...two, sequencing: "per-request" }), undefined);
+});
+
 Deno.test("coverage: versions spread evenly, oldest and newest always in", () => {
   const all = Array.from({ length: 100 }, (_, i) => i);
   const s = spread(all, 20);
@@ -78,9 +97,9 @@ Deno.test("coverage: versions spread evenly, oldest and newest always in", () =>
   assert.deepEqual(spread([1, 2, 3], 1), [3]);
 });
 
-Deno.test("coverage: releases without a Linux x64 binary are not builds", () => {
+Deno.test("coverage: releases without a Linux x64 binary are not builds; binaries without a release are", () => {
   // shaped like opencode-ai's publish times: 1.17.15 names an opencode-linux-x64@1.17.15 that
-  // was never published
+  // was never published; opencode-linux-x64 1.17.19 has no opencode-ai release
   const time = {
     created: "2025-06-01T00:00:00Z",
     modified: "2026-09-01T00:00:00Z",
@@ -91,19 +110,32 @@ Deno.test("coverage: releases without a Linux x64 binary are not builds", () => 
     "1.18.0-beta.1": "2026-08-08T00:00:00Z",
     "1.2.0": "2026-03-01T00:00:00Z",
   };
-  const platform = ["0.5.29", "1.2.0", "1.17.11", "1.17.18", "1.17.19"];
-  assert.deepEqual(
-    releasedVersions(time, "1.0.0", platform).map((v) => v.version),
-    ["1.2.0", "1.17.11", "1.17.18"],
-  );
-  assert.equal(releasedVersions(time, "1.0.0", platform)[0].published, "2026-03-01T00:00:00Z");
+  const platform = {
+    created: "2025-06-01T00:00:00Z",
+    "0.0.0-dev-202609212252": "2026-09-21T00:00:00Z",
+    "0.5.29": "2025-08-01T00:00:00Z",
+    "1.2.0": "2026-03-01T00:00:00Z",
+    "1.17.11": "2026-08-01T00:00:00Z",
+    "1.17.18": "2026-08-07T00:00:00Z",
+    "1.17.19": "2026-08-09T00:00:00Z",
+  };
+  const builds = releasedVersions(time, "1.0.0", platform);
+  assert.deepEqual(builds.map((v) => v.version), ["1.2.0", "1.17.11", "1.17.18", "1.17.19"]);
+  assert.equal(builds[0].published, "2026-03-01T00:00:00Z");
+  assert.equal(builds[0].platformOnly, undefined);
+  assert.deepEqual(builds[3], {
+    version: "1.17.19",
+    published: "2026-08-09T00:00:00Z",
+    platformOnly: true,
+  });
   // no platform package: every release from minVersion on
   assert.deepEqual(
     releasedVersions(time, "1.0.0").map((v) => v.version),
     ["1.2.0", "1.17.11", "1.17.15", "1.17.18"],
   );
   // script builds before the platform package's first build (Claude Code's cli.js up to 2.1.109):
-  // kept; from that build on only releases the platform package has; its 0.0.0 does not count
+  // kept; from that build on only releases the platform package has; its 0.0.0 does not count;
+  // binaries published after the npm package stopped (Claude Code 2.1.333 on) are builds
   const claude = {
     "1.0.0": "2025-05-22T00:00:00Z",
     "2.1.109": "2026-04-10T00:00:00Z",
@@ -111,14 +143,24 @@ Deno.test("coverage: releases without a Linux x64 binary are not builds", () => 
     "2.1.115": "2026-04-20T00:00:00Z",
     "2.1.116": "2026-04-21T00:00:00Z",
   };
-  const claudePlatform = ["0.0.0", "2.1.110", "2.1.116"];
+  const claudePlatform = {
+    "0.0.0": "2025-05-01T00:00:00Z",
+    "2.1.110": "2026-04-14T00:00:00Z",
+    "2.1.116": "2026-04-21T00:00:00Z",
+    "2.1.120": "2026-04-25T00:00:00Z",
+  };
   assert.deepEqual(
     releasedVersions(claude, "1.0.0", claudePlatform, true).map((v) => v.version),
-    ["1.0.0", "2.1.109", "2.1.110", "2.1.116"],
+    ["1.0.0", "2.1.109", "2.1.110", "2.1.116", "2.1.120"],
   );
   assert.deepEqual(
     releasedVersions(claude, "1.0.0", claudePlatform).map((v) => v.version),
-    ["2.1.110", "2.1.116"],
+    ["2.1.110", "2.1.116", "2.1.120"],
+  );
+  assert.deepEqual(
+    releasedVersions(claude, "2.1.117", claudePlatform, true).map((v) => v.version),
+    ["2.1.120"],
+    "minVersion holds for binaries alone too",
   );
 });
 

@@ -19,7 +19,13 @@
 
 import { fileURLToPath } from "node:url";
 import { CliError, listOption, parseCommand, runCommand, usageError } from "../../kit/cli.ts";
-import { BUILD_SPECS, type CoverageAgent, listVersions, spread } from "./builds.ts";
+import {
+  BUILD_SPECS,
+  type CoverageAgent,
+  listVersions,
+  type PublishedVersion,
+  spread,
+} from "./builds.ts";
 import { runCoverage } from "./coverage.ts";
 import { mergeRows, readMatrix, writeMatrix } from "./matrix_report.ts";
 
@@ -102,7 +108,7 @@ export async function main(args: string[]): Promise<number> {
   if (cli.capture !== "none" && Deno.uid() !== 0) {
     throw new CliError("capturing needs root (eBPF): run as root, or pass --capture none", 2);
   }
-  const versions = new Map<CoverageAgent, { version: string; published?: string }[]>();
+  const versions = new Map<CoverageAgent, PublishedVersion[]>();
   for (const agent of cli.agents) {
     const all = await listVersions(BUILD_SPECS[agent]);
     if (cli.list) {

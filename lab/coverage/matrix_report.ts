@@ -84,7 +84,15 @@ export function renderMarkdown(m: MatrixFile): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---: | --- | --- |",
   );
   for (const r of m.rows) {
-    const notes = [r.reason, r.capture_note, r.hook_checks && `checks: ${r.hook_checks}`]
+    const notes = [
+      r.platform_only &&
+      `binary only: ${BUILD_SPECS[r.agent]?.platformPackage} has it, ${
+        BUILD_SPECS[r.agent]?.npmPackage
+      } has no such release`,
+      r.reason,
+      r.capture_note,
+      r.hook_checks && `checks: ${r.hook_checks}`,
+    ]
       .filter(Boolean).join("; ");
     lines.push(
       "| " + [
