@@ -23,7 +23,7 @@ export interface BuildSpec {
   label: string;
   /** the package whose versions are the agent's versions */
   npmPackage: string;
-  /** oldest version the matrix considers by default */
+  /** oldest version the matrix spreads its builds from by default (`--list` may name older ones) */
   minVersion?: string;
   /**
    * The package that carries the Linux x64 binary, when it is published separately with the
@@ -132,6 +132,16 @@ const bin = (name: string) => (dir: string) => {
   }
 };
 
+/** An installed Codex build that is the TypeScript CLI (its `dist/cli.js`), not a Rust binary. */
+function codexScript(dir: string): boolean {
+  try {
+    Deno.statSync(join(dir, "node_modules", "@openai", "codex", "dist", "cli.js"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
   claude: {
     agent: "claude",
@@ -152,15 +162,20 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     agent: "codex",
     label: "Codex",
     npmPackage: "@openai/codex",
-    // the Rust CLI (0.1.x was a TypeScript one)
-    minVersion: "0.2.0",
+    // every release: the first (0.1.2504172351 to 0.1.2505191453) are the TypeScript CLI,
+    // `dist/cli.js` run by node (which is then what is hooked); from 0.1.2505291658 on the Rust
+    // binary
     install: (v) => [
       `@openai/codex-linux-x64@npm:@openai/codex@${v}-linux-x64`,
       `@openai/codex@${v}`,
     ],
-    // 0.2x-0.9x carried every platform's binary as bin/codex-<target triple>
-    target: (dir) => largest(dir, "codex", "codex-x86_64-unknown-linux-musl"),
-    launcher: (dir) => largest(dir, "codex", "codex-x86_64-unknown-linux-musl"),
+    // 0.1.2505291658-0.9x carried every platform's binary as bin/codex-<target triple>
+    target: (dir) =>
+      largest(dir, "codex", "codex-x86_64-unknown-linux-musl") ??
+        (codexScript(dir) ? systemNode() : undefined),
+    launcher: (dir) =>
+      largest(dir, "codex", "codex-x86_64-unknown-linux-musl") ??
+        (codexScript(dir) ? bin("codex")(dir) : undefined),
     runner: "codex",
   },
   opencode: {
@@ -297,14 +312,18 @@ async function npmJson(args: string[]): Promise<unknown> {
   return JSON.parse(r.out);
 }
 
-/** The agent's released versions that have a Linux x64 build, oldest first, with their
- * publish times (the platform package's, for a release only it has). */
-export async function listVersions(spec: BuildSpec): Promise<PublishedVersion[]> {
+/** The agent's released versions that have a Linux x64 build, from `floor` on (default: the
+ * spec's `minVersion`), oldest first, with their publish times (the platform package's, for a
+ * release only it has). */
+export async function listVersions(
+  spec: BuildSpec,
+  floor: string | undefined = spec.minVersion,
+): Promise<PublishedVersion[]> {
   const time = await npmJson([spec.npmPackage, "time"]) as Record<string, string>;
   const platform = spec.platformPackage
     ? await npmJson([spec.platformPackage, "time"]) as Record<string, string>
     : undefined;
-  return releasedVersions(time, spec.minVersion, platform, spec.scriptBuildsBeforePlatform);
+  return releasedVersions(time, floor, platform, spec.scriptBuildsBeforePlatform);
 }
 
 /** `n` versions spread evenly over `all` (oldest and newest included). */

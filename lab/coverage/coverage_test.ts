@@ -24,6 +24,7 @@ import {
   scriptedToolCalls,
 } from "./coverage.ts";
 import { loadScenario } from "../simulator/mod.ts";
+import { isCodexScriptCli } from "../agents/codex_profile.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
@@ -348,6 +349,21 @@ const SAMPLE: [CoverageAgent, string, RegExp][] = [
   ["codex", "0.169.0", /^openssl \+ aws-lc \+ ring$/],
   ["copilot", "1.0.102", /^openssl$/], // a Node single executable, exporting OpenSSL
 ];
+
+Deno.test("coverage: Codex's first releases are the TypeScript CLI on node, then the Rust binary", async () => {
+  // 0.1.2505172129: dist/cli.js behind its launcher, run by node: node is what is hooked
+  const ts = await installBuild(BUILD_SPECS.codex, "0.1.2505172129");
+  assert.equal(ts.error, undefined, ts.error);
+  assert.equal(ts.target, systemNode());
+  assert.match(ts.launcher ?? "", /node_modules\/\.bin\/codex$/);
+  assert.equal(isCodexScriptCli(ts.launcher), true);
+  // 0.1.2505291658: the same package with every platform's Rust binary and `use-native`
+  const rust = await installBuild(BUILD_SPECS.codex, "0.1.2505291658");
+  assert.equal(rust.error, undefined, rust.error);
+  assert.match(rust.target ?? "", /\/codex-x86_64-unknown-linux-musl$/);
+  assert.equal(rust.launcher, rust.target);
+  assert.equal(isCodexScriptCli(rust.launcher), false);
+});
 
 for (const [agent, version, library] of SAMPLE) {
   Deno.test(`coverage sample: ${BUILD_SPECS[agent].label} ${version} is located`, async () => {
