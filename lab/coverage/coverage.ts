@@ -59,6 +59,8 @@ export interface MatrixRow {
   /** why not located */
   reason?: string;
   captured: "yes" | "no" | "not run" | "n/a";
+  /** the scenario a captured run played (its `name`), when not the default (`text-hello`) */
+  scenario?: string;
   request_found?: boolean;
   response_found?: boolean;
   /** what the capture showed or why there was none */
@@ -193,6 +195,7 @@ async function captureSample(
   node: NodeRuntime,
 ): Promise<Partial<MatrixRow>> {
   const scenario = await loadScenario(opts.scenario);
+  const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
   const rec = join(
     opts.recordingsDir,
     `${spec.agent}@${b.version}${node.version ? `-node${node.version}` : ""}`,
@@ -219,6 +222,7 @@ async function captureSample(
     // the network, or a configuration the profile does not write), or not on this Node
     const engines = node.version && b.launcher ? nodeEngines(b.launcher) : undefined;
     return {
+      ...played,
       captured: "n/a",
       capture_note: `did not run against the scripted server (no request reached it): ${ran}`
         .replace(/; $/, "") +
@@ -228,7 +232,7 @@ async function captureSample(
   try {
     await Deno.stat(join(rec, "manifest.json"));
   } catch {
-    return { captured: "no", capture_note: `${ran}no recording was made` };
+    return { ...played, captured: "no", capture_note: `${ran}no recording was made` };
   }
   const checks = hookChecks(rec, b.target!);
   const quiet = () => {};
@@ -248,6 +252,7 @@ async function captureSample(
   const toolsOk = scripted === undefined || (tools === scripted && results === scripted);
   const ok = request && response && toolsOk;
   return {
+    ...played,
     captured: ok ? "yes" : "no",
     request_found: request,
     response_found: response,

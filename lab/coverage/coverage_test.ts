@@ -279,6 +279,26 @@ Deno.test("coverage: a partial run replaces its own rows and keeps the rest, in 
   });
   assert.match(md, /\| Claude Code \| 3 \| 3 \| 0 of 0 \|/);
   assert.match(md, /\| Codex \| 1 \| 1 \| 0 of 0 \|/);
+  // a binary with no release of the npm package, captured on another scenario: the notes say so
+  const newest = {
+    ...row("claude", "2.1.337"),
+    platform_only: true,
+    captured: "yes" as const,
+    scenario: "demo",
+    capture_note: "1 main LLM call recovered",
+  };
+  const line = renderMarkdown({
+    generated: "2026-01-01T00:00:00Z",
+    host: "h",
+    kernel: "k",
+    command: "c",
+    rows: [newest],
+  })
+    .split("\n").find((l) => l.startsWith("| Claude Code | 2.1.337 |"));
+  assert.match(
+    line ?? "",
+    /\| binary only: @anthropic-ai\/claude-code-linux-x64 has it, @anthropic-ai\/claude-code has no such release; scenario demo; 1 main LLM call recovered \|$/,
+  );
 });
 
 Deno.test("coverage: a build on another Node is a row of its own", () => {

@@ -59,8 +59,9 @@ export function renderMarkdown(m: MatrixFile): string {
     " locator runs on the file whose" +
     " TLS is hooked (the agent's binary, or the `node` that runs a Node agent), uncached;" +
     " where the agent runs offline a real capture against the scripted model server" +
-    " (scenario `text_hello`) must show, after analysis, the prompt in a request and the" +
-    " scripted answer in a response. Regenerate with `deno task coverage` (see" +
+    " (scenario `text-hello` unless the notes name another) must show, after analysis, the" +
+    " prompt in a request, the scripted answer in a response and each scripted tool call with" +
+    " its result. Regenerate with `deno task coverage` (see" +
     " `lab/coverage/README.md`).",
     "",
     "| agent | builds | located | captured (of run) |",
@@ -90,6 +91,7 @@ export function renderMarkdown(m: MatrixFile): string {
         BUILD_SPECS[r.agent]?.npmPackage
       } has no such release`,
       r.reason,
+      r.scenario && `scenario ${r.scenario}`,
       r.capture_note,
       r.hook_checks && `checks: ${r.hook_checks}`,
     ]
