@@ -312,12 +312,12 @@ async function npmJson(args: string[]): Promise<unknown> {
   return JSON.parse(r.out);
 }
 
-/** The agent's released versions that have a Linux x64 build, from `floor` on (default: the
- * spec's `minVersion`), oldest first, with their publish times (the platform package's, for a
- * release only it has). */
+/** The agent's released versions that have a Linux x64 build, from `floor` on (undefined: all;
+ * the default spread passes the spec's `minVersion`), oldest first, with their publish times
+ * (the platform package's, for a release only it has). */
 export async function listVersions(
   spec: BuildSpec,
-  floor: string | undefined = spec.minVersion,
+  floor: string | undefined,
 ): Promise<PublishedVersion[]> {
   const time = await npmJson([spec.npmPackage, "time"]) as Record<string, string>;
   const platform = spec.platformPackage

@@ -9,6 +9,7 @@ import {
   BUILD_SPECS,
   type CoverageAgent,
   installBuild,
+  listVersions,
   nodeEngines,
   releasedVersions,
   spread,
@@ -163,6 +164,19 @@ Deno.test("coverage: releases without a Linux x64 binary are not builds; binarie
     ["2.1.120"],
     "minVersion holds for binaries alone too",
   );
+});
+
+Deno.test("coverage: the registry's opencode builds, from the floor or all of them", async () => {
+  // opencode-linux-x64 1.0.142 has no opencode-ai release; 0.1.174 is older than the floor
+  const all = await listVersions(BUILD_SPECS.opencode, undefined);
+  const found = (v: string) => all.find((x) => x.version === v);
+  assert.equal(found("0.1.174")?.platformOnly, undefined);
+  assert.equal(found("1.0.142")?.platformOnly, true);
+  assert.match(found("1.0.142")?.published ?? "", /^\d{4}-\d\d-\d\dT/);
+  assert.equal(found("1.17.15"), undefined, "a release with no Linux x64 binary");
+  const fromFloor = await listVersions(BUILD_SPECS.opencode, BUILD_SPECS.opencode.minVersion);
+  assert.equal(fromFloor[0].version, "1.0.0");
+  assert.ok(fromFloor.some((x) => x.version === "1.0.142"));
 });
 
 Deno.test("coverage: a Node agent installs even when a dependency's install script fails", async () => {
