@@ -82,6 +82,53 @@ export function isCodexScriptCli(binary: string | undefined): boolean {
   return false;
 }
 
+const execFlagsSeen = new Map<string, Set<string>>();
+
+/**
+ * The long options `codex exec` takes, from its own `exec --help` (clap's), once per binary:
+ * the first Rust builds (0.1.2505291658) have `--full-auto` but not yet
+ * `--dangerously-bypass-approvals-and-sandbox`, which the later ones take. Empty when the
+ * binary cannot be asked (then the current options are used, and a build that refuses them
+ * says so in its error).
+ */
+export function codexExecFlags(binary: string): Set<string> {
+  let key = binary;
+  try {
+    key = Deno.realPathSync(binary);
+  } catch { /* asked as named */ }
+  const seen = execFlagsSeen.get(key);
+  if (seen) return seen;
+  const flags = new Set<string>();
+  try {
+    const r = new Deno.Command(binary, {
+      args: ["exec", "--help"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: "/nonexistent" },
+    }).outputSync();
+    const text = new TextDecoder().decode(r.stdout);
+    for (const m of text.matchAll(/(?:^|[\s,])(--[a-z][a-z0-9-]*)/gm)) flags.add(m[1]);
+  } catch { /* not runnable here */ }
+  execFlagsSeen.set(key, flags);
+  return flags;
+}
+
+/**
+ * How `codex exec` is told to run commands without asking: bypassing approvals and the
+ * sandbox where the build has that option (or its options cannot be read), else `--full-auto`
+ * (the first Rust builds: commands run without asking in their sandbox, which lets them write
+ * the working directory and TMPDIR).
+ */
+export function codexAutoFlags(flags: Set<string>): string[] {
+  if (flags.size === 0 || flags.has("--dangerously-bypass-approvals-and-sandbox")) {
+    return ["--dangerously-bypass-approvals-and-sandbox"];
+  }
+  if (flags.has("--full-auto")) return ["--full-auto"];
+  return ["--dangerously-bypass-approvals-and-sandbox"];
+}
+
 /** The TypeScript CLI's set-up (0.1.x before the Rust one): see the module's doc. */
 async function prepareScriptHome(
   { home, model, mcpServers, provider }: Parameters<AgentProfile["prepareHome"]>[0],
@@ -208,7 +255,7 @@ export const codexProfile: AgentProfile = {
     return [
       "exec",
       "--skip-git-repo-check",
-      "--dangerously-bypass-approvals-and-sandbox",
+      ...codexAutoFlags(setup.binary ? codexExecFlags(setup.binary) : new Set()),
       "-c",
       "analytics.enabled=false",
       // as config rather than --disable, which older builds refuse for features they lack

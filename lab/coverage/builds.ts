@@ -177,6 +177,14 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
       largest(dir, "codex", "codex-x86_64-unknown-linux-musl") ??
         (codexScript(dir) ? bin("codex")(dir) : undefined),
     runner: "codex",
+    knownErrors: [{
+      // 0.1.2504172351's dist/cli.js, read 2026-12-05
+      match: /Please pass patch text through stdin/,
+      cause: "the first release's bundle runs its apply-patch module's command-line entry too " +
+        "(its guard `import.meta.url === file://${process.argv[1]}` holds for dist/cli.js itself), " +
+        "which reads stdin to its end and exits 1 when that is empty: the build runs only with a " +
+        "terminal or an open pipe on stdin, and the runner's is /dev/null",
+    }],
   },
   opencode: {
     agent: "opencode",

@@ -220,7 +220,8 @@ async function captureSample(
   if (!run.requests.length) {
     // nothing to capture: this build does not run offline with the runner's profile (it wants
     // the network, or a configuration the profile does not write), or not on this Node
-    const engines = node.version && b.launcher ? nodeEngines(b.launcher) : undefined;
+    const onNode = node.version !== undefined || b.target === systemNode();
+    const engines = onNode && b.launcher ? nodeEngines(b.launcher) : undefined;
     return {
       ...played,
       captured: "n/a",

@@ -25,7 +25,7 @@ import {
   scriptedToolCalls,
 } from "./coverage.ts";
 import { loadScenario } from "../simulator/mod.ts";
-import { isCodexScriptCli } from "../agents/codex_profile.ts";
+import { codexAutoFlags, codexExecFlags, isCodexScriptCli } from "../agents/codex_profile.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
@@ -397,6 +397,15 @@ Deno.test("coverage: Codex's first releases are the TypeScript CLI on node, then
   assert.match(rust.target ?? "", /\/codex-x86_64-unknown-linux-musl$/);
   assert.equal(rust.launcher, rust.target);
   assert.equal(isCodexScriptCli(rust.launcher), false);
+  // its `exec` has --full-auto, not yet the bypass the later builds take: asked, not assumed
+  const flags = codexExecFlags(rust.launcher!);
+  assert.ok(flags.has("--skip-git-repo-check"), [...flags].join(" "));
+  assert.equal(flags.has("--dangerously-bypass-approvals-and-sandbox"), false);
+  assert.deepEqual(codexAutoFlags(flags), ["--full-auto"]);
+  const later = await installBuild(BUILD_SPECS.codex, "0.120.0");
+  assert.deepEqual(codexAutoFlags(codexExecFlags(later.launcher!)), [
+    "--dangerously-bypass-approvals-and-sandbox",
+  ]);
 });
 
 for (const [agent, version, library] of SAMPLE) {
