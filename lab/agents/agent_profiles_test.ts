@@ -164,6 +164,10 @@ Deno.test("opencode: the anthropic provider points at the server, nothing asks o
       "https://127.0.0.1:4443/v1",
     );
     assert.match(cfg.model, /^anthropic\//);
+    // the model asked for is declared, for builds whose own list does not have it
+    assert.deepEqual(Object.keys(cfg.provider.anthropic.models), [
+      cfg.model.slice("anthropic/".length),
+    ]);
     assert.deepEqual(cfg.permission, {
       edit: "allow",
       bash: "allow",
