@@ -157,6 +157,13 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     target: (dir) => largest(dir, "claude") ?? (bin("claude")(dir) ? systemNode() : undefined),
     launcher: (dir) => largest(dir, "claude") ?? bin("claude")(dir),
     runner: "claude",
+    knownErrors: [{
+      // 0.2.9's cli.mjs and `claude --help`, read 2026-12-05; 0.2.70 and 0.2.126 take both
+      match: /unknown option '--allowedTools'/,
+      cause: "the first research preview's command line (0.2.9) has no --allowedTools, and its " +
+        "--dangerously-skip-permissions refuses to run outside a Docker container (it checks " +
+        "for one, and for no internet access); without either, -p mode may not run its tools",
+    }],
   },
   codex: {
     agent: "codex",

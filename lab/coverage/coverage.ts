@@ -19,6 +19,7 @@ import { loadScenario, type Scenario } from "../simulator/mod.ts";
 import {
   BUILD_SPECS,
   type BuildSpec,
+  compareVersions,
   type CoverageAgent,
   installBuild,
   type InstalledBuild,
@@ -184,7 +185,7 @@ export async function coverBuild(
     return { ...row, captured: "n/a", capture_note: spec.noRunReason ?? "no runner" };
   }
   if (!capture) return row;
-  return { ...row, ...await captureSample(spec, b, opts, node) };
+  return { ...row, ...await captureSample(spec, b, opts, node, row.runtime) };
 }
 
 /** Runs the build under capture against the scripted server; what the analysis found. */
@@ -193,6 +194,8 @@ async function captureSample(
   b: InstalledBuild,
   opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
   node: NodeRuntime,
+  /** the row's runtime, e.g. `Node 20.20.2` */
+  runtime: string,
 ): Promise<Partial<MatrixRow>> {
   const scenario = await loadScenario(opts.scenario);
   const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
@@ -222,12 +225,14 @@ async function captureSample(
     // the network, or a configuration the profile does not write), or not on this Node
     const onNode = node.version !== undefined || b.target === systemNode();
     const engines = onNode && b.launcher ? nodeEngines(b.launcher) : undefined;
+    const running = /^Node (\d+\.\d+\.\d+)$/.exec(runtime)?.[1];
+    const unmet = engines !== undefined && (!running || enginesMet(engines, running) !== true);
     return {
       ...played,
       captured: "n/a",
       capture_note: `did not run against the scripted server (no request reached it): ${ran}`
         .replace(/; $/, "") +
-        (engines ? `; the build asks for node ${engines} (package.json engines)` : ""),
+        (unmet ? `; the build asks for node ${engines} (package.json engines)` : ""),
     };
   }
   try {
@@ -282,6 +287,17 @@ export function scriptedToolCalls(
   if (scenario.sequencing === "per-request") return undefined;
   if (scenario.turns.some((t) => t.repeat || t.when)) return undefined;
   return scenario.turns.reduce((n, t) => n + (t.tools?.length ?? (t.tool ? 1 : 0)), 0);
+}
+
+/**
+ * Whether Node `version` meets a package's `engines.node` of the simple forms agents use
+ * (`>=22`, `>=18.0.0`, `>= 20.0`): undefined for any other range (it is then quoted, not
+ * judged).
+ */
+export function enginesMet(engines: string, version: string): boolean | undefined {
+  const m = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(engines.trim());
+  if (!m) return undefined;
+  return compareVersions(version, m[1]) >= 0;
 }
 
 /**

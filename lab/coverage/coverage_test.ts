@@ -18,6 +18,7 @@ import {
 import {
   agentError,
   coverBuild,
+  enginesMet,
   explainedError,
   literalPart,
   type MatrixRow,
@@ -86,6 +87,14 @@ Deno.test("coverage: the tool calls a scenario fixes, which a capture must recov
   };
   assert.equal(scriptedToolCalls(two), 2);
   assert.equal(scriptedToolCalls({ ...two, sequencing: "per-request" }), undefined);
+});
+
+Deno.test("coverage: a build's engines are quoted when the Node it ran on does not meet them", () => {
+  assert.equal(enginesMet(">=22", "20.20.2"), false); // Codex 0.1.x on the machine's node
+  assert.equal(enginesMet(">=22", "22.23.5"), true);
+  assert.equal(enginesMet(">=18.0.0", "20.20.2"), true); // Claude Code 0.2.9: not the cause
+  assert.equal(enginesMet(">= 20.0", "18.20.8"), false);
+  assert.equal(enginesMet("^20 || >=22", "20.20.2"), undefined);
 });
 
 Deno.test("coverage: versions spread evenly, oldest and newest always in", () => {
