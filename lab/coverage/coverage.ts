@@ -15,7 +15,7 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { locate, type LocateResult } from "../../capture/locate/mod.ts";
 import { underCapture } from "../agents/main.ts";
 import { runAgent } from "../agents/run_agent.ts";
-import { loadScenario, type Scenario } from "../simulator/mod.ts";
+import { loadScenario, type RequestRecord } from "../simulator/mod.ts";
 import {
   BUILD_SPECS,
   type BuildSpec,
@@ -253,40 +253,95 @@ async function captureSample(
   const calls = res.calls as bigint;
   const request = res.request === true;
   const response = res.response === true;
-  const tools = Number(res.tool_calls), results = Number(res.tool_results);
-  const scripted = scriptedToolCalls(scenario);
-  const toolsOk = scripted === undefined || (tools === scripted && results === scripted);
-  const ok = request && response && toolsOk;
+  const served = servedFacts(run.requests, scenario.turns.length);
+  const verdict = judgeCapture(served, {
+    request,
+    response,
+    toolCalls: Number(res.tool_calls),
+    toolResults: Number(res.tool_results),
+  });
   return {
     ...played,
-    captured: ok ? "yes" : "no",
+    captured: verdict.ok ? "yes" : "no",
     request_found: request,
     response_found: response,
     capture_note: `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
-      (request && response
-        ? ""
-        : `; prompt ${request ? "found" : "missing"}, answer ${response ? "found" : "missing"}`) +
-      (scripted === undefined || (scripted === 0 && tools === 0)
-        ? ""
-        : `; ${tools} of ${scripted} scripted tool calls recovered, ${results} with their result` +
-          (toolsOk ? "" : " (MISMATCH)")) +
+      (verdict.note ? `; ${verdict.note}` : "") +
       (res.problems ? `; problems: ${res.problems}` : ""),
     ...(checks ? { hook_checks: checks } : {}),
   };
 }
 
+/** What the scripted server served a run's main requests: the truth a capture is held to. */
+export interface ServedFacts {
+  /** main requests the server answered */
+  main: number;
+  /** tool calls in those answers */
+  toolCalls: number;
+  /** of those, the ones a later main request followed (whose result the agent could send) */
+  answerable: number;
+  /** the last scripted turn (0-based) served, or -1 */
+  lastTurn: number;
+  /** the scenario's number of turns */
+  turns: number;
+}
+
 /**
- * How many tool calls the scenario's answers ask for (a turn's `tool` one, its `tools` each):
- * the number a capture must recover. Undefined when the script itself does not fix it: a turn
- * served again (`repeat`) or only on a condition (`when`), or turns taken per request (side
- * requests then take turns too).
+ * The server's log of a run, as what the capture must recover: every tool call it answered
+ * with, and each result the agent sent back in the main request that followed. An agent that
+ * stopped early (its own failure) owes fewer; a capture is judged by what crossed the wire, not
+ * by the script.
  */
-export function scriptedToolCalls(
-  scenario: Pick<Scenario, "turns" | "sequencing">,
-): number | undefined {
-  if (scenario.sequencing === "per-request") return undefined;
-  if (scenario.turns.some((t) => t.repeat || t.when)) return undefined;
-  return scenario.turns.reduce((n, t) => n + (t.tools?.length ?? (t.tool ? 1 : 0)), 0);
+export function servedFacts(
+  requests: Pick<RequestRecord, "seq" | "kind" | "turn" | "toolCalls">[],
+  turns: number,
+): ServedFacts {
+  const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
+  const count = (r: (typeof main)[number]) => r.toolCalls?.length ?? 0;
+  return {
+    main: main.length,
+    toolCalls: main.reduce((n, r) => n + count(r), 0),
+    answerable: main.slice(0, -1).reduce((n, r) => n + count(r), 0),
+    lastTurn: Math.max(-1, ...main.map((r) => r.turn ?? -1)),
+    turns,
+  };
+}
+
+/** What the analysis recovered of a captured run. */
+export interface Recovered {
+  request: boolean;
+  response: boolean;
+  toolCalls: number;
+  toolResults: number;
+}
+
+/**
+ * Whether the capture recovered what the server served: the prompt; the scripted answer when
+ * the last turn was served; each tool call served; each result sent back. The note says what
+ * is missing, or that the agent itself stopped before the script's end.
+ */
+export function judgeCapture(
+  served: ServedFacts,
+  got: Recovered,
+): { ok: boolean; note: string } {
+  const reachedEnd = served.lastTurn === served.turns - 1;
+  const notes: string[] = [];
+  if (!got.request) notes.push("prompt missing");
+  if (reachedEnd && !got.response) notes.push("answer missing");
+  const toolsOk = got.toolCalls === served.toolCalls && got.toolResults >= served.answerable;
+  if (served.toolCalls || got.toolCalls) {
+    notes.push(
+      `${got.toolCalls} of ${served.toolCalls} tool calls served recovered, ` +
+        `${got.toolResults} of ${served.answerable} results` + (toolsOk ? "" : " (MISMATCH)"),
+    );
+  }
+  if (!reachedEnd) {
+    notes.push(
+      `the agent stopped after scripted turn ${served.lastTurn + 1} of ${served.turns} ` +
+        `(${served.main} main request${served.main === 1 ? "" : "s"} served)`,
+    );
+  }
+  return { ok: got.request && (!reachedEnd || got.response) && toolsOk, note: notes.join("; ") };
 }
 
 /**
