@@ -205,8 +205,9 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     launcher: (dir) => largest(dir, "opencode"),
     runner: "opencode",
     knownErrors: [{
-      // traced on 1.0.61 and 1.0.98 (lab/coverage/README.md); 1.0.152 on bundle their providers
-      match: /Unhandled chunk type: custom/,
+      // traced on 1.0.61 and 1.0.98 (lab/coverage/README.md); 1.0.152 on bundle their providers;
+      // 0.5.29 says the second (its log, 2026-12-05)
+      match: /Unhandled chunk type: custom|Unsupported model version v4/,
       cause:
         "not the stream: the build bundles AI SDK 5 (ai 5.0.x, provider spec v2) but installs " +
         "@ai-sdk/anthropic@latest from npm when it starts (spec v4 since 4.0), which turns the " +

@@ -267,6 +267,10 @@ async function captureSample(
     response_found: response,
     capture_note: `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
       (verdict.note ? `; ${verdict.note}` : "") +
+      // an agent that stopped early but exited 0 said why somewhere (opencode prints its error)
+      (served.lastTurn < served.turns - 1 && run.exitCode === 0 && (run.stderr || run.stdout)
+        ? `; it said: ${explainedError(spec, agentError(run.stderr || run.stdout))}`
+        : "") +
       (res.problems ? `; problems: ${res.problems}` : ""),
     ...(checks ? { hook_checks: checks } : {}),
   };
