@@ -60,8 +60,9 @@ export function renderMarkdown(m: MatrixFile): string {
     " TLS is hooked (the agent's binary, or the `node` that runs a Node agent), uncached;" +
     " where the agent runs offline a real capture against the scripted model server" +
     " (scenario `text-hello` unless the notes name another) must show, after analysis, the" +
-    " prompt in a request, the scripted answer in a response and each scripted tool call with" +
-    " its result. Regenerate with `deno task coverage` (see" +
+    " prompt in a request, the scripted answer in a response and each tool call the server" +
+    " answered with and each result sent back, as the server's log of the run has them." +
+    " Regenerate with `deno task coverage` (see" +
     " `lab/coverage/README.md`).",
     "",
     "| agent | builds | located | captured (of run) |",
