@@ -280,6 +280,8 @@ async function captureSample(
 export interface ServedFacts {
   /** main requests the server answered */
   main: number;
+  /** tool searches among the answers' calls (not counted in `toolCalls`), when any */
+  searches?: number;
   /** tool calls in those answers */
   toolCalls: number;
   /** of those, the ones a later main request followed (whose result the agent could send) */
@@ -297,13 +299,16 @@ export interface ServedFacts {
  * by the script.
  */
 export function servedFacts(
-  requests: Pick<RequestRecord, "seq" | "kind" | "turn" | "toolCalls">[],
+  requests: Pick<RequestRecord, "seq" | "kind" | "turn" | "toolCalls" | "toolSearches">[],
   turns: number,
 ): ServedFacts {
   const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
-  const count = (r: (typeof main)[number]) => r.toolCalls?.length ?? 0;
+  // a Responses tool search (Codex loading a deferred MCP tool) is not a row of tool_calls
+  const count = (r: (typeof main)[number]) => (r.toolCalls?.length ?? 0) - (r.toolSearches ?? 0);
+  const searches = main.reduce((n, r) => n + (r.toolSearches ?? 0), 0);
   return {
     main: main.length,
+    ...(searches ? { searches } : {}),
     toolCalls: main.reduce((n, r) => n + count(r), 0),
     answerable: main.slice(0, -1).reduce((n, r) => n + count(r), 0),
     lastTurn: Math.max(-1, ...main.map((r) => r.turn ?? -1)),
@@ -336,7 +341,8 @@ export function judgeCapture(
   if (served.toolCalls || got.toolCalls) {
     notes.push(
       `${got.toolCalls} of ${served.toolCalls} tool calls served recovered, ` +
-        `${got.toolResults} of ${served.answerable} results` + (toolsOk ? "" : " (MISMATCH)"),
+        `${got.toolResults} of ${served.answerable} results` + (toolsOk ? "" : " (MISMATCH)") +
+        (served.searches ? ` (and ${served.searches} tool searches served, not tool calls)` : ""),
     );
   }
   if (!reachedEnd) {

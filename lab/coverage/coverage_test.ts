@@ -108,6 +108,29 @@ Deno.test("coverage: a capture is held to what the server served, not to the scr
         "the agent stopped after scripted turn 1 of 4 (1 main request served)",
     },
   );
+  // Codex 0.171.0 with MCP: it searched for each deferred tool (14 searches while its servers
+  // started) before calling it; a search is not a row of tool_calls
+  const searching = servedFacts([
+    { seq: 0, kind: "main", turn: 0, toolCalls: ["tool_search"], toolSearches: 1 },
+    { seq: 1, kind: "main", turn: 0, toolCalls: ["write_file"] },
+    { seq: 2, kind: "main", turn: 1 },
+  ], 2);
+  assert.deepEqual(searching, {
+    main: 3,
+    searches: 1,
+    toolCalls: 1,
+    answerable: 1,
+    lastTurn: 1,
+    turns: 2,
+  });
+  assert.deepEqual(
+    judgeCapture(searching, { request: true, response: true, toolCalls: 1, toolResults: 1 }),
+    {
+      ok: true,
+      note: "1 of 1 tool calls served recovered, 1 of 1 results (and 1 tool searches served, " +
+        "not tool calls)",
+    },
+  );
   // a prompt never recovered fails whatever the agent did
   assert.equal(
     judgeCapture(stopped, { request: false, response: false, toolCalls: 1, toolResults: 0 }).ok,

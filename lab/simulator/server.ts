@@ -327,6 +327,8 @@ export async function startModelServer(
           out = failed;
         } else {
           record.toolCalls = reply!.toolCalls.map((t) => t.name);
+          const searches = reply!.toolCalls.filter((t) => t.kind === "tool_search").length;
+          if (searches) record.toolSearches = searches;
           out = renderReply(route, view, reply!);
         }
       } catch (e) {
