@@ -59,6 +59,11 @@ export const CLOUD_PROVIDERS: readonly CloudProvider[] = [
 
 export interface AgentSetup {
   home: string;
+  /**
+   * The executable the runner starts (the pinned binary or a build's launcher), for a profile
+   * whose command line depends on what kind of build it is (Codex's TypeScript CLI).
+   */
+  binary?: string;
   workdir: string;
   server: ServerInfo;
   /** Model to ask for; the profile's default when absent. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { withAgentHome } from "./testing.ts";
 import { agentBaseEnv } from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
-import { codexProfile } from "./codex_profile.ts";
+import { CODEX_TS_MODEL, codexProfile, isCodexScriptCli } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
@@ -37,6 +37,77 @@ Deno.test("codex: config.toml names the scripted provider, env trusts the CA", (
     ]);
     assert.equal(args.at(-1), "do it");
   }));
+
+/** An `@openai/codex` package laid out as npm installs it, with the files named. */
+async function codexPackage(root: string, files: string[]): Promise<string> {
+  const pkg = `${root}/node_modules/@openai/codex`;
+  for (const f of ["package.json", "bin/codex.js", ...files]) {
+    await Deno.mkdir(`${pkg}/${f.split("/").slice(0, -1).join("/")}`, { recursive: true });
+    await Deno.writeTextFile(
+      `${pkg}/${f}`,
+      f === "package.json" ? JSON.stringify({ name: "@openai/codex" }) : "",
+    );
+  }
+  await Deno.mkdir(`${root}/node_modules/.bin`, { recursive: true });
+  await Deno.symlink("../@openai/codex/bin/codex.js", `${root}/node_modules/.bin/codex`);
+  return `${root}/node_modules/.bin/codex`;
+}
+
+Deno.test("codex: the TypeScript CLI (0.1.x) is told apart by its package and driven its own way", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "codex-layouts-" });
+  try {
+    // 0.1.2505172129: dist/cli.js and the launcher that imports it (Rust only on CODEX_RUST=1)
+    const ts = await codexPackage(`${tmp}/ts`, ["dist/cli.js", "bin/codex-linux-sandbox-x64"]);
+    // 0.1.2505291658: the same plus `use-native`, so the launcher runs the Rust binary
+    const native = await codexPackage(`${tmp}/native`, ["dist/cli.js", "bin/use-native"]);
+    // from 0.2: a launcher alone (the binary in the platform package)
+    const launcher = await codexPackage(`${tmp}/launcher`, []);
+    assert.equal(isCodexScriptCli(ts), true);
+    assert.equal(isCodexScriptCli(native), false);
+    assert.equal(isCodexScriptCli(launcher), false);
+    assert.equal(isCodexScriptCli(`${tmp}/missing`), false);
+    assert.equal(isCodexScriptCli(undefined), false);
+    await withAgentHome({ binary: ts }, async (s) => {
+      await codexProfile.prepareHome(s);
+      const config = JSON.parse(await Deno.readTextFile(`${s.home}/.codex/config.json`));
+      assert.deepEqual(config, { model: CODEX_TS_MODEL, approvalMode: "full-auto" });
+      const check = JSON.parse(await Deno.readTextFile(`${s.home}/.codex/update-check.json`));
+      assert.ok(Date.now() - Date.parse(check.lastUpdateCheck) < 60_000);
+      await assert.rejects(Deno.stat(`${s.home}/.codex/config.toml`));
+      const env = codexProfile.env(s);
+      assert.equal(env.OPENAI_BASE_URL, "https://127.0.0.1:4443/v1");
+      assert.equal(env.NODE_EXTRA_CA_CERTS, "/trust-bundle.pem");
+      assert.deepEqual(codexProfile.args("do it", s), [
+        "-q",
+        "-a",
+        "full-auto",
+        "--no-project-doc",
+        "-m",
+        CODEX_TS_MODEL,
+        "do it",
+      ]);
+      // what it cannot do is refused in one line, not left out
+      await assert.rejects(
+        codexProfile.prepareHome({ ...s, provider: "azure" }),
+        /TypeScript CLI \(0\.1\.x\) on OpenAI's API only/,
+      );
+      await assert.rejects(
+        codexProfile.prepareHome({
+          ...s,
+          mcpServers: [{ name: "fs", transport: "stdio", command: "x", args: [], env: {} }],
+        }),
+        /no MCP client \(fs\)/,
+      );
+    });
+    await withAgentHome({ binary: native }, async (s) => {
+      await codexProfile.prepareHome(s);
+      await Deno.stat(`${s.home}/.codex/config.toml`);
+      assert.equal(codexProfile.args("do it", s)[0], "exec");
+    });
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
 
 Deno.test("gemini: settings choose API-key auth with statistics, telemetry and updates off", () =>
   withAgentHome({}, async (s) => {
@@ -93,6 +164,10 @@ Deno.test("opencode: the anthropic provider points at the server, nothing asks o
       "https://127.0.0.1:4443/v1",
     );
     assert.match(cfg.model, /^anthropic\//);
+    // the model asked for is declared, for builds whose own list does not have it
+    assert.deepEqual(Object.keys(cfg.provider.anthropic.models), [
+      cfg.model.slice("anthropic/".length),
+    ]);
     assert.deepEqual(cfg.permission, {
       edit: "allow",
       bash: "allow",

@@ -21,7 +21,7 @@
  * to `/openai/responses?api-version=…` (WebSockets off, as for any provider not OpenAI's).
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   agentBinary,
   type AgentProfile,
@@ -44,6 +44,117 @@ function tomlTable(name: string, entries: Record<string, string>): string[] {
   return keys.length ? [`[${name}]`, ...keys.map(([k, v]) => `${key(k)} = ${tomlString(v)}`)] : [];
 }
 
+/** The model the TypeScript CLI is run on unless one is asked for (it does not list models for it). */
+export const CODEX_TS_MODEL = "o4-mini";
+
+/**
+ * Whether `binary` starts Codex's TypeScript CLI: it lies in an `@openai/codex` package that
+ * carries `dist/cli.js`, and the package is not marked `use-native` (whose launcher runs the
+ * Rust binary beside it). An ELF binary, a Rust build's launcher or a path that is not there:
+ * false.
+ */
+export function isCodexScriptCli(binary: string | undefined): boolean {
+  if (!binary) return false;
+  let dir: string;
+  try {
+    dir = dirname(Deno.realPathSync(binary));
+  } catch {
+    return false;
+  }
+  const exists = (p: string) => {
+    try {
+      Deno.statSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 3 && dir !== dirname(dir); i++, dir = dirname(dir)) {
+    let name: unknown;
+    try {
+      name = JSON.parse(Deno.readTextFileSync(join(dir, "package.json"))).name;
+    } catch {
+      continue;
+    }
+    return name === "@openai/codex" && exists(join(dir, "dist", "cli.js")) &&
+      !exists(join(dir, "bin", "use-native"));
+  }
+  return false;
+}
+
+const execFlagsSeen = new Map<string, Set<string>>();
+
+/**
+ * The long options `codex exec` takes, from its own `exec --help` (clap's), once per binary:
+ * the first Rust builds (0.1.2505291658) have `--full-auto` but not yet
+ * `--dangerously-bypass-approvals-and-sandbox`, which the later ones take. Empty when the
+ * binary cannot be asked (then the current options are used, and a build that refuses them
+ * says so in its error).
+ */
+export function codexExecFlags(binary: string): Set<string> {
+  let key = binary;
+  try {
+    key = Deno.realPathSync(binary);
+  } catch { /* asked as named */ }
+  const seen = execFlagsSeen.get(key);
+  if (seen) return seen;
+  const flags = new Set<string>();
+  try {
+    const r = new Deno.Command(binary, {
+      args: ["exec", "--help"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: "/nonexistent" },
+    }).outputSync();
+    const text = new TextDecoder().decode(r.stdout);
+    for (const m of text.matchAll(/(?:^|[\s,])(--[a-z][a-z0-9-]*)/gm)) flags.add(m[1]);
+  } catch { /* not runnable here */ }
+  execFlagsSeen.set(key, flags);
+  return flags;
+}
+
+/**
+ * How `codex exec` is told to run commands without asking: bypassing approvals and the
+ * sandbox where the build has that option (or its options cannot be read), else `--full-auto`
+ * (the first Rust builds: commands run without asking in their sandbox, which lets them write
+ * the working directory and TMPDIR).
+ */
+export function codexAutoFlags(flags: Set<string>): string[] {
+  if (flags.size === 0 || flags.has("--dangerously-bypass-approvals-and-sandbox")) {
+    return ["--dangerously-bypass-approvals-and-sandbox"];
+  }
+  if (flags.has("--full-auto")) return ["--full-auto"];
+  return ["--dangerously-bypass-approvals-and-sandbox"];
+}
+
+/** The TypeScript CLI's set-up (0.1.x before the Rust one): see the module's doc. */
+async function prepareScriptHome(
+  { home, model, mcpServers, provider }: Parameters<AgentProfile["prepareHome"]>[0],
+): Promise<void> {
+  if (mcpServers?.length) {
+    throw new Error(
+      `codex: this build is the TypeScript CLI (0.1.x), which has no MCP client (${
+        mcpServers.map((m) => m.name).join(", ")
+      })`,
+    );
+  }
+  if (provider && provider !== "direct") {
+    throw new Error(`codex: the runner drives the TypeScript CLI (0.1.x) on OpenAI's API only`);
+  }
+  const codexHome = join(home, ".codex");
+  await Deno.mkdir(codexHome, { recursive: true });
+  await Deno.writeTextFile(
+    join(codexHome, "config.json"),
+    JSON.stringify({ model: model ?? CODEX_TS_MODEL, approvalMode: "full-auto" }, null, 2) + "\n",
+  );
+  await Deno.writeTextFile(
+    join(codexHome, "update-check.json"),
+    JSON.stringify({ lastUpdateCheck: new Date().toUTCString() }) + "\n",
+  );
+}
+
 export const codexProfile: AgentProfile = {
   name: "codex",
   npmPackage: "@openai/codex",
@@ -51,7 +162,9 @@ export const codexProfile: AgentProfile = {
   binary: agentBinary("codex"),
   configuresMcp: true,
   clouds: ["azure"],
-  async prepareHome({ home, server, model, transport, mcpServers, provider }) {
+  async prepareHome(setup) {
+    if (isCodexScriptCli(setup.binary)) return await prepareScriptHome(setup);
+    const { home, server, model, transport, mcpServers, provider } = setup;
     // Codex speaks MCP over stdio and streamable HTTP (`url`); the older HTTP+SSE transport it
     // does not have, so such a server is refused here rather than silently left out.
     const sse = (mcpServers ?? []).find((m) => m.transport === "sse");
@@ -109,7 +222,16 @@ export const codexProfile: AgentProfile = {
       ].join("\n"),
     );
   },
-  env({ home, server, provider }) {
+  env({ home, server, provider, binary }) {
+    if (isCodexScriptCli(binary)) {
+      return {
+        HOME: home,
+        OPENAI_API_KEY: FAKE_KEYS.openai,
+        OPENAI_BASE_URL: server.url,
+        CODEX_UNSAFE_ALLOW_NO_SANDBOX: "1",
+        ...trustEnv(server),
+      };
+    }
     return {
       HOME: home,
       CODEX_HOME: join(home, ".codex"),
@@ -119,13 +241,24 @@ export const codexProfile: AgentProfile = {
     };
   },
   sandboxes: "`--sandbox workspace-write` (bubblewrap, or Landlock and seccomp in older builds)",
-  args(prompt: string, { sandbox }) {
+  args(prompt: string, setup) {
+    if (isCodexScriptCli(setup.binary)) {
+      return [
+        "-q",
+        "-a",
+        "full-auto",
+        "--no-project-doc",
+        "-m",
+        setup.model ?? CODEX_TS_MODEL,
+        prompt,
+      ];
+    }
     return [
       "exec",
       "--skip-git-repo-check",
-      ...(sandbox
+      ...(setup.sandbox
         ? ["--sandbox", "workspace-write"]
-        : ["--dangerously-bypass-approvals-and-sandbox"]),
+        : codexAutoFlags(setup.binary ? codexExecFlags(setup.binary) : new Set())),
       "-c",
       "analytics.enabled=false",
       // as config rather than --disable, which older builds refuse for features they lack

@@ -176,6 +176,7 @@ export async function runTeam(opts: RunTeamOptions): Promise<RunTeamResult> {
       }
       const setup: AgentSetup = {
         home,
+        binary: profile.binary,
         workdir,
         server: { ...server, trustBundlePath: await writeTrustBundle(dir, server.caCertPath) },
         transport: m.transport,

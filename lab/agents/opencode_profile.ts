@@ -1,7 +1,10 @@
 /**
  * opencode (`opencode-ai`, a Bun binary) against the scripted server through its built-in
  * `anthropic` provider: `~/.config/opencode/opencode.json` points the provider's `baseURL` at
- * the server's `/v1` with a placeholder key, picks the model, allows edits and shell commands
+ * the server's `/v1` with a placeholder key, picks the model and declares it under the
+ * provider's `models` (opencode 0.5.29's bundled list predates claude-sonnet-4-5, and offline
+ * it cannot fetch models.dev: ProviderModelNotFoundError; a declared model is merged with what
+ * the build knows of it, field by field), allows edits and shell commands
  * without asking, and turns sharing and auto-update off; models.dev is not fetched (the build's
  * own model list is used), and its MCP servers under `mcp` (`type: "local"` with the command
  * line and `environment`, `type: "remote"` with the URL and headers: opencode picks streamable
@@ -27,6 +30,9 @@ export const opencodeProfile: AgentProfile = {
       provider: {
         anthropic: {
           options: { baseURL: server.url, apiKey: FAKE_KEYS.anthropic },
+          // declared, so a build whose bundled model list predates the model knows it (models.dev
+          // is not fetched offline); a build that knows it keeps its own facts for it
+          models: { [model ?? OPENCODE_DEFAULT_MODEL]: {} },
         },
       },
       permission: { edit: "allow", bash: "allow", webfetch: "allow" },

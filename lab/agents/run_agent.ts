@@ -290,6 +290,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     const start = async (asNotRoot: boolean, again: boolean) => {
       const setup: AgentSetup = {
         home,
+        binary,
         workdir,
         server: {
           origin,

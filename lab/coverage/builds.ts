@@ -23,7 +23,7 @@ export interface BuildSpec {
   label: string;
   /** the package whose versions are the agent's versions */
   npmPackage: string;
-  /** oldest version the matrix considers by default */
+  /** oldest version the matrix spreads its builds from by default (`--list` may name older ones) */
   minVersion?: string;
   /**
    * The package that carries the Linux x64 binary, when it is published separately with the
@@ -132,6 +132,16 @@ const bin = (name: string) => (dir: string) => {
   }
 };
 
+/** An installed Codex build that is the TypeScript CLI (its `dist/cli.js`), not a Rust binary. */
+function codexScript(dir: string): boolean {
+  try {
+    Deno.statSync(join(dir, "node_modules", "@openai", "codex", "dist", "cli.js"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
   claude: {
     agent: "claude",
@@ -147,21 +157,41 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     target: (dir) => largest(dir, "claude") ?? (bin("claude")(dir) ? systemNode() : undefined),
     launcher: (dir) => largest(dir, "claude") ?? bin("claude")(dir),
     runner: "claude",
+    knownErrors: [{
+      // 0.2.9's cli.mjs and `claude --help`, read 2026-12-05; 0.2.70 and 0.2.126 take both
+      match: /unknown option '--allowedTools'/,
+      cause: "the first research preview's command line (0.2.9) has no --allowedTools, and its " +
+        "--dangerously-skip-permissions refuses to run outside a Docker container (it checks " +
+        "for one, and for no internet access); without either, -p mode may not run its tools",
+    }],
   },
   codex: {
     agent: "codex",
     label: "Codex",
     npmPackage: "@openai/codex",
-    // the Rust CLI (0.1.x was a TypeScript one)
-    minVersion: "0.2.0",
+    // every release: the first (0.1.2504172351 to 0.1.2505191453) are the TypeScript CLI,
+    // `dist/cli.js` run by node (which is then what is hooked); from 0.1.2505291658 on the Rust
+    // binary
     install: (v) => [
       `@openai/codex-linux-x64@npm:@openai/codex@${v}-linux-x64`,
       `@openai/codex@${v}`,
     ],
-    // 0.2x-0.9x carried every platform's binary as bin/codex-<target triple>
-    target: (dir) => largest(dir, "codex", "codex-x86_64-unknown-linux-musl"),
-    launcher: (dir) => largest(dir, "codex", "codex-x86_64-unknown-linux-musl"),
+    // 0.1.2505291658-0.9x carried every platform's binary as bin/codex-<target triple>
+    target: (dir) =>
+      largest(dir, "codex", "codex-x86_64-unknown-linux-musl") ??
+        (codexScript(dir) ? systemNode() : undefined),
+    launcher: (dir) =>
+      largest(dir, "codex", "codex-x86_64-unknown-linux-musl") ??
+        (codexScript(dir) ? bin("codex")(dir) : undefined),
     runner: "codex",
+    knownErrors: [{
+      // 0.1.2504172351's dist/cli.js, read 2026-12-05
+      match: /Please pass patch text through stdin/,
+      cause: "the first release's bundle runs its apply-patch module's command-line entry too " +
+        "(its guard `import.meta.url === file://${process.argv[1]}` holds for dist/cli.js itself), " +
+        "which reads stdin to its end and exits 1 when that is empty: the build runs only with a " +
+        "terminal or an open pipe on stdin, and the runner's is /dev/null",
+    }],
   },
   opencode: {
     agent: "opencode",
@@ -175,8 +205,9 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     launcher: (dir) => largest(dir, "opencode"),
     runner: "opencode",
     knownErrors: [{
-      // traced on 1.0.61 and 1.0.98 (lab/coverage/README.md); 1.0.152 on bundle their providers
-      match: /Unhandled chunk type: custom/,
+      // traced on 1.0.61 and 1.0.98 (lab/coverage/README.md); 1.0.152 on bundle their providers;
+      // 0.5.29 says the second (its log, 2026-12-05)
+      match: /Unhandled chunk type: custom|Unsupported model version v4/,
       cause:
         "not the stream: the build bundles AI SDK 5 (ai 5.0.x, provider spec v2) but installs " +
         "@ai-sdk/anthropic@latest from npm when it starts (spec v4 since 4.0), which turns the " +
@@ -242,33 +273,52 @@ export interface PublishedVersion {
   version: string;
   /** publish time from the registry, ISO */
   published?: string;
+  /**
+   * Published as the platform package only: the main package has no such release (Claude Code's
+   * binaries go on after its npm package stops, for the native installer and auto-updates), so
+   * `npm install` of the agent cannot give it, but users run it.
+   */
+  platformOnly?: boolean;
 }
+
+/** A stable release number (`1.2.3`, no pre-release or platform suffix). */
+const RELEASE = /^\d+\.\d+\.\d+$/;
 
 /**
  * Released versions (no pre-releases) from the registry's publish `time`, oldest first, from
- * `minVersion` on and, when `platformVersions` is given, only those it holds (the releases
- * with a Linux x64 binary) — with `scriptsBefore`, only from the platform package's first
- * release on (0.0.0, a name holder, does not count); older releases are script builds.
+ * `minVersion` on and, when `platformTime` (the platform package's publish times) is given,
+ * only those it holds (the releases with a Linux x64 binary) plus the platform package's own
+ * releases the main package lacks (`platformOnly`) — with `scriptsBefore`, only from the
+ * platform package's first release on (0.0.0, a name holder, does not count); older releases
+ * are script builds.
  */
 export function releasedVersions(
   time: Record<string, string>,
   minVersion?: string,
-  platformVersions?: Iterable<string>,
+  platformTime?: Record<string, string>,
   scriptsBefore = false,
 ): PublishedVersion[] {
-  const onPlatform = platformVersions ? new Set(platformVersions) : undefined;
-  const firstBinary = scriptsBefore && onPlatform
-    ? [...onPlatform].filter((v) => /^\d+\.\d+\.\d+$/.test(v) && v !== "0.0.0")
-      .sort(compareVersions)[0]
+  const onPlatform = platformTime
+    ? new Set(Object.keys(platformTime).filter((v) => RELEASE.test(v) && v !== "0.0.0"))
     : undefined;
-  return Object.entries(time)
-    .filter(([v]) => /^\d+\.\d+\.\d+$/.test(v))
-    .filter(([v]) => !minVersion || compareVersions(v, minVersion) >= 0)
+  const firstBinary = scriptsBefore && onPlatform
+    ? [...onPlatform].sort(compareVersions)[0]
+    : undefined;
+  const main = Object.entries(time)
+    .filter(([v]) => RELEASE.test(v))
     .filter(([v]) =>
       !onPlatform || onPlatform.has(v) ||
       (firstBinary !== undefined && compareVersions(v, firstBinary) < 0)
     )
-    .map(([version, published]) => ({ version, published }))
+    .map(([version, published]): PublishedVersion => ({ version, published }));
+  const platformOnly = [...onPlatform ?? []].filter((v) => !(v in time))
+    .map((version): PublishedVersion => ({
+      version,
+      published: platformTime![version],
+      platformOnly: true,
+    }));
+  return [...main, ...platformOnly]
+    .filter((v) => !minVersion || compareVersions(v.version, minVersion) >= 0)
     .sort((a, b) => compareVersions(a.version, b.version));
 }
 
@@ -278,14 +328,18 @@ async function npmJson(args: string[]): Promise<unknown> {
   return JSON.parse(r.out);
 }
 
-/** The agent's released versions that have a Linux x64 build, oldest first, with their
- * publish times. */
-export async function listVersions(spec: BuildSpec): Promise<PublishedVersion[]> {
+/** The agent's released versions that have a Linux x64 build, from `floor` on (undefined: all;
+ * the default spread passes the spec's `minVersion`), oldest first, with their publish times
+ * (the platform package's, for a release only it has). */
+export async function listVersions(
+  spec: BuildSpec,
+  floor: string | undefined,
+): Promise<PublishedVersion[]> {
   const time = await npmJson([spec.npmPackage, "time"]) as Record<string, string>;
   const platform = spec.platformPackage
-    ? [await npmJson([spec.platformPackage, "versions"])].flat() as string[]
+    ? await npmJson([spec.platformPackage, "time"]) as Record<string, string>
     : undefined;
-  return releasedVersions(time, spec.minVersion, platform, spec.scriptBuildsBeforePlatform);
+  return releasedVersions(time, floor, platform, spec.scriptBuildsBeforePlatform);
 }
 
 /** `n` versions spread evenly over `all` (oldest and newest included). */

@@ -15,15 +15,17 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { locate, type LocateResult } from "../../capture/locate/mod.ts";
 import { underCapture } from "../agents/main.ts";
 import { runAgent } from "../agents/run_agent.ts";
-import { loadScenario } from "../simulator/mod.ts";
+import { loadScenario, type RequestRecord } from "../simulator/mod.ts";
 import {
   BUILD_SPECS,
   type BuildSpec,
+  compareVersions,
   type CoverageAgent,
   installBuild,
   type InstalledBuild,
   NODE_RUNTIME,
   nodeEngines,
+  type PublishedVersion,
   systemNode,
 } from "./builds.ts";
 import { buildMakeup } from "./runtime.ts";
@@ -47,6 +49,8 @@ export interface MatrixRow {
    * machine's `node`: a build has one row per Node it was covered on.
    */
   node?: string;
+  /** a release of the platform package only (no release of the agent's npm package) */
+  platform_only?: boolean;
   located: boolean;
   library?: string;
   method: string;
@@ -56,6 +60,8 @@ export interface MatrixRow {
   /** why not located */
   reason?: string;
   captured: "yes" | "no" | "not run" | "n/a";
+  /** the scenario a captured run played (its `name`), when not the default (`text-hello`) */
+  scenario?: string;
   request_found?: boolean;
   response_found?: boolean;
   /** what the capture showed or why there was none */
@@ -67,7 +73,7 @@ export interface MatrixRow {
 export interface CoverageOptions {
   agents: CoverageAgent[];
   /** versions per agent, chosen by the caller */
-  versions: Map<CoverageAgent, { version: string; published?: string }[]>;
+  versions: Map<CoverageAgent, PublishedVersion[]>;
   /** which builds to capture: every one, the oldest and newest per agent, or none */
   capture: "all" | "sample" | "none";
   scenario: string;
@@ -113,7 +119,7 @@ export async function nodeRuntimes(versions: string[] = ["system"]): Promise<Nod
 /** One build's row. */
 export async function coverBuild(
   spec: BuildSpec,
-  v: { version: string; published?: string },
+  v: PublishedVersion,
   capture: boolean,
   opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
   node: NodeRuntime = {},
@@ -123,6 +129,7 @@ export async function coverBuild(
     label: spec.label,
     version: v.version,
     ...(v.published ? { published: v.published.slice(0, 10) } : {}),
+    ...(v.platformOnly ? { platform_only: true } : {}),
     ...(node.version ? { node: node.version } : {}),
   };
   const installed = await installBuild(spec, v.version);
@@ -178,7 +185,7 @@ export async function coverBuild(
     return { ...row, captured: "n/a", capture_note: spec.noRunReason ?? "no runner" };
   }
   if (!capture) return row;
-  return { ...row, ...await captureSample(spec, b, opts, node) };
+  return { ...row, ...await captureSample(spec, b, opts, node, row.runtime) };
 }
 
 /** Runs the build under capture against the scripted server; what the analysis found. */
@@ -187,8 +194,11 @@ async function captureSample(
   b: InstalledBuild,
   opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
   node: NodeRuntime,
+  /** the row's runtime, e.g. `Node 20.20.2` */
+  runtime: string,
 ): Promise<Partial<MatrixRow>> {
   const scenario = await loadScenario(opts.scenario);
+  const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
   const rec = join(
     opts.recordingsDir,
     `${spec.agent}@${b.version}${node.version ? `-node${node.version}` : ""}`,
@@ -213,18 +223,22 @@ async function captureSample(
   if (!run.requests.length) {
     // nothing to capture: this build does not run offline with the runner's profile (it wants
     // the network, or a configuration the profile does not write), or not on this Node
-    const engines = node.version && b.launcher ? nodeEngines(b.launcher) : undefined;
+    const onNode = node.version !== undefined || b.target === systemNode();
+    const engines = onNode && b.launcher ? nodeEngines(b.launcher) : undefined;
+    const running = /^Node (\d+\.\d+\.\d+)$/.exec(runtime)?.[1];
+    const unmet = engines !== undefined && (!running || enginesMet(engines, running) !== true);
     return {
+      ...played,
       captured: "n/a",
       capture_note: `did not run against the scripted server (no request reached it): ${ran}`
         .replace(/; $/, "") +
-        (engines ? `; the build asks for node ${engines} (package.json engines)` : ""),
+        (unmet ? `; the build asks for node ${engines} (package.json engines)` : ""),
     };
   }
   try {
     await Deno.stat(join(rec, "manifest.json"));
   } catch {
-    return { captured: "no", capture_note: `${ran}no recording was made` };
+    return { ...played, captured: "no", capture_note: `${ran}no recording was made` };
   }
   const checks = hookChecks(rec, b.target!);
   const quiet = () => {};
@@ -239,17 +253,116 @@ async function captureSample(
   const calls = res.calls as bigint;
   const request = res.request === true;
   const response = res.response === true;
-  const ok = request && response;
+  const served = servedFacts(run.requests, scenario.turns.length);
+  const verdict = judgeCapture(served, {
+    request,
+    response,
+    toolCalls: Number(res.tool_calls),
+    toolResults: Number(res.tool_results),
+  });
   return {
-    captured: ok ? "yes" : "no",
+    ...played,
+    captured: verdict.ok ? "yes" : "no",
     request_found: request,
     response_found: response,
     capture_note: `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
-      (ok
-        ? ""
-        : `; prompt ${request ? "found" : "missing"}, answer ${response ? "found" : "missing"}`),
+      (verdict.note ? `; ${verdict.note}` : "") +
+      // an agent that stopped early but exited 0 said why somewhere (opencode prints its error)
+      (served.lastTurn < served.turns - 1 && run.exitCode === 0 && (run.stderr || run.stdout)
+        ? `; it said: ${explainedError(spec, agentError(run.stderr || run.stdout))}`
+        : "") +
+      (res.problems ? `; problems: ${res.problems}` : ""),
     ...(checks ? { hook_checks: checks } : {}),
   };
+}
+
+/** What the scripted server served a run's main requests: the truth a capture is held to. */
+export interface ServedFacts {
+  /** main requests the server answered */
+  main: number;
+  /** tool searches among the answers' calls (not counted in `toolCalls`), when any */
+  searches?: number;
+  /** tool calls in those answers */
+  toolCalls: number;
+  /** of those, the ones a later main request followed (whose result the agent could send) */
+  answerable: number;
+  /** the last scripted turn (0-based) served, or -1 */
+  lastTurn: number;
+  /** the scenario's number of turns */
+  turns: number;
+}
+
+/**
+ * The server's log of a run, as what the capture must recover: every tool call it answered
+ * with, and each result the agent sent back in the main request that followed. An agent that
+ * stopped early (its own failure) owes fewer; a capture is judged by what crossed the wire, not
+ * by the script.
+ */
+export function servedFacts(
+  requests: Pick<RequestRecord, "seq" | "kind" | "turn" | "toolCalls" | "toolSearches">[],
+  turns: number,
+): ServedFacts {
+  const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
+  // a Responses tool search (Codex loading a deferred MCP tool) is not a row of tool_calls
+  const count = (r: (typeof main)[number]) => (r.toolCalls?.length ?? 0) - (r.toolSearches ?? 0);
+  const searches = main.reduce((n, r) => n + (r.toolSearches ?? 0), 0);
+  return {
+    main: main.length,
+    ...(searches ? { searches } : {}),
+    toolCalls: main.reduce((n, r) => n + count(r), 0),
+    answerable: main.slice(0, -1).reduce((n, r) => n + count(r), 0),
+    lastTurn: Math.max(-1, ...main.map((r) => r.turn ?? -1)),
+    turns,
+  };
+}
+
+/** What the analysis recovered of a captured run. */
+export interface Recovered {
+  request: boolean;
+  response: boolean;
+  toolCalls: number;
+  toolResults: number;
+}
+
+/**
+ * Whether the capture recovered what the server served: the prompt; the scripted answer when
+ * the last turn was served; each tool call served; each result sent back. The note says what
+ * is missing, or that the agent itself stopped before the script's end.
+ */
+export function judgeCapture(
+  served: ServedFacts,
+  got: Recovered,
+): { ok: boolean; note: string } {
+  const reachedEnd = served.lastTurn === served.turns - 1;
+  const notes: string[] = [];
+  if (!got.request) notes.push("prompt missing");
+  if (reachedEnd && !got.response) notes.push("answer missing");
+  const toolsOk = got.toolCalls === served.toolCalls && got.toolResults >= served.answerable;
+  if (served.toolCalls || got.toolCalls) {
+    notes.push(
+      `${got.toolCalls} of ${served.toolCalls} tool calls served recovered, ` +
+        `${got.toolResults} of ${served.answerable} results` + (toolsOk ? "" : " (MISMATCH)") +
+        (served.searches ? ` (and ${served.searches} tool searches served, not tool calls)` : ""),
+    );
+  }
+  if (!reachedEnd) {
+    notes.push(
+      `the agent stopped after scripted turn ${served.lastTurn + 1} of ${served.turns} ` +
+        `(${served.main} main request${served.main === 1 ? "" : "s"} served)`,
+    );
+  }
+  return { ok: got.request && (!reachedEnd || got.response) && toolsOk, note: notes.join("; ") };
+}
+
+/**
+ * Whether Node `version` meets a package's `engines.node` of the simple forms agents use
+ * (`>=22`, `>=18.0.0`, `>= 20.0`): undefined for any other range (it is then quoted, not
+ * judged).
+ */
+export function enginesMet(engines: string, version: string): boolean | undefined {
+  const m = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(engines.trim());
+  if (!m) return undefined;
+  return compareVersions(version, m[1]) >= 0;
 }
 
 /**

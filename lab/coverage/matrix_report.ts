@@ -59,8 +59,10 @@ export function renderMarkdown(m: MatrixFile): string {
     " locator runs on the file whose" +
     " TLS is hooked (the agent's binary, or the `node` that runs a Node agent), uncached;" +
     " where the agent runs offline a real capture against the scripted model server" +
-    " (scenario `text_hello`) must show, after analysis, the prompt in a request and the" +
-    " scripted answer in a response. Regenerate with `deno task coverage` (see" +
+    " (scenario `text-hello` unless the notes name another) must show, after analysis, the" +
+    " prompt in a request, the scripted answer in a response and each tool call the server" +
+    " answered with and each result sent back, as the server's log of the run has them." +
+    " Regenerate with `deno task coverage` (see" +
     " `lab/coverage/README.md`).",
     "",
     "| agent | builds | located | captured (of run) |",
@@ -84,7 +86,16 @@ export function renderMarkdown(m: MatrixFile): string {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---: | --- | --- |",
   );
   for (const r of m.rows) {
-    const notes = [r.reason, r.capture_note, r.hook_checks && `checks: ${r.hook_checks}`]
+    const notes = [
+      r.platform_only &&
+      `binary only: ${BUILD_SPECS[r.agent]?.platformPackage} has it, ${
+        BUILD_SPECS[r.agent]?.npmPackage
+      } has no such release`,
+      r.reason,
+      r.scenario && `scenario ${r.scenario}`,
+      r.capture_note,
+      r.hook_checks && `checks: ${r.hook_checks}`,
+    ]
       .filter(Boolean).join("; ");
     lines.push(
       "| " + [

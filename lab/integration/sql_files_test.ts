@@ -201,7 +201,14 @@ Deno.test("every .sql file runs on the empty schema", async () => {
     }
     assert.deepEqual(
       await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), { prompt: "p", answer: "a" }),
-      [{ calls: 0n, request: false, response: false }],
+      [{
+        calls: 0n,
+        request: false,
+        response: false,
+        tool_calls: 0n,
+        tool_results: 0n,
+        problems: "",
+      }],
     );
     for (const name of CHECK_FILES) {
       const rows = await queryRows(c, readSql(CHECK_SQL, name), CHECK_VALUES);
@@ -278,6 +285,9 @@ for (const agent of ["claude", "gemini", "codex"] as const) {
       });
       assert.ok(Number(cov.calls) > 0);
       assert.deepEqual([cov.request, cov.response], [true, false]);
+      // its one scripted tool call, with the result the agent sent back
+      assert.deepEqual([cov.tool_calls, cov.tool_results], [1n, 1n]);
+      assert.equal(typeof cov.problems, "string");
       // the demo's queries: the scripted command is among the commands, with its tool call
       const commands = await queryRows(c, readSql(DEMO_SQL, "demo_commands"));
       assert.ok(commands.some((r) => /^tee marker\.txt/.test(String(r.command)) && r.call === 1n));

@@ -196,3 +196,75 @@ Deno.test("openai SDK: the Responses API, streaming and not, parses with the off
     },
   );
 });
+
+Deno.test("openai SDK: a Responses conversation continued by previous_response_id over HTTP", async () => {
+  // Codex's TypeScript CLI (0.1.x) sends only the new items after its first request: the server
+  // must stand the stored response's history before them, or the script replays its first turn
+  await withSdk(
+    {
+      name: "sdk-previous-response",
+      sequencing: "conversation",
+      source: "inline",
+      turns: [{ tool: { run: "ls" } }, { text: "Two files." }],
+    },
+    "x",
+    async (openai, server) => {
+      const tools: OpenAI.Responses.Tool[] = [{
+        type: "function",
+        name: "shell",
+        strict: false,
+        parameters: {
+          type: "object",
+          properties: { command: { type: "array", items: { type: "string" } } },
+        },
+      }];
+      const stream = await openai.responses.create({
+        model: "o4-mini",
+        input: "what is here?",
+        tools,
+        stream: true,
+      });
+      let first: OpenAI.Responses.Response | undefined;
+      for await (const event of stream) {
+        if (event.type === "response.completed") first = event.response;
+      }
+      const call = first?.output.find((o) => o.type === "function_call");
+      assert.ok(call?.type === "function_call");
+      assert.deepEqual(JSON.parse(call.arguments).command.at(-1), "ls");
+      const second = await openai.responses.create({
+        model: "o4-mini",
+        previous_response_id: first!.id,
+        input: [{ type: "function_call_output", call_id: call.call_id, output: "a\nb\n" }],
+        tools,
+      });
+      assert.equal(second.output_text, "Two files.");
+      // what the server logged is what the client sent, previous_response_id and all
+      const logged = server.requests.at(-1)?.body as Record<string, unknown>;
+      assert.equal(logged.previous_response_id, first!.id);
+      // an id the server never stored: the API's 400, said in one line
+      await assert.rejects(
+        openai.responses.create({
+          model: "o4-mini",
+          previous_response_id: "resp_unknown",
+          input: "x",
+        }),
+        (e: Error) =>
+          e instanceof OpenAI.BadRequestError && /resp_unknown' not found/.test(e.message),
+      );
+      // store: false keeps nothing to continue from
+      const unstored = await openai.responses.create({
+        model: "o4-mini",
+        input: "again",
+        store: false,
+      });
+      await assert.rejects(
+        openai.responses.create({
+          model: "o4-mini",
+          previous_response_id: unstored.id,
+          input: "x",
+        }),
+        /not found/,
+      );
+    },
+  );
+});

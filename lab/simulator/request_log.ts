@@ -34,6 +34,11 @@ export interface RequestRecord {
   turn?: number;
   /** Names of the tools called in the reply. */
   toolCalls?: string[];
+  /**
+   * How many of them are a Responses API tool search (`tool_search_call`, Codex loading a
+   * deferred MCP tool): a search, which the analysis does not list in `tool_calls`.
+   */
+  toolSearches?: number;
   /** Response status, once answered. */
   status?: number;
   durationMs?: number;

@@ -21,6 +21,7 @@ import { JsonlLog, redactHeaders, redactPath, type RequestRecord } from "./reque
 import { classifyRequest } from "./request_kind.ts";
 import { inspectRequest, type RequestView } from "./request_view.ts";
 import { routeRequest } from "./routes.ts";
+import { ResponseStore } from "./response_store.ts";
 import { type Scenario, scenarioOf } from "./scenario.ts";
 import { ScriptPlayer } from "./script_player.ts";
 import { ensureCertificates } from "./tls_ca.ts";
@@ -165,6 +166,7 @@ export async function startModelServer(
   const jsonl = opts.logFile ? new JsonlLog(opts.logFile, opts.logBodies === true) : undefined;
   const delay = opts.chunkDelayMs ?? 0;
   let seq = 0;
+  const stored = new ResponseStore();
 
   const send = async (
     res: ResponseWriter,
@@ -209,6 +211,13 @@ export async function startModelServer(
         if (parsed && typeof parsed === "object") body = parsed;
         record.body = parsed;
       } catch { /* not JSON */ }
+    }
+    // Responses over HTTP: a `previous_response_id` stands for the stored response's history
+    let previousMissing: string | undefined;
+    if (route.action === "generate" && body && route.provider === "openai-responses") {
+      const x = stored.expand(body);
+      if ("error" in x) previousMissing = x.error;
+      else body = x.body;
     }
     let view: RequestView | undefined;
     if (route.action === "generate" && body) {
@@ -268,7 +277,9 @@ export async function startModelServer(
     }
 
     let out: RenderedResponse<string | Uint8Array>;
-    if (route.action === "probe") {
+    if (previousMissing) {
+      out = fail(400, previousMissing);
+    } else if (route.action === "probe") {
       out = {
         status: 200,
         headers: { "content-type": "text/plain; charset=utf-8" },
@@ -316,6 +327,8 @@ export async function startModelServer(
           out = failed;
         } else {
           record.toolCalls = reply!.toolCalls.map((t) => t.name);
+          const searches = reply!.toolCalls.filter((t) => t.kind === "tool_search").length;
+          if (searches) record.toolSearches = searches;
           out = renderReply(route, view, reply!);
         }
       } catch (e) {
@@ -327,6 +340,9 @@ export async function startModelServer(
       out.chunks.map((c) => typeof c === "string" ? new TextEncoder().encode(c) : c),
     );
     if (!out.streaming) headers["content-length"] = String(bytes.length);
+    if (route.provider === "openai-responses" && route.action === "generate" && body) {
+      if (out.status < 300) stored.keep(body, bytes, out.streaming);
+    }
     transcript.exchanges.push({
       provider: route.provider,
       method: req.method,

@@ -521,3 +521,35 @@ Deno.test("Vertex and Bedrock routes: the same scripted turns, Bedrock's in even
     await server.close();
   }
 });
+
+Deno.test("a Responses tool search is logged as a search (Codex loading a deferred MCP tool)", async () => {
+  const scenario = parseScenario({
+    name: "search-first",
+    mcpServers: { fs: { server: "filesystem" } },
+    turns: [{ tool: { mcp: "fs", tool: "write_file", args: { path: "a", content: "b" } } }, {
+      text: "done",
+    }],
+  });
+  const server = await startModelServer({ scenario, plainHttp: true });
+  try {
+    // the tool is deferred: only Codex's client-side tool search is offered, so it is searched for
+    const r = await fetch(`${server.url}/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "gpt-5.5",
+        input: "write a",
+        tools: [{ type: "tool_search", execution: "client", parameters: { type: "object" } }],
+      }),
+    });
+    const out = await r.json();
+    assert.equal(
+      out.output.find((o: { type: string }) => o.type !== "reasoning")?.type,
+      "tool_search_call",
+    );
+    assert.deepEqual(server.requests[0].toolCalls, ["tool_search"]);
+    assert.equal(server.requests[0].toolSearches, 1);
+  } finally {
+    await server.close();
+  }
+});

@@ -1,7 +1,22 @@
 -- coverage_capture: whether an agent's run under capture was recovered: its main LLM calls,
--- and whether the scenario's prompt ($prompt) is in one's user input and its last answer
--- ($answer) in one's assistant text.
-SELECT count(*) FILTER (WHERE kind = 'main') AS calls,
-  coalesce(bool_or(contains(coalesce(user_input, ''), $prompt)), false) AS request,
-  coalesce(bool_or(contains(coalesce(assistant_text, ''), $answer)), false) AS response
-FROM llm_calls
+-- whether the scenario's prompt ($prompt) is in one's user input and its last answer
+-- ($answer) in one's assistant text, the tool calls the main calls' answers asked for and how
+-- many of them had their result sent back, and the problems rows by kind ('gap 2, llm 1').
+WITH main AS (
+  SELECT * FROM llm_calls WHERE kind = 'main'
+),
+tools AS (
+  SELECT t.* FROM tool_calls t JOIN main c USING (recording, llm_call_id)
+),
+kinds AS (
+  SELECT kind, count(*) AS n FROM problems GROUP BY kind
+)
+SELECT (SELECT count(*) FROM main) AS calls,
+  coalesce((SELECT bool_or(contains(coalesce(user_input, ''), $prompt)) FROM main), false)
+    AS request,
+  coalesce((SELECT bool_or(contains(coalesce(assistant_text, ''), $answer)) FROM main), false)
+    AS response,
+  (SELECT count(*) FROM tools) AS tool_calls,
+  (SELECT count(*) FROM tools WHERE result_llm_call_id IS NOT NULL) AS tool_results,
+  coalesce((SELECT string_agg(kind || ' ' || n, ', ' ORDER BY kind) FROM kinds), '')
+    AS problems
