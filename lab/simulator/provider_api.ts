@@ -42,6 +42,8 @@ const GEMINI_STATUSES: Record<number, string> = {
   501: "NOT_IMPLEMENTED",
   503: "UNAVAILABLE",
   504: "DEADLINE_EXCEEDED",
+  // Anthropic's overload status, as Gemini names an overload
+  529: "UNAVAILABLE",
 };
 const BEDROCK_TYPES: Record<number, string> = {
   403: "AccessDeniedException",
@@ -50,6 +52,8 @@ const BEDROCK_TYPES: Record<number, string> = {
   424: "ModelErrorException",
   429: "ThrottlingException",
   503: "ServiceUnavailableException",
+  // Anthropic's overload status, as Bedrock names an overload
+  529: "ServiceUnavailableException",
 };
 const OPENAI_CODES: Record<number, [string, string | null]> = {
   401: ["invalid_request_error", "invalid_api_key"],

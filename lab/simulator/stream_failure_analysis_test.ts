@@ -1,0 +1,237 @@
+/**
+ * The analysis reads every answer the scripted server breaks off (stream_failure.ts) as what
+ * happened: the bytes the server sends for a failed attempt and for its retry, framed as an
+ * HTTP/1.1 connection (chunked; a dropped connection has no last chunk), go through the whole
+ * HTTP analysis (analysis/http_tables.ts) fed whole, byte by byte and split at every point:
+ * each failed attempt is a call with its outcome (`error` with the provider's error type, or
+ * `cut`), its tokens and cost as far as the answer told them and why, a `problems` row when the
+ * connection dropped, and the retry continues its conversation.
+ */
+import assert from "node:assert/strict";
+import { buildHttpTables, type HttpTables } from "../../analysis/http_tables.ts";
+import { handView, prices, rechunk, splitAt } from "../../analysis/testing.ts";
+import { renderReply } from "./provider_api.ts";
+import type { Reply } from "./reply.ts";
+import { inspectRequest } from "./request_view.ts";
+import { routeRequest } from "./routes.ts";
+import type { TurnFailure } from "./scenario.ts";
+import { breakAnswer } from "./stream_failure.ts";
+
+const enc = new TextEncoder();
+
+const REPLY: Reply = {
+  model: "claude-sonnet-4-5",
+  text: "The marker printed: midstream-marker, and that is all it printed today. " +
+    "It came back at once, with nothing on its error stream and an exit status of zero, " +
+    "so the command did what it was asked to do.",
+  toolCalls: [],
+  usage: {
+    inputTokens: 1200,
+    outputTokens: 40,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+  },
+  seed: "midstream",
+  created: 1767225600,
+};
+
+interface Case {
+  name: string;
+  path: string;
+  body: Record<string, unknown>;
+  model: string;
+}
+
+const user = { role: "user", content: "Run the marker command." };
+const CASES: Case[] = [
+  {
+    name: "Anthropic Messages",
+    path: "/v1/messages",
+    body: { model: "claude-sonnet-4-5", stream: true, max_tokens: 99, messages: [user] },
+    model: "claude-sonnet-4-5",
+  },
+  {
+    name: "Chat Completions",
+    path: "/v1/chat/completions",
+    body: {
+      model: "gpt-4o",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [user],
+    },
+    model: "gpt-4o",
+  },
+  {
+    name: "Responses",
+    path: "/v1/responses",
+    body: { model: "gpt-5", stream: true, input: [{ role: "user", content: user.content }] },
+    model: "gpt-5",
+  },
+  {
+    name: "Gemini",
+    path: "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse",
+    body: { contents: [{ role: "user", parts: [{ text: user.content }] }] },
+    model: "gemini-2.5-pro",
+  },
+];
+
+/** The answer's bytes as the server renders them: whole, or broken off by `f`. */
+function answer(c: Case, f?: TurnFailure): { chunks: Uint8Array[]; dropped: boolean } {
+  const route = routeRequest("POST", c.path);
+  const view = inspectRequest(route, c.body);
+  const whole = renderReply(route, view, { ...REPLY, model: c.model });
+  const broken = f ? breakAnswer(route, view, whole, f) : undefined;
+  if (broken?.problem) throw new Error(broken.problem);
+  const r = broken?.response ?? whole;
+  const chunks = r.chunks.map((x) => typeof x === "string" ? enc.encode(x) : x);
+  return { chunks, dropped: r.cut !== undefined };
+}
+
+/** One HTTP/1.1 exchange: the request, then the response head and its chunked body. */
+function exchange(c: Case, f?: TurnFailure): ["write" | "read", Uint8Array][] {
+  const body = JSON.stringify(c.body);
+  const req = `POST ${c.path} HTTP/1.1\r\nhost: api.test\r\ncontent-type: application/json\r\n` +
+    `content-length: ${enc.encode(body).length}\r\n\r\n${body}`;
+  const a = answer(c, f);
+  const type = c.name === "Gemini" ? "text/event-stream" : "text/event-stream; charset=utf-8";
+  const parts: Uint8Array[] = [
+    enc.encode(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ntransfer-encoding: chunked\r\n\r\n`),
+  ];
+  for (const x of a.chunks) {
+    parts.push(enc.encode(`${x.length.toString(16)}\r\n`), x, enc.encode("\r\n"));
+  }
+  // a dropped connection sends no last chunk
+  if (!a.dropped) parts.push(enc.encode("0\r\n\r\n"));
+  const len = parts.reduce((n, p) => n + p.length, 0);
+  const resp = new Uint8Array(len);
+  let at = 0;
+  for (const p of parts) (resp.set(p, at), at += p.length);
+  return [["write", enc.encode(req)], ["read", resp]];
+}
+
+/** A failed attempt on one connection, its retry on a second (as clients do after an error). */
+function attemptAndRetry(c: Case, f: TurnFailure) {
+  const [w1, r1] = exchange(c, f);
+  const [w2, r2] = exchange(c);
+  return handView([
+    [w1[0], w1[1], 1n],
+    [r1[0], r1[1], 1n],
+    [w2[0], w2[1], 2n],
+    [r2[0], r2[1], 2n],
+  ], { pid: 7, connId: 1n, step: 1000n });
+}
+
+/** What a user checks of the failed attempt and its retry. */
+function summary(t: HttpTables) {
+  const [a, b] = t.calls;
+  return {
+    calls: t.calls.length,
+    attempt: {
+      status: a.status,
+      outcome: a.outcome,
+      error_type: a.error_type,
+      error: a.error,
+      incomplete: a.incomplete,
+      input_tokens: a.input_tokens,
+      output_tokens: a.output_tokens,
+      cost_known: a.cost_usd !== null,
+      price_source: a.price_source,
+      text: a.assistant_text,
+    },
+    retry: { outcome: b.outcome, text: b.assistant_text, incomplete: b.incomplete },
+    same_conversation: a.conversation_id === b.conversation_id,
+    problems: t.problems.map((p) => `${p.kind}: ${p.message}`),
+  };
+}
+
+/** The same summary whole, byte by byte and split at every point of each connection's bytes. */
+async function assertEverySplit(c: Case, f: TurnFailure) {
+  const tls = attemptAndRetry(c, f);
+  const want = summary(await buildHttpTables("r", tls, prices));
+  const byteByByte = rechunk(tls, (b) => Array.from(b, (_, i) => b.subarray(i, i + 1)));
+  assert.deepEqual(summary(await buildHttpTables("r", byteByByte, prices)), want, "byte by byte");
+  // every split point of the failed attempt's answer (the bytes under test)
+  const answerLen = attemptAndRetry(c, f).data[1]!.length;
+  for (let i = 1; i < answerLen; i++) {
+    const split = rechunk(
+      tls,
+      (b, dir) => dir === "read" && b.length === answerLen ? splitAt(i)(b) : [b],
+    );
+    assert.deepEqual(summary(await buildHttpTables("r", split, prices)), want, `split at ${i}`);
+  }
+  return want;
+}
+
+const ERROR_TYPES: Record<string, string> = {
+  "Anthropic Messages": "overloaded_error",
+  "Chat Completions": "server_error",
+  "Responses": "server_error",
+  "Gemini": "INTERNAL",
+};
+
+for (const c of CASES) {
+  Deno.test(`${c.name}: the API's error after a 200 is an error call with its type; the retry continues it`, async () => {
+    const s = await assertEverySplit(c, {
+      times: 1,
+      after: 2,
+      status: c.name.startsWith("Anthropic") ? 529 : 500,
+    });
+    assert.equal(s.calls, 2);
+    assert.equal(s.attempt.status, 200);
+    assert.equal(s.attempt.outcome, "error");
+    assert.equal(s.attempt.error_type, ERROR_TYPES[c.name]);
+    assert.ok(s.attempt.error);
+    assert.equal(s.attempt.incomplete, false);
+    assert.equal(s.retry.outcome, "complete");
+    assert.equal(s.retry.text, REPLY.text);
+    assert.ok(s.same_conversation, "the retry continues the failed call's conversation");
+    assert.deepEqual(s.problems, []);
+    // tokens as far as told: Anthropic's message_start and Gemini's first chunks gave the
+    // input; Chat Completions and Responses give usage only at their end
+    if (c.name.startsWith("Anthropic") || c.name === "Gemini") {
+      assert.equal(s.attempt.input_tokens, 1200n);
+      assert.ok(s.attempt.cost_known);
+      assert.match(
+        s.attempt.price_source!,
+        new RegExp(
+          `tokens as far as reported: the stream ended with the API's error \\(${
+            ERROR_TYPES[c.name]
+          }\\)`,
+        ),
+      );
+    } else {
+      assert.equal(s.attempt.input_tokens, null);
+      assert.equal(s.attempt.cost_known, false);
+      assert.match(s.attempt.price_source!, /^unknown: the stream ended with the API's error/);
+    }
+  });
+
+  Deno.test(`${c.name}: a connection dropped mid-stream is a cut call and a problem; the retry continues it`, async () => {
+    const s = await assertEverySplit(c, { times: 1, after: 2, cut: "close" });
+    assert.equal(s.attempt.outcome, "cut");
+    assert.equal(s.attempt.incomplete, true);
+    assert.equal(s.attempt.error_type, null);
+    assert.equal(s.retry.outcome, "complete");
+    assert.ok(s.same_conversation);
+    assert.equal(s.problems.length, 1);
+    assert.match(s.problems[0], /^incomplete: POST .*: the response is cut short/);
+  });
+}
+
+Deno.test("a stream that ends early without an error (no [DONE], no finishReason) is cut, with no problem: the body ended", async () => {
+  for (const c of CASES) {
+    const whole = answer(c).chunks.length;
+    const s = summary(
+      await buildHttpTables(
+        "r",
+        attemptAndRetry(c, { times: 1, after: whole - 1, cut: "end" }),
+        prices,
+      ),
+    );
+    assert.equal(s.attempt.outcome, "cut", c.name);
+    assert.equal(s.attempt.incomplete, true, c.name);
+    assert.ok(s.same_conversation, c.name);
+    assert.deepEqual(s.problems, [], c.name);
+  }
+});
