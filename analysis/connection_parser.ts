@@ -55,6 +55,11 @@ export interface Message {
   /** false when the body outgrew `maxBodySize` and its bytes were dropped */
   bodyKept: boolean;
   complete: boolean;
+  /**
+   * HTTP/1.1 responses: cut short where a new response began on the same TLS connection object
+   * (a new connection that reused it: see protocols/http1.ts `followedByResponse`)
+   */
+  followedByResponse?: boolean;
 }
 
 export interface Request extends Message {
@@ -319,6 +324,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       if (!m) return;
       m.complete = !e.incomplete;
       m.end = e.endOffset;
+      if (e.followedByResponse) m.followedByResponse = true;
       open[dir] = null;
     },
     onError(e) {

@@ -498,6 +498,11 @@ export async function connectionExchanges(
             ? "(MCP's event stream) has no recorded end, and the recording says bytes were " +
               `lost (${opts.statedLoss}): it may have been cut by that loss, not closed by ` +
               "the client"
+            : x.response?.followedByResponse
+            ? "is cut short: its body breaks off where the next response begins on the same " +
+              "TLS connection object (the connection closed mid-body and a new one reused " +
+              "the object; the library's free of it is not hooked, so the two are not told " +
+              "apart by generation)"
             : x.response
             ? "is cut short (its last bytes were not recorded)"
             : "was not recorded"),

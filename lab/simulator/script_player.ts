@@ -54,11 +54,17 @@ export interface Position {
   turn: number;
   /** How many times this turn has been served, this one included. */
   served: number;
+  /**
+   * The text of the turn the client already holds: its answer broke off, and the client sent
+   * what came of it back as a model turn, asking to go on (Qwen Code's resume): the rest is
+   * served, as a model continues from where it was cut.
+   */
+  resume?: string;
 }
 
 /** The outcome of planning a main request. */
 export type Plan =
-  | { exhausted: false; position: number; turn: number; served: number }
+  | { exhausted: false; position: number; turn: number; served: number; resume?: string }
   | { exhausted: true; position: number };
 
 function meets(cond: Condition, text: string): boolean {
@@ -103,6 +109,8 @@ export class ScriptPlayer {
   private readonly positions = new Map<number, Position>();
   /** Errors served so far in place of a turn's first serving, by position. */
   private readonly failures = new Map<number, number>();
+  /** Answers that broke off mid-stream, by position: the turn and its whole text. */
+  private readonly interrupted = new Map<number, { turn: number; text: string }>();
   private requestCount = 0;
 
   constructor(scenario: Scenario, vars: Record<string, string> = {}) {
@@ -124,7 +132,15 @@ export class ScriptPlayer {
       if (key < k && key > prevKey) prevKey = key;
     }
     let next: Position;
-    if (prevKey < 0) {
+    // the answer at the position before broke off, and this request holds what came of it as
+    // its last model turn: it asks for the rest of that turn
+    const cut = this.scenario.sequencing === "per-request"
+      ? undefined
+      : this.interrupted.get(k - 1);
+    const held = cut && view.texts.findLast((t) => t !== "" && cut.text.startsWith(t));
+    if (cut && held && prevKey === k - 1) {
+      next = { turn: cut.turn, served: 1, resume: held };
+    } else if (prevKey < 0) {
       next = { turn: 0, served: 1 };
     } else {
       const prev = this.positions.get(prevKey)!;
@@ -153,13 +169,22 @@ export class ScriptPlayer {
    * is planned at the same position (also with per-request sequencing).
    */
   failure(plan: Plan): TurnFailure | undefined {
-    if (plan.exhausted || plan.served !== 1) return undefined;
+    if (plan.exhausted || plan.served !== 1 || plan.resume !== undefined) return undefined;
     const f = this.scenario.turns[plan.turn].fail;
     const done = this.failures.get(plan.position) ?? 0;
     if (!f || done >= f.times) return undefined;
     this.failures.set(plan.position, done + 1);
     if (this.scenario.sequencing === "per-request") this.requestCount--;
     return f;
+  }
+
+  /**
+   * Notes that the answer planned as `plan` broke off mid-stream with `text` as its whole text,
+   * so that a client that sends back what it got and asks to go on gets the rest.
+   */
+  brokeOff(plan: Plan, text: string | undefined): void {
+    if (plan.exhausted || !text) return;
+    this.interrupted.set(plan.position, { turn: plan.turn, text });
   }
 
   private model(view: RequestView, turn?: Turn): string {
@@ -209,6 +234,10 @@ export class ScriptPlayer {
     const vars = this.templateVars(view, plan);
     const fill = (s: string | undefined) => s === undefined ? undefined : fillTemplate(s, vars);
     let text = fill(turn.text);
+    // a resumed answer: the rest of its text
+    if (plan.resume !== undefined && text?.startsWith(plan.resume)) {
+      text = text.slice(plan.resume.length);
+    }
     if (turn.json !== undefined) {
       text = JSON.stringify(fillTemplatesDeep(turn.json, vars));
     }

@@ -309,8 +309,10 @@ export async function startModelServer(
           const failure = player!.failure(plan);
           if (failure?.after !== undefined) {
             // a 200 whose answer breaks off: the turn's reply, cut as scripted
-            const whole = renderReply(route, view, player!.reply(view, plan));
+            const full = player!.reply(view, plan);
+            const whole = renderReply(route, view, full);
             const broken = breakAnswer(route, view, whole, failure);
+            player!.brokeOff(plan, full.text);
             record.error = `scripted failure: ${failure.cut ?? "error"} after ${failure.after}`;
             if (broken.problem) errors.push(`request ${record.seq}: ${broken.problem}`);
             failed = broken.response;

@@ -221,3 +221,49 @@ Deno.test("an after past the answer's end is lowered to keep the break inside, a
   assert.equal(errors.length, 1);
   assert.match(errors[0], /fail\.after 1000 reaches past the answer's last event/);
 });
+
+Deno.test("a client that sends back what it got of a broken answer and asks to go on gets the rest of the turn (Qwen Code's resume)", async () => {
+  const server = await startModelServer({
+    scenario: parseScenario({
+      name: "resume",
+      turns: [
+        { fail: { after: 4, status: 529 }, text: TEXT, tool: { run: "echo hi" } },
+        { text: "done" },
+      ],
+    }, "resume.json"),
+  });
+  const c = await testClient(server);
+  const bash = {
+    type: "function",
+    function: {
+      name: "run_shell_command",
+      parameters: { type: "object", properties: { command: { type: "string" } } },
+    },
+  };
+  try {
+    const first = parseSse(
+      await (await c.post("/v1/chat/completions", { ...CHAT, tools: [bash] })).text(),
+    );
+    const got = first.slice(0, -1).map((e) => JSON.parse(e.data).choices[0].delta.content ?? "")
+      .join("");
+    assert.ok(got.length > 0 && TEXT.startsWith(got), got);
+    const resume = await c.post("/v1/chat/completions", {
+      ...CHAT,
+      tools: [bash],
+      messages: [user, { role: "assistant", content: got }, {
+        role: "user",
+        content: "The connection dropped mid-response. Resume directly.",
+      }],
+    });
+    const events = parseSse(await resume.text()).filter((e) => e.data !== "[DONE]")
+      .map((e) => JSON.parse(e.data));
+    const rest = events.map((e) => e.choices[0]?.delta.content ?? "").join("");
+    assert.equal(got + rest, TEXT);
+    assert.ok(events.some((e) => e.choices[0]?.delta.tool_calls), "the turn's tool call too");
+    assert.deepEqual(server.errors, []);
+    assert.deepEqual(server.requests.map((r) => r.turn), [0, 0]);
+  } finally {
+    c.close();
+    await server.close();
+  }
+});
