@@ -509,6 +509,24 @@ export async function connectionExchanges(
         exchange_id: null,
       });
     }
+    for (const d of b.calls) {
+      if (d.transport !== "websocket" || d.response.complete) continue;
+      // over a WebSocket each answer ends in a terminal event (response.completed, .failed,
+      // .incomplete, error): without one the connection ended inside it, or its last messages
+      // were not recorded
+      problems.push({
+        recording,
+        source: label,
+        kind: "incomplete",
+        message: `WebSocket ${x.request?.target ?? "?"}: the answer to a response.create ` +
+          (d.noAnswer
+            ? "was not recorded (no event answers it)"
+            : `(${d.response.responseId ?? "no response id"}) is cut short: no terminal event ` +
+              "ends it (the connection closed inside it, or its last messages were not " +
+              "recorded)"),
+        exchange_id: null,
+      });
+    }
     if (!x.request && x.response) {
       // its request was not recorded (the write stream at all, or the connection joined while
       // the request was awaited): no stream break can tell it
