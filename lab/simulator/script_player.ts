@@ -60,11 +60,20 @@ export interface Position {
    * served, as a model continues from where it was cut.
    */
   resume?: string;
+  /** With `resume`: the rest of the turn's text, as it was when the answer broke off. */
+  rest?: string;
 }
 
 /** The outcome of planning a main request. */
 export type Plan =
-  | { exhausted: false; position: number; turn: number; served: number; resume?: string }
+  | {
+    exhausted: false;
+    position: number;
+    turn: number;
+    served: number;
+    resume?: string;
+    rest?: string;
+  }
   | { exhausted: true; position: number };
 
 function meets(cond: Condition, text: string): boolean {
@@ -123,34 +132,61 @@ export class ScriptPlayer {
     const k = this.scenario.sequencing === "per-request"
       ? this.requestCount++
       : view.assistantTurns;
-    const known = this.positions.get(k);
-    if (known) return { exhausted: false, position: k, ...known };
     const result = latestResult(view);
-    const turns = this.scenario.turns;
+    const known = this.positions.get(k);
+    if (known?.resume !== undefined && this.heldOf(view, k - 1) === undefined) {
+      // after a resume, a client that joined what it had of the broken answer and its rest
+      // into one model turn sends the next request at the same count of model turns: it
+      // follows the resumed turn
+      return this.settle(k, this.after(known, result), result);
+    }
+    if (known) return { exhausted: false, position: k, ...known };
     let prevKey = -1;
     for (const key of this.positions.keys()) {
       if (key < k && key > prevKey) prevKey = key;
     }
-    let next: Position;
     // the answer at the position before broke off, and this request holds what came of it as
     // its last model turn: it asks for the rest of that turn
-    const cut = this.scenario.sequencing === "per-request"
-      ? undefined
-      : this.interrupted.get(k - 1);
-    const held = cut && view.texts.findLast((t) => t !== "" && cut.text.startsWith(t));
-    if (cut && held && prevKey === k - 1) {
-      next = { turn: cut.turn, served: 1, resume: held };
+    const cut = this.interrupted.get(k - 1);
+    const held = this.heldOf(view, k - 1);
+    let next: Position;
+    if (cut && held !== undefined && prevKey === k - 1) {
+      next = { turn: cut.turn, served: 1, resume: held, rest: cut.text.slice(held.length) };
     } else if (prevKey < 0) {
       next = { turn: 0, served: 1 };
     } else {
-      const prev = this.positions.get(prevKey)!;
-      const r = turns[prev.turn].repeat;
-      const again = r !== undefined && prev.served < r.max &&
-        (r.while ? meets(r.while, result) : !meets(r.until!, result));
-      next = again
-        ? { turn: prev.turn, served: prev.served + 1 }
-        : { turn: prev.turn + 1, served: 1 };
+      next = this.after(this.positions.get(prevKey)!, result);
     }
+    return this.settle(k, next, result);
+  }
+
+  /**
+   * What of the answer that broke off at `position` the request holds as a model turn: a
+   * proper start of its text (conversation sequencing only), or undefined.
+   */
+  private heldOf(view: RequestView, position: number): string | undefined {
+    const cut = this.scenario.sequencing === "per-request"
+      ? undefined
+      : this.interrupted.get(position);
+    if (!cut) return undefined;
+    return view.texts.findLast((t) =>
+      t !== "" && t.length < cut.text.length && cut.text.startsWith(t)
+    );
+  }
+
+  /** The position after `prev`: its turn again (a repeat) or the next. */
+  private after(prev: Position, result: string): Position {
+    const r = this.scenario.turns[prev.turn].repeat;
+    const again = r !== undefined && prev.served < r.max &&
+      (r.while ? meets(r.while, result) : !meets(r.until!, result));
+    return again
+      ? { turn: prev.turn, served: prev.served + 1 }
+      : { turn: prev.turn + 1, served: 1 };
+  }
+
+  /** Skips turns whose `when` fails, keeps the position and plans it. */
+  private settle(k: number, next: Position, result: string): Plan {
+    const turns = this.scenario.turns;
     while (
       next.turn < turns.length && turns[next.turn].when &&
       !meets(turns[next.turn].when!, result)
@@ -233,11 +269,8 @@ export class ScriptPlayer {
     const turn = this.scenario.turns[plan.turn];
     const vars = this.templateVars(view, plan);
     const fill = (s: string | undefined) => s === undefined ? undefined : fillTemplate(s, vars);
-    let text = fill(turn.text);
-    // a resumed answer: the rest of its text
-    if (plan.resume !== undefined && text?.startsWith(plan.resume)) {
-      text = text.slice(plan.resume.length);
-    }
+    // a resumed answer: the rest of its text, as filled in when it broke off
+    let text = plan.rest ?? fill(turn.text);
     if (turn.json !== undefined) {
       text = JSON.stringify(fillTemplatesDeep(turn.json, vars));
     }

@@ -260,8 +260,32 @@ Deno.test("a client that sends back what it got of a broken answer and asks to g
     const rest = events.map((e) => e.choices[0]?.delta.content ?? "").join("");
     assert.equal(got + rest, TEXT);
     assert.ok(events.some((e) => e.choices[0]?.delta.tool_calls), "the turn's tool call too");
+    // the client joins what it had and the rest into one model turn, runs the tool and sends
+    // its result at the same count of model turns: the next turn
+    const call = events.find((e) => e.choices[0]?.delta.tool_calls).choices[0].delta
+      .tool_calls[0];
+    const next = await c.post("/v1/chat/completions", {
+      ...CHAT,
+      tools: [bash],
+      messages: [
+        user,
+        {
+          role: "assistant",
+          content: TEXT,
+          tool_calls: [{
+            id: call.id,
+            type: "function",
+            function: { name: call.function.name, arguments: "{}" },
+          }],
+        },
+        { role: "tool", tool_call_id: call.id, content: "hi" },
+      ],
+    });
+    const after = parseSse(await next.text()).filter((e) => e.data !== "[DONE]")
+      .map((e) => JSON.parse(e.data).choices[0]?.delta.content ?? "").join("");
+    assert.equal(after, "done");
     assert.deepEqual(server.errors, []);
-    assert.deepEqual(server.requests.map((r) => r.turn), [0, 0]);
+    assert.deepEqual(server.requests.map((r) => r.turn), [0, 0, 1]);
   } finally {
     c.close();
     await server.close();
