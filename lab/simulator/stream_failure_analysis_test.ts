@@ -69,6 +69,12 @@ const CASES: Case[] = [
     model: "gpt-5",
   },
   {
+    name: "Bedrock",
+    path: "/model/anthropic.claude-sonnet-4-5/invoke-with-response-stream",
+    body: { anthropic_version: "bedrock-2023-05-31", max_tokens: 99, messages: [user] },
+    model: "claude-sonnet-4-5",
+  },
+  {
     name: "Gemini",
     path: "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse",
     body: { contents: [{ role: "user", parts: [{ text: user.content }] }] },
@@ -94,7 +100,9 @@ function exchange(c: Case, f?: TurnFailure): ["write" | "read", Uint8Array][] {
   const req = `POST ${c.path} HTTP/1.1\r\nhost: api.test\r\ncontent-type: application/json\r\n` +
     `content-length: ${enc.encode(body).length}\r\n\r\n${body}`;
   const a = answer(c, f);
-  const type = c.name === "Gemini" ? "text/event-stream" : "text/event-stream; charset=utf-8";
+  const type = c.name === "Bedrock"
+    ? "application/vnd.amazon.eventstream"
+    : "text/event-stream; charset=utf-8";
   const parts: Uint8Array[] = [
     enc.encode(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ntransfer-encoding: chunked\r\n\r\n`),
   ];
@@ -167,6 +175,7 @@ const ERROR_TYPES: Record<string, string> = {
   "Anthropic Messages": "overloaded_error",
   "Chat Completions": "server_error",
   "Responses": "server_error",
+  "Bedrock": "serviceUnavailableException",
   "Gemini": "INTERNAL",
 };
 
@@ -175,7 +184,7 @@ for (const c of CASES) {
     const s = await assertEverySplit(c, {
       times: 1,
       after: 2,
-      status: c.name.startsWith("Anthropic") ? 529 : 500,
+      status: c.name.startsWith("Anthropic") || c.name === "Bedrock" ? 529 : 500,
     });
     assert.equal(s.calls, 2);
     assert.equal(s.attempt.status, 200);
@@ -189,7 +198,7 @@ for (const c of CASES) {
     assert.deepEqual(s.problems, []);
     // tokens as far as told: Anthropic's message_start and Gemini's first chunks gave the
     // input; Chat Completions and Responses give usage only at their end
-    if (c.name.startsWith("Anthropic") || c.name === "Gemini") {
+    if (c.name.startsWith("Anthropic") || c.name === "Bedrock" || c.name === "Gemini") {
       assert.equal(s.attempt.input_tokens, 1200n);
       assert.ok(s.attempt.cost_known);
       assert.match(
