@@ -498,6 +498,8 @@ export async function connectionExchanges(
             ? "(MCP's event stream) has no recorded end, and the recording says bytes were " +
               `lost (${opts.statedLoss}): it may have been cut by that loss, not closed by ` +
               "the client"
+            : x.serverReset !== undefined
+            ? `is cut short: the server reset its stream (RST_STREAM ${x.serverReset})`
             : x.response?.followedByResponse
             ? "is cut short: its body breaks off where the next response begins on the same " +
               "TLS connection object (the connection closed mid-body and a new one reused " +

@@ -32,31 +32,20 @@ interface Expect {
   answers: boolean;
 }
 
+/** An agent that retries (or resumes) both failures and answers. */
+const goesOn = (errorType: string): Expect => ({
+  errorType,
+  outcomes: ["error", "complete", "cut", "complete"],
+  exitCode: 0,
+  answers: true,
+});
+
 const EXPECT: Record<AgentName, Expect> = {
-  claude: {
-    errorType: "overloaded_error",
-    outcomes: ["error", "complete", "cut", "complete"],
-    exitCode: 0,
-    answers: true,
-  },
-  codex: {
-    errorType: "server_error",
-    outcomes: ["error", "complete", "cut", "complete"],
-    exitCode: 0,
-    answers: true,
-  },
-  opencode: {
-    errorType: "overloaded_error",
-    outcomes: ["error", "complete", "cut", "complete"],
-    exitCode: 0,
-    answers: true,
-  },
-  qwen: {
-    errorType: "server_error",
-    outcomes: ["error", "complete", "cut", "complete"],
-    exitCode: 0,
-    answers: true,
-  },
+  claude: goesOn("overloaded_error"),
+  codex: goesOn("server_error"),
+  opencode: goesOn("overloaded_error"),
+  qwen: goesOn("server_error"),
+  // retries the error, gives up on the dropped connection
   gemini: {
     errorType: "UNAVAILABLE",
     outcomes: ["error", "complete", "cut"],

@@ -10,6 +10,14 @@
 import assert from "node:assert/strict";
 import { buildHttpTables, type HttpTables } from "../../analysis/http_tables.ts";
 import { handView, prices, rechunk, splitAt } from "../../analysis/testing.ts";
+import { concatBytes } from "../../kit/bytes.ts";
+import { encodeLiteral } from "../../protocols/hpack_encode.ts";
+import {
+  encodeFrame as h2Frame,
+  Flag,
+  FrameType,
+  HTTP2_PREFACE,
+} from "../../protocols/http2_frame.ts";
 import { renderReply } from "./provider_api.ts";
 import type { Reply } from "./reply.ts";
 import { inspectRequest } from "./request_view.ts";
@@ -242,5 +250,70 @@ Deno.test("a stream that ends early without an error (no [DONE], no finishReason
     assert.equal(s.attempt.incomplete, true, c.name);
     assert.ok(s.same_conversation, c.name);
     assert.deepEqual(s.problems, [], c.name);
+  }
+});
+
+Deno.test("HTTP/2: the server resets the stream mid-answer (what the scripted server's close does over h2): cut, one problem saying so; the retry on the next stream continues it", async () => {
+  const c = CASES[0];
+  const body = enc.encode(JSON.stringify(c.body));
+  const headers = (id: number, fields: [string, string][]) =>
+    h2Frame(
+      FrameType.HEADERS,
+      Flag.END_HEADERS,
+      id,
+      fields.flatMap(([k, v]) => encodeLiteral(k, v, "without")),
+    );
+  const request = (id: number) => [
+    headers(id, [
+      [":method", "POST"],
+      [":scheme", "https"],
+      [":path", c.path],
+      [":authority", "api.test"],
+      ["content-type", "application/json"],
+    ]),
+    h2Frame(FrameType.DATA, Flag.END_STREAM, id, body),
+  ];
+  const answerFrames = (id: number, f?: TurnFailure) => {
+    const a = answer(c, f);
+    return [
+      headers(id, [[":status", "200"], ["content-type", "text/event-stream; charset=utf-8"]]),
+      ...a.chunks.map((x) => h2Frame(FrameType.DATA, 0, id, x)),
+      a.dropped
+        ? h2Frame(FrameType.RST_STREAM, 0, id, [0, 0, 0, 2]) // INTERNAL_ERROR
+        : h2Frame(FrameType.DATA, Flag.END_STREAM, id, []),
+    ];
+  };
+  const settings = h2Frame(FrameType.SETTINGS, 0, 0, []);
+  // the retry is sent once the reset answer has ended
+  const read = concatBytes([settings, ...answerFrames(1, { times: 1, after: 2, cut: "close" })]);
+  const tls = handView([
+    ["write", concatBytes([HTTP2_PREFACE, settings, ...request(1)])],
+    ["read", read],
+    ["write", concatBytes(request(3))],
+    ["read", concatBytes(answerFrames(3))],
+  ], { pid: 7, connId: 1n, step: 1000n });
+  const want = summary(await buildHttpTables("r", tls, prices));
+  assert.equal(want.attempt.outcome, "cut");
+  assert.equal(want.attempt.incomplete, true);
+  assert.equal(want.retry.outcome, "complete");
+  assert.equal(want.retry.text, REPLY.text);
+  assert.ok(want.same_conversation);
+  assert.deepEqual(want.problems, [
+    `incomplete: POST ${c.path}: the response is cut short: the server reset its stream ` +
+    "(RST_STREAM INTERNAL_ERROR)",
+  ]);
+  const byteByByte = rechunk(tls, (b) => Array.from(b, (_, i) => b.subarray(i, i + 1)));
+  assert.deepEqual(summary(await buildHttpTables("r", byteByByte, prices)), want, "byte by byte");
+  // every split point of the reset answer's bytes (the retry's answer stays a call of its own)
+  for (let i = 1; i < read.length; i++) {
+    const split = rechunk(
+      tls,
+      (b, dir) =>
+        dir === "read" ? [b.subarray(0, i), b.subarray(i, read.length), b.subarray(read.length)] : [
+          b.subarray(0, b.length - concatBytes(request(3)).length),
+          b.subarray(b.length - concatBytes(request(3)).length),
+        ],
+    );
+    assert.deepEqual(summary(await buildHttpTables("r", split, prices)), want, `split at ${i}`);
   }
 });
