@@ -259,6 +259,7 @@ export async function startModelServer(
           r.headers,
           r.chunks,
           replayTiming === "transcript" ? r.delaysMs : undefined,
+          r.cut,
         );
         finish(r.status);
         return;
@@ -352,6 +353,7 @@ export async function startModelServer(
       headers,
       streaming: out.streaming,
       ...bodyFields(bytes),
+      ...(out.cut ? { cut: out.cut } : {}),
     });
     await send(
       res,

@@ -11,6 +11,7 @@ import { startModelServer } from "./server.ts";
 import { parseSse } from "./testing/sse_parser.ts";
 import { testClient } from "./testing/client.ts";
 import { wsTestClient } from "./testing/ws_client.ts";
+import { parseTranscript, type Transcript } from "./transcript.ts";
 
 const TEXT = "A long enough answer to come in several pieces, so that it can break off inside.";
 
@@ -290,4 +291,43 @@ Deno.test("a client that sends back what it got of a broken answer and asks to g
     c.close();
     await server.close();
   }
+});
+
+Deno.test("a dropped answer is kept in the transcript as dropped, and replayed so", async () => {
+  let transcript: Transcript;
+  const server = await startModelServer({ scenario: scenario({ after: 3, cut: "close" }) });
+  const c = await testClient(server);
+  try {
+    await assert.rejects(async () => await (await c.post("/v1/messages", ANTHROPIC)).text());
+    transcript = structuredClone(server.transcript);
+  } finally {
+    c.close();
+    await server.close();
+  }
+  assert.deepEqual(transcript.exchanges[0].cut, {});
+  assert.equal(parseSse(transcript.exchanges[0].body!).length, 3);
+  // parsed back (a saved file) and replayed: the client sees the same drop
+  const replayed = await startModelServer({
+    transcript: parseTranscript(JSON.parse(JSON.stringify(transcript)), "t.json"),
+    // its sequencing (per-request) tells the request main, as the scripted run did
+    scenario: scenario({ after: 3, cut: "close" }),
+  });
+  const r = await testClient(replayed);
+  try {
+    const res = await r.post("/v1/messages", ANTHROPIC);
+    assert.equal(res.status, 200);
+    await assert.rejects(() => res.text());
+    assert.deepEqual(replayed.errors, []);
+  } finally {
+    r.close();
+    await replayed.close();
+  }
+  assert.throws(
+    () =>
+      parseTranscript({
+        ...transcript,
+        exchanges: [{ ...transcript.exchanges[0], cut: { stallMs: -1 } }],
+      }, "t.json"),
+    /exchanges\[0\]\.cut\.stallMs: expected a number >= 0 \(ms\)/,
+  );
 });
