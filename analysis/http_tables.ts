@@ -401,9 +401,11 @@ async function buildExchange(
     if (r.unread) (errors.push(r.unread), built.unrouted = true);
   }
   if (route) {
-    const answer = events
-      ? { events }
-      : { body: respBody?.bytes, endOffset: resp && resp.bodyLength > 0 ? resp.end - 1 : null };
+    const answer = events ? { events } : {
+      body: respBody?.bytes,
+      endOffset: resp && resp.bodyLength > 0 ? resp.end - 1 : null,
+      cut: !!resp && !resp.complete,
+    };
     const read = readCall(route, reqBody?.bytes, answer);
     errors.push(...read.problems);
     const a = read.response;

@@ -110,6 +110,8 @@ function exchange(c: Case, f?: TurnFailure): ["write" | "read", Uint8Array][] {
   const a = answer(c, f);
   const type = c.name === "Bedrock"
     ? "application/vnd.amazon.eventstream"
+    : c.name === "Gemini JSON array"
+    ? "application/json; charset=UTF-8"
     : "text/event-stream; charset=utf-8";
   const parts: Uint8Array[] = [
     enc.encode(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ntransfer-encoding: chunked\r\n\r\n`),
@@ -316,4 +318,29 @@ Deno.test("HTTP/2: the server resets the stream mid-answer (what the scripted se
     );
     assert.deepEqual(summary(await buildHttpTables("r", split, prices)), want, `split at ${i}`);
   }
+});
+
+Deno.test("Gemini without alt=sse (one JSON array): an error item, an array that ends early, an array cut inside an item", async () => {
+  const c: Case = {
+    name: "Gemini JSON array",
+    path: "/v1beta/models/gemini-2.5-pro:streamGenerateContent",
+    body: CASES.find((x) => x.name === "Gemini")!.body,
+    model: "gemini-2.5-pro",
+  };
+  const error = await assertEverySplit(c, { times: 1, after: 2, status: 503 });
+  assert.deepEqual(
+    [error.attempt.outcome, error.attempt.error_type, error.attempt.incomplete, error.problems],
+    ["error", "UNAVAILABLE", false, []],
+  );
+  assert.ok(REPLY.text!.startsWith(error.attempt.text!), "the items before the error are read");
+  assert.equal(error.retry.text, REPLY.text);
+  assert.ok(error.same_conversation);
+  const ended = await assertEverySplit(c, { times: 1, after: 2, cut: "end" });
+  assert.deepEqual([ended.attempt.outcome, ended.problems], ["cut", []]);
+  const cut = await assertEverySplit(c, { times: 1, after: 2, cut: "close" });
+  assert.equal(cut.attempt.outcome, "cut");
+  assert.ok(REPLY.text!.startsWith(cut.attempt.text!) && cut.attempt.text!.length > 0);
+  assert.equal(cut.problems.length, 1);
+  assert.match(cut.problems[0], /^incomplete: POST .*: the response is cut short/);
+  assert.ok(cut.same_conversation);
 });
