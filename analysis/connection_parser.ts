@@ -55,6 +55,11 @@ export interface Message {
   /** false when the body outgrew `maxBodySize` and its bytes were dropped */
   bodyKept: boolean;
   complete: boolean;
+  /**
+   * HTTP/1.1 responses: cut short where a new response began on the same TLS connection object
+   * (a new connection that reused it: see protocols/http1.ts `followedByResponse`)
+   */
+  followedByResponse?: boolean;
 }
 
 export interface Request extends Message {
@@ -78,6 +83,11 @@ export interface Exchange {
    * more of it (an event stream it no longer wanted), nothing of it went unrecorded
    */
   cancelled?: boolean;
+  /**
+   * HTTP/2: the server reset the stream (RST_STREAM with this error) before its answer ended:
+   * the answer is cut short there, by the server (what came before is all there was)
+   */
+  serverReset?: string;
   errors: string[];
 }
 
@@ -319,6 +329,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       if (!m) return;
       m.complete = !e.incomplete;
       m.end = e.endOffset;
+      if (e.followedByResponse) m.followedByResponse = true;
       open[dir] = null;
     },
     onError(e) {
@@ -656,6 +667,12 @@ function parseH2(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         // a client cancelling a stream (Codex does, once it has the answer, and with MCP's
         // event stream it no longer wants) is no error
         if (!x.response?.complete) x.cancelled = true;
+      } else if (
+        e.reason === "rst-stream" && e.direction === "server" && x.request?.complete &&
+        !x.response?.complete
+      ) {
+        // the server broke off its answer: an incomplete answer, and why (said once, there)
+        x.serverReset = e.errorName;
       } else if (e.reason === "rst-stream") {
         x.errors.push(`${e.direction} reset the stream (${e.errorName})`);
       }

@@ -401,9 +401,11 @@ async function buildExchange(
     if (r.unread) (errors.push(r.unread), built.unrouted = true);
   }
   if (route) {
-    const answer = events
-      ? { events }
-      : { body: respBody?.bytes, endOffset: resp && resp.bodyLength > 0 ? resp.end - 1 : null };
+    const answer = events ? { events } : {
+      body: respBody?.bytes,
+      endOffset: resp && resp.bodyLength > 0 ? resp.end - 1 : null,
+      cut: !!resp && !resp.complete,
+    };
     const read = readCall(route, reqBody?.bytes, answer);
     errors.push(...read.problems);
     const a = read.response;
@@ -498,9 +500,34 @@ export async function connectionExchanges(
             ? "(MCP's event stream) has no recorded end, and the recording says bytes were " +
               `lost (${opts.statedLoss}): it may have been cut by that loss, not closed by ` +
               "the client"
+            : x.serverReset !== undefined
+            ? `is cut short: the server reset its stream (RST_STREAM ${x.serverReset})`
+            : x.response?.followedByResponse
+            ? "is cut short: its body breaks off where the next response begins on the same " +
+              "TLS connection object (the connection closed mid-body and a new one reused " +
+              "the object; the library's free of it is not hooked, so the two are not told " +
+              "apart by generation)"
             : x.response
             ? "is cut short (its last bytes were not recorded)"
             : "was not recorded"),
+        exchange_id: null,
+      });
+    }
+    for (const d of b.calls) {
+      if (d.transport !== "websocket" || d.response.complete) continue;
+      // over a WebSocket each answer ends in a terminal event (response.completed, .failed,
+      // .incomplete, error): without one the connection ended inside it, or its last messages
+      // were not recorded
+      problems.push({
+        recording,
+        source: label,
+        kind: "incomplete",
+        message: `WebSocket ${x.request?.target ?? "?"}: the answer to a response.create ` +
+          (d.noAnswer
+            ? "was not recorded (no event answers it)"
+            : `(${d.response.responseId ?? "no response id"}) is cut short: no terminal event ` +
+              "ends it (the connection closed inside it, or its last messages were not " +
+              "recorded)"),
         exchange_id: null,
       });
     }
@@ -529,10 +556,35 @@ function price(d: CallDraft, prices: PriceTable): void {
     d.price_source = `an error answer (HTTP ${d.status}) reports no tokens`;
     return;
   }
+  const outcome = outcomeOf(d);
+  // an answer that broke off after a 200: its tokens as far as it reported them
+  const broke = outcome === "cut" || outcome === "unanswered" ||
+    (outcome === "error" && !(d.status !== null && d.status >= 400));
+  const why = outcome === "error"
+    ? `the stream ended with the API's error (${d.response.errorType ?? "no type"})`
+    : "the answer was cut short";
+  if (broke && !d.response.usage) {
+    d.cost_usd = null;
+    d.price_source = `unknown: ${why} before it reported any tokens`;
+    return;
+  }
   const model = d.response.model ?? d.request.model ?? null;
   const p = priceFor(prices, model);
   d.cost_usd = p ? costOf(d.route.provider, d.response.usage, p) : null;
   d.price_source = p ? `${prices.path.split("/").pop()} ${p.match}: ${p.source}` : null;
+  if (broke) {
+    d.price_source = `${d.price_source ?? "no price for the model"}; tokens as far as ` +
+      `reported: ${why} before its final usage may have come`;
+  }
+}
+
+/** How a call's answer ended (llm_calls.outcome). */
+export function outcomeOf(
+  d: Pick<CallDraft, "noAnswer" | "response">,
+): "complete" | "error" | "cut" | "unanswered" {
+  if (d.noAnswer) return "unanswered";
+  if (d.response.error !== undefined && d.response.complete) return "error";
+  return d.response.complete ? "complete" : "cut";
 }
 
 /** The llm_calls row of a call, from what was read of it (after its chain was resolved). */
@@ -591,6 +643,8 @@ function callRow(
     conversation_id: ids.llm,
     incomplete: d.noAnswer || !a.complete,
     error: a.error ?? null,
+    outcome: outcomeOf(d),
+    error_type: a.errorType ?? null,
   };
 }
 
@@ -773,7 +827,8 @@ export class HttpAssembler {
           toolResults: d.request.toolResults,
           toolCalls: d.response.toolCalls,
           history: d.request.history ?? null,
-          failed: d.noAnswer || !d.response.complete || (d.status !== null && d.status >= 400),
+          failed: d.noAnswer || !d.response.complete || d.response.error !== undefined ||
+            (d.status !== null && d.status >= 400),
           chain: d.route.provider !== "openai-responses" ? null : {
             provider: d.route.provider,
             // what resolution reads of a call that continues nothing: its input items

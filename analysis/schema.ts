@@ -371,13 +371,16 @@ export const llmCallsTable = table(
     opt(
       "cost_usd",
       "float64",
-      "cost from the price table; null when the model has no price; 0 for an error answer " +
-        "(status 400 or more) that reports no tokens: the APIs bill none",
+      "cost from the price table; null when the model has no price, or when an answer that " +
+        "broke off (`outcome` `cut`, or an error after a 200) reported no tokens; 0 for an " +
+        "error answer (status 400 or more) that reports no tokens: the APIs bill none; an " +
+        "answer that broke off after reporting some tokens costs those (`price_source` says so)",
     ),
     opt(
       "price_source",
       "utf8",
-      "where the price used came from, with its date (or that the answer was an error)",
+      "where the price used came from, with its date (or that the answer was an error, or " +
+        "why an answer that broke off has no cost or a partial one)",
     ),
     opt("response_id", "utf8", "the provider's id of the answer"),
     opt(
@@ -408,10 +411,35 @@ export const llmCallsTable = table(
     col(
       "incomplete",
       "bool",
-      "the answer was cut short (stream ended without its final event, or no response); an " +
-        "error answer (status 400 or more) received whole is not",
+      "the answer was cut short (stream ended without its final event or an error, or no " +
+        "response: `outcome` `cut` or `unanswered`); an error answer received whole is not " +
+        "(status 400 or more, or the API's error event or object ending a stream)",
     ),
-    opt("error", "utf8", "the API's error message for a non-2xx answer, or a parse error"),
+    opt(
+      "error",
+      "utf8",
+      "the API's error message: of a non-2xx answer, or of the error that ended a stream " +
+        "after a 200 (Anthropic `event: error`, an OpenAI error chunk, `response.failed` or " +
+        "`error` event, a Gemini error object, a Bedrock exception)",
+    ),
+    col(
+      "outcome",
+      "utf8",
+      "how the answer ended: `complete` (its final event, or a whole body), `error` (the " +
+        "API's error: a status of 400 or more, or an error in the stream after a 200, whatever " +
+        "output came before it), `cut` (the stream or body ends without its end and without " +
+        "an error: the connection closed or was reset, the stream stopped early, or its last " +
+        "bytes were not recorded: a `problems` row `incomplete` says which may be) or " +
+        "`unanswered` (no response recorded)",
+    ),
+    opt(
+      "error_type",
+      "utf8",
+      "the API's name for the error: Anthropic `error.type` (`overloaded_error`, " +
+        "`rate_limit_error`, ...; on Bedrock the exception, `throttlingException`), OpenAI " +
+        "`error.code`, else `error.type` (Responses: `response.error.code`), Gemini " +
+        "`error.status` (`UNAVAILABLE`, `RESOURCE_EXHAUSTED`)",
+    ),
   ] as const,
 );
 

@@ -88,6 +88,56 @@ Deno.test("an error event gives the call its status and error", async () => {
   ]);
 });
 
+Deno.test("response.failed in the stream: an error call with its code; a connection that drops inside the retry's answer: cut, and a problem", async () => {
+  const created = { id: "resp_1", object: "response", status: "in_progress", model: "gpt-test" };
+  const t = await buildHttpTables(
+    "r",
+    view([
+      ["write", UPGRADE + "\r\n"],
+      ["read", SWITCHED + "\r\n"],
+      ["write", clientText(create)],
+      ["read", serverText({ type: "response.created", sequence_number: 0, response: created })],
+      [
+        "read",
+        serverText({
+          type: "response.failed",
+          sequence_number: 1,
+          response: {
+            ...created,
+            status: "failed",
+            error: { code: "server_error", message: "Overloaded" },
+          },
+        }),
+      ],
+      ["write", clientText(create)],
+      [
+        "read",
+        serverText({
+          type: "response.created",
+          sequence_number: 0,
+          response: { ...created, id: "resp_2" },
+        }),
+      ],
+    ]),
+    prices,
+  );
+  assert.deepEqual(
+    t.calls.map((c) => [c.outcome, c.error_type, c.error, c.incomplete, c.response_id]),
+    [
+      ["error", "server_error", "Overloaded", false, "resp_1"],
+      ["cut", null, null, true, "resp_2"],
+    ],
+  );
+  assert.equal(t.calls[0].conversation_id, t.calls[1].conversation_id, "the retry continues it");
+  assert.deepEqual(t.problems.map((p) => [p.source, p.kind, p.message]), [[
+    SOURCE,
+    "incomplete",
+    "WebSocket /v1/responses: the answer to a response.create (resp_2) is cut short: no " +
+    "terminal event ends it (the connection closed inside it, or its last messages were not " +
+    "recorded)",
+  ]]);
+});
+
 Deno.test("a WebSocket on an LLM path that speaks something else is a problem, not silence", async () => {
   const t = await buildHttpTables(
     "r",

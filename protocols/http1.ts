@@ -82,6 +82,12 @@ export interface Http1MessageEnd {
   trailers: HeaderPair[];
   /** The stream ended before the message did. */
   incomplete: boolean;
+  /**
+   * Responses: the body broke off at a chunk boundary where a status line followed, so a new
+   * response began (a TLS connection object that a new connection reused after the first
+   * closed: its free not seen); the message is `incomplete`.
+   */
+  followedByResponse?: boolean;
 }
 
 export interface Http1Callbacks {
@@ -359,17 +365,18 @@ function createParser(
     }
   }
 
-  function finishMessage(incomplete: boolean): void {
+  function finishMessage(incomplete: boolean, cutAt?: number): void {
     const m = message!;
     message = null;
     state = tunnelAfterMessage && !incomplete ? State.Tunnel : State.Head;
     lineStart = offset;
     cb.onMessageEnd?.({
       messageIndex: m.index,
-      endOffset: offset,
+      endOffset: cutAt ?? offset,
       bodyLength,
       trailers,
       incomplete,
+      ...(cutAt !== undefined ? { followedByResponse: true } : {}),
     });
   }
 
@@ -390,6 +397,14 @@ function createParser(
     const text = latin1Decode(bytes);
     const m = /^([0-9A-Fa-f]+)[ \t]*(;.*)?$/.exec(text);
     if (!m || m[1].length > 13) {
+      if (kind === "response" && STATUS_LINE.test(text)) {
+        // a status line where the next chunk's size belongs: this body broke off here and a
+        // new response begins (a server never sends one inside a chunked body; a client's TLS
+        // object reused by a new connection, whose free was not seen, reads on after the cut)
+        finishMessage(true, at);
+        headLine(bytes, at);
+        return;
+      }
       fail("framing", `invalid chunk size line ${JSON.stringify(text.slice(0, 80))}`, at);
       return;
     }

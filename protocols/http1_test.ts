@@ -486,3 +486,40 @@ Deno.test("HTTP/1 real node:http keep-alive capture: gzip JSON, chunked SSE, HEA
   assert.ok(res.bodies[1].offsets.length > 1, "SSE body arrives in several chunks");
   assert.equal(res.ends[2].endOffset, server.length);
 });
+
+Deno.test("HTTP/1 response stream: a chunked body cut at a chunk boundary, then a status line: the body ends incomplete and the new response is read, every split", () => {
+  const cut = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n, wor\n\r\n";
+  const next = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  const input = utf8(cut + next);
+  const out = assertSameForAllChunkings(input, (chunks) =>
+    runParser(
+      (cb) => {
+        const p = createHttp1ResponseParser(cb);
+        p.expectResponseTo("POST");
+        p.expectResponseTo("POST");
+        return p;
+      },
+      input,
+      chunks,
+    ));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(out.heads.map((h) => [h.index, h.status, h.requestIndex, h.startOffset]), [
+    [0, 200, 0, 0],
+    [1, 200, 1, cut.length],
+  ]);
+  assert.equal(out.bodies[0].text, "hello, wor\n");
+  assert.equal(out.bodies[1].text, "ok");
+  assert.deepEqual(out.ends.map((e) => [e.incomplete, e.followedByResponse, e.endOffset]), [
+    [true, true, cut.length],
+    [false, undefined, input.length],
+  ]);
+});
+
+Deno.test("HTTP/1 response stream: anything else where a chunk size belongs is still an error", () => {
+  const input = utf8(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nHTTP/9\r\n",
+  );
+  const out = runParser(responseToGet, input, [input]);
+  assert.equal(out.errors.length, 1);
+  assert.match(out.errors[0], /invalid chunk size line "HTTP\/9"/);
+});

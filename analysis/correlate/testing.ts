@@ -171,6 +171,7 @@ export const rows = {
       cost_usd: 0.01,
       conversation_id: BigInt(id),
       incomplete: false,
+      outcome: "complete",
       ...opts,
     };
   },

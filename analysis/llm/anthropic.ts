@@ -6,6 +6,7 @@
  */
 import {
   apiError,
+  apiErrorType,
   arr,
   chatShape,
   type Conversation,
@@ -212,7 +213,10 @@ export function anthropicStream(): StreamReader {
           r.complete = true;
           return false;
         case "error":
-          r.error = apiError(data);
+          // an error event ends the stream (after a 200: overloaded_error, api_error, ...)
+          r.error = apiError(data) ?? "error event";
+          r.errorType = apiErrorType(data);
+          r.complete = true;
           return false;
         default:
           return false;

@@ -320,8 +320,52 @@ export function geminiJson(body: unknown): ResponseInfo {
   const c = new Chunks();
   for (const chunk of Array.isArray(body) ? body : [body]) c.add(chunk);
   const r = c.result();
-  if (!r.error && isObj(Array.isArray(body) ? body[0] : body)) r.complete = true;
+  // one object (generateContent) is whole once it parses; a streamed array, as a stream, once
+  // a finishReason (or the API's error) came
+  if (!r.error && !Array.isArray(body) && isObj(body)) r.complete = true;
   return r;
+}
+
+/**
+ * The whole items of a JSON array cut short (`[{...}, {...}, {"candi`): what a
+ * streamGenerateContent answer without `alt=sse` held when its body broke off; undefined when
+ * the text is not the start of an array.
+ */
+export function wholeArrayItems(text: string): unknown[] | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\r\n".includes(text[i])) i++;
+  };
+  ws();
+  if (text[i] !== "[") return undefined;
+  i++;
+  const items: unknown[] = [];
+  while (true) {
+    ws();
+    if (text[i] === ",") (i++, ws());
+    if (i >= text.length || text[i] === "]") return items;
+    // one item: to the end of its outermost object or array, strings skipped
+    const start = i;
+    let depth = 0;
+    let inString = false;
+    for (; i < text.length; i++) {
+      const ch = text[i];
+      if (inString) {
+        if (ch === "\\") i++;
+        else if (ch === '"') inString = false;
+      } else if (ch === '"') inString = true;
+      else if (ch === "{" || ch === "[") depth++;
+      else if (ch === "}" || ch === "]") {
+        if (--depth === 0) break;
+      }
+    }
+    if (i >= text.length) return items; // cut inside this item
+    try {
+      items.push(JSON.parse(text.slice(start, ++i)));
+    } catch {
+      return items;
+    }
+  }
 }
 
 export function geminiStream(): StreamReader {

@@ -7,6 +7,7 @@
  */
 import {
   apiError,
+  apiErrorType,
   arr,
   type Conversation,
   emptyRequest,
@@ -260,7 +261,10 @@ function fromResponse(resp: Obj, r: ResponseInfo): void {
   const reason = isObj(resp.incomplete_details) ? str(resp.incomplete_details.reason) : undefined;
   r.stopReason = reason ? `${status}:${reason}` : status;
   r.usage = usageOf(resp.usage) ?? r.usage;
-  if (isObj(resp.error)) r.error = str(resp.error.message) ?? JSON.stringify(resp.error);
+  if (isObj(resp.error)) {
+    r.error = str(resp.error.message) ?? JSON.stringify(resp.error);
+    r.errorType = str(resp.error.code) ?? str(resp.error.type) ?? r.errorType;
+  }
 }
 
 export function responsesJson(body: unknown): ResponseInfo {
@@ -334,7 +338,11 @@ export function responsesStream(): StreamReader {
           r.complete = true;
           return false;
         case "error":
+          // the stream's error event ends it ({type, code, message, param} as documented; over
+          // a WebSocket also {status, error: {type, code, message}})
           r.error = str(data.message) ?? apiError(data) ?? "error event";
+          r.errorType = str(data.code) ?? apiErrorType(data);
+          r.complete = true;
           return false;
         default:
           return false;

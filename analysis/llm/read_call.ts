@@ -5,7 +5,7 @@
  */
 import type { TimedSseEvent } from "../message_body.ts";
 import { anthropicJson, anthropicRequest, anthropicStream } from "./anthropic.ts";
-import { geminiJson, geminiRequest, geminiStream } from "./gemini.ts";
+import { geminiJson, geminiRequest, geminiStream, wholeArrayItems } from "./gemini.ts";
 import { ollamaJson, ollamaRequest, ollamaStream } from "./ollama.ts";
 import { chatJson, chatRequest, chatStream } from "./openai_chat.ts";
 import { responsesJson, responsesRequest, responsesStream } from "./openai_responses.ts";
@@ -38,6 +38,16 @@ function parseJson(bytes: Uint8Array | undefined, what: string, problems: string
   } catch (e) {
     problems.push(`${what} is not JSON (${(e as Error).message.split("\n")[0]})`);
     return undefined;
+  }
+}
+
+/** A cut JSON array's whole items, when the body does not parse whole. */
+function salvageArray(body: Uint8Array): unknown[] | undefined {
+  const text = dec.decode(body);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return wholeArrayItems(text);
   }
 }
 
@@ -119,7 +129,14 @@ function jsonReader(route: ApiRoute): (body: unknown) => ResponseInfo {
 export function readCall(
   route: ApiRoute,
   requestBody: Uint8Array | undefined,
-  answer: { events: TimedSseEvent[] } | { body: Uint8Array | undefined; endOffset: number | null },
+  answer:
+    | { events: TimedSseEvent[] }
+    | {
+      body: Uint8Array | undefined;
+      endOffset: number | null;
+      /** the body broke off before its end */
+      cut?: boolean;
+    },
 ): CallRead {
   const problems: string[] = [];
   const requestJson = parseJson(requestBody, "request body", problems);
@@ -148,7 +165,13 @@ export function readCall(
     }
     return { requestJson, request, response: reader.result(), firstOutputOffset: first, problems };
   }
-  const json = parseJson(answer.body, "response body", problems);
+  // a Gemini stream without alt=sse is one JSON array: cut short, its whole items are read
+  // (the cut itself is the exchange's incomplete problem)
+  const salvaged = route.provider === "gemini" && route.endpoint === "streamGenerateContent" &&
+      answer.body && answer.cut
+    ? salvageArray(answer.body)
+    : undefined;
+  const json = salvaged ?? parseJson(answer.body, "response body", problems);
   const response = json === undefined ? emptyResponse() : jsonReader(route)(json);
   const hasOutput = response.text !== "" || response.thinking !== "" ||
     response.toolCalls.length > 0;

@@ -180,9 +180,17 @@ export interface ResponseInfo {
   stopReason?: string;
   /** null when the answer carried no usage (e.g. a stream cut before its last event) */
   usage: Usage | null;
-  /** the answer ended properly (final event seen, or a whole JSON body) */
+  /**
+   * the answer ended properly: its final event, a whole JSON body, or the API's error that
+   * ended it (an error event or object, received whole)
+   */
   complete: boolean;
   error?: string;
+  /**
+   * the API's name for the error: Anthropic `error.type` (and Bedrock's exception type), OpenAI
+   * `error.code`, else `error.type` (Responses: `response.error.code`), Gemini `error.status`
+   */
+  errorType?: string;
   /** OpenAI Responses: the output items as the API gave them (to continue a conversation) */
   outputItems?: Obj[];
 }
@@ -289,6 +297,7 @@ export function wholeResponse(
 ): ResponseInfo {
   const r = emptyResponse();
   r.error = apiError(body);
+  r.errorType = apiErrorType(body);
   if (isObj(body) && !r.error) read(body, r);
   return r;
 }
@@ -301,7 +310,11 @@ export function streamObject(data: unknown, r: ResponseInfo): Obj | undefined {
   if (!isObj(data)) return undefined;
   const err = apiError(data);
   if (err) {
+    // the API's error in the stream ends the answer (Chat Completions, Gemini, Ollama send it
+    // as their last object after a 200)
     r.error = err;
+    r.errorType = apiErrorType(data);
+    r.complete = true;
     return undefined;
   }
   return data;
@@ -330,6 +343,17 @@ export function apiError(body: unknown): string | undefined {
   if (isObj(e)) return str(e.message) ?? str(e.type) ?? JSON.stringify(e);
   if (typeof e === "string") return e;
   return undefined;
+}
+
+/**
+ * The API's name for an error body's error (see {@linkcode ResponseInfo.errorType}): Gemini's
+ * `status`, OpenAI's `code`, else the `type` (Anthropic, OpenAI).
+ */
+export function apiErrorType(body: unknown): string | undefined {
+  const b = Array.isArray(body) ? body[0] : body;
+  if (!isObj(b) || !isObj(b.error)) return undefined;
+  const e = b.error;
+  return str(e.status) ?? str(e.code) ?? str(e.type);
 }
 
 /** Whether a chat-shaped message is the model's (`role: "assistant"`). */

@@ -37,6 +37,12 @@ export interface ResponseWriter {
   writeHead(status: number, headers: Record<string, string>): void;
   write(chunk: string | Uint8Array): Promise<void>;
   end(chunk?: string | Uint8Array): Promise<void>;
+  /**
+   * Drops the response mid-body, as a broken connection does: HTTP/1.1 closes the connection
+   * without the last chunk, HTTP/2 resets the stream (RST_STREAM), a WebSocket closes its
+   * connection without a close frame.
+   */
+  abort(): Promise<void>;
   /** True once the client went away. */
   readonly closed: boolean;
 }
@@ -108,6 +114,16 @@ function writer(res: NodeRes): ResponseWriter {
       (res as any).writeHead(status, headers);
     },
     write: w,
+    async abort() {
+      // what was written goes out first
+      await new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        // deno-lint-ignore no-explicit-any
+        (res as any).write("", () => resolve());
+      });
+      closed = true;
+      res.destroy();
+    },
     async end(chunk) {
       if (chunk !== undefined && chunk.length > 0) await w(chunk);
       await new Promise<void>((resolve) => {
@@ -295,6 +311,20 @@ function serveWith(handler: RequestHandler): (request: Request) => Promise<Respo
       write(chunk) {
         put(chunk);
         return Promise.resolve();
+      },
+      async abort() {
+        if (!headed) writer.writeHead(200, {});
+        // erroring the stream drops what is queued: let the server take it all first, and
+        // send it (a chunk taken is written before the next is asked for)
+        while (!closed && (controller.desiredSize ?? 1) < 1) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        if (closed) return;
+        closed = true;
+        try {
+          controller.error(new Error("the scripted answer breaks off here"));
+        } catch { /* cancelled by the client */ }
       },
       end(chunk) {
         if (chunk !== undefined && chunk.length > 0) put(chunk);

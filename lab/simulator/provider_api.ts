@@ -42,6 +42,8 @@ const GEMINI_STATUSES: Record<number, string> = {
   501: "NOT_IMPLEMENTED",
   503: "UNAVAILABLE",
   504: "DEADLINE_EXCEEDED",
+  // Anthropic's overload status, as Gemini names an overload
+  529: "UNAVAILABLE",
 };
 const BEDROCK_TYPES: Record<number, string> = {
   403: "AccessDeniedException",
@@ -50,6 +52,8 @@ const BEDROCK_TYPES: Record<number, string> = {
   424: "ModelErrorException",
   429: "ThrottlingException",
   503: "ServiceUnavailableException",
+  // Anthropic's overload status, as Bedrock names an overload
+  529: "ServiceUnavailableException",
 };
 const OPENAI_CODES: Record<number, [string, string | null]> = {
   401: ["invalid_request_error", "invalid_api_key"],
@@ -66,6 +70,33 @@ const MESSAGES: Record<number, string> = {
   529: "Overloaded",
 };
 
+/** Anthropic's `error.type` for a status. */
+export function anthropicErrorType(status: number): string {
+  return ANTHROPIC_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+}
+
+/** Gemini's `error.status` (a google.rpc code name) for a status. */
+export function geminiErrorStatus(status: number): string {
+  return GEMINI_STATUSES[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
+}
+
+/** Bedrock's error name (x-amzn-ErrorType; in a stream, the exception's type) for a status. */
+export function bedrockErrorType(status: number): string {
+  return BEDROCK_TYPES[status] ??
+    (status >= 500 ? "InternalServerException" : "ValidationException");
+}
+
+/** OpenAI's `error.type` and `error.code` for a status. */
+export function openaiErrorType(status: number): [string, string | null] {
+  return OPENAI_CODES[status] ??
+    [status >= 500 ? "server_error" : "invalid_request_error", null];
+}
+
+/** The message of a scripted failure: its own, or the status's usual one. */
+export function failureMessage(f: TurnFailure): string {
+  return f.message ?? MESSAGES[f.status ?? 500] ?? `HTTP ${f.status}`;
+}
+
 /** An error body in the provider's own shape. */
 export function errorResponse(
   provider: Provider | undefined,
@@ -76,22 +107,19 @@ export function errorResponse(
 ): RenderedResponse {
   if (platform === "bedrock") {
     // Bedrock runtime errors: `{"message"}` and the error's name in x-amzn-ErrorType
-    const type = BEDROCK_TYPES[status] ??
-      (status >= 500 ? "InternalServerException" : "ValidationException");
+    const type = bedrockErrorType(status);
     return jsonResponse(status, { message }, { ...headers, "x-amzn-errortype": type });
   }
   if (provider === "ollama") return ollamaError(status, message, headers);
   if (provider === "anthropic") {
-    const type = ANTHROPIC_TYPES[status] ??
-      (status >= 500 ? "api_error" : "invalid_request_error");
+    const type = anthropicErrorType(status);
     return jsonResponse(status, { type: "error", error: { type, message } }, headers);
   }
   if (provider === "gemini") {
-    const st = GEMINI_STATUSES[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
+    const st = geminiErrorStatus(status);
     return jsonResponse(status, { error: { code: status, message, status: st } }, headers, 2);
   }
-  const [type, code] = OPENAI_CODES[status] ??
-    [status >= 500 ? "server_error" : "invalid_request_error", null];
+  const [type, code] = openaiErrorType(status);
   return jsonResponse(status, { error: { message, type, param: null, code } }, headers);
 }
 
@@ -101,11 +129,11 @@ export function failureResponse(
   f: TurnFailure,
   platform?: Route["platform"],
 ): RenderedResponse {
-  const message = f.message ?? MESSAGES[f.status] ?? `HTTP ${f.status}`;
+  const message = failureMessage(f);
   const headers: Record<string, string> = f.retryAfter !== undefined
     ? { "retry-after": String(f.retryAfter) }
     : {};
-  return errorResponse(provider, f.status, message, platform, headers);
+  return errorResponse(provider, f.status ?? 500, message, platform, headers);
 }
 
 export function renderReply(

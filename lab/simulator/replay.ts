@@ -66,6 +66,8 @@ export interface ReplayedResponse {
   chunks: Uint8Array[];
   /** one per chunk: the exchange's `delaysMs`, or all 0 when it has none */
   delaysMs: number[];
+  /** the exchange's `cut`: the connection drops after the chunks */
+  cut?: { stallMs?: number };
 }
 
 /**
@@ -95,7 +97,13 @@ export function replayResponse(e: TranscriptExchange): ReplayedResponse {
   }
   if (!e.streaming) headers["content-length"] = String(bytes.length);
   const chunks = responseChunks(e, bytes);
-  return { status: e.status, headers, chunks, delaysMs: e.delaysMs ?? chunks.map(() => 0) };
+  return {
+    status: e.status,
+    headers,
+    chunks,
+    delaysMs: e.delaysMs ?? chunks.map(() => 0),
+    ...(e.cut ? { cut: e.cut } : {}),
+  };
 }
 
 /**

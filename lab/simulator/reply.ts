@@ -56,6 +56,12 @@ export interface RenderedResponse<Chunk extends string | Uint8Array = string> {
    */
   chunks: Chunk[];
   streaming: boolean;
+  /**
+   * How the body ends after its chunks: normally (absent), or the transport drops it ("close":
+   * no last chunk on HTTP/1.1, RST_STREAM on HTTP/2, no close frame on a WebSocket), at once or
+   * after `stallMs` of silence.
+   */
+  cut?: { stallMs?: number };
 }
 
 /** Renders a JSON body as a one-chunk response. */

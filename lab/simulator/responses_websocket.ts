@@ -74,6 +74,7 @@ function eventWriter(
   });
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
+  let dropped = false;
   const feed = (chunk: string | Uint8Array) => {
     const bytes = typeof chunk === "string" ? enc.encode(chunk) : chunk;
     if (status < 300) sse.feed(bytes);
@@ -82,7 +83,14 @@ function eventWriter(
   return {
     done,
     get closed() {
-      return false;
+      return dropped;
+    },
+    abort() {
+      // the connection drops mid-answer: what was sent goes out, then no close frame
+      dropped = true;
+      sends = sends.then(() => session.drop());
+      sends.then(finish, finish);
+      return sends;
     },
     writeHead(s) {
       status = s;

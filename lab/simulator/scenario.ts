@@ -113,16 +113,42 @@ export interface Turn {
   fail?: TurnFailure;
 }
 
-/** An API error served in place of a turn (see {@linkcode Turn.fail}). */
+/** How a scripted failure that begins after a 200 ends the answer (see {@linkcode TurnFailure.cut}). */
+export type StreamCut = "error" | "end" | "close" | "stall";
+
+export const STREAM_CUTS: readonly StreamCut[] = ["error", "end", "close", "stall"];
+
+/**
+ * An API error served in place of a turn (see {@linkcode Turn.fail}): the whole answer an error
+ * (`status`), or, with `after`, a 200 whose answer breaks off after that many of its events.
+ */
 export interface TurnFailure {
-  /** HTTP status, 400 to 599 (429 rate limited, 500, 503, Anthropic's 529 overloaded). */
-  status: number;
+  /**
+   * HTTP status, 400 to 599 (429 rate limited, 500, 503, Anthropic's 529 overloaded); with
+   * `cut: "error"` the status whose error type the stream's error event names.
+   */
+  status?: number;
   /** How many requests in a row get it (default 1). */
   times: number;
   /** The error's message (default: the status's usual one). */
   message?: string;
-  /** Seconds sent in a `retry-after` header. */
+  /** Seconds sent in a `retry-after` header (a whole-answer error only). */
   retryAfter?: number;
+  /**
+   * The answer starts (200, streamed) and breaks off after this many of its events (SSE
+   * events, chunks, WebSocket messages, event-stream messages; 0: right after the head).
+   */
+  after?: number;
+  /**
+   * How it breaks off (with `after`; default "error"): "error" the provider's own error in the
+   * stream (Anthropic `event: error`, an OpenAI error chunk or `response.failed`, a Gemini
+   * error object, a Bedrock exception message); "end" the body ends without the answer's final
+   * event; "close" the connection drops mid-body (HTTP/1.1: no last chunk; HTTP/2: RST_STREAM;
+   * WebSocket: no close frame); "stall" nothing more is sent for `seconds`, then it drops.
+   */
+  cut?: StreamCut;
+  /** With `cut: "stall"`: how long the stream stays silent before it drops (1 to 3600). */
+  seconds?: number;
 }
 
 /** A route of a web page server. */
@@ -410,20 +436,64 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     };
   }
   if (o.when !== undefined) t.when = checkCondition(c, o.when, `${field}.when`);
-  if (o.fail !== undefined) {
-    const f = c.obj(o.fail, `${field}.fail`, ["status", "times", "message", "retryAfter"]);
-    t.fail = {
-      status: c.int(f.status, `${field}.fail.status`, 400, 599),
-      times: f.times === undefined ? 1 : c.int(f.times, `${field}.fail.times`, 1, 100),
-      ...(f.message !== undefined
-        ? { message: c.str(f.message, `${field}.fail.message`, { nonEmpty: true }) }
-        : {}),
-      ...(f.retryAfter !== undefined
-        ? { retryAfter: c.int(f.retryAfter, `${field}.fail.retryAfter`, 0, 3600) }
-        : {}),
-    };
-  }
+  if (o.fail !== undefined) t.fail = checkFailure(c, o.fail, `${field}.fail`);
   return t;
+}
+
+/** A turn's `fail`: a whole-answer error, or a stream that breaks off (`after`, `cut`). */
+function checkFailure(c: Checker, v: unknown, field: string): TurnFailure {
+  const f = c.obj(v, field, [
+    "status",
+    "times",
+    "message",
+    "retryAfter",
+    "after",
+    "cut",
+    "seconds",
+  ]);
+  const out: TurnFailure = {
+    times: f.times === undefined ? 1 : c.int(f.times, `${field}.times`, 1, 100),
+  };
+  if (f.after !== undefined) out.after = c.int(f.after, `${field}.after`, 0, 100000);
+  if (f.cut !== undefined) {
+    if (!STREAM_CUTS.includes(f.cut as StreamCut)) {
+      c.fail(`${field}.cut`, `expected one of ${STREAM_CUTS.join(", ")}, got ${describe(f.cut)}`);
+    }
+    if (out.after === undefined) {
+      c.fail(`${field}.cut`, "needs after (how many events of the answer come first)");
+    }
+    out.cut = f.cut as StreamCut;
+  }
+  const cut = out.after === undefined ? undefined : out.cut ?? "error";
+  const errs = cut === undefined || cut === "error";
+  if (f.status !== undefined) {
+    if (!errs) c.fail(`${field}.status`, `a stream cut "${cut}" carries no error, so no status`);
+    out.status = c.int(f.status, `${field}.status`, 400, 599);
+  } else if (errs) {
+    c.fail(
+      `${field}.status`,
+      cut === "error"
+        ? "needed: the status whose error type the stream's error names"
+        : "needed (or give after, for a stream that breaks off)",
+    );
+  }
+  if (f.message !== undefined) {
+    if (!errs) c.fail(`${field}.message`, `a stream cut "${cut}" carries no error message`);
+    out.message = c.str(f.message, `${field}.message`, { nonEmpty: true });
+  }
+  if (f.retryAfter !== undefined) {
+    if (cut !== undefined) {
+      c.fail(`${field}.retryAfter`, "a stream that began (200) has sent its headers already");
+    }
+    out.retryAfter = c.int(f.retryAfter, `${field}.retryAfter`, 0, 3600);
+  }
+  if (f.seconds !== undefined) {
+    if (cut !== "stall") c.fail(`${field}.seconds`, 'only with cut "stall"');
+    out.seconds = c.int(f.seconds, `${field}.seconds`, 1, 3600);
+  } else if (cut === "stall") {
+    c.fail(`${field}.seconds`, 'needed with cut "stall": how long the stream stays silent');
+  }
+  return out;
 }
 
 const MCP_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;

@@ -129,12 +129,52 @@ const BAD: [string, unknown, string][] = [
   [
     "fail without a status",
     { name: "n", turns: [{ text: "a", fail: { times: 2 } }] },
-    "f.json: turns[0].fail.status: expected a whole number",
+    "f.json: turns[0].fail.status: needed (or give after, for a stream that breaks off)",
   ],
   [
     "fail with an unknown field",
-    { name: "n", turns: [{ text: "a", fail: { status: 529, after: 2 } }] },
-    "f.json: turns[0].fail",
+    { name: "n", turns: [{ text: "a", fail: { status: 529, atfer: 2 } }] },
+    "f.json: turns[0].fail.atfer: unknown field",
+  ],
+  [
+    "a stream error without a status",
+    { name: "n", turns: [{ text: "a", fail: { after: 2 } }] },
+    "f.json: turns[0].fail.status: needed: the status whose error type the stream's error names",
+  ],
+  [
+    "a cut without after",
+    { name: "n", turns: [{ text: "a", fail: { cut: "close" } }] },
+    "f.json: turns[0].fail.cut: needs after",
+  ],
+  [
+    "an unknown cut",
+    { name: "n", turns: [{ text: "a", fail: { after: 1, cut: "rst" } }] },
+    'f.json: turns[0].fail.cut: expected one of error, end, close, stall, got the string "rst"',
+  ],
+  [
+    "a negative after",
+    { name: "n", turns: [{ text: "a", fail: { after: -1, status: 500 } }] },
+    "f.json: turns[0].fail.after: must be between 0 and 100000, got -1",
+  ],
+  [
+    "a status on a cut without error",
+    { name: "n", turns: [{ text: "a", fail: { after: 1, cut: "close", status: 500 } }] },
+    'f.json: turns[0].fail.status: a stream cut "close" carries no error, so no status',
+  ],
+  [
+    "retry-after on a stream that began",
+    { name: "n", turns: [{ text: "a", fail: { after: 1, status: 529, retryAfter: 1 } }] },
+    "f.json: turns[0].fail.retryAfter: a stream that began (200) has sent its headers already",
+  ],
+  [
+    "a stall without seconds",
+    { name: "n", turns: [{ text: "a", fail: { after: 1, cut: "stall" } }] },
+    'f.json: turns[0].fail.seconds: needed with cut "stall"',
+  ],
+  [
+    "seconds without a stall",
+    { name: "n", turns: [{ text: "a", fail: { after: 1, cut: "end", seconds: 3 } }] },
+    'f.json: turns[0].fail.seconds: only with cut "stall"',
   ],
   [
     "file outside workdir",

@@ -54,11 +54,26 @@ export interface Position {
   turn: number;
   /** How many times this turn has been served, this one included. */
   served: number;
+  /**
+   * The text of the turn the client already holds: its answer broke off, and the client sent
+   * what came of it back as a model turn, asking to go on (Qwen Code's resume): the rest is
+   * served, as a model continues from where it was cut.
+   */
+  resume?: string;
+  /** With `resume`: the rest of the turn's text, as it was when the answer broke off. */
+  rest?: string;
 }
 
 /** The outcome of planning a main request. */
 export type Plan =
-  | { exhausted: false; position: number; turn: number; served: number }
+  | {
+    exhausted: false;
+    position: number;
+    turn: number;
+    served: number;
+    resume?: string;
+    rest?: string;
+  }
   | { exhausted: true; position: number };
 
 function meets(cond: Condition, text: string): boolean {
@@ -103,6 +118,8 @@ export class ScriptPlayer {
   private readonly positions = new Map<number, Position>();
   /** Errors served so far in place of a turn's first serving, by position. */
   private readonly failures = new Map<number, number>();
+  /** Answers that broke off mid-stream, by position: the turn and its whole text. */
+  private readonly interrupted = new Map<number, { turn: number; text: string }>();
   private requestCount = 0;
 
   constructor(scenario: Scenario, vars: Record<string, string> = {}) {
@@ -115,26 +132,61 @@ export class ScriptPlayer {
     const k = this.scenario.sequencing === "per-request"
       ? this.requestCount++
       : view.assistantTurns;
-    const known = this.positions.get(k);
-    if (known) return { exhausted: false, position: k, ...known };
     const result = latestResult(view);
-    const turns = this.scenario.turns;
+    const known = this.positions.get(k);
+    if (known?.resume !== undefined && this.heldOf(view, k - 1) === undefined) {
+      // after a resume, a client that joined what it had of the broken answer and its rest
+      // into one model turn sends the next request at the same count of model turns: it
+      // follows the resumed turn
+      return this.settle(k, this.after(known, result), result);
+    }
+    if (known) return { exhausted: false, position: k, ...known };
     let prevKey = -1;
     for (const key of this.positions.keys()) {
       if (key < k && key > prevKey) prevKey = key;
     }
+    // the answer at the position before broke off, and this request holds what came of it as
+    // its last model turn: it asks for the rest of that turn
+    const cut = this.interrupted.get(k - 1);
+    const held = this.heldOf(view, k - 1);
     let next: Position;
-    if (prevKey < 0) {
+    if (cut && held !== undefined && prevKey === k - 1) {
+      next = { turn: cut.turn, served: 1, resume: held, rest: cut.text.slice(held.length) };
+    } else if (prevKey < 0) {
       next = { turn: 0, served: 1 };
     } else {
-      const prev = this.positions.get(prevKey)!;
-      const r = turns[prev.turn].repeat;
-      const again = r !== undefined && prev.served < r.max &&
-        (r.while ? meets(r.while, result) : !meets(r.until!, result));
-      next = again
-        ? { turn: prev.turn, served: prev.served + 1 }
-        : { turn: prev.turn + 1, served: 1 };
+      next = this.after(this.positions.get(prevKey)!, result);
     }
+    return this.settle(k, next, result);
+  }
+
+  /**
+   * What of the answer that broke off at `position` the request holds as a model turn: a
+   * proper start of its text (conversation sequencing only), or undefined.
+   */
+  private heldOf(view: RequestView, position: number): string | undefined {
+    const cut = this.scenario.sequencing === "per-request"
+      ? undefined
+      : this.interrupted.get(position);
+    if (!cut) return undefined;
+    return view.texts.findLast((t) =>
+      t !== "" && t.length < cut.text.length && cut.text.startsWith(t)
+    );
+  }
+
+  /** The position after `prev`: its turn again (a repeat) or the next. */
+  private after(prev: Position, result: string): Position {
+    const r = this.scenario.turns[prev.turn].repeat;
+    const again = r !== undefined && prev.served < r.max &&
+      (r.while ? meets(r.while, result) : !meets(r.until!, result));
+    return again
+      ? { turn: prev.turn, served: prev.served + 1 }
+      : { turn: prev.turn + 1, served: 1 };
+  }
+
+  /** Skips turns whose `when` fails, keeps the position and plans it. */
+  private settle(k: number, next: Position, result: string): Plan {
+    const turns = this.scenario.turns;
     while (
       next.turn < turns.length && turns[next.turn].when &&
       !meets(turns[next.turn].when!, result)
@@ -153,13 +205,22 @@ export class ScriptPlayer {
    * is planned at the same position (also with per-request sequencing).
    */
   failure(plan: Plan): TurnFailure | undefined {
-    if (plan.exhausted || plan.served !== 1) return undefined;
+    if (plan.exhausted || plan.served !== 1 || plan.resume !== undefined) return undefined;
     const f = this.scenario.turns[plan.turn].fail;
     const done = this.failures.get(plan.position) ?? 0;
     if (!f || done >= f.times) return undefined;
     this.failures.set(plan.position, done + 1);
     if (this.scenario.sequencing === "per-request") this.requestCount--;
     return f;
+  }
+
+  /**
+   * Notes that the answer planned as `plan` broke off mid-stream with `text` as its whole text,
+   * so that a client that sends back what it got and asks to go on gets the rest.
+   */
+  brokeOff(plan: Plan, text: string | undefined): void {
+    if (plan.exhausted || !text) return;
+    this.interrupted.set(plan.position, { turn: plan.turn, text });
   }
 
   private model(view: RequestView, turn?: Turn): string {
@@ -208,7 +269,8 @@ export class ScriptPlayer {
     const turn = this.scenario.turns[plan.turn];
     const vars = this.templateVars(view, plan);
     const fill = (s: string | undefined) => s === undefined ? undefined : fillTemplate(s, vars);
-    let text = fill(turn.text);
+    // a resumed answer: the rest of its text, as filled in when it broke off
+    let text = plan.rest ?? fill(turn.text);
     if (turn.json !== undefined) {
       text = JSON.stringify(fillTemplatesDeep(turn.json, vars));
     }

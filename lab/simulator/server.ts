@@ -24,6 +24,7 @@ import { routeRequest } from "./routes.ts";
 import { ResponseStore } from "./response_store.ts";
 import { type Scenario, scenarioOf } from "./scenario.ts";
 import { ScriptPlayer } from "./script_player.ts";
+import { breakAnswer } from "./stream_failure.ts";
 import { ensureCertificates } from "./tls_ca.ts";
 import {
   bodyFields,
@@ -174,6 +175,7 @@ export async function startModelServer(
     headers: Record<string, string>,
     chunks: (string | Uint8Array)[],
     pauses?: number[],
+    cut?: RenderedResponse["cut"],
   ) => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     // the model's time before its first piece (before the head: a non-streaming answer has
@@ -185,7 +187,12 @@ export async function startModelServer(
       else if (i > 0 && delay > 0) await sleep(delay);
       await res.write(c);
     }
-    await res.end();
+    if (!cut) return await res.end();
+    // a scripted stall: silent until its time is up or the client gives up, then dropped
+    for (let left = cut.stallMs ?? 0; left > 0 && !res.closed; left -= 100) {
+      await sleep(Math.min(100, left));
+    }
+    await res.abort();
   };
 
   const handle: RequestHandler = async (req, res) => {
@@ -261,6 +268,7 @@ export async function startModelServer(
           r.headers,
           r.chunks,
           replayTiming === "transcript" ? r.delaysMs : undefined,
+          r.cut,
         );
         finish(r.status);
         return;
@@ -297,7 +305,7 @@ export async function startModelServer(
     } else {
       try {
         let reply: Reply | undefined;
-        let failed: RenderedResponse | undefined;
+        let failed: RenderedResponse<string | Uint8Array> | undefined;
         if (record.kind === "main") {
           const plan = player!.plan(view);
           record.position = plan.position;
@@ -311,7 +319,16 @@ export async function startModelServer(
             record.turn = plan.turn;
           }
           const failure = player!.failure(plan);
-          if (failure) {
+          if (failure?.after !== undefined) {
+            // a 200 whose answer breaks off: the turn's reply, cut as scripted
+            const full = player!.reply(view, plan);
+            const whole = renderReply(route, view, full);
+            const broken = breakAnswer(route, view, whole, failure);
+            player!.brokeOff(plan, full.text);
+            record.error = `scripted failure: ${failure.cut ?? "error"} after ${failure.after}`;
+            if (broken.problem) errors.push(`request ${record.seq}: ${broken.problem}`);
+            failed = broken.response;
+          } else if (failure) {
             // scripted, not a fault of the server: not in `errors`
             record.error = `scripted failure: HTTP ${failure.status}`;
             failed = failureResponse(route.provider, failure, route.platform);
@@ -352,12 +369,15 @@ export async function startModelServer(
       headers,
       streaming: out.streaming,
       ...bodyFields(bytes),
+      ...(out.cut ? { cut: out.cut } : {}),
     });
     await send(
       res,
       out.status,
       headers,
       req.method === "HEAD" ? [] : out.chunks,
+      undefined,
+      out.cut,
     );
     finish(out.status);
   };

@@ -36,6 +36,12 @@ export interface TranscriptExchange {
    * first token is the sum up to the first piece that carries output. Absent: no pauses.
    */
   delaysMs?: number[];
+  /**
+   * The answer broke off after its body: the connection dropped (HTTP/1.1 with no last chunk,
+   * HTTP/2 RST_STREAM, a WebSocket with no close frame), after `stallMs` of silence when given.
+   * Absent: the body ended normally.
+   */
+  cut?: { stallMs?: number };
 }
 
 export interface Transcript {
@@ -156,6 +162,19 @@ export function parseTranscript(
           fail(`${f}.delaysMs`, "expected an array of numbers >= 0 (ms)");
         }
       }
+      if (x.cut !== undefined) {
+        const c = x.cut as Record<string, unknown>;
+        if (!isObj(c)) fail(`${f}.cut`, "expected an object");
+        for (const k of Object.keys(c)) {
+          if (k !== "stallMs") fail(`${f}.cut.${k}`, "unknown field (allowed: stallMs)");
+        }
+        if (
+          c.stallMs !== undefined &&
+          !(typeof c.stallMs === "number" && Number.isFinite(c.stallMs) && c.stallMs >= 0)
+        ) {
+          fail(`${f}.cut.stallMs`, "expected a number >= 0 (ms)");
+        }
+      }
       const out: TranscriptExchange = {
         method: String(x.method).toUpperCase(),
         path: String(x.path),
@@ -168,6 +187,7 @@ export function parseTranscript(
       if (x.body !== undefined) out.body = x.body as string;
       if (x.bodyBase64 !== undefined) out.bodyBase64 = x.bodyBase64 as string;
       if (x.delaysMs !== undefined) out.delaysMs = [...(x.delaysMs as number[])];
+      if (x.cut !== undefined) out.cut = { ...(x.cut as { stallMs?: number }) };
       return out;
     },
   );

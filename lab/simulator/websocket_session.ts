@@ -43,6 +43,8 @@ export interface WebSocketSession {
   sendText(text: string): Promise<void>;
   /** Sends a close frame and ends the connection. */
   close(code?: number, reason?: string): Promise<void>;
+  /** Ends the connection at once, with no close frame (a dropped connection). */
+  drop(): Promise<void>;
 }
 
 const enc = new TextEncoder();
@@ -156,6 +158,14 @@ export async function runWebSocketSession(
       await queue;
       await write(encodeWebSocketFrame({ opcode: 8, payload }));
       closed = true;
+    },
+    async drop() {
+      await queue.catch(() => {});
+      await sending;
+      closed = true;
+      try {
+        conn.close();
+      } catch { /* closed */ }
     },
   };
 
