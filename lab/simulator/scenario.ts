@@ -89,8 +89,16 @@ export const MCP_SERVER_NAMES = ["filesystem", "everything", "poisoned"] as cons
 export interface Turn {
   /** Thinking (reasoning) shown before the answer. */
   thinking?: string;
+  /**
+   * A web search the provider runs before the answer, with its hosted search tool (the
+   * request must offer it: Codex's `web_search`, Anthropic's `web_search_*`, Gemini's
+   * `googleSearch`).
+   */
+  search?: { query: string; results: { url: string; title: string }[] };
   /** Text answer; with `tool`, text said before the call. */
   text?: string;
+  /** The model declines, saying this (not with text, json or tool). */
+  refusal?: string;
   /** A JSON answer, sent as the text of the reply (for JSON-mode clients such as an observer). */
   json?: unknown;
   tool?: ToolAction;
@@ -355,6 +363,8 @@ function checkTool(c: Checker, v: unknown, field: string): ToolAction {
 function checkTurn(c: Checker, v: unknown, field: string): Turn {
   const o = c.obj(v, field, [
     "thinking",
+    "search",
+    "refusal",
     "text",
     "json",
     "tool",
@@ -371,6 +381,25 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     t.thinking = c.str(o.thinking, `${field}.thinking`);
   }
   if (o.text !== undefined) t.text = c.str(o.text, `${field}.text`);
+  if (o.search !== undefined) {
+    const q = c.obj(o.search, `${field}.search`, ["query", "results"]);
+    if (!Array.isArray(q.results)) {
+      c.fail(`${field}.search.results`, `expected an array, got ${describe(q.results)}`);
+    }
+    t.search = {
+      query: c.str(q.query, `${field}.search.query`, { nonEmpty: true }),
+      results: (q.results as unknown[]).map((x, i) => {
+        const r = c.obj(x, `${field}.search.results[${i}]`, ["url", "title"]);
+        return {
+          url: c.str(r.url, `${field}.search.results[${i}].url`, { nonEmpty: true }),
+          title: c.str(r.title, `${field}.search.results[${i}].title`),
+        };
+      }),
+    };
+  }
+  if (o.refusal !== undefined) {
+    t.refusal = c.str(o.refusal, `${field}.refusal`, { nonEmpty: true });
+  }
   if (o.json !== undefined) t.json = o.json;
   if (o.tool !== undefined) t.tool = checkTool(c, o.tool, `${field}.tool`);
   if (o.tools !== undefined) {
@@ -388,8 +417,11 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
   if (t.json !== undefined && (t.text !== undefined || hasTool)) {
     c.fail(field, "json cannot be combined with text or tool");
   }
-  if (t.text === undefined && t.json === undefined && !hasTool) {
-    c.fail(field, "needs text, json or tool");
+  if (t.refusal !== undefined && (t.text !== undefined || t.json !== undefined || hasTool)) {
+    c.fail(field, "refusal cannot be combined with text, json or tool");
+  }
+  if (t.text === undefined && t.json === undefined && !hasTool && t.refusal === undefined) {
+    c.fail(field, "needs text, json, tool or refusal");
   }
   if (o.repeat !== undefined) {
     const r = c.obj(o.repeat, `${field}.repeat`, ["while", "until", "max"]);
