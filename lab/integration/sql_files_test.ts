@@ -98,6 +98,7 @@ const CHECK_FILES = [
   "problems",
   "process_comms",
   "program_process_links",
+  "server_tool_calls_in_order",
   "session_counts",
   "stream_events_per_exchange",
   "tcp_ends",

@@ -175,8 +175,11 @@ export interface Scenario {
    */
   sequencing: Sequencing;
   usage?: UsageSpec;
-  /** Files (relative path -> content) the runner writes into the working directory. */
-  files?: Record<string, string>;
+  /**
+   * Files (relative path -> content) the runner writes into the working directory: text, or
+   * bytes (given in the scenario as `{"base64": "..."}`: an image for the agent to read).
+   */
+  files?: Record<string, string | Uint8Array>;
   pages?: PageSpec[];
   /** MCP servers the agent is configured with, by the name the agent knows each by. */
   mcpServers?: Record<string, McpServerSpec>;
@@ -695,7 +698,17 @@ export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
           "must be a relative path inside the working directory",
         );
       }
-      s.files[path] = c.str(content, `files.${path}`);
+      if (isObj(content)) {
+        const b = c.obj(content, `files.${path}`, ["base64"]);
+        const text = c.str(b.base64, `files.${path}.base64`, { nonEmpty: true });
+        try {
+          s.files[path] = Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+        } catch {
+          c.fail(`files.${path}.base64`, "not base64");
+        }
+      } else {
+        s.files[path] = c.str(content, `files.${path}`);
+      }
     }
   }
   if (o.pages !== undefined) {
