@@ -25,6 +25,7 @@ import {
   streamObject,
   type StreamReader,
   textOf,
+  textWithMedia,
   type UsageFields,
   usageFrom,
   wholeResponse,
@@ -36,11 +37,14 @@ export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo 
   const { messages, lastAssistant, system } = chatShape(body, r, ["system", "developer"]);
   r.systemPrompt = joinNonEmpty(system);
   const after = messages.slice(lastAssistant + 1);
-  r.userInput = joinNonEmpty(after.filter((m) => m.role === "user").map((m) => textOf(m.content)));
+  // text, and a note for each image, audio or file (its bytes said by their size)
+  r.userInput = joinNonEmpty(
+    after.filter((m) => m.role === "user").map((m) => textWithMedia(m.content)),
+  );
   // `function` messages answer the deprecated `function_call` (no call id)
   r.toolResults = after.filter((m) => m.role === "tool" || m.role === "function").map((m) => ({
     callId: str(m.tool_call_id),
-    text: textOf(m.content),
+    text: textWithMedia(m.content),
   }));
   const rf = isObj(body.response_format) ? body.response_format : undefined;
   if (rf?.type === "json_schema" && isObj(rf.json_schema)) r.jsonSchema = rf.json_schema.schema;
