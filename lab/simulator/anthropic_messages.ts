@@ -77,6 +77,7 @@ function contentBlocks(reply: Reply): Record<string, unknown>[] {
 
 function stopReason(reply: Reply): string {
   if (reply.refusal !== undefined) return "refusal";
+  if (reply.maxTokens) return "max_tokens";
   return reply.toolCalls.length > 0 ? "tool_use" : "end_turn";
 }
 

@@ -65,7 +65,11 @@ function partGroups(reply: Reply, stream: boolean): Part[][] {
 function candidate(reply: Reply, parts: Part[], finish: boolean): Record<string, unknown> {
   const c: Record<string, unknown> = { content: { parts, role: "model" } };
   if (finish) {
-    c.finishReason = reply.refusal !== undefined ? "SAFETY" : "STOP";
+    c.finishReason = reply.refusal !== undefined
+      ? "SAFETY"
+      : reply.maxTokens
+      ? "MAX_TOKENS"
+      : "STOP";
     if (reply.refusal !== undefined) {
       c.safetyRatings = [{
         category: "HARM_CATEGORY_DANGEROUS_CONTENT",

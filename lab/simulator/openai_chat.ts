@@ -42,6 +42,7 @@ function usage(reply: Reply): Record<string, unknown> {
 }
 
 function finishReason(reply: Reply): string {
+  if (reply.maxTokens) return "length";
   return reply.toolCalls.length > 0 ? "tool_calls" : "stop";
 }
 

@@ -120,10 +120,10 @@ function responseObject(reply: Reply, done: boolean): Record<string, unknown> {
     id: `resp_${hex(`${reply.seed}:resp`, 48)}`,
     object: "response",
     created_at: reply.created,
-    status: done ? "completed" : "in_progress",
+    status: !done ? "in_progress" : reply.maxTokens ? "incomplete" : "completed",
     background: false,
     error: null,
-    incomplete_details: null,
+    incomplete_details: done && reply.maxTokens ? { reason: "max_output_tokens" } : null,
     instructions: null,
     max_output_tokens: null,
     model: reply.model,
@@ -345,7 +345,10 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
     }
     emit("response.output_item.done", { output_index, item });
   });
-  emit("response.completed", { response: responseObject(reply, true) });
+  // an answer cut by the output limit ends with `response.incomplete`
+  emit(reply.maxTokens ? "response.incomplete" : "response.completed", {
+    response: responseObject(reply, true),
+  });
   return {
     status: 200,
     headers: headers(reply, "text/event-stream; charset=utf-8"),

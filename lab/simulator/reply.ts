@@ -48,6 +48,8 @@ export interface Reply {
   text?: string;
   /** the model declines: this text, as each API says a refusal */
   refusal?: string;
+  /** the answer ran out of output tokens (each API's own way of saying so) */
+  maxTokens?: boolean;
   toolCalls: ToolCall[];
   usage: Usage;
   /** Seed for the deterministic ids and signatures in the rendered response. */

@@ -99,6 +99,8 @@ export interface Turn {
   text?: string;
   /** The model declines, saying this (not with text, json or tool). */
   refusal?: string;
+  /** How the answer ends, when not as usual: `max_tokens`, cut short by the output limit. */
+  stop?: "max_tokens";
   /** A JSON answer, sent as the text of the reply (for JSON-mode clients such as an observer). */
   json?: unknown;
   tool?: ToolAction;
@@ -368,6 +370,7 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     "thinking",
     "search",
     "refusal",
+    "stop",
     "text",
     "json",
     "tool",
@@ -399,6 +402,12 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
         };
       }),
     };
+  }
+  if (o.stop !== undefined) {
+    if (o.stop !== "max_tokens") {
+      c.fail(`${field}.stop`, `expected "max_tokens", got ${describe(o.stop)}`);
+    }
+    t.stop = o.stop;
   }
   if (o.refusal !== undefined) {
     t.refusal = c.str(o.refusal, `${field}.refusal`, { nonEmpty: true });

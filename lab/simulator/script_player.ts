@@ -246,6 +246,7 @@ export class ScriptPlayer {
       thinking: fill(turn.thinking),
       ...(search ? { search } : {}),
       ...(turn.refusal !== undefined ? { refusal: fill(turn.refusal) } : {}),
+      ...(turn.stop === "max_tokens" ? { maxTokens: true } : {}),
       text,
       toolCalls,
       usage: usageOf(this.scenario.usage, turn.usage),

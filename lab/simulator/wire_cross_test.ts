@@ -36,6 +36,8 @@ interface Shape {
   search?: boolean;
   /** the model declines */
   refusal?: boolean;
+  /** the answer runs out of output tokens */
+  maxTokens?: boolean;
 }
 
 const SEARCH = {
@@ -55,6 +57,7 @@ function reply(p: Shape): Reply {
     ...(p.search ? { search: SEARCH } : {}),
     ...(p.text ? { text: "Here is what I found: two files, one of them écrit en français." } : {}),
     ...(p.refusal ? { refusal: "I can't help with that request." } : {}),
+    ...(p.maxTokens ? { maxTokens: true } : {}),
     toolCalls: [
       ...Array.from({ length: p.tools ?? 0 }, (_, i) => ({
         name: i === 0 ? "run_shell" : "read_file",
@@ -121,7 +124,16 @@ const SHAPES: Shape[] = [
   { tools: 1 },
   { thinking: true, text: true, tools: 2 },
   { refusal: true },
+  { thinking: true, text: true, maxTokens: true },
 ];
+
+/** How each API says an answer ran out of output tokens. */
+const MAX_TOKENS: Partial<Record<Provider, string>> = {
+  "anthropic": "max_tokens",
+  "openai-responses": "incomplete:max_output_tokens",
+  "openai-chat": "length",
+  "gemini": "MAX_TOKENS",
+};
 
 /** Providers whose APIs run a hosted web search within an answer, and its name there. */
 const SEARCH_NAME: Partial<Record<Provider, string>> = {
@@ -163,8 +175,8 @@ for (const [provider, mode, target, stream] of MODES) {
     for (const shape of shapes) {
       const r = reply(shape);
       if (generate && !shape.text) continue;
-      // Ollama's API has no refusal
-      if (provider === "ollama" && shape.refusal) continue;
+      // Ollama's API has no refusal, and the server plays no output limit there
+      if (provider === "ollama" && (shape.refusal || shape.maxTokens)) continue;
       if (generate) r.toolCalls = [];
       const view: RequestView = {
         provider,
@@ -204,6 +216,7 @@ for (const [provider, mode, target, stream] of MODES) {
       );
       assert.deepEqual(res.usage, wantUsage(provider, r), what);
       assert.equal(res.refusal, wantRefusal(provider, r), what);
+      if (r.maxTokens) assert.equal(res.stopReason, MAX_TOKENS[provider], what);
       assert.deepEqual(
         res.serverTools.map((t) => ({
           name: t.name,
