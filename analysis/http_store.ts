@@ -18,6 +18,7 @@ import {
   httpExchangesTable,
   llmCallsTable,
   type ProblemRow,
+  serverToolCallsTable,
   sseEventsTable,
   toolCallsTable,
   wsMessagesTable,
@@ -226,5 +227,6 @@ export async function writeHttpTables(
     }
   }
   await b.appendRows(toolCallsTable, n.tools);
+  await b.appendRows(serverToolCallsTable, n.serverTools);
   return [...n.problems, ...cleartextProblems];
 }

@@ -37,11 +37,12 @@ import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts"
 import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
 import { type ApiRoute, routeLlmCall, routeLlmRequest } from "./llm/route.ts";
 import { type History, isObj, type RequestInfo, type ResponseInfo } from "./llm/shapes.ts";
-import { costOf, priceFor, type PriceTable } from "./pricing.ts";
+import { costOf, missingPrice, priceFor, type PriceTable } from "./pricing.ts";
 import type {
   HttpExchangeRow,
   LlmCallRow,
   ProblemRow,
+  ServerToolCallRow,
   SseEventRow,
   ToolCallRow,
   WsMessageRow,
@@ -56,6 +57,7 @@ export interface HttpTables {
   wsMessages: WsMessageRow[];
   calls: LlmCallRow[];
   tools: ToolCallRow[];
+  serverTools: ServerToolCallRow[];
   problems: ProblemRow[];
 }
 
@@ -571,7 +573,12 @@ function price(d: CallDraft, prices: PriceTable): void {
   const model = d.response.model ?? d.request.model ?? null;
   const p = priceFor(prices, model);
   d.cost_usd = p ? costOf(d.route.provider, d.response.usage, p) : null;
-  d.price_source = p ? `${prices.path.split("/").pop()} ${p.match}: ${p.source}` : null;
+  const missing = p ? missingPrice(d.response.usage, p) : undefined;
+  d.price_source = p
+    ? `${prices.path.split("/").pop()} ${p.match}: ${
+      missing ? `no cost: ${missing}; ` : ""
+    }${p.source}`
+    : null;
   if (broke) {
     d.price_source = `${d.price_source ?? "no price for the model"}; tokens as far as ` +
       `reported: ${why} before its final usage may have come`;
@@ -625,6 +632,8 @@ function callRow(
     assistant_text: a.text !== "" ? a.text : null,
     thinking: a.thinking !== "" ? a.thinking : null,
     tool_call_count: a.toolCalls.length,
+    server_tool_call_count: a.serverTools.length,
+    refusal: a.refusal ?? null,
     tool_result_count: q.toolResults.length,
     messages: q.messages,
     tools_offered: q.toolsOffered,
@@ -633,6 +642,7 @@ function callRow(
     output_tokens: big(u?.output),
     cache_read_tokens: big(u?.cacheRead),
     cache_write_tokens: big(u?.cacheWrite),
+    cache_write_1h_tokens: big(u?.cacheWrite1h),
     reasoning_tokens: big(u?.reasoning),
     cost_usd: d.cost_usd,
     price_source: d.price_source,
@@ -711,6 +721,7 @@ export interface HttpNumbers {
    */
   chainedCalls: LlmCallRow[];
   tools: ToolCallRow[];
+  serverTools: ServerToolCallRow[];
   problems: ProblemRow[];
 }
 
@@ -739,6 +750,7 @@ interface CallStub {
   errors: string[];
   toolResults: RequestInfo["toolResults"];
   toolCalls: ResponseInfo["toolCalls"];
+  serverTools: ResponseInfo["serverTools"];
   /** its history's hashes (for its conversation), when read */
   history: History | null;
   /** answered with an error, cut short or not answered (a retry of it continues it) */
@@ -826,6 +838,7 @@ export class HttpAssembler {
           errors: d.errors,
           toolResults: d.request.toolResults,
           toolCalls: d.response.toolCalls,
+          serverTools: d.response.serverTools,
           history: d.request.history ?? null,
           failed: d.noAnswer || !d.response.complete || d.response.error !== undefined ||
             (d.status !== null && d.status >= 400),
@@ -893,6 +906,7 @@ export class HttpAssembler {
     const exchangeCalls = new Array<bigint | null>(xs.length).fill(null);
     const chainedCalls: LlmCallRow[] = [];
     const tools: ToolCallRow[] = [];
+    const serverTools: ServerToolCallRow[] = [];
     const pendingResults: ToolCallRow[] = [];
     const callConversations = new Array<bigint>(cs.length);
     // the conversation of each history sent, by process (`${pid} ${hash}`), and of each call
@@ -970,6 +984,21 @@ export class HttpAssembler {
         pendingResults.push(tool);
         askedBy.set(tool, s.pid);
       });
+      s.serverTools.forEach((t, i) => {
+        serverTools.push({
+          recording,
+          server_tool_call_id: BigInt(serverTools.length + 1),
+          llm_call_id: callId,
+          call_index: i,
+          provider_call_id: t.id ?? null,
+          name: t.name,
+          input: t.input,
+          result_type: t.resultType ?? null,
+          result_text: t.result ?? null,
+          result_is_error: t.isError ?? null,
+          requested_ns: s.end_ns,
+        });
+      });
     }
     return {
       exchangeIds,
@@ -979,6 +1008,7 @@ export class HttpAssembler {
       callConversations,
       chainedCalls,
       tools,
+      serverTools,
       problems,
     };
   }
@@ -1056,6 +1086,7 @@ export function memorySink(): HttpRowSink & { tables(n: HttpNumbers): HttpTables
         wsMessages: byId(wsMessages, (r) => r.exchange_id),
         calls: byId(calls, (r) => r.llm_call_id),
         tools: n.tools,
+        serverTools: n.serverTools,
         problems: n.problems,
       };
     },

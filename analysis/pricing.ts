@@ -13,6 +13,11 @@ export interface Price {
   output: number;
   cache_read: number;
   cache_write: number;
+  /**
+   * Anthropic: a cache write kept for an hour (`cache_control.ttl: "1h"`), per million
+   * tokens; `cache_write` is then the five-minute one's price
+   */
+  cache_write_1h?: number;
   source: string;
 }
 
@@ -44,6 +49,12 @@ export function loadPrices(path = DEFAULT_PRICES): PriceTable {
       if (typeof m[k] !== "number" || !(m[k] as number >= 0)) {
         throw new Error(`${path}: models[${i}].${k}: expected a number >= 0`);
       }
+    }
+    if (
+      m.cache_write_1h !== undefined &&
+      (typeof m.cache_write_1h !== "number" || !(m.cache_write_1h >= 0))
+    ) {
+      throw new Error(`${path}: models[${i}].cache_write_1h: expected a number >= 0`);
     }
     if (typeof m.match !== "string" || m.match === "") {
       throw new Error(`${path}: models[${i}].match: expected a model name prefix`);
@@ -77,15 +88,31 @@ export function priceFor(table: PriceTable, model: string | undefined | null): P
   return best;
 }
 
-/** Cost in USD, or null without usage. */
+/**
+ * Cost in USD, or null without usage, or when it wrote hour-long cache entries (Anthropic
+ * `cache_creation.ephemeral_1h_input_tokens`) and `p` has no price for them
+ * ({@linkcode missingPrice} says so). Output counts include thinking (every API bills it as
+ * output); OpenAI's and Gemini's input counts include the cache reads, billed at their rate.
+ */
 export function costOf(provider: Provider, usage: Usage | null, p: Price): number | null {
   if (!usage || (usage.input === undefined && usage.output === undefined)) return null;
+  if (missingPrice(usage, p)) return null;
   const input = usage.input ?? 0;
   const output = usage.output ?? 0;
   const read = usage.cacheRead ?? 0;
-  const write = usage.cacheWrite ?? 0;
+  const write1h = Math.min(usage.cacheWrite1h ?? 0, usage.cacheWrite ?? 0);
+  const write = (usage.cacheWrite ?? 0) - write1h;
   const uncached = provider === "anthropic" ? input : Math.max(0, input - read);
   const usd = (uncached * p.input + read * p.cache_read + write * p.cache_write +
-    output * p.output) / 1e6;
+    write1h * (p.cache_write_1h ?? 0) + output * p.output) / 1e6;
   return Math.round(usd * 1e9) / 1e9;
+}
+
+/** What `p` lacks a price for in `usage`, or undefined when it prices all of it. */
+export function missingPrice(usage: Usage | null, p: Price): string | undefined {
+  const hour = usage?.cacheWrite1h ?? 0;
+  if (hour > 0 && p.cache_write_1h === undefined) {
+    return `no cache_write_1h price for its ${hour} hour-long cache write tokens`;
+  }
+  return undefined;
 }

@@ -348,8 +348,31 @@ export const llmCallsTable = table(
         "results excluded",
     ),
     opt("assistant_text", "utf8", "the text the model answered"),
-    opt("thinking", "utf8", "thinking / reasoning summary text"),
-    col("tool_call_count", "int32", "tool calls in the answer (rows in `tool_calls`)"),
+    opt(
+      "thinking",
+      "utf8",
+      "thinking / reasoning summary text (Anthropic's `redacted_thinking`, encrypted: a note " +
+        "saying so and its size)",
+    ),
+    col(
+      "tool_call_count",
+      "int32",
+      "calls of the agent's tools in the answer (rows in `tool_calls`)",
+    ),
+    col(
+      "server_tool_call_count",
+      "int32",
+      "tools the provider ran within the answer (rows in `server_tool_calls`)",
+    ),
+    opt(
+      "refusal",
+      "utf8",
+      "the model declined: its refusal text (OpenAI's `refusal`; Anthropic: the text of an " +
+        "answer stopped with `refusal`), or the reason that says so: Anthropic stop reason " +
+        "`refusal` with no text, OpenAI `content_filter`, Gemini finish " +
+        "reasons `SAFETY`, `RECITATION`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII`, " +
+        "`IMAGE_*`, or a blocked prompt (`prompt blocked: REASON`); null otherwise",
+    ),
     col("tool_result_count", "int32", "tool results the request carried back"),
     col("messages", "int32", "messages / contents / input items in the request's history"),
     col("tools_offered", "int32", "tools the request declared"),
@@ -366,15 +389,28 @@ export const llmCallsTable = table(
       "output tokens, thinking included (Gemini: candidates + thoughts)",
     ),
     opt("cache_read_tokens", "int64", "input tokens read from the prompt cache"),
-    opt("cache_write_tokens", "int64", "input tokens written to the prompt cache (Anthropic)"),
+    opt(
+      "cache_write_tokens",
+      "int64",
+      "input tokens written to the prompt cache (Anthropic), whatever their lifetime",
+    ),
+    opt(
+      "cache_write_1h_tokens",
+      "int64",
+      "of `cache_write_tokens`, those kept for an hour (Anthropic's " +
+        "`cache_creation.ephemeral_1h_input_tokens`), billed at their own rate",
+    ),
     opt("reasoning_tokens", "int64", "output tokens spent thinking, when reported"),
     opt(
       "cost_usd",
       "float64",
-      "cost from the price table; null when the model has no price, or when an answer that " +
-        "broke off (`outcome` `cut`, or an error after a 200) reported no tokens; 0 for an " +
-        "error answer (status 400 or more) that reports no tokens: the APIs bill none; an " +
-        "answer that broke off after reporting some tokens costs those (`price_source` says so)",
+      "cost of the tokens from the price table; null when the model has no price (or the " +
+        "answer wrote hour-long cache entries and the price has no `cache_write_1h`), or when " +
+        "an answer that broke off (`outcome` `cut`, or an error after a 200) reported no " +
+        "tokens; 0 for an error answer (status 400 or more) that reports no tokens: the APIs " +
+        "bill none; an answer that broke off after reporting some tokens costs those " +
+        "(`price_source` says so). Fees per use of a server tool (a web search) are not " +
+        "counted: see `server_tool_calls`",
     ),
     opt(
       "price_source",
@@ -465,6 +501,47 @@ export const toolCallsTable = table(
   ] as const,
 );
 
+export const serverToolCallsTable = table(
+  "server_tool_calls",
+  "One row per tool the provider ran for the model within one answer: Anthropic's server " +
+    "tools (`server_tool_use` blocks: web search, web fetch, code execution, tool search) " +
+    "and MCP connector calls (`mcp_tool_use`), the OpenAI Responses API's hosted tools " +
+    "(`web_search_call`, `file_search_call`, `code_interpreter_call`, " +
+    "`image_generation_call`, `mcp_call`, a server-run `tool_search_call`), Gemini's code " +
+    "execution (`executableCode` with its `codeExecutionResult`), Google Search grounding " +
+    "(`groundingMetadata`) and URL context. They ran on the provider's machines, not the " +
+    "agent's: they are not in `tool_calls`, cause no process, file or connection of the " +
+    "recording and are linked to none. Key: (`recording`, `server_tool_call_id`).",
+  [
+    recordingCol,
+    col("server_tool_call_id", "int64", "number of the server tool call in the recording"),
+    col("llm_call_id", "int64", "the LLM call whose answer holds it"),
+    col("call_index", "int32", "position among that answer's server tool calls, from 0"),
+    opt("provider_call_id", "utf8", "the provider's id (srvtoolu_..., ws_..., ...), if any"),
+    col(
+      "name",
+      "utf8",
+      "the tool: `web_search`, `web_fetch`, `code_execution`, `file_search`, " +
+        "`code_interpreter`, `image_generation`, `google_search`, `url_context`, an MCP " +
+        "tool (Responses: `SERVER.TOOL`), ... as the answer names it",
+    ),
+    col("input", "json", "what it was asked (a search's query, the code run), as JSON"),
+    opt(
+      "result_type",
+      "utf8",
+      "the result's type or status as the answer gives it (`web_search_tool_result`, " +
+        "`completed`, `OUTCOME_OK`, ...); null when the answer holds no result for it",
+    ),
+    opt(
+      "result_text",
+      "utf8",
+      "the result as text (inline data, an image made, said by its size); null when none",
+    ),
+    opt("result_is_error", "bool", "the result is an error, or the call failed"),
+    opt("requested_ns", "int64", "when the answer holding it ended"),
+  ] as const,
+);
+
 export const processesTable = table(
   "processes",
   "One row per traced process (per pid incarnation): what it ran, when, how it ended, and " +
@@ -524,6 +601,7 @@ export const ANALYSIS_TABLES = [
   wsMessagesTable,
   llmCallsTable,
   toolCallsTable,
+  serverToolCallsTable,
   processesTable,
 ] as const;
 
@@ -554,4 +632,5 @@ export type SseEventRow = RowOf<typeof sseEventsTable>;
 export type WsMessageRow = RowOf<typeof wsMessagesTable>;
 export type LlmCallRow = RowOf<typeof llmCallsTable>;
 export type ToolCallRow = RowOf<typeof toolCallsTable>;
+export type ServerToolCallRow = RowOf<typeof serverToolCallsTable>;
 export type ProcessesRow = RowOf<typeof processesTable>;

@@ -339,6 +339,7 @@ export async function tablesDigest(
     ws_messages: await all(t.wsMessages),
     llm_calls: await all(t.calls),
     tool_calls: await all(t.tools),
+    server_tool_calls: await all(t.serverTools),
     problems: await all(t.problems),
   };
 }
@@ -386,6 +387,7 @@ export async function connectionsDigest(t: TlsView): Promise<string> {
             b.calls.map((c) => ({ ...c, requestJson: undefined, messages: undefined }))
           ),
           tools: [],
+          serverTools: [],
           problems: r.problems,
         }, false);
       }),

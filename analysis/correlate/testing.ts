@@ -163,6 +163,7 @@ export const rows = {
       first_token_ns: BigInt(t + 100),
       end_ns: BigInt(t + 200),
       tool_call_count: 0,
+      server_tool_call_count: 0,
       tool_result_count: 0,
       messages: 1,
       tools_offered: 3,

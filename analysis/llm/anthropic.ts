@@ -9,14 +9,18 @@ import {
   apiErrorType,
   arr,
   chatShape,
+  compactJson,
   type Conversation,
   emptyRequest,
   emptyResponse,
   historyOf,
+  hostedToolOf,
   isAssistant,
   isObj,
   joinNonEmpty,
   jsonText,
+  mediaNote,
+  notUnderstood,
   num,
   type Obj,
   type ReadOptions,
@@ -25,6 +29,7 @@ import {
   str,
   type StreamReader,
   textOf,
+  textWithMedia,
   type ToolResultIn,
   type Usage,
   type UsageFields,
@@ -51,13 +56,18 @@ export function anthropicRequest(body: unknown, opts: ReadOptions = {}): Request
   const results: ToolResultIn[] = [];
   for (const m of messages.slice(lastAssistant + 1)) {
     if (m.role !== "user") continue;
-    user.push(...userTexts(m));
-    if (typeof m.content === "string") continue;
+    if (typeof m.content === "string") {
+      user.push(m.content);
+      continue;
+    }
     for (const b of arr(m.content).filter(isObj)) {
+      // text, and a note for each image or document (its bytes said by their size)
+      const own = b.type === "text" ? str(b.text) : mediaNote(b);
+      if (own !== undefined) user.push(own);
       if (b.type === "tool_result") {
         results.push({
           callId: str(b.tool_use_id),
-          text: textOf(b.content),
+          text: textWithMedia(b.content),
           isError: b.is_error === true,
         });
       }
@@ -87,6 +97,8 @@ function conversationOf(body: Obj, messages: Obj[]): Conversation {
     modelTurns: messages.filter((m) => m.role === "assistant").length,
     texts: [textOf(body.system), ...messages.map((m) => textOf(m.content))],
   };
+  const hosted = arr(body.tools).filter(isObj).flatMap((t) => hostedToolOf("anthropic", t));
+  if (hosted.length > 0) c.hostedTools = hosted;
   for (const m of messages) {
     const own = m.role === "user" ? userTexts(m) : [];
     if (own.length > 0) c.lastUserText = own[own.length - 1];
@@ -100,34 +112,117 @@ const USAGE_FIELDS: UsageFields = {
   output: "output_tokens",
   cacheRead: "cache_read_input_tokens",
   cacheWrite: "cache_creation_input_tokens",
+  cacheWrite1h: "cache_creation.ephemeral_1h_input_tokens",
 };
 const usageOf = (u: unknown, into: Usage = {}): Usage => usageFrom(u, USAGE_FIELDS, into)!;
+
+/** The stop reasons the Messages API documents; any other is a `problems` row. */
+const STOP_REASONS = new Set([
+  "end_turn",
+  "max_tokens",
+  "stop_sequence",
+  "tool_use",
+  "pause_turn",
+  "refusal",
+  "model_context_window_exceeded",
+]);
+
+/** Block types with nothing to read for the analysis (a file a code execution made). */
+const QUIET_BLOCKS = new Set(["container_upload"]);
 
 interface Block {
   type: string;
   text: string;
   id?: string;
   name?: string;
+  /** a result block: the server tool call it answers and its content */
+  toolUseId?: string;
+  content?: unknown;
 }
 
 /**
- * A block in which the model calls a tool: `tool_use` (the client runs it), `server_tool_use`
- * (Anthropic runs it: web search, code execution), `mcp_tool_use` (the MCP connector), and any
- * later `*_tool_use` alike.
+ * A block in which the model calls a tool the client runs: `tool_use` (also when code
+ * execution calls it programmatically).
  */
-const isToolUse = (type: unknown): boolean =>
-  typeof type === "string" && /(^|_)tool_use$/.test(type);
+const isClientToolUse = (type: unknown): boolean => type === "tool_use";
+
+/**
+ * A block in which the model calls a tool Anthropic runs within the answer: `server_tool_use`
+ * (web search, web fetch, code execution, tool search), `mcp_tool_use` (the MCP connector),
+ * and any later `*_tool_use` alike. Its result follows in a `*_tool_result` block.
+ */
+const isServerToolUse = (type: unknown): boolean =>
+  typeof type === "string" && type !== "tool_use" && /(^|_)tool_use$/.test(type);
+
+/** A server tool's result block (`web_search_tool_result`, `mcp_tool_result`, ...). */
+const isServerToolResult = (type: unknown): boolean =>
+  typeof type === "string" && type !== "tool_result" && /_tool_result$/.test(type);
 
 /** A tool call's input given whole in its block (a stream's start block, when no delta follows). */
 const wholeInput = (b: Obj): string =>
   isObj(b.input) && Object.keys(b.input).length > 0 ? JSON.stringify(b.input) : "";
 
+/** A block as read from the answer (whole, or a stream's start block). */
+function blockOf(b: Obj, r: ResponseInfo, whole: boolean): Block {
+  const type = String(b.type);
+  const block: Block = { type, text: "", id: str(b.id), name: str(b.name) };
+  if (type === "text") block.text = String(b.text ?? "");
+  else if (type === "thinking") block.text = String(b.thinking ?? "");
+  else if (type === "redacted_thinking") block.text = redacted(b.data);
+  else if (isClientToolUse(type) || isServerToolUse(type)) {
+    block.text = whole ? JSON.stringify(b.input ?? {}) : wholeInput(b);
+  } else if (isServerToolResult(type)) {
+    block.toolUseId = str(b.tool_use_id);
+    block.content = b.content;
+  } else if (!QUIET_BLOCKS.has(type)) {
+    notUnderstood(r, `content block type ${JSON.stringify(type)}`);
+  }
+  return block;
+}
+
+/** What a `redacted_thinking` block says of the thinking it holds encrypted. */
+const redacted = (data: unknown) =>
+  `[redacted thinking: ${typeof data === "string" ? data.length : 0} characters, encrypted]`;
+
+/** Whether a server tool's result content is an error (`*_tool_result_error`, `is_error`). */
+function resultIsError(content: unknown, block: Obj | undefined): boolean {
+  if (block?.is_error === true) return true;
+  return isObj(content) && typeof content.type === "string" && content.type.endsWith("_error");
+}
+
 function finish(blocks: Block[], r: ResponseInfo): ResponseInfo {
   r.text = blocks.filter((b) => b.type === "text").map((b) => b.text).join("\n");
-  r.thinking = blocks.filter((b) => b.type === "thinking").map((b) => b.text).join("\n");
-  r.toolCalls = blocks.filter((b) => isToolUse(b.type)).map(
+  r.thinking = blocks.filter((b) => b.type === "thinking" || b.type === "redacted_thinking")
+    .map((b) => b.text).join("\n");
+  r.toolCalls = blocks.filter((b) => isClientToolUse(b.type)).map(
     (b) => ({ id: b.id, name: b.name ?? "", kind: "function" as const, input: jsonText(b.text) }),
   );
+  const results = blocks.filter((b) => isServerToolResult(b.type));
+  r.serverTools = blocks.filter((b) => isServerToolUse(b.type)).map((b) => {
+    const res = results.find((x) => x.toolUseId !== undefined && x.toolUseId === b.id);
+    return {
+      id: b.id,
+      name: b.name ?? b.type,
+      input: jsonText(b.text),
+      ...(res
+        ? {
+          resultType: res.type,
+          result: textOf(res.content) || compactJson(res.content),
+          isError: resultIsError(res.content, res as unknown as Obj),
+        }
+        : {}),
+    };
+  });
+  for (const res of results) {
+    if (!blocks.some((b) => isServerToolUse(b.type) && b.id === res.toolUseId)) {
+      notUnderstood(r, `a ${res.type} block answering no server tool call of the answer`);
+    }
+  }
+  // an answer stopped for a refusal: what the model said, else the reason
+  if (r.stopReason === "refusal") r.refusal = r.text || "refusal";
+  if (r.stopReason !== undefined && !STOP_REASONS.has(r.stopReason)) {
+    notUnderstood(r, `stop reason ${JSON.stringify(r.stopReason)}`);
+  }
   return r;
 }
 
@@ -138,19 +233,12 @@ export function anthropicJson(body: unknown): ResponseInfo {
     r.stopReason = str(body.stop_reason);
     r.usage = isObj(body.usage) ? usageOf(body.usage) : null;
     r.complete = true;
-    const blocks: Block[] = arr(body.content).filter(isObj).map((b) => ({
-      type: String(b.type),
-      text: b.type === "text"
-        ? String(b.text ?? "")
-        : b.type === "thinking"
-        ? String(b.thinking ?? "")
-        : JSON.stringify(b.input ?? {}),
-      id: str(b.id),
-      name: str(b.name),
-    }));
-    finish(blocks, r);
+    finish(arr(body.content).filter(isObj).map((b) => blockOf(b, r, true)), r);
   });
 }
+
+/** The stream events the Messages API documents, besides those read below. */
+const QUIET_EVENTS = new Set(["ping", "content_block_stop"]);
 
 export function anthropicStream(): StreamReader {
   const r = emptyResponse();
@@ -177,21 +265,18 @@ export function anthropicStream(): StreamReader {
         case "content_block_start": {
           const b = isObj(data.content_block) ? data.content_block : {};
           const i = num(data.index) ?? blocks.length;
-          const text = b.type === "text"
-            ? String(b.text ?? "")
-            : b.type === "thinking"
-            ? String(b.thinking ?? "")
-            : isToolUse(b.type)
-            ? wholeInput(b)
-            : "";
-          blocks[i] = { type: String(b.type), text, id: str(b.id), name: str(b.name) };
-          if (text && isToolUse(b.type)) started.add(blocks[i]);
-          return isToolUse(b.type);
+          const block = blocks[i] = blockOf(b, r, false);
+          const call = isClientToolUse(block.type) || isServerToolUse(block.type);
+          if (block.text && call) started.add(block);
+          return call || isServerToolResult(block.type);
         }
         case "content_block_delta": {
           const d = isObj(data.delta) ? data.delta : {};
           const b = blocks[num(data.index) ?? -1];
-          if (!b) return false;
+          if (!b) {
+            notUnderstood(r, "a content_block_delta for a block that was not started");
+            return false;
+          }
           if (d.type === "text_delta") b.text += String(d.text ?? "");
           else if (d.type === "thinking_delta") b.text += String(d.thinking ?? "");
           else if (d.type === "input_json_delta") {
@@ -200,7 +285,13 @@ export function anthropicStream(): StreamReader {
             const piece = String(d.partial_json ?? "");
             if (piece !== "" && started.delete(b)) b.text = "";
             b.text += piece;
-          } else return false;
+          } else if (d.type === "signature_delta" || d.type === "citations_delta") {
+            // a thinking block's signature, a text's source: nothing the analysis keeps
+            return false;
+          } else {
+            notUnderstood(r, `content_block_delta type ${JSON.stringify(d.type)}`);
+            return false;
+          }
           return true;
         }
         case "message_delta": {
@@ -219,6 +310,7 @@ export function anthropicStream(): StreamReader {
           r.complete = true;
           return false;
         default:
+          if (!QUIET_EVENTS.has(t)) notUnderstood(r, `stream event ${JSON.stringify(t)}`);
           return false;
       }
     },

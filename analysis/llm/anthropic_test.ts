@@ -51,7 +51,7 @@ Deno.test("anthropic stream: a tool call's input from its deltas, pieces joined"
   assert.deepEqual([r.usage?.input, r.usage?.output], [10, 7]);
 });
 
-Deno.test("anthropic stream: MCP connector and server tool calls, input whole in the start block", () => {
+Deno.test("anthropic stream: MCP connector and server tool calls apart from the client's, input whole in the start block", () => {
   const r = stream([
     head,
     start(0, {
@@ -75,14 +75,18 @@ Deno.test("anthropic stream: MCP connector and server tool calls, input whole in
     ...tail,
   ]);
   assert.deepEqual(r.toolCalls.map((c) => [c.id, c.name, JSON.parse(c.input)]), [
-    ["mcptoolu_1", "echo", { message: "hi" }],
-    ["srvtoolu_1", "web_search", { query: "weather" }],
     ["toolu_2", "Bash", { command: "ls" }],
     ["toolu_3", "Bash", { command: "pwd" }],
   ]);
+  // Anthropic ran these: server tools, the MCP call with its (empty) result
+  assert.deepEqual(r.serverTools.map((c) => [c.id, c.name, JSON.parse(c.input), c.resultType]), [
+    ["mcptoolu_1", "echo", { message: "hi" }, "mcp_tool_result"],
+    ["srvtoolu_1", "web_search", { query: "weather" }, undefined],
+  ]);
+  assert.deepEqual(r.unknown, []);
 });
 
-Deno.test("anthropic whole message: every *_tool_use block is a tool call", () => {
+Deno.test("anthropic whole message: tool_use is the client's tool call, *_tool_use blocks the server's", () => {
   const r = anthropicJson({
     id: "msg_2",
     model: "claude-x",
@@ -97,7 +101,9 @@ Deno.test("anthropic whole message: every *_tool_use block is a tool call", () =
   });
   assert.equal(r.text, "Done.");
   assert.deepEqual(r.toolCalls.map((c) => [c.id, c.name, JSON.parse(c.input)]), [
-    ["m1", "echo", { a: 1 }],
     ["t1", "Write", { path: "x" }],
+  ]);
+  assert.deepEqual(r.serverTools.map((c) => [c.id, c.name, JSON.parse(c.input), c.result]), [
+    ["m1", "echo", { a: 1 }, "1"],
   ]);
 });

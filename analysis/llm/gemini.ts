@@ -20,13 +20,17 @@ import {
   emptyRequest,
   emptyResponse,
   historyOf,
+  hostedToolOf,
   isObj,
   joinNonEmpty,
+  mediaNote,
+  notUnderstood,
   num,
   type Obj,
   type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
+  type ServerToolOut,
   str,
   streamObject,
   type StreamReader,
@@ -63,8 +67,10 @@ export function geminiRequest(
   const user: string[] = [];
   const results: ToolResultIn[] = [];
   for (const c of contents.slice(lastModel + 1)) {
-    user.push(...textParts(c));
     for (const p of partsOf(c)) {
+      // text, and a note for each image or file (its bytes said by their size)
+      const own = typeof p.text === "string" && p.thought !== true ? p.text : mediaNote(p);
+      if (own !== undefined) user.push(own);
       const fr = isObj(p.functionResponse) ? p.functionResponse : undefined;
       if (!fr) continue;
       const resp = isObj(fr.response) ? fr.response : {};
@@ -100,6 +106,8 @@ function conversationOf(body: Obj, contents: Obj[]): Conversation {
     modelTurns: contents.filter((m) => m.role === "model").length,
     texts: [textParts(body.systemInstruction).join("\n")],
   };
+  const hosted = arr(body.tools).filter(isObj).flatMap((t) => hostedToolOf("gemini", t));
+  if (hosted.length > 0) c.hostedTools = hosted;
   for (const m of contents) {
     const own = textParts(m);
     c.texts.push(own.join("\n"));
@@ -247,12 +255,69 @@ class StreamedCall {
   }
 }
 
+/** The finish reasons the Gemini API documents (@google/genai's FinishReason). */
+const FINISH_REASONS = new Set([
+  "FINISH_REASON_UNSPECIFIED",
+  "STOP",
+  "MAX_TOKENS",
+  "SAFETY",
+  "RECITATION",
+  "LANGUAGE",
+  "OTHER",
+  "BLOCKLIST",
+  "PROHIBITED_CONTENT",
+  "SPII",
+  "MALFORMED_FUNCTION_CALL",
+  "IMAGE_SAFETY",
+  "UNEXPECTED_TOOL_CALL",
+  "IMAGE_PROHIBITED_CONTENT",
+  "NO_IMAGE",
+  "IMAGE_RECITATION",
+  "IMAGE_OTHER",
+  "TOO_MANY_TOOL_CALLS",
+  "MISSING_THOUGHT_SIGNATURE",
+]);
+
+/** Finish reasons by which the model or its filters declined to answer. */
+const REFUSALS = new Set([
+  "SAFETY",
+  "RECITATION",
+  "BLOCKLIST",
+  "PROHIBITED_CONTENT",
+  "SPII",
+  "IMAGE_SAFETY",
+  "IMAGE_PROHIBITED_CONTENT",
+  "IMAGE_RECITATION",
+]);
+
+/** The fields a Part may carry (@google/genai's Part): any other is not understood. */
+const PART_FIELDS = new Set([
+  "text",
+  "thought",
+  "thoughtSignature",
+  "functionCall",
+  "functionResponse",
+  "executableCode",
+  "codeExecutionResult",
+  "inlineData",
+  "fileData",
+  "videoMetadata",
+  "partMetadata",
+  "mediaResolution",
+  "toolCall",
+  "toolResponse",
+]);
+
 /** Accumulates GenerateContentResponse chunks. */
 class Chunks {
   r = emptyResponse();
   text = "";
   thinking = "";
   calls: ToolCallOut[] = [];
+  /** code the model ran (executableCode parts), each with its result when it came */
+  code: ServerToolOut[] = [];
+  /** what Google Search grounding (and URL context) fetched: the last chunk's that says */
+  grounding: ServerToolOut[] = [];
   /** a call whose last part said `willContinue` */
   streamed?: StreamedCall;
   /** Adds one chunk; true if it carried output. */
@@ -263,14 +328,56 @@ class Chunks {
     r.model = str(chunk.modelVersion) ?? r.model;
     r.responseId = str(chunk.responseId) ?? r.responseId;
     if (isObj(chunk.usageMetadata)) r.usage = usageOf(chunk.usageMetadata);
+    const blocked = isObj(chunk.promptFeedback) ? str(chunk.promptFeedback.blockReason) : undefined;
+    if (blocked) {
+      // the prompt itself was refused: an answer with no candidate, and complete
+      r.refusal = `prompt blocked: ${blocked}`;
+      r.stopReason ??= `prompt blocked: ${blocked}`;
+      r.complete = true;
+    }
     let content = false;
     const cand = arr(chunk.candidates).filter(isObj)[0];
     if (!cand) return false;
+    if (arr(chunk.candidates).length > 1) {
+      notUnderstood(r, "candidates beyond the first (candidateCount > 1): only the first is read");
+    }
     for (const p of partsOf(cand.content)) {
+      for (const k of Object.keys(p)) {
+        if (!PART_FIELDS.has(k)) notUnderstood(r, `part field ${JSON.stringify(k)}`);
+      }
       if (typeof p.text === "string") {
         if (p.thought === true) this.thinking += p.text;
         else this.text += p.text;
         if (p.text !== "") content = true;
+      }
+      const media = mediaNote(p);
+      if (media) {
+        // an image (or other file) the model made: said by its size, not copied
+        this.text += (this.text && !this.text.endsWith("\n") ? "\n" : "") + media;
+        content = true;
+      }
+      if (isObj(p.executableCode)) {
+        const c = p.executableCode;
+        this.code.push({
+          id: str(c.id),
+          name: "code_execution",
+          input: JSON.stringify({ language: c.language ?? null, code: c.code ?? "" }),
+        });
+        content = true;
+      }
+      if (isObj(p.codeExecutionResult)) {
+        const res = p.codeExecutionResult;
+        const id = str(res.id);
+        const at = this.code.findLast((c) => c.resultType === undefined && (!id || c.id === id));
+        const outcome = str(res.outcome);
+        const result = {
+          resultType: outcome ?? "codeExecutionResult",
+          result: String(res.output ?? ""),
+          isError: outcome !== undefined && outcome !== "OUTCOME_OK",
+        };
+        if (at) Object.assign(at, result);
+        else this.code.push({ id, name: "code_execution", input: "{}", ...result });
+        content = true;
       }
       if (isObj(p.functionCall)) {
         const f = p.functionCall;
@@ -301,9 +408,15 @@ class Chunks {
         content = true;
       }
     }
+    if (isObj(cand.groundingMetadata) || isObj(cand.urlContextMetadata)) {
+      this.grounding = groundingOf(cand);
+    }
     if (str(cand.finishReason)) {
-      r.stopReason = str(cand.finishReason);
+      const reason = str(cand.finishReason)!;
+      r.stopReason = reason;
       r.complete = true;
+      if (REFUSALS.has(reason)) r.refusal = reason;
+      if (!FINISH_REASONS.has(reason)) notUnderstood(r, `finish reason ${JSON.stringify(reason)}`);
     }
     return content;
   }
@@ -312,8 +425,44 @@ class Chunks {
     this.r.thinking = this.thinking;
     // a streamed call the answer ended in the middle of: what of it arrived
     this.r.toolCalls = this.streamed ? [...this.calls, this.streamed.call()] : this.calls;
+    this.r.serverTools = [...this.grounding, ...this.code];
     return this.r;
   }
+}
+
+/**
+ * The searches Google Search grounding made (`groundingMetadata`: its queries, and the pages
+ * its chunks cite) and the pages URL context fetched (`urlContextMetadata`), as server tools.
+ */
+function groundingOf(cand: Obj): ServerToolOut[] {
+  const out: ServerToolOut[] = [];
+  const g = isObj(cand.groundingMetadata) ? cand.groundingMetadata : undefined;
+  if (g) {
+    const pages = arr(g.groundingChunks).filter(isObj).map((c) => {
+      const src = isObj(c.web) ? c.web : isObj(c.retrievedContext) ? c.retrievedContext : {};
+      return [str(src.title), str(src.uri)].filter(Boolean).join(" ");
+    }).filter((t) => t !== "");
+    const queries = [...arr(g.webSearchQueries), ...arr(g.retrievalQueries)];
+    if (queries.length > 0 || pages.length > 0) {
+      out.push({
+        name: "google_search",
+        input: JSON.stringify({ queries }),
+        resultType: "groundingMetadata",
+        result: pages.join("\n"),
+      });
+    }
+  }
+  const u = isObj(cand.urlContextMetadata) ? cand.urlContextMetadata : undefined;
+  for (const m of arr(u?.urlMetadata).filter(isObj)) {
+    const status = str(m.urlRetrievalStatus);
+    out.push({
+      name: "url_context",
+      input: JSON.stringify({ url: m.retrievedUrl ?? null }),
+      resultType: status ?? "urlMetadata",
+      isError: status !== undefined && status !== "URL_RETRIEVAL_STATUS_SUCCESS",
+    });
+  }
+  return out;
 }
 
 export function geminiJson(body: unknown): ResponseInfo {

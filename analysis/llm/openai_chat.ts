@@ -15,6 +15,7 @@ import {
   isObj,
   joinNonEmpty,
   jsonText,
+  notUnderstood,
   num,
   type Obj,
   type ReadOptions,
@@ -24,6 +25,7 @@ import {
   streamObject,
   type StreamReader,
   textOf,
+  textWithMedia,
   type UsageFields,
   usageFrom,
   wholeResponse,
@@ -35,11 +37,14 @@ export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo 
   const { messages, lastAssistant, system } = chatShape(body, r, ["system", "developer"]);
   r.systemPrompt = joinNonEmpty(system);
   const after = messages.slice(lastAssistant + 1);
-  r.userInput = joinNonEmpty(after.filter((m) => m.role === "user").map((m) => textOf(m.content)));
+  // text, and a note for each image, audio or file (its bytes said by their size)
+  r.userInput = joinNonEmpty(
+    after.filter((m) => m.role === "user").map((m) => textWithMedia(m.content)),
+  );
   // `function` messages answer the deprecated `function_call` (no call id)
   r.toolResults = after.filter((m) => m.role === "tool" || m.role === "function").map((m) => ({
     callId: str(m.tool_call_id),
-    text: textOf(m.content),
+    text: textWithMedia(m.content),
   }));
   const rf = isObj(body.response_format) ? body.response_format : undefined;
   if (rf?.type === "json_schema" && isObj(rf.json_schema)) r.jsonSchema = rf.json_schema.schema;
@@ -86,6 +91,8 @@ export function chatJson(body: unknown): ResponseInfo {
     r.text = textOf(msg.content);
     r.thinking = str(msg.reasoning_content) ?? str(msg.reasoning) ?? "";
     r.stopReason = str(choice.finish_reason);
+    if (str(msg.refusal)) r.refusal = str(msg.refusal);
+    if (arr(body.choices).length > 1) notUnderstood(r, MORE_CHOICES);
     const legacy: Obj[] = isObj(msg.function_call) ? [{ function: msg.function_call }] : [];
     r.toolCalls = [...arr(msg.tool_calls).filter(isObj), ...legacy].map((c) => {
       const f = isObj(c.function) ? c.function : {};
@@ -97,7 +104,21 @@ export function chatJson(body: unknown): ResponseInfo {
       };
     });
     r.complete = true;
+    finishReason(r);
   });
+}
+
+/** The finish reasons Chat Completions documents; any other is a `problems` row. */
+const FINISH_REASONS = new Set(["stop", "length", "tool_calls", "content_filter", "function_call"]);
+
+const MORE_CHOICES = "choices beyond the first (a request with n > 1): only the first is read";
+
+/** A content filter's stop is a refusal; a finish reason not documented is not understood. */
+function finishReason(r: ResponseInfo): void {
+  if (r.stopReason === "content_filter") r.refusal ??= "content_filter";
+  if (r.stopReason !== undefined && !FINISH_REASONS.has(r.stopReason)) {
+    notUnderstood(r, `finish reason ${JSON.stringify(r.stopReason)}`);
+  }
 }
 
 /**
@@ -135,6 +156,7 @@ function isWholeJson(text: string): boolean {
 export function chatStream(): StreamReader {
   const r = emptyResponse();
   const calls: { id?: string; name: string; args: string }[] = [];
+  let refusal = "";
   return {
     push(_type, event) {
       if (event === "[DONE]") {
@@ -148,10 +170,17 @@ export function chatStream(): StreamReader {
       if (isObj(data.usage)) r.usage = usageOf(data.usage);
       let content = false;
       for (const choice of arr(data.choices).filter(isObj)) {
-        if ((num(choice.index) ?? 0) !== 0) continue;
+        if ((num(choice.index) ?? 0) !== 0) {
+          notUnderstood(r, MORE_CHOICES);
+          continue;
+        }
         const d = isObj(choice.delta) ? choice.delta : {};
         if (typeof d.content === "string" && d.content !== "") {
           r.text += d.content;
+          content = true;
+        }
+        if (typeof d.refusal === "string" && d.refusal !== "") {
+          refusal += d.refusal;
           content = true;
         }
         const reasoning = str(d.reasoning_content) ?? str(d.reasoning);
@@ -184,6 +213,8 @@ export function chatStream(): StreamReader {
         kind: "function" as const,
         input: jsonText(c.args),
       }));
+      if (refusal !== "") r.refusal = refusal;
+      finishReason(r);
       return r;
     },
   };

@@ -9,22 +9,27 @@ import {
   apiError,
   apiErrorType,
   arr,
+  compactJson,
   type Conversation,
   emptyRequest,
   emptyResponse,
   historyOf,
+  hostedToolOf,
   isObj,
   joinNonEmpty,
   jsonText,
+  notUnderstood,
   num,
   type Obj,
   type OfferedTool,
   type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
+  type ServerToolOut,
   str,
   type StreamReader,
   textOf,
+  textWithMedia,
   type ToolCallOut,
   type ToolResultIn,
   type UsageFields,
@@ -61,8 +66,83 @@ const BUILT_IN_CALLS: Readonly<Record<string, string>> = {
   shell_call: "shell",
   apply_patch_call: "apply_patch",
   computer_call: "computer",
+};
+
+/**
+ * Output items in which the API runs a tool for the model within the answer (its hosted
+ * tools), with the name the tool goes by: not the client's actions. A `tool_search_call` is
+ * one when its `execution` is `server` (Codex runs its own: `client`).
+ */
+const SERVER_CALLS: Readonly<Record<string, string>> = {
+  web_search_call: "web_search",
+  file_search_call: "file_search",
+  code_interpreter_call: "code_interpreter",
+  image_generation_call: "image_generation",
   mcp_call: "mcp",
 };
+
+/** Output items that are neither text, reasoning nor a call of a tool (nothing to read). */
+const QUIET_ITEMS = new Set(["tool_search_call", "mcp_list_tools", "mcp_approval_request"]);
+
+/** Stream event families whose items the `response.output_item.done` event gives whole. */
+const QUIET_EVENT = new RegExp(
+  "^response\\.(?:queued|(?:output_text|reasoning_text|reasoning_summary_text|refusal|" +
+    "function_call_arguments|custom_tool_call_input|mcp_call_arguments|" +
+    "code_interpreter_call_code)\\.done|content_part\\.(?:added|done)|" +
+    "reasoning_summary_part\\.(?:added|done)|output_text\\.annotation\\.added|" +
+    "(?:web_search_call|file_search_call|code_interpreter_call|image_generation_call|mcp_call|" +
+    "mcp_list_tools)\\.[a-z_]+|mcp_call_arguments\\.delta|code_interpreter_call_code\\.delta)$",
+);
+
+/** A server tool item as the analysis keeps it: what it was asked and what it gave. */
+function serverTool(it: Obj): ServerToolOut {
+  const type = String(it.type);
+  const failed = it.status === "failed" || it.status === "incomplete" ||
+    (it.error !== undefined && it.error !== null);
+  let input: unknown;
+  let result: unknown;
+  switch (type) {
+    case "web_search_call":
+      input = it.action ?? {};
+      result = isObj(it.action) && Array.isArray(it.action.sources) ? it.action.sources : undefined;
+      break;
+    case "file_search_call":
+      input = { queries: it.queries ?? [] };
+      result = it.results ?? undefined;
+      break;
+    case "code_interpreter_call":
+      input = { code: it.code ?? "", container_id: it.container_id };
+      result = arr(it.outputs).filter(isObj).map((o) =>
+        o.type === "logs" ? String(o.logs ?? "") : compactJson(o)
+      ).join("\n");
+      break;
+    case "image_generation_call":
+      input = it.revised_prompt !== undefined ? { revised_prompt: it.revised_prompt } : {};
+      result = typeof it.result === "string"
+        ? `[image: ${it.result.length} characters of base64]`
+        : undefined;
+      break;
+    case "mcp_call":
+      input = it.arguments;
+      result = it.error ?? it.output ?? undefined;
+      break;
+    default:
+      input = it.arguments ?? {};
+  }
+  const name = type === "mcp_call"
+    ? [str(it.server_label), str(it.name)].filter(Boolean).join(".") || "mcp"
+    : SERVER_CALLS[type] ?? "tool_search";
+  return {
+    id: str(it.id),
+    name,
+    input: typeof input === "string" ? jsonText(input) : compactJson(input),
+    resultType: str(it.status),
+    ...(result !== undefined
+      ? { result: typeof result === "string" ? result : compactJson(result) }
+      : {}),
+    isError: failed,
+  };
+}
 
 /** A tool's answer in the input: `function_call_output`, `shell_call_output` and the like. */
 const isCallOutput = (item: Obj) =>
@@ -74,7 +154,7 @@ const isCallOutput = (item: Obj) =>
  * `computer_call_output` screenshot) said by its size, not copied.
  */
 function outputText(output: unknown): string {
-  const t = textOf(output);
+  const t = textWithMedia(output);
   if (t !== "" || output === undefined || output === null || output === "") return t;
   return JSON.stringify(
     output,
@@ -110,7 +190,8 @@ export function responsesRequest(body: unknown, opts: ReadOptions = {}): Request
   const user: string[] = [];
   const results: ToolResultIn[] = [];
   for (const item of input.slice(lastModel + 1)) {
-    if (item.role === "user") user.push(textOf(item.content));
+    // text, and a note for each image, file or audio (its bytes said by their size)
+    if (item.role === "user") user.push(textWithMedia(item.content));
     if (isCallOutput(item)) {
       results.push({ callId: str(item.call_id), text: outputText(item.output) });
     }
@@ -166,6 +247,8 @@ function conversationOf(body: Obj, input: Obj[]): Conversation {
     modelTurns: 0,
     texts: [str(body.instructions) ?? ""],
   };
+  const hosted = arr(body.tools).filter(isObj).flatMap((t) => hostedToolOf("openai-responses", t));
+  if (hosted.length > 0) c.hostedTools = hosted;
   // Tools a client-executed tool search loaded (deferred MCP tools) are offered from then on.
   for (const item of input) {
     if (item.type === "tool_search_output" && Array.isArray(item.tools)) {
@@ -214,13 +297,30 @@ function fromItems(items: Obj[], r: ResponseInfo): void {
   const text: string[] = [];
   const thinking: string[] = [];
   const calls: ToolCallOut[] = [];
+  const refusals: string[] = [];
+  r.serverTools = [];
   for (const it of items) {
     if (it.type === "message") {
+      const parts = arr(it.content).filter(isObj);
       text.push(
-        arr(it.content).filter(isObj).filter((c) => c.type === "output_text").map((c) =>
-          String(c.text ?? "")
-        ).join(""),
+        parts.filter((c) => c.type === "output_text").map((c) => String(c.text ?? "")).join(""),
       );
+      refusals.push(
+        ...parts.filter((c) => c.type === "refusal").map((c) => String(c.refusal ?? "")),
+      );
+      for (const c of parts) {
+        if (c.type !== "output_text" && c.type !== "refusal") {
+          notUnderstood(r, `message content part type ${JSON.stringify(c.type)}`);
+        }
+      }
+    } else if (
+      typeof it.type === "string" && it.type in SERVER_CALLS ||
+      it.type === "tool_search_call" && it.execution === "server"
+    ) {
+      r.serverTools.push(serverTool(it));
+    } else if (QUIET_ITEMS.has(String(it.type))) {
+      // a client-run tool search (Codex's own), the remote MCP servers' tool lists, an approval
+      // the API asks the client for: none is a call of the agent's tools nor text
     } else if (it.type === "reasoning") {
       const parts = [...arr(it.summary), ...arr(it.content)].filter(isObj);
       thinking.push(parts.map((p) => String(p.text ?? "")).join("\n"));
@@ -246,8 +346,11 @@ function fromItems(items: Obj[], r: ResponseInfo): void {
         kind: "function",
         input: given !== undefined ? JSON.stringify(given) : jsonText(String(it.arguments ?? "")),
       });
+    } else {
+      notUnderstood(r, `output item type ${JSON.stringify(it.type)}`);
     }
   }
+  if (refusals.length > 0) r.refusal = refusals.join("\n");
   r.text = text.filter((t) => t !== "").join("\n");
   r.thinking = thinking.filter((t) => t !== "").join("\n");
   r.toolCalls = calls;
@@ -260,6 +363,7 @@ function fromResponse(resp: Obj, r: ResponseInfo): void {
   const status = str(resp.status);
   const reason = isObj(resp.incomplete_details) ? str(resp.incomplete_details.reason) : undefined;
   r.stopReason = reason ? `${status}:${reason}` : status;
+  if (reason === "content_filter") r.refusal ??= "content_filter";
   r.usage = usageOf(resp.usage) ?? r.usage;
   if (isObj(resp.error)) {
     r.error = str(resp.error.message) ?? JSON.stringify(resp.error);
@@ -291,16 +395,22 @@ export function responsesStream(): StreamReader {
           return false;
         case "response.output_item.added": {
           const it = isObj(data.item) ? { ...data.item } : {};
-          if (it.type === "message") it.content = [{ type: "output_text", text: "" }];
+          if (it.type === "message") it.content = [];
           if (it.type === "reasoning") it.summary = [];
           items[num(data.output_index) ?? items.length] = it;
           return it.type === "function_call" || it.type === "custom_tool_call" ||
-            String(it.type) in BUILT_IN_CALLS;
+            String(it.type) in BUILT_IN_CALLS || String(it.type) in SERVER_CALLS;
         }
-        case "response.output_text.delta": {
+        case "response.output_text.delta":
+        case "response.refusal.delta": {
+          // each content part at its index: text, or the model's refusal
           const it = itemAt(data);
-          const c = it && arr(it.content).filter(isObj)[0];
-          if (c) c.text = String(c.text ?? "") + String(data.delta ?? "");
+          if (!it) return true;
+          const parts = (Array.isArray(it.content) ? it.content : it.content = []) as Obj[];
+          const k = num(data.content_index) ?? 0;
+          const field = t === "response.refusal.delta" ? "refusal" : "text";
+          const c = parts[k] ??= { type: field === "text" ? "output_text" : "refusal" };
+          c[field] = String(c[field] ?? "") + String(data.delta ?? "");
           return true;
         }
         case "response.reasoning_summary_text.delta":
@@ -345,10 +455,15 @@ export function responsesStream(): StreamReader {
           r.complete = true;
           return false;
         default:
+          if (!QUIET_EVENT.test(t)) notUnderstood(r, `stream event ${JSON.stringify(t)}`);
           return false;
       }
     },
     result() {
+      for (const it of items) {
+        // a message whose parts came as deltas only: holes are parts never started
+        if (it && Array.isArray(it.content)) it.content = it.content.filter(Boolean);
+      }
       fromItems(items.filter(Boolean), r);
       return r;
     },

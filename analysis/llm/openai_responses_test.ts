@@ -1,7 +1,8 @@
 /**
  * The Responses API reader on built-in tools as the API reference documents them: Codex's
- * `local_shell_call`, the `shell_call` and `apply_patch_call` tools, remote MCP's `mcp_call`,
- * streamed and whole, and the `*_call_output` items that answer them in the next request.
+ * `local_shell_call`, the `shell_call` and `apply_patch_call` tools (the client runs them: tool
+ * calls), remote MCP's `mcp_call` (the API runs it: a server tool), streamed and whole, and the
+ * `*_call_output` items that answer them in the next request.
  */
 import assert from "node:assert/strict";
 import { responsesJson, responsesRequest, responsesStream } from "./openai_responses.ts";
@@ -42,8 +43,11 @@ const expected = [
   ["call_ls", "local_shell", localShell.action],
   ["call_sh", "shell", shell.action],
   ["call_ap", "apply_patch", patch.operation],
-  ["mcp_1", "roll", { sides: 6 }],
 ];
+/** the remote MCP call the API made: a server tool with its output, not the client's call */
+const serverCalls = (r: ReturnType<typeof responsesJson>) =>
+  r.serverTools.map((c) => [c.id, c.name, JSON.parse(c.input), c.result, c.isError]);
+const expectedServer = [["mcp_1", "dice.roll", { sides: 6 }, "4", false]];
 
 Deno.test("responses whole answer: built-in tool calls are tool calls, with their input", () => {
   const r = responsesJson({
@@ -56,7 +60,9 @@ Deno.test("responses whole answer: built-in tool calls are tool calls, with thei
     }],
   });
   assert.deepEqual(calls(r), expected);
+  assert.deepEqual(serverCalls(r), expectedServer);
   assert.equal(r.text, "done");
+  assert.deepEqual(r.unknown, []);
 });
 
 Deno.test("responses stream: built-in tool calls from output_item events", () => {
@@ -77,7 +83,9 @@ Deno.test("responses stream: built-in tool calls from output_item events", () =>
   const began = events.map((e) => reader.push(e.type, e));
   const r = reader.result();
   assert.deepEqual(calls(r), expected);
+  assert.deepEqual(serverCalls(r), expectedServer);
   assert.equal(r.complete, true);
+  assert.deepEqual(r.unknown, []);
   // a built-in call starting is output starting
   assert.equal(began[1], true);
 });

@@ -13,6 +13,7 @@ import type { ApiRoute } from "./route.ts";
 import {
   emptyRequest,
   emptyResponse,
+  notUnderstoodProblems,
   type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
@@ -163,7 +164,9 @@ export function readCall(
       }
       if (reader.push(e.type, data) && first === null) first = e.offset;
     }
-    return { requestJson, request, response: reader.result(), firstOutputOffset: first, problems };
+    const response = reader.result();
+    problems.push(...notUnderstoodProblems(response));
+    return { requestJson, request, response, firstOutputOffset: first, problems };
   }
   // a Gemini stream without alt=sse is one JSON array: cut short, its whole items are read
   // (the cut itself is the exchange's incomplete problem)
@@ -173,8 +176,10 @@ export function readCall(
     : undefined;
   const json = salvaged ?? parseJson(answer.body, "response body", problems);
   const response = json === undefined ? emptyResponse() : jsonReader(route)(json);
+  problems.push(...notUnderstoodProblems(response));
   const hasOutput = response.text !== "" || response.thinking !== "" ||
-    response.toolCalls.length > 0;
+    response.toolCalls.length > 0 || response.serverTools.length > 0 ||
+    response.refusal !== undefined;
   return {
     requestJson,
     request,

@@ -14,7 +14,14 @@
  */
 import type { WsMessage } from "../websocket_stream.ts";
 import { responsesRequest, responsesStream } from "./openai_responses.ts";
-import { isObj, type Obj, type RequestInfo, type ResponseInfo, str } from "./shapes.ts";
+import {
+  isObj,
+  notUnderstoodProblems,
+  type Obj,
+  type RequestInfo,
+  type ResponseInfo,
+  str,
+} from "./shapes.ts";
 
 export interface WsCallRead {
   /** the `response.create` message */
@@ -146,6 +153,7 @@ export function readResponsesWebSocket(messages: readonly WsMessage[]): WsRead {
   return {
     calls: calls.map(({ reader, done, ...c }) => {
       const response = reader.result();
+      c.problems.push(...notUnderstoodProblems(response));
       // a terminal event (an error event too) ends the answer; without one it was cut short
       response.complete = done;
       if (c.status !== null && c.status >= 400 && !response.error) {

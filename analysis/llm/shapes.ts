@@ -148,6 +148,54 @@ export interface Conversation {
   lastUserText?: string;
   /** Chat Completions: the client asked for a usage chunk at the end of the stream */
   includeUsage?: boolean;
+  /**
+   * The provider-run tools the request offers, by what they do (`web_search`,
+   * `code_execution`, `web_fetch`, ...; {@linkcode hostedToolOf}): the model may use them
+   * within its answer
+   */
+  hostedTools?: string[];
+}
+
+/**
+ * What a provider-run tool a request declares does, or undefined for a tool the client runs:
+ * Anthropic's versioned server tool types (`web_search_20250305` → `web_search`,
+ * `code_execution_20250825` → `code_execution`), the Responses API's hosted tool types
+ * (`web_search`, `web_search_preview` → `web_search`, `file_search`, `code_interpreter`,
+ * `image_generation`, `mcp`), Gemini's tool keys (`googleSearch` → `web_search`,
+ * `codeExecution` → `code_execution`, `urlContext` → `web_fetch`).
+ */
+export function hostedToolOf(provider: Provider, tool: Obj): string[] {
+  if (provider === "anthropic") {
+    const t = str(tool.type);
+    if (!t || t === "custom" || !/_\d{8}$/.test(t)) return [];
+    const base = t.replace(/_\d{8}$/, "");
+    // client-run Anthropic-defined tools (bash, text editor, computer, memory) declare a
+    // versioned type too; only those the API runs itself are hosted
+    return [
+        "web_search",
+        "web_fetch",
+        "code_execution",
+        "tool_search_tool_regex",
+        "tool_search_tool_bm25",
+      ].includes(base)
+      ? [base.startsWith("tool_search") ? "tool_search" : base]
+      : [];
+  }
+  if (provider === "openai-responses") {
+    const t = str(tool.type) ?? "";
+    if (t === "web_search" || t.startsWith("web_search_preview")) return ["web_search"];
+    return ["file_search", "code_interpreter", "image_generation", "mcp"].includes(t) ? [t] : [];
+  }
+  if (provider === "gemini") {
+    const keys: Record<string, string> = {
+      googleSearch: "web_search",
+      googleSearchRetrieval: "web_search",
+      codeExecution: "code_execution",
+      urlContext: "web_fetch",
+    };
+    return Object.keys(tool).filter((k) => k in keys).map((k) => keys[k]);
+  }
+  return [];
 }
 
 /** What a request reader is asked for besides the analysis' fields. */
@@ -167,8 +215,31 @@ export interface Usage {
   input?: number;
   output?: number;
   cacheRead?: number;
+  /** every cache write, whatever its lifetime (`cacheWrite1h` of them for an hour) */
   cacheWrite?: number;
+  /** Anthropic: the cache writes kept for an hour (billed at their own rate) */
+  cacheWrite1h?: number;
   reasoning?: number;
+}
+
+/**
+ * A tool the provider ran for the model inside the one answer (Anthropic's web search, web
+ * fetch and code execution, the OpenAI Responses API's web search, file search, code
+ * interpreter, image generation and remote MCP calls, Gemini's code execution and Google Search
+ * grounding): not the agent's action, so not a `ToolCallOut`.
+ */
+export interface ServerToolOut {
+  id?: string;
+  /** the tool's name as the answer gives it (`web_search`, `code_execution`, ...) */
+  name: string;
+  /** what it was asked, as JSON text */
+  input: string;
+  /** its result's type as the answer names it (`web_search_tool_result`, ...) */
+  resultType?: string;
+  /** its result as text (large inline data said by its size) */
+  result?: string;
+  /** the result is an error (or the call failed) */
+  isError?: boolean;
 }
 
 export interface ResponseInfo {
@@ -177,6 +248,15 @@ export interface ResponseInfo {
   text: string;
   thinking: string;
   toolCalls: ToolCallOut[];
+  /** tools the provider ran within this answer, in order */
+  serverTools: ServerToolOut[];
+  /** the model declined: its refusal text, or the stop reason that says so */
+  refusal?: string;
+  /**
+   * What the reader met and does not understand (an event, block, item or part type), each
+   * once, said in a few words: every one becomes a `problems` row of the call.
+   */
+  unknown: string[];
   stopReason?: string;
   /** null when the answer carried no usage (e.g. a stream cut before its last event) */
   usage: Usage | null;
@@ -223,6 +303,131 @@ export function textOf(content: unknown, sep = "\n"): string {
   ).filter((s) => s !== "").join(sep);
 }
 
+/** The size of base64 text's bytes, said for a person. */
+function sizeOf(base64: string): string {
+  const bytes = Math.floor(base64.replace(/[^A-Za-z0-9+/_-]/g, "").length * 3 / 4);
+  return bytes < 10240 ? `${bytes} bytes` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+/** What a `data:` URL or a URL names: its media type and size, or the URL itself. */
+function urlNote(url: string): string {
+  const m = /^data:([^;,]*)[^,]*,/.exec(url);
+  return m ? `${m[1] || "data"}, ${sizeOf(url.slice(m[0].length))}` : url.slice(0, 200);
+}
+
+/**
+ * A one-line note for a content block or part that carries media rather than text, in any
+ * API's shape, or undefined for any other: Anthropic `image` / `document` (base64, URL, file or
+ * text source), OpenAI Responses `input_image` / `input_file` / `input_audio`, Chat Completions
+ * `image_url` / `input_audio` / `file`, Gemini `inlineData` / `fileData` parts. The bytes are
+ * said by their size, never copied (an image is easily a megabyte of base64).
+ */
+export function mediaNote(b: unknown): string | undefined {
+  if (!isObj(b)) return undefined;
+  const type = str(b.type);
+  const what = (kind: string, detail: string) => `[${kind}: ${detail}]`;
+  if (type === "image" || type === "document") {
+    const src = isObj(b.source) ? b.source : {};
+    const detail = src.type === "base64" && typeof src.data === "string"
+      ? `${str(src.media_type) ?? "?"}, ${sizeOf(src.data)}`
+      : src.type === "url"
+      ? String(src.url ?? "")
+      : src.type === "file"
+      ? `file ${String(src.file_id ?? "")}`
+      : src.type === "text" && typeof src.data === "string"
+      ? `${str(src.media_type) ?? "text"}, ${src.data.length} characters`
+      : String(src.type ?? "?");
+    return what(type, detail);
+  }
+  if (type === "input_image") {
+    return what(
+      "image",
+      typeof b.image_url === "string" ? urlNote(b.image_url) : `file ${String(b.file_id ?? "?")}`,
+    );
+  }
+  if (type === "input_file") {
+    const name = str(b.filename) ?? str(b.file_id) ?? str(b.file_url) ?? "?";
+    return what(
+      "file",
+      typeof b.file_data === "string" ? `${name}, ${urlNote(b.file_data)}` : name,
+    );
+  }
+  if (type === "image_url") {
+    const u = isObj(b.image_url) ? b.image_url.url : b.image_url;
+    return what("image", typeof u === "string" ? urlNote(u) : "?");
+  }
+  if (type === "input_audio") {
+    const a = isObj(b.input_audio) ? b.input_audio : b;
+    return what(
+      "audio",
+      `${String(a.format ?? "?")}, ${typeof a.data === "string" ? sizeOf(a.data) : "?"}`,
+    );
+  }
+  if (type === "file" && isObj(b.file)) {
+    const f = b.file;
+    const name = str(f.filename) ?? str(f.file_id) ?? "?";
+    return what(
+      "file",
+      typeof f.file_data === "string" ? `${name}, ${urlNote(f.file_data)}` : name,
+    );
+  }
+  if (isObj(b.inlineData)) {
+    const d = b.inlineData;
+    return what(
+      "inline data",
+      `${String(d.mimeType ?? "?")}, ${typeof d.data === "string" ? sizeOf(d.data) : "?"}`,
+    );
+  }
+  if (isObj(b.fileData)) {
+    return what(
+      "file",
+      `${String(b.fileData.mimeType ?? "?")} ${String(b.fileData.fileUri ?? "")}`,
+    );
+  }
+  return undefined;
+}
+
+/** Like {@linkcode textOf}, with a note for each block that carries media ({@linkcode mediaNote}). */
+export function textWithMedia(content: unknown, sep = "\n"): string {
+  if (!Array.isArray(content)) return textOf(content, sep);
+  return content.map((b) =>
+    typeof b === "string"
+      ? b
+      : isObj(b) && typeof b.text === "string"
+      ? b.text
+      : mediaNote(b) ?? (isObj(b) && Array.isArray(b.content) ? textWithMedia(b.content, sep) : "")
+  ).filter((s) => s !== "").join(sep);
+}
+
+/** Notes one thing a reader does not understand (each once). */
+export function notUnderstood(r: ResponseInfo, what: string): void {
+  if (!r.unknown.includes(what)) r.unknown.push(what);
+}
+
+/** What an answer's reader did not understand, each as a problem of the call. */
+export const notUnderstoodProblems = (r: ResponseInfo): string[] =>
+  r.unknown.map((u) => `the answer has ${u}, which the reader does not understand`);
+
+/**
+ * A value as short JSON text: strings longer than 256 characters that are inline data
+ * (base64, a `data:` URL) said by their size, not copied (an image a tool made, a file).
+ */
+export function compactJson(v: unknown): string {
+  return JSON.stringify(
+    v ?? null,
+    (_k, x) =>
+      typeof x === "string" && x.length > 256 && isInlineData(x)
+        ? `${
+          x.startsWith("data:") ? x.slice(0, x.indexOf(",") + 1) : ""
+        }... (${x.length} characters)`
+        : x,
+  ) ?? "null";
+}
+
+/** A long string of base64 (or a `data:` URL): inline bytes rather than text. */
+const isInlineData = (s: string): boolean =>
+  s.startsWith("data:") || /^[A-Za-z0-9+/=\r\n_-]+$/.test(s.slice(0, 4096));
+
 /** A JSON text that is valid JSON: the text itself if it parses, else the text as a JSON string. */
 export function jsonText(text: string): string {
   if (text.trim() === "") return "{}";
@@ -255,7 +460,15 @@ export function usageFrom(u: unknown, fields: UsageFields, into?: Usage): Usage 
 }
 
 export function emptyResponse(): ResponseInfo {
-  return { text: "", thinking: "", toolCalls: [], usage: null, complete: false };
+  return {
+    text: "",
+    thinking: "",
+    toolCalls: [],
+    serverTools: [],
+    unknown: [],
+    usage: null,
+    complete: false,
+  };
 }
 
 export function emptyRequest(): RequestInfo {

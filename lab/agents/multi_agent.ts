@@ -172,7 +172,8 @@ export async function runTeam(opts: RunTeamOptions): Promise<RunTeamResult> {
       for (const [rel, content] of Object.entries(scenario.files ?? {})) {
         const path = join(workdir, rel);
         await Deno.mkdir(join(path, ".."), { recursive: true });
-        await Deno.writeTextFile(path, content);
+        if (typeof content === "string") await Deno.writeTextFile(path, content);
+        else await Deno.writeFile(path, content);
       }
       const setup: AgentSetup = {
         home,

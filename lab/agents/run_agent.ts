@@ -262,7 +262,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     for (const [rel, content] of Object.entries(sc?.files ?? {})) {
       const path = join(workdir, rel);
       await Deno.mkdir(join(path, ".."), { recursive: true });
-      await Deno.writeTextFile(path, content);
+      if (typeof content === "string") await Deno.writeTextFile(path, content);
+      else await Deno.writeFile(path, content);
     }
     const mcpServers = resolveMcpServers(sc?.mcpServers, workdir);
     if (mcpServers.length && !profile.configuresMcp) {

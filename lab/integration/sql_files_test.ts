@@ -101,6 +101,7 @@ const CHECK_FILES = [
   "program_process_links",
   "sandbox_file_actions",
   "sandbox_setup_counts",
+  "server_tool_calls_in_order",
   "session_counts",
   "stream_events_per_exchange",
   "tcp_ends",

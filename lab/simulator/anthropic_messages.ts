@@ -1,8 +1,10 @@
 /**
  * Anthropic Messages API (`POST /v1/messages`) for the scripted model server: renders a
  * {@linkcode Reply} as the streaming SSE events (`message_start`, `content_block_*` with
- * `thinking_delta`/`signature_delta`/`text_delta`/`input_json_delta`, `message_delta` with
- * usage, `message_stop`) or as one JSON message, the way the real API does; on Vertex AI
+ * `thinking_delta`/`signature_delta`/`text_delta`/`citations_delta`/`input_json_delta`,
+ * a web search as `server_tool_use` and its `web_search_tool_result`, `message_delta` with
+ * stop reason — `refusal` for a refusal — and usage, `message_stop`) or as one JSON message,
+ * the way the real API does; on Vertex AI
  * (`:streamRawPredict`) the same events, on Bedrock (`invoke-with-response-stream`) the same
  * events in AWS event-stream frames.
  */
@@ -22,7 +24,46 @@ function contentBlocks(reply: Reply): Record<string, unknown>[] {
       signature: opaque(`${reply.seed}:sig`, 96),
     });
   }
-  if (reply.text !== undefined) blocks.push({ type: "text", text: reply.text });
+  if (reply.search !== undefined) {
+    const id = `srvtoolu_01${base62(`${reply.seed}:search`, 22)}`;
+    blocks.push({
+      type: "server_tool_use",
+      id,
+      name: "web_search",
+      input: { query: reply.search.query },
+    });
+    blocks.push({
+      type: "web_search_tool_result",
+      tool_use_id: id,
+      content: reply.search.results.map((r, i) => ({
+        type: "web_search_result",
+        url: r.url,
+        title: r.title,
+        encrypted_content: opaque(`${reply.seed}:search:${i}`, 96),
+        page_age: null,
+      })),
+    });
+  }
+  if (reply.text !== undefined) {
+    blocks.push({
+      type: "text",
+      text: reply.text,
+      // the search's results, cited on the text
+      ...(reply.search && reply.search.results.length > 0
+        ? {
+          citations: reply.search.results.map((r, i) => ({
+            type: "web_search_result_location",
+            url: r.url,
+            title: r.title,
+            encrypted_index: opaque(`${reply.seed}:cite:${i}`, 48),
+            cited_text: reply.text!.slice(0, 150),
+          })),
+        }
+        : {}),
+    });
+  }
+  // a refusal is the text said before the API stopped the answer (stop reason `refusal`)
+  if (reply.refusal !== undefined) blocks.push({ type: "text", text: reply.refusal });
   reply.toolCalls.forEach((call, i) => {
     blocks.push({
       type: "tool_use",
@@ -35,10 +76,12 @@ function contentBlocks(reply: Reply): Record<string, unknown>[] {
 }
 
 function stopReason(reply: Reply): string {
+  if (reply.refusal !== undefined) return "refusal";
+  if (reply.maxTokens) return "max_tokens";
   return reply.toolCalls.length > 0 ? "tool_use" : "end_turn";
 }
 
-function usageObject(u: Usage, outputTokens: number): Record<string, unknown> {
+function usageObject(u: Usage, outputTokens: number, searches = 0): Record<string, unknown> {
   return {
     input_tokens: u.inputTokens,
     cache_creation_input_tokens: u.cacheWriteTokens,
@@ -48,6 +91,7 @@ function usageObject(u: Usage, outputTokens: number): Record<string, unknown> {
       ephemeral_1h_input_tokens: 0,
     },
     output_tokens: outputTokens,
+    ...(searches > 0 ? { server_tool_use: { web_search_requests: searches } } : {}),
     service_tier: "standard",
   };
 }
@@ -75,7 +119,7 @@ export function renderAnthropicJson(reply: Reply): RenderedResponse {
     content: contentBlocks(reply),
     stop_reason: stopReason(reply),
     stop_sequence: null,
-    usage: usageObject(reply.usage, reply.usage.outputTokens),
+    usage: usageObject(reply.usage, reply.usage.outputTokens, reply.search ? 1 : 0),
   };
   return {
     status: 200,
@@ -176,6 +220,9 @@ function anthropicStreamEvents(reply: Reply): Record<string, unknown>[] {
         index,
         delta: { type: "signature_delta", signature: block.signature },
       });
+    } else if (block.type === "web_search_tool_result") {
+      // a server tool's result comes whole in its start block
+      emit({ type: "content_block_start", index, content_block: block });
     } else if (block.type === "text") {
       emit({
         type: "content_block_start",
@@ -183,6 +230,9 @@ function anthropicStreamEvents(reply: Reply): Record<string, unknown>[] {
         content_block: { type: "text", text: "" },
       });
       if (index === 0) emit({ type: "ping" });
+      for (const citation of (block.citations ?? []) as unknown[]) {
+        emit({ type: "content_block_delta", index, delta: { type: "citations_delta", citation } });
+      }
       for (const piece of chunkText(String(block.text))) {
         emit({
           type: "content_block_delta",
@@ -195,7 +245,7 @@ function anthropicStreamEvents(reply: Reply): Record<string, unknown>[] {
         type: "content_block_start",
         index,
         content_block: {
-          type: "tool_use",
+          type: block.type,
           id: block.id,
           name: block.name,
           input: {},
@@ -225,6 +275,7 @@ function anthropicStreamEvents(reply: Reply): Record<string, unknown>[] {
       cache_creation_input_tokens: reply.usage.cacheWriteTokens,
       cache_read_input_tokens: reply.usage.cacheReadTokens,
       output_tokens: reply.usage.outputTokens,
+      ...(reply.search ? { server_tool_use: { web_search_requests: 1 } } : {}),
     },
   });
   emit({ type: "message_stop" });

@@ -2,7 +2,8 @@
  * Gemini API (`POST /v1beta/models/{model}:generateContent` and
  * `:streamGenerateContent?alt=sse`) for the scripted model server: renders a
  * {@linkcode Reply} as GenerateContentResponse objects — thought parts, text parts,
- * `functionCall` parts, `finishReason` and `usageMetadata` in the last one — streamed as SSE
+ * `functionCall` parts, `finishReason` (`SAFETY` for a refusal), a search's
+ * `groundingMetadata` and `usageMetadata` in the last one — streamed as SSE
  * `data:` events separated by CRLF like the real API, or as one JSON body.
  */
 
@@ -53,15 +54,48 @@ function partGroups(reply: Reply, stream: boolean): Part[][] {
       return part;
     }));
   }
-  if (groups.length === 0) groups.push([{ text: "" }]);
+  if (groups.length === 0 && reply.refusal === undefined) groups.push([{ text: "" }]);
   return groups;
 }
 
-function candidate(parts: Part[], finish: boolean): Record<string, unknown> {
+/**
+ * One candidate; the last carries the finish reason (`SAFETY` for a refusal: Gemini says no
+ * text then, only the blocked rating) and what Google Search grounding found.
+ */
+function candidate(reply: Reply, parts: Part[], finish: boolean): Record<string, unknown> {
   const c: Record<string, unknown> = { content: { parts, role: "model" } };
-  if (finish) c.finishReason = "STOP";
+  if (finish) {
+    c.finishReason = reply.refusal !== undefined
+      ? "SAFETY"
+      : reply.maxTokens
+      ? "MAX_TOKENS"
+      : "STOP";
+    if (reply.refusal !== undefined) {
+      c.safetyRatings = [{
+        category: "HARM_CATEGORY_DANGEROUS_CONTENT",
+        probability: "HIGH",
+        blocked: true,
+      }];
+    }
+    if (reply.search !== undefined) c.groundingMetadata = grounding(reply.search, reply.text ?? "");
+  }
   c.index = 0;
   return c;
+}
+
+/** Google Search grounding's metadata: the queries, the pages, and what of the text they support. */
+function grounding(search: NonNullable<Reply["search"]>, text: string): Record<string, unknown> {
+  return {
+    webSearchQueries: [search.query],
+    groundingChunks: search.results.map((r) => ({ web: { uri: r.url, title: r.title } })),
+    groundingSupports: search.results.length > 0 && text !== ""
+      ? [{
+        segment: { startIndex: 0, endIndex: new TextEncoder().encode(text).length, text },
+        groundingChunkIndices: search.results.map((_, i) => i),
+      }]
+      : [],
+    searchEntryPoint: { renderedContent: `<div>${search.query}</div>` },
+  };
 }
 
 function headers(contentType: string): Record<string, string> {
@@ -79,7 +113,7 @@ function headers(contentType: string): Record<string, string> {
 export function renderGeminiJson(reply: Reply): RenderedResponse {
   const parts = partGroups(reply, false).flat();
   const body = {
-    candidates: [candidate(parts, true)],
+    candidates: [candidate(reply, parts, true)],
     usageMetadata: usageMetadata(reply, true),
     modelVersion: reply.model,
     responseId: responseId(reply),
@@ -95,10 +129,12 @@ export function renderGeminiJson(reply: Reply): RenderedResponse {
 /** Renders a streamGenerateContent?alt=sse response: one GenerateContentResponse per event. */
 export function renderGeminiStream(reply: Reply): RenderedResponse {
   const groups = partGroups(reply, true);
+  // a refusal: one chunk with no parts, only its finish reason
+  if (groups.length === 0) groups.push([]);
   const chunks = groups.map((parts, i) => {
     const last = i === groups.length - 1;
     const body = {
-      candidates: [candidate(parts, last)],
+      candidates: [candidate(reply, parts, last)],
       usageMetadata: usageMetadata(reply, last),
       modelVersion: reply.model,
       responseId: responseId(reply),

@@ -1,7 +1,7 @@
 /**
  * OpenAI Chat Completions (`POST /v1/chat/completions`) for the scripted model server: renders
  * a {@linkcode Reply} as `chat.completion.chunk` SSE events (role, content deltas, `tool_calls`
- * deltas with argument pieces, `finish_reason`, the usage chunk when
+ * deltas with argument pieces, a refusal's `refusal` deltas, `finish_reason`, the usage chunk when
  * `stream_options.include_usage` is set, then `[DONE]`) or as one `chat.completion` object.
  * Chat Completions has no thinking field, so a reply's thinking is not sent.
  */
@@ -42,6 +42,7 @@ function usage(reply: Reply): Record<string, unknown> {
 }
 
 function finishReason(reply: Reply): string {
+  if (reply.maxTokens) return "length";
   return reply.toolCalls.length > 0 ? "tool_calls" : "stop";
 }
 
@@ -76,7 +77,7 @@ export function renderChatJson(reply: Reply): RenderedResponse {
   const message: Record<string, unknown> = {
     role: "assistant",
     content: reply.text ?? null,
-    refusal: null,
+    refusal: reply.refusal ?? null,
     annotations: [],
   };
   if (reply.toolCalls.length > 0) message.tool_calls = toolCallsOf(reply);
@@ -126,7 +127,11 @@ export function renderChatStream(
     events.push(encodeSseEvent(JSON.stringify(chunk)));
   };
   const calls = toolCallsOf(reply);
-  if (reply.text !== undefined || calls.length === 0) {
+  if (reply.refusal !== undefined) {
+    // a refusal comes in `refusal` deltas, the content left null
+    emit({ role: "assistant", content: null, refusal: "" }, null);
+    for (const piece of chunkText(reply.refusal)) emit({ refusal: piece }, null);
+  } else if (reply.text !== undefined || calls.length === 0) {
     emit({ role: "assistant", content: "", refusal: null }, null);
     for (const piece of chunkText(reply.text ?? "")) {
       if (piece) emit({ content: piece }, null);

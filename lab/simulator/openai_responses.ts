@@ -25,17 +25,43 @@ function outputItems(reply: Reply): Item[] {
       summary: [{ type: "summary_text", text: reply.thinking }],
     });
   }
+  if (reply.search !== undefined) {
+    // the hosted web search the model ran (its sources only with `include`, so not here)
+    items.push({
+      id: id("ws", 0),
+      type: "web_search_call",
+      status: "completed",
+      action: { type: "search", query: reply.search.query },
+    });
+  }
   if (reply.text !== undefined) {
+    const text = reply.text;
     items.push({
       id: id("msg", 0),
       type: "message",
       status: "completed",
       content: [{
         type: "output_text",
-        annotations: [],
+        // the search's results, cited on the whole text
+        annotations: (reply.search?.results ?? []).map((r) => ({
+          type: "url_citation",
+          start_index: 0,
+          end_index: text.length,
+          url: r.url,
+          title: r.title,
+        })),
         logprobs: [],
-        text: reply.text,
+        text,
       }],
+      role: "assistant",
+    });
+  }
+  if (reply.refusal !== undefined) {
+    items.push({
+      id: id("msg", 1),
+      type: "message",
+      status: "completed",
+      content: [{ type: "refusal", refusal: reply.refusal }],
       role: "assistant",
     });
   }
@@ -74,6 +100,9 @@ function outputItems(reply: Reply): Item[] {
   return items;
 }
 
+/** A message item whose one part is the model's refusal. */
+const isRefusal = (item: Item) => (item.content as Item[])[0]?.type === "refusal";
+
 function usage(reply: Reply): Record<string, unknown> {
   const u = reply.usage;
   return {
@@ -91,10 +120,10 @@ function responseObject(reply: Reply, done: boolean): Record<string, unknown> {
     id: `resp_${hex(`${reply.seed}:resp`, 48)}`,
     object: "response",
     created_at: reply.created,
-    status: done ? "completed" : "in_progress",
+    status: !done ? "in_progress" : reply.maxTokens ? "incomplete" : "completed",
     background: false,
     error: null,
-    incomplete_details: null,
+    incomplete_details: done && reply.maxTokens ? { reason: "max_output_tokens" } : null,
     instructions: null,
     max_output_tokens: null,
     model: reply.model,
@@ -185,6 +214,38 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         summary_index: 0,
         part: { type: "summary_text", text },
       });
+    } else if (item.type === "web_search_call") {
+      emit("response.output_item.added", {
+        output_index,
+        item: { id: item_id, type: "web_search_call", status: "in_progress" },
+      });
+      for (const stage of ["in_progress", "searching", "completed"]) {
+        emit(`response.web_search_call.${stage}`, { output_index, item_id });
+      }
+    } else if (item.type === "message" && isRefusal(item)) {
+      emit("response.output_item.added", {
+        output_index,
+        item: {
+          id: item_id,
+          type: "message",
+          status: "in_progress",
+          content: [],
+          role: "assistant",
+        },
+      });
+      const refusal = String((item.content as Item[])[0].refusal);
+      const part = { type: "refusal", refusal: "" };
+      emit("response.content_part.added", { item_id, output_index, content_index: 0, part });
+      for (const delta of chunkText(refusal)) {
+        emit("response.refusal.delta", { item_id, output_index, content_index: 0, delta });
+      }
+      emit("response.refusal.done", { item_id, output_index, content_index: 0, refusal });
+      emit("response.content_part.done", {
+        item_id,
+        output_index,
+        content_index: 0,
+        part: { ...part, refusal },
+      });
     } else if (item.type === "message") {
       emit("response.output_item.added", {
         output_index,
@@ -196,7 +257,8 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
           role: "assistant",
         },
       });
-      const text = (item.content as { text: string }[])[0].text;
+      const content = (item.content as Item[])[0];
+      const text = String(content.text);
       const empty = {
         type: "output_text",
         annotations: [],
@@ -218,6 +280,16 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
           logprobs: [],
         });
       }
+      const annotations = content.annotations as Item[];
+      annotations.forEach((annotation, annotation_index) =>
+        emit("response.output_text.annotation.added", {
+          item_id,
+          output_index,
+          content_index: 0,
+          annotation_index,
+          annotation,
+        })
+      );
       emit("response.output_text.done", {
         item_id,
         output_index,
@@ -229,7 +301,7 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         item_id,
         output_index,
         content_index: 0,
-        part: { ...empty, text },
+        part: { ...empty, annotations, text },
       });
     } else if (item.type === "function_call") {
       emit("response.output_item.added", {
@@ -273,7 +345,10 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
     }
     emit("response.output_item.done", { output_index, item });
   });
-  emit("response.completed", { response: responseObject(reply, true) });
+  // an answer cut by the output limit ends with `response.incomplete`
+  emit(reply.maxTokens ? "response.incomplete" : "response.completed", {
+    response: responseObject(reply, true),
+  });
   return {
     status: 200,
     headers: headers(reply, "text/event-stream; charset=utf-8"),

@@ -33,11 +33,23 @@ export interface ToolCall {
   input?: string;
 }
 
+/** A web search the provider ran within the answer (its hosted search tool), and what it found. */
+export interface WebSearch {
+  query: string;
+  results: { url: string; title: string }[];
+}
+
 /** What the server answers to one request, before rendering. */
 export interface Reply {
   model: string;
   thinking?: string;
+  /** a search the provider's hosted tool ran before the text (the request offered it) */
+  search?: WebSearch;
   text?: string;
+  /** the model declines: this text, as each API says a refusal */
+  refusal?: string;
+  /** the answer ran out of output tokens (each API's own way of saying so) */
+  maxTokens?: boolean;
   toolCalls: ToolCall[];
   usage: Usage;
   /** Seed for the deterministic ids and signatures in the rendered response. */

@@ -37,6 +37,8 @@ export interface RequestView {
   texts: string[];
   /** The last plain user text (not a tool result). */
   lastUserText?: string;
+  /** The provider-run tools it offers, by what they do (`web_search`, `code_execution`, ...). */
+  hostedTools?: string[];
 }
 
 /** Reads a model call's request body (its route: the provider, endpoint and Gemini's model). */
@@ -62,6 +64,7 @@ export function inspectRequest(
     wantsJson: r.wantsJson,
     texts: c.texts,
     lastUserText: c.lastUserText,
+    hostedTools: c.hostedTools ?? [],
   };
 }
 

@@ -183,7 +183,9 @@ export function responsesWebSocket(
       };
       const out = eventWriter(session, (ev) => {
         const r = ev.response as Obj | undefined;
-        if (ev.type === "response.completed" && r && typeof r.id === "string") {
+        // an answer cut by the output limit is kept too: a later request may continue it
+        const ended = ev.type === "response.completed" || ev.type === "response.incomplete";
+        if (ended && r && typeof r.id === "string") {
           kept.set(r.id, { input, output: Array.isArray(r.output) ? r.output : [] });
         }
       });

@@ -89,8 +89,18 @@ export const MCP_SERVER_NAMES = ["filesystem", "everything", "poisoned"] as cons
 export interface Turn {
   /** Thinking (reasoning) shown before the answer. */
   thinking?: string;
+  /**
+   * A web search the provider runs before the answer, with its hosted search tool (the
+   * request must offer it: Codex's `web_search`, Anthropic's `web_search_*`, Gemini's
+   * `googleSearch`).
+   */
+  search?: { query: string; results: { url: string; title: string }[] };
   /** Text answer; with `tool`, text said before the call. */
   text?: string;
+  /** The model declines, saying this (not with text, json or tool). */
+  refusal?: string;
+  /** How the answer ends, when not as usual: `max_tokens`, cut short by the output limit. */
+  stop?: "max_tokens";
   /** A JSON answer, sent as the text of the reply (for JSON-mode clients such as an observer). */
   json?: unknown;
   tool?: ToolAction;
@@ -193,8 +203,11 @@ export interface Scenario {
    */
   sequencing: Sequencing;
   usage?: UsageSpec;
-  /** Files (relative path -> content) the runner writes into the working directory. */
-  files?: Record<string, string>;
+  /**
+   * Files (relative path -> content) the runner writes into the working directory: text, or
+   * bytes (given in the scenario as `{"base64": "..."}`: an image for the agent to read).
+   */
+  files?: Record<string, string | Uint8Array>;
   pages?: PageSpec[];
   /** MCP servers the agent is configured with, by the name the agent knows each by. */
   mcpServers?: Record<string, McpServerSpec>;
@@ -381,6 +394,9 @@ function checkTool(c: Checker, v: unknown, field: string): ToolAction {
 function checkTurn(c: Checker, v: unknown, field: string): Turn {
   const o = c.obj(v, field, [
     "thinking",
+    "search",
+    "refusal",
+    "stop",
     "text",
     "json",
     "tool",
@@ -397,6 +413,31 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
     t.thinking = c.str(o.thinking, `${field}.thinking`);
   }
   if (o.text !== undefined) t.text = c.str(o.text, `${field}.text`);
+  if (o.search !== undefined) {
+    const q = c.obj(o.search, `${field}.search`, ["query", "results"]);
+    if (!Array.isArray(q.results)) {
+      c.fail(`${field}.search.results`, `expected an array, got ${describe(q.results)}`);
+    }
+    t.search = {
+      query: c.str(q.query, `${field}.search.query`, { nonEmpty: true }),
+      results: (q.results as unknown[]).map((x, i) => {
+        const r = c.obj(x, `${field}.search.results[${i}]`, ["url", "title"]);
+        return {
+          url: c.str(r.url, `${field}.search.results[${i}].url`, { nonEmpty: true }),
+          title: c.str(r.title, `${field}.search.results[${i}].title`),
+        };
+      }),
+    };
+  }
+  if (o.stop !== undefined) {
+    if (o.stop !== "max_tokens") {
+      c.fail(`${field}.stop`, `expected "max_tokens", got ${describe(o.stop)}`);
+    }
+    t.stop = o.stop;
+  }
+  if (o.refusal !== undefined) {
+    t.refusal = c.str(o.refusal, `${field}.refusal`, { nonEmpty: true });
+  }
   if (o.json !== undefined) t.json = o.json;
   if (o.tool !== undefined) t.tool = checkTool(c, o.tool, `${field}.tool`);
   if (o.tools !== undefined) {
@@ -414,8 +455,11 @@ function checkTurn(c: Checker, v: unknown, field: string): Turn {
   if (t.json !== undefined && (t.text !== undefined || hasTool)) {
     c.fail(field, "json cannot be combined with text or tool");
   }
-  if (t.text === undefined && t.json === undefined && !hasTool) {
-    c.fail(field, "needs text, json or tool");
+  if (t.refusal !== undefined && (t.text !== undefined || t.json !== undefined || hasTool)) {
+    c.fail(field, "refusal cannot be combined with text, json or tool");
+  }
+  if (t.text === undefined && t.json === undefined && !hasTool && t.refusal === undefined) {
+    c.fail(field, "needs text, json, tool or refusal");
   }
   if (o.repeat !== undefined) {
     const r = c.obj(o.repeat, `${field}.repeat`, ["while", "until", "max"]);
@@ -733,7 +777,17 @@ export function parseScenario(value: unknown, source = "<scenario>"): Scenario {
           "must be a relative path inside the working directory",
         );
       }
-      s.files[path] = c.str(content, `files.${path}`);
+      if (isObj(content)) {
+        const b = c.obj(content, `files.${path}`, ["base64"]);
+        const text = c.str(b.base64, `files.${path}.base64`, { nonEmpty: true });
+        try {
+          s.files[path] = Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+        } catch {
+          c.fail(`files.${path}.base64`, "not base64");
+        }
+      } else {
+        s.files[path] = c.str(content, `files.${path}`);
+      }
     }
   }
   if (o.pages !== undefined) {

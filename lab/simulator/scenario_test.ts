@@ -55,7 +55,7 @@ const BAD: [string, unknown, string][] = [
   [
     "empty turn",
     { name: "n", turns: [{}] },
-    "f.json: turns[0]: needs text, json or tool",
+    "f.json: turns[0]: needs text, json, tool or refusal",
   ],
   [
     "bad tool",

@@ -13,7 +13,7 @@ import { findCwd, type Provider, type RequestView } from "./request_view.ts";
 import type { SideKind } from "./request_kind.ts";
 import type { Condition, Scenario, Turn, TurnFailure, UsageSpec } from "./scenario.ts";
 import { fillTemplate, fillTemplatesDeep } from "./templates.ts";
-import { mapToolAction } from "./tool_mapping.ts";
+import { mapToolAction, ToolMappingError } from "./tool_mapping.ts";
 import { mapMcpAction } from "./mcp_tools.ts";
 import { commandOutput } from "./tool_output.ts";
 import type { ToolAction } from "./scenario.ts";
@@ -291,9 +291,24 @@ export class ScriptPlayer {
         return true;
       });
     }
+    let search: Reply["search"];
+    if (turn.search) {
+      // the provider runs its search only when the request offers its hosted search tool
+      const hosted = view.hostedTools ?? [];
+      if (!hosted.includes("web_search")) {
+        throw new ToolMappingError(
+          `turn ${plan.turn}: search: the request offers no hosted web search tool ` +
+            `(hosted tools: ${hosted.join(", ") || "none"})`,
+        );
+      }
+      search = fillTemplatesDeep(turn.search, vars) as Reply["search"];
+    }
     return {
       model: this.model(view, turn),
       thinking: fill(turn.thinking),
+      ...(search ? { search } : {}),
+      ...(turn.refusal !== undefined ? { refusal: fill(turn.refusal) } : {}),
+      ...(turn.stop === "max_tokens" ? { maxTokens: true } : {}),
       text,
       toolCalls,
       usage: usageOf(this.scenario.usage, turn.usage),

@@ -208,6 +208,9 @@ export function mapToolAction(
   return "name" in action ? call : complete(call, offered);
 }
 
+/** A file name an image viewer shows (the image types the model APIs take). */
+const IMAGE_FILE = /\.(?:png|jpe?g|gif|webp)$/i;
+
 function mapBuiltin(
   action: ToolAction,
   offered: OfferedTool[],
@@ -228,6 +231,16 @@ function mapBuiltin(
       if (t.kind !== "function" || !/read/i.test(t.name)) continue;
       const args = readManyArgs(t, absolute(action.read, cwd));
       if (args) return { name: t.name, kind: "function", args };
+    }
+    // an image is looked at, not printed, by an agent with no read tool but an image viewer
+    // (Codex's view_image: the image goes to the model in the next request)
+    const viewer = IMAGE_FILE.test(action.read) ? find(offered, "view_image") : undefined;
+    if (viewer) {
+      return {
+        name: viewer.name,
+        kind: "function",
+        args: { [pathKey(viewer, "path")]: absolute(action.read, cwd) },
+      };
     }
     return mapRun(
       `cat -- ${shellWord(action.read)}`,

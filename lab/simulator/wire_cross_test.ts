@@ -1,8 +1,10 @@
 /**
  * The scripted model server and the analysis speak the same wire: every response the server
- * renders (each provider, streamed and whole, with thinking, text and tool calls) is read back
- * by the analysis' reader (analysis/llm/read_call.ts, routed by the one route table) to the
- * model, text, thinking, tool calls and token usage of the reply it rendered; and a Codex-like
+ * renders (each provider, streamed and whole, with thinking, text and tool calls, a hosted web
+ * search, a refusal) is read back by the analysis' reader (analysis/llm/read_call.ts, routed
+ * by the one route table) to the model, text, thinking, tool calls, server tools, refusal and
+ * token usage of the reply it rendered, with nothing it does not understand — also when the
+ * stream's bytes arrive one by one or cut at any point; and a Codex-like
  * session of Responses over WebSocket (warm-up, a turn, its continuation), as the messages
  * went over the wire, is read back by analysis/llm/responses_websocket.ts call by call.
  */
@@ -12,7 +14,8 @@ import { readResponsesWebSocket } from "../../analysis/llm/responses_websocket.t
 import type { WsMessage } from "../../analysis/websocket_stream.ts";
 import { routeLlmCall } from "../../analysis/llm/route.ts";
 import type { Usage } from "../../analysis/llm/shapes.ts";
-import { ndjsonEvents, sseEvents } from "../../analysis/message_body.ts";
+import { ndjsonEvents, sseEvents, type TimedSseEvent } from "../../analysis/message_body.ts";
+import { createSseParser } from "../../protocols/sse.ts";
 import { renderReply } from "./provider_api.ts";
 import type { Reply } from "./reply.ts";
 import type { Provider, RequestView } from "./request_view.ts";
@@ -29,7 +32,21 @@ interface Shape {
   tools?: number;
   /** a custom tool call with free-form input, as Codex's apply_patch (Responses only) */
   patch?: boolean;
+  /** a web search the provider's hosted tool ran (not Chat Completions nor Ollama) */
+  search?: boolean;
+  /** the model declines */
+  refusal?: boolean;
+  /** the answer runs out of output tokens */
+  maxTokens?: boolean;
 }
+
+const SEARCH = {
+  query: "sightline ebpf release notes",
+  results: [
+    { url: "https://docs.example.test/notes", title: "Release notes" },
+    { url: "https://docs.example.test/faq", title: "FAQ — questions fréquentes" },
+  ],
+};
 
 const PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+hello\n*** End Patch\n";
 
@@ -37,7 +54,10 @@ function reply(p: Shape): Reply {
   return {
     model: "model-under-test",
     ...(p.thinking ? { thinking: "First I look at the files, then I decide. ".repeat(3) } : {}),
+    ...(p.search ? { search: SEARCH } : {}),
     ...(p.text ? { text: "Here is what I found: two files, one of them écrit en français." } : {}),
+    ...(p.refusal ? { refusal: "I can't help with that request." } : {}),
+    ...(p.maxTokens ? { maxTokens: true } : {}),
     toolCalls: [
       ...Array.from({ length: p.tools ?? 0 }, (_, i) => ({
         name: i === 0 ? "run_shell" : "read_file",
@@ -64,7 +84,8 @@ function wantUsage(provider: Provider, r: Reply): Usage {
   const base = { input: u.inputTokens, output: u.outputTokens, cacheRead: u.cacheReadTokens };
   switch (provider) {
     case "anthropic":
-      return { ...base, cacheWrite: u.cacheWriteTokens };
+      // the server writes every cache entry for five minutes
+      return { ...base, cacheWrite: u.cacheWriteTokens, cacheWrite1h: 0 };
     case "gemini":
       return u.reasoningTokens ? { ...base, reasoning: u.reasoningTokens } : base;
     case "ollama":
@@ -102,7 +123,40 @@ const SHAPES: Shape[] = [
   { thinking: true, text: true },
   { tools: 1 },
   { thinking: true, text: true, tools: 2 },
+  { refusal: true },
+  { thinking: true, text: true, maxTokens: true },
 ];
+
+/** How each API says an answer ran out of output tokens. */
+const MAX_TOKENS: Partial<Record<Provider, string>> = {
+  "anthropic": "max_tokens",
+  "openai-responses": "incomplete:max_output_tokens",
+  "openai-chat": "length",
+  "gemini": "MAX_TOKENS",
+};
+
+/** Providers whose APIs run a hosted web search within an answer, and its name there. */
+const SEARCH_NAME: Partial<Record<Provider, string>> = {
+  "anthropic": "web_search",
+  "openai-responses": "web_search",
+  "gemini": "google_search",
+};
+
+/** What each API keeps of a refusal: its text, or (Gemini) the finish reason that says so. */
+const wantRefusal = (provider: Provider, r: Reply) =>
+  r.refusal === undefined ? undefined : provider === "gemini" ? "SAFETY" : r.refusal;
+
+/** The SSE events of `bytes` fed to the parser in the pieces `cut` makes. */
+function eventsOf(bytes: Uint8Array, cut: (b: Uint8Array) => Uint8Array[]): TimedSseEvent[] {
+  const events: TimedSseEvent[] = [];
+  const p = createSseParser({
+    onEvent: (e) =>
+      events.push({ type: e.type, data: e.data, offset: e.lastByte, incomplete: e.incomplete }),
+  });
+  for (const piece of cut(bytes)) p.feed(piece);
+  p.end();
+  return events;
+}
 
 for (const [provider, mode, target, stream] of MODES) {
   Deno.test(`wire: ${provider} replies ${mode} read back the same`, () => {
@@ -111,14 +165,18 @@ for (const [provider, mode, target, stream] of MODES) {
     assert.ok(route, `the analysis routes ${target}`);
     assert.equal(serverRoute.provider, route.provider);
     assert.equal(serverRoute.action, "generate");
-    const shapes = provider === "openai-responses"
-      ? [...SHAPES, { text: true, patch: true }]
-      : SHAPES;
+    const shapes = [
+      ...SHAPES,
+      ...(provider === "openai-responses" ? [{ text: true, patch: true }] : []),
+      ...(SEARCH_NAME[provider] ? [{ thinking: true, search: true, text: true }] : []),
+    ];
     // /api/generate has no tools
     const generate = target === "/api/generate";
     for (const shape of shapes) {
       const r = reply(shape);
       if (generate && !shape.text) continue;
+      // Ollama's API has no refusal, and the server plays no output limit there
+      if (provider === "ollama" && (shape.refusal || shape.maxTokens)) continue;
       if (generate) r.toolCalls = [];
       const view: RequestView = {
         provider,
@@ -147,7 +205,8 @@ for (const [provider, mode, target, stream] of MODES) {
       const res = read.response;
       if (provider !== "gemini") assert.equal(res.model, r.model, what); // Gemini: in the path
       assert.equal(res.complete, true, what);
-      assert.equal(res.text, r.text ?? "", what);
+      // Anthropic says a refusal as the answer's text, stopped with stop reason `refusal`
+      assert.equal(res.text, r.text ?? (provider === "anthropic" ? r.refusal : "") ?? "", what);
       // Chat Completions has no thinking on the wire the server speaks
       if (provider !== "openai-chat") assert.equal(res.thinking, r.thinking ?? "", what);
       assert.deepEqual(
@@ -156,7 +215,46 @@ for (const [provider, mode, target, stream] of MODES) {
         what,
       );
       assert.deepEqual(res.usage, wantUsage(provider, r), what);
-      assert.notEqual(read.firstOutputOffset, null, what);
+      assert.equal(res.refusal, wantRefusal(provider, r), what);
+      if (r.maxTokens) assert.equal(res.stopReason, MAX_TOKENS[provider], what);
+      assert.deepEqual(
+        res.serverTools.map((t) => ({
+          name: t.name,
+          input: JSON.parse(t.input),
+          error: !!t.isError,
+        })),
+        r.search
+          ? [{
+            name: SEARCH_NAME[provider],
+            input: provider === "gemini"
+              ? { queries: [SEARCH.query] }
+              : provider === "anthropic"
+              ? { query: SEARCH.query }
+              : { type: "search", query: SEARCH.query },
+            error: false,
+          }]
+          : [],
+        what,
+      );
+      if (r.search && provider !== "openai-responses") {
+        // Anthropic's result block and Gemini's grounding name the pages found
+        for (const page of SEARCH.results) {
+          assert.ok(res.serverTools[0].result?.includes(page.url), `${what}: ${page.url}`);
+        }
+      }
+      assert.deepEqual(res.unknown, [], what);
+      if (!shape.refusal || provider !== "gemini") {
+        assert.notEqual(read.firstOutputOffset, null, what);
+      }
+      if (!("events" in answer) || type.startsWith("application/x-ndjson")) continue;
+      // the same answer whatever pieces its bytes came in: one by one, or cut anywhere in two
+      const want = JSON.stringify(res);
+      const again = (cut: (b: Uint8Array) => Uint8Array[]): string =>
+        JSON.stringify(readCall(route, undefined, { events: eventsOf(bytes, cut) }).response);
+      assert.equal(again((b) => Array.from(b, (_, i) => b.subarray(i, i + 1))), want, what);
+      for (let i = 1; i < bytes.length; i++) {
+        assert.equal(again((b) => [b.subarray(0, i), b.subarray(i)]), want, `${what} cut at ${i}`);
+      }
     }
   });
 }

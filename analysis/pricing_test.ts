@@ -1,0 +1,67 @@
+/**
+ * Costs as the price table's rules say, for the token kinds beyond input and output: cache
+ * reads (inside OpenAI's and Gemini's input counts, beside Anthropic's), cache writes by their
+ * lifetime (Anthropic's hour-long ones at `cache_write_1h`), thinking billed as output; and a
+ * price that lacks a rate the usage needs gives no cost, said, rather than a cost too low.
+ */
+import assert from "node:assert/strict";
+import { costOf, loadPrices, missingPrice, type Price } from "./pricing.ts";
+
+const p: Price = {
+  match: "m",
+  input: 3,
+  output: 15,
+  cache_read: 0.3,
+  cache_write: 3.75,
+  cache_write_1h: 6,
+  source: "test",
+};
+
+Deno.test("cost: Anthropic cache writes priced by lifetime, reads beside the input", () => {
+  const usage = {
+    input: 1000,
+    output: 2000,
+    cacheRead: 10000,
+    cacheWrite: 3000,
+    cacheWrite1h: 1000,
+  };
+  // 1000 in, 10000 read, 2000 written for 5 min, 1000 for an hour, 2000 out (thinking in it)
+  const want = (1000 * 3 + 10000 * 0.3 + 2000 * 3.75 + 1000 * 6 + 2000 * 15) / 1e6;
+  assert.equal(costOf("anthropic", usage, p), Math.round(want * 1e9) / 1e9);
+  assert.equal(missingPrice(usage, p), undefined);
+});
+
+Deno.test("cost: OpenAI and Gemini count cache reads inside the input; reasoning is output", () => {
+  const usage = { input: 1000, output: 500, cacheRead: 800, reasoning: 400 };
+  const want = (200 * 3 + 800 * 0.3 + 500 * 15) / 1e6;
+  assert.equal(costOf("openai-responses", usage, p), Math.round(want * 1e9) / 1e9);
+  assert.equal(costOf("gemini", usage, p), Math.round(want * 1e9) / 1e9);
+});
+
+Deno.test("cost: hour-long cache writes and a price without their rate: no cost, and why", () => {
+  const { cache_write_1h: _, ...no1h } = p;
+  const usage = { input: 10, output: 10, cacheWrite: 50, cacheWrite1h: 50 };
+  assert.equal(costOf("anthropic", usage, no1h), null);
+  assert.equal(
+    missingPrice(usage, no1h),
+    "no cache_write_1h price for its 50 hour-long cache write tokens",
+  );
+  // none written for an hour: the five-minute price is enough
+  assert.notEqual(costOf("anthropic", { ...usage, cacheWrite1h: 0 }, no1h), null);
+});
+
+Deno.test("price table: every Claude price has its hour-long cache write rate; a bad one is refused", () => {
+  const table = loadPrices();
+  for (const m of table.models.filter((m) => m.match.startsWith("claude"))) {
+    assert.equal(m.cache_write_1h, m.input * 2, `${m.match}: 2x input, as Anthropic's page says`);
+  }
+  const bad = Deno.makeTempFileSync({ suffix: ".json" });
+  Deno.writeTextFileSync(
+    bad,
+    JSON.stringify({ models: [{ ...p, cache_write_1h: "six" }] }),
+  );
+  assert.throws(() => loadPrices(bad), {
+    message: `${bad}: models[0].cache_write_1h: expected a number >= 0`,
+  });
+  Deno.removeSync(bad);
+});
