@@ -54,6 +54,52 @@ export interface History {
   hash: number;
   /** the history before each model turn it holds (a run of model entries is one turn) */
   turns: number[];
+  /**
+   * the lines of its opening (`textLines` of the entries up to its first model turn's end):
+   * where a history that starts again after a compaction carries the summary it starts from
+   */
+  lead: TextLines;
+}
+
+/**
+ * The distinct lines of texts, as hashes, each trimmed and at least `MIN_LINE` characters (a
+ * shorter line says too little to tell where a text came from), with their characters in all.
+ */
+export interface TextLines {
+  hashes: number[];
+  /** each line's length, by its place in `hashes` */
+  lengths: number[];
+  chars: number;
+}
+
+/** The shortest line `textLines` keeps. */
+export const MIN_LINE = 8;
+
+/** The lines of `texts` (see `TextLines`). */
+export function textLines(texts: Iterable<string>): TextLines {
+  const seen = new Set<number>();
+  const lengths: number[] = [];
+  let chars = 0;
+  for (const t of texts) {
+    for (const raw of t.split("\n")) {
+      const line = raw.trim();
+      if (line.length < MIN_LINE) continue;
+      const h = hashText(line);
+      if (seen.has(h)) continue;
+      seen.add(h);
+      lengths.push(line.length);
+      chars += line.length;
+    }
+  }
+  return { hashes: [...seen], lengths, chars };
+}
+
+/** Every string inside a JSON value, depth first (an entry's texts, whatever its API's shape). */
+function* stringsOf(v: unknown, depth = 0): Generator<string> {
+  if (typeof v === "string") yield v;
+  else if (depth > 64) return;
+  else if (Array.isArray(v)) { for (const x of v) yield* stringsOf(x, depth + 1); }
+  else if (isObj(v)) { for (const x of Object.values(v)) yield* stringsOf(x, depth + 1); }
 }
 
 /**
@@ -105,11 +151,20 @@ export function historyOf(
     const blocks = typeof system === "string" ? [{ type: "text", text: system }] : system ?? null;
     let hash = hashText(entryText(blocks));
     const turns: number[] = [];
+    // the opening: the entries up to the end of the first run of model entries
+    let opening = 0;
+    while (opening < entries.length && !isModel(entries[opening])) opening++;
+    while (opening < entries.length && isModel(entries[opening])) opening++;
     entries.forEach((e, i) => {
       if (isModel(e) && !(i > 0 && isModel(entries[i - 1]))) turns.push(hash);
       hash = hashText(entryText(e), hash);
     });
-    return { hash, turns };
+    const lead = textLines(
+      (function* () {
+        for (let i = 0; i < opening; i++) yield* stringsOf(entries[i]);
+      })(),
+    );
+    return { hash, turns, lead };
   } catch {
     // nesting deeper than a replacer's stack (JSON.parse takes ~100k levels): no history,
     // so the call starts a conversation of its own rather than the analysis failing
