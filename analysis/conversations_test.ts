@@ -348,3 +348,37 @@ Deno.test("a fork (a sub-agent given the whole history, its Agent call answered 
   assert.equal(tools[0].result_text, "Found 3 TODOs");
   assert.equal(tools[0].result_llm_call_id, 3n);
 });
+
+Deno.test("compaction by a summariser with a system prompt of its own (Gemini CLI's): one conversation", async () => {
+  const env = { role: "user", content: "This is the Gemini CLI. The date is today." };
+  const history = [env, { role: "user", content: "Fix the tokenizer bug" }];
+  const done = [...history, { role: "assistant", content: "Looking at it." }];
+  const summariser = (messages: unknown[]) => ({
+    ...ask(""),
+    system: "You compress chat histories into a <state_snapshot>.",
+    messages,
+  });
+  const snapshot = `<state_snapshot>\n${SUMMARY}\n</state_snapshot>`;
+  const compress = [...done, { role: "user", content: "Generate the <state_snapshot>." }];
+  const verify = [...done, { role: "assistant", content: snapshot }, {
+    role: "user",
+    content: "Critically evaluate the <state_snapshot> you just generated.",
+  }];
+  const after = [env, { role: "user", content: snapshot }, {
+    role: "assistant",
+    content: "Got it. Thanks for the additional context!",
+  }, { role: "user", content: "go on" }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(history))],
+      [1, "read", text("Looking at it.")],
+      [1, "write", post(summariser(compress))],
+      [1, "read", text(snapshot)],
+      [1, "write", post(summariser(verify))],
+      [1, "read", text(snapshot)],
+      [1, "write", post(turn(after))],
+      [1, "read", text("Patching peek() now.")],
+    ]),
+    [[1, null], [1, "history"], [1, "history"], [1, "summary"]],
+  );
+});

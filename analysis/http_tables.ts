@@ -983,7 +983,11 @@ const SUMMARY_MIN_CHARS = 64;
  * that may be a summary a later history starts from, indexed by their lines.
  */
 class ConversationTracker {
+  /** by process, system prompt and entries (`${pid} ${system} ${hash}`) */
   #byHistory = new Map<string, SentHistory>();
+  /** by process and entries, whatever the system prompt (`${pid} ${hash}`) */
+  #byEntries = new Map<string, SentHistory>();
+  /** by entries: the latest call of any process */
   #anyHistory = new Map<number, SentHistory>();
   #convOfCall = new Map<bigint, bigint>();
   /** per conversation, its calls since its latest main turn whose answers are text alone */
@@ -1007,11 +1011,14 @@ class ConversationTracker {
     this.#order.set(c, this.#order.size);
     this.#convOfCall.set(callId, conv);
     if (history) {
-      const key = `${s.pid} ${history.hash}`;
-      const known = this.#byHistory.get(key);
       const sent = { conv, pid: s.pid, failed: s.failed, end: s.end_ns };
       // a later call with the same history takes its place as a retry's origin
-      if (!known || known.conv === conv) this.#byHistory.set(key, sent);
+      const keep = (m: Map<string, SentHistory>, key: string) => {
+        const known = m.get(key);
+        if (!known || known.conv === conv) m.set(key, sent);
+      };
+      keep(this.#byHistory, `${s.pid} ${history.system} ${history.hash}`);
+      keep(this.#byEntries, `${s.pid} ${history.hash}`);
       this.#anyHistory.set(history.hash, sent);
     }
     // a main turn moves the conversation on: an earlier answer is no longer its summary
@@ -1051,19 +1058,25 @@ class ConversationTracker {
    * as a call of its process that failed and had ended before this one asked (two calls with
    * one history that both stood are two conversations: parallel sub-agents given the same
    * task) —, else the latest call of its process whose whole history this one holds before a
-   * model turn, else such a call of another process that had ended (a session resumed by a
-   * new process), else — a main turn — the conversation whose summary its opening carries;
+   * model turn (with its system prompt, else with another: a summariser's), else such a call
+   * of another process that had ended (a session resumed by a new process, whatever its
+   * system prompt), else — a main turn — the conversation whose summary its opening carries;
    * else none.
    */
   continued(s: CallStub, h: History | null): [bigint, ConversationVia] | undefined {
     if (!h) return undefined;
-    const at = (hash: number) => this.#byHistory.get(`${s.pid} ${hash}`);
+    const at = (hash: number) => this.#byHistory.get(`${s.pid} ${h.system} ${hash}`);
     const same = at(h.hash);
     const ended = (x: SentHistory) =>
       x.end !== null && s.request_ns !== null && x.end <= s.request_ns;
     if (same?.failed && ended(same)) return [same.conv, "retry"];
     for (let i = h.turns.length - 1; i >= 0; i--) {
       const before = at(h.turns[i]);
+      if (before) return [before.conv, "history"];
+    }
+    // the same entries under another system prompt: a summariser's call (Gemini CLI's)
+    for (let i = h.turns.length - 1; i >= 0; i--) {
+      const before = this.#byEntries.get(`${s.pid} ${h.turns[i]}`);
       if (before) return [before.conv, "history"];
     }
     for (let i = h.turns.length - 1; i >= 0; i--) {

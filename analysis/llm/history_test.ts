@@ -37,15 +37,35 @@ Deno.test("the same history however the client wrote it: string or block content
     }],
   }).history!;
   assert.equal(b.hash, a.hash);
+  assert.equal(b.system, a.system);
 });
 
-Deno.test("another system prompt or another first message is another history", () => {
+Deno.test("another system prompt is another system hash over the same entries; another first message another history", () => {
   const a = anthropicRequest({ system: SYSTEM, messages: [user] }).history!;
   const b = anthropicRequest({ system: "You are a sub-agent.", messages: [user] }).history!;
   const c = anthropicRequest({ system: SYSTEM, messages: [{ role: "user", content: "other" }] })
     .history!;
-  assert.notEqual(b.hash, a.hash);
+  assert.notEqual(b.system, a.system);
+  assert.equal(b.hash, a.hash);
   assert.notEqual(c.hash, a.hash);
+  assert.equal(c.system, a.system);
+});
+
+Deno.test("the opening's lines: the entries up to the first model turn's end, each line once", () => {
+  const h = anthropicRequest({
+    system: SYSTEM,
+    messages: [
+      { role: "user", content: "Summary:\n  first line of it\n  first line of it\nshort" },
+      { role: "assistant", content: "an answer that is long enough" },
+      { role: "user", content: "a later message, not the opening" },
+    ],
+  }).history!;
+  assert.deepEqual(
+    h.lead.hashes,
+    ["Summary:", "first line of it", "an answer that is long enough"].map((l) => hashText(l)),
+  );
+  assert.deepEqual(h.lead.lengths, [8, 16, 29]);
+  assert.equal(h.lead.chars, 53);
 });
 
 Deno.test("Chat Completions: a run of assistant entries is one turn; system messages are entries", () => {
@@ -67,7 +87,7 @@ Deno.test("hashText: continues a seed, and tells near strings apart", () => {
 Deno.test("a system prompt as a string or as its text block is the same history", () => {
   const a = anthropicRequest({ system: "You are a coding agent.", messages: [user] }).history!;
   const b = anthropicRequest({ system: SYSTEM, messages: [user] }).history!;
-  assert.equal(a.hash, b.hash);
+  assert.equal(a.system, b.system);
 });
 
 Deno.test("a body nested deeper than a replacer's stack has no history, and reading it does not throw", () => {

@@ -47,12 +47,16 @@ export interface RequestInfo {
  * conversation sends the whole history again, the model's earlier answers in it; the call
  * that got one of those answers sent the history before it. So a call continues the earlier
  * call whose `hash` is one of its `turns` (an OpenAI Responses call that names
- * `previous_response_id` sends only new items: its chain says instead).
+ * `previous_response_id` sends only new items: its chain says instead). The system prompt is
+ * hashed apart: a call made with another one over the same entries (a summariser's, a
+ * session resumed on another day) still holds them.
  */
 export interface History {
-  /** the history the request sends: its system prompt and every entry, in order */
+  /** its system prompt */
+  system: number;
+  /** the entries it sends, in order */
   hash: number;
-  /** the history before each model turn it holds (a run of model entries is one turn) */
+  /** the entries before each model turn it holds (a run of model entries is one turn) */
   turns: number[];
   /**
    * the lines of its opening (`textLines` of the entries up to its first model turn's end):
@@ -94,12 +98,20 @@ export function textLines(texts: Iterable<string>): TextLines {
   return { hashes: [...seen], lengths, chars };
 }
 
-/** Every string inside a JSON value, depth first (an entry's texts, whatever its API's shape). */
+/** Fields that name what an entry is, not what it says. */
+const NOT_TEXT = new Set(["role", "type"]);
+
+/**
+ * Every string inside a JSON value but those naming an entry's role or type, depth first (an
+ * entry's texts, whatever its API's shape).
+ */
 function* stringsOf(v: unknown, depth = 0): Generator<string> {
   if (typeof v === "string") yield v;
   else if (depth > 64) return;
   else if (Array.isArray(v)) { for (const x of v) yield* stringsOf(x, depth + 1); }
-  else if (isObj(v)) { for (const x of Object.values(v)) yield* stringsOf(x, depth + 1); }
+  else if (isObj(v)) {
+    for (const k in v) if (!NOT_TEXT.has(k)) yield* stringsOf(v[k], depth + 1);
+  }
 }
 
 /**
@@ -149,7 +161,8 @@ export function historyOf(
   try {
     // a system prompt given as a string is its one text block, as in `content`
     const blocks = typeof system === "string" ? [{ type: "text", text: system }] : system ?? null;
-    let hash = hashText(entryText(blocks));
+    const sys = hashText(entryText(blocks));
+    let hash = hashText("");
     const turns: number[] = [];
     // the opening: the entries up to the end of the first run of model entries
     let opening = 0;
@@ -164,7 +177,7 @@ export function historyOf(
         for (let i = 0; i < opening; i++) yield* stringsOf(entries[i]);
       })(),
     );
-    return { hash, turns, lead };
+    return { system: sys, hash, turns, lead };
   } catch {
     // nesting deeper than a replacer's stack (JSON.parse takes ~100k levels): no history,
     // so the call starts a conversation of its own rather than the analysis failing
