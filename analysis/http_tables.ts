@@ -803,7 +803,7 @@ export class HttpAssembler {
               : { input: (d.requestJson as Record<string, unknown>).input },
             responseId: d.response.responseId ?? null,
             outputItems: d.response.responseId ? d.response.outputItems : undefined,
-            request: chained ? d.request : NO_CHAIN,
+            request: chained ? d.request : { ...NO_CHAIN, history: d.request.history },
           },
           draft: chained ? d : null,
         });

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { hashText, historyOf, isAssistant } from "./shapes.ts";
 import { anthropicRequest } from "./anthropic.ts";
 import { chatRequest } from "./openai_chat.ts";
+import { responsesHistory } from "./openai_responses.ts";
 
 const SYSTEM = [{
   type: "text",
@@ -99,4 +100,34 @@ Deno.test("a body nested deeper than a replacer's stack has no history, and read
   const r = anthropicRequest(body);
   assert.equal(r.history, undefined);
   assert.equal(r.userInput, "print the marker");
+});
+
+Deno.test("a Responses chain's history, continued from the response it names, is the history of the whole input", () => {
+  const dev = {
+    type: "message",
+    role: "developer",
+    content: [{ type: "input_text", text: "rules" }],
+  };
+  const ask = { type: "message", role: "user", content: "Summary:\nline one of the summary" };
+  const out1 = [{ type: "reasoning", summary: [] }, {
+    type: "function_call",
+    call_id: "c1",
+    name: "exec_command",
+    arguments: "{}",
+  }];
+  const in2 = [{ type: "function_call_output", call_id: "c1", output: "a longer tool output" }];
+  const out2 = [{
+    type: "message",
+    role: "assistant",
+    content: [{ type: "output_text", text: "done" }],
+  }];
+  const in3 = [{ type: "message", role: "user", content: "and now the next one" }];
+  const first = responsesHistory("be brief", [dev, ask])!;
+  const second = responsesHistory("be brief", [...out1, ...in2], first)!;
+  const third = responsesHistory("be brief", [...out2, ...in3], second)!;
+  const whole = responsesHistory("be brief", [dev, ask, ...out1, ...in2, ...out2, ...in3])!;
+  assert.deepEqual(third, whole);
+  assert.deepEqual(second, responsesHistory("be brief", [dev, ask, ...out1, ...in2]));
+  assert.equal(whole.turns.length, 2);
+  assert.equal(whole.opening, "done");
 });

@@ -63,6 +63,10 @@ export interface History {
    * where a history that starts again after a compaction carries the summary it starts from
    */
   lead: TextLines;
+  /** its last entry is the model's (the next model entry goes on with that turn) */
+  lastModel: boolean;
+  /** where its entries end relative to the opening (before or in its model run, or after) */
+  opening: "before" | "model" | "done";
 }
 
 /**
@@ -79,11 +83,11 @@ export interface TextLines {
 /** The shortest line `textLines` keeps. */
 export const MIN_LINE = 8;
 
-/** The lines of `texts` (see `TextLines`). */
-export function textLines(texts: Iterable<string>): TextLines {
-  const seen = new Set<number>();
-  const lengths: number[] = [];
-  let chars = 0;
+/** The lines of `texts` (see `TextLines`), after those of `more` when given. */
+export function textLines(texts: Iterable<string>, more?: TextLines): TextLines {
+  const seen = new Set<number>(more?.hashes);
+  const lengths: number[] = more ? [...more.lengths] : [];
+  let chars = more?.chars ?? 0;
   for (const t of texts) {
     for (const raw of t.split("\n")) {
       const line = raw.trim();
@@ -151,33 +155,42 @@ const entryText = (v: unknown): string =>
 
 /**
  * The history hashes of a request whose system prompt is `system` and whose history is
- * `entries`, `isModel` telling the model's own entries.
+ * `entries`, `isModel` telling the model's own entries; with `from`, the history of an earlier
+ * request that `entries` continue (an OpenAI Responses call that names the response it
+ * continues: only what is new is hashed, not the whole history again).
  */
 export function historyOf(
   system: unknown,
   entries: readonly unknown[],
   isModel: (e: unknown) => boolean,
+  from?: History,
 ): History | undefined {
   try {
     // a system prompt given as a string is its one text block, as in `content`
     const blocks = typeof system === "string" ? [{ type: "text", text: system }] : system ?? null;
     const sys = hashText(entryText(blocks));
-    let hash = hashText("");
-    const turns: number[] = [];
+    let hash = from?.hash ?? hashText("");
+    const turns = from ? [...from.turns] : [];
+    let lastModel = from?.lastModel ?? false;
     // the opening: the entries up to the end of the first run of model entries
-    let opening = 0;
-    while (opening < entries.length && !isModel(entries[opening])) opening++;
-    while (opening < entries.length && isModel(entries[opening])) opening++;
-    entries.forEach((e, i) => {
-      if (isModel(e) && !(i > 0 && isModel(entries[i - 1]))) turns.push(hash);
+    let phase = from?.opening ?? "before";
+    const opening: unknown[] = [];
+    for (const e of entries) {
+      const model = isModel(e);
+      if (phase === "before" && model) phase = "model";
+      else if (phase === "model" && !model) phase = "done";
+      if (phase !== "done") opening.push(e);
+      if (model && !lastModel) turns.push(hash);
       hash = hashText(entryText(e), hash);
-    });
+      lastModel = model;
+    }
     const lead = textLines(
       (function* () {
-        for (let i = 0; i < opening; i++) yield* stringsOf(entries[i]);
+        for (const e of opening) yield* stringsOf(e);
       })(),
+      from?.lead,
     );
-    return { system: sys, hash, turns, lead };
+    return { system: sys, hash, turns, lead, lastModel, opening: phase };
   } catch {
     // nesting deeper than a replacer's stack (JSON.parse takes ~100k levels): no history,
     // so the call starts a conversation of its own rather than the analysis failing
