@@ -1,6 +1,6 @@
 /** Tests of the history hashes that tell a call's conversation (shapes.ts `historyOf`). */
 import assert from "node:assert/strict";
-import { hashText, historyOf, isAssistant } from "./shapes.ts";
+import { hashText } from "./shapes.ts";
 import { anthropicRequest } from "./anthropic.ts";
 import { chatRequest } from "./openai_chat.ts";
 import { responsesHistory } from "./openai_responses.ts";
@@ -69,13 +69,19 @@ Deno.test("the opening's lines: the entries up to the first model turn's end, ea
   assert.equal(h.lead.chars, 53);
 });
 
-Deno.test("Chat Completions: a run of assistant entries is one turn; system messages are entries", () => {
+Deno.test("Chat Completions: a run of assistant entries is one turn; leading system messages are the system prompt", () => {
   const sys = { role: "system", content: "be brief" };
   const first = chatRequest({ messages: [sys, { role: "user", content: "hi" }] }).history!;
   const a1 = { role: "assistant", content: "", tool_calls: [{ id: "c1" }] };
   const a2 = { role: "assistant", content: "more" };
-  const next = historyOf(null, [sys, { role: "user", content: "hi" }, a1, a2], isAssistant)!;
+  const next = chatRequest({ messages: [sys, { role: "user", content: "hi" }, a1, a2] }).history!;
   assert.deepEqual(next.turns, [first.hash]);
+  // a summariser's own system prompt over the same entries: the same entries, another system
+  const other = chatRequest({
+    messages: [{ role: "system", content: "summarise" }, { role: "user", content: "hi" }],
+  }).history!;
+  assert.equal(other.hash, first.hash);
+  assert.notEqual(other.system, first.system);
 });
 
 Deno.test("hashText: continues a seed, and tells near strings apart", () => {

@@ -413,6 +413,19 @@ export function apiError(body: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The history of a chat-shaped request whose system prompt travels as its leading `system` (or
+ * `developer`) messages (Chat Completions, Ollama): those messages are its system prompt, the
+ * rest its entries, as the other APIs keep them apart.
+ */
+export function chatHistory(messages: readonly Obj[]): History | undefined {
+  let n = 0;
+  while (
+    n < messages.length && (messages[n].role === "system" || messages[n].role === "developer")
+  ) n++;
+  return historyOf(n ? messages.slice(0, n) : null, messages.slice(n), isAssistant);
+}
+
 /** Whether a chat-shaped message is the model's (`role: "assistant"`). */
 export const isAssistant = (m: unknown): boolean => isObj(m) && m.role === "assistant";
 
