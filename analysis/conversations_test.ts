@@ -382,3 +382,87 @@ Deno.test("compaction by a summariser with a system prompt of its own (Gemini CL
     [[1, null], [1, "history"], [1, "history"], [1, "summary"]],
   );
 });
+
+Deno.test("resume: a history sent again with a change (a reminder dropped) continues by the tool calls it names", async () => {
+  const first = [{ role: "user", content: "<reminder>today is Monday</reminder>\nFix the bug" }];
+  const asked = {
+    role: "assistant",
+    content: [{ type: "tool_use", id: "toolu_resume_1", name: "Agent", input: { prompt: "x" } }],
+  };
+  const result = {
+    role: "user",
+    content: [{ type: "tool_result", tool_use_id: "toolu_resume_1", content: "done" }],
+  };
+  const resumed = [{ role: "user", content: "Fix the bug" }, asked, result, {
+    role: "assistant",
+    content: "Fixed.",
+  }, { role: "user", content: "again" }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(first))],
+      [1, "read", toolCall("toolu_resume_1", { prompt: "x" })],
+      [1, "write", post(turn([...first, asked, result]))],
+      [1, "read", text("Fixed.")],
+      [100, "write", post(turn(resumed))], // pid 8
+      [100, "read", text("Fixed, again.")],
+    ]),
+    [[1, null], [1, "tool_results"], [1, "resumed"]],
+  );
+});
+
+const responses = (body: unknown) => {
+  const b = JSON.stringify(body);
+  return enc.encode(
+    "POST /v1/responses HTTP/1.1\r\nHost: api.openai.com\r\nContent-Type: application/json\r\n" +
+      `Content-Length: ${enc.encode(b).length}\r\n\r\n${b}`,
+  );
+};
+const response = (id: string, output: unknown[]) =>
+  answer(200, {
+    id,
+    object: "response",
+    status: "completed",
+    model: "gpt-5",
+    output,
+    usage: { input_tokens: 10, output_tokens: 5 },
+  });
+
+Deno.test("resume: a chain that a new process starts with a warm-up and goes on with the old history is that session", async () => {
+  const TOOLS_R = [{ type: "function", name: "exec_command", parameters: { type: "object" } }];
+  const ask = { type: "message", role: "user", content: "Fix the bug" };
+  const call = { type: "function_call", call_id: "call_r1", name: "exec_command", arguments: "{}" };
+  const out = { type: "function_call_output", call_id: "call_r1", output: "ok" };
+  const said = {
+    type: "message",
+    role: "assistant",
+    content: [{ type: "output_text", text: "Fixed." }],
+  };
+  const dev = { type: "message", role: "developer", content: "rules" };
+  assert.deepEqual(
+    await joins([
+      [1, "write", responses({ model: "gpt-5", tools: TOOLS_R, input: [dev, ask] })],
+      [1, "read", response("resp_1", [call])],
+      [
+        1,
+        "write",
+        responses({ model: "gpt-5", tools: TOOLS_R, previous_response_id: "resp_1", input: [out] }),
+      ],
+      [1, "read", response("resp_2", [said])],
+      // pid 8: a warm-up, then the old history and a new prompt on its chain
+      [100, "write", responses({ model: "gpt-5", tools: TOOLS_R, generate: false, input: [dev] })],
+      [100, "read", response("resp_3", [])],
+      [
+        100,
+        "write",
+        responses({
+          model: "gpt-5",
+          tools: TOOLS_R,
+          previous_response_id: "resp_3",
+          input: [ask, call, out, said, { type: "message", role: "user", content: "again" }],
+        }),
+      ],
+      [100, "read", response("resp_4", [said])],
+    ]),
+    [[1, null], [1, "response"], [1, null], [1, "resumed"]],
+  );
+});

@@ -37,6 +37,7 @@ import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts"
 import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
 import { type ApiRoute, routeLlmCall, routeLlmRequest } from "./llm/route.ts";
 import {
+  hashText,
   type History,
   isObj,
   type RequestInfo,
@@ -906,14 +907,23 @@ export class HttpAssembler {
       // a call continuing a response: the history it stands for, resolved through its chain
       const history = s.draft && k !== undefined ? chains[k].request.history ?? null : s.history;
       const previous = k === undefined ? undefined : chains[k].previous;
-      const joined: [bigint, ConversationVia] | undefined = fork
+      let joined: [bigint, ConversationVia] | undefined = fork
         ? undefined
         : previous !== undefined
-        ? [callConversations[chainOf[previous]], "response"]
+        ? [convs.resolve(callConversations[chainOf[previous]]), "response"]
         // the results it carries answer tool calls of that conversation's calls
         : answered
         ? [convs.ofCall(answered.llm_call_id)!, "tool_results"]
         : convs.continued(s, history);
+      // the first main turn of a chain that began with a warm-up (Codex over WebSocket) and
+      // sends the history of another process's session: that session, resumed
+      if (joined?.[1] === "response" && s.main && !convs.hasMain(joined[0])) {
+        const resumed = convs.continued(s, history);
+        if (resumed?.[1] === "resumed" && resumed[0] !== joined[0]) {
+          convs.merge(joined[0], resumed[0]);
+          joined = resumed;
+        }
+      }
       callConversations[c] = joined?.[0] ?? callId;
       callConversationVia[c] = joined?.[1] ?? null;
       convs.add(c, callId, callConversations[c], history);
@@ -937,6 +947,11 @@ export class HttpAssembler {
         pendingResults.push(tool);
         askedBy.set(tool, s.pid);
       });
+    }
+    for (let c = 0; c < cs.length; c++) {
+      if (callConversations[c] !== undefined) {
+        callConversations[c] = convs.resolve(callConversations[c]);
+      }
     }
     return {
       exchangeIds,
@@ -989,6 +1004,8 @@ class ConversationTracker {
   #byEntries = new Map<string, SentHistory>();
   /** by entries: the latest call of any process */
   #anyHistory = new Map<number, SentHistory>();
+  /** by the hash of a tool call's id: the call whose answer asked for it */
+  #byToolId = new Map<number, SentHistory>();
   #convOfCall = new Map<bigint, bigint>();
   /** per conversation, its calls since its latest main turn whose answers are text alone */
   #summaries = new Map<bigint, number[]>();
@@ -999,10 +1016,32 @@ class ConversationTracker {
   /** place of each call taken, in request order */
   #order = new Map<number, number>();
 
+  /** conversations merged into another (a warm-up's chain that turned out to resume one) */
+  #alias = new Map<bigint, bigint>();
+  /** conversations with a main turn */
+  #withMain = new Set<bigint>();
+
   constructor(readonly calls: readonly CallStub[]) {}
 
+  /** The conversation `conv` is now (itself, unless merged into another). */
+  resolve(conv: bigint): bigint {
+    let at = conv;
+    for (let next = this.#alias.get(at); next !== undefined; next = this.#alias.get(at)) at = next;
+    return at;
+  }
+
+  /** Makes conversation `from` part of `into`. */
+  merge(from: bigint, into: bigint): void {
+    this.#alias.set(this.resolve(from), this.resolve(into));
+  }
+
+  hasMain(conv: bigint): boolean {
+    return this.#withMain.has(this.resolve(conv));
+  }
+
   ofCall(callId: bigint): bigint | undefined {
-    return this.#convOfCall.get(callId);
+    const conv = this.#convOfCall.get(callId);
+    return conv === undefined ? undefined : this.resolve(conv);
   }
 
   /** Records call `c` (`callId`) of conversation `conv`, which sent `history`. */
@@ -1010,6 +1049,7 @@ class ConversationTracker {
     const s = this.calls[c];
     this.#order.set(c, this.#order.size);
     this.#convOfCall.set(callId, conv);
+    if (s.main) this.#withMain.add(conv);
     if (history) {
       const sent = { conv, pid: s.pid, failed: s.failed, end: s.end_ns };
       // a later call with the same history takes its place as a retry's origin
@@ -1020,6 +1060,11 @@ class ConversationTracker {
       keep(this.#byHistory, `${s.pid} ${history.system} ${history.hash}`);
       keep(this.#byEntries, `${s.pid} ${history.hash}`);
       this.#anyHistory.set(history.hash, sent);
+    }
+    for (const t of s.toolCalls) {
+      if (t.id) {
+        this.#byToolId.set(hashText(t.id), { conv, pid: s.pid, failed: s.failed, end: s.end_ns });
+      }
     }
     // a main turn moves the conversation on: an earlier answer is no longer its summary
     let own = this.#summaries.get(conv);
@@ -1060,10 +1105,16 @@ class ConversationTracker {
    * task) —, else the latest call of its process whose whole history this one holds before a
    * model turn (with its system prompt, else with another: a summariser's), else such a call
    * of another process that had ended (a session resumed by a new process, whatever its
-   * system prompt), else — a main turn — the conversation whose summary its opening carries;
+   * system prompt), or one whose answer asked for the tool calls its latest model entry with
+   * ids names (a resumed history sent with changes), else — a main turn — the conversation whose summary its opening carries;
    * else none.
    */
   continued(s: CallStub, h: History | null): [bigint, ConversationVia] | undefined {
+    const found = this.#continued(s, h);
+    return found && [this.resolve(found[0]), found[1]];
+  }
+
+  #continued(s: CallStub, h: History | null): [bigint, ConversationVia] | undefined {
     if (!h) return undefined;
     const at = (hash: number) => this.#byHistory.get(`${s.pid} ${h.system} ${hash}`);
     const same = at(h.hash);
@@ -1081,6 +1132,11 @@ class ConversationTracker {
     }
     for (let i = h.turns.length - 1; i >= 0; i--) {
       const other = this.#anyHistory.get(h.turns[i]);
+      if (other && other.pid !== s.pid && ended(other)) return [other.conv, "resumed"];
+    }
+    // a history sent again with changes (a reminder dropped): the tool calls it names
+    for (const id of h.toolIds) {
+      const other = this.#byToolId.get(id);
       if (other && other.pid !== s.pid && ended(other)) return [other.conv, "resumed"];
     }
     const summary = s.main ? this.#summaryIn(s, h) : undefined;

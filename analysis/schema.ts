@@ -406,7 +406,8 @@ export const llmCallsTable = table(
         "of that conversation. A session goes on as one conversation across a compaction (a " +
         "main turn whose history opens with a summary: the text answer of a call of its " +
         "process, at least a quarter of its lines) and across processes (a call whose history " +
-        "holds that of another process's call that had ended: a session resumed); a fork " +
+        "holds that of another process's call that had ended, or names the tool calls such a " +
+        "call asked for: a session resumed, also when a warm-up began its chain); a fork " +
         "(a sub-agent given the whole history, its starting tool call answered with its " +
         "task: Claude Code's fork) is a conversation of its own",
     ),

@@ -63,6 +63,11 @@ export interface History {
    * where a history that starts again after a compaction carries the summary it starts from
    */
   lead: TextLines;
+  /**
+   * the ids (`id`, `call_id`: its tool calls') in the latest model entry that has any, hashed:
+   * a history sent again by another process still names the tool calls its model asked for
+   */
+  toolIds: number[];
   /** its last entry is the model's (the next model entry goes on with that turn) */
   lastModel: boolean;
   /** where its entries end relative to the opening (before or in its model run, or after) */
@@ -143,13 +148,14 @@ const TEXT_BLOCKS = new Set(["text", "input_text", "output_text"]);
  * string as its one text block, text blocks of every API's name alike, and prompt-caching
  * marks (which clients move from turn to turn) left out.
  */
-const entryText = (v: unknown): string =>
+const entryText = (v: unknown, ids?: string[]): string =>
   JSON.stringify(v, function (k, x) {
     if (k === "cache_control") return undefined;
     if (k === "content" && typeof x === "string") return [{ type: "text", text: x }];
     if (isObj(x) && typeof x.type === "string" && TEXT_BLOCKS.has(x.type) && Array.isArray(this)) {
       return { ...x, type: "text" };
     }
+    if (ids && (k === "id" || k === "call_id") && typeof x === "string") ids.push(x);
     return x;
   }) ?? "";
 
@@ -172,6 +178,7 @@ export function historyOf(
     let hash = from?.hash ?? hashText("");
     const turns = from ? [...from.turns] : [];
     let lastModel = from?.lastModel ?? false;
+    let toolIds = from?.toolIds ?? [];
     // the opening: the entries up to the end of the first run of model entries
     let phase = from?.opening ?? "before";
     const opening: unknown[] = [];
@@ -181,7 +188,10 @@ export function historyOf(
       else if (phase === "model" && !model) phase = "done";
       if (phase !== "done") opening.push(e);
       if (model && !lastModel) turns.push(hash);
-      hash = hashText(entryText(e), hash);
+      const ids: string[] | undefined = model ? [] : undefined;
+      hash = hashText(entryText(e, ids), hash);
+      // the ids of the latest model entry that has any (its tool calls')
+      if (ids?.length) toolIds = ids.map((id) => hashText(id));
       lastModel = model;
     }
     const lead = textLines(
@@ -190,7 +200,7 @@ export function historyOf(
       })(),
       from?.lead,
     );
-    return { system: sys, hash, turns, lead, lastModel, opening: phase };
+    return { system: sys, hash, turns, lead, lastModel, opening: phase, toolIds };
   } catch {
     // nesting deeper than a replacer's stack (JSON.parse takes ~100k levels): no history,
     // so the call starts a conversation of its own rather than the analysis failing
