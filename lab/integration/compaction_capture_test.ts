@@ -12,33 +12,27 @@ import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 import { checkRows, show } from "./check_queries.ts";
+import { resumeArgs, shellSequence } from "../agents/resume_args.ts";
+import { loadScenario } from "../simulator/mod.ts";
 
 const SCENARIO = new URL("../scenarios/compaction.json", import.meta.url).pathname;
 const AGAIN = "Tell me again what the command printed.";
-
-const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-
-/**
- * The agent's command line, then the same with `-p AGAIN --continue` (a new process that
- * resumes the session), as one shell command.
- */
-function thenResume(argv: string[]): string[] {
-  const p = argv.indexOf("-p");
-  assert.ok(p > 0, `no -p in ${argv.join(" ")}`);
-  const again = [...argv.slice(0, p), "-p", AGAIN, "--continue", ...argv.slice(p + 2)];
-  return ["/bin/sh", "-c", `${argv.map(quote).join(" ")} && ${again.map(quote).join(" ")}`];
-}
 
 Deno.test({
   name: "Claude Code compacted and resumed: one conversation with its whole cost",
   ignore: skipWithoutRoot(),
   async fn() {
+    const { prompt } = await loadScenario(SCENARIO);
     const out = `${await Deno.makeTempDir({ prefix: "sl-compaction-" })}/rec`;
     const result = await runAgent({
       agent: "claude",
       scenario: SCENARIO,
       wrap: (argv, again) =>
-        captureCommand(out, thenResume(argv), again ? ["--quiet", "--force"] : undefined),
+        captureCommand(
+          out,
+          shellSequence(argv, resumeArgs("claude", argv, prompt!, AGAIN)),
+          again ? ["--quiet", "--force"] : undefined,
+        ),
     });
     assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
     assert.deepEqual(result.serverErrors, []);
