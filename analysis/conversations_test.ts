@@ -1,8 +1,9 @@
 /**
- * Which conversation each LLM call belongs to (`llm_calls.conversation_id`), on hand-made
- * HTTP/1.1 exchanges of one process: the rules a real capture cannot easily stage (two
- * identical sub-agents at once, a failed call retried). Real captures: lab/integration's
- * subagent and api_errors tests.
+ * Which conversation each LLM call belongs to (`llm_calls.conversation_id`) and how it joined it
+ * (`conversation_via`), on hand-made HTTP/1.1 exchanges: the rules a real capture cannot easily
+ * stage (two identical sub-agents at once, a failed call retried, a summary that is a sub-agent's
+ * task, a history sent by another process that still runs). Real captures: lab/integration's
+ * subagent, compaction and api_errors tests.
  */
 import assert from "node:assert/strict";
 import { handView, prices } from "./testing.ts";
@@ -42,16 +43,40 @@ const ask = (content: string) => ({
   system: "You are a sub-agent.",
   messages: [{ role: "user", content }],
 });
-/** TLS calls of pid 7: [connection, direction, bytes], in time order. */
-const view = (calls: [number, "write" | "read", Uint8Array][]) =>
-  handView(calls.map(([c, d, b]) => [d, b, BigInt(c)]), {
+type Call = [number, "write" | "read", Uint8Array];
+/** TLS calls of pid 7 (connections from 100: pid 8): [connection, direction, bytes], in time order. */
+const view = (calls: Call[]) => {
+  const v = handView(calls.map(([c, d, b]) => [d, b, BigInt(c)]), {
     pid: 7,
     connId: 0n,
     step: 1_000_000n,
     lib: "test",
   });
-const convs = async (calls: [number, "write" | "read", Uint8Array][]) =>
-  (await buildHttpTables("r", view(calls), prices)).calls.map((c) => Number(c.conversation_id));
+  return { ...v, pid: Array.from(v.connId, (c) => c !== null && c >= 100n ? 8 : 7) };
+};
+const rows = async (calls: Call[]) => (await buildHttpTables("r", view(calls), prices)).calls;
+const convs = async (calls: Call[]) => (await rows(calls)).map((c) => Number(c.conversation_id));
+/** [conversation_id, conversation_via] of each call */
+const joins = async (calls: Call[]) =>
+  (await rows(calls)).map((c) => [Number(c.conversation_id), c.conversation_via]);
+const TOOLS = [{ name: "Bash", input_schema: { type: "object" } }];
+/** a main turn (it offers tools) with these messages */
+const turn = (messages: unknown[]) => ({ ...ask(""), tools: TOOLS, messages });
+const toolCall = (id: string, input: unknown) =>
+  answer(200, {
+    id: `msg_${id}`,
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5",
+    content: [{ type: "tool_use", id, name: "Agent", input }],
+    stop_reason: "tool_use",
+    usage: { input_tokens: 10, output_tokens: 5 },
+  });
+const SUMMARY = [
+  "1. Primary request: fix the tokenizer bug in src/parser.ts",
+  "2. Done so far: reproduced it with tests/parser_test.ts, found the off-by-one in peek()",
+  "3. Next step: patch peek() and run the tests again",
+].join("\n");
 
 Deno.test("two identical requests in flight at once are two conversations (parallel sub-agents)", async () => {
   const task = post(ask("Search the repo for TODO comments and list them"));
@@ -105,5 +130,339 @@ Deno.test("a call whose history holds an earlier call's before the model's answe
       text("hello"),
     ]]),
     [1, 1],
+  );
+});
+
+Deno.test("compaction: a main turn whose history opens with the summary a call answered continues its conversation", async () => {
+  const first = [{ role: "user", content: "Fix the tokenizer bug" }];
+  const compact = [...first, { role: "assistant", content: "Looking at it." }, {
+    role: "user",
+    content: "Summarize the conversation so far in a <summary> block.",
+  }];
+  const after = [{
+    role: "user",
+    content: "This session is being continued from a previous conversation.\n\nSummary:\n" +
+      SUMMARY.split("\n").map((l) => `  ${l}`).join("\n"),
+  }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(first))],
+      [1, "read", text("Looking at it.")],
+      [1, "write", post(ask(""))], // a title: a conversation of its own
+      [1, "read", text("Tokenizer bug")],
+      [1, "write", post(turn(compact))],
+      [
+        1,
+        "read",
+        text(`<analysis>the user wants a fix</analysis>\n<summary>\n${SUMMARY}\n</summary>`),
+      ],
+      [1, "write", post(turn(after))],
+      [1, "read", text("Patching peek() now.")],
+      [
+        1,
+        "write",
+        post(
+          turn([...after, { role: "assistant", content: "Patching peek() now." }, {
+            role: "user",
+            content: "go on",
+          }]),
+        ),
+      ],
+      [1, "read", text("Done.")],
+    ]),
+    [[1, null], [2, null], [1, "history"], [1, "summary"], [1, "history"]],
+  );
+});
+
+Deno.test("after /clear a new history that carries no summary starts a conversation", async () => {
+  const first = [{ role: "user", content: "Fix the tokenizer bug" }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(first))],
+      [1, "read", text(SUMMARY)], // a long text answer, not a summary of anything
+      [1, "write", post(turn([{ role: "user", content: "Now write a README for the project" }]))],
+      [1, "read", text("Writing it.")],
+    ]),
+    [[1, null], [2, null]],
+  );
+});
+
+Deno.test("a history that carries too little of an answer, or an answer given after it asked, does not continue it", async () => {
+  const lines = SUMMARY.split("\n");
+  assert.deepEqual(
+    await convs([
+      [1, "write", post(turn([{ role: "user", content: "Fix the tokenizer bug" }]))],
+      [
+        1,
+        "read",
+        text(
+          SUMMARY + "\n" + lines.map((l) => l.toUpperCase()).join("\n") + "\n" + lines.map((l) =>
+            `${l}!`
+          ).join("\n") + "\n" + lines.map((l) => `${l}?`).join("\n"),
+        ),
+      ],
+      // one line of twelve: less than a quarter
+      [1, "write", post(turn([{ role: "user", content: lines[1] }]))],
+      [1, "read", text("ok")],
+    ]),
+    [1, 2],
+  );
+  // asked before the answer ended (two connections): not its summary
+  assert.deepEqual(
+    await convs([
+      [1, "write", post(turn([{ role: "user", content: "Fix the tokenizer bug" }]))],
+      [2, "write", post(turn([{ role: "user", content: SUMMARY }]))],
+      [1, "read", text(SUMMARY)],
+      [2, "read", text("ok")],
+    ]),
+    [1, 2],
+  );
+});
+
+Deno.test("a sub-agent whose task repeats an earlier answer is not that conversation's compaction", async () => {
+  const first = [{ role: "user", content: "Plan the fix, then hand it to a sub-agent" }];
+  const planned = [...first, { role: "assistant", content: SUMMARY }, {
+    role: "user",
+    content: "go",
+  }];
+  assert.deepEqual(
+    await convs([
+      [1, "write", post(turn(first))],
+      [1, "read", text(SUMMARY)],
+      [1, "write", post(turn(planned))],
+      [1, "read", toolCall("toolu_1", { prompt: SUMMARY })],
+      // the sub-agent: its task is the plan, and the latest main turn asked for it
+      [1, "write", post(turn([{ role: "user", content: SUMMARY }]))],
+      [1, "read", text("Patched.")],
+    ]),
+    [1, 1, 3],
+  );
+});
+
+Deno.test("resume: another process that sends the history of an ended one continues its conversation", async () => {
+  const first = [{ role: "user", content: "Fix the tokenizer bug" }];
+  const resumed = [...first, { role: "assistant", content: "Fixed it." }, {
+    role: "user",
+    content: "Now add a test",
+  }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(first))],
+      [1, "read", text("Fixed it.")],
+      [100, "write", post(turn(resumed))], // pid 8
+      [100, "read", text("Added.")],
+      [
+        100,
+        "write",
+        post(
+          turn([...resumed, { role: "assistant", content: "Added." }, {
+            role: "user",
+            content: "thanks",
+          }]),
+        ),
+      ],
+      [100, "read", text("You're welcome.")],
+    ]),
+    [[1, null], [1, "resumed"], [1, "history"]],
+  );
+  // the same history from a process whose call had not ended is a conversation of its own
+  assert.deepEqual(
+    await convs([
+      [1, "write", post(turn(resumed))],
+      [
+        100,
+        "write",
+        post(
+          turn([...resumed, { role: "assistant", content: "Added." }, {
+            role: "user",
+            content: "x",
+          }]),
+        ),
+      ],
+      [1, "read", text("Added.")],
+      [100, "read", text("y")],
+    ]),
+    [1, 2],
+  );
+});
+
+Deno.test("a fork (a sub-agent given the whole history, its Agent call answered with its task) is its own conversation", async () => {
+  const TASK = "Find every TODO in the repository and list them";
+  const first = [{ role: "user", content: "Fork a helper to find the TODOs" }];
+  const asked = {
+    role: "assistant",
+    content: [{
+      type: "tool_use",
+      id: "toolu_f",
+      name: "Agent",
+      input: { prompt: TASK, subagent_type: "fork" },
+    }],
+  };
+  const fork = [...first, asked, {
+    role: "user",
+    content: [
+      { type: "tool_result", tool_use_id: "toolu_f", content: "Fork started — that fork is you." },
+      { type: "text", text: `Your directive: ${TASK}` },
+    ],
+  }];
+  const parent = [...first, asked, {
+    role: "user",
+    content: [{ type: "tool_result", tool_use_id: "toolu_f", content: "Found 3 TODOs" }],
+  }];
+  const built = await rows([
+    [1, "write", post(turn(first))],
+    [1, "read", toolCall("toolu_f", { prompt: TASK, subagent_type: "fork" })],
+    [1, "write", post(turn(fork))],
+    [1, "read", text("Found 3 TODOs")],
+    [
+      1,
+      "write",
+      post(
+        turn([...fork, { role: "assistant", content: "Found 3 TODOs" }, {
+          role: "user",
+          content: "more",
+        }]),
+      ),
+    ],
+    [1, "read", text("No more.")],
+    [1, "write", post(turn(parent))],
+    [1, "read", text("The helper found 3 TODOs.")],
+  ]);
+  assert.deepEqual(
+    built.map((c) => [Number(c.conversation_id), c.conversation_via]),
+    [[1, null], [2, null], [2, "history"], [1, "tool_results"]],
+  );
+  const tools = (await buildHttpTables(
+    "r",
+    view([
+      [1, "write", post(turn(first))],
+      [1, "read", toolCall("toolu_f", { prompt: TASK, subagent_type: "fork" })],
+      [1, "write", post(turn(fork))],
+      [1, "read", text("Found 3 TODOs")],
+      [1, "write", post(turn(parent))],
+      [1, "read", text("The helper found 3 TODOs.")],
+    ]),
+    prices,
+  )).tools;
+  // the Agent call's result is the one its parent got, not the fork's task
+  assert.equal(tools[0].result_text, "Found 3 TODOs");
+  assert.equal(tools[0].result_llm_call_id, 3n);
+});
+
+Deno.test("compaction by a summariser with a system prompt of its own (Gemini CLI's): one conversation", async () => {
+  const env = { role: "user", content: "This is the Gemini CLI. The date is today." };
+  const history = [env, { role: "user", content: "Fix the tokenizer bug" }];
+  const done = [...history, { role: "assistant", content: "Looking at it." }];
+  const summariser = (messages: unknown[]) => ({
+    ...ask(""),
+    system: "You compress chat histories into a <state_snapshot>.",
+    messages,
+  });
+  const snapshot = `<state_snapshot>\n${SUMMARY}\n</state_snapshot>`;
+  const compress = [...done, { role: "user", content: "Generate the <state_snapshot>." }];
+  const verify = [...done, { role: "assistant", content: snapshot }, {
+    role: "user",
+    content: "Critically evaluate the <state_snapshot> you just generated.",
+  }];
+  const after = [env, { role: "user", content: snapshot }, {
+    role: "assistant",
+    content: "Got it. Thanks for the additional context!",
+  }, { role: "user", content: "go on" }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(history))],
+      [1, "read", text("Looking at it.")],
+      [1, "write", post(summariser(compress))],
+      [1, "read", text(snapshot)],
+      [1, "write", post(summariser(verify))],
+      [1, "read", text(snapshot)],
+      [1, "write", post(turn(after))],
+      [1, "read", text("Patching peek() now.")],
+    ]),
+    [[1, null], [1, "history"], [1, "history"], [1, "summary"]],
+  );
+});
+
+Deno.test("resume: a history sent again with a change (a reminder dropped) continues by the tool calls it names", async () => {
+  const first = [{ role: "user", content: "<reminder>today is Monday</reminder>\nFix the bug" }];
+  const asked = {
+    role: "assistant",
+    content: [{ type: "tool_use", id: "toolu_resume_1", name: "Agent", input: { prompt: "x" } }],
+  };
+  const result = {
+    role: "user",
+    content: [{ type: "tool_result", tool_use_id: "toolu_resume_1", content: "done" }],
+  };
+  const resumed = [{ role: "user", content: "Fix the bug" }, asked, result, {
+    role: "assistant",
+    content: "Fixed.",
+  }, { role: "user", content: "again" }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(first))],
+      [1, "read", toolCall("toolu_resume_1", { prompt: "x" })],
+      [1, "write", post(turn([...first, asked, result]))],
+      [1, "read", text("Fixed.")],
+      [100, "write", post(turn(resumed))], // pid 8
+      [100, "read", text("Fixed, again.")],
+    ]),
+    [[1, null], [1, "tool_results"], [1, "resumed"]],
+  );
+});
+
+const responses = (body: unknown) => {
+  const b = JSON.stringify(body);
+  return enc.encode(
+    "POST /v1/responses HTTP/1.1\r\nHost: api.openai.com\r\nContent-Type: application/json\r\n" +
+      `Content-Length: ${enc.encode(b).length}\r\n\r\n${b}`,
+  );
+};
+const response = (id: string, output: unknown[]) =>
+  answer(200, {
+    id,
+    object: "response",
+    status: "completed",
+    model: "gpt-5",
+    output,
+    usage: { input_tokens: 10, output_tokens: 5 },
+  });
+
+Deno.test("resume: a chain that a new process starts with a warm-up and goes on with the old history is that session", async () => {
+  const TOOLS_R = [{ type: "function", name: "exec_command", parameters: { type: "object" } }];
+  const ask = { type: "message", role: "user", content: "Fix the bug" };
+  const call = { type: "function_call", call_id: "call_r1", name: "exec_command", arguments: "{}" };
+  const out = { type: "function_call_output", call_id: "call_r1", output: "ok" };
+  const said = {
+    type: "message",
+    role: "assistant",
+    content: [{ type: "output_text", text: "Fixed." }],
+  };
+  const dev = { type: "message", role: "developer", content: "rules" };
+  assert.deepEqual(
+    await joins([
+      [1, "write", responses({ model: "gpt-5", tools: TOOLS_R, input: [dev, ask] })],
+      [1, "read", response("resp_1", [call])],
+      [
+        1,
+        "write",
+        responses({ model: "gpt-5", tools: TOOLS_R, previous_response_id: "resp_1", input: [out] }),
+      ],
+      [1, "read", response("resp_2", [said])],
+      // pid 8: a warm-up, then the old history and a new prompt on its chain
+      [100, "write", responses({ model: "gpt-5", tools: TOOLS_R, generate: false, input: [dev] })],
+      [100, "read", response("resp_3", [])],
+      [
+        100,
+        "write",
+        responses({
+          model: "gpt-5",
+          tools: TOOLS_R,
+          previous_response_id: "resp_3",
+          input: [ask, call, out, said, { type: "message", role: "user", content: "again" }],
+        }),
+      ],
+      [100, "read", response("resp_4", [said])],
+    ]),
+    [[1, null], [1, "response"], [1, null], [1, "resumed"]],
   );
 });

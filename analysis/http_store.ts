@@ -48,6 +48,7 @@ export const callNumbersTable = table(
     col("llm_call_id", "int64", "the call's number"),
     col("exchange_id", "int64", "the call's exchange"),
     col("conversation_id", "int64", "the call's conversation (llm_calls.conversation_id)"),
+    opt("conversation_via", "utf8", "how it joined it (llm_calls.conversation_via)"),
   ] as const,
 );
 
@@ -85,7 +86,7 @@ async function createTemp(c: DuckDBConnection, defs: TableDef[]): Promise<void> 
 function appendNumbers(
   c: DuckDBConnection,
   def: TableDef,
-  numbers: Record<string, (bigint | null)[]>,
+  numbers: Record<string, (bigint | string | null)[]>,
 ): Promise<void> {
   const length = Object.values(numbers)[0].length;
   const prov = Array.from({ length }, (_, i) => BigInt(i + 1));
@@ -198,6 +199,7 @@ export async function writeHttpTables(
       llm_call_id: n.callIds,
       exchange_id: n.callExchanges,
       conversation_id: n.callConversations,
+      conversation_via: n.callConversationVia,
     });
   } catch (e) {
     await b.c.run("ROLLBACK").catch(() => {});

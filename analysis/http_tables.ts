@@ -36,7 +36,15 @@ import { readCall } from "./llm/read_call.ts";
 import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts";
 import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
 import { type ApiRoute, routeLlmCall, routeLlmRequest } from "./llm/route.ts";
-import { type History, isObj, type RequestInfo, type ResponseInfo } from "./llm/shapes.ts";
+import {
+  hashText,
+  type History,
+  isObj,
+  type RequestInfo,
+  type ResponseInfo,
+  type TextLines,
+  textLines,
+} from "./llm/shapes.ts";
 import { costOf, missingPrice, priceFor, type PriceTable } from "./pricing.ts";
 import type {
   HttpExchangeRow,
@@ -651,6 +659,7 @@ function callRow(
     previous_llm_call_id: ids.previous ?? null,
     // its number until `HttpAssembler.finish` gives the conversation's
     conversation_id: ids.llm,
+    conversation_via: null,
     incomplete: d.noAnswer || !a.complete,
     error: a.error ?? null,
     outcome: outcomeOf(d),
@@ -715,6 +724,8 @@ export interface HttpNumbers {
   callExchanges: bigint[];
   /** `conversation_id` of each call (see `llm_calls`), by provisional call id - 1 */
   callConversations: bigint[];
+  /** `conversation_via` of each call (see `llm_calls`), by provisional call id - 1 */
+  callConversationVia: (ConversationVia | null)[];
   /**
    * the calls that continue an earlier response, their rows made with their chain (with
    * provisional ids, but the final `previous_llm_call_id`)
@@ -753,6 +764,12 @@ interface CallStub {
   serverTools: ResponseInfo["serverTools"];
   /** its history's hashes (for its conversation), when read */
   history: History | null;
+  /** a main turn (not a side call): only a main turn starts again from a summary */
+  main: boolean;
+  /** its user's new text, when it carries tool results (a fork's task comes with them) */
+  userInput: string | null;
+  /** the lines of its answer when it is text alone (no tool call): a summary it may be */
+  answer: TextLines | null;
   /** answered with an error, cut short or not answered (a retry of it continues it) */
   failed: boolean;
   /** OpenAI Responses calls: what chain resolution reads */
@@ -840,6 +857,11 @@ export class HttpAssembler {
           toolCalls: d.response.toolCalls,
           serverTools: d.response.serverTools,
           history: d.request.history ?? null,
+          main: callKind(d.request).kind === "main",
+          userInput: d.request.toolResults.length ? d.request.userInput ?? null : null,
+          answer: d.response.toolCalls.length || d.response.text === ""
+            ? null
+            : textLines([d.response.text]),
           failed: d.noAnswer || !d.response.complete || d.response.error !== undefined ||
             (d.status !== null && d.status >= 400),
           chain: d.route.provider !== "openai-responses" ? null : {
@@ -850,7 +872,7 @@ export class HttpAssembler {
               : { input: (d.requestJson as Record<string, unknown>).input },
             responseId: d.response.responseId ?? null,
             outputItems: d.response.responseId ? d.response.outputItems : undefined,
-            request: chained ? d.request : NO_CHAIN,
+            request: chained ? d.request : { ...NO_CHAIN, history: d.request.history },
           },
           draft: chained ? d : null,
         });
@@ -909,9 +931,8 @@ export class HttpAssembler {
     const serverTools: ServerToolCallRow[] = [];
     const pendingResults: ToolCallRow[] = [];
     const callConversations = new Array<bigint>(cs.length);
-    // the conversation of each history sent, by process (`${pid} ${hash}`), and of each call
-    const byHistory = new Map<string, SentHistory>();
-    const convOfCall = new Map<bigint, bigint>();
+    const callConversationVia = new Array<ConversationVia | null>(cs.length).fill(null);
+    const convs = new ConversationTracker(cs);
     for (const c of callOrder) {
       const s = cs[c];
       const callId = callIds[c];
@@ -945,25 +966,36 @@ export class HttpAssembler {
           exchange_id: callExchanges[c],
         });
       }
+      // a fork: a sub-agent sent the history of the call that started it, its tool call
+      // answered with the fork's task (the parent sends the real result later)
+      const fork = forkOf(pendingResults, toolResults, s.userInput, s.pid);
       // results first: they answer calls of earlier LLM calls
-      const answered = linkResults(pendingResults, toolResults, callId, s.request_ns, s.pid);
+      const answered = fork
+        ? undefined
+        : linkResults(pendingResults, toolResults, callId, s.request_ns, s.pid);
       // a call continuing a response: the history it stands for, resolved through its chain
       const history = s.draft && k !== undefined ? chains[k].request.history ?? null : s.history;
       const previous = k === undefined ? undefined : chains[k].previous;
-      const conv = (previous !== undefined ? callConversations[chainOf[previous]] : undefined) ??
+      let joined: [bigint, ConversationVia] | undefined = fork
+        ? undefined
+        : previous !== undefined
+        ? [convs.resolve(callConversations[chainOf[previous]]), "response"]
         // the results it carries answer tool calls of that conversation's calls
-        (answered ? convOfCall.get(answered.llm_call_id) : undefined) ??
-        conversationOf(s, history, byHistory);
-      callConversations[c] = conv ?? callId;
-      convOfCall.set(callId, callConversations[c]);
-      if (history) {
-        const key = `${s.pid} ${history.hash}`;
-        const known = byHistory.get(key);
-        // a later call with the same history takes its place as a retry's origin
-        if (!known || known.conv === callConversations[c]) {
-          byHistory.set(key, { conv: callConversations[c], failed: s.failed, end: s.end_ns });
+        : answered
+        ? [convs.ofCall(answered.llm_call_id)!, "tool_results"]
+        : convs.continued(s, history);
+      // the first main turn of a chain that began with a warm-up (Codex over WebSocket) and
+      // sends the history of another process's session: that session, resumed
+      if (joined?.[1] === "response" && s.main && !convs.hasMain(joined[0])) {
+        const resumed = convs.continued(s, history);
+        if (resumed?.[1] === "resumed" && resumed[0] !== joined[0]) {
+          convs.merge(joined[0], resumed[0]);
+          joined = resumed;
         }
       }
+      callConversations[c] = joined?.[0] ?? callId;
+      callConversationVia[c] = joined?.[1] ?? null;
+      convs.add(c, callId, callConversations[c], history);
       s.toolCalls.forEach((t, i) => {
         const tool: ToolCallRow = {
           recording,
@@ -1000,12 +1032,18 @@ export class HttpAssembler {
         });
       });
     }
+    for (let c = 0; c < cs.length; c++) {
+      if (callConversations[c] !== undefined) {
+        callConversations[c] = convs.resolve(callConversations[c]);
+      }
+    }
     return {
       exchangeIds,
       exchangeCalls,
       callIds,
       callExchanges,
       callConversations,
+      callConversationVia,
       chainedCalls,
       tools,
       serverTools,
@@ -1014,36 +1052,243 @@ export class HttpAssembler {
   }
 }
 
-/** A history a call sent: its conversation, and whether that call failed and when it ended. */
+/**
+ * How a call joined its conversation (`llm_calls.conversation_via`): it names the response it
+ * continues, carries results of that conversation's tool calls, retries a failed call, holds
+ * the history of a call of its process (or of another process that had ended: a session
+ * resumed), or starts again from that conversation's summary (a compaction).
+ */
+export type ConversationVia =
+  | "response"
+  | "tool_results"
+  | "retry"
+  | "history"
+  | "resumed"
+  | "summary";
+
+/** A history a call sent: its conversation, process, and whether it failed and when it ended. */
 interface SentHistory {
   conv: bigint;
+  pid: number;
   failed: boolean;
   end: bigint | null;
 }
 
+/** The fewest characters of a summary's lines a history must carry to start from it. */
+const SUMMARY_MIN_CHARS = 64;
+
 /**
- * The conversation a call continues by its history (see `llm_calls.conversation_id`), when
- * neither its chain nor the tool results it carries say: a retry — the same history as a call
- * of its process that failed and had ended before this one asked (two calls with one history
- * that both stood are two conversations: parallel sub-agents given the same task) — else the
- * latest call whose whole history this one holds before a model turn; else none.
+ * The conversations so far, as the calls are taken in request order: the histories sent (by
+ * process, and the latest of any process), the conversation of each call, and the answers
+ * that may be a summary a later history starts from, indexed by their lines.
  */
-function conversationOf(
-  s: CallStub,
-  h: History | null,
-  byHistory: Map<string, SentHistory>,
-): bigint | undefined {
-  if (!h) return undefined;
-  const at = (hash: number) => byHistory.get(`${s.pid} ${hash}`);
-  const same = at(h.hash);
-  if (
-    same?.failed && same.end !== null && s.request_ns !== null && same.end <= s.request_ns
-  ) return same.conv;
-  for (let i = h.turns.length - 1; i >= 0; i--) {
-    const before = at(h.turns[i]);
-    if (before) return before.conv;
+class ConversationTracker {
+  /** by process, system prompt and entries (`${pid} ${system} ${hash}`) */
+  #byHistory = new Map<string, SentHistory>();
+  /** by process and entries, whatever the system prompt (`${pid} ${hash}`) */
+  #byEntries = new Map<string, SentHistory>();
+  /** by entries: the latest call of any process */
+  #anyHistory = new Map<number, SentHistory>();
+  /** by the hash of a tool call's id: the call whose answer asked for it */
+  #byToolId = new Map<number, SentHistory>();
+  #convOfCall = new Map<bigint, bigint>();
+  /** per conversation, its calls since its latest main turn whose answers are text alone */
+  #summaries = new Map<bigint, number[]>();
+  /** those calls by process and line (`${pid} ${line hash}`) */
+  #byLine = new Map<string, Set<number>>();
+  /** the conversation of each of those calls */
+  #summaryConv = new Map<number, bigint>();
+  /** place of each call taken, in request order */
+  #order = new Map<number, number>();
+
+  /** conversations merged into another (a warm-up's chain that turned out to resume one) */
+  #alias = new Map<bigint, bigint>();
+  /** conversations with a main turn */
+  #withMain = new Set<bigint>();
+
+  constructor(readonly calls: readonly CallStub[]) {}
+
+  /** The conversation `conv` is now (itself, unless merged into another). */
+  resolve(conv: bigint): bigint {
+    let at = conv;
+    for (let next = this.#alias.get(at); next !== undefined; next = this.#alias.get(at)) at = next;
+    return at;
   }
-  return undefined;
+
+  /** Makes conversation `from` part of `into`. */
+  merge(from: bigint, into: bigint): void {
+    this.#alias.set(this.resolve(from), this.resolve(into));
+  }
+
+  hasMain(conv: bigint): boolean {
+    return this.#withMain.has(this.resolve(conv));
+  }
+
+  ofCall(callId: bigint): bigint | undefined {
+    const conv = this.#convOfCall.get(callId);
+    return conv === undefined ? undefined : this.resolve(conv);
+  }
+
+  /** Records call `c` (`callId`) of conversation `conv`, which sent `history`. */
+  add(c: number, callId: bigint, conv: bigint, history: History | null): void {
+    const s = this.calls[c];
+    this.#order.set(c, this.#order.size);
+    this.#convOfCall.set(callId, conv);
+    if (s.main) this.#withMain.add(conv);
+    if (history) {
+      const sent = { conv, pid: s.pid, failed: s.failed, end: s.end_ns };
+      // a later call with the same history takes its place as a retry's origin
+      const keep = (m: Map<string, SentHistory>, key: string) => {
+        const known = m.get(key);
+        if (!known || known.conv === conv) m.set(key, sent);
+      };
+      keep(this.#byHistory, `${s.pid} ${history.system} ${history.hash}`);
+      keep(this.#byEntries, `${s.pid} ${history.hash}`);
+      this.#anyHistory.set(history.hash, sent);
+    }
+    for (const t of s.toolCalls) {
+      if (t.id) {
+        this.#byToolId.set(hashText(t.id), { conv, pid: s.pid, failed: s.failed, end: s.end_ns });
+      }
+    }
+    // a main turn moves the conversation on: an earlier answer is no longer its summary
+    let own = this.#summaries.get(conv);
+    if (own && s.main) {
+      for (const d of own) this.#unindex(d);
+      own = undefined;
+      this.#summaries.delete(conv);
+    }
+    if (s.answer && s.answer.chars >= SUMMARY_MIN_CHARS && !s.failed) {
+      if (!own) this.#summaries.set(conv, own = []);
+      own.push(c);
+      this.#summaryConv.set(c, conv);
+      for (const h of s.answer.hashes) {
+        const key = `${s.pid} ${h}`;
+        let at = this.#byLine.get(key);
+        if (!at) this.#byLine.set(key, at = new Set());
+        at.add(c);
+      }
+    }
+  }
+
+  #unindex(c: number): void {
+    const s = this.calls[c];
+    this.#summaryConv.delete(c);
+    for (const h of s.answer!.hashes) {
+      const key = `${s.pid} ${h}`;
+      const at = this.#byLine.get(key);
+      at?.delete(c);
+      if (at?.size === 0) this.#byLine.delete(key);
+    }
+  }
+
+  /**
+   * The conversation a call continues by its history (see `llm_calls.conversation_id`), when
+   * neither its chain nor the tool results it carry say, and how: a retry — the same history
+   * as a call of its process that failed and had ended before this one asked (two calls with
+   * one history that both stood are two conversations: parallel sub-agents given the same
+   * task) —, else the latest call of its process whose whole history this one holds before a
+   * model turn (with its system prompt, else with another: a summariser's), else such a call
+   * of another process that had ended (a session resumed by a new process, whatever its
+   * system prompt), or one whose answer asked for the tool calls its latest model entry with
+   * ids names (a resumed history sent with changes), else — a main turn — the conversation whose summary its opening carries;
+   * else none.
+   */
+  continued(s: CallStub, h: History | null): [bigint, ConversationVia] | undefined {
+    const found = this.#continued(s, h);
+    return found && [this.resolve(found[0]), found[1]];
+  }
+
+  #continued(s: CallStub, h: History | null): [bigint, ConversationVia] | undefined {
+    if (!h) return undefined;
+    const at = (hash: number) => this.#byHistory.get(`${s.pid} ${h.system} ${hash}`);
+    const same = at(h.hash);
+    const ended = (x: SentHistory) =>
+      x.end !== null && s.request_ns !== null && x.end <= s.request_ns;
+    if (same?.failed && ended(same)) return [same.conv, "retry"];
+    for (let i = h.turns.length - 1; i >= 0; i--) {
+      const before = at(h.turns[i]);
+      if (before) return [before.conv, "history"];
+    }
+    // the same entries under another system prompt: a summariser's call (Gemini CLI's)
+    for (let i = h.turns.length - 1; i >= 0; i--) {
+      const before = this.#byEntries.get(`${s.pid} ${h.turns[i]}`);
+      if (before) return [before.conv, "history"];
+    }
+    for (let i = h.turns.length - 1; i >= 0; i--) {
+      const other = this.#anyHistory.get(h.turns[i]);
+      if (other && other.pid !== s.pid && ended(other)) return [other.conv, "resumed"];
+    }
+    // a history sent again with changes (a reminder dropped): the tool calls it names
+    for (const id of h.toolIds) {
+      const other = this.#byToolId.get(id);
+      if (other && other.pid !== s.pid && ended(other)) return [other.conv, "resumed"];
+    }
+    const summary = s.main ? this.#summaryIn(s, h) : undefined;
+    return summary === undefined ? undefined : [summary, "summary"];
+  }
+
+  /**
+   * The conversation whose summary a history's opening carries: an answer of text alone of
+   * its process, given since that conversation's latest main turn and ended before this call
+   * asked, at least a quarter of whose lines (and `SUMMARY_MIN_CHARS` characters of them) the
+   * opening holds; the latest such answer.
+   */
+  #summaryIn(s: CallStub, h: History): bigint | undefined {
+    const carried = new Map<number, number>();
+    h.lead.hashes.forEach((line, i) => {
+      for (const c of this.#byLine.get(`${s.pid} ${line}`) ?? []) {
+        carried.set(c, (carried.get(c) ?? 0) + h.lead.lengths[i]);
+      }
+    });
+    let best: number | undefined;
+    for (const [c, chars] of carried) {
+      const d = this.calls[c];
+      if (chars < SUMMARY_MIN_CHARS || 4 * chars < d.answer!.chars) continue;
+      if (d.end_ns === null || s.request_ns === null || d.end_ns > s.request_ns) continue;
+      if (best === undefined || this.#order.get(c)! > this.#order.get(best)!) best = c;
+    }
+    return best === undefined ? undefined : this.#summaryConv.get(best);
+  }
+}
+
+/**
+ * Whether a call carrying tool results is a fork (a sub-agent that inherits the whole history
+ * of the call that started it: Claude Code's fork): one of its results answers an open tool
+ * call of its process, and its user's new text holds a text argument of that tool call (12
+ * characters or more: the task), where the parent sends that call's result later.
+ */
+function forkOf(
+  open: readonly ToolCallRow[],
+  results: readonly { callId?: string }[],
+  userInput: string | null,
+  pid: number,
+): boolean {
+  if (!userInput) return false;
+  for (const r of results) {
+    if (!r.callId) continue;
+    const t = open.find((x) => x.provider_call_id === r.callId && askedBy.get(x) === pid);
+    if (t && textArguments(t.input).some((a) => a.length >= 12 && userInput.includes(a))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The string values of a tool call's JSON arguments (none when they are not JSON). */
+function textArguments(input: string): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === "string") out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (isObj(v)) Object.values(v).forEach(walk);
+  };
+  try {
+    walk(JSON.parse(input));
+  } catch {
+    // not JSON: no text arguments
+  }
+  return out;
 }
 
 /** Appends `rows` to `to` one by one (a spread of a large array overflows the stack). */
@@ -1078,6 +1323,7 @@ export function memorySink(): HttpRowSink & { tables(n: HttpNumbers): HttpTables
       for (const r of calls) {
         r.exchange_id = n.callExchanges[ex(r.llm_call_id)];
         r.conversation_id = n.callConversations[ex(r.llm_call_id)];
+        r.conversation_via = n.callConversationVia[ex(r.llm_call_id)];
         r.llm_call_id = n.callIds[ex(r.llm_call_id)];
       }
       return {

@@ -442,7 +442,23 @@ export const llmCallsTable = table(
         "else it starts one. A sub-agent's calls (Claude Code's Agent/Task tool) and a side " +
         "request with a history of its own (a title) are conversations of their own; a side " +
         "request that carries the conversation's history (Gemini CLI's next-speaker check) is " +
-        "of that conversation",
+        "of that conversation. A session goes on as one conversation across a compaction (a " +
+        "main turn whose history opens with a summary: the text answer of a call of its " +
+        "process, at least a quarter of its lines) and across processes (a call whose history " +
+        "holds that of another process's call that had ended, or names the tool calls such a " +
+        "call asked for: a session resumed, also when a warm-up began its chain); a fork " +
+        "(a sub-agent given the whole history, its starting tool call answered with its " +
+        "task: Claude Code's fork) is a conversation of its own",
+    ),
+    opt(
+      "conversation_via",
+      "utf8",
+      "how the call joined its conversation: `response` (it names that conversation's " +
+        "response), `tool_results` (it answers that conversation's tool calls), `retry` (the " +
+        "history of a failed call), `history` (it holds the history of a call of its process), " +
+        "`resumed` (that of another process's call: a session resumed), `summary` (its history " +
+        "starts again from that conversation's summary: a compaction); null for a call that " +
+        "starts a conversation",
     ),
     col(
       "incomplete",

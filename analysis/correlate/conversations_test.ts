@@ -59,3 +59,45 @@ Deno.test("conversations: a sub-agent's task is its parent, a path mentioned lat
     close();
   }
 });
+
+Deno.test("conversations: a session compacted and resumed by a new process is one row with its whole cost", async () => {
+  const call = (id: number, pid: number, at: number, via: string | null, cost: number) =>
+    r.llm(id, pid, at, {
+      conversation_id: 1n,
+      conversation_via: via,
+      cost_usd: cost,
+      user_input: id === 1 ? "Fix the parser" : null,
+    });
+  const { c, close } = await syntheticDb({
+    llm: [
+      call(1, 100, 1000, null, 0.5),
+      call(2, 100, 2000, "history", 0.25), // the summary call
+      call(3, 100, 3000, "summary", 0.125), // the compacted history
+      call(4, 200, 9000, "resumed", 0.0625), // `--continue` in a new process
+      r.llm(5, 200, 9500, { conversation_id: 5n, cost_usd: 1 }), // after /clear
+    ],
+    tools: [],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const rows = await all(
+      c,
+      "SELECT conversation_id, session_id, processes, compactions, llm_calls, cost_usd, prompt " +
+        "FROM conversations ORDER BY conversation_id",
+    );
+    assert.deepEqual(
+      rows.map((x) => [
+        x.conversation_id,
+        x.session_id,
+        x.processes,
+        x.compactions,
+        x.llm_calls,
+        x.cost_usd,
+      ]),
+      [[1n, 100, 2n, 1n, 4n, 0.9375], [5n, 200, 1n, 0n, 1n, 1]],
+    );
+    assert.equal(rows[0].prompt, "Fix the parser");
+  } finally {
+    close();
+  }
+});

@@ -79,12 +79,30 @@ export const sessionsTable = table(
 export const conversationsTable = table(
   "conversations",
   "One row per conversation with a model (`llm_calls.conversation_id`): a session's main " +
-    "conversation, a sub-agent's, a side request's; with its totals and the tool call that " +
-    "started it, when one did.",
+    "conversation (across its compactions and the processes that resumed it), a sub-agent's " +
+    "(a fork's too), a side request's; with its totals and the tool call that started it, " +
+    "when one did.",
   [
     recordingCol,
     col("conversation_id", "int64", "the conversation: the `llm_call_id` of its first call"),
-    col("session_id", "int32", "the session (the agent process) whose calls it holds"),
+    col(
+      "session_id",
+      "int32",
+      "the session (the agent process) whose calls it holds: of its first call, when a new " +
+        "process resumed it",
+    ),
+    col(
+      "processes",
+      "int64",
+      "processes whose calls it holds: more than one when a new process resumed it " +
+        "(`llm_calls.conversation_via` `resumed`)",
+    ),
+    col(
+      "compactions",
+      "int64",
+      "times its history started again from its summary (`llm_calls.conversation_via` " +
+        "`summary`): its totals are those of the whole session's work across them",
+    ),
     opt("start_ns", "int64", "its first request"),
     opt("end_ns", "int64", "the end of its last answer"),
     col("llm_calls", "int64", "its calls"),

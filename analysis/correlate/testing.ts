@@ -171,6 +171,7 @@ export const rows = {
       output_tokens: 50n,
       cost_usd: 0.01,
       conversation_id: BigInt(id),
+      conversation_via: null,
       incomplete: false,
       outcome: "complete",
       ...opts,

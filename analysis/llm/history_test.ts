@@ -1,8 +1,9 @@
 /** Tests of the history hashes that tell a call's conversation (shapes.ts `historyOf`). */
 import assert from "node:assert/strict";
-import { hashText, historyOf, isAssistant } from "./shapes.ts";
+import { hashText } from "./shapes.ts";
 import { anthropicRequest } from "./anthropic.ts";
 import { chatRequest } from "./openai_chat.ts";
+import { responsesHistory } from "./openai_responses.ts";
 
 const SYSTEM = [{
   type: "text",
@@ -37,24 +38,50 @@ Deno.test("the same history however the client wrote it: string or block content
     }],
   }).history!;
   assert.equal(b.hash, a.hash);
+  assert.equal(b.system, a.system);
 });
 
-Deno.test("another system prompt or another first message is another history", () => {
+Deno.test("another system prompt is another system hash over the same entries; another first message another history", () => {
   const a = anthropicRequest({ system: SYSTEM, messages: [user] }).history!;
   const b = anthropicRequest({ system: "You are a sub-agent.", messages: [user] }).history!;
   const c = anthropicRequest({ system: SYSTEM, messages: [{ role: "user", content: "other" }] })
     .history!;
-  assert.notEqual(b.hash, a.hash);
+  assert.notEqual(b.system, a.system);
+  assert.equal(b.hash, a.hash);
   assert.notEqual(c.hash, a.hash);
+  assert.equal(c.system, a.system);
 });
 
-Deno.test("Chat Completions: a run of assistant entries is one turn; system messages are entries", () => {
+Deno.test("the opening's lines: the entries up to the first model turn's end, each line once", () => {
+  const h = anthropicRequest({
+    system: SYSTEM,
+    messages: [
+      { role: "user", content: "Summary:\n  first line of it\n  first line of it\nshort" },
+      { role: "assistant", content: "an answer that is long enough" },
+      { role: "user", content: "a later message, not the opening" },
+    ],
+  }).history!;
+  assert.deepEqual(
+    h.lead.hashes,
+    ["Summary:", "first line of it", "an answer that is long enough"].map((l) => hashText(l)),
+  );
+  assert.deepEqual(h.lead.lengths, [8, 16, 29]);
+  assert.equal(h.lead.chars, 53);
+});
+
+Deno.test("Chat Completions: a run of assistant entries is one turn; leading system messages are the system prompt", () => {
   const sys = { role: "system", content: "be brief" };
   const first = chatRequest({ messages: [sys, { role: "user", content: "hi" }] }).history!;
   const a1 = { role: "assistant", content: "", tool_calls: [{ id: "c1" }] };
   const a2 = { role: "assistant", content: "more" };
-  const next = historyOf(null, [sys, { role: "user", content: "hi" }, a1, a2], isAssistant)!;
+  const next = chatRequest({ messages: [sys, { role: "user", content: "hi" }, a1, a2] }).history!;
   assert.deepEqual(next.turns, [first.hash]);
+  // a summariser's own system prompt over the same entries: the same entries, another system
+  const other = chatRequest({
+    messages: [{ role: "system", content: "summarise" }, { role: "user", content: "hi" }],
+  }).history!;
+  assert.equal(other.hash, first.hash);
+  assert.notEqual(other.system, first.system);
 });
 
 Deno.test("hashText: continues a seed, and tells near strings apart", () => {
@@ -67,7 +94,7 @@ Deno.test("hashText: continues a seed, and tells near strings apart", () => {
 Deno.test("a system prompt as a string or as its text block is the same history", () => {
   const a = anthropicRequest({ system: "You are a coding agent.", messages: [user] }).history!;
   const b = anthropicRequest({ system: SYSTEM, messages: [user] }).history!;
-  assert.equal(a.hash, b.hash);
+  assert.equal(a.system, b.system);
 });
 
 Deno.test("a body nested deeper than a replacer's stack has no history, and reading it does not throw", () => {
@@ -79,4 +106,34 @@ Deno.test("a body nested deeper than a replacer's stack has no history, and read
   const r = anthropicRequest(body);
   assert.equal(r.history, undefined);
   assert.equal(r.userInput, "print the marker");
+});
+
+Deno.test("a Responses chain's history, continued from the response it names, is the history of the whole input", () => {
+  const dev = {
+    type: "message",
+    role: "developer",
+    content: [{ type: "input_text", text: "rules" }],
+  };
+  const ask = { type: "message", role: "user", content: "Summary:\nline one of the summary" };
+  const out1 = [{ type: "reasoning", summary: [] }, {
+    type: "function_call",
+    call_id: "c1",
+    name: "exec_command",
+    arguments: "{}",
+  }];
+  const in2 = [{ type: "function_call_output", call_id: "c1", output: "a longer tool output" }];
+  const out2 = [{
+    type: "message",
+    role: "assistant",
+    content: [{ type: "output_text", text: "done" }],
+  }];
+  const in3 = [{ type: "message", role: "user", content: "and now the next one" }];
+  const first = responsesHistory("be brief", [dev, ask])!;
+  const second = responsesHistory("be brief", [...out1, ...in2], first)!;
+  const third = responsesHistory("be brief", [...out2, ...in3], second)!;
+  const whole = responsesHistory("be brief", [dev, ask, ...out1, ...in2, ...out2, ...in3])!;
+  assert.deepEqual(third, whole);
+  assert.deepEqual(second, responsesHistory("be brief", [dev, ask, ...out1, ...in2]));
+  assert.equal(whole.turns.length, 2);
+  assert.equal(whole.opening, "done");
 });

@@ -13,11 +13,10 @@
 import {
   arr,
   chatConversation,
+  chatHistory,
   chatShape,
   emptyRequest,
   emptyResponse,
-  historyOf,
-  isAssistant,
   isObj,
   joinNonEmpty,
   type Obj,
@@ -89,7 +88,7 @@ export function ollamaRequest(
     text: textOf(m.content),
   }));
   r.leadText = messages.slice(0, 3).map((m) => textOf(m.content)).join("\n").slice(0, 4000);
-  r.history = historyOf(null, messages, isAssistant);
+  r.history = chatHistory(messages);
   if (opts.conversation) r.conversation = chatConversation(messages, offeredTools(body));
   return r;
 }

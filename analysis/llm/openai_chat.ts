@@ -7,11 +7,10 @@
 import {
   arr,
   chatConversation,
+  chatHistory,
   chatShape,
   emptyRequest,
   emptyResponse,
-  historyOf,
-  isAssistant,
   isObj,
   joinNonEmpty,
   jsonText,
@@ -50,7 +49,7 @@ export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo 
   if (rf?.type === "json_schema" && isObj(rf.json_schema)) r.jsonSchema = rf.json_schema.schema;
   r.wantsJson = rf?.type === "json_schema" || rf?.type === "json_object";
   r.leadText = messages.slice(0, 3).map((m) => textOf(m.content)).join("\n").slice(0, 4000);
-  r.history = historyOf(null, messages, isAssistant);
+  r.history = chatHistory(messages);
   if (opts.conversation) {
     const so = isObj(body.stream_options) ? body.stream_options : {};
     const tools = [

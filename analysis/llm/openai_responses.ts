@@ -13,6 +13,7 @@ import {
   type Conversation,
   emptyRequest,
   emptyResponse,
+  type History,
   historyOf,
   hostedToolOf,
   isObj,
@@ -203,9 +204,23 @@ export function responsesRequest(body: unknown, opts: ReadOptions = {}): Request
   r.wantsJson = format?.type === "json_schema" || format?.type === "json_object";
   r.leadText = [str(body.instructions) ?? "", ...input.slice(0, 3).map((i) => textOf(i.content))]
     .join("\n").slice(0, 4000);
-  r.history = historyOf(body.instructions, input, (e) => isObj(e) && isModelItem(e));
+  // a call that continues a response: its history is that response's, continued (its chain)
+  if (r.previousResponseId === undefined) r.history = responsesHistory(body.instructions, input);
   if (opts.conversation) r.conversation = conversationOf(body, input);
   return r;
+}
+
+/**
+ * The history hashes of a Responses request whose instructions are `instructions` and whose
+ * input items are `items`; with `from`, those of the response they continue (its input's
+ * history, to which `items` — its output, then the new input — are added).
+ */
+export function responsesHistory(
+  instructions: unknown,
+  items: readonly unknown[],
+  from?: History,
+): History | undefined {
+  return historyOf(instructions, items, (e) => isObj(e) && isModelItem(e), from);
 }
 
 /** The tools a request declares: functions, custom tools and the client-executed tool search. */

@@ -6,8 +6,8 @@
  * with the full input would have had — its system prompt, its user input after the last model
  * turn, its message count — and names the call it continues.
  */
-import { responsesRequest } from "./openai_responses.ts";
-import { arr, isObj, type Obj, type RequestInfo } from "./shapes.ts";
+import { responsesHistory, responsesRequest } from "./openai_responses.ts";
+import { arr, type History, isObj, type Obj, type RequestInfo } from "./shapes.ts";
 
 export interface ChainCall {
   provider: string;
@@ -35,7 +35,10 @@ function inputItems(body: Obj): unknown[] {
  */
 export function resolveResponseChains(calls: ChainCall[]): Map<number, string> {
   const unresolved = new Map<number, string>();
-  const byId = new Map<string, { input: unknown[]; output: unknown[]; index: number }>();
+  const byId = new Map<
+    string,
+    { input: unknown[]; output: unknown[]; index: number; history?: History }
+  >();
   calls.forEach((c, i) => {
     if (c.provider !== "openai-responses" || !isObj(c.requestJson)) return;
     const body = c.requestJson;
@@ -44,8 +47,12 @@ export function resolveResponseChains(calls: ChainCall[]): Map<number, string> {
     if (prev !== undefined) {
       const p = byId.get(prev);
       if (p) {
-        input = [...p.input, ...p.output, ...input];
+        const added = [...p.output, ...input];
+        input = [...p.input, ...added];
         c.request = responsesRequest({ ...body, input });
+        // its history: the earlier one's, with only what is new hashed
+        c.request.history = p.history &&
+          responsesHistory(body.instructions, added, p.history);
         c.previous = p.index;
       } else {
         unresolved.set(
@@ -54,7 +61,14 @@ export function resolveResponseChains(calls: ChainCall[]): Map<number, string> {
         );
       }
     }
-    if (c.responseId) byId.set(c.responseId, { input, output: c.outputItems ?? [], index: i });
+    if (c.responseId) {
+      byId.set(c.responseId, {
+        input,
+        output: c.outputItems ?? [],
+        index: i,
+        history: c.request.history,
+      });
+    }
   });
   return unresolved;
 }

@@ -47,13 +47,80 @@ export interface RequestInfo {
  * conversation sends the whole history again, the model's earlier answers in it; the call
  * that got one of those answers sent the history before it. So a call continues the earlier
  * call whose `hash` is one of its `turns` (an OpenAI Responses call that names
- * `previous_response_id` sends only new items: its chain says instead).
+ * `previous_response_id` sends only new items: its chain says instead). The system prompt is
+ * hashed apart: a call made with another one over the same entries (a summariser's, a
+ * session resumed on another day) still holds them.
  */
 export interface History {
-  /** the history the request sends: its system prompt and every entry, in order */
+  /** its system prompt */
+  system: number;
+  /** the entries it sends, in order */
   hash: number;
-  /** the history before each model turn it holds (a run of model entries is one turn) */
+  /** the entries before each model turn it holds (a run of model entries is one turn) */
   turns: number[];
+  /**
+   * the lines of its opening (`textLines` of the entries up to its first model turn's end):
+   * where a history that starts again after a compaction carries the summary it starts from
+   */
+  lead: TextLines;
+  /**
+   * the ids (`id`, `call_id`: its tool calls') in the latest model entry that has any, hashed:
+   * a history sent again by another process still names the tool calls its model asked for
+   */
+  toolIds: number[];
+  /** its last entry is the model's (the next model entry goes on with that turn) */
+  lastModel: boolean;
+  /** where its entries end relative to the opening (before or in its model run, or after) */
+  opening: "before" | "model" | "done";
+}
+
+/**
+ * The distinct lines of texts, as hashes, each trimmed and at least `MIN_LINE` characters (a
+ * shorter line says too little to tell where a text came from), with their characters in all.
+ */
+export interface TextLines {
+  hashes: number[];
+  /** each line's length, by its place in `hashes` */
+  lengths: number[];
+  chars: number;
+}
+
+/** The shortest line `textLines` keeps. */
+export const MIN_LINE = 8;
+
+/** The lines of `texts` (see `TextLines`), after those of `more` when given. */
+export function textLines(texts: Iterable<string>, more?: TextLines): TextLines {
+  const seen = new Set<number>(more?.hashes);
+  const lengths: number[] = more ? [...more.lengths] : [];
+  let chars = more?.chars ?? 0;
+  for (const t of texts) {
+    for (const raw of t.split("\n")) {
+      const line = raw.trim();
+      if (line.length < MIN_LINE) continue;
+      const h = hashText(line);
+      if (seen.has(h)) continue;
+      seen.add(h);
+      lengths.push(line.length);
+      chars += line.length;
+    }
+  }
+  return { hashes: [...seen], lengths, chars };
+}
+
+/** Fields that name what an entry is, not what it says. */
+const NOT_TEXT = new Set(["role", "type"]);
+
+/**
+ * Every string inside a JSON value but those naming an entry's role or type, depth first (an
+ * entry's texts, whatever its API's shape).
+ */
+function* stringsOf(v: unknown, depth = 0): Generator<string> {
+  if (typeof v === "string") yield v;
+  else if (depth > 64) return;
+  else if (Array.isArray(v)) { for (const x of v) yield* stringsOf(x, depth + 1); }
+  else if (isObj(v)) {
+    for (const k in v) if (!NOT_TEXT.has(k)) yield* stringsOf(v[k], depth + 1);
+  }
 }
 
 /**
@@ -81,35 +148,59 @@ const TEXT_BLOCKS = new Set(["text", "input_text", "output_text"]);
  * string as its one text block, text blocks of every API's name alike, and prompt-caching
  * marks (which clients move from turn to turn) left out.
  */
-const entryText = (v: unknown): string =>
+const entryText = (v: unknown, ids?: string[]): string =>
   JSON.stringify(v, function (k, x) {
     if (k === "cache_control") return undefined;
     if (k === "content" && typeof x === "string") return [{ type: "text", text: x }];
     if (isObj(x) && typeof x.type === "string" && TEXT_BLOCKS.has(x.type) && Array.isArray(this)) {
       return { ...x, type: "text" };
     }
+    if (ids && (k === "id" || k === "call_id") && typeof x === "string") ids.push(x);
     return x;
   }) ?? "";
 
 /**
  * The history hashes of a request whose system prompt is `system` and whose history is
- * `entries`, `isModel` telling the model's own entries.
+ * `entries`, `isModel` telling the model's own entries; with `from`, the history of an earlier
+ * request that `entries` continue (an OpenAI Responses call that names the response it
+ * continues: only what is new is hashed, not the whole history again).
  */
 export function historyOf(
   system: unknown,
   entries: readonly unknown[],
   isModel: (e: unknown) => boolean,
+  from?: History,
 ): History | undefined {
   try {
     // a system prompt given as a string is its one text block, as in `content`
     const blocks = typeof system === "string" ? [{ type: "text", text: system }] : system ?? null;
-    let hash = hashText(entryText(blocks));
-    const turns: number[] = [];
-    entries.forEach((e, i) => {
-      if (isModel(e) && !(i > 0 && isModel(entries[i - 1]))) turns.push(hash);
-      hash = hashText(entryText(e), hash);
-    });
-    return { hash, turns };
+    const sys = hashText(entryText(blocks));
+    let hash = from?.hash ?? hashText("");
+    const turns = from ? [...from.turns] : [];
+    let lastModel = from?.lastModel ?? false;
+    let toolIds = from?.toolIds ?? [];
+    // the opening: the entries up to the end of the first run of model entries
+    let phase = from?.opening ?? "before";
+    const opening: unknown[] = [];
+    for (const e of entries) {
+      const model = isModel(e);
+      if (phase === "before" && model) phase = "model";
+      else if (phase === "model" && !model) phase = "done";
+      if (phase !== "done") opening.push(e);
+      if (model && !lastModel) turns.push(hash);
+      const ids: string[] | undefined = model ? [] : undefined;
+      hash = hashText(entryText(e, ids), hash);
+      // the ids of the latest model entry that has any (its tool calls')
+      if (ids?.length) toolIds = ids.map((id) => hashText(id));
+      lastModel = model;
+    }
+    const lead = textLines(
+      (function* () {
+        for (const e of opening) yield* stringsOf(e);
+      })(),
+      from?.lead,
+    );
+    return { system: sys, hash, turns, lead, lastModel, opening: phase, toolIds };
   } catch {
     // nesting deeper than a replacer's stack (JSON.parse takes ~100k levels): no history,
     // so the call starts a conversation of its own rather than the analysis failing
@@ -567,6 +658,19 @@ export function apiErrorType(body: unknown): string | undefined {
   if (!isObj(b) || !isObj(b.error)) return undefined;
   const e = b.error;
   return str(e.status) ?? str(e.code) ?? str(e.type);
+}
+
+/**
+ * The history of a chat-shaped request whose system prompt travels as its leading `system` (or
+ * `developer`) messages (Chat Completions, Ollama): those messages are its system prompt, the
+ * rest its entries, as the other APIs keep them apart.
+ */
+export function chatHistory(messages: readonly Obj[]): History | undefined {
+  let n = 0;
+  while (
+    n < messages.length && (messages[n].role === "system" || messages[n].role === "developer")
+  ) n++;
+  return historyOf(n ? messages.slice(0, n) : null, messages.slice(n), isAssistant);
 }
 
 /** Whether a chat-shaped message is the model's (`role: "assistant"`). */

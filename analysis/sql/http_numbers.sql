@@ -20,7 +20,7 @@ FROM http_call_numbers k WHERE ws_messages.llm_call_id = k.prov;
 
 INSERT INTO llm_calls
 SELECT p.* REPLACE (m.llm_call_id AS llm_call_id, m.exchange_id AS exchange_id,
-  m.conversation_id AS conversation_id)
+  m.conversation_id AS conversation_id, m.conversation_via AS conversation_via)
 FROM llm_calls_parsed p
 JOIN http_call_numbers m ON p.llm_call_id = m.prov
 ORDER BY m.llm_call_id;

@@ -78,8 +78,9 @@ function callSignatures(t: HttpTables): Map<string, number> {
   const out = new Map<string, number>();
   for (const c of t.calls) {
     // conversation_id names another call (its conversation's first), maybe of a damaged
-    // connection: an id, like llm_call_id
-    const { llm_call_id: _a, exchange_id, conversation_id: _c, ...rest } = c;
+    // connection: an id, like llm_call_id; conversation_via says how it met another call
+    // (whose tool calls a damaged answer may have lost)
+    const { llm_call_id: _a, exchange_id, conversation_id: _c, conversation_via: _v, ...rest } = c;
     const k = `${conn.get(exchange_id)} ${JSON.stringify(rest, big)}`;
     out.set(k, (out.get(k) ?? 0) + 1);
   }

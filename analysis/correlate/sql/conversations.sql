@@ -1,4 +1,5 @@
--- conversations: one row per conversation of `llm_calls` (conversation_id), with its totals,
+-- conversations: one row per conversation of `llm_calls` (conversation_id), with its totals
+-- (across its compactions and the processes that resumed it: `conversation_via`),
 -- its prompt (the first main call's new user text) and the tool call that started it (a
 -- sub-agent's task, as Claude Code's Agent/Task tool gives it): a tool call of another
 -- conversation of the same process, asked for in the hour before this one's first request,
@@ -10,7 +11,10 @@
 -- near linear however many conversations and tool calls one process has.
 INSERT INTO conversations
 WITH convs AS (
-  SELECT recording, conversation_id, min(pid) AS session_id,
+  SELECT recording, conversation_id,
+    arg_min(pid, (request_ns, llm_call_id)) AS session_id,
+    count(DISTINCT pid) AS processes,
+    count(*) FILTER (WHERE conversation_via = 'summary') AS compactions,
     min(request_ns) AS start_ns, max(end_ns) AS end_ns,
     count(*) AS llm_calls,
     count(*) FILTER (WHERE kind = 'main') AS main_calls,
@@ -51,7 +55,8 @@ parents AS (
     AND (x.result_ns IS NULL OR x.result_ns >= v.start_ns OR 2 * length(x.text) >= length(v.prompt))
   GROUP BY ALL
 )
-SELECT v.recording, v.conversation_id, v.session_id, v.start_ns, v.end_ns, v.llm_calls,
+SELECT v.recording, v.conversation_id, v.session_id, v.processes, v.compactions, v.start_ns,
+  v.end_ns, v.llm_calls,
   v.main_calls, v.failed_calls, v.tool_calls, v.input_tokens, v.output_tokens, v.cost_usd,
   v.prompt, p.tool_call_id, p.parent_conversation_id
 FROM convs v
