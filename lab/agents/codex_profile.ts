@@ -99,6 +99,9 @@ export function codexExecFlags(binary: string): Set<string> {
   const seen = execFlagsSeen.get(key);
   if (seen) return seen;
   const flags = new Set<string>();
+  // a HOME of its own, removed after: even `--help` makes ~/.codex/tmp/arg0 (as root, a HOME
+  // that does not exist is made: /nonexistent)
+  const home = Deno.makeTempDirSync({ prefix: "sl-codex-help-" });
   try {
     const r = new Deno.Command(binary, {
       args: ["exec", "--help"],
@@ -106,11 +109,19 @@ export function codexExecFlags(binary: string): Set<string> {
       stdout: "piped",
       stderr: "piped",
       clearEnv: true,
-      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: "/nonexistent" },
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        HOME: home,
+        CODEX_HOME: `${home}/.codex`,
+      },
     }).outputSync();
     const text = new TextDecoder().decode(r.stdout);
     for (const m of text.matchAll(/(?:^|[\s,])(--[a-z][a-z0-9-]*)/gm)) flags.add(m[1]);
-  } catch { /* not runnable here */ }
+  } catch {
+    /* not runnable here */
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
   execFlagsSeen.set(key, flags);
   return flags;
 }
