@@ -766,7 +766,7 @@ interface CallStub {
   history: History | null;
   /** a main turn (not a side call): only a main turn starts again from a summary */
   main: boolean;
-  /** its user's new text, when it carries tool results (a fork's task comes with them) */
+  /** its user's new text (a fork's task comes with its tool results; a sub-agent's is its task) */
   userInput: string | null;
   /** the lines of its answer when it is text alone (no tool call): a summary it may be */
   answer: TextLines | null;
@@ -858,7 +858,7 @@ export class HttpAssembler {
           serverTools: d.response.serverTools,
           history: d.request.history ?? null,
           main: callKind(d.request).kind === "main",
-          userInput: d.request.toolResults.length ? d.request.userInput ?? null : null,
+          userInput: d.request.userInput ?? null,
           answer: d.response.toolCalls.length || d.response.text === ""
             ? null
             : textLines([d.response.text]),
@@ -930,6 +930,8 @@ export class HttpAssembler {
     const tools: ToolCallRow[] = [];
     const serverTools: ServerToolCallRow[] = [];
     const pendingResults: ToolCallRow[] = [];
+    // each process's latest tool calls, whose text a sub-agent's task may be
+    const recentTools = new Map<number, ToolCallRow[]>();
     const callConversations = new Array<bigint>(cs.length);
     const callConversationVia = new Array<ConversationVia | null>(cs.length).fill(null);
     const convs = new ConversationTracker(cs);
@@ -966,16 +968,18 @@ export class HttpAssembler {
           exchange_id: callExchanges[c],
         });
       }
+      // a call continuing a response: the history it stands for, resolved through its chain
+      const history = s.draft && k !== undefined ? chains[k].request.history ?? null : s.history;
+      const previous = k === undefined ? undefined : chains[k].previous;
       // a fork: a sub-agent sent the history of the call that started it, its tool call
-      // answered with the fork's task (the parent sends the real result later)
-      const fork = forkOf(pendingResults, toolResults, s.userInput, s.pid);
+      // answered with the fork's task (the parent sends the real result later); a call that
+      // continues a response is no fork
+      const fork = previous === undefined &&
+        forkOf(pendingResults, toolResults, s.userInput, s.pid);
       // results first: they answer calls of earlier LLM calls
       const answered = fork
         ? undefined
         : linkResults(pendingResults, toolResults, callId, s.request_ns, s.pid);
-      // a call continuing a response: the history it stands for, resolved through its chain
-      const history = s.draft && k !== undefined ? chains[k].request.history ?? null : s.history;
-      const previous = k === undefined ? undefined : chains[k].previous;
       let joined: [bigint, ConversationVia] | undefined = fork
         ? undefined
         : previous !== undefined
@@ -983,7 +987,7 @@ export class HttpAssembler {
         // the results it carries answer tool calls of that conversation's calls
         : answered
         ? [convs.ofCall(answered.llm_call_id)!, "tool_results"]
-        : convs.continued(s, history);
+        : convs.continued(s, history, () => taskOf(recentTools.get(s.pid), s.userInput));
       // the first main turn of a chain that began with a warm-up (Codex over WebSocket) and
       // sends the history of another process's session: that session, resumed
       if (joined?.[1] === "response" && s.main && !convs.hasMain(joined[0])) {
@@ -1015,6 +1019,10 @@ export class HttpAssembler {
         tools.push(tool);
         pendingResults.push(tool);
         askedBy.set(tool, s.pid);
+        let recent = recentTools.get(s.pid);
+        if (!recent) recentTools.set(s.pid, recent = []);
+        recent.push(tool);
+        if (recent.length > RECENT_TOOLS) recent.shift();
       });
       s.serverTools.forEach((t, i) => {
         serverTools.push({
@@ -1194,12 +1202,20 @@ class ConversationTracker {
    * ids names (a resumed history sent with changes), else — a main turn — the conversation whose summary its opening carries;
    * else none.
    */
-  continued(s: CallStub, h: History | null): [bigint, ConversationVia] | undefined {
-    const found = this.#continued(s, h);
+  continued(
+    s: CallStub,
+    h: History | null,
+    task: () => boolean = () => false,
+  ): [bigint, ConversationVia] | undefined {
+    const found = this.#continued(s, h, task);
     return found && [this.resolve(found[0]), found[1]];
   }
 
-  #continued(s: CallStub, h: History | null): [bigint, ConversationVia] | undefined {
+  #continued(
+    s: CallStub,
+    h: History | null,
+    task: () => boolean,
+  ): [bigint, ConversationVia] | undefined {
     if (!h) return undefined;
     const at = (hash: number) => this.#byHistory.get(`${s.pid} ${h.system} ${hash}`);
     const same = at(h.hash);
@@ -1225,7 +1241,9 @@ class ConversationTracker {
       if (other && other.pid !== s.pid && ended(other)) return [other.conv, "resumed"];
     }
     const summary = s.main ? this.#summaryIn(s, h) : undefined;
-    return summary === undefined ? undefined : [summary, "summary"];
+    // a sub-agent's task may quote another's report: a task is no summary (asked last: it
+    // reads tool calls' arguments)
+    return summary === undefined || task() ? undefined : [summary, "summary"];
   }
 
   /**
@@ -1264,15 +1282,35 @@ function forkOf(
   userInput: string | null,
   pid: number,
 ): boolean {
-  if (!userInput) return false;
+  if (!userInput || !results.length) return false;
+  // what the agent adds beside every tool result (Claude Code's <system-reminder> blocks quote
+  // paths and todos of the very tool calls they follow) is not a task
+  const text = userInput.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, "");
   for (const r of results) {
     if (!r.callId) continue;
     const t = open.find((x) => x.provider_call_id === r.callId && askedBy.get(x) === pid);
-    if (t && textArguments(t.input).some((a) => a.length >= 12 && userInput.includes(a))) {
+    if (t && textArguments(t.input).some((a) => a.length >= 12 && text.includes(a))) {
       return true;
     }
   }
   return false;
+}
+
+/** How many of a process's latest tool calls a sub-agent's task is looked for in. */
+const RECENT_TOOLS = 64;
+
+/**
+ * Whether a call's new user text is the task of one of its process's recent tool calls (a
+ * sub-agent's prompt, as conversations.sql finds its parent): a text argument of 12 characters
+ * or more that the text holds and that is at least half of it.
+ */
+function taskOf(recent: readonly ToolCallRow[] | undefined, userInput: string | null): boolean {
+  if (!recent || !userInput) return false;
+  return recent.some((t) =>
+    textArguments(t.input).some((a) =>
+      a.length >= 12 && 2 * a.length >= userInput.length && userInput.includes(a)
+    )
+  );
 }
 
 /** The string values of a tool call's JSON arguments (none when they are not JSON). */
