@@ -478,10 +478,11 @@ export const llmCallsTable = table(
       "outcome",
       "utf8",
       "how the answer ended: `complete` (its final event, or a whole body), `error` (the " +
-        "API's error: a status of 400 or more, or an error in the stream after a 200, whatever " +
-        "output came before it), `cut` (the stream or body ends without its end and without " +
+        "API's error received whole: a status of 400 or more, or an error in the stream after " +
+        "a 200, whatever output came before it), `cut` (the stream or body ends without its end and without " +
         "an error: the connection closed or was reset, the stream stopped early, or its last " +
-        "bytes were not recorded: a `problems` row `incomplete` says which may be) or " +
+        "bytes were not recorded, an error status's body included: a `problems` row " +
+        "`incomplete` says which may be) or " +
         "`unanswered` (no response recorded)",
     ),
     opt(
@@ -600,7 +601,8 @@ export const processesTable = table(
       "int64",
       "a descendant that entered a sandbox (its namespaces are not its parent's, nor its " +
         "agent's): until when it ran the sandbox runtime's own code, preparing the sandbox — " +
-        "its first exec, else its end (never, if still running). Its file events before then " +
+        "the first program run in it (its own first exec or its first child's); null when it " +
+        "never ran one there (its writes are its own). Its file events before then " +
         "(`file_events.sandbox_setup`) are mount points and device nodes in the sandbox's own " +
         "file system (bubblewrap's /newroot), not changes to the host's; null for others",
     ),

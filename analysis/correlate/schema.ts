@@ -107,7 +107,12 @@ export const conversationsTable = table(
     opt("end_ns", "int64", "the end of its last answer"),
     col("llm_calls", "int64", "its calls"),
     col("main_calls", "int64", "main calls among them"),
-    col("failed_calls", "int64", "calls answered with an error (status 400 or more)"),
+    col(
+      "failed_calls",
+      "int64",
+      "calls answered with an error: `outcome` `error` (an error status, or an error in the " +
+        "stream after a 200) or a status of 400 or more whose body was cut",
+    ),
     col("tool_calls", "int64", "tool calls its model asked for"),
     col("input_tokens", "int64", "input tokens over its calls (as reported)"),
     col("output_tokens", "int64", "output tokens over its calls"),

@@ -2,7 +2,8 @@
 SELECT
   (SELECT count(*) FROM llm_calls WHERE recording = $1) AS llm_calls,
   (SELECT count(*) FROM llm_calls WHERE recording = $1 AND incomplete) AS incomplete_calls,
-  (SELECT count(*) FROM llm_calls WHERE recording = $1 AND outcome = 'error') AS failed_calls,
+  (SELECT count(*) FROM llm_calls WHERE recording = $1 AND (outcome = 'error' OR status >= 400))
+    AS failed_calls,
   (SELECT round(sum(cost_usd), 6) FROM llm_calls WHERE recording = $1) AS cost_usd,
   (SELECT count(*) FROM llm_calls WHERE recording = $1 AND cost_usd IS NULL) AS unpriced_calls,
   (SELECT count(*) FROM tool_calls WHERE recording = $1) AS tool_calls,

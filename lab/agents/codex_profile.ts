@@ -103,8 +103,9 @@ export function codexExecFlags(binary: string): Set<string> {
   // that does not exist is made: /nonexistent)
   const home = Deno.makeTempDirSync({ prefix: "sl-codex-help-" });
   try {
-    const r = new Deno.Command(binary, {
-      args: ["exec", "--help"],
+    // a build that hangs on --help does not hold the runner: coreutils' timeout ends it
+    const r = new Deno.Command("timeout", {
+      args: ["30", binary, "exec", "--help"],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -46,7 +46,7 @@ export class ResponseStore {
 
   /**
    * Keeps the response just served for `body` (expanded), read from its bytes: the
-   * `response.completed` event of a stream, or the JSON response. Nothing is kept when the
+   * `response.completed` (or `response.incomplete`) event of a stream, or the JSON response. Nothing is kept when the
    * request asked `store: false`, or the bytes hold no response with an id.
    */
   keep(body: Obj, bytes: Uint8Array, streaming: boolean): void {
@@ -57,8 +57,10 @@ export class ResponseStore {
         onEvent(e) {
           try {
             const ev = JSON.parse(e.data) as Obj;
+            // the API keeps an answer cut by max_output_tokens (incomplete) as a completed one
             if (
-              ev.type === "response.completed" && ev.response && typeof ev.response === "object"
+              (ev.type === "response.completed" || ev.type === "response.incomplete") &&
+              ev.response && typeof ev.response === "object"
             ) {
               response = ev.response as Obj;
             }

@@ -18,7 +18,7 @@ WITH convs AS (
     min(request_ns) AS start_ns, max(end_ns) AS end_ns,
     count(*) AS llm_calls,
     count(*) FILTER (WHERE kind = 'main') AS main_calls,
-    count(*) FILTER (WHERE status >= 400) AS failed_calls,
+    count(*) FILTER (WHERE outcome = 'error' OR status >= 400) AS failed_calls,
     coalesce(sum(tool_call_count), 0) AS tool_calls,
     coalesce(sum(input_tokens), 0) AS input_tokens,
     coalesce(sum(output_tokens), 0) AS output_tokens,

@@ -1,8 +1,10 @@
 -- findings (listening_port, io_uring_action, process_tampering, memory_exec): a tool process
 -- (a descendant of an agent) that takes a path agents have no need of and attackers use to
 -- act unseen or to stay: it listens on a TCP port (a bind shell, a backdoor; high when
--- bound beyond loopback; low when inside a network namespace that is not its agent's: a
--- sandbox's own, as the agents' bubblewrap sandboxes start proxies in), changes files or reaches the network through io_uring (the path
+-- bound beyond loopback; inside a network namespace that is not its agent's, a sandbox's or a
+-- container's, medium beyond that namespace's loopback (reachable only through what the
+-- namespace is connected to: nothing for bubblewrap's --unshare-net, a forwarded port for a
+-- container) and low on it), changes files or reaches the network through io_uring (the path
 -- around syscall monitors), ptraces or writes into another process (process_vm_writev; high
 -- for writes, medium for attaching or reading), or executes a file that has no name (a memfd:
 -- code that never touched the disk). One finding per process branch and kind; the agent
@@ -38,10 +40,10 @@ acts AS (
     CASE a.op WHEN 'listen' THEN a.port WHEN 'accept' THEN n.local_port END AS local_port,
     -- in a network namespace that is not the agent's (both known): a sandbox's
     coalesce(n.net_ns <> ag.net_ns, false) AS sandboxed,
-    -- a port reachable from other machines
-    a.op IN ('listen', 'accept') AND NOT coalesce(n.net_ns <> ag.net_ns, false) AND NOT regexp_matches(
+    -- bound beyond loopback
+    a.op IN ('listen', 'accept') AND NOT regexp_matches(
       CASE WHEN a.op = 'accept' THEN coalesce(n.local_addr, '') ELSE coalesce(a.addr, '') END,
-      '^(127\.|::1$|::ffff:127\.)') AS exposed,
+      '^(127\.|::1$|::ffff:127\.)') AS wide,
     -- the command of the process that did it
     left(regexp_replace(coalesce(array_to_string(pl.argv, ' '), pl.exe, '?'), '\s+', ' ', 'g'),
       80) AS doer
@@ -60,8 +62,8 @@ acts AS (
 g AS (
   SELECT recording, session_id, branch_pid, branch_start_ns, kind,
     min(ts_ns) AS start_ns, max(ts_ns) AS end_ns,
-    bool_or(writes_process) AS writes_process, bool_or(exposed) AS exposed,
-    bool_and(sandboxed) AS sandboxed,
+    bool_or(writes_process) AS writes_process, bool_or(wide AND NOT sandboxed) AS exposed,
+    bool_or(wide) AS wide, bool_and(sandboxed) AS sandboxed,
     bool_or(ok) AS succeeded,
     list(DISTINCT pid ORDER BY pid) AS pids,
     list(DISTINCT doer ORDER BY doer) AS doers,
@@ -91,7 +93,8 @@ SELECT recording,
       ORDER BY start_ns, kind, branch_pid, branch_start_ns, session_id),
   session_id, kind,
   CASE kind
-    WHEN 'listening_port' THEN CASE WHEN exposed THEN 'high' WHEN sandboxed THEN 'low' ELSE 'medium' END
+    WHEN 'listening_port' THEN CASE WHEN exposed THEN 'high'
+      WHEN sandboxed AND NOT wide THEN 'low' ELSE 'medium' END
     WHEN 'io_uring_action' THEN 'medium'
     WHEN 'process_tampering' THEN CASE WHEN writes_process AND succeeded THEN 'high' ELSE 'medium' END
     ELSE 'high'
@@ -103,8 +106,11 @@ SELECT recording,
     CASE kind
       WHEN 'listening_port' THEN ' listened for connections' ||
         CASE WHEN exposed THEN ' beyond loopback'
-          WHEN sandboxed THEN ' inside a network namespace of its own, not its agent''s (a ' ||
-            'sandbox''s: its addresses and ports are not the host''s)'
+          WHEN sandboxed AND wide THEN ' beyond loopback inside a network namespace of its ' ||
+            'own, not its agent''s (a sandbox''s or a container''s: reachable only through ' ||
+            'what that namespace is connected to)'
+          WHEN sandboxed THEN ' on the loopback of a network namespace of its own, not its ' ||
+            'agent''s (a sandbox''s)'
           ELSE ' on loopback' END
       WHEN 'io_uring_action' THEN ' acted through io_uring, around system call monitors'
       WHEN 'process_tampering' THEN CASE WHEN writes_process THEN ' wrote into' ELSE ' attached to or read' END ||

@@ -66,7 +66,8 @@ via_proxy AS (
     AND p.request_ns >= n.ts_ns
     AND n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
 ),
--- the traced listeners (listen succeeded) by port and network namespace
+-- the traced listeners (listen succeeded) by port and network namespace (recorded since 0.5.0:
+-- in older recordings no connect is exempt, as before)
 listeners AS (
   SELECT recording, port, net_ns, min(ts_ns) AS ts_ns, min(pid) AS pid
   FROM net WHERE op = 'listen' AND ret = 0 AND family IN ('inet', 'inet6')
@@ -76,7 +77,7 @@ to_listener AS (
   SELECT n.recording, n.event_id, min(s.pid) AS pid
   FROM via_proxy n
   JOIN listeners s ON s.recording = n.recording AND s.port = n.port
-    AND s.net_ns IS NOT DISTINCT FROM n.net_ns AND s.ts_ns <= n.ts_ns
+    AND s.net_ns = n.net_ns AND s.ts_ns <= n.ts_ns
   WHERE n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
     AND NOT coalesce(n.through_proxy, false)
   GROUP BY ALL
