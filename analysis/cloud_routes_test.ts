@@ -254,9 +254,15 @@ Deno.test("Bedrock: an exception frame is the call's error; a bad CRC a problem"
   const t = await tables(
     bedrockStream(path, [["read", chunk(concatBytes([frames[0], exception]))]]),
   );
+  // the error ended the stream: an error received whole (outcome error), not a cut answer
   assert.deepEqual(
-    t.calls.map((c) => [c.error, c.incomplete]),
-    [["Too many requests, please wait before trying again.", true]],
+    t.calls.map((c) => [c.error, c.outcome, c.error_type, c.incomplete]),
+    [[
+      "Too many requests, please wait before trying again.",
+      "error",
+      "throttlingException",
+      false,
+    ]],
   );
   assert.deepEqual(t.events.map((e) => e.type), ["message_start", "error"]);
 
