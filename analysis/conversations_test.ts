@@ -466,3 +466,71 @@ Deno.test("resume: a chain that a new process starts with a warm-up and goes on 
     [[1, null], [1, "response"], [1, null], [1, "resumed"]],
   );
 });
+
+Deno.test("a tool result whose reminder quotes the tool call's path continues its conversation, not a fork", async () => {
+  const first = [{ role: "user", content: "Fix the off-by-one in the parser" }];
+  const input = {
+    file_path: "/home/u/repo/src/parser.ts",
+    old_string: "i <= n",
+    new_string: "i < n",
+  };
+  const asked = {
+    role: "assistant",
+    content: [{ type: "tool_use", id: "toolu_1", name: "Agent", input }],
+  };
+  const second = [...first, asked, {
+    role: "user",
+    content: [
+      { type: "tool_result", tool_use_id: "toolu_1", content: "The file has been updated." },
+      {
+        type: "text",
+        text: "<system-reminder>Note: /home/u/repo/src/parser.ts was modified, either by the " +
+          "user or by a linter.</system-reminder>",
+      },
+    ],
+  }];
+  const calls: Call[] = [
+    [1, "write", post(turn(first))],
+    [1, "read", toolCall("toolu_1", input)],
+    [1, "write", post(turn(second))],
+    [1, "read", text("Fixed.")],
+  ];
+  assert.deepEqual(await joins(calls), [[1, null], [1, "tool_results"]]);
+  // and the tool call has its result
+  const t = await buildHttpTables("r", view(calls), prices);
+  assert.deepEqual(t.tools.map((x) => [x.result_llm_call_id, x.result_text]), [
+    [2n, "The file has been updated."],
+  ]);
+});
+
+Deno.test("a sub-agent whose task quotes another sub-agent's report is a conversation of its own", async () => {
+  const REPORT = [
+    "1. The tokenizer bug is in src/parser.ts, function peek(), an off-by-one at the end",
+    "2. tests/parser_test.ts reproduces it with an input ending in a multi-byte character",
+    "3. The fix: compare i < n rather than i <= n, and add a test for the empty input",
+  ].join("\n");
+  const RESEARCH = "Research the tokenizer bug in src/parser.ts";
+  const TASK = "Implement this fix:\n" + REPORT;
+  const p1 = [{ role: "user", content: "Research the tokenizer bug, then have someone fix it" }];
+  const p1a = {
+    role: "assistant",
+    content: [{ type: "tool_use", id: "t1", name: "Agent", input: { prompt: RESEARCH } }],
+  };
+  const p2 = [...p1, p1a, {
+    role: "user",
+    content: [{ type: "tool_result", tool_use_id: "t1", content: REPORT }],
+  }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(p1))],
+      [1, "read", toolCall("t1", { prompt: RESEARCH })],
+      [1, "write", post(turn([{ role: "user", content: RESEARCH }]))],
+      [1, "read", text(REPORT)],
+      [1, "write", post(turn(p2))],
+      [1, "read", toolCall("t2", { prompt: TASK })],
+      [1, "write", post(turn([{ role: "user", content: TASK }]))],
+      [1, "read", text("Fixed it.")],
+    ]),
+    [[1, null], [2, null], [1, "tool_results"], [4, null]],
+  );
+});
