@@ -534,3 +534,47 @@ Deno.test("a sub-agent whose task quotes another sub-agent's report is a convers
     [[1, null], [2, null], [1, "tool_results"], [4, null]],
   );
 });
+
+Deno.test("a main turn asked again after a refusal or an empty answer is the same conversation (a retry)", async () => {
+  const refused = answer(200, {
+    id: "msg_r",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5",
+    content: [{ type: "text", text: "I can't help with that." }],
+    stop_reason: "refusal",
+    usage: { input_tokens: 10, output_tokens: 5 },
+  });
+  const empty = answer(200, {
+    id: "msg_e",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5",
+    content: [],
+    stop_reason: "end_turn",
+    usage: { input_tokens: 10, output_tokens: 0 },
+  });
+  const first = [{ role: "user", content: "Describe the image" }];
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn(first))],
+      [1, "read", refused],
+      [1, "write", post(turn(first))],
+      [1, "read", empty],
+      [1, "write", post(turn(first))],
+      [1, "read", text("A cat on a mat.")],
+    ]),
+    [[1, null], [1, "retry"], [1, "retry"]],
+  );
+  // an answer with text is no failure: the same history asked again is another conversation
+  // (two sub-agents given one task)
+  assert.deepEqual(
+    await convs([
+      [1, "write", post(turn(first))],
+      [1, "read", text("A cat on a mat.")],
+      [1, "write", post(turn(first))],
+      [1, "read", text("A cat on a mat.")],
+    ]),
+    [1, 2],
+  );
+});

@@ -770,7 +770,10 @@ interface CallStub {
   userInput: string | null;
   /** the lines of its answer when it is text alone (no tool call): a summary it may be */
   answer: TextLines | null;
-  /** answered with an error, cut short or not answered (a retry of it continues it) */
+  /**
+   * answered with an error, cut short or not answered, or (a main turn) refused or answered
+   * with neither text nor a tool call: a retry of it continues it
+   */
   failed: boolean;
   /** OpenAI Responses calls: what chain resolution reads */
   chain: ChainCall | null;
@@ -863,7 +866,12 @@ export class HttpAssembler {
             ? null
             : textLines([d.response.text]),
           failed: d.noAnswer || !d.response.complete || d.response.error !== undefined ||
-            (d.status !== null && d.status >= 400),
+            (d.status !== null && d.status >= 400) ||
+            // a main turn answered with nothing to go on: the client asks again (Gemini CLI
+            // after a SAFETY stop with no text, Qwen Code after a refusal)
+            (callKind(d.request).kind === "main" &&
+              (d.response.refusal !== undefined ||
+                (d.response.text === "" && !d.response.toolCalls.length))),
           chain: d.route.provider !== "openai-responses" ? null : {
             provider: d.route.provider,
             // what resolution reads of a call that continues nothing: its input items

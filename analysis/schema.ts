@@ -438,7 +438,9 @@ export const llmCallsTable = table(
         "before one of the model's turns (the APIs take the history again with each request), " +
         "or whose response it names " +
         "(`previous_llm_call_id`), or whose tool calls the results it carries answer; a " +
-        "retry (the same history as a failed call that had ended) continues the failed one; " +
+        "retry (the same history as a failed call that had ended: an error, an answer cut " +
+        "short or none, or a main turn refused or answered with neither text nor a tool call) " +
+        "continues the failed one; " +
         "else it starts one. A sub-agent's calls (Claude Code's Agent/Task tool) and a side " +
         "request with a history of its own (a title) are conversations of their own; a side " +
         "request that carries the conversation's history (Gemini CLI's next-speaker check) is " +
