@@ -104,7 +104,8 @@ for (const c of cases) {
       output: 56,
       cacheRead: 789,
       ...(c.cacheWrite ? { cacheWrite: 10 } : {}),
-      ...(c.route.provider === "anthropic" ? {} : { reasoning: 20 }),
+      // the scripted server says how many of the cache writes are for an hour: none
+      ...(c.route.provider === "anthropic" ? { cacheWrite1h: 0 } : { reasoning: 20 }),
     });
     assert.ok(r.stopReason);
     assert.ok(
@@ -169,7 +170,13 @@ Deno.test("anthropic on Bedrock: the event-stream frames read as the SSE stream 
   assert.deepEqual(r.response, sse.response);
   assert.equal(r.response.complete, true);
   assert.equal(r.response.text, reply.text);
-  assert.deepEqual(r.response.usage, { input: 1234, output: 56, cacheRead: 789, cacheWrite: 10 });
+  assert.deepEqual(r.response.usage, {
+    input: 1234,
+    output: 56,
+    cacheRead: 789,
+    cacheWrite: 10,
+    cacheWrite1h: 0,
+  });
   // cut inside a frame: what arrived, incomplete, one error line
   const cut = read(bytes.subarray(0, bytes.length - 40));
   assert.equal(cut.response.complete, false);
