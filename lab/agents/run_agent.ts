@@ -54,6 +54,20 @@ export const RUNS_DIR: string = fileURLToPath(
   new URL("../../.cache/agent-runs", import.meta.url),
 );
 
+/**
+ * Where a run's directory is made: RUNS_DIR, but for a sandboxed run of a checkout under /tmp
+ * a directory under the runner's HOME: Codex's sandbox mounts a /tmp of its own, which hides a
+ * HOME there and the helper Codex links into it ("bwrap: execvp codex-linux-sandbox: No such
+ * file or directory", every command failing).
+ */
+export function runsDirFor(sandbox: boolean, runsDir = RUNS_DIR): string {
+  if (!sandbox || !(runsDir === "/tmp" || runsDir.startsWith("/tmp/"))) return runsDir;
+  const home = Deno.env.get("HOME");
+  return home && home !== "/tmp" && !home.startsWith("/tmp/")
+    ? join(home, ".cache", "sightline", "agent-runs")
+    : "/var/tmp/sightline-agent-runs";
+}
+
 export interface RunAgentOptions {
   agent: AgentName;
   /**
@@ -225,9 +239,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const scenario = await scenarioOf(opts.scenario);
   const transcript = await transcriptOf(opts.transcript);
 
-  await Deno.mkdir(RUNS_DIR, { recursive: true });
+  const runsDir = runsDirFor(opts.sandbox ?? false);
+  await Deno.mkdir(runsDir, { recursive: true });
   const runDir = await Deno.makeTempDir({
-    dir: RUNS_DIR,
+    dir: runsDir,
     prefix: `${opts.agent}-`,
   });
   const home = join(runDir, "home");

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { loadScenario, parseTranscript } from "../simulator/mod.ts";
 import type { AgentName } from "./agent_profile.ts";
-import { runAgent, type RunAgentOptions, type RunAgentResult } from "./run_agent.ts";
+import { runAgent, type RunAgentOptions, type RunAgentResult, runsDirFor } from "./run_agent.ts";
 import { qwenLostOutput } from "./testing.ts";
 
 const SCENARIOS = fileURLToPath(
@@ -305,4 +305,12 @@ Deno.test("wrap rewrites the command line, and --http1 servers still work (codex
   } finally {
     await Deno.remove(r.workdir, { recursive: true });
   }
+});
+
+Deno.test("runsDirFor: a sandboxed run of a checkout under /tmp gets its HOME elsewhere", () => {
+  // Codex's sandbox mounts a /tmp of its own: a HOME under /tmp would hide its helper
+  assert.equal(runsDirFor(false, "/tmp/clone/.cache/agent-runs"), "/tmp/clone/.cache/agent-runs");
+  assert.equal(runsDirFor(true, "/work/x/.cache/agent-runs"), "/work/x/.cache/agent-runs");
+  const moved = runsDirFor(true, "/tmp/clone/.cache/agent-runs");
+  assert.ok(!moved.startsWith("/tmp/"), moved);
 });
