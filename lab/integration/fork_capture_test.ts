@@ -5,12 +5,9 @@
  * parent got back (not the "Fork started" the fork was told).
  */
 import assert from "node:assert/strict";
-import { runAgent } from "../agents/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { analyzeRecording } from "../../analysis/analyze.ts";
-import { prices } from "../../analysis/testing.ts";
-import { captureCommand } from "../../capture/command_line.ts";
 import { checkRows, show } from "./check_queries.ts";
+import { captureAgent } from "./captured_agent.ts";
 
 const SCENARIO = new URL("../scenarios/fork.json", import.meta.url).pathname;
 
@@ -18,15 +15,7 @@ Deno.test({
   name: "Claude Code's fork: its own conversation, started by the Agent tool call",
   ignore: skipWithoutRoot(),
   async fn() {
-    const out = `${await Deno.makeTempDir({ prefix: "sl-fork-" })}/rec`;
-    const result = await runAgent({
-      agent: "claude",
-      scenario: SCENARIO,
-      wrap: (argv, again) => captureCommand(out, argv, again ? ["--quiet", "--force"] : undefined),
-    });
-    assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
-    assert.deepEqual(result.serverErrors, []);
-    const s = await analyzeRecording(out, prices, { quiet: true });
+    const { analysis: s } = await captureAgent({ agent: "claude", scenario: SCENARIO }, "sl-fork-");
     assert.deepEqual(s.problems, []);
     const calls = (await checkRows(s.db, "llm_calls_in_order")).filter((c) => c.kind === "main");
     const tools = await checkRows(s.db, "tool_calls_in_order");

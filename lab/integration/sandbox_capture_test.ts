@@ -10,13 +10,10 @@
  * asked for.
  */
 import assert from "node:assert/strict";
-import { runAgent } from "../agents/mod.ts";
 import type { AgentName } from "../agents/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { analyzeRecording } from "../../analysis/analyze.ts";
-import { prices } from "../../analysis/testing.ts";
-import { captureCommand } from "../../capture/command_line.ts";
 import { checkRows, show } from "./check_queries.ts";
+import { captureAgent } from "./captured_agent.ts";
 
 const SCENARIO = new URL("../scenarios/sandboxed.json", import.meta.url).pathname;
 
@@ -25,17 +22,10 @@ for (const agent of ["codex", "claude"] as AgentName[]) {
     name: `${agent} in its own sandbox: each tool call's actions, not the sandbox's machinery`,
     ignore: skipWithoutRoot(),
     async fn() {
-      const out = `${await Deno.makeTempDir({ prefix: `sl-sandbox-${agent}-` })}/rec`;
-      const result = await runAgent({
-        agent,
-        scenario: SCENARIO,
-        sandbox: true,
-        wrap: (argv, again) =>
-          captureCommand(out, argv, again ? ["--quiet", "--force"] : undefined),
-      });
-      assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
-      assert.deepEqual(result.serverErrors, []);
-      const s = await analyzeRecording(out, prices, { quiet: true });
+      const { analysis: s } = await captureAgent(
+        { agent, scenario: SCENARIO, sandbox: true },
+        `sl-sandbox-${agent}-`,
+      );
       assert.deepEqual(s.problems, []);
       const tools = await checkRows(s.db, "tool_calls_in_order");
       assert.equal(tools.length, 3, show(tools));

@@ -6,12 +6,9 @@
  * answer) — and the sub-agent's conversation names the Agent tool call that started it.
  */
 import assert from "node:assert/strict";
-import { runAgent } from "../agents/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
-import { analyzeRecording } from "../../analysis/analyze.ts";
-import { prices } from "../../analysis/testing.ts";
-import { captureCommand } from "../../capture/command_line.ts";
 import { checkRows, show } from "./check_queries.ts";
+import { captureAgent } from "./captured_agent.ts";
 
 const SCENARIO = new URL("../scenarios/subagent.json", import.meta.url).pathname;
 
@@ -19,15 +16,10 @@ Deno.test({
   name: "Claude Code's sub-agent: its own conversation, started by the Agent tool call",
   ignore: skipWithoutRoot(),
   async fn() {
-    const out = `${await Deno.makeTempDir({ prefix: "sl-subagent-" })}/rec`;
-    const result = await runAgent({
-      agent: "claude",
-      scenario: SCENARIO,
-      wrap: (argv, again) => captureCommand(out, argv, again ? ["--quiet", "--force"] : undefined),
-    });
-    assert.equal(result.exitCode, 0, result.stderr.slice(-1500));
-    assert.deepEqual(result.serverErrors, []);
-    const s = await analyzeRecording(out, prices, { quiet: true });
+    const { analysis: s } = await captureAgent(
+      { agent: "claude", scenario: SCENARIO },
+      "sl-subagent-",
+    );
     assert.deepEqual(s.problems, []);
     const calls = (await checkRows(s.db, "llm_calls_in_order")).filter((c) => c.kind === "main");
     const tools = await checkRows(s.db, "tool_calls_in_order");
