@@ -172,6 +172,12 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         { event: type },
       ),
     );
+  // an assistant message opens empty; its text or refusal follows in parts
+  const openMessage = (item_id: unknown, output_index: number) =>
+    emit("response.output_item.added", {
+      output_index,
+      item: { id: item_id, type: "message", status: "in_progress", content: [], role: "assistant" },
+    });
   emit("response.created", { response: responseObject(reply, false) });
   emit("response.in_progress", { response: responseObject(reply, false) });
   outputItems(reply).forEach((item, output_index) => {
@@ -223,16 +229,7 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         emit(`response.web_search_call.${stage}`, { output_index, item_id });
       }
     } else if (item.type === "message" && isRefusal(item)) {
-      emit("response.output_item.added", {
-        output_index,
-        item: {
-          id: item_id,
-          type: "message",
-          status: "in_progress",
-          content: [],
-          role: "assistant",
-        },
-      });
+      openMessage(item_id, output_index);
       const refusal = String((item.content as Item[])[0].refusal);
       const part = { type: "refusal", refusal: "" };
       emit("response.content_part.added", { item_id, output_index, content_index: 0, part });
@@ -247,16 +244,7 @@ export function renderResponsesStream(reply: Reply): RenderedResponse {
         part: { ...part, refusal },
       });
     } else if (item.type === "message") {
-      emit("response.output_item.added", {
-        output_index,
-        item: {
-          id: item_id,
-          type: "message",
-          status: "in_progress",
-          content: [],
-          role: "assistant",
-        },
-      });
+      openMessage(item_id, output_index);
       const content = (item.content as Item[])[0];
       const text = String(content.text);
       const empty = {
