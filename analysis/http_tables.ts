@@ -846,6 +846,7 @@ export class HttpAssembler {
         const responses = d.route.provider === "openai-responses" && isObj(d.requestJson);
         const chained = responses && d.request.previousResponseId !== undefined;
         if (!chained) calls.push(callRow(this.recording, d, { llm: callId, exchange: id }));
+        const main = callKind(d.request).kind === "main";
         this.#calls.push({
           exchange: ex,
           j,
@@ -860,7 +861,7 @@ export class HttpAssembler {
           toolCalls: d.response.toolCalls,
           serverTools: d.response.serverTools,
           history: d.request.history ?? null,
-          main: callKind(d.request).kind === "main",
+          main,
           userInput: d.request.userInput ?? null,
           answer: d.response.toolCalls.length || d.response.text === ""
             ? null
@@ -869,7 +870,7 @@ export class HttpAssembler {
             (d.status !== null && d.status >= 400) ||
             // a main turn answered with nothing to go on: the client asks again (Gemini CLI
             // after a SAFETY stop with no text, Qwen Code after a refusal)
-            (callKind(d.request).kind === "main" &&
+            (main &&
               (d.response.refusal !== undefined ||
                 (d.response.text === "" && !d.response.toolCalls.length))),
           chain: d.route.provider !== "openai-responses" ? null : {
