@@ -15,6 +15,7 @@ import { prices } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 import { loadScenario } from "../simulator/mod.ts";
 import { checkRows, show } from "./check_queries.ts";
+import { OPENCODE_EARLY_EXIT } from "./tool_marker_capture.ts";
 
 const SCENARIO = new URL("../scenarios/resume.json", import.meta.url).pathname;
 const AGAIN = "Tell me again what the command printed.";
@@ -44,7 +45,12 @@ for (const agent of Object.keys(PROFILES) as AgentName[]) {
         "the resumed process got the last turn: it sent the history again",
       );
       const s = await analyzeRecording(out, prices, { quiet: true });
-      assert.deepEqual(s.problems, []);
+      // opencode may exit while a GET of its plugin packages' metadata is half read: said so,
+      // rightly; the conversation is not concerned
+      assert.deepEqual(
+        s.problems.filter((p) => !(agent === "opencode" && OPENCODE_EARLY_EXIT.test(p))),
+        [],
+      );
       const calls = await checkRows(s.db, "llm_calls_in_order");
       const main = calls.filter((c) => c.kind === "main");
       assert.equal(main.length, 3, show(calls));
