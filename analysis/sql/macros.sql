@@ -18,6 +18,12 @@ CREATE OR REPLACE MACRO changes_files(op, flags, ret, path) AS
       'truncate', 'utimes')
     OR (op = 'open' AND opens_for_writing(flags))
   );
+-- first_prompt: the prompt of a group of LLM calls (a session, a conversation), an aggregate:
+-- the new user text of its first main call that has one (of main calls at the same time, the
+-- first numbered).
+CREATE OR REPLACE MACRO first_prompt(user_input, kind, request_ns, llm_call_id) AS
+  arg_min(user_input, (request_ns, llm_call_id))
+    FILTER (WHERE kind = 'main' AND user_input IS NOT NULL);
 -- A time is joined with only the time windows of its own second (`second = ts_ns // 1000000000`),
 -- not with every window of its session or server (work growing with the square of the session's
 -- length): window_seconds lists the seconds a window spans, for windows of up to a day;

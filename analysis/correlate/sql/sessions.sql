@@ -13,9 +13,7 @@ calls AS (
     coalesce(sum(input_tokens), 0) AS input_tokens,
     coalesce(sum(output_tokens), 0) AS output_tokens,
     sum(cost_usd) AS cost_usd,
-    -- of main calls at the same time, the first numbered
-    arg_min(user_input, (request_ns, llm_call_id))
-      FILTER (WHERE kind = 'main' AND user_input IS NOT NULL) AS prompt
+    first_prompt(user_input, kind, request_ns, llm_call_id) AS prompt -- (macros.sql)
   FROM llm_calls
   GROUP BY recording, pid
 ),
