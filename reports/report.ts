@@ -7,11 +7,11 @@
  */
 import { chmodSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { usageError } from "../kit/cli.ts";
+import { CliError, usageError } from "../kit/cli.ts";
 import { type ChartSpecs, reportPage } from "./page.ts";
 import { loadReportData, type ReportData, type ReportLimits } from "./report_data.ts";
 import { DEFAULT_LIMITS } from "./report_data.ts";
-import { openAnalysed, ReportInputError } from "./report_db.ts";
+import { openAnalysed } from "./report_db.ts";
 import { timelineSpec } from "./timeline_chart.ts";
 import { costSpec, latencySpec, modelsSpec, tokensSpec } from "./usage_charts.ts";
 import { renderSvg } from "./vega.ts";
@@ -56,7 +56,7 @@ async function writePrivate(path: string, text: string): Promise<void> {
   chmodSync(path, 0o600);
 }
 
-/** Builds the report; throws ReportInputError for a recording it cannot read. */
+/** Builds the report; throws a CliError (exit code 1) for a recording it cannot read. */
 export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
   const log = opts.log ?? ((line: string) => console.error(`report: ${line}`));
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -71,7 +71,7 @@ export async function buildReport(opts: ReportOptions): Promise<ReportResult> {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new ReportInputError(`${dir}: cannot create it (${(e as Error).message})`);
+    throw new CliError(`${dir}: cannot create it (${(e as Error).message})`);
   }
   const specs = chartSpecs(data);
   const svgs: Record<string, string> = {};
@@ -107,9 +107,9 @@ export async function run(opts: ReportOptions): Promise<number> {
     // written from what could be read; the damage was said on opening
     return r.damagedFiles.length ? 1 : 0;
   } catch (e) {
-    if (e instanceof ReportInputError) {
+    if (e instanceof CliError && !e.showUsage) {
       log(e.message);
-      return 1;
+      return e.exitCode;
     }
     throw e;
   }

@@ -7,7 +7,7 @@
  * recording gives a page of bounded size, and every cap that cut something is listed in `cuts`.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { big, num, queryRows, type Row, str, strList } from "./report_db.ts";
+import { big, num, reportRows, type Row, str, strList } from "./report_db.ts";
 
 export interface ReportLimits {
   /** LLM calls on the timeline and in the charts */
@@ -491,12 +491,12 @@ export async function loadReportData(
   const totalOf = (rows: Row[]) => n0(rows[0]?.total);
   const textLimit = { max_text: limits.textChars };
 
-  const overview = overviewOf((await queryRows(c, "report_overview"))[0]);
+  const overview = overviewOf((await reportRows(c, "report_overview"))[0]);
 
-  const procRows = await queryRows(c, "report_processes", { limit: limits.treeProcesses });
+  const procRows = await reportRows(c, "report_processes", { limit: limits.treeProcesses });
   cut("processes in the process tree", procRows.length, totalOf(procRows));
 
-  const callRows = await queryRows(c, "report_llm_calls", {
+  const callRows = await reportRows(c, "report_llm_calls", {
     limit: Math.max(limits.llmCalls, limits.conversationCalls),
     ...textLimit,
   });
@@ -511,13 +511,13 @@ export async function loadReportData(
     totalOf(callRows),
   );
 
-  const toolRows = await queryRows(c, "report_tool_calls", {
+  const toolRows = await reportRows(c, "report_tool_calls", {
     limit: limits.toolCalls,
     ...textLimit,
   });
   cut("tool calls", toolRows.length, totalOf(toolRows));
 
-  const eventRows = await queryRows(c, "report_events", { limit: limits.eventsPerKind });
+  const eventRows = await reportRows(c, "report_events", { limit: limits.eventsPerKind });
   const events = eventRows.map(eventOf);
   for (const kind of ["exec", "write", "net"] as EventKind[]) {
     const rows = eventRows.filter((r) => r.shown === kind);
@@ -527,7 +527,7 @@ export async function loadReportData(
   let links: Link[] | null = null;
   let serverLinks: ServerLink[] | null = null;
   if (tables.has("links")) {
-    links = (await queryRows(c, "report_links", { limit: limits.eventsPerKind })).map((r) => ({
+    links = (await reportRows(c, "report_links", { limit: limits.eventsPerKind })).map((r) => ({
       toolCallId: n0(r.tool_call_id),
       eventTable: String(r.event_table),
       eventId: n0(r.event_id),
@@ -535,7 +535,7 @@ export async function loadReportData(
       confidence: n0(r.confidence),
       matched: str(r.matched),
     }));
-    serverLinks = (await queryRows(c, "report_server_links", { limit: limits.eventsPerKind }))
+    serverLinks = (await reportRows(c, "report_server_links", { limit: limits.eventsPerKind }))
       .map((r) => ({
         eventTable: String(r.event_table),
         eventId: n0(r.event_id),
@@ -547,7 +547,7 @@ export async function loadReportData(
   let findings: Finding[] | null = null;
   let evidence: EvidenceEvent[] = [];
   if (tables.has("findings")) {
-    const rows = await queryRows(c, "report_findings", { limit: limits.findings });
+    const rows = await reportRows(c, "report_findings", { limit: limits.findings });
     cut("findings", rows.length, totalOf(rows));
     findings = rows.map((r) => ({
       id: n0(r.finding_id),
@@ -561,7 +561,7 @@ export async function loadReportData(
       details: str(r.details),
     }));
     const shown = new Set(findings.map((f) => f.id));
-    evidence = (await queryRows(c, "report_evidence", { limit: limits.evidencePerFinding }))
+    evidence = (await reportRows(c, "report_evidence", { limit: limits.evidencePerFinding }))
       .filter((r) => shown.has(n0(r.finding_id)))
       .map((r) => ({
         findingId: n0(r.finding_id),
@@ -582,7 +582,7 @@ export async function loadReportData(
   }
 
   const blindSpots = tables.has("blind_spots")
-    ? (await queryRows(c, "report_blind_spots")).map((r) => ({
+    ? (await reportRows(c, "report_blind_spots")).map((r) => ({
       id: String(r.spot_id),
       title: String(r.title),
       what: String(r.what),
@@ -590,7 +590,7 @@ export async function loadReportData(
     }))
     : null;
 
-  const problemRows = await queryRows(c, "report_problems", { limit: limits.problems });
+  const problemRows = await reportRows(c, "report_problems", { limit: limits.problems });
   cut("problems", problemRows.length, totalOf(problemRows));
   const problems = problemRows.map((r) => ({
     source: String(r.source),
@@ -600,7 +600,7 @@ export async function loadReportData(
 
   let mcpCalls: McpCall[] | null = null;
   if (tables.has("mcp_calls") && tables.has("mcp_tool_links") && tables.has("links")) {
-    const rows = await queryRows(c, "report_mcp_calls", {
+    const rows = await reportRows(c, "report_mcp_calls", {
       limit: limits.mcpCalls,
       max_actions: limits.actionsPerMcpCall,
       ...textLimit,

@@ -5,8 +5,14 @@
  * (`sql/<name>.sql`, values bound) run into plain rows.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { type AnalysedDb, NotAnalysed, openAnalysed as open } from "../analysis/analysed_db.ts";
-import { queryRows as rowsOf, readSql, type SqlValue } from "../kit/sql_runner.ts";
+import { CliError } from "../kit/cli.ts";
+import {
+  type AnalysedDb,
+  NotAnalysed,
+  openAnalysed as open,
+  type Row,
+} from "../analysis/analysed_db.ts";
+import { queryRows, readSql, type SqlValue } from "../kit/sql_runner.ts";
 
 /** Tables and views of the analysis the report reads; without them it re-analyses. */
 export const REQUIRED_TABLES = [
@@ -49,11 +55,7 @@ export function reportSql(name: ReportSql): string {
   return readSql(REPORT_SQL, name);
 }
 
-/** A row as DuckDB's JS conversion gives it: BIGINT as bigint, lists as arrays. */
-export type Row = Record<string, unknown>;
-
-/** Bad input from the user: one line, exit code 1. */
-export class ReportInputError extends Error {}
+export type { Row };
 
 /** An analysed database open for the report (its `report_actions` view made). */
 export type OpenedDb = AnalysedDb;
@@ -75,20 +77,20 @@ export async function openAnalysed(
       log: opts.log,
     });
   } catch (e) {
-    if (e instanceof NotAnalysed) throw new ReportInputError(e.message);
+    if (e instanceof NotAnalysed) throw new CliError(e.message); // one line, exit code 1
     throw e;
   }
   await db.conn.run(reportSql("report_actions"));
   return db;
 }
 
-/** Runs `sql/<name>.sql` with named values bound; returns its rows as objects. */
-export function queryRows(
+/** Rows of the report query `sql/<name>.sql` (kit/sql_runner.ts `queryRows`, values bound). */
+export function reportRows(
   c: DuckDBConnection,
   name: ReportSql,
   params: Record<string, SqlValue> = {},
 ): Promise<Row[]> {
-  return rowsOf(c, reportSql(name), params);
+  return queryRows(c, reportSql(name), params);
 }
 
 /** A number from a DuckDB value (BIGINT, HUGEINT, INTEGER, DOUBLE), or null. */
