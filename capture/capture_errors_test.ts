@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest, untilExists } from "../tests/support/capture.ts";
 import { readArrowFile } from "../recording/arrow_reader.ts";
-import { CaptureError, run } from "./recorder.ts";
+import { run } from "./recorder.ts";
+import { CliError } from "../kit/cli_error.ts";
 import { CAPTURE_MAIN, captureCommand } from "./command_line.ts";
 
 const DENO = Deno.execPath();
@@ -148,7 +149,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     await assert.rejects(
       run({ cmd: ["true"], out: `${dir}/rec`, btfPath: "/nonexistent/vmlinux", quiet: true }),
-      (e: unknown) => e instanceof CaptureError && /no BTF/.test(e.message) && e.exitCode === 1,
+      (e: unknown) => e instanceof CliError && /no BTF/.test(e.message) && e.exitCode === 1,
     );
   },
 });

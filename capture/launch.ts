@@ -11,6 +11,7 @@ import { phase } from "./phase_log.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
 import { whichSync, whyNotRunnable } from "./which.ts";
 import { makeNewDir, timestampedDir } from "../kit/stamped_dir.ts";
+import { CliError } from "../kit/cli_error.ts";
 
 export const DEFAULT_MAX_TLS_BYTES = 1 << 20;
 
@@ -56,13 +57,6 @@ export interface CaptureOptions {
   loaderTap?: (bytes: Uint8Array) => void;
 }
 
-/** A user-facing failure: one line, and the exit code to leave with. */
-export class CaptureError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
-
 const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
 /**
@@ -76,7 +70,7 @@ function makeDefaultOutDir(opts: CaptureOptions): string {
   try {
     return makeNewDir(dir, 0o700);
   } catch (e) {
-    throw new CaptureError(`cannot make ${dir}: ${(e as Error).message}`, 1);
+    throw new CliError(`cannot make ${dir}: ${(e as Error).message}`, 1);
   }
 }
 
@@ -90,11 +84,11 @@ function prepareOutDir(dir: string, force: boolean): boolean {
     entries = [...Deno.readDirSync(dir)].map((e) => e.name);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
-      throw new CaptureError(`cannot use --out ${dir}: ${(e as Error).message}`, 2);
+      throw new CliError(`cannot use --out ${dir}: ${(e as Error).message}`, 2);
     }
   }
   if (entries.length && !force) {
-    throw new CaptureError(
+    throw new CliError(
       `--out ${dir} is not empty (${entries.length} entries); choose another or pass --force`,
       2,
     );
@@ -102,7 +96,7 @@ function prepareOutDir(dir: string, force: boolean): boolean {
   try {
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new CaptureError(`cannot use --out ${dir}: ${(e as Error).message}`, 2);
+    throw new CliError(`cannot use --out ${dir}: ${(e as Error).message}`, 2);
   }
   return entries.length > 0;
 }
@@ -122,7 +116,7 @@ function checkCacheDir(base: string): void {
       Deno.writeFileSync(probe, new Uint8Array(0), { mode: 0o600 });
       Deno.removeSync(probe);
     } catch (e) {
-      throw new CaptureError(
+      throw new CliError(
         `cannot write the cache directory ${base} (--cache-dir or SIGHTLINE_CACHE_DIR): ` +
           (e as Error).message,
         2,
@@ -135,20 +129,20 @@ function preflight(opts: CaptureOptions): string | undefined {
   // options that contradict each other: usage, said before anything about the machine
   if (opts.cmd && (opts.pids?.length || opts.comm)) {
     // the loader would trace both: `--pid 1 -- CMD` would follow every process on the machine
-    throw new CaptureError(
+    throw new CliError(
       `give a command or ${opts.pids?.length ? "--pid N" : "--comm NAME"}, not both`,
       2,
     );
   }
   if (opts.pids?.length && opts.comm) {
     // the usage's `--pid N | --comm NAME`: a capture follows one of them (manifest.json's mode)
-    throw new CaptureError("give --pid N or --comm NAME, not both", 2);
+    throw new CliError("give --pid N or --comm NAME, not both", 2);
   }
   if (opts.status && opts.quiet) {
-    throw new CaptureError("--status and --quiet contradict each other: give one", 2);
+    throw new CliError("--status and --quiet contradict each other: give one", 2);
   }
   if (Deno.uid() !== 0) {
-    throw new CaptureError(
+    throw new CliError(
       "capture needs root (eBPF): run it with sudo; the command still runs as you",
       1,
     );
@@ -157,21 +151,21 @@ function preflight(opts: CaptureOptions): string | undefined {
   try {
     Deno.statSync(btf);
   } catch {
-    throw new CaptureError(
+    throw new CliError(
       `this kernel has no BTF (${btf}): it must be built with CONFIG_DEBUG_INFO_BTF=y ` +
         "for Sightline's eBPF programs",
       1,
     );
   }
   if (!opts.cmd && !opts.pids?.length && !opts.comm) {
-    throw new CaptureError("nothing to trace: give a command, --pid N or --comm NAME", 2);
+    throw new CliError("nothing to trace: give a command, --pid N or --comm NAME", 2);
   }
   if (opts.cmd) {
-    if (!opts.cmd[0]) throw new CaptureError("empty command", 2);
+    if (!opts.cmd[0]) throw new CliError("empty command", 2);
     const resolved = whichSync(opts.cmd[0]);
     if (!resolved) {
       const { message, code } = whyNotRunnable(opts.cmd[0]);
-      throw new CaptureError(message, code);
+      throw new CliError(message, code);
     }
     return resolved;
   }
@@ -179,7 +173,7 @@ function preflight(opts: CaptureOptions): string | undefined {
     try {
       Deno.statSync(`/proc/${pid}`);
     } catch {
-      throw new CaptureError(`--pid ${pid}: no such process`, 2);
+      throw new CliError(`--pid ${pid}: no such process`, 2);
     }
   }
   return undefined;
@@ -203,14 +197,14 @@ export interface Launched {
 }
 
 /**
- * Checks the machine and the options (a CaptureError, before anything starts, for every bad
+ * Checks the machine and the options (a CliError, before anything starts, for every bad
  * input) and starts the loader.
  */
 export function launch(opts: CaptureOptions): Launched {
   const cmdPath = preflight(opts);
   const maxTlsBytes = opts.maxTlsBytes ?? DEFAULT_MAX_TLS_BYTES;
   if (!Number.isInteger(maxTlsBytes) || maxTlsBytes < 1 || maxTlsBytes > 1 << 30) {
-    throw new CaptureError("--max-tls-bytes must be an integer between 1 and 1073741824", 2);
+    throw new CliError("--max-tls-bytes must be an integer between 1 and 1073741824", 2);
   }
   if (opts.cacheDir !== undefined) checkCacheDir(opts.cacheDir);
   const dir = opts.out === undefined ? makeDefaultOutDir(opts) : opts.out.replace(/\/$/, "");

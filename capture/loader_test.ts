@@ -10,7 +10,8 @@ import { createHash } from "node:crypto";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { EVENTS_H_HASH } from "./events.ts";
 import { HELLO_MS, LOADER_HELLO, LoaderClient, LoaderError } from "./loader.ts";
-import { CaptureError, run } from "./recorder.ts";
+import { run } from "./recorder.ts";
+import { CliError } from "../kit/cli_error.ts";
 
 const FAKE = `
 await Deno.writeTextFile(Deno.env.get("FAKE_PIDFILE")!, String(Deno.pid));
@@ -124,7 +125,7 @@ Deno.test({
           env: { FAKE_HELLO: btoa("SLHELLO 0123456789abcdef\n"), FAKE_PIDFILE: `${dir}/pid` },
         }),
         (e: unknown) =>
-          e instanceof CaptureError && e.exitCode === 1 && !e.message.includes("\n") &&
+          e instanceof CliError && e.exitCode === 1 && !e.message.includes("\n") &&
           e.message.endsWith(
             "is stale (built from another bpf/events.h): rebuild it with make -C bpf",
           ),

@@ -4,7 +4,8 @@
  * run(), and maps errors to exit codes. It parses without node:util: the first node: import
  * costs ~70 ms, which would delay the loader's start (see launch.ts).
  */
-import { CaptureError, type CaptureOptions, launch } from "./launch.ts";
+import { type CaptureOptions, launch } from "./launch.ts";
+import { CliError } from "../kit/cli_error.ts";
 import { phase } from "./phase_log.ts";
 
 const USAGE = `usage: deno task capture [OPTIONS] [--] CMD ARGS...
@@ -90,14 +91,14 @@ export function parseOptions(args: string[]): Values {
 }
 
 function intArg(name: string, v: string): number {
-  if (!/^\d+$/.test(v)) throw new CaptureError(`--${name} wants a number, got "${v}"`, 2);
+  if (!/^\d+$/.test(v)) throw new CliError(`--${name} wants a number, got "${v}"`, 2);
   return Number(v);
 }
 
 /** --cache-dir (or SIGHTLINE_CACHE_DIR) as an absolute path; empty is a mistake, not the root. */
 function cacheDirArg(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  if (!v) throw new CaptureError("--cache-dir (or SIGHTLINE_CACHE_DIR) is empty", 2);
+  if (!v) throw new CliError("--cache-dir (or SIGHTLINE_CACHE_DIR) is empty", 2);
   return v.startsWith("/") ? v : `${Deno.cwd()}/${v}`;
 }
 
@@ -157,7 +158,7 @@ export async function main(args: string[]): Promise<number> {
     );
     return res.exitCode;
   } catch (e) {
-    if (e instanceof CaptureError) {
+    if (e instanceof CliError) {
       console.error(`sightline: ${e.message}`);
       return e.exitCode;
     }

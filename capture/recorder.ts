@@ -20,7 +20,8 @@ import {
   saveNothingToHook,
 } from "./inspect_cache.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
-import { CaptureError, type CaptureOptions, launch, type Launched } from "./launch.ts";
+import { type CaptureOptions, launch, type Launched } from "./launch.ts";
+import { CliError } from "../kit/cli_error.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
 import {
   dropManifestRoom,
@@ -47,7 +48,7 @@ import {
 } from "./gate_stops.ts";
 import { describeWatchdog } from "./watchdog_report.ts";
 
-export { CaptureError, type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
+export { type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
 
 /** How long a loader that died is given for its watchdog's report (it closes the gate, waiting
  * up to a second for the stops under way, then resumes: milliseconds, as a rule). */
@@ -111,7 +112,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
       } catch { /* not there */ }
     }
     const msg = (e as Error).message;
-    throw new CaptureError(
+    throw new CliError(
       `${msg.startsWith(`${dir}/`) ? msg : `${dir}: ${msg}`}; nothing was recorded`,
       1,
     );
@@ -182,7 +183,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     const msg = e instanceof LoaderError ? e.message : (e as Error).message;
     manifest.errors.push(msg);
     writeManifest(dir, manifest);
-    throw new CaptureError(msg, 1);
+    throw new CliError(msg, 1);
   }
   // A command started here need not wait for these: the gate holds it at the exec or mapping
   // of a file until the file is hooked (the same promise), and the loader's TLS programs may
@@ -374,7 +375,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   if (!opts.quiet) log(summary(dir, manifest));
   if (writeError || execErrno) await loader.process.status;
   if (writeError) {
-    throw new CaptureError(
+    throw new CliError(
       `${dir}: ${writeError}; ` + (manifestError
         ? `manifest.json could not be written either (${manifestError}); `
         : "manifest.json counts them; ") +
@@ -382,9 +383,9 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
       exitCode || 1,
     );
   }
-  if (execErrno) throw new CaptureError(manifest.errors.at(-1)!, exitCode);
+  if (execErrno) throw new CliError(manifest.errors.at(-1)!, exitCode);
   if (lost) {
-    throw new CaptureError(
+    throw new CliError(
       `${manifest.errors.at(-1)}; what arrived before stays readable in ${dir}`,
       exitCode,
     );

@@ -11,7 +11,8 @@ import { formatAddr, formatIpv6 } from "./sockaddr.ts";
 import { inspectFile } from "./tls_targets.ts";
 import { runningCodeFiles, userDevToKernel } from "./attach.ts";
 import { descendants } from "../kit/procs.ts";
-import { CaptureError, type CaptureOptions, launch } from "./launch.ts";
+import { type CaptureOptions, launch } from "./launch.ts";
+import { CliError } from "../kit/cli_error.ts";
 
 Deno.test("normalizeAbsolute folds like node:path's posix.normalize", () => {
   const parts = ["", ".", "..", "a", "b.c", "...", ".d", "e.."];
@@ -248,7 +249,7 @@ Deno.test("capture options that contradict each other: exit 2 before anything st
     const out = `/proc/sl-conflict-${message.length}`;
     assert.throws(
       () => launch({ ...opts, out } as CaptureOptions),
-      (e: unknown) => e instanceof CaptureError && e.exitCode === 2 && e.message === message,
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && e.message === message,
       message,
     );
   }

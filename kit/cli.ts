@@ -18,20 +18,11 @@ import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { alive, descendants, type Proc } from "./procs.ts";
 import { makeNewDir, timestampedDir as stampedPath } from "./stamped_dir.ts";
+import { CliError } from "./cli_error.ts";
 
 export { alive, descendants, type Proc, procOf } from "./procs.ts";
 
-/** A failure the user should see as one line, with the exit code it maps to. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-    /** print the usage after the message */
-    readonly showUsage = false,
-  ) {
-    super(message);
-  }
-}
+export { CliError };
 
 /** The first line of an error's message (of a thrown non-Error, its text). */
 export function errorLine(e: unknown): string {
