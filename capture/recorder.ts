@@ -2,8 +2,10 @@
  * A capture from start to end, the session: takes over from launch() (which checked the
  * machine and started the loader), starts the manifest (manifest_builder.ts) and the record
  * sink (record_sink.ts, records → rows), hooks the TLS libraries, launches (or joins) the
- * traced processes, flushes every second, handles signals, and ends with the manifest, the
- * summary and the exit code. ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
+ * traced processes, flushes every second, answers signals (capture_signals.ts), and ends with
+ * the manifest, the summary and the exit code. run() is the session's order of steps; each
+ * step that is more than a few lines is a function of its own below (connecting the loader,
+ * resuming what a lost loader left stopped, closing the recording). ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
  * unless --no-ipc.
  */
 import {
@@ -15,6 +17,7 @@ import {
 } from "./attach.ts";
 import {
   cacheWarning,
+  type CaptureCaches,
   captureCaches,
   readNothingToHook,
   saveNothingToHook,
@@ -47,6 +50,7 @@ import {
   stoppedUnknown,
 } from "./gate_stops.ts";
 import { describeWatchdog } from "./watchdog_report.ts";
+import { watchSignals } from "./capture_signals.ts";
 
 export { type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
 
@@ -72,21 +76,10 @@ export interface CaptureResult {
  */
 export async function run(opts: CaptureOptions, launched?: Launched): Promise<CaptureResult> {
   const started = launched ?? launch(opts);
-  const { cmdPath, dir, reused, maxTlsBytes } = started;
+  const { dir, reused, maxTlsBytes } = started;
   phase("run");
   const log = opts.log ?? ((l: string) => console.error(l));
-  const recordingFiles = [
-    ...[...CAPTURE_TABLES, ...OPTIONAL_TABLES].map((t) => `${t.name}.arrow`),
-    MANIFEST_FILE,
-    RESERVE_FILE,
-  ];
-  if (reused) {
-    for (const f of recordingFiles) {
-      try {
-        Deno.removeSync(`${dir}/${f}`);
-      } catch { /* not there */ }
-    }
-  }
+  if (reused) removeRecordingFiles(dir);
 
   const manifest = startManifest(opts, started, BigInt(Date.now()) * 1_000_000n);
   const caches = captureCaches(opts.cacheDir);
@@ -106,11 +99,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     written = writeManifest(dir, manifest);
   } catch (e) {
     // no room (or no right) to start the recording: one line, and no files that look like one
-    for (const f of recordingFiles) {
-      try {
-        Deno.removeSync(`${dir}/${f}`);
-      } catch { /* not there */ }
-    }
+    removeRecordingFiles(dir);
     const msg = (e as Error).message;
     throw new CliError(
       `${msg.startsWith(`${dir}/`) ? msg : `${dir}: ${msg}`}; nothing was recorded`,
@@ -134,57 +123,13 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   sleep(0);
 
   // ---- start the loader
-  let loader: LoaderClient;
-  let preattached: Promise<unknown>;
-  let attach: AttachManager | undefined;
-  let preknown: Promise<number> = Promise.resolve(0);
-  try {
-    loader = await started.loader;
-    loader.listen(sink.push);
-    phase("loader connected");
-    const attaching = attach = new AttachManager(loader, opts.locator, caches);
-    sink.attachTo(attaching);
-    // Files earlier captures found nothing to hook in are let through the gate: its stops are
-    // for what may need hooking (a round trip each, at every tool run once per capture).
-    if (started.gate) {
-      preknown = attaching.preknown(readNothingToHook(caches?.inspect));
-      preknown.then((n) => phase(`${n} files known from earlier captures`), () => {});
-    }
-    // Hook what we know about before the command runs (the gate covers the rest). The files
-    // are inspected while the loader still loads its programs; its commands wait in the socket
-    // until it is ready.
-    preattached = Promise.all(
-      preattachCandidates(cmdPath).map((p) => attaching.ensure(p, "preattach")),
-    );
-    preattached.catch(() => {}); // awaited below, once the loader is ready
-    await loader.ready;
-    phase("loader ready");
-    if (!opts.cmd) {
-      // joined processes: the code they mapped before the capture, which no gate report names
-      // (of every process the kernel side traces once the loader is ready: those it joined and
-      // their descendants, one list for both)
-      let traced: number[] = [];
-      try {
-        traced = await tracedNow(loader);
-      } catch (e) {
-        manifest.errors.push(
-          `${(e as Error).message}: the code the joined processes mapped before the capture ` +
-            "was not inspected, and TLS inside it is not read",
-        );
-      }
-      const running = runningCodeFiles(traced).map((p) => attaching.ensure(p, "running"));
-      preattached = Promise.all([preattached, ...running]);
-      preattached.catch(() => {});
-    }
-  } catch (e) {
-    sink.abandon();
-    attach?.close();
-    (loader! as LoaderClient | undefined)?.closeWatchdog();
-    const msg = e instanceof LoaderError ? e.message : (e as Error).message;
-    manifest.errors.push(msg);
-    writeManifest(dir, manifest);
-    throw new CliError(msg, 1);
-  }
+  const { loader, attach, preattached, preknown } = await connectLoader(
+    opts,
+    started,
+    sink,
+    manifest,
+    caches,
+  );
   // A command started here need not wait for these: the gate holds it at the exec or mapping
   // of a file until the file is hooked (the same promise), and the loader's TLS programs may
   // still be loading. Without the gate, or for processes already running, they are awaited.
@@ -226,7 +171,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
 
   // A signal more than the capture needs (a second SIGTERM or SIGHUP, a third SIGINT)
   // forces it: the command it started and the loader are killed; the files keep what was
-  // flushed.
+  // flushed (capture_signals.ts).
   let forced = false;
   const force = () => {
     forced = true;
@@ -240,16 +185,6 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
         kill();
       } catch { /* already gone */ }
     }
-  };
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    // With a command, the first is the command's to decide (below); a second ends it as
-    // SIGTERM does, and the capture with it; in --pid/--comm mode the first ends the capture.
-    if (interrupts > 2) force();
-    else if (!opts.cmd) loader.stop();
-    else if (interrupts > 1) loader.process.kill("SIGTERM");
-    else interruptCommand();
   };
   // A terminal's Ctrl-C goes to its foreground job: the command in a group of its own, never
   // the capture. A SIGINT that reached the capture then was sent to it alone: passed on to the
@@ -270,18 +205,12 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
         "the capture's process group; another one ends it and the capture",
     );
   };
-  let terms = 0;
-  const onSigterm = () => {
-    if (++terms > 1) force();
-    else if (opts.cmd) loader.process.kill("SIGTERM");
-    else loader.stop();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
-  Deno.addSignalListener("SIGTERM", onSigterm);
-  Deno.addSignalListener("SIGHUP", onSigterm);
-  const onAbort = () => loader.stop();
-  opts.signal?.addEventListener("abort", onAbort);
-  if (opts.signal?.aborted) onAbort();
+  const signals = watchSignals(!!opts.cmd, {
+    interrupt: interruptCommand,
+    end: () => loader.process.kill("SIGTERM"),
+    stop: () => loader.stop(),
+    force,
+  }, opts.signal);
 
   phase("go");
   if (opts.cmd) await loader.command("go");
@@ -302,20 +231,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     opts.cmd ? sink.childStatus !== undefined : undefined,
   );
   if (lost || forced) {
-    // The loader died without its end (or was killed here): what its gate stopped and it did
-    // not resume stays stopped unless resumed here, once it has exited (its programs are
-    // detached with its descriptors, so nothing stops them again).
-    if (forced) await loader.process.status;
-    // its watchdog resumes them all, those whose stop never reached us included, and says so
-    const wd = await loader.watchdogReport(WATCHDOG_WAIT_MS);
-    const known = gateStops.pending();
-    const r = mergeResumed(gateStops.resumeAll(handledBy(wd)), wd);
-    // any still stopped (no watchdog's report, or stopped by something else) are told, not
-    // resumed
-    const traced = [...sink.running(), ...(manifest.root_pid ? [manifest.root_pid] : [])];
-    const unknown = stoppedUnknown(traced, r.resumed);
-    const said = [describeResumed(r), describeWatchdog(wd, known), describeUnknown(unknown)]
-      .filter(Boolean).join("; ");
+    const said = await resumeStopped(loader, forced, gateStops, sink, manifest);
     if (said && lost) lost = `${lost}; ${said}`;
     else if (said) manifest.warnings.push(`the capture's loader was killed; ${said}`);
   }
@@ -324,12 +240,54 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   await sink.settled();
   attach?.close(); // (its gate stops all answered)
   timer.stop();
-  Deno.removeSignalListener("SIGINT", onSigint);
-  Deno.removeSignalListener("SIGTERM", onSigterm);
-  Deno.removeSignalListener("SIGHUP", onSigterm);
-  opts.signal?.removeEventListener("abort", onAbort);
+  signals.remove();
   if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 
+  return await closeRecording(opts, {
+    dir,
+    manifest,
+    sink,
+    attach,
+    loader,
+    lost,
+    unsaved,
+    log,
+    hooksProbed: async () => {
+      // the probe takes milliseconds (long done by now, so no timer); a kernel that hangs it
+      // leaves the hooks "not probed"
+      if (!probed) await Promise.race([hooksProbed, sleep(5000)]);
+    },
+    refresh,
+  });
+}
+
+/** What the end of a capture closes: run()'s state once the loader's stream has ended. */
+interface Ending {
+  dir: string;
+  manifest: Manifest;
+  sink: RecordSink;
+  attach: AttachManager;
+  loader: LoaderClient;
+  /** why the loader's stream ended before its time, if it did */
+  lost: string | undefined;
+  /** the nothing-to-hook cache could not be saved: why */
+  unsaved: string | undefined;
+  log: (line: string) => void;
+  /** settles once the kernel's hooks are probed (or the probe is given up) */
+  hooksProbed: () => Promise<void>;
+  /** brings the manifest up to date with the sink's counts and the kernel's hooks */
+  refresh: () => void;
+}
+
+/**
+ * Closes the recording: the sink's last rows, the warnings of the end (files the gate could
+ * not be told of, a cache not written, the inspection worker, a disk that refused rows for a
+ * while), the manifest's end and exit code, the last manifest (into the room kept for it when
+ * the disk is full), the summary; a write error, a command that could not be run or a lost
+ * loader ends as a CliError with the exit code.
+ */
+async function closeRecording(opts: CaptureOptions, c: Ending): Promise<CaptureResult> {
+  const { dir, manifest, sink, attach, loader, lost, unsaved, log } = c;
   await opts.h2Redactor?.ready?.();
   sink.finish();
   const { execErrno } = sink;
@@ -355,10 +313,8 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     writeError,
     lost,
   }, BigInt(Date.now()) * 1_000_000n);
-  // the probe takes milliseconds (long done by now, so no timer); a kernel that hangs it
-  // leaves the hooks "not probed"
-  if (!probed) await Promise.race([hooksProbed, sleep(5000)]);
-  refresh();
+  await c.hooksProbed();
+  c.refresh();
   let manifestError: string | undefined;
   try {
     writeManifest(dir, manifest);
@@ -391,6 +347,121 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     );
   }
   return { dir, manifest, exitCode, loaderExit: loader.process.status.then((s) => s.code) };
+}
+
+/**
+ * After a loader that died without its end (or was killed, `forced`): what its gate stopped
+ * and it did not resume stays stopped unless resumed here, once it has exited (its programs
+ * are detached with its descriptors, so nothing stops them again). Its watchdog resumes them
+ * all, those whose stop never reached us included, and says so; any still stopped (no
+ * watchdog's report, or stopped by something else) are told, not resumed. Returns what to say
+ * of it ("" for nothing).
+ */
+async function resumeStopped(
+  loader: LoaderClient,
+  forced: boolean,
+  gateStops: GateStops,
+  sink: RecordSink,
+  manifest: Manifest,
+): Promise<string> {
+  if (forced) await loader.process.status;
+  const wd = await loader.watchdogReport(WATCHDOG_WAIT_MS);
+  const known = gateStops.pending();
+  const r = mergeResumed(gateStops.resumeAll(handledBy(wd)), wd);
+  const traced = [...sink.running(), ...(manifest.root_pid ? [manifest.root_pid] : [])];
+  const unknown = stoppedUnknown(traced, r.resumed);
+  return [describeResumed(r), describeWatchdog(wd, known), describeUnknown(unknown)]
+    .filter(Boolean).join("; ");
+}
+
+/** The loader connected and ready, and the hooking that goes on while the command starts. */
+interface Connected {
+  loader: LoaderClient;
+  attach: AttachManager;
+  /** the files hooked before the command runs (joining processes: also the code they run) */
+  preattached: Promise<unknown>;
+  /** how many files earlier captures found nothing to hook in (let through the gate) */
+  preknown: Promise<number>;
+}
+
+/**
+ * Connects to the loader launch() started, feeds its records to the sink, and starts hooking
+ * (what the command will run, or what the joined processes run) while it gets ready. A loader
+ * that fails on the way ends the capture: the manifest says why, and a CliError (exit code 1)
+ * says it in one line.
+ */
+async function connectLoader(
+  opts: CaptureOptions,
+  started: Launched,
+  sink: RecordSink,
+  manifest: Manifest,
+  caches: CaptureCaches | undefined,
+): Promise<Connected> {
+  let loader: LoaderClient | undefined;
+  let attach: AttachManager | undefined;
+  try {
+    loader = await started.loader;
+    loader.listen(sink.push);
+    phase("loader connected");
+    const attaching = attach = new AttachManager(loader, opts.locator, caches);
+    sink.attachTo(attaching);
+    // Files earlier captures found nothing to hook in are let through the gate: its stops are
+    // for what may need hooking (a round trip each, at every tool run once per capture).
+    let preknown: Promise<number> = Promise.resolve(0);
+    if (started.gate) {
+      preknown = attaching.preknown(readNothingToHook(caches?.inspect));
+      preknown.then((n) => phase(`${n} files known from earlier captures`), () => {});
+    }
+    // Hook what we know about before the command runs (the gate covers the rest). The files
+    // are inspected while the loader still loads its programs; its commands wait in the socket
+    // until it is ready.
+    let preattached: Promise<unknown> = Promise.all(
+      preattachCandidates(started.cmdPath).map((p) => attaching.ensure(p, "preattach")),
+    );
+    preattached.catch(() => {}); // awaited by run(), once the loader is ready
+    await loader.ready;
+    phase("loader ready");
+    if (!opts.cmd) {
+      // joined processes: the code they mapped before the capture, which no gate report names
+      // (of every process the kernel side traces once the loader is ready: those it joined and
+      // their descendants, one list for both)
+      let traced: number[] = [];
+      try {
+        traced = await tracedNow(loader);
+      } catch (e) {
+        manifest.errors.push(
+          `${(e as Error).message}: the code the joined processes mapped before the capture ` +
+            "was not inspected, and TLS inside it is not read",
+        );
+      }
+      const running = runningCodeFiles(traced).map((p) => attaching.ensure(p, "running"));
+      preattached = Promise.all([preattached, ...running]);
+      preattached.catch(() => {});
+    }
+    return { loader, attach: attaching, preattached, preknown };
+  } catch (e) {
+    sink.abandon();
+    attach?.close();
+    loader?.closeWatchdog();
+    const msg = e instanceof LoaderError ? e.message : (e as Error).message;
+    manifest.errors.push(msg);
+    writeManifest(started.dir, manifest);
+    throw new CliError(msg, 1);
+  }
+}
+
+/** Removes the files of a recording from `dir` (those there: a reused --out, a failed start). */
+function removeRecordingFiles(dir: string): void {
+  const files = [
+    ...[...CAPTURE_TABLES, ...OPTIONAL_TABLES].map((t) => `${t.name}.arrow`),
+    MANIFEST_FILE,
+    RESERVE_FILE,
+  ];
+  for (const f of files) {
+    try {
+      Deno.removeSync(`${dir}/${f}`);
+    } catch { /* not there */ }
+  }
 }
 
 /**

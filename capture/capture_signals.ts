@@ -1,0 +1,63 @@
+/**
+ * What a signal to a running capture does (recorder.ts installs it for the capture's life).
+ * With a command the capture started, the first SIGINT is the command's to decide (passed on
+ * to its process group, `interrupt`), a second ends the command as SIGTERM does (`end`: the
+ * loader is told to end it, and the capture with it), a third forces the end (`force`: the
+ * command and the loader are killed; the files keep what was flushed). Without one (--pid,
+ * --comm) the first SIGINT ends the capture (`stop`: the traced processes run on). SIGTERM and
+ * SIGHUP count together: the first ends the command (`end`) or the capture (`stop`), a second
+ * forces it. The caller's AbortSignal, when it fires (or has fired), ends the capture (`stop`).
+ */
+
+/** What the capture does on a signal. */
+export type SignalAction = "interrupt" | "end" | "stop" | "force";
+
+/** The signals a capture answers. */
+export type CaptureSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+/**
+ * The action for the `count`-th signal of its kind (SIGINT, or SIGTERM and SIGHUP together),
+ * counted from 1, for a capture that started its command (`withCommand`) or joined processes.
+ */
+export function signalAction(
+  signal: CaptureSignal,
+  count: number,
+  withCommand: boolean,
+): SignalAction {
+  if (signal === "SIGINT") {
+    if (count > 2) return "force";
+    if (!withCommand) return "stop";
+    return count > 1 ? "end" : "interrupt";
+  }
+  if (count > 1) return "force";
+  return withCommand ? "end" : "stop";
+}
+
+/**
+ * Answers SIGINT, SIGTERM and SIGHUP (and `abort` firing) with `actions` until `remove()`,
+ * which takes the listeners away again.
+ */
+export function watchSignals(
+  withCommand: boolean,
+  actions: Record<SignalAction, () => void>,
+  abort?: AbortSignal,
+): { remove(): void } {
+  let interrupts = 0;
+  let terms = 0;
+  const onSigint = () => actions[signalAction("SIGINT", ++interrupts, withCommand)]();
+  const onSigterm = () => actions[signalAction("SIGTERM", ++terms, withCommand)]();
+  Deno.addSignalListener("SIGINT", onSigint);
+  Deno.addSignalListener("SIGTERM", onSigterm);
+  Deno.addSignalListener("SIGHUP", onSigterm);
+  const onAbort = () => actions.stop();
+  abort?.addEventListener("abort", onAbort);
+  if (abort?.aborted) onAbort();
+  return {
+    remove() {
+      Deno.removeSignalListener("SIGINT", onSigint);
+      Deno.removeSignalListener("SIGTERM", onSigterm);
+      Deno.removeSignalListener("SIGHUP", onSigterm);
+      abort?.removeEventListener("abort", onAbort);
+    },
+  };
+}
