@@ -500,22 +500,20 @@ function peakRssMb(): number {
 
 /** Count and an order-free hash of every row of every table of an analysed database. */
 async function fingerprint(db: string): Promise<Record<string, string>> {
-  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const { withDb } = await import("../analysis/analysed_db.ts");
   const { ALL_TABLES } = await import("../analysis/schema.ts");
-  const i = await DuckDBInstance.create(db, { access_mode: "READ_ONLY" });
-  const c = await i.connect();
-  const out: Record<string, string> = {};
   const { queryRows, readSql, withNames } = await import("../kit/sql_runner.ts");
   const sql = readSql(new URL("./sql/", import.meta.url), "bench_fingerprint");
-  for (const t of ALL_TABLES) {
-    const [r] = await queryRows(c, withNames(sql, { table: t.name }, "bench_fingerprint.sql"), {
-      columns: t.columns.map((x) => x.name),
-    });
-    out[t.name] = String(r.fingerprint);
-  }
-  c.closeSync();
-  i.closeSync();
-  return out;
+  return await withDb(db, async (c) => {
+    const out: Record<string, string> = {};
+    for (const t of ALL_TABLES) {
+      const [r] = await queryRows(c, withNames(sql, { table: t.name }, "bench_fingerprint.sql"), {
+        columns: t.columns.map((x) => x.name),
+      });
+      out[t.name] = String(r.fingerprint);
+    }
+    return out;
+  }, { readOnly: true });
 }
 
 /** In the child: analyse and report JSON. */
