@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { analysedFixture } from "../correlate/testing.ts";
-import { parseFindingsArgs, run } from "./findings_main.ts";
+import { parseFindingsArgs } from "./findings_main.ts";
+import { run } from "./findings.ts";
 
 Deno.test("findings: prints the links and findings of a recording; a bad one is one line", async () => {
   const db = await analysedFixture("codex");
