@@ -15,7 +15,7 @@ const CASES: [string, string[], RegExp][] = [
     /^eval: --agents: unknown agent "cursor"/,
   ],
   ["lab/eval/eval_main.ts", ["--window-ms", "0"], /^eval: --window-ms: expected milliseconds > 0/],
-  ["lab/eval/mcp_eval_main.ts", ["--runs", "0"], /^eval:mcp: --runs: expected a whole number >= 1/],
+  ["lab/eval/mcp_eval_main.ts", ["--runs", "0"], /^eval:mcp: --runs wants a whole number from 1/],
   [
     "lab/case_studies/case_studies_main.ts",
     ["--studies", "heist"],

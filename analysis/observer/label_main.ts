@@ -20,6 +20,7 @@
  * failed request, unreadable recording), 2 for bad usage.
  */
 import {
+  intOption,
   onceEach,
   parseCommand,
   runCommand,
@@ -48,13 +49,8 @@ export function parseLabelArgs(args: string[], env = Deno.env.toObject()): Label
   const recordings = p.positionals.filter((x) => x !== "--").map(userPath);
   if (recordings.length === 0) throw usageError("give at least one recording directory");
   onceEach(recordings);
-  const whole = (name: string, s: string, min: number) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < min) {
-      throw usageError(`--${name}: expected a whole number >= ${min}, got ${s}`);
-    }
-    return n;
-  };
+  // the whole-number rule of every command (kit/cli.ts); the options have defaults
+  const whole = (name: string, s: string, min: number) => intOption(name, s, min)!;
   const baseURL = v["base-url"] ?? env.SIGHTLINE_OBSERVER_BASE_URL ?? env.OPENAI_BASE_URL ??
     "https://api.openai.com/v1";
   try {

@@ -48,7 +48,7 @@ Deno.test("coverage: command line, and one clear error per bad input", () => {
   for (
     const [args, msg] of [
       [["--agent", "cursor"], /unknown agent "cursor"/],
-      [["--versions", "0"], /--versions must be a whole number/],
+      [["--versions", "0"], /--versions wants a whole number from 1, got "0"/],
       [["--versions", "2", "--list", "1.0.0"], /not both/],
       [["--list", "1.0.0"], /exactly one --agent/],
       [["--agent", "codex", "--list", "latest"], /not a version/],

@@ -19,7 +19,14 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { CliError, listOption, parseCommand, runCommand, usageError } from "../../kit/cli.ts";
+import {
+  CliError,
+  intOption,
+  listOption,
+  parseCommand,
+  runCommand,
+  usageError,
+} from "../../kit/cli.ts";
 import {
   BUILD_SPECS,
   type CoverageAgent,
@@ -68,13 +75,7 @@ export function parseCoverageArgs(args: string[]): CoverageCli {
   if (v.versions !== undefined && v.list !== undefined) {
     throw usageError("give --versions N or --list V1,V2, not both");
   }
-  let versions: number | undefined;
-  if (v.versions !== undefined) {
-    versions = Number(v.versions);
-    if (!Number.isInteger(versions) || versions < 1) {
-      throw usageError(`--versions must be a whole number above 0, not ${v.versions}`);
-    }
-  }
+  const versions = intOption("versions", v.versions, 1);
   const list = v.list?.split(",").map((s) => s.trim()).filter(Boolean);
   if (list) {
     if (agents.length !== 1) throw usageError("--list needs exactly one --agent");

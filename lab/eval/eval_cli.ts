@@ -5,6 +5,7 @@
  * otherwise, each shortfall said in one line.
  */
 import {
+  intOption,
   listOption,
   newTimestampedDir,
   type Options,
@@ -46,8 +47,7 @@ export function parseEvalCommand<const O extends Options>(
     ...options,
   });
   const v = p.values as Record<string, string | undefined>;
-  const runs = Number(v.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw usageError("--runs: expected a whole number >= 1");
+  const runs = intOption("runs", v.runs, 1)!;
   const min = Number(v.min);
   if (!(min >= 0 && min <= 1)) throw usageError("--min: expected a number in [0, 1]");
   const common: EvalRunOptions = {
