@@ -11,7 +11,7 @@
 import { CliError, parseCommand, runCommand } from "../kit/cli.ts";
 import { fileURLToPath } from "node:url";
 import { recordStudy, recordTeam } from "../lab/case_studies/case_studies.ts";
-import { underCapture } from "../lab/agents/main.ts";
+import { underCapture } from "../lab/agents/under_capture.ts";
 import { runAgent } from "../lab/agents/run_agent.ts";
 import type { AgentName, CodexTransport } from "../lab/agents/agent_profile.ts";
 import { copyRecording, readManifest, recordingFiles } from "../recording/manifest.ts";

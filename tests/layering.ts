@@ -8,7 +8,9 @@
  *   < capture | analysis < reports < notebooks < lab (simulator, agents, case studies, eval,
  *   coverage) < bench | datasets.
  * Tests (`*_test.ts`) follow the same rule and may also use the test support in `tests/`.
- * `tests/` itself (support and fixture makers) sits on top.
+ * `tests/` itself (support and fixture makers) sits on top. An entry point (`main.ts`,
+ * `*_main.ts`) is imported by tests alone: what other modules need of a command lives in a
+ * module of its own.
  *
  * `deno run -A tests/layering.ts` prints every violation and cycle (exit 1 if any).
  */
@@ -108,6 +110,12 @@ export function violation(e: Edge): string | undefined {
     : `${e.from} imports ${e.to}: ${a}/ is below ${b}/`;
 }
 
+/** Why an import of an entry point is not allowed (only tests import one), or undefined. */
+export function entryPointImport(e: Edge): string | undefined {
+  if (!/(^|\/)(main|\w+_main)\.ts$/.test(e.to) || e.from.endsWith("_test.ts")) return undefined;
+  return `${e.from} imports ${e.to}: an entry point, which only tests import`;
+}
+
 /** Every cycle's modules (strongly connected components of more than one module). */
 export function cycles(edges: Edge[]): string[][] {
   const adj = new Map<string, string[]>();
@@ -163,7 +171,8 @@ export function cycles(edges: Edge[]): string[][] {
 
 if (import.meta.main) {
   const edges = await moduleGraph();
-  const bad = edges.map(violation).filter((v): v is string => v !== undefined);
+  const bad = edges.flatMap((e) => [violation(e), entryPointImport(e)])
+    .filter((v): v is string => v !== undefined);
   for (const v of bad) console.log(v);
   const cyc = cycles(edges);
   for (const c of cyc) console.log(`cycle: ${c.join(" -> ")}`);

@@ -22,7 +22,7 @@ import { formatResult } from "../../analysis/table_output.ts";
 import { buildReport } from "../../reports/report.ts";
 import { bindFor, readSql, type SqlValue } from "../../kit/sql_runner.ts";
 import { AGENT_NAMES, type AgentName, CORE_AGENTS } from "./agent_profile.ts";
-import { underCapture } from "./main.ts";
+import { underCapture } from "./under_capture.ts";
 import { runAgent } from "./run_agent.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

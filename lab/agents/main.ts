@@ -51,7 +51,7 @@ import {
   type CodexTransport,
 } from "./agent_profile.ts";
 import { cloudProblem, PROFILES, runAgent, type RunAgentResult } from "./run_agent.ts";
-import { captureCommand } from "../../capture/command_line.ts";
+import { underCapture } from "./under_capture.ts";
 
 export interface AgentCliOptions {
   agent: AgentName;
@@ -209,18 +209,6 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
 /** The default recording's name: `<agent>-<scenario>` (in recordings/<time>-NAME). */
 export function defaultRecordingName(agent: string, scenarioPath: string): string {
   return `${agent}-${scenarioPath.split("/").pop()!.replace(/\.json$/, "")}`;
-}
-
-/**
- * A `wrap` that runs the agent under capture, recording into `out`; a second start (the agent
- * refused root and runs again where it is not root) replaces the first start's recording.
- */
-export function underCapture(
-  out: string,
-  extra: string[] = [],
-): (argv: string[], again?: boolean) => string[] {
-  return (argv, again) =>
-    captureCommand(out, argv, ["--quiet", ...extra, ...(again ? ["--force"] : [])]);
 }
 
 /** Runs the agent as the command line says and prints a summary. */

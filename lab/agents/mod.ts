@@ -31,7 +31,7 @@ export { OPENCODE_DEFAULT_MODEL, opencodeProfile } from "./opencode_profile.ts";
 export { QWEN_DEFAULT_MODEL, qwenProfile } from "./qwen_profile.ts";
 export { withHostsFile } from "./hosts_namespace.ts";
 export { type HttpProxy, type HttpProxyOptions, startHttpProxy } from "./http_proxy.ts";
-export { parseAgentArgs, run } from "./main.ts";
+export { underCapture } from "./under_capture.ts";
 export {
   launcherScript,
   type LaunchSpec,

@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { newTimestampedDir } from "../../kit/cli.ts";
-import { underCapture } from "../agents/main.ts";
+import { underCapture } from "../agents/under_capture.ts";
 import { type AgentName, type CodexTransport, runAgent } from "../agents/mod.ts";
 import { runTeam } from "../agents/multi_agent.ts";
 import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";

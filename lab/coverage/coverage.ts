@@ -13,7 +13,7 @@ import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { locate, type LocateResult } from "../../capture/locate/mod.ts";
-import { underCapture } from "../agents/main.ts";
+import { underCapture } from "../agents/under_capture.ts";
 import { runAgent } from "../agents/run_agent.ts";
 import { loadScenario, type RequestRecord } from "../simulator/mod.ts";
 import {

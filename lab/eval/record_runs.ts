@@ -7,7 +7,7 @@
 import { join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ensureAnalysed, withDb } from "../../analysis/analysed_db.ts";
-import { underCapture } from "../agents/main.ts";
+import { underCapture } from "../agents/under_capture.ts";
 import { type AgentName, runAgent } from "../agents/mod.ts";
 import type { Scenario } from "../simulator/mod.ts";
 

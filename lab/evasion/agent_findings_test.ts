@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { underCapture } from "../agents/main.ts";
+import { underCapture } from "../agents/under_capture.ts";
 import { runAgent } from "../agents/mod.ts";
 import { analyseStudy, scenarioPath } from "../case_studies/case_studies.ts";
 import { withDb } from "../../analysis/analysed_db.ts";

@@ -30,7 +30,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAgent } from "../agents/mod.ts";
 import { MCP_SERVER_BINS } from "../agents/mcp_servers.ts";
-import { underCapture } from "../agents/main.ts";
+import { underCapture } from "../agents/under_capture.ts";
 import type { AgentName } from "../agents/agent_profile.ts";
 import {
   loadScenario,

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { runAgent, type RunAgentOptions } from "../../lab/agents/mod.ts";
-import { underCapture } from "../../lab/agents/main.ts";
+import { underCapture } from "../../lab/agents/under_capture.ts";
 import type { AgentName, CloudProvider } from "../../lab/agents/agent_profile.ts";
 import { httpMessages, type Message } from "./http_messages.ts";
 import { readRecording, type Recording, tlsStreams } from "../../recording/recording.ts";
