@@ -14,7 +14,8 @@
  * step's plan with its operators' times (EXPLAIN ANALYZE, which runs it) to DIR/NAME.sql.json;
  * `--keep DB` keeps the (last) copy there, to compare its tables.
  */
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBConnection } from "@duckdb/node-api";
+import { openDuckDb } from "../analysis/duckdb_open.ts";
 import { intOption, parseCommand, runCommand, usageError } from "../kit/cli.ts";
 import { Build } from "../analysis/build_steps.ts";
 import { BUILD_SQL, sqlText } from "../analysis/sql_files.ts";
@@ -104,11 +105,10 @@ async function once(
   try {
     const copy = `${dir}/analysis.duckdb`;
     await Deno.copyFile(db, copy);
-    const opts: Record<string, string> = {};
-    if (memoryLimit) opts.memory_limit = memoryLimit;
-    if (threads) opts.threads = String(threads);
-    const instance = await DuckDBInstance.create(copy, opts);
-    const c = await instance.connect();
+    // opened as the analysis opens its build (analysis/duckdb_open.ts: the memory limit, a
+    // private spill directory beside the copy)
+    const opened = await openDuckDb(copy, { memoryLimit: memoryLimit || undefined, threads });
+    const c = opened.conn;
     const recording = String((await queryRows(c, sqlText("recording_name")))[0].recording);
     await c.run(readSql(new URL("./sql/", import.meta.url), "sql_steps_reset"));
     const c0 = cpuSeconds();
@@ -129,8 +129,7 @@ async function once(
       }
     }, explainDir);
     const total = { ms: performance.now() - t0, cpu: cpuSeconds() - c0 };
-    c.closeSync();
-    instance.closeSync();
+    opened.close();
     if (keep) await Deno.rename(copy, keep);
     return { steps, build, total };
   } finally {
