@@ -26,7 +26,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
-  CliError,
   newTimestampedDir,
   parseCommand,
   runCommand,
@@ -35,11 +34,11 @@ import {
   userPath,
 } from "../../kit/cli.ts";
 import {
+  checkTransportFlags,
+  inputErrorAsUsage,
   loadScenario,
   loadTranscript,
   saveTranscript,
-  ScenarioError,
-  TranscriptError,
   WEBSOCKET_COMPRESSIONS,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
@@ -173,9 +172,7 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     const problem = cloudProblem(agent as AgentName, provider as CloudProvider);
     if (problem) throw usageError(`--provider: ${problem}`);
   }
-  if (parsed.values.http1 && parsed.values["plain-http"]) {
-    throw usageError("give --http1 (HTTPS, HTTP/1.1 only) or --plain-http (no TLS), not both");
-  }
+  checkTransportFlags(parsed.values.http1, parsed.values["plain-http"]);
   if (parsed.values.sandbox && !PROFILES[agent as AgentName].sandboxes) {
     throw usageError(`--sandbox: ${agent} has no sandbox to turn on (codex and claude do)`);
   }
@@ -274,10 +271,7 @@ if (import.meta.main) {
     try {
       return (await run(parseAgentArgs(args))).exitCode ?? 1;
     } catch (e) {
-      if (e instanceof ScenarioError || e instanceof TranscriptError) {
-        throw new CliError((e as Error).message, 2);
-      }
-      throw e;
+      throw inputErrorAsUsage(e);
     }
   });
 }

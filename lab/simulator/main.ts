@@ -10,10 +10,9 @@
  * transcript if asked. Exit codes: 0 done, 2 bad arguments or input files, 1 other errors.
  */
 
-import { CliError, parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
-import { ScenarioError } from "./scenario.ts";
+import { parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
+import { checkTransportFlags, inputErrorAsUsage } from "./cli_rules.ts";
 import { startModelServer } from "./server.ts";
-import { TranscriptError } from "./transcript.ts";
 
 export interface ServeCliOptions {
   scenario?: string;
@@ -73,9 +72,7 @@ export function parseServeArgs(args: string[]): ServeCliOptions {
       `--host: must be a loopback address, got ${JSON.stringify(v.host)}`,
     );
   }
-  if (v.http1 && v["plain-http"]) {
-    throw usageError("give --http1 (HTTPS, HTTP/1.1 only) or --plain-http (no TLS), not both");
-  }
+  checkTransportFlags(v.http1, v["plain-http"]);
   const vars: Record<string, string> = {};
   for (const kv of v.var) {
     const eq = kv.indexOf("=");
@@ -159,10 +156,7 @@ if (import.meta.main) {
     try {
       await run(parseServeArgs(args));
     } catch (e) {
-      if (e instanceof ScenarioError || e instanceof TranscriptError) {
-        throw new CliError((e as Error).message, 2);
-      }
-      throw e;
+      throw inputErrorAsUsage(e);
     }
   });
 }

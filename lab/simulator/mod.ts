@@ -5,6 +5,7 @@
  * agents run offline and deterministically. See `lab/scenarios/README.md` for the formats.
  */
 
+export { checkTransportFlags, inputErrorAsUsage } from "./cli_rules.ts";
 export { type ModelServer, type ModelServerOptions, startModelServer } from "./server.ts";
 export { WEBSOCKET_COMPRESSIONS, type WebSocketCompression } from "./websocket_session.ts";
 export { type Route, routeRequest } from "./routes.ts";
