@@ -111,6 +111,7 @@ const CHECK_FILES = [
   "tls_connection_hosts",
   "tool_call_actions",
   "tool_calls_in_order",
+  "tool_searches",
   "truncated_exec_count",
   "ws_message_counts",
 ];
