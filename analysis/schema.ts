@@ -100,7 +100,11 @@ export const problemsTable = table(
         "running when the capture ended (or their exit lost): what they did afterwards is not " +
         "recorded (source `processes`); `row`: a row left out of a table " +
         "for breaking its declaration (the message names the table and the row); `sql`: a " +
-        "build step that failed (the message names its file and what it left empty)",
+        "build step that failed (the message names its file and what it left empty); " +
+        "`guess`: a fact inferred by a weaker rule because the recording lacks what the exact " +
+        "one needs (source `net`: loopback connects to an HTTP proxy named by their " +
+        "process's next proxied request, not by their own connection: " +
+        "`net_destinations.name_source` `proxy_process`)",
     ),
     col("message", "utf8", "one line saying what is wrong"),
     opt("exchange_id", "int64", "the exchange affected, when there is one"),
