@@ -41,6 +41,9 @@ export const DETECT_ORDER = [
 /** The detectors' shared rules (macros), made after their tables and before the steps. */
 export const DETECT_MACROS = "detect_macros";
 
+/** Queries over the detectors' tables whose rows become `problems` rows (no table of theirs). */
+export const DETECT_PROBLEM_QUERIES = ["proxy_guesses"] as const;
+
 /** The table a step fills: `findings_*` steps add to `findings`, the others fill their own. */
 function targetOf(step: string): TableDef {
   const name = step.startsWith("findings_") ? "findings" : step;
