@@ -100,7 +100,11 @@ export const problemsTable = table(
         "running when the capture ended (or their exit lost): what they did afterwards is not " +
         "recorded (source `processes`); `row`: a row left out of a table " +
         "for breaking its declaration (the message names the table and the row); `sql`: a " +
-        "build step that failed (the message names its file and what it left empty)",
+        "build step that failed (the message names its file and what it left empty); " +
+        "`guess`: a fact inferred by a weaker rule because the recording lacks what the exact " +
+        "one needs (source `net`: loopback connects to an HTTP proxy named by their " +
+        "process's next proxied request, not by their own connection: " +
+        "`net_destinations.name_source` `proxy_process`)",
     ),
     col("message", "utf8", "one line saying what is wrong"),
     opt("exchange_id", "int64", "the exchange affected, when there is one"),
@@ -501,8 +505,10 @@ export const llmCallsTable = table(
 export const toolCallsTable = table(
   "tool_calls",
   "One row per tool call a model asked for, with the result the agent sent back in a later " +
-    "request (matched by call id; Gemini calls without ids by name and order). Key: " +
-    "(`recording`, `tool_call_id`).",
+    "request (matched by call id; Gemini calls without ids by name and order). The agent ran " +
+    "each: a client-run tool search of the OpenAI Responses API (a `tool_search_call` with " +
+    "`execution` `client`: Codex loading deferred MCP tools) is one, named `tool_search`; one " +
+    "the API ran is in `server_tool_calls`. Key: (`recording`, `tool_call_id`).",
   [
     recordingCol,
     col("tool_call_id", "int64", "number of the tool call in the recording"),
@@ -510,7 +516,15 @@ export const toolCallsTable = table(
     col("call_index", "int32", "position among that answer's tool calls, from 0"),
     opt("provider_call_id", "utf8", "the provider's id (toolu_..., call_...), if any"),
     col("name", "utf8", "tool name"),
-    col("kind", "utf8", "`function` (JSON arguments) or `custom` (free-form text input)"),
+    col(
+      "kind",
+      "utf8",
+      "`function` (JSON arguments), `custom` (free-form text input) or `tool_search` (a " +
+        "client-run tool search: `input` its arguments, `{query, limit}` for Codex; " +
+        "`result_text` the tools its `tool_search_output` loaded, as a JSON array of names, a " +
+        "tool in a namespace as `NAMESPACE.TOOL`, `[]` for none; it acts on nothing outside " +
+        "the agent, so no action is linked to it)",
+    ),
     col("input", "json", "the arguments as JSON (custom tools: the input text as a JSON string)"),
     opt("result_llm_call_id", "int64", "the LLM call whose request carried the result back"),
     opt("result_text", "utf8", "the result as text"),

@@ -9,7 +9,11 @@
  * (`peer_inode`), so its peer is a process seen on that one; a TCP socket's end
  * (`tcp`) has its addresses and ports, so its peer is a process seen on the socket with them
  * swapped (both ends traced: on loopback, or to an address of this machine), and that socket's
- * inode becomes `peer_inode`. The peer of a call is often seen
+ * inode becomes `peer_inode`. Loopback is each network namespace's own: two sandboxes (or a
+ * sandbox and the host) may each have a connection 127.0.0.1:40000 -> 127.0.0.1:3128, so a
+ * loopback end pairs only with one in its own namespace (its process's, as the last fork,
+ * exec or network record of that pid gave it) when both are known; other addresses pair
+ * across namespaces (a container reaches the host by its bridge address). The peer of a call is often seen
  * only just after it (the server reads the request the agent wrote), so rows wait for their
  * peer until the next flush but one (about a second) and are then written with or without it.
  *
@@ -134,9 +138,22 @@ function tcpKey(c: IpcCall, swapped: boolean): string {
   return swapped ? `${r} ${l}` : `${l} ${r}`;
 }
 
+/** A loopback address (127.0.0.0/8, ::1, IPv4-mapped 127.x), or none recorded (the oldest). */
+export function isLoopback(addr: string): boolean {
+  return addr === "" || addr === "::1" || /^(?:::ffff:)?127\./i.test(addr);
+}
+
+/** A TCP socket seen with a four-tuple, and its process's network namespace (0: not known). */
+interface TcpEnd {
+  inode: bigint;
+  netNs: number;
+}
+
 interface Waiting {
   row: IpcRow;
   call: IpcCall;
+  /** tcp: the network namespace of the call's process when it was made (0: not known) */
+  netNs: number;
   /** takes this row has waited through */
   age: number;
 }
@@ -149,9 +166,13 @@ export class IpcRows {
   #next = new Map<string, bigint>();
   /** per inode: the processes seen on it, and in which directions */
   #ends = new Map<bigint, Map<number, Set<number>>>();
-  /** tcp: the socket seen with each (local address and port, remote address and port) */
-  #tcp = new Map<string, bigint>();
+  /**
+   * tcp: the sockets seen with each (local address and port, remote address and port), the
+   * latest last, with their namespaces
+   */
+  #tcp = new Map<string, TcpEnd[]>();
   #waiting: Waiting[] = [];
+  #netNsOf: (pid: number) => number;
 
   #redactor: IpcRedactor<IpcCall> | null;
 
@@ -166,13 +187,21 @@ export class IpcRows {
 
   /**
    * `keepSecrets`: write the bytes as they were (capture --keep-secrets); `h2Redactor`: the
-   * HTTP/2 redactor's factory, for h2c on loopback (see ipc_redact.ts).
+   * HTTP/2 redactor's factory, for h2c on loopback (see ipc_redact.ts); `netNsOf`: a
+   * process's network namespace as last recorded (0 or none: not known; see the module
+   * comment).
    */
   constructor(
     clock: Clock,
-    opts: { keepSecrets?: boolean; h2Redactor?: H2RedactorFactory } = {},
+    opts: {
+      keepSecrets?: boolean;
+      h2Redactor?: H2RedactorFactory;
+      netNsOf?: (pid: number) => number | undefined;
+    } = {},
   ) {
     this.#clock = clock;
+    const of = opts.netNsOf;
+    this.#netNsOf = of ? (pid) => of(pid) ?? 0 : () => 0;
     this.#redactor = opts.keepSecrets
       ? null
       : new IpcRedactor<IpcCall>({ h2Redactor: opts.h2Redactor }, (c) => this.#add(c));
@@ -200,10 +229,18 @@ export class IpcRows {
     let dirs = ends.get(call.pid);
     if (!dirs) ends.set(call.pid, dirs = new Set());
     dirs.add(call.dir);
-    if (call.kind === "tcp") this.#tcp.set(tcpKey(call, false), call.inode);
     const tcp = call.kind === "tcp";
+    const netNs = tcp ? this.#netNsOf(call.pid) : 0;
+    if (tcp) {
+      const key = tcpKey(call, false);
+      const seen = this.#tcp.get(key);
+      const end = { inode: call.inode, netNs };
+      if (!seen) this.#tcp.set(key, [end]);
+      else if (!seen.some((e) => e.inode === end.inode && e.netNs === netNs)) seen.push(end);
+    }
     this.#waiting.push({
       call,
+      netNs,
       age: 0,
       row: {
         ts_ns: this.#clock(call.ts),
@@ -226,6 +263,20 @@ export class IpcRows {
         remote_addr: tcp ? call.raddr : null,
       },
     });
+  }
+
+  /**
+   * The socket at the other end of a TCP call: the latest seen with its four-tuple swapped;
+   * on loopback, with the call's namespace known, the latest in that namespace, else the
+   * latest whose namespace is not known, never one in another; 0 if none.
+   */
+  #tcpPeer(w: Waiting): bigint {
+    const ends = this.#tcp.get(tcpKey(w.call, true)) ?? [];
+    const own = w.netNs !== 0 && isLoopback(w.call.laddr) && isLoopback(w.call.raddr);
+    const pick = own
+      ? ends.findLast((e) => e.netNs === w.netNs) ?? ends.findLast((e) => e.netNs === 0)
+      : ends.at(-1);
+    return pick?.inode ?? 0n;
   }
 
   /** The peer process of a call, if one has been seen. */
@@ -255,7 +306,7 @@ export class IpcRows {
     let holding = false; // keep the order: once one row waits, the later ones wait too
     for (const w of this.#waiting) {
       if (w.call.kind === "tcp" && !w.call.peerInode) {
-        w.call.peerInode = this.#tcp.get(tcpKey(w.call, true)) ?? 0n;
+        w.call.peerInode = this.#tcpPeer(w);
         if (w.call.peerInode) w.row.peer_inode = BigInt.asIntN(64, w.call.peerInode);
       }
       w.row.peer_pid = this.#peer(w.call);

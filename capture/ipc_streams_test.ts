@@ -253,6 +253,62 @@ Deno.test("rows: TCP ends pair by addresses and ports: the same ports to other h
   );
 });
 
+Deno.test("rows: loopback TCP ends pair within their network namespace; other addresses across", () => {
+  // two sandboxes (network namespaces 4001 and 4002), each with a client (10, 30) talking to
+  // its own proxy (20, 40) on 127.0.0.1:3128 from the same port; the proxies' ends are seen
+  // after both clients', so a pairing by four-tuple alone gives both clients the last one
+  const netNs = new Map([[10, 4001], [20, 4001], [30, 4002], [40, 4002], [50, 0], [60, 4001]]);
+  const r = new IpcRows((t) => t, { netNsOf: (pid) => netNs.get(pid) });
+  const req = enc.encode("GET http://docs.example.test/ HTTP/1.1\r\n\r\n");
+  const lo = { kind: "tcp", data: req, total: req.length, laddr: "127.0.0.1", raddr: "127.0.0.1" };
+  const client = (pid: number, inode: bigint) =>
+    call({ ...lo, pid, tid: pid, inode, lport: 45000, rport: 3128 });
+  const proxy = (pid: number, inode: bigint) =>
+    call({ ...lo, pid, tid: pid, inode, lport: 3128, rport: 45000, dir: 1 });
+  r.push(client(10, 100n));
+  r.push(client(30, 300n));
+  r.push(proxy(20, 200n));
+  r.push(proxy(40, 400n));
+  // a client whose namespace was never recorded (0) pairs as before: with the latest end
+  r.push(client(50, 500n));
+  // a container's client reaching the host's server by its bridge address: across namespaces
+  const bridge = { kind: "tcp", data: req, total: req.length };
+  r.push(call({
+    ...bridge,
+    pid: 30,
+    tid: 30,
+    inode: 600n,
+    laddr: "172.17.0.2",
+    lport: 41000,
+    raddr: "172.17.0.1",
+    rport: 80,
+  }));
+  r.push(call({
+    ...bridge,
+    pid: 60,
+    tid: 60,
+    inode: 700n,
+    laddr: "172.17.0.1",
+    lport: 80,
+    raddr: "172.17.0.2",
+    rport: 41000,
+    dir: 1,
+  }));
+  const rows = [...r.take(), ...r.take(true)];
+  assert.deepEqual(
+    rows.map((x) => [x.pid, x.inode, x.peer_inode, x.peer_pid]),
+    [
+      [10, 100n, 200n, 20],
+      [30, 300n, 400n, 40],
+      [20, 200n, 100n, 10],
+      [40, 400n, 300n, 30],
+      [50, 500n, 400n, 40],
+      [30, 600n, 700n, 60],
+      [60, 700n, 600n, 30],
+    ],
+  );
+});
+
 Deno.test("rows: secrets masked before they are written, same length; --keep-secrets keeps them", () => {
   const dec = new TextDecoder();
   const post = "POST /mcp HTTP/1.1\r\nHost: [::1]:5\r\nAuthorization: Bearer s3cr3t\r\n" +

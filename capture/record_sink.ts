@@ -99,6 +99,11 @@ export class RecordSink {
   #lastExec = new Map<number, string>();
   /** traced processes seen to start (fork, exec) and not yet to exit: pid -> comm */
   #running = new Map<number, string>();
+  /**
+   * each pid's network namespace as its last fork, exec, network or DNS record gave it (kept
+   * after its exit: its ipc rows may still wait for their peer), for pairing loopback TCP ends
+   */
+  #netNs = new Map<number, number>();
   // io_uring: requests by opcode (from the loader's stats), whether its tracepoints attached
   #uring: UringCounts = { requests: {}, recorded: {} };
   #uringAttached = true;
@@ -190,6 +195,7 @@ export class RecordSink {
     this.#ipcRows = new IpcRows(this.#clock, {
       keepSecrets: opts.keepSecrets,
       h2Redactor: opts.h2Redactor,
+      netNsOf: (pid) => this.#netNs.get(pid),
     });
     this.#ipcCalls = new IpcAssembler(opts.maxTlsBytes, (c) => this.#ipcRows.push(c));
   }
@@ -210,10 +216,12 @@ export class RecordSink {
         break;
       case Kind.FORK:
         this.#running.set(ev.pid, ev.comm);
+        this.#netNs.set(ev.pid, ev.netNs);
         writers.process.append(forkRow(ev, clock));
         break;
       case Kind.EXEC:
         this.#running.set(ev.pid, ev.comm);
+        this.#netNs.set(ev.pid, ev.netNs);
         this.#lastExec.set(ev.pid, ev.filename);
         this.#argv.exec(ev);
         break;
@@ -231,11 +239,13 @@ export class RecordSink {
         } else writers.file.append(fileRow(ev, clock));
         break;
       case Kind.NET:
+        if (ev.netNs) this.#netNs.set(ev.pid, ev.netNs);
         if (ev.hflags & Flag.PENDING) {
           this.#awaiting.set(ev.uringId, { table: "net", row: netRow(ev, clock) });
         } else writers.net.append(netRow(ev, clock));
         break;
       case Kind.DNS:
+        if (ev.netNs) this.#netNs.set(ev.pid, ev.netNs);
         writers.net.append(dnsRow(ev, clock));
         break;
       case Kind.PRIV:

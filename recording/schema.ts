@@ -346,7 +346,10 @@ export const ipcTable = table(
       "peer_inode",
       "int64",
       "`unix`: the inode of the socket at the other end (the peer's rows have it as `inode`); " +
-        "`tcp`: the same, when the other end was traced too (found by its ports); null for " +
+        "`tcp`: the same, when the other end was traced too (found by its addresses and " +
+        "ports swapped; on loopback only in the same network namespace when both processes' are " +
+        "known, as captures do since 2026-12-05: each sandbox has a loopback of its own); " +
+        "null for " +
         "pipes, whose ends share `inode`",
     ),
     opt(

@@ -3,14 +3,23 @@
  * the system prompt (shown once, then only when it changes), the user's new input, the tool
  * results the request carried back, the model's thinking, its text and the tool calls it asked
  * for, each with its input and, when it went through an MCP server, that MCP call (server,
- * tool, arguments, result, latency and the actions the server took for it). MCP calls no LLM
+ * tool, arguments, result, latency and the actions the server took for it), and the tools the
+ * provider ran within the answer (web search, code execution: what each was asked and gave,
+ * not the agent's actions). MCP calls no LLM
  * tool call caused are listed after the calls, only when there are some. Texts are escaped and
  * shown as they were (pre-formatted); a text cut at the report's limit says how long it was.
  * Calls, tool calls and MCP calls have anchors (`call-N`, `tool-N`, `mcp-N`) the timeline and
  * the findings link to.
  */
 import { h, type Html, join } from "./html.ts";
-import type { LlmCall, McpCall, ReportData, Text, ToolCall } from "./report_data.ts";
+import type {
+  LlmCall,
+  McpCall,
+  ReportData,
+  ServerToolCall,
+  Text,
+  ToolCall,
+} from "./report_data.ts";
 import { clock, excerpt, mcpServerLabel, mcpTransport } from "./timeline_chart.ts";
 
 function textBlock(t: Text | null, cls: string): Html {
@@ -85,6 +94,19 @@ function toolCallHtml(t: ToolCall, mcp: McpCall[]): Html {
   }</div>${textBlock(prettyInput(t), "input")}${result}${mcp.map(mcpCallHtml)}</div>`;
 }
 
+/** A tool the provider ran within the answer: its name, what it was asked and what it gave. */
+function serverToolHtml(t: ServerToolCall): Html {
+  return h`<div class="tool server-tool" id="server-tool-${t.id}"><div><b>server tool call #${t.id}</b> <code>${t.name}</code>${
+    t.providerCallId ? h` <span class="meta">${t.providerCallId}</span>` : ""
+  }${t.resultType ? h` <span class="meta">${t.resultType}</span>` : ""}${
+    t.resultIsError ? h` <span class="exit failed">error</span>` : ""
+  }</div>${textBlock(prettyJson(t.input), "input")}${
+    t.result
+      ? h`<h4>Result</h4>${textBlock(prettyJson(t.result), "result")}`
+      : h`<div class="meta">no result in the answer</div>`
+  }</div>`;
+}
+
 function toolResultHtml(t: ToolCall): Html {
   return h`<div class="tool-result"><div><a href="#tool-${t.id}">tool call #${t.id}</a> <code>${t.name}</code> (asked in <a href="#call-${t.llmCallId}">call #${t.llmCallId}</a>)${
     t.resultIsError ? h` <span class="exit failed">error</span>` : ""
@@ -108,6 +130,11 @@ function summaryLine(c: LlmCall, t0: bigint): string {
     c.costUsd === null ? "unpriced" : `$${c.costUsd.toFixed(6)}`,
   ];
   if (c.toolCallCount) parts.push(`${c.toolCallCount} tool call${c.toolCallCount > 1 ? "s" : ""}`);
+  if (c.serverToolCallCount) {
+    parts.push(
+      `${c.serverToolCallCount} server tool call${c.serverToolCallCount > 1 ? "s" : ""}`,
+    );
+  }
   if (c.incomplete) parts.push("incomplete");
   if (c.error) parts.push("error");
   return parts.join(" · ");
@@ -141,6 +168,7 @@ export function conversationHtml(data: ReportData): Html {
   for (const m of data.mcpCalls ?? []) {
     if (m.toolCallId !== null) mcpOf.set(m.toolCallId, [...(mcpOf.get(m.toolCallId) ?? []), m]);
   }
+  const ranBy = Map.groupBy(data.serverToolCalls ?? [], (t) => t.llmCallId);
   const asked = new Map<number, ToolCall[]>();
   const carried = new Map<number, ToolCall[]>();
   for (const t of data.toolCalls) {
@@ -197,6 +225,13 @@ export function conversationHtml(data: ReportData): Html {
               : ""
           }`,
           "tools",
+        )
+        : "",
+      ranBy.get(c.id)?.length
+        ? section(
+          "Tools the provider ran within the answer",
+          join(ranBy.get(c.id)!.map(serverToolHtml)),
+          "server-tools",
         )
         : "",
       h`<div class="meta">${c.provider} ${c.endpoint}${c.streaming ? ", streamed" : ""}; status ${

@@ -70,6 +70,15 @@ Deno.test("conversation: the system prompt once, texts escaped, cuts said", () =
     /Actions of the server for it \(3\)<\/h4><ul class="mcp-actions"><li><code>write &lt;/,
   );
   assert.match(mcp, /<li class="cut">… 1 more<\/li>/);
+  // the web search the provider ran within call 1's answer: its own section, not a tool call
+  // of the agent's; its query and result escaped
+  const ran = html.slice(html.indexOf("Tools the provider ran within the answer"));
+  assert.match(
+    ran,
+    /^Tools the provider ran within the answer<\/h4><div class="tool server-tool" id="server-tool-1"><div><b>server tool call #1<\/b> <code>web_search<\/code> <span class="meta">srvtoolu_1<\/span> <span class="meta">web_search_tool_result<\/span><\/div>/,
+  );
+  assert.ok(ran.includes(`<pre class="result">${escapeHtml(HOSTILE)}</pre>`));
+  assert.match(html, /1 tool call · 1 server tool call/);
 });
 
 Deno.test("MCP: calls no tool call caused get their own list; without MCP calls, no MCP section", () => {

@@ -2,7 +2,8 @@
  * The data of a report, read from an analysed recording with the queries in `sql/`: the
  * overview, the processes, the LLM and tool calls, the events the timeline marks, and — when
  * correlation and the detectors have run — the links from tool calls to events and the
- * findings with their evidence; the MCP tool calls with the actions their servers took for them;
+ * findings with their evidence; the tools the provider ran within answers (web search, code
+ * execution); the MCP tool calls with the actions their servers took for them;
  * what the recording cannot show. Every list is capped (`ReportLimits`) so that a large
  * recording gives a page of bounded size, and every cap that cut something is listed in `cuts`.
  */
@@ -137,6 +138,8 @@ export interface LlmCall {
   assistantText: Text | null;
   thinking: Text | null;
   toolCallCount: number;
+  /** tools the provider ran within the answer (`server_tool_calls`) */
+  serverToolCallCount: number;
   toolResultCount: number;
   messages: number;
   toolsOffered: number;
@@ -166,6 +169,19 @@ export interface ToolCall {
   resultNs: bigint | null;
   pid: number;
   procKey: string | null;
+}
+
+/** A tool the provider ran for the model within one answer (`server_tool_calls`). */
+export interface ServerToolCall {
+  id: number;
+  llmCallId: number;
+  callIndex: number;
+  providerCallId: string | null;
+  name: string;
+  input: Text;
+  resultType: string | null;
+  result: Text | null;
+  resultIsError: boolean | null;
 }
 
 /** An MCP `tools/call`, with the LLM tool call that caused it and what its server did for it. */
@@ -289,6 +305,8 @@ export interface ReportData {
   processes: Proc[];
   llmCalls: LlmCall[];
   toolCalls: ToolCall[];
+  /** null: the database has no `server_tool_calls` table (analysed before it was added) */
+  serverToolCalls: ServerToolCall[] | null;
   events: TimelineEvent[];
   /** null: the database has no `links` table (correlation has not run) */
   links: Link[] | null;
@@ -398,6 +416,7 @@ function llmCallOf(r: Row): LlmCall {
     assistantText: text(r, "assistant_text"),
     thinking: text(r, "thinking"),
     toolCallCount: n0(r.tool_call_count),
+    serverToolCallCount: n0(r.server_tool_call_count),
     toolResultCount: n0(r.tool_result_count),
     messages: n0(r.messages),
     toolsOffered: n0(r.tools_offered),
@@ -429,6 +448,20 @@ function toolCallOf(r: Row): ToolCall {
     resultNs: big(r.result_ns),
     pid: n0(r.pid),
     procKey: procKey(r.pid, r.proc_start_ns),
+  };
+}
+
+function serverToolCallOf(r: Row): ServerToolCall {
+  return {
+    id: n0(r.server_tool_call_id),
+    llmCallId: n0(r.llm_call_id),
+    callIndex: n0(r.call_index),
+    providerCallId: str(r.provider_call_id),
+    name: String(r.name),
+    input: text(r, "input") ?? { text: "", full: 0 },
+    resultType: str(r.result_type),
+    result: text(r, "result_text"),
+    resultIsError: typeof r.result_is_error === "boolean" ? r.result_is_error : null,
   };
 }
 
@@ -516,6 +549,16 @@ export async function loadReportData(
     ...textLimit,
   });
   cut("tool calls", toolRows.length, totalOf(toolRows));
+
+  let serverToolCalls: ServerToolCall[] | null = null;
+  if (tables.has("server_tool_calls")) {
+    const rows = await reportRows(c, "report_server_tool_calls", {
+      limit: limits.toolCalls,
+      ...textLimit,
+    });
+    cut("tools the provider ran", rows.length, totalOf(rows));
+    serverToolCalls = rows.map(serverToolCallOf);
+  }
 
   const eventRows = await reportRows(c, "report_events", { limit: limits.eventsPerKind });
   const events = eventRows.map(eventOf);
@@ -617,6 +660,7 @@ export async function loadReportData(
     toolCalls,
     limits.pageTextChars,
     mcpCalls ?? [],
+    serverToolCalls ?? [],
   );
   cut(
     "LLM calls with their texts in the conversation view (the page's text budget)",
@@ -629,6 +673,7 @@ export async function loadReportData(
     processes: procRows.map(procOf),
     llmCalls,
     toolCalls,
+    serverToolCalls,
     conversationTextCalls,
     events,
     links,
@@ -646,16 +691,24 @@ export async function loadReportData(
 /**
  * How many of the calls, in order, fit their texts in `budget` characters: system prompt (when
  * it differs from the process's previous one), user input, thinking, answer, the inputs of the
- * tool calls asked (with the arguments, result and action labels of the MCP calls they caused)
- * and the results carried back.
+ * tool calls asked (with the arguments, result and action labels of the MCP calls they caused),
+ * the input and result of the tools the provider ran within the answer, and the results
+ * carried back.
  */
 export function callsWithinTextBudget(
   calls: LlmCall[],
   tools: ToolCall[],
   budget: number,
   mcpCalls: McpCall[] = [],
+  serverTools: ServerToolCall[] = [],
 ): number {
   const asked = new Map<number, number>();
+  for (const t of serverTools) {
+    asked.set(
+      t.llmCallId,
+      (asked.get(t.llmCallId) ?? 0) + t.input.text.length + (t.result?.text.length ?? 0),
+    );
+  }
   const carried = new Map<number, number>();
   const mcpText = new Map<number, number>();
   for (const m of mcpCalls) {

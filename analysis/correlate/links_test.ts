@@ -199,6 +199,44 @@ Deno.test("links: windows open at the answer's first output and close at the res
   }
 });
 
+Deno.test("links: a tool search has no window; what starts meanwhile goes to the command beside it", async () => {
+  // Codex's client-run tool search in the same answer as tool call 6: it searches the agent's
+  // own tool definitions and acts on nothing, so it is no candidate for the script's branch
+  const rec = recording();
+  rec.tools.push(
+    r.tool(7, 3, 5200, 7000, "tool_search", { query: "report", limit: 8 }, {
+      kind: "tool_search",
+      result_text: '["mcp__fs__.read_text_file"]',
+    }),
+  );
+  const { c, close } = await syntheticDb(rec);
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const w = await all(c, "SELECT tool_call_id, parallel FROM tool_windows ORDER BY 1");
+    assert.deepEqual(w.map((x) => [x.tool_call_id, x.parallel]), [
+      [1n, 1],
+      [2n, 1],
+      [3n, 2],
+      [4n, 2],
+      [5n, 1],
+      [6n, 1],
+    ]);
+    const links = await all(
+      c,
+      `SELECT l.tool_call_id, l.attribution, l.signals FROM links l
+       JOIN actions a USING (recording, event_table, event_id) WHERE a.pid = 500`,
+    );
+    assert.ok(links.length > 0);
+    for (const l of links) {
+      assert.equal(l.tool_call_id, 6n);
+      assert.equal(l.attribution, "tool");
+      assert.ok((l.signals as string[]).includes("exclusive"));
+    }
+  } finally {
+    close();
+  }
+});
+
 Deno.test("lineage and sessions: the agent, its descendants and its totals", async () => {
   const { c, close } = await syntheticDb(recording());
   try {

@@ -250,7 +250,8 @@ export const toolWindowsTable = table(
   "When each tool call could act: from the first output of the LLM answer that asked for it " +
     "(agents run a tool as soon as its call is streamed) to the start of the request that " +
     "carried its result back; without a result, to the session's next main request; without " +
-    "either, for the configured window.",
+    "either, for the configured window. A tool search (`tool_calls.kind` `tool_search`) has " +
+    "none: it searches the agent's own tool definitions and acts on nothing outside it.",
   [
     recordingCol,
     col("tool_call_id", "int64", "the tool call"),

@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { TableDef } from "../../kit/columns.ts";
-import { readSql } from "../../kit/sql_runner.ts";
+import { queryRows, readSql } from "../../kit/sql_runner.ts";
 import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { loadAllowlist, loadInjectionPatterns, loadSensitivePatterns } from "./patterns.ts";
@@ -40,6 +40,9 @@ export const DETECT_ORDER = [
 
 /** The detectors' shared rules (macros), made after their tables and before the steps. */
 export const DETECT_MACROS = "detect_macros";
+
+/** Queries over the detectors' tables whose rows become `problems` rows (no table of theirs). */
+export const DETECT_PROBLEM_QUERIES = ["proxy_guesses"] as const;
 
 /** The table a step fills: `findings_*` steps add to `findings`, the others fill their own. */
 function targetOf(step: string): TableDef {
@@ -80,7 +83,35 @@ export function buildFindings(
     };
     for (const name of DETECT_ORDER) {
       await b.insert(targetOf(name), `${name}.sql`, readSql(SQL_DIR, name), params);
+      if (name === "net_destinations") await proxyGuesses(b);
     }
     await b.finish();
   });
+}
+
+/**
+ * One `problems` row per recording whose loopback connects to a proxy were named by a guess
+ * (`net_destinations.name_source` `proxy_process`): by their process's next request, not by
+ * their own connection.
+ */
+async function proxyGuesses(b: Build): Promise<void> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await queryRows(b.c, readSql(SQL_DIR, "proxy_guesses"));
+  } catch (e) {
+    b.problem("proxy_guesses.sql", "sql", `the proxy guesses could not be listed (${e})`);
+    return;
+  }
+  for (const r of rows) {
+    const n = Number(r.n);
+    b.problems.push({
+      recording: String(r.recording),
+      source: "net",
+      kind: "guess",
+      message: `${n} loopback connect${n === 1 ? "" : "s"} to an HTTP proxy named by the ` +
+        `process's next proxied request, not by ${n === 1 ? "its" : "their"} own connection ` +
+        `(no traced socket of the same process and descriptor carried one): ${r.examples}`,
+      exchange_id: null,
+    });
+  }
 }

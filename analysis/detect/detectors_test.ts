@@ -197,6 +197,80 @@ Deno.test("detectors: a reused pid's connect is not named by the DNS question of
   ]);
 });
 
+/**
+ * A sandboxed process (300) that opens two connections to its sandbox's HTTP proxy on
+ * 127.0.0.1:3128 (fds 3 and 4) and sends a plain-HTTP request on each: the second connection's
+ * request (evil.test) goes out before the first's (allowed.test). A third connect's descriptor
+ * is unknown (-1: io_uring's fixed file), and a request of its process follows on a connection
+ * no connect is tied to.
+ */
+function proxied(): SyntheticRecording {
+  const rec = attack(false);
+  const P = 300;
+  rec.process!.push(
+    r.fork(ms(6000), P, A),
+    r.exec(ms(6001), P, A, ["/usr/bin/python3", "fetch.py"]),
+  );
+  const connect = (t: number, fd: number) => ({ ...r.connect(ms(t), P, "127.0.0.1", 3128), fd });
+  rec.net!.push(connect(6002, 3), connect(6003, 4), connect(6100, -1));
+  // the client's sockets (inodes 900, 910, 920) and the proxy's ends (901, 911, 921)
+  const sock = (t: number, fd: number, inode: number, lport: number) => ({
+    ...r.ipcWrite(ms(t), P, inode, 0, 0, {}),
+    peer_pid: null,
+    kind: "tcp",
+    fd,
+    peer_inode: BigInt(inode + 1),
+    local_addr: "127.0.0.1",
+    local_port: lport,
+    remote_addr: "127.0.0.1",
+    remote_port: 3128,
+  });
+  rec.ipc = [sock(6004, 4, 910, 45002), sock(6005, 3, 900, 45001), sock(6101, 7, 920, 45003)];
+  const via = (id: number, t: number, conn: number, host: string) => ({
+    ...r.exchange(id, P, host),
+    conn_id: BigInt(conn),
+    conn_gen: -1,
+    method: "GET",
+    path: `http://${host}/`,
+    request_ns: BigInt(ms(t)),
+    llm_call_id: null,
+  });
+  rec.exchanges!.push(
+    via(10, 6004, 910, "evil.test"),
+    via(11, 6005, 900, "allowed.test"),
+    via(12, 6101, 920, "later.test"),
+  );
+  return rec;
+}
+
+Deno.test("detectors: a loopback connect to a proxy is named by the request on its own connection", async () => {
+  const { c, close } = await syntheticDb(proxied());
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const problems = await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const dest = await all(
+      c,
+      "SELECT port, name, name_source FROM net_destinations WHERE pid = 300 ORDER BY ts_ns",
+    );
+    // by process and time alone, the first connect would be named by evil.test, the request
+    // that went out first; the third, with no socket of its own, is a guess, and said
+    assert.deepEqual(dest.map((d) => [d.name, d.name_source]), [
+      ["allowed.test", "proxy_connection"],
+      ["evil.test", "proxy_connection"],
+      ["later.test", "proxy_process"],
+    ]);
+    assert.deepEqual(problems.map((p) => [p.source, p.kind, p.message]), [[
+      "net",
+      "guess",
+      "1 loopback connect to an HTTP proxy named by the process's next proxied request, not " +
+      "by its own connection (no traced socket of the same process and descriptor carried " +
+      "one): pid 300 127.0.0.1:3128 -> later.test",
+    ]]);
+  } finally {
+    close();
+  }
+});
+
 function loop(failures: string[], error = true): SyntheticRecording {
   const n = failures.length;
   return {

@@ -121,7 +121,20 @@ export const netDestinationsTable = table(
       "name",
       "utf8",
       "host name: the DNS question, or for a connect the host of a URL of its tool call on " +
-        "the same port, or of the process's last DNS question",
+        "the same port, or of the process's last DNS question, or for a loopback connect to " +
+        "an HTTP proxy the host its request asked the proxy for",
+    ),
+    opt(
+      "name_source",
+      "utf8",
+      "how `name` is known: `dns` (the question, or the process's last one in the 5 s " +
+        "before), `tool_url` (a URL of its tool call on the same port), `proxy_connection` " +
+        "(the first plain-HTTP request on the connect's own connection, through a proxy on " +
+        "loopback: its socket is the traced one of the same process and descriptor to that " +
+        "port, first used after the connect), `proxy_process` (a guess, said in `problems`: " +
+        "no recorded socket is the connect's, and its process's first proxied request in the " +
+        "30 s after it, on a connection no other connect is tied to, named that host); null " +
+        "when there is no name",
     ),
     col(
       "attribution",

@@ -13,7 +13,9 @@
  *      └─ process {program}         each process linked to it (command line, exit), INTERNAL
  *         └─ {METHOD}              each HTTP exchange of it that is no LLM call, CLIENT
  * with the file changes and connections linked to a tool call as span events on its process
- * span (the agent process's own ones on the tool span), and findings as `sightline.finding`
+ * span (the agent process's own ones on the tool span), the tools the provider ran within an
+ * answer (`server_tool_calls`: web search, code execution, ...) as `gen_ai.server_tool_call`
+ * events on its chat span, and findings as `sightline.finding`
  * events on the tool span their evidence names, else on the session span. Prompts, answers,
  * tool arguments and results go in only when asked for (`content`, `toolArguments`).
  *
@@ -248,6 +250,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
         "sessions",
         "llm_calls",
         "tool_calls",
+        "server_tool_calls",
         "processes",
         "actions",
         "http",
@@ -354,6 +357,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
     (t) => Number(t.result_llm_call_id),
   );
   const toolsOf = Map.groupBy(q.tool_calls, (t) => Number(t.llm_call_id));
+  const serverToolsOf = Map.groupBy(q.server_tool_calls, (t) => Number(t.llm_call_id));
   const procsOf = Map.groupBy(q.processes, (p) => Number(p.tool_call_id));
   const actionsOf = Map.groupBy(q.actions, (a) => Number(a.tool_call_id));
   const httpOf = Map.groupBy(q.http, (e) => Number(e.tool_call_id));
@@ -504,6 +508,20 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
             message: String(call.error ?? `HTTP ${call.status}`),
           });
         }
+        // the tools the provider ran within this answer (web search, code execution, ...):
+        // not the agent's, so no execute_tool span of their own
+        for (const t of serverToolsOf.get(id) ?? []) {
+          event(span, "gen_ai.server_tool_call", big(t.requested_ns) ?? end, {
+            "gen_ai.tool.name": t.name,
+            "gen_ai.tool.call.id": t.provider_call_id,
+            "gen_ai.tool.call.arguments": opts.content || opts.toolArguments ? t.input : undefined,
+            "gen_ai.tool.call.result": opts.content ? t.result_text : undefined,
+            "error.type": t.result_is_error ? "tool_error" : undefined,
+            "sightline.server_tool_call_id": num(t.server_tool_call_id),
+            "sightline.server_tool.result_type": t.result_type,
+          });
+        }
+        closeEvents(span);
         chatSpans.set(id, span);
         result.llmSpans++;
         await finish(span, end);

@@ -739,6 +739,52 @@ Deno.test("export --format otlp: the agent process's own HTTP that is no LLM cal
   }
 });
 
+Deno.test("export --format otlp: a tool the provider ran within an answer is a gen_ai.server_tool_call event on its chat span", async () => {
+  // no dataset has one: the Ollama client's recording (tests/fixtures/ollama/lan_upload),
+  // analysed, gets a web search the provider ran within its first LLM call's answer
+  const { tmp, rec } = await lanUploadCopy("sl-otlp-server-tool-");
+  const rx = receiver();
+  try {
+    await analysedWith(rec, [
+      `INSERT INTO server_tool_calls
+       SELECT recording, 1, llm_call_id, 0, 'ws_1', 'web_search',
+         '{"query":"ollama lan"}', 'completed', '["https://example.test/a"]', false, end_ns
+       FROM llm_calls ORDER BY llm_call_id LIMIT 1`,
+    ]);
+    const [call] = await rowsOf(rec, "SELECT * FROM llm_calls ORDER BY llm_call_id LIMIT 1");
+    for (const content of [false, true]) {
+      const out = await task(
+        ["export", rec, "--format", "otlp", ...(content ? ["--content"] : [])],
+        { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url },
+      );
+      assert.equal(out.code, 0, out.stderr);
+      const got = spans(rx.got.splice(0));
+      const chat = got.find((p) =>
+        p.attributes["sightline.llm_call_id"] === Number(call.llm_call_id) &&
+        p.attributes["gen_ai.operation.name"] === "chat"
+      )!;
+      const evs = chat.events.filter((e) => e.name === "gen_ai.server_tool_call");
+      assert.deepEqual(evs.map((e) => [e.time, e.attributes]), [[call.end_ns, {
+        "gen_ai.tool.name": "web_search",
+        "gen_ai.tool.call.id": "ws_1",
+        ...(content
+          ? {
+            "gen_ai.tool.call.arguments": '{"query":"ollama lan"}',
+            "gen_ai.tool.call.result": '["https://example.test/a"]',
+          }
+          : {}),
+        "sightline.server_tool_call_id": 1,
+        "sightline.server_tool.result_type": "completed",
+      }]]);
+      // not the agent's tool: no execute_tool span for it
+      assert.ok(!got.some((p) => p.name === "execute_tool web_search"));
+    }
+  } finally {
+    await rx.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("export --format otlp: a WebSocket upgrade that carried LLM calls is no HTTP span, from a tool's process as from the agent's", async () => {
   // no recording has a tool-started process talking to an LLM over WebSocket (a nested Codex
   // run by a tool): the Ollama client's (tests/fixtures/ollama/lan_upload), analysed, gets a

@@ -72,7 +72,9 @@ const BUILT_IN_CALLS: Readonly<Record<string, string>> = {
 /**
  * Output items in which the API runs a tool for the model within the answer (its hosted
  * tools), with the name the tool goes by: not the client's actions. A `tool_search_call` is
- * one when its `execution` is `server` (Codex runs its own: `client`).
+ * one when its `execution` is `server`; run by the client (`client`: Codex searches its
+ * deferred MCP tools itself, a tool of its registry like any other) it is a tool call, named
+ * `tool_search`, answered by a `tool_search_output` item with the same call_id.
  */
 const SERVER_CALLS: Readonly<Record<string, string>> = {
   web_search_call: "web_search",
@@ -83,7 +85,13 @@ const SERVER_CALLS: Readonly<Record<string, string>> = {
 };
 
 /** Output items that are neither text, reasoning nor a call of a tool (nothing to read). */
-const QUIET_ITEMS = new Set(["tool_search_call", "mcp_list_tools", "mcp_approval_request"]);
+const QUIET_ITEMS = new Set(["mcp_list_tools", "mcp_approval_request"]);
+
+/** The tool name a client-run tool search goes by (the Responses API's and Codex's). */
+export const TOOL_SEARCH = "tool_search";
+
+/** A `tool_search_call` item the API ran itself (else the client runs it: a tool call). */
+const serverSearch = (it: Obj) => it.type === "tool_search_call" && it.execution === "server";
 
 /** Stream event families whose items the `response.output_item.done` event gives whole. */
 const QUIET_EVENT = new RegExp(
@@ -132,7 +140,7 @@ function serverTool(it: Obj): ServerToolOut {
   }
   const name = type === "mcp_call"
     ? [str(it.server_label), str(it.name)].filter(Boolean).join(".") || "mcp"
-    : SERVER_CALLS[type] ?? "tool_search";
+    : SERVER_CALLS[type] ?? TOOL_SEARCH;
   return {
     id: str(it.id),
     name,
@@ -145,9 +153,29 @@ function serverTool(it: Obj): ServerToolOut {
   };
 }
 
-/** A tool's answer in the input: `function_call_output`, `shell_call_output` and the like. */
+/**
+ * A tool's answer in the input: `function_call_output`, `shell_call_output` and the like, and
+ * a client-run tool search's `tool_search_output` (a server-run one's is the API's output).
+ */
 const isCallOutput = (item: Obj) =>
-  typeof item.type === "string" && item.type.endsWith("_call_output");
+  typeof item.type === "string" && item.type.endsWith("_call_output") ||
+  item.type === "tool_search_output" && item.execution !== "server";
+
+/**
+ * What a tool search gave the model: the names of the tools it loaded, as a JSON array, a tool
+ * in a namespace as `NAMESPACE.TOOL` (Codex: `mcp__fs__.read_text_file`, an MCP server's tool;
+ * the model calls it by its own name in that namespace); `[]` when it found none (Codex answers
+ * a failed search so).
+ */
+function searchResultText(tools: unknown): string {
+  const names = (list: unknown[], ns?: string): string[] =>
+    list.filter(isObj).flatMap((t) => {
+      const name = String(t.name ?? t.type ?? "?");
+      if (t.type === "namespace") return names(arr(t.tools), ns ? `${ns}.${name}` : name);
+      return [ns ? `${ns}.${name}` : name];
+    });
+  return JSON.stringify(names(arr(tools)));
+}
 
 /**
  * A tool answer's text: as given, its text parts, or else its JSON (a `shell_call_output`'s
@@ -166,8 +194,13 @@ function outputText(output: unknown): string {
   );
 }
 
-/** An input item the model produced (an earlier turn's output). */
-const isModelItem = (item: Obj) => MODEL_ITEMS.has(String(item.type)) || item.role === "assistant";
+/**
+ * An input item the model produced (an earlier turn's output), a server-run tool search's
+ * output (the API's, within that answer) among them.
+ */
+const isModelItem = (item: Obj) =>
+  MODEL_ITEMS.has(String(item.type)) || item.role === "assistant" ||
+  item.type === "tool_search_output" && item.execution === "server";
 
 export function responsesRequest(body: unknown, opts: ReadOptions = {}): RequestInfo {
   const r = emptyRequest();
@@ -193,7 +226,9 @@ export function responsesRequest(body: unknown, opts: ReadOptions = {}): Request
   for (const item of input.slice(lastModel + 1)) {
     // text, and a note for each image, file or audio (its bytes said by their size)
     if (item.role === "user") user.push(textWithMedia(item.content));
-    if (isCallOutput(item)) {
+    if (item.type === "tool_search_output" && isCallOutput(item)) {
+      results.push({ callId: str(item.call_id), text: searchResultText(item.tools) });
+    } else if (isCallOutput(item)) {
       results.push({ callId: str(item.call_id), text: outputText(item.output) });
     }
   }
@@ -313,6 +348,8 @@ function fromItems(items: Obj[], r: ResponseInfo): void {
   const thinking: string[] = [];
   const calls: ToolCallOut[] = [];
   const refusals: string[] = [];
+  // server-run tool searches by call_id, for their tool_search_output items
+  const searches: [string | undefined, ServerToolOut][] = [];
   r.serverTools = [];
   for (const it of items) {
     if (it.type === "message") {
@@ -328,14 +365,37 @@ function fromItems(items: Obj[], r: ResponseInfo): void {
           notUnderstood(r, `message content part type ${JSON.stringify(c.type)}`);
         }
       }
-    } else if (
-      typeof it.type === "string" && it.type in SERVER_CALLS ||
-      it.type === "tool_search_call" && it.execution === "server"
-    ) {
-      r.serverTools.push(serverTool(it));
+    } else if (typeof it.type === "string" && it.type in SERVER_CALLS || serverSearch(it)) {
+      const tool = serverTool(it);
+      r.serverTools.push(tool);
+      if (serverSearch(it)) searches.push([str(it.call_id), tool]);
+    } else if (it.type === "tool_search_output" && it.execution === "server") {
+      // what a server-run tool search loaded: the result of the search with its call_id, else
+      // (no ids) of the latest one without a result
+      const id = str(it.call_id);
+      const search = id !== undefined
+        ? searches.find(([c]) => c === id)?.[1]
+        : searches.findLast(([, t]) => t.result === undefined)?.[1];
+      if (search) {
+        search.result = searchResultText(it.tools);
+        search.resultType = str(it.status) ?? search.resultType;
+      } else notUnderstood(r, "a tool_search_output item with no tool_search_call before it");
+    } else if (it.type === "tool_search_call") {
+      // a search the client runs (Codex's own): a call of one of its tools
+      if (it.execution !== "client") {
+        notUnderstood(r, `tool_search_call execution ${JSON.stringify(it.execution)}`);
+      }
+      calls.push({
+        id: str(it.call_id) ?? str(it.id),
+        name: TOOL_SEARCH,
+        kind: "tool_search",
+        input: typeof it.arguments === "string"
+          ? jsonText(it.arguments)
+          : compactJson(it.arguments ?? {}),
+      });
     } else if (QUIET_ITEMS.has(String(it.type))) {
-      // a client-run tool search (Codex's own), the remote MCP servers' tool lists, an approval
-      // the API asks the client for: none is a call of the agent's tools nor text
+      // the remote MCP servers' tool lists, an approval the API asks the client for: neither
+      // is a call of the agent's tools nor text
     } else if (it.type === "reasoning") {
       const parts = [...arr(it.summary), ...arr(it.content)].filter(isObj);
       thinking.push(parts.map((p) => String(p.text ?? "")).join("\n"));
@@ -414,7 +474,8 @@ export function responsesStream(): StreamReader {
           if (it.type === "reasoning") it.summary = [];
           items[num(data.output_index) ?? items.length] = it;
           return it.type === "function_call" || it.type === "custom_tool_call" ||
-            String(it.type) in BUILT_IN_CALLS || String(it.type) in SERVER_CALLS;
+            it.type === "tool_search_call" || String(it.type) in BUILT_IN_CALLS ||
+            String(it.type) in SERVER_CALLS;
         }
         case "response.output_text.delta":
         case "response.refusal.delta": {

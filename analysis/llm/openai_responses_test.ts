@@ -2,7 +2,8 @@
  * The Responses API reader on built-in tools as the API reference documents them: Codex's
  * `local_shell_call`, the `shell_call` and `apply_patch_call` tools (the client runs them: tool
  * calls), remote MCP's `mcp_call` (the API runs it: a server tool), streamed and whole, and the
- * `*_call_output` items that answer them in the next request.
+ * `*_call_output` items that answer them in the next request; the tool search, run by the
+ * client (Codex's: a tool call answered by `tool_search_output`) or by the API (a server tool).
  */
 import assert from "node:assert/strict";
 import { responsesJson, responsesRequest, responsesStream } from "./openai_responses.ts";
@@ -133,4 +134,104 @@ Deno.test("responses request: an image a tool answered with is said by its size,
   assert.equal(t.callId, "c1");
   assert.ok(t.text.length < 200, t.text);
   assert.match(t.text, /"image_url":"data:image\/png;base64,\.\.\. \(100022 characters\)"/);
+});
+
+/** Codex's client-run tool search for a deferred MCP tool, as its Responses items are typed. */
+const search = {
+  type: "tool_search_call",
+  id: "ts_1",
+  call_id: "call_ts",
+  status: "completed",
+  execution: "client",
+  arguments: { query: "fs read_text_file", limit: 8 },
+};
+const loaded = [{
+  type: "namespace",
+  name: "mcp__fs__",
+  description: "Tools in the mcp__fs__ namespace.",
+  tools: [
+    { type: "function", name: "read_text_file", parameters: { type: "object" } },
+    { type: "function", name: "write_file", parameters: { type: "object" } },
+  ],
+}, { type: "function", name: "lookup", parameters: { type: "object" } }];
+
+Deno.test("responses: a client-run tool search is a tool call, answered by its tool_search_output", () => {
+  const whole = responsesJson({ id: "resp_ts", status: "completed", output: [search] });
+  assert.deepEqual(
+    whole.toolCalls.map((c) => [c.id, c.name, c.kind, JSON.parse(c.input)]),
+    [["call_ts", "tool_search", "tool_search", { query: "fs read_text_file", limit: 8 }]],
+  );
+  assert.deepEqual(whole.serverTools, []);
+  assert.deepEqual(whole.unknown, []);
+  // streamed: its item starting is output starting; the done item gives it whole
+  const reader = responsesStream();
+  const began = [
+    { type: "response.created", response: { id: "resp_ts2", status: "in_progress" } },
+    {
+      type: "response.output_item.added",
+      output_index: 0,
+      item: { ...search, status: "in_progress" },
+    },
+    { type: "response.output_item.done", output_index: 0, item: search },
+    { type: "response.completed", response: { id: "resp_ts2", status: "completed" } },
+  ].map((e) => reader.push(e.type, e));
+  const streamed = reader.result();
+  assert.equal(began[1], true);
+  assert.deepEqual(streamed.toolCalls, whole.toolCalls);
+  assert.deepEqual(streamed.unknown, []);
+  // the next request answers them (two searches in one turn): the tools each loaded, by
+  // name; nothing found is []
+  const next = responsesRequest({
+    input: [
+      { type: "message", role: "user", content: "read notes.txt" },
+      search,
+      { ...search, call_id: "call_ts2" },
+      { type: "tool_search_output", call_id: "call_ts", execution: "client", tools: loaded },
+      { type: "tool_search_output", call_id: "call_ts2", execution: "client", tools: [] },
+    ],
+  });
+  assert.deepEqual(next.toolResults.map((t) => [t.callId, t.text]), [
+    ["call_ts", '["mcp__fs__.read_text_file","mcp__fs__.write_file","lookup"]'],
+    ["call_ts2", "[]"],
+  ]);
+});
+
+Deno.test("responses: a server-run tool search is a server tool with what it loaded; an unknown execution is a problem", () => {
+  const server = { ...search, execution: "server", call_id: null, id: "ts_s" };
+  const r = responsesJson({
+    id: "resp_s",
+    status: "completed",
+    output: [server, {
+      type: "tool_search_output",
+      id: "tso_s",
+      call_id: null,
+      execution: "server",
+      status: "completed",
+      tools: loaded.slice(1),
+    }],
+  });
+  assert.deepEqual(r.toolCalls, []);
+  assert.deepEqual(
+    r.serverTools.map((s) => [s.id, s.name, JSON.parse(s.input), s.result, s.resultType]),
+    [["ts_s", "tool_search", search.arguments, '["lookup"]', "completed"]],
+  );
+  assert.deepEqual(r.unknown, []);
+  // an execution the API does not define: still the client's call (it has a call_id to
+  // answer), and said
+  const odd = responsesJson({
+    id: "resp_o",
+    status: "completed",
+    output: [{ ...search, execution: "elsewhere" }],
+  });
+  assert.deepEqual(odd.toolCalls.map((c) => c.name), ["tool_search"]);
+  assert.deepEqual(odd.unknown, ['tool_search_call execution "elsewhere"']);
+  // a server search's output with no search before it is said, not dropped
+  const orphan = responsesJson({
+    id: "resp_x",
+    status: "completed",
+    output: [{ type: "tool_search_output", execution: "server", tools: [] }],
+  });
+  assert.deepEqual(orphan.unknown, [
+    "a tool_search_output item with no tool_search_call before it",
+  ]);
 });

@@ -297,7 +297,11 @@ export interface ReadOptions {
 export interface ToolCallOut {
   id?: string;
   name: string;
-  kind: "function" | "custom";
+  /**
+   * "function": JSON arguments; "custom": free-form input; "tool_search": the Responses API's
+   * client-run tool search (Codex loading deferred MCP tools), arguments `{query, limit}`
+   */
+  kind: "function" | "custom" | "tool_search";
   /** the arguments as JSON text (custom tools: a JSON string of the input) */
   input: string;
 }

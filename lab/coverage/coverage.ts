@@ -280,7 +280,7 @@ async function captureSample(
 export interface ServedFacts {
   /** main requests the server answered */
   main: number;
-  /** tool searches among the answers' calls (not counted in `toolCalls`), when any */
+  /** tool searches among the answers' calls (counted in `toolCalls` too), when any */
   searches?: number;
   /** tool calls in those answers */
   toolCalls: number;
@@ -303,8 +303,9 @@ export function servedFacts(
   turns: number,
 ): ServedFacts {
   const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
-  // a Responses tool search (Codex loading a deferred MCP tool) is not a row of tool_calls
-  const count = (r: (typeof main)[number]) => (r.toolCalls?.length ?? 0) - (r.toolSearches ?? 0);
+  // a Responses tool search (Codex loading a deferred MCP tool) is a row of tool_calls too
+  // (kind `tool_search`), answered by its `tool_search_output`
+  const count = (r: (typeof main)[number]) => r.toolCalls?.length ?? 0;
   const searches = main.reduce((n, r) => n + (r.toolSearches ?? 0), 0);
   return {
     main: main.length,
@@ -342,7 +343,7 @@ export function judgeCapture(
     notes.push(
       `${got.toolCalls} of ${served.toolCalls} tool calls served recovered, ` +
         `${got.toolResults} of ${served.answerable} results` + (toolsOk ? "" : " (MISMATCH)") +
-        (served.searches ? ` (and ${served.searches} tool searches served, not tool calls)` : ""),
+        (served.searches ? ` (${served.searches} of them tool searches)` : ""),
     );
   }
   if (!reachedEnd) {

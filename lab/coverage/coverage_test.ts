@@ -109,7 +109,8 @@ Deno.test("coverage: a capture is held to what the server served, not to the scr
     },
   );
   // Codex 0.171.0 with MCP: it searched for each deferred tool (14 searches while its servers
-  // started) before calling it; a search is not a row of tool_calls
+  // started) before calling it; a search is a row of tool_calls (kind tool_search), with its
+  // result
   const searching = servedFacts([
     { seq: 0, kind: "main", turn: 0, toolCalls: ["tool_search"], toolSearches: 1 },
     { seq: 1, kind: "main", turn: 0, toolCalls: ["write_file"] },
@@ -118,18 +119,22 @@ Deno.test("coverage: a capture is held to what the server served, not to the scr
   assert.deepEqual(searching, {
     main: 3,
     searches: 1,
-    toolCalls: 1,
-    answerable: 1,
+    toolCalls: 2,
+    answerable: 2,
     lastTurn: 1,
     turns: 2,
   });
   assert.deepEqual(
-    judgeCapture(searching, { request: true, response: true, toolCalls: 1, toolResults: 1 }),
+    judgeCapture(searching, { request: true, response: true, toolCalls: 2, toolResults: 2 }),
     {
       ok: true,
-      note: "1 of 1 tool calls served recovered, 1 of 1 results (and 1 tool searches served, " +
-        "not tool calls)",
+      note: "2 of 2 tool calls served recovered, 2 of 2 results (1 of them tool searches)",
     },
+  );
+  // an analysis that leaves the searches out falls short of what was served
+  assert.equal(
+    judgeCapture(searching, { request: true, response: true, toolCalls: 1, toolResults: 1 }).ok,
+    false,
   );
   // a prompt never recovered fails whatever the agent did
   assert.equal(

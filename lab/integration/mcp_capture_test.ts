@@ -3,7 +3,8 @@
  * real filesystem and everything servers, writes a file and reads one through MCP; the analysis
  * finds both `tools/call`s in `mcp_calls` with their arguments and results, links the LLM tool
  * call to each, and links the server's write of the file to the LLM tool call with the signal
- * `mcp`. With each agent, a server with a poisoned tool description raises
+ * `mcp`; Codex's tool searches that load each tool are its tool calls too, with what they
+ * loaded, and nothing linked to them. With each agent, a server with a poisoned tool description raises
  * `mcp_tool_poisoning`; the same server with a plain description raises no finding. A server
  * outside the agent's configuration raises `mcp_server_unconfigured`: one a program the model ran
  * started and talks to over stdio, and one it talks to over loopback HTTP (while the server the
@@ -168,6 +169,24 @@ for (const agent of ["claude", "gemini", "codex"] as AgentName[]) {
           );
           assert.equal(e.matched, agent === "codex" ? name : alias);
           assert.equal(e.tool_call_id, null);
+        }
+      }
+      if (agent === "codex") {
+        // Codex loads each deferred MCP tool by a tool search of its own before calling it:
+        // each search is one of its tool calls, with its query, answered by the tools it
+        // loaded (none while the servers start), and acts on nothing outside Codex
+        const searches = await checkRows(db, "tool_searches");
+        assert.ok(searches.length >= 3, show(searches));
+        for (const s of searches) {
+          assert.equal(s.name, "tool_search");
+          assert.equal(typeof JSON.parse(String(s.input)).query, "string", show(s));
+          assert.notEqual(s.result_llm_call_id, null, show(s));
+          assert.ok(Array.isArray(JSON.parse(String(s.result_text))), show(s));
+          assert.equal(Number(s.linked), 0, show(s));
+        }
+        const loaded = searches.flatMap((s) => JSON.parse(String(s.result_text)) as string[]);
+        for (const tool of ["write_file", "echo", "read_text_file"]) {
+          assert.ok(loaded.some((n) => n.endsWith(`.${tool}`)), `${tool}: ${show(loaded)}`);
         }
       }
       const configured = await checkRows(db, "mcp_server_names");

@@ -60,6 +60,11 @@ for (const agent of ["codex", "claude"] as AgentName[]) {
       for (const d of outside) assert.equal(d.name, "docs.example.test", show(outside));
       if (agent === "claude") {
         assert.ok(outside.some((d) => d.tool_call_id === tools[2].tool_call_id), show(outside));
+        // named by the request on the connect's own connection to the proxy, not by a guess
+        assert.ok(
+          outside.some((d) => d.op === "connect" && d.name_source === "proxy_connection"),
+          show(outside),
+        );
       }
       // nor a port exposed beyond the host's loopback: its bridges listen inside the sandbox's
       // own network namespace, and are said to

@@ -13,7 +13,12 @@ import { labelsTable } from "../../analysis/observer/schema.ts";
 import { ddl } from "../../kit/columns.ts";
 import { BUILD_SQL, sqlText } from "../../analysis/sql_files.ts";
 import { loadScenario } from "../simulator/mod.ts";
-import { DETECT_MACROS, DETECT_ORDER, SQL_DIR as DETECT_SQL } from "../../analysis/detect/build.ts";
+import {
+  DETECT_MACROS,
+  DETECT_ORDER,
+  DETECT_PROBLEM_QUERIES,
+  SQL_DIR as DETECT_SQL,
+} from "../../analysis/detect/build.ts";
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
 import {
@@ -111,6 +116,7 @@ const CHECK_FILES = [
   "tls_connection_hosts",
   "tool_call_actions",
   "tool_calls_in_order",
+  "tool_searches",
   "truncated_exec_count",
   "ws_message_counts",
 ];
@@ -145,7 +151,7 @@ const OBSERVER_FILES = [
 Deno.test("every .sql file is a build step, an evaluation query or a trace query", () => {
   assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [FIRST_ROWS, ...BUILD_ORDER, PROCESS_AGENTS].sort());
   const detect = sqlFilesIn(DETECT_SQL);
-  assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS].sort());
+  assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS, ...DETECT_PROBLEM_QUERIES].sort());
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);
   assert.deepEqual(sqlFilesIn(OBSERVER_SQL), OBSERVER_FILES);
   assert.deepEqual(sqlFilesIn(SIMULATOR_SQL), [

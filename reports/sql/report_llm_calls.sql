@@ -9,7 +9,7 @@ SELECT c.llm_call_id, c.pid, p.start_ns AS proc_start_ns, c.agent, c.provider, c
   left(c.user_input, $max_text) AS user_input, length(c.user_input) AS user_input_len,
   left(c.assistant_text, $max_text) AS assistant_text, length(c.assistant_text) AS assistant_text_len,
   left(c.thinking, $max_text) AS thinking, length(c.thinking) AS thinking_len,
-  c.tool_call_count, c.tool_result_count, c.messages, c.tools_offered, c.stop_reason,
+  c.tool_call_count, c.server_tool_call_count, c.tool_result_count, c.messages, c.tools_offered, c.stop_reason,
   c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens,
   c.reasoning_tokens, c.cost_usd, c.incomplete, c.error,
   count(*) OVER () AS total

@@ -2,7 +2,9 @@
 -- that asked for it (agents start a tool as soon as its call has streamed in, before the
 -- answer ends) less $start_slack_ns, and closes when the request carrying its result back
 -- starts; without a result, at the session's next main request; without either (or when
--- $use_brackets is false), $window_ns after the answer ended.
+-- $use_brackets is false), $window_ns after the answer ended. A tool search (`kind`
+-- `tool_search`: the Responses API's client-run search, Codex's) has none: it searches the
+-- agent's own tool definitions, in its process, and acts on nothing outside it.
 INSERT INTO tool_windows
 WITH calls AS (
   SELECT t.recording, t.tool_call_id, t.llm_call_id, t.name, t.requested_ns, t.result_ns,
@@ -11,6 +13,7 @@ WITH calls AS (
     count(*) OVER (PARTITION BY t.recording, t.llm_call_id) AS parallel
   FROM tool_calls t
   JOIN llm_calls c ON c.recording = t.recording AND c.llm_call_id = t.llm_call_id
+  WHERE t.kind <> 'tool_search'
 ),
 nxt AS (
   SELECT k.recording, k.tool_call_id, min(n.request_ns) AS next_ns

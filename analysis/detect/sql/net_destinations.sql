@@ -4,9 +4,15 @@
 -- question in the 5 s before (of questions at the same time, the one recorded last; the
 -- process is the incarnation of the pid, `proc_start_ns`: a pid reused is another process,
 -- whose questions name nothing of this one's); for a loopback connect to an HTTP proxy, the
--- host its first plain-HTTP request after the connect (within 30 s) asked the proxy for
--- (`curl` in Claude Code's sandbox: docs.example.test, through the sandbox's proxy on
--- 127.0.0.1:3128) — and whether it is allowed: the agent process's own traffic (its LLM calls
+-- host the first plain-HTTP request on its own connection asked the proxy for (`curl` in
+-- Claude Code's sandbox: docs.example.test, through the sandbox's proxy on 127.0.0.1:3128).
+-- The connection is the connect's socket: the traced TCP socket (`ipc`) of the same process
+-- and descriptor to the same port, first used after the connect and before that descriptor's
+-- next connect, whose connection (`http_exchanges.conn_id`) carried the request. A connect
+-- no recorded socket is tied to (a descriptor io_uring gave as fixed, -1) is named, as a
+-- guess, by its process's first such request in the 30 s after it on a connection no other
+-- connect is tied to (`name_source` `proxy_process`, and a `problems` row says how many) —
+-- and whether it is allowed: the agent process's own traffic (its LLM calls
 -- and telemetry) is, and so is anything an `allowlist` entry covers, and a loopback connect
 -- with no such other host to a port a traced process listened on before in the same network
 -- namespace (a local server, or a bridge such as a sandbox's to its agent: it reaches that
@@ -15,7 +21,7 @@ INSERT INTO net_destinations
 WITH nets AS (
   SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.op, a.addr, a.port, a.qname,
     l.attribution, l.tool_call_id,
-    coalesce(a.proc_start_ns, -9223372036854775808) AS incarnation, r.net_ns
+    coalesce(a.proc_start_ns, -9223372036854775808) AS incarnation, r.net_ns, r.fd
   FROM actions a
   JOIN links l USING (recording, event_table, event_id)
   -- the raw row (first_rows.sql: an event id is its rowid less its recording's first)
@@ -35,34 +41,99 @@ dns AS (
 -- each process's plain-HTTP requests (read from `ipc`) naming a host that is not a loopback
 -- address: through a proxy on loopback, the host it was asked for
 proxied AS (
-  SELECT recording, pid, request_ns,
+  SELECT recording, pid, conn_id, request_ns,
     lower(regexp_replace(regexp_replace(host, ':[0-9]+$', ''), '^\[|\]$', '', 'g')) AS host
   FROM http_exchanges
   WHERE conn_gen = -1 AND request_ns IS NOT NULL AND host IS NOT NULL
     AND NOT regexp_matches(lower(host), '^(127\.|\[::1\]|::1$|\[::ffff:127\.|localhost(:|$))')
 ),
+-- each connection's first proxied request
+conn_hosts AS (
+  SELECT recording, conn_id, arg_min(host, request_ns) AS host
+  FROM proxied GROUP BY ALL
+),
+-- the traced TCP sockets (`ipc` rows of kind tcp): process, descriptor, the other end's port
+-- and address, first use, and connection (the lower inode of its two ends, as the cleartext
+-- reader names it: any row of either end may name the other)
+tcp_peers AS (
+  SELECT recording, inode, max(peer) AS peer FROM (
+    SELECT recording, inode, peer_inode AS peer FROM ipc
+    WHERE kind = 'tcp' AND peer_inode IS NOT NULL
+    UNION ALL
+    SELECT recording, peer_inode, inode FROM ipc
+    WHERE kind = 'tcp' AND peer_inode IS NOT NULL
+  ) GROUP BY ALL
+),
+sockets AS (
+  SELECT i.recording, i.pid, i.fd, i.remote_port AS port, any_value(i.remote_addr) AS addr,
+    min(i.ts_ns) AS first_ns, least(i.inode, coalesce(any_value(t.peer), i.inode)) AS conn_id
+  FROM ipc i
+  LEFT JOIN tcp_peers t ON t.recording = i.recording AND t.inode = i.inode
+  WHERE i.kind = 'tcp' AND i.fd >= 0 AND i.remote_port IS NOT NULL
+  GROUP BY i.recording, i.pid, i.fd, i.remote_port, i.inode
+),
 -- the process's last DNS question at or before each connect, found by ASOF JOIN (a range join on
 -- the process compared each connect with every DNS question of its process: work growing with
 -- the square of a process's DNS questions) and used when it is at most 5 s before
 named AS (
-  SELECT n.*,
-    CASE WHEN n.op = 'dns' THEN rtrim(lower(n.qname), '.') ELSE coalesce(
+  SELECT * EXCLUDE (tool_host, dns_name),
+    CASE WHEN op = 'dns' THEN rtrim(lower(qname), '.') ELSE coalesce(tool_host, dns_name) END
+      AS name,
+    CASE WHEN op = 'dns' AND qname IS NOT NULL THEN 'dns'
+      WHEN op = 'dns' THEN NULL
+      WHEN tool_host IS NOT NULL THEN 'tool_url'
+      WHEN dns_name IS NOT NULL THEN 'dns' END AS name_source
+  FROM (
+    SELECT n.*,
       (SELECT min(t.host) FROM tool_terms t
         WHERE t.recording = n.recording AND t.tool_call_id = n.tool_call_id AND t.kind = 'url'
-          AND t.port = n.port AND t.host <> n.addr),
-      CASE WHEN d.ts_ns >= n.ts_ns - 5000000000 THEN d.name END
-    ) END AS name
-  FROM nets n
-  ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid
-    AND d.incarnation = n.incarnation AND n.ts_ns >= d.ts_ns
+          AND t.port = n.port AND t.host <> n.addr) AS tool_host,
+      CASE WHEN d.ts_ns >= n.ts_ns - 5000000000 THEN d.name END AS dns_name
+    FROM nets n
+    ASOF LEFT JOIN dns d ON d.recording = n.recording AND d.pid = n.pid
+      AND d.incarnation = n.incarnation AND n.ts_ns >= d.ts_ns
+  )
 ),
--- a loopback connect's proxied host: its process's first such request from the connect on
+-- the loopback connects, each with when its descriptor is next connected
+loopback AS (
+  SELECT recording, event_id, pid, fd, addr, port, ts_ns,
+    lead(ts_ns) OVER (PARTITION BY recording, pid, fd ORDER BY ts_ns, event_id) AS next_ns
+  FROM named
+  WHERE op = 'connect' AND regexp_matches(addr, '^(127\.|::1$|::ffff:127\.)')
+),
+-- a loopback connect's own socket: the first of its process and descriptor to its port used
+-- after it (and before the descriptor's next connect), to its address when that is recorded
+own_socket AS (
+  SELECT k.recording, k.event_id, s.conn_id
+  FROM loopback k
+  ASOF JOIN sockets s ON s.recording = k.recording AND s.pid = k.pid AND s.fd = k.fd
+    AND s.port = k.port AND s.first_ns >= k.ts_ns
+  WHERE k.fd >= 0 AND (k.next_ns IS NULL OR s.first_ns < k.next_ns)
+    AND (s.addr IS NULL OR s.addr = '' OR s.addr = k.addr)
+),
+-- the proxied requests on connections no loopback connect is tied to: what a guess may use
+untied AS (
+  SELECT * FROM proxied p
+  WHERE NOT EXISTS (SELECT 1 FROM own_socket o
+    WHERE o.recording = p.recording AND o.conn_id = p.conn_id)
+),
+-- a loopback connect's proxied host: the first on its own connection; with no connection of
+-- its own, its process's first untied one in the 30 s from the connect on (a guess)
 via_proxy AS (
-  SELECT n.* REPLACE (coalesce(n.name, CASE WHEN p.request_ns <= n.ts_ns + 30000000000
-      AND p.host <> n.addr THEN p.host END) AS name),
-    p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr AS through_proxy
+  SELECT n.* REPLACE (coalesce(n.name, CASE WHEN h.host <> n.addr THEN h.host END,
+      CASE WHEN o.event_id IS NULL AND p.request_ns <= n.ts_ns + 30000000000
+        AND p.host <> n.addr THEN p.host END) AS name,
+    CASE WHEN n.name IS NOT NULL THEN n.name_source
+      WHEN h.host <> n.addr THEN 'proxy_connection'
+      WHEN o.event_id IS NULL AND p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr
+        THEN 'proxy_process' END AS name_source),
+    coalesce(h.host <> n.addr, false) OR (o.event_id IS NULL
+      AND coalesce(p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr, false))
+      AS through_proxy
   FROM named n
-  ASOF LEFT JOIN proxied p ON p.recording = n.recording AND p.pid = n.pid
+  LEFT JOIN own_socket o ON o.recording = n.recording AND o.event_id = n.event_id
+  LEFT JOIN conn_hosts h ON h.recording = o.recording AND h.conn_id = o.conn_id
+  ASOF LEFT JOIN untied p ON p.recording = n.recording AND p.pid = n.pid
     AND p.request_ns >= n.ts_ns
     AND n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
 ),
@@ -94,8 +165,8 @@ judged AS (
   FROM via_proxy n
   LEFT JOIN to_listener t ON t.recording = n.recording AND t.event_id = n.event_id
 )
-SELECT recording, event_id, ts_ns, session_id, pid, op, addr, port, name, attribution,
-  tool_call_id,
+SELECT recording, event_id, ts_ns, session_id, pid, op, addr, port, name, name_source,
+  attribution, tool_call_id,
   attribution = 'agent' OR entry IS NOT NULL OR listener_pid IS NOT NULL AS allowed,
   CASE WHEN entry IS NOT NULL THEN entry WHEN attribution = 'agent' THEN 'the agent''s own traffic'
     WHEN listener_pid IS NOT NULL THEN 'a listener of traced process ' || listener_pid ||

@@ -1,5 +1,5 @@
 -- outside_destinations: the connects and DNS questions no allowlist entry or rule allows (the
 -- sandbox checks: a sandbox's proxy bridge on its own loopback is not a destination).
-SELECT op, addr, port, name, pid, tool_call_id FROM net_destinations
+SELECT op, addr, port, name, name_source, pid, tool_call_id FROM net_destinations
 WHERE NOT allowed
 ORDER BY ts_ns, event_id
