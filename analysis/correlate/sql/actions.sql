@@ -45,7 +45,7 @@ ev AS (
     ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
     ret, via, NULL, false,
     ret >= 0,
-    changes_files(op, flags, ret, path),
+    changes_files(op, flags, ret, path, path2),
     -- one concat (which leaves out nulls) rather than a new string per `||`: about half the
     -- time of this expression over a million file events. op, path and mode are never null
     -- (required columns of the raw table), so the nulls left out are the optional parts'
