@@ -113,6 +113,11 @@ export const PrivOp: Record<number, string> = {
   9: "setresgid",
   10: "setfsuid",
   11: "setfsgid",
+  12: "kill",
+  13: "tkill",
+  14: "tgkill",
+  15: "pidfd_send_signal",
+  16: "rt_sigqueueinfo",
 };
 
 /** io_uring opcodes counted in the stats (SL_URING_OPS) */
