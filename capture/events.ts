@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "8dfc4cd47a38e529";
+export const EVENTS_H_HASH = "f69933c5743c84ef";
 
 export const Kind = {
   FORK: 1,
