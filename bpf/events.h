@@ -332,9 +332,15 @@ enum sl_priv_op {
 	SL_PRIV_SETRESGID = 9,
 	SL_PRIV_SETFSUID = 10, /* a1 */
 	SL_PRIV_SETFSGID = 11,
+	SL_PRIV_KILL = 12,    /* kill: a1 pid (0, -1 or -pgid: a group), a2 signal */
+	SL_PRIV_TKILL = 13,   /* tkill: a1 thread id, a2 signal */
+	SL_PRIV_TGKILL = 14,  /* tgkill: a1 process, a2 thread, a3 signal */
+	SL_PRIV_PIDFD_SIGNAL = 15, /* pidfd_send_signal: a1 the pidfd, a2 signal */
+	SL_PRIV_SIGQUEUE = 16, /* rt_sigqueueinfo: a1 pid, a2 signal */
 };
 
-/* SL_K_PRIV: an operation on another process or on the caller's credentials, at its exit. */
+/* SL_K_PRIV: an operation on another process or on the caller's credentials, at its exit
+ * (signals: those sent to another process, not signal 0, which only asks whether it exists). */
 struct sl_priv {
 	struct sl_hdr h;
 	__s64 ret;

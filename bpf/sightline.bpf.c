@@ -1271,6 +1271,27 @@ static __always_inline bool ptrace_recorded(long req)
 	return false;
 }
 
+/* Signals recorded: those sent to another process (not a thread of the caller's own, as
+ * raise(3) and the Go runtime's preemption do all the time), not signal 0 (a probe that the
+ * target exists). kill(0, ...) and negative pids name process groups: recorded. */
+static __always_inline bool signal_recorded(__u8 op, long a1, long a2, long a3)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	long tgid = id >> 32, tid = (__u32)id;
+	switch (op) {
+	case SL_PRIV_KILL:
+	case SL_PRIV_SIGQUEUE:
+		return a2 != 0 && a1 != tgid;
+	case SL_PRIV_TKILL:
+		return a2 != 0 && a1 != tid;
+	case SL_PRIV_TGKILL:
+		return a3 != 0 && a1 != tgid;
+	case SL_PRIV_PIDFD_SIGNAL:
+		return a2 != 0;
+	}
+	return true;
+}
+
 static __always_inline void priv_exit(long ret, const struct sys_args *a)
 {
 	struct sl_priv e = {};
@@ -2032,6 +2053,8 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	}
 	case SH_PRIV:
 		if (s->op == SL_PRIV_PTRACE && !ptrace_recorded(regs->di))
+			return 0;
+		if (s->op >= SL_PRIV_KILL && !signal_recorded(s->op, regs->di, regs->si, regs->dx))
 			return 0;
 		break;
 	}

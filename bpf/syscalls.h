@@ -169,6 +169,11 @@ static const struct sys_spec sys_specs[SYS_NR_MAX] = {
 	[__NR_setresgid] = PRIV_CALL(SL_PRIV_SETRESGID, NONE),
 	[__NR_setfsuid]  = PRIV_CALL(SL_PRIV_SETFSUID, NONE),
 	[__NR_setfsgid]  = PRIV_CALL(SL_PRIV_SETFSGID, NONE),
+	[__NR_kill]      = PRIV_CALL(SL_PRIV_KILL, NONE),
+	[__NR_tkill]     = PRIV_CALL(SL_PRIV_TKILL, NONE),
+	[__NR_tgkill]    = PRIV_CALL(SL_PRIV_TGKILL, NONE),
+	[__NR_pidfd_send_signal] = PRIV_CALL(SL_PRIV_PIDFD_SIGNAL, NONE),
+	[__NR_rt_sigqueueinfo]   = PRIV_CALL(SL_PRIV_SIGQUEUE, NONE),
 
 	[__NR_mmap]      = {.handler = SH_MMAP, .dfd = ARG(4), .flags = ARG(2), .mode = ARG(3)},
 

@@ -244,3 +244,33 @@ os.rename(p, f"/proc/self/fd/{d}/out.txt")
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "signals sent to other processes: who sent which to whom, and how the target ended",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    // a dev server's way of ending: started in the background, stopped by a later command with
+    // SIGTERM; a sleeper in a session of its own stopped with SIGKILL through its process
+    // group; a kill of a pid that is gone (ESRCH). A probe (signal 0) and a signal the shell
+    // sends itself are not recorded.
+    const script = "trap '' USR1; sleep 30 & T=$!; setsid sleep 31 & G=$!; sleep 0.3; " +
+      "kill -TERM $T; kill -0 $G; kill -KILL -- -$G; wait; " +
+      "kill -TERM 4194000 2>/dev/null; kill -USR1 $$; true";
+    const { res, rec } = await captureForTest({ cmd: ["bash", "-c", script], cwd: "/" });
+    assert.equal(res.exitCode, 0);
+    const bash = rec.manifest.root_pid;
+    const sleeps = rec.process.filter((r) => r.kind === "exec" && r.comm === "sleep");
+    const term = sleeps.find((s) => s.argv?.[1] === "30")!;
+    const grouped = sleeps.find((s) => s.argv?.[1] === "31")!;
+    assert.ok(term && grouped, "both sleepers ran");
+    const signals = rec.privilege.map((p) => [p.pid, p.op, p.target_pid, p.request, p.ret]);
+    assert.deepEqual(signals, [
+      [bash, "kill", term.pid, "SIGTERM", 0n],
+      [bash, "kill", -grouped.pid, "SIGKILL", 0n],
+      [bash, "kill", 4194000, "SIGTERM", -3n],
+    ]);
+    const exits = new Map(rec.process.filter((r) => r.kind === "exit").map((r) => [r.pid, r]));
+    assert.equal(exits.get(term.pid)?.exit_signal, 15);
+    assert.equal(exits.get(grouped.pid)?.exit_signal, 9);
+  },
+});

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "8dfc4cd47a38e529";
+export const EVENTS_H_HASH = "f69933c5743c84ef";
 
 export const Kind = {
   FORK: 1,
@@ -113,6 +113,11 @@ export const PrivOp: Record<number, string> = {
   9: "setresgid",
   10: "setfsuid",
   11: "setfsgid",
+  12: "kill",
+  13: "tkill",
+  14: "tgkill",
+  15: "pidfd_send_signal",
+  16: "rt_sigqueueinfo",
 };
 
 /** io_uring opcodes counted in the stats (SL_URING_OPS) */

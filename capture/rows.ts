@@ -12,6 +12,7 @@ import {
   type ProcessRow,
   UNUSED_PROCESS_COLUMNS,
 } from "../recording/schema.ts";
+import { signalName } from "./signal_names.ts";
 import { familyName, formatAddr, sockTypeName } from "./sockaddr.ts";
 
 /** Converts CLOCK_BOOTTIME ns to wall-clock ns since the epoch. */
@@ -167,16 +168,35 @@ const ID_ARGS: Record<string, number> = {
   setresgid: 3,
 };
 
+/**
+ * Signal calls: where each takes its target and its signal. kill and rt_sigqueueinfo take a
+ * pid as given (0, -1 or -PGID: a process group), tkill a thread id, tgkill a process (then
+ * the thread), pidfd_send_signal a pidfd (no pid to record).
+ */
+const SIGNAL_ARGS: Record<string, { target: "a1" | null; sig: "a2" | "a3" }> = {
+  kill: { target: "a1", sig: "a2" },
+  rt_sigqueueinfo: { target: "a1", sig: "a2" },
+  tkill: { target: "a1", sig: "a2" },
+  tgkill: { target: "a1", sig: "a3" },
+  pidfd_send_signal: { target: null, sig: "a2" },
+};
+
 export function privilegeRow(ev: Ev<12>, clock: Clock): PrivilegeRow {
   const nids = ID_ARGS[ev.op] ?? 0;
   const id = (v: bigint) => String(BigInt.asIntN(32, v));
+  const sig = SIGNAL_ARGS[ev.op];
+  const int = (v: bigint) => Number(BigInt.asIntN(32, v));
   return {
     ts_ns: clock(ev.ts),
     pid: ev.pid,
     tid: ev.tid,
     op: ev.op,
-    target_pid: ev.target >= 0 ? ev.target : null,
-    request: ev.op === "ptrace" ? PTRACE_REQUESTS[String(ev.a1)] ?? String(ev.a1) : null,
+    target_pid: sig ? (sig.target ? int(ev[sig.target]) : null) : ev.target >= 0 ? ev.target : null,
+    request: ev.op === "ptrace"
+      ? PTRACE_REQUESTS[String(ev.a1)] ?? String(ev.a1)
+      : sig
+      ? signalName(int(ev[sig.sig]))
+      : null,
     ids: nids ? [ev.a1, ev.a2, ev.a3].slice(0, nids).map(id) : null,
     ret: ev.ret,
     uid: ev.uid | 0,

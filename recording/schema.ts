@@ -258,8 +258,12 @@ export const privilegeTable = table(
   "privilege",
   "Operations of traced processes on other processes and on their own credentials: ptrace " +
     "requests that attach or write (attach, seize, traceme, poke*, set*regs), " +
-    "process_vm_writev and process_vm_readv, and setuid/setgid and their relatives. " +
-    "Recordings made before it was added have no privilege.arrow.",
+    "process_vm_writev and process_vm_readv, setuid/setgid and their relatives, and signals " +
+    "sent to other processes (kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo; not " +
+    "signal 0, which only asks whether a process exists, nor one a process sends itself or " +
+    "a thread of its own; recordings made before signals were recorded, in December 2026, " +
+    "have none, though their processes were signalled). Recordings made before it was added " +
+    "have no privilege.arrow.",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
     col("pid", "int32", "process id"),
@@ -268,14 +272,23 @@ export const privilegeTable = table(
       "op",
       "utf8",
       "`ptrace`, `process_vm_writev`, `process_vm_readv`, `setuid`, `setgid`, `setreuid`, " +
-        "`setregid`, `setresuid`, `setresgid`, `setfsuid` or `setfsgid`",
+        "`setregid`, `setresuid`, `setresgid`, `setfsuid`, `setfsgid`, `kill`, `tkill`, " +
+        "`tgkill`, `pidfd_send_signal` or `rt_sigqueueinfo`",
     ),
-    opt("target_pid", "int32", "ptrace, process_vm_*: the other process"),
+    opt(
+      "target_pid",
+      "int32",
+      "ptrace, process_vm_*, tgkill: the other process; kill, rt_sigqueueinfo: the pid as " +
+        "given (0: the sender's process group, -1: every process it may signal, -PGID: " +
+        "process group PGID); tkill: the thread; null for pidfd_send_signal (a pidfd names " +
+        "its process)",
+    ),
     opt(
       "request",
       "utf8",
       "ptrace: the request (`traceme`, `attach`, `seize`, `poketext`, `pokedata`, " +
-        "`pokeuser`, `setregs`, `setfpregs`, `setregset`)",
+        "`pokeuser`, `setregs`, `setfpregs`, `setregset`); a signal call: the signal " +
+        "(`SIGTERM`, `SIGKILL`, `SIGRTMIN+2`, ...)",
     ),
     opt(
       "ids",

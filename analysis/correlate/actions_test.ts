@@ -81,3 +81,58 @@ Deno.test("actions: a build over a stored actions table makes the view in its pl
     close();
   }
 });
+
+Deno.test("actions: a signal another process was sent says which and to whom, and is its tool call's", async () => {
+  // the dev server of lab/scenarios/dev_server.json: a background server started by one tool
+  // call, stopped by the next one's `kill` (through xargs), its sleeper through its group
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, 100, 1, "claude"),
+      r.exec(10, 100, 1, ["/opt/claude", "-p", "go"]),
+      r.fork(500, 200, 100),
+      r.exec(510, 200, 100, ["/bin/bash", "-c", "python3 -m http.server &"]),
+      r.fork(520, 201, 200),
+      r.exec(521, 201, 200, ["python3", "-m", "http.server"]),
+      r.exit(600, 200, 100),
+      r.fork(1500, 300, 100),
+      r.exec(1510, 300, 100, ["/bin/bash", "-c", "xargs kill -TERM < server.pid"]),
+      r.fork(1520, 301, 300),
+      r.exec(1521, 301, 300, ["xargs", "kill", "-TERM"]),
+      r.fork(1530, 302, 301),
+      r.exec(1531, 302, 301, ["kill", "-TERM", "201"]),
+      r.exit(1550, 302, 301),
+      { ...r.exit(1560, 201, 200), exit_code: null, exit_signal: 15 },
+      r.exit(1570, 301, 300),
+      r.exit(1590, 300, 100),
+    ],
+    privilege: [
+      r.privilege(1540, 302, "kill", { target_pid: 201, request: "SIGTERM" }),
+      r.privilege(1580, 300, "kill", { target_pid: -77, request: "SIGKILL", ret: -3n }),
+    ],
+    llm: [r.llm(1, 100, 300), r.llm(2, 100, 1300)],
+    tools: [
+      r.tool(1, 1, 400, 1300, "Bash", { command: "python3 -m http.server &" }),
+      r.tool(2, 2, 1400, 1800, "Bash", { command: "xargs kill -TERM < server.pid" }),
+    ],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const got = await all(
+      c,
+      `SELECT a.pid, a.summary, l.tool_call_id, l.attribution
+       FROM actions a JOIN links l USING (recording, event_table, event_id)
+       WHERE a.event_table = 'privilege' ORDER BY a.ts_ns`,
+    );
+    assert.deepEqual(got, [
+      { pid: 302, summary: "kill SIGTERM pid 201", tool_call_id: 2n, attribution: "tool" },
+      {
+        pid: 300,
+        summary: "kill SIGKILL to process group 77 (failed, errno 3)",
+        tool_call_id: 2n,
+        attribution: "tool",
+      },
+    ]);
+  } finally {
+    close();
+  }
+});

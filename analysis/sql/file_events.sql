@@ -5,7 +5,7 @@
 CREATE VIEW file_events AS
 SELECT f.*,
   p.exe, p.comm, p.agent, p.agent_pid, p.agent_role,
-  changes_files(f.op, f.flags, f.ret, f.path) AS written,
+  changes_files(f.op, f.flags, f.ret, f.path, f.path2) AS written,
   coalesce(f.ts_ns < p.sandbox_setup_ns, false) AS sandbox_setup
 FROM file f
 ASOF LEFT JOIN processes p

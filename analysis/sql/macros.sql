@@ -8,12 +8,27 @@ CREATE OR REPLACE MACRO opens_for_writing(flags) AS
 -- pseudo_file: device and kernel pseudo-files (under /dev, /proc and /sys), which no write
 -- to counts as changing the file system.
 CREATE OR REPLACE MACRO pseudo_file(path) AS regexp_matches(path, '^/(dev|proc|sys)/');
+-- changed_paths: the paths a file event changes: a rename both of its own (the source goes,
+-- the target is made), a link or symlink only the new name (`path2`: their `path` is the file
+-- linked to, or the symlink's target, which they leave as it is: `ln -s /dev/null x` makes x),
+-- any other the path.
+CREATE OR REPLACE MACRO changed_paths(op, path, path2) AS
+  CASE
+    WHEN op = 'rename' THEN list_distinct([path, coalesce(path2, path)])
+    WHEN op IN ('link', 'symlink') THEN [coalesce(path2, path)]
+    ELSE [path]
+  END;
 -- changes_files: a file event that changed the file system: a successful unlink, rename,
 -- mkdir, rmdir, link, symlink, chmod, chown, truncate or time change (utimes), or open for
--- writing, creating or truncating, not of a pseudo-file. (memfd_create makes no file in any
--- directory; chdir changes only the process.)
-CREATE OR REPLACE MACRO changes_files(op, flags, ret, path) AS
-  ret >= 0 AND NOT pseudo_file(path) AND (
+-- writing, creating or truncating, of a path that is not a pseudo-file (of `changed_paths`:
+-- a symlink to /dev/null is a new file, a rename out of /dev/shm a file made). (memfd_create
+-- makes no file in any directory; chdir changes only the process.)
+CREATE OR REPLACE MACRO changes_files(op, flags, ret, path, path2) AS
+  ret >= 0 AND CASE
+    WHEN op IN ('link', 'symlink') THEN NOT pseudo_file(coalesce(path2, path))
+    WHEN op = 'rename' THEN NOT pseudo_file(path) OR NOT pseudo_file(coalesce(path2, path))
+    ELSE NOT pseudo_file(path)
+  END AND (
     op IN ('unlink', 'rename', 'mkdir', 'rmdir', 'link', 'symlink', 'chmod', 'chown',
       'truncate', 'utimes')
     OR (op = 'open' AND opens_for_writing(flags))

@@ -1,13 +1,19 @@
 -- summary_files: files the agents' processes wrote in one recording ($1): those written by
 -- tools the agent ran (its descendants) first, then the agent's own, each by first write; a
--- sandbox runtime preparing its sandbox's own file system is not counted.
+-- sandbox runtime preparing its sandbox's own file system is not counted. A path is the one the
+-- event changed (`changed_paths` of macros.sql: a symlink's or link's new name, not the file it
+-- points to; both ends of a rename), not a pseudo-file.
 SELECT path,
   min(ts_ns) AS first_ns,
   count(*) AS writes,
   -- the executable of the first write (of writes at the same time, the first by name)
   arg_min(exe, (ts_ns, exe)) AS exe,
   bool_or(agent_role = 'descendant') AS by_tool
-FROM file_events
-WHERE recording = $1 AND written AND agent_role IS NOT NULL AND NOT sandbox_setup
+FROM (
+  SELECT unnest(changed_paths(op, path, path2)) AS path, ts_ns, exe, agent_role
+  FROM file_events
+  WHERE recording = $1 AND written AND agent_role IS NOT NULL AND NOT sandbox_setup
+)
+WHERE NOT pseudo_file(path)
 GROUP BY path
 ORDER BY by_tool DESC, first_ns, path;

@@ -13,6 +13,8 @@ SELECT
   (SELECT count(*) FROM processes WHERE recording = $1) AS processes,
   (SELECT count(*) FROM processes WHERE recording = $1 AND agent_role IS NOT NULL)
     AS agent_processes,
-  (SELECT count(DISTINCT path) FROM file_events WHERE recording = $1 AND written AND NOT sandbox_setup)
-    AS files_written,
+  (SELECT count(DISTINCT p) FROM (
+    SELECT unnest(changed_paths(op, path, path2)) AS p FROM file_events
+    WHERE recording = $1 AND written AND NOT sandbox_setup
+  ) WHERE NOT pseudo_file(p)) AS files_written,
   (SELECT count(*) FROM problems WHERE recording = $1) AS problems;

@@ -108,6 +108,7 @@ const CHECK_FILES = [
   "sandbox_setup_counts",
   "server_tool_calls_in_order",
   "session_counts",
+  "signal_actions",
   "stream_events_per_exchange",
   "tcp_ends",
   "tcp_portless",

@@ -45,7 +45,7 @@ ev AS (
     ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
     ret, via, NULL, false,
     ret >= 0,
-    changes_files(op, flags, ret, path),
+    changes_files(op, flags, ret, path, path2),
     -- one concat (which leaves out nulls) rather than a new string per `||`: about half the
     -- time of this expression over a million file events. op, path and mode are never null
     -- (required columns of the raw table), so the nulls left out are the optional parts'
@@ -86,7 +86,16 @@ ev AS (
     ret >= 0,
     false,
     op || coalesce(' ' || request, '') || coalesce(' ' || array_to_string(ids, ' '), '') ||
-      coalesce(CASE WHEN op LIKE 'process_vm_%' THEN ' of' ELSE '' END || ' pid ' || target_pid, '')
+      -- kill's pid 0, -1 and -PGID name process groups
+      CASE
+        WHEN op IN ('kill', 'rt_sigqueueinfo') AND target_pid = 0 THEN ' to its process group'
+        WHEN op IN ('kill', 'rt_sigqueueinfo') AND target_pid = -1
+          THEN ' to every process it may signal'
+        WHEN op IN ('kill', 'rt_sigqueueinfo') AND target_pid < -1
+          THEN ' to process group ' || (-target_pid)
+        ELSE coalesce(CASE WHEN op LIKE 'process_vm_%' THEN ' of' ELSE '' END || ' pid ' ||
+          target_pid, '')
+      END
   FROM privilege
 )
 SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns, e.pid, e.tid,

@@ -1,0 +1,82 @@
+/**
+ * Which file events changed the file system, and which path each changed (`changes_files` and
+ * `changed_paths` of sql/macros.sql, read by `file_events.written`, `actions.written` and the
+ * summary's files written): a symlink or hard link makes its new name (`path2`) and leaves the
+ * file it points to as it is, a rename changes both its ends. The events are those a git
+ * workflow run by Claude Code made under capture (lab/scenarios/git_unicode.json: `git mv`,
+ * `ln -s`, `rm`), plus the link of a history file to /dev/null that hides a shell's history.
+ */
+import assert from "node:assert/strict";
+import { buildCorrelation } from "./correlate/build.ts";
+import { all, REC, rows as r, syntheticDb } from "./correlate/testing.ts";
+import { sqlText } from "./sql_files.ts";
+
+const W = "/tmp/sightline-claude-work-3f2a/notes";
+
+const recording = () => ({
+  process: [
+    r.fork(0, 100, 1, "claude"),
+    r.exec(10, 100, 1, ["/opt/claude", "-p", "go"]),
+    r.fork(500, 200, 100),
+    r.exec(510, 200, 100, ["/bin/bash", "-c", "git mv 'notes/café ☕.md' notes/cafe.md"]),
+    r.fork(520, 201, 200),
+    r.exec(521, 201, 200, ["git", "mv", "notes/café ☕.md", "notes/cafe.md"]),
+    r.fork(540, 202, 200),
+    r.exec(541, 202, 200, ["ln", "-s", "cafe.md", "notes/lien ☕.md"]),
+    r.fork(560, 203, 200),
+    r.exec(561, 203, 200, ["ln", "-sf", "/dev/null", ".bash_history"]),
+    r.fork(570, 204, 200),
+    r.exec(571, 204, 200, ["ln", "notes/cafe.md", "notes/hard.md"]),
+    r.exit(600, 200, 100),
+  ],
+  file: [
+    // rename: path the source, path2 the target
+    r.fileOp(530, 201, "rename", `${W}/café ☕.md`, 0, `${W}/cafe.md`),
+    // symlink: path the target (resolved against the link's directory), path2 the new link
+    r.fileOp(545, 202, "symlink", `${W}/cafe.md`, 0, `${W}/lien ☕.md`),
+    r.fileOp(565, 203, "symlink", "/dev/null", 0, "/tmp/sightline-claude-work-3f2a/.bash_history"),
+    // link: path the existing file, path2 the new name
+    r.fileOp(575, 204, "link", `${W}/cafe.md`, 0, `${W}/hard.md`),
+    // a failed symlink (EEXIST) changes nothing
+    r.fileOp(580, 202, "symlink", `${W}/cafe.md`, -17, `${W}/lien ☕.md`),
+  ],
+  llm: [r.llm(1, 100, 300)],
+  tools: [r.tool(1, 1, 400, 800, "Bash", { command: "git mv 'notes/café ☕.md' notes/cafe.md" })],
+});
+
+Deno.test("files written: a symlink or link makes its new name, not the file it points to; a rename changes both ends", async () => {
+  const { c, close } = await syntheticDb(recording());
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    // the link of .bash_history to /dev/null is a change, as every other successful one
+    const written = await all(
+      c,
+      "SELECT op, ret, written FROM file_events ORDER BY ts_ns",
+    );
+    assert.deepEqual(written.map((w) => [w.op, w.written]), [
+      ["rename", true],
+      ["symlink", true],
+      ["symlink", true],
+      ["link", true],
+      ["symlink", false],
+    ]);
+    const actions = await all(
+      c,
+      "SELECT op, written FROM actions WHERE event_table = 'file' ORDER BY ts_ns",
+    );
+    assert.deepEqual(actions, written.map((w) => ({ op: w.op, written: w.written })));
+    // the summary's files: each path a change made, once per change; /dev/null is none
+    const files = (await c.runAndReadAll(sqlText("summary_files"), [REC])).getRowObjects();
+    assert.deepEqual(files.map((f) => [f.path, f.writes, f.by_tool]), [
+      [`${W}/cafe.md`, 1n, true],
+      [`${W}/café ☕.md`, 1n, true],
+      [`${W}/lien ☕.md`, 1n, true],
+      ["/tmp/sightline-claude-work-3f2a/.bash_history", 1n, true],
+      [`${W}/hard.md`, 1n, true],
+    ]);
+    const [totals] = (await c.runAndReadAll(sqlText("summary_totals"), [REC])).getRowObjects();
+    assert.equal(totals.files_written, 5n);
+  } finally {
+    close();
+  }
+});
