@@ -311,7 +311,7 @@ export class ArrowStreamWriter<D extends TableDef> {
   #write(parts: Uint8Array[]): boolean {
     let at = this.bytesWritten;
     try {
-      for (const bytes of parts) {
+      for (const bytes of gather(parts)) {
         let off = 0;
         while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
         at += bytes.length;
@@ -327,4 +327,40 @@ export class ArrowStreamWriter<D extends TableDef> {
     this.bytesWritten = at;
     return true;
   }
+}
+
+/** Parts at least this long are written as they are, not copied into the gathering buffer. */
+export const GATHER_DIRECT = 64 << 10;
+
+/** The gathering buffer of all writers (they write one after another: no writer keeps it). */
+let gathered = new Uint8Array(GATHER_DIRECT * 2);
+
+/**
+ * A message's parts (a batch has a header, then each column's buffers and their padding: ~40
+ * for the file table) as few writes: runs of parts shorter than GATHER_DIRECT are copied
+ * together into one shared buffer, longer parts (a batch's TLS payloads) go out as they are.
+ * A write(2) costs ~13 us on this machine whatever its size below a few KiB, so a 1-second
+ * flush of a handful of rows was ~40 writes and 0.55 ms a table; copying a part is cheaper
+ * than writing it on its own up to tens of KiB. The chunks returned are valid until the next
+ * call.
+ */
+export function gather(parts: readonly Uint8Array[]): Uint8Array[] {
+  if (parts.length < 2) return parts as Uint8Array[];
+  const out: Uint8Array[] = [];
+  let small = 0;
+  for (const p of parts) if (p.length < GATHER_DIRECT) small += p.length;
+  if (small > gathered.length) gathered = new Uint8Array(small);
+  let from = 0, at = 0;
+  for (const p of parts) {
+    if (p.length < GATHER_DIRECT) {
+      gathered.set(p, at);
+      at += p.length;
+      continue;
+    }
+    if (at > from) out.push(gathered.subarray(from, at));
+    from = at;
+    out.push(p);
+  }
+  if (at > from) out.push(gathered.subarray(from, at));
+  return out;
 }

@@ -1,8 +1,15 @@
 /** Arrow stream files: readable after every flush, without EOS, and when cut mid-batch. */
 import assert from "node:assert/strict";
-import { ArrowStreamWriter, HOLD_PIECE, HoldBudget, MAX_PENDING_BYTES } from "./arrow_writer.ts";
+import {
+  ArrowStreamWriter,
+  gather,
+  GATHER_DIRECT,
+  HOLD_PIECE,
+  HoldBudget,
+  MAX_PENDING_BYTES,
+} from "./arrow_writer.ts";
 import { readArrowFile, readArrowRows } from "./arrow_reader.ts";
-import { type FileRow, fileTable, type ProcessRow, processTable } from "./schema.ts";
+import { type FileRow, fileTable, type ProcessRow, processTable, tlsTable } from "./schema.ts";
 import { seededRandom } from "../kit/random.ts";
 
 function row(i: number): ProcessRow {
@@ -88,7 +95,7 @@ Deno.test("a file cut in the middle of a batch gives the batches before it", asy
 Deno.test("every column type, nulls and growth past the first buffers round-trip", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/tls.arrow`;
-  const { tlsTable } = await import("./schema.ts");
+
   const w = ArrowStreamWriter.create(path, tlsTable);
   const rows = Array.from(
     { length: 3000 },
@@ -115,7 +122,7 @@ Deno.test("every column type, nulls and growth past the first buffers round-trip
 Deno.test("past MAX_PENDING_BYTES a batch is written at once; big values and reused buffers", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/tls.arrow`;
-  const { tlsTable } = await import("./schema.ts");
+
   const w = ArrowStreamWriter.create(path, tlsTable);
   const sizes = [100, 70_000, MAX_PENDING_BYTES + 5, 3, 300_000, 900_000, 0, 17];
   const rows = sizes.map((n, i) => ({
@@ -202,7 +209,7 @@ Deno.test("strings of every kind, encoded together at each batch, read back as w
 
 Deno.test("held-back strings: the batch is written at the row that takes it past the limit", async () => {
   const dir = await Deno.makeTempDir();
-  const { tlsTable } = await import("./schema.ts");
+
   for (const unit of ["a", "ü"]) {
     const path = `${dir}/tls_${unit.length}_${unit.charCodeAt(0)}.arrow`;
     const w = ArrowStreamWriter.create(path, tlsTable);
@@ -336,8 +343,7 @@ Deno.test("disk full to the end: held batches past the budget and at close are c
   assert.equal(now.rows.length, 10);
 });
 
-Deno.test("disk nearly full: a refused batch goes in smaller batches, every column type and null read back", async () => {
-  const { tlsTable } = await import("./schema.ts");
+Deno.test("disk nearly full: a refused batch goes in smaller batches, every column type and null read back", () => {
   const rand = seededRandom(7);
   // rows of every column type (tls: int64, int32, utf8, binary, bool; process: list_utf8 and
   // nulls), with values of varied sizes so that pieces start at every bit and byte position
@@ -410,4 +416,53 @@ Deno.test("disk freed a little: held rows go out in pieces of HOLD_PIECE rows, i
   disk.room = 1 << 30;
   w.close();
   assert.equal(disk.read().rows.length, n + 1);
+});
+
+Deno.test("a batch goes out in few writes: small parts gathered into one, long payloads as they are", () => {
+  // a flush of a few rows: one write(2) for the whole message, not one per column buffer
+  const disk = new SmallDisk(1 << 30);
+  let writes = 0;
+  const counting = {
+    writeSync: (b: Uint8Array) => (writes++, disk.writeSync(b)),
+    truncateSync: (n?: number) => disk.truncateSync(n),
+    seekSync: (o: number | bigint) => disk.seekSync(o),
+    close: () => {},
+  };
+  const w = ArrowStreamWriter.onFile("/count/process.arrow", processTable, counting);
+  writes = 0;
+  for (let i = 0; i < 5; i++) w.append(row(i));
+  w.flush();
+  assert.equal(writes, 1);
+  // TLS rows with payloads past GATHER_DIRECT between small ones: same rows read back
+  const tdisk = new SmallDisk(1 << 30);
+  const t = ArrowStreamWriter.onFile("/count/tls.arrow", tlsTable, tdisk);
+  const sizes = [3, GATHER_DIRECT + 5, 17, 2 * GATHER_DIRECT, 0, 1];
+  sizes.forEach((size, i) => t.append(tlsRow(i, size, false, LIBSSL)));
+  t.flush();
+  t.close();
+  const back = tdisk.read();
+  assert.equal(back.damaged, undefined);
+  assert.deepEqual(
+    back.rows.map((r) => (r.data as Uint8Array).length),
+    sizes,
+  );
+  assert.deepEqual(back.rows, sizes.map((size, i) => tlsRow(i, size, false, LIBSSL)));
+});
+
+Deno.test("gather: the parts' bytes in order, long parts not copied", () => {
+  const rnd = seededRandom(7);
+  for (let round = 0; round < 50; round++) {
+    const parts = [...Array(1 + Math.floor(rnd() * 12))].map(() => {
+      const long = rnd() < 0.25;
+      const n = long ? GATHER_DIRECT + Math.floor(rnd() * 1000) : Math.floor(rnd() * 300);
+      return Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
+    });
+    const want = Uint8Array.from(parts.flatMap((p) => [...p]));
+    const out = gather(parts);
+    assert.deepEqual(Uint8Array.from(out.flatMap((p) => [...p])), want);
+    const long = parts.filter((p) => p.length >= GATHER_DIRECT);
+    for (const p of long) assert.ok(out.some((o) => o === p), "a long part is written as it is");
+    // each run of short parts between long ones is one chunk
+    assert.ok(out.length <= 2 * long.length + 1, `${out.length} chunks for ${parts.length} parts`);
+  }
 });
