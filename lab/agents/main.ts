@@ -19,26 +19,16 @@
  * the first `node` on PATH). `--sandbox` runs the agent's commands in its own sandbox, as its
  * users do (Codex `--sandbox workspace-write`, Claude Code's `sandbox.enabled`; both use
  * bubblewrap), instead of bypassing it.
- * Prints the agent's output and a summary; exits with the agent's exit code, 2 for bad
- * input, 1 for other errors.
+ * Parses the arguments and runs run_and_report.ts, which prints the agent's output and a
+ * summary; exits with the agent's exit code, 2 for bad input, 1 for other errors.
  */
 
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import {
-  newTimestampedDir,
-  parseCommand,
-  runCommand,
-  stopOnSignals,
-  usageError,
-  userPath,
-} from "../../kit/cli.ts";
+import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../../kit/cli.ts";
 import {
   checkTransportFlags,
   inputErrorAsUsage,
-  loadScenario,
-  loadTranscript,
-  saveTranscript,
   WEBSOCKET_COMPRESSIONS,
   type WebSocketCompression,
 } from "../simulator/mod.ts";
@@ -49,33 +39,8 @@ import {
   type CloudProvider,
   type CodexTransport,
 } from "./agent_profile.ts";
-import { cloudProblem, PROFILES, runAgent, type RunAgentResult } from "./run_agent.ts";
-import { underCapture } from "./under_capture.ts";
-
-export interface AgentCliOptions {
-  agent: AgentName;
-  scenario: string;
-  /** run under capture */
-  capture: boolean;
-  /** recording into this directory (default: a new one, defaultRecordingName) */
-  captureOut?: string;
-  workdir?: string;
-  http1: boolean;
-  /** the server speaks plain HTTP/1.1 (no TLS), as a local model server does */
-  plainHttp: boolean;
-  transport?: CodexTransport;
-  websocketCompression?: WebSocketCompression;
-  provider?: CloudProvider;
-  prompt?: string;
-  replay?: string;
-  saveTranscript?: string;
-  log?: string;
-  timeoutMs: number;
-  /** another build's executable, in place of the pinned one */
-  binary?: string;
-  /** `--sandbox`: the agent's commands in its own sandbox */
-  sandbox?: boolean;
-}
+import { cloudProblem, PROFILES } from "./run_agent.ts";
+import { type AgentRunOptions, run } from "./run_and_report.ts";
 
 export const USAGE =
   "usage: deno task agent -- claude|gemini|codex|opencode|qwen SCENARIO [--capture [--out DIR]] " +
@@ -102,7 +67,7 @@ export function resolveScenarioPath(arg: string): string {
 }
 
 /** Parses the command line. */
-export function parseAgentArgs(args: string[]): AgentCliOptions {
+export function parseAgentArgs(args: string[]): AgentRunOptions {
   const parsed = parseCommand(args, {
     workdir: { type: "string" },
     capture: { type: "boolean", default: false },
@@ -201,68 +166,6 @@ export function parseAgentArgs(args: string[]): AgentCliOptions {
     ...(binary ? { binary } : {}),
     ...(parsed.values.sandbox ? { sandbox: true } : {}),
   };
-}
-
-/** The default recording's name: `<agent>-<scenario>` (in recordings/<time>-NAME). */
-export function defaultRecordingName(agent: string, scenarioPath: string): string {
-  return `${agent}-${scenarioPath.split("/").pop()!.replace(/\.json$/, "")}`;
-}
-
-/** Runs the agent as the command line says and prints a summary. */
-export async function run(opts: AgentCliOptions): Promise<RunAgentResult> {
-  const scenario = await loadScenario(opts.scenario);
-  const transcript = opts.replay ? await loadTranscript(opts.replay) : undefined;
-  const captureOut = opts.capture
-    // a recording: 0700, as capture makes its own
-    ? opts.captureOut ??
-      newTimestampedDir(defaultRecordingName(opts.agent, opts.scenario), undefined, 0o700)
-    : undefined;
-  const result = await runAgent({
-    agent: opts.agent,
-    scenario,
-    transcript,
-    prompt: opts.prompt ?? scenario.prompt,
-    workdir: opts.workdir,
-    http1: opts.http1,
-    plainHttp: opts.plainHttp,
-    transport: opts.transport,
-    websocketCompression: opts.websocketCompression,
-    provider: opts.provider,
-    logFile: opts.log,
-    timeoutMs: opts.timeoutMs,
-    binary: opts.binary,
-    sandbox: opts.sandbox,
-    wrap: captureOut ? underCapture(captureOut) : undefined,
-  });
-  if (opts.saveTranscript) {
-    await saveTranscript(opts.saveTranscript, result.transcript);
-  }
-  const out = [
-    result.stdout.trimEnd(),
-    "---",
-    `agent: ${result.agent}, exit ${result.exitCode ?? result.signal}${
-      result.timedOut ? " (timed out)" : ""
-    }, ${result.timings.agentMs} ms`,
-    `workdir: ${result.workdir}`,
-    `requests: ${result.requests.length} (${
-      result.requests.map((r) => `${r.kind}${r.side ? `:${r.side}` : ""}`).join(
-        ", ",
-      )
-    })`,
-    ...result.serverErrors.map((e) => `server problem: ${e}`),
-    ...Object.entries(result.remoteMcpProtocols).map(([name, protocols]) =>
-      `remote MCP server ${name}: ${protocols.length} connection(s), ALPN ${
-        protocols.join(", ") || "-"
-      }`
-    ),
-    ...(opts.saveTranscript ? [`transcript: ${opts.saveTranscript}`] : []),
-    ...(captureOut ? [`recording: ${captureOut}`] : []),
-  ];
-  console.log(out.join("\n"));
-  if (result.exitCode !== 0 && result.stderr.trim()) {
-    console.error(result.stderr.trimEnd().split("\n").slice(-20).join("\n"));
-  }
-  return result;
 }
 
 if (import.meta.main) {

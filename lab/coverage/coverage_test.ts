@@ -1,5 +1,5 @@
 /**
- * The coverage matrix: its command line, version spreading, merging of a partial run into the
+ * The coverage matrix: version spreading, merging of a partial run into the
  * stored matrix, and — what CI checks on every run so that a regression shows — the locator
  * over a small sample of real builds from npm (each agent's oldest and newest considered
  * build, cached in `.cache/agents/`): each must be located, through the library expected.
@@ -27,43 +27,7 @@ import {
   servedFacts,
 } from "./coverage.ts";
 import { codexAutoFlags, codexExecFlags, isCodexScriptCli } from "../agents/codex_profile.ts";
-import { CliError } from "../../kit/cli.ts";
-import { parseCoverageArgs } from "./main.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
-
-Deno.test("coverage: command line, and one clear error per bad input", () => {
-  const c = parseCoverageArgs(["--", "--agent", "claude,codex", "--versions", "3"]);
-  assert.deepEqual(c.agents, ["claude", "codex"]);
-  assert.equal(c.versions, 3);
-  assert.equal(c.capture, "sample");
-  assert.deepEqual(
-    parseCoverageArgs(["--agent", "opencode", "--list", "1.17.0,1.18.33"]).list,
-    ["1.17.0", "1.18.33"],
-  );
-  assert.equal(c.nodes, undefined, "the machine's node unless asked");
-  assert.deepEqual(
-    parseCoverageArgs(["--agent", "gemini", "--node", "system, 18.20.8,24.22.3"]).nodes,
-    ["system", "18.20.8", "24.22.3"],
-  );
-  for (
-    const [args, msg] of [
-      [["--agent", "cursor"], /unknown agent "cursor"/],
-      [["--versions", "0"], /--versions wants a whole number from 1, got "0"/],
-      [["--versions", "2", "--list", "1.0.0"], /not both/],
-      [["--list", "1.0.0"], /exactly one --agent/],
-      [["--agent", "codex", "--list", "latest"], /not a version/],
-      [["--capture", "some"], /--capture must be/],
-      [["--node", "22"], /--node: "22" is not a Node release like 22\.23\.5, nor system/],
-      [["--node", ","], /--node: "," is not a Node release/],
-      [["--bogus"], /bogus/],
-    ] as [string[], RegExp][]
-  ) {
-    assert.throws(
-      () => parseCoverageArgs(args),
-      (e: Error) => e instanceof CliError && e.exitCode === 2 && msg.test(e.message),
-    );
-  }
-});
 
 Deno.test("coverage: a templated answer is looked for by its literal part", () => {
   assert.equal(literalPart("I read: {{tool_output}}"), "I read:");

@@ -1,13 +1,8 @@
 /** Tests for the model server's command line. */
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { parseServeArgs, run } from "./main.ts";
+import { parseServeArgs } from "./main.ts";
 import { CliError, userPath } from "../../kit/cli.ts";
-
-const SCENARIO = fileURLToPath(
-  new URL("../scenarios/text_hello.json", import.meta.url),
-);
 
 Deno.test("parseServeArgs: options and one-line errors", () => {
   const o = parseServeArgs([
@@ -48,52 +43,4 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
         !e.message.includes("\n"),
     );
   }
-});
-
-Deno.test("the CLI entry point serves until stopped, then saves the transcript", async () => {
-  const dir = await Deno.makeTempDir();
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  let release!: () => void;
-  const stop = new Promise<void>((r) => release = r);
-  const done = run({
-    ...parseServeArgs([
-      "--scenario",
-      SCENARIO,
-      "--save-transcript",
-      `${dir}/t.json`,
-    ]),
-  }, stop);
-  try {
-    for (let i = 0; i < 100 && lines.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const origin = /model server: (https:\/\/127\.0\.0\.1:\d+)/.exec(lines[0])![1];
-    const ca = /NODE_EXTRA_CA_CERTS=(\S+)/.exec(lines.join("\n"))![1];
-    const client = Deno.createHttpClient({
-      caCerts: [await Deno.readTextFile(ca)],
-    });
-    const r = await fetch(`${origin}/v1/chat/completions`, {
-      method: "POST",
-      client,
-      body: JSON.stringify({
-        model: "m",
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
-    assert.equal(
-      (await r.json()).choices[0].message.content,
-      "Hello from the Sightline scripted model.",
-    );
-    client.close();
-  } finally {
-    release();
-    await done;
-    console.log = log;
-  }
-  const t = JSON.parse(await Deno.readTextFile(`${dir}/t.json`));
-  await Deno.remove(dir, { recursive: true });
-  assert.equal(t.exchanges.length, 1);
-  assert.ok(lines.some((l) => l.startsWith("served 1 requests, 0 problems")));
 });

@@ -275,7 +275,9 @@ class Checker {
   }
 }
 
+/** What a field held, said once: `nothing` when it is missing, else its kind and value. */
 function describe(v: unknown): string {
+  if (v === undefined) return "nothing (the field is missing)";
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   if (typeof v === "string") {

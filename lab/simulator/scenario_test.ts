@@ -40,12 +40,17 @@ const BAD: [string, unknown, string][] = [
   [
     "no name",
     { turns: [{ text: "a" }] },
-    "f.json: name: expected a string, got undefined undefined",
+    "f.json: name: expected a string, got nothing (the field is missing)",
+  ],
+  [
+    "a number for a name",
+    { name: 5, turns: [{ text: "a" }] },
+    "f.json: name: expected a string, got number 5",
   ],
   [
     "no turns",
     { name: "n" },
-    "f.json: turns: expected a non-empty array, got undefined undefined",
+    "f.json: turns: expected a non-empty array, got nothing (the field is missing)",
   ],
   [
     "unknown top field",
