@@ -463,3 +463,22 @@ Deno.test("detectors: tool processes that listen, use io_uring, tamper with proc
   assert.deepEqual(json(poke.details).targets, [A]);
   assert.ok((poke.evidence as string[]).includes("privilege:1"));
 });
+
+Deno.test("detectors: a command killed by a signal each time fails by the kernel's word, whatever its text says", async () => {
+  // Codex runs `python3 crash.py` with no shell: the command's own process dies of SIGSEGV
+  // (exit signal 11, no exit status), and its result's text need not read like an error
+  const rec = loop(Array(3).fill("Chunk ID: 6573ec\nOutput:\nrunning tests\n"), false);
+  for (const [i, pid] of [700, 701, 702].entries()) {
+    const t = 1000 * (i + 1) + 250;
+    rec.process!.push(
+      r.fork(ms(t), pid, A),
+      r.exec(ms(t + 1), pid, A, ["python3", "crash.py"]),
+      { ...r.exit(ms(t + 20), pid, A), exit_code: null, exit_signal: 11 },
+    );
+  }
+  for (const t of rec.tools!) t.input = JSON.stringify({ cmd: "python3 crash.py" });
+  const { findings, cycles } = await detect(rec);
+  assert.equal(cycles.length, 1, "one run of three crashes");
+  assert.equal(cycles[0].failure, "killed by signal 11");
+  assert.deepEqual(kinds(findings), ["reasoning_loop"]);
+});

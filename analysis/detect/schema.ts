@@ -186,7 +186,8 @@ export const toolCyclesTable = table(
     col(
       "failure",
       "utf8",
-      "why it counts as failing: `error flag`, `exit status N`, `error text`",
+      "why it counts as failing: `error flag`, `exit status N`, `killed by signal N`, " +
+        "`error text`",
     ),
     col(
       "start_ns",
