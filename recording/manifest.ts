@@ -14,7 +14,7 @@ export const TOOL_NAME = "sightline";
  * up to 1 MiB; 0.4.0: an exit row's `comm` is the process's main thread's). Nothing compares
  * it: readers go by the files and fields a recording has.
  */
-export const TOOL_VERSION = "0.5.0";
+export const TOOL_VERSION = "0.5.1";
 export const MANIFEST_FILE = "manifest.json";
 /**
  * Whether a file in a recording's directory is one of the recording's own (its manifest or an

@@ -261,8 +261,8 @@ export const privilegeTable = table(
     "process_vm_writev and process_vm_readv, setuid/setgid and their relatives, and signals " +
     "sent to other processes (kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo; not " +
     "signal 0, which only asks whether a process exists, nor one a process sends itself or " +
-    "a thread of its own; recordings made before signals were recorded, in December 2026, " +
-    "have none, though their processes were signalled). Recordings made before it was added " +
+    "a thread of its own; recordings before 0.5.1 have none, though their processes were " +
+    "signalled). Recordings made before it was added " +
     "have no privilege.arrow.",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
