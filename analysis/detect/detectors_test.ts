@@ -271,6 +271,47 @@ Deno.test("detectors: a loopback connect to a proxy is named by the request on i
   }
 });
 
+/**
+ * The destinations of process `pid` ([name, name_source, allowed] by time), the kinds of the
+ * findings and the build's problems ([source, kind]).
+ */
+async function proxyDests(
+  rec: SyntheticRecording,
+  settings: Partial<DetectSettings> = {},
+  pid = 300,
+) {
+  const { c, close } = await syntheticDb(rec);
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const problems = await buildFindings(c, { ...DEFAULT_DETECT_SETTINGS, ...settings });
+    const dest = await all(
+      c,
+      "SELECT name, name_source, allowed FROM net_destinations WHERE pid = $pid ORDER BY ts_ns",
+      { pid },
+    );
+    return {
+      dest: dest.map((d) => [d.name, d.name_source, d.allowed]),
+      findings: kinds(await all(c, "SELECT kind FROM findings")),
+      problems: problems.map((p) => [p.source, p.kind]),
+    };
+  } finally {
+    close();
+  }
+}
+
+Deno.test("detectors: a dual-stack connect to a loopback proxy (::ffff:127.0.0.1) is tied to its socket", async () => {
+  // the connect keeps the IPv4-mapped address; the socket's `ipc` rows name it 127.0.0.1
+  const rec = proxied();
+  rec.net = rec.net!.map((n) =>
+    n.pid === 300 && n.op === "connect" ? { ...n, family: "inet6", addr: "::ffff:127.0.0.1" } : n
+  );
+  assert.deepEqual((await proxyDests(rec)).dest, [
+    ["allowed.test", "proxy_connection", false],
+    ["evil.test", "proxy_connection", false],
+    ["later.test", "proxy_process", false],
+  ]);
+});
+
 function loop(failures: string[], error = true): SyntheticRecording {
   const n = failures.length;
   return {

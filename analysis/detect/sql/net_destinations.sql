@@ -103,13 +103,16 @@ loopback AS (
 ),
 -- a loopback connect's own socket: the first of its process and descriptor to its port used
 -- after it (and before the descriptor's next connect), to its address when that is recorded
+-- (compared without an IPv4-mapped prefix: a dual-stack socket's connect keeps
+-- `::ffff:127.0.0.1`, its `ipc` rows say `127.0.0.1`)
 own_socket AS (
   SELECT k.recording, k.event_id, s.conn_id
   FROM loopback k
   ASOF JOIN sockets s ON s.recording = k.recording AND s.pid = k.pid AND s.fd = k.fd
     AND s.port = k.port AND s.first_ns >= k.ts_ns
   WHERE k.fd >= 0 AND (k.next_ns IS NULL OR s.first_ns < k.next_ns)
-    AND (s.addr IS NULL OR s.addr = '' OR s.addr = k.addr)
+    AND (s.addr IS NULL OR s.addr = ''
+      OR regexp_replace(s.addr, '^::ffff:', '') = regexp_replace(k.addr, '^::ffff:', ''))
 ),
 -- the proxied requests on connections no loopback connect is tied to: what a guess may use
 untied AS (
