@@ -260,7 +260,7 @@ Deno.test("detectors: a loopback connect to a proxy is named by the request on i
       ["later.test", "proxy_process"],
     ]);
     assert.deepEqual(problems.map((p) => [p.source, p.kind, p.message]), [[
-      "net",
+      "proxy_guesses.sql",
       "guess",
       "1 loopback connect to an HTTP proxy named by the process's next proxied request, not " +
       "by its own connection (no traced socket of the same process and descriptor carried " +
@@ -310,6 +310,44 @@ Deno.test("detectors: a dual-stack connect to a loopback proxy (::ffff:127.0.0.1
     ["evil.test", "proxy_connection", false],
     ["later.test", "proxy_process", false],
   ]);
+});
+
+Deno.test("detectors: a rebuild replaces the proxy guesses' problem; its examples are a few", async () => {
+  const rec = proxied();
+  // seven more connects with no socket of their own, each followed by a request to its own host
+  for (let i = 0; i < 7; i++) {
+    rec.net!.push({ ...r.connect(ms(40000 + 1000 * i), 300, "127.0.0.1", 3128), fd: -1 });
+    rec.exchanges!.push({
+      ...r.exchange(30 + i, 300, `h${i}.test`),
+      conn_id: BigInt(1000 + i),
+      conn_gen: -1,
+      method: "GET",
+      path: `http://h${i}.test/`,
+      request_ns: BigInt(ms(40001 + 1000 * i)),
+      llm_call_id: null,
+    });
+  }
+  const { c, close } = await syntheticDb(rec);
+  const guesses = "SELECT source, message FROM problems WHERE kind = 'guess'";
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const [first] = await all(c, guesses);
+    assert.match(
+      String(first.message),
+      /^8 loopback connects .*: (pid 300 [^,]*, ){4}pid 300 \S+ -> h4\.test and 3 more$/,
+    );
+    // a rebuild over one socket fewer: one more guess, in the one row
+    await c.run("DELETE FROM ipc WHERE inode = 900");
+    await buildCorrelation(c);
+    await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const again = await all(c, guesses);
+    assert.equal(again.length, 1, JSON.stringify(again));
+    assert.equal(again[0].source, "proxy_guesses.sql");
+    assert.match(String(again[0].message), /^9 loopback connects .* and 4 more$/);
+  } finally {
+    close();
+  }
 });
 
 /**
