@@ -102,7 +102,7 @@ export const problemsTable = table(
         "for breaking its declaration (the message names the table and the row); `sql`: a " +
         "build step that failed (the message names its file and what it left empty); " +
         "`guess`: a fact inferred by a weaker rule because the recording lacks what the exact " +
-        "one needs (source `net`: loopback connects to an HTTP proxy named by their " +
+        "one needs (source `proxy_guesses.sql`: loopback connects to an HTTP proxy named by their " +
         "process's next proxied request, not by their own connection: " +
         "`net_destinations.name_source` `proxy_process`)",
     ),

@@ -95,18 +95,21 @@ export function buildFindings(
  * their own connection.
  */
 async function proxyGuesses(b: Build): Promise<void> {
+  const file = "proxy_guesses.sql";
+  // a step of its own: a rebuild replaces the problems an earlier one left
+  b.steps.add(file);
   let rows: Record<string, unknown>[];
   try {
     rows = await queryRows(b.c, readSql(SQL_DIR, "proxy_guesses"));
   } catch (e) {
-    b.problem("proxy_guesses.sql", "sql", `the proxy guesses could not be listed (${e})`);
+    b.problem(file, "sql", `the proxy guesses could not be listed (${e})`);
     return;
   }
   for (const r of rows) {
     const n = Number(r.n);
     b.problems.push({
       recording: String(r.recording),
-      source: "net",
+      source: file,
       kind: "guess",
       message: `${n} loopback connect${n === 1 ? "" : "s"} to an HTTP proxy named by the ` +
         `process's next proxied request, not by ${n === 1 ? "its" : "their"} own connection ` +

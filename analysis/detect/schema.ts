@@ -122,7 +122,8 @@ export const netDestinationsTable = table(
       "utf8",
       "host name: the DNS question, or for a connect the host of a URL of its tool call on " +
         "the same port, or of the process's last DNS question, or for a loopback connect to " +
-        "an HTTP proxy the host its request asked the proxy for",
+        "an HTTP proxy the host its request asked the proxy for (before a URL or DNS name, " +
+        "which name the proxy)",
     ),
     opt(
       "name_source",
@@ -145,7 +146,8 @@ export const netDestinationsTable = table(
     col(
       "allowed",
       "bool",
-      "the allowlist covers it, or it is the agent's own traffic, or a loopback connect to a " +
+      "the allowlist covers it (through a proxy: the host asked of the proxy, not the " +
+        "proxy's address), or it is the agent's own traffic, or a loopback connect to a " +
         "port a traced process listened on in the same network namespace (a local proxy or " +
         "server, e.g. a sandbox's bridge: that process's own connections are judged apart)",
     ),

@@ -3,9 +3,11 @@
 -- connect, the host of a URL of its tool call on the same port, else the process's last DNS
 -- question in the 5 s before (of questions at the same time, the one recorded last; the
 -- process is the incarnation of the pid, `proc_start_ns`: a pid reused is another process,
--- whose questions name nothing of this one's); for a loopback connect to an HTTP proxy, the
--- host the first plain-HTTP request on its own connection asked the proxy for (`curl` in
--- Claude Code's sandbox: docs.example.test, through the sandbox's proxy on 127.0.0.1:3128).
+-- whose questions name nothing of this one's); but a loopback connect to an HTTP proxy is
+-- named by the host the first plain-HTTP request on its own connection asked the proxy for
+-- (`curl` in Claude Code's sandbox: docs.example.test, through the sandbox's proxy on
+-- 127.0.0.1:3128), and judged by that name alone (an allowlist entry for the proxy's address
+-- or name does not cover what goes through it).
 -- The connection is the connect's socket: the traced TCP socket (`ipc`) of the same process
 -- and descriptor to the same port, first used after the connect and before that descriptor's
 -- next connect, whose connection (`http_exchanges.conn_id`) carried the request. A connect
@@ -103,13 +105,16 @@ loopback AS (
 ),
 -- a loopback connect's own socket: the first of its process and descriptor to its port used
 -- after it (and before the descriptor's next connect), to its address when that is recorded
+-- (compared without an IPv4-mapped prefix: a dual-stack socket's connect keeps
+-- `::ffff:127.0.0.1`, its `ipc` rows say `127.0.0.1`)
 own_socket AS (
   SELECT k.recording, k.event_id, s.conn_id
   FROM loopback k
   ASOF JOIN sockets s ON s.recording = k.recording AND s.pid = k.pid AND s.fd = k.fd
     AND s.port = k.port AND s.first_ns >= k.ts_ns
   WHERE k.fd >= 0 AND (k.next_ns IS NULL OR s.first_ns < k.next_ns)
-    AND (s.addr IS NULL OR s.addr = '' OR s.addr = k.addr)
+    AND (s.addr IS NULL OR s.addr = ''
+      OR regexp_replace(s.addr, '^::ffff:', '') = regexp_replace(k.addr, '^::ffff:', ''))
 ),
 -- the proxied requests on connections no loopback connect is tied to: what a guess may use
 untied AS (
@@ -118,24 +123,32 @@ untied AS (
     WHERE o.recording = p.recording AND o.conn_id = p.conn_id)
 ),
 -- a loopback connect's proxied host: the first on its own connection; with no connection of
--- its own, its process's first untied one in the 30 s from the connect on (a guess)
+-- its own, its process's first untied one in the 30 s from the connect on (a guess). A connect
+-- through a proxy is named by that host, before a URL of its tool call or a DNS question: those
+-- name the proxy itself (`curl -x http://localhost:3128 http://evil.test/` asks the proxy for
+-- evil.test; `localhost` is only where the proxy listens). A name they agree on keeps its
+-- source (a direct request to a local server: its Host header is its URL's host)
 via_proxy AS (
-  SELECT n.* REPLACE (coalesce(n.name, CASE WHEN h.host <> n.addr THEN h.host END,
-      CASE WHEN o.event_id IS NULL AND p.request_ns <= n.ts_ns + 30000000000
-        AND p.host <> n.addr THEN p.host END) AS name,
-    CASE WHEN n.name IS NOT NULL THEN n.name_source
-      WHEN h.host <> n.addr THEN 'proxy_connection'
-      WHEN o.event_id IS NULL AND p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr
-        THEN 'proxy_process' END AS name_source),
-    coalesce(h.host <> n.addr, false) OR (o.event_id IS NULL
-      AND coalesce(p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr, false))
-      AS through_proxy
-  FROM named n
-  LEFT JOIN own_socket o ON o.recording = n.recording AND o.event_id = n.event_id
-  LEFT JOIN conn_hosts h ON h.recording = o.recording AND h.conn_id = o.conn_id
-  ASOF LEFT JOIN untied p ON p.recording = n.recording AND p.pid = n.pid
-    AND p.request_ns >= n.ts_ns
-    AND n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
+  SELECT * EXCLUDE (proxy_host, proxy_source) REPLACE (
+      coalesce(proxy_host, name) AS name,
+      CASE WHEN proxy_host IS NULL OR proxy_host = name THEN name_source ELSE proxy_source END
+        AS name_source),
+    proxy_host IS NOT NULL AS through_proxy
+  FROM (
+    SELECT n.*,
+      CASE WHEN h.host <> n.addr THEN h.host
+        WHEN o.event_id IS NULL AND p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr
+          THEN p.host END AS proxy_host,
+      CASE WHEN h.host <> n.addr THEN 'proxy_connection'
+        WHEN o.event_id IS NULL AND p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr
+          THEN 'proxy_process' END AS proxy_source
+    FROM named n
+    LEFT JOIN own_socket o ON o.recording = n.recording AND o.event_id = n.event_id
+    LEFT JOIN conn_hosts h ON h.recording = o.recording AND h.conn_id = o.conn_id
+    ASOF LEFT JOIN untied p ON p.recording = n.recording AND p.pid = n.pid
+      AND p.request_ns >= n.ts_ns
+      AND n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
+  )
 ),
 -- the traced listeners (listen succeeded) by port and network namespace (recorded since 0.5.0:
 -- in older recordings no connect is exempt, as before)
@@ -159,7 +172,9 @@ judged AS (
       FROM allowlist w
       WHERE (w.recording IS NULL OR w.recording = n.recording)
         AND (w.port IS NULL OR n.op = 'dns' OR w.port = n.port)
-        AND (w.host = n.addr OR w.host = n.name
+        -- through a proxy, the proxy's own address is not the destination: only the host
+        -- asked of it (its name) is judged
+        AND ((w.host = n.addr AND NOT n.through_proxy) OR w.host = n.name
           OR (w.host LIKE '*.%' AND ends_with(n.name, substr(w.host, 2))))
     ) AS entry
   FROM via_proxy n
