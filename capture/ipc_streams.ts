@@ -266,17 +266,27 @@ export class IpcRows {
   }
 
   /**
-   * The socket at the other end of a TCP call: the latest seen with its four-tuple swapped;
-   * on loopback, with the call's namespace known, the latest in that namespace, else the
-   * latest whose namespace is not known, never one in another; 0 if none.
+   * The socket at the other end of a TCP call: the latest seen with its four-tuple swapped.
+   * On loopback, namespaces decide, the same way from both ends: with the call's namespace
+   * known, the latest in that namespace, else the latest whose namespace is not known, never
+   * one in another; with it not known, the latest whose namespace is not known either, else
+   * the latest in a namespace that has no end on this side (that one pairs back with the
+   * latest unknown here, so only if that is this call's socket). 0 if none.
    */
   #tcpPeer(w: Waiting): bigint {
     const ends = this.#tcp.get(tcpKey(w.call, true)) ?? [];
-    const own = w.netNs !== 0 && isLoopback(w.call.laddr) && isLoopback(w.call.raddr);
-    const pick = own
-      ? ends.findLast((e) => e.netNs === w.netNs) ?? ends.findLast((e) => e.netNs === 0)
-      : ends.at(-1);
-    return pick?.inode ?? 0n;
+    if (!isLoopback(w.call.laddr) || !isLoopback(w.call.raddr)) return ends.at(-1)?.inode ?? 0n;
+    if (w.netNs !== 0) {
+      const pick = ends.findLast((e) => e.netNs === w.netNs) ??
+        ends.findLast((e) => e.netNs === 0);
+      return pick?.inode ?? 0n;
+    }
+    const unknown = ends.findLast((e) => e.netNs === 0);
+    if (unknown) return unknown.inode;
+    const mine = this.#tcp.get(tcpKey(w.call, false)) ?? [];
+    if (mine.findLast((e) => e.netNs === 0)?.inode !== w.call.inode) return 0n;
+    const orphan = ends.findLast((e) => !mine.some((m) => m.netNs === e.netNs));
+    return orphan?.inode ?? 0n;
   }
 
   /** The peer process of a call, if one has been seen. */

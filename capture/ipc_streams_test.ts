@@ -269,7 +269,8 @@ Deno.test("rows: loopback TCP ends pair within their network namespace; other ad
   r.push(client(30, 300n));
   r.push(proxy(20, 200n));
   r.push(proxy(40, 400n));
-  // a client whose namespace was never recorded (0) pairs as before: with the latest end
+  // a client whose namespace was never recorded (0), with both namespaces' proxies on the
+  // other side: neither pairs back with it, so it pairs with none (not one-sided)
   r.push(client(50, 500n));
   // a container's client reaching the host's server by its bridge address: across namespaces
   const bridge = { kind: "tcp", data: req, total: req.length };
@@ -302,11 +303,53 @@ Deno.test("rows: loopback TCP ends pair within their network namespace; other ad
       [30, 300n, 400n, 40],
       [20, 200n, 100n, 10],
       [40, 400n, 300n, 30],
-      [50, 500n, 400n, 40],
+      [50, 500n, null, null],
       [30, 600n, 700n, 60],
       [60, 700n, 600n, 30],
     ],
   );
+});
+
+Deno.test("rows: loopback TCP pairs stay mutual when one end's namespace is unknown", () => {
+  // sandbox 4001's client (10) talks to a proxy (20) whose namespace was never recorded;
+  // sandbox 4002's client (30) to its proxy (40): each end's peer names it back
+  const netNs = new Map([[10, 4001], [30, 4002], [40, 4002]]);
+  const req = enc.encode("GET http://docs.example.test/ HTTP/1.1\r\n\r\n");
+  const lo = { kind: "tcp", data: req, total: req.length, laddr: "127.0.0.1", raddr: "127.0.0.1" };
+  const client = (pid: number, inode: bigint) =>
+    call({ ...lo, pid, tid: pid, inode, lport: 45000, rport: 3128 });
+  const proxy = (pid: number, inode: bigint) =>
+    call({ ...lo, pid, tid: pid, inode, lport: 3128, rport: 45000, dir: 1 });
+  const pairs = (rows: ReturnType<IpcRows["take"]>) =>
+    rows.map((x) => [x.pid, x.inode, x.peer_inode, x.peer_pid]).sort((a, b) =>
+      Number(a[0]) - Number(b[0])
+    );
+  const mutual = [
+    [10, 100n, 200n, 20],
+    [20, 200n, 100n, 10],
+    [30, 300n, 400n, 40],
+    [40, 400n, 300n, 30],
+  ];
+  // in either order of the namespaces' ends
+  for (const order of [[10, 20, 30, 40], [30, 40, 10, 20], [10, 30, 20, 40], [40, 20, 30, 10]]) {
+    const r = new IpcRows((t) => t, { netNsOf: (pid) => netNs.get(pid) });
+    for (const pid of order) {
+      r.push(
+        pid === 10 || pid === 30 ? client(pid, BigInt(pid * 10)) : proxy(pid, BigInt(pid * 10)),
+      );
+    }
+    assert.deepEqual(pairs([...r.take(), ...r.take(true)]), mutual, `order ${order}`);
+  }
+  // a recording with no namespaces at all pairs as before: with the latest end seen
+  const r = new IpcRows((t) => t);
+  for (const [pid, inode] of [[10, 100n], [30, 300n]] as const) r.push(client(pid, inode));
+  for (const [pid, inode] of [[20, 200n], [40, 400n]] as const) r.push(proxy(pid, inode));
+  assert.deepEqual(pairs([...r.take(), ...r.take(true)]), [
+    [10, 100n, 400n, 40],
+    [20, 200n, 300n, 30],
+    [30, 300n, 400n, 40],
+    [40, 400n, 300n, 30],
+  ]);
 });
 
 Deno.test("rows: secrets masked before they are written, same length; --keep-secrets keeps them", () => {

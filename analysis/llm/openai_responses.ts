@@ -370,12 +370,13 @@ function fromItems(items: Obj[], r: ResponseInfo): void {
       r.serverTools.push(tool);
       if (serverSearch(it)) searches.push([str(it.call_id), tool]);
     } else if (it.type === "tool_search_output" && it.execution === "server") {
-      // what a server-run tool search loaded: the result of the search with its call_id, else
-      // (no ids) of the latest one without a result
+      // what a server-run tool search loaded: the result of the search with its call_id; when
+      // either side has no id (call_id is optional), of the first one still without a result,
+      // as the API gives outputs in the order of their searches
       const id = str(it.call_id);
-      const search = id !== undefined
-        ? searches.find(([c]) => c === id)?.[1]
-        : searches.findLast(([, t]) => t.result === undefined)?.[1];
+      const search = (id === undefined ? undefined : searches.find(([c]) => c === id)?.[1]) ??
+        searches.find(([c, t]) => t.result === undefined && (c === undefined || id === undefined))
+          ?.[1];
       if (search) {
         search.result = searchResultText(it.tools);
         search.resultType = str(it.status) ?? search.resultType;

@@ -235,3 +235,59 @@ Deno.test("responses: a server-run tool search is a server tool with what it loa
     "a tool_search_output item with no tool_search_call before it",
   ]);
 });
+
+Deno.test("responses: server-run searches without ids get their outputs in order, whole and streamed", () => {
+  // call_id is optional on both items: two searches then two outputs answer them in turn
+  const searchA = {
+    type: "tool_search_call",
+    id: "ts_a",
+    execution: "server",
+    arguments: { q: 1 },
+  };
+  const searchB = { ...searchA, id: "ts_b", arguments: { q: 2 } };
+  const out = (id: string, name: string, callId?: string) => ({
+    type: "tool_search_output",
+    id,
+    ...(callId === undefined ? {} : { call_id: callId }),
+    execution: "server",
+    status: "completed",
+    tools: [{ type: "function", name }],
+  });
+  const items = [searchA, searchB, out("tso_a", "first"), out("tso_b", "second")];
+  const results = (r: ReturnType<typeof responsesJson>) =>
+    r.serverTools.map((s) => [s.id, s.result]);
+  const whole = responsesJson({ id: "resp_n", status: "completed", output: items });
+  assert.deepEqual(results(whole), [["ts_a", '["first"]'], ["ts_b", '["second"]']]);
+  assert.deepEqual(whole.unknown, []);
+  // streamed, the items done one by one: the same
+  const reader = responsesStream();
+  [
+    { type: "response.created", response: { id: "resp_n2", status: "in_progress" } },
+    ...items.map((item, i) => ({ type: "response.output_item.done", output_index: i, item })),
+    { type: "response.completed", response: { id: "resp_n2", status: "completed" } },
+  ].forEach((e) => reader.push(e.type, e));
+  const streamed = reader.result();
+  assert.deepEqual(results(streamed), results(whole));
+  assert.deepEqual(streamed.unknown, []);
+  // a search with a null call_id answered by an output that has one: still its result
+  const oneSided = responsesJson({
+    id: "resp_1",
+    status: "completed",
+    output: [{ ...searchA, call_id: null }, out("tso_a", "first", "call_9")],
+  });
+  assert.deepEqual(results(oneSided), [["ts_a", '["first"]']]);
+  assert.deepEqual(oneSided.unknown, []);
+  // with ids on both sides they decide, whatever the order
+  const byId = responsesJson({
+    id: "resp_i",
+    status: "completed",
+    output: [
+      { ...searchA, call_id: "c_a" },
+      { ...searchB, call_id: "c_b" },
+      out("tso_b", "second", "c_b"),
+      out("tso_a", "first", "c_a"),
+    ],
+  });
+  assert.deepEqual(results(byId), [["ts_a", '["first"]'], ["ts_b", '["second"]']]);
+  assert.deepEqual(byId.unknown, []);
+});
