@@ -253,18 +253,27 @@ Deno.test("rows: TCP ends pair by addresses and ports: the same ports to other h
   );
 });
 
+/** A sandbox's client on 127.0.0.1:45000 sending a proxy request to 127.0.0.1:3128, and the
+ * proxy's end reading it: the four-tuple two sandboxes share. */
+const PROXY_REQ = enc.encode("GET http://docs.example.test/ HTTP/1.1\r\n\r\n");
+const LOOPBACK = {
+  kind: "tcp",
+  data: PROXY_REQ,
+  total: PROXY_REQ.length,
+  laddr: "127.0.0.1",
+  raddr: "127.0.0.1",
+};
+const client = (pid: number, inode: bigint) =>
+  call({ ...LOOPBACK, pid, tid: pid, inode, lport: 45000, rport: 3128 });
+const proxy = (pid: number, inode: bigint) =>
+  call({ ...LOOPBACK, pid, tid: pid, inode, lport: 3128, rport: 45000, dir: 1 });
+
 Deno.test("rows: loopback TCP ends pair within their network namespace; other addresses across", () => {
   // two sandboxes (network namespaces 4001 and 4002), each with a client (10, 30) talking to
   // its own proxy (20, 40) on 127.0.0.1:3128 from the same port; the proxies' ends are seen
   // after both clients', so a pairing by four-tuple alone gives both clients the last one
   const netNs = new Map([[10, 4001], [20, 4001], [30, 4002], [40, 4002], [50, 0], [60, 4001]]);
   const r = new IpcRows((t) => t, { netNsOf: (pid) => netNs.get(pid) });
-  const req = enc.encode("GET http://docs.example.test/ HTTP/1.1\r\n\r\n");
-  const lo = { kind: "tcp", data: req, total: req.length, laddr: "127.0.0.1", raddr: "127.0.0.1" };
-  const client = (pid: number, inode: bigint) =>
-    call({ ...lo, pid, tid: pid, inode, lport: 45000, rport: 3128 });
-  const proxy = (pid: number, inode: bigint) =>
-    call({ ...lo, pid, tid: pid, inode, lport: 3128, rport: 45000, dir: 1 });
   r.push(client(10, 100n));
   r.push(client(30, 300n));
   r.push(proxy(20, 200n));
@@ -273,7 +282,7 @@ Deno.test("rows: loopback TCP ends pair within their network namespace; other ad
   // other side: neither pairs back with it, so it pairs with none (not one-sided)
   r.push(client(50, 500n));
   // a container's client reaching the host's server by its bridge address: across namespaces
-  const bridge = { kind: "tcp", data: req, total: req.length };
+  const bridge = { kind: "tcp", data: PROXY_REQ, total: PROXY_REQ.length };
   r.push(call({
     ...bridge,
     pid: 30,
@@ -314,12 +323,6 @@ Deno.test("rows: loopback TCP pairs stay mutual when one end's namespace is unkn
   // sandbox 4001's client (10) talks to a proxy (20) whose namespace was never recorded;
   // sandbox 4002's client (30) to its proxy (40): each end's peer names it back
   const netNs = new Map([[10, 4001], [30, 4002], [40, 4002]]);
-  const req = enc.encode("GET http://docs.example.test/ HTTP/1.1\r\n\r\n");
-  const lo = { kind: "tcp", data: req, total: req.length, laddr: "127.0.0.1", raddr: "127.0.0.1" };
-  const client = (pid: number, inode: bigint) =>
-    call({ ...lo, pid, tid: pid, inode, lport: 45000, rport: 3128 });
-  const proxy = (pid: number, inode: bigint) =>
-    call({ ...lo, pid, tid: pid, inode, lport: 3128, rport: 45000, dir: 1 });
   const pairs = (rows: ReturnType<IpcRows["take"]>) =>
     rows.map((x) => [x.pid, x.inode, x.peer_inode, x.peer_pid]).sort((a, b) =>
       Number(a[0]) - Number(b[0])
