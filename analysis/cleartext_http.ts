@@ -99,8 +99,9 @@ export interface TcpConnection {
    * connection only when it carries cleartext HTTP/1 (`http`: an `http://` URL tunnelled, as
    * undici's `ProxyAgent` does for Qwen Code or Gemini CLI given `HTTPS_PROXY`), whose
    * `client` and `server` streams are then the tunnel's, after the CONNECT and its answer.
+   * `at`: when the CONNECT was sent (its first call's time), with `target`.
    */
-  tunnel?: { target: string | null; http?: true };
+  tunnel?: { target: string | null; at?: bigint; http?: true };
 }
 
 /** Whether an IP address (as `ipc` has it) is a loopback one: 127.0.0.0/8, ::1, ::ffff:127.x. */
@@ -328,7 +329,8 @@ export function splitTcpConnection(list: TcpChunk[]): TcpConnection {
   if (target !== null) {
     // a proxy's tunnel: the CONNECT and the answer recorded, maybe the first tunnelled bytes,
     // or all of them when they are cleartext HTTP (the kernel side stops at TLS only)
-    out.tunnel = { target };
+    const at = out.client!.chunks.find((c) => c.data.length > 0)!.ts_ns;
+    out.tunnel = { target, at };
     out.unread = [];
     const inner = tunnelledHttp(out.client!, out.server);
     if (inner) {
@@ -575,10 +577,13 @@ async function* tcpConnections(c: DuckDBConnection): AsyncGenerator<TcpConnectio
 export async function* cleartextHttpConnections(
   c: DuckDBConnection,
   problems: ProblemRow[],
+  /** given every connection as it comes (`proxy_requests.ts` reads its requests to a proxy) */
+  each?: (t: TcpConnection) => void,
 ): AsyncGenerator<ConnectionRows> {
   const mcpServers = new Set<string>();
   for await (const t of tcpConnections(c)) addMcpServer(t, mcpServers);
   for await (const t of tcpConnections(c)) {
+    each?.(t);
     const read = cleartextRead(t, mcpServers, problems);
     if (read) yield read;
   }

@@ -219,7 +219,7 @@ Deno.test("a CONNECT tunnel: its target, no stream unread, not an LLM connection
     ),
     tunnelChunk("read", tunnelText("HTTP/1.1 200 Connection established\r\n\r\n"), 0),
   ]);
-  assert.deepEqual(t.tunnel, { target: "api.openai.com:443" });
+  assert.deepEqual(t.tunnel, { target: "api.openai.com:443", at: 0n });
   assert.deepEqual(t.unread, []);
   assert.equal(t.clientPid, 7);
   assert.equal(t.port, 3128);
@@ -499,7 +499,7 @@ Deno.test("a CONNECT tunnel carrying cleartext HTTP: read past the CONNECT, host
     ).map((d, i) => tunnelChunk("write", d, i));
     for (const list of [rows, [...written, ...rows.filter((r) => r.direction === "read")]]) {
       const { t, conn, exchange } = await oneLlmExchange(list);
-      assert.deepEqual(t.tunnel, { target: "10.213.7.1:8080", http: true });
+      assert.deepEqual(t.tunnel, { target: "10.213.7.1:8080", at: 0n, http: true });
       assert.deepEqual(t.unread, []);
       assert.equal(conn.host, "10.213.7.1:8080", "the CONNECT's target, not the proxy");
       assert.equal(exchange.row.host, "10.213.7.1:8080");
@@ -521,7 +521,7 @@ Deno.test("a CONNECT tunnel whose cleartext is not HTTP, or TLS after all: not r
       tunnelChunk("write", tunnelText(inner), 1),
       tunnelChunk("read", tunnelText("HTTP/1.1 200 Connection established\r\n\r\n"), 0),
     ]);
-    assert.deepEqual(t.tunnel, { target: "db.lan:5432" });
+    assert.deepEqual(t.tunnel, { target: "db.lan:5432", at: 0n });
     assert.equal(isLlmConnection(t), false);
   }
   const tls = splitTcpConnection([
@@ -529,7 +529,7 @@ Deno.test("a CONNECT tunnel whose cleartext is not HTTP, or TLS after all: not r
     tunnelChunk("write", TLS_START, 1),
     tunnelChunk("read", tunnelText("HTTP/1.1 200 Connection established\r\n\r\n"), 0),
   ]);
-  assert.deepEqual(tls.tunnel, { target: "db.lan:5432" });
+  assert.deepEqual(tls.tunnel, { target: "db.lan:5432", at: 0n });
   assert.equal(isLlmConnection(tls), false);
 });
 

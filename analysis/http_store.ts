@@ -5,7 +5,8 @@
  * ids, so the parse holds one connection's bytes and rows, not the recording's. Once all are
  * in, the numbers `HttpAssembler` gives replace the provisional ids (`sql/http_numbers.sql`,
  * updated in place in the same transaction as the appends; llm_calls is written in call
- * order from a working table) and the tool calls, made last, are appended. The tables hold
+ * order from a working table) and the tool calls, made last, are appended, with the requests
+ * asked of HTTP proxies on the cleartext connections (`proxy_requests.ts`). The tables hold
  * exactly the rows `buildHttpTables` builds.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -18,6 +19,8 @@ import {
   httpExchangesTable,
   llmCallsTable,
   type ProblemRow,
+  type ProxyRequestRow,
+  proxyRequestsTable,
   serverToolCallsTable,
   sseEventsTable,
   toolCallsTable,
@@ -27,6 +30,7 @@ import { sqlText } from "./sql_files.ts";
 import { errorLine } from "../kit/cli.ts";
 import { assembleHttpTables, type TlsByteScratch, tlsConnections } from "./tls_stream.ts";
 import { cleartextHttpConnections } from "./cleartext_http.ts";
+import { proxyRequests } from "./proxy_requests.ts";
 
 /** Final exchange numbers by provisional id, for `sql/http_numbers.sql` (dropped by it). */
 export const exchangeNumbersTable = table(
@@ -180,13 +184,18 @@ export async function writeHttpTables(
   await b.c.run("BEGIN TRANSACTION");
   let n: HttpNumbers;
   const cleartextProblems: ProblemRow[] = [];
+  const proxied: ProxyRequestRow[] = [];
   try {
     const sink = new DuckDbSink(b, opts.flushRows ?? FLUSH_ROWS);
     // the TLS connections, then the cleartext HTTP connections over TCP (`ipc`): the LLM
     // ones, and the others to another machine that are not MCP's
     const conns = async function* () {
       yield* tlsConnections(reader, "tls", opts.scratchDir, opts.tlsBytes);
-      yield* cleartextHttpConnections(reader, cleartextProblems);
+      yield* cleartextHttpConnections(reader, cleartextProblems, (t) => {
+        const asked = proxyRequests(t);
+        for (const r of asked.rows) proxied.push(r);
+        for (const p of asked.problems) cleartextProblems.push(p);
+      });
     };
     n = await assembleHttpTables(recording, conns(), prices, sink, opts);
     await sink.calls(n.chainedCalls);
@@ -230,5 +239,6 @@ export async function writeHttpTables(
   }
   await b.appendRows(toolCallsTable, n.tools);
   await b.appendRows(serverToolCallsTable, n.serverTools);
+  await b.appendRows(proxyRequestsTable, proxied);
   return [...n.problems, ...cleartextProblems];
 }

@@ -102,8 +102,8 @@ export const problemsTable = table(
         "for breaking its declaration (the message names the table and the row); `sql`: a " +
         "build step that failed (the message names its file and what it left empty); " +
         "`guess`: a fact inferred by a weaker rule because the recording lacks what the exact " +
-        "one needs (source `proxy_guesses.sql`: loopback connects to an HTTP proxy named by their " +
-        "process's next proxied request, not by their own connection: " +
+        "one needs (source `proxy_guesses.sql`: loopback connects to an HTTP proxy named by the " +
+        "hosts of their process's next connection to a proxy, not by their own connection: " +
         "`net_destinations.name_source` `proxy_process`)",
     ),
     col("message", "utf8", "one line saying what is wrong"),
@@ -575,6 +575,38 @@ export const serverToolCallsTable = table(
   ] as const,
 );
 
+export const proxyRequestsTable = table(
+  "proxy_requests",
+  "One row per request a traced client asked of an HTTP proxy on a cleartext TCP connection " +
+    "(`ipc` rows of kind `tcp`), told by its request-target's form (RFC 9112 3.2): absolute " +
+    "form (`GET http://evil.test/b HTTP/1.1`: `HTTP_PROXY`, `curl -x`) or CONNECT's authority " +
+    "form (`CONNECT evil.test:443`: `HTTPS_PROXY`, a tunnel); a request in origin form " +
+    "(`GET /b`) is to the server itself, whatever its Host header says, and is not here. " +
+    "Every request of a keep-alive connection is a row, each naming the host it asked for " +
+    "(`net_destinations` names a connect to a proxy by each of them). Key: (`recording`, " +
+    "`conn_id`, `request_ns`, `target`).",
+  [
+    recordingCol,
+    col(
+      "conn_id",
+      "int64",
+      "the connection (as `http_exchanges.conn_id` of `conn_gen` -1: the lower socket inode " +
+        "of its two ends)",
+    ),
+    col("pid", "int32", "the client process"),
+    col("request_ns", "int64", "when the call carrying the request's first byte was made"),
+    col("method", "utf8", "the request method (`CONNECT` for a tunnel)"),
+    col("target", "utf8", "the request-target as sent: an absolute URI, or CONNECT's host:port"),
+    col("host", "utf8", "the host it asked for: lower case, an IPv6 address without brackets"),
+    opt(
+      "port",
+      "int32",
+      "the port it asked for: the target's, else its scheme's (80 for http, 443 for https); " +
+        "null for another scheme without one",
+    ),
+  ] as const,
+);
+
 export const processesTable = table(
   "processes",
   "One row per traced process (per pid incarnation): what it ran, when, how it ended, and " +
@@ -636,6 +668,7 @@ export const ANALYSIS_TABLES = [
   llmCallsTable,
   toolCallsTable,
   serverToolCallsTable,
+  proxyRequestsTable,
   processesTable,
 ] as const;
 
@@ -669,4 +702,5 @@ export type WsMessageRow = RowOf<typeof wsMessagesTable>;
 export type LlmCallRow = RowOf<typeof llmCallsTable>;
 export type ToolCallRow = RowOf<typeof toolCallsTable>;
 export type ServerToolCallRow = RowOf<typeof serverToolCallsTable>;
+export type ProxyRequestRow = RowOf<typeof proxyRequestsTable>;
 export type ProcessesRow = RowOf<typeof processesTable>;

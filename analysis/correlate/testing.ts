@@ -10,6 +10,7 @@ import {
   ALL_TABLES,
   httpExchangesTable,
   llmCallsTable,
+  proxyRequestsTable,
   rawFileTable,
   rawIpcTable,
   rawNetTable,
@@ -274,6 +275,8 @@ export interface SyntheticRecording {
   llm?: Row[];
   tools?: Row[];
   exchanges?: Row[];
+  /** `proxy_requests` rows: requests asked of an HTTP proxy */
+  proxyRequests?: Row[];
 }
 
 /** An in-memory database with the real schema, the rows given, and the analysis build steps run. */
@@ -291,6 +294,7 @@ export async function syntheticDb(
   await appendRows(c, httpExchangesTable, r.exchanges ?? []);
   await appendRows(c, llmCallsTable, r.llm ?? []);
   await appendRows(c, toolCallsTable, r.tools ?? []);
+  await appendRows(c, proxyRequestsTable, r.proxyRequests ?? []);
   for (const name of BUILD_SQL) await c.run(sqlText(name));
   return {
     c,

@@ -91,8 +91,8 @@ export function buildFindings(
 
 /**
  * One `problems` row per recording whose loopback connects to a proxy were named by a guess
- * (`net_destinations.name_source` `proxy_process`): by their process's next request, not by
- * their own connection.
+ * (`net_destinations.name_source` `proxy_process`): by the hosts of their process's next
+ * connection to a proxy, not by their own connection.
  */
 async function proxyGuesses(b: Build): Promise<void> {
   const file = "proxy_guesses.sql";
@@ -112,8 +112,9 @@ async function proxyGuesses(b: Build): Promise<void> {
       source: file,
       kind: "guess",
       message: `${n} loopback connect${n === 1 ? "" : "s"} to an HTTP proxy named by the ` +
-        `process's next proxied request, not by ${n === 1 ? "its" : "their"} own connection ` +
-        `(no traced socket of the same process and descriptor carried one): ${r.examples}`,
+        "hosts of the process's next connection to a proxy, not by " +
+        `${n === 1 ? "its" : "their"} own connection (no traced socket of the same process ` +
+        `and descriptor carried one): ${r.examples}`,
       exchange_id: null,
     });
   }

@@ -6,8 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readSql } from "../../kit/sql_runner.ts";
 import { buildCorrelation } from "../correlate/build.ts";
-import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
+import { all, REC, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
 import { buildFindings } from "./build.ts";
 import { DEFAULT_DETECT_SETTINGS, type DetectSettings } from "./settings.ts";
 
@@ -231,7 +232,7 @@ function proxied(): SyntheticRecording {
     conn_id: BigInt(conn),
     conn_gen: -1,
     method: "GET",
-    path: `http://${host}/`,
+    path: "/",
     request_ns: BigInt(ms(t)),
     llm_call_id: null,
   });
@@ -240,7 +241,27 @@ function proxied(): SyntheticRecording {
     via(11, 6005, 900, "allowed.test"),
     via(12, 6101, 920, "later.test"),
   );
+  rec.proxyRequests = [
+    asked(P, 6004, 910, "evil.test"),
+    asked(P, 6005, 900, "allowed.test"),
+    asked(P, 6101, 920, "later.test"),
+  ];
   return rec;
+}
+
+/** A `proxy_requests` row: `GET http://HOST/` (or `target`) asked of a proxy at `t` ms. */
+function asked(pid: number, t: number, conn: number, host: string, target?: string, port = 80) {
+  const method = target && !target.includes("://") ? "CONNECT" : "GET";
+  return {
+    recording: REC,
+    conn_id: BigInt(conn),
+    pid,
+    request_ns: BigInt(ms(t)),
+    method,
+    target: target ?? `http://${host}/`,
+    host,
+    port,
+  };
 }
 
 Deno.test("detectors: a loopback connect to a proxy is named by the request on its own connection", async () => {
@@ -250,7 +271,7 @@ Deno.test("detectors: a loopback connect to a proxy is named by the request on i
     const problems = await buildFindings(c, DEFAULT_DETECT_SETTINGS);
     const dest = await all(
       c,
-      "SELECT port, name, name_source FROM net_destinations WHERE pid = 300 ORDER BY ts_ns",
+      "SELECT port, name, name_source FROM net_destinations WHERE pid = 300 ORDER BY event_id",
     );
     // by process and time alone, the first connect would be named by evil.test, the request
     // that went out first; the third, with no socket of its own, is a guess, and said
@@ -262,9 +283,9 @@ Deno.test("detectors: a loopback connect to a proxy is named by the request on i
     assert.deepEqual(problems.map((p) => [p.source, p.kind, p.message]), [[
       "proxy_guesses.sql",
       "guess",
-      "1 loopback connect to an HTTP proxy named by the process's next proxied request, not " +
-      "by its own connection (no traced socket of the same process and descriptor carried " +
-      "one): pid 300 127.0.0.1:3128 -> later.test",
+      "1 loopback connect to an HTTP proxy named by the hosts of the process's next " +
+      "connection to a proxy, not by its own connection (no traced socket of the same process " +
+      "and descriptor carried one): pid 300 127.0.0.1:3128 -> later.test",
     ]]);
   } finally {
     close();
@@ -286,7 +307,7 @@ async function proxyDests(
     const problems = await buildFindings(c, { ...DEFAULT_DETECT_SETTINGS, ...settings });
     const dest = await all(
       c,
-      "SELECT name, name_source, allowed FROM net_destinations WHERE pid = $pid ORDER BY ts_ns",
+      "SELECT name, name_source, allowed FROM net_destinations WHERE pid = $pid ORDER BY event_id, ts_ns",
       { pid },
     );
     return {
@@ -322,10 +343,11 @@ Deno.test("detectors: a rebuild replaces the proxy guesses' problem; its example
       conn_id: BigInt(1000 + i),
       conn_gen: -1,
       method: "GET",
-      path: `http://h${i}.test/`,
+      path: "/",
       request_ns: BigInt(ms(40001 + 1000 * i)),
       llm_call_id: null,
     });
+    rec.proxyRequests!.push(asked(300, 40001 + 1000 * i, 1000 + i, `h${i}.test`));
   }
   const { c, close } = await syntheticDb(rec);
   const guesses = "SELECT source, message FROM problems WHERE kind = 'guess'";
@@ -381,11 +403,12 @@ function viaProxy(proxyUrl: string): SyntheticRecording {
     conn_id: 950n,
     conn_gen: -1,
     method: "POST",
-    path: "http://evil.test/x",
+    path: "/x",
     request_ns: BigInt(ms(3504)),
     llm_call_id: null,
     request_bytes: 4000n,
   });
+  rec.proxyRequests = [{ ...asked(220, 3504, 950, "evil.test"), method: "POST" }];
   return rec;
 }
 
@@ -401,6 +424,110 @@ Deno.test("detectors: an upload through a proxy is named and judged by the host 
     assert.deepEqual(dest, [["evil.test", "proxy_connection", false]], url);
     assert.ok(findings.includes("exfiltration"), `${url}: ${findings}`);
   }
+});
+
+/**
+ * `viaProxy`, but the upload's process first fetches from allowed.test on the same keep-alive
+ * connection to the proxy, then asks it for `target` (a POST to http://evil.test/x, or a
+ * CONNECT to evil.test:443) on it.
+ */
+function keepAlive(target = "http://evil.test/x"): SyntheticRecording {
+  const rec = viaProxy("http://127.0.0.1:3128");
+  const connect = !target.includes("://");
+  // the exchanges on the connection: allowed.test's, then evil.test's (a CONNECT has none)
+  const upload = rec.exchanges!.pop()!;
+  rec.exchanges!.push({
+    ...upload,
+    host: "allowed.test",
+    method: "GET",
+    path: "/",
+    request_bytes: 0n,
+  });
+  if (!connect) rec.exchanges!.push({ ...upload, exchange_id: 21n, request_ns: BigInt(ms(3505)) });
+  rec.proxyRequests = [
+    asked(220, 3504, 950, "allowed.test"),
+    connect
+      ? asked(220, 3505, 950, "evil.test", target, 443)
+      : { ...asked(220, 3505, 950, "evil.test", target), method: "POST" },
+  ];
+  return rec;
+}
+
+Deno.test("detectors: every host asked of a proxy on one keep-alive connection is judged", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "allow.txt");
+  await Deno.writeTextFile(file, "allowed.test\n");
+  const allowlist = [...DEFAULT_DETECT_SETTINGS.allowlist, file];
+  for (const target of ["http://evil.test/x", "evil.test:443"]) {
+    const { dest, findings } = await proxyDests(keepAlive(target), { allowlist }, 220);
+    // the first host alone named the connect before: allowed, and no exfiltration
+    assert.deepEqual(dest, [
+      ["allowed.test", "proxy_connection", true],
+      ["evil.test", "proxy_connection", false],
+    ], target);
+    assert.ok(findings.includes("exfiltration"), `${target}: ${findings}`);
+  }
+  // the exfiltration names evil.test at the port asked for, and what the POST carried
+  const { c, close } = await syntheticDb(keepAlive());
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, { ...DEFAULT_DETECT_SETTINGS, allowlist });
+    const [f] = await all(c, "SELECT details FROM findings WHERE kind = 'exfiltration'");
+    const d = JSON.parse(String(f.details));
+    assert.equal(d.destination, "evil.test:80");
+    assert.deepEqual(d.http_sent.map((x: { path: string }) => x.path), ["/x"]);
+    assert.equal(d.via_proxy, true);
+    // the observer sees the connect once, with both hosts, outside the allowlist
+    const trace = await all(
+      c,
+      readSql(new URL("../observer/sql/", import.meta.url), "trace_actions"),
+      { recording: REC, session: A },
+    );
+    const net = trace.filter((t) => String(t.first_id).startsWith("net:") && t.tool_call_id === 3n);
+    assert.deepEqual(net.map((t) => [t.summary, t.times, t.outside]), [[
+      "connect 127.0.0.1:3128 (allowed.test, evil.test)",
+      1n,
+      true,
+    ]]);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("detectors: a connect to a proxy on another machine is named by the hosts asked of it", async () => {
+  // the same upload through a proxy at 10.213.7.1:3128 (a company's): its own socket is tied
+  const rec = viaProxy("http://10.213.7.1:3128");
+  rec.net = rec.net!.map((n) => n.pid === 220 ? { ...n, addr: "10.213.7.1" } : n);
+  rec.ipc = rec.ipc!.map((i) => ({ ...i, local_addr: "10.213.7.9", remote_addr: "10.213.7.1" }));
+  const { dest, findings } = await proxyDests(rec, {}, 220);
+  assert.deepEqual(dest, [["evil.test", "proxy_connection", false]]);
+  assert.ok(findings.includes("exfiltration"), `${findings}`);
+});
+
+Deno.test("detectors: a port in an allowlist entry is the port asked of the proxy, not the proxy's", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const [entry, allowed] of [["evil.test:80", true], ["evil.test:3128", false]] as const) {
+    const file = join(dir, "allow.txt");
+    await Deno.writeTextFile(file, `${entry}\n`);
+    const { dest, findings } = await proxyDests(viaProxy("http://127.0.0.1:3128"), {
+      allowlist: [...DEFAULT_DETECT_SETTINGS.allowlist, file],
+    }, 220);
+    assert.deepEqual(dest, [["evil.test", "proxy_connection", allowed]], entry);
+    assert.equal(findings.includes("exfiltration"), !allowed, `${entry}: ${findings}`);
+  }
+});
+
+Deno.test("detectors: a request in origin form is to the server, whatever its Host header", async () => {
+  // `curl -H 'Host: evil.test' http://127.0.0.1:8000/` to a server a traced process listens on:
+  // no proxy was asked for evil.test (no proxy_requests row), so the connect reaches that server
+  const rec = viaProxy("http://127.0.0.1:3128");
+  const netNs = 4026531840n;
+  rec.net = rec.net!.map((n) => n.pid === 220 ? { ...n, port: 8000, net_ns: netNs } : n);
+  rec.net.push(r.sock(ms(3000), 205, "listen", "127.0.0.1", 8000, { net_ns: netNs }));
+  rec.ipc = rec.ipc!.map((i) => ({ ...i, remote_port: 8000 }));
+  rec.proxyRequests = [];
+  const { dest } = await proxyDests(rec, {}, 220);
+  assert.deepEqual(dest, [[null, null, true]]);
 });
 
 function loop(failures: string[], error = true): SyntheticRecording {

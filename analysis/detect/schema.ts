@@ -107,35 +107,51 @@ export const sensitiveReadsTable = table(
 export const netDestinationsTable = table(
   "net_destinations",
   "Every connect (internet families) and DNS question of a session's processes, with the " +
-    "host name it is known by and whether the allowlist covers it.",
+    "host name it is known by and whether the allowlist covers it: one row each, but a " +
+    "connect to an HTTP proxy has one row for each host its connection asked the proxy for " +
+    "(`proxy_requests`: a keep-alive connection may ask for many, `allowed.test` then " +
+    "`evil.test`), each judged on its own. Key: (`recording`, `event_id`, `name`, " +
+    "`dest_port`).",
   [
     recordingCol,
     col("event_id", "int64", "the net event (`actions.event_id`, table `net`)"),
-    col("ts_ns", "int64", "when"),
+    col(
+      "ts_ns",
+      "int64",
+      "when: the connect or question; through a proxy, the first request on the connection " +
+        "for this host (the connect's own time is `actions.ts_ns`)",
+    ),
     opt("session_id", "int32", sessionDoc),
     col("pid", "int32", "the process"),
     col("op", "utf8", "`connect` or `dns`"),
-    opt("addr", "utf8", "IP address (connect)"),
-    opt("port", "int32", "port (connect)"),
+    opt("addr", "utf8", "IP address (connect; through a proxy, the proxy's)"),
+    opt("port", "int32", "port (connect; through a proxy, the proxy's)"),
     opt(
       "name",
       "utf8",
       "host name: the DNS question, or for a connect the host of a URL of its tool call on " +
-        "the same port, or of the process's last DNS question, or for a loopback connect to " +
-        "an HTTP proxy the host its request asked the proxy for (before a URL or DNS name, " +
-        "which name the proxy)",
+        "the same port, or of the process's last DNS question, or for a connect to an HTTP " +
+        "proxy a host its connection asked the proxy for (before a URL or DNS name, which " +
+        "name the proxy)",
     ),
     opt(
       "name_source",
       "utf8",
       "how `name` is known: `dns` (the question, or the process's last one in the 5 s " +
         "before), `tool_url` (a URL of its tool call on the same port), `proxy_connection` " +
-        "(the first plain-HTTP request on the connect's own connection, through a proxy on " +
-        "loopback: its socket is the traced one of the same process and descriptor to that " +
-        "port, first used after the connect), `proxy_process` (a guess, said in `problems`: " +
-        "no recorded socket is the connect's, and its process's first proxied request in the " +
-        "30 s after it, on a connection no other connect is tied to, named that host); null " +
+        "(a request to a proxy on the connect's own connection, in `proxy_requests`: its " +
+        "socket is the traced one of the same process and descriptor to that port, first " +
+        "used after the connect), `proxy_process` (a guess, said in `problems`: no recorded " +
+        "socket is the loopback connect's, and its process's first connection to a proxy in " +
+        "the 30 s after it, that no other connect is tied to, asked for that host); null " +
         "when there is no name",
+    ),
+    opt(
+      "dest_port",
+      "int32",
+      "the port of the destination: the connect's, but through a proxy the port asked of it " +
+        "(the absolute-form URL's, else 80 for http and 443 for https; a CONNECT's); null " +
+        "for a DNS question. Allowlist entries with a port are matched against it",
     ),
     col(
       "attribution",

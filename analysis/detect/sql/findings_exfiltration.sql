@@ -5,7 +5,9 @@
 -- command read the secret and sent it), high otherwise. What a send carried, when the analysis
 -- could read it — the plain-HTTP exchanges (`http_exchanges` of `conn_gen` -1, no LLM call) its
 -- process made to that address or name and port after the connect — is named too (method,
--- path, status, bytes sent; evidence `http_exchange:ID`).
+-- path, status, bytes sent; evidence `http_exchange:ID`). Through an HTTP proxy the
+-- destination is each host asked of it, at the port asked for (`net_destinations`), said to
+-- go through the proxy's address.
 INSERT INTO findings
 -- Reads and sends are compared only within $exfil_window_ns-wide slices of time: a read is listed
 -- in its slice, a send in its own and the one before, which between them hold every read within
@@ -20,7 +22,10 @@ WITH reads AS (
 ),
 sends AS (
   SELECT d.*, a.branch_pid, a.branch_start_ns,
-    coalesce(d.name, d.addr) || CASE WHEN d.op = 'connect' THEN ':' || d.port ELSE '' END AS dest,
+    -- through a proxy, the host and port asked of it
+    coalesce(d.name, d.addr) ||
+      CASE WHEN d.op = 'connect' THEN ':' || coalesce(d.dest_port, d.port) ELSE '' END AS dest,
+    d.name_source IN ('proxy_connection', 'proxy_process') AS via_proxy,
     unnest([d.ts_ns // greatest($exfil_window_ns, 1), d.ts_ns // greatest($exfil_window_ns, 1) - 1])
       AS slice
   FROM net_destinations d
@@ -28,20 +33,22 @@ sends AS (
   WHERE NOT d.allowed
 ),
 -- each connect's plain-HTTP exchanges: the sending process's, to the same host (address or
--- name) and port (80 when the Host header names none), from the connect on
+-- name) and port (80 when the Host header names none; through a proxy, the host and port asked
+-- of it), from the connect's first request for it on
 carried AS (
   SELECT s.recording, s.event_id AS net_id, e.exchange_id, e.method, e.path, e.status,
     e.request_bytes
-  FROM (SELECT DISTINCT recording, event_id, pid, addr, name, port, ts_ns FROM sends
+  FROM (SELECT DISTINCT recording, event_id, pid, addr, name, dest_port, ts_ns FROM sends
     WHERE op = 'connect') s
   JOIN http_exchanges e ON e.recording = s.recording AND e.pid = s.pid AND e.conn_gen = -1
     AND e.llm_call_id IS NULL AND e.request_ns >= s.ts_ns
-    AND coalesce(TRY_CAST(regexp_extract(e.host, ':([0-9]+)$', 1) AS INTEGER), 80) = s.port
+    AND coalesce(TRY_CAST(regexp_extract(e.host, ':([0-9]+)$', 1) AS INTEGER), 80) = s.dest_port
     AND lower(regexp_replace(regexp_replace(e.host, ':[0-9]+$', ''), '^\[|\]$', '', 'g'))
       IN (s.addr, s.name)
 ),
 pairs AS (
-  SELECT s.recording, s.session_id, s.dest, s.name, s.addr, s.port, s.event_id AS net_id,
+  SELECT s.recording, s.session_id, s.dest, s.name, s.addr, s.port, s.via_proxy,
+    s.event_id AS net_id,
     s.ts_ns AS send_ns, s.tool_call_id AS send_tool, r.event_id AS read_id, r.ts_ns AS read_ns,
     r.path, r.label, r.tool_call_id AS read_tool,
     (r.branch_pid = s.branch_pid AND r.branch_start_ns = s.branch_start_ns)
@@ -57,7 +64,8 @@ g AS (
   -- the one recorded first): a name's sends may go to several addresses, a DNS question's
   -- to several resolvers
   SELECT recording, session_id, dest,
-    arg_min({'name': name, 'addr': addr, 'port': port}, (send_ns, net_id)) AS first_dest,
+    arg_min({'name': name, 'addr': addr, 'port': port, 'via_proxy': via_proxy}, (send_ns, net_id))
+      AS first_dest,
     min(read_ns) AS start_ns, max(send_ns) AS end_ns,
     bool_or(same_branch) AS same_branch,
     list(DISTINCT path ORDER BY path) AS paths, list(DISTINCT label ORDER BY label) AS labels,
@@ -82,7 +90,7 @@ http AS (
 ),
 named AS (
   SELECT g.* EXCLUDE (first_dest, net_ids), first_dest.name AS name, first_dest.addr AS addr,
-    first_dest.port AS port, http.sent
+    first_dest.port AS port, first_dest.via_proxy AS via_proxy, http.sent
   FROM g
   LEFT JOIN http USING (recording, session_id, dest)
 )
@@ -102,7 +110,8 @@ SELECT recording,
     ')' || coalesce(' in tool call ' || array_to_string(read_tools, ', '), '') ||
     ', the session ' || CASE WHEN addr IS NULL THEN 'looked up ' ELSE 'connected to ' END ||
     coalesce(name, addr) ||
-    CASE WHEN addr IS NOT NULL THEN ' (' || addr || ':' || port || ')' ELSE '' END ||
+    CASE WHEN via_proxy THEN ' (through the HTTP proxy at ' || addr || ':' || port || ')'
+      WHEN addr IS NOT NULL THEN ' (' || addr || ':' || port || ')' ELSE '' END ||
     coalesce(' in tool call ' || array_to_string(send_tools, ', '), '') ||
     ', a destination outside the allowlist' ||
     CASE WHEN same_branch THEN ', from the same command that read it' ELSE '' END ||
@@ -115,6 +124,8 @@ SELECT recording,
       'read_tool_calls', read_tools, 'send_tool_calls', send_tools, 'same_branch', same_branch,
       'seconds_after_read', (first_send - start_ns) / 1e9),
     -- only when the sends carried plain HTTP the analysis read
-    CASE WHEN sent IS NOT NULL THEN json_object('http_sent', sent) ELSE '{}' END)
+    CASE WHEN sent IS NOT NULL THEN json_object('http_sent', sent) ELSE '{}' END,
+    -- only through a proxy (`addr` and `port` are then the proxy's)
+    CASE WHEN via_proxy THEN json_object('via_proxy', true) ELSE '{}' END)
 FROM named g
 ORDER BY recording, start_ns;

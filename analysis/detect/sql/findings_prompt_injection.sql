@@ -74,7 +74,8 @@ complete AS (
   SELECT g.*,
     (SELECT list(DISTINCT e.term ORDER BY e.term) FROM echoed e
       WHERE e.recording = g.recording AND e.source_id = g.source_id) AS terms,
-    (SELECT list(r.ev ORDER BY r.ev) FROM risky r
+    -- an event once (a connect through a proxy reaches a destination per host asked of it)
+    (SELECT list(DISTINCT r.ev ORDER BY r.ev) FROM risky r
       WHERE r.recording = g.recording AND r.source_id = g.source_id) AS risky_ev,
     (SELECT list(DISTINCT r.what ORDER BY r.what) FROM risky r
       WHERE r.recording = g.recording AND r.source_id = g.source_id) AS risky_what,

@@ -12,12 +12,11 @@ WITH acts AS (
     a.event_table = 'file' AND a.written
       AND NOT regexp_matches(coalesce(a.path2, a.path),
         '^(/tmp|/var/tmp|/dev|/proc|/run|/root)(/|$)|/home(/|$)') AS wrote,
-    d.event_id IS NOT NULL AS outside
+    -- a connect through a proxy has a destination per host asked of it: outside when any is
+    a.event_table = 'net' AND EXISTS (SELECT 1 FROM net_destinations d
+      WHERE d.recording = a.recording AND d.event_id = a.event_id AND NOT d.allowed) AS outside
   FROM links l
   JOIN actions a USING (recording, event_table, event_id)
-  LEFT JOIN net_destinations d
-    ON a.event_table = 'net' AND d.recording = a.recording AND d.event_id = a.event_id
-    AND NOT d.allowed
   -- links.session_id is its action's: filtered on links' side, the join hashes these few links
   -- (the planner otherwise took every action to hash)
   WHERE l.attribution = 'unexplained' AND l.session_id IS NOT NULL

@@ -3,20 +3,21 @@
 -- connect, the host of a URL of its tool call on the same port, else the process's last DNS
 -- question in the 5 s before (of questions at the same time, the one recorded last; the
 -- process is the incarnation of the pid, `proc_start_ns`: a pid reused is another process,
--- whose questions name nothing of this one's); but a loopback connect to an HTTP proxy is
--- named by the host the first plain-HTTP request on its own connection asked the proxy for
--- (`curl` in Claude Code's sandbox: docs.example.test, through the sandbox's proxy on
--- 127.0.0.1:3128), and judged by that name alone (an allowlist entry for the proxy's address
--- or name does not cover what goes through it).
+-- whose questions name nothing of this one's); but a connect to an HTTP proxy is named by
+-- each host its own connection asked the proxy for (`proxy_requests`: absolute-form requests
+-- and CONNECTs, RFC 9112 3.2; `curl` in Claude Code's sandbox: docs.example.test, through the
+-- sandbox's proxy on 127.0.0.1:3128), one row each — a keep-alive connection asks for many —
+-- at its first request, and each judged by that name and the port asked for alone (an
+-- allowlist entry for the proxy's address, name or port does not cover what goes through it).
 -- The connection is the connect's socket: the traced TCP socket (`ipc`) of the same process
 -- and descriptor to the same port, first used after the connect and before that descriptor's
--- next connect, whose connection (`http_exchanges.conn_id`) carried the request. A connect
--- no recorded socket is tied to (a descriptor io_uring gave as fixed, -1) is named, as a
--- guess, by its process's first such request in the 30 s after it on a connection no other
--- connect is tied to (`name_source` `proxy_process`, and a `problems` row says how many) —
--- and whether it is allowed: the agent process's own traffic (its LLM calls
+-- next connect, whose connection (`proxy_requests.conn_id`) carried the requests. A loopback
+-- connect no recorded socket is tied to (a descriptor io_uring gave as fixed, -1) is named, as
+-- a guess, by the hosts of its process's first connection to a proxy in the 30 s after it
+-- that no other connect is tied to (`name_source` `proxy_process`, and a `problems` row says
+-- how many) — and whether it is allowed: the agent process's own traffic (its LLM calls
 -- and telemetry) is, and so is anything an `allowlist` entry covers, and a loopback connect
--- with no such other host to a port a traced process listened on before in the same network
+-- not through a proxy to a port a traced process listened on before in the same network
 -- namespace (a local server, or a bridge such as a sandbox's to its agent: it reaches that
 -- process, whose own connections are judged here on their own).
 INSERT INTO net_destinations
@@ -40,19 +41,12 @@ dns AS (
   WHERE op = 'dns' AND qname IS NOT NULL AND ts_ns IS NOT NULL
   GROUP BY ALL
 ),
--- each process's plain-HTTP requests (read from `ipc`) naming a host that is not a loopback
--- address: through a proxy on loopback, the host it was asked for
-proxied AS (
-  SELECT recording, pid, conn_id, request_ns,
-    lower(regexp_replace(regexp_replace(host, ':[0-9]+$', ''), '^\[|\]$', '', 'g')) AS host
-  FROM http_exchanges
-  WHERE conn_gen = -1 AND request_ns IS NOT NULL AND host IS NOT NULL
-    AND NOT regexp_matches(lower(host), '^(127\.|\[::1\]|::1$|\[::ffff:127\.|localhost(:|$))')
-),
--- each connection's first proxied request
+-- the requests asked of an HTTP proxy (`proxy_requests`: absolute-form targets and CONNECTs,
+-- RFC 9112 3.2; a request in origin form is to the server itself, whatever its Host header),
+-- each connection's hosts once: the first request for each host and port
 conn_hosts AS (
-  SELECT recording, conn_id, arg_min(host, request_ns) AS host
-  FROM proxied GROUP BY ALL
+  SELECT recording, pid, conn_id, host, port, min(request_ns) AS request_ns
+  FROM proxy_requests GROUP BY ALL
 ),
 -- the traced TCP sockets (`ipc` rows of kind tcp): process, descriptor, the other end's port
 -- and address, first use, and connection (the lower inode of its two ends, as the cleartext
@@ -96,59 +90,64 @@ named AS (
       AND d.incarnation = n.incarnation AND n.ts_ns >= d.ts_ns
   )
 ),
--- the loopback connects, each with when its descriptor is next connected
-loopback AS (
+-- the connects, each with when its descriptor is next connected
+connects AS (
   SELECT recording, event_id, pid, fd, addr, port, ts_ns,
     lead(ts_ns) OVER (PARTITION BY recording, pid, fd ORDER BY ts_ns, event_id) AS next_ns
   FROM named
-  WHERE op = 'connect' AND regexp_matches(addr, '^(127\.|::1$|::ffff:127\.)')
+  WHERE op = 'connect'
 ),
--- a loopback connect's own socket: the first of its process and descriptor to its port used
--- after it (and before the descriptor's next connect), to its address when that is recorded
--- (compared without an IPv4-mapped prefix: a dual-stack socket's connect keeps
--- `::ffff:127.0.0.1`, its `ipc` rows say `127.0.0.1`)
+-- a connect's own socket: the first of its process and descriptor to its port used after it
+-- (and before the descriptor's next connect), to its address when that is recorded (compared
+-- without an IPv4-mapped prefix: a dual-stack socket's connect keeps `::ffff:127.0.0.1`, its
+-- `ipc` rows say `127.0.0.1`)
 own_socket AS (
   SELECT k.recording, k.event_id, s.conn_id
-  FROM loopback k
+  FROM connects k
   ASOF JOIN sockets s ON s.recording = k.recording AND s.pid = k.pid AND s.fd = k.fd
     AND s.port = k.port AND s.first_ns >= k.ts_ns
   WHERE k.fd >= 0 AND (k.next_ns IS NULL OR s.first_ns < k.next_ns)
     AND (s.addr IS NULL OR s.addr = ''
       OR regexp_replace(s.addr, '^::ffff:', '') = regexp_replace(k.addr, '^::ffff:', ''))
 ),
--- the proxied requests on connections no loopback connect is tied to: what a guess may use
+-- the first request asked of a proxy on each connection no connect is tied to: what a guess
+-- may use
 untied AS (
-  SELECT * FROM proxied p
+  SELECT recording, pid, conn_id, min(request_ns) AS request_ns FROM conn_hosts h
   WHERE NOT EXISTS (SELECT 1 FROM own_socket o
-    WHERE o.recording = p.recording AND o.conn_id = p.conn_id)
+    WHERE o.recording = h.recording AND o.conn_id = h.conn_id)
+  GROUP BY ALL
 ),
--- a loopback connect's proxied host: the first on its own connection; with no connection of
--- its own, its process's first untied one in the 30 s from the connect on (a guess). A connect
--- through a proxy is named by that host, before a URL of its tool call or a DNS question: those
--- name the proxy itself (`curl -x http://localhost:3128 http://evil.test/` asks the proxy for
--- evil.test; `localhost` is only where the proxy listens). A name they agree on keeps its
--- source (a direct request to a local server: its Host header is its URL's host)
+-- the connection whose requests to a proxy name a connect: its own; for a loopback connect
+-- with no connection of its own, its process's first untied one whose first request is in the
+-- 30 s from the connect on (a guess)
+proxy_conn AS (
+  SELECT n.recording, n.event_id,
+    coalesce(o.conn_id, CASE WHEN p.request_ns <= n.ts_ns + 30000000000 THEN p.conn_id END)
+      AS conn_id,
+    CASE WHEN o.conn_id IS NOT NULL THEN 'proxy_connection' ELSE 'proxy_process' END AS source
+  FROM named n
+  LEFT JOIN own_socket o ON o.recording = n.recording AND o.event_id = n.event_id
+  ASOF LEFT JOIN untied p ON p.recording = n.recording AND p.pid = n.pid
+    AND p.request_ns >= n.ts_ns AND o.event_id IS NULL
+    AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
+  WHERE n.op = 'connect'
+),
+-- a connect through an HTTP proxy: one row for each host its connection asked the proxy for
+-- (`curl -x http://localhost:3128 http://allowed.test/a http://evil.test/b` reuses one
+-- connection for both), named by that host, at its first request, with the port asked for;
+-- before a URL of its tool call or a DNS question: those name the proxy itself (`localhost` is
+-- only where the proxy listens). Any other connect or question: one row, as named
 via_proxy AS (
-  SELECT * EXCLUDE (proxy_host, proxy_source) REPLACE (
-      coalesce(proxy_host, name) AS name,
-      CASE WHEN proxy_host IS NULL OR proxy_host = name THEN name_source ELSE proxy_source END
-        AS name_source),
-    proxy_host IS NOT NULL AS through_proxy
-  FROM (
-    SELECT n.*,
-      CASE WHEN h.host <> n.addr THEN h.host
-        WHEN o.event_id IS NULL AND p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr
-          THEN p.host END AS proxy_host,
-      CASE WHEN h.host <> n.addr THEN 'proxy_connection'
-        WHEN o.event_id IS NULL AND p.request_ns <= n.ts_ns + 30000000000 AND p.host <> n.addr
-          THEN 'proxy_process' END AS proxy_source
-    FROM named n
-    LEFT JOIN own_socket o ON o.recording = n.recording AND o.event_id = n.event_id
-    LEFT JOIN conn_hosts h ON h.recording = o.recording AND h.conn_id = o.conn_id
-    ASOF LEFT JOIN untied p ON p.recording = n.recording AND p.pid = n.pid
-      AND p.request_ns >= n.ts_ns
-      AND n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
-  )
+  SELECT n.* REPLACE (
+      coalesce(h.host, n.name) AS name,
+      CASE WHEN h.host IS NOT NULL THEN c.source ELSE n.name_source END AS name_source,
+      coalesce(h.request_ns, n.ts_ns) AS ts_ns),
+    CASE WHEN h.host IS NOT NULL THEN h.port ELSE n.port END AS dest_port,
+    h.host IS NOT NULL AS through_proxy
+  FROM named n
+  LEFT JOIN proxy_conn c ON c.recording = n.recording AND c.event_id = n.event_id
+  LEFT JOIN conn_hosts h ON h.recording = c.recording AND h.conn_id = c.conn_id
 ),
 -- the traced listeners (listen succeeded) by port and network namespace (recorded since 0.5.0:
 -- in older recordings no connect is exempt, as before)
@@ -171,9 +170,9 @@ judged AS (
     (SELECT min(w.host || coalesce(':' || w.port, '') || ' (' || w.source || ')')
       FROM allowlist w
       WHERE (w.recording IS NULL OR w.recording = n.recording)
-        AND (w.port IS NULL OR n.op = 'dns' OR w.port = n.port)
-        -- through a proxy, the proxy's own address is not the destination: only the host
-        -- asked of it (its name) is judged
+        -- through a proxy, the proxy's own address and port are not the destination: only
+        -- the host asked of it (its name) and the port asked for are judged
+        AND (w.port IS NULL OR n.op = 'dns' OR w.port = n.dest_port)
         AND ((w.host = n.addr AND NOT n.through_proxy) OR w.host = n.name
           OR (w.host LIKE '*.%' AND ends_with(n.name, substr(w.host, 2))))
     ) AS entry
@@ -181,10 +180,10 @@ judged AS (
   LEFT JOIN to_listener t ON t.recording = n.recording AND t.event_id = n.event_id
 )
 SELECT recording, event_id, ts_ns, session_id, pid, op, addr, port, name, name_source,
-  attribution, tool_call_id,
+  dest_port, attribution, tool_call_id,
   attribution = 'agent' OR entry IS NOT NULL OR listener_pid IS NOT NULL AS allowed,
   CASE WHEN entry IS NOT NULL THEN entry WHEN attribution = 'agent' THEN 'the agent''s own traffic'
     WHEN listener_pid IS NOT NULL THEN 'a listener of traced process ' || listener_pid ||
       ' on this loopback (its own connections are judged apart)' END
 FROM judged
-ORDER BY recording, ts_ns, event_id;
+ORDER BY recording, ts_ns, event_id, name;

@@ -3,22 +3,32 @@
 -- what happened: execs, connects and DNS questions, writes, and successful reads outside the
 -- system's own files (/usr, /lib, /etc: libc reads /etc/passwd for every user-name lookup) and
 -- shell start-up files — plus every sensitive read counted by the detectors and every
--- destination outside the allowlist. Identical lines are counted once with the first event's
+-- destination outside the allowlist (a connect through an HTTP proxy: named by the hosts asked
+-- of it, outside when any of them is). Identical lines are counted once with the first event's
 -- id.
 WITH acts AS (
   SELECT CASE WHEN l.attribution = 'tool' THEN l.tool_call_id END AS tool_call_id,
     l.attribution, a.event_table, a.event_id, a.ts_ns, a.op,
     left(regexp_replace(a.summary, '\s+', ' ', 'g'), 240) AS summary, a.written, a.path, a.ok,
     a.family,
-    r.event_id IS NOT NULL AS sensitive, d.event_id IS NOT NULL AND NOT d.allowed AS outside,
-    d.name AS dest_name
+    r.event_id IS NOT NULL AS sensitive, coalesce(d.outside, false) AS outside,
+    d.names AS dest_name
   FROM links l
   JOIN actions a USING (recording, event_table, event_id)
   LEFT JOIN sensitive_reads r
     ON a.event_table = 'file' AND r.recording = a.recording AND r.event_id = a.event_id
     AND r.counted
-  LEFT JOIN net_destinations d
-    ON a.event_table = 'net' AND d.recording = a.recording AND d.event_id = a.event_id
+  -- each net event once: a connect through a proxy has a destination per host asked of it,
+  -- named together (in the order first asked) and outside when any is
+  LEFT JOIN (
+    SELECT event_id, bool_or(outside) AS outside, string_agg(name, ', ' ORDER BY ts_ns, name) AS names
+    FROM (
+      SELECT event_id, name, min(ts_ns) AS ts_ns, bool_or(NOT allowed) AS outside
+      FROM net_destinations WHERE recording = $recording
+      GROUP BY event_id, name
+    )
+    GROUP BY event_id
+  ) d ON a.event_table = 'net' AND d.event_id = a.event_id
   WHERE l.recording = $recording AND l.session_id = $session
     AND l.attribution IN ('tool', 'unexplained')
 ),

@@ -1,0 +1,148 @@
+/**
+ * The requests a traced client asked of an HTTP proxy on a cleartext TCP connection, by the form
+ * of their request-target (RFC 9112 3.2): a request to a proxy names the whole URI in absolute
+ * form (`GET http://evil.test/b HTTP/1.1`, 3.2.2), a tunnel is asked for with CONNECT and an
+ * authority (`CONNECT evil.test:443 HTTP/1.1`, 3.2.3); a request in origin form (`GET /b`) is a
+ * request to the server itself, whatever its Host header says. Every request of the client's
+ * stream counts, not only the first: a keep-alive connection to a proxy carries requests for
+ * many hosts (`curl -x http://localhost:3128 http://allowed.test/a http://evil.test/b`), and
+ * after a CONNECT the connection is the tunnel's. The host and port are the target's (an
+ * absolute URI without a port: its scheme's, 80 for http and ws, 443 for https and wss).
+ *
+ * Said in `problems`, never dropped: a target asked of a proxy that names no host, a tunnel
+ * whose CONNECT was not recorded, and a client stream that breaks (bytes lost, a call cut, a head that does not parse) after
+ * requests to a proxy, whose later requests, and the hosts they asked for, are not read.
+ */
+import { createHttp1RequestParser } from "../protocols/mod.ts";
+import {
+  cleartextLabel,
+  connectionName,
+  type TcpChunk,
+  type TcpConnection,
+} from "./cleartext_http.ts";
+import type { ProblemRow, ProxyRequestRow } from "./schema.ts";
+
+/** A request-target in absolute form: scheme `://` authority, then the rest. */
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/;
+
+/** The port a scheme's URIs default to (RFC 9110 4.2, RFC 6455 3). */
+const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443 };
+
+/**
+ * The host (lower case, an IPv6 address without brackets) and port an authority names, `port`
+ * when it has none; null when it names no host or its port is not a number.
+ */
+export function authorityHostPort(
+  authority: string,
+  port: number | null,
+): { host: string; port: number | null } | null {
+  const a = authority.replace(/^.*@/, "");
+  const m = /^(\[[^\]]+\]|[^:\[\]]+)(?::(\d*))?$/.exec(a);
+  if (!m || m[1] === "") return null;
+  const p = m[2] === undefined || m[2] === "" ? port : Number(m[2]);
+  if (p !== null && (!Number.isInteger(p) || p > 65535)) return null;
+  return { host: m[1].replace(/^\[|\]$/g, "").toLowerCase(), port: p };
+}
+
+/**
+ * Where a request asks a proxy to go: an absolute-form target's host and port, a CONNECT's
+ * authority's; `{}` when the target is in origin (or asterisk) form: no proxy is asked; null
+ * when it is asked of a proxy but names no host.
+ */
+export function proxiedTarget(
+  method: string,
+  target: string,
+): { host: string; port: number | null } | null | Record<never, never> {
+  if (method === "CONNECT") return authorityHostPort(target, null);
+  const m = ABSOLUTE.exec(target);
+  if (!m) return {};
+  return authorityHostPort(m[2], DEFAULT_PORT[m[1].toLowerCase()] ?? null);
+}
+
+/** Whether a chunk breaks its stream: bytes lost before or in it, or the call cut. */
+function breaks(c: TcpChunk, prev: TcpChunk | undefined): boolean {
+  if (c.lost > 0n || c.truncated) return true;
+  return prev?.seq !== undefined && c.seq !== undefined && c.seq !== prev.seq + 1n;
+}
+
+/**
+ * The requests `t`'s client asked of a proxy, in order, and the problems of reading them (see
+ * the module's doc). A connection that is a proxy's tunnel (`t.tunnel`) asked for its target
+ * first; the cleartext HTTP in a tunnel is read as its own stream after it.
+ */
+export function proxyRequests(
+  t: TcpConnection,
+): { rows: ProxyRequestRow[]; problems: ProblemRow[] } {
+  const rows: ProxyRequestRow[] = [];
+  const problems: ProblemRow[] = [];
+  const pid = t.clientPid;
+  if (t.http2 || pid === null) return { rows, problems };
+  const say = (message: string) =>
+    problems.push({
+      recording: t.recording,
+      source: cleartextLabel(pid, t.conn),
+      kind: "protocol",
+      message: `${connectionName(t)}: ${message}`,
+      exchange_id: null,
+    });
+  const add = (method: string, target: string, ns: bigint) => {
+    const to = proxiedTarget(method, target);
+    if (to === null) {
+      say(`${method} ${target.slice(0, 200)} asks a proxy for a target that names no host`);
+    } else if ("host" in to) {
+      rows.push({
+        recording: t.recording,
+        conn_id: t.conn,
+        pid,
+        request_ns: ns,
+        method,
+        target,
+        host: to.host,
+        port: to.port,
+      });
+    }
+  };
+  if (t.tunnel?.target && t.tunnel.at !== undefined) add("CONNECT", t.tunnel.target, t.tunnel.at);
+  if (t.tunnel?.target === null) {
+    say(
+      "a proxy's tunnel whose CONNECT was not recorded (a capture from before the kernel side " +
+        "knew CONNECT): the host it asked the proxy for is not known",
+    );
+  }
+  if (t.tunnel && !t.tunnel.http) return { rows, problems };
+  const chunks = t.client?.chunks ?? [];
+  // each chunk's first stream offset, to time a request by the call its head began in
+  const starts: number[] = [];
+  let offset = 0;
+  let broken: string | null = null;
+  const parser = createHttp1RequestParser({
+    onHead(h) {
+      let i = starts.length - 1;
+      while (i > 0 && starts[i] > h.startOffset) i--;
+      add(h.method!, h.target!, chunks[i].ts_ns);
+    },
+    onError(e) {
+      broken ??= `a request does not parse (${e.message})`;
+    },
+  });
+  for (let i = 0; i < chunks.length && broken === null; i++) {
+    const c = chunks[i];
+    if (breaks(c, chunks[i - 1])) {
+      broken = c.truncated && c.lost === 0n
+        ? `a call of ${c.len ?? "?"} bytes was cut at ${c.data.length}`
+        : "bytes were lost";
+      break;
+    }
+    starts.push(offset);
+    offset += c.data.length;
+    parser.feed(c.data);
+  }
+  if (broken === null) parser.end();
+  if (broken !== null && rows.length > 0) {
+    say(
+      `its client's requests to the proxy are read up to where ${broken}: the hosts it asked ` +
+        `for after the ${rows.length} read are not known`,
+    );
+  }
+  return { rows, problems };
+}

@@ -1,0 +1,150 @@
+/**
+ * The requests asked of an HTTP proxy, by the form of their request-target: every absolute-form
+ * request of a keep-alive connection (not only the first), a CONNECT's authority (a tunnel, as in
+ * the real recording of Claude Code behind tinyproxy), none for origin form whatever the Host
+ * header says, the target's port (else its scheme's), and a break or a target without a host
+ * said in `problems`.
+ */
+import assert from "node:assert/strict";
+import { splitTcpConnection, type TcpChunk, tcpChunk } from "./cleartext_http.ts";
+import { authorityHostPort, proxiedTarget, proxyRequests } from "./proxy_requests.ts";
+import { openRecording } from "./recording_input.ts";
+import { fixtureDir } from "./testing.ts";
+
+const enc = new TextEncoder();
+
+/** The client's (pid 7) writes to a proxy on 127.0.0.1:3128, one call each, 1 ms apart. */
+function written(calls: string[], extra: Partial<TcpChunk>[] = []): TcpChunk[] {
+  return calls.map((d, i) => ({
+    recording: "r",
+    pid: 7,
+    conn: 900n,
+    channel: 900n,
+    direction: "write",
+    seq: BigInt(i),
+    len: BigInt(d.length),
+    ts_ns: BigInt(1_000_000 * (i + 1)),
+    peer_pid: null,
+    local_port: 45000,
+    remote_port: 3128,
+    local_addr: "127.0.0.1",
+    remote_addr: "127.0.0.1",
+    data: enc.encode(d),
+    truncated: false,
+    lost: 0n,
+    ...extra[i],
+  }));
+}
+
+const get = (target: string, host: string) =>
+  `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n` +
+  "Proxy-Connection: Keep-Alive\r\n\r\n";
+
+const asked = (calls: string[], extra: Partial<TcpChunk>[] = []) => {
+  const { rows, problems } = proxyRequests(splitTcpConnection(written(calls, extra)));
+  return {
+    rows: rows.map((r) => [r.method, r.host, r.port, Number(r.request_ns) / 1e6, r.conn_id]),
+    problems: problems.map((p) => [p.kind, p.message]),
+  };
+};
+
+Deno.test("proxy requests: every host of a keep-alive connection, each at its own request", () => {
+  // what `curl -x http://localhost:3128 http://allowed.test/a http://evil.test:8080/b` sends,
+  // then a POST whose body holds a request line (framed by its length: not a request)
+  const body = "GET http://hidden.test/ HTTP/1.1\r\n\r\n";
+  const { rows, problems } = asked([
+    get("http://allowed.test/a", "allowed.test"),
+    get("http://evil.test:8080/b", "evil.test:8080"),
+    `POST http://Up.Test/x HTTP/1.1\r\nHost: up.test\r\nContent-Length: ${body.length}\r\n\r\n` +
+    body,
+  ]);
+  assert.deepEqual(rows, [
+    ["GET", "allowed.test", 80, 1, 900n],
+    ["GET", "evil.test", 8080, 2, 900n],
+    ["POST", "up.test", 80, 3, 900n],
+  ]);
+  assert.deepEqual(problems, []);
+});
+
+Deno.test("proxy requests: origin form is a request to the server, whatever its Host", () => {
+  // `curl -H 'Host: evil.test' http://127.0.0.1:8000/` and an origin server's keep-alive
+  const { rows } = asked([get("/", "evil.test"), get("/x", "docs.example.test:8000")]);
+  assert.deepEqual(rows, []);
+  assert.deepEqual(asked([get("*", "evil.test").replace("GET", "OPTIONS")]).rows, []);
+});
+
+Deno.test("proxy requests: a CONNECT after absolute-form requests, its port the authority's", () => {
+  const connect = "CONNECT evil.test:8443 HTTP/1.1\r\nHost: evil.test:8443\r\n\r\n";
+  const { rows } = asked([get("http://allowed.test/", "allowed.test"), connect]);
+  assert.deepEqual(rows, [
+    ["GET", "allowed.test", 80, 1, 900n],
+    ["CONNECT", "evil.test", 8443, 2, 900n],
+  ]);
+  // https in absolute form (a proxy that takes it), IPv6 and user info
+  assert.deepEqual(
+    asked([get("https://user:pw@[FD00::5]/k", "[fd00::5]")]).rows,
+    [["GET", "fd00::5", 443, 1, 900n]],
+  );
+});
+
+Deno.test("proxy requests: a CONNECT tunnel of a real recording (Claude Code via tinyproxy)", () => {
+  const ipc = openRecording(fixtureDir("claude_proxy")).tables.get("ipc")!;
+  const v = ipc.values as Record<string, ArrayLike<unknown>>;
+  const chunks = Array.from({ length: ipc.length }, (_, i) =>
+    tcpChunk({
+      ...Object.fromEntries(Object.keys(v).map((k) => [k, v[k][i]])),
+      recording: "r",
+      conn: v.inode[i],
+      channel: v.inode[i],
+      data: { bytes: v.data[i] },
+    }));
+  const t = splitTcpConnection(chunks);
+  const { rows, problems } = proxyRequests(t);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].method, "CONNECT");
+  assert.equal(rows[0].host, "api.anthropic.com");
+  assert.equal(`${rows[0].host}:${rows[0].port}`, t.tunnel!.target);
+  assert.equal(rows[0].request_ns, chunks.find((c) => c.direction === "write")!.ts_ns);
+  assert.deepEqual(problems, []);
+});
+
+Deno.test("proxy requests: a break after a request to a proxy, a target with no host: said", () => {
+  const lost = asked(
+    [get("http://allowed.test/a", "allowed.test"), get("http://evil.test/b", "evil.test")],
+    [{}, { lost: 40n }],
+  );
+  assert.deepEqual(lost.rows, [["GET", "allowed.test", 80, 1, 900n]]);
+  assert.equal(lost.problems.length, 1);
+  assert.match(
+    lost.problems[0][1],
+    /: its client's requests to the proxy are read up to where bytes were lost: the hosts it asked for after the 1 read are not known$/,
+  );
+  const cut = asked([get("http://a.test/", "a.test"), get("http://b.test/", "b.test")], [{}, {
+    truncated: true,
+    len: 9999n,
+  }]);
+  assert.match(cut.problems[0][1], /where a call of 9999 bytes was cut at \d+:/);
+  const none = asked([get("http:///nohost", "x"), get("http://ok.test/", "ok.test")]);
+  assert.deepEqual(none.rows, [["GET", "ok.test", 80, 2, 900n]]);
+  assert.deepEqual(none.problems.map((p) => p[1].replace(/^.*: /, "")), [
+    "GET http:///nohost asks a proxy for a target that names no host",
+  ]);
+  // no request to a proxy before the break: nothing to say here (the HTTP tables say theirs)
+  assert.deepEqual(
+    asked([get("/", "a.test"), get("/b", "a.test")], [{}, { lost: 3n }]).problems,
+    [],
+  );
+});
+
+Deno.test("proxy requests: authorities", () => {
+  assert.deepEqual(authorityHostPort("Evil.TEST:80", null), { host: "evil.test", port: 80 });
+  assert.deepEqual(authorityHostPort("evil.test", 80), { host: "evil.test", port: 80 });
+  assert.deepEqual(authorityHostPort("evil.test:", 443), { host: "evil.test", port: 443 });
+  assert.deepEqual(authorityHostPort("[::1]:8080", null), { host: "::1", port: 8080 });
+  assert.equal(authorityHostPort("", 80), null);
+  assert.equal(authorityHostPort("a.test:99999", null), null);
+  assert.equal(authorityHostPort("a.test:x", null), null);
+  assert.deepEqual(proxiedTarget("GET", "/a"), {});
+  assert.deepEqual(proxiedTarget("GET", "ftp://f.test/x"), { host: "f.test", port: null });
+  assert.deepEqual(proxiedTarget("CONNECT", "evil.test"), { host: "evil.test", port: null });
+});
