@@ -62,6 +62,7 @@ const EVAL_FILES = [
   "eval_truth",
 ];
 const CHECK_FILES = [
+  "connect_destinations",
   "connect_links",
   "conversations_in_order",
   "dns_queries_of_host",
@@ -104,6 +105,7 @@ const CHECK_FILES = [
   "problems",
   "process_comms",
   "program_process_links",
+  "proxy_requests_in_order",
   "sandbox_file_actions",
   "sandbox_setup_counts",
   "server_tool_calls_in_order",
