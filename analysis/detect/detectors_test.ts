@@ -504,6 +504,31 @@ Deno.test("detectors: a connect to a proxy on another machine is named by the ho
   assert.ok(findings.includes("exfiltration"), `${findings}`);
 });
 
+Deno.test("detectors: a process no tool call explains, through a proxy: named by the hosts outside", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "allow.txt");
+  await Deno.writeTextFile(file, "allowed.test\n");
+  // the upload's command, but no tool call asked for it
+  const rec = keepAlive();
+  rec.tools = rec.tools!.filter((t) => t.tool_call_id !== 3n);
+  const { c, close } = await syntheticDb(rec);
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, {
+      ...DEFAULT_DETECT_SETTINGS,
+      allowlist: [...DEFAULT_DETECT_SETTINGS.allowlist, file],
+    });
+    const [f] = await all(
+      c,
+      "SELECT severity, explanation FROM findings WHERE kind = 'unexplained_activity'",
+    );
+    assert.equal(f.severity, "medium");
+    assert.match(String(f.explanation), /connect 127\.0\.0\.1:3128 \(evil\.test\)/);
+  } finally {
+    close();
+  }
+});
+
 Deno.test("detectors: a port in an allowlist entry is the port asked of the proxy, not the proxy's", async () => {
   const dir = await Deno.makeTempDir();
   for (const [entry, allowed] of [["evil.test:80", true], ["evil.test:3128", false]] as const) {

@@ -6,20 +6,31 @@
 -- process branch; medium for network, low for writes alone. Sensitive reads of such processes
 -- are already `sensitive_access` findings.
 INSERT INTO findings
-WITH acts AS (
+WITH linked AS (
   SELECT a.recording, a.session_id, a.branch_pid, a.branch_start_ns, a.event_table, a.event_id,
     a.ts_ns, a.pid, a.summary,
     a.event_table = 'file' AND a.written
       AND NOT regexp_matches(coalesce(a.path2, a.path),
         '^(/tmp|/var/tmp|/dev|/proc|/run|/root)(/|$)|/home(/|$)') AS wrote,
-    -- a connect through a proxy has a destination per host asked of it: outside when any is
+    -- a connect through a proxy has a destination per host asked of it: outside when any is,
+    -- and named by the outside ones
     a.event_table = 'net' AND EXISTS (SELECT 1 FROM net_destinations d
-      WHERE d.recording = a.recording AND d.event_id = a.event_id AND NOT d.allowed) AS outside
+      WHERE d.recording = a.recording AND d.event_id = a.event_id AND NOT d.allowed) AS outside,
+    CASE WHEN a.event_table = 'net' THEN (SELECT string_agg(DISTINCT d.name, ', ' ORDER BY d.name)
+      FROM net_destinations d
+      WHERE d.recording = a.recording AND d.event_id = a.event_id AND NOT d.allowed) END
+      AS outside_names
   FROM links l
   JOIN actions a USING (recording, event_table, event_id)
   -- links.session_id is its action's: filtered on links' side, the join hashes these few links
   -- (the planner otherwise took every action to hash)
   WHERE l.attribution = 'unexplained' AND l.session_id IS NOT NULL
+),
+acts AS (
+  SELECT * EXCLUDE (outside_names) REPLACE (
+    CASE WHEN outside AND outside_names IS NOT NULL AND NOT contains(summary, outside_names)
+      THEN summary || ' (' || outside_names || ')' ELSE summary END AS summary)
+  FROM linked
 ),
 g AS (
   SELECT recording, session_id, branch_pid, branch_start_ns,
