@@ -22,6 +22,10 @@ const INPUTS: [string, unknown][] = [
   ["Read", { file_path: "/w/data.txt", offset: 1 }],
   ["exec_command", { cmd: "cat x.md", workdir: "/w", dir_path: "/w/sub" }],
   ["WebFetch", { url: "https://docs.example.com/page", prompt: "summarise /etc/hosts" }],
+  ["Bash", {
+    command: `cp "my notes/draft 1.md" 'Report (1).pdf' --to=/tmp/out\\ dir/ && ` +
+      `python3 -c "print('a b')"; echo "hello world" > "new file.txt"`,
+  }],
 ];
 
 async function terms() {
@@ -92,4 +96,18 @@ Deno.test("tool terms: a URL argument gives its host and the scheme's port", asy
     ["docs.example.com", 443, false],
   ]);
   assert.deepEqual(of(t, 6, "path"), [], "the prompt text is not a target");
+});
+
+Deno.test("tool terms: a quoted or escaped name with spaces is a path, read as the shell reads it", async () => {
+  const t = await terms();
+  const spaced = of(t, 7, "path").map((x) => [x.term, x.suffix, x.basename])
+    .filter(([term]) => /\s/.test(String(term)));
+  assert.deepEqual(spaced, [
+    ["/tmp/out dir/", null, "out dir"],
+    ["Report (1).pdf", "/Report (1).pdf", "Report (1).pdf"],
+    ["my notes/draft 1.md", "/my notes/draft 1.md", "draft 1.md"],
+    ["new file.txt", "/new file.txt", "new file.txt"],
+  ]);
+  // quoted text that names nothing (code, a message) is not a path
+  assert.ok(!t.some((x) => x.kind === "path" && /print|hello/.test(String(x.term))));
 });

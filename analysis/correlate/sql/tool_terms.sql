@@ -4,7 +4,8 @@
 -- ...; not `workdir`/`cwd`/`dir_path`, which only say where a command runs), URLs, and patches
 -- (`*** Begin Patch`: the paths of its Add/Update/Delete/Move lines). Commands are normalised
 -- (quotes and backslashes dropped, white space collapsed: agents re-quote commands in their
--- wrappers) and their words yield paths, URLs and host names. Lists of names are tested with
+-- wrappers) and their words yield paths, URLs and host names; a quoted or escaped word that
+-- holds white space (`cat "my notes.txt"`) is also a path, read as the shell reads it. Lists of names are tested with
 -- list_contains, not IN: DuckDB makes each IN list of constants a join, and copied them into
 -- every reader of `cls` (84 joins, most of this step's time).
 INSERT INTO tool_terms
@@ -59,6 +60,29 @@ words AS (
     FROM commands
   )
 ),
+-- A word the shell keeps whole although it holds white space: quoted ("my notes.txt",
+-- 'a b.txt') or escaped (a\ b.txt), read as the shell reads it (quotes removed, `\x` is x).
+-- Only words that hold white space once read are added (the others are among `words`), and
+-- only those that could be a name: no newline, no shell punctuation (`;|&<>$` and backquote);
+-- an option's `--name=` is dropped as for the other words.
+spaced_words AS (
+  SELECT recording, tool_call_id, key, w
+  FROM (
+    SELECT recording, tool_call_id, key,
+      regexp_replace(regexp_replace(regexp_replace(
+        t, '''([^'']*)''|"((?:[^"\\]|\\.)*)"', '\1\2', 'g'), '\\(.)', '\1', 'g'),
+        '^(--?[A-Za-z0-9_-]+=|[A-Za-z_][A-Za-z0-9_]*=|@)', '') AS w
+    FROM (
+      SELECT recording, tool_call_id, key,
+        unnest(regexp_extract_all(v,
+          '(?:[^\s''"|;&<>()`\\]|\\.|''[^'']*''|"(?:[^"\\]|\\.)*")+')) AS t
+      FROM commands
+    )
+    WHERE regexp_matches(t, '[''"\\]')
+  )
+  WHERE regexp_matches(w, '\s') AND NOT regexp_matches(w, '[\n\r;|&<>`$]')
+    AND w NOT LIKE '-%' AND length(w) <= 1024
+),
 urls AS (
   SELECT recording, tool_call_id, key AS source, cls = 'command' AS in_command,
     unnest(regexp_extract_all(v, '[A-Za-z][A-Za-z0-9+.-]*://[^\s''"<>|;`()]+')) AS url
@@ -70,6 +94,10 @@ paths AS (
   WHERE w NOT LIKE '%://%' AND w NOT LIKE '-%' AND length(w) >= 2
     AND (w LIKE '%/%' OR regexp_full_match(w, '[A-Za-z0-9_.+~-]*[A-Za-z0-9_+-]\.[A-Za-z0-9]{1,10}'))
     AND NOT regexp_full_match(w, '[0-9.]+')
+  UNION ALL
+  SELECT recording, tool_call_id, key AS source, w AS p, true AS in_command
+  FROM spaced_words
+  WHERE w LIKE '%/%' OR regexp_full_match(w, '[^/]*[^/\s]\.[A-Za-z0-9]{1,10}')
   UNION ALL
   SELECT recording, tool_call_id, key, trim(v), false FROM classed WHERE cls = 'path'
   UNION ALL
