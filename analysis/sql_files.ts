@@ -5,7 +5,7 @@
  * tables' build, and the statements the build runs on any declared table (`{{table}}`,
  * `{{column}}`: kit/sql_runner.ts `withNames` puts declared names in) and on its problems.
  */
-import { readSql, withNames } from "../kit/sql_runner.ts";
+import { readSql, sqlFilesIn, withNames } from "../kit/sql_runner.ts";
 
 /** The shared rules (DuckDB macros of `macros.sql`), made with the tables, before anything
  * reads by them: the HTTP parse's `ipc` streams read by `tcp_peers` too. */
@@ -94,6 +94,5 @@ export function tableSql(
 
 /** Every .sql file in the folder (for the test that runs them all). */
 export function allSqlFiles(): string[] {
-  return [...Deno.readDirSync(SQL_DIR)].filter((e) => e.name.endsWith(".sql"))
-    .map((e) => e.name.slice(0, -4)).sort();
+  return sqlFilesIn(SQL_DIR);
 }
