@@ -5,13 +5,15 @@
  * to be rebuilt, opening it (read-only unless asked otherwise; DuckDB held to the default
  * memory limit of duckdb_open.ts, spilling to a private directory removed on closing), and
  * running named `.sql` files with bound values into plain rows (`queryRows` of
- * kit/sql_runner.ts: BIGINT as bigint, lists as arrays).
+ * kit/sql_runner.ts: BIGINT as bigint, lists as arrays); or attached read-only to a private
+ * in-memory database (`withAttached`, the exports).
  */
 import { existsSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { aboutPath, errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
+import { sqlString } from "../kit/columns.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { manifestInfo } from "./recording_input.ts";
@@ -326,6 +328,28 @@ export async function withDb<T>(
     return await fn(db.conn);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Runs `fn` on a private in-memory database with the analysed database at `path` attached
+ * read-only as `src` (and made the default schema when `use`), under the default memory limit
+ * and spilling beside it (duckdb_open.ts), then closes: for readers that make views of their own
+ * over an analysis without writing it (the exports).
+ */
+export async function withAttached<T>(
+  path: string,
+  fn: (c: DuckDBConnection) => Promise<T>,
+  opts: { use?: boolean } = {},
+): Promise<T> {
+  const opened = await openDuckDb(":memory:", { spillIn: dirname(path) });
+  try {
+    // ATTACH takes no parameter: the path as a quoted string literal
+    await opened.conn.run(`ATTACH ${sqlString(path)} AS src (READ_ONLY)`);
+    if (opts.use) await opened.conn.run("USE src");
+    return await fn(opened.conn);
+  } finally {
+    opened.close();
   }
 }
 

@@ -41,7 +41,7 @@ import {
   type RecordingsRow,
   recordingsTable,
 } from "./schema.ts";
-import { BUILD_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
+import { BUILD_SQL, RULES_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
@@ -226,6 +226,8 @@ export async function analyzeRecording(
       const b = new Build(c, input.name);
       for (const p of input.problems) b.problem(p.source, p.kind ?? "file", p.message);
       await b.create(ALL_TABLES);
+      // the shared rules, before anything reads by them (the HTTP parse's streams too)
+      for (const name of RULES_SQL) await b.run(`${name}.sql`, sqlText(name));
       // what the files say goes before the blind spots and the rows the files set aside, as
       // when they were read first
       const filesAt = b.problems.length;

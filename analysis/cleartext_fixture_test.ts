@@ -31,6 +31,7 @@ import { appendRows, createTables } from "./duckdb_tables.ts";
 import { buildHttpTablesFrom } from "./tls_stream.ts";
 import { cleartextHttpConnections } from "./cleartext_http.ts";
 import { readMcpMessages } from "./mcp/build.ts";
+import { sqlText } from "./sql_files.ts";
 
 const NAME = CLEARTEXT_FIXTURES[0];
 const dec = new TextDecoder();
@@ -154,6 +155,7 @@ Deno.test("plain-HTTP fixture: the same calls whatever the split of the bytes in
   const tables = (size: number) =>
     withDb(":memory:", async (c) => {
       await createTables(c, [rawIpcTable]);
+      await c.run(sqlText("macros"));
       await appendRows(c, rawIpcTable, ipcRows(size));
       const problems: ProblemRow[] = [];
       const t = await buildHttpTablesFrom("r", cleartextHttpConnections(c, problems), prices);
@@ -196,8 +198,8 @@ Deno.test("plain-HTTP fixture: seen only from an untraced client's server, the c
     remote_port: r.local_port,
   }));
   await withDb(":memory:", async (c) => {
-    await createTables(c, [rawIpcTable]);
-    await createTables(c, [httpExchangesTable, sseEventsTable]);
+    await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
+    await c.run(sqlText("macros"));
     await appendRows(c, rawIpcTable, server);
     const problems: ProblemRow[] = [];
     const t = await buildHttpTablesFrom("r", cleartextHttpConnections(c, problems), prices);

@@ -26,6 +26,7 @@ import {
 } from "./schema.ts";
 import { COMMITTED_RECORDINGS } from "./testing.ts";
 import { withNames } from "../kit/sql_runner.ts";
+import { sqlText } from "./sql_files.ts";
 
 const RECORDINGS = COMMITTED_RECORDINGS;
 
@@ -54,6 +55,7 @@ Deno.test("http_store: the tables written as connections are parsed hold the who
       await c.run("USE memory");
       const b = new Build(c, "r");
       await b.create(ALL_TABLES);
+      await c.run(sqlText("macros"));
       await loadArrowFile(c, rawTlsTable, `${dir}/tls.arrow`, { recording: "r" });
       // appends between the connections (as a large recording makes them)
       const reader = await i.connect();
@@ -116,6 +118,7 @@ Deno.test("http_store: a renumbering that fails as it runs is a problem, and lea
   try {
     const b = new Build(c, "r");
     await b.create(ALL_TABLES);
+    await c.run(sqlText("macros"));
     // an llm_calls that refuses every row as http_numbers.sql copies them in (a runtime error,
     // which aborts the transaction the rows were appended in)
     await c.run("DROP TABLE llm_calls");

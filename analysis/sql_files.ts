@@ -1,14 +1,18 @@
 /**
  * The analysis SQL, kept in `sql/<name>.sql` files named after what they create or report:
- * build steps run in order after the tables are loaded (`processes` before the views that
- * join it), the summary queries (each takes the recording as `$1`), the steps of the HTTP
+ * the shared rules (macros) made with the tables, the build steps run in order after the
+ * tables are loaded (`processes` before the views that join it), the summary queries (each takes the recording as `$1`), the steps of the HTTP
  * tables' build, and the statements the build runs on any declared table (`{{table}}`,
  * `{{column}}`: kit/sql_runner.ts `withNames` puts declared names in) and on its problems.
  */
-import { readSql, withNames } from "../kit/sql_runner.ts";
+import { readSql, sqlFilesIn, withNames } from "../kit/sql_runner.ts";
 
-/** Build steps, in order: the shared rules (macros) first. */
-export const BUILD_SQL = ["macros", "processes", "file_events", "net_events"] as const;
+/** The shared rules (DuckDB macros of `macros.sql`), made with the tables, before anything
+ * reads by them: the HTTP parse's `ipc` streams read by `tcp_peers` too. */
+export const RULES_SQL = ["macros"] as const;
+
+/** Build steps, in order, once the tables are loaded and parsed (the rules made before). */
+export const BUILD_SQL = ["processes", "file_events", "net_events"] as const;
 
 /** Summary queries; each binds `$1` = recording. */
 export const SUMMARY_SQL = [
@@ -64,6 +68,7 @@ export const DB_SQL = [
 ] as const;
 
 export type SqlName =
+  | typeof RULES_SQL[number]
   | typeof BUILD_SQL[number]
   | typeof SUMMARY_SQL[number]
   | typeof HTTP_SQL[number]
@@ -89,6 +94,5 @@ export function tableSql(
 
 /** Every .sql file in the folder (for the test that runs them all). */
 export function allSqlFiles(): string[] {
-  return [...Deno.readDirSync(SQL_DIR)].filter((e) => e.name.endsWith(".sql"))
-    .map((e) => e.name.slice(0, -4)).sort();
+  return sqlFilesIn(SQL_DIR);
 }

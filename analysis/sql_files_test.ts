@@ -23,6 +23,7 @@ import {
   BUILD_SQL,
   DB_SQL,
   HTTP_SQL,
+  RULES_SQL,
   sqlText,
   STACK_SQL,
   SUMMARY_SQL,
@@ -41,6 +42,7 @@ async function loaded(agent: string) {
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
   await createTables(c, ALL_TABLES);
+  for (const name of RULES_SQL) await c.run(sqlText(name));
   for (const def of RAW_TABLES) {
     await appendColumns(c, def, rec.tables.get(def.name)!, { recording: rec.name });
   }
@@ -54,7 +56,16 @@ async function loaded(agent: string) {
 Deno.test("every .sql file is a build step, a summary query, an HTTP tables' step, a statement on a declared table or on problems", () => {
   assert.deepEqual(
     allSqlFiles(),
-    [...BUILD_SQL, ...SUMMARY_SQL, ...HTTP_SQL, ...TABLE_SQL, ...TLS_SQL, ...DB_SQL, ...STACK_SQL]
+    [
+      ...RULES_SQL,
+      ...BUILD_SQL,
+      ...SUMMARY_SQL,
+      ...HTTP_SQL,
+      ...TABLE_SQL,
+      ...TLS_SQL,
+      ...DB_SQL,
+      ...STACK_SQL,
+    ]
       .sort(),
   );
   for (const v of VIEWS) assert.ok((BUILD_SQL as readonly string[]).includes(v.name));

@@ -18,8 +18,8 @@ import { DuckDBConnection } from "@duckdb/node-api";
 import { openDuckDb } from "../analysis/duckdb_open.ts";
 import { intOption, parseCommand, runCommand, usageError } from "../kit/cli.ts";
 import { Build } from "../analysis/build_steps.ts";
-import { BUILD_SQL, sqlText } from "../analysis/sql_files.ts";
-import { queryRows, readSql } from "../kit/sql_runner.ts";
+import { BUILD_SQL, RULES_SQL, sqlText } from "../analysis/sql_files.ts";
+import { queryRows, readSql, sqlFilesIn } from "../kit/sql_runner.ts";
 import { processesTable } from "../analysis/schema.ts";
 import { buildLinksAndFindings, formatFindings } from "../analysis/detect/mod.ts";
 
@@ -35,9 +35,7 @@ const DIRS = [
 function sqlNames(): Map<string, string> {
   const m = new Map<string, string>();
   for (const dir of DIRS) {
-    for (const e of Deno.readDirSync(dir)) {
-      if (e.name.endsWith(".sql")) m.set(Deno.readTextFileSync(new URL(e.name, dir)), e.name);
-    }
+    for (const name of sqlFilesIn(dir)) m.set(readSql(dir, name), `${name}.sql`);
   }
   return m;
 }
@@ -116,6 +114,7 @@ async function once(
     let build = { ms: 0, cpu: 0 };
     const steps = await timed(async () => {
       const b = new Build(c, recording);
+      for (const name of RULES_SQL) await b.run(`${name}.sql`, sqlText(name));
       for (const name of BUILD_SQL) {
         if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
         else await b.run(`${name}.sql`, sqlText(name));

@@ -4,8 +4,12 @@
  * the exact request and response bytes come back out of tls.arrow.
  */
 import assert from "node:assert/strict";
-import { makeTestCerts } from "../tests/support/certs.ts";
-import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_server.ts";
+import {
+  masked,
+  SESSION_COOKIE,
+  simpleResponse,
+  withHttpsServer,
+} from "../tests/support/raw_https_server.ts";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { tlsStreams } from "../recording/recording.ts";
@@ -28,9 +32,7 @@ Deno.test({
   ignore: skipWithoutRoot(),
   async fn() {
     const client = await buildGoClient();
-    const certs = await makeTestCerts();
-    const srv = startRawHttpsServer(certs, () => simpleResponse("hello go"));
-    try {
+    await withHttpsServer(() => simpleResponse("hello go"), async (srv, certs) => {
       const { res, rec } = await captureForTest({
         cmd: [client, srv.url],
         env: { SSL_CERT_FILE: certs.caPath },
@@ -42,24 +44,11 @@ Deno.test({
       assert.equal(hooked?.library, "go-crypto-tls");
       const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
       const dec = new TextDecoder();
-      assert.equal(
-        dec.decode(s.write),
-        dec.decode(srv.exchanges[0].request).replace(
-          "Bearer go-secret-token",
-          "*".repeat("Bearer go-secret-token".length),
-        ),
-      );
-      assert.equal(
-        dec.decode(s.read),
-        dec.decode(srv.exchanges[0].response).replace(
-          /session=s3cr3t-cookie-value/,
-          (m) => "*".repeat(m.length),
-        ),
-      );
+      const [ex] = srv.exchanges;
+      assert.equal(dec.decode(s.write), masked(dec.decode(ex.request), "Bearer go-secret-token"));
+      assert.equal(dec.decode(s.read), masked(dec.decode(ex.response), SESSION_COOKIE));
       assert.ok(rec.tls.some((r) => r.fn === "crypto/tls.(*Conn).Read"));
-    } finally {
-      await srv.close();
-    }
+    });
   },
 });
 
@@ -68,9 +57,7 @@ Deno.test({
   ignore: skipWithoutRoot(),
   async fn() {
     const client = await buildGoClient(GO_STACK_WRITES);
-    const certs = await makeTestCerts();
-    const srv = startRawHttpsServer(certs, () => simpleResponse("stack"));
-    try {
+    await withHttpsServer(() => simpleResponse("stack"), async (srv, certs) => {
       const { res, rec } = await captureForTest({
         cmd: [client, srv.url],
         env: { SSL_CERT_FILE: certs.caPath },
@@ -83,8 +70,6 @@ Deno.test({
       const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
       const dec = new TextDecoder();
       assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
-    } finally {
-      await srv.close();
-    }
+    });
   },
 });

@@ -3,18 +3,20 @@
  * server: the exact request and response bytes come back out of tls.arrow.
  */
 import assert from "node:assert/strict";
-import { makeTestCerts, type TestCerts } from "../tests/support/certs.ts";
-import { simpleResponse, startRawHttpsServer } from "../tests/support/raw_https_server.ts";
+import { sharedTestCerts } from "../tests/support/certs.ts";
+import {
+  masked,
+  SESSION_COOKIE,
+  simpleResponse,
+  startRawHttpsServer,
+  withHttpsServer,
+} from "../tests/support/raw_https_server.ts";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { tlsStreams } from "../recording/recording.ts";
 import { buildStaticClients } from "../tests/support/static_openssl.ts";
 
 const dec = new TextDecoder();
-let certs: TestCerts | undefined;
-async function getCerts() {
-  return certs ??= await makeTestCerts();
-}
 
 function includesBytes(hay: Uint8Array, needle: Uint8Array): boolean {
   outer: for (let i = 0; i + needle.length <= hay.length; i++) {
@@ -41,9 +43,7 @@ Deno.test({
   name: "python3 urllib: request and response bytes recovered exactly, secrets redacted",
   ignore: skipWithoutRoot(),
   async fn() {
-    const c = await getCerts();
-    const srv = startRawHttpsServer(c, () => simpleResponse("hello from the server"));
-    try {
+    await withHttpsServer(() => simpleResponse("hello from the server"), async (srv, c) => {
       const { res, rec } = await captureClient([
         "/usr/bin/python3",
         "-c",
@@ -57,20 +57,16 @@ Deno.test({
       const streams = tlsStreams(rec.tls).filter((s) => s.write.length || s.read.length);
       assert.equal(streams.length, 1, "one TLS connection");
       const s = streams[0];
-      const wantReq = dec.decode(ex.request).replace("Bearer sk-test-SECRET-123", "*".repeat(25));
-      assert.equal(dec.decode(s.write), wantReq);
-      const wantResp = dec.decode(ex.response).replace(
-        "session=s3cr3t-cookie-value",
-        "*".repeat("session=s3cr3t-cookie-value".length),
+      assert.equal(
+        dec.decode(s.write),
+        masked(dec.decode(ex.request), "Bearer sk-test-SECRET-123"),
       );
-      assert.equal(dec.decode(s.read), wantResp);
+      assert.equal(dec.decode(s.read), masked(dec.decode(ex.response), SESSION_COOKIE));
       assert.equal(s.gaps, 0);
       assert.equal(s.lost, 0);
       assert.ok(s.lib.includes("libssl"), `hooked ${s.lib}`);
       assert.ok(!dec.decode(s.write).includes("SECRET"));
-    } finally {
-      await srv.close();
-    }
+    });
   },
 });
 
@@ -78,9 +74,8 @@ Deno.test({
   name: "curl: request and response bytes recovered exactly; x-api-key redacted",
   ignore: skipWithoutRoot(),
   async fn() {
-    const c = await getCerts();
-    const srv = startRawHttpsServer(c, () => simpleResponse('{"ok":true}', "application/json"));
-    try {
+    const answer = () => simpleResponse('{"ok":true}', "application/json");
+    await withHttpsServer(answer, async (srv, c) => {
       const { res, rec } = await captureClient([
         "curl",
         "-sS",
@@ -98,17 +93,9 @@ Deno.test({
       const ex = srv.exchanges[0];
       const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
       assert.ok(s, "a TLS stream was recorded");
-      assert.equal(
-        dec.decode(s.write),
-        dec.decode(ex.request).replace("sk-ant-SECRET-curl", "*".repeat(18)),
-      );
-      assert.equal(
-        dec.decode(s.read),
-        dec.decode(ex.response).replace(/session=s3cr3t-cookie-value/, (m) => "*".repeat(m.length)),
-      );
-    } finally {
-      await srv.close();
-    }
+      assert.equal(dec.decode(s.write), masked(dec.decode(ex.request), "sk-ant-SECRET-curl"));
+      assert.equal(dec.decode(s.read), masked(dec.decode(ex.response), SESSION_COOKIE));
+    });
   },
 });
 
@@ -116,7 +103,7 @@ Deno.test({
   name: "git over HTTPS (libcurl-gnutls, GnuTLS): request and response bytes recovered exactly",
   ignore: skipWithoutRoot(),
   async fn() {
-    const c = await getCerts();
+    const c = await sharedTestCerts();
     const srv = startRawHttpsServer(c, () => simpleResponse("not a git server"));
     const home = await Deno.makeTempDir({ prefix: "sl-git-home-" });
     try {
@@ -141,10 +128,7 @@ Deno.test({
       const all = (k: "request" | "response") =>
         srv.exchanges.map((e) => dec.decode(e[k])).join("");
       assert.equal(dec.decode(s.write), all("request"));
-      assert.equal(
-        dec.decode(s.read),
-        all("response").replace(/session=s3cr3t-cookie-value/g, (m) => "*".repeat(m.length)),
-      );
+      assert.equal(dec.decode(s.read), masked(all("response"), SESSION_COOKIE));
     } finally {
       await srv.close();
       await Deno.remove(home, { recursive: true });
@@ -156,7 +140,7 @@ Deno.test({
   name: "a stripped binary with OpenSSL linked in statically: request and response exactly",
   ignore: skipWithoutRoot(),
   async fn() {
-    const c = await getCerts();
+    const c = await sharedTestCerts();
     const bin = await buildStaticClients();
     const srv = startRawHttpsServer(c, () => simpleResponse("static reply"));
     try {
@@ -178,10 +162,7 @@ Deno.test({
       assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
       assert.equal(
         dec.decode(s.read),
-        dec.decode(srv.exchanges[0].response).replace(
-          /session=s3cr3t-cookie-value/,
-          (m) => "*".repeat(m.length),
-        ),
+        masked(dec.decode(srv.exchanges[0].response), SESSION_COOKIE),
       );
     } finally {
       await srv.close();
@@ -202,9 +183,7 @@ Deno.test({
   name: "node https: request and response bytes recovered exactly (OpenSSL inside node)",
   ignore: skipWithoutRoot(),
   async fn() {
-    const c = await getCerts();
-    const srv = startRawHttpsServer(c, () => simpleResponse("node reply"));
-    try {
+    await withHttpsServer(() => simpleResponse("node reply"), async (srv, c) => {
       const { res, rec } = await captureClient(["node", "-e", NODE_GET, srv.url], {
         NODE_EXTRA_CA_CERTS: c.caPath,
       });
@@ -213,18 +192,10 @@ Deno.test({
       const ex = srv.exchanges[0];
       const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
       assert.ok(s.lib.endsWith("/node"), `hooked ${s.lib}`);
-      assert.equal(
-        dec.decode(s.write),
-        dec.decode(ex.request).replace("AIza-SECRET-node", "*".repeat(16)),
-      );
+      assert.equal(dec.decode(s.write), masked(dec.decode(ex.request), "AIza-SECRET-node"));
       assert.ok(dec.decode(s.read).endsWith("node reply"));
-      assert.equal(
-        dec.decode(s.read),
-        dec.decode(ex.response).replace(/session=s3cr3t-cookie-value/, (m) => "*".repeat(m.length)),
-      );
-    } finally {
-      await srv.close();
-    }
+      assert.equal(dec.decode(s.read), masked(dec.decode(ex.response), SESSION_COOKIE));
+    });
   },
 });
 
@@ -243,7 +214,7 @@ Deno.test({
   name: "a 1 MiB request body is recorded whole; with --max-tls-bytes it is cut exactly",
   ignore: skipWithoutRoot(),
   async fn() {
-    const c = await getCerts();
+    const c = await sharedTestCerts();
     const body = mebibyte();
     const bodyFile = await Deno.makeTempFile();
     await Deno.writeFile(bodyFile, body);
@@ -290,9 +261,7 @@ Deno.test({
   name: "--keep-secrets keeps the header values",
   ignore: skipWithoutRoot(),
   async fn() {
-    const c = await getCerts();
-    const srv = startRawHttpsServer(c, () => simpleResponse("ok"));
-    try {
+    await withHttpsServer(() => simpleResponse("ok"), async (srv, c) => {
       const { rec } = await captureClient(
         ["/usr/bin/python3", "-c", PY_POST, srv.url, c.caPath],
         {},
@@ -300,10 +269,8 @@ Deno.test({
       );
       const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
       assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
-      assert.ok(dec.decode(s.read).includes("session=s3cr3t-cookie-value"));
+      assert.ok(dec.decode(s.read).includes(SESSION_COOKIE));
       assert.equal(rec.manifest.options.keep_secrets, true);
-    } finally {
-      await srv.close();
-    }
+    });
   },
 });

@@ -6,53 +6,30 @@
  * Authorization value masked and the server's answer, its JSON-RPC over a pipe.
  */
 import assert from "node:assert/strict";
-import { decode, Kind } from "./events.ts";
-import { createFrameParser } from "./frames.ts";
-import { RecordSink } from "./record_sink.ts";
-import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
-import { type Manifest, writeManifest } from "../recording/manifest.ts";
+import { endManifest, refreshManifest } from "./manifest_builder.ts";
+import { writeManifest } from "../recording/manifest.ts";
 import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
 import { readRecording, tlsStreams } from "../recording/recording.ts";
-import { h2RedactorFactory } from "./h2_glue.ts";
+import {
+  fixtureSink,
+  fixtureStream,
+  liveManifest,
+  sinkFeeder,
+  STREAM_FIXTURE,
+} from "../tests/support/loader_stream.ts";
 
-const FIXTURE = new URL("../tests/fixtures/capture/", import.meta.url).pathname;
 const dec = new TextDecoder();
 /** what the traced command did (record_stream.ts ran it) */
 const INPUTS: { script: string; secret: string; response_body: string } = JSON.parse(
-  Deno.readTextFileSync(`${FIXTURE}stream_inputs.json`),
+  Deno.readTextFileSync(`${STREAM_FIXTURE}stream_inputs.json`),
 );
-
-async function fixtureStream(): Promise<Uint8Array> {
-  const file = await Deno.open(`${FIXTURE}loader_stream.bin.gz`);
-  const gunzipped = file.readable.pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(gunzipped).arrayBuffer());
-}
 
 /** Replays `bytes` (fed in pieces of `step`) into a sink as the session would, to its end. */
 async function replay(bytes: Uint8Array, step: number) {
-  const live: Manifest = JSON.parse(Deno.readTextFileSync(`${FIXTURE}manifest.json`));
+  const live = liveManifest();
   const dir = await Deno.makeTempDir({ prefix: "sl-sink-" });
-  const manifest = startManifest(
-    { cmd: live.command! },
-    {
-      cwd: live.cwd,
-      uid: live.uid,
-      gate: true,
-      ipc: true,
-      maxTlsBytes: live.options.max_tls_bytes,
-    },
-    BigInt(live.started_ns),
-  );
-  const sink = new RecordSink(
-    { dir, maxTlsBytes: live.options.max_tls_bytes, ipc: true, h2Redactor: h2RedactorFactory },
-    manifest,
-  );
-  const parser = createFrameParser({
-    onFrame: (rec) => {
-      const ev = decode(rec);
-      if (ev.kind !== Kind.REPLY) sink.push(ev); // replies are the loader client's
-    },
-  });
+  const { manifest, sink } = fixtureSink(dir, live);
+  const parser = sinkFeeder(sink);
   for (let off = 0; off < bytes.length; off += step) {
     parser.feed(bytes.subarray(off, off + step));
     if (off % (step * 64) === 0) sink.tick();

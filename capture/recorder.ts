@@ -1,12 +1,13 @@
 /**
  * A capture from start to end, the session: takes over from launch() (which checked the
  * machine and started the loader), starts the manifest (manifest_builder.ts) and the record
- * sink (record_sink.ts, records → rows), hooks the TLS libraries, launches (or joins) the
- * traced processes, flushes every second, answers signals (capture_signals.ts), and ends with
- * the manifest, the summary and the exit code. run() is the session's order of steps; each
- * step that is more than a few lines is a function of its own below (connecting the loader,
- * resuming what a lost loader left stopped, closing the recording). ipc.arrow (pipes and unix sockets carrying JSON-RPC) is written
- * unless --no-ipc.
+ * sink (record_sink.ts, decoded records → rows, testable without root from a recorded loader
+ * stream), hooks the TLS libraries, launches (or joins) the traced processes, flushes every
+ * second (live_flush.ts), answers signals (capture_signals.ts), and ends with the manifest,
+ * the summary and the exit code. run() is the session's order of steps; each step that is
+ * more than a few lines is a function of its own (connecting the loader, answering signals,
+ * resuming what a lost loader left stopped, closing the recording). ipc.arrow (pipes and unix
+ * sockets carrying JSON-RPC) is written unless --no-ipc.
  */
 import {
   AttachManager,
@@ -28,7 +29,6 @@ import { CliError } from "../kit/cli_error.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
 import {
   dropManifestRoom,
-  keepManifestRoom,
   RESERVE_FILE,
   writeManifestInReserve,
 } from "../recording/manifest_reserve.ts";
@@ -40,7 +40,7 @@ import { phase } from "./phase_log.ts";
 import { alive, procOf, stat } from "../kit/procs.ts";
 import { RecordSink } from "./record_sink.ts";
 import { endManifest, refreshManifest, startManifest } from "./manifest_builder.ts";
-import { ManifestPacer } from "./manifest_pacer.ts";
+import { LiveFlush, sleep } from "./live_flush.ts";
 import {
   describeResumed,
   describeUnknown,
@@ -85,7 +85,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   const caches = captureCaches(opts.cacheDir);
   // what the gate stopped and the loader has not answered for: resumed here should it die
   const gateStops = new GateStops();
-  let sink: RecordSink, written: string; // (the manifest as last written)
+  let sink: RecordSink, written: string; // (the manifest as written at the start)
   try {
     sink = new RecordSink({
       dir,
@@ -114,12 +114,12 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     probed = true;
   });
   const refresh = () => refreshManifest(manifest, sink.state(), kernelHooks);
-  // room for the last manifest, should the disk fill up (grown with the manifest below)
-  let roomFor = written.length;
-  keepManifestRoom(dir, roomFor);
+  // the flush every second once the loader runs; room for the last manifest from now on,
+  // should the disk fill up
+  const live = new LiveFlush({ dir, manifest, sink, refresh, written });
 
   // The runtime sets its timer up on first use (1-5 ms): done now, while the loader loads
-  // its programs, rather than between its ready and the command's release (see sleep()).
+  // its programs, rather than between its ready and the command's release (see live_flush.ts sleep()).
   sleep(0);
 
   // ---- start the loader
@@ -138,40 +138,78 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     phase("preattached");
   }
 
-  // ---- periodic flush, live status, signals
+  // ---- the flush every second, the live status, signals
   const interactive = Deno.stdin.isTerminal() && !!opts.cmd;
   const showStatus = !opts.quiet &&
     (opts.status ?? (Deno.stderr.isTerminal() && !interactive));
   if (!opts.quiet && Deno.stderr.isTerminal()) {
     log(`sightline: recording to ${dir}` + (showStatus ? "" : " (live status: --status)"));
   }
-  // What the disk refuses is held (record_sink.ts) and the capture goes on: the command is
-  // never stopped for the recording's sake; the end says what could not be written.
-  // manifest.json: at most every 5 s, at once when a warning, an error or a loss is new
-  const pacer = new ManifestPacer();
-  const flushAll = () => {
-    sink.flush();
-    refresh();
-    if (!pacer.due(manifest)) return;
-    try {
-      written = writeManifest(dir, manifest, written);
-    } catch {
-      return; // no room: the one written before stays, the last one has the reserve
-    }
-    pacer.wrote(manifest);
-    if (written.length > roomFor) keepManifestRoom(dir, roomFor = written.length);
-  };
-  const timer = every(1000, () => {
-    sink.tick();
-    flushAll();
-    if (showStatus) {
-      Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${sink.counters.line()}`));
-    }
-  });
+  live.start(showStatus);
 
-  // A signal more than the capture needs (a second SIGTERM or SIGHUP, a third SIGINT)
-  // forces it: the command it started and the loader are killed; the files keep what was
-  // flushed (capture_signals.ts).
+  const signals = answerSignals(opts, manifest, loader, log);
+
+  phase("go");
+  if (opts.cmd) await loader.command("go");
+  phase("command released", true);
+
+  // ---- wait for the end
+  await loader.done;
+  await preattached.catch(() => {}); // answered before the stream ends
+  await preknown.catch(() => 0);
+  phase("stream ended", true);
+  const unsaved = saveNothingToHook(
+    attach?.nothingToHook ?? [],
+    caches?.inspect,
+    attach?.goneFromList,
+  );
+  let lost = signals.forced() ? undefined : await loaderLost(
+    loader,
+    opts.cmd ? sink.childStatus !== undefined : undefined,
+  );
+  if (lost || signals.forced()) {
+    const said = await resumeStopped(loader, signals.forced(), gateStops, sink, manifest);
+    if (said && lost) lost = `${lost}; ${said}`;
+    else if (said) manifest.warnings.push(`the capture's loader was killed; ${said}`);
+  }
+  loader.closeWatchdog(); // (read above if the loader died)
+  if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
+  await sink.settled();
+  attach?.close(); // (its gate stops all answered)
+  live.stop();
+  signals.remove();
+
+  return await closeRecording(opts, {
+    dir,
+    manifest,
+    sink,
+    attach,
+    loader,
+    lost,
+    unsaved,
+    log,
+    hooksProbed: async () => {
+      // the probe takes milliseconds (long done by now, so no timer); a kernel that hangs it
+      // leaves the hooks "not probed"
+      if (!probed) await Promise.race([hooksProbed, sleep(5000)]);
+    },
+    refresh,
+  });
+}
+
+/**
+ * The capture's answers to signals while it runs (capture_signals.ts says which signal is
+ * which): an interrupt passed on to the command, the end asked of the loader, and, for a
+ * signal more than the capture needs (a second SIGTERM or SIGHUP, a third SIGINT), forced:
+ * the command it started and the loader are killed; the files keep what was flushed.
+ * `forced()`: whether it was.
+ */
+function answerSignals(
+  opts: CaptureOptions,
+  manifest: Manifest,
+  loader: LoaderClient,
+  log: (line: string) => void,
+): { remove(): void; forced(): boolean } {
   let forced = false;
   const force = () => {
     forced = true;
@@ -211,54 +249,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     stop: () => loader.stop(),
     force,
   }, opts.signal);
-
-  phase("go");
-  if (opts.cmd) await loader.command("go");
-  phase("command released", true);
-
-  // ---- wait for the end
-  await loader.done;
-  await preattached.catch(() => {}); // answered before the stream ends
-  await preknown.catch(() => 0);
-  phase("stream ended", true);
-  const unsaved = saveNothingToHook(
-    attach?.nothingToHook ?? [],
-    caches?.inspect,
-    attach?.goneFromList,
-  );
-  let lost = forced ? undefined : await loaderLost(
-    loader,
-    opts.cmd ? sink.childStatus !== undefined : undefined,
-  );
-  if (lost || forced) {
-    const said = await resumeStopped(loader, forced, gateStops, sink, manifest);
-    if (said && lost) lost = `${lost}; ${said}`;
-    else if (said) manifest.warnings.push(`the capture's loader was killed; ${said}`);
-  }
-  loader.closeWatchdog(); // (read above if the loader died)
-  if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
-  await sink.settled();
-  attach?.close(); // (its gate stops all answered)
-  timer.stop();
-  signals.remove();
-  if (showStatus) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
-
-  return await closeRecording(opts, {
-    dir,
-    manifest,
-    sink,
-    attach,
-    loader,
-    lost,
-    unsaved,
-    log,
-    hooksProbed: async () => {
-      // the probe takes milliseconds (long done by now, so no timer); a kernel that hangs it
-      // leaves the hooks "not probed"
-      if (!probed) await Promise.race([hooksProbed, sleep(5000)]);
-    },
-    refresh,
-  });
+  return { remove: () => signals.remove(), forced: () => forced };
 }
 
 /** What the end of a capture closes: run()'s state once the loader's stream has ended. */
@@ -500,30 +491,4 @@ async function endOrphan(pid: number): Promise<void> {
   send("SIGCONT");
   for (let i = 0; i < 20 && !gone(); i++) await sleep(100);
   if (!gone()) send("SIGKILL");
-}
-
-/**
- * A sleep without the global timers: since Deno 2 they are node:timers, whose first use loads
- * node's internals (async_hooks, errors, validators, inspect: 8-11 ms of the main thread's CPU
- * on this machine), where AbortSignal.timeout uses the runtime's own timer (1-5 ms the first
- * time). It cannot be cancelled: a stopped every() lets its last sleep run out (at most one
- * period; the CLI exits without waiting for it).
- */
-export function sleep(ms: number): Promise<void> {
-  const signal = AbortSignal.timeout(ms);
-  return new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve(), { once: true })
-  );
-}
-
-/** Calls fn every `ms` milliseconds (after each sleep) until stop(). */
-export function every(ms: number, fn: () => void): { stop(): void } {
-  let stopped = false;
-  (async () => {
-    while (!stopped) {
-      await sleep(ms);
-      if (!stopped) fn();
-    }
-  })();
-  return { stop: () => stopped = true };
 }

@@ -1,10 +1,9 @@
-/** Paths, DNS questions, socket addresses, ELF facts and argument splitting. */
+/** Paths, DNS questions, socket addresses and ELF facts. */
 import assert from "node:assert/strict";
 import { ContextPairer } from "./conn_pairing.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 import { parseDnsQuestion } from "./dns.ts";
 import { ElfFile, NotElfError } from "./elf.ts";
-import { parseOptions, splitArgs } from "./main.ts";
 import { baseToPath, normalizeAbsolute, resolvePath } from "./paths.ts";
 import { posix } from "node:path";
 import { formatAddr, formatIpv6 } from "./sockaddr.ts";
@@ -99,39 +98,6 @@ Deno.test("socket addresses", () => {
   // bytes that are not UTF-8 are escaped, not replaced (recording/byte_text.ts)
   assert.equal(formatAddr(1, new Uint8Array([0, 0x61, 0xff, 0])), "@a\uFFFDxff");
   assert.equal(formatAddr(1, new Uint8Array([0x2f, 0xfe, 0])), "/\uFFFDxfe");
-});
-
-Deno.test("capture arguments: options end at -- or at the command", () => {
-  assert.deepEqual(splitArgs(["--out", "d", "--", "curl", "-s"]), {
-    opts: ["--out", "d"],
-    cmd: ["curl", "-s"],
-  });
-  assert.deepEqual(splitArgs(["--quiet", "curl", "-s", "--", "x"]), {
-    opts: ["--quiet"],
-    cmd: ["curl", "-s", "--", "x"],
-  });
-  assert.deepEqual(splitArgs(["--pid", "12"]), { opts: ["--pid", "12"], cmd: [] });
-  assert.deepEqual(splitArgs(["--cache-dir", "c", "id"]), {
-    opts: ["--cache-dir", "c"],
-    cmd: ["id"],
-  });
-  assert.deepEqual(parseOptions(["--cache-dir=/tmp/c"]), { "cache-dir": "/tmp/c" });
-});
-
-Deno.test("capture options: values, repeats, --name=value; parseArgs' messages for mistakes", () => {
-  assert.deepEqual(
-    parseOptions(["--out", "d", "--pid", "1", "--pid=2", "--quiet", "--max-tls-bytes=9", "-h"]),
-    { out: "d", pid: ["1", "2"], quiet: true, "max-tls-bytes": "9", help: true },
-  );
-  assert.deepEqual(parseOptions([]), {});
-  const fails = (args: string[], msg: string) =>
-    assert.throws(() => parseOptions(args), { message: msg });
-  fails(["--frobnicate"], "Unknown option '--frobnicate'");
-  fails(["--frob=1"], "Unknown option '--frob'");
-  fails(["-x"], "Unknown option '-x'");
-  fails(["--out"], "Option '--out <value>' argument missing");
-  fails(["--force=yes"], "Option '--force' does not take an argument");
-  fails(["--toString"], "Unknown option '--toString'");
 });
 
 Deno.test("AEAD contexts: each call goes to the connection of its socket", () => {

@@ -102,6 +102,20 @@ export function intOption(name: string, value: string | undefined, min = 0): num
 }
 
 /**
+ * An option that is one of `known` (undefined when not given), or a usage error naming what
+ * it takes: `--transport: expected websocket or http, got grpc`.
+ */
+export function choiceOption<T extends string>(
+  name: string,
+  value: string | undefined,
+  known: readonly T[],
+): T | undefined {
+  if (value === undefined || (known as readonly string[]).includes(value)) return value as T;
+  const wanted = known.length === 2 ? `${known[0]} or ${known[1]}` : known.join(", ");
+  throw usageError(`--${name}: expected ${wanted}, got ${value}`);
+}
+
+/**
  * A comma-separated list option (`--agents claude,codex`) whose items must each be one of
  * `known`, or a usage error naming the first that is not (`what`: what an item is).
  */

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import {
   alive,
+  choiceOption,
   CliError,
   descendants,
   listOption,
@@ -49,6 +50,22 @@ Deno.test("cli: a list option takes known names only, the first unknown one name
       e instanceof CliError && e.exitCode === 2 &&
       e.message === '--agents: unknown agent "cursor" (claude, codex, gemini)',
   );
+});
+
+Deno.test("cli: a choice option is one of the known values, or says which it takes", () => {
+  assert.equal(choiceOption("transport", undefined, ["websocket", "http"]), undefined);
+  assert.equal(choiceOption("transport", "http", ["websocket", "http"]), "http");
+  for (
+    const [known, said] of [
+      [["websocket", "http"], "--transport: expected websocket or http, got grpc"],
+      [["a", "b", "c"], "--transport: expected a, b, c, got grpc"],
+    ] as const
+  ) {
+    assert.throws(
+      () => choiceOption("transport", "grpc", known),
+      (e: Error) => e instanceof CliError && e.exitCode === 2 && e.message === said,
+    );
+  }
 });
 
 Deno.test("cli: paths are resolved against the directory the user ran the command from", () => {

@@ -15,7 +15,6 @@ for (const key of ["ec", "rsa"] as const) {
       serverName: "localhost",
       days: 1,
       base: "server",
-      notCa: key === "rsa",
     });
     const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: c.cert, key: c.key });
     const served = (async () => {

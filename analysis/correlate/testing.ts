@@ -18,7 +18,7 @@ import {
   rawProcessTable,
   toolCallsTable,
 } from "../schema.ts";
-import { BUILD_SQL, sqlText } from "../sql_files.ts";
+import { BUILD_SQL, RULES_SQL, sqlText } from "../sql_files.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { analysedCopy, fixtureDir } from "../testing.ts";
 
@@ -286,6 +286,7 @@ export async function syntheticDb(
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
   await createTables(c, ALL_TABLES);
+  for (const name of RULES_SQL) await c.run(sqlText(name));
   await appendRows(c, rawProcessTable, r.process ?? []);
   await appendRows(c, rawFileTable, r.file ?? []);
   await appendRows(c, rawNetTable, r.net ?? []);

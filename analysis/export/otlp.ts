@@ -25,7 +25,7 @@
  * never silent; so is a 2xx that is no collector's answer (`otlp_responses.ts`).
  */
 import { createHash } from "node:crypto";
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
 import {
   type Attributes,
   type Context,
@@ -47,11 +47,10 @@ import {
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { openDuckDb } from "../duckdb_open.ts";
+import { withAttached } from "../analysed_db.ts";
 import { type OtlpTarget, otlpTarget } from "./otlp_env.ts";
 import { answersProblem, watchAnswers } from "./otlp_responses.ts";
 import { readSql } from "../../kit/sql_runner.ts";
-import { sqlString } from "../../kit/columns.ts";
 
 export interface OtlpOptions {
   /** prompts, system instructions, answers, tool arguments and results (opt-in) */
@@ -235,16 +234,10 @@ function serverOf(host: unknown): { address?: string; port?: number } {
 /** Sends the sessions of `db` (an `analysis.duckdb`) as traces. */
 export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<OtlpResult> {
   const target = otlpTarget();
-  // under the default memory limit, spilling beside the database (duckdb_open.ts)
-  const opened = await openDuckDb(":memory:", { spillIn: dirname(db) });
-  const c = opened.conn;
-  let q: Record<string, Row[]>;
-  try {
-    // ATTACH takes no parameter: the path as a quoted string literal
-    await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY); USE src`);
+  const q = await withAttached(db, async (c) => {
+    const q: Record<string, Row[]> = {};
     // the exchanges that are no LLM call, one rule for otlp_http and otlp_agent_http
     await c.run(sql("otlp_exchanges"));
-    q = {};
     for (
       const name of [
         "sessions",
@@ -261,9 +254,8 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
       q[name] = (await c.runAndReadAll(sql(`otlp_${name}`))).getRowObjectsJS() as Row[];
     }
     q.recording = (await c.runAndReadAll(sql("export_otlp_recording"))).getRowObjectsJS() as Row[];
-  } finally {
-    opened.close();
-  }
+    return q;
+  }, { use: true });
   const recording = String(q.recording[0]?.recording ?? basename(db));
   const host = String(q.recording[0]?.host ?? "unknown");
 

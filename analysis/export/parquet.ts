@@ -19,8 +19,8 @@
  */
 import { dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { openDuckDb } from "../duckdb_open.ts";
-import { quoteIdent, sqlString, sqlType } from "../../kit/columns.ts";
+import { withAttached } from "../analysed_db.ts";
+import { quoteIdent, sqlType } from "../../kit/columns.ts";
 import { errorLine, removeOnStop } from "../../kit/cli.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { EXPORT_NAMES, exportedColumns, exportTable, PARTITION_KEYS } from "./tables.ts";
@@ -180,11 +180,7 @@ async function selectList(c: DuckDBConnection, name: string): Promise<string[]> 
  * hold (e.g. `labels` before any labelling) are left out.
  */
 export async function exportParquet(db: string, out: string): Promise<ParquetExport> {
-  // under the default memory limit, spilling beside the database (duckdb_open.ts)
-  const opened = await openDuckDb(":memory:", { spillIn: dirname(db) });
-  const c = opened.conn;
-  try {
-    await c.run(`ATTACH ${sqlString(db)} AS src (READ_ONLY)`);
+  return await withAttached(db, async (c) => {
     const id = await identity(c, dirname(db).split("/").pop() ?? "recording");
     await runSql(c, sql("export_label"), { recording: id.recording }, "export_label.sql");
     const present = new Set(
@@ -229,9 +225,7 @@ export async function exportParquet(db: string, out: string): Promise<ParquetExp
       }
     }
     return result;
-  } finally {
-    opened.close();
-  }
+  });
 }
 
 /** The marker at the top of an export: what it is, how it is laid out. */

@@ -11,6 +11,7 @@ import { appendRows, createTables } from "../duckdb_tables.ts";
 import { httpExchangesTable, rawIpcTable, sseEventsTable } from "../schema.ts";
 import { readMcpMessages } from "./build.ts";
 import { withDb } from "../analysed_db.ts";
+import { sqlText } from "../sql_files.ts";
 
 const FIXTURE = new URL("../../tests/fixtures/mcp/gemini_fs_ev.jsonl", import.meta.url);
 const AGENT = 100;
@@ -80,6 +81,7 @@ function kernelRows(shape: Shape, ends: ("writer" | "reader")[], cut = -1) {
 function messages(rows: Record<string, unknown>[]) {
   return withDb(":memory:", async (c) => {
     await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
+    await c.run(sqlText("macros"));
     await appendRows(c, rawIpcTable, rows);
     return await readMcpMessages(c);
   });

@@ -80,9 +80,9 @@ function kernelRows(conns: { client: Uint8Array; server: Uint8Array }[], ends: E
 function analyse(rows: Record<string, unknown>[]) {
   return withDb(":memory:", async (c) => {
     await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
+    await c.run(sqlText("macros"));
     await appendRows(c, rawIpcTable, rows);
     const got = await readMcpMessages(c);
-    await c.run(sqlText("macros"));
     await createTables(c, [lineageTable, ...MCP_TABLES]);
     await appendRows(c, mcpMessagesTable, got.rows as unknown as Record<string, unknown>[]);
     await c.run(readSql(SQL_DIR, mcpCallsTable.name));
@@ -432,9 +432,9 @@ Deno.test("Gemini CLI on an HTTP+SSE server: its streamable-HTTP probe refused w
   ]);
   await withDb(":memory:", async (c) => {
     await createTables(c, [rawIpcTable, httpExchangesTable, sseEventsTable]);
+    await c.run(sqlText("macros"));
     await appendRows(c, rawIpcTable, rows);
     const { rows: messages } = await readMcpMessages(c);
-    await c.run(sqlText("macros"));
     await createTables(c, [lineageTable, ...MCP_TABLES]);
     await appendRows(c, mcpMessagesTable, messages as unknown as Record<string, unknown>[]);
     await c.run(readSql(SQL_DIR, mcpCallsTable.name));

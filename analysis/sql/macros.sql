@@ -95,3 +95,16 @@ CREATE OR REPLACE MACRO agent_of_pid(t) AS TABLE
     GROUP BY ALL
   )
   GROUP BY ALL;
+-- tcp_peers(t): each traced TCP socket's other end (t: `ipc`, its rows of kind tcp), columns
+-- recording, inode and peer: the end any row of the connection names (its own rows'
+-- `peer_inode`, or the rows of the other end naming it; capture writes a row without its peer
+-- when that was not seen within about a second). The MCP and cleartext HTTP streams
+-- (mcp/sql/ipc_streams.sql) and the detectors' sockets (net_destinations.sql) both pair by it.
+CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
+  SELECT recording, inode, max(peer) AS peer FROM (
+    SELECT recording, inode, peer_inode AS peer FROM query_table(t)
+    WHERE kind = 'tcp' AND peer_inode IS NOT NULL
+    UNION ALL
+    SELECT recording, peer_inode, inode FROM query_table(t)
+    WHERE kind = 'tcp' AND peer_inode IS NOT NULL
+  ) GROUP BY ALL;

@@ -32,7 +32,6 @@ export async function startTlsFixture(): Promise<TlsFixture> {
     serverName: "127.0.0.1",
     days: 1,
     base: "srv",
-    notCa: true,
   });
   const requests: SeenRequest[] = [];
   const server: Server = createServer({

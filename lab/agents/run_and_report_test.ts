@@ -1,7 +1,7 @@
 /** Tests for run_and_report.ts: an agent run as `deno task agent` makes it (offline, no capture). */
 
 import assert from "node:assert/strict";
-import { parseAgentArgs } from "./main.ts";
+import { parseAgentArgs } from "./agent_args.ts";
 import { defaultRecordingName, run } from "./run_and_report.ts";
 
 Deno.test("defaultRecordingName: <agent>-<scenario>, the scenario file's name without .json", () => {

@@ -15,7 +15,12 @@ import { locate } from "../../capture/locate/mod.ts";
 import { goVersion } from "../../capture/locate/gopclntab.ts";
 import { tlsStreams } from "../../recording/recording.ts";
 import { makeTestCerts } from "../../tests/support/certs.ts";
-import { simpleResponse, startRawHttpsServer } from "../../tests/support/raw_https_server.ts";
+import {
+  masked,
+  SESSION_COOKIE,
+  simpleResponse,
+  startRawHttpsServer,
+} from "../../tests/support/raw_https_server.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { captureForTest } from "../../tests/support/capture.ts";
 import { type Installable, installBuild } from "../coverage/builds.ts";
@@ -99,10 +104,7 @@ Deno.test({
       assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
       assert.equal(
         dec.decode(s.read),
-        dec.decode(srv.exchanges[0].response).replace(
-          /session=s3cr3t-cookie-value/,
-          (m) => "*".repeat(m.length),
-        ),
+        masked(dec.decode(srv.exchanges[0].response), SESSION_COOKIE),
       );
     } finally {
       await srv.close();

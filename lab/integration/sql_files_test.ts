@@ -11,7 +11,7 @@ import { createTables } from "../../analysis/duckdb_tables.ts";
 import { ALL_TABLES } from "../../analysis/schema.ts";
 import { labelsTable } from "../../analysis/observer/schema.ts";
 import { ddl } from "../../kit/columns.ts";
-import { BUILD_SQL, sqlText } from "../../analysis/sql_files.ts";
+import { BUILD_SQL, RULES_SQL, sqlText } from "../../analysis/sql_files.ts";
 import { loadScenario } from "../simulator/mod.ts";
 import {
   DETECT_MACROS,
@@ -186,7 +186,7 @@ Deno.test("every .sql file runs on the empty schema", async () => {
   const c = await db.connect();
   try {
     await createTables(c, ALL_TABLES);
-    for (const name of BUILD_SQL) await c.run(sqlText(name));
+    for (const name of [...RULES_SQL, ...BUILD_SQL]) await c.run(sqlText(name));
     assert.deepEqual(await buildLinksAndFindings(c), []);
     const sc = await loadScenario(
       new URL("../scenarios/eval_links.json", import.meta.url).pathname,

@@ -1,19 +1,18 @@
 /**
  * A local certificate authority for the scripted model server and its "web page" servers.
  *
- * At first use it creates a CA (EC P-256, one year) with the `openssl` CLI and caches it under
- * `.cache/model-server-ca/` (keys 0600); it is made again when missing, unreadable or about to
- * expire. Leaf certificates (30 days) are issued per set of names and cached beside it, keyed by
+ * At first use it creates a CA (EC P-256, one year; made by kit/openssl.ts, the one place
+ * certificates are made) and caches it under `.cache/model-server-ca/` (keys 0600); it is made
+ * again when missing, unreadable or about to expire. Leaf certificates (30 days) are issued per set of names and cached beside it, keyed by
  * the CA and the names, so that every server of a run shares one CA file that the agents trust
  * through `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE` and `CODEX_CA_CERTIFICATE`.
  */
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { isIP } from "node:net";
 import { join as joinPath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openssl } from "../../kit/openssl.ts";
+import { checkCertName, newCa, openssl, signServerCert } from "../../kit/openssl.ts";
 
 /** The names every leaf covers: the loopback names and addresses scenarios may use. */
 export const DEFAULT_LEAF_NAMES: readonly string[] = [
@@ -108,12 +107,6 @@ async function writeAtomic(
   await Deno.rename(tmp, path);
 }
 
-/** A new P-256 private key, as PKCS#8 PEM, in `work`/`out`. */
-async function newKey(work: string, out: string): Promise<void> {
-  await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "k.pem"], work);
-  await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-out", out], work);
-}
-
 /** Puts the key and certificate made in `work` in their places (the key 0600). */
 async function install(
   work: string,
@@ -171,109 +164,25 @@ async function cachedPair(
 
 function ensureCa(dir: string): Promise<KeyPair> {
   return cachedPair(dir, "ca", "ca", true, async (work) => {
-    await Deno.writeTextFile(
-      joinPath(work, "ca.cnf"),
-      [
-        "[req]",
-        "distinguished_name = dn",
-        "x509_extensions = v3_ca",
-        "prompt = no",
-        "[dn]",
-        "CN = Sightline model-server local CA",
-        "O = Sightline test",
-        "[v3_ca]",
-        "basicConstraints = critical, CA:TRUE, pathlen:0",
-        "keyUsage = critical, keyCertSign, cRLSign",
-        "subjectKeyIdentifier = hash",
-        "",
-      ].join("\n"),
-    );
-    await newKey(work, "ca.key");
-    await openssl([
-      "req",
-      "-x509",
-      "-new",
-      "-key",
-      "ca.key",
-      "-sha256",
-      "-days",
-      String(CA_DAYS),
-      "-config",
-      "ca.cnf",
-      "-out",
-      "ca.pem",
-    ], work);
+    await newCa(work, {
+      base: "ca",
+      subject: "/CN=Sightline model-server local CA/O=Sightline test",
+      days: CA_DAYS,
+    });
   });
 }
 
-function sanEntry(name: string): string {
-  return isIP(name) ? `IP:${name}` : `DNS:${name}`;
-}
-
-/** Checks a host name or address before it goes into a certificate request. */
-function checkName(name: string): void {
-  if (isIP(name)) return;
-  if (
-    !/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/
-      .test(name)
-  ) {
-    throw new Error(`invalid certificate name ${JSON.stringify(name)}`);
-  }
-}
-
-function ensureLeaf(
-  dir: string,
-  ca: KeyPair,
-  names: string[],
-): Promise<KeyPair> {
-  const id = createHash("sha256").update(ca.certPem).update("\0").update(
-    names.join(","),
-  ).digest(
-    "hex",
-  ).slice(0, 16);
+function ensureLeaf(dir: string, ca: KeyPair, names: string[]): Promise<KeyPair> {
+  const id = createHash("sha256").update(ca.certPem).update("\0").update(names.join(","))
+    .digest("hex").slice(0, 16);
   return cachedPair(dir, `leaf-${id}`, "leaf", false, async (work) => {
-    await Deno.writeTextFile(
-      joinPath(work, "leaf.ext"),
-      [
-        "basicConstraints = critical, CA:FALSE",
-        "keyUsage = critical, digitalSignature, keyEncipherment",
-        "extendedKeyUsage = serverAuth",
-        "subjectKeyIdentifier = hash",
-        "authorityKeyIdentifier = keyid",
-        `subjectAltName = ${names.map(sanEntry).join(", ")}`,
-        "",
-      ].join("\n"),
-    );
-    await newKey(work, "leaf.key");
-    await openssl([
-      "req",
-      "-new",
-      "-key",
-      "leaf.key",
-      "-subj",
-      `/CN=${names[0]}/O=Sightline test`,
-      "-out",
-      "leaf.csr",
-    ], work);
-    await openssl([
-      "x509",
-      "-req",
-      "-in",
-      "leaf.csr",
-      "-CA",
-      ca.certPath,
-      "-CAkey",
-      ca.keyPath,
-      "-set_serial",
-      `0x${id}`,
-      "-days",
-      String(LEAF_DAYS),
-      "-sha256",
-      "-extfile",
-      "leaf.ext",
-      "-out",
-      "leaf.pem",
-    ], work);
+    await signServerCert(work, ca, {
+      base: "leaf",
+      subject: `/CN=${names[0]}/O=Sightline test`,
+      names,
+      days: LEAF_DAYS,
+      serial: id,
+    });
   });
 }
 
@@ -287,7 +196,7 @@ export async function ensureCertificates(
   const names = [
     ...new Set([...DEFAULT_LEAF_NAMES, ...(opts.extraNames ?? [])]),
   ];
-  names.forEach(checkName);
+  names.forEach(checkCertName);
   const dir = opts.caDir ?? DEFAULT_CA_DIR;
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = await ensureCa(dir);

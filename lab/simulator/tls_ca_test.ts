@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { ensureCertificates } from "./tls_ca.ts";
+import { newCa } from "../../kit/openssl.ts";
 
 async function openssl(args: string[]): Promise<string> {
   const out = await new Deno.Command("openssl", {
@@ -84,23 +85,7 @@ Deno.test("CA and leaf: cached, 0600 keys, leaf verifies and covers the names", 
 Deno.test("an expired CA is made again", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      `${dir}/ca.key`,
-      "-out",
-      `${dir}/ca.pem`,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=old",
-    ]);
+    await newCa(dir, { base: "ca", subject: "/CN=old", days: 1 });
     const old = await Deno.readTextFile(`${dir}/ca.pem`);
     const fresh = await ensureCertificates({ caDir: dir });
     assert.notEqual(

@@ -1,6 +1,7 @@
 /**
  * A throwaway certificate authority and a server certificate for 127.0.0.1 / localhost,
- * made with the openssl CLI (kit/openssl.ts), for tests that run their own HTTPS servers.
+ * made with the openssl CLI (kit/openssl.ts), for tests that run their own HTTPS servers;
+ * `sharedTestCerts`: one set for the whole test process (made at its first use).
  */
 import { type ThrowawayCerts, throwawayCerts } from "../../kit/openssl.ts";
 
@@ -16,4 +17,11 @@ export function makeTestCerts(): Promise<TestCerts> {
     days: 2,
     base: "server",
   });
+}
+
+let shared: Promise<TestCerts> | undefined;
+
+/** One set of test certificates for every test of the process that asks for it. */
+export function sharedTestCerts(): Promise<TestCerts> {
+  return shared ??= makeTestCerts();
 }

@@ -2,9 +2,11 @@
  * A minimal HTTPS/1.1 server for capture tests that keeps the exact bytes of every request
  * it received and every response it sent, so a test can compare them with what a recording
  * recovered. Keep-alive and Content-Length bodies; the response is whatever `respond` gives.
+ * `withHttpsServer` runs a test with one (the test certificates of certs.ts, made once per
+ * test process) and closes it after; `masked` is a text as the capture records it.
  */
 import { closeAll } from "../../kit/close.ts";
-import type { TestCerts } from "./certs.ts";
+import { sharedTestCerts, type TestCerts } from "./certs.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 
 export interface RawExchange {
@@ -34,12 +36,38 @@ function indexOfCrlfCrlf(b: Uint8Array): number {
   return -1;
 }
 
+/** The cookie every `simpleResponse` sets: a secret the capture masks. */
+export const SESSION_COOKIE = "session=s3cr3t-cookie-value";
+
+/** `text` as the capture records it: every one of `secrets` in it replaced by as many `*`. */
+export function masked(text: string, ...secrets: string[]): string {
+  for (const s of secrets) text = text.replaceAll(s, "*".repeat(s.length));
+  return text;
+}
+
+/**
+ * Runs `fn` with a raw HTTPS server answering with `respond` (its certificate from the shared
+ * test certificates, whose CA `fn` is given to trust), and closes the server after.
+ */
+export async function withHttpsServer<T>(
+  respond: Parameters<typeof startRawHttpsServer>[1],
+  fn: (srv: RawHttpsServer, certs: TestCerts) => Promise<T>,
+): Promise<T> {
+  const certs = await sharedTestCerts();
+  const srv = startRawHttpsServer(certs, respond);
+  try {
+    return await fn(srv, certs);
+  } finally {
+    await srv.close();
+  }
+}
+
 /** A response with the given body and a Content-Length. */
 export function simpleResponse(body: string | Uint8Array, contentType = "text/plain"): Uint8Array {
   const b = typeof body === "string" ? enc.encode(body) : body;
   const head =
     `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nContent-Length: ${b.length}\r\n` +
-    `Set-Cookie: session=s3cr3t-cookie-value\r\n\r\n`;
+    `Set-Cookie: ${SESSION_COOKIE}\r\n\r\n`;
   return concatBytes([enc.encode(head), b]);
 }
 

@@ -50,21 +50,12 @@ conn_hosts AS (
 ),
 -- the traced TCP sockets (`ipc` rows of kind tcp): process, descriptor, the other end's port
 -- and address, first use, and connection (the lower inode of its two ends, as the cleartext
--- reader names it: any row of either end may name the other)
-tcp_peers AS (
-  SELECT recording, inode, max(peer) AS peer FROM (
-    SELECT recording, inode, peer_inode AS peer FROM ipc
-    WHERE kind = 'tcp' AND peer_inode IS NOT NULL
-    UNION ALL
-    SELECT recording, peer_inode, inode FROM ipc
-    WHERE kind = 'tcp' AND peer_inode IS NOT NULL
-  ) GROUP BY ALL
-),
+-- reader names it: any row of either end may name the other, tcp_peers in macros.sql)
 sockets AS (
   SELECT i.recording, i.pid, i.fd, i.remote_port AS port, any_value(i.remote_addr) AS addr,
     min(i.ts_ns) AS first_ns, least(i.inode, coalesce(any_value(t.peer), i.inode)) AS conn_id
   FROM ipc i
-  LEFT JOIN tcp_peers t ON t.recording = i.recording AND t.inode = i.inode
+  LEFT JOIN tcp_peers('ipc') t ON t.recording = i.recording AND t.inode = i.inode
   WHERE i.kind = 'tcp' AND i.fd >= 0 AND i.remote_port IS NOT NULL
   GROUP BY i.recording, i.pid, i.fd, i.remote_port, i.inode
 ),

@@ -6,23 +6,16 @@
 -- sockets for all its life: a socket's other end is the one any row of the connection names
 -- (its own rows' `peer_inode`, or the rows of the other end naming it), also for a row that
 -- came without one (capture writes a row without its peer when that was not seen within about
--- a second); so every row of a connection has the same `conn`. $kind: the streams of one kind
--- only (cleartext_http.ts reads the `tcp` ones), or null for all (build.ts).
-WITH tcp_peers AS (
-  SELECT recording, inode, max(peer) AS peer FROM (
-    SELECT recording, inode, peer_inode AS peer FROM ipc
-    WHERE kind = 'tcp' AND peer_inode IS NOT NULL
-    UNION ALL
-    SELECT recording, peer_inode, inode FROM ipc
-    WHERE kind = 'tcp' AND peer_inode IS NOT NULL
-  ) GROUP BY ALL
-),
-ends AS (
+-- a second: tcp_peers in macros.sql); so every row of a connection has the same `conn`.
+-- $kind: the streams of one kind only (cleartext_http.ts reads the `tcp` ones), or null for
+-- all (build.ts).
+WITH ends AS (
   SELECT i.* REPLACE (
     CASE WHEN i.kind = 'tcp' THEN coalesce(i.peer_inode, t.peer) ELSE i.peer_inode END
       AS peer_inode)
   FROM ipc i
-  LEFT JOIN tcp_peers t ON i.kind = 'tcp' AND t.recording = i.recording AND t.inode = i.inode
+  LEFT JOIN tcp_peers('ipc') t
+    ON i.kind = 'tcp' AND t.recording = i.recording AND t.inode = i.inode
 ),
 rows AS (
   SELECT *,

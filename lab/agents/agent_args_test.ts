@@ -1,7 +1,7 @@
 /** Tests for the agent runner's command line. */
 
 import assert from "node:assert/strict";
-import { parseAgentArgs, resolveScenarioPath } from "./main.ts";
+import { parseAgentArgs, resolveScenarioPath } from "./agent_args.ts";
 import { CliError } from "../../kit/cli.ts";
 
 Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {

@@ -1,0 +1,64 @@
+/** The capture's command line: splitting options from the command, parsing, the options. */
+import assert from "node:assert/strict";
+import { CliError } from "../kit/cli_error.ts";
+import { captureOptions, parseOptions, splitArgs } from "./capture_args.ts";
+
+Deno.test("capture arguments: options end at -- or at the command", () => {
+  assert.deepEqual(splitArgs(["--out", "d", "--", "curl", "-s"]), {
+    opts: ["--out", "d"],
+    cmd: ["curl", "-s"],
+  });
+  assert.deepEqual(splitArgs(["--quiet", "curl", "-s", "--", "x"]), {
+    opts: ["--quiet"],
+    cmd: ["curl", "-s", "--", "x"],
+  });
+  assert.deepEqual(splitArgs(["--pid", "12"]), { opts: ["--pid", "12"], cmd: [] });
+  assert.deepEqual(splitArgs(["--cache-dir", "c", "id"]), {
+    opts: ["--cache-dir", "c"],
+    cmd: ["id"],
+  });
+  assert.deepEqual(parseOptions(["--cache-dir=/tmp/c"]), { "cache-dir": "/tmp/c" });
+});
+
+Deno.test("capture options: values, repeats, --name=value; parseArgs' messages for mistakes", () => {
+  assert.deepEqual(
+    parseOptions(["--out", "d", "--pid", "1", "--pid=2", "--quiet", "--max-tls-bytes=9", "-h"]),
+    { out: "d", pid: ["1", "2"], quiet: true, "max-tls-bytes": "9", help: true },
+  );
+  assert.deepEqual(parseOptions([]), {});
+  const fails = (args: string[], msg: string) =>
+    assert.throws(() => parseOptions(args), { message: msg });
+  fails(["--frobnicate"], "Unknown option '--frobnicate'");
+  fails(["--frob=1"], "Unknown option '--frob'");
+  fails(["-x"], "Unknown option '-x'");
+  fails(["--out"], "Option '--out <value>' argument missing");
+  fails(["--force=yes"], "Option '--force' does not take an argument");
+  fails(["--toString"], "Unknown option '--toString'");
+});
+
+Deno.test("capture options: numbers checked, the cache directory made absolute, defaults on", () => {
+  const o = captureOptions(
+    parseOptions(["--pid", "12", "--pid=13", "--max-tls-bytes", "64", "--cache-dir", "c"]),
+    [],
+  );
+  assert.deepEqual(o.pids, [12, 13]);
+  assert.equal(o.maxTlsBytes, 64);
+  assert.equal(o.cacheDir, `${Deno.cwd()}/c`);
+  assert.equal(o.cmd, undefined);
+  assert.equal(o.gate, true);
+  assert.equal(o.ipc, true);
+  const cmd = captureOptions(parseOptions(["--no-gate", "--no-ipc"]), ["curl", "-s"]);
+  assert.deepEqual([cmd.cmd, cmd.gate, cmd.ipc], [["curl", "-s"], false, false]);
+  for (
+    const [args, msg] of [
+      [["--pid", "x"], '--pid wants a number, got "x"'],
+      [["--max-tls-bytes=-1"], '--max-tls-bytes wants a number, got "-1"'],
+      [["--cache-dir="], "--cache-dir (or SIGHTLINE_CACHE_DIR) is empty"],
+    ]
+  ) {
+    assert.throws(
+      () => captureOptions(parseOptions(args as string[]), []),
+      (e: Error) => e instanceof CliError && e.exitCode === 2 && e.message === msg,
+    );
+  }
+});
