@@ -8,7 +8,13 @@
 import { readSql, withNames } from "../kit/sql_runner.ts";
 
 /** Build steps, in order: the shared rules (macros) first. */
-export const BUILD_SQL = ["macros", "processes", "file_events", "net_events"] as const;
+export const BUILD_SQL = [
+  "macros",
+  "processes",
+  "processes_killed_by",
+  "file_events",
+  "net_events",
+] as const;
 
 /** Summary queries; each binds `$1` = recording. */
 export const SUMMARY_SQL = [

@@ -33,6 +33,23 @@ CREATE OR REPLACE MACRO changes_files(op, flags, ret, path, path2) AS
       'truncate', 'utimes')
     OR (op = 'open' AND opens_for_writing(flags))
   );
+-- signal_name: a signal's name by its number as Linux numbers them on x86-64 and arm64
+-- (asm-generic/signal.h), as the capture writes sent signals (`privilege.request`, from
+-- capture/signal_names.ts): `SIGTERM`, `SIGRTMIN+2`; another number as itself; null for null.
+CREATE OR REPLACE MACRO signal_name(n) AS
+  CASE
+    WHEN n BETWEEN 1 AND 31 THEN ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT',
+      'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM',
+      'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU',
+      'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR',
+      'SIGSYS'][n]
+    WHEN n = 32 THEN 'SIGRTMIN'
+    WHEN n BETWEEN 33 AND 64 THEN 'SIGRTMIN+' || (n - 32)
+    ELSE n::VARCHAR
+  END;
+-- signal_op: the privilege operations that send a signal (`privilege.op`).
+CREATE OR REPLACE MACRO signal_op(op) AS
+  op IN ('kill', 'tkill', 'tgkill', 'pidfd_send_signal', 'rt_sigqueueinfo');
 -- first_prompt: the prompt of a group of LLM calls (a session, a conversation), an aggregate:
 -- the new user text of its first main call that has one (of main calls at the same time, the
 -- first numbered).
