@@ -669,7 +669,7 @@ export const VIEWS: readonly { name: string; doc: string }[] = [
     name: "file_events",
     doc: "Every `file` event with its process's executable, agent and agent role (from " +
       "`processes`), plus `written`: a successful open for writing, creating or truncating, or a rename, unlink, mkdir, rmdir, link, symlink, chmod, chown, truncate or time change " +
-      "(not counting pseudo-files under /dev, /proc and /sys; a link or symlink is judged by " +
+      "(not counting pseudo-files under /dev, /proc and /sys, but counting /dev/shm, a real tmpfs; a link or symlink is judged by " +
       "its new name, `path2`, not by the file it points to: the `changes_files` macro), " +
       "and `sandbox_setup`: a sandbox runtime made it while preparing its sandbox's own file " +
       "system (`processes.sandbox_setup_ns`), not a change the agent's tools made.",

@@ -204,7 +204,7 @@ export const actionsTable = view(
       "bool",
       "file: it changed the file system (open for writing, creating or truncating, rename, " +
         "unlink, mkdir, rmdir, link, symlink, chmod, chown, truncate, utimes; not of a " +
-        "pseudo-file under /dev, /proc or /sys, judged for a link or symlink by its new name " +
+        "pseudo-file under /dev (but /dev/shm, a real tmpfs), /proc or /sys, judged for a link or symlink by its new name " +
         "`path2`, not the file it points to): the `changes_files` macro, as " +
         "`file_events.written`",
     ),

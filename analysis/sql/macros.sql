@@ -6,8 +6,10 @@
 CREATE OR REPLACE MACRO opens_for_writing(flags) AS
   (flags & 3) <> 0 OR (flags & 64) <> 0 OR (flags & 512) <> 0;
 -- pseudo_file: device and kernel pseudo-files (under /dev, /proc and /sys), which no write
--- to counts as changing the file system.
-CREATE OR REPLACE MACRO pseudo_file(path) AS regexp_matches(path, '^/(dev|proc|sys)/');
+-- to counts as changing the file system; not /dev/shm, a real tmpfs whose files (POSIX shared
+-- memory, semaphores, files processes share) are made, written and removed like any other.
+CREATE OR REPLACE MACRO pseudo_file(path) AS
+  regexp_matches(path, '^/(dev|proc|sys)/') AND NOT starts_with(path, '/dev/shm/');
 -- changed_paths: the paths a file event changes: a rename both of its own (the source goes,
 -- the target is made), a link or symlink only the new name (`path2`: their `path` is the file
 -- linked to, or the symlink's target, which they leave as it is: `ln -s /dev/null x` makes x),
