@@ -328,8 +328,8 @@ export const toolOutcomesTable = table(
       "`exited N` (its process exited with status N), `killed SIGNAME` (a signal ended it: " +
         "`killed SIGKILL`), `still running at end` (it had not exited when the capture " +
         "ended) or `no process` (no process is attributed to it: a tool the agent runs " +
-        "itself — read, write, edit, fetch, search — or a command whose process was not " +
-        "traced or linked). Of several processes started for it, that of the most confident " +
+        "itself — read, write, edit, fetch, search —, an MCP tool its server ran, or a " +
+        "command whose process was not traced or linked). Of several processes started for it, that of the most confident " +
         "link decides; of equally confident ones, a signal before a non-zero exit before " +
         "one still running before a zero exit",
     ),
