@@ -15,7 +15,8 @@ WITH roots AS (
     max(a.event_id) FILTER (WHERE a.op = 'exit') AS exit_event
   FROM links l
   JOIN actions a USING (recording, event_table, event_id)
-  WHERE l.event_table = 'process' AND l.attribution = 'tool' AND a.role = 'descendant'
+  WHERE l.event_table = 'process' AND a.event_table = 'process' AND l.attribution = 'tool'
+    AND a.role = 'descendant'
     AND a.pid = a.branch_pid AND a.proc_start_ns = a.branch_start_ns
   GROUP BY ALL
 ),
