@@ -446,15 +446,19 @@ Deno.test("detectors: fewer cycles than the threshold, or changing results, are 
 });
 
 const B = 500;
+/** The agent processes of a team: Claude Code (A) and Gemini CLI (B). */
+const twoAgents = () => [
+  r.fork(0, A, 1, "claude"),
+  r.exec(ms(1), A, 1, ["/opt/claude"]),
+  r.fork(0, B, 1, "gemini"),
+  r.exec(ms(1), B, 1, ["/opt/gemini"]),
+];
 function team(): SyntheticRecording {
   const probes = [1000, 1200, 1400, 1600, 1800, 2000, 2200, 2400, 2600, 2800, 3000];
   const lockFails = [4100, 4300, 4500, 4700];
   return {
     process: [
-      r.fork(0, A, 1, "claude"),
-      r.exec(ms(1), A, 1, ["/opt/claude"]),
-      r.fork(0, B, 1, "gemini"),
-      r.exec(ms(1), B, 1, ["/opt/gemini"]),
+      ...twoAgents(),
       r.fork(ms(900), 510, B),
       r.exec(ms(901), 510, B, ["sh", "-c", "until cat design.md; do sleep 0.2; done"]),
       r.fork(ms(3050), 210, A),
@@ -648,10 +652,7 @@ function sharedFiles(): SyntheticRecording {
   // hard link's new name
   return {
     process: [
-      r.fork(0, A, 1, "claude"),
-      r.exec(ms(1), A, 1, ["/opt/claude"]),
-      r.fork(0, B, 1, "gemini"),
-      r.exec(ms(1), B, 1, ["/opt/gemini"]),
+      ...twoAgents(),
       r.fork(ms(900), 210, A),
       r.exec(ms(901), 210, A, ["sh", "-c", "ln -s $$ lock && ./build > /dev/shm/progress"]),
       r.fork(ms(1000), 510, B),
