@@ -80,3 +80,48 @@ Deno.test("files written: a symlink or link makes its new name, not the file it 
     close();
   }
 });
+
+Deno.test("files written: /dev/shm is a real tmpfs whose files are written; devices, /proc and /sys are not", async () => {
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, 100, 1, "claude"),
+      r.exec(10, 100, 1, ["/opt/claude", "-p", "go"]),
+      r.fork(500, 200, 100),
+      r.exec(510, 200, 100, ["python3", "worker.py"]),
+    ],
+    file: [
+      r.open(520, 200, "/dev/shm/sem.jobs", { flags: 194 }), // O_RDWR|O_CREAT|O_EXCL
+      r.open(530, 200, "/dev/shm/state.tmp", { flags: 577 }),
+      r.fileOp(540, 200, "rename", "/dev/shm/state.tmp", 0, "/dev/shm/state"),
+      r.fileOp(545, 200, "unlink", "/dev/shm/sem.jobs"),
+      r.open(550, 200, "/dev/null", { flags: 577 }),
+      r.open(555, 200, "/dev/shmem0", { flags: 2 }), // a device whose name starts like it
+      r.open(560, 200, "/proc/self/oom_score_adj", { flags: 1 }),
+      r.open(570, 200, "/sys/fs/cgroup/cgroup.procs", { flags: 1 }),
+    ],
+    llm: [r.llm(1, 100, 300)],
+    tools: [r.tool(1, 1, 400, 800, "Bash", { command: "python3 worker.py" })],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const written = await all(c, "SELECT path, written FROM file_events ORDER BY ts_ns");
+    assert.deepEqual(written.map((w) => [w.path, w.written]), [
+      ["/dev/shm/sem.jobs", true],
+      ["/dev/shm/state.tmp", true],
+      ["/dev/shm/state.tmp", true],
+      ["/dev/shm/sem.jobs", true],
+      ["/dev/null", false],
+      ["/dev/shmem0", false],
+      ["/proc/self/oom_score_adj", false],
+      ["/sys/fs/cgroup/cgroup.procs", false],
+    ]);
+    const files = (await c.runAndReadAll(sqlText("summary_files"), [REC])).getRowObjects();
+    assert.deepEqual(files.map((f) => f.path).sort(), [
+      "/dev/shm/sem.jobs",
+      "/dev/shm/state",
+      "/dev/shm/state.tmp",
+    ]);
+  } finally {
+    close();
+  }
+});

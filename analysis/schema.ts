@@ -654,6 +654,28 @@ export const processesTable = table(
         "(`file_events.sandbox_setup`) are mount points and device nodes in the sandbox's own " +
         "file system (bubblewrap's /newroot), not changes to the host's; null for others",
     ),
+    opt(
+      "killed_by_pid",
+      "int32",
+      "a process that ended by a signal (`exit_signal`): the traced process that sent it that " +
+        "signal (a `privilege` row of `kill`, `tkill`, `tgkill` or `rt_sigqueueinfo` that " +
+        "succeeded, naming its pid, or its process group when it leads one, sent while it ran " +
+        "or within 100 ms of its exit, which the kernel may record first: the last such); " +
+        "null when no recorded signal explains its end (the kernel's own, e.g. SIGSEGV, " +
+        "SIGPIPE or the OOM killer's SIGKILL; one sent by an untraced process, by the process " +
+        "to itself, through a pidfd, or to a group it does not lead; recordings before 0.5.1)",
+    ),
+    opt(
+      "killed_by_signal",
+      "utf8",
+      "that signal's name, as `privilege.request` (`SIGTERM`, `SIGKILL`, ...)",
+    ),
+    opt("killed_by_ns", "int64", "when it was sent (`privilege.ts_ns`)"),
+    opt(
+      "killed_by_event",
+      "int64",
+      "the `privilege` row that sent it: its `actions.event_id` (`privilege:ID` in evidence)",
+    ),
   ] as const,
 );
 
@@ -680,7 +702,7 @@ export const VIEWS: readonly { name: string; doc: string }[] = [
     name: "file_events",
     doc: "Every `file` event with its process's executable, agent and agent role (from " +
       "`processes`), plus `written`: a successful open for writing, creating or truncating, or a rename, unlink, mkdir, rmdir, link, symlink, chmod, chown, truncate or time change " +
-      "(not counting pseudo-files under /dev, /proc and /sys; a link or symlink is judged by " +
+      "(not counting pseudo-files under /dev, /proc and /sys, but counting /dev/shm, a real tmpfs; a link or symlink is judged by " +
       "its new name, `path2`, not by the file it points to: the `changes_files` macro), " +
       "and `sandbox_setup`: a sandbox runtime made it while preparing its sandbox's own file " +
       "system (`processes.sandbox_setup_ns`), not a change the agent's tools made.",

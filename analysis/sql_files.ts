@@ -12,7 +12,12 @@ import { readSql, sqlFilesIn, withNames } from "../kit/sql_runner.ts";
 export const RULES_SQL = ["macros"] as const;
 
 /** Build steps, in order, once the tables are loaded and parsed (the rules made before). */
-export const BUILD_SQL = ["processes", "file_events", "net_events"] as const;
+export const BUILD_SQL = [
+  "processes",
+  "processes_killed_by",
+  "file_events",
+  "net_events",
+] as const;
 
 /** Summary queries; each binds `$1` = recording. */
 export const SUMMARY_SQL = [

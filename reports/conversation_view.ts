@@ -91,7 +91,21 @@ function toolCallHtml(t: ToolCall, mcp: McpCall[]): Html {
     }</div>`;
   return h`<div class="tool" id="tool-${t.id}"><div><b>tool call #${t.id}</b> <code>${t.name}</code>${
     t.providerCallId ? h` <span class="meta">${t.providerCallId}</span>` : ""
-  }</div>${textBlock(prettyInput(t), "input")}${result}${mcp.map(mcpCallHtml)}</div>`;
+  }${outcomeHtml(t)}</div>${textBlock(prettyInput(t), "input")}${result}${
+    mcp.map(mcpCallHtml)
+  }</div>`;
+}
+
+/**
+ * How the tool call's command ended by the kernel's evidence (`tool_outcomes`), whatever the
+ * agent flagged: failed in red, else plain; nothing for a tool that ran no process.
+ */
+function outcomeHtml(t: ToolCall): Html | string {
+  if (t.outcome === null || t.outcome === "no process") return "";
+  const by = t.killedByPid === null ? "" : ` by pid ${t.killedByPid}`;
+  return h` <span class="exit ${
+    t.outcomeFailed ? "failed" : "ok"
+  }" title="by the kernel's evidence">${t.outcome}${by}</span>`;
 }
 
 /** A tool the provider ran within the answer: its name, what it was asked and what it gave. */

@@ -81,6 +81,36 @@ Deno.test("conversation: the system prompt once, texts escaped, cuts said", () =
   assert.match(html, /1 tool call · 1 server tool call/);
 });
 
+Deno.test("conversation: each tool call says how its command ended by the kernel's evidence", () => {
+  const d = fakeReportData();
+  const t = d.toolCalls[0];
+  const head = (o: Partial<ToolCall>) => {
+    d.toolCalls = [{ ...t, ...o }];
+    const html = conversationHtml(d).html;
+    return html.slice(
+      html.indexOf('<div class="tool" id="tool-1">'),
+      html.indexOf("</div>", html.indexOf('id="tool-1"')),
+    );
+  };
+  assert.match(
+    head({}),
+    /<code>Bash<\/code> <span class="meta">toolu_1<\/span> <span class="exit failed" title="by the kernel's evidence">killed SIGKILL by pid 7<\/span>$/,
+  );
+  // a failed command the agent did not flag (Gemini CLI, Qwen Code, opencode)
+  assert.match(
+    head({ outcome: "exited 2", outcomeFailed: true, killedByPid: null, resultIsError: false }),
+    /<span class="exit failed" title="by the kernel's evidence">exited 2<\/span>$/,
+  );
+  assert.match(
+    head({ outcome: "exited 0", outcomeFailed: false, killedByPid: null }),
+    /<span class="exit ok" title="by the kernel's evidence">exited 0<\/span>$/,
+  );
+  assert.doesNotMatch(
+    head({ outcome: "no process", outcomeFailed: null, killedByPid: null }),
+    /exit/,
+  );
+});
+
 Deno.test("MCP: calls no tool call caused get their own list; without MCP calls, no MCP section", () => {
   const d = fakeReportData();
   const none = reportPage({ ...d, mcpCalls: [] }, chartSpecs({ ...d, mcpCalls: [] }));
@@ -200,14 +230,17 @@ Deno.test("process tree: pid reuse keeps each incarnation under its own parent; 
   const a = mk(1, t0, null, { exitCode: 0 });
   const b = mk(2, t0 + 1n, a.key, { exitCode: 2 });
   const c = mk(3, t0 + 2n, a.key, { exitCode: null, exitSignal: 9 });
+  const term = mk(4, t0 + 3n, a.key, { exitCode: null, exitSignal: 15, killedByPid: 1 });
   const again = mk(2, t0 + 10n, c.key, { exitCode: null, endNs: null });
-  d.processes = [a, b, c, again];
+  d.processes = [a, b, c, term, again];
   const html = processTreeHtml(d).html;
   // pid 2's second life is inside pid 3's list
   const inThree = html.slice(html.indexOf(`id="proc-3-${t0 + 2n}"`));
   assert.ok(inThree.includes(`id="proc-2-${t0 + 10n}"`));
   assert.match(html, /<span class="exit failed">exit 2<\/span>/);
   assert.match(html, /<span class="exit failed">signal 9<\/span>/);
+  // the signal a traced process sent it (processes.killed_by_pid)
+  assert.match(html, /<span class="exit failed">signal 15 from pid 1<\/span>/);
   assert.match(html, /<span class="exit ok">running at the end<\/span>/);
 });
 

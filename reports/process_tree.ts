@@ -44,7 +44,10 @@ export function processForest(procs: readonly Proc[]): {
 
 /** `exit 0`, `exit 2`, `signal 9` or `running`, and whether it is a failure. */
 export function exitOf(p: Proc): { text: string; failed: boolean } {
-  if (p.exitSignal !== null) return { text: `signal ${p.exitSignal}`, failed: true };
+  if (p.exitSignal !== null) {
+    const by = p.killedByPid === null ? "" : ` from pid ${p.killedByPid}`;
+    return { text: `signal ${p.exitSignal}${by}`, failed: true };
+  }
   if (p.exitCode !== null) return { text: `exit ${p.exitCode}`, failed: p.exitCode !== 0 };
   return { text: p.endNs === null ? "running at the end" : "exit ?", failed: false };
 }

@@ -98,6 +98,8 @@ export interface Proc {
   endNs: bigint | null;
   exitCode: number | null;
   exitSignal: number | null;
+  /** who sent the signal that ended it (`processes.killed_by_pid`), when recorded */
+  killedByPid: number | null;
   agent: string | null;
   agentPid: number | null;
   agentRole: string | null;
@@ -169,6 +171,12 @@ export interface ToolCall {
   resultNs: bigint | null;
   pid: number;
   procKey: string | null;
+  /** how its command ended by the kernel's evidence (`tool_outcomes.outcome`): `exited 2`, ... */
+  outcome: string | null;
+  /** the kernel says it failed (`tool_outcomes.failed`) */
+  outcomeFailed: boolean | null;
+  /** who sent the signal that ended it, when recorded */
+  killedByPid: number | null;
 }
 
 /** A tool the provider ran for the model within one answer (`server_tool_calls`). */
@@ -383,6 +391,7 @@ function procOf(r: Row): Proc {
     endNs: big(r.end_ns),
     exitCode: num(r.exit_code),
     exitSignal: num(r.exit_signal),
+    killedByPid: num(r.killed_by_pid),
     agent: str(r.agent),
     agentPid: num(r.agent_pid),
     agentRole: str(r.agent_role),
@@ -432,7 +441,8 @@ function llmCallOf(r: Row): LlmCall {
   };
 }
 
-function toolCallOf(r: Row): ToolCall {
+/** A tool call of `report_tool_calls`, with its outcome (`report_tool_outcomes`) when known. */
+function toolCallOf(r: Row, o: Row | undefined): ToolCall {
   return {
     id: n0(r.tool_call_id),
     llmCallId: n0(r.llm_call_id),
@@ -448,6 +458,9 @@ function toolCallOf(r: Row): ToolCall {
     resultNs: big(r.result_ns),
     pid: n0(r.pid),
     procKey: procKey(r.pid, r.proc_start_ns),
+    outcome: str(o?.outcome),
+    outcomeFailed: typeof o?.failed === "boolean" ? o.failed : null,
+    killedByPid: num(o?.killed_by_pid),
   };
 }
 
@@ -549,6 +562,13 @@ export async function loadReportData(
     ...textLimit,
   });
   cut("tool calls", toolRows.length, totalOf(toolRows));
+  // how each one's command ended by the kernel's evidence, once correlation has run
+  const outcomes = new Map<number, Row>();
+  if (tables.has("tool_outcomes")) {
+    for (const r of await reportRows(c, "report_tool_outcomes", { limit: limits.toolCalls })) {
+      outcomes.set(n0(r.tool_call_id), r);
+    }
+  }
 
   let serverToolCalls: ServerToolCall[] | null = null;
   if (tables.has("server_tool_calls")) {
@@ -653,7 +673,7 @@ export async function loadReportData(
   }
 
   const llmCalls = callRows.map(llmCallOf);
-  const toolCalls = toolRows.map(toolCallOf);
+  const toolCalls = toolRows.map((r) => toolCallOf(r, outcomes.get(n0(r.tool_call_id))));
   const conversation = Math.min(llmCalls.length, limits.conversationCalls);
   const conversationTextCalls = callsWithinTextBudget(
     llmCalls.slice(0, conversation),

@@ -39,6 +39,7 @@ export const REPORT_QUERIES = [
   "report_llm_calls",
   "report_mcp_calls",
   "report_tool_calls",
+  "report_tool_outcomes",
   "report_server_tool_calls",
   "report_events",
   "report_links",

@@ -140,6 +140,7 @@ function proc(pid: number, ppid: number | null, start: bigint, extra: Partial<Pr
     endNs: start + 5_000_000n,
     exitCode: 0,
     exitSignal: null,
+    killedByPid: null,
     agent: "claude-code",
     agentPid: 100,
     agentRole: "descendant",
@@ -234,6 +235,9 @@ export function fakeReportData(): ReportData {
       resultNs: null,
       pid: 100,
       procKey: `100:${t0}`,
+      outcome: "killed SIGKILL",
+      outcomeFailed: true,
+      killedByPid: 7,
     }],
     serverToolCalls: [{
       id: 1,

@@ -3,7 +3,8 @@
  * the column kit of `kit/columns.ts`: `lineage` (every process placed in an agent's tree),
  * `sessions` (one per agent process), `actions` (every raw process, file, net and privilege
  * event with a stable id and its lineage: a view, computed when read), `tool_terms` (what each tool call's input names), `tool_windows`
- * (when each tool call could act) and `links` (each action's tool call, or why it has none).
+ * (when each tool call could act), `links` (each action's tool call, or why it has none) and
+ * `tool_outcomes` (how each tool call's command ended: its process's exit status or signal).
  *
  * Their SQL is in `sql/<table>.sql`; `SCHEMA.md` beside this file is generated from these
  * declarations (`deno task correlate:doc`), and a test checks it is current.
@@ -203,7 +204,7 @@ export const actionsTable = view(
       "bool",
       "file: it changed the file system (open for writing, creating or truncating, rename, " +
         "unlink, mkdir, rmdir, link, symlink, chmod, chown, truncate, utimes; not of a " +
-        "pseudo-file under /dev, /proc or /sys, judged for a link or symlink by its new name " +
+        "pseudo-file under /dev (but /dev/shm, a real tmpfs), /proc or /sys, judged for a link or symlink by its new name " +
         "`path2`, not the file it points to): the `changes_files` macro, as " +
         "`file_events.written`",
     ),
@@ -308,6 +309,57 @@ export const linksTable = table(
   ] as const,
 );
 
+export const toolOutcomesTable = table(
+  "tool_outcomes",
+  "One row per tool call (every row of `tool_calls`): how the command it ran ended, by the " +
+    "kernel's evidence — the exit status or the terminating signal of the process it started " +
+    "(the agent's child that `links` attributes to it: the top of its process subtree). " +
+    "Gemini CLI, Qwen Code and opencode send a failed command's result back without an error " +
+    "flag (`tool_calls.result_is_error` false), so this is the place to see that it failed. " +
+    "Join on (`recording`, `tool_call_id`).",
+  [
+    recordingCol,
+    col("tool_call_id", "int64", "the tool call"),
+    opt("session_id", "int32", sessionDoc),
+    col("name", "utf8", "tool name"),
+    col(
+      "outcome",
+      "utf8",
+      "`exited N` (its process exited with status N), `killed SIGNAME` (a signal ended it: " +
+        "`killed SIGKILL`), `still running at end` (it had not exited when the capture " +
+        "ended) or `no process` (no process is attributed to it: a tool the agent runs " +
+        "itself — read, write, edit, fetch, search —, an MCP tool its server ran, or a " +
+        "command whose process was not traced or linked). Of several processes started for it, that of the most confident " +
+        "link decides; of equally confident ones, a signal before a non-zero exit before " +
+        "one still running before a zero exit",
+    ),
+    opt(
+      "failed",
+      "bool",
+      "the kernel says it failed: it exited non-zero or was killed by a signal; false when " +
+        "it exited 0; null for `still running at end` and `no process`",
+    ),
+    col("processes", "int64", "processes it started: the agent's children attributed to it"),
+    opt("pid", "int32", "the process that decides the outcome"),
+    opt("start_ns", "int64", "its start (`processes.start_ns`)"),
+    opt("end_ns", "int64", "its exit; null when still running at the end"),
+    opt("exit_code", "int32", "its exit status (`processes.exit_code`)"),
+    opt("exit_signal", "int32", "the signal that ended it (`processes.exit_signal`)"),
+    opt(
+      "killed_by_pid",
+      "int32",
+      "the traced process that sent that signal (`processes.killed_by_pid`), when recorded",
+    ),
+    col(
+      "evidence",
+      "list_utf8",
+      "the kernel events behind it (`process:ID`, see `actions`): the exec of each process " +
+        "started for it (its fork when it never executed anything), then the deciding " +
+        "process's exit",
+    ),
+  ] as const,
+);
+
 /** The tables correlation builds, in build order. */
 export const CORRELATE_TABLES = [
   lineageTable,
@@ -317,6 +369,7 @@ export const CORRELATE_TABLES = [
   toolTermsTable,
   toolWindowsTable,
   linksTable,
+  toolOutcomesTable,
 ] as const;
 
 export type LineageRow = RowOf<typeof lineageTable>;
@@ -326,3 +379,4 @@ export type ActionRow = RowOf<typeof actionsTable>;
 export type ToolTermRow = RowOf<typeof toolTermsTable>;
 export type ToolWindowRow = RowOf<typeof toolWindowsTable>;
 export type LinkRow = RowOf<typeof linksTable>;
+export type ToolOutcomeRow = RowOf<typeof toolOutcomesTable>;

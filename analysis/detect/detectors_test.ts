@@ -598,15 +598,19 @@ Deno.test("detectors: fewer cycles than the threshold, or changing results, are 
 });
 
 const B = 500;
+/** The agent processes of a team: Claude Code (A) and Gemini CLI (B). */
+const twoAgents = () => [
+  r.fork(0, A, 1, "claude"),
+  r.exec(ms(1), A, 1, ["/opt/claude"]),
+  r.fork(0, B, 1, "gemini"),
+  r.exec(ms(1), B, 1, ["/opt/gemini"]),
+];
 function team(): SyntheticRecording {
   const probes = [1000, 1200, 1400, 1600, 1800, 2000, 2200, 2400, 2600, 2800, 3000];
   const lockFails = [4100, 4300, 4500, 4700];
   return {
     process: [
-      r.fork(0, A, 1, "claude"),
-      r.exec(ms(1), A, 1, ["/opt/claude"]),
-      r.fork(0, B, 1, "gemini"),
-      r.exec(ms(1), B, 1, ["/opt/gemini"]),
+      ...twoAgents(),
       r.fork(ms(900), 510, B),
       r.exec(ms(901), 510, B, ["sh", "-c", "until cat design.md; do sleep 0.2; done"]),
       r.fork(ms(3050), 210, A),
@@ -765,4 +769,85 @@ Deno.test("detectors: a command killed by a signal each time fails by the kernel
   assert.equal(cycles.length, 1, "one run of three crashes");
   assert.equal(cycles[0].failure, "killed by signal 11");
   assert.deepEqual(kinds(findings), ["reasoning_loop"]);
+});
+
+Deno.test("detectors: a command that exits non-zero each time fails by its tool outcome, though no argv holds it", async () => {
+  // the agent runs the command from a script file of its own (its argv names the script, not
+  // the command: linked as the only branch of the call, `exclusive`), and sends the result
+  // back with no error flag and no error words: only the kernel's exit status says it failed
+  const rec = loop(Array(3).fill("make: *** No rule to make target 'tset'.  Stop."), false);
+  for (const [i, pid] of [710, 711, 712].entries()) {
+    const t = 1000 * (i + 1) + 250;
+    rec.process!.push(
+      r.fork(ms(t), pid, A),
+      r.exec(ms(t + 1), pid, A, ["/bin/bash", `/tmp/agent-cmd-${i}.sh`]),
+      r.exit(ms(t + 20), pid, A, 2),
+    );
+  }
+  const { findings, cycles, more } = await detect(rec, {}, {
+    outcomes: "SELECT outcome FROM tool_outcomes ORDER BY tool_call_id",
+  });
+  assert.deepEqual(more.outcomes.map((o) => o.outcome), ["exited 2", "exited 2", "exited 2"]);
+  assert.equal(cycles.length, 1, "one run of three failures");
+  assert.equal(cycles[0].failure, "exit status 2");
+  assert.deepEqual(kinds(findings), ["reasoning_loop"]);
+  // the evidence names each command's exec and its exit
+  assert.equal(
+    (findings[0].evidence as string[]).filter((e) => e.startsWith("process:")).length,
+    6,
+  );
+});
+
+function sharedFiles(): SyntheticRecording {
+  // two agents share state through /dev/shm and take a lock with `ln -s` (symlink(2) fails
+  // with EEXIST while the other holds it); the second reads the first's output through a
+  // hard link's new name
+  return {
+    process: [
+      ...twoAgents(),
+      r.fork(ms(900), 210, A),
+      r.exec(ms(901), 210, A, ["sh", "-c", "ln -s $$ lock && ./build > /dev/shm/progress"]),
+      r.fork(ms(1000), 510, B),
+      r.exec(ms(1001), 510, B, ["sh", "-c", "until ln -s $$ lock; do sleep 0.2; done"]),
+    ],
+    file: [
+      r.fileOp(ms(950), 210, "symlink", "210", 0, "/w/lock"),
+      r.open(ms(960), 210, "/dev/shm/progress", { flags: 577 }),
+      r.fileOp(ms(970), 210, "link", "/w/out.txt", 0, "/w/result.txt"),
+      ...[1100, 1300, 1500].map((t) => r.fileOp(ms(t), 510, "symlink", "510", -17, "/w/lock")),
+      r.open(ms(1600), 510, "/dev/shm/progress"),
+      r.open(ms(1700), 510, "/w/result.txt"),
+      r.fileOp(ms(1800), 210, "unlink", "/w/lock"),
+      r.fileOp(ms(1900), 510, "symlink", "510", 0, "/w/lock"),
+    ],
+    llm: [
+      r.llm(1, A, ms(500)),
+      r.llm(2, A, ms(3000)),
+      r.llm(3, B, ms(600), { agent: "gemini-cli" }),
+      r.llm(4, B, ms(3100), { agent: "gemini-cli" }),
+    ],
+    tools: [
+      r.tool(1, 1, ms(700), ms(3000), "Bash", {
+        command: "ln -s $$ lock && ./build > /dev/shm/progress",
+      }),
+      r.tool(2, 3, ms(800), ms(3100), "run_shell_command", {
+        command: "until ln -s $$ lock; do sleep 0.2; done",
+      }),
+    ],
+  };
+}
+
+Deno.test("detectors: a lock taken with a symlink, a hard link's new name and /dev/shm are shared files", async () => {
+  const { more } = await detect(sharedFiles(), {}, {
+    sharing: "SELECT kind, path, session_id, other_session_id, attempts, blocked_ms " +
+      "FROM file_sharing ORDER BY first_ns, kind, path",
+  });
+  assert.deepEqual(more.sharing.map((s) => [s.kind, s.path, s.session_id, s.other_session_id]), [
+    ["contended", "/w/lock", B, A],
+    ["read_after_write", "/dev/shm/progress", B, A],
+    ["read_after_write", "/w/result.txt", B, A],
+  ]);
+  const lock = more.sharing[0];
+  assert.equal(lock.attempts, 3n);
+  assert.equal(lock.blocked_ms, 1900 - 1100, "first failed symlink to its own");
 });

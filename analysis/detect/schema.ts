@@ -204,8 +204,8 @@ export const toolCyclesTable = table(
     col(
       "failure",
       "utf8",
-      "why it counts as failing: `error flag`, `exit status N`, `killed by signal N`, " +
-        "`error text`",
+      "why it counts as failing: `error flag` (the agent's), `exit status N` or `killed by " +
+        "signal N` (the kernel's evidence: `tool_outcomes.failed`), `error text`",
     ),
     col(
       "start_ns",

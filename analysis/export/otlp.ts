@@ -544,6 +544,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
             "sightline.tool_call_id": id,
             "sightline.llm_call_id": num(t.llm_call_id),
             "sightline.window_end": t.end_kind,
+            "sightline.tool.outcome": t.outcome ?? undefined,
           },
           inSession,
           spanId("tool_call", id),
@@ -551,6 +552,12 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
         );
         if (t.result_is_error) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: "the tool result is an error" });
+        } else if (t.outcome_failed === true) {
+          // a failed command the agent did not flag (Gemini CLI, Qwen Code, opencode)
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: `its command ${t.outcome} (the kernel's evidence)`,
+          });
         }
         const inTool = trace.setSpan(inSession, span);
         const procSpans = new Map<string, Span>();

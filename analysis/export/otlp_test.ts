@@ -300,6 +300,13 @@ Deno.test("export --format otlp: GenAI spans over http/protobuf and http/json, c
           )!;
           assert.equal(span.name, `execute_tool ${t.name}`);
           assert.equal(span.attributes["gen_ai.tool.name"], t.name);
+          // how its command ended by the kernel's evidence
+          const [outcome] = await rowsOf(
+            rec,
+            "SELECT outcome FROM tool_outcomes WHERE tool_call_id = $tool_call_id",
+            { tool_call_id: t.tool_call_id },
+          );
+          assert.equal(span.attributes["sightline.tool.outcome"], outcome.outcome);
           if (t.provider_call_id !== null) {
             assert.equal(span.attributes["gen_ai.tool.call.id"], t.provider_call_id);
           }
@@ -833,6 +840,28 @@ Deno.test("export --format otlp: a WebSocket upgrade that carried LLM calls is n
     assert.deepEqual(http.map((s) => s.name), ["POST"], "only curl's upload, no GET 101 span");
   } finally {
     await rx.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("export --format otlp: a failed command the agent did not flag is an ERROR tool span, by the kernel's evidence", async () => {
+  // Gemini CLI sends the usage error of `python3 count_rows.py --input ...` back without an
+  // error flag (case study 2): each command exited 2
+  const { tmp, recs: [rec] } = await datasetCopies(["loop-gemini"], "sl-otlp-outcome-");
+  const rx = receiver();
+  try {
+    const out = await task(["export", rec, "--format", "otlp"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+    });
+    assert.equal(out.code, 0, out.stderr);
+    const tools = spans(rx.got.splice(0)).filter((s) => s.name.startsWith("execute_tool "));
+    const flagged = await rowsOf(rec, "SELECT count(*) AS n FROM tool_calls WHERE result_is_error");
+    assert.equal(flagged[0].n, 0n, "Gemini CLI flagged none");
+    assert.deepEqual(
+      tools.map((s) => [s.attributes["sightline.tool.outcome"], s.status]),
+      Array(4).fill(["exited 2", 2]),
+    );
+  } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -6,8 +6,10 @@
 CREATE OR REPLACE MACRO opens_for_writing(flags) AS
   (flags & 3) <> 0 OR (flags & 64) <> 0 OR (flags & 512) <> 0;
 -- pseudo_file: device and kernel pseudo-files (under /dev, /proc and /sys), which no write
--- to counts as changing the file system.
-CREATE OR REPLACE MACRO pseudo_file(path) AS regexp_matches(path, '^/(dev|proc|sys)/');
+-- to counts as changing the file system; not /dev/shm, a real tmpfs whose files (POSIX shared
+-- memory, semaphores, files processes share) are made, written and removed like any other.
+CREATE OR REPLACE MACRO pseudo_file(path) AS
+  regexp_matches(path, '^/(dev|proc|sys)/') AND NOT starts_with(path, '/dev/shm/');
 -- changed_paths: the paths a file event changes: a rename both of its own (the source goes,
 -- the target is made), a link or symlink only the new name (`path2`: their `path` is the file
 -- linked to, or the symlink's target, which they leave as it is: `ln -s /dev/null x` makes x),
@@ -33,6 +35,23 @@ CREATE OR REPLACE MACRO changes_files(op, flags, ret, path, path2) AS
       'truncate', 'utimes')
     OR (op = 'open' AND opens_for_writing(flags))
   );
+-- signal_name: a signal's name by its number as Linux numbers them on x86-64 and arm64
+-- (asm-generic/signal.h), as the capture writes sent signals (`privilege.request`, from
+-- capture/signal_names.ts): `SIGTERM`, `SIGRTMIN+2`; another number as itself; null for null.
+CREATE OR REPLACE MACRO signal_name(n) AS
+  CASE
+    WHEN n BETWEEN 1 AND 31 THEN ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT',
+      'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM',
+      'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU',
+      'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR',
+      'SIGSYS'][n]
+    WHEN n = 32 THEN 'SIGRTMIN'
+    WHEN n BETWEEN 33 AND 64 THEN 'SIGRTMIN+' || (n - 32)
+    ELSE n::VARCHAR
+  END;
+-- signal_op: the privilege operations that send a signal (`privilege.op`).
+CREATE OR REPLACE MACRO signal_op(op) AS
+  op IN ('kill', 'tkill', 'tgkill', 'pidfd_send_signal', 'rt_sigqueueinfo');
 -- first_prompt: the prompt of a group of LLM calls (a session, a conversation), an aggregate:
 -- the new user text of its first main call that has one (of main calls at the same time, the
 -- first numbered).

@@ -103,7 +103,7 @@ SELECT p.recording, p.pid, p.ppid, p.comm, p.exe, p.argv, p.cwd, p.exec_count,
   CASE WHEN r.pid IS NOT NULL THEN 'agent' END,
   CASE WHEN r.pid IS NOT NULL THEN coalesce(c.n, 0) ELSE 0 END,
   p.net_ns, p.mnt_ns,
-  CASE WHEN r.pid IS NOT NULL THEN false END, NULL
+  CASE WHEN r.pid IS NOT NULL THEN false END, NULL, NULL, NULL, NULL, NULL
 FROM procs p
 LEFT JOIN roots r ON r.recording = p.recording AND r.pid = p.pid AND r.inc = p.inc
 LEFT JOIN callers c ON c.recording = p.recording AND c.pid = p.pid

@@ -4,7 +4,7 @@
  * the background, the next fetches a page from the server, the third stops both with signals.
  * The server's work belongs to the call that started it, also what it does in the next call's
  * time (the accept); the signals are actions of the third call, each naming its target, and
- * the targets ended by them.
+ * the targets ended by them, each saying who killed it (`processes.killed_by_pid`).
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
@@ -55,5 +55,13 @@ Deno.test({
     );
     assert.equal(signals[0].target_pid, server.pid);
     assert.match(String(signals[0].summary), /^kill SIGTERM pid \d+$/);
+    // each target says who killed it: the `kill` process that sent the signal
+    const killed = await checkRows(s.db, "killed_processes");
+    for (const sig of signals.filter((x) => x.tool_call_id === stop)) {
+      const target = killed.find((k) => k.pid === sig.target_pid);
+      assert.ok(target, show(killed));
+      assert.equal(target.killed_by_pid, sig.sender, show(killed));
+      assert.equal(target.killed_by_signal, sig.target_exit_signal === 15 ? "SIGTERM" : "SIGKILL");
+    }
   },
 });

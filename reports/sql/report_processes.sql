@@ -3,7 +3,8 @@
 -- cannot mix up the tree, and how many timeline events it has. $limit caps the rows; `total`
 -- says how many there are.
 SELECT p.pid, p.start_ns, p.ppid, l.parent_start_ns, p.comm, p.exe, p.argv, p.cwd,
-  p.exec_count, p.end_ns, p.exit_code, p.exit_signal, p.agent, p.agent_pid, p.agent_role,
+  p.exec_count, p.end_ns, p.exit_code, p.exit_signal, p.killed_by_pid, p.agent, p.agent_pid,
+  p.agent_role,
   p.llm_calls,
   (SELECT count(*) FROM report_actions a
     WHERE a.pid = p.pid AND a.proc_start_ns = p.start_ns AND a.shown IS NOT NULL) AS events,

@@ -1,12 +1,13 @@
 -- file_sharing: files two sessions of a recording both touched. From each session's file
--- events (not under /dev, /proc or /sys; a rename writes its target and removes its source):
+-- events (not of pseudo-files: under /dev, /proc or /sys, but /dev/shm's count; a rename
+-- writes its target and removes its source, a link or symlink creates its new name):
 --   waited_for        session X's opens failed with ENOENT on a path another session Y then
 --                     wrote: X was polling for Y's output. Blocked from X's first failed probe
 --                     to its first successful open after the last one (if within 10 s), else to
 --                     its last probe.
---   contended         X's exclusive creates (mkdir, open O_CREAT|O_EXCL) failed with EEXIST
---                     while the path's last creator (or writer) was Y: retry cycles on a lock Y
---                     held.
+--   contended         X's exclusive creates (mkdir, open O_CREAT|O_EXCL, link, symlink)
+--                     failed with EEXIST while the path's last creator (or writer) was Y:
+--                     retry cycles on a lock Y held.
 --                     Blocked from the first failure to X's own successful create after the
 --                     last (if within 10 s), else to its last failure.
 --   read_after_write  X read a path whose last writer was Y.
@@ -31,12 +32,22 @@ WITH touch AS NOT MATERIALIZED (
   FROM actions
   WHERE event_table = 'file' AND session_id IS NOT NULL
   UNION ALL
-  SELECT recording, session_id, event_id, ts_ns, path2, 'write'
-  FROM actions
-  WHERE event_table = 'file' AND op = 'rename' AND ok AND session_id IS NOT NULL
+  -- the new names a rename, link or symlink makes (changed_paths in macros.sql, less a
+  -- rename's source, which it removes): a rename's target is written; a link's or symlink's
+  -- new name is created, and a link(2) or symlink(2) failing with EEXIST is an exclusive
+  -- create that failed (a lock taken with `ln`)
+  SELECT recording, session_id, event_id, ts_ns, made,
+    CASE WHEN op = 'rename' THEN 'write' WHEN ok THEN 'create' ELSE 'excl_fail' END
+  FROM (
+    SELECT *, unnest(list_filter(changed_paths(op, path, path2),
+      p -> op <> 'rename' OR p <> path)) AS made
+    FROM actions
+    WHERE event_table = 'file' AND op IN ('rename', 'link', 'symlink') AND session_id IS NOT NULL
+      AND (ok OR (op <> 'rename' AND ret = -17))
+  )
 ),
 -- the paths some session wrote: only their touches can be shared, so only those are kept (held
--- for the steps below) and tested for /dev, /proc and /sys (keeping every touch cost 0.97 s of
+-- for the steps below) and tested for pseudo-files (keeping every touch cost 0.97 s of
 -- operator time at 1M events, for a few thousand touches of written paths)
 w AS (SELECT DISTINCT recording, path FROM touch WHERE kind IN ('write', 'create')),
 t AS (

@@ -1,13 +1,13 @@
 -- tool_cycles: runs of two or more consecutive tool calls of a session with the same name and
 -- input that failed the same way. A result fails when the agent flagged it as an error, when
--- the process that ran the command (the linked child of the agent whose argv holds it) exited
--- non-zero or was killed by a signal (a crash: Codex runs a simple command without a shell, so
--- a SIGSEGV ends the command's own process, which has no exit status then), or when its text
--- reads like an error. Results are compared with digits and hex ids
--- blanked (Codex's chunk ids, Gemini's process group ids and timings differ per call). The
--- run's cost is that of every LLM call of the session from the request that asked for the
--- first call to the request that carried the last result back (side calls included); the
--- alert fires when the $loop_cycles-th identical failure comes back.
+-- the kernel says its command failed (`tool_outcomes.failed`: the process it started, the
+-- agent's child linked to it, exited non-zero or was killed by a signal — a crash: Codex runs
+-- a simple command without a shell, so a SIGSEGV ends the command's own process, which has no
+-- exit status then), or when its text reads like an error. Results are compared with digits
+-- and hex ids blanked (Codex's chunk ids, Gemini's process group ids and timings differ per
+-- call). The run's cost is that of every LLM call of the session from the request that asked
+-- for the first call to the request that carried the last result back (side calls included);
+-- the alert fires when the $loop_cycles-th identical failure comes back.
 INSERT INTO tool_cycles
 WITH calls AS (
   SELECT t.recording, c.pid AS session_id, t.tool_call_id, t.llm_call_id, t.name,
@@ -16,32 +16,18 @@ WITH calls AS (
   FROM tool_calls t
   JOIN llm_calls c ON c.recording = t.recording AND c.llm_call_id = t.llm_call_id
 ),
-roots AS (
-  -- the agent's children that ran each tool call's command, with their exit status or the
-  -- signal that killed them
-  SELECT l.recording, l.tool_call_id, max(g.exit_code) AS exit_code,
-    max(p.exit_signal) AS exit_signal,
-    list_transform(list(DISTINCT a.event_id ORDER BY a.event_id), x -> 'process:' || x) AS execs
-  FROM links l
-  JOIN actions a USING (recording, event_table, event_id)
-  JOIN lineage g ON g.recording = a.recording AND g.pid = a.pid AND g.start_ns = a.proc_start_ns
-  JOIN processes p ON p.recording = g.recording AND p.pid = g.pid AND p.start_ns = g.start_ns
-  WHERE l.attribution = 'tool' AND a.op = 'exec' AND g.depth = 1
-    AND list_contains(l.signals, 'argument:command')
-  GROUP BY ALL
-),
 judged AS (
-  SELECT k.*, r.exit_code, r.execs,
+  SELECT k.*, o.exit_code, o.evidence AS execs,
     CASE
       WHEN k.result_is_error THEN 'error flag'
-      WHEN r.exit_code > 0 THEN 'exit status ' || r.exit_code
-      WHEN r.exit_signal IS NOT NULL THEN 'killed by signal ' || r.exit_signal
+      WHEN o.failed AND o.exit_signal IS NOT NULL THEN 'killed by signal ' || o.exit_signal
+      WHEN o.failed THEN 'exit status ' || o.exit_code
       WHEN regexp_matches(coalesce(k.result_text, ''),
         '(?i)(\berror\b|\bfailed\b|no such file|not found|permission denied|traceback|exit code:? *[1-9]|exited with code [1-9]|\busage:)')
         THEN 'error text'
     END AS failure
   FROM calls k
-  LEFT JOIN roots r ON r.recording = k.recording AND r.tool_call_id = k.tool_call_id
+  LEFT JOIN tool_outcomes o ON o.recording = k.recording AND o.tool_call_id = k.tool_call_id
 ),
 marked AS (
   SELECT *,
