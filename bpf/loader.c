@@ -193,10 +193,11 @@ static int debug;
  * After the command ends, what it started and what still runs of it is followed this long at
  * most before the capture stops (at once when nothing traced runs): an agent's launcher that
  * dies at Ctrl-C while the agent below it cleans up (Qwen Code's `node` wrapper exits at
- * SIGINT, its two workers close the model's stream, stop their tools and exit 130 after it),
- * or a shell's last background job. A daemon left running past it is said as before.
+ * SIGINT, its two workers close the model's stream, stop their tools and exit 130 0.2-2.5 s
+ * after it, on a loaded machine more), or a shell's last background job. A daemon left running
+ * past it is said as before, and makes the capture end that much later.
  */
-#define LINGER_MS 2000
+#define LINGER_MS 5000
 #define LINGER_POLL_MS 25
 #define POLL_IDLE_MS 1000 /* the tick's period: tfd below */
 #define POLL_BUSY_MS 20

@@ -103,6 +103,7 @@ const CHECK_FILES = [
   "outside_destinations",
   "problems",
   "process_comms",
+  "process_ends",
   "program_process_links",
   "sandbox_file_actions",
   "sandbox_setup_counts",
