@@ -110,6 +110,7 @@ const CHECK_FILES = [
   "server_tool_calls_in_order",
   "session_counts",
   "signal_actions",
+  "step_exec_links",
   "stream_events_per_exchange",
   "tcp_ends",
   "tcp_portless",
@@ -139,6 +140,7 @@ const CHECK_VALUES = {
   text: "authorization: ",
   masked: "*",
   clear: "secret",
+  script: "step.sh",
 };
 const OBSERVER_FILES = [
   "label_sessions",
