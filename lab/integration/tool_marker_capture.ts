@@ -131,4 +131,4 @@ export async function assertToolMarkerCalls(
  * concerned.
  */
 export const OPENCODE_EARLY_EXIT =
-  /^pid \d+ conn \S+ gen \d+: GET \/\S+: the response (was not recorded|is cut short \(its last bytes were not recorded\)|(was never read|is cut short): its client \(pid \d+ opencode\) ended \(exit code 0\) [\d.]+ s after the connection's last recorded bytes, before the answer's end: .*)$/;
+  /^pid \d+ conn \S+ gen \d+: GET \/\S+: the response (was not recorded|is cut short \(its last bytes were not recorded\)|(was never read|is cut short): its client \(pid \d+ opencode\) ended \((exit code \d+|killed by \S+)\) [\d.]+ s after the connection's last recorded bytes, before the answer's end: .*)$/;
