@@ -13,7 +13,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { col, ddl, opt, table, type TableDef } from "../kit/columns.ts";
 import type { Build } from "./build_steps.ts";
 import { appendColumns } from "./duckdb_tables.ts";
-import type { BuildOptions, HttpNumbers, HttpRowSink } from "./http_tables.ts";
+import type { BuildOptions, HttpNumbers, HttpRowSink, ProcessEnd } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
 import {
   httpExchangesTable,
@@ -28,6 +28,7 @@ import {
 } from "./schema.ts";
 import { sqlText } from "./sql_files.ts";
 import { errorLine } from "../kit/cli.ts";
+import { queryRows } from "../kit/sql_runner.ts";
 import { assembleHttpTables, type TlsByteScratch, tlsConnections } from "./tls_stream.ts";
 import { cleartextHttpConnections } from "./cleartext_http.ts";
 import { proxyRequests } from "./proxy_requests.ts";
@@ -153,6 +154,21 @@ class DuckDbSink implements HttpRowSink {
   }
 }
 
+/** How each traced process ended, by pid (`process_ends.sql`). */
+async function readProcessEnds(
+  c: DuckDBConnection,
+  recording: string,
+): Promise<Map<number, ProcessEnd[]>> {
+  const ends = new Map<number, ProcessEnd[]>();
+  for (const r of await queryRows(c, sqlText("process_ends"), { recording })) {
+    const pid = Number(r.pid);
+    const list = ends.get(pid) ?? [];
+    list.push({ ns: BigInt(r.ts_ns as bigint), comm: String(r.comm), how: String(r.how) });
+    ends.set(pid, list);
+  }
+  return ends;
+}
+
 /**
  * Parses the `tls` table connection by connection (and then the cleartext HTTP connections
  * over TCP from `ipc` that the HTTP tables read, `cleartext_http.ts`), reading it through
@@ -176,6 +192,8 @@ export async function writeHttpTables(
     flushRows?: number;
   } = {},
 ): Promise<ProblemRow[]> {
+  const processEnds = opts.processEnds ?? await readProcessEnds(reader, recording);
+  opts = { ...opts, processEnds };
   await createTemp(b.c, [
     parsedCallsTable,
     exchangeNumbersTable,

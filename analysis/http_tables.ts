@@ -85,6 +85,41 @@ export interface BuildOptions {
   statedLoss?: string | null;
   /** how the capture began (manifest `mode`, `ParseOptions.captureMode`) */
   captureMode?: CaptureMode;
+  /** how each traced process ended, by pid, earliest first (`process_ends.sql`): an answer
+   * its client process ended inside is said as left unread, not as bytes not recorded */
+  processEnds?: ReadonlyMap<number, readonly ProcessEnd[]>;
+}
+
+/** A traced process's end (its exit record). */
+export interface ProcessEnd {
+  ns: bigint;
+  comm: string;
+  /** "exit code 0", "killed by SIGINT" */
+  how: string;
+}
+
+/**
+ * The end of the process `pid` at or after `afterNs` (its last recorded byte on a connection):
+ * the first exit of that pid from then on (a pid reused later is another process).
+ */
+function endAfter(
+  ends: ReadonlyMap<number, readonly ProcessEnd[]> | undefined,
+  pid: number,
+  afterNs: bigint,
+): ProcessEnd | undefined {
+  return ends?.get(pid)?.find((e) => e.ns >= afterNs);
+}
+
+/** The last recorded call of a connection's two streams (ns), or null. */
+function lastTs(c: Connection): bigint | null {
+  const w = c.write.ts.at(-1) ?? null;
+  const r = c.read.ts.at(-1) ?? null;
+  return w === null ? r : r === null ? w : w > r ? w : r;
+}
+
+/** "7.9 s" from two ns timestamps. */
+function secondsBetween(from: bigint, to: bigint): string {
+  return `${(Number(to - from) / 1e9).toFixed(1)} s`;
 }
 
 /**
@@ -475,6 +510,18 @@ export async function connectionExchanges(
     problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });
   }
   const built: Built[] = [];
+  // the client's process ended after the connection's last recorded byte: what it did not
+  // read it never read (no later call of it can carry bytes); with bytes said lost, unknown
+  const last = lastTs(c);
+  const ended = last === null || opts.statedLoss
+    ? undefined
+    : endAfter(opts.processEnds, c.pid, last);
+  const clientEnded = ended && last !== null
+    ? `its client (pid ${c.pid} ${ended.comm}) ended (${ended.how}) ` +
+      `${secondsBetween(last, ended.ns)} after the connection's last recorded bytes, before ` +
+      "the answer's end: it stopped waiting (interrupted, timed out or failed), and all it " +
+      "read is recorded"
+    : undefined;
   for (const x of parsed.exchanges) {
     const b = await buildExchange(
       recording,
@@ -518,7 +565,11 @@ export async function connectionExchanges(
               "the object; the library's free of it is not hooked, so the two are not told " +
               "apart by generation)"
             : x.response
-            ? "is cut short (its last bytes were not recorded)"
+            ? (clientEnded
+              ? `is cut short: ${clientEnded}`
+              : "is cut short (its last bytes were not recorded)")
+            : clientEnded
+            ? `was never read: ${clientEnded}`
             : "was not recorded"),
         exchange_id: null,
       });
@@ -534,10 +585,13 @@ export async function connectionExchanges(
         kind: "incomplete",
         message: `WebSocket ${x.request?.target ?? "?"}: the answer to a response.create ` +
           (d.noAnswer
-            ? "was not recorded (no event answers it)"
-            : `(${d.response.responseId ?? "no response id"}) is cut short: no terminal event ` +
-              "ends it (the connection closed inside it, or its last messages were not " +
-              "recorded)"),
+            ? (clientEnded
+              ? `was never read: ${clientEnded}`
+              : "was not recorded (no event answers it)")
+            : `(${d.response.responseId ?? "no response id"}) is cut short: ` +
+              (clientEnded ??
+                "no terminal event ends it (the connection closed inside it, or its last " +
+                  "messages were not recorded)")),
         exchange_id: null,
       });
     }

@@ -201,3 +201,64 @@ for (
     }
   });
 }
+
+/** A fixture of tests/fixtures/interrupt/: one connection's TLS calls, in order (real bytes). */
+async function interruptFixture(name: string): Promise<HandCall[]> {
+  const fixture = JSON.parse(
+    await Deno.readTextFile(new URL(`../tests/fixtures/interrupt/${name}`, import.meta.url)),
+  ) as { calls: ["write" | "read", string][] };
+  return fixture.calls.map(([d, b]) => [d, Uint8Array.from(atob(b), (c) => c.charCodeAt(0))]);
+}
+
+/** The incomplete problems' messages of one connection built with these process ends. */
+async function incompleteWith(calls: HandCall[], ends?: [bigint, string, string][], loss?: string) {
+  const v = view(calls);
+  const last = v.ts[v.length - 1]!;
+  const t = await buildHttpTables("r", v, prices, {
+    statedLoss: loss,
+    processEnds: ends &&
+      new Map([[3, ends.map(([after, comm, how]) => ({ ns: last + after, comm, how }))]]),
+  });
+  return t.problems.filter((p) => p.kind === "incomplete").map((p) => p.message);
+}
+
+Deno.test("an answer its client stopped reading (Claude Code, Ctrl-C while the answer stalled; real bytes) is said so, not as bytes not recorded", async () => {
+  // the agent sent its request, read the head and first events, and exited 7.9 s later
+  const calls = await interruptFixture("claude_stream_tls.json");
+  const said = "POST /v1/messages?beta=true: the response is cut short: its client (pid 3 " +
+    "claude) ended (exit code 0) 7.9 s after the connection's last recorded bytes, before the " +
+    "answer's end: it stopped waiting (interrupted, timed out or failed), and all it read is " +
+    "recorded";
+  assert.deepEqual(await incompleteWith(calls, [[7_900_000_000n, "claude", "exit code 0"]]), [
+    said,
+  ]);
+  // an earlier process of the same pid (ended before the last bytes) is not this client
+  assert.deepEqual(
+    await incompleteWith(calls, [[-5n, "sh", "exit code 1"], [
+      7_900_000_000n,
+      "claude",
+      "exit code 0",
+    ]]),
+    [said],
+  );
+  // no end recorded (still running when the capture ended), or the recording says it lost
+  // bytes: the cause is not known, as before
+  const unknown = [cutShort("POST /v1/messages?beta=true")];
+  assert.deepEqual(await incompleteWith(calls), unknown);
+  assert.deepEqual(await incompleteWith(calls, [[-5n, "claude", "exit code 0"]]), unknown);
+  assert.deepEqual(
+    await incompleteWith(calls, [[7_900_000_000n, "claude", "exit code 0"]], "tls: 3 lost"),
+    unknown,
+  );
+});
+
+Deno.test("a WebSocket answer its client stopped reading (Codex, Ctrl-C; real bytes) names the client's end", async () => {
+  const calls = await interruptFixture("codex_stream_tls.json");
+  const [msg] = await incompleteWith(calls, [[400_000_000n, "codex", "killed by SIGINT"]]);
+  assert.match(
+    msg,
+    /^WebSocket \/v1\/responses: the answer to a response\.create \(resp_\w+\) is cut short: its client \(pid 3 codex\) ended \(killed by SIGINT\) 0\.4 s after the connection's last recorded bytes, before the answer's end/,
+  );
+  const [before] = await incompleteWith(calls);
+  assert.match(before, /is cut short: no terminal event ends it \(the connection closed inside it/);
+});

@@ -18,8 +18,9 @@ Deno.test({
     let daemon = 0;
     try {
       // the daemon (a session of its own, so no signal of the command's group reaches it, its
-      // output not the command's) runs on 2 s after the command has exited. The command waits
-      // 0.5 s so that the daemon has started its program by then: a program started right as
+      // output not the command's) runs on 7.5 s after the command has exited, past the 5 s the
+      // capture follows what still runs of a command that ended (loader LINGER_MS). The
+      // command waits 0.5 s so that the daemon has started its program by then: a program started right as
       // the capture ends can be left stopped by the capture's gate (said in the QA report).
       const cap = await denoTask([
         "capture",
@@ -28,7 +29,7 @@ Deno.test({
         "--",
         "sh",
         "-c",
-        "(setsid sleep 2 </dev/null >/dev/null 2>&1 &); sleep 0.5",
+        "(setsid sleep 8 </dev/null >/dev/null 2>&1 &); sleep 0.5",
       ]);
       assert.equal(cap.code, 0, cap.stderr);
       const said =

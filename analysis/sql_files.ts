@@ -28,7 +28,7 @@ export const SUMMARY_SQL = [
 ] as const;
 
 /** Steps of the HTTP tables' build (`http_store.ts`). */
-export const HTTP_SQL = ["http_numbers"] as const;
+export const HTTP_SQL = ["http_numbers", "process_ends"] as const;
 
 /** Statements on a declared table or column, named by `{{table}}` and `{{column}}`
  * (build_steps.ts): filled in by `tableSql`. */

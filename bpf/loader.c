@@ -150,6 +150,9 @@ static pid_t child = -1;
 static int go_fd = -1, err_fd = -1;
 static int tty = -1; /* the controlling terminal the command gets the foreground of, or -1 */
 static int child_status, child_errno, child_done;
+/* when the command (or the --pid target) ended with traced processes still running (ms), or 0:
+ * they are followed until they end, for LINGER_MS at most (see traced_alive) */
+static unsigned long long ended_at;
 static int links[MAX_LINKS]; /* uprobe link fds; -1 once detached */
 static __u16 link_target[MAX_LINKS]; /* the cookie's target (low 16 bits) of each link */
 static int n_links;
@@ -186,6 +189,16 @@ static int debug;
  * at that quarter MiB, and the read after it goes back to POLL_BUSY_MS. What a full ring buffer
  * refuses is counted in the kernel (drops per kind) as before.
  */
+/*
+ * After the command ends, what it started and what still runs of it is followed this long at
+ * most before the capture stops (at once when nothing traced runs): an agent's launcher that
+ * dies at Ctrl-C while the agent below it cleans up (Qwen Code's `node` wrapper exits at
+ * SIGINT, its two workers close the model's stream, stop their tools and exit 130 0.2-2.5 s
+ * after it, on a loaded machine more), or a shell's last background job. A daemon left running
+ * past it is said as before, and makes the capture end that much later.
+ */
+#define LINGER_MS 5000
+#define LINGER_POLL_MS 25
 #define POLL_IDLE_MS 1000 /* the tick's period: tfd below */
 #define POLL_BUSY_MS 20
 #define POLL_BUSY_RATE (128 << 10) /* bytes a second */
@@ -570,6 +583,37 @@ static bool is_traced(pid_t pid)
 		return false;
 	return (__atomic_load_n(&skel->bss->traced_bits[pid / 64], __ATOMIC_SEQ_CST) >> (pid % 64)) &
 	       1;
+}
+
+/*
+ * Whether a traced process still runs: a set bit of the traced set (the kernel side clears a
+ * process's bit at its exit) whose pid the kernel still knows (a bit set for a process that
+ * was gone already does not count). 512 KiB of words scanned: ~0.1 ms.
+ */
+static bool traced_alive(void)
+{
+	size_t words = sizeof(skel->bss->traced_bits) / sizeof(skel->bss->traced_bits[0]);
+	for (size_t w = 0; w < words; w++) {
+		__u64 bits = __atomic_load_n(&skel->bss->traced_bits[w], __ATOMIC_RELAXED);
+		while (bits) {
+			pid_t pid = (pid_t)(w * 64 + __builtin_ctzll(bits));
+			bits &= bits - 1;
+			if (kill(pid, 0) == 0 || errno == EPERM)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The command (or the --pid target) ended: stop now, or follow what of it still runs. */
+static void root_ended(void)
+{
+	if (traced_alive()) {
+		phase("command ended; following what still runs of it");
+		ended_at = now_ns(CLOCK_MONOTONIC) / 1000000;
+	} else {
+		stopping = 1;
+	}
 }
 
 static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len)
@@ -1681,7 +1725,10 @@ int main(int argc, char **argv)
 		struct epoll_event evs[8];
 		/* the kernel side wakes us only for urgent records or when a lot piled up; while
 		 * records trickle (poll_ms -1) the one-second tick reads them */
-		int n = epoll_wait(ep, evs, 8, deferred_runnable() ? 0 : poll_ms);
+		int wait_ms = deferred_runnable() ? 0 : poll_ms;
+		if (ended_at && (wait_ms < 0 || wait_ms > LINGER_POLL_MS))
+			wait_ms = LINGER_POLL_MS;
+		int n = epoll_wait(ep, evs, 8, wait_ms);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -1700,8 +1747,8 @@ int main(int argc, char **argv)
 							phase("command ended");
 							child_status = st;
 							child_done = 1;
-							stopping = 1;
 							give_terminal(getpgrp());
+							root_ended();
 						}
 					} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
 						if (child > 0 && !child_done)
@@ -1724,9 +1771,10 @@ int main(int argc, char **argv)
 				close(err_fd);
 				err_fd = -1;
 			} else if (fd == pidfd) {
-				stopping = 1;
+				epoll_ctl(ep, EPOLL_CTL_DEL, pidfd, NULL); /* readable from now on */
 				child_status = -1;
 				child_done = 1;
+				root_ended();
 			}
 		}
 		ring_buffer__consume(rb);
@@ -1743,6 +1791,9 @@ int main(int argc, char **argv)
 		flush_out();
 		if (gone_at && now_ns(CLOCK_MONOTONIC) / 1000000 - gone_at > 5000 && !child_done)
 			kill(child, SIGKILL);
+		if (ended_at && (now_ns(CLOCK_MONOTONIC) / 1000000 - ended_at > LINGER_MS ||
+				 !traced_alive()))
+			stopping = 1;
 	}
 
 	phase("stopping");

@@ -12,7 +12,9 @@ export const USAGE = `usage: deno task capture [OPTIONS] [--] CMD ARGS...
 
 Records the processes, file operations, connections, DNS queries and TLS plaintext of CMD
 (or of process N, or of every process named NAME) and all their descendants, and the
-JSON-RPC they exchange over pipes and unix sockets (MCP servers on stdio).
+JSON-RPC they exchange over pipes and unix sockets (MCP servers on stdio). When CMD (or
+process N) ends, what still runs of it is followed for 5 s more at most (an agent below a
+launcher that died at Ctrl-C, cleaning up); what runs on past that is named in a warning.
 
   --out DIR            recording directory (default: recordings/<time>-<name>)
   --force              reuse a non-empty --out directory (its recording is replaced)

@@ -7,7 +7,10 @@
  * --comm) the first SIGINT ends the capture (`stop`: the traced processes run on). SIGTERM and
  * SIGHUP count together: the first ends the command (`end`) or the capture (`stop`), a second
  * forces it. The caller's AbortSignal, when it fires (or has fired), ends the capture (`stop`).
+ * The same signal again within 250 ms of one counted is its echo (`deno task` passes on the
+ * terminal's SIGINT to the capture, which the terminal sent it too): not counted.
  */
+import { signalEchoFilter } from "../kit/signal_echo.ts";
 
 /** What the capture does on a signal. */
 export type SignalAction = "interrupt" | "end" | "stop" | "force";
@@ -44,8 +47,14 @@ export function watchSignals(
 ): { remove(): void } {
   let interrupts = 0;
   let terms = 0;
-  const onSigint = () => actions[signalAction("SIGINT", ++interrupts, withCommand)]();
-  const onSigterm = () => actions[signalAction("SIGTERM", ++terms, withCommand)]();
+  // one Ctrl-C reaches a capture under `deno task` twice: the echo is not a second signal
+  const fresh = signalEchoFilter();
+  const onSigint = () => {
+    if (fresh("SIGINT")) actions[signalAction("SIGINT", ++interrupts, withCommand)]();
+  };
+  const onSigterm = () => {
+    if (fresh("SIGTERM")) actions[signalAction("SIGTERM", ++terms, withCommand)]();
+  };
   Deno.addSignalListener("SIGINT", onSigint);
   Deno.addSignalListener("SIGTERM", onSigterm);
   Deno.addSignalListener("SIGHUP", onSigterm);

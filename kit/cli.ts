@@ -17,6 +17,7 @@
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { alive, descendants, type Proc } from "./procs.ts";
+import { signalEchoFilter } from "./signal_echo.ts";
 import { makeNewDir, timestampedDir as stampedPath } from "./stamped_dir.ts";
 import { CliError } from "./cli_error.ts";
 
@@ -313,14 +314,18 @@ export interface StopOptions {
  * (its whole tree, which this process reaps as a subreaper), waits for them up to `graceMs`,
  * kills what is left, runs `cleanup`, removes the temporary paths registered with
  * `removeOnStop` and exits with 128 + the signal's number. A second signal kills them all at
- * once, removes those paths and exits. Returns a function that removes the handlers.
+ * once, removes those paths and exits (the same signal within 250 ms of the first is its echo,
+ * not a second: `signal_echo.ts`). Returns a function that removes the handlers.
  */
 export function stopOnSignals(name: string, opts: StopOptions = {}): () => void {
   const log = opts.log ?? ((l: string) => console.error(l));
   const grace = opts.graceMs ?? 10_000;
   becomeSubreaper();
   let seen: Proc[] | null = null;
+  const fresh = signalEchoFilter();
   const handler = (sig: StopSignal) => () => {
+    // one Ctrl-C reaches a command under `deno task` twice (signal_echo.ts)
+    if (!fresh(sig)) return;
     const code = 128 + SIGNO[sig];
     if (seen) {
       log(`${name}: ${sig} again: killing what it started`);

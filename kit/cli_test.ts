@@ -195,10 +195,23 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
+Deno.test("cli: the same signal again at once is its echo (deno task passing on a terminal's), not a second", async () => {
+  const { child, reader, tree } = await startCommand();
+  child.kill("SIGINT");
+  await new Promise((r) => setTimeout(r, 10));
+  child.kill("SIGINT");
+  const { status, err } = await ended(child, reader);
+  assert.equal(status.code, 130);
+  assert.doesNotMatch(err, /again: killing/);
+  // the stop as for one signal: the grace, then what ignores TERM killed
+  assert.match(err, /still running after 1500 ms: killing them/);
+  assert.deepEqual(tree.filter(alive), []);
+});
+
 Deno.test("cli: a second signal kills everything at once", async () => {
   const { child, reader, tree } = await startCommand();
   child.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 400)); // past the echo's 250 ms
   child.kill("SIGTERM");
   const { status, err } = await ended(child, reader);
   assert.equal(status.code, 143);

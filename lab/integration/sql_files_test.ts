@@ -105,6 +105,7 @@ const CHECK_FILES = [
   "outside_destinations",
   "problems",
   "process_comms",
+  "process_ends",
   "program_process_links",
   "proxy_requests_in_order",
   "sandbox_file_actions",
@@ -112,6 +113,7 @@ const CHECK_FILES = [
   "server_tool_calls_in_order",
   "session_counts",
   "signal_actions",
+  "step_exec_links",
   "stream_events_per_exchange",
   "tcp_ends",
   "tcp_portless",
@@ -142,6 +144,7 @@ const CHECK_VALUES = {
   text: "authorization: ",
   masked: "*",
   clear: "secret",
+  script: "step.sh",
 };
 const OBSERVER_FILES = [
   "label_sessions",

@@ -127,7 +127,8 @@ export async function assertToolMarkerCalls(
 /**
  * A problem opencode's own exit may leave: it exits while a GET of its plugin packages' metadata
  * (registry.npmjs.org, HTTPS, through the proxy when there is one) is unanswered or half
- * answered. Said so, rightly; the run's calls are not concerned.
+ * answered. Said so, rightly (by its exit once the capture records it); the run's calls are not
+ * concerned.
  */
 export const OPENCODE_EARLY_EXIT =
-  /^pid \d+ conn \S+ gen \d+: GET \/\S+: the response (was not recorded|is cut short \(its last bytes were not recorded\))$/;
+  /^pid \d+ conn \S+ gen \d+: GET \/\S+: the response (was not recorded|is cut short \(its last bytes were not recorded\)|(was never read|is cut short): its client \(pid \d+ opencode\) ended \((exit code \d+|killed by \S+)\) [\d.]+ s after the connection's last recorded bytes, before the answer's end: .*)$/;

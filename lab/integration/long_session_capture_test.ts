@@ -1,0 +1,48 @@
+/**
+ * As root: a long session under capture (`lab/scenarios/long_session.json`: 40 turns of one
+ * step command each, every result 1.5 KB, then the answer), for Claude Code (HTTP/1.1, a new
+ * request per turn on a kept-alive connection) and Codex (one WebSocket with permessage-deflate
+ * and context takeover for all 41 turns). Asserted as a user reads the analysis: 41 main calls,
+ * all complete; 40 tool calls, each with its result and its own step's exec linked to it;
+ * nothing dropped, no problem.
+ */
+import assert from "node:assert/strict";
+import { captureAgent } from "./captured_agent.ts";
+import { checkRows, show } from "./check_queries.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+import { readManifest } from "../../recording/manifest.ts";
+import { dirname } from "node:path";
+
+const SCENARIO = new URL("../scenarios/long_session.json", import.meta.url).pathname;
+
+for (const agent of ["claude", "codex"] as const) {
+  Deno.test({
+    name: `long session (${agent}, 41 turns, 40 tool calls): every call, result and link`,
+    ignore: skipWithoutRoot(),
+    sanitizeResources: false,
+    async fn() {
+      const { result, analysis } = await captureAgent(
+        { agent, scenario: SCENARIO, timeoutMs: 300_000 },
+        `sl-long-${agent}-`,
+      );
+      assert.equal(result.requests.filter((r) => r.kind === "main").length, 41);
+      const db = analysis.db;
+      const calls = await checkRows(db, "llm_calls_in_order");
+      const main = calls.filter((c) => c.kind === "main");
+      assert.equal(main.length, 41, show(calls.map((c) => [c.kind, c.outcome])));
+      assert.ok(main.every((c) => c.outcome === "complete"), show(main.map((c) => c.outcome)));
+      assert.match(String(main.at(-1)!.assistant_text), /All 40 steps are done/);
+      const tools = await checkRows(db, "tool_calls_in_order");
+      assert.equal(tools.length, 40);
+      tools.forEach((t, i) => {
+        assert.notEqual(t.result_llm_call_id, null, `tool call ${i + 1} has its result`);
+        assert.match(String(t.result_text), new RegExp(`step-${i + 1} done`));
+      });
+      const linked = await checkRows(db, "step_exec_links", { script: "step.sh" });
+      assert.deepEqual(linked.map((l) => l.tool_call_id), tools.map((t) => t.tool_call_id));
+      assert.deepEqual(await checkRows(db, "problems"), []);
+      // the kernel side refused no record (its drop counters, per kind)
+      assert.deepEqual(readManifest(dirname(db)).drops, {});
+    },
+  });
+}
