@@ -24,7 +24,8 @@ const INPUTS: [string, unknown][] = [
   ["WebFetch", { url: "https://docs.example.com/page", prompt: "summarise /etc/hosts" }],
   ["Bash", {
     command: `cp "my notes/draft 1.md" 'Report (1).pdf' --to=/tmp/out\\ dir/ && ` +
-      `python3 -c "print('a b')"; echo "hello world" > "new file.txt"`,
+      `python3 -c "print('a b')"; echo "hello world" > "new file.txt"; ` +
+      `mv 'dir\\new file.txt' "a\\b c.txt" "q\\"d e.txt" ''`,
   }],
 ];
 
@@ -98,15 +99,18 @@ Deno.test("tool terms: a URL argument gives its host and the scheme's port", asy
   assert.deepEqual(of(t, 6, "path"), [], "the prompt text is not a target");
 });
 
-Deno.test("tool terms: a quoted or escaped name with spaces is a path, read as the shell reads it", async () => {
+Deno.test("tool terms: a quoted or escaped name with spaces is a path, read as the shell reads it (a backslash kept in single quotes and before other characters in double quotes)", async () => {
   const t = await terms();
   const spaced = of(t, 7, "path").map((x) => [x.term, x.suffix, x.basename])
     .filter(([term]) => /\s/.test(String(term)));
   assert.deepEqual(spaced, [
     ["/tmp/out dir/", null, "out dir"],
     ["Report (1).pdf", "/Report (1).pdf", "Report (1).pdf"],
+    ["a\\b c.txt", "/a\\b c.txt", "a\\b c.txt"],
+    ["dir\\new file.txt", "/dir\\new file.txt", "dir\\new file.txt"],
     ["my notes/draft 1.md", "/my notes/draft 1.md", "draft 1.md"],
     ["new file.txt", "/new file.txt", "new file.txt"],
+    ['q"d e.txt', '/q"d e.txt', 'q"d e.txt'],
   ]);
   // quoted text that names nothing (code, a message) is not a path
   assert.ok(!t.some((x) => x.kind === "path" && /print|hello/.test(String(x.term))));

@@ -61,7 +61,9 @@ words AS (
   )
 ),
 -- A word the shell keeps whole although it holds white space: quoted ("my notes.txt",
--- 'a b.txt') or escaped (a\ b.txt), read as the shell reads it (quotes removed, `\x` is x).
+-- 'a b.txt') or escaped (a\ b.txt), read as the shell reads it: quotes removed, a backslash
+-- kept inside single quotes, escaping only $ ` " \ inside double quotes, and any character
+-- outside quotes.
 -- Only words that hold white space once read are added (the others are among `words`), and
 -- only those that could be a name: no newline, no shell punctuation (`;|&<>$` and backquote);
 -- an option's `--name=` is dropped as for the other words.
@@ -69,8 +71,14 @@ spaced_words AS (
   SELECT recording, tool_call_id, key, w
   FROM (
     SELECT recording, tool_call_id, key,
-      regexp_replace(regexp_replace(regexp_replace(
-        t, '''([^'']*)''|"((?:[^"\\]|\\.)*)"', '\1\2', 'g'), '\\(.)', '\1', 'g'),
+      regexp_replace(array_to_string(list_transform(
+        regexp_extract_all(t, '''[^'']*''|"(?:[^"\\]|\\.)*"|\\.|[^''"\\]+'),
+        s -> CASE left(s, 1)
+          WHEN '''' THEN s[2:-2]
+          WHEN '"' THEN regexp_replace(s[2:-2], '\\([$`"\\])', '\1', 'g')
+          WHEN '\' THEN s[2:]
+          ELSE s
+        END), ''),
         '^(--?[A-Za-z0-9_-]+=|[A-Za-z_][A-Za-z0-9_]*=|@)', '') AS w
     FROM (
       SELECT recording, tool_call_id, key,
