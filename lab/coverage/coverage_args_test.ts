@@ -1,7 +1,21 @@
 /** Tests for the coverage matrix's command line: its options, and one clear error per bad input. */
 import assert from "node:assert/strict";
 import { CliError } from "../../kit/cli.ts";
-import { parseCoverageArgs } from "./main.ts";
+import { BUILD_SPECS } from "./builds.ts";
+import { parseCoverageArgs } from "./coverage_args.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test("coverage: defaults", () => {
+  assert.deepEqual(parseCoverageArgs([]), {
+    agents: Object.keys(BUILD_SPECS),
+    versions: undefined,
+    list: undefined,
+    capture: "sample",
+    out: `${ROOT}reports/coverage`,
+    scenario: `${ROOT}lab/scenarios/text_hello.json`,
+  });
+});
 
 Deno.test("coverage: command line, and one clear error per bad input", () => {
   const c = parseCoverageArgs(["--", "--agent", "claude,codex", "--versions", "3"]);
@@ -28,11 +42,15 @@ Deno.test("coverage: command line, and one clear error per bad input", () => {
       [["--node", "22"], /--node: "22" is not a Node release like 22\.23\.5, nor system/],
       [["--node", ","], /--node: "," is not a Node release/],
       [["--bogus"], /bogus/],
+      [["pos"], /Unexpected argument 'pos'/],
     ] as [string[], RegExp][]
   ) {
     assert.throws(
       () => parseCoverageArgs(args),
-      (e: Error) => e instanceof CliError && e.exitCode === 2 && msg.test(e.message),
+      (e: Error) =>
+        e instanceof CliError && e.exitCode === 2 && msg.test(e.message) &&
+        !e.message.includes("\n"),
+      args.join(" "),
     );
   }
 });
