@@ -97,9 +97,15 @@ export interface OpenOptions {
   log?: (line: string) => void;
 }
 
-/** Opens under the default memory limit, spilling to a private directory (duckdb_open.ts). */
-function connect(path: string, write: boolean, threads?: number): Promise<OpenDuckDb> {
-  return openDuckDb(path, { readOnly: !write, threads });
+/** Opens under the default memory limit (or `memoryLimit`), spilling to a private directory
+ * (duckdb_open.ts). */
+function connect(
+  path: string,
+  write: boolean,
+  threads?: number,
+  memoryLimit?: string,
+): Promise<OpenDuckDb> {
+  return openDuckDb(path, { readOnly: !write, threads, memoryLimit });
 }
 
 /** DuckDB's words for a database file that is damaged or is not one: cut short, a block whose
@@ -316,14 +322,14 @@ export async function ensureAnalysed(
 
 /**
  * Runs `fn` with a connection to the database at `path` (read-only if asked; with DuckDB held
- * to `threads` when given), then closes.
+ * to `threads` and to `memoryLimit` when given), then closes.
  */
 export async function withDb<T>(
   path: string,
   fn: (c: DuckDBConnection) => Promise<T>,
-  opts: { readOnly?: boolean; threads?: number } = {},
+  opts: { readOnly?: boolean; threads?: number; memoryLimit?: string } = {},
 ): Promise<T> {
-  const db = await connect(path, !opts.readOnly, opts.threads);
+  const db = await connect(path, !opts.readOnly, opts.threads, opts.memoryLimit);
   try {
     return await fn(db.conn);
   } finally {
