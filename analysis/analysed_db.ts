@@ -13,12 +13,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { aboutPath, errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
-import { sqlString } from "../kit/columns.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { manifestInfo } from "./recording_input.ts";
 import { loadPrices } from "./pricing.ts";
-import { type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
+import { attachReadOnly, type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
 import { revisionMismatch, revisionOf } from "./analysis_version.ts";
 import { sqlText } from "./sql_files.ts";
 import { isRecordingFile } from "../recording/manifest.ts";
@@ -350,8 +349,7 @@ export async function withAttached<T>(
 ): Promise<T> {
   const opened = await openDuckDb(":memory:", { spillIn: dirname(path) });
   try {
-    // ATTACH takes no parameter: the path as a quoted string literal
-    await opened.conn.run(`ATTACH ${sqlString(path)} AS src (READ_ONLY)`);
+    await attachReadOnly(opened.conn, path, "src");
     if (opts.use) await opened.conn.run("USE src");
     return await fn(opened.conn);
   } finally {
