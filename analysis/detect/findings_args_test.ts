@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CliError, userPath } from "../../kit/cli.ts";
+import { userPath } from "../../kit/cli.ts";
+import { assertUsageErrors } from "../../kit/cli_testing.ts";
 import { DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import { parseFindingsArgs } from "./findings_args.ts";
 import { DEFAULT_DETECT_SETTINGS } from "./settings.ts";
@@ -53,13 +54,5 @@ Deno.test("findings args: each bad input is one line and exit 2", () => {
     [["rec", "--window-ms"], /--window-ms/],
     [["rec", "--bogus"], /Unknown option '--bogus'/],
   ];
-  for (const [args, re] of bad) {
-    assert.throws(
-      () => parseFindingsArgs(args),
-      (e: Error) =>
-        e instanceof CliError && e.exitCode === 2 && re.test(e.message) &&
-        !e.message.includes("\n"),
-      args.join(" "),
-    );
-  }
+  assertUsageErrors((args) => parseFindingsArgs(args), bad);
 });

@@ -3,7 +3,8 @@
  * options or else the environment, and each bad input a usage error of one line (exit 2).
  */
 import assert from "node:assert/strict";
-import { CliError, userPath } from "../../kit/cli.ts";
+import { userPath } from "../../kit/cli.ts";
+import { assertUsageErrors } from "../../kit/cli_testing.ts";
 import { parseLabelArgs } from "./label_args.ts";
 
 Deno.test("label args: defaults", () => {
@@ -78,13 +79,5 @@ Deno.test("label args: each bad input is one line and exit 2", () => {
     [["rec", "rec", "--api-key", "k"], /rec is given twice/],
     [["rec", "--bogus"], /Unknown option '--bogus'/],
   ];
-  for (const [args, re] of bad) {
-    assert.throws(
-      () => parseLabelArgs(args, {}),
-      (e: Error) =>
-        e instanceof CliError && e.exitCode === 2 && re.test(e.message) &&
-        !e.message.includes("\n"),
-      args.join(" "),
-    );
-  }
+  assertUsageErrors((args) => parseLabelArgs(args, {}), bad);
 });

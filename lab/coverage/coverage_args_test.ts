@@ -1,6 +1,6 @@
 /** Tests for the coverage matrix's command line: its options, and one clear error per bad input. */
 import assert from "node:assert/strict";
-import { CliError } from "../../kit/cli.ts";
+import { assertUsageErrors } from "../../kit/cli_testing.ts";
 import { BUILD_SPECS } from "./builds.ts";
 import { parseCoverageArgs } from "./coverage_args.ts";
 
@@ -31,26 +31,17 @@ Deno.test("coverage: command line, and one clear error per bad input", () => {
     parseCoverageArgs(["--agent", "gemini", "--node", "system, 18.20.8,24.22.3"]).nodes,
     ["system", "18.20.8", "24.22.3"],
   );
-  for (
-    const [args, msg] of [
-      [["--agent", "cursor"], /unknown agent "cursor"/],
-      [["--versions", "0"], /--versions wants a whole number from 1, got "0"/],
-      [["--versions", "2", "--list", "1.0.0"], /not both/],
-      [["--list", "1.0.0"], /exactly one --agent/],
-      [["--agent", "codex", "--list", "latest"], /not a version/],
-      [["--capture", "some"], /--capture must be/],
-      [["--node", "22"], /--node: "22" is not a Node release like 22\.23\.5, nor system/],
-      [["--node", ","], /--node: "," is not a Node release/],
-      [["--bogus"], /bogus/],
-      [["pos"], /Unexpected argument 'pos'/],
-    ] as [string[], RegExp][]
-  ) {
-    assert.throws(
-      () => parseCoverageArgs(args),
-      (e: Error) =>
-        e instanceof CliError && e.exitCode === 2 && msg.test(e.message) &&
-        !e.message.includes("\n"),
-      args.join(" "),
-    );
-  }
+  const bad: [string[], RegExp][] = [
+    [["--agent", "cursor"], /unknown agent "cursor"/],
+    [["--versions", "0"], /--versions wants a whole number from 1, got "0"/],
+    [["--versions", "2", "--list", "1.0.0"], /not both/],
+    [["--list", "1.0.0"], /exactly one --agent/],
+    [["--agent", "codex", "--list", "latest"], /not a version/],
+    [["--capture", "some"], /--capture must be/],
+    [["--node", "22"], /--node: "22" is not a Node release like 22\.23\.5, nor system/],
+    [["--node", ","], /--node: "," is not a Node release/],
+    [["--bogus"], /bogus/],
+    [["pos"], /Unexpected argument 'pos'/],
+  ];
+  assertUsageErrors((args) => parseCoverageArgs(args), bad);
 });

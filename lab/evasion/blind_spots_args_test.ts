@@ -3,7 +3,8 @@
  * path, and each bad input a usage error of one line (exit 2) before the suite starts.
  */
 import assert from "node:assert/strict";
-import { CliError, userPath } from "../../kit/cli.ts";
+import { userPath } from "../../kit/cli.ts";
+import { assertUsageErrors } from "../../kit/cli_testing.ts";
 import { parseBlindSpotsArgs, REPORT } from "./blind_spots_args.ts";
 
 Deno.test("blind-spots args: defaults and --out", () => {
@@ -18,13 +19,5 @@ Deno.test("blind-spots args: each bad input is one line and exit 2", () => {
     [["pos"], /^Unexpected argument 'pos'/],
     [["--out"], /--out/],
   ];
-  for (const [args, re] of bad) {
-    assert.throws(
-      () => parseBlindSpotsArgs(args),
-      (e: Error) =>
-        e instanceof CliError && e.exitCode === 2 && re.test(e.message) &&
-        !e.message.includes("\n"),
-      args.join(" "),
-    );
-  }
+  assertUsageErrors((args) => parseBlindSpotsArgs(args), bad);
 });

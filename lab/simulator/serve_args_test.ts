@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { parseServeArgs } from "./serve_args.ts";
-import { CliError, userPath } from "../../kit/cli.ts";
+import { userPath } from "../../kit/cli.ts";
+import { assertUsageErrors } from "../../kit/cli_testing.ts";
 
 Deno.test("parseServeArgs: defaults", () => {
   assert.deepEqual(parseServeArgs(["--scenario", "s.json"]), {
@@ -64,13 +65,5 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
     [["--scenario", "s", "--bogus"], /Unknown option '--bogus'/],
     [["--scenario", "s", "--http1", "--plain-http"], /--http1 .* or --plain-http .*, not both/],
   ];
-  for (const [args, re] of bad) {
-    assert.throws(
-      () => parseServeArgs(args),
-      (e: Error) =>
-        e instanceof CliError && e.exitCode === 2 && re.test(e.message) &&
-        !e.message.includes("\n"),
-      args.join(" "),
-    );
-  }
+  assertUsageErrors((args) => parseServeArgs(args), bad);
 });
