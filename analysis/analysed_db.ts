@@ -13,12 +13,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { aboutPath, errorLine } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
-import { sqlString } from "../kit/columns.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { manifestInfo } from "./recording_input.ts";
 import { loadPrices } from "./pricing.ts";
-import { type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
+import { attachReadOnly, type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
 import { revisionMismatch, revisionOf } from "./analysis_version.ts";
 import { sqlText } from "./sql_files.ts";
 import { isRecordingFile } from "../recording/manifest.ts";
@@ -97,9 +96,15 @@ export interface OpenOptions {
   log?: (line: string) => void;
 }
 
-/** Opens under the default memory limit, spilling to a private directory (duckdb_open.ts). */
-function connect(path: string, write: boolean, threads?: number): Promise<OpenDuckDb> {
-  return openDuckDb(path, { readOnly: !write, threads });
+/** Opens under the default memory limit (or `memoryLimit`), spilling to a private directory
+ * (duckdb_open.ts). */
+function connect(
+  path: string,
+  write: boolean,
+  threads?: number,
+  memoryLimit?: string,
+): Promise<OpenDuckDb> {
+  return openDuckDb(path, { readOnly: !write, threads, memoryLimit });
 }
 
 /** DuckDB's words for a database file that is damaged or is not one: cut short, a block whose
@@ -316,14 +321,14 @@ export async function ensureAnalysed(
 
 /**
  * Runs `fn` with a connection to the database at `path` (read-only if asked; with DuckDB held
- * to `threads` when given), then closes.
+ * to `threads` and to `memoryLimit` when given), then closes.
  */
 export async function withDb<T>(
   path: string,
   fn: (c: DuckDBConnection) => Promise<T>,
-  opts: { readOnly?: boolean; threads?: number } = {},
+  opts: { readOnly?: boolean; threads?: number; memoryLimit?: string } = {},
 ): Promise<T> {
-  const db = await connect(path, !opts.readOnly, opts.threads);
+  const db = await connect(path, !opts.readOnly, opts.threads, opts.memoryLimit);
   try {
     return await fn(db.conn);
   } finally {
@@ -344,8 +349,7 @@ export async function withAttached<T>(
 ): Promise<T> {
   const opened = await openDuckDb(":memory:", { spillIn: dirname(path) });
   try {
-    // ATTACH takes no parameter: the path as a quoted string literal
-    await opened.conn.run(`ATTACH ${sqlString(path)} AS src (READ_ONLY)`);
+    await attachReadOnly(opened.conn, path, "src");
     if (opts.use) await opened.conn.run("USE src");
     return await fn(opened.conn);
   } finally {

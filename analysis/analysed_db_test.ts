@@ -1,10 +1,14 @@
 /**
  * An analysis whose recording was renamed or copied since (analysed_db.ts analysisOutdated):
- * made again under the directory's name now, not answered under the old one.
+ * made again under the directory's name now, not answered under the old one. And `withDb`:
+ * DuckDB held to the threads and memory limit asked for (else the default limit), read-only
+ * when asked.
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { copyRecording } from "../recording/manifest.ts";
+import { withDb } from "./analysed_db.ts";
+import { defaultMemoryLimit, sizeBytes } from "./duckdb_open.ts";
 import { denoTask, fixtureDir, recordingCopy } from "./testing.ts";
 
 const task = (...args: string[]) => denoTask(args);
@@ -46,5 +50,37 @@ Deno.test("sql over a recording renamed or copied after its analysis: under its 
     assert.deepEqual(JSON.parse(alone.stdout), [{ recording: "rec-after", calls: 2 }]);
   } finally {
     await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("withDb: the threads and memory limit asked for, else the default; read-only when asked", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/t.duckdb`;
+  const settings = "SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t";
+  /** DuckDB's memory limit in bytes (it shows it rounded, e.g. `488.2 MiB`) and its threads */
+  const read = (rows: unknown[][]) => ({
+    mib: Math.round(sizeBytes(String(rows[0][0]).replace(" ", ""))! / 2 ** 20),
+    threads: Number(rows[0][1]),
+  });
+  try {
+    const asked = await withDb(path, async (c) => {
+      await c.run("CREATE TABLE x AS SELECT 1 AS a");
+      return read((await c.runAndReadAll(settings)).getRows());
+    }, { threads: 1, memoryLimit: "300MiB" });
+    assert.deepEqual(asked, { mib: 300, threads: 1 });
+    const dflt = await withDb(
+      path,
+      async (c) => read((await c.runAndReadAll(settings)).getRows()),
+      {
+        readOnly: true,
+      },
+    );
+    assert.equal(dflt.mib, Math.round(sizeBytes(defaultMemoryLimit())! / 2 ** 20));
+    await assert.rejects(
+      withDb(path, (c) => c.run("INSERT INTO x VALUES (2)"), { readOnly: true }),
+      /read-only/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

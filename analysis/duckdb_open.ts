@@ -8,6 +8,8 @@
  * peaked at 1.2–1.5 GiB in the same CPU time (reports/bench/analysis.md, session 9). The JS side
  * (the parse, V8's heap) comes on top of DuckDB's share.
  *
+ * Attaching another analysis read-only (`attachReadOnly`) is written here once.
+ *
  * Spilling: into a private directory (mode 0700) beside the database when that can be written,
  * else in the system's temporary directory, removed when the database is closed — never DuckDB's
  * default (`.tmp` in the working directory for an in-memory database, `DB.tmp` beside a file).
@@ -18,6 +20,7 @@ import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
+import { quoteIdent, sqlString } from "../kit/columns.ts";
 
 /** The default's share of physical RAM, its cap and its floor. */
 export const MEMORY_FRACTION = 0.25;
@@ -145,6 +148,20 @@ export async function openDuckDb(
     spill.remove();
     throw e;
   }
+}
+
+/**
+ * Attaches the database file at `path` to `c`, read-only, as `alias`: for a reader that makes
+ * views of its own over an analysis (`sql`'s stack, the exports) or copies from one (the labels
+ * a rebuild keeps). `ATTACH` takes no parameter: the path is written as a quoted string literal
+ * (quotes doubled), the alias as a quoted name.
+ */
+export async function attachReadOnly(
+  c: DuckDBConnection,
+  path: string,
+  alias: string,
+): Promise<void> {
+  await c.run(`ATTACH ${sqlString(path)} AS ${quoteIdent(alias)} (READ_ONLY)`);
 }
 
 /**

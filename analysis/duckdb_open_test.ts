@@ -1,17 +1,19 @@
 /**
  * DuckDB's memory bound and spill directory (duckdb_open.ts) as a user meets them: the default
  * limit derived from RAM, applied by the analysed-database opener, spilling into a private
- * directory that is gone after closing, `--memory-limit` checked, and running out of memory
- * saying what to change.
+ * directory that is gone after closing, `--memory-limit` checked, running out of memory
+ * saying what to change; and another database attached read-only whatever its path holds.
  */
 import assert from "node:assert/strict";
 import { totalmem } from "node:os";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openAnalysed } from "./analysed_db.ts";
 import {
+  attachReadOnly,
   defaultMemoryLimit,
   duckdbConfig,
   memoryAdvice,
+  openDuckDb,
   sizeBytes,
   spillDir,
 } from "./duckdb_open.ts";
@@ -120,5 +122,26 @@ Deno.test("out of memory: DuckDB's error says what to change", async () => {
     c.closeSync();
     i.closeSync();
     spill.remove();
+  }
+});
+
+Deno.test("attachReadOnly: a path with a quote in it, read and never written", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/it's an "analysis".duckdb`;
+  try {
+    const made = await openDuckDb(path);
+    await made.conn.run("CREATE TABLE t AS SELECT 42 AS a");
+    made.close();
+    const mem = await openDuckDb(":memory:", { spillIn: dir });
+    try {
+      await attachReadOnly(mem.conn, path, "r0");
+      const rows = (await mem.conn.runAndReadAll("SELECT a FROM r0.t")).getRows();
+      assert.deepEqual(rows, [[42]]);
+      await assert.rejects(mem.conn.run("INSERT INTO r0.t VALUES (1)"), /read-only/);
+    } finally {
+      mem.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -11,12 +11,13 @@
  * opened at all (damaged) has nothing to keep.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ddl, quoteIdent, sqlString } from "../kit/columns.ts";
+import { ddl, quoteIdent } from "../kit/columns.ts";
 import { errorLine } from "../kit/cli.ts";
 import { isFile } from "../kit/files.ts";
 import { queryRows, runSql, tableNames } from "../kit/sql_runner.ts";
 import { ANALYSIS_REVISION, revisionOfStamp } from "./analysis_version.ts";
 import { labelsTable } from "./observer/schema.ts";
+import { attachReadOnly } from "./duckdb_open.ts";
 import { sqlText } from "./sql_files.ts";
 
 /**
@@ -31,8 +32,7 @@ export async function keepLabels(
 ): Promise<string[]> {
   if (!isFile(old)) return [];
   try {
-    // ATTACH takes no parameter: the path as a quoted string literal
-    await c.run(`ATTACH ${sqlString(old)} AS kept (READ_ONLY)`);
+    await attachReadOnly(c, old, "kept");
   } catch {
     // not a database that can be read (damaged: replaced for that, and said so by whoever
     // asked for the rebuild): whether it held labels is not known, nothing of it can be kept

@@ -10,17 +10,18 @@
  * A Parquet export (`deno task export --format parquet`, local or an object store mounted as a
  * directory) can stand in for recordings: its tables join the same views (`export/parquet_source.ts`).
  *
- * The one place SQL text is built from input: `ATTACH` and `read_parquet` take no parameters, so
- * paths are written as quoted string literals (quotes doubled). Labels are bound values.
+ * `ATTACH` and `read_parquet` take no parameters, so paths are written as quoted string literals
+ * (quotes doubled: duckdb_open.ts attachReadOnly, export/parquet_source.ts). Labels are bound
+ * values.
  */
 import { dirname, join, relative, resolve } from "node:path";
-import { quoteIdent, sqlString } from "../kit/columns.ts";
+import { quoteIdent } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
 import { analysisOutdated, damageAt, DAMAGED_DB, holdsRecording } from "./analysed_db.ts";
 import { errorLine, onceEach, usageError } from "../kit/cli.ts";
 import { isDir, isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
-import { memoryAdvice, openDuckDb } from "./duckdb_open.ts";
+import { attachReadOnly, memoryAdvice, openDuckDb } from "./duckdb_open.ts";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
 import { CORRELATE_TABLES } from "./correlate/schema.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "./detect/schema.ts";
@@ -287,8 +288,7 @@ export async function run(opts: SqlOptions): Promise<number> {
     await c.run(sqlText("macros"));
     await c.run(sqlText("stack_labels"));
     for (let i = 0; i < dbs.length; i++) {
-      // ATTACH takes no parameter: the path as a quoted string literal
-      await c.run(`ATTACH ${sqlString(dbs[i].path)} AS ${quoteIdent(`r${i}`)} (READ_ONLY)`);
+      await attachReadOnly(c, dbs[i].path, `r${i}`);
       await runSql(c, sqlText("stack_label"), {
         i,
         label: relabel ? dbs[i].label : dbs[i].name,

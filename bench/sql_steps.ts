@@ -15,7 +15,7 @@
  * `--keep DB` keeps the (last) copy there, to compare its tables.
  */
 import { DuckDBConnection } from "@duckdb/node-api";
-import { openDuckDb } from "../analysis/duckdb_open.ts";
+import { withDb } from "../analysis/analysed_db.ts";
 import { intOption, parseCommand, runCommand, usageError } from "../kit/cli.ts";
 import { Build } from "../analysis/build_steps.ts";
 import { BUILD_SQL, RULES_SQL, sqlText } from "../analysis/sql_files.ts";
@@ -103,34 +103,35 @@ async function once(
   try {
     const copy = `${dir}/analysis.duckdb`;
     await Deno.copyFile(db, copy);
-    // opened as the analysis opens its build (analysis/duckdb_open.ts: the memory limit, a
-    // private spill directory beside the copy)
-    const opened = await openDuckDb(copy, { memoryLimit: memoryLimit || undefined, threads });
-    const c = opened.conn;
-    const recording = String((await queryRows(c, sqlText("recording_name")))[0].recording);
-    await c.run(readSql(new URL("./sql/", import.meta.url), "sql_steps_reset"));
-    const c0 = cpuSeconds();
-    const t0 = performance.now();
-    let build = { ms: 0, cpu: 0 };
-    const steps = await timed(async () => {
-      const b = new Build(c, recording);
-      for (const name of RULES_SQL) await b.run(`${name}.sql`, sqlText(name));
-      for (const name of BUILD_SQL) {
-        if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
-        else await b.run(`${name}.sql`, sqlText(name));
-      }
-      build = { ms: performance.now() - t0, cpu: cpuSeconds() - c0 };
-      await buildLinksAndFindings(c, {}, b);
-      await b.finish();
-      await formatFindings(c, recording);
-      if (b.problems.length) {
-        console.error(b.problems.map((p) => `${p.source}: ${p.message}`).join("\n"));
-      }
-    }, explainDir);
-    const total = { ms: performance.now() - t0, cpu: cpuSeconds() - c0 };
-    opened.close();
+    // opened through the analysed-database layer as the analysis opens its build
+    // (analysis/duckdb_open.ts: the memory limit, a private spill directory beside the copy),
+    // closed before the copy is kept
+    const result = await withDb(copy, async (c) => {
+      const recording = String((await queryRows(c, sqlText("recording_name")))[0].recording);
+      await c.run(readSql(new URL("./sql/", import.meta.url), "sql_steps_reset"));
+      const c0 = cpuSeconds();
+      const t0 = performance.now();
+      let build = { ms: 0, cpu: 0 };
+      const steps = await timed(async () => {
+        const b = new Build(c, recording);
+        for (const name of RULES_SQL) await b.run(`${name}.sql`, sqlText(name));
+        for (const name of BUILD_SQL) {
+          if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
+          else await b.run(`${name}.sql`, sqlText(name));
+        }
+        build = { ms: performance.now() - t0, cpu: cpuSeconds() - c0 };
+        await buildLinksAndFindings(c, {}, b);
+        await b.finish();
+        await formatFindings(c, recording);
+        if (b.problems.length) {
+          console.error(b.problems.map((p) => `${p.source}: ${p.message}`).join("\n"));
+        }
+      }, explainDir);
+      const total = { ms: performance.now() - t0, cpu: cpuSeconds() - c0 };
+      return { steps, build, total };
+    }, { threads, memoryLimit: memoryLimit || undefined });
     if (keep) await Deno.rename(copy, keep);
-    return { steps, build, total };
+    return result;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

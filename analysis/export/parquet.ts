@@ -14,7 +14,7 @@
  * sees half a file and exporting again replaces a recording's files whole; mode 0600 (they
  * hold prompts). The statements are `sql/export_*.sql` with their values bound, but two:
  * `ATTACH` takes no parameter (the database's path is written as a quoted string literal,
- * quotes doubled), and the `COPY` of a table is made here, one expression per exported column
+ * quotes doubled: duckdb_open.ts attachReadOnly, through analysed_db.ts withAttached), and the `COPY` of a table is made here, one expression per exported column
  * (`X_at` beside each `X_ns`, the declared type), from quoted names; its file is bound.
  */
 import { dirname, join } from "node:path";

@@ -19,66 +19,9 @@
  * Exit code: 0 when every session got a verdict, 1 when some did not (malformed answer,
  * failed request, unreadable recording), 2 for bad usage.
  */
-import {
-  intOption,
-  onceEach,
-  parseCommand,
-  runCommand,
-  stopOnSignals,
-  usageError,
-  userPath,
-} from "../../kit/cli.ts";
+import { runCommand, stopOnSignals } from "../../kit/cli.ts";
 import { type LabelOptions, runLabel } from "./label.ts";
-
-export function parseLabelArgs(args: string[], env = Deno.env.toObject()): LabelOptions {
-  const p = parseCommand(args, {
-    "base-url": { type: "string" },
-    model: { type: "string" },
-    "api-key": { type: "string" },
-    "ca-cert": { type: "string" },
-    concurrency: { type: "string", default: "4" },
-    retries: { type: "string", default: "3" },
-    "max-trace-tokens": { type: "string", default: "6000" },
-    "no-findings": { type: "boolean", default: false },
-    "no-json-mode": { type: "boolean", default: false },
-    "cache-dir": { type: "string" },
-    "no-cache": { type: "boolean", default: false },
-    "dry-run": { type: "boolean", default: false },
-  });
-  const v = p.values;
-  const recordings = p.positionals.filter((x) => x !== "--").map(userPath);
-  if (recordings.length === 0) throw usageError("give at least one recording directory");
-  onceEach(recordings);
-  // the whole-number rule of every command (kit/cli.ts); the options have defaults
-  const whole = (name: string, s: string, min: number) => intOption(name, s, min)!;
-  const baseURL = v["base-url"] ?? env.SIGHTLINE_OBSERVER_BASE_URL ?? env.OPENAI_BASE_URL ??
-    "https://api.openai.com/v1";
-  try {
-    new URL(baseURL);
-  } catch {
-    throw usageError(`--base-url: not a URL: ${baseURL}`);
-  }
-  const apiKey = v["api-key"] ?? env.SIGHTLINE_OBSERVER_API_KEY ?? env.OPENAI_API_KEY;
-  if (!apiKey && new URL(baseURL).hostname === "api.openai.com" && !v["dry-run"]) {
-    throw usageError("api.openai.com needs a key: --api-key or OPENAI_API_KEY");
-  }
-  return {
-    recordings,
-    endpoint: {
-      baseURL,
-      apiKey: apiKey ?? "sk-no-key",
-      caCert: v["ca-cert"] && userPath(v["ca-cert"]),
-    },
-    model: v.model ?? env.SIGHTLINE_OBSERVER_MODEL ?? "gpt-4.1-mini",
-    concurrency: whole("concurrency", v.concurrency, 1),
-    retries: whole("retries", v.retries, 0),
-    maxTraceTokens: whole("max-trace-tokens", v["max-trace-tokens"], 500),
-    findings: !v["no-findings"],
-    jsonMode: !v["no-json-mode"],
-    cacheDir: v["no-cache"] ? null : v["cache-dir"] && userPath(v["cache-dir"]),
-    dryRun: v["dry-run"],
-  };
-}
+import { parseLabelArgs, USAGE } from "./label_args.ts";
 
 /** Runs labelling; returns the exit code. */
 export async function run(opts: LabelOptions): Promise<number> {
@@ -86,10 +29,6 @@ export async function run(opts: LabelOptions): Promise<number> {
   const bad = r.rows.filter((x) => x.status !== "ok").length;
   return bad === 0 && r.failedRecordings.length === 0 ? 0 : 1;
 }
-
-const USAGE = "usage: deno task label [--base-url URL] [--model NAME] [--api-key KEY] " +
-  "[--ca-cert FILE] [--concurrency N] [--retries N] [--max-trace-tokens N] [--no-findings] " +
-  "[--no-json-mode] [--cache-dir DIR | --no-cache] [--dry-run] RECORDING...";
 
 if (import.meta.main) {
   // Ctrl-C: its temporary files go, what it wrote before stays (kit/cli.ts removeOnStop)

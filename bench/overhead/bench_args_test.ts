@@ -1,6 +1,6 @@
 /** The overhead benchmark's command line: defaults, quick mode's, and one line per bad input. */
 import assert from "node:assert/strict";
-import { CliError } from "../../kit/cli.ts";
+import { assertUsageErrors } from "../../kit/cli_testing.ts";
 import { DEFAULT_OUT, parseBenchArgs } from "./bench_args.ts";
 import { AGENT_NAMES } from "../../lab/agents/agent_profile.ts";
 import { WORKLOAD_NAMES } from "./workloads.ts";
@@ -46,11 +46,5 @@ Deno.test("bench args: one clear line per bad input, exit 2", () => {
     [["--continue", "f", "--runs", "3"], /^--continue FILE goes on with the options/],
     [["extra"], /Unexpected argument 'extra'/],
   ];
-  for (const [args, re] of bad) {
-    assert.throws(() => parseBenchArgs(args), (e: Error) => {
-      assert.ok(e instanceof CliError && e.exitCode === 2, `${args}: ${e}`);
-      assert.match(e.message, re);
-      return true;
-    });
-  }
+  assertUsageErrors((args) => parseBenchArgs(args), bad);
 });

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { parseAgentArgs, resolveScenarioPath } from "./agent_args.ts";
-import { CliError } from "../../kit/cli.ts";
+import { assertUsageErrors } from "../../kit/cli_testing.ts";
 
 Deno.test("parseAgentArgs: agent, scenario by name or path, options", () => {
   const o = parseAgentArgs([
@@ -103,12 +103,5 @@ Deno.test("parseAgentArgs: one clear line per bad input", () => {
       /^--sandbox: gemini has no sandbox to turn on \(codex and claude do\)$/,
     ],
   ];
-  for (const [args, re] of bad) {
-    assert.throws(() => parseAgentArgs(args), (e: Error) => {
-      assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
-      assert.match(e.message, re);
-      assert.ok(!e.message.includes("\n"));
-      return true;
-    });
-  }
+  assertUsageErrors((args) => parseAgentArgs(args), bad);
 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { buildPrograms, runSuite } from "./suite.ts";
 import { TECHNIQUES } from "./techniques.ts";
-import { REPORT } from "./blind_spots_main.ts";
+import { REPORT } from "./blind_spots_args.ts";
 
 Deno.test("reports/blind_spots.md lists every technique of the suite, none not seen", () => {
   const md = Deno.readTextFileSync(REPORT);

@@ -11,7 +11,7 @@ import { withDb } from "../../analysis/analysed_db.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 import { costOf, loadPrices, priceFor } from "../../analysis/pricing.ts";
-import { parseLabelArgs, run } from "../../analysis/observer/label_main.ts";
+import { run } from "../../analysis/observer/label_main.ts";
 import { type LabelOptions, runLabel } from "../../analysis/observer/label.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
 
@@ -112,38 +112,6 @@ Deno.test("label: the trace keeps within its token budget by leaving things out"
     assert.ok(small.omitted > 0, "what was left out is counted");
     assert.ok(small.ids.has("tool_call:1"), "the decision itself stays");
   });
-});
-
-Deno.test("label: command line", () => {
-  const o = parseLabelArgs([
-    "--",
-    "rec",
-    "--base-url",
-    "http://127.0.0.1:11434/v1",
-    "--model",
-    "llama3",
-  ], {});
-  assert.equal(o.endpoint.baseURL, "http://127.0.0.1:11434/v1");
-  assert.equal(o.model, "llama3");
-  assert.equal(o.endpoint.apiKey, "sk-no-key", "local endpoints need no key");
-  const env = parseLabelArgs(["rec"], {
-    SIGHTLINE_OBSERVER_BASE_URL: "http://vllm:8000/v1",
-    SIGHTLINE_OBSERVER_MODEL: "qwen",
-    OPENAI_API_KEY: "sk-x",
-  });
-  assert.deepEqual([env.endpoint.baseURL, env.model, env.endpoint.apiKey], [
-    "http://vllm:8000/v1",
-    "qwen",
-    "sk-x",
-  ]);
-  assert.throws(() => parseLabelArgs([], {}), /at least one recording/);
-  assert.throws(() => parseLabelArgs(["rec"], {}), /api\.openai\.com needs a key/);
-  assert.throws(
-    () => parseLabelArgs(["rec", "--concurrency", "0", "--api-key", "k"], {}),
-    /--concurrency/,
-  );
-  assert.throws(() => parseLabelArgs(["rec", "--base-url", "nope"], {}), /not a URL/);
-  assert.equal(parseLabelArgs(["rec", "--no-cache", "--api-key", "k"], {}).cacheDir, null);
 });
 
 Deno.test("label: sessions are asked at most `concurrency` at a time", async () => {

@@ -1,8 +1,35 @@
-/** Tests for the model server's command line. */
+/**
+ * The model server's command line (serve_args.ts): its defaults, options, and each bad input a
+ * usage error of one line (exit 2).
+ */
 
 import assert from "node:assert/strict";
-import { parseServeArgs } from "./main.ts";
-import { CliError, userPath } from "../../kit/cli.ts";
+import { parseServeArgs } from "./serve_args.ts";
+import { userPath } from "../../kit/cli.ts";
+import { assertUsageErrors } from "../../kit/cli_testing.ts";
+
+Deno.test("parseServeArgs: defaults", () => {
+  assert.deepEqual(parseServeArgs(["--scenario", "s.json"]), {
+    scenario: userPath("s.json"),
+    replay: undefined,
+    timing: "transcript",
+    port: 0,
+    host: "127.0.0.1",
+    http1: false,
+    plainHttp: false,
+    saveTranscript: undefined,
+    log: undefined,
+    logBodies: false,
+    vars: {},
+  });
+  const r = parseServeArgs(["--replay", "t.json", "--save-transcript", "o.json", "--log", "l"]);
+  assert.deepEqual([r.scenario, r.replay, r.saveTranscript, r.log], [
+    undefined,
+    userPath("t.json"),
+    userPath("o.json"),
+    userPath("l"),
+  ]);
+});
 
 Deno.test("parseServeArgs: options and one-line errors", () => {
   const o = parseServeArgs([
@@ -25,7 +52,10 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
   assert.equal(parseServeArgs(["--", "--scenario", "s.json"]).scenario, userPath("s.json"));
   const bad: [string[], RegExp][] = [
     [[], /give --scenario FILE or --replay TRANSCRIPT/],
+    [["--"], /give --scenario FILE or --replay TRANSCRIPT/],
     [["--scenario", "s", "--port", "x"], /--port: expected 0-65535/],
+    [["--scenario", "s", "--port", "70000"], /--port: expected 0-65535, got "70000"/],
+    [["--scenario", "s", "pos"], /Unexpected argument 'pos'/],
     [
       ["--scenario", "s", "--host", "10.1.2.3"],
       /--host: must be a loopback address/,
@@ -35,12 +65,5 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
     [["--scenario", "s", "--bogus"], /Unknown option '--bogus'/],
     [["--scenario", "s", "--http1", "--plain-http"], /--http1 .* or --plain-http .*, not both/],
   ];
-  for (const [args, re] of bad) {
-    assert.throws(
-      () => parseServeArgs(args),
-      (e: Error) =>
-        e instanceof CliError && e.exitCode === 2 && re.test(e.message) &&
-        !e.message.includes("\n"),
-    );
-  }
+  assertUsageErrors((args) => parseServeArgs(args), bad);
 });
