@@ -494,6 +494,30 @@ Deno.test("detectors: every host asked of a proxy on one keep-alive connection i
   }
 });
 
+Deno.test("detectors: two outside hosts on one keep-alive proxy connection: each names only what it carried", async () => {
+  // keepAlive(): GET http://allowed.test/ then POST http://evil.test/x on one connection; with
+  // the default allowlist both hosts are outside, each its own finding
+  const { c, close } = await syntheticDb(keepAlive());
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const f = await all(
+      c,
+      "SELECT details FROM findings WHERE kind = 'exfiltration' ORDER BY finding_id",
+    );
+    const sent = f.map((x) => {
+      const d = JSON.parse(String(x.details));
+      return [
+        d.destination,
+        d.http_sent.map((s: { method: string; path: string }) => `${s.method} ${s.path}`),
+      ];
+    });
+    assert.deepEqual(sent, [["allowed.test:80", ["GET /"]], ["evil.test:80", ["POST /x"]]]);
+  } finally {
+    close();
+  }
+});
+
 Deno.test("detectors: a connect to a proxy on another machine is named by the hosts asked of it", async () => {
   // the same upload through a proxy at 10.213.7.1:3128 (a company's): its own socket is tied
   const rec = viaProxy("http://10.213.7.1:3128");

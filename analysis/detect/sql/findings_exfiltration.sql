@@ -34,11 +34,12 @@ sends AS (
 ),
 -- each connect's plain-HTTP exchanges: the sending process's, to the same host (address or
 -- name) and port (80 when the Host header names none; through a proxy, the host and port asked
--- of it), from the connect's first request for it on
+-- of it), from the connect's first request for it on; kept with the destination it is sent
+-- to (a keep-alive connection to a proxy is one connect but a send to each host asked of it)
 carried AS (
-  SELECT s.recording, s.event_id AS net_id, e.exchange_id, e.method, e.path, e.status,
+  SELECT s.recording, s.event_id AS net_id, s.dest, e.exchange_id, e.method, e.path, e.status,
     e.request_bytes
-  FROM (SELECT DISTINCT recording, event_id, pid, addr, name, dest_port, ts_ns FROM sends
+  FROM (SELECT DISTINCT recording, event_id, pid, addr, name, dest_port, dest, ts_ns FROM sends
     WHERE op = 'connect') s
   JOIN http_exchanges e ON e.recording = s.recording AND e.pid = s.pid AND e.conn_gen = -1
     AND e.llm_call_id IS NULL AND e.request_ns >= s.ts_ns
@@ -85,7 +86,8 @@ http AS (
       'request_bytes': c.request_bytes} ORDER BY c.exchange_id) AS sent
   FROM g
   JOIN (SELECT DISTINCT * FROM carried) c
-    ON c.recording = g.recording AND list_contains(g.net_ids, c.net_id)
+    ON c.recording = g.recording AND c.dest = g.dest
+      AND list_contains(g.net_ids, c.net_id)
   GROUP BY ALL
 ),
 named AS (
