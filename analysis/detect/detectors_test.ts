@@ -579,6 +579,43 @@ Deno.test("detectors: a request in origin form is to the server, whatever its Ho
   assert.deepEqual(dest, [[null, null, true]]);
 });
 
+Deno.test("detectors: a loopback host asked of a proxy reaches a traced listener as a direct connect does", async () => {
+  // a traced dev server (pid 260) listens on 8000; the upload goes to 127.0.0.1:8000 (or
+  // localhost:8000) through the loopback proxy, or straight to it: allowed either way
+  const netNs = 4026531840n;
+  for (const through of ["", "127.0.0.1", "localhost", "::1"]) {
+    const rec = viaProxy("http://127.0.0.1:3128");
+    rec.process!.push(
+      r.fork(ms(50), 260, A),
+      r.exec(ms(51), 260, A, ["python3", "-m", "http.server"]),
+    );
+    rec.net!.push(r.sock(ms(60), 260, "listen", "0.0.0.0", 8000));
+    if (through) {
+      const url = `http://${through.includes(":") ? `[${through}]` : through}:8000/x`;
+      rec.proxyRequests = [{ ...asked(220, 3504, 950, through, url, 8000), method: "POST" }];
+    } else {
+      rec.net = rec.net!.map((n) => n.pid === 220 && n.op === "connect" ? { ...n, port: 8000 } : n);
+      rec.ipc = rec.ipc!.map((i) => ({ ...i, remote_port: 8000 }));
+      rec.proxyRequests = [];
+    }
+    rec.net = rec.net!.map((n) => ({ ...n, net_ns: netNs }));
+    const { dest, findings } = await proxyDests(rec, {}, 220);
+    assert.deepEqual(dest.map((d) => d[2]), [true], through || "direct");
+    assert.ok(!findings.includes("exfiltration"), `${through || "direct"}: ${findings}`);
+  }
+  // a listener in another network namespace is not reached through the proxy
+  const rec = viaProxy("http://127.0.0.1:3128");
+  rec.net!.push(r.sock(ms(60), 260, "listen", "0.0.0.0", 8000, { net_ns: 1n }));
+  rec.net = rec.net!.map((n) => n.pid === 220 ? { ...n, net_ns: netNs } : n);
+  rec.proxyRequests = [{
+    ...asked(220, 3504, 950, "127.0.0.1", "http://127.0.0.1:8000/x", 8000),
+    method: "POST",
+  }];
+  const { dest, findings } = await proxyDests(rec, {}, 220);
+  assert.deepEqual(dest, [["127.0.0.1", "proxy_connection", false]]);
+  assert.ok(findings.includes("exfiltration"), `${findings}`);
+});
+
 function loop(failures: string[], error = true): SyntheticRecording {
   const n = failures.length;
   return {

@@ -163,9 +163,10 @@ export const netDestinationsTable = table(
       "allowed",
       "bool",
       "the allowlist covers it (through a proxy: the host asked of the proxy, not the " +
-        "proxy's address), or it is the agent's own traffic, or a loopback connect to a " +
-        "port a traced process listened on in the same network namespace (a local proxy or " +
-        "server, e.g. a sandbox's bridge: that process's own connections are judged apart)",
+        "proxy's address), or it is the agent's own traffic, or a loopback connect (through " +
+        "a proxy: a loopback host asked of it, at the port asked for) to a port a traced " +
+        "process listened on in the same network namespace (a local proxy or server, e.g. a " +
+        "sandbox's bridge: that process's own connections are judged apart)",
     ),
     opt("allowed_by", "utf8", "the allowlist entry or rule that covers it"),
   ] as const,
