@@ -518,6 +518,26 @@ Deno.test("detectors: two outside hosts on one keep-alive proxy connection: each
   }
 });
 
+Deno.test("detectors: the injection chain notebook names an upload through a proxy by the host and port asked", async () => {
+  const { c, close } = await syntheticDb(viaProxy("http://127.0.0.1:3128"));
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const steps = await all(
+      c,
+      readSql(new URL("../../notebooks/sql/", import.meta.url), "injection_chain"),
+    );
+    const outside = steps.filter((s) => s.step === "destination outside the allowlist");
+    // the proxy's port (3128) is not the destination's
+    assert.deepEqual(outside.map((s) => s.what), [
+      "connect docs.test:8000",
+      "connect evil.test:80",
+    ]);
+  } finally {
+    close();
+  }
+});
+
 Deno.test("detectors: a connect to a proxy on another machine is named by the hosts asked of it", async () => {
   // the same upload through a proxy at 10.213.7.1:3128 (a company's): its own socket is tied
   const rec = viaProxy("http://10.213.7.1:3128");
