@@ -9,7 +9,8 @@
  * after a CONNECT the connection is the tunnel's. The host and port are the target's (an
  * absolute URI without a port: its scheme's, 80 for http and ws, 443 for https and wss).
  *
- * Said in `problems`, never dropped: a target asked of a proxy that names no host, a tunnel
+ * Said in `problems`, never dropped: a target asked of a proxy that names no host or no port
+ * (a CONNECT's authority without one, a scheme whose port is not known), a tunnel
  * whose CONNECT was not recorded, and a client stream that breaks (bytes lost, a call cut, a head that does not parse) after
  * requests to a proxy, whose later requests, and the hosts they asked for, are not read.
  */
@@ -25,12 +26,13 @@ import type { ProblemRow, ProxyRequestRow } from "./schema.ts";
 /** A request-target in absolute form: scheme `://` authority, then the rest. */
 const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/;
 
-/** The port a scheme's URIs default to (RFC 9110 4.2, RFC 6455 3). */
-const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443 };
+/** The port a scheme's URIs default to (RFC 9110 4.2, RFC 6455 3, RFC 1738 3.2). */
+const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 };
 
 /**
- * The host (lower case, an IPv6 address without brackets) and port an authority names, `port`
- * when it has none; null when it names no host or its port is not a number.
+ * The host (lower case, an IPv6 address without brackets, a name without the trailing dot of
+ * its fully qualified form, as a DNS question's) and port an authority names, `port` when it
+ * has none; null when it names no host or its port is not a number.
  */
 export function authorityHostPort(
   authority: string,
@@ -38,10 +40,11 @@ export function authorityHostPort(
 ): { host: string; port: number | null } | null {
   const a = authority.replace(/^.*@/, "");
   const m = /^(\[[^\]]+\]|[^:\[\]]+)(?::(\d*))?$/.exec(a);
-  if (!m || m[1] === "") return null;
+  const host = m?.[1].replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  if (!m || !host) return null;
   const p = m[2] === undefined || m[2] === "" ? port : Number(m[2]);
   if (p !== null && (!Number.isInteger(p) || p > 65535)) return null;
-  return { host: m[1].replace(/^\[|\]$/g, "").toLowerCase(), port: p };
+  return { host, port: p };
 }
 
 /**
@@ -100,6 +103,12 @@ export function proxyRequests(
         host: to.host,
         port: to.port,
       });
+      if (to.port === null) {
+        say(
+          `${method} ${target.slice(0, 200)} asks a proxy for ${to.host} at no port it names ` +
+            "(nor one its scheme gives): the port it goes to is not known",
+        );
+      }
     }
   };
   if (t.tunnel?.target && t.tunnel.at !== undefined) add("CONNECT", t.tunnel.target, t.tunnel.at);

@@ -129,6 +129,13 @@ Deno.test("proxy requests: a break after a request to a proxy, a target with no 
   assert.deepEqual(none.problems.map((p) => p[1].replace(/^.*: /, "")), [
     "GET http:///nohost asks a proxy for a target that names no host",
   ]);
+  // a CONNECT without a port: its host is asked for, and the port it goes to said unknown
+  const portless = asked(["CONNECT evil.test HTTP/1.1\r\nHost: evil.test\r\n\r\n"]);
+  assert.deepEqual(portless.rows, [["CONNECT", "evil.test", null, 1, 900n]]);
+  assert.deepEqual(portless.problems.map((p) => p[1].replace(/^.*?\): /, "")), [
+    "CONNECT evil.test asks a proxy for evil.test at no port it names (nor one its scheme " +
+    "gives): the port it goes to is not known",
+  ]);
   // no request to a proxy before the break: nothing to say here (the HTTP tables say theirs)
   assert.deepEqual(
     asked([get("/", "a.test"), get("/b", "a.test")], [{}, { lost: 3n }]).problems,
@@ -145,6 +152,14 @@ Deno.test("proxy requests: authorities", () => {
   assert.equal(authorityHostPort("a.test:99999", null), null);
   assert.equal(authorityHostPort("a.test:x", null), null);
   assert.deepEqual(proxiedTarget("GET", "/a"), {});
-  assert.deepEqual(proxiedTarget("GET", "ftp://f.test/x"), { host: "f.test", port: null });
+  assert.deepEqual(proxiedTarget("GET", "ftp://f.test/x"), { host: "f.test", port: 21 });
+  assert.deepEqual(proxiedTarget("GET", "gopher://g.test/x"), { host: "g.test", port: null });
   assert.deepEqual(proxiedTarget("CONNECT", "evil.test"), { host: "evil.test", port: null });
+  // a fully qualified name's trailing dot is not part of the host (as a DNS question's)
+  assert.deepEqual(proxiedTarget("GET", "http://Allowed.Test./x"), {
+    host: "allowed.test",
+    port: 80,
+  });
+  assert.deepEqual(proxiedTarget("CONNECT", "evil.test.:443"), { host: "evil.test", port: 443 });
+  assert.equal(authorityHostPort(".:80", null), null);
 });
