@@ -538,6 +538,35 @@ Deno.test("detectors: the injection chain notebook names an upload through a pro
   }
 });
 
+Deno.test("detectors: dest_port is null for a DNS question and for a CONNECT that named no port", async () => {
+  // the CONNECT asked for evil.test with no port (proxy_requests says so in `problems`)
+  const rec = keepAlive("evil.test:443");
+  rec.proxyRequests![1] = { ...rec.proxyRequests![1], target: "evil.test", port: null as never };
+  rec.net!.push(r.dns(ms(3502), 220, "evil.test."));
+  const { c, close } = await syntheticDb(rec);
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const d = await all(
+      c,
+      "SELECT op, name, port, dest_port FROM net_destinations WHERE pid = 220 ORDER BY ts_ns, name",
+    );
+    assert.deepEqual(d.map((x) => [x.op, x.name, x.dest_port]), [
+      ["dns", "evil.test", null],
+      ["connect", "allowed.test", 80],
+      ["connect", "evil.test", null],
+    ]);
+    // the exfiltration's destination is not given the proxy's port
+    const f = await all(c, "SELECT details FROM findings WHERE kind = 'exfiltration'");
+    assert.deepEqual(
+      f.map((x) => JSON.parse(String(x.details)).destination).sort(),
+      ["allowed.test:80", "evil.test", "evil.test:?"],
+    );
+  } finally {
+    close();
+  }
+});
+
 Deno.test("detectors: a connect to a proxy on another machine is named by the hosts asked of it", async () => {
   // the same upload through a proxy at 10.213.7.1:3128 (a company's): its own socket is tied
   const rec = viaProxy("http://10.213.7.1:3128");

@@ -150,8 +150,9 @@ export const netDestinationsTable = table(
       "dest_port",
       "int32",
       "the port of the destination: the connect's, but through a proxy the port asked of it " +
-        "(the absolute-form URL's, else 80 for http and 443 for https; a CONNECT's); null " +
-        "for a DNS question. Allowlist entries with a port are matched against it",
+        "(the absolute-form URL's, else its scheme's: 80 for http, 443 for https, 21 for ftp; " +
+        "a CONNECT's), null when the request named none (said in `problems`); null for a " +
+        "DNS question. Allowlist entries with a port are matched against it",
     ),
     col(
       "attribution",

@@ -22,9 +22,11 @@ WITH reads AS (
 ),
 sends AS (
   SELECT d.*, a.branch_pid, a.branch_start_ns,
-    -- through a proxy, the host and port asked of it
+    -- through a proxy, the host and port asked of it (`?` when it named none: the proxy's
+    -- own port is not the destination's)
     coalesce(d.name, d.addr) ||
-      CASE WHEN d.op = 'connect' THEN ':' || coalesce(d.dest_port, d.port) ELSE '' END AS dest,
+      CASE WHEN d.op = 'connect' THEN ':' || coalesce(CAST(d.dest_port AS VARCHAR), '?') ELSE ''
+      END AS dest,
     d.name_source IN ('proxy_connection', 'proxy_process') AS via_proxy,
     unnest([d.ts_ns // greatest($exfil_window_ns, 1), d.ts_ns // greatest($exfil_window_ns, 1) - 1])
       AS slice

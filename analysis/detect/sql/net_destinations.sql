@@ -135,7 +135,8 @@ via_proxy AS (
       coalesce(h.host, n.name) AS name,
       CASE WHEN h.host IS NOT NULL THEN c.source ELSE n.name_source END AS name_source,
       coalesce(h.request_ns, n.ts_ns) AS ts_ns),
-    CASE WHEN h.host IS NOT NULL THEN h.port ELSE n.port END AS dest_port,
+    -- a DNS question has none (its port is the resolver's); a CONNECT that named none: null
+    CASE WHEN h.host IS NOT NULL THEN h.port WHEN n.op = 'connect' THEN n.port END AS dest_port,
     h.host IS NOT NULL AS through_proxy
   FROM named n
   LEFT JOIN proxy_conn c ON c.recording = n.recording AND c.event_id = n.event_id
