@@ -11,8 +11,11 @@
  *
  * Said in `problems`, never dropped: a target asked of a proxy that names no host or no port
  * (a CONNECT's authority without one, a scheme whose port is not known), a tunnel
- * whose CONNECT was not recorded, and a client stream that breaks (bytes lost, a call cut, a head that does not parse) after
- * requests to a proxy, whose later requests, and the hosts they asked for, are not read.
+ * whose CONNECT was not recorded, a client stream that breaks (bytes lost, a call cut, a head
+ * that does not parse) after requests to a proxy, whose later requests, and the hosts they
+ * asked for, are not read, or before its first request when the connection is to a proxy (its
+ * first bytes ask a proxy, or its server answered as one: 407, `Proxy-Agent`), and such a
+ * connection whose client process is not known.
  */
 import { createHttp1RequestParser } from "../protocols/mod.ts";
 import {
@@ -62,6 +65,35 @@ export function proxiedTarget(
   return authorityHostPort(m[2], DEFAULT_PORT[m[1].toLowerCase()] ?? null);
 }
 
+/** A client's first request asked of a proxy: a CONNECT, or a target in absolute form. */
+const PROXY_REQUEST_LINE =
+  /^(CONNECT [^ \r\n]|[!#$%&'*+.^_`|~0-9A-Za-z-]+ [A-Za-z][A-Za-z0-9+.-]*:\/\/)/;
+
+/** An answer only a forward proxy gives: 407, `Proxy-Authenticate`, `Proxy-Agent` (RFC 9110). */
+const PROXY_ANSWER = /^HTTP\/1\.[01] 407 |\r\n(Proxy-Authenticate|Proxy-Agent)[ \t]*:/i;
+
+const latin1 = new TextDecoder("latin1");
+
+/** The first bytes of a stream (its first call's, up to 4 KiB), as text. */
+function firstText(chunks: TcpChunk[] | undefined): string {
+  const c = chunks?.find((c) => c.data.length > 0);
+  return c ? latin1.decode(c.data.subarray(0, 4096)) : "";
+}
+
+/**
+ * Why `t` is a connection to an HTTP proxy, read from its start alone (for a connection whose
+ * requests are not read): a tunnel, a first request asked of a proxy, or a proxy's answer;
+ * null when nothing says so.
+ */
+function toProxyWhy(t: TcpConnection): string | null {
+  if (t.tunnel) return "a proxy's tunnel";
+  if (PROXY_REQUEST_LINE.test(firstText(t.client?.chunks))) {
+    return "its first request is asked of a proxy";
+  }
+  if (PROXY_ANSWER.test(firstText(t.server?.chunks))) return "its server answered as a proxy";
+  return null;
+}
+
 /** Whether a chunk breaks its stream: bytes lost before or in it, or the call cut. */
 function breaks(c: TcpChunk, prev: TcpChunk | undefined): boolean {
   if (c.lost > 0n || c.truncated) return true;
@@ -79,7 +111,23 @@ export function proxyRequests(
   const rows: ProxyRequestRow[] = [];
   const problems: ProblemRow[] = [];
   const pid = t.clientPid;
-  if (t.http2 || pid === null) return { rows, problems };
+  if (t.http2) return { rows, problems };
+  if (pid === null) {
+    // no traced process is its client: whose requests they were is not known
+    const why = toProxyWhy(t);
+    if (why !== null) {
+      problems.push({
+        recording: t.recording,
+        source: cleartextLabel(t.rows[0].pid, t.conn),
+        kind: "protocol",
+        message: `${connectionName(t)}: a connection to an HTTP proxy (${why}) whose client ` +
+          `process was not traced (seen only from pid ${t.rows[0].pid}'s end): the hosts it ` +
+          "asked the proxy for are not judged",
+        exchange_id: null,
+      });
+    }
+    return { rows, problems };
+  }
   const say = (message: string) =>
     problems.push({
       recording: t.recording,
@@ -152,6 +200,15 @@ export function proxyRequests(
       `its client's requests to the proxy are read up to where ${broken}: the hosts it asked ` +
         `for after the ${rows.length} read are not known`,
     );
+  } else if (broken !== null) {
+    // broken before its first request was read: said when the connection is to a proxy
+    const why = toProxyWhy(t);
+    if (why !== null) {
+      say(
+        `a connection to an HTTP proxy (${why}) whose client's requests break before the ` +
+          `first is read (${broken}): the hosts it asked for are not known`,
+      );
+    }
   }
   return { rows, problems };
 }
