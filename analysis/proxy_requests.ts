@@ -9,9 +9,13 @@
  * after a CONNECT the connection is the tunnel's. The host and port are the target's (an
  * absolute URI without a port: its scheme's, 80 for http and ws, 443 for https and wss).
  *
- * Said in `problems`, never dropped: a target asked of a proxy that names no host, a tunnel
- * whose CONNECT was not recorded, and a client stream that breaks (bytes lost, a call cut, a head that does not parse) after
- * requests to a proxy, whose later requests, and the hosts they asked for, are not read.
+ * Said in `problems`, never dropped: a target asked of a proxy that names no host or no port
+ * (a CONNECT's authority without one, a scheme whose port is not known), a tunnel
+ * whose CONNECT was not recorded, a client stream that breaks (bytes lost, a call cut, a head
+ * that does not parse) after requests to a proxy, whose later requests, and the hosts they
+ * asked for, are not read, or before its first request when the connection is to a proxy (its
+ * first bytes ask a proxy, or its server answered as one: 407, `Proxy-Agent`), and such a
+ * connection whose client process is not known.
  */
 import { createHttp1RequestParser } from "../protocols/mod.ts";
 import {
@@ -25,12 +29,13 @@ import type { ProblemRow, ProxyRequestRow } from "./schema.ts";
 /** A request-target in absolute form: scheme `://` authority, then the rest. */
 const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/;
 
-/** The port a scheme's URIs default to (RFC 9110 4.2, RFC 6455 3). */
-const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443 };
+/** The port a scheme's URIs default to (RFC 9110 4.2, RFC 6455 3, RFC 1738 3.2). */
+const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 };
 
 /**
- * The host (lower case, an IPv6 address without brackets) and port an authority names, `port`
- * when it has none; null when it names no host or its port is not a number.
+ * The host (lower case, an IPv6 address without brackets, a name without the trailing dot of
+ * its fully qualified form, as a DNS question's) and port an authority names, `port` when it
+ * has none; null when it names no host or its port is not a number.
  */
 export function authorityHostPort(
   authority: string,
@@ -38,10 +43,11 @@ export function authorityHostPort(
 ): { host: string; port: number | null } | null {
   const a = authority.replace(/^.*@/, "");
   const m = /^(\[[^\]]+\]|[^:\[\]]+)(?::(\d*))?$/.exec(a);
-  if (!m || m[1] === "") return null;
+  const host = m?.[1].replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  if (!m || !host) return null;
   const p = m[2] === undefined || m[2] === "" ? port : Number(m[2]);
   if (p !== null && (!Number.isInteger(p) || p > 65535)) return null;
-  return { host: m[1].replace(/^\[|\]$/g, "").toLowerCase(), port: p };
+  return { host, port: p };
 }
 
 /**
@@ -57,6 +63,35 @@ export function proxiedTarget(
   const m = ABSOLUTE.exec(target);
   if (!m) return {};
   return authorityHostPort(m[2], DEFAULT_PORT[m[1].toLowerCase()] ?? null);
+}
+
+/** A client's first request asked of a proxy: a CONNECT, or a target in absolute form. */
+const PROXY_REQUEST_LINE =
+  /^(CONNECT [^ \r\n]|[!#$%&'*+.^_`|~0-9A-Za-z-]+ [A-Za-z][A-Za-z0-9+.-]*:\/\/)/;
+
+/** An answer only a forward proxy gives: 407, `Proxy-Authenticate`, `Proxy-Agent` (RFC 9110). */
+const PROXY_ANSWER = /^HTTP\/1\.[01] 407 |\r\n(Proxy-Authenticate|Proxy-Agent)[ \t]*:/i;
+
+const latin1 = new TextDecoder("latin1");
+
+/** The first bytes of a stream (its first call's, up to 4 KiB), as text. */
+function firstText(chunks: TcpChunk[] | undefined): string {
+  const c = chunks?.find((c) => c.data.length > 0);
+  return c ? latin1.decode(c.data.subarray(0, 4096)) : "";
+}
+
+/**
+ * Why `t` is a connection to an HTTP proxy, read from its start alone (for a connection whose
+ * requests are not read): a tunnel, a first request asked of a proxy, or a proxy's answer;
+ * null when nothing says so.
+ */
+function toProxyWhy(t: TcpConnection): string | null {
+  if (t.tunnel) return "a proxy's tunnel";
+  if (PROXY_REQUEST_LINE.test(firstText(t.client?.chunks))) {
+    return "its first request is asked of a proxy";
+  }
+  if (PROXY_ANSWER.test(firstText(t.server?.chunks))) return "its server answered as a proxy";
+  return null;
 }
 
 /** Whether a chunk breaks its stream: bytes lost before or in it, or the call cut. */
@@ -76,7 +111,23 @@ export function proxyRequests(
   const rows: ProxyRequestRow[] = [];
   const problems: ProblemRow[] = [];
   const pid = t.clientPid;
-  if (t.http2 || pid === null) return { rows, problems };
+  if (t.http2) return { rows, problems };
+  if (pid === null) {
+    // no traced process is its client: whose requests they were is not known
+    const why = toProxyWhy(t);
+    if (why !== null) {
+      problems.push({
+        recording: t.recording,
+        source: cleartextLabel(t.rows[0].pid, t.conn),
+        kind: "protocol",
+        message: `${connectionName(t)}: a connection to an HTTP proxy (${why}) whose client ` +
+          `process was not traced (seen only from pid ${t.rows[0].pid}'s end): the hosts it ` +
+          "asked the proxy for are not judged",
+        exchange_id: null,
+      });
+    }
+    return { rows, problems };
+  }
   const say = (message: string) =>
     problems.push({
       recording: t.recording,
@@ -100,6 +151,12 @@ export function proxyRequests(
         host: to.host,
         port: to.port,
       });
+      if (to.port === null) {
+        say(
+          `${method} ${target.slice(0, 200)} asks a proxy for ${to.host} at no port it names ` +
+            "(nor one its scheme gives): the port it goes to is not known",
+        );
+      }
     }
   };
   if (t.tunnel?.target && t.tunnel.at !== undefined) add("CONNECT", t.tunnel.target, t.tunnel.at);
@@ -143,6 +200,15 @@ export function proxyRequests(
       `its client's requests to the proxy are read up to where ${broken}: the hosts it asked ` +
         `for after the ${rows.length} read are not known`,
     );
+  } else if (broken !== null) {
+    // broken before its first request was read: said when the connection is to a proxy
+    const why = toProxyWhy(t);
+    if (why !== null) {
+      say(
+        `a connection to an HTTP proxy (${why}) whose client's requests break before the ` +
+          `first is read (${broken}): the hosts it asked for are not known`,
+      );
+    }
   }
   return { rows, problems };
 }

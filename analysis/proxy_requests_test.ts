@@ -129,6 +129,24 @@ Deno.test("proxy requests: a break after a request to a proxy, a target with no 
   assert.deepEqual(none.problems.map((p) => p[1].replace(/^.*: /, "")), [
     "GET http:///nohost asks a proxy for a target that names no host",
   ]);
+  // a CONNECT without a port: its host is asked for, and the port it goes to said unknown
+  const portless = asked(["CONNECT evil.test HTTP/1.1\r\nHost: evil.test\r\n\r\n"]);
+  assert.deepEqual(portless.rows, [["CONNECT", "evil.test", null, 1, 900n]]);
+  assert.deepEqual(portless.problems.map((p) => p[1].replace(/^.*?\): /, "")), [
+    "CONNECT evil.test asks a proxy for evil.test at no port it names (nor one its scheme " +
+    "gives): the port it goes to is not known",
+  ]);
+  // broken before the first request is read: said when the connection is to a proxy
+  const first = asked([
+    "GET http://evil.test/b HTTP/1.1\r\nHost: ev",
+    "il.test\r\n\r\n",
+  ], [{}, { lost: 3n }]);
+  assert.deepEqual(first.rows, []);
+  assert.deepEqual(first.problems.map((p) => p[1].replace(/^.*?\): /, "")), [
+    "a connection to an HTTP proxy (its first request is asked of a proxy) whose client's " +
+    "requests break before the first is read (bytes were lost): the hosts it asked for are " +
+    "not known",
+  ]);
   // no request to a proxy before the break: nothing to say here (the HTTP tables say theirs)
   assert.deepEqual(
     asked([get("/", "a.test"), get("/b", "a.test")], [{}, { lost: 3n }]).problems,
@@ -145,6 +163,62 @@ Deno.test("proxy requests: authorities", () => {
   assert.equal(authorityHostPort("a.test:99999", null), null);
   assert.equal(authorityHostPort("a.test:x", null), null);
   assert.deepEqual(proxiedTarget("GET", "/a"), {});
-  assert.deepEqual(proxiedTarget("GET", "ftp://f.test/x"), { host: "f.test", port: null });
+  assert.deepEqual(proxiedTarget("GET", "ftp://f.test/x"), { host: "f.test", port: 21 });
+  assert.deepEqual(proxiedTarget("GET", "gopher://g.test/x"), { host: "g.test", port: null });
   assert.deepEqual(proxiedTarget("CONNECT", "evil.test"), { host: "evil.test", port: null });
+  // a fully qualified name's trailing dot is not part of the host (as a DNS question's)
+  assert.deepEqual(proxiedTarget("GET", "http://Allowed.Test./x"), {
+    host: "allowed.test",
+    port: 80,
+  });
+  assert.deepEqual(proxiedTarget("CONNECT", "evil.test.:443"), { host: "evil.test", port: 443 });
+  assert.equal(authorityHostPort(".:80", null), null);
+});
+
+Deno.test("proxy requests: a break before any request, a proxy's answer, no client process: said", () => {
+  // the client's first call broken (what it asked is not read as a request to a proxy: here
+  // origin form), and the server answered 407, as only a proxy does
+  const chunks = written([get("/b", "evil.test")], [{ lost: 10n }]);
+  const answer = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n" +
+    "Content-Length: 0\r\n\r\n";
+  chunks.push({
+    ...chunks[0],
+    direction: "read",
+    seq: 0n,
+    ts_ns: 5_000_000n,
+    len: BigInt(answer.length),
+    data: enc.encode(answer),
+    lost: 0n,
+  });
+  const { rows, problems } = proxyRequests(splitTcpConnection(chunks));
+  assert.deepEqual(rows, []);
+  assert.deepEqual(problems.map((p) => p.message.replace(/^.*?\): /, "")), [
+    "a connection to an HTTP proxy (its server answered as a proxy) whose client's requests " +
+    "break before the first is read (bytes were lost): the hosts it asked for are not known",
+  ]);
+  // the same requests read on the proxy's end (pid 9) from a client no process is traced for
+  const untraced = written([get("http://evil.test/b", "evil.test")]).map((c) => ({
+    ...c,
+    pid: 9,
+    direction: "read" as const,
+    local_port: 3128,
+    remote_port: 45000,
+  }));
+  const t = splitTcpConnection(untraced);
+  assert.equal(t.clientPid, null);
+  const none = proxyRequests(t);
+  assert.deepEqual(none.rows, []);
+  assert.deepEqual(none.problems.map((p) => [p.source, p.message.replace(/^.*?\): /, "")]), [[
+    "cleartext tcp pid 9 conn 900",
+    "a connection to an HTTP proxy (its first request is asked of a proxy) whose client " +
+    "process was not traced (seen only from pid 9's end): the hosts it asked the proxy for " +
+    "are not judged",
+  ]]);
+  // a connection to a server in origin form, with no client process: nothing to say here
+  const origin = written([get("/b", "evil.test")]).map((c) => ({
+    ...c,
+    pid: 9,
+    direction: "read" as const,
+  }));
+  assert.deepEqual(proxyRequests(splitTcpConnection(origin)).problems, []);
 });

@@ -597,12 +597,18 @@ export const proxyRequestsTable = table(
     col("request_ns", "int64", "when the call carrying the request's first byte was made"),
     col("method", "utf8", "the request method (`CONNECT` for a tunnel)"),
     col("target", "utf8", "the request-target as sent: an absolute URI, or CONNECT's host:port"),
-    col("host", "utf8", "the host it asked for: lower case, an IPv6 address without brackets"),
+    col(
+      "host",
+      "utf8",
+      "the host it asked for: lower case, an IPv6 address without brackets, a name without a " +
+        "trailing dot",
+    ),
     opt(
       "port",
       "int32",
-      "the port it asked for: the target's, else its scheme's (80 for http, 443 for https); " +
-        "null for another scheme without one",
+      "the port it asked for: the target's, else its scheme's (80 for http, 443 for https, " +
+        "21 for ftp); null for another scheme without one, or a CONNECT without one (said in " +
+        "`problems`)",
     ),
   ] as const,
 );

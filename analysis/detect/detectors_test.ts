@@ -494,6 +494,79 @@ Deno.test("detectors: every host asked of a proxy on one keep-alive connection i
   }
 });
 
+Deno.test("detectors: two outside hosts on one keep-alive proxy connection: each names only what it carried", async () => {
+  // keepAlive(): GET http://allowed.test/ then POST http://evil.test/x on one connection; with
+  // the default allowlist both hosts are outside, each its own finding
+  const { c, close } = await syntheticDb(keepAlive());
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const f = await all(
+      c,
+      "SELECT details FROM findings WHERE kind = 'exfiltration' ORDER BY finding_id",
+    );
+    const sent = f.map((x) => {
+      const d = JSON.parse(String(x.details));
+      return [
+        d.destination,
+        d.http_sent.map((s: { method: string; path: string }) => `${s.method} ${s.path}`),
+      ];
+    });
+    assert.deepEqual(sent, [["allowed.test:80", ["GET /"]], ["evil.test:80", ["POST /x"]]]);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("detectors: the injection chain notebook names an upload through a proxy by the host and port asked", async () => {
+  const { c, close } = await syntheticDb(viaProxy("http://127.0.0.1:3128"));
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const steps = await all(
+      c,
+      readSql(new URL("../../notebooks/sql/", import.meta.url), "injection_chain"),
+    );
+    const outside = steps.filter((s) => s.step === "destination outside the allowlist");
+    // the proxy's port (3128) is not the destination's
+    assert.deepEqual(outside.map((s) => s.what), [
+      "connect docs.test:8000",
+      "connect evil.test:80",
+    ]);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("detectors: dest_port is null for a DNS question and for a CONNECT that named no port", async () => {
+  // the CONNECT asked for evil.test with no port (proxy_requests says so in `problems`)
+  const rec = keepAlive("evil.test:443");
+  rec.proxyRequests![1] = { ...rec.proxyRequests![1], target: "evil.test", port: null as never };
+  rec.net!.push(r.dns(ms(3502), 220, "evil.test."));
+  const { c, close } = await syntheticDb(rec);
+  try {
+    await buildCorrelation(c);
+    await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+    const d = await all(
+      c,
+      "SELECT op, name, port, dest_port FROM net_destinations WHERE pid = 220 ORDER BY ts_ns, name",
+    );
+    assert.deepEqual(d.map((x) => [x.op, x.name, x.dest_port]), [
+      ["dns", "evil.test", null],
+      ["connect", "allowed.test", 80],
+      ["connect", "evil.test", null],
+    ]);
+    // the exfiltration's destination is not given the proxy's port
+    const f = await all(c, "SELECT details FROM findings WHERE kind = 'exfiltration'");
+    assert.deepEqual(
+      f.map((x) => JSON.parse(String(x.details)).destination).sort(),
+      ["allowed.test:80", "evil.test", "evil.test:?"],
+    );
+  } finally {
+    close();
+  }
+});
+
 Deno.test("detectors: a connect to a proxy on another machine is named by the hosts asked of it", async () => {
   // the same upload through a proxy at 10.213.7.1:3128 (a company's): its own socket is tied
   const rec = viaProxy("http://10.213.7.1:3128");
@@ -553,6 +626,43 @@ Deno.test("detectors: a request in origin form is to the server, whatever its Ho
   rec.proxyRequests = [];
   const { dest } = await proxyDests(rec, {}, 220);
   assert.deepEqual(dest, [[null, null, true]]);
+});
+
+Deno.test("detectors: a loopback host asked of a proxy reaches a traced listener as a direct connect does", async () => {
+  // a traced dev server (pid 260) listens on 8000; the upload goes to 127.0.0.1:8000 (or
+  // localhost:8000) through the loopback proxy, or straight to it: allowed either way
+  const netNs = 4026531840n;
+  for (const through of ["", "127.0.0.1", "localhost", "::1"]) {
+    const rec = viaProxy("http://127.0.0.1:3128");
+    rec.process!.push(
+      r.fork(ms(50), 260, A),
+      r.exec(ms(51), 260, A, ["python3", "-m", "http.server"]),
+    );
+    rec.net!.push(r.sock(ms(60), 260, "listen", "0.0.0.0", 8000));
+    if (through) {
+      const url = `http://${through.includes(":") ? `[${through}]` : through}:8000/x`;
+      rec.proxyRequests = [{ ...asked(220, 3504, 950, through, url, 8000), method: "POST" }];
+    } else {
+      rec.net = rec.net!.map((n) => n.pid === 220 && n.op === "connect" ? { ...n, port: 8000 } : n);
+      rec.ipc = rec.ipc!.map((i) => ({ ...i, remote_port: 8000 }));
+      rec.proxyRequests = [];
+    }
+    rec.net = rec.net!.map((n) => ({ ...n, net_ns: netNs }));
+    const { dest, findings } = await proxyDests(rec, {}, 220);
+    assert.deepEqual(dest.map((d) => d[2]), [true], through || "direct");
+    assert.ok(!findings.includes("exfiltration"), `${through || "direct"}: ${findings}`);
+  }
+  // a listener in another network namespace is not reached through the proxy
+  const rec = viaProxy("http://127.0.0.1:3128");
+  rec.net!.push(r.sock(ms(60), 260, "listen", "0.0.0.0", 8000, { net_ns: 1n }));
+  rec.net = rec.net!.map((n) => n.pid === 220 ? { ...n, net_ns: netNs } : n);
+  rec.proxyRequests = [{
+    ...asked(220, 3504, 950, "127.0.0.1", "http://127.0.0.1:8000/x", 8000),
+    method: "POST",
+  }];
+  const { dest, findings } = await proxyDests(rec, {}, 220);
+  assert.deepEqual(dest, [["127.0.0.1", "proxy_connection", false]]);
+  assert.ok(findings.includes("exfiltration"), `${findings}`);
 });
 
 function loop(failures: string[], error = true): SyntheticRecording {

@@ -150,8 +150,9 @@ export const netDestinationsTable = table(
       "dest_port",
       "int32",
       "the port of the destination: the connect's, but through a proxy the port asked of it " +
-        "(the absolute-form URL's, else 80 for http and 443 for https; a CONNECT's); null " +
-        "for a DNS question. Allowlist entries with a port are matched against it",
+        "(the absolute-form URL's, else its scheme's: 80 for http, 443 for https, 21 for ftp; " +
+        "a CONNECT's), null when the request named none (said in `problems`); null for a " +
+        "DNS question. Allowlist entries with a port are matched against it",
     ),
     col(
       "attribution",
@@ -163,9 +164,10 @@ export const netDestinationsTable = table(
       "allowed",
       "bool",
       "the allowlist covers it (through a proxy: the host asked of the proxy, not the " +
-        "proxy's address), or it is the agent's own traffic, or a loopback connect to a " +
-        "port a traced process listened on in the same network namespace (a local proxy or " +
-        "server, e.g. a sandbox's bridge: that process's own connections are judged apart)",
+        "proxy's address), or it is the agent's own traffic, or a loopback connect (through " +
+        "a proxy: a loopback host asked of it, at the port asked for) to a port a traced " +
+        "process listened on in the same network namespace (a local proxy or server, e.g. a " +
+        "sandbox's bridge: that process's own connections are judged apart)",
     ),
     opt("allowed_by", "utf8", "the allowlist entry or rule that covers it"),
   ] as const,

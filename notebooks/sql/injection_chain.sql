@@ -10,8 +10,11 @@ steps AS (
   SELECT ts_ns, 'sensitive file read', tool_call_id, path || ' (' || label || ')'
   FROM sensitive_reads WHERE counted
   UNION ALL
+  -- a connect at the port of its destination (through a proxy: the port asked of it, not the
+  -- proxy's), a DNS question at its resolver's
   SELECT ts_ns, 'destination outside the allowlist', tool_call_id,
-    op || ' ' || coalesce(name, addr, '?') || coalesce(':' || port, '')
+    op || ' ' || coalesce(name, addr, '?') ||
+      coalesce(':' || CASE WHEN op = 'connect' THEN dest_port ELSE port END, '')
   FROM net_destinations WHERE NOT allowed
 )
 SELECT round((s.ts_ns - t0.t0) / 1e9, 3) AS t_s, s.step, s.tool_call_id,

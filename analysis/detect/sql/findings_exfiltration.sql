@@ -22,9 +22,11 @@ WITH reads AS (
 ),
 sends AS (
   SELECT d.*, a.branch_pid, a.branch_start_ns,
-    -- through a proxy, the host and port asked of it
+    -- through a proxy, the host and port asked of it (`?` when it named none: the proxy's
+    -- own port is not the destination's)
     coalesce(d.name, d.addr) ||
-      CASE WHEN d.op = 'connect' THEN ':' || coalesce(d.dest_port, d.port) ELSE '' END AS dest,
+      CASE WHEN d.op = 'connect' THEN ':' || coalesce(CAST(d.dest_port AS VARCHAR), '?') ELSE ''
+      END AS dest,
     d.name_source IN ('proxy_connection', 'proxy_process') AS via_proxy,
     unnest([d.ts_ns // greatest($exfil_window_ns, 1), d.ts_ns // greatest($exfil_window_ns, 1) - 1])
       AS slice
@@ -34,11 +36,12 @@ sends AS (
 ),
 -- each connect's plain-HTTP exchanges: the sending process's, to the same host (address or
 -- name) and port (80 when the Host header names none; through a proxy, the host and port asked
--- of it), from the connect's first request for it on
+-- of it), from the connect's first request for it on; kept with the destination it is sent
+-- to (a keep-alive connection to a proxy is one connect but a send to each host asked of it)
 carried AS (
-  SELECT s.recording, s.event_id AS net_id, e.exchange_id, e.method, e.path, e.status,
+  SELECT s.recording, s.event_id AS net_id, s.dest, e.exchange_id, e.method, e.path, e.status,
     e.request_bytes
-  FROM (SELECT DISTINCT recording, event_id, pid, addr, name, dest_port, ts_ns FROM sends
+  FROM (SELECT DISTINCT recording, event_id, pid, addr, name, dest_port, dest, ts_ns FROM sends
     WHERE op = 'connect') s
   JOIN http_exchanges e ON e.recording = s.recording AND e.pid = s.pid AND e.conn_gen = -1
     AND e.llm_call_id IS NULL AND e.request_ns >= s.ts_ns
@@ -85,7 +88,8 @@ http AS (
       'request_bytes': c.request_bytes} ORDER BY c.exchange_id) AS sent
   FROM g
   JOIN (SELECT DISTINCT * FROM carried) c
-    ON c.recording = g.recording AND list_contains(g.net_ids, c.net_id)
+    ON c.recording = g.recording AND c.dest = g.dest
+      AND list_contains(g.net_ids, c.net_id)
   GROUP BY ALL
 ),
 named AS (

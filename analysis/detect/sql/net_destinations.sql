@@ -17,9 +17,10 @@
 -- that no other connect is tied to (`name_source` `proxy_process`, and a `problems` row says
 -- how many) — and whether it is allowed: the agent process's own traffic (its LLM calls
 -- and telemetry) is, and so is anything an `allowlist` entry covers, and a loopback connect
--- not through a proxy to a port a traced process listened on before in the same network
--- namespace (a local server, or a bridge such as a sandbox's to its agent: it reaches that
--- process, whose own connections are judged here on their own).
+-- (through a proxy: a loopback host asked of it, at the port asked for) to a port a traced
+-- process listened on before in the same network namespace (a local server, or a bridge such
+-- as a sandbox's to its agent: it reaches that process, whose own connections are judged here
+-- on their own).
 INSERT INTO net_destinations
 WITH nets AS (
   SELECT a.recording, a.event_id, a.ts_ns, a.session_id, a.pid, a.op, a.addr, a.port, a.qname,
@@ -134,7 +135,8 @@ via_proxy AS (
       coalesce(h.host, n.name) AS name,
       CASE WHEN h.host IS NOT NULL THEN c.source ELSE n.name_source END AS name_source,
       coalesce(h.request_ns, n.ts_ns) AS ts_ns),
-    CASE WHEN h.host IS NOT NULL THEN h.port ELSE n.port END AS dest_port,
+    -- a DNS question has none (its port is the resolver's); a CONNECT that named none: null
+    CASE WHEN h.host IS NOT NULL THEN h.port WHEN n.op = 'connect' THEN n.port END AS dest_port,
     h.host IS NOT NULL AS through_proxy
   FROM named n
   LEFT JOIN proxy_conn c ON c.recording = n.recording AND c.event_id = n.event_id
@@ -147,13 +149,20 @@ listeners AS (
   FROM net WHERE op = 'listen' AND ret = 0 AND family IN ('inet', 'inet6')
   GROUP BY ALL
 ),
+-- a loopback connect not through a proxy reaches the listener on its port; through a proxy, a
+-- loopback host asked of it (a loopback address, `localhost` or a name under it, RFC 6761 6.3)
+-- reaches the listener on the port asked for, in the connect's network namespace (a proxy on
+-- this loopback shares it; one elsewhere would have to be on this machine to reach it)
 to_listener AS (
-  SELECT n.recording, n.event_id, min(s.pid) AS pid
+  SELECT n.recording, n.event_id, n.name, n.dest_port, min(s.pid) AS pid
   FROM via_proxy n
-  JOIN listeners s ON s.recording = n.recording AND s.port = n.port
+  JOIN listeners s ON s.recording = n.recording AND s.port = n.dest_port
     AND s.net_ns = n.net_ns AND s.ts_ns <= n.ts_ns
-  WHERE n.op = 'connect' AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
-    AND NOT coalesce(n.through_proxy, false)
+  WHERE n.op = 'connect'
+    AND CASE WHEN coalesce(n.through_proxy, false)
+      THEN regexp_matches(n.name, '^(127\.|::1$|::ffff:127\.|localhost$)')
+        OR ends_with(n.name, '.localhost')
+      ELSE regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)') END
   GROUP BY ALL
 ),
 judged AS (
@@ -169,6 +178,7 @@ judged AS (
     ) AS entry
   FROM via_proxy n
   LEFT JOIN to_listener t ON t.recording = n.recording AND t.event_id = n.event_id
+    AND t.name IS NOT DISTINCT FROM n.name AND t.dest_port = n.dest_port
 )
 SELECT recording, event_id, ts_ns, session_id, pid, op, addr, port, name, name_source,
   dest_port, attribution, tool_call_id,
