@@ -444,16 +444,9 @@ function llmCallOf(r: Row): LlmCall {
 /** A tool call of `report_tool_calls`, with its outcome (`report_tool_outcomes`) when known. */
 function toolCallOf(r: Row, o: Row | undefined): ToolCall {
   return {
-    id: n0(r.tool_call_id),
-    llmCallId: n0(r.llm_call_id),
-    callIndex: n0(r.call_index),
-    providerCallId: str(r.provider_call_id),
-    name: String(r.name),
+    ...modelCallOf(r, n0(r.tool_call_id)),
     kind: String(r.kind),
-    input: text(r, "input") ?? { text: "", full: 0 },
     resultLlmCallId: num(r.result_llm_call_id),
-    result: text(r, "result_text"),
-    resultIsError: typeof r.result_is_error === "boolean" ? r.result_is_error : null,
     requestedNs: big(r.requested_ns),
     resultNs: big(r.result_ns),
     pid: n0(r.pid),
@@ -465,14 +458,21 @@ function toolCallOf(r: Row, o: Row | undefined): ToolCall {
 }
 
 function serverToolCallOf(r: Row): ServerToolCall {
+  return { ...modelCallOf(r, n0(r.server_tool_call_id)), resultType: str(r.result_type) };
+}
+
+/**
+ * What a tool call the model asked for has whoever runs it (`tool_calls` and
+ * `server_tool_calls` share these columns), numbered `id`.
+ */
+function modelCallOf(r: Row, id: number): Omit<ServerToolCall, "resultType"> {
   return {
-    id: n0(r.server_tool_call_id),
+    id,
     llmCallId: n0(r.llm_call_id),
     callIndex: n0(r.call_index),
     providerCallId: str(r.provider_call_id),
     name: String(r.name),
     input: text(r, "input") ?? { text: "", full: 0 },
-    resultType: str(r.result_type),
     result: text(r, "result_text"),
     resultIsError: typeof r.result_is_error === "boolean" ? r.result_is_error : null,
   };
