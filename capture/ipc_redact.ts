@@ -49,19 +49,9 @@ import {
   startsWithHttp2Preface,
   startsWithHttp2Settings,
 } from "../protocols/http2_frame.ts";
-import {
-  type BodySecretMasker,
-  createHttp1BodySecrets,
-  type Http1Exchanges,
-} from "../protocols/http1_body_secrets.ts";
-import {
-  afterGap,
-  createHttp1Redactor,
-  createParamRedactor,
-  SECRET_PARAM,
-  type StreamRedactor,
-} from "./redact.ts";
-import { type H2RedactorFactory, takeOut } from "./tls_streams.ts";
+import type { BodySecretMasker, Http1Exchanges } from "../protocols/http1_body_secrets.ts";
+import { afterGap, type StreamRedactor } from "./redact.ts";
+import { type H2RedactorFactory, http1Redactors, takeOut } from "./tls_streams.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 
 /** What the redactor needs of a call (ipc_streams.ts's IpcCall); `data` and `lost` are set. */
@@ -327,9 +317,9 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
 
   /** A tcp direction's HTTP/1 redactors (anew after a 101 that was no h2c upgrade). */
   #startH1(s: Stream): void {
-    s.http = createHttp1Redactor();
-    s.param = createParamRedactor(SECRET_PARAM);
-    s.body = createHttp1BodySecrets(s.conn ? (s.conn.h1 ??= { methods: [] }) : undefined);
+    [s.http, s.param, s.body] = http1Redactors(
+      s.conn ? (s.conn.h1 ??= { methods: [] }) : undefined,
+    );
   }
 
   /** HTTP/1 or JSON bytes out, through the JSON masker where it applies. */

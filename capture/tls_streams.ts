@@ -121,11 +121,7 @@ export class TlsStreams {
       d.redactor = this.#h2!(c.h2 ??= { asked: new Set() });
       if (!d.redactor) return this.#wait(c, call);
     }
-    if (!d.redactor) {
-      d.redactor = createHttp1Redactor();
-      d.param = createParamRedactor(SECRET_PARAM);
-      d.body = createHttp1BodySecrets(c.h1 ??= { methods: [] });
-    }
+    if (!d.redactor) [d.redactor, d.param, d.body] = http1Redactors(c.h1 ??= { methods: [] });
 
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
@@ -234,6 +230,22 @@ export class TlsStreams {
 function withheld(call: TlsCall): RedactedCall {
   const n = call.data.length;
   return { call, data: new Uint8Array(0), lost: n, withheld: n - Math.min(call.lost, n) };
+}
+
+/**
+ * An HTTP/1 direction's redactors, in the order its bytes go through them (here and in
+ * ipc_redact.ts): secret header values, then the `sessionId=` URL parameter, then the
+ * secret-named JSON values of JSON-RPC bodies (`shared` with the other direction: which
+ * requests were HEADs, whether the connection is MCP's).
+ */
+export function http1Redactors(
+  shared: Http1Exchanges | undefined,
+): [StreamRedactor, StreamRedactor, BodySecretMasker] {
+  return [
+    createHttp1Redactor(),
+    createParamRedactor(SECRET_PARAM),
+    createHttp1BodySecrets(shared),
+  ];
 }
 
 function newDir(): Direction {
