@@ -33,16 +33,15 @@ ended AS (
 ),
 per_call AS (
   SELECT recording, tool_call_id, count(*) AS n,
-    arg_min(pid, (-confidence, severity, start_ns, pid)) AS pid,
-    arg_min(start_ns, (-confidence, severity, start_ns, pid)) AS start_ns,
-    arg_min(end_ns, (-confidence, severity, start_ns, pid)) AS end_ns,
-    arg_min(exit_code, (-confidence, severity, start_ns, pid)) AS exit_code,
-    arg_min(exit_signal, (-confidence, severity, start_ns, pid)) AS exit_signal,
-    arg_min(killed_by_pid, (-confidence, severity, start_ns, pid)) AS killed_by_pid,
-    arg_min(exit_event, (-confidence, severity, start_ns, pid)) AS exit_event,
+    arg_min({pid: pid, start_ns: start_ns, end_ns: end_ns, exit_code: exit_code,
+      exit_signal: exit_signal, killed_by_pid: killed_by_pid, exit_event: exit_event},
+      (-confidence, severity, start_ns, pid)) AS decider,
     flatten(list(coalesce(execs, [fork_event]) ORDER BY start_ns, pid)) AS started
   FROM ended
   GROUP BY ALL
+),
+decided AS (
+  SELECT recording, tool_call_id, n, started, unnest(decider) FROM per_call
 )
 SELECT t.recording, t.tool_call_id, c.pid, t.name,
   CASE
@@ -61,5 +60,5 @@ SELECT t.recording, t.tool_call_id, c.pid, t.name,
     x -> 'process:' || x)
 FROM tool_calls t
 JOIN llm_calls c ON c.recording = t.recording AND c.llm_call_id = t.llm_call_id
-LEFT JOIN per_call o ON o.recording = t.recording AND o.tool_call_id = t.tool_call_id
+LEFT JOIN decided o ON o.recording = t.recording AND o.tool_call_id = t.tool_call_id
 ORDER BY t.recording, t.tool_call_id;
