@@ -52,34 +52,28 @@ commands AS (
     trim(regexp_replace(regexp_replace(v, '[''"\\]', '', 'g'), '\s+', ' ', 'g')) AS norm
   FROM classed WHERE cls = 'command'
 ),
+-- The words of each command, an option's `--name=` (or `NAME=`, `@`) dropped. Besides the
+-- words split at white space and quotes, a word the shell keeps whole although it holds white
+-- space (`spaced`): quoted ("my notes.txt", 'a b.txt') or escaped (a\ b.txt), read as the shell
+-- reads it: quotes removed, a backslash kept inside single quotes, escaping only $ ` " \ inside
+-- double quotes, and any character outside quotes.
 words AS (
-  SELECT recording, tool_call_id, key,
+  SELECT recording, tool_call_id, key, spaced,
     regexp_replace(w, '^(--?[A-Za-z0-9_-]+=|[A-Za-z_][A-Za-z0-9_]*=|@)', '') AS w
   FROM (
-    SELECT recording, tool_call_id, key, unnest(regexp_extract_all(v, '[^\s''"|;&<>()`]+')) AS w
+    SELECT recording, tool_call_id, key, false AS spaced,
+      unnest(regexp_extract_all(v, '[^\s''"|;&<>()`]+')) AS w
     FROM commands
-  )
-),
--- A word the shell keeps whole although it holds white space: quoted ("my notes.txt",
--- 'a b.txt') or escaped (a\ b.txt), read as the shell reads it: quotes removed, a backslash
--- kept inside single quotes, escaping only $ ` " \ inside double quotes, and any character
--- outside quotes.
--- Only words that hold white space once read are added (the others are among `words`), and
--- only those that could be a name: no newline, no shell punctuation (`;|&<>$` and backquote);
--- an option's `--name=` is dropped as for the other words.
-spaced_words AS (
-  SELECT recording, tool_call_id, key, w
-  FROM (
-    SELECT recording, tool_call_id, key,
-      regexp_replace(array_to_string(list_transform(
+    UNION ALL
+    SELECT recording, tool_call_id, key, true,
+      array_to_string(list_transform(
         regexp_extract_all(t, '''[^'']*''|"(?:[^"\\]|\\.)*"|\\.|[^''"\\]+'),
         s -> CASE left(s, 1)
           WHEN '''' THEN s[2:-2]
           WHEN '"' THEN regexp_replace(s[2:-2], '\\([$`"\\])', '\1', 'g')
           WHEN '\' THEN s[2:]
           ELSE s
-        END), ''),
-        '^(--?[A-Za-z0-9_-]+=|[A-Za-z_][A-Za-z0-9_]*=|@)', '') AS w
+        END), '')
     FROM (
       SELECT recording, tool_call_id, key,
         unnest(regexp_extract_all(v,
@@ -88,7 +82,13 @@ spaced_words AS (
     )
     WHERE regexp_matches(t, '[''"\\]')
   )
-  WHERE regexp_matches(w, '\s') AND NOT regexp_matches(w, '[\n\r;|&<>`$]')
+),
+-- Of the words read whole, those that hold white space once read (the others are among the
+-- split words) and could be a name: no newline, no shell punctuation (`;|&<>$` and backquote).
+spaced_words AS (
+  SELECT recording, tool_call_id, key, w
+  FROM words
+  WHERE spaced AND regexp_matches(w, '\s') AND NOT regexp_matches(w, '[\n\r;|&<>`$]')
     AND w NOT LIKE '-%' AND length(w) <= 1024
 ),
 urls AS (
@@ -99,7 +99,7 @@ urls AS (
 paths AS (
   SELECT recording, tool_call_id, key AS source, w AS p, true AS in_command
   FROM words
-  WHERE w NOT LIKE '%://%' AND w NOT LIKE '-%' AND length(w) >= 2
+  WHERE NOT spaced AND w NOT LIKE '%://%' AND w NOT LIKE '-%' AND length(w) >= 2
     AND (w LIKE '%/%' OR regexp_full_match(w, '[A-Za-z0-9_.+~-]*[A-Za-z0-9_+-]\.[A-Za-z0-9]{1,10}'))
     AND NOT regexp_full_match(w, '[0-9.]+')
   UNION ALL
@@ -118,7 +118,7 @@ hosts AS (
   SELECT recording, tool_call_id, key AS source,
     lower(regexp_replace(w, '^[^@]*@', '')) AS h
   FROM words
-  WHERE w NOT LIKE '%/%'
+  WHERE NOT spaced AND w NOT LIKE '%/%'
     AND regexp_full_match(w, '([A-Za-z0-9._-]+@)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}')
 ),
 terms AS (
