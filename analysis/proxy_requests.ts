@@ -111,31 +111,27 @@ export function proxyRequests(
   const rows: ProxyRequestRow[] = [];
   const problems: ProblemRow[] = [];
   const pid = t.clientPid;
+  /** a problem of this connection, said from its client's end (the end seen, when not known) */
+  const say = (message: string) =>
+    problems.push({
+      recording: t.recording,
+      source: cleartextLabel(pid ?? t.rows[0].pid, t.conn),
+      kind: "protocol",
+      message: `${connectionName(t)}: ${message}`,
+      exchange_id: null,
+    });
   if (t.http2) return { rows, problems };
   if (pid === null) {
     // no traced process is its client: whose requests they were is not known
     const why = toProxyWhy(t);
     if (why !== null) {
-      problems.push({
-        recording: t.recording,
-        source: cleartextLabel(t.rows[0].pid, t.conn),
-        kind: "protocol",
-        message: `${connectionName(t)}: a connection to an HTTP proxy (${why}) whose client ` +
-          `process was not traced (seen only from pid ${t.rows[0].pid}'s end): the hosts it ` +
-          "asked the proxy for are not judged",
-        exchange_id: null,
-      });
+      say(
+        `a connection to an HTTP proxy (${why}) whose client process was not traced (seen ` +
+          `only from pid ${t.rows[0].pid}'s end): the hosts it asked the proxy for are not judged`,
+      );
     }
     return { rows, problems };
   }
-  const say = (message: string) =>
-    problems.push({
-      recording: t.recording,
-      source: cleartextLabel(pid, t.conn),
-      kind: "protocol",
-      message: `${connectionName(t)}: ${message}`,
-      exchange_id: null,
-    });
   const add = (method: string, target: string, ns: bigint) => {
     const to = proxiedTarget(method, target);
     if (to === null) {
