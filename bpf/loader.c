@@ -116,7 +116,7 @@ enum exit_code {
 /* the instance of the object that holds the maps (and the .bss the loader writes); the programs
  * are loaded by other instances of it, the parts (see "loading in parts") */
 static struct sightline *skel;
-enum { PART_KERNEL, PART_TLS, N_PARTS };
+enum { PART_KERNEL, PART_TLS, PART_TLS_MORE, N_PARTS };
 struct part {
 	struct sightline *s; /* read by the main thread only once joined */
 	pthread_t th;
@@ -130,12 +130,17 @@ struct part {
 static struct part parts[N_PARTS] = {
 	[PART_KERNEL] = {.ready_fd = -1}, /* the process, system call and io_uring programs */
 	[PART_TLS] = {.ready_fd = -1, .nice = 19},
+	[PART_TLS_MORE] = {.ready_fd = -1, .nice = 19}, /* started at its first attach */
 };
 static int tls_ready; /* the TLS part is loaded: attach commands run (else they wait) */
+static int more_done; /* the TLS_MORE part's load has ended (parts[].err: failed) */
 static int n_deferred, replaying; /* attach/detach commands waiting; one running */
 static const char *btf_path; /* the minimal BTF to relocate against, or NULL */
 static int renice_at_go; /* the TLS part's priority is restored at `go` (part_priority) */
 static void part_priority(int i, int nice);
+static int tls_part_of(const char *prog);
+static int command_part(const char *line);
+static void start_more(void);
 static void load_failed(int e);
 static void defer_command(const char *line);
 static int sock = -1;
@@ -688,7 +693,8 @@ static int trace_existing(pid_t root, const char *comm)
 
 static struct bpf_program *prog_by_name(const char *name)
 {
-	struct bpf_program *p = bpf_object__find_program_by_name(parts[PART_TLS].s->obj, name);
+	struct sightline *s = parts[tls_part_of(name)].s;
+	struct bpf_program *p = s ? bpf_object__find_program_by_name(s->obj, name) : NULL;
 	return p && bpf_program__fd(p) >= 0 ? p : NULL;
 }
 
@@ -703,6 +709,13 @@ static void cmd_attach(__u32 id, char *args)
 		return;
 	}
 	const char *path = args + consumed;
+	if (tls_part_of(prog) == PART_TLS_MORE && parts[PART_TLS_MORE].err) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "the programs for %s could not be loaded: %s", prog,
+			 strerror(parts[PART_TLS_MORE].err));
+		put_text(SL_K_REPLY, id, -parts[PART_TLS_MORE].err, msg);
+		return;
+	}
 	struct bpf_program *p = prog_by_name(prog);
 	if (!p) {
 		put_text(SL_K_REPLY, id, -ENOENT, "no such program");
@@ -778,8 +791,10 @@ static void release_child(void)
 	close(go_fd);
 	go_fd = -1;
 	phase("command released");
-	if (renice_at_go)
+	if (renice_at_go) {
 		part_priority(PART_TLS, 0);
+		part_priority(PART_TLS_MORE, 0);
+	}
 }
 
 static void handle_command(char *line)
@@ -792,10 +807,14 @@ static void handle_command(char *line)
 		return;
 	}
 	char *args = line + consumed;
-	if (!replaying && (!tls_ready || n_deferred) &&
-	    (!strcmp(verb, "attach") || !strcmp(verb, "detach"))) {
-		defer_command(line); /* answered once the TLS programs are loaded, in order */
-		return;
+	if (!replaying && (!strcmp(verb, "attach") || !strcmp(verb, "detach"))) {
+		int part = command_part(line);
+		if (part == PART_TLS_MORE)
+			start_more();
+		if (!tls_ready || n_deferred || (part == PART_TLS_MORE && !more_done)) {
+			defer_command(line); /* answered once its programs are loaded, in order */
+			return;
+		}
 	}
 	if (!strcmp(verb, "attach")) {
 		cmd_attach(id, args);
@@ -1230,9 +1249,39 @@ static const char *min_btf(void)
  * and the capture marks a file known (and resumes the process) only after its attaches have
  * been answered.
  */
+/*
+ * The TLS programs come in two parts. PART_TLS: OpenSSL's API (SSL_write/SSL_read and their _ex
+ * forms, SSL_free), which system libssl, Node's and Bun's BoringSSL and a static OpenSSL are
+ * hooked through, so nearly every capture attaches some. PART_TLS_MORE: the rest (BoringSSL's
+ * and ring's AEAD, GnuTLS, Go's crypto/tls), loaded only once an attach names one of them; a
+ * capture of a command without such a library is spared their verification (13 programs, ~6k
+ * instructions: ~10 ms of CPU, Session 25 of reports/bench/capture.md). Until it is loaded that
+ * attach and every attach or detach after it wait, as all of them wait for PART_TLS, so the
+ * gate holds the process that needs them. If it fails to load, each attach naming one of its
+ * programs is answered with the error (the capture says so in its attach report), and the
+ * capture goes on.
+ */
+static int tls_part_of(const char *prog)
+{
+	return strncmp(prog, "sl_ssl_", 7) == 0 ? PART_TLS : PART_TLS_MORE;
+}
+
+/* The part whose programs a command needs: an attach's program's, else PART_TLS. */
+static int command_part(const char *line)
+{
+	char verb[16], prog[64];
+	unsigned int id;
+	unsigned long long cookie;
+	if (sscanf(line, "%u %15s %llu %63s", &id, verb, &cookie, prog) == 4 &&
+	    !strcmp(verb, "attach"))
+		return tls_part_of(prog);
+	return PART_TLS;
+}
+
 static int part_of(const struct bpf_program *p)
 {
-	return bpf_program__type(p) == BPF_PROG_TYPE_KPROBE ? PART_TLS : PART_KERNEL;
+	return bpf_program__type(p) == BPF_PROG_TYPE_KPROBE ? tls_part_of(bpf_program__name(p))
+							     : PART_KERNEL;
 }
 
 /*
@@ -1341,6 +1390,11 @@ static void join_part(int i)
 			sightline__destroy(pt->s);
 			pt->s = NULL;
 		}
+		if (i == PART_TLS_MORE) { /* its attaches are answered with the error */
+			if (debug)
+				fprintf(stderr, "%s", libbpf_log);
+			return;
+		}
 		load_failed(pt->err);
 	}
 	if (debug > 1) {
@@ -1350,7 +1404,10 @@ static void join_part(int i)
 		{
 			if (part_of(prog) == i && nv < 64)
 				fprintf(stderr, "sightline-loader: verifier: %s %s: %s",
-					i == PART_TLS ? "tls" : "kernel", bpf_program__name(prog),
+					i == PART_TLS	     ? "tls"
+					: i == PART_TLS_MORE ? "tls_more"
+							     : "kernel",
+					bpf_program__name(prog),
 					pt->vlog[nv++]);
 		}
 	}
@@ -1383,6 +1440,40 @@ static void defer_command(const char *line)
 		die(EXIT_LOAD, "out of memory");
 }
 
+/* Starts loading the TLS_MORE part, once. */
+static void start_more(void)
+{
+	struct part *pt = &parts[PART_TLS_MORE];
+	if (pt->started || pt->joined || pt->ready_fd >= 0)
+		return;
+	pt->ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (pt->ready_fd < 0) {
+		pt->err = errno;
+		pt->joined = 1;
+		more_done = 1;
+		return;
+	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = pt->ready_fd};
+	epoll_ctl(ep, EPOLL_CTL_ADD, pt->ready_fd, &ev);
+	phase("loading the other TLS programs");
+	start_part(PART_TLS_MORE);
+}
+
+/* The TLS_MORE part's load ended (or the loader must wait for it now), if it was started. */
+static void more_part_done(void)
+{
+	struct part *pt = &parts[PART_TLS_MORE];
+	if (more_done || pt->ready_fd < 0)
+		return;
+	epoll_ctl(ep, EPOLL_CTL_DEL, pt->ready_fd, NULL);
+	part_priority(PART_TLS_MORE, 0);
+	join_part(PART_TLS_MORE);
+	close(pt->ready_fd);
+	pt->ready_fd = -1;
+	more_done = 1;
+	phase(pt->err ? "the other TLS programs failed to load" : "the other TLS programs loaded");
+}
+
 /* The TLS part is loaded (or the loader must wait for it now). */
 static void tls_part_done(void)
 {
@@ -1402,7 +1493,8 @@ static void tls_part_done(void)
  */
 static int deferred_runnable(void)
 {
-	return tls_ready && n_deferred && !(renice_at_go && go_fd >= 0);
+	return tls_ready && n_deferred && !(renice_at_go && go_fd >= 0) &&
+	       (more_done || command_part(deferred[next_deferred]) != PART_TLS_MORE);
 }
 
 /*
@@ -1738,6 +1830,8 @@ int main(int argc, char **argv)
 			} else if (fd == tls_fd) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, tls_fd, NULL);
 				tls_part_done();
+			} else if (fd == parts[PART_TLS_MORE].ready_fd) {
+				more_part_done();
 			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -1798,6 +1892,7 @@ int main(int argc, char **argv)
 
 	phase("stopping");
 	tls_part_done(); /* the attach commands that waited for it are answered, as before */
+	more_part_done();
 	renice_at_go = 0;
 	while (run_deferred())
 		;

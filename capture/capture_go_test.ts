@@ -73,3 +73,61 @@ Deno.test({
     });
   },
 });
+
+/** The names of the capture's TLS programs the kernel holds now, by family (bpftool). */
+async function loadedTlsFamilies(): Promise<string[]> {
+  const out = await new Deno.Command("bpftool", { args: ["-j", "prog", "show"], stdout: "piped" })
+    .output();
+  assert.ok(out.success, "bpftool prog show failed");
+  const names = (JSON.parse(new TextDecoder().decode(out.stdout)) as { name?: string }[])
+    .map((p) => p.name ?? "");
+  return ["sl_ssl_", "sl_go_", "sl_gnutls_", "sl_ring_", "sl_aead_"]
+    .filter((f) => names.some((n) => n.startsWith(f)));
+}
+
+Deno.test({
+  name:
+    "the Go, GnuTLS, ring and AEAD programs are loaded only once a hook needs one; OpenSSL's with every capture",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const client = await buildGoClient();
+    const dir = await Deno.makeTempDir({ prefix: "sl-go-parts-" });
+    // the command says it has started and waits to be told to run the Go client
+    const started = `${dir}/started`, goOn = `${dir}/go-on`;
+    const wait = (f: string) => `while [ ! -e '${f}' ]; do sleep 0.05; done`;
+    await withHttpsServer(() => simpleResponse("parts"), async (srv, certs) => {
+      const capture = captureForTest({
+        cmd: [
+          "/bin/sh",
+          "-c",
+          `: > '${started}'; ${
+            wait(goOn)
+          }; '${client}' '${srv.url}'; sleep 0.2; : > '${dir}/ran'; ${wait(`${dir}/done`)}`,
+        ],
+        env: { SSL_CERT_FILE: certs.caPath },
+      });
+      const until = async (f: string) => {
+        for (let i = 0; i < 400 && !(await Deno.stat(f).then(() => true, () => false)); i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await until(started);
+      // OpenSSL's programs load meanwhile, at the lowest priority until the release
+      let before = await loadedTlsFamilies();
+      for (let i = 0; i < 200 && !before.includes("sl_ssl_"); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        before = await loadedTlsFamilies();
+      }
+      await Deno.writeTextFile(goOn, "");
+      await until(`${dir}/ran`);
+      const after = await loadedTlsFamilies();
+      await Deno.writeTextFile(`${dir}/done`, "");
+      const { res } = await capture;
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 1);
+      assert.deepEqual(before, ["sl_ssl_"], "before the Go client ran");
+      assert.deepEqual(after, ["sl_ssl_", "sl_go_", "sl_gnutls_", "sl_ring_", "sl_aead_"]);
+    });
+    await Deno.remove(dir, { recursive: true });
+  },
+});
