@@ -271,10 +271,22 @@ export class LoaderClient {
   }
 
   #writing: Promise<void> = Promise.resolve();
+  /** lines not yet handed to a write, in order: all go in the next one */
+  #pending = "";
 
+  /**
+   * Queues a command line. Lines queued while a write is under way go together in the next
+   * one: a capture that starts by telling the loader of hundreds of known files (attach.ts
+   * preknown) makes a few writes, not one each (~0.08 ms a file before: Session 25 of
+   * reports/bench/capture.md).
+   */
   #write(line: string): void {
-    const bytes = this.#enc.encode(line);
+    const queued = this.#pending !== "";
+    this.#pending += line;
+    if (queued) return; // the write queued already takes this line too
     this.#writing = this.#writing.then(async () => {
+      const bytes = this.#enc.encode(this.#pending);
+      this.#pending = "";
       try {
         let off = 0;
         while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
