@@ -58,7 +58,9 @@ const spread = (xs: number[]): Spread => ({
   max: Math.max(...xs),
 });
 
-const PHASE_LINE = /^(sightline(?:-loader)?): +([\d.]+) ms (.*?)(?: \(cpu ([\d.]+) ms\))?$/;
+// "(cpu N ms)", or with its split by thread: "(cpu N ms: deno N, V8 DefaultWorke N, ...)"
+const PHASE_LINE =
+  /^(sightline(?:-loader)?): +([\d.]+) ms (.*?)(?: \(cpu ([\d.]+) ms(?:: [^)]*)?\))?$/;
 
 /** The phase lines of both sides: "sightline: 12.3 ms what (cpu 4.5 ms)" → {"sightline: what": 12.3}. */
 export function parsePhases(stderr: string): Record<string, number> {
