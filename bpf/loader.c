@@ -130,7 +130,8 @@ struct part {
 static struct part parts[N_PARTS] = {
 	[PART_KERNEL] = {.ready_fd = -1}, /* the process, system call and io_uring programs */
 	[PART_TLS] = {.ready_fd = -1, .nice = 19},
-	[PART_TLS_MORE] = {.ready_fd = -1, .nice = 19}, /* started at its first attach */
+	/* started at its first attach; yields as PART_TLS does until the command is released */
+	[PART_TLS_MORE] = {.ready_fd = -1, .nice = 19},
 };
 static int tls_ready; /* the TLS part is loaded: attach commands run (else they wait) */
 static int more_done; /* the TLS_MORE part's load has ended (parts[].err: failed) */
@@ -1738,8 +1739,10 @@ int main(int argc, char **argv)
 	phase("loaded");
 	/* with a command and the gate, the TLS part yields until the command is released */
 	renice_at_go = cmd && gate;
-	if (!renice_at_go)
+	if (!renice_at_go) {
 		part_priority(PART_TLS, 0);
+		part_priority(PART_TLS_MORE, 0);
+	}
 	gate_live = 1; /* from the first program attached */
 	if (sightline__attach(parts[PART_KERNEL].s)) {
 		int e = errno;
