@@ -567,6 +567,30 @@ Deno.test("detectors: dest_port is null for a DNS question and for a CONNECT tha
   }
 });
 
+Deno.test("detectors: an exchange's Host is read by the one authority rule (case, trailing dot, userinfo, port)", async () => {
+  // keepAlive(): the POST to evil.test's Host written otherwise, naming the same host and port
+  for (const host of ["Evil.TEST.:80", "user@evil.test", "EVIL.test:"]) {
+    const rec = keepAlive();
+    rec.exchanges = rec.exchanges!.map((x) => x.exchange_id === 21n ? { ...x, host } : x);
+    const { c, close } = await syntheticDb(rec);
+    try {
+      await buildCorrelation(c);
+      await buildFindings(c, DEFAULT_DETECT_SETTINGS);
+      const f = await all(
+        c,
+        "SELECT details FROM findings WHERE kind = 'exfiltration' ORDER BY finding_id",
+      );
+      const sent = f.map((x) => {
+        const d = JSON.parse(String(x.details));
+        return [d.destination, d.http_sent.map((s: { path: string }) => s.path)];
+      });
+      assert.deepEqual(sent, [["allowed.test:80", ["/"]], ["evil.test:80", ["/x"]]], host);
+    } finally {
+      close();
+    }
+  }
+});
+
 Deno.test("detectors: a connect to a proxy on another machine is named by the hosts asked of it", async () => {
   // the same upload through a proxy at 10.213.7.1:3128 (a company's): its own socket is tied
   const rec = viaProxy("http://10.213.7.1:3128");
