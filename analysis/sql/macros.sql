@@ -76,6 +76,15 @@ CREATE OR REPLACE MACRO authority_port(a, default_port) AS
   CASE WHEN authority_valid(authority_split(a)) THEN
     coalesce(TRY_CAST(nullif(authority_split(a).p, '') AS INTEGER), default_port)
   END;
+-- dns_name: a DNS question's name as hosts are compared with it: lower case, without the
+-- trailing dot of its fully qualified form (`Evil.Test.` is `evil.test`, as authority_host
+-- reads a Host or a URL's host).
+CREATE OR REPLACE MACRO dns_name(qname) AS rtrim(lower(qname), '.');
+-- scheme_port: the port a URI scheme defaults to (lower case), as protocols/authority.ts
+-- DEFAULT_PORT: http and ws 80, https and wss 443, ftp 21; null for another scheme.
+CREATE OR REPLACE MACRO scheme_port(scheme) AS
+  CASE scheme WHEN 'http' THEN 80 WHEN 'ws' THEN 80 WHEN 'https' THEN 443 WHEN 'wss' THEN 443
+    WHEN 'ftp' THEN 21 END;
 -- first_prompt: the prompt of a group of LLM calls (a session, a conversation), an aggregate:
 -- the new user text of its first main call that has one (of main calls at the same time, the
 -- first numbered).
