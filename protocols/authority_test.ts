@@ -71,3 +71,18 @@ Deno.test("hostPort: no host, a bad port or a character no host holds is null", 
 Deno.test("DEFAULT_PORT: the schemes' registered ports", () => {
   assert.deepEqual(DEFAULT_PORT, { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 });
 });
+
+Deno.test("hostPort: every shared edge input (testdata/authority_edges.json) is read or refused whole", () => {
+  const { inputs } = JSON.parse(
+    Deno.readTextFileSync(new URL("./testdata/authority_edges.json", import.meta.url)),
+  ) as { inputs: string[] };
+  assert.ok(inputs.length >= 40);
+  for (const a of inputs) {
+    const got = hostPort(a, 443);
+    if (got === null) continue;
+    // a host read is lower case, unbracketed, without a trailing dot or userinfo
+    assert.equal(got.host, got.host.toLowerCase(), a);
+    assert.ok(!/^\[|\]$|\.$|@/.test(got.host), `${a}: ${got.host}`);
+    assert.ok(got.port !== null && got.port >= 0 && got.port <= 65535, a);
+  }
+});
