@@ -6,7 +6,7 @@
  * memory limit of duckdb_open.ts, spilling to a private directory removed on closing), and
  * running named `.sql` files with bound values into plain rows (`queryRows` of
  * kit/sql_runner.ts: BIGINT as bigint, lists as arrays); or attached read-only to a private
- * in-memory database (`withAttached`, the exports).
+ * in-memory database (`withAttached`, the exports; `withMemoryDb`, `sql`'s stack of many).
  */
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -342,15 +342,30 @@ export async function withDb<T>(
  * and spilling beside it (duckdb_open.ts), then closes: for readers that make views of their own
  * over an analysis without writing it (the exports).
  */
-export async function withAttached<T>(
+export function withAttached<T>(
   path: string,
   fn: (c: DuckDBConnection) => Promise<T>,
   opts: { use?: boolean } = {},
 ): Promise<T> {
-  const opened = await openDuckDb(":memory:", { spillIn: dirname(path) });
+  return withMemoryDb(async (c) => {
+    await attachReadOnly(c, path, "src");
+    if (opts.use) await c.run("USE src");
+    return await fn(c);
+  }, { spillIn: dirname(path) });
+}
+
+/**
+ * Runs `fn` on a private in-memory database, under `memoryLimit` (else the default of
+ * duckdb_open.ts) and spilling in `spillIn` (beside the analyses it attaches), then closes: for
+ * readers that attach analyses read-only (`attachReadOnly`) and make their own views over them
+ * (`withAttached`; `sql`, which stacks many).
+ */
+export async function withMemoryDb<T>(
+  fn: (c: DuckDBConnection) => Promise<T>,
+  opts: { spillIn: string; memoryLimit?: string },
+): Promise<T> {
+  const opened = await openDuckDb(":memory:", opts);
   try {
-    await attachReadOnly(opened.conn, path, "src");
-    if (opts.use) await opened.conn.run("USE src");
     return await fn(opened.conn);
   } finally {
     opened.close();

@@ -2,12 +2,12 @@
  * An analysis whose recording was renamed or copied since (analysed_db.ts analysisOutdated):
  * made again under the directory's name now, not answered under the old one. And `withDb`:
  * DuckDB held to the threads and memory limit asked for (else the default limit), read-only
- * when asked.
+ * when asked; `withMemoryDb`: a private in-memory database spilling where asked, closed after.
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { copyRecording } from "../recording/manifest.ts";
-import { withDb } from "./analysed_db.ts";
+import { withDb, withMemoryDb } from "./analysed_db.ts";
 import { defaultMemoryLimit, sizeBytes } from "./duckdb_open.ts";
 import { denoTask, fixtureDir, recordingCopy } from "./testing.ts";
 
@@ -80,6 +80,34 @@ Deno.test("withDb: the threads and memory limit asked for, else the default; rea
       withDb(path, (c) => c.run("INSERT INTO x VALUES (2)"), { readOnly: true }),
       /read-only/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withMemoryDb: an in-memory database under the limit asked for, spilling in the directory given, removed after (also when fn throws)", async () => {
+  const dir = await Deno.makeTempDir();
+  const spills = () => [...Deno.readDirSync(dir)].map((e) => e.name);
+  try {
+    const got = await withMemoryDb(async (c) => {
+      const rows = (await c.runAndReadAll(
+        "SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t, " +
+          "current_database() AS d",
+      )).getRows();
+      return { rows, during: spills() };
+    }, { spillIn: dir, memoryLimit: "200MiB" });
+    const [[m, t, d]] = got.rows;
+    assert.equal(Math.round(sizeBytes(String(m).replace(" ", ""))! / 2 ** 20), 200);
+    assert.equal(d, "memory");
+    assert.equal(got.during.length, 1);
+    assert.match(got.during[0], /^\.duckdb-spill-/);
+    assert.ok(String(t).startsWith(`${dir}/${got.during[0]}/`), String(t));
+    assert.deepEqual(spills(), [], "its spill directory is removed on closing");
+    await assert.rejects(
+      withMemoryDb(() => Promise.reject(new Error("boom")), { spillIn: dir }),
+      /boom/,
+    );
+    assert.deepEqual(spills(), [], "and when fn throws");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -17,7 +17,13 @@
  * first bytes ask a proxy, or its server answered as one: 407, `Proxy-Agent`), and such a
  * connection whose client process is not known.
  */
-import { createHttp1RequestParser } from "../protocols/mod.ts";
+import {
+  absoluteTarget,
+  createHttp1RequestParser,
+  DEFAULT_PORT,
+  type HostPort,
+  hostPort,
+} from "../protocols/mod.ts";
 import {
   cleartextLabel,
   connectionName,
@@ -25,30 +31,6 @@ import {
   type TcpConnection,
 } from "./cleartext_http.ts";
 import type { ProblemRow, ProxyRequestRow } from "./schema.ts";
-
-/** A request-target in absolute form: scheme `://` authority, then the rest. */
-const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/;
-
-/** The port a scheme's URIs default to (RFC 9110 4.2, RFC 6455 3, RFC 1738 3.2). */
-const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 };
-
-/**
- * The host (lower case, an IPv6 address without brackets, a name without the trailing dot of
- * its fully qualified form, as a DNS question's) and port an authority names, `port` when it
- * has none; null when it names no host or its port is not a number.
- */
-export function authorityHostPort(
-  authority: string,
-  port: number | null,
-): { host: string; port: number | null } | null {
-  const a = authority.replace(/^.*@/, "");
-  const m = /^(\[[^\]]+\]|[^:\[\]]+)(?::(\d*))?$/.exec(a);
-  const host = m?.[1].replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
-  if (!m || !host) return null;
-  const p = m[2] === undefined || m[2] === "" ? port : Number(m[2]);
-  if (p !== null && (!Number.isInteger(p) || p > 65535)) return null;
-  return { host, port: p };
-}
 
 /**
  * Where a request asks a proxy to go: an absolute-form target's host and port, a CONNECT's
@@ -58,11 +40,11 @@ export function authorityHostPort(
 export function proxiedTarget(
   method: string,
   target: string,
-): { host: string; port: number | null } | null | Record<never, never> {
-  if (method === "CONNECT") return authorityHostPort(target, null);
-  const m = ABSOLUTE.exec(target);
-  if (!m) return {};
-  return authorityHostPort(m[2], DEFAULT_PORT[m[1].toLowerCase()] ?? null);
+): HostPort | null | Record<never, never> {
+  if (method === "CONNECT") return hostPort(target, null);
+  const t = absoluteTarget(target);
+  if (!t) return {};
+  return hostPort(t.authority, DEFAULT_PORT[t.scheme] ?? null);
 }
 
 /** A client's first request asked of a proxy: a CONNECT, or a target in absolute form. */

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { splitTcpConnection, type TcpChunk, tcpChunk } from "./cleartext_http.ts";
-import { authorityHostPort, proxiedTarget, proxyRequests } from "./proxy_requests.ts";
+import { proxiedTarget, proxyRequests } from "./proxy_requests.ts";
 import { openRecording } from "./recording_input.ts";
 import { fixtureDir } from "./testing.ts";
 
@@ -154,15 +154,21 @@ Deno.test("proxy requests: a break after a request to a proxy, a target with no 
   );
 });
 
-Deno.test("proxy requests: authorities", () => {
-  assert.deepEqual(authorityHostPort("Evil.TEST:80", null), { host: "evil.test", port: 80 });
-  assert.deepEqual(authorityHostPort("evil.test", 80), { host: "evil.test", port: 80 });
-  assert.deepEqual(authorityHostPort("evil.test:", 443), { host: "evil.test", port: 443 });
-  assert.deepEqual(authorityHostPort("[::1]:8080", null), { host: "::1", port: 8080 });
-  assert.equal(authorityHostPort("", 80), null);
-  assert.equal(authorityHostPort("a.test:99999", null), null);
-  assert.equal(authorityHostPort("a.test:x", null), null);
+Deno.test("proxy requests: where a target asks to go (authorities: protocols/authority_test)", () => {
   assert.deepEqual(proxiedTarget("GET", "/a"), {});
+  assert.deepEqual(proxiedTarget("GET", "*"), {});
+  assert.deepEqual(proxiedTarget("CONNECT", "Evil.TEST:80"), { host: "evil.test", port: 80 });
+  assert.deepEqual(proxiedTarget("CONNECT", "[::1]:8080"), { host: "::1", port: 8080 });
+  assert.equal(proxiedTarget("CONNECT", ""), null);
+  assert.equal(proxiedTarget("CONNECT", "a.test:99999"), null);
+  assert.equal(proxiedTarget("CONNECT", "a.test:x"), null);
+  // the scheme's port when the authority names none, or an empty one
+  assert.deepEqual(proxiedTarget("GET", "HTTPS://evil.test:/x"), { host: "evil.test", port: 443 });
+  // userinfo is not where it goes
+  assert.deepEqual(proxiedTarget("GET", "http://allowed.test@evil.test/"), {
+    host: "evil.test",
+    port: 80,
+  });
   assert.deepEqual(proxiedTarget("GET", "ftp://f.test/x"), { host: "f.test", port: 21 });
   assert.deepEqual(proxiedTarget("GET", "gopher://g.test/x"), { host: "g.test", port: null });
   assert.deepEqual(proxiedTarget("CONNECT", "evil.test"), { host: "evil.test", port: null });
@@ -172,7 +178,8 @@ Deno.test("proxy requests: authorities", () => {
     port: 80,
   });
   assert.deepEqual(proxiedTarget("CONNECT", "evil.test.:443"), { host: "evil.test", port: 443 });
-  assert.equal(authorityHostPort(".:80", null), null);
+  assert.equal(proxiedTarget("CONNECT", ".:80"), null);
+  assert.equal(proxiedTarget("GET", "http://:80/x"), null);
 });
 
 Deno.test("proxy requests: a break before any request, a proxy's answer, no client process: said", () => {

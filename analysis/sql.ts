@@ -17,11 +17,19 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { quoteIdent } from "../kit/columns.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
-import { analysisOutdated, damageAt, DAMAGED_DB, holdsRecording } from "./analysed_db.ts";
+import {
+  analysisOutdated,
+  damageAt,
+  DAMAGED_DB,
+  holdsRecording,
+  withDb,
+  withMemoryDb,
+} from "./analysed_db.ts";
 import { errorLine, onceEach, usageError } from "../kit/cli.ts";
 import { isDir, isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
-import { attachReadOnly, memoryAdvice, openDuckDb } from "./duckdb_open.ts";
+import { attachReadOnly, memoryAdvice } from "./duckdb_open.ts";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
 import { CORRELATE_TABLES } from "./correlate/schema.ts";
 import { DETECT_INPUT_TABLES, DETECT_TABLES } from "./detect/schema.ts";
@@ -152,135 +160,143 @@ export async function run(opts: SqlOptions): Promise<number> {
   }
   let partial = skipped > 0 || damaged > 0;
   if (opts.write && dbs.length === 0) throw usageError("--write takes a recording, not an export");
-  // under the default memory limit, spilling beside the first recording (duckdb_open.ts)
-  const db = await openDuckDb(opts.write ? dbs[0].path : ":memory:", {
-    spillIn: dbs.length ? dirname(dbs[0].path) : resolve(exports[0]),
-    memoryLimit: opts.memoryLimit,
-  });
-  const c = db.conn;
-  /** tables with a partition file missing in an export (some or all of their files), or that
-   * an exported recording never had: there, empty for it, rather than unknown to the query */
-  const lostTables = new Set<string>();
-  for (const l of listings) {
-    const gaps = missingPartitions(l, await exportedTableLists(c, l));
-    for (const m of [...gaps.missing, ...gaps.neverHad]) lostTables.add(m.table);
-    const { missing, neverHad } = gaps;
-    if (neverHad.length) {
-      const tables = [...new Set(neverHad.map((m) => m.table))];
-      const recs = new Set(neverHad.map((m) => m.file)).size;
-      err(
-        `sql: ${l.dir}: ${recs} recording${recs === 1 ? " was" : "s were"} exported by an ` +
-          `older Sightline without ${tables.join(", ")}: ${
-            tables.length === 1 ? "that table is" : "those tables are"
-          } empty for ${recs === 1 ? "it" : "them"}\n`,
-      );
-    }
-    if (!missing.length) continue;
-    partial = true;
-    const shown = missing.slice(0, 3).map((m) => `${m.table}/${m.file}`).join(", ");
-    const more = missing.length > 3 ? ` and ${missing.length - 3} more` : "";
-    const why = gaps.unrecorded
-      ? " (exported before exports listed their tables, a recording's export may never have " +
-        "had a table this Sightline exports)"
-      : "";
-    err(
-      `sql: ${l.dir}: ${missing.length} partition file${missing.length === 1 ? "" : "s"} ` +
-        `missing (${shown}${more}): the answer leaves their rows out${why}\n`,
-    );
-  }
-  // Export files DuckDB cannot read (cut short, not yet synced, not Parquet): each named once
-  // and left out, the answer covering the rest (partial), as for a partition file missing.
-  const skip = new Set<string>();
-  const sayUnreadable = (dir: string, file: string, why: string, then: string) =>
-    err(`sql: ${dir}: ${relative(resolve(dir), file)} cannot be read (${why}): ${then}\n`);
-  // (a file DuckDB's words do not name is found by reading table `table`'s files one by one)
-  const leaveOut = async (e: unknown, dirs: string[], table: string): Promise<boolean> => {
-    const named = unreadableFile(errorLine(e), dirs);
-    const found = named
-      ? [{ file: named, why: errorLine(e) }]
-      : await undecodableFiles(c, dirs.map((d) => listingOf.get(d)!), skip, table)
-        .catch(() => []);
-    const fresh = found.filter((f) => !skip.has(f.file));
-    for (const { file, why } of fresh) {
-      skip.add(file);
+  // the one recording given, opened for writing; else a private in-memory database the
+  // recordings are attached to read-only: under the default memory limit, spilling beside the
+  // first recording (analysed_db.ts, duckdb_open.ts)
+  const { memoryLimit } = opts;
+  const over = <T>(fn: (c: DuckDBConnection) => Promise<T>) =>
+    opts.write ? withDb(dbs[0].path, fn, { memoryLimit }) : withMemoryDb(fn, {
+      spillIn: dbs.length ? dirname(dbs[0].path) : resolve(exports[0]),
+      memoryLimit,
+    });
+  return await over(async (c) => {
+    /** tables with a partition file missing in an export (some or all of their files), or that
+     * an exported recording never had: there, empty for it, rather than unknown to the query */
+    const lostTables = new Set<string>();
+    for (const l of listings) {
+      const gaps = missingPartitions(l, await exportedTableLists(c, l));
+      for (const m of [...gaps.missing, ...gaps.neverHad]) lostTables.add(m.table);
+      const { missing, neverHad } = gaps;
+      if (neverHad.length) {
+        const tables = [...new Set(neverHad.map((m) => m.table))];
+        const recs = new Set(neverHad.map((m) => m.file)).size;
+        err(
+          `sql: ${l.dir}: ${recs} recording${recs === 1 ? " was" : "s were"} exported by an ` +
+            `older Sightline without ${tables.join(", ")}: ${
+              tables.length === 1 ? "that table is" : "those tables are"
+            } empty for ${recs === 1 ? "it" : "them"}\n`,
+        );
+      }
+      if (!missing.length) continue;
       partial = true;
-      const dir = dirs.find((d) => file.startsWith(resolve(d) + "/"))!;
-      sayUnreadable(dir, file, why, "the answer leaves its rows out");
-    }
-    return fresh.length > 0;
-  };
-  // what each exported recording lost, as for a recording directory: a line each, and an
-  // answer over one whose files were damaged is partial
-  for (const dir of exports) {
-    for (;;) {
-      try {
-        for (const { recording, damage } of await exportDamage(c, listingOf.get(dir)!, skip)) {
-          err(`sql: ${dir}: ${recording}: ${damage.line}\n`);
-          if (damage.files.length) partial = true;
-        }
-        break;
-      } catch (e) {
-        if (await leaveOut(e, [dir], "problems")) continue;
-        err(`sql: ${dir}: its problems table could not be read: ${errorLine(e)}\n`);
-        partial = true;
-        break;
-      }
-    }
-  }
-  // Every statement of the query runs in turn and its answer is printed (a blank line between
-  // two), as DuckDB's shell does; a failing one ends it with one line naming it.
-  const answer = async () => {
-    let n = 0;
-    let count = 1;
-    try {
-      const statements = await c.extractStatements(opts.query).catch((e) => {
-        // no statement at all (only comments or semicolons): the bindings fail to say why
-        if (/^Failed to extract/.test(errorLine(e))) throw e;
-        throw new Error("the query holds no SQL statement, only comments or semicolons");
-      });
-      count = statements.count;
-      for (n = 0; n < count; n++) {
-        const prepared = await statements.prepare(n);
-        try {
-          if (format === "table") {
-            // aligned columns need every row first
-            const r = await prepared.runAndReadAll();
-            if (n > 0) out("\n");
-            out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
-          } else {
-            // CSV and JSON as the rows come, a chunk (2048 rows) at a time: an answer of
-            // millions of rows is never held whole (a failure midway leaves what was written)
-            const r = await prepared.stream();
-            if (n > 0) out("\n");
-            await streamResult(r.columnNames(), r.yieldRows(), format, out);
-          }
-        } finally {
-          prepared.destroySync();
-        }
-      }
-      return partial ? 1 : 0;
-    } catch (e) {
-      const msg = memoryAdvice(
-        errorLine(e).replace(/^Failed to extract statements: /, ""),
-        opts.memoryLimit,
-      );
-      const why = READ_ONLY_WRITE.test(msg)
-        ? " (recordings are opened read-only; --write opens one for writing)"
-        : DAMAGED_DB.test(msg)
-        ? " (an analysis.duckdb is made again from its recording by deno task analyze RECORDING)"
+      const shown = missing.slice(0, 3).map((m) => `${m.table}/${m.file}`).join(", ");
+      const more = missing.length > 3 ? ` and ${missing.length - 3} more` : "";
+      const why = gaps.unrecorded
+        ? " (exported before exports listed their tables, a recording's export may never have " +
+          "had a table this Sightline exports)"
         : "";
-      err(`sql: ${count > 1 ? `statement ${n + 1}: ` : ""}${msg}${why}\n`);
-      // a damaged page of an export file fails the query in words that name no file: which
-      // files, a line each, so that the user can set them aside or export them again
-      if (exports.length && !unreadableFile(msg, exports)) {
-        for (const bad of await undecodableFiles(c, listings, skip).catch(() => [])) {
-          sayUnreadable(bad.dir, bad.file, bad.why, "move it aside or export its recording again");
+      err(
+        `sql: ${l.dir}: ${missing.length} partition file${missing.length === 1 ? "" : "s"} ` +
+          `missing (${shown}${more}): the answer leaves their rows out${why}\n`,
+      );
+    }
+    // Export files DuckDB cannot read (cut short, not yet synced, not Parquet): each named once
+    // and left out, the answer covering the rest (partial), as for a partition file missing.
+    const skip = new Set<string>();
+    const sayUnreadable = (dir: string, file: string, why: string, then: string) =>
+      err(`sql: ${dir}: ${relative(resolve(dir), file)} cannot be read (${why}): ${then}\n`);
+    // (a file DuckDB's words do not name is found by reading table `table`'s files one by one)
+    const leaveOut = async (e: unknown, dirs: string[], table: string): Promise<boolean> => {
+      const named = unreadableFile(errorLine(e), dirs);
+      const found = named
+        ? [{ file: named, why: errorLine(e) }]
+        : await undecodableFiles(c, dirs.map((d) => listingOf.get(d)!), skip, table)
+          .catch(() => []);
+      const fresh = found.filter((f) => !skip.has(f.file));
+      for (const { file, why } of fresh) {
+        skip.add(file);
+        partial = true;
+        const dir = dirs.find((d) => file.startsWith(resolve(d) + "/"))!;
+        sayUnreadable(dir, file, why, "the answer leaves its rows out");
+      }
+      return fresh.length > 0;
+    };
+    // what each exported recording lost, as for a recording directory: a line each, and an
+    // answer over one whose files were damaged is partial
+    for (const dir of exports) {
+      for (;;) {
+        try {
+          for (const { recording, damage } of await exportDamage(c, listingOf.get(dir)!, skip)) {
+            err(`sql: ${dir}: ${recording}: ${damage.line}\n`);
+            if (damage.files.length) partial = true;
+          }
+          break;
+        } catch (e) {
+          if (await leaveOut(e, [dir], "problems")) continue;
+          err(`sql: ${dir}: its problems table could not be read: ${errorLine(e)}\n`);
+          partial = true;
+          break;
         }
       }
-      return 1;
     }
-  };
-  try {
+    // Every statement of the query runs in turn and its answer is printed (a blank line between
+    // two), as DuckDB's shell does; a failing one ends it with one line naming it.
+    const answer = async () => {
+      let n = 0;
+      let count = 1;
+      try {
+        const statements = await c.extractStatements(opts.query).catch((e) => {
+          // no statement at all (only comments or semicolons): the bindings fail to say why
+          if (/^Failed to extract/.test(errorLine(e))) throw e;
+          throw new Error("the query holds no SQL statement, only comments or semicolons");
+        });
+        count = statements.count;
+        for (n = 0; n < count; n++) {
+          const prepared = await statements.prepare(n);
+          try {
+            if (format === "table") {
+              // aligned columns need every row first
+              const r = await prepared.runAndReadAll();
+              if (n > 0) out("\n");
+              out(formatResult({ columns: r.columnNames(), rows: r.getRows() }, format));
+            } else {
+              // CSV and JSON as the rows come, a chunk (2048 rows) at a time: an answer of
+              // millions of rows is never held whole (a failure midway leaves what was written)
+              const r = await prepared.stream();
+              if (n > 0) out("\n");
+              await streamResult(r.columnNames(), r.yieldRows(), format, out);
+            }
+          } finally {
+            prepared.destroySync();
+          }
+        }
+        return partial ? 1 : 0;
+      } catch (e) {
+        const msg = memoryAdvice(
+          errorLine(e).replace(/^Failed to extract statements: /, ""),
+          opts.memoryLimit,
+        );
+        const why = READ_ONLY_WRITE.test(msg)
+          ? " (recordings are opened read-only; --write opens one for writing)"
+          : DAMAGED_DB.test(msg)
+          ? " (an analysis.duckdb is made again from its recording by deno task analyze RECORDING)"
+          : "";
+        err(`sql: ${count > 1 ? `statement ${n + 1}: ` : ""}${msg}${why}\n`);
+        // a damaged page of an export file fails the query in words that name no file: which
+        // files, a line each, so that the user can set them aside or export them again
+        if (exports.length && !unreadableFile(msg, exports)) {
+          for (const bad of await undecodableFiles(c, listings, skip).catch(() => [])) {
+            sayUnreadable(
+              bad.dir,
+              bad.file,
+              bad.why,
+              "move it aside or export its recording again",
+            );
+          }
+        }
+        return 1;
+      }
+    };
     if (opts.write) return await answer();
     const names = dbs.map((d) => d.name);
     const relabel = names.some((n, i) => names.indexOf(n) !== i);
@@ -370,7 +386,5 @@ export async function run(opts: SqlOptions): Promise<number> {
       }
     }
     return await answer();
-  } finally {
-    db.close();
-  }
+  });
 }

@@ -25,7 +25,8 @@ export {
   type Http1Parser,
   type Http1ResponseParser,
 } from "./http1.ts";
-export { originForm } from "./request_target.ts";
+export { absoluteTarget, originForm } from "./request_target.ts";
+export { DEFAULT_PORT, type HostPort, hostPort } from "./authority.ts";
 export {
   type ContentDecoder,
   type ContentDecoderCallbacks,

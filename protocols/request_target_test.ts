@@ -1,6 +1,6 @@
 /** Request targets in origin form, from absolute form (a proxy's requests) or as they were. */
 import assert from "node:assert/strict";
-import { originForm } from "./request_target.ts";
+import { absoluteTarget, originForm } from "./request_target.ts";
 
 Deno.test("originForm: absolute form to path and query; other forms unchanged", () => {
   assert.equal(
@@ -13,5 +13,18 @@ Deno.test("originForm: absolute form to path and query; other forms unchanged", 
   assert.equal(originForm("https://h/a#frag"), "/a");
   for (const t of ["/v1/messages?beta=true", "*", "api.anthropic.com:443", "/http://x"]) {
     assert.equal(originForm(t), t);
+  }
+});
+
+Deno.test("absoluteTarget: scheme (lower case) and authority of absolute form; else null", () => {
+  assert.deepEqual(absoluteTarget("HTTP://User@[::1]:8080/v1?x#y"), {
+    scheme: "http",
+    authority: "User@[::1]:8080",
+  });
+  assert.deepEqual(absoluteTarget("ftp://h.test"), { scheme: "ftp", authority: "h.test" });
+  assert.deepEqual(absoluteTarget("http://h?q=1"), { scheme: "http", authority: "h" });
+  assert.deepEqual(absoluteTarget("http:///x"), { scheme: "http", authority: "" });
+  for (const t of ["/v1/messages", "*", "api.anthropic.com:443", "/http://x", "1http://x"]) {
+    assert.equal(absoluteTarget(t), null, t);
   }
 });

@@ -12,7 +12,8 @@
  * `*_main.ts`) is imported by tests alone: what other modules need of a command lives in a
  * module of its own.
  *
- * `deno run -A tests/layering.ts` prints every violation and cycle (exit 1 if any).
+ * `deno run -A tests/layering.ts` prints every violation and cycle (exit 1 if any). The
+ * README's layout table is read by `readmeLayout`: its test checks it names every folder.
  */
 import { relative } from "node:path";
 
@@ -167,6 +168,49 @@ export function cycles(edges: Edge[]): string[][] {
     }
   }
   return out;
+}
+
+/** A row of the README's layout table: its layer (null: no TypeScript, `—`) and folder. */
+export interface LayoutRow {
+  layer: number | null;
+  folder: string;
+  /** the row's text, continuation lines included */
+  text: string;
+}
+
+/** The rows of the layout table in README.md's `## Layout` section. */
+export function readmeLayout(readme: string): LayoutRow[] {
+  const at = readme.indexOf("\n## Layout\n");
+  if (at < 0) throw new Error("README.md has no ## Layout section");
+  const section = readme.slice(at + 1).split(/\n## /)[0];
+  const rows: LayoutRow[] = [];
+  for (const line of section.split("\n")) {
+    const cells = /^\|(.*)\|(.*)\|(.*)\|$/.exec(line)?.slice(1).map((c) => c.trim());
+    if (!cells || /^-+$/.test(cells[0]) || cells[0] === "layer") continue;
+    if (cells[1] === "") {
+      if (rows.length) rows[rows.length - 1].text += ` ${cells[2]}`;
+      continue;
+    }
+    const folder = /^`([^`]+)\/`$/.exec(cells[1])?.[1];
+    if (!folder) throw new Error(`README layout: not a folder: ${cells[1]}`);
+    rows.push({ layer: cells[0] === "—" ? null : Number(cells[0]), folder, text: cells[2] });
+  }
+  return rows;
+}
+
+/** The folders git tracks a file in, down to `depth` levels (`a`, `a/b`). */
+export async function trackedFolders(depth: number, root = ROOT): Promise<Set<string>> {
+  const out = await new Deno.Command("git", { args: ["ls-files"], cwd: root, stdout: "piped" })
+    .output();
+  if (!out.success) throw new Error("git ls-files failed");
+  const folders = new Set<string>();
+  for (const f of new TextDecoder().decode(out.stdout).split("\n").filter(Boolean)) {
+    const parts = f.split("/").slice(0, -1);
+    for (let d = 1; d <= Math.min(depth, parts.length); d++) {
+      folders.add(parts.slice(0, d).join("/"));
+    }
+  }
+  return folders;
 }
 
 if (import.meta.main) {

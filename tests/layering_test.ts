@@ -1,6 +1,8 @@
 /**
  * The layering holds on the real module graph: no import against the layers declared in
- * tests/layering.ts, no import cycle, and every top-level folder with TypeScript has a layer.
+ * tests/layering.ts, no import cycle, and every top-level folder with TypeScript has a layer;
+ * the README's layout table names every folder git tracks (and each folder in them), with
+ * those layers.
  */
 import assert from "node:assert/strict";
 import {
@@ -9,6 +11,9 @@ import {
   LAYERS,
   moduleGraph,
   projectModules,
+  readmeLayout,
+  ROOT,
+  trackedFolders,
   violation,
 } from "./layering.ts";
 
@@ -46,4 +51,31 @@ Deno.test("layering: the rule catches what it should", () => {
   assert.equal(entryPointImport({ from: "lab/a.ts", to: "lab/agents/domain.ts" }), undefined);
   assert.deepEqual(cycles([{ from: "a", to: "b" }, { from: "b", to: "a" }]), [["a", "b"]]);
   assert.deepEqual(cycles([{ from: "a", to: "b" }, { from: "b", to: "c" }]), []);
+});
+
+Deno.test("layering: README's layout table names every folder, each with its layer", async () => {
+  const rows = readmeLayout(Deno.readTextFileSync(`${ROOT}README.md`));
+  const folders = await trackedFolders(2);
+  const top = [...folders].filter((f) => !f.includes("/")).sort();
+  assert.deepEqual(rows.map((r) => r.folder).sort(), top);
+  for (const r of rows) assert.equal(r.layer, LAYERS[r.folder] ?? null, r.folder);
+  // each folder inside one is named in its row as `sub/` (datasets' recordings aside)
+  const text = new Map(rows.map((r) => [r.folder, r.text]));
+  const unnamed = [...folders].filter((f) => f.includes("/") && !f.startsWith("datasets/"))
+    .filter((f) => !text.get(f.split("/")[0])!.includes(`\`${f.split("/")[1]}/`));
+  assert.deepEqual(unnamed, []);
+});
+
+Deno.test("layering: the README's layout rows are read with their continuation lines", () => {
+  const readme = "# x\n\n## Layout\n\n| layer | folder | what |\n| - | - | - |\n" +
+    "| 0 | `kit/` | shared, with |\n|  |  | `sql/` |\n| — | `bpf/` | C |\n\n## Next\n| 9 | `no/` | x |\n";
+  assert.deepEqual(readmeLayout(readme), [
+    { layer: 0, folder: "kit", text: "shared, with `sql/`" },
+    { layer: null, folder: "bpf", text: "C" },
+  ]);
+  assert.throws(() => readmeLayout("# x\n"), /no ## Layout/);
+  assert.throws(
+    () => readmeLayout("\n## Layout\n| 0 | kit | x |\n"),
+    /not a folder: kit/,
+  );
 });

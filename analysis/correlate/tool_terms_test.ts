@@ -27,6 +27,10 @@ const INPUTS: [string, unknown][] = [
       `python3 -c "print('a b')"; echo "hello world" > "new file.txt"; ` +
       `mv 'dir\\new file.txt' "a\\b c.txt" "q\\"d e.txt" ''`,
   }],
+  ["Bash", {
+    command: "curl http://[FD00::5]:8000/a https://u:p@Evil.Test./b ws://h.test:/c " +
+      "gopher://g.test/d http://bad.test:99999/e",
+  }],
 ];
 
 async function terms() {
@@ -97,6 +101,17 @@ Deno.test("tool terms: a URL argument gives its host and the scheme's port", asy
     ["docs.example.com", 443, false],
   ]);
   assert.deepEqual(of(t, 6, "path"), [], "the prompt text is not a target");
+  // by the one authority rule (protocols/authority.ts, macros.sql authority_host): an IPv6
+  // literal without brackets (as a connect's address), userinfo dropped, lower case, no
+  // trailing dot (as a DNS question's name), an empty port the scheme's; a port out of range
+  // names no host
+  assert.deepEqual(of(t, 8, "url").map((x) => [x.term, x.host, x.port]), [
+    ["gopher://g.test/d", "g.test", null],
+    ["http://[FD00::5]:8000/a", "fd00::5", 8000],
+    ["http://bad.test:99999/e", null, null],
+    ["https://u:p@Evil.Test./b", "evil.test", 443],
+    ["ws://h.test:/c", "h.test", 80],
+  ]);
 });
 
 Deno.test("tool terms: a quoted or escaped name with spaces is a path, read as the shell reads it (a backslash kept in single quotes and before other characters in double quotes)", async () => {

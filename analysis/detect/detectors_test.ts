@@ -494,10 +494,9 @@ Deno.test("detectors: every host asked of a proxy on one keep-alive connection i
   }
 });
 
-Deno.test("detectors: two outside hosts on one keep-alive proxy connection: each names only what it carried", async () => {
-  // keepAlive(): GET http://allowed.test/ then POST http://evil.test/x on one connection; with
-  // the default allowlist both hosts are outside, each its own finding
-  const { c, close } = await syntheticDb(keepAlive());
+/** Each exfiltration finding of `rec` (default settings): its destination and what it sent. */
+async function exfiltrationsSent(rec: SyntheticRecording): Promise<[string, string[]][]> {
+  const { c, close } = await syntheticDb(rec);
   try {
     await buildCorrelation(c);
     await buildFindings(c, DEFAULT_DETECT_SETTINGS);
@@ -505,17 +504,25 @@ Deno.test("detectors: two outside hosts on one keep-alive proxy connection: each
       c,
       "SELECT details FROM findings WHERE kind = 'exfiltration' ORDER BY finding_id",
     );
-    const sent = f.map((x) => {
+    return f.map((x) => {
       const d = JSON.parse(String(x.details));
       return [
         d.destination,
         d.http_sent.map((s: { method: string; path: string }) => `${s.method} ${s.path}`),
       ];
     });
-    assert.deepEqual(sent, [["allowed.test:80", ["GET /"]], ["evil.test:80", ["POST /x"]]]);
   } finally {
     close();
   }
+}
+
+Deno.test("detectors: two outside hosts on one keep-alive proxy connection: each names only what it carried", async () => {
+  // keepAlive(): GET http://allowed.test/ then POST http://evil.test/x on one connection; with
+  // the default allowlist both hosts are outside, each its own finding
+  assert.deepEqual(await exfiltrationsSent(keepAlive()), [
+    ["allowed.test:80", ["GET /"]],
+    ["evil.test:80", ["POST /x"]],
+  ]);
 });
 
 Deno.test("detectors: the injection chain notebook names an upload through a proxy by the host and port asked", async () => {
@@ -564,6 +571,18 @@ Deno.test("detectors: dest_port is null for a DNS question and for a CONNECT tha
     );
   } finally {
     close();
+  }
+});
+
+Deno.test("detectors: an exchange's Host is read by the one authority rule (case, trailing dot, userinfo, port)", async () => {
+  // keepAlive(): the POST to evil.test's Host written otherwise, naming the same host and port
+  for (const host of ["Evil.TEST.:80", "user@evil.test", "EVIL.test:"]) {
+    const rec = keepAlive();
+    rec.exchanges = rec.exchanges!.map((x) => x.exchange_id === 21n ? { ...x, host } : x);
+    assert.deepEqual(await exfiltrationsSent(rec), [
+      ["allowed.test:80", ["GET /"]],
+      ["evil.test:80", ["POST /x"]],
+    ], host);
   }
 });
 

@@ -51,6 +51,7 @@ import { withAttached } from "../analysed_db.ts";
 import { type OtlpTarget, otlpTarget } from "./otlp_env.ts";
 import { answersProblem, watchAnswers } from "./otlp_responses.ts";
 import { readSql } from "../../kit/sql_runner.ts";
+import { absoluteTarget, DEFAULT_PORT, hostPort } from "../../protocols/mod.ts";
 
 export interface OtlpOptions {
   /** prompts, system instructions, answers, tool arguments and results (opt-in) */
@@ -224,11 +225,20 @@ function inputTokens(c: Row): number | undefined {
   return Number(c.input_tokens) + extra;
 }
 
-function serverOf(host: unknown): { address?: string; port?: number } {
-  if (typeof host !== "string" || !host) return {};
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  if (!m) return { address: host };
-  return { address: m[1].replace(/^\[|\]$/g, ""), port: m[2] ? Number(m[2]) : 443 };
+/**
+ * OpenTelemetry's `server.address` and `server.port` of the authority a request named (its Host
+ * or :authority, or an absolute-form target's), read by `protocols/authority.ts`: the host lower
+ * case, an IP address without brackets, no userinfo (a password never goes in); the port it
+ * names, else `defaultPort` (its scheme's). An authority that names no host is the address as
+ * sent, with no port; none, nothing.
+ */
+function serverOf(
+  authority: unknown,
+  defaultPort: number | null,
+): { address?: string; port?: number } {
+  if (typeof authority !== "string" || !authority) return {};
+  const named = hostPort(authority, defaultPort);
+  return named ? { address: named.host, port: named.port ?? undefined } : { address: authority };
 }
 
 /** Sends the sessions of `db` (an `analysis.duckdb`) as traces. */
@@ -441,7 +451,8 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
         const end = big(call.end_ns) ?? big(call.first_byte_ns) ?? at;
         const op = operation(call.provider);
         const reqModel = call.request_model ?? call.model;
-        const server = serverOf(call.server);
+        // the call's Host; a port it does not name is its scheme's
+        const server = serverOf(call.server, call.transport === "cleartext-http" ? 80 : 443);
         const failed = (call.status !== null && Number(call.status) >= 400) || call.error !== null;
         const firstChunk = big(call.first_byte_ns);
         const span = start(
@@ -712,17 +723,10 @@ function httpSpan(e: Row, content: boolean): [string, Record<string, unknown>] {
   const cleartext = Number(e.conn_gen) === -1;
   const target = e.path === null ? "" : String(e.path);
   // a request in absolute form (to a plain HTTP proxy) names its URL itself
-  const absolute = /^https?:\/\//i.test(target);
-  const scheme = absolute
-    ? target.slice(0, target.indexOf(":")).toLowerCase()
-    : cleartext
-    ? "http"
-    : "https";
-  const defaultPort = scheme === "http" ? 80 : 443;
-  const authority = absolute
-    ? target.replace(/^[a-z]+:\/\//i, "").replace(/[/?#].*$/s, "")
-    : e.host;
-  const server = serverOf(authority);
+  const asked = absoluteTarget(target);
+  const absolute = asked !== null;
+  const scheme = asked?.scheme ?? (cleartext ? "http" : "https");
+  const server = serverOf(asked?.authority ?? e.host, DEFAULT_PORT[scheme] ?? null);
   const full = absolute ? target : e.host !== null ? `${scheme}://${e.host}${target}` : undefined;
   // never a user and password (the conventions' rule); the query only with content
   const bare = full?.replace(/^([a-z]+:\/\/)[^/@]*@/i, "$1REDACTED:REDACTED@");
@@ -738,11 +742,7 @@ function httpSpan(e: Row, content: boolean): [string, Record<string, unknown>] {
     "http.request.method_original": method !== undefined && !known ? e.method : undefined,
     "url.full": url,
     "server.address": server.address,
-    "server.port": server.address === undefined
-      ? undefined
-      : /:\d+$/.test(String(authority))
-      ? server.port
-      : defaultPort,
+    "server.port": server.port,
     "network.protocol.name": "http",
     "network.protocol.version": e.protocol === "h2" ? "2" : "1.1",
     "http.response.status_code": status,

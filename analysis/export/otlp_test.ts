@@ -746,6 +746,60 @@ Deno.test("export --format otlp: the agent process's own HTTP that is no LLM cal
   }
 });
 
+Deno.test("export --format otlp: server.address and server.port of a Host or absolute target, by protocols/authority", async () => {
+  // the Ollama client's recording (cleartext LLM calls, curl's upload), analysed, its LLM calls'
+  // Host made a fully qualified name in upper case without a port, and three HTTP exchanges of
+  // the agent added: absolute form with userinfo, an IPv6 literal over TLS, a Host naming no host
+  const { tmp, rec } = await lanUploadCopy("sl-otlp-server-");
+  const rx = receiver();
+  const add = (id: number, connGen: number, host: string, path: string): [
+    string,
+    Record<string, SqlValue>,
+  ] => [
+    `INSERT INTO http_exchanges SELECT * REPLACE (
+       (SELECT max(exchange_id) + $id FROM http_exchanges) AS exchange_id,
+       (SELECT session_id FROM sessions) AS pid, $conn_gen AS conn_gen, $host AS host,
+       'GET' AS method, $path AS path, 200 AS status)
+     FROM http_exchanges WHERE path = '/upload'`,
+    { id, conn_gen: connGen, host, path },
+  ];
+  try {
+    await analysedWith(rec, [
+      `UPDATE http_exchanges SET host = 'Models.LAN.test.' WHERE llm_call_id IS NOT NULL`,
+      add(1, -1, "docs.example.com", "http://user:pw@Docs.Example.COM/page"),
+      add(2, 0, "[FD00::5]:8443", "/v6"),
+      add(3, 0, "bad host:x", "/bad"),
+    ]);
+    const calls = await rowsOf(rec, "SELECT llm_call_id, transport FROM llm_calls");
+    assert.ok(calls.length > 0);
+    const out = await task(["export", rec, "--format", "otlp"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+    });
+    assert.equal(out.code, 0, out.stderr);
+    const got = spans(rx.got.splice(0));
+    const server = (s: Span) => [s.attributes["server.address"], s.attributes["server.port"]];
+    for (const call of calls) {
+      assert.equal(call.transport, "cleartext-http");
+      const chat = got.find((p) =>
+        p.attributes["sightline.llm_call_id"] === Number(call.llm_call_id) &&
+        p.attributes["gen_ai.operation.name"] === "chat"
+      )!;
+      // lower case, no trailing dot; a cleartext call's Host without a port: 80 (was 443)
+      assert.deepEqual(server(chat), ["models.lan.test", 80]);
+    }
+    const byPath = (path: string) =>
+      got.find((p) => p.attributes["url.full"]?.toString().endsWith(path))!;
+    // the absolute target's host, its userinfo never an address (was "user:pw@Docs.Example.COM")
+    assert.deepEqual(server(byPath("/page")), ["docs.example.com", 80]);
+    assert.deepEqual(server(byPath("/v6")), ["fd00::5", 8443]);
+    // a Host that names no host: the address as sent, no port (was port 443)
+    assert.deepEqual(server(byPath("/bad")), ["bad host:x", undefined]);
+  } finally {
+    await rx.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("export --format otlp: a tool the provider ran within an answer is a gen_ai.server_tool_call event on its chat span", async () => {
   // no dataset has one: the Ollama client's recording (tests/fixtures/ollama/lan_upload),
   // analysed, gets a web search the provider ran within its first LLM call's answer

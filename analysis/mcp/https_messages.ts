@@ -11,6 +11,7 @@
  * exchange with TLS bytes lost or cut, are `problems` rows (at most five parse problems per
  * host).
  */
+import { hostPort } from "../../protocols/authority.ts";
 import {
   type JsonRpcMessage,
   looksLikeJson as isJson,
@@ -90,14 +91,6 @@ export function httpsExchange(o: Record<string, unknown>): HttpsExchange {
   };
 }
 
-/** The host and port a Host header (or :authority) names: `h`, `h:8443`, `[::1]:8443`. */
-export function hostAndPort(host: string | null): { host: string | null; port: number } {
-  if (host === null) return { host: null, port: 443 };
-  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host.trim());
-  if (!m) return { host, port: 443 };
-  return { host: m[1].toLowerCase(), port: m[2] ? Number(m[2]) : 443 };
-}
-
 /** The MCP messages of `exchanges` (ordered by recording and exchange). */
 export function httpsMcpMessages(
   exchanges: HttpsExchange[],
@@ -107,9 +100,14 @@ export function httpsMcpMessages(
   /** `recording pid host` of the hosts that sent an `endpoint` event */
   const sse = new Set<string>();
   const parseProblems = new Map<string, number>();
+  /** keys whose Host names no host[:port], said once */
+  const badHosts = new Set<string>();
   for (const x of exchanges) {
-    const key = `${x.recording} ${x.pid} ${x.host}`;
-    const { host, port } = hostAndPort(x.host);
+    // over TLS, a Host (or :authority) without a port is 443's (RFC 9110 4.2.2)
+    const named = x.host === null ? null : hostPort(x.host, 443);
+    const host = named?.host ?? x.host;
+    const port = named?.port ?? 443;
+    const key = `${x.recording} ${x.pid} ${host}`;
     const what = `HTTPS exchange ${x.exchange_id} (pid ${x.pid}, ${x.method ?? "?"} ` +
       `${x.host ?? "?"}${x.path ?? ""})`;
     const problem = (message: string) => {
@@ -117,6 +115,13 @@ export function httpsMcpMessages(
       parseProblems.set(key, n + 1);
       if (n < 5) problems.push({ recording: x.recording, message: `${what}: ${message}` });
     };
+    if (x.host !== null && named === null && !badHosts.has(key)) {
+      badHosts.add(key);
+      problem(
+        "its Host names no host[:port] (RFC 9110 7.2): server_host is the Host as sent, " +
+          "server_port 443",
+      );
+    }
     const add = (
       parsed: ReturnType<typeof parseJsonRpcText>,
       side: "client" | "server",

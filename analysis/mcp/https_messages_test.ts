@@ -7,12 +7,7 @@
  * each request is paired with its answer.
  */
 import assert from "node:assert/strict";
-import {
-  hostAndPort,
-  type HttpsExchange,
-  httpsExchange,
-  httpsMcpMessages,
-} from "./https_messages.ts";
+import { type HttpsExchange, httpsExchange, httpsMcpMessages } from "./https_messages.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { appendRows, createTables } from "../duckdb_tables.ts";
 import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
@@ -134,11 +129,37 @@ Deno.test("https MCP: other APIs on the host, failed answers, damage, HTTP+SSE",
   );
 });
 
-Deno.test("https MCP: the host and port a Host header names", () => {
-  assert.deepEqual(hostAndPort("MCP.Example.com"), { host: "mcp.example.com", port: 443 });
-  assert.deepEqual(hostAndPort("mcp.example.com:8443"), { host: "mcp.example.com", port: 8443 });
-  assert.deepEqual(hostAndPort("[::1]:9000"), { host: "[::1]", port: 9000 });
-  assert.deepEqual(hostAndPort(null), { host: null, port: 443 });
+Deno.test("https MCP: the server's host and port, as the Host header names them", () => {
+  const base = fixture()[0];
+  const hosts = (host: string | null) => {
+    const { messages, problems } = httpsMcpMessages([{ ...base, host }]);
+    assert.ok(messages.length > 0);
+    return {
+      at: [...new Set(messages.map((m) => `${m.server_host} ${m.server_port}`))],
+      problems: problems.map((p) => p.message.replace(/^.*?\): /, "")),
+    };
+  };
+  const ok = (host: string | null, at: string) =>
+    assert.deepEqual(hosts(host), { at: [at], problems: [] }, String(host));
+  ok("MCP.Example.com", "mcp.example.com 443");
+  ok("mcp.example.com:8443", "mcp.example.com 8443");
+  ok("mcp.example.com:", "mcp.example.com 443");
+  ok("mcp.example.com.", "mcp.example.com 443");
+  // an IPv6 literal without its brackets, as server_host is written in cleartext (ipc)
+  ok("[::1]:9000", "::1 9000");
+  ok("[FD00::5]", "fd00::5 443");
+  ok("user@mcp.example.com", "mcp.example.com 443");
+  ok(null, "null 443");
+  // a Host that names no host and port is said, and kept as sent
+  for (const bad of ["mcp.example.com:99999", "mcp.example.com:x", "::1"]) {
+    assert.deepEqual(hosts(bad), {
+      at: [`${bad} 443`],
+      problems: [
+        "its Host names no host[:port] (RFC 9110 7.2): server_host is the Host as sent, " +
+        "server_port 443",
+      ],
+    });
+  }
 });
 
 Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, paired in mcp_calls", async () => {

@@ -25,7 +25,9 @@ const SERVER_HOST = opt(
   "server_host",
   "utf8",
   "a server reached over TLS (a remote one: its process is not traced): the host the client " +
-    "named (Host or :authority, without the port); in cleartext to another address: that IP " +
+    "named (Host or :authority, without the port; lower case, an IPv6 address without its " +
+    "brackets, a name without a trailing dot; a Host that names no host is kept as sent, and " +
+    "said in `problems`); in cleartext to another address: that IP " +
     "address; null on loopback plain text and stdio",
 );
 

@@ -52,6 +52,39 @@ CREATE OR REPLACE MACRO signal_name(n) AS
 -- signal_op: the privilege operations that send a signal (`privilege.op`).
 CREATE OR REPLACE MACRO signal_op(op) AS
   op IN ('kill', 'tkill', 'tgkill', 'pidfd_send_signal', 'rt_sigqueueinfo');
+-- authority_host, authority_port: the host and port a URI authority names (a Host header or
+-- :authority, CONNECT's target), by the one rule of protocols/authority.ts `hostPort`
+-- (analysis/authority_sql_test.ts runs both on the same inputs): userinfo dropped, the host
+-- lower case, an IP literal without its brackets, a name without its FQDN trailing dot; the
+-- port named, else `default_port` (also for an empty one); both null when it names no host,
+-- its host holds a character no host holds (space, control, /?#), or its port is not 0-65535.
+CREATE OR REPLACE MACRO authority_split(a) AS
+  regexp_extract(regexp_replace(regexp_replace(a, '^\s+|\s+$', '', 'g'), '(?s)^.*@', ''),
+    '^(\[[^\[\]\s]+\]|[^:\[\]]+)(?::([0-9]*))?$', ['h', 'p']);
+CREATE OR REPLACE MACRO authority_valid(s) AS
+  s.h <> '' AND (s.p = '' OR TRY_CAST(s.p AS INTEGER) <= 65535)
+  AND (s.h[1] = '[' OR regexp_full_match(s.h,
+    '(?:[A-Za-z0-9\-._~!$&''()*+,;=]|%[0-9A-Fa-f]{2}|[^\x00-\x7f])+')
+    AND regexp_replace(s.h, '\.$', '') <> '');
+CREATE OR REPLACE MACRO authority_host(a) AS
+  CASE WHEN authority_valid(authority_split(a)) THEN
+    lower(CASE WHEN authority_split(a).h[1] = '['
+      THEN substr(authority_split(a).h, 2, length(authority_split(a).h) - 2)
+      ELSE regexp_replace(authority_split(a).h, '\.$', '') END)
+  END;
+CREATE OR REPLACE MACRO authority_port(a, default_port) AS
+  CASE WHEN authority_valid(authority_split(a)) THEN
+    coalesce(TRY_CAST(nullif(authority_split(a).p, '') AS INTEGER), default_port)
+  END;
+-- dns_name: a DNS question's name as hosts are compared with it: lower case, without the
+-- trailing dot of its fully qualified form (`Evil.Test.` is `evil.test`, as authority_host
+-- reads a Host or a URL's host).
+CREATE OR REPLACE MACRO dns_name(qname) AS rtrim(lower(qname), '.');
+-- scheme_port: the port a URI scheme defaults to (lower case), as protocols/authority.ts
+-- DEFAULT_PORT: http and ws 80, https and wss 443, ftp 21; null for another scheme.
+CREATE OR REPLACE MACRO scheme_port(scheme) AS
+  CASE scheme WHEN 'http' THEN 80 WHEN 'ws' THEN 80 WHEN 'https' THEN 443 WHEN 'wss' THEN 443
+    WHEN 'ftp' THEN 21 END;
 -- first_prompt: the prompt of a group of LLM calls (a session, a conversation), an aggregate:
 -- the new user text of its first main call that has one (of main calls at the same time, the
 -- first numbered).

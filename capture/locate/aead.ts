@@ -29,17 +29,15 @@
  */
 
 import type { ElfFile } from "../elf.ts";
-import { sourceRoot } from "./boringssl.ts";
 import { findCStrings } from "./code_refs.ts";
-import { librarySites, sourceFileSites } from "./error_sites.ts";
+import { libraryFileSites, sourceRoot } from "./error_sites.ts";
 import type { FunctionFinder } from "./functions.ts";
 import {
   boundsMethod,
   byTightestMatch,
   type Candidate,
-  hasReason,
+  candidates,
   locatedHook,
-  matchSteps,
   reasonNames,
   type Step,
 } from "./signature.ts";
@@ -113,22 +111,14 @@ export function aeadRoot(elf: ElfFile): string | undefined {
 
 export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome {
   const method = "error-site signature (aead.c reason sequence)";
-  const found = sourceFileSites(elf, finder, AEAD_FILES);
-  if (!found.files.length) {
-    return { method, hooks: [], note: `${method}: no "${AEAD_FILES.join('" / "')}" string` };
-  }
-  const { library, fns } = librarySites(found, ERR_LIB_CIPHER);
+  const sites = libraryFileSites(elf, finder, AEAD_FILES, ERR_LIB_CIPHER, method);
+  if (!("fns" in sites)) return sites;
+  const { library, fns, note } = sites;
   const picks: [Sig, Candidate, number][] = [];
   for (const sig of SIGNATURES) {
-    const cands: Candidate[] = [];
-    for (const fn of fns) {
-      if (hasReason(fn, sig.exclude)) continue;
-      const match = matchSteps(fn.sites, sig.steps);
-      if (match) cands.push({ fn, match });
-    }
+    const cands = candidates(fns, [sig.steps], sig.exclude);
     if (cands.length) picks.push([sig, byTightestMatch(cands)[0], cands.length]);
   }
-  const stats = `${found.refs} sites in ${found.functions.length} functions`;
   const haveSeal = picks.some(([s]) => s.fn === "EVP_AEAD_CTX_seal");
   const haveOpen = picks.some(([s]) => s.fn === "EVP_AEAD_CTX_open");
   if (!haveSeal || !haveOpen) {
@@ -138,7 +128,7 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
       library,
       method,
       hooks: [],
-      note: `${method}: ${found.files[0]}: ${stats}; no function matches ${missing}`,
+      note: note(`no function matches ${missing}`),
     };
   }
   const hooks: LocatedHook[] = [];
@@ -152,6 +142,6 @@ export function locateAead(elf: ElfFile, finder: FunctionFinder): MethodOutcome 
     method: `${method} + ${boundsMethod(picks[0][1].fn)}`,
     hooks,
     related,
-    note: `${method}: ${found.files[0]}: ${stats}; seal and open found`,
+    note: note("seal and open found"),
   };
 }

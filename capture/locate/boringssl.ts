@@ -34,12 +34,13 @@
  */
 
 import type { ElfFile } from "../elf.ts";
-import { librarySites, sourceFileSites } from "./error_sites.ts";
+import { libraryFileSites, sourceRoot } from "./error_sites.ts";
 import type { FunctionFinder } from "./functions.ts";
 import {
   boundsMethod,
   byTightestMatch,
   type Candidate,
+  candidates,
   hasReason,
   locatedHook,
   matchSteps,
@@ -84,23 +85,12 @@ const READ_SIGNATURE: Step[] = [
 
 export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOutcome {
   const method = "error-site signature (ssl_lib.cc reason sequence)";
-  const found = sourceFileSites(elf, finder, [SSL_LIB_FILE]);
-  if (!found.files.length) {
-    return { method, hooks: [], note: `${method}: no "${SSL_LIB_FILE}" string` };
-  }
-  const { library, fns } = librarySites(found, ERR_LIB_SSL);
+  const sites = libraryFileSites(elf, finder, [SSL_LIB_FILE], ERR_LIB_SSL, method);
+  if (!("fns" in sites)) return sites;
+  const { found, library, fns, note } = sites;
   const byStart = new Map(fns.map((f) => [f.start, f]));
 
-  const writes: Candidate[] = [];
-  for (const fn of fns) {
-    for (const sig of WRITE_SIGNATURES) {
-      const match = matchSteps(fn.sites, sig);
-      if (match) {
-        writes.push({ fn, match });
-        break;
-      }
-    }
-  }
+  const writes = candidates(fns, WRITE_SIGNATURES);
   const reads: Candidate[] = [];
   for (const fn of fns) {
     if (!hasReason(fn, [R.SHOULD_NOT_HAVE_BEEN_CALLED])) continue;
@@ -121,16 +111,16 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
   const write = rankedWrites[0];
   const read = rankedReads[0];
   const readCount = reads.length > 1 && rankedReads.resolved ? 1 : reads.length;
-  const stats = `${found.refs} sites in ${found.functions.length} functions` +
-    (found.unplaced ? ` (${found.unplaced} unplaced)` : "");
   if (!write || !read) {
     const missing = [!write && "SSL_write", !read && "SSL_read"].filter(Boolean).join(" and ");
     return {
       library,
       method,
       hooks: [],
-      note: `${method}: ${found.files[0]}: ${stats}; no function matches ${missing}` +
-        ` (${writes.length} write / ${reads.length} read candidates)`,
+      note: note(
+        `no function matches ${missing} (${writes.length} write / ${reads.length} read ` +
+          "candidates)",
+      ),
     };
   }
   const hooks: LocatedHook[] = [];
@@ -155,7 +145,7 @@ export function locateBoringSsl(elf: ElfFile, finder: FunctionFinder): MethodOut
     sourceRoot: sourceRoot(found.files[0], SSL_LIB_FILE),
     method: `${method} + ${boundsMethod(write.fn)}`,
     hooks,
-    note: `${method}: ${found.files[0]}: ${stats}; SSL_write and SSL_read found`,
+    note: note("SSL_write and SSL_read found"),
   };
 }
 
@@ -171,10 +161,4 @@ function rankReads(c: Candidate[]): Candidate[] & { resolved?: boolean } {
   );
   ranked.resolved = callers.length === 1;
   return ranked;
-}
-
-/** The tree a `__FILE__` path belongs to: the path without its in-library part. */
-export function sourceRoot(file: string, inLibrary: string): string {
-  const at = file.lastIndexOf(inLibrary);
-  return at >= 0 ? file.slice(0, at) : file;
 }

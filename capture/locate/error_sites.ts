@@ -26,6 +26,7 @@
 import type { ElfFile } from "../elf.ts";
 import { type CodeRef, findCodeRefs, findCStrings, suffixTargets } from "./code_refs.ts";
 import type { FunctionFinder, FunctionInfo } from "./functions.ts";
+import type { MethodOutcome } from "./types.ts";
 import { ARG_REGS, argIndex, type Insn, isTerminator, X86 } from "./x86.ts";
 
 export interface ErrorSite {
@@ -195,7 +196,7 @@ function readSite(fn: FunctionInfo, ref: CodeRef, k: number, fileArg: number): E
  * Which BoringSSL-family library the found files belong to (aws-lc or BoringSSL), and the
  * functions with only the sites of library `lib` (or of no known library).
  */
-export function librarySites(
+function librarySites(
   found: SourceFileSites,
   lib: number,
 ): { library: "aws-lc" | "boringssl"; fns: SiteFunction[] } {
@@ -206,6 +207,47 @@ export function librarySites(
       sites: f.sites.filter((s) => s.lib === undefined || s.lib === lib),
     })),
   };
+}
+
+/** A BoringSSL-family source file's error sites of one library, as a locator method reads them. */
+export interface LibraryFileSites {
+  found: SourceFileSites;
+  library: "aws-lc" | "boringssl";
+  /** its functions, with the sites of that library only (`librarySites`) */
+  fns: SiteFunction[];
+  /** the method's note on this file: `METHOD: FILE: N sites in M functions (K unplaced); WHAT` */
+  note(what: string): string;
+}
+
+/**
+ * The error sites of library `lib` in the `__FILE__` string ending in one of `suffixes`, for
+ * locator method `method` (one rule for every error-site locator: ssl_lib.cc's, aead.c's); or,
+ * when the binary has no such string, the method's outcome saying so (no hooks).
+ */
+export function libraryFileSites(
+  elf: ElfFile,
+  finder: FunctionFinder,
+  suffixes: string[],
+  lib: number,
+  method: string,
+): LibraryFileSites | MethodOutcome {
+  const found = sourceFileSites(elf, finder, suffixes);
+  if (!found.files.length) {
+    return { method, hooks: [], note: `${method}: no "${suffixes.join('" / "')}" string` };
+  }
+  const stats = `${found.refs} sites in ${found.functions.length} functions` +
+    (found.unplaced ? ` (${found.unplaced} unplaced)` : "");
+  return {
+    found,
+    ...librarySites(found, lib),
+    note: (what: string) => `${method}: ${found.files[0]}: ${stats}; ${what}`,
+  };
+}
+
+/** The tree a `__FILE__` path belongs to: the path without its in-library part. */
+export function sourceRoot(file: string, inLibrary: string): string {
+  const at = file.lastIndexOf(inLibrary);
+  return at >= 0 ? file.slice(0, at) : file;
 }
 
 export function describeSites(sites: ErrorSite[], names: Record<number, string> = {}): string {

@@ -55,6 +55,29 @@ export function hasReason(fn: SiteFunction, reasons: number[]): boolean {
   return fn.sites.some((s) => reasons.includes(s.reason ?? -1));
 }
 
+/**
+ * The functions whose own sites match one of `signatures` (the first that matches, in order)
+ * and have none of the `exclude` reasons: the candidates for one API function.
+ */
+export function candidates(
+  fns: SiteFunction[],
+  signatures: Step[][],
+  exclude: number[] = [],
+): Candidate[] {
+  const out: Candidate[] = [];
+  for (const fn of fns) {
+    if (hasReason(fn, exclude)) continue;
+    for (const steps of signatures) {
+      const match = matchSteps(fn.sites, steps);
+      if (match) {
+        out.push({ fn, match });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** Line span of a match (last - first), for tie-breaking between candidates. */
 export function lineSpan(m: SequenceMatch): number {
   const lines = m.sites.map((s) => s.line ?? 0);

@@ -65,10 +65,10 @@ evm AS (
           ELSE ends_with(regexp_replace(a.path, '/[^/]*$', ''), regexp_replace(t.suffix, '/[^/]*$', ''))
         END))
         THEN 'argument:basename'
-      WHEN t.kind IN ('url', 'host') AND a.op = 'dns' AND rtrim(lower(a.qname), '.') = t.host
+      WHEN t.kind IN ('url', 'host') AND a.op = 'dns' AND dns_name(a.qname) = t.host
         THEN 'argument:host'
       WHEN t.kind = 'url' AND a.op = 'connect' AND a.family IN ('inet', 'inet6')
-        AND a.addr = trim(t.host, '[]') THEN 'argument:url'
+        AND a.addr = t.host THEN 'argument:url'
       WHEN t.kind = 'url' AND a.op = 'connect' AND a.family IN ('inet', 'inet6')
         AND a.port = t.port THEN 'argument:port'
     END AS signal

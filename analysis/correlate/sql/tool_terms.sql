@@ -134,15 +134,14 @@ terms AS (
     '.', '..', '~'], p)
   UNION ALL
   SELECT recording, tool_call_id, 'url', url, NULL, NULL,
-    lower(regexp_extract(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/]*@)?(\[[^\]]*\]|[^/:?#]+)', 1)),
-    coalesce(
-      TRY_CAST(regexp_extract(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/]*@)?(?:\[[^\]]*\]|[^/:?#]+):([0-9]+)', 1) AS INTEGER),
-      CASE lower(regexp_extract(url, '^([A-Za-z][A-Za-z0-9+.-]*)://', 1))
-        WHEN 'http' THEN 80 WHEN 'ws' THEN 80 WHEN 'https' THEN 443 WHEN 'wss' THEN 443
-        WHEN 'ftp' THEN 21
-      END),
-    source, in_command
-  FROM urls
+    -- the host and port of its authority, by the one rule (macros.sql authority_host)
+    authority_host(authority), authority_port(authority, scheme_port(scheme)), source,
+    in_command
+  FROM (
+    SELECT *, regexp_extract(url, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)', 1) AS authority,
+      lower(regexp_extract(url, '^([A-Za-z][A-Za-z0-9+.-]*)://', 1)) AS scheme
+    FROM urls
+  )
   UNION ALL
   SELECT recording, tool_call_id, 'host', h, NULL, NULL, h, NULL, source, true FROM hosts
 )

@@ -3,8 +3,8 @@
 -- loader; these are derived per recording.
 INSERT INTO allowlist
 SELECT DISTINCT e.recording,
-  lower(regexp_replace(regexp_replace(e.host, ':[0-9]+$', ''), '^\[|\]$', '', 'g')),
-  TRY_CAST(regexp_extract(e.host, ':([0-9]+)$', 1) AS INTEGER),
+  -- (authority_host: the one rule of a Host's host and port; one that names no host as sent)
+  coalesce(authority_host(e.host), lower(e.host)), authority_port(e.host, NULL),
   'llm endpoint'
 FROM http_exchanges e
 JOIN llm_calls c ON c.recording = e.recording AND c.exchange_id = e.exchange_id

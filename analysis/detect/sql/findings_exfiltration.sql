@@ -45,9 +45,7 @@ carried AS (
     WHERE op = 'connect') s
   JOIN http_exchanges e ON e.recording = s.recording AND e.pid = s.pid AND e.conn_gen = -1
     AND e.llm_call_id IS NULL AND e.request_ns >= s.ts_ns
-    AND coalesce(TRY_CAST(regexp_extract(e.host, ':([0-9]+)$', 1) AS INTEGER), 80) = s.dest_port
-    AND lower(regexp_replace(regexp_replace(e.host, ':[0-9]+$', ''), '^\[|\]$', '', 'g'))
-      IN (s.addr, s.name)
+    AND authority_port(e.host, 80) = s.dest_port AND authority_host(e.host) IN (s.addr, s.name)
 ),
 pairs AS (
   SELECT s.recording, s.session_id, s.dest, s.name, s.addr, s.port, s.via_proxy,

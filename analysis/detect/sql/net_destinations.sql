@@ -37,7 +37,7 @@ WITH nets AS (
 -- each process's DNS questions with a name, one per time (the one recorded last)
 dns AS (
   SELECT recording, pid, coalesce(proc_start_ns, -9223372036854775808) AS incarnation, ts_ns,
-    arg_max(rtrim(lower(qname), '.'), event_id) AS name
+    arg_max(dns_name(qname), event_id) AS name
   FROM actions
   WHERE op = 'dns' AND qname IS NOT NULL AND ts_ns IS NOT NULL
   GROUP BY ALL
@@ -65,7 +65,7 @@ sockets AS (
 -- the square of a process's DNS questions) and used when it is at most 5 s before
 named AS (
   SELECT * EXCLUDE (tool_host, dns_name),
-    CASE WHEN op = 'dns' THEN rtrim(lower(qname), '.') ELSE coalesce(tool_host, dns_name) END
+    CASE WHEN op = 'dns' THEN dns_name(qname) ELSE coalesce(tool_host, dns_name) END
       AS name,
     CASE WHEN op = 'dns' AND qname IS NOT NULL THEN 'dns'
       WHEN op = 'dns' THEN NULL
