@@ -36,6 +36,7 @@ import {
   type TunnelInput,
   type WebSocketExchange,
 } from "./websocket_stream.ts";
+import { directionInput, parseJoinedWebSocket } from "./websocket_joined.ts";
 
 export interface BodyPart {
   data: Uint8Array;
@@ -270,7 +271,10 @@ const MAY_START = { write: /^[A-Z]/, read: /^H/ };
  * connection the capture joined after it began (`--pid`, `--comm`), inside a message or past
  * a WebSocket upgrade. Undefined when they may begin one (a request's method, `HTTP/`).
  */
-function joinedLate(first: Uint8Array, dir: "write" | "read"): { what?: string } | undefined {
+function joinedLate(
+  first: Uint8Array,
+  dir: "write" | "read",
+): { what?: string; websocket?: boolean } | undefined {
   if (!first.length || MAY_START[dir].test(String.fromCharCode(first[0]))) return undefined;
   // HTTP/2 past its preface (which is what tells it from HTTP/1 at a connection's start)
   if (startsWithHttp2Frames(first)) {
@@ -283,14 +287,35 @@ function joinedLate(first: Uint8Array, dir: "write" | "read"): { what?: string }
   // a message's first frame (text, binary) or a control frame; a continuation frame's header is
   // what HTTP/2's frame header (a length's high byte, 0) also passes for
   if (h === null || h === "short" || h.opcode === 0) return {};
+  // WebSocket frames past an upgrade not recorded: read as such (joinedWebSocket)
+  return { websocket: true };
+}
+
+/**
+ * A connection whose first recorded bytes, either way, are WebSocket frames: joined after its
+ * upgrade. Its messages are read from there on as far as can be done soundly
+ * (websocket_joined.ts); one exchange with no request or response carries them.
+ */
+function joinedWebSocket(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
+  const ws = parseJoinedWebSocket(
+    directionInput(t, c.write),
+    directionInput(t, c.read),
+    startNotRecorded(options.captureMode),
+    { maxBufferSize: options.maxMessageSize },
+  );
   return {
-    what: `WebSocket frames (${h.masked ? "masked" : "unmasked"}${
-      h.rsv1 ? ", compressed" : ""
-    }): the upgrade that opened it was not recorded, so its messages are not read`,
+    protocol: "http/1.1",
+    exchanges: [{ protocol: "http/1.1", websocket: ws, errors: [...ws.problems] }],
+    problems: [],
   };
 }
 
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
+  if (
+    (["write", "read"] as const).some((dir) =>
+      c[dir].rows.length > 0 && joinedLate(rowData(t, c[dir].rows[0]), dir)?.websocket
+    )
+  ) return joinedWebSocket(t, c, options);
   const problems: string[] = [];
   const requests: Request[] = [];
   const responses: (Response & { requestIndex?: number; segment: number })[] = [];

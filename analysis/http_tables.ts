@@ -291,7 +291,10 @@ function wsCalls(
     return [];
   }
   const route: ApiRoute = { provider: "openai-responses", endpoint: "responses" };
-  const read = readResponsesWebSocket(ws.messages);
+  const read = readResponsesWebSocket(
+    ws.messages,
+    ws.joined ? { time: (m) => rows.get(m)!.ts_ns ?? 0n } : undefined,
+  );
   errors.push(...read.problems.map((p) => `Responses over WebSocket: ${p}`));
   const textMessages = ws.messages.filter((m) => m.kind === "text").length;
   if (read.calls.length === 0) {
@@ -427,6 +430,14 @@ async function buildExchange(
     const rows = wsRows(recording, ws, w, r, base);
     built.ws = [...rows.values()];
     built.calls = wsCalls(x, ws, rows, base.pid, errors);
+    // read from its middle, it has no request or response: it is timed by its first message
+    if (!req && !resp) {
+      for (const m of built.ws) {
+        if (m.ts_ns !== null && (built.sortTs === 0n || m.ts_ns < built.sortTs)) {
+          built.sortTs = m.ts_ns;
+        }
+      }
+    }
   }
   let route: ApiRoute | null = null;
   if (!ws && req) {
@@ -583,7 +594,8 @@ export async function connectionExchanges(
         recording,
         source: label,
         kind: "incomplete",
-        message: `WebSocket ${x.request?.target ?? "?"}: the answer to a response.create ` +
+        message: `WebSocket ${x.request?.target ?? "(its upgrade not recorded)"}: the answer ` +
+          "to a response.create " +
           (d.noAnswer
             ? (clientEnded
               ? `was never read: ${clientEnded}`
@@ -886,7 +898,11 @@ export class HttpAssembler {
           ? {
             source,
             kind: b.calls.length || b.row.ws_messages > 0 || b.unrouted ? "llm" : "protocol",
-            message: `${b.row.method ?? "?"} ${b.row.path ?? "?"}: ${b.row.error}`,
+            message: `${
+              b.row.method === null && b.row.path === null && b.row.ws_messages > 0
+                ? "WebSocket (its upgrade not recorded)"
+                : `${b.row.method ?? "?"} ${b.row.path ?? "?"}`
+            }: ${b.row.error}`,
           }
           : null,
       });

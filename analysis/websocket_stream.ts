@@ -14,6 +14,7 @@ import {
   createWebSocketParser,
   type WebSocketAgreement,
   type WebSocketMessage,
+  type WebSocketOptions,
 } from "../protocols/mod.ts";
 import { offsetMap } from "./offset_map.ts";
 
@@ -29,6 +30,8 @@ export interface WsMessage extends WebSocketMessage {
 
 export interface WebSocketExchange {
   agreement: WebSocketAgreement;
+  /** read from its middle: the upgrade (and what came before the first whole frame) unseen */
+  joined?: boolean;
   /** client messages, then server messages, each direction in stream order */
   messages: WsMessage[];
   /** protocol errors and unparsed bytes, one line each */
@@ -55,20 +58,27 @@ export interface WebSocketParseOptions {
   maxMessageSize?: number;
 }
 
-function parseDirection(
-  direction: "client" | "server",
-  input: TunnelInput,
-  agreement: WebSocketAgreement,
-  options: WebSocketParseOptions,
-  messages: WsMessage[],
-  problems: string[],
-): void {
+export type Deflate = WebSocketOptions["deflate"];
+
+/** A direction's permessage-deflate, as its handshake agreed. */
+function agreedDeflate(agreement: WebSocketAgreement, direction: "client" | "server"): Deflate {
   const d = agreement.deflate;
-  const deflate = d
+  return d
     ? direction === "client"
       ? { windowBits: d.clientMaxWindowBits, noContextTakeover: d.clientNoContextTakeover }
       : { windowBits: d.serverMaxWindowBits, noContextTakeover: d.serverNoContextTakeover }
     : null;
+}
+
+/** Parses one direction's bytes into `messages`, its errors and unparsed bytes into `problems`. */
+export function parseDirection(
+  direction: "client" | "server",
+  input: TunnelInput,
+  deflate: Deflate,
+  options: WebSocketParseOptions,
+  messages: WsMessage[],
+  problems: string[],
+): void {
   const at = offsetMap(input.parts);
   const parser = createWebSocketParser({
     onMessage(m) {
@@ -106,7 +116,15 @@ export function parseWebSocketExchange(
 ): WebSocketExchange {
   const messages: WsMessage[] = [];
   const problems = agreement.problems.map((p) => `WebSocket handshake: ${p}`);
-  parseDirection("client", client, agreement, options, messages, problems);
-  parseDirection("server", server, agreement, options, messages, problems);
+  for (const [direction, input] of [["client", client], ["server", server]] as const) {
+    parseDirection(
+      direction,
+      input,
+      agreedDeflate(agreement, direction),
+      options,
+      messages,
+      problems,
+    );
+  }
   return { agreement, messages, problems };
 }

@@ -61,8 +61,11 @@ export interface WebSocketOptions {
   maxMessageSize?: number;
   /** Bound on decoded/compressed size of one message (above a 1 MiB floor). Default 256. */
   maxInflateRatio?: number;
-  /** permessage-deflate as agreed for this direction; absent or null: not agreed. */
-  deflate?: { windowBits: number; noContextTakeover: boolean } | null;
+  /**
+   * permessage-deflate as agreed for this direction; absent or null: not agreed.
+   * `unknownHistory`: the stream is read from its middle (see permessage_deflate.ts).
+   */
+  deflate?: { windowBits: number; noContextTakeover: boolean; unknownHistory?: boolean } | null;
   /** Who sends this stream: client frames must be masked, server frames must not. */
   sender?: "client" | "server";
   /** Stream offset of the first byte fed. Default 0. */
@@ -117,6 +120,7 @@ export function createWebSocketParser(
     ? createMessageInflater({
       windowBits: options.deflate.windowBits,
       noContextTakeover: options.deflate.noContextTakeover,
+      unknownHistory: options.deflate.unknownHistory,
       maxMessageSize: options.maxMessageSize,
       maxInflateRatio: options.maxInflateRatio,
     })
