@@ -126,6 +126,7 @@ const CHECK_FILES = [
   "tool_searches",
   "truncated_exec_count",
   "ws_message_counts",
+  "ws_messages_joined",
 ];
 /** A value for every parameter of the check queries. */
 const CHECK_VALUES = {
