@@ -66,6 +66,8 @@ export interface Message {
 export interface Request extends Message {
   method: string;
   target: string;
+  /** HTTP/1: the request-target as sent (a proxy's absolute form, a CONNECT's authority) */
+  sentTarget?: string;
 }
 
 export interface Response extends Message {
@@ -370,6 +372,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
           method: h.method!,
           // a proxy's absolute-form target (`POST http://host/path`) as its path
           target: originForm(h.target!),
+          sentTarget: h.target!,
           end: h.bodyOffset,
         };
         open.write = q;
