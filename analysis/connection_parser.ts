@@ -559,6 +559,19 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
 const bytesIn = (parts: BodyPart[]) => parts.reduce((n, p) => n + p.data.length, 0);
 
 /**
+ * What a CONNECT tunnel inside this (TLS) connection carries, an HTTPS proxy's: TLS to the
+ * target (a TLS record, RFC 8446 5.1: a handshake's 0x16 0x03), whose plaintext the recording
+ * holds as a connection of its own where that TLS is hooked, or anything else, not read here.
+ */
+function connectTunnel(client: BodyPart[]): string {
+  const first = client.find((p) => p.data.length > 0)?.data;
+  return first && first[0] === 0x16 && first[1] === 0x03
+    ? "TLS to the target inside the proxy's TLS (its plaintext is a connection of its own " +
+      "where that TLS is hooked)"
+    : "a proxy's tunnel inside TLS to it is not read";
+}
+
+/**
  * What the bytes after an HTTP/1.1 upgrade were: a WebSocket's messages when the request asked
  * for one and the server switched; otherwise a line saying what was not parsed.
  */
@@ -582,7 +595,11 @@ function finishTunnel(
       problems.push(
         `${sent} + ${got} bytes tunnelled after ${what}${
           upgrade ? ` (Upgrade: ${upgrade})` : ""
-        } not parsed: only WebSocket is understood`,
+        } not parsed: ${
+          request.method === "CONNECT"
+            ? connectTunnel(tunnel.write.parts)
+            : "only WebSocket is understood"
+        }`,
       );
     }
     return { problems };
