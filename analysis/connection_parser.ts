@@ -341,10 +341,33 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   };
   let upgradeRequest: Request | null = null;
   let upgradeResponse: Response | null = null;
+  // a CONNECT's tunnel inside TLS (an HTTPS proxy's) that carries cleartext HTTP/1: read on as
+  // this connection's next exchanges, by parsers started where the tunnel's bytes begin
+  const inner: Record<"write" | "read", { feed(data: Uint8Array): void } | null> = {
+    write: null,
+    read: null,
+  };
+  const innerStart = { write: REQUEST_START, read: RESPONSE_START };
   // a direction's parser's events but its heads: tunnelled bytes, and the body, end and errors
   // of the message open in that direction
   const messageEvents = (dir: "write" | "read"): Omit<Http1Callbacks, "onHead"> => ({
     onTunnelData(data, offset) {
+      const into = inner[dir];
+      if (into) return into.feed(data);
+      if (
+        !c.cleartext && upgradeRequest?.method === "CONNECT" && tunnel[dir].parts.length === 0 &&
+        innerStart[dir].test(startText(data))
+      ) {
+        // the tunnel's exchanges pair with this connection's requests after the CONNECT
+        const base = requests.indexOf(upgradeRequest) + 1;
+        if (dir === "write") inner.write = req = makeReq(offset);
+        else {
+          inner.read = resp = makeResp(offset, base);
+          // the tunnel's requests read so far (later ones tell it as they come)
+          for (const q of requests.slice(base)) resp.expectResponseTo(q.method);
+        }
+        return inner[dir]!.feed(data);
+      }
       tunnel[dir].parts.push({ data, offset });
     },
     onBody(b) {
@@ -378,7 +401,8 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         open.write = q;
         requests.push(q);
         resp.expectResponseTo(h.method!);
-        if (h.upgrade) {
+        // (an upgrade inside a CONNECT's tunnel read on is not followed further)
+        if (h.upgrade && !inner.write) {
           upgradeRequest = q;
           tunnel.write.on = true;
         }
@@ -386,7 +410,8 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       ...messageEvents("write"),
     }, { maxBufferSize, startOffset });
 
-  const makeResp = (startOffset: number): Http1ResponseParser =>
+  // `base`: the index of the request its first response answers (a tunnel's parser)
+  const makeResp = (startOffset: number, base = 0): Http1ResponseParser =>
     createHttp1ResponseParser({
       onHead(h: Http1Head) {
         if (h.informational) return; // 1xx: the final response follows
@@ -395,11 +420,11 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
           status: h.status!,
           end: h.bodyOffset,
           segment: sides.read.segment,
-          requestIndex: h.requestIndex,
+          requestIndex: h.requestIndex === undefined ? undefined : h.requestIndex + base,
         };
         open.read = r;
         responses.push(r);
-        if (h.upgrade) {
+        if (h.upgrade && !inner.read) {
           upgradeResponse = r;
           tunnel.read.on = true;
         }

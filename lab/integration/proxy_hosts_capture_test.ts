@@ -113,14 +113,7 @@ for (const https of [false, true]) {
           );
           assert.equal(guess.length, 1, show(s.problems));
           assert.match(guess[0], /: 3 connects to an HTTPS proxy /, show(s.problems));
-          const rest = s.problems.filter((p) => !guess.includes(p));
-          assert.ok(
-            rest.every((p) =>
-              /tunnelled after CONNECT (allowed|evil)\.test:\d+ not parsed: a proxy's tunnel inside TLS to it is not read$/
-                .test(p)
-            ),
-            show(rest),
-          );
+          assert.deepEqual(s.problems.filter((p) => !guess.includes(p)), []);
         } else assert.deepEqual(s.problems, []);
         const via = https ? "proxy_tls" : "proxy_connection";
 
@@ -133,6 +126,28 @@ for (const https of [false, true]) {
         ], show(asked));
         assert.equal(asked[0].conn_id, asked[1].conn_id, "the GETs share one connection");
 
+        // the pages' exchanges in order, the Host header naming each (never the proxy): through
+        // an HTTPS proxy the tunnels' too (inside TLS to it, read on past each CONNECT); through
+        // the cleartext one the tunnels' plain HTTP to loopback pages is no LLM's nor another
+        // machine's, so not read (as without a proxy)
+        const pages = await checkRows(s.db, "proxied_page_exchanges");
+        const page = (
+          host: string,
+          p: number | null,
+          path: string,
+        ) => ["GET", p === null ? host : `${host}:${p}`, path, 200];
+        const keepAliveGets = [page("allowed.test", port, "/a"), page("evil.test", evilPort, "/b")];
+        assert.deepEqual(
+          pages.filter((p) => p.method !== "CONNECT").map((
+            p,
+          ) => [p.method, p.host, p.path, p.status]),
+          [
+            ...keepAliveGets,
+            ...(https ? keepAliveGets : []),
+            page("evil.test", null, "/a"),
+          ],
+          show(pages),
+        );
         const tools = await checkRows(s.db, "tool_calls_in_order");
         assert.equal(tools.length, 4, show(tools));
         const [, keepAlive, tunnels, spoofed] = tools.map((t) => t.tool_call_id);

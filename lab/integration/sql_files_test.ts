@@ -107,6 +107,7 @@ const CHECK_FILES = [
   "process_comms",
   "process_ends",
   "program_process_links",
+  "proxied_page_exchanges",
   "proxy_requests_in_order",
   "sandbox_file_actions",
   "sandbox_setup_counts",
