@@ -49,17 +49,24 @@ export interface FrameStart {
  */
 export function findFrameStart(d: Uint8Array, sender: Side): FrameStart | null {
   const limit = Math.min(d.length, SEARCH_LIMIT);
-  for (let p = 0; p < limit; p++) {
-    const run = frameRun(d, p, sender);
+  // headers read in all, bounded: runs that fail late (a broken frame near the end) would
+  // otherwise cost a walk to it from every offset
+  const budget = { headers: HEADER_BUDGET };
+  for (let p = 0; p < limit && budget.headers > 0; p++) {
+    const run = frameRun(d, p, sender, budget);
     if (run && (p === 0 || run.whole >= 2)) return { at: run.first, skipped: run.first };
   }
   return null;
 }
 
+/** How many frame headers the search reads at most. */
+const HEADER_BUDGET = 4_000_000;
+
 function frameRun(
   d: Uint8Array,
   p: number,
   sender: Side,
+  budget: { headers: number },
 ): { whole: number; first: number } | null {
   let q = p;
   let whole = 0;
@@ -68,6 +75,7 @@ function frameRun(
   let open = false;
   let begun = false;
   while (q < d.length) {
+    if (--budget.headers < 0) return null;
     const h = webSocketFrameHeader(d, q);
     if (h === null) return null;
     if (h === "short") break; // the stream ends inside a header
@@ -167,7 +175,10 @@ export function parseJoinedWebSocket(
     if (bytes.length === 0 && !input.broken) continue;
     const start = bytes.length ? findFrameStart(bytes, side) : null;
     if (!start) {
-      said.push(`${side}: ${bytes.length} bytes not read (no run of WebSocket frames in them)`);
+      said.push(
+        `${side}: ${bytes.length} bytes not read (no run of WebSocket frames to their end ` +
+          "found in them)",
+      );
       continue;
     }
     const parts = dropFront(input.parts, start.at);

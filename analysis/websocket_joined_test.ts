@@ -11,7 +11,7 @@ import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
 import { rebuildConnections } from "./byte_streams.ts";
 import { buildHttpTables, type HttpTables } from "./http_tables.ts";
 import { build, fixtureTls, joinedAt, prices, streamBytes } from "./testing.ts";
-import { parseJoinedWebSocket } from "./websocket_joined.ts";
+import { findFrameStart, parseJoinedWebSocket } from "./websocket_joined.ts";
 
 const dec = new TextDecoder();
 
@@ -180,5 +180,23 @@ Deno.test("joined inside an answer: its events answer no recorded request, the n
         .test(p.message)
     ),
     joined.problems.map((p) => p.message).join("\n"),
+  );
+});
+
+Deno.test("no run of frames to the end: nothing read, the bytes said", async () => {
+  const { server } = await fixture("codex_ws");
+  const frames = frameOffsets(server);
+  // the server's frames, then bytes that cannot begin a frame (RSV2 set): no run reaches the end
+  const bytes = new Uint8Array([...server.subarray(frames[0]), 0x20, 0x00]);
+  assert.equal(findFrameStart(bytes, "server"), null);
+  // client frames are masked: the server's are not theirs
+  assert.equal(findFrameStart(server.subarray(frames[0]), "client"), null);
+  const ws = parseJoinedWebSocket({ parts: [] }, { parts: [{ data: bytes, offset: 0 }] }, "why");
+  assert.deepEqual(ws.messages, []);
+  assert.match(
+    ws.problems[0],
+    new RegExp(
+      `server: ${bytes.length} bytes not read \\(no run of WebSocket frames to their end found in them\\)$`,
+    ),
   );
 });
