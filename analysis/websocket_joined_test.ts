@@ -11,7 +11,8 @@ import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
 import { rebuildConnections } from "./byte_streams.ts";
 import { buildHttpTables, type HttpTables } from "./http_tables.ts";
 import { build, fixtureTls, joinedAt, prices, streamBytes } from "./testing.ts";
-import { findFrameStart, parseJoinedWebSocket } from "./websocket_joined.ts";
+import { parseJoinedWebSocket } from "./websocket_joined.ts";
+import { findFrameStart } from "./websocket_resync.ts";
 
 const dec = new TextDecoder();
 

@@ -70,6 +70,8 @@ export interface WebSocketOptions {
   sender?: "client" | "server";
   /** Stream offset of the first byte fed. Default 0. */
   startOffset?: number;
+  /** `index` of the first message reported (a stream read again after a break). Default 0. */
+  firstIndex?: number;
 }
 
 export interface WebSocketParser {
@@ -129,7 +131,7 @@ export function createWebSocketParser(
   // state that crosses chunk boundaries
   let offset = options.startOffset ?? 0;
   let stopped = false;
-  let count = 0;
+  let count = options.firstIndex ?? 0;
   let maskReported = false;
   /** header bytes of the frame being read, until it is complete (at most 14) */
   const head = new Uint8Array(14);
