@@ -480,14 +480,20 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     const off = s.starts[f.k];
     const tun = tunnel[f.dir];
     if (tun.on) {
-      if (tun.broken) continue;
+      // after a break the bytes are kept by run (each up to the next break), for the WebSocket
+      // parser to read again from a whole frame
       const b = s.breaks.find((x) => x.at === f.k);
-      if (b) {
+      if (b && !tun.broken) {
         tun.broken = {
           offset: b.offset,
           rest: s.length - off,
           why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
         } satisfies TunnelBreak;
+      }
+      if (tun.broken) {
+        const runs = tun.resumed ??= [];
+        if (b || runs.length === 0) runs.push([]);
+        runs[runs.length - 1].push({ data, offset: off });
         continue;
       }
     }

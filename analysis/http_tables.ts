@@ -295,7 +295,7 @@ function wsCalls(
   const route: ApiRoute = { provider: "openai-responses", endpoint: "responses" };
   const read = readResponsesWebSocket(
     ws.messages,
-    ws.joined ? { time: (m) => rows.get(m)!.ts_ns ?? 0n } : undefined,
+    ws.joined || ws.resynced ? { time: (m) => rows.get(m)!.ts_ns ?? 0n } : undefined,
   );
   errors.push(...read.problems.map((p) => `Responses over WebSocket: ${p}`));
   const textMessages = ws.messages.filter((m) => m.kind === "text").length;

@@ -20,7 +20,6 @@ import { type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
 import {
   type Deflate,
   parseDirection,
-  type StreamPart,
   type TunnelInput,
   type WebSocketExchange,
   type WebSocketParseOptions,
@@ -29,26 +28,30 @@ import {
 import { classifyResumed, dropFront, findFrameStart, joinParts } from "./websocket_resync.ts";
 
 /**
- * A direction's bytes up to its first break (what can be read in one run); a break before its
- * first recorded call is only where the recording joined it.
+ * A direction's bytes up to its first break (what can be read in one run), and after it run by
+ * run; a break before its first recorded call is only where the recording joined it.
  */
 export function directionInput(t: TlsView, s: DirectionStream): TunnelInput {
-  const parts: StreamPart[] = [];
+  const input: TunnelInput = { parts: [] };
   for (let k = 0; k < s.rows.length; k++) {
     const b = k > 0 ? s.breaks.find((x) => x.at === k) : undefined;
-    if (b) {
-      return {
-        parts,
-        broken: {
-          offset: b.offset,
-          rest: s.length - s.starts[k],
-          why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
-        },
+    if (b && !input.broken) {
+      input.broken = {
+        offset: b.offset,
+        rest: s.length - s.starts[k],
+        why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
       };
     }
-    parts.push({ data: rowData(t, s.rows[k]), offset: s.starts[k] });
+    const part = { data: rowData(t, s.rows[k]), offset: s.starts[k] };
+    if (!input.broken) input.parts.push(part);
+    else {
+      // after the first break, run by run (read again from a whole frame)
+      const runs = input.resumed ??= [];
+      if (b || runs.length === 0) runs.push([]);
+      runs[runs.length - 1].push(part);
+    }
   }
-  return { parts };
+  return input;
 }
 
 /** Unseen history, as the largest window any agreement allows, with context takeover. */

@@ -10,7 +10,7 @@ import { assertSameForAllChunkings } from "../protocols/testing.ts";
 import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
 import { rebuildConnections } from "./byte_streams.ts";
 import { buildHttpTables, type HttpTables } from "./http_tables.ts";
-import { build, fixtureTls, joinedAt, prices, streamBytes } from "./testing.ts";
+import { build, fixtureTls, joinedAt, prices, selectRows, streamBytes } from "./testing.ts";
 import { parseJoinedWebSocket } from "./websocket_joined.ts";
 import { findFrameStart } from "./websocket_resync.ts";
 
@@ -177,7 +177,7 @@ Deno.test("joined inside an answer: its events answer no recorded request, the n
   assert.deepEqual(joinedCalls(joined), joinedCalls(whole).slice(2));
   assert.ok(
     joined.problems.some((p) =>
-      /\d+ server event\(s\) answer no response\.create recorded \(.*response\.completed.*\): it was sent before the recording, or not decoded/
+      /\d+ server event\(s\) answer no response\.create recorded \(.*response\.completed.*\): it was not recorded \(sent before the recording, or in a break\) or not decoded/
         .test(p.message)
     ),
     joined.problems.map((p) => p.message).join("\n"),
@@ -199,5 +199,32 @@ Deno.test("no run of frames to the end: nothing read, the bytes said", async () 
     new RegExp(
       `server: ${bytes.length} bytes not read \\(no run of WebSocket frames to their end found in them\\)$`,
     ),
+  );
+});
+
+Deno.test("a break inside an upgraded WebSocket: read again from the next whole frame, the lost turn said", async () => {
+  const { t, whole, upgrade } = await fixture("codex_ws_no_context");
+  const creates = whole.wsMessages.filter((m) =>
+    m.direction === "client" && m.event_type === "response.create"
+  );
+  // the TLS call that carried the second request is lost (its seq missing: a break)
+  const lost = [...Array(t.length).keys()].find((i) =>
+    t.connId[i] === upgrade.conn_id && t.direction[i] === "write" && t.ts[i] === creates[1].ts_ns
+  )!;
+  assert.ok(lost !== undefined);
+  const broken = await build(selectRows(t, (i) => i !== lost));
+  // the first and third calls, as whole; the second's answer answers no request recorded
+  assert.deepEqual(joinedCalls(broken), [joinedCalls(whole)[0], joinedCalls(whole)[2]]);
+  const msgs = broken.problems.map((p) => p.message);
+  assert.ok(
+    msgs.some((m) =>
+      /WebSocket client stream broken at offset \d+ \(1 TLS calls missing\); read again from the first whole frame after each of 1 break\(s\): 1 message\(s\) recovered, 0 damaged \(0 bytes before a whole frame skipped\)/
+        .test(m)
+    ),
+    msgs.join("\n"),
+  );
+  assert.ok(
+    msgs.some((m) => /\d+ server event\(s\) answer no response\.create recorded/.test(m)),
+    msgs.join("\n"),
   );
 });

@@ -132,6 +132,8 @@ export function readResponsesWebSocket(
     return v ? str(v.type) ?? "?" : "?";
   };
   const answered = joined ? byTime(data, calls, typeOf, joined.time) : byOrder(data, calls, typeOf);
+  // a call open when the server's stream broke lost events there: cut short, whatever follows
+  const gapped = new Set<(typeof calls)[number]>();
   for (const m of data) {
     if (m.direction !== "server") continue;
     const where = `server message ${m.index}`;
@@ -147,6 +149,10 @@ export function readResponsesWebSocket(
       orphanTypes.add(type);
       continue;
     }
+    if (m.afterBreak && call.events.length > 0 && !gapped.has(call)) {
+      gapped.add(call);
+      call.problems.push(`events of the answer before ${where} were lost in a break in the stream`);
+    }
     call.events.push(m);
     if (!v) {
       if (!m.incomplete && !m.error) call.problems.push(`${where}: event is not JSON`);
@@ -160,15 +166,19 @@ export function readResponsesWebSocket(
     problems.push(
       `${orphans} server event(s) answer no response.create recorded (${
         [...orphanTypes].join(", ")
-      })` + (joined ? ": it was sent before the recording, or not decoded" : ""),
+      })` + (joined
+        ? ": it was not recorded (sent before the recording, or in a break) or not decoded"
+        : ""),
     );
   }
   return {
-    calls: calls.map(({ reader, done, ...c }) => {
+    calls: calls.map((call) => {
+      const { reader, done, ...c } = call;
       const response = reader.result();
       c.problems.push(...notUnderstoodProblems(response));
-      // a terminal event (an error event too) ends the answer; without one it was cut short
-      response.complete = done;
+      // a terminal event (an error event too) ends the answer; without one, or with events
+      // lost in a break before it, it was cut short
+      response.complete = done && !gapped.has(call);
       if (c.status !== null && c.status >= 400 && !response.error) {
         response.error = `HTTP ${c.status}`;
       }
