@@ -36,6 +36,7 @@ import {
   type TunnelInput,
   type WebSocketExchange,
 } from "./websocket_stream.ts";
+import { directionInput, parseJoinedWebSocket } from "./websocket_joined.ts";
 
 export interface BodyPart {
   data: Uint8Array;
@@ -65,6 +66,8 @@ export interface Message {
 export interface Request extends Message {
   method: string;
   target: string;
+  /** HTTP/1: the request-target as sent (a proxy's absolute form, a CONNECT's authority) */
+  sentTarget?: string;
 }
 
 export interface Response extends Message {
@@ -270,7 +273,10 @@ const MAY_START = { write: /^[A-Z]/, read: /^H/ };
  * connection the capture joined after it began (`--pid`, `--comm`), inside a message or past
  * a WebSocket upgrade. Undefined when they may begin one (a request's method, `HTTP/`).
  */
-function joinedLate(first: Uint8Array, dir: "write" | "read"): { what?: string } | undefined {
+function joinedLate(
+  first: Uint8Array,
+  dir: "write" | "read",
+): { what?: string; websocket?: boolean } | undefined {
   if (!first.length || MAY_START[dir].test(String.fromCharCode(first[0]))) return undefined;
   // HTTP/2 past its preface (which is what tells it from HTTP/1 at a connection's start)
   if (startsWithHttp2Frames(first)) {
@@ -283,14 +289,35 @@ function joinedLate(first: Uint8Array, dir: "write" | "read"): { what?: string }
   // a message's first frame (text, binary) or a control frame; a continuation frame's header is
   // what HTTP/2's frame header (a length's high byte, 0) also passes for
   if (h === null || h === "short" || h.opcode === 0) return {};
+  // WebSocket frames past an upgrade not recorded: read as such (joinedWebSocket)
+  return { websocket: true };
+}
+
+/**
+ * A connection whose first recorded bytes, either way, are WebSocket frames: joined after its
+ * upgrade. Its messages are read from there on as far as can be done soundly
+ * (websocket_joined.ts); one exchange with no request or response carries them.
+ */
+function joinedWebSocket(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
+  const ws = parseJoinedWebSocket(
+    directionInput(t, c.write),
+    directionInput(t, c.read),
+    startNotRecorded(options.captureMode),
+    { maxBufferSize: options.maxMessageSize },
+  );
   return {
-    what: `WebSocket frames (${h.masked ? "masked" : "unmasked"}${
-      h.rsv1 ? ", compressed" : ""
-    }): the upgrade that opened it was not recorded, so its messages are not read`,
+    protocol: "http/1.1",
+    exchanges: [{ protocol: "http/1.1", websocket: ws, errors: [...ws.problems] }],
+    problems: [],
   };
 }
 
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
+  if (
+    (["write", "read"] as const).some((dir) =>
+      c[dir].rows.length > 0 && joinedLate(rowData(t, c[dir].rows[0]), dir)?.websocket
+    )
+  ) return joinedWebSocket(t, c, options);
   const problems: string[] = [];
   const requests: Request[] = [];
   const responses: (Response & { requestIndex?: number; segment: number })[] = [];
@@ -314,10 +341,33 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   };
   let upgradeRequest: Request | null = null;
   let upgradeResponse: Response | null = null;
+  // a CONNECT's tunnel inside TLS (an HTTPS proxy's) that carries cleartext HTTP/1: read on as
+  // this connection's next exchanges, by parsers started where the tunnel's bytes begin
+  const inner: Record<"write" | "read", { feed(data: Uint8Array): void } | null> = {
+    write: null,
+    read: null,
+  };
+  const innerStart = { write: REQUEST_START, read: RESPONSE_START };
   // a direction's parser's events but its heads: tunnelled bytes, and the body, end and errors
   // of the message open in that direction
   const messageEvents = (dir: "write" | "read"): Omit<Http1Callbacks, "onHead"> => ({
     onTunnelData(data, offset) {
+      const into = inner[dir];
+      if (into) return into.feed(data);
+      if (
+        !c.cleartext && upgradeRequest?.method === "CONNECT" && tunnel[dir].parts.length === 0 &&
+        innerStart[dir].test(startText(data))
+      ) {
+        // the tunnel's exchanges pair with this connection's requests after the CONNECT
+        const base = requests.indexOf(upgradeRequest) + 1;
+        if (dir === "write") inner.write = req = makeReq(offset);
+        else {
+          inner.read = resp = makeResp(offset, base);
+          // the tunnel's requests read so far (later ones tell it as they come)
+          for (const q of requests.slice(base)) resp.expectResponseTo(q.method);
+        }
+        return inner[dir]!.feed(data);
+      }
       tunnel[dir].parts.push({ data, offset });
     },
     onBody(b) {
@@ -345,12 +395,14 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
           method: h.method!,
           // a proxy's absolute-form target (`POST http://host/path`) as its path
           target: originForm(h.target!),
+          sentTarget: h.target!,
           end: h.bodyOffset,
         };
         open.write = q;
         requests.push(q);
         resp.expectResponseTo(h.method!);
-        if (h.upgrade) {
+        // (an upgrade inside a CONNECT's tunnel read on is not followed further)
+        if (h.upgrade && !inner.write) {
           upgradeRequest = q;
           tunnel.write.on = true;
         }
@@ -358,7 +410,8 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       ...messageEvents("write"),
     }, { maxBufferSize, startOffset });
 
-  const makeResp = (startOffset: number): Http1ResponseParser =>
+  // `base`: the index of the request its first response answers (a tunnel's parser)
+  const makeResp = (startOffset: number, base = 0): Http1ResponseParser =>
     createHttp1ResponseParser({
       onHead(h: Http1Head) {
         if (h.informational) return; // 1xx: the final response follows
@@ -367,11 +420,11 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
           status: h.status!,
           end: h.bodyOffset,
           segment: sides.read.segment,
-          requestIndex: h.requestIndex,
+          requestIndex: h.requestIndex === undefined ? undefined : h.requestIndex + base,
         };
         open.read = r;
         responses.push(r);
-        if (h.upgrade) {
+        if (h.upgrade && !inner.read) {
           upgradeResponse = r;
           tunnel.read.on = true;
         }
@@ -427,14 +480,20 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     const off = s.starts[f.k];
     const tun = tunnel[f.dir];
     if (tun.on) {
-      if (tun.broken) continue;
+      // after a break the bytes are kept by run (each up to the next break), for the WebSocket
+      // parser to read again from a whole frame
       const b = s.breaks.find((x) => x.at === f.k);
-      if (b) {
+      if (b && !tun.broken) {
         tun.broken = {
           offset: b.offset,
           rest: s.length - off,
           why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
         } satisfies TunnelBreak;
+      }
+      if (tun.broken) {
+        const runs = tun.resumed ??= [];
+        if (b || runs.length === 0) runs.push([]);
+        runs[runs.length - 1].push({ data, offset: off });
         continue;
       }
     }
@@ -531,6 +590,19 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
 const bytesIn = (parts: BodyPart[]) => parts.reduce((n, p) => n + p.data.length, 0);
 
 /**
+ * What a CONNECT tunnel inside this (TLS) connection carries, an HTTPS proxy's: TLS to the
+ * target (a TLS record, RFC 8446 5.1: a handshake's 0x16 0x03), whose plaintext the recording
+ * holds as a connection of its own where that TLS is hooked, or anything else, not read here.
+ */
+function connectTunnel(client: BodyPart[]): string {
+  const first = client.find((p) => p.data.length > 0)?.data;
+  return first && first[0] === 0x16 && first[1] === 0x03
+    ? "TLS to the target inside the proxy's TLS (its plaintext is a connection of its own " +
+      "where that TLS is hooked)"
+    : "a proxy's tunnel inside TLS to it is not read";
+}
+
+/**
  * What the bytes after an HTTP/1.1 upgrade were: a WebSocket's messages when the request asked
  * for one and the server switched; otherwise a line saying what was not parsed.
  */
@@ -554,7 +626,11 @@ function finishTunnel(
       problems.push(
         `${sent} + ${got} bytes tunnelled after ${what}${
           upgrade ? ` (Upgrade: ${upgrade})` : ""
-        } not parsed: only WebSocket is understood`,
+        } not parsed: ${
+          request.method === "CONNECT"
+            ? connectTunnel(tunnel.write.parts)
+            : "only WebSocket is understood"
+        }`,
       );
     }
     return { problems };

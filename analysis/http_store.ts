@@ -257,6 +257,6 @@ export async function writeHttpTables(
   }
   await b.appendRows(toolCallsTable, n.tools);
   await b.appendRows(serverToolCallsTable, n.serverTools);
-  await b.appendRows(proxyRequestsTable, proxied);
+  await b.appendRows(proxyRequestsTable, [...n.proxied, ...proxied]);
   return [...n.problems, ...cleartextProblems];
 }

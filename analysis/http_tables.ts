@@ -50,6 +50,7 @@ import type {
   HttpExchangeRow,
   LlmCallRow,
   ProblemRow,
+  ProxyRequestRow,
   ServerToolCallRow,
   SseEventRow,
   ToolCallRow,
@@ -57,6 +58,7 @@ import type {
 } from "./schema.ts";
 import type { WebSocketExchange, WsMessage } from "./websocket_stream.ts";
 import { CLEARTEXT_GEN, cleartextLabel } from "./cleartext_http.ts";
+import { tlsProxyRequests } from "./proxy_requests.ts";
 import { answerMayStayOpen, isMcpEventStream } from "./open_ended_answers.ts";
 
 export interface HttpTables {
@@ -291,7 +293,10 @@ function wsCalls(
     return [];
   }
   const route: ApiRoute = { provider: "openai-responses", endpoint: "responses" };
-  const read = readResponsesWebSocket(ws.messages);
+  const read = readResponsesWebSocket(
+    ws.messages,
+    ws.joined || ws.resynced ? { time: (m) => rows.get(m)!.ts_ns ?? 0n } : undefined,
+  );
   errors.push(...read.problems.map((p) => `Responses over WebSocket: ${p}`));
   const textMessages = ws.messages.filter((m) => m.kind === "text").length;
   if (read.calls.length === 0) {
@@ -427,6 +432,14 @@ async function buildExchange(
     const rows = wsRows(recording, ws, w, r, base);
     built.ws = [...rows.values()];
     built.calls = wsCalls(x, ws, rows, base.pid, errors);
+    // read from its middle, it has no request or response: it is timed by its first message
+    if (!req && !resp) {
+      for (const m of built.ws) {
+        if (m.ts_ns !== null && (built.sortTs === 0n || m.ts_ns < built.sortTs)) {
+          built.sortTs = m.ts_ns;
+        }
+      }
+    }
   }
   let route: ApiRoute | null = null;
   if (!ws && req) {
@@ -487,6 +500,13 @@ async function buildExchange(
 /** One exchange of a connection, built but not yet numbered or linked. */
 export type BuiltExchange = Built;
 
+/** A connection's exchanges, its problems, and the requests it asked of a proxy. */
+export interface ConnectionExchanges {
+  built: BuiltExchange[];
+  problems: ProblemRow[];
+  proxied?: ProxyRequestRow[];
+}
+
 /** Parses one connection into its exchanges (with their LLM calls), in connection order. */
 export async function connectionExchanges(
   recording: string,
@@ -494,7 +514,7 @@ export async function connectionExchanges(
   c: Connection,
   prices: PriceTable,
   opts: BuildOptions = {},
-): Promise<{ built: BuiltExchange[]; problems: ProblemRow[] }> {
+): Promise<ConnectionExchanges> {
   const label = connLabel(c.pid, c.connId, c.connGen);
   const problems = [
     ...streamProblems(recording, label, "write", c.write),
@@ -509,6 +529,22 @@ export async function connectionExchanges(
   for (const p of parsed.problems) {
     problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });
   }
+  // an HTTPS proxy's client: the requests asked of it, as on a cleartext connection (which
+  // cleartext_http.ts reads from the connection's own bytes)
+  const proxied = c.cleartext ? [] : tlsProxyRequests(
+    { recording, conn_id: c.connId, conn_gen: c.connGen, pid: c.pid },
+    parsed.exchanges.flatMap((x) =>
+      x.protocol === "http/1.1" && x.request?.sentTarget
+        ? [{
+          method: x.request.method,
+          target: x.request.sentTarget,
+          ns: tsAt(c.write, x.request.start) ?? 0n,
+        }]
+        : []
+    ),
+    (message) =>
+      problems.push({ recording, source: label, kind: "protocol", message, exchange_id: null }),
+  );
   const built: Built[] = [];
   // the client's process ended after the connection's last recorded byte: what it did not
   // read it never read (no later call of it can carry bytes); with bytes said lost, unknown
@@ -583,7 +619,8 @@ export async function connectionExchanges(
         recording,
         source: label,
         kind: "incomplete",
-        message: `WebSocket ${x.request?.target ?? "?"}: the answer to a response.create ` +
+        message: `WebSocket ${x.request?.target ?? "(its upgrade not recorded)"}: the answer ` +
+          "to a response.create " +
           (d.noAnswer
             ? (clientEnded
               ? `was never read: ${clientEnded}`
@@ -609,7 +646,7 @@ export async function connectionExchanges(
     }
   }
   for (const b of built) for (const d of b.calls) price(d, prices);
-  return { built, problems };
+  return { built, problems, proxied };
 }
 
 /** Prices a call from its model and usage. */
@@ -788,6 +825,8 @@ export interface HttpNumbers {
   tools: ToolCallRow[];
   serverTools: ServerToolCallRow[];
   problems: ProblemRow[];
+  /** the requests asked of HTTPS proxies, read from TLS connections (`proxy_requests`) */
+  proxied: ProxyRequestRow[];
 }
 
 /** An exchange as kept until the exchanges are numbered. */
@@ -857,6 +896,7 @@ const NO_CHAIN: RequestInfo = {
  */
 export class HttpAssembler {
   #conns: { key: ConnKey; problems: ProblemRow[] }[] = [];
+  #proxied: ProxyRequestRow[] = [];
   #exchanges: ExchangeStub[] = [];
   #calls: CallStub[] = [];
 
@@ -865,9 +905,10 @@ export class HttpAssembler {
   /** Adds one connection's exchanges (as `connectionExchanges` built them). */
   async add(
     key: ConnKey,
-    parsed: { built: BuiltExchange[]; problems: ProblemRow[] },
+    parsed: ConnectionExchanges,
   ): Promise<void> {
     const conn = this.#conns.length;
+    appendAll(this.#proxied, parsed.proxied ?? []);
     const { firstTs, pid, connId, connGen } = key;
     this.#conns.push({ key: { firstTs, pid, connId, connGen }, problems: parsed.problems });
     const exchanges: HttpExchangeRow[] = [];
@@ -886,7 +927,11 @@ export class HttpAssembler {
           ? {
             source,
             kind: b.calls.length || b.row.ws_messages > 0 || b.unrouted ? "llm" : "protocol",
-            message: `${b.row.method ?? "?"} ${b.row.path ?? "?"}: ${b.row.error}`,
+            message: `${
+              b.row.method === null && b.row.path === null && b.row.ws_messages > 0
+                ? "WebSocket (its upgrade not recorded)"
+                : `${b.row.method ?? "?"} ${b.row.path ?? "?"}`
+            }: ${b.row.error}`,
           }
           : null,
       });
@@ -1119,6 +1164,7 @@ export class HttpAssembler {
       tools,
       serverTools,
       problems,
+      proxied: this.#proxied,
     };
   }
 }

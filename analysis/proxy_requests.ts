@@ -25,6 +25,7 @@ import {
   hostPort,
 } from "../protocols/mod.ts";
 import {
+  CLEARTEXT_GEN,
   cleartextLabel,
   connectionName,
   type TcpChunk,
@@ -82,6 +83,50 @@ function breaks(c: TcpChunk, prev: TcpChunk | undefined): boolean {
   return prev?.seq !== undefined && c.seq !== undefined && c.seq !== prev.seq + 1n;
 }
 
+/** Where the rows of one connection's requests to a proxy come from. */
+type ConnOf = Pick<ProxyRequestRow, "recording" | "conn_id" | "conn_gen" | "pid">;
+
+/**
+ * The row of a request when it asks a proxy for a host (`rows`), and what makes its
+ * destination unknown (`say`): no host, or no port.
+ */
+function askedOfProxy(
+  conn: ConnOf,
+  q: { method: string; target: string; ns: bigint },
+  rows: ProxyRequestRow[],
+  say: (message: string) => void,
+): void {
+  const { method, target } = q;
+  const to = proxiedTarget(method, target);
+  if (to === null) {
+    say(`${method} ${target.slice(0, 200)} asks a proxy for a target that names no host`);
+  } else if ("host" in to) {
+    rows.push({ ...conn, request_ns: q.ns, method, target, host: to.host, port: to.port });
+    if (to.port === null) {
+      say(
+        `${method} ${target.slice(0, 200)} asks a proxy for ${to.host} at no port it names ` +
+          "(nor one its scheme gives): the port it goes to is not known",
+      );
+    }
+  }
+}
+
+/**
+ * The requests a client asked of a proxy over TLS (an HTTPS proxy: `curl -x https://…`,
+ * `HTTPS_PROXY=https://…`), read from the decrypted HTTP/1 stream as any other exchange, in
+ * order: those in absolute form and CONNECTs, as on a cleartext connection. `say` gets the
+ * problems (a target naming no host or port).
+ */
+export function tlsProxyRequests(
+  conn: ConnOf,
+  requests: readonly { method: string; target: string; ns: bigint }[],
+  say: (message: string) => void,
+): ProxyRequestRow[] {
+  const rows: ProxyRequestRow[] = [];
+  for (const q of requests) askedOfProxy(conn, q, rows, say);
+  return rows;
+}
+
 /**
  * The requests `t`'s client asked of a proxy, in order, and the problems of reading them (see
  * the module's doc). A connection that is a proxy's tunnel (`t.tunnel`) asked for its target
@@ -114,29 +159,17 @@ export function proxyRequests(
     }
     return { rows, problems };
   }
-  const add = (method: string, target: string, ns: bigint) => {
-    const to = proxiedTarget(method, target);
-    if (to === null) {
-      say(`${method} ${target.slice(0, 200)} asks a proxy for a target that names no host`);
-    } else if ("host" in to) {
-      rows.push({
-        recording: t.recording,
-        conn_id: t.conn,
-        pid,
-        request_ns: ns,
+  const add = (method: string, target: string, ns: bigint) =>
+    askedOfProxy(
+      { recording: t.recording, conn_id: t.conn, conn_gen: CLEARTEXT_GEN, pid },
+      {
         method,
         target,
-        host: to.host,
-        port: to.port,
-      });
-      if (to.port === null) {
-        say(
-          `${method} ${target.slice(0, 200)} asks a proxy for ${to.host} at no port it names ` +
-            "(nor one its scheme gives): the port it goes to is not known",
-        );
-      }
-    }
-  };
+        ns,
+      },
+      rows,
+      say,
+    );
   if (t.tunnel?.target && t.tunnel.at !== undefined) add("CONNECT", t.tunnel.target, t.tunnel.at);
   if (t.tunnel?.target === null) {
     say(

@@ -577,8 +577,8 @@ export const serverToolCallsTable = table(
 
 export const proxyRequestsTable = table(
   "proxy_requests",
-  "One row per request a traced client asked of an HTTP proxy on a cleartext TCP connection " +
-    "(`ipc` rows of kind `tcp`), told by its request-target's form (RFC 9112 3.2): absolute " +
+  "One row per request a traced client asked of an HTTP proxy, on a cleartext TCP connection " +
+    "(`ipc` rows of kind `tcp`) or inside TLS to an HTTPS proxy (`tls`), told by its request-target's form (RFC 9112 3.2): absolute " +
     "form (`GET http://evil.test/b HTTP/1.1`: `HTTP_PROXY`, `curl -x`) or CONNECT's authority " +
     "form (`CONNECT evil.test:443`: `HTTPS_PROXY`, a tunnel); a request in origin form " +
     "(`GET /b`) is to the server itself, whatever its Host header says, and is not here. " +
@@ -590,8 +590,15 @@ export const proxyRequestsTable = table(
     col(
       "conn_id",
       "int64",
-      "the connection (as `http_exchanges.conn_id` of `conn_gen` -1: the lower socket inode " +
-        "of its two ends)",
+      "the connection, as `http_exchanges.conn_id`: of a cleartext TCP connection (`conn_gen` " +
+        "-1) the lower socket inode of its two ends; of a TLS one, to an HTTPS proxy, its TLS " +
+        "connection object",
+    ),
+    col(
+      "conn_gen",
+      "int32",
+      "as `http_exchanges.conn_gen`: -1 for a cleartext TCP connection, else the TLS " +
+        "connection's generation (requests to an HTTPS proxy, read from the decrypted stream)",
     ),
     col("pid", "int32", "the client process"),
     col("request_ns", "int64", "when the call carrying the request's first byte was made"),

@@ -252,6 +252,24 @@ export function rechunk(
   return tlsViewOf(rows);
 }
 
+/**
+ * `t` without connection `conn`'s calls up to `until`, the rest of them numbered from 0 in each
+ * direction: what a capture that joined the connection then records (its first call seen is
+ * its first).
+ */
+export function joinedAt(t: TlsView, conn: bigint, until: bigint) {
+  const v = selectRows(t, (i) => !(t.connId[i] === conn && t.ts[i]! <= until));
+  const first = new Map<string, bigint>();
+  const seq = Array.from({ length: v.length }, (_, i) => {
+    const s = v.seq[i] ?? 0n;
+    if (v.connId[i] !== conn) return s;
+    const key = String(v.direction[i]);
+    if (!first.has(key)) first.set(key, s);
+    return s - first.get(key)!;
+  });
+  return { ...v, seq };
+}
+
 /** A TLS view of some rows of another (e.g. with rows dropped or changed). */
 export function selectRows(
   t: TlsView,

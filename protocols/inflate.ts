@@ -458,6 +458,17 @@ export class RawInflater {
   }
 
   /**
+   * Forgets the window and stands a whole window of NUL bytes in for the history the decoder
+   * never saw (a stream read from its middle): a back-reference into that history decodes to
+   * NULs of the right length, so what follows stays aligned and what came from unknown bytes
+   * shows as NULs.
+   */
+  presetUnknown(): void {
+    this.#buf = new Uint8Array(2 * this.windowSize);
+    this.#len = this.windowSize;
+  }
+
+  /**
    * Decodes one compressed unit. After an error the window is what was decoded up to it, so a
    * caller that goes on should `reset()` unless it knows better.
    */

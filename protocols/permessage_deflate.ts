@@ -9,7 +9,9 @@
  * A decoded message is bounded twice: by `maxMessageSize` and by `maxInflateRatio` times its
  * compressed size (with a floor, so small messages are never refused for their ratio):
  * decompression bombs stop there, with an error. After a failed message the window is lost, so
- * with context takeover every later message of that direction fails too, each saying why.
+ * with context takeover every later message of that direction fails too, each saying why —
+ * unless the stream is read from its middle (`unknownHistory`: the window starts as unknown
+ * bytes, and starts so again after a failure).
  */
 import { RawInflater } from "./inflate.ts";
 
@@ -133,6 +135,14 @@ export interface MessageInflaterOptions {
   maxInflateRatio?: number;
   /** a message may always decode to this many bytes, whatever its ratio (default 1 MiB) */
   minRatioFloor?: number;
+  /**
+   * The stream is read from its middle (its start, and the messages that filled the window,
+   * were not seen): the window starts as `2^windowBits` NUL bytes standing in for that history,
+   * and where it is lost again (a message failed or was skipped) it starts over so, instead of
+   * stopping. A back-reference to unseen bytes then decodes to NULs: the caller tells a whole
+   * message from a damaged one by them (see `presetUnknown` in inflate.ts).
+   */
+  unknownHistory?: boolean;
 }
 
 export interface InflatedMessage {
@@ -158,6 +168,7 @@ export function createMessageInflater(options: MessageInflaterOptions): MessageI
   const floor = options.minRatioFloor ?? 1024 * 1024;
   const inflater = new RawInflater(options.windowBits);
   let lost: string | null = null;
+  if (options.unknownHistory) inflater.presetUnknown();
   return {
     inflate(payload, partial = false) {
       if (options.noContextTakeover) inflater.reset();
@@ -182,11 +193,13 @@ export function createMessageInflater(options: MessageInflaterOptions): MessageI
           ? `decoded message exceeds maxMessageSize (${maxMessageSize} bytes)`
           : `decoded message exceeds ${ratio} times its ${payload.length} compressed bytes`;
       }
-      if (!options.noContextTakeover) lost = `an earlier message: ${message}`;
+      if (options.unknownHistory) inflater.presetUnknown();
+      else if (!options.noContextTakeover) lost = `an earlier message: ${message}`;
       return { data: r.data, error: { code: r.error.code, message } };
     },
     lose(reason) {
-      if (!options.noContextTakeover) lost = reason;
+      if (options.unknownHistory) inflater.presetUnknown();
+      else if (!options.noContextTakeover) lost = reason;
     },
   };
 }

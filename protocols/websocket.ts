@@ -61,12 +61,17 @@ export interface WebSocketOptions {
   maxMessageSize?: number;
   /** Bound on decoded/compressed size of one message (above a 1 MiB floor). Default 256. */
   maxInflateRatio?: number;
-  /** permessage-deflate as agreed for this direction; absent or null: not agreed. */
-  deflate?: { windowBits: number; noContextTakeover: boolean } | null;
+  /**
+   * permessage-deflate as agreed for this direction; absent or null: not agreed.
+   * `unknownHistory`: the stream is read from its middle (see permessage_deflate.ts).
+   */
+  deflate?: { windowBits: number; noContextTakeover: boolean; unknownHistory?: boolean } | null;
   /** Who sends this stream: client frames must be masked, server frames must not. */
   sender?: "client" | "server";
   /** Stream offset of the first byte fed. Default 0. */
   startOffset?: number;
+  /** `index` of the first message reported (a stream read again after a break). Default 0. */
+  firstIndex?: number;
 }
 
 export interface WebSocketParser {
@@ -117,6 +122,7 @@ export function createWebSocketParser(
     ? createMessageInflater({
       windowBits: options.deflate.windowBits,
       noContextTakeover: options.deflate.noContextTakeover,
+      unknownHistory: options.deflate.unknownHistory,
       maxMessageSize: options.maxMessageSize,
       maxInflateRatio: options.maxInflateRatio,
     })
@@ -125,7 +131,7 @@ export function createWebSocketParser(
   // state that crosses chunk boundaries
   let offset = options.startOffset ?? 0;
   let stopped = false;
-  let count = 0;
+  let count = options.firstIndex ?? 0;
   let maskReported = false;
   /** header bytes of the frame being read, until it is complete (at most 14) */
   const head = new Uint8Array(14);

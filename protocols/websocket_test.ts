@@ -296,3 +296,44 @@ Deno.test("websocket: protocol violations stop the parser with one clear error",
   assert.equal(close.messages[0].closeCode, 1000);
   assert.equal(close.messages[0].closeReason, "bye");
 });
+
+Deno.test("websocket: a compressed stream read from its middle, unknown history as NULs, every split point", async () => {
+  // a server's messages with context takeover, as a sender makes them; the recording begins at
+  // the fourth, so the window the first three left is unknown. Events like the first three
+  // copy from it (damaged: even their `":"` is a 3-byte match); text with nothing in common
+  // with them (capitals) does not (whole), nor text that repeats only what came after the join
+  const rand = seededRandom(9);
+  const fresh = () =>
+    Array.from({ length: 300 }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[Math.floor(rand() * 26)])
+      .join("");
+  const a = fresh();
+  const texts = [...jsonEvents(3, 5), a, ...jsonEvents(2, 6), a + fresh() + a];
+  const payloads = await compressMessages(texts);
+  const frames = payloads.map((p) => encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: p }));
+  const input = concatBytes(frames.slice(3));
+  const joined = { ...DEFLATE, unknownHistory: true };
+  const out = assertSameForAllChunkings(
+    input,
+    (c) => parse(c, { deflate: joined, sender: "server" }),
+  );
+  assert.deepEqual(out.errors, []);
+  const sent = texts.slice(3);
+  assert.equal(out.messages.length, sent.length);
+  const whole = out.messages.map((m, i) => {
+    if (m.text === sent[i]) return true;
+    // a reference to the unseen history decodes to as many NULs as it stood for: the message
+    // keeps its length, and every byte not from that history is the byte sent
+    const got = utf8(m.text);
+    const want = utf8(sent[i]);
+    assert.equal(got.length, want.length, `message ${i} keeps its length`);
+    assert.ok(got.includes(0), `message ${i}: not as sent, so it must hold NULs`);
+    got.forEach((b, k) => assert.ok(b === 0 || b === want[k], `message ${i} byte ${k}`));
+    return false;
+  });
+  assert.deepEqual(whole, [true, false, false, true]);
+  // without the preset the first reference back fails, and the window is lost for good: the
+  // last message, whole above, is lost too
+  const lost = parse([input], { deflate: DEFLATE, sender: "server" });
+  assert.match(lost.errors[0], /distance too far back/);
+  assert.deepEqual(lost.messages.map((m) => !m.error), [true, false, false, false]);
+});

@@ -275,7 +275,7 @@ export interface SyntheticRecording {
   llm?: Row[];
   tools?: Row[];
   exchanges?: Row[];
-  /** `proxy_requests` rows: requests asked of an HTTP proxy */
+  /** `proxy_requests` rows: requests asked of an HTTP proxy (`conn_gen` -1 when not given) */
   proxyRequests?: Row[];
 }
 
@@ -295,7 +295,11 @@ export async function syntheticDb(
   await appendRows(c, httpExchangesTable, r.exchanges ?? []);
   await appendRows(c, llmCallsTable, r.llm ?? []);
   await appendRows(c, toolCallsTable, r.tools ?? []);
-  await appendRows(c, proxyRequestsTable, r.proxyRequests ?? []);
+  await appendRows(
+    c,
+    proxyRequestsTable,
+    (r.proxyRequests ?? []).map((x) => ({ conn_gen: -1, ...x })),
+  );
   for (const name of BUILD_SQL) await c.run(sqlText(name));
   return {
     c,

@@ -90,9 +90,10 @@ export function buildFindings(
 }
 
 /**
- * One `problems` row per recording whose loopback connects to a proxy were named by a guess
- * (`net_destinations.name_source` `proxy_process`): by the hosts of their process's next
- * connection to a proxy, not by their own connection.
+ * One `problems` row per recording and kind of guess that named connects to a proxy
+ * (`net_destinations.name_source`): `proxy_process`, loopback connects named by the hosts of
+ * their process's next connection to a proxy, not by their own connection; `proxy_tls`,
+ * connects named by the TLS connection to an HTTPS proxy that followed them.
  */
 async function proxyGuesses(b: Build): Promise<void> {
   const file = "proxy_guesses.sql";
@@ -111,10 +112,15 @@ async function proxyGuesses(b: Build): Promise<void> {
       recording: String(r.recording),
       source: file,
       kind: "guess",
-      message: `${n} loopback connect${n === 1 ? "" : "s"} to an HTTP proxy named by the ` +
-        "hosts of the process's next connection to a proxy, not by " +
-        `${n === 1 ? "its" : "their"} own connection (no traced socket of the same process ` +
-        `and descriptor carried one): ${r.examples}`,
+      message: r.name_source === "proxy_tls"
+        ? `${n} connect${n === 1 ? "" : "s"} to an HTTPS proxy named by the hosts asked of ` +
+          "it on the TLS connection whose first request followed, the process's last connect " +
+          "with no socket of its own before it (a TLS connection names no socket): " +
+          `${r.examples}`
+        : `${n} loopback connect${n === 1 ? "" : "s"} to an HTTP proxy named by the ` +
+          "hosts of the process's next connection to a proxy, not by " +
+          `${n === 1 ? "its" : "their"} own connection (no traced socket of the same process ` +
+          `and descriptor carried one): ${r.examples}`,
       exchange_id: null,
     });
   }

@@ -596,6 +596,27 @@ Deno.test("detectors: a connect to a proxy on another machine is named by the ho
   assert.ok(findings.includes("exfiltration"), `${findings}`);
 });
 
+Deno.test("detectors: a connect to an HTTPS proxy is named by the hosts asked inside its TLS", async () => {
+  // `curl -x https://10.213.7.1:3129 ...`: no socket is recorded (its bytes are TLS), the
+  // requests to the proxy are read from the decrypted stream (a TLS connection: conn_gen 0)
+  const rec = viaProxy("https://10.213.7.1:3129");
+  rec.net = rec.net!.map((n) => n.pid === 220 ? { ...n, addr: "10.213.7.1", port: 3129 } : n);
+  rec.ipc = [];
+  const tls = 0x55d0c0de1230n;
+  rec.exchanges = rec.exchanges!.map((x) =>
+    x.pid === 220 ? { ...x, conn_id: tls, conn_gen: 0 } : x
+  );
+  rec.proxyRequests = rec.proxyRequests!.map((q) => ({ ...q, conn_id: tls, conn_gen: 0 }));
+  const { dest, findings, problems } = await proxyDests(rec, {}, 220);
+  assert.deepEqual(dest, [["evil.test", "proxy_tls", false]]);
+  assert.ok(findings.includes("exfiltration"), `${findings}`);
+  // a guess, said
+  assert.deepEqual(problems, [["proxy_guesses.sql", "guess"]]);
+  // the same TLS connection object in another process is another connection: nothing named
+  rec.proxyRequests = rec.proxyRequests.map((q) => ({ ...q, pid: 221 }));
+  assert.deepEqual((await proxyDests(rec, {}, 220)).dest, [[null, null, false]]);
+});
+
 Deno.test("detectors: a process no tool call explains, through a proxy: named by the hosts outside", async () => {
   const dir = await Deno.makeTempDir();
   const file = join(dir, "allow.txt");

@@ -143,8 +143,11 @@ export const netDestinationsTable = table(
         "socket is the traced one of the same process and descriptor to that port, first " +
         "used after the connect), `proxy_process` (a guess, said in `problems`: no recorded " +
         "socket is the loopback connect's, and its process's first connection to a proxy in " +
-        "the 30 s after it, that no other connect is tied to, asked for that host); null " +
-        "when there is no name",
+        "the 30 s after it, that no other connect is tied to, asked for that host), " +
+        "`proxy_tls` (a guess, said in `problems`: a request to an HTTPS proxy read from a " +
+        "TLS connection, which names no socket, whose first request came in the 30 s after " +
+        "this connect, its process's last with no socket of its own); null when there is no " +
+        "name",
     ),
     opt(
       "dest_port",

@@ -76,8 +76,17 @@ export function carriesResponses(messages: readonly WsMessage[]): boolean {
  * the server's events, cut after each terminal event, answer the `response.create` messages
  * in order: the first run the first request, and so on. (Pairing by order, not by time, does
  * not depend on how the bytes were split into TLS calls, nor on clocks.)
+ *
+ * A connection read from its middle (`joined`, websocket_joined.ts) may lack the request the
+ * first events answer, and client messages it could not decode may be requests: order cannot
+ * pair there. Its messages are taken in time order (`time`: when each was carried) instead,
+ * and events go to the `response.create` last sent before them until its terminal event;
+ * events after a client message not decoded, or before any request, answer none recorded.
  */
-export function readResponsesWebSocket(messages: readonly WsMessage[]): WsRead {
+export function readResponsesWebSocket(
+  messages: readonly WsMessage[],
+  joined?: { time(m: WsMessage): bigint },
+): WsRead {
   const problems: string[] = [];
   const calls: (WsCallRead & { reader: ReturnType<typeof responsesStream>; done: boolean })[] = [];
   const data = messages.filter((m) => m.kind === "text" || m.kind === "binary");
@@ -113,9 +122,18 @@ export function readResponsesWebSocket(messages: readonly WsMessage[]): WsRead {
       problems.push(`${where}: client event type ${JSON.stringify(v.type)} not understood`);
     }
   }
-  let at = 0;
   let orphans = 0;
   const orphanTypes = new Set<string>();
+  // each server event read once; the call it answers by order, or (joined) by time
+  const events = new Map<WsMessage, Obj | null>();
+  for (const m of data) if (m.direction === "server" && m.kind === "text") events.set(m, json(m));
+  const typeOf = (m: WsMessage) => {
+    const v = events.get(m);
+    return v ? str(v.type) ?? "?" : "?";
+  };
+  const answered = joined ? byTime(data, calls, typeOf, joined.time) : byOrder(data, calls, typeOf);
+  // a call open when the server's stream broke lost events there: cut short, whatever follows
+  const gapped = new Set<(typeof calls)[number]>();
   for (const m of data) {
     if (m.direction !== "server") continue;
     const where = `server message ${m.index}`;
@@ -123,13 +141,17 @@ export function readResponsesWebSocket(messages: readonly WsMessage[]): WsRead {
       problems.push(`${where}: a binary message (${m.data.length} bytes) is not understood`);
       continue;
     }
-    const v = json(m);
-    const type = v ? str(v.type) ?? "?" : "?";
-    const call = calls[at];
+    const v = events.get(m) ?? null;
+    const type = typeOf(m);
+    const call = answered.get(m);
     if (!call) {
       orphans++;
       orphanTypes.add(type);
       continue;
+    }
+    if (m.afterBreak && call.events.length > 0 && !gapped.has(call)) {
+      gapped.add(call);
+      call.problems.push(`events of the answer before ${where} were lost in a break in the stream`);
     }
     call.events.push(m);
     if (!v) {
@@ -138,24 +160,25 @@ export function readResponsesWebSocket(messages: readonly WsMessage[]): WsRead {
     }
     if (call.reader.push(type, v) && call.firstOutput === null) call.firstOutput = m;
     if (type === "error" && typeof v.status === "number") call.status = v.status;
-    if (TERMINAL.has(type)) {
-      call.done = true;
-      at++;
-    }
+    if (TERMINAL.has(type)) call.done = true;
   }
   if (orphans > 0) {
     problems.push(
       `${orphans} server event(s) answer no response.create recorded (${
         [...orphanTypes].join(", ")
-      })`,
+      })` + (joined
+        ? ": it was not recorded (sent before the recording, or in a break) or not decoded"
+        : ""),
     );
   }
   return {
-    calls: calls.map(({ reader, done, ...c }) => {
+    calls: calls.map((call) => {
+      const { reader, done, ...c } = call;
       const response = reader.result();
       c.problems.push(...notUnderstoodProblems(response));
-      // a terminal event (an error event too) ends the answer; without one it was cut short
-      response.complete = done;
+      // a terminal event (an error event too) ends the answer; without one, or with events
+      // lost in a break before it, it was cut short
+      response.complete = done && !gapped.has(call);
       if (c.status !== null && c.status >= 400 && !response.error) {
         response.error = `HTTP ${c.status}`;
       }
@@ -163,4 +186,60 @@ export function readResponsesWebSocket(messages: readonly WsMessage[]): WsRead {
     }),
     problems,
   };
+}
+
+/** Server events given to the requests in order, each run cut after a terminal event. */
+function byOrder<C>(
+  data: readonly WsMessage[],
+  calls: C[],
+  typeOf: (m: WsMessage) => string,
+): Map<WsMessage, C> {
+  const out = new Map<WsMessage, C>();
+  let at = 0;
+  for (const m of data) {
+    if (m.direction !== "server" || m.kind !== "text") continue;
+    const call = calls[at];
+    if (!call) continue;
+    out.set(m, call);
+    if (TERMINAL.has(typeOf(m))) at++;
+  }
+  return out;
+}
+
+/**
+ * Server events given, in time order, to the `response.create` last sent before them, until
+ * its terminal event; a client message not decoded (maybe a request) ends the run too.
+ */
+function byTime<C extends { create: WsMessage }>(
+  data: readonly WsMessage[],
+  calls: C[],
+  typeOf: (m: WsMessage) => string,
+  time: (m: WsMessage) => bigint,
+): Map<WsMessage, C> {
+  const out = new Map<WsMessage, C>();
+  const creates = new Map(calls.map((c) => [c.create, c]));
+  const order = data.map((m, i) => ({ m, i, ts: time(m) })).sort((a, b) =>
+    a.ts < b.ts
+      ? -1
+      : a.ts > b.ts
+      ? 1
+      : a.m.direction === b.m.direction
+      ? a.i - b.i
+      : a.m.direction === "client"
+      ? -1
+      : 1
+  );
+  let open: C | null = null;
+  for (const { m } of order) {
+    if (m.direction === "client") {
+      const c = creates.get(m);
+      if (c) open = c;
+      else if (m.error && m.data.length === 0) open = null; // not decoded: maybe a request
+      continue;
+    }
+    if (m.kind !== "text" || !open) continue;
+    out.set(m, open);
+    if (TERMINAL.has(typeOf(m))) open = null;
+  }
+  return out;
 }

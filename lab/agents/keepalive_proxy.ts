@@ -7,12 +7,15 @@
  * its host (resolved from `hosts`, else by name) and answered on the client's connection, which
  * stays open; a CONNECT is a tunnel to its authority. It counts the client connections it
  * accepted and logs each request's method and target, so a test can tell how a client used it.
+ * Given `tls` (a certificate and key) it is an HTTPS proxy (`curl -x https://…`,
+ * `HTTPS_PROXY=https://…`): its clients speak TLS to it, and ask it the same inside.
  */
 import { createServer, request as httpRequest } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { connect as tcpConnect, type Socket } from "node:net";
 
 export interface KeepAliveProxy {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`, or `https://` with `tls` */
   url: string;
   port: number;
   /** client connections accepted so far */
@@ -22,14 +25,18 @@ export interface KeepAliveProxy {
   close(): Promise<void>;
 }
 
-/** Starts the proxy on 127.0.0.1 (a free port); `hosts` maps names to the addresses it uses. */
+/**
+ * Starts the proxy on 127.0.0.1 (a free port); `hosts` maps names to the addresses it uses;
+ * `tls`, the PEM certificate and key it answers TLS with (an HTTPS proxy).
+ */
 export async function startKeepAliveProxy(
   hosts: Record<string, string> = {},
+  tls?: { cert: string; key: string },
 ): Promise<KeepAliveProxy> {
   const log: string[] = [];
   let accepted = 0;
   const sockets = new Set<Socket>();
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  const handle: Parameters<typeof createServer>[1] = (req, res) => {
     log.push(`${req.method} ${req.url}`);
     let url: URL;
     try {
@@ -64,8 +71,13 @@ export async function startKeepAliveProxy(
       res.end(`proxy: ${e.message}\n`);
     });
     req.pipe(out);
-  });
-  server.on("connection", (s: Socket) => {
+  };
+  const server = tls
+    ? createTlsServer({ keepAlive: true, ...tls }, handle)
+    : createServer({ keepAlive: true }, handle);
+  // a TLS server's clients are counted once their handshake is done (a TCP connection that
+  // never got there asked nothing)
+  server.on(tls ? "secureConnection" : "connection", (s: Socket) => {
     accepted++;
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -89,7 +101,7 @@ export async function startKeepAliveProxy(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     connections: () => accepted,
     log,

@@ -62,6 +62,7 @@ const EVAL_FILES = [
   "eval_truth",
 ];
 const CHECK_FILES = [
+  "comm_connect_links",
   "connect_destinations",
   "connect_links",
   "conversations_in_order",
@@ -107,6 +108,7 @@ const CHECK_FILES = [
   "process_comms",
   "process_ends",
   "program_process_links",
+  "proxied_page_exchanges",
   "proxy_requests_in_order",
   "sandbox_file_actions",
   "sandbox_setup_counts",
@@ -124,8 +126,10 @@ const CHECK_FILES = [
   "tool_calls_in_order",
   "tool_outcomes_by_call",
   "tool_searches",
+  "tool_writes_after",
   "truncated_exec_count",
   "ws_message_counts",
+  "ws_messages_joined",
 ];
 /** A value for every parameter of the check queries. */
 const CHECK_VALUES = {
@@ -141,6 +145,7 @@ const CHECK_VALUES = {
   name: "write_file",
   tool: "save_note",
   program: "node",
+  comm: "curl",
   text: "authorization: ",
   masked: "*",
   clear: "secret",

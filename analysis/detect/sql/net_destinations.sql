@@ -46,7 +46,7 @@ dns AS (
 -- RFC 9112 3.2; a request in origin form is to the server itself, whatever its Host header),
 -- each connection's hosts once: the first request for each host and port
 conn_hosts AS (
-  SELECT recording, pid, conn_id, host, port, min(request_ns) AS request_ns
+  SELECT recording, pid, conn_id, conn_gen, host, port, min(request_ns) AS request_ns
   FROM proxy_requests GROUP BY ALL
 ),
 -- the traced TCP sockets (`ipc` rows of kind tcp): process, descriptor, the other end's port
@@ -106,8 +106,24 @@ own_socket AS (
 -- may use
 untied AS (
   SELECT recording, pid, conn_id, min(request_ns) AS request_ns FROM conn_hosts h
-  WHERE NOT EXISTS (SELECT 1 FROM own_socket o
+  WHERE conn_gen = -1 AND NOT EXISTS (SELECT 1 FROM own_socket o
     WHERE o.recording = h.recording AND o.conn_id = h.conn_id)
+  GROUP BY ALL
+),
+-- a TLS connection to an HTTPS proxy has no traced socket (`ipc` holds no TLS): it is tied, as
+-- a guess, to its process's last connect with no socket of its own in the 30 s before its
+-- first request (connect, handshake, then the request), one connection per connect
+tls_tied AS (
+  SELECT recording, event_id, min(conn_id) AS conn_id FROM (
+    SELECT t.recording, t.conn_id, k.event_id
+    FROM (SELECT recording, pid, conn_id, conn_gen, min(request_ns) AS request_ns
+      FROM conn_hosts WHERE conn_gen <> -1 GROUP BY ALL) t
+    ASOF JOIN (SELECT k.* FROM connects k
+        WHERE NOT EXISTS (SELECT 1 FROM own_socket o
+          WHERE o.recording = k.recording AND o.event_id = k.event_id)) k
+      ON k.recording = t.recording AND k.pid = t.pid AND t.request_ns >= k.ts_ns
+    WHERE k.ts_ns >= t.request_ns - 30000000000
+  )
   GROUP BY ALL
 ),
 -- the connection whose requests to a proxy name a connect: its own; for a loopback connect
@@ -115,13 +131,15 @@ untied AS (
 -- 30 s from the connect on (a guess)
 proxy_conn AS (
   SELECT n.recording, n.event_id,
-    coalesce(o.conn_id, CASE WHEN p.request_ns <= n.ts_ns + 30000000000 THEN p.conn_id END)
-      AS conn_id,
-    CASE WHEN o.conn_id IS NOT NULL THEN 'proxy_connection' ELSE 'proxy_process' END AS source
+    coalesce(o.conn_id, t.conn_id,
+      CASE WHEN p.request_ns <= n.ts_ns + 30000000000 THEN p.conn_id END) AS conn_id,
+    CASE WHEN o.conn_id IS NOT NULL THEN 'proxy_connection'
+      WHEN t.conn_id IS NOT NULL THEN 'proxy_tls' ELSE 'proxy_process' END AS source
   FROM named n
   LEFT JOIN own_socket o ON o.recording = n.recording AND o.event_id = n.event_id
+  LEFT JOIN tls_tied t ON t.recording = n.recording AND t.event_id = n.event_id
   ASOF LEFT JOIN untied p ON p.recording = n.recording AND p.pid = n.pid
-    AND p.request_ns >= n.ts_ns AND o.event_id IS NULL
+    AND p.request_ns >= n.ts_ns AND o.event_id IS NULL AND t.event_id IS NULL
     AND regexp_matches(n.addr, '^(127\.|::1$|::ffff:127\.)')
   WHERE n.op = 'connect'
 ),
@@ -141,6 +159,8 @@ via_proxy AS (
   FROM named n
   LEFT JOIN proxy_conn c ON c.recording = n.recording AND c.event_id = n.event_id
   LEFT JOIN conn_hosts h ON h.recording = c.recording AND h.conn_id = c.conn_id
+    -- a TLS connection object is an address in its process: the same in another is another
+    AND (h.conn_gen = -1 OR h.pid = n.pid)
 ),
 -- the traced listeners (listen succeeded) by port and network namespace (recorded since 0.5.0:
 -- in older recordings no connect is exempt, as before)

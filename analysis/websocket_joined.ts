@@ -1,0 +1,105 @@
+/**
+ * A WebSocket the recording joined after its upgrade: a capture that joined running processes
+ * (`--pid`, `--comm`), or a connection made before the TLS hooks were placed. No handshake was
+ * recorded, so neither the path nor the extensions agreed are known, and nothing of what the
+ * connection carried before. Its messages are read anyway where that can be done soundly:
+ *
+ * - Frames (RFC 6455 5.2) are found from the first byte at which a run of valid frame headers,
+ *   masked as the sender must mask (5.1: client frames masked, server frames not), reaches the
+ *   end of the recorded bytes; the bytes before it (the rest of a frame begun earlier) and the
+ *   continuation frames of a message begun earlier are skipped and counted.
+ * - A compressed message (RSV1, permessage-deflate, RFC 7692) is inflated as with context
+ *   takeover and the largest window (15 bits: what any agreement allows), preset with 32 KiB of
+ *   NUL bytes standing in for the history never seen. A back-reference to that history decodes
+ *   to NULs (JSON never holds a raw NUL), so a message that decodes to JSON with no NUL is the
+ *   message as sent; any other compressed message is damaged: its bytes are dropped and said.
+ *
+ * One problem line says what was recovered and what was lost, per direction.
+ */
+import { type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
+import {
+  type Deflate,
+  parseDirection,
+  type TunnelInput,
+  type WebSocketExchange,
+  type WebSocketParseOptions,
+  type WsMessage,
+} from "./websocket_stream.ts";
+import { classifyResumed, dropFront, findFrameStart, joinParts } from "./websocket_resync.ts";
+
+/**
+ * A direction's bytes up to its first break (what can be read in one run), and after it run by
+ * run; a break before its first recorded call is only where the recording joined it.
+ */
+export function directionInput(t: TlsView, s: DirectionStream): TunnelInput {
+  const input: TunnelInput = { parts: [] };
+  for (let k = 0; k < s.rows.length; k++) {
+    const b = k > 0 ? s.breaks.find((x) => x.at === k) : undefined;
+    if (b && !input.broken) {
+      input.broken = {
+        offset: b.offset,
+        rest: s.length - s.starts[k],
+        why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
+      };
+    }
+    const part = { data: rowData(t, s.rows[k]), offset: s.starts[k] };
+    if (!input.broken) input.parts.push(part);
+    else {
+      // after the first break, run by run (read again from a whole frame)
+      const runs = input.resumed ??= [];
+      if (b || runs.length === 0) runs.push([]);
+      runs[runs.length - 1].push(part);
+    }
+  }
+  return input;
+}
+
+/** Unseen history, as the largest window any agreement allows, with context takeover. */
+const UNKNOWN_HISTORY: Deflate = { windowBits: 15, noContextTakeover: false, unknownHistory: true };
+
+/**
+ * Reads both directions of a WebSocket joined after its upgrade (see the top of this file).
+ * `why`: why its start is missing, for the problem line.
+ */
+export function parseJoinedWebSocket(
+  client: TunnelInput,
+  server: TunnelInput,
+  why: string,
+  options: WebSocketParseOptions = {},
+): WebSocketExchange {
+  const messages: WsMessage[] = [];
+  const problems: string[] = [];
+  const said: string[] = [];
+  for (const [side, input] of [["client", client], ["server", server]] as const) {
+    const bytes = joinParts(input.parts);
+    if (bytes.length === 0 && !input.broken) continue;
+    const start = bytes.length ? findFrameStart(bytes, side) : null;
+    if (!start) {
+      said.push(
+        `${side}: ${bytes.length} bytes not read (no run of WebSocket frames to their end ` +
+          "found in them)",
+      );
+      continue;
+    }
+    const parts = dropFront(input.parts, start.at);
+    const before = messages.length;
+    parseDirection(side, { ...input, parts }, UNKNOWN_HISTORY, options, messages, problems);
+    const { plain, recovered, damaged } = classifyResumed(messages.slice(before));
+    said.push(
+      `${side}: ${recovered + plain} message(s) recovered` +
+        (plain ? ` (${plain} not compressed)` : "") + `, ${damaged} damaged` +
+        (start.skipped ? `; ${start.skipped} bytes before its first whole frame skipped` : ""),
+    );
+  }
+  problems.unshift(
+    `read from its middle: ${why}; the path and extensions its upgrade agreed are unknown, so ` +
+      "compressed messages were inflated against 32 KiB of unknown history and only those " +
+      `that decode whole are read; the messages before it are lost. ${said.join("; ")}`,
+  );
+  return {
+    agreement: { switched: true, deflate: null, offered: null, accepted: null, problems: [] },
+    joined: true,
+    messages,
+    problems,
+  };
+}
