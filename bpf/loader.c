@@ -1353,6 +1353,11 @@ static void *load_part(void *arg)
 	if (sightline__load(s))
 		pt->err = errno ? errno : EINVAL;
 out:
+	/* the kernel frees a thread's id when it exits, not at pthread_join: from here on the id
+	 * may name another task, which part_priority must not renice */
+	pthread_mutex_lock(&prio_lock);
+	pt->tid = 0;
+	pthread_mutex_unlock(&prio_lock);
 	if (pt->ready_fd >= 0) {
 		__u64 one = 1;
 		if (write(pt->ready_fd, &one, sizeof(one)) != sizeof(one)) {

@@ -18,7 +18,7 @@ import {
   stampOf,
   unchanged,
 } from "./inspect_cache.ts";
-import { type Hook, type Inspection, PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
+import { type Hook, type Inspection, PER_DIRECTION_CONTEXT, PROBES } from "./tls_targets.ts";
 import type { HookCheck } from "./hook_verifier.ts";
 import { whichSync } from "./which.ts";
 import { OFF_THREAD_MIN_BYTES, OffThreadInspector } from "./off_thread.ts";
@@ -288,7 +288,8 @@ export class AttachManager {
       await Promise.all(
         insp.hooks.map((h) => this.#attachHook(entry, path, h, 1, 1 + (h.alternates?.length ?? 0))),
       );
-      if (!entry.probes.some((p) => p.ok)) entry.status = "error";
+      const failed = attachFailure(entry.probes);
+      if (failed) Object.assign(entry, { status: "error", reason: failed });
       if (!this.#trackingFds && insp.hooks.some((h) => PER_DIRECTION_CONTEXT.has(h.fn))) {
         // per-direction contexts: have the kernel side say which socket each one uses
         this.#trackingFds = true;
@@ -611,6 +612,34 @@ export class AttachManager {
         : {}),
     };
   }
+}
+
+/**
+ * Why a file whose hooks were attached is not hooked, or undefined when it is: a probe of a
+ * function that carries plaintext (not one that only ends a connection, like SSL_free) failed
+ * to attach — that direction's bytes, or all of them, are not recorded — or no probe attached.
+ * Says which functions failed, with the first error, and which carrying ones did attach.
+ */
+export function attachFailure(probes: readonly AttachedProbe[]): string | undefined {
+  const carries = (p: AttachedProbe) => PROBES[p.fn]?.endsConnection !== true;
+  const failed = probes.filter((p) => !p.ok && carries(p));
+  if (!failed.length) return probes.some((p) => p.ok) ? undefined : "no probe attached";
+  const fns = (ps: AttachedProbe[]) => [...new Set(ps.map((p) => p.fn))].join(", ");
+  const ok = probes.filter((p) => p.ok && carries(p) && !failed.some((f) => f.fn === p.fn));
+  return `${ok.length ? `only ${fns(ok)} attached; ` : ""}${fns(failed)} failed to attach: ` +
+    (failed.find((p) => p.error)?.error ?? "no reason given");
+}
+
+/**
+ * The end's warning for the files whose hooks failed to attach (`attachFailure`), or
+ * undefined for none: their plaintext, or part of it, is not in the recording.
+ */
+export function attachFailureWarning(entries: readonly ReportEntry[]): string | undefined {
+  const failed = entries.filter((e) => e.status === "error" && e.probes.length);
+  if (!failed.length) return undefined;
+  return `TLS plaintext not recorded: ${
+    failed.map((e) => `${e.path}: ${e.reason}`).join("; ")
+  } (manifest.json attach.not_hooked)`;
 }
 
 /** How many of the files the kernel side could not be told of the attach report names. */

@@ -10,6 +10,7 @@
  * sockets carrying JSON-RPC) is written unless --no-ipc.
  */
 import {
+  attachFailureWarning,
   AttachManager,
   notKnownWarning,
   preattachCandidates,
@@ -285,6 +286,9 @@ async function closeRecording(opts: CaptureOptions, c: Ending): Promise<CaptureR
   // files the gate could not be told of: it stopped each of their uses again (slower, said)
   const notKnown = notKnownWarning(attach?.notKnown() ?? []);
   if (notKnown) manifest.warnings.push(notKnown);
+  // TLS libraries whose data hooks failed to attach: their plaintext is missing (a problem row)
+  const unattached = attachFailureWarning(attach?.entries ?? []);
+  if (unattached) manifest.warnings.push(unattached);
   // a cache that could not be written: later captures are slower, this one lost nothing
   const uncached = attach?.cacheError() ?? unsaved;
   if (uncached) manifest.warnings.push(cacheWarning(uncached));

@@ -1,8 +1,8 @@
 /**
  * The capture's end-of-run summaries that restate what the recording's rows show are the ones
  * recording/manifest.ts `restatesRows` knows (an analysis says those from the rows, and would
- * say them twice otherwise); every other warning (a hook dropped, a cache not written, files the
- * kernel side was not told of) is not, so the analysis repeats it as a problem.
+ * say them twice otherwise); every other warning (a hook dropped or not attached, a cache not
+ * written, files the kernel side was not told of) is not, so the analysis repeats it as a problem.
  */
 import assert from "node:assert/strict";
 import { restatesRows } from "../recording/manifest.ts";
@@ -10,7 +10,7 @@ import { damageWarnings } from "./stream_damage.ts";
 import { argvWarnings } from "./argv_assembler.ts";
 import { outlivedWarnings } from "./record_sink.ts";
 import { cacheWarning } from "./inspect_cache.ts";
-import { notKnownWarning } from "./attach.ts";
+import { attachFailureWarning, notKnownWarning } from "./attach.ts";
 import { workerWarning } from "./off_thread.ts";
 
 Deno.test("restated warnings: the capture's summaries of what the rows show are known as such; the rest are not", () => {
@@ -40,6 +40,22 @@ Deno.test("restated warnings: the capture's summaries of what the rows show are 
     cacheWarning("Permission denied"),
     workerWarning("Module not found", 2),
     notKnownWarning([{ path: "/usr/bin/x", dev: "1", ino: "2", error: "the map is full" }])!,
+    attachFailureWarning([{
+      path: "/x/libgnutls.so.30",
+      dev: "1",
+      ino: "2",
+      status: "error",
+      reason: "gnutls_record_send failed to attach: Invalid argument",
+      probes: [{
+        fn: "gnutls_record_send",
+        program: "p",
+        kind: "uprobe",
+        offset: "0x1",
+        ok: false,
+      }],
+      seenBy: "mmap",
+      inspectMs: 0,
+    }])!,
     "hook SSL_read in /x/libssl.so.3 saw ciphertext, not plaintext (a TLS record): its data " +
     "is dropped and it is detached",
     "the capture's loader was killed; 2 stopped processes resumed",

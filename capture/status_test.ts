@@ -69,3 +69,21 @@ Deno.test("status line: rows a full disk holds back and costs", () => {
   c.diskLost = 12;
   assert.match(c.line(), / · 0 dropped · disk full: 5000 rows held, 12 lost$/);
 });
+
+Deno.test("summary: a library whose data probes failed to attach is not hooked, with why", () => {
+  const m = manifest(undefined);
+  m.attach = {
+    hooked: [],
+    not_hooked: [{
+      path: "/lib/libgnutls.so.30",
+      status: "error",
+      reason: "gnutls_record_send, gnutls_record_recv failed to attach: Invalid argument",
+    }],
+  } as unknown as Manifest["attach"];
+  const lines = summary("/rec", m).split("\n");
+  assert.ok(lines.includes("  hooked: no TLS library"), lines.join("\n"));
+  assert.ok(lines.includes(
+    "  not hooked: /lib/libgnutls.so.30: gnutls_record_send, gnutls_record_recv failed to " +
+      "attach: Invalid argument",
+  ));
+});

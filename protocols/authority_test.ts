@@ -72,6 +72,20 @@ Deno.test("DEFAULT_PORT: the schemes' registered ports", () => {
   assert.deepEqual(DEFAULT_PORT, { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 });
 });
 
+Deno.test("hostPort: only SP and HTAB trimmed (RFC 9110 OWS); ASCII letters lower-cased", () => {
+  assert.deepEqual(hostPort("\tEvil.Test:8080\t", 80), { host: "evil.test", port: 8080 });
+  // another control character is not white space here: a host holds none
+  assert.equal(hostPort("\vevil.test", 80), null);
+  assert.equal(hostPort("evil.test\r\n", 80), null);
+  // non-ASCII is an IRI's ihost character (RFC 3987 ucschar), kept as written
+  assert.deepEqual(hostPort("evil.test\u00a0", 80), { host: "evil.test\u00a0", port: 80 });
+  assert.deepEqual(hostPort("evil.test\u2028", 80), { host: "evil.test\u2028", port: 80 });
+  // A-Z only: U+0130 is not an I (nor does IDNA map it to one), so no evil.test
+  assert.deepEqual(hostPort("EVİL.test", 80), { host: "evİl.test", port: 80 });
+  // an IP literal holds no space of any kind
+  assert.equal(hostPort("[::1\u00a0]:80", 80), null);
+});
+
 Deno.test("hostPort: every shared edge input (testdata/authority_edges.json) is read or refused whole", () => {
   const { inputs } = JSON.parse(
     Deno.readTextFileSync(new URL("./testdata/authority_edges.json", import.meta.url)),
@@ -80,8 +94,8 @@ Deno.test("hostPort: every shared edge input (testdata/authority_edges.json) is 
   for (const a of inputs) {
     const got = hostPort(a, 443);
     if (got === null) continue;
-    // a host read is lower case, unbracketed, without a trailing dot or userinfo
-    assert.equal(got.host, got.host.toLowerCase(), a);
+    // a host read is in ASCII lower case, unbracketed, without a trailing dot or userinfo
+    assert.ok(!/[A-Z]/.test(got.host), `${a}: ${got.host}`);
     assert.ok(!/^\[|\]$|\.$|@/.test(got.host), `${a}: ${got.host}`);
     assert.ok(got.port !== null && got.port >= 0 && got.port <= 65535, a);
   }

@@ -61,7 +61,8 @@ The attach report:
   so for a hook placed by the file's symbols; \`unverified\`: nothing decisive seen), \`confidence\`, \`evidence\`, connections judged \`plaintext\`/\`ciphertext\`/
   \`undecided\`, \`dropped_calls\`/\`dropped_bytes\`, the locator's \`candidate\` (\`2 of 3\`)
   and the \`action\` taken (detached, next candidate tried, or none left);
-- \`not_hooked\`: TLS libraries seen but not hooked, with the \`reason\`, and files with nothing
+- \`not_hooked\`: TLS libraries seen but not hooked, with the \`reason\` (also one whose read or write probe failed to
+  attach: its \`probes\` say which; the end's warnings name it), and files with nothing
   to hook that were inspected again because they had changed;
 - \`changed\` (on an entry of either): the gate knew the file (by device and inode) but found its
   size, mtime or ctime no longer those it had when it was inspected, in this capture or an

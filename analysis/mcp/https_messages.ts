@@ -9,7 +9,7 @@
  * that is not JSON-RPC and a JSON answer to a request that was not are not MCP's business; JSON
  * that is not JSON-RPC in a successful answer to a JSON-RPC request or in an event, and an
  * exchange with TLS bytes lost or cut, are `problems` rows (at most five parse problems per
- * host).
+ * host and port). A server is its host and port: two on one host apart.
  */
 import { hostPort } from "../../protocols/authority.ts";
 import {
@@ -97,7 +97,7 @@ export function httpsMcpMessages(
 ): { messages: HttpsMcpMessage[]; problems: { recording: string; message: string }[] } {
   const problems: { recording: string; message: string }[] = [];
   const found: { key: string; m: Omit<HttpsMcpMessage, "transport"> }[] = [];
-  /** `recording pid host` of the hosts that sent an `endpoint` event */
+  /** `recording pid host port` of the servers that sent an `endpoint` event */
   const sse = new Set<string>();
   const parseProblems = new Map<string, number>();
   /** keys whose Host names no host[:port], said once */
@@ -107,7 +107,7 @@ export function httpsMcpMessages(
     const named = x.host === null ? null : hostPort(x.host, 443);
     const host = named?.host ?? x.host;
     const port = named?.port ?? 443;
-    const key = `${x.recording} ${x.pid} ${host}`;
+    const key = `${x.recording} ${x.pid} ${host} ${port}`;
     const what = `HTTPS exchange ${x.exchange_id} (pid ${x.pid}, ${x.method ?? "?"} ` +
       `${x.host ?? "?"}${x.path ?? ""})`;
     const problem = (message: string) => {

@@ -129,6 +129,38 @@ Deno.test("https MCP: other APIs on the host, failed answers, damage, HTTP+SSE",
   );
 });
 
+Deno.test("https MCP: two servers on one host, two ports: each its transport and problems", () => {
+  const call = fixture().find((x) => x.request_text?.includes('"tools/call"'))!;
+  const at = (port: number, id: bigint): HttpsExchange => ({
+    ...call,
+    exchange_id: id,
+    host: `mcp.example.com:${port}`,
+  });
+  // the server on 8001 speaks HTTP+SSE (its GET stream names the endpoint); 8002 does not
+  const get: HttpsExchange = {
+    ...at(8001, 1n),
+    method: "GET",
+    path: "/sse",
+    request_text: null,
+    response_text: null,
+    events: [{ type: "endpoint", data: "/messages", ts_ns: 1n, incomplete: false }],
+  };
+  // six answers of 8001 that are JSON but not JSON-RPC: five said, the rest not
+  const bad = (port: number, id: bigint): HttpsExchange => ({
+    ...at(port, id),
+    status: 200,
+    events: null,
+    response_text: '{"oops": true}',
+  });
+  const first = [1n, 2n, 3n, 4n, 5n, 6n].map((i) => bad(8001, 10n + i));
+  const { messages, problems } = httpsMcpMessages([get, ...first, bad(8002, 30n), at(8002, 31n)]);
+  const transports = new Set(messages.map((m) => `${m.server_port} ${m.transport}`));
+  assert.deepEqual([...transports].sort(), ["8001 sse", "8002 http"]);
+  // the other server's problem is said though the first used up its five
+  assert.equal(problems.length, 6, JSON.stringify(problems));
+  assert.match(problems[5].message, /exchange 30 .*mcp\.example\.com:8002.*not a JSON-RPC/);
+});
+
 Deno.test("https MCP: the server's host and port, as the Host header names them", () => {
   const base = fixture()[0];
   const hosts = (host: string | null) => {

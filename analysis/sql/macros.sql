@@ -54,13 +54,15 @@ CREATE OR REPLACE MACRO signal_op(op) AS
   op IN ('kill', 'tkill', 'tgkill', 'pidfd_send_signal', 'rt_sigqueueinfo');
 -- authority_host, authority_port: the host and port a URI authority names (a Host header or
 -- :authority, CONNECT's target), by the one rule of protocols/authority.ts `hostPort`
--- (analysis/authority_sql_test.ts runs both on the same inputs): userinfo dropped, the host
--- lower case, an IP literal without its brackets, a name without its FQDN trailing dot; the
--- port named, else `default_port` (also for an empty one); both null when it names no host,
--- its host holds a character no host holds (space, control, /?#), or its port is not 0-65535.
+-- (analysis/authority_sql_test.ts runs both on the same inputs): SP and HTAB around it
+-- dropped (RFC 9110 OWS; no other space), userinfo dropped, the host in ASCII lower case
+-- (A-Z only: non-ASCII as written), an IP literal without its brackets, a name without its
+-- FQDN trailing dot; the port named, else `default_port` (also for an empty one); both null
+-- when it names no host, its host holds a character no host holds (space, control, /?#), or
+-- its port is not 0-65535.
 CREATE OR REPLACE MACRO authority_split(a) AS
-  regexp_extract(regexp_replace(regexp_replace(a, '^\s+|\s+$', '', 'g'), '(?s)^.*@', ''),
-    '^(\[[^\[\]\s]+\]|[^:\[\]]+)(?::([0-9]*))?$', ['h', 'p']);
+  regexp_extract(regexp_replace(regexp_replace(a, '^[ \t]+|[ \t]+$', '', 'g'), '(?s)^.*@', ''),
+    '^(\[[0-9A-Za-z:._~%!$&''()*+,;=\-]+\]|[^:\[\]]+)(?::([0-9]*))?$', ['h', 'p']);
 CREATE OR REPLACE MACRO authority_valid(s) AS
   s.h <> '' AND (s.p = '' OR TRY_CAST(s.p AS INTEGER) <= 65535)
   AND (s.h[1] = '[' OR regexp_full_match(s.h,
@@ -68,9 +70,10 @@ CREATE OR REPLACE MACRO authority_valid(s) AS
     AND regexp_replace(s.h, '\.$', '') <> '');
 CREATE OR REPLACE MACRO authority_host(a) AS
   CASE WHEN authority_valid(authority_split(a)) THEN
-    lower(CASE WHEN authority_split(a).h[1] = '['
+    translate(CASE WHEN authority_split(a).h[1] = '['
       THEN substr(authority_split(a).h, 2, length(authority_split(a).h) - 2)
-      ELSE regexp_replace(authority_split(a).h, '\.$', '') END)
+      ELSE regexp_replace(authority_split(a).h, '\.$', '') END,
+      'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
   END;
 CREATE OR REPLACE MACRO authority_port(a, default_port) AS
   CASE WHEN authority_valid(authority_split(a)) THEN

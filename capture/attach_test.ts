@@ -1,0 +1,89 @@
+/**
+ * A file is reported hooked only when every probe that carries plaintext attached: a failed
+ * read or write probe (say GnuTLS's, whose programs load apart from SSL_free's) makes it "not
+ * hooked" with the functions and the error, and the end's warning (a problems row) says so.
+ */
+import assert from "node:assert/strict";
+import {
+  type AttachedProbe,
+  attachFailure,
+  attachFailureWarning,
+  type ReportEntry,
+} from "./attach.ts";
+
+const probe = (fn: string, program: string, ok: boolean, error?: string): AttachedProbe => ({
+  fn,
+  program,
+  kind: "uprobe",
+  offset: "0x10",
+  ok,
+  ...(error ? { error } : {}),
+});
+const LOAD = "the other TLS programs failed to load: Invalid argument";
+
+Deno.test("attachFailure: GnuTLS with only gnutls_deinit attached is not hooked", () => {
+  const probes = [
+    probe("gnutls_record_send", "sl_gnutls_send_entry", false, LOAD),
+    probe("gnutls_record_send", "sl_gnutls_send_ret", false, LOAD),
+    probe("gnutls_record_recv", "sl_gnutls_recv_entry", false, LOAD),
+    probe("gnutls_deinit", "sl_ssl_free_entry", true),
+  ];
+  assert.equal(
+    attachFailure(probes),
+    `gnutls_record_send, gnutls_record_recv failed to attach: ${LOAD}`,
+  );
+});
+
+Deno.test("attachFailure: one direction failing says which attached", () => {
+  const probes = [
+    probe("SSL_write", "sl_ssl_write_entry", true),
+    probe("SSL_read", "sl_ssl_read_entry", false, "Device or resource busy"),
+    probe("SSL_free", "sl_ssl_free_entry", true),
+  ];
+  assert.equal(
+    attachFailure(probes),
+    "only SSL_write attached; SSL_read failed to attach: Device or resource busy",
+  );
+});
+
+Deno.test("attachFailure: hooked when every data probe attached (a failed free does not count)", () => {
+  assert.equal(
+    attachFailure([
+      probe("SSL_write", "sl_ssl_write_entry", true),
+      probe("SSL_read", "sl_ssl_read_entry", true),
+      probe("SSL_free", "sl_ssl_free_entry", false, "No such file or directory"),
+    ]),
+    undefined,
+  );
+  assert.equal(
+    attachFailure([probe("SSL_free", "sl_ssl_free_entry", false, "x")]),
+    "no probe attached",
+  );
+});
+
+Deno.test("attachFailureWarning: names each file whose probes failed, none otherwise", () => {
+  const entry = (path: string, status: ReportEntry["status"], reason?: string): ReportEntry => ({
+    path,
+    dev: "1",
+    ino: "2",
+    status,
+    reason,
+    probes: [probe("SSL_write", "sl_ssl_write_entry", status === "hooked")],
+    seenBy: "mmap",
+    inspectMs: 0,
+  });
+  assert.equal(attachFailureWarning([entry("/lib/libssl.so.3", "hooked")]), undefined);
+  // an unreadable file has no probes: not an attach failure
+  assert.equal(
+    attachFailureWarning([{ ...entry("/x", "error", "unreadable"), probes: [] }]),
+    undefined,
+  );
+  assert.equal(
+    attachFailureWarning([
+      entry("/lib/libssl.so.3", "hooked"),
+      entry("/lib/libgnutls.so.30", "error", "gnutls_record_send failed to attach: E"),
+    ]),
+    "TLS plaintext not recorded: /lib/libgnutls.so.30: gnutls_record_send failed to attach: E " +
+      "(manifest.json attach.not_hooked)",
+  );
+});
