@@ -348,21 +348,49 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     read: null,
   };
   const innerStart = { write: REQUEST_START, read: RESPONSE_START };
+  // bytes of a tunnel opened inside a CONNECT's tunnel read on (an upgrade or a CONNECT of its
+  // own), per direction: counted and said, not read
+  const innerTunnel = { write: 0, read: 0, opened: "" };
+  // the answer to the CONNECT that opened the tunnel, once read
+  const connectAnswer = () => {
+    const i = upgradeRequest ? requests.indexOf(upgradeRequest) : -1;
+    return responses.find((r) => r.requestIndex === i && i >= 0);
+  };
   // a direction's parser's events but its heads: tunnelled bytes, and the body, end and errors
-  // of the message open in that direction
-  const messageEvents = (dir: "write" | "read"): Omit<Http1Callbacks, "onHead"> => ({
+  // of the message open in that direction; `inTunnel`: a parser inside a CONNECT's tunnel
+  const messageEvents = (
+    dir: "write" | "read",
+    inTunnel: boolean,
+  ): Omit<Http1Callbacks, "onHead"> => ({
     onTunnelData(data, offset) {
+      if (inTunnel) {
+        innerTunnel[dir] += data.length;
+        return;
+      }
       const into = inner[dir];
       if (into) return into.feed(data);
+      const answer = dir === "write" ? connectAnswer() : undefined;
+      if (
+        upgradeRequest?.method === "CONNECT" && answer && (answer.status < 200 ||
+          answer.status >= 300) &&
+        tunnel.write.parts.length === 0
+      ) {
+        // the proxy refused the CONNECT (a 407 asking for credentials): no tunnel was opened,
+        // and the client's next bytes are new requests to the proxy, read as such
+        upgradeRequest = null;
+        tunnel.write.on = false;
+        req = makeReq(offset);
+        return req.feed(data);
+      }
       if (
         !c.cleartext && upgradeRequest?.method === "CONNECT" && tunnel[dir].parts.length === 0 &&
         innerStart[dir].test(startText(data))
       ) {
         // the tunnel's exchanges pair with this connection's requests after the CONNECT
         const base = requests.indexOf(upgradeRequest) + 1;
-        if (dir === "write") inner.write = req = makeReq(offset);
+        if (dir === "write") inner.write = req = makeReq(offset, true);
         else {
-          inner.read = resp = makeResp(offset, base);
+          inner.read = resp = makeResp(offset, base, true);
           // the tunnel's requests read so far (later ones tell it as they come)
           for (const q of requests.slice(base)) resp.expectResponseTo(q.method);
         }
@@ -387,7 +415,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     },
   });
 
-  const makeReq = (startOffset: number): Http1Parser =>
+  const makeReq = (startOffset: number, inTunnel = false): Http1Parser =>
     createHttp1RequestParser({
       onHead(h: Http1Head) {
         const q: Request = {
@@ -402,16 +430,17 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         requests.push(q);
         resp.expectResponseTo(h.method!);
         // (an upgrade inside a CONNECT's tunnel read on is not followed further)
-        if (h.upgrade && !inner.write) {
+        if (h.upgrade && inTunnel) innerTunnel.opened ||= `${q.method} ${q.sentTarget}`;
+        else if (h.upgrade) {
           upgradeRequest = q;
           tunnel.write.on = true;
         }
       },
-      ...messageEvents("write"),
+      ...messageEvents("write", inTunnel),
     }, { maxBufferSize, startOffset });
 
   // `base`: the index of the request its first response answers (a tunnel's parser)
-  const makeResp = (startOffset: number, base = 0): Http1ResponseParser =>
+  const makeResp = (startOffset: number, base = 0, inTunnel = false): Http1ResponseParser =>
     createHttp1ResponseParser({
       onHead(h: Http1Head) {
         if (h.informational) return; // 1xx: the final response follows
@@ -424,12 +453,12 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         };
         open.read = r;
         responses.push(r);
-        if (h.upgrade && !inner.read) {
+        if (h.upgrade && !inTunnel) {
           upgradeResponse = r;
           tunnel.read.on = true;
         }
       },
-      ...messageEvents("read"),
+      ...messageEvents("read", inTunnel),
     }, { maxBufferSize, startOffset });
 
   let req = makeReq(0);
@@ -524,6 +553,12 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   }
   req.end();
   resp.end();
+  if (innerTunnel.write + innerTunnel.read > 0) {
+    problems.push(
+      `${innerTunnel.write} + ${innerTunnel.read} bytes of a tunnel inside the CONNECT tunnel ` +
+        `(${innerTunnel.opened || "opened"}) not parsed: a tunnel inside the tunnel is not read`,
+    );
+  }
   for (const side of [sides.write, sides.read]) {
     if (side.skippedAtStart) {
       problems.push(
