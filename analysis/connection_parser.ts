@@ -37,6 +37,7 @@ import {
   type WebSocketExchange,
 } from "./websocket_stream.ts";
 import { directionInput, parseJoinedWebSocket } from "./websocket_joined.ts";
+import { findFrameStart, joinParts } from "./websocket_resync.ts";
 
 export interface BodyPart {
   data: Uint8Array;
@@ -312,11 +313,40 @@ function joinedWebSocket(t: TlsView, c: Connection, options: ParseOptions): Conn
   };
 }
 
+/**
+ * Whether a connection whose start was not recorded is a WebSocket past its upgrade: neither
+ * direction's first recorded bytes can begin HTTP/1 (or are HTTP/2 frames), and frames masked
+ * as each side must mask (RFC 6455 5.1: the client's masked, the server's not) run to the end
+ * of both directions, or of one for several whole frames. One frame-like header is not enough:
+ * a chunk size (`B2\r\n`) or a server's stray bytes before a status line look like one, and
+ * taking them for a WebSocket would hide the connection's requests.
+ */
+function joinedAsWebSocket(t: TlsView, c: Connection): boolean {
+  let runs = 0;
+  let several = false;
+  let frameLike = false;
+  for (const dir of ["write", "read"] as const) {
+    const s = c[dir];
+    if (s.rows.length === 0) continue;
+    const late = joinedLate(rowData(t, s.rows[0]), dir);
+    if (!late || late.what) return false;
+    if (late.websocket) frameLike = true;
+    const start = findFrameStart(
+      joinParts(directionInput(t, s).parts),
+      dir === "write" ? "client" : "server",
+    );
+    if (!start) continue;
+    runs++;
+    if (start.whole >= 3) several = true;
+  }
+  return frameLike && (runs === 2 || several);
+}
+
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
   if (
     (["write", "read"] as const).some((dir) =>
       c[dir].rows.length > 0 && joinedLate(rowData(t, c[dir].rows[0]), dir)?.websocket
-    )
+    ) && joinedAsWebSocket(t, c)
   ) return joinedWebSocket(t, c, options);
   const problems: string[] = [];
   const requests: Request[] = [];

