@@ -186,7 +186,7 @@ export function dropFront(parts: Part[], skip: number): Part[] {
 
 const dec = new TextDecoder("utf-8", { fatal: true });
 
-/** A compressed message decoded whole: JSON, with no NUL (a reference to unseen bytes). */
+/** A message decoded whole: JSON, with no NUL (in a compressed one, a reference to unseen bytes). */
 function wholeJson(m: WebSocketMessage): boolean {
   if (m.error || m.incomplete || m.data.includes(0)) return false;
   try {
@@ -198,19 +198,25 @@ function wholeJson(m: WebSocketMessage): boolean {
 }
 
 /**
- * Counts the data messages read from the middle of a stream: those not compressed (exact), the
- * compressed ones that decoded whole, and the others, marked damaged (`error`, no bytes).
+ * Counts the data messages read from the middle of a stream: those not compressed that are
+ * JSON (`plain`: exact, and what the LLM readers take), those not compressed that are not
+ * (`other`: kept as they are, not counted as recovered, as a chance run of frames could make
+ * them), the compressed ones that decoded whole, and the others, marked damaged (`error`, no
+ * bytes).
  */
 export function classifyResumed(
   messages: readonly WebSocketMessage[],
-): { plain: number; recovered: number; damaged: number } {
+): { plain: number; other: number; recovered: number; damaged: number } {
   let plain = 0;
+  let other = 0;
   let recovered = 0;
   let damaged = 0;
   for (const m of messages) {
     if (m.kind !== "text" && m.kind !== "binary") continue;
-    if (!m.compressed) plain++;
-    else if (wholeJson(m)) recovered++;
+    if (!m.compressed) {
+      if (wholeJson(m)) plain++;
+      else other++;
+    } else if (wholeJson(m)) recovered++;
     else {
       damaged++;
       m.error = m.error ??
@@ -219,5 +225,5 @@ export function classifyResumed(
       m.data = new Uint8Array(0);
     }
   }
-  return { plain, recovered, damaged };
+  return { plain, other, recovered, damaged };
 }
