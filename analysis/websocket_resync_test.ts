@@ -51,3 +51,16 @@ Deno.test("a header at offset 0 whose length runs past the end does not win over
   // a single whole frame from offset 0 to the end is taken
   assert.deepEqual(findFrameStart(d.subarray(4, 8), "server"), { at: 0, skipped: 0, whole: 1 });
 });
+
+Deno.test("a true start after 128 KiB of runs that fail late (a hostile server's pings): found", () => {
+  const half = 128 * 1024;
+  const d = pings(2 * half + 2);
+  d.set([0xff, 0xff], half); // no header: every run from before it fails there
+  const stats = { headers: 0 };
+  assert.deepEqual(findFrameStart(d, "server", stats), {
+    at: half + 2,
+    skipped: half + 2,
+    whole: half / 2,
+  });
+  assert.ok(stats.headers <= 2 * d.length, `${stats.headers} headers read for ${d.length} bytes`);
+});
