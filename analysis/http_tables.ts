@@ -17,6 +17,7 @@ import {
 } from "./byte_streams.ts";
 import {
   type CaptureMode,
+  type ConnectionResult,
   type Exchange,
   type Message,
   parseConnection,
@@ -507,6 +508,26 @@ export interface ConnectionExchanges {
   proxied?: ProxyRequestRow[];
 }
 
+/**
+ * A connection's parse, or, when the parser fails on its bytes (a fault of the analysis), no
+ * exchanges and one problem saying so: the other connections of the recording are still read.
+ */
+function parseOrSay(parse: () => ConnectionResult): ConnectionResult {
+  try {
+    return parse();
+  } catch (e) {
+    return {
+      protocol: "http/1.1",
+      exchanges: [],
+      problems: [
+        `the connection's bytes could not be parsed (${
+          e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+        }): a fault of the analysis; none of its exchanges are read`,
+      ],
+    };
+  }
+}
+
 /** Parses one connection into its exchanges (with their LLM calls), in connection order. */
 export async function connectionExchanges(
   recording: string,
@@ -520,12 +541,14 @@ export async function connectionExchanges(
     ...streamProblems(recording, label, "write", c.write),
     ...streamProblems(recording, label, "read", c.read),
   ];
-  const parsed = parseConnection(tls, c, {
-    maxBufferSize: opts.maxBufferSize,
-    maxBodySize: opts.maxBodySize,
-    maxMessageSize: opts.maxMessageSize,
-    captureMode: opts.captureMode,
-  });
+  const parsed = parseOrSay(() =>
+    parseConnection(tls, c, {
+      maxBufferSize: opts.maxBufferSize,
+      maxBodySize: opts.maxBodySize,
+      maxMessageSize: opts.maxMessageSize,
+      captureMode: opts.captureMode,
+    })
+  );
   for (const p of parsed.problems) {
     problems.push({ recording, source: label, kind: "protocol", message: p, exchange_id: null });
   }

@@ -13,6 +13,7 @@
  *   NUL bytes standing in for the history never seen. A back-reference to that history decodes
  *   to NULs (JSON never holds a raw NUL), so a message that decodes to JSON with no NUL is the
  *   message as sent; any other compressed message is damaged: its bytes are dropped and said.
+ *   A message not compressed is exact, but counted as recovered only when it is JSON.
  *
  * One problem line says what was recovered and what was lost, per direction.
  */
@@ -84,10 +85,12 @@ export function parseJoinedWebSocket(
     const parts = dropFront(input.parts, start.at);
     const before = messages.length;
     parseDirection(side, { ...input, parts }, UNKNOWN_HISTORY, options, messages, problems);
-    const { plain, recovered, damaged } = classifyResumed(messages.slice(before));
+    const { plain, other, recovered, damaged } = classifyResumed(messages.slice(before));
     said.push(
       `${side}: ${recovered + plain} message(s) recovered` +
-        (plain ? ` (${plain} not compressed)` : "") + `, ${damaged} damaged` +
+        (plain ? ` (${plain} not compressed)` : "") +
+        (other ? `, ${other} not compressed and not JSON (kept as read)` : "") +
+        `, ${damaged} damaged` +
         (start.skipped ? `; ${start.skipped} bytes before its first whole frame skipped` : ""),
     );
   }

@@ -228,3 +228,14 @@ Deno.test("a break inside an upgraded WebSocket: read again from the next whole 
     msgs.join("\n"),
   );
 });
+
+Deno.test("uncompressed messages read from the middle: recovered only when JSON, others kept and said", () => {
+  const text = (s: string) => [0x81, s.length, ...new TextEncoder().encode(s)];
+  const bytes = new Uint8Array([...text('{"type":"a"}'), ...text("not json"), ...text("[1]")]);
+  const ws = parseJoinedWebSocket({ parts: [] }, { parts: [{ data: bytes, offset: 0 }] }, "why");
+  assert.deepEqual(ws.messages.map((m) => dec.decode(m.data)), ['{"type":"a"}', "not json", "[1]"]);
+  assert.match(
+    ws.problems[0],
+    /server: 2 message\(s\) recovered \(2 not compressed\), 1 not compressed and not JSON \(kept as read\), 0 damaged$/,
+  );
+});

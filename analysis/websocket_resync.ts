@@ -27,34 +27,111 @@ export interface FrameStart {
   at: number;
   /** bytes before `at`: the rest of a frame begun earlier, continuation frames of a message begun earlier */
   skipped: number;
+  /** whole frames in the run (its last frame may be cut short at the end of the bytes) */
+  whole: number;
 }
+
+/** How many frame headers the search reads at most (a stream of tiny frames is not read). */
+const HEADER_BUDGET = 8_000_000;
+
+/** Runs that reach the end but break the continuation rules, looked at before giving up. */
+const MAX_CANDIDATES = 16;
 
 /**
  * The first offset from which frame headers, masked as `sender` masks, follow one another to
  * the end of `d` (the last frame may be cut short there), skipping continuation frames of a
- * message begun before it. Past offset 0 the run must hold two whole frames, so a chance
- * header in compressed bytes is not taken for a frame. Null: no such run.
+ * message begun before it. The run must hold two whole frames, so a chance header in
+ * compressed bytes is not taken for a frame; at offset 0 a run of fewer is taken only when no
+ * later offset has one. Null: no such run.
+ *
+ * Each offset's header is read once: whether a run reaches the end from an offset is kept
+ * (`reach`), so offsets whose runs join an earlier one stop there; the continuation rules are
+ * checked only on a run that reaches the end. `stats.headers` counts the headers read.
  */
-export function findFrameStart(d: Uint8Array, sender: Side): FrameStart | null {
+export function findFrameStart(
+  d: Uint8Array,
+  sender: Side,
+  stats: { headers: number } = { headers: 0 },
+): FrameStart | null {
   const limit = Math.min(d.length, SEARCH_LIMIT);
-  // headers read in all, bounded: runs that fail late (a broken frame near the end) would
-  // otherwise cost a walk to it from every offset
   const budget = { headers: HEADER_BUDGET };
+  const reach = reachFinder(d, sender, budget, stats);
+  let fallback: FrameStart | null = null;
+  let failed = 0;
   for (let p = 0; p < limit && budget.headers > 0; p++) {
-    const run = frameRun(d, p, sender, budget);
-    if (run && (p === 0 || run.whole >= 2)) return { at: run.first, skipped: run.first };
+    const whole = reach(p);
+    if (whole < 0 || (p > 0 && whole < 2)) continue;
+    const run = frameRun(d, p, sender, budget, stats);
+    if (!run) {
+      if (++failed >= MAX_CANDIDATES) break;
+      continue;
+    }
+    const start = { at: run.first, skipped: run.first, whole: run.whole };
+    if (run.whole >= 2) return start;
+    fallback ??= start;
   }
-  return null;
+  return fallback;
 }
 
-/** How many frame headers the search reads at most. */
-const HEADER_BUDGET = 4_000_000;
+/**
+ * Whether frame headers follow one another from an offset to the end of `d`: -1 not, else how
+ * many whole frames (0, 1, 2 standing for 2 or more). Kept per offset, so each header is read
+ * once whatever offsets are asked.
+ */
+function reachFinder(
+  d: Uint8Array,
+  sender: Side,
+  budget: { headers: number },
+  stats: { headers: number },
+): (p: number) => number {
+  const n = d.length;
+  // per offset: 0 unknown, 1 no run to the end, 2 + whole frames (at most 2)
+  const memo = new Uint8Array(n);
+  const path: number[] = [];
+  return (p) => {
+    path.length = 0;
+    let q = p;
+    let tail: number;
+    for (;;) {
+      if (q >= n) {
+        tail = 2;
+        break;
+      }
+      if (memo[q]) {
+        tail = memo[q];
+        break;
+      }
+      if (--budget.headers < 0) return -1;
+      stats.headers++;
+      const h = webSocketFrameHeader(d, q);
+      if (h === "short") {
+        // the stream ends inside a header
+        tail = memo[q] = 2;
+        break;
+      }
+      if (h === null || h.masked !== (sender === "client")) {
+        tail = memo[q] = 1;
+        break;
+      }
+      path.push(q);
+      q += h.headerLength + h.payloadLength;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const next = i + 1 < path.length ? path[i + 1] : q;
+      if (tail !== 1) tail = 2 + Math.min(2, tail - 2 + (next <= n ? 1 : 0));
+      memo[path[i]] = tail;
+    }
+    return memo[p] === 1 ? -1 : memo[p] - 2;
+  };
+}
 
+/** The run from `p` under the continuation rules: its first message's frame, its whole frames. */
 function frameRun(
   d: Uint8Array,
   p: number,
   sender: Side,
   budget: { headers: number },
+  stats: { headers: number },
 ): { whole: number; first: number } | null {
   let q = p;
   let whole = 0;
@@ -64,6 +141,7 @@ function frameRun(
   let begun = false;
   while (q < d.length) {
     if (--budget.headers < 0) return null;
+    stats.headers++;
     const h = webSocketFrameHeader(d, q);
     if (h === null) return null;
     if (h === "short") break; // the stream ends inside a header
@@ -108,7 +186,7 @@ export function dropFront(parts: Part[], skip: number): Part[] {
 
 const dec = new TextDecoder("utf-8", { fatal: true });
 
-/** A compressed message decoded whole: JSON, with no NUL (a reference to unseen bytes). */
+/** A message decoded whole: JSON, with no NUL (in a compressed one, a reference to unseen bytes). */
 function wholeJson(m: WebSocketMessage): boolean {
   if (m.error || m.incomplete || m.data.includes(0)) return false;
   try {
@@ -120,19 +198,25 @@ function wholeJson(m: WebSocketMessage): boolean {
 }
 
 /**
- * Counts the data messages read from the middle of a stream: those not compressed (exact), the
- * compressed ones that decoded whole, and the others, marked damaged (`error`, no bytes).
+ * Counts the data messages read from the middle of a stream: those not compressed that are
+ * JSON (`plain`: exact, and what the LLM readers take), those not compressed that are not
+ * (`other`: kept as they are, not counted as recovered, as a chance run of frames could make
+ * them), the compressed ones that decoded whole, and the others, marked damaged (`error`, no
+ * bytes).
  */
 export function classifyResumed(
   messages: readonly WebSocketMessage[],
-): { plain: number; recovered: number; damaged: number } {
+): { plain: number; other: number; recovered: number; damaged: number } {
   let plain = 0;
+  let other = 0;
   let recovered = 0;
   let damaged = 0;
   for (const m of messages) {
     if (m.kind !== "text" && m.kind !== "binary") continue;
-    if (!m.compressed) plain++;
-    else if (wholeJson(m)) recovered++;
+    if (!m.compressed) {
+      if (wholeJson(m)) plain++;
+      else other++;
+    } else if (wholeJson(m)) recovered++;
     else {
       damaged++;
       m.error = m.error ??
@@ -141,5 +225,5 @@ export function classifyResumed(
       m.data = new Uint8Array(0);
     }
   }
-  return { plain, recovered, damaged };
+  return { plain, other, recovered, damaged };
 }

@@ -137,6 +137,7 @@ function resume(
   problems: string[],
 ): string {
   let recovered = 0;
+  let other = 0;
   let damaged = 0;
   let skipped = 0;
   let unread = 0;
@@ -161,11 +162,14 @@ function resume(
     if (messages.length > before) messages[before].afterBreak = true;
     const c = classifyResumed(messages.slice(before));
     recovered += c.plain + c.recovered;
+    other += c.other;
     damaged += c.damaged;
   }
-  if (recovered + damaged === 0 && unread > 0 && skipped === 0) return "";
+  if (recovered + other + damaged === 0 && unread > 0 && skipped === 0) return "";
   return ` read again from the first whole frame after each of ${runs.length} break(s): ` +
-    `${recovered} message(s) recovered, ${damaged} damaged (${
+    `${recovered} message(s) recovered${
+      other ? `, ${other} not compressed and not JSON (kept as read)` : ""
+    }, ${damaged} damaged (${
       deflate && !deflate.noContextTakeover
         ? "compressed ones against a window lost at the break, "
         : ""

@@ -134,6 +134,9 @@ export function readResponsesWebSocket(
   const answered = joined ? byTime(data, calls, typeOf, joined.time) : byOrder(data, calls, typeOf);
   // a call open when the server's stream broke lost events there: cut short, whatever follows
   const gapped = new Set<(typeof calls)[number]>();
+  // a call with an event of its answer not decoded (damaged, too large): its content may lack
+  // what that event carried, so it is not complete whatever its terminal event says
+  const damaged = new Set<(typeof calls)[number]>();
   for (const m of data) {
     if (m.direction !== "server") continue;
     const where = `server message ${m.index}`;
@@ -154,6 +157,12 @@ export function readResponsesWebSocket(
       call.problems.push(`events of the answer before ${where} were lost in a break in the stream`);
     }
     call.events.push(m);
+    if (m.error) {
+      damaged.add(call);
+      call.problems.push(
+        `${where} could not be decoded (${m.error}): the answer may lack part of its content`,
+      );
+    }
     if (!v) {
       if (!m.incomplete && !m.error) call.problems.push(`${where}: event is not JSON`);
       continue;
@@ -177,8 +186,8 @@ export function readResponsesWebSocket(
       const response = reader.result();
       c.problems.push(...notUnderstoodProblems(response));
       // a terminal event (an error event too) ends the answer; without one, or with events
-      // lost in a break before it, it was cut short
-      response.complete = done && !gapped.has(call);
+      // lost in a break or not decoded before it, it was cut short
+      response.complete = done && !gapped.has(call) && !damaged.has(call);
       if (c.status !== null && c.status >= 400 && !response.error) {
         response.error = `HTTP ${c.status}`;
       }
