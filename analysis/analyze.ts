@@ -236,6 +236,11 @@ export async function analyzeRecording(
       for (const p of spots.problems) b.problem(p.source, "blind", p.message);
       await b.appendRows(blindSpotsTable, spots.rows);
       const tlsBytes = await TlsByteScratch.create(tmpDir);
+      // the load and the parse hand DuckDB one chunk or statement at a time from the JS thread:
+      // a second DuckDB thread has little to share there, and the calling thread spins while it
+      // works (duckdb/duckdb#22178); the SQL steps after them get DuckDB's threads back
+      const oneThread = opts.threads === undefined;
+      if (oneThread) await c.run("SET threads = 1");
       for (const def of RAW_TABLES) {
         const file = RAW_FILES[def.name];
         const filePath = join(input.dir, file);
@@ -298,6 +303,7 @@ export async function analyzeRecording(
       // on DuckDB through the SQL steps V8 may keep it through their peak (measured at 4M:
       // peak RSS 1719 MiB without this, 1494 with it)
       collectGarbage();
+      if (oneThread) await c.run("RESET threads");
       phase("parse");
       for (const name of BUILD_SQL) {
         // processes fills its table; the others make views

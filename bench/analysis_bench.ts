@@ -9,6 +9,7 @@
  * all threads: the figure that holds on a machine shared with other work) and peak RSS (VmHWM).
  *
  *   deno task bench:analysis [--calls N] [--events N] [--runs N] [--fresh] [--memory-limit 1GB]
+ *     [--threads N]
  *
  * `--memory-limit` holds DuckDB to that much memory (it spills to disk beyond it; default: the
  * analysis's own, a quarter of RAM at most 512 MiB: analysis/duckdb_open.ts); the run line names
@@ -517,7 +518,7 @@ async function fingerprint(db: string): Promise<Record<string, string>> {
 }
 
 /** In the child: analyse and report JSON. */
-async function child(dir: string, memoryLimit: string) {
+async function child(dir: string, memoryLimit: string, threads: number | undefined) {
   const { analyzeRecording } = await import("../analysis/analyze.ts");
   const { loadPrices } = await import("../analysis/pricing.ts");
   const phases: Record<string, number> = {};
@@ -533,6 +534,7 @@ async function child(dir: string, memoryLimit: string) {
       cpuAt = now;
     },
     memoryLimit: memoryLimit || undefined,
+    threads,
   });
   const totalMs = performance.now() - t0;
   const peak = peakRssMb();
@@ -551,7 +553,7 @@ async function child(dir: string, memoryLimit: string) {
 }
 
 const USAGE = "usage: deno task bench:analysis [--calls N] [--events N] [--runs N] [--fresh] " +
-  "[--memory-limit 1GB]";
+  "[--memory-limit 1GB] [--threads N]";
 
 async function main(args: string[]) {
   const { values } = parseCommand(args, {
@@ -561,8 +563,10 @@ async function main(args: string[]) {
     fresh: { type: "boolean" },
     child: { type: "string" },
     "memory-limit": { type: "string", default: "" },
+    threads: { type: "string", default: "" },
   }, { positionals: false });
-  if (values.child) return await child(values.child, values["memory-limit"]);
+  const threads = values.threads ? intOption("threads", values.threads, 1) : undefined;
+  if (values.child) return await child(values.child, values["memory-limit"], threads);
   memoryLimitOption(values["memory-limit"] || undefined);
   const sizes = {
     calls: intOption("calls", values.calls, 1)!,
@@ -599,6 +603,7 @@ async function main(args: string[]) {
         dir,
         "--memory-limit",
         values["memory-limit"],
+        ...(threads ? ["--threads", String(threads)] : []),
       ],
       stderr: "inherit",
     }).output();
