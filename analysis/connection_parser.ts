@@ -321,6 +321,9 @@ function joinedWebSocket(t: TlsView, c: Connection, options: ParseOptions): Conn
  * a chunk size (`B2\r\n`) or a server's stray bytes before a status line look like one, and
  * taking them for a WebSocket would hide the connection's requests.
  */
+/** How an HTTP/1 message's first bytes look: a method and a target, or a status line's version. */
+const BEGINS_HTTP1 = { write: /^[A-Z]{3,10} \S/, read: /^HTTP\/1\./ };
+
 function joinedAsWebSocket(t: TlsView, c: Connection): boolean {
   let runs = 0;
   let several = false;
@@ -328,9 +331,13 @@ function joinedAsWebSocket(t: TlsView, c: Connection): boolean {
   for (const dir of ["write", "read"] as const) {
     const s = c[dir];
     if (s.rows.length === 0) continue;
-    const late = joinedLate(rowData(t, s.rows[0]), dir);
-    if (!late || late.what) return false;
-    if (late.websocket) frameLike = true;
+    const first = rowData(t, s.rows[0]);
+    // a direction that begins an HTTP/1 message is no WebSocket's; other bytes that may begin
+    // one by their first letter (the tail of a masked frame, a fragment's start `A`, `B`) may be
+    if (BEGINS_HTTP1[dir].test(startText(first))) return false;
+    const late = joinedLate(first, dir);
+    if (late?.what) return false; // HTTP/2 frames
+    if (late?.websocket) frameLike = true;
     const start = findFrameStart(
       joinParts(directionInput(t, s).parts),
       dir === "write" ? "client" : "server",

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { HTTP2_PREFACE as preface } from "../protocols/http2_frame.ts";
 import { seededRandom } from "../protocols/testing.ts";
+import { encodeWebSocketFrame } from "../protocols/websocket_frame.ts";
 import { analyzeRecording, run } from "./analyze.ts";
 import {
   build,
@@ -472,4 +473,37 @@ Deno.test("a frame-like byte before a status line or a chunk size does not make 
     [["POST", "/v1/chat/completions", 204]],
   );
   assert.ok(!joined.problems.some((p) => /WebSocket/.test(p.message)), "no WebSocket said");
+});
+
+Deno.test("a WebSocket joined inside a client frame whose tail starts with a capital letter: still read as one", async () => {
+  const enc = new TextEncoder();
+  const mask = new Uint8Array([1, 2, 3, 4]);
+  const server = (o: unknown) =>
+    encodeWebSocketFrame({ opcode: 1, payload: enc.encode(JSON.stringify(o)) });
+  const create = encodeWebSocketFrame({
+    opcode: 1,
+    mask,
+    payload: enc.encode(JSON.stringify({ type: "response.create", model: "m", input: [] })),
+  });
+  // the client's first recorded bytes are the tail of a masked frame begun before the capture:
+  // `Q`s, which may begin an HTTP method by their first letter but begin no request
+  const parsed = await buildHttpTables(
+    "fixture",
+    view([
+      [1, "read", server({ type: "response.output_text.delta", delta: "a" })],
+      [1, "write", new Uint8Array([...new Uint8Array(40).fill(0x51), ...create])],
+      [1, "read", server({ type: "response.created", response: { id: "r1" } })],
+      [1, "read", server({ type: "response.output_text.delta", delta: "b" })],
+      [1, "read", server({ type: "response.completed", response: { id: "r1" } })],
+    ]),
+    prices,
+    { captureMode: "pid" },
+  );
+  assert.equal(parsed.exchanges.length, 1);
+  // the server's four events are read; the client's one frame after the tail is too few to
+  // tell from chance bytes, and is said, not read as a malformed request
+  assert.deepEqual(parsed.wsMessages.map((m) => m.direction), Array(4).fill("server"));
+  const said = parsed.problems.map((p) => p.message).join("\n");
+  assert.ok(!/malformed request/.test(said), said);
+  assert.match(said, /client: 95 bytes not read/);
 });

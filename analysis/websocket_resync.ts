@@ -41,8 +41,8 @@ const MAX_CANDIDATES = 16;
  * The first offset from which frame headers, masked as `sender` masks, follow one another to
  * the end of `d` (the last frame may be cut short there), skipping continuation frames of a
  * message begun before it. The run must hold two whole frames, so a chance header in
- * compressed bytes is not taken for a frame; at offset 0 a run of fewer is taken only when no
- * later offset has one. Null: no such run.
+ * compressed bytes is not taken for a frame; at offset 0 one whole frame ending exactly at the end
+ * is enough, and a run of fewer otherwise is taken only when no later offset has one. Null: no such run.
  *
  * Each offset's header is read once: whether a run reaches the end from an offset is kept
  * (`reach`), so offsets whose runs join an earlier one stop there; the continuation rules are
@@ -67,7 +67,9 @@ export function findFrameStart(
       continue;
     }
     const start = { at: run.first, skipped: run.first, whole: run.whole };
-    if (run.whole >= 2) return start;
+    // a run from the very start that ends exactly at the end of the bytes is the frames as
+    // sent (one whole frame, a lone request): a chance run inside its payload would not do
+    if (run.whole >= 2 || (p === 0 && run.exact && run.whole >= 1)) return start;
     fallback ??= start;
   }
   return fallback;
@@ -132,7 +134,7 @@ function frameRun(
   sender: Side,
   budget: { headers: number },
   stats: { headers: number },
-): { whole: number; first: number } | null {
+): { whole: number; first: number; exact: boolean } | null {
   let q = p;
   let whole = 0;
   let first = -1;
@@ -159,7 +161,7 @@ function frameRun(
     q += h.headerLength + h.payloadLength;
     if (q <= d.length) whole++;
   }
-  return first < 0 ? null : { whole, first };
+  return first < 0 ? null : { whole, first, exact: q === d.length };
 }
 
 export function joinParts(parts: Part[]): Uint8Array {

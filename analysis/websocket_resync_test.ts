@@ -64,3 +64,13 @@ Deno.test("a true start after 128 KiB of runs that fail late (a hostile server's
   });
   assert.ok(stats.headers <= 2 * d.length, `${stats.headers} headers read for ${d.length} bytes`);
 });
+
+Deno.test("one whole frame from the start to the very end is the start, not a chance run in its payload", () => {
+  // a client's one masked frame (mask 0): 280 spaces, then bytes that chain as two pings and a
+  // long frame running past the end
+  const d = new Uint8Array(308);
+  d.set([0x82, 0xfe, 0x01, 0x2c, 0, 0, 0, 0]);
+  d.fill(0x20, 8, 288);
+  d.set([0x89, 0x80, 0, 0, 0, 0, 0x89, 0x80, 0, 0, 0, 0, 0x82, 0xfe, 0xff, 0xff, 0, 0, 0, 0], 288);
+  assert.deepEqual(findFrameStart(d, "client"), { at: 0, skipped: 0, whole: 1 });
+});
