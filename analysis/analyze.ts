@@ -238,7 +238,8 @@ export async function analyzeRecording(
       const tlsBytes = await TlsByteScratch.create(tmpDir);
       // the load and the parse hand DuckDB one chunk or statement at a time from the JS thread:
       // a second DuckDB thread has little to share there, and the calling thread spins while it
-      // works (duckdb/duckdb#22178); the SQL steps after them get DuckDB's threads back
+      // works (duckdb/duckdb#22178); the SQL steps after them get DuckDB's threads back (RESET:
+      // DuckDB's default, the configured count too, as duckdbConfig sets none unless given)
       const oneThread = opts.threads === undefined;
       if (oneThread) await c.run("SET threads = 1");
       for (const def of RAW_TABLES) {

@@ -637,10 +637,15 @@ export function attachFailure(probes: readonly AttachedProbe[]): string | undefi
 export function attachFailureWarning(entries: readonly ReportEntry[]): string | undefined {
   const failed = entries.filter((e) => e.status === "error" && e.probes.length);
   if (!failed.length) return undefined;
-  return `TLS plaintext not recorded: ${
-    failed.map((e) => `${e.path}: ${e.reason}`).join("; ")
+  const n = failed.length;
+  const named = failed.slice(0, ATTACH_FAILED_NAMED).map((e) => `${e.path}: ${e.reason}`);
+  return `TLS plaintext not recorded where probes failed to attach: ${named.join("; ")}${
+    n > ATTACH_FAILED_NAMED ? `; and ${n - ATTACH_FAILED_NAMED} more files` : ""
   } (manifest.json attach.not_hooked)`;
 }
+
+/** How many of the files whose probes failed to attach the end's warning names. */
+export const ATTACH_FAILED_NAMED = 5;
 
 /** How many of the files the kernel side could not be told of the attach report names. */
 export const NOT_KNOWN_NAMED = 20;

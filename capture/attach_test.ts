@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  ATTACH_FAILED_NAMED,
   type AttachedProbe,
   attachFailure,
   attachFailureWarning,
@@ -83,7 +84,16 @@ Deno.test("attachFailureWarning: names each file whose probes failed, none other
       entry("/lib/libssl.so.3", "hooked"),
       entry("/lib/libgnutls.so.30", "error", "gnutls_record_send failed to attach: E"),
     ]),
-    "TLS plaintext not recorded: /lib/libgnutls.so.30: gnutls_record_send failed to attach: E " +
-      "(manifest.json attach.not_hooked)",
+    "TLS plaintext not recorded where probes failed to attach: /lib/libgnutls.so.30: " +
+      "gnutls_record_send failed to attach: E (manifest.json attach.not_hooked)",
   );
+  // many such files (a kernel where the on-demand TLS programs failed to load, every Go
+  // binary of a build): the first few named, the rest counted
+  const many = Array.from(
+    { length: ATTACH_FAILED_NAMED + 3 },
+    (_, i) => entry(`/bin/go${i}`, "error", "no probe attached"),
+  );
+  const said = attachFailureWarning(many)!;
+  assert.equal(said.match(/\/bin\/go/g)?.length, ATTACH_FAILED_NAMED);
+  assert.match(said, /; and 3 more files \(manifest\.json attach\.not_hooked\)$/);
 });
