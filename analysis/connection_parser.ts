@@ -32,11 +32,10 @@ import { type Connection, type DirectionStream, rowData, type TlsView } from "./
 import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
 import {
   parseWebSocketExchange,
-  type TunnelBreak,
   type TunnelInput,
   type WebSocketExchange,
 } from "./websocket_stream.ts";
-import { directionInput, parseJoinedWebSocket } from "./websocket_joined.ts";
+import { directionInput, keptAfterBreak, parseJoinedWebSocket } from "./websocket_joined.ts";
 import { findFrameStart, joinParts } from "./websocket_resync.ts";
 
 export interface BodyPart {
@@ -544,25 +543,8 @@ function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
     const s = f.dir === "write" ? c.write : c.read;
     const data = rowData(t, s.rows[f.k]);
     const off = s.starts[f.k];
-    const tun = tunnel[f.dir];
-    if (tun.on) {
-      // after a break the bytes are kept by run (each up to the next break), for the WebSocket
-      // parser to read again from a whole frame
-      const b = s.breaks.find((x) => x.at === f.k);
-      if (b && !tun.broken) {
-        tun.broken = {
-          offset: b.offset,
-          rest: s.length - off,
-          why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
-        } satisfies TunnelBreak;
-      }
-      if (tun.broken) {
-        const runs = tun.resumed ??= [];
-        if (b || runs.length === 0) runs.push([]);
-        runs[runs.length - 1].push({ data, offset: off });
-        continue;
-      }
-    }
+    // a tunnel's bytes from a break on are kept by run (each up to the next break)
+    if (tunnel[f.dir].on && keptAfterBreak(tunnel[f.dir], s, f.k, { data, offset: off })) continue;
     const side = sides[f.dir];
     if (side.nextBreak < s.breaks.length && s.breaks[side.nextBreak].at === f.k) {
       while (side.nextBreak < s.breaks.length && s.breaks[side.nextBreak].at === f.k) {

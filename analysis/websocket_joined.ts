@@ -21,6 +21,7 @@ import { type DirectionStream, rowData, type TlsView } from "./byte_streams.ts";
 import {
   type Deflate,
   parseDirection,
+  type StreamPart,
   type TunnelInput,
   type WebSocketExchange,
   type WebSocketParseOptions,
@@ -35,24 +36,37 @@ import { classifyResumed, dropFront, findFrameStart, joinParts } from "./websock
 export function directionInput(t: TlsView, s: DirectionStream): TunnelInput {
   const input: TunnelInput = { parts: [] };
   for (let k = 0; k < s.rows.length; k++) {
-    const b = k > 0 ? s.breaks.find((x) => x.at === k) : undefined;
-    if (b && !input.broken) {
-      input.broken = {
-        offset: b.offset,
-        rest: s.length - s.starts[k],
-        why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
-      };
-    }
     const part = { data: rowData(t, s.rows[k]), offset: s.starts[k] };
-    if (!input.broken) input.parts.push(part);
-    else {
-      // after the first break, run by run (read again from a whole frame)
-      const runs = input.resumed ??= [];
-      if (b || runs.length === 0) runs.push([]);
-      runs[runs.length - 1].push(part);
-    }
+    if (!keptAfterBreak(input, s, k, part)) input.parts.push(part);
   }
   return input;
+}
+
+/**
+ * Row `k` of `s` going to a tunnel's `input`: notes the first break at it (one before the
+ * direction's first recorded call is only where the recording joined it) and, from that break
+ * on, keeps the bytes run by run (each up to the next break), for the WebSocket parser to read
+ * again from a whole frame. False: no break yet, the bytes are the caller's to take.
+ */
+export function keptAfterBreak(
+  input: TunnelInput,
+  s: DirectionStream,
+  k: number,
+  part: StreamPart,
+): boolean {
+  const b = k > 0 ? s.breaks.find((x) => x.at === k) : undefined;
+  if (b && !input.broken) {
+    input.broken = {
+      offset: b.offset,
+      rest: s.length - s.starts[k],
+      why: b.kind === "missing" ? `${b.amount} TLS calls missing` : "truncated call",
+    };
+  }
+  if (!input.broken) return false;
+  const runs = input.resumed ??= [];
+  if (b || runs.length === 0) runs.push([]);
+  runs[runs.length - 1].push(part);
+  return true;
 }
 
 /** Unseen history, as the largest window any agreement allows, with context takeover. */

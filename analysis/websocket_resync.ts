@@ -7,6 +7,7 @@
  * never holds raw: a message that decodes to JSON with no NUL is whole; any other compressed
  * one is damaged, its bytes dropped and the reason kept on it.
  */
+import { concatBytes } from "../kit/bytes.ts";
 import { webSocketFrameHeader } from "../protocols/websocket_frame.ts";
 import type { WebSocketMessage } from "../protocols/mod.ts";
 
@@ -164,12 +165,9 @@ function frameRun(
   return first < 0 ? null : { whole, first, exact: q === d.length };
 }
 
-export function joinParts(parts: Part[]): Uint8Array {
-  const n = parts.reduce((a, p) => a + p.data.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) (out.set(p.data, o), o += p.data.length);
-  return out;
+/** The parts' bytes joined into one array. */
+export function joinParts(parts: readonly Part[]): Uint8Array {
+  return concatBytes(parts.map((p) => p.data));
 }
 
 /** The parts from `skip` bytes in. */
