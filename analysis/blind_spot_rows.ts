@@ -1,13 +1,13 @@
 /**
  * The `blind_spots` rows of a recording — what it cannot show, as its manifest states (a
- * manifest without the list gets `before-0.2.0` and the standing ones) — and the problems among
+ * manifest without the list gets `before-0.2.0` and the standing ones that hold for it) — and the problems among
  * them: what the run itself ran into and could not record (io_uring requests not decoded,
  * io_uring not attached), one `blind` problem each.
  */
 import {
   BEFORE_BLIND_SPOTS,
   type BlindSpot,
-  STANDING_BLIND_SPOTS,
+  OLD_STANDING_BLIND_SPOTS,
 } from "../recording/blind_spots.ts";
 import type { RecordingInput } from "./recording_input.ts";
 import type { BlindSpotsRow } from "./schema.ts";
@@ -22,7 +22,7 @@ export interface BlindSpotRows {
 const ranInto = (b: BlindSpot) => (b.count ?? 0) > 0 || b.id === "io_uring-not-attached";
 
 export function blindSpotRows(input: RecordingInput): BlindSpotRows {
-  const spots = input.info?.blind_spots ?? [BEFORE_BLIND_SPOTS, ...STANDING_BLIND_SPOTS];
+  const spots = input.info?.blind_spots ?? [BEFORE_BLIND_SPOTS, ...OLD_STANDING_BLIND_SPOTS];
   return {
     rows: spots.map((b) => ({
       recording: input.name,

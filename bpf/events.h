@@ -341,17 +341,33 @@ enum sl_priv_op {
 	SL_PRIV_TGKILL = 14,  /* tgkill: a1 process, a2 thread, a3 signal */
 	SL_PRIV_PIDFD_SIGNAL = 15, /* pidfd_send_signal: a1 the pidfd, a2 signal */
 	SL_PRIV_SIGQUEUE = 16, /* rt_sigqueueinfo: a1 pid, a2 signal */
+	/* entering namespaces (only calls that name a CLONE_NEW* flag; setns always) */
+	SL_PRIV_UNSHARE = 17, /* unshare: a1 flags */
+	SL_PRIV_SETNS = 18,   /* setns: a1 the fd, a2 nstype as given, a3 the type of namespace the
+			       * fd names (a CLONE_NEW* bit; 0: no namespace file, e.g. a pidfd,
+			       * whose nstype names the namespaces), ns its inode number */
+	SL_PRIV_CLONE = 19,   /* clone: a1 flags; ret the new process */
+	SL_PRIV_CLONE3 = 20,  /* clone3: a1 clone_args.flags; ret the new process */
 };
 
-/* SL_K_PRIV: an operation on another process or on the caller's credentials, at its exit
- * (signals: those sent to another process, not signal 0, which only asks whether it exists). */
+/* The CLONE_NEW* flags (linux/sched.h): unshare, clone3 and setns take them all; clone cannot
+ * take CLONE_NEWTIME (0x80: its low byte is the exit signal). */
+#define SL_CLONE_NEW_MASK 0x7e020080ULL
+#define SL_CLONE_NEWTIME 0x80ULL
+
+/* SL_K_PRIV: an operation on another process, on the caller's credentials or on its
+ * namespaces, at its exit (signals: those sent to another process, not signal 0, which only
+ * asks whether it exists). */
 struct sl_priv {
 	struct sl_hdr h;
 	__s64 ret;
-	__s64 a1, a2, a3; /* the call's first three arguments */
+	__s64 a1, a2, a3; /* the call's first three arguments (but see enum sl_priv_op) */
 	__s32 target;     /* the other process (ptrace, process_vm_*), or -1 */
 	__u8 op;          /* enum sl_priv_op */
 	__u8 _pad[3];
+	__u32 ns;         /* setns: the namespace entered, by inode number (as the links in
+			   * /proc/PID/ns show it); else 0 */
+	__u32 _pad2;
 };
 
 /* SL_K_URING_DONE: the completion of an io_uring request whose record (file or net, with

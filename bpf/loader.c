@@ -1112,7 +1112,7 @@ static void print_layout(void)
 	F(sl_dns, sotype); F(sl_dns, net_ns); F(sl_dns, addr);
 	F(sl_dns, data); E();
 	S(sl_priv); F(sl_priv, ret); F(sl_priv, a1); F(sl_priv, a2); F(sl_priv, a3);
-	F(sl_priv, target); F(sl_priv, op); E();
+	F(sl_priv, target); F(sl_priv, op); F(sl_priv, ns); E();
 	S(sl_uring_done); F(sl_uring_done, uring_id); F(sl_uring_done, res);
 	F(sl_uring_done, opcode); E();
 	S(sl_tls); F(sl_tls, conn); F(sl_tls, seq); F(sl_tls, total); F(sl_tls, offset);

@@ -1332,6 +1332,51 @@ static __always_inline bool signal_recorded(__u8 op, long a1, long a2, long a3)
 	return true;
 }
 
+/* Namespace calls recorded: unshare, clone and clone3 that make a new namespace (any CLONE_NEW*
+ * flag; clone's low byte is its exit signal, not CLONE_NEWTIME); every setns. */
+static __always_inline bool ns_recorded(__u8 op, __u64 flags)
+{
+	switch (op) {
+	case SL_PRIV_UNSHARE:
+	case SL_PRIV_CLONE3:
+		return flags & SL_CLONE_NEW_MASK;
+	case SL_PRIV_CLONE:
+		return flags & (SL_CLONE_NEW_MASK & ~SL_CLONE_NEWTIME);
+	}
+	return true;
+}
+
+#define SL_NSFS_MAGIC 0x6e736673 /* linux/magic.h NSFS_MAGIC */
+
+/* Where a namespace's type is: in struct ns_common since Linux 6.18, before in its operations. */
+struct ns_common___typed {
+	__u32 ns_type;
+};
+struct proc_ns_operations___old {
+	int type;
+};
+struct ns_common___old {
+	const struct proc_ns_operations___old *ops;
+};
+
+/* The namespace a setns fd names: its inode number (0: not a namespace file: a pidfd, or no
+ * file) and its type (a CLONE_NEW* bit), read at the call's exit, when the fd is still open. */
+static __always_inline __u32 ns_of_fd(long fd, __s64 *type)
+{
+	struct file *f = fd_file((struct task_struct *)bpf_get_current_task(), fd);
+	if (!f)
+		return 0;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	if (!ino || BPF_CORE_READ(ino, i_sb, s_magic) != SL_NSFS_MAGIC)
+		return 0;
+	void *ns = BPF_CORE_READ(ino, i_private);
+	if (bpf_core_field_exists(struct ns_common___typed, ns_type))
+		*type = BPF_CORE_READ((struct ns_common___typed *)ns, ns_type);
+	else if (bpf_core_field_exists(struct proc_ns_operations___old, type))
+		*type = BPF_CORE_READ((struct ns_common___old *)ns, ops, type);
+	return (__u32)BPF_CORE_READ(ino, i_ino);
+}
+
 static __always_inline void priv_exit(long ret, const struct sys_args *a)
 {
 	struct sl_priv e = {};
@@ -1342,6 +1387,10 @@ static __always_inline void priv_exit(long ret, const struct sys_args *a)
 	e.a3 = a->flags;
 	e.target = a->dfd == NO_FD ? -1 : (__s32)a->dfd;
 	e.op = a->op;
+	if (a->op == SL_PRIV_SETNS) {
+		e.a3 = 0;
+		e.ns = ns_of_fd((int)a->a1, &e.a3);
+	}
 	if (bpf_ringbuf_output(&rb_events, &e, sizeof(e), wake_flags(&rb_events)))
 		count_drop(SL_K_PRIV);
 }
@@ -2060,6 +2109,7 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	struct pt_regs *regs = &r;
 
 	long fd = (int)regs->di;
+	__u64 clone3_flags = 0;
 	switch (h) {
 	case SH_SOCK_READ:
 		if (sock_watch & WATCH_CTX)
@@ -2099,7 +2149,17 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	case SH_PRIV:
 		if (s->op == SL_PRIV_PTRACE && !ptrace_recorded(regs->di))
 			return 0;
-		if (s->op >= SL_PRIV_KILL && !signal_recorded(s->op, regs->di, regs->si, regs->dx))
+		if (s->op >= SL_PRIV_KILL && s->op <= SL_PRIV_SIGQUEUE &&
+		    !signal_recorded(s->op, regs->di, regs->si, regs->dx))
+			return 0;
+		if (s->op == SL_PRIV_CLONE3) {
+			/* clone3(struct clone_args *, size): its flags come first */
+			clone3_flags = 0;
+			if (bpf_probe_read_user(&clone3_flags, sizeof(clone3_flags), (void *)regs->di))
+				return 0;
+		}
+		if (s->op >= SL_PRIV_UNSHARE &&
+		    !ns_recorded(s->op, s->op == SL_PRIV_CLONE3 ? clone3_flags : regs->di))
 			return 0;
 		break;
 	}
@@ -2119,6 +2179,8 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	a.path2 = spec_value(args, s->path2);
 	a.a1 = spec_value(args, s->a1);
 	a.a2 = spec_value(args, s->a2);
+	if (h == SH_PRIV && s->op == SL_PRIV_CLONE3)
+		a.a1 = clone3_flags;
 	if (s->alt_mask && (a.flags & s->alt_mask))
 		a.op = s->alt_op;
 	if (h == SH_OPENAT2) {

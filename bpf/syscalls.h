@@ -31,7 +31,8 @@ enum sys_handler {
 	SH_BIND = 5,    /* SL_K_NET (fd, address, address length) and the port the socket got */
 	SH_LISTEN = 6,  /* SL_K_NET (fd): the socket's local address */
 	SH_ACCEPT = 7,  /* SL_K_NET (fd): the new socket's peer and local address */
-	SH_PRIV = 8,    /* SL_K_PRIV (dfd: the argument naming another process; a1, a2, flags) */
+	SH_PRIV = 8,    /* SL_K_PRIV (dfd: the argument naming another process; a1, a2, flags);
+			 * unshare, clone and clone3 only with a CLONE_NEW* flag */
 	/* socket watching, only while sock_watch says so */
 	SH_SOCK_READ = 9,    /* context tracking: a read's fd, if it was a socket and read something */
 	SH_SOCK_WRITE = 10,  /* context tracking: the socket a sealed record goes to; DNS over TCP */
@@ -176,6 +177,10 @@ static const struct sys_spec sys_specs[SYS_NR_MAX] = {
 	[__NR_tgkill]    = PRIV_CALL(SL_PRIV_TGKILL, NONE),
 	[__NR_pidfd_send_signal] = PRIV_CALL(SL_PRIV_PIDFD_SIGNAL, NONE),
 	[__NR_rt_sigqueueinfo]   = PRIV_CALL(SL_PRIV_SIGQUEUE, NONE),
+	[__NR_unshare]   = PRIV_CALL(SL_PRIV_UNSHARE, NONE),
+	[__NR_setns]     = PRIV_CALL(SL_PRIV_SETNS, NONE),
+	[__NR_clone]     = PRIV_CALL(SL_PRIV_CLONE, NONE),
+	[__NR_clone3]    = PRIV_CALL(SL_PRIV_CLONE3, NONE),
 
 	[__NR_mmap]      = {.handler = SH_MMAP, .dfd = ARG(4), .flags = ARG(2), .mode = ARG(3)},
 

@@ -44,6 +44,9 @@ export interface AttachedProbe {
   target?: number;
   /** detached at run time because the hook proved wrong */
   detached?: boolean;
+  /** a probe of this candidate failed to attach: it was taken off and the locator's next
+   * candidate for the function attached in its place (see that hook's check's `action`) */
+  replaced?: boolean;
 }
 
 /** The run-time check of one hook (hook_verifier.ts), as the attach report shows it. */
@@ -341,7 +344,12 @@ export class AttachManager {
     return Promise.all(sent).then((ok) => ok.filter(Boolean).length);
   }
 
-  /** Attaches all probes of one hook under one cookie (its target id). */
+  /**
+   * Attaches all probes of one hook under one cookie (its target id). When one of them fails
+   * to attach and the locator had other candidates for the function, those that did attach
+   * come off and the next candidate is attached in its place (and so on), said in the hook's
+   * `action`; the last candidate's failure stands (`attachFailure`).
+   */
   async #attachHook(
     entry: ReportEntry,
     path: string,
@@ -350,7 +358,8 @@ export class AttachManager {
     candidates: number,
   ): Promise<number> {
     const cookie = this.#nextCookie++;
-    this.#cookies.set(cookie, { lib: path, fn: h.fn, hook: h, entry, candidate, candidates });
+    const info: CookieInfo = { lib: path, fn: h.fn, hook: h, entry, candidate, candidates };
+    this.#cookies.set(cookie, info);
     const attaches: Promise<void>[] = [];
     if (h.entry) attaches.push(this.#attach(entry, path, h, cookie, h.entry, h.offset, false));
     if (h.ret) attaches.push(this.#attach(entry, path, h, cookie, h.ret, h.offset, true));
@@ -358,7 +367,29 @@ export class AttachManager {
       attaches.push(this.#attach(entry, path, h, cookie, h.atRet!, off, false));
     }
     await Promise.all(attaches);
-    return cookie;
+    const mine = entry.probes.filter((p) => p.target === cookie);
+    const failed = mine.find((p) => !p.ok);
+    const next = h.alternates?.[0];
+    if (!failed || !next || info.action) return cookie;
+    // this candidate cannot be hooked here (the kernel refused a probe): the next one is tried
+    let action = `${failed.kind} at ${failed.offset} failed to attach: ` +
+      (failed.error ?? "no reason given");
+    if (mine.some((p) => p.ok)) {
+      const r = await this.#loader.command("detach", cookie);
+      for (const p of mine) if (p.ok) p.detached = r.err === 0;
+      action += r.err === 0 ? "; the others detached" : `; detaching the others failed: ${r.text}`;
+    }
+    for (const p of mine) p.replaced = true;
+    const n = candidate + 1;
+    info.action = action +
+      `; trying candidate ${n} of ${candidates} at 0x${next.offset.toString(16)}`;
+    return this.#attachHook(
+      entry,
+      path,
+      { ...next, alternates: h.alternates!.slice(1) },
+      n,
+      candidates,
+    );
   }
 
   /**
@@ -622,10 +653,15 @@ export class AttachManager {
  */
 export function attachFailure(probes: readonly AttachedProbe[]): string | undefined {
   const carries = (p: AttachedProbe) => PROBES[p.fn]?.endsConnection !== true;
-  const failed = probes.filter((p) => !p.ok && carries(p));
-  if (!failed.length) return probes.some((p) => p.ok) ? undefined : "no probe attached";
+  // a failed candidate another took the place of is not a failure of the file's hooks
+  const failed = probes.filter((p) => !p.ok && !p.replaced && carries(p));
+  if (!failed.length) {
+    return probes.some((p) => p.ok && !p.replaced) ? undefined : "no probe attached";
+  }
   const fns = (ps: AttachedProbe[]) => [...new Set(ps.map((p) => p.fn))].join(", ");
-  const ok = probes.filter((p) => p.ok && carries(p) && !failed.some((f) => f.fn === p.fn));
+  const ok = probes.filter((p) =>
+    p.ok && !p.replaced && carries(p) && !failed.some((f) => f.fn === p.fn)
+  );
   return `${ok.length ? `only ${fns(ok)} attached; ` : ""}${fns(failed)} failed to attach: ` +
     (failed.find((p) => p.error)?.error ?? "no reason given");
 }

@@ -62,6 +62,33 @@ Deno.test("attachFailure: hooked when every data probe attached (a failed free d
   );
 });
 
+Deno.test("attachFailure: a candidate replaced by the locator's next one is no failure; the last one's is", () => {
+  const replaced = (p: AttachedProbe): AttachedProbe => ({ ...p, replaced: true });
+  // candidate 1 of SSL_write refused by the kernel, candidate 2 attached
+  assert.equal(
+    attachFailure([
+      replaced(probe("SSL_write", "sl_ssl_write_entry", false, "Invalid argument")),
+      probe("SSL_write", "sl_ssl_write_entry", true),
+      probe("SSL_read", "sl_ssl_read_entry", true),
+    ]),
+    undefined,
+  );
+  // every candidate refused: the last one's failure stands
+  assert.equal(
+    attachFailure([
+      replaced(probe("SSL_write", "sl_ssl_write_entry", false, "Invalid argument")),
+      probe("SSL_write", "sl_ssl_write_entry", false, "Invalid argument"),
+      probe("SSL_read", "sl_ssl_read_entry", true),
+    ]),
+    "only SSL_read attached; SSL_write failed to attach: Invalid argument",
+  );
+  // a replaced candidate's probe that had attached (and came off) hooks nothing
+  assert.equal(
+    attachFailure([replaced(probe("SSL_write", "sl_ssl_write_entry", true))]),
+    "no probe attached",
+  );
+});
+
 Deno.test("attachFailureWarning: names each file whose probes failed, none otherwise", () => {
   const entry = (path: string, status: ReportEntry["status"], reason?: string): ReportEntry => ({
     path,

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "d567ad4f82fd16e0";
+export const EVENTS_H_HASH = "f6e0583678200d7e";
 
 export const Kind = {
   FORK: 1,
@@ -118,6 +118,10 @@ export const PrivOp: Record<number, string> = {
   14: "tgkill",
   15: "pidfd_send_signal",
   16: "rt_sigqueueinfo",
+  17: "unshare",
+  18: "setns",
+  19: "clone",
+  20: "clone3",
 };
 
 /** io_uring opcodes counted in the stats (SL_URING_OPS) */
@@ -195,7 +199,7 @@ export const LAYOUT = {
     addr: 40,
     data: 56,
   },
-  sl_priv: { size: 64, ret: 24, a1: 32, a2: 40, a3: 48, target: 56, op: 60 },
+  sl_priv: { size: 72, ret: 24, a1: 32, a2: 40, a3: 48, target: 56, op: 60, ns: 64 },
   sl_uring_done: { size: 40, uring_id: 24, res: 32, opcode: 36 },
   sl_tls: {
     size: 56,
@@ -359,6 +363,8 @@ export type SlEvent =
     a2: bigint;
     a3: bigint;
     target: number;
+    /** setns: the namespace entered, by inode number; else 0 */
+    ns: number;
   }
   | Header & { kind: 13; uringId: bigint; res: number; opcode: number }
   | Header & {
@@ -794,6 +800,7 @@ export function decode(rec: Uint8Array): SlEvent {
         a2: v.getBigInt64(b + L.a2, true),
         a3: v.getBigInt64(b + L.a3, true),
         target: v.getInt32(b + L.target, true),
+        ns: v.getUint32(b + L.ns, true),
       };
     }
     case Kind.URING_DONE: {

@@ -2,7 +2,8 @@
  * Run-time verification of hooks: the classifier on real protocol bytes and on encrypted ones,
  * the verifier's decisions, and, for real, a capture whose locator deliberately hooks a
  * function that sees ciphertext: the hook is detected, its data dropped, its probes detached,
- * the locator's next candidate attached and verified, and the attach report says all of it.
+ * the locator's next candidate attached and verified, and the attach report says all of it; and
+ * one whose first candidate the kernel refuses to attach: the next is attached in its place.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -157,6 +158,38 @@ function wrongLocator(client: string): Locator {
   };
 }
 
+/**
+ * A locator whose first candidate for SSL_write lies past the end of the file (the kernel
+ * refuses a uprobe there) and whose second is the right one, `app_write`.
+ */
+function unattachableLocator(client: string): Locator {
+  return (path: string, insp: Inspection): Promise<Inspection> => {
+    if (path !== client) return Promise.resolve({ ...insp, status: "none", hooks: [] });
+    using elf = ElfFile.open(path);
+    const s = elf.staticSymbols().find((x) => x.name === "app_write")!;
+    const right: Hook = {
+      fn: "SSL_write",
+      offset: elf.vaddrToOffset(s.value)!,
+      vaddr: s.value,
+      ...PROBES.SSL_write,
+      method: "test: app_write",
+    };
+    const past = Deno.statSync(path).size + 0x1000;
+    return Promise.resolve({
+      path,
+      status: "hooked",
+      library: "test",
+      method: "test locator",
+      hooks: [{
+        ...right,
+        offset: past,
+        method: "test: past the file's end",
+        alternates: [right],
+      }],
+    });
+  };
+}
+
 /** tests/fixtures/tls/relay_client.c built into `dir` (its path): a client whose first write hook sees ciphertext. */
 async function buildRelayClient(dir: string): Promise<string> {
   const client = `${dir}/relay_client`;
@@ -205,6 +238,52 @@ Deno.test({
       const second = mine.find((s) => dec.decode(s.write).startsWith("GET /second "));
       assert.ok(second, `second request captured: ${JSON.stringify(mine.map((s) => s.write))}`);
       assert.equal(dec.decode(second.write), dec.decode(srv.exchanges[1].request));
+    } finally {
+      await srv.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a candidate the kernel refuses to attach: the next one is attached, said so, its plaintext recorded",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-unattachable-" });
+    const client = await buildRelayClient(dir);
+    const certs = await makeTestCerts();
+    const srv = startRawHttpsServer(certs, (r) => simpleResponse(`you asked for ${r.path}`));
+    try {
+      const { res, rec } = await captureForTest({
+        cmd: [client, "127.0.0.1", String(srv.port), certs.caPath],
+        locator: unattachableLocator(client),
+      });
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 2);
+      const report = res.manifest.attach as ReturnType<AttachManager["report"]>;
+      const entry = report.hooked.find((e) => e.path === client);
+      assert.ok(entry, `hooked: ${JSON.stringify(report.not_hooked.map((e) => e.reason))}`);
+      // the refused candidate: its probes failed, marked replaced, and the report says what
+      // was done about it
+      const refused = entry.probes.filter((p) => p.method === "test: past the file's end");
+      assert.ok(refused.length && refused.every((p) => !p.ok && p.replaced), "refused, replaced");
+      const checks = entry.checks!;
+      const first = checks.find((c) => c.candidate === "1 of 2")!;
+      assert.match(first.action!, /failed to attach: .*; trying candidate 2 of 2 at 0x/);
+      // the next candidate: attached, verified by plaintext, both requests recorded
+      const second = checks.find((c) => c.candidate === "2 of 2")!;
+      assert.equal(second.state, "verified", second.evidence);
+      assert.ok(
+        entry.probes.filter((p) => p.method === "test: app_write").every((p) => p.ok),
+        "attached",
+      );
+      assert.ok(!res.manifest.warnings.some((w) => /failed to attach/.test(w)));
+      const writes = tlsStreams(rec.tls.filter((r) => r.lib === client))
+        .map((s) => dec.decode(s.write));
+      for (const x of srv.exchanges) {
+        assert.ok(writes.includes(dec.decode(x.request)), JSON.stringify(writes));
+      }
     } finally {
       await srv.close();
       await Deno.remove(dir, { recursive: true });

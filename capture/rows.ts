@@ -12,6 +12,7 @@ import {
   type ProcessRow,
   UNUSED_PROCESS_COLUMNS,
 } from "../recording/schema.ts";
+import { namespaceFlags } from "./ns_flags.ts";
 import { signalName } from "./signal_names.ts";
 import { familyName, formatAddr, sockTypeName } from "./sockaddr.ts";
 
@@ -181,6 +182,22 @@ const SIGNAL_ARGS: Record<string, { target: "a1" | null; sig: "a2" | "a3" }> = {
   pidfd_send_signal: { target: null, sig: "a2" },
 };
 
+/** The namespace calls: how each names its CLONE_NEW* flags. */
+function namespaceRequest(ev: Ev<12>): string | null {
+  switch (ev.op) {
+    case "unshare":
+    case "clone3":
+      return namespaceFlags(ev.a1);
+    case "clone":
+      return namespaceFlags(ev.a1, true);
+    case "setns": // the type of the namespace file, else the nstype given (a pidfd's)
+      return namespaceFlags(ev.a3 !== 0n ? ev.a3 : ev.a2);
+  }
+  return null;
+}
+
+const CLONES: ReadonlySet<string> = new Set(["clone", "clone3"]);
+
 export function privilegeRow(ev: Ev<12>, clock: Clock): PrivilegeRow {
   const nids = ID_ARGS[ev.op] ?? 0;
   const id = (v: bigint) => String(BigInt.asIntN(32, v));
@@ -191,14 +208,21 @@ export function privilegeRow(ev: Ev<12>, clock: Clock): PrivilegeRow {
     pid: ev.pid,
     tid: ev.tid,
     op: ev.op,
-    target_pid: sig ? (sig.target ? int(ev[sig.target]) : null) : ev.target >= 0 ? ev.target : null,
+    target_pid: sig
+      ? (sig.target ? int(ev[sig.target]) : null)
+      : CLONES.has(ev.op)
+      ? (ev.ret > 0n ? Number(ev.ret) : null)
+      : ev.target >= 0
+      ? ev.target
+      : null,
     request: ev.op === "ptrace"
       ? PTRACE_REQUESTS[String(ev.a1)] ?? String(ev.a1)
       : sig
       ? signalName(int(ev[sig.sig]))
-      : null,
+      : namespaceRequest(ev),
     ids: nids ? [ev.a1, ev.a2, ev.a3].slice(0, nids).map(id) : null,
     ret: ev.ret,
     uid: ev.uid | 0,
+    ns: ns(ev.ns),
   };
 }

@@ -168,6 +168,18 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
       "recorded.",
   },
   {
+    id: "inside-namespaces",
+    title: "what is set up inside namespaces",
+    what: "Entering namespaces is recorded (`privilege` rows of unshare, setns, and clone and " +
+      "clone3 with a CLONE_NEW* flag), what is set up inside them is not: mounts (mount, " +
+      "pivot_root, bind mounts, a tmpfs over a directory: a path in a new mount namespace is " +
+      "as its process named it, not where it lies on the host), a user namespace's uid and " +
+      "gid maps (their writes show only as opens of /proc/PID/uid_map), the inode numbers of " +
+      "the namespaces unshare and clone make (later rows' `net_ns` and `mnt_ns` show them), " +
+      "those a setns through a pidfd enters, and namespaces set up for the agent by processes " +
+      "outside the capture (a container runtime).",
+  },
+  {
     id: "root",
     title: "a root process stopping the capture",
     what: "A traced process running as root can detach the capture's probes or stop its " +
@@ -175,6 +187,17 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
       "code of its own.",
   },
 ];
+
+/** Standing blind spots that say something is recorded which recordings before 0.5.1 lack. */
+const SINCE_0_5_1: ReadonlySet<string> = new Set(["inside-namespaces"]);
+
+/**
+ * The standing blind spots of a recording whose manifest states none (made before 0.2.0):
+ * those that hold for it (not one saying that entering namespaces is recorded: it was not).
+ */
+export const OLD_STANDING_BLIND_SPOTS: readonly BlindSpot[] = STANDING_BLIND_SPOTS.filter(
+  (b) => !SINCE_0_5_1.has(b.id),
+);
 
 /** io_uring counts as the manifest keeps them: requests by opcode name. */
 export interface UringCounts {

@@ -14,6 +14,8 @@ const V_MCP_HTTP = "0.2.0";
 const V_LAN_HTTP = "0.2.0";
 /** The version that added the namespaces of processes and network calls (sandboxes). */
 const V_NS = "0.5.0";
+/** The version that added entering namespaces (unshare, setns, clone with CLONE_NEW*) to privilege. */
+const V_NS_CALLS = "0.5.1";
 
 const NET_NS_DOC =
   "the network namespace it was in, by inode number (as /proc/PID/ns/net shows it; the " +
@@ -256,13 +258,16 @@ export const tlsTable = table(
 
 export const privilegeTable = table(
   "privilege",
-  "Operations of traced processes on other processes and on their own credentials: ptrace " +
+  "Operations of traced processes on other processes, on their own credentials and on their " +
+    "namespaces: ptrace " +
     "requests that attach or write (attach, seize, traceme, poke*, set*regs), " +
-    "process_vm_writev and process_vm_readv, setuid/setgid and their relatives, and signals " +
+    "process_vm_writev and process_vm_readv, setuid/setgid and their relatives, signals " +
     "sent to other processes (kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo; not " +
     "signal 0, which only asks whether a process exists, nor one a process sends itself or " +
     "a thread of its own; recordings before 0.5.1 have none, though their processes were " +
-    "signalled). Recordings made before it was added " +
+    "signalled), and entering namespaces (what `unshare`, `nsenter`, bubblewrap and the " +
+    "agents' sandboxes do): unshare, clone and clone3 with a CLONE_NEW* flag, and every " +
+    "setns (recordings before 0.5.1 have none). Recordings made before it was added " +
     "have no privilege.arrow.",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
@@ -273,22 +278,26 @@ export const privilegeTable = table(
       "utf8",
       "`ptrace`, `process_vm_writev`, `process_vm_readv`, `setuid`, `setgid`, `setreuid`, " +
         "`setregid`, `setresuid`, `setresgid`, `setfsuid`, `setfsgid`, `kill`, `tkill`, " +
-        "`tgkill`, `pidfd_send_signal` or `rt_sigqueueinfo`",
+        "`tgkill`, `pidfd_send_signal`, `rt_sigqueueinfo`, `unshare`, `setns`, `clone` or " +
+        "`clone3`",
     ),
     opt(
       "target_pid",
       "int32",
       "ptrace, process_vm_*, tgkill: the other process; kill, rt_sigqueueinfo: the pid as " +
         "given (0: the sender's process group, -1: every process it may signal, -PGID: " +
-        "process group PGID); tkill: the thread; null for pidfd_send_signal (a pidfd names " +
-        "its process)",
+        "process group PGID); tkill: the thread; clone, clone3: the new process (null when " +
+        "it failed); null for pidfd_send_signal (a pidfd names its process)",
     ),
     opt(
       "request",
       "utf8",
       "ptrace: the request (`traceme`, `attach`, `seize`, `poketext`, `pokedata`, " +
         "`pokeuser`, `setregs`, `setfpregs`, `setregset`); a signal call: the signal " +
-        "(`SIGTERM`, `SIGKILL`, `SIGRTMIN+2`, ...)",
+        "(`SIGTERM`, `SIGKILL`, `SIGRTMIN+2`, ...); unshare, clone, clone3: the CLONE_NEW* " +
+        "flags given, joined by `|` (`CLONE_NEWUSER|CLONE_NEWNET`; their other flags are " +
+        "left out); setns: the type of the namespace entered (`CLONE_NEWNET`), or the " +
+        "namespaces asked for from a pidfd",
     ),
     opt(
       "ids",
@@ -297,6 +306,16 @@ export const privilegeTable = table(
     ),
     col("ret", "int64", "the result: 0 (or bytes moved, or the old id) or a negative errno"),
     col("uid", "int32", "the caller's user id before the call"),
+    added(
+      opt(
+        "ns",
+        "int64",
+        "setns: the namespace entered, by inode number (as /proc/PID/ns/* shows it, and " +
+          "`process.net_ns`, `process.mnt_ns` and `net.net_ns`); null for a pidfd and for " +
+          "the other operations",
+      ),
+      V_NS_CALLS,
+    ),
   ] as const,
 );
 

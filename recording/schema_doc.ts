@@ -54,13 +54,15 @@ The attach report:
   \`mmap\`, by the gate; \`running\`, mapped by a process joined with --pid or --comm before
   the capture joined it, named by its \`/proc/PID/map_files/\` link if it was deleted since),
   each probe (\`fn\`, eBPF \`program\`, \`kind\`, file \`offset\`, \`ok\`/\`error\`, the hook's
-  \`target\` id, \`detached\` when it was taken off at run time) and each hook's run-time
+  \`target\` id, \`detached\` when it was taken off at run time, \`replaced\` when a probe of
+  its candidate failed to attach and the locator's next candidate was attached in its place) and
+  each hook's run-time
   \`checks\`: \`state\` (\`verified\`: the first bytes of a connection through it looked like
   plaintext, an HTTP request line or the HTTP/2 preface, HTTP/2 or WebSocket frames, or readable
   text; \`wrong\`: they looked like ciphertext, so its data was dropped and it was detached, never
   so for a hook placed by the file's symbols; \`unverified\`: nothing decisive seen), \`confidence\`, \`evidence\`, connections judged \`plaintext\`/\`ciphertext\`/
   \`undecided\`, \`dropped_calls\`/\`dropped_bytes\`, the locator's \`candidate\` (\`2 of 3\`)
-  and the \`action\` taken (detached, next candidate tried, or none left);
+  and the \`action\` taken (detached, or failed to attach, and the next candidate tried, or none left);
 - \`not_hooked\`: TLS libraries seen but not hooked, with the \`reason\` (also one whose read or write probe failed to
   attach: its \`probes\` say which; the end's warnings name it), and files with nothing
   to hook that were inspected again because they had changed;

@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { buildReport, chartSpecs, run } from "./report.ts";
-import { blindSpotsOf, STANDING_BLIND_SPOTS } from "../recording/blind_spots.ts";
+import {
+  blindSpotsOf,
+  OLD_STANDING_BLIND_SPOTS,
+  STANDING_BLIND_SPOTS,
+} from "../recording/blind_spots.ts";
 import { copyRecording } from "../recording/manifest.ts";
 import {
   analyse,
@@ -269,9 +273,11 @@ Deno.test("the report states what the recording cannot show, first what the run 
     const oldHtml = await Deno.readTextFile(join(dir, "out-old", "report.html"));
     assert.match(oldHtml, /<h2 id="blind-spots">What this recording cannot show<\/h2>/);
     assert.match(oldHtml, /<dt id="blind-before-0\.2\.0">recorded before 0\.2\.0<\/dt>/);
-    for (const b of STANDING_BLIND_SPOTS) {
+    for (const b of OLD_STANDING_BLIND_SPOTS) {
       assert.ok(oldHtml.includes(`<dt id="blind-${b.id}">${b.title}</dt>`), b.id);
     }
+    // it recorded no namespace calls: not said to have
+    assert.doesNotMatch(oldHtml, /Entering namespaces is recorded/);
     assert.doesNotMatch(oldHtml, /This run took paths the capture could not record/);
     // the same recording as a 0.2.0 capture states it, with io_uring requests it could not decode
     const rec = copyFixture("claude_tool_marker", join(dir, "new"));
@@ -294,6 +300,9 @@ Deno.test("the report states what the recording cannot show, first what the run 
     );
     assert.match(html, /kprobes: not available \(no kprobe event source\); fentry: not available/);
     assert.doesNotMatch(html, /recorded before 0\.2\.0/);
+    for (const b of STANDING_BLIND_SPOTS) {
+      assert.ok(html.includes(`<dt id="blind-${b.id}">${b.title}</dt>`), b.id);
+    }
     // and the analysis counts it as a problem
     const problems = await withDbOf(
       rec,

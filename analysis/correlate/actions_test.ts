@@ -136,3 +136,56 @@ Deno.test("actions: a signal another process was sent says which and to whom, an
     close();
   }
 });
+
+Deno.test("actions: entering namespaces says which, the one entered and the new process, and is its tool call's", async () => {
+  // a tool call running `unshare -r -n`, `nsenter -t PID -n` and bubblewrap; one refused
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, 100, 1, "claude"),
+      r.exec(10, 100, 1, ["/opt/claude", "-p", "go"]),
+      r.fork(500, 200, 100),
+      r.exec(510, 200, 100, ["/bin/bash", "-c", "unshare -r -n true; nsenter -t 9 -n true"]),
+      r.fork(520, 201, 200),
+      r.exec(521, 201, 200, ["unshare", "-r", "-n", "true"]),
+      r.fork(530, 202, 200),
+      r.exec(531, 202, 200, ["nsenter", "-t", "9", "-n", "true"]),
+      r.fork(540, 203, 200),
+      r.exec(541, 203, 200, ["bwrap", "--unshare-all", "true"]),
+      r.fork(545, 204, 203),
+    ],
+    privilege: [
+      r.privilege(522, 201, "unshare", { request: "CLONE_NEWUSER|CLONE_NEWNET" }),
+      r.privilege(532, 202, "setns", { request: "CLONE_NEWNET", ns: 4026532999n }),
+      r.privilege(542, 203, "unshare", { request: "CLONE_NEWNS", ret: -1n }),
+      r.privilege(545, 203, "clone", {
+        request: "CLONE_NEWNS|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET",
+        target_pid: 204,
+        ret: 204n,
+      }),
+    ],
+    llm: [r.llm(1, 100, 300), r.llm(2, 100, 1300)],
+    tools: [r.tool(1, 1, 400, 1300, "Bash", { command: "unshare -r -n true; ..." })],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const got = await all(
+      c,
+      `SELECT a.pid, a.summary, a.ok, l.tool_call_id
+       FROM actions a JOIN links l USING (recording, event_table, event_id)
+       WHERE a.event_table = 'privilege' ORDER BY a.ts_ns`,
+    );
+    assert.deepEqual(got, [
+      { pid: 201, summary: "unshare CLONE_NEWUSER|CLONE_NEWNET", ok: true, tool_call_id: 1n },
+      { pid: 202, summary: "setns CLONE_NEWNET [4026532999]", ok: true, tool_call_id: 1n },
+      { pid: 203, summary: "unshare CLONE_NEWNS (failed, errno 1)", ok: false, tool_call_id: 1n },
+      {
+        pid: 203,
+        summary: "clone CLONE_NEWNS|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET pid 204",
+        ok: true,
+        tool_call_id: 1n,
+      },
+    ]);
+  } finally {
+    close();
+  }
+});

@@ -187,7 +187,11 @@ export const actionsTable = view(
       "how the process asked for it: `syscall`, or `io_uring` (a request the kernel carried " +
         "out from an io_uring instance)",
     ),
-    opt("target_pid", "int32", "privilege: the other process (ptrace, process_vm_*)"),
+    opt(
+      "target_pid",
+      "int32",
+      "privilege: the other process (ptrace, process_vm_*, a signal's target; clone: the new one)",
+    ),
     col(
       "from_memory",
       "bool",

@@ -9,7 +9,8 @@
  * the first tool call, the one that started it — the daemons' writes though they come after
  * that call's result, the namespaced one though its process is in another network namespace
  * than the agent's; the connect made inside that namespace is the first call's too and reaches
- * no listener (the namespace has no network); no problem is said.
+ * no listener (the namespace has no network), and entering the namespaces is an action of that
+ * call's, with the namespaces named; no problem is said.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -78,6 +79,13 @@ Deno.test({
         connects.map((c) => [c.tool_call_id, c.addr, c.port, c.ok]),
         [[first, "127.0.0.1", 9, false]],
         show(connects),
+      );
+      // entering those namespaces is an action of its own, the first call's, flags named
+      const entered = await checkRows(s.db, "namespace_actions");
+      assert.deepEqual(
+        entered.map((e) => [e.tool_call_id, e.op, e.summary, e.ok]),
+        [[first, "unshare", "unshare CLONE_NEWUSER|CLONE_NEWNET", true]],
+        show(entered),
       );
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -103,6 +103,7 @@ const CHECK_FILES = [
   "mcp_server_ports",
   "mcp_servers_found",
   "mcp_tool_count",
+  "namespace_actions",
   "outside_destinations",
   "problems",
   "process_comms",

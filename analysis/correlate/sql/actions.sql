@@ -86,6 +86,8 @@ ev AS (
     ret >= 0,
     false,
     op || coalesce(' ' || request, '') || coalesce(' ' || array_to_string(ids, ' '), '') ||
+      -- setns: the namespace entered, as /proc/PID/ns/* names it
+      coalesce(' [' || ns || ']', '') ||
       -- kill's pid 0, -1 and -PGID name process groups
       CASE
         WHEN op IN ('kill', 'rt_sigqueueinfo') AND target_pid = 0 THEN ' to its process group'
