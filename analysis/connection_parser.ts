@@ -35,8 +35,13 @@ import {
   type TunnelInput,
   type WebSocketExchange,
 } from "./websocket_stream.ts";
-import { directionInput, keptAfterBreak, parseJoinedWebSocket } from "./websocket_joined.ts";
-import { findFrameStart, joinParts } from "./websocket_resync.ts";
+import {
+  directionInput,
+  type JoinedDirection,
+  joinedDirection,
+  keptAfterBreak,
+  readJoinedWebSocket,
+} from "./websocket_joined.ts";
 
 export interface BodyPart {
   data: Uint8Array;
@@ -113,6 +118,9 @@ export interface ParseOptions {
    * are a whole response, before any request, was joined while that response's request was
    * awaited; the problems say which (undefined: a recording without a manifest) */
   captureMode?: CaptureMode;
+  /** counts the frame headers read in searching a connection joined late for WebSocket frames
+   * (websocket_resync.ts `findFrameStart`): the search's work, for tests and measurements */
+  frameSearch?: { headers: number };
 }
 
 /** A manifest's `mode`: the capture started a command, or joined with `--pid` or `--comm`. */
@@ -298,10 +306,13 @@ function joinedLate(
  * upgrade. Its messages are read from there on as far as can be done soundly
  * (websocket_joined.ts); one exchange with no request or response carries them.
  */
-function joinedWebSocket(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
-  const ws = parseJoinedWebSocket(
-    directionInput(t, c.write),
-    directionInput(t, c.read),
+function joinedWebSocket(
+  sides: { client: JoinedDirection; server: JoinedDirection },
+  options: ParseOptions,
+): ConnectionResult {
+  const ws = readJoinedWebSocket(
+    sides.client,
+    sides.server,
     startNotRecorded(options.captureMode),
     { maxBufferSize: options.maxMessageSize },
   );
@@ -323,37 +334,46 @@ function joinedWebSocket(t: TlsView, c: Connection, options: ParseOptions): Conn
 /** How an HTTP/1 message's first bytes look: a method and a target, or a status line's version. */
 const BEGINS_HTTP1 = { write: /^[A-Z]{3,10} \S/, read: /^HTTP\/1\./ };
 
-function joinedAsWebSocket(t: TlsView, c: Connection): boolean {
+function joinedAsWebSocket(
+  t: TlsView,
+  c: Connection,
+  stats?: { headers: number },
+): { client: JoinedDirection; server: JoinedDirection } | null {
   let runs = 0;
   let several = false;
   let frameLike = false;
+  // the searches made, handed on to be read from (a direction without rows has none to make)
+  const sides = {
+    client: joinedDirection({ parts: [] }, "client"),
+    server: joinedDirection({ parts: [] }, "server"),
+  };
   for (const dir of ["write", "read"] as const) {
     const s = c[dir];
     if (s.rows.length === 0) continue;
     const first = rowData(t, s.rows[0]);
     // a direction that begins an HTTP/1 message is no WebSocket's; other bytes that may begin
     // one by their first letter (the tail of a masked frame, a fragment's start `A`, `B`) may be
-    if (BEGINS_HTTP1[dir].test(startText(first))) return false;
+    if (BEGINS_HTTP1[dir].test(startText(first))) return null;
     const late = joinedLate(first, dir);
-    if (late?.what) return false; // HTTP/2 frames
+    if (late?.what) return null; // HTTP/2 frames
     if (late?.websocket) frameLike = true;
-    const start = findFrameStart(
-      joinParts(directionInput(t, s).parts),
-      dir === "write" ? "client" : "server",
-    );
+    const side = dir === "write" ? "client" : "server";
+    const { start } = sides[side] = joinedDirection(directionInput(t, s), side, stats);
     if (!start) continue;
     runs++;
     if (start.whole >= 3) several = true;
   }
-  return frameLike && (runs === 2 || several);
+  return frameLike && (runs === 2 || several) ? sides : null;
 }
 
 function parseH1(t: TlsView, c: Connection, options: ParseOptions): ConnectionResult {
-  if (
+  const ws =
     (["write", "read"] as const).some((dir) =>
-      c[dir].rows.length > 0 && joinedLate(rowData(t, c[dir].rows[0]), dir)?.websocket
-    ) && joinedAsWebSocket(t, c)
-  ) return joinedWebSocket(t, c, options);
+        c[dir].rows.length > 0 && joinedLate(rowData(t, c[dir].rows[0]), dir)?.websocket
+      )
+      ? joinedAsWebSocket(t, c, options.frameSearch)
+      : null;
+  if (ws) return joinedWebSocket(ws, options);
   const problems: string[] = [];
   const requests: Request[] = [];
   const responses: (Response & { requestIndex?: number; segment: number })[] = [];

@@ -27,7 +27,13 @@ import {
   type WebSocketParseOptions,
   type WsMessage,
 } from "./websocket_stream.ts";
-import { classifyResumed, dropFront, findFrameStart, joinParts } from "./websocket_resync.ts";
+import {
+  classifyResumed,
+  dropFront,
+  findFrameStart,
+  type FrameStart,
+  joinParts,
+} from "./websocket_resync.ts";
 
 /**
  * A direction's bytes up to its first break (what can be read in one run), and after it run by
@@ -73,6 +79,28 @@ export function keptAfterBreak(
 const UNKNOWN_HISTORY: Deflate = { windowBits: 15, noContextTakeover: false, unknownHistory: true };
 
 /**
+ * One direction of a connection that may be a WebSocket joined after its upgrade: its input
+ * (`directionInput`), its bytes up to its first break, and where in them a run of frames masked
+ * as `side` masks reaches their end (`findFrameStart`; null: none). Found once: deciding whether
+ * the connection is such a WebSocket and reading it use the same search.
+ */
+export interface JoinedDirection {
+  input: TunnelInput;
+  bytes: Uint8Array;
+  start: FrameStart | null;
+}
+
+/** `input`'s frame search as `side` sends (`stats` as findFrameStart's). */
+export function joinedDirection(
+  input: TunnelInput,
+  side: "client" | "server",
+  stats?: { headers: number },
+): JoinedDirection {
+  const bytes = joinParts(input.parts);
+  return { input, bytes, start: bytes.length ? findFrameStart(bytes, side, stats) : null };
+}
+
+/**
  * Reads both directions of a WebSocket joined after its upgrade (see the top of this file).
  * `why`: why its start is missing, for the problem line.
  */
@@ -82,13 +110,26 @@ export function parseJoinedWebSocket(
   why: string,
   options: WebSocketParseOptions = {},
 ): WebSocketExchange {
+  return readJoinedWebSocket(
+    joinedDirection(client, "client"),
+    joinedDirection(server, "server"),
+    why,
+    options,
+  );
+}
+
+/** `parseJoinedWebSocket` of directions whose frames were already searched for. */
+export function readJoinedWebSocket(
+  client: JoinedDirection,
+  server: JoinedDirection,
+  why: string,
+  options: WebSocketParseOptions = {},
+): WebSocketExchange {
   const messages: WsMessage[] = [];
   const problems: string[] = [];
   const said: string[] = [];
-  for (const [side, input] of [["client", client], ["server", server]] as const) {
-    const bytes = joinParts(input.parts);
+  for (const [side, { input, bytes, start }] of [["client", client], ["server", server]] as const) {
     if (bytes.length === 0 && !input.broken) continue;
-    const start = bytes.length ? findFrameStart(bytes, side) : null;
     if (!start) {
       said.push(
         `${side}: ${bytes.length} bytes not read (no run of WebSocket frames to their end ` +

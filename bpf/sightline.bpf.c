@@ -5,7 +5,8 @@
  * Action stream: process fork/exec/exit (raw sched tracepoints), file operations (opens,
  * unlinks, renames, mkdirs, chdirs, links, symlinks, chmods, chowns, truncates, utimes,
  * memfds), connects, binds, listens, accepts and DNS queries (UDP and TCP), ptrace,
- * process_vm_readv/writev and set*id (two raw tracepoint programs on sys_enter and sys_exit
+ * process_vm_readv/writev, set*id, signals to other processes and namespaces entered (unshare,
+ * setns, clone with CLONE_NEW*) (two raw tracepoint programs on sys_enter and sys_exit
  * that look the syscall number up in syscalls.h; arguments are stashed at entry by thread and
  * the record is emitted at exit, with the result), and the same operations submitted through
  * io_uring (uring.bpf.h: the request as the kernel prepared it, at its submission).

@@ -202,93 +202,105 @@ async function buildRelayClient(dir: string): Promise<string> {
   return client;
 }
 
+/**
+ * Captures the relay client (built in a directory of its own) against a local HTTPS server,
+ * hooked by the locator `locatorFor` makes for it; asserts it made its two requests and hands
+ * the capture, the client's attach report entry (hooked or not) and the server to `check`.
+ */
+async function captureRelayClient(
+  prefix: string,
+  locatorFor: (client: string) => Locator,
+  check: (c: {
+    res: Awaited<ReturnType<typeof captureForTest>>["res"];
+    rec: Awaited<ReturnType<typeof captureForTest>>["rec"];
+    client: string;
+    report: ReturnType<AttachManager["report"]>;
+    exchanges: { request: Uint8Array }[];
+  }) => void,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  const client = await buildRelayClient(dir);
+  const certs = await makeTestCerts();
+  const srv = startRawHttpsServer(certs, (r) => simpleResponse(`you asked for ${r.path}`));
+  try {
+    const { res, rec } = await captureForTest({
+      cmd: [client, "127.0.0.1", String(srv.port), certs.caPath],
+      locator: locatorFor(client),
+    });
+    assert.equal(res.exitCode, 0);
+    assert.equal(srv.exchanges.length, 2);
+    const report = res.manifest.attach as ReturnType<AttachManager["report"]>;
+    check({ res, rec, client, report, exchanges: srv.exchanges });
+  } finally {
+    await srv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test({
   name: "a wrong hook (it sees ciphertext) is detected, dropped, detached and replaced",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-wrong-hook-" });
-    const client = await buildRelayClient(dir);
-    const certs = await makeTestCerts();
-    const srv = startRawHttpsServer(certs, (r) => simpleResponse(`you asked for ${r.path}`));
-    try {
-      const { res, rec } = await captureForTest({
-        cmd: [client, "127.0.0.1", String(srv.port), certs.caPath],
-        locator: wrongLocator(client),
-      });
-      assert.equal(res.exitCode, 0);
-      assert.equal(srv.exchanges.length, 2);
-      const report = res.manifest.attach as ReturnType<AttachManager["report"]>;
-      const entry = report.hooked.find((e) => e.path === client)!;
-      const checks = entry.checks!;
-      const relay = checks.find((c) => c.candidate === "1 of 2")!;
-      const app = checks.find((c) => c.candidate === "2 of 2")!;
-      // the wrong hook: said so, with why and what was done
-      assert.equal(relay.state, "wrong");
-      assert.match(relay.evidence, /TLS record header|random-looking/);
-      assert.match(relay.action!, /^detached; trying candidate 2 of 2 at 0x/);
-      assert.ok(relay.dropped_calls >= 1);
-      const relayProbes = entry.probes.filter((p) => p.method?.includes("relay_write"));
-      assert.ok(relayProbes.length && relayProbes.every((p) => p.detached), "relay detached");
-      assert.ok(res.manifest.warnings.some((w) => /saw ciphertext/.test(w)));
-      // its replacement: verified by the second request's plaintext
-      assert.equal(app.state, "verified", app.evidence);
-      // nothing of the wrong hook reached the recording; the second request is there exactly
-      const mine = tlsStreams(rec.tls.filter((r) => r.lib === client));
-      assert.ok(mine.every((s) => !s.write.length || s.write[0] === 0x47), "only plaintext");
-      const second = mine.find((s) => dec.decode(s.write).startsWith("GET /second "));
-      assert.ok(second, `second request captured: ${JSON.stringify(mine.map((s) => s.write))}`);
-      assert.equal(dec.decode(second.write), dec.decode(srv.exchanges[1].request));
-    } finally {
-      await srv.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  fn: () =>
+    captureRelayClient(
+      "sl-wrong-hook-",
+      wrongLocator,
+      ({ res, rec, client, report, exchanges }) => {
+        const entry = report.hooked.find((e) => e.path === client)!;
+        const checks = entry.checks!;
+        const relay = checks.find((c) => c.candidate === "1 of 2")!;
+        const app = checks.find((c) => c.candidate === "2 of 2")!;
+        // the wrong hook: said so, with why and what was done
+        assert.equal(relay.state, "wrong");
+        assert.match(relay.evidence, /TLS record header|random-looking/);
+        assert.match(relay.action!, /^detached; trying candidate 2 of 2 at 0x/);
+        assert.ok(relay.dropped_calls >= 1);
+        const relayProbes = entry.probes.filter((p) => p.method?.includes("relay_write"));
+        assert.ok(relayProbes.length && relayProbes.every((p) => p.detached), "relay detached");
+        assert.ok(res.manifest.warnings.some((w) => /saw ciphertext/.test(w)));
+        // its replacement: verified by the second request's plaintext
+        assert.equal(app.state, "verified", app.evidence);
+        // nothing of the wrong hook reached the recording; the second request is there exactly
+        const mine = tlsStreams(rec.tls.filter((r) => r.lib === client));
+        assert.ok(mine.every((s) => !s.write.length || s.write[0] === 0x47), "only plaintext");
+        const second = mine.find((s) => dec.decode(s.write).startsWith("GET /second "));
+        assert.ok(second, `second request captured: ${JSON.stringify(mine.map((s) => s.write))}`);
+        assert.equal(dec.decode(second.write), dec.decode(exchanges[1].request));
+      },
+    ),
 });
 
 Deno.test({
   name:
     "a candidate the kernel refuses to attach: the next one is attached, said so, its plaintext recorded",
   ignore: skipWithoutRoot(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "sl-unattachable-" });
-    const client = await buildRelayClient(dir);
-    const certs = await makeTestCerts();
-    const srv = startRawHttpsServer(certs, (r) => simpleResponse(`you asked for ${r.path}`));
-    try {
-      const { res, rec } = await captureForTest({
-        cmd: [client, "127.0.0.1", String(srv.port), certs.caPath],
-        locator: unattachableLocator(client),
-      });
-      assert.equal(res.exitCode, 0);
-      assert.equal(srv.exchanges.length, 2);
-      const report = res.manifest.attach as ReturnType<AttachManager["report"]>;
-      const entry = report.hooked.find((e) => e.path === client);
-      assert.ok(entry, `hooked: ${JSON.stringify(report.not_hooked.map((e) => e.reason))}`);
-      // the refused candidate: its probes failed, marked replaced, and the report says what
-      // was done about it
-      const refused = entry.probes.filter((p) => p.method === "test: past the file's end");
-      assert.ok(refused.length && refused.every((p) => !p.ok && p.replaced), "refused, replaced");
-      const checks = entry.checks!;
-      const first = checks.find((c) => c.candidate === "1 of 2")!;
-      assert.match(first.action!, /failed to attach: .*; trying candidate 2 of 2 at 0x/);
-      // the next candidate: attached, verified by plaintext, both requests recorded
-      const second = checks.find((c) => c.candidate === "2 of 2")!;
-      assert.equal(second.state, "verified", second.evidence);
-      assert.ok(
-        entry.probes.filter((p) => p.method === "test: app_write").every((p) => p.ok),
-        "attached",
-      );
-      assert.ok(!res.manifest.warnings.some((w) => /failed to attach/.test(w)));
-      const writes = tlsStreams(rec.tls.filter((r) => r.lib === client))
-        .map((s) => dec.decode(s.write));
-      for (const x of srv.exchanges) {
-        assert.ok(writes.includes(dec.decode(x.request)), JSON.stringify(writes));
-      }
-    } finally {
-      await srv.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  fn: () =>
+    captureRelayClient(
+      "sl-unattachable-",
+      unattachableLocator,
+      ({ res, rec, client, report, exchanges }) => {
+        const entry = report.hooked.find((e) => e.path === client);
+        assert.ok(entry, `hooked: ${JSON.stringify(report.not_hooked.map((e) => e.reason))}`);
+        // the refused candidate: its probes failed, marked replaced, and the report says what
+        // was done about it
+        const refused = entry.probes.filter((p) => p.method === "test: past the file's end");
+        assert.ok(refused.length && refused.every((p) => !p.ok && p.replaced), "refused, replaced");
+        const first = entry.checks!.find((c) => c.candidate === "1 of 2")!;
+        assert.match(first.action!, /failed to attach: .*; trying candidate 2 of 2 at 0x/);
+        // the next candidate: attached, verified by plaintext, both requests recorded
+        const second = entry.checks!.find((c) => c.candidate === "2 of 2")!;
+        assert.equal(second.state, "verified", second.evidence);
+        assert.ok(
+          entry.probes.filter((p) => p.method === "test: app_write").every((p) => p.ok),
+          "attached",
+        );
+        assert.ok(!res.manifest.warnings.some((w) => /failed to attach/.test(w)));
+        const writes = tlsStreams(rec.tls.filter((r) => r.lib === client))
+          .map((s) => dec.decode(s.write));
+        for (const x of exchanges) {
+          assert.ok(writes.includes(dec.decode(x.request)), JSON.stringify(writes));
+        }
+      },
+    ),
 });
 
 Deno.test({

@@ -536,6 +536,55 @@ export const TECHNIQUES: Technique[] = [
       ]),
   },
   {
+    id: "namespaces",
+    title: "namespaces entered as sandboxes enter them: unshare of a user and a network " +
+      "namespace, clone3 into new user, mount, PID and network namespaces, setns into a " +
+      "network namespace by its /proc/PID/ns/net file",
+    program: "namespaces",
+    args: ["enter"],
+    expect: "recorded",
+    check: (e) =>
+      privs(e, [
+        {
+          what: "unshare CLONE_NEWUSER|CLONE_NEWNET",
+          ok: (p) =>
+            p.op === "unshare" && p.request === "CLONE_NEWUSER|CLONE_NEWNET" && p.ret === 0n,
+        },
+        {
+          what: "clone3 of its child into new namespaces",
+          ok: (p) =>
+            p.op === "clone3" &&
+            p.request === "CLONE_NEWNS|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET" &&
+            e.pids.has(p.target_pid ?? -1),
+        },
+        {
+          what: "setns into that child's network namespace, named by its inode",
+          ok: (p) => p.op === "setns" && p.request === "CLONE_NEWNET" && !!p.ns && p.ret === 0n,
+        },
+      ]),
+  },
+  {
+    id: "mount-namespace",
+    title: "in a user and mount namespace of its own, a tmpfs mounted over its directory and a " +
+      "file written there: the path names the directory, the file is not in it",
+    program: "namespaces",
+    args: ["mount"],
+    expect: "reported",
+    check: (e) => {
+      const u = e.privilege.find((p) =>
+        p.op === "unshare" && p.request === "CLONE_NEWNS|CLONE_NEWUSER" && p.ret === 0n
+      );
+      const f = e.file.find((f) => writes(f) && f.path === at(e, "hidden.txt"));
+      if (!u || !f) {
+        return { status: "not seen", evidence: `unshare ${!!u}, open of DIR/hidden.txt ${!!f}` };
+      }
+      const r = reported(e, "inside-namespaces", ["mounts"]);
+      return r.status === "reported"
+        ? { ...r, evidence: `${describePriv(u, e.pids)}; ${describeFile(f, e.dir)}; ${r.evidence}` }
+        : r;
+    },
+  },
+  {
     id: "double-fork",
     title: "double fork: the grandchild, reparented when its parent exits, writes a file",
     program: "double_fork",

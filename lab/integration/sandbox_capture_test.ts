@@ -2,12 +2,12 @@
  * Agents in their own sandboxes, as their users run them (lab/scenarios/sandboxed.json under
  * `--sandbox`: Codex's `--sandbox workspace-write` and Claude Code's `sandbox.enabled`, both
  * bubblewrap): each command's processes run in namespaces of their own, and the analysis must
- * still give each tool call its actions — the write inside the workspace and the write the
- * sandbox refused outside it — while the sandbox's own machinery is not taken for the agent's
- * doing: its runtime preparing its file system is not "files written", the proxy bridges
- * Claude Code's sandbox listens with (inside the sandbox's own network namespace) are neither
- * an exposed port nor a destination, and a request through its proxy is judged by the host it
- * asked for.
+ * still give each tool call its actions — entering the sandbox's namespaces, the write inside
+ * the workspace and the write the sandbox refused outside it — while the sandbox's own
+ * machinery is not taken for the agent's doing: its runtime preparing its file system is not
+ * "files written", the proxy bridges Claude Code's sandbox listens with (inside the sandbox's
+ * own network namespace) are neither an exposed port nor a destination, and a request through
+ * its proxy is judged by the host it asked for.
  */
 import assert from "node:assert/strict";
 import type { AgentName } from "../agents/mod.ts";
@@ -29,6 +29,18 @@ for (const agent of ["codex", "claude"] as AgentName[]) {
       assert.deepEqual(s.problems, []);
       const tools = await checkRows(s.db, "tool_calls_in_order");
       assert.equal(tools.length, 3, show(tools));
+      // each tool call's command entered its sandbox: the namespaces bubblewrap made (clone with
+      // CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, ...) named, succeeded, and that call's
+      const entered = await checkRows(s.db, "namespace_actions");
+      for (const t of tools) {
+        assert.ok(
+          entered.some((e) =>
+            e.tool_call_id === t.tool_call_id && e.op === "clone" && e.ok === true &&
+            /^clone CLONE_NEWNS\|.*CLONE_NEWUSER\|.*CLONE_NEWNET pid \d+$/.test(String(e.summary))
+          ),
+          show(entered),
+        );
+      }
 
       // the write inside the workspace: by tool call 1's sandboxed command
       const stamp = await checkRows(s.db, "sandbox_file_actions", { suffix: "/stamp.txt" });
