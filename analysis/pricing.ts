@@ -45,6 +45,11 @@ export function loadPrices(path = DEFAULT_PRICES): PriceTable {
     throw new Error(`${path}: expected {"date", "models": [...]}`);
   }
   const models = o.models.map((m: Record<string, unknown>, i: number): Price => {
+    if (typeof m !== "object" || m === null || Array.isArray(m)) {
+      throw new Error(
+        `${path}: models[${i}]: expected an object {"match", "input", "output", ...}`,
+      );
+    }
     for (const k of ["input", "output", "cache_read", "cache_write"]) {
       if (typeof m[k] !== "number" || !(m[k] as number >= 0)) {
         throw new Error(`${path}: models[${i}].${k}: expected a number >= 0`);

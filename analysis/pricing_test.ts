@@ -63,5 +63,12 @@ Deno.test("price table: every Claude price has its hour-long cache write rate; a
   assert.throws(() => loadPrices(bad), {
     message: `${bad}: models[0].cache_write_1h: expected a number >= 0`,
   });
+  // an entry that is not an object: named, not "Cannot read properties of null"
+  for (const entry of [null, 5, "claude", [1]]) {
+    Deno.writeTextFileSync(bad, JSON.stringify({ models: [{ ...p }, entry] }));
+    assert.throws(() => loadPrices(bad), {
+      message: `${bad}: models[1]: expected an object {"match", "input", "output", ...}`,
+    });
+  }
   Deno.removeSync(bad);
 });

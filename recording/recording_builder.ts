@@ -6,12 +6,16 @@
  */
 import { join } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
+import { isFile } from "../kit/files.ts";
 import { ArrowStreamWriter } from "./arrow_writer.ts";
 import { readRecording, type Recording } from "./recording.ts";
 import {
   CAPTURE_TABLES,
   type FileRow,
+  type IpcRow,
   type NetRow,
+  OPTIONAL_TABLES,
+  type PrivilegeRow,
   type ProcessRow,
   type TlsRow,
   UNUSED_PROCESS_COLUMNS,
@@ -31,14 +35,31 @@ export interface RecordingParts {
   file: TableContent<FileRow>;
   net: TableContent<NetRow>;
   tls: TableContent<TlsRow>;
+  /** left out (undefined) as a recording made before the table was */
+  privilege?: TableContent<PrivilegeRow>;
+  ipc?: TableContent<IpcRow>;
 }
 
-/** The manifest and the rows of the four core tables of a recording directory (readRecording). */
+/**
+ * The manifest and the rows of the tables of a recording directory (readRecording): the four
+ * core tables, and `privilege` and `ipc` when their files are there (null when not).
+ */
 export function readParts(
   dir: string,
-): Pick<Recording, "manifest" | "process" | "file" | "net" | "tls"> {
-  const { manifest, process, file, net, tls } = readRecording(dir);
-  return { manifest, process, file, net, tls };
+): Pick<Recording, "manifest" | "process" | "file" | "net" | "tls"> & {
+  privilege: PrivilegeRow[] | null;
+  ipc: IpcRow[] | null;
+} {
+  const { manifest, process, file, net, tls, privilege, ipc } = readRecording(dir);
+  return {
+    manifest,
+    process,
+    file,
+    net,
+    tls,
+    privilege: isFile(join(dir, "privilege.arrow")) ? privilege : null,
+    ipc: isFile(join(dir, "ipc.arrow")) ? ipc : null,
+  };
 }
 
 /** Writes a recording directory (created, must not hold the files yet). */
@@ -50,7 +71,7 @@ export function writeRecording(dir: string, parts: RecordingParts): string {
       : JSON.stringify(parts.manifest, null, 2);
     Deno.writeTextFileSync(join(dir, "manifest.json"), text);
   }
-  for (const def of CAPTURE_TABLES) {
+  for (const def of [...CAPTURE_TABLES, ...OPTIONAL_TABLES]) {
     const content = parts[def.name as keyof RecordingParts] as TableContent<
       Record<string, unknown>
     >;

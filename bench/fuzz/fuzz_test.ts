@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { checkTls, loadSample, runFuzz } from "./fuzz.ts";
-import { messageEnds, tlsMutations } from "./mutations.ts";
+import type { ProcessRow } from "../../recording/schema.ts";
+import { checkFile, checkTls, loadSample, runFuzz } from "./fuzz.ts";
+import { type FileMutation, messageEnds, tlsMutations } from "./mutations.ts";
 
 Deno.test("fuzz: a short seeded run, no crash and no broken promise", async () => {
   const r = await runFuzz({ seed: 20261202, tlsRuns: 120, fileRuns: 6 });
@@ -43,4 +44,26 @@ Deno.test("fuzz: Arrow stream messages are found where the writer put them", () 
   assert.ok(ends.length >= 2, "a schema and at least one batch");
   // the stream ends with its end-of-stream marker right after the last batch
   assert.equal(ends.at(-1)! + 8, bytes.length);
+});
+
+Deno.test("fuzz: legal process rows of a recording with privilege and ipc tables, an exit dropped", async () => {
+  // mcp-claude has privilege.arrow and ipc.arrow: written back, they are no problem
+  const s = await loadSample("mcp-claude");
+  assert.ok(s.parts.privilege && s.parts.ipc);
+  const exit = s.parts.process.find((r) => r.kind === "exit")!;
+  const legal = (name: string, keep: (r: ProcessRow) => boolean): FileMutation => ({
+    level: "file",
+    name,
+    expect: "legal",
+    file: null,
+    apply: (p, rows) => ({ ...p, processRows: rows.filter(keep) }),
+  });
+  const same = await checkFile(s, legal("unchanged", () => true));
+  assert.equal(same.crash, null);
+  assert.deepEqual(same.violations, []);
+  assert.equal(same.problems, 0);
+  // an exit taken away: the process has no recorded exit, which is said, and nothing else
+  const dropped = await checkFile(s, legal("an exit dropped", (r) => r !== exit));
+  assert.deepEqual(dropped.violations, []);
+  assert.equal(dropped.problems, 1);
 });

@@ -5,6 +5,7 @@
  * asked).
  */
 
+import { errorLine } from "../../kit/cli.ts";
 import { isDefaultSecretHeader } from "../../protocols/http2_redactor.ts";
 import { paramValuePositions, SECRET_PARAM } from "../../protocols/url_param_mask.ts";
 import type { Provider } from "./request_view.ts";
@@ -71,19 +72,44 @@ export function redactPath(path: string): string {
   return out;
 }
 
-/** Appends records to a JSONL file, in order. */
+/**
+ * Appends records to a JSONL file, in order. The file is opened once when made (a path that
+ * cannot be written is an error then, before anything is served); a line that cannot be
+ * written later (the disk full, the file replaced) is counted, never an unhandled rejection.
+ */
 export class JsonlLog {
   private pending: Promise<void> = Promise.resolve();
-  constructor(readonly path: string, readonly withBodies: boolean) {}
+  /** lines not written, and why the first was not */
+  unwritten = 0;
+  private firstError: string | null = null;
+
+  constructor(readonly path: string, readonly withBodies: boolean) {
+    try {
+      Deno.openSync(path, { append: true, create: true }).close();
+    } catch (e) {
+      throw new Error(`--log ${path}: cannot write it (${errorLine(e)})`);
+    }
+  }
 
   append(record: RequestRecord): void {
     const line = JSON.stringify(
       this.withBodies ? record : { ...record, body: undefined },
     ) + "\n";
-    this.pending = this.pending.then(() => Deno.writeTextFile(this.path, line, { append: true }));
+    this.pending = this.pending.then(() => Deno.writeTextFile(this.path, line, { append: true }))
+      .catch((e) => {
+        this.unwritten++;
+        this.firstError ??= errorLine(e);
+      });
   }
 
   flush(): Promise<void> {
     return this.pending;
+  }
+
+  /** What was not written, in one line; null when every line was. */
+  problem(): string | null {
+    if (!this.unwritten) return null;
+    const n = this.unwritten;
+    return `--log ${this.path}: ${n} line${n === 1 ? "" : "s"} not written (${this.firstError})`;
   }
 }

@@ -1,6 +1,6 @@
 /** The model server's request log hides what the capture masks: secret headers and query values. */
 import assert from "node:assert/strict";
-import { redactHeaders, redactPath } from "./request_log.ts";
+import { JsonlLog, redactHeaders, redactPath } from "./request_log.ts";
 
 Deno.test("request log: secret query values and headers are redacted, the rest kept", () => {
   assert.equal(
@@ -16,4 +16,31 @@ Deno.test("request log: secret query values and headers are redacted, the rest k
     redactHeaders({ "Helicone-Auth": "Bearer sk-h", "content-type": "application/json" }),
     { "Helicone-Auth": "[redacted]", "content-type": "application/json" },
   );
+});
+
+Deno.test("request log: a line that cannot be written is counted, never an unhandled rejection", async () => {
+  const dir = await Deno.makeTempDir();
+  const log = new JsonlLog(`${dir}/log.jsonl`, false);
+  const record = {
+    seq: 0,
+    time: "t",
+    method: "POST",
+    path: "/",
+    httpVersion: "2",
+    authority: "a",
+    headers: {},
+    bodySize: 0,
+    kind: "main" as const,
+  };
+  log.append(record);
+  await log.flush();
+  // the file goes away and a directory takes its place: later lines cannot be written
+  await Deno.remove(`${dir}/log.jsonl`);
+  await Deno.mkdir(`${dir}/log.jsonl`);
+  log.append({ ...record, seq: 1 });
+  log.append({ ...record, seq: 2 });
+  await log.flush();
+  assert.equal(log.unwritten, 2);
+  assert.match(log.problem()!, /^--log \S+log\.jsonl: 2 lines not written \(.+\)$/);
+  await Deno.remove(dir, { recursive: true });
 });

@@ -2,9 +2,11 @@
  * The scripted model server as a command (`deno task model-server`, lab/simulator/main.ts):
  * starts it, prints the URLs and the environment agents need, serves until stopped (SIGINT,
  * SIGTERM or SIGHUP), then saves the transcript if asked and says how many requests and
- * problems it served.
+ * problems it served. A transcript path that cannot be written is an error before anything is
+ * served, not at the end, where the session's transcript would be lost.
  */
 
+import { errorLine } from "../../kit/cli.ts";
 import { startModelServer } from "./server.ts";
 
 /** What to serve and how (the command line's options, paths absolute). */
@@ -29,6 +31,7 @@ export async function run(
   opts: ServeOptions,
   stop?: Promise<void>,
 ): Promise<void> {
+  if (opts.saveTranscript) checkWritable(opts.saveTranscript, "--save-transcript");
   const server = await startModelServer({
     scenario: opts.scenario,
     transcript: opts.replay,
@@ -75,4 +78,21 @@ export async function run(
     `served ${server.requests.length} requests, ${server.errors.length} problems`,
   );
   for (const e of server.errors) console.log(`  problem: ${e}`);
+}
+
+/** Throws one line unless a file can be written at `path` (left as it was: made, then removed). */
+function checkWritable(path: string, option: string): void {
+  let made = false;
+  try {
+    try {
+      Deno.lstatSync(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      made = true;
+    }
+    Deno.openSync(path, { write: true, create: true }).close();
+    if (made) Deno.removeSync(path);
+  } catch (e) {
+    throw new Error(`${option} ${path}: cannot write it (${errorLine(e)})`);
+  }
 }

@@ -58,3 +58,46 @@ Deno.test("run serves until stopped, then saves the transcript", async () => {
   assert.equal(t.exchanges.length, 1);
   assert.ok(lines.some((l) => l.startsWith("served 1 requests, 0 problems")));
 });
+
+Deno.test("run: a --log or --save-transcript that cannot be written is one line before serving", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/file`, "");
+  const opts = {
+    scenario: SCENARIO,
+    timing: "transcript" as const,
+    port: 0,
+    host: "127.0.0.1",
+    http1: false,
+    plainHttp: false,
+    logBodies: false,
+    vars: {},
+  };
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    for (
+      const [extra, what] of [
+        [{ log: `${dir}/file/log.jsonl` }, "--log"],
+        [{ saveTranscript: `${dir}/file/t.json` }, "--save-transcript"],
+        [{ saveTranscript: dir }, "--save-transcript"],
+        [{ log: `${dir}/none/log.jsonl` }, "--log"],
+      ] as const
+    ) {
+      // the server never starts: a session's transcript is not lost at its end
+      await assert.rejects(
+        () => run({ ...opts, ...extra }, new Promise(() => {})),
+        (e: Error) => {
+          assert.match(e.message, new RegExp(`^${what} \\S+: cannot write it \\(.+\\)$`));
+          return true;
+        },
+      );
+    }
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(lines, []);
+  // nothing was left behind by the checks
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["file"]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -417,6 +417,8 @@ export async function startModelServer(
       await listener.close();
       await Promise.all(pages.map((p) => p.close()));
       await jsonl?.flush();
+      const unwritten = jsonl?.problem();
+      if (unwritten) errors.push(unwritten);
     },
   };
 }
