@@ -556,6 +556,14 @@ static void note_uring_stop(const struct sl_gate *g)
 		}
 		return;
 	}
+	static int said_enter;
+	if (g->addr == __NR_io_uring_enter && !uring_done && sock >= 0 && !said_enter++) {
+		char msg[240];
+		snprintf(msg, sizeof(msg), "process %u called io_uring_enter on a ring it did not "
+			 "set up under the capture, before the io_uring programs were attached: what "
+			 "that call submitted, if anything, is not recorded", g->h.pid);
+		put_text(SL_K_LOG, 0, 0, msg);
+	}
 	struct sl_gate_stop_key k = {.pid = g->h.pid, .ts = g->h.ts};
 	if (uring_done || n_uring_held == MAX_STOPPED) { /* attached already (or no room) */
 		if (!stopped_pid(k.pid))

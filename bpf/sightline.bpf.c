@@ -752,9 +752,12 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
  * the loader resumes it once they are attached. The stop takes effect as the call returns: a
  * ring it sets up gets no request until it is resumed. A process that cannot be held (gate
  * closed, no room for the report, another process group than its parent's) runs on: the report
- * says it was not stopped, and the loader says that its first requests may be missing.
+ * says it was not stopped, and the loader says that its first requests may be missing. The
+ * report names the call (sl_gate.addr): an io_uring_enter is one on a ring the process did not
+ * set up under the capture (received from another process), whose requests in that call are
+ * submitted before the stop takes effect, which the loader says.
  */
-static __always_inline void uring_hold(void)
+static __always_inline void uring_hold(long nr)
 {
 	__sync_fetch_and_or(&uring_wanted, 1);
 	struct sl_gate *e = bpf_ringbuf_reserve(&rb_events, sizeof(*e), 0);
@@ -765,6 +768,7 @@ static __always_inline void uring_hold(void)
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, SL_K_GATE);
 	e->fd = -1;
+	e->addr = nr; /* which call */
 	e->reason = SL_GATE_URING;
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	if (!(__sync_fetch_and_add(&gate_state, 1) & SL_GATE_CLOSED) && same_pgrp_as_parent(t) &&
@@ -2101,7 +2105,7 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 		return 0;
 	if (h == SH_URING) {
 		if (uring_on_demand && !uring_ready)
-			uring_hold();
+			uring_hold(nr);
 		return 0;
 	}
 	struct pt_regs r;

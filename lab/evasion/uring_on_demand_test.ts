@@ -109,3 +109,24 @@ captureTest(
     }
   },
 );
+
+captureTest(
+  "io_uring programs: an io_uring_enter before any ring was set up under the capture is said",
+  "sl-uring-enter-",
+  async () => {
+    // a ring from another process would be used this way; here an fd that is none (EBADF)
+    const { res, rec } = await captureForTest({
+      cmd: [
+        "python3",
+        "-c",
+        "import ctypes; assert ctypes.CDLL(None).syscall(426, -1, 0, 0, 0, 0, 0) == -1",
+      ],
+    });
+    assert.equal(res.exitCode, 0);
+    const warnings = rec.manifest.warnings as string[];
+    assert.ok(
+      warnings.some((w) => /io_uring_enter on a ring it did not set up .* not recorded/.test(w)),
+      warnings.join("\n"),
+    );
+  },
+);
