@@ -252,10 +252,6 @@ struct sl_tls_free {
 enum sl_gate_reason {
 	SL_GATE_EXEC = 1,
 	SL_GATE_MMAP = 2,
-	/* a traced process calls io_uring_setup, _enter or _register before the io_uring programs,
-	 * loaded on demand, are attached: the loader loads them and resumes it (it never reaches
-	 * the capture process) */
-	SL_GATE_URING = 3,
 };
 
 /* The bit of the kernel side's `gate_state` (sightline.bpf.c) that the loader sets when nobody

@@ -116,7 +116,7 @@ enum exit_code {
 /* the instance of the object that holds the maps (and the .bss the loader writes); the programs
  * are loaded by other instances of it, the parts (see "loading in parts") */
 static struct sightline *skel;
-enum { PART_KERNEL, PART_TLS, PART_TLS_MORE, PART_URING, N_PARTS };
+enum { PART_KERNEL, PART_TLS, PART_TLS_MORE, N_PARTS };
 struct part {
 	struct sightline *s; /* read by the main thread only once joined */
 	pthread_t th;
@@ -128,24 +128,13 @@ struct part {
 	char vlog[64][512]; /* SIGHTLINE_DEBUG=2: each program's verifier statistics */
 };
 static struct part parts[N_PARTS] = {
-	/* the process and system call programs, and io_uring's unless on demand (start_uring) */
-	[PART_KERNEL] = {.ready_fd = -1},
+	[PART_KERNEL] = {.ready_fd = -1}, /* the process, system call and io_uring programs */
 	[PART_TLS] = {.ready_fd = -1, .nice = 19},
 	/* started at its first attach; yields as PART_TLS does until the command is released */
 	[PART_TLS_MORE] = {.ready_fd = -1, .nice = 19},
-	/* the io_uring programs when they are loaded on demand (uring_demand) */
-	[PART_URING] = {.ready_fd = -1},
 };
 static int tls_ready; /* the TLS part is loaded: attach commands run (else they wait) */
 static int more_done; /* the TLS_MORE part's load has ended (parts[].err: failed) */
-static int uring_demand; /* the io_uring programs are loaded on demand (see "loading in parts") */
-static int uring_started; /* ... their load has been started (start_uring) */
-static int uring_done;   /* ... and their load and attach have ended (or failed) */
-static void start_uring(void);
-static void uring_part_done(void);
-static int uring_held_pid(pid_t pid);
-struct sightline;
-static __u32 attach_optional(struct sightline *k);
 static int n_deferred, replaying; /* attach/detach commands waiting; one running */
 static const char *btf_path; /* the minimal BTF to relocate against, or NULL */
 static int renice_at_go; /* the TLS part's priority is restored at `go` (part_priority) */
@@ -175,9 +164,6 @@ static __u16 link_target[MAX_LINKS]; /* the cookie's target (low 16 bits) of eac
 static int n_links;
 static struct sl_gate_stop_key stopped[MAX_STOPPED]; /* the stops read and not answered */
 static int n_stopped;
-/* the processes held for the io_uring programs (SL_GATE_URING stops), not answered yet */
-static struct sl_gate_stop_key uring_held[MAX_STOPPED];
-static int n_uring_held;
 /* SIGHTLINE_TEST_DETACH_DELAY_MS (tests only): the detaching of the kernel programs waits this
  * long, as it can on a busy machine, so that what happens meanwhile can be tested for sure. */
 static int detach_delay_ms;
@@ -481,8 +467,7 @@ static void stop_answered(const struct sl_gate_stop_key *k)
  */
 static int resume_pid(pid_t pid)
 {
-	/* held for the io_uring programs too: resumed once they are attached (uring_part_done) */
-	int r = uring_done || !uring_held_pid(pid) ? kill(pid, SIGCONT) : 0;
+	int r = kill(pid, SIGCONT);
 	int e = errno;
 	for (int i = 0; i < n_stopped;)
 		if ((pid_t)stopped[i].pid == pid) {
@@ -515,63 +500,8 @@ static void note_stopped(pid_t pid, __u64 ts)
 /* Resumes every process the gate stopped and that nobody has resumed yet. */
 static void resume_stopped(void)
 {
-	uring_done = 1; /* nothing is held for the io_uring programs any more */
 	while (n_stopped)
 		resume_pid(stopped[0].pid);
-	for (; n_uring_held; n_uring_held--) {
-		kill(uring_held[n_uring_held - 1].pid, SIGCONT);
-		stop_answered(&uring_held[n_uring_held - 1]);
-	}
-}
-
-/* Whether the gate's stops of a process wait for the capture's answer. */
-static int stopped_pid(pid_t pid)
-{
-	for (int i = 0; i < n_stopped; i++)
-		if ((pid_t)stopped[i].pid == pid)
-			return 1;
-	return 0;
-}
-
-/* Whether a process is held for the io_uring programs. */
-static int uring_held_pid(pid_t pid)
-{
-	for (int i = 0; i < n_uring_held; i++)
-		if ((pid_t)uring_held[i].pid == pid)
-			return 1;
-	return 0;
-}
-
-/* A process the kernel side held for the io_uring programs (SL_GATE_URING), or could not. */
-static void note_uring_stop(const struct sl_gate *g)
-{
-	static int said;
-	if (!(g->h.flags & SL_F_STOPPED)) {
-		if (!uring_done && sock >= 0 && !said++) {
-			char msg[200];
-			snprintf(msg, sizeof(msg), "process %u used io_uring before its programs were "
-				 "attached and could not be held: its first requests may be missing",
-				 g->h.pid);
-			put_text(SL_K_LOG, 0, 0, msg);
-		}
-		return;
-	}
-	static int said_enter;
-	if (g->addr == __NR_io_uring_enter && !uring_done && sock >= 0 && !said_enter++) {
-		char msg[240];
-		snprintf(msg, sizeof(msg), "process %u called io_uring_enter on a ring it did not "
-			 "set up under the capture, before the io_uring programs were attached: what "
-			 "that call submitted, if anything, is not recorded", g->h.pid);
-		put_text(SL_K_LOG, 0, 0, msg);
-	}
-	struct sl_gate_stop_key k = {.pid = g->h.pid, .ts = g->h.ts};
-	if (uring_done || n_uring_held == MAX_STOPPED) { /* attached already (or no room) */
-		if (!stopped_pid(k.pid))
-			kill(k.pid, SIGCONT);
-		stop_answered(&k);
-		return;
-	}
-	uring_held[n_uring_held++] = k;
 }
 
 /*
@@ -608,26 +538,13 @@ static void close_gate(void)
 		fprintf(stderr, "sightline-loader: %s\n", msg);
 }
 
-/* The SL_K_GATE records of what was stopped, only (drain_stops); 1 for a process held for the
- * io_uring programs (the loader's own: not passed on). */
+/* The SL_K_GATE records of what was stopped, only (drain_stops). */
 static int note_stop(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
 	const struct sl_hdr *h = data;
-	if (size < sizeof(struct sl_gate) || h->kind != SL_K_GATE)
-		return 0;
-	if (((const struct sl_gate *)data)->reason == SL_GATE_URING) {
-		note_uring_stop(data);
-		return 1;
-	}
-	if (h->flags & SL_F_STOPPED)
+	if (size >= sizeof(struct sl_gate) && h->kind == SL_K_GATE && (h->flags & SL_F_STOPPED))
 		note_stopped(h->pid, h->ts);
-	return 0;
-}
-
-static int note_stop_cb(void *ctx, void *data, size_t size)
-{
-	note_stop(ctx, data, size);
 	return 0;
 }
 
@@ -638,7 +555,7 @@ static void drain_stops(void)
 	if (!skel || !skel->maps.rb_events || bpf_map__fd(skel->maps.rb_events) < 0)
 		return;
 	struct ring_buffer *r =
-		ring_buffer__new(bpf_map__fd(skel->maps.rb_events), note_stop_cb, NULL, NULL);
+		ring_buffer__new(bpf_map__fd(skel->maps.rb_events), note_stop, NULL, NULL);
 	if (r) {
 		ring_buffer__consume(r);
 		ring_buffer__free(r);
@@ -647,10 +564,7 @@ static void drain_stops(void)
 
 static int on_record(void *ctx, void *data, size_t size)
 {
-	if (note_stop(ctx, data, size)) { /* held for the io_uring programs: the loader's own */
-		start_uring();
-		return 0;
-	}
+	note_stop(ctx, data, size);
 	if (sock < 0) /* the capture process is gone: nobody will answer a stop */
 		resume_stopped();
 	n_records++;
@@ -936,8 +850,6 @@ static void handle_command(char *line)
 	} else if (!strcmp(verb, "trace")) {
 		pid_t pid = atoi(args);
 		trace_pid(pid);
-		start_uring(); /* it may have a ring already (what it submits before they are
-				* attached is missed, as for the --pid target of a loader without them) */
 		put_text(SL_K_REPLY, id, 0, "ok");
 	} else if (!strcmp(verb, "traced")) {
 		/* whether the kernel side traces PID now: the one list of what a capture follows */
@@ -1369,10 +1281,8 @@ static int command_part(const char *line)
 
 static int part_of(const struct bpf_program *p)
 {
-	if (bpf_program__type(p) == BPF_PROG_TYPE_KPROBE)
-		return tls_part_of(bpf_program__name(p));
-	return uring_demand && !strncmp(bpf_program__name(p), "sl_uring_", 9) ? PART_URING
-									       : PART_KERNEL;
+	return bpf_program__type(p) == BPF_PROG_TYPE_KPROBE ? tls_part_of(bpf_program__name(p))
+							     : PART_KERNEL;
 }
 
 /*
@@ -1426,7 +1336,7 @@ static void *load_part(void *arg)
 			bpf_program__set_log_buf(prog, pt->vlog[nv++], sizeof(pt->vlog[0]));
 		}
 	}
-	if (idx == PART_KERNEL || idx == PART_URING) { /* attach_optional */
+	if (idx == PART_KERNEL) {
 		bpf_program__set_autoattach(s->progs.sl_uring_submit, false);
 		bpf_program__set_autoattach(s->progs.sl_uring_complete, false);
 	}
@@ -1486,7 +1396,7 @@ static void join_part(int i)
 			sightline__destroy(pt->s);
 			pt->s = NULL;
 		}
-		if (i == PART_TLS_MORE || i == PART_URING) { /* said, and the capture goes on */
+		if (i == PART_TLS_MORE) { /* its attaches are answered with the error */
 			if (debug)
 				fprintf(stderr, "%s", libbpf_log);
 			return;
@@ -1502,7 +1412,6 @@ static void join_part(int i)
 				fprintf(stderr, "sightline-loader: verifier: %s %s: %s",
 					i == PART_TLS	     ? "tls"
 					: i == PART_TLS_MORE ? "tls_more"
-					: i == PART_URING    ? "uring"
 							     : "kernel",
 					bpf_program__name(prog),
 					pt->vlog[nv++]);
@@ -1583,70 +1492,6 @@ static void tls_part_done(void)
 }
 
 /*
- * The io_uring programs (sl_uring_submit and _complete: a quarter of the kernel part's verifier
- * work, Session 26 of reports/bench/capture.md) are loaded on demand when the loader runs a
- * command with the gate: the first io_uring_setup, io_uring_enter or io_uring_register of a
- * traced process stops it (uring_hold in sightline.bpf.c, as the gate stops a process at a file
- * with TLS to hook) and reports it to the loader alone; the loader loads the part, attaches it,
- * sets uring_ready and resumes what it held. The stop takes effect as the call returns, so a
- * ring the process sets up gets its first request only once they are attached. A process whose
- * gate stop is answered by the capture meanwhile stays stopped until then (resume_pid). A ring
- * that reaches a traced process without any of those calls in it: an SQPOLL ring an untraced
- * process made submits in that process's kernel thread, which the io_uring programs do not
- * record anyway. Without a command or the gate (--pid, --comm, --no-gate), what is traced may
- * have a ring already, so they are loaded with the kernel part as before.
- */
-static void start_uring(void)
-{
-	struct part *pt = &parts[PART_URING];
-	if (!uring_demand || uring_done || uring_started)
-		return;
-	uring_started = 1;
-	pt->ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (pt->ready_fd >= 0) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.fd = pt->ready_fd};
-		epoll_ctl(ep, EPOLL_CTL_ADD, pt->ready_fd, &ev);
-	}
-	phase("loading the io_uring programs");
-	start_part(PART_URING);
-	if (pt->ready_fd < 0) /* no eventfd: it was loaded in this thread, or is waited for now */
-		uring_part_done();
-}
-
-/* The io_uring part's load ended (or the loader must wait for it now), if it was started:
- * attaches it and resumes what was held for it. */
-static void uring_part_done(void)
-{
-	struct part *pt = &parts[PART_URING];
-	if (uring_done || !uring_started)
-		return;
-	if (pt->ready_fd >= 0) {
-		epoll_ctl(ep, EPOLL_CTL_DEL, pt->ready_fd, NULL);
-		close(pt->ready_fd);
-		pt->ready_fd = -1;
-	}
-	join_part(PART_URING);
-	if (pt->s) {
-		attach_optional(pt->s);
-	} else if (sock >= 0) {
-		char msg[200];
-		snprintf(msg, sizeof(msg), "the io_uring programs could not be loaded (%s): actions "
-			 "taken through io_uring are not recorded", strerror(pt->err));
-		put_text(SL_K_LOG, 0, 0, msg);
-	}
-	__atomic_store_n(&skel->bss->uring_ready, 1, __ATOMIC_SEQ_CST);
-	uring_done = 1;
-	phase(pt->s ? "io_uring programs attached" : "io_uring programs failed to load");
-	/* resumed here unless the capture still has to answer a gate stop of the same process */
-	for (int i = 0; i < n_uring_held; i++) {
-		if (!stopped_pid(uring_held[i].pid))
-			kill(uring_held[i].pid, SIGCONT);
-		stop_answered(&uring_held[i]);
-	}
-	n_uring_held = 0;
-}
-
-/*
  * Whether the commands that waited for the TLS part can run: it is loaded, and the command is
  * released if the capture is about to release it (with the gate, it sends `go` without waiting
  * for any attach: the first attach to a library can take 10 ms, which the release need not
@@ -1685,9 +1530,10 @@ static int run_deferred(void)
  * one by one after the others, a failure reported (SL_K_LOG, and sl_ready.missing for the
  * manifest) instead of ending the capture. The skeleton owns the links (detached with it).
  */
-static __u32 attach_optional(struct sightline *k)
+static __u32 attach_optional(void)
 {
 	__u32 missing = 0;
+	struct sightline *k = parts[PART_KERNEL].s;
 	struct {
 		struct bpf_program *prog;
 		struct bpf_link **link;
@@ -1865,8 +1711,6 @@ int main(int argc, char **argv)
 	skel->rodata->max_tls_bytes = max_tls;
 	skel->rodata->gate_enabled = gate;
 	skel->rodata->ipc_enabled = ipc;
-	uring_demand = cmd && gate && !n_pids && !comm;
-	skel->rodata->uring_on_demand = uring_demand;
 	if (comm) {
 		size_t cl = strlen(comm);
 		if (cl >= SL_COMM_LEN)
@@ -1912,11 +1756,7 @@ int main(int argc, char **argv)
 		die(e == EPERM ? EXIT_PERM : EXIT_LOAD, "attaching the eBPF programs failed: %s",
 		    strerror(e));
 	}
-	/* on demand (start_uring): with a command and the gate, which can hold a process until
-	 * they are attached; without them, what runs already may have a ring */
-	__u32 missing = uring_demand ? 0 : attach_optional(parts[PART_KERNEL].s);
-	if (uring_demand)
-		__atomic_store_n(&skel->bss->uring_ready, 0, __ATOMIC_SEQ_CST);
+	__u32 missing = attach_optional();
 
 	phase("attached");
 	sigset_t mask, orig;
@@ -2000,8 +1840,6 @@ int main(int argc, char **argv)
 				tls_part_done();
 			} else if (fd == parts[PART_TLS_MORE].ready_fd) {
 				more_part_done();
-			} else if (fd == parts[PART_URING].ready_fd) {
-				uring_part_done();
 			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -2042,9 +1880,6 @@ int main(int argc, char **argv)
 			}
 		}
 		ring_buffer__consume(rb);
-		/* a process that asked for them with no room left for its report */
-		if (uring_demand && !uring_done && skel->bss->uring_wanted)
-			start_uring();
 		unsigned long long t = now_ns(CLOCK_MONOTONIC);
 		if (t - rate_ns >= POLL_BUSY_MS * 1000000ULL) {
 			int busy = (n_bytes - rate_bytes) * 1000000000ULL >=
@@ -2066,7 +1901,6 @@ int main(int argc, char **argv)
 	phase("stopping");
 	tls_part_done(); /* the attach commands that waited for it are answered, as before */
 	more_part_done();
-	uring_part_done();
 	renice_at_go = 0;
 	while (run_deferred())
 		;

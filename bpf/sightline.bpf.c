@@ -59,17 +59,6 @@ volatile __u32 sock_watch;
  */
 __u32 gate_state;
 
-/*
- * The io_uring programs (uring.bpf.h), loaded on demand: with a command and the gate the loader
- * sets uring_on_demand and loads them only once a traced process calls io_uring_setup,
- * io_uring_enter or io_uring_register (uring_hold), and sets uring_ready once they are
- * attached. uring_wanted: a traced process has called one (the loader also looks at it on its
- * tick, should the report of it have found no room in the ring buffer).
- */
-const volatile __u8 uring_on_demand = 0;
-__u32 uring_ready;
-__u32 uring_wanted;
-
 /* Set by the loader before load. */
 const volatile __u32 max_tls_bytes = 256 * 1024;
 const volatile __u8 gate_enabled = 1;
@@ -740,39 +729,6 @@ static __always_inline void gate(struct task_struct *t, struct inode *inode, __u
 	/* counted while the stop is unreported; the fetched value says whether the gate closed */
 	if (!(__sync_fetch_and_add(&gate_state, 1) & SL_GATE_CLOSED) && same_pgrp_as_parent(t) &&
 	    stop_current(t, e->h.ts, reason))
-		e->h.flags |= SL_F_STOPPED;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	__sync_fetch_and_sub(&gate_state, 1);
-}
-
-/*
- * A traced process calls io_uring_setup, _enter or _register while the io_uring programs are
- * not attached yet: ask the loader for them and hold the process, as the gate does (stopped
- * before it is reported, entered in gate_stops, inside the count of gate calls under way), and
- * the loader resumes it once they are attached. The stop takes effect as the call returns: a
- * ring it sets up gets no request until it is resumed. A process that cannot be held (gate
- * closed, no room for the report, another process group than its parent's) runs on: the report
- * says it was not stopped, and the loader says that its first requests may be missing. The
- * report names the call (sl_gate.addr): an io_uring_enter is one on a ring the process did not
- * set up under the capture (received from another process), whose requests in that call are
- * submitted before the stop takes effect, which the loader says.
- */
-static __always_inline void uring_hold(long nr)
-{
-	__sync_fetch_and_or(&uring_wanted, 1);
-	struct sl_gate *e = bpf_ringbuf_reserve(&rb_events, sizeof(*e), 0);
-	if (!e) {
-		count_drop(SL_K_GATE);
-		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_hdr(&e->h, SL_K_GATE);
-	e->fd = -1;
-	e->addr = nr; /* which call */
-	e->reason = SL_GATE_URING;
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	if (!(__sync_fetch_and_add(&gate_state, 1) & SL_GATE_CLOSED) && same_pgrp_as_parent(t) &&
-	    stop_current(t, e->h.ts, SL_GATE_URING))
 		e->h.flags |= SL_F_STOPPED;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	__sync_fetch_and_sub(&gate_state, 1);
@@ -2103,11 +2059,6 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	/* ia32 calls have other numbers (the syscall tracepoints skip them too) */
 	if (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
 		return 0;
-	if (h == SH_URING) {
-		if (uring_on_demand && !uring_ready)
-			uring_hold(nr);
-		return 0;
-	}
 	struct pt_regs r;
 	if (bpf_probe_read_kernel(&r, sizeof(r), uregs))
 		return 0;

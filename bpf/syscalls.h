@@ -42,8 +42,6 @@ enum sys_handler {
 	SH_SENDTO = 13,   /* SL_K_DNS for a message to port 53 (and SH_SOCK_WRITE) */
 	SH_SENDMSG = 14,  /* likewise, from a msghdr */
 	SH_SENDMMSG = 15, /* likewise, for the first two messages */
-	SH_URING = 16,    /* io_uring_setup/_enter/_register: holds the process until the io_uring
-			   * programs are attached, when they are loaded on demand (uring_hold) */
 };
 #define SH_EXIT_LAST SH_SOCK_READ /* handlers up to this one have work at the exit */
 #define SH_WATCH_FIRST SH_SOCK_READ
@@ -191,10 +189,6 @@ static const struct sys_spec sys_specs[SYS_NR_MAX] = {
 	[__NR_write]     = {.handler = SH_SOCK_WRITE, .ipc = IPC_BUF},
 	[__NR_writev]    = {.handler = SH_SOCK_WRITEV, .ipc = IPC_IOV},
 	[__NR_close]     = {.handler = SH_CLOSE},
-
-	[__NR_io_uring_setup]    = {.handler = SH_URING},
-	[__NR_io_uring_enter]    = {.handler = SH_URING},
-	[__NR_io_uring_register] = {.handler = SH_URING},
 };
 
 #endif /* SL_SYSCALLS_H */

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "f6e0583678200d7e";
+export const EVENTS_H_HASH = "fbc1940e4125a6e8";
 
 export const Kind = {
   FORK: 1,
@@ -130,8 +130,7 @@ export const URING_OPS = 64;
 /** sl_ready.missing bits */
 export const Missing = { URING: 0x01 } as const;
 
-/** enum sl_gate_reason; URING stops are the loader's own and never reach the capture process */
-export const GateReason = { EXEC: 1, MMAP: 2, URING: 3 } as const;
+export const GateReason = { EXEC: 1, MMAP: 2 } as const;
 
 /** enum sl_ipc_kind: what an SL_K_IPC record's descriptor is. */
 export const IpcKind: Record<number, "pipe" | "unix" | "tcp"> = { 1: "pipe", 2: "unix", 3: "tcp" };
