@@ -51,9 +51,24 @@ export function userCwd(): string {
   return Deno.env.get("INIT_CWD") || Deno.cwd();
 }
 
-/** A path the user gave, made absolute against the directory they ran the command from. */
+/**
+ * A path the user gave, made absolute against the directory they ran the command from. Deno
+ * reads the command line as UTF-8, with U+FFFD in place of bytes that are not (a name in
+ * Latin-1, say): such a path names nothing, and is a usage error saying so, not "no such file".
+ */
 export function userPath(path: string): string {
-  return resolve(userCwd(), path);
+  const abs = resolve(userCwd(), path);
+  if (path.includes("\uFFFD")) {
+    try {
+      Deno.lstatSync(abs);
+    } catch {
+      throw usageError(
+        `${path}: not found; its name holds bytes that are not UTF-8, which reach Sightline ` +
+          `as U+FFFD (\uFFFD): rename it`,
+      );
+    }
+  }
+  return abs;
 }
 
 /** The options a command declares, as `node:util` parseArgs takes them. */

@@ -347,3 +347,23 @@ Deno.test("cli: an empty --out (a variable unset) is a usage error, not the dire
     return true;
   });
 });
+
+Deno.test("cli: a path whose bytes are not UTF-8 (read as U+FFFD) is said to be so", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    // the name as Deno reads bad\xff\xfename from the command line: it names nothing
+    const given = `${dir}/bad\uFFFD\uFFFDname`;
+    assert.throws(
+      () => userPath(given),
+      (e: Error) =>
+        e instanceof CliError && e.exitCode === 2 &&
+        e.message === `${given}: not found; its name holds bytes that are not UTF-8, which ` +
+            `reach Sightline as U+FFFD (\uFFFD): rename it`,
+    );
+    // a name that really holds U+FFFD is found as it is
+    Deno.mkdirSync(given);
+    assert.equal(userPath(given), given);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
