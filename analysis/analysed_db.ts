@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { aboutPath, errorLine } from "../kit/cli.ts";
+import { aboutPath, errorLine, tempDirRemovedOnStop } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
 import { analyzeRecording, DB_FILE } from "./analyze.ts";
@@ -333,6 +333,35 @@ export async function withDb<T>(
     return await fn(db.conn);
   } finally {
     db.close();
+  }
+}
+
+/** The system's words (through DuckDB's) for a database that cannot be written where it is. */
+const NOT_WRITABLE = /Read-only file system|Permission denied|Operation not permitted/;
+
+/**
+ * Runs `fn` with the database at `path` open for writing; when it cannot be written where it is
+ * (a read-only mount, a share, no permission), on a temporary copy, removed after. `notWritable`
+ * says why it was copied (null: `fn` wrote the database itself).
+ */
+export async function withDbOrCopy<T>(
+  path: string,
+  fn: (c: DuckDBConnection) => Promise<T>,
+): Promise<{ value: T; notWritable: string | null }> {
+  try {
+    return { value: await withDb(path, fn), notWritable: null };
+  } catch (e) {
+    const why = errorLine(e);
+    if (!NOT_WRITABLE.test(why)) throw e;
+    const tmp = tempDirRemovedOnStop({ prefix: "sightline-copy-" });
+    try {
+      const copy = join(tmp.path, basename(path));
+      await Deno.copyFile(path, copy);
+      return { value: await withDb(copy, fn), notWritable: why.replace(/^IO Error: /, "") };
+    } finally {
+      await Deno.remove(tmp.path, { recursive: true }).catch(() => {});
+      tmp.forget();
+    }
   }
 }
 

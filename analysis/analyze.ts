@@ -16,7 +16,13 @@
  * failures.
  */
 import { join } from "node:path";
-import { aboutPath, onceEach, tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
+import {
+  aboutPath,
+  onceEach,
+  removeAbandoned,
+  tempDirRemovedOnStop,
+  usageError,
+} from "../kit/cli.ts";
 import { collectGarbage } from "../kit/gc.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Build } from "./build_steps.ts";
@@ -206,6 +212,16 @@ export async function analyzeRecording(
   phase("read");
   const progress = progressPrinter(err, opts.quiet ?? false, input.name);
   let build: { path: string; forget: () => void };
+  // what an analysis killed outright (SIGKILL, the OOM killer) left: its build and spill files
+  const abandoned = removeAbandoned(input.dir, ".analysis-");
+  if (abandoned.length) {
+    err(
+      `analyze: ${input.name}: removed ${abandoned.length} build ` +
+        `director${
+          abandoned.length === 1 ? "y" : "ies"
+        } left by an analysis killed before it ended\n`,
+    );
+  }
   try {
     build = tempDirRemovedOnStop({ dir: input.dir, prefix: ".analysis-" });
   } catch (e) {

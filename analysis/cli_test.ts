@@ -760,6 +760,36 @@ Deno.test("sql: read-only unless --write; a query cannot change an analysis by a
   assert.match(kept.stdout, /\n\s*42\n/);
 });
 
+Deno.test("analyze: killed outright (SIGKILL, the OOM killer) mid-build, its build directory goes with the next analysis", async () => {
+  const { tmp, recs: [rec] } = await datasetCopies(["team-claude-gemini-codex"], "sl-cli-int-");
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", new URL("./analyze_main.ts", import.meta.url).pathname, rec],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const hidden = () => [...Deno.readDirSync(rec)].map((e) => e.name).filter((n) => n[0] === ".");
+    // the build has begun once its private directory holds its database
+    const building = () =>
+      hidden().some((n) => n.startsWith(".analysis-") && existsSync(`${rec}/${n}/analysis.duckdb`));
+    for (let i = 0; i < 3000 && !building(); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(building(), "the build started");
+    child.kill("SIGKILL");
+    await child.status;
+    assert.equal(hidden().length, 1, "no handler runs on SIGKILL: its build directory is left");
+    const again = await task("analyze", "--quiet", rec);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stderr,
+      /^analyze: team-claude-gemini-codex: removed 1 build directory left by an analysis killed before it ended\n/,
+    );
+    assert.deepEqual(hidden(), [], "the abandoned build directory is gone");
+    assert.ok(existsSync(`${rec}/analysis.duckdb`));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("analyze: Ctrl-C mid-build is one line and exit 130, and leaves no half-built database behind", async () => {
   const { tmp, recs: [rec] } = await datasetCopies(["team-claude-gemini-codex"], "sl-cli-int-");
   try {

@@ -19,7 +19,7 @@
 import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
+import { removeAbandoned, tempDirRemovedOnStop, usageError } from "../kit/cli.ts";
 import { quoteIdent, sqlString } from "../kit/columns.ts";
 
 /** The default's share of physical RAM, its cap and its floor. */
@@ -73,6 +73,9 @@ export function memoryLimitOption(value: string | undefined): string | undefined
  * temporary directory; `remove` deletes it.
  */
 export function spillDir(dir?: string): { path: string; remove: () => void } {
+  // those of a process killed outright (SIGKILL, the OOM killer) go first
+  removeAbandoned(undefined, "sightline-duckdb-spill-");
+  if (dir) removeAbandoned(dir, ".duckdb-spill-");
   const inTmp = () => tempDirRemovedOnStop({ prefix: "sightline-duckdb-spill-" });
   let made: { path: string; forget: () => void };
   try {

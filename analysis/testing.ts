@@ -522,3 +522,18 @@ export async function tableDigests(
   }
   return out;
 }
+
+/** Makes `paths` immutable (chattr +i: nothing can write them, root included) for `fn`; false
+ * where the filesystem or the user cannot (the test then has nothing to check). */
+export async function immutable(paths: string[], fn: () => Promise<void>): Promise<boolean> {
+  const chattr = (flag: string) =>
+    new Deno.Command("chattr", { args: [flag, ...paths] }).output().then((r) => r.success)
+      .catch(() => false);
+  if (!(await chattr("+i"))) return false;
+  try {
+    await fn();
+  } finally {
+    await chattr("-i");
+  }
+  return true;
+}

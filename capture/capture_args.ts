@@ -105,6 +105,17 @@ function cacheDirArg(v: string | undefined): string | undefined {
 
 /** The capture's options from parsed `values` and the command `cmd` (none: --pid or --comm). */
 export function captureOptions(values: Values, cmd: string[]): CaptureOptions {
+  // Deno reads the command line as UTF-8, U+FFFD in place of other bytes: CMD would run with
+  // arguments other than those given (a file name in Latin-1 naming nothing)
+  const replaced = cmd.findIndex((a) => a.includes("\uFFFD"));
+  if (replaced >= 0) {
+    throw new CliError(
+      `${replaced ? `argument ${replaced} of the command` : "the command"} holds bytes that are ` +
+        `not UTF-8, which reach Sightline as U+FFFD (\uFFFD): it would run with other ` +
+        `arguments; give them through sh -c with printf '\\xNN'`,
+      2,
+    );
+  }
   return {
     cmd: cmd.length ? cmd : undefined,
     pids: values.pid?.map((p) => intArg("pid", p)),

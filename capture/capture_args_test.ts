@@ -61,4 +61,20 @@ Deno.test("capture options: numbers checked, the cache directory made absolute, 
       (e: Error) => e instanceof CliError && e.exitCode === 2 && e.message === msg,
     );
   }
+  // `-- ls -d bad\xff\xfename` as Deno reads it: ls would be given another name
+  for (
+    const [cmd, which] of [
+      [["ls", "-d", "bad\uFFFD\uFFFDname"], "argument 2 of the command"],
+      [["./t\uFFFDol"], "the command"],
+    ] as const
+  ) {
+    assert.throws(
+      () => captureOptions(parseOptions([]), [...cmd]),
+      (e: Error) =>
+        e instanceof CliError && e.exitCode === 2 &&
+        e.message === `${which} holds bytes that are not UTF-8, which reach Sightline as ` +
+            `U+FFFD (\uFFFD): it would run with other arguments; give them through sh -c ` +
+            `with printf '\\xNN'`,
+    );
+  }
 });

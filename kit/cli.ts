@@ -16,7 +16,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { alive, descendants, type Proc } from "./procs.ts";
+import { alive, descendants, type Proc, procOf } from "./procs.ts";
 import { signalEchoFilter } from "./signal_echo.ts";
 import { makeNewDir, timestampedDir as stampedPath } from "./stamped_dir.ts";
 import { CliError } from "./cli_error.ts";
@@ -51,9 +51,24 @@ export function userCwd(): string {
   return Deno.env.get("INIT_CWD") || Deno.cwd();
 }
 
-/** A path the user gave, made absolute against the directory they ran the command from. */
+/**
+ * A path the user gave, made absolute against the directory they ran the command from. Deno
+ * reads the command line as UTF-8, with U+FFFD in place of bytes that are not (a name in
+ * Latin-1, say): such a path names nothing, and is a usage error saying so, not "no such file".
+ */
 export function userPath(path: string): string {
-  return resolve(userCwd(), path);
+  const abs = resolve(userCwd(), path);
+  if (path.includes("\uFFFD")) {
+    try {
+      Deno.lstatSync(abs);
+    } catch {
+      throw usageError(
+        `${path}: not found; its name holds bytes that are not UTF-8, which reach Sightline ` +
+          `as U+FFFD (\uFFFD): rename it`,
+      );
+    }
+  }
+  return abs;
 }
 
 /** The options a command declares, as `node:util` parseArgs takes them. */
@@ -276,6 +291,34 @@ export function removeOnStop(path: string): () => void {
 }
 
 /**
+ * Removes the directories `tempDirRemovedOnStop` made in `dir` (default: the system's temporary
+ * directory) with `prefix` whose process has ended: left by one killed outright (SIGKILL, the
+ * OOM killer), where no handler runs, they would pile up (an analysis' build directory holds a
+ * half-built database and its spill files, gigabytes for a large recording). Those of a process
+ * still running (another analysis at work) are left alone. Returns the names removed.
+ */
+export function removeAbandoned(dir: string | undefined, prefix: string): string[] {
+  const where = dir ?? Deno.env.get("TMPDIR") ?? "/tmp";
+  const owner = /^(\d+)\.(\d+)-/;
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(where)];
+  } catch {
+    return removed; // nothing to look at: the caller's own make says what is wrong
+  }
+  for (const e of entries) {
+    const m = e.name.startsWith(prefix) ? owner.exec(e.name.slice(prefix.length)) : null;
+    if (!m || !e.isDirectory || alive({ pid: Number(m[1]), start: m[2] })) continue;
+    try {
+      Deno.removeSync(`${where}/${e.name}`, { recursive: true });
+      removed.push(e.name);
+    } catch { /* another process removing it too, or not ours to remove */ }
+  }
+  return removed;
+}
+
+/**
  * Makes a private temporary directory (0700, `Deno.makeTempDirSync`'s options) registered with
  * removeOnStop in the same synchronous step: made with the asynchronous call, a stop signal
  * handled before the call's result reached the code left the directory behind (seen with
@@ -284,7 +327,12 @@ export function removeOnStop(path: string): () => void {
 export function tempDirRemovedOnStop(
   opts: Deno.MakeTempOptions,
 ): { path: string; forget: () => void } {
-  const path = Deno.makeTempDirSync(opts);
+  // named for its owner, so that the next can tell it abandoned (removeAbandoned)
+  const me = procOf(Deno.pid);
+  const path = Deno.makeTempDirSync({
+    ...opts,
+    prefix: `${opts.prefix ?? ""}${me ? `${me.pid}.${me.start}-` : ""}`,
+  });
   const forget = removeOnStop(path);
   Deno.chmodSync(path, 0o700);
   return { path, forget };

@@ -16,6 +16,9 @@ import {
   outDirOption,
   parseCommand,
   type Proc,
+  procOf,
+  removeAbandoned,
+  tempDirRemovedOnStop,
   timestampedDir,
   userPath,
 } from "./cli.ts";
@@ -346,4 +349,48 @@ Deno.test("cli: an empty --out (a variable unset) is a usage error, not the dire
     assert.equal(e.message, "--out wants a directory, got an empty string");
     return true;
   });
+});
+
+Deno.test("cli: a path whose bytes are not UTF-8 (read as U+FFFD) is said to be so", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    // the name as Deno reads bad\xff\xfename from the command line: it names nothing
+    const given = `${dir}/bad\uFFFD\uFFFDname`;
+    assert.throws(
+      () => userPath(given),
+      (e: Error) =>
+        e instanceof CliError && e.exitCode === 2 &&
+        e.message === `${given}: not found; its name holds bytes that are not UTF-8, which ` +
+            `reach Sightline as U+FFFD (\uFFFD): rename it`,
+    );
+    // a name that really holds U+FFFD is found as it is
+    Deno.mkdirSync(given);
+    assert.equal(userPath(given), given);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: removeAbandoned removes the temporary directories of ended processes only", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const mine = tempDirRemovedOnStop({ dir, prefix: ".build-" });
+    mine.forget();
+    const me = procOf(Deno.pid)!;
+    // the same pid with another start time: a process that ended, its pid since reused
+    Deno.mkdirSync(`${dir}/.build-${me.pid}.${Number(me.start) + 1}-abc`);
+    Deno.writeTextFileSync(`${dir}/.build-${me.pid}.${Number(me.start) + 1}-abc/part`, "x");
+    Deno.mkdirSync(`${dir}/.build-oldname`); // not named for an owner: not known to be abandoned
+    Deno.mkdirSync(`${dir}/.other-1.1-x`); // another prefix
+    assert.deepEqual(removeAbandoned(dir, ".build-"), [
+      `.build-${me.pid}.${Number(me.start) + 1}-abc`,
+    ]);
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      [".build-oldname", mine.path.slice(dir.length + 1), ".other-1.1-x"].sort(),
+    );
+    assert.deepEqual(removeAbandoned(`${dir}/none`, ".build-"), []);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

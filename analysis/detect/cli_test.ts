@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { analysedFixture } from "../correlate/testing.ts";
 import { parseFindingsArgs } from "./findings_args.ts";
 import { run } from "./findings.ts";
+import { immutable } from "../testing.ts";
 
 Deno.test("findings: prints the links and findings of a recording; a bad one is one line", async () => {
   const db = await analysedFixture("codex");
@@ -20,21 +21,6 @@ Deno.test("findings: prints the links and findings of a recording; a bad one is 
   assert.equal(err.length, 1);
   assert.match(err[0], /^findings: .*nowhere: /);
 });
-
-/** Makes `paths` immutable (chattr +i: nothing can write them, root included) for `fn`; false
- * where the filesystem or the user cannot (the test then has nothing to check). */
-async function immutable(paths: string[], fn: () => Promise<void>): Promise<boolean> {
-  const chattr = (flag: string) =>
-    new Deno.Command("chattr", { args: [flag, ...paths] }).output().then((r) => r.success)
-      .catch(() => false);
-  if (!(await chattr("+i"))) return false;
-  try {
-    await fn();
-  } finally {
-    await chattr("-i");
-  }
-  return true;
-}
 
 Deno.test("findings: an analysis that cannot be written gets its findings in a temporary copy, said in one line", async (t) => {
   const db = await analysedFixture("codex");

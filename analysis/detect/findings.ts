@@ -4,10 +4,9 @@
  * `analysis.duckdb` and lists the findings, recording by recording. An analysis that cannot be
  * written where it is (a read-only mount) gets them in a temporary copy, said in one line.
  */
-import { basename, join } from "node:path";
-import { aboutPath, errorLine, tempDirRemovedOnStop } from "../../kit/cli.ts";
+import { aboutPath, errorLine } from "../../kit/cli.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
-import { ensureAnalysed, withDb } from "../analysed_db.ts";
+import { ensureAnalysed, withDbOrCopy } from "../analysed_db.ts";
 import { sqlText } from "../sql_files.ts";
 import { formatFindings } from "./format.ts";
 import { buildLinksAndFindings, type InsightSettings } from "./insights.ts";
@@ -17,9 +16,6 @@ export interface FindingsCliOptions {
   settings: Required<InsightSettings>;
   rebuild: boolean;
 }
-
-/** The system's words (through DuckDB's) for a database that cannot be written where it is. */
-const NOT_WRITABLE = /Read-only file system|Permission denied|Operation not permitted/;
 
 /**
  * Builds the links and findings into the analysis at `db` and lists them. An analysis that
@@ -32,32 +28,18 @@ async function findingsText(
   rec: string,
   err: (s: string) => void,
 ): Promise<string> {
-  const build = (path: string) =>
-    withDb(path, async (c) => {
-      await buildLinksAndFindings(c, settings);
-      const [r] = await queryRows(c, sqlText("recording_name"));
-      return formatFindings(c, String(r?.recording ?? rec));
-    });
-  try {
-    return await build(db);
-  } catch (e) {
-    const why = errorLine(e);
-    if (!NOT_WRITABLE.test(why)) throw e;
-    const tmp = tempDirRemovedOnStop({ prefix: "sightline-findings-" });
-    try {
-      const copy = join(tmp.path, basename(db));
-      await Deno.copyFile(db, copy);
-      const text = await build(copy);
-      err(
-        `findings: ${rec}: its analysis cannot be written (${why.replace(/^IO Error: /, "")}): ` +
-          "the findings were built in a temporary copy, not kept",
-      );
-      return text;
-    } finally {
-      await Deno.remove(tmp.path, { recursive: true }).catch(() => {});
-      tmp.forget();
-    }
+  const { value, notWritable } = await withDbOrCopy(db, async (c) => {
+    await buildLinksAndFindings(c, settings);
+    const [r] = await queryRows(c, sqlText("recording_name"));
+    return formatFindings(c, String(r?.recording ?? rec));
+  });
+  if (notWritable) {
+    err(
+      `findings: ${rec}: its analysis cannot be written (${notWritable}): ` +
+        "the findings were built in a temporary copy, not kept",
+    );
   }
+  return value;
 }
 
 /** Builds and prints; returns the exit code. */

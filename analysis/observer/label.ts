@@ -10,7 +10,7 @@ import type OpenAI from "openai";
 import { ddl } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
-import { ensureAnalysed, withDb } from "../analysed_db.ts";
+import { ensureAnalysed, withDb, withDbOrCopy } from "../analysed_db.ts";
 import { aboutPath, errorLine } from "../../kit/cli.ts";
 import { hasTables, queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
@@ -99,7 +99,8 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
     let name: string;
     try {
       db = await ensureAnalysed(recording, { log: (line) => err(`label: ${line}`) });
-      [name, traces] = await withDb(db, async (c) => {
+      let notWritable: string | null;
+      ({ value: [name, traces], notWritable } = await withDbOrCopy(db, async (c) => {
         if (!(await hasTables(c, "findings"))) await buildLinksAndFindings(c);
         const sessions = await queryRows(c, readSql(SQL_DIR, "label_sessions"));
         const ts: Trace[] = [];
@@ -113,7 +114,15 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
         }
         // the recording's name: its directory's
         return [String(sessions[0]?.recording ?? basename(resolve(recording))), ts] as const;
-      });
+      }));
+      // the verdicts go into the analysis: one that cannot be written cannot take them, and the
+      // model is not asked (a dry run asks nothing: its traces were built in a copy)
+      if (notWritable && !opts.dryRun) {
+        throw new Error(
+          `its analysis cannot be written (${notWritable}): the verdicts could not be kept, so ` +
+            "the model was not asked (--dry-run shows the prompts)",
+        );
+      }
     } catch (e) {
       err(`label: ${aboutPath(recording, errorLine(e))}`);
       failedRecordings.push(recording);

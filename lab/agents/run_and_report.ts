@@ -9,6 +9,7 @@
 
 import { newTimestampedDir } from "../../kit/cli.ts";
 import {
+  checkTranscriptPath,
   loadScenario,
   loadTranscript,
   saveTranscript,
@@ -51,6 +52,8 @@ export function defaultRecordingName(agent: string, scenarioPath: string): strin
 
 /** Runs the agent as the command line says and prints a summary. */
 export async function run(opts: AgentRunOptions): Promise<RunAgentResult> {
+  // before the session, not after it: its transcript would be lost
+  if (opts.saveTranscript) checkTranscriptPath(opts.saveTranscript);
   const scenario = await loadScenario(opts.scenario);
   const transcript = opts.replay ? await loadTranscript(opts.replay) : undefined;
   const captureOut = opts.capture

@@ -58,3 +58,26 @@ Deno.test("run: runs an agent as the command line says, prints its answer and sa
   assert.match(again, /Hello from the Sightline scripted model\./);
   assert.match(again, /requests: 2 \(side:warmup, main\)/);
 });
+
+Deno.test("run: a --save-transcript that cannot be written is one line before the agent runs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sightline-cli-" });
+  try {
+    await Deno.writeTextFile(`${dir}/file`, "");
+    await assert.rejects(
+      () =>
+        run(parseAgentArgs([
+          "codex",
+          "text_hello",
+          "--workdir",
+          `${dir}/work`,
+          "--save-transcript",
+          `${dir}/file/t.json`,
+        ])),
+      /^Error: --save-transcript \S+\/file\/t\.json: cannot write it \(Not a directory/,
+    );
+    // the agent never ran: no work directory was made
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["file"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadScenario, startModelServer } from "../simulator/mod.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
+import { immutable } from "../../analysis/testing.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
 import { costOf, loadPrices, priceFor } from "../../analysis/pricing.ts";
@@ -93,6 +94,58 @@ Deno.test("label: verdicts from a scripted observer, stored, cached; malformed a
     await runLabel(opts({ dryRun: true, cacheDir: null }));
     assert.equal(server.requests.length, 2);
     assert.ok(lines.join("\n").includes(marker.prompt!));
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("label: an analysis that cannot be written: a dry run shows the prompts, a run asks nothing and says why", async (t) => {
+  const db = await analysedFixture("claude");
+  const dir = db.slice(0, db.lastIndexOf("/"));
+  const server = await startModelServer({
+    scenario: await loadScenario(join(SCENARIOS, "observer_label.json")),
+  });
+  const lines: string[] = [];
+  const opts = (o: Partial<LabelOptions>): LabelOptions => ({
+    recordings: [dir],
+    endpoint: { baseURL: server.url, apiKey: "sk-test", caCert: server.caCertPath },
+    model: "observer-under-test",
+    cacheDir: null,
+    out: (l) => lines.push(l),
+    err: (l) => lines.push(`err: ${l}`),
+    ...o,
+  });
+  try {
+    // the findings the trace holds are built once while it can be written
+    await runLabel(opts({ dryRun: true }));
+    const before = await Deno.readFile(db);
+    const prompts = [...lines];
+    lines.length = 0;
+    let dry: Awaited<ReturnType<typeof runLabel>> | undefined;
+    let real: Awaited<ReturnType<typeof runLabel>> | undefined;
+    const ran = await immutable([db, dir], async () => {
+      dry = await runLabel(opts({ dryRun: true }));
+      assert.deepEqual(lines, prompts, "the same prompts");
+      lines.length = 0;
+      real = await runLabel(opts({}));
+    });
+    if (!ran) {
+      await t.step({
+        name: "chattr +i refused here: nothing to check",
+        ignore: true,
+        fn: () => {},
+      });
+      return;
+    }
+    assert.deepEqual(dry!.failedRecordings, []);
+    assert.deepEqual(real!.failedRecordings, [dir]);
+    assert.equal(server.requests.length, 0, "the model was not asked");
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(
+      lines[0],
+      /^err: label: .*: its analysis cannot be written \(Cannot open file ".*analysis\.duckdb": Operation not permitted\): the verdicts could not be kept, so the model was not asked \(--dry-run shows the prompts\)$/,
+    );
+    assert.deepEqual(await Deno.readFile(db), before, "the analysis is as it was");
   } finally {
     await server.close();
   }

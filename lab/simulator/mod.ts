@@ -29,6 +29,7 @@ export {
 } from "./scenario.ts";
 export {
   bodyFields,
+  checkTranscriptPath,
   emptyTranscript,
   exchangeBody,
   loadTranscript,

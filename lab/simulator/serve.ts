@@ -6,8 +6,8 @@
  * served, not at the end, where the session's transcript would be lost.
  */
 
-import { errorLine } from "../../kit/cli.ts";
 import { startModelServer } from "./server.ts";
+import { checkTranscriptPath } from "./transcript.ts";
 
 /** What to serve and how (the command line's options, paths absolute). */
 export interface ServeOptions {
@@ -31,7 +31,7 @@ export async function run(
   opts: ServeOptions,
   stop?: Promise<void>,
 ): Promise<void> {
-  if (opts.saveTranscript) checkWritable(opts.saveTranscript, "--save-transcript");
+  if (opts.saveTranscript) checkTranscriptPath(opts.saveTranscript);
   const server = await startModelServer({
     scenario: opts.scenario,
     transcript: opts.replay,
@@ -78,21 +78,4 @@ export async function run(
     `served ${server.requests.length} requests, ${server.errors.length} problems`,
   );
   for (const e of server.errors) console.log(`  problem: ${e}`);
-}
-
-/** Throws one line unless a file can be written at `path` (left as it was: made, then removed). */
-function checkWritable(path: string, option: string): void {
-  let made = false;
-  try {
-    try {
-      Deno.lstatSync(path);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      made = true;
-    }
-    Deno.openSync(path, { write: true, create: true }).close();
-    if (made) Deno.removeSync(path);
-  } catch (e) {
-    throw new Error(`${option} ${path}: cannot write it (${errorLine(e)})`);
-  }
 }

@@ -8,6 +8,7 @@
 import type { Provider } from "./request_view.ts";
 import type { RequestKind } from "./request_kind.ts";
 import { readJsonFile } from "./json_file.ts";
+import { errorLine } from "../../kit/cli.ts";
 
 export const TRANSCRIPT_FORMAT = "sightline-transcript";
 export const TRANSCRIPT_VERSION = 1;
@@ -234,6 +235,26 @@ export async function transcriptOf(
   t: Transcript | string | undefined,
 ): Promise<Transcript | undefined> {
   return typeof t === "string" ? await loadTranscript(t) : t;
+}
+
+/**
+ * Throws one line unless a transcript can be saved at `path` (checked before a session, whose
+ * transcript would otherwise be lost at its end; the path is left as it was: made, then removed).
+ */
+export function checkTranscriptPath(path: string): void {
+  let made = false;
+  try {
+    try {
+      Deno.lstatSync(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      made = true;
+    }
+    Deno.openSync(path, { write: true, create: true }).close();
+    if (made) Deno.removeSync(path);
+  } catch (e) {
+    throw new Error(`--save-transcript ${path}: cannot write it (${errorLine(e)})`);
+  }
 }
 
 export async function saveTranscript(
