@@ -24,11 +24,15 @@ import { RAW_FILES } from "../analysis/recording_input.ts";
 import { IpcFile, loadArrowFile } from "../analysis/arrow_load.ts";
 import { bufferAddress, INLINE, pointTo } from "../analysis/duckdb_strings.ts";
 
-const LIB = new URL(
-  "../node_modules/.deno/@duckdb+node-bindings-linux-x64@1.5.5-r.5/node_modules/@duckdb/" +
-    "node-bindings-linux-x64/libduckdb.so",
-  import.meta.url,
-).pathname;
+/** node-api's own copy of the library (its binding links it dynamically). */
+function libPath(): string {
+  const store = new URL("../node_modules/.deno/", import.meta.url).pathname;
+  const dir = [...Deno.readDirSync(store)].find((e) =>
+    e.name.startsWith("@duckdb+node-bindings-linux-x64@")
+  );
+  if (!dir) throw new Error(`no @duckdb/node-bindings-linux-x64 under ${store}`);
+  return `${store}${dir.name}/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so`;
+}
 
 const P = "pointer" as const;
 const SYMBOLS = {
@@ -333,7 +337,7 @@ async function main(args: string[]) {
   const rounds = intOption("rounds", values.rounds, 1)!;
   const dir = positionals[0];
   const path = join(dir, RAW_FILES[def.name]);
-  const lib = Deno.dlopen(LIB, SYMBOLS).symbols;
+  const lib = Deno.dlopen(libPath(), SYMBOLS).symbols;
   const tmp = await Deno.makeTempDir({ prefix: "capi-ingest-" });
   try {
     for (let r = 0; r < rounds; r++) {
