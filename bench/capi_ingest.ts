@@ -78,6 +78,7 @@ type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 const CHUNK = 2048;
 const WIDTH: Partial<Record<ColType, number>> = { int64: 8, int32: 4, float64: 8 };
+const TEXT: ColType[] = ["bool", "utf8", "json", "binary"];
 
 function cpuSeconds(): number {
   const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
@@ -300,6 +301,7 @@ async function viaNodeApi(
   const c = await inst.connect();
   await c.run(ddl(def, def.name, { notNull: false }));
   const r = await loadArrowFile(c, def, path, { recording });
+  if (r.error || r.damaged) throw new Error(`${path}: ${r.error ?? r.damaged}`);
   await c.run("CHECKPOINT");
   c.closeSync();
   inst.closeSync();
@@ -337,6 +339,18 @@ async function main(args: string[]) {
   const rounds = intOption("rounds", values.rounds, 1)!;
   const dir = positionals[0];
   const path = join(dir, RAW_FILES[def.name]);
+  const odd = def.columns.find((c) => !(c.type in WIDTH) && !TEXT.includes(c.type));
+  if (odd) {
+    throw usageError(
+      `${def.name}.${odd.name} is ${odd.type}: the C API way here fills fixed-width, bool and ` +
+        "string columns only",
+    );
+  }
+  try {
+    Deno.statSync(path);
+  } catch (e) {
+    throw usageError(`${path}: ${(e as Error).message}`);
+  }
   const lib = Deno.dlopen(libPath(), SYMBOLS).symbols;
   const tmp = await Deno.makeTempDir({ prefix: "capi-ingest-" });
   try {
