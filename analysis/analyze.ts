@@ -23,7 +23,6 @@ import {
   tempDirRemovedOnStop,
   usageError,
 } from "../kit/cli.ts";
-import { collectGarbage } from "../kit/gc.ts";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Build } from "./build_steps.ts";
 import { loadPrices, type PriceTable } from "./pricing.ts";
@@ -316,10 +315,6 @@ export async function analyzeRecording(
         captureMode: input.manifest?.mode,
       }).finally(() => reader.closeSync());
       for (const p of httpProblems) b.problems.push(p);
-      // the parse leaves a few hundred MiB of garbage at 10M events; with the JS thread waiting
-      // on DuckDB through the SQL steps V8 may keep it through their peak (measured at 4M:
-      // peak RSS 1719 MiB without this, 1494 with it)
-      collectGarbage();
       if (oneThread) await c.run("RESET threads");
       phase("parse");
       for (const name of BUILD_SQL) {

@@ -32,6 +32,7 @@ import { queryRows } from "../kit/sql_runner.ts";
 import { assembleHttpTables, type TlsByteScratch, tlsConnections } from "./tls_stream.ts";
 import { cleartextHttpConnections } from "./cleartext_http.ts";
 import { proxyRequests } from "./proxy_requests.ts";
+import { collectGarbage } from "../kit/gc.ts";
 
 /** Final exchange numbers by provisional id, for `sql/http_numbers.sql` (dropped by it). */
 export const exchangeNumbersTable = table(
@@ -232,6 +233,11 @@ export async function writeHttpTables(
     await b.c.run("ROLLBACK").catch(() => {});
     throw e;
   }
+  // the parse's stubs (every exchange's and call's, held by the assembler until its numbers)
+  // and its last connections' garbage are all garbage now: collected before DuckDB's peak of
+  // the parse, the numbering and the COMMIT of the bodies, not kept by V8 through it (10M
+  // events: peak RSS at this point, session 26 of reports/bench/analysis.md)
+  collectGarbage();
   await b.run("http_numbers.sql", sqlText("http_numbers"), {}, "the ids are provisional");
   // a statement that failed as it ran (its problem is said) aborts the transaction, and a
   // COMMIT then keeps nothing: said, rather than tables silently empty
