@@ -123,3 +123,58 @@ Deno.test({
     }
   },
 });
+
+/** clone3(CLONE_NEWUSER | CLONE_NEWNET) whose clone_args are in a shared file mapping whose page
+ * was zapped (MADV_DONTNEED): not present when the call starts (the kernel faults it back in;
+ * a read at the call's entry cannot), the child exits with 9; then a clone3 whose clone_args
+ * cannot be read at all (address 8: EFAULT). Prints the child's pid. */
+const CLONE3_ZAPPED_PY = `
+import ctypes, mmap, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.ftruncate(fd, 4096)
+m = mmap.mmap(fd, 4096, mmap.MAP_SHARED)
+m[:64] = struct.pack("<8Q", 0x10000000 | 0x40000000, 0, 0, 0, 17, 0, 0, 0)
+addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+m.flush()
+m.madvise(mmap.MADV_DONTNEED)
+pid = libc.syscall(435, ctypes.c_void_p(addr), ctypes.c_size_t(64))
+if pid == 0:
+    os._exit(9)
+os.waitpid(pid, 0)
+bad = libc.syscall(435, ctypes.c_void_p(8), ctypes.c_size_t(64))
+print(pid, bad, ctypes.get_errno())
+`;
+
+Deno.test({
+  name: "clone3 whose clone_args page is not present at the call's entry: recorded with its flags",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-ns-" });
+    try {
+      const script = `python3 -c '${CLONE3_ZAPPED_PY}' ${dir}/args > ${dir}/out`;
+      const { rec } = await captureForTest({ cmd: ["bash", "-c", script], cwd: "/" });
+      const [pid, bad, errno] = (await Deno.readTextFile(`${dir}/out`)).trim().split(" ")
+        .map(Number);
+      assert.ok(pid > 0, "the clone3 from the zapped page succeeded");
+      assert.deepEqual([bad, errno], [-1, 14], "the clone3 from address 8 failed with EFAULT");
+      const py = rec.privilege.filter((p) => p.op === "clone3");
+      const show = JSON.stringify(py, (_k, v) => typeof v === "bigint" ? String(v) : v, 1);
+      assert.deepEqual(
+        py.map((r) => [r.request, r.target_pid, r.ret]),
+        [
+          // read again at the call's exit, when the kernel has faulted the page in
+          ["CLONE_NEWUSER|CLONE_NEWNET", pid, BigInt(pid)],
+          // never readable: recorded all the same, its flags said to be unknown
+          ["clone3 flags unreadable", null, -14n],
+        ],
+        show,
+      );
+      const exit = rec.process.find((p) => p.kind === "exit" && p.pid === pid);
+      assert.equal(exit?.exit_code, 9);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -296,7 +296,8 @@ export const privilegeTable = table(
         "`pokeuser`, `setregs`, `setfpregs`, `setregset`); a signal call: the signal " +
         "(`SIGTERM`, `SIGKILL`, `SIGRTMIN+2`, ...); unshare, clone, clone3: the CLONE_NEW* " +
         "flags given, joined by `|` (`CLONE_NEWUSER|CLONE_NEWNET`; their other flags are " +
-        "left out); setns: the type of the namespace entered (`CLONE_NEWNET`), or the " +
+        "left out; `clone3 flags unreadable` when a clone3's arguments could be read neither " +
+        "at its start nor at its end); setns: the type of the namespace entered (`CLONE_NEWNET`), or the " +
         "namespaces asked for from a pidfd",
     ),
     opt(
