@@ -1,8 +1,10 @@
 /**
  * As root: entering namespaces is recorded — `unshare -r -n` (unshare), `nsenter -n` (setns on
- * a /proc/PID/ns file, with the namespace's inode number), bubblewrap's sandbox and raw clone
- * and clone3 with CLONE_NEW* flags — each a `privilege` row with its flags named, its result
- * (a refused one as its errno) and, for a clone, the new process; ordinary forks make none.
+ * a /proc/PID/ns file, with the namespace's inode number), bubblewrap's sandbox, raw clone and
+ * clone3 with CLONE_NEW* flags (also clone_args whose page is not present at the call's entry)
+ * and setns(fd, 0) (the type known from the namespace file alone) — each a `privilege` row with
+ * its flags named, its result (a refused one as its errno) and, for a clone, the new process;
+ * ordinary forks make none.
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
@@ -173,6 +175,55 @@ Deno.test({
       );
       const exit = rec.process.find((p) => p.kind === "exit" && p.pid === pid);
       assert.equal(exit?.exit_code, 9);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** setns(fd, 0) on /proc/PID/ns/net of a child in a network namespace of its own: nstype 0
+ * asks for whatever namespace the file names, so its type is known only from the file. Prints
+ * the namespace's inode number. */
+const SETNS0_PY = `
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+ready, done = os.pipe(), os.pipe()
+k = os.fork()
+if k == 0:
+    if libc.unshare(0x40000000):
+        os._exit(1)
+    os.write(ready[1], b"x")
+    os.read(done[0], 1)
+    os._exit(0)
+os.read(ready[0], 1)
+path = "/proc/%d/ns/net" % k
+fd = os.open(path, os.O_RDONLY)
+if libc.setns(fd, 0):
+    raise OSError(ctypes.get_errno(), "setns")
+print(os.stat(path).st_ino)
+os.write(done[1], b"x")
+os.waitpid(k, 0)
+`;
+
+Deno.test({
+  name: "setns(fd, 0) on a /proc/PID/ns/net file: the type read from the namespace file",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-ns-" });
+    try {
+      const script = `python3 -c '${SETNS0_PY}' > ${dir}/ino`;
+      const { rec } = await captureForTest({ cmd: ["bash", "-c", script], cwd: "/" });
+      const ino = Number((await Deno.readTextFile(`${dir}/ino`)).trim());
+      assert.ok(ino > 0);
+      const setns = rec.privilege.filter((p) => p.op === "setns");
+      const show = JSON.stringify(setns, (_k, v) => typeof v === "bigint" ? String(v) : v, 1);
+      // nstype 0 names no flag: CLONE_NEWNET comes from the namespace file alone
+      assert.deepEqual(
+        setns.map((r) => [r.request, r.ns, r.ret]),
+        [["CLONE_NEWNET", BigInt(ino), 0n]],
+        show,
+      );
+      assert.notEqual(ino, rec.manifest.namespaces?.net, "not the capture's own");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
