@@ -51,7 +51,8 @@ enum sl_kind {
 #define SL_F_TRUNC 0x01     /* exec/argv: argv cut at SL_ARGV_KEEP; tls: payload cut at max bytes */
 #define SL_F_CWD_TRUNC 0x02 /* exec/file: a base path was deeper than SL_PATH_DEPTH or too long */
 #define SL_F_LAST 0x04      /* tls, argv: last chunk of the call (of the argv block) */
-#define SL_F_FAULT 0x08     /* tls, argv: the payload could not be read from user memory */
+#define SL_F_FAULT 0x08     /* tls, argv: the payload could not be read from user memory; priv
+			     * (clone3): its clone_args could not be read, a1 is 0 */
 #define SL_F_STOPPED 0x10   /* gate: the process was stopped (SIGSTOP) until user space resumes it */
 #define SL_F_BASE_UNKNOWN 0x20 /* file: a relative path whose base could not be resolved */
 #define SL_F_STALE 0x20     /* gate: the file was known, but its size, mtime or ctime are no longer
@@ -343,7 +344,8 @@ enum sl_priv_op {
 			       * fd names (a CLONE_NEW* bit; 0: no namespace file, e.g. a pidfd,
 			       * whose nstype names the namespaces), ns its inode number */
 	SL_PRIV_CLONE = 19,   /* clone: a1 flags; ret the new process */
-	SL_PRIV_CLONE3 = 20,  /* clone3: a1 clone_args.flags; ret the new process */
+	SL_PRIV_CLONE3 = 20,  /* clone3: a1 clone_args.flags (read at the exit if not at the
+			       * entry; SL_F_FAULT: at neither); ret the new process */
 };
 
 /* The CLONE_NEW* flags (linux/sched.h): unshare, clone3 and setns take them all; clone cannot

@@ -1348,6 +1348,15 @@ static __always_inline void priv_exit(long ret, const struct sys_args *a)
 	e.a3 = a->flags;
 	e.target = a->dfd == NO_FD ? -1 : (__s32)a->dfd;
 	e.op = a->op;
+	if (a->op == SL_PRIV_CLONE3 && a->path) {
+		/* clone_args unreadable at the entry: the kernel has faulted them in since */
+		__u64 flags = 0;
+		if (bpf_probe_read_user(&flags, sizeof(flags), (void *)a->path))
+			e.h.flags |= SL_F_FAULT; /* unreadable still: recorded, flags unknown */
+		else if (!ns_recorded(SL_PRIV_CLONE3, flags))
+			return;
+		e.a1 = flags;
+	}
 	if (a->op == SL_PRIV_SETNS) {
 		e.a3 = 0;
 		e.ns = ns_of_fd((int)a->a1, &e.a3);
@@ -2065,7 +2074,7 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	struct pt_regs *regs = &r;
 
 	long fd = (int)regs->di;
-	__u64 clone3_flags = 0;
+	__u64 clone3_flags = 0, clone3_args = 0;
 	switch (h) {
 	case SH_SOCK_READ:
 		if (sock_watch & WATCH_CTX)
@@ -2109,12 +2118,14 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 		    !signal_recorded(s->op, regs->di, regs->si, regs->dx))
 			return 0;
 		if (s->op == SL_PRIV_CLONE3) {
-			/* clone3(struct clone_args *, size): its flags come first */
+			/* clone3(struct clone_args *, size): its flags come first. Their page may
+			 * not be present yet (the kernel faults it in, this read cannot): then
+			 * they are read again at the call's exit (clone3_args), never dropped. */
 			clone3_flags = 0;
 			if (bpf_probe_read_user(&clone3_flags, sizeof(clone3_flags), (void *)regs->di))
-				return 0;
+				clone3_args = regs->di;
 		}
-		if (s->op >= SL_PRIV_UNSHARE &&
+		if (s->op >= SL_PRIV_UNSHARE && !clone3_args &&
 		    !ns_recorded(s->op, s->op == SL_PRIV_CLONE3 ? clone3_flags : regs->di))
 			return 0;
 		break;
@@ -2135,8 +2146,10 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 	a.path2 = spec_value(args, s->path2);
 	a.a1 = spec_value(args, s->a1);
 	a.a2 = spec_value(args, s->a2);
-	if (h == SH_PRIV && s->op == SL_PRIV_CLONE3)
+	if (h == SH_PRIV && s->op == SL_PRIV_CLONE3) {
 		a.a1 = clone3_flags;
+		a.path = clone3_args; /* not 0: the flags are to be read at the exit */
+	}
 	if (s->alt_mask && (a.flags & s->alt_mask))
 		a.op = s->alt_op;
 	if (h == SH_OPENAT2) {

@@ -348,7 +348,8 @@ export class AttachManager {
    * Attaches all probes of one hook under one cookie (its target id). When one of them fails
    * to attach and the locator had other candidates for the function, those that did attach
    * come off and the next candidate is attached in its place (and so on), said in the hook's
-   * `action`; the last candidate's failure stands (`attachFailure`).
+   * `action`; the last candidate's failure stands (`attachFailure`). When those that did attach
+   * cannot be taken off, no other candidate is tried (two would be live): the failure stands.
    */
   async #attachHook(
     entry: ReportEntry,
@@ -376,8 +377,17 @@ export class AttachManager {
       (failed.error ?? "no reason given");
     if (mine.some((p) => p.ok)) {
       const r = await this.#loader.command("detach", cookie);
-      for (const p of mine) if (p.ok) p.detached = r.err === 0;
-      action += r.err === 0 ? "; the others detached" : `; detaching the others failed: ${r.text}`;
+      if (r.err !== 0) {
+        // its working probes stay live: the next candidate is not attached beside them, and
+        // this one's failure stands (attachFailure counts it)
+        const why = `detaching its other probes failed (${r.text}); ` +
+          `candidate ${candidate + 1} of ${candidates} not tried`;
+        failed.error = `${failed.error ?? "no reason given"}; ${why}`;
+        info.action = `${action}; ${why}`;
+        return cookie;
+      }
+      for (const p of mine) if (p.ok) p.detached = true;
+      action += "; the others detached";
     }
     for (const p of mine) p.replaced = true;
     const n = candidate + 1;

@@ -9,8 +9,11 @@ import {
   type AttachedProbe,
   attachFailure,
   attachFailureWarning,
+  AttachManager,
   type ReportEntry,
 } from "./attach.ts";
+import type { LoaderClient, Reply } from "./loader.ts";
+import { type Hook, type Inspection, PROBES } from "./tls_targets.ts";
 
 const probe = (fn: string, program: string, ok: boolean, error?: string): AttachedProbe => ({
   fn,
@@ -123,4 +126,63 @@ Deno.test("attachFailureWarning: names each file whose probes failed, none other
   const said = attachFailureWarning(many)!;
   assert.equal(said.match(/\/bin\/go/g)?.length, ATTACH_FAILED_NAMED);
   assert.match(said, /; and 3 more files \(manifest\.json attach\.not_hooked\)$/);
+});
+
+Deno.test("a candidate whose attached probes cannot be detached: the next one is not attached, the failure stands", async () => {
+  const caches = await Deno.makeTempDir({ prefix: "sl-attach-" });
+  try {
+    // the kernel refuses the first candidate's return probe and will not detach its entry probe
+    const sent: string[] = [];
+    const reply = (verb: string, args: (string | number | bigint)[]): Reply => {
+      sent.push([verb, ...args.slice(1, 4)].join(" "));
+      if (verb === "attach" && args[2] === "1000" && args[3] === 1) {
+        return { err: 22, text: "Invalid argument" };
+      }
+      if (verb === "detach") return { err: 16, text: "Device or resource busy" };
+      return { err: 0, text: "ok" };
+    };
+    const loader = {
+      command: (verb: string, ...args: (string | number | bigint)[]) =>
+        Promise.resolve(reply(verb, args)),
+    } as unknown as LoaderClient;
+    const hook = (offset: number): Hook => ({
+      fn: "SSL_write",
+      offset,
+      vaddr: offset,
+      ...PROBES.SSL_write,
+      method: `test: at 0x${offset.toString(16)}`,
+    });
+    const locator = (path: string, insp: Inspection): Promise<Inspection> =>
+      Promise.resolve({
+        ...insp,
+        path,
+        status: "hooked",
+        library: "test",
+        method: "test locator",
+        hooks: [{ ...hook(0x1000), alternates: [hook(0x2000)] }],
+      });
+    const true_ = Deno.realPathSync("/bin/true");
+    const am = new AttachManager(loader, locator, {
+      inspect: `${caches}/inspect`,
+      locate: `${caches}/locate`,
+    });
+    const entry = await am.ensure(true_, "exec");
+    // two candidates never live at once: the second is not attached
+    assert.deepEqual(sent.filter((s) => s.startsWith("attach")), [
+      "attach sl_ssl_write_entry 1000 0",
+      "attach sl_ssl_write_ret 1000 1",
+    ]);
+    assert.ok(sent.includes("detach"), sent.join("\n"));
+    // the failure stands, said with why no other candidate was tried
+    assert.equal(entry.status, "error");
+    assert.equal(
+      entry.reason,
+      "SSL_write failed to attach: Invalid argument; detaching its other probes failed " +
+        "(Device or resource busy); candidate 2 of 2 not tried",
+    );
+    assert.ok(entry.probes.every((p) => !p.replaced && !p.detached));
+    assert.equal(attachFailure(entry.probes), entry.reason);
+  } finally {
+    await Deno.remove(caches, { recursive: true });
+  }
 });

@@ -1,8 +1,10 @@
 /**
  * As root: entering namespaces is recorded — `unshare -r -n` (unshare), `nsenter -n` (setns on
- * a /proc/PID/ns file, with the namespace's inode number), bubblewrap's sandbox and raw clone
- * and clone3 with CLONE_NEW* flags — each a `privilege` row with its flags named, its result
- * (a refused one as its errno) and, for a clone, the new process; ordinary forks make none.
+ * a /proc/PID/ns file, with the namespace's inode number), bubblewrap's sandbox, raw clone and
+ * clone3 with CLONE_NEW* flags (also clone_args whose page is not present at the call's entry)
+ * and setns(fd, 0) (the type known from the namespace file alone) — each a `privilege` row with
+ * its flags named, its result (a refused one as its errno) and, for a clone, the new process;
+ * ordinary forks make none.
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
@@ -118,6 +120,110 @@ Deno.test({
         }
       }
       assert.deepEqual(rows.filter((r) => r.comm === "bash").map((r) => r.op), ["kill"], show);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** clone3(CLONE_NEWUSER | CLONE_NEWNET) whose clone_args are in a shared file mapping whose page
+ * was zapped (MADV_DONTNEED): not present when the call starts (the kernel faults it back in;
+ * a read at the call's entry cannot), the child exits with 9; then a clone3 whose clone_args
+ * cannot be read at all (address 8: EFAULT). Prints the child's pid. */
+const CLONE3_ZAPPED_PY = `
+import ctypes, mmap, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.ftruncate(fd, 4096)
+m = mmap.mmap(fd, 4096, mmap.MAP_SHARED)
+m[:64] = struct.pack("<8Q", 0x10000000 | 0x40000000, 0, 0, 0, 17, 0, 0, 0)
+addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+m.flush()
+m.madvise(mmap.MADV_DONTNEED)
+pid = libc.syscall(435, ctypes.c_void_p(addr), ctypes.c_size_t(64))
+if pid == 0:
+    os._exit(9)
+os.waitpid(pid, 0)
+bad = libc.syscall(435, ctypes.c_void_p(8), ctypes.c_size_t(64))
+print(pid, bad, ctypes.get_errno())
+`;
+
+Deno.test({
+  name: "clone3 whose clone_args page is not present at the call's entry: recorded with its flags",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-ns-" });
+    try {
+      const script = `python3 -c '${CLONE3_ZAPPED_PY}' ${dir}/args > ${dir}/out`;
+      const { rec } = await captureForTest({ cmd: ["bash", "-c", script], cwd: "/" });
+      const [pid, bad, errno] = (await Deno.readTextFile(`${dir}/out`)).trim().split(" ")
+        .map(Number);
+      assert.ok(pid > 0, "the clone3 from the zapped page succeeded");
+      assert.deepEqual([bad, errno], [-1, 14], "the clone3 from address 8 failed with EFAULT");
+      const py = rec.privilege.filter((p) => p.op === "clone3");
+      const show = JSON.stringify(py, (_k, v) => typeof v === "bigint" ? String(v) : v, 1);
+      assert.deepEqual(
+        py.map((r) => [r.request, r.target_pid, r.ret]),
+        [
+          // read again at the call's exit, when the kernel has faulted the page in
+          ["CLONE_NEWUSER|CLONE_NEWNET", pid, BigInt(pid)],
+          // never readable: recorded all the same, its flags said to be unknown
+          ["clone3 flags unreadable", null, -14n],
+        ],
+        show,
+      );
+      const exit = rec.process.find((p) => p.kind === "exit" && p.pid === pid);
+      assert.equal(exit?.exit_code, 9);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** setns(fd, 0) on /proc/PID/ns/net of a child in a network namespace of its own: nstype 0
+ * asks for whatever namespace the file names, so its type is known only from the file. Prints
+ * the namespace's inode number. */
+const SETNS0_PY = `
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+ready, done = os.pipe(), os.pipe()
+k = os.fork()
+if k == 0:
+    if libc.unshare(0x40000000):
+        os._exit(1)
+    os.write(ready[1], b"x")
+    os.read(done[0], 1)
+    os._exit(0)
+os.read(ready[0], 1)
+path = "/proc/%d/ns/net" % k
+fd = os.open(path, os.O_RDONLY)
+if libc.setns(fd, 0):
+    raise OSError(ctypes.get_errno(), "setns")
+print(os.stat(path).st_ino)
+os.write(done[1], b"x")
+os.waitpid(k, 0)
+`;
+
+Deno.test({
+  name: "setns(fd, 0) on a /proc/PID/ns/net file: the type read from the namespace file",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-ns-" });
+    try {
+      const script = `python3 -c '${SETNS0_PY}' > ${dir}/ino`;
+      const { rec } = await captureForTest({ cmd: ["bash", "-c", script], cwd: "/" });
+      const ino = Number((await Deno.readTextFile(`${dir}/ino`)).trim());
+      assert.ok(ino > 0);
+      const setns = rec.privilege.filter((p) => p.op === "setns");
+      const show = JSON.stringify(setns, (_k, v) => typeof v === "bigint" ? String(v) : v, 1);
+      // nstype 0 names no flag: CLONE_NEWNET comes from the namespace file alone
+      assert.deepEqual(
+        setns.map((r) => [r.request, r.ns, r.ret]),
+        [["CLONE_NEWNET", BigInt(ino), 0n]],
+        show,
+      );
+      assert.notEqual(ino, rec.manifest.namespaces?.net, "not the capture's own");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "fbc1940e4125a6e8";
+export const EVENTS_H_HASH = "364b1543e6067aa6";
 
 export const Kind = {
   FORK: 1,

@@ -83,14 +83,15 @@ export function summary(dir: string, m: Manifest): string {
       path: string;
       library?: string;
       method?: string;
-      probes: { ok: boolean }[];
+      probes: { ok: boolean; replaced?: boolean; detached?: boolean }[];
       checks?: { fn: string; state: string; plaintext: number; ciphertext: number }[];
     }[];
     not_hooked: { path: string; status: string; reason?: string }[];
   };
   if (a.hooked.length) {
     for (const h of a.hooked) {
-      const ok = h.probes.filter((p) => p.ok).length;
+      // the live ones: not a candidate taken off for the next, nor a probe detached since
+      const ok = h.probes.filter((p) => p.ok && !p.replaced && !p.detached).length;
       // the run-time checks of the hooks that saw data (the others say nothing yet)
       const seen = (h.checks ?? []).filter((c) => c.plaintext || c.ciphertext);
       const checks = seen.length ? `; ${seen.map((c) => `${c.fn} ${c.state}`).join(", ")}` : "";

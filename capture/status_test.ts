@@ -87,3 +87,31 @@ Deno.test("summary: a library whose data probes failed to attach is not hooked, 
       "attach: Invalid argument",
   ));
 });
+
+Deno.test("summary: a hook's probes counted only while live (not a replaced candidate's)", () => {
+  const m = manifest(undefined);
+  const p = (ok: boolean, more: object = {}) => ({ ok, ...more });
+  m.attach = {
+    hooked: [{
+      path: "/usr/bin/agent",
+      library: "boringssl",
+      method: "locator",
+      probes: [
+        // candidate 1 of SSL_write: its entry attached, its return probe refused, taken off
+        p(true, { replaced: true, detached: true }),
+        p(false, { replaced: true }),
+        // candidate 2 of SSL_write and SSL_read: attached
+        p(true),
+        p(true),
+        p(true),
+        p(true),
+      ],
+    }],
+    not_hooked: [],
+  } as unknown as Manifest["attach"];
+  const lines = summary("/rec", m).split("\n");
+  assert.ok(
+    lines.includes("  hooked: /usr/bin/agent (boringssl, locator, 4 probes)"),
+    lines.join("\n"),
+  );
+});

@@ -188,15 +188,15 @@ export const STANDING_BLIND_SPOTS: readonly BlindSpot[] = [
   },
 ];
 
-/** Standing blind spots that say something is recorded which recordings before 0.5.1 lack. */
-const SINCE_0_5_1: ReadonlySet<string> = new Set(["inside-namespaces"]);
+/** Standing blind spots that say something is recorded which recordings before 0.5.2 lack. */
+const SINCE_0_5_2: ReadonlySet<string> = new Set(["inside-namespaces"]);
 
 /**
  * The standing blind spots of a recording whose manifest states none (made before 0.2.0):
  * those that hold for it (not one saying that entering namespaces is recorded: it was not).
  */
 export const OLD_STANDING_BLIND_SPOTS: readonly BlindSpot[] = STANDING_BLIND_SPOTS.filter(
-  (b) => !SINCE_0_5_1.has(b.id),
+  (b) => !SINCE_0_5_2.has(b.id),
 );
 
 /** io_uring counts as the manifest keeps them: requests by opcode name. */

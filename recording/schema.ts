@@ -15,7 +15,7 @@ const V_LAN_HTTP = "0.2.0";
 /** The version that added the namespaces of processes and network calls (sandboxes). */
 const V_NS = "0.5.0";
 /** The version that added entering namespaces (unshare, setns, clone with CLONE_NEW*) to privilege. */
-const V_NS_CALLS = "0.5.1";
+const V_NS_CALLS = "0.5.2";
 
 const NET_NS_DOC =
   "the network namespace it was in, by inode number (as /proc/PID/ns/net shows it; the " +
@@ -267,7 +267,7 @@ export const privilegeTable = table(
     "a thread of its own; recordings before 0.5.1 have none, though their processes were " +
     "signalled), and entering namespaces (what `unshare`, `nsenter`, bubblewrap and the " +
     "agents' sandboxes do): unshare, clone and clone3 with a CLONE_NEW* flag, and every " +
-    "setns (recordings before 0.5.1 have none). Recordings made before it was added " +
+    `setns (recordings before ${V_NS_CALLS} have none). Recordings made before it was added ` +
     "have no privilege.arrow.",
   [
     col("ts_ns", "int64", "wall-clock time (ns since the epoch) when the call returned"),
@@ -296,7 +296,8 @@ export const privilegeTable = table(
         "`pokeuser`, `setregs`, `setfpregs`, `setregset`); a signal call: the signal " +
         "(`SIGTERM`, `SIGKILL`, `SIGRTMIN+2`, ...); unshare, clone, clone3: the CLONE_NEW* " +
         "flags given, joined by `|` (`CLONE_NEWUSER|CLONE_NEWNET`; their other flags are " +
-        "left out); setns: the type of the namespace entered (`CLONE_NEWNET`), or the " +
+        "left out; `clone3 flags unreadable` when a clone3's arguments could be read neither " +
+        "at its start nor at its end); setns: the type of the namespace entered (`CLONE_NEWNET`), or the " +
         "namespaces asked for from a pidfd",
     ),
     opt(
