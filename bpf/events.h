@@ -49,6 +49,10 @@ enum sl_kind {
 
 /* Header flags (sl_hdr.flags), meaning depends on kind. */
 #define SL_F_TRUNC 0x01     /* exec/argv: argv cut at SL_ARGV_KEEP; tls: payload cut at max bytes */
+#define SL_F_LATE 0x01      /* priv (clone3): its flags were read at the call's exit, not at its
+			     * entry (their page was not present): the kernel used its own copy,
+			     * taken at the entry, which memory changed since may differ from; such a
+			     * call is recorded even when the flags read name no CLONE_NEW* flag */
 #define SL_F_CWD_TRUNC 0x02 /* exec/file: a base path was deeper than SL_PATH_DEPTH or too long */
 #define SL_F_LAST 0x04      /* tls, argv: last chunk of the call (of the argv block) */
 #define SL_F_FAULT 0x08     /* tls, argv: the payload could not be read from user memory; priv
@@ -344,8 +348,8 @@ enum sl_priv_op {
 			       * fd names (a CLONE_NEW* bit; 0: no namespace file, e.g. a pidfd,
 			       * whose nstype names the namespaces), ns its inode number */
 	SL_PRIV_CLONE = 19,   /* clone: a1 flags; ret the new process */
-	SL_PRIV_CLONE3 = 20,  /* clone3: a1 clone_args.flags (read at the exit if not at the
-			       * entry; SL_F_FAULT: at neither); ret the new process */
+	SL_PRIV_CLONE3 = 20,  /* clone3: a1 clone_args.flags (SL_F_LATE: read at the exit, not
+			       * at the entry; SL_F_FAULT: at neither); ret the new process */
 };
 
 /* The CLONE_NEW* flags (linux/sched.h): unshare, clone3 and setns take them all; clone cannot

@@ -1349,12 +1349,15 @@ static __always_inline void priv_exit(long ret, const struct sys_args *a)
 	e.target = a->dfd == NO_FD ? -1 : (__s32)a->dfd;
 	e.op = a->op;
 	if (a->op == SL_PRIV_CLONE3 && a->path) {
-		/* clone_args unreadable at the entry: the kernel has faulted them in since */
+		/* clone_args unreadable at the entry: the kernel has faulted them in since. What
+		 * they hold now need not be what the kernel read at the entry (a vfork child or
+		 * another thread may have rewritten them), so the call is recorded whatever they
+		 * say, marked as read late; never dropped. */
 		__u64 flags = 0;
 		if (bpf_probe_read_user(&flags, sizeof(flags), (void *)a->path))
 			e.h.flags |= SL_F_FAULT; /* unreadable still: recorded, flags unknown */
-		else if (!ns_recorded(SL_PRIV_CLONE3, flags))
-			return;
+		else
+			e.h.flags |= SL_F_LATE;
 		e.a1 = flags;
 	}
 	if (a->op == SL_PRIV_SETNS) {
@@ -2120,7 +2123,8 @@ int BPF_PROG(sl_sys_enter, struct pt_regs *uregs, long nr)
 		if (s->op == SL_PRIV_CLONE3) {
 			/* clone3(struct clone_args *, size): its flags come first. Their page may
 			 * not be present yet (the kernel faults it in, this read cannot): then
-			 * they are read again at the call's exit (clone3_args), never dropped. */
+			 * they are read again at the call's exit (clone3_args) and the call recorded
+			 * whatever they say then (SL_F_LATE), never dropped. */
 			clone3_flags = 0;
 			if (bpf_probe_read_user(&clone3_flags, sizeof(clone3_flags), (void *)regs->di))
 				clone3_args = regs->di;

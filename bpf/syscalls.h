@@ -32,7 +32,8 @@ enum sys_handler {
 	SH_LISTEN = 6,  /* SL_K_NET (fd): the socket's local address */
 	SH_ACCEPT = 7,  /* SL_K_NET (fd): the new socket's peer and local address */
 	SH_PRIV = 8,    /* SL_K_PRIV (dfd: the argument naming another process; a1, a2, flags);
-			 * unshare, clone and clone3 only with a CLONE_NEW* flag */
+			 * unshare, clone and clone3 only with a CLONE_NEW* flag (a clone3 whose
+			 * flags could not be read at its entry: always) */
 	/* socket watching, only while sock_watch says so */
 	SH_SOCK_READ = 9,    /* context tracking: a read's fd, if it was a socket and read something */
 	SH_SOCK_WRITE = 10,  /* context tracking: the socket a sealed record goes to; DNS over TCP */

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "364b1543e6067aa6";
+export const EVENTS_H_HASH = "13f6fa0672f148a8";
 
 export const Kind = {
   FORK: 1,
@@ -51,6 +51,8 @@ export const KIND_NAMES: Record<number, string> = Object.fromEntries(
 
 export const Flag = {
   TRUNC: 0x01,
+  /** priv (clone3): its flags read at the call's exit, not its entry (shares TRUNC's bit) */
+  LATE: 0x01,
   CWD_TRUNC: 0x02,
   LAST: 0x04,
   FAULT: 0x08,

@@ -185,8 +185,14 @@ const SIGNAL_ARGS: Record<string, { target: "a1" | null; sig: "a2" | "a3" }> = {
 /** The namespace calls: how each names its CLONE_NEW* flags. */
 function namespaceRequest(ev: Ev<12>): string | null {
   switch (ev.op) {
-    case "clone3": // its clone_args unreadable at the call's entry and exit: flags unknown
-      return (ev.hflags & Flag.FAULT) ? "clone3 flags unreadable" : namespaceFlags(ev.a1);
+    case "clone3":
+      // its clone_args unreadable at the call's entry and exit: flags unknown
+      if (ev.hflags & Flag.FAULT) return "flags unreadable";
+      // read at its exit only: what memory held then, which the kernel's copy may differ from
+      if (ev.hflags & Flag.LATE) {
+        return `${namespaceFlags(ev.a1) ?? "no CLONE_NEW* flag"} (flags read after the call)`;
+      }
+      return namespaceFlags(ev.a1);
     case "unshare":
       return namespaceFlags(ev.a1);
     case "clone":

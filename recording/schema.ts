@@ -296,8 +296,10 @@ export const privilegeTable = table(
         "`pokeuser`, `setregs`, `setfpregs`, `setregset`); a signal call: the signal " +
         "(`SIGTERM`, `SIGKILL`, `SIGRTMIN+2`, ...); unshare, clone, clone3: the CLONE_NEW* " +
         "flags given, joined by `|` (`CLONE_NEWUSER|CLONE_NEWNET`; their other flags are " +
-        "left out; `clone3 flags unreadable` when a clone3's arguments could be read neither " +
-        "at its start nor at its end); setns: the type of the namespace entered (`CLONE_NEWNET`), or the " +
+        "left out; a clone3 whose arguments could not be read at its start: the flags read " +
+        "at its end followed by ` (flags read after the call)` (what memory held then; " +
+        "`no CLONE_NEW* flag` when none; recorded whatever they say), or `flags unreadable` " +
+        "when they could be read at neither); setns: the type of the namespace entered (`CLONE_NEWNET`), or the " +
         "namespaces asked for from a pidfd",
     ),
     opt(
