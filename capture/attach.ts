@@ -376,6 +376,9 @@ export class AttachManager {
     let action = `${failed.kind} at ${failed.offset} failed to attach: ` +
       (failed.error ?? "no reason given");
     if (mine.some((p) => p.ok)) {
+      // taken before the wait: a run-time verdict on this cookie meanwhile (dropHook) must not
+      // attach the next candidate too
+      info.action = `${action}; detaching its other probes`;
       const r = await this.#loader.command("detach", cookie);
       if (r.err !== 0) {
         // its working probes stay live: the next candidate is not attached beside them, and
@@ -494,14 +497,22 @@ export class AttachManager {
   async dropHook(target: number): Promise<string | undefined> {
     const info = this.#cookies.get(target);
     if (!info || info.action) return undefined;
+    // taken before the wait: a second verdict, or the attach's own fall-through, meanwhile
+    // finds it handled
+    info.action = "detaching";
     const r = await this.#loader.command("detach", target);
     for (const p of info.entry.probes) if (p.target === target) p.detached = r.err === 0;
     const next = info.hook.alternates?.[0];
-    let action = r.err === 0 ? "detached" : `detach failed: ${r.text}`;
-    if (next) {
+    const action = r.err === 0 ? "detached" : `detach failed: ${r.text}`;
+    if (next && r.err !== 0) {
+      // its probes stay live: the next candidate is not attached beside them (two hooks on one
+      // function would record every call twice)
+      info.action = action + `; candidate ${info.candidate + 1} of ${info.candidates} not ` +
+        `tried while its probes stay attached`;
+    } else if (next) {
       const n = info.candidate + 1;
-      action += `; trying candidate ${n} of ${info.candidates} at 0x${next.offset.toString(16)}`;
-      info.action = action;
+      info.action = action +
+        `; trying candidate ${n} of ${info.candidates} at 0x${next.offset.toString(16)}`;
       await this.#attachHook(
         info.entry,
         info.lib,

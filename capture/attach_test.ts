@@ -186,3 +186,108 @@ Deno.test("a candidate whose attached probes cannot be detached: the next one is
     await Deno.remove(caches, { recursive: true });
   }
 });
+
+Deno.test("a verdict on a candidate while its fall-through detaches it: the next candidate is attached once", async () => {
+  const caches = await Deno.makeTempDir({ prefix: "sl-attach-" });
+  try {
+    // the kernel refuses the first candidate's return probe; its entry probe's detach waits
+    const sent: string[] = [];
+    let release!: () => void;
+    const detaching = new Promise<void>((r) => release = r);
+    let detachAsked!: () => void;
+    const asked = new Promise<void>((r) => detachAsked = r);
+    const loader = {
+      command: async (verb: string, ...args: (string | number | bigint)[]): Promise<Reply> => {
+        sent.push([verb, ...args.slice(1, 4)].join(" "));
+        if (verb === "attach" && args[2] === "1000" && args[3] === 1) {
+          return { err: 22, text: "Invalid argument" };
+        }
+        if (verb === "detach") {
+          detachAsked();
+          await detaching;
+        }
+        return { err: 0, text: "ok" };
+      },
+    } as unknown as LoaderClient;
+    const hook = (offset: number): Hook => ({
+      fn: "SSL_write",
+      offset,
+      vaddr: offset,
+      ...PROBES.SSL_write,
+      method: `test: at 0x${offset.toString(16)}`,
+    });
+    const locator = (path: string, insp: Inspection): Promise<Inspection> =>
+      Promise.resolve({
+        ...insp,
+        path,
+        status: "hooked",
+        library: "test",
+        method: "test locator",
+        hooks: [{ ...hook(0x1000), alternates: [hook(0x2000)] }],
+      });
+    const am = new AttachManager(loader, locator, {
+      inspect: `${caches}/inspect`,
+      locate: `${caches}/locate`,
+    });
+    const ensured = am.ensure(Deno.realPathSync("/bin/true"), "exec");
+    await asked;
+    // a run-time verdict on the first candidate's cookie arrives while it is being detached
+    const dropped = am.dropHook(1);
+    release();
+    const entry = await ensured;
+    await dropped;
+    const second = sent.filter((s) => s.startsWith("attach") && s.includes(" 2000 "));
+    assert.deepEqual(second, [
+      "attach sl_ssl_write_entry 2000 0",
+      "attach sl_ssl_write_ret 2000 1",
+    ]);
+    assert.equal(entry.status, "hooked", entry.reason);
+  } finally {
+    await Deno.remove(caches, { recursive: true });
+  }
+});
+
+Deno.test("a hook proved wrong at run time whose probes cannot be detached: the next candidate is not attached beside it", async () => {
+  const caches = await Deno.makeTempDir({ prefix: "sl-attach-" });
+  try {
+    const sent: string[] = [];
+    const loader = {
+      command: (verb: string, ...args: (string | number | bigint)[]): Promise<Reply> => {
+        sent.push([verb, ...args.slice(1, 4)].join(" "));
+        return Promise.resolve(
+          verb === "detach" ? { err: 16, text: "Device or resource busy" } : { err: 0, text: "ok" },
+        );
+      },
+    } as unknown as LoaderClient;
+    const hook = (offset: number): Hook => ({
+      fn: "SSL_write",
+      offset,
+      vaddr: offset,
+      ...PROBES.SSL_write,
+      method: `test: at 0x${offset.toString(16)}`,
+    });
+    const locator = (path: string, insp: Inspection): Promise<Inspection> =>
+      Promise.resolve({
+        ...insp,
+        path,
+        status: "hooked",
+        library: "test",
+        method: "test locator",
+        hooks: [{ ...hook(0x1000), alternates: [hook(0x2000)] }],
+      });
+    const am = new AttachManager(loader, locator, {
+      inspect: `${caches}/inspect`,
+      locate: `${caches}/locate`,
+    });
+    await am.ensure(Deno.realPathSync("/bin/true"), "exec");
+    const said = await am.dropHook(1);
+    assert.deepEqual(sent.filter((s) => s.includes(" 2000 ")), []);
+    assert.equal(
+      said,
+      "SSL_write in " + Deno.realPathSync("/bin/true") + ": detach failed: Device or resource " +
+        "busy; candidate 2 of 2 not tried while its probes stay attached",
+    );
+  } finally {
+    await Deno.remove(caches, { recursive: true });
+  }
+});

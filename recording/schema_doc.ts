@@ -54,7 +54,7 @@ The attach report:
   \`mmap\`, by the gate; \`running\`, mapped by a process joined with --pid or --comm before
   the capture joined it, named by its \`/proc/PID/map_files/\` link if it was deleted since),
   each probe (\`fn\`, eBPF \`program\`, \`kind\`, file \`offset\`, \`ok\`/\`error\`, the hook's
-  \`target\` id, \`detached\` when it was taken off at run time, \`replaced\` when a probe of
+  \`target\` id, \`detached\` when it was taken off (at run time, or as its candidate was replaced), \`replaced\` when a probe of
   its candidate failed to attach and the locator's next candidate was attached in its place) and
   each hook's run-time
   \`checks\`: \`state\` (\`verified\`: the first bytes of a connection through it looked like
