@@ -16,12 +16,12 @@
  */
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { alive, descendants, type Proc, procOf } from "./procs.ts";
+import { alive, descendants, type Proc, procOf, procTag } from "./procs.ts";
 import { signalEchoFilter } from "./signal_echo.ts";
 import { makeNewDir, timestampedDir as stampedPath } from "./stamped_dir.ts";
 import { CliError } from "./cli_error.ts";
 
-export { alive, descendants, type Proc, procOf } from "./procs.ts";
+export { alive, descendants, type Proc, procOf, procTag } from "./procs.ts";
 
 export { CliError };
 
@@ -295,11 +295,14 @@ export function removeOnStop(path: string): () => void {
  * directory) with `prefix` whose process has ended: left by one killed outright (SIGKILL, the
  * OOM killer), where no handler runs, they would pile up (an analysis' build directory holds a
  * half-built database and its spill files, gigabytes for a large recording). Those of a process
- * still running (another analysis at work) are left alone. Returns the names removed.
+ * still running (another analysis at work) are left alone, and so are those made where this
+ * /proc does not show the owner (another host, a container, another pid namespace: its
+ * `procTag` differs) or named without one (an older Sightline). Returns the names removed.
  */
 export function removeAbandoned(dir: string | undefined, prefix: string): string[] {
   const where = dir ?? Deno.env.get("TMPDIR") ?? "/tmp";
-  const owner = /^(\d+)\.(\d+)-/;
+  const tag = procTag();
+  const owner = /^([0-9a-f]{8}n\d+)-(\d+)\.(\d+)-/;
   const removed: string[] = [];
   let entries: Deno.DirEntry[];
   try {
@@ -309,7 +312,8 @@ export function removeAbandoned(dir: string | undefined, prefix: string): string
   }
   for (const e of entries) {
     const m = e.name.startsWith(prefix) ? owner.exec(e.name.slice(prefix.length)) : null;
-    if (!m || !e.isDirectory || alive({ pid: Number(m[1]), start: m[2] })) continue;
+    if (!m || m[1] !== tag || !e.isDirectory) continue;
+    if (alive({ pid: Number(m[2]), start: m[3] })) continue;
     try {
       Deno.removeSync(`${where}/${e.name}`, { recursive: true });
       removed.push(e.name);
@@ -327,11 +331,13 @@ export function removeAbandoned(dir: string | undefined, prefix: string): string
 export function tempDirRemovedOnStop(
   opts: Deno.MakeTempOptions,
 ): { path: string; forget: () => void } {
-  // named for its owner, so that the next can tell it abandoned (removeAbandoned)
+  // named for its owner, and for where its pid means it, so that the next on the same host and
+  // in the same pid namespace can tell it abandoned (removeAbandoned)
   const me = procOf(Deno.pid);
+  const tag = procTag();
   const path = Deno.makeTempDirSync({
     ...opts,
-    prefix: `${opts.prefix ?? ""}${me ? `${me.pid}.${me.start}-` : ""}`,
+    prefix: `${opts.prefix ?? ""}${me && tag ? `${tag}-${me.pid}.${me.start}-` : ""}`,
   });
   const forget = removeOnStop(path);
   Deno.chmodSync(path, 0o700);
