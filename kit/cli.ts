@@ -51,24 +51,48 @@ export function userCwd(): string {
   return Deno.env.get("INIT_CWD") || Deno.cwd();
 }
 
+/** What Deno makes of bytes of the command line that are not UTF-8 (a name in Latin-1, say). */
+const REPLACED = "U+FFFD (\uFFFD), which is what Deno makes of bytes that are not UTF-8";
+
 /**
  * A path the user gave, made absolute against the directory they ran the command from. Deno
- * reads the command line as UTF-8, with U+FFFD in place of bytes that are not (a name in
- * Latin-1, say): such a path names nothing, and is a usage error saying so, not "no such file".
+ * reads the command line as UTF-8, with U+FFFD in place of bytes that are not: such a path,
+ * unless it is a name really holding U+FFFD, names nothing, and is a usage error saying so,
+ * not only "no such file".
  */
 export function userPath(path: string): string {
   const abs = resolve(userCwd(), path);
-  if (path.includes("\uFFFD")) {
-    try {
-      Deno.lstatSync(abs);
-    } catch {
-      throw usageError(
-        `${path}: not found; its name holds bytes that are not UTF-8, which reach Sightline ` +
-          `as U+FFFD (\uFFFD): rename it`,
-      );
-    }
+  if (path.includes("\uFFFD") && !exists(abs)) {
+    throw usageError(
+      `${path}: not found; it holds ${REPLACED}: a name with such bytes must be renamed`,
+    );
   }
   return abs;
+}
+
+/**
+ * A path the user gave for the command to make (an output directory, a log), made absolute as
+ * `userPath` does. One holding U+FFFD that is not there yet is a usage error: the bytes given may
+ * have been others (not UTF-8), and what the command made would not bear the name meant.
+ */
+export function userNewPath(path: string): string {
+  const abs = resolve(userCwd(), path);
+  if (path.includes("\uFFFD") && !exists(abs)) {
+    throw usageError(
+      `${path}: holds ${REPLACED}: what is made would not bear the name given; ` +
+        "choose one in UTF-8 without U+FFFD",
+    );
+  }
+  return abs;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The options a command declares, as `node:util` parseArgs takes them. */
@@ -181,7 +205,7 @@ export function onceEach(paths: readonly string[]): void {
 export function outDirOption(value: string | undefined): string | undefined {
   // `--out "$DIR"` with DIR unset: not the directory the command runs from, nor its default
   if (value === "") throw usageError("--out wants a directory, got an empty string");
-  return value === undefined ? undefined : userPath(value);
+  return value === undefined ? undefined : userNewPath(value);
 }
 
 /** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */

@@ -21,6 +21,7 @@ import {
   removeAbandoned,
   tempDirRemovedOnStop,
   timestampedDir,
+  userNewPath,
   userPath,
 } from "./cli.ts";
 
@@ -357,21 +358,32 @@ Deno.test("cli: an empty --out (a variable unset) is a usage error, not the dire
   });
 });
 
-Deno.test("cli: a path whose bytes are not UTF-8 (read as U+FFFD) is said to be so", () => {
+Deno.test("cli: a path holding U+FFFD (what bytes that are not UTF-8 are read as) is said to", () => {
   const dir = Deno.makeTempDirSync();
   try {
     // the name as Deno reads bad\xff\xfename from the command line: it names nothing
     const given = `${dir}/bad\uFFFD\uFFFDname`;
-    assert.throws(
+    const refused = (fn: () => string, message: string) =>
+      assert.throws(fn, (e: Error) => {
+        assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
+        assert.equal(e.message, message);
+        return true;
+      });
+    refused(
       () => userPath(given),
-      (e: Error) =>
-        e instanceof CliError && e.exitCode === 2 &&
-        e.message === `${given}: not found; its name holds bytes that are not UTF-8, which ` +
-            `reach Sightline as U+FFFD (\uFFFD): rename it`,
+      `${given}: not found; it holds U+FFFD (\uFFFD), which is what Deno makes of bytes that ` +
+        `are not UTF-8: a name with such bytes must be renamed`,
     );
+    // one to be made (--out, --log): not "not found", nor to be renamed
+    const made = `${given}: holds U+FFFD (\uFFFD), which is what Deno makes of bytes that are ` +
+      `not UTF-8: what is made would not bear the name given; choose one in UTF-8 without U+FFFD`;
+    refused(() => userNewPath(given), made);
+    refused(() => outDirOption(given)!, made);
+    assert.equal(userNewPath(`${dir}/new`), `${dir}/new`);
     // a name that really holds U+FFFD is found as it is
     Deno.mkdirSync(given);
     assert.equal(userPath(given), given);
+    assert.equal(userNewPath(given), given);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
