@@ -339,6 +339,12 @@ export async function withDb<T>(
 /** The system's words (through DuckDB's) for a database that cannot be written where it is. */
 const NOT_WRITABLE = /Read-only file system|Permission denied|Operation not permitted/;
 
+/** Why opening a database for writing failed, when it failed for it cannot be written; else null. */
+export function notWritableWhy(e: unknown): string | null {
+  const why = errorLine(e);
+  return NOT_WRITABLE.test(why) ? why.replace(/^IO Error: /, "") : null;
+}
+
 /**
  * Runs `fn` with the database at `path` open for writing; when it cannot be written where it is
  * (a read-only mount, a share, no permission), on a temporary copy, removed after. `notWritable`
@@ -351,13 +357,13 @@ export async function withDbOrCopy<T>(
   try {
     return { value: await withDb(path, fn), notWritable: null };
   } catch (e) {
-    const why = errorLine(e);
-    if (!NOT_WRITABLE.test(why)) throw e;
+    const why = notWritableWhy(e);
+    if (why === null) throw e;
     const tmp = tempDirRemovedOnStop({ prefix: "sightline-copy-" });
     try {
       const copy = join(tmp.path, basename(path));
       await Deno.copyFile(path, copy);
-      return { value: await withDb(copy, fn), notWritable: why.replace(/^IO Error: /, "") };
+      return { value: await withDb(copy, fn), notWritable: why };
     } finally {
       await Deno.remove(tmp.path, { recursive: true }).catch(() => {});
       tmp.forget();

@@ -105,14 +105,15 @@ function cacheDirArg(v: string | undefined): string | undefined {
 
 /** The capture's options from parsed `values` and the command `cmd` (none: --pid or --comm). */
 export function captureOptions(values: Values, cmd: string[]): CaptureOptions {
-  // Deno reads the command line as UTF-8, U+FFFD in place of other bytes: CMD would run with
+  // Deno reads the command line as UTF-8, U+FFFD in place of other bytes: CMD could run with
   // arguments other than those given (a file name in Latin-1 naming nothing)
   const replaced = cmd.findIndex((a) => a.includes("\uFFFD"));
   if (replaced >= 0) {
     throw new CliError(
-      `${replaced ? `argument ${replaced} of the command` : "the command"} holds bytes that are ` +
-        `not UTF-8, which reach Sightline as U+FFFD (\uFFFD): it would run with other ` +
-        `arguments; give them through sh -c with printf '\\xNN'`,
+      `${replaced ? `argument ${replaced} of the command` : "the command"} holds U+FFFD ` +
+        `(\uFFFD), which is what Deno makes of bytes that are not UTF-8: given such bytes, it ` +
+        `would run with other arguments; give them through sh -c with printf's octal escapes ` +
+        `('\\377'; U+FFFD itself: '\\357\\277\\275')`,
       2,
     );
   }

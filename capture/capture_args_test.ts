@@ -72,9 +72,14 @@ Deno.test("capture options: numbers checked, the cache directory made absolute, 
       () => captureOptions(parseOptions([]), [...cmd]),
       (e: Error) =>
         e instanceof CliError && e.exitCode === 2 &&
-        e.message === `${which} holds bytes that are not UTF-8, which reach Sightline as ` +
-            `U+FFFD (\uFFFD): it would run with other arguments; give them through sh -c ` +
-            `with printf '\\xNN'`,
+        e.message === `${which} holds U+FFFD (\uFFFD), which is what Deno makes of bytes ` +
+            `that are not UTF-8: given such bytes, it would run with other arguments; give ` +
+            `them through sh -c with printf's octal escapes ('\\377'; U+FFFD itself: ` +
+            `'\\357\\277\\275')`,
     );
   }
+  // the advice holds for sh as it is (dash's printf knows no \xNN)
+  const printed = new Deno.Command("sh", { args: ["-c", "printf '\\377|\\357\\277\\275'"] })
+    .outputSync();
+  assert.deepEqual([...printed.stdout], [0xff, 0x7c, 0xef, 0xbf, 0xbd]);
 });

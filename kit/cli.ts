@@ -16,12 +16,12 @@
  */
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { alive, descendants, type Proc, procOf } from "./procs.ts";
+import { alive, descendants, type Proc, procOf, procTag } from "./procs.ts";
 import { signalEchoFilter } from "./signal_echo.ts";
 import { makeNewDir, timestampedDir as stampedPath } from "./stamped_dir.ts";
 import { CliError } from "./cli_error.ts";
 
-export { alive, descendants, type Proc, procOf } from "./procs.ts";
+export { alive, descendants, type Proc, procOf, procTag } from "./procs.ts";
 
 export { CliError };
 
@@ -51,24 +51,48 @@ export function userCwd(): string {
   return Deno.env.get("INIT_CWD") || Deno.cwd();
 }
 
+/** What Deno makes of bytes of the command line that are not UTF-8 (a name in Latin-1, say). */
+const REPLACED = "U+FFFD (\uFFFD), which is what Deno makes of bytes that are not UTF-8";
+
 /**
  * A path the user gave, made absolute against the directory they ran the command from. Deno
- * reads the command line as UTF-8, with U+FFFD in place of bytes that are not (a name in
- * Latin-1, say): such a path names nothing, and is a usage error saying so, not "no such file".
+ * reads the command line as UTF-8, with U+FFFD in place of bytes that are not: such a path,
+ * unless it is a name really holding U+FFFD, names nothing, and is a usage error saying so,
+ * not only "no such file".
  */
 export function userPath(path: string): string {
   const abs = resolve(userCwd(), path);
-  if (path.includes("\uFFFD")) {
-    try {
-      Deno.lstatSync(abs);
-    } catch {
-      throw usageError(
-        `${path}: not found; its name holds bytes that are not UTF-8, which reach Sightline ` +
-          `as U+FFFD (\uFFFD): rename it`,
-      );
-    }
+  if (path.includes("\uFFFD") && !exists(abs)) {
+    throw usageError(
+      `${path}: not found; it holds ${REPLACED}: a name with such bytes must be renamed`,
+    );
   }
   return abs;
+}
+
+/**
+ * A path the user gave for the command to make (an output directory, a log), made absolute as
+ * `userPath` does. One holding U+FFFD that is not there yet is a usage error: the bytes given may
+ * have been others (not UTF-8), and what the command made would not bear the name meant.
+ */
+export function userNewPath(path: string): string {
+  const abs = resolve(userCwd(), path);
+  if (path.includes("\uFFFD") && !exists(abs)) {
+    throw usageError(
+      `${path}: holds ${REPLACED}: what is made would not bear the name given; ` +
+        "choose one in UTF-8 without U+FFFD",
+    );
+  }
+  return abs;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The options a command declares, as `node:util` parseArgs takes them. */
@@ -181,7 +205,7 @@ export function onceEach(paths: readonly string[]): void {
 export function outDirOption(value: string | undefined): string | undefined {
   // `--out "$DIR"` with DIR unset: not the directory the command runs from, nor its default
   if (value === "") throw usageError("--out wants a directory, got an empty string");
-  return value === undefined ? undefined : userPath(value);
+  return value === undefined ? undefined : userNewPath(value);
 }
 
 /** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */
@@ -295,11 +319,14 @@ export function removeOnStop(path: string): () => void {
  * directory) with `prefix` whose process has ended: left by one killed outright (SIGKILL, the
  * OOM killer), where no handler runs, they would pile up (an analysis' build directory holds a
  * half-built database and its spill files, gigabytes for a large recording). Those of a process
- * still running (another analysis at work) are left alone. Returns the names removed.
+ * still running (another analysis at work) are left alone, and so are those made where this
+ * /proc does not show the owner (another host, a container, another pid namespace: its
+ * `procTag` differs) or named without one (an older Sightline). Returns the names removed.
  */
 export function removeAbandoned(dir: string | undefined, prefix: string): string[] {
   const where = dir ?? Deno.env.get("TMPDIR") ?? "/tmp";
-  const owner = /^(\d+)\.(\d+)-/;
+  const tag = procTag();
+  const owner = /^([0-9a-f]{8}n\d+)-(\d+)\.(\d+)-/;
   const removed: string[] = [];
   let entries: Deno.DirEntry[];
   try {
@@ -309,7 +336,8 @@ export function removeAbandoned(dir: string | undefined, prefix: string): string
   }
   for (const e of entries) {
     const m = e.name.startsWith(prefix) ? owner.exec(e.name.slice(prefix.length)) : null;
-    if (!m || !e.isDirectory || alive({ pid: Number(m[1]), start: m[2] })) continue;
+    if (!m || m[1] !== tag || !e.isDirectory) continue;
+    if (alive({ pid: Number(m[2]), start: m[3] })) continue;
     try {
       Deno.removeSync(`${where}/${e.name}`, { recursive: true });
       removed.push(e.name);
@@ -327,11 +355,13 @@ export function removeAbandoned(dir: string | undefined, prefix: string): string
 export function tempDirRemovedOnStop(
   opts: Deno.MakeTempOptions,
 ): { path: string; forget: () => void } {
-  // named for its owner, so that the next can tell it abandoned (removeAbandoned)
+  // named for its owner, and for where its pid means it, so that the next on the same host and
+  // in the same pid namespace can tell it abandoned (removeAbandoned)
   const me = procOf(Deno.pid);
+  const tag = procTag();
   const path = Deno.makeTempDirSync({
     ...opts,
-    prefix: `${opts.prefix ?? ""}${me ? `${me.pid}.${me.start}-` : ""}`,
+    prefix: `${opts.prefix ?? ""}${me && tag ? `${tag}-${me.pid}.${me.start}-` : ""}`,
   });
   const forget = removeOnStop(path);
   Deno.chmodSync(path, 0o700);

@@ -17,9 +17,11 @@ import {
   parseCommand,
   type Proc,
   procOf,
+  procTag,
   removeAbandoned,
   tempDirRemovedOnStop,
   timestampedDir,
+  userNewPath,
   userPath,
 } from "./cli.ts";
 
@@ -132,11 +134,16 @@ await runCommand("t", "usage", async () => {
  * Runs `source` as a Deno program (written to a temporary file, `file`), its stdout piped: the
  * child and a reader of its stdout.
  */
-async function runProgram(source: string, stderr: "piped" | "null" = "piped") {
+async function runProgram(
+  source: string,
+  stderr: "piped" | "null" | "inherit" = "piped",
+  under: string[] = [],
+) {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   await Deno.writeTextFile(file, source);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", file],
+  const [cmd, ...pre] = [...under, Deno.execPath()];
+  const child = new Deno.Command(cmd, {
+    args: [...pre, "run", "-A", file],
     stdout: "piped",
     stderr,
   }).spawn();
@@ -351,21 +358,32 @@ Deno.test("cli: an empty --out (a variable unset) is a usage error, not the dire
   });
 });
 
-Deno.test("cli: a path whose bytes are not UTF-8 (read as U+FFFD) is said to be so", () => {
+Deno.test("cli: a path holding U+FFFD (what bytes that are not UTF-8 are read as) is said to", () => {
   const dir = Deno.makeTempDirSync();
   try {
     // the name as Deno reads bad\xff\xfename from the command line: it names nothing
     const given = `${dir}/bad\uFFFD\uFFFDname`;
-    assert.throws(
+    const refused = (fn: () => string, message: string) =>
+      assert.throws(fn, (e: Error) => {
+        assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
+        assert.equal(e.message, message);
+        return true;
+      });
+    refused(
       () => userPath(given),
-      (e: Error) =>
-        e instanceof CliError && e.exitCode === 2 &&
-        e.message === `${given}: not found; its name holds bytes that are not UTF-8, which ` +
-            `reach Sightline as U+FFFD (\uFFFD): rename it`,
+      `${given}: not found; it holds U+FFFD (\uFFFD), which is what Deno makes of bytes that ` +
+        `are not UTF-8: a name with such bytes must be renamed`,
     );
+    // one to be made (--out, --log): not "not found", nor to be renamed
+    const made = `${given}: holds U+FFFD (\uFFFD), which is what Deno makes of bytes that are ` +
+      `not UTF-8: what is made would not bear the name given; choose one in UTF-8 without U+FFFD`;
+    refused(() => userNewPath(given), made);
+    refused(() => outDirOption(given)!, made);
+    assert.equal(userNewPath(`${dir}/new`), `${dir}/new`);
     // a name that really holds U+FFFD is found as it is
     Deno.mkdirSync(given);
     assert.equal(userPath(given), given);
+    assert.equal(userNewPath(given), given);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -377,20 +395,66 @@ Deno.test("cli: removeAbandoned removes the temporary directories of ended proce
     const mine = tempDirRemovedOnStop({ dir, prefix: ".build-" });
     mine.forget();
     const me = procOf(Deno.pid)!;
+    const tag = procTag()!;
+    assert.ok(mine.path.startsWith(`${dir}/.build-${tag}-${me.pid}.${me.start}-`), mine.path);
     // the same pid with another start time: a process that ended, its pid since reused
-    Deno.mkdirSync(`${dir}/.build-${me.pid}.${Number(me.start) + 1}-abc`);
-    Deno.writeTextFileSync(`${dir}/.build-${me.pid}.${Number(me.start) + 1}-abc/part`, "x");
+    const dead = `${me.pid}.${Number(me.start) + 1}`;
+    Deno.mkdirSync(`${dir}/.build-${tag}-${dead}-abc`);
+    Deno.writeTextFileSync(`${dir}/.build-${tag}-${dead}-abc/part`, "x");
+    // made on another host, or in another pid namespace: this /proc does not show its owner
+    const other = `${tag.slice(0, 8)}n${Number(tag.slice(9)) + 1}`;
+    Deno.mkdirSync(`${dir}/.build-${other}-${dead}-abc`);
+    Deno.mkdirSync(`${dir}/.build-0badbeefn${tag.slice(9)}-${dead}-abc`);
+    Deno.mkdirSync(`${dir}/.build-${dead}-abc`); // named by an older Sightline: left alone
     Deno.mkdirSync(`${dir}/.build-oldname`); // not named for an owner: not known to be abandoned
-    Deno.mkdirSync(`${dir}/.other-1.1-x`); // another prefix
-    assert.deepEqual(removeAbandoned(dir, ".build-"), [
-      `.build-${me.pid}.${Number(me.start) + 1}-abc`,
-    ]);
+    Deno.mkdirSync(`${dir}/.other-${tag}-1.1-x`); // another prefix
+    assert.deepEqual(removeAbandoned(dir, ".build-"), [`.build-${tag}-${dead}-abc`]);
     assert.deepEqual(
       [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
-      [".build-oldname", mine.path.slice(dir.length + 1), ".other-1.1-x"].sort(),
+      [
+        `.build-${other}-${dead}-abc`,
+        `.build-0badbeefn${tag.slice(9)}-${dead}-abc`,
+        `.build-${dead}-abc`,
+        ".build-oldname",
+        mine.path.slice(dir.length + 1),
+        `.other-${tag}-1.1-x`,
+      ].sort(),
     );
     assert.deepEqual(removeAbandoned(`${dir}/none`, ".build-"), []);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "cli: removeAbandoned leaves alone the directory of a running process in another pid namespace",
+  // unshare -p needs root (CAP_SYS_ADMIN)
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const { file, child, reader } = await runProgram(
+      `import { tempDirRemovedOnStop } from "${new URL("./cli.ts", import.meta.url).href}";
+const { path } = tempDirRemovedOnStop({ dir: "${dir}", prefix: ".build-" });
+Deno.writeTextFileSync(path + "/part", "half-built");
+console.log(Deno.pid, path);
+await new Promise((r) => setTimeout(r, 30_000));
+`,
+      "inherit",
+      ["unshare", "-pf", "--mount-proc", "--kill-child"],
+    );
+    try {
+      const line = new TextDecoder().decode((await reader.read()).value);
+      const [pid, path] = line.trim().split(" ");
+      assert.notEqual(Number(pid), Deno.pid, "its pids are another namespace's");
+      assert.deepEqual(removeAbandoned(dir, ".build-"), []);
+      assert.equal(Deno.readTextFileSync(`${path}/part`), "half-built");
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel();
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(file);
+    }
+  },
 });

@@ -33,24 +33,29 @@ export function kernelComm(name: string): string {
   return b.length <= 15 ? name : new TextDecoder().decode(b.subarray(0, 15));
 }
 
-/** The process's /proc/PID/stat, or null when there is no such process. */
+/** The process's /proc/PID/stat, or null when there is no such process (or it cannot be read). */
 export function stat(pid: number): Stat | null {
   try {
-    const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // the fields after "(comm) ", which may hold spaces and parentheses: state is field 3 of
-    // proc(5), so f[i] is field i + 3 (ppid 4, pgrp 5, utime 14, stime 15, starttime 22)
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return {
-      comm: s.slice(s.indexOf("(") + 1, s.lastIndexOf(")")),
-      state: f[0],
-      ppid: Number(f[1]),
-      pgrp: Number(f[2]),
-      start: f[19],
-      cpuMs: (Number(f[11]) + Number(f[12])) * 1000 / CLK_TCK,
-    };
+    return readStat(pid);
   } catch {
     return null;
   }
+}
+
+/** The process's /proc/PID/stat; throws what reading it throws (NotFound: no such process). */
+function readStat(pid: number): Stat {
+  const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // the fields after "(comm) ", which may hold spaces and parentheses: state is field 3 of
+  // proc(5), so f[i] is field i + 3 (ppid 4, pgrp 5, utime 14, stime 15, starttime 22)
+  const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+  return {
+    comm: s.slice(s.indexOf("(") + 1, s.lastIndexOf(")")),
+    state: f[0],
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    start: f[19],
+    cpuMs: (Number(f[11]) + Number(f[12])) * 1000 / CLK_TCK,
+  };
 }
 
 /** The process `pid` as it is now (with its start time, so a reused pid is told apart), if any. */
@@ -81,8 +86,41 @@ export function descendants(root = Deno.pid): Proc[] {
   return out;
 }
 
-/** Whether the process still runs (a zombie has ended). */
+/**
+ * Whether the process still runs (a zombie has ended). Only a /proc that says there is no such
+ * process (NotFound, or ESRCH as it ends) makes it dead: one that cannot be read (EACCES under
+ * hidepid, EMFILE, no /proc) may hide a living process, which is taken to run.
+ */
 export function alive(p: Proc): boolean {
-  const s = stat(p.pid);
-  return !!s && s.start === p.start && s.state !== "Z";
+  let s: Stat;
+  try {
+    s = readStat(p.pid);
+  } catch (e) {
+    return !(e instanceof Deno.errors.NotFound || (e as { code?: string }).code === "ESRCH");
+  }
+  return s.start === p.start && s.state !== "Z";
 }
+
+/**
+ * What tells apart the pids of this /proc from those of another: this host's boot (the first 8
+ * hex digits of its boot_id) and the pid namespace /proc shows (the inode of its ns/pid), as
+ * `<boot>n<inode>`; read once. Null when it cannot be told (no /proc, or a /proc mounted for
+ * another pid namespace than this process's, where its pid names another process): a name
+ * carrying a pid is then of no use to another process.
+ */
+export function procTag(): string | null {
+  if (tag === undefined) {
+    try {
+      const boot = Deno.readTextFileSync("/proc/sys/kernel/random/boot_id").replace(/-/g, "");
+      const ns = Deno.statSync("/proc/self/ns/pid").ino;
+      tag = Deno.readLinkSync("/proc/self") === String(Deno.pid) && /^[0-9a-f]{8}/.test(boot) &&
+          ns
+        ? `${boot.slice(0, 8)}n${ns}`
+        : null;
+    } catch {
+      tag = null;
+    }
+  }
+  return tag;
+}
+let tag: string | null | undefined;

@@ -4,7 +4,7 @@
  * writes it between parentheses), which is told apart from nothing once it has ended.
  */
 import assert from "node:assert/strict";
-import { alive, descendants, kernelComm, procOf, stat } from "./procs.ts";
+import { alive, descendants, kernelComm, procOf, procTag, stat } from "./procs.ts";
 
 Deno.test("stat: this process's parent, state and CPU time, which grows as it works", () => {
   const s = stat(Deno.pid)!;
@@ -62,4 +62,36 @@ Deno.test("kernelComm: a name as the kernel keeps it, its first 15 bytes", async
     await p.status;
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("alive: a /proc that cannot be read (no file descriptor left) does not make a living process dead", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    // the process reads itself after taking every file descriptor it may have (EMFILE)
+    await Deno.writeTextFile(
+      file,
+      `import { alive, procOf } from "${new URL("./procs.ts", import.meta.url).href}";
+const me = procOf(Deno.pid)!;
+const held = [];
+let why = "";
+try { for (;;) held.push(Deno.openSync("/dev/null")); } catch (e) { why = String(e); }
+console.log(JSON.stringify({ why, alive: alive(me) }));
+`,
+    );
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `ulimit -n 128 && exec "$0" run -A "$1"`, Deno.execPath(), file],
+      stderr: "inherit",
+    }).output();
+    assert.ok(out.success);
+    const got = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.match(got.why, /Too many open files/);
+    assert.equal(got.alive, true);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("procTag: this host's boot and the pid namespace /proc shows", () => {
+  const boot = Deno.readTextFileSync("/proc/sys/kernel/random/boot_id").replace(/-/g, "");
+  assert.equal(procTag(), `${boot.slice(0, 8)}n${Deno.statSync("/proc/self/ns/pid").ino}`);
 });

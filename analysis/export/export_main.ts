@@ -3,7 +3,14 @@
  * arguments and runs `export.ts`. Exit codes: 0 every recording exported, 1 any could not be,
  * 2 bad usage.
  */
-import { parseCommand, runCommand, stopOnSignals, usageError, userPath } from "../../kit/cli.ts";
+import {
+  parseCommand,
+  runCommand,
+  stopOnSignals,
+  usageError,
+  userNewPath,
+  userPath,
+} from "../../kit/cli.ts";
 import { type ExportFormat, run } from "./export.ts";
 
 const USAGE = "usage: deno task export RECORDING... --format parquet --out DIR [--prices FILE]\n" +
@@ -25,7 +32,7 @@ if (import.meta.main) {
     return await run({
       recordings: positionals.map(userPath),
       format: values.format as ExportFormat,
-      out: values.out && userPath(values.out),
+      out: values.out && userNewPath(values.out),
       otlp: { content: values.content, toolArguments: values["tool-arguments"] },
       prices: values.prices && userPath(values.prices),
     });

@@ -6,11 +6,12 @@
  * verdict, a malformed answer or a failed request — is stored and reported in one line.
  */
 import { basename, resolve } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type OpenAI from "openai";
 import { ddl } from "../../kit/columns.ts";
 import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
-import { ensureAnalysed, withDb, withDbOrCopy } from "../analysed_db.ts";
+import { ensureAnalysed, notWritableWhy, withDb, withDbOrCopy } from "../analysed_db.ts";
 import { aboutPath, errorLine } from "../../kit/cli.ts";
 import { hasTables, queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
@@ -99,8 +100,7 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
     let name: string;
     try {
       db = await ensureAnalysed(recording, { log: (line) => err(`label: ${line}`) });
-      let notWritable: string | null;
-      ({ value: [name, traces], notWritable } = await withDbOrCopy(db, async (c) => {
+      const build = async (c: DuckDBConnection) => {
         if (!(await hasTables(c, "findings"))) await buildLinksAndFindings(c);
         const sessions = await queryRows(c, readSql(SQL_DIR, "label_sessions"));
         const ts: Trace[] = [];
@@ -114,14 +114,23 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
         }
         // the recording's name: its directory's
         return [String(sessions[0]?.recording ?? basename(resolve(recording))), ts] as const;
-      }));
+      };
       // the verdicts go into the analysis: one that cannot be written cannot take them, and the
-      // model is not asked (a dry run asks nothing: its traces were built in a copy)
-      if (notWritable && !opts.dryRun) {
-        throw new Error(
-          `its analysis cannot be written (${notWritable}): the verdicts could not be kept, so ` +
-            "the model was not asked (--dry-run shows the prompts)",
-        );
+      // model is not asked, said at once (no copy made); a dry run asks nothing and writes
+      // nothing kept, so it builds its traces in a copy of such an analysis
+      if (opts.dryRun) {
+        [name, traces] = (await withDbOrCopy(db, build)).value;
+      } else {
+        try {
+          [name, traces] = await withDb(db, build);
+        } catch (e) {
+          const why = notWritableWhy(e);
+          if (why === null) throw e;
+          throw new Error(
+            `its analysis cannot be written (${why}): the verdicts could not be kept, so ` +
+              "the model was not asked (--dry-run shows the prompts)",
+          );
+        }
       }
     } catch (e) {
       err(`label: ${aboutPath(recording, errorLine(e))}`);

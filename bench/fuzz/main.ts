@@ -3,7 +3,7 @@
  * real recordings (bench/fuzz/fuzz.ts) for N minutes (default 5) and prints
  * "N inputs, 0 crashes" with what failed; exit 1 if anything crashed or broke a promise.
  */
-import { intOption, parseCommand, runCommand, usageError, userPath } from "../../kit/cli.ts";
+import { intOption, parseCommand, runCommand, usageError, userNewPath } from "../../kit/cli.ts";
 import { type Outcome, runFuzz } from "./fuzz.ts";
 
 const USAGE = "usage: deno task fuzz [--minutes N] [--seed N] [--json FILE]";
@@ -41,7 +41,7 @@ export async function main(args: string[]): Promise<number> {
   });
   if (values.json) {
     await Deno.writeTextFile(
-      userPath(values.json),
+      userNewPath(values.json),
       JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? String(v) : v), 1) + "\n",
     );
   }

@@ -4,7 +4,7 @@
  * results file of an interrupted run to go on with (`--continue FILE`, no other option). Each
  * bad input is a usage error of one line (exit 2).
  */
-import { listOption, parseCommand, usageError, userPath } from "../../kit/cli.ts";
+import { listOption, parseCommand, usageError, userNewPath, userPath } from "../../kit/cli.ts";
 import { AGENT_NAMES, type AgentName } from "../../lab/agents/agent_profile.ts";
 import type { StoredOptions } from "./run.ts";
 import { TIMING_MODES, type TimingMode } from "./transcripts.ts";
@@ -96,7 +96,7 @@ export function parseBenchArgs(args: string[]): BenchCommand {
           decide: values.decide,
         }
         : undefined,
-      out: values.out ? userPath(values.out) : DEFAULT_OUT,
+      out: values.out ? userNewPath(values.out) : DEFAULT_OUT,
       captureArgs: values["no-gate"] ? ["--no-gate"] : [],
       idleCapture: values["idle-capture"],
       note: values.note,

@@ -6,7 +6,7 @@
  * replaces that section in DIR/capture.json and regenerates DIR/capture.md from it.
  * Exits 0, 1 on an error, 2 on a bad command line.
  */
-import { intOption, parseCommand, runCommand, userPath } from "../../kit/cli.ts";
+import { intOption, parseCommand, runCommand, userNewPath, userPath } from "../../kit/cli.ts";
 import { lifetimeMarkdown, throughputMarkdown, withKeptNotes } from "./report.ts";
 import { run, type ThroughputResult } from "./run.ts";
 import { captureLifetime } from "./lifetime.ts";
@@ -47,7 +47,7 @@ export async function main(args: string[]): Promise<number> {
     seconds: intOption("seconds", values.seconds, 1),
     log,
   });
-  const out = values.out ? userPath(values.out) : DEFAULT_OUT;
+  const out = values.out ? userNewPath(values.out) : DEFAULT_OUT;
   await Deno.mkdir(out, { recursive: true });
   const md = throughputMarkdown(r);
   await writeMarkdown(out, md);

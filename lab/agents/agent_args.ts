@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { choiceOption, parseCommand, usageError, userPath } from "../../kit/cli.ts";
+import { choiceOption, parseCommand, usageError, userNewPath, userPath } from "../../kit/cli.ts";
 import { checkTransportFlags, WEBSOCKET_COMPRESSIONS } from "../simulator/mod.ts";
 import { AGENT_NAMES, type AgentName, CLOUD_PROVIDERS } from "./agent_profile.ts";
 import { cloudProblem, PROFILES } from "./run_agent.ts";
@@ -84,7 +84,7 @@ export function parseAgentArgs(args: string[]): AgentRunOptions {
     agent,
     scenario: scenarioPath,
     capture: v.capture ?? false,
-    captureOut: v.out ? userPath(v.out) : undefined,
+    captureOut: v.out ? userNewPath(v.out) : undefined,
     workdir: path(v.workdir),
     http1: v.http1,
     plainHttp: v["plain-http"],

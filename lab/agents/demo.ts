@@ -13,7 +13,7 @@ import {
   parseCommand,
   runCommand,
   stopOnSignals,
-  userPath,
+  userNewPath,
 } from "../../kit/cli.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
 import { DB_FILE, run as analyze } from "../../analysis/analyze.ts";
@@ -142,7 +142,7 @@ if (import.meta.main) {
     }
     return await run({
       agents,
-      out: values.out && userPath(values.out),
+      out: values.out && userNewPath(values.out),
     });
   });
 }

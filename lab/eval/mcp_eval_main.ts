@@ -7,7 +7,7 @@
  * accept (`mcpShortfalls`), 2 for bad usage.
  */
 import { fileURLToPath } from "node:url";
-import { runCommand, stopOnSignals, userPath } from "../../kit/cli.ts";
+import { runCommand, stopOnSignals, userNewPath } from "../../kit/cli.ts";
 import type { AgentName } from "../agents/mod.ts";
 import { formatMcpEval, mcpByAgent, mcpShortfalls, runMcpEval } from "./mcp_eval.ts";
 import { type EvalRunOptions, evalVerdict, parseEvalCommand, runsDir } from "./eval_cli.ts";
@@ -23,7 +23,7 @@ export function parseMcpEvalArgs(args: string[]): McpEvalCliOptions {
   const { common, values } = parseEvalCommand(args, "eval-mcp", MCP_EVAL_AGENTS, {
     report: { type: "string" },
   });
-  return { ...common, report: values.report ? userPath(values.report) : DEFAULT_REPORT };
+  return { ...common, report: values.report ? userNewPath(values.report) : DEFAULT_REPORT };
 }
 
 /** Runs the evaluation, writes the report; returns the exit code. */

@@ -3,7 +3,7 @@
  * the report (`--out FILE`, the user's path; default reports/blind_spots.md). It takes nothing
  * else: any other argument is a usage error of one line (exit 2).
  */
-import { parseCommand, userPath } from "../../kit/cli.ts";
+import { parseCommand, userNewPath } from "../../kit/cli.ts";
 
 /** The report the command writes unless told otherwise. */
 export const REPORT = new URL("../../reports/blind_spots.md", import.meta.url).pathname;
@@ -18,5 +18,5 @@ export interface BlindSpotsOptions {
 /** Parses the command line. */
 export function parseBlindSpotsArgs(args: string[]): BlindSpotsOptions {
   const { values } = parseCommand(args, { out: { type: "string" } }, { positionals: false });
-  return { out: values.out ? userPath(values.out) : REPORT };
+  return { out: values.out ? userNewPath(values.out) : REPORT };
 }

@@ -102,6 +102,7 @@ Deno.test("label: verdicts from a scripted observer, stored, cached; malformed a
 Deno.test("label: an analysis that cannot be written: a dry run shows the prompts, a run asks nothing and says why", async (t) => {
   const db = await analysedFixture("claude");
   const dir = db.slice(0, db.lastIndexOf("/"));
+  const tmp = await Deno.makeTempDir();
   const server = await startModelServer({
     scenario: await loadScenario(join(SCENARIOS, "observer_label.json")),
   });
@@ -123,11 +124,12 @@ Deno.test("label: an analysis that cannot be written: a dry run shows the prompt
     lines.length = 0;
     let dry: Awaited<ReturnType<typeof runLabel>> | undefined;
     let real: Awaited<ReturnType<typeof runLabel>> | undefined;
+    let made: string[] = [];
     const ran = await immutable([db, dir], async () => {
       dry = await runLabel(opts({ dryRun: true }));
       assert.deepEqual(lines, prompts, "the same prompts");
       lines.length = 0;
-      real = await runLabel(opts({}));
+      ({ value: real, made } = await inTmpdir(tmp, () => runLabel(opts({}))));
     });
     if (!ran) {
       await t.step({
@@ -146,10 +148,45 @@ Deno.test("label: an analysis that cannot be written: a dry run shows the prompt
       /^err: label: .*: its analysis cannot be written \(Cannot open file ".*analysis\.duckdb": Operation not permitted\): the verdicts could not be kept, so the model was not asked \(--dry-run shows the prompts\)$/,
     );
     assert.deepEqual(await Deno.readFile(db), before, "the analysis is as it was");
+    // said at once: the analysis (gigabytes at scale) was not copied to the temporary directory
+    assert.deepEqual(
+      made.filter((n) => n.startsWith("sightline-copy-")),
+      [],
+      `made in TMPDIR: ${made}`,
+    );
   } finally {
     await server.close();
+    await Deno.remove(tmp, { recursive: true });
   }
 });
+
+/**
+ * Runs `fn` with TMPDIR set to `dir`; `made`: the names of what was made in it (and may have
+ * been removed since).
+ */
+async function inTmpdir<T>(
+  dir: string,
+  fn: () => Promise<T>,
+): Promise<{ value: T; made: string[] }> {
+  const made: string[] = [];
+  const before = Deno.env.get("TMPDIR");
+  const watcher = Deno.watchFs(dir, { recursive: false });
+  const watching = (async () => {
+    for await (const ev of watcher) {
+      if (ev.kind === "create") made.push(...ev.paths.map((p) => p.slice(dir.length + 1)));
+    }
+  })();
+  Deno.env.set("TMPDIR", dir);
+  try {
+    return { value: await fn(), made };
+  } finally {
+    if (before === undefined) Deno.env.delete("TMPDIR");
+    else Deno.env.set("TMPDIR", before);
+    await new Promise((r) => setTimeout(r, 200)); // the last events
+    watcher.close();
+    await watching;
+  }
+}
 
 Deno.test("label: the trace keeps within its token budget by leaving things out", async () => {
   const db = await analysedFixture("claude");

@@ -4,7 +4,7 @@
  * transports (checked together: cli_rules.ts), `--var NAME=VALUE` values, and the paths as the
  * user's. Each bad input is a usage error of one line (exit 2).
  */
-import { parseCommand, usageError, userPath } from "../../kit/cli.ts";
+import { parseCommand, usageError, userNewPath, userPath } from "../../kit/cli.ts";
 import { checkTransportFlags } from "./cli_rules.ts";
 import type { ServeOptions } from "./serve.ts";
 
@@ -69,8 +69,8 @@ export function parseServeArgs(args: string[]): ServeOptions {
     host: v.host,
     http1: v.http1,
     plainHttp: v["plain-http"],
-    saveTranscript: v["save-transcript"] && userPath(v["save-transcript"]),
-    log: v.log && userPath(v.log),
+    saveTranscript: v["save-transcript"] && userNewPath(v["save-transcript"]),
+    log: v.log && userNewPath(v.log),
     logBodies: v["log-bodies"],
     vars,
   };

@@ -64,6 +64,11 @@ Deno.test("parseServeArgs: options and one-line errors", () => {
     [["--replay", "t", "--timing", "slow"], /--timing: expected transcript or zero/],
     [["--scenario", "s", "--bogus"], /Unknown option '--bogus'/],
     [["--scenario", "s", "--http1", "--plain-http"], /--http1 .* or --plain-http .*, not both/],
+    // files it makes: a name holding U+FFFD (bytes not UTF-8, as Deno reads them) is not made
+    ...(["--save-transcript", "--log"] as const).map((o): [string[], RegExp] => [
+      ["--scenario", "s", o, "out\uFFFD.json"],
+      /^out\uFFFD\.json: holds U\+FFFD \(\uFFFD\), which is what Deno makes of bytes that are not UTF-8: what is made would not bear the name given/,
+    ]),
   ];
   assertUsageErrors((args) => parseServeArgs(args), bad);
 });
