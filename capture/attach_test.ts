@@ -128,6 +128,32 @@ Deno.test("attachFailureWarning: names each file whose probes failed, none other
   assert.match(said, /; and 3 more files \(manifest\.json attach\.not_hooked\)$/);
 });
 
+/** An SSL_write hook at `offset`, as the test locator offers it. */
+const writeHook = (offset: number): Hook => ({
+  fn: "SSL_write",
+  offset,
+  vaddr: offset,
+  ...PROBES.SSL_write,
+  method: `test: at 0x${offset.toString(16)}`,
+});
+
+/** An AttachManager over `loader` whose locator offers SSL_write at 0x1000, then at 0x2000. */
+function twoCandidates(loader: LoaderClient, caches: string): AttachManager {
+  const locator = (path: string, insp: Inspection): Promise<Inspection> =>
+    Promise.resolve({
+      ...insp,
+      path,
+      status: "hooked",
+      library: "test",
+      method: "test locator",
+      hooks: [{ ...writeHook(0x1000), alternates: [writeHook(0x2000)] }],
+    });
+  return new AttachManager(loader, locator, {
+    inspect: `${caches}/inspect`,
+    locate: `${caches}/locate`,
+  });
+}
+
 Deno.test("a candidate whose attached probes cannot be detached: the next one is not attached, the failure stands", async () => {
   const caches = await Deno.makeTempDir({ prefix: "sl-attach-" });
   try {
@@ -145,27 +171,8 @@ Deno.test("a candidate whose attached probes cannot be detached: the next one is
       command: (verb: string, ...args: (string | number | bigint)[]) =>
         Promise.resolve(reply(verb, args)),
     } as unknown as LoaderClient;
-    const hook = (offset: number): Hook => ({
-      fn: "SSL_write",
-      offset,
-      vaddr: offset,
-      ...PROBES.SSL_write,
-      method: `test: at 0x${offset.toString(16)}`,
-    });
-    const locator = (path: string, insp: Inspection): Promise<Inspection> =>
-      Promise.resolve({
-        ...insp,
-        path,
-        status: "hooked",
-        library: "test",
-        method: "test locator",
-        hooks: [{ ...hook(0x1000), alternates: [hook(0x2000)] }],
-      });
     const true_ = Deno.realPathSync("/bin/true");
-    const am = new AttachManager(loader, locator, {
-      inspect: `${caches}/inspect`,
-      locate: `${caches}/locate`,
-    });
+    const am = twoCandidates(loader, caches);
     const entry = await am.ensure(true_, "exec");
     // two candidates never live at once: the second is not attached
     assert.deepEqual(sent.filter((s) => s.startsWith("attach")), [
@@ -209,26 +216,7 @@ Deno.test("a verdict on a candidate while its fall-through detaches it: the next
         return { err: 0, text: "ok" };
       },
     } as unknown as LoaderClient;
-    const hook = (offset: number): Hook => ({
-      fn: "SSL_write",
-      offset,
-      vaddr: offset,
-      ...PROBES.SSL_write,
-      method: `test: at 0x${offset.toString(16)}`,
-    });
-    const locator = (path: string, insp: Inspection): Promise<Inspection> =>
-      Promise.resolve({
-        ...insp,
-        path,
-        status: "hooked",
-        library: "test",
-        method: "test locator",
-        hooks: [{ ...hook(0x1000), alternates: [hook(0x2000)] }],
-      });
-    const am = new AttachManager(loader, locator, {
-      inspect: `${caches}/inspect`,
-      locate: `${caches}/locate`,
-    });
+    const am = twoCandidates(loader, caches);
     const ensured = am.ensure(Deno.realPathSync("/bin/true"), "exec");
     await asked;
     // a run-time verdict on the first candidate's cookie arrives while it is being detached
@@ -259,26 +247,7 @@ Deno.test("a hook proved wrong at run time whose probes cannot be detached: the 
         );
       },
     } as unknown as LoaderClient;
-    const hook = (offset: number): Hook => ({
-      fn: "SSL_write",
-      offset,
-      vaddr: offset,
-      ...PROBES.SSL_write,
-      method: `test: at 0x${offset.toString(16)}`,
-    });
-    const locator = (path: string, insp: Inspection): Promise<Inspection> =>
-      Promise.resolve({
-        ...insp,
-        path,
-        status: "hooked",
-        library: "test",
-        method: "test locator",
-        hooks: [{ ...hook(0x1000), alternates: [hook(0x2000)] }],
-      });
-    const am = new AttachManager(loader, locator, {
-      inspect: `${caches}/inspect`,
-      locate: `${caches}/locate`,
-    });
+    const am = twoCandidates(loader, caches);
     await am.ensure(Deno.realPathSync("/bin/true"), "exec");
     const said = await am.dropHook(1);
     assert.deepEqual(sent.filter((s) => s.includes(" 2000 ")), []);
