@@ -61,13 +61,10 @@ const REPLACED = "U+FFFD (\uFFFD), which is what Deno makes of bytes that are no
  * not only "no such file".
  */
 export function userPath(path: string): string {
-  const abs = resolve(userCwd(), path);
-  if (path.includes("\uFFFD") && !exists(abs)) {
-    throw usageError(
-      `${path}: not found; it holds ${REPLACED}: a name with such bytes must be renamed`,
-    );
-  }
-  return abs;
+  return absoluteUnlessReplaced(
+    path,
+    `not found; it holds ${REPLACED}: a name with such bytes must be renamed`,
+  );
 }
 
 /**
@@ -76,22 +73,23 @@ export function userPath(path: string): string {
  * have been others (not UTF-8), and what the command made would not bear the name meant.
  */
 export function userNewPath(path: string): string {
-  const abs = resolve(userCwd(), path);
-  if (path.includes("\uFFFD") && !exists(abs)) {
-    throw usageError(
-      `${path}: holds ${REPLACED}: what is made would not bear the name given; ` +
-        "choose one in UTF-8 without U+FFFD",
-    );
-  }
-  return abs;
+  return absoluteUnlessReplaced(
+    path,
+    `holds ${REPLACED}: what is made would not bear the name given; ` +
+      "choose one in UTF-8 without U+FFFD",
+  );
 }
 
-function exists(path: string): boolean {
+/** `path` made absolute against the user's directory; a usage error `path: why` when it holds
+ * U+FFFD and nothing of that name is there (the one rule of userPath and userNewPath). */
+function absoluteUnlessReplaced(path: string, why: string): string {
+  const abs = resolve(userCwd(), path);
+  if (!path.includes("\uFFFD")) return abs;
   try {
-    Deno.lstatSync(path);
-    return true;
+    Deno.lstatSync(abs);
+    return abs;
   } catch {
-    return false;
+    throw usageError(`${path}: ${why}`);
   }
 }
 
