@@ -602,11 +602,12 @@ export async function connectionExchanges(
     const cutByLoss = !!opts.statedLoss && isMcpEventStream(x, b.events);
     if (
       x.request?.complete && !x.response?.complete && !x.cancelled &&
-      (cutByLoss || !answerMayStayOpen(x, b.events))
+      (cutByLoss || !answerMayStayOpen(x, b.events, b.row.request_body))
     ) {
       // the stream ends inside the answer (or before it): the call is incomplete (a stream the
       // client cancelled is not: it read what it wanted, and all it read was recorded; nor an
-      // answer it need not read to its end: MCP's event stream, the DELETE ending a session)
+      // answer it need not read to its end: MCP's event stream, the DELETE ending a session, a
+      // POST of JSON-RPC notifications and responses alone)
       problems.push({
         recording,
         source: label,

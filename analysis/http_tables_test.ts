@@ -262,3 +262,76 @@ Deno.test("a WebSocket answer its client stopped reading (Codex, Ctrl-C; real by
   const [before] = await incompleteWith(calls);
   assert.match(before, /is cut short: no terminal event ends it \(the connection closed inside it/);
 });
+
+for (
+  const [agent, file, acks] of [
+    ["Claude Code", "claude_http1_roots_answer_tls.json", [
+      ["POST", 200, "request"], // tools/list
+      ["POST", 200, "request"], // tools/call echo
+      ["POST", 200, "request"], // tools/call echo
+      ["POST", 202, "response"], // its answer to the server's roots/list: 202, no body
+    ]],
+    ["Claude Code (HTTP+SSE)", "claude_sse_roots_answer_tls.json", [
+      ["POST", 202, "request"], // initialize: "Accepted", the answers come on the GET /sse stream
+      ["POST", 202, "request"], // tools/list
+      ["POST", 202, "request"], // tools/call echo
+      ["POST", 202, "request"], // tools/call echo
+      ["POST", 202, "response"], // its answer to the server's roots/list
+    ]],
+  ] as [string, string, [string, number, string][]][]
+) {
+  Deno.test(`${agent} exits before reading the acknowledgement of its answer to the server's roots/list (real bytes): no incomplete response; a request's answer never read still is`, async () => {
+    const calls = await mcpFixture(file);
+    const t = await buildHttpTables("r", view(calls), prices);
+    assert.deepEqual(
+      t.exchanges.map((x) => [x.method, x.status, x.response_complete]),
+      acks.map(([m, s]) => [m, s, true]),
+    );
+    const bodies = t.exchanges.map((x) => JSON.parse(new TextDecoder().decode(x.request_body!)));
+    assert.deepEqual(
+      bodies.map((b) => "method" in b ? "request" : "response"),
+      acks.map((a) => a[2]),
+    );
+    assert.deepEqual(t.problems, []);
+    // as seen in CI: the client exited right after writing its answer, never reading the
+    // acknowledgement (nothing for it there: its JSON-RPC response is answered by nothing)
+    const unread = calls.slice(0, -1);
+    assert.deepEqual(calls.at(-1)![0], "read");
+    assert.deepEqual(await incompleteWith(unread, [[10_000_000n, "claude", "exit code 0"]]), []);
+    assert.deepEqual(await incompleteWith(unread), []);
+    // the same connection ending before the last tools/call's answer: that answer (over
+    // streamable HTTP its result; over HTTP+SSE its acknowledgement, which one connection does
+    // not tell from the other) was never read, and that is still said
+    const lastCall = calls.findLastIndex(([d, b]) =>
+      d === "write" && new TextDecoder().decode(b as Uint8Array).includes('"tools/call"')
+    );
+    const cut = calls.slice(0, lastCall + 1);
+    const target = t.exchanges[0].path;
+    assert.deepEqual(await incompleteWith(cut, [[10_000_000n, "claude", "exit code 0"]]), [
+      `POST ${target}: the response was never read: its client (pid 3 claude) ended (exit code ` +
+      "0) 0.0 s after the connection's last recorded bytes, before the answer's end: it " +
+      "stopped waiting (interrupted, timed out or failed), and all it read is recorded",
+    ]);
+  });
+}
+
+Deno.test("Codex's notifications/initialized over h2 (real bytes) whose 202 was never read is no incomplete response; initialize's answer never read is", async () => {
+  const calls = await mcpFixture("codex_h2_remote_tls.json");
+  const sent = calls.findIndex(([d, b]) =>
+    d === "write" && new TextDecoder().decode(b as Uint8Array).includes("notifications/initialized")
+  );
+  // the connection ends after initialize's answer and the notification (stream 3), before the
+  // server's 202 for it
+  const unread = calls.slice(0, sent + 2);
+  const t = await buildHttpTables("r", view(unread), prices);
+  assert.deepEqual(
+    t.exchanges.map((x) => [x.protocol, x.stream_id, x.method, x.status, x.response_complete]),
+    [["h2", 1, "POST", 200, true], ["h2", 3, "POST", null, false]],
+  );
+  assert.deepEqual(t.problems, []);
+  // initialize (a request) sent, its answer never read: said
+  const first = calls.findIndex(([d]) => d === "read");
+  assert.deepEqual(await incompleteWith(calls.slice(0, first)), [
+    "POST /mcp: the response was not recorded",
+  ]);
+});

@@ -11,8 +11,20 @@
  *   one that ends inside an event was cut short.
  * - The `DELETE` with an `Mcp-Session-Id` that ends a streamable-HTTP session: the client need
  *   not wait for its answer (Codex exits without reading it, or reading only its head).
+ * - A `POST` whose JSON-RPC body (one message, or a batch) holds no request: only notifications
+ *   (a method, no id) and responses (an id with a result or an error), as the client's answer to
+ *   a request of the server's (Claude Code answers server-everything's `roots/list` and may
+ *   exit before reading the acknowledgement). JSON-RPC answers no notification nor response;
+ *   MCP's streamable HTTP acknowledges such a POST with `202 Accepted` and no body (2025-03-26
+ *   on), and the HTTP+SSE transport (2024-11-05) acknowledges every POST alone (its JSON-RPC
+ *   answers travel on the event stream): the answer holds nothing for the client. A POST that
+ *   carries a request is not one of them: over streamable HTTP its answer is the result. (Over
+ *   HTTP+SSE a request's POST is acknowledged alone too, but one connection's exchanges do not
+ *   tell that transport: its unread acknowledgement stays `incomplete`, and a request never
+ *   answered on the event stream is the MCP tables' own `mcp_unanswered` problem.)
  */
 import type { Exchange } from "./connection_parser.ts";
+import { parseJsonRpcBody } from "../protocols/jsonrpc.ts";
 
 /** Whether a request asks for an event stream (its `Accept` names `text/event-stream`). */
 function acceptsEventStream(x: Exchange): boolean {
@@ -47,10 +59,26 @@ export function endsMcpSession(x: Exchange): boolean {
   return x.request?.method === "DELETE" && has(x, "mcp-session-id");
 }
 
-/** Whether the client need not read this exchange's answer to its end (module doc). */
+/**
+ * A `POST` whose whole body, content-decoded (`body`: null when not kept), is JSON-RPC 2.0
+ * without a request: notifications and responses alone (module doc). A body that is not JSON,
+ * not all JSON-RPC, or an empty batch is not one.
+ */
+export function postsNoJsonRpcRequest(x: Exchange, body: Uint8Array | null): boolean {
+  if (x.request?.method !== "POST" || !x.request.complete || body === null) return false;
+  const parsed = parseJsonRpcBody(new TextDecoder().decode(body));
+  return parsed !== null && parsed.problems.length === 0 && parsed.messages.length > 0 &&
+    parsed.messages.every((m) => m.kind !== "request");
+}
+
+/**
+ * Whether the client need not read this exchange's answer to its end (module doc), given the
+ * events read from its answer and its request's body, content-decoded (null: none kept).
+ */
 export function answerMayStayOpen(
   x: Exchange,
   events: readonly { type: string; incomplete: boolean }[],
+  requestBody: Uint8Array | null,
 ): boolean {
-  return endsMcpSession(x) || isMcpEventStream(x, events);
+  return endsMcpSession(x) || isMcpEventStream(x, events) || postsNoJsonRpcRequest(x, requestBody);
 }

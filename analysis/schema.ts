@@ -96,7 +96,9 @@ export const problemsTable = table(
         "`GET` event stream for the server's messages, which the client leaves open until it " +
         "closes the connection or the stream (when its last event is whole and the manifest states " +
         "no loss of TLS or ipc records), nor the answer to " +
-        "the `DELETE` that ends an MCP session: the client need not read them); `running`: traced processes with no recorded exit, still " +
+        "the `DELETE` that ends an MCP session, nor that to a `POST` whose JSON-RPC body holds " +
+        "notifications and responses alone, no request (MCP acknowledges it without JSON-RPC: " +
+        "streamable HTTP's `202 Accepted`): the client need not read them); `running`: traced processes with no recorded exit, still " +
         "running when the capture ended (or their exit lost): what they did afterwards is not " +
         "recorded (source `processes`); `row`: a row left out of a table " +
         "for breaking its declaration (the message names the table and the row); `sql`: a " +

@@ -128,6 +128,9 @@ export function httpMcpMessages(
     const statusOf = new Map<number, number>();
     const awaiting: { at: number; httpIndex: number }[] = [];
     const carried = new Map<number, string[]>();
+    /** the requests (by index) whose body held JSON-RPC, and those of them with a request in it */
+    const rpcBodies = new Set<number>();
+    const rpcRequests = new Set<number>();
     const parser = createMcpHttpParser({
       onHead(side, head) {
         if (side === "client") asked.set(head.index, head);
@@ -139,6 +142,10 @@ export function httpMcpMessages(
         }
       },
       onMessage(m) {
+        if (m.side === "client") {
+          rpcBodies.add(m.httpIndex);
+          if (m.kind === "request") rpcRequests.add(m.httpIndex);
+        }
         if (m.side === "client" && m.method) {
           const what = m.id !== undefined && m.id !== null ? `${m.method} (id ${m.id})` : m.method;
           carried.set(m.httpIndex, [...carried.get(m.httpIndex) ?? [], what]);
@@ -191,12 +198,15 @@ export function httpMcpMessages(
     }
     // a request the server's recorded stream never answered (no status line at all): the
     // recording ends before its answer (a capture stopped mid-call, a server that hung); not
-    // the DELETE ending a session, whose answer the client need not wait for. (After a cut in
-    // the server's stream the unread rest is said above.)
+    // the DELETE ending a session, whose answer the client need not wait for, nor a POST of
+    // JSON-RPC notifications and responses alone, whose answer is an acknowledgement without
+    // JSON-RPC (open_ended_answers.ts). (After a cut in the server's stream the unread rest is
+    // said above.)
     if (server && !serverCut) {
       for (const [index, head] of asked) {
         if (answered.has(index)) continue;
         if (head.method === "DELETE" && head.lookup["mcp-session-id"]?.[0]) continue;
+        if (rpcBodies.has(index) && !rpcRequests.has(index)) continue;
         const rpc = carried.get(index);
         problems.push({
           recording,

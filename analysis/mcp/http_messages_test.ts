@@ -396,6 +396,27 @@ Deno.test("capture --pid attached mid-session (real): the session is read from i
   );
 });
 
+Deno.test("a loopback MCP POST of a notification alone whose acknowledgement the recording never saw is no problem (nothing of JSON-RPC answers it)", async () => {
+  const conns = await readMcpHttpFixture("streamable");
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  // the connection that carried notifications/initialized and then a tools/call, its two
+  // requests in the other order: the tools/call answered, the recording ending before the 202
+  const j = conns.findIndex((c) => text(c.client).includes("notifications/initialized"));
+  const client = conns[j].client;
+  const second = text(client).indexOf("POST /mcp", 1);
+  const swapped = new Uint8Array(client.length);
+  swapped.set(client.subarray(second));
+  swapped.set(client.subarray(0, second), client.length - second);
+  assert.match(text(swapped), /^POST[^]*"tools\/call"[^]*POST[^]*notifications\/initialized/);
+  const answers = conns[j].server;
+  const toolsAnswer = answers.subarray(text(answers).indexOf("HTTP/1.1 ", 1));
+  assert.match(text(toolsAnswer), /^HTTP\/1.1 200/);
+  const ackMissing = conns.map((c, k) => k === j ? { client: swapped, server: toolsAnswer } : c);
+  const u = await analyse(kernelRows(ackMissing, ["client", "server"]));
+  assert.deepEqual(u.problems, []);
+  assert.ok(u.calls.find((c) => c.method === "tools/call")?.result !== null);
+});
+
 Deno.test("a session's GET event stream alone (no request body seen) is told MCP's by its session headers", async () => {
   const enc = (s: string) => new TextEncoder().encode(s);
   const get = "GET /mcp HTTP/1.1\r\nhost: 127.0.0.1:3001\r\nmcp-session-id: ****\r\n" +
