@@ -29,7 +29,29 @@ for (const agent of ["claude", "codex"] as const) {
       const db = analysis.db;
       const calls = await checkRows(db, "llm_calls_in_order");
       const main = calls.filter((c) => c.kind === "main");
-      assert.equal(main.length, 41, show(calls.map((c) => [c.kind, c.outcome])));
+      if (main.length !== 41) {
+        // say what the analysis found instead: its problems and the attach report's lines
+        const exchanges = (await checkRows(db, "exchange_statuses")).map((x) => [
+          x.path,
+          x.status,
+          x.ws_messages,
+        ]);
+        const attach = readManifest(dirname(db)).attach as {
+          hooked?: { path: string; checks?: { fn: string; state: string; evidence: string }[] }[];
+        } | undefined;
+        const hooks = (attach?.hooked ?? []).flatMap((h) =>
+          (h.checks ?? []).map((c) =>
+            `${h.path.split("/").pop()} ${c.fn}: ${c.state} (${c.evidence})`
+          )
+        );
+        assert.fail(
+          `${main.length} main calls, not 41: ${show(calls.map((c) => [c.kind, c.outcome]))}\n` +
+            `problems: ${show(await checkRows(db, "problems"))}\n` +
+            `exchanges: ${show(exchanges)}\nws messages: ${
+              show(await checkRows(db, "ws_message_counts"))
+            }\nhooks: ${show(hooks)}\nrecording: ${dirname(db)}`,
+        );
+      }
       assert.ok(main.every((c) => c.outcome === "complete"), show(main.map((c) => c.outcome)));
       assert.match(String(main.at(-1)!.assistant_text), /All 40 steps are done/);
       const tools = await checkRows(db, "tool_calls_in_order");
