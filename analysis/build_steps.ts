@@ -255,8 +255,8 @@ export class Build {
 
   /**
    * Adds the NOT NULL constraints of every table this build created: all in one transaction
-   * (one commit, not one per column: 0.4–0.8 s of wall time at 1M events on a busy machine
-   * against 1.9–2.5, reports/bench/analysis.md session 27); if one fails there (a null that
+   * (one commit, not one per column: 0.35–0.8 s of wall time at 1M events on a busy machine
+   * against 1.9–2.8, reports/bench/analysis.md session 27); if one fails there (a null that
    * slipped past the steps), none is kept, and they are added one by one, its rows set aside.
    */
   async finish(): Promise<void> {
