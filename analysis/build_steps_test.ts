@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { col, opt, table } from "../kit/columns.ts";
+import { col, opt, table, view } from "../kit/columns.ts";
 import { Build, MAX_ROW_PROBLEMS } from "./build_steps.ts";
 import { createTables } from "./duckdb_tables.ts";
 import { problemsTable } from "./schema.ts";
@@ -169,6 +169,62 @@ Deno.test("build steps: a row with a forbidden null that slipped past every step
     ]);
     assert.deepEqual((await c.runAndReadAll("SELECT id FROM things")).getRows(), [[1n]]);
     await assert.rejects(c.run("INSERT INTO things VALUES ('rec', 3, NULL, NULL)"), /NOT NULL/);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: the constraints added together are undone when one fails, then each holds: the clean table's and the damaged one's", async () => {
+  const { c, close } = await db();
+  try {
+    const others = table("others", "test", [col("recording", "utf8", ""), col("id", "int64", "")]);
+    const b = new Build(c, "rec");
+    await b.create([others, things]);
+    await c.run("INSERT INTO others VALUES ('rec', 1)");
+    await c.run("INSERT INTO things VALUES ('rec', 1, 'a', NULL), ('rec', 2, NULL, 'x')");
+    await b.finish();
+    assert.deepEqual(b.problems.map((p) => p.message), [
+      'things: row (id=2, name=null, note="x"): name is null; row left out',
+    ]);
+    await assert.rejects(c.run("INSERT INTO others VALUES ('rec', NULL)"), /NOT NULL/);
+    await assert.rejects(c.run("INSERT INTO things VALUES ('rec', 3, NULL, NULL)"), /NOT NULL/);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: the constraints are added inside a caller's open transaction too", async () => {
+  const { c, close } = await db();
+  try {
+    const b = new Build(c, "rec");
+    await b.create([things]);
+    await c.run("BEGIN TRANSACTION");
+    await c.run("INSERT INTO things VALUES ('rec', 1, 'a', NULL)");
+    await b.finish();
+    await c.run("COMMIT");
+    assert.deepEqual(b.problems, []);
+    assert.deepEqual((await c.runAndReadAll("SELECT id FROM things")).getRows(), [[1n]]);
+    await assert.rejects(c.run("INSERT INTO things VALUES ('rec', 3, NULL, NULL)"), /NOT NULL/);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: a table stored under a declared view's name (an older analysis) is dropped, and the build's tables are made all the same", async () => {
+  const { c, close } = await db();
+  try {
+    const acts = view("acts_view", "test", [col("recording", "utf8", ""), col("id", "int64", "")]);
+    await c.run("CREATE TABLE acts_view (recording VARCHAR, id BIGINT)");
+    await c.run("CREATE TABLE things (old INTEGER)");
+    const b = new Build(c, "rec");
+    await b.create([things, acts]);
+    const names = await c.runAndReadAll(
+      "SELECT table_name FROM information_schema.tables ORDER BY 1",
+    );
+    assert.deepEqual(names.getRows(), [["things"]]);
+    await c.run("INSERT INTO things VALUES ('rec', 1, 'a', NULL)");
+    await b.finish();
+    assert.deepEqual(b.problems, []);
   } finally {
     close();
   }

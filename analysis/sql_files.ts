@@ -56,7 +56,8 @@ export const STACK_SQL = [
 /** Statements on an analysed database's own record: its problems, its recording and how it
  * ended, the revision of the analysis that built it, its processes that outlived it, the
  * local servers it talked to with no LLM call seen, its
- * tables' digests, the labels and tables it keeps from the one it replaces. */
+ * tables' digests, the labels and tables it keeps from the one it replaces, the transaction a
+ * statement runs in. */
 export const DB_SQL = [
   "analysis_revision",
   "digest_tables",
@@ -70,6 +71,7 @@ export const DB_SQL = [
   "recording_end",
   "recording_name",
   "table_digest",
+  "transaction_id",
 ] as const;
 
 export type SqlName =
