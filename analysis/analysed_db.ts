@@ -20,7 +20,8 @@ import { loadPrices } from "./pricing.ts";
 import { attachReadOnly, type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
 import { revisionMismatch, revisionOf } from "./analysis_version.ts";
 import { sqlText } from "./sql_files.ts";
-import { isRecordingFile } from "../recording/manifest.ts";
+import { isRecordingFile, readManifestJson } from "../recording/manifest.ts";
+import { filesChanged, type FilesStamp, filesStampOf, stampedFiles } from "./files_stamp.ts";
 
 export { DB_FILE };
 
@@ -117,16 +118,18 @@ export const DAMAGED_DB =
  * by another revision of the analysis (`analysis_version.ts`: an older or newer Sightline, or a
  * database that is not ours), it cannot be read (a damaged file: made again from the recording),
  * it names the recording otherwise than its directory is named now (renamed or copied since),
- * or it was made while the capture ran (`deno task analyze` of a
- * recording being written) and the capture has ended since, so the manifest's end (complete,
- * end time, exit code) is not the one the analysis read. An unreadable database is said by
- * whoever opens it; without a readable manifest (or `dir` null: a database given alone) there
- * is no end to compare.
+ * it was made while the capture ran (`deno task analyze` of a recording being written) and the
+ * capture has ended since, so the manifest's end (complete, end time, exit code) is not the one
+ * the analysis read, or the recording's table files are not those it read (grown by a capture
+ * still writing, resumed or appended to, rewritten: `files_stamp.ts`), whatever the manifest
+ * says. An unreadable database is said by whoever opens it; without a readable manifest there
+ * is no end to compare, and `dir` null (a database given alone) has nothing to compare.
  */
 export async function analysisOutdated(dir: string | null, db: string): Promise<string | null> {
   let row: Row | undefined;
   let named: unknown;
   let revision: number | null;
+  let files: FilesStamp | null = null;
   try {
     const opened = await connect(db, false);
     try {
@@ -134,7 +137,10 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
       row = revision === null
         ? undefined
         : (await queryRows(opened.conn, sqlText("recording_end")))[0];
-      if (row) named = (await queryRows(opened.conn, sqlText("recording_name")))[0]?.recording;
+      if (row) {
+        named = (await queryRows(opened.conn, sqlText("recording_name")))[0]?.recording;
+        files = await stampedFiles(opened.conn);
+      }
     } finally {
       opened.close();
     }
@@ -157,9 +163,19 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
   if (typeof named === "string" && named !== basename(dir) && holdsRecording(dir)) {
     return `the recording was renamed or copied since its analysis (which names it ${named})`;
   }
+  const ended = manifestEndChanged(dir, row);
+  if (ended) return ended;
+  // (no table file left at all: a database with nothing beside it to make it from, as it is)
+  const now = filesStampOf(dir);
+  const changed = files && Object.keys(now).length ? filesChanged(files, now) : null;
+  return changed ? `the recording changed after its analysis (${changed})` : null;
+}
+
+/** Why the manifest in `dir` ends otherwise than the analysis' `row` read it, or null. */
+function manifestEndChanged(dir: string, row: Row | undefined): string | null {
   let info;
   try {
-    info = manifestInfo(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))), () => {});
+    info = manifestInfo(readManifestJson(dir), () => {});
   } catch {
     return null;
   }

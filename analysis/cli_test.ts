@@ -404,6 +404,28 @@ Deno.test("analyze, sql and export: a manifest lacking complete and tables, or h
   );
 });
 
+Deno.test("sql and export: a manifest an editor saved with a byte order mark is read as any other", async () => {
+  const rec = await copyFixture("claude", "rec-bom");
+  const text = await Deno.readTextFile(`${rec}/manifest.json`);
+  const m = JSON.parse(text);
+  await Deno.writeTextFile(`${rec}/manifest.json`, "\uFEFF" + text);
+  const q = await task(
+    "sql",
+    "--format",
+    "json",
+    rec,
+    "--",
+    "SELECT r.command, r.complete, (SELECT count(*) FROM problems)::INTEGER AS problems " +
+      "FROM recordings r",
+  );
+  assert.equal(q.code, 0, q.stderr);
+  assert.equal(q.stderr, `sql: ${rec}: not analysed yet, analysing\n`, "no damage said");
+  assert.deepEqual(JSON.parse(q.stdout), [{ command: m.command, complete: true, problems: 0 }]);
+  const e = await task("export", "--format", "parquet", "--out", `${dirname(rec)}/pq`, rec);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(e.stderr, "");
+});
+
 Deno.test("sql, export, report: a table file cut short is one line and exit 1, not an empty answer", async () => {
   const rec = await copyFixture("claude", "rec-torn");
   const tls = `${rec}/tls.arrow`;

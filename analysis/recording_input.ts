@@ -6,7 +6,7 @@
  */
 import { basename, resolve } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
-import { type Manifest, restatesRows } from "../recording/manifest.ts";
+import { type Manifest, readManifestJson, restatesRows } from "../recording/manifest.ts";
 import type { BlindSpot } from "../recording/blind_spots.ts";
 
 type Fields = Partial<Record<keyof Manifest, unknown>>;
@@ -97,7 +97,7 @@ export function openRecording(path: string, opts: { tables?: boolean } = {}): Re
   let manifest: Manifest | null = null;
   let info: ManifestInfo | null = null;
   try {
-    const m = JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`));
+    const m = readManifestJson(dir) as Manifest;
     info = manifestInfo(m, (message) => problems.push({ source: "manifest.json", message }));
     if (info) {
       manifest = m;

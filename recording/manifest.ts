@@ -131,8 +131,20 @@ export function restatesRows(warning: string): boolean {
     /: actions taken through io_uring are not recorded$/.test(warning);
 }
 
+/**
+ * `text` without a leading byte order mark: a manifest an editor saved may begin with one, and
+ * JSON text may carry it (RFC 8259 §8.1: a reader may ignore it), where `JSON.parse` refuses it.
+ */
+export const stripBom = (text: string): string =>
+  text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+
+/** The JSON value in `dir`'s manifest.json (a leading byte order mark ignored), unchecked. */
+export function readManifestJson(dir: string): unknown {
+  return JSON.parse(stripBom(Deno.readTextFileSync(`${dir}/${MANIFEST_FILE}`)));
+}
+
 export function readManifest(dir: string): Manifest {
-  return JSON.parse(Deno.readTextFileSync(`${dir}/${MANIFEST_FILE}`));
+  return readManifestJson(dir) as Manifest;
 }
 
 export function nsToIso(ns: bigint): string {
