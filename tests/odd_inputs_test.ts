@@ -10,9 +10,13 @@
  * benchmarks, which would run, are checked where their arguments are parsed).
  *
  * A file where a directory is wanted (`--out`), or a directory where a file is (`--ca-cert`).
+ * A recording this user may not read (another user's, its directory 0700 and files 0600, as a
+ * capture leaves them): said so, not "not a recording" nor analysed into empty tables.
  */
 import assert from "node:assert/strict";
-import { denoTask } from "../analysis/testing.ts";
+import { existsSync } from "node:fs";
+import { denoTask, fixtureDir } from "../analysis/testing.ts";
+import { copyRecording } from "../recording/manifest.ts";
 import { parseBenchArgs } from "../bench/overhead/bench_args.ts";
 import { CliError } from "../kit/cli.ts";
 
@@ -106,6 +110,64 @@ Deno.test("report, notebooks, label: a file where a directory is wanted, or the 
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+/** Whether this runs as root and may start a process in a user namespace of its own, where it
+ * keeps root's uid but not root's power over other owners' files. */
+function canDropRootPower(): boolean {
+  if (Deno.uid() !== 0) return false;
+  try {
+    return new Deno.Command("unshare", { args: ["--user", "true"] }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "analyze, sql: a recording this user may not read is one line saying so, exit 1, no analysis of nothing",
+  ignore: !canDropRootPower(),
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-odd-" });
+    const rec = copyRecording(fixtureDir("claude"), `${tmp}/rec`);
+    const root = new URL("../", import.meta.url).pathname;
+    /** `task` run where the recording's owner bits hold (another user's, 0700 and 0600) */
+    const asUser = async (...args: string[]) => {
+      const out = await new Deno.Command("unshare", {
+        args: ["--user", "--", Deno.execPath(), "task", "--quiet", ...args],
+        cwd: root,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+    };
+    try {
+      await Deno.chmod(tmp, 0o755);
+      for (const f of Deno.readDirSync(rec)) {
+        Deno.chownSync(`${rec}/${f.name}`, 12345, 12345);
+        Deno.chmodSync(`${rec}/${f.name}`, 0o600);
+      }
+      // its files another user's; then its directory too
+      const tail = "(permission denied): analyse it as its owner or with sudo";
+      const files = await asUser("analyze", rec);
+      assert.equal(files.code, 1, files.stderr);
+      assert.equal(files.stderr, `analyze: ${rec}: cannot read file.arrow ${tail}\n`);
+      Deno.chownSync(rec, 12345, 12345);
+      Deno.chmodSync(rec, 0o700);
+      for (const [cmd, args] of [["analyze", []], ["sql", ["--", "SELECT 1"]]] as const) {
+        const r = await asUser(cmd, rec, ...args);
+        assert.equal(r.code, 1, r.stderr);
+        assert.equal(
+          r.stderr.trimEnd().split("\n").at(-1),
+          `${cmd}: ${rec}: cannot read the directory ${tail}`,
+        );
+      }
+      Deno.chmodSync(rec, 0o755);
+      assert.ok(!existsSync(`${rec}/analysis.duckdb`), "no analysis of nothing left behind");
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
 });
 
 Deno.test("bench: an empty option value is a usage error naming it", () => {
