@@ -39,8 +39,11 @@ export class NotAnalysed extends Error {}
 
 /** The database path of a recording directory (or the path itself if it is a database). */
 export function dbPathOf(recording: string): string {
-  return recording.endsWith(".duckdb") ? recording : join(recording, DB_FILE);
+  return isDbPath(recording) ? recording : join(recording, DB_FILE);
 }
+
+/** Whether `path` names a database file (`.duckdb`), not a directory of that name. */
+const isDbPath = (path: string) => path.endsWith(".duckdb") && !isDir(path);
 
 const sqlOf = (q: SqlFile | string) => (typeof q === "string" ? q : readSql(q.dir, q.name));
 
@@ -150,7 +153,7 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
     // whoever opens it, as is a damaged one given alone.
     const line = errorLine(e);
     return dir !== null && DAMAGED_DB.test(line)
-      ? `its analysis cannot be read (${line.replace(/^IO Error: /, "")})`
+      ? `its analysis cannot be read (${stripIoError(line)})`
       : null;
   }
   const mismatch = revisionMismatch(revision);
@@ -188,6 +191,8 @@ function manifestEndChanged(dir: string, row: Row | undefined): string | null {
     ? "the recording changed after its analysis (its capture has ended since)"
     : "the recording changed after its analysis (its manifest is not the one analysed)";
 }
+
+const stripIoError = (line: string) => line.replace(/^IO Error: /, "");
 
 /** Whether `dir` holds a recording's own files (its manifest or a table file). */
 export function holdsRecording(dir: string): boolean {
@@ -265,7 +270,7 @@ export async function damageAt(path: string, recording: string): Promise<Damage 
  * another revision given alone, or with no recording beside it, is refused (`NotAnalysed`).
  */
 export async function openAnalysed(recording: string, opts: OpenOptions = {}): Promise<AnalysedDb> {
-  const isDb = recording.endsWith(".duckdb");
+  const isDb = isDbPath(recording);
   const path = resolve(dbPathOf(recording));
   const dir = isDb ? resolve(recording, "..") : resolve(recording);
   const log = opts.log ?? (() => {});
@@ -292,7 +297,15 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     const outdated = await analysisOutdated(isDb ? null : dir, path);
     if (outdated) await analyse(outdated);
   }
-  let db = await connect(path, opts.write ?? false);
+  let db;
+  try {
+    db = await connect(path, opts.write ?? false);
+  } catch (e) {
+    // a file given as a database that is none (or is damaged): named, in one line
+    const line = errorLine(e);
+    if (!DAMAGED_DB.test(line)) throw e;
+    throw new NotAnalysed(`${recording}: not a readable DuckDB database (${stripIoError(line)})`);
+  }
   let tables = await tableNames(db.conn);
   const missing = (opts.require ?? []).filter((t) => !tables.has(t));
   if (missing.length && !analysed) {

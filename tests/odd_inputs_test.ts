@@ -11,7 +11,8 @@
  *
  * A file where a directory is wanted (`--out`), or a directory where a file is (`--ca-cert`).
  * A recording this user may not read (another user's, its directory 0700 and files 0600, as a
- * capture leaves them): said so, not "not a recording" nor analysed into empty tables.
+ * capture leaves them): said so, not "not a recording" nor analysed into empty tables. A
+ * `.duckdb` file that is no database, or a directory so named: named in one line.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -106,6 +107,33 @@ Deno.test("report, notebooks, label: a file where a directory is wanted, or the 
       assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
       assert.equal(r.stderr.split("\n")[0], line);
       assert.equal(r.stdout, "");
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("report, findings: a .duckdb file that is no database, or a directory so named, is one line naming it, exit 1", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "sl-odd-" });
+  try {
+    const junk = `${tmp}/junk.duckdb`;
+    await Deno.writeTextFile(junk, "not a database\n");
+    await Deno.mkdir(`${tmp}/dir.duckdb`);
+    for (const cmd of ["report", "findings"]) {
+      const r = await denoTask([cmd, junk]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(
+        r.stderr,
+        `${cmd}: ${junk}: not a readable DuckDB database (The file "${junk}" exists, but it ` +
+          "is not a valid DuckDB database file!)\n",
+      );
+      // a directory: a recording directory (it is none), not a database file to open
+      const d = await denoTask([cmd, `${tmp}/dir.duckdb`]);
+      assert.equal(d.code, 1, d.stderr);
+      assert.equal(
+        d.stderr.trimEnd().split("\n").at(-1),
+        `${cmd}: ${tmp}/dir.duckdb: not a recording (no manifest.json and no Arrow files)`,
+      );
     }
   } finally {
     await Deno.remove(tmp, { recursive: true });
