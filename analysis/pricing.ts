@@ -6,6 +6,7 @@
  * OpenAI's and Gemini's input counts include the cached tokens.
  */
 import type { Provider, Usage } from "./llm/shapes.ts";
+import { parseJsonText } from "../kit/json_text.ts";
 
 export interface Price {
   match: string;
@@ -34,7 +35,7 @@ export const DEFAULT_PRICES = new URL("./prices.json", import.meta.url).pathname
 export function loadPrices(path = DEFAULT_PRICES): PriceTable {
   let v: unknown;
   try {
-    v = JSON.parse(Deno.readTextFileSync(path));
+    v = parseJsonText(Deno.readTextFileSync(path));
   } catch (e) {
     throw new Error(
       `${path}: cannot read the price table (${(e as Error).message.split("\n")[0]})`,

@@ -6,6 +6,7 @@
  */
 
 import type { BlindSpot, UringCounts } from "./blind_spots.ts";
+import { parseJsonText } from "../kit/json_text.ts";
 
 export const TOOL_NAME = "sightline";
 /**
@@ -132,15 +133,11 @@ export function restatesRows(warning: string): boolean {
 }
 
 /**
- * `text` without a leading byte order mark: a manifest an editor saved may begin with one, and
- * JSON text may carry it (RFC 8259 §8.1: a reader may ignore it), where `JSON.parse` refuses it.
+ * The JSON value in `dir`'s manifest.json, unchecked; a leading byte order mark (an editor
+ * saved it) ignored (kit/json_text.ts).
  */
-export const stripBom = (text: string): string =>
-  text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-
-/** The JSON value in `dir`'s manifest.json (a leading byte order mark ignored), unchecked. */
 export function readManifestJson(dir: string): unknown {
-  return JSON.parse(stripBom(Deno.readTextFileSync(`${dir}/${MANIFEST_FILE}`)));
+  return parseJsonText(Deno.readTextFileSync(`${dir}/${MANIFEST_FILE}`));
 }
 
 export function readManifest(dir: string): Manifest {
