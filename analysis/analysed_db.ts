@@ -14,7 +14,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { aboutPath, errorLine, tempDirRemovedOnStop } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
-import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { analyzeRecording, DB_FILE, dbInTheWay } from "./analyze.ts";
 import { manifestInfo } from "./recording_input.ts";
 import { loadPrices } from "./pricing.ts";
 import { attachReadOnly, type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
@@ -290,6 +290,8 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     analysed = true;
   };
   if (!isDb && !isDir(dir)) throw new NotAnalysed(`${recording}: not a directory`);
+  const inTheWay = isDb ? null : dbInTheWay(dir);
+  if (inTheWay) throw new NotAnalysed(`${recording}: ${inTheWay}`);
   if (opts.rebuild) await analyse("asked to analyse it again");
   else if (!existsSync(path)) await analyse("not analysed yet");
   else {

@@ -212,6 +212,8 @@ export async function analyzeRecording(
   // what the table files are before they are read: a capture still writing them grows them
   // after, and the next command that opens this analysis makes it again (files_stamp.ts)
   const tableFiles = filesStampOf(input.dir);
+  const inTheWay = dbInTheWay(input.dir);
+  if (inTheWay) throw new Error(`${path}: ${inTheWay}`);
   phase("read");
   const progress = progressPrinter(err, opts.quiet ?? false, input.name);
   let build: { path: string; forget: () => void };
@@ -394,6 +396,19 @@ export async function analyzeRecording(
   } finally {
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
     forgetTmp();
+  }
+}
+
+/**
+ * Why the analysis cannot be written beside the recording in `dir` for something else there
+ * under its name (a directory, a link to one), or null: said before any work, in one line.
+ */
+export function dbInTheWay(dir: string): string | null {
+  try {
+    const st = Deno.statSync(join(dir, DB_FILE));
+    return st.isFile ? null : `${DB_FILE} is there and is not a file: move it away to analyse`;
+  } catch {
+    return null; // not there (or not to be looked at: said when written)
   }
 }
 

@@ -12,7 +12,8 @@
  * A file where a directory is wanted (`--out`), or a directory where a file is (`--ca-cert`).
  * A recording this user may not read (another user's, its directory 0700 and files 0600, as a
  * capture leaves them): said so, not "not a recording" nor analysed into empty tables. A
- * `.duckdb` file that is no database, or a directory so named: named in one line.
+ * `.duckdb` file that is no database, or a directory so named (also in a recording, where its
+ * analysis goes): named in one line.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -113,7 +114,7 @@ Deno.test("report, notebooks, label: a file where a directory is wanted, or the 
   }
 });
 
-Deno.test("report, findings: a .duckdb file that is no database, or a directory so named, is one line naming it, exit 1", async () => {
+Deno.test("report, findings: a .duckdb file that is no database, or a directory so named (also where a recording's analysis goes), is one line naming it, exit 1", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "sl-odd-" });
   try {
     const junk = `${tmp}/junk.duckdb`;
@@ -134,6 +135,18 @@ Deno.test("report, findings: a .duckdb file that is no database, or a directory 
         d.stderr.trimEnd().split("\n").at(-1),
         `${cmd}: ${tmp}/dir.duckdb: not a recording (no manifest.json and no Arrow files)`,
       );
+    }
+    // a directory where a recording's analysis goes: named, before any work
+    const rec = copyRecording(fixtureDir("claude"), `${tmp}/rec`);
+    await Deno.mkdir(`${rec}/analysis.duckdb`);
+    for (const cmd of ["analyze", "report", "sql"]) {
+      const r = await denoTask([cmd, rec, ...(cmd === "sql" ? ["--", "SELECT 1"] : [])]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(
+        r.stderr.trimEnd().split("\n").at(-1),
+        `${cmd}: ${rec}: analysis.duckdb is there and is not a file: move it away to analyse`,
+      );
+      assert.equal(r.stdout, "");
     }
   } finally {
     await Deno.remove(tmp, { recursive: true });
