@@ -213,8 +213,9 @@ Deno.test("sql and analyze: bad input gives one line and the documented exit cod
   const findings = await task("findings", missing);
   assert.equal(findings.code, 1);
   assert.equal(findings.stderr, `findings: ${missing}: not a directory\n`);
+  // a price table that cannot be read: bad usage, said before any work
   const prices = await task("analyze", "--prices", "/nonexistent.json", rec);
-  assert.equal(prices.code, 1);
+  assert.equal(prices.code, 2);
   assert.match(prices.stderr, /^analyze: \/nonexistent\.json: cannot read the price table/);
 });
 

@@ -6,6 +6,7 @@
  * OpenAI's and Gemini's input counts include the cached tokens.
  */
 import type { Provider, Usage } from "./llm/shapes.ts";
+import { errorLine, usageError, userPath } from "../kit/cli.ts";
 import { parseJsonText } from "../kit/json_text.ts";
 
 export interface Price {
@@ -30,6 +31,22 @@ export interface PriceTable {
 }
 
 export const DEFAULT_PRICES = new URL("./prices.json", import.meta.url).pathname;
+
+/**
+ * A `--prices FILE` option, as the user's path, checked at once (undefined when not given): a
+ * table that cannot be read or is wrong is a usage error before any work, not one said only
+ * when a recording comes to be analysed (and never when its analysis is current).
+ */
+export function pricesOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const path = userPath(value);
+  try {
+    loadPrices(path);
+  } catch (e) {
+    throw usageError(errorLine(e));
+  }
+  return path;
+}
 
 /** Reads and checks a price table; throws one line naming the file and the problem. */
 export function loadPrices(path = DEFAULT_PRICES): PriceTable {

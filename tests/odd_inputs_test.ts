@@ -9,7 +9,8 @@
  * rest of each command line names no recording, so nothing is read, written or captured (the
  * benchmarks, which would run, are checked where their arguments are parsed).
  *
- * A file where a directory is wanted (`--out`), or a directory where a file is (`--ca-cert`).
+ * A file where a directory is wanted (`--out`), or a directory where a file is (`--ca-cert`,
+ * `--prices`).
  * A recording this user may not read (another user's, its directory 0700 and files 0600, as a
  * capture leaves them): said so, not "not a recording" nor analysed into empty tables. A
  * `.duckdb` file that is no database, or a directory so named (also in a recording, where its
@@ -87,7 +88,7 @@ Deno.test("every entry point: an empty option value or path is a one-line usage 
   assert.deepEqual(wrong, []);
 });
 
-Deno.test("report, notebooks, label: a file where a directory is wanted, or the reverse, is one line before any work, exit 2", async () => {
+Deno.test("report, notebooks, label, analyze, sql, export: a file where a directory is wanted, or the reverse, is one line before any work, exit 2", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "sl-odd-" });
   const file = `${tmp}/a-file`;
   try {
@@ -102,6 +103,15 @@ Deno.test("report, notebooks, label: a file where a directory is wanted, or the 
         `label: --cache-dir ${file} is not a directory`,
       ],
       [["label", "--dry-run", "--ca-cert", tmp, rec], `label: --ca-cert ${tmp} is a directory`],
+      // a price table checked at once: not only when a recording comes to be analysed (never,
+      // for sql and export, when its analysis is current)
+      ...[["analyze"], ["sql"], ["export", "--format", "parquet", "--out", `${tmp}/pq`]].map((
+        c,
+      ): [string[], string] => [
+        [...c, "--prices", tmp, rec, ...(c[0] === "sql" ? ["--", "SELECT 1"] : [])],
+        `${c[0]}: ${tmp}: cannot read the price table (Is a directory (os error 21): readfile ` +
+        `'${tmp}')`,
+      ]),
     ];
     for (const [args, line] of cases) {
       const r = await denoTask(args);
