@@ -410,15 +410,9 @@ Deno.test("sql and export: a manifest an editor saved with a byte order mark is 
   const text = await Deno.readTextFile(`${rec}/manifest.json`);
   const m = JSON.parse(text);
   await Deno.writeTextFile(`${rec}/manifest.json`, "\uFEFF" + text);
-  const q = await task(
-    "sql",
-    "--format",
-    "json",
-    rec,
-    "--",
-    "SELECT r.command, r.complete, (SELECT count(*) FROM problems)::INTEGER AS problems " +
-      "FROM recordings r",
-  );
+  const read = "SELECT r.command, r.complete, (SELECT count(*) FROM problems)::INTEGER " +
+    "AS problems FROM recordings r";
+  const q = await task("sql", "--format", "json", rec, "--", read);
   assert.equal(q.code, 0, q.stderr);
   assert.equal(q.stderr, `sql: ${rec}: not analysed yet, analysing\n`, "no damage said");
   assert.deepEqual(JSON.parse(q.stdout), [{ command: m.command, complete: true, problems: 0 }]);
