@@ -280,7 +280,8 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     if (existsSync(path) && !holdsRecording(dir)) {
       throw new NotAnalysed(`${recording}: ${why}, and no recording is beside it to analyse again`);
     }
-    log(`${recording}: ${why}, analysing it first`);
+    // (a directory holding no recording: the analysis says so in one line, nothing before it)
+    if (holdsRecording(dir)) log(`${recording}: ${why}, analysing it first`);
     try {
       // its damage is said below, from the database, as for one analysed before
       await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });

@@ -26,7 +26,7 @@ import {
   withMemoryDb,
 } from "./analysed_db.ts";
 import { errorLine, onceEach, usageError } from "../kit/cli.ts";
-import { isDir, isFile } from "../kit/files.ts";
+import { isFile } from "../kit/files.ts";
 import { loadPrices } from "./pricing.ts";
 import { attachReadOnly, memoryAdvice } from "./duckdb_open.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -126,7 +126,8 @@ export async function run(opts: SqlOptions): Promise<number> {
         err(`sql: ${rec}: ${outdated}, and no recording is beside it to analyse again\n`);
         continue;
       }
-      if (isDir(dir)) {
+      // (a directory holding no recording: the analysis says so in one line, nothing before it)
+      if (holdsRecording(dir)) {
         err(
           `sql: ${rec}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
         );

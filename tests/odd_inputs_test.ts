@@ -142,8 +142,8 @@ Deno.test("report, findings: a .duckdb file that is no database, or a directory 
       const d = await denoTask([cmd, `${tmp}/dir.duckdb`]);
       assert.equal(d.code, 1, d.stderr);
       assert.equal(
-        d.stderr.trimEnd().split("\n").at(-1),
-        `${cmd}: ${tmp}/dir.duckdb: not a recording (no manifest.json and no Arrow files)`,
+        d.stderr,
+        `${cmd}: ${tmp}/dir.duckdb: not a recording (no manifest.json and no Arrow files)\n`,
       );
     }
     // a directory where a recording's analysis goes: named, before any work

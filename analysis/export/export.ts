@@ -73,9 +73,12 @@ async function analyseFirst(
   if (outdated && !holdsRecording(dir)) {
     throw new NotARecording(`${path}: ${outdated}, and no recording is beside it to analyse again`);
   }
-  err(
-    `${task}: ${path}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
-  );
+  // (a directory holding no recording: the analysis says so in one line, nothing before it)
+  if (holdsRecording(dir)) {
+    err(
+      `${task}: ${path}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
+    );
+  }
   await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
 }
 
