@@ -48,6 +48,15 @@ export function pricesOption(value: string | undefined): string | undefined {
   return path;
 }
 
+/**
+ * What `--prices` did not do for a recording whose analysis is current (its costs are those
+ * of the table it was analysed with): said, not left silent.
+ */
+export function pricesNotApplied(prices: string): string {
+  return `its analysis is current: --prices ${prices} is not applied to it (it prices a new ` +
+    "analysis: deno task analyze --prices FILE RECORDING)";
+}
+
 /** Reads and checks a price table; throws one line naming the file and the problem. */
 export function loadPrices(path = DEFAULT_PRICES): PriceTable {
   let v: unknown;

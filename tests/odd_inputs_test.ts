@@ -10,7 +10,7 @@
  * benchmarks, which would run, are checked where their arguments are parsed).
  *
  * A file where a directory is wanted (`--out`), or a directory where a file is (`--ca-cert`,
- * `--prices`).
+ * `--prices`); a `--prices` that cannot apply (the analysis is current) said, not ignored.
  * A recording this user may not read (another user's, its directory 0700 and files 0600, as a
  * capture leaves them): said so, not "not a recording" nor analysed into empty tables. A
  * `.duckdb` file that is no database, or a directory so named (also in a recording, where its
@@ -158,6 +158,35 @@ Deno.test("report, findings: a .duckdb file that is no database, or a directory 
       );
       assert.equal(r.stdout, "");
     }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("sql, export: --prices given for a recording whose analysis is current says it is not applied", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "sl-odd-" });
+  try {
+    const rec = copyRecording(fixtureDir("claude"), `${tmp}/rec`);
+    assert.equal((await denoTask(["analyze", "--quiet", rec])).code, 0);
+    const prices = `${tmp}/mine.json`;
+    await Deno.copyFile(new URL("../analysis/prices.json", import.meta.url), prices);
+    const said = `${rec}: its analysis is current: --prices ${prices} is not applied to it (it ` +
+      "prices a new analysis: deno task analyze --prices FILE RECORDING)\n";
+    const q = await denoTask(["sql", "--prices", prices, rec, "--", "SELECT 1 AS one"]);
+    assert.equal(q.code, 0, q.stderr);
+    assert.equal(q.stderr, `sql: ${said}`);
+    const e = await denoTask([
+      "export",
+      "--format",
+      "parquet",
+      "--out",
+      `${tmp}/pq`,
+      "--prices",
+      prices,
+      rec,
+    ]);
+    assert.equal(e.code, 0, e.stderr);
+    assert.equal(e.stderr, `export: ${said}`);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
