@@ -14,13 +14,14 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { aboutPath, errorLine, tempDirRemovedOnStop } from "../kit/cli.ts";
 import { isDir } from "../kit/files.ts";
 import { queryRows, readSql, runSql, type SqlValue, tableNames } from "../kit/sql_runner.ts";
-import { analyzeRecording, DB_FILE } from "./analyze.ts";
+import { analyzeRecording, DB_FILE, dbInTheWay } from "./analyze.ts";
 import { manifestInfo } from "./recording_input.ts";
 import { loadPrices } from "./pricing.ts";
 import { attachReadOnly, type OpenDuckDb, openDuckDb } from "./duckdb_open.ts";
 import { revisionMismatch, revisionOf } from "./analysis_version.ts";
 import { sqlText } from "./sql_files.ts";
-import { isRecordingFile } from "../recording/manifest.ts";
+import { isRecordingFile, readManifestJson } from "../recording/manifest.ts";
+import { filesChanged, type FilesStamp, filesStampOf, stampedFiles } from "./files_stamp.ts";
 
 export { DB_FILE };
 
@@ -38,8 +39,11 @@ export class NotAnalysed extends Error {}
 
 /** The database path of a recording directory (or the path itself if it is a database). */
 export function dbPathOf(recording: string): string {
-  return recording.endsWith(".duckdb") ? recording : join(recording, DB_FILE);
+  return isDbPath(recording) ? recording : join(recording, DB_FILE);
 }
+
+/** Whether `path` names a database file (`.duckdb`), not a directory of that name. */
+const isDbPath = (path: string) => path.endsWith(".duckdb") && !isDir(path);
 
 const sqlOf = (q: SqlFile | string) => (typeof q === "string" ? q : readSql(q.dir, q.name));
 
@@ -117,16 +121,18 @@ export const DAMAGED_DB =
  * by another revision of the analysis (`analysis_version.ts`: an older or newer Sightline, or a
  * database that is not ours), it cannot be read (a damaged file: made again from the recording),
  * it names the recording otherwise than its directory is named now (renamed or copied since),
- * or it was made while the capture ran (`deno task analyze` of a
- * recording being written) and the capture has ended since, so the manifest's end (complete,
- * end time, exit code) is not the one the analysis read. An unreadable database is said by
- * whoever opens it; without a readable manifest (or `dir` null: a database given alone) there
- * is no end to compare.
+ * it was made while the capture ran (`deno task analyze` of a recording being written) and the
+ * capture has ended since, so the manifest's end (complete, end time, exit code) is not the one
+ * the analysis read, or the recording's table files are not those it read (grown by a capture
+ * still writing, resumed or appended to, rewritten: `files_stamp.ts`), whatever the manifest
+ * says. An unreadable database is said by whoever opens it; without a readable manifest there
+ * is no end to compare, and `dir` null (a database given alone) has nothing to compare.
  */
 export async function analysisOutdated(dir: string | null, db: string): Promise<string | null> {
   let row: Row | undefined;
   let named: unknown;
   let revision: number | null;
+  let files: FilesStamp | null = null;
   try {
     const opened = await connect(db, false);
     try {
@@ -134,7 +140,10 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
       row = revision === null
         ? undefined
         : (await queryRows(opened.conn, sqlText("recording_end")))[0];
-      if (row) named = (await queryRows(opened.conn, sqlText("recording_name")))[0]?.recording;
+      if (row) {
+        named = (await queryRows(opened.conn, sqlText("recording_name")))[0]?.recording;
+        files = await stampedFiles(opened.conn);
+      }
     } finally {
       opened.close();
     }
@@ -144,7 +153,7 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
     // whoever opens it, as is a damaged one given alone.
     const line = errorLine(e);
     return dir !== null && DAMAGED_DB.test(line)
-      ? `its analysis cannot be read (${line.replace(/^IO Error: /, "")})`
+      ? `its analysis cannot be read (${stripIoError(line)})`
       : null;
   }
   const mismatch = revisionMismatch(revision);
@@ -157,9 +166,19 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
   if (typeof named === "string" && named !== basename(dir) && holdsRecording(dir)) {
     return `the recording was renamed or copied since its analysis (which names it ${named})`;
   }
+  const ended = manifestEndChanged(dir, row);
+  if (ended) return ended;
+  // (no table file left at all: a database with nothing beside it to make it from, as it is)
+  const now = filesStampOf(dir);
+  const changed = files && Object.keys(now).length ? filesChanged(files, now) : null;
+  return changed ? `the recording changed after its analysis (${changed})` : null;
+}
+
+/** Why the manifest in `dir` ends otherwise than the analysis' `row` read it, or null. */
+function manifestEndChanged(dir: string, row: Row | undefined): string | null {
   let info;
   try {
-    info = manifestInfo(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))), () => {});
+    info = manifestInfo(readManifestJson(dir), () => {});
   } catch {
     return null;
   }
@@ -172,6 +191,8 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
     ? "the recording changed after its analysis (its capture has ended since)"
     : "the recording changed after its analysis (its manifest is not the one analysed)";
 }
+
+const stripIoError = (line: string) => line.replace(/^IO Error: /, "");
 
 /** Whether `dir` holds a recording's own files (its manifest or a table file). */
 export function holdsRecording(dir: string): boolean {
@@ -249,7 +270,7 @@ export async function damageAt(path: string, recording: string): Promise<Damage 
  * another revision given alone, or with no recording beside it, is refused (`NotAnalysed`).
  */
 export async function openAnalysed(recording: string, opts: OpenOptions = {}): Promise<AnalysedDb> {
-  const isDb = recording.endsWith(".duckdb");
+  const isDb = isDbPath(recording);
   const path = resolve(dbPathOf(recording));
   const dir = isDb ? resolve(recording, "..") : resolve(recording);
   const log = opts.log ?? (() => {});
@@ -259,7 +280,8 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     if (existsSync(path) && !holdsRecording(dir)) {
       throw new NotAnalysed(`${recording}: ${why}, and no recording is beside it to analyse again`);
     }
-    log(`${recording}: ${why}, analysing it first`);
+    // (a directory holding no recording: the analysis says so in one line, nothing before it)
+    if (holdsRecording(dir)) log(`${recording}: ${why}, analysing it first`);
     try {
       // its damage is said below, from the database, as for one analysed before
       await analyzeRecording(dir, loadPrices(), { quiet: true, err: () => {} });
@@ -269,6 +291,8 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     analysed = true;
   };
   if (!isDb && !isDir(dir)) throw new NotAnalysed(`${recording}: not a directory`);
+  const inTheWay = isDb ? null : dbInTheWay(dir);
+  if (inTheWay) throw new NotAnalysed(`${recording}: ${inTheWay}`);
   if (opts.rebuild) await analyse("asked to analyse it again");
   else if (!existsSync(path)) await analyse("not analysed yet");
   else {
@@ -276,7 +300,15 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
     const outdated = await analysisOutdated(isDb ? null : dir, path);
     if (outdated) await analyse(outdated);
   }
-  let db = await connect(path, opts.write ?? false);
+  let db;
+  try {
+    db = await connect(path, opts.write ?? false);
+  } catch (e) {
+    // a file given as a database that is none (or is damaged): named, in one line
+    const line = errorLine(e);
+    if (!DAMAGED_DB.test(line)) throw e;
+    throw new NotAnalysed(`${recording}: not a readable DuckDB database (${stripIoError(line)})`);
+  }
   let tables = await tableNames(db.conn);
   const missing = (opts.require ?? []).filter((t) => !tables.has(t));
   if (missing.length && !analysed) {

@@ -1,6 +1,8 @@
 /**
  * An analysis whose recording was renamed or copied since (analysed_db.ts analysisOutdated):
- * made again under the directory's name now, not answered under the old one. And `withDb`:
+ * made again under the directory's name now, not answered under the old one; one whose table
+ * files grew or were written again since (a capture still writing), its manifest unchanged:
+ * made again, not shown as current. And `withDb`:
  * DuckDB held to the threads and memory limit asked for (else the default limit), read-only
  * when asked; `withMemoryDb`: a private in-memory database spilling where asked, closed after.
  */
@@ -50,6 +52,47 @@ Deno.test("sql over a recording renamed or copied after its analysis: under its 
     assert.deepEqual(JSON.parse(alone.stdout), [{ recording: "rec-after", calls: 2 }]);
   } finally {
     await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("sql over a recording whose table files grew or were written again after its analysis (its manifest the same): analysed again", async () => {
+  const rec = await recordingCopy(fixtureDir("claude"), { name: "rec-growing" });
+  const tls = `${rec}/tls.arrow`;
+  try {
+    // analysed while the capture was still writing tls.arrow (its manifest as at the end)
+    const whole = await Deno.readFile(tls);
+    const half = Math.floor(whole.length / 2);
+    await Deno.truncate(tls, half);
+    await task("analyze", "--quiet", rec);
+    const before = await task("sql", "--format", "json", rec, "--", PER_RECORDING);
+    assert.deepEqual(JSON.parse(before.stdout), [], "the half file holds no whole call");
+    // the capture writes the rest
+    const f = await Deno.open(tls, { append: true });
+    await f.write(whole.subarray(half));
+    f.close();
+    const r = await task("sql", "--format", "json", rec, "--", PER_RECORDING);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stderr,
+      `sql: ${rec}: the recording changed after its analysis (tls.arrow grew from ${half} to ` +
+        `${whole.length} bytes since), analysing again\n`,
+    );
+    assert.deepEqual(JSON.parse(r.stdout), [{ recording: "rec-growing", calls: 2 }]);
+    assert.equal((await task("sql", rec, "--", PER_RECORDING)).stderr, "", "analysed once");
+    // the same size, written again (its time is not the one analysed)
+    await Deno.utime(tls, new Date(), new Date(Date.UTC(2020, 0, 1)));
+    const again = await task("findings", rec);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await task("sql", rec, "--", PER_RECORDING)).stderr, "", "findings analysed it");
+    await Deno.utime(tls, new Date(), new Date(Date.UTC(2021, 0, 1)));
+    const w = await task("sql", rec, "--", PER_RECORDING);
+    assert.equal(
+      w.stderr,
+      `sql: ${rec}: the recording changed after its analysis (tls.arrow was written again ` +
+        "since), analysing again\n",
+    );
+  } finally {
+    await Deno.remove(dirname(rec), { recursive: true });
   }
 });
 

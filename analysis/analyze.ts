@@ -54,6 +54,7 @@ import { writeHttpTables } from "./http_store.ts";
 import { TlsByteScratch } from "./tls_stream.ts";
 import { duckdbConfig, memoryAdvice } from "./duckdb_open.ts";
 import { stampRevision } from "./analysis_version.ts";
+import { filesStampOf, stampFiles } from "./files_stamp.ts";
 import { keepLabels } from "./kept_labels.ts";
 
 export const DB_FILE = "analysis.duckdb";
@@ -208,6 +209,11 @@ export async function analyzeRecording(
   };
   // the tables are streamed from their files into DuckDB below, one batch at a time
   const input = openRecording(path, { tables: false });
+  // what the table files are before they are read: a capture still writing them grows them
+  // after, and the next command that opens this analysis makes it again (files_stamp.ts)
+  const tableFiles = filesStampOf(input.dir);
+  const inTheWay = dbInTheWay(input.dir);
+  if (inTheWay) throw new Error(`${path}: ${inTheWay}`);
   phase("read");
   const progress = progressPrinter(err, opts.quiet ?? false, input.name);
   let build: { path: string; forget: () => void };
@@ -347,6 +353,7 @@ export async function analyzeRecording(
       await b.appendRows(problemsTable, problems);
       await b.appendRows(recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
       await stampRevision(c);
+      await stampFiles(c, tableFiles);
       phase("findings");
       const summary = async (name: SqlName): Promise<ResultSet> => {
         try {
@@ -389,6 +396,19 @@ export async function analyzeRecording(
   } finally {
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
     forgetTmp();
+  }
+}
+
+/**
+ * Why the analysis cannot be written beside the recording in `dir` for something else there
+ * under its name (a directory, a link to one), or null: said before any work, in one line.
+ */
+export function dbInTheWay(dir: string): string | null {
+  try {
+    const st = Deno.statSync(join(dir, DB_FILE));
+    return st.isFile ? null : `${DB_FILE} is there and is not a file: move it away to analyse`;
+  } catch {
+    return null; // not there (or not to be looked at: said when written)
   }
 }
 

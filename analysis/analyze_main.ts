@@ -9,6 +9,7 @@
 import { parseCommand, runCommand, stopOnSignals, userPath } from "../kit/cli.ts";
 import { run } from "./analyze.ts";
 import { memoryLimitOption } from "./duckdb_open.ts";
+import { pricesOption } from "./pricing.ts";
 
 const USAGE =
   "usage: deno task analyze [--prices FILE] [--memory-limit SIZE] [--quiet] RECORDING...";
@@ -25,7 +26,7 @@ if (import.meta.main) {
     const limit = memoryLimitOption(values["memory-limit"]);
     return await run({
       recordings: positionals.map(userPath),
-      prices: values.prices && userPath(values.prices),
+      prices: pricesOption(values.prices),
       quiet: values.quiet,
       memoryLimit: limit,
     });

@@ -213,8 +213,9 @@ Deno.test("sql and analyze: bad input gives one line and the documented exit cod
   const findings = await task("findings", missing);
   assert.equal(findings.code, 1);
   assert.equal(findings.stderr, `findings: ${missing}: not a directory\n`);
+  // a price table that cannot be read: bad usage, said before any work
   const prices = await task("analyze", "--prices", "/nonexistent.json", rec);
-  assert.equal(prices.code, 1);
+  assert.equal(prices.code, 2);
   assert.match(prices.stderr, /^analyze: \/nonexistent\.json: cannot read the price table/);
 });
 
@@ -404,6 +405,22 @@ Deno.test("analyze, sql and export: a manifest lacking complete and tables, or h
   );
 });
 
+Deno.test("sql and export: a manifest an editor saved with a byte order mark is read as any other", async () => {
+  const rec = await copyFixture("claude", "rec-bom");
+  const text = await Deno.readTextFile(`${rec}/manifest.json`);
+  const m = JSON.parse(text);
+  await Deno.writeTextFile(`${rec}/manifest.json`, "\uFEFF" + text);
+  const read = "SELECT r.command, r.complete, (SELECT count(*) FROM problems)::INTEGER " +
+    "AS problems FROM recordings r";
+  const q = await task("sql", "--format", "json", rec, "--", read);
+  assert.equal(q.code, 0, q.stderr);
+  assert.equal(q.stderr, `sql: ${rec}: not analysed yet, analysing\n`, "no damage said");
+  assert.deepEqual(JSON.parse(q.stdout), [{ command: m.command, complete: true, problems: 0 }]);
+  const e = await task("export", "--format", "parquet", "--out", `${dirname(rec)}/pq`, rec);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(e.stderr, "");
+});
+
 Deno.test("sql, export, report: a table file cut short is one line and exit 1, not an empty answer", async () => {
   const rec = await copyFixture("claude", "rec-torn");
   const tls = `${rec}/tls.arrow`;
@@ -431,10 +448,11 @@ Deno.test("sql, export, report: a table file cut short is one line and exit 1, n
     const x = await task(...cmd);
     assert.equal(x.code, 1, `${cmd[0]}: ${x.stderr}`);
     assert.equal(x.stdout, "", cmd[0]);
+    // one line: not "not analysed yet, analysing" before it
     assert.match(
-      x.stderr.trimEnd().split("\n").at(-1)!,
+      x.stderr,
       new RegExp(
-        `^${cmd[0]}: .*empty: not a recording \\(no manifest\\.json and no Arrow files\\)$`,
+        `^${cmd[0]}: .*empty: not a recording \\(no manifest\\.json and no Arrow files\\)\n$`,
       ),
     );
   }

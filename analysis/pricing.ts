@@ -6,6 +6,8 @@
  * OpenAI's and Gemini's input counts include the cached tokens.
  */
 import type { Provider, Usage } from "./llm/shapes.ts";
+import { errorLine, usageError, userPath } from "../kit/cli.ts";
+import { parseJsonText } from "../kit/json_text.ts";
 
 export interface Price {
   match: string;
@@ -30,11 +32,36 @@ export interface PriceTable {
 
 export const DEFAULT_PRICES = new URL("./prices.json", import.meta.url).pathname;
 
+/**
+ * A `--prices FILE` option, as the user's path, checked at once (undefined when not given): a
+ * table that cannot be read or is wrong is a usage error before any work, not one said only
+ * when a recording comes to be analysed (and never when its analysis is current).
+ */
+export function pricesOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const path = userPath(value);
+  try {
+    loadPrices(path);
+  } catch (e) {
+    throw usageError(errorLine(e));
+  }
+  return path;
+}
+
+/**
+ * What `--prices` did not do for a recording whose analysis is current (its costs are those
+ * of the table it was analysed with): said, not left silent.
+ */
+export function pricesNotApplied(prices: string): string {
+  return `its analysis is current: --prices ${prices} is not applied to it (it prices a new ` +
+    "analysis: deno task analyze --prices FILE RECORDING)";
+}
+
 /** Reads and checks a price table; throws one line naming the file and the problem. */
 export function loadPrices(path = DEFAULT_PRICES): PriceTable {
   let v: unknown;
   try {
-    v = JSON.parse(Deno.readTextFileSync(path));
+    v = parseJsonText(Deno.readTextFileSync(path));
   } catch (e) {
     throw new Error(
       `${path}: cannot read the price table (${(e as Error).message.split("\n")[0]})`,

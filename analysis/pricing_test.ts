@@ -5,7 +5,7 @@
  * price that lacks a rate the usage needs gives no cost, said, rather than a cost too low.
  */
 import assert from "node:assert/strict";
-import { costOf, loadPrices, missingPrice, type Price } from "./pricing.ts";
+import { costOf, DEFAULT_PRICES, loadPrices, missingPrice, type Price } from "./pricing.ts";
 
 const p: Price = {
   match: "m",
@@ -70,5 +70,8 @@ Deno.test("price table: every Claude price has its hour-long cache write rate; a
       message: `${bad}: models[1]: expected an object {"match", "input", "output", ...}`,
     });
   }
+  // saved by an editor with a byte order mark: the same table
+  Deno.writeTextFileSync(bad, "\uFEFF" + Deno.readTextFileSync(DEFAULT_PRICES));
+  assert.deepEqual(loadPrices(bad).models, table.models);
   Deno.removeSync(bad);
 });

@@ -6,7 +6,12 @@
  */
 import { basename, resolve } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
-import { type Manifest, restatesRows } from "../recording/manifest.ts";
+import {
+  type Manifest,
+  readManifestJson,
+  recordingFiles,
+  restatesRows,
+} from "../recording/manifest.ts";
 import type { BlindSpot } from "../recording/blind_spots.ts";
 
 type Fields = Partial<Record<keyof Manifest, unknown>>;
@@ -93,11 +98,19 @@ export function openRecording(path: string, opts: { tables?: boolean } = {}): Re
     throw new NotARecording(`${path}: no such directory`);
   }
   if (!st.isDirectory) throw new NotARecording(`${path}: not a directory (a recording is one)`);
+  // a recording this user may not read (a capture's directory is 0700, its files 0600): one
+  // line saying so, not "not a recording" nor an analysis of nothing with every file "damaged"
+  const denied = permissionDenied(dir);
+  if (denied) {
+    throw new NotARecording(
+      `${path}: cannot read ${denied} (permission denied): analyse it as its owner or with sudo`,
+    );
+  }
   const problems: RecordingInput["problems"] = [];
   let manifest: Manifest | null = null;
   let info: ManifestInfo | null = null;
   try {
-    const m = JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`));
+    const m = readManifestJson(dir) as Manifest;
     info = manifestInfo(m, (message) => problems.push({ source: "manifest.json", message }));
     if (info) {
       manifest = m;
@@ -133,6 +146,25 @@ export function openRecording(path: string, opts: { tables?: boolean } = {}): Re
     }
   }
   return { name: basename(dir), dir, manifest, info, tables, problems };
+}
+
+/** What of the recording in `dir` this user may not read (the directory, or its first file
+ * that is so), or null. */
+function permissionDenied(dir: string): string | null {
+  let names: string[];
+  try {
+    names = recordingFiles(dir);
+  } catch (e) {
+    return e instanceof Deno.errors.PermissionDenied ? "the directory" : null;
+  }
+  for (const name of names) {
+    try {
+      Deno.openSync(`${dir}/${name}`).close();
+    } catch (e) {
+      if (e instanceof Deno.errors.PermissionDenied) return name;
+    }
+  }
+  return null;
 }
 
 /**

@@ -26,8 +26,8 @@ import {
   withMemoryDb,
 } from "./analysed_db.ts";
 import { errorLine, onceEach, usageError } from "../kit/cli.ts";
-import { isDir, isFile } from "../kit/files.ts";
-import { loadPrices } from "./pricing.ts";
+import { isFile } from "../kit/files.ts";
+import { loadPrices, pricesNotApplied } from "./pricing.ts";
 import { attachReadOnly, memoryAdvice } from "./duckdb_open.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ALL_TABLES, VIEWS } from "./schema.ts";
@@ -126,7 +126,8 @@ export async function run(opts: SqlOptions): Promise<number> {
         err(`sql: ${rec}: ${outdated}, and no recording is beside it to analyse again\n`);
         continue;
       }
-      if (isDir(dir)) {
+      // (a directory holding no recording: the analysis says so in one line, nothing before it)
+      if (holdsRecording(dir)) {
         err(
           `sql: ${rec}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
         );
@@ -141,7 +142,7 @@ export async function run(opts: SqlOptions): Promise<number> {
         err(`sql: ${errorLine(e)}\n`);
         continue;
       }
-    }
+    } else if (opts.prices !== undefined) err(`sql: ${rec}: ${pricesNotApplied(opts.prices)}\n`);
     // what it lost, every time: an answer over a damaged recording is partial
     const damage = await damageAt(db, rec);
     if (damage) err(`sql: ${rec}: ${damage.line}\n`);

@@ -54,7 +54,7 @@ export const STACK_SQL = [
 ] as const;
 
 /** Statements on an analysed database's own record: its problems, its recording and how it
- * ended, the revision of the analysis that built it, its processes that outlived it, the
+ * ended and what its table files were, the revision of the analysis that built it, its processes that outlived it, the
  * local servers it talked to with no LLM call seen, its
  * tables' digests, the labels and tables it keeps from the one it replaces, the transaction a
  * statement runs in. */
@@ -69,6 +69,7 @@ export const DB_SQL = [
   "problems_said",
   "processes_outlived",
   "recording_end",
+  "recording_files",
   "recording_name",
   "table_digest",
   "transaction_id",

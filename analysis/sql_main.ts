@@ -12,6 +12,7 @@
 import { parseCommand, runCommand, stopOnSignals, userPath } from "../kit/cli.ts";
 import { run } from "./sql.ts";
 import { memoryLimitOption } from "./duckdb_open.ts";
+import { pricesOption } from "./pricing.ts";
 import type { OutputFormat } from "./table_output.ts";
 
 const USAGE = "usage: deno task sql [--format table|csv|json] [--prices FILE] [--write] " +
@@ -55,7 +56,7 @@ if (import.meta.main) {
       recordings: positionals.map(userPath),
       query,
       format: values.format as OutputFormat,
-      prices: values.prices && userPath(values.prices),
+      prices: pricesOption(values.prices),
       write: values.write,
       memoryLimit,
     });

@@ -117,6 +117,13 @@ export function captureOptions(values: Values, cmd: string[]): CaptureOptions {
       2,
     );
   }
+  // `--comm "$NAME"` with NAME unset: an empty value is a mistake (--comm would match nothing,
+  // --out name the directory the capture runs in); --cache-dir says its own, with its variable
+  for (const [name, v] of Object.entries(values)) {
+    if (name !== "cache-dir" && (v === "" || (Array.isArray(v) && v.includes("")))) {
+      throw new CliError(`--${name} wants a value, got an empty string`, 2);
+    }
+  }
   return {
     cmd: cmd.length ? cmd : undefined,
     pids: values.pid?.map((p) => intArg("pid", p)),

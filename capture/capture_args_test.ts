@@ -54,6 +54,12 @@ Deno.test("capture options: numbers checked, the cache directory made absolute, 
       [["--pid", "x"], '--pid wants a number, got "x"'],
       [["--max-tls-bytes=-1"], '--max-tls-bytes wants a number, got "-1"'],
       [["--cache-dir="], "--cache-dir (or SIGHTLINE_CACHE_DIR) is empty"],
+      // an empty value (a variable unset): named, not "nothing to trace" or the current dir
+      [["--comm", ""], "--comm wants a value, got an empty string"],
+      [["--comm="], "--comm wants a value, got an empty string"],
+      [["--out", "", "--comm", "x"], "--out wants a value, got an empty string"],
+      [["--pid", "1", "--pid="], "--pid wants a value, got an empty string"],
+      [["--max-tls-bytes", ""], "--max-tls-bytes wants a value, got an empty string"],
     ]
   ) {
     assert.throws(

@@ -81,8 +81,11 @@ export function userNewPath(path: string): string {
 }
 
 /** `path` made absolute against the user's directory; a usage error `path: why` when it holds
- * U+FFFD and nothing of that name is there (the one rule of userPath and userNewPath). */
+ * U+FFFD and nothing of that name is there, or when it is empty (the one rule of userPath and
+ * userNewPath). */
 function absoluteUnlessReplaced(path: string, why: string): string {
+  // `"$REC"` with REC unset: not the directory the command runs in
+  if (path === "") throw usageError("a path given is an empty string");
   const abs = resolve(userCwd(), path);
   if (!path.includes("\uFFFD")) return abs;
   try {
@@ -98,7 +101,8 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /**
  * Parses a command's arguments (a leading `--` from `deno task` is dropped); `-h`/`--help`
- * prints the usage and ends the command. Unknown options and missing values are usage errors.
+ * prints the usage and ends the command. Unknown options, missing values and empty ones are
+ * usage errors.
  */
 export function parseCommand<const O extends Options>(
   args: string[],
@@ -115,6 +119,7 @@ export function parseCommand<const O extends Options>(
       },
       allowPositionals: opts.positionals ?? true,
       strict: true,
+      tokens: true,
     });
   } catch (e) {
     if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -125,6 +130,13 @@ export function parseCommand<const O extends Options>(
     throw e;
   }
   if ((r.values as Record<string, unknown>).help) throw new HelpAsked();
+  // `--out "$DIR"` with DIR unset: no option takes an empty value (a number read as 0, a path
+  // as the directory the command runs in, a name matching nothing, all without a word)
+  for (const t of r.tokens) {
+    if (t.kind === "option" && t.value === "") {
+      throw usageError(`--${t.name} wants a value, got an empty string`);
+    }
+  }
   return r;
 }
 
@@ -198,12 +210,21 @@ export function onceEach(paths: readonly string[]): void {
 
 /**
  * The output directory a command was given (`--out`), as the user's path; undefined when none
- * was: the command makes a new one (newTimestampedDir) when it starts writing.
+ * was: the command makes a new one (newTimestampedDir) when it starts writing. One that is there
+ * and is not a directory (a file) is an error, exit 2.
  */
 export function outDirOption(value: string | undefined): string | undefined {
   // `--out "$DIR"` with DIR unset: not the directory the command runs from, nor its default
   if (value === "") throw usageError("--out wants a directory, got an empty string");
-  return value === undefined ? undefined : userNewPath(value);
+  if (value === undefined) return undefined;
+  const out = userNewPath(value);
+  // said before the command works for minutes, not when it comes to write
+  let isFile = false;
+  try {
+    isFile = !Deno.statSync(out).isDirectory;
+  } catch { /* not there yet: the command makes it */ }
+  if (isFile) throw new CliError(`--out ${value} is not a directory`, 2);
+  return out;
 }
 
 /** `recordings/<YYYYMMDD-HHMMSS>-<name>` in the project (UTC), for a command's output. */

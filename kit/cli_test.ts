@@ -349,8 +349,42 @@ Deno.test("cli: onceEach refuses a path given twice under any spelling (a link t
 });
 
 Deno.test("cli: an empty --out (a variable unset) is a usage error, not the directory the command runs from", () => {
+  // any option given empty, in either spelling, and a path given empty
+  const opts = { out: { type: "string" }, n: { type: "string", default: "" } } as const;
+  assert.equal(parseCommand([], opts).values.n, "", "an empty default is not the user's");
+  for (
+    const [args, msg] of [
+      [["--out", "", "a"], "--out wants a value, got an empty string"],
+      [["--n=", "a"], "--n wants a value, got an empty string"],
+    ] as const
+  ) {
+    assert.throws(() => parseCommand([...args], opts), (e: Error) => {
+      assert.ok(e instanceof CliError && e.exitCode === 2 && e.showUsage, String(e));
+      assert.equal(e.message, msg);
+      return true;
+    });
+  }
+  for (const f of [userPath, userNewPath]) {
+    assert.throws(() => f(""), (e: Error) => {
+      assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
+      assert.equal(e.message, "a path given is an empty string");
+      return true;
+    });
+  }
   assert.equal(outDirOption(undefined), undefined);
   assert.equal(outDirOption("/x/y"), "/x/y");
+  assert.equal(outDirOption("/tmp"), "/tmp");
+  // a file where the directory is wanted: said at once, not when the command comes to write
+  const file = Deno.makeTempFileSync();
+  try {
+    assert.throws(() => outDirOption(file), (e: Error) => {
+      assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
+      assert.equal(e.message, `--out ${file} is not a directory`);
+      return true;
+    });
+  } finally {
+    Deno.removeSync(file);
+  }
   assert.throws(() => outDirOption(""), (e: Error) => {
     assert.ok(e instanceof CliError && e.exitCode === 2, String(e));
     assert.equal(e.message, "--out wants a directory, got an empty string");

@@ -1,7 +1,7 @@
 /**
  * The lab's entry points refuse bad input the way every command does (kit/cli.ts): the error in
  * one line naming the command and what was wrong, then the usage, and exit code 2 — before
- * they start anything (no agent, capture or root needed).
+ * they start anything (no agent, capture or root needed). An option given an empty value too.
  */
 import assert from "node:assert/strict";
 
@@ -28,6 +28,19 @@ const CASES: [string, string[], RegExp][] = [
     /^coverage: --capture must be sample, all or none/,
   ],
   ["lab/evasion/blind_spots_main.ts", ["--bogus"], /^blind-spots: Unknown option '--bogus'/],
+  // an empty value (a variable unset): refused, not read as every agent or study, or as here
+  ...([
+    ["lab/eval/eval_main.ts", "eval", "agents"],
+    ["lab/eval/mcp_eval_main.ts", "eval:mcp", "runs"],
+    ["lab/case_studies/case_studies_main.ts", "case-studies", "studies"],
+    ["lab/agents/demo.ts", "demo", "agents"],
+    ["lab/coverage/main.ts", "coverage", "agent"],
+    ["lab/evasion/blind_spots_main.ts", "blind-spots", "out"],
+  ].map(([main, name, option]): [string, string[], RegExp] => [
+    main,
+    [`--${option}=`],
+    new RegExp(`^${name}: --${option} wants a value, got an empty string$`),
+  ])),
 ];
 
 for (const [main, args, message] of CASES) {

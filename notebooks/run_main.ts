@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseCommand, runCommand, usageError, userNewPath } from "../kit/cli.ts";
+import { outDirOption, parseCommand, runCommand, usageError } from "../kit/cli.ts";
 import { type CaseStudy, hasCaseInput } from "./case_input.ts";
 import { ensureDenoKernel, executeNotebook, jupyterMissing } from "./jupyter.ts";
 
@@ -54,6 +54,6 @@ export async function run(opts: { out?: string; names: string[] }): Promise<numb
 if (import.meta.main) {
   await runCommand("notebooks", USAGE, async (args) => {
     const { values, positionals } = parseCommand(args, { out: { type: "string", short: "o" } });
-    return await run({ out: values.out && userNewPath(values.out), names: positionals });
+    return await run({ out: outDirOption(values.out), names: positionals });
   });
 }

@@ -6,6 +6,7 @@
  */
 
 import type { BlindSpot, UringCounts } from "./blind_spots.ts";
+import { parseJsonText } from "../kit/json_text.ts";
 
 export const TOOL_NAME = "sightline";
 /**
@@ -131,8 +132,16 @@ export function restatesRows(warning: string): boolean {
     /: actions taken through io_uring are not recorded$/.test(warning);
 }
 
+/**
+ * The JSON value in `dir`'s manifest.json, unchecked; a leading byte order mark (an editor
+ * saved it) ignored (kit/json_text.ts).
+ */
+export function readManifestJson(dir: string): unknown {
+  return parseJsonText(Deno.readTextFileSync(`${dir}/${MANIFEST_FILE}`));
+}
+
 export function readManifest(dir: string): Manifest {
-  return JSON.parse(Deno.readTextFileSync(`${dir}/${MANIFEST_FILE}`));
+  return readManifestJson(dir) as Manifest;
 }
 
 export function nsToIso(ns: bigint): string {

@@ -8,6 +8,7 @@
 import { CliError, onceEach, parseCommand, usageError, userPath } from "../../kit/cli.ts";
 import { checkSettings, DEFAULT_SETTINGS } from "../correlate/settings.ts";
 import type { FindingsCliOptions } from "./findings.ts";
+import { loadAllowlist, loadInjectionPatterns, loadSensitivePatterns } from "./patterns.ts";
 import { checkDetectSettings, DEFAULT_DETECT_SETTINGS } from "./settings.ts";
 
 export const USAGE =
@@ -38,35 +39,37 @@ export function parseFindingsArgs(args: string[]): FindingsCliOptions {
     return n;
   };
   try {
-    return {
-      recordings,
-      rebuild: v.rebuild,
-      settings: {
-        correlate: checkSettings({
-          ...DEFAULT_SETTINGS,
-          windowMs: num("window-ms", v["window-ms"], DEFAULT_SETTINGS.windowMs),
-          minConfidence: num("min-confidence", v["min-confidence"], DEFAULT_SETTINGS.minConfidence),
-        }),
-        detect: checkDetectSettings({
-          ...DEFAULT_DETECT_SETTINGS,
-          sensitivePaths: [
-            ...DEFAULT_DETECT_SETTINGS.sensitivePaths,
-            ...v["sensitive-paths"].map(userPath),
-          ],
-          allowlist: [...DEFAULT_DETECT_SETTINGS.allowlist, ...v.allowlist.map(userPath)],
-          injectionPhrases: [
-            ...DEFAULT_DETECT_SETTINGS.injectionPhrases,
-            ...v["injection-phrases"].map(userPath),
-          ],
-          loopCycles: num("loop-cycles", v["loop-cycles"], DEFAULT_DETECT_SETTINGS.loopCycles),
-          exfilWindowMs: num(
-            "exfil-window-ms",
-            v["exfil-window-ms"],
-            DEFAULT_DETECT_SETTINGS.exfilWindowMs,
-          ),
-        }),
-      },
+    const settings = {
+      correlate: checkSettings({
+        ...DEFAULT_SETTINGS,
+        windowMs: num("window-ms", v["window-ms"], DEFAULT_SETTINGS.windowMs),
+        minConfidence: num("min-confidence", v["min-confidence"], DEFAULT_SETTINGS.minConfidence),
+      }),
+      detect: checkDetectSettings({
+        ...DEFAULT_DETECT_SETTINGS,
+        sensitivePaths: [
+          ...DEFAULT_DETECT_SETTINGS.sensitivePaths,
+          ...v["sensitive-paths"].map(userPath),
+        ],
+        allowlist: [...DEFAULT_DETECT_SETTINGS.allowlist, ...v.allowlist.map(userPath)],
+        injectionPhrases: [
+          ...DEFAULT_DETECT_SETTINGS.injectionPhrases,
+          ...v["injection-phrases"].map(userPath),
+        ],
+        loopCycles: num("loop-cycles", v["loop-cycles"], DEFAULT_DETECT_SETTINGS.loopCycles),
+        exfilWindowMs: num(
+          "exfil-window-ms",
+          v["exfil-window-ms"],
+          DEFAULT_DETECT_SETTINGS.exfilWindowMs,
+        ),
+      }),
     };
+    // the pattern files read once here: one that cannot be read, or holds a bad line, is said
+    // once before any work, not once per recording after its analysis
+    loadSensitivePatterns(settings.detect.sensitivePaths);
+    loadAllowlist(settings.detect.allowlist);
+    loadInjectionPatterns(settings.detect.injectionPhrases);
+    return { recordings, rebuild: v.rebuild, settings };
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw usageError((e as Error).message);

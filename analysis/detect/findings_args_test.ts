@@ -44,6 +44,8 @@ Deno.test("findings args: options", async () => {
 });
 
 Deno.test("findings args: each bad input is one line and exit 2", () => {
+  const bogus = Deno.makeTempFileSync({ suffix: "-bogus.txt" });
+  Deno.writeTextFileSync(bogus, "/srv/** severe\n");
   const bad: [string[], RegExp][] = [
     [[], /^give at least one recording directory$/],
     [["--"], /^give at least one recording directory$/],
@@ -53,6 +55,11 @@ Deno.test("findings args: each bad input is one line and exit 2", () => {
     [["rec", "./rec/"], /rec is given twice: give each recording once/],
     [["rec", "--window-ms"], /--window-ms/],
     [["rec", "--bogus"], /Unknown option '--bogus'/],
+    // a pattern file that cannot be read or holds a bad line: once, before any recording
+    [["rec", "--sensitive-paths", "/tmp"], /^\/tmp: cannot read \(Is a directory/],
+    [["rec", "--allowlist", "/nonexistent/allow.txt"], /allow\.txt: cannot read \(No such file/],
+    [["rec", "--sensitive-paths", bogus], /bogus\.txt:1: severity must be one of/],
   ];
   assertUsageErrors((args) => parseFindingsArgs(args), bad);
+  Deno.removeSync(bogus);
 });

@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { analyzeRecording, DB_FILE } from "../analyze.ts";
 import { aboutPath, CliError, errorLine, onceEach, usageError } from "../../kit/cli.ts";
 import { isFile } from "../../kit/files.ts";
-import { loadPrices } from "../pricing.ts";
+import { loadPrices, pricesNotApplied } from "../pricing.ts";
 import { analysisOutdated, damageAt, holdsRecording } from "../analysed_db.ts";
 import { NotARecording } from "../recording_input.ts";
 import { exportParquet } from "./parquet.ts";
@@ -51,7 +51,10 @@ export async function analysedDb(
   const dir = resolve(path);
   const db = join(dir, DB_FILE);
   const outdated = isFile(db) ? await analysisOutdated(dir, db) : null;
-  if (isFile(db) && !outdated) return db;
+  if (isFile(db) && !outdated) {
+    if (prices !== undefined) err(`${task}: ${path}: ${pricesNotApplied(prices)}\n`);
+    return db;
+  }
   await analyseFirst(path, dir, outdated, prices, err, task);
   return db;
 }
@@ -73,9 +76,12 @@ async function analyseFirst(
   if (outdated && !holdsRecording(dir)) {
     throw new NotARecording(`${path}: ${outdated}, and no recording is beside it to analyse again`);
   }
-  err(
-    `${task}: ${path}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
-  );
+  // (a directory holding no recording: the analysis says so in one line, nothing before it)
+  if (holdsRecording(dir)) {
+    err(
+      `${task}: ${path}: ${outdated ?? "not analysed yet"}, analysing${outdated ? " again" : ""}\n`,
+    );
+  }
   await analyzeRecording(path, loadPrices(prices), { quiet: true, err });
 }
 

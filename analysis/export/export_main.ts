@@ -12,6 +12,7 @@ import {
   userPath,
 } from "../../kit/cli.ts";
 import { type ExportFormat, run } from "./export.ts";
+import { pricesOption } from "../pricing.ts";
 
 const USAGE = "usage: deno task export RECORDING... --format parquet --out DIR [--prices FILE]\n" +
   "       deno task export RECORDING... --format otlp [--content | --tool-arguments] [--prices FILE]\n" +
@@ -34,7 +35,7 @@ if (import.meta.main) {
       format: values.format as ExportFormat,
       out: values.out && userNewPath(values.out),
       otlp: { content: values.content, toolArguments: values["tool-arguments"] },
-      prices: values.prices && userPath(values.prices),
+      prices: pricesOption(values.prices),
     });
   });
 }

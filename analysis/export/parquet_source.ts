@@ -13,6 +13,7 @@ import { errorLine } from "../../kit/cli.ts";
 import { isDir } from "../../kit/files.ts";
 import { queryRows, readSql } from "../../kit/sql_runner.ts";
 import { type Damage, damageFrom, type ProblemKind } from "../analysed_db.ts";
+import { readManifestJson } from "../../recording/manifest.ts";
 import { EXPORT_MARKER, EXPORT_SQL_DIR, TABLES_KEY } from "./parquet.ts";
 import { EXPORT_NAMES, exportedColumns, exportTable, PARTITION_KEYS } from "./tables.ts";
 
@@ -257,7 +258,7 @@ export function sameRecordingTwice(dirs: string[], exports: ExportListing[]): st
     if (isExport) return [...exportedRecordings(listed.get(path)!)];
     let host = "unknown";
     try {
-      const m = JSON.parse(Deno.readTextFileSync(join(path, "manifest.json")));
+      const m = readManifestJson(path) as { host?: unknown } | null;
       if (typeof m?.host === "string" && m.host) host = m.host;
     } catch { /* no manifest: the export names its host unknown too */ }
     return [`${host} ${basename(resolve(path))}`];

@@ -5,6 +5,7 @@
  */
 import OpenAI from "openai";
 import type { ChatMessage } from "./prompt.ts";
+import { errorLine } from "../../kit/cli.ts";
 
 export interface EndpointOptions {
   baseURL: string;
@@ -45,7 +46,7 @@ export class ObserverRequestError extends Error {
 
 export function makeClient(o: EndpointOptions): OpenAI {
   const fetchOptions = o.caCert
-    ? { client: Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(o.caCert)] }) }
+    ? { client: Deno.createHttpClient({ caCerts: [caCertText(o.caCert)] }) }
     : undefined;
   return new OpenAI({
     baseURL: o.baseURL,
@@ -54,6 +55,15 @@ export function makeClient(o: EndpointOptions): OpenAI {
     timeout: o.timeoutMs ?? 120_000,
     ...(fetchOptions ? { fetchOptions } : {}),
   });
+}
+
+/** The CA file's text, or one line naming it (`--ca-cert`) and why it cannot be read. */
+function caCertText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    throw new Error(`--ca-cert ${path}: cannot read it (${errorLine(e)})`);
+  }
 }
 
 /** Whether a failed request is worth another try. */

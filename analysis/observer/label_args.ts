@@ -50,7 +50,7 @@ export function parseLabelArgs(args: string[], env = Deno.env.toObject()): Label
     endpoint: {
       baseURL,
       apiKey: apiKey ?? "sk-no-key",
-      caCert: v["ca-cert"] && userPath(v["ca-cert"]),
+      caCert: v["ca-cert"] && userPath(notDir("ca-cert", v["ca-cert"], "a directory", true)),
     },
     model: v.model ?? env.SIGHTLINE_OBSERVER_MODEL ?? "gpt-4.1-mini",
     concurrency: whole("concurrency", v.concurrency, 1),
@@ -58,7 +58,22 @@ export function parseLabelArgs(args: string[], env = Deno.env.toObject()): Label
     maxTraceTokens: whole("max-trace-tokens", v["max-trace-tokens"], 500),
     findings: !v["no-findings"],
     jsonMode: !v["no-json-mode"],
-    cacheDir: v["no-cache"] ? null : v["cache-dir"] && userPath(v["cache-dir"]),
+    cacheDir: v["no-cache"]
+      ? null
+      : v["cache-dir"] && userPath(notDir("cache-dir", v["cache-dir"], "not a directory", false)),
     dryRun: v["dry-run"],
   };
+}
+
+/**
+ * `path` as given, or a usage error when it is there and is a directory (`dir`: a file was
+ * wanted) or is not one (a directory was wanted): said before any request is made and paid for.
+ */
+function notDir(name: string, path: string, what: string, dir: boolean): string {
+  let isDir: boolean | null = null;
+  try {
+    isDir = Deno.statSync(userPath(path)).isDirectory;
+  } catch { /* not there: a file is said when it is read; a directory is made */ }
+  if (isDir === dir) throw usageError(`--${name} ${path} is ${what}`);
+  return path;
 }

@@ -78,6 +78,9 @@ Deno.test("label args: each bad input is one line and exit 2", () => {
     [["rec", "--base-url", "nope"], /^--base-url: not a URL: nope$/],
     [["rec", "rec", "--api-key", "k"], /rec is given twice/],
     [["rec", "--bogus"], /Unknown option '--bogus'/],
+    // a directory where the CA's file is wanted, a file where the cache's directory is
+    [["rec", "--dry-run", "--ca-cert", "/tmp"], /^--ca-cert \/tmp is a directory$/],
+    [["rec", "--dry-run", "--cache-dir", "/etc/hostname"], /^--cache-dir \S+ is not a directory$/],
   ];
   assertUsageErrors((args) => parseLabelArgs(args, {}), bad);
 });

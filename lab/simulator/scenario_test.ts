@@ -202,7 +202,7 @@ for (const [what, value, message] of BAD) {
   });
 }
 
-Deno.test("loadScenario names the file for unreadable and non-JSON files", async () => {
+Deno.test("loadScenario names the file for unreadable and non-JSON files; reads one saved with a byte order mark", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await assert.rejects(
@@ -213,6 +213,13 @@ Deno.test("loadScenario names the file for unreadable and non-JSON files", async
     await assert.rejects(
       loadScenario(`${dir}/bad.json`),
       /bad\.json: json: not valid JSON/,
+    );
+    // saved by an editor with a byte order mark: the same scenario
+    const text = await Deno.readTextFile(`${SCENARIOS}text_hello.json`);
+    await Deno.writeTextFile(`${dir}/bom.json`, "\uFEFF" + text);
+    assert.deepEqual(
+      { ...await loadScenario(`${dir}/bom.json`), source: "" },
+      { ...await loadScenario(`${SCENARIOS}text_hello.json`), source: "" },
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
