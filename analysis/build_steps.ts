@@ -90,7 +90,9 @@ export class Build {
    * Runs `statements` in one transaction of their own: one commit (and one sync of DuckDB's
    * log) for all of them, where each statement on its own is a commit. False, with nothing of
    * them kept, when one fails, or when the caller has a transaction open (a BEGIN there would
-   * abort it): the caller then runs them one by one.
+   * abort it): the caller then runs them one by one. A statement that failed without throwing
+   * (a caller that catches) is found too: DuckDB's COMMIT of a transaction a failure aborted
+   * succeeds and keeps nothing, so the transaction is probed before it commits.
    */
   async #together(statements: () => Promise<void>): Promise<boolean> {
     const id = async () => (await queryRows(this.c, sqlText("transaction_id")))[0]?.id;
@@ -98,9 +100,11 @@ export class Build {
     await this.#exec("BEGIN TRANSACTION");
     try {
       await statements();
+      await this.#exec("SELECT 1"); // throws when a statement aborted the transaction
       await this.#exec("COMMIT");
       return true;
     } catch {
+      // the statements run again one by one, each failure said there
       await this.#exec("ROLLBACK").catch(() => {});
       return false;
     }

@@ -10,6 +10,7 @@ import { col, opt, table, view } from "../kit/columns.ts";
 import { Build, MAX_ROW_PROBLEMS } from "./build_steps.ts";
 import { createTables } from "./duckdb_tables.ts";
 import { problemsTable } from "./schema.ts";
+import { sqlText } from "./sql_files.ts";
 
 const things = table(
   "things",
@@ -225,6 +226,63 @@ Deno.test("build steps: a table stored under a declared view's name (an older an
     await c.run("INSERT INTO things VALUES ('rec', 1, 'a', NULL)");
     await b.finish();
     assert.deepEqual(b.problems, []);
+  } finally {
+    close();
+  }
+});
+
+/** The first keyword of each statement `c` runs from now on (Build runs its SQL by `c.run`). */
+function logRuns(c: { run: (sql: string, ...rest: never[]) => Promise<unknown> }): string[] {
+  const ran: string[] = [];
+  const run = c.run.bind(c);
+  const keyword = (sql: string) => sql.replace(/^\s*(--[^\n]*\n\s*)*/, "").split(/\s+/)[0];
+  c.run = (sql: string, ...rest: never[]) => (ran.push(keyword(sql)), run(sql, ...rest));
+  return ran;
+}
+
+Deno.test("build steps: the constraints go in one transaction (one commit), a failure there rolls it back and they go one by one, and a caller's transaction gets no BEGIN", async () => {
+  for (const c0 of ["clean", "a null", "caller's transaction"] as const) {
+    const { c, close } = await db();
+    try {
+      const b = new Build(c, "rec");
+      await b.create([things]);
+      await c.run(
+        c0 === "a null"
+          ? "INSERT INTO things VALUES ('rec', 1, 'a', NULL), ('rec', 2, NULL, 'x')"
+          : "INSERT INTO things VALUES ('rec', 1, 'a', NULL)",
+      );
+      if (c0 === "caller's transaction") await c.run("BEGIN TRANSACTION");
+      const ran = logRuns(c as never);
+      await b.finish();
+      ran.push("(finished)");
+      if (c0 === "caller's transaction") await c.run("COMMIT");
+      ran.splice(ran.indexOf("(finished)"));
+      const alters = ran.filter((s) => s === "ALTER").length;
+      const flow = ran.filter((s) => ["BEGIN", "COMMIT", "ROLLBACK"].includes(s));
+      if (c0 === "clean") {
+        assert.deepEqual(flow, ["BEGIN", "COMMIT"], c0);
+        assert.equal(alters, 3, c0); // recording, id, name: one statement each, together
+      } else if (c0 === "a null") {
+        assert.deepEqual(flow, ["BEGIN", "ROLLBACK"], c0);
+        assert.ok(alters > 3, `${c0}: the ALTERs ran again one by one (${alters})`);
+      } else {
+        assert.deepEqual(flow, [], c0);
+      }
+      await assert.rejects(c.run("INSERT INTO things VALUES ('rec', 3, NULL, NULL)"), /NOT NULL/);
+    } finally {
+      close();
+    }
+  }
+});
+
+Deno.test("build steps: transaction_id.sql tells a caller's open transaction (the same id twice) from autocommit (a new id each statement)", async () => {
+  const { c, close } = await db();
+  try {
+    const id = async () => (await c.runAndReadAll(sqlText("transaction_id"))).getRows()[0][0];
+    assert.notEqual(await id(), await id());
+    await c.run("BEGIN TRANSACTION");
+    assert.equal(await id(), await id());
+    await c.run("ROLLBACK");
   } finally {
     close();
   }
