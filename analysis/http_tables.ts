@@ -607,7 +607,8 @@ export async function connectionExchanges(
       // the stream ends inside the answer (or before it): the call is incomplete (a stream the
       // client cancelled is not: it read what it wanted, and all it read was recorded; nor an
       // answer it need not read to its end: MCP's event stream, the DELETE ending a session, a
-      // POST of JSON-RPC notifications and responses alone)
+      // POST of JSON-RPC notifications and responses alone, its answer a 202 Accepted or not
+      // read at all; an error status cut short is still said: open_ended_answers.ts)
       problems.push({
         recording,
         source: label,

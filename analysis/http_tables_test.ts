@@ -335,3 +335,57 @@ Deno.test("Codex's notifications/initialized over h2 (real bytes) whose 202 was 
     "POST /mcp: the response was not recorded",
   ]);
 });
+
+/** Claude Code's connection (real bytes), its last POST's answer (the 202) replaced. */
+async function rootsAnsweredBy(answer: string, body?: string): Promise<HandCall[]> {
+  const calls = await mcpFixture("claude_http1_roots_answer_tls.json");
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  assert.match(text(calls.at(-1)![1] as Uint8Array), /^HTTP\/1.1 202 Accepted/);
+  const last = calls.length - 2;
+  let post = text(calls[last][1] as Uint8Array);
+  assert.match(post, /^POST [^]*"roots":/);
+  if (body !== undefined) {
+    const head = post.slice(0, post.indexOf("\r\n\r\n") + 4);
+    post = head.replace(/Content-Length: \d+/, `Content-Length: ${body.length}`) + body;
+  }
+  return [...calls.slice(0, last), ["write", post], ["read", answer]];
+}
+
+Deno.test("a POST of a JSON-RPC response alone whose error answer is cut short is incomplete (MCP: a server that cannot accept it answers an error status, maybe with a JSON-RPC error); its 202 unread is not", async () => {
+  const errorCut = await rootsAnsweredBy(
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n" +
+      '{"jsonrpc":"2.0","error":{"code":-32600,"mess',
+  );
+  const t = await buildHttpTables("r", view(errorCut), prices);
+  assert.deepEqual(
+    [t.exchanges.at(-1)!.status, t.exchanges.at(-1)!.response_complete],
+    [400, false],
+  );
+  assert.deepEqual(await incompleteWith(errorCut), [cutShort(`POST ${t.exchanges[0].path}`)]);
+  // a 500's head, its chunked body never read
+  const headOnly = await rootsAnsweredBy(
+    "HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n" +
+      "Content-Type: application/json\r\n\r\n",
+  );
+  assert.deepEqual(await incompleteWith(headOnly), [cutShort(`POST ${t.exchanges[0].path}`)]);
+  // the real 202's head alone, its (empty) chunked body not read: nothing for the client there
+  const ackHead = await rootsAnsweredBy(
+    "HTTP/1.1 202 Accepted\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n",
+  );
+  assert.deepEqual(await incompleteWith(ackHead), []);
+});
+
+Deno.test("a POST of a request whose id is null (counted a notification) answered 400, cut short, is incomplete", async () => {
+  const calls = await rootsAnsweredBy(
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n" +
+      '{"jsonrpc":"2.0","error":{"code":-32600,"mess',
+    '{"jsonrpc":"2.0","id":null,"method":"tools/call"}',
+  );
+  const t = await buildHttpTables("r", view(calls), prices);
+  const x = t.exchanges.at(-1)!;
+  assert.deepEqual(
+    [x.method, x.status, x.response_complete, new TextDecoder().decode(x.request_body!)],
+    ["POST", 400, false, '{"jsonrpc":"2.0","id":null,"method":"tools/call"}'],
+  );
+  assert.deepEqual(await incompleteWith(calls), [cutShort(`POST ${x.path}`)]);
+});

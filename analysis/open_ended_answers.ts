@@ -14,14 +14,21 @@
  * - A `POST` whose JSON-RPC body (one message, or a batch) holds no request: only notifications
  *   (a method, no id) and responses (an id with a result or an error), as the client's answer to
  *   a request of the server's (Claude Code answers server-everything's `roots/list` and may
- *   exit before reading the acknowledgement). JSON-RPC answers no notification nor response;
- *   MCP's streamable HTTP acknowledges such a POST with `202 Accepted` and no body (2025-03-26
- *   on), and the HTTP+SSE transport (2024-11-05) acknowledges every POST alone (its JSON-RPC
- *   answers travel on the event stream): the answer holds nothing for the client. A POST that
- *   carries a request is not one of them: over streamable HTTP its answer is the result. (Over
- *   HTTP+SSE a request's POST is acknowledged alone too, but one connection's exchanges do not
- *   tell that transport: its unread acknowledgement stays `incomplete`, and a request never
- *   answered on the event stream is the MCP tables' own `mcp_unanswered` problem.)
+ *   exit before reading the acknowledgement), when its answer is a `202 Accepted` (or no answer
+ *   was read at all). JSON-RPC answers no notification nor response; MCP's streamable HTTP
+ *   (2025-03-26 on) answers such a POST it accepts with `202 Accepted` and no body, and the
+ *   SDKs' HTTP+SSE servers (2024-11-05, whose spec does not say what a POST's answer is) answer
+ *   every POST `202 Accepted` (the body `Accepted`; JSON-RPC answers travel on the event
+ *   stream): that answer holds nothing for the client. A server that cannot accept the input
+ *   answers an error status (e.g. `400 Bad Request`), whose body may be a JSON-RPC error with no
+ *   id: an error status, which may carry a JSON-RPC error, is still said when cut short, as is
+ *   any other status. (A request whose `id` is null, which `protocols/jsonrpc.ts` counts a
+ *   notification, is covered so too: a server answers it with an error status or a result,
+ *   said when cut short; only an answer to it of which no byte was read goes unsaid.) A POST that carries a request is not one of them: over streamable HTTP its answer is
+ *   the result. (Over HTTP+SSE a request's POST is acknowledged alone too, but one connection's
+ *   exchanges do not tell that transport: its unread acknowledgement stays `incomplete`, and a
+ *   request never answered on the event stream is the MCP tables' own `mcp_unanswered`
+ *   problem.)
  */
 import type { Exchange } from "./connection_parser.ts";
 import { parseJsonRpcBody } from "../protocols/jsonrpc.ts";
@@ -60,15 +67,28 @@ export function endsMcpSession(x: Exchange): boolean {
 }
 
 /**
- * A `POST` whose whole body, content-decoded (`body`: null when not kept), is JSON-RPC 2.0
- * without a request: notifications and responses alone (module doc). A body that is not JSON,
- * not all JSON-RPC, or an empty batch is not one.
+ * Whether a request body, whole and content-decoded, is JSON-RPC 2.0 without a request:
+ * notifications and responses alone, one message or a batch (module doc). A body that is not
+ * JSON, not all JSON-RPC (a batch with one member that is not), or an empty batch is not one.
+ * The one rule for a POST's body, over TLS (`postsNoJsonRpcRequest`) and over loopback
+ * (`mcp/http_messages.ts`).
  */
-export function postsNoJsonRpcRequest(x: Exchange, body: Uint8Array | null): boolean {
-  if (x.request?.method !== "POST" || !x.request.complete || body === null) return false;
+export function holdsNoJsonRpcRequest(body: Uint8Array): boolean {
   const parsed = parseJsonRpcBody(new TextDecoder().decode(body));
   return parsed !== null && parsed.problems.length === 0 && parsed.messages.length > 0 &&
     parsed.messages.every((m) => m.kind !== "request");
+}
+
+/**
+ * A `POST`, whole, whose body (content-decoded; `body`: null when not kept) holds no JSON-RPC
+ * request (`holdsNoJsonRpcRequest`), answered by a `202 Accepted` or by nothing read at all
+ * (module doc). An answer of any other status (an error status, which may carry a JSON-RPC
+ * error) is the server's word on the POST: cut short, it is still `incomplete`.
+ */
+export function postsNoJsonRpcRequest(x: Exchange, body: Uint8Array | null): boolean {
+  if (x.request?.method !== "POST" || !x.request.complete || body === null) return false;
+  if (x.response && x.response.status !== 202) return false;
+  return holdsNoJsonRpcRequest(body);
 }
 
 /**

@@ -5,7 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type { Exchange } from "./connection_parser.ts";
-import { answerMayStayOpen, postsNoJsonRpcRequest } from "./open_ended_answers.ts";
+import {
+  answerMayStayOpen,
+  holdsNoJsonRpcRequest,
+  postsNoJsonRpcRequest,
+} from "./open_ended_answers.ts";
 
 /** A POST exchange, its request whole (or not), no answer read. */
 function post(method = "POST", complete = true): Exchange {
@@ -49,10 +53,38 @@ Deno.test("a POST of JSON-RPC notifications and responses alone needs no answer;
   for (const [text, ok] of none) {
     assert.equal(postsNoJsonRpcRequest(post(), body(text)), ok, text);
     assert.equal(answerMayStayOpen(post(), [], body(text)), ok, text);
+    assert.equal(holdsNoJsonRpcRequest(body(text)), ok, text);
   }
   const n = body('{"jsonrpc":"2.0","method":"notifications/initialized"}');
   // only a POST, whole, whose body was kept
   assert.equal(postsNoJsonRpcRequest(post("PUT"), n), false);
   assert.equal(postsNoJsonRpcRequest(post("POST", false), n), false);
   assert.equal(postsNoJsonRpcRequest(post(), null), false);
+});
+
+/** `x` answered by a head of `status`, its body not read to its end. */
+function answered(x: Exchange, status: number): Exchange {
+  return {
+    ...x,
+    response: {
+      status,
+      headers: [],
+      lookup: {},
+      start: 20,
+      end: 30,
+      body: [],
+      bodyLength: 0,
+      bodyKept: true,
+      complete: false,
+    },
+  };
+}
+
+Deno.test("a POST of no JSON-RPC request needs no answer read only when none was read or it is 202 Accepted; an error status is the server's word", () => {
+  const n = body('{"jsonrpc":"2.0","method":"notifications/initialized"}');
+  assert.equal(postsNoJsonRpcRequest(answered(post(), 202), n), true);
+  for (const status of [200, 400, 404, 500]) {
+    assert.equal(postsNoJsonRpcRequest(answered(post(), status), n), false, String(status));
+    assert.equal(answerMayStayOpen(answered(post(), status), [], n), false, String(status));
+  }
 });

@@ -97,8 +97,11 @@ export const problemsTable = table(
         "closes the connection or the stream (when its last event is whole and the manifest states " +
         "no loss of TLS or ipc records), nor the answer to " +
         "the `DELETE` that ends an MCP session, nor that to a `POST` whose JSON-RPC body holds " +
-        "notifications and responses alone, no request (MCP acknowledges it without JSON-RPC: " +
-        "streamable HTTP's `202 Accepted`): the client need not read them); `running`: traced processes with no recorded exit, still " +
+        "notifications and responses alone, no request, when it is a `202 Accepted` (or no " +
+        "answer was read at all: MCP's streamable HTTP accepts such a POST with a `202 Accepted` " +
+        "and no body; the SDKs' HTTP+SSE servers answer every POST so): the client need not " +
+        "read them; an error status, which may carry a JSON-RPC error, is still said when cut " +
+        "short); `running`: traced processes with no recorded exit, still " +
         "running when the capture ended (or their exit lost): what they did afterwards is not " +
         "recorded (source `processes`); `row`: a row left out of a table " +
         "for breaking its declaration (the message names the table and the row); `sql`: a " +

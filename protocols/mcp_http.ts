@@ -41,6 +41,17 @@ export interface McpHttpCallbacks {
   /** Each HTTP message's head as it is parsed (a request's: the client's; a response's: the
    * server's; `head.index` pairs them): what was asked and what was answered at all. */
   onHead?(side: "client" | "server", head: Http1Head): void;
+  /**
+   * Each HTTP message's body that is no event stream, content-decoded, when the message ends
+   * (`incomplete`: cut short); not called for an empty body, one above `maxBufferSize`, or one
+   * that does not decode.
+   */
+  onBodyEnd?(
+    side: "client" | "server",
+    head: Http1Head,
+    body: Uint8Array,
+    incomplete: boolean,
+  ): void;
   onError?(error: ProtocolError): void;
 }
 
@@ -204,6 +215,7 @@ export function createMcpHttpParser(
             return;
           }
         }
+        callbacks.onBodyEnd?.(name, b.head, bytes, end.incomplete);
         const text = textDecoder.decode(bytes);
         const json = contentType(b.head).endsWith("json") || /^\s*[[{]/.test(text);
         if (json) {

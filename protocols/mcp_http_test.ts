@@ -177,3 +177,33 @@ Deno.test("MCP over HTTP: compressed bodies (gzip, deflate, br, an event stream)
   assert.equal(out.errors.length, 1, out.errors.join("; "));
   assert.match(out.errors[0], /\(client\): a gzip-encoded body: gzip: /);
 });
+
+Deno.test("MCP over HTTP: each body that is no event stream, decoded, and whether it was cut short (onBodyEnd)", () => {
+  const note = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
+  const gz = zlib.gzipSync(utf8(note));
+  const post = (head: string, body: Uint8Array) => concatBytes([utf8(head), body]);
+  const bodies: string[] = [];
+  const p = createMcpHttpParser({
+    onMessage() {},
+    onBodyEnd: (side, head, body, incomplete) =>
+      bodies.push(
+        `${side} ${head.method ?? head.status} ${new TextDecoder().decode(body)} ${incomplete}`,
+      ),
+  });
+  p.request.feed(post(
+    `POST /mcp HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`,
+    gz,
+  ));
+  p.request.feed(utf8("DELETE /mcp HTTP/1.1\r\nContent-Length: 0\r\n\r\n"));
+  // its head promises 10 bytes more than are sent
+  p.request.feed(utf8(`POST /mcp HTTP/1.1\r\nContent-Length: ${note.length + 10}\r\n\r\n${note}`));
+  p.response.feed(utf8("HTTP/1.1 202 Accepted\r\nContent-Length: 8\r\n\r\nAccepted"));
+  p.request.end();
+  p.response.end();
+  // (the cut request ends only at end(), after the answer fed before it)
+  assert.deepEqual(bodies, [
+    `client POST ${note} false`,
+    "server 202 Accepted false",
+    `client POST ${note} true`,
+  ]);
+});

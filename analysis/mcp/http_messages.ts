@@ -26,6 +26,7 @@
  */
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
 import type { Http1Head } from "../../protocols/http1.ts";
+import { holdsNoJsonRpcRequest } from "../open_ended_answers.ts";
 import {
   addMcpServer,
   connectionName,
@@ -128,9 +129,8 @@ export function httpMcpMessages(
     const statusOf = new Map<number, number>();
     const awaiting: { at: number; httpIndex: number }[] = [];
     const carried = new Map<number, string[]>();
-    /** the requests (by index) whose body held JSON-RPC, and those of them with a request in it */
-    const rpcBodies = new Set<number>();
-    const rpcRequests = new Set<number>();
+    /** the POSTs (by index), whole, whose body holds no JSON-RPC request (open_ended_answers.ts) */
+    const noRequest = new Set<number>();
     const parser = createMcpHttpParser({
       onHead(side, head) {
         if (side === "client") asked.set(head.index, head);
@@ -141,11 +141,12 @@ export function httpMcpMessages(
           }
         }
       },
+      onBodyEnd(side, head, body, incomplete) {
+        if (
+          side === "client" && head.method === "POST" && !incomplete && holdsNoJsonRpcRequest(body)
+        ) noRequest.add(head.index);
+      },
       onMessage(m) {
-        if (m.side === "client") {
-          rpcBodies.add(m.httpIndex);
-          if (m.kind === "request") rpcRequests.add(m.httpIndex);
-        }
         if (m.side === "client" && m.method) {
           const what = m.id !== undefined && m.id !== null ? `${m.method} (id ${m.id})` : m.method;
           carried.set(m.httpIndex, [...carried.get(m.httpIndex) ?? [], what]);
@@ -199,14 +200,14 @@ export function httpMcpMessages(
     // a request the server's recorded stream never answered (no status line at all): the
     // recording ends before its answer (a capture stopped mid-call, a server that hung); not
     // the DELETE ending a session, whose answer the client need not wait for, nor a POST of
-    // JSON-RPC notifications and responses alone, whose answer is an acknowledgement without
-    // JSON-RPC (open_ended_answers.ts). (After a cut in the server's stream the unread rest is
-    // said above.)
+    // JSON-RPC notifications and responses alone, whole (the same rule as over TLS:
+    // open_ended_answers.ts), whose answer is an acknowledgement without JSON-RPC. (After a cut
+    // in the server's stream the unread rest is said above.)
     if (server && !serverCut) {
       for (const [index, head] of asked) {
         if (answered.has(index)) continue;
         if (head.method === "DELETE" && head.lookup["mcp-session-id"]?.[0]) continue;
-        if (rpcBodies.has(index) && !rpcRequests.has(index)) continue;
+        if (noRequest.has(index)) continue;
         const rpc = carried.get(index);
         problems.push({
           recording,

@@ -396,25 +396,65 @@ Deno.test("capture --pid attached mid-session (real): the session is read from i
   );
 });
 
-Deno.test("a loopback MCP POST of a notification alone whose acknowledgement the recording never saw is no problem (nothing of JSON-RPC answers it)", async () => {
+/**
+ * The real streamable session's connection that carried notifications/initialized and then a
+ * tools/call, its two requests in the other order: the tools/call answered, the recording
+ * ending before the 202. `post` rewrites the notification's POST (its head and body).
+ */
+async function ackMissing(post: (head: string, body: string) => string = (h, b) => h + b) {
   const conns = await readMcpHttpFixture("streamable");
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  // the connection that carried notifications/initialized and then a tools/call, its two
-  // requests in the other order: the tools/call answered, the recording ending before the 202
   const j = conns.findIndex((c) => text(c.client).includes("notifications/initialized"));
-  const client = conns[j].client;
-  const second = text(client).indexOf("POST /mcp", 1);
-  const swapped = new Uint8Array(client.length);
-  swapped.set(client.subarray(second));
-  swapped.set(client.subarray(0, second), client.length - second);
-  assert.match(text(swapped), /^POST[^]*"tools\/call"[^]*POST[^]*notifications\/initialized/);
+  const client = text(conns[j].client);
+  const second = client.indexOf("POST /mcp", 1);
+  const first = client.slice(0, second);
+  const split = first.indexOf("\r\n\r\n") + 4;
+  assert.match(first.slice(split), /^\{[^]*"notifications\/initialized"[^]*\}$/);
+  const swapped = client.slice(second) + post(first.slice(0, split), first.slice(split));
+  assert.match(swapped, /^POST[^]*"tools\/call"[^]*POST[^]*notifications\/initialized/);
   const answers = conns[j].server;
   const toolsAnswer = answers.subarray(text(answers).indexOf("HTTP/1.1 ", 1));
   assert.match(text(toolsAnswer), /^HTTP\/1.1 200/);
-  const ackMissing = conns.map((c, k) => k === j ? { client: swapped, server: toolsAnswer } : c);
-  const u = await analyse(kernelRows(ackMissing, ["client", "server"]));
-  assert.deepEqual(u.problems, []);
+  const enc = new TextEncoder().encode(swapped);
+  const u = await analyse(
+    kernelRows(conns.map((c, k) => k === j ? { client: enc, server: toolsAnswer } : c), [
+      "client",
+      "server",
+    ]),
+  );
   assert.ok(u.calls.find((c) => c.method === "tools/call")?.result !== null);
+  return u;
+}
+
+Deno.test("a loopback MCP POST of a notification alone whose acknowledgement the recording never saw is no problem (nothing of JSON-RPC answers it)", async () => {
+  const u = await ackMissing();
+  assert.deepEqual(u.problems, []);
+});
+
+Deno.test("a loopback MCP POST never answered is said when its batch has a member that is not JSON-RPC, or its body is cut short (the same rule as over TLS)", async () => {
+  const unanswered = (u: { problems: { kind?: string | null; message: string }[] }) =>
+    u.problems.filter((p) => p.kind === "incomplete").map((p) =>
+      p.message.replace(/^.*?: POST/, "POST")
+    );
+  const withBody = (body: string) => (head: string) =>
+    head.replace(/content-length: \d+/i, `content-length: ${body.length}`) + body;
+  const mixed = '[{"jsonrpc":"2.0","method":"notifications/initialized"},{"x":1}]';
+  assert.deepEqual(unanswered(await ackMissing(withBody(mixed))), [
+    "POST /mcp (notifications/initialized) got no answer: the recording ends before the " +
+    "server answered it",
+  ]);
+  // a batch of JSON-RPC alone, no request: as the notification alone, no problem
+  const batch = '[{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0",' +
+    '"id":0,"result":{}}]';
+  assert.deepEqual(unanswered(await ackMissing(withBody(batch))), []);
+  // the notification's body whole, but its head promising 10 bytes more: the request is cut
+  const cut = await ackMissing((head, body) =>
+    head.replace(/content-length: \d+/i, `content-length: ${body.length + 10}`) + body
+  );
+  assert.deepEqual(unanswered(cut), [
+    "POST /mcp (notifications/initialized) got no answer: the recording ends before the " +
+    "server answered it",
+  ]);
 });
 
 Deno.test("a session's GET event stream alone (no request body seen) is told MCP's by its session headers", async () => {
