@@ -123,12 +123,19 @@ export const DAMAGED_DB =
  * it names the recording otherwise than its directory is named now (renamed or copied since),
  * it was made while the capture ran (`deno task analyze` of a recording being written) and the
  * capture has ended since, so the manifest's end (complete, end time, exit code) is not the one
- * the analysis read, or the recording's table files are not those it read (grown by a capture
- * still writing, resumed or appended to, rewritten: `files_stamp.ts`), whatever the manifest
- * says. An unreadable database is said by whoever opens it; without a readable manifest there
- * is no end to compare, and `dir` null (a database given alone) has nothing to compare.
+ * the analysis read, or a table file grew or appeared since it was read (a capture still
+ * writing, resumed or appended to: `files_stamp.ts`, by size only, so a copy with other
+ * modification times is current), whatever the manifest says. A table file gone or shrunk since
+ * keeps the analysis (made again it would hold less): `opts.kept` gets one line saying so. An
+ * unreadable database is said by whoever opens it; without a readable manifest there is no end
+ * to compare, a directory that cannot be listed has no files to compare, and `dir` null (a
+ * database given alone) has nothing to compare.
  */
-export async function analysisOutdated(dir: string | null, db: string): Promise<string | null> {
+export async function analysisOutdated(
+  dir: string | null,
+  db: string,
+  opts: KeptOptions = {},
+): Promise<string | null> {
   let row: Row | undefined;
   let named: unknown;
   let revision: number | null;
@@ -142,7 +149,8 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
         : (await queryRows(opened.conn, sqlText("recording_end")))[0];
       if (row) {
         named = (await queryRows(opened.conn, sqlText("recording_name")))[0]?.recording;
-        files = await stampedFiles(opened.conn);
+        // (a stamp that cannot be read: no file comparison, the checks above and below stand)
+        files = await stampedFiles(opened.conn).catch(() => null);
       }
     } finally {
       opened.close();
@@ -168,10 +176,31 @@ export async function analysisOutdated(dir: string | null, db: string): Promise<
   }
   const ended = manifestEndChanged(dir, row);
   if (ended) return ended;
+  if (!files) return null;
+  let now;
+  try {
+    now = filesStampOf(dir);
+  } catch {
+    return null; // a directory that can be entered but not listed (0711): no files to compare
+  }
   // (no table file left at all: a database with nothing beside it to make it from, as it is)
-  const now = filesStampOf(dir);
-  const changed = files && Object.keys(now).length ? filesChanged(files, now) : null;
-  return changed ? `the recording changed after its analysis (${changed})` : null;
+  const changed = Object.keys(now).length ? filesChanged(files, now) : null;
+  if (!changed) return null;
+  if ("grew" in changed) return `the recording changed after its analysis (${changed.grew})`;
+  // made again from less it would lose what it holds: kept, and said
+  opts.kept?.(
+    `${changed.lost}: the analysis is kept; deno task analyze ${opts.given ?? dir} builds it ` +
+      "again from what is left",
+  );
+  return null;
+}
+
+/** Where `analysisOutdated` says an analysis is kept though a table file is gone or shrank. */
+export interface KeptOptions {
+  /** receives the one line (no command or recording prefix) */
+  kept?: (line: string) => void;
+  /** the recording as the user named it, for the command in that line (default: `dir`) */
+  given?: string;
 }
 
 /** Why the manifest in `dir` ends otherwise than the analysis' `row` read it, or null. */
@@ -297,7 +326,10 @@ export async function openAnalysed(recording: string, opts: OpenOptions = {}): P
   else if (!existsSync(path)) await analyse("not analysed yet");
   else {
     // a database given alone is checked for its revision only (no manifest to compare)
-    const outdated = await analysisOutdated(isDb ? null : dir, path);
+    const outdated = await analysisOutdated(isDb ? null : dir, path, {
+      kept: (line) => log(`${recording}: ${line}`),
+      given: recording,
+    });
     if (outdated) await analyse(outdated);
   }
   let db;

@@ -1,8 +1,9 @@
 /**
  * An analysis whose recording was renamed or copied since (analysed_db.ts analysisOutdated):
  * made again under the directory's name now, not answered under the old one; one whose table
- * files grew or were written again since (a capture still writing), its manifest unchanged:
- * made again, not shown as current. And `withDb`:
+ * files grew since (a capture still writing), its manifest unchanged: made again, not shown as
+ * current; copied (other times, the same sizes): current; a table file gone or shrunk since:
+ * the analysis kept (it holds more), and said. And `withDb`:
  * DuckDB held to the threads and memory limit asked for (else the default limit), read-only
  * when asked; `withMemoryDb`: a private in-memory database spilling where asked, closed after.
  */
@@ -55,7 +56,7 @@ Deno.test("sql over a recording renamed or copied after its analysis: under its 
   }
 });
 
-Deno.test("sql over a recording whose table files grew or were written again after its analysis (its manifest the same): analysed again", async () => {
+Deno.test("sql over a recording whose table files grew after its analysis (its manifest the same): analysed again; copied (other times): not; a file gone or shrunk: kept, said", async () => {
   const rec = await recordingCopy(fixtureDir("claude"), { name: "rec-growing" });
   const tls = `${rec}/tls.arrow`;
   try {
@@ -79,18 +80,35 @@ Deno.test("sql over a recording whose table files grew or were written again aft
     );
     assert.deepEqual(JSON.parse(r.stdout), [{ recording: "rec-growing", calls: 2 }]);
     assert.equal((await task("sql", rec, "--", PER_RECORDING)).stderr, "", "analysed once");
-    // the same size, written again (its time is not the one analysed)
-    await Deno.utime(tls, new Date(), new Date(Date.UTC(2020, 0, 1)));
-    const again = await task("findings", rec);
-    assert.equal(again.code, 0, again.stderr);
-    assert.equal((await task("sql", rec, "--", PER_RECORDING)).stderr, "", "findings analysed it");
-    await Deno.utime(tls, new Date(), new Date(Date.UTC(2021, 0, 1)));
-    const w = await task("sql", rec, "--", PER_RECORDING);
+    // copied (cp -r, scp, tar): every file's times others, its content the same: current
+    for (const e of Deno.readDirSync(rec)) {
+      await Deno.utime(`${rec}/${e.name}`, new Date(), new Date(Date.UTC(2020, 0, 1)));
+    }
+    const copied = await task("sql", "--format", "json", rec, "--", PER_RECORDING);
+    assert.equal(copied.stderr, "", "not analysed again");
+    assert.deepEqual(JSON.parse(copied.stdout), [{ recording: "rec-growing", calls: 2 }]);
+    // cut short since: the analysis (which read it whole) is kept, and said every time
+    await Deno.truncate(tls, half);
+    const keep = `the analysis is kept; deno task analyze ${rec} builds it again from what is left`;
+    for (let i = 0; i < 2; i++) {
+      const cut = await task("sql", "--format", "json", rec, "--", PER_RECORDING);
+      assert.equal(cut.code, 0, cut.stderr);
+      assert.equal(
+        cut.stderr,
+        `sql: ${rec}: tls.arrow shrank from ${whole.length} to ${half} bytes since its ` +
+          `analysis: ${keep}\n`,
+      );
+      assert.deepEqual(JSON.parse(cut.stdout), [{ recording: "rec-growing", calls: 2 }]);
+    }
+    // gone since
+    await Deno.remove(tls);
+    const gone = await task("sql", "--format", "json", rec, "--", PER_RECORDING);
     assert.equal(
-      w.stderr,
-      `sql: ${rec}: the recording changed after its analysis (tls.arrow was written again ` +
-        "since), analysing again\n",
+      gone.stderr,
+      `sql: ${rec}: tls.arrow is gone since its analysis (which read ${whole.length} bytes of ` +
+        `it): ${keep}\n`,
     );
+    assert.deepEqual(JSON.parse(gone.stdout), [{ recording: "rec-growing", calls: 2 }]);
   } finally {
     await Deno.remove(dirname(rec), { recursive: true });
   }

@@ -120,7 +120,9 @@ export async function run(opts: SqlOptions): Promise<number> {
   for (const rec of opts.recordings.filter((r) => !exports.includes(r))) {
     const dir = resolve(rec);
     const db = join(dir, DB_FILE);
-    const outdated = isFile(db) ? await analysisOutdated(dir, db) : null;
+    const outdated = isFile(db)
+      ? await analysisOutdated(dir, db, { kept: (l) => err(`sql: ${rec}: ${l}\n`), given: rec })
+      : null;
     if (!isFile(db) || outdated) {
       if (outdated && !holdsRecording(dir)) {
         err(`sql: ${rec}: ${outdated}, and no recording is beside it to analyse again\n`);

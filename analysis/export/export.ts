@@ -50,7 +50,9 @@ export async function analysedDb(
 ): Promise<string> {
   const dir = resolve(path);
   const db = join(dir, DB_FILE);
-  const outdated = isFile(db) ? await analysisOutdated(dir, db) : null;
+  const outdated = isFile(db)
+    ? await analysisOutdated(dir, db, { kept: (l) => err(`${task}: ${path}: ${l}\n`), given: path })
+    : null;
   if (isFile(db) && !outdated) {
     if (prices !== undefined) err(`${task}: ${path}: ${pricesNotApplied(prices)}\n`);
     return db;
