@@ -8,6 +8,7 @@ import { basename, resolve } from "node:path";
 import type { TableDef } from "../kit/columns.ts";
 import {
   type Manifest,
+  MANIFEST_FILE,
   readManifestJson,
   recordingFiles,
   restatesRows,
@@ -99,11 +100,13 @@ export function openRecording(path: string, opts: { tables?: boolean } = {}): Re
   }
   if (!st.isDirectory) throw new NotARecording(`${path}: not a directory (a recording is one)`);
   // a recording this user may not read (a capture's directory is 0700, its files 0600): one
-  // line saying so, not "not a recording" nor an analysis of nothing with every file "damaged"
+  // line saying so, not "not a recording" nor an analysis of nothing with every file "damaged";
+  // one table file unreadable among others is that file's problem (the rest is analysed)
   const denied = permissionDenied(dir);
   if (denied) {
+    const how = Deno.uid() === 0 ? "" : " or with sudo";
     throw new NotARecording(
-      `${path}: cannot read ${denied} (permission denied): analyse it as its owner or with sudo`,
+      `${path}: cannot read ${denied} (permission denied): analyse it as its owner${how}`,
     );
   }
   const problems: RecordingInput["problems"] = [];
@@ -148,8 +151,8 @@ export function openRecording(path: string, opts: { tables?: boolean } = {}): Re
   return { name: basename(dir), dir, manifest, info, tables, problems };
 }
 
-/** What of the recording in `dir` this user may not read (the directory, or its first file
- * that is so), or null. */
+/** What of the recording in `dir` this user may not read so that nothing of it can be analysed
+ * (the directory, its manifest, or every one of its table files), or null. */
 function permissionDenied(dir: string): string | null {
   let names: string[];
   try {
@@ -157,12 +160,18 @@ function permissionDenied(dir: string): string | null {
   } catch (e) {
     return e instanceof Deno.errors.PermissionDenied ? "the directory" : null;
   }
-  for (const name of names) {
+  const denied = (name: string) => {
     try {
       Deno.openSync(`${dir}/${name}`).close();
+      return false;
     } catch (e) {
-      if (e instanceof Deno.errors.PermissionDenied) return name;
+      return e instanceof Deno.errors.PermissionDenied;
     }
+  };
+  if (names.includes(MANIFEST_FILE) && denied(MANIFEST_FILE)) return MANIFEST_FILE;
+  const tables = names.filter((n) => n.endsWith(".arrow"));
+  if (tables.length && tables.every(denied)) {
+    return tables.length === 1 ? tables[0] : `any of its table files (${tables.join(", ")})`;
   }
   return null;
 }

@@ -194,6 +194,20 @@ Deno.test("sql, export: --prices given for a recording whose analysis is current
 
 /** Whether this runs as root and may start a process in a user namespace of its own, where it
  * keeps root's uid but not root's power over other owners' files. */
+/** `deno task` run in a user namespace made by `unshare` with `ns` (`--user`: as no one, so the
+ * owner bits of another user's files hold; `--map-user=65534`: as a user whose files, outside,
+ * are root's; `--map-root-user`: as a root whose power stops at files of unmapped owners). */
+async function asUser(ns: string[], ...args: string[]) {
+  const out = await new Deno.Command("unshare", {
+    args: [...ns, "--", Deno.execPath(), "task", "--quiet", ...args],
+    cwd: new URL("../", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
 function canDropRootPower(): boolean {
   if (Deno.uid() !== 0) return false;
   try {
@@ -210,17 +224,6 @@ Deno.test({
   fn: async () => {
     const tmp = await Deno.makeTempDir({ prefix: "sl-odd-" });
     const rec = copyRecording(fixtureDir("claude"), `${tmp}/rec`);
-    const root = new URL("../", import.meta.url).pathname;
-    /** `task` run where the recording's owner bits hold (another user's, 0700 and 0600) */
-    const asUser = async (...args: string[]) => {
-      const out = await new Deno.Command("unshare", {
-        args: ["--user", "--", Deno.execPath(), "task", "--quiet", ...args],
-        cwd: root,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-    };
     try {
       await Deno.chmod(tmp, 0o755);
       for (const f of Deno.readDirSync(rec)) {
@@ -229,13 +232,27 @@ Deno.test({
       }
       // its files another user's; then its directory too
       const tail = "(permission denied): analyse it as its owner or with sudo";
-      const files = await asUser("analyze", rec);
+      const files = await asUser(["--user"], "analyze", rec);
       assert.equal(files.code, 1, files.stderr);
-      assert.equal(files.stderr, `analyze: ${rec}: cannot read file.arrow ${tail}\n`);
+      assert.equal(files.stderr, `analyze: ${rec}: cannot read manifest.json ${tail}\n`);
+      // root already (in its own user namespace, where the files' owner is no one): no sudo
+      const asRoot = await asUser(["--map-root-user"], "analyze", rec);
+      assert.equal(
+        asRoot.stderr,
+        `analyze: ${rec}: cannot read manifest.json (permission denied): analyse it as its owner\n`,
+      );
+      // the manifest readable, every table file not: nothing to analyse either
+      Deno.chmodSync(`${rec}/manifest.json`, 0o644);
+      const tables = await asUser(["--user"], "analyze", rec);
+      assert.equal(
+        tables.stderr,
+        `analyze: ${rec}: cannot read any of its table files (file.arrow, net.arrow, ` +
+          `process.arrow, tls.arrow) ${tail}\n`,
+      );
       Deno.chownSync(rec, 12345, 12345);
       Deno.chmodSync(rec, 0o700);
       for (const [cmd, args] of [["analyze", []], ["sql", ["--", "SELECT 1"]]] as const) {
-        const r = await asUser(cmd, rec, ...args);
+        const r = await asUser(["--user"], cmd, rec, ...args);
         assert.equal(r.code, 1, r.stderr);
         assert.equal(
           r.stderr.trimEnd().split("\n").at(-1),
@@ -245,6 +262,47 @@ Deno.test({
       Deno.chmodSync(rec, 0o755);
       assert.ok(!existsSync(`${rec}/analysis.duckdb`), "no analysis of nothing left behind");
     } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "analyze, sql: one table file this user may not read is its problem, the rest analysed; a directory that cannot be listed (0711) uses its analysis",
+  ignore: !canDropRootPower(),
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-odd-" });
+    const rec = copyRecording(fixtureDir("claude"), `${tmp}/rec`);
+    const user = ["--map-user=65534", "--map-group=65534"];
+    try {
+      await Deno.chmod(tmp, 0o755);
+      Deno.chownSync(`${rec}/file.arrow`, 12345, 12345);
+      Deno.chmodSync(`${rec}/file.arrow`, 0o600);
+      const a = await asUser(user, "analyze", "--quiet", rec);
+      assert.equal(a.code, 1, a.stderr);
+      assert.match(
+        a.stderr,
+        new RegExp(`^analyze: ${rec}: file\\.arrow: unreadable \\(Permission denied[^\n]*\n`),
+      );
+      const q = "SELECT (SELECT count(*) FROM llm_calls)::INTEGER AS calls, " +
+        "(SELECT list(source || ': ' || kind) FROM problems) AS problems";
+      const sql = (ns: string[]) => asUser(ns, "sql", "--format", "json", rec, "--", q);
+      // (exit 1: an answer over a damaged recording is partial, and said)
+      const damaged = `sql: ${rec}: file.arrow damaged: analysed what could be read; 1 problem`;
+      const r = await sql(user);
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(r.stderr.startsWith(damaged), r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), [{ calls: 2, problems: ["file.arrow: file"] }]);
+      // entered, not listed: the analysis is used as it is, no readdir error
+      Deno.chownSync(rec, 12345, 12345);
+      Deno.chmodSync(rec, 0o711);
+      const listed = await sql(user);
+      assert.ok(listed.stderr.startsWith(damaged), listed.stderr);
+      assert.equal(listed.stderr.split("\n").length, 2, listed.stderr);
+      assert.deepEqual(JSON.parse(listed.stdout), [{ calls: 2, problems: ["file.arrow: file"] }]);
+    } finally {
+      Deno.chmodSync(rec, 0o755);
       await Deno.remove(tmp, { recursive: true });
     }
   },
