@@ -34,14 +34,17 @@ export function parseLabelArgs(args: string[], env = Deno.env.toObject()): Label
   onceEach(recordings);
   // the whole-number rule of every command (kit/cli.ts); the options have defaults
   const whole = (name: string, s: string, min: number) => intOption(name, s, min)!;
-  const baseURL = v["base-url"] ?? env.SIGHTLINE_OBSERVER_BASE_URL ?? env.OPENAI_BASE_URL ??
-    "https://api.openai.com/v1";
+  // an environment variable set empty (`OPENAI_BASE_URL=""`) counts as unset; a flag given
+  // empty is a usage error (parseCommand)
+  const baseURL = v["base-url"] ??
+    (env.SIGHTLINE_OBSERVER_BASE_URL || env.OPENAI_BASE_URL || "https://api.openai.com/v1");
   try {
     new URL(baseURL);
   } catch {
     throw usageError(`--base-url: not a URL: ${baseURL}`);
   }
-  const apiKey = v["api-key"] ?? env.SIGHTLINE_OBSERVER_API_KEY ?? env.OPENAI_API_KEY;
+  const apiKey = v["api-key"] ??
+    (env.SIGHTLINE_OBSERVER_API_KEY || env.OPENAI_API_KEY || undefined);
   if (!apiKey && new URL(baseURL).hostname === "api.openai.com" && !v["dry-run"]) {
     throw usageError("api.openai.com needs a key: --api-key or OPENAI_API_KEY");
   }
@@ -52,7 +55,7 @@ export function parseLabelArgs(args: string[], env = Deno.env.toObject()): Label
       apiKey: apiKey ?? "sk-no-key",
       caCert: v["ca-cert"] && userPath(notDir("ca-cert", v["ca-cert"], "a directory", true)),
     },
-    model: v.model ?? env.SIGHTLINE_OBSERVER_MODEL ?? "gpt-4.1-mini",
+    model: v.model ?? (env.SIGHTLINE_OBSERVER_MODEL || "gpt-4.1-mini"),
     concurrency: whole("concurrency", v.concurrency, 1),
     retries: whole("retries", v.retries, 0),
     maxTraceTokens: whole("max-trace-tokens", v["max-trace-tokens"], 500),

@@ -66,6 +66,25 @@ Deno.test("label args: options, else the environment", () => {
     OPENAI_API_KEY: "sk-x",
   });
   assert.equal(ours.endpoint.apiKey, "sk-ours", "the observer's own key first");
+  // set empty is unset: the next source, not "" (not a URL) nor an empty key or model
+  const empty = parseLabelArgs(["rec"], {
+    SIGHTLINE_OBSERVER_BASE_URL: "",
+    OPENAI_BASE_URL: "",
+    SIGHTLINE_OBSERVER_MODEL: "",
+    SIGHTLINE_OBSERVER_API_KEY: "",
+    OPENAI_API_KEY: "sk-x",
+  });
+  assert.deepEqual([empty.endpoint.baseURL, empty.model, empty.endpoint.apiKey], [
+    "https://api.openai.com/v1",
+    "gpt-4.1-mini",
+    "sk-x",
+  ]);
+  const local = parseLabelArgs(["rec"], { OPENAI_BASE_URL: "http://127.0.0.1:8080/v1" });
+  assert.equal(local.endpoint.baseURL, "http://127.0.0.1:8080/v1");
+  assert.throws(
+    () => parseLabelArgs(["rec"], { OPENAI_BASE_URL: "", OPENAI_API_KEY: "" }),
+    /^Error: api\.openai\.com needs a key/,
+  );
 });
 
 Deno.test("label args: each bad input is one line and exit 2", () => {
