@@ -11,7 +11,9 @@
  *
  * A sealed record is held until the write that sends it reports its socket (microseconds
  * later), an opened one is placed at once; a call whose socket never comes is released
- * after `holdMs` on a connection named after its own context, rather than guessed.
+ * after `holdMs` on a connection named after its own context, rather than guessed, and
+ * counted (`unplaced`): such a context may hold part of another connection's bytes, which the
+ * capture then says in a warning.
  *
  * The kernel side numbers calls per context; here they are numbered again per connection and
  * direction (`seq`), keeping any gap the kernel's numbering shows (a lost call stays a gap).
@@ -37,6 +39,7 @@ export class ContextPairer {
   /** `${pid}:${conn}:${dir}` -> the next seq on the connection */
   #nextSeq = new Map<string, bigint>();
   #emit: (c: TlsCall) => void;
+  #unplaced = { calls: 0, bytes: 0, contexts: 0 };
   #holdMs: number;
   #now: () => number;
 
@@ -101,9 +104,18 @@ export class ContextPairer {
     return { conn: name, gen };
   }
 
+  /** Calls released without their socket (after the hold time, or at the end), their bytes,
+   * and the contexts they came from. */
+  unplaced(): { calls: number; bytes: number; contexts: number } {
+    return { ...this.#unplaced };
+  }
+
   #release(key: string, h: Held): void {
     this.#held.delete(key);
     if (!h.calls.length) return;
+    this.#unplaced.calls += h.calls.length;
+    this.#unplaced.bytes += h.calls.reduce((n, c) => n + c.data.length, 0);
+    this.#unplaced.contexts++;
     const c = this.#newConn(h.calls[0].pid, h.calls[0].conn);
     for (const call of h.calls) this.#out(call, c.conn, c.gen);
   }

@@ -385,6 +385,16 @@ export class RecordSink {
     this.#argv.finish();
     this.#assembler.finishAll();
     this.#pairer.finish();
+    const lone = this.#pairer.unplaced();
+    if (lone.calls) {
+      // shown, never silent: these records may belong to a connection they are not on
+      this.#manifest.warnings.push(
+        `tls: ${lone.calls} TLS records (${lone.bytes} bytes) of ${lone.contexts} per-direction ` +
+          "context(s) (rustls) were placed without their socket (none reported within 2 s, or " +
+          "the capture ended first): each such context stands as a connection of its own, and " +
+          "may hold part of another connection's bytes",
+      );
+    }
     this.#streams.finish();
     this.#ipcCalls.finishAll();
     this.#appendIpc(true);

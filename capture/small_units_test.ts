@@ -154,11 +154,18 @@ Deno.test("AEAD contexts: each call goes to the connection of its socket", () =>
   p.push(call(41n, 1, 2));
   assert.deepEqual(out.at(-1), [41n, 41n]);
   // a call whose socket is never reported stands alone after the hold time
+  assert.deepEqual(p.unplaced(), { calls: 0, bytes: 0, contexts: 0 }, "all placed so far");
   p.push(call(50n, 0));
   const n = out.length;
   now = 2500;
   p.tick();
   assert.deepEqual(out.slice(n), [[50n, 50n]]);
+  assert.deepEqual(p.unplaced(), { calls: 1, bytes: 0, contexts: 1 }, "and counted");
+  // one still held at the end is placed alone too, and counted
+  p.push(call(51n, 0));
+  p.finish();
+  assert.deepEqual(out.at(-1), [51n, 51n]);
+  assert.deepEqual(p.unplaced(), { calls: 2, bytes: 0, contexts: 2 });
 });
 
 Deno.test("ELF: exported SSL functions of libssl match nm; /bin/ls has none; not-ELF refused", async () => {
