@@ -67,21 +67,20 @@ export class Build {
    */
   async create(defs: readonly TableDef[]): Promise<void> {
     const tables = defs.filter((def) => !def.view);
-    const together = await this.#together(async () => {
+    // `oneByOne`: a view's name that holds a table has the table dropped instead (a failed
+    // statement inside the transaction would abort it: there it fails, and this runs again)
+    const dropAndCreate = async (oneByOne: boolean) => {
       for (const def of [...defs].reverse()) {
-        await this.#exec(tableSql(def.view ? "view_drop" : "table_drop", def.name));
-      }
-      await createTables(this.c, tables, { notNull: false });
-    });
-    if (!together) {
-      for (const def of [...defs].reverse()) {
-        if (def.view) {
+        if (!def.view) await this.#exec(tableSql("table_drop", def.name));
+        else if (!oneByOne) await this.#exec(tableSql("view_drop", def.name));
+        else {
           await this.#exec(tableSql("view_drop", def.name))
             .catch(() => this.#exec(tableSql("table_drop", def.name)));
-        } else await this.#exec(tableSql("table_drop", def.name));
+        }
       }
       await createTables(this.c, tables, { notNull: false });
-    }
+    };
+    if (!await this.#together(() => dropAndCreate(false))) await dropAndCreate(true);
     for (const def of tables) this.#tables.set(def.name, def);
     for (const def of defs) this.tables.add(def.name);
   }
