@@ -287,3 +287,107 @@ Deno.test("build steps: transaction_id.sql tells a caller's open transaction (th
     close();
   }
 });
+
+Deno.test("build steps: steps run together go in one transaction and are kept, their constraints added", async () => {
+  const { c, close } = await db();
+  try {
+    const others = table("others", "test", [col("recording", "utf8", ""), col("id", "int64", "")]);
+    const b = new Build(c, "rec");
+    await b.create([things]);
+    const ran = logRuns(c as never);
+    const ids: unknown[] = [];
+    await b.together(async () => {
+      await b.insert(things, "one.sql", "INSERT INTO things VALUES ('rec', 1, 'a', NULL)");
+      ids.push((await c.runAndReadAll(sqlText("transaction_id"))).getRows()[0][0]);
+      await b.create([others]);
+      await b.insert(others, "two.sql", "INSERT INTO others VALUES ('rec', 2)");
+      ids.push((await c.runAndReadAll(sqlText("transaction_id"))).getRows()[0][0]);
+      await b.finish();
+    });
+    assert.equal(ids[0], ids[1], "the steps ran in one transaction");
+    assert.deepEqual(ran.filter((s) => ["BEGIN", "COMMIT", "ROLLBACK"].includes(s)), [
+      "BEGIN",
+      "COMMIT",
+    ]);
+    assert.deepEqual(b.problems, []);
+    assert.deepEqual((await c.runAndReadAll("SELECT id FROM things")).getRows(), [[1n]]);
+    assert.deepEqual((await c.runAndReadAll("SELECT id FROM others")).getRows(), [[2n]]);
+    await assert.rejects(c.run("INSERT INTO things VALUES ('rec', 3, NULL, NULL)"), /NOT NULL/);
+    await assert.rejects(c.run("INSERT INTO others VALUES ('rec', NULL)"), /NOT NULL/);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: a step that fails among steps run together keeps nothing of the first try; they run again one by one, each problem said once, and the constraints of tables made before still hold", async () => {
+  const { c, close } = await db();
+  try {
+    const others = table("others", "test", [col("recording", "utf8", ""), col("id", "int64", "")]);
+    const b = new Build(c, "rec");
+    await b.create([things]); // made before: its constraints come from the `finish` below
+    let tries = 0;
+    await b.together(async () => {
+      tries++;
+      await b.insert(things, "one.sql", "INSERT INTO things VALUES ('rec', 1, 'a', NULL)");
+      b.problem("one.sql", "guess", "said by a step");
+      await b.insert(things, "bad.sql", "INSERT INTO things SELECT 'rec', 'x'::BIGINT, 'b', NULL");
+      await b.create([others]);
+      await b.insert(others, "two.sql", "INSERT INTO others VALUES ('rec', 2)");
+      await b.finish();
+    });
+    assert.equal(tries, 2);
+    assert.deepEqual(b.problems.map((p) => [p.source, p.kind]), [
+      ["one.sql", "guess"],
+      ["bad.sql", "sql"],
+    ]);
+    assert.match(b.problems[1].message, /^Conversion Error: .*; things has no rows from it$/);
+    assert.deepEqual((await c.runAndReadAll("SELECT id FROM things")).getRows(), [[1n]]);
+    assert.deepEqual((await c.runAndReadAll("SELECT id FROM others")).getRows(), [[2n]]);
+    await assert.rejects(c.run("INSERT INTO things VALUES ('rec', 3, NULL, NULL)"), /NOT NULL/);
+    await assert.rejects(c.run("INSERT INTO others VALUES ('rec', NULL)"), /NOT NULL/);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: steps run together whose commit DuckDB refuses (a table updated, then altered) run again one by one and are all kept", async () => {
+  const { c, close } = await db();
+  try {
+    const b = new Build(c, "rec");
+    await b.create([things]);
+    await c.run("INSERT INTO things VALUES ('rec', 1, 'a', NULL)");
+    let tries = 0;
+    await b.together(async () => {
+      tries++;
+      await b.run("note.sql", "UPDATE things SET note = 'n'");
+      await b.finish();
+    });
+    assert.equal(tries, 2);
+    assert.deepEqual(b.problems, []);
+    assert.deepEqual((await c.runAndReadAll("SELECT id, note FROM things")).getRows(), [
+      [1n, "n"],
+    ]);
+    await assert.rejects(c.run("INSERT INTO things VALUES ('rec', 3, NULL, NULL)"), /NOT NULL/);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("build steps: steps run together inside a caller's open transaction run once, in it", async () => {
+  const { c, close } = await db();
+  try {
+    const b = new Build(c, "rec");
+    await b.create([things]);
+    await c.run("BEGIN TRANSACTION");
+    let tries = 0;
+    await b.together(async () => {
+      tries++;
+      await b.insert(things, "one.sql", "INSERT INTO things VALUES ('rec', 1, 'a', NULL)");
+    });
+    await c.run("ROLLBACK");
+    assert.equal(tries, 1);
+    assert.deepEqual((await c.runAndReadAll("SELECT id FROM things")).getRows(), []);
+  } finally {
+    close();
+  }
+});
