@@ -247,18 +247,15 @@ export async function analyzeRecording(
       const b = new Build(c, input.name);
       for (const p of input.problems) b.problem(p.source, p.kind ?? "file", p.message);
       await b.create(ALL_TABLES);
+      // the shared rules, before anything reads by them (the HTTP parse's streams too)
+      for (const name of RULES_SQL) await b.run(`${name}.sql`, sqlText(name));
       // what the files say goes before the blind spots and the rows the files set aside, as
       // when they were read first
-      let filesAt = 0;
+      const filesAt = b.problems.length;
       const fileProblems: ProblemRow[] = [];
-      await b.together(async () => {
-        // the shared rules, before anything reads by them (the HTTP parse's streams too)
-        for (const name of RULES_SQL) await b.run(`${name}.sql`, sqlText(name));
-        filesAt = b.problems.length;
-        const spots = blindSpotRows(input);
-        for (const p of spots.problems) b.problem(p.source, "blind", p.message);
-        await b.appendRows(blindSpotsTable, spots.rows);
-      });
+      const spots = blindSpotRows(input);
+      for (const p of spots.problems) b.problem(p.source, "blind", p.message);
+      await b.appendRows(blindSpotsTable, spots.rows);
       const tlsBytes = await TlsByteScratch.create(tmpDir);
       // the load and the parse hand DuckDB one chunk or statement at a time from the JS thread:
       // a second DuckDB thread has little to share there, and the calling thread spins while it
@@ -326,27 +323,17 @@ export async function analyzeRecording(
       for (const p of httpProblems) b.problems.push(p);
       if (oneThread) await c.run("RESET threads");
       phase("parse");
-      // each phase's statements in one transaction (one commit, not one per statement; a
-      // step that fails there has them run again one by one: Build.together)
-      await b.together(async () => {
-        for (const name of BUILD_SQL) {
-          // processes fills its table; the others make views
-          if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
-          else await b.run(`${name}.sql`, sqlText(name));
-        }
-        await outlivedProblem(c, b, input.name);
-      });
-      // the constraints of the tables built so far, in a transaction of their own: DuckDB
-      // cannot commit one that updates a table (process_agents.sql: processes) and then alters
-      // it (`finish`)
-      await b.finish();
+      for (const name of BUILD_SQL) {
+        // processes fills its table; the others make views
+        if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
+        else await b.run(`${name}.sql`, sqlText(name));
+      }
+      await outlivedProblem(c, b, input.name);
       phase("build");
-      await b.together(async () => {
-        // correlation (links) and detectors (findings), over the tables just built
-        await buildLinksAndFindings(c, {}, b);
-        await loopbackProblem(c, b, input.name); // over actions, which the correlation makes
-        await b.finish();
-      });
+      // correlation (links) and detectors (findings), over the tables just built
+      await buildLinksAndFindings(c, {}, b);
+      await loopbackProblem(c, b, input.name); // over actions, which the correlation makes
+      await b.finish();
       let findings = "";
       try {
         findings = await formatFindings(c, input.name);
@@ -363,12 +350,10 @@ export async function analyzeRecording(
         ...p,
         message: memoryAdvice(p.message, opts.memoryLimit),
       }));
-      await b.together(async () => {
-        await b.appendRows(problemsTable, problems);
-        await b.appendRows(recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
-        await stampRevision(c);
-        await stampFiles(c, tableFiles);
-      });
+      await b.appendRows(problemsTable, problems);
+      await b.appendRows(recordingsTable, [manifestRow(input, rowsRead, problems.length)]);
+      await stampRevision(c);
+      await stampFiles(c, tableFiles);
       phase("findings");
       const summary = async (name: SqlName): Promise<ResultSet> => {
         try {

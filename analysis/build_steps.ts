@@ -86,24 +86,6 @@ export class Build {
   }
 
   /**
-   * Runs `steps` of this build (its `run`, `insert`, `appendRows`, `create`, `finish`, ...) in
-   * one transaction: one commit, and one sync of DuckDB's log, for all of them where each
-   * statement on its own is a commit. If any statement fails there (a failed statement aborts
-   * the transaction, so the steps after it would fail too) or the steps throw, nothing of them
-   * is kept, not their problems, not the constraints `finish` added, and they run again one by
-   * one, each failure said as it is then. Inside a caller's open transaction they run once, in
-   * it. `steps` must only add to this build's problems (the first run's are dropped).
-   */
-  async together(steps: () => Promise<void>): Promise<void> {
-    const problems = this.problems.length;
-    const tables = new Map(this.#tables);
-    if (await this.#together(steps)) return;
-    this.problems.splice(problems);
-    this.#tables = tables;
-    await steps();
-  }
-
-  /**
    * Runs `statements` in one transaction of their own: one commit (and one sync of DuckDB's
    * log) for all of them, where each statement on its own is a commit. False, with nothing of
    * them kept, when one fails, or when the caller has a transaction open (a BEGIN there would
