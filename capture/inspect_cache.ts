@@ -209,6 +209,11 @@ export function saveNothingToHook(
   if (!found.length && kept.length === stored.length) return undefined; // nothing to change
   const all = [...found, ...kept].filter((s) => !seen.has(s.path) && seen.add(s.path))
     .slice(0, NOTHING_TO_HOOK_MAX);
+  // the usual capture: every file it found was listed, in that order, and none went: the list
+  // would be written again as it is (JSON, a write and a rename at every capture's end)
+  if (all.length === stored.length && all.every((s, i) => key(s) === key(stored[i]))) {
+    return undefined;
+  }
   try {
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = nothingToHookFile(dir);

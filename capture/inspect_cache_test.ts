@@ -43,6 +43,15 @@ Deno.test("nothing_to_hook.json: this capture's files first, no repeats, at most
   assert.deepEqual(readNothingToHook(cache).map((s) => s.path), [c, a, b].map((s) => s.path));
   assert.equal(Deno.statSync(`${cache}/nothing_to_hook.json`).mode! & 0o777, 0o600);
   assert.deepEqual(unchanged(readNothingToHook(cache)), [c, a, b]);
+  // a capture that found what the list holds, in its order: the file is left as it is
+  const file = `${cache}/nothing_to_hook.json`;
+  const before = Deno.statSync(file);
+  assert.equal(saveNothingToHook([c, a, b], cache), undefined);
+  assert.equal(Deno.statSync(file).ino, before.ino, "not written again");
+  saveNothingToHook([a, c, b], cache);
+  assert.notEqual(Deno.statSync(file).ino, before.ino, "another order is written");
+  assert.deepEqual(readNothingToHook(cache).map((s) => s.path), [a, c, b].map((s) => s.path));
+  saveNothingToHook([c, a, b], cache);
   // b rewritten in place (same inode), c removed: only a is still the file inspected
   Deno.writeFileSync(`${dir}/b`, Deno.readFileSync("/bin/ls"));
   assert.equal(stampOf(`${dir}/b`)!.ino, b.ino);

@@ -4,7 +4,8 @@
  * either plain (baseline) or under `deno task capture`. The agent runs under proc_timer (wall
  * time and CPU of its process tree); with capture, a second proc_timer around the capture
  * process measures the whole (so capture's CPU is the difference) and waits until the loader
- * has gone, and /proc sampling gives the capture's peak memory.
+ * has gone, and /proc sampling gives the capture's peak memory. The capture's CPU, and its split
+ * into Deno, loader and watchdog, come from what the outer timer reaped by name (capture_cpu.ts).
  */
 import type { AgentName } from "../../lab/agents/agent_profile.ts";
 import { runAgent } from "../../lab/agents/run_agent.ts";
@@ -14,6 +15,7 @@ import { sampleCapture } from "./proc_sampler.ts";
 import { recordedRequests } from "./recorded_requests.ts";
 import type { BenchSize, Workload } from "./workloads.ts";
 import { captureCommand } from "../../capture/command_line.ts";
+import { captureCpu, type TimerUsage } from "./capture_cpu.ts";
 
 export type Mode = "baseline" | "capture";
 
@@ -43,11 +45,9 @@ export interface RunSpec {
   idleCapture?: boolean;
 }
 
-interface TimerOut {
+interface TimerOut extends TimerUsage {
   wall_ns: number;
   all_ns: number;
-  user_us: number;
-  sys_us: number;
   maxrss_kb: number;
   exit_code: number;
   start_ms: number;
@@ -70,11 +70,19 @@ export interface RunMeasure {
   endToEndMs: number;
   /** capture only: from the command's exit until the loader had detached and gone */
   teardownMs: number | null;
-  /** capture only: user+sys CPU of the capture (deno + loader), outer minus inner tree */
+  /**
+   * capture only: user+sys CPU of the capture's own processes (Deno, loader, watchdog), from the
+   * outer timer (capture_cpu.ts); Deno's and the loader's alone (null: not told apart)
+   */
   captureCpuMs: number | null;
-  /** capture only, sampled from /proc: per-process CPU and peak RSS */
   denoCpuMs: number | null;
   loaderCpuMs: number | null;
+  /**
+   * capture only: CPU the outer timer reaped that is neither the capture's nor in the agent's
+   * measured tree (the agent's processes left running after it exited)
+   */
+  otherCpuMs?: number | null;
+  /** capture only, sampled from /proc: peak RSS */
   denoPeakRssKb: number | null;
   loaderPeakRssKb: number | null;
   /** capture only: rows per table, TLS bytes kept, drops per kind, missed program runs */
@@ -168,8 +176,9 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
     endToEndMs: inner ? inner.wall_ns / 1e6 : NaN,
     teardownMs: null,
     captureCpuMs: null,
-    denoCpuMs: procs?.deno?.cpuMs ?? null,
-    loaderCpuMs: procs?.loader?.cpuMs ?? null,
+    denoCpuMs: null,
+    loaderCpuMs: null,
+    otherCpuMs: null,
     denoPeakRssKb: procs?.deno?.peakRssKb ?? null,
     loaderPeakRssKb: procs?.loader?.peakRssKb ?? null,
     rows: null,
@@ -192,7 +201,11 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
     if (outer && inner) {
       m.endToEndMs = outer.wall_ns / 1e6;
       m.teardownMs = (outer.all_ns - outer.wall_ns) / 1e6;
-      m.captureCpuMs = cpuMs(outer) - cpuMs(inner);
+      const c = captureCpu(outer, inner);
+      m.captureCpuMs = c.totalMs;
+      m.denoCpuMs = c.denoMs;
+      m.loaderCpuMs = c.loaderMs;
+      m.otherCpuMs = c.otherMs;
     }
     try {
       const rec = readRecording(recDir);

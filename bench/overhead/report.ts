@@ -97,6 +97,15 @@ export function costTable(r: OverheadResult): string {
   return [...head, ...lines].join("\n");
 }
 
+/** Said when the agent left processes running whose CPU is in neither the agent's nor the capture's. */
+function otherNote(r: OverheadResult): string {
+  const cells = r.cells.filter((c) => (c.otherCpuMs ?? 0) >= 5);
+  if (!cells.length) return "";
+  const list = cells.map((c) => `${c.agent}/${c.title}/${c.timing} ${s(c.otherCpuMs!)}`);
+  return ` Not counted as the capture's: CPU of the agent's processes that were still running ` +
+    `when it exited (median per run): ${list.join(", ")}.`;
+}
+
 /** Where in the run the time is lost: before the first LLM request, or in every turn. */
 export function phaseTable(r: OverheadResult): string {
   const ms = (x: number) => Number.isFinite(x) ? x.toFixed(0) : "–";
@@ -164,7 +173,9 @@ export function overheadMarkdown(r: OverheadResult, extra = ""): string {
     costTable(r),
     "",
     "Rows: p process, f file, n net, t tls. Drain: from the agent's exit until the loader had " +
-    "detached its probes and exited (not part of the agent's time).",
+    "detached its probes and exited (not part of the agent's time). Capture CPU: the capture's " +
+    "own processes (Deno, the loader, the gate's watchdog), each as its parent reaped it; " +
+    "Deno / loader alone." + otherNote(r),
     "",
     "## Where in the run (medians)",
     "",

@@ -133,6 +133,8 @@ export interface Cell {
   captureCpuMs: number;
   denoCpuMs: number | null;
   loaderCpuMs: number | null;
+  /** the agent's processes left running after it exited (capture_cpu.ts); absent before */
+  otherCpuMs?: number | null;
   denoPeakRssKb: number | null;
   loaderPeakRssKb: number | null;
   teardownMs: number;
@@ -194,8 +196,10 @@ export const METHOD =
   "against the bare agent. The ratio of medians, median(with) / median(without) - 1, is " +
   "given too, with a percentile bootstrap interval (10,000 resamples, seeded) resampling " +
   "each mode's runs independently. CPU is user+sys from getrusage of the reaped process trees; " +
-  "capture CPU = (capture command's tree) - (agent's tree); peak memory is VmHWM sampled from " +
-  "/proc every 200 ms.";
+  "capture CPU = what the capture's own processes (Deno, the loader, the gate's watchdog) used, " +
+  "each as reaped by name by the proc_timer around the capture command, the loader's " +
+  "usage less the agent's tree and its timer (it reaps them); peak memory is VmHWM sampled " +
+  "from /proc every 200 ms.";
 
 const medianOf = (ms: RunMeasure[], f: (m: RunMeasure) => number | null): number | null => {
   const xs = ms.map(f).filter((x): x is number => x !== null && Number.isFinite(x));
@@ -276,6 +280,7 @@ export function summarise(
     captureCpuMs: medianOf(cap, (r) => r.captureCpuMs) ?? NaN,
     denoCpuMs: medianOf(cap, (r) => r.denoCpuMs),
     loaderCpuMs: medianOf(cap, (r) => r.loaderCpuMs),
+    otherCpuMs: medianOf(cap, (r) => r.otherCpuMs ?? null),
     denoPeakRssKb: medianOf(cap, (r) => r.denoPeakRssKb),
     loaderPeakRssKb: medianOf(cap, (r) => r.loaderPeakRssKb),
     teardownMs: medianOf(cap, (r) => r.teardownMs) ?? NaN,

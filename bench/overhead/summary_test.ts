@@ -124,4 +124,19 @@ Deno.test("the report says what was measured against the goal, and what was not"
   assert.match(md, /\| claude \| Understand repo \| realistic \| 28\.00 \| 7 \(1 runs failed\) \|/);
   assert.match(md, /meets \(≤ 1%\) \| max runs \|/);
   assert.match(md, /timed by profile realistic-v1/);
+  assert.doesNotMatch(md, /Not counted as the capture's/);
+  // the agent left a process running: its CPU is said apart, not counted as the capture's
+  const other = runs().map((m) => m.mode === "capture" ? { ...m, otherCpuMs: 120 } : m);
+  const c2 = summarise("claude", "understand", other, {
+    timing: "realistic",
+    timingSource: "t",
+    modelMs: 28_000,
+    stop: "max runs",
+    cellMs: 1,
+  });
+  assert.equal(c2.captureCpuMs, 200);
+  assert.match(
+    overheadMarkdown({ ...r, cells: [c2] }),
+    /Not counted as the capture's: CPU of the agent's processes that were still running when it exited \(median per run\): claude\/Understand repo\/realistic 0\.12\./,
+  );
 });
