@@ -307,8 +307,9 @@ struct sl_gate {
 };
 
 /* SL_K_CTXFD: the AEAD context `ctx` (rustls over aws-lc, one per direction) belongs to the
- * connection on socket `fd`: for reads, the socket this thread last read ciphertext from; for
- * writes, the socket it next wrote to after sealing (after the TLS record it belongs to).
+ * connection on socket `fd`: for reads, the TCP socket this thread last read ciphertext from;
+ * for writes, the TCP socket it next wrote to after sealing (the TLS record it belongs to).
+ * Only TCP sockets: a signal handler's socketpair or a DNS query is no record's transport.
  * Sent at every use: a context's memory may be reused by a later connection. */
 struct sl_ctxfd {
 	struct sl_hdr h;

@@ -232,14 +232,14 @@ struct sys_args {
 
 /*
  * What a thread carries from one probe to the next: the arguments of the system call in
- * progress, and, for context tracking, the socket it last read from, the read in progress and
+ * progress, and, for context tracking, the TCP socket it last read from, the read in progress and
  * the context it sealed last. Task storage: nothing to preallocate, no capacity to run out
  * of, gone with the thread.
  */
 struct thread_state {
 	struct sys_args sys;  /* sys.handler == SH_NONE: nothing stashed */
 	__s64 reading_fd;     /* fd of a read in progress, or -1 */
-	__s64 last_sock_read; /* the socket this thread last read from, or -1 */
+	__s64 last_sock_read; /* the TCP socket this thread last read from, or -1 */
 	__u64 pending_seal;   /* the context it sealed last, waiting for its write, or 0 */
 };
 
@@ -1613,17 +1613,46 @@ int BPF_KPROBE(sl_ssl_free_entry, void *ssl)
  * A per-direction context (the AEAD above) does not say which connection it serves. The
  * socket does: an open() follows the read of its ciphertext from the connection's socket on
  * the same thread, and a seal() is followed by the write of its record to that socket. These
- * programs, active only while sock_watch has WATCH_CTX, keep each thread's last socket read and
- * its pending sealed context, and report (context, fd) at each use and socket closes.
+ * programs, active only while sock_watch has WATCH_CTX, keep each thread's last TCP socket
+ * read and its pending sealed context, and report (context, fd) at each use and socket closes.
+ *
+ * Only TCP sockets (AF_INET or AF_INET6, SOCK_STREAM) count, for the read and for the write:
+ * a TLS record to an LLM API travels over TCP, never over a Unix socket or UDP. And a thread
+ * of an async runtime uses those between a record's read and its open, or between its seal
+ * and its write: tokio's signal driver is a Unix socketpair, written by the signal handler
+ * (SIGCHLD at each child's exit) on whatever thread the signal lands, read by the thread that
+ * runs the driver; its DNS answers come on UDP. Counted, such a socket took the record to a
+ * connection of its own, and one record missing from a compressed WebSocket loses the rest.
  */
 
-static __always_inline bool is_socket(long fd)
+static __always_inline struct file *sock_file(long fd)
 {
 	struct file *f = fd_file((struct task_struct *)bpf_get_current_task(), fd);
 	if (!f)
-		return false;
+		return NULL;
 	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
-	return (mode & S_IFMT) == S_IFSOCK;
+	return (mode & S_IFMT) == S_IFSOCK ? f : NULL;
+}
+
+/* Any socket: what a close forgets (user space only ever pairs TCP ones). */
+static __always_inline bool is_socket(long fd)
+{
+	return sock_file(fd) != NULL;
+}
+
+/* 1 for a TCP socket: the only kind a TLS record's context is paired with (see above). A
+ * global function: verified once, not in each system call that asks (the reads; write, writev,
+ * sendto, sendmsg). */
+__noinline int sl_tcp_socket(long fd)
+{
+	struct file *f = sock_file(fd);
+	if (!f)
+		return 0;
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	if (!so || BPF_CORE_READ(so, type) != SOCK_STREAM)
+		return 0;
+	__u16 family = BPF_CORE_READ(so, sk, __sk_common.skc_family);
+	return family == AF_INET || family == AF_INET6;
 }
 
 /* Reported for every use: a context's memory is reused by later connections. */
@@ -1995,7 +2024,7 @@ static __always_inline void sock_read_exit(long ret)
 		return;
 	__s64 fd = ts->reading_fd;
 	ts->reading_fd = -1;
-	if (ret > 0 && is_socket(fd))
+	if (ret > 0 && sl_tcp_socket(fd))
 		ts->last_sock_read = fd;
 }
 
@@ -2007,7 +2036,7 @@ static __always_inline void sock_write_enter(long fd)
 	if (!ts || !ts->pending_seal)
 		return;
 	__u64 c = ts->pending_seal;
-	if (!is_socket(fd))
+	if (!sl_tcp_socket(fd)) /* a signal handler's socketpair, a DNS query: not its record */
 		return;
 	ts->pending_seal = 0;
 	report_ctx_fd(&rb_tls, c, fd, SL_TLS_WRITE);

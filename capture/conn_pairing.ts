@@ -17,8 +17,51 @@
  *
  * The kernel side numbers calls per context; here they are numbered again per connection and
  * direction (`seq`), keeping any gap the kernel's numbering shows (a lost call stays a gap).
+ *
+ * A context whose calls go to another socket while the one it was on is still open (no close
+ * seen) is counted (`moved`), never refused: the kernel pairs only TCP sockets, so this is
+ * either a context's memory reused by another connection while the first lives on (after a
+ * TLS key update on it: rare), which is right, or a record on the wrong connection (a thread
+ * that used another TCP socket between a record's read and its open, or between its seal and
+ * its write), which a warning then says. Keeping a context on its first socket instead would be silently wrong in the first
+ * case, and the socket the kernel reports is the evidence there is.
  */
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
+
+/**
+ * The capture's warnings for records a ContextPairer may have put on a connection they are not
+ * of (`unplaced()`, `moved()`): none when there are none. Not `tls: ` summaries, which an
+ * analysis leaves out as said by the rows (recording/manifest.ts restatesRows): the rows do
+ * not show these, so each becomes a problem.
+ */
+export function pairingWarnings(
+  unplaced: { calls: number; bytes: number; contexts: number },
+  moved: { contexts: number; moves: number },
+): string[] {
+  const out: string[] = [];
+  if (unplaced.calls) {
+    out.push(
+      `TLS pairing: ${unplaced.calls} TLS records (${unplaced.bytes} bytes) of ` +
+        `${unplaced.contexts} per-direction context(s) (rustls) were placed without their ` +
+        "socket (none reported within 2 s, or the capture ended first): each such context " +
+        "stands as a connection of its own, and may hold part of another connection's bytes",
+    );
+  }
+  if (moved.contexts) {
+    out.push(
+      `TLS pairing: ${moved.contexts} per-direction context(s) (rustls) had TLS records placed ` +
+        `on another socket while the one they were on was still open (${moved.moves} ` +
+        "time(s)): either a context's memory reused by another connection (after a TLS key " +
+        "update), or records on the wrong connection",
+    );
+  }
+  return out;
+}
+
+interface Conn {
+  conn: bigint;
+  gen: number;
+}
 
 interface Held {
   since: number;
@@ -27,7 +70,7 @@ interface Held {
 
 export class ContextPairer {
   /** `${pid}:${fd}` -> the connection on that socket since it was opened */
-  #connOfSocket = new Map<string, { conn: bigint; gen: number }>();
+  #connOfSocket = new Map<string, Conn>();
   /** `${pid}:${conn}` -> generations of that name so far */
   #gens = new Map<string, number>();
   /** `${pid}:${ctx}` -> the socket of the context's latest open */
@@ -38,6 +81,11 @@ export class ContextPairer {
   #lastCtxSeq = new Map<string, bigint>();
   /** `${pid}:${conn}:${dir}` -> the next seq on the connection */
   #nextSeq = new Map<string, bigint>();
+  /** `${pid}:${ctx}` -> the socket and connection of the context's last placed call */
+  #placedOn = new Map<string, { sock: string; c: Conn }>();
+  /** contexts counted in `moved` */
+  #movedContexts = new Set<string>();
+  #moves = 0;
   #emit: (c: TlsCall) => void;
   #unplaced = { calls: 0, bytes: 0, contexts: 0 };
   #holdMs: number;
@@ -94,10 +142,17 @@ export class ContextPairer {
     const sock = `${call.pid}:${fd}`;
     let c = this.#connOfSocket.get(sock);
     if (c === undefined) this.#connOfSocket.set(sock, c = this.#newConn(call.pid, call.conn));
+    const ctx = `${call.pid}:${call.conn}`;
+    const was = this.#placedOn.get(ctx);
+    if (was && was.c !== c && this.#connOfSocket.get(was.sock) === was.c) {
+      this.#moves++;
+      this.#movedContexts.add(ctx);
+    }
+    this.#placedOn.set(ctx, { sock, c });
     this.#out(call, c.conn, c.gen);
   }
 
-  #newConn(pid: number, name: bigint): { conn: bigint; gen: number } {
+  #newConn(pid: number, name: bigint): Conn {
     const k = `${pid}:${name}`;
     const gen = this.#gens.get(k) ?? 0;
     this.#gens.set(k, gen + 1);
@@ -108,6 +163,12 @@ export class ContextPairer {
    * and the contexts they came from. */
   unplaced(): { calls: number; bytes: number; contexts: number } {
     return { ...this.#unplaced };
+  }
+
+  /** Contexts whose calls went to another socket while the one they were on was still open,
+   * and how many times a context did so. */
+  moved(): { contexts: number; moves: number } {
+    return { contexts: this.#movedContexts.size, moves: this.#moves };
   }
 
   #release(key: string, h: Held): void {

@@ -14,7 +14,7 @@ import { ipText } from "./sockaddr.ts";
  * when it connects; a loader that sends another (a build older than the sources) is refused
  * (loader.ts), not misread. events_test.ts checks it against bpf/events.h: change it with it.
  */
-export const EVENTS_H_HASH = "13f6fa0672f148a8";
+export const EVENTS_H_HASH = "ec6d5e2fd6bce231";
 
 export const Kind = {
   FORK: 1,

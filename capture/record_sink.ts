@@ -26,7 +26,7 @@ import {
 import { type UringCounts, uringOpName } from "../recording/blind_spots.ts";
 import { IpcAssembler, IpcRows } from "./ipc_streams.ts";
 import { Counters, startsRequest } from "./status.ts";
-import { ContextPairer } from "./conn_pairing.ts";
+import { ContextPairer, pairingWarnings } from "./conn_pairing.ts";
 import { HookVerifier } from "./hook_verifier.ts";
 import { TlsAssembler } from "./tls_assembler.ts";
 import { PER_DIRECTION_CONTEXT } from "./tls_targets.ts";
@@ -385,16 +385,10 @@ export class RecordSink {
     this.#argv.finish();
     this.#assembler.finishAll();
     this.#pairer.finish();
-    const lone = this.#pairer.unplaced();
-    if (lone.calls) {
-      // shown, never silent: these records may belong to a connection they are not on
-      this.#manifest.warnings.push(
-        `tls: ${lone.calls} TLS records (${lone.bytes} bytes) of ${lone.contexts} per-direction ` +
-          "context(s) (rustls) were placed without their socket (none reported within 2 s, or " +
-          "the capture ended first): each such context stands as a connection of its own, and " +
-          "may hold part of another connection's bytes",
-      );
-    }
+    // shown, never silent: records that may be on a connection they are not of
+    this.#manifest.warnings.push(
+      ...pairingWarnings(this.#pairer.unplaced(), this.#pairer.moved()),
+    );
     this.#streams.finish();
     this.#ipcCalls.finishAll();
     this.#appendIpc(true);

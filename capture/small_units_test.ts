@@ -137,6 +137,8 @@ Deno.test("AEAD contexts: each call goes to the connection of its socket", () =>
   p.push(call(11n, 1));
   assert.deepEqual(out.at(-1), [11n, 11n], "C is named after its first context");
   assert.equal(seqs.at(-1), "11.1/1/0", "a second generation, numbered from 0 again");
+  // fd 5 is still open: followed, and counted (it may as well be a stray record)
+  assert.deepEqual(p.moved(), { contexts: 1, moves: 1 });
   assert.deepEqual(seqs.slice(0, 6), [
     "11.0/1/0",
     "11.0/0/0",
@@ -149,6 +151,11 @@ Deno.test("AEAD contexts: each call goes to the connection of its socket", () =>
   p.contextSocket(1, 60n, 6, 1);
   p.push(call(60n, 1));
   assert.deepEqual(out.at(-1), [60n, 60n]);
+  // B's writing context's memory is reused by D: B's socket is closed, not counted
+  p.push(call(20n, 0));
+  p.contextSocket(1, 20n, 6, 0);
+  assert.deepEqual(out.at(-1), [20n, 60n]);
+  assert.deepEqual(p.moved(), { contexts: 1, moves: 1 });
   // another process's fd 5 is another socket
   p.contextSocket(2, 41n, 5, 1);
   p.push(call(41n, 1, 2));
@@ -166,6 +173,22 @@ Deno.test("AEAD contexts: each call goes to the connection of its socket", () =>
   p.finish();
   assert.deepEqual(out.at(-1), [51n, 51n]);
   assert.deepEqual(p.unplaced(), { calls: 2, bytes: 0, contexts: 2 });
+});
+
+Deno.test("AEAD contexts: a record reported on another socket while its own is open is counted", () => {
+  const out: string[] = [];
+  const p = new ContextPairer((c) => out.push(`${c.conn}.${c.gen}`), { holdMs: 2000 });
+  let seq = 0n;
+  const seal = () =>
+    ({ pid: 1, conn: 10n, dir: 0, seq: seq++, data: new Uint8Array(0) }) as unknown as TlsCall;
+  // the WebSocket on fd 5: every record of its writing context, but the third, goes there
+  for (const fd of [5, 5, 9, 5]) {
+    p.push(seal());
+    p.contextSocket(1, 10n, fd, 0);
+  }
+  assert.deepEqual(out, ["10.0", "10.0", "10.1", "10.0"]);
+  assert.deepEqual(p.moved(), { contexts: 1, moves: 2 }, "away and back, fd 5 open all along");
+  assert.deepEqual(p.unplaced(), { calls: 0, bytes: 0, contexts: 0 });
 });
 
 Deno.test("ELF: exported SSL functions of libssl match nm; /bin/ls has none; not-ELF refused", async () => {

@@ -123,6 +123,7 @@ const CHECK_FILES = [
   "tcp_rows_containing",
   "tcp_text",
   "tls_connection_hosts",
+  "tls_contexts_split",
   "tool_call_actions",
   "tool_calls_in_order",
   "tool_outcomes_by_call",
