@@ -232,8 +232,8 @@ struct sys_args {
 
 /*
  * What a thread carries from one probe to the next: the arguments of the system call in
- * progress, and, for context tracking, the TCP socket it last read from, the read in progress and
- * the context it sealed last. Task storage: nothing to preallocate, no capacity to run out
+ * progress, and, for context tracking, the TCP socket it last read from, the read in progress
+ * and the context it sealed last. Task storage: nothing to preallocate, no capacity to run out
  * of, gone with the thread.
  */
 struct thread_state {

@@ -23,8 +23,9 @@
  * either a context's memory reused by another connection while the first lives on (after a
  * TLS key update on it: rare), which is right, or a record on the wrong connection (a thread
  * that used another TCP socket between a record's read and its open, or between its seal and
- * its write), which a warning then says. Keeping a context on its first socket instead would be silently wrong in the first
- * case, and the socket the kernel reports is the evidence there is.
+ * its write), which a warning then says. Keeping a context on its first socket instead would
+ * be silently wrong in the first case, and the socket the kernel reports is the evidence there
+ * is.
  */
 import { ownCall, type TlsCall } from "./tls_assembler.ts";
 

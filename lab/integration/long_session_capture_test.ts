@@ -91,7 +91,7 @@ for (const agent of ["claude", "codex"] as const) {
 
 Deno.test({
   name:
-    "long session (codex) with SIGCHLD at its threads all along: every record on its connection",
+    "long session (codex), SIGCHLD at its tokio threads all along: each record on its connection",
   ignore: skipWithoutRoot(),
   sanitizeResources: false,
   fn: () => checkLongSession("codex", true),

@@ -1,5 +1,5 @@
 /**
- * A storm of signals at every thread of an agent's processes, for capture tests: the fault
+ * A storm of signals at the threads of an agent's process, for capture tests: the fault
  * that a signal handler runs on whatever thread the signal lands, between any two of that
  * thread's instructions. Codex (tokio) catches SIGCHLD (its child processes' exits): the
  * handler writes one byte to the signal driver's Unix socketpair, on the thread it interrupted,
@@ -8,11 +8,12 @@
  *
  * The storm runs in a Worker (the test's server answers meanwhile): every `periodUs` it sends
  * `signal` with kill(2) to each thread id of each process below this one whose executable is
- * named `exe` (kill(tid) prefers that thread, of all the process's threads, for the signal),
- * or only to its threads named `threads` (a tool's SIGCHLD goes to the thread that started
- * the tool, in Codex one of tokio's, which also run its connection), looking for new processes
- * and threads every 20 ms. `stop()` ends it and says how many signals were sent to how many
- * processes.
+ * named `exe` and its parent's is not (the agent, not its helpers nor its children before
+ * their exec: those run tools, whose results must not suffer), kill(tid) preferring that
+ * thread of all the process's threads for the signal; or only to its threads named `threads`
+ * (a tool's SIGCHLD goes to the thread that started the tool, in Codex one of tokio's, which
+ * also run its connection). New processes and threads are looked for every 20 ms. `stop()`
+ * ends it and says how many signals were sent to how many processes.
  */
 
 export interface Storm {

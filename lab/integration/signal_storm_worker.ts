@@ -14,6 +14,15 @@ function parentOf(pid: number): number {
   }
 }
 
+function exeName(pid: number): string {
+  try {
+    const path = Deno.readLinkSync(`/proc/${pid}/exe`);
+    return path.slice(path.lastIndexOf("/") + 1);
+  } catch {
+    return "";
+  }
+}
+
 function below(pid: number, root: number): boolean {
   for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
     p = parentOf(p);
@@ -32,19 +41,14 @@ function threadName(pid: number, tid: number): string {
 }
 
 /** Thread ids (those named `threads`, if given) of the processes below `root` whose
- * executable's file name is `exe`. */
+ * executable's file name is `exe` and whose parent's is not (the agent, not its helpers nor
+ * its children between fork and exec). */
 function targets(root: number, exe: string, threads: string | undefined, seen: Set<number>) {
   const tids: number[] = [];
   for (const e of Deno.readDirSync("/proc")) {
     const pid = Number(e.name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    let path: string;
-    try {
-      path = Deno.readLinkSync(`/proc/${pid}/exe`);
-    } catch {
-      continue;
-    }
-    if (path.slice(path.lastIndexOf("/") + 1) !== exe || !below(pid, root)) continue;
+    if (exeName(pid) !== exe || exeName(parentOf(pid)) === exe || !below(pid, root)) continue;
     seen.add(pid);
     try {
       for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
