@@ -51,9 +51,9 @@ export function pairingWarnings(
   if (moved.contexts) {
     out.push(
       `TLS pairing: ${moved.contexts} per-direction context(s) (rustls) had TLS records placed ` +
-        `on another socket while the one they were on was still open (${moved.moves} ` +
-        "time(s)): either a context's memory reused by another connection (after a TLS key " +
-        "update), or records on the wrong connection",
+        `on another socket while the one they were on was still open and still used them ` +
+        `(${moved.moves} time(s)): records on the wrong connection, or a context's memory ` +
+        "reused by a new connection before the old one's socket closed",
     );
   }
   return out;
@@ -84,6 +84,8 @@ export class ContextPairer {
   #nextSeq = new Map<string, bigint>();
   /** `${pid}:${ctx}` -> the socket and connection of the context's last placed call */
   #placedOn = new Map<string, { sock: string; c: Conn }>();
+  /** `${pid}:${fd}:${dir}` -> the context of the last call placed on that socket that way */
+  #currentOn = new Map<string, string>();
   /** contexts counted in `moved` */
   #movedContexts = new Set<string>();
   #moves = 0;
@@ -124,6 +126,8 @@ export class ContextPairer {
   /** Socket `fd` of `pid` was closed: its number may name another connection next. */
   socketClosed(pid: number, fd: number): void {
     this.#connOfSocket.delete(`${pid}:${fd}`);
+    this.#currentOn.delete(`${pid}:${fd}:0`);
+    this.#currentOn.delete(`${pid}:${fd}:1`);
   }
 
   /** Releases calls held longer than the hold time (call once a second). */
@@ -145,11 +149,18 @@ export class ContextPairer {
     if (c === undefined) this.#connOfSocket.set(sock, c = this.#newConn(call.pid, call.conn));
     const ctx = `${call.pid}:${call.conn}`;
     const was = this.#placedOn.get(ctx);
-    if (was && was.c !== c && this.#connOfSocket.get(was.sock) === was.c) {
+    // counted only while the old socket is open and this context is still the one it uses in
+    // that direction: after a key update another context took over there, and this one's
+    // memory serving another connection is what a freed context's memory does
+    if (
+      was && was.c !== c && this.#connOfSocket.get(was.sock) === was.c &&
+      this.#currentOn.get(`${was.sock}:${call.dir}`) === ctx
+    ) {
       this.#moves++;
       this.#movedContexts.add(ctx);
     }
     this.#placedOn.set(ctx, { sock, c });
+    this.#currentOn.set(`${sock}:${call.dir}`, ctx);
     this.#out(call, c.conn, c.gen);
   }
 

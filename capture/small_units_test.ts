@@ -191,6 +191,25 @@ Deno.test("AEAD contexts: a record reported on another socket while its own is o
   assert.deepEqual(p.unplaced(), { calls: 0, bytes: 0, contexts: 0 });
 });
 
+Deno.test("AEAD contexts: a context's memory reused after a key update replaced it is not counted", () => {
+  const out: string[] = [];
+  const p = new ContextPairer((c) => out.push(`${c.conn}.${c.gen}`), { holdMs: 2000 });
+  let seq = 0n;
+  const seal = (ctx: bigint, fd: number) => {
+    p.push(
+      { pid: 1, conn: ctx, dir: 0, seq: seq++, data: new Uint8Array(0) } as unknown as TlsCall,
+    );
+    p.contextSocket(1, ctx, fd, 0);
+  };
+  seal(10n, 5); // connection A on fd 5 writes with context 10
+  seal(12n, 5); // a key update: A writes with context 12 from now on, 10 is freed
+  seal(10n, 7); // 10's memory serves connection B on fd 7 while A lives on
+  assert.deepEqual(out, ["10.0", "10.0", "10.1"]);
+  assert.deepEqual(p.moved(), { contexts: 0, moves: 0 });
+  seal(12n, 7); // A's current context on B's socket while fd 5 is open: counted
+  assert.deepEqual(p.moved(), { contexts: 1, moves: 1 });
+});
+
 Deno.test("ELF: exported SSL functions of libssl match nm; /bin/ls has none; not-ELF refused", async () => {
   const lib = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
   const nm = await new Deno.Command("nm", { args: ["-D", "--defined-only", lib], stdout: "piped" })
