@@ -67,6 +67,12 @@ export function captureCpu(outer: TimerUsage, inner: TimerUsage): CaptureCpu {
   // otherwise the agent's tree is inside the usage of the loader (or of Deno, had it reaped
   // the loader, which ended first: then only the sum of the two is known)
   const inOurs = innerApart ? 0 : innerUs;
+  // a name not matched (the agent's tree then outside what is counted as ours): no split, and
+  // everything but the agent's tree counted as the capture's, as without by_comm
+  if (ours < inOurs) {
+    const totalMs = ms(outerUs - innerUs);
+    return { totalMs, denoMs: null, loaderMs: null, watchdogMs: null, otherMs: 0 };
+  }
   const split = loader !== undefined;
   return {
     totalMs: ms(ours - inOurs),

@@ -74,3 +74,14 @@ Deno.test("an older timer without names: all but the agent's tree", () => {
   assert.deepEqual(Math.round(c.totalMs * 1000), 318_639);
   assert.deepEqual(c.denoMs, null);
 });
+
+Deno.test("the loader under another name: all but the agent's tree, never below zero", () => {
+  const outer: TimerUsage = {
+    user_us: 2_000_000,
+    sys_us: 282_798,
+    by_comm: { deno: u(270_828), "loader-renamed": u(2_010_982), "sightline-watch": u(988) },
+  };
+  const c = captureCpu(outer, inner);
+  assert.deepEqual(Math.round(c.totalMs * 1000), 318_639);
+  assert.deepEqual([c.denoMs, c.loaderMs, c.otherMs], [null, null, 0]);
+});
