@@ -302,8 +302,9 @@ export async function* tlsConnections(
 
 /**
  * `buildHttpTables` over connections given one at a time, in any order: each is parsed as it
- * comes (its bytes are not kept) and its rows go to `sink` at once; returns the numbers that
- * replace their provisional ids (see `HttpAssembler`).
+ * comes (its bytes are not kept) and each of its exchanges goes to the assembler, its rows to
+ * `sink`, as soon as it is built (a connection of hundreds of LLM calls does not hold them all
+ * until its end); returns the numbers that replace their provisional ids (see `HttpAssembler`).
  */
 export async function assembleHttpTables(
   recording: string,
@@ -315,7 +316,11 @@ export async function assembleHttpTables(
   const a = new HttpAssembler(recording, sink);
   let done = 0;
   for await (const { view, conn } of connections) {
-    await a.add(conn, await connectionExchanges(recording, view, conn, prices, opts));
+    const c = a.begin(conn);
+    a.end(
+      c,
+      await connectionExchanges(recording, view, conn, prices, opts, (b) => a.exchange(c, b)),
+    );
     opts.progress?.(++done, done);
     // a connection's parse leaves its JSON, lines and views behind: collected here once they
     // pass PARSE_GARBAGE, not whenever V8's heuristics get to it while DuckDB holds its peak
