@@ -21,11 +21,17 @@ import {
   memorySink,
 } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
-import { collectGarbageAbove } from "../kit/gc.ts";
+import { collectorAbove } from "../kit/gc.ts";
 import { tableSql } from "./sql_files.ts";
 
 /** JS heap in use (bytes) above which the parse collects garbage between connections. */
 const PARSE_GARBAGE = 256 * 1024 * 1024;
+/**
+ * ... once it also holds this much more than the last collection left (at 10M the stubs kept
+ * for numbering come near PARSE_GARBAGE, and a collection after every connection cost more
+ * than half the parse's CPU)
+ */
+const PARSE_GARBAGE_GROWTH = 64 * 1024 * 1024;
 
 /** The rows of `tls` for one connection, and the connection rebuilt from them. */
 export interface ConnectionRows {
@@ -314,6 +320,7 @@ export async function assembleHttpTables(
   opts: BuildOptions = {},
 ): Promise<HttpNumbers> {
   const a = new HttpAssembler(recording, sink);
+  const collect = collectorAbove(PARSE_GARBAGE, PARSE_GARBAGE_GROWTH);
   let done = 0;
   for await (const { view, conn } of connections) {
     const c = a.begin(conn);
@@ -324,7 +331,7 @@ export async function assembleHttpTables(
     opts.progress?.(++done, done);
     // a connection's parse leaves its JSON, lines and views behind: collected here once they
     // pass PARSE_GARBAGE, not whenever V8's heuristics get to it while DuckDB holds its peak
-    collectGarbageAbove(PARSE_GARBAGE);
+    collect();
   }
   return a.finish();
 }
