@@ -528,13 +528,18 @@ function parseOrSay(parse: () => ConnectionResult): ConnectionResult {
   }
 }
 
-/** Parses one connection into its exchanges (with their LLM calls), in connection order. */
+/**
+ * Parses one connection into its exchanges (with their LLM calls), in connection order. With
+ * `onExchange`, each exchange is given to it as soon as it is built (and priced) and not kept:
+ * `built` comes back empty, so a long connection's parsed rows do not pile up until its end.
+ */
 export async function connectionExchanges(
   recording: string,
   tls: TlsView,
   c: Connection,
   prices: PriceTable,
   opts: BuildOptions = {},
+  onExchange?: (b: BuiltExchange) => Promise<void> | void,
 ): Promise<ConnectionExchanges> {
   const label = connLabel(c.pid, c.connId, c.connGen);
   const problems = [
@@ -597,7 +602,6 @@ export async function connectionExchanges(
       },
       opts,
     );
-    built.push(b);
     // MCP's event stream left open, in a recording that says it lost bytes: maybe cut by that
     const cutByLoss = !!opts.statedLoss && isMcpEventStream(x, b.events);
     if (
@@ -669,8 +673,10 @@ export async function connectionExchanges(
         exchange_id: null,
       });
     }
+    for (const d of b.calls) price(d, prices);
+    if (onExchange) await onExchange(b);
+    else built.push(b);
   }
-  for (const b of built) for (const d of b.calls) price(d, prices);
   return { built, problems, proxied };
 }
 
@@ -920,7 +926,8 @@ const NO_CHAIN: RequestInfo = {
  * connection's first TLS call and their place in it; calls by request time, then exchange.
  */
 export class HttpAssembler {
-  #conns: { key: ConnKey; problems: ProblemRow[] }[] = [];
+  /** per connection: its key, its problems (once ended) and how many exchanges it has given */
+  #conns: { key: ConnKey; problems: ProblemRow[]; exchanges: number }[] = [];
   #proxied: ProxyRequestRow[] = [];
   #exchanges: ExchangeStub[] = [];
   #calls: CallStub[] = [];
@@ -932,88 +939,103 @@ export class HttpAssembler {
     key: ConnKey,
     parsed: ConnectionExchanges,
   ): Promise<void> {
-    const conn = this.#conns.length;
-    appendAll(this.#proxied, parsed.proxied ?? []);
+    const conn = this.begin(key);
+    for (const b of parsed.built) await this.exchange(conn, b);
+    this.end(conn, parsed);
+  }
+
+  /**
+   * Starts a connection whose exchanges come one at a time (`exchange`, in connection order),
+   * then its problems and proxy requests (`end`); returns its handle. The rows are those
+   * `add` makes, in the same order.
+   */
+  begin(key: ConnKey): number {
     const { firstTs, pid, connId, connGen } = key;
-    this.#conns.push({ key: { firstTs, pid, connId, connGen }, problems: parsed.problems });
-    const exchanges: HttpExchangeRow[] = [];
-    const events: SseEventRow[] = [];
-    const ws: WsMessageRow[] = [];
+    this.#conns.push({ key: { firstTs, pid, connId, connGen }, problems: [], exchanges: 0 });
+    return this.#conns.length - 1;
+  }
+
+  /** Ends connection `conn` (from `begin`) with what its parse said besides its exchanges. */
+  end(conn: number, parsed: Pick<ConnectionExchanges, "problems" | "proxied">): void {
+    this.#conns[conn].problems = parsed.problems;
+    appendAll(this.#proxied, parsed.proxied ?? []);
+  }
+
+  /** The next exchange of connection `conn` (from `begin`): its rows go to the sink at once. */
+  async exchange(conn: number, b: BuiltExchange): Promise<void> {
     const calls: LlmCallRow[] = [];
-    parsed.built.forEach((b, k) => {
-      const ex = this.#exchanges.length;
-      const id = BigInt(ex + 1);
-      const source = connLabel(b.row.pid, b.row.conn_id, b.row.conn_gen);
-      this.#exchanges.push({
-        sortTs: b.sortTs,
-        conn,
-        k,
-        problem: b.row.error
-          ? {
-            source,
-            kind: b.calls.length || b.row.ws_messages > 0 || b.unrouted ? "llm" : "protocol",
-            message: `${
-              b.row.method === null && b.row.path === null && b.row.ws_messages > 0
-                ? "WebSocket (its upgrade not recorded)"
-                : `${b.row.method ?? "?"} ${b.row.path ?? "?"}`
-            }: ${b.row.error}`,
-          }
-          : null,
-      });
-      b.row.exchange_id = id;
-      exchanges.push(b.row);
-      for (const e of b.events) (e.exchange_id = id, events.push(e));
-      for (const m of b.ws) (m.exchange_id = id, ws.push(m));
-      b.calls.forEach((d, j) => {
-        const callId = BigInt(this.#calls.length + 1);
-        for (const m of d.messages) m.llm_call_id = callId;
-        const responses = d.route.provider === "openai-responses" && isObj(d.requestJson);
-        const chained = responses && d.request.previousResponseId !== undefined;
-        if (!chained) calls.push(callRow(this.recording, d, { llm: callId, exchange: id }));
-        const main = callKind(d.request).kind === "main";
-        this.#calls.push({
-          exchange: ex,
-          j,
-          request_ns: d.request_ns,
-          end_ns: d.end_ns,
-          pid: d.pid,
-          transport: d.transport,
-          path: b.row.path,
-          source: connLabel(d.pid, b.row.conn_id, b.row.conn_gen),
-          errors: d.errors,
-          toolResults: d.request.toolResults,
-          toolCalls: d.response.toolCalls,
-          serverTools: d.response.serverTools,
-          history: d.request.history ?? null,
-          main,
-          userInput: d.request.userInput ?? null,
-          answer: d.response.toolCalls.length || d.response.text === ""
-            ? null
-            : textLines([d.response.text]),
-          failed: d.noAnswer || !d.response.complete || d.response.error !== undefined ||
-            (d.status !== null && d.status >= 400) ||
-            // a main turn answered with nothing to go on: the client asks again (Gemini CLI
-            // after a SAFETY stop with no text, Qwen Code after a refusal)
-            (main &&
-              (d.response.refusal !== undefined ||
-                (d.response.text === "" && !d.response.toolCalls.length))),
-          chain: d.route.provider !== "openai-responses" ? null : {
-            provider: d.route.provider,
-            // what resolution reads of a call that continues nothing: its input items
-            requestJson: chained || !isObj(d.requestJson)
-              ? d.requestJson
-              : { input: (d.requestJson as Record<string, unknown>).input },
-            responseId: d.response.responseId ?? null,
-            outputItems: d.response.responseId ? d.response.outputItems : undefined,
-            request: chained ? d.request : { ...NO_CHAIN, history: d.request.history },
-          },
-          draft: chained ? d : null,
-        });
+    const k = this.#conns[conn].exchanges++;
+    const ex = this.#exchanges.length;
+    const id = BigInt(ex + 1);
+    const source = connLabel(b.row.pid, b.row.conn_id, b.row.conn_gen);
+    this.#exchanges.push({
+      sortTs: b.sortTs,
+      conn,
+      k,
+      problem: b.row.error
+        ? {
+          source,
+          kind: b.calls.length || b.row.ws_messages > 0 || b.unrouted ? "llm" : "protocol",
+          message: `${
+            b.row.method === null && b.row.path === null && b.row.ws_messages > 0
+              ? "WebSocket (its upgrade not recorded)"
+              : `${b.row.method ?? "?"} ${b.row.path ?? "?"}`
+          }: ${b.row.error}`,
+        }
+        : null,
+    });
+    b.row.exchange_id = id;
+    for (const e of b.events) e.exchange_id = id;
+    for (const m of b.ws) m.exchange_id = id;
+    b.calls.forEach((d, j) => {
+      const callId = BigInt(this.#calls.length + 1);
+      for (const m of d.messages) m.llm_call_id = callId;
+      const responses = d.route.provider === "openai-responses" && isObj(d.requestJson);
+      const chained = responses && d.request.previousResponseId !== undefined;
+      if (!chained) calls.push(callRow(this.recording, d, { llm: callId, exchange: id }));
+      const main = callKind(d.request).kind === "main";
+      this.#calls.push({
+        exchange: ex,
+        j,
+        request_ns: d.request_ns,
+        end_ns: d.end_ns,
+        pid: d.pid,
+        transport: d.transport,
+        path: b.row.path,
+        source: connLabel(d.pid, b.row.conn_id, b.row.conn_gen),
+        errors: d.errors,
+        toolResults: d.request.toolResults,
+        toolCalls: d.response.toolCalls,
+        serverTools: d.response.serverTools,
+        history: d.request.history ?? null,
+        main,
+        userInput: d.request.userInput ?? null,
+        answer: d.response.toolCalls.length || d.response.text === ""
+          ? null
+          : textLines([d.response.text]),
+        failed: d.noAnswer || !d.response.complete || d.response.error !== undefined ||
+          (d.status !== null && d.status >= 400) ||
+          // a main turn answered with nothing to go on: the client asks again (Gemini CLI
+          // after a SAFETY stop with no text, Qwen Code after a refusal)
+          (main &&
+            (d.response.refusal !== undefined ||
+              (d.response.text === "" && !d.response.toolCalls.length))),
+        chain: d.route.provider !== "openai-responses" ? null : {
+          provider: d.route.provider,
+          // what resolution reads of a call that continues nothing: its input items
+          requestJson: chained || !isObj(d.requestJson)
+            ? d.requestJson
+            : { input: (d.requestJson as Record<string, unknown>).input },
+          responseId: d.response.responseId ?? null,
+          outputItems: d.response.responseId ? d.response.outputItems : undefined,
+          request: chained ? d.request : { ...NO_CHAIN, history: d.request.history },
+        },
+        draft: chained ? d : null,
       });
     });
-    if (exchanges.length) await this.sink.exchanges(exchanges);
-    if (events.length) await this.sink.events(events);
-    if (ws.length) await this.sink.wsMessages(ws);
+    await this.sink.exchanges([b.row]);
+    if (b.events.length) await this.sink.events(b.events);
+    if (b.ws.length) await this.sink.wsMessages(b.ws);
     if (calls.length) await this.sink.calls(calls);
   }
 

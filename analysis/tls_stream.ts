@@ -21,11 +21,17 @@ import {
   memorySink,
 } from "./http_tables.ts";
 import type { PriceTable } from "./pricing.ts";
-import { collectGarbageAbove } from "../kit/gc.ts";
+import { collectorAbove } from "../kit/gc.ts";
 import { tableSql } from "./sql_files.ts";
 
 /** JS heap in use (bytes) above which the parse collects garbage between connections. */
 const PARSE_GARBAGE = 256 * 1024 * 1024;
+/**
+ * ... once it also holds this much more than the last collection left (at 10M the stubs kept
+ * for numbering come near PARSE_GARBAGE, and a collection after every connection cost more
+ * than half the parse's CPU)
+ */
+const PARSE_GARBAGE_GROWTH = 64 * 1024 * 1024;
 
 /** The rows of `tls` for one connection, and the connection rebuilt from them. */
 export interface ConnectionRows {
@@ -302,8 +308,9 @@ export async function* tlsConnections(
 
 /**
  * `buildHttpTables` over connections given one at a time, in any order: each is parsed as it
- * comes (its bytes are not kept) and its rows go to `sink` at once; returns the numbers that
- * replace their provisional ids (see `HttpAssembler`).
+ * comes (its bytes are not kept) and each of its exchanges goes to the assembler, its rows to
+ * `sink`, as soon as it is built (a connection of hundreds of LLM calls does not hold them all
+ * until its end); returns the numbers that replace their provisional ids (see `HttpAssembler`).
  */
 export async function assembleHttpTables(
   recording: string,
@@ -313,13 +320,18 @@ export async function assembleHttpTables(
   opts: BuildOptions = {},
 ): Promise<HttpNumbers> {
   const a = new HttpAssembler(recording, sink);
+  const collect = collectorAbove(PARSE_GARBAGE, PARSE_GARBAGE_GROWTH);
   let done = 0;
   for await (const { view, conn } of connections) {
-    await a.add(conn, await connectionExchanges(recording, view, conn, prices, opts));
+    const c = a.begin(conn);
+    a.end(
+      c,
+      await connectionExchanges(recording, view, conn, prices, opts, (b) => a.exchange(c, b)),
+    );
     opts.progress?.(++done, done);
     // a connection's parse leaves its JSON, lines and views behind: collected here once they
     // pass PARSE_GARBAGE, not whenever V8's heuristics get to it while DuckDB holds its peak
-    collectGarbageAbove(PARSE_GARBAGE);
+    collect();
   }
   return a.finish();
 }

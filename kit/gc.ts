@@ -34,3 +34,18 @@ export function collectGarbageAbove(bytes: number): boolean {
   if (v8.getHeapStatistics().used_heap_size <= bytes) return false;
   return collectGarbage();
 }
+
+/**
+ * A `collectGarbageAbove(bytes)` that also waits until the heap holds `growth` more than the
+ * last collection left in use: when what stays live comes near `bytes` (the parse's stubs at
+ * 10M), the plain bound would collect at every call, each a full collection freeing little.
+ * The heap reaches at most `bytes` or what stays live plus `growth`, whichever is more.
+ */
+export function collectorAbove(bytes: number, growth: number): () => boolean {
+  let left = 0;
+  return () => {
+    if (!collectGarbageAbove(Math.max(bytes, left + growth))) return false;
+    left = v8.getHeapStatistics().used_heap_size;
+    return true;
+  };
+}
