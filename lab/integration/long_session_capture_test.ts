@@ -27,15 +27,17 @@ async function checkLongSession(agent: "claude" | "codex", storm = false): Promi
     ? signalStorm({ exe: "codex", threads: "tokio-rt-worker", signal: "SIGCHLD", periodUs: 20 })
     : undefined;
   let captured, sent;
+  let capturedOk = false;
   try {
     captured = await captureAgent(
       { agent, scenario: SCENARIO, timeoutMs: 300_000 },
       `sl-long-${agent}-`,
     );
+    capturedOk = true;
   } finally {
     // (a storm that fails to stop does not hide the capture's own failure)
     sent = await signals?.stop().catch((e) => {
-      if (captured) throw e;
+      if (capturedOk) throw e;
       return undefined;
     });
   }
