@@ -822,7 +822,7 @@ function byFirstCall(a: ConnKey, b: ConnKey): number {
 }
 
 /**
- * Where an `HttpAssembler` puts each connection's rows as it is added. Their ids are
+ * Where an `HttpAssembler` puts each exchange's rows as it is added. Their ids are
  * provisional — `exchange_id` and `llm_call_id` count in the order the rows were added — until
  * `finish` gives the numbers (`HttpNumbers`) to put in their place.
  */
@@ -917,7 +917,7 @@ const NO_CHAIN: RequestInfo = {
 /**
  * Numbers a recording's exchanges and LLM calls, resolves `previous_response_id` chains and
  * matches tool results to tool calls, taking the parsed connections one at a time in any
- * order: each connection's rows go to the sink at once (bodies, events, messages and most
+ * order: each exchange's rows go to the sink at once (bodies, events, messages and most
  * call rows are not held), and only what the numbering and matching need is kept — per
  * exchange its time and place, per call its times, tool calls and results, and for OpenAI
  * Responses calls their input and output items.

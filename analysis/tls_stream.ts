@@ -330,7 +330,8 @@ export async function assembleHttpTables(
     );
     opts.progress?.(++done, done);
     // a connection's parse leaves its JSON, lines and views behind: collected here once they
-    // pass PARSE_GARBAGE, not whenever V8's heuristics get to it while DuckDB holds its peak
+    // pass PARSE_GARBAGE and PARSE_GARBAGE_GROWTH over what the last collection left, not
+    // whenever V8's heuristics get to it while DuckDB holds its peak
     collect();
   }
   return a.finish();

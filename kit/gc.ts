@@ -42,7 +42,7 @@ export function collectGarbageAbove(bytes: number): boolean {
  * The heap reaches at most `bytes` or what stays live plus `growth`, whichever is more.
  */
 export function collectorAbove(bytes: number, growth: number): () => boolean {
-  let left = 0;
+  let left = -Infinity; // nothing collected yet: the plain bound
   return () => {
     if (!collectGarbageAbove(Math.max(bytes, left + growth))) return false;
     left = v8.getHeapStatistics().used_heap_size;
