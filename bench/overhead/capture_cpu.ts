@@ -52,11 +52,16 @@ export function captureCpu(outer: TimerUsage, inner: TimerUsage): CaptureCpu {
   // in microseconds throughout (whole numbers: the sums are exact)
   const innerUs = inner.user_us + inner.sys_us + (inner.self?.cpu_us ?? 0);
   const outerUs = outer.user_us + outer.sys_us;
+  // everything but the agent's tree counted as the capture's, not told apart
+  const unsplit = (): CaptureCpu => ({
+    totalMs: ms(outerUs - innerUs),
+    denoMs: null,
+    loaderMs: null,
+    watchdogMs: null,
+    otherMs: 0,
+  });
   const by = outer.by_comm;
-  if (!by) {
-    const totalMs = ms(outerUs - innerUs);
-    return { totalMs, denoMs: null, loaderMs: null, watchdogMs: null, otherMs: 0 };
-  }
+  if (!by) return unsplit();
   const get = (comm: string) => by[comm]?.cpu_us;
   const deno = get(CAPTURE_COMMS.deno);
   const loader = get(CAPTURE_COMMS.loader);
@@ -67,12 +72,9 @@ export function captureCpu(outer: TimerUsage, inner: TimerUsage): CaptureCpu {
   // otherwise the agent's tree is inside the usage of the loader (or of Deno, had it reaped
   // the loader, which ended first: then only the sum of the two is known)
   const inOurs = innerApart ? 0 : innerUs;
-  // a name not matched (the agent's tree then outside what is counted as ours): no split, and
-  // everything but the agent's tree counted as the capture's, as without by_comm
-  if (ours < inOurs) {
-    const totalMs = ms(outerUs - innerUs);
-    return { totalMs, denoMs: null, loaderMs: null, watchdogMs: null, otherMs: 0 };
-  }
+  // a name not matched (the agent's tree then outside what is counted as ours): as without
+  // by_comm
+  if (ours < inOurs) return unsplit();
   const split = loader !== undefined;
   return {
     totalMs: ms(ours - inOurs),

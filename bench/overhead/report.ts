@@ -101,7 +101,7 @@ export function costTable(r: OverheadResult): string {
 function otherNote(r: OverheadResult): string {
   const cells = r.cells.filter((c) => (c.otherCpuMs ?? 0) >= 5);
   if (!cells.length) return "";
-  const list = cells.map((c) => `${c.agent}/${c.title}/${c.timing} ${s(c.otherCpuMs!)}`);
+  const list = cells.map((c) => `${c.agent}/${c.title}/${c.timing} ${s(c.otherCpuMs!)} s`);
   return ` Not counted as the capture's: CPU of the agent's processes that were still running ` +
     `when it exited (median per run): ${list.join(", ")}.`;
 }

@@ -137,6 +137,6 @@ Deno.test("the report says what was measured against the goal, and what was not"
   assert.equal(c2.captureCpuMs, 200);
   assert.match(
     overheadMarkdown({ ...r, cells: [c2] }),
-    /Not counted as the capture's: CPU of the agent's processes that were still running when it exited \(median per run\): claude\/Understand repo\/realistic 0\.12\./,
+    /Not counted as the capture's: CPU of the agent's processes that were still running when it exited \(median per run\): claude\/Understand repo\/realistic 0\.12 s\./,
   );
 });
