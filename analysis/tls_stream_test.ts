@@ -6,7 +6,7 @@
  * each exchange's rows reach the sink as soon as it is built, not once its connection is done.
  */
 import assert from "node:assert/strict";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { loadArrowFile } from "./arrow_load.ts";
 import { rebuildConnections, tlsView } from "./byte_streams.ts";
 import { createTables } from "./duckdb_tables.ts";
@@ -24,14 +24,24 @@ import { COMMITTED_RECORDINGS } from "./testing.ts";
 
 const RECORDINGS = COMMITTED_RECORDINGS;
 
+/** Runs `fn` on an in-memory DuckDB holding the raw tls table of recording `dir`. */
+async function withRawTls(dir: string, fn: (c: DuckDBConnection) => Promise<void>) {
+  const i = await DuckDBInstance.create(":memory:");
+  const c = await i.connect();
+  try {
+    await createTables(c, [rawTlsTable]);
+    await loadArrowFile(c, rawTlsTable, `${dir}/tls.arrow`, { recording: "r" });
+    await fn(c);
+  } finally {
+    c.closeSync();
+    i.closeSync();
+  }
+}
+
 Deno.test("tls_stream: connection by connection from DuckDB, the same rows as the whole-table parse", async () => {
   const prices = loadPrices();
   for (const dir of RECORDINGS) {
-    const i = await DuckDBInstance.create(":memory:");
-    const c = await i.connect();
-    try {
-      await createTables(c, [rawTlsTable]);
-      await loadArrowFile(c, rawTlsTable, `${dir}/tls.arrow`, { recording: "r" });
+    await withRawTls(dir, async (c) => {
       const whole = tlsView(readTable(dir, rawTlsTable));
       const streamed = [];
       for await (const x of tlsConnections(c)) streamed.push(x.conn);
@@ -49,10 +59,7 @@ Deno.test("tls_stream: connection by connection from DuckDB, the same rows as th
       const got = await buildHttpTablesFrom("r", tlsConnections(c), prices);
       assert.ok(want.exchanges.length > 0, `${dir} has exchanges`);
       assert.deepEqual(got, want, dir);
-    } finally {
-      c.closeSync();
-      i.closeSync();
-    }
+    });
   }
 });
 
@@ -95,44 +102,39 @@ Deno.test("tls_stream: each exchange's rows go to the sink as it is built, its e
   const prices = loadPrices();
   let several = 0;
   for (const dir of RECORDINGS) {
-    const i = await DuckDBInstance.create(":memory:");
-    const c = await i.connect();
-    try {
-      await createTables(c, [rawTlsTable]);
-      await loadArrowFile(c, rawTlsTable, `${dir}/tls.arrow`, { recording: "r" });
-      // what reached the sink, in order: each exchange, then the rows that belong to it
-      const seen: string[] = [];
-      let last = 0n;
+    await withRawTls(dir, async (c) => {
+      // what reached the sink, in order: per call, its table, its rows' count and exchange ids
+      const got: { table: string; n: number; ids: bigint[]; conn?: string }[] = [];
+      const ids = (rows: { exchange_id: bigint | null }[]) => rows.map((r) => r.exchange_id!);
       const sink: HttpRowSink = {
         exchanges(rows) {
-          assert.equal(rows.length, 1, `${dir}: one exchange at a time`);
-          assert.equal(rows[0].exchange_id, last + 1n, `${dir}: exchanges in order`);
-          last = rows[0].exchange_id;
-          seen.push(`${rows[0].pid}:${rows[0].conn_id}:${rows[0].conn_gen}`);
+          got.push({
+            table: "exchanges",
+            n: rows.length,
+            ids: ids(rows),
+            conn: `${rows[0]?.pid}:${rows[0]?.conn_id}:${rows[0]?.conn_gen}`,
+          });
         },
-        events(rows) {
-          for (const e of rows) {
-            assert.equal(e.exchange_id, last, `${dir}: an event after its exchange`);
-          }
-        },
-        wsMessages(rows) {
-          for (const m of rows) {
-            assert.equal(m.exchange_id, last, `${dir}: a message after its exchange`);
-          }
-        },
-        calls(rows) {
-          for (const r of rows) {
-            assert.equal(r.exchange_id, last, `${dir}: a call after its exchange`);
-          }
-        },
+        events: (rows) => void got.push({ table: "events", n: rows.length, ids: ids(rows) }),
+        wsMessages: (rows) => void got.push({ table: "ws", n: rows.length, ids: ids(rows) }),
+        calls: (rows) => void got.push({ table: "calls", n: rows.length, ids: ids(rows) }),
       };
       await assembleHttpTables("r", tlsConnections(c), prices, sink);
-      assert.ok(seen.length > 0, `${dir} has exchanges`);
-      if (new Set(seen).size < seen.length) several++;
-    } finally {
-      c.closeSync();
-      i.closeSync();
-    }
+      const exchanges = got.filter((g) => g.table === "exchanges");
+      assert.ok(exchanges.length > 0, `${dir} has exchanges`);
+      let last = 0n;
+      for (const g of got) {
+        if (g.table === "exchanges") {
+          assert.equal(g.n, 1, `${dir}: one exchange at a time`);
+          assert.equal(g.ids[0], last + 1n, `${dir}: exchanges in order`);
+          last = g.ids[0];
+        } else {
+          for (const id of g.ids) assert.equal(id, last, `${dir}: ${g.table} after its exchange`);
+        }
+      }
+      const conns = exchanges.map((g) => g.conn);
+      if (new Set(conns).size < conns.length) several++;
+    });
   }
   // connections that carry several exchanges were among them (keep-alive, HTTP/2)
   assert.ok(several > 0);
