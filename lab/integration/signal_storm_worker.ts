@@ -2,17 +2,8 @@
  * The worker of signal_storm.ts: sends the signal to every thread of the matching processes
  * below `root` until told to stop, then posts how many it sent.
  */
+import { descendants, stat } from "../../kit/procs.ts";
 import type { StormStart } from "./signal_storm.ts";
-
-/** The parent pid of `pid` (field 4 of /proc/PID/stat, after the parenthesised name). */
-function parentOf(pid: number): number {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return 0;
-  }
-}
 
 function exeName(pid: number): string {
   try {
@@ -21,14 +12,6 @@ function exeName(pid: number): string {
   } catch {
     return "";
   }
-}
-
-function below(pid: number, root: number): boolean {
-  for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
-    p = parentOf(p);
-    if (p === root) return true;
-  }
-  return false;
 }
 
 /** The name of thread `tid` of `pid`, or "" once it is gone. */
@@ -45,10 +28,8 @@ function threadName(pid: number, tid: number): string {
  * its children between fork and exec). */
 function targets(root: number, exe: string, threads: string | undefined, seen: Set<number>) {
   const tids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    const pid = Number(e.name);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    if (exeName(pid) !== exe || exeName(parentOf(pid)) === exe || !below(pid, root)) continue;
+  for (const { pid } of descendants(root)) {
+    if (exeName(pid) !== exe || exeName(stat(pid)?.ppid ?? 0) === exe) continue;
     seen.add(pid);
     try {
       for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
