@@ -61,6 +61,7 @@ import type { WebSocketExchange, WsMessage } from "./websocket_stream.ts";
 import { CLEARTEXT_GEN, cleartextLabel } from "./cleartext_http.ts";
 import { tlsProxyRequests } from "./proxy_requests.ts";
 import { answerMayStayOpen, isMcpEventStream } from "./open_ended_answers.ts";
+import { type CallStub, CallStubs, ExchangeStubs, type Transport } from "./http_stubs.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
@@ -124,12 +125,6 @@ function lastTs(c: Connection): bigint | null {
 function secondsBetween(from: bigint, to: bigint): string {
   return `${(Number(to - from) / 1e9).toFixed(1)} s`;
 }
-
-/**
- * How a call travelled: `http` a request and its response over TLS, `cleartext-http` the same
- * in plain HTTP/1 over TCP (read from `ipc`), `websocket` messages of a WebSocket.
- */
-type Transport = "http" | "cleartext-http" | "websocket";
 
 /** One LLM call as read, before it is numbered, its chain resolved and its row made. */
 interface CallDraft {
@@ -860,51 +855,6 @@ export interface HttpNumbers {
   proxied: ProxyRequestRow[];
 }
 
-/** An exchange as kept until the exchanges are numbered. */
-interface ExchangeStub {
-  sortTs: bigint;
-  /** its connection (index in the order added) and its place in it */
-  conn: number;
-  k: number;
-  /** the problem its error makes, once numbered */
-  problem: { source: string; kind: string; message: string } | null;
-}
-
-/** A call as kept until the calls are numbered: what numbering, chains and matching need. */
-interface CallStub {
-  /** provisional exchange id - 1 */
-  exchange: number;
-  /** place among its exchange's calls */
-  j: number;
-  request_ns: bigint | null;
-  end_ns: bigint | null;
-  pid: number;
-  transport: Transport;
-  path: string | null;
-  source: string;
-  errors: string[];
-  toolResults: RequestInfo["toolResults"];
-  toolCalls: ResponseInfo["toolCalls"];
-  serverTools: ResponseInfo["serverTools"];
-  /** its history's hashes (for its conversation), when read */
-  history: History | null;
-  /** a main turn (not a side call): only a main turn starts again from a summary */
-  main: boolean;
-  /** its user's new text (a fork's task comes with its tool results; a sub-agent's is its task) */
-  userInput: string | null;
-  /** the lines of its answer when it is text alone (no tool call): a summary it may be */
-  answer: TextLines | null;
-  /**
-   * answered with an error, cut short or not answered, or (a main turn) refused or answered
-   * with neither text nor a tool call: a retry of it continues it
-   */
-  failed: boolean;
-  /** OpenAI Responses calls: what chain resolution reads */
-  chain: ChainCall | null;
-  /** a call that continues an earlier response: its row is made once the chain is resolved */
-  draft: CallDraft | null;
-}
-
 /** What chain resolution needs of a call that does not continue another. */
 const NO_CHAIN: RequestInfo = {
   toolResults: [],
@@ -920,7 +870,8 @@ const NO_CHAIN: RequestInfo = {
  * order: each exchange's rows go to the sink at once (bodies, events, messages and most
  * call rows are not held), and only what the numbering and matching need is kept — per
  * exchange its time and place, per call its times, tool calls and results, and for OpenAI
- * Responses calls their input and output items.
+ * Responses calls their input and output items —, compactly (`http_stubs.ts`: numbers in typed
+ * columns, the rest as JSON text outside V8's heap).
  *
  * The numbers are those of the whole-table build: exchanges by request time, then by their
  * connection's first TLS call and their place in it; calls by request time, then exchange.
@@ -929,8 +880,8 @@ export class HttpAssembler {
   /** per connection: its key, its problems (once ended) and how many exchanges it has given */
   #conns: { key: ConnKey; problems: ProblemRow[]; exchanges: number }[] = [];
   #proxied: ProxyRequestRow[] = [];
-  #exchanges: ExchangeStub[] = [];
-  #calls: CallStub[] = [];
+  #exchanges = new ExchangeStubs();
+  #calls = new CallStubs<CallDraft>();
 
   constructor(readonly recording: string, readonly sink: HttpRowSink) {}
 
@@ -964,15 +915,14 @@ export class HttpAssembler {
   /** The next exchange of connection `conn` (from `begin`): its rows go to the sink at once. */
   async exchange(conn: number, b: BuiltExchange): Promise<void> {
     const calls: LlmCallRow[] = [];
+    const key = this.#conns[conn].key;
     const k = this.#conns[conn].exchanges++;
-    const ex = this.#exchanges.length;
-    const id = BigInt(ex + 1);
     const source = connLabel(b.row.pid, b.row.conn_id, b.row.conn_gen);
-    this.#exchanges.push({
-      sortTs: b.sortTs,
+    const ex = this.#exchanges.add(
+      b.sortTs,
       conn,
       k,
-      problem: b.row.error
+      b.row.error
         ? {
           source,
           kind: b.calls.length || b.row.ws_messages > 0 || b.unrouted ? "llm" : "protocol",
@@ -983,7 +933,10 @@ export class HttpAssembler {
           }: ${b.row.error}`,
         }
         : null,
-    });
+    );
+    const id = BigInt(ex + 1);
+    // a call's problems name its connection (kept only when its label is another)
+    const ownConn = b.row.conn_id === key.connId && b.row.conn_gen === key.connGen;
     b.row.exchange_id = id;
     for (const e of b.events) e.exchange_id = id;
     for (const m of b.ws) m.exchange_id = id;
@@ -994,7 +947,7 @@ export class HttpAssembler {
       const chained = responses && d.request.previousResponseId !== undefined;
       if (!chained) calls.push(callRow(this.recording, d, { llm: callId, exchange: id }));
       const main = callKind(d.request).kind === "main";
-      this.#calls.push({
+      this.#calls.add({
         exchange: ex,
         j,
         request_ns: d.request_ns,
@@ -1002,7 +955,9 @@ export class HttpAssembler {
         pid: d.pid,
         transport: d.transport,
         path: b.row.path,
-        source: connLabel(d.pid, b.row.conn_id, b.row.conn_gen),
+        source: ownConn && d.pid === key.pid
+          ? null
+          : connLabel(d.pid, b.row.conn_id, b.row.conn_gen),
         errors: d.errors,
         toolResults: d.request.toolResults,
         toolCalls: d.response.toolCalls,
@@ -1030,7 +985,8 @@ export class HttpAssembler {
           outputItems: d.response.responseId ? d.response.outputItems : undefined,
           request: chained ? d.request : { ...NO_CHAIN, history: d.request.history },
         },
-        draft: chained ? d : null,
+        // (its row reads neither its messages, written already, nor its body: its chain does)
+        draft: chained ? { ...d, messages: [], requestJson: undefined } : null,
       });
     });
     await this.sink.exchanges([b.row]);
@@ -1052,34 +1008,40 @@ export class HttpAssembler {
     }
     // exchanges by request time, then connection order and place in the connection
     const xs = this.#exchanges;
-    const exOrder = [...xs.keys()].sort((a, b) =>
-      cmp(xs[a].sortTs, xs[b].sortTs) || rank[xs[a].conn] - rank[xs[b].conn] || xs[a].k - xs[b].k
+    const sortTs = xs.sortTimes();
+    const exOrder = [...sortTs.keys()].sort((a, b) =>
+      cmp(sortTs[a], sortTs[b]) || rank[xs.conn(a)] - rank[xs.conn(b)] || xs.k(a) - xs.k(b)
     );
     const exchangeIds = new Array<bigint>(xs.length);
     exOrder.forEach((x, i) => {
       const id = BigInt(i + 1);
       exchangeIds[x] = id;
-      const p = xs[x].problem;
+      const p = xs.problem(x);
       if (p) problems.push({ recording, ...p, exchange_id: id });
     });
     // calls in request order (a WebSocket's calls interleave with other connections' calls)
     const cs = this.#calls;
-    const place = (c: CallStub) => xs[c.exchange];
-    const callOrder = [...cs.keys()].sort((a, b) =>
-      cmp(cs[a].request_ns, cs[b].request_ns) ||
-      rank[place(cs[a]).conn] - rank[place(cs[b]).conn] || place(cs[a]).k - place(cs[b]).k ||
-      cs[a].j - cs[b].j
+    const requestTs = cs.requestTimes();
+    const conn = (c: number) => rank[xs.conn(cs.exchange(c))];
+    const owner = (s: CallStub<CallDraft>) => this.#conns[xs.conn(s.exchange)].key;
+    const callOrder = [...requestTs.keys()].sort((a, b) =>
+      cmp(requestTs[a], requestTs[b]) || conn(a) - conn(b) ||
+      xs.k(cs.exchange(a)) - xs.k(cs.exchange(b)) || cs.j(a) - cs.j(b)
     );
     const chainOf: number[] = [];
     const chains: ChainCall[] = [];
+    const continued = cs.continued();
     for (const c of callOrder) {
-      if (cs[c].chain) (chainOf.push(c), chains.push(cs[c].chain!));
+      const chain = cs.chain(c, continued);
+      if (chain) (chainOf.push(c), chains.push(chain));
     }
     const unresolved = resolveResponseChains(chains);
+    // what is read of a chain from here on is its request and the call it continues
+    for (const chain of chains) (chain.requestJson = null, chain.outputItems = undefined);
     const chainAt = new Map(chainOf.map((c, k) => [c, k]));
     const callIds = new Array<bigint>(cs.length);
     callOrder.forEach((c, i) => (callIds[c] = BigInt(i + 1)));
-    const callExchanges = cs.map((c) => exchangeIds[c.exchange]);
+    const callExchanges = Array.from(requestTs, (_, c) => exchangeIds[cs.exchange(c)]);
     const exchangeCalls = new Array<bigint | null>(xs.length).fill(null);
     const chainedCalls: LlmCallRow[] = [];
     const tools: ToolCallRow[] = [];
@@ -1089,9 +1051,9 @@ export class HttpAssembler {
     const recentTools = new Map<number, ToolCallRow[]>();
     const callConversations = new Array<bigint>(cs.length);
     const callConversationVia = new Array<ConversationVia | null>(cs.length).fill(null);
-    const convs = new ConversationTracker(cs);
+    const convs = new ConversationTracker();
     for (const c of callOrder) {
-      const s = cs[c];
+      const s = cs.get(c);
       const callId = callIds[c];
       const k = chainAt.get(c);
       let toolResults = s.toolResults;
@@ -1117,7 +1079,7 @@ export class HttpAssembler {
       if (why.length) {
         problems.push({
           recording,
-          source: s.source,
+          source: s.source ?? connLabel(owner(s).pid, owner(s).connId, owner(s).connGen),
           kind: "llm",
           message: `LLM call ${callId} (${s.transport}, ${s.path ?? "?"}): ${why.join("; ")}`,
           exchange_id: callExchanges[c],
@@ -1154,7 +1116,7 @@ export class HttpAssembler {
       }
       callConversations[c] = joined?.[0] ?? callId;
       callConversationVia[c] = joined?.[1] ?? null;
-      convs.add(c, callId, callConversations[c], history);
+      convs.add(c, s, callId, callConversations[c], history);
       s.toolCalls.forEach((t, i) => {
         const tool: ToolCallRow = {
           recording,
@@ -1230,6 +1192,12 @@ export type ConversationVia =
   | "resumed"
   | "summary";
 
+/** What the conversations read of a call as it is taken. */
+type TrackedCall = Pick<
+  CallStub<unknown>,
+  "pid" | "main" | "failed" | "end_ns" | "request_ns" | "toolCalls" | "answer"
+>;
+
 /** A history a call sent: its conversation, process, and whether it failed and when it ended. */
 interface SentHistory {
   conv: bigint;
@@ -1260,8 +1228,11 @@ class ConversationTracker {
   #summaries = new Map<bigint, number[]>();
   /** those calls by process and line (`${pid} ${line hash}`) */
   #byLine = new Map<string, Set<number>>();
-  /** the conversation of each of those calls */
-  #summaryConv = new Map<number, bigint>();
+  /** each of those calls: its conversation, process, answer and end */
+  #summaryOf = new Map<
+    number,
+    { conv: bigint; pid: number; answer: TextLines; end: bigint | null }
+  >();
   /** place of each call taken, in request order */
   #order = new Map<number, number>();
 
@@ -1269,8 +1240,6 @@ class ConversationTracker {
   #alias = new Map<bigint, bigint>();
   /** conversations with a main turn */
   #withMain = new Set<bigint>();
-
-  constructor(readonly calls: readonly CallStub[]) {}
 
   /** The conversation `conv` is now (itself, unless merged into another). */
   resolve(conv: bigint): bigint {
@@ -1293,9 +1262,8 @@ class ConversationTracker {
     return conv === undefined ? undefined : this.resolve(conv);
   }
 
-  /** Records call `c` (`callId`) of conversation `conv`, which sent `history`. */
-  add(c: number, callId: bigint, conv: bigint, history: History | null): void {
-    const s = this.calls[c];
+  /** Records call `c` (`callId`, its stub `s`) of conversation `conv`, which sent `history`. */
+  add(c: number, s: TrackedCall, callId: bigint, conv: bigint, history: History | null): void {
     this.#order.set(c, this.#order.size);
     this.#convOfCall.set(callId, conv);
     if (s.main) this.#withMain.add(conv);
@@ -1325,7 +1293,7 @@ class ConversationTracker {
     if (s.answer && s.answer.chars >= SUMMARY_MIN_CHARS && !s.failed) {
       if (!own) this.#summaries.set(conv, own = []);
       own.push(c);
-      this.#summaryConv.set(c, conv);
+      this.#summaryOf.set(c, { conv, pid: s.pid, answer: s.answer, end: s.end_ns });
       for (const h of s.answer.hashes) {
         const key = `${s.pid} ${h}`;
         let at = this.#byLine.get(key);
@@ -1336,9 +1304,9 @@ class ConversationTracker {
   }
 
   #unindex(c: number): void {
-    const s = this.calls[c];
-    this.#summaryConv.delete(c);
-    for (const h of s.answer!.hashes) {
+    const s = this.#summaryOf.get(c)!;
+    this.#summaryOf.delete(c);
+    for (const h of s.answer.hashes) {
       const key = `${s.pid} ${h}`;
       const at = this.#byLine.get(key);
       at?.delete(c);
@@ -1359,7 +1327,7 @@ class ConversationTracker {
    * else none.
    */
   continued(
-    s: CallStub,
+    s: TrackedCall,
     h: History | null,
     task: () => boolean = () => false,
   ): [bigint, ConversationVia] | undefined {
@@ -1368,7 +1336,7 @@ class ConversationTracker {
   }
 
   #continued(
-    s: CallStub,
+    s: TrackedCall,
     h: History | null,
     task: () => boolean,
   ): [bigint, ConversationVia] | undefined {
@@ -1408,7 +1376,7 @@ class ConversationTracker {
    * asked, at least a quarter of whose lines (and `SUMMARY_MIN_CHARS` characters of them) the
    * opening holds; the latest such answer.
    */
-  #summaryIn(s: CallStub, h: History): bigint | undefined {
+  #summaryIn(s: TrackedCall, h: History): bigint | undefined {
     const carried = new Map<number, number>();
     h.lead.hashes.forEach((line, i) => {
       for (const c of this.#byLine.get(`${s.pid} ${line}`) ?? []) {
@@ -1417,12 +1385,12 @@ class ConversationTracker {
     });
     let best: number | undefined;
     for (const [c, chars] of carried) {
-      const d = this.calls[c];
-      if (chars < SUMMARY_MIN_CHARS || 4 * chars < d.answer!.chars) continue;
-      if (d.end_ns === null || s.request_ns === null || d.end_ns > s.request_ns) continue;
+      const d = this.#summaryOf.get(c)!;
+      if (chars < SUMMARY_MIN_CHARS || 4 * chars < d.answer.chars) continue;
+      if (d.end === null || s.request_ns === null || d.end > s.request_ns) continue;
       if (best === undefined || this.#order.get(c)! > this.#order.get(best)!) best = c;
     }
-    return best === undefined ? undefined : this.#summaryConv.get(best);
+    return best === undefined ? undefined : this.#summaryOf.get(best)!.conv;
   }
 }
 
