@@ -30,8 +30,9 @@ export class TextArena {
   /** the chunk being filled and how much of it is used */
   #used = 0;
   #chunk = new Int32Array(0);
-  #start = new Int32Array(0);
-  #length = new Int32Array(0);
+  // (a chunk may pass 2 GiB: one string of more than 700M characters)
+  #start = new Float64Array(0);
+  #length = new Float64Array(0);
   /** strings held as JSON text (they have lone surrogates), by their number */
   #escaped = new Map<number, true>();
   #count = 0;
