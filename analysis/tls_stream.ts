@@ -28,8 +28,9 @@ import { tableSql } from "./sql_files.ts";
 const PARSE_GARBAGE = 256 * 1024 * 1024;
 /**
  * ... once it also holds this much more than the last collection left (at 10M the stubs kept
- * for numbering come near PARSE_GARBAGE, and a collection after every connection cost more
- * than half the parse's CPU)
+ * for numbering, held as objects, came near PARSE_GARBAGE, and a collection after every
+ * connection cost more than half the parse's CPU; they are kept outside the heap now,
+ * http_stubs.ts, but what else stays live is not bounded)
  */
 const PARSE_GARBAGE_GROWTH = 64 * 1024 * 1024;
 
