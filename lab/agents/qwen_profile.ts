@@ -63,7 +63,10 @@ export const qwenProfile: AgentProfile = {
       ...trustEnv(server),
     };
   },
-  args(prompt: string, { model }) {
-    return ["-p", prompt, "--yolo", ...(model ? ["--model", model] : [])];
+  args(prompt: string, setup) {
+    return ["-p", prompt, ...qwenProfile.interactiveArgs!(setup)];
+  },
+  interactiveArgs({ model }) {
+    return ["--yolo", ...(model ? ["--model", model] : [])];
   },
 };

@@ -4,7 +4,7 @@
  * what the test types reaches the terminal as keys, and what the terminal shows comes back,
  * waited on by pattern (never by sleeping). The text matched has the terminal's escape
  * sequences taken out (a cursor move forward, which full-screen programs use for spaces, is as
- * many spaces; one to another line or position a line break).
+ * many spaces, one to a column a space; one to another line or position a line break).
  */
 
 /** The relay: `python3 -c RELAY COLS ROWS CMD...`; its exit status as JSON on stderr. */
@@ -75,9 +75,8 @@ const OPEN_ESCAPE = /\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?|[()])?$/;
 export function shownText(raw: string): string {
   const moved = raw.replace(ESCAPE, (_m, params, final) => {
     if (final === "C") return " ".repeat(Math.min(Number(params) || 1, 500));
-    if (final === "H" || final === "f" || final === "B" || final === "E" || final === "F") {
-      return "\n";
-    }
+    if (final === "G") return " "; // to a column: what it skips is blank
+    if ("HfABEFd".includes(final)) return "\n";
     return "";
   });
   // deno-lint-ignore no-control-regex

@@ -10,6 +10,7 @@ Deno.test("shownText: escape sequences out, a cursor move forward a space, a jum
     "bold word\nnext\n",
   );
   assert.equal(shownText("\x1b(Bplain\x1b=\x1b>"), "plain");
+  assert.equal(shownText("[Pasted\x1b[11Gtext\x1b[2Aup"), "[Pasted text\nup");
 });
 
 Deno.test("a shell on the terminal: typed lines run, the exit code comes back", async () => {
