@@ -68,6 +68,13 @@ export const UIS: Partial<Record<AgentName, Ui>> = {
       await enter(t, "/quit", words("Exit the cli"), "/quit typed and its suggestion");
     },
   },
+  qwen: {
+    ready: words("Type your message"),
+    suspends: false, // as Gemini CLI's, its Ctrl-Z undoes an edit
+    async quit(t) {
+      await enter(t, "/quit", words("exit the cli"), "/quit typed and its suggestion");
+    },
+  },
 };
 
 /** What the driver saw besides how the agent ended. */
