@@ -781,6 +781,49 @@ static void give_terminal(pid_t pgrp)
 		tty = -1; /* not ours to give */
 }
 
+/*
+ * Job control, as a shell's job: the capture and its command are one job of the user's shell.
+ * When the command stops for it (Ctrl-Z: SIGTSTP; reading or writing the terminal from the
+ * background: SIGTTIN, SIGTTOU; not the gate's SIGSTOP) the loader takes the terminal back and
+ * stops its own process group with the same signal (the capture, `deno task`, sudo: the job),
+ * so that the user's shell sees the job stopped and gives its prompt back; the loader itself
+ * ignores the signal and goes on reading what the command's other processes do. `fg` (SIGCONT
+ * with the terminal the job's) gives the terminal to the command again and continues it; `bg`
+ * (SIGCONT alone) continues it in the background. A capture in the terminal's session leader's
+ * group (`setsid`, a terminal without a job-control shell) has nobody to give the prompt to:
+ * there the stop is undone at once, as the kernel ignores Ctrl-Z for such a group.
+ */
+static int child_stopped; /* the command stopped for job control and was not continued yet */
+static int in_background; /* `bg`: the terminal is not the job's, not to be taken back */
+
+static void child_stopped_by(int sig)
+{
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return; /* the gate's SIGSTOP, or a debugger's: not the user's shell's business */
+	phase("command stopped");
+	if (getsid(0) == getpgrp()) {
+		kill(-child, SIGCONT);
+		return;
+	}
+	child_stopped = 1;
+	if (!in_background)
+		give_terminal(getpgrp());
+	kill(0, sig);
+}
+
+static void job_continued(void)
+{
+	if (tty < 0 || child_done || (!child_stopped && !in_background))
+		return; /* not from the user's shell's `fg` or `bg` */
+	phase("job continued");
+	in_background = tcgetpgrp(tty) != getpgrp();
+	if (!in_background)
+		give_terminal(child);
+	if (child_stopped)
+		kill(-child, SIGCONT);
+	child_stopped = 0;
+}
+
 static void release_child(void)
 {
 	if (go_fd < 0)
@@ -962,6 +1005,8 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGTTOU, SIG_DFL);
+		signal(SIGTSTP, SIG_DFL);
+		signal(SIGTTIN, SIG_DFL);
 		if (tty >= 0)
 			setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, 0);
@@ -1766,6 +1811,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGPIPE);
+	sigaddset(&mask, SIGCONT); /* `fg`, `bg`: passed on to a command stopped for job control */
 	sigprocmask(SIG_BLOCK, &mask, &orig);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
@@ -1785,6 +1831,8 @@ int main(int argc, char **argv)
 	if (cmd && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
 		tty = STDIN_FILENO;
 		signal(SIGTTOU, SIG_IGN); /* taking the terminal back from the background */
+		signal(SIGTSTP, SIG_IGN); /* stopping its job, the loader goes on (child_stopped_by) */
+		signal(SIGTTIN, SIG_IGN);
 	}
 	if (cmd)
 		spawn(cmd, uid, gid, cwd, &orig);
@@ -1843,15 +1891,25 @@ int main(int argc, char **argv)
 			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGCHLD && child > 0) {
+					if (si.ssi_signo == SIGCHLD && child > 0 && !child_done) {
 						int st;
-						if (waitpid(child, &st, WNOHANG) == child) {
+						int how = WNOHANG | (tty >= 0 ? WUNTRACED | WCONTINUED : 0);
+						while (!child_done && waitpid(child, &st, how) == child) {
+							if (WIFSTOPPED(st)) {
+								child_stopped_by(WSTOPSIG(st));
+								continue;
+							}
+							if (WIFCONTINUED(st))
+								continue;
 							phase("command ended");
 							child_status = st;
 							child_done = 1;
-							give_terminal(getpgrp());
+							if (!in_background)
+								give_terminal(getpgrp());
 							root_ended();
 						}
+					} else if (si.ssi_signo == SIGCONT) {
+						job_continued();
 					} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
 						if (child > 0 && !child_done)
 							end_child(si.ssi_signo);

@@ -1,7 +1,8 @@
 /**
  * What the runner needs to know to drive one real agent offline against the scripted model
  * server: where its binary is, how to prepare its isolated HOME, which environment points it at
- * the server and makes it trust the server's CA, and the non-interactive command line.
+ * the server and makes it trust the server's CA, and the non-interactive command line (and,
+ * for those the runner also drives in their terminal UI, the interactive one).
  */
 
 import { dirname, join } from "node:path";
@@ -95,6 +96,12 @@ export interface AgentProfile {
   env(setup: AgentSetup): Record<string, string>;
   /** Command line after the binary. */
   args(prompt: string, setup: AgentSetup): string[];
+  /**
+   * Command line after the binary for its own interactive terminal UI (no prompt: the user types
+   * it), with the same tools and approvals as `args`; absent: the runner drives it only
+   * non-interactively.
+   */
+  interactiveArgs?(setup: AgentSetup): string[];
   /** It writes a scenario's MCP servers (`AgentSetup.mcpServers`) into its configuration. */
   configuresMcp?: boolean;
   /** The clouds it can be pointed at besides its provider's own API. */

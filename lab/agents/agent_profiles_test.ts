@@ -153,6 +153,25 @@ Deno.test("claude: onboarding done, traffic and telemetry off, permissions skipp
     ]);
   }));
 
+Deno.test(
+  "claude, gemini, qwen in their terminal UI: the same tools and approvals, no prompt; " +
+    "Claude Code's first questions answered",
+  () =>
+    withAgentHome({}, async (s) => {
+      await claudeProfile.prepareHome(s);
+      const cfg = JSON.parse(await Deno.readTextFile(`${s.home}/.claude.json`));
+      assert.deepEqual(cfg.customApiKeyResponses.approved, [
+        claudeProfile.env(s).ANTHROPIC_API_KEY.slice(-20),
+      ]);
+      assert.equal(cfg.projects[s.workdir].hasTrustDialogAccepted, true);
+      assert.equal(claudeProfile.env(s).CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL, "1");
+      for (const p of [claudeProfile, geminiProfile, qwenProfile]) {
+        assert.deepEqual(["-p", "p", ...p.interactiveArgs!(s)], p.args("p", s), p.name);
+      }
+      assert.equal(codexProfile.interactiveArgs, undefined);
+    }),
+);
+
 Deno.test("opencode: the anthropic provider points at the server, nothing asks or updates", () =>
   withAgentHome({}, async (s) => {
     await opencodeProfile.prepareHome(s);

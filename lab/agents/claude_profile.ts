@@ -2,7 +2,10 @@
  * Claude Code (`@anthropic-ai/claude-code`, a native binary) against the scripted server:
  * `ANTHROPIC_BASE_URL` and a placeholder `ANTHROPIC_API_KEY`, non-essential traffic, telemetry,
  * auto-update and error reporting off, `claude -p PROMPT` with Bash/Read/Write allowed and
- * permissions skipped (`IS_SANDBOX=1` allows that as root). Its 1.0 builds refuse it as root
+ * permissions skipped (`IS_SANDBOX=1` allows that as root). Its terminal UI (the same without
+ * `-p PROMPT`) asks first whether to use the API key and whether to trust the working directory:
+ * both answered yes in `.claude.json`; and it clones the official plugin marketplace from GitHub
+ * unless told not to (`CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL`). Its 1.0 builds refuse it as root
  * whatever the environment says; the runner then starts them again where they are not root
  * (`rootRefusal`, agent_user.ts). MCP servers go in a config file
  * given with `--mcp-config` and `--strict-mcp-config`; `ENABLE_TOOL_SEARCH=false` keeps their
@@ -43,11 +46,17 @@ export const claudeProfile: AgentProfile = {
   // for security reasons", exit 1, before any request
   rootRefusal: /cannot be used with root\/sudo privileges/,
   sandboxes: "settings `sandbox.enabled` (bubblewrap and socat)",
-  async prepareHome({ home, mcpServers, sandbox }) {
+  async prepareHome({ home, workdir, mcpServers, sandbox }) {
     await writeJson(join(home, ".claude.json"), {
       hasCompletedOnboarding: true,
       autoUpdates: false,
       bypassPermissionsModeAccepted: true,
+      // the questions its terminal UI asks first: use the API key in the environment (it keeps
+      // the key's last 20 characters), trust the working directory
+      customApiKeyResponses: { approved: [FAKE_KEYS.anthropic.slice(-20)], rejected: [] },
+      projects: {
+        [await Deno.realPath(workdir).catch(() => workdir)]: { hasTrustDialogAccepted: true },
+      },
     });
     await writeJson(join(home, ".claude", "settings.json"), {
       includeCoAuthoredBy: false,
@@ -76,17 +85,20 @@ export const claudeProfile: AgentProfile = {
       DISABLE_TELEMETRY: "1",
       DISABLE_AUTOUPDATER: "1",
       DISABLE_ERROR_REPORTING: "1",
+      // its terminal UI clones the official plugin marketplace from GitHub at start otherwise
+      CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
       IS_SANDBOX: "1",
       ...trustEnv(server),
     };
   },
-  args(prompt: string, { model, home, mcpServers }) {
+  args(prompt: string, setup) {
+    return ["-p", prompt, ...claudeProfile.interactiveArgs!(setup)];
+  },
+  interactiveArgs({ model, home, mcpServers }) {
     const mcp = mcpServers?.length
       ? ["--mcp-config", claudeMcpConfigPath(home), "--strict-mcp-config"]
       : [];
     return [
-      "-p",
-      prompt,
       "--allowedTools",
       "Bash,Read,Write",
       "--dangerously-skip-permissions",

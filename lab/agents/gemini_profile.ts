@@ -70,7 +70,10 @@ export const geminiProfile: AgentProfile = {
       ...trustEnv(server),
     };
   },
-  args(prompt: string, { model }) {
-    return ["-p", prompt, "--yolo", ...(model ? ["--model", model] : [])];
+  args(prompt: string, setup) {
+    return ["-p", prompt, ...geminiProfile.interactiveArgs!(setup)];
+  },
+  interactiveArgs({ model }) {
+    return ["--yolo", ...(model ? ["--model", model] : [])];
   },
 };

@@ -10,6 +10,8 @@ export {
   type RunAgentOptions,
   type RunAgentResult,
   RUNS_DIR,
+  type TerminalEnd,
+  type TerminalRun,
 } from "./run_agent.ts";
 export {
   AGENT_NAMES,

@@ -47,6 +47,9 @@ export const qwenProfile: AgentProfile = {
       // no memory-extraction subagent after the turn (a model request the script has no turn
       // for)
       memory: { enableManagedAutoMemory: false, enableTeamMemory: false },
+      // its terminal UI: no follow-up suggestion after the turn (another such request, "[SUGGESTION
+      // MODE: ...]") and no feedback dialog
+      ui: { enableFollowupSuggestions: false, enableUserFeedback: false },
       // each server's tools offered to the model directly (`alwaysLoadTools`), not deferred
       // behind Qwen Code's own tool_search / tool_call bridge
       ...qwenMcpSettings(mcpServers),
@@ -63,7 +66,10 @@ export const qwenProfile: AgentProfile = {
       ...trustEnv(server),
     };
   },
-  args(prompt: string, { model }) {
-    return ["-p", prompt, "--yolo", ...(model ? ["--model", model] : [])];
+  args(prompt: string, setup) {
+    return ["-p", prompt, ...qwenProfile.interactiveArgs!(setup)];
+  },
+  interactiveArgs({ model }) {
+    return ["--yolo", ...(model ? ["--model", model] : [])];
   },
 };

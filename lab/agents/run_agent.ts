@@ -1,5 +1,6 @@
 /**
- * Runs one real agent (Claude Code, Gemini CLI or Codex) non-interactively against the scripted
+ * Runs one real agent (Claude Code, Gemini CLI or Codex) non-interactively (or in its own
+ * terminal UI, through a driver given as `terminal`) against the scripted
  * model server: starts the server for a scenario or a transcript (or uses a given one), makes
  * an isolated HOME with the agent's config, puts the scenario's files in the working directory,
  * maps the scenario's page host names in a private hosts file, runs the agent (through `wrap`,
@@ -130,6 +131,13 @@ export interface RunAgentOptions {
   provider?: CloudProvider;
   /** Its commands in its own sandbox (profiles with `sandboxes`: Codex, Claude Code). */
   sandbox?: boolean;
+  /**
+   * Run the agent's own terminal UI instead (its profile's `interactiveArgs`: no prompt on the
+   * command line, TERM xterm-256color): `terminal` starts the command line it is given (after
+   * hosts wrapping and `wrap`) on a terminal, types the prompt, quits the agent as a user does
+   * and says how it ended; its deadlines are its own (`timeoutMs` is not applied).
+   */
+  terminal?: (run: TerminalRun) => Promise<TerminalEnd>;
   /** Kill the agent after this long; default 120 s. */
   timeoutMs?: number;
   /** Keep the run directory (isolated HOME, hosts file) after the run; deleted by default. */
@@ -143,6 +151,27 @@ export interface RunAgentOptions {
    * 0, no request made). A runner that is not root always starts it as itself.
    */
   runAs?: RunAs;
+}
+
+/** What a `terminal` driver (RunAgentOptions) is given. */
+export interface TerminalRun {
+  /** the agent's interactive command line, as wrapped (under capture: the capture's) */
+  argv: string[];
+  /** its whole environment */
+  env: Record<string, string>;
+  /** its working directory */
+  cwd: string;
+  /** the prompt to type */
+  prompt: string;
+  /** the scripted server: its `requests` say what was served so far */
+  server: ModelServer;
+}
+
+/** How the agent run on a terminal ended, and what the terminal showed (its `stdout`). */
+export interface TerminalEnd {
+  exitCode: number | null;
+  signal: Deno.Signal | null;
+  output: string;
 }
 
 export interface RunAgentResult {
@@ -219,6 +248,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const cloud = opts.provider ?? "direct";
   const problem = cloudProblem(opts.agent, cloud);
   if (problem) throw new Error(problem);
+  if (opts.terminal && !profile.interactiveArgs) {
+    throw new Error(`${opts.agent}: the runner does not drive its terminal UI`);
+  }
   if (opts.sandbox && !profile.sandboxes) {
     throw new Error(
       `${opts.agent} has no sandbox the runner can turn on (Codex and Claude Code do)`,
@@ -321,7 +353,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
         sandbox: opts.sandbox,
       };
       await profile.prepareHome(setup);
-      let argv = [binary, ...profile.args(prompt, setup)];
+      let argv = [
+        binary,
+        ...(opts.terminal ? profile.interactiveArgs!(setup) : profile.args(prompt, setup)),
+      ];
       if (asNotRoot) argv = notRoot(argv);
       const launcher = httpLauncher(mcpServers);
       if (launcher) {
@@ -340,9 +375,31 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
       const env = {
         ...agentBaseEnv(),
         ...profile.env(setup),
+        ...(opts.terminal ? { TERM: "xterm-256color" } : {}),
         ...(opts.env ?? {}),
       };
       const tAgent = performance.now();
+      if (opts.terminal) {
+        const end = await opts.terminal({ argv, env, cwd: workdir, prompt, server });
+        const status = {
+          success: end.exitCode === 0,
+          code: end.exitCode ?? 1,
+          signal: end.signal,
+        };
+        const ms = Math.round(performance.now() - tAgent);
+        const { exitCode, output: stdout } = end;
+        return {
+          argv,
+          stdout,
+          stderr: "",
+          status,
+          exitCode,
+          timedOut: false,
+          tAgent,
+          ms,
+          notRoot: asNotRoot,
+        };
+      }
       const child = new Deno.Command(argv[0], {
         args: argv.slice(1),
         cwd: workdir,

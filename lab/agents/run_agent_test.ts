@@ -307,6 +307,44 @@ Deno.test("wrap rewrites the command line, and --http1 servers still work (codex
   }
 });
 
+Deno.test(
+  "terminal: the driver gets the TUI's command line as wrapped, TERM, the prompt; its " +
+    "end is the run's; an agent without a TUI profile is refused",
+  async () => {
+    const got: Parameters<NonNullable<RunAgentOptions["terminal"]>>[0][] = [];
+    const r = await runAgent({
+      agent: "gemini",
+      scenario: `${SCENARIOS}text_hello.json`,
+      model: "gemini-x",
+      wrap: (argv) => ["/usr/bin/env", ...argv],
+      terminal: (run) => {
+        got.push(run);
+        return Promise.resolve({ exitCode: 7, signal: null, output: "shown" });
+      },
+    });
+    try {
+      assert.equal(got.length, 1);
+      assert.deepEqual(got[0].argv.slice(2), ["--yolo", "--model", "gemini-x"]);
+      assert.equal(got[0].argv[0], "/usr/bin/env");
+      assert.equal(got[0].env.TERM, "xterm-256color");
+      assert.equal(got[0].cwd, r.workdir);
+      assert.equal(got[0].prompt, (await loadScenario(`${SCENARIOS}text_hello.json`)).prompt);
+      assert.equal(r.exitCode, 7);
+      assert.equal(r.stdout, "shown");
+    } finally {
+      await Deno.remove(r.workdir, { recursive: true });
+    }
+    await assert.rejects(
+      runAgent({
+        agent: "codex",
+        scenario: `${SCENARIOS}text_hello.json`,
+        terminal: () => Promise.reject(new Error("not reached")),
+      }),
+      /codex: the runner does not drive its terminal UI/,
+    );
+  },
+);
+
 Deno.test("runsDirFor: a sandboxed run of a checkout under /tmp gets its HOME elsewhere", () => {
   // Codex's sandbox mounts a /tmp of its own: a HOME under /tmp would hide its helper
   assert.equal(runsDirFor(false, "/tmp/clone/.cache/agent-runs"), "/tmp/clone/.cache/agent-runs");
