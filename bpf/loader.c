@@ -813,10 +813,10 @@ static void child_stopped_by(int sig)
 
 static void job_continued(void)
 {
-	if (tty < 0 || child_done || (!child_stopped && !in_background))
+	if (child_done || (!child_stopped && !in_background))
 		return; /* not from the user's shell's `fg` or `bg` */
 	phase("job continued");
-	in_background = tcgetpgrp(tty) != getpgrp();
+	in_background = tty >= 0 && tcgetpgrp(tty) != getpgrp();
 	if (!in_background)
 		give_terminal(child);
 	if (child_stopped)

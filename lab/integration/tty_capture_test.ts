@@ -1,7 +1,7 @@
 /**
  * As root: a real agent driven in its own terminal UI under capture, as a user runs it — not
  * `-p PROMPT` with pipes, as the other tests drive agents, but the capture's command line typed
- * at an interactive shell on a pseudo-terminal (`tty_driver.ts`): the driver waits for the
+ * at an interactive shell on a pseudo-terminal (`tests/support/tui_driver.ts`): the driver waits for the
  * agent's input box, types the tool_marker scenario's prompt and Enter, waits for the scripted
  * answer on the screen, and quits the agent as a user does. Claude Code is also suspended with
  * Ctrl-Z (it stops itself; the shell's prompt must come back) and brought back with `fg`, and
@@ -18,7 +18,7 @@ import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 import { readRecording } from "../../recording/recording.ts";
-import { driveUi, type Seen, UIS } from "./tty_driver.ts";
+import { driveUi, type Seen, UIS } from "../../tests/support/tui_driver.ts";
 import { checkRows } from "./check_queries.ts";
 import { assertToolMarkerCalls, TOOL_MARKER, TOOL_MARKER_PROMPT } from "./tool_marker_capture.ts";
 

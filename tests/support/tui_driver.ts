@@ -1,6 +1,6 @@
 /**
  * Drives a real agent's own terminal UI as a user does, from an interactive shell (bash) on a
- * terminal (tests/support/terminal.ts): for the agent runner's `terminal` option (run_agent.ts).
+ * terminal (terminal.ts): for the agent runner's `terminal` option (lab/agents/run_agent.ts).
  * It notes the terminal's settings (`stty -g`), types the command line it is given (the agent
  * under capture), waits for the agent's input box, types the prompt, waits for the tool_marker
  * scenario's answer on the screen, suspends the agent with Ctrl-Z and brings it back with `fg`
@@ -12,8 +12,8 @@
  * a submission): the driver waits until the typed text is drawn, then PAUSE_MS, before Enter.
  */
 import assert from "node:assert/strict";
-import { Terminal } from "../../tests/support/terminal.ts";
-import type { AgentName, TerminalEnd, TerminalRun } from "../agents/mod.ts";
+import { Terminal } from "./terminal.ts";
+import type { AgentName, TerminalEnd, TerminalRun } from "../../lab/agents/mod.ts";
 import { shQuote } from "../../kit/shell.ts";
 
 /** A user's pause before Enter (see the module's doc). */
