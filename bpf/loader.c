@@ -796,19 +796,111 @@ static void give_terminal(pid_t pgrp)
 static int child_stopped; /* the command stopped for job control and was not continued yet */
 static int in_background; /* `bg`: the terminal is not the job's, not to be taken back */
 
+/* The process group of `pid` (the fifth field of its /proc/PID/stat), its parent in `*ppid`;
+ * -1 if it is gone. */
+static pid_t pgrp_of(pid_t pid, pid_t *ppid)
+{
+	char buf[512], state;
+	int parent, pgrp;
+	char *r = sl_proc_stat(pid, buf, sizeof(buf), NULL);
+	if (!r || sscanf(r + 1, " %c %d %d", &state, &parent, &pgrp) != 3)
+		return -1;
+	*ppid = parent;
+	return pgrp;
+}
+
+/* Whether `pid` catches or ignores `sig` (SigCgt, SigIgn of its /proc/PID/status). */
+static int takes_signal_itself(pid_t pid, int sig)
+{
+	char path[40], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	unsigned long long m;
+	int yes = 0;
+	while (fgets(line, sizeof(line), f))
+		if ((sscanf(line, "SigCgt: %llx", &m) == 1 || sscanf(line, "SigIgn: %llx", &m) == 1) &&
+		    ((m >> (sig - 1)) & 1))
+			yes = 1;
+	fclose(f);
+	return yes;
+}
+
+/*
+ * Signals every process of process group `pgrp` but the loader and its own children (the
+ * watchdog): with SIGSTOP those that catch or ignore `sig` (`stop` set: `deno task`, which
+ * catches SIGTSTP and would keep the user's shell waiting on a job that never stops; sudo
+ * without a pty), else with SIGCONT all but the `n_held` pids in `held`.
+ */
+static void signal_group(pid_t pgrp, int stop, int sig, const pid_t *held, int n_held)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10), ppid = 0;
+		if (pid <= 0 || pid == getpid() || pgrp_of(pid, &ppid) != pgrp || ppid == getpid())
+			continue;
+		if (stop) {
+			if (takes_signal_itself(pid, sig))
+				kill(pid, SIGSTOP);
+			continue;
+		}
+		int is_held = 0;
+		for (int i = 0; i < n_held && !is_held; i++)
+			is_held = held[i] == pid;
+		if (!is_held)
+			kill(pid, SIGCONT);
+	}
+	closedir(d);
+}
+
+/*
+ * Continues the command's process group, all but the processes the gate holds (each stopped
+ * until its file is inspected and hooked: they go on when their stop is answered, not before).
+ */
+static void continue_job(void)
+{
+	static pid_t held[SL_GATE_STOPS_MAX];
+	int n = 0;
+	if (skel) {
+		int fd = bpf_map__fd(skel->maps.gate_stops);
+		struct sl_gate_stop_key k, next;
+		void *prev = NULL;
+		while (n < SL_GATE_STOPS_MAX && !bpf_map_get_next_key(fd, prev, &next)) {
+			held[n++] = (pid_t)next.pid;
+			k = next;
+			prev = &k;
+		}
+	}
+	if (!n)
+		kill(-child, SIGCONT);
+	else
+		signal_group(child, 0, SIGCONT, held, n);
+}
+
 static void child_stopped_by(int sig)
 {
 	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
 		return; /* the gate's SIGSTOP, or a debugger's: not the user's shell's business */
 	phase("command stopped");
-	if (getsid(0) == getpgrp()) {
-		kill(-child, SIGCONT);
+	pid_t holder = tty >= 0 ? tcgetpgrp(tty) : -1;
+	if (getsid(0) == getpgrp() || holder == getpgrp()) {
+		/* nobody to give a prompt to; or the user's `fg` gave the job the terminal just as
+		 * the command stopped for not having it: the command gets it and goes on */
+		if (holder == getpgrp())
+			give_terminal(child);
+		in_background = 0;
+		continue_job();
 		return;
 	}
 	child_stopped = 1;
-	if (!in_background)
+	if (holder == child) /* never taken from the user's shell */
 		give_terminal(getpgrp());
 	kill(0, sig);
+	signal_group(getpgrp(), 1, sig, NULL, 0);
 }
 
 static void job_continued(void)
@@ -820,7 +912,7 @@ static void job_continued(void)
 	if (!in_background)
 		give_terminal(child);
 	if (child_stopped)
-		kill(-child, SIGCONT);
+		continue_job();
 	child_stopped = 0;
 }
 
@@ -828,7 +920,8 @@ static void release_child(void)
 {
 	if (go_fd < 0)
 		return;
-	give_terminal(child);
+	if (tty >= 0 && tcgetpgrp(tty) == getpgrp()) /* not if `bg` took it from the job */
+		give_terminal(child);
 	if (write(go_fd, "g", 1) != 1) {
 		/* the child is gone; SIGCHLD will tell */
 	}
@@ -953,6 +1046,8 @@ static void end_child(int sig)
 {
 	kill(child, sig);
 	kill(child, SIGCONT);
+	if (child_stopped) /* its whole job, as the shell's `kill %N` continues every process */
+		continue_job();
 }
 
 
@@ -1005,8 +1100,10 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGTTOU, SIG_DFL);
-		signal(SIGTSTP, SIG_DFL);
-		signal(SIGTTIN, SIG_DFL);
+		if (tty >= 0) {
+			signal(SIGTSTP, SIG_DFL);
+			signal(SIGTTIN, SIG_DFL);
+		}
 		if (tty >= 0)
 			setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, 0);
@@ -1899,12 +1996,14 @@ int main(int argc, char **argv)
 								child_stopped_by(WSTOPSIG(st));
 								continue;
 							}
-							if (WIFCONTINUED(st))
+							if (WIFCONTINUED(st)) {
+								child_stopped = 0; /* by whoever */
 								continue;
+							}
 							phase("command ended");
 							child_status = st;
 							child_done = 1;
-							if (!in_background)
+							if (tty >= 0 && tcgetpgrp(tty) == child)
 								give_terminal(getpgrp());
 							root_ended();
 						}

@@ -202,6 +202,30 @@ export class Terminal {
   }
 
   /**
+   * Waits for the session leader's end (the `exit` promise), failing after `timeoutMs` with
+   * the end of what the terminal showed (a test's `exit` the shell refused, a job that never
+   * ends), so that a test fails rather than hangs.
+   */
+  async exited(timeoutMs = 30_000): Promise<TerminalExit> {
+    let timer = 0;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() =>
+        reject(
+          new Error(
+            `the terminal did not end in ${timeoutMs} ms; its last text:\n${
+              this.#text.slice(-3000)
+            }`,
+          ),
+        ), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exit, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Hangs the terminal up (as closing its window does: SIGHUP to its session) unless it ended
    * already, and waits for the relay: how the session leader ended.
    */

@@ -21,7 +21,7 @@ Deno.test("a shell on the terminal: typed lines run, the exit code comes back", 
     await t.until(/40 100\n\/dev\/pts\/\d+\n/, "the terminal's size and name");
     await t.type("printf 'split\\033[2Cwords\\n'; exit 3\r");
     await t.until(/split {2}words/, "the printed text");
-    assert.deepEqual(await t.exit, { exit: 3, hungUp: false });
+    assert.deepEqual(await t.exited(), { exit: 3, hungUp: false });
   } finally {
     await t.close();
   }

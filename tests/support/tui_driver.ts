@@ -119,7 +119,7 @@ export function driveUi(agent: AgentName, seen: Seen): (run: TerminalRun) => Pro
       await t.type("stty -g\r");
       seen.sttyAfter = (await t.until(STTY, "the terminal's settings after"))[1];
       await t.type("exit\r");
-      assert.deepEqual(await t.exit, { exit: 0, hungUp: false });
+      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
       return { exitCode: Number(rc[1]), signal: null, output: t.text };
     } finally {
       await t.close();
