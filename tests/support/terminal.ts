@@ -207,7 +207,7 @@ export class Terminal {
    * ends), so that a test fails rather than hangs.
    */
   async exited(timeoutMs = 30_000): Promise<TerminalExit> {
-    let timer = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() =>
         reject(
