@@ -164,11 +164,6 @@ export class CallStubs<Draft> {
     return this.#length;
   }
 
-  /** Bytes held outside V8's heap (the text). */
-  get textBytes(): number {
-    return this.#texts.bytes;
-  }
-
   /** Keeps a call's stub; its index (its provisional id - 1). */
   add(s: CallStub<Draft>): number {
     const c = this.#length++;

@@ -870,7 +870,7 @@ const NO_CHAIN: RequestInfo = {
  * order: each exchange's rows go to the sink at once (bodies, events, messages and most
  * call rows are not held), and only what the numbering and matching need is kept — per
  * exchange its time and place, per call its times, tool calls and results, and for OpenAI
- * Responses calls their input and output items —, compactly (`http_stubs.ts`: numbers in typed
+ * Responses calls their input and output items — compactly (`http_stubs.ts`: numbers in typed
  * columns, the rest as JSON text outside V8's heap).
  *
  * The numbers are those of the whole-table build: exchanges by request time, then by their

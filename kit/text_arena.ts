@@ -30,7 +30,7 @@ export class TextArena {
   /** the chunk being filled and how much of it is used */
   #used = 0;
   #chunk = new Int32Array(0);
-  // (a chunk may pass 2 GiB: one string of more than 700M characters)
+  // (places and lengths within a chunk: at most 3 x V8's longest string, about 1.6 GB)
   #start = new Float64Array(0);
   #length = new Float64Array(0);
   /** strings held as JSON text (they have lone surrogates), by their number */
