@@ -13,7 +13,8 @@
  * (`previous_response_id`) keeps its chain and draft as objects; the input and output items
  * of the others are parsed again only when a later call names their response.
  */
-import { grown, TextArena } from "../kit/text_arena.ts";
+import { TextArena } from "../kit/text_arena.ts";
+import { grown } from "../kit/typed_arrays.ts";
 import type { ChainCall } from "./llm/response_chains.ts";
 import {
   type History,

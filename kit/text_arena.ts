@@ -7,22 +7,12 @@
  * What `get` gives back is the string put, exactly: lone surrogates (which UTF-8 cannot hold)
  * are kept as JSON escapes of their own.
  */
+import { grown } from "./typed_arrays.ts";
 
 const CHUNK = 4 * 2 ** 20;
 const enc = new TextEncoder();
 // a leading U+FEFF is text like any other, not a byte order mark to drop
 const dec = new TextDecoder("utf-8", { ignoreBOM: true });
-
-/** Grows a typed array to hold at least `need` items, doubling (the items kept). */
-export function grown<T extends Int32Array | Float64Array | BigInt64Array | Uint8Array>(
-  a: T,
-  need: number,
-): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(need, 2 * a.length, 16));
-  (b as Int32Array).set(a as Int32Array);
-  return b;
-}
 
 /** Strings kept as UTF-8 in chunks of bytes; `put` returns the number `get` reads one by. */
 export class TextArena {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { grown, TextArena } from "./text_arena.ts";
+import { TextArena } from "./text_arena.ts";
 
 Deno.test("text_arena: every string comes back as put, across chunks, whatever its characters", () => {
   const a = new TextArena();
@@ -26,12 +26,4 @@ Deno.test("text_arena: a number never given is refused", () => {
   a.put("one");
   assert.throws(() => a.get(1), { name: "RangeError", message: "no text numbered 1" });
   assert.throws(() => a.get(-1), RangeError);
-});
-
-Deno.test("text_arena: grown keeps the items and makes room", () => {
-  const a = new BigInt64Array([1n, 2n]);
-  const b = grown(a, 3);
-  assert.deepEqual(b.length >= 3, true);
-  assert.deepEqual([...b.subarray(0, 2)], [1n, 2n]);
-  assert.equal(grown(b, 2), b);
 });

@@ -9,22 +9,9 @@
  */
 import type { ColType } from "../kit/columns.ts";
 import type { FieldNode } from "./arrow_ipc.ts";
+import { grown } from "../kit/typed_arrays.ts";
 
 const enc = new TextEncoder();
-
-/** The size an array of `have` items grows to, to hold at least `need` (doubling). */
-function grownSize(have: number, need: number): number {
-  let n = have * 2;
-  while (n < need) n *= 2;
-  return n;
-}
-type Grown = Int32Array | BigInt64Array | Float64Array | Uint8Array;
-/** A copy of typed array `a` with room for at least `need` items (doubling). */
-function grow<A extends Grown>(a: A, need: number): A {
-  const b = new (a.constructor as new (n: number) => A)(grownSize(a.length, need));
-  b.set(a as never);
-  return b;
-}
 
 /**
  * A validity (or boolean) column kept as a bitmap from the start (a loop packing bytes into
@@ -35,13 +22,13 @@ function grow<A extends Grown>(a: A, need: number): A {
 class ByteFlags {
   bits = new Uint8Array(32);
   set(i: number, v: boolean) {
-    if ((i >> 3) >= this.bits.length) this.bits = grow(this.bits, (i >> 3) + 1);
+    if ((i >> 3) >= this.bits.length) this.bits = grown(this.bits, (i >> 3) + 1);
     if (v) this.bits[i >> 3] |= 1 << (i & 7);
     else this.bits[i >> 3] &= ~(1 << (i & 7));
   }
   /** Sets the bits of rows [0, n). */
   fill(n: number) {
-    if ((n >> 3) >= this.bits.length) this.bits = grow(this.bits, (n >> 3) + 1);
+    if ((n >> 3) >= this.bits.length) this.bits = grown(this.bits, (n >> 3) + 1);
     this.bits.fill(0xff, 0, n >> 3);
     if (n & 7) this.bits[n >> 3] |= (1 << (n & 7)) - 1;
   }
@@ -113,7 +100,7 @@ class VarBytes {
       this.#copy(v);
       len = v.length;
     }
-    if (this.n + 2 > this.offsets.length) this.offsets = grow(this.offsets, this.n + 2);
+    if (this.n + 2 > this.offsets.length) this.offsets = grown(this.offsets, this.n + 2);
     this.offsets[++this.n] = start + len;
   }
 
@@ -128,7 +115,7 @@ class VarBytes {
   pushStrings(strs: string[]) {
     const k = strs.length;
     if (this.n + k + 1 > this.offsets.length) {
-      this.offsets = grow(this.offsets, this.n + k + 1);
+      this.offsets = grown(this.offsets, this.n + k + 1);
     }
     const offsets = this.offsets;
     const all = k === 1 ? strs[0] : strs.join("");
@@ -341,7 +328,7 @@ class Int32Column extends FixedColumn<Int32Array> {
   protected vals = new Int32Array(256);
   protected valid = new Validity();
   push(v: unknown, i: number) {
-    if (i >= this.vals.length) this.vals = grow(this.vals, i + 1);
+    if (i >= this.vals.length) this.vals = grown(this.vals, i + 1);
     if (!this.valid.mark(v, i)) this.vals[i] = v as number;
   }
 }
@@ -350,7 +337,7 @@ class Int64Column extends FixedColumn<BigInt64Array> {
   protected vals = new BigInt64Array(256);
   protected valid = new Validity();
   push(v: unknown, i: number) {
-    if (i >= this.vals.length) this.vals = grow(this.vals, i + 1);
+    if (i >= this.vals.length) this.vals = grown(this.vals, i + 1);
     if (!this.valid.mark(v, i)) this.vals[i] = v as bigint;
   }
 }
@@ -359,7 +346,7 @@ class Float64Column extends FixedColumn<Float64Array> {
   protected vals = new Float64Array(256);
   protected valid = new Validity();
   push(v: unknown, i: number) {
-    if (i >= this.vals.length) this.vals = grow(this.vals, i + 1);
+    if (i >= this.vals.length) this.vals = grown(this.vals, i + 1);
     if (!this.valid.mark(v, i)) this.vals[i] = v as number;
   }
 }
@@ -466,7 +453,7 @@ class StringListColumn implements ColumnBuffer {
   push(v: unknown, i: number) {
     const isNull = this.#valid.mark(v, i);
     for (const s of isNull ? [] : v as string[]) this.#items.push(s);
-    if (i + 2 > this.#offsets.length) this.#offsets = grow(this.#offsets, i + 2);
+    if (i + 2 > this.#offsets.length) this.#offsets = grown(this.#offsets, i + 2);
     this.#offsets[i + 1] = this.#items.n;
   }
   toIpc(n: number, from = 0): IpcColumn {
