@@ -4,25 +4,22 @@
  * tool calls and results, its history's hashes, its errors, its OpenAI Responses items) as
  * JSON text in a `TextArena`, outside V8's heap, read back when `finish` takes the call. At 10M
  * events (100,000 calls) the stubs as objects were about 250 MiB of live heap that every
- * forced collection between connections marked again; here they are a few dozen bytes of heap
- * per call.
+ * forced collection between connections marked again; here most calls are numbers in the
+ * columns and text in the arena. A call that continues an earlier OpenAI Responses response
+ * (`previous_response_id`: every Codex turn over WebSocket after the first) keeps its chain and
+ * its draft (the row still to make) as objects on the heap; the input and output items of the
+ * other chains are parsed again only when a later call names their response.
  *
- * Every value comes back as it was put, or the same for every reader of it: a part JSON would
- * change (a hole in an array, a number JSON cannot write, a value that is not plain data) is
- * kept as the object itself. A call that continues an earlier OpenAI Responses response
- * (`previous_response_id`) keeps its chain and draft as objects; the input and output items
- * of the others are parsed again only when a later call names their response.
+ * Every value comes back as it was put (a chain's items only when a call continues its
+ * response: `CallStubs.chain`), or the same for every reader of it (an undefined property
+ * comes back absent): when JSON would change any of a call's text parts (a hole in an
+ * array, a number JSON cannot write, a value that is not plain data), all of them are kept as
+ * the objects they are; a chain JSON would change is kept whole.
  */
 import { TextArena } from "../kit/text_arena.ts";
 import { grown } from "../kit/typed_arrays.ts";
 import type { ChainCall } from "./llm/response_chains.ts";
-import {
-  type History,
-  isObj,
-  type RequestInfo,
-  type ResponseInfo,
-  type TextLines,
-} from "./llm/shapes.ts";
+import { type History, type RequestInfo, type ResponseInfo, type TextLines } from "./llm/shapes.ts";
 
 /**
  * How a call travelled: `http` a request and its response over TLS, `cleartext-http` the same
@@ -78,6 +75,7 @@ export class ExchangeStubs {
     return this.#k[x];
   }
 
+  /** The problem exchange `x` makes (its error), if any. */
   problem(x: number): ExchangeProblem | null {
     return this.#problems.get(x) ?? null;
   }
@@ -113,7 +111,7 @@ export interface CallStub<Draft> {
    * with neither text nor a tool call: a retry of it continues it
    */
   failed: boolean;
-  /** OpenAI Responses calls: what chain resolution reads */
+  /** OpenAI Responses calls: what chain resolution reads (not resolved yet: no `previous`) */
   chain: ChainCall | null;
   /** a call that continues an earlier response: its row is made once the chain is resolved */
   draft: Draft | null;
@@ -134,11 +132,11 @@ type Rest = [
 
 /** What is kept of a chain that continues no response, besides its items. */
 type ChainHead = [provider: string, responseId: string | null, request: RequestInfo];
-/** Its items: the request body (when an object) and the output items. */
+/** Its items: the request body and the output items. */
 type ChainBody = [requestJson: unknown, outputItems: ChainCall["outputItems"] | null];
 
-const REQ_NULL = 1, END_NULL = 2, MAIN = 4, FAILED = 8, CHAIN = 16, BODY_OBJ = 32;
-const TRANSPORT_SHIFT = 6;
+const REQ_NULL = 1, END_NULL = 2, MAIN = 4, FAILED = 8, CHAIN = 16;
+const TRANSPORT_SHIFT = 5;
 
 /**
  * The calls as kept until they are numbered (see `CallStub`); `get` gives a call's stub back,
@@ -167,6 +165,8 @@ export class CallStubs<Draft> {
 
   /** Keeps a call's stub; its index (its provisional id - 1). */
   add(s: CallStub<Draft>): number {
+    // (`chain` would give it back without `previous`)
+    if (s.chain?.previous !== undefined) throw new Error("http_stubs: a chain kept once resolved");
     const c = this.#length++;
     this.#exchange = grown(this.#exchange, c + 1);
     this.#j = grown(this.#j, c + 1);
@@ -208,14 +208,12 @@ export class CallStubs<Draft> {
       // a chain that continues a response, or one JSON would change, is kept whole
       if (
         s.draft !== null || ch.request.previousResponseId !== undefined ||
-        ch.previous !== undefined || ch.requestJson === undefined ||
-        ch.request.conversation !== undefined || body === undefined || head === undefined
+        ch.requestJson === undefined || body === undefined || head === undefined
       ) {
         this.#chainKept.set(c, { chain: ch, draft: s.draft });
       } else {
         this.#head[c] = this.#texts.put(head);
         this.#body[c] = this.#texts.put(body);
-        if (isObj(ch.requestJson)) flags |= BODY_OBJ;
       }
     } else if (s.draft !== null) this.#chainKept.set(c, { chain: null, draft: s.draft });
     this.#flags[c] = flags;
@@ -232,6 +230,7 @@ export class CallStubs<Draft> {
     return this.#exchange[c];
   }
 
+  /** The place of call `c` among its exchange's calls. */
   j(c: number): number {
     return this.#j[c];
   }
@@ -253,15 +252,16 @@ export class CallStubs<Draft> {
 
   /**
    * The chain of call `c` (null when it has none), as it was put; a chain kept as text gets
-   * its items back only when `continued` holds its response id (no other call reads them:
-   * resolution keeps a response's items only for the calls that continue it).
+   * its items back only when `continued` holds its response id, else its `requestJson` is
+   * null and it has no `outputItems` (no other call reads them: resolution looks a response's
+   * items up only for the calls that continue it).
    */
   chain(c: number, continued: ReadonlySet<string>): ChainCall | null {
     if (!this.hasChain(c)) return null;
     const kept = this.#chainKept.get(c);
     if (kept) return kept.chain;
     const [provider, responseId, request] = JSON.parse(this.#texts.get(this.#head[c])) as ChainHead;
-    let requestJson: unknown = (this.#flags[c] & BODY_OBJ) ? {} : null;
+    let requestJson: unknown = null;
     let outputItems: ChainCall["outputItems"];
     if (responseId !== null && continued.has(responseId)) {
       const [json, items] = JSON.parse(this.#texts.get(this.#body[c])) as ChainBody;
@@ -305,8 +305,9 @@ export class CallStubs<Draft> {
 
 /**
  * `v` as JSON text, when parsing it gives the same value back for every reader: plain objects
- * and arrays without holes, strings, finite numbers but -0, booleans and null; with
- * `undefinedProps`, properties set to undefined too (they come back absent); else undefined.
+ * (of `Object.prototype`) and arrays without holes, strings, finite numbers but -0, booleans
+ * and null; with `undefinedProps`, properties set to undefined too (they come back absent);
+ * else undefined.
  */
 export function asJson(v: unknown, undefinedProps: boolean): string | undefined {
   return plainJson(v, undefinedProps, 0) ? JSON.stringify(v) : undefined;
@@ -328,8 +329,8 @@ function plainJson(v: unknown, undefinedProps: boolean, depth: number): boolean 
         }
         return Object.keys(v).length === v.length;
       }
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return false;
+      // (a null-prototype object would come back with Object.prototype)
+      if (Object.getPrototypeOf(v) !== Object.prototype) return false;
       // (a plain object's own enumerable properties: its prototype has none)
       for (const k in v) {
         const x = (v as Record<string, unknown>)[k];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { asJson, type CallStub, CallStubs, ExchangeStubs } from "./http_stubs.ts";
 import type { ChainCall } from "./llm/response_chains.ts";
-import type { History, RequestInfo } from "./llm/shapes.ts";
+import { emptyRequest, type History, type RequestInfo } from "./llm/shapes.ts";
 
 const history: History = {
   system: 2 ** 52 + 7,
@@ -13,13 +13,7 @@ const history: History = {
   opening: "done",
 };
 
-const NO_CHAIN: RequestInfo = {
-  toolResults: [],
-  messages: 0,
-  toolsOffered: 0,
-  wantsJson: false,
-  leadText: "",
-};
+const NO_CHAIN: RequestInfo = emptyRequest();
 
 function stub(over: Partial<CallStub<{ name: string }>> = {}): CallStub<{ name: string }> {
   return {
@@ -31,10 +25,20 @@ function stub(over: Partial<CallStub<{ name: string }>> = {}): CallStub<{ name: 
     transport: "websocket",
     path: "/v1/responses",
     source: null,
-    errors: ["a problem"],
+    errors: ["a problem", "another"],
     toolResults: [{ callId: "call_1", text: "out\n", isError: undefined }],
     toolCalls: [{ id: "call_2", name: "Bash", kind: "function", input: '{"command":"ls"}' }],
-    serverTools: [],
+    serverTools: [
+      {
+        id: "srvtoolu_1",
+        name: "web_search",
+        input: '{"query":"weather"}',
+        resultType: "web_search_tool_result",
+        result: "sunny",
+        isError: false,
+      },
+      { name: "code_execution", input: "{}", isError: true },
+    ],
     history,
     main: true,
     userInput: "\uFEFFTask 1: list the files \uD800",
@@ -62,6 +66,8 @@ Deno.test("http_stubs: a call comes back as it was put (numbers, nulls, text, fl
     userInput: null,
     path: null,
     source: "pid 1 conn 0x2 gen 3",
+    errors: [],
+    serverTools: [],
   });
   assert.equal(cs.add(a), 0);
   assert.equal(cs.add(b), 1);
@@ -72,6 +78,13 @@ Deno.test("http_stubs: a call comes back as it was put (numbers, nulls, text, fl
   assert.deepEqual(cs.requestTimes(), [a.request_ns, 0n]);
   assert.equal(cs.exchange(0), 3);
   assert.equal(cs.j(1), 0);
+  // each part is its own: the server tools, errors and history of each call
+  assert.deepEqual(cs.get(0).serverTools.map((t) => [t.name, t.result, t.isError]), [
+    ["web_search", "sunny", false],
+    ["code_execution", undefined, true],
+  ]);
+  assert.deepEqual([cs.get(0).errors, cs.get(1).errors], [["a problem", "another"], []]);
+  assert.deepEqual([cs.get(0).history, cs.get(1).history], [history, null]);
 });
 
 Deno.test("http_stubs: a part JSON would change is kept as it is", () => {
@@ -86,6 +99,11 @@ Deno.test("http_stubs: a part JSON would change is kept as it is", () => {
   const back = cs.get(0);
   assert.equal(back.errors, odd.errors);
   assert.equal(back.toolCalls, odd.toolCalls);
+  // a null-prototype object would come back with Object.prototype: kept as it is
+  const bare = Object.assign(Object.create(null), { name: "x", input: "{}" });
+  cs.add(stub({ serverTools: [bare] }) as CallStub<never>);
+  assert.equal(cs.get(1).serverTools[0], bare);
+  assert.equal(asJson(Object.create(null), true), undefined);
   assert.equal(asJson([1, , 2], true), undefined);
   assert.equal(asJson({ a: undefined }, false), undefined);
   assert.equal(asJson({ a: undefined }, true), "{}");
@@ -118,10 +136,11 @@ Deno.test("http_stubs: a Responses chain's items come back only for a response a
   const continued = cs.continued();
   assert.deepEqual([...continued], ["resp_1"]);
   assert.deepEqual(cs.chain(0, continued), chain("resp_1", { ...NO_CHAIN, history }));
-  // nobody continues resp_2: its body is an object still, its items are not read
+  // nobody continues resp_2: its items are not read (resolution looks up only those of a
+  // response some call continues)
   assert.deepEqual(cs.chain(1, continued), {
     provider: "openai-responses",
-    requestJson: {},
+    requestJson: null,
     responseId: "resp_2",
     request: { ...NO_CHAIN, history },
   });
@@ -130,6 +149,12 @@ Deno.test("http_stubs: a Responses chain's items come back only for a response a
   assert.equal(cs.get(2).draft, draft);
   assert.equal(cs.chain(3, continued), null);
   assert.equal(cs.hasChain(3), false);
+  // a chain is kept before it is resolved: the call it continues would not be
+  assert.throws(
+    () => cs.add(stub({ chain: { ...chain("resp_4", NO_CHAIN), previous: 0 } })),
+    { message: "http_stubs: a chain kept once resolved" },
+  );
+  assert.equal(cs.length, 4);
 });
 
 Deno.test("http_stubs: exchanges keep time, connection, place and problem", () => {
