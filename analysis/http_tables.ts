@@ -38,6 +38,7 @@ import { type ChainCall, resolveResponseChains } from "./llm/response_chains.ts"
 import { carriesResponses, readResponsesWebSocket } from "./llm/responses_websocket.ts";
 import { type ApiRoute, routeLlmCall, routeLlmRequest } from "./llm/route.ts";
 import {
+  emptyRequest,
   hashText,
   type History,
   isObj,
@@ -856,13 +857,7 @@ export interface HttpNumbers {
 }
 
 /** What chain resolution needs of a call that does not continue another. */
-const NO_CHAIN: RequestInfo = {
-  toolResults: [],
-  messages: 0,
-  toolsOffered: 0,
-  wantsJson: false,
-  leadText: "",
-};
+const NO_CHAIN: RequestInfo = emptyRequest();
 
 /**
  * Numbers a recording's exchanges and LLM calls, resolves `previous_response_id` chains and

@@ -389,3 +389,132 @@ Deno.test("a POST of a request whose id is null (counted a notification) answere
   );
   assert.deepEqual(await incompleteWith(calls), [cutShort(`POST ${x.path}`)]);
 });
+
+/** An HTTP/1.1 request or response with a JSON body. */
+const http1 = (head: string, body: unknown) => {
+  const b = JSON.stringify(body);
+  return `${head}\r\nContent-Type: application/json\r\nContent-Length: ${
+    new TextEncoder().encode(b).length
+  }\r\n\r\n${b}`;
+};
+
+Deno.test("an LLM call's server tools and its exchange's problem come through the numbering: server_tool_calls rows, an llm problem", async () => {
+  const ask = (n: number) =>
+    http1("POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com", {
+      model: "claude-x",
+      max_tokens: 100,
+      messages: [{ role: "user", content: `weather ${n}?` }],
+    });
+  const t = await buildHttpTables(
+    "r",
+    view([
+      ["write", ask(1)],
+      [
+        "read",
+        http1("HTTP/1.1 200 OK", {
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "claude-x",
+          stop_reason: "end_turn",
+          usage: { input_tokens: 5, output_tokens: 3 },
+          content: [
+            {
+              type: "server_tool_use",
+              id: "srvtoolu_1",
+              name: "web_search",
+              input: { query: "weather" },
+            },
+            {
+              type: "web_search_tool_result",
+              tool_use_id: "srvtoolu_1",
+              content: { type: "web_search_tool_result_error", error_code: "max_uses_exceeded" },
+            },
+            {
+              type: "server_tool_use",
+              id: "srvtoolu_2",
+              name: "web_fetch",
+              input: { url: "https://example.test/" },
+            },
+            {
+              type: "web_fetch_tool_result",
+              tool_use_id: "srvtoolu_2",
+              content: [{ type: "text", text: "sunny" }],
+            },
+            { type: "a_block_from_the_future" },
+            { type: "text", text: "Sunny." },
+          ],
+        }),
+      ],
+      ["write", ask(2)],
+      [
+        "read",
+        http1("HTTP/1.1 200 OK", {
+          id: "msg_2",
+          type: "message",
+          role: "assistant",
+          model: "claude-x",
+          stop_reason: "end_turn",
+          usage: { input_tokens: 5, output_tokens: 3 },
+          content: [
+            {
+              type: "server_tool_use",
+              id: "srvtoolu_3",
+              name: "web_search",
+              input: { query: "rain" },
+            },
+            { type: "text", text: "No rain." },
+          ],
+        }),
+      ],
+    ]),
+    prices,
+  );
+  assert.equal(t.calls.length, 2);
+  assert.deepEqual(
+    t.serverTools.map((s) => [
+      s.llm_call_id,
+      s.call_index,
+      s.provider_call_id,
+      s.name,
+      JSON.parse(s.input),
+      s.result_type,
+      s.result_text,
+      s.result_is_error,
+      s.requested_ns,
+    ]),
+    [
+      [
+        1n,
+        0,
+        "srvtoolu_1",
+        "web_search",
+        { query: "weather" },
+        "web_search_tool_result",
+        '{"type":"web_search_tool_result_error","error_code":"max_uses_exceeded"}',
+        true,
+        20n,
+      ],
+      [
+        1n,
+        1,
+        "srvtoolu_2",
+        "web_fetch",
+        { url: "https://example.test/" },
+        "web_fetch_tool_result",
+        "sunny",
+        false,
+        20n,
+      ],
+      [2n, 0, "srvtoolu_3", "web_search", { query: "rain" }, null, null, null, 40n],
+    ],
+  );
+  // the first answer's block no reader knows: a problem of its exchange
+  assert.deepEqual(t.problems.map((p) => [p.kind, p.exchange_id, p.source, p.message]), [[
+    "llm",
+    1n,
+    "pid 3 conn 0x4 gen 0",
+    'POST /v1/messages: the answer has content block type "a_block_from_the_future", which ' +
+    "the reader does not understand",
+  ]]);
+});
