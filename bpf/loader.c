@@ -784,17 +784,19 @@ static void give_terminal(pid_t pgrp)
 /*
  * Job control, as a shell's job: the capture and its command are one job of the user's shell.
  * When the command stops for it (Ctrl-Z: SIGTSTP; reading or writing the terminal from the
- * background: SIGTTIN, SIGTTOU; not the gate's SIGSTOP) the loader takes the terminal back and
- * stops its own process group with the same signal (the capture, `deno task`, sudo: the job),
- * so that the user's shell sees the job stopped and gives its prompt back; the loader itself
+ * background: SIGTTIN, SIGTTOU; not a SIGSTOP) the loader takes the terminal back from the
+ * command and stops its own process group with the same signal (the capture: the job), and with
+ * SIGSTOP the wrappers above it that catch that signal (`deno task`, sudo without a pty), so
+ * that the user's shell sees the job stopped and gives its prompt back; the loader itself
  * ignores the signal and goes on reading what the command's other processes do. `fg` (SIGCONT
- * with the terminal the job's) gives the terminal to the command again and continues it; `bg`
- * (SIGCONT alone) continues it in the background. A capture in the terminal's session leader's
+ * with the terminal the job's) gives the terminal to the command again and continues its group
+ * but the processes the exec gate holds; `bg` (SIGCONT alone) continues it in the background.
+ * The terminal is never taken from the user's shell: only from the command's group. A capture in the terminal's session leader's
  * group (`setsid`, a terminal without a job-control shell) has nobody to give the prompt to:
  * there the stop is undone at once, as the kernel ignores Ctrl-Z for such a group.
  */
 static int child_stopped; /* the command stopped for job control and was not continued yet */
-static int in_background; /* `bg`: the terminal is not the job's, not to be taken back */
+static int in_background; /* `bg`: continued without the terminal */
 
 /* The process group of `pid` (the fifth field of its /proc/PID/stat), its parent in `*ppid`;
  * -1 if it is gone. */
@@ -828,57 +830,73 @@ static int takes_signal_itself(pid_t pid, int sig)
 }
 
 /*
- * Signals every process of process group `pgrp` but the loader and its own children (the
- * watchdog): with SIGSTOP those that catch or ignore `sig` (`stop` set: `deno task`, which
- * catches SIGTSTP and would keep the user's shell waiting on a job that never stops; sudo
- * without a pty), else with SIGCONT all but the `n_held` pids in `held`.
+ * Stops with SIGSTOP the loader's ancestors in its own process group (the job) that catch or
+ * ignore `sig`: `deno task`, which catches SIGTSTP and would keep the user's shell waiting on a
+ * job that never stops, or sudo without a pty. (Only the chain above the loader: a pipeline's
+ * other programs, e.g. a pager, stop on the terminal's signal as they would without a capture.)
  */
-static void signal_group(pid_t pgrp, int stop, int sig, const pid_t *held, int n_held)
+static void stop_wrappers(int sig)
 {
-	DIR *d = opendir("/proc");
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10), ppid = 0;
-		if (pid <= 0 || pid == getpid() || pgrp_of(pid, &ppid) != pgrp || ppid == getpid())
-			continue;
-		if (stop) {
-			if (takes_signal_itself(pid, sig))
-				kill(pid, SIGSTOP);
-			continue;
-		}
-		int is_held = 0;
-		for (int i = 0; i < n_held && !is_held; i++)
-			is_held = held[i] == pid;
-		if (!is_held)
-			kill(pid, SIGCONT);
+	pid_t p = getppid(), up = 0;
+	for (int depth = 0; p > 1 && depth < 32; depth++, p = up) {
+		if (pgrp_of(p, &up) != getpgrp())
+			break;
+		if (takes_signal_itself(p, sig))
+			kill(p, SIGSTOP);
 	}
-	closedir(d);
 }
 
 /*
- * Continues the command's process group, all but the processes the gate holds (each stopped
- * until its file is inspected and hooked: they go on when their stop is answered, not before).
+ * Continues the command's process group, the command included, all but the processes the gate
+ * holds (each stopped until its file is inspected and hooked: they go on when their stop is
+ * answered, not before). The group's members are listed before the gate's stops are read: a
+ * process the gate stops after that is not in the list, and one forked after it runs anyway.
  */
 static void continue_job(void)
 {
 	static pid_t held[SL_GATE_STOPS_MAX];
-	int n = 0;
+	int n_held = 0;
+	pid_t *members = NULL;
+	size_t n = 0, cap = 0;
+	DIR *d = skel ? opendir("/proc") : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10), ppid = 0;
+		if (pid <= 0 || pgrp_of(pid, &ppid) != child)
+			continue;
+		if (n == cap) {
+			pid_t *more = realloc(members, (cap = cap ? 2 * cap : 64) * sizeof(*members));
+			if (!more)
+				break;
+			members = more;
+		}
+		members[n++] = pid;
+	}
+	if (d)
+		closedir(d);
 	if (skel) {
 		int fd = bpf_map__fd(skel->maps.gate_stops);
 		struct sl_gate_stop_key k, next;
 		void *prev = NULL;
-		while (n < SL_GATE_STOPS_MAX && !bpf_map_get_next_key(fd, prev, &next)) {
-			held[n++] = (pid_t)next.pid;
+		while (n_held < SL_GATE_STOPS_MAX && !bpf_map_get_next_key(fd, prev, &next)) {
+			held[n_held++] = (pid_t)next.pid;
 			k = next;
 			prev = &k;
 		}
 	}
-	if (!n)
+	kill(child, SIGCONT); /* the gate never stops it on a terminal: it leads its own group */
+	if (!n_held) {
 		kill(-child, SIGCONT);
-	else
-		signal_group(child, 0, SIGCONT, held, n);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			int is_held = 0;
+			for (int j = 0; j < n_held && !is_held; j++)
+				is_held = held[j] == members[i];
+			if (!is_held)
+				kill(members[i], SIGCONT);
+		}
+	}
+	free(members);
 }
 
 static void child_stopped_by(int sig)
@@ -900,7 +918,7 @@ static void child_stopped_by(int sig)
 	if (holder == child) /* never taken from the user's shell */
 		give_terminal(getpgrp());
 	kill(0, sig);
-	signal_group(getpgrp(), 1, sig, NULL, 0);
+	stop_wrappers(sig);
 }
 
 static void job_continued(void)
@@ -920,7 +938,7 @@ static void release_child(void)
 {
 	if (go_fd < 0)
 		return;
-	if (tty >= 0 && tcgetpgrp(tty) == getpgrp()) /* not if `bg` took it from the job */
+	if (tty >= 0 && tcgetpgrp(tty) == getpgrp()) /* not if the user's shell has it */
 		give_terminal(child);
 	if (write(go_fd, "g", 1) != 1) {
 		/* the child is gone; SIGCHLD will tell */

@@ -138,6 +138,7 @@ Deno.test({
     const rec = readRecording(`${dir}/rec`);
     assert.equal(rec.manifest.complete, true);
     assert.equal(rec.manifest.exit_code, 3);
+    assert.deepEqual(rec.manifest.errors, []);
     await Deno.remove(dir, { recursive: true });
   },
 });
@@ -187,6 +188,64 @@ Deno.test({
       await t.close();
     }
     assert.equal(readRecording(`${dir}/rec`).manifest.exit_code, 3);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+/**
+ * A command that starts a program never seen before (a fresh copy of python: the exec gate
+ * stops it until the capture has inspected the file) and at once suspends its own group, as an
+ * agent's UI does on Ctrl-Z, so the job stops while that stop is likely still unanswered; when
+ * continued it says so, waits for the program, reads a line and ends with exit code 3.
+ */
+const GATED_THEN_SUSPENDED = [
+  "/usr/bin/python3",
+  "-c",
+  "import os, shutil, signal, subprocess, sys, tempfile\n" +
+  "signal.signal(signal.SIGCONT, lambda *_: os.write(1, b'continued\\n'))\n" +
+  "exe = os.path.join(tempfile.mkdtemp(), 'fresh-python')\n" +
+  "shutil.copy(sys.executable, exe)\n" +
+  "p = subprocess.Popen([exe, '-c', 'print(\"the new program ran\", flush=True)'])\n" +
+  "os.kill(0, signal.SIGTSTP)\n" +
+  "p.wait()\n" +
+  "print('got', input(), flush=True)\n" +
+  "raise SystemExit(3)",
+];
+
+Deno.test({
+  name: "fg while the exec gate holds a process of the command's: the command is continued, " +
+    "the held process runs once inspected",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-jobs-gate-" });
+    const t = Terminal.start(["/bin/bash", "--norc", "--noprofile", "-i"], {
+      env: env(),
+      cwd: dir,
+    });
+    try {
+      await t.until(/\[rc=0\]\$ $/, "the shell's first prompt");
+      await t.type(
+        captureCommand(`${dir}/rec`, GATED_THEN_SUSPENDED).map(shQuote).join(" ") + "\r",
+      );
+      await t.until(
+        /Stopped[\s\S]*\n\[rc=14[78]\]\$ $/,
+        "the job stopped and the shell's prompt",
+        60_000,
+      );
+      await t.type("fg\r");
+      await t.until(/continued$/m, "the command continued");
+      await t.until(/^the new program ran$/m, "the held program ran");
+      await t.type("typed after fg\r");
+      await t.until(/^got typed after fg$/m, "the command read the keys typed after fg");
+      await t.until(/\[rc=3\]\$ $/, "the command's exit code, passed on");
+      await t.type("exit 0\r");
+      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
+    } finally {
+      await t.close();
+    }
+    const rec = readRecording(`${dir}/rec`);
+    assert.equal(rec.manifest.exit_code, 3);
+    assert.deepEqual(rec.manifest.errors, []);
     await Deno.remove(dir, { recursive: true });
   },
 });
