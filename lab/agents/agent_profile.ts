@@ -80,6 +80,11 @@ export interface AgentSetup {
    * `sandboxes`), rather than with the sandbox bypassed.
    */
   sandbox?: boolean;
+  /**
+   * Its own terminal UI is driven (`interactiveArgs`): the profile also answers the questions
+   * that UI asks first. Not otherwise: older builds read what is written for them differently.
+   */
+  interactive?: boolean;
 }
 
 export interface AgentProfile {

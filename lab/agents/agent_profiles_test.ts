@@ -159,6 +159,9 @@ Deno.test(
   () =>
     withAgentHome({}, async (s) => {
       await claudeProfile.prepareHome(s);
+      const plain = JSON.parse(await Deno.readTextFile(`${s.home}/.claude.json`));
+      assert.equal(plain.projects, undefined, "no project entry unless its terminal UI is driven");
+      await claudeProfile.prepareHome({ ...s, interactive: true });
       const cfg = JSON.parse(await Deno.readTextFile(`${s.home}/.claude.json`));
       assert.deepEqual(cfg.customApiKeyResponses.approved, [
         claudeProfile.env(s).ANTHROPIC_API_KEY.slice(-20),

@@ -46,17 +46,22 @@ export const claudeProfile: AgentProfile = {
   // for security reasons", exit 1, before any request
   rootRefusal: /cannot be used with root\/sudo privileges/,
   sandboxes: "settings `sandbox.enabled` (bubblewrap and socat)",
-  async prepareHome({ home, workdir, mcpServers, sandbox }) {
+  async prepareHome({ home, workdir, mcpServers, sandbox, interactive }) {
     await writeJson(join(home, ".claude.json"), {
       hasCompletedOnboarding: true,
       autoUpdates: false,
       bypassPermissionsModeAccepted: true,
       // the questions its terminal UI asks first: use the API key in the environment (it keeps
-      // the key's last 20 characters), trust the working directory
-      customApiKeyResponses: { approved: [FAKE_KEYS.anthropic.slice(-20)], rejected: [] },
-      projects: {
-        [await Deno.realPath(workdir).catch(() => workdir)]: { hasTrustDialogAccepted: true },
-      },
+      // the key's last 20 characters), trust the working directory. Only for the terminal UI:
+      // 1.0 builds take a project entry for whole and fail on the fields it lacks
+      ...(interactive
+        ? {
+          customApiKeyResponses: { approved: [FAKE_KEYS.anthropic.slice(-20)], rejected: [] },
+          projects: {
+            [await Deno.realPath(workdir).catch(() => workdir)]: { hasTrustDialogAccepted: true },
+          },
+        }
+        : {}),
     });
     await writeJson(join(home, ".claude", "settings.json"), {
       includeCoAuthoredBy: false,

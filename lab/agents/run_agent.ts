@@ -351,6 +351,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
         mcpServers,
         provider: cloud,
         sandbox: opts.sandbox,
+        interactive: opts.terminal !== undefined,
       };
       await profile.prepareHome(setup);
       let argv = [
