@@ -10,11 +10,11 @@
 /**
  * The relay: `python3 -c RELAY COLS ROWS CMD...`; its exit status as JSON on stderr. Keys typed
  * wait in `pending` until the terminal takes them (its master is non-blocking: a program that
- * reads none while it writes cannot deadlock the relay), no wait has no deadline, and once it is
- * done, every process left in the terminal's session (its session id, field 6 of /proc/PID/stat,
- * the leader's pid: a stopped capture with its eBPF programs attached, in a group of its own) is
- * killed, the gate's watchdog (comm "sightline-watch") last: it resumes what the exec gate
- * stopped outside the session once the loader is gone, then ends by itself.
+ * reads none while it writes cannot deadlock the relay), every wait has a deadline, and once it
+ * is done, every process left in the terminal's session (its session id, field 6 of
+ * /proc/PID/stat, the leader's pid: a stopped capture with its eBPF programs attached, in a group
+ * of its own) is killed, the gate's watchdog (comm "sightline-watch") last: it resumes what the
+ * exec gate stopped outside the session once the loader is gone, then ends by itself.
  */
 const RELAY = `
 import fcntl, json, os, pty, select, signal, struct, sys, termios, time
@@ -71,7 +71,7 @@ while True:
         if done:
             status, ended_at = st, time.time()
     if ended_at is not None and time.time() - ended_at > 1:
-        break  # what the session leader left running keeps the terminal: not waited for
+        break  # what the session leader left running keeps the terminal: not waited for, killed
     try:
         r, w, _ = select.select([fd, 0], [fd] if pending else [], [], 0.1)
     except InterruptedError:

@@ -50,7 +50,7 @@ const STRAY = "import os, signal\n" +
   "print('stray', os.getpid(), flush=True)\n" +
   "while True: os.kill(os.getpid(), signal.SIGSTOP)";
 
-Deno.test("close: what is left in the terminal's session (stopped, a group of its own) is killed", async () => {
+Deno.test("close: a stopped process left in the session (own group) is killed", async () => {
   const t = Terminal.start(["/bin/sh", "-c", `python3 -c "$0" & exec cat`, STRAY], { env: ENV });
   let stray: Proc | null = null;
   try {
@@ -70,7 +70,7 @@ Deno.test("close: what is left in the terminal's session (stopped, a group of it
   assert.equal(left, false, "the stray process outlived the terminal");
 });
 
-Deno.test("a session leader that closed the terminal but lives on is killed, not waited for", async () => {
+Deno.test("a leader that closed the terminal but lives on is killed, not waited for", async () => {
   const t = Terminal.start([
     "/bin/sh",
     "-c",
@@ -86,7 +86,7 @@ Deno.test("a session leader that closed the terminal but lives on is killed, not
   }
 });
 
-Deno.test("keys typed ahead beyond the terminal's buffers, to a program that writes much before it reads: no deadlock", async () => {
+Deno.test("keys typed ahead of a program writing much before it reads: no deadlock", async () => {
   const n = 300_000;
   const t = Terminal.start([
     "/bin/sh",
