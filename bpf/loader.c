@@ -16,7 +16,10 @@
  * With CMD, the loader forks it (stopped before exec), adds it to the traced set, reports
  * SL_K_READY and execs it on the `go` command, so the command is traced from its first
  * instruction. It ends when CMD (or the --pid target) ends, on `stop`, or when the socket
- * closes; SIGINT is left to the command; SIGTERM is passed on to it. --no-ipc: pipes and unix
+ * closes; SIGINT is left to the command; SIGTERM is passed on to it. When it is started in the
+ * foreground of a terminal, the command runs as its own foreground job there, and the capture
+ * and the command are one job of the user's shell: Ctrl-Z (or a SIGSTOP of the command) stops
+ * both, `fg` and `bg` continue both (see "Job control" below). --no-ipc: pipes and unix
  * sockets carrying JSON-RPC are not recorded (SL_K_IPC; --max-tls-bytes cuts their calls too).
  * With the gate, the loader connects to the socket twice: the first connection carries the
  * records and commands, the second is its watchdog's (watchdog.h), which resumes what the gate
@@ -784,16 +787,18 @@ static void give_terminal(pid_t pgrp)
 /*
  * Job control, as a shell's job: the capture and its command are one job of the user's shell.
  * When the command stops for it (Ctrl-Z: SIGTSTP; reading or writing the terminal from the
- * background: SIGTTIN, SIGTTOU; not a SIGSTOP) the loader takes the terminal back from the
- * command and stops its own process group with the same signal (the capture: the job), and with
- * SIGSTOP the wrappers above it that catch that signal (`deno task`, sudo without a pty), so
- * that the user's shell sees the job stopped and gives its prompt back; the loader itself
+ * background: SIGTTIN, SIGTTOU; a user's SIGSTOP: `kill -STOP`, bash's `suspend`) the loader
+ * takes the terminal back from the command and stops its own process group (the capture: the
+ * job) with the same signal (SIGTSTP for a SIGSTOP, which the loader could not ignore), and
+ * with SIGSTOP the wrappers above it that catch that signal (`deno task`, sudo without a pty),
+ * so that the user's shell sees the job stopped and gives its prompt back; the loader itself
  * ignores the signal and goes on reading what the command's other processes do. `fg` (SIGCONT
  * with the terminal the job's) gives the terminal to the command again and continues its group
  * but the processes the exec gate holds; `bg` (SIGCONT alone) continues it in the background.
- * The terminal is never taken from the user's shell: only from the command's group. A capture in the terminal's session leader's
- * group (`setsid`, a terminal without a job-control shell) has nobody to give the prompt to:
- * there the stop is undone at once, as the kernel ignores Ctrl-Z for such a group.
+ * The terminal is never taken from the user's shell: only from the command's group. A capture
+ * in the terminal's session leader's group (`setsid`, a terminal without a job-control shell)
+ * has nobody to give the prompt to: there the stop is undone at once, as the kernel ignores
+ * Ctrl-Z for such a group.
  */
 static int child_stopped; /* the command stopped for job control and was not continued yet */
 static int in_background; /* `bg`: continued without the terminal */
@@ -901,8 +906,15 @@ static void continue_job(void)
 
 static void child_stopped_by(int sig)
 {
+	pid_t ppid;
+	/* A SIGSTOP of a command that leads a process group of its own (on a terminal) is not the
+	 * gate's, which stops only processes in their parent's group (same_pgrp_as_parent in
+	 * sightline.bpf.c): it is a user's, as Ctrl-Z is, unless nobody is there to give a prompt
+	 * to (the stop is then left to whoever sent it to undo). */
+	if (sig == SIGSTOP && tty >= 0 && getsid(0) != getpgrp() && pgrp_of(child, &ppid) == child)
+		sig = SIGTSTP;
 	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
-		return; /* the gate's SIGSTOP, or a debugger's: not the user's shell's business */
+		return; /* the gate's SIGSTOP, or one with no job-control shell: not for the shell */
 	phase("command stopped");
 	pid_t holder = tty >= 0 ? tcgetpgrp(tty) : -1;
 	if (getsid(0) == getpgrp() || holder == getpgrp()) {

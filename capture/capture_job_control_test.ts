@@ -3,7 +3,8 @@
  * Ctrl-Z stops the command and the capture with it, and the shell gets the terminal back with
  * its prompt; `fg` continues the command with the terminal its own again (it reads the keys
  * typed next), `bg` continues it in the background, where reading the terminal stops the job
- * again; the terminal's settings are the same after the capture as before. A capture
+ * again; the terminal's settings are the same after the capture as before. A command that
+ * stops itself with SIGSTOP stops the job as Ctrl-Z does. A capture
  * that is the terminal's session leader (no shell to give a prompt to) takes Ctrl-Z as the
  * kernel takes it for such a group: the command goes on.
  */
@@ -19,15 +20,21 @@ import { shQuote } from "../kit/shell.ts";
  * and ends with exit code 3. (Keys typed before it is back are not waited for: a shell's `fg`
  * may drop what was typed ahead, with or without a capture.)
  */
-const READER = [
-  "/usr/bin/python3",
-  "-c",
-  "import os, signal\n" +
-  "signal.signal(signal.SIGCONT, lambda *_: os.write(1, b'continued\\n'))\n" +
-  "print('ready', 1 + 1, flush=True)\n" +
-  "print('got', input(), flush=True)\n" +
-  "raise SystemExit(3)",
-];
+const READER = reader("");
+
+/** READER, `stop` (a line of Python) run once it is ready. */
+function reader(stop: string): string[] {
+  return [
+    "/usr/bin/python3",
+    "-c",
+    "import os, signal\n" +
+    "signal.signal(signal.SIGCONT, lambda *_: os.write(1, b'continued\\n'))\n" +
+    "print('ready', 1 + 1, flush=True)\n" +
+    stop + "\n" +
+    "print('got', input(), flush=True)\n" +
+    "raise SystemExit(3)",
+  ];
+}
 
 function env(): Record<string, string> {
   return {
@@ -139,6 +146,39 @@ Deno.test({
     assert.equal(rec.manifest.complete, true);
     assert.equal(rec.manifest.exit_code, 3);
     assert.deepEqual(rec.manifest.errors, []);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "a command that stops itself with SIGSTOP (`kill -STOP $$`, bash's `suspend`): the job " +
+    "stops as on Ctrl-Z, the shell's prompt is back, fg continues the command with the terminal",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-jobs-stop-" });
+    const stopper = reader("os.kill(os.getpid(), signal.SIGSTOP)");
+    const t = Terminal.start(["/bin/bash", "--norc", "--noprofile", "-i"], {
+      env: env(),
+      cwd: dir,
+    });
+    try {
+      await t.until(/\[rc=0\]\$ $/, "the shell's first prompt");
+      await t.type(captureCommand(`${dir}/rec`, stopper).map(shQuote).join(" ") + "\r");
+      await t.until(/^ready 2$/m, "the command started", 60_000);
+      await t.until(/Stopped[\s\S]*\n\[rc=148\]\$ $/, "the job stopped and the shell's prompt");
+      await t.type("fg\r");
+      await t.until(/continued$/m, "the command continued");
+      await t.type("typed after fg\r");
+      await t.until(/^got typed after fg$/m, "the command read the keys typed after fg");
+      await t.until(/\[rc=3\]\$ $/, "the command's exit code, passed on");
+      await t.type("exit 0\r");
+      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
+    } finally {
+      await t.close();
+    }
+    const rec = readRecording(`${dir}/rec`);
+    assert.equal(rec.manifest.complete, true);
+    assert.equal(rec.manifest.exit_code, 3);
     await Deno.remove(dir, { recursive: true });
   },
 });

@@ -42,6 +42,12 @@ for (
       });
       const shown = result.stdout.slice(-3000);
       assert.equal(result.exitCode, 0, `the capture's exit code; the terminal showed:\n${shown}`);
+      assert.equal(
+        seen.turnsServed,
+        2,
+        "the scenario's two turns served when the answer was shown",
+      );
+      assert.deepEqual(seen.shellEnd, { exit: 0, hungUp: false }, "the shell's end after `exit`");
       assert.deepEqual(result.serverErrors, []);
       assert.equal(seen.sttyAfter, seen.sttyBefore, "the terminal's settings after the capture");
       assert.match(result.stdout, /sightline: recording in .*\/rec/);

@@ -7,7 +7,15 @@
  * many spaces, one to a column a space; one to another line or position a line break).
  */
 
-/** The relay: `python3 -c RELAY COLS ROWS CMD...`; its exit status as JSON on stderr. */
+/**
+ * The relay: `python3 -c RELAY COLS ROWS CMD...`; its exit status as JSON on stderr. Keys typed
+ * wait in `pending` until the terminal takes them (its master is non-blocking: a program that
+ * reads none while it writes cannot deadlock the relay), every wait has a deadline, and once it
+ * is done, every process left in the terminal's session (its session id, field 6 of
+ * /proc/PID/stat, the leader's pid: a stopped capture with its eBPF programs attached, in a group
+ * of its own) is killed, the gate's watchdog (comm "sightline-watch") last: it resumes what the
+ * exec gate stopped outside the session once the loader is gone, then ends by itself.
+ */
 const RELAY = `
 import fcntl, json, os, pty, select, signal, struct, sys, termios, time
 cols, rows, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
@@ -19,47 +27,86 @@ if pid == 0:
     finally:
         os._exit(127)
 signal.signal(signal.SIGTERM, lambda *_: None)  # ended through stdin, which hangs up
-status, hung_up, ended_at = None, False, None
+os.set_blocking(fd, False)
+
+def reap(seconds):
+    deadline = time.time() + seconds
+    while True:
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done or time.time() >= deadline:
+            return st if done else None
+        time.sleep(0.05)
+
+def session():
+    left = []
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{name}/stat") as stat:
+                s = stat.read()
+        except OSError:
+            continue  # ended
+        f = s[s.rindex(")") + 2:].split()  # f[0] is field 3 (state), f[3] field 6 (session)
+        if int(f[3]) == pid and f[0] != "Z":
+            left.append((int(name), s[s.index("(") + 1:s.rindex(")")]))
+    return left
+
+def sweep(watchdog_grace=3):
+    deadline = time.time() + watchdog_grace
+    while left := session():
+        late = time.time() > deadline
+        for p, comm in left:
+            if late or comm != "sightline-watch":
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+        if late:
+            return
+        time.sleep(0.05)
+
+status, hung_up, ended_at, pending = None, False, None, b""
 while True:
     if status is None:
         done, st = os.waitpid(pid, os.WNOHANG)
         if done:
             status, ended_at = st, time.time()
     if ended_at is not None and time.time() - ended_at > 1:
-        break  # what the session leader left running keeps the terminal: not waited for
-    fds = [fd] if hung_up else [fd, 0]
+        break  # what the session leader left running keeps the terminal: not waited for, killed
     try:
-        r, _, _ = select.select(fds, [], [], 0.1)
+        r, w, _ = select.select([fd, 0], [fd] if pending else [], [], 0.1)
     except InterruptedError:
         continue
+    if fd in w:
+        try:
+            pending = pending[os.write(fd, pending):]
+        except BlockingIOError:
+            pass
+        except OSError:
+            pending = b""  # nobody has the terminal open: the keys go nowhere
     if 0 in r:
         data = os.read(0, 65536)
-        if data:
-            os.write(fd, data)
-        else:  # the test is done: hang up, as a closed terminal window does
+        if not data:  # the test is done: hang up, as a closed terminal window does
             hung_up = True
-            os.close(fd)
-            deadline = time.time() + 5
-            while status is None and time.time() < deadline:
-                done, st = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    status = st
-                else:
-                    time.sleep(0.05)
-            if status is None:
-                os.killpg(pid, signal.SIGKILL)
-                _, status = os.waitpid(pid, 0)
             break
+        pending += data
     if fd in r:
         try:
             data = os.read(fd, 65536)
+        except BlockingIOError:
+            continue
         except OSError:
             data = b""
         if not data:  # every process of the terminal closed it
-            if status is None:
-                _, status = os.waitpid(pid, 0)
             break
         os.write(1, data)
+os.close(fd)
+if status is None:
+    status = reap(5)
+sweep()
+if status is None:
+    status = reap(5)
+if status is None:
+    sys.exit(f"the session leader (pid {pid}) did not end, not even killed")
 sys.stderr.write(json.dumps({"exit": os.waitstatus_to_exitcode(status), "hungUp": hung_up}))
 `;
 
@@ -227,7 +274,8 @@ export class Terminal {
 
   /**
    * Hangs the terminal up (as closing its window does: SIGHUP to its session) unless it ended
-   * already, and waits for the relay: how the session leader ended.
+   * already, and waits for the relay (which kills what is left in the terminal's session): how
+   * the session leader ended.
    */
   async close(): Promise<TerminalExit> {
     await this.#stdin.close().catch(() => {});

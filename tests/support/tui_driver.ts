@@ -11,8 +11,7 @@
  * that comes within 30 ms of the key before it for part of a paste (a new line in the input, not
  * a submission): the driver waits until the typed text is drawn, then PAUSE_MS, before Enter.
  */
-import assert from "node:assert/strict";
-import { Terminal } from "./terminal.ts";
+import { Terminal, type TerminalExit } from "./terminal.ts";
 import type { AgentName, TerminalEnd, TerminalRun } from "../../lab/agents/mod.ts";
 import { shQuote } from "../../kit/shell.ts";
 
@@ -77,12 +76,16 @@ export const UIS: Partial<Record<AgentName, Ui>> = {
   },
 };
 
-/** What the driver saw besides how the agent ended. */
+/** What the driver saw besides how the agent ended (the test asserts on it). */
 export interface Seen {
   sttyBefore?: string;
   sttyAfter?: string;
   /** the token the scripted answer quotes, as shown */
   answer?: string;
+  /** the scenario's turns the server had served when the answer was shown */
+  turnsServed?: number;
+  /** how the shell ended after its `exit` */
+  shellEnd?: TerminalExit;
 }
 
 /** The `terminal` driver for `agent`; what it saw goes into `seen`. */
@@ -106,8 +109,7 @@ export function driveUi(agent: AgentName, seen: Seen): (run: TerminalRun) => Pro
         "the scripted answer",
         60_000,
       ))[1];
-      const main = server.requests.filter((r) => r.kind === "main").length;
-      assert.equal(main, 2, "the scenario's two turns served");
+      seen.turnsServed = server.requests.filter((r) => r.kind === "main").length;
       if (ui.suspends) {
         await t.type("\x1a");
         await t.until(/Stopped[\s\S]*\[rc=148\]\$ $/, "the job stopped, the shell's prompt back");
@@ -119,7 +121,7 @@ export function driveUi(agent: AgentName, seen: Seen): (run: TerminalRun) => Pro
       await t.type("stty -g\r");
       seen.sttyAfter = (await t.until(STTY, "the terminal's settings after"))[1];
       await t.type("exit\r");
-      assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
+      seen.shellEnd = await t.exited();
       return { exitCode: Number(rc[1]), signal: null, output: t.text };
     } finally {
       await t.close();
