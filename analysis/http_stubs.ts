@@ -165,7 +165,7 @@ export class CallStubs<Draft> {
 
   /** Keeps a call's stub; its index (its provisional id - 1). */
   add(s: CallStub<Draft>): number {
-    // (`chain` would give it back without `previous`)
+    // (a call's chain is kept before the chains are resolved, at `finish`)
     if (s.chain?.previous !== undefined) throw new Error("http_stubs: a chain kept once resolved");
     const c = this.#length++;
     this.#exchange = grown(this.#exchange, c + 1);

@@ -95,6 +95,26 @@ async function suspended(dir: string, first: string, out: RegExp, command?: stri
   }
 }
 
+/**
+ * `fg`, then what the user sees: the command continued, it reads the line typed next, and its
+ * exit code (3) is passed on to the shell.
+ */
+async function fgReadsKeys(t: Terminal) {
+  await t.type("fg\r");
+  await t.until(/continued$/m, "the command continued");
+  await t.type("typed after fg\r");
+  await t.until(/^got typed after fg$/m, "the command read the keys typed after fg");
+  await t.until(/\[rc=3\]\$ $/, "the command's exit code, passed on");
+}
+
+/** The recording in `dir`/rec is complete, with the command's exit code 3 and no errors. */
+function recordedWhole(dir: string) {
+  const rec = readRecording(`${dir}/rec`);
+  assert.equal(rec.manifest.complete, true);
+  assert.equal(rec.manifest.exit_code, 3);
+  assert.deepEqual(rec.manifest.errors, []);
+}
+
 Deno.test({
   name: "Ctrl-Z stops the command and the capture as one job: the shell's prompt is back, " +
     "fg continues the command with the terminal, the terminal's settings are restored",
@@ -103,11 +123,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "sl-jobs-" });
     const { t, said } = await suspended(dir, "stty -g", STTY);
     try {
-      await t.type("fg\r");
-      await t.until(/continued$/m, "the command continued");
-      await t.type("typed after fg\r");
-      await t.until(/^got typed after fg$/m, "the command read the keys typed after fg");
-      await t.until(/\[rc=3\]\$ $/, "the command's exit code, passed on");
+      await fgReadsKeys(t);
       await t.type("stty -g\r");
       const after = (await t.until(STTY, "stty -g after"))[1];
       assert.equal(after, said[1], "the terminal's settings after the capture");
@@ -116,10 +132,7 @@ Deno.test({
     } finally {
       await t.close();
     }
-    const rec = readRecording(`${dir}/rec`);
-    assert.equal(rec.manifest.complete, true);
-    assert.equal(rec.manifest.exit_code, 3);
-    assert.deepEqual(rec.manifest.errors, []);
+    recordedWhole(dir);
     await Deno.remove(dir, { recursive: true });
   },
 });
@@ -132,20 +145,13 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "sl-jobs-task-" });
     const { t } = await suspended(dir, "true", /\[rc=0\]\$ $/, taskCommand(dir));
     try {
-      await t.type("fg\r");
-      await t.until(/continued$/m, "the command continued");
-      await t.type("typed after fg\r");
-      await t.until(/^got typed after fg$/m, "the command read the keys typed after fg");
-      await t.until(/\[rc=3\]\$ $/, "the command's exit code, passed on");
+      await fgReadsKeys(t);
       await t.type("exit 0\r");
       assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
     } finally {
       await t.close();
     }
-    const rec = readRecording(`${dir}/rec`);
-    assert.equal(rec.manifest.complete, true);
-    assert.equal(rec.manifest.exit_code, 3);
-    assert.deepEqual(rec.manifest.errors, []);
+    recordedWhole(dir);
     await Deno.remove(dir, { recursive: true });
   },
 });
@@ -166,11 +172,7 @@ Deno.test({
       await t.type(captureCommand(`${dir}/rec`, stopper).map(shQuote).join(" ") + "\r");
       await t.until(/^ready 2$/m, "the command started", 60_000);
       await t.until(/Stopped[\s\S]*\n\[rc=148\]\$ $/, "the job stopped and the shell's prompt");
-      await t.type("fg\r");
-      await t.until(/continued$/m, "the command continued");
-      await t.type("typed after fg\r");
-      await t.until(/^got typed after fg$/m, "the command read the keys typed after fg");
-      await t.until(/\[rc=3\]\$ $/, "the command's exit code, passed on");
+      await fgReadsKeys(t);
       await t.type("exit 0\r");
       assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
     } finally {

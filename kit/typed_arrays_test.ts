@@ -1,3 +1,4 @@
+/** `grown`: typed arrays grown by doubling, from empty too, their contents kept. */
 import assert from "node:assert/strict";
 import { grown } from "./typed_arrays.ts";
 

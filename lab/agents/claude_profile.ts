@@ -4,7 +4,7 @@
  * auto-update and error reporting off, `claude -p PROMPT` with Bash/Read/Write allowed and
  * permissions skipped (`IS_SANDBOX=1` allows that as root). Its terminal UI (the same without
  * `-p PROMPT`) asks first whether to use the API key and whether to trust the working directory:
- * both answered yes in `.claude.json`; and it clones the official plugin marketplace from GitHub
+ * both answered yes in `.claude.json` when that UI is driven (`AgentSetup.interactive`); and it clones the official plugin marketplace from GitHub
  * unless told not to (`CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL`). Its 1.0 builds
  * refuse it as root whatever the environment says; the runner then starts them again where they
  * are not root (`rootRefusal`, agent_user.ts). MCP servers go in a config file

@@ -10,7 +10,8 @@
 /**
  * The relay: `python3 -c RELAY COLS ROWS CMD...`; its exit status as JSON on stderr. Keys typed
  * wait in `pending` until the terminal takes them (its master is non-blocking: a program that
- * reads none while it writes cannot deadlock the relay), every wait has a deadline, and once it
+ * reads none while it writes cannot deadlock the relay), every wait once the test is done has a
+ * deadline, and once it
  * is done, every process left in the terminal's session (its session id, field 6 of
  * /proc/PID/stat, the leader's pid: a stopped capture with its eBPF programs attached, in a group
  * of its own) is killed, the gate's watchdog (comm "sightline-watch") last: it resumes what the
@@ -50,7 +51,7 @@ def session():
             left.append((int(name), s[s.index("(") + 1:s.rindex(")")]))
     return left
 
-def sweep(watchdog_grace=3):
+def sweep(watchdog_grace=10):
     deadline = time.time() + watchdog_grace
     while left := session():
         late = time.time() > deadline
