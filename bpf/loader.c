@@ -625,7 +625,9 @@ static void root_ended(void)
 	}
 }
 
-static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len)
+/* The parent of `pid` (-1 if it is gone), its comm in `comm` when given, and its process group
+ * (the fifth field of /proc/PID/stat) in `*pgrp` when given. */
+static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len, pid_t *pgrp)
 {
 	char buf[512], *l;
 	char *r = sl_proc_stat(pid, buf, sizeof(buf), &l);
@@ -636,10 +638,12 @@ static pid_t ppid_of(pid_t pid, char *comm, size_t comm_len)
 		memcpy(comm, l + 1, cl);
 		comm[cl] = 0;
 	}
-	int ppid = -1;
+	int ppid = -1, group = -1;
 	char state;
-	if (sscanf(r + 2, "%c %d", &state, &ppid) != 2)
+	if (sscanf(r + 2, "%c %d %d", &state, &ppid, &group) < (pgrp ? 3 : 2))
 		return -1;
+	if (pgrp)
+		*pgrp = group;
 	return ppid;
 }
 
@@ -658,7 +662,7 @@ static int trace_existing(pid_t root, const char *comm)
 		pid_t pid = atoi(de->d_name);
 		if (pid <= 0 || pid == getpid())
 			continue;
-		pid_t pp = ppid_of(pid, comms[n], 16);
+		pid_t pp = ppid_of(pid, comms[n], 16, NULL);
 		if (pp < 0)
 			continue;
 		pids[n] = pid;
@@ -807,13 +811,9 @@ static int in_background; /* `bg`: continued without the terminal */
  * -1 if it is gone. */
 static pid_t pgrp_of(pid_t pid, pid_t *ppid)
 {
-	char buf[512], state;
-	int parent, pgrp;
-	char *r = sl_proc_stat(pid, buf, sizeof(buf), NULL);
-	if (!r || sscanf(r + 1, " %c %d %d", &state, &parent, &pgrp) != 3)
-		return -1;
-	*ppid = parent;
-	return pgrp;
+	pid_t pgrp = -1;
+	*ppid = ppid_of(pid, NULL, 0, &pgrp);
+	return *ppid < 0 ? -1 : pgrp;
 }
 
 /* Whether `pid` catches or ignores `sig` (SigCgt, SigIgn of its /proc/PID/status). */
