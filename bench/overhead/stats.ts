@@ -2,7 +2,8 @@
  * Small statistics for the overhead table: median, quartiles, a bootstrap confidence interval
  * for the ratio of medians of two samples (with capture / without, seeded so the same
  * measurements always give the same interval), the paired-ratio interval of interleaved runs,
- * the verdict against a goal, and the rule that tells an adaptive cell when to stop.
+ * the verdict against a goal, the rule that tells an adaptive cell when to stop, and a
+ * distribution-free interval for a median (of paired differences, say).
  */
 import { seededRandom } from "../../kit/random.ts";
 import { median, quantile } from "../../kit/stats.ts";
@@ -212,4 +213,42 @@ export function pairOrder(
   i: number,
 ): readonly ["baseline", "capture"] | readonly ["capture", "baseline"] {
   return i % 2 === 0 ? ["baseline", "capture"] as const : ["capture", "baseline"] as const;
+}
+
+/** A median with its confidence interval (`lo`/`hi` infinite when the sample is too small). */
+export interface MedianCi {
+  median: number;
+  lo: number;
+  hi: number;
+  level: number;
+  n: number;
+}
+
+/**
+ * The median of `xs` with a distribution-free interval from its order statistics (the sign
+ * test's): [x(k+1), x(n-k)] of the sorted sample, with k the most values left out on each side
+ * such that Binomial(n, 1/2) <= k-1 has probability at most (1 - level) / 2, so the interval
+ * covers the true median at least `level` of the time whatever the distribution. No resampling,
+ * so the same values always give the same interval; fewer than 6 values give an unbounded one
+ * at 95%.
+ */
+export function medianCi(xs: readonly number[], level = 0.95): MedianCi {
+  const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
+  const n = s.length;
+  const tail = (1 - level) / 2;
+  // P(B <= j) for B ~ Binomial(n, 1/2), summed in log space (2^-n underflows past ~1000)
+  let logPmf = -n * Math.LN2, cdf = 0, k = 0;
+  for (let j = 0; j < n; j++) {
+    cdf += Math.exp(logPmf);
+    if (cdf > tail + 1e-12) break;
+    k = j + 1;
+    logPmf += Math.log((n - j) / (j + 1));
+  }
+  return {
+    median: median(s),
+    lo: k > 0 ? s[k - 1] : -Infinity,
+    hi: k > 0 ? s[n - k] : Infinity,
+    level,
+    n,
+  };
 }

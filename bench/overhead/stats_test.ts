@@ -6,6 +6,7 @@ import {
   goalVerdict,
   halfWidth,
   median,
+  medianCi,
   pairedRatioCi,
   pairedRatios,
   pairOrder,
@@ -138,4 +139,35 @@ Deno.test("pairs alternate their order", () => {
     ["baseline", "capture"],
     ["capture", "baseline"],
   ]);
+});
+
+Deno.test("the median's interval is the sign test's order statistics", () => {
+  const xs = (n: number) => Array.from({ length: n }, (_, i) => n - i); // n..1, unsorted
+  // n = 10: P(B <= 1) = 11/1024 <= 2.5% < P(B <= 2) = 56/1024, so x(2) and x(9)
+  assert.deepEqual(medianCi(xs(10)), { median: 5.5, lo: 2, hi: 9, level: 0.95, n: 10 });
+  // n = 20: P(B <= 5) = 2.07% <= 2.5% < P(B <= 6) = 5.77%: x(6) and x(15)
+  const c20 = medianCi(xs(20));
+  assert.deepEqual([c20.lo, c20.hi], [6, 15]);
+  // six values: min and max (P(B = 0) = 1/64); five: not enough for 95%
+  assert.deepEqual([medianCi(xs(6)).lo, medianCi(xs(6)).hi], [1, 6]);
+  assert.deepEqual([medianCi(xs(5)).lo, medianCi(xs(5)).hi], [-Infinity, Infinity]);
+  // NaN left out; a large sample (2^-n underflows) still gives a finite, narrow interval
+  assert.equal(medianCi([NaN, 1, 2, 3, 4, 5, 6]).n, 6);
+  const big = medianCi(xs(2001));
+  assert.ok(big.lo > 900 && big.lo < 1001 && big.hi > 1001 && big.hi < 1100, `${big.lo} ${big.hi}`);
+  assert.equal(medianCi(xs(10), 0.5).level, 0.5);
+});
+
+Deno.test("the median's interval covers a skewed sample's median about as often as it says", () => {
+  const rand = seededRandom(7);
+  let covered = 0;
+  const trials = 400;
+  for (let t = 0; t < trials; t++) {
+    // exponential with median ln 2
+    const xs = Array.from({ length: 30 }, () => -Math.log(1 - rand()));
+    const ci = medianCi(xs);
+    if (ci.lo <= Math.LN2 && Math.LN2 <= ci.hi) covered++;
+  }
+  // at least 95% by construction (n = 30: 95.7%); 400 trials leave a few points of chance
+  assert.ok(covered / trials > 0.92, `${covered}/${trials}`);
 });

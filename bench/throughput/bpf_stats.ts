@@ -2,7 +2,9 @@
  * Per-program cost of the capture's eBPF programs from the kernel's own accounting
  * (kernel.bpf_stats_enabled: run count and run time of every program), read with bpftool
  * while a capture runs. Other captures may run on the same machine: the programs of the
- * newest loader are told apart by the map they all share.
+ * newest loader are told apart by the map they all share. Besides the whole-capture summary
+ * (withProgramCosts), counters can be snapshotted around a stretch of time and differenced
+ * (programCounters, counterDeltas), as the untraced per-call measurement does.
  */
 
 export interface ProgramCost {
@@ -10,6 +12,14 @@ export interface ProgramCost {
   runs: number;
   avgNs: number;
   totalMs: number;
+}
+
+/** One program's cumulative counters at a moment. */
+export interface ProgramCounters {
+  id: number;
+  name: string;
+  runs: number;
+  ns: number;
 }
 
 interface BpftoolProg {
@@ -30,11 +40,57 @@ async function showPrograms(): Promise<BpftoolProg[]> {
   return JSON.parse(new TextDecoder().decode(r.stdout)) as BpftoolProg[];
 }
 
-async function setStats(value: string): Promise<string> {
+/** Sets kernel.bpf_stats_enabled; returns the value it had. */
+export async function setStats(value: string): Promise<string> {
   const path = "/proc/sys/kernel/bpf_stats_enabled";
   const old = (await Deno.readTextFile(path)).trim();
   await Deno.writeTextFile(path, value);
   return old;
+}
+
+/** The ids of the programs loaded now (to tell a capture's programs from older ones). */
+export async function programIds(): Promise<Set<number>> {
+  return new Set((await showPrograms()).map((p) => p.id));
+}
+
+/** Of the `sl_` programs not in `before`, those of the newest loader (see the top). */
+function newestLoaders(progs: BpftoolProg[], before: Set<number>): BpftoolProg[] {
+  const fresh = progs.filter((p) => !before.has(p.id) && p.name?.startsWith("sl_"));
+  // the newest loader's programs: those sharing the map most of the new programs reference
+  const count = new Map<number, number>();
+  for (const p of fresh) for (const m of p.map_ids ?? []) count.set(m, (count.get(m) ?? 0) + 1);
+  const newestMaps = [...count.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+  const shared = newestMaps[0]?.[0];
+  return fresh.filter((p) => shared === undefined || p.map_ids?.includes(shared));
+}
+
+/** The cumulative counters of the newest capture's programs (those not in `before`). */
+export async function programCounters(before: Set<number>): Promise<ProgramCounters[]> {
+  return newestLoaders(await showPrograms(), before).map((p) => ({
+    id: p.id,
+    name: p.name!,
+    runs: p.run_cnt ?? 0,
+    ns: p.run_time_ns ?? 0,
+  }));
+}
+
+/**
+ * What each program ran between two snapshots (after − before, by program id; a program only
+ * in `after` counts from zero). Programs that did not run are left out.
+ */
+export function counterDeltas(
+  before: readonly ProgramCounters[],
+  after: readonly ProgramCounters[],
+): ProgramCounters[] {
+  const was = new Map(before.map((p) => [p.id, p]));
+  return after
+    .map((p) => ({
+      id: p.id,
+      name: p.name,
+      runs: p.runs - (was.get(p.id)?.runs ?? 0),
+      ns: p.ns - (was.get(p.id)?.ns ?? 0),
+    }))
+    .filter((p) => p.runs > 0);
 }
 
 /**
@@ -44,7 +100,7 @@ async function setStats(value: string): Promise<string> {
 export async function withProgramCosts<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; programs: ProgramCost[] }> {
-  const before = new Set((await showPrograms()).map((p) => p.id));
+  const before = await programIds();
   const old = await setStats("1");
   let last: BpftoolProg[] = [];
   let busy = false;
@@ -64,13 +120,7 @@ export async function withProgramCosts<T>(
     clearInterval(timer);
     await setStats(old);
   }
-  // the newest loader's programs: those sharing the map most of the new programs reference
-  const count = new Map<number, number>();
-  for (const p of last) for (const m of p.map_ids ?? []) count.set(m, (count.get(m) ?? 0) + 1);
-  const newestMaps = [...count.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
-  const shared = newestMaps[0]?.[0];
-  const programs = last
-    .filter((p) => shared === undefined || p.map_ids?.includes(shared))
+  const programs = newestLoaders(last, new Set())
     .filter((p) => (p.run_cnt ?? 0) > 0)
     .map((p) => ({
       name: p.name!,

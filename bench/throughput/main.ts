@@ -4,15 +4,26 @@
  * per step and the tables; writes capture.md and capture.json to --out (default reports/bench).
  * `--lifetime N` measures only `capture -- true` (N runs) and prints its section; with --out it
  * replaces that section in DIR/capture.json and regenerates DIR/capture.md from it.
+ * `--untraced PAIRS` does the same for what an untraced process pays per system call (PAIRS
+ * pairs of blocks without and with a capture; `--quick` for the quick sizes otherwise).
  * Exits 0, 1 on an error, 2 on a bad command line.
  */
-import { intOption, parseCommand, runCommand, userNewPath, userPath } from "../../kit/cli.ts";
-import { lifetimeMarkdown, throughputMarkdown, withKeptNotes } from "./report.ts";
-import { run, type ThroughputResult } from "./run.ts";
+import {
+  intOption,
+  parseCommand,
+  runCommand,
+  usageError,
+  userNewPath,
+  userPath,
+} from "../../kit/cli.ts";
+import { lifetimeMarkdown, throughputMarkdown, untracedMarkdown, withKeptNotes } from "./report.ts";
+import { EVENT_LOAD, run, type ThroughputResult, untracedOptions } from "./run.ts";
 import { captureLifetime } from "./lifetime.ts";
+import { untracedSyscalls } from "./untraced.ts";
+import { buildCTool } from "../c_tool.ts";
 
 const USAGE =
-  "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR] | --lifetime RUNS [--out DIR]";
+  "usage: deno task bench:capture [--quick] [--seconds N] [--out DIR] | --lifetime RUNS [--out DIR] | --untraced PAIRS [--quick] [--out DIR]";
 const DEFAULT_OUT = new URL("../../reports/bench", import.meta.url).pathname;
 
 export async function main(args: string[]): Promise<number> {
@@ -21,24 +32,44 @@ export async function main(args: string[]): Promise<number> {
     seconds: { type: "string" },
     out: { type: "string" },
     lifetime: { type: "string" },
+    untraced: { type: "string" },
   }, { positionals: false });
   const log = (l: string) => console.error(l);
   const lifetime = intOption("lifetime", values.lifetime, 1);
-  if (lifetime !== undefined) {
+  const untraced = intOption("untraced", values.untraced, 1);
+  if (lifetime !== undefined && untraced !== undefined) {
+    throw usageError("--lifetime and --untraced measure one section each: give one");
+  }
+  if (lifetime !== undefined || untraced !== undefined) {
     if (Deno.uid() !== 0) throw new Error("the capture benchmark needs root (eBPF)");
+    const out = values.out ? userPath(values.out) : undefined;
+    // only this section is measured again: the rest of capture.json stays, and capture.md
+    // is regenerated from it (read first, so a missing file fails before the measuring)
+    const r = out
+      ? JSON.parse(await Deno.readTextFile(`${out}/capture.json`)) as ThroughputResult
+      : undefined;
     const tmp = "/tmp/sightline-bench/throughput";
     await Deno.mkdir(tmp, { recursive: true });
-    const l = await captureLifetime(tmp, lifetime, log);
-    console.log(lifetimeMarkdown(l).join("\n"));
-    if (values.out) {
-      // only this section is measured again: the rest of capture.json stays, and capture.md
-      // is regenerated from it
-      const out = userPath(values.out);
-      const r = JSON.parse(await Deno.readTextFile(`${out}/capture.json`)) as ThroughputResult;
-      r.lifetime = l;
+    let what;
+    if (lifetime !== undefined) {
+      const l = await captureLifetime(tmp, lifetime, log);
+      console.log(lifetimeMarkdown(l).join("\n"));
+      if (r) r.lifetime = l;
+      what = "the capture -- true section";
+    } else {
+      const gen = await buildCTool(EVENT_LOAD);
+      const u = await untracedSyscalls(gen, untracedOptions(values.quick, tmp, log, untraced));
+      console.log(untracedMarkdown(u).join("\n"));
+      if (r) {
+        r.untraced = u;
+        delete (r as { syscalls?: unknown }).syscalls; // the section's earlier form
+      }
+      what = "the untraced per-call section";
+    }
+    if (out && r) {
       await Deno.writeTextFile(`${out}/capture.json`, JSON.stringify(r, null, 2) + "\n");
       await writeMarkdown(out, throughputMarkdown(r));
-      console.log(`updated: ${out}/capture.md, capture.json (the capture -- true section)`);
+      console.log(`updated: ${out}/capture.md, capture.json (${what})`);
     }
     return 0;
   }

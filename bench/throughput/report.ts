@@ -1,6 +1,8 @@
 /** Markdown for the capture throughput benchmark: the ramp table and the per-probe costs. */
 import type { ThroughputResult } from "./run.ts";
 import type { Lifetime } from "./lifetime.ts";
+import type { Untraced } from "./untraced.ts";
+import type { SyscallCost } from "./untraced_costs.ts";
 
 const total = (d: Record<string, number>) => Object.values(d).reduce((s, n) => s + n, 0);
 
@@ -61,20 +63,7 @@ export function throughputMarkdown(r: ThroughputResult): string {
       )
     ),
     "",
-    "## What a process outside the capture pays per system call",
-    "",
-    "Thread CPU time per call of a tight loop in a process the capture does not trace, without " +
-    "and with a capture running (of another process), alternating " +
-    `${r.syscalls[0]?.rounds ?? 0} times; the ratio is per round (with / without).`,
-    "",
-    "| system call | without ns | with capture ns | cost ns | ratio median (min–max) |",
-    "| --- | --: | --: | --: | --: |",
-    ...r.syscalls.map((c) =>
-      `| ${c.what} | ${c.withoutNs.toFixed(0)} | ${c.withNs.toFixed(0)} | ${
-        (c.withNs - c.withoutNs).toFixed(0)
-      } | ${c.ratio.median.toFixed(3)} (${c.ratio.min.toFixed(3)}–${c.ratio.max.toFixed(3)}) |`
-    ),
-    "",
+    ...(r.untraced ? untracedMarkdown(r.untraced) : []),
     ...lifetimeMarkdown(r.lifetime),
     "The load generators are bench/throughput/event_load.c (open+close+unlink on tmpfs; " +
     "fork+exec; plain syscall loops) and tls_load.py (Python's ssl, system OpenSSL, to a sink " +
@@ -82,6 +71,67 @@ export function throughputMarkdown(r: ThroughputResult): string {
     "and 8 MiB (TLS) (--events-mb, --tls-mb).",
     "",
   ].join("\n");
+}
+
+/** The untraced per-call section: the A/B as the process sees it, and the programs' own time. */
+export function untracedMarkdown(u: Untraced): string[] {
+  const ns = (x: number) => Number.isFinite(x) ? x.toFixed(1) : x > 0 ? "∞" : "−∞";
+  const signed = (x: number) => (x > 0 ? "+" : "") + ns(x);
+  const pct = (x: number) => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)}%`;
+  const costCi = (c: SyscallCost) =>
+    `**${signed(c.diff.median)}** [${signed(c.diff.lo)}, ${signed(c.diff.hi)}]`;
+  return [
+    "## What a process outside the capture pays per system call",
+    "",
+    "Thread CPU time per call of tight loops in a process the capture does not trace, in " +
+    `${u.pairs} pairs of blocks without and with a capture of a sleeping process running ` +
+    "(the order alternating pair to pair; a warm-up pair first; " +
+    `${u.captures} captures started and stopped; a block runs, for each call in turning ` +
+    `order, one process of ${u.reps ?? 1} loops of ${u.syscalls[0]?.callsPerBlock ?? 0} calls; ` +
+    `${u.date}, load average ${u.load[0]} before, ${u.load[1]} after, ` +
+    `${u.seconds.toFixed(0)} s). A block's figure is its fastest loop (a burst of the rest of ` +
+    "the machine's load slows the loop it overlaps), or all its loops. Cost: the median of the " +
+    "pairs' differences (with − without) and its 95% interval (sign test); ratio: geometric " +
+    "mean of the pairs' ratios, 95% t interval. This is what the process pays in all: the " +
+    "programs and the tracepoints' dispatch.",
+    "",
+    "| system call | without ns | with capture ns | cost ns [95%] | dearer in | ratio [95%] | by order: without-with / with-without | all loops: cost ns [95%] |",
+    "| --- | --: | --: | --: | --: | --: | --: | --: |",
+    ...u.syscalls.map((c, i) => {
+      const all = u.syscallsAll?.[i];
+      return `| ${c.what} | ${ns(c.withoutNs)} | ${ns(c.withNs)} | ${costCi(c)} | ` +
+        `${c.higher}/${c.pairs} | ${pct(c.ratio.ratio)} [${pct(c.ratio.lo)}, ${
+          pct(c.ratio.hi)
+        }] | ` +
+        `${
+          c.byOrder ? `${signed(c.byOrder.withoutFirst)} / ${signed(c.byOrder.withFirst)}` : "–"
+        } | ` +
+        `${all ? costCi(all) : "–"} |`;
+    }),
+    "",
+    "The capture's programs' own time per call of the same loops, from the kernel's " +
+    "accounting (bpf_stats), on for these windows only: each loop's windows less idle windows " +
+    "as long in alternating order, divided by the loop's calls. Others' runs: the share of the " +
+    "runs in the loop's windows that the idle windows account for (bpftool, the benchmark, the " +
+    "rest of the machine). The accounting reads the clock around each run, so its time per run " +
+    "holds part of that read: an upper bound of the program's own time. What the accounting " +
+    "adds in all, per call of the loop (the same pairs of blocks, the capture up, bpf_stats " +
+    `off and on): ${
+      (u.statsCost ?? []).map((c) => `${c.op} ${costCi(c)} ns`).join(", ") || "not measured"
+    }.`,
+    "",
+    "| system call | calls | program | runs per call | ns per run | ns per call | others' runs |",
+    "| --- | --: | --- | --: | --: | --: | --: |",
+    ...u.programs.flatMap((p) => [
+      ...p.programs.map((g) =>
+        `| ${p.what} | ${p.calls} | ${g.name} | ${g.runsPerCall.toFixed(3)} | ` +
+        `${ns(g.nsPerRun)} | ${ns(g.nsPerCall)} | |`
+      ),
+      `| ${p.what} | ${p.calls} | **all** | | | **${ns(p.nsPerCall)}** | ` +
+      `${(p.othersShare * 100).toFixed(1)}% |`,
+    ]),
+    "",
+  ];
 }
 
 /** The `capture -- true` section: whole life from outside, and the phases inside. */

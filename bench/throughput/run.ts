@@ -7,7 +7,7 @@
  * cost: a traced open+unlink, an untraced one while a capture runs, a fork+exec+exit, and an
  * SSL_write call, each as the difference of a tight loop with and without capture; what a
  * process outside the capture pays per plain system call (getpid, openat, read) while one
- * runs, interleaved with runs without; and how long `capture -- true` lives as a whole.
+ * runs (untraced.ts); and how long `capture -- true` lives as a whole.
  */
 import { cpuUsage } from "node:process";
 import { fileURLToPath } from "node:url";
@@ -19,9 +19,9 @@ import { buildCTool } from "../c_tool.ts";
 import { childNamed, type ProcStats, procStats } from "../overhead/proc_sampler.ts";
 import { type ProgramCost, withProgramCosts } from "./bpf_stats.ts";
 import { captureLifetime, type Lifetime } from "./lifetime.ts";
-import { median } from "../../kit/stats.ts";
+import { type Untraced, untracedSyscalls } from "./untraced.ts";
 
-const EVENT_LOAD = fileURLToPath(new URL("./event_load.c", import.meta.url));
+export const EVENT_LOAD = fileURLToPath(new URL("./event_load.c", import.meta.url));
 const TLS_LOAD = fileURLToPath(new URL("./tls_load.py", import.meta.url));
 const PYTHON = "/usr/bin/python3";
 
@@ -67,18 +67,6 @@ export interface ProbeCost {
   programs?: ProgramCost[];
 }
 
-/** A plain system call in a process outside the capture, without and with one running. */
-export interface SyscallCost {
-  what: string;
-  /** thread CPU ns per call, median over the rounds */
-  withoutNs: number;
-  withNs: number;
-  /** per-round with/without ratios: median, min, max */
-  ratio: { median: number; min: number; max: number };
-  rounds: number;
-  callsPerRound: number;
-}
-
 export interface ThroughputResult {
   meta: {
     date: string;
@@ -93,7 +81,8 @@ export interface ThroughputResult {
   /** highest rate reached with nothing lost (and the capture keeping up within a second) */
   best: { eventsPerSec: number; tlsMBps: number };
   probes: ProbeCost[];
-  syscalls: SyscallCost[];
+  /** what a process outside the capture pays per system call (untraced.ts) */
+  untraced: Untraced;
   lifetime: Lifetime;
 }
 
@@ -286,7 +275,7 @@ export async function run(opts: ThroughputOptions): Promise<ThroughputResult> {
       await server.stop();
     }
     const probes = await probeCosts(gen, loadDir, tmp, opts.quick, log);
-    const syscalls = await untracedSyscalls(gen, tmp, opts.quick, log);
+    const untraced = await untracedSyscalls(gen, untracedOptions(opts.quick, tmp, log));
     const lifetime = await captureLifetime(tmp, opts.quick ? 3 : 9, log);
     return {
       meta: {
@@ -300,7 +289,7 @@ export async function run(opts: ThroughputOptions): Promise<ThroughputResult> {
       steps,
       best,
       probes,
-      syscalls,
+      untraced,
       lifetime,
     };
   } finally {
@@ -421,83 +410,20 @@ async function probeCosts(
   return out;
 }
 
-/** Resolves once the capture's syscall program is in the kernel (the capture is attached). */
-async function attached(): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const r = await new Deno.Command("bpftool", {
-      args: ["prog", "show", "name", "sl_sys_enter"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (r.success) return;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  throw new Error("the capture's programs did not appear within 10 s");
-}
-
-/**
- * What every process outside the capture pays per system call while a capture runs: the raw
- * tracepoint programs run for all of them and let them go at the syscall table or the traced
- * set. Rounds alternate a loop without and with a capture (of a sleeping process), so the
- * machine's drift hits both alike; the time is the loop's thread CPU time (event_load sys),
- * which other processes' load does not inflate.
- */
-async function untracedSyscalls(
-  gen: string,
-  tmp: string,
+/** The untraced per-call measurement's sizes: quick (CI) or full; `pairs` overrides. */
+export function untracedOptions(
   quick: boolean,
+  tmp: string,
   log: (l: string) => void,
-): Promise<SyscallCost[]> {
-  const ops = [
-    ["getpid", "getpid(2) (not in the syscall table)"],
-    ["open", "openat(2)+close(2) of /dev/null (in the table)"],
-    ["read", "read(2) of 1 byte (in the table)"],
-  ] as const;
-  const rounds = quick ? 3 : 9;
-  const calls = quick ? 50_000 : 200_000;
-  const loop = async (op: string) => {
-    const r = await runPlain([gen, "sys", op, String(calls)]);
-    return (r as LoadOut & { cpu_ns: number }).cpu_ns / calls;
+  pairs?: number,
+) {
+  return {
+    pairs: pairs ?? (quick ? 8 : 60),
+    calls: 1000,
+    reps: quick ? 10 : 20,
+    windows: quick ? 2 : 6,
+    windowCalls: quick ? 50_000 : 200_000,
+    tmp,
+    log,
   };
-  const without: Record<string, number[]> = {}, withC: Record<string, number[]> = {};
-  for (const [op] of ops) [without[op], withC[op]] = [[], []];
-  for (let i = 0; i < rounds; i++) {
-    for (const [op] of ops) without[op].push(await loop(op));
-    const sleeper = new Deno.Command("sleep", { args: ["600"] }).spawn();
-    const stop = new AbortController();
-    const cap = capture({
-      pids: [sleeper.pid],
-      out: `${tmp}/untraced-rec`,
-      force: true,
-      quiet: true,
-      signal: stop.signal,
-    });
-    try {
-      await attached();
-      for (const [op] of ops) withC[op].push(await loop(op));
-    } finally {
-      stop.abort();
-      const res = await cap;
-      await res.loaderExit;
-      sleeper.kill();
-      await sleeper.status;
-    }
-  }
-  await Deno.remove(`${tmp}/untraced-rec`, { recursive: true }).catch(() => {});
-  return ops.map(([op, what]) => {
-    const ratios = without[op].map((w, i) => withC[op][i] / w);
-    const c: SyscallCost = {
-      what,
-      withoutNs: median(without[op]),
-      withNs: median(withC[op]),
-      ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
-      rounds,
-      callsPerRound: calls,
-    };
-    log(
-      `untraced ${op}: ${c.withoutNs.toFixed(0)} → ${c.withNs.toFixed(0)} ns per call ` +
-        `(ratio ${c.ratio.median.toFixed(3)}, ${c.ratio.min.toFixed(3)}–${c.ratio.max.toFixed(3)})`,
-    );
-    return c;
-  });
 }

@@ -1,0 +1,345 @@
+/**
+ * What every process outside a capture pays per system call while one runs: the raw
+ * tracepoint programs (sl_sys_enter, sl_sys_exit) run for every call of every task and let
+ * untraced ones go at the syscall table or the traced set. Two measures, each of a tight loop
+ * of one plain call in a process the capture does not trace (event_load sys), while a capture
+ * of a sleeping process runs:
+ *
+ * - the whole cost as the loop sees it (the programs and the tracepoints' dispatch): its thread
+ *   CPU time per call in blocks without and with a capture, in pairs whose order alternates
+ *   (without-with, with-without, ...: the capture stays up across the two with-blocks in a row,
+ *   so half of each arm's blocks follow a start or a stop, half another block of the same arm),
+ *   after a warm-up pair; the machine let settle after each start and stop; the cost is the
+ *   median of the pairs' differences with its 95% interval;
+ * - the programs' own time per call, from the kernel's accounting (bpf_stats: run count and
+ *   time of each program) over the loop's windows, less that over idle windows as long (what
+ *   the rest of the machine's calls cost meanwhile). Not in the first measure's run: the
+ *   accounting's clock reads make each program dearer.
+ */
+import { cpuUsage } from "node:process";
+import { run as capture } from "../../capture/recorder.ts";
+import { pairOrder } from "../overhead/stats.ts";
+import { childNamed } from "../overhead/proc_sampler.ts";
+import {
+  counterDeltas,
+  type ProgramCounters,
+  programCounters,
+  programIds,
+  setStats,
+} from "./bpf_stats.ts";
+import {
+  pairedCost,
+  type ProgramsPerCall,
+  programsPerCall,
+  type SyscallCost,
+} from "./untraced_costs.ts";
+
+export interface UntracedOptions {
+  /** pairs of blocks (one block: one loop of each call) */
+  pairs: number;
+  /** calls per loop in the A/B's blocks, and loops per call in each block */
+  calls: number;
+  reps: number;
+  /** loop windows (and as many idle ones) per call for the programs' accounting */
+  windows: number;
+  /** calls per loop in those windows */
+  windowCalls: number;
+  tmp: string;
+  log: (line: string) => void;
+}
+
+export interface Untraced {
+  date: string;
+  /** load average before and after */
+  load: [string, string];
+  pairs: number;
+  /** captures started and stopped for the A/B */
+  captures: number;
+  seconds: number;
+  /** loops of each call per block */
+  reps: number;
+  /** per block, the fastest of its loops (a burst of the rest of the machine's load slows the
+   * loop it overlaps; the fastest is the least touched) */
+  syscalls: SyscallCost[];
+  /** per block, all of its loops */
+  syscallsAll: SyscallCost[];
+  /** what the kernel's accounting (bpf_stats) adds per call while the capture runs: the same
+   * pairs of blocks with it off and on (the fastest loop) */
+  statsCost: SyscallCost[];
+  programs: ProgramsPerCall[];
+}
+
+export const OPS = [
+  { op: "getpid", what: "getpid(2) (not in the syscall table)", syscalls: 1 },
+  { op: "open", what: "openat(2)+close(2) of /dev/null (in the table)", syscalls: 2 },
+  { op: "read", what: "read(2) of 1 byte (in the table)", syscalls: 1 },
+] as const;
+
+const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `reps` loops of `calls` calls of `op` in one process: the thread CPU ns per call of the
+ * fastest loop, and over all of them.
+ */
+async function loopCpu(
+  gen: string,
+  op: string,
+  calls: number,
+  reps = 1,
+): Promise<{ fastest: number; all: number }> {
+  const r = await new Deno.Command(gen, {
+    args: ["sys", op, String(calls), String(reps)],
+    stdout: "piped",
+  }).output();
+  if (!r.success) throw new Error(`event_load sys ${op} failed`);
+  const out = JSON.parse(new TextDecoder().decode(r.stdout));
+  return { fastest: out.min_cpu_ns / calls, all: out.cpu_ns / (calls * reps) };
+}
+
+/** On-CPU ns of every thread of `pid` (scheduler's accounting), 0 once it is gone. */
+function threadsCpuNs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  let ns = 0;
+  try {
+    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+      ns += Number(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`).split(" ")[0]);
+    }
+  } catch { /* gone */ }
+  return ns;
+}
+
+/**
+ * Waits until this process and the loader (if any) used under 2 ms of CPU in the last 100 ms
+ * (the capture's start or end is over), at most 3 s.
+ */
+async function settle(loaderPid?: number): Promise<void> {
+  const used = () => threadsCpuNs(loaderPid) / 1e6 + (cpuUsage().user + cpuUsage().system) / 1e3;
+  let last = used();
+  for (let i = 0; i < 30; i++) {
+    await sleep(100);
+    const now = used();
+    if (now - last < 2) return;
+    last = now;
+  }
+}
+
+/** Resolves once the capture's syscall program is in the kernel. */
+async function attached(): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const r = await new Deno.Command("bpftool", {
+      args: ["prog", "show", "name", "sl_sys_enter"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (r.success) return;
+    await sleep(25);
+  }
+  throw new Error("the capture's programs did not appear within 10 s");
+}
+
+/** A capture of a sleeping process, up and settled; `before`: the programs loaded before it. */
+async function bystander(tmp: string) {
+  const before = await programIds();
+  const sleeper = new Deno.Command("sleep", { args: ["600"] }).spawn();
+  const stop = new AbortController();
+  const cap = capture({
+    pids: [sleeper.pid],
+    out: `${tmp}/untraced-rec`,
+    force: true,
+    quiet: true,
+    signal: stop.signal,
+  });
+  const end = async () => {
+    stop.abort();
+    try {
+      const res = await cap;
+      await res.loaderExit;
+    } finally {
+      sleeper.kill();
+      await sleeper.status;
+    }
+  };
+  try {
+    await Promise.race([
+      attached(),
+      cap.then(() => {
+        throw new Error("the capture of a sleeping process ended before it attached");
+      }),
+    ]);
+    await settle(childNamed(Deno.pid, "sightline-loade"));
+  } catch (e) {
+    await end().catch(() => {});
+    throw e;
+  }
+  return {
+    before,
+    async stop() {
+      await end();
+      await settle();
+    },
+  };
+}
+
+/** Per call, by call: the fastest loop of each block, and all of its loops, for each arm. */
+interface Blocks {
+  fastest: Record<string, number[]>;
+  all: Record<string, number[]>;
+}
+
+const noBlocks = (): Blocks => ({
+  fastest: Object.fromEntries(OPS.map(({ op }) => [op, []])),
+  all: Object.fromEntries(OPS.map(({ op }) => [op, []])),
+});
+
+/**
+ * `pairs` pairs of blocks (after a warm-up pair, not kept) in alternating order; `enter` puts
+ * the machine in an arm's state before each block (nothing when it is in it already).
+ */
+async function pairedBlocks(
+  gen: string,
+  o: UntracedOptions,
+  pairs: number,
+  enter: (arm: "baseline" | "capture") => Promise<void>,
+  what: string,
+): Promise<{ baseline: Blocks; capture: Blocks; withFirst: boolean[] }> {
+  const arms = { baseline: noBlocks(), capture: noBlocks() };
+  const withFirst: boolean[] = [];
+  let block = 0;
+  for (let i = 0; i <= pairs; i++) {
+    const order = pairOrder(i);
+    if (i > 0) withFirst.push(order[0] === "capture");
+    for (const arm of order) {
+      await enter(arm);
+      // the calls' order turns from block to block
+      const b = block++;
+      for (let k = 0; k < OPS.length; k++) {
+        const { op } = OPS[(b + k) % OPS.length];
+        const ns = await loopCpu(gen, op, o.calls, o.reps);
+        if (i === 0) continue;
+        arms[arm].fastest[op].push(ns.fastest);
+        arms[arm].all[op].push(ns.all);
+      }
+    }
+    if (i > 0 && i % 10 === 0) o.log(`${what}: ${i}/${pairs} pairs`);
+  }
+  return { ...arms, withFirst };
+}
+
+/** The costs of the paired blocks, by call, with a line each in the log. */
+function blockCosts(
+  o: UntracedOptions,
+  what: string,
+  r: Awaited<ReturnType<typeof pairedBlocks>>,
+  basis: "fastest" | "all",
+): SyscallCost[] {
+  return OPS.map(({ op, what: call }) => {
+    const c = pairedCost(
+      op,
+      call,
+      r.baseline[basis][op],
+      r.capture[basis][op],
+      o.calls,
+      r.withFirst,
+    );
+    o.log(
+      `${what}, ${op} (${basis === "fastest" ? "fastest loop" : "all loops"}): ` +
+        `${c.withoutNs.toFixed(1)} → ${c.withNs.toFixed(1)} ns per call, cost ` +
+        `${c.diff.median.toFixed(1)} ns [${c.diff.lo.toFixed(1)}, ${c.diff.hi.toFixed(1)}], ` +
+        `dearer in ${c.higher}/${c.pairs} pairs; by order ${c.byOrder?.withoutFirst.toFixed(1)} ` +
+        `/ ${c.byOrder?.withFirst.toFixed(1)}`,
+    );
+    return c;
+  });
+}
+
+export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise<Untraced> {
+  const t0 = performance.now();
+  const load0 = loadavg();
+  let cap: Awaited<ReturnType<typeof bystander>> | undefined;
+  let captures = 0;
+  let ab, accounting, programs: ProgramsPerCall[];
+  try {
+    ab = await pairedBlocks(gen, o, o.pairs, async (arm) => {
+      if (arm === "capture" && !cap) {
+        cap = await bystander(o.tmp);
+        captures++;
+      } else if (arm === "baseline" && cap) {
+        await cap.stop();
+        cap = undefined;
+      }
+    }, "untraced A/B");
+    cap ??= await bystander(o.tmp);
+    // the kernel's accounting: what it costs per call (toggled while the capture stays up),
+    // then what it counts
+    const old = await setStats("0");
+    try {
+      accounting = await pairedBlocks(
+        gen,
+        o,
+        o.pairs,
+        async (arm) => void await setStats(arm === "capture" ? "1" : "0"),
+        "bpf_stats A/B",
+      );
+      await setStats("1");
+      programs = await programCosts(gen, cap.before, o);
+    } finally {
+      await setStats(old);
+    }
+  } finally {
+    await (cap as { stop(): Promise<void> } | undefined)?.stop();
+    await Deno.remove(`${o.tmp}/untraced-rec`, { recursive: true }).catch(() => {});
+  }
+  const syscalls = blockCosts(o, "untraced A/B", ab, "fastest");
+  const syscallsAll = blockCosts(o, "untraced A/B", ab, "all");
+  const statsCost = blockCosts(o, "bpf_stats on against off", accounting, "fastest");
+  for (const p of programs) {
+    o.log(
+      `untraced ${p.op}, programs: ${p.nsPerCall.toFixed(1)} ns per call (${
+        p.programs.map((g) => `${g.name} ${g.nsPerCall.toFixed(1)}`).join(", ")
+      }; others' runs ${(p.othersShare * 100).toFixed(1)}%)`,
+    );
+  }
+  return {
+    date: new Date().toISOString(),
+    load: [load0, loadavg()],
+    pairs: o.pairs,
+    captures,
+    seconds: (performance.now() - t0) / 1000,
+    reps: o.reps,
+    syscalls,
+    syscallsAll,
+    statsCost,
+    programs,
+  };
+}
+
+/**
+ * The programs' own time per call (bpf_stats on, by the caller): windows of the loop and idle windows as long
+ * in alternating order (loop-idle, idle-loop, ...), the counters read before and after each.
+ */
+async function programCosts(
+  gen: string,
+  before: Set<number>,
+  o: UntracedOptions,
+): Promise<ProgramsPerCall[]> {
+  const out: ProgramsPerCall[] = [];
+  for (const { op, what, syscalls } of OPS) {
+    const loops: ProgramCounters[][] = [], idles: ProgramCounters[][] = [];
+    let loopMs = 0;
+    for (let w = 0; w < o.windows; w++) {
+      for (const kind of w % 2 ? ["idle", "loop"] : ["loop", "idle"]) {
+        const a = await programCounters(before);
+        const t = performance.now();
+        if (kind === "loop") {
+          await loopCpu(gen, op, o.windowCalls);
+          loopMs = performance.now() - t;
+        } else await sleep(loopMs);
+        const d = counterDeltas(a, await programCounters(before));
+        (kind === "loop" ? loops : idles).push(d);
+      }
+    }
+    out.push(programsPerCall(op, what, loops, idles, o.windows * o.windowCalls, syscalls));
+  }
+  return out;
+}
