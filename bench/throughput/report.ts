@@ -75,9 +75,10 @@ export function throughputMarkdown(r: ThroughputResult): string {
 
 /** The untraced per-call section: the A/B as the process sees it, and the programs' own time. */
 export function untracedMarkdown(u: Untraced): string[] {
-  const ns = (x: number) => Number.isFinite(x) ? x.toFixed(1) : x > 0 ? "∞" : "−∞";
+  const ns = (x: number) =>
+    (x < 0 ? "−" : "") + (Number.isFinite(x) ? Math.abs(x).toFixed(1) : "∞");
   const signed = (x: number) => (x > 0 ? "+" : "") + ns(x);
-  const pct = (x: number) => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)}%`;
+  const pct = (x: number) => `${signed((x - 1) * 100)}%`;
   const costCi = (c: SyscallCost) =>
     `**${signed(c.diff.median)}** [${signed(c.diff.lo)}, ${signed(c.diff.hi)}]`;
   return [
@@ -109,6 +110,24 @@ export function untracedMarkdown(u: Untraced): string[] {
         `${all ? costCi(all) : "–"} |`;
     }),
     "",
+    ...(u.floor && u.beyond
+      ? [
+        "Where it goes: the same pairs against a program that does nothing attached to the " +
+        "same two tracepoints (`null_tp.c`): the tracepoints' dispatch, the floor under any " +
+        "program there, and what the capture's programs cost beyond it (ns per call, median " +
+        "of the pairs' differences [95%]); and, as a check of the method, the same pairs with " +
+        "nothing attached in either arm (0 expected).",
+        "",
+        "| system call | in all: capture against nothing | floor: empty programs against nothing | beyond: capture against empty programs | check: nothing against nothing |",
+        "| --- | --: | --: | --: | --: |",
+        ...u.syscalls.map((c, i) =>
+          `| ${c.what} | ${costCi(c)} | ${u.floor[i] ? costCi(u.floor[i]) : "–"} | ${
+            u.beyond[i] ? costCi(u.beyond[i]) : "–"
+          } | ${u.aa?.[i] ? costCi(u.aa[i]) : "–"} |`
+        ),
+        "",
+      ]
+      : []),
     "The capture's programs' own time per call of the same loops, from the kernel's " +
     "accounting (bpf_stats), on for these windows only: each loop's windows less idle windows " +
     "as long in alternating order, divided by the loop's calls. Others' runs: the share of the " +

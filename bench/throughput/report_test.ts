@@ -37,6 +37,9 @@ Deno.test("the untraced section shows each call's cost with its interval, unboun
     reps: 20,
     syscalls: [cost("getpid", 24, 30.4)],
     syscallsAll: [cost("getpid", -Infinity, Infinity)],
+    aa: [cost("getpid", -2, 2)],
+    floor: [cost("getpid", 20, 25)],
+    beyond: [cost("getpid", 1, 6)],
     statsCost: [cost("getpid", 129.8, 139.6)],
     programs: [],
   };
@@ -51,4 +54,8 @@ Deno.test("the untraced section shows each call's cost with its interval, unboun
   );
   assert.match(md, /bpf_stats off and on\): getpid \*\*\+27\.7\*\* \[\+129\.8, \+139\.6\] ns/);
   assert.match(md, /20 pairs of blocks .* 11 captures started and stopped/);
+  assert.match(
+    md,
+    /\| getpid\(2\) \| \*\*\+27\.7\*\* \[\+24\.0, \+30\.4\] \| \*\*\+27\.7\*\* \[\+20\.0, \+25\.0\] \| \*\*\+27\.7\*\* \[\+1\.0, \+6\.0\] \| \*\*\+27\.7\*\* \[−2\.0, \+2\.0\] \|/,
+  );
 });

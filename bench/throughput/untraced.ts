@@ -1,9 +1,9 @@
 /**
  * What every process outside a capture pays per system call while one runs: the raw
  * tracepoint programs (sl_sys_enter, sl_sys_exit) run for every call of every task and let
- * untraced ones go at the syscall table or the traced set. Two measures, each of a tight loop
- * of one plain call in a process the capture does not trace (event_load sys), while a capture
- * of a sleeping process runs:
+ * untraced ones go at the syscall table or the traced set. Measured with tight loops of one
+ * plain call in a process the capture does not trace (event_load sys) while a capture of a
+ * sleeping process runs:
  *
  * - the whole cost as the loop sees it (the programs and the tracepoints' dispatch): its thread
  *   CPU time per call in blocks without and with a capture, in pairs whose order alternates
@@ -11,12 +11,19 @@
  *   so half of each arm's blocks follow a start or a stop, half another block of the same arm),
  *   after a warm-up pair; the machine let settle after each start and stop; the cost is the
  *   median of the pairs' differences with its 95% interval;
+ * - the same pairs with nothing attached in either arm, as a check of the method (0 expected);
+ * - the same against empty programs on the two tracepoints (null_tp.c): the tracepoints'
+ *   dispatch, the floor under any program there (empty programs against nothing), and what the
+ *   capture's programs cost beyond it (the capture against empty programs);
  * - the programs' own time per call, from the kernel's accounting (bpf_stats: run count and
  *   time of each program) over the loop's windows, less that over idle windows as long (what
- *   the rest of the machine's calls cost meanwhile). Not in the first measure's run: the
- *   accounting's clock reads make each program dearer.
+ *   the rest of the machine's calls cost meanwhile), and what the accounting itself adds per
+ *   call (pairs of blocks with it off and on): it reads the clock around each run, which is
+ *   most of what it counts for programs this cheap. It is off in the other measures.
  */
 import { cpuUsage } from "node:process";
+import { fileURLToPath } from "node:url";
+import { buildCTool } from "../c_tool.ts";
 import { run as capture } from "../../capture/recorder.ts";
 import { pairOrder } from "../overhead/stats.ts";
 import { childNamed } from "../overhead/proc_sampler.ts";
@@ -53,7 +60,7 @@ export interface Untraced {
   /** load average before and after */
   load: [string, string];
   pairs: number;
-  /** captures started and stopped for the A/B */
+  /** captures started and stopped for the A/Bs */
   captures: number;
   seconds: number;
   /** loops of each call per block */
@@ -63,6 +70,12 @@ export interface Untraced {
   syscalls: SyscallCost[];
   /** per block, all of its loops */
   syscallsAll: SyscallCost[];
+  /** the check of the method: the same pairs with nothing attached in either arm (0 expected) */
+  aa: SyscallCost[];
+  /** the tracepoints' dispatch and an empty program on each (null_tp.c) against nothing */
+  floor: SyscallCost[];
+  /** the capture against those empty programs: what its programs cost beyond an empty one */
+  beyond: SyscallCost[];
   /** what the kernel's accounting (bpf_stats) adds per call while the capture runs: the same
    * pairs of blocks with it off and on (the fastest loop) */
   statsCost: SyscallCost[];
@@ -75,6 +88,7 @@ export const OPS = [
   { op: "read", what: "read(2) of 1 byte (in the table)", syscalls: 1 },
 ] as const;
 
+const NULL_TP = fileURLToPath(new URL("./null_tp.c", import.meta.url));
 const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -181,6 +195,52 @@ async function bystander(tmp: string) {
   };
 }
 
+/** Empty programs on the same two tracepoints (null_tp.c), attached; `stop()` detaches them. */
+async function emptyPrograms(bin: string) {
+  const p = new Deno.Command(bin, { stdin: "piped", stdout: "piped" }).spawn();
+  const out = p.stdout.getReader();
+  const first = await out.read();
+  if (!new TextDecoder().decode(first.value).startsWith("attached")) {
+    await p.stdin.close().catch(() => {});
+    await p.status;
+    throw new Error("null_tp did not attach its programs");
+  }
+  await settle();
+  return {
+    async stop() {
+      await p.stdin.close();
+      while (!(await out.read()).done);
+      if (!(await p.status).success) throw new Error("null_tp failed");
+      await settle();
+    },
+  };
+}
+
+/** What is attached to the syscall tracepoints in an arm of an A/B. */
+export type ArmState = "nothing" | "empty programs" | "capture";
+
+/** Puts the machine in a state, stopping what the last one attached. */
+function stateKeeper(tmp: string, nullTp: string) {
+  let cap: Awaited<ReturnType<typeof bystander>> | undefined;
+  let empty: Awaited<ReturnType<typeof emptyPrograms>> | undefined;
+  const k = {
+    captures: 0,
+    get capture() {
+      return cap;
+    },
+    async to(state: ArmState) {
+      if (state !== "capture" && cap) [cap] = [undefined, await cap.stop()];
+      if (state !== "empty programs" && empty) [empty] = [undefined, await empty.stop()];
+      if (state === "capture" && !cap) {
+        cap = await bystander(tmp);
+        k.captures++;
+      }
+      if (state === "empty programs" && !empty) empty = await emptyPrograms(nullTp);
+    },
+  };
+  return k;
+}
+
 /** Per call, by call: the fastest loop of each block, and all of its loops, for each arm. */
 interface Blocks {
   fastest: Record<string, number[]>;
@@ -193,37 +253,38 @@ const noBlocks = (): Blocks => ({
 });
 
 /**
- * `pairs` pairs of blocks (after a warm-up pair, not kept) in alternating order; `enter` puts
- * the machine in an arm's state before each block (nothing when it is in it already).
+ * `pairs` pairs of blocks (after a warm-up pair, not kept) in alternating order (a b, b a, ...);
+ * `enter` puts the machine in arm a's or b's state before each block (nothing to do when it is
+ * in it).
  */
 async function pairedBlocks(
   gen: string,
   o: UntracedOptions,
   pairs: number,
-  enter: (arm: "baseline" | "capture") => Promise<void>,
+  enter: (arm: "a" | "b") => Promise<void>,
   what: string,
-): Promise<{ baseline: Blocks; capture: Blocks; withFirst: boolean[] }> {
-  const arms = { baseline: noBlocks(), capture: noBlocks() };
-  const withFirst: boolean[] = [];
+): Promise<{ a: Blocks; b: Blocks; bFirst: boolean[] }> {
+  const blocks = { a: noBlocks(), b: noBlocks() };
+  const bFirst: boolean[] = [];
   let block = 0;
   for (let i = 0; i <= pairs; i++) {
-    const order = pairOrder(i);
-    if (i > 0) withFirst.push(order[0] === "capture");
+    const order = pairOrder(i).map((x) => x === "baseline" ? "a" : "b");
+    if (i > 0) bFirst.push(order[0] === "b");
     for (const arm of order) {
       await enter(arm);
       // the calls' order turns from block to block
-      const b = block++;
+      const n = block++;
       for (let k = 0; k < OPS.length; k++) {
-        const { op } = OPS[(b + k) % OPS.length];
+        const { op } = OPS[(n + k) % OPS.length];
         const ns = await loopCpu(gen, op, o.calls, o.reps);
         if (i === 0) continue;
-        arms[arm].fastest[op].push(ns.fastest);
-        arms[arm].all[op].push(ns.all);
+        blocks[arm].fastest[op].push(ns.fastest);
+        blocks[arm].all[op].push(ns.all);
       }
     }
     if (i > 0 && i % 10 === 0) o.log(`${what}: ${i}/${pairs} pairs`);
   }
-  return { ...arms, withFirst };
+  return { ...blocks, bFirst };
 }
 
 /** The costs of the paired blocks, by call, with a line each in the log. */
@@ -237,10 +298,10 @@ function blockCosts(
     const c = pairedCost(
       op,
       call,
-      r.baseline[basis][op],
-      r.capture[basis][op],
+      r.a[basis][op],
+      r.b[basis][op],
       o.calls,
-      r.withFirst,
+      r.bFirst,
     );
     o.log(
       `${what}, ${op} (${basis === "fastest" ? "fastest loop" : "all loops"}): ` +
@@ -254,22 +315,24 @@ function blockCosts(
 }
 
 export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise<Untraced> {
+  const nullTp = await buildCTool(NULL_TP);
   const t0 = performance.now();
   const load0 = loadavg();
-  let cap: Awaited<ReturnType<typeof bystander>> | undefined;
-  let captures = 0;
-  let ab, accounting, programs: ProgramsPerCall[];
+  const keep = stateKeeper(o.tmp, nullTp);
+  const arms = (a: ArmState, b: ArmState) => (arm: "a" | "b") => keep.to(arm === "a" ? a : b);
+  let ab, same, floor, beyond, accounting, programs: ProgramsPerCall[];
   try {
-    ab = await pairedBlocks(gen, o, o.pairs, async (arm) => {
-      if (arm === "capture" && !cap) {
-        cap = await bystander(o.tmp);
-        captures++;
-      } else if (arm === "baseline" && cap) {
-        await cap.stop();
-        cap = undefined;
-      }
-    }, "untraced A/B");
-    cap ??= await bystander(o.tmp);
+    ab = await pairedBlocks(gen, o, o.pairs, arms("nothing", "capture"), "untraced A/B");
+    same = await pairedBlocks(gen, o, o.pairs, arms("nothing", "nothing"), "A/A");
+    floor = await pairedBlocks(gen, o, o.pairs, arms("nothing", "empty programs"), "floor A/B");
+    beyond = await pairedBlocks(
+      gen,
+      o,
+      o.pairs,
+      arms("empty programs", "capture"),
+      "beyond A/B",
+    );
+    await keep.to("capture");
     // the kernel's accounting: what it costs per call (toggled while the capture stays up),
     // then what it counts
     const old = await setStats("0");
@@ -278,20 +341,23 @@ export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise
         gen,
         o,
         o.pairs,
-        async (arm) => void await setStats(arm === "capture" ? "1" : "0"),
+        async (arm) => void await setStats(arm === "b" ? "1" : "0"),
         "bpf_stats A/B",
       );
       await setStats("1");
-      programs = await programCosts(gen, cap.before, o);
+      programs = await programCosts(gen, keep.capture!.before, o);
     } finally {
       await setStats(old);
     }
   } finally {
-    await (cap as { stop(): Promise<void> } | undefined)?.stop();
+    await keep.to("nothing");
     await Deno.remove(`${o.tmp}/untraced-rec`, { recursive: true }).catch(() => {});
   }
   const syscalls = blockCosts(o, "untraced A/B", ab, "fastest");
   const syscallsAll = blockCosts(o, "untraced A/B", ab, "all");
+  const aa = blockCosts(o, "nothing against nothing", same, "fastest");
+  const floorCost = blockCosts(o, "empty programs against nothing", floor, "fastest");
+  const beyondCost = blockCosts(o, "capture against empty programs", beyond, "fastest");
   const statsCost = blockCosts(o, "bpf_stats on against off", accounting, "fastest");
   for (const p of programs) {
     o.log(
@@ -304,11 +370,14 @@ export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise
     date: new Date().toISOString(),
     load: [load0, loadavg()],
     pairs: o.pairs,
-    captures,
+    captures: keep.captures,
     seconds: (performance.now() - t0) / 1000,
     reps: o.reps,
     syscalls,
     syscallsAll,
+    aa,
+    floor: floorCost,
+    beyond: beyondCost,
     statsCost,
     programs,
   };
