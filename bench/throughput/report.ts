@@ -142,7 +142,7 @@ export function untracedMarkdown(u: Untraced): string[] {
     "| system call | calls | program | runs per call | ns per run | ns per call | others' runs |",
     "| --- | --: | --- | --: | --: | --: | --: |",
     ...u.programs.flatMap((p) => [
-      ...p.programs.map((g) =>
+      ...p.programs.filter((g) => g.runsPerCall >= 0.001).map((g) =>
         `| ${p.what} | ${p.calls} | ${g.name} | ${g.runsPerCall.toFixed(3)} | ` +
         `${ns(g.nsPerRun)} | ${ns(g.nsPerCall)} | |`
       ),
@@ -150,7 +150,26 @@ export function untracedMarkdown(u: Untraced): string[] {
       `${(p.othersShare * 100).toFixed(1)}% |`,
     ]),
     "",
+    ...rare(u),
   ];
+}
+
+/** The programs that ran under a thousandth of a time per call (the loop process's own start
+ * and end: fork, exec, exit), in one line; they are in "all". */
+function rare(u: Untraced): string[] {
+  const names = [
+    ...new Set(
+      u.programs.flatMap((p) => p.programs.filter((g) => g.runsPerCall < 0.001)).map((g) => g.name),
+    ),
+  ].sort();
+  return names.length
+    ? [
+      `Also ran, under once per thousand calls (the loop process's own start and end): ${
+        names.join(", ")
+      }.`,
+      "",
+    ]
+    : [];
 }
 
 /** The `capture -- true` section: whole life from outside, and the phases inside. */
