@@ -36,18 +36,25 @@ export class LiveFlush {
     keepManifestRoom(t.dir, this.#roomFor);
   }
 
-  /** The sink's rows to their files; the manifest refreshed, and written when due. */
+  /**
+   * The sink's rows to their files; the manifest, when due, brought up to date and written. It
+   * is not brought up to date in between (the sink's counts, the attach report and the blind
+   * spots, rebuilt: most of an idle second's flush); what decides whether it is due, the
+   * warnings, errors, drops and missed runs, is in it as it comes, and the rows lost are the
+   * sink's own count.
+   */
   flush(): void {
     const { dir, manifest, sink } = this.t;
     sink.flush();
+    const lost = sink.counters.diskLost;
+    if (!this.pacer.due(manifest, lost)) return;
     this.t.refresh();
-    if (!this.pacer.due(manifest)) return;
     try {
       this.#written = writeManifest(dir, manifest, this.#written);
     } catch {
       return; // no room: the one written before stays, the last one has the reserve
     }
-    this.pacer.wrote(manifest);
+    this.pacer.wrote(manifest, lost);
     if (this.#written.length > this.#roomFor) {
       keepManifestRoom(dir, this.#roomFor = this.#written.length);
     }

@@ -49,7 +49,8 @@ Deno.test("live flush: rows at every flush, the manifest when due or alarmed, ro
     assert.equal(feeder.end(), 0);
     now += 1000;
     live.flush(); // a second later: not due, the manifest on disk stays
-    assert.ok(rowsOf(manifest) > first, "the sink counted the second half");
+    const counted = Object.values(sink.state().tables).reduce((n, t) => n + t.rows, 0);
+    assert.ok(counted > first, "the sink counted the second half");
     assert.equal(rowsOf(onDisk(dir)), first);
 
     manifest.warnings.push("something new to say");
@@ -74,6 +75,78 @@ Deno.test("live flush: rows at every flush, the manifest when due or alarmed, ro
     assert.ok(stopped);
     await sink.settled();
     sink.finish();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A LiveFlush over a stand-in sink whose rows lost can be set, counting the manifest's refreshes. */
+function countingFlush(dir: string, now: () => number) {
+  const manifest = {
+    tables: { file: { file: "file.arrow", rows: 0, bytes: 0 } },
+    drops: {},
+    missed_runs: 0,
+    warnings: [],
+    errors: [],
+  } as unknown as Manifest;
+  const counters = { diskLost: 0 };
+  const sink = { flush() {}, tick() {}, counters } as unknown as ConstructorParameters<
+    typeof LiveFlush
+  >[0]["sink"];
+  const state = { refreshes: 0, rows: 0 };
+  const live = new LiveFlush(
+    {
+      dir,
+      manifest,
+      sink,
+      refresh: () => {
+        state.refreshes++;
+        manifest.tables.file.rows = state.rows;
+        if (counters.diskLost) manifest.tables.file.lost = counters.diskLost;
+      },
+      written: writeManifest(dir, manifest),
+    },
+    new ManifestPacer(PACE_MS, now),
+  );
+  return { live, manifest, counters, state };
+}
+
+Deno.test("live flush: the manifest is brought up to date only when it is to be written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-flush-" });
+  try {
+    let now = 0;
+    const { live, state } = countingFlush(dir, () => now);
+    live.flush(); // the first: due
+    assert.equal(state.refreshes, 1);
+    for (let s = 1; s < 5; s++) {
+      now = s * 1000;
+      state.rows += 10;
+      live.flush(); // an idle or busy second in between: the rows to their files, nothing else
+    }
+    assert.equal(state.refreshes, 1, "not rebuilt on the four flushes in between");
+    now = PACE_MS;
+    live.flush();
+    assert.equal(state.refreshes, 2);
+    assert.equal(rowsOf(onDisk(dir)), 40, "when due, written up to date");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("live flush: rows the disk lost make the manifest due at once, up to date", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-flush-" });
+  try {
+    let now = 0;
+    const { live, counters, state } = countingFlush(dir, () => now);
+    live.flush();
+    now = 1000;
+    counters.diskLost = 7; // the sink's flush lost rows (a full disk)
+    live.flush();
+    assert.equal(state.refreshes, 2);
+    assert.equal(onDisk(dir).tables.file.lost, 7, "written at once with the loss");
+    now = 2000;
+    live.flush();
+    assert.equal(state.refreshes, 2, "the same loss again is not new");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

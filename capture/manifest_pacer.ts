@@ -11,10 +11,14 @@ import type { Manifest } from "../recording/manifest.ts";
 
 export const PACE_MS = 5000;
 
-/** What in a manifest tells of trouble, as one number that only grows during a capture. */
-export function alarms(m: Manifest): number {
+/**
+ * What in a manifest tells of trouble, as one number that only grows during a capture; `lost`:
+ * the rows lost so far, where the manifest's tables have not been brought up to date yet.
+ */
+export function alarms(m: Manifest, lost?: number): number {
   let n = m.warnings.length + m.errors.length + m.missed_runs;
   for (const d of Object.values(m.drops)) n += d;
+  if (lost !== undefined) return n + lost;
   for (const t of Object.values(m.tables)) n += t.lost ?? 0;
   return n;
 }
@@ -27,14 +31,14 @@ export class ManifestPacer {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Whether the manifest is to be written now. */
-  due(m: Manifest): boolean {
-    return this.now() - this.#last >= this.paceMs || alarms(m) > this.#alarms;
+  /** Whether the manifest is to be written now (`lost`: see alarms). */
+  due(m: Manifest, lost?: number): boolean {
+    return this.now() - this.#last >= this.paceMs || alarms(m, lost) > this.#alarms;
   }
 
   /** Says that `m` was written (a write that failed is tried again at the next flush). */
-  wrote(m: Manifest): void {
+  wrote(m: Manifest, lost?: number): void {
     this.#last = this.now();
-    this.#alarms = alarms(m);
+    this.#alarms = alarms(m, lost);
   }
 }

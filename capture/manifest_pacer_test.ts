@@ -73,3 +73,19 @@ Deno.test("ManifestPacer: a write that failed (no room) is tried again at the ne
   assert.equal(p.due(m), true, "still due");
   assert.equal(alarms(m), 1);
 });
+
+Deno.test("ManifestPacer: rows lost counted apart stand for the tables' own", () => {
+  let t = 0;
+  const p = new ManifestPacer(PACE_MS, () => t);
+  const m = manifest();
+  m.tables.process.lost = 5; // stale: the manifest's tables not yet brought up to date
+  p.wrote(m, 0);
+  t = 1000;
+  assert.equal(p.due(m, 0), false, "the tables' stale count is not used");
+  assert.equal(p.due(m, 2), true, "rows lost since the last write are new");
+  p.wrote(m, 2);
+  t = 2000;
+  assert.equal(p.due(m, 2), false);
+  assert.equal(alarms(m), 5);
+  assert.equal(alarms(m, 2), 2);
+});
