@@ -48,6 +48,18 @@ export async function setStats(value: string): Promise<string> {
   return old;
 }
 
+/** The ids of the programs attached now through a BPF link (bpftool link). */
+export async function linkedProgramIds(): Promise<Set<number>> {
+  const r = await new Deno.Command("bpftool", {
+    args: ["link", "show", "--json"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!r.success) return new Set();
+  const links = JSON.parse(new TextDecoder().decode(r.stdout)) as { prog_id?: number }[];
+  return new Set(links.map((l) => l.prog_id).filter((id) => id !== undefined));
+}
+
 /** The ids of the programs loaded now (to tell a capture's programs from older ones). */
 export async function programIds(): Promise<Set<number>> {
   return new Set((await showPrograms()).map((p) => p.id));

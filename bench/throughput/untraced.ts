@@ -29,6 +29,7 @@ import { pairOrder } from "../overhead/stats.ts";
 import { childNamed } from "../overhead/proc_sampler.ts";
 import {
   counterDeltas,
+  linkedProgramIds,
   type ProgramCounters,
   programCounters,
   programIds,
@@ -138,18 +139,22 @@ async function settle(loaderPid?: number): Promise<void> {
   }
 }
 
-/** Resolves once the capture's syscall program is in the kernel. */
-async function attached(): Promise<void> {
+/**
+ * Resolves once the new capture's sl_sys_enter and sl_sys_exit (not among the programs
+ * `before`: an ended capture's may linger a moment) are attached.
+ */
+async function attached(before: Set<number>): Promise<void> {
   for (let i = 0; i < 400; i++) {
-    const r = await new Deno.Command("bpftool", {
-      args: ["prog", "show", "name", "sl_sys_enter"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (r.success) return;
+    const ours = (await programCounters(before)).filter((p) =>
+      p.name === "sl_sys_enter" || p.name === "sl_sys_exit"
+    );
+    if (ours.length === 2) {
+      const linked = await linkedProgramIds();
+      if (ours.every((p) => linked.has(p.id))) return;
+    }
     await sleep(25);
   }
-  throw new Error("the capture's programs did not appear within 10 s");
+  throw new Error("the capture's syscall programs were not attached within 10 s");
 }
 
 /** A capture of a sleeping process, up and settled; `before`: the programs loaded before it. */
@@ -176,7 +181,7 @@ async function bystander(tmp: string) {
   };
   try {
     await Promise.race([
-      attached(),
+      attached(before),
       cap.then(() => {
         throw new Error("the capture of a sleeping process ended before it attached");
       }),
