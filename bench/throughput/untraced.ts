@@ -326,6 +326,12 @@ export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise
   const keep = stateKeeper(o.tmp, nullTp);
   const arms = (a: ArmState, b: ArmState) => (arm: "a" | "b") => keep.to(arm === "a" ? a : b);
   let ab, same, floor, beyond, accounting, programs: ProgramsPerCall[];
+  // the kernel's accounting costs every call more than the capture does: off for every A/B
+  // but its own, whatever an earlier run (killed inside withProgramCosts) or a tool left it at
+  const statsFound = await setStats("0");
+  if (statsFound !== "0") {
+    o.log(`untraced: kernel.bpf_stats_enabled was ${statsFound}: off for the A/Bs, put back after`);
+  }
   try {
     ab = await pairedBlocks(gen, o, o.pairs, arms("nothing", "capture"), "untraced A/B");
     same = await pairedBlocks(gen, o, o.pairs, arms("nothing", "nothing"), "A/A");
@@ -340,7 +346,6 @@ export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise
     await keep.to("capture");
     // the kernel's accounting: what it costs per call (toggled while the capture stays up),
     // then what it counts
-    const old = await setStats("0");
     try {
       accounting = await pairedBlocks(
         gen,
@@ -352,9 +357,10 @@ export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise
       await setStats("1");
       programs = await programCosts(gen, keep.capture!.before, o);
     } finally {
-      await setStats(old);
+      await setStats("0");
     }
   } finally {
+    await setStats(statsFound);
     await keep.to("nothing");
     await Deno.remove(`${o.tmp}/untraced-rec`, { recursive: true }).catch(() => {});
   }
