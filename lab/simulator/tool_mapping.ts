@@ -1,11 +1,13 @@
 /**
  * Maps a scenario's abstract tool action (run a command, read a file, write a file, or call a
  * named tool) onto a tool the client actually offered in its request, with that tool's argument
- * shape: Claude Code `Bash`/`Read`/`Write` (Factory Droid: `Execute`/`Read`/`Create`), Gemini
- * CLI and Qwen Code `run_shell_command`/
+ * shape: Claude Code `Bash`/`Read`/`Write` (Factory Droid: `Execute`/`Read`/`Create`; Continue
+ * CLI: `Bash`/`Read`/`Write` with `filepath`), Gemini CLI and Qwen Code `run_shell_command`/
  * `read_file`/`write_file`, opencode `bash`/`read`/`write`, Codex `exec_command` (or
- * `shell_command`/`shell`) and `apply_patch`. File tools get their path under whichever name
- * the offered tool declares (`file_path`, `absolute_path`, `filePath`, `path`). Tools that
+ * `shell_command`/`shell`) and `apply_patch`, GitHub Copilot CLI `bash`, `view` and
+ * `apply_patch` (a custom tool over Chat Completions too). File tools get their path under
+ * whichever name the offered tool declares (`file_path`, `absolute_path`, `filePath`,
+ * `filepath`, `path`). Tools that
  * take a list are filled with one item, as their schema declares it: a command in an array of
  * strings (Cline 3's `run_commands {commands}`), a path in an array of strings or of objects
  * with a path key (Cline 3's `read_files {files: [{path}]}`). When an agent has no read or
@@ -173,7 +175,8 @@ function readManyArgs(tool: OfferedTool, path: string): Record<string, unknown> 
 /** The property a file tool takes its path in (the first declared of the usual names). */
 function pathKey(tool: OfferedTool, fallback: string): string {
   const props = properties(tool);
-  return ["file_path", "absolute_path", "filePath", "path"].find((k) => k in props) ?? fallback;
+  return ["file_path", "absolute_path", "filePath", "filepath", "path"].find((k) => k in props) ??
+    fallback;
 }
 
 function absolute(path: string, cwd: string | undefined): string {
@@ -218,7 +221,7 @@ function mapBuiltin(
 ): ToolCall {
   if ("run" in action) return mapRun(action.run, action.description, offered);
   if ("read" in action) {
-    const tool = find(offered, "Read", "read_file", "read");
+    const tool = find(offered, "Read", "read_file", "read", "view");
     if (tool) {
       const key = pathKey(tool, "file_path");
       return {
