@@ -155,7 +155,10 @@ async function outlivedProblem(c: DuckDBConnection, b: Build, recording: string)
 /**
  * No LLM call, but connections to servers on loopback: the agent may have handed its work to a
  * local process outside the capture (a daemon it started before, as Cline 3's hub), whose
- * LLM calls are then not recorded. Said as a problem rather than left as an empty llm_calls;
+ * LLM calls are then not recorded; or the server is the model's and the process's TLS went
+ * unrecorded (GitHub Copilot CLI's model calls, from a Node addon not hooked before: its
+ * connects to the scripted server were all the recording held). Said as a problem rather than
+ * left as an empty llm_calls;
  * not when a file of the recording is damaged or records were lost, which is said already.
  */
 async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string) {
@@ -179,7 +182,9 @@ async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string)
     `no LLM call was recorded, but the traced processes connected to ${shown.join(", ")}${more}` +
       " on this machine's loopback: a local server the capture does not trace (an agent's " +
       "daemon started before it) may have made the calls; capture that server too (--pid or " +
-      "--comm), or stop it so that the agent starts it under the capture",
+      "--comm), or stop it so that the agent starts it under the capture; or the server was " +
+      "the model's and the process's TLS went unrecorded (a TLS library not hooked: " +
+      "manifest.json attach)",
   );
 }
 
