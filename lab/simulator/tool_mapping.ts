@@ -5,7 +5,8 @@
  * CLI: `Bash`/`Read`/`Write` with `filepath`), Gemini CLI and Qwen Code `run_shell_command`/
  * `read_file`/`write_file`, opencode `bash`/`read`/`write`, Codex `exec_command` (or
  * `shell_command`/`shell`) and `apply_patch`, GitHub Copilot CLI `bash`, `view` and
- * `apply_patch` (a custom tool over Chat Completions too). File tools get their path under
+ * `apply_patch` (a custom tool over Chat Completions too; over Anthropic Messages `create
+ * {path, file_text}`). File tools get their path under
  * whichever name the offered tool declares (`file_path`, `absolute_path`, `filePath`,
  * `filepath`, `path`). Tools that
  * take a list are filled with one item, as their schema declares it: a command in an array of
@@ -179,6 +180,13 @@ function pathKey(tool: OfferedTool, fallback: string): string {
     fallback;
 }
 
+/** The property a write tool takes the file's text in (`file_text`: GitHub Copilot CLI's
+ * `create`, as Anthropic's text editor tool names it). */
+function contentKey(tool: OfferedTool): string {
+  const props = properties(tool);
+  return ["content", "file_text"].find((k) => k in props) ?? "content";
+}
+
 function absolute(path: string, cwd: string | undefined): string {
   if (isAbsolute(path) || cwd === undefined) return path;
   return resolve(cwd, path);
@@ -252,14 +260,14 @@ function mapBuiltin(
     );
   }
   if ("write" in action) {
-    const tool = find(offered, "Write", "write_file", "write", "Create");
+    const tool = find(offered, "Write", "write_file", "write", "Create", "create");
     if (tool) {
       return {
         name: tool.name,
         kind: "function",
         args: {
           [pathKey(tool, "file_path")]: absolute(action.write, cwd),
-          content: action.content,
+          [contentKey(tool)]: action.content,
         },
       };
     }

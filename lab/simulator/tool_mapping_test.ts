@@ -288,3 +288,17 @@ Deno.test("GitHub Copilot CLI: view reads, the custom apply_patch writes", () =>
     input: addFilePatch("out.txt", "x\n"),
   });
 });
+
+Deno.test("GitHub Copilot CLI over Anthropic Messages: create takes the text in file_text", () => {
+  const tools = [
+    fn("bash", { command: { type: "string" }, description: { type: "string" } }),
+    fn("view", { path: { type: "string" } }),
+    fn("create", { path: { type: "string" }, file_text: { type: "string" } }),
+    fn("edit", { path: { type: "string" }, old_str: {}, new_str: {} }),
+  ];
+  assert.deepEqual(mapToolAction({ write: "out.txt", content: "x" }, tools, "/w"), {
+    name: "create",
+    kind: "function",
+    args: { path: "/w/out.txt", file_text: "x" },
+  });
+});
