@@ -188,6 +188,38 @@ async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string)
   );
 }
 
+/**
+ * Traced processes that connected to port 443 and of which no TLS call was recorded: their
+ * HTTPS went through a TLS library the capture did not hook (a Node addon with its own TLS, as
+ * GitHub Copilot CLI's `runtime.node` was), or no TLS session began. Said as a problem: an
+ * empty llm_calls is otherwise all a user sees of them. Not when a file of the recording is
+ * damaged or records were lost, which is said already.
+ */
+async function httpsUnrecordedProblem(c: DuckDBConnection, b: Build, recording: string) {
+  if (b.problems.some((p) => p.kind === "file" || p.kind === "lost")) return;
+  let rows: unknown[][];
+  try {
+    rows = (await query(c, sqlText("https_unrecorded"), [recording])).rows;
+  } catch {
+    return; // actions failed: already a problem of its own
+  }
+  if (!rows.length) return;
+  const shown = rows.slice(0, 5).map(([pid, comm, addr, n, addrs]) =>
+    `pid ${pid}${comm ? ` ${comm}` : ""} (${n}× to ` +
+    `${String(addr).includes(":") ? `[${addr}]` : addr}:443` +
+    `${Number(addrs) > 1 ? ` and ${Number(addrs) - 1} more address(es)` : ""})`
+  );
+  const more = rows.length > 5 ? ` and ${rows.length - 5} more` : "";
+  b.problem(
+    "net",
+    "blind",
+    `${rows.length === 1 ? "a traced process" : `${rows.length} traced processes`} connected ` +
+      `to HTTPS (port 443) and no TLS plaintext of ${rows.length === 1 ? "it" : "them"} was ` +
+      `recorded: ${shown.join(", ")}${more}; ${rows.length === 1 ? "its" : "their"} TLS ` +
+      "library was not hooked (see manifest.json attach), or no TLS session began",
+  );
+}
+
 /** Builds `analysis.duckdb` for one recording; returns its summary. */
 export async function analyzeRecording(
   path: string,
@@ -338,6 +370,7 @@ export async function analyzeRecording(
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);
       await loopbackProblem(c, b, input.name); // over actions, which the correlation makes
+      await httpsUnrecordedProblem(c, b, input.name);
       await b.finish();
       let findings = "";
       try {
