@@ -28,3 +28,24 @@ Deno.test("a shared library with OpenSSL linked in and hidden is located; one im
     await Deno.remove(cache, { recursive: true });
   }
 });
+
+Deno.test("a shared library exporting the AEAD API (a libcrypto beside a libssl) is not located", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-tls-targets-crypto-" });
+  try {
+    const src = `${dir}/crypto.c`, lib = `${dir}/libcrypto_like.so`;
+    await Deno.writeTextFile(
+      src,
+      "int EVP_AEAD_CTX_seal(void) { return 1; }\nint EVP_AEAD_CTX_open(void) { return 1; }\n",
+    );
+    const r = await new Deno.Command("gcc", {
+      args: ["-O2", "-shared", "-fPIC", "-o", lib, src],
+      stderr: "piped",
+    }).output();
+    assert.ok(r.success, new TextDecoder().decode(r.stderr));
+    const insp = inspectFile(lib);
+    assert.equal(insp.status, "none");
+    assert.match(insp.reason ?? "", /^exports EVP_AEAD_CTX_(seal|open): a libcrypto/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
