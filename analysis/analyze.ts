@@ -155,7 +155,10 @@ async function outlivedProblem(c: DuckDBConnection, b: Build, recording: string)
 /**
  * No LLM call, but connections to servers on loopback: the agent may have handed its work to a
  * local process outside the capture (a daemon it started before, as Cline 3's hub), whose
- * LLM calls are then not recorded. Said as a problem rather than left as an empty llm_calls;
+ * LLM calls are then not recorded; or the server is the model's and the process's TLS went
+ * unrecorded (GitHub Copilot CLI's model calls, from a Node addon not hooked before: its
+ * connects to the scripted server were all the recording held). Said as a problem rather than
+ * left as an empty llm_calls;
  * not when a file of the recording is damaged or records were lost, which is said already.
  */
 async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string) {
@@ -179,7 +182,41 @@ async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string)
     `no LLM call was recorded, but the traced processes connected to ${shown.join(", ")}${more}` +
       " on this machine's loopback: a local server the capture does not trace (an agent's " +
       "daemon started before it) may have made the calls; capture that server too (--pid or " +
-      "--comm), or stop it so that the agent starts it under the capture",
+      "--comm), or stop it so that the agent starts it under the capture; or the server was " +
+      "the model's and the process's TLS went unrecorded (a TLS library not hooked: " +
+      "manifest.json attach)",
+  );
+}
+
+/**
+ * Traced processes that connected to port 443 and of which no TLS call was recorded: their
+ * HTTPS went through a TLS library the capture did not hook (a Node addon with its own TLS, as
+ * GitHub Copilot CLI's `runtime.node` was), or no TLS session began. Said as a problem: an
+ * empty llm_calls is otherwise all a user sees of them. Not when a file of the recording is
+ * damaged or records were lost, which is said already.
+ */
+async function httpsUnrecordedProblem(c: DuckDBConnection, b: Build, recording: string) {
+  if (b.problems.some((p) => p.kind === "file" || p.kind === "lost")) return;
+  let rows: unknown[][];
+  try {
+    rows = (await query(c, sqlText("https_unrecorded"), [recording])).rows;
+  } catch {
+    return; // actions failed: already a problem of its own
+  }
+  if (!rows.length) return;
+  const shown = rows.slice(0, 5).map(([pid, comm, addr, n, addrs]) =>
+    `pid ${pid}${comm ? ` ${comm}` : ""} (${n}× to ` +
+    `${String(addr).includes(":") ? `[${addr}]` : addr}:443` +
+    `${Number(addrs) > 1 ? ` and ${Number(addrs) - 1} more address(es)` : ""})`
+  );
+  const more = rows.length > 5 ? ` and ${rows.length - 5} more` : "";
+  b.problem(
+    "net",
+    "blind",
+    `${rows.length === 1 ? "a traced process" : `${rows.length} traced processes`} connected ` +
+      `to HTTPS (port 443) and no TLS plaintext of ${rows.length === 1 ? "it" : "them"} was ` +
+      `recorded: ${shown.join(", ")}${more}; ${rows.length === 1 ? "its" : "their"} TLS ` +
+      "library was not hooked (see manifest.json attach), or no TLS session began",
   );
 }
 
@@ -333,6 +370,7 @@ export async function analyzeRecording(
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);
       await loopbackProblem(c, b, input.name); // over actions, which the correlation makes
+      await httpsUnrecordedProblem(c, b, input.name);
       await b.finish();
       let findings = "";
       try {

@@ -96,3 +96,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a connect to port 443 with no TLS call of its process recorded: a problems row names it",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-https-unrecorded-" });
+    const rec = join(tmp, "rec");
+    // a server on 443 outside the capture, on a loopback address of its own
+    const listener = Deno.listen({ hostname: "127.0.0.3", port: 443 });
+    const accepted = (async () => {
+      for await (const conn of listener) conn.close();
+    })();
+    try {
+      // bash's /dev/tcp speaks no TLS: what a process whose TLS library is not hooked leaves
+      const cap = await denoTask([
+        "capture",
+        "--out",
+        rec,
+        "--",
+        "bash",
+        "-c",
+        "exec 3<>/dev/tcp/127.0.0.3/443; exec 3>&-",
+      ]);
+      assert.equal(cap.code, 0, cap.stderr);
+      const sql = await denoTask([
+        "sql",
+        "--format",
+        "json",
+        rec,
+        "--",
+        "SELECT kind, message FROM problems WHERE source = 'net' AND message LIKE '%port 443%'",
+      ]);
+      assert.equal(sql.code, 0, sql.stderr);
+      const rows = JSON.parse(sql.stdout);
+      assert.equal(rows.length, 1, sql.stdout);
+      assert.equal(rows[0].kind, "blind");
+      assert.match(
+        rows[0].message,
+        /^a traced process connected to HTTPS \(port 443\) and no TLS plaintext of it was recorded: pid \d+ bash \(1× to 127\.0\.0\.3:443\); its TLS library was not hooked/,
+      );
+    } finally {
+      listener.close();
+      await accepted.catch(() => {});
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});

@@ -91,7 +91,10 @@ export const problemsTable = table(
         "not decoded, io_uring not attached: see `blind_spots`), and, source `net`, a recording " +
         "with no LLM call whose traced processes connected to servers on loopback, which may " +
         "have made the calls outside the capture (an agent's daemon started before it, as " +
-        "Cline 3's hub); `incomplete`: a response the stream " +
+        "Cline 3's hub), or been the model's server with the process's TLS unrecorded; and, " +
+        "source `net`, traced processes that connected to port 443 with no TLS call of theirs " +
+        "recorded (a TLS library not hooked, or no session began); " +
+        "`incomplete`: a response the stream " +
         "ends inside (or before; not one whose HTTP/2 stream the client cancelled, nor MCP's " +
         "`GET` event stream for the server's messages, which the client leaves open until it " +
         "closes the connection or the stream (when its last event is whole and the manifest states " +

@@ -14,7 +14,7 @@ import {
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { tlsStreams } from "../recording/recording.ts";
-import { buildStaticClients } from "../tests/support/static_openssl.ts";
+import { buildSharedClients, buildStaticClients } from "../tests/support/static_openssl.ts";
 
 const dec = new TextDecoder();
 
@@ -167,6 +167,42 @@ Deno.test({
     } finally {
       await srv.close();
       await Deno.remove(bin.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a library loaded by dlopen with OpenSSL linked in and hidden: request and response exactly",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    // the shape of a Node addon with its own TLS (GitHub Copilot CLI's runtime.node: rustls):
+    // the library is mapped after the program starts, and exports no TLS function
+    const c = await sharedTestCerts();
+    const libs = await buildSharedClients();
+    const srv = startRawHttpsServer(c, () => simpleResponse("addon reply"));
+    try {
+      const { res, rec } = await captureClient([
+        libs.loader,
+        libs.statically,
+        "127.0.0.1",
+        String(srv.port),
+        c.caPath,
+        "/v1/addon",
+      ]);
+      assert.equal(res.exitCode, 0);
+      assert.equal(srv.exchanges.length, 1);
+      const s = tlsStreams(rec.tls).find((s) => s.write.length);
+      assert.ok(s, "the library's TLS plaintext is recorded");
+      assert.equal(s.lib, libs.statically);
+      assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
+      assert.equal(
+        dec.decode(s.read),
+        masked(dec.decode(srv.exchanges[0].response), SESSION_COOKIE),
+      );
+    } finally {
+      await srv.close();
+      await Deno.remove(libs.dir, { recursive: true });
     }
   },
 });

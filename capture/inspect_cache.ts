@@ -9,8 +9,9 @@ import { inspectFile, type Inspection } from "./tls_targets.ts";
 import { LOCATOR_VERSION } from "./locate/cache.ts";
 
 /** Bump when inspectFile's results change meaning (2: the identity is stored and checked; 3:
- * symbols from .symtab too, GnuTLS, hooks that end connections). */
-const INSPECT_VERSION = 3;
+ * symbols from .symtab too, GnuTLS, hooks that end connections; 4: a shared library without
+ * TLS symbols goes to the locator, not "none"). */
+const INSPECT_VERSION = 4;
 
 export const INSPECT_CACHE_DIR = decodeURIComponent(
   new URL("../.cache/inspect/", import.meta.url).pathname,

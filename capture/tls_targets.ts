@@ -5,7 +5,7 @@
  * them a given ELF file offers and at which file offsets.
  */
 import { ElfFile, NotElfError } from "./elf.ts";
-import { locateSymbols } from "./locate/symbols.ts";
+import { locateSymbols, SYMBOL_NAMES as TLS_FUNCTION_NAMES } from "./locate/symbols.ts";
 
 export interface ProbeSpec {
   /** program at the function's entry (uprobe) */
@@ -98,9 +98,30 @@ export interface Inspection {
   tried?: string[];
 }
 
+/** Functions a libcrypto exports for a libssl beside it (BoringSSL's and aws-lc's AEAD API). */
+const LIBCRYPTO_EXPORTS = new Set(["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"]);
+
+/**
+ * Why a shared library without exported TLS functions has nothing to locate, or undefined when
+ * it may hold a TLS stack of its own: one that imports the TLS API by name is a client of the
+ * libssl or GnuTLS the loader maps beside it (libcurl, Python's `_ssl`), hooked by that
+ * library's symbols; one that exports the AEAD API is the libcrypto of such a libssl, whose
+ * records the libssl's hooks already give (hooking both would record each twice).
+ */
+function tlsClientLibrary(elf: ElfFile): string | undefined {
+  const dyn = elf.dynamicSymbols();
+  const imported = dyn.find((s) => s.shndx === 0 && TLS_FUNCTION_NAMES.has(s.name));
+  if (imported) return `imports ${imported.name}: the library it comes from is hooked`;
+  const crypto = dyn.find((s) => s.shndx !== 0 && LIBCRYPTO_EXPORTS.has(s.name));
+  if (crypto) return `exports ${crypto.name}: a libcrypto, its libssl is hooked`;
+  return undefined;
+}
+
 /**
  * Looks at a file's symbols: a library or executable that names SSL_write/SSL_read or
- * gnutls_record_send/recv in `.dynsym` (or, unstripped, `.symtab`) is hooked by name.
+ * gnutls_record_send/recv in `.dynsym` (or, unstripped, `.symtab`) is hooked by name. Any other
+ * executable, and any other shared library but a TLS library's client or libcrypto
+ * (`tlsClientLibrary`), is "unlocated": the static-binary locator looks for a TLS stack inside.
  */
 export function inspectFile(path: string): Inspection {
   const unsupported = UNSUPPORTED.find(([re]) => re.test(path));
@@ -140,9 +161,12 @@ export function inspectFile(path: string): Inspection {
       };
     }
     if (!elf.isExecutable()) {
-      // a shared library without TLS symbols: nothing to hook, nothing to locate
-      return { path, status: "none", hooks: [] };
+      const client = tlsClientLibrary(elf);
+      if (client) return { path, status: "none", hooks: [], reason: client };
     }
+    // an executable, or a shared library that may carry a TLS stack of its own linked in and
+    // hidden (a Node addon with rustls, as GitHub Copilot CLI's runtime.node, loaded by
+    // dlopen): the static-binary locator decides
     return { path, status: "unlocated", hooks: [], buildId: elf.buildId() };
   } finally {
     elf.close();

@@ -2,7 +2,10 @@
  * OpenAI Chat Completions (`POST /v1/chat/completions`): the request (system/developer, user,
  * assistant and tool messages, tools, response format) and the answer, streamed
  * (`chat.completion.chunk` deltas with content and tool_calls pieces, finish_reason, an optional
- * usage chunk, `[DONE]`) or as one `chat.completion` object.
+ * usage chunk, `[DONE]`) or as one `chat.completion` object. Tools are functions (JSON
+ * arguments) or custom tools (`type: "custom"`: free-form input, e.g. an apply_patch grammar,
+ * called as `{type: "custom", custom: {name, input}}`; GitHub Copilot CLI offers its
+ * apply_patch so to GPT-5 models).
  */
 import {
   arr,
@@ -17,6 +20,7 @@ import {
   notUnderstood,
   num,
   type Obj,
+  type OfferedTool,
   type ReadOptions,
   type RequestInfo,
   type ResponseInfo,
@@ -25,6 +29,7 @@ import {
   type StreamReader,
   textOf,
   textWithMedia,
+  type ToolCallOut,
   type UsageFields,
   usageFrom,
   wholeResponse,
@@ -58,11 +63,17 @@ export function chatRequest(body: unknown, opts: ReadOptions = {}): RequestInfo 
       ),
       // the deprecated `functions` list, offered the same way
       ...arr(body.functions).filter(isObj),
-    ].flatMap((f) =>
+    ].flatMap((f): OfferedTool[] =>
       typeof f.name === "string"
-        ? [{ name: f.name, kind: "function" as const, parameters: f.parameters }]
+        ? [{ name: f.name, kind: "function", parameters: f.parameters }]
         : []
     );
+    for (const t of arr(body.tools).filter(isObj)) {
+      const c = t.type === "custom" && isObj(t.custom) ? t.custom : undefined;
+      if (typeof c?.name === "string") {
+        tools.push({ name: c.name, kind: "custom", parameters: c.format });
+      }
+    }
     r.conversation = {
       ...chatConversation(messages, tools),
       includeUsage: so.include_usage === true,
@@ -93,12 +104,21 @@ export function chatJson(body: unknown): ResponseInfo {
     if (str(msg.refusal)) r.refusal = str(msg.refusal);
     if (arr(body.choices).length > 1) notUnderstood(r, MORE_CHOICES);
     const legacy: Obj[] = isObj(msg.function_call) ? [{ function: msg.function_call }] : [];
-    r.toolCalls = [...arr(msg.tool_calls).filter(isObj), ...legacy].map((c) => {
+    r.toolCalls = [...arr(msg.tool_calls).filter(isObj), ...legacy].map((c): ToolCallOut => {
+      if (c.type === "custom" || isObj(c.custom)) {
+        const t = isObj(c.custom) ? c.custom : {};
+        return {
+          id: str(c.id),
+          name: String(t.name ?? ""),
+          kind: "custom",
+          input: JSON.stringify(String(t.input ?? "")),
+        };
+      }
       const f = isObj(c.function) ? c.function : {};
       return {
         id: str(c.id),
         name: String(f.name ?? ""),
-        kind: "function" as const,
+        kind: "function",
         input: jsonText(String(f.arguments ?? "")),
       };
     });
@@ -124,12 +144,12 @@ function finishReason(r: ResponseInfo): void {
  * Which call a streamed tool-call piece belongs to: its `index`; without one (servers that leave
  * it out), a piece with a new id or name starts a call and any other continues the last.
  */
-function callIndex(tc: Obj, calls: { id?: string; name: string; args: string }[]): number {
+function callIndex(tc: Obj, calls: StreamedCall[]): number {
   const i = num(tc.index);
   if (i !== undefined) return i;
   const last = calls.length - 1;
   if (last < 0) return 0;
-  const f = isObj(tc.function) ? tc.function : {};
+  const f = isObj(tc.function) ? tc.function : isObj(tc.custom) ? tc.custom : {};
   const id = str(tc.id) || undefined; // an empty id is no id
   const name = str(f.name) || undefined;
   const prev = calls[last];
@@ -137,7 +157,7 @@ function callIndex(tc: Obj, calls: { id?: string; name: string; args: string }[]
   // no id: a name starts a call unless it repeats the last one's while its arguments are still
   // coming (a second call of the same function begins once the first's arguments are whole)
   const fresh = name !== undefined && prev.name !== "" &&
-    (name !== prev.name || isWholeJson(prev.args));
+    (name !== prev.name || (!prev.custom && isWholeJson(prev.args)));
   return fresh ? last + 1 : last;
 }
 
@@ -152,9 +172,17 @@ function isWholeJson(text: string): boolean {
   }
 }
 
+/** A tool call pieced from stream deltas: a function's arguments, or a custom tool's input. */
+interface StreamedCall {
+  id?: string;
+  name: string;
+  args: string;
+  custom?: boolean;
+}
+
 export function chatStream(): StreamReader {
   const r = emptyResponse();
-  const calls: { id?: string; name: string; args: string }[] = [];
+  const calls: StreamedCall[] = [];
   let refusal = "";
   return {
     push(_type, event) {
@@ -192,13 +220,18 @@ export function chatStream(): StreamReader {
           ? [{ index: 0, function: d.function_call }]
           : [];
         for (const tc of [...arr(d.tool_calls).filter(isObj), ...legacy]) {
-          const f = isObj(tc.function) ? tc.function : {};
+          // a custom tool's pieces carry `custom: {name, input}` where a function's carry
+          // `function: {name, arguments}`
+          const custom = isObj(tc.custom) ? tc.custom : undefined;
+          const f = custom ?? (isObj(tc.function) ? tc.function : {});
           const c = calls[callIndex(tc, calls)] ??= { name: "", args: "" };
           if (str(tc.id)) c.id = str(tc.id);
+          if (custom || tc.type === "custom") c.custom = true;
           // the name comes once; a server that repeats it whole in every piece is not doubled
           const name = str(f.name);
           if (name && name !== c.name) c.name += name;
-          if (str(f.arguments)) c.args += str(f.arguments);
+          const piece = str(custom ? f.input : f.arguments);
+          if (piece) c.args += piece;
           content = true;
         }
         if (str(choice.finish_reason)) r.stopReason = str(choice.finish_reason);
@@ -206,11 +239,11 @@ export function chatStream(): StreamReader {
       return content;
     },
     result() {
-      r.toolCalls = calls.filter(Boolean).map((c) => ({
+      r.toolCalls = calls.filter(Boolean).map((c): ToolCallOut => ({
         id: c.id,
         name: c.name,
-        kind: "function" as const,
-        input: jsonText(c.args),
+        kind: c.custom ? "custom" : "function",
+        input: c.custom ? JSON.stringify(c.args) : jsonText(c.args),
       }));
       if (refusal !== "") r.refusal = refusal;
       finishReason(r);

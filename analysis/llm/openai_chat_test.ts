@@ -110,3 +110,74 @@ Deno.test("chat whole answer: reasoning under `reasoning` as well as `reasoning_
   assert.equal(answer({ reasoning: "thought" }).thinking, "thought");
   assert.equal(answer({ reasoning_content: "thought 2" }).thinking, "thought 2");
 });
+
+const FIXTURE = new URL("../../tests/fixtures/copilot_chat/", import.meta.url);
+
+/** The events of an SSE body's `data:` lines, JSON parsed but for `[DONE]`. */
+function sseEvents(text: string): unknown[] {
+  return text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6))
+    .map((d) => d === "[DONE]" ? d : JSON.parse(d));
+}
+
+async function gunzipJson(url: URL): Promise<unknown> {
+  const s = (await Deno.open(url)).readable.pipeThrough(new DecompressionStream("gzip"));
+  return JSON.parse(await new Response(s).text());
+}
+
+Deno.test("chat: a custom tool (GitHub Copilot CLI's apply_patch) offered, called in a stream, answered", async () => {
+  // the stream Copilot ran (it wrote the file), and the request it sent next (real bytes)
+  const reader = chatStream();
+  for (const e of sseEvents(await Deno.readTextFile(new URL("response1.sse", FIXTURE)))) {
+    reader.push("", e);
+  }
+  const r = reader.result();
+  assert.equal(r.complete, true);
+  assert.equal(r.stopReason, "tool_calls");
+  assert.equal(r.toolCalls.length, 1);
+  const call = r.toolCalls[0];
+  assert.equal(call.name, "apply_patch");
+  assert.equal(call.kind, "custom");
+  const patch = "*** Begin Patch\n*** Add File: out.txt\n+written by the scripted model\n" +
+    "+second line\n*** End Patch\n";
+  assert.equal(JSON.parse(call.input), patch);
+
+  const body = await gunzipJson(new URL("request2.json.gz", FIXTURE)) as {
+    messages: { tool_calls?: { id: string; type: string; custom?: { input: string } }[] }[];
+  };
+  // what Copilot sent back is the call as it was streamed
+  const echoed = body.messages.flatMap((m) => m.tool_calls ?? []);
+  assert.deepEqual(echoed.map((c) => [c.id, c.type, c.custom?.input]), [
+    [call.id, "custom", patch],
+  ]);
+  const req = chatRequest(body, { conversation: true });
+  assert.equal(req.toolsOffered, 16);
+  const offered = req.conversation!.tools;
+  assert.equal(offered.length, 16, "functions and the custom tool");
+  assert.deepEqual(offered.filter((t) => t.kind === "custom").map((t) => t.name), [
+    "apply_patch",
+  ]);
+  assert.deepEqual(req.toolResults.map((t) => t.callId), [call.id]);
+});
+
+Deno.test("chat whole answer: a custom tool call's input, beside a function's arguments", () => {
+  const r = chatJson({
+    id: "chatcmpl-1",
+    model: "m",
+    choices: [{
+      index: 0,
+      finish_reason: "tool_calls",
+      message: {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_p", type: "custom", custom: { name: "apply_patch", input: "*** Begin" } },
+          { id: "call_f", type: "function", function: { name: "view", arguments: '{"path":"a"}' } },
+        ],
+      },
+    }],
+  });
+  assert.deepEqual(r.toolCalls.map((c) => [c.id, c.name, c.kind, JSON.parse(c.input)]), [
+    ["call_p", "apply_patch", "custom", "*** Begin"],
+    ["call_f", "view", "function", { path: "a" }],
+  ]);
+});

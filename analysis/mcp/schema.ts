@@ -89,7 +89,10 @@ export const mcpMessagesTable = table(
 export const mcpCallsTable = table(
   "mcp_calls",
   "One row per MCP request (`initialize`, `tools/list`, `tools/call`, ...) with its response: " +
-    "who asked whom, what, and what came back, when.",
+    "who asked whom, what, and what came back, when. Not the requests between two processes " +
+    "whose stdio JSON-RPC another protocol's `initialize` opened (a numeric `protocolVersion`: " +
+    "the Agent Client Protocol; none, with `processId` or `rootUri`: the Language Server " +
+    "Protocol): their messages are in `mcp_messages` only.",
   [
     recordingCol,
     col("mcp_call_id", "int64", "the request's `message_id`"),

@@ -245,8 +245,12 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     minVersion: "0.0.371",
     install: (v) => [`@github/copilot-linux-x64@${v}`, `@github/copilot@${v}`],
     target: (dir) => largest(dir, "copilot") ?? systemNode(),
-    noRunReason:
-      "needs a GitHub sign-in and GitHub's Copilot API; no offline endpoint to point it at",
+    // the binary hooked here makes no model call: runtime.node, unpacked at first start into
+    // ~/.cache/copilot/pkg/linux-x64/VERSION/prebuilds/, does (1.0.102)
+    noRunReason: "its model calls come from runtime.node (a Rust addon it unpacks at first " +
+      "start, with its own OpenSSL and rustls), not from the binary located here; offline only " +
+      "with BYOK (COPILOT_OFFLINE, COPILOT_PROVIDER_BASE_URL; captured by hand: " +
+      "reports/coverage/new_agents.md), which the matrix does not drive yet",
   },
 };
 

@@ -59,7 +59,7 @@ const cases: Case[] = [
     renderChatJson,
     (r: Reply) => renderChatStream(r, true),
     false,
-    false,
+    true,
     false,
   ],
   ["gemini", "generateContent", renderGeminiJson, renderGeminiStream, true, false, false],
@@ -89,10 +89,9 @@ for (const c of cases) {
     assert.equal(r.model, "model-x");
     assert.equal(r.text, reply.text);
     assert.equal(r.thinking, c.thinking ? reply.thinking : "");
-    // a custom (free-form) tool: Responses sends its text; Chat wraps it as {input}; the
-    // others have no such tools and the server sends no arguments
-    const customInput = (t: string) =>
-      c.custom ? t : c.route.provider === "openai-chat" ? { input: t } : {};
+    // a custom (free-form) tool: Responses and Chat Completions send its text; the others
+    // have no such tools and the server sends no arguments
+    const customInput = (t: string) => c.custom ? t : {};
     const calls = reply.toolCalls.map((t) => ({
       name: t.name,
       input: t.kind === "custom" ? customInput(t.input!) : t.args,

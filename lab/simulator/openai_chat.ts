@@ -46,17 +46,24 @@ function finishReason(reply: Reply): string {
   return reply.toolCalls.length > 0 ? "tool_calls" : "stop";
 }
 
+/**
+ * The reply's tool calls as `message.tool_calls`: a function with its arguments as JSON text, a
+ * custom tool (`type: "custom"`) with its free-form input.
+ */
 function toolCallsOf(reply: Reply) {
-  return reply.toolCalls.map((call, i) => ({
-    id: callId(reply, i),
-    type: "function",
-    function: {
-      name: call.name,
-      arguments: call.kind === "custom"
-        ? JSON.stringify({ input: call.input ?? "" })
-        : JSON.stringify(call.args ?? {}),
-    },
-  }));
+  return reply.toolCalls.map((call, i) =>
+    call.kind === "custom"
+      ? {
+        id: callId(reply, i),
+        type: "custom" as const,
+        custom: { name: call.name, input: call.input ?? "" },
+      }
+      : {
+        id: callId(reply, i),
+        type: "function" as const,
+        function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
+      }
+  );
 }
 
 /** The headers of an OpenAI API answer (Chat Completions and Responses) with this request id. */
@@ -140,6 +147,16 @@ export function renderChatStream(
     emit({ role: "assistant", content: null, refusal: null }, null);
   }
   calls.forEach((call, index) => {
+    if (call.type === "custom") {
+      // as a function's, but in `custom: {name, input}` (the OpenAI SDK's chunk delta type)
+      emit({
+        tool_calls: [{ index, id: call.id, type: "custom", custom: { name: call.custom.name } }],
+      }, null);
+      for (const piece of chunkText(call.custom.input)) {
+        if (piece) emit({ tool_calls: [{ index, custom: { input: piece } }] }, null);
+      }
+      return;
+    }
     emit({
       tool_calls: [{
         index,

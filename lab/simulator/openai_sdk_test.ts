@@ -145,6 +145,44 @@ Deno.test("openai SDK: tool calls come back as parsed function calls", async () 
   );
 });
 
+Deno.test("openai SDK: a custom tool's call, streamed and whole, as the SDK types it", async () => {
+  // the official client's stream helper pieces `custom: {name, input}` deltas together
+  await withSdk(
+    {
+      name: "sdk-custom-tool",
+      sequencing: "conversation",
+      source: "inline",
+      turns: [{ tool: { write: "out.txt", content: "x\n" } }, { text: "done" }],
+    },
+    "x",
+    async (openai) => {
+      const tools: OpenAI.ChatCompletionTool[] = [{
+        type: "custom",
+        custom: {
+          name: "apply_patch",
+          format: { type: "grammar", grammar: { syntax: "lark", definition: "start: /.+/" } },
+        },
+      }];
+      const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "write" }];
+      const streamed = await openai.chat.completions.stream({ model: "m", tools, messages })
+        .finalChatCompletion();
+      const call = streamed.choices[0].message.tool_calls![0];
+      assert.equal(streamed.choices[0].finish_reason, "tool_calls");
+      assert.ok(call.type === "custom");
+      assert.equal(call.custom.name, "apply_patch");
+      assert.equal(
+        call.custom.input,
+        "*** Begin Patch\n*** Add File: out.txt\n+x\n*** End Patch\n",
+      );
+      // the same turn again, whole: the request is the same conversation so far
+      const whole = await openai.chat.completions.create({ model: "m", tools, messages });
+      const again = whole.choices[0].message.tool_calls![0];
+      assert.ok(again.type === "custom");
+      assert.equal(again.custom.input, call.custom.input);
+    },
+  );
+});
+
 Deno.test("openai SDK: the Responses API, streaming and not, parses with the official client", async () => {
   await withSdk(
     {

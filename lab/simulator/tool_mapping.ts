@@ -1,11 +1,14 @@
 /**
  * Maps a scenario's abstract tool action (run a command, read a file, write a file, or call a
  * named tool) onto a tool the client actually offered in its request, with that tool's argument
- * shape: Claude Code `Bash`/`Read`/`Write` (Factory Droid: `Execute`/`Read`/`Create`), Gemini
- * CLI and Qwen Code `run_shell_command`/
+ * shape: Claude Code `Bash`/`Read`/`Write` (Factory Droid: `Execute`/`Read`/`Create`; Continue
+ * CLI: `Bash`/`Read`/`Write` with `filepath`), Gemini CLI and Qwen Code `run_shell_command`/
  * `read_file`/`write_file`, opencode `bash`/`read`/`write`, Codex `exec_command` (or
- * `shell_command`/`shell`) and `apply_patch`. File tools get their path under whichever name
- * the offered tool declares (`file_path`, `absolute_path`, `filePath`, `path`). Tools that
+ * `shell_command`/`shell`) and `apply_patch`, GitHub Copilot CLI `bash`, `view` and
+ * `apply_patch` (a custom tool over Chat Completions too; over Anthropic Messages `create
+ * {path, file_text}`). File tools get their path under
+ * whichever name the offered tool declares (`file_path`, `absolute_path`, `filePath`,
+ * `filepath`, `path`). Tools that
  * take a list are filled with one item, as their schema declares it: a command in an array of
  * strings (Cline 3's `run_commands {commands}`), a path in an array of strings or of objects
  * with a path key (Cline 3's `read_files {files: [{path}]}`). When an agent has no read or
@@ -173,7 +176,15 @@ function readManyArgs(tool: OfferedTool, path: string): Record<string, unknown> 
 /** The property a file tool takes its path in (the first declared of the usual names). */
 function pathKey(tool: OfferedTool, fallback: string): string {
   const props = properties(tool);
-  return ["file_path", "absolute_path", "filePath", "path"].find((k) => k in props) ?? fallback;
+  return ["file_path", "absolute_path", "filePath", "filepath", "path"].find((k) => k in props) ??
+    fallback;
+}
+
+/** The property a write tool takes the file's text in (`file_text`: GitHub Copilot CLI's
+ * `create`, as Anthropic's text editor tool names it). */
+function contentKey(tool: OfferedTool): string {
+  const props = properties(tool);
+  return ["content", "file_text"].find((k) => k in props) ?? "content";
 }
 
 function absolute(path: string, cwd: string | undefined): string {
@@ -218,7 +229,7 @@ function mapBuiltin(
 ): ToolCall {
   if ("run" in action) return mapRun(action.run, action.description, offered);
   if ("read" in action) {
-    const tool = find(offered, "Read", "read_file", "read");
+    const tool = find(offered, "Read", "read_file", "read", "view");
     if (tool) {
       const key = pathKey(tool, "file_path");
       return {
@@ -249,14 +260,14 @@ function mapBuiltin(
     );
   }
   if ("write" in action) {
-    const tool = find(offered, "Write", "write_file", "write", "Create");
+    const tool = find(offered, "Write", "write_file", "write", "Create", "create");
     if (tool) {
       return {
         name: tool.name,
         kind: "function",
         args: {
           [pathKey(tool, "file_path")]: absolute(action.write, cwd),
-          content: action.content,
+          [contentKey(tool)]: action.content,
         },
       };
     }

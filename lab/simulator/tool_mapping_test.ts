@@ -246,3 +246,59 @@ Deno.test("a required property the action does not set comes from the tool's sch
   (named.parameters as { required: string[] }).required = ["on"];
   assert.deepEqual(mapToolAction({ name: "probe", args: {} }, [named], "/w").args, {});
 });
+
+// Continue CLI 1.5.47's file tools (as it sent them to an Anthropic provider): `filepath`
+const CONTINUE = [
+  fn("Read", { filepath: { type: "string" } }),
+  fn("Write", { filepath: { type: "string" }, content: { type: "string" } }),
+  fn("Bash", { command: { type: "string" }, timeout: { type: "number" } }),
+];
+
+Deno.test("Continue CLI: Read and Write take their path in filepath", () => {
+  assert.deepEqual(mapToolAction({ read: "in.txt" }, CONTINUE, "/w"), {
+    name: "Read",
+    kind: "function",
+    args: { filepath: "/w/in.txt" },
+  });
+  assert.deepEqual(mapToolAction({ write: "out.txt", content: "x" }, CONTINUE, "/w"), {
+    name: "Write",
+    kind: "function",
+    args: { filepath: "/w/out.txt", content: "x" },
+  });
+});
+
+// GitHub Copilot CLI 1.0.102 over Chat Completions (BYOK): `bash`, `view` and its apply_patch
+// as a custom tool with a grammar
+const COPILOT: OfferedTool[] = [
+  fn("bash", { command: { type: "string" }, description: { type: "string" } }),
+  fn("read_bash", { shellId: { type: "string" }, delay: { type: "number" } }),
+  { name: "apply_patch", kind: "custom", parameters: { type: "grammar" } },
+  fn("view", { path: { type: "string" }, view_range: { type: "array" } }),
+];
+
+Deno.test("GitHub Copilot CLI: view reads, the custom apply_patch writes", () => {
+  assert.deepEqual(mapToolAction({ read: "in.txt" }, COPILOT, "/w"), {
+    name: "view",
+    kind: "function",
+    args: { path: "/w/in.txt" },
+  });
+  assert.deepEqual(mapToolAction({ write: "out.txt", content: "x\n" }, COPILOT, "/w"), {
+    name: "apply_patch",
+    kind: "custom",
+    input: addFilePatch("out.txt", "x\n"),
+  });
+});
+
+Deno.test("GitHub Copilot CLI over Anthropic Messages: create takes the text in file_text", () => {
+  const tools = [
+    fn("bash", { command: { type: "string" }, description: { type: "string" } }),
+    fn("view", { path: { type: "string" } }),
+    fn("create", { path: { type: "string" }, file_text: { type: "string" } }),
+    fn("edit", { path: { type: "string" }, old_str: {}, new_str: {} }),
+  ];
+  assert.deepEqual(mapToolAction({ write: "out.txt", content: "x" }, tools, "/w"), {
+    name: "create",
+    kind: "function",
+    args: { path: "/w/out.txt", file_text: "x" },
+  });
+});

@@ -11,15 +11,33 @@
 -- are the session's, not its sender and receiver. `progress`: the `notifications/progress`
 -- the receiver sent with the request's `_meta.progressToken` until its answer; `cancelled`:
 -- the sender cancelled it (`notifications/cancelled` with its id) before any answer.
+-- JSON-RPC over stdio between two processes that another protocol's `initialize` opened is not
+-- MCP, and none of its requests is an MCP call: MCP's `initialize` carries `protocolVersion` as
+-- a date string; the Agent Client Protocol's as a number (`acpx` driving Zed's `codex-acp`:
+-- `session/new`, `session/prompt`, `session/update`), the Language Server Protocol's none, with
+-- `processId` and `rootUri`. A cut `initialize` (no params) is taken for MCP's.
 INSERT INTO mcp_calls
-WITH req AS (
+WITH other_protocol AS (
+  SELECT DISTINCT recording, least(from_pid, to_pid) AS lo, greatest(from_pid, to_pid) AS hi
+  FROM mcp_messages
+  WHERE kind = 'request' AND method = 'initialize' AND transport = 'stdio'
+    AND json_type(params, '$.protocolVersion') IS DISTINCT FROM 'VARCHAR'
+    AND (json_type(params, '$.protocolVersion') IS NOT NULL
+      OR json_exists(params, '$.processId') OR json_exists(params, '$.rootUri'))
+),
+mcp AS (
+  SELECT m.* FROM mcp_messages m
+  ANTI JOIN other_protocol o ON o.recording = m.recording AND m.transport = 'stdio'
+    AND o.lo = least(m.from_pid, m.to_pid) AND o.hi = greatest(m.from_pid, m.to_pid)
+),
+req AS (
   SELECT *,
     coalesce('=' || jsonrpc_id, '') AS id_key,
     coalesce(from_pid::BIGINT, -4294967296) AS client_key,
     coalesce(to_pid::BIGINT, -4294967296) AS server_key,
     coalesce(server_port::BIGINT, -4294967296) AS port_key,
     coalesce('=' || server_host, '') AS host_key
-  FROM mcp_messages WHERE kind = 'request'
+  FROM mcp WHERE kind = 'request'
 ),
 resp AS (
   -- answers; of several on one stream at the same time with the same id, the first recorded
@@ -29,7 +47,7 @@ resp AS (
     coalesce(from_pid::BIGINT, -4294967296) AS server_key,
     coalesce(server_port::BIGINT, -4294967296) AS port_key,
     coalesce('=' || server_host, '') AS host_key
-  FROM mcp_messages WHERE kind IN ('response', 'error') AND jsonrpc_id IS NOT NULL
+  FROM mcp WHERE kind IN ('response', 'error') AND jsonrpc_id IS NOT NULL
   QUALIFY row_number() OVER (
     PARTITION BY recording, jsonrpc_id, from_pid, to_pid, server_port, server_host, ts_ns
     ORDER BY message_id
@@ -101,7 +119,7 @@ notes AS (
   SELECT recording, from_pid, to_pid, server_port, server_host, ts_ns, method,
     CAST(json_extract(params, CASE method WHEN 'notifications/progress'
       THEN '$.progressToken' ELSE '$.requestId' END) AS VARCHAR) AS ref
-  FROM mcp_messages
+  FROM mcp
   WHERE kind = 'notification'
     AND method IN ('notifications/progress', 'notifications/cancelled')
 ),
