@@ -41,12 +41,12 @@ import {
   blindSpotsTable,
   type ProblemRow,
   problemsTable,
+  processesTable,
   RAW_TABLES,
   type RecordingsRow,
   recordingsTable,
 } from "./schema.ts";
-import { RULES_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
-import { type RawStepErrors, runBuildSql, startRawSteps } from "./build_sql.ts";
+import { BUILD_SQL, RULES_SQL, type SqlName, sqlText, SUMMARY_SQL } from "./sql_files.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { formatResult, type ResultSet } from "./table_output.ts";
 import { buildLinksAndFindings, formatFindings } from "./detect/mod.ts";
@@ -198,9 +198,6 @@ export async function analyzeRecording(
     /** DuckDB's threads (its default when not given: one per core); the rows do not depend
      * on it */
     threads?: number;
-    /** the build steps over the raw tables alone run after the parse, not beside it (the same
-     * rows: for tests and benchmarks) */
-    rawStepsAfter?: boolean;
   } = {},
 ): Promise<RecordingSummary> {
   const err = opts.err ?? writeErr;
@@ -246,8 +243,6 @@ export async function analyzeRecording(
     );
     const c = await instance.connect();
     let rowsRead = 0;
-    // the build steps over the raw tables alone, run beside the parse (build_sql.ts)
-    let raw: Promise<RawStepErrors> | undefined;
     try {
       const b = new Build(c, input.name);
       for (const p of input.problems) b.problem(p.source, p.kind ?? "file", p.message);
@@ -313,9 +308,6 @@ export async function analyzeRecording(
         }
       }
       b.problems.splice(filesAt, 0, ...fileProblems);
-      // the steps that need only the raw tables start now, on a connection of their own: the
-      // parse below keeps the JS thread, they take the other core
-      if (!opts.rawStepsAfter) raw = startRawSteps(instance);
       phase("load");
       // one connection at a time, sorted by DuckDB: only that connection's bytes are held here
       progress("parsing the TLS streams", rowsRead > 1_000_000);
@@ -329,12 +321,13 @@ export async function analyzeRecording(
         captureMode: input.manifest?.mode,
       }).finally(() => reader.closeSync());
       for (const p of httpProblems) b.problems.push(p);
-      phase("parse");
-      // the raw steps ended (or what they came to is waited for) before DuckDB's threads are
-      // given back
-      const rawErrors = await raw;
       if (oneThread) await c.run("RESET threads");
-      await runBuildSql(b, rawErrors);
+      phase("parse");
+      for (const name of BUILD_SQL) {
+        // processes fills its table; the others make views
+        if (name === "processes") await b.insert(processesTable, "processes.sql", sqlText(name));
+        else await b.run(`${name}.sql`, sqlText(name));
+      }
       await outlivedProblem(c, b, input.name);
       phase("build");
       // correlation (links) and detectors (findings), over the tables just built
@@ -394,7 +387,6 @@ export async function analyzeRecording(
         findings,
       };
     } catch (e) {
-      await raw; // never rejects: its connection is closed before the instance
       try {
         c.closeSync();
         instance.closeSync();

@@ -13,17 +13,11 @@ export const RULES_SQL = ["macros"] as const;
 
 /** Build steps, in order, once the tables are loaded and parsed (the rules made before). */
 export const BUILD_SQL = [
-  "process_incarnations",
   "processes",
-  "process_incarnations_drop",
   "processes_killed_by",
   "file_events",
   "net_events",
 ] as const;
-
-/** The build steps that read only the raw tables (processes.sql's working tables): the
- * analysis runs them beside the HTTP parse (build_sql.ts). */
-export const RAW_BUILD_SQL = ["process_incarnations"] as const;
 
 /** Summary queries; each binds `$1` = recording. */
 export const SUMMARY_SQL = [

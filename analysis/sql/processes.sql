@@ -7,19 +7,61 @@
 -- started and ended in that nanosecond, which a capture cannot record (a process runs between
 -- its fork and its exit, and their times are nanoseconds).
 INSERT INTO processes
-WITH
--- the first time each pid did anything recorded besides forks, execs and exits: in the raw
--- tables (process_incarnations.sql) or by an LLM call
+WITH ordered AS (
+  -- a fork starts a new incarnation of the pid, and so does any event after its exit (a pid
+  -- reused by a process whose fork was not seen, e.g. one followed by --comm); ties in time
+  -- are ordered fork, exec, the rest, then as loaded
+  SELECT p.*, p.rowid AS row_no,
+    CASE WHEN kind = 'fork' THEN 0 WHEN kind = 'exec' THEN 1 ELSE 2 END AS kind_order
+  FROM process p
+),
+starts AS (
+  SELECT *,
+    CASE WHEN kind = 'fork' OR (kind <> 'exit' AND lag(kind) OVER (
+      PARTITION BY recording, pid ORDER BY ts_ns, kind_order, row_no) = 'exit')
+    THEN 1 ELSE 0 END AS starts
+  FROM ordered
+),
+numbered AS (
+  SELECT *,
+    sum(starts) OVER (
+      PARTITION BY recording, pid ORDER BY ts_ns, kind_order, row_no
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS inc
+  FROM starts
+),
+-- the first time each pid did anything recorded besides forks, execs and exits
 activity AS (
-  SELECT recording, pid, min(first_ns) AS first_ns
+  SELECT recording, pid, min(ts_ns) AS first_ns
   FROM (
-    SELECT recording, pid, first_ns FROM process_activity
+    SELECT recording, pid, ts_ns FROM file
+    UNION ALL SELECT recording, pid, ts_ns FROM net
+    UNION ALL SELECT recording, pid, ts_ns FROM tls
     UNION ALL SELECT recording, pid, request_ns FROM llm_calls WHERE request_ns IS NOT NULL
   )
   GROUP BY recording, pid
 ),
--- each pid's incarnations (process_incarnations.sql)
-incs AS (FROM process_incarnations),
+incs AS (
+  -- the last value is the one of the last event in the order above (an incarnation has one
+  -- fork at most)
+  SELECT recording, pid, inc,
+    coalesce(any_value(ppid) FILTER (WHERE kind = 'fork'),
+      arg_max(ppid, (ts_ns, kind_order, row_no))) AS ppid,
+    arg_max(comm, (ts_ns, kind_order, row_no)) AS comm,
+    arg_max(filename, (ts_ns, kind_order, row_no)) FILTER (WHERE kind = 'exec') AS exe,
+    arg_max(argv, (ts_ns, kind_order, row_no)) FILTER (WHERE kind = 'exec') AS argv,
+    arg_max(cwd, (ts_ns, kind_order, row_no)) FILTER (WHERE kind = 'exec') AS cwd,
+    (count(*) FILTER (WHERE kind = 'exec'))::INTEGER AS exec_count,
+    min(ts_ns) FILTER (WHERE kind = 'fork') AS fork_ns,
+    min(ts_ns) AS first_ns,
+    max(ts_ns) FILTER (WHERE kind = 'exit') AS end_ns,
+    max(exit_code) FILTER (WHERE kind = 'exit') AS exit_code,
+    max(exit_signal) FILTER (WHERE kind = 'exit') AS exit_signal,
+    arg_max(net_ns, (ts_ns, kind_order, row_no)) FILTER (WHERE net_ns IS NOT NULL) AS net_ns,
+    arg_max(mnt_ns, (ts_ns, kind_order, row_no)) FILTER (WHERE mnt_ns IS NOT NULL) AS mnt_ns
+  FROM numbered
+  GROUP BY recording, pid, inc
+),
 procs AS (
   -- an incarnation starts at its fork; the first one of a pid without a fork (started before
   -- the capture, or joined with --pid) at the first thing it was seen doing
