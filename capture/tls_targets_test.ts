@@ -49,3 +49,46 @@ Deno.test("a shared library exporting the AEAD API (a libcrypto beside a libssl)
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Builds C source `src` into a shared library in `dir`. */
+async function sharedLibrary(dir: string, name: string, src: string): Promise<string> {
+  const c = `${dir}/${name}.c`, lib = `${dir}/${name}.so`;
+  await Deno.writeTextFile(c, src);
+  const r = await new Deno.Command("gcc", {
+    args: ["-O2", "-shared", "-fPIC", "-o", lib, c],
+    stderr: "piped",
+  }).output();
+  assert.ok(r.success, new TextDecoder().decode(r.stderr));
+  return lib;
+}
+
+Deno.test("a shared library that opens no connection is none without a scan; one that connects, or a Go library, is located", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-tls-targets-net-" });
+  try {
+    // a data or compute library (libicudata, libLLVM, numpy's): decided at one symbol-table read
+    const quiet = await sharedLibrary(
+      dir,
+      "libquiet",
+      "int sl_add(int a, int b) { return a + b; }\n",
+    );
+    const q = inspectFile(quiet);
+    assert.equal(q.status, "none");
+    assert.match(q.reason ?? "", /no connect import/);
+    // one that connects by itself may carry its own TLS (runtime.node, cygrpc): the locator decides
+    const net = await sharedLibrary(
+      dir,
+      "libnet",
+      "#include <sys/socket.h>\nint sl_dial(int fd, const struct sockaddr *a, socklen_t n) { return connect(fd, a, n); }\n",
+    );
+    assert.equal(inspectFile(net).status, "unlocated");
+    // a Go c-shared library makes its system calls itself: its Go sections stand for connect
+    const go = await sharedLibrary(
+      dir,
+      "libgo",
+      '__attribute__((section(".go.buildinfo"), used)) static const char info[32] = "\\xff Go buildinf:";\nint sl_go(void) { return 1; }\n',
+    );
+    assert.equal(inspectFile(go).status, "unlocated");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
