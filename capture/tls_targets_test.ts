@@ -62,7 +62,7 @@ async function sharedLibrary(dir: string, name: string, src: string): Promise<st
   return lib;
 }
 
-Deno.test("a shared library that opens no connection is none without a scan; one that connects, or a Go library, is located", async () => {
+Deno.test("a shared library that connects to no server is none without a scan; one that does, or a Go library, is located", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sl-tls-targets-net-" });
   try {
     // a data or compute library (libicudata, libLLVM, numpy's): decided at one symbol-table read
@@ -74,11 +74,23 @@ Deno.test("a shared library that opens no connection is none without a scan; one
     const q = inspectFile(quiet);
     assert.equal(q.status, "none");
     assert.match(q.reason ?? "", /no connect import/);
-    // one that connects by itself may carry its own TLS (runtime.node, cygrpc): the locator decides
+    // one whose only sockets are local (libLLVM's, a JVM's attach listener): connect, no lookup
+    const local = await sharedLibrary(
+      dir,
+      "liblocal",
+      "#include <sys/socket.h>\nint sl_dial(int fd, const struct sockaddr *a, socklen_t n) { return connect(fd, a, n); }\n",
+    );
+    const l = inspectFile(local);
+    assert.equal(l.status, "none");
+    assert.match(l.reason ?? "", /no lookup of a server/);
+    // one that connects to a server it is told of may carry its own TLS (runtime.node, cygrpc):
+    // the locator decides
     const net = await sharedLibrary(
       dir,
       "libnet",
-      "#include <sys/socket.h>\nint sl_dial(int fd, const struct sockaddr *a, socklen_t n) { return connect(fd, a, n); }\n",
+      "#include <netdb.h>\n#include <sys/socket.h>\nint sl_dial(const char *host, const char *port) {\n" +
+        "  struct addrinfo *ai; if (getaddrinfo(host, port, 0, &ai)) return -1;\n" +
+        "  int fd = socket(ai->ai_family, SOCK_STREAM, 0); return connect(fd, ai->ai_addr, ai->ai_addrlen);\n}\n",
     );
     assert.equal(inspectFile(net).status, "unlocated");
     // a Go c-shared library makes its system calls itself: its Go sections stand for connect
