@@ -58,3 +58,16 @@ Deno.test("https_unrecorded: a traced server on 443 silences connects to it, not
   assert.deepEqual(await flagged({ net: [acc, tcp(2, 10, "127.0.0.3")] }), []);
   assert.deepEqual(await flagged({ net: [acc, tcp(2, 10, "127.0.0.9")] }), [10]);
 });
+
+Deno.test("https_unrecorded: a relay of a traced client is not; one accepting an untraced peer still is", async () => {
+  // pid 10 connects to the relay's 127.0.0.1:8877; the relay (pid 30) accepts and connects to
+  // 443: the TLS it carries is pid 10's
+  const client = { ...rows.connect(1, 10, "127.0.0.1", 8877), socktype: "stream" };
+  const accept = rows.sock(2, 30, "accept", "127.0.0.1", 51000, {
+    local_addr: "127.0.0.1",
+    local_port: 8877,
+  });
+  assert.deepEqual(await flagged({ net: [client, accept, tcp(3, 30, "140.82.112.21")] }), []);
+  // an accept from an untraced peer (an OAuth callback a browser opened): still named
+  assert.deepEqual(await flagged({ net: [accept, tcp(3, 30, "140.82.112.21")] }), [30]);
+});

@@ -13,6 +13,9 @@
 -- that connected: no socket state is recorded. Nor a connect to an address a traced process
 -- listened on, bound or accepted on at port 443 (a server the capture saw): that address, or
 -- any address for a wildcard one (0.0.0.0, ::) when the connect went to a loopback address.
+-- Nor a relay: a process that accepted a TCP connection another traced process made to it (a
+-- sandbox's or CONNECT proxy, socat) carries that client's TLS, recorded under the client's
+-- pid. Not told apart: a process that connected and left the TLS to a child it forked.
 SELECT a.pid, arg_min(p.comm, a.ts_ns) AS comm, arg_min(a.addr, a.ts_ns) AS addr,
   count(*) AS connects, count(DISTINCT a.addr) AS addrs
 FROM net a
@@ -33,6 +36,12 @@ WHERE a.recording = $1 AND a.op = 'connect'
     WHERE l.server = a.addr
       OR (l.server IN ('0.0.0.0', '::')
         AND (a.addr LIKE '127.%' OR a.addr = '::1' OR a.addr LIKE '::ffff:127.%'))
+  )
+  AND NOT EXISTS (
+    SELECT 1 FROM net r JOIN net c ON c.recording = r.recording AND c.op = 'connect'
+      AND c.pid <> r.pid AND c.addr = r.local_addr AND c.port = r.local_port
+    WHERE r.recording = $1 AND r.pid = a.pid AND r.op = 'accept' AND r.ret >= 0
+      AND r.socktype = 'stream'
   )
 GROUP BY a.pid
 ORDER BY min(a.ts_ns), a.pid
