@@ -1,7 +1,8 @@
 /**
  * inspectFile on shared libraries a program loads itself (dlopen, as Node loads an addon): one
  * with a TLS stack linked in and hidden goes to the static-binary locator, which hooks it; one
- * that imports the TLS API from libssl.so has nothing of its own to hook.
+ * that imports the TLS API from libssl.so has nothing of its own to hook; one that connects to
+ * no server of its own (no connect, or no lookup of a server beside it) is none without a scan.
  */
 import assert from "node:assert/strict";
 import { inspectFile } from "./tls_targets.ts";
