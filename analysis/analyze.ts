@@ -189,9 +189,10 @@ async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string)
 }
 
 /**
- * Traced processes that connected to port 443 and of which no TLS call was recorded: their
- * HTTPS went through a TLS library the capture did not hook (a Node addon with its own TLS, as
- * GitHub Copilot CLI's `runtime.node` was), or no TLS session began. Said as a problem: an
+ * Traced processes that connected, or tried to, to TCP port 443 and of which no TLS call was
+ * recorded (https_unrecorded.sql says which connects count): their HTTPS went through a TLS
+ * library the capture did not hook (a Node addon with its own TLS, as GitHub Copilot CLI's
+ * `runtime.node` was), or no TLS session began. Said as a problem: an
  * empty llm_calls is otherwise all a user sees of them. Not when a file of the recording is
  * damaged or records were lost, which is said already.
  */
@@ -210,13 +211,17 @@ async function httpsUnrecordedProblem(c: DuckDBConnection, b: Build, recording: 
     `${Number(addrs) > 1 ? ` and ${Number(addrs) - 1} more address(es)` : ""})`
   );
   const more = rows.length > 5 ? ` and ${rows.length - 5} more` : "";
+  const one = rows.length === 1;
   b.problem(
     "net",
     "blind",
-    `${rows.length === 1 ? "a traced process" : `${rows.length} traced processes`} connected ` +
-      `to HTTPS (port 443) and no TLS plaintext of ${rows.length === 1 ? "it" : "them"} was ` +
-      `recorded: ${shown.join(", ")}${more}; ${rows.length === 1 ? "its" : "their"} TLS ` +
-      "library was not hooked (see manifest.json attach), or no TLS session began",
+    `${one ? "a traced process" : `${rows.length} traced processes`} connected, or tried to, ` +
+      `to HTTPS (TCP port 443) and no TLS plaintext of ${one ? "it" : "them"} was recorded: ` +
+      `${shown.join(", ")}${more}; ${one ? "its" : "their"} TLS library may not be hooked, or ` +
+      "no TLS session began (a connect that failed after EINPROGRESS looks the same: no socket " +
+      "state is recorded). If the agent's model calls are missing from llm_calls, look for the " +
+      `library ${one ? "it" : "they"} mapped in manifest.json's attach section (hooked, ` +
+      "not_hooked, with why) and report it; if the network was unreachable, ignore this",
   );
 }
 

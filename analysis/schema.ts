@@ -92,8 +92,12 @@ export const problemsTable = table(
         "with no LLM call whose traced processes connected to servers on loopback, which may " +
         "have made the calls outside the capture (an agent's daemon started before it, as " +
         "Cline 3's hub), or been the model's server with the process's TLS unrecorded; and, " +
-        "source `net`, traced processes that connected to port 443 with no TLS call of theirs " +
-        "recorded (a TLS library not hooked, or no session began); " +
+        "source `net`, traced processes that connected, or tried to, to TCP port 443 (stream " +
+        "sockets; a connect refused at once is not counted, one that failed after EINPROGRESS " +
+        "cannot be told apart: no socket state is recorded; nor one to an address a traced " +
+        "process served port 443 on; nor a relay's, which accepted a traced client's " +
+        "connection) with no TLS call of theirs recorded (a TLS library not " +
+        "hooked, or no session began); " +
         "`incomplete`: a response the stream " +
         "ends inside (or before; not one whose HTTP/2 stream the client cancelled, nor MCP's " +
         "`GET` event stream for the server's messages, which the client leaves open until it " +

@@ -10,8 +10,10 @@ import { LOCATOR_VERSION } from "./locate/cache.ts";
 
 /** Bump when inspectFile's results change meaning (2: the identity is stored and checked; 3:
  * symbols from .symtab too, GnuTLS, hooks that end connections; 4: a shared library without
- * TLS symbols goes to the locator, not "none"). */
-const INSPECT_VERSION = 4;
+ * TLS symbols goes to the locator, not "none"; 5: only one that imports `connect` and a server
+ * lookup (getaddrinfo, inet_pton...) or is a Go
+ * library goes to the locator, any other is "none" without a scan). */
+const INSPECT_VERSION = 5;
 
 export const INSPECT_CACHE_DIR = decodeURIComponent(
   new URL("../.cache/inspect/", import.meta.url).pathname,

@@ -1,7 +1,8 @@
 /**
  * Connects the static-binary locator (capture/locate) to the attach layer: for an executable
- * or a shared library (a Node addon loaded by dlopen) without exported TLS symbols, the locator (which refuses files with no TLS library after
- * reading headers and strings, and caches every answer per build) finds the hooks by file
+ * or a shared library that connects to servers itself (a Node addon loaded by dlopen) without
+ * exported TLS symbols, the locator (which refuses files with no TLS library after reading
+ * headers and strings, and caches every answer per build) finds the hooks by file
  * offset, and they get their eBPF programs from the probe table. The cache is asked on the
  * calling thread; a miss is located by `offThread` when the attach layer gives one (a big
  * binary: seconds of work the capture's main thread must not be blocked by), else here.

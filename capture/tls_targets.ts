@@ -4,7 +4,7 @@
  * bpf/sightline.bpf.c) that run at their entry and return. `inspectFile` decides which of
  * them a given ELF file offers and at which file offsets.
  */
-import { ElfFile, NotElfError } from "./elf.ts";
+import { ElfFile, type ElfSymbol, NotElfError } from "./elf.ts";
 import { locateSymbols, SYMBOL_NAMES as TLS_FUNCTION_NAMES } from "./locate/symbols.ts";
 
 export interface ProbeSpec {
@@ -108,8 +108,7 @@ const LIBCRYPTO_EXPORTS = new Set(["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"]);
  * library's symbols; one that exports the AEAD API is the libcrypto of such a libssl, whose
  * records the libssl's hooks already give (hooking both would record each twice).
  */
-function tlsClientLibrary(elf: ElfFile): string | undefined {
-  const dyn = elf.dynamicSymbols();
+function tlsClientLibrary(dyn: ElfSymbol[]): string | undefined {
   const imported = dyn.find((s) => s.shndx === 0 && TLS_FUNCTION_NAMES.has(s.name));
   if (imported) return `imports ${imported.name}: the library it comes from is hooked`;
   const crypto = dyn.find((s) => s.shndx !== 0 && LIBCRYPTO_EXPORTS.has(s.name));
@@ -117,11 +116,61 @@ function tlsClientLibrary(elf: ElfFile): string | undefined {
   return undefined;
 }
 
+/** Sections only Go's toolchain writes: a Go c-shared library makes its system calls itself
+ * (no libc import), so these stand for the imports below. */
+const GO_SECTIONS = new Set([".go.buildinfo", ".gopclntab", ".note.go.buildid"]);
+
+/** libc functions that turn the server a client is told of, a host name or an address as text,
+ * into the address it connects to. */
+const SERVER_LOOKUP = new Set([
+  "getaddrinfo",
+  "getaddrinfo_a",
+  "gethostbyname",
+  "gethostbyname_r",
+  "gethostbyname2",
+  "gethostbyname2_r",
+  "res_query",
+  "res_nquery",
+  "res_search",
+  "res_nsearch",
+  "inet_pton",
+  "inet_aton",
+  "inet_addr",
+]);
+
+/**
+ * Why a shared library that exports no TLS function can carry no TLS of its own to a server,
+ * or undefined when it can. A library that embeds a TLS stack and sends its records itself
+ * (GitHub Copilot CLI's runtime.node: OpenSSL + aws-lc in a Rust addon; grpc's cygrpc:
+ * BoringSSL; a Python with its OpenSSL hidden inside) opens its own connections to a server it
+ * is told of: it imports libc's `connect` and a lookup of the server (getaddrinfo, as Rust's
+ * std::net and hyper do, or an address parsed from text); or it is a Go library, whose runtime
+ * calls the kernel directly. Every other library (libicudata, libLLVM, whose sockets are local
+ * ones, a JVM, a GPU driver, numpy's and torch's maths) is decided here by the symbol table
+ * already read, never by a scan of its bytes while its process waits at the gate. Not caught:
+ * a library with a DNS resolver of its own that parses no address with libc (none seen). A
+ * library without section headers cannot be told apart: it is scanned.
+ */
+function cannotConnect(elf: ElfFile, dyn: ElfSymbol[]): string | undefined {
+  if (!elf.sections.length) return undefined;
+  if (elf.sections.some((s) => GO_SECTIONS.has(s.name))) return undefined;
+  const imports = new Set(dyn.filter((s) => s.shndx === 0).map((s) => s.name));
+  if (!imports.has("connect")) {
+    return "no TLS functions and no connect import: it opens no connection of its own";
+  }
+  if (![...SERVER_LOOKUP].some((n) => imports.has(n))) {
+    return "no TLS functions and no lookup of a server (getaddrinfo, inet_pton, ...) beside " +
+      "its connect import: it connects to no server of its own";
+  }
+  return undefined;
+}
+
 /**
  * Looks at a file's symbols: a library or executable that names SSL_write/SSL_read or
  * gnutls_record_send/recv in `.dynsym` (or, unstripped, `.symtab`) is hooked by name. Any other
- * executable, and any other shared library but a TLS library's client or libcrypto
- * (`tlsClientLibrary`), is "unlocated": the static-binary locator looks for a TLS stack inside.
+ * executable, and any other shared library that connects to servers itself (`cannotConnect`) but
+ * a TLS library's client or libcrypto (`tlsClientLibrary`), is "unlocated": the static-binary
+ * locator looks for a TLS stack inside. The rest are "none" at one symbol-table read.
  */
 export function inspectFile(path: string): Inspection {
   const unsupported = UNSUPPORTED.find(([re]) => re.test(path));
@@ -161,12 +210,13 @@ export function inspectFile(path: string): Inspection {
       };
     }
     if (!elf.isExecutable()) {
-      const client = tlsClientLibrary(elf);
-      if (client) return { path, status: "none", hooks: [], reason: client };
+      const dyn = elf.dynamicSymbols();
+      const why = tlsClientLibrary(dyn) ?? cannotConnect(elf, dyn);
+      if (why) return { path, status: "none", hooks: [], reason: why };
     }
-    // an executable, or a shared library that may carry a TLS stack of its own linked in and
-    // hidden (a Node addon with rustls, as GitHub Copilot CLI's runtime.node, loaded by
-    // dlopen): the static-binary locator decides
+    // an executable, or a shared library that connects by itself and may carry a TLS stack of
+    // its own linked in and hidden (GitHub Copilot CLI's runtime.node, loaded by dlopen): the
+    // static-binary locator decides
     return { path, status: "unlocated", hooks: [], buildId: elf.buildId() };
   } finally {
     elf.close();

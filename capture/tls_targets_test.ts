@@ -1,7 +1,8 @@
 /**
  * inspectFile on shared libraries a program loads itself (dlopen, as Node loads an addon): one
  * with a TLS stack linked in and hidden goes to the static-binary locator, which hooks it; one
- * that imports the TLS API from libssl.so has nothing of its own to hook.
+ * that imports the TLS API from libssl.so has nothing of its own to hook; one that connects to
+ * no server of its own (no connect, or no lookup of a server beside it) is none without a scan.
  */
 import assert from "node:assert/strict";
 import { inspectFile } from "./tls_targets.ts";
@@ -45,6 +46,61 @@ Deno.test("a shared library exporting the AEAD API (a libcrypto beside a libssl)
     const insp = inspectFile(lib);
     assert.equal(insp.status, "none");
     assert.match(insp.reason ?? "", /^exports EVP_AEAD_CTX_(seal|open): a libcrypto/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Builds C source `src` into a shared library in `dir`. */
+async function sharedLibrary(dir: string, name: string, src: string): Promise<string> {
+  const c = `${dir}/${name}.c`, lib = `${dir}/${name}.so`;
+  await Deno.writeTextFile(c, src);
+  const r = await new Deno.Command("gcc", {
+    args: ["-O2", "-shared", "-fPIC", "-o", lib, c],
+    stderr: "piped",
+  }).output();
+  assert.ok(r.success, new TextDecoder().decode(r.stderr));
+  return lib;
+}
+
+Deno.test("a shared library that connects to no server is none without a scan; one that does, or a Go library, is located", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-tls-targets-net-" });
+  try {
+    // a data or compute library (libicudata, libLLVM, numpy's): decided at one symbol-table read
+    const quiet = await sharedLibrary(
+      dir,
+      "libquiet",
+      "int sl_add(int a, int b) { return a + b; }\n",
+    );
+    const q = inspectFile(quiet);
+    assert.equal(q.status, "none");
+    assert.match(q.reason ?? "", /no connect import/);
+    // one whose only sockets are local (libLLVM's, a JVM's attach listener): connect, no lookup
+    const local = await sharedLibrary(
+      dir,
+      "liblocal",
+      "#include <sys/socket.h>\nint sl_dial(int fd, const struct sockaddr *a, socklen_t n) { return connect(fd, a, n); }\n",
+    );
+    const l = inspectFile(local);
+    assert.equal(l.status, "none");
+    assert.match(l.reason ?? "", /no lookup of a server/);
+    // one that connects to a server it is told of may carry its own TLS (runtime.node, cygrpc):
+    // the locator decides
+    const net = await sharedLibrary(
+      dir,
+      "libnet",
+      "#include <netdb.h>\n#include <sys/socket.h>\nint sl_dial(const char *host, const char *port) {\n" +
+        "  struct addrinfo *ai; if (getaddrinfo(host, port, 0, &ai)) return -1;\n" +
+        "  int fd = socket(ai->ai_family, SOCK_STREAM, 0); return connect(fd, ai->ai_addr, ai->ai_addrlen);\n}\n",
+    );
+    assert.equal(inspectFile(net).status, "unlocated");
+    // a Go c-shared library makes its system calls itself: its Go sections stand for connect
+    const go = await sharedLibrary(
+      dir,
+      "libgo",
+      '__attribute__((section(".go.buildinfo"), used)) static const char info[32] = "\\xff Go buildinf:";\nint sl_go(void) { return 1; }\n',
+    );
+    assert.equal(inspectFile(go).status, "unlocated");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,0 +1,73 @@
+/**
+ * https_unrecorded.sql over small synthetic recordings: which connects to port 443 with no TLS
+ * recorded make the `blind` problem, and which are left out (a datagram socket's, one refused at
+ * once, one to a server a traced process listened on).
+ */
+import assert from "node:assert/strict";
+import { REC, rows, syntheticDb, type SyntheticRecording } from "./correlate/testing.ts";
+import { sqlText } from "./sql_files.ts";
+
+/** The pids https_unrecorded.sql names for the net rows given. */
+async function flagged(r: SyntheticRecording): Promise<number[]> {
+  const { c, close } = await syntheticDb(r);
+  try {
+    const out = await c.runAndReadAll(sqlText("https_unrecorded"), [REC]);
+    return out.getRows().map((x) => Number(x[0]));
+  } finally {
+    close();
+  }
+}
+
+const tcp = (ts: number, pid: number, addr: string, ret = -115n) => ({
+  ...rows.connect(ts, pid, addr, 443),
+  socktype: "stream",
+  ret,
+});
+
+Deno.test("https_unrecorded: a TCP connect to 443 with no TLS of its process is named", async () => {
+  assert.deepEqual(await flagged({ net: [tcp(1, 10, "140.82.112.21")] }), [10]);
+  assert.deepEqual(await flagged({ net: [tcp(1, 10, "140.82.112.21", 0n)] }), [10]);
+});
+
+Deno.test("https_unrecorded: a UDP connect to 443 (QUIC, getaddrinfo's sort) is not", async () => {
+  const udp = { ...tcp(1, 10, "140.82.112.21", 0n), socktype: "dgram" };
+  assert.deepEqual(await flagged({ net: [udp] }), []);
+  // a recording without the socket type: not counted
+  assert.deepEqual(await flagged({ net: [{ ...udp, socktype: null }] }), []);
+});
+
+Deno.test("https_unrecorded: a connect refused at once is not", async () => {
+  assert.deepEqual(await flagged({ net: [tcp(1, 10, "127.0.0.3", -111n)] }), []);
+});
+
+Deno.test("https_unrecorded: a traced server on 443 silences connects to it, not to others", async () => {
+  // pid 20 serves 127.0.0.3:443 (traced); pid 10 connects to it and to a remote server
+  const listen = rows.sock(1, 20, "listen", "127.0.0.3", 443, { local_port: 443 });
+  assert.deepEqual(await flagged({ net: [listen, tcp(2, 10, "127.0.0.3")] }), []);
+  assert.deepEqual(await flagged({ net: [listen, tcp(2, 11, "140.82.112.21")] }), [11]);
+  // a wildcard server answers on every local address: a loopback connect is to it, a remote
+  // one is not
+  const any = rows.sock(1, 20, "listen", "0.0.0.0", 443, { local_port: 443 });
+  assert.deepEqual(await flagged({ net: [any, tcp(2, 10, "127.0.0.1")] }), []);
+  assert.deepEqual(await flagged({ net: [any, tcp(2, 11, "140.82.112.21")] }), [11]);
+  // an accept names the peer in addr, the server's address in local_addr
+  const acc = rows.sock(1, 20, "accept", "127.0.0.9", 51000, {
+    local_addr: "127.0.0.3",
+    local_port: 443,
+  });
+  assert.deepEqual(await flagged({ net: [acc, tcp(2, 10, "127.0.0.3")] }), []);
+  assert.deepEqual(await flagged({ net: [acc, tcp(2, 10, "127.0.0.9")] }), [10]);
+});
+
+Deno.test("https_unrecorded: a relay of a traced client is not; one accepting an untraced peer still is", async () => {
+  // pid 10 connects to the relay's 127.0.0.1:8877; the relay (pid 30) accepts and connects to
+  // 443: the TLS it carries is pid 10's
+  const client = { ...rows.connect(1, 10, "127.0.0.1", 8877), socktype: "stream" };
+  const accept = rows.sock(2, 30, "accept", "127.0.0.1", 51000, {
+    local_addr: "127.0.0.1",
+    local_port: 8877,
+  });
+  assert.deepEqual(await flagged({ net: [client, accept, tcp(3, 30, "140.82.112.21")] }), []);
+  // an accept from an untraced peer (an OAuth callback a browser opened): still named
+  assert.deepEqual(await flagged({ net: [accept, tcp(3, 30, "140.82.112.21")] }), [30]);
+});
