@@ -38,13 +38,7 @@ export async function main(args: string[]): Promise<number> {
   }, { positionals: false });
   const log = (l: string) => console.error(l);
   const lifetime = intOption("lifetime", values.lifetime, 1);
-  const untraced = intOption("untraced", values.untraced, 1);
-  if (untraced !== undefined && untraced < MIN_PAIRS) {
-    throw usageError(
-      `--untraced wants at least ${MIN_PAIRS} pairs (fewer leave the 95% interval unbounded), ` +
-        `got ${untraced}`,
-    );
-  }
+  const untraced = untracedPairs(values.untraced);
   if (lifetime !== undefined && untraced !== undefined) {
     throw usageError("--lifetime and --untraced measure one section each: give one");
   }
@@ -94,6 +88,18 @@ export async function main(args: string[]): Promise<number> {
   console.log(md);
   console.log(`written: ${out}/capture.md, capture.json`);
   return 0;
+}
+
+/** `--untraced PAIRS`: a whole number, at least MIN_PAIRS (fewer leave the interval unbounded). */
+export function untracedPairs(value: string | undefined): number | undefined {
+  const pairs = intOption("untraced", value, 1);
+  if (pairs !== undefined && pairs < MIN_PAIRS) {
+    throw usageError(
+      `--untraced wants at least ${MIN_PAIRS} pairs (fewer leave the 95% interval unbounded), ` +
+        `got ${pairs}`,
+    );
+  }
+  return pairs;
 }
 
 /** Writes capture.md, keeping the session notes at the end of the one it replaces. */
