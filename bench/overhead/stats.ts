@@ -226,14 +226,17 @@ export interface MedianCi {
 
 /**
  * The median of `xs` with a distribution-free interval from its order statistics (the sign
- * test's): [x(k+1), x(n-k)] of the sorted sample, with k the most values left out on each side
- * such that Binomial(n, 1/2) <= k-1 has probability at most (1 - level) / 2, so the interval
- * covers the true median at least `level` of the time whatever the distribution. No resampling,
- * so the same values always give the same interval; fewer than 6 values give an unbounded one
- * at 95%.
+ * test's): [x(k), x(n-k+1)] of the sorted sample (1-based), with k the largest such that
+ * P(B <= k-1) <= (1 - level) / 2 for B ~ Binomial(n, 1/2), so the interval covers the true
+ * median with probability at least 1 - 2 P(B <= k-1) >= `level`, whatever the distribution. No
+ * resampling, so the same values always give the same interval; fewer than 6 values give an
+ * unbounded one at 95% (k = 0). Throws on a non-finite value (a broken measurement must not
+ * quietly shrink n).
  */
 export function medianCi(xs: readonly number[], level = 0.95): MedianCi {
-  const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
+  const bad = xs.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new Error(`medianCi: value ${bad} is ${xs[bad]}, not a finite number`);
+  const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
   const tail = (1 - level) / 2;
   // P(B <= j) for B ~ Binomial(n, 1/2), summed in log space (2^-n underflows past ~1000)

@@ -151,8 +151,10 @@ Deno.test("the median's interval is the sign test's order statistics", () => {
   // six values: min and max (P(B = 0) = 1/64); five: not enough for 95%
   assert.deepEqual([medianCi(xs(6)).lo, medianCi(xs(6)).hi], [1, 6]);
   assert.deepEqual([medianCi(xs(5)).lo, medianCi(xs(5)).hi], [-Infinity, Infinity]);
-  // NaN left out; a large sample (2^-n underflows) still gives a finite, narrow interval
-  assert.equal(medianCi([NaN, 1, 2, 3, 4, 5, 6]).n, 6);
+  // a non-finite value is an error, not left out (n would quietly shrink)
+  assert.throws(() => medianCi([NaN, 1, 2, 3, 4, 5, 6]), /value 0 is NaN, not a finite number/);
+  assert.throws(() => medianCi([1, 2, Infinity]), /value 2 is Infinity/);
+  // a large sample (2^-n underflows) still gives a finite, narrow interval
   const big = medianCi(xs(2001));
   assert.ok(big.lo > 900 && big.lo < 1001 && big.hi > 1001 && big.hi < 1100, `${big.lo} ${big.hi}`);
   assert.equal(medianCi(xs(10), 0.5).level, 0.5);

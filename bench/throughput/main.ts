@@ -5,7 +5,8 @@
  * `--lifetime N` measures only `capture -- true` (N runs) and prints its section; with --out it
  * replaces that section in DIR/capture.json and regenerates DIR/capture.md from it.
  * `--untraced PAIRS` does the same for what an untraced process pays per system call (PAIRS
- * pairs of blocks without and with a capture; `--quick` for the quick sizes otherwise).
+ * pairs of blocks without and with a capture, at least 6: fewer leave the 95% interval
+ * unbounded; `--quick` for the quick sizes otherwise).
  * Exits 0, 1 on an error, 2 on a bad command line.
  */
 import {
@@ -20,6 +21,7 @@ import { lifetimeMarkdown, throughputMarkdown, untracedMarkdown, withKeptNotes }
 import { EVENT_LOAD, run, type ThroughputResult, untracedOptions } from "./run.ts";
 import { captureLifetime } from "./lifetime.ts";
 import { untracedSyscalls } from "./untraced.ts";
+import { MIN_PAIRS } from "./untraced_costs.ts";
 import { buildCTool } from "../c_tool.ts";
 
 const USAGE =
@@ -36,7 +38,7 @@ export async function main(args: string[]): Promise<number> {
   }, { positionals: false });
   const log = (l: string) => console.error(l);
   const lifetime = intOption("lifetime", values.lifetime, 1);
-  const untraced = intOption("untraced", values.untraced, 1);
+  const untraced = untracedPairs(values.untraced);
   if (lifetime !== undefined && untraced !== undefined) {
     throw usageError("--lifetime and --untraced measure one section each: give one");
   }
@@ -86,6 +88,18 @@ export async function main(args: string[]): Promise<number> {
   console.log(md);
   console.log(`written: ${out}/capture.md, capture.json`);
   return 0;
+}
+
+/** `--untraced PAIRS`: a whole number, at least MIN_PAIRS (fewer leave the interval unbounded). */
+export function untracedPairs(value: string | undefined): number | undefined {
+  const pairs = intOption("untraced", value, 1);
+  if (pairs !== undefined && pairs < MIN_PAIRS) {
+    throw usageError(
+      `--untraced wants at least ${MIN_PAIRS} pairs (fewer leave the 95% interval unbounded), ` +
+        `got ${pairs}`,
+    );
+  }
+  return pairs;
 }
 
 /** Writes capture.md, keeping the session notes at the end of the one it replaces. */

@@ -75,12 +75,18 @@ export function throughputMarkdown(r: ThroughputResult): string {
 
 /** The untraced per-call section: the A/B as the process sees it, and the programs' own time. */
 export function untracedMarkdown(u: Untraced): string[] {
-  const ns = (x: number) =>
-    (x < 0 ? "−" : "") + (Number.isFinite(x) ? Math.abs(x).toFixed(1) : "∞");
-  const signed = (x: number) => (x > 0 ? "+" : "") + ns(x);
-  const pct = (x: number) => `${signed((x - 1) * 100)}%`;
+  // NaN (a median of nothing) and null (JSON's NaN or ∞, read back from capture.json) are "–"
+  const ns = (x: number | null) =>
+    x === null || Number.isNaN(x)
+      ? "–"
+      : (x < 0 ? "−" : "") + (Number.isFinite(x) ? Math.abs(x).toFixed(1) : "∞");
+  const signed = (x: number | null) => (x !== null && x > 0 ? "+" : "") + ns(x);
+  const pct = (x: number | null) => x === null ? "–" : `${signed((x - 1) * 100)}%`;
+  // an unbounded end is ±∞ in memory and null in capture.json: its side says which
+  const end = (x: number | null, side: "lo" | "hi") =>
+    signed(x ?? (side === "lo" ? -Infinity : Infinity));
   const costCi = (c: SyscallCost) =>
-    `**${signed(c.diff.median)}** [${signed(c.diff.lo)}, ${signed(c.diff.hi)}]`;
+    `**${signed(c.diff.median)}** [${end(c.diff.lo, "lo")}, ${end(c.diff.hi, "hi")}]`;
   return [
     "## What a process outside the capture pays per system call",
     "",
@@ -94,7 +100,11 @@ export function untracedMarkdown(u: Untraced): string[] {
     "the machine's load slows the loop it overlaps), or all its loops. Cost: the median of the " +
     "pairs' differences (with − without) and its 95% interval (sign test); ratio: geometric " +
     "mean of the pairs' ratios, 95% t interval. This is what the process pays in all: the " +
-    "programs and the tracepoints' dispatch.",
+    "programs and the tracepoints' dispatch. The intervals take the pairs as independent, but " +
+    "two pairs in a row share one capture (and the two without-blocks between them one idle " +
+    "stretch), so anything particular to one capture moves neighbouring pairs together and " +
+    "the intervals are somewhat narrower than they should be. " +
+    `${unsettledNote(u)}`,
     "",
     "| system call | without ns | with capture ns | cost ns [95%] | dearer in | ratio [95%] | by order: without-with / with-without | all loops: cost ns [95%] |",
     "| --- | --: | --: | --: | --: | --: | --: | --: |",
@@ -116,7 +126,9 @@ export function untracedMarkdown(u: Untraced): string[] {
         "same two tracepoints (`null_tp.c`): the tracepoints' dispatch, the floor under any " +
         "program there, and what the capture's programs cost beyond it (ns per call, median " +
         "of the pairs' differences [95%]); and, as a check of the method, the same pairs with " +
-        "nothing attached in either arm (0 expected).",
+        "nothing attached in either arm (0 expected). That check shows drift only: nothing " +
+        "starts or stops between its blocks, so it cannot show a bias that a capture's start " +
+        "or stop leaves in the next block.",
         "",
         "| system call | in all: capture against nothing | floor: empty programs against nothing | beyond: capture against empty programs | check: nothing against nothing |",
         "| --- | --: | --: | --: | --: |",
@@ -152,6 +164,15 @@ export function untracedMarkdown(u: Untraced): string[] {
     "",
     ...rare(u),
   ];
+}
+
+/** How many times the machine did not settle after a start or stop (settle gave up). */
+function unsettledNote(u: Untraced): string {
+  if (u.unsettled === undefined) return "";
+  return u.unsettled === 0
+    ? "The machine settled after every start and stop."
+    : `**The machine did not settle within 3 s after ${u.unsettled} starts or stops** ` +
+      "(this process or the loader still busy): the blocks after them may carry their aftermath.";
 }
 
 /** The programs that ran under a thousandth of a time per call (the loop process's own start

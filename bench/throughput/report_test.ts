@@ -59,3 +59,87 @@ Deno.test("the untraced section shows each call's cost with its interval, unboun
     /\| getpid\(2\) \| \*\*\+27\.7\*\* \[\+24\.0, \+30\.4\] \| \*\*\+27\.7\*\* \[\+20\.0, \+25\.0\] \| \*\*\+27\.7\*\* \[\+1\.0, \+6\.0\] \| \*\*\+27\.7\*\* \[−2\.0, \+2\.0\] \|/,
   );
 });
+
+/** An untraced result with one call whose cost is `diff`, its order medians `byOrder`. */
+function untraced(
+  diff: { median: number; lo: number; hi: number },
+  byOrder: { withoutFirst: number; withFirst: number },
+  unsettled?: number,
+): Untraced {
+  const c: SyscallCost = {
+    op: "getpid",
+    what: "getpid(2)",
+    withoutNs: 92,
+    withNs: 95,
+    diff: { ...diff, level: 0.95, n: 3 },
+    ratio: { ratio: 1.03, lo: 0.9, hi: 1.2, level: 0.95, resamples: 0, pairs: 3 },
+    higher: 2,
+    byOrder,
+    pairs: 3,
+    callsPerBlock: 1000,
+  };
+  return {
+    date: "2026-12-06T13:14:16Z",
+    load: ["1.00 1.00 1.00", "1.00 1.00 1.00"],
+    pairs: 3,
+    captures: 2,
+    ...(unsettled === undefined ? {} : { unsettled }),
+    seconds: 5,
+    reps: 2,
+    syscalls: [c],
+    syscallsAll: [c],
+    aa: [c],
+    floor: [c],
+    beyond: [c],
+    statsCost: [c],
+    programs: [],
+  };
+}
+
+Deno.test("an unbounded interval reads the same after a round trip through capture.json", () => {
+  // fewer than 6 pairs (results from before --untraced wanted 6): JSON writes ±∞ as null
+  const u = untraced({ median: 3, lo: -Infinity, hi: Infinity }, {
+    withoutFirst: 3,
+    withFirst: 2,
+  });
+  const md = untracedMarkdown(u).join("\n");
+  assert.match(md, /\*\*\+3\.0\*\* \[−∞, \+∞\]/);
+  const back = JSON.parse(JSON.stringify(u)) as Untraced;
+  assert.equal(back.syscalls[0].diff.lo, null);
+  assert.equal(untracedMarkdown(back).join("\n"), md);
+});
+
+Deno.test("a median of nothing (NaN) prints as –, in memory and read back", () => {
+  // one pair only: no pair ran with-without, so that order's median is NaN
+  const u = untraced({ median: 3, lo: -Infinity, hi: Infinity }, {
+    withoutFirst: 3,
+    withFirst: NaN,
+  });
+  for (const x of [u, JSON.parse(JSON.stringify(u)) as Untraced]) {
+    const md = untracedMarkdown(x).join("\n");
+    assert.match(md, /\| \+3\.0 \/ – \|/);
+    assert.doesNotMatch(md, /\+3\.0 \/ [−+]?∞/);
+  }
+});
+
+Deno.test("the untraced section says what its intervals assume and what the A/A checks", () => {
+  const md = untracedMarkdown(untraced({ median: 1, lo: 0, hi: 2 }, {
+    withoutFirst: 1,
+    withFirst: 1,
+  }, 0)).join("\n");
+  assert.match(md, /two pairs in a row share one capture/);
+  assert.match(md, /narrower than they should be/);
+  assert.match(md, /That check shows drift only/);
+  assert.match(md, /The machine settled after every start and stop\./);
+});
+
+Deno.test("starts and stops the machine did not settle after are counted in the section", () => {
+  const u = untraced({ median: 1, lo: 0, hi: 2 }, { withoutFirst: 1, withFirst: 1 }, 3);
+  assert.match(
+    untracedMarkdown(u).join("\n"),
+    /\*\*The machine did not settle within 3 s after 3 starts or stops\*\*/,
+  );
+  // results from before the count: no claim either way
+  const old = untraced({ median: 1, lo: 0, hi: 2 }, { withoutFirst: 1, withFirst: 1 });
+  assert.doesNotMatch(untracedMarkdown(old).join("\n"), /settle/);
+});

@@ -9,7 +9,8 @@
  *   CPU time per call in blocks without and with a capture, in pairs whose order alternates
  *   (without-with, with-without, ...: the capture stays up across the two with-blocks in a row,
  *   so half of each arm's blocks follow a start or a stop, half another block of the same arm),
- *   after a warm-up pair; the machine let settle after each start and stop; the cost is the
+ *   after a warm-up pair; the machine let settle after each start and stop (at most 3 s; the
+ *   times it did not are logged and counted in the result); the cost is the
  *   median of the pairs' differences with its 95% interval;
  * - the same pairs with nothing attached in either arm, as a check of the method (0 expected);
  * - the same against empty programs on the two tracepoints (null_tp.c): the tracepoints'
@@ -63,6 +64,9 @@ export interface Untraced {
   pairs: number;
   /** captures started and stopped for the A/Bs */
   captures: number;
+  /** starts and stops of a capture or the empty programs after which the machine did not
+   * settle within 3 s (the next block may carry their aftermath); absent in older results */
+  unsettled?: number;
   seconds: number;
   /** loops of each call per block */
   reps: number;
@@ -125,26 +129,47 @@ function threadsCpuNs(pid: number | undefined): number {
 }
 
 /**
- * Waits until this process and the loader (if any) used under 2 ms of CPU in the last 100 ms
- * (the capture's start or end is over), at most 3 s.
+ * Polls `used` (CPU ms so far) every `stepMs` until it grew by under `quietMs` in one step:
+ * true; false (not settled) after `tries` steps.
  */
-async function settle(loaderPid?: number): Promise<void> {
-  const used = () => threadsCpuNs(loaderPid) / 1e6 + (cpuUsage().user + cpuUsage().system) / 1e3;
+export async function quiet(
+  used: () => number,
+  wait: (ms: number) => Promise<unknown>,
+  tries = 30,
+  stepMs = 100,
+  quietMs = 2,
+): Promise<boolean> {
   let last = used();
-  for (let i = 0; i < 30; i++) {
-    await sleep(100);
+  for (let i = 0; i < tries; i++) {
+    await wait(stepMs);
     const now = used();
-    if (now - last < 2) return;
+    if (now - last < quietMs) return true;
     last = now;
   }
+  return false;
 }
 
 /**
+ * Waits until this process and the loader (if any) used under 2 ms of CPU in the last 100 ms
+ * (the capture's start or end is over), at most 3 s: whether they did.
+ */
+function settle(loaderPid?: number): Promise<boolean> {
+  return quiet(
+    () => threadsCpuNs(loaderPid) / 1e6 + (cpuUsage().user + cpuUsage().system) / 1e3,
+    sleep,
+  );
+}
+
+/** Called after each settle: whether it settled, and after what. */
+type Settled = (ok: boolean, after: string) => void;
+
+/**
  * Resolves once the new capture's sl_sys_enter and sl_sys_exit (not among the programs
- * `before`: an ended capture's may linger a moment) are attached.
+ * `before`: an ended capture's may linger a moment) are attached; throws after 10 s.
  */
 async function attached(before: Set<number>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
     const ours = (await programCounters(before)).filter((p) =>
       p.name === "sl_sys_enter" || p.name === "sl_sys_exit"
     );
@@ -158,7 +183,7 @@ async function attached(before: Set<number>): Promise<void> {
 }
 
 /** A capture of a sleeping process, up and settled; `before`: the programs loaded before it. */
-async function bystander(tmp: string) {
+async function bystander(tmp: string, settled: Settled) {
   const before = await programIds();
   const sleeper = new Deno.Command("sleep", { args: ["600"] }).spawn();
   const stop = new AbortController();
@@ -186,7 +211,14 @@ async function bystander(tmp: string) {
         throw new Error("the capture of a sleeping process ended before it attached");
       }),
     ]);
-    await settle(childNamed(Deno.pid, "sightline-loade"));
+    const loader = childNamed(Deno.pid, "sightline-loade");
+    if (loader === undefined) {
+      throw new Error(
+        "the capture's loader (sightline-loade, a child of this process) was not found: " +
+          "cannot wait for its start to settle",
+      );
+    }
+    settled(await settle(loader), "a capture's start");
   } catch (e) {
     await end().catch(() => {});
     throw e;
@@ -195,13 +227,13 @@ async function bystander(tmp: string) {
     before,
     async stop() {
       await end();
-      await settle();
+      settled(await settle(), "a capture's stop");
     },
   };
 }
 
 /** Empty programs on the same two tracepoints (null_tp.c), attached; `stop()` detaches them. */
-async function emptyPrograms(bin: string) {
+async function emptyPrograms(bin: string, settled: Settled) {
   const p = new Deno.Command(bin, { stdin: "piped", stdout: "piped" }).spawn();
   const out = p.stdout.getReader();
   const first = await out.read();
@@ -210,13 +242,13 @@ async function emptyPrograms(bin: string) {
     await p.status;
     throw new Error("null_tp did not attach its programs");
   }
-  await settle();
+  settled(await settle(), "the empty programs' start");
   return {
     async stop() {
       await p.stdin.close();
       while (!(await out.read()).done);
       if (!(await p.status).success) throw new Error("null_tp failed");
-      await settle();
+      settled(await settle(), "the empty programs' stop");
     },
   };
 }
@@ -224,12 +256,21 @@ async function emptyPrograms(bin: string) {
 /** What is attached to the syscall tracepoints in an arm of an A/B. */
 export type ArmState = "nothing" | "empty programs" | "capture";
 
-/** Puts the machine in a state, stopping what the last one attached. */
-function stateKeeper(tmp: string, nullTp: string) {
+/**
+ * Puts the machine in a state, stopping what the last one attached; counts (and logs) the
+ * starts and stops after which the machine did not settle.
+ */
+function stateKeeper(tmp: string, nullTp: string, log: (line: string) => void) {
   let cap: Awaited<ReturnType<typeof bystander>> | undefined;
   let empty: Awaited<ReturnType<typeof emptyPrograms>> | undefined;
+  const settled: Settled = (ok, after) => {
+    if (ok) return;
+    k.unsettled++;
+    log(`untraced: the machine did not settle within 3 s after ${after} (${k.unsettled} so far)`);
+  };
   const k = {
     captures: 0,
+    unsettled: 0,
     get capture() {
       return cap;
     },
@@ -237,10 +278,10 @@ function stateKeeper(tmp: string, nullTp: string) {
       if (state !== "capture" && cap) [cap] = [undefined, await cap.stop()];
       if (state !== "empty programs" && empty) [empty] = [undefined, await empty.stop()];
       if (state === "capture" && !cap) {
-        cap = await bystander(tmp);
+        cap = await bystander(tmp, settled);
         k.captures++;
       }
-      if (state === "empty programs" && !empty) empty = await emptyPrograms(nullTp);
+      if (state === "empty programs" && !empty) empty = await emptyPrograms(nullTp, settled);
     },
   };
   return k;
@@ -323,7 +364,7 @@ export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise
   const nullTp = await buildCTool(NULL_TP);
   const t0 = performance.now();
   const load0 = loadavg();
-  const keep = stateKeeper(o.tmp, nullTp);
+  const keep = stateKeeper(o.tmp, nullTp, o.log);
   const arms = (a: ArmState, b: ArmState) => (arm: "a" | "b") => keep.to(arm === "a" ? a : b);
   let ab, same, floor, beyond, accounting, programs: ProgramsPerCall[];
   // the kernel's accounting costs every call more than the capture does: off for every A/B
@@ -382,6 +423,7 @@ export async function untracedSyscalls(gen: string, o: UntracedOptions): Promise
     load: [load0, loadavg()],
     pairs: o.pairs,
     captures: keep.captures,
+    unsettled: keep.unsettled,
     seconds: (performance.now() - t0) / 1000,
     reps: o.reps,
     syscalls,

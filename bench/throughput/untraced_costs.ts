@@ -33,9 +33,13 @@ export interface SyscallCost {
   callsPerBlock: number;
 }
 
+/** Pairs fewer than this leave the median's 95% interval unbounded (medianCi). */
+export const MIN_PAIRS = 6;
+
 /**
  * Pairs up the blocks (index i of each is pair i) into a SyscallCost; `withFirst[i]`: pair i
- * ran its with-block first.
+ * ran its with-block first. Throws when the arms (or `withFirst`) differ in length: a block
+ * lost on one side would shift every pair after it.
  */
 export function pairedCost(
   op: string,
@@ -45,17 +49,23 @@ export function pairedCost(
   callsPerBlock: number,
   withFirst?: readonly boolean[],
 ): SyscallCost {
-  const n = Math.min(without.length, withC.length);
+  const n = without.length;
+  if (withC.length !== n || (withFirst && withFirst.length !== n)) {
+    throw new Error(
+      `pairedCost ${op}: ${n} blocks without, ${withC.length} with` +
+        (withFirst ? `, ${withFirst.length} orders` : "") + ": the arms must pair up",
+    );
+  }
   const diffs = Array.from({ length: n }, (_, i) => withC[i] - without[i]);
   const ordered = (first: boolean) => median(diffs.filter((_, i) => withFirst?.[i] === first));
   return {
     ...(withFirst ? { byOrder: { withoutFirst: ordered(false), withFirst: ordered(true) } } : {}),
     op,
     what,
-    withoutNs: median(without.slice(0, n)),
-    withNs: median(withC.slice(0, n)),
+    withoutNs: median(without),
+    withNs: median(withC),
     diff: medianCi(diffs),
-    ratio: pairedRatioCi(without.slice(0, n), withC.slice(0, n)),
+    ratio: pairedRatioCi(without, withC),
     higher: diffs.filter((d) => d > 0).length,
     pairs: n,
     callsPerBlock,

@@ -35,11 +35,17 @@ Deno.test("the pairs' differences by their order show an order effect", () => {
   assert.equal(pairedCost("getpid", "getpid(2)", without, withC, 1).byOrder, undefined);
 });
 
-Deno.test("unequal arms pair up to the shorter one", () => {
-  const c = pairedCost("open", "openat", [700, 710, 720], [750, 760], 1);
-  assert.equal(c.pairs, 2);
-  assert.equal(c.diff.median, 50);
-  assert.equal(c.withoutNs, 705);
+Deno.test("arms of different lengths are an error, not truncated", () => {
+  assert.throws(
+    () => pairedCost("open", "openat", [700, 710, 720], [750, 760], 1),
+    /pairedCost open: 3 blocks without, 2 with: the arms must pair up/,
+  );
+  assert.throws(
+    () => pairedCost("open", "openat", [700, 710], [750, 760], 1, [false]),
+    /2 blocks without, 2 with, 1 orders/,
+  );
+  // a broken measurement (NaN) is an error too, not a pair quietly left out
+  assert.throws(() => pairedCost("read", "read", [1, 2], [3, NaN], 1), /value 1 is NaN/);
 });
 
 const prog = (id: number, name: string, runs: number, ns: number): ProgramCounters => ({
