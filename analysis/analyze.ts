@@ -201,8 +201,12 @@ async function httpsUnrecordedProblem(c: DuckDBConnection, b: Build, recording: 
   let rows: unknown[][];
   try {
     rows = (await query(c, sqlText("https_unrecorded"), [recording])).rows;
-  } catch {
-    return; // actions failed: already a problem of its own
+  } catch (e) {
+    // a step it reads (processes) failed: said already; else its own failure is said
+    if (!b.problems.some((p) => p.kind === "sql" && p.source === "processes.sql")) {
+      b.problem("https_unrecorded.sql", "sql", oneLine(e));
+    }
+    return;
   }
   if (!rows.length) return;
   const shown = rows.slice(0, 5).map(([pid, comm, addr, n, addrs]) =>
@@ -215,13 +219,11 @@ async function httpsUnrecordedProblem(c: DuckDBConnection, b: Build, recording: 
   b.problem(
     "net",
     "blind",
-    `${one ? "a traced process" : `${rows.length} traced processes`} connected, or tried to, ` +
-      `to HTTPS (TCP port 443) and no TLS plaintext of ${one ? "it" : "them"} was recorded: ` +
-      `${shown.join(", ")}${more}; ${one ? "its" : "their"} TLS library may not be hooked, or ` +
-      "no TLS session began (a connect that failed after EINPROGRESS looks the same: no socket " +
-      "state is recorded). If the agent's model calls are missing from llm_calls, look for the " +
-      `library ${one ? "it" : "they"} mapped in manifest.json's attach section (hooked, ` +
-      "not_hooked, with why) and report it; if the network was unreachable, ignore this",
+    `no TLS was recorded from ${
+      one ? "a traced process" : `${rows.length} traced processes`
+    } that opened HTTPS connections (TCP port 443): ${shown.join(", ")}${more}. Either ` +
+      `${one ? "its" : "their"} TLS library was not hooked (see manifest.json's attach ` +
+      "section), or the connections never got through (e.g. the network was unreachable)",
   );
 }
 

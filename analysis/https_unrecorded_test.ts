@@ -1,7 +1,8 @@
 /**
  * https_unrecorded.sql over small synthetic recordings: which connects to port 443 with no TLS
  * recorded make the `blind` problem, and which are left out (a datagram socket's, one refused at
- * once, one to a server a traced process listened on).
+ * once, one to a server a traced process listened on, a relay's for a client whose TLS was
+ * recorded).
  */
 import assert from "node:assert/strict";
 import { REC, rows, syntheticDb, type SyntheticRecording } from "./correlate/testing.ts";
@@ -59,15 +60,57 @@ Deno.test("https_unrecorded: a traced server on 443 silences connects to it, not
   assert.deepEqual(await flagged({ net: [acc, tcp(2, 10, "127.0.0.9")] }), [10]);
 });
 
-Deno.test("https_unrecorded: a relay of a traced client is not; one accepting an untraced peer still is", async () => {
-  // pid 10 connects to the relay's 127.0.0.1:8877; the relay (pid 30) accepts and connects to
-  // 443: the TLS it carries is pid 10's
+/** One TLS write of `pid` (what a hooked library records). */
+const tlsWrite = (ts: number, pid: number) => ({
+  recording: REC,
+  ts_ns: BigInt(ts),
+  pid,
+  tid: pid,
+  conn_id: 1n,
+  ctx_id: 1n,
+  conn_gen: 0,
+  direction: "write",
+  seq: 0n,
+  len: 3n,
+  data: new TextEncoder().encode("GET"),
+  truncated: false,
+  lost: 0n,
+  lib: "/usr/lib/x86_64-linux-gnu/libssl.so.3",
+  fn: "SSL_write",
+});
+
+Deno.test("https_unrecorded: a relay of a traced client whose TLS was recorded is not named", async () => {
+  // pid 10 connects to the relay's 127.0.0.1:8877 and its TLS is recorded; the relay (pid 30)
+  // accepts and connects to 443: the TLS it carries is pid 10's
   const client = { ...rows.connect(1, 10, "127.0.0.1", 8877), socktype: "stream" };
   const accept = rows.sock(2, 30, "accept", "127.0.0.1", 51000, {
     local_addr: "127.0.0.1",
     local_port: 8877,
   });
-  assert.deepEqual(await flagged({ net: [client, accept, tcp(3, 30, "140.82.112.21")] }), []);
+  const out = tcp(3, 30, "140.82.112.21");
+  assert.deepEqual(await flagged({ net: [client, accept, out], tls: [tlsWrite(4, 10)] }), []);
+  // a dual-stack relay (listening on ::) names its IPv4 client's address with ::ffff:
+  const dual = { ...accept, family: "inet6", local_addr: "::ffff:127.0.0.1" };
+  assert.deepEqual(await flagged({ net: [client, dual, out], tls: [tlsWrite(4, 10)] }), []);
   // an accept from an untraced peer (an OAuth callback a browser opened): still named
-  assert.deepEqual(await flagged({ net: [accept, tcp(3, 30, "140.82.112.21")] }), [30]);
+  assert.deepEqual(await flagged({ net: [accept, out] }), [30]);
+});
+
+Deno.test("https_unrecorded: a back end whose traced front end has no TLS either is named", async () => {
+  // a front end handing its prompts to a back end on loopback, the back end's TLS not hooked:
+  // nobody's TLS recorded, so the back end's connects to 443 are not a relay's
+  const front = { ...rows.connect(1, 10, "127.0.0.1", 8877), socktype: "stream" };
+  const accept = rows.sock(2, 30, "accept", "127.0.0.1", 51000, {
+    local_addr: "127.0.0.1",
+    local_port: 8877,
+  });
+  assert.deepEqual(await flagged({ net: [front, accept, tcp(3, 30, "140.82.112.21")] }), [30]);
+  // a connect to 443 before any client reached it is the process's own
+  assert.deepEqual(
+    await flagged({
+      net: [tcp(1, 30, "140.82.112.21"), front, { ...accept, ts_ns: 5n }],
+      tls: [tlsWrite(6, 10)],
+    }),
+    [30],
+  );
 });

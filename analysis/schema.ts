@@ -95,8 +95,8 @@ export const problemsTable = table(
         "source `net`, traced processes that connected, or tried to, to TCP port 443 (stream " +
         "sockets; a connect refused at once is not counted, one that failed after EINPROGRESS " +
         "cannot be told apart: no socket state is recorded; nor one to an address a traced " +
-        "process served port 443 on; nor a relay's, which accepted a traced client's " +
-        "connection) with no TLS call of theirs recorded (a TLS library not " +
+        "process served port 443 on; nor a relay's, which accepted before it a connection " +
+        "from a traced client whose TLS was recorded) with no TLS call of theirs recorded (a TLS library not " +
         "hooked, or no session began); " +
         "`incomplete`: a response the stream " +
         "ends inside (or before; not one whose HTTP/2 stream the client cancelled, nor MCP's " +

@@ -16,6 +16,7 @@ import {
   rawNetTable,
   rawPrivilegeTable,
   rawProcessTable,
+  rawTlsTable,
   toolCallsTable,
 } from "../schema.ts";
 import { BUILD_SQL, RULES_SQL, sqlText } from "../sql_files.ts";
@@ -270,6 +271,8 @@ export interface SyntheticRecording {
   process?: Row[];
   file?: Row[];
   net?: Row[];
+  /** raw `tls` rows (every column: see recording/RECORDING.md) */
+  tls?: Row[];
   privilege?: Row[];
   ipc?: Row[];
   llm?: Row[];
@@ -290,6 +293,7 @@ export async function syntheticDb(
   await appendRows(c, rawProcessTable, r.process ?? []);
   await appendRows(c, rawFileTable, r.file ?? []);
   await appendRows(c, rawNetTable, r.net ?? []);
+  await appendRows(c, rawTlsTable, r.tls ?? []);
   await appendRows(c, rawPrivilegeTable, r.privilege ?? []);
   await appendRows(c, rawIpcTable, r.ipc ?? []);
   await appendRows(c, httpExchangesTable, r.exchanges ?? []);

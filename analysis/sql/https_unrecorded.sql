@@ -13,35 +13,64 @@
 -- that connected: no socket state is recorded. Nor a connect to an address a traced process
 -- listened on, bound or accepted on at port 443 (a server the capture saw): that address, or
 -- any address for a wildcard one (0.0.0.0, ::) when the connect went to a loopback address.
--- Nor a relay: a process that accepted a TCP connection another traced process made to it (a
--- sandbox's or CONNECT proxy, socat) carries that client's TLS, recorded under the client's
--- pid. Not told apart: a process that connected and left the TLS to a child it forked.
-SELECT a.pid, arg_min(p.comm, a.ts_ns) AS comm, arg_min(a.addr, a.ts_ns) AS addr,
-  count(*) AS connects, count(DISTINCT a.addr) AS addrs
-FROM net a
-LEFT JOIN processes p ON p.recording = a.recording AND p.pid = a.pid
-WHERE a.recording = $1 AND a.op = 'connect'
-  AND a.family IN ('inet', 'inet6') AND a.port = 443 AND a.socktype = 'stream'
-  AND (a.ret >= 0 OR a.ret = -115)
-  AND NOT EXISTS (SELECT 1 FROM tls t WHERE t.recording = $1 AND t.pid = a.pid)
-  AND NOT EXISTS (
-    SELECT 1 FROM (
-      SELECT CASE WHEN s.op = 'accept' THEN s.local_addr ELSE s.addr END AS server
-      FROM net s
-      WHERE s.recording = $1 AND s.op IN ('bind', 'listen', 'accept') AND s.ret >= 0
-        AND s.family IN ('inet', 'inet6')
-        AND CASE WHEN s.op = 'accept' THEN s.local_port ELSE coalesce(s.local_port, s.port) END
-          = 443
-    ) l
-    WHERE l.server = a.addr
-      OR (l.server IN ('0.0.0.0', '::')
-        AND (a.addr LIKE '127.%' OR a.addr = '::1' OR a.addr LIKE '::ffff:127.%'))
-  )
-  AND NOT EXISTS (
-    SELECT 1 FROM net r JOIN net c ON c.recording = r.recording AND c.op = 'connect'
-      AND c.pid <> r.pid AND c.addr = r.local_addr AND c.port = r.local_port
-    WHERE r.recording = $1 AND r.pid = a.pid AND r.op = 'accept' AND r.ret >= 0
-      AND r.socktype = 'stream'
-  )
-GROUP BY a.pid
-ORDER BY min(a.ts_ns), a.pid
+-- Nor a relay: a process that accepted, before its connect, a TCP connection another traced
+-- process made to it, of which TLS was recorded (a sandbox's or CONNECT proxy, socat): it
+-- carries that client's TLS, recorded under the client's pid; a relay whose clients' TLS went
+-- unrecorded too is still named (a front end handing its prompts to a back end on loopback).
+-- Addresses are compared without the `::ffff:` of an IPv4 peer of a dual-stack socket (a
+-- server listening on `::`, as Node's and Go's do by default), and within one network
+-- namespace where both sides' are known. Not told apart: a process that connected and left
+-- the TLS to a child it forked.
+WITH counted AS (
+  SELECT a.pid, a.ts_ns, regexp_replace(a.addr, '^::ffff:', '') AS addr, a.net_ns
+  FROM net a
+  WHERE a.recording = $1 AND a.op = 'connect'
+    AND a.family IN ('inet', 'inet6') AND a.port = 443 AND a.socktype = 'stream'
+    AND (a.ret >= 0 OR a.ret = -115)
+    AND NOT EXISTS (SELECT 1 FROM tls t WHERE t.recording = $1 AND t.pid = a.pid)
+),
+servers AS (
+  -- the addresses traced processes served port 443 on
+  SELECT regexp_replace(CASE WHEN s.op = 'accept' THEN s.local_addr ELSE s.addr END,
+      '^::ffff:', '') AS server, s.net_ns
+  FROM net s
+  WHERE s.recording = $1 AND s.op IN ('bind', 'listen', 'accept') AND s.ret >= 0
+    AND s.family IN ('inet', 'inet6')
+    AND CASE WHEN s.op = 'accept' THEN s.local_port ELSE coalesce(s.local_port, s.port) END
+      = 443
+),
+relayed AS (
+  -- accepts of a connection a traced process with recorded TLS made: (relay pid, when)
+  SELECT r.pid, r.ts_ns, r.net_ns
+  FROM net r JOIN net c ON c.recording = r.recording AND c.op = 'connect'
+    AND c.pid <> r.pid AND c.socktype = 'stream' AND (c.ret >= 0 OR c.ret = -115)
+    AND regexp_replace(c.addr, '^::ffff:', '') = regexp_replace(r.local_addr, '^::ffff:', '')
+    AND c.port = r.local_port
+    AND (c.net_ns IS NULL OR r.net_ns IS NULL OR c.net_ns = r.net_ns)
+  WHERE r.recording = $1 AND r.op = 'accept' AND r.ret >= 0 AND r.socktype = 'stream'
+    AND EXISTS (SELECT 1 FROM tls t WHERE t.recording = $1 AND t.pid = c.pid)
+),
+named AS (
+  SELECT a.pid, min(a.ts_ns) AS first_ns, arg_min(a.addr, a.ts_ns) AS addr, count(*) AS connects,
+    count(DISTINCT a.addr) AS addrs
+  FROM counted a
+  WHERE NOT EXISTS (
+      SELECT 1 FROM servers l
+      WHERE (l.server = a.addr
+          OR (l.server IN ('0.0.0.0', '::') AND (a.addr LIKE '127.%' OR a.addr = '::1')))
+        AND (l.net_ns IS NULL OR a.net_ns IS NULL OR l.net_ns = a.net_ns)
+    )
+    AND NOT EXISTS (
+      SELECT 1 FROM relayed r WHERE r.pid = a.pid AND r.ts_ns <= a.ts_ns
+        AND (r.net_ns IS NULL OR a.net_ns IS NULL OR r.net_ns = a.net_ns)
+    )
+  GROUP BY a.pid
+)
+-- the process's name: its incarnation that was running at its first such connect, else any
+SELECT n.pid, (
+    SELECT arg_min(p.comm, CASE WHEN coalesce(p.start_ns, 0) <= n.first_ns
+      AND coalesce(p.end_ns, n.first_ns) >= n.first_ns THEN 0 ELSE 1 END)
+    FROM processes p WHERE p.recording = $1 AND p.pid = n.pid
+  ) AS comm, n.addr, n.connects, n.addrs
+FROM named n
+ORDER BY n.first_ns, n.pid
