@@ -12,8 +12,9 @@ import { LOCATOR_VERSION } from "./locate/cache.ts";
  * symbols from .symtab too, GnuTLS, hooks that end connections; 4: a shared library without
  * TLS symbols goes to the locator, not "none"; 5: only one that imports `connect` and a server
  * lookup (getaddrinfo, inet_pton...) or is a Go
- * library goes to the locator, any other is "none" without a scan). */
-const INSPECT_VERSION = 5;
+ * library goes to the locator, any other is "none" without a scan; 6: libuv's connect and
+ * lookup, c-ares' and glibc's __res_* lookups count too). */
+const INSPECT_VERSION = 6;
 
 export const INSPECT_CACHE_DIR = decodeURIComponent(
   new URL("../.cache/inspect/", import.meta.url).pathname,

@@ -133,10 +133,23 @@ const SERVER_LOOKUP = new Set([
   "res_nquery",
   "res_search",
   "res_nsearch",
+  // glibc before 2.34 names the resolver's functions so in its header (manylinux wheels)
+  "__res_query",
+  "__res_nquery",
+  "__res_search",
+  "__res_nsearch",
   "inet_pton",
   "inet_aton",
   "inet_addr",
+  // a lookup a library takes from another it links: c-ares, libuv (node's addons)
+  "ares_getaddrinfo",
+  "ares_gethostbyname",
+  "uv_getaddrinfo",
 ]);
+
+/** What opens a connection: libc's connect, or libuv's (a node addon that uses the event loop
+ * it is given connects through libuv, which imports connect itself). */
+const CONNECTS = ["connect", "uv_tcp_connect"];
 
 /**
  * Why a shared library that exports no TLS function can carry no TLS of its own to a server,
@@ -148,14 +161,16 @@ const SERVER_LOOKUP = new Set([
  * calls the kernel directly. Every other library (libicudata, libLLVM, whose sockets are local
  * ones, a JVM, a GPU driver, numpy's and torch's maths) is decided here by the symbol table
  * already read, never by a scan of its bytes while its process waits at the gate. Not caught:
- * a library with a DNS resolver of its own that parses no address with libc (none seen). A
+ * a library with a DNS resolver of its own that parses no address with libc (none seen); one
+ * whose connections are made through io_uring; one whose TLS runs over a socket its host
+ * program connected (SSL_set_fd on a Python or node socket) unless it imports a lookup. A
  * library without section headers cannot be told apart: it is scanned.
  */
 function cannotConnect(elf: ElfFile, dyn: ElfSymbol[]): string | undefined {
   if (!elf.sections.length) return undefined;
   if (elf.sections.some((s) => GO_SECTIONS.has(s.name))) return undefined;
   const imports = new Set(dyn.filter((s) => s.shndx === 0).map((s) => s.name));
-  if (!imports.has("connect")) {
+  if (!CONNECTS.some((n) => imports.has(n))) {
     return "no TLS functions and no connect import: it opens no connection of its own";
   }
   if (![...SERVER_LOOKUP].some((n) => imports.has(n))) {

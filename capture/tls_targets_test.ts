@@ -94,6 +94,15 @@ Deno.test("a shared library that connects to no server is none without a scan; o
         "  int fd = socket(ai->ai_family, SOCK_STREAM, 0); return connect(fd, ai->ai_addr, ai->ai_addrlen);\n}\n",
     );
     assert.equal(inspectFile(net).status, "unlocated");
+    // a node addon on the event loop it is given: libuv's connect and lookup (libuv imports
+    // libc's), declared here as the addon sees them
+    const uv = await sharedLibrary(
+      dir,
+      "libuvaddon",
+      "int uv_tcp_connect(void *, void *, const void *, void *);\nint uv_getaddrinfo(void *, void *, void *, const char *, const char *, const void *);\n" +
+        'int sl_dial(void *a, void *b, void *c, void *d) { uv_getaddrinfo(a, b, 0, "h", "443", 0); return uv_tcp_connect(a, b, c, d); }\n',
+    );
+    assert.equal(inspectFile(uv).status, "unlocated");
     // a Go c-shared library makes its system calls itself: its Go sections stand for connect
     const go = await sharedLibrary(
       dir,
