@@ -222,8 +222,10 @@ async function httpsUnrecordedProblem(c: DuckDBConnection, b: Build, recording: 
     `no TLS was recorded from ${
       one ? "a traced process" : `${rows.length} traced processes`
     } that opened HTTPS connections (TCP port 443): ${shown.join(", ")}${more}. Either ` +
-      `${one ? "its" : "their"} TLS library was not hooked (see manifest.json's attach ` +
-      "section), or the connections never got through (e.g. the network was unreachable)",
+      `${one ? "its" : "their"} TLS library was not hooked (manifest.json's attach section ` +
+      "lists the libraries hooked and those that could not be; one absent from both was " +
+      "judged to hold no TLS of its own), or the connections never got through (e.g. the " +
+      "network was unreachable)",
   );
 }
 

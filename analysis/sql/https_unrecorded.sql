@@ -7,7 +7,8 @@
 -- Counted: stream sockets only (`socktype` 'stream'): a datagram socket's connect to 443 is
 -- QUIC (HTTP/3, whose TLS is inside QUIC, not a TLS library's calls) or glibc's getaddrinfo
 -- sorting its candidates (RFC 6724), no connection; a connect whose socket type the recording
--- does not hold (null) is not counted either. A connect that failed at once (ret < 0 other than
+-- does not hold (null: an older recording, or an io_uring connect on a registered file) is
+-- not counted either. A connect that failed at once (ret < 0 other than
 -- EINPROGRESS, -115: non-blocking sockets connect so) is not counted; one that returned
 -- EINPROGRESS and failed later (refused, or timed out behind a firewall) cannot be told from one
 -- that connected: no socket state is recorded. Nor a connect to an address a traced process
