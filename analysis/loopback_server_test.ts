@@ -9,6 +9,20 @@ import { join } from "node:path";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { denoTask } from "./testing.ts";
 
+/** Captures `bash -c script` into `rec`, then gives the rows `deno task sql --format json` gives
+ * for `query` over the recording. */
+async function captureAndQuery(
+  rec: string,
+  script: string,
+  query: string,
+): Promise<Record<string, unknown>[]> {
+  const cap = await denoTask(["capture", "--out", rec, "--", "bash", "-c", script]);
+  assert.equal(cap.code, 0, cap.stderr);
+  const sql = await denoTask(["sql", "--format", "json", rec, "--", query]);
+  assert.equal(sql.code, 0, sql.stderr);
+  return JSON.parse(sql.stdout);
+}
+
 Deno.test({
   name: "no LLM call but a loopback server outside the capture: a problems row names it",
   ignore: skipWithoutRoot(),
@@ -22,30 +36,15 @@ Deno.test({
     try {
       const port = hub.addr.port;
       // bash's /dev/tcp: one connect from the traced shell, no other program needed
-      const cap = await denoTask([
-        "capture",
-        "--out",
+      const rows = await captureAndQuery(
         rec,
-        "--",
-        "bash",
-        "-c",
         `exec 3<>/dev/tcp/127.0.0.1/${port}; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`,
-      ]);
-      assert.equal(cap.code, 0, cap.stderr);
-      const sql = await denoTask([
-        "sql",
-        "--format",
-        "json",
-        rec,
-        "--",
         "SELECT source, kind, message FROM problems WHERE source = 'net'",
-      ]);
-      assert.equal(sql.code, 0, sql.stderr);
-      const rows = JSON.parse(sql.stdout);
-      assert.equal(rows.length, 1, sql.stdout);
+      );
+      assert.equal(rows.length, 1, JSON.stringify(rows));
       assert.equal(rows[0].kind, "blind");
       assert.match(
-        rows[0].message,
+        String(rows[0].message),
         new RegExp(
           `^no LLM call was recorded, but the traced processes connected to 127\\.0\\.0\\.1:${port} ` +
             `\\(1× from pid \\d+ bash\\) on this machine's loopback: a local server the capture ` +
@@ -69,28 +68,14 @@ Deno.test({
       // the server starts inside the capture (a traced listen), the shell connects to it
       const server = `Deno.serve({ hostname: "127.0.0.1", port: 0, onListen({ port }) {
         Deno.writeTextFileSync("${tmp}/port", String(port)); } }, () => new Response("x"))`;
-      const cap = await denoTask([
-        "capture",
-        "--out",
+      const rows = await captureAndQuery(
         rec,
-        "--",
-        "bash",
-        "-c",
         `"${Deno.execPath()}" eval '${server}' & while [ ! -s "${tmp}/port" ]; do sleep 0.1; done; ` +
-        `exec 3<>/dev/tcp/127.0.0.1/$(cat "${tmp}/port"); exec 3>&-; kill $!; wait $! || true`,
-      ]);
-      assert.equal(cap.code, 0, cap.stderr);
-      const sql = await denoTask([
-        "sql",
-        "--format",
-        "json",
-        rec,
-        "--",
+          `exec 3<>/dev/tcp/127.0.0.1/$(cat "${tmp}/port"); exec 3>&-; kill $!; wait $! || true`,
         "SELECT (SELECT count(*) FROM net WHERE op = 'listen')::INT AS listens, " +
-        "(SELECT count(*) FROM problems WHERE source = 'net')::INT AS rows",
-      ]);
-      assert.equal(sql.code, 0, sql.stderr);
-      assert.deepEqual(JSON.parse(sql.stdout), [{ listens: 1, rows: 0 }]);
+          "(SELECT count(*) FROM problems WHERE source = 'net')::INT AS rows",
+      );
+      assert.deepEqual(rows, [{ listens: 1, rows: 0 }]);
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
@@ -110,30 +95,15 @@ Deno.test({
     })();
     try {
       // bash's /dev/tcp speaks no TLS: what a process whose TLS library is not hooked leaves
-      const cap = await denoTask([
-        "capture",
-        "--out",
+      const rows = await captureAndQuery(
         rec,
-        "--",
-        "bash",
-        "-c",
         "exec 3<>/dev/tcp/127.0.0.3/443; exec 3>&-",
-      ]);
-      assert.equal(cap.code, 0, cap.stderr);
-      const sql = await denoTask([
-        "sql",
-        "--format",
-        "json",
-        rec,
-        "--",
         "SELECT kind, message FROM problems WHERE source = 'net' AND message LIKE '%port 443%'",
-      ]);
-      assert.equal(sql.code, 0, sql.stderr);
-      const rows = JSON.parse(sql.stdout);
-      assert.equal(rows.length, 1, sql.stdout);
+      );
+      assert.equal(rows.length, 1, JSON.stringify(rows));
       assert.equal(rows[0].kind, "blind");
       assert.match(
-        rows[0].message,
+        String(rows[0].message),
         /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid \d+ bash \(1× to 127\.0\.0\.3:443\)\. Either its TLS library was not hooked \(manifest\.json's attach section lists .*\), or the connections never got through/,
       );
     } finally {
