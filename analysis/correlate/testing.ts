@@ -282,6 +282,60 @@ export interface SyntheticRecording {
   proxyRequests?: Row[];
 }
 
+/** One end of a stdio session: its pid, the name it forked as and the command it ran. */
+export interface SessionEnd {
+  pid: number;
+  comm: string;
+  argv: string[];
+}
+
+/**
+ * A stdio session from a capture fixture (JSON lines `{ts_ns, direction, data}`, `data` in
+ * base64: the writes of both ends as a capture recorded them): `client` starts `server`, each
+ * writes its lines (`to_server` the client's) and both exit after the last; times from 1 ms
+ * before the first write. `edit`, when given, rewrites each write's text.
+ */
+export function stdioSession(
+  fixture: URL,
+  client: SessionEnd,
+  server: SessionEnd,
+  edit?: (text: string) => string,
+): SyntheticRecording {
+  const lines = Deno.readTextFileSync(fixture).split("\n").filter(Boolean).map((l) =>
+    JSON.parse(l) as { ts_ns: string; direction: string; data: string }
+  );
+  const t0 = BigInt(lines[0].ts_ns) - 1_000_000n;
+  const seq = new Map<number, number>();
+  const enc = new TextEncoder(), dec = new TextDecoder();
+  const ipc = lines.map((l) => {
+    const toServer = l.direction === "to_server";
+    const pid = toServer ? client.pid : server.pid;
+    const raw = Uint8Array.from(atob(l.data), (ch) => ch.charCodeAt(0));
+    // bytes as written unless edited (a write may end inside a character)
+    const data = edit ? enc.encode(edit(dec.decode(raw))) : raw;
+    const s = seq.get(pid) ?? 0;
+    seq.set(pid, s + 1);
+    return {
+      ...rows.ipcWrite(Number(BigInt(l.ts_ns) - t0), pid, toServer ? 1 : 2, 0, s, {}),
+      peer_pid: toServer ? server.pid : client.pid,
+      data,
+      len: BigInt(data.length),
+    };
+  });
+  const end = Number(BigInt(lines.at(-1)!.ts_ns) - t0) + 1_000_000;
+  return {
+    process: [
+      rows.fork(0, client.pid, 1, client.comm),
+      rows.exec(1, client.pid, 1, client.argv),
+      rows.fork(10, server.pid, client.pid, server.comm),
+      rows.exec(11, server.pid, client.pid, server.argv),
+      rows.exit(end, server.pid, client.pid),
+      rows.exit(end + 1, client.pid, 1),
+    ],
+    ipc,
+  };
+}
+
 /** An in-memory database with the real schema, the rows given, and the analysis build steps run. */
 export async function syntheticDb(
   r: SyntheticRecording,

@@ -7,7 +7,7 @@
  * server with an MCP `initialize` (a date string) are: the rule tells them apart by that alone.
  */
 import assert from "node:assert/strict";
-import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
+import { all, stdioSession, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 
 const FIXTURE = new URL("../../tests/fixtures/mcp/acpx_codex_acp_stdio.jsonl", import.meta.url);
@@ -15,39 +15,13 @@ const CLIENT = 100;
 const SERVER = 200;
 
 /** The fixture's traffic between CLIENT and SERVER; `edit` may rewrite each message's text. */
-function recording(edit: (text: string) => string = (t) => t): SyntheticRecording {
-  const lines = Deno.readTextFileSync(FIXTURE).split("\n").filter(Boolean).map((l) =>
-    JSON.parse(l) as { ts_ns: string; direction: string; data: string }
+function recording(edit?: (text: string) => string): SyntheticRecording {
+  return stdioSession(
+    FIXTURE,
+    { pid: CLIENT, comm: "node", argv: ["node", "/opt/acpx/dist/cli.js", "exec", "prompt"] },
+    { pid: SERVER, comm: "node", argv: ["/opt/codex-acp/bin/codex-acp"] },
+    edit,
   );
-  const t0 = BigInt(lines[0].ts_ns) - 1_000_000n;
-  const seq = new Map<number, number>();
-  const enc = new TextEncoder(), dec = new TextDecoder();
-  const ipc = lines.map((l) => {
-    const toServer = l.direction === "to_server";
-    const pid = toServer ? CLIENT : SERVER;
-    const raw = Uint8Array.from(atob(l.data), (ch) => ch.charCodeAt(0));
-    const data = enc.encode(edit(dec.decode(raw)));
-    const s = seq.get(pid) ?? 0;
-    seq.set(pid, s + 1);
-    return {
-      ...r.ipcWrite(Number(BigInt(l.ts_ns) - t0), pid, toServer ? 1 : 2, 0, s, {}),
-      peer_pid: toServer ? SERVER : CLIENT,
-      data,
-      len: BigInt(data.length),
-    };
-  });
-  const end = Number(BigInt(lines.at(-1)!.ts_ns) - t0) + 1_000_000;
-  return {
-    process: [
-      r.fork(0, CLIENT, 1, "node"),
-      r.exec(1, CLIENT, 1, ["node", "/opt/acpx/dist/cli.js", "exec", "prompt"]),
-      r.fork(10, SERVER, CLIENT, "node"),
-      r.exec(11, SERVER, CLIENT, ["/opt/codex-acp/bin/codex-acp"]),
-      r.exit(end, SERVER, CLIENT),
-      r.exit(end + 1, CLIENT, 1),
-    ],
-    ipc,
-  };
 }
 
 async function tables(rec: SyntheticRecording) {

@@ -11,7 +11,7 @@
  * is none (nor is any over streamable HTTP, where closing the request's stream cancels it). Built in the real schema (correlate/testing.ts) and analysed with the real SQL.
  */
 import assert from "node:assert/strict";
-import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
+import { all, stdioSession, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { unansweredRequests } from "./build.ts";
 
@@ -23,36 +23,11 @@ const CLIENT = 100;
 const SERVER = 8363;
 
 function recording(): SyntheticRecording {
-  const lines = Deno.readTextFileSync(FIXTURE).split("\n").filter(Boolean).map((l) =>
-    JSON.parse(l) as { ts_ns: string; direction: string; data: string }
+  return stdioSession(
+    FIXTURE,
+    { pid: CLIENT, comm: "deno", argv: ["/usr/bin/deno", "run", "mcp_raw_client.ts"] },
+    { pid: SERVER, comm: "node", argv: ["node", "/opt/mcp-server-everything", "stdio"] },
   );
-  const t0 = BigInt(lines[0].ts_ns) - 1_000_000n;
-  const seq = new Map<number, number>();
-  const ipc = lines.map((l) => {
-    const toServer = l.direction === "to_server";
-    const pid = toServer ? CLIENT : SERVER;
-    const data = Uint8Array.from(atob(l.data), (ch) => ch.charCodeAt(0));
-    const s = seq.get(pid) ?? 0;
-    seq.set(pid, s + 1);
-    return {
-      ...r.ipcWrite(Number(BigInt(l.ts_ns) - t0), pid, toServer ? 1 : 2, 0, s, {}),
-      peer_pid: toServer ? SERVER : CLIENT,
-      data,
-      len: BigInt(data.length),
-    };
-  });
-  const end = Number(BigInt(lines.at(-1)!.ts_ns) - t0) + 1_000_000;
-  return {
-    process: [
-      r.fork(0, CLIENT, 1, "deno"),
-      r.exec(1, CLIENT, 1, ["/usr/bin/deno", "run", "mcp_raw_client.ts"]),
-      r.fork(10, SERVER, CLIENT, "node"),
-      r.exec(11, SERVER, CLIENT, ["node", "/opt/mcp-server-everything", "stdio"]),
-      r.exit(end, SERVER, CLIENT),
-      r.exit(end + 1, CLIENT, 1),
-    ],
-    ipc,
-  };
 }
 
 Deno.test("MCP: a server's own requests, progress, cancellation and a dropped batch", async () => {
