@@ -30,6 +30,24 @@ function captureClient(cmd: string[], env: Record<string, string> = {}, extra = 
   return captureForTest({ cmd, env, ...extra });
 }
 
+/** The server's one exchange is `lib`'s recorded TLS stream byte for byte: the request as the
+ * client wrote it, the response with its session cookie masked as the capture redacts it. */
+function assertExchangeRecorded(
+  rec: Awaited<ReturnType<typeof captureClient>>["rec"],
+  srv: ReturnType<typeof startRawHttpsServer>,
+  lib: string,
+) {
+  assert.equal(srv.exchanges.length, 1);
+  const s = tlsStreams(rec.tls).find((s) => s.write.length);
+  assert.ok(s, "the client's TLS plaintext is recorded");
+  assert.equal(s.lib, lib);
+  assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
+  assert.equal(
+    dec.decode(s.read),
+    masked(dec.decode(srv.exchanges[0].response), SESSION_COOKIE),
+  );
+}
+
 const PY_POST = `
 import ssl, sys, urllib.request
 ctx = ssl.create_default_context(cafile=sys.argv[2])
@@ -152,18 +170,11 @@ Deno.test({
         "/v1/static",
       ]);
       assert.equal(res.exitCode, 0);
-      assert.equal(srv.exchanges.length, 1);
-      const s = tlsStreams(rec.tls).find((s) => s.write.length)!;
-      assert.equal(s.lib, bin.stripped);
+      assertExchangeRecorded(rec, srv, bin.stripped);
       assert.deepEqual([...new Set(rec.tls.map((r) => r.fn))].sort(), [
         "ssl_read_internal",
         "ssl_write_internal",
       ]);
-      assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
-      assert.equal(
-        dec.decode(s.read),
-        masked(dec.decode(srv.exchanges[0].response), SESSION_COOKIE),
-      );
     } finally {
       await srv.close();
       await Deno.remove(bin.dir, { recursive: true });
@@ -191,15 +202,7 @@ Deno.test({
         "/v1/addon",
       ]);
       assert.equal(res.exitCode, 0);
-      assert.equal(srv.exchanges.length, 1);
-      const s = tlsStreams(rec.tls).find((s) => s.write.length);
-      assert.ok(s, "the library's TLS plaintext is recorded");
-      assert.equal(s.lib, libs.statically);
-      assert.equal(dec.decode(s.write), dec.decode(srv.exchanges[0].request));
-      assert.equal(
-        dec.decode(s.read),
-        masked(dec.decode(srv.exchanges[0].response), SESSION_COOKIE),
-      );
+      assertExchangeRecorded(rec, srv, libs.statically);
     } finally {
       await srv.close();
       await Deno.remove(libs.dir, { recursive: true });
