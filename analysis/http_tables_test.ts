@@ -518,3 +518,57 @@ Deno.test("an LLM call's server tools and its exchange's problem come through th
     "the reader does not understand",
   ]]);
 });
+
+Deno.test("a gzip answer cut short (its client ended mid-body, as opencode's npm metadata GET): the cut is the problem, not its gzip ending early; a whole body whose gzip ends early still is one", async () => {
+  const json = new TextEncoder().encode(
+    JSON.stringify({ versions: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [i, i])) }),
+  );
+  const gz = new Uint8Array(
+    await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip")))
+      .arrayBuffer(),
+  );
+  const half = gz.subarray(0, gz.length >> 1);
+  const head = (length: number) =>
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n` +
+    `Content-Length: ${length}\r\n\r\n`;
+  const get = "GET /@opentui%2fcore HTTP/1.1\r\nHost: registry.npmjs.org\r\n\r\n";
+  const withHead = (h: string, body: Uint8Array) => {
+    const b = new TextEncoder().encode(h);
+    const out = new Uint8Array(b.length + body.length);
+    return (out.set(b), out.set(body, b.length), out);
+  };
+  // the whole body is announced, half of it read
+  const cut = await buildHttpTables(
+    "r",
+    view([["write", get], ["read", withHead(head(gz.length), half)]]),
+    prices,
+  );
+  assert.deepEqual(cut.exchanges.map((x) => [x.path, x.response_complete, x.error]), [
+    ["/@opentui%2fcore", false, null],
+  ]);
+  assert.deepEqual(cut.problems.map((p) => [p.kind, p.message]), [
+    ["incomplete", cutShort("GET /@opentui%2fcore")],
+  ]);
+  // the half is the whole body the server announced: its gzip ending early is the server's
+  const whole = await buildHttpTables(
+    "r",
+    view([["write", get], ["read", withHead(head(half.length), half)]]),
+    prices,
+  );
+  assert.deepEqual(whole.exchanges.map((x) => [x.response_complete, x.error]), [
+    [true, "content-encoding gzip: gzip decoding failed: unexpected end of file"],
+  ]);
+  // corrupt data in a body cut short is still said
+  const bad = half.slice();
+  bad.fill(0x55, 12, 40);
+  const corrupt = await buildHttpTables(
+    "r",
+    view([["write", get], ["read", withHead(head(gz.length), bad)]]),
+    prices,
+  );
+  assert.match(
+    String(corrupt.exchanges[0].error),
+    /^content-encoding gzip: gzip decoding failed: /,
+  );
+  assert.doesNotMatch(String(corrupt.exchanges[0].error), /unexpected end of file/);
+});

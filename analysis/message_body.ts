@@ -52,7 +52,10 @@ export interface DecodeOptions {
   maxOutputSize?: number;
 }
 
-/** Joins and content-decodes a message body. Never throws; problems go to `error`. */
+/**
+ * Joins and content-decodes a message body. Never throws; problems go to `error`, but not the
+ * coding's data ending early in a message that is itself incomplete.
+ */
 export async function decodeBody(m: Message, options: DecodeOptions = {}): Promise<DecodedBody> {
   if (!m.bodyKept) {
     return {
@@ -75,6 +78,9 @@ export async function decodeBody(m: Message, options: DecodeOptions = {}): Promi
   const marks: { outStart: number; inputEnd: number }[] = [];
   let outLen = 0;
   let error: string | undefined;
+  // a body cut short (the message is incomplete: that is its own problem) ends inside its
+  // coding's data: what it holds is decoded, and that end is not a second problem
+  const cut = !m.complete;
   const dec = createContentDecoder(codings, {
     onData(chunk, info) {
       out.push(chunk.slice());
@@ -82,7 +88,7 @@ export async function decodeBody(m: Message, options: DecodeOptions = {}): Promi
       outLen += chunk.length;
     },
     onError(e) {
-      error = e.message;
+      if (!(cut && e.code === "truncated")) error = e.message;
     },
   }, { maxOutputSize: options.maxOutputSize ?? 64 * 1024 * 1024 });
   for (const p of m.body) dec.feed(p.data);

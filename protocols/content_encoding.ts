@@ -12,7 +12,8 @@
  * tagged with `inputEnd`: how many input bytes had been handed over when it was produced, so
  * decoded bytes can be mapped (conservatively) back to stream offsets and timestamps.
  *
- * Errors (`onError`, never thrown): unknown coding, corrupt or truncated data, decoded output
+ * Errors (`onError`, never thrown): unknown coding, corrupt data (`compression`), gzip or
+ * deflate data that ends inside itself (`truncated`: the body was cut short), decoded output
  * above `maxOutputSize` (decompression bombs stop there), or more than `maxBufferSize` input
  * bytes queued faster than zlib consumes them. After an error the decoder ignores input.
  */
@@ -207,7 +208,7 @@ export function createContentDecoder(
         if (failed) transform?.destroy();
       });
       transform.on("error", (err: Error) => {
-        fail(new ProtocolError("compression", `${stage} decoding failed: ${err.message}`));
+        fail(new ProtocolError(errorCode(err), `${stage} decoding failed: ${err.message}`));
         resolveDone();
       });
       transform.on("end", () => resolveDone());
@@ -325,7 +326,8 @@ export async function decodeContent(
  * Decodes a complete body synchronously (for push parsers that must answer within `feed`/`end`):
  * the same codings and deflate detection as the streaming decoder, output bounded by
  * `maxOutputSize` (default 64 MiB). Throws a `ProtocolError`: unknown coding (`unsupported`),
- * corrupt or truncated data (`compression`), output above the bound (`output-limit`).
+ * corrupt data (`compression`), gzip or deflate data that ends inside itself (`truncated`),
+ * output above the bound (`output-limit`).
  */
 export function decodeContentSync(
   encoding: string | readonly string[],
@@ -350,10 +352,18 @@ export function decodeContentSync(
           "output-limit",
           `decoded body exceeds maxOutputSize (${maxOutputLength})`,
         )
-        : new ProtocolError("compression", `${coding}: ${(err as Error).message}`);
+        : new ProtocolError(errorCode(err), `${coding}: ${(err as Error).message}`);
     }
   }
   return bytes;
+}
+
+/**
+ * `truncated` when zlib ran out of input inside the data (Z_BUF_ERROR: "unexpected end of
+ * file"), `compression` for anything else it could not decode.
+ */
+function errorCode(err: unknown): "truncated" | "compression" {
+  return (err as { code?: string }).code === "Z_BUF_ERROR" ? "truncated" : "compression";
 }
 
 function decodeStageSync(stage: Stage, input: Uint8Array, maxOutputLength: number): Uint8Array {
