@@ -302,7 +302,17 @@ export const llmCallsTable = table(
     opt(
       "agent",
       "utf8",
-      "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code`, `kilo-code`, `factory-droid` (from the User-Agent) or null",
+      "the agent that made the call: `claude-code`, `gemini-cli`, `codex`, `opencode`, " +
+        "`qwen-code`, `kilo-code`, `factory-droid` by their User-Agent; another by the product " +
+        "name its User-Agent leads with (`Kimi-CLI/1.2` is `Kimi-CLI`), unless that is an " +
+        "SDK's, an HTTP client's or a runtime's (`OpenAI/JS 5.20.1`, `ai-sdk/...`, " +
+        "`node-fetch`, `python-httpx`, `Bun`, ...: analysis/llm/call_kind.ts " +
+        "`GENERIC_PRODUCTS`); then by the program its process ran, from its last exec before " +
+        "the call (a forked child's: its parent's): a runtime's script by its npm package " +
+        "(`.../node_modules/@github/copilot/index.js` is `@github/copilot`) or its base name " +
+        "(`node .../node_modules/.bin/cn` is `cn`, `python3 -m aider` is `aider`), any other " +
+        "program by its executable's base name (GitHub Copilot CLI is `copilot`); null when " +
+        "none of these is recorded (a process joined with --pid)",
     ),
     col(
       "provider",
@@ -650,7 +660,13 @@ export const processesTable = table(
     opt("end_ns", "int64", "exit time; null if still running when the capture ended"),
     opt("exit_code", "int32", "exit status"),
     opt("exit_signal", "int32", "signal that killed it"),
-    opt("agent", "utf8", "the agent it belongs to (see llm_calls.agent); null if none"),
+    opt(
+      "agent",
+      "utf8",
+      "the agent it belongs to: an agent process's, the one its LLM calls name most often " +
+        "(llm_calls.agent: by their User-Agent, else by the program this process ran); a " +
+        "descendant's, its agent process's; null if none",
+    ),
     opt("agent_pid", "int32", "the agent process (the one making LLM calls) it descends from"),
     opt("agent_role", "utf8", "`agent` (makes the LLM calls) or `descendant`"),
     col("llm_calls", "int64", "LLM calls made by this process"),

@@ -1,7 +1,8 @@
 /**
  * The analysis SQL, kept in `sql/<name>.sql` files named after what they create or report:
  * the shared rules (macros) made with the tables, the build steps run in order after the
- * tables are loaded (`processes` before the views that join it), the summary queries (each takes the recording as `$1`), the steps of the HTTP
+ * tables are loaded (the LLM calls' agents named first, then `processes`, before the views
+ * that join it), the summary queries (each takes the recording as `$1`), the steps of the HTTP
  * tables' build, and the statements the build runs on any declared table (`{{table}}`,
  * `{{column}}`: kit/sql_runner.ts `withNames` puts declared names in) and on its problems.
  */
@@ -13,6 +14,7 @@ export const RULES_SQL = ["macros"] as const;
 
 /** Build steps, in order, once the tables are loaded and parsed (the rules made before). */
 export const BUILD_SQL = [
+  "llm_call_agents",
   "processes",
   "processes_killed_by",
   "file_events",

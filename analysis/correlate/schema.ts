@@ -59,7 +59,8 @@ export const sessionsTable = table(
     opt(
       "agent",
       "utf8",
-      "`claude-code`, `gemini-cli`, `codex`, `opencode`, `qwen-code` or null (see llm_calls.agent)",
+      "the agent process's agent: `claude-code`, `gemini-cli`, `codex`, ..., another by its " +
+        "User-Agent's product or its program's name (`copilot`), or null (see llm_calls.agent)",
     ),
     opt("start_ns", "int64", "the agent process's start"),
     opt("end_ns", "int64", "its exit, or null"),

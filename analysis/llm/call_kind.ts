@@ -59,7 +59,57 @@ export function callKind(req: RequestInfo): CallKind {
   return side ? { kind: "side", side } : { kind: "main" };
 }
 
-/** The agent a request comes from, by its User-Agent. */
+/**
+ * User-Agent product names that name a library or runtime, not the program using it: HTTP
+ * clients, model SDKs, runtimes, browsers (Electron apps send `Mozilla/5.0`). Compared in
+ * lower case. Besides these, a product named `*sdk*` (`ai-sdk`, `google-genai-sdk`,
+ * `aws-sdk-js`) and one whose version is a language (the Stainless SDKs' `OpenAI/JS 5.20.1`,
+ * `Anthropic/Python 0.40.0`, and a bundle's minified class name, Continue's `ls/JS 5.23.2`)
+ * are an SDK's.
+ */
+export const GENERIC_PRODUCTS: readonly string[] = [
+  "node-fetch",
+  "undici",
+  "axios",
+  "got",
+  "ky",
+  "node",
+  "node.js",
+  "bun",
+  "deno",
+  "python-httpx",
+  "httpx",
+  "python-requests",
+  "python-urllib",
+  "python-urllib3",
+  "aiohttp",
+  "go-http-client",
+  "curl",
+  "libcurl",
+  "wget",
+  "reqwest",
+  "hyper",
+  "okhttp",
+  "java",
+  "apache-httpclient",
+  "dart",
+  "mozilla",
+];
+
+/** The version part of a product that names a language: an SDK's `Name/JS 1.2.3`. */
+const LANGUAGE_VERSION =
+  /^(js|javascript|typescript|node|python|go|java|kotlin|ruby|php|csharp|dotnet|rust|swift)$/i;
+
+/** A product name (RFC 9110 token) leading a User-Agent, and the word after its `/`. */
+const LEADING_PRODUCT = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})(?:\/([^\s/;()]*))?(?=[\s/;(]|$)/;
+
+/**
+ * The agent a request comes from, by its User-Agent: the known agents by their own names
+ * (`claude-cli/...` is `claude-code`), any other by the product name its User-Agent leads
+ * with (`Kimi-CLI/1.2 (linux)` is `Kimi-CLI`), unless that names an HTTP client, a model
+ * SDK or a runtime (GENERIC_PRODUCTS): then null, and the analysis names the calling
+ * process's program instead (sql/llm_call_agents.sql).
+ */
 export function agentOf(userAgent: string | undefined): string | null {
   if (!userAgent) return null;
   if (/claude-cli|claude-code/i.test(userAgent)) return "claude-code";
@@ -69,6 +119,11 @@ export function agentOf(userAgent: string | undefined): string | null {
   if (/QwenCode|qwen-code/i.test(userAgent)) return "qwen-code";
   if (/^kilo\//i.test(userAgent)) return "kilo-code";
   if (/^factory-cli\//i.test(userAgent)) return "factory-droid";
-  // Cline 3 and Grok CLI send only their SDK's User-Agent (ai-sdk/openai-compatible, OpenAI/JS)
-  return null;
+  const m = LEADING_PRODUCT.exec(userAgent);
+  if (!m) return null;
+  const [, name, version] = m;
+  const lower = name.toLowerCase();
+  if (GENERIC_PRODUCTS.includes(lower) || lower.includes("sdk")) return null;
+  if (version && LANGUAGE_VERSION.test(version)) return null;
+  return name;
 }

@@ -47,3 +47,34 @@ Deno.test("agents by User-Agent", () => {
   assert.equal(agentOf("curl/8.0"), null);
   assert.equal(agentOf(undefined), null);
 });
+
+Deno.test("an agent not known by name is its User-Agent's leading product, unless that is an SDK's, an HTTP client's or a runtime's", () => {
+  // a product no list holds is named as sent
+  assert.equal(agentOf("Kimi-CLI/1.2.0 (linux; x64)"), "Kimi-CLI");
+  assert.equal(agentOf("aider/0.86.1"), "aider");
+  assert.equal(agentOf("my_agent"), "my_agent");
+  // as GitHub Copilot CLI 1.0.102, Pi 0.73.1, Continue CLI 1.5.47 and Nanocoder 1.30.0 sent
+  // them (reports/coverage/new_agents.md): their SDK's or HTTP client's only
+  for (
+    const ua of [
+      "OpenAI/JS 5.20.1",
+      "Anthropic/JS 0.94.0",
+      "OpenAI/JS 6.26.0",
+      "google-genai-sdk/1.52.0 gl-node/v20.19.2",
+      "node-fetch",
+      "ls/JS 5.23.2", // the OpenAI SDK bundled, its class name minified
+      "ai-sdk/anthropic/3.0.140 ai-sdk/provider-utils/4.0.27 runtime/node.js/22",
+      "Anthropic/Python 0.40.0",
+      "python-httpx/0.28.1",
+      "Go-http-client/1.1",
+      "Bun/1.3.14",
+      "axios/1.7.9",
+      "undici",
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Electron/33.0.0",
+      "",
+      " ",
+      "(no product)",
+      "a".repeat(65) + "/1.0", // no product name is that long
+    ]
+  ) assert.equal(agentOf(ua), null, ua);
+});

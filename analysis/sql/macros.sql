@@ -163,3 +163,52 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
     SELECT recording, peer_inode, inode FROM query_table(t)
     WHERE kind = 'tcp' AND peer_inode IS NOT NULL
   ) GROUP BY ALL;
+-- program_name(exe, argv): the name of the program a process ran, from its exec (`exe`: the
+-- file executed, `argv`), as llm_call_agents.sql names an agent its User-Agent did not name.
+-- A script's runtime (node, bun, deno, python, pypy, ruby, perl, php: the file executed, or
+-- argv[0] when the kernel ran a `#!` script's interpreter) is not the program: its script is,
+-- the first argument that is no option nor an option's value (`node --require x cli.js`;
+-- deno's and bun's `run` skipped), named by the npm package it lies in
+-- (`/usr/lib/node_modules/@github/copilot/index.js` is `@github/copilot`; not a `.bin` link,
+-- whose name is the command's: `node_modules/.bin/cn` is `cn`), else by its base name without a
+-- script extension (`/usr/local/bin/aider`, `agent.py` is `agent`; a package's `__main__.py`
+-- by its directory); python's `-m MODULE` by the module; code given inline (`-e`, `-p`,
+-- python's `-c`, `deno eval`), or no script, by the runtime. Any other program by the base name
+-- of the file executed (GitHub Copilot CLI's `.../copilot-linux-x64/copilot` is `copilot`).
+-- Null when neither is known.
+CREATE OR REPLACE MACRO path_base(path) AS nullif(regexp_extract(path, '[^/]*$'), '');
+CREATE OR REPLACE MACRO script_runtime(path) AS
+  regexp_full_match(path_base(path), '(node|nodejs|bun|deno|(python|pypy|ruby|perl|php)[0-9.]*)');
+CREATE OR REPLACE MACRO program_runtime(exe, argv) AS
+  CASE WHEN script_runtime(exe) THEN path_base(exe)
+    WHEN script_runtime(argv[1]) THEN path_base(argv[1]) END;
+-- the index in argv of a runtime `rt`'s script (or module), or of the option giving its code
+CREATE OR REPLACE MACRO script_at(rt, argv) AS
+  list_filter(range(2, len(argv) + 1), i ->
+    argv[i] IN ('-e', '--eval', '-p', '--print')
+    OR (argv[i] = '-c' AND regexp_matches(rt, '^(python|pypy)'))
+    OR (i = 2 AND rt = 'deno' AND argv[i] = 'eval')
+    OR (NOT starts_with(argv[i], '-')
+      AND argv[i - 1] NOT IN ('-r', '--require', '--import', '--loader', '--experimental-loader',
+        '-C', '--conditions', '--inspect-port', '--title', '--input-type', '-W', '-X',
+        '--config', '--import-map', '--env-file', '--cwd')
+      AND NOT (argv[i - 1] = '-c' AND rt = 'deno')
+      AND NOT (i = 2 AND rt IN ('deno', 'bun') AND argv[i] IN ('run', 'x'))))[1];
+CREATE OR REPLACE MACRO script_name(path) AS
+  CASE
+    WHEN regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1) NOT IN ('', '.bin')
+      THEN regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1)
+    WHEN path_base(path) = '__main__.py' THEN path_base(regexp_replace(path, '/[^/]*$', ''))
+    ELSE nullif(regexp_replace(path_base(path), '\.([cm]?[jt]s|pyc?|rb|pl|php)$', ''), '')
+  END;
+CREATE OR REPLACE MACRO program_name_of(exe, argv, rt, i) AS
+  CASE
+    WHEN rt IS NULL THEN path_base(coalesce(exe, argv[1]))
+    WHEN i IS NULL OR starts_with(argv[i], '-') OR (rt = 'deno' AND i = 2 AND argv[i] = 'eval')
+      THEN rt
+    WHEN argv[i - 1] = '-m' THEN argv[i]
+    ELSE coalesce(script_name(argv[i]), rt)
+  END;
+CREATE OR REPLACE MACRO program_name(exe, argv) AS
+  program_name_of(exe, argv, program_runtime(exe, argv),
+    script_at(program_runtime(exe, argv), argv));

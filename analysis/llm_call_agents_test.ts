@@ -1,0 +1,180 @@
+/**
+ * An LLM call whose User-Agent names no agent (an SDK's or HTTP client's only) is named after
+ * the program its process ran (sql/llm_call_agents.sql, macros.sql `program_name`): on two real
+ * recordings (GitHub Copilot CLI 1.0.102, `OpenAI/JS 5.20.1`; Continue CLI 1.5.47,
+ * `node-fetch`: tests/fixtures/generic_ua_*), and over hand-made process rows: a runtime's
+ * script, a forked child, a reused pid, a call whose User-Agent named its agent.
+ */
+import assert from "node:assert/strict";
+import { dirname } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { queryRows } from "../kit/sql_runner.ts";
+import { withDb } from "./analysed_db.ts";
+import { rows, syntheticDb } from "./correlate/testing.ts";
+import { sqlText } from "./sql_files.ts";
+import { analysedCopy } from "./testing.ts";
+
+const FIXTURES = new URL("../tests/fixtures/", import.meta.url).pathname;
+
+/** program_name(exe, argv) of each case. */
+async function programNames(cases: [string | null, string[] | null][]): Promise<unknown[]> {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    await c.run(sqlText("macros"));
+    const out = [];
+    for (const [e, a] of cases) {
+      const [r] = await queryRows(c, "SELECT program_name($e::VARCHAR, $a::VARCHAR[]) AS n", {
+        e,
+        a,
+      });
+      out.push(r.n);
+    }
+    return out;
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+Deno.test("program_name: a runtime's script, its npm package, python's module, or the executable", async () => {
+  const cases: [string | null, string[] | null, string | null][] = [
+    // as recorded: Continue CLI, Pi and Nanocoder run as node scripts through their .bin links
+    [
+      "/usr/bin/node",
+      ["node", "/tmp/probe30/continue/node_modules/.bin/cn", "--config", "c.yaml"],
+      "cn",
+    ],
+    ["/usr/bin/node", ["node", "/tmp/probe30/pi/node_modules/.bin/pi", "--provider", "x"], "pi"],
+    // as recorded: GitHub Copilot CLI's own executable, in its platform package
+    [
+      "/tmp/probe30/copilot/node_modules/@github/copilot-linux-x64/copilot",
+      ["/tmp/probe30/copilot/node_modules/@github/copilot-linux-x64/copilot", "-p", "hi"],
+      "copilot",
+    ],
+    // a script inside a package: the package (scoped or not; the last node_modules)
+    [
+      "/usr/bin/node",
+      ["node", "--require", "x.js", "/usr/lib/node_modules/@github/copilot/index.js", "-p", "x"],
+      "@github/copilot",
+    ],
+    [
+      "/usr/local/bin/node",
+      ["node", "/r/node_modules/.pnpm/a@1/node_modules/some-agent/dist/cli.mjs"],
+      "some-agent",
+    ],
+    // a `#!` script run directly: the kernel names the script, argv[0] is its interpreter
+    ["/usr/local/bin/aider", ["/usr/bin/python3", "/usr/local/bin/aider", "--yes"], "aider"],
+    ["/usr/bin/python3.12", ["python3", "-m", "kimi_cli", "--x"], "kimi_cli"],
+    ["/usr/bin/python3.12", ["python3", "-W", "ignore", "agent.py"], "agent"],
+    ["/usr/bin/python3", ["python3", "/opt/tool/__main__.py"], "tool"],
+    ["/usr/bin/deno", ["deno", "run", "-A", "--config", "deno.json", "/w/agent.ts"], "agent"],
+    ["/usr/bin/bun", ["bun", "run", "cli.ts"], "cli"],
+    // code inline, or no script: the runtime
+    ["/usr/bin/python3.12", ["python3", "-c", "import openai"], "python3.12"],
+    ["/usr/bin/node", ["node", "-e", "fetch('https://x')"], "node"],
+    ["/usr/bin/node", ["node"], "node"],
+    ["/usr/bin/node", null, "node"],
+    // a compiled program (opencode's bun executable, a Go or Rust one)
+    ["/home/u/.opencode/bin/opencode", ["opencode", "run", "x"], "opencode"],
+    [null, null, null],
+  ];
+  assert.deepEqual(
+    await programNames(cases.map(([e, a]) => [e, a])),
+    cases.map(([, , want]) => want),
+  );
+});
+
+/** The agents of each LLM call of `r`, by id, once the build steps have run. */
+async function agents(r: Parameters<typeof syntheticDb>[0]): Promise<Record<string, unknown>> {
+  const { c, close } = await syntheticDb(r);
+  try {
+    const out = await queryRows(
+      c,
+      "SELECT llm_call_id::INT AS id, agent FROM llm_calls ORDER BY llm_call_id",
+    );
+    return Object.fromEntries(out.map((x) => [String(x.id), x.agent]));
+  } finally {
+    close();
+  }
+}
+
+Deno.test("llm_call_agents: a call its User-Agent did not name gets its process's program", async () => {
+  const exec = rows.exec(10, 100, 1, ["node", "/x/node_modules/.bin/nanocoder"]);
+  exec.filename = "/usr/bin/node";
+  assert.deepEqual(
+    await agents({
+      process: [rows.fork(5, 100, 1), exec],
+      llm: [
+        rows.llm(1, 100, 1000, { agent: null }),
+        // named by its User-Agent: kept
+        rows.llm(2, 100, 2000, { agent: "claude-code" }),
+      ],
+    }),
+    { 1: "nanocoder", 2: "claude-code" },
+  );
+});
+
+Deno.test("llm_call_agents: the exec before the call; a forked child runs its parent's; a reused pid is nobody's", async () => {
+  const agentExec = rows.exec(10, 100, 1, ["/opt/agent/bin/my-agent"]);
+  const later = rows.exec(3000, 100, 1, ["/usr/bin/true"]);
+  assert.deepEqual(
+    await agents({
+      process: [
+        rows.fork(5, 100, 1),
+        agentExec,
+        later,
+        // pid 200: forked by the agent, no exec (a worker)
+        rows.fork(50, 200, 100),
+        // pid 300: ran something, exited; the pid then makes a call (its fork not seen)
+        rows.fork(5, 300, 1),
+        rows.exec(10, 300, 1, ["/usr/bin/env"]),
+        rows.exit(20, 300, 1),
+      ],
+      llm: [
+        rows.llm(1, 100, 1000, { agent: null }),
+        rows.llm(2, 100, 4000, { agent: null }),
+        rows.llm(3, 200, 1000, { agent: null }),
+        rows.llm(4, 300, 1000, { agent: null }),
+        // nothing recorded of pid 400 (joined with --pid)
+        rows.llm(5, 400, 1000, { agent: null }),
+      ],
+    }),
+    { 1: "my-agent", 2: "true", 3: "my-agent", 4: null, 5: null },
+  );
+});
+
+Deno.test("real recordings whose User-Agent is an SDK's: llm_calls, processes and sessions name the agent's program", async () => {
+  for (
+    const [fixture, ua, want] of [
+      ["generic_ua_copilot", "OpenAI/JS 5.20.1", "copilot"],
+      ["generic_ua_continue", "node-fetch", "cn"],
+    ]
+  ) {
+    const s = await analysedCopy(`${FIXTURES}${fixture}`, { prefix: "sl-agent-" });
+    try {
+      assert.deepEqual(s.problems, [], fixture);
+      await withDb(s.db, async (c) => {
+        const calls = await queryRows(
+          c,
+          `SELECT c.agent, (
+              SELECT any_value(x[2]) FROM unnest(
+                h.request_headers::VARCHAR[][]) AS u(x) WHERE lower(x[1]) = 'user-agent'
+            ) AS ua, count(*)::INT AS n
+           FROM llm_calls c JOIN http_exchanges h USING (recording, exchange_id)
+           GROUP BY ALL`,
+        );
+        assert.deepEqual(calls, [{ agent: want, ua, n: 3 }], fixture);
+        const procs = await queryRows(
+          c,
+          "SELECT agent, agent_role FROM processes WHERE llm_calls > 0",
+        );
+        assert.deepEqual(procs, [{ agent: want, agent_role: "agent" }], fixture);
+        const sessions = await queryRows(c, "SELECT agent FROM sessions");
+        assert.deepEqual(sessions, [{ agent: want }], fixture);
+      }, { readOnly: true });
+    } finally {
+      await Deno.remove(dirname(s.dir), { recursive: true });
+    }
+  }
+});
