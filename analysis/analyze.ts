@@ -56,6 +56,7 @@ import { duckdbConfig, memoryAdvice } from "./duckdb_open.ts";
 import { stampRevision } from "./analysis_version.ts";
 import { filesStampOf, stampFiles } from "./files_stamp.ts";
 import { keepLabels } from "./kept_labels.ts";
+import { httpsUnrecordedProblem } from "./https_unrecorded.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -185,47 +186,6 @@ async function loopbackProblem(c: DuckDBConnection, b: Build, recording: string)
       "--comm), or stop it so that the agent starts it under the capture; or the server was " +
       "the model's and the process's TLS went unrecorded (a TLS library not hooked: " +
       "manifest.json attach)",
-  );
-}
-
-/**
- * Traced processes that connected, or tried to, to TCP port 443 and of which no TLS call was
- * recorded (https_unrecorded.sql says which connects count): their HTTPS went through a TLS
- * library the capture did not hook (a Node addon with its own TLS, as GitHub Copilot CLI's
- * `runtime.node` was), or no TLS session began. Said as a problem: an
- * empty llm_calls is otherwise all a user sees of them. Not when a file of the recording is
- * damaged or records were lost, which is said already.
- */
-async function httpsUnrecordedProblem(c: DuckDBConnection, b: Build, recording: string) {
-  if (b.problems.some((p) => p.kind === "file" || p.kind === "lost")) return;
-  let rows: unknown[][];
-  try {
-    rows = (await query(c, sqlText("https_unrecorded"), [recording])).rows;
-  } catch (e) {
-    // a step it reads (processes) failed: said already; else its own failure is said
-    if (!b.problems.some((p) => p.kind === "sql" && p.source === "processes.sql")) {
-      b.problem("https_unrecorded.sql", "sql", oneLine(e));
-    }
-    return;
-  }
-  if (!rows.length) return;
-  const shown = rows.slice(0, 5).map(([pid, comm, addr, n, addrs]) =>
-    `pid ${pid}${comm ? ` ${comm}` : ""} (${n}× to ` +
-    `${String(addr).includes(":") ? `[${addr}]` : addr}:443` +
-    `${Number(addrs) > 1 ? ` and ${Number(addrs) - 1} more address(es)` : ""})`
-  );
-  const more = rows.length > 5 ? ` and ${rows.length - 5} more` : "";
-  const one = rows.length === 1;
-  b.problem(
-    "net",
-    "blind",
-    `no TLS was recorded from ${
-      one ? "a traced process" : `${rows.length} traced processes`
-    } that opened HTTPS connections (TCP port 443): ${shown.join(", ")}${more}. Either ` +
-      `${one ? "its" : "their"} TLS library was not hooked (manifest.json's attach section ` +
-      "lists the libraries hooked and those that could not be; one absent from both was " +
-      "judged to hold no TLS of its own), or the connections never got through (e.g. the " +
-      "network was unreachable)",
   );
 }
 
@@ -379,7 +339,7 @@ export async function analyzeRecording(
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);
       await loopbackProblem(c, b, input.name); // over actions, which the correlation makes
-      await httpsUnrecordedProblem(c, b, input.name);
+      await httpsUnrecordedProblem(c, b, input.name, input.manifest?.attach);
       await b.finish();
       let findings = "";
       try {

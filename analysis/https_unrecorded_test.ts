@@ -2,11 +2,14 @@
  * https_unrecorded.sql over small synthetic recordings: which connects to port 443 with no TLS
  * recorded make the `blind` problem, and which are left out (a datagram socket's, one refused at
  * once, one to a server a traced process listened on, a relay's for a client whose TLS was
- * recorded).
+ * recorded); and the problem's words: each process's executable and libraries with what
+ * manifest.json's attach section says of them, a process a capture problem names left out.
  */
 import assert from "node:assert/strict";
 import { REC, rows, syntheticDb, type SyntheticRecording } from "./correlate/testing.ts";
 import { sqlText } from "./sql_files.ts";
+import { Build } from "./build_steps.ts";
+import { httpsUnrecordedProblem } from "./https_unrecorded.ts";
 
 /** The pids https_unrecorded.sql names for the net rows given. */
 async function flagged(r: SyntheticRecording): Promise<number[]> {
@@ -112,5 +115,94 @@ Deno.test("https_unrecorded: a back end whose traced front end has no TLS either
       tls: [tlsWrite(6, 10)],
     }),
     [30],
+  );
+});
+
+/** The `blind` problems httpsUnrecordedProblem says for `r`, given the attach section and the
+ * problems said before. */
+async function said(
+  r: SyntheticRecording,
+  attach: unknown,
+  before: { source: string; kind: string; message: string }[] = [],
+): Promise<string[]> {
+  const { c, close } = await syntheticDb(r);
+  try {
+    const b = new Build(c, REC);
+    for (const p of before) b.problem(p.source, p.kind, p.message);
+    await httpsUnrecordedProblem(c, b, REC, attach);
+    return b.problems.filter((p) => p.source === "net").map((p) => p.message);
+  } finally {
+    close();
+  }
+}
+
+/** A node process (pid 10) that opened the system's libc, NSS and an addon of its own, then
+ * connected to 443; pid 11, a Go-like program with no library, connected too. */
+const NODE_AND_GO: SyntheticRecording = {
+  process: [
+    { ...rows.exec(1, 10, 1, ["node", "/app/cli.js"]), filename: "/usr/bin/node" },
+    rows.exec(1, 11, 1, ["/opt/tool/tool"]),
+  ],
+  file: [
+    rows.open(2, 10, "/lib/x86_64-linux-gnu/libc.so.6"),
+    rows.open(3, 10, "/app/node_modules/x/build/addon.node"),
+    rows.open(4, 10, "/lib/x86_64-linux-gnu/libnss3.so"),
+    rows.open(5, 10, "/app/missing.so", { ret: -2 }),
+    rows.open(6, 10, "/app/data.json"),
+  ],
+  net: [tcp(7, 10, "140.82.112.21"), tcp(8, 11, "140.82.112.22")],
+};
+const NSS = {
+  path: "/usr/lib/x86_64-linux-gnu/libnss3.so",
+  status: "unsupported",
+  reason: "NSS is not hooked (PR_Write/PR_Read have no probes yet)",
+};
+
+Deno.test("https_unrecorded: the problem names each process's executable and libraries, with their attach state, and what to do", async () => {
+  const [message, ...rest] = await said(NODE_AND_GO, {
+    hooked: [{ path: "/usr/bin/node", status: "hooked" }],
+    not_hooked: [NSS],
+  });
+  assert.deepEqual(rest, []);
+  assert.ok(
+    message.startsWith(
+      "no TLS was recorded from 2 traced processes that opened HTTPS connections (TCP port " +
+        "443): pid 10 node (1× to 140.82.112.21:443; ran /usr/bin/node (hooked); loaded " +
+        "/lib/x86_64-linux-gnu/libnss3.so (not hooked: NSS is not hooked (PR_Write/PR_Read " +
+        "have no probes yet)), /app/node_modules/x/build/addon.node (no TLS stack found in " +
+        "it)), pid 11 tool (1× to 140.82.112.22:443; ran /opt/tool/tool (no TLS stack found " +
+        "in it); no library it opened is recorded). ",
+    ),
+    message,
+  );
+  assert.match(
+    message,
+    /If LLM calls they made are missing from llm_calls, the TLS stack is in one of the files named: report it, naming the file/,
+  );
+  assert.match(message, /not recorded and cannot be named\.$/);
+});
+
+Deno.test("https_unrecorded: a process whose file has a capture problem already is left out", async () => {
+  const failed = { path: "/opt/tool/tool", status: "error", reason: "no probe attached" };
+  const warning = {
+    source: "capture",
+    kind: "capture",
+    message: "warning: TLS plaintext not recorded where probes failed to attach: " +
+      "/opt/tool/tool: no probe attached (manifest.json attach.not_hooked)",
+  };
+  const [message] = await said(NODE_AND_GO, { hooked: [], not_hooked: [NSS, failed] }, [warning]);
+  assert.match(
+    message,
+    /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid 10 node /,
+  );
+  assert.doesNotMatch(message, /pid 11/);
+  // both said already: no problem
+  assert.deepEqual(
+    await said(
+      { ...NODE_AND_GO, net: [tcp(8, 11, "140.82.112.22")] },
+      { not_hooked: [failed] },
+      [warning],
+    ),
+    [],
   );
 });

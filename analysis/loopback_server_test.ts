@@ -104,7 +104,44 @@ Deno.test({
       assert.equal(rows[0].kind, "blind");
       assert.match(
         String(rows[0].message),
-        /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid \d+ bash \(1× to 127\.0\.0\.3:443\)\. Either its TLS library was not hooked \(manifest\.json's attach section lists .*\), or the connections never got through/,
+        // its executable (bash, inspected: nothing to hook) and that it loaded the system's
+        // libraries only
+        /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid \d+ bash \(1× to 127\.0\.0\.3:443; ran \S*\/bash \(no TLS stack found in it\); loaded only the system's libraries \(\d+\), none of them left unhooked\)\. Either its TLS went through code the capture did not hook, or the connections never got through/,
+      );
+    } finally {
+      listener.close();
+      await accepted.catch(() => {});
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a connect to port 443 by a process that loaded a TLS library the capture does not hook: the problem names the library and why",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-https-nss-" });
+    const rec = join(tmp, "rec");
+    const listener = Deno.listen({ hostname: "127.0.0.3", port: 443 });
+    const accepted = (async () => {
+      for await (const conn of listener) conn.close();
+    })();
+    try {
+      // NSS loaded by dlopen (as Firefox-based and some curl builds do), then a connect: the
+      // capture lists NSS as not hooked (unsupported), and the problem names it from there
+      const py = "import ctypes, socket; ctypes.CDLL('libnss3.so'); " +
+        "socket.create_connection(('127.0.0.3', 443)).close()";
+      const rows = await captureAndQuery(
+        rec,
+        `exec python3 -c "${py}"`,
+        "SELECT kind, message FROM problems WHERE source = 'net' AND message LIKE '%port 443%'",
+      );
+      assert.equal(rows.length, 1, JSON.stringify(rows));
+      assert.equal(rows[0].kind, "blind");
+      assert.match(
+        String(rows[0].message),
+        /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid \d+ python[0-9.]* \(1× to 127\.0\.0\.3:443; ran \S*\/python[0-9.]* \([^)]*\); loaded \S*\/libnss3\.so \(not hooked: NSS is not hooked \(PR_Write\/PR_Read have no probes yet\)\)/,
       );
     } finally {
       listener.close();

@@ -97,7 +97,10 @@ export const problemsTable = table(
         "cannot be told apart: no socket state is recorded; nor one to an address a traced " +
         "process served port 443 on; nor a relay's, which accepted before it a connection " +
         "from a traced client whose TLS was recorded) with no TLS call of theirs recorded (a TLS library not " +
-        "hooked, or no session began); " +
+        "hooked, or no session began), each named with its executable and the libraries it " +
+        "opened that manifest.json's attach section lists as not hooked or that are its own " +
+        "(outside the system's library directories), in that section's words, and what to " +
+        "do; a process one of whose files a `capture` problem names already is left out; " +
         "`incomplete`: a response the stream " +
         "ends inside (or before; not one whose HTTP/2 stream the client cancelled, nor MCP's " +
         "`GET` event stream for the server's messages, which the client leaves open until it " +

@@ -57,7 +57,8 @@ export const STACK_SQL = [
 
 /** Statements on an analysed database's own record: its problems, its recording and how it
  * ended and what its table files were, the revision of the analysis that built it, its processes that outlived it, the
- * local servers it talked to with no LLM call seen, the processes whose HTTPS went unrecorded, its
+ * local servers it talked to with no LLM call seen, the processes whose HTTPS went unrecorded
+ * and the libraries they opened, its
  * tables' digests, the labels and tables it keeps from the one it replaces, the transaction a
  * statement runs in. */
 export const DB_SQL = [
@@ -65,6 +66,7 @@ export const DB_SQL = [
   "digest_tables",
   "kept_tables",
   "https_unrecorded",
+  "https_unrecorded_libs",
   "labels_kept",
   "loopback_servers_unseen",
   "problems_by_kind",

@@ -3,7 +3,8 @@
 -- their TLS went through a library the capture did not hook (GitHub Copilot CLI's model calls
 -- came from a Node addon with its own OpenSSL, never hooked before: its connects were all the
 -- recording held), or no TLS session began. With how often, to how many addresses, the first
--- address and its process name.
+-- address, its process name and executable (analyze.ts adds what manifest.json's attach section
+-- says of it and of the libraries it opened: https_unrecorded_libs.sql).
 -- Counted: stream sockets only (`socktype` 'stream'): a datagram socket's connect to 443 is
 -- QUIC (HTTP/3, whose TLS is inside QUIC, not a TLS library's calls) or glibc's getaddrinfo
 -- sorting its candidates (RFC 6724), no connection; a connect whose socket type the recording
@@ -67,11 +68,16 @@ named AS (
     )
   GROUP BY a.pid
 )
--- the process's name: its incarnation that was running at its first such connect, else any
+-- the process's name and executable: its incarnation that was running at its first such
+-- connect, else any
 SELECT n.pid, (
     SELECT arg_min(p.comm, CASE WHEN coalesce(p.start_ns, 0) <= n.first_ns
       AND coalesce(p.end_ns, n.first_ns) >= n.first_ns THEN 0 ELSE 1 END)
     FROM processes p WHERE p.recording = $1 AND p.pid = n.pid
-  ) AS comm, n.addr, n.connects, n.addrs
+  ) AS comm, n.addr, n.connects, n.addrs, (
+    SELECT arg_min(p.exe, CASE WHEN coalesce(p.start_ns, 0) <= n.first_ns
+      AND coalesce(p.end_ns, n.first_ns) >= n.first_ns THEN 0 ELSE 1 END)
+    FROM processes p WHERE p.recording = $1 AND p.pid = n.pid
+  ) AS exe
 FROM named n
 ORDER BY n.first_ns, n.pid

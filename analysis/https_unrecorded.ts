@@ -1,0 +1,105 @@
+/**
+ * The `blind` problem (source `net`) for traced processes that connected, or tried to, to TCP
+ * port 443 and of which no TLS call was recorded (https_unrecorded.sql says which connects
+ * count): their HTTPS went through a TLS library the capture did not hook (a Node addon with
+ * its own TLS, as GitHub Copilot CLI's `runtime.node` was), or no TLS session began. Said as a
+ * problem: an empty llm_calls is otherwise all a user sees of them. Each process is named with
+ * the files where its TLS could have been, in manifest.json's attach section's words
+ * (unhooked_files.ts): its executable and the libraries it opened
+ * (https_unrecorded_libs.sql), and what the user can do about it. A process one of whose files
+ * a capture problem names already (its probes failed to attach) is left out: said there. Not
+ * when a file of the recording is damaged or records were lost, which is said already.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Build } from "./build_steps.ts";
+import { queryRows } from "../kit/sql_runner.ts";
+import { oneLine } from "../recording/arrow_input.ts";
+import { sqlText } from "./sql_files.ts";
+import { type AttachState, attachStates, describeFiles, saidAlready } from "./unhooked_files.ts";
+
+/** One process https_unrecorded.sql names, with the libraries it opened (null: none recorded). */
+export interface UnrecordedProcess {
+  pid: number;
+  comm: string | null;
+  addr: string;
+  connects: number;
+  addrs: number;
+  exe: string | null;
+  libs: string[] | null;
+}
+
+/** How many processes the message names. */
+export const PROCESSES_NAMED = 5;
+
+/**
+ * The problem's message for `procs` (those a capture problem names already left out by the
+ * caller), or null for none.
+ */
+export function httpsUnrecordedMessage(
+  procs: readonly UnrecordedProcess[],
+  states: Map<string, AttachState>,
+): string | null {
+  if (!procs.length) return null;
+  const shown = procs.slice(0, PROCESSES_NAMED).map((p) =>
+    `pid ${p.pid}${p.comm ? ` ${p.comm}` : ""} (${p.connects}× to ` +
+    `${p.addr.includes(":") ? `[${p.addr}]` : p.addr}:443` +
+    `${p.addrs > 1 ? ` and ${p.addrs - 1} more address(es)` : ""}; ` +
+    `${describeFiles(states, p.exe, p.libs)})`
+  );
+  const more = procs.length > PROCESSES_NAMED ? ` and ${procs.length - PROCESSES_NAMED} more` : "";
+  const one = procs.length === 1;
+  return `no TLS was recorded from ${
+    one ? "a traced process" : `${procs.length} traced processes`
+  } that opened HTTPS connections (TCP port 443): ${shown.join(", ")}${more}. Either ` +
+    `${one ? "its" : "their"} TLS went through code the capture did not hook, or the ` +
+    "connections never got through (refused, or the network unreachable: then nothing is " +
+    `missing). If LLM calls ${one ? "it" : "they"} made are missing from llm_calls, the TLS ` +
+    'stack is in one of the files named: report it, naming the file ("no TLS stack found in ' +
+    'it": inspected and ' +
+    "judged to hold none, so absent from manifest.json's attach section, which lists the " +
+    "files hooked and those that could not be). A library mapped before the capture joined " +
+    "a process, or by its parent before a fork, is not recorded and cannot be named.";
+}
+
+/** Says the problem in `b`, if any (see the top). */
+export async function httpsUnrecordedProblem(
+  c: DuckDBConnection,
+  b: Build,
+  recording: string,
+  /** manifest.json's `attach` section, as read */
+  attach: unknown,
+): Promise<void> {
+  if (b.problems.some((p) => p.kind === "file" || p.kind === "lost")) return;
+  let procs: UnrecordedProcess[];
+  try {
+    const r = await c.runAndReadAll(sqlText("https_unrecorded"), [recording]);
+    procs = r.getRows().map(([pid, comm, addr, connects, addrs, exe]) => ({
+      pid: Number(pid),
+      comm: comm === null ? null : String(comm),
+      addr: String(addr),
+      connects: Number(connects),
+      addrs: Number(addrs),
+      exe: exe === null ? null : String(exe),
+      libs: null,
+    }));
+    if (!procs.length) return;
+    const libs = await queryRows(c, sqlText("https_unrecorded_libs"), {
+      recording,
+      pids: procs.map((p) => String(p.pid)),
+    });
+    const byPid = new Map(libs.map((r) => [Number(r.pid), (r.libs as unknown[]).map(String)]));
+    for (const p of procs) p.libs = byPid.get(p.pid) ?? null;
+  } catch (e) {
+    // a step it reads (processes) failed: said already; else its own failure is said
+    if (!b.problems.some((p) => p.kind === "sql" && p.source === "processes.sql")) {
+      b.problem("https_unrecorded.sql", "sql", oneLine(e));
+    }
+    return;
+  }
+  const states = attachStates(attach);
+  const unsaid = procs.filter((p) =>
+    !saidAlready(states, [...(p.exe ? [p.exe] : []), ...(p.libs ?? [])], b.problems)
+  );
+  const message = httpsUnrecordedMessage(unsaid, states);
+  if (message) b.problem("net", "blind", message);
+}

@@ -1,0 +1,114 @@
+/**
+ * unhooked_files.ts: the attach section's files by path (a path named through `/lib` found as
+ * listed under `/usr/lib`), which libraries a process opened are named (the unhooked ones, an
+ * application's own, not the system's), and when a process's files were said already.
+ */
+import assert from "node:assert/strict";
+import {
+  attachStates,
+  describeFiles,
+  LIBS_NAMED,
+  saidAlready,
+  stateOf,
+  systemLibrary,
+} from "./unhooked_files.ts";
+
+/** As a manifest's attach section lists them (GitHub Copilot CLI's run, NSS unsupported). */
+const ATTACH = {
+  hooked: [
+    { path: "/usr/bin/node", status: "hooked", library: "openssl", probes: [] },
+    { path: "/usr/lib/x86_64-linux-gnu/libssl.so.3", status: "hooked", probes: [] },
+  ],
+  not_hooked: [
+    {
+      path: "/usr/lib/x86_64-linux-gnu/libnss3.so",
+      status: "unsupported",
+      reason: "NSS is not hooked (PR_Write/PR_Read have no probes yet)",
+      probes: [],
+    },
+    { path: "/opt/app/libtls_own.so", status: "error", reason: "no probe attached", probes: [] },
+    { bad: "entry" },
+  ],
+  unresolved: [],
+};
+
+Deno.test("attachStates: hooked and not hooked files by path; malformed sections are empty", () => {
+  const s = attachStates(ATTACH);
+  assert.equal(s.size, 4);
+  assert.deepEqual(s.get("/usr/bin/node"), { status: "hooked" });
+  assert.deepEqual(stateOf(s, "/lib/x86_64-linux-gnu/libnss3.so"), {
+    status: "unsupported",
+    reason: "NSS is not hooked (PR_Write/PR_Read have no probes yet)",
+  });
+  // not listed: judged to hold no TLS of its own
+  assert.equal(stateOf(s, "/lib/x86_64-linux-gnu/libc.so.6"), null);
+  for (const bad of [null, undefined, 3, "x", [], { hooked: "no" }]) {
+    assert.equal(attachStates(bad).size, 0, JSON.stringify(bad));
+  }
+  // two listed files of one base name: a third path of that name is neither
+  const two = attachStates({
+    hooked: [{ path: "/a/libx.so", status: "hooked" }, { path: "/b/libx.so", status: "hooked" }],
+  });
+  assert.equal(stateOf(two, "/c/libx.so"), null);
+});
+
+Deno.test("systemLibrary: the dynamic loader's default directories, not an application's", () => {
+  for (
+    const p of [
+      "/lib/x86_64-linux-gnu/libc.so.6",
+      "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+      "/usr/lib64/libz.so.1",
+      "/lib/libdl.so.2",
+      "/usr/lib/aarch64-linux-gnu/libssl.so.3",
+    ]
+  ) assert.ok(systemLibrary(p), p);
+  for (
+    const p of [
+      "/home/u/.cache/copilot/pkg/linux-x64/1.0.102/prebuilds/linux-x64/runtime.node",
+      "/usr/lib/node_modules/@github/copilot/prebuilds/linux-x64/runtime.node",
+      "/usr/lib/python3/dist-packages/grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so",
+      "/usr/local/lib/libfoo.so",
+      "/opt/app/lib/libtls_own.so",
+    ]
+  ) assert.ok(!systemLibrary(p), p);
+});
+
+Deno.test("describeFiles: the executable's state, the unhooked and the application's libraries", () => {
+  const s = attachStates(ATTACH);
+  const addon = "/h/.cache/copilot/pkg/linux-x64/1.0.102/prebuilds/linux-x64/runtime.node";
+  assert.equal(
+    describeFiles(s, "/usr/bin/node", [
+      "/lib/x86_64-linux-gnu/libc.so.6",
+      addon,
+      "/lib/x86_64-linux-gnu/libssl.so.3",
+      "/lib/x86_64-linux-gnu/libnss3.so",
+    ]),
+    "ran /usr/bin/node (hooked); loaded " +
+      "/lib/x86_64-linux-gnu/libnss3.so (not hooked: NSS is not hooked (PR_Write/PR_Read have " +
+      `no probes yet)), ${addon} (no TLS stack found in it)`,
+  );
+  assert.equal(
+    describeFiles(s, "/usr/bin/bash", ["/lib/x86_64-linux-gnu/libc.so.6"]),
+    "ran /usr/bin/bash (no TLS stack found in it); loaded only the system's libraries (1), " +
+      "none of them left unhooked",
+  );
+  assert.equal(
+    describeFiles(s, null, null),
+    "its executable is not recorded; no library it opened is recorded",
+  );
+  const many = Array.from({ length: LIBS_NAMED + 2 }, (_, i) => `/opt/a/lib${i}.so`);
+  assert.match(describeFiles(s, "/opt/a/a", many), / and 2 more$/);
+});
+
+Deno.test("saidAlready: a listed file a capture problem names", () => {
+  const s = attachStates(ATTACH);
+  const warned = [{
+    source: "capture",
+    message: "warning: TLS plaintext not recorded where probes failed to attach: " +
+      "/opt/app/libtls_own.so: no probe attached (manifest.json attach.not_hooked)",
+  }];
+  assert.ok(saidAlready(s, ["/opt/app/app", "/opt/app/libtls_own.so"], warned));
+  assert.ok(!saidAlready(s, ["/opt/app/app", "/lib/x86_64-linux-gnu/libnss3.so"], warned));
+  // named by another source (not the capture's): not said
+  assert.ok(!saidAlready(s, ["/opt/app/libtls_own.so"], [{ ...warned[0], source: "net" }]));
+});
