@@ -61,6 +61,20 @@ export function httpsUnrecordedMessage(
     "a process, or by its parent before a fork, is not recorded and cannot be named.";
 }
 
+/** The libraries each of `pids` opened (https_unrecorded_libs.sql); a pid with none is absent. */
+export async function librariesOpened(
+  c: DuckDBConnection,
+  recording: string,
+  pids: readonly number[],
+): Promise<Map<number, string[]>> {
+  if (!pids.length) return new Map();
+  const rows = await queryRows(c, sqlText("https_unrecorded_libs"), {
+    recording,
+    pids: pids.map(String),
+  });
+  return new Map(rows.map((r) => [Number(r.pid), (r.libs as unknown[]).map(String)]));
+}
+
 /** Says the problem in `b`, if any (see the top). */
 export async function httpsUnrecordedProblem(
   c: DuckDBConnection,
@@ -83,11 +97,7 @@ export async function httpsUnrecordedProblem(
       libs: null,
     }));
     if (!procs.length) return;
-    const libs = await queryRows(c, sqlText("https_unrecorded_libs"), {
-      recording,
-      pids: procs.map((p) => String(p.pid)),
-    });
-    const byPid = new Map(libs.map((r) => [Number(r.pid), (r.libs as unknown[]).map(String)]));
+    const byPid = await librariesOpened(c, recording, procs.map((p) => p.pid));
     for (const p of procs) p.libs = byPid.get(p.pid) ?? null;
   } catch (e) {
     // a step it reads (processes) failed: said already; else its own failure is said

@@ -91,7 +91,8 @@ export const problemsTable = table(
         "not decoded, io_uring not attached: see `blind_spots`), and, source `net`, a recording " +
         "with no LLM call whose traced processes connected to servers on loopback, which may " +
         "have made the calls outside the capture (an agent's daemon started before it, as " +
-        "Cline 3's hub), or been the model's server with the process's TLS unrecorded; and, " +
+        "Cline 3's hub), or been the model's server with the process's TLS unrecorded (a " +
+        "process shown with no TLS recorded at all is named with its files, as below); and, " +
         "source `net`, traced processes that connected, or tried to, to TCP port 443 (stream " +
         "sockets; a connect refused at once is not counted, one that failed after EINPROGRESS " +
         "cannot be told apart: no socket state is recorded; nor one to an address a traced " +

@@ -1,9 +1,13 @@
 /**
  * unhooked_files.ts: the attach section's files by path (a path named through `/lib` found as
  * listed under `/usr/lib`), which libraries a process opened are named (the unhooked ones, an
- * application's own, not the system's), and when a process's files were said already.
+ * application's own, not the system's), and when a process's files were said already; on a
+ * real recording of a TLS stack the capture missed (tests/fixtures/copilot_unhooked), the
+ * problem names it.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
+import { analysedCopy } from "./testing.ts";
 import {
   attachStates,
   describeFiles,
@@ -111,4 +115,38 @@ Deno.test("saidAlready: a listed file a capture problem names", () => {
   assert.ok(!saidAlready(s, ["/opt/app/app", "/lib/x86_64-linux-gnu/libnss3.so"], warned));
   // named by another source (not the capture's): not said
   assert.ok(!saidAlready(s, ["/opt/app/libtls_own.so"], [{ ...warned[0], source: "net" }]));
+});
+
+Deno.test("a real recording of a TLS stack the capture missed (Copilot's runtime.node): the blind problem names the addon", async () => {
+  const s = await analysedCopy(
+    new URL("../tests/fixtures/copilot_unhooked", import.meta.url).pathname,
+    {
+      prefix: "sl-unhooked-",
+    },
+  );
+  try {
+    assert.equal(s.problems.length, 1, s.problems.join("\n"));
+    const [problem] = s.problems;
+    assert.match(
+      problem,
+      /^net: no LLM call was recorded, but the traced processes connected to 127\.0\.0\.1:18443 \(1× from pid (\d+) MainThread\) on this machine's loopback: /,
+    );
+    const pid = /from pid (\d+)/.exec(problem)![1];
+    // the process's executable (hooked: node's OpenSSL in it) and the addons it loaded by
+    // dlopen, runtime.node among them (judged to hold no TLS: absent from the attach section)
+    assert.ok(
+      problem.includes(
+        `no TLS was recorded at all from pid ${pid} (ran /tmp/probe30/copilot/node_modules/` +
+          "@github/copilot-linux-x64/copilot (hooked); loaded ",
+      ),
+      problem,
+    );
+    assert.match(
+      problem,
+      /\/prebuilds\/linux-x64\/runtime\.node \(no TLS stack found in it\)/,
+    );
+    assert.match(problem, /report it, naming the file/);
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
+  }
 });
