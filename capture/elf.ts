@@ -50,6 +50,7 @@ export const STT_GNU_IFUNC = 10;
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 const DT_NEEDED = 1;
+const DT_SONAME = 14;
 const DT_FLAGS_1 = 0x6ffffffb;
 const DF_1_PIE = 0x08000000;
 const DT_STRTAB = 5;
@@ -291,13 +292,24 @@ export class ElfFile {
     return entries.filter(([t]) => t === DT_NEEDED).map(([, v]) => cstr(strs, v));
   }
 
-  /** An executable (fixed-address, PIE or static-PIE), as opposed to a shared library. */
+  /**
+   * An executable (fixed-address, PIE or static-PIE), as opposed to a shared library. An
+   * ET_DYN file is one when it names a program interpreter (a PIE; glibc's libc.so.6, which
+   * runs too, counts), when the linker flagged it DF_1_PIE, or when it has the shape only a
+   * static-PIE has: an entry point, and no interpreter, no DT_NEEDED and no DT_SONAME (older
+   * linkers wrote no DF_1_PIE, and a static binary imports nothing that would have it scanned
+   * as a library that connects). A shared library either names itself
+   * (SONAME: every system library, the dynamic loader, whose entry point runs programs) or
+   * links against something (libc), and most have no entry point at all.
+   */
   isExecutable(): boolean {
     if (this.type === ET_EXEC) return true;
     if (this.type !== ET_DYN) return false;
     if (this.interpreter() !== undefined) return true;
-    const flags1 = this.dynamicEntries().find(([t]) => t === DT_FLAGS_1)?.[1] ?? 0;
-    return (flags1 & DF_1_PIE) !== 0;
+    const entries = this.dynamicEntries();
+    const flags1 = entries.find(([t]) => t === DT_FLAGS_1)?.[1] ?? 0;
+    if (flags1 & DF_1_PIE) return true;
+    return this.entry !== 0 && !entries.some(([t]) => t === DT_NEEDED || t === DT_SONAME);
   }
 }
 
