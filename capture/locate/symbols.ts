@@ -11,7 +11,15 @@
  * connection).
  */
 
-import { type ElfFile, type ElfSymbol, STT_FUNC, STT_GNU_IFUNC } from "../elf.ts";
+import {
+  type ElfFile,
+  type ElfSymbol,
+  SHT_DYNSYM,
+  SHT_SYMTAB,
+  STT_FUNC,
+  STT_GNU_IFUNC,
+} from "../elf.ts";
+import { type AnchoredNeedles, anchoredNeedles, findNeedles } from "./anchored.ts";
 import { hex } from "./hex.ts";
 import type { HookFn, Library, LocatedHook, MethodOutcome } from "./types.ts";
 
@@ -73,10 +81,45 @@ function fromTable(elf: ElfFile, syms: ElfSymbol[], table: string) {
   return out;
 }
 
+/** Symbol names as a string table holds them, each followed by the NUL that ends it. */
+export function symbolNeedles(names: Iterable<string>): AnchoredNeedles {
+  return anchoredNeedles([...names].map((n) => `${n}\0`), "\0");
+}
+
+const TLS_NAMES_IN_STRINGS = symbolNeedles(SYMBOL_NAMES);
+
+/**
+ * Whether the symbol table of type `type` (SHT_SYMTAB, SHT_DYNSYM) may name one of `names`
+ * (symbolNeedles): its string table holds one of them, whole. Decoding a table's symbols costs
+ * a few µs each (a C++ library's 96,000 in `.symtab`: 0.4 s); searching its names' bytes, a
+ * few ms.
+ */
+export function mayName(elf: ElfFile, type: number, names: AnchoredNeedles): boolean {
+  const tab = elf.sections.find((s) => s.type === type);
+  const strs = tab && elf.sections[tab.link];
+  if (!strs) return false;
+  const found = names.needles.map(() => false);
+  findNeedles(elf.sectionData(strs), names, found);
+  return found.includes(true);
+}
+
+/** mayName for the hooked functions' names. */
+export function mayNameTlsFunctions(elf: ElfFile, type: number): boolean {
+  return mayName(elf, type, TLS_NAMES_IN_STRINGS);
+}
+
+/** The symbols of `.symtab` when it may name a hooked function, else none (not decoded). */
+function staticSymbolsNamingTls(elf: ElfFile): ElfSymbol[] {
+  return mayNameTlsFunctions(elf, SHT_SYMTAB) ? elf.staticSymbols() : [];
+}
+
 /** Hooks by name from `.dynsym`, then `.symtab`. */
 export function locateSymbols(elf: ElfFile): MethodOutcome {
-  const dyn = elf.dynamicSymbols();
-  for (const [table, syms] of [[".dynsym", dyn], [".symtab", elf.staticSymbols()]] as const) {
+  // a `.dynsym` without the names is not decoded: nothing in it is defined or imported here
+  const dyn = mayNameTlsFunctions(elf, SHT_DYNSYM) ? elf.dynamicSymbols() : [];
+  const tables = [[".dynsym", () => dyn], [".symtab", () => staticSymbolsNamingTls(elf)]] as const;
+  for (const [table, symbols] of tables) {
+    const syms = symbols();
     const found = fromTable(elf, syms, table);
     if (!found.length) continue;
     const names = found.map((f) => f.api.required.join("/")).join(", ");
@@ -100,8 +143,11 @@ export function locateSymbols(elf: ElfFile): MethodOutcome {
   return { method: "symbols", hooks: [], note: "symbols: no TLS function in .dynsym or .symtab" };
 }
 
-/** Whether `.dynsym` or `.symtab` names any hooked function (cheap: names only). */
+/** Whether `.dynsym` or `.symtab` names any hooked function (cheap: a table is decoded only
+ * when its string table holds such a name). */
 export function namesTlsFunctions(elf: ElfFile): boolean {
-  return elf.dynamicSymbols().some((s) => SYMBOL_NAMES.has(s.name)) ||
-    elf.staticSymbols().some((s) => SYMBOL_NAMES.has(s.name));
+  const names = (type: number, syms: () => ElfSymbol[]) =>
+    mayNameTlsFunctions(elf, type) && syms().some((s) => SYMBOL_NAMES.has(s.name));
+  return names(SHT_DYNSYM, () => elf.dynamicSymbols()) ||
+    names(SHT_SYMTAB, () => elf.staticSymbols());
 }

@@ -1,0 +1,49 @@
+/**
+ * Searching bytes for several short needles at once, in one pass: the needles share one byte
+ * (the anchor: '/' in the locator's source-path markers, the NUL that ends every name in a
+ * string table), the native Uint8Array indexOf finds each anchor in the haystack (about a
+ * gigabyte a second), and only there are the needles compared. Deno's node:buffer indexOf
+ * searched a needle at about 200 MB/s, once per needle (libduckdb's 21 MB of read-only data,
+ * seven needles: 0.8 s).
+ */
+
+export interface AnchoredNeedles {
+  anchor: number;
+  /** each needle's bytes and where the anchor is in it (its first occurrence) */
+  needles: { bytes: Uint8Array; at: number }[];
+}
+
+/** The needles (as latin1 text) around `anchor`, which each must contain. */
+export function anchoredNeedles(texts: readonly string[], anchor: string): AnchoredNeedles {
+  const a = anchor.charCodeAt(0);
+  const needles = texts.map((t) => {
+    const bytes = Uint8Array.from(t, (c) => c.charCodeAt(0));
+    const at = bytes.indexOf(a);
+    if (at < 0) throw new Error(`needle ${JSON.stringify(t)} has no ${JSON.stringify(anchor)}`);
+    return { bytes, at };
+  });
+  return { anchor: a, needles };
+}
+
+/**
+ * Marks in `found` (by needle index) each needle that occurs in `hay`, stopping early when all
+ * are found. A needle is found only when it lies whole inside `hay`: a caller that reads a big
+ * range in chunks overlaps them by the longest needle.
+ */
+export function findNeedles(hay: Uint8Array, n: AnchoredNeedles, found: boolean[]): void {
+  let left = found.filter((f) => !f).length;
+  for (let i = hay.indexOf(n.anchor); i >= 0 && left; i = hay.indexOf(n.anchor, i + 1)) {
+    for (let k = 0; k < n.needles.length; k++) {
+      if (found[k]) continue;
+      const { bytes, at } = n.needles[k];
+      const start = i - at;
+      if (start < 0 || start + bytes.length > hay.length) continue;
+      let j = 0;
+      while (j < bytes.length && hay[start + j] === bytes[j]) j++;
+      if (j === bytes.length) {
+        found[k] = true;
+        left--;
+      }
+    }
+  }
+}
