@@ -6,10 +6,10 @@
  */
 import { ElfFile, NotElfError, SHT_DYNSYM } from "./elf.ts";
 import {
+  LIBCRYPTO_AEAD_NAMES as LIBCRYPTO_EXPORTS,
   locateSymbols,
-  mayName,
+  namesInStrings,
   SYMBOL_NAMES as TLS_FUNCTION_NAMES,
-  symbolNeedles,
 } from "./locate/symbols.ts";
 
 export interface ProbeSpec {
@@ -103,10 +103,6 @@ export interface Inspection {
   tried?: string[];
 }
 
-/** Functions a libcrypto exports for a libssl beside it (BoringSSL's and aws-lc's AEAD API). */
-const LIBCRYPTO_EXPORTS = new Set(["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"]);
-const LIBCRYPTO_EXPORTS_IN_STRINGS = symbolNeedles(LIBCRYPTO_EXPORTS);
-
 /**
  * Why a shared library without exported TLS functions has nothing to locate, or undefined when
  * it may hold a TLS stack of its own: one that imports the TLS API by name is a client of the
@@ -118,7 +114,7 @@ function tlsClientLibrary(elf: ElfFile, imports: Set<string>): string | undefine
   const imported = [...imports].find((n) => TLS_FUNCTION_NAMES.has(n));
   if (imported) return `imports ${imported}: the library it comes from is hooked`;
   // all of `.dynsym` decoded only when its names hold the API's
-  const crypto = mayName(elf, SHT_DYNSYM, LIBCRYPTO_EXPORTS_IN_STRINGS)
+  const crypto = [...namesInStrings(elf, SHT_DYNSYM)].some((n) => LIBCRYPTO_EXPORTS.has(n))
     ? elf.dynamicSymbols().find((s) => s.shndx !== 0 && LIBCRYPTO_EXPORTS.has(s.name))
     : undefined;
   if (crypto) return `exports ${crypto.name}: a libcrypto, its libssl is hooked`;

@@ -11,18 +11,31 @@ export interface AnchoredNeedles {
   anchor: number;
   /** each needle's bytes and where the anchor is in it (its first occurrence) */
   needles: { bytes: Uint8Array; at: number }[];
+  /** the bytes some needle has just before its anchor / just after it (one not starting with
+   * it: before; else after): most anchors in the haystack are passed over at one look */
+  before: Uint8Array;
+  after: Uint8Array;
 }
 
-/** The needles (as latin1 text) around `anchor`, which each must contain. */
+/** The needles (as latin1 text) around `anchor`, which each must contain, with a byte more. */
 export function anchoredNeedles(texts: readonly string[], anchor: string): AnchoredNeedles {
   const a = anchor.charCodeAt(0);
   const needles = texts.map((t) => {
     const bytes = Uint8Array.from(t, (c) => c.charCodeAt(0));
     const at = bytes.indexOf(a);
-    if (at < 0) throw new Error(`needle ${JSON.stringify(t)} has no ${JSON.stringify(anchor)}`);
+    if (at < 0 || bytes.length < 2) {
+      throw new Error(
+        `needle ${JSON.stringify(t)} is not the anchor ${JSON.stringify(anchor)} and more`,
+      );
+    }
     return { bytes, at };
   });
-  return { anchor: a, needles };
+  const before = new Uint8Array(256), after = new Uint8Array(256);
+  for (const { bytes, at } of needles) {
+    if (at > 0) before[bytes[at - 1]] = 1;
+    else after[bytes[at + 1] ?? 0] = 1;
+  }
+  return { anchor: a, needles, before, after };
 }
 
 /**
@@ -32,7 +45,9 @@ export function anchoredNeedles(texts: readonly string[], anchor: string): Ancho
  */
 export function findNeedles(hay: Uint8Array, n: AnchoredNeedles, found: boolean[]): void {
   let left = found.filter((f) => !f).length;
+  const { before, after } = n;
   for (let i = hay.indexOf(n.anchor); i >= 0 && left; i = hay.indexOf(n.anchor, i + 1)) {
+    if (!before[hay[i - 1]] && !after[hay[i + 1]]) continue;
     for (let k = 0; k < n.needles.length; k++) {
       if (found[k]) continue;
       const { bytes, at } = n.needles[k];

@@ -41,6 +41,10 @@ Deno.test("names in a string table, anchored on the NUL that ends each", () => {
   ]);
 });
 
-Deno.test("a needle without the anchor is refused", () => {
-  assert.throws(() => anchoredNeedles(["ring"], "/"), /needle "ring" has no "\/"/);
+Deno.test("a needle without the anchor, or of the anchor alone, is refused", () => {
+  assert.throws(
+    () => anchoredNeedles(["ring"], "/"),
+    /needle "ring" is not the anchor "\/" and more/,
+  );
+  assert.throws(() => anchoredNeedles(["/"], "/"), /needle "\/" is not the anchor/);
 });

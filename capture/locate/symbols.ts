@@ -19,7 +19,7 @@ import {
   STT_FUNC,
   STT_GNU_IFUNC,
 } from "../elf.ts";
-import { type AnchoredNeedles, anchoredNeedles, findNeedles } from "./anchored.ts";
+import { anchoredNeedles, findNeedles } from "./anchored.ts";
 import { hex } from "./hex.ts";
 import type { HookFn, Library, LocatedHook, MethodOutcome } from "./types.ts";
 
@@ -81,31 +81,44 @@ function fromTable(elf: ElfFile, syms: ElfSymbol[], table: string) {
   return out;
 }
 
-/** Symbol names as a string table holds them, each followed by the NUL that ends it. */
-export function symbolNeedles(names: Iterable<string>): AnchoredNeedles {
-  return anchoredNeedles([...names].map((n) => `${n}\0`), "\0");
-}
+/** The AEAD API a libcrypto exports for a libssl beside it (BoringSSL's, aws-lc's): not hooked
+ * by name, but looked for (capture/tls_targets.ts). */
+export const LIBCRYPTO_AEAD_NAMES: ReadonlySet<string> = new Set([
+  "EVP_AEAD_CTX_seal",
+  "EVP_AEAD_CTX_open",
+]);
 
-const TLS_NAMES_IN_STRINGS = symbolNeedles(SYMBOL_NAMES);
+/** Every name looked for in a string table, each followed by the NUL that ends it there. */
+const LOOKED_FOR = [...SYMBOL_NAMES, ...LIBCRYPTO_AEAD_NAMES];
+const IN_STRINGS = anchoredNeedles(LOOKED_FOR.map((n) => `${n}\0`), "\0");
+const namesFound = new WeakMap<ElfFile, Map<number, Set<string>>>();
 
 /**
- * Whether the symbol table of type `type` (SHT_SYMTAB, SHT_DYNSYM) may name one of `names`
- * (symbolNeedles): its string table holds one of them, whole. Decoding a table's symbols costs
- * a few µs each (a C++ library's 96,000 in `.symtab`: 0.4 s); searching its names' bytes, a
- * few ms.
+ * Which of the looked-for names (SYMBOL_NAMES, LIBCRYPTO_AEAD_NAMES) the string table of the
+ * symbol table of type `type` (SHT_SYMTAB, SHT_DYNSYM) holds, whole: a symbol can have such a
+ * name only then. Decoding a table's symbols costs a few µs each (a C++ library's 96,000 in
+ * `.symtab`: 0.4 s); searching its names' bytes, a few ms, once per open file.
  */
-export function mayName(elf: ElfFile, type: number, names: AnchoredNeedles): boolean {
+export function namesInStrings(elf: ElfFile, type: number): Set<string> {
+  let byType = namesFound.get(elf);
+  if (!byType) namesFound.set(elf, byType = new Map());
+  let names = byType.get(type);
+  if (names) return names;
+  names = new Set();
   const tab = elf.sections.find((s) => s.type === type);
   const strs = tab && elf.sections[tab.link];
-  if (!strs) return false;
-  const found = names.needles.map(() => false);
-  findNeedles(elf.sectionData(strs), names, found);
-  return found.includes(true);
+  if (strs) {
+    const found = LOOKED_FOR.map(() => false);
+    findNeedles(elf.sectionData(strs), IN_STRINGS, found);
+    LOOKED_FOR.forEach((n, i) => found[i] && names!.add(n));
+  }
+  byType.set(type, names);
+  return names;
 }
 
-/** mayName for the hooked functions' names. */
+/** Whether the table's string table holds a hooked function's name (namesInStrings). */
 export function mayNameTlsFunctions(elf: ElfFile, type: number): boolean {
-  return mayName(elf, type, TLS_NAMES_IN_STRINGS);
+  return [...namesInStrings(elf, type)].some((n) => SYMBOL_NAMES.has(n));
 }
 
 /** The symbols of `.symtab` when it may name a hooked function, else none (not decoded). */
