@@ -214,7 +214,8 @@ export class ElfFile {
   /** The names `.dynsym` imports (its undefined symbols), decoding no other name: a library's
    * imports are a few hundred of its tens of thousands of symbols. */
   dynamicImports(): string[] {
-    return (this.#dynamicSymbols ?? this.#symbolTable(SHT_DYNSYM, true))
+    return (this.#dynamicSymbols ??
+      this.#symbolTable(SHT_DYNSYM, (dv, o) => dv.getUint16(o + 6, true) === 0))
       .filter((s) => s.shndx === 0).map((s) => s.name);
   }
 
@@ -223,7 +224,16 @@ export class ElfFile {
     return this.#symbolTable(SHT_SYMTAB);
   }
 
-  #symbolTable(type: number, undefinedOnly = false): ElfSymbol[] {
+  /** The symbols of the table of type `type` (SHT_SYMTAB, SHT_DYNSYM) whose names begin at one
+   * of `nameOffsets` in its string table, decoding no other (capture/locate/symbols.ts finds
+   * the offsets of the names it wants). */
+  symbolsNamedAt(type: number, nameOffsets: ReadonlySet<number>): ElfSymbol[] {
+    if (!nameOffsets.size) return [];
+    return this.#symbolTable(type, (dv, o) => nameOffsets.has(dv.getUint32(o, true)));
+  }
+
+  /** The table's symbols, or those `keep` (given the entry's bytes) keeps. */
+  #symbolTable(type: number, keep?: (dv: DataView, offset: number) => boolean): ElfSymbol[] {
     const tab = this.sections.find((s) => s.type === type);
     if (!tab || tab.entsize < 24) return [];
     const strs = this.sections[tab.link];
@@ -233,7 +243,7 @@ export class ElfFile {
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const out: ElfSymbol[] = [];
     for (let o = 0; o + 24 <= data.length; o += tab.entsize) {
-      if (undefinedOnly && dv.getUint16(o + 6, true) !== 0) continue;
+      if (keep && !keep(dv, o)) continue;
       const info = dv.getUint8(o + 4);
       out.push({
         name: cstr(names, dv.getUint32(o, true)),

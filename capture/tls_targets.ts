@@ -8,8 +8,8 @@ import { ElfFile, NotElfError, SHT_DYNSYM } from "./elf.ts";
 import {
   LIBCRYPTO_AEAD_NAMES as LIBCRYPTO_EXPORTS,
   locateSymbols,
-  namesInStrings,
   SYMBOL_NAMES as TLS_FUNCTION_NAMES,
+  symbolsNamed,
 } from "./locate/symbols.ts";
 
 export interface ProbeSpec {
@@ -113,10 +113,7 @@ export interface Inspection {
 function tlsClientLibrary(elf: ElfFile, imports: Set<string>): string | undefined {
   const imported = [...imports].find((n) => TLS_FUNCTION_NAMES.has(n));
   if (imported) return `imports ${imported}: the library it comes from is hooked`;
-  // all of `.dynsym` decoded only when its names hold the API's
-  const crypto = [...namesInStrings(elf, SHT_DYNSYM)].some((n) => LIBCRYPTO_EXPORTS.has(n))
-    ? elf.dynamicSymbols().find((s) => s.shndx !== 0 && LIBCRYPTO_EXPORTS.has(s.name))
-    : undefined;
+  const crypto = symbolsNamed(elf, SHT_DYNSYM, [...LIBCRYPTO_EXPORTS]).find((s) => s.shndx !== 0);
   if (crypto) return `exports ${crypto.name}: a libcrypto, its libssl is hooked`;
   return undefined;
 }
@@ -215,7 +212,7 @@ export function inspectFile(path: string): Inspection {
       }));
       let library: string = found.library ?? "?";
       if (
-        library === "openssl" && !elf.dynamicSymbols().some((s) => s.name === "OPENSSL_init_ssl")
+        library === "openssl" && !symbolsNamed(elf, SHT_DYNSYM, ["OPENSSL_init_ssl"]).length
       ) {
         library = "openssl-compatible";
       }

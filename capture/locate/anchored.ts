@@ -62,3 +62,21 @@ export function findNeedles(hay: Uint8Array, n: AnchoredNeedles, found: boolean[
     }
   }
 }
+
+/** Where each needle begins in `hay`, every occurrence (by needle index). */
+export function needlePositions(hay: Uint8Array, n: AnchoredNeedles): number[][] {
+  const out: number[][] = n.needles.map(() => []);
+  const { before, after } = n;
+  for (let i = hay.indexOf(n.anchor); i >= 0; i = hay.indexOf(n.anchor, i + 1)) {
+    if (!before[hay[i - 1]] && !after[hay[i + 1]]) continue;
+    for (let k = 0; k < n.needles.length; k++) {
+      const { bytes, at } = n.needles[k];
+      const start = i - at;
+      if (start < 0 || start + bytes.length > hay.length) continue;
+      let j = 0;
+      while (j < bytes.length && hay[start + j] === bytes[j]) j++;
+      if (j === bytes.length) out[k].push(start);
+    }
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
-/** findNeedles: every needle found wherever it lies whole in the bytes, none that does not. */
+/** findNeedles: every needle found wherever it lies whole in the bytes, none that does not;
+ * needlePositions: every place each begins. */
 import assert from "node:assert/strict";
-import { anchoredNeedles, findNeedles } from "./anchored.ts";
+import { anchoredNeedles, findNeedles, needlePositions } from "./anchored.ts";
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -47,4 +48,12 @@ Deno.test("a needle without the anchor, or of the anchor alone, is refused", () 
     /needle "ring" is not the anchor "\/" and more/,
   );
   assert.throws(() => anchoredNeedles(["/"], "/"), /needle "\/" is not the anchor/);
+});
+
+Deno.test("needlePositions gives every place each needle begins", () => {
+  const hay = Uint8Array.from("\0a_SSL_write\0SSL_write\0SSL_read\0", (c) => c.charCodeAt(0));
+  assert.deepEqual(
+    needlePositions(hay, anchoredNeedles(["SSL_write\0", "SSL_read\0", "gnutls_deinit\0"], "\0")),
+    [[3, 13], [23], []],
+  );
 });
