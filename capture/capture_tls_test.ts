@@ -14,7 +14,11 @@ import {
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { tlsStreams } from "../recording/recording.ts";
-import { buildSharedClients, buildStaticClients } from "../tests/support/static_openssl.ts";
+import {
+  buildSharedClients,
+  buildStaticClients,
+  buildStaticPieClients,
+} from "../tests/support/static_openssl.ts";
 
 const dec = new TextDecoder();
 
@@ -175,6 +179,32 @@ Deno.test({
         "ssl_read_internal",
         "ssl_write_internal",
       ]);
+    } finally {
+      await srv.close();
+      await Deno.remove(bin.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a static-PIE without the DF_1_PIE flag (an old linker's: no interpreter, no DT_NEEDED) is hooked: request and response exactly",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    // taken for a library that imports no connect, it was never located: nothing recorded
+    const c = await sharedTestCerts();
+    const bin = await buildStaticPieClients();
+    const srv = startRawHttpsServer(c, () => simpleResponse("static-pie reply"));
+    try {
+      const { res, rec } = await captureClient([
+        bin.noPieFlag,
+        "127.0.0.1",
+        String(srv.port),
+        c.caPath,
+        "/v1/static-pie",
+      ]);
+      assert.equal(res.exitCode, 0);
+      assertExchangeRecorded(rec, srv, bin.noPieFlag);
     } finally {
       await srv.close();
       await Deno.remove(bin.dir, { recursive: true });

@@ -41,15 +41,20 @@ export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
 export const PT_NOTE = 4;
 export const PF_X = 1;
+export const SHT_PROGBITS = 1;
 export const SHT_SYMTAB = 2;
 export const SHT_DYNSYM = 11;
 export const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;
+export const SHF_WRITE = 1;
+export const SHF_ALLOC = 2;
+export const SHF_EXECINSTR = 4;
 export const STT_FUNC = 2;
 export const STT_GNU_IFUNC = 10;
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 const DT_NEEDED = 1;
+const DT_SONAME = 14;
 const DT_FLAGS_1 = 0x6ffffffb;
 const DF_1_PIE = 0x08000000;
 const DT_STRTAB = 5;
@@ -69,6 +74,7 @@ export class ElfFile {
   readonly segments: ElfSegment[];
   readonly sections: ElfSection[];
   #file: Deno.FsFile;
+  #dynamicSymbols?: ElfSymbol[];
 
   private constructor(path: string, file: Deno.FsFile, size: number, header: DataView) {
     this.path = path;
@@ -199,9 +205,18 @@ export class ElfFile {
     return undefined;
   }
 
-  /** Symbols of `.dynsym` (the exported/imported dynamic symbols). */
+  /** Symbols of `.dynsym` (the exported/imported dynamic symbols), read once per open file
+   * (a C++ library's 60,000 take a tenth of a second). */
   dynamicSymbols(): ElfSymbol[] {
-    return this.#symbolTable(SHT_DYNSYM);
+    return this.#dynamicSymbols ??= this.#symbolTable(SHT_DYNSYM);
+  }
+
+  /** The names `.dynsym` imports (its undefined symbols), decoding no other name: a library's
+   * imports are a few hundred of its tens of thousands of symbols. */
+  dynamicImports(): string[] {
+    return (this.#dynamicSymbols ??
+      this.#symbolTable(SHT_DYNSYM, (dv, o) => dv.getUint16(o + 6, true) === 0))
+      .filter((s) => s.shndx === 0).map((s) => s.name);
   }
 
   /** Symbols of `.symtab` (absent from stripped binaries). */
@@ -209,7 +224,16 @@ export class ElfFile {
     return this.#symbolTable(SHT_SYMTAB);
   }
 
-  #symbolTable(type: number): ElfSymbol[] {
+  /** The symbols of the table of type `type` (SHT_SYMTAB, SHT_DYNSYM) whose names begin at one
+   * of `nameOffsets` in its string table, decoding no other (capture/locate/symbols.ts finds
+   * the offsets of the names it wants). */
+  symbolsNamedAt(type: number, nameOffsets: ReadonlySet<number>): ElfSymbol[] {
+    if (!nameOffsets.size) return [];
+    return this.#symbolTable(type, (dv, o) => nameOffsets.has(dv.getUint32(o, true)));
+  }
+
+  /** The table's symbols, or those `keep` (given the entry's bytes) keeps. */
+  #symbolTable(type: number, keep?: (dv: DataView, offset: number) => boolean): ElfSymbol[] {
     const tab = this.sections.find((s) => s.type === type);
     if (!tab || tab.entsize < 24) return [];
     const strs = this.sections[tab.link];
@@ -219,6 +243,7 @@ export class ElfFile {
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const out: ElfSymbol[] = [];
     for (let o = 0; o + 24 <= data.length; o += tab.entsize) {
+      if (keep && !keep(dv, o)) continue;
       const info = dv.getUint8(o + 4);
       out.push({
         name: cstr(names, dv.getUint32(o, true)),
@@ -291,13 +316,24 @@ export class ElfFile {
     return entries.filter(([t]) => t === DT_NEEDED).map(([, v]) => cstr(strs, v));
   }
 
-  /** An executable (fixed-address, PIE or static-PIE), as opposed to a shared library. */
+  /**
+   * An executable (fixed-address, PIE or static-PIE), as opposed to a shared library. An
+   * ET_DYN file is one when it names a program interpreter (a PIE; glibc's libc.so.6, which
+   * runs too, counts), when the linker flagged it DF_1_PIE, or when it has the shape only a
+   * static-PIE has: an entry point, and no interpreter, no DT_NEEDED and no DT_SONAME (older
+   * linkers wrote no DF_1_PIE, and a static binary imports nothing that would have it scanned
+   * as a library that connects). A shared library either names itself
+   * (SONAME: every system library, the dynamic loader, whose entry point runs programs) or
+   * links against something (libc), and most have no entry point at all.
+   */
   isExecutable(): boolean {
     if (this.type === ET_EXEC) return true;
     if (this.type !== ET_DYN) return false;
     if (this.interpreter() !== undefined) return true;
-    const flags1 = this.dynamicEntries().find(([t]) => t === DT_FLAGS_1)?.[1] ?? 0;
-    return (flags1 & DF_1_PIE) !== 0;
+    const entries = this.dynamicEntries();
+    const flags1 = entries.find(([t]) => t === DT_FLAGS_1)?.[1] ?? 0;
+    if (flags1 & DF_1_PIE) return true;
+    return this.entry !== 0 && !entries.some(([t]) => t === DT_NEEDED || t === DT_SONAME);
   }
 }
 

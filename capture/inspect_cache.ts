@@ -13,8 +13,9 @@ import { LOCATOR_VERSION } from "./locate/cache.ts";
  * TLS symbols goes to the locator, not "none"; 5: only one that imports `connect` and a server
  * lookup (getaddrinfo, inet_pton...) or is a Go
  * library goes to the locator, any other is "none" without a scan; 6: libuv's connect and
- * lookup, c-ares' and glibc's __res_* lookups count too). */
-const INSPECT_VERSION = 6;
+ * lookup, c-ares' and glibc's __res_* lookups count too; 7: a static-PIE without DF_1_PIE is an
+ * executable, no more a library that cannot connect). */
+const INSPECT_VERSION = 7;
 
 export const INSPECT_CACHE_DIR = decodeURIComponent(
   new URL("../.cache/inspect/", import.meta.url).pathname,

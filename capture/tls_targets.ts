@@ -4,8 +4,13 @@
  * bpf/sightline.bpf.c) that run at their entry and return. `inspectFile` decides which of
  * them a given ELF file offers and at which file offsets.
  */
-import { ElfFile, type ElfSymbol, NotElfError } from "./elf.ts";
-import { locateSymbols, SYMBOL_NAMES as TLS_FUNCTION_NAMES } from "./locate/symbols.ts";
+import { ElfFile, NotElfError, SHT_DYNSYM } from "./elf.ts";
+import {
+  LIBCRYPTO_AEAD_NAMES as LIBCRYPTO_EXPORTS,
+  locateSymbols,
+  SYMBOL_NAMES as TLS_FUNCTION_NAMES,
+  symbolsNamed,
+} from "./locate/symbols.ts";
 
 export interface ProbeSpec {
   /** program at the function's entry (uprobe) */
@@ -98,9 +103,6 @@ export interface Inspection {
   tried?: string[];
 }
 
-/** Functions a libcrypto exports for a libssl beside it (BoringSSL's and aws-lc's AEAD API). */
-const LIBCRYPTO_EXPORTS = new Set(["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"]);
-
 /**
  * Why a shared library without exported TLS functions has nothing to locate, or undefined when
  * it may hold a TLS stack of its own: one that imports the TLS API by name is a client of the
@@ -108,10 +110,10 @@ const LIBCRYPTO_EXPORTS = new Set(["EVP_AEAD_CTX_seal", "EVP_AEAD_CTX_open"]);
  * library's symbols; one that exports the AEAD API is the libcrypto of such a libssl, whose
  * records the libssl's hooks already give (hooking both would record each twice).
  */
-function tlsClientLibrary(dyn: ElfSymbol[]): string | undefined {
-  const imported = dyn.find((s) => s.shndx === 0 && TLS_FUNCTION_NAMES.has(s.name));
-  if (imported) return `imports ${imported.name}: the library it comes from is hooked`;
-  const crypto = dyn.find((s) => s.shndx !== 0 && LIBCRYPTO_EXPORTS.has(s.name));
+function tlsClientLibrary(elf: ElfFile, imports: Set<string>): string | undefined {
+  const imported = [...imports].find((n) => TLS_FUNCTION_NAMES.has(n));
+  if (imported) return `imports ${imported}: the library it comes from is hooked`;
+  const crypto = symbolsNamed(elf, SHT_DYNSYM, [...LIBCRYPTO_EXPORTS]).find((s) => s.shndx !== 0);
   if (crypto) return `exports ${crypto.name}: a libcrypto, its libssl is hooked`;
   return undefined;
 }
@@ -166,10 +168,9 @@ const CONNECTS = ["connect", "uv_tcp_connect"];
  * program connected (SSL_set_fd on a Python or node socket) unless it imports a lookup. A
  * library without section headers cannot be told apart: it is scanned.
  */
-function cannotConnect(elf: ElfFile, dyn: ElfSymbol[]): string | undefined {
+function cannotConnect(elf: ElfFile, imports: Set<string>): string | undefined {
   if (!elf.sections.length) return undefined;
   if (elf.sections.some((s) => GO_SECTIONS.has(s.name))) return undefined;
-  const imports = new Set(dyn.filter((s) => s.shndx === 0).map((s) => s.name));
   if (!CONNECTS.some((n) => imports.has(n))) {
     return "no TLS functions and no connect import: it opens no connection of its own";
   }
@@ -211,7 +212,7 @@ export function inspectFile(path: string): Inspection {
       }));
       let library: string = found.library ?? "?";
       if (
-        library === "openssl" && !elf.dynamicSymbols().some((s) => s.name === "OPENSSL_init_ssl")
+        library === "openssl" && !symbolsNamed(elf, SHT_DYNSYM, ["OPENSSL_init_ssl"]).length
       ) {
         library = "openssl-compatible";
       }
@@ -225,8 +226,8 @@ export function inspectFile(path: string): Inspection {
       };
     }
     if (!elf.isExecutable()) {
-      const dyn = elf.dynamicSymbols();
-      const why = tlsClientLibrary(dyn) ?? cannotConnect(elf, dyn);
+      const imports = new Set(elf.dynamicImports());
+      const why = tlsClientLibrary(elf, imports) ?? cannotConnect(elf, imports);
       if (why) return { path, status: "none", hooks: [], reason: why };
     }
     // an executable, or a shared library that connects by itself and may carry a TLS stack of

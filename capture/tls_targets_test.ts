@@ -3,11 +3,13 @@
  * with a TLS stack linked in and hidden goes to the static-binary locator, which hooks it; one
  * that imports the TLS API from libssl.so has nothing of its own to hook; one that connects to
  * no server of its own (no connect, or no lookup of a server beside it) is none without a scan.
+ * And executables that look like libraries: a static-PIE, with or without the DF_1_PIE flag.
  */
 import assert from "node:assert/strict";
 import { inspectFile } from "./tls_targets.ts";
 import { locateForCapture } from "./locator_glue.ts";
-import { buildSharedClients } from "../tests/support/static_openssl.ts";
+import { buildSharedClients, buildStaticPieClients } from "../tests/support/static_openssl.ts";
+import { ElfFile } from "./elf.ts";
 
 Deno.test("a shared library with OpenSSL linked in and hidden is located; one importing it is not", async () => {
   const libs = await buildSharedClients();
@@ -112,5 +114,47 @@ Deno.test("a shared library that connects to no server is none without a scan; o
     assert.equal(inspectFile(go).status, "unlocated");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a static-PIE is an executable and located, also without the DF_1_PIE flag old linkers did not write; the dynamic loader, with an entry point, is still a library", async () => {
+  const bins = await buildStaticPieClients();
+  const cache = await Deno.makeTempDir({ prefix: "sl-tls-targets-pie-" });
+  try {
+    for (const bin of [bins.pie, bins.noPieFlag]) {
+      // ET_DYN, no interpreter, no DT_NEEDED, no connect import (libc is inside): as a library
+      // it would be "none" and its TLS never hooked
+      const elf = ElfFile.open(bin);
+      assert.equal(elf.interpreter(), undefined);
+      assert.deepEqual(elf.needed(), []);
+      assert.equal(elf.isExecutable(), true, bin);
+      elf.close();
+      const insp = inspectFile(bin);
+      assert.equal(insp.status, "unlocated", `${bin}: ${insp.reason}`);
+      const located = await locateForCapture(bin, insp, cache, () => {});
+      assert.equal(located.status, "hooked", located.reason);
+      assert.deepEqual(located.hooks.map((h) => h.fn).sort(), [
+        "ssl_read_internal",
+        "ssl_write_internal",
+      ]);
+    }
+    // the copy is what an old linker writes: the flag gone, the program still runs
+    const run = await new Deno.Command(bins.noPieFlag, { stderr: "piped" }).output();
+    assert.match(new TextDecoder().decode(run.stderr), /^usage: static_client/);
+    // ld.so: an entry point, no interpreter and no DT_NEEDED, but a SONAME: a library that
+    // connects nowhere
+    const shell = ElfFile.open("/bin/sh");
+    const loader = shell.interpreter()!;
+    shell.close();
+    const ld = ElfFile.open(loader);
+    assert.ok(ld.entry !== 0 && ld.interpreter() === undefined && !ld.needed().length, loader);
+    assert.equal(ld.isExecutable(), false);
+    ld.close();
+    const insp = inspectFile(loader);
+    assert.equal(insp.status, "none");
+    assert.match(insp.reason ?? "", /no connect import/);
+  } finally {
+    await Deno.remove(bins.dir, { recursive: true });
+    await Deno.remove(cache, { recursive: true });
   }
 });

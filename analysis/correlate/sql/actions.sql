@@ -9,6 +9,11 @@
 -- order by ts_ns when reading. A recording's view binds its own tables: `deno task sql` stacks
 -- it as it stacks a table (its stacked tables are views of the main schema, not TEMP, which
 -- would come first in a recording's view as well).
+-- The texts (`summary`) and `written` are made after the lineage join, from the raw columns
+-- carried through the union (`s_*`): a reader that keeps only some events (a session's, a
+-- descendant's) makes them only for those (made before the join, they were made for every
+-- event: about 3.5 s of operator time at 10M events for findings_evasion.sql's few hundred
+-- thousand descendant events: reports/bench/analysis.md, session 31).
 CREATE OR REPLACE VIEW actions AS
 WITH inc AS (
   -- each incarnation of a pid holds from its start to the next one's (a hash join on the pid
@@ -31,13 +36,12 @@ ev AS (
     kind = 'exec' AND exe_unlinked AS from_memory,
     -- an exit by a signal (exit_code null) did not succeed
     kind <> 'exit' OR coalesce(exit_code = 0, false) AS ok,
-    false AS written,
-    CASE kind
-      WHEN 'fork' THEN 'fork ' || comm || ' (pid ' || pid || ' from ' || ppid || ')'
-      WHEN 'exec' THEN 'exec ' || coalesce(array_to_string(argv, ' '), filename, comm) ||
-        CASE WHEN exe_unlinked THEN ' (from memory: ' || coalesce(exe, '?') || ')' ELSE '' END
-      ELSE 'exit ' || comm || ' ' || coalesce('status ' || exit_code, 'signal ' || exit_signal, '')
-    END AS summary
+    -- what the summary is made of, beyond the columns above
+    comm AS s_comm, ppid AS s_ppid, exit_code AS s_exit_code, exit_signal AS s_exit_signal,
+    exe AS s_exe, exe_unlinked AS s_exe_unlinked, NULL::INTEGER AS s_mode,
+    NULL::INTEGER AS s_owner, NULL::INTEGER AS s_group, NULL::BIGINT AS s_length,
+    NULL::VARCHAR AS s_qtype, NULL::VARCHAR AS s_local_addr, NULL::INTEGER AS s_local_port,
+    NULL::VARCHAR AS s_request, NULL::VARCHAR[] AS s_ids, NULL::BIGINT AS s_ns
   FROM process
   UNION ALL
   SELECT recording, 'file',
@@ -45,19 +49,8 @@ ev AS (
     ts_ns, pid, tid, op, path, path2, raw_path, flags, NULL::VARCHAR[], NULL, NULL, NULL, NULL,
     ret, via, NULL, false,
     ret >= 0,
-    changes_files(op, flags, ret, path, path2),
-    -- one concat (which leaves out nulls) rather than a new string per `||`: about half the
-    -- time of this expression over a million file events. op, path and mode are never null
-    -- (required columns of the raw table), so the nulls left out are the optional parts'
-    concat(op, ' ', path, ' -> ' || path2, CASE op
-      WHEN 'chmod' THEN ' to ' || printf('%04o', mode)
-      WHEN 'chown' THEN ' to ' || coalesce(owner, -1) || ':' || coalesce("group", -1)
-      WHEN 'truncate' THEN ' to ' || length || ' bytes'
-    END, CASE
-      WHEN ret < 0 THEN ''
-      WHEN op = 'open' AND opens_for_writing(flags) THEN ' (write)'
-      WHEN op = 'open' THEN ' (read)'
-    END)
+    NULL, NULL, NULL, NULL, NULL, NULL, mode, owner, "group", length, NULL, NULL, NULL, NULL,
+    NULL, NULL
   FROM file
   UNION ALL
   SELECT recording, 'net',
@@ -65,18 +58,8 @@ ev AS (
     ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], addr, port, qname, family, ret,
     via, NULL, false,
     ret >= 0 OR (op = 'connect' AND ret = -115),
-    false,
-    CASE op
-      WHEN 'dns' THEN 'dns ' || coalesce(qname, '?') || coalesce(' ' || qtype, '')
-      ELSE op || ' ' || addr || CASE WHEN family = 'unix' THEN '' ELSE ':' || port END ||
-        CASE
-          WHEN op = 'accept' AND local_port IS NOT NULL
-            THEN ' on ' || coalesce(local_addr, '') || ':' || local_port
-          WHEN op = 'bind' AND local_port IS NOT NULL AND local_port <> port
-            THEN ' (got port ' || local_port || ')'
-          ELSE ''
-        END
-    END
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, qtype, local_addr, local_port,
+    NULL, NULL, NULL
   FROM net
   UNION ALL
   SELECT recording, 'privilege',
@@ -84,30 +67,66 @@ ev AS (
     ts_ns, pid, tid, op, NULL, NULL, NULL, NULL, NULL::VARCHAR[], NULL, NULL, NULL, NULL, ret,
     'syscall', target_pid, false,
     ret >= 0,
-    false,
-    op || coalesce(' ' || request, '') || coalesce(' ' || array_to_string(ids, ' '), '') ||
-      -- setns: the namespace entered, as /proc/PID/ns/* names it
-      coalesce(' [' || ns || ']', '') ||
-      -- kill's pid 0, -1 and -PGID name process groups
-      CASE
-        WHEN op IN ('kill', 'rt_sigqueueinfo') AND target_pid = 0 THEN ' to its process group'
-        WHEN op IN ('kill', 'rt_sigqueueinfo') AND target_pid = -1
-          THEN ' to every process it may signal'
-        WHEN op IN ('kill', 'rt_sigqueueinfo') AND target_pid < -1
-          THEN ' to process group ' || (-target_pid)
-        ELSE coalesce(CASE WHEN op LIKE 'process_vm_%' THEN ' of' ELSE '' END || ' pid ' ||
-          target_pid, '')
-      END
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, request, ids,
+    ns
   FROM privilege
 )
 SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns, e.pid, e.tid,
   e.op, e.path, e.path2, e.raw_path, e.flags, e.argv, e.addr, e.port, e.qname, e.family, e.ret,
-  e.via, e.target_pid, e.from_memory, e.ok, e.written,
+  e.via, e.target_pid, e.from_memory, e.ok,
+  CASE WHEN e.event_table = 'file'
+    THEN changes_files(e.op, e.flags, e.ret, e.path, e.path2) ELSE false END AS written,
   l.session_id, coalesce(l.role, 'outside') AS role, l.branch_pid, l.branch_start_ns,
   l.start_ns AS proc_start_ns,
-  -- the summary ends with a failed call's errno (a process event's ret, its exit status, is
-  -- never negative) and the path it came by when not a plain system call
-  e.summary ||
+  CASE e.event_table
+    WHEN 'process' THEN CASE e.op
+      WHEN 'fork' THEN 'fork ' || e.s_comm || ' (pid ' || e.pid || ' from ' || e.s_ppid || ')'
+      WHEN 'exec' THEN 'exec ' || coalesce(array_to_string(e.argv, ' '), e.path, e.s_comm) ||
+        CASE WHEN e.s_exe_unlinked THEN ' (from memory: ' || coalesce(e.s_exe, '?') || ')'
+          ELSE '' END
+      ELSE 'exit ' || e.s_comm || ' ' ||
+        coalesce('status ' || e.s_exit_code, 'signal ' || e.s_exit_signal, '')
+    END
+    -- one concat (which leaves out nulls) rather than a new string per `||`: about half the
+    -- time of this expression over a million file events. op, path and mode are never null
+    -- (required columns of the raw table), so the nulls left out are the optional parts'
+    WHEN 'file' THEN concat(e.op, ' ', e.path, ' -> ' || e.path2, CASE e.op
+      WHEN 'chmod' THEN ' to ' || printf('%04o', e.s_mode)
+      WHEN 'chown' THEN ' to ' || coalesce(e.s_owner, -1) || ':' || coalesce(e.s_group, -1)
+      WHEN 'truncate' THEN ' to ' || e.s_length || ' bytes'
+    END, CASE
+      WHEN e.ret < 0 THEN ''
+      WHEN e.op = 'open' AND opens_for_writing(e.flags) THEN ' (write)'
+      WHEN e.op = 'open' THEN ' (read)'
+    END)
+    WHEN 'net' THEN CASE e.op
+      WHEN 'dns' THEN 'dns ' || coalesce(e.qname, '?') || coalesce(' ' || e.s_qtype, '')
+      ELSE e.op || ' ' || e.addr || CASE WHEN e.family = 'unix' THEN '' ELSE ':' || e.port END ||
+        CASE
+          WHEN e.op = 'accept' AND e.s_local_port IS NOT NULL
+            THEN ' on ' || coalesce(e.s_local_addr, '') || ':' || e.s_local_port
+          WHEN e.op = 'bind' AND e.s_local_port IS NOT NULL AND e.s_local_port <> e.port
+            THEN ' (got port ' || e.s_local_port || ')'
+          ELSE ''
+        END
+    END
+    ELSE e.op || coalesce(' ' || e.s_request, '') ||
+      coalesce(' ' || array_to_string(e.s_ids, ' '), '') ||
+      -- setns: the namespace entered, as /proc/PID/ns/* names it
+      coalesce(' [' || e.s_ns || ']', '') ||
+      -- kill's pid 0, -1 and -PGID name process groups
+      CASE
+        WHEN e.op IN ('kill', 'rt_sigqueueinfo') AND e.target_pid = 0 THEN ' to its process group'
+        WHEN e.op IN ('kill', 'rt_sigqueueinfo') AND e.target_pid = -1
+          THEN ' to every process it may signal'
+        WHEN e.op IN ('kill', 'rt_sigqueueinfo') AND e.target_pid < -1
+          THEN ' to process group ' || (-e.target_pid)
+        ELSE coalesce(CASE WHEN e.op LIKE 'process_vm_%' THEN ' of' ELSE '' END || ' pid ' ||
+          e.target_pid, '')
+      END
+  END ||
+    -- the summary ends with a failed call's errno (a process event's ret, its exit status, is
+    -- never negative) and the path it came by when not a plain system call
     CASE WHEN e.ret < 0 AND NOT e.ok THEN ' (failed, errno ' || (-e.ret) || ')' ELSE '' END ||
     CASE WHEN e.via = 'syscall' THEN '' ELSE ' via ' || e.via END AS summary
 FROM ev e

@@ -15,13 +15,21 @@ WITH calls AS (
   JOIN llm_calls c ON c.recording = t.recording AND c.llm_call_id = t.llm_call_id
   WHERE t.kind <> 'tool_search'
 ),
+-- the session's first main request after the call (an ASOF join: the next one, found in
+-- sorted order; a join on the inequality with min() paired every call with every later
+-- request of its session, 50M pairs at 10M events: reports/bench/analysis.md, session 31)
 nxt AS (
-  SELECT k.recording, k.tool_call_id, min(n.request_ns) AS next_ns
-  FROM calls k
-  JOIN llm_calls n
-    ON n.recording = k.recording AND n.pid = k.session_id AND n.kind = 'main'
-    AND n.request_ns > coalesce(k.requested_ns, k.opens_ns)
-  GROUP BY ALL
+  SELECT k.recording, k.tool_call_id, n.request_ns AS next_ns
+  FROM (
+    SELECT recording, tool_call_id, session_id, coalesce(requested_ns, opens_ns) AS after_ns
+    FROM calls
+    WHERE session_id IS NOT NULL AND coalesce(requested_ns, opens_ns) IS NOT NULL
+  ) k
+  ASOF JOIN (
+    SELECT recording, pid, request_ns FROM llm_calls
+    WHERE kind = 'main' AND pid IS NOT NULL AND request_ns IS NOT NULL
+  ) n
+    ON n.recording = k.recording AND n.pid = k.session_id AND n.request_ns > k.after_ns
 )
 SELECT k.recording, k.tool_call_id, k.llm_call_id, k.session_id, k.name,
   k.opens_ns - $start_slack_ns AS start_ns,
