@@ -94,6 +94,19 @@ export const GENERIC_PRODUCTS: readonly string[] = [
   "apache-httpclient",
   "dart",
   "mozilla",
+  "python", // aiohttp's `Python/3.11 aiohttp/3.9.1`
+  "guzzlehttp",
+  "faraday",
+  "ureq",
+  "superagent",
+  "libwww-perl",
+  "httpie",
+  "postmanruntime",
+  "google-api-nodejs-client",
+  "boto3",
+  "botocore",
+  "ollama-js",
+  "ollama-python",
 ];
 
 /** The version part of a product that names a language: an SDK's `Name/JS 1.2.3`. */

@@ -69,6 +69,8 @@ Deno.test("an agent not known by name is its User-Agent's leading product, unles
       "Go-http-client/1.1",
       "Bun/1.3.14",
       "axios/1.7.9",
+      "Python/3.11 aiohttp/3.9.1",
+      "ollama-js/0.5.14 (x64 linux Node.js/v20.19.2)",
       "undici",
       "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Electron/33.0.0",
       "",
