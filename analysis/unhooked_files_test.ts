@@ -11,6 +11,7 @@ import { analysedCopy } from "./testing.ts";
 import {
   attachStates,
   describeFiles,
+  javaVm,
   LIBS_NAMED,
   saidAlready,
   stateOf,
@@ -149,4 +150,15 @@ Deno.test("a real recording of a TLS stack the capture missed (Copilot's runtime
   } finally {
     await Deno.remove(dirname(s.dir), { recursive: true });
   }
+});
+
+Deno.test("javaVm: a Java VM by its libjvm.so, opened or run", () => {
+  assert.ok(javaVm("/usr/bin/java", ["/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so"]));
+  assert.ok(javaVm("/opt/jdk/lib/server/libjvm.so", null));
+  assert.ok(!javaVm("/usr/bin/java", null));
+  assert.ok(!javaVm("/usr/bin/node", ["/opt/x/libjvm.so.bak", "/opt/x/notlibjvm.so"]));
+  assert.match(
+    describeFiles(new Map(), "/usr/bin/java", ["/opt/jdk/lib/server/libjvm.so"]),
+    /^a Java VM: its TLS is Java's own \(JSSE\).*; ran \/usr\/bin\/java \(no TLS stack found in it\); loaded \/opt\/jdk\/lib\/server\/libjvm\.so/,
+  );
 });
