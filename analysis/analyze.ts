@@ -57,7 +57,7 @@ import { stampRevision } from "./analysis_version.ts";
 import { filesStampOf, stampFiles } from "./files_stamp.ts";
 import { keepLabels } from "./kept_labels.ts";
 import { httpsUnrecordedProblem, librariesOpened } from "./https_unrecorded.ts";
-import { attachStates, describeFiles } from "./unhooked_files.ts";
+import { attachStates, describeFiles, javaVm } from "./unhooked_files.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -181,10 +181,12 @@ async function loopbackProblem(
   }
   if (!rows.length) return;
   const shownRows = rows.slice(0, 5);
-  const shown = shownRows.map(([addr, port, n, pid, comm]) =>
-    `${String(addr).includes(":") ? `[${addr}]` : addr}:${port} (${n}× from pid ${pid}` +
-    `${comm ? ` ${comm}` : ""})`
-  );
+  const shown = shownRows.map(([address, port, n, pid, comm]) => {
+    // an IPv4 peer of a dual-stack socket (Java's) as the IPv4 address it is
+    const addr = String(address).replace(/^::ffff:(?=\d+\.)/, "");
+    return `${addr.includes(":") ? `[${addr}]` : addr}:${port} (${n}× from pid ${pid}` +
+      `${comm ? ` ${comm}` : ""})`;
+  });
   const more = rows.length > 5 ? ` and ${rows.length - 5} more` : "";
   // the processes shown of which no TLS was recorded at all, each with its files in the words
   // of manifest.json's attach section (unhooked_files.ts)
@@ -208,7 +210,10 @@ async function loopbackProblem(
       "daemon started before it) may have made the calls; capture that server too (--pid or " +
       "--comm), or stop it so that the agent starts it under the capture; or the server was " +
       "the model's and the process's TLS went unrecorded (a TLS library not hooked: " +
-      (files.length
+      (files.length && noTls.every((pid) => javaVm(exeOf.get(pid) ?? null, libs.get(pid) ?? null))
+        ? `no TLS was recorded at all from ${files.join("; ")}; if so, its HTTPS went through ` +
+          "Java's TLS, which the capture cannot record)"
+        : files.length
         ? `no TLS was recorded at all from ${files.join("; ")}; if so, the TLS stack is in ` +
           "one of the files named: report it, naming the file; manifest.json's attach section " +
           'lists the files hooked and those that could not be, "no TLS stack found in it" is ' +

@@ -15,7 +15,13 @@ import type { Build } from "./build_steps.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { sqlText } from "./sql_files.ts";
-import { type AttachState, attachStates, describeFiles, saidAlready } from "./unhooked_files.ts";
+import {
+  type AttachState,
+  attachStates,
+  describeFiles,
+  javaVm,
+  saidAlready,
+} from "./unhooked_files.ts";
 
 /** One process https_unrecorded.sql names, with the libraries it opened (null: none recorded). */
 export interface UnrecordedProcess {
@@ -48,9 +54,17 @@ export function httpsUnrecordedMessage(
   );
   const more = procs.length > PROCESSES_NAMED ? ` and ${procs.length - PROCESSES_NAMED} more` : "";
   const one = procs.length === 1;
-  return `no TLS was recorded from ${
+  const head = `no TLS was recorded from ${
     one ? "a traced process" : `${procs.length} traced processes`
-  } that opened HTTPS connections (TCP port 443): ${shown.join(", ")}${more}. Either ` +
+  } that opened HTTPS connections (TCP port 443): ${shown.join(", ")}${more}. `;
+  if (procs.every((p) => javaVm(p.exe, p.libs))) {
+    // nothing to report: Java's TLS is known not to be recordable (unhooked_files.ts)
+    return head + `Either ${one ? "its" : "their"} HTTPS went through Java's TLS, which the ` +
+      "capture cannot record (LLM calls made so are missing from llm_calls), or the " +
+      "connections never got through (refused, or the network unreachable: then nothing is " +
+      "missing).";
+  }
+  return head + "Either " +
     `${one ? "its" : "their"} TLS went through code the capture did not hook, or the ` +
     "connections never got through (refused, or the network unreachable: then nothing is " +
     `missing). If LLM calls ${one ? "it" : "they"} made are missing from llm_calls, the TLS ` +

@@ -206,3 +206,40 @@ Deno.test("https_unrecorded: a process whose file has a capture problem already 
     [],
   );
 });
+
+/** OpenJDK 17's `java` (JSSE: its TLS is Java code) as recorded posting to a LAN server on 443
+ * (reports/coverage/runtimes.md): its launcher opened libjli.so, then libjvm.so. */
+const JAVA: SyntheticRecording = {
+  process: [rows.exec(1, 20, 1, ["/usr/bin/java", "-cp", "jc", "Client"])],
+  file: [
+    rows.open(2, 20, "/usr/lib/jvm/java-17-openjdk-amd64/lib/libjli.so"),
+    rows.open(3, 20, "/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so"),
+    rows.open(4, 20, "/usr/lib/jvm/java-17-openjdk-amd64/lib/libnet.so"),
+  ],
+  net: [tcp(7, 20, "10.213.31.1")],
+};
+
+Deno.test("https_unrecorded: a Java VM is said to be one whose TLS cannot be recorded, not a file to report", async () => {
+  const [message, ...rest] = await said(JAVA, {
+    hooked: [{ path: "/usr/lib/x86_64-linux-gnu/libssl.so.3", status: "hooked" }],
+  });
+  assert.deepEqual(rest, []);
+  assert.match(
+    message,
+    /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid 20 java \(1× to 10\.213\.31\.1:443; a Java VM: its TLS is Java's own \(JSSE\), bytecode compiled at run time that the capture cannot hook, so its HTTPS cannot be recorded; ran \/usr\/bin\/java /,
+  );
+  assert.match(message, /went through Java's TLS, which the capture cannot record/);
+  assert.doesNotMatch(message, /report it/);
+  // with another process that is no JVM, the advice to report its files stays
+  const [mixed] = await said(
+    {
+      process: [...JAVA.process!, ...NODE_AND_GO.process!],
+      file: [...JAVA.file!, ...NODE_AND_GO.file!],
+      net: [...JAVA.net!, ...NODE_AND_GO.net!],
+    },
+    { hooked: [{ path: "/usr/bin/node", status: "hooked" }], not_hooked: [NSS] },
+  );
+  assert.match(mixed, /pid 20 java \(1× to 10\.213\.31\.1:443; a Java VM: /);
+  assert.match(mixed, /pid 10 node \(1× to 140\.82\.112\.21:443; ran \/usr\/bin\/node /);
+  assert.match(mixed, /the TLS stack is in one of the files named: report it/);
+});

@@ -12,6 +12,11 @@
  * their multiarch and 32/64 directories): an application's own libraries, Node addons and
  * Python extensions, where a TLS stack of its own is linked in (GitHub Copilot CLI's
  * `runtime.node`), rather than the system's, whose TLS libraries are hooked by name.
+ *
+ * A Java VM (its executable or a library it opened is `libjvm.so`) is said as such first: its
+ * TLS is Java's own (JSSE), bytecode the JIT compiles into memory no file holds, which no
+ * uprobe can hook, so no file it names holds a TLS stack to report (OpenJDK 17 probed so,
+ * reports/coverage/runtimes.md).
  */
 
 /** A file's state in the attach section. */
@@ -67,6 +72,15 @@ export function stateWords(s: AttachState | null): string {
   return `not hooked: ${s.reason ?? s.status}`;
 }
 
+/** Whether `exe` or one of `libs` is a Java VM's `libjvm.so` (see the top). */
+export function javaVm(exe: string | null, libs: readonly string[] | null): boolean {
+  return [exe, ...(libs ?? [])].some((f) => f !== null && /(^|\/)libjvm\.so$/.test(f));
+}
+
+/** What describeFiles says first of a Java VM. */
+export const JAVA_VM_WORDS = "a Java VM: its TLS is Java's own (JSSE), bytecode compiled at run " +
+  "time that the capture cannot hook, so its HTTPS cannot be recorded";
+
 /** How many libraries one process's part of the message names. */
 export const LIBS_NAMED = 3;
 
@@ -80,6 +94,7 @@ export function describeFiles(
   libs: readonly string[] | null,
 ): string {
   const parts = [
+    ...(javaVm(exe, libs) ? [JAVA_VM_WORDS] : []),
     exe ? `ran ${exe} (${stateWords(stateOf(states, exe))})` : "its executable is not recorded",
   ];
   if (!libs?.length) {

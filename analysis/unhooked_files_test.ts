@@ -11,6 +11,7 @@ import { analysedCopy } from "./testing.ts";
 import {
   attachStates,
   describeFiles,
+  javaVm,
   LIBS_NAMED,
   saidAlready,
   stateOf,
@@ -146,6 +147,48 @@ Deno.test("a real recording of a TLS stack the capture missed (Copilot's runtime
       /\/prebuilds\/linux-x64\/runtime\.node \(no TLS stack found in it\)/,
     );
     assert.match(problem, /report it, naming the file/);
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
+  }
+});
+
+Deno.test("javaVm: a Java VM by its libjvm.so, opened or run", () => {
+  assert.ok(javaVm("/usr/bin/java", ["/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so"]));
+  assert.ok(javaVm("/opt/jdk/lib/server/libjvm.so", null));
+  assert.ok(!javaVm("/usr/bin/java", null));
+  assert.ok(!javaVm("/usr/bin/node", ["/opt/x/libjvm.so.bak", "/opt/x/notlibjvm.so"]));
+  assert.match(
+    describeFiles(new Map(), "/usr/bin/java", ["/opt/jdk/lib/server/libjvm.so"]),
+    /^a Java VM: its TLS is Java's own \(JSSE\).*; ran \/usr\/bin\/java \(no TLS stack found in it\); loaded \/opt\/jdk\/lib\/server\/libjvm\.so/,
+  );
+});
+
+Deno.test("a real recording of Java's TLS (JSSE) to a loopback server: the blind problem says it cannot be recorded", async () => {
+  const s = await analysedCopy(
+    new URL("../tests/fixtures/java_loopback", import.meta.url).pathname,
+    { prefix: "sl-java-" },
+  );
+  try {
+    assert.equal(s.problems.length, 1, s.problems.join("\n"));
+    const [problem] = s.problems;
+    assert.match(
+      problem,
+      /^net: no LLM call was recorded, but the traced processes connected to 127\.0\.0\.1:8443 \(1× from pid (\d+) java\) on this machine's loopback: /,
+    );
+    const pid = /from pid (\d+)/.exec(problem)![1];
+    assert.ok(
+      problem.includes(
+        `no TLS was recorded at all from pid ${pid} (a Java VM: its TLS is Java's own (JSSE), ` +
+          "bytecode compiled at run time that the capture cannot hook, so its HTTPS cannot be " +
+          "recorded; ran /usr/bin/java (no TLS stack found in it); loaded ",
+      ),
+      problem,
+    );
+    assert.match(
+      problem,
+      /if so, its HTTPS went through Java's TLS, which the capture cannot record\)$/,
+    );
+    assert.doesNotMatch(problem, /report it/);
   } finally {
     await Deno.remove(dirname(s.dir), { recursive: true });
   }
