@@ -5,24 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { quickScan } from "./quick_scan.ts";
+import { buildSharedLibrary } from "../../tests/support/shared_library.ts";
 
 const RING = "/home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/ring-0.17.8/src/aead.rs";
-
-async function library(dir: string, name: string, src: string): Promise<string> {
-  const c = `${dir}/${name}.c`, lib = `${dir}/${name}.so`;
-  await Deno.writeTextFile(c, src);
-  const r = await new Deno.Command("gcc", {
-    args: ["-O2", "-shared", "-fPIC", "-o", lib, c],
-    stderr: "piped",
-  }).output();
-  assert.ok(r.success, new TextDecoder().decode(r.stderr));
-  return lib;
-}
 
 Deno.test("a marker among the constant strings is found, also without section headers", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sl-quick-scan-" });
   try {
-    const lib = await library(
+    const lib = await buildSharedLibrary(
       dir,
       "libring",
       `const char *sl_where(void) { return "${RING}"; }\n`,
@@ -44,7 +34,7 @@ Deno.test("a marker among the constant strings is found, also without section he
 Deno.test("exception tables and GPU code are not searched: markers there are no TLS", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sl-quick-scan-" });
   try {
-    const lib = await library(
+    const lib = await buildSharedLibrary(
       dir,
       "libtables",
       `__attribute__((section(".gcc_except_table"), used)) static const char a[] = "${RING}";\n` +
