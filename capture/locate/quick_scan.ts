@@ -133,6 +133,7 @@ export function markerRanges(elf: ElfFile): [number, number][] {
 
 const NEEDLES = anchoredNeedles(MARKERS.map(([, s]) => s), "/");
 const LONGEST = Math.max(...MARKERS.map(([, s]) => s.length));
+const HINTS = MARKERS.map(([hint]) => hint);
 
 /** The hints for an open ELF file, and the reason when there are none. */
 export function scanElf(elf: ElfFile): [string[], string?] {
@@ -145,7 +146,7 @@ export function scanElf(elf: ElfFile): [string[], string?] {
   for (const [offset, size] of markerRanges(elf)) {
     for (let off = 0; off < size && found.includes(false); off += CHUNK) {
       const hay = elf.read(offset + off, Math.min(CHUNK + LONGEST, size - off));
-      findNeedles(hay, NEEDLES, found);
+      findNeedles(hay, NEEDLES, found, HINTS); // a hint's other markers need not be found
     }
   }
   MARKERS.forEach(([hint], i) => found[i] && !hints.includes(hint) && hints.push(hint));
