@@ -7,6 +7,9 @@
  * Each run is a fresh Deno process (cold JIT, as a capture's first inspection is); runs of this
  * tree and of --baseline (another checkout's root, e.g. `git archive main | tar -x -C DIR`)
  * alternate. Prints, per program, the median total and its range, and the files over 20 ms.
+ * Every file's answer (its status and hooks, function and offset) is compared across the runs
+ * and the trees: a file answered differently is a DIFF line, and the run exits 1 (a faster
+ * tree that lost a hook is no win).
  *
  *   deno run -A bench/first_inspection.ts [--runs R] [--baseline DIR] [--program NAME]...
  *
@@ -64,7 +67,27 @@ async function mappedFiles(argv: string[]): Promise<string[]> {
 
 interface ChildResult {
   totalMs: number;
-  files: { path: string; ms: number; status: string }[];
+  files: { path: string; ms: number; status: string; answer: string }[];
+}
+
+/** What the gate concluded for a file: its status and every hook's function and offset. */
+function answerOf(insp: { status: string; hooks?: { fn: string; offset: number }[] }): string {
+  return JSON.stringify([insp.status, (insp.hooks ?? []).map((h) => [h.fn, h.offset])]);
+}
+
+/**
+ * A line per file whose answers (by file, by tree label, every run's) are not all the same: a
+ * tree that answered differently from another, or from itself in another run.
+ */
+export function answerDiffs(answers: Map<string, Map<string, string[]>>): string[] {
+  const lines: string[] = [];
+  for (const [path, byTree] of answers) {
+    const all = new Set([...byTree.values()].flat());
+    if (all.size <= 1) continue;
+    const cells = [...byTree].map(([label, xs]) => `${label} ${[...new Set(xs)].join(" | ")}`);
+    lines.push(`DIFF ${path}: ${cells.join("; ")}`);
+  }
+  return lines;
 }
 
 /** In a fresh process: each file as the gate inspects it, with empty caches under `tmp`. */
@@ -80,7 +103,7 @@ async function child(tree: string, files: string[], tmp: string): Promise<ChildR
     if (insp.status === "unlocated") {
       insp = await g.locateForCapture(path, insp, `${tmp}/locate`, () => {});
     }
-    out.push({ path, ms: performance.now() - s, status: insp.status });
+    out.push({ path, ms: performance.now() - s, status: insp.status, answer: answerOf(insp) });
   }
   return { totalMs: performance.now() - t0, files: out };
 }
@@ -148,6 +171,7 @@ async function main(args: string[]) {
   }
   const trees: [string, string][] = [["this tree", ROOT.replace(/\/$/, "")]];
   if (baseline) trees.unshift(["baseline", baseline]);
+  let differing = 0;
   for (const name of names.length ? names : Object.keys(PROGRAMS)) {
     const argv = PROGRAMS[name]();
     if (!argv) {
@@ -158,6 +182,7 @@ async function main(args: string[]) {
     const totals = new Map(trees.map(([label]) => [label, [] as number[]]));
     const perFile = new Map<string, Map<string, number[]>>();
     const statuses = new Map<string, string>();
+    const answers = new Map<string, Map<string, string[]>>();
     for (let r = 0; r < runs; r++) {
       // alternate which tree goes first
       for (const [label, tree] of r % 2 ? [...trees].reverse() : trees) {
@@ -168,6 +193,9 @@ async function main(args: string[]) {
           perFile.set(f.path, m);
           m.set(label, [...(m.get(label) ?? []), f.ms]);
           statuses.set(`${label}\0${f.path}`, f.status);
+          const a = answers.get(f.path) ?? new Map<string, string[]>();
+          answers.set(f.path, a);
+          a.set(label, [...(a.get(label) ?? []), f.answer]);
         }
       }
     }
@@ -180,6 +208,14 @@ async function main(args: string[]) {
       );
       console.log(`  ${path}: ${cells.join("; ")}`);
     }
+    const diffs = answerDiffs(answers);
+    for (const line of diffs) console.log(`  ${line}`);
+    differing += diffs.length;
+  }
+  if (differing) {
+    throw new CliError(
+      `${differing} files answered differently (status or hooks): DIFF lines above`,
+    );
   }
 }
 

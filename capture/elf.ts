@@ -74,7 +74,6 @@ export class ElfFile {
   readonly segments: ElfSegment[];
   readonly sections: ElfSection[];
   #file: Deno.FsFile;
-  #dynamicSymbols?: ElfSymbol[];
 
   private constructor(path: string, file: Deno.FsFile, size: number, header: DataView) {
     this.path = path;
@@ -205,17 +204,17 @@ export class ElfFile {
     return undefined;
   }
 
-  /** Symbols of `.dynsym` (the exported/imported dynamic symbols), read once per open file
-   * (a C++ library's 60,000 take a tenth of a second). */
+  /** Symbols of `.dynsym` (the exported/imported dynamic symbols), all decoded (a C++
+   * library's 60,000 take a tenth of a second): for tests; the locator decodes only the names
+   * it looks for (symbolsNamedAt) and the imports (dynamicImports). */
   dynamicSymbols(): ElfSymbol[] {
-    return this.#dynamicSymbols ??= this.#symbolTable(SHT_DYNSYM);
+    return this.#symbolTable(SHT_DYNSYM);
   }
 
   /** The names `.dynsym` imports (its undefined symbols), decoding no other name: a library's
    * imports are a few hundred of its tens of thousands of symbols. */
   dynamicImports(): string[] {
-    return (this.#dynamicSymbols ??
-      this.#symbolTable(SHT_DYNSYM, (dv, o) => dv.getUint16(o + 6, true) === 0))
+    return this.#symbolTable(SHT_DYNSYM, (dv, o) => dv.getUint16(o + 6, true) === 0)
       .filter((s) => s.shndx === 0).map((s) => s.name);
   }
 

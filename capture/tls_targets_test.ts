@@ -10,6 +10,7 @@ import { inspectFile } from "./tls_targets.ts";
 import { locateForCapture } from "./locator_glue.ts";
 import { buildSharedClients, buildStaticPieClients } from "../tests/support/static_openssl.ts";
 import { ElfFile } from "./elf.ts";
+import { buildSharedLibrary } from "../tests/support/shared_library.ts";
 
 Deno.test("a shared library with OpenSSL linked in and hidden is located; one importing it is not", async () => {
   const libs = await buildSharedClients();
@@ -53,23 +54,11 @@ Deno.test("a shared library exporting the AEAD API (a libcrypto beside a libssl)
   }
 });
 
-/** Builds C source `src` into a shared library in `dir`. */
-async function sharedLibrary(dir: string, name: string, src: string): Promise<string> {
-  const c = `${dir}/${name}.c`, lib = `${dir}/${name}.so`;
-  await Deno.writeTextFile(c, src);
-  const r = await new Deno.Command("gcc", {
-    args: ["-O2", "-shared", "-fPIC", "-o", lib, c],
-    stderr: "piped",
-  }).output();
-  assert.ok(r.success, new TextDecoder().decode(r.stderr));
-  return lib;
-}
-
 Deno.test("a shared library that connects to no server is none without a scan; one that does, or a Go library, is located", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sl-tls-targets-net-" });
   try {
     // a data or compute library (libicudata, libLLVM, numpy's): decided at one symbol-table read
-    const quiet = await sharedLibrary(
+    const quiet = await buildSharedLibrary(
       dir,
       "libquiet",
       "int sl_add(int a, int b) { return a + b; }\n",
@@ -78,7 +67,7 @@ Deno.test("a shared library that connects to no server is none without a scan; o
     assert.equal(q.status, "none");
     assert.match(q.reason ?? "", /no connect import/);
     // one whose only sockets are local (libLLVM's, a JVM's attach listener): connect, no lookup
-    const local = await sharedLibrary(
+    const local = await buildSharedLibrary(
       dir,
       "liblocal",
       "#include <sys/socket.h>\nint sl_dial(int fd, const struct sockaddr *a, socklen_t n) { return connect(fd, a, n); }\n",
@@ -88,7 +77,7 @@ Deno.test("a shared library that connects to no server is none without a scan; o
     assert.match(l.reason ?? "", /no lookup of a server/);
     // one that connects to a server it is told of may carry its own TLS (runtime.node, cygrpc):
     // the locator decides
-    const net = await sharedLibrary(
+    const net = await buildSharedLibrary(
       dir,
       "libnet",
       "#include <netdb.h>\n#include <sys/socket.h>\nint sl_dial(const char *host, const char *port) {\n" +
@@ -98,7 +87,7 @@ Deno.test("a shared library that connects to no server is none without a scan; o
     assert.equal(inspectFile(net).status, "unlocated");
     // a node addon on the event loop it is given: libuv's connect and lookup (libuv imports
     // libc's), declared here as the addon sees them
-    const uv = await sharedLibrary(
+    const uv = await buildSharedLibrary(
       dir,
       "libuvaddon",
       "int uv_tcp_connect(void *, void *, const void *, void *);\nint uv_getaddrinfo(void *, void *, void *, const char *, const char *, const void *);\n" +
@@ -106,7 +95,7 @@ Deno.test("a shared library that connects to no server is none without a scan; o
     );
     assert.equal(inspectFile(uv).status, "unlocated");
     // a Go c-shared library makes its system calls itself: its Go sections stand for connect
-    const go = await sharedLibrary(
+    const go = await buildSharedLibrary(
       dir,
       "libgo",
       '__attribute__((section(".go.buildinfo"), used)) static const char info[32] = "\\xff Go buildinf:";\nint sl_go(void) { return 1; }\n',

@@ -39,44 +39,58 @@ export function anchoredNeedles(texts: readonly string[], anchor: string): Ancho
 }
 
 /**
- * Marks in `found` (by needle index) each needle that occurs in `hay`, stopping early when all
- * are found. A needle is found only when it lies whole inside `hay`: a caller that reads a big
- * range in chunks overlaps them by the longest needle.
+ * Each occurrence of a needle lying whole inside `hay`, as [needle index, start], in the order
+ * of their anchors; needles `skip` names are not compared.
  */
-export function findNeedles(hay: Uint8Array, n: AnchoredNeedles, found: boolean[]): void {
-  let left = found.filter((f) => !f).length;
+function* matches(
+  hay: Uint8Array,
+  n: AnchoredNeedles,
+  skip: (k: number) => boolean = () => false,
+): Generator<[number, number]> {
   const { before, after } = n;
-  for (let i = hay.indexOf(n.anchor); i >= 0 && left; i = hay.indexOf(n.anchor, i + 1)) {
+  for (let i = hay.indexOf(n.anchor); i >= 0; i = hay.indexOf(n.anchor, i + 1)) {
     if (!before[hay[i - 1]] && !after[hay[i + 1]]) continue;
     for (let k = 0; k < n.needles.length; k++) {
-      if (found[k]) continue;
+      if (skip(k)) continue;
       const { bytes, at } = n.needles[k];
       const start = i - at;
       if (start < 0 || start + bytes.length > hay.length) continue;
       let j = 0;
       while (j < bytes.length && hay[start + j] === bytes[j]) j++;
-      if (j === bytes.length) {
-        found[k] = true;
+      if (j === bytes.length) yield [k, start];
+    }
+  }
+}
+
+/**
+ * Marks in `found` (by needle index) each needle that occurs in `hay`, stopping early when all
+ * are found. Needles with the same `alike` key count as one: when one is found, all are marked
+ * (a caller wanting to know only whether one of them occurs stops sooner). A needle is found
+ * only when it lies whole inside `hay`: a caller that reads a big range in chunks overlaps them
+ * by the longest needle.
+ */
+export function findNeedles(
+  hay: Uint8Array,
+  n: AnchoredNeedles,
+  found: boolean[],
+  alike?: readonly unknown[],
+): void {
+  let left = found.filter((f) => !f).length;
+  if (!left) return;
+  for (const [k] of matches(hay, n, (k) => found[k])) {
+    for (let j = 0; j < found.length; j++) {
+      if (!found[j] && (j === k || (alike && alike[j] === alike[k]))) {
+        found[j] = true;
         left--;
       }
     }
+    if (!left) return;
   }
 }
 
 /** Where each needle begins in `hay`, every occurrence (by needle index). */
 export function needlePositions(hay: Uint8Array, n: AnchoredNeedles): number[][] {
   const out: number[][] = n.needles.map(() => []);
-  const { before, after } = n;
-  for (let i = hay.indexOf(n.anchor); i >= 0; i = hay.indexOf(n.anchor, i + 1)) {
-    if (!before[hay[i - 1]] && !after[hay[i + 1]]) continue;
-    for (let k = 0; k < n.needles.length; k++) {
-      const { bytes, at } = n.needles[k];
-      const start = i - at;
-      if (start < 0 || start + bytes.length > hay.length) continue;
-      let j = 0;
-      while (j < bytes.length && hay[start + j] === bytes[j]) j++;
-      if (j === bytes.length) out[k].push(start);
-    }
-  }
+  for (const [k, start] of matches(hay, n)) out[k].push(start);
   return out;
 }

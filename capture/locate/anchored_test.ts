@@ -57,3 +57,15 @@ Deno.test("needlePositions gives every place each needle begins", () => {
     [[3, 13], [23], []],
   );
 });
+
+Deno.test("needles alike count as one: the first found marks the others, and the search stops", () => {
+  const needles = ["/cipher/aead.c\0", "/cipher/aead.cc\0", "/ring-0."];
+  const n = anchoredNeedles(needles, "/");
+  const f = needles.map(() => false);
+  findNeedles(bytes("x/cipher/aead.cc\0/ring-0.17"), n, f, ["aead", "aead", "ring"]);
+  assert.deepEqual(f, [true, true, true]);
+  // all found: a later occurrence is not looked at
+  const g = [false, false, true];
+  findNeedles(bytes("/cipher/aead.c\0"), n, g, ["aead", "aead", "ring"]);
+  assert.deepEqual(g, [true, true, true]);
+});

@@ -3,23 +3,16 @@
  * symbol names (only when their string tables hold a TLS function's name) and the read-only
  * data for the marker strings, and decodes no code, so a caller can run it on every exec and
  * only stop (or hold) a process when it says "maybe". The markers are source paths a compiler
- * puts with the program's other constant strings (`.rodata`): only read-only data sections are
- * searched, not the unwind and exception tables, the dynamic linker's tables or a GPU's code
- * beside them, in one pass for all markers (anchored.ts). Milliseconds for ordinary binaries
- * and libraries (libduckdb, 70 MB: 7 MB searched); tens of milliseconds for a 300 MB agent
- * binary.
+ * puts with the program's other constant strings (`.rodata`): the read-only data segments are
+ * searched (the code segment too when it is the only read-only one: older layouts keep the
+ * constant strings there, and a BoringSSL/aws-lc FIPS module its own inside `.text`), not the
+ * unwind and exception tables, the dynamic linker's tables, notes or a GPU's code in them, in
+ * one pass for all markers (anchored.ts). Milliseconds for ordinary binaries and libraries
+ * (libduckdb, 70 MB: 7 MB searched); tens of milliseconds for a 300 MB agent binary, and up to
+ * a few hundred for a big library of the old layout (libLLVM: 88 MB).
  */
 
-import {
-  ElfFile,
-  NotElfError,
-  PF_X,
-  PT_LOAD,
-  SHF_ALLOC,
-  SHF_EXECINSTR,
-  SHF_WRITE,
-  SHT_PROGBITS,
-} from "../elf.ts";
+import { ElfFile, NotElfError, PF_X, PT_LOAD, SHT_NOBITS } from "../elf.ts";
 import { anchoredNeedles, findNeedles } from "./anchored.ts";
 import { looksLikeGo } from "./gopclntab.ts";
 import { namesTlsFunctions } from "./symbols.ts";
@@ -70,11 +63,9 @@ export function quickScan(path: string): QuickScan {
 }
 
 /**
- * Read-only data sections that hold no constant strings of a program: the unwind and C++
- * exception tables (4 and 2 MB of libduckdb's 13 MB, 29 MB of Codex's), and the GPU code a
- * CUDA or ROCm library carries (cuDNN's, cuBLAS's: hundreds of MB). The dynamic linker's
- * tables (`.dynsym`, `.dynstr`, relocations, hashes, versions) and notes are not PROGBITS:
- * they are left out by type.
+ * Sections that hold no constant strings of a program, left out of the search by name: the
+ * unwind and C++ exception tables (4 and 2 MB of libduckdb's 13 MB, 29 MB of Codex's), and the
+ * GPU code a CUDA or ROCm library carries (cuDNN's, cuBLAS's: hundreds of MB).
  */
 const NOT_STRINGS = new Set([
   ".eh_frame",
@@ -87,23 +78,62 @@ const NOT_STRINGS = new Set([
   ".interp",
 ]);
 
-/** The file ranges [offset, size] the markers are searched in: the read-only data sections,
- * or, in a file without section headers, its read-only segments (the non-code ones when it
- * has any). */
+/** Section types left out: the dynamic linker's tables (symbols, their names, relocations,
+ * hashes, versions) and notes (a Node single-executable app's JavaScript is a note: Copilot's,
+ * 88 MB). */
+const NOT_STRING_TYPES = new Set([
+  3, // SHT_STRTAB
+  4, // SHT_RELA
+  5, // SHT_HASH
+  7, // SHT_NOTE
+  9, // SHT_REL
+  11, // SHT_DYNSYM
+  19, // SHT_RELR
+  0x6ffffff6, // SHT_GNU_HASH
+  0x6ffffffd, // SHT_GNU_verdef
+  0x6ffffffe, // SHT_GNU_verneed
+  0x6fffffff, // SHT_GNU_versym
+]);
+
+/**
+ * The file ranges [offset, size] the markers are searched in: the file's read-only segments
+ * (the non-code ones when it has any), less the sections that hold no strings (by name or
+ * type). A file whose only read-only segment is its code segment (GNU ld -z noseparate-code,
+ * gold, binutils before 2.31) keeps its constant strings there, and a BoringSSL or aws-lc FIPS
+ * module its own (`.../fipsmodule/cipher/aead.c`) inside `.text` (integrity-checked with the
+ * code): that segment is searched whole, `.text` too. The segments, not the sections, decide
+ * what is searched: section headers are not used to run a file, and bytes no section claims,
+ * or whose section has a wrong type, are still searched. Blind spot: bytes in a section that
+ * claims to be an unwind table, a GPU binary, a linker table or a note (by name or type) are
+ * not (a marker a compiler wrote is never there).
+ */
 export function markerRanges(elf: ElfFile): [number, number][] {
-  if (elf.sections.length) {
-    return elf.sections.filter((s) =>
-      s.type === SHT_PROGBITS && s.size > 0 && (s.flags & SHF_ALLOC) &&
-      !(s.flags & (SHF_WRITE | SHF_EXECINSTR)) && !NOT_STRINGS.has(s.name)
-    ).map((s) => [s.offset, Math.max(0, Math.min(s.size, elf.size - s.offset))]);
-  }
   const loads = elf.segments.filter((s) => s.type === PT_LOAD && s.filesz && !(s.flags & 2));
   const data = loads.filter((s) => !(s.flags & PF_X));
-  return (data.length ? data : loads).map((s) => [s.offset, s.filesz]);
+  const skip = elf.sections
+    .filter((s) =>
+      s.size > 0 && s.type !== SHT_NOBITS &&
+      (NOT_STRINGS.has(s.name) || NOT_STRING_TYPES.has(s.type))
+    )
+    .map((s) => [s.offset, s.offset + s.size])
+    .sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const seg of data.length ? data : loads) {
+    let at = seg.offset;
+    const end = Math.min(seg.offset + seg.filesz, elf.size);
+    for (const [from, to] of skip) {
+      if (to <= at || from >= end) continue;
+      if (from > at) out.push([at, from - at]);
+      at = Math.max(at, to);
+    }
+    if (at < end) out.push([at, end - at]);
+  }
+  return out;
 }
 
 const NEEDLES = anchoredNeedles(MARKERS.map(([, s]) => s), "/");
 const LONGEST = Math.max(...MARKERS.map(([, s]) => s.length));
+const HINTS = MARKERS.map(([hint]) => hint);
 
 /** The hints for an open ELF file, and the reason when there are none. */
 export function scanElf(elf: ElfFile): [string[], string?] {
@@ -115,7 +145,8 @@ export function scanElf(elf: ElfFile): [string[], string?] {
   const CHUNK = 64 << 20;
   for (const [offset, size] of markerRanges(elf)) {
     for (let off = 0; off < size && found.includes(false); off += CHUNK) {
-      findNeedles(elf.read(offset + off, Math.min(CHUNK + LONGEST, size - off)), NEEDLES, found);
+      const hay = elf.read(offset + off, Math.min(CHUNK + LONGEST, size - off));
+      findNeedles(hay, NEEDLES, found, HINTS); // a hint's other markers need not be found
     }
   }
   MARKERS.forEach(([hint], i) => found[i] && !hints.includes(hint) && hints.push(hint));

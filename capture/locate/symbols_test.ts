@@ -6,17 +6,7 @@
 import assert from "node:assert/strict";
 import { ElfFile, SHT_DYNSYM } from "../elf.ts";
 import { locateSymbols, symbolsNamed } from "./symbols.ts";
-
-async function library(dir: string, name: string, src: string): Promise<string> {
-  const c = `${dir}/${name}.c`, lib = `${dir}/${name}.so`;
-  await Deno.writeTextFile(c, src);
-  const r = await new Deno.Command("gcc", {
-    args: ["-O2", "-shared", "-fPIC", "-o", lib, c],
-    stderr: "piped",
-  }).output();
-  assert.ok(r.success, new TextDecoder().decode(r.stderr));
-  return lib;
-}
+import { buildSharedLibrary } from "../../tests/support/shared_library.ts";
 
 /** `nm -D --defined-only`'s addresses by name. */
 async function exported(lib: string): Promise<Map<string, number>> {
@@ -33,12 +23,12 @@ Deno.test("a prefixed copy of the API is not the API; the API beside it is found
   try {
     const prefixed = "int aws_lc_0_SSL_write(void *s, const void *b, int n) { return n; }\n" +
       "int aws_lc_0_SSL_read(void *s, void *b, int n) { return n + 1; }\n";
-    const only = await library(dir, "libprefixed", prefixed);
+    const only = await buildSharedLibrary(dir, "libprefixed", prefixed);
     const a = ElfFile.open(only);
     assert.deepEqual(symbolsNamed(a, SHT_DYNSYM, ["SSL_write", "SSL_read"]), []);
     assert.deepEqual(locateSymbols(a).hooks, []);
     a.close();
-    const both = await library(
+    const both = await buildSharedLibrary(
       dir,
       "libboth",
       prefixed + "int SSL_write(void *s, const void *b, int n) { return n + 2; }\n" +
