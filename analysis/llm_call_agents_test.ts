@@ -178,3 +178,27 @@ Deno.test("real recordings whose User-Agent is an SDK's: llm_calls, processes an
     }
   }
 });
+
+Deno.test("the committed Ollama recording (its client library's User-Agent, ollama-js): its calls are named by their program, not by the library", async () => {
+  const s = await analysedCopy(`${FIXTURES}ollama/lan_upload`, { prefix: "sl-agent-" });
+  try {
+    await withDb(s.db, async (c) => {
+      const calls = await queryRows(
+        c,
+        `SELECT c.agent, (
+            SELECT any_value(x[2]) FROM unnest(
+              h.request_headers::VARCHAR[][]) AS u(x) WHERE lower(x[1]) = 'user-agent'
+          ) AS ua, count(*)::INT AS n
+         FROM llm_calls c JOIN http_exchanges h USING (recording, exchange_id)
+         GROUP BY ALL`,
+      );
+      assert.equal(calls.length, 1, JSON.stringify(calls));
+      assert.match(String(calls[0].ua), /^ollama-js\//);
+      assert.deepEqual({ agent: calls[0].agent, n: calls[0].n }, { agent: "ollama_agent", n: 4 });
+      const sessions = await queryRows(c, "SELECT DISTINCT agent FROM sessions");
+      assert.deepEqual(sessions, [{ agent: "ollama_agent" }]);
+    }, { readOnly: true });
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
+  }
+});
