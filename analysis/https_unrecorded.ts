@@ -15,7 +15,7 @@ import type { Build } from "./build_steps.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { sqlText } from "./sql_files.ts";
-import { type AttachState, attachStates, describeFiles, saidAlready } from "./unhooked_files.ts";
+import { type AttachStates, attachStates, describeFiles, saidAlready } from "./unhooked_files.ts";
 
 /** One process https_unrecorded.sql names, with the libraries it opened (null: none recorded). */
 export interface UnrecordedProcess {
@@ -37,7 +37,7 @@ export const PROCESSES_NAMED = 5;
  */
 export function httpsUnrecordedMessage(
   procs: readonly UnrecordedProcess[],
-  states: Map<string, AttachState>,
+  states: AttachStates,
 ): string | null {
   if (!procs.length) return null;
   const shown = procs.slice(0, PROCESSES_NAMED).map((p) =>
