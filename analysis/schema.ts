@@ -314,7 +314,9 @@ export const llmCallsTable = table(
         "rule, analysis/llm/call_kind.ts `genericProduct`); then by the program its process ran, from its last exec before " +
         "the call (a forked child's: its parent's): a runtime's script by its npm package " +
         "(`.../node_modules/@github/copilot/index.js` is `@github/copilot`) or its base name " +
-        "(`node .../node_modules/.bin/cn` is `cn`, `python3 -m aider` is `aider`), any other " +
+        "(`node .../node_modules/.bin/cn` is `cn`, `python3 -m aider` is `aider`; a generic one, " +
+        "`index`, `main`, `cli`, `__main__`, ..., by its nearest directory that is not `dist`, " +
+        "`src`, `lib`, ...: `node ~/myagent/dist/index.js` is `myagent`), any other " +
         "program by its executable's base name (GitHub Copilot CLI is `copilot`); null when " +
         "none of these is recorded (a process joined with --pid)",
     ),
