@@ -16,7 +16,7 @@ import { queryRows } from "../kit/sql_runner.ts";
 import { oneLine } from "../recording/arrow_input.ts";
 import { sqlText } from "./sql_files.ts";
 import {
-  type AttachState,
+  type AttachStates,
   attachStates,
   describeFiles,
   javaVm,
@@ -43,7 +43,7 @@ export const PROCESSES_NAMED = 5;
  */
 export function httpsUnrecordedMessage(
   procs: readonly UnrecordedProcess[],
-  states: Map<string, AttachState>,
+  states: AttachStates,
 ): string | null {
   if (!procs.length) return null;
   const shown = procs.slice(0, PROCESSES_NAMED).map((p) =>

@@ -243,3 +243,30 @@ Deno.test("https_unrecorded: a Java VM is said to be one whose TLS cannot be rec
   assert.match(mixed, /pid 10 node \(1× to 140\.82\.112\.21:443; ran \/usr\/bin\/node /);
   assert.match(mixed, /the TLS stack is in one of the files named: report it/);
 });
+
+Deno.test("https_unrecorded: the executable as the kernel found it (review31a S1), and only libraries opened read-only (S2)", async () => {
+  const [message] = await said(
+    {
+      process: [
+        // a `#!/usr/bin/env node` script in ~/.local/bin: the kernel ran /usr/bin/node
+        {
+          ...rows.exec(1, 10, 1, ["/home/u/.local/bin/agent"]),
+          filename: "/home/u/.local/bin/agent",
+          exe: "/usr/bin/node",
+        },
+      ],
+      file: [
+        // written, not loaded (a pip install, node-gyp's build)
+        rows.open(2, 10, "/venv/lib/python3.11/site-packages/x/_x.so", { flags: 0o1101 }),
+        rows.open(3, 10, "/w/build/Release/addon.node", { flags: 0o2 }),
+        rows.open(4, 10, "/lib/x86_64-linux-gnu/libc.so.6", { flags: 0o2000000 }),
+      ],
+      net: [tcp(7, 10, "140.82.112.21")],
+    },
+    { hooked: [{ path: "/usr/bin/node", status: "hooked" }], not_hooked: [], unresolved: [] },
+  );
+  assert.match(
+    message,
+    /pid 10 agent \(1× to 140\.82\.112\.21:443; ran \/usr\/bin\/node \(hooked\); loaded only the system's libraries \(1\), none of them left unhooked\)/,
+  );
+});

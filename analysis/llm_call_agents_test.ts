@@ -16,18 +16,21 @@ import { analysedCopy } from "./testing.ts";
 
 const FIXTURES = new URL("../tests/fixtures/", import.meta.url).pathname;
 
-/** program_name(exe, argv) of each case. */
-async function programNames(cases: [string | null, string[] | null][]): Promise<unknown[]> {
+/** program_name(exe, argv, cwd) of each case. */
+async function programNames(
+  cases: [string | null, string[] | null, string?][],
+): Promise<unknown[]> {
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
   try {
     await c.run(sqlText("macros"));
     const out = [];
-    for (const [e, a] of cases) {
-      const [r] = await queryRows(c, "SELECT program_name($e::VARCHAR, $a::VARCHAR[]) AS n", {
-        e,
-        a,
-      });
+    for (const [e, a, w] of cases) {
+      const [r] = await queryRows(
+        c,
+        "SELECT program_name($e::VARCHAR, $a::VARCHAR[], $w::VARCHAR) AS n",
+        { e, a, w: w ?? null },
+      );
       out.push(r.n);
     }
     return out;
@@ -81,6 +84,34 @@ Deno.test("program_name: a runtime's script, its npm package, python's module, o
   ];
   assert.deepEqual(
     await programNames(cases.map(([e, a]) => [e, a])),
+    cases.map(([, , want]) => want),
+  );
+});
+
+Deno.test("program_name: a generic script name (index, main, cli, __main__...) is named by its nearest meaningful directory; option values are no script (review31a S5, N1)", async () => {
+  const cases: [string | null, string[] | null, string | null, string][] = [
+    ["/usr/bin/node", ["node", "/home/u/myagent/dist/index.js"], "myagent", "/"],
+    ["/usr/bin/node", ["node", "/home/u/proj/cli.js"], "proj", "/"],
+    // relative: by the directory it was run in
+    ["/usr/bin/deno", ["deno", "run", "-A", "main.ts"], "myagent", "/home/u/myagent"],
+    ["/usr/bin/python3", ["python3", "main.py"], "tool", "/srv/tool/src"],
+    ["/usr/bin/python3", ["python3", "__main__.py"], "pkg", "/opt/pkg"],
+    ["/usr/bin/python3", ["python3", "/opt/pkg/agent/__main__.pyc"], "agent", "/"],
+    ["/usr/bin/bun", ["bun", "run", "src/app.ts"], "svc", "/w/svc"],
+    ["/usr/bin/node", ["node", "/srv/bot/bin/run"], "bot", "/"],
+    // a name of its own is kept
+    ["/usr/bin/node", ["node", "/home/u/proj/dist/my-agent.js"], "my-agent", "/"],
+    // option values
+    ["/usr/bin/node", ["node", "--max-old-space-size", "4096", "cli.js"], "proj", "/home/u/proj"],
+    ["/usr/bin/node", ["node", "--stack-size", "4000", "/a/agent.js"], "agent", "/"],
+    ["/usr/bin/node", ["node", "--localstorage-file", "/tmp/ls", "/a/agent.js"], "agent", "/"],
+    ["/usr/bin/ruby", ["ruby", "-I", "lib", "bin/agent"], "agent", "/w"],
+    ["/usr/bin/node", ["node", "--eval=fetch(1)", "arg"], "node", "/"],
+    ["/usr/bin/python3", ["python3", "-mkimi_cli"], "kimi_cli", "/"],
+    ["/usr/bin/deno", ["deno", "task", "agent"], "agent", "/"],
+  ];
+  assert.deepEqual(
+    await programNames(cases.map(([e, a, , w]) => [e, a, w])),
     cases.map(([, , want]) => want),
   );
 });
@@ -176,5 +207,29 @@ Deno.test("real recordings whose User-Agent is an SDK's: llm_calls, processes an
     } finally {
       await Deno.remove(dirname(s.dir), { recursive: true });
     }
+  }
+});
+
+Deno.test("the committed Ollama recording (its client library's User-Agent, ollama-js): its calls are named by their program, not by the library", async () => {
+  const s = await analysedCopy(`${FIXTURES}ollama/lan_upload`, { prefix: "sl-agent-" });
+  try {
+    await withDb(s.db, async (c) => {
+      const calls = await queryRows(
+        c,
+        `SELECT c.agent, (
+            SELECT any_value(x[2]) FROM unnest(
+              h.request_headers::VARCHAR[][]) AS u(x) WHERE lower(x[1]) = 'user-agent'
+          ) AS ua, count(*)::INT AS n
+         FROM llm_calls c JOIN http_exchanges h USING (recording, exchange_id)
+         GROUP BY ALL`,
+      );
+      assert.equal(calls.length, 1, JSON.stringify(calls));
+      assert.match(String(calls[0].ua), /^ollama-js\//);
+      assert.deepEqual({ agent: calls[0].agent, n: calls[0].n }, { agent: "ollama_agent", n: 4 });
+      const sessions = await queryRows(c, "SELECT DISTINCT agent FROM sessions");
+      assert.deepEqual(sessions, [{ agent: "ollama_agent" }]);
+    }, { readOnly: true });
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
   }
 });

@@ -3,13 +3,17 @@
  * ran and loaded (https_unrecorded.sql, its `blind` problem in analyze.ts): each file's state
  * in manifest.json's attach section — hooked, not hooked (unsupported, or an error: with the
  * capture's reason), or absent, which means inspected and judged to hold no TLS stack of its
- * own (files with nothing to hook are not listed there) — so that the problem names where an
- * unhooked TLS stack may be instead of pointing at the whole manifest.
+ * own (files with nothing to hook are not listed there) when the section lists every file it
+ * looked for, and only "not inspected, or judged to hold none" when it lists some it could not
+ * find (`unresolved`) or is missing — so that the problem names where an unhooked TLS stack may
+ * be instead of pointing at the whole manifest. Files are matched by their whole path (only
+ * the merged-/usr aliases made one), never by base name.
  *
  * Of the libraries a process opened (the `file` table's opens of `*.so*` and `*.node`: the
  * dynamic loader's and dlopen's alike), those named are the ones the attach section lists as
  * not hooked, and those outside the dynamic loader's default directories (`/lib`, `/usr/lib`,
- * their multiarch and 32/64 directories): an application's own libraries, Node addons and
+ * their multiarch and 32/64 directories) and the runtime-owned module directories (Python's
+ * lib-dynload, gconv, sasl2): an application's own libraries, Node addons and
  * Python extensions, where a TLS stack of its own is linked in (GitHub Copilot CLI's
  * `runtime.node`), rather than the system's, whose TLS libraries are hooked by name.
  *
@@ -25,49 +29,75 @@ export interface AttachState {
   reason?: string;
 }
 
-/** The attach section's files by path (`hooked` and `not_hooked`); what is malformed is left out. */
-export function attachStates(attach: unknown): Map<string, AttachState> {
-  const out = new Map<string, AttachState>();
-  const a = (attach ?? {}) as Record<string, unknown>;
+/**
+ * The attach section's files by path (`hooked` and `not_hooked`; what is malformed is left
+ * out), keyed by their path with the merged-/usr aliases made one (usrPath). `complete`: the
+ * section is there and lists no file it could not find (`unresolved`), so a file it does not
+ * list was inspected and judged to hold no TLS stack.
+ */
+export class AttachStates extends Map<string, AttachState> {
+  /** the path each key is listed under */
+  readonly listedAs = new Map<string, string>();
+  complete = false;
+}
+
+/** The attach section's files (see AttachStates). */
+export function attachStates(attach: unknown): AttachStates {
+  const out = new AttachStates();
+  const isObject = typeof attach === "object" && attach !== null && !Array.isArray(attach);
+  const a = (isObject ? attach : {}) as Record<string, unknown>;
   for (const key of ["hooked", "not_hooked"]) {
     const list = a[key];
     if (!Array.isArray(list)) continue;
     for (const e of list) {
       const { path, status, reason } = (e ?? {}) as Record<string, unknown>;
       if (typeof path !== "string" || typeof status !== "string") continue;
-      out.set(path, { status, ...(typeof reason === "string" ? { reason } : {}) });
+      out.set(usrPath(path), { status, ...(typeof reason === "string" ? { reason } : {}) });
+      out.listedAs.set(usrPath(path), path);
     }
   }
+  out.complete = isObject && Array.isArray(a.hooked) && Array.isArray(a.not_hooked) &&
+    (!Array.isArray(a.unresolved) || a.unresolved.length === 0);
   return out;
 }
 
 /**
- * The path the attach section lists a file under, by its path as the process named it. The
- * attach section names a file by the path its process's mappings showed, which follows
- * symlinks (`/lib` is `/usr/lib` on a merged /usr): a path not listed as it is matches the one
- * listed file of the same base name, if only one; else null (not listed).
+ * A path with the merged-/usr aliases made one: `/lib*`, `/bin` and `/sbin` are `/usr`'s (the
+ * attach section names a file as its mappings showed it; the dynamic loader opens it through
+ * `/lib`). Nothing else: a file of the same base name elsewhere is another file.
  */
-export function listedPath(states: Map<string, AttachState>, path: string): string | null {
-  if (states.has(path)) return path;
-  const base = path.slice(path.lastIndexOf("/") + 1);
-  const same = [...states.keys()].filter((p) => p.slice(p.lastIndexOf("/") + 1) === base);
-  return same.length === 1 ? same[0] : null;
+export function usrPath(path: string): string {
+  return /^\/(lib|lib32|lib64|libx32|bin|sbin)(\/|$)/.test(path) ? `/usr${path}` : path;
 }
 
-/** A file's state (null: not listed, judged to hold no TLS of its own). */
-export function stateOf(states: Map<string, AttachState>, path: string): AttachState | null {
-  const listed = listedPath(states, path);
-  return listed === null ? null : states.get(listed)!;
+/** The path the attach section lists a file under, by its whole path; null: not listed. */
+export function listedPath(states: AttachStates, path: string): string | null {
+  return states.listedAs.get(usrPath(path)) ?? null;
 }
 
-/** A library in one of the dynamic loader's default directories (the system's). */
+/** A file's state (null: not listed). */
+export function stateOf(states: AttachStates, path: string): AttachState | null {
+  return states.get(usrPath(path)) ?? null;
+}
+
+/**
+ * A library that is not the application's own: one in the dynamic loader's default
+ * directories (the system's), or in a directory a runtime or libc loads its own modules from
+ * (Python's `lib-dynload`, wherever that Python is installed; glibc's `gconv`; Cyrus SASL's
+ * `sasl2`), which a process opens first and which link the system's TLS libraries if any.
+ */
 export function systemLibrary(path: string): boolean {
-  return /^\/(usr\/)?lib(32|64|x32)?\/([a-z0-9_]+-linux-[a-z0-9_]+\/)?[^/]+$/.test(path);
+  return /^\/(usr\/)?lib(32|64|x32)?\/([a-z0-9_]+-linux-[a-z0-9_]+\/)?[^/]+$/.test(path) ||
+    /\/(lib-dynload|gconv|sasl2)\/[^/]+$/.test(path);
 }
 
-/** A state in words. */
-export function stateWords(s: AttachState | null): string {
-  if (!s) return "no TLS stack found in it";
+/** A state in words; `complete`: whether a file not listed was inspected (AttachStates). */
+export function stateWords(s: AttachState | null, complete = true): string {
+  if (!s) {
+    return complete
+      ? "no TLS stack found in it"
+      : "not in manifest.json's attach section: not inspected, or judged to hold no TLS stack";
+  }
   if (s.status === "hooked") return "hooked";
   return `not hooked: ${s.reason ?? s.status}`;
 }
@@ -89,13 +119,15 @@ export const LIBS_NAMED = 3;
  * or that the recording holds no library it opened. `libs`: null when none was recorded.
  */
 export function describeFiles(
-  states: Map<string, AttachState>,
+  states: AttachStates,
   exe: string | null,
   libs: readonly string[] | null,
 ): string {
   const parts = [
     ...(javaVm(exe, libs) ? [JAVA_VM_WORDS] : []),
-    exe ? `ran ${exe} (${stateWords(stateOf(states, exe))})` : "its executable is not recorded",
+    exe
+      ? `ran ${exe} (${stateWords(stateOf(states, exe), states.complete)})`
+      : "its executable is not recorded",
   ];
   if (!libs?.length) {
     parts.push("no library it opened is recorded");
@@ -108,7 +140,7 @@ export function describeFiles(
       parts.push(`loaded only the system's libraries (${libs.length}), none of them left unhooked`);
     } else {
       const shown = named.slice(0, LIBS_NAMED).map((l) =>
-        `${l} (${stateWords(stateOf(states, l))})`
+        `${l} (${stateWords(stateOf(states, l), states.complete)})`
       );
       const more = named.length > LIBS_NAMED ? ` and ${named.length - LIBS_NAMED} more` : "";
       parts.push(`loaded ${shown.join(", ")}${more}`);
@@ -123,13 +155,19 @@ export function describeFiles(
  * attach, or of a hook dropped at run time).
  */
 export function saidAlready(
-  states: Map<string, AttachState>,
+  states: AttachStates,
   files: readonly string[],
   problems: readonly { source: string; message: string }[],
 ): boolean {
   return files.some((f) => {
     const listed = listedPath(states, f);
-    return listed !== null &&
-      problems.some((p) => p.source === "capture" && p.message.includes(listed));
+    if (listed === null) return false;
+    // the whole path, as a capture message names it (`PATH:`, `PATH (`, `PATH,`, at the end)
+    const named = new RegExp(`(^|[\\s(])${escapeRegExp(listed)}(?=[:,;)\\s]|$)`);
+    return problems.some((p) => p.source === "capture" && named.test(p.message));
   });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -158,7 +158,9 @@ Deno.test("javaVm: a Java VM by its libjvm.so, opened or run", () => {
   assert.ok(!javaVm("/usr/bin/java", null));
   assert.ok(!javaVm("/usr/bin/node", ["/opt/x/libjvm.so.bak", "/opt/x/notlibjvm.so"]));
   assert.match(
-    describeFiles(new Map(), "/usr/bin/java", ["/opt/jdk/lib/server/libjvm.so"]),
+    describeFiles(attachStates({ hooked: [], not_hooked: [] }), "/usr/bin/java", [
+      "/opt/jdk/lib/server/libjvm.so",
+    ]),
     /^a Java VM: its TLS is Java's own \(JSSE\).*; ran \/usr\/bin\/java \(no TLS stack found in it\); loaded \/opt\/jdk\/lib\/server\/libjvm\.so/,
   );
 });
@@ -180,7 +182,7 @@ Deno.test("a real recording of Java's TLS (JSSE) to a loopback server: the blind
       problem.includes(
         `no TLS was recorded at all from pid ${pid} (a Java VM: its TLS is Java's own (JSSE), ` +
           "bytecode compiled at run time that the capture cannot hook, so its HTTPS cannot be " +
-          "recorded; ran /usr/bin/java (no TLS stack found in it); loaded ",
+          "recorded; ran /usr/lib/jvm/java-17-openjdk-amd64/bin/java (no TLS stack found in it); loaded ",
       ),
       problem,
     );
@@ -192,4 +194,80 @@ Deno.test("a real recording of Java's TLS (JSSE) to a loopback server: the blind
   } finally {
     await Deno.remove(dirname(s.dir), { recursive: true });
   }
+});
+
+Deno.test("attach states by whole path (review31a S1): a file of the same base name elsewhere is not the listed one; only /lib and /bin are /usr's", () => {
+  const s = attachStates(ATTACH);
+  // an agent's own bundled libssl is not the system's hooked one: named, as not listed
+  assert.equal(stateOf(s, "/opt/agent/lib/libssl.so.3"), null);
+  assert.equal(
+    describeFiles(s, "/opt/agent/bin/agent", ["/opt/agent/lib/libssl.so.3"]),
+    "ran /opt/agent/bin/agent (no TLS stack found in it); loaded /opt/agent/lib/libssl.so.3 " +
+      "(no TLS stack found in it)",
+  );
+  // another node is not /usr/bin/node
+  assert.equal(stateOf(s, "/opt/node-v22/bin/node"), null);
+  // the merged-/usr aliases are the same file
+  assert.deepEqual(stateOf(s, "/bin/node"), { status: "hooked" });
+  assert.deepEqual(stateOf(s, "/lib/x86_64-linux-gnu/libssl.so.3"), { status: "hooked" });
+  // a capture warning about /usr/bin/node's probes says nothing of ~/.nvm's node, nor of node22
+  const warned = [{
+    source: "capture",
+    message: "warning: TLS plaintext not recorded where probes failed to attach: " +
+      "/usr/bin/node: uprobe failed (manifest.json attach.not_hooked)",
+  }];
+  const failed = attachStates({
+    not_hooked: [{ path: "/usr/bin/node", status: "error", reason: "uprobe failed" }],
+  });
+  assert.ok(saidAlready(failed, ["/usr/bin/node"], warned));
+  assert.ok(saidAlready(failed, ["/bin/node"], warned));
+  assert.ok(!saidAlready(failed, ["/home/u/.nvm/versions/node/v22.1.0/bin/node"], warned));
+  const node22 = attachStates({
+    not_hooked: [{ path: "/usr/bin/node", status: "error", reason: "x" }],
+  });
+  assert.ok(
+    !saidAlready(node22, ["/usr/bin/node"], [{
+      source: "capture",
+      message: "warning: probes failed to attach: /usr/bin/node22: x",
+    }]),
+  );
+});
+
+Deno.test("runtime-owned library directories are not the application's (review31a S2): Python's lib-dynload, gconv, sasl2", () => {
+  for (
+    const p of [
+      "/usr/lib/python3.11/lib-dynload/zlib.cpython-311-x86_64-linux-gnu.so",
+      "/home/u/.pyenv/versions/3.11.9/lib/python3.11/lib-dynload/_bz2.cpython-311-x86_64-linux-gnu.so",
+      "/usr/lib/x86_64-linux-gnu/gconv/UTF-16.so",
+      "/usr/lib/x86_64-linux-gnu/sasl2/libplain.so.2",
+    ]
+  ) assert.ok(systemLibrary(p), p);
+  const s = attachStates(ATTACH);
+  const dynload = Array.from(
+    { length: 5 },
+    (_, i) => `/usr/lib/python3.11/lib-dynload/m${i}.cpython-311-x86_64-linux-gnu.so`,
+  );
+  const grpc =
+    "/venv/lib/python3.11/site-packages/grpc/_cython/cygrpc.cpython-311-x86_64-linux-gnu.so";
+  assert.match(
+    describeFiles(s, "/usr/bin/python3.11", [...dynload, grpc]),
+    /; loaded \/venv\/.*cygrpc[^,]*$/,
+  );
+});
+
+Deno.test("a file the capture may not have inspected (review31a S3): not said to hold no TLS stack", () => {
+  const s = attachStates({
+    ...ATTACH,
+    unresolved: [{ pid: 7, dev: "8:1", ino: "12", reason: "the process was gone" }],
+  });
+  const words = describeFiles(s, "/opt/a/a", ["/opt/a/libown.so"]);
+  assert.ok(!words.includes("no TLS stack found in it"), words);
+  assert.match(
+    words,
+    /\/opt\/a\/libown\.so \(not in manifest\.json's attach section: not inspected, or judged to hold no TLS stack\)/,
+  );
+  // a recording with no attach section at all: nothing was inspected that it says
+  assert.match(describeFiles(attachStates(undefined), "/opt/a/a", null), /not inspected/);
+  // the hooked ones are still hooked
+  assert.match(describeFiles(s, "/usr/bin/node", null), /^ran \/usr\/bin\/node \(hooked\)/);
 });

@@ -60,41 +60,28 @@ export function callKind(req: RequestInfo): CallKind {
 }
 
 /**
- * User-Agent product names that name a library or runtime, not the program using it: HTTP
- * clients, model SDKs, runtimes, browsers (Electron apps send `Mozilla/5.0`). Compared in
- * lower case. Besides these, a product named `*sdk*` (`ai-sdk`, `google-genai-sdk`,
- * `aws-sdk-js`) and one whose version is a language (the Stainless SDKs' `OpenAI/JS 5.20.1`,
- * `Anthropic/Python 0.40.0`, and a bundle's minified class name, Continue's `ls/JS 5.23.2`)
- * are an SDK's.
+ * User-Agent product names that name a library or runtime, not the program using it, and that
+ * no rule below catches: HTTP clients, model SDKs, runtimes, browsers (Electron apps send
+ * `Mozilla/5.0`). Compared in lower case. The rules (genericProduct) catch the rest by what
+ * the name says, so a client or SDK missing here is not taken for an agent.
  */
 export const GENERIC_PRODUCTS: readonly string[] = [
-  "node-fetch",
   "undici",
   "axios",
   "got",
   "ky",
-  "node",
-  "node.js",
   "bun",
   "deno",
-  "python-httpx",
   "httpx",
-  "python-requests",
-  "python-urllib",
-  "python-urllib3",
   "aiohttp",
-  "go-http-client",
   "curl",
   "libcurl",
   "wget",
   "reqwest",
   "hyper",
   "okhttp",
-  "java",
-  "apache-httpclient",
   "dart",
   "mozilla",
-  "python", // aiohttp's `Python/3.11 aiohttp/3.9.1`
   "guzzlehttp",
   "faraday",
   "ureq",
@@ -102,16 +89,41 @@ export const GENERIC_PRODUCTS: readonly string[] = [
   "libwww-perl",
   "httpie",
   "postmanruntime",
-  "google-api-nodejs-client",
   "boto3",
   "botocore",
-  "ollama-js",
-  "ollama-python",
+  "urllib3",
 ];
+
+/** A language's or runtime's own name (`Ruby`, `Java/21`, `CPython/3.11`, `Node.js/22`). */
+const LANGUAGE_NAME =
+  /^(c?python\d*|java.*|ruby|php|perl|swift|rust|node|node\.?js|go|golang|dotnet|\.net|kotlin|scala|elixir|erlang|lua)$/;
+
+/** A name that says it is a library: an HTTP, gRPC or fetch client, a requests lib, an SDK. */
+const LIBRARY_WORD = /http|client|request|fetch|grpc|sdk|urllib/;
+
+/** A name ending in its language, as libraries are named (`ollama-js`, `gl-python`). */
+const LANGUAGE_SUFFIX =
+  /[-_.](js|node|nodejs|python|py|go|golang|java|ruby|rb|php|rust|dotnet|swift|kotlin)$/;
+
+/** A model vendor's SDK, whatever its version's word (`OpenAI/v1 PythonBindings`, `OpenAI/NodeJS`). */
+const VENDOR_SDK =
+  /^(async|azure)?openai$|^(async)?anthropic|^groq|^mistral|^cohere|^ollama|^together|^fireworks|^litellm|^langchain|^llamaindex|^llama-index|^google-genai|^vertexai|^bedrock/;
 
 /** The version part of a product that names a language: an SDK's `Name/JS 1.2.3`. */
 const LANGUAGE_VERSION =
-  /^(js|javascript|typescript|node|python|go|java|kotlin|ruby|php|csharp|dotnet|rust|swift)$/i;
+  /^(js|javascript|typescript|node|nodejs|python|go|java|kotlin|ruby|php|csharp|dotnet|rust|swift)$/i;
+
+/**
+ * Whether a User-Agent's leading product names a library or runtime rather than a program:
+ * listed (GENERIC_PRODUCTS); a language's or runtime's name; a name that says it is a client
+ * or SDK; one ending in a language; a model vendor's SDK; or one whose version is a language.
+ */
+export function genericProduct(name: string, version: string | undefined): boolean {
+  const lower = name.toLowerCase();
+  return GENERIC_PRODUCTS.includes(lower) || LANGUAGE_NAME.test(lower) ||
+    LIBRARY_WORD.test(lower) || LANGUAGE_SUFFIX.test(lower) || VENDOR_SDK.test(lower) ||
+    (version !== undefined && LANGUAGE_VERSION.test(version));
+}
 
 /** A product name (RFC 9110 token) leading a User-Agent, and the word after its `/`. */
 const LEADING_PRODUCT = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})(?:\/([^\s/;()]*))?(?=[\s/;(]|$)/;
@@ -120,7 +132,7 @@ const LEADING_PRODUCT = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})(?:\/([^\s/;()]*)
  * The agent a request comes from, by its User-Agent: the known agents by their own names
  * (`claude-cli/...` is `claude-code`), any other by the product name its User-Agent leads
  * with (`Kimi-CLI/1.2 (linux)` is `Kimi-CLI`), unless that names an HTTP client, a model
- * SDK or a runtime (GENERIC_PRODUCTS): then null, and the analysis names the calling
+ * SDK or a runtime (genericProduct): then null, and the analysis names the calling
  * process's program instead (sql/llm_call_agents.sql).
  */
 export function agentOf(userAgent: string | undefined): string | null {
@@ -135,8 +147,5 @@ export function agentOf(userAgent: string | undefined): string | null {
   const m = LEADING_PRODUCT.exec(userAgent);
   if (!m) return null;
   const [, name, version] = m;
-  const lower = name.toLowerCase();
-  if (GENERIC_PRODUCTS.includes(lower) || lower.includes("sdk")) return null;
-  if (version && LANGUAGE_VERSION.test(version)) return null;
-  return name;
+  return genericProduct(name, version || undefined) ? null : name;
 }

@@ -80,3 +80,62 @@ Deno.test("an agent not known by name is its User-Agent's leading product, unles
     ]
   ) assert.equal(agentOf(ua), null, ua);
 });
+
+Deno.test("agentOf: clients, SDKs and runtimes by rule, not only by name (review31a M1)", () => {
+  for (
+    const ua of [
+      // the real defaults of: JDK 11+ HttpClient, openai-python < 1.0, openai-node v3,
+      // Ruby's Net::HTTP, gRPC for Node and Python, urllib3, CPython's urllib, rest-client
+      "Java-http-client/17.0.9",
+      "OpenAI/v1 PythonBindings/0.28.1",
+      "OpenAI/NodeJS/3.3.0",
+      "Ruby",
+      "grpc-node-js/1.12",
+      "gl-python/3.12 grpc/1.66",
+      "urllib3/2.2.1",
+      "CPython/3.11",
+      "rest-client/2.1.0 (linux-gnu x86_64) ruby/3.2.2p53",
+      // vendor SDKs whatever their version's word
+      "AsyncOpenAI/Python 1.40.0",
+      "AzureOpenAI/v1",
+      "anthropic-typescript/0.30.0",
+      "groq/0.9.0",
+      "MistralAI-client/1.0",
+      "mistralai/1.2.0",
+      "cohere/5.0.0",
+      // other runtimes and languages
+      "PHP/8.2",
+      "Perl/5.36",
+      "Swift/5.9",
+      "rust/1.80",
+      "Java/21.0.1",
+      "Node.js/22",
+      "nodejs/20",
+      "Anthropic/NodeJS 0.20.0",
+      // names that say what they are: *http*, *client*, *request*, *fetch*, *grpc*, *sdk*,
+      // and a language's suffix
+      "cross-fetch/4.0",
+      "some-http-lib/1.0",
+      "fancyrequests/2.0",
+      "ollama-js/0.6.4 (x64 linux Node.js/v20.20.2)",
+      "ollama-python/0.4.7",
+      "lib-go/1.0",
+      "thing-java/3",
+      "foo-node/1",
+      "bar-ruby/2",
+    ]
+  ) assert.equal(agentOf(ua), null, ua);
+  // agents' own names are kept
+  for (
+    const [ua, want] of [
+      ["Kimi-CLI/1.2.0 (linux; x64)", "Kimi-CLI"],
+      ["aider/0.86.1", "aider"],
+      [
+        "Cline/3.0",
+        "Cline",
+      ],
+      ["goose/1.0", "goose"],
+      ["crush/0.1", "crush"],
+    ]
+  ) assert.equal(agentOf(ua), want, ua);
+});

@@ -74,10 +74,16 @@ SELECT n.pid, (
     SELECT arg_min(p.comm, CASE WHEN coalesce(p.start_ns, 0) <= n.first_ns
       AND coalesce(p.end_ns, n.first_ns) >= n.first_ns THEN 0 ELSE 1 END)
     FROM processes p WHERE p.recording = $1 AND p.pid = n.pid
-  ) AS comm, n.addr, n.connects, n.addrs, (
+  ) AS comm, n.addr, n.connects, n.addrs, coalesce((
+    -- the file its last exec before then ran, as the kernel found it (the raw process table's
+    -- exe: after symlinks and #!, as manifest.json's attach section names files)
+    SELECT arg_max(coalesce(x.exe, x.filename), x.ts_ns)
+    FROM process x WHERE x.recording = $1 AND x.pid = n.pid AND x.kind = 'exec'
+      AND x.ts_ns <= n.first_ns
+  ), (
     SELECT arg_min(p.exe, CASE WHEN coalesce(p.start_ns, 0) <= n.first_ns
       AND coalesce(p.end_ns, n.first_ns) >= n.first_ns THEN 0 ELSE 1 END)
     FROM processes p WHERE p.recording = $1 AND p.pid = n.pid
-  ) AS exe
+  )) AS exe
 FROM named n
 ORDER BY n.first_ns, n.pid

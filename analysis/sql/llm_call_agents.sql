@@ -40,21 +40,22 @@ FROM (
   ),
   -- the execs run, each once
   execs AS (
-    SELECT DISTINCT p.recording, p.pid, p.ts_ns, p.filename, p.argv
+    SELECT DISTINCT p.recording, p.pid, p.ts_ns, p.filename, p.argv, p.cwd
     FROM process p
     SEMI JOIN ran r ON r.recording = p.recording AND r.pid = p.pid AND r.ts_ns = p.ts_ns
     WHERE p.kind = 'exec'
   ),
   -- each program named once (many processes run the same)
   programs AS (
-    SELECT filename, argv, program_name(filename, argv) AS agent
-    FROM (SELECT DISTINCT filename, argv FROM execs)
+    SELECT filename, argv, cwd, program_name(filename, argv, cwd) AS agent
+    FROM (SELECT DISTINCT filename, argv, cwd FROM execs)
   )
   SELECT r.recording, r.llm_call_id, any_value(g.agent) AS agent
   FROM ran r
   JOIN execs e USING (recording, pid, ts_ns)
   JOIN programs g
     ON g.filename IS NOT DISTINCT FROM e.filename AND g.argv IS NOT DISTINCT FROM e.argv
+      AND g.cwd IS NOT DISTINCT FROM e.cwd
   -- two execs of a pid in one nanosecond cannot be (the second ends the first): one kept
   GROUP BY r.recording, r.llm_call_id
 ) n

@@ -23,7 +23,13 @@ WITH servers AS (
     )
   GROUP BY a.addr, a.port
 )
-SELECT s.addr, s.port, s.connects, s.pid, s.comm, s.exe,
+SELECT s.addr, s.port, s.connects, s.pid, s.comm, coalesce((
+    -- the file its last exec before then ran, as the kernel found it (the raw process table's
+    -- exe: after symlinks and #!, as manifest.json's attach section names files)
+    SELECT arg_max(coalesce(x.exe, x.filename), x.ts_ns)
+    FROM process x WHERE x.recording = $1 AND x.pid = s.pid AND x.kind = 'exec'
+      AND x.ts_ns <= s.first_ns
+  ), s.exe) AS exe,
   NOT EXISTS (SELECT 1 FROM tls t WHERE t.recording = $1 AND t.pid = s.pid) AS no_tls
 FROM servers s
 ORDER BY s.first_ns, s.port

@@ -163,19 +163,24 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
     SELECT recording, peer_inode, inode FROM query_table(t)
     WHERE kind = 'tcp' AND peer_inode IS NOT NULL
   ) GROUP BY ALL;
--- program_name(exe, argv): the name of the program a process ran, from its exec (`exe`: the
--- file executed, `argv`), as llm_call_agents.sql names an agent its User-Agent did not name.
--- A script's runtime (node, bun, deno, python, pypy, ruby, perl, php: the file executed, or
--- argv[0] when the kernel ran a `#!` script's interpreter) is not the program: its script is,
--- the first argument that is no option nor an option's value (`node --require x cli.js`;
--- deno's and bun's `run` skipped), named by the npm package it lies in
--- (`/usr/lib/node_modules/@github/copilot/index.js` is `@github/copilot`; not a `.bin` link,
--- whose name is the command's: `node_modules/.bin/cn` is `cn`), else by its base name without a
--- script extension (`/usr/local/bin/aider`, `agent.py` is `agent`; a package's `__main__.py`
--- by its directory); python's `-m MODULE` by the module; code given inline (`-e`, `-p`,
--- python's `-c`, `deno eval`), or no script, by the runtime. Any other program by the base name
--- of the file executed (GitHub Copilot CLI's `.../copilot-linux-x64/copilot` is `copilot`).
--- Null when neither is known.
+-- program_name(exe, argv, cwd): the name of the program a process ran, from its exec (`exe`:
+-- the file executed, `argv`, `cwd`: its working directory), as llm_call_agents.sql names an
+-- agent its User-Agent did not name. A script's runtime (node, bun, deno, python, pypy, ruby,
+-- perl, php: the file executed, or argv[0] when the kernel ran a `#!` script's interpreter) is
+-- not the program: its script is, the first argument that is no option nor an option's value
+-- (`node --require x cli.js`, `node --max-old-space-size 4096 a.js`, `ruby -I lib a.rb`; a
+-- number is no script; deno's and bun's `run`, deno's `task` skipped: a task by its name),
+-- named by the npm package it lies in (`/usr/lib/node_modules/@github/copilot/index.js` is
+-- `@github/copilot`; not a `.bin` link, whose name is the command's: `node_modules/.bin/cn` is
+-- `cn`), else by its base name without a script extension (`/usr/local/bin/aider`, `agent.py`
+-- is `agent`), unless that is a generic one (index, main, cli, app, run, start, server,
+-- __main__, bin): then by the nearest directory above it, a relative script's through `cwd`,
+-- that is not a build's or source tree's (dist, build, lib, src, bin, out, __pycache__):
+-- `.../myagent/dist/index.js` is `myagent`, `python3 main.py` in /srv/tool is `tool`;
+-- python's `-m MODULE` (or `-mMODULE`) by the module; code given inline (`-e`, `--eval=...`,
+-- `-p`, python's `-c`, `deno eval`), or no script, by the runtime. Any other program by the
+-- base name of the file executed (GitHub Copilot CLI's `.../copilot-linux-x64/copilot` is
+-- `copilot`). Null when neither is known.
 CREATE OR REPLACE MACRO path_base(path) AS nullif(regexp_extract(path, '[^/]*$'), '');
 CREATE OR REPLACE MACRO script_runtime(path) AS
   regexp_full_match(path_base(path), '(node|nodejs|bun|deno|(python|pypy|ruby|perl|php)[0-9.]*)');
@@ -186,29 +191,50 @@ CREATE OR REPLACE MACRO program_runtime(exe, argv) AS
 CREATE OR REPLACE MACRO script_at(rt, argv) AS
   list_filter(range(2, len(argv) + 1), i ->
     argv[i] IN ('-e', '--eval', '-p', '--print')
+    OR starts_with(argv[i], '--eval=') OR starts_with(argv[i], '--print=')
     OR (argv[i] = '-c' AND regexp_matches(rt, '^(python|pypy)'))
+    OR (regexp_matches(argv[i], '^-m[^-]') AND regexp_matches(rt, '^(python|pypy)'))
     OR (i = 2 AND rt = 'deno' AND argv[i] = 'eval')
-    OR (NOT starts_with(argv[i], '-')
+    OR (NOT starts_with(argv[i], '-') AND NOT regexp_full_match(argv[i], '[0-9]+')
       AND argv[i - 1] NOT IN ('-r', '--require', '--import', '--loader', '--experimental-loader',
         '-C', '--conditions', '--inspect-port', '--title', '--input-type', '-W', '-X',
-        '--config', '--import-map', '--env-file', '--cwd')
+        '--config', '--import-map', '--env-file', '--cwd', '--localstorage-file', '-I',
+        '--stack-size', '--max-old-space-size', '--max-semi-space-size', '--redirect-warnings',
+        '--icu-data-dir', '--openssl-config', '--diagnostic-dir', '--report-dir',
+        '--watch-path', '--unhandled-rejections', '--dns-result-order')
       AND NOT (argv[i - 1] = '-c' AND rt = 'deno')
-      AND NOT (i = 2 AND rt IN ('deno', 'bun') AND argv[i] IN ('run', 'x'))))[1];
+      AND NOT (i = 2 AND rt IN ('deno', 'bun') AND argv[i] IN ('run', 'x'))
+      AND NOT (i = 2 AND rt = 'deno' AND argv[i] = 'task')))[1];
+-- a script's path made whole through the working directory it was run in
+CREATE OR REPLACE MACRO script_path(path, cwd) AS
+  CASE WHEN starts_with(path, '/') OR cwd IS NULL THEN path ELSE cwd || '/' || path END;
+-- the nearest directory above a path's file that is not a build's or source tree's
+CREATE OR REPLACE MACRO meaningful_dir(path) AS
+  list_filter(list_slice(string_split(path, '/'), 1, len(string_split(path, '/')) - 1),
+    d -> d NOT IN ('', '.', '..', 'dist', 'build', 'lib', 'src', 'bin', 'out', '__pycache__',
+      'usr', 'local'))[-1];
+CREATE OR REPLACE MACRO script_base(path) AS
+  nullif(regexp_replace(path_base(path), '\.([cm]?[jt]s|pyc?|rb|pl|php)$', ''), '');
 CREATE OR REPLACE MACRO script_name(path) AS
   CASE
     WHEN regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1) NOT IN ('', '.bin')
       THEN regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1)
-    WHEN path_base(path) = '__main__.py' THEN path_base(regexp_replace(path, '/[^/]*$', ''))
-    ELSE nullif(regexp_replace(path_base(path), '\.([cm]?[jt]s|pyc?|rb|pl|php)$', ''), '')
+    WHEN script_base(path) IN ('index', 'main', 'cli', 'app', 'run', 'start', 'server',
+        '__main__', 'bin')
+      THEN coalesce(meaningful_dir(path), script_base(path))
+    ELSE script_base(path)
   END;
-CREATE OR REPLACE MACRO program_name_of(exe, argv, rt, i) AS
+CREATE OR REPLACE MACRO program_name_of(exe, argv, cwd, rt, i) AS
   CASE
     WHEN rt IS NULL THEN path_base(coalesce(exe, argv[1]))
-    WHEN i IS NULL OR starts_with(argv[i], '-') OR (rt = 'deno' AND i = 2 AND argv[i] = 'eval')
+    WHEN i IS NULL OR (starts_with(argv[i], '-') AND NOT regexp_matches(argv[i], '^-m[^-]'))
+        OR (rt = 'deno' AND i = 2 AND argv[i] = 'eval')
       THEN rt
+    WHEN starts_with(argv[i], '-m') THEN substr(argv[i], 3)
     WHEN argv[i - 1] = '-m' THEN argv[i]
-    ELSE coalesce(script_name(argv[i]), rt)
+    WHEN argv[i - 1] = 'task' AND i = 3 AND rt = 'deno' THEN argv[i]
+    ELSE coalesce(script_name(script_path(argv[i], cwd)), rt)
   END;
-CREATE OR REPLACE MACRO program_name(exe, argv) AS
-  program_name_of(exe, argv, program_runtime(exe, argv),
+CREATE OR REPLACE MACRO program_name(exe, argv, cwd) AS
+  program_name_of(exe, argv, cwd, program_runtime(exe, argv),
     script_at(program_runtime(exe, argv), argv));
