@@ -189,3 +189,27 @@ Deno.test("actions: entering namespaces says which, the one entered and the new 
     close();
   }
 });
+
+Deno.test("actions: a kill of the process group -2147483648 (refused by the kernel, still recorded) is summarised, not an overflow that fails every reader of the row", async () => {
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, 100, 1, "claude"),
+      r.exec(10, 100, 1, ["/opt/claude"]),
+      r.fork(25, 300, 100, "sh"),
+    ],
+    privilege: [
+      r.privilege(30, 300, "kill", { target_pid: -2147483648, request: "SIGTERM", ret: -3n }),
+    ],
+    llm: [r.llm(1, 100, 1000)],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const summaries = (await all(c, "SELECT summary FROM actions WHERE op = 'kill'")).map((x) =>
+      x.summary
+    );
+    assert.equal(summaries.length, 1);
+    assert.match(String(summaries[0]), / to process group 2147483648 \(failed, errno 3\)/);
+  } finally {
+    await close();
+  }
+});

@@ -1001,3 +1001,25 @@ Deno.test("detectors: a lock taken with a symlink, a hard link's new name and /d
   assert.equal(lock.attempts, 3n);
   assert.equal(lock.blocked_ms, 1900 - 1100, "first failed symlink to its own");
 });
+
+Deno.test("detectors: a kill of the process group -2147483648 (refused, still recorded) stops no detector", async () => {
+  // review31c: negating it as an INTEGER overflowed in actions' summary, and every detector
+  // reading that row failed for every recording ("findings has no rows from it")
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, 100, 1, "claude"),
+      r.exec(10, 100, 1, ["/opt/claude"]),
+      r.fork(25, 300, 100, "sh"),
+    ],
+    privilege: [
+      r.privilege(30, 300, "kill", { target_pid: -2147483648, request: "SIGTERM", ret: -3n }),
+    ],
+    llm: [r.llm(1, 100, 1000)],
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    assert.deepEqual(await buildFindings(c, DEFAULT_DETECT_SETTINGS), []);
+  } finally {
+    await close();
+  }
+});

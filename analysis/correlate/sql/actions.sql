@@ -120,7 +120,9 @@ SELECT e.recording, e.event_table, e.row_id - f.first_rowid AS event_id, e.ts_ns
         WHEN e.op IN ('kill', 'rt_sigqueueinfo') AND e.target_pid = -1
           THEN ' to every process it may signal'
         WHEN e.op IN ('kill', 'rt_sigqueueinfo') AND e.target_pid < -1
-          THEN ' to process group ' || (-e.target_pid)
+          -- widened first: the group of -2147483648 has no INTEGER (kill refuses it, ESRCH,
+          -- but the call is recorded, and an overflow here failed every reader of the row)
+          THEN ' to process group ' || (-(e.target_pid::BIGINT))
         ELSE coalesce(CASE WHEN e.op LIKE 'process_vm_%' THEN ' of' ELSE '' END || ' pid ' ||
           e.target_pid, '')
       END
