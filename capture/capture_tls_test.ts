@@ -268,6 +268,46 @@ Deno.test({
   },
 });
 
+const DENO_FETCH = `
+const r = await fetch(Deno.args[0] + "/v1/chat/completions", { method: "POST",
+  headers: { "authorization": "Bearer sk-SECRET-deno", "content-type": "application/json" },
+  body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi from deno" }] }) });
+console.log(await r.text());
+`;
+
+Deno.test({
+  name: "deno fetch (rustls on aws-lc, static and stripped): request and response recovered",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    // The deno that runs Sightline (and these tests): its aws-lc is built for size, which once
+    // hid aead.c's error-site constants from the locator (`push imm; pop reg`).
+    const deno = Deno.realPathSync(Deno.execPath());
+    const dir = await Deno.makeTempDir({ prefix: "sl-deno-fetch-" });
+    try {
+      await withHttpsServer(() => simpleResponse('{"ok":"deno"}', "application/json"), async (
+        srv,
+        c,
+      ) => {
+        const { res, rec } = await captureClient(
+          [deno, "eval", "--cert", c.caPath, DENO_FETCH, srv.url],
+          { DENO_DIR: dir, NO_COLOR: "1" },
+        );
+        assert.equal(res.exitCode, 0);
+        assert.equal(srv.exchanges.length, 1);
+        const ex = srv.exchanges[0];
+        const s = tlsStreams(rec.tls).find((s) => s.write.length);
+        assert.ok(s, "deno's TLS plaintext is recorded");
+        assert.equal(s.lib, deno);
+        assert.equal(dec.decode(s.write), masked(dec.decode(ex.request), "Bearer sk-SECRET-deno"));
+        assert.equal(dec.decode(s.read), masked(dec.decode(ex.response), SESSION_COOKIE));
+        assert.equal(s.lost, 0);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 /** 1 MiB of varied bytes (so that a misplaced chunk cannot go unnoticed). */
 function mebibyte(): Uint8Array {
   const b = new Uint8Array(1 << 20);

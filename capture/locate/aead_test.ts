@@ -32,6 +32,27 @@ Deno.test("Codex: locate() finds EVP_AEAD_CTX_seal/open in the stripped Rust bin
   }
 });
 
+Deno.test("Deno: locate() finds EVP_AEAD_CTX_seal/open in the deno binary (aws-lc built for size)", async () => {
+  // The deno that runs Sightline (setup installs it): rustls on aws-lc, static and stripped,
+  // whose aws-lc loads the error codes with `push imm8; pop reg` (clang -Oz), not `mov`.
+  const deno = Deno.realPathSync(Deno.execPath());
+  using elf = ElfFile.open(deno);
+  assert.equal(elf.staticSymbols().length, 0, "stripped");
+  const r = await locate(deno, { cacheDir: await tempCacheDir() });
+  assert.equal(r.ok, true, r.reason ?? JSON.stringify(r.tried));
+  const libraries = [r.library, ...r.libraries ?? []];
+  assert.ok(libraries.includes("aws-lc"), JSON.stringify(libraries));
+  const aead = r.hooks.filter((h) => h.fn.startsWith("EVP_AEAD"));
+  assert.deepEqual(aead.map((h) => h.fn).sort(), ["EVP_AEAD_CTX_open", "EVP_AEAD_CTX_seal"]);
+  const seal = aead.find((h) => h.fn === "EVP_AEAD_CTX_seal")!;
+  const open = aead.find((h) => h.fn === "EVP_AEAD_CTX_open")!;
+  assert.notEqual(seal.fileOffset, open.fileOffset);
+  // the reasons in each function's source order, read from the code
+  assert.match(seal.evidence, /TOO_LARGE@\d+,BUFFER_TOO_SMALL@\d+/);
+  assert.match(open.evidence, /BAD_DECRYPT@\d+,BUFFER_TOO_SMALL@\d+/);
+  for (const h of aead) assert.ok(h.confidence >= 0.8, `${h.fn}: ${h.confidence} ${h.evidence}`);
+});
+
 Deno.test({
   name: "Codex: uprobes at the located seal/open see the HTTPS request plaintext",
   ignore: SKIP_NOT_ROOT,

@@ -156,23 +156,30 @@ function readSite(fn: FunctionInfo, ref: CodeRef, k: number, fileArg: number): E
   const regs = layout(fileArg);
   const targets = new Set(insns.map((i) => i.target).filter((t) => t !== undefined));
   const vals = new Map<string, number | undefined>();
-  const apply = (i: Insn, overwrite: boolean) => {
+  const apply = (i: Insn, overwrite: boolean, popped?: number) => {
     for (const [name, set] of regs) {
       if (!set.has(i.reg0) || NO_WRITE.has(i.mnemonic)) continue;
       if (!overwrite && vals.has(name)) continue;
       const isMovImm = i.mnemonic === X86.Mnemonic.Mov && i.imm1 !== undefined;
-      vals.set(name, isMovImm ? i.imm1 : undefined);
+      vals.set(name, isMovImm ? i.imm1 : i.mnemonic === X86.Mnemonic.Pop ? popped : undefined);
     }
   };
+  // A size-optimised build (clang -Oz, as in Deno's aws-lc) loads small constants with
+  // `push imm8; pop reg` (3 bytes, not 5): a pop takes the value of the push that fed it.
+  const pushed = (i: Insn | undefined) =>
+    i?.mnemonic === X86.Mnemonic.Push && i.imm0 !== undefined ? i.imm0 : undefined;
   // Backwards to the start of the basic block: the latest write wins.
   for (let j = k - 1; j >= 0; j--) {
     const i = insns[j];
     if (isTerminator(i) || i.flow === "call" || i.flow === "jcc" || i.flow === "icall") break;
-    apply(i, false);
+    apply(i, false, pushed(insns[j - 1]));
     if (targets.has(i.ip)) break;
   }
-  // Forwards to the call, following unconditional jumps within the function.
+  // Forwards to the call, following unconditional jumps within the function; pushes and pops
+  // on the way are followed on a model of the stack (a push may come before a jump, its pop
+  // after it).
   const index = new Map(insns.map((i, n) => [i.ip, n]));
+  const stack: (number | undefined)[] = [];
   let j = k + 1, jumps = 0;
   while (j < insns.length) {
     const i = insns[j];
@@ -182,7 +189,8 @@ function readSite(fn: FunctionInfo, ref: CodeRef, k: number, fileArg: number): E
       continue;
     }
     if (i.flow !== "next") break;
-    apply(i, true);
+    if (i.mnemonic === X86.Mnemonic.Push) stack.push(pushed(i));
+    apply(i, true, i.mnemonic === X86.Mnemonic.Pop ? stack.pop() : undefined);
     j++;
   }
   site.lib = vals.get("lib");

@@ -19,6 +19,8 @@ export interface Insn {
   reg0: number;
   /** Second operand's register (Register.None if not a register). */
   reg1: number;
+  /** Immediate of the first operand, when it is one (`push imm`). */
+  imm0?: number;
   /** Immediate of the second operand, when it is one. */
   imm1?: number;
   /** Absolute address of a RIP-relative memory operand. */
@@ -126,6 +128,7 @@ function toInsn(i: any): Insn {
       insn.target = Number(i.nearBranchTarget);
     }
   }
+  if (i.opCount >= 1 && IMM_KINDS.has(i.op0Kind)) insn.imm0 = Number(i.immediate(0));
   if (i.opCount >= 2 && IMM_KINDS.has(i.op1Kind)) insn.imm1 = Number(i.immediate(1));
   if (i.isIpRelMemoryOperand) insn.ripRef = Number(i.ipRelMemoryAddress);
   else {
