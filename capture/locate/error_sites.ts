@@ -165,14 +165,17 @@ function readSite(fn: FunctionInfo, ref: CodeRef, k: number, fileArg: number): E
     }
   };
   // A size-optimised build (clang -Oz, as in Deno's aws-lc) loads small constants with
-  // `push imm8; pop reg` (3 bytes, not 5): a pop takes the value of the push that fed it.
+  // `push imm8; pop reg` (3 bytes, not 5): a pop takes the value of the push that fed it, walking
+  // back (the instruction before it) and forwards (a model of the stack along the path taken).
   const pushed = (i: Insn | undefined) =>
     i?.mnemonic === X86.Mnemonic.Push && i.imm0 !== undefined ? i.imm0 : undefined;
   // Backwards to the start of the basic block: the latest write wins.
   for (let j = k - 1; j >= 0; j--) {
     const i = insns[j];
     if (isTerminator(i) || i.flow === "call" || i.flow === "jcc" || i.flow === "icall") break;
-    apply(i, false, pushed(insns[j - 1]));
+    // a pop other paths jump to may hold what they pushed: only one reached by falling through
+    // from its push alone takes the push's value
+    apply(i, false, targets.has(i.ip) ? undefined : pushed(insns[j - 1]));
     if (targets.has(i.ip)) break;
   }
   // Forwards to the call, following unconditional jumps within the function; pushes and pops
