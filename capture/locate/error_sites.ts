@@ -73,6 +73,16 @@ function layout(fileArg: number): [string, ReadonlySet<number>][] {
   return out;
 }
 const NO_WRITE = new Set<number>([X86.Mnemonic.Cmp, X86.Mnemonic.Test, X86.Mnemonic.Push]);
+const PUSH_POP = new Set<number>([X86.Mnemonic.Push, X86.Mnemonic.Pop]);
+/** Instructions that move the stack pointer with no operand naming it. */
+const MOVES_RSP = new Set<number>([
+  X86.Mnemonic.Leave,
+  X86.Mnemonic.Pushf,
+  X86.Mnemonic.Pushfq,
+  X86.Mnemonic.Popf,
+  X86.Mnemonic.Popfq,
+  X86.Mnemonic.Enter,
+]);
 
 /** Finds the `__FILE__` string ending in one of `suffixes`, its error sites and their functions. */
 export function sourceFileSites(
@@ -192,6 +202,11 @@ function readSite(fn: FunctionInfo, ref: CodeRef, k: number, fileArg: number): E
       continue;
     }
     if (i.flow !== "next") break;
+    // anything else that moves the stack pointer (add/sub/lea/mov to rsp, leave, pushfq,
+    // popfq) leaves the model's slots unknown
+    if (MOVES_RSP.has(i.mnemonic) || (!PUSH_POP.has(i.mnemonic) && i.reg0 === X86.Register.RSP)) {
+      stack.length = 0;
+    }
     if (i.mnemonic === X86.Mnemonic.Push) stack.push(pushed(i));
     apply(i, true, i.mnemonic === X86.Mnemonic.Pop ? stack.pop() : undefined);
     j++;

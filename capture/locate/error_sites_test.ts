@@ -2,7 +2,8 @@
  * readSite's reading of `ERR_put_error`'s lib/reason/line from the code before the call, on a
  * real shared library built from assembly laid out as compilers lay it out: a size-optimised
  * build's `push imm; pop reg` read as the immediate (Deno's aws-lc, clang -Oz), but not a pop
- * whose value another path may have pushed (a pop that is a jump target), nor one of a register.
+ * whose value another path may have pushed (a pop that is a jump target), one of a register,
+ * or one past another move of the stack pointer.
  */
 import assert from "node:assert/strict";
 import { ElfFile } from "../elf.ts";
@@ -16,7 +17,7 @@ __asm__(
   ".section .rodata\n"
   "file: .asciz \"/src/aws-lc/crypto/fipsmodule/cipher/aead.c\"\n"
   ".text\n"
-  ".globl straight, join_back, pushed_reg, err\n"
+  ".globl straight, join_back, pushed_reg, dropped, err\n"
   ".p2align 4, 0xcc\n"
   "err: ret\n"
   "  .fill 31,1,0xcc\n"
@@ -62,10 +63,25 @@ __asm__(
   "  call err\n"
   "  ret\n"
   "  .fill 24,1,0xcc\n"
+  ".p2align 4, 0xcc\n"
+  "dropped:\n"
+  "  lea file(%rip), %rcx\n"
+  "  push $0x1e\n"
+  "  pop %rdi\n"
+  "  push $0x77\n"
+  "  add $8, %rsp\n"
+  "  push $0x70\n"
+  "  add $8, %rsp\n"
+  "  pop %rdx\n"
+  "  mov $400, %r8d\n"
+  "  xor %esi, %esi\n"
+  "  call err\n"
+  "  ret\n"
+  "  .fill 24,1,0xcc\n"
 );
 `;
 
-Deno.test("error sites: push imm; pop reg is the immediate, but not at a join nor of a register", async () => {
+Deno.test("error sites: push imm; pop reg is the immediate, but not at a join, of a register, or past a move of rsp", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sl-sites-" });
   try {
     const lib = await buildSharedLibrary(dir, "sites", ASM, ["-nostdlib"]);
@@ -80,6 +96,8 @@ Deno.test("error sites: push imm; pop reg is the immediate, but not at a join no
       [0x1e, 0x77, 200],
       // pushed_reg: what a register held is not known
       [0x1e, undefined, 300],
+      // dropped: its pushes discarded by add rsp, the pop takes a slot not pushed here
+      [0x1e, undefined, 400],
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
