@@ -40,6 +40,19 @@ async function programNames(
   }
 }
 
+/** The calls of an analysed recording by agent and User-Agent, with how many. */
+function callsByAgent(c: Parameters<typeof queryRows>[0]) {
+  return queryRows(
+    c,
+    `SELECT c.agent, (
+        SELECT any_value(x[2]) FROM unnest(
+          h.request_headers::VARCHAR[][]) AS u(x) WHERE lower(x[1]) = 'user-agent'
+      ) AS ua, count(*)::INT AS n
+     FROM llm_calls c JOIN http_exchanges h USING (recording, exchange_id)
+     GROUP BY ALL`,
+  );
+}
+
 Deno.test("program_name: a runtime's script, its npm package, python's module, or the executable", async () => {
   const cases: [string | null, string[] | null, string | null][] = [
     // as recorded: Continue CLI, Pi and Nanocoder run as node scripts through their .bin links
@@ -186,15 +199,7 @@ Deno.test("real recordings whose User-Agent is an SDK's: llm_calls, processes an
     try {
       assert.deepEqual(s.problems, [], fixture);
       await withDb(s.db, async (c) => {
-        const calls = await queryRows(
-          c,
-          `SELECT c.agent, (
-              SELECT any_value(x[2]) FROM unnest(
-                h.request_headers::VARCHAR[][]) AS u(x) WHERE lower(x[1]) = 'user-agent'
-            ) AS ua, count(*)::INT AS n
-           FROM llm_calls c JOIN http_exchanges h USING (recording, exchange_id)
-           GROUP BY ALL`,
-        );
+        const calls = await callsByAgent(c);
         assert.deepEqual(calls, [{ agent: want, ua, n: 3 }], fixture);
         const procs = await queryRows(
           c,
@@ -214,15 +219,7 @@ Deno.test("the committed Ollama recording (its client library's User-Agent, olla
   const s = await analysedCopy(`${FIXTURES}ollama/lan_upload`, { prefix: "sl-agent-" });
   try {
     await withDb(s.db, async (c) => {
-      const calls = await queryRows(
-        c,
-        `SELECT c.agent, (
-            SELECT any_value(x[2]) FROM unnest(
-              h.request_headers::VARCHAR[][]) AS u(x) WHERE lower(x[1]) = 'user-agent'
-          ) AS ua, count(*)::INT AS n
-         FROM llm_calls c JOIN http_exchanges h USING (recording, exchange_id)
-         GROUP BY ALL`,
-      );
+      const calls = await callsByAgent(c);
       assert.equal(calls.length, 1, JSON.stringify(calls));
       assert.match(String(calls[0].ua), /^ollama-js\//);
       assert.deepEqual({ agent: calls[0].agent, n: calls[0].n }, { agent: "ollama_agent", n: 4 });

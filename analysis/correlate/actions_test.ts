@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { sqlType } from "../../kit/columns.ts";
 import { buildCorrelation } from "./build.ts";
 import { actionsTable } from "./schema.ts";
-import { all, rows as r, syntheticDb } from "./testing.ts";
+import { all, killOfMinGroup, rows as r, syntheticDb } from "./testing.ts";
 import { withNames } from "../../kit/sql_runner.ts";
 
 const recording = () => ({
@@ -191,17 +191,7 @@ Deno.test("actions: entering namespaces says which, the one entered and the new 
 });
 
 Deno.test("actions: a kill of the process group -2147483648 (refused by the kernel, still recorded) is summarised, not an overflow that fails every reader of the row", async () => {
-  const { c, close } = await syntheticDb({
-    process: [
-      r.fork(0, 100, 1, "claude"),
-      r.exec(10, 100, 1, ["/opt/claude"]),
-      r.fork(25, 300, 100, "sh"),
-    ],
-    privilege: [
-      r.privilege(30, 300, "kill", { target_pid: -2147483648, request: "SIGTERM", ret: -3n }),
-    ],
-    llm: [r.llm(1, 100, 1000)],
-  });
+  const { c, close } = await syntheticDb(killOfMinGroup());
   try {
     assert.deepEqual(await buildCorrelation(c), []);
     const summaries = (await all(c, "SELECT summary FROM actions WHERE op = 'kill'")).map((x) =>

@@ -290,6 +290,24 @@ export interface SessionEnd {
 }
 
 /**
+ * An agent whose child sends SIGTERM to process group -2147483648: the kernel refuses it
+ * (ESRCH), but the call is recorded, and its group has no INTEGER (review31c).
+ */
+export function killOfMinGroup(): SyntheticRecording {
+  return {
+    process: [
+      rows.fork(0, 100, 1, "claude"),
+      rows.exec(10, 100, 1, ["/opt/claude"]),
+      rows.fork(25, 300, 100, "sh"),
+    ],
+    privilege: [
+      rows.privilege(30, 300, "kill", { target_pid: -2147483648, request: "SIGTERM", ret: -3n }),
+    ],
+    llm: [rows.llm(1, 100, 1000)],
+  };
+}
+
+/**
  * A stdio session from a capture fixture (JSON lines `{ts_ns, direction, data}`, `data` in
  * base64: the writes of both ends as a capture recorded them): `client` starts `server`, each
  * writes its lines (`to_server` the client's) and both exit after the last; times from 1 ms

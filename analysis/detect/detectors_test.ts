@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readSql } from "../../kit/sql_runner.ts";
 import { buildCorrelation } from "../correlate/build.ts";
-import { all, REC, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
+import {
+  all,
+  killOfMinGroup,
+  REC,
+  rows as r,
+  syntheticDb,
+  type SyntheticRecording,
+} from "../correlate/testing.ts";
 import { buildFindings } from "./build.ts";
 import { DEFAULT_DETECT_SETTINGS, type DetectSettings } from "./settings.ts";
 
@@ -1005,17 +1012,7 @@ Deno.test("detectors: a lock taken with a symlink, a hard link's new name and /d
 Deno.test("detectors: a kill of the process group -2147483648 (refused, still recorded) stops no detector", async () => {
   // review31c: negating it as an INTEGER overflowed in actions' summary, and every detector
   // reading that row failed for every recording ("findings has no rows from it")
-  const { c, close } = await syntheticDb({
-    process: [
-      r.fork(0, 100, 1, "claude"),
-      r.exec(10, 100, 1, ["/opt/claude"]),
-      r.fork(25, 300, 100, "sh"),
-    ],
-    privilege: [
-      r.privilege(30, 300, "kill", { target_pid: -2147483648, request: "SIGTERM", ret: -3n }),
-    ],
-    llm: [r.llm(1, 100, 1000)],
-  });
+  const { c, close } = await syntheticDb(killOfMinGroup());
   try {
     assert.deepEqual(await buildCorrelation(c), []);
     assert.deepEqual(await buildFindings(c, DEFAULT_DETECT_SETTINGS), []);
