@@ -116,7 +116,11 @@ export async function httpsUnrecordedProblem(
   } catch (e) {
     // a step it reads (processes) failed: said already; else its own failure is said
     if (!b.problems.some((p) => p.kind === "sql" && p.source === "processes.sql")) {
-      b.problem("https_unrecorded.sql", "sql", oneLine(e));
+      b.problem(
+        "https_unrecorded.sql",
+        "sql",
+        `${oneLine(e)}; no process was checked for HTTPS connections without recorded TLS`,
+      );
     }
     return;
   }

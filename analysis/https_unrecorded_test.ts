@@ -270,3 +270,22 @@ Deno.test("https_unrecorded: the executable as the kernel found it (review31a S1
     /pid 10 agent \(1× to 140\.82\.112\.21:443; ran \/usr\/bin\/node \(hooked\); loaded only the system's libraries \(1\), none of them left unhooked\)/,
   );
 });
+
+Deno.test("https_unrecorded: its own query failing is said with what was not checked", async () => {
+  const { c, close } = await syntheticDb(NODE_AND_GO);
+  try {
+    // the query's own input gone (processes is there: its failure would be said already)
+    await c.run("DROP TABLE net");
+    const b = new Build(c, REC);
+    await httpsUnrecordedProblem(c, b, REC, { hooked: [], not_hooked: [] });
+    const said = b.problems.map((p) => [p.source, p.kind, p.message]);
+    assert.equal(said.length, 1, JSON.stringify(said));
+    assert.deepEqual(said[0].slice(0, 2), ["https_unrecorded.sql", "sql"]);
+    assert.match(
+      said[0][2],
+      /net.*; no process was checked for HTTPS connections without recorded TLS$/,
+    );
+  } finally {
+    close();
+  }
+});
