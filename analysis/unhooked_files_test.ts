@@ -118,38 +118,45 @@ Deno.test("saidAlready: a listed file a capture problem names", () => {
   assert.ok(!saidAlready(s, ["/opt/app/libtls_own.so"], [{ ...warned[0], source: "net" }]));
 });
 
-Deno.test("a real recording of a TLS stack the capture missed (Copilot's runtime.node): the blind problem names the addon", async () => {
+/**
+ * The one problem of a committed real recording (tests/fixtures/`fixture`) analysed in a copy,
+ * checked against `head` (whose first group is the pid it names), and that pid.
+ */
+async function onlyLoopbackProblem(fixture: string, head: RegExp) {
   const s = await analysedCopy(
-    new URL("../tests/fixtures/copilot_unhooked", import.meta.url).pathname,
-    {
-      prefix: "sl-unhooked-",
-    },
+    new URL(`../tests/fixtures/${fixture}`, import.meta.url).pathname,
+    { prefix: "sl-unhooked-" },
   );
   try {
     assert.equal(s.problems.length, 1, s.problems.join("\n"));
     const [problem] = s.problems;
-    assert.match(
-      problem,
-      /^net: no LLM call was recorded, but the traced processes connected to 127\.0\.0\.1:18443 \(1× from pid (\d+) MainThread\) on this machine's loopback: /,
-    );
-    const pid = /from pid (\d+)/.exec(problem)![1];
-    // the process's executable (hooked: node's OpenSSL in it) and the addons it loaded by
-    // dlopen, runtime.node among them (judged to hold no TLS: absent from the attach section)
-    assert.ok(
-      problem.includes(
-        `no TLS was recorded at all from pid ${pid} (ran /tmp/probe30/copilot/node_modules/` +
-          "@github/copilot-linux-x64/copilot (hooked); loaded ",
-      ),
-      problem,
-    );
-    assert.match(
-      problem,
-      /\/prebuilds\/linux-x64\/runtime\.node \(no TLS stack found in it\)/,
-    );
-    assert.match(problem, /report it, naming the file/);
+    const m = head.exec(problem);
+    assert.ok(m, `${problem} does not match ${head}`);
+    return { problem, pid: m[1] };
   } finally {
     await Deno.remove(dirname(s.dir), { recursive: true });
   }
+}
+
+Deno.test("a real recording of a TLS stack the capture missed (Copilot's runtime.node): the blind problem names the addon", async () => {
+  const { problem, pid } = await onlyLoopbackProblem(
+    "copilot_unhooked",
+    /^net: no LLM call was recorded, but the traced processes connected to 127\.0\.0\.1:18443 \(1× from pid (\d+) MainThread\) on this machine's loopback: /,
+  );
+  // the process's executable (hooked: node's OpenSSL in it) and the addons it loaded by
+  // dlopen, runtime.node among them (judged to hold no TLS: absent from the attach section)
+  assert.ok(
+    problem.includes(
+      `no TLS was recorded at all from pid ${pid} (ran /tmp/probe30/copilot/node_modules/` +
+        "@github/copilot-linux-x64/copilot (hooked); loaded ",
+    ),
+    problem,
+  );
+  assert.match(
+    problem,
+    /\/prebuilds\/linux-x64\/runtime\.node \(no TLS stack found in it\)/,
+  );
+  assert.match(problem, /report it, naming the file/);
 });
 
 Deno.test("javaVm: a Java VM by its libjvm.so, opened or run", () => {
@@ -166,34 +173,23 @@ Deno.test("javaVm: a Java VM by its libjvm.so, opened or run", () => {
 });
 
 Deno.test("a real recording of Java's TLS (JSSE) to a loopback server: the blind problem says it cannot be recorded", async () => {
-  const s = await analysedCopy(
-    new URL("../tests/fixtures/java_loopback", import.meta.url).pathname,
-    { prefix: "sl-java-" },
+  const { problem, pid } = await onlyLoopbackProblem(
+    "java_loopback",
+    /^net: no LLM call was recorded, but the traced processes connected to 127\.0\.0\.1:8443 \(1× from pid (\d+) java\) on this machine's loopback: /,
   );
-  try {
-    assert.equal(s.problems.length, 1, s.problems.join("\n"));
-    const [problem] = s.problems;
-    assert.match(
-      problem,
-      /^net: no LLM call was recorded, but the traced processes connected to 127\.0\.0\.1:8443 \(1× from pid (\d+) java\) on this machine's loopback: /,
-    );
-    const pid = /from pid (\d+)/.exec(problem)![1];
-    assert.ok(
-      problem.includes(
-        `no TLS was recorded at all from pid ${pid} (a Java VM: its TLS is Java's own (JSSE), ` +
-          "bytecode compiled at run time that the capture cannot hook, so its HTTPS cannot be " +
-          "recorded; ran /usr/lib/jvm/java-17-openjdk-amd64/bin/java (no TLS stack found in it); loaded ",
-      ),
-      problem,
-    );
-    assert.match(
-      problem,
-      /if so, its HTTPS went through Java's TLS, which the capture cannot record\)$/,
-    );
-    assert.doesNotMatch(problem, /report it/);
-  } finally {
-    await Deno.remove(dirname(s.dir), { recursive: true });
-  }
+  assert.ok(
+    problem.includes(
+      `no TLS was recorded at all from pid ${pid} (a Java VM: its TLS is Java's own (JSSE), ` +
+        "bytecode compiled at run time that the capture cannot hook, so its HTTPS cannot be " +
+        "recorded; ran /usr/lib/jvm/java-17-openjdk-amd64/bin/java (no TLS stack found in it); loaded ",
+    ),
+    problem,
+  );
+  assert.match(
+    problem,
+    /if so, its HTTPS went through Java's TLS, which the capture cannot record\)$/,
+  );
+  assert.doesNotMatch(problem, /report it/);
 });
 
 Deno.test("attach states by whole path (review31a S1): a file of the same base name elsewhere is not the listed one; only /lib and /bin are /usr's", () => {
