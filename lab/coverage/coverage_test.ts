@@ -415,7 +415,7 @@ const SAMPLE: [CoverageAgent, string, RegExp][] = [
   ["claude", "2.1.113", /^boringssl$/], // Bun 1.3: ERR_put_error without its unused argument
   ["claude", "2.1.337", /^boringssl$/], // Bun 1.4.6; a binary with no npm release of the CLI
   ["opencode", "1.17.0", /^boringssl$/],
-  ["opencode", "1.18.34", /^boringssl$/], // likewise newer than opencode-ai's latest
+  ["opencode", "1.19.5", /^boringssl$/], // Bun 1.4.4; likewise newer than opencode-ai's latest
   ["codex", "0.120.0", /^openssl \+ ring$/], // OpenSSL 3 static for HTTPS, ring for WebSockets
   ["codex", "0.169.0", /^openssl \+ aws-lc \+ ring$/],
   ["copilot", "1.0.102", /^openssl$/], // a Node single executable, exporting OpenSSL
