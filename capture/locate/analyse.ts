@@ -10,6 +10,7 @@ import type { ElfFile } from "../elf.ts";
 import { aeadRoot, locateAead } from "./aead.ts";
 import { locateBoringSsl } from "./boringssl.ts";
 import type { CachedResult } from "./cache.ts";
+import { FIPS_TEXT_HINT, fipsModuleText } from "./fips_module.ts";
 import { FunctionFinder } from "./functions.ts";
 import { locateGoTls } from "./go_tls.ts";
 import { locateOpenSslStatic } from "./openssl_static.ts";
@@ -70,12 +71,14 @@ export function runMethods(
     run(() => locateOpenSslStatic(elf, functions()));
   }
   if (hints.includes("aead.c")) {
-    const root = aeadRoot(elf);
+    // a FIPS module's aead.c is in its code (fips_module.ts): searched there too
+    const also = hints.includes(FIPS_TEXT_HINT) ? fipsModuleText(elf) : [];
+    const root = aeadRoot(elf, also);
     if (sslRoot !== undefined && root === sslRoot) {
       tried.push(
         `aead.c: not hooked, it is the AEAD of the libssl located above (${root})`,
       );
-    } else run(() => locateAead(elf, functions()));
+    } else run(() => locateAead(elf, functions(), also));
   }
   if (hints.includes("ring")) run(() => locateRing(elf));
   if (outs.length) return found(base, outs);

@@ -17,6 +17,7 @@ import { type ElfFile, ET_EXEC, PF_X, PT_LOAD } from "../elf.ts";
 const PF_W = 2;
 import { decodeOne } from "./x86.ts";
 import { CodeIndex } from "./code_index.ts";
+import type { LoadedRange } from "./fips_module.ts";
 
 export interface CString {
   /** Virtual address of the whole NUL-terminated string that contains the needle. */
@@ -37,18 +38,32 @@ const latin1 = new TextDecoder("latin1");
 
 /**
  * NUL-terminated strings in read-only PT_LOAD segments whose text ends with `suffix`
- * (the needle is matched with its terminating NUL, so `ssl_lib.cc` won't match `ssl_lib.cc.o`).
+ * (the needle is matched with its terminating NUL, so `ssl_lib.cc` won't match `ssl_lib.cc.o`),
+ * and in the ranges `also` (a FIPS module's code, where it keeps its strings: fips_module.ts).
  */
-export function findCStrings(elf: ElfFile, suffix: string, maxHits = 16): CString[] {
+export function findCStrings(
+  elf: ElfFile,
+  suffix: string,
+  maxHits = 16,
+  also: readonly LoadedRange[] = [],
+): CString[] {
   const needle = Buffer.from(suffix + "\0", "latin1");
   const out: CString[] = [];
   // __FILE__ strings live in read-only data: search the read-only segments, and the read-only
   // executable one only when the file has no separate read-only data segment (old layouts).
   const loads = elf.segments.filter((s) => s.type === PT_LOAD && s.filesz && !(s.flags & PF_W));
   const data = loads.filter((s) => !(s.flags & PF_X));
-  for (const seg of data.length ? data : loads) {
-    for (let off = 0; off < seg.filesz && out.length < maxHits; off += CHUNK) {
-      const len = Math.min(CHUNK + 4096, seg.filesz - off);
+  const ranges: LoadedRange[] = (data.length ? data : loads)
+    .map((s) => ({ offset: s.offset, vaddr: s.vaddr, size: s.filesz }));
+  // a range already searched as a whole segment is not searched again
+  for (const r of also) {
+    if (!ranges.some((q) => r.offset >= q.offset && r.offset + r.size <= q.offset + q.size)) {
+      ranges.push(r);
+    }
+  }
+  for (const seg of ranges) {
+    for (let off = 0; off < seg.size && out.length < maxHits; off += CHUNK) {
+      const len = Math.min(CHUNK + 4096, seg.size - off);
       const buf = nocopy(elf.read(seg.offset + off, len));
       for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + 1)) {
         if (i >= CHUNK) break; // the overlap belongs to the next chunk

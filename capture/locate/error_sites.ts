@@ -25,6 +25,7 @@
 
 import type { ElfFile } from "../elf.ts";
 import { type CodeRef, findCodeRefs, findCStrings, suffixTargets } from "./code_refs.ts";
+import type { LoadedRange } from "./fips_module.ts";
 import type { FunctionFinder, FunctionInfo } from "./functions.ts";
 import type { MethodOutcome } from "./types.ts";
 import { ARG_REGS, argIndex, type Insn, isTerminator, X86 } from "./x86.ts";
@@ -84,16 +85,20 @@ const MOVES_RSP = new Set<number>([
   X86.Mnemonic.Enter,
 ]);
 
-/** Finds the `__FILE__` string ending in one of `suffixes`, its error sites and their functions. */
+/**
+ * Finds the `__FILE__` string ending in one of `suffixes` (in the read-only data, and in the
+ * ranges `also`: a FIPS module's code), its error sites and their functions.
+ */
 export function sourceFileSites(
   elf: ElfFile,
   finder: FunctionFinder,
   suffixes: string[],
+  also: readonly LoadedRange[] = [],
 ): SourceFileSites {
   const files: string[] = [];
   const targets = new Set<number>();
   for (const suffix of suffixes) {
-    for (const s of findCStrings(elf, suffix)) {
+    for (const s of findCStrings(elf, suffix, 16, also)) {
       files.push(s.text);
       for (const t of suffixTargets(s, suffix)) targets.add(t);
     }
@@ -256,8 +261,9 @@ export function libraryFileSites(
   suffixes: string[],
   lib: number,
   method: string,
+  also: readonly LoadedRange[] = [],
 ): LibraryFileSites | MethodOutcome {
-  const found = sourceFileSites(elf, finder, suffixes);
+  const found = sourceFileSites(elf, finder, suffixes, also);
   if (!found.files.length) {
     return { method, hooks: [], note: `${method}: no "${suffixes.join('" / "')}" string` };
   }

@@ -9,18 +9,30 @@
  * unwind and exception tables, the dynamic linker's tables, notes or a GPU's code in them, in
  * one pass for all markers (anchored.ts). Milliseconds for ordinary binaries and libraries
  * (libduckdb, 70 MB: 7 MB searched); tens of milliseconds for a 300 MB agent binary, and up to
- * a few hundred for a big library of the old layout (libLLVM: 88 MB).
+ * a few hundred for a big library of the old layout (libLLVM: 88 MB). A BoringSSL/aws-lc FIPS
+ * module of the modern layout keeps aead.c in its code, apart from the read-only data: its
+ * code is searched too when its symbols or its library's other strings show it is there
+ * (fips_module.ts), and only then, so other big files cost what they did.
  */
 
 import { ElfFile, NotElfError, PF_X, PT_LOAD, SHT_NOBITS } from "../elf.ts";
 import { anchoredNeedles, findNeedles } from "./anchored.ts";
+import {
+  codeIsReadOnlyData,
+  codeSegments,
+  FIPS_TEXT_HINT,
+  LIBCRYPTO_MARKERS,
+  type LoadedRange,
+  moduleTextBySymbols,
+} from "./fips_module.ts";
 import { looksLikeGo } from "./gopclntab.ts";
 import { namesTlsFunctions } from "./symbols.ts";
 
 export interface QuickScan {
   /** True when some method may apply (locate() decides). */
   maybe: boolean;
-  /** What was seen: "symbols", "go", "ssl_lib.cc", "aead.c", "ring". */
+  /** What was seen: "symbols", "go", "ssl_lib.cc", "aead.c" (with FIPS_TEXT_HINT when it was in
+   * a FIPS module's code), "ring". */
   hints: string[];
   /** When !maybe: why not. */
   reason?: string;
@@ -131,9 +143,48 @@ export function markerRanges(elf: ElfFile): [number, number][] {
   return out;
 }
 
-const NEEDLES = anchoredNeedles(MARKERS.map(([, s]) => s), "/");
-const LONGEST = Math.max(...MARKERS.map(([, s]) => s.length));
-const HINTS = MARKERS.map(([hint]) => hint);
+/** The markers and, not hints themselves, BoringSSL/aws-lc's libcrypto outside a FIPS module. */
+const SEARCHED: [string, string][] = [
+  ...MARKERS,
+  ...LIBCRYPTO_MARKERS.map((m): [string, string] => ["libcrypto", m]),
+];
+const NEEDLES = anchoredNeedles(SEARCHED.map(([, s]) => s), "/");
+const AEAD = MARKERS.filter(([hint]) => hint === "aead.c");
+const AEAD_NEEDLES = anchoredNeedles(AEAD.map(([, s]) => s), "/");
+const LONGEST = Math.max(...SEARCHED.map(([, s]) => s.length));
+const KEYS = SEARCHED.map(([hint]) => hint);
+const CHUNK = 64 << 20;
+
+/** Marks in `found` the needles of `needles` in the file ranges [offset, size]. */
+function search(
+  elf: ElfFile,
+  ranges: [number, number][],
+  needles: typeof NEEDLES,
+  found: boolean[],
+  alike: readonly string[],
+) {
+  for (const [offset, size] of ranges) {
+    for (let off = 0; off < size && found.includes(false); off += CHUNK) {
+      const hay = elf.read(offset + off, Math.min(CHUNK + LONGEST, size - off));
+      findNeedles(hay, needles, found, alike); // a hint's other markers need not be found
+    }
+  }
+}
+
+/**
+ * Whether a FIPS module's code holds aead.c, searched only when its bounding symbols are there
+ * or the read-only data holds BoringSSL/aws-lc's libcrypto without aead.c (fips_module.ts);
+ * undefined when it was not searched.
+ */
+function aeadInModuleText(elf: ElfFile, libcrypto: boolean): boolean | undefined {
+  if (codeIsReadOnlyData(elf)) return undefined; // searched with the read-only data already
+  const bySymbols = moduleTextBySymbols(elf);
+  if (!bySymbols.length && !libcrypto) return undefined;
+  const ranges: LoadedRange[] = bySymbols.length ? bySymbols : codeSegments(elf);
+  const found = AEAD.map(() => false);
+  search(elf, ranges.map((r) => [r.offset, r.size]), AEAD_NEEDLES, found, AEAD.map(() => "aead.c"));
+  return found.includes(true);
+}
 
 /** The hints for an open ELF file, and the reason when there are none. */
 export function scanElf(elf: ElfFile): [string[], string?] {
@@ -141,18 +192,18 @@ export function scanElf(elf: ElfFile): [string[], string?] {
   const hints: string[] = [];
   if (namesTlsFunctions(elf)) hints.push("symbols");
   if (looksLikeGo(elf)) hints.push("go");
-  const found = MARKERS.map(() => false);
-  const CHUNK = 64 << 20;
-  for (const [offset, size] of markerRanges(elf)) {
-    for (let off = 0; off < size && found.includes(false); off += CHUNK) {
-      const hay = elf.read(offset + off, Math.min(CHUNK + LONGEST, size - off));
-      findNeedles(hay, NEEDLES, found, HINTS); // a hint's other markers need not be found
-    }
-  }
+  const found = SEARCHED.map(() => false);
+  search(elf, markerRanges(elf), NEEDLES, found, KEYS);
   MARKERS.forEach(([hint], i) => found[i] && !hints.includes(hint) && hints.push(hint));
+  const libcrypto = found.some((f, i) => f && KEYS[i] === "libcrypto");
+  const inModule = hints.includes("aead.c") ? undefined : aeadInModuleText(elf, libcrypto);
+  if (inModule) hints.push("aead.c", FIPS_TEXT_HINT);
   if (hints.length) return [hints];
   return [
     [],
-    "no TLS library found: no SSL_write/SSL_read or gnutls_record_send/recv symbols, no Go function table, no BoringSSL/aws-lc error-site strings (ssl_lib.cc, aead.c), no ring source paths",
+    "no TLS library found: no SSL_write/SSL_read or gnutls_record_send/recv symbols, no Go function table, no BoringSSL/aws-lc error-site strings (ssl_lib.cc, aead.c), no ring source paths" +
+    (inModule === false
+      ? " (BoringSSL/aws-lc libcrypto is there, but no aead.c in its read-only data nor in the code, where a FIPS module keeps it)"
+      : ""),
   ];
 }

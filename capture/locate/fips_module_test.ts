@@ -1,0 +1,249 @@
+/**
+ * A BoringSSL/aws-lc FIPS module's strings in its code, in the modern layout (a read-only data
+ * segment apart from the code, gcc's and binutils' default here): found when the module's
+ * bounding symbols or its library's other strings show it is there, and not otherwise (the
+ * code of other big files is not searched). On libraries built here with the layout, and on a
+ * real FIPS module: Go's BoringCrypto object (delocated BoringSSL, from Debian's golang-go,
+ * which setup installs) linked into a C program by gcc, located stripped and checked against
+ * the symbols of the copy not stripped. Its EVP_AEAD_CTX_seal/open are not hooked, and the
+ * locator says why: as root, a uprobe there makes the module's power-on integrity test fail
+ * and the program abort.
+ */
+import assert from "node:assert/strict";
+import { ElfFile } from "../elf.ts";
+import { buildSharedLibrary } from "../../tests/support/shared_library.ts";
+import { FIPS_NOT_HOOKED } from "./aead.ts";
+import { codeIsReadOnlyData, FIPS_TEXT_HINT, moduleTextBySymbols } from "./fips_module.ts";
+import { hex } from "./hex.ts";
+import { quickScan } from "./quick_scan.ts";
+import { SKIP_NOT_ROOT, tempCacheDir } from "./test_gate.ts";
+import { uprobesOfRun } from "./uprobe_check.ts";
+import { locate } from "./mod.ts";
+
+/** A C declaration putting `text` among the code (`.text.*`), as delocate puts module data. */
+const inCode = (name: string, text: string) =>
+  `__attribute__((section(".text.${name}"), used)) static const char ${name}[] = "${text}";\n`;
+/** A function returning `text`: a string among the read-only data (`.rodata`). */
+const inData = (name: string, text: string) => `const char *${name}(void) { return "${text}"; }\n`;
+
+const AWS_LC = "/src/aws-lc-fips-sys-0.13.7/aws-lc";
+const BORINGSSL = "/src/boringssl";
+
+async function withDir(f: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "sl-fips-module-" });
+  try {
+    await f(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("FIPS module: aead.c in the code is found when libcrypto's other strings are in the read-only data", async () => {
+  await withDir(async (dir) => {
+    // aws-lc: OPENSSL_malloc's error site (crypto/mem.c) outside the module
+    const awsLc = await buildSharedLibrary(
+      dir,
+      "libawslc",
+      inData("sl_mem", `${AWS_LC}/crypto/mem.c`) +
+        inCode("sl_aead", `${AWS_LC}/crypto/fipsmodule/cipher/aead.c`),
+    );
+    using elf = ElfFile.open(awsLc);
+    assert.equal(codeIsReadOnlyData(elf), false, "a read-only data segment apart from the code");
+    assert.deepEqual(quickScan(awsLc).hints, ["aead.c", FIPS_TEXT_HINT]);
+    // BoringSSL since 2024: ChaCha20-Poly1305 (never in a FIPS module) in crypto/cipher/*.cc,
+    // the module's aead in .cc.inc files
+    const boring = await buildSharedLibrary(
+      dir,
+      "libboring",
+      inData("sl_chacha", `${BORINGSSL}/crypto/cipher/e_chacha20poly1305.cc`) +
+        inCode("sl_aead", `${BORINGSSL}/crypto/fipsmodule/cipher/aead.cc.inc`),
+    );
+    assert.deepEqual(quickScan(boring).hints, ["aead.c", FIPS_TEXT_HINT]);
+  });
+});
+
+Deno.test("FIPS module: by its bounding symbols, exactly its text is searched", async () => {
+  await withDir(async (dir) => {
+    // delocate's labels around the module, kept as local symbols when the file is not stripped
+    const lib = await buildSharedLibrary(
+      dir,
+      "libbcm",
+      `__asm__(".text\\n.p2align 4\\nBORINGSSL_bcm_text_start:\\n` +
+        `.asciz \\"${AWS_LC}/crypto/fipsmodule/cipher/aead.c\\"\\n` +
+        `BORINGSSL_bcm_text_end:\\n");\n` +
+        "int sl_f(void) { return 1; }\n",
+    );
+    using elf = ElfFile.open(lib);
+    const syms = Object.fromEntries(
+      elf.staticSymbols().filter((s) => s.name.startsWith("BORINGSSL_bcm_text_"))
+        .map((s) => [s.name, s.value]),
+    );
+    const start = syms.BORINGSSL_bcm_text_start, end = syms.BORINGSSL_bcm_text_end;
+    assert.ok(end > start, JSON.stringify(syms));
+    assert.deepEqual(moduleTextBySymbols(elf), [
+      { offset: elf.vaddrToOffset(start), vaddr: start, size: end - start },
+    ]);
+    assert.deepEqual(quickScan(lib).hints, ["aead.c", FIPS_TEXT_HINT]);
+  });
+});
+
+Deno.test("FIPS module: with nothing marking a module the code is not searched, and a libcrypto without aead.c says so", async () => {
+  await withDir(async (dir) => {
+    // the same string in the code of a file with no module symbols and no BoringSSL/aws-lc
+    // libcrypto strings (OpenSSL names its ChaCha20-Poly1305 e_chacha20_poly1305.c): the code
+    // of such files (most big binaries) is not read
+    const other = await buildSharedLibrary(
+      dir,
+      "libother",
+      inData("sl_chacha", "/src/openssl/crypto/evp/e_chacha20_poly1305.c") +
+        inCode("sl_aead", `${AWS_LC}/crypto/fipsmodule/cipher/aead.c`),
+    );
+    const q = quickScan(other);
+    assert.deepEqual(q.hints, []);
+    assert.doesNotMatch(q.reason ?? "", /FIPS module/);
+    // aws-lc's libcrypto with no aead.c anywhere: no TLS library, and the reason says where
+    // aead.c was looked for
+    const noAead = await buildSharedLibrary(
+      dir,
+      "libnoaead",
+      inData("sl_mem", `${AWS_LC}/crypto/mem.c`) + "int sl_f(void) { return 1; }\n",
+    );
+    const n = quickScan(noAead);
+    assert.equal(n.maybe, false);
+    assert.match(
+      n.reason ?? "",
+      /^no TLS library found: .*BoringSSL\/aws-lc libcrypto is there, but no aead\.c in its read-only data nor in the code/,
+    );
+  });
+});
+
+/** Go's BoringCrypto object: BoringSSL's FIPS module (delocated) with the rest of libcrypto. */
+async function goBoringCrypto(): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command("go", { args: ["env", "GOROOT"], stdout: "piped" })
+      .output();
+    const root = new TextDecoder().decode(out.stdout).trim();
+    const syso = `${root}/src/crypto/internal/boring/syso/goboringcrypto_linux_amd64.syso`;
+    return Deno.statSync(syso).isFile ? syso : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const SYSO = await goBoringCrypto();
+const NO_SYSO = SYSO === undefined && !Deno.env.get("CI");
+if (NO_SYSO) {
+  console.warn("fips_module_test: Go's BoringCrypto object not found: real-module tests skipped");
+}
+
+/** Seals "hello" with AES-128-GCM and opens it again through the module's EVP_AEAD API. */
+const PROGRAM = `#include <stddef.h>
+#include <stdint.h>
+typedef struct { _Alignas(16) char opaque[1024]; } CTX;
+#define F(name) _goboringcrypto_##name
+extern const void *F(EVP_aead_aes_128_gcm)(void);
+extern int F(EVP_AEAD_CTX_init)(CTX *, const void *, const uint8_t *, size_t, size_t, void *);
+typedef int aead_fn(CTX *, uint8_t *, size_t *, size_t, const uint8_t *, size_t, const uint8_t *,
+                    size_t, const uint8_t *, size_t);
+extern aead_fn F(EVP_AEAD_CTX_seal), F(EVP_AEAD_CTX_open);
+int main(void) {
+  CTX c;
+  uint8_t key[16] = {0}, nonce[12] = {0}, sealed[64], opened[64];
+  size_t n, m;
+  if (!F(EVP_AEAD_CTX_init)(&c, F(EVP_aead_aes_128_gcm)(), key, 16, 16, NULL)) return 1;
+  if (!F(EVP_AEAD_CTX_seal)(&c, sealed, &n, sizeof sealed, nonce, 12,
+                            (const uint8_t *)"hello", 5, NULL, 0)) return 2;
+  if (!F(EVP_AEAD_CTX_open)(&c, opened, &m, sizeof opened, nonce, 12, sealed, n, NULL, 0)) return 3;
+  return m == 5 ? 0 : 4;
+}
+`;
+
+/**
+ * The program linked with the module by gcc (the default layout, or the old one with
+ * `-Wl,-z,noseparate-code`: the code segment is the only read-only one), and a stripped copy.
+ */
+async function buildFipsProgram(
+  dir: string,
+  ld: string[] = [],
+): Promise<{ full: string; stripped: string }> {
+  await Deno.writeTextFile(`${dir}/fips.c`, PROGRAM);
+  const full = `${dir}/fips`, stripped = `${dir}/fips.stripped`;
+  for (
+    const [cmd, args] of [
+      ["gcc", ["-O2", ...ld, "-o", full, `${dir}/fips.c`, SYSO!, "-lpthread"]],
+      ["strip", ["-o", stripped, full]],
+    ] as const
+  ) {
+    const r = await new Deno.Command(cmd, { args: [...args], stderr: "piped" }).output();
+    assert.ok(r.success, `${cmd}: ${new TextDecoder().decode(r.stderr)}`);
+  }
+  // the module's power-on self tests and integrity check run before main: it is intact
+  const run = await new Deno.Command(stripped).output();
+  assert.equal(run.code, 0, "the FIPS program runs");
+  return { full, stripped };
+}
+
+Deno.test({
+  name:
+    "FIPS module: a real BoringSSL FIPS module linked by gcc: seal/open located, and not hooked, saying why",
+  ignore: NO_SYSO,
+  async fn() {
+    // the modern layout (before: "no TLS library found"), and the old one (before: hooked,
+    // and the program aborted)
+    for (const [ld, old] of [[[], false], [["-Wl,-z,noseparate-code"], true]] as const) {
+      await withDir(async (dir) => {
+        const { full, stripped } = await buildFipsProgram(dir, [...ld]);
+        using elf = ElfFile.open(full);
+        assert.equal(
+          codeIsReadOnlyData(elf),
+          old,
+          `${ld}: the code segment the only read-only one`,
+        );
+        // the oracle: the symbols of the copy not stripped
+        const want = elf.staticSymbols()
+          .filter((s) => /^_goboringcrypto_EVP_AEAD_CTX_(seal|open)$/.test(s.name))
+          .map((s) =>
+            `${s.name.replace("_goboringcrypto_", "")} at ${hex(elf.vaddrToOffset(s.value)!)}`
+          )
+          .sort();
+        assert.equal(want.length, 2, JSON.stringify(want));
+        for (const path of [stripped, full]) {
+          const r = await locate(path, { cacheDir: await tempCacheDir() });
+          // the code is searched for the module's strings only where it is not with the data
+          assert.equal(r.tried[0], `quick scan: aead.c${old ? "" : `, ${FIPS_TEXT_HINT}`}`);
+          // found where the symbols say, and refused loudly: a hook there would abort it
+          assert.equal(r.ok, false, JSON.stringify(r.hooks));
+          assert.deepEqual(r.hooks, []);
+          const said =
+            /(EVP_AEAD_CTX_seal at 0x[0-9a-f]+), (EVP_AEAD_CTX_open at 0x[0-9a-f]+): inside a FIPS module, not hooked: (.*) \(\d+ ms\)$/
+              .exec(r.reason ?? "");
+          assert.ok(said, r.reason);
+          assert.deepEqual([said[1], said[2]].sort(), want);
+          assert.equal(said[3], FIPS_NOT_HOOKED);
+        }
+      });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "FIPS module: a uprobe at the located EVP_AEAD_CTX_seal makes the module's integrity test abort the program",
+  ignore: NO_SYSO || SKIP_NOT_ROOT,
+  async fn() {
+    await withDir(async (dir) => {
+      const { full, stripped } = await buildFipsProgram(dir);
+      using elf = ElfFile.open(full);
+      const seal = elf.staticSymbols().find((s) => s.name === "_goboringcrypto_EVP_AEAD_CTX_seal")!;
+      // the hook the locator would have made (where the symbols put seal), in place at start
+      const { output, hits } = await uprobesOfRun(
+        [{ name: "seal", path: stripped, offset: elf.vaddrToOffset(seal.value)! }],
+        stripped,
+        { args: [] },
+        30_000,
+      );
+      assert.equal(output.signal, "SIGABRT", `exit ${output.code}`);
+      assert.match(new TextDecoder().decode(output.stderr), /^FIPS integrity test failed\./);
+      assert.equal(hits.length, 0, "it never got to seal");
+    });
+  },
+});
