@@ -11,6 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { ElfFile } from "../elf.ts";
+import { buildFipsProgram, goBoringCrypto } from "../../tests/support/fips_program.ts";
 import { buildSharedLibrary } from "../../tests/support/shared_library.ts";
 import { FIPS_NOT_HOOKED } from "./aead.ts";
 import { codeIsReadOnlyData, FIPS_TEXT_HINT, moduleTextBySymbols } from "./fips_module.ts";
@@ -117,71 +118,10 @@ Deno.test("FIPS module: with nothing marking a module the code is not searched, 
   });
 });
 
-/** Go's BoringCrypto object: BoringSSL's FIPS module (delocated) with the rest of libcrypto. */
-async function goBoringCrypto(): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command("go", { args: ["env", "GOROOT"], stdout: "piped" })
-      .output();
-    const root = new TextDecoder().decode(out.stdout).trim();
-    const syso = `${root}/src/crypto/internal/boring/syso/goboringcrypto_linux_amd64.syso`;
-    return Deno.statSync(syso).isFile ? syso : undefined;
-  } catch {
-    return undefined;
-  }
-}
-const SYSO = await goBoringCrypto();
-const NO_SYSO = SYSO === undefined && !Deno.env.get("CI");
+const NO_SYSO = (await goBoringCrypto()) === undefined && !Deno.env.get("CI");
 if (NO_SYSO) {
   console.warn("fips_module_test: Go's BoringCrypto object not found: real-module tests skipped");
 }
-
-/** Seals "hello" with AES-128-GCM and opens it again through the module's EVP_AEAD API. */
-const PROGRAM = `#include <stddef.h>
-#include <stdint.h>
-typedef struct { _Alignas(16) char opaque[1024]; } CTX;
-#define F(name) _goboringcrypto_##name
-extern const void *F(EVP_aead_aes_128_gcm)(void);
-extern int F(EVP_AEAD_CTX_init)(CTX *, const void *, const uint8_t *, size_t, size_t, void *);
-typedef int aead_fn(CTX *, uint8_t *, size_t *, size_t, const uint8_t *, size_t, const uint8_t *,
-                    size_t, const uint8_t *, size_t);
-extern aead_fn F(EVP_AEAD_CTX_seal), F(EVP_AEAD_CTX_open);
-int main(void) {
-  CTX c;
-  uint8_t key[16] = {0}, nonce[12] = {0}, sealed[64], opened[64];
-  size_t n, m;
-  if (!F(EVP_AEAD_CTX_init)(&c, F(EVP_aead_aes_128_gcm)(), key, 16, 16, NULL)) return 1;
-  if (!F(EVP_AEAD_CTX_seal)(&c, sealed, &n, sizeof sealed, nonce, 12,
-                            (const uint8_t *)"hello", 5, NULL, 0)) return 2;
-  if (!F(EVP_AEAD_CTX_open)(&c, opened, &m, sizeof opened, nonce, 12, sealed, n, NULL, 0)) return 3;
-  return m == 5 ? 0 : 4;
-}
-`;
-
-/**
- * The program linked with the module by gcc (the default layout, or the old one with
- * `-Wl,-z,noseparate-code`: the code segment is the only read-only one), and a stripped copy.
- */
-async function buildFipsProgram(
-  dir: string,
-  ld: string[] = [],
-): Promise<{ full: string; stripped: string }> {
-  await Deno.writeTextFile(`${dir}/fips.c`, PROGRAM);
-  const full = `${dir}/fips`, stripped = `${dir}/fips.stripped`;
-  for (
-    const [cmd, args] of [
-      ["gcc", ["-O2", ...ld, "-o", full, `${dir}/fips.c`, SYSO!, "-lpthread"]],
-      ["strip", ["-o", stripped, full]],
-    ] as const
-  ) {
-    const r = await new Deno.Command(cmd, { args: [...args], stderr: "piped" }).output();
-    assert.ok(r.success, `${cmd}: ${new TextDecoder().decode(r.stderr)}`);
-  }
-  // the module's power-on self tests and integrity check run before main: it is intact
-  const run = await new Deno.Command(stripped).output();
-  assert.equal(run.code, 0, "the FIPS program runs");
-  return { full, stripped };
-}
-
 Deno.test({
   name:
     "FIPS module: a real BoringSSL FIPS module linked by gcc: seal/open located, and not hooked, saying why",

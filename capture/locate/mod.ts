@@ -12,7 +12,9 @@
  *   4. OpenSSL 3, static (openssl_static.ts): ssl_write_internal/ssl_read_internal by the
  *      function names (`__func__`) their error sites pass.
  *   5. aws-lc / BoringSSL libcrypto (aead.ts): EVP_AEAD_CTX_seal/open, the same way from aead.c,
- *      for TLS stacks with their own record layer (rustls).
+ *      for TLS stacks with their own record layer (rustls). Not hooked inside a FIPS module
+ *      (whose strings may be in its code: fips_module.ts): a uprobe there fails the module's
+ *      integrity test and aborts the program; the answer says so.
  *   6. ring (ring.ts): its AEAD seal/open from its algorithm table (rustls's ring provider).
  * A binary may hold several TLS stacks (Codex: OpenSSL, aws-lc and ring): each is hooked.
  * A file with none of the marker data is refused after reading headers and strings only, so

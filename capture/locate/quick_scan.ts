@@ -23,6 +23,7 @@ import {
   FIPS_TEXT_HINT,
   LIBCRYPTO_MARKERS,
   type LoadedRange,
+  MODULE_TEXT_BOUNDS,
   moduleTextBySymbols,
 } from "./fips_module.ts";
 import { looksLikeGo } from "./gopclntab.ts";
@@ -190,13 +191,18 @@ function aeadInModuleText(elf: ElfFile, libcrypto: boolean): boolean | undefined
 export function scanElf(elf: ElfFile): [string[], string?] {
   if (elf.machine !== 62) return [[], `ELF machine ${elf.machine} is not x86-64`];
   const hints: string[] = [];
-  if (namesTlsFunctions(elf)) hints.push("symbols");
+  // the FIPS module's bounds are looked up with the TLS names: one search of `.symtab`'s names
+  if (namesTlsFunctions(elf, MODULE_TEXT_BOUNDS)) hints.push("symbols");
   if (looksLikeGo(elf)) hints.push("go");
   const found = SEARCHED.map(() => false);
   search(elf, markerRanges(elf), NEEDLES, found, KEYS);
   MARKERS.forEach(([hint], i) => found[i] && !hints.includes(hint) && hints.push(hint));
   const libcrypto = found.some((f, i) => f && KEYS[i] === "libcrypto");
-  const inModule = hints.includes("aead.c") ? undefined : aeadInModuleText(elf, libcrypto);
+  // names and Go's function table are exact: the methods stop there, and a FIPS module's
+  // aead.c is never hooked (aead.ts): it is looked for only to say why nothing is hooked
+  const inModule = ["aead.c", "symbols", "go"].some((h) => hints.includes(h))
+    ? undefined
+    : aeadInModuleText(elf, libcrypto);
   if (inModule) hints.push("aead.c", FIPS_TEXT_HINT);
   if (hints.length) return [hints];
   return [

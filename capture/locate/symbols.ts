@@ -97,14 +97,20 @@ const nameStarts = new WeakMap<ElfFile, Map<string, number[]>>();
  * few µs a symbol (node's 75,000 exports, a C++ library's 96,000 in `.symtab`, a Rust agent's
  * 466,000: 0.2 to 1.3 s); the search, a few ms.
  */
-export function symbolsNamed(elf: ElfFile, type: number, names: readonly string[]): ElfSymbol[] {
+export function symbolsNamed(
+  elf: ElfFile,
+  type: number,
+  names: readonly string[],
+  /** names a caller asks for next, looked up in the same search (not decoded now) */
+  alsoLookUp: readonly string[] = [],
+): ElfSymbol[] {
   const tab = elf.sections.find((s) => s.type === type);
   const strs = tab && elf.sections[tab.link];
   if (!strs) return [];
   let starts = nameStarts.get(elf);
   if (!starts) nameStarts.set(elf, starts = new Map());
   const key = (n: string) => `${type}\0${n}`;
-  const missing = names.filter((n) => !starts!.has(key(n)));
+  const missing = [...new Set([...names, ...alsoLookUp])].filter((n) => !starts!.has(key(n)));
   if (missing.length) {
     const at = needlePositions(
       elf.sectionData(strs),
@@ -151,8 +157,12 @@ export function locateSymbols(elf: ElfFile): MethodOutcome {
   return { method: "symbols", hooks: [], note: "symbols: no TLS function in .dynsym or .symtab" };
 }
 
-/** Whether `.dynsym` or `.symtab` names any hooked function (cheap: symbolsNamed). */
-export function namesTlsFunctions(elf: ElfFile): boolean {
+/**
+ * Whether `.dynsym` or `.symtab` names any hooked function (cheap: symbolsNamed); the names
+ * `alsoLookUp` are looked up in the same search of `.symtab`'s names, for a caller that asks
+ * for them next (a big unstripped file's string table is megabytes).
+ */
+export function namesTlsFunctions(elf: ElfFile, alsoLookUp: readonly string[] = []): boolean {
   return symbolsNamed(elf, SHT_DYNSYM, TLS_NAMES).length > 0 ||
-    symbolsNamed(elf, SHT_SYMTAB, TLS_NAMES).length > 0;
+    symbolsNamed(elf, SHT_SYMTAB, TLS_NAMES, alsoLookUp).length > 0;
 }
