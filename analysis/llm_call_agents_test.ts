@@ -251,6 +251,62 @@ Deno.test("llm_call_agents: the exec before the call; a forked child runs its pa
   );
 });
 
+Deno.test("llm_call_agents: the lineage is followed up to the nearest program that names an agent, past forks, shells and runtimes with no script (names32 gap 2)", async () => {
+  const node = (ts: number, pid: number, ppid: number, argv: string[]) => ({
+    ...rows.exec(ts, pid, ppid, ["node", ...argv]),
+    filename: "/usr/bin/node",
+  });
+  // a long line of workers forked from workers, none of which exec'd
+  const chain = Array.from({ length: 20 }, (_, k) => rows.fork(200 + k, 1000 + k, 999 + k));
+  assert.deepEqual(
+    await agents({
+      process: [
+        // the agent: node running its package's script
+        rows.fork(5, 100, 1),
+        node(10, 100, 1, ["/opt/acme/node_modules/acme-agent/dist/cli.js"]),
+        // it runs `sh -c 'node -e ...'`: the shell forks, its child execs node with code inline
+        rows.fork(20, 200, 100),
+        rows.exec(21, 200, 100, ["/bin/sh", "-c", "node -e 'run()'"]),
+        rows.fork(30, 300, 200),
+        node(31, 300, 200, ["-e", "run()"]),
+        // that node forks a worker, which forks another (no exec)
+        rows.fork(40, 400, 300),
+        rows.fork(50, 500, 400),
+        // the workers' line, from the agent
+        { ...rows.fork(199, 999, 100) },
+        ...chain,
+        // inline code whose parent is not recorded: nothing names an agent, the nearest
+        // program does
+        node(60, 600, 77, ["-e", "x()"]),
+        // a shell's child forked, its parent exited before: another process's pid
+        rows.fork(70, 700, 200),
+        rows.exit(80, 700, 200),
+      ],
+      llm: [
+        rows.llm(1, 300, 1000, { agent: null }),
+        rows.llm(2, 400, 1000, { agent: null }),
+        rows.llm(3, 500, 1000, { agent: null }),
+        rows.llm(4, 1019, 1000, { agent: null }),
+        rows.llm(5, 600, 1000, { agent: null }),
+        rows.llm(6, 700, 1000, { agent: null }),
+        // the agent's own call, and its shell's (no program to skip to: the agent)
+        rows.llm(7, 100, 1000, { agent: null }),
+        rows.llm(8, 200, 1000, { agent: null }),
+      ],
+    }),
+    {
+      1: "acme-agent",
+      2: "acme-agent",
+      3: "acme-agent",
+      4: "acme-agent",
+      5: "node",
+      6: null,
+      7: "acme-agent",
+      8: "acme-agent",
+    },
+  );
+});
+
 Deno.test("real recordings whose User-Agent is an SDK's: llm_calls, processes and sessions name the agent's program", async () => {
   for (
     const [fixture, ua, want] of [

@@ -313,7 +313,9 @@ export const llmCallsTable = table(
         "documented token, its last word or its version (`OpenAI/JS 5.20.1`, `ai-sdk/...`, " +
         "`node-fetch`, `python-httpx`, `Go-http-client`, `Bun`, `Ruby`, `ollama-js`: " +
         "analysis/llm/call_kind.ts `genericProduct`); then by the program its process ran, from " +
-        "its last exec before the call (a forked child's: its parent's): a file inside an npm " +
+        "its last exec before the call (a forked child's: its parent's), up its lineage to the " +
+        "nearest program that names one (past shells, wrappers and `node -e`-like runtimes " +
+        "with no script: macros.sql `command_runner`): a file inside an npm " +
         "package by the package, a platform build's by the package it builds " +
         "(`.../@github/copilot/index.js` and `.../@github/copilot-linux-x64/copilot` are both " +
         "`@github/copilot`); a runtime's script by its base name (`node .../node_modules/.bin/cn` " +

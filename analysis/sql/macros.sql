@@ -277,3 +277,16 @@ CREATE OR REPLACE MACRO program_name_of(exe, argv, cwd, rt, i) AS
 CREATE OR REPLACE MACRO program_name(exe, argv, cwd) AS
   list_transform([program_runtime(exe, argv)], rt -> list_transform([script_at(rt, argv)],
     i -> program_name_of(exe, argv, cwd, rt, i))[1])[1];
+-- command_runner(name): whether a program (by program_name) is one whose work is to run the
+-- command it is given, so that what it runs, or what ran it, is the program that matters: a
+-- shell (POSIX sh and its kin, `-c` or a script), a wrapper that execs its arguments (env,
+-- nohup, timeout, nice, setsid, stdbuf, xargs, sudo, flock, time...), a sandbox or namespace
+-- launcher (bwrap, firejail, unshare, nsenter, chroot, systemd-run), an init for containers
+-- (tini, dumb-init) and a package runner (npm's npx and `npm exec`, pnpm, yarn, bunx, uv's uvx,
+-- pipx, corepack).
+CREATE OR REPLACE MACRO command_runner(name) AS
+  name IN ('sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'tcsh', 'csh', 'busybox',
+    'env', 'nohup', 'timeout', 'nice', 'ionice', 'setsid', 'stdbuf', 'chrt', 'taskset',
+    'xargs', 'sudo', 'su', 'runuser', 'doas', 'flock', 'time', 'script', 'unbuffer', 'watch',
+    'bwrap', 'firejail', 'unshare', 'nsenter', 'chroot', 'systemd-run', 'tini', 'dumb-init',
+    'npm', 'npx', 'pnpm', 'yarn', 'bunx', 'uv', 'uvx', 'pipx', 'corepack');
