@@ -8,7 +8,9 @@
  * (unhooked_files.ts): its executable and the libraries it opened
  * (https_unrecorded_libs.sql), and what the user can do about it. A process one of whose files
  * a capture problem names already (its probes failed to attach) is left out: said there. Not
- * when a file of the recording is damaged or records were lost, which is said already.
+ * when a file of the recording is damaged or records were lost, which is said already. Nor a
+ * process whose connects all went to loopback and which the loopback problem named with its
+ * files (loopback_unseen.ts): one cause, one problem.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
@@ -32,6 +34,8 @@ export interface UnrecordedProcess {
   addrs: number;
   exe: string | null;
   libs: string[] | null;
+  /** all its connects to 443 went to loopback addresses */
+  loopbackOnly?: boolean;
 }
 
 /** How many processes the message names. */
@@ -96,12 +100,15 @@ export async function httpsUnrecordedProblem(
   recording: string,
   /** manifest.json's `attach` section, as read */
   attach: unknown,
+  /** pids the loopback problem named with their files (loopback_unseen.ts): left out when
+   * all their connects went to loopback, which that problem said */
+  saidOnLoopback: ReadonlySet<number> = new Set(),
 ): Promise<void> {
   if (b.problems.some((p) => p.kind === "file" || p.kind === "lost")) return;
   let procs: UnrecordedProcess[];
   try {
     const r = await c.runAndReadAll(sqlText("https_unrecorded"), [recording]);
-    procs = r.getRows().map(([pid, comm, addr, connects, addrs, exe]) => ({
+    procs = r.getRows().map(([pid, comm, addr, connects, addrs, exe, loopbackOnly]) => ({
       pid: Number(pid),
       comm: comm === null ? null : String(comm),
       addr: String(addr),
@@ -109,7 +116,8 @@ export async function httpsUnrecordedProblem(
       addrs: Number(addrs),
       exe: exe === null ? null : String(exe),
       libs: null,
-    }));
+      loopbackOnly: loopbackOnly === true,
+    })).filter((p) => !(p.loopbackOnly && saidOnLoopback.has(p.pid)));
     if (!procs.length) return;
     const byPid = await librariesOpened(c, recording, procs.map((p) => p.pid));
     for (const p of procs) p.libs = byPid.get(p.pid) ?? null;

@@ -62,11 +62,12 @@ Deno.test("program_name: a runtime's script, its npm package, python's module, o
       "cn",
     ],
     ["/usr/bin/node", ["node", "/tmp/probe30/pi/node_modules/.bin/pi", "--provider", "x"], "pi"],
-    // as recorded: GitHub Copilot CLI's own executable, in its platform package
+    // as recorded: GitHub Copilot CLI's own executable, in its platform package: the package
+    // it is the platform's build of, as its script is named below
     [
       "/tmp/probe30/copilot/node_modules/@github/copilot-linux-x64/copilot",
       ["/tmp/probe30/copilot/node_modules/@github/copilot-linux-x64/copilot", "-p", "hi"],
-      "copilot",
+      "@github/copilot",
     ],
     // a script inside a package: the package (scoped or not; the last node_modules)
     [
@@ -125,6 +126,68 @@ Deno.test("program_name: a generic script name (index, main, cli, __main__...) i
   ];
   assert.deepEqual(
     await programNames(cases.map(([e, a, , w]) => [e, a, w])),
+    cases.map(([, , want]) => want),
+  );
+});
+
+Deno.test("program_name: java's program is its jar, main class or module, not `java` (names32 gap 3)", async () => {
+  const java = "/usr/lib/jvm/java-21-openjdk-amd64/bin/java";
+  const cases: [string | null, string[] | null, string | null, string][] = [
+    [
+      java,
+      ["java", "-Xmx2g", "-jar", "/opt/acme/acme-agent-1.2.0-all.jar", "--yes"],
+      "acme-agent",
+      "/",
+    ],
+    [java, ["java", "-Dx=y", "-jar", "tool.jar"], "tool", "/w"],
+    // a generic jar name: its directory, as a script's
+    [java, ["java", "-jar", "/opt/helper/lib/app.jar"], "helper", "/"],
+    [
+      java,
+      ["java", "-cp", "lib/*:classes", "com.acme.agent.Main", "run"],
+      "com.acme.agent.Main",
+      "/w",
+    ],
+    [java, ["java", "-classpath", "a.jar", "-p", "mods", "Agent"], "Agent", "/w"],
+    [java, ["java", "--module-path", "mods", "-m", "acme.agent/acme.agent.Cli"], "acme.agent", "/"],
+    [java, ["java", "--module=acme.bot/acme.bot.Main"], "acme.bot", "/"],
+    [java, ["java", "@opts.txt", "--source", "21", "Agent.java"], "Agent", "/w"],
+    // `-p` and `-e` are no inline code of java's
+    [java, ["java", "-p", "mods", "-jar", "x.jar"], "x", "/"],
+    [java, ["java", "-version"], "java", "/"],
+  ];
+  assert.deepEqual(
+    await programNames(cases.map(([e, a, , w]) => [e, a, w])),
+    cases.map(([, , want]) => want),
+  );
+});
+
+Deno.test("program_name: a program inside an npm package is the package, however it was run; a platform package is its package's (names32 gap 5)", async () => {
+  const cases: [string | null, string[] | null, string | null][] = [
+    // one agent, started as its native build or its script: one name
+    [
+      "/usr/lib/node_modules/@github/copilot/node_modules/@github/copilot-linux-x64/copilot",
+      ["copilot", "-p", "x"],
+      "@github/copilot",
+    ],
+    [
+      "/usr/bin/node",
+      ["node", "/usr/lib/node_modules/@github/copilot/npm-loader.js"],
+      "@github/copilot",
+    ],
+    ["/r/node_modules/opencode-linux-x64-baseline/bin/opencode", ["opencode"], "opencode"],
+    ["/r/node_modules/@acme/agent-linux-arm64-musl/agent", ["agent"], "@acme/agent"],
+    ["/r/node_modules/acme-darwin-x64/bin/acme", ["acme"], "acme"],
+    // a package of another program's, not a platform build: kept whole
+    ["/r/node_modules/@vscode/ripgrep/bin/rg", ["rg"], "@vscode/ripgrep"],
+    // a package named by its platform alone keeps that name
+    ["/r/node_modules/@esbuild/linux-x64/bin/esbuild", ["esbuild"], "@esbuild/linux-x64"],
+    // a `.bin` link is the command's name; a program outside node_modules its file's
+    ["/r/node_modules/.bin/acme", ["acme"], "acme"],
+    ["/usr/local/bin/copilot", ["copilot"], "copilot"],
+  ];
+  assert.deepEqual(
+    await programNames(cases.map(([e, a]) => [e, a])),
     cases.map(([, , want]) => want),
   );
 });
@@ -188,10 +251,66 @@ Deno.test("llm_call_agents: the exec before the call; a forked child runs its pa
   );
 });
 
+Deno.test("llm_call_agents: the lineage is followed up to the nearest program that names an agent, past forks, shells and runtimes with no script (names32 gap 2)", async () => {
+  const node = (ts: number, pid: number, ppid: number, argv: string[]) => ({
+    ...rows.exec(ts, pid, ppid, ["node", ...argv]),
+    filename: "/usr/bin/node",
+  });
+  // a long line of workers forked from workers, none of which exec'd
+  const chain = Array.from({ length: 20 }, (_, k) => rows.fork(200 + k, 1000 + k, 999 + k));
+  assert.deepEqual(
+    await agents({
+      process: [
+        // the agent: node running its package's script
+        rows.fork(5, 100, 1),
+        node(10, 100, 1, ["/opt/acme/node_modules/acme-agent/dist/cli.js"]),
+        // it runs `sh -c 'node -e ...'`: the shell forks, its child execs node with code inline
+        rows.fork(20, 200, 100),
+        rows.exec(21, 200, 100, ["/bin/sh", "-c", "node -e 'run()'"]),
+        rows.fork(30, 300, 200),
+        node(31, 300, 200, ["-e", "run()"]),
+        // that node forks a worker, which forks another (no exec)
+        rows.fork(40, 400, 300),
+        rows.fork(50, 500, 400),
+        // the workers' line, from the agent
+        { ...rows.fork(199, 999, 100) },
+        ...chain,
+        // inline code whose parent is not recorded: nothing names an agent, the nearest
+        // program does
+        node(60, 600, 77, ["-e", "x()"]),
+        // a shell's child forked, its parent exited before: another process's pid
+        rows.fork(70, 700, 200),
+        rows.exit(80, 700, 200),
+      ],
+      llm: [
+        rows.llm(1, 300, 1000, { agent: null }),
+        rows.llm(2, 400, 1000, { agent: null }),
+        rows.llm(3, 500, 1000, { agent: null }),
+        rows.llm(4, 1019, 1000, { agent: null }),
+        rows.llm(5, 600, 1000, { agent: null }),
+        rows.llm(6, 700, 1000, { agent: null }),
+        // the agent's own call, and its shell's (no program to skip to: the agent)
+        rows.llm(7, 100, 1000, { agent: null }),
+        rows.llm(8, 200, 1000, { agent: null }),
+      ],
+    }),
+    {
+      1: "acme-agent",
+      2: "acme-agent",
+      3: "acme-agent",
+      4: "acme-agent",
+      5: "node",
+      6: null,
+      7: "acme-agent",
+      8: "acme-agent",
+    },
+  );
+});
+
 Deno.test("real recordings whose User-Agent is an SDK's: llm_calls, processes and sessions name the agent's program", async () => {
   for (
     const [fixture, ua, want] of [
-      ["generic_ua_copilot", "OpenAI/JS 5.20.1", "copilot"],
+      ["generic_ua_copilot", "OpenAI/JS 5.20.1", "@github/copilot"],
       ["generic_ua_continue", "node-fetch", "cn"],
     ]
   ) {

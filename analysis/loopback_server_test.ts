@@ -94,19 +94,21 @@ Deno.test({
       for await (const conn of listener) conn.close();
     })();
     try {
-      // bash's /dev/tcp speaks no TLS: what a process whose TLS library is not hooked leaves
+      // bash's /dev/tcp speaks no TLS: what a process whose TLS library is not hooked leaves;
+      // on loopback with no LLM call: one cause, one problem (loopback_unseen.ts), not one of
+      // https_unrecorded's besides
       const rows = await captureAndQuery(
         rec,
         "exec 3<>/dev/tcp/127.0.0.3/443; exec 3>&-",
-        "SELECT kind, message FROM problems WHERE source = 'net' AND message LIKE '%port 443%'",
+        "SELECT kind, message FROM problems WHERE source = 'net'",
       );
       assert.equal(rows.length, 1, JSON.stringify(rows));
       assert.equal(rows[0].kind, "blind");
       assert.match(
         String(rows[0].message),
-        // its executable (bash, inspected: nothing to hook) and that it loaded the system's
-        // libraries only
-        /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid \d+ bash \(1× to 127\.0\.0\.3:443; ran \S*\/bash \(no TLS stack found in it\); loaded only the system's libraries \(\d+\), none of them left unhooked\)\. Either its TLS went through code the capture did not hook, or the connections never got through/,
+        // the process, its executable (bash, inspected: nothing to hook), that it loaded the
+        // system's libraries only, and what to do
+        /^no LLM call was recorded, but the traced processes connected to 127\.0\.0\.3:443 \(1× from pid (\d+) bash\) on this machine's loopback: a local server the capture does not trace .* no TLS was recorded at all from pid \1 \(ran \S*\/bash \(no TLS stack found in it\); loaded only the system's libraries \(\d+\), none of them left unhooked\); if so, the TLS stack is in one of the files named: report it/,
       );
     } finally {
       listener.close();
@@ -135,13 +137,14 @@ Deno.test({
       const rows = await captureAndQuery(
         rec,
         `exec python3 -c "${py}"`,
-        "SELECT kind, message FROM problems WHERE source = 'net' AND message LIKE '%port 443%'",
+        "SELECT kind, message FROM problems WHERE source = 'net'",
       );
+      // one problem (loopback, no LLM call: loopback_unseen.ts) naming the library and why
       assert.equal(rows.length, 1, JSON.stringify(rows));
       assert.equal(rows[0].kind, "blind");
       assert.match(
         String(rows[0].message),
-        /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid \d+ python[0-9.]* \(1× to 127\.0\.0\.3:443; ran \S*\/python[0-9.]* \([^)]*\); loaded \S*\/libnss3\.so \(not hooked: NSS is not hooked \(PR_Write\/PR_Read have no probes yet\)\)/,
+        /^no LLM call was recorded, but the traced processes connected to 127\.0\.0\.3:443 \(1× from pid (\d+) python[0-9.]*\) on this machine's loopback: .* no TLS was recorded at all from pid \1 \(ran \S*\/python[0-9.]* \([^)]*\); loaded \S*\/libnss3\.so \(not hooked: NSS is not hooked \(PR_Write\/PR_Read have no probes yet\)\)/,
       );
     } finally {
       listener.close();

@@ -308,16 +308,22 @@ export const llmCallsTable = table(
       "utf8",
       "the agent that made the call: `claude-code`, `gemini-cli`, `codex`, `opencode`, " +
         "`qwen-code`, `kilo-code`, `factory-droid` by their User-Agent; another by the product " +
-        "name its User-Agent leads with (`Kimi-CLI/1.2` is `Kimi-CLI`), unless that is an " +
-        "SDK's, an HTTP client's or a runtime's (`OpenAI/JS 5.20.1`, `ai-sdk/...`, " +
-        "`node-fetch`, `python-httpx`, `Bun`, `Ruby`, `Java-http-client`, `ollama-js`: by " +
-        "rule, analysis/llm/call_kind.ts `genericProduct`); then by the program its process ran, from its last exec before " +
-        "the call (a forked child's: its parent's): a runtime's script by its npm package " +
-        "(`.../node_modules/@github/copilot/index.js` is `@github/copilot`) or its base name " +
-        "(`node .../node_modules/.bin/cn` is `cn`, `python3 -m aider` is `aider`; a generic one, " +
-        "`index`, `main`, `cli`, `__main__`, ..., by its nearest directory that is not `dist`, " +
-        "`src`, `lib`, ...: `node ~/myagent/dist/index.js` is `myagent`), any other " +
-        "program by its executable's base name (GitHub Copilot CLI is `copilot`); null when " +
+        "name its User-Agent leads with (`Kimi-CLI/1.2` is `Kimi-CLI`, `acme-http-agent/1` " +
+        "`acme-http-agent`), unless that is an SDK's, an HTTP client's or a runtime's, by its " +
+        "documented token, its last word or its version (`OpenAI/JS 5.20.1`, `ai-sdk/...`, " +
+        "`node-fetch`, `python-httpx`, `Go-http-client`, `Bun`, `Ruby`, `ollama-js`: " +
+        "analysis/llm/call_kind.ts `genericProduct`); then by the program its process ran, from " +
+        "its last exec before the call (a forked child's: its parent's), up its lineage to the " +
+        "nearest program that names one (past shells, wrappers and `node -e`-like runtimes " +
+        "with no script: macros.sql `command_runner`): a file inside an npm " +
+        "package by the package, a platform build's by the package it builds " +
+        "(`.../@github/copilot/index.js` and `.../@github/copilot-linux-x64/copilot` are both " +
+        "`@github/copilot`); a runtime's script by its base name (`node .../node_modules/.bin/cn` " +
+        "is `cn`, `python3 -m aider` is `aider`, `java -jar acme-1.2.jar` is `acme`, `java -cp " +
+        "x com.acme.Main` is `com.acme.Main`; a generic one, `index`, `main`, `cli`, `__main__`, " +
+        "..., by its nearest directory that is not `dist`, `src`, `lib`, ...: `node " +
+        "~/myagent/dist/index.js` is `myagent`), any other program by its executable's base " +
+        "name; null when " +
         "none of these is recorded (a process joined with --pid)",
     ),
     col(

@@ -94,34 +94,75 @@ export const GENERIC_PRODUCTS: readonly string[] = [
   "urllib3",
 ];
 
+/**
+ * The product tokens model SDKs send as documented, whole (compared in lower case): OpenAI's
+ * (`OpenAI/JS 5.20.1`, `OpenAI/v1 PythonBindings/0.28.1`, `AsyncOpenAI/Python 1.40.0`,
+ * `AzureOpenAI/v1`), Anthropic's, Groq's, Mistral's, Cohere's, Ollama's and the other
+ * vendors'. Only the whole name: a product that starts with a vendor's name and goes on
+ * (`mistral-vibe`, `anthropic-agent`) is a program of its own.
+ */
+export const SDK_PRODUCTS: readonly string[] = [
+  "openai",
+  "asyncopenai",
+  "azureopenai",
+  "asyncazureopenai",
+  "anthropic",
+  "asyncanthropic",
+  "anthropicbedrock",
+  "anthropicvertex",
+  "groq",
+  "asyncgroq",
+  "mistral",
+  "mistralai",
+  "cohere",
+  "ollama",
+  "together",
+  "fireworks",
+  "litellm",
+  "langchain",
+  "llamaindex",
+  "llama-index",
+  "google-genai",
+  "vertexai",
+  "bedrock",
+];
+
 /** A language's or runtime's own name (`Ruby`, `Java/21`, `CPython/3.11`, `Node.js/22`). */
 const LANGUAGE_NAME =
   /^(c?python\d*|java.*|ruby|php|perl|swift|rust|node|node\.?js|go|golang|dotnet|\.net|kotlin|scala|elixir|erlang|lua)$/;
 
-/** A name that says it is a library: an HTTP, gRPC or fetch client, a requests lib, an SDK. */
-const LIBRARY_WORD = /http|client|request|fetch|grpc|sdk|urllib/;
+/**
+ * The last word of a library's name, by what it says it is (`Go-http-client`, `node-fetch`,
+ * `google-genai-sdk`, `some-http-lib`, `PythonBindings`): a client, an SDK, an HTTP or fetch
+ * or requests library, bindings; as a suffix of the word too (`fancyrequests`,
+ * `MyHttpClient`).
+ */
+const LIBRARY_NOUN = /(client|sdk|https?|fetch|requests?|bindings|grpc|urllib\d*)$|^(lib|library)$/;
 
-/** A name ending in its language, as libraries are named (`ollama-js`, `gl-python`). */
-const LANGUAGE_SUFFIX =
-  /[-_.](js|node|nodejs|python|py|go|golang|java|ruby|rb|php|rust|dotnet|swift|kotlin)$/;
-
-/** A model vendor's SDK, whatever its version's word (`OpenAI/v1 PythonBindings`, `OpenAI/NodeJS`). */
-const VENDOR_SDK =
-  /^(async|azure)?openai$|^(async)?anthropic|^groq|^mistral|^cohere|^ollama|^together|^fireworks|^litellm|^langchain|^llamaindex|^llama-index|^google-genai|^vertexai|^bedrock/;
+/** The last word of a library named after its language (`ollama-js`, `gl-python`, `lib-go`). */
+const LANGUAGE_WORD =
+  /^(js|javascript|typescript|ts|node|nodejs|python|py|go|golang|java|ruby|rb|php|rust|dotnet|swift|kotlin)$/;
 
 /** The version part of a product that names a language: an SDK's `Name/JS 1.2.3`. */
 const LANGUAGE_VERSION =
   /^(js|javascript|typescript|node|nodejs|python|go|java|kotlin|ruby|php|csharp|dotnet|rust|swift)$/i;
 
 /**
- * Whether a User-Agent's leading product names a library or runtime rather than a program:
- * listed (GENERIC_PRODUCTS); a language's or runtime's name; a name that says it is a client
- * or SDK; one ending in a language; a model vendor's SDK; or one whose version is a language.
+ * Whether a User-Agent's leading product names a library or runtime rather than a program.
+ * RFC 9110 says a product token names the software (its most significant part first); an
+ * SDK's or HTTP client's names the library. So, by the whole name: listed (GENERIC_PRODUCTS,
+ * SDK_PRODUCTS) or a language's or runtime's name; by the name's last word (split at `-`, `_`,
+ * `.`), which says what the thing is: a library's noun (LIBRARY_NOUN) or a language
+ * (`-js`, `-python`), or a listed client (`python-httpx`); or by its version, a language's
+ * name (the SDKs' `Name/JS 1.2.3` format). A word inside a name (`acme-http-agent`), or a
+ * vendor's name first (`mistral-vibe`), says nothing of what the program is.
  */
 export function genericProduct(name: string, version: string | undefined): boolean {
   const lower = name.toLowerCase();
-  return GENERIC_PRODUCTS.includes(lower) || LANGUAGE_NAME.test(lower) ||
-    LIBRARY_WORD.test(lower) || LANGUAGE_SUFFIX.test(lower) || VENDOR_SDK.test(lower) ||
+  const last = lower.split(/[-_.]/).filter((w) => w !== "").at(-1) ?? lower;
+  return GENERIC_PRODUCTS.includes(lower) || SDK_PRODUCTS.includes(lower) ||
+    LANGUAGE_NAME.test(lower) || LIBRARY_NOUN.test(last) || LANGUAGE_WORD.test(last) ||
+    GENERIC_PRODUCTS.includes(last) ||
     (version !== undefined && LANGUAGE_VERSION.test(version));
 }
 

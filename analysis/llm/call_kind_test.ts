@@ -139,3 +139,35 @@ Deno.test("agentOf: clients, SDKs and runtimes by rule, not only by name (review
     ]
   ) assert.equal(agentOf(ua), want, ua);
 });
+
+Deno.test("agentOf: an agent whose product has a library's word inside, or a vendor's name first, is named by it (names32 gap 1)", () => {
+  for (
+    const [ua, want] of [
+      ["acme-http-agent/1.2", "acme-http-agent"],
+      ["sdk-runner/2.0 (linux; x64)", "sdk-runner"],
+      ["clientele/0.4", "clientele"],
+      ["HttpPilot/3.1.0", "HttpPilot"],
+      ["mistral-vibe/1.0.0", "mistral-vibe"],
+      ["anthropic-agent/0.9 node/22", "anthropic-agent"],
+      ["openai-helper-cli/0.3.1", "openai-helper-cli"],
+      ["groq-code-cli/1.4.0", "groq-code-cli"],
+      ["ollama-agent/0.1", "ollama-agent"],
+      ["cohere-toolkit/1.0", "cohere-toolkit"],
+    ]
+  ) assert.equal(agentOf(ua), want, ua);
+  // the SDKs and clients such names resemble stay unnamed: by their documented tokens, their
+  // last word, or their language version
+  for (
+    const ua of [
+      "OpenAI/Python 1.99.0",
+      "Mistral/1.0",
+      "MistralAI-client/1.0",
+      "acme-http-client/1.2",
+      "acme-sdk/3",
+      "llama-index/0.10",
+      "python-requests/2.32.3",
+      "Python-urllib/3.12",
+      "MyHttpClient/1.0",
+    ]
+  ) assert.equal(agentOf(ua), null, ua);
+});

@@ -3,7 +3,8 @@
 -- their TLS went through a library the capture did not hook (GitHub Copilot CLI's model calls
 -- came from a Node addon with its own OpenSSL, never hooked before: its connects were all the
 -- recording held), or no TLS session began. With how often, to how many addresses, the first
--- address, its process name and executable (analyze.ts adds what manifest.json's attach section
+-- address, its process name and executable, whether all its connects went to loopback (a
+-- process the loopback problem names is left out then: loopback_unseen.ts) (analyze.ts adds what manifest.json's attach section
 -- says of it and of the libraries it opened: https_unrecorded_libs.sql).
 -- Counted: stream sockets only (`socktype` 'stream'): a datagram socket's connect to 443 is
 -- QUIC (HTTP/3, whose TLS is inside QUIC, not a TLS library's calls) or glibc's getaddrinfo
@@ -54,7 +55,7 @@ relayed AS (
 ),
 named AS (
   SELECT a.pid, min(a.ts_ns) AS first_ns, arg_min(a.addr, a.ts_ns) AS addr, count(*) AS connects,
-    count(DISTINCT a.addr) AS addrs
+    count(DISTINCT a.addr) AS addrs, bool_and(a.addr LIKE '127.%' OR a.addr = '::1') AS loopback_only
   FROM counted a
   WHERE NOT EXISTS (
       SELECT 1 FROM servers l
@@ -84,6 +85,6 @@ SELECT n.pid, (
     SELECT arg_min(p.exe, CASE WHEN coalesce(p.start_ns, 0) <= n.first_ns
       AND coalesce(p.end_ns, n.first_ns) >= n.first_ns THEN 0 ELSE 1 END)
     FROM processes p WHERE p.recording = $1 AND p.pid = n.pid
-  )) AS exe
+  )) AS exe, n.loopback_only
 FROM named n
 ORDER BY n.first_ns, n.pid

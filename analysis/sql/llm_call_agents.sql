@@ -2,62 +2,100 @@
 -- an HTTP client's or a runtime's, call_kind.ts `agentOf`: GitHub Copilot CLI sends
 -- `OpenAI/JS 5.20.1`, Continue CLI `node-fetch`, Pi `Anthropic/JS 0.91.1`, Nanocoder
 -- `ai-sdk/anthropic/3.0.140`, or none) by the program its process ran (macros.sql
--- `program_name`: `copilot`, `cn`, `@github/copilot`), from the raw `process` events: the
--- process's last exec at or before the call; a process that forked and did not exec runs its
--- parent's program, its parent's last exec before the fork; a pid whose last event before the
--- call is an exit is another process's (a pid reused, its fork not seen), and stays unnamed, as
--- does one with nothing recorded of it (joined with --pid). Only the processes of such calls
--- are read of `process`, and each program is named once. Before processes.sql, which names an agent process after its calls.
+-- `program_name`: `@github/copilot`, `cn`, `acme-agent`), from the raw `process` events.
+-- The calling process as it was at the call: its last event at or before it. An exec ran a
+-- program; a fork ran its parent's, as the parent was at the fork (its own last event then);
+-- and so on up its lineage: through processes that forked and did not exec (a worker of a
+-- worker), and past programs that name no agent, to the nearest one that does. Programs that
+-- name none: a runtime with no script (`node -e ...`, `python3 -c ...`: the runtime's own
+-- name) and a program whose work is to run the command it is given (macros.sql
+-- `command_runner`: a shell, `env`, `nohup`, `timeout`, a sandbox, a package runner), so
+-- `node agent.js` -> `sh -c ...` -> `node -e ...` -> a forked worker is the agent's. When no
+-- program of the lineage names an agent, the nearest program is the name (`node`). The walk
+-- stops at an exit (a pid whose last event before then is an exit is another process's: a
+-- pid reused, its fork not seen), at a process of which nothing is recorded (joined with
+-- --pid), and after 64 generations (none is that deep; a cycle of timestamps cannot be). A
+-- call none of whose lineage ran a recorded program stays unnamed. Each lineage is walked
+-- once for all the calls it made, and each program named once. Before processes.sql, which
+-- names an agent process after its calls.
 UPDATE llm_calls SET agent = n.agent
 FROM (
-  WITH calls AS (
+  WITH RECURSIVE calls AS (
     SELECT recording, llm_call_id, pid, request_ns FROM llm_calls
     WHERE agent IS NULL AND request_ns IS NOT NULL
   ),
   life AS (
-    SELECT p.recording, p.pid, p.ts_ns, p.kind, p.ppid
-    FROM process p
-    WHERE p.kind IN ('exec', 'fork', 'exit')
-      AND p.pid IN (SELECT pid FROM calls)
+    SELECT recording, pid, ts_ns, kind, ppid
+    FROM process
+    WHERE kind IN ('exec', 'fork', 'exit')
   ),
-  last AS (
-    SELECT c.recording, c.llm_call_id, l.pid, l.kind, l.ppid, l.ts_ns
+  -- each call's process as it was: its last event at or before the call
+  start AS (
+    SELECT c.recording, c.llm_call_id, l.pid, l.ts_ns
     FROM calls c ASOF JOIN life l
       ON l.recording = c.recording AND l.pid = c.pid AND l.ts_ns <= c.request_ns
   ),
-  parent_execs AS (
-    SELECT p.recording, p.pid, p.ts_ns
-    FROM process p
-    WHERE p.kind = 'exec' AND p.pid IN (SELECT ppid FROM last WHERE kind = 'fork')
+  -- the processes the walk below can reach: the callers and their parents, theirs, and so on
+  -- by pid (each step reads only the parents of the pids just found)
+  reach AS (
+    SELECT DISTINCT recording, pid FROM start
+    UNION
+    SELECT DISTINCT l.recording, l.ppid
+    FROM life l SEMI JOIN reach r ON r.recording = l.recording AND r.pid = l.pid
+    WHERE l.kind <> 'exit'
   ),
-  -- each call's exec, by its process and time
-  ran AS (
-    SELECT recording, llm_call_id, pid, ts_ns FROM last WHERE kind = 'exec'
+  -- their events
+  lineage AS MATERIALIZED (
+    SELECT l.* FROM life l SEMI JOIN reach r ON r.recording = l.recording AND r.pid = l.pid
+  ),
+  -- each exec's or fork's parent as it was then: the parent's last event at or before it
+  up AS MATERIALIZED (
+    SELECT e.recording, e.pid, e.ts_ns, p.pid AS up_pid, p.ts_ns AS up_ns
+    FROM (FROM lineage WHERE kind <> 'exit') e ASOF JOIN lineage p
+      ON p.recording = e.recording AND p.pid = e.ppid AND p.ts_ns <= e.ts_ns
+  ),
+  -- each lineage from its start (the calls' processes as they were), up
+  walk AS (
+    SELECT DISTINCT recording, pid, ts_ns AS start_ns, pid AS at_pid, ts_ns AS at_ns, 0 AS depth
+    FROM start
     UNION ALL
-    SELECT l.recording, l.llm_call_id, e.pid, e.ts_ns
-    FROM (FROM last WHERE kind = 'fork') l ASOF JOIN parent_execs e
-      ON e.recording = l.recording AND e.pid = l.ppid AND e.ts_ns <= l.ts_ns
+    SELECT w.recording, w.pid, w.start_ns, u.up_pid, u.up_ns, w.depth + 1
+    FROM walk w
+    JOIN up u ON u.recording = w.recording AND u.pid = w.at_pid AND u.ts_ns = w.at_ns
+    WHERE w.depth < 64
   ),
-  -- the execs run, each once
+  -- the execs on the lineages
   execs AS (
-    SELECT DISTINCT p.recording, p.pid, p.ts_ns, p.filename, p.argv, p.cwd
-    FROM process p
-    SEMI JOIN ran r ON r.recording = p.recording AND r.pid = p.pid AND r.ts_ns = p.ts_ns
+    SELECT w.recording, w.pid, w.start_ns, w.depth, p.filename, p.argv, p.cwd
+    FROM walk w
+    JOIN process p ON p.recording = w.recording AND p.pid = w.at_pid AND p.ts_ns = w.at_ns
     WHERE p.kind = 'exec'
   ),
-  -- each program named once (many processes run the same)
+  -- each program named once (many processes run the same), and whether it names an agent
   programs AS (
-    SELECT filename, argv, cwd, program_name(filename, argv, cwd) AS agent
-    FROM (SELECT DISTINCT filename, argv, cwd FROM execs)
+    SELECT filename, argv, cwd, name,
+      name IS NOT NULL AND name IS DISTINCT FROM program_runtime(filename, argv)
+        AND NOT command_runner(name) AS names_agent
+    FROM (
+      SELECT filename, argv, cwd, program_name(filename, argv, cwd) AS name
+      FROM (SELECT DISTINCT filename, argv, cwd FROM execs)
+    )
+  ),
+  -- each lineage's name: its nearest program that names an agent, else its nearest program
+  -- (two execs of a pid in one nanosecond cannot be, the second ending the first: one kept)
+  named AS (
+    SELECT e.recording, e.pid, e.start_ns,
+      coalesce(arg_min(g.name, e.depth) FILTER (WHERE g.names_agent),
+        arg_min(g.name, e.depth) FILTER (WHERE g.name IS NOT NULL)) AS agent
+    FROM execs e
+    JOIN programs g
+      ON g.filename IS NOT DISTINCT FROM e.filename AND g.argv IS NOT DISTINCT FROM e.argv
+        AND g.cwd IS NOT DISTINCT FROM e.cwd
+    GROUP BY e.recording, e.pid, e.start_ns
   )
-  SELECT r.recording, r.llm_call_id, any_value(g.agent) AS agent
-  FROM ran r
-  JOIN execs e USING (recording, pid, ts_ns)
-  JOIN programs g
-    ON g.filename IS NOT DISTINCT FROM e.filename AND g.argv IS NOT DISTINCT FROM e.argv
-      AND g.cwd IS NOT DISTINCT FROM e.cwd
-  -- two execs of a pid in one nanosecond cannot be (the second ends the first): one kept
-  GROUP BY r.recording, r.llm_call_id
+  SELECT s.recording, s.llm_call_id, g.agent
+  FROM start s
+  JOIN named g ON g.recording = s.recording AND g.pid = s.pid AND g.start_ns = s.ts_ns
 ) n
 WHERE llm_calls.recording = n.recording AND llm_calls.llm_call_id = n.llm_call_id
   AND n.agent IS NOT NULL;

@@ -165,35 +165,65 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
   ) GROUP BY ALL;
 -- program_name(exe, argv, cwd): the name of the program a process ran, from its exec (`exe`:
 -- the file executed, `argv`, `cwd`: its working directory), as llm_call_agents.sql names an
--- agent its User-Agent did not name. A script's runtime (node, bun, deno, python, pypy, ruby,
--- perl, php: the file executed, or argv[0] when the kernel ran a `#!` script's interpreter) is
--- not the program: its script is, the first argument that is no option nor an option's value
--- (`node --require x cli.js`, `node --max-old-space-size 4096 a.js`, `ruby -I lib a.rb`; a
--- number is no script; deno's and bun's `run`, deno's `task` skipped: a task by its name),
--- named by the npm package it lies in (`/usr/lib/node_modules/@github/copilot/index.js` is
--- `@github/copilot`; not a `.bin` link, whose name is the command's: `node_modules/.bin/cn` is
--- `cn`), else by its base name without a script extension (`/usr/local/bin/aider`, `agent.py`
--- is `agent`), unless that is a generic one (index, main, cli, app, run, start, server,
--- __main__, bin): then by the nearest directory above it, a relative script's through `cwd`,
--- that is not a build's or source tree's (dist, build, lib, src, bin, out, __pycache__):
--- `.../myagent/dist/index.js` is `myagent`, `python3 main.py` in /srv/tool is `tool`;
--- python's `-m MODULE` (or `-mMODULE`) by the module; code given inline (`-e`, `--eval=...`,
--- `-p`, python's `-c`, `deno eval`), or no script, by the runtime. Any other program by the
--- base name of the file executed (GitHub Copilot CLI's `.../copilot-linux-x64/copilot` is
--- `copilot`). Null when neither is known.
+-- agent its User-Agent did not name. A file inside an npm package (`.../node_modules/PKG/...`,
+-- PKG scoped or not, the last node_modules) is named by the package, whatever runs it: the
+-- package's name wins over its bin's, so one program has one name however it was installed
+-- or started. A platform package, the one npm installs of `PKG-<os>-<arch>[-<libc>]` for this
+-- machine (package.json `os`/`cpu`, Node's process.platform and process.arch words), is
+-- named as PKG: GitHub Copilot CLI's own executable `.../@github/copilot-linux-x64/copilot`
+-- and its script `.../@github/copilot/index.js` are both `@github/copilot`. A `.bin` link is
+-- no package: its name is the command's (`node_modules/.bin/cn` is `cn`).
+-- A script's runtime (node, bun, deno, python, pypy, ruby, perl, php, java: the file executed,
+-- or argv[0] when the kernel ran a `#!` script's interpreter) is not the program: its script
+-- is, the first argument that is no option nor an option's value (`node --require x cli.js`,
+-- `node --max-old-space-size 4096 a.js`, `ruby -I lib a.rb`, `java -cp lib/* Main`; a number is
+-- no script; deno's and bun's `run`, deno's `task` skipped: a task by its name), named by its
+-- npm package as above, else by its base name without a script extension
+-- (`/usr/local/bin/aider`, `agent.py` is `agent`), unless that is a generic one (index, main,
+-- cli, app, run, start, server, __main__, bin): then by the nearest directory above it, a
+-- relative script's through `cwd`, that is not a build's or source tree's (dist, build, lib,
+-- src, bin, out, target, __pycache__): `.../myagent/dist/index.js` is `myagent`, `python3
+-- main.py` in /srv/tool is `tool`; python's `-m MODULE` (or `-mMODULE`) by the module; java's
+-- `-jar FILE` by the jar, without its Maven version (`acme-agent-1.2.0-all.jar` is
+-- `acme-agent`), its main class by the class's name as given (`com.acme.Agent`), its
+-- `-m MODULE[/CLASS]` by the module, a source file (`Agent.java`) as a script; code given
+-- inline (`-e`, `--eval=...`, `-p`, python's `-c`, `deno eval`), or no script, by the runtime.
+-- Any other program by the base name of the file executed. Null when neither is known.
+-- (A value used more than once is bound once as a lambda's parameter, `list_transform([v],
+-- x -> ...)[1]`: a macro's argument is copied into each use, and copies of copies made
+-- binding the whole rule slow.)
 CREATE OR REPLACE MACRO path_base(path) AS nullif(regexp_extract(path, '[^/]*$'), '');
+CREATE OR REPLACE MACRO npm_platform_base(pkg) AS
+  regexp_replace(pkg, '-(linux|darwin|win32|freebsd|openbsd|netbsd|sunos|aix|android|cygwin)' ||
+    '(-(x64|arm64|ia32|arm|ppc64|ppc64le|s390x|riscv64|loong64|mips64el|x86_64|aarch64))?' ||
+    '(-(musl|gnu|glibc|baseline|gnueabihf|msvc))*$', '');
+-- the npm package a path lies in (see above), or null
+CREATE OR REPLACE MACRO npm_package(path) AS
+  list_transform([nullif(regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1), '')],
+    raw -> CASE WHEN raw IS NULL OR raw = '.bin' THEN NULL
+      -- a platform package whose name is its platform alone (`@esbuild/linux-x64`) is kept
+      ELSE list_transform([npm_platform_base(raw)],
+        b -> CASE WHEN regexp_matches(b, '^(@[^/]+/)?[^/]+$') THEN b ELSE raw END)[1] END)[1];
 CREATE OR REPLACE MACRO script_runtime(path) AS
-  regexp_full_match(path_base(path), '(node|nodejs|bun|deno|(python|pypy|ruby|perl|php)[0-9.]*)');
+  regexp_full_match(path_base(path),
+    '(node|nodejs|bun|deno|java|(python|pypy|ruby|perl|php)[0-9.]*)');
 CREATE OR REPLACE MACRO program_runtime(exe, argv) AS
   CASE WHEN script_runtime(exe) THEN path_base(exe)
     WHEN script_runtime(argv[1]) THEN path_base(argv[1]) END;
--- the index in argv of a runtime `rt`'s script (or module), or of the option giving its code
+-- java's options whose value is the next argument
+CREATE OR REPLACE MACRO java_value_option(a) AS
+  a IN ('-cp', '-classpath', '--class-path', '-p', '--module-path', '--upgrade-module-path',
+    '--add-modules', '--limit-modules', '--add-reads', '--add-exports', '--add-opens',
+    '--patch-module', '--enable-native-access', '--source', '--illegal-access');
+-- the index in argv of a runtime `rt`'s script (or module, or main class), or of the option
+-- giving its code
 CREATE OR REPLACE MACRO script_at(rt, argv) AS
   list_filter(range(2, len(argv) + 1), i ->
-    argv[i] IN ('-e', '--eval', '-p', '--print')
-    OR starts_with(argv[i], '--eval=') OR starts_with(argv[i], '--print=')
+    (rt <> 'java' AND (argv[i] IN ('-e', '--eval', '-p', '--print')
+      OR starts_with(argv[i], '--eval=') OR starts_with(argv[i], '--print=')))
     OR (argv[i] = '-c' AND regexp_matches(rt, '^(python|pypy)'))
     OR (regexp_matches(argv[i], '^-m[^-]') AND regexp_matches(rt, '^(python|pypy)'))
+    OR (rt = 'java' AND starts_with(argv[i], '--module='))
     OR (i = 2 AND rt = 'deno' AND argv[i] = 'eval')
     OR (NOT starts_with(argv[i], '-') AND NOT regexp_full_match(argv[i], '[0-9]+')
       AND argv[i - 1] NOT IN ('-r', '--require', '--import', '--loader', '--experimental-loader',
@@ -203,6 +233,7 @@ CREATE OR REPLACE MACRO script_at(rt, argv) AS
         '--icu-data-dir', '--openssl-config', '--diagnostic-dir', '--report-dir',
         '--watch-path', '--unhandled-rejections', '--dns-result-order')
       AND NOT (argv[i - 1] = '-c' AND rt = 'deno')
+      AND NOT (rt = 'java' AND (java_value_option(argv[i - 1]) OR starts_with(argv[i], '@')))
       AND NOT (i = 2 AND rt IN ('deno', 'bun') AND argv[i] IN ('run', 'x'))
       AND NOT (i = 2 AND rt = 'deno' AND argv[i] = 'task')))[1];
 -- a script's path made whole through the working directory it was run in
@@ -210,31 +241,52 @@ CREATE OR REPLACE MACRO script_path(path, cwd) AS
   CASE WHEN starts_with(path, '/') OR cwd IS NULL THEN path ELSE cwd || '/' || path END;
 -- the nearest directory above a path's file that is not a build's or source tree's
 CREATE OR REPLACE MACRO meaningful_dir(path) AS
-  list_filter(list_slice(string_split(path, '/'), 1, len(string_split(path, '/')) - 1),
-    d -> d NOT IN ('', '.', '..', 'dist', 'build', 'lib', 'src', 'bin', 'out', '__pycache__',
-      'usr', 'local'))[-1];
+  list_transform([string_split(path, '/')], parts -> list_filter(
+    list_slice(parts, 1, len(parts) - 1), d -> d NOT IN ('', '.', '..', 'dist', 'build', 'lib', 'src', 'bin', 'out', 'target',
+      '__pycache__', 'usr', 'local'))[-1])[1];
+-- a file's base name without its script extension; a jar's without its Maven version too
+-- (`artifactId-version[-classifier].jar`)
 CREATE OR REPLACE MACRO script_base(path) AS
-  nullif(regexp_replace(path_base(path), '\.([cm]?[jt]s|pyc?|rb|pl|php)$', ''), '');
+  list_transform([path_base(path)], b -> nullif(CASE WHEN regexp_matches(b, '\.jar$')
+      THEN regexp_replace(b, '(-[0-9][^/]*)?\.jar$', '')
+    ELSE regexp_replace(b, '\.([cm]?[jt]s|pyc?|rb|pl|php|java)$', '') END, ''))[1];
 CREATE OR REPLACE MACRO script_name(path) AS
-  CASE
-    WHEN regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1) NOT IN ('', '.bin')
-      THEN regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1)
-    WHEN script_base(path) IN ('index', 'main', 'cli', 'app', 'run', 'start', 'server',
-        '__main__', 'bin')
-      THEN coalesce(meaningful_dir(path), script_base(path))
-    ELSE script_base(path)
-  END;
+  list_transform([path], p -> list_transform([script_base(p)], b -> coalesce(npm_package(p),
+    CASE WHEN b IN ('index', 'main', 'cli', 'app', 'run', 'start', 'server', '__main__', 'bin')
+      THEN coalesce(meaningful_dir(p), b)
+      ELSE b END))[1])[1];
 CREATE OR REPLACE MACRO program_name_of(exe, argv, cwd, rt, i) AS
   CASE
-    WHEN rt IS NULL THEN path_base(coalesce(exe, argv[1]))
-    WHEN i IS NULL OR (starts_with(argv[i], '-') AND NOT regexp_matches(argv[i], '^-m[^-]'))
+    WHEN rt IS NULL THEN list_transform([coalesce(exe, argv[1])],
+      f -> coalesce(npm_package(f), path_base(f)))[1]
+    WHEN i IS NULL OR (starts_with(argv[i], '-') AND NOT regexp_matches(argv[i], '^-m[^-]')
+        AND NOT (rt = 'java' AND starts_with(argv[i], '--module=')))
         OR (rt = 'deno' AND i = 2 AND argv[i] = 'eval')
       THEN rt
+    WHEN rt = 'java' AND starts_with(argv[i], '--module=')
+      THEN split_part(substr(argv[i], 10), '/', 1)
+    WHEN rt = 'java' AND argv[i - 1] IN ('-m', '--module') THEN split_part(argv[i], '/', 1)
+    -- a main class, not a file: by its name as given
+    WHEN rt = 'java' AND argv[i - 1] <> '-jar' AND NOT regexp_matches(argv[i], '\.java$')
+      THEN argv[i]
     WHEN starts_with(argv[i], '-m') THEN substr(argv[i], 3)
     WHEN argv[i - 1] = '-m' THEN argv[i]
     WHEN argv[i - 1] = 'task' AND i = 3 AND rt = 'deno' THEN argv[i]
     ELSE coalesce(script_name(script_path(argv[i], cwd)), rt)
   END;
 CREATE OR REPLACE MACRO program_name(exe, argv, cwd) AS
-  program_name_of(exe, argv, cwd, program_runtime(exe, argv),
-    script_at(program_runtime(exe, argv), argv));
+  list_transform([program_runtime(exe, argv)], rt -> list_transform([script_at(rt, argv)],
+    i -> program_name_of(exe, argv, cwd, rt, i))[1])[1];
+-- command_runner(name): whether a program (by program_name) is one whose work is to run the
+-- command it is given, so that what it runs, or what ran it, is the program that matters: a
+-- shell (POSIX sh and its kin, `-c` or a script), a wrapper that execs its arguments (env,
+-- nohup, timeout, nice, setsid, stdbuf, xargs, sudo, flock, time...), a sandbox or namespace
+-- launcher (bwrap, firejail, unshare, nsenter, chroot, systemd-run), an init for containers
+-- (tini, dumb-init) and a package runner (npm's npx and `npm exec`, pnpm, yarn, bunx, uv's uvx,
+-- pipx, corepack).
+CREATE OR REPLACE MACRO command_runner(name) AS
+  name IN ('sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'tcsh', 'csh', 'busybox',
+    'env', 'nohup', 'timeout', 'nice', 'ionice', 'setsid', 'stdbuf', 'chrt', 'taskset',
+    'xargs', 'sudo', 'su', 'runuser', 'doas', 'flock', 'time', 'script', 'unbuffer', 'watch',
+    'bwrap', 'firejail', 'unshare', 'nsenter', 'chroot', 'systemd-run', 'tini', 'dumb-init',
+    'npm', 'npx', 'pnpm', 'yarn', 'bunx', 'uv', 'uvx', 'pipx', 'corepack');
