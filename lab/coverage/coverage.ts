@@ -368,8 +368,7 @@ async function whatWasRecovered(
       (served.lastTurn < served.turns - 1 && run.exitCode === 0 && (run.stderr || run.stdout)
         ? `; it said: ${explainedError(spec, agentError(run.stderr || run.stdout))}`
         : "") +
-      (res.problems ? `; problems: ${res.problems}` : "") +
-      serverErrorNote(run.serverErrors),
+      (res.problems ? `; problems: ${res.problems}` : ""),
     ...(checks ? { hook_checks: checks } : {}),
   };
 }
@@ -382,7 +381,7 @@ async function whatWasRecovered(
 export function serverErrorNote(errors: readonly string[]): string {
   if (!errors.length) return "";
   const first = errors[0].length > 240 ? `${errors[0].slice(0, 240)}…` : errors[0];
-  return `; the scripted server could not answer ${errors.length} request` +
+  return `the scripted server could not answer ${errors.length} request` +
     `${errors.length === 1 ? "" : "s"} (the scenario was not played to its end): ${first}`;
 }
 
@@ -400,6 +399,8 @@ export interface ServedFacts {
   lastTurn: number;
   /** the scenario's number of turns */
   turns: number;
+  /** why the server could not answer requests as scripted (each request's error), when any */
+  refused?: string[];
 }
 
 /**
@@ -409,9 +410,13 @@ export interface ServedFacts {
  * by the script.
  */
 export function servedFacts(
-  requests: Pick<RequestRecord, "seq" | "kind" | "turn" | "toolCalls" | "toolSearches">[],
+  requests: Pick<
+    RequestRecord,
+    "seq" | "kind" | "turn" | "toolCalls" | "toolSearches" | "error"
+  >[],
   turns: number,
 ): ServedFacts {
+  const refused = requests.flatMap((r) => r.error ? [r.error] : []);
   const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
   // a Responses tool search (Codex loading a deferred MCP tool) is a row of tool_calls too
   // (kind `tool_search`), answered by its `tool_search_output`
@@ -424,6 +429,7 @@ export function servedFacts(
     answerable: main.slice(0, -1).reduce((n, r) => n + count(r), 0),
     lastTurn: Math.max(-1, ...main.map((r) => r.turn ?? -1)),
     turns,
+    ...(refused.length ? { refused } : {}),
   };
 }
 
@@ -462,7 +468,12 @@ export function judgeCapture(
         `(${served.main} main request${served.main === 1 ? "" : "s"} served)`,
     );
   }
-  return { ok: got.request && (!reachedEnd || got.response) && toolsOk, note: notes.join("; ") };
+  // the scenario was not played as written: the lab failed, and the check covered less
+  if (served.refused?.length) notes.push(serverErrorNote(served.refused));
+  return {
+    ok: got.request && (!reachedEnd || got.response) && toolsOk && !served.refused?.length,
+    note: notes.join("; "),
+  };
 }
 
 /**

@@ -448,6 +448,27 @@ Deno.test("coverage: the file named is the one whose TLS carried the model calls
 });
 
 Deno.test("coverage: what the scripted server could not answer is said, not hidden in 'yes'", () => {
+  // GitHub Copilot CLI 1.0.102 with two MCP servers, before the server knew its SERVER-TOOL
+  // names: its first request answered 400, and it stopped
+  const error = "scenario mcp-write-read: MCP tool write_file of server fs is not offered";
+  const served = servedFacts([{ seq: 0, kind: "main", turn: 0, error }], 4);
+  assert.deepEqual(served, {
+    main: 1,
+    toolCalls: 0,
+    answerable: 0,
+    lastTurn: 0,
+    turns: 4,
+    refused: [error],
+  });
+  const verdict = judgeCapture(served, {
+    request: true,
+    response: false,
+    toolCalls: 0,
+    toolResults: 0,
+  });
+  assert.equal(verdict.ok, false);
+  assert.match(verdict.note, /stopped after scripted turn 1 of 4/);
+  assert.match(verdict.note, /could not answer 1 request .*: scenario mcp-write-read: MCP tool/);
   assert.equal(serverErrorNote([]), "");
   const note = serverErrorNote([
     "request 0 POST /v1/chat/completions: scenario mcp-write-read: MCP tool write_file of server fs is not offered",
