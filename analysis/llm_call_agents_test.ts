@@ -68,26 +68,12 @@ Deno.test("program_name: a runtime's script, its npm package, python's module, o
       ["/tmp/probe30/copilot/node_modules/@github/copilot-linux-x64/copilot", "-p", "hi"],
       "copilot",
     ],
-    // a script inside a package: the package without its scope (the command a package manager
-    // installs for its one bin; the last node_modules): GitHub Copilot CLI is `copilot` however
-    // it was installed, by its native executable above, npm's .bin link, or pnpm's shim, which
-    // runs node on the script in the package
+    // a script inside a package: the package (scoped or not; the last node_modules)
     [
       "/usr/bin/node",
       ["node", "--require", "x.js", "/usr/lib/node_modules/@github/copilot/index.js", "-p", "x"],
-      "copilot",
+      "@github/copilot",
     ],
-    [
-      "/usr/bin/node",
-      [
-        "node",
-        "/home/u/.local/share/pnpm/global/5/node_modules/.pnpm/@github+copilot@1.0.102/node_modules/@github/copilot/npm-loader.js",
-        "-p",
-        "x",
-      ],
-      "copilot",
-    ],
-    ["/usr/bin/node", ["node", "/usr/lib/node_modules/.bin/copilot", "-p", "x"], "copilot"],
     [
       "/usr/local/bin/node",
       ["node", "/r/node_modules/.pnpm/a@1/node_modules/some-agent/dist/cli.mjs"],

@@ -313,8 +313,7 @@ export const llmCallsTable = table(
         "`node-fetch`, `python-httpx`, `Bun`, `Ruby`, `Java-http-client`, `ollama-js`: by " +
         "rule, analysis/llm/call_kind.ts `genericProduct`); then by the program its process ran, from its last exec before " +
         "the call (a forked child's: its parent's): a runtime's script by its npm package " +
-        "without the scope, the command a package manager installs for it " +
-        "(`.../node_modules/@github/copilot/index.js` is `copilot`) or its base name " +
+        "(`.../node_modules/@github/copilot/index.js` is `@github/copilot`) or its base name " +
         "(`node .../node_modules/.bin/cn` is `cn`, `python3 -m aider` is `aider`; a generic one, " +
         "`index`, `main`, `cli`, `__main__`, ..., by its nearest directory that is not `dist`, " +
         "`src`, `lib`, ...: `node ~/myagent/dist/index.js` is `myagent`), any other " +

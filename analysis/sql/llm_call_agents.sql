@@ -2,7 +2,7 @@
 -- an HTTP client's or a runtime's, call_kind.ts `agentOf`: GitHub Copilot CLI sends
 -- `OpenAI/JS 5.20.1`, Continue CLI `node-fetch`, Pi `Anthropic/JS 0.91.1`, Nanocoder
 -- `ai-sdk/anthropic/3.0.140`, or none) by the program its process ran (macros.sql
--- `program_name`: `copilot`, `cn`), from the raw `process` events: the
+-- `program_name`: `copilot`, `cn`, `@github/copilot`), from the raw `process` events: the
 -- process's last exec at or before the call; a process that forked and did not exec runs its
 -- parent's program, its parent's last exec before the fork; a pid whose last event before the
 -- call is an exit is another process's (a pid reused, its fork not seen), and stays unnamed, as

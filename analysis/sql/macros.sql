@@ -170,12 +170,9 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
 -- not the program: its script is, the first argument that is no option nor an option's value
 -- (`node --require x cli.js`, `node --max-old-space-size 4096 a.js`, `ruby -I lib a.rb`; a
 -- number is no script; deno's and bun's `run`, deno's `task` skipped: a task by its name),
--- named by the npm package it lies in, without the package's scope: the command a package
--- manager installs for a package's one `bin` is its name so (npm, pnpm, yarn), and it is how
--- the program is named however it was installed (`/usr/lib/node_modules/@github/copilot/index.js`,
--- which pnpm's shim runs, is `copilot`, as npm's `.bin/copilot` link and the native
--- `.../copilot-linux-x64/copilot` are; not a `.bin` link, whose name is the command's:
--- `node_modules/.bin/cn` is `cn`), else by its base name without a script extension (`/usr/local/bin/aider`, `agent.py`
+-- named by the npm package it lies in (`/usr/lib/node_modules/@github/copilot/index.js` is
+-- `@github/copilot`; not a `.bin` link, whose name is the command's: `node_modules/.bin/cn` is
+-- `cn`), else by its base name without a script extension (`/usr/local/bin/aider`, `agent.py`
 -- is `agent`), unless that is a generic one (index, main, cli, app, run, start, server,
 -- __main__, bin): then by the nearest directory above it, a relative script's through `cwd`,
 -- that is not a build's or source tree's (dist, build, lib, src, bin, out, __pycache__):
@@ -220,8 +217,8 @@ CREATE OR REPLACE MACRO script_base(path) AS
   nullif(regexp_replace(path_base(path), '\.([cm]?[jt]s|pyc?|rb|pl|php)$', ''), '');
 CREATE OR REPLACE MACRO script_name(path) AS
   CASE
-    WHEN regexp_extract(path, '.*/node_modules/(?:@[^/]+/)?([^/]+)/', 1) NOT IN ('', '.bin')
-      THEN regexp_extract(path, '.*/node_modules/(?:@[^/]+/)?([^/]+)/', 1)
+    WHEN regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1) NOT IN ('', '.bin')
+      THEN regexp_extract(path, '.*/node_modules/((?:@[^/]+/)?[^/]+)/', 1)
     WHEN script_base(path) IN ('index', 'main', 'cli', 'app', 'run', 'start', 'server',
         '__main__', 'bin')
       THEN coalesce(meaningful_dir(path), script_base(path))
