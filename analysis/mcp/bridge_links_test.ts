@@ -2,7 +2,8 @@
  * Qwen Code (0.24) keeps MCP tools hidden and calls them through its bridge `tool_call`, whose
  * input names the tool (`mcp__SERVER__TOOL`) and carries its `arguments`: such a call is linked
  * to the `tools/call` it caused, and what the server did while serving it to that tool call,
- * as a call by the tool's own name is. Built in the real schema (correlate/testing.ts) and
+ * as a call by the tool's own name is; so is a call by a name that joins the server's to the
+ * tool's with `-` (GitHub Copilot CLI's `SERVER-TOOL`) or `.`. Built in the real schema (correlate/testing.ts) and
  * analysed with the real SQL.
  */
 import assert from "node:assert/strict";
@@ -13,7 +14,10 @@ const ms = (x: number) => x * 1_000_000;
 const AGENT = 100;
 const SERVER = 101;
 
-function recording(bridge: string): SyntheticRecording {
+function recording(
+  bridge: string,
+  input: unknown = { name: "mcp__files__read_file", arguments: { path: "/w/a.txt" } },
+): SyntheticRecording {
   const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
     r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
   const answer = (at: number, seq: number, id: number, result: unknown) =>
@@ -41,10 +45,7 @@ function recording(bridge: string): SyntheticRecording {
     ],
     llm: [r.llm(1, AGENT, ms(500), { agent: "qwen-code" }), r.llm(2, AGENT, ms(3000))],
     tools: [
-      r.tool(1, 1, ms(1000), ms(3000), bridge, {
-        name: "mcp__files__read_file",
-        arguments: { path: "/w/a.txt" },
-      }),
+      r.tool(1, 1, ms(1000), ms(3000), bridge, input),
     ],
   };
 }
@@ -72,6 +73,39 @@ Deno.test("MCP: a call through Qwen Code's tool_call bridge is the tool call tha
 
 Deno.test("MCP: another tool whose input merely names a tool is not a bridge", async () => {
   const { c, close } = await syntheticDb(recording("notes"));
+  try {
+    await buildLinksAndFindings(c);
+    assert.deepEqual(await all(c, "SELECT tool_call_id FROM mcp_tool_links"), []);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("MCP: a tool named SERVER-TOOL (GitHub Copilot CLI) or SERVER.TOOL is the call it caused", async () => {
+  for (const [name, alias] of [["files-read_file", "files"], ["files.read_file", "files"]]) {
+    const { c, close } = await syntheticDb(recording(name, { path: "/w/a.txt" }));
+    try {
+      await buildLinksAndFindings(c);
+      assert.deepEqual(
+        await all(c, "SELECT tool_call_id, server_alias, arguments_equal FROM mcp_tool_links"),
+        [{ tool_call_id: 1n, server_alias: alias, arguments_equal: true }],
+        name,
+      );
+      assert.deepEqual(
+        await all(
+          c,
+          "SELECT a.path, l.tool_call_id FROM actions a " +
+            "JOIN links l USING (recording, event_table, event_id) WHERE a.event_table = 'file'",
+        ),
+        [{ path: "/w/a.txt", tool_call_id: 1n }],
+        name,
+      );
+    } finally {
+      close();
+    }
+  }
+  // a name that merely ends in the tool's, with no separator, is another tool
+  const { c, close } = await syntheticDb(recording("myread_file", { path: "/w/a.txt" }));
   try {
     await buildLinksAndFindings(c);
     assert.deepEqual(await all(c, "SELECT tool_call_id FROM mcp_tool_links"), []);

@@ -11,6 +11,13 @@ import type { McpServerConfig } from "./mcp_servers.ts";
 
 export type AgentName = "claude" | "gemini" | "codex" | "opencode" | "qwen";
 
+/**
+ * Every agent the runner can drive: the pinned ones (`AgentName`, which the demo, the
+ * evaluation and CI's per-agent tests loop over) and those it runs only as builds the coverage
+ * matrix installs (GitHub Copilot CLI: no pinned build).
+ */
+export type RunnerName = AgentName | "copilot";
+
 /** Every agent the runner drives. */
 export const AGENT_NAMES: readonly AgentName[] = [
   "claude",
@@ -88,7 +95,7 @@ export interface AgentSetup {
 }
 
 export interface AgentProfile {
-  name: AgentName;
+  name: RunnerName;
   /** The API it speaks. */
   provider: "anthropic" | "gemini" | "openai-responses" | "openai-chat";
   /** Its npm package (for installing other builds). */

@@ -8,6 +8,9 @@ import { CODEX_TS_MODEL, codexProfile, isCodexScriptCli } from "./codex_profile.
 import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
+import { copilotProfile } from "./copilot_profile.ts";
+import { AGENT_NAMES } from "./agent_profile.ts";
+import { PROFILES, RUNNERS } from "./run_agent.ts";
 import type { McpServerConfig } from "./mcp_servers.ts";
 
 Deno.test("codex: config.toml names the scripted provider, env trusts the CA", () =>
@@ -361,3 +364,43 @@ Deno.test("qwen and opencode: a scenario's MCP servers in their own configuratio
     const bare = JSON.parse(await Deno.readTextFile(`${s.home}/.config/opencode/opencode.json`));
     assert.equal("mcp" in bare, false);
   }));
+
+Deno.test("copilot: offline with a custom provider (BYOK) at the server, MCP servers in mcp-config.json", () =>
+  withAgentHome({}, async (s) => {
+    const env = copilotProfile.env(s);
+    assert.equal(env.HOME, s.home);
+    assert.equal(env.COPILOT_OFFLINE, "true");
+    assert.equal(env.COPILOT_AUTO_UPDATE, "false");
+    assert.equal(env.COPILOT_PROVIDER_BASE_URL, "https://127.0.0.1:4443/v1");
+    assert.equal(env.COPILOT_MODEL, "gpt-5.5");
+    assert.equal(env.NODE_EXTRA_CA_CERTS, "/trust-bundle.pem");
+    assert.equal(env.SSL_CERT_FILE, "/trust-bundle.pem");
+    assert.equal(copilotProfile.env({ ...s, model: "m" }).COPILOT_MODEL, "m");
+    assert.deepEqual(copilotProfile.args("p", s), ["-p", "p", "--allow-all-tools"]);
+    // no servers, no file
+    await copilotProfile.prepareHome(s);
+    await assert.rejects(Deno.stat(`${s.home}/.copilot/mcp-config.json`));
+    await copilotProfile.prepareHome({ ...s, mcpServers: MCP_SERVERS });
+    const cfg = JSON.parse(await Deno.readTextFile(`${s.home}/.copilot/mcp-config.json`));
+    assert.deepEqual(cfg.mcpServers, {
+      fs: {
+        type: "local",
+        command: "/opt/mcp-server-filesystem",
+        args: ["/w"],
+        env: { A: "1" },
+        tools: ["*"],
+      },
+      ev: {
+        type: "http",
+        url: "http://127.0.0.1:4000/mcp",
+        headers: { "X-Test": "1" },
+        tools: ["*"],
+      },
+    });
+  }));
+
+Deno.test("copilot is run as an installed build only: not among the pinned agents CI loops over", () => {
+  assert.equal(RUNNERS.copilot, copilotProfile);
+  assert.equal("copilot" in PROFILES, false);
+  assert.equal((AGENT_NAMES as readonly string[]).includes("copilot"), false);
+});

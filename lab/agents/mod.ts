@@ -9,6 +9,7 @@ export {
   runAgent,
   type RunAgentOptions,
   type RunAgentResult,
+  RUNNERS,
   RUNS_DIR,
   type TerminalEnd,
   type TerminalRun,
@@ -23,6 +24,7 @@ export {
   type CodexTransport,
   CORE_AGENTS,
   DEFAULT_CODEX_TRANSPORT,
+  type RunnerName,
   type ServerInfo,
   trustEnv,
 } from "./agent_profile.ts";
@@ -31,6 +33,7 @@ export { geminiProfile } from "./gemini_profile.ts";
 export { CODEX_DEFAULT_MODEL, codexProfile } from "./codex_profile.ts";
 export { OPENCODE_DEFAULT_MODEL, opencodeProfile } from "./opencode_profile.ts";
 export { QWEN_DEFAULT_MODEL, qwenProfile } from "./qwen_profile.ts";
+export { COPILOT_DEFAULT_MODEL, copilotProfile } from "./copilot_profile.ts";
 export { withHostsFile } from "./hosts_namespace.ts";
 export { type HttpProxy, type HttpProxyOptions, startHttpProxy } from "./http_proxy.ts";
 export { underCapture } from "./under_capture.ts";

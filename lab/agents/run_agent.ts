@@ -1,6 +1,6 @@
 /**
- * Runs one real agent (Claude Code, Gemini CLI, Codex, opencode or Qwen Code: agent_profile.ts)
- * non-interactively (or in its own terminal UI, through a driver given as `terminal`) against
+ * Runs one real agent (Claude Code, Gemini CLI, Codex, opencode or Qwen Code; GitHub Copilot CLI
+ * as a build the coverage matrix installs: agent_profile.ts) non-interactively (or in its own terminal UI, through a driver given as `terminal`) against
  * the scripted model server: starts the server for a scenario or a transcript (or uses a given
  * one), makes an isolated HOME with the agent's config, puts the scenario's files in the working
  * directory, maps the scenario's page host names in a private hosts file, runs the agent
@@ -30,12 +30,14 @@ import {
   type AgentSetup,
   type CloudProvider,
   type CodexTransport,
+  type RunnerName,
 } from "./agent_profile.ts";
 import { claudeProfile } from "./claude_profile.ts";
 import { codexProfile } from "./codex_profile.ts";
 import { geminiProfile } from "./gemini_profile.ts";
 import { opencodeProfile } from "./opencode_profile.ts";
 import { qwenProfile } from "./qwen_profile.ts";
+import { copilotProfile } from "./copilot_profile.ts";
 import { withHostsFile } from "./hosts_namespace.ts";
 import { bothStarts, notRoot, refusedRoot, type RunAs, runAs } from "./agent_user.ts";
 import { checkMcpServersInstalled, httpLauncher, resolveMcpServers } from "./mcp_servers.ts";
@@ -48,6 +50,15 @@ export const PROFILES: Readonly<Record<AgentName, AgentProfile>> = {
   codex: codexProfile,
   opencode: opencodeProfile,
   qwen: qwenProfile,
+};
+
+/**
+ * Every profile the runner has: the pinned agents' (`PROFILES`, what per-agent loops run) and
+ * those of agents it runs only as installed builds (`binary` given: the coverage matrix).
+ */
+export const RUNNERS: Readonly<Record<RunnerName, AgentProfile>> = {
+  ...PROFILES,
+  copilot: copilotProfile,
 };
 
 /** Where run directories (isolated HOME, hosts file) are made. */
@@ -70,7 +81,7 @@ export function runsDirFor(sandbox: boolean, runsDir = RUNS_DIR): string {
 }
 
 export interface RunAgentOptions {
-  agent: AgentName;
+  agent: RunnerName;
   /**
    * Scenario to play (parsed or a file path). Give a scenario, a transcript, or a server. With a
    * transcript too, the transcript is replayed and the scenario supplies files, pages and prompt.
@@ -175,7 +186,7 @@ export interface TerminalEnd {
 }
 
 export interface RunAgentResult {
-  agent: AgentName;
+  agent: RunnerName;
   /** Exit code; null when killed by a signal. */
   exitCode: number | null;
   signal: string | null;
@@ -226,8 +237,8 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<string> {
 }
 
 /** Why `agent` cannot run on `cloud`, or null when it can. */
-export function cloudProblem(agent: AgentName, cloud: CloudProvider): string | null {
-  const clouds = PROFILES[agent]?.clouds ?? [];
+export function cloudProblem(agent: RunnerName, cloud: CloudProvider): string | null {
+  const clouds = RUNNERS[agent]?.clouds ?? [];
   if (cloud === "direct" || clouds.includes(cloud)) return null;
   return `${agent} has no ${cloud} provider (${
     clouds.length ? `it runs on ${clouds.join(" or ")}` : "only its provider's own API"
@@ -237,7 +248,7 @@ export function cloudProblem(agent: AgentName, cloud: CloudProvider): string | n
 /** Runs an agent against the scripted server; see {@linkcode RunAgentOptions}. */
 export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   const t0 = performance.now();
-  const profile = PROFILES[opts.agent];
+  const profile = RUNNERS[opts.agent];
   if (!profile) throw new Error(`unknown agent ${JSON.stringify(opts.agent)}`);
   const scripted = opts.scenario !== undefined || opts.transcript !== undefined;
   if (scripted === (opts.server !== undefined)) {

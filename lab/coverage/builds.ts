@@ -12,11 +12,11 @@
 
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import type { AgentName } from "../agents/mod.ts";
+import type { RunnerName } from "../agents/mod.ts";
 
 export const BUILDS_DIR: string = fileURLToPath(new URL("../../.cache/agents/", import.meta.url));
 
-export type CoverageAgent = AgentName | "copilot";
+export type CoverageAgent = RunnerName;
 
 export interface BuildSpec {
   agent: CoverageAgent;
@@ -50,7 +50,7 @@ export interface BuildSpec {
   /** what `runAgent` runs for this build; absent when the agent cannot run offline */
   launcher?(dir: string): string | undefined;
   /** the runner profile that drives it */
-  runner?: AgentName;
+  runner?: RunnerName;
   /** why it is not run against the scripted server, when it is not */
   noRunReason?: string;
   /**
@@ -244,13 +244,21 @@ export const BUILD_SPECS: Readonly<Record<CoverageAgent, BuildSpec>> = {
     // a dependency is gone from the registry)
     minVersion: "0.0.371",
     install: (v) => [`@github/copilot-linux-x64@${v}`, `@github/copilot@${v}`],
+    // the binary exports node's OpenSSL, which carries the model calls up to 1.0.60 at least;
+    // 1.0.102 makes them from runtime.node, a Rust addon (its own OpenSSL and rustls) it unpacks
+    // at first start into the run's HOME and loads with dlopen: the matrix names the file that
+    // carried them, from the capture (`carrierOf` in coverage.ts)
     target: (dir) => largest(dir, "copilot") ?? systemNode(),
-    // the binary hooked here makes no model call: runtime.node, unpacked at first start into
-    // ~/.cache/copilot/pkg/linux-x64/VERSION/prebuilds/, does (1.0.102)
-    noRunReason: "its model calls come from runtime.node (a Rust addon it unpacks at first " +
-      "start, with its own OpenSSL and rustls), not from the binary located here; offline only " +
-      "with BYOK (COPILOT_OFFLINE, COPILOT_PROVIDER_BASE_URL; captured by hand: " +
-      "reports/coverage/new_agents.md), which the matrix does not drive yet",
+    launcher: (dir) => largest(dir, "copilot"),
+    runner: "copilot",
+    knownErrors: [{
+      // run 2026-12-06: 0.0.371, 0.0.400, 0.0.423, 1.0.2 and 1.0.6 stop so; 1.0.11 on run offline
+      // (documented in `copilot help environment` from 1.0.12)
+      match: /No authentication information found/,
+      cause: "this build has no custom provider (BYOK): it ignores COPILOT_OFFLINE and " +
+        "COPILOT_PROVIDER_BASE_URL, which builds take from 1.0.11 on, and runs only signed in " +
+        "to GitHub",
+    }],
   },
 };
 

@@ -14,8 +14,8 @@ import { queryDb } from "../../analysis/analysed_db.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { locate, type LocateResult } from "../../capture/locate/mod.ts";
 import { underCapture } from "../agents/under_capture.ts";
-import { runAgent } from "../agents/run_agent.ts";
-import { loadScenario, type RequestRecord } from "../simulator/mod.ts";
+import { runAgent, type RunAgentResult } from "../agents/run_agent.ts";
+import { loadScenario, type RequestRecord, type Scenario } from "../simulator/mod.ts";
 import {
   BUILD_SPECS,
   type BuildSpec,
@@ -151,11 +151,32 @@ export async function coverBuild(
       captured: "not run",
     };
   }
-  const makeup = await buildMakeup(b.target);
+  const row: MatrixRow = {
+    ...base,
+    ...await locatedFile(b.target),
+    captured: "not run",
+  };
+  if (!spec.runner || !b.launcher) {
+    return { ...row, captured: "n/a", capture_note: spec.noRunReason ?? "no runner" };
+  }
+  if (!capture) return row;
+  return { ...row, ...await captureSample(spec, b, opts, node, row) };
+}
+
+/** The columns that say what a file is made of and what the locator found in it (uncached). */
+export async function locatedFile(
+  path: string,
+): Promise<
+  Pick<
+    MatrixRow,
+    "runtime" | "tls" | "file" | "located" | "library" | "method" | "hooks" | "locate_ms" | "reason"
+  >
+> {
+  const makeup = await buildMakeup(path);
   const t0 = performance.now();
   let r: LocateResult;
   try {
-    r = await locate(b.target, { noCache: true });
+    r = await locate(path, { noCache: true });
   } catch (e) {
     r = {
       ok: false,
@@ -168,24 +189,70 @@ export async function coverBuild(
       durationMs: performance.now() - t0,
     };
   }
-  const row: MatrixRow = {
-    ...base,
+  return {
     runtime: makeup.runtime,
     tls: makeup.tls.join(", ") || "none found",
-    file: b.target.split("/").pop()!,
+    file: path.split("/").pop()!,
     located: r.ok,
     ...(r.library ? { library: (r.libraries ?? [r.library]).join(" + ") } : {}),
     method: r.method,
     hooks: [...new Set(r.hooks.map((h) => h.fn))],
     locate_ms: Math.round(r.durationMs),
     ...(r.ok ? {} : { reason: r.reason }),
-    captured: "not run",
   };
-  if (!spec.runner || !b.launcher) {
-    return { ...row, captured: "n/a", capture_note: spec.noRunReason ?? "no runner" };
+}
+
+/** The same file: the same path, or paths that resolve to one file. */
+function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return Deno.realPathSync(a) === Deno.realPathSync(b);
+  } catch {
+    return false;
   }
-  if (!capture) return row;
-  return { ...row, ...await captureSample(spec, b, opts, node, row.runtime) };
+}
+
+/**
+ * The file whose hooked TLS carried a captured run's main LLM calls, when it is not `target`
+ * (the file located before the run): the one that carried the most calls
+ * (`sql/coverage_carriers.sql`, most first). A build may make its model calls from a library it
+ * loads at run time (GitHub Copilot CLI's runtime.node, unpacked into its HOME at first start):
+ * that is the file whose TLS the matrix is about. Undefined when the target carried the most,
+ * or no call was carried at all.
+ */
+export function carrierOf(
+  carriers: { lib: string; calls: number }[],
+  target: string,
+): string | undefined {
+  const top = carriers[0];
+  if (!top || sameFile(top.lib, target)) return undefined;
+  return top.lib;
+}
+
+/**
+ * Says that the model calls went through `carrier` (a file the build loaded at run time), not
+ * through the file located before the run, and what that one was.
+ */
+function carrierNote(
+  carrier: string,
+  carried: Pick<MatrixRow, "tls" | "runtime">,
+  before: Pick<MatrixRow, "file" | "located" | "library" | "method" | "locate_ms">,
+  /** the run's HOME, shown as `~` (a build unpacks what it loads there) */
+  home: string,
+): string {
+  const real = (() => {
+    try {
+      return Deno.realPathSync(home);
+    } catch {
+      return home;
+    }
+  })();
+  const under = [home, real].find((h) => carrier.startsWith(`${h}/`));
+  const shown = under ? `~${carrier.slice(under.length)}` : carrier;
+  return `the model calls went through ${carrier.split("/").pop()} (${carried.runtime}; ` +
+    `${shown}, loaded at run time), not through ${before.file} (located before the run: ` +
+    `${before.located ? `${before.library ?? "?"}, ${before.method}` : "not located"}, ` +
+    `${before.locate_ms} ms); `;
 }
 
 /** Runs the build under capture against the scripted server; what the analysis found. */
@@ -194,11 +261,10 @@ async function captureSample(
   b: InstalledBuild,
   opts: Pick<CoverageOptions, "scenario" | "recordingsDir" | "log">,
   node: NodeRuntime,
-  /** the row's runtime, e.g. `Node 20.20.2` */
-  runtime: string,
+  /** the row so far: what was located before the run */
+  located: MatrixRow,
 ): Promise<Partial<MatrixRow>> {
   const scenario = await loadScenario(opts.scenario);
-  const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
   const rec = join(
     opts.recordingsDir,
     `${spec.agent}@${b.version}${node.version ? `-node${node.version}` : ""}`,
@@ -211,11 +277,31 @@ async function captureSample(
     scenario,
     wrap: underCapture(rec),
     timeoutMs: 180_000,
+    // what the build unpacked into its HOME (a library it loads) is located after the run
+    keepHome: true,
     // the launcher is a `#!/usr/bin/env node` script: the first node on PATH runs it
     ...(node.version && node.binary
       ? { env: { PATH: `${dirname(node.binary)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` } }
       : {}),
   });
+  try {
+    return await whatWasRecovered(spec, b, node, located, scenario, rec, run);
+  } finally {
+    await Deno.remove(run.runDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** What the analysis of a captured run recovered, against what the server served. */
+async function whatWasRecovered(
+  spec: BuildSpec,
+  b: InstalledBuild,
+  node: NodeRuntime,
+  located: MatrixRow,
+  scenario: Scenario,
+  rec: string,
+  run: RunAgentResult,
+): Promise<Partial<MatrixRow>> {
+  const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
   const ran = (run.notRoot ? "run where it is not root (it refused root); " : "") +
     (run.exitCode === 0 ? "" : `the agent exited ${run.exitCode ?? run.signal}` +
       (run.timedOut ? " (timed out)" : "") +
@@ -225,7 +311,7 @@ async function captureSample(
     // the network, or a configuration the profile does not write), or not on this Node
     const onNode = node.version !== undefined || b.target === systemNode();
     const engines = onNode && b.launcher ? nodeEngines(b.launcher) : undefined;
-    const running = /^Node (\d+\.\d+\.\d+)$/.exec(runtime)?.[1];
+    const running = /^Node (\d+\.\d+\.\d+)$/.exec(located.runtime)?.[1];
     const unmet = engines !== undefined && (!running || enginesMet(engines, running) !== true);
     return {
       ...played,
@@ -240,13 +326,21 @@ async function captureSample(
   } catch {
     return { ...played, captured: "no", capture_note: `${ran}no recording was made` };
   }
-  const checks = hookChecks(rec, b.target!);
   const quiet = () => {};
   await analyze({ recordings: [rec], quiet: true, out: quiet, err: quiet });
+  const db = join(rec, DB_FILE);
+  const carriers = await queryDb(db, readSql(SQL_DIR, "coverage_carriers"));
+  const carrier = carrierOf(
+    carriers.map((c) => ({ lib: String(c.lib), calls: Number(c.calls) })),
+    b.target!,
+  );
+  // the file that carried the model calls is the row's, located as the target was
+  const carried = carrier ? await locatedFile(carrier) : undefined;
+  const checks = hookChecks(rec, carrier ?? b.target!);
   const prompt = scenario.prompt ?? "";
   const answer = scenario.turns.map((t) => literalPart(t.text ?? "")).filter((t) => t).at(-1) ??
     "";
-  const [res] = await queryDb(join(rec, DB_FILE), readSql(SQL_DIR, "coverage_capture"), {
+  const [res] = await queryDb(db, readSql(SQL_DIR, "coverage_capture"), {
     prompt,
     answer,
   });
@@ -262,10 +356,13 @@ async function captureSample(
   });
   return {
     ...played,
+    // the build's runtime stays the row's; what is in the carrier and what was found in it
+    ...(carried ? { ...carried, runtime: located.runtime } : {}),
     captured: verdict.ok ? "yes" : "no",
     request_found: request,
     response_found: response,
-    capture_note: `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
+    capture_note: (carrier ? carrierNote(carrier, carried!, located, run.home) : "") +
+      `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
       (verdict.note ? `; ${verdict.note}` : "") +
       // an agent that stopped early but exited 0 said why somewhere (opencode prints its error)
       (served.lastTurn < served.turns - 1 && run.exitCode === 0 && (run.stderr || run.stdout)
@@ -274,6 +371,18 @@ async function captureSample(
       (res.problems ? `; problems: ${res.problems}` : ""),
     ...(checks ? { hook_checks: checks } : {}),
   };
+}
+
+/**
+ * What the scripted server could not answer as the scenario has it (a tool it cannot map onto
+ * what the agent offered, a request it does not know): the run stopped there for the lab's
+ * reason, not the agent's, and the row says so. Empty when it answered everything.
+ */
+export function serverErrorNote(errors: readonly string[]): string {
+  if (!errors.length) return "";
+  const first = errors[0].length > 240 ? `${errors[0].slice(0, 240)}…` : errors[0];
+  return `the scripted server could not answer ${errors.length} request` +
+    `${errors.length === 1 ? "" : "s"} (the scenario was not played to its end): ${first}`;
 }
 
 /** What the scripted server served a run's main requests: the truth a capture is held to. */
@@ -290,6 +399,8 @@ export interface ServedFacts {
   lastTurn: number;
   /** the scenario's number of turns */
   turns: number;
+  /** why the server could not answer requests as scripted (each request's error), when any */
+  refused?: string[];
 }
 
 /**
@@ -299,9 +410,13 @@ export interface ServedFacts {
  * by the script.
  */
 export function servedFacts(
-  requests: Pick<RequestRecord, "seq" | "kind" | "turn" | "toolCalls" | "toolSearches">[],
+  requests: Pick<
+    RequestRecord,
+    "seq" | "kind" | "turn" | "toolCalls" | "toolSearches" | "error"
+  >[],
   turns: number,
 ): ServedFacts {
+  const refused = requests.flatMap((r) => r.error ? [r.error] : []);
   const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
   // a Responses tool search (Codex loading a deferred MCP tool) is a row of tool_calls too
   // (kind `tool_search`), answered by its `tool_search_output`
@@ -314,6 +429,7 @@ export function servedFacts(
     answerable: main.slice(0, -1).reduce((n, r) => n + count(r), 0),
     lastTurn: Math.max(-1, ...main.map((r) => r.turn ?? -1)),
     turns,
+    ...(refused.length ? { refused } : {}),
   };
 }
 
@@ -352,7 +468,12 @@ export function judgeCapture(
         `(${served.main} main request${served.main === 1 ? "" : "s"} served)`,
     );
   }
-  return { ok: got.request && (!reachedEnd || got.response) && toolsOk, note: notes.join("; ") };
+  // the scenario was not played as written: the lab failed, and the check covered less
+  if (served.refused?.length) notes.push(serverErrorNote(served.refused));
+  return {
+    ok: got.request && (!reachedEnd || got.response) && toolsOk && !served.refused?.length,
+    note: notes.join("; "),
+  };
 }
 
 /**

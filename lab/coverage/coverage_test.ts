@@ -17,6 +17,7 @@ import {
 } from "./builds.ts";
 import {
   agentError,
+  carrierOf,
   coverBuild,
   enginesMet,
   explainedError,
@@ -25,7 +26,12 @@ import {
   type MatrixRow,
   nodeRuntimes,
   servedFacts,
+  serverErrorNote,
 } from "./coverage.ts";
+import { queryDb } from "../../analysis/analysed_db.ts";
+import { analysedCopy } from "../../analysis/testing.ts";
+import { readSql } from "../../kit/sql_runner.ts";
+import { dirname } from "node:path";
 import { codexAutoFlags, codexExecFlags, isCodexScriptCli } from "../agents/codex_profile.ts";
 import { mergeRows, renderMarkdown } from "./matrix_report.ts";
 
@@ -408,6 +414,71 @@ Deno.test("coverage: a Node agent on an official Node build hooks that node, not
   }, system);
   assert.equal(s.node, undefined);
   assert.notEqual(s.runtime, "Node 22.23.5");
+});
+
+Deno.test("coverage: the file named is the one whose TLS carried the model calls (Copilot's runtime.node)", async () => {
+  // a real capture of GitHub Copilot CLI 1.0.102 (BYOK, Chat Completions): its executable
+  // exports node's OpenSSL and is hooked, but its three model calls went through runtime.node,
+  // the Rust addon it unpacked into its HOME and loaded
+  const s = await analysedCopy(
+    new URL("../../tests/fixtures/generic_ua_copilot", import.meta.url).pathname,
+    { prefix: "sl-carrier-" },
+  );
+  try {
+    const rows =
+      (await queryDb(s.db, readSql(new URL("./sql/", import.meta.url), "coverage_carriers")))
+        .map((r) => ({ lib: String(r.lib), calls: Number(r.calls) }));
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    assert.match(
+      rows[0].lib,
+      /\/\.cache\/copilot\/pkg\/linux-x64\/1\.0\.102\/prebuilds\/linux-x64\/runtime\.node$/,
+    );
+    assert.equal(rows[0].calls, 3);
+    const exe = "/tmp/probe30/copilot/node_modules/@github/copilot-linux-x64/copilot";
+    assert.equal(carrierOf(rows, exe), rows[0].lib);
+    // the file located before the run carried them: nothing to add
+    assert.equal(carrierOf(rows, rows[0].lib), undefined);
+    assert.equal(carrierOf([], exe), undefined);
+    // of two, the one that carried the most
+    assert.equal(carrierOf([{ lib: "/a.so", calls: 3 }, { lib: exe, calls: 1 }], exe), "/a.so");
+    assert.equal(carrierOf([{ lib: exe, calls: 3 }, { lib: "/a.so", calls: 1 }], exe), undefined);
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
+  }
+});
+
+Deno.test("coverage: what the scripted server could not answer is said, not hidden in 'yes'", () => {
+  // GitHub Copilot CLI 1.0.102 with two MCP servers, before the server knew its SERVER-TOOL
+  // names: its first request answered 400, and it stopped
+  const error = "scenario mcp-write-read: MCP tool write_file of server fs is not offered";
+  const served = servedFacts([{ seq: 0, kind: "main", turn: 0, error }], 4);
+  assert.deepEqual(served, {
+    main: 1,
+    toolCalls: 0,
+    answerable: 0,
+    lastTurn: 0,
+    turns: 4,
+    refused: [error],
+  });
+  const verdict = judgeCapture(served, {
+    request: true,
+    response: false,
+    toolCalls: 0,
+    toolResults: 0,
+  });
+  assert.equal(verdict.ok, false);
+  assert.match(verdict.note, /stopped after scripted turn 1 of 4/);
+  assert.match(verdict.note, /could not answer 1 request .*: scenario mcp-write-read: MCP tool/);
+  assert.equal(serverErrorNote([]), "");
+  const note = serverErrorNote([
+    "request 0 POST /v1/chat/completions: scenario mcp-write-read: MCP tool write_file of server fs is not offered",
+  ]);
+  assert.match(
+    note,
+    /could not answer 1 request \(the scenario was not played to its end\): request 0 POST/,
+  );
+  assert.match(serverErrorNote(["a", "b"]), /could not answer 2 requests/);
+  assert.ok(serverErrorNote(["x".repeat(1000)]).length < 400);
 });
 
 /** The CI sample: each native agent's oldest and newest considered build, and what it uses. */

@@ -57,7 +57,9 @@ export function renderMarkdown(m: MatrixFile): string {
     `${m.generated.slice(0, 16).replace("T", " ")} UTC, was \`${m.command}\`; each run` +
     " replaces the rows of the builds it covered. Each build is installed from npm; the" +
     " locator runs on the file whose" +
-    " TLS is hooked (the agent's binary, or the `node` that runs a Node agent), uncached;" +
+    " TLS is hooked (the agent's binary, or the `node` that runs a Node agent; when a capture" +
+    " shows the model calls went through a library the build loaded at run time, that one," +
+    " as the notes say), uncached;" +
     " where the agent runs offline a real capture against the scripted model server" +
     " (scenario `text-hello` unless the notes name another) must show, after analysis, the" +
     " prompt in a request, the scripted answer in a response and each tool call the server" +

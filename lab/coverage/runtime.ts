@@ -2,8 +2,10 @@
  * What a build is made of, from strings its runtime and libraries carry: the JavaScript runtime
  * (Bun's `Bun vX.Y.Z`, Node's release URL `nodejs.org/download/release/vX.Y.Z/`) and the TLS
  * code linked in (OpenSSL's version text, BoringSSL's source paths, the Rust crates `ring`,
- * `aws-lc-rs`, `rustls`, `openssl-sys` by their registry paths, Go's `crypto/tls`). For the
- * matrix's runtime and TLS columns: it says what is inside, the locator says what is hooked.
+ * `aws-lc-rs`, `rustls`, `openssl-sys` by their registry paths or the vendored crate directories
+ * of a Bazel build, `vendor__rustls-0.23.46/src/`, as in GitHub Copilot CLI's runtime.node; Go's
+ * `crypto/tls`). For the matrix's runtime and TLS columns: it says what is inside, the locator
+ * says what is hooked.
  */
 
 import { Buffer } from "node:buffer";
@@ -18,11 +20,12 @@ export interface BuildMakeup {
 const PATTERNS: [RegExp, (m: RegExpExecArray) => string][] = [
   [/OpenSSL (\d+\.\d+\.\d+[a-z]*)(?:\+quic)? +\d+ \w+ \d{4}/, (m) => `OpenSSL ${m[1]}`],
   [/vendor\/boringssl\/ssl\/ssl_lib\.cc/, () => "BoringSSL"],
-  [/\/ring-(\d+\.\d+\.\d+)\/src\/aead/, (m) => `ring ${m[1]}`],
-  [/\/aws-lc-sys-(\d+\.\d+\.\d+)\//, (m) => `aws-lc-sys ${m[1]}`],
-  [/\/aws-lc\/crypto\/fipsmodule\/cipher\/aead\.c/, () => "aws-lc"],
-  [/\/rustls-(\d+\.\d+\.\d+)\/src\//, (m) => `rustls ${m[1]}`],
-  [/\/openssl-sys-(\d+\.\d+\.\d+)\//, (m) => `openssl-sys ${m[1]}`],
+  [/(?:\/|__)ring-(\d+\.\d+\.\d+)\/src\/aead/, (m) => `ring ${m[1]}`],
+  [/(?:\/|__)aws-lc-sys-(\d+\.\d+\.\d+)\//, (m) => `aws-lc-sys ${m[1]}`],
+  // a path from the source tree's root too (`aws-lc/crypto/...` after a NUL, a Bazel build)
+  [/(?<![\w.-])aws-lc\/crypto\/fipsmodule\/cipher\/aead\.c/, () => "aws-lc"],
+  [/(?:\/|__)rustls-(\d+\.\d+\.\d+)\/src\//, (m) => `rustls ${m[1]}`],
+  [/(?:\/|__)openssl-sys-(\d+\.\d+\.\d+)\//, (m) => `openssl-sys ${m[1]}`],
   [/GnuTLS (\d+\.\d+\.\d+)/, (m) => `GnuTLS ${m[1]}`],
 ];
 

@@ -7,8 +7,10 @@
  * 24 (official builds, OpenSSL 3.5 inside), Codex 0.120.0, which
  * sends its HTTPS requests through a statically linked OpenSSL 3 (native-tls) and its
  * WebSocket (its default transport) through rustls over ring, and Codex 0.136.0, whose HTTPS
- * requests go through rustls over ring (0.129 to 0.140; aws-lc from 0.141): every stack
- * captured, in both directions.
+ * requests go through rustls over ring (0.129 to 0.140; aws-lc from 0.141), and GitHub Copilot
+ * CLI 1.0.102 offline (BYOK), whose model calls go through the OpenSSL of runtime.node, a Rust
+ * addon it unpacks into its HOME and loads with dlopen, not through its executable's: every
+ * stack captured, in both directions.
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
@@ -16,7 +18,7 @@ import { dirname } from "node:path";
 import { BUILD_SPECS, installBuild, NODE_RUNTIME, systemNode } from "../coverage/builds.ts";
 import { captureAgent, checkAgent, recordedWebSocket } from "../../tests/support/agent_capture.ts";
 
-async function build(agent: "claude" | "codex", version: string): Promise<string> {
+async function build(agent: "claude" | "codex" | "copilot", version: string): Promise<string> {
   // downloads the build from npm on first use (CI starts from a clean clone)
   const b = await installBuild(BUILD_SPECS[agent], version);
   assert.equal(b.error, undefined, b.error);
@@ -142,3 +144,28 @@ for (const version of ["22.23.5", "24.22.3"]) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "GitHub Copilot CLI 1.0.102 (BYOK) under capture: its model calls through runtime.node, the addon it loads, byte for byte",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    // the build coverage_test.ts locates (installed once into .cache/agents/)
+    const binary = await build("copilot", "1.0.102");
+    const { rec, result } = await checkAgent("copilot", "http/1.1", { binary });
+    // every recorded call came through the addon it unpacked into the run's HOME
+    const libs = [...new Set(rec.tls.map((r) => r.lib))];
+    assert.equal(libs.length, 1, libs.join(", "));
+    assert.match(
+      libs[0],
+      /\/\.cache\/copilot\/pkg\/linux-x64\/1\.0\.102\/prebuilds\/linux-x64\/runtime\.node$/,
+    );
+    assert.ok(libs[0].includes(result.runDir.split("/").pop()!), "under the run's HOME");
+    const hooked = (rec.manifest.attach as Hooked).hooked;
+    const addon = hooked.find((h) => h.path === libs[0])!;
+    const verified = addon.checks!.filter((c) => c.state === "verified").map((c) => c.fn);
+    assert.deepEqual(verified.sort(), ["ssl_read_internal", "ssl_write_internal"]);
+    // its executable is hooked too (node's OpenSSL, exported) but carried none of them
+    assert.ok(hooked.some((h) => h.path === binary && h.library === "openssl"));
+  },
+});

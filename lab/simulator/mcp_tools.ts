@@ -8,7 +8,7 @@
  * pushed the MCP tool to `SERVER__TOOL`, so a bare name that fits is the MCP tool, and one that
  * does not (the server never connected, a built-in of another shape) is not called.
  * Codex a function `TOOL` inside the namespace `mcp__SERVER__` that its `tool_search` loads,
- * opencode `SERVER_TOOL`. When
+ * opencode `SERVER_TOOL`, GitHub Copilot CLI `SERVER-TOOL` (1.0.102: `fs-write_file`). When
  * the tool is deferred (not offered yet) but the client offers a client-side tool search, the
  * reply is that search instead, and the request after it carries the tool. Qwen Code (0.24)
  * keeps MCP tools deferred and hidden behind a bridge: a function `tool_call` taking the deferred
@@ -27,6 +27,7 @@ export function mcpToolNames(server: string, tool: string): string[] {
     `mcp_${server}_${tool}`,
     `${server}__${tool}`,
     `${server}_${tool}`,
+    `${server}-${tool}`,
   ];
 }
 

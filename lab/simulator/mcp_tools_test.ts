@@ -1,7 +1,8 @@
 /**
  * MCP tool actions: parsed from scenarios, mapped onto each agent's naming (as the real agents
  * offer them: Claude Code `mcp__fs__write_file`, Gemini CLI `mcp_fs_write_file`, Codex
- * `write_file` in the namespace `mcp__fs` loaded by its tool search), and Codex's tool search
+ * `write_file` in the namespace `mcp__fs` loaded by its tool search, GitHub Copilot CLI
+ * `fs-write_file`), and Codex's tool search
  * round trip: the search is served without advancing the script.
  */
 
@@ -41,6 +42,9 @@ Deno.test("mcp action: each agent's name for the server's tool", () => {
   // opencode: SERVER_TOOL
   const opencode = [fn("write"), fn("fs_read_file"), fn("fs_write_file")];
   assert.equal(mapMcpAction(write, opencode).name, "fs_write_file");
+  // GitHub Copilot CLI (1.0.102): SERVER-TOOL, beside its own tools
+  const copilot = [fn("bash"), fn("view"), fn("fs-read_file"), fn("fs-write_file"), fn("ev-echo")];
+  assert.equal(mapMcpAction(write, copilot).name, "fs-write_file");
   // Another server's tool of the same name is not it.
   assert.throws(() => mapMcpAction(write, [fn("write_file", "mcp__other")]), ToolMappingError);
   // Codex offers a hyphenated MCP tool with its hyphens made underscores

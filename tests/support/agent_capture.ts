@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { runAgent, type RunAgentOptions } from "../../lab/agents/mod.ts";
 import { underCapture } from "../../lab/agents/under_capture.ts";
-import type { AgentName, CloudProvider } from "../../lab/agents/agent_profile.ts";
+import type { CloudProvider, RunnerName } from "../../lab/agents/agent_profile.ts";
 import { httpMessages, type Message } from "./http_messages.ts";
 import { readRecording, type Recording, tlsStreams } from "../../recording/recording.ts";
 import {
@@ -37,7 +37,7 @@ export interface CaptureCheckOptions {
 }
 
 /** Runs `agent` through the tool scenario under capture; the run and the recording. */
-export async function captureAgent(agent: AgentName, opts: CaptureCheckOptions = {}) {
+export async function captureAgent(agent: RunnerName, opts: CaptureCheckOptions = {}) {
   const out = `${await Deno.makeTempDir({ prefix: `sl-${agent}-` })}/rec`;
   const run: RunAgentOptions = {
     agent,
@@ -78,7 +78,7 @@ function recordedExchanges(rec: Recording) {
  * the server saw; returns the recording and the run.
  */
 export async function checkAgent(
-  agent: AgentName,
+  agent: RunnerName,
   wantProtocol: string,
   opts: CaptureCheckOptions = {},
 ) {

@@ -2,9 +2,10 @@
 -- its own way (Claude Code `mcp__SERVER__TOOL`, Gemini CLI `mcp_SERVER_TOOL` or `SERVER__TOOL`,
 -- Codex the bare TOOL in namespace `mcp__SERVER`, with characters outside letters, digits and
 -- `_` made `_`; Qwen Code 0.24 calls hidden ones through its bridge `tool_call`, whose input is
--- the tool's `name`, `mcp__SERVER__TOOL`, and its `arguments`, read here as that call): a
--- candidate's name is the MCP tool's name (or that rewriting of it) or ends with it after `_`,
--- and the MCP call starts inside its window in the same session. Of
+-- the tool's `name`, `mcp__SERVER__TOOL`, and its `arguments`, read here as that call; GitHub
+-- Copilot CLI `SERVER-TOOL`): a candidate's name is the MCP tool's name (or that rewriting of
+-- it) or ends with it after a separator (`_`, `-`, `.`, `:` or `/`: what joins a server's name
+-- to its tool's), and the MCP call starts inside its window in the same session. Of
 -- several candidates, one with equal arguments wins, then the latest window; each LLM tool call
 -- causes at most one MCP call (the first after its window opened that it matches).
 INSERT INTO mcp_tool_links
@@ -34,13 +35,16 @@ cand AS (
   SELECT m.recording, m.mcp_call_id, t.tool_call_id, m.win_start AS start_ns,
     CASE
       WHEN t.name IN (m.tool, m.safe) THEN NULL
-      ELSE regexp_replace(left(t.name, length(t.name) - length(m.tool) - 1), '^mcp_+|_+$', '', 'g')
+      ELSE regexp_replace(left(t.name, length(t.name) - length(m.tool) - 1), '^mcp_+|[-_.:/]+$',
+        '', 'g')
     END AS server_alias,
     CASE WHEN json_valid(t.input) AND json_valid(m.arguments)
       THEN coalesce(json(t.input) = json(m.arguments), false) ELSE false END AS arguments_equal
   FROM in_window m
   JOIN tools t ON t.recording = m.recording AND t.tool_call_id = m.tool_call_id
-  WHERE t.name IN (m.tool, m.safe) OR ends_with(t.name, '_' || m.tool)
+  WHERE t.name IN (m.tool, m.safe)
+    OR (ends_with(t.name, m.tool) AND length(t.name) > length(m.tool)
+      AND substr(t.name, length(t.name) - length(m.tool), 1) IN ('_', '-', '.', ':', '/'))
     OR ends_with(t.name, '_' || m.safe)
 ),
 best AS (
