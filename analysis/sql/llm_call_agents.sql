@@ -82,12 +82,14 @@ FROM (
   -- that node_modules after the exec (the runtime opens the file the link points to, and its
   -- package.json, before anything of its own)
   bin_packages AS (
-    SELECT e.recording, e.pid, e.exec_ns, arg_min(npm_package(f.path), f.ts_ns) AS package
+    SELECT e.recording, e.pid, e.exec_ns, npm_package(arg_min(f.path, f.ts_ns)) AS package
     FROM (SELECT DISTINCT recording, pid, exec_ns, bin_modules FROM execs
       WHERE bin_modules IS NOT NULL) e
     JOIN file f ON f.recording = e.recording AND f.pid = e.pid AND f.ts_ns > e.exec_ns
+    -- (tests of the pair only: no rule is run over the whole file table)
     WHERE f.op = 'open' AND f.ret >= 0 AND starts_with(f.path, e.bin_modules)
-      AND npm_package(f.path) IS NOT NULL
+      AND NOT starts_with(f.path, e.bin_modules || '.bin/')
+      AND strpos(substr(f.path, length(e.bin_modules) + 1), '/') > 0
     GROUP BY e.recording, e.pid, e.exec_ns
   ),
   -- each program named once (many processes run the same), and whether it names an agent:
