@@ -3,7 +3,9 @@
  * the program its process ran (sql/llm_call_agents.sql, macros.sql `program_name`): on two real
  * recordings (GitHub Copilot CLI 1.0.102, `OpenAI/JS 5.20.1`; Continue CLI 1.5.47,
  * `node-fetch`: tests/fixtures/generic_ua_*), and over hand-made process rows: a runtime's
- * script, a forked child, a reused pid, a call whose User-Agent named its agent.
+ * script, a forked child, a reused pid, a call whose User-Agent named its agent; the lineage
+ * followed past shells and runtimes with no script; java's jar, class or module; an npm
+ * package's name over its bin's (a platform build's, a `.bin` link's).
  */
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
@@ -307,11 +309,59 @@ Deno.test("llm_call_agents: the lineage is followed up to the nearest program th
   );
 });
 
+Deno.test("llm_call_agents: a `.bin` link is followed to its package, a script's by the file its process opened, a program's by the file the kernel ran (names32 gap 5)", async () => {
+  const viaBin = {
+    ...rows.exec(10, 100, 1, ["node", "/r/node_modules/.bin/acme"]),
+    filename: "/usr/bin/node",
+  };
+  const nativeBin = {
+    ...rows.exec(10, 200, 1, ["/r/node_modules/.bin/tool"]),
+    exe: "/r/node_modules/@acme/tool-linux-x64/bin/tool",
+  };
+  // npx: its own link (npm's) is a command runner, what it runs is the program
+  const npx = {
+    ...rows.exec(10, 300, 1, ["node", "/usr/lib/node_modules/.bin/npx", "x"]),
+    filename: "/usr/bin/node",
+  };
+  assert.deepEqual(
+    await agents({
+      process: [
+        viaBin,
+        nativeBin,
+        npx,
+        rows.fork(20, 301, 300),
+        { ...rows.exec(21, 301, 300, ["node", "-e", "x()"]), filename: "/usr/bin/node" },
+        // a link whose process opened nothing in its node_modules: the link's name
+        {
+          ...rows.exec(10, 400, 1, ["node", "/q/node_modules/.bin/other"]),
+          filename: "/usr/bin/node",
+        },
+      ],
+      file: [
+        rows.open(11, 100, "/r/node_modules/.bin/acme", { ret: -2 }),
+        rows.open(12, 100, "/r/node_modules/@acme/agent/dist/package.json", { ret: -2 }),
+        rows.open(13, 100, "/r/node_modules/@acme/agent/package.json"),
+        rows.open(14, 100, "/r/node_modules/zod/package.json"),
+        rows.open(11, 300, "/usr/lib/node_modules/npm/bin/npx-cli.js"),
+        rows.open(11, 400, "/q/config.json"),
+      ],
+      llm: [
+        rows.llm(1, 100, 1000, { agent: null }),
+        rows.llm(2, 200, 1000, { agent: null }),
+        rows.llm(3, 301, 1000, { agent: null }),
+        rows.llm(4, 400, 1000, { agent: null }),
+      ],
+    }),
+    { 1: "@acme/agent", 2: "@acme/tool", 3: "node", 4: "other" },
+  );
+});
+
 Deno.test("real recordings whose User-Agent is an SDK's: llm_calls, processes and sessions name the agent's program", async () => {
   for (
     const [fixture, ua, want] of [
       ["generic_ua_copilot", "OpenAI/JS 5.20.1", "@github/copilot"],
-      ["generic_ua_continue", "node-fetch", "cn"],
+      // run as `node .../node_modules/.bin/cn`: the package its link points into
+      ["generic_ua_continue", "node-fetch", "@continuedev/cli"],
     ]
   ) {
     const s = await analysedCopy(`${FIXTURES}${fixture}`, { prefix: "sl-agent-" });

@@ -318,8 +318,9 @@ export const llmCallsTable = table(
         "with no script: macros.sql `command_runner`): a file inside an npm " +
         "package by the package, a platform build's by the package it builds " +
         "(`.../@github/copilot/index.js` and `.../@github/copilot-linux-x64/copilot` are both " +
-        "`@github/copilot`); a runtime's script by its base name (`node .../node_modules/.bin/cn` " +
-        "is `cn`, `python3 -m aider` is `aider`, `java -jar acme-1.2.jar` is `acme`, `java -cp " +
+        "`@github/copilot`; `node .../node_modules/.bin/cn` the package its link points into, " +
+        "`@continuedev/cli`, when its process's opens show it, else `cn`); a runtime's script by " +
+        "its base name (`python3 -m aider` is `aider`, `java -jar acme-1.2.jar` is `acme`, `java -cp " +
         "x com.acme.Main` is `com.acme.Main`; a generic one, `index`, `main`, `cli`, `__main__`, " +
         "..., by its nearest directory that is not `dist`, `src`, `lib`, ...: `node " +
         "~/myagent/dist/index.js` is `myagent`), any other program by its executable's base " +

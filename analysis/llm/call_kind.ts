@@ -148,21 +148,31 @@ const LANGUAGE_VERSION =
   /^(js|javascript|typescript|node|nodejs|python|go|java|kotlin|ruby|php|csharp|dotnet|rust|swift)$/i;
 
 /**
+ * The Azure SDKs' product, as their telemetry policy documents it:
+ * `azsdk-<language>-<package>/<version>` (an application's own id, when given, leads instead).
+ */
+const AZURE_SDK = /^azsdk-/;
+
+/**
  * Whether a User-Agent's leading product names a library or runtime rather than a program.
  * RFC 9110 says a product token names the software (its most significant part first); an
  * SDK's or HTTP client's names the library. So, by the whole name: listed (GENERIC_PRODUCTS,
  * SDK_PRODUCTS) or a language's or runtime's name; by the name's last word (split at `-`, `_`,
- * `.`), which says what the thing is: a library's noun (LIBRARY_NOUN) or a language
- * (`-js`, `-python`), or a listed client (`python-httpx`); or by its version, a language's
+ * `.`; a major version's, `-v2`, skipped), which says what the thing is: a library's noun
+ * (LIBRARY_NOUN), a language (`-js`, `-python`), a listed client (`python-httpx`) or a model
+ * vendor's SDK (`async-openai`, `azsdk-net-AI.OpenAI`: a vendor's client in a language); or
+ * by the Azure SDKs' documented `azsdk-` prefix; or by its version, a language's
  * name (the SDKs' `Name/JS 1.2.3` format). A word inside a name (`acme-http-agent`), or a
  * vendor's name first (`mistral-vibe`), says nothing of what the program is.
  */
 export function genericProduct(name: string, version: string | undefined): boolean {
   const lower = name.toLowerCase();
-  const last = lower.split(/[-_.]/).filter((w) => w !== "").at(-1) ?? lower;
+  // the last word, a major version's (`aws-sdk-go-v2`) skipped
+  const words = lower.split(/[-_.]/).filter((w) => w !== "");
+  const last = (/^v\d+$/.test(words.at(-1) ?? "") ? words.at(-2) : words.at(-1)) ?? lower;
   return GENERIC_PRODUCTS.includes(lower) || SDK_PRODUCTS.includes(lower) ||
-    LANGUAGE_NAME.test(lower) || LIBRARY_NOUN.test(last) || LANGUAGE_WORD.test(last) ||
-    GENERIC_PRODUCTS.includes(last) ||
+    LANGUAGE_NAME.test(lower) || AZURE_SDK.test(lower) || LIBRARY_NOUN.test(last) ||
+    LANGUAGE_WORD.test(last) || GENERIC_PRODUCTS.includes(last) || SDK_PRODUCTS.includes(last) ||
     (version !== undefined && LANGUAGE_VERSION.test(version));
 }
 

@@ -168,6 +168,15 @@ Deno.test("agentOf: an agent whose product has a library's word inside, or a ven
       "python-requests/2.32.3",
       "Python-urllib/3.12",
       "MyHttpClient/1.0",
+      // the documented formats of AWS's, Azure's and Apache's clients, a Rust binding
+      "aws-sdk-go-v2/1.30.0 os/linux lang/go#1.22",
+      "aws-sdk-js/3.600.0 ua/2.0 os/linux#6.1 lang/js md/nodejs#20.11.0",
+      "azsdk-net-AI.OpenAI/2.1.0 (.NET 8.0.7; Ubuntu 22.04)",
+      "azsdk-js-ai-inference/1.0.0-beta.2 core-rest-pipeline/1.16.0 Node/v20.11.0 OS/(x64-Linux)",
+      "Apache-HttpClient/4.5.14 (Java/17.0.9)",
+      "async-openai/0.23.4",
     ]
   ) assert.equal(agentOf(ua), null, ua);
+  // an application's own id leading an SDK's product is the application's
+  assert.equal(agentOf("acme-agent azsdk-js-ai-inference/1.0.0"), "acme-agent");
 });

@@ -2,7 +2,13 @@
 -- an HTTP client's or a runtime's, call_kind.ts `agentOf`: GitHub Copilot CLI sends
 -- `OpenAI/JS 5.20.1`, Continue CLI `node-fetch`, Pi `Anthropic/JS 0.91.1`, Nanocoder
 -- `ai-sdk/anthropic/3.0.140`, or none) by the program its process ran (macros.sql
--- `program_name`: `@github/copilot`, `cn`, `acme-agent`), from the raw `process` events.
+-- `program_name`: `@github/copilot`, `acme-agent`, `kimi_cli`), from the raw `process` events;
+-- a script run through npm's `.bin` link (`node .../node_modules/.bin/cn`) by the package the
+-- link points into, the first one whose file its process opened in that node_modules after
+-- the exec (`@continuedev/cli`), and a program the kernel found, after symlinks, inside a
+-- package by that package (a `.bin` link to a native build), so that an npm package's name
+-- wins over its bin's whenever the recording shows it; a link whose package it does not show
+-- keeps the link's name (`cn`).
 -- The calling process as it was at the call: its last event at or before it. An exec ran a
 -- program; a fork ran its parent's, as the parent was at the fork (its own last event then);
 -- and so on up its lineage: through processes that forked and did not exec (a worker of a
@@ -66,32 +72,57 @@ FROM (
   ),
   -- the execs on the lineages
   execs AS (
-    SELECT w.recording, w.pid, w.start_ns, w.depth, p.filename, p.argv, p.cwd
+    SELECT w.recording, w.pid, w.start_ns, w.depth, p.ts_ns AS exec_ns, p.filename, p.argv,
+      p.cwd, p.exe, npm_bin_modules(p.filename, p.argv, p.cwd) AS bin_modules
     FROM walk w
     JOIN process p ON p.recording = w.recording AND p.pid = w.at_pid AND p.ts_ns = w.at_ns
     WHERE p.kind = 'exec'
   ),
-  -- each program named once (many processes run the same), and whether it names an agent
+  -- a script run through a `.bin` link: the package of the first file its process opened in
+  -- that node_modules after the exec (the runtime opens the file the link points to, and its
+  -- package.json, before anything of its own)
+  bin_packages AS (
+    SELECT e.recording, e.pid, e.exec_ns, npm_package(arg_min(f.path, f.ts_ns)) AS package
+    FROM (SELECT DISTINCT recording, pid, exec_ns, bin_modules FROM execs
+      WHERE bin_modules IS NOT NULL) e
+    JOIN file f ON f.recording = e.recording AND f.pid = e.pid AND f.ts_ns > e.exec_ns
+    -- (tests of the pair only: no rule is run over the whole file table)
+    WHERE f.op = 'open' AND f.ret >= 0 AND starts_with(f.path, e.bin_modules)
+      AND NOT starts_with(f.path, e.bin_modules || '.bin/')
+      AND strpos(substr(f.path, length(e.bin_modules) + 1), '/') > 0
+    GROUP BY e.recording, e.pid, e.exec_ns
+  ),
+  -- each program named once (many processes run the same), and whether it names an agent:
+  -- by its package when its link was followed (above), or when the file the kernel ran, after
+  -- symlinks, lies in one (a native program's `.bin` link)
   programs AS (
-    SELECT filename, argv, cwd, name,
+    SELECT filename, argv, cwd, exe, name,
       name IS NOT NULL AND name IS DISTINCT FROM program_runtime(filename, argv)
         AND NOT command_runner(name) AS names_agent
     FROM (
-      SELECT filename, argv, cwd, program_name(filename, argv, cwd) AS name
-      FROM (SELECT DISTINCT filename, argv, cwd FROM execs)
+      SELECT filename, argv, cwd, exe, coalesce(CASE WHEN program_runtime(filename, argv) IS NULL
+          THEN npm_package(exe) END, program_name(filename, argv, cwd)) AS name
+      FROM (SELECT DISTINCT filename, argv, cwd, exe FROM execs)
     )
   ),
   -- each lineage's name: its nearest program that names an agent, else its nearest program
   -- (two execs of a pid in one nanosecond cannot be, the second ending the first: one kept)
   named AS (
-    SELECT e.recording, e.pid, e.start_ns,
-      coalesce(arg_min(g.name, e.depth) FILTER (WHERE g.names_agent),
-        arg_min(g.name, e.depth) FILTER (WHERE g.name IS NOT NULL)) AS agent
-    FROM execs e
-    JOIN programs g
-      ON g.filename IS NOT DISTINCT FROM e.filename AND g.argv IS NOT DISTINCT FROM e.argv
-        AND g.cwd IS NOT DISTINCT FROM e.cwd
-    GROUP BY e.recording, e.pid, e.start_ns
+    SELECT recording, pid, start_ns,
+      coalesce(arg_min(name, depth) FILTER (WHERE names_agent),
+        arg_min(name, depth) FILTER (WHERE name IS NOT NULL)) AS agent
+    FROM (
+      SELECT e.recording, e.pid, e.start_ns, e.depth, coalesce(k.package, g.name) AS name,
+        CASE WHEN k.package IS NULL THEN g.names_agent
+          ELSE NOT command_runner(k.package) END AS names_agent
+      FROM execs e
+      JOIN programs g
+        ON g.filename IS NOT DISTINCT FROM e.filename AND g.argv IS NOT DISTINCT FROM e.argv
+          AND g.cwd IS NOT DISTINCT FROM e.cwd AND g.exe IS NOT DISTINCT FROM e.exe
+      LEFT JOIN bin_packages k
+        ON k.recording = e.recording AND k.pid = e.pid AND k.exec_ns = e.exec_ns
+    )
+    GROUP BY recording, pid, start_ns
   )
   SELECT s.recording, s.llm_call_id, g.agent
   FROM start s

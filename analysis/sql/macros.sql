@@ -172,7 +172,8 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
 -- machine (package.json `os`/`cpu`, Node's process.platform and process.arch words), is
 -- named as PKG: GitHub Copilot CLI's own executable `.../@github/copilot-linux-x64/copilot`
 -- and its script `.../@github/copilot/index.js` are both `@github/copilot`. A `.bin` link is
--- no package: its name is the command's (`node_modules/.bin/cn` is `cn`).
+-- no package: its name is the command's (`node_modules/.bin/cn` is `cn`; llm_call_agents.sql
+-- follows it to its package when the recording shows which: npm_bin_modules).
 -- A script's runtime (node, bun, deno, python, pypy, ruby, perl, php, java: the file executed,
 -- or argv[0] when the kernel ran a `#!` script's interpreter) is not the program: its script
 -- is, the first argument that is no option nor an option's value (`node --require x cli.js`,
@@ -274,6 +275,14 @@ CREATE OR REPLACE MACRO program_name_of(exe, argv, cwd, rt, i) AS
     WHEN argv[i - 1] = 'task' AND i = 3 AND rt = 'deno' THEN argv[i]
     ELSE coalesce(script_name(script_path(argv[i], cwd)), rt)
   END;
+-- npm_bin_modules(exe, argv, cwd): when a runtime's script is a `.bin` link of npm's
+-- (`.../node_modules/.bin/cn`), the node_modules directory it is in (`.../node_modules/`), whose
+-- package the link points into; else null (llm_call_agents.sql follows it)
+CREATE OR REPLACE MACRO npm_bin_modules(exe, argv, cwd) AS
+  list_transform([program_runtime(exe, argv)], rt -> list_transform([script_at(rt, argv)],
+    i -> CASE WHEN rt IS NOT NULL AND i IS NOT NULL AND NOT starts_with(argv[i], '-') THEN
+      nullif(regexp_extract(script_path(argv[i], cwd), '^(.*/node_modules/)\.bin/[^/]+$', 1), '')
+    END)[1])[1];
 CREATE OR REPLACE MACRO program_name(exe, argv, cwd) AS
   list_transform([program_runtime(exe, argv)], rt -> list_transform([script_at(rt, argv)],
     i -> program_name_of(exe, argv, cwd, rt, i))[1])[1];
