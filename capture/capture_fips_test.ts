@@ -9,7 +9,7 @@
  * (eBPF).
  */
 import assert from "node:assert/strict";
-import { FIPS_NOT_HOOKED } from "./locate/aead.ts";
+import { FIPS_NOT_HOOKED } from "./locate/fips_module.ts";
 import type { AttachManager } from "./attach.ts";
 import { captureForTest } from "../tests/support/capture.ts";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";

@@ -31,7 +31,7 @@
 import type { ElfFile } from "../elf.ts";
 import { findCStrings } from "./code_refs.ts";
 import { libraryFileSites, sourceRoot } from "./error_sites.ts";
-import type { LoadedRange } from "./fips_module.ts";
+import { FIPS_NOT_HOOKED, integrityTestNear, type LoadedRange } from "./fips_module.ts";
 import { hex } from "./hex.ts";
 import type { FunctionFinder } from "./functions.ts";
 import {
@@ -103,29 +103,6 @@ const SIGNATURES: Sig[] = [
 ];
 
 /**
- * The name of a BoringSSL/aws-lc FIPS module's integrity test, which its check prints on
- * failure ("FIPS integrity test failed."); compiled only into FIPS builds (BORINGSSL_FIPS).
- */
-export const FIPS_INTEGRITY_TEST = "FIPS integrity test";
-
-/** Why EVP_AEAD_CTX_seal/open of a FIPS module are not hooked (seen on Go's BoringCrypto). */
-export const FIPS_NOT_HOOKED = "its power-on integrity test (an HMAC of the module's code and " +
-  "data) sees a uprobe's breakpoint as a change and aborts every program started while the " +
-  'hook is in place ("FIPS integrity test failed.")';
-
-/**
- * Whether aead.c belongs to a FIPS module: the module's integrity test is there (aead.c is a
- * module file, crypto/fipsmodule/cipher/, so in a FIPS build seal and open are inside the
- * range that test hashes). Searched where aead.c was: the read-only data, and the ranges
- * `also` (a static module's code).
- */
-export function inFipsModule(elf: ElfFile, also: readonly LoadedRange[] = []): boolean {
-  return findCStrings(elf, FIPS_INTEGRITY_TEST, 1, also).some((s) =>
-    s.text === FIPS_INTEGRITY_TEST
-  );
-}
-
-/**
  * The source tree of the aead.c `__FILE__` string (for telling which libssl it belongs to),
  * searched in the read-only data and in the ranges `also` (a FIPS module's code).
  */
@@ -149,7 +126,7 @@ export function locateAead(
   const method = "error-site signature (aead.c reason sequence)";
   const sites = libraryFileSites(elf, finder, AEAD_FILES, ERR_LIB_CIPHER, method, also);
   if (!("fns" in sites)) return sites;
-  const { library, fns, note } = sites;
+  const { found, library, fns, note } = sites;
   const picks: [Sig, Candidate, number][] = [];
   for (const sig of SIGNATURES) {
     const cands = candidates(fns, [sig.steps], sig.exclude);
@@ -173,7 +150,7 @@ export function locateAead(
     const hook = locatedHook(elf, sig.fn, c, n, "aead.c", NAMES);
     if (hook) (sig.hook ? hooks : related).push(hook);
   }
-  if (inFipsModule(elf, also)) {
+  if (integrityTestNear(elf, found.at)) {
     const at = hooks.map((h) => `${h.fn} at ${hex(h.fileOffset)}`).join(", ");
     return {
       library,

@@ -54,6 +54,8 @@ export interface SiteFunction {
 export interface SourceFileSites {
   /** The `__FILE__` strings found (usually one). */
   files: string[];
+  /** Where they are (virtual addresses). */
+  at: number[];
   refs: number;
   functions: SiteFunction[];
   /** Refs whose function could not be determined. */
@@ -96,10 +98,12 @@ export function sourceFileSites(
   also: readonly LoadedRange[] = [],
 ): SourceFileSites {
   const files: string[] = [];
+  const at: number[] = [];
   const targets = new Set<number>();
   for (const suffix of suffixes) {
     for (const s of findCStrings(elf, suffix, 16, also)) {
       files.push(s.text);
+      at.push(s.vaddr);
       for (const t of suffixTargets(s, suffix)) targets.add(t);
     }
   }
@@ -107,7 +111,7 @@ export function sourceFileSites(
   // find the (padding-bounded) functions first, then cut them at entries inside them
   for (const ref of refs) finder.at(ref.ip);
   finder.splitAtCallTargets();
-  return { files, refs: refs.length, ...groupSites(finder, refs) };
+  return { files, at, refs: refs.length, ...groupSites(finder, refs) };
 }
 
 function groupSites(finder: FunctionFinder, refs: CodeRef[]) {

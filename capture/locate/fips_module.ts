@@ -11,7 +11,7 @@
  * EVP_AEAD_CTX_seal/open from, is in the code segment. A file whose only read-only segment is its
  * code segment (old layouts) has it searched with the rest; with a separate read-only data
  * segment (binutils >= 2.31's default, lld) the code is not searched, for its cost: Claude's Bun
- * binary has 80 MB of it, libLLVM 50. (The shared FIPS build keeps the module's data in
+ * binary has 118 MB of it, Codex 168, node 28. (The shared FIPS build keeps the module's data in
  * `.rodata`, between `BORINGSSL_bcm_rodata_start`/`_end`: searched as any other.)
  *
  * So the module's text is searched when something cheap says a module is there:
@@ -30,6 +30,7 @@
  */
 
 import { type ElfFile, PF_X, PT_LOAD, SHT_SYMTAB } from "../elf.ts";
+import { anchoredNeedles, findNeedles } from "./anchored.ts";
 import { symbolsNamed } from "./symbols.ts";
 
 /** A range of the file's loaded bytes: where it is in the file and in memory. */
@@ -99,4 +100,46 @@ export function codeSegments(elf: ElfFile): LoadedRange[] {
 export function fipsModuleText(elf: ElfFile): LoadedRange[] {
   const bySymbols = moduleTextBySymbols(elf);
   return bySymbols.length ? bySymbols : codeSegments(elf);
+}
+
+/**
+ * The name of a BoringSSL/aws-lc FIPS module's integrity test, which its check prints on
+ * failure ("FIPS integrity test failed."); compiled only into FIPS builds (BORINGSSL_FIPS).
+ */
+export const FIPS_INTEGRITY_TEST = "FIPS integrity test";
+
+/** Why a FIPS module's functions are not hooked (seen on Go's BoringCrypto, fips_module_test). */
+export const FIPS_NOT_HOOKED = "its power-on integrity test (an HMAC of the module's code and " +
+  "data) sees a uprobe's breakpoint as a change and aborts every program started while the " +
+  'hook is in place ("FIPS integrity test failed.")';
+
+/**
+ * How far from one of a module's strings its others may be: the module is compiled as one unit
+ * (bcm.c includes aead.c and the rest), whose strings the module keeps together, inside its one
+ * range (the static build's text, the shared build's rodata: fixed before the final link, or its
+ * hash would change); Go's BoringSSL module is 0.7 MB of code and data in all.
+ */
+const MODULE_REACH = 2 << 20;
+const INTEGRITY = anchoredNeedles([`${FIPS_INTEGRITY_TEST}\0`], " ");
+
+/**
+ * Whether the module's integrity test is near the strings at `vaddrs` (a module file's
+ * `__FILE__`, e.g. aead.c's): then they are in a FIPS build's module, whose code its power-on
+ * test hashes. Searched within MODULE_REACH of each, inside the segment that holds it, anchored
+ * on the name's spaces (a whole read-only segment, Codex's, took node:buffer 0.4 s; this, a few
+ * ms).
+ */
+export function integrityTestNear(elf: ElfFile, vaddrs: readonly number[]): boolean {
+  for (const v of vaddrs) {
+    const seg = elf.segments.find((s) =>
+      s.type === PT_LOAD && v >= s.vaddr && v < s.vaddr + s.filesz
+    );
+    if (!seg) continue;
+    const from = Math.max(seg.vaddr, v - MODULE_REACH);
+    const to = Math.min(seg.vaddr + seg.filesz, v + MODULE_REACH);
+    const found = [false];
+    findNeedles(elf.read(seg.offset + (from - seg.vaddr), to - from), INTEGRITY, found);
+    if (found[0]) return true;
+  }
+  return false;
 }

@@ -13,8 +13,15 @@ import assert from "node:assert/strict";
 import { ElfFile } from "../elf.ts";
 import { buildFipsProgram, goBoringCrypto } from "../../tests/support/fips_program.ts";
 import { buildSharedLibrary } from "../../tests/support/shared_library.ts";
-import { FIPS_NOT_HOOKED } from "./aead.ts";
-import { codeIsReadOnlyData, FIPS_TEXT_HINT, moduleTextBySymbols } from "./fips_module.ts";
+import { findCStrings } from "./code_refs.ts";
+import {
+  codeIsReadOnlyData,
+  FIPS_INTEGRITY_TEST,
+  FIPS_NOT_HOOKED,
+  FIPS_TEXT_HINT,
+  integrityTestNear,
+  moduleTextBySymbols,
+} from "./fips_module.ts";
 import { hex } from "./hex.ts";
 import { quickScan } from "./quick_scan.ts";
 import { SKIP_NOT_ROOT, tempCacheDir } from "./test_gate.ts";
@@ -115,6 +122,31 @@ Deno.test("FIPS module: with nothing marking a module the code is not searched, 
       n.reason ?? "",
       /^no TLS library found: .*BoringSSL\/aws-lc libcrypto is there, but no aead\.c in its read-only data nor in the code/,
     );
+  });
+});
+
+Deno.test("FIPS module: the integrity test's name beside aead.c marks a FIPS build (the shared build keeps both in .rodata)", async () => {
+  await withDir(async (dir) => {
+    const aead = `${AWS_LC}/crypto/fipsmodule/cipher/aead.c`;
+    const at = (lib: string) => {
+      using elf = ElfFile.open(lib);
+      const s = findCStrings(elf, "/cipher/aead.c");
+      assert.equal(s.length, 1);
+      return integrityTestNear(elf, [s[0].vaddr]);
+    };
+    const fips = await buildSharedLibrary(
+      dir,
+      "libfips",
+      inData("sl_aead", aead) + inData("sl_check", FIPS_INTEGRITY_TEST),
+    );
+    assert.equal(at(fips), true);
+    // a build without it (not FIPS): a longer string that only holds the name is not it
+    const plain = await buildSharedLibrary(
+      dir,
+      "libplain",
+      inData("sl_aead", aead) + inData("sl_other", `not the ${FIPS_INTEGRITY_TEST}s`),
+    );
+    assert.equal(at(plain), false);
   });
 });
 
