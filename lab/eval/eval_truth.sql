@@ -4,7 +4,8 @@
 --   (a) every event of the processes descending from (and including) each process started
 --       between the request of the answer that asked for it and the request that carried its
 --       result back, whose exec argv holds the marker — the command's process tree
---       (`eval_incarnations.sql`);
+--       (`eval_incarnations.sql`) — or that leads to one (the shell the command was typed into,
+--       a wrapper);
 --   (b) for read and write actions, the agent process's own file events on a path holding
 --       the marker within the same span (tools the agent runs in-process).
 INSERT INTO eval_truth
@@ -37,9 +38,24 @@ roots AS (
   JOIN execs e ON e.recording = i.recording AND e.pid = i.pid AND e.start_ns = i.start_ns
   WHERE contains(e.line, m.marker)
 ),
+-- the processes the agent started within the same span that lead to such a process: the
+-- command's shell when the command reaches it on its terminal or stdin, not its argv (GitHub
+-- Copilot CLI 1.0.12 starts `bash --norc --noprofile` per command and types it in), or a
+-- wrapper the command runs under
+starters AS (
+  SELECT DISTINCT m.recording, m.tool_call_id, i.pid, i.start_ns
+  FROM marked m
+  JOIN eval_incarnations i
+    ON i.recording = m.recording AND i.agent_pid = m.session_id AND i.pid <> m.session_id
+    AND i.start_ns BETWEEN m.asked_ns AND m.until_ns
+  JOIN eval_descent d ON d.recording = i.recording AND d.root_pid = i.pid
+    AND d.root_start_ns IS NOT DISTINCT FROM i.start_ns
+  JOIN roots r ON r.recording = m.recording AND r.tool_call_id = m.tool_call_id
+    AND r.pid = d.pid AND r.start_ns = d.start_ns
+),
 tree AS (
   SELECT DISTINCT r.recording, r.tool_call_id, d.pid, d.start_ns
-  FROM roots r
+  FROM (FROM roots UNION FROM starters) r
   JOIN eval_descent d ON d.recording = r.recording AND d.root_pid = r.pid
     AND d.root_start_ns IS NOT DISTINCT FROM r.start_ns
 ),

@@ -19,8 +19,11 @@ import {
   mcpShortfalls,
   runMcpEval,
   scenarioMcpActions,
+  scoreMcpDb,
 } from "./mcp_eval.ts";
 import { MCP_EVAL_AGENTS, parseMcpEvalArgs } from "./mcp_eval_main.ts";
+import { rows as r, syntheticDb } from "../../analysis/correlate/testing.ts";
+import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 
 Deno.test("eval:mcp: the oracle is the scenario's MCP calls, one marker or tool each", async () => {
   const sc = await loadScenario(EVAL_MCP_SCENARIO);
@@ -57,6 +60,51 @@ Deno.test("eval:mcp: the oracle is the scenario's MCP calls, one marker or tool 
     }],
   }, "x.json");
   assert.throws(() => scenarioMcpActions(none), /MCP action 1 \(read_text_file\) names no marker/);
+});
+
+Deno.test("eval:mcp: the oracle knows a tool named SERVER-TOOL (GitHub Copilot CLI) as the action's call", async () => {
+  const ms = (x: number) => x * 1_000_000;
+  const [AGENT, SERVER] = [100, 101];
+  const path = "/w/m1_notes.txt";
+  const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
+    r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
+  const answer = (at: number, seq: number, id: number, result: unknown) =>
+    r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "copilot"),
+      r.exec(1, AGENT, 1, ["/opt/copilot-linux-x64/copilot", "-p", "go"]),
+      r.fork(ms(100), SERVER, AGENT, "node"),
+      r.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/server.js", "/w"]),
+      r.exit(ms(5000), SERVER, AGENT),
+    ],
+    file: [r.open(ms(1150), SERVER, path)],
+    ipc: [
+      ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
+      answer(130, 0, 1, {
+        protocolVersion: "2025-06-18",
+        serverInfo: { name: "fs", version: "1" },
+      }),
+      ask(1100, 1, 2, "tools/call", { name: "read_text_file", arguments: { path } }),
+      answer(1200, 1, 2, { content: [{ type: "text", text: "ok" }] }),
+    ],
+    llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000))],
+    tools: [r.tool(1, 1, ms(1000), ms(3000), "fs-read_text_file", { path })],
+  });
+  try {
+    await buildLinksAndFindings(c);
+    const [score] = await scoreMcpDb(c, [{
+      index: 0,
+      server: "fs",
+      command: "/opt/srv/server.js",
+      tool: "read_text_file",
+      marker: "m1_notes",
+    }]);
+    assert.deepEqual(score.toolLinks, { truth: 1, predicted: 1, tp: 1 });
+    assert.deepEqual(score.events, { truth: 1, predicted: 1, tp: 1 });
+  } finally {
+    close();
+  }
 });
 
 Deno.test("eval:mcp: command line", () => {
