@@ -200,7 +200,8 @@ export function genericProduct(name: string, version: string | undefined): boole
   // (a name made only of a version's word, `v2`, is its own last word)
   const last = (/^v\d+$/.test(words.at(-1) ?? "") ? words.at(-2) : words.at(-1)) ?? lower;
   return GENERIC_PRODUCTS.includes(lower) || SDK_PRODUCTS.includes(lower) ||
-    WHOLE_SDK_PRODUCTS.includes(lower) || LANGUAGE_NAME.test(lower) || AZURE_SDK.test(lower) || GRPC_PRODUCT.test(lower) ||
+    WHOLE_SDK_PRODUCTS.includes(lower) || LANGUAGE_NAME.test(lower) || AZURE_SDK.test(lower) ||
+    GRPC_PRODUCT.test(lower) ||
     (VENDOR_AI.test(lower) && SDK_PRODUCTS.includes(lower.replace(VENDOR_AI, ""))) ||
     LIBRARY_NOUN.test(last) || GENERIC_PRODUCTS.includes(last.replace(/\d+$/, "")) ||
     LANGUAGE_WORD.test(last) || GENERIC_PRODUCTS.includes(last) || SDK_PRODUCTS.includes(last) ||
