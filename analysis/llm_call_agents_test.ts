@@ -502,3 +502,44 @@ Deno.test("llm_call_agents: a command runner is known by its executable, not by 
     { 1: "script", 2: "env", 3: "time", 4: "make", 5: "make" },
   );
 });
+
+Deno.test("llm_call_agents: the lineage goes through a pid's earlier program (an exec chain in one pid) and a fork's parent as at the fork (a child reparented to init), to 64 generations (review32a S1, S4)", async () => {
+  const node = (ts: number, pid: number, ppid: number, argv: string[]) => ({
+    ...rows.exec(ts, pid, ppid, ["node", ...argv]),
+    filename: "/usr/bin/node",
+  });
+  // workers forked from workers, n deep below the agent's pid
+  const line = (first: number, n: number) => [
+    rows.exec(1, first, 1, ["/opt/acme/acme-agent"]),
+    ...Array.from({ length: n }, (_, k) => rows.fork(10 + k, first + 1 + k, first + k)),
+  ];
+  assert.deepEqual(
+    await agents({
+      process: [
+        // the agent execs `node -e` in its own pid
+        rows.fork(5, 100, 1),
+        rows.exec(10, 100, 1, ["/opt/acme/acme-agent"]),
+        node(20, 100, 1, ["-e", "x()"]),
+        // the agent runs `sh -c 'node -e ... &'`; the shell exits before its child's exec,
+        // which the kernel then records with ppid 1
+        rows.fork(5, 200, 1),
+        rows.exec(10, 200, 1, ["/opt/acme/acme-agent"]),
+        rows.fork(20, 210, 200),
+        rows.exec(21, 210, 200, ["/bin/sh", "-c", "node -e 'x()' &"]),
+        rows.fork(30, 220, 210),
+        rows.exit(31, 210, 200),
+        node(40, 220, 1, ["-e", "x()"]),
+        // 64 generations from the agent are walked; the 65th is past the bound: unnamed
+        ...line(1000, 64),
+        ...line(2000, 65),
+      ],
+      llm: [
+        rows.llm(1, 100, 1000, { agent: null }),
+        rows.llm(2, 220, 1000, { agent: null }),
+        rows.llm(3, 1064, 1000, { agent: null }),
+        rows.llm(4, 2065, 1000, { agent: null }),
+      ],
+    }),
+    { 1: "acme-agent", 2: "acme-agent", 3: "acme-agent", 4: null },
+  );
+});

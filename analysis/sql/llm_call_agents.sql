@@ -11,8 +11,9 @@
 -- bin's whenever the recording shows it; a link whose package it does not show keeps the
 -- link's name (`cn`).
 -- The calling process as it was at the call: its last event at or before it. An exec ran a
--- program; a fork ran its parent's, as the parent was at the fork (its own last event then);
--- and so on up its lineage: through processes that forked and did not exec (a worker of a
+-- program, after what the pid ran before it (`acme-agent` exec'ing `node -e` is still the
+-- agent's); a fork ran its parent's, as the parent was at the fork (its own last event then;
+-- a child reparented later is still its forker's); and so on up its lineage: through processes that forked and did not exec (a worker of a
 -- worker), and past programs that name no agent, to the nearest one that does. Programs that
 -- name none: a runtime with no script (`node -e ...`, `python3 -c ...`: the runtime's own
 -- name) and a program whose work is to run the command it is given (macros.sql
@@ -56,10 +57,21 @@ FROM (
   lineage AS MATERIALIZED (
     SELECT l.* FROM life l SEMI JOIN reach r ON r.recording = l.recording AND r.pid = l.pid
   ),
-  -- each exec's or fork's parent as it was then: the parent's last event at or before it
+  -- each exec's or fork's step up: an exec's, the same pid's event before it (the program it
+  -- replaced: `acme-agent` exec'ing `node -e`; or its fork), unless there is none or it is an
+  -- exit (a pid reused); a fork's, and such an exec's, the parent's last event at or before it
+  -- (a fork's parent as at the fork, not the pid's parent at a later exec: reparented to init)
+  prev AS (
+    SELECT e.recording, e.pid, e.ts_ns, e.ppid,
+      e.kind = 'exec' AND s.kind IS NOT NULL AND s.kind <> 'exit' AS in_pid, s.ts_ns AS prev_ns
+    FROM (FROM lineage WHERE kind <> 'exit') e ASOF LEFT JOIN lineage s
+      ON s.recording = e.recording AND s.pid = e.pid AND s.ts_ns < e.ts_ns
+  ),
   up AS MATERIALIZED (
-    SELECT e.recording, e.pid, e.ts_ns, p.pid AS up_pid, p.ts_ns AS up_ns
-    FROM (FROM lineage WHERE kind <> 'exit') e ASOF JOIN lineage p
+    SELECT recording, pid, ts_ns, pid AS up_pid, prev_ns AS up_ns FROM prev WHERE in_pid
+    UNION ALL
+    SELECT e.recording, e.pid, e.ts_ns, p.pid, p.ts_ns
+    FROM (FROM prev WHERE NOT in_pid) e ASOF JOIN lineage p
       ON p.recording = e.recording AND p.pid = e.ppid AND p.ts_ns <= e.ts_ns
   ),
   -- each lineage from its start (the calls' processes as they were), up
