@@ -116,9 +116,11 @@ FROM (
       AND f.ts_ns < coalesce(e.end_ns, 9223372036854775807)
     -- (tests of the pair only: no rule is run over the whole file table)
     WHERE f.op = 'open' AND f.ret >= 0
-      AND regexp_matches(f.path, '(^|/)package\.json$|\.([cm]?[jt]s|node)$')
-      AND NOT list_contains(e.preloads, f.path)
-      AND NOT coalesce(list_contains(e.preloads, npm_package(f.path)), false)
+      AND (ends_with(f.path, '/package.json') OR ends_with(f.path, '.js')
+        OR ends_with(f.path, '.mjs') OR ends_with(f.path, '.cjs') OR ends_with(f.path, '.ts')
+        OR ends_with(f.path, '.mts') OR ends_with(f.path, '.cts') OR ends_with(f.path, '.node'))
+      AND (len(e.preloads) = 0 OR NOT (list_contains(e.preloads, f.path)
+        OR coalesce(list_contains(e.preloads, npm_package(f.path)), false)))
     GROUP BY e.recording, e.pid, e.exec_ns
   ),
   -- each program named once (many processes run the same), and whether it names an agent:
