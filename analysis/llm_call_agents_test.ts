@@ -180,8 +180,11 @@ Deno.test("program_name: a program inside an npm package is the package, however
     ["/r/node_modules/opencode-linux-x64-baseline/bin/opencode", ["opencode"], "opencode"],
     ["/r/node_modules/@acme/agent-linux-arm64-musl/agent", ["agent"], "@acme/agent"],
     ["/r/node_modules/acme-darwin-x64/bin/acme", ["acme"], "acme"],
-    // a package of another program's, not a platform build: kept whole
+    // a package of another program's, not a platform build: kept whole; so is one named after
+    // an OS alone, with no cpu word (review32a S5)
     ["/r/node_modules/@vscode/ripgrep/bin/rg", ["rg"], "@vscode/ripgrep"],
+    ["/r/node_modules/node-linux/bin/svc", ["svc"], "node-linux"],
+    ["/r/node_modules/acme-android/cli", ["cli"], "acme-android"],
     // a package named by its platform alone keeps that name
     ["/r/node_modules/@esbuild/linux-x64/bin/esbuild", ["esbuild"], "@esbuild/linux-x64"],
     // a `.bin` link is the command's name; a program outside node_modules its file's

@@ -171,9 +171,10 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
 -- or started. A platform package, the one npm installs of `PKG-<os>-<arch>[-<libc>]` for this
 -- machine (package.json `os`/`cpu`, Node's process.platform and process.arch words), is
 -- named as PKG: GitHub Copilot CLI's own executable `.../@github/copilot-linux-x64/copilot`
--- and its script `.../@github/copilot/index.js` are both `@github/copilot`. A `.bin` link is
--- no package: its name is the command's (`node_modules/.bin/cn` is `cn`; llm_call_agents.sql
--- follows it to its package when the recording shows which: npm_bin_modules).
+-- and its script `.../@github/copilot/index.js` are both `@github/copilot`. A link is no
+-- package: its name is the command's (`node_modules/.bin/cn`, a global install's
+-- `/usr/local/bin/cn` are `cn`; llm_call_agents.sql follows a node script's link to its
+-- package when the recording shows which: npm_link_script).
 -- A script's runtime (node, bun, deno, python, pypy, ruby, perl, php, java: the file executed,
 -- or argv[0] when the kernel ran a `#!` script's interpreter) is not the program: its script
 -- is, the first argument that is no option nor an option's value (`node --require x cli.js`,
@@ -194,9 +195,11 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
 -- x -> ...)[1]`: a macro's argument is copied into each use, and copies of copies made
 -- binding the whole rule slow.)
 CREATE OR REPLACE MACRO path_base(path) AS nullif(regexp_extract(path, '[^/]*$'), '');
+-- (the os word and the cpu word both: a package named after an OS alone, `node-linux`, is no
+-- platform build)
 CREATE OR REPLACE MACRO npm_platform_base(pkg) AS
   regexp_replace(pkg, '-(linux|darwin|win32|freebsd|openbsd|netbsd|sunos|aix|android|cygwin)' ||
-    '(-(x64|arm64|ia32|arm|ppc64|ppc64le|s390x|riscv64|loong64|mips64el|x86_64|aarch64))?' ||
+    '-(x64|arm64|ia32|arm|ppc64|ppc64le|s390x|riscv64|loong64|mips64el|x86_64|aarch64|universal)' ||
     '(-(musl|gnu|glibc|baseline|gnueabihf|msvc))*$', '');
 -- the npm package a path lies in (see above), or null
 CREATE OR REPLACE MACRO npm_package(path) AS
