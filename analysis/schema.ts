@@ -326,7 +326,7 @@ export const llmCallsTable = table(
         "x com.acme.Main` is `com.acme.Main`; a generic one, `index`, `main`, `cli`, `__main__`, " +
         "..., by its nearest directory that is not `dist`, `src`, `lib`, ...: `node " +
         "~/myagent/dist/index.js` is `myagent`), any other program by its executable's base " +
-        "name; null when " +
+        "name (a tool an agent runs, `curl` from its shell tool, is that tool); null when " +
         "none of these is recorded (a process joined with --pid)",
     ),
     col(
