@@ -9,10 +9,10 @@
  * (https_unrecorded_libs.sql), and what the user can do about it. A process one of whose files
  * a capture problem names already (its probes failed to attach) is left out: said there. Not
  * when a file of the recording is damaged or records were lost, which is said already. Nor a
- * process whose connects all went to loopback and which the loopback problem named with its
- * files (loopback_unseen.ts): one cause, one problem.
+ * process whose connects all went to loopback addresses for each of which the loopback problem
+ * named it with its files (loopback_unseen.ts): one cause, one problem.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBListValue } from "@duckdb/node-api";
 import type { Build } from "./build_steps.ts";
 import { queryRows } from "../kit/sql_runner.ts";
 import { oneLine } from "../recording/arrow_input.ts";
@@ -36,6 +36,8 @@ export interface UnrecordedProcess {
   libs: string[] | null;
   /** all its connects to 443 went to loopback addresses */
   loopbackOnly?: boolean;
+  /** the addresses it connected to at 443 (without an IPv4-mapped `::ffff:`) */
+  addrList?: string[];
 }
 
 /** How many processes the message names. */
@@ -100,15 +102,18 @@ export async function httpsUnrecordedProblem(
   recording: string,
   /** manifest.json's `attach` section, as read */
   attach: unknown,
-  /** pids the loopback problem named with their files (loopback_unseen.ts): left out when
-   * all their connects went to loopback, which that problem said */
-  saidOnLoopback: ReadonlySet<number> = new Set(),
+  /** `pid address` pairs the loopback problem said of port 443 with the pid's files
+   * (loopback_unseen.ts): a process all of whose connects went to loopback addresses it said
+   * so is left out */
+  saidOnLoopback: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   if (b.problems.some((p) => p.kind === "file" || p.kind === "lost")) return;
   let procs: UnrecordedProcess[];
   try {
     const r = await c.runAndReadAll(sqlText("https_unrecorded"), [recording]);
-    procs = r.getRows().map(([pid, comm, addr, connects, addrs, exe, loopbackOnly]) => ({
+    procs = r.getRows().map((
+      [pid, comm, addr, connects, addrs, exe, loopbackOnly, addrList],
+    ) => ({
       pid: Number(pid),
       comm: comm === null ? null : String(comm),
       addr: String(addr),
@@ -117,7 +122,11 @@ export async function httpsUnrecordedProblem(
       exe: exe === null ? null : String(exe),
       libs: null,
       loopbackOnly: loopbackOnly === true,
-    })).filter((p) => !(p.loopbackOnly && saidOnLoopback.has(p.pid)));
+      addrList: addrList instanceof DuckDBListValue ? addrList.items.map(String) : [],
+    })).filter((p) =>
+      !(p.loopbackOnly && p.addrList.length > 0 &&
+        p.addrList.every((a) => saidOnLoopback.has(`${p.pid} ${a}`)))
+    );
     if (!procs.length) return;
     const byPid = await librariesOpened(c, recording, procs.map((p) => p.pid));
     for (const p of procs) p.libs = byPid.get(p.pid) ?? null;

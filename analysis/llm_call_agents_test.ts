@@ -180,8 +180,11 @@ Deno.test("program_name: a program inside an npm package is the package, however
     ["/r/node_modules/opencode-linux-x64-baseline/bin/opencode", ["opencode"], "opencode"],
     ["/r/node_modules/@acme/agent-linux-arm64-musl/agent", ["agent"], "@acme/agent"],
     ["/r/node_modules/acme-darwin-x64/bin/acme", ["acme"], "acme"],
-    // a package of another program's, not a platform build: kept whole
+    // a package of another program's, not a platform build: kept whole; so is one named after
+    // an OS alone, with no cpu word (review32a S5)
     ["/r/node_modules/@vscode/ripgrep/bin/rg", ["rg"], "@vscode/ripgrep"],
+    ["/r/node_modules/node-linux/bin/svc", ["svc"], "node-linux"],
+    ["/r/node_modules/acme-android/cli", ["cli"], "acme-android"],
     // a package named by its platform alone keeps that name
     ["/r/node_modules/@esbuild/linux-x64/bin/esbuild", ["esbuild"], "@esbuild/linux-x64"],
     // a `.bin` link is the command's name; a program outside node_modules its file's
@@ -398,4 +401,148 @@ Deno.test("the committed Ollama recording (its client library's User-Agent, olla
   } finally {
     await Deno.remove(dirname(s.dir), { recursive: true });
   }
+});
+
+Deno.test("llm_call_agents: a node script that links into a package is its package however installed (a global `npm i -g` link, a `.bin` link, run by its shebang or by node); a script of its own is not its first dependency's; a preload is not the program (review32a M1, S2)", async () => {
+  const node = (ts: number, pid: number, argv: string[], cwd = "/w") => ({
+    ...rows.exec(ts, pid, 1, ["node", ...argv]),
+    filename: "/usr/bin/node",
+    cwd,
+  });
+  // what node opens of a package it runs: its scope's package.json, then the file
+  const opens = (ts: number, pid: number, pkgDir: string, main: string) => [
+    rows.open(ts, pid, `${pkgDir}/dist/package.json`, { ret: -2 }),
+    rows.open(ts + 1, pid, `${pkgDir}/package.json`),
+    rows.open(ts + 2, pid, `${pkgDir}/${main}`),
+  ];
+  const global = "/usr/local/lib/node_modules/@continuedev/cli";
+  assert.deepEqual(
+    await agents({
+      process: [
+        // `cn -p x` after `npm i -g @continuedev/cli`: the kernel runs the link's shebang
+        // (`#!/usr/bin/env node`), env runs node on the link
+        rows.fork(5, 100, 1),
+        {
+          ...rows.exec(10, 100, 1, ["/usr/bin/env", "node", "/usr/local/bin/cn", "-p", "x"]),
+          filename: "/usr/local/bin/cn",
+          exe: "/usr/bin/env",
+        },
+        node(11, 100, ["/usr/local/bin/cn", "-p", "x"]),
+        // the same run by node on the link, from another prefix (`/usr/bin/cn`, relative)
+        node(10, 200, ["../bin/cn"], "/usr/lib"),
+        // the local install's `.bin` link
+        node(10, 300, ["/r/node_modules/.bin/cn"]),
+        // a script of its own, in a directory that has dependencies: it opens itself first
+        node(10, 400, ["/home/u/bot/agent.mjs"]),
+        // a preload's package is loaded first (`node -r dotenv/config`, `--import=tsx/esm`)
+        node(10, 500, [
+          "-r",
+          "dotenv/config",
+          "--import=@acme/otel/register",
+          "/r/node_modules/.bin/cn",
+        ]),
+      ],
+      file: [
+        rows.open(11, 100, "/tmp/bundle.pem"),
+        ...opens(12, 100, global, "dist/cn.js"),
+        ...opens(11, 200, "/usr/lib/node_modules/@continuedev/cli", "dist/cn.js"),
+        ...opens(11, 300, "/r/node_modules/@continuedev/cli", "dist/cn.js"),
+        rows.open(11, 400, "/home/u/bot/package.json", { ret: -2 }),
+        rows.open(12, 400, "/home/u/bot/agent.mjs"),
+        rows.open(13, 400, "/home/u/bot/node_modules/ollama/package.json"),
+        rows.open(11, 500, "/r/node_modules/dotenv/package.json"),
+        rows.open(12, 500, "/r/node_modules/dotenv/config.js"),
+        rows.open(13, 500, "/r/node_modules/@acme/otel/register.mjs"),
+        ...opens(14, 500, "/r/node_modules/@continuedev/cli", "dist/cn.js"),
+      ],
+      llm: [100, 200, 300, 400, 500].map((pid, k) => rows.llm(k + 1, pid, 1000, { agent: null })),
+    }),
+    {
+      1: "@continuedev/cli",
+      2: "@continuedev/cli",
+      3: "@continuedev/cli",
+      4: "agent",
+      5: "@continuedev/cli",
+    },
+  );
+});
+
+Deno.test("llm_call_agents: a command runner is known by its executable, not by a script's name: `python3 script.py` or `env.py` is a program; `env`, a shell, npx are runners (review32a M2)", async () => {
+  const py = (ts: number, pid: number, ppid: number, script: string) => ({
+    ...rows.exec(ts, pid, ppid, ["python3", script]),
+    filename: "/usr/bin/python3",
+  });
+  assert.deepEqual(
+    await agents({
+      process: [
+        rows.fork(5, 100, 1),
+        { ...rows.exec(10, 100, 1, ["make", "run"]), filename: "/usr/bin/make" },
+        rows.fork(20, 200, 100),
+        py(21, 200, 100, "/home/u/bot/script.py"),
+        rows.fork(30, 300, 100),
+        py(31, 300, 100, "/home/u/bot/env.py"),
+        rows.fork(40, 400, 100),
+        py(41, 400, 100, "/home/u/bot/time.py"),
+        // the executables `env` and `sh`, and npm's npx script, run what they are given
+        rows.fork(50, 500, 100),
+        { ...rows.exec(51, 500, 100, ["env", "FOO=1", "sh", "-c", "x"]), filename: "/usr/bin/env" },
+        rows.fork(52, 501, 500),
+        { ...rows.exec(53, 501, 500, ["sh", "-c", "x"]), filename: "/bin/sh" },
+        rows.fork(60, 600, 100),
+        {
+          ...rows.exec(61, 600, 100, ["node", "/usr/lib/node_modules/npm/bin/npx-cli.js", "y"]),
+          filename: "/usr/bin/node",
+        },
+      ],
+      llm: [
+        rows.llm(1, 200, 1000, { agent: null }),
+        rows.llm(2, 300, 1000, { agent: null }),
+        rows.llm(3, 400, 1000, { agent: null }),
+        rows.llm(4, 501, 1000, { agent: null }),
+        rows.llm(5, 600, 1000, { agent: null }),
+      ],
+    }),
+    { 1: "script", 2: "env", 3: "time", 4: "make", 5: "make" },
+  );
+});
+
+Deno.test("llm_call_agents: the lineage goes through a pid's earlier program (an exec chain in one pid) and a fork's parent as at the fork (a child reparented to init), to 64 generations (review32a S1, S4)", async () => {
+  const node = (ts: number, pid: number, ppid: number, argv: string[]) => ({
+    ...rows.exec(ts, pid, ppid, ["node", ...argv]),
+    filename: "/usr/bin/node",
+  });
+  // workers forked from workers, n deep below the agent's pid
+  const line = (first: number, n: number) => [
+    rows.exec(1, first, 1, ["/opt/acme/acme-agent"]),
+    ...Array.from({ length: n }, (_, k) => rows.fork(10 + k, first + 1 + k, first + k)),
+  ];
+  assert.deepEqual(
+    await agents({
+      process: [
+        // the agent execs `node -e` in its own pid
+        rows.fork(5, 100, 1),
+        rows.exec(10, 100, 1, ["/opt/acme/acme-agent"]),
+        node(20, 100, 1, ["-e", "x()"]),
+        // the agent runs `sh -c 'node -e ... &'`; the shell exits before its child's exec,
+        // which the kernel then records with ppid 1
+        rows.fork(5, 200, 1),
+        rows.exec(10, 200, 1, ["/opt/acme/acme-agent"]),
+        rows.fork(20, 210, 200),
+        rows.exec(21, 210, 200, ["/bin/sh", "-c", "node -e 'x()' &"]),
+        rows.fork(30, 220, 210),
+        rows.exit(31, 210, 200),
+        node(40, 220, 1, ["-e", "x()"]),
+        // 64 generations from the agent are walked; the 65th is past the bound: unnamed
+        ...line(1000, 64),
+        ...line(2000, 65),
+      ],
+      llm: [
+        rows.llm(1, 100, 1000, { agent: null }),
+        rows.llm(2, 220, 1000, { agent: null }),
+        rows.llm(3, 1064, 1000, { agent: null }),
+        rows.llm(4, 2065, 1000, { agent: null }),
+      ],
+    }),
+    { 1: "acme-agent", 2: "acme-agent", 3: "acme-agent", 4: null },
+  );
 });

@@ -84,3 +84,53 @@ Deno.test("with LLM calls recorded there is no loopback problem: the loopback co
     /^no TLS was recorded from a traced process .*pid 10 bash \(1× to 127\.0\.0\.3:443; /,
   );
 });
+
+Deno.test("a process's loopback connect to 443 that the loopback problem credits to another process, or does not show, is still said by https_unrecorded (review32a M4)", async () => {
+  const at = (ts: number, pid: number, addr: string, port: number) => ({
+    ...rows.connect(ts, pid, addr, port),
+    socktype: "stream",
+  });
+  const helper = [rows.fork(1, 20, 1), { ...rows.exec(2, 20, 1, ["/opt/helper"]) }];
+  // pid 10 shown for another port; 127.0.0.3:443 shown as pid 20's, whose connect came first
+  const credited = await netProblems({
+    process: [...BASH, ...helper],
+    net: [at(5, 10, "127.0.0.1", 8080), at(6, 20, "127.0.0.3", 443), at(7, 10, "127.0.0.3", 443)],
+  });
+  assert.equal(credited.length, 2, JSON.stringify(credited));
+  assert.match(credited[0], /127\.0\.0\.3:443 \(2× from pid 20 helper\)/);
+  assert.match(
+    credited[1],
+    /^no TLS was recorded from a traced process that opened HTTPS connections \(TCP port 443\): pid 10 bash \(1× to 127\.0\.0\.3:443; /,
+  );
+  // pid 10's 443 row is the sixth: the loopback problem shows five and says "and 1 more"
+  const past = await netProblems({
+    process: BASH,
+    net: [
+      ...[8081, 8082, 8083, 8084, 8085].map((port, k) => at(5 + k, 10, "127.0.0.1", port)),
+      at(20, 10, "127.0.0.3", 443),
+    ],
+  });
+  assert.equal(past.length, 2, JSON.stringify(past));
+  assert.match(past[0], /127\.0\.0\.1:8085 \(1× from pid 10 bash\) and 1 more on this machine's/);
+  assert.match(
+    past[1],
+    /^no TLS was recorded from a traced process .*: pid 10 bash \(1× to 127\.0\.0\.3:443; /,
+  );
+});
+
+Deno.test("the loopback problem allows for connections that never got through, and for libraries it cannot name, as https_unrecorded did (review32a M4)", async () => {
+  const said = await netProblems({
+    process: BASH,
+    // a non-blocking connect to a closed port: EINPROGRESS, then refused
+    net: [{ ...tcp(5, 10, "127.0.0.3"), ret: -115 }],
+  });
+  assert.equal(said.length, 1, JSON.stringify(said));
+  assert.ok(
+    said[0].endsWith(
+      "one inspected and judged to hold none; a library mapped before the capture joined a " +
+        "process, or by its parent before a fork, is not recorded and cannot be named); or the " +
+        "connections never got through (refused, or the server gone: then nothing is missing).",
+    ),
+    said[0],
+  );
+});

@@ -315,16 +315,18 @@ export const llmCallsTable = table(
         "analysis/llm/call_kind.ts `genericProduct`); then by the program its process ran, from " +
         "its last exec before the call (a forked child's: its parent's), up its lineage to the " +
         "nearest program that names one (past shells, wrappers and `node -e`-like runtimes " +
-        "with no script: macros.sql `command_runner`): a file inside an npm " +
+        "with no script, known by the executable, not a script's name: macros.sql " +
+        "`runs_commands`; 64 generations at most, then null): a file inside an npm " +
         "package by the package, a platform build's by the package it builds " +
         "(`.../@github/copilot/index.js` and `.../@github/copilot-linux-x64/copilot` are both " +
-        "`@github/copilot`; `node .../node_modules/.bin/cn` the package its link points into, " +
-        "`@continuedev/cli`, when its process's opens show it, else `cn`); a runtime's script by " +
+        "`@github/copilot`; a node script linking into a package, `node .../node_modules/.bin/cn` " +
+        "or a global install's `/usr/local/bin/cn`, the package its process opened first, " +
+        "`@continuedev/cli`, when its opens show it, else `cn`); a runtime's script by " +
         "its base name (`python3 -m aider` is `aider`, `java -jar acme-1.2.jar` is `acme`, `java -cp " +
         "x com.acme.Main` is `com.acme.Main`; a generic one, `index`, `main`, `cli`, `__main__`, " +
         "..., by its nearest directory that is not `dist`, `src`, `lib`, ...: `node " +
         "~/myagent/dist/index.js` is `myagent`), any other program by its executable's base " +
-        "name; null when " +
+        "name (a tool an agent runs, `curl` from its shell tool, is that tool); null when " +
         "none of these is recorded (a process joined with --pid)",
     ),
     col(

@@ -187,7 +187,7 @@ Deno.test("a real recording of Java's TLS (JSSE) to a loopback server: the blind
   );
   assert.match(
     problem,
-    /if so, its HTTPS went through Java's TLS, which the capture cannot record\)$/,
+    /if so, its HTTPS went through Java's TLS, which the capture cannot record\); or the connections never got through \(refused, or the server gone: then nothing is missing\)\.$/,
   );
   assert.doesNotMatch(problem, /report it/);
 });

@@ -92,6 +92,10 @@ export const GENERIC_PRODUCTS: readonly string[] = [
   "boto3",
   "botocore",
   "urllib3",
+  // Python's httplib2 (its default `Python-httplib2/0.22.0 (gzip)`; a library's major
+  // version joined to its name is its name: `okhttp3`) and httpcore, httpx's transport
+  "httplib",
+  "httpcore",
 ];
 
 /**
@@ -127,6 +131,13 @@ export const SDK_PRODUCTS: readonly string[] = [
   "bedrock",
 ];
 
+/**
+ * SDK product tokens that name an SDK only as the whole name, not as a name's last word: the
+ * Vercel AI SDK, npm package `ai`, leads with `ai/5.0.30 @ai-sdk/provider/2.0.0 ...` (its
+ * `buildUserAgent`), while `acme-ai` is a program of its own.
+ */
+const WHOLE_SDK_PRODUCTS: readonly string[] = ["ai"];
+
 /** A language's or runtime's own name (`Ruby`, `Java/21`, `CPython/3.11`, `Node.js/22`). */
 const LANGUAGE_NAME =
   /^(c?python\d*|java.*|ruby|php|perl|swift|rust|node|node\.?js|go|golang|dotnet|\.net|kotlin|scala|elixir|erlang|lua)$/;
@@ -139,9 +150,25 @@ const LANGUAGE_NAME =
  */
 const LIBRARY_NOUN = /(client|sdk|https?|fetch|requests?|bindings|grpc|urllib\d*)$|^(lib|library)$/;
 
-/** The last word of a library named after its language (`ollama-js`, `gl-python`, `lib-go`). */
+/**
+ * The last word of a library named after its language (`ollama-js`, `gl-python`, `lib-go`,
+ * a Rust crate's `ollama-rs`, `grpc-c++`, .NET's `-cs`, `-net`), or a JavaScript package's
+ * name with `js` joined on (`langchainjs`, `openaijs`).
+ */
 const LANGUAGE_WORD =
-  /^(js|javascript|typescript|ts|node|nodejs|python|py|go|golang|java|ruby|rb|php|rust|dotnet|swift|kotlin)$/;
+  /^(js|javascript|typescript|ts|node|nodejs|python|py|go|golang|java|ruby|rb|php|rust|rs|dotnet|net|cs|csharp|c\+\+|cpp|swift|kotlin|dart|scala|elixir)$|^[a-z0-9]+js$/;
+
+/**
+ * The product gRPC's libraries send, as gRPC's wire protocol documents it: `grpc-` Language
+ * [`-` Variant] (`grpc-java-netty/1.60.0`, `grpc-python-asyncio/1.62.0`, `grpc-c++/1.60.0`).
+ */
+const GRPC_PRODUCT = /^grpc-/;
+
+/**
+ * A company's name as its SDKs spell it, with `ai` after the vendor's (`together-ai`,
+ * `mistral-ai`): the vendor's SDK, as the vendor's name alone is.
+ */
+const VENDOR_AI = /[-_.]ai$/;
 
 /** The version part of a product that names a language: an SDK's `Name/JS 1.2.3`. */
 const LANGUAGE_VERSION =
@@ -161,7 +188,8 @@ const AZURE_SDK = /^azsdk-/;
  * `.`; a major version's, `-v2`, skipped), which says what the thing is: a library's noun
  * (LIBRARY_NOUN), a language (`-js`, `-python`), a listed client (`python-httpx`) or a model
  * vendor's SDK (`async-openai`, `azsdk-net-AI.OpenAI`: a vendor's client in a language); or
- * by the Azure SDKs' documented `azsdk-` prefix; or by its version, a language's
+ * by the Azure SDKs' documented `azsdk-` prefix, gRPC's documented `grpc-<language>` or a
+ * vendor's company name (`together-ai`); or by its version, a language's
  * name (the SDKs' `Name/JS 1.2.3` format). A word inside a name (`acme-http-agent`), or a
  * vendor's name first (`mistral-vibe`), says nothing of what the program is.
  */
@@ -169,9 +197,13 @@ export function genericProduct(name: string, version: string | undefined): boole
   const lower = name.toLowerCase();
   // the last word, a major version's (`aws-sdk-go-v2`) skipped
   const words = lower.split(/[-_.]/).filter((w) => w !== "");
+  // (a name made only of a version's word, `v2`, is its own last word)
   const last = (/^v\d+$/.test(words.at(-1) ?? "") ? words.at(-2) : words.at(-1)) ?? lower;
   return GENERIC_PRODUCTS.includes(lower) || SDK_PRODUCTS.includes(lower) ||
-    LANGUAGE_NAME.test(lower) || AZURE_SDK.test(lower) || LIBRARY_NOUN.test(last) ||
+    WHOLE_SDK_PRODUCTS.includes(lower) || LANGUAGE_NAME.test(lower) || AZURE_SDK.test(lower) ||
+    GRPC_PRODUCT.test(lower) ||
+    (VENDOR_AI.test(lower) && SDK_PRODUCTS.includes(lower.replace(VENDOR_AI, ""))) ||
+    LIBRARY_NOUN.test(last) || GENERIC_PRODUCTS.includes(last.replace(/\d+$/, "")) ||
     LANGUAGE_WORD.test(last) || GENERIC_PRODUCTS.includes(last) || SDK_PRODUCTS.includes(last) ||
     (version !== undefined && LANGUAGE_VERSION.test(version));
 }

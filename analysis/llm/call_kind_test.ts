@@ -177,6 +177,36 @@ Deno.test("agentOf: an agent whose product has a library's word inside, or a ven
       "async-openai/0.23.4",
     ]
   ) assert.equal(agentOf(ua), null, ua);
+  // and the libraries' documented tokens and families (review32a M3): httplib2's and
+  // httpcore's, gRPC's `grpc-<language>[-<variant>]`, a Rust crate's `-rs`, a JavaScript
+  // package's joined `js`, a vendor's company name, the Vercel AI SDK's `ai`, a library's
+  // major version joined to its name
+  for (
+    const ua of [
+      "Python-httplib2/0.22.0 (gzip)",
+      "httplib2/0.22",
+      "httpcore/1.0",
+      "grpc-java-netty/1.60.0",
+      "grpc-python-asyncio/1.62.0",
+      "grpc-c++/1.60.0",
+      "grpc-go/1.64.0",
+      "ollama-rs/0.2",
+      "langchainjs/0.3",
+      "together-ai/0.1",
+      "mistral-ai/1.0",
+      "ai/5.0.30 @ai-sdk/provider/2.0.0 @ai-sdk/provider-utils/3.0.7 node/20.11.1 os/darwin arch/arm64",
+      "ai/5.0.10 ai-sdk/openai/2.0.10 ai-sdk/provider-utils/3.0.5 runtime/node.js/22",
+      "okhttp3/4.12",
+    ]
+  ) assert.equal(agentOf(ua), null, ua);
+  // while programs that end so only by chance keep their names
+  for (
+    const [ua, want] of [
+      ["acme-ai/1.0", "acme-ai"],
+      ["grpcurl-agent/1.0", "grpcurl-agent"],
+      ["aider/0.86.1", "aider"],
+    ]
+  ) assert.equal(agentOf(ua), want, ua);
   // an application's own id leading an SDK's product is the application's
   assert.equal(agentOf("acme-agent azsdk-js-ai-inference/1.0.0"), "acme-agent");
 });

@@ -3,9 +3,10 @@
 -- their TLS went through a library the capture did not hook (GitHub Copilot CLI's model calls
 -- came from a Node addon with its own OpenSSL, never hooked before: its connects were all the
 -- recording held), or no TLS session began. With how often, to how many addresses, the first
--- address, its process name and executable, whether all its connects went to loopback (a
--- process the loopback problem names is left out then: loopback_unseen.ts) (analyze.ts adds what manifest.json's attach section
--- says of it and of the libraries it opened: https_unrecorded_libs.sql).
+-- address, its process name and executable, whether all its connects went to loopback and
+-- the addresses (loopback_unseen.ts leaves a process out when the loopback problem said each
+-- of them as its). analyze.ts adds what manifest.json's attach section says of it and of the
+-- libraries it opened (https_unrecorded_libs.sql).
 -- Counted: stream sockets only (`socktype` 'stream'): a datagram socket's connect to 443 is
 -- QUIC (HTTP/3, whose TLS is inside QUIC, not a TLS library's calls) or glibc's getaddrinfo
 -- sorting its candidates (RFC 6724), no connection; a connect whose socket type the recording
@@ -55,7 +56,8 @@ relayed AS (
 ),
 named AS (
   SELECT a.pid, min(a.ts_ns) AS first_ns, arg_min(a.addr, a.ts_ns) AS addr, count(*) AS connects,
-    count(DISTINCT a.addr) AS addrs, bool_and(a.addr LIKE '127.%' OR a.addr = '::1') AS loopback_only
+    count(DISTINCT a.addr) AS addrs, bool_and(a.addr LIKE '127.%' OR a.addr = '::1') AS loopback_only,
+    list(DISTINCT a.addr ORDER BY a.addr) AS addr_list
   FROM counted a
   WHERE NOT EXISTS (
       SELECT 1 FROM servers l
@@ -85,6 +87,6 @@ SELECT n.pid, (
     SELECT arg_min(p.exe, CASE WHEN coalesce(p.start_ns, 0) <= n.first_ns
       AND coalesce(p.end_ns, n.first_ns) >= n.first_ns THEN 0 ELSE 1 END)
     FROM processes p WHERE p.recording = $1 AND p.pid = n.pid
-  )) AS exe, n.loopback_only
+  )) AS exe, n.loopback_only, n.addr_list
 FROM named n
 ORDER BY n.first_ns, n.pid

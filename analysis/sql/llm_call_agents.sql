@@ -3,19 +3,22 @@
 -- `OpenAI/JS 5.20.1`, Continue CLI `node-fetch`, Pi `Anthropic/JS 0.91.1`, Nanocoder
 -- `ai-sdk/anthropic/3.0.140`, or none) by the program its process ran (macros.sql
 -- `program_name`: `@github/copilot`, `acme-agent`, `kimi_cli`), from the raw `process` events;
--- a script run through npm's `.bin` link (`node .../node_modules/.bin/cn`) by the package the
--- link points into, the first one whose file its process opened in that node_modules after
--- the exec (`@continuedev/cli`), and a program the kernel found, after symlinks, inside a
--- package by that package (a `.bin` link to a native build), so that an npm package's name
--- wins over its bin's whenever the recording shows it; a link whose package it does not show
--- keeps the link's name (`cn`).
+-- a node script that is a link into an npm package, however installed (npm's `.bin` link
+-- `node .../node_modules/.bin/cn`, a global install's `/usr/local/bin/cn`), by the package
+-- its process opened first (node opens the link's real path: link_packages below,
+-- `@continuedev/cli`), and a program the kernel found, after symlinks, inside a package by
+-- that package (a `.bin` link to a native build), so that an npm package's name wins over its
+-- bin's whenever the recording shows it; a link whose package it does not show keeps the
+-- link's name (`cn`).
 -- The calling process as it was at the call: its last event at or before it. An exec ran a
--- program; a fork ran its parent's, as the parent was at the fork (its own last event then);
--- and so on up its lineage: through processes that forked and did not exec (a worker of a
+-- program, after what the pid ran before it (`acme-agent` exec'ing `node -e` is still the
+-- agent's); a fork ran its parent's, as the parent was at the fork (its own last event then;
+-- a child reparented later is still its forker's); and so on up its lineage: through processes that forked and did not exec (a worker of a
 -- worker), and past programs that name no agent, to the nearest one that does. Programs that
 -- name none: a runtime with no script (`node -e ...`, `python3 -c ...`: the runtime's own
 -- name) and a program whose work is to run the command it is given (macros.sql
--- `command_runner`: a shell, `env`, `nohup`, `timeout`, a sandbox, a package runner), so
+-- `runs_commands`: a shell, `env`, `nohup`, `timeout`, a sandbox, a package runner, by the
+-- executable's name, not a script's: `python3 env.py` is `env`'s), so
 -- `node agent.js` -> `sh -c ...` -> `node -e ...` -> a forked worker is the agent's. When no
 -- program of the lineage names an agent, the nearest program is the name (`node`). The walk
 -- stops at an exit (a pid whose last event before then is an exit is another process's: a
@@ -54,10 +57,21 @@ FROM (
   lineage AS MATERIALIZED (
     SELECT l.* FROM life l SEMI JOIN reach r ON r.recording = l.recording AND r.pid = l.pid
   ),
-  -- each exec's or fork's parent as it was then: the parent's last event at or before it
+  -- each exec's or fork's step up: an exec's, the same pid's event before it (the program it
+  -- replaced: `acme-agent` exec'ing `node -e`; or its fork), unless there is none or it is an
+  -- exit (a pid reused); a fork's, and such an exec's, the parent's last event at or before it
+  -- (a fork's parent as at the fork, not the pid's parent at a later exec: reparented to init)
+  prev AS (
+    SELECT e.recording, e.pid, e.ts_ns, e.ppid,
+      e.kind = 'exec' AND s.kind IS NOT NULL AND s.kind <> 'exit' AS in_pid, s.ts_ns AS prev_ns
+    FROM (FROM lineage WHERE kind <> 'exit') e ASOF LEFT JOIN lineage s
+      ON s.recording = e.recording AND s.pid = e.pid AND s.ts_ns < e.ts_ns
+  ),
   up AS MATERIALIZED (
-    SELECT e.recording, e.pid, e.ts_ns, p.pid AS up_pid, p.ts_ns AS up_ns
-    FROM (FROM lineage WHERE kind <> 'exit') e ASOF JOIN lineage p
+    SELECT recording, pid, ts_ns, pid AS up_pid, prev_ns AS up_ns FROM prev WHERE in_pid
+    UNION ALL
+    SELECT e.recording, e.pid, e.ts_ns, p.pid, p.ts_ns
+    FROM (FROM prev WHERE NOT in_pid) e ASOF JOIN lineage p
       ON p.recording = e.recording AND p.pid = e.ppid AND p.ts_ns <= e.ts_ns
   ),
   -- each lineage from its start (the calls' processes as they were), up
@@ -70,35 +84,53 @@ FROM (
     JOIN up u ON u.recording = w.recording AND u.pid = w.at_pid AND u.ts_ns = w.at_ns
     WHERE w.depth < 64
   ),
+  -- each exec's end: the pid's next exec or exit (what the process opened in between is its)
+  ends AS (
+    SELECT recording, pid, ts_ns,
+      lead(ts_ns) OVER (PARTITION BY recording, pid ORDER BY ts_ns) AS end_ns
+    FROM lineage WHERE kind IN ('exec', 'exit')
+  ),
   -- the execs on the lineages
   execs AS (
     SELECT w.recording, w.pid, w.start_ns, w.depth, p.ts_ns AS exec_ns, p.filename, p.argv,
-      p.cwd, p.exe, npm_bin_modules(p.filename, p.argv, p.cwd) AS bin_modules
+      p.cwd, p.exe, npm_link_script(p.filename, p.argv, p.cwd) AS link_script
     FROM walk w
     JOIN process p ON p.recording = w.recording AND p.pid = w.at_pid AND p.ts_ns = w.at_ns
     WHERE p.kind = 'exec'
   ),
-  -- a script run through a `.bin` link: the package of the first file its process opened in
-  -- that node_modules after the exec (the runtime opens the file the link points to, and its
-  -- package.json, before anything of its own)
-  bin_packages AS (
+  -- a node script that lies in no package, which may be a link into one (npm's `.bin` link, a
+  -- global install's `/usr/local/bin/cn`): node opens the script's real path, and first the
+  -- package.json of its package scope, before any module of its own (its preloads', named by
+  -- `-r`/`--import`, aside). So the first module file (`package.json`, `*.js`, `*.cjs`,
+  -- `*.mjs`, `*.ts`, `*.node`) the process opened after the exec, and before its next, is the
+  -- script's or its package's: when it lies in a package, that package is the program; when
+  -- not (a script of its own, or no such open recorded), the script's own name stays.
+  link_packages AS (
     SELECT e.recording, e.pid, e.exec_ns, npm_package(arg_min(f.path, f.ts_ns)) AS package
-    FROM (SELECT DISTINCT recording, pid, exec_ns, bin_modules FROM execs
-      WHERE bin_modules IS NOT NULL) e
+    FROM (SELECT DISTINCT x.recording, x.pid, x.exec_ns, x.link_script,
+        node_preloads(x.argv, x.cwd) AS preloads, n.end_ns
+      FROM execs x
+      JOIN ends n ON n.recording = x.recording AND n.pid = x.pid AND n.ts_ns = x.exec_ns
+      WHERE x.link_script IS NOT NULL) e
     JOIN file f ON f.recording = e.recording AND f.pid = e.pid AND f.ts_ns > e.exec_ns
+      AND f.ts_ns < coalesce(e.end_ns, 9223372036854775807)
     -- (tests of the pair only: no rule is run over the whole file table)
-    WHERE f.op = 'open' AND f.ret >= 0 AND starts_with(f.path, e.bin_modules)
-      AND NOT starts_with(f.path, e.bin_modules || '.bin/')
-      AND strpos(substr(f.path, length(e.bin_modules) + 1), '/') > 0
+    WHERE f.op = 'open' AND f.ret >= 0
+      AND (ends_with(f.path, '/package.json') OR ends_with(f.path, '.js')
+        OR ends_with(f.path, '.mjs') OR ends_with(f.path, '.cjs') OR ends_with(f.path, '.ts')
+        OR ends_with(f.path, '.mts') OR ends_with(f.path, '.cts') OR ends_with(f.path, '.node'))
+      AND (len(e.preloads) = 0 OR NOT (list_contains(e.preloads, f.path)
+        OR coalesce(list_contains(e.preloads, npm_package(f.path)), false)))
     GROUP BY e.recording, e.pid, e.exec_ns
   ),
   -- each program named once (many processes run the same), and whether it names an agent:
   -- by its package when its link was followed (above), or when the file the kernel ran, after
-  -- symlinks, lies in one (a native program's `.bin` link)
+  -- symlinks, lies in one (a native program's `.bin` link); a command runner (macros.sql
+  -- runs_commands: by the executable, never a script's name) names none
   programs AS (
     SELECT filename, argv, cwd, exe, name,
       name IS NOT NULL AND name IS DISTINCT FROM program_runtime(filename, argv)
-        AND NOT command_runner(name) AS names_agent
+        AND NOT runs_commands(filename, argv, cwd, exe) AS names_agent
     FROM (
       SELECT filename, argv, cwd, exe, coalesce(CASE WHEN program_runtime(filename, argv) IS NULL
           THEN npm_package(exe) END, program_name(filename, argv, cwd)) AS name
@@ -114,12 +146,12 @@ FROM (
     FROM (
       SELECT e.recording, e.pid, e.start_ns, e.depth, coalesce(k.package, g.name) AS name,
         CASE WHEN k.package IS NULL THEN g.names_agent
-          ELSE NOT command_runner(k.package) END AS names_agent
+          ELSE NOT npm_runner_package(k.package) END AS names_agent
       FROM execs e
       JOIN programs g
         ON g.filename IS NOT DISTINCT FROM e.filename AND g.argv IS NOT DISTINCT FROM e.argv
           AND g.cwd IS NOT DISTINCT FROM e.cwd AND g.exe IS NOT DISTINCT FROM e.exe
-      LEFT JOIN bin_packages k
+      LEFT JOIN link_packages k
         ON k.recording = e.recording AND k.pid = e.pid AND k.exec_ns = e.exec_ns
     )
     GROUP BY recording, pid, start_ns

@@ -171,9 +171,10 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
 -- or started. A platform package, the one npm installs of `PKG-<os>-<arch>[-<libc>]` for this
 -- machine (package.json `os`/`cpu`, Node's process.platform and process.arch words), is
 -- named as PKG: GitHub Copilot CLI's own executable `.../@github/copilot-linux-x64/copilot`
--- and its script `.../@github/copilot/index.js` are both `@github/copilot`. A `.bin` link is
--- no package: its name is the command's (`node_modules/.bin/cn` is `cn`; llm_call_agents.sql
--- follows it to its package when the recording shows which: npm_bin_modules).
+-- and its script `.../@github/copilot/index.js` are both `@github/copilot`. A link is no
+-- package: its name is the command's (`node_modules/.bin/cn`, a global install's
+-- `/usr/local/bin/cn` are `cn`; llm_call_agents.sql follows a node script's link to its
+-- package when the recording shows which: npm_link_script).
 -- A script's runtime (node, bun, deno, python, pypy, ruby, perl, php, java: the file executed,
 -- or argv[0] when the kernel ran a `#!` script's interpreter) is not the program: its script
 -- is, the first argument that is no option nor an option's value (`node --require x cli.js`,
@@ -194,9 +195,11 @@ CREATE OR REPLACE MACRO tcp_peers(t) AS TABLE
 -- x -> ...)[1]`: a macro's argument is copied into each use, and copies of copies made
 -- binding the whole rule slow.)
 CREATE OR REPLACE MACRO path_base(path) AS nullif(regexp_extract(path, '[^/]*$'), '');
+-- (the os word and the cpu word both: a package named after an OS alone, `node-linux`, is no
+-- platform build)
 CREATE OR REPLACE MACRO npm_platform_base(pkg) AS
   regexp_replace(pkg, '-(linux|darwin|win32|freebsd|openbsd|netbsd|sunos|aix|android|cygwin)' ||
-    '(-(x64|arm64|ia32|arm|ppc64|ppc64le|s390x|riscv64|loong64|mips64el|x86_64|aarch64))?' ||
+    '-(x64|arm64|ia32|arm|ppc64|ppc64le|s390x|riscv64|loong64|mips64el|x86_64|aarch64|universal)' ||
     '(-(musl|gnu|glibc|baseline|gnueabihf|msvc))*$', '');
 -- the npm package a path lies in (see above), or null
 CREATE OR REPLACE MACRO npm_package(path) AS
@@ -275,19 +278,32 @@ CREATE OR REPLACE MACRO program_name_of(exe, argv, cwd, rt, i) AS
     WHEN argv[i - 1] = 'task' AND i = 3 AND rt = 'deno' THEN argv[i]
     ELSE coalesce(script_name(script_path(argv[i], cwd)), rt)
   END;
--- npm_bin_modules(exe, argv, cwd): when a runtime's script is a `.bin` link of npm's
--- (`.../node_modules/.bin/cn`), the node_modules directory it is in (`.../node_modules/`), whose
--- package the link points into; else null (llm_call_agents.sql follows it)
-CREATE OR REPLACE MACRO npm_bin_modules(exe, argv, cwd) AS
+-- npm_link_script(exe, argv, cwd): when node (or bun) runs a script that lies in no npm
+-- package, the script's path: it may be a link into one, npm's `.bin` link
+-- (`.../node_modules/.bin/cn`) or a global install's (`/usr/local/bin/cn` ->
+-- `../lib/node_modules/@continuedev/cli/dist/index.js`), which node resolves to its real path
+-- before it loads it; llm_call_agents.sql follows it by what the process opened. Else null.
+CREATE OR REPLACE MACRO npm_link_script(exe, argv, cwd) AS
   list_transform([program_runtime(exe, argv)], rt -> list_transform([script_at(rt, argv)],
-    i -> CASE WHEN rt IS NOT NULL AND i IS NOT NULL AND NOT starts_with(argv[i], '-') THEN
-      nullif(regexp_extract(script_path(argv[i], cwd), '^(.*/node_modules/)\.bin/[^/]+$', 1), '')
-    END)[1])[1];
+    i -> CASE WHEN rt IN ('node', 'nodejs', 'bun') AND i IS NOT NULL
+        AND NOT starts_with(argv[i], '-') AND npm_package(script_path(argv[i], cwd)) IS NULL
+      THEN script_path(argv[i], cwd) END)[1])[1];
+-- node_preloads(argv, cwd): what node's preload options name (`-r`/`--require`, `--import`,
+-- `--loader`, `--experimental-loader`, as `-r X` or `--require=X`), loaded before the main
+-- script: a package by its name (`dotenv/config` is `dotenv`), a path made whole
+CREATE OR REPLACE MACRO node_preloads(argv, cwd) AS
+  list_transform(list_filter(range(2, len(argv) + 1), i -> argv[i - 1] IN ('-r', '--require',
+      '--import', '--loader', '--experimental-loader')
+      OR regexp_matches(argv[i], '^--(require|import|loader|experimental-loader)=')),
+    i -> list_transform([regexp_replace(argv[i], '^--[a-z-]+=', '')], v -> CASE
+      WHEN regexp_matches(v, '^(\.|/|file:)') THEN script_path(regexp_replace(v, '^file://', ''), cwd)
+      ELSE regexp_extract(v, '^((?:@[^/]+/)?[^/]+)', 1) END)[1]);
 CREATE OR REPLACE MACRO program_name(exe, argv, cwd) AS
   list_transform([program_runtime(exe, argv)], rt -> list_transform([script_at(rt, argv)],
     i -> program_name_of(exe, argv, cwd, rt, i))[1])[1];
--- command_runner(name): whether a program (by program_name) is one whose work is to run the
--- command it is given, so that what it runs, or what ran it, is the program that matters: a
+-- command_runner(name): whether an executable (by its base name, never a script's: an
+-- agent's `script.py` or `env.py` is a program) is one whose work is to run the command it is
+-- given, so that what it runs, or what ran it, is the program that matters: a
 -- shell (POSIX sh and its kin, `-c` or a script), a wrapper that execs its arguments (env,
 -- nohup, timeout, nice, setsid, stdbuf, xargs, sudo, flock, time...), a sandbox or namespace
 -- launcher (bwrap, firejail, unshare, nsenter, chroot, systemd-run), an init for containers
@@ -299,3 +315,21 @@ CREATE OR REPLACE MACRO command_runner(name) AS
     'xargs', 'sudo', 'su', 'runuser', 'doas', 'flock', 'time', 'script', 'unbuffer', 'watch',
     'bwrap', 'firejail', 'unshare', 'nsenter', 'chroot', 'systemd-run', 'tini', 'dumb-init',
     'npm', 'npx', 'pnpm', 'yarn', 'bunx', 'uv', 'uvx', 'pipx', 'corepack');
+-- npm_runner_package(pkg): whether an npm package is one of the package managers' own, whose
+-- scripts run what they are given (npm's `npx` and `npm exec`, pnpm's `dlx`, yarn's `dlx`,
+-- corepack's shims)
+CREATE OR REPLACE MACRO npm_runner_package(pkg) AS
+  pkg IN ('npm', 'pnpm', '@pnpm/exe', 'yarn', '@yarnpkg/cli-dist', 'corepack');
+-- runs_commands(exe, argv, cwd, kernel_exe): whether an exec (its file executed, argv, working
+-- directory and the file the kernel ran after symlinks) ran a command runner: an executable by
+-- its base name (command_runner) or, in an npm package, by its package; a runtime's script only
+-- by its npm package (npm_runner_package), or a `.bin` link of one (`.bin/npx`)
+CREATE OR REPLACE MACRO runs_commands(exe, argv, cwd, kernel_exe) AS
+  list_transform([program_runtime(exe, argv)], rt -> coalesce(CASE
+    WHEN rt IS NULL THEN command_runner(path_base(coalesce(exe, argv[1])))
+      OR npm_runner_package(npm_package(kernel_exe)) OR npm_runner_package(npm_package(exe))
+    ELSE list_transform([script_at(rt, argv)], i -> i IS NOT NULL
+      AND NOT starts_with(argv[i], '-')
+      AND list_transform([script_path(argv[i], cwd)], f -> npm_runner_package(npm_package(f))
+        OR (regexp_matches(f, '/node_modules/\.bin/[^/]+$') AND command_runner(path_base(f))))[1])[1]
+  END, false))[1];
