@@ -29,7 +29,7 @@
  * (an older BoringSSL whose OPENSSL_malloc reported nothing, linked without ChaCha20-Poly1305).
  */
 
-import { type ElfFile, PF_X, PT_LOAD, SHT_SYMTAB } from "../elf.ts";
+import { type ElfFile, PF_W, PF_X, PT_LOAD, SHT_SYMTAB } from "../elf.ts";
 import { anchoredNeedles, findNeedles } from "./anchored.ts";
 import { symbolsNamed } from "./symbols.ts";
 
@@ -55,13 +55,13 @@ export const LIBCRYPTO_MARKERS = [
 ];
 
 /** The quick scan's hint for an aead.c found in a FIPS module's code (analyse.ts reads it). */
-export const FIPS_TEXT_HINT = "aead.c in a FIPS module's code";
+export const FIPS_TEXT_HINT = "aead.c@fips-text";
 
 /** Whether the code segment is searched with the read-only data anyway (no other read-only
  * segment: GNU ld -z noseparate-code, gold, binutils before 2.31). */
 export function codeIsReadOnlyData(elf: ElfFile): boolean {
   return !elf.segments.some((s) =>
-    s.type === PT_LOAD && s.filesz && !(s.flags & 2) && !(s.flags & PF_X)
+    s.type === PT_LOAD && s.filesz && !(s.flags & PF_W) && !(s.flags & PF_X)
   );
 }
 
@@ -114,32 +114,70 @@ export const FIPS_NOT_HOOKED = "its power-on integrity test (an HMAC of the modu
   'hook is in place ("FIPS integrity test failed.")';
 
 /**
- * How far from one of a module's strings its others may be: the module is compiled as one unit
- * (bcm.c includes aead.c and the rest), whose strings the module keeps together, inside its one
- * range (the static build's text, the shared build's rodata: fixed before the final link, or its
- * hash would change); Go's BoringSSL module is 0.7 MB of code and data in all.
+ * How far from aead.c's string in a separate read-only data segment (the shared build's
+ * `.rodata`, not delocated) the integrity test's name is looked for: there the module's one
+ * unit (bcm.c) has its strings in one string section of its object, kept together by the link
+ * (Go's BoringSSL module: 5 KB apart in 0.7 MB of module). In the old layout the whole segment
+ * is searched instead (fipsModuleEvidence).
  */
 const MODULE_REACH = 2 << 20;
 const INTEGRITY = anchoredNeedles([`${FIPS_INTEGRITY_TEST}\0`], " ");
 
+/** Whether the integrity test's name is in the file's loaded bytes [from, to) (vaddrs). */
+function integrityTestIn(
+  elf: ElfFile,
+  seg: { offset: number; vaddr: number },
+  from: number,
+  to: number,
+) {
+  const found = [false];
+  for (let at = from; at < to && !found[0]; at += CHUNK) {
+    const len = Math.min(CHUNK + FIPS_INTEGRITY_TEST.length + 1, to - at);
+    findNeedles(elf.read(seg.offset + (at - seg.vaddr), len), INTEGRITY, found);
+  }
+  return found[0];
+}
+const CHUNK = 64 << 20;
+
 /**
- * Whether the module's integrity test is near the strings at `vaddrs` (a module file's
- * `__FILE__`, e.g. aead.c's): then they are in a FIPS build's module, whose code its power-on
- * test hashes. Searched within MODULE_REACH of each, inside the segment that holds it, anchored
- * on the name's spaces (a whole read-only segment, Codex's, took node:buffer 0.4 s; this, a few
- * ms).
+ * Why the `__FILE__` strings at `vaddrs` (a module file's, e.g. aead.c's) are inside a
+ * BoringSSL/aws-lc FIPS module, whose code its power-on test hashes; undefined when nothing
+ * says so. From where they are, first:
+ *   - between the module's bounding symbols (a file not stripped);
+ *   - in the code of a file with a separate read-only data segment: only delocate puts
+ *     constant strings into `.text`, and only for the module (whatever the compiler, however
+ *     far apart its strings are);
+ * then, where the code and the read-only data share a segment (old layout) or the strings are
+ * in the read-only data (the shared build), from the integrity test's name: anywhere in that
+ * segment (old layout: GCC emits each function's strings before it, so delocated, aead.c's and
+ * the integrity test's can be the module's size apart), or within MODULE_REACH (`.rodata`).
+ * One string found inside a module refuses the file's every aead.c hook (a file with a FIPS
+ * module and another aws-lc beside it too): on purpose, a hook too few is the safe error.
  */
-export function integrityTestNear(elf: ElfFile, vaddrs: readonly number[]): boolean {
+export function fipsModuleEvidence(elf: ElfFile, vaddrs: readonly number[]): string | undefined {
+  const text = moduleTextBySymbols(elf);
+  const oldLayout = codeIsReadOnlyData(elf);
   for (const v of vaddrs) {
+    if (text.some((r) => v >= r.vaddr && v < r.vaddr + r.size)) {
+      return `its string between ${MODULE_TEXT_BOUNDS.join("/")}`;
+    }
     const seg = elf.segments.find((s) =>
       s.type === PT_LOAD && v >= s.vaddr && v < s.vaddr + s.filesz
     );
     if (!seg) continue;
-    const from = Math.max(seg.vaddr, v - MODULE_REACH);
-    const to = Math.min(seg.vaddr + seg.filesz, v + MODULE_REACH);
-    const found = [false];
-    findNeedles(elf.read(seg.offset + (from - seg.vaddr), to - from), INTEGRITY, found);
-    if (found[0]) return true;
+    const code = (seg.flags & PF_X) !== 0;
+    if (code && !oldLayout) {
+      return "its string in the code, apart from the read-only data: only delocate puts a FIPS module's strings there";
+    }
+    const end = Math.min(seg.vaddr + seg.filesz, seg.vaddr + Math.max(0, elf.size - seg.offset));
+    const [from, to] = code
+      ? [seg.vaddr, end]
+      : [Math.max(seg.vaddr, v - MODULE_REACH), Math.min(end, v + MODULE_REACH)];
+    if (integrityTestIn(elf, seg, from, to)) {
+      return `the module's integrity test ("${FIPS_INTEGRITY_TEST}") ${
+        code ? "in the same segment" : "beside it"
+      }`;
+    }
   }
-  return false;
+  return undefined;
 }
