@@ -10,22 +10,28 @@
  * relocations. So `…/crypto/fipsmodule/cipher/aead.c`, which the AEAD locator (aead.ts) reads
  * EVP_AEAD_CTX_seal/open from, is in the code segment. A file whose only read-only segment is its
  * code segment (old layouts) has it searched with the rest; with a separate read-only data
- * segment (binutils >= 2.31's default, lld) the code is not searched, for its cost: Claude's Bun
- * binary has 118 MB of it, Codex 168, node 28. (The shared FIPS build keeps the module's data in
+ * segment (binutils >= 2.31's default, lld) the code is not searched, for its cost: Claude
+ * 2.1.337's Bun binary has 131 MiB of it, Codex 0.169.0's `codex` 234 MiB (3-5 ms a MiB under
+ * load 6-8: 0.5-1 s). (The shared FIPS build keeps the module's data in
  * `.rodata`, between `BORINGSSL_bcm_rodata_start`/`_end`: searched as any other.)
  *
  * So the module's text is searched when something cheap says a module is there:
  *   - its bounding symbols, `BORINGSSL_bcm_text_start`/`_end` (local symbols: in `.symtab` of a
  *     file not stripped): then exactly that range;
- *   - in a stripped file, the read-only data of the library around the module (libcrypto
+ *   - without them (a stripped file, or one whose local symbols were discarded: `.symtab` is
+ *     not looked at further), the read-only data of the library around the module (libcrypto
  *     outside it, which is never in `.text`) without the module's aead.c: then every
- *     executable segment. What marks that library is what the module cannot do without or what
+ *     executable segment (Codex's codex-voice-host, not stripped, aws-lc without aead.c: its
+ *     7 MiB of code, ~10 ms; no agent build we hook reaches this: each has aead.c in its
+ *     read-only data, or no marker). What marks that library is what the module cannot do without or what
  *     it must leave out: `OPENSSL_malloc` (crypto/mem.c, outside the module, which the module
  *     allocates through; since 2023 it reports its failure with `OPENSSL_PUT_ERROR`, so its
  *     `__FILE__` is there) and ChaCha20-Poly1305 (not a FIPS-approved algorithm, so always
  *     outside the module; `cipher_extra/e_chacha20poly1305.c`, `cipher/….cc` in BoringSSL since
- *     2024; OpenSSL's is `e_chacha20_poly1305.c`, and OpenSSL's mem.c has no error site).
- * Blind spot: a stripped FIPS module whose library has neither of those in its read-only data
+ *     2024; OpenSSL's is `e_chacha20_poly1305.c`, and OpenSSL's mem.c has no error site; ring's
+ *     `crypto/mem.c` has none either: its path is in debug info only, not loaded, not searched:
+ *     codex-voice-host 0.171.0).
+ * Blind spot: a FIPS module without its bounding symbols whose library has neither of those in its read-only data
  * (an older BoringSSL whose OPENSSL_malloc reported nothing, linked without ChaCha20-Poly1305).
  */
 
@@ -85,7 +91,7 @@ export function moduleTextBySymbols(elf: ElfFile): LoadedRange[] {
   return out;
 }
 
-/** The executable segments, where a stripped file's module is. */
+/** The executable segments, where a module without its bounding symbols is. */
 export function codeSegments(elf: ElfFile): LoadedRange[] {
   return elf.segments
     .filter((s) => s.type === PT_LOAD && s.filesz && s.flags & PF_X)

@@ -198,8 +198,8 @@ export function scanElf(elf: ElfFile): [string[], string?] {
   search(elf, markerRanges(elf), NEEDLES, found, KEYS);
   MARKERS.forEach(([hint], i) => found[i] && !hints.includes(hint) && hints.push(hint));
   const libcrypto = found.some((f, i) => f && KEYS[i] === "libcrypto");
-  // names and Go's function table are exact: the methods stop there, and a FIPS module's
-  // aead.c is never hooked (aead.ts): it is looked for only to say why nothing is hooked
+  // names and Go's function table are exact: the methods stop there; a FIPS module's aead.c
+  // is looked for to say why nothing is hooked (aead.ts refuses it from where it is found)
   const inModule = ["aead.c", "symbols", "go"].some((h) => hints.includes(h))
     ? undefined
     : aeadInModuleText(elf, libcrypto);
