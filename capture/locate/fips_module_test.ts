@@ -151,6 +151,45 @@ Deno.test("FIPS module: the integrity test's name beside aead.c marks a FIPS bui
   });
 });
 
+Deno.test("FIPS module: aead.c in the code whose functions match neither seal nor open is still said to be a FIPS module's", async () => {
+  await withDir(async (dir) => {
+    // delocate's layout: aead.c's __FILE__ in .text, one error site referencing it (lib 30,
+    // TOO_LARGE, line 120: seal's first, no more); aws-lc's mem.c in the read-only data
+    const lib = await buildSharedLibrary(
+      dir,
+      "libsite",
+      inData("sl_mem", `${AWS_LC}/crypto/mem.c`) +
+        String.raw`__asm__(
+  ".text\n"
+  "file: .asciz \"${AWS_LC}/crypto/fipsmodule/cipher/aead.c\"\n"
+  ".globl sl_site, sl_err\n"
+  ".p2align 4, 0xcc\n"
+  "sl_err: ret\n"
+  "  .fill 31,1,0xcc\n"
+  ".p2align 4, 0xcc\n"
+  "sl_site:\n"
+  "  lea file(%rip), %rcx\n"
+  "  mov $30, %edi\n"
+  "  mov $117, %edx\n"
+  "  mov $120, %r8d\n"
+  "  xor %esi, %esi\n"
+  "  call sl_err\n"
+  "  ret\n"
+  "  .fill 24,1,0xcc\n"
+);
+`,
+    );
+    const r = await locate(lib, { cacheDir: await tempCacheDir() });
+    assert.equal(r.tried[0], `quick scan: aead.c, ${FIPS_TEXT_HINT}`);
+    assert.equal(r.ok, false);
+    // before: "no function matches …" alone
+    assert.match(
+      r.reason ?? "",
+      /no function matches EVP_AEAD_CTX_seal and EVP_AEAD_CTX_open; aead\.c inside a FIPS module \(its string in the code, apart from the read-only data: only delocate puts a FIPS module's strings there\), not hooked: /,
+    );
+  });
+});
+
 const NO_SYSO = (await goBoringCrypto()) === undefined && !Deno.env.get("CI");
 if (NO_SYSO) {
   console.warn("fips_module_test: Go's BoringCrypto object not found: real-module tests skipped");
