@@ -40,7 +40,8 @@ Deno.test({
         assert.deepEqual(entries.map((e) => e.status), ["unsupported"], JSON.stringify(attach));
         const reason = entries[0].reason ?? "";
         assert.match(reason, /EVP_AEAD_CTX_seal at 0x[0-9a-f]+, EVP_AEAD_CTX_open at 0x[0-9a-f]+/);
-        assert.ok(reason.includes(`inside a FIPS module, not hooked: ${FIPS_NOT_HOOKED}`), reason);
+        assert.match(reason, /inside a FIPS module \(.+\), not hooked: /);
+        assert.ok(reason.includes(`, not hooked: ${FIPS_NOT_HOOKED}`), reason);
       } finally {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       }

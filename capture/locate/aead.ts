@@ -31,7 +31,7 @@
 import type { ElfFile } from "../elf.ts";
 import { findCStrings } from "./code_refs.ts";
 import { libraryFileSites, sourceRoot } from "./error_sites.ts";
-import { FIPS_NOT_HOOKED, integrityTestNear, type LoadedRange } from "./fips_module.ts";
+import { FIPS_NOT_HOOKED, fipsModuleEvidence, type LoadedRange } from "./fips_module.ts";
 import { hex } from "./hex.ts";
 import type { FunctionFinder } from "./functions.ts";
 import {
@@ -127,6 +127,10 @@ export function locateAead(
   const sites = libraryFileSites(elf, finder, AEAD_FILES, ERR_LIB_CIPHER, method, also);
   if (!("fns" in sites)) return sites;
   const { found, library, fns, note } = sites;
+  // a FIPS module's functions are never hooked (FIPS_NOT_HOOKED): told first, from where the
+  // strings are, so that the answer says it whether or not seal/open are matched
+  const fips = fipsModuleEvidence(elf, found.at);
+  const inModule = fips && `inside a FIPS module (${fips}), not hooked: ${FIPS_NOT_HOOKED}`;
   const picks: [Sig, Candidate, number][] = [];
   for (const sig of SIGNATURES) {
     const cands = candidates(fns, [sig.steps], sig.exclude);
@@ -141,23 +145,21 @@ export function locateAead(
       library,
       method,
       hooks: [],
-      note: note(`no function matches ${missing}`),
+      note: note(`no function matches ${missing}${inModule ? `; aead.c ${inModule}` : ""}`),
     };
+  }
+  if (inModule) {
+    const at = picks.filter(([sig]) => sig.hook).map(([sig, c]) => {
+      const off = elf.vaddrToOffset(c.fn.start);
+      return `${sig.fn} at ${off === undefined ? `vaddr ${hex(c.fn.start)}` : hex(off)}`;
+    });
+    return { library, method, hooks: [], note: note(`${at.join(", ")}: ${inModule}`) };
   }
   const hooks: LocatedHook[] = [];
   const related: LocatedHook[] = [];
   for (const [sig, c, n] of picks) {
     const hook = locatedHook(elf, sig.fn, c, n, "aead.c", NAMES);
     if (hook) (sig.hook ? hooks : related).push(hook);
-  }
-  if (integrityTestNear(elf, found.at)) {
-    const at = hooks.map((h) => `${h.fn} at ${hex(h.fileOffset)}`).join(", ");
-    return {
-      library,
-      method,
-      hooks: [],
-      note: note(`${at}: inside a FIPS module, not hooked: ${FIPS_NOT_HOOKED}`),
-    };
   }
   return {
     library,

@@ -10,26 +10,32 @@
  * relocations. So `…/crypto/fipsmodule/cipher/aead.c`, which the AEAD locator (aead.ts) reads
  * EVP_AEAD_CTX_seal/open from, is in the code segment. A file whose only read-only segment is its
  * code segment (old layouts) has it searched with the rest; with a separate read-only data
- * segment (binutils >= 2.31's default, lld) the code is not searched, for its cost: Claude's Bun
- * binary has 118 MB of it, Codex 168, node 28. (The shared FIPS build keeps the module's data in
+ * segment (binutils >= 2.31's default, lld) the code is not searched, for its cost: Claude
+ * 2.1.337's Bun binary has 131 MiB of it, Codex 0.169.0's `codex` 234 MiB (3-5 ms a MiB under
+ * load 6-8: 0.5-1 s). (The shared FIPS build keeps the module's data in
  * `.rodata`, between `BORINGSSL_bcm_rodata_start`/`_end`: searched as any other.)
  *
  * So the module's text is searched when something cheap says a module is there:
  *   - its bounding symbols, `BORINGSSL_bcm_text_start`/`_end` (local symbols: in `.symtab` of a
  *     file not stripped): then exactly that range;
- *   - in a stripped file, the read-only data of the library around the module (libcrypto
+ *   - without them (a stripped file, or one whose local symbols were discarded: `.symtab` is
+ *     not looked at further), the read-only data of the library around the module (libcrypto
  *     outside it, which is never in `.text`) without the module's aead.c: then every
- *     executable segment. What marks that library is what the module cannot do without or what
+ *     executable segment (Codex's codex-voice-host, not stripped, aws-lc without aead.c: its
+ *     7 MiB of code, ~10 ms; no agent build we hook reaches this: each has aead.c in its
+ *     read-only data, or no marker). What marks that library is what the module cannot do without or what
  *     it must leave out: `OPENSSL_malloc` (crypto/mem.c, outside the module, which the module
  *     allocates through; since 2023 it reports its failure with `OPENSSL_PUT_ERROR`, so its
  *     `__FILE__` is there) and ChaCha20-Poly1305 (not a FIPS-approved algorithm, so always
  *     outside the module; `cipher_extra/e_chacha20poly1305.c`, `cipher/….cc` in BoringSSL since
- *     2024; OpenSSL's is `e_chacha20_poly1305.c`, and OpenSSL's mem.c has no error site).
- * Blind spot: a stripped FIPS module whose library has neither of those in its read-only data
+ *     2024; OpenSSL's is `e_chacha20_poly1305.c`, and OpenSSL's mem.c has no error site; ring's
+ *     `crypto/mem.c` has none either: its path is in debug info only, not loaded, not searched:
+ *     codex-voice-host 0.171.0).
+ * Blind spot: a FIPS module without its bounding symbols whose library has neither of those in its read-only data
  * (an older BoringSSL whose OPENSSL_malloc reported nothing, linked without ChaCha20-Poly1305).
  */
 
-import { type ElfFile, PF_X, PT_LOAD, SHT_SYMTAB } from "../elf.ts";
+import { type ElfFile, PF_W, PF_X, PT_LOAD, SHT_SYMTAB } from "../elf.ts";
 import { anchoredNeedles, findNeedles } from "./anchored.ts";
 import { symbolsNamed } from "./symbols.ts";
 
@@ -55,13 +61,13 @@ export const LIBCRYPTO_MARKERS = [
 ];
 
 /** The quick scan's hint for an aead.c found in a FIPS module's code (analyse.ts reads it). */
-export const FIPS_TEXT_HINT = "aead.c in a FIPS module's code";
+export const FIPS_TEXT_HINT = "aead.c@fips-text";
 
 /** Whether the code segment is searched with the read-only data anyway (no other read-only
  * segment: GNU ld -z noseparate-code, gold, binutils before 2.31). */
 export function codeIsReadOnlyData(elf: ElfFile): boolean {
   return !elf.segments.some((s) =>
-    s.type === PT_LOAD && s.filesz && !(s.flags & 2) && !(s.flags & PF_X)
+    s.type === PT_LOAD && s.filesz && !(s.flags & PF_W) && !(s.flags & PF_X)
   );
 }
 
@@ -85,7 +91,7 @@ export function moduleTextBySymbols(elf: ElfFile): LoadedRange[] {
   return out;
 }
 
-/** The executable segments, where a stripped file's module is. */
+/** The executable segments, where a module without its bounding symbols is. */
 export function codeSegments(elf: ElfFile): LoadedRange[] {
   return elf.segments
     .filter((s) => s.type === PT_LOAD && s.filesz && s.flags & PF_X)
@@ -114,32 +120,70 @@ export const FIPS_NOT_HOOKED = "its power-on integrity test (an HMAC of the modu
   'hook is in place ("FIPS integrity test failed.")';
 
 /**
- * How far from one of a module's strings its others may be: the module is compiled as one unit
- * (bcm.c includes aead.c and the rest), whose strings the module keeps together, inside its one
- * range (the static build's text, the shared build's rodata: fixed before the final link, or its
- * hash would change); Go's BoringSSL module is 0.7 MB of code and data in all.
+ * How far from aead.c's string in a separate read-only data segment (the shared build's
+ * `.rodata`, not delocated) the integrity test's name is looked for: there the module's one
+ * unit (bcm.c) has its strings in one string section of its object, kept together by the link
+ * (Go's BoringSSL module: 5 KB apart in 0.7 MB of module). In the old layout the whole segment
+ * is searched instead (fipsModuleEvidence).
  */
 const MODULE_REACH = 2 << 20;
 const INTEGRITY = anchoredNeedles([`${FIPS_INTEGRITY_TEST}\0`], " ");
 
+/** Whether the integrity test's name is in the file's loaded bytes [from, to) (vaddrs). */
+function integrityTestIn(
+  elf: ElfFile,
+  seg: { offset: number; vaddr: number },
+  from: number,
+  to: number,
+) {
+  const found = [false];
+  for (let at = from; at < to && !found[0]; at += CHUNK) {
+    const len = Math.min(CHUNK + FIPS_INTEGRITY_TEST.length + 1, to - at);
+    findNeedles(elf.read(seg.offset + (at - seg.vaddr), len), INTEGRITY, found);
+  }
+  return found[0];
+}
+const CHUNK = 64 << 20;
+
 /**
- * Whether the module's integrity test is near the strings at `vaddrs` (a module file's
- * `__FILE__`, e.g. aead.c's): then they are in a FIPS build's module, whose code its power-on
- * test hashes. Searched within MODULE_REACH of each, inside the segment that holds it, anchored
- * on the name's spaces (a whole read-only segment, Codex's, took node:buffer 0.4 s; this, a few
- * ms).
+ * Why the `__FILE__` strings at `vaddrs` (a module file's, e.g. aead.c's) are inside a
+ * BoringSSL/aws-lc FIPS module, whose code its power-on test hashes; undefined when nothing
+ * says so. From where they are, first:
+ *   - between the module's bounding symbols (a file not stripped);
+ *   - in the code of a file with a separate read-only data segment: only delocate puts
+ *     constant strings into `.text`, and only for the module (whatever the compiler, however
+ *     far apart its strings are);
+ * then, where the code and the read-only data share a segment (old layout) or the strings are
+ * in the read-only data (the shared build), from the integrity test's name: anywhere in that
+ * segment (old layout: GCC emits each function's strings before it, so delocated, aead.c's and
+ * the integrity test's can be the module's size apart), or within MODULE_REACH (`.rodata`).
+ * One string found inside a module refuses the file's every aead.c hook (a file with a FIPS
+ * module and another aws-lc beside it too): on purpose, a hook too few is the safe error.
  */
-export function integrityTestNear(elf: ElfFile, vaddrs: readonly number[]): boolean {
+export function fipsModuleEvidence(elf: ElfFile, vaddrs: readonly number[]): string | undefined {
+  const text = moduleTextBySymbols(elf);
+  const oldLayout = codeIsReadOnlyData(elf);
   for (const v of vaddrs) {
+    if (text.some((r) => v >= r.vaddr && v < r.vaddr + r.size)) {
+      return `its string between ${MODULE_TEXT_BOUNDS.join("/")}`;
+    }
     const seg = elf.segments.find((s) =>
       s.type === PT_LOAD && v >= s.vaddr && v < s.vaddr + s.filesz
     );
     if (!seg) continue;
-    const from = Math.max(seg.vaddr, v - MODULE_REACH);
-    const to = Math.min(seg.vaddr + seg.filesz, v + MODULE_REACH);
-    const found = [false];
-    findNeedles(elf.read(seg.offset + (from - seg.vaddr), to - from), INTEGRITY, found);
-    if (found[0]) return true;
+    const code = (seg.flags & PF_X) !== 0;
+    if (code && !oldLayout) {
+      return "its string in the code, apart from the read-only data: only delocate puts a FIPS module's strings there";
+    }
+    const end = Math.min(seg.vaddr + seg.filesz, seg.vaddr + Math.max(0, elf.size - seg.offset));
+    const [from, to] = code
+      ? [seg.vaddr, end]
+      : [Math.max(seg.vaddr, v - MODULE_REACH), Math.min(end, v + MODULE_REACH)];
+    if (integrityTestIn(elf, seg, from, to)) {
+      return `the module's integrity test ("${FIPS_INTEGRITY_TEST}") ${
+        code ? "in the same segment" : "beside it"
+      }`;
+    }
   }
-  return false;
+  return undefined;
 }

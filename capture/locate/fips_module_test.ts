@@ -10,6 +10,7 @@
  * and the program abort.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { ElfFile } from "../elf.ts";
 import { buildFipsProgram, goBoringCrypto } from "../../tests/support/fips_program.ts";
 import { buildSharedLibrary } from "../../tests/support/shared_library.ts";
@@ -19,7 +20,7 @@ import {
   FIPS_INTEGRITY_TEST,
   FIPS_NOT_HOOKED,
   FIPS_TEXT_HINT,
-  integrityTestNear,
+  fipsModuleEvidence,
   moduleTextBySymbols,
 } from "./fips_module.ts";
 import { hex } from "./hex.ts";
@@ -132,7 +133,7 @@ Deno.test("FIPS module: the integrity test's name beside aead.c marks a FIPS bui
       using elf = ElfFile.open(lib);
       const s = findCStrings(elf, "/cipher/aead.c");
       assert.equal(s.length, 1);
-      return integrityTestNear(elf, [s[0].vaddr]);
+      return fipsModuleEvidence(elf, [s[0].vaddr]) !== undefined;
     };
     const fips = await buildSharedLibrary(
       dir,
@@ -147,6 +148,45 @@ Deno.test("FIPS module: the integrity test's name beside aead.c marks a FIPS bui
       inData("sl_aead", aead) + inData("sl_other", `not the ${FIPS_INTEGRITY_TEST}s`),
     );
     assert.equal(at(plain), false);
+  });
+});
+
+Deno.test("FIPS module: aead.c in the code whose functions match neither seal nor open is still said to be a FIPS module's", async () => {
+  await withDir(async (dir) => {
+    // delocate's layout: aead.c's __FILE__ in .text, one error site referencing it (lib 30,
+    // TOO_LARGE, line 120: seal's first, no more); aws-lc's mem.c in the read-only data
+    const lib = await buildSharedLibrary(
+      dir,
+      "libsite",
+      inData("sl_mem", `${AWS_LC}/crypto/mem.c`) +
+        String.raw`__asm__(
+  ".text\n"
+  "file: .asciz \"${AWS_LC}/crypto/fipsmodule/cipher/aead.c\"\n"
+  ".globl sl_site, sl_err\n"
+  ".p2align 4, 0xcc\n"
+  "sl_err: ret\n"
+  "  .fill 31,1,0xcc\n"
+  ".p2align 4, 0xcc\n"
+  "sl_site:\n"
+  "  lea file(%rip), %rcx\n"
+  "  mov $30, %edi\n"
+  "  mov $117, %edx\n"
+  "  mov $120, %r8d\n"
+  "  xor %esi, %esi\n"
+  "  call sl_err\n"
+  "  ret\n"
+  "  .fill 24,1,0xcc\n"
+);
+`,
+    );
+    const r = await locate(lib, { cacheDir: await tempCacheDir() });
+    assert.equal(r.tried[0], `quick scan: aead.c, ${FIPS_TEXT_HINT}`);
+    assert.equal(r.ok, false);
+    // before: "no function matches …" alone
+    assert.match(
+      r.reason ?? "",
+      /no function matches EVP_AEAD_CTX_seal and EVP_AEAD_CTX_open; aead\.c inside a FIPS module \(its string in the code, apart from the read-only data: only delocate puts a FIPS module's strings there\), not hooked: /,
+    );
   });
 });
 
@@ -178,6 +218,14 @@ Deno.test({
           )
           .sort();
         assert.equal(want.length, 2, JSON.stringify(want));
+        // how each copy shows the module: not stripped, its bounding symbols; stripped, where
+        // aead.c's string is (modern layout) or the integrity test's name (old layout)
+        const how = {
+          [full]: "its string between BORINGSSL_bcm_text_start/BORINGSSL_bcm_text_end",
+          [stripped]: old
+            ? `the module's integrity test ("FIPS integrity test") in the same segment`
+            : "its string in the code, apart from the read-only data: only delocate puts a FIPS module's strings there",
+        };
         for (const path of [stripped, full]) {
           const r = await locate(path, { cacheDir: await tempCacheDir() });
           // the code is searched for the module's strings only where it is not with the data
@@ -186,14 +234,42 @@ Deno.test({
           assert.equal(r.ok, false, JSON.stringify(r.hooks));
           assert.deepEqual(r.hooks, []);
           const said =
-            /(EVP_AEAD_CTX_seal at 0x[0-9a-f]+), (EVP_AEAD_CTX_open at 0x[0-9a-f]+): inside a FIPS module, not hooked: (.*) \(\d+ ms\)$/
+            /(EVP_AEAD_CTX_seal at 0x[0-9a-f]+), (EVP_AEAD_CTX_open at 0x[0-9a-f]+): inside a FIPS module \((.*)\), not hooked: (.*) \(\d+ ms\)$/
               .exec(r.reason ?? "");
           assert.ok(said, r.reason);
           assert.deepEqual([said[1], said[2]].sort(), want);
-          assert.equal(said[3], FIPS_NOT_HOOKED);
+          assert.equal(said[3], how[path], path);
+          assert.equal(said[4], FIPS_NOT_HOOKED);
         }
       });
     }
+  },
+});
+
+Deno.test({
+  name:
+    "FIPS module: in the modern layout, seal/open in the module's code are refused without the integrity test's name",
+  ignore: NO_SYSO,
+  async fn() {
+    await withDir(async (dir) => {
+      const { stripped } = await buildFipsProgram(dir);
+      // one byte of the integrity test's name changed: a module whose name is not found
+      // beside aead.c (GCC's layout puts them the module's size apart; another wording)
+      const bytes = Deno.readFileSync(stripped);
+      const name = new TextEncoder().encode(`${FIPS_INTEGRITY_TEST}\0`);
+      const at = Buffer.from(bytes).indexOf(Buffer.from(name));
+      assert.ok(at > 0 && Buffer.from(bytes).indexOf(Buffer.from(name), at + 1) < 0);
+      bytes[at + name.length - 2] = "X".charCodeAt(0);
+      const far = `${dir}/far`;
+      Deno.writeFileSync(far, bytes);
+      const r = await locate(far, { cacheDir: await tempCacheDir() });
+      assert.equal(r.ok, false, JSON.stringify(r.hooks)); // before: seal and open hooked
+      assert.deepEqual(r.hooks, []);
+      assert.match(
+        r.reason ?? "",
+        /EVP_AEAD_CTX_seal at 0x[0-9a-f]+, EVP_AEAD_CTX_open at 0x[0-9a-f]+: inside a FIPS module \(its string in the code, apart from the read-only data/,
+      );
+    });
   },
 });
 

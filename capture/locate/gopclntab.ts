@@ -27,7 +27,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { type ElfFile, PF_X, PT_LOAD } from "../elf.ts";
+import { type ElfFile, PF_W, PF_X, PT_LOAD } from "../elf.ts";
 import { relativeRelocations } from "./relocations.ts";
 
 export interface GoFunc {
@@ -143,7 +143,7 @@ function pointersTo(elf: ElfFile, target: number, relocs: () => Map<number, numb
   const pat = Buffer.alloc(8);
   pat.writeBigUInt64LE(BigInt(target));
   for (const seg of elf.segments) {
-    if (seg.type !== PT_LOAD || seg.flags & PF_X || !(seg.flags & 2) || !seg.filesz) continue;
+    if (seg.type !== PT_LOAD || seg.flags & PF_X || !(seg.flags & PF_W) || !seg.filesz) continue;
     const data = nocopy(elf.read(seg.offset, seg.filesz));
     for (let i = data.indexOf(pat); i >= 0; i = data.indexOf(pat, i + 1)) {
       if (i % 8 === 0) out.push(seg.vaddr + i);

@@ -15,7 +15,7 @@
  * (fips_module.ts), and only then, so other big files cost what they did.
  */
 
-import { ElfFile, NotElfError, PF_X, PT_LOAD, SHT_NOBITS } from "../elf.ts";
+import { ElfFile, NotElfError, PF_W, PF_X, PT_LOAD, SHT_NOBITS } from "../elf.ts";
 import { anchoredNeedles, findNeedles } from "./anchored.ts";
 import {
   codeIsReadOnlyData,
@@ -121,7 +121,7 @@ const NOT_STRING_TYPES = new Set([
  * not (a marker a compiler wrote is never there).
  */
 export function markerRanges(elf: ElfFile): [number, number][] {
-  const loads = elf.segments.filter((s) => s.type === PT_LOAD && s.filesz && !(s.flags & 2));
+  const loads = elf.segments.filter((s) => s.type === PT_LOAD && s.filesz && !(s.flags & PF_W));
   const data = loads.filter((s) => !(s.flags & PF_X));
   const skip = elf.sections
     .filter((s) =>
@@ -198,8 +198,8 @@ export function scanElf(elf: ElfFile): [string[], string?] {
   search(elf, markerRanges(elf), NEEDLES, found, KEYS);
   MARKERS.forEach(([hint], i) => found[i] && !hints.includes(hint) && hints.push(hint));
   const libcrypto = found.some((f, i) => f && KEYS[i] === "libcrypto");
-  // names and Go's function table are exact: the methods stop there, and a FIPS module's
-  // aead.c is never hooked (aead.ts): it is looked for only to say why nothing is hooked
+  // names and Go's function table are exact: the methods stop there; a FIPS module's aead.c
+  // is looked for to say why nothing is hooked (aead.ts refuses it from where it is found)
   const inModule = ["aead.c", "symbols", "go"].some((h) => hints.includes(h))
     ? undefined
     : aeadInModuleText(elf, libcrypto);
