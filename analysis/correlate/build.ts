@@ -28,6 +28,13 @@ export const FIRST_ROWS = "first_rows";
 export const PROCESS_AGENTS = "process_agents";
 
 /**
+ * Before the `links` view: the table of its stored rows (`correlate.link_rows`, made by
+ * `LINK_STORE`) filled by `LINK_ROWS` (the view gives the agent's own unexplained actions).
+ */
+export const LINK_STORE = "link_store";
+export const LINK_ROWS = "link_rows";
+
+/**
  * Creates (or re-creates) the correlation tables and fills them, as part of `build` when
  * given (its problems are the caller's), else on its own (problems saved in `problems`).
  */
@@ -42,7 +49,17 @@ export function buildCorrelation(
     await b.run(`${FIRST_ROWS}.sql`, readSql(SQL_DIR, FIRST_ROWS));
     for (const def of CORRELATE_TABLES) {
       const sql = readSql(SQL_DIR, def.name);
-      // a view (actions) is made, not filled: its rows are read through it by the later steps
+      if (def.name === "links") {
+        await b.run(`${LINK_STORE}.sql`, readSql(SQL_DIR, LINK_STORE), {}, "links has no rows");
+        await b.run(
+          `${LINK_ROWS}.sql`,
+          readSql(SQL_DIR, LINK_ROWS),
+          params,
+          "links has no rows with a tool call",
+        );
+      }
+      // a view (actions, links) is made, not filled: its rows are read through it by the later
+      // steps
       if (def.view) await b.run(`${def.name}.sql`, sql, params, `there is no ${def.name} view`);
       else await b.insert(def, `${def.name}.sql`, sql, params);
       if (def.name === "lineage") {

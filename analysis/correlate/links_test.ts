@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { buildCorrelation } from "./build.ts";
 import { DEFAULT_SETTINGS } from "./settings.ts";
 import { all, rows as r, syntheticDb } from "./testing.ts";
+import { linksTable } from "./schema.ts";
+import { sqlType } from "../../kit/columns.ts";
+import { withNames } from "../../kit/sql_runner.ts";
 
 const AGENT = 100;
 
@@ -103,6 +106,71 @@ Deno.test("links: one row per action, each with an attribution", async () => {
   for (const l of links) {
     assert.ok(["tool", "agent", "unexplained", "outside"].includes(l.attribution as string));
     assert.ok((l.confidence as number) >= 0 && (l.confidence as number) <= 1);
+  }
+});
+
+Deno.test("links: a view of the declared columns and types, its agent rows as stored ones would be, over a stored links table too", async () => {
+  const { c, close } = await syntheticDb(recording());
+  try {
+    // an analysis from before the view: links a table
+    await c.run("CREATE TABLE links AS SELECT 1 AS stale");
+    assert.deepEqual(await buildCorrelation(c), []);
+    assert.deepEqual(
+      await all(c, "SELECT view_name FROM duckdb_views() WHERE view_name = 'links'"),
+      [{ view_name: "links" }],
+    );
+    const cols = await all(
+      c,
+      `SELECT column_name, data_type FROM duckdb_columns()
+       WHERE table_name = 'links' AND schema_name = 'main' ORDER BY column_index`,
+    );
+    assert.deepEqual(
+      cols.map((x) => [x.column_name, x.data_type]),
+      linksTable.columns.map((x) => [x.name, sqlType(x.type)]),
+    );
+    // every declared NOT NULL column holds a value in every row
+    for (const col of linksTable.columns.filter((x) => !x.nullable)) {
+      const [n] = await all(
+        c,
+        withNames("SELECT count(*) AS n FROM {{table}} WHERE {{column}} IS NULL", {
+          table: linksTable.name,
+          column: col.name,
+        }),
+      );
+      assert.equal(n.n, 0n, col.name);
+    }
+    // the agent's own actions that no tool call explains: one row each, none signalled
+    const own = await all(
+      c,
+      `SELECT a.ts_ns, l.session_id, l.tool_call_id, l.attribution, l.signals, l.confidence,
+         l.matched
+       FROM links l JOIN actions a USING (recording, event_table, event_id)
+       WHERE a.pid = ${AGENT} AND a.event_table = 'file' ORDER BY a.ts_ns`,
+    );
+    const agentRow = (ts: number) => ({
+      ts_ns: BigInt(ts),
+      session_id: AGENT,
+      tool_call_id: null,
+      attribution: "agent",
+      signals: [],
+      confidence: 0,
+      matched: null,
+    });
+    assert.deepEqual(own.filter((l) => l.attribution === "agent"), [
+      agentRow(1700),
+      agentRow(6000),
+    ]);
+    assert.deepEqual(own.filter((l) => l.attribution === "tool").map((l) => l.ts_ns), [4000n]);
+    // and again over the view
+    assert.deepEqual(await buildCorrelation(c), []);
+    const [n] = await all(
+      c,
+      "SELECT count(*) AS n, count(DISTINCT (event_table, event_id)) AS keys FROM links",
+    );
+    const [m] = await all(c, "SELECT count(*) AS n FROM actions");
+    assert.deepEqual(n, { n: m.n, keys: m.n });
+  } finally {
+    close();
   }
 });
 

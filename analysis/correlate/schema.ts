@@ -272,11 +272,13 @@ export const toolWindowsTable = table(
   ] as const,
 );
 
-export const linksTable = table(
+export const linksTable = view(
   "links",
   "One row per action (every row of `actions`): the tool call that caused it, the signals " +
     "that say so and a confidence, or why no tool call explains it. Key: (`recording`, " +
-    "`event_table`, `event_id`).",
+    "`event_table`, `event_id`). A view: the agent's own actions that no tool call explains " +
+    "(`agent`) are made from `actions` when read, the other rows are stored; in no particular " +
+    "order.",
   [
     recordingCol,
     col("event_table", "utf8", "`process`, `file`, `net` or `privilege`"),

@@ -24,6 +24,8 @@ import { buildTrace } from "../../analysis/observer/trace.ts";
 import {
   BUILD_ORDER,
   FIRST_ROWS,
+  LINK_ROWS,
+  LINK_STORE,
   PROCESS_AGENTS,
   SQL_DIR as CORRELATE_SQL,
 } from "../../analysis/correlate/build.ts";
@@ -164,7 +166,10 @@ const OBSERVER_FILES = [
 ];
 
 Deno.test("every .sql file is a build step, an evaluation query or a trace query", () => {
-  assert.deepEqual(sqlFilesIn(CORRELATE_SQL), [FIRST_ROWS, ...BUILD_ORDER, PROCESS_AGENTS].sort());
+  assert.deepEqual(
+    sqlFilesIn(CORRELATE_SQL),
+    [FIRST_ROWS, ...BUILD_ORDER, PROCESS_AGENTS, LINK_STORE, LINK_ROWS].sort(),
+  );
   const detect = sqlFilesIn(DETECT_SQL);
   assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS, ...DETECT_PROBLEM_QUERIES].sort());
   assert.deepEqual(sqlFilesIn(EVAL_SQL), EVAL_FILES);

@@ -9,13 +9,10 @@
 -- (pid_incarnations in macros.sql, by ASOF JOIN), and the processes it started are found
 -- incarnation by incarnation (lineage's ppid and parent_start_ns), so that a later process
 -- with a pid the server or its child once had is not taken for theirs.
-UPDATE links SET
-  tool_call_id = x.tool_call_id,
-  attribution = 'tool',
-  signals = x.signals,
-  confidence = x.confidence,
-  matched = x.matched
-FROM (
+-- The link is changed where `links` keeps it (`correlate.link_rows`, link_rows.sql), or kept
+-- there when the view gave it (an action of the agent's own that no tool call explained).
+MERGE INTO correlate.link_rows AS links
+USING (
   WITH RECURSIVE incs AS (FROM pid_incarnations('lineage')),
   calls AS (
     SELECT m.recording, m.mcp_call_id, m.server_pid, v.start_ns AS server_start_ns, m.start_ns,
@@ -42,7 +39,7 @@ FROM (
   call_seconds AS (FROM by_second('calls')),
   long_calls AS (FROM over_a_day('calls')),
   acts AS NOT MATERIALIZED (
-    SELECT a.recording, a.event_table, a.event_id, a.ts_ns, a.path, a.path2, t.root,
+    SELECT a.recording, a.event_table, a.event_id, a.session_id, a.ts_ns, a.path, a.path2, t.root,
       t.root_start_ns
     FROM actions a
     JOIN tree t ON t.recording = a.recording AND t.pid = a.pid
@@ -64,7 +61,7 @@ FROM (
       AND a.ts_ns BETWEEN c.start_ns AND c.end_ns
   ),
   hits AS (
-    SELECT a.recording, a.event_table, a.event_id, a.tool_call_id, a.start_ns,
+    SELECT a.recording, a.event_table, a.event_id, a.session_id, a.tool_call_id, a.start_ns,
       CASE WHEN a.path IS NOT NULL AND contains(a.args, a.path) THEN a.path
         WHEN a.path2 IS NOT NULL AND contains(a.args, a.path2) THEN a.path2 END AS matched,
       count(*) OVER (PARTITION BY a.recording, a.event_table, a.event_id) AS candidates
@@ -75,11 +72,22 @@ FROM (
       ORDER BY matched IS NOT NULL DESC, start_ns DESC, tool_call_id DESC) AS n
     FROM hits
   )
-  SELECT recording, event_table, event_id, tool_call_id, matched,
+  SELECT recording, event_table, event_id, session_id, tool_call_id, matched,
     CASE WHEN matched IS NOT NULL THEN ['mcp', 'argument:path'] ELSE ['mcp'] END AS signals,
     CASE WHEN matched IS NOT NULL OR candidates = 1 THEN 1.0 ELSE 1.0 / candidates END
       AS confidence
   FROM best WHERE n = 1
 ) x
-WHERE links.recording = x.recording AND links.event_table = x.event_table
-  AND links.event_id = x.event_id;
+ON links.recording = x.recording AND links.event_table = x.event_table
+  AND links.event_id = x.event_id
+WHEN MATCHED THEN UPDATE SET
+  tool_call_id = x.tool_call_id,
+  attribution = 'tool',
+  signals = x.signals,
+  confidence = x.confidence,
+  matched = x.matched
+WHEN NOT MATCHED THEN INSERT
+  (recording, event_table, event_id, session_id, tool_call_id, attribution, signals,
+    confidence, matched)
+  VALUES (x.recording, x.event_table, x.event_id, x.session_id, x.tool_call_id, 'tool',
+    x.signals, x.confidence, x.matched);

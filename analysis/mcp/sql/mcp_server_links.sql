@@ -7,8 +7,9 @@
 -- left `unexplained` change. Signal `mcp_server`, and `mcp_config` when the agent named the
 -- server's tools to the model with the name its configuration gives it (`server_alias`, then
 -- `matched`); else `matched` is the server's `serverInfo.name`. An unconfigured server's
--- actions stay as they were (and raise `mcp_server_unconfigured`).
-UPDATE links SET
+-- actions stay as they were (and raise `mcp_server_unconfigured`). `unexplained` links are
+-- among the rows `links` keeps (`correlate.link_rows`, link_rows.sql): changed there.
+UPDATE correlate.link_rows AS links SET
   tool_call_id = NULL,
   attribution = 'mcp_server',
   signals = x.signals,

@@ -1,0 +1,244 @@
+-- link_rows: the stored rows of the `links` view (links.sql): one row per action that has a
+-- tool call, or that is not the agent's own (a descendant's, a launcher's... every role but
+-- `agent` and `launcher`, which `links` gives from `actions` when no tool call explains them:
+-- 'agent', no signal, confidence 0). Writing every action's link was most of this step, about
+-- 6 s of CPU at 10M events for 8.37M rows, of which 8.02M were the agent's own file events
+-- (reports/bench/analysis.md, sessions 31 and 32).
+--
+-- Each row: the action, with the tool call that caused it, the signals that say so and a
+-- confidence, or why no tool call explains it.
+--
+-- A tool call's window (`tool_windows`) bounds what it can have caused (temporal proximity).
+-- Processes the agent forks are attributed as whole branches (process lineage): each child of
+-- the agent process, with everything it starts through shells and interpreters, goes to the
+-- tool call whose window holds the child's start and whose input best matches what the branch
+-- did (argument matching: the command in an argv, an argv that is a stage of the command, a
+-- path, URL or host of the input among the arguments, the files, DNS names and ports the
+-- branch touched). With no match, a branch gets $conf_exclusive when it is the only candidate
+-- of a command that no branch matched, else $conf_temporal. The agent process's own file and
+-- net events are linked only by argument match within a window: everything else it does is
+-- its own activity. Equal best candidates are broken by the latest window and cost
+-- $tie_factor. Links at or above $min_confidence are attributions.
+INSERT INTO correlate.link_rows
+WITH
+cmd AS (
+  SELECT recording, tool_call_id, term, ' ' || term || ' ' AS padded
+  FROM tool_terms WHERE kind = 'command'
+),
+branches AS (
+  SELECT recording, session_id, pid AS branch_pid, start_ns AS branch_start_ns,
+    start_ns AS at_ns
+  FROM lineage WHERE role = 'descendant' AND depth = 1
+),
+-- the tool calls whose window holds a branch's start (in_tool_window in macros.sql)
+cand AS (
+  SELECT recording, session_id, branch_pid, branch_start_ns, tool_call_id, win_start
+  FROM in_tool_window('branches')
+),
+procs AS (
+  -- every exec of the branch's processes (a process may exec several times: wrappers, shims)
+  SELECT e.recording, e.branch_pid, e.branch_start_ns, e.argv,
+    ' ' || trim(regexp_replace(regexp_replace(
+      array_to_string(list_concat([regexp_extract(e.argv[1], '[^/]+$')], e.argv[2:]), ' '),
+      '[''"\\]', '', 'g'), '\s+', ' ', 'g')) || ' ' AS nargv
+  FROM actions e
+  WHERE e.role = 'descendant' AND e.op = 'exec' AND len(e.argv) > 0
+),
+args AS (
+  SELECT recording, branch_pid, branch_start_ns, unnest(argv[2:]) AS arg FROM procs
+),
+-- the file and net actions of a session's agent and descendants, each with every tool call
+-- whose window holds it
+acts AS NOT MATERIALIZED (
+  SELECT *, ts_ns AS at_ns FROM actions
+  WHERE role IN ('agent', 'descendant') AND event_table IN ('file', 'net')
+),
+in_window AS (FROM in_tool_window('acts')),
+-- event-level argument matches: an action within a tool call's window touching what it names
+evm AS (
+  SELECT a.recording, a.event_table, a.event_id, a.role, a.branch_pid, a.branch_start_ns,
+    a.tool_call_id, a.win_start, t.term AS matched,
+    CASE
+      WHEN t.kind = 'path' AND (a.path = t.term OR a.raw_path = t.term OR a.path2 = t.term
+        OR (t.suffix IS NOT NULL AND (ends_with(a.path, t.suffix) OR ends_with(a.path2, t.suffix))))
+        THEN 'argument:path'
+      WHEN t.kind = 'path' AND length(t.basename) >= 3 AND (
+        (a.path LIKE '/proc/%' AND (regexp_extract(a.path, '[^/]+$') = t.basename
+          OR starts_with(regexp_extract(a.path, '[^/]+$'), t.basename || '.')))
+        OR (a.path2 LIKE '/proc/%' AND regexp_extract(a.path2, '[^/]+$') = t.basename)
+        OR (starts_with(regexp_extract(a.path, '[^/]+$'), t.basename || '.') AND CASE
+          WHEN t.suffix IS NULL
+            THEN regexp_replace(a.path, '/[^/]*$', '') = regexp_replace(t.term, '/[^/]*$', '')
+          ELSE ends_with(regexp_replace(a.path, '/[^/]*$', ''), regexp_replace(t.suffix, '/[^/]*$', ''))
+        END))
+        THEN 'argument:basename'
+      WHEN t.kind IN ('url', 'host') AND a.op = 'dns' AND dns_name(a.qname) = t.host
+        THEN 'argument:host'
+      WHEN t.kind = 'url' AND a.op = 'connect' AND a.family IN ('inet', 'inet6')
+        AND a.addr = t.host THEN 'argument:url'
+      WHEN t.kind = 'url' AND a.op = 'connect' AND a.family IN ('inet', 'inet6')
+        AND a.port = t.port THEN 'argument:port'
+    END AS signal
+  FROM in_window a
+  JOIN tool_terms t
+    ON t.recording = a.recording AND t.tool_call_id = a.tool_call_id
+    AND t.kind IN ('path', 'url', 'host')
+    -- the agent process acts itself only on what a tool names as an argument of its own
+    AND (a.role = 'descendant' OR NOT t.in_command)
+),
+evs AS (
+  SELECT *,
+    CASE signal
+      WHEN 'argument:path' THEN $conf_path
+      WHEN 'argument:basename' THEN $conf_basename
+      WHEN 'argument:host' THEN $conf_host
+      WHEN 'argument:url' THEN $conf_host
+      ELSE $conf_port
+    END AS strength
+  FROM evm WHERE signal IS NOT NULL
+),
+-- per event and tool call: the best match (the strongest; of equally strong ones, the first by
+-- signal and then term, so that signal and term come from one match whatever the scan order)
+evt AS (
+  SELECT recording, event_table, event_id, role, branch_pid, branch_start_ns, tool_call_id,
+    any_value(win_start) AS win_start, max(strength) AS strength,
+    arg_min(signal, (-strength, signal, matched)) AS signal,
+    arg_min(matched, (-strength, signal, matched)) AS matched,
+    list(DISTINCT signal ORDER BY signal) AS signals
+  FROM evs
+  GROUP BY ALL
+),
+-- branch-level argument evidence for each candidate tool call
+bmatch AS (
+  SELECT c.recording, c.branch_pid, c.branch_start_ns, c.tool_call_id,
+    CASE WHEN contains(p.nargv, k.padded) THEN 'argument:command' ELSE 'argument:argv' END
+      AS signal,
+    CASE WHEN contains(p.nargv, k.padded) THEN $conf_command ELSE $conf_argv END AS strength,
+    k.term AS matched
+  FROM cand c
+  JOIN procs p
+    ON p.recording = c.recording AND p.branch_pid = c.branch_pid
+    AND p.branch_start_ns = c.branch_start_ns
+  JOIN cmd k ON k.recording = c.recording AND k.tool_call_id = c.tool_call_id
+  WHERE contains(p.nargv, k.padded) OR (len(p.argv) >= 2 AND contains(k.padded, p.nargv))
+  UNION ALL
+  SELECT c.recording, c.branch_pid, c.branch_start_ns, c.tool_call_id,
+    CASE t.kind WHEN 'path' THEN 'argument:path' WHEN 'url' THEN 'argument:url'
+      ELSE 'argument:host' END,
+    CASE t.kind WHEN 'path' THEN $conf_path ELSE $conf_host END,
+    t.term
+  FROM cand c
+  JOIN args a
+    ON a.recording = c.recording AND a.branch_pid = c.branch_pid
+    AND a.branch_start_ns = c.branch_start_ns
+  JOIN tool_terms t
+    ON t.recording = c.recording AND t.tool_call_id = c.tool_call_id
+    AND t.kind IN ('path', 'url', 'host')
+  WHERE (t.kind = 'path' AND (a.arg = t.term OR (t.suffix IS NOT NULL
+      AND ends_with('/' || regexp_replace(a.arg, '^(\./)+', ''), t.suffix))))
+    OR (t.kind IN ('url', 'host') AND length(t.term) >= 4 AND contains(a.arg, t.term))
+  UNION ALL
+  SELECT c.recording, c.branch_pid, c.branch_start_ns, c.tool_call_id, e.signal, e.strength,
+    e.matched
+  FROM cand c
+  JOIN evt e
+    ON e.recording = c.recording AND e.role = 'descendant' AND e.branch_pid = c.branch_pid
+    AND e.branch_start_ns = c.branch_start_ns AND e.tool_call_id = c.tool_call_id
+),
+-- the best, chosen as for evt
+bm AS (
+  SELECT recording, branch_pid, branch_start_ns, tool_call_id, max(strength) AS strength,
+    arg_min(signal, (-strength, signal, matched)) AS signal,
+    arg_min(matched, (-strength, signal, matched)) AS matched
+  FROM bmatch
+  GROUP BY ALL
+),
+matched_calls AS (SELECT DISTINCT recording, tool_call_id FROM bm),
+ncand AS (
+  SELECT recording, branch_pid, branch_start_ns, count(*) AS n FROM cand GROUP BY ALL
+),
+scored AS (
+  SELECT c.recording, c.branch_pid, c.branch_start_ns, c.tool_call_id, c.win_start,
+    bm.strength, bm.signal, bm.matched,
+    bm.strength IS NULL AND n.n = 1
+      AND c.tool_call_id IN (SELECT tool_call_id FROM cmd k WHERE k.recording = c.recording)
+      AND c.tool_call_id NOT IN (
+        SELECT tool_call_id FROM matched_calls m WHERE m.recording = c.recording
+      ) AS exclusive
+  FROM cand c
+  LEFT JOIN bm USING (recording, branch_pid, branch_start_ns, tool_call_id)
+  JOIN ncand n USING (recording, branch_pid, branch_start_ns)
+),
+ranked AS (
+  SELECT *,
+    CASE
+      WHEN strength IS NOT NULL THEN strength
+      WHEN exclusive THEN $conf_exclusive
+      ELSE $conf_temporal
+    END AS score
+  FROM scored
+),
+best_branch AS (
+  SELECT *, count(*) OVER (PARTITION BY recording, branch_pid, branch_start_ns, score) AS ties
+  FROM ranked
+  QUALIFY row_number() OVER (
+    PARTITION BY recording, branch_pid, branch_start_ns
+    ORDER BY score DESC, win_start DESC, tool_call_id DESC
+  ) = 1
+),
+best_agent AS (
+  SELECT *, count(*) OVER (PARTITION BY recording, event_table, event_id, strength) AS ties
+  FROM evt
+  WHERE role = 'agent'
+  QUALIFY row_number() OVER (
+    PARTITION BY recording, event_table, event_id
+    ORDER BY strength DESC, win_start DESC, tool_call_id DESC
+  ) = 1
+),
+joined AS (
+  SELECT a.recording, a.event_table, a.event_id, a.session_id, a.role,
+    coalesce(b.tool_call_id, g.tool_call_id) AS tool_call_id,
+    CASE
+      WHEN b.tool_call_id IS NOT NULL THEN
+        b.score * CASE WHEN b.ties > 1 THEN $tie_factor ELSE 1 END
+      WHEN g.tool_call_id IS NOT NULL THEN
+        g.strength * CASE WHEN g.ties > 1 THEN $tie_factor ELSE 1 END
+      ELSE 0
+    END AS confidence,
+    CASE
+      WHEN b.tool_call_id IS NOT NULL THEN list_distinct(list_concat(
+        ['temporal', 'lineage'],
+        CASE WHEN b.signal IS NOT NULL THEN [b.signal] ELSE [] END,
+        CASE WHEN b.exclusive THEN ['exclusive'] ELSE [] END,
+        coalesce(e.signals, [])))
+      WHEN g.tool_call_id IS NOT NULL THEN list_distinct(list_concat(['temporal'], g.signals))
+      ELSE []
+    END AS signals,
+    coalesce(b.matched, g.matched) AS matched
+  -- equalities only (a condition on `a` alone would turn these into nested loops): evt and
+  -- best_agent rows carry the role of the very action they join
+  FROM actions a
+  LEFT JOIN best_branch b
+    ON b.recording = a.recording
+    AND b.branch_pid = CASE WHEN a.role = 'descendant' THEN a.branch_pid END
+    AND b.branch_start_ns = a.branch_start_ns
+  LEFT JOIN evt e
+    ON e.recording = a.recording AND e.event_table = a.event_table
+    AND e.event_id = a.event_id AND e.tool_call_id = b.tool_call_id AND e.role = 'descendant'
+  LEFT JOIN best_agent g
+    ON g.recording = a.recording AND g.event_table = a.event_table AND g.event_id = a.event_id
+)
+SELECT recording, event_table, event_id, session_id, tool_call_id,
+  CASE
+    WHEN tool_call_id IS NOT NULL AND confidence >= $min_confidence THEN 'tool'
+    WHEN role IN ('agent', 'launcher') THEN 'agent'
+    WHEN role = 'descendant' THEN 'unexplained'
+    ELSE 'outside'
+  END AS attribution,
+  CAST(list_sort(signals) AS VARCHAR[]),
+  round(confidence, 4),
+  matched
+-- not sorted (a sort of every action's link took about a third of this step): read with ORDER BY
+FROM joined
+-- the agent's own actions without a tool call are the view's (links.sql)
+WHERE tool_call_id IS NOT NULL OR role NOT IN ('agent', 'launcher');
