@@ -290,6 +290,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   });
   const home = join(runDir, "home");
   await Deno.mkdir(home, { recursive: true });
+  let handedOver = false;
   // The default working directory is outside the repository, so agents see no git project.
   const workdir = resolve(
     opts.workdir ??
@@ -466,6 +467,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     const agentMs = performance.now() - tAgent;
     const pageRequests: Record<string, PageRequest[]> = {};
     for (const p of server.pages) pageRequests[p.name] = [...p.requests];
+    // from here the caller has the run directory, to remove when it keeps it
+    handedOver = true;
     return {
       agent: opts.agent,
       exitCode: ran.exitCode,
@@ -507,7 +510,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   } finally {
     await remote?.close();
     if (!opts.server) await server.close();
-    if (!opts.keepHome) {
+    // a run that failed never handed its directory over: removed even when it was to be kept
+    if (!opts.keepHome || !handedOver) {
       await Deno.remove(runDir, { recursive: true }).catch(() => {});
     }
   }
