@@ -1,11 +1,12 @@
 /**
  * Runs one real agent (Claude Code, Gemini CLI, Codex, opencode or Qwen Code; GitHub Copilot CLI
- * as a build the coverage matrix installs: agent_profile.ts) non-interactively (or in its own terminal UI, through a driver given as `terminal`) against
- * the scripted model server: starts the server for a scenario or a transcript (or uses a given
- * one), makes an isolated HOME with the agent's config, puts the scenario's files in the working
- * directory, maps the scenario's page host names in a private hosts file, runs the agent
- * (through `wrap`, the seam for running it under capture) and returns its exit code, output, the
- * server's request log, transcript and timings.
+ * as a build the coverage matrix installs: agent_profile.ts) non-interactively (or in its own
+ * terminal UI, through a driver given as `terminal`) against the scripted model server: starts
+ * the server for a scenario or a transcript (or uses a given one), makes an isolated HOME with
+ * the agent's config, puts the scenario's files in the working directory, maps the scenario's
+ * page host names in a private hosts file, runs the agent (through `wrap`, the seam for running
+ * it under capture) and returns its exit code, output, the server's request log, transcript and
+ * timings.
  */
 
 import { writeTrustBundle } from "./trust_bundle.ts";

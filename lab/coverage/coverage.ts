@@ -4,9 +4,9 @@
  * hooked TLS carried the model calls, which may be a library the build loaded at run time), how
  * long that takes, and, for builds that can run offline, whether a real capture against the
  * scripted model server recovers the conversation: the analysis of the recording must show the
- * scenario's prompt in a request and its scripted answer in a response. A build that sends the server nothing (it
- * needs the network, or configuration its runner profile does not write) has nothing to
- * capture: `n/a`, with the agent's error.
+ * scenario's prompt in a request and its scripted answer in a response. A build that sends the
+ * server nothing (it needs the network, or configuration its runner profile does not write)
+ * has nothing to capture: `n/a`, with the agent's error.
  */
 
 import { dirname, join } from "node:path";

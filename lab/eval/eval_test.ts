@@ -43,6 +43,7 @@ Deno.test("eval: the oracle is the scenario's markers, one per tool call", async
 Deno.test("eval: a command typed into the shell the agent started for it is that shell's too", async () => {
   // GitHub Copilot CLI 1.0.12: one `bash --norc --noprofile` per command, the command typed in
   // on its terminal: the marker is in the argv of the shell's children, not of the shell
+  // (1.0.102, the build CI captures, runs `bash --norc --noprofile -c COMMAND`: in its argv)
   const ms = (x: number) => x * 1_000_000;
   const [AGENT, SHELL, WC, OTHER] = [100, 200, 201, 300];
   const { c, close } = await syntheticDb({
