@@ -3,8 +3,8 @@
  * input names the tool (`mcp__SERVER__TOOL`) and carries its `arguments`: such a call is linked
  * to the `tools/call` it caused, and what the server did while serving it to that tool call,
  * as a call by the tool's own name is; so is a call by a name that joins the server's to the
- * tool's with `-` (GitHub Copilot CLI's `SERVER-TOOL`) or `.`. Built in the real schema (correlate/testing.ts) and
- * analysed with the real SQL.
+ * tool's with `-` (GitHub Copilot CLI's `SERVER-TOOL`), and a name is the longest MCP tool name
+ * it ends with. Built in the real schema (correlate/testing.ts) and analysed with the real SQL.
  */
 import assert from "node:assert/strict";
 import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
@@ -81,8 +81,8 @@ Deno.test("MCP: another tool whose input merely names a tool is not a bridge", a
   }
 });
 
-Deno.test("MCP: a tool named SERVER-TOOL (GitHub Copilot CLI) or SERVER.TOOL is the call it caused", async () => {
-  for (const [name, alias] of [["files-read_file", "files"], ["files.read_file", "files"]]) {
+Deno.test("MCP: a tool named SERVER-TOOL (GitHub Copilot CLI) is the call it caused", async () => {
+  for (const [name, alias] of [["files-read_file", "files"], ["mcp__files__read_file", "files"]]) {
     const { c, close } = await syntheticDb(recording(name, { path: "/w/a.txt" }));
     try {
       await buildLinksAndFindings(c);
@@ -109,6 +109,125 @@ Deno.test("MCP: a tool named SERVER-TOOL (GitHub Copilot CLI) or SERVER.TOOL is 
   try {
     await buildLinksAndFindings(c);
     assert.deepEqual(await all(c, "SELECT tool_call_id FROM mcp_tool_links"), []);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("MCP: a tool whose name ends in another tool's is linked to its own call, not to the other's", async () => {
+  // one answer calls two tools of server gh at once, `issue` and `get-issue`, with the same
+  // arguments: by Claude Code's names and by GitHub Copilot CLI's, each is the call of its own
+  // tool (`mcp__gh__get-issue` ends in `-issue` but is the tool `get-issue`)
+  for (
+    const [issue, getIssue] of [["mcp__gh__issue", "mcp__gh__get-issue"], [
+      "gh-issue",
+      "gh-get-issue",
+    ]]
+  ) {
+    const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
+      r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
+    const answer = (at: number, seq: number, id: number, result: unknown) =>
+      r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+    const { c, close } = await syntheticDb({
+      process: [
+        r.fork(0, AGENT, 1, "node"),
+        r.exec(1, AGENT, 1, ["node", "/opt/agent/cli.js", "-p", "go"]),
+        r.fork(ms(100), SERVER, AGENT, "node"),
+        r.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/gh.js"]),
+        r.exit(ms(5000), SERVER, AGENT),
+      ],
+      ipc: [
+        ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
+        answer(130, 0, 1, {
+          protocolVersion: "2025-06-18",
+          serverInfo: { name: "gh", version: "1" },
+        }),
+        ask(1100, 1, 2, "tools/call", { name: "issue", arguments: { id: 7 } }),
+        answer(1150, 1, 2, { content: [{ type: "text", text: "ok" }] }),
+        ask(1200, 2, 3, "tools/call", { name: "get-issue", arguments: { id: 7 } }),
+        answer(1250, 2, 3, { content: [{ type: "text", text: "ok" }] }),
+      ],
+      llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000))],
+      tools: [
+        r.tool(1, 1, ms(1000), ms(3000), issue, { id: 7 }),
+        r.tool(2, 1, ms(1000), ms(3000), getIssue, { id: 7 }),
+      ],
+    });
+    try {
+      await buildLinksAndFindings(c);
+      assert.deepEqual(
+        await all(
+          c,
+          "SELECT m.tool AS mcp_tool, t.name AS llm_tool, l.server_alias FROM mcp_tool_links l " +
+            "JOIN mcp_calls m USING (recording, mcp_call_id) " +
+            "JOIN tool_calls t USING (recording, tool_call_id) ORDER BY l.mcp_call_id",
+        ),
+        [
+          { mcp_tool: "issue", llm_tool: issue, server_alias: "gh" },
+          { mcp_tool: "get-issue", llm_tool: getIssue, server_alias: "gh" },
+        ],
+        issue,
+      );
+    } finally {
+      close();
+    }
+  }
+});
+
+Deno.test("MCP: two servers with a tool of the same name: each call is the tool call naming its server", async () => {
+  // servers git and git-hub both offer `status`; one answer calls both (Copilot's names)
+  const GITHUB = 102;
+  const on = (client: number, server: number, inode: number) => ({
+    ask: (at: number, seq: number, id: number, method: string, params: unknown) =>
+      r.ipcWrite(ms(at), client, inode, server, seq, { id, method, params }),
+    answer: (at: number, seq: number, id: number, result: unknown) =>
+      r.ipcWrite(ms(at), server, inode + 1, client, seq, { id, result }),
+  });
+  const git = on(AGENT, SERVER, 1000);
+  const hub = on(AGENT, GITHUB, 2000);
+  const init = { protocolVersion: "2025-06-18", capabilities: {} };
+  const done = { content: [{ type: "text", text: "ok" }] };
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "node"),
+      r.exec(1, AGENT, 1, ["node", "/opt/agent/cli.js", "-p", "go"]),
+      r.fork(ms(100), SERVER, AGENT, "node"),
+      r.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/git.js"]),
+      r.fork(ms(110), GITHUB, AGENT, "node"),
+      r.exec(ms(110) + 1, GITHUB, AGENT, ["node", "/opt/srv/git-hub.js"]),
+      r.exit(ms(5000), SERVER, AGENT),
+      r.exit(ms(5000), GITHUB, AGENT),
+    ],
+    ipc: [
+      git.ask(120, 0, 1, "initialize", init),
+      git.answer(130, 0, 1, { ...init, serverInfo: { name: "git", version: "1" } }),
+      hub.ask(140, 0, 1, "initialize", init),
+      hub.answer(150, 0, 1, { ...init, serverInfo: { name: "git-hub", version: "1" } }),
+      hub.ask(1100, 1, 2, "tools/call", { name: "status", arguments: {} }),
+      hub.answer(1150, 1, 2, done),
+      git.ask(1200, 1, 2, "tools/call", { name: "status", arguments: {} }),
+      git.answer(1250, 1, 2, done),
+    ],
+    llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000))],
+    tools: [
+      r.tool(1, 1, ms(1000), ms(3000), "git-status", {}),
+      r.tool(2, 1, ms(1000), ms(3000), "git-hub-status", {}),
+    ],
+  });
+  try {
+    await buildLinksAndFindings(c);
+    assert.deepEqual(
+      await all(
+        c,
+        "SELECT m.server_name, t.name AS llm_tool, l.server_alias FROM mcp_tool_links l " +
+          "JOIN mcp_calls m USING (recording, mcp_call_id) " +
+          "JOIN tool_calls t USING (recording, tool_call_id) ORDER BY m.server_name",
+      ),
+      [
+        { server_name: "git", llm_tool: "git-status", server_alias: "git" },
+        { server_name: "git-hub", llm_tool: "git-hub-status", server_alias: "git-hub" },
+      ],
+    );
   } finally {
     close();
   }

@@ -1,11 +1,12 @@
 /**
  * Runs one real agent (Claude Code, Gemini CLI, Codex, opencode or Qwen Code; GitHub Copilot CLI
- * as a build the coverage matrix installs: agent_profile.ts) non-interactively (or in its own terminal UI, through a driver given as `terminal`) against
- * the scripted model server: starts the server for a scenario or a transcript (or uses a given
- * one), makes an isolated HOME with the agent's config, puts the scenario's files in the working
- * directory, maps the scenario's page host names in a private hosts file, runs the agent
- * (through `wrap`, the seam for running it under capture) and returns its exit code, output, the
- * server's request log, transcript and timings.
+ * as a build the coverage matrix installs: agent_profile.ts) non-interactively (or in its own
+ * terminal UI, through a driver given as `terminal`) against the scripted model server: starts
+ * the server for a scenario or a transcript (or uses a given one), makes an isolated HOME with
+ * the agent's config, puts the scenario's files in the working directory, maps the scenario's
+ * page host names in a private hosts file, runs the agent (through `wrap`, the seam for running
+ * it under capture) and returns its exit code, output, the server's request log, transcript and
+ * timings.
  */
 
 import { writeTrustBundle } from "./trust_bundle.ts";
@@ -290,6 +291,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   });
   const home = join(runDir, "home");
   await Deno.mkdir(home, { recursive: true });
+  let handedOver = false;
   // The default working directory is outside the repository, so agents see no git project.
   const workdir = resolve(
     opts.workdir ??
@@ -466,6 +468,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
     const agentMs = performance.now() - tAgent;
     const pageRequests: Record<string, PageRequest[]> = {};
     for (const p of server.pages) pageRequests[p.name] = [...p.requests];
+    // from here the caller has the run directory, to remove when it keeps it
+    handedOver = true;
     return {
       agent: opts.agent,
       exitCode: ran.exitCode,
@@ -507,7 +511,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunAgentResult> {
   } finally {
     await remote?.close();
     if (!opts.server) await server.close();
-    if (!opts.keepHome) {
+    // a run that failed never handed its directory over: removed even when it was to be kept
+    if (!opts.keepHome || !handedOver) {
       await Deno.remove(runDir, { recursive: true }).catch(() => {});
     }
   }

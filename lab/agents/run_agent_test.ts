@@ -9,7 +9,13 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { loadScenario, parseTranscript } from "../simulator/mod.ts";
 import type { AgentName } from "./agent_profile.ts";
-import { runAgent, type RunAgentOptions, type RunAgentResult, runsDirFor } from "./run_agent.ts";
+import {
+  runAgent,
+  type RunAgentOptions,
+  type RunAgentResult,
+  RUNS_DIR,
+  runsDirFor,
+} from "./run_agent.ts";
 import { qwenLostOutput } from "./testing.ts";
 
 const SCENARIOS = fileURLToPath(
@@ -351,4 +357,29 @@ Deno.test("runsDirFor: a sandboxed run of a checkout under /tmp gets its HOME el
   assert.equal(runsDirFor(true, "/work/x/.cache/agent-runs"), "/work/x/.cache/agent-runs");
   const moved = runsDirFor(true, "/tmp/clone/.cache/agent-runs");
   assert.ok(!moved.startsWith("/tmp/"), moved);
+});
+
+Deno.test("a run kept for its HOME (keepHome) that fails leaves no run directory behind", async () => {
+  // the caller never gets the directory of a run that threw: the runner removes it
+  const ours = () =>
+    new Set(
+      [...Deno.readDirSync(RUNS_DIR)].map((e) => e.name).filter((n) => n.startsWith("copilot-")),
+    );
+  await Deno.mkdir(RUNS_DIR, { recursive: true });
+  const before = ours();
+  await assert.rejects(
+    runAgent({
+      agent: "copilot",
+      binary: "/bin/true",
+      scenario: await loadScenario(
+        fileURLToPath(new URL("../scenarios/text_hello.json", import.meta.url)),
+      ),
+      keepHome: true,
+      wrap: () => {
+        throw new Error("the wrap failed");
+      },
+    }),
+    /the wrap failed/,
+  );
+  assert.deepEqual([...ours()].filter((n) => !before.has(n)), []);
 });

@@ -4,9 +4,9 @@
  * hooked TLS carried the model calls, which may be a library the build loaded at run time), how
  * long that takes, and, for builds that can run offline, whether a real capture against the
  * scripted model server recovers the conversation: the analysis of the recording must show the
- * scenario's prompt in a request and its scripted answer in a response. A build that sends the server nothing (it
- * needs the network, or configuration its runner profile does not write) has nothing to
- * capture: `n/a`, with the agent's error.
+ * scenario's prompt in a request and its scripted answer in a response. A build that sends the
+ * server nothing (it needs the network, or configuration its runner profile does not write)
+ * has nothing to capture: `n/a`, with the agent's error.
  */
 
 import { dirname, join } from "node:path";
@@ -352,7 +352,7 @@ async function whatWasRecovered(
   const calls = res.calls as bigint;
   const request = res.request === true;
   const response = res.response === true;
-  const served = servedFacts(run.requests, scenario.turns.length);
+  const served = servedFacts(run.requests, scenario.turns.length, run.serverErrors);
   const verdict = judgeCapture(served, {
     request,
     response,
@@ -404,7 +404,11 @@ export interface ServedFacts {
   lastTurn: number;
   /** the scenario's number of turns */
   turns: number;
-  /** why the server could not answer requests as scripted (each request's error), when any */
+  /**
+   * why the server could not answer the run's main requests as scripted, when any: its own
+   * errors about them (a failure the scenario scripts, an HTTP 529 the agent retries, is not
+   * one; nor is a side request's, such as a 404 for an endpoint the server does not have)
+   */
   refused?: string[];
 }
 
@@ -412,7 +416,9 @@ export interface ServedFacts {
  * The server's log of a run, as what the capture must recover: every tool call it answered
  * with, and each result the agent sent back in the main request that followed. An agent that
  * stopped early (its own failure) owes fewer; a capture is judged by what crossed the wire, not
- * by the script.
+ * by the script. `serverErrors` is the server's own list of what it could not answer
+ * (`ModelServer.errors`, `request SEQ ...: why`): those about main requests it failed are the
+ * lab's failures.
  */
 export function servedFacts(
   requests: Pick<
@@ -420,9 +426,16 @@ export function servedFacts(
     "seq" | "kind" | "turn" | "toolCalls" | "toolSearches" | "error"
   >[],
   turns: number,
+  serverErrors: readonly string[] = [],
 ): ServedFacts {
-  const refused = requests.flatMap((r) => r.error ? [r.error] : []);
   const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
+  // the main requests the server failed (a request past the script's end, answered that it
+  // has no more turns, is not one)
+  const mainSeqs = new Set(main.filter((r) => r.error).map((r) => r.seq));
+  const refused = serverErrors.filter((e) => {
+    const seq = /^request (\d+)\b/.exec(e)?.[1];
+    return seq !== undefined && mainSeqs.has(Number(seq));
+  });
   // a Responses tool search (Codex loading a deferred MCP tool) is a row of tool_calls too
   // (kind `tool_search`), answered by its `tool_search_output`
   const count = (r: (typeof main)[number]) => r.toolCalls?.length ?? 0;

@@ -29,6 +29,8 @@ import {
   serverErrorNote,
 } from "./coverage.ts";
 import { queryDb } from "../../analysis/analysed_db.ts";
+import { loadScenario, parseScenario, startModelServer } from "../simulator/mod.ts";
+import { testClient } from "../simulator/testing/client.ts";
 import { analysedCopy } from "../../analysis/testing.ts";
 import { readSql } from "../../kit/sql_runner.ts";
 import { dirname } from "node:path";
@@ -447,38 +449,95 @@ Deno.test("coverage: the file named is the one whose TLS carried the model calls
   }
 });
 
-Deno.test("coverage: what the scripted server could not answer is said, not hidden in 'yes'", () => {
+Deno.test("coverage: what the scripted server could not answer is said, not hidden in 'yes'", async () => {
   // GitHub Copilot CLI 1.0.102 with two MCP servers, before the server knew its SERVER-TOOL
-  // names: its first request answered 400, and it stopped
-  const error = "scenario mcp-write-read: MCP tool write_file of server fs is not offered";
-  const served = servedFacts([{ seq: 0, kind: "main", turn: 0, error }], 4);
-  assert.deepEqual(served, {
-    main: 1,
-    toolCalls: 0,
-    answerable: 0,
-    lastTurn: 0,
-    turns: 4,
-    refused: [error],
-  });
-  const verdict = judgeCapture(served, {
-    request: true,
-    response: false,
-    toolCalls: 0,
-    toolResults: 0,
-  });
-  assert.equal(verdict.ok, false);
-  assert.match(verdict.note, /stopped after scripted turn 1 of 4/);
-  assert.match(verdict.note, /could not answer 1 request .*: scenario mcp-write-read: MCP tool/);
+  // names: its first request answered 400, and it stopped. Here: a shell command scripted, no
+  // shell offered; and a side request to an endpoint the server does not have, which is not
+  // the run's
+  const scenario = parseScenario({
+    name: "unanswerable",
+    prompt: "go",
+    turns: [{ tool: { run: "echo m" } }, { text: "done" }],
+  }, "unanswerable.json");
+  const server = await startModelServer({ scenario });
+  const c = await testClient(server);
+  try {
+    const read = { name: "Read", description: "read", input_schema: { type: "object" } };
+    const r = await c.post("/v1/messages", {
+      model: "m",
+      stream: false,
+      tools: [read],
+      messages: [{ role: "user", content: "go" }],
+    });
+    assert.equal(r.status, 400);
+    await r.body?.cancel();
+    const side = await c.request("GET", "/v1/telemetry");
+    assert.equal(side.status, 404);
+    await side.body?.cancel();
+    const served = servedFacts(server.requests, scenario.turns.length, server.errors);
+    assert.deepEqual(served.refused?.length, 1, JSON.stringify(served));
+    assert.match(served.refused![0], /^request 0 POST \/v1\/messages: .*no shell tool/);
+    const verdict = judgeCapture(served, {
+      request: true,
+      response: false,
+      toolCalls: 0,
+      toolResults: 0,
+    });
+    assert.equal(verdict.ok, false);
+    assert.match(verdict.note, /stopped after scripted turn 1 of 2/);
+    assert.match(verdict.note, /could not answer 1 request .*: request 0 POST/);
+    assert.doesNotMatch(verdict.note, /telemetry/);
+  } finally {
+    c.close();
+    await server.close();
+  }
   assert.equal(serverErrorNote([]), "");
-  const note = serverErrorNote([
-    "request 0 POST /v1/chat/completions: scenario mcp-write-read: MCP tool write_file of server fs is not offered",
-  ]);
-  assert.match(
-    note,
-    /could not answer 1 request \(the scenario was not played to its end\): request 0 POST/,
-  );
   assert.match(serverErrorNote(["a", "b"]), /could not answer 2 requests/);
   assert.ok(serverErrorNote(["x".repeat(1000)]).length < 400);
+});
+
+Deno.test("coverage: an API failure the scenario scripts, which the agent retries, is not the lab's", async () => {
+  // api_errors.json: the first turn answered 529 twice, the second 429 once; an agent that
+  // retries as told gets the whole scenario, and a capture that recovered it all is a yes
+  const scenario = await loadScenario("lab/scenarios/api_errors.json");
+  const server = await startModelServer({ scenario });
+  const c = await testClient(server);
+  try {
+    const bash = {
+      name: "Bash",
+      description: "run",
+      input_schema: { type: "object", properties: { command: { type: "string" } } },
+    };
+    const ask = async (messages: unknown[]) => {
+      for (;;) {
+        const r = await c.post("/v1/messages", {
+          model: "m",
+          stream: false,
+          tools: [bash],
+          messages,
+        });
+        const body = await r.json();
+        if (r.status === 200) return body;
+      }
+    };
+    const user = { role: "user", content: scenario.prompt };
+    const first = await ask([user]);
+    const call = first.content.find((b: { type: string }) => b.type === "tool_use");
+    await ask([user, { role: "assistant", content: [call] }, {
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: call.id, content: "api-errors-marker" }],
+    }]);
+    assert.deepEqual(server.requests.map((q) => q.status), [529, 529, 200, 429, 200]);
+    const served = servedFacts(server.requests, scenario.turns.length, server.errors);
+    assert.equal(served.refused, undefined, JSON.stringify(served));
+    assert.deepEqual(
+      judgeCapture(served, { request: true, response: true, toolCalls: 1, toolResults: 1 }),
+      { ok: true, note: "1 of 1 tool calls served recovered, 1 of 1 results" },
+    );
+  } finally {
+    c.close();
+    await server.close();
+  }
 });
 
 /** The CI sample: each native agent's oldest and newest considered build, and what it uses. */

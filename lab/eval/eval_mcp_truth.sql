@@ -1,9 +1,11 @@
 -- eval_mcp_truth: what each MCP action of the scenario (`eval_mcp_actions`) caused, from the
 -- scenario, the LLM calls, the JSON-RPC and kernel facts — not from the correlator's rules
 -- (no time window, no argument equality, no process lineage of `lineage`/`links`):
---   * its LLM tool call: named like the action's tool (`mcp__fs__write_file`, `mcp_fs_…`,
---     GitHub Copilot CLI's `fs-write_file`, or the bare tool, hyphens made underscores for Codex)
---     and with an input naming the action's marker (or the only call of that tool);
+--   * its LLM tool call: named by one of the names the lab's scripted server knows the
+--     action's tool by (`eval_mcp_actions.names`: `mcp__fs__write_file`, `mcp_fs_…`, GitHub
+--     Copilot CLI's `fs-write_file`, the bare tool, hyphens made underscores for Codex; exact
+--     names, not the analysis' suffix rule) and with an input naming the action's marker (or the
+--     only call of that tool);
 --   * its `tools/call`: the same tool, with arguments naming the marker (or the only one);
 --   * its events: every file event of its server's processes (`eval_mcp_processes`) on a path
 --     (or rename target) holding the action's marker, which no other action names.
@@ -14,11 +16,7 @@ llm AS (
   SELECT a.recording, a.action_index, t.tool_call_id
   FROM acts a
   JOIN tool_calls t ON t.recording = a.recording
-    AND (t.name IN (a.tool, regexp_replace(a.tool, '[^A-Za-z0-9_]', '_', 'g'))
-      OR list_contains(['_', '-', '.', ':', '/'],
-        CASE WHEN ends_with(t.name, a.tool) AND length(t.name) > length(a.tool)
-          THEN substr(t.name, length(t.name) - length(a.tool), 1) END)
-      OR ends_with(t.name, '_' || regexp_replace(a.tool, '[^A-Za-z0-9_]', '_', 'g')))
+    AND list_contains(a.names, t.name)
     AND (a.marker IS NULL OR contains(CAST(t.input AS VARCHAR), a.marker))
 ),
 mcp AS (

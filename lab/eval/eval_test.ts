@@ -43,6 +43,7 @@ Deno.test("eval: the oracle is the scenario's markers, one per tool call", async
 Deno.test("eval: a command typed into the shell the agent started for it is that shell's too", async () => {
   // GitHub Copilot CLI 1.0.12: one `bash --norc --noprofile` per command, the command typed in
   // on its terminal: the marker is in the argv of the shell's children, not of the shell
+  // (1.0.102, the build CI captures, runs `bash --norc --noprofile -c COMMAND`: in its argv)
   const ms = (x: number) => x * 1_000_000;
   const [AGENT, SHELL, WC, OTHER] = [100, 200, 201, 300];
   const { c, close } = await syntheticDb({
@@ -85,6 +86,62 @@ Deno.test("eval: a command typed into the shell the agent started for it is that
       [WC, "exec"],
       [WC, "open"],
     ]);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("eval: a shell kept across tool calls is the first call's truth only within its span", async () => {
+  // a persistent shell (Claude Code 0.2.x's PersistentShell, a reused `bash` session): started
+  // for tool 1, which runs `wc` in it; tool 2 types a redirection into the same shell, whose
+  // open the correlator gives to tool 1 (the shell's branch): the oracle must call that wrong
+  const ms = (x: number) => x * 1_000_000;
+  const [AGENT, SHELL, WC] = [100, 200, 201];
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "claude"),
+      r.exec(1, AGENT, 1, ["/opt/claude", "-p", "go"]),
+      r.fork(ms(1000), SHELL, AGENT, "claude"),
+      r.exec(ms(1000) + 1, SHELL, AGENT, ["/bin/bash", "-l"]),
+      r.fork(ms(1200), WC, SHELL, "bash"),
+      r.exec(ms(1200) + 1, WC, SHELL, ["wc", "-c", "m1_alpha.txt"]),
+      r.exit(ms(1300), WC, SHELL),
+      r.exit(ms(9000), SHELL, AGENT),
+    ],
+    file: [
+      r.open(ms(1250), WC, "/w/m1_alpha.txt"),
+      r.open(ms(4200), SHELL, "/w/m2_beta.txt", { flags: 577 }),
+    ],
+    llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000)), r.llm(3, AGENT, ms(5000))],
+    tools: [
+      r.tool(1, 1, ms(900), ms(3000), "Bash", { command: "wc -c m1_alpha.txt" }),
+      r.tool(2, 2, ms(3900), ms(5000), "Bash", { command: "printf 'b\\n' > m2_beta.txt" }),
+    ],
+  });
+  try {
+    const [s] = await scoreDb(c, [
+      { toolIndex: 1, marker: "m1_alpha", action: "run" },
+      { toolIndex: 2, marker: "m2_beta", action: "run" },
+    ]);
+    const truth = await all(
+      c,
+      `SELECT t.tool_call_id, a.pid, a.op, a.path FROM eval_truth t
+       JOIN actions a USING (recording, event_table, event_id) ORDER BY a.ts_ns`,
+    );
+    // tool 1: the shell's start and wc's whole tree; tool 2's write is nobody's truth here
+    // (no process was started for it)
+    assert.deepEqual(truth.map((t) => [Number(t.tool_call_id), t.pid, t.op, t.path]), [
+      [1, SHELL, "fork", null],
+      [1, SHELL, "exec", "/bin/bash"],
+      [1, WC, "fork", null],
+      [1, WC, "exec", "wc"],
+      [1, WC, "open", "/w/m1_alpha.txt"],
+      [1, WC, "exit", null],
+    ]);
+    // the correlator's link of tool 2's open (and the shell's exit) to tool 1 count as wrong
+    assert.ok(precision(s.all) < 1, JSON.stringify(s.all, (_k, v) => Number(v)));
+    assert.ok(precision(s.key) < 1, JSON.stringify(s.key, (_k, v) => Number(v)));
+    assert.equal(recall(s.all), 1);
   } finally {
     close();
   }

@@ -16,6 +16,7 @@ import { ddl } from "../../kit/columns.ts";
 import { tableSql } from "../../analysis/sql_files.ts";
 import { resolveMcpServers } from "../agents/mcp_servers.ts";
 import { loadScenario, type Scenario } from "../simulator/mod.ts";
+import { mcpToolNames } from "../simulator/mcp_tools.ts";
 import { queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { type RecordRunsOptions, scoreRuns } from "./record_runs.ts";
 import { EVAL_MCP_TABLES } from "./schema.ts";
@@ -91,6 +92,16 @@ export interface McpScore {
 
 const num = (v: unknown) => Number(v ?? 0);
 
+/**
+ * The names an agent may give SERVER's TOOL, as the lab's scripted server knows them when it
+ * maps the scenario's action onto the tools offered (`mcpToolNames`, the bare tool), each also
+ * as Codex rewrites it: the oracle's names, not the analysis' matching rule.
+ */
+export function agentNames(server: string, tool: string): string[] {
+  const names = [...mcpToolNames(server, tool), tool];
+  return [...new Set(names.flatMap((n) => [n, n.replace(/[^A-Za-z0-9_]/g, "_")]))];
+}
+
 /** Scores the MCP attribution of an analysed database against the scenario's actions. */
 export async function scoreMcpDb(c: DuckDBConnection, actions: McpAction[]): Promise<McpScore[]> {
   for (const def of [...EVAL_MCP_TABLES].reverse()) {
@@ -106,6 +117,7 @@ export async function scoreMcpDb(c: DuckDBConnection, actions: McpAction[]): Pro
         server: a.server,
         command: a.command,
         tool: a.tool,
+        names: agentNames(a.server, a.tool),
         marker: a.marker,
       });
     }

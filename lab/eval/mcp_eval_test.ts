@@ -22,7 +22,7 @@ import {
   scoreMcpDb,
 } from "./mcp_eval.ts";
 import { MCP_EVAL_AGENTS, parseMcpEvalArgs } from "./mcp_eval_main.ts";
-import { rows as r, syntheticDb } from "../../analysis/correlate/testing.ts";
+import { all, rows as r, syntheticDb } from "../../analysis/correlate/testing.ts";
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 
 Deno.test("eval:mcp: the oracle is the scenario's MCP calls, one marker or tool each", async () => {
@@ -102,6 +102,65 @@ Deno.test("eval:mcp: the oracle knows a tool named SERVER-TOOL (GitHub Copilot C
     }]);
     assert.deepEqual(score.toolLinks, { truth: 1, predicted: 1, tp: 1 });
     assert.deepEqual(score.events, { truth: 1, predicted: 1, tp: 1 });
+  } finally {
+    close();
+  }
+});
+
+Deno.test("eval:mcp: the oracle names an action's tool as the lab offered it, not by a suffix", async () => {
+  // server gh's `issue` and `get-issue`, one call each (no marker): `mcp__gh__get-issue` ends in
+  // `-issue` but is not the action `issue`'s call
+  const ms = (x: number) => x * 1_000_000;
+  const [AGENT, SERVER] = [100, 101];
+  const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
+    r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
+  const answer = (at: number, seq: number, id: number, result: unknown) =>
+    r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "claude"),
+      r.exec(1, AGENT, 1, ["/opt/claude", "-p", "go"]),
+      r.fork(ms(100), SERVER, AGENT, "node"),
+      r.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/gh.js"]),
+      r.exit(ms(5000), SERVER, AGENT),
+    ],
+    ipc: [
+      ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
+      answer(130, 0, 1, {
+        protocolVersion: "2025-06-18",
+        serverInfo: { name: "gh", version: "1" },
+      }),
+      ask(1100, 1, 2, "tools/call", { name: "issue", arguments: { id: 7 } }),
+      answer(1150, 1, 2, { content: [{ type: "text", text: "ok" }] }),
+      ask(1200, 2, 3, "tools/call", { name: "get-issue", arguments: { id: 7 } }),
+      answer(1250, 2, 3, { content: [{ type: "text", text: "ok" }] }),
+    ],
+    llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000))],
+    tools: [
+      r.tool(1, 1, ms(1000), ms(3000), "mcp__gh__issue", { id: 7 }),
+      r.tool(2, 1, ms(1000), ms(3000), "mcp__gh__get-issue", { id: 7 }),
+    ],
+  });
+  try {
+    await buildLinksAndFindings(c);
+    const action = (index: number, tool: string) => ({
+      index,
+      server: "gh",
+      command: "/opt/srv/gh.js",
+      tool,
+      marker: null,
+    });
+    const [score] = await scoreMcpDb(c, [action(1, "issue"), action(2, "get-issue")]);
+    const truth = await all(
+      c,
+      "SELECT action_index, tool_call_id FROM eval_mcp_truth " +
+        "WHERE event_id IS NULL ORDER BY action_index",
+    );
+    assert.deepEqual(truth.map((t) => [Number(t.action_index), Number(t.tool_call_id)]), [
+      [1, 1],
+      [2, 2],
+    ]);
+    assert.deepEqual(score.toolLinks, { truth: 2, predicted: 2, tp: 2 });
   } finally {
     close();
   }

@@ -41,6 +41,12 @@ export const evalMcpActionsTable = table(
     col("server", "utf8", "the server's name in the agent's configuration (e.g. `fs`)"),
     col("command", "utf8", "the server's configured command: its processes' argv holds it"),
     col("tool", "utf8", "the MCP tool"),
+    col(
+      "names",
+      "list_utf8",
+      "the names the lab's scripted server knows the tool by in any agent's request " +
+        "(`mcpToolNames`, the bare tool, each also with Codex's `_` for other characters)",
+    ),
     opt(
       "marker",
       "utf8",
