@@ -412,11 +412,12 @@ export interface ServedFacts {
 export function servedFacts(
   requests: Pick<
     RequestRecord,
-    "seq" | "kind" | "turn" | "toolCalls" | "toolSearches" | "error"
+    "seq" | "kind" | "turn" | "toolCalls" | "toolSearches" | "error" | "scriptedFailure"
   >[],
   turns: number,
 ): ServedFacts {
-  const refused = requests.flatMap((r) => r.error ? [r.error] : []);
+  // a turn's scripted failure (an API error the scenario asks for) was served as written
+  const refused = requests.flatMap((r) => r.error && !r.scriptedFailure ? [r.error] : []);
   const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
   // a Responses tool search (Codex loading a deferred MCP tool) is a row of tool_calls too
   // (kind `tool_search`), answered by its `tool_search_output`

@@ -447,6 +447,38 @@ Deno.test("coverage: the file named is the one whose TLS carried the model calls
   }
 });
 
+Deno.test("coverage: a scripted API failure was served as written, not refused", () => {
+  // opencode 1.19.5 on api_errors.json (session 32): the first turn failed twice (529), the
+  // second once (429), each retried; the row said "could not answer 3 requests" and `no`
+  const fail = (seq: number, turn: number, status: number) => ({
+    seq,
+    kind: "main" as const,
+    turn,
+    error: `scripted failure: HTTP ${status}`,
+    scriptedFailure: true as const,
+  });
+  const served = servedFacts([
+    fail(0, 0, 529),
+    fail(1, 0, 529),
+    { seq: 2, kind: "main", turn: 0, toolCalls: ["bash"] },
+    fail(3, 1, 429),
+    { seq: 4, kind: "main", turn: 1, toolCalls: [] },
+  ], 2);
+  assert.deepEqual(served, { main: 5, toolCalls: 1, answerable: 1, lastTurn: 1, turns: 2 });
+  assert.deepEqual(
+    judgeCapture(served, { request: true, response: true, toolCalls: 1, toolResults: 1 }),
+    { ok: true, note: "1 of 1 tool calls served recovered, 1 of 1 results" },
+  );
+  // the server's own failure beside them is still said
+  const refused = servedFacts([fail(0, 0, 529), {
+    seq: 1,
+    kind: "main",
+    turn: 0,
+    error: "scenario x: tool Bash is not offered",
+  }], 2);
+  assert.deepEqual(refused.refused, ["scenario x: tool Bash is not offered"]);
+});
+
 Deno.test("coverage: what the scripted server could not answer is said, not hidden in 'yes'", () => {
   // GitHub Copilot CLI 1.0.102 with two MCP servers, before the server knew its SERVER-TOOL
   // names: its first request answered 400, and it stopped
