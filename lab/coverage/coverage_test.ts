@@ -447,7 +447,7 @@ Deno.test("coverage: the file named is the one whose TLS carried the model calls
   }
 });
 
-Deno.test("coverage: a scripted API failure was served as written, not refused", () => {
+Deno.test("coverage: a scripted API failure was served as written, not refused nor owed", () => {
   // opencode 1.19.5 on api_errors.json (session 32): the first turn failed twice (529), the
   // second once (429), each retried; the row said "could not answer 3 requests" and `no`
   const fail = (seq: number, turn: number, status: number) => ({
@@ -468,6 +468,23 @@ Deno.test("coverage: a scripted API failure was served as written, not refused",
   assert.deepEqual(
     judgeCapture(served, { request: true, response: true, toolCalls: 1, toolResults: 1 }),
     { ok: true, note: "1 of 1 tool calls served recovered, 1 of 1 results" },
+  );
+  // Gemini CLI 0.61.0 on midstream_errors.json (session 32): the first turn's stream carried an
+  // error and was retried, the last turn's connection dropped after 4 events and the agent gave
+  // up (exit 1): its answer never crossed the wire whole, so it is not owed
+  const cut = servedFacts([
+    { ...fail(0, 0, 200), error: "scripted failure: error after 4" },
+    { seq: 1, kind: "main", turn: 0, toolCalls: ["run_shell_command"] },
+    { ...fail(2, 1, 200), error: "scripted failure: close after 4" },
+  ], 2);
+  assert.deepEqual(cut, { main: 3, toolCalls: 1, answerable: 1, lastTurn: 0, turns: 2 });
+  assert.deepEqual(
+    judgeCapture(cut, { request: true, response: false, toolCalls: 1, toolResults: 1 }),
+    {
+      ok: true,
+      note: "1 of 1 tool calls served recovered, 1 of 1 results; " +
+        "the agent stopped after scripted turn 1 of 2 (3 main requests served)",
+    },
   );
   // the server's own failure beside them is still said
   const refused = servedFacts([fail(0, 0, 529), {
