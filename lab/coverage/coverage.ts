@@ -400,7 +400,7 @@ export interface ServedFacts {
   toolCalls: number;
   /** of those, the ones a later main request followed (whose result the agent could send) */
   answerable: number;
-  /** the last scripted turn (0-based) served, or -1 */
+  /** the last scripted turn (0-based) served whole (not as a scripted failure), or -1 */
   lastTurn: number;
   /** the scenario's number of turns */
   turns: number;
@@ -423,7 +423,7 @@ export interface ServedFacts {
 export function servedFacts(
   requests: Pick<
     RequestRecord,
-    "seq" | "kind" | "turn" | "toolCalls" | "toolSearches" | "error"
+    "seq" | "kind" | "turn" | "toolCalls" | "toolSearches" | "error" | "scriptedFailure"
   >[],
   turns: number,
   serverErrors: readonly string[] = [],
@@ -445,7 +445,9 @@ export function servedFacts(
     ...(searches ? { searches } : {}),
     toolCalls: main.reduce((n, r) => n + count(r), 0),
     answerable: main.slice(0, -1).reduce((n, r) => n + count(r), 0),
-    lastTurn: Math.max(-1, ...main.map((r) => r.turn ?? -1)),
+    // a turn whose every serving was a scripted failure (an error, or an answer cut short) never
+    // reached the agent whole: the agent that gave up there stopped before it
+    lastTurn: Math.max(-1, ...main.map((r) => r.scriptedFailure ? -1 : r.turn ?? -1)),
     turns,
     ...(refused.length ? { refused } : {}),
   };

@@ -449,6 +449,47 @@ Deno.test("coverage: the file named is the one whose TLS carried the model calls
   }
 });
 
+Deno.test("coverage: a scripted API failure was served as written, not refused nor owed", () => {
+  // opencode 1.19.5 on api_errors.json (session 32): the first turn failed twice (529), the
+  // second once (429), each retried; the row said "could not answer 3 requests" and `no`
+  const fail = (seq: number, turn: number, status: number) => ({
+    seq,
+    kind: "main" as const,
+    turn,
+    error: `scripted failure: HTTP ${status}`,
+    scriptedFailure: true as const,
+  });
+  const served = servedFacts([
+    fail(0, 0, 529),
+    fail(1, 0, 529),
+    { seq: 2, kind: "main", turn: 0, toolCalls: ["bash"] },
+    fail(3, 1, 429),
+    { seq: 4, kind: "main", turn: 1, toolCalls: [] },
+  ], 2);
+  assert.deepEqual(served, { main: 5, toolCalls: 1, answerable: 1, lastTurn: 1, turns: 2 });
+  assert.deepEqual(
+    judgeCapture(served, { request: true, response: true, toolCalls: 1, toolResults: 1 }),
+    { ok: true, note: "1 of 1 tool calls served recovered, 1 of 1 results" },
+  );
+  // Gemini CLI 0.61.0 on midstream_errors.json (session 32): the first turn's stream carried an
+  // error and was retried, the last turn's connection dropped after 4 events and the agent gave
+  // up (exit 1): its answer never crossed the wire whole, so it is not owed
+  const cut = servedFacts([
+    { ...fail(0, 0, 200), error: "scripted failure: error after 4" },
+    { seq: 1, kind: "main", turn: 0, toolCalls: ["run_shell_command"] },
+    { ...fail(2, 1, 200), error: "scripted failure: close after 4" },
+  ], 2);
+  assert.deepEqual(cut, { main: 3, toolCalls: 1, answerable: 1, lastTurn: 0, turns: 2 });
+  assert.deepEqual(
+    judgeCapture(cut, { request: true, response: false, toolCalls: 1, toolResults: 1 }),
+    {
+      ok: true,
+      note: "1 of 1 tool calls served recovered, 1 of 1 results; " +
+        "the agent stopped after scripted turn 1 of 2 (3 main requests served)",
+    },
+  );
+});
+
 Deno.test("coverage: what the scripted server could not answer is said, not hidden in 'yes'", async () => {
   // GitHub Copilot CLI 1.0.102 with two MCP servers, before the server knew its SERVER-TOOL
   // names: its first request answered 400, and it stopped. Here: a shell command scripted, no

@@ -270,6 +270,52 @@ Deno.test("every .sql file runs on the empty schema", async () => {
   }
 });
 
+Deno.test("coverage_capture: an answer that broke off and was finished in the next call is recovered", async () => {
+  // Qwen Code 0.24.4 on midstream_errors.json (session 32): each broken answer (an error event
+  // after 4 chunks, then a dropped connection) was finished by a call that sent back what came
+  // and got the rest; the recovered texts, as the analysis of the capture has them
+  const answer = "It printed: midstream-marker. That is the marker, as the command was " +
+    "written to print it; nothing else came out, and the command ended without an error, " +
+    "so there is nothing more to do.";
+  const calls: [string, string][] = [
+    ["error", "I will run the marker command now, to see what it prints. It is short "],
+    ["complete", "and harmless: it writes one word to its standard output and nothing else."],
+    ["cut", "It printed: midstream-marker. That is the marker, as the command "],
+    [
+      "complete",
+      answer.slice("It printed: midstream-marker. That is the marker, as the command ".length),
+    ],
+  ];
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    await createTables(c, ALL_TABLES);
+    const insert = (conversation: number, at: number, [outcome, text]: [string, string]) =>
+      runSql(
+        c,
+        `INSERT INTO llm_calls (recording, llm_call_id, exchange_id, pid, provider, endpoint,
+           transport, kind, streaming, tool_call_count, server_tool_call_count,
+           tool_result_count, messages, tools_offered, conversation_id, incomplete, outcome,
+           assistant_text)
+         VALUES ('r', $id, $id, 1, 'openai-chat', 'chat.completions', 'http', 'main', true,
+           0, 0, 0, 1, 1, $conversation, $outcome = 'cut', $outcome, $text)`,
+        { id: at, conversation, outcome, text },
+      );
+    const recovered = async () =>
+      (await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), { prompt: "p", answer }))[0]
+        .response;
+    for (const [i, call] of calls.entries()) await insert(1, i + 1, call);
+    assert.equal(await recovered(), true);
+    // a whole answer that begins another conversation's text is not the rest of a broken one
+    await c.run("DELETE FROM llm_calls");
+    for (const [i, call] of calls.entries()) await insert(i < 3 ? 1 : 4, i + 1, call);
+    assert.equal(await recovered(), false);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+});
+
 for (const agent of ["claude", "gemini", "codex"] as const) {
   Deno.test(`every .sql file runs on the ${agent} fixture, and links what tool_marker did`, async () => {
     const db = await analysedFixture(agent);

@@ -43,8 +43,13 @@ export interface RequestRecord {
   /** Response status, once answered. */
   status?: number;
   durationMs?: number;
-  /** Why the server could not answer as scripted. */
+  /** Why the server could not answer as scripted, or which scripted failure it served. */
   error?: string;
+  /**
+   * The answer was a turn's scripted failure (`fail`; `error` says which): the script's doing,
+   * not a fault of the server, so not in the server's `errors`.
+   */
+  scriptedFailure?: true;
 }
 
 /** Copies headers with secret values replaced. */

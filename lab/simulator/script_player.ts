@@ -76,7 +76,14 @@ export type Plan =
   }
   | { exhausted: true; position: number };
 
-function meets(cond: Condition, text: string): boolean {
+/**
+ * Whether a tool result meets a condition, tested on the command's output without the agent's
+ * wrapper (as `{{tool_output}}`): Qwen Code's wrapper repeats the command ("Command: …"), so a
+ * condition on what the command prints would otherwise meet the command's own text, and the
+ * Gemini CLI's `<untrusted_context>` would hide where the output begins.
+ */
+function meets(cond: Condition, result: string): boolean {
+  const text = commandOutput(result);
   if (cond.contains !== undefined && !text.includes(cond.contains)) {
     return false;
   }

@@ -85,6 +85,48 @@ Deno.test("repeat until a condition, bounded by max", () => {
   ]);
 });
 
+Deno.test("a condition is tested on the command's output, not on the agent's wrapper", () => {
+  // retry_until_ok.json on Qwen Code 0.24.4 (session 32): its result repeats the command, which
+  // holds the text the loop waits for, so the loop ended after the first, failed try
+  const command = `echo x >> tries; grep -c x tries | awk '{ if ($1 >= 3) print "OK after " ` +
+    `$1 " tries"; else print "error: try " $1 " failed" }'`;
+  const qwen = (output: string) =>
+    `Command: ${command}\nDirectory: (root)\nOutput: ${output}\nError: (none)\n` +
+    "Exit Code: 0\nSignal: (none)\nProcess Group PGID: (none)";
+  const p = new ScriptPlayer(parseScenario({
+    name: "retry",
+    turns: [
+      { tool: { run: command }, repeat: { until: { contains: "OK" }, max: 4 } },
+      { text: "Finished: {{tool_output}}" },
+    ],
+  }));
+  const turnAt = (k: number, result?: string) => {
+    const plan = p.plan(view(k, result));
+    return plan.exhausted ? "x" : `${plan.turn}/${plan.served}`;
+  };
+  assert.deepEqual(
+    [
+      turnAt(0),
+      turnAt(1, qwen("error: try 1 failed")),
+      turnAt(2, qwen("error: try 2 failed")),
+      turnAt(3, qwen("OK after 3 tries")),
+    ],
+    ["0/1", "0/2", "0/3", "1/1"],
+  );
+  // the Gemini CLI's wrapper: the output begins after "Output: ", inside <untrusted_context>
+  const q = new ScriptPlayer(parseScenario({
+    name: "w",
+    turns: [{ tool: { run: "a" }, repeat: { while: { matches: "^err" }, max: 5 } }, {
+      text: "end",
+    }],
+  }));
+  q.plan(view(0));
+  const again = q.plan(
+    view(1, "<untrusted_context>\nOutput: err: x\nProcess Group PGID: 7\n</untrusted_context>"),
+  );
+  assert.equal(!again.exhausted && again.turn, 0);
+});
+
 Deno.test("repeat while, and when skips a turn whose condition fails", () => {
   const p = new ScriptPlayer(parseScenario({
     name: "w",

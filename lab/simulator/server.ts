@@ -326,11 +326,13 @@ export async function startModelServer(
             const broken = breakAnswer(route, view, whole, failure);
             player!.brokeOff(plan, full.text);
             record.error = `scripted failure: ${failure.cut ?? "error"} after ${failure.after}`;
+            record.scriptedFailure = true;
             if (broken.problem) errors.push(`request ${record.seq}: ${broken.problem}`);
             failed = broken.response;
           } else if (failure) {
             // scripted, not a fault of the server: not in `errors`
             record.error = `scripted failure: HTTP ${failure.status}`;
+            record.scriptedFailure = true;
             failed = failureResponse(route.provider, failure, route.platform);
           } else {
             reply = player!.reply(view, plan);

@@ -335,6 +335,10 @@ Deno.test("a turn's fail: its first requests get the API's error with retry-afte
       // scripted failures are not the server's errors; the log says what each request got
       assert.deepEqual(server.errors, []);
       assert.deepEqual(server.requests.map((r) => r.status), [529, 529, 200, 429, 200]);
+      assert.deepEqual(
+        server.requests.map((r) => r.scriptedFailure ?? false),
+        [true, true, false, true, false],
+      );
       assert.deepEqual(server.transcript.exchanges.map((e) => e.status), [529, 529, 200, 429, 200]);
     } finally {
       c.close();

@@ -2,8 +2,14 @@
 -- whether the scenario's prompt ($prompt) is in one's user input and its last answer
 -- ($answer) in one's assistant text, the tool calls the main calls' answers asked for and how
 -- many of them had their result sent back, and the problems rows by kind ('gap 2, llm 1').
+-- An answer that broke off (outcome `cut` or `error`) and that the agent had finished in its
+-- next main call (Qwen Code sends back what it got and asks for the rest) counts as the two
+-- texts together.
 WITH main AS (
-  SELECT * FROM llm_calls WHERE kind = 'main'
+  SELECT *,
+    coalesce(lag(CASE WHEN outcome <> 'complete' THEN assistant_text END)
+      OVER (PARTITION BY recording, conversation_id ORDER BY llm_call_id), '') AS resumed_from
+  FROM llm_calls WHERE kind = 'main'
 ),
 tools AS (
   SELECT t.* FROM tool_calls t JOIN main c USING (recording, llm_call_id)
@@ -14,7 +20,8 @@ kinds AS (
 SELECT (SELECT count(*) FROM main) AS calls,
   coalesce((SELECT bool_or(contains(coalesce(user_input, ''), $prompt)) FROM main), false)
     AS request,
-  coalesce((SELECT bool_or(contains(coalesce(assistant_text, ''), $answer)) FROM main), false)
+  coalesce((SELECT bool_or(contains(resumed_from || coalesce(assistant_text, ''), $answer))
+    FROM main), false)
     AS response,
   (SELECT count(*) FROM tools) AS tool_calls,
   (SELECT count(*) FROM tools WHERE result_llm_call_id IS NOT NULL) AS tool_results,
