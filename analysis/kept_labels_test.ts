@@ -128,3 +128,39 @@ Deno.test("a table written with sql --write is kept by analyze again; by a rebui
     await Deno.remove(dirname(rec), { recursive: true });
   }
 });
+
+Deno.test("a table an older revision made that this one makes as a view (links) is not taken for a user's", async () => {
+  const rec = await labelled("rec-links-table");
+  const db = `${rec}/analysis.duckdb`;
+  // as revisions before 18 wrote it: `links` a table, not a view
+  const asTable = (c: Parameters<Parameters<typeof withDb>[1]>[0]) =>
+    c.run(
+      "CREATE TABLE links_stored AS SELECT * FROM links; DROP VIEW links; " +
+        "ALTER TABLE links_stored RENAME TO links",
+    );
+  const problems = async () => {
+    const s = await task("sql", "--format", "json", rec, "--", "SELECT message FROM problems");
+    assert.equal(s.code, 0, s.stderr);
+    return JSON.parse(s.stdout);
+  };
+  try {
+    const links = "SELECT count(*)::INT AS n FROM links";
+    const [before] = await queryDb(db, links);
+    await withDb(db, asTable);
+    const again = await task("analyze", "--quiet", rec);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, "");
+    assert.deepEqual(await problems(), []);
+    assert.deepEqual(await queryDb(db, links), [before]);
+    // and by a rebuild for another revision
+    await withDb(db, async (c) => {
+      await asTable(c);
+      await c.run("COMMENT ON TABLE recordings IS 'sightline analysis revision 17'");
+    });
+    assert.deepEqual(await problems(), []);
+    assert.deepEqual(await queryDb(db, links), [before]);
+    assert.deepEqual(await queryDb(db, VERDICT).then((r) => r.length), 1);
+  } finally {
+    await Deno.remove(dirname(rec), { recursive: true });
+  }
+});
