@@ -232,3 +232,115 @@ Deno.test("MCP: two servers with a tool of the same name: each call is the tool 
     close();
   }
 });
+
+Deno.test("MCP: an action of the agent's own that only the MCP call explains is in links once, as the tool call's", async () => {
+  // The MCP server is a process whose actions no tool call explains, so `links` gives them as
+  // the agent's own: an editor that started the agent and serves it MCP tools (as an IDE's
+  // `ide` server does), or the agent process itself serving a process it started. What it does
+  // while serving a call is that call's tool call: one links row, attribution `tool`, signal
+  // `mcp`, not also the agent's. The MCP arguments do not name the path, so no argument match
+  // of correlation's explains the action before the MCP step does.
+  const EDITOR = 90;
+  const HELPER = 102;
+  const cases = [
+    { label: "launcher", client: AGENT, server: EDITOR, role: "launcher" },
+    { label: "agent", client: HELPER, server: AGENT, role: "agent" },
+  ];
+  for (const { label, client, server, role } of cases) {
+    const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
+      r.ipcWrite(ms(at), client, 1000, server, seq, { id, method, params });
+    const answer = (at: number, seq: number, id: number, result: unknown) =>
+      r.ipcWrite(ms(at), server, 1001, client, seq, { id, result });
+    const { c, close } = await syntheticDb({
+      process: [
+        r.fork(0, EDITOR, 1, "code"),
+        r.exec(1, EDITOR, 1, ["/usr/share/code/code"]),
+        r.fork(ms(10), AGENT, EDITOR, "node"),
+        r.exec(ms(10) + 1, AGENT, EDITOR, ["node", "/opt/agent/cli.js", "-p", "go"]),
+        // a process the agent starts at start-up (no tool call's window holds it)
+        r.fork(ms(100), HELPER, AGENT, "node"),
+        r.exec(ms(100) + 1, HELPER, AGENT, ["node", "/opt/agent/helper.js"]),
+        r.exit(ms(5000), HELPER, AGENT),
+      ],
+      file: [
+        // before the call, during it (the server serving it), after it
+        r.open(ms(1050), server, "/w/before.txt"),
+        r.open(ms(1150), server, "/w/a.txt", { flags: 577 }),
+        r.open(ms(2500), server, "/w/after.txt"),
+      ],
+      ipc: [
+        ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
+        answer(130, 0, 1, {
+          protocolVersion: "2025-06-18",
+          serverInfo: { name: "ide", version: "1" },
+        }),
+        ask(1100, 1, 2, "tools/call", { name: "openDiff", arguments: { tab: 7 } }),
+        answer(1200, 1, 2, { content: [{ type: "text", text: "ok" }] }),
+      ],
+      llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000))],
+      tools: [r.tool(1, 1, ms(1000), ms(3000), "mcp__ide__openDiff", { tab: 7 })],
+    });
+    try {
+      await buildLinksAndFindings(c);
+      assert.deepEqual(
+        await all(c, "SELECT tool_call_id, server_alias FROM mcp_tool_links"),
+        [{ tool_call_id: 1n, server_alias: "ide" }],
+        label,
+      );
+      // the server's file events, each once in links: the one during the call is the tool call's
+      assert.deepEqual(
+        await all(
+          c,
+          "SELECT a.path, a.role, l.tool_call_id, l.attribution, l.signals, l.confidence " +
+            "FROM actions a JOIN links l USING (recording, event_table, event_id) " +
+            "WHERE a.event_table = 'file' ORDER BY a.ts_ns, l.attribution",
+        ),
+        [
+          {
+            path: "/w/before.txt",
+            role,
+            tool_call_id: null,
+            attribution: "agent",
+            signals: [],
+            confidence: 0,
+          },
+          {
+            path: "/w/a.txt",
+            role,
+            tool_call_id: 1n,
+            attribution: "tool",
+            signals: ["mcp"],
+            confidence: 1,
+          },
+          {
+            path: "/w/after.txt",
+            role,
+            tool_call_id: null,
+            attribution: "agent",
+            signals: [],
+            confidence: 0,
+          },
+        ],
+        label,
+      );
+      // and every action, the others too, is in links exactly once
+      assert.deepEqual(
+        await all(
+          c,
+          "SELECT a.event_table, a.event_id, count(l.event_id) AS n FROM actions a " +
+            "LEFT JOIN links l USING (recording, event_table, event_id) " +
+            "GROUP BY ALL HAVING count(l.event_id) <> 1",
+        ),
+        [],
+        label,
+      );
+      const [{ links, actions }] = await all(
+        c,
+        "SELECT (SELECT count(*) FROM links) AS links, (SELECT count(*) FROM actions) AS actions",
+      );
+      assert.equal(links, actions, label);
+    } finally {
+      close();
+    }
+  }
+});

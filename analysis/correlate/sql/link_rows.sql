@@ -1,9 +1,10 @@
 -- link_rows: the stored rows of the `links` view (links.sql): one row per action that has a
--- tool call, or that is not the agent's own (a descendant's, a launcher's... every role but
--- `agent` and `launcher`, which `links` gives from `actions` when no tool call explains them:
--- 'agent', no signal, confidence 0). Writing every action's link was most of this step, about
--- 6 s of CPU at 10M events for 8.37M rows, of which 8.02M were the agent's own file events
--- (reports/bench/analysis.md, sessions 31 and 32).
+-- tool call, or that is not the agent's own (a descendant's, one outside every session: every
+-- role but `agent` and `launcher`). An action of role `agent` or `launcher` is stored only when
+-- a tool call explains it (here, or later an MCP call: mcp_links.sql); else `links` gives it
+-- from `actions`: 'agent', no signal, confidence 0. Writing every action's link was most of
+-- this step, about 6 s of CPU at 10M events for 8.37M rows, of which 8.02M were the agent's own
+-- file events (reports/bench/analysis.md, sessions 31 and 32).
 --
 -- Each row: the action, with the tool call that caused it, the signals that say so and a
 -- confidence, or why no tool call explains it.
