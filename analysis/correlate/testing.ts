@@ -308,6 +308,26 @@ export function killOfMinGroup(): SyntheticRecording {
 }
 
 /**
+ * The two ends of an MCP stdio pipe between `client` (writing on pipe `inode`) and `server`
+ * (writing on `inode + 1`), times in ms: `ask` a request of the client's, `answer` the server's
+ * result, `initialize` their first exchange with the server's `serverInfo.name`.
+ */
+export function mcpPipe(client: number, server: number, inode = 1000) {
+  const ms = (x: number) => x * 1_000_000;
+  const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
+    rows.ipcWrite(ms(at), client, inode, server, seq, { id, method, params });
+  const answer = (at: number, seq: number, id: number, result: unknown) =>
+    rows.ipcWrite(ms(at), server, inode + 1, client, seq, { id, result });
+  const init = { protocolVersion: "2025-06-18", capabilities: {} };
+  /** the initialize request at `at` ms (write 0 of each end) and its answer 10 ms later */
+  const initialize = (at: number, name: string) => [
+    ask(at, 0, 1, "initialize", init),
+    answer(at + 10, 0, 1, { ...init, serverInfo: { name, version: "1" } }),
+  ];
+  return { ask, answer, initialize };
+}
+
+/**
  * A stdio session from a capture fixture (JSON lines `{ts_ns, direction, data}`, `data` in
  * base64: the writes of both ends as a capture recorded them): `client` starts `server`, each
  * writes its lines (`to_server` the client's) and both exit after the last; times from 1 ms

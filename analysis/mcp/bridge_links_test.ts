@@ -7,7 +7,13 @@
  * it ends with. Built in the real schema (correlate/testing.ts) and analysed with the real SQL.
  */
 import assert from "node:assert/strict";
-import { all, rows as r, syntheticDb, type SyntheticRecording } from "../correlate/testing.ts";
+import {
+  all,
+  mcpPipe,
+  rows as r,
+  syntheticDb,
+  type SyntheticRecording,
+} from "../correlate/testing.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 
 const ms = (x: number) => x * 1_000_000;
@@ -18,10 +24,7 @@ function recording(
   bridge: string,
   input: unknown = { name: "mcp__files__read_file", arguments: { path: "/w/a.txt" } },
 ): SyntheticRecording {
-  const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
-    r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
-  const answer = (at: number, seq: number, id: number, result: unknown) =>
-    r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+  const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
   return {
     process: [
       r.fork(0, AGENT, 1, "node"),
@@ -33,11 +36,7 @@ function recording(
     ],
     file: [r.open(ms(1150), SERVER, "/w/a.txt")],
     ipc: [
-      ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
-      answer(130, 0, 1, {
-        protocolVersion: "2025-06-18",
-        serverInfo: { name: "fs", version: "1" },
-      }),
+      ...initialize(120, "fs"),
       ask(140, 1, 2, "tools/list", {}),
       answer(150, 1, 2, { tools: [{ name: "read_file", inputSchema: { type: "object" } }] }),
       ask(1100, 2, 3, "tools/call", { name: "read_file", arguments: { path: "/w/a.txt" } }),
@@ -124,10 +123,7 @@ Deno.test("MCP: a tool whose name ends in another tool's is linked to its own ca
       "gh-get-issue",
     ]]
   ) {
-    const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
-      r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
-    const answer = (at: number, seq: number, id: number, result: unknown) =>
-      r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+    const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
     const { c, close } = await syntheticDb({
       process: [
         r.fork(0, AGENT, 1, "node"),
@@ -137,11 +133,7 @@ Deno.test("MCP: a tool whose name ends in another tool's is linked to its own ca
         r.exit(ms(5000), SERVER, AGENT),
       ],
       ipc: [
-        ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
-        answer(130, 0, 1, {
-          protocolVersion: "2025-06-18",
-          serverInfo: { name: "gh", version: "1" },
-        }),
+        ...initialize(120, "gh"),
         ask(1100, 1, 2, "tools/call", { name: "issue", arguments: { id: 7 } }),
         answer(1150, 1, 2, { content: [{ type: "text", text: "ok" }] }),
         ask(1200, 2, 3, "tools/call", { name: "get-issue", arguments: { id: 7 } }),
@@ -177,15 +169,8 @@ Deno.test("MCP: a tool whose name ends in another tool's is linked to its own ca
 Deno.test("MCP: two servers with a tool of the same name: each call is the tool call naming its server", async () => {
   // servers git and git-hub both offer `status`; one answer calls both (Copilot's names)
   const GITHUB = 102;
-  const on = (client: number, server: number, inode: number) => ({
-    ask: (at: number, seq: number, id: number, method: string, params: unknown) =>
-      r.ipcWrite(ms(at), client, inode, server, seq, { id, method, params }),
-    answer: (at: number, seq: number, id: number, result: unknown) =>
-      r.ipcWrite(ms(at), server, inode + 1, client, seq, { id, result }),
-  });
-  const git = on(AGENT, SERVER, 1000);
-  const hub = on(AGENT, GITHUB, 2000);
-  const init = { protocolVersion: "2025-06-18", capabilities: {} };
+  const git = mcpPipe(AGENT, SERVER, 1000);
+  const hub = mcpPipe(AGENT, GITHUB, 2000);
   const done = { content: [{ type: "text", text: "ok" }] };
   const { c, close } = await syntheticDb({
     process: [
@@ -199,10 +184,8 @@ Deno.test("MCP: two servers with a tool of the same name: each call is the tool 
       r.exit(ms(5000), GITHUB, AGENT),
     ],
     ipc: [
-      git.ask(120, 0, 1, "initialize", init),
-      git.answer(130, 0, 1, { ...init, serverInfo: { name: "git", version: "1" } }),
-      hub.ask(140, 0, 1, "initialize", init),
-      hub.answer(150, 0, 1, { ...init, serverInfo: { name: "git-hub", version: "1" } }),
+      ...git.initialize(120, "git"),
+      ...hub.initialize(140, "git-hub"),
       hub.ask(1100, 1, 2, "tools/call", { name: "status", arguments: {} }),
       hub.answer(1150, 1, 2, done),
       git.ask(1200, 1, 2, "tools/call", { name: "status", arguments: {} }),
@@ -247,10 +230,7 @@ Deno.test("MCP: an action of the agent's own that only the MCP call explains is 
     { label: "agent", client: HELPER, server: AGENT, role: "agent" },
   ];
   for (const { label, client, server, role } of cases) {
-    const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
-      r.ipcWrite(ms(at), client, 1000, server, seq, { id, method, params });
-    const answer = (at: number, seq: number, id: number, result: unknown) =>
-      r.ipcWrite(ms(at), server, 1001, client, seq, { id, result });
+    const { ask, answer, initialize } = mcpPipe(client, server);
     const { c, close } = await syntheticDb({
       process: [
         r.fork(0, EDITOR, 1, "code"),
@@ -269,11 +249,7 @@ Deno.test("MCP: an action of the agent's own that only the MCP call explains is 
         r.open(ms(2500), server, "/w/after.txt"),
       ],
       ipc: [
-        ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
-        answer(130, 0, 1, {
-          protocolVersion: "2025-06-18",
-          serverInfo: { name: "ide", version: "1" },
-        }),
+        ...initialize(120, "ide"),
         ask(1100, 1, 2, "tools/call", { name: "openDiff", arguments: { tab: 7 } }),
         answer(1200, 1, 2, { content: [{ type: "text", text: "ok" }] }),
       ],

@@ -22,7 +22,7 @@ import {
   scoreMcpDb,
 } from "./mcp_eval.ts";
 import { MCP_EVAL_AGENTS, parseMcpEvalArgs } from "./mcp_eval_main.ts";
-import { all, rows as r, syntheticDb } from "../../analysis/correlate/testing.ts";
+import { all, mcpPipe, rows as r, syntheticDb } from "../../analysis/correlate/testing.ts";
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 
 Deno.test("eval:mcp: the oracle is the scenario's MCP calls, one marker or tool each", async () => {
@@ -66,10 +66,7 @@ Deno.test("eval:mcp: the oracle knows a tool named SERVER-TOOL (GitHub Copilot C
   const ms = (x: number) => x * 1_000_000;
   const [AGENT, SERVER] = [100, 101];
   const path = "/w/m1_notes.txt";
-  const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
-    r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
-  const answer = (at: number, seq: number, id: number, result: unknown) =>
-    r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+  const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
   const { c, close } = await syntheticDb({
     process: [
       r.fork(0, AGENT, 1, "copilot"),
@@ -80,11 +77,7 @@ Deno.test("eval:mcp: the oracle knows a tool named SERVER-TOOL (GitHub Copilot C
     ],
     file: [r.open(ms(1150), SERVER, path)],
     ipc: [
-      ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
-      answer(130, 0, 1, {
-        protocolVersion: "2025-06-18",
-        serverInfo: { name: "fs", version: "1" },
-      }),
+      ...initialize(120, "fs"),
       ask(1100, 1, 2, "tools/call", { name: "read_text_file", arguments: { path } }),
       answer(1200, 1, 2, { content: [{ type: "text", text: "ok" }] }),
     ],
@@ -112,10 +105,7 @@ Deno.test("eval:mcp: the oracle names an action's tool as the lab offered it, no
   // `-issue` but is not the action `issue`'s call
   const ms = (x: number) => x * 1_000_000;
   const [AGENT, SERVER] = [100, 101];
-  const ask = (at: number, seq: number, id: number, method: string, params: unknown) =>
-    r.ipcWrite(ms(at), AGENT, 1000, SERVER, seq, { id, method, params });
-  const answer = (at: number, seq: number, id: number, result: unknown) =>
-    r.ipcWrite(ms(at), SERVER, 1001, AGENT, seq, { id, result });
+  const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
   const { c, close } = await syntheticDb({
     process: [
       r.fork(0, AGENT, 1, "claude"),
@@ -125,11 +115,7 @@ Deno.test("eval:mcp: the oracle names an action's tool as the lab offered it, no
       r.exit(ms(5000), SERVER, AGENT),
     ],
     ipc: [
-      ask(120, 0, 1, "initialize", { protocolVersion: "2025-06-18", capabilities: {} }),
-      answer(130, 0, 1, {
-        protocolVersion: "2025-06-18",
-        serverInfo: { name: "gh", version: "1" },
-      }),
+      ...initialize(120, "gh"),
       ask(1100, 1, 2, "tools/call", { name: "issue", arguments: { id: 7 } }),
       answer(1150, 1, 2, { content: [{ type: "text", text: "ok" }] }),
       ask(1200, 2, 3, "tools/call", { name: "get-issue", arguments: { id: 7 } }),
