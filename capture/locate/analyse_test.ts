@@ -9,25 +9,7 @@
 import assert from "node:assert/strict";
 import { CLAUDE_EXE, CODEX_EXE, tempCacheDir } from "./test_gate.ts";
 import { locate } from "./mod.ts";
-import { ElfFile } from "../elf.ts";
-
-/** A copy of `exe` whose `.symtab` names `names` (name -> vaddr in `.text`). */
-async function withNames(
-  exe: string,
-  names: Record<string, number>,
-  dir: string,
-): Promise<string> {
-  using elf = ElfFile.open(exe);
-  const text = elf.sections.find((s) => s.name === ".text")!;
-  const out = `${dir}/named`;
-  const args = Object.entries(names).flatMap((
-    [n, v],
-  ) => ["--add-symbol", `${n}=.text:0x${(v - text.addr).toString(16)},global,function`]);
-  const r = await new Deno.Command("objcopy", { args: [...args, exe, out], stderr: "piped" })
-    .output();
-  assert.ok(r.success, new TextDecoder().decode(r.stderr));
-  return out;
-}
+import { withNames } from "../../tests/support/named_copy.ts";
 
 Deno.test("OpenSSL named by .symtab beside rustls over aws-lc and ring (Codex given names): every stack hooked", async () => {
   const dir = await tempCacheDir();
