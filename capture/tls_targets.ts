@@ -5,6 +5,7 @@
  * them a given ELF file offers and at which file offsets.
  */
 import { ElfFile, NotElfError, SHT_DYNSYM } from "./elf.ts";
+import { anchoredNeedles, findNeedles } from "./locate/anchored.ts";
 import {
   LIBCRYPTO_AEAD_NAMES as LIBCRYPTO_EXPORTS,
   locateSymbols,
@@ -181,9 +182,36 @@ function cannotConnect(elf: ElfFile, imports: Set<string>): string | undefined {
   return undefined;
 }
 
+/** Source paths of a TLS stack that has no names to hook (rustls's crypto): ring's panic
+ * locations, aws-lc's aead.c (the quick scan's markers, capture/locate/quick_scan.ts). */
+const UNNAMED_STACK = anchoredNeedles([
+  "/ring-0.",
+  "/ring/src/aead",
+  "/cipher/aead.c\0",
+  "/cipher/aead.cc\0",
+  "/cipher/aead.cc.inc\0",
+], "/");
+
+/**
+ * Whether a file whose `.symtab` names its libssl holds a second TLS stack without names
+ * beside it (an unstripped Rust program with OpenSSL linked in and rustls over ring or aws-lc:
+ * sandbox-agent 0.4.2): its constant strings (`.rodata*`) are searched for the stack's source
+ * paths.
+ */
+function unnamedStackBeside(elf: ElfFile): boolean {
+  const found = UNNAMED_STACK.needles.map(() => false);
+  for (const s of elf.sections) {
+    if (!s.name.startsWith(".rodata")) continue;
+    findNeedles(elf.sectionData(s), UNNAMED_STACK, found, found.map(() => 0));
+    if (found[0]) return true;
+  }
+  return false;
+}
+
 /**
  * Looks at a file's symbols: a library or executable that names SSL_write/SSL_read or
- * gnutls_record_send/recv in `.dynsym` (or, unstripped, `.symtab`) is hooked by name. Any other
+ * gnutls_record_send/recv in `.dynsym` (or, unstripped, `.symtab`) is hooked by name, except one
+ * whose `.symtab` names them beside a TLS stack without names (`unnamedStackBeside`). Any other
  * executable, and any other shared library that connects to servers itself (`cannotConnect`) but
  * a TLS library's client or libcrypto (`tlsClientLibrary`), is "unlocated": the static-binary
  * locator looks for a TLS stack inside. The rest are "none" at one symbol-table read.
@@ -202,6 +230,10 @@ export function inspectFile(path: string): Inspection {
   }
   try {
     const found = locateSymbols(elf);
+    if (found.hooks.length && found.method !== "dynamic symbols" && unnamedStackBeside(elf)) {
+      // the locator hooks the names and the stack beside them (capture/locate/analyse.ts)
+      return { path, status: "unlocated", hooks: [], buildId: elf.buildId() };
+    }
     if (found.hooks.length) {
       const hooks: Hook[] = found.hooks.map((h) => ({
         fn: h.fn,

@@ -4,11 +4,20 @@
  * that imports the TLS API from libssl.so has nothing of its own to hook; one that connects to
  * no server of its own (no connect, or no lookup of a server beside it) is none without a scan.
  * And executables that look like libraries: a static-PIE, with or without the DF_1_PIE flag.
+ * An executable whose `.symtab` names its libssl is hooked by name, unless a TLS stack without
+ * names sits beside it (rustls over ring or aws-lc): then the locator hooks both.
  */
 import assert from "node:assert/strict";
 import { inspectFile } from "./tls_targets.ts";
 import { locateForCapture } from "./locator_glue.ts";
-import { buildSharedClients, buildStaticPieClients } from "../tests/support/static_openssl.ts";
+import {
+  buildSharedClients,
+  buildStaticClients,
+  buildStaticPieClients,
+} from "../tests/support/static_openssl.ts";
+import { withNames } from "../tests/support/named_copy.ts";
+import { CODEX_EXE } from "./locate/test_gate.ts";
+import { locate } from "./locate/mod.ts";
 import { ElfFile } from "./elf.ts";
 import { buildSharedLibrary } from "../tests/support/shared_library.ts";
 
@@ -145,5 +154,35 @@ Deno.test("a static-PIE is an executable and located, also without the DF_1_PIE 
   } finally {
     await Deno.remove(bins.dir, { recursive: true });
     await Deno.remove(cache, { recursive: true });
+  }
+});
+
+Deno.test("an executable naming its libssl in .symtab: hooked by name, or by the locator when rustls over ring or aws-lc is beside it", async () => {
+  const cache = await Deno.makeTempDir({ prefix: "sl-tls-targets-named-" });
+  const clients = await buildStaticClients();
+  try {
+    // OpenSSL alone (the test client, unstripped): its names, at one symbol-table read
+    const alone = inspectFile(clients.symbols);
+    assert.equal(alone.status, "hooked", alone.reason);
+    assert.equal(alone.method, "symbol table (.symtab)");
+    // the pinned Codex (OpenSSL, aws-lc and ring) given a .symtab naming its libssl, as
+    // sandbox-agent 0.4.2 is built (OpenSSL by .symtab, rustls over ring): before, only the names
+    const stripped = await locate(CODEX_EXE, { cacheDir: cache });
+    const at = (fn: string) => stripped.hooks.find((h) => h.fn === fn)!.vaddr;
+    const named = await withNames(CODEX_EXE, {
+      SSL_write: at("ssl_write_internal"),
+      SSL_read: at("ssl_read_internal"),
+    }, cache);
+    const insp = inspectFile(named);
+    assert.equal(insp.status, "unlocated", `${insp.status}: ${insp.method}`);
+    const located = await locateForCapture(named, insp, `${cache}/named`, () => {});
+    assert.equal(located.status, "hooked", located.reason);
+    const fns = located.hooks.map((h) => h.fn);
+    for (const fn of ["SSL_write", "SSL_read", "EVP_AEAD_CTX_seal", "ring_aes_gcm_seal"]) {
+      assert.ok(fns.includes(fn), `${fn} not in ${fns}`);
+    }
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+    await Deno.remove(clients.dir, { recursive: true });
   }
 });

@@ -1,10 +1,13 @@
 /**
  * The locator's methods, run on a file whose quick scan found marker data (mod.ts loads this
- * module only then). Names first: a file that has them needs nothing else. Then every
- * signature method the hints call for: a static binary may hold several TLS stacks (Codex:
- * a static OpenSSL, rustls over aws-lc and rustls over ring), and each one found is hooked,
- * except a libssl's own AEAD (its records would be seen twice): aead.c of the source tree a
- * located ssl_lib.cc belongs to.
+ * module only then). Names first: Go's function table is all a Go binary needs; SSL_write/
+ * SSL_read by name stand for the libssl (no signature search for it), but not for a second
+ * stack without names beside it (an unstripped Rust program with OpenSSL linked in and rustls
+ * over ring or aws-lc: sandbox-agent 0.4.2). Then every signature method the hints call for:
+ * a static binary may hold several TLS stacks (Codex: a static OpenSSL, rustls over aws-lc
+ * and rustls over ring), and each one found is hooked, except a libssl's own AEAD (its
+ * records would be seen twice): aead.c of the source tree a located ssl_lib.cc belongs to,
+ * or any aead.c when the libssl was found by name and BoringSSL/aws-lc's ssl_lib.cc is there.
  */
 import type { ElfFile } from "../elf.ts";
 import { aeadRoot, locateAead } from "./aead.ts";
@@ -50,31 +53,31 @@ export function runMethods(
     if (out.hooks.length) outs.push(out);
     return out;
   };
-  for (
-    const exact of [
-      hints.includes("symbols") && locateSymbols,
-      hints.includes("go") && locateGoTls,
-    ]
-  ) {
-    if (!exact) continue;
-    run(() => exact(elf));
+  // the libssl by its names: its signature methods are not run again
+  const named = hints.includes("symbols") && run(() => locateSymbols(elf)).hooks.length > 0;
+  if (!named && hints.includes("go")) {
+    run(() => locateGoTls(elf));
     if (outs.length) return found(base, outs);
   }
   let finder: FunctionFinder | undefined;
   const functions = () => finder ??= new FunctionFinder(elf);
   let sslRoot: string | undefined;
-  if (hints.includes("ssl_lib.cc")) {
+  if (hints.includes("ssl_lib.cc") && !named) {
     const out = run(() => locateBoringSsl(elf, functions()));
     if (out.hooks.length) sslRoot = out.sourceRoot;
   }
-  if (hints.includes("ssl_lib.c")) {
+  if (hints.includes("ssl_lib.c") && !named) {
     run(() => locateOpenSslStatic(elf, functions()));
   }
   if (hints.includes("aead.c")) {
     // a FIPS module's aead.c is in its code (fips_module.ts): searched there too
     const also = hints.includes(FIPS_TEXT_HINT) ? fipsModuleText(elf) : [];
     const root = aeadRoot(elf, also);
-    if (sslRoot !== undefined && root === sslRoot) {
+    if (named && hints.includes("ssl_lib.cc")) {
+      tried.push(
+        `aead.c: not hooked, it may be the AEAD of the libssl named above (${root})`,
+      );
+    } else if (sslRoot !== undefined && root === sslRoot) {
       tried.push(
         `aead.c: not hooked, it is the AEAD of the libssl located above (${root})`,
       );

@@ -16,7 +16,8 @@
  *      (whose strings may be in its code: fips_module.ts): a uprobe there fails the module's
  *      integrity test and aborts the program; the answer says so.
  *   6. ring (ring.ts): its AEAD seal/open from its algorithm table (rustls's ring provider).
- * A binary may hold several TLS stacks (Codex: OpenSSL, aws-lc and ring): each is hooked.
+ * A binary may hold several TLS stacks (Codex: OpenSSL, aws-lc and ring): each is hooked, also
+ * beside a libssl found by name (an unstripped Rust program: OpenSSL by .symtab, rustls over ring).
  * A file with none of the marker data is refused after reading headers and strings only, so
  * calling this on every exec is cheap. Results are cached per build (cache.ts).
  */
