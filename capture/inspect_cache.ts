@@ -15,7 +15,7 @@ import { LOCATOR_VERSION } from "./locate/cache.ts";
  * library goes to the locator, any other is "none" without a scan; 6: libuv's connect and
  * lookup, c-ares' and glibc's __res_* lookups count too; 7: a static-PIE without DF_1_PIE is an
  * executable, no more a library that cannot connect). */
-const INSPECT_VERSION = 7;
+const INSPECT_VERSION = 8;
 
 export const INSPECT_CACHE_DIR = decodeURIComponent(
   new URL("../.cache/inspect/", import.meta.url).pathname,

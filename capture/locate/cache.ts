@@ -12,7 +12,7 @@ import { idHash } from "../id_hash.ts";
 import type { LocateResult } from "./types.ts";
 
 /** Bump when the method changes in a way that changes results. */
-export const LOCATOR_VERSION = 7;
+export const LOCATOR_VERSION = 8;
 
 /** not a string literal in import(), which Deno would resolve at every capture's start */
 const NODE_CRYPTO = "node:crypto";
