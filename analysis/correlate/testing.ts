@@ -328,6 +328,38 @@ export function mcpPipe(client: number, server: number, inode = 1000) {
 }
 
 /**
+ * An agent (pid 100) whose MCP server gh (pid 101) offers `issue` and `get-issue`: one answer
+ * calls both with the same arguments, by the tool names `issue` and `getIssue` (the one ending
+ * in the other's name: `mcp__gh__get-issue`, `gh-get-issue`), each served in turn.
+ */
+export function issueAndGetIssue(issue: string, getIssue: string): SyntheticRecording {
+  const ms = (x: number) => x * 1_000_000;
+  const [AGENT, SERVER] = [100, 101];
+  const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
+  return {
+    process: [
+      rows.fork(0, AGENT, 1, "node"),
+      rows.exec(1, AGENT, 1, ["node", "/opt/agent/cli.js", "-p", "go"]),
+      rows.fork(ms(100), SERVER, AGENT, "node"),
+      rows.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/gh.js"]),
+      rows.exit(ms(5000), SERVER, AGENT),
+    ],
+    ipc: [
+      ...initialize(120, "gh"),
+      ask(1100, 1, 2, "tools/call", { name: "issue", arguments: { id: 7 } }),
+      answer(1150, 1, 2, { content: [{ type: "text", text: "ok" }] }),
+      ask(1200, 2, 3, "tools/call", { name: "get-issue", arguments: { id: 7 } }),
+      answer(1250, 2, 3, { content: [{ type: "text", text: "ok" }] }),
+    ],
+    llm: [rows.llm(1, AGENT, ms(500)), rows.llm(2, AGENT, ms(3000))],
+    tools: [
+      rows.tool(1, 1, ms(1000), ms(3000), issue, { id: 7 }),
+      rows.tool(2, 1, ms(1000), ms(3000), getIssue, { id: 7 }),
+    ],
+  };
+}
+
+/**
  * A stdio session from a capture fixture (JSON lines `{ts_ns, direction, data}`, `data` in
  * base64: the writes of both ends as a capture recorded them): `client` starts `server`, each
  * writes its lines (`to_server` the client's) and both exit after the last; times from 1 ms

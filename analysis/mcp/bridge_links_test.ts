@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import {
   all,
+  issueAndGetIssue,
   mcpPipe,
   rows as r,
   syntheticDb,
@@ -123,28 +124,7 @@ Deno.test("MCP: a tool whose name ends in another tool's is linked to its own ca
       "gh-get-issue",
     ]]
   ) {
-    const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
-    const { c, close } = await syntheticDb({
-      process: [
-        r.fork(0, AGENT, 1, "node"),
-        r.exec(1, AGENT, 1, ["node", "/opt/agent/cli.js", "-p", "go"]),
-        r.fork(ms(100), SERVER, AGENT, "node"),
-        r.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/gh.js"]),
-        r.exit(ms(5000), SERVER, AGENT),
-      ],
-      ipc: [
-        ...initialize(120, "gh"),
-        ask(1100, 1, 2, "tools/call", { name: "issue", arguments: { id: 7 } }),
-        answer(1150, 1, 2, { content: [{ type: "text", text: "ok" }] }),
-        ask(1200, 2, 3, "tools/call", { name: "get-issue", arguments: { id: 7 } }),
-        answer(1250, 2, 3, { content: [{ type: "text", text: "ok" }] }),
-      ],
-      llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000))],
-      tools: [
-        r.tool(1, 1, ms(1000), ms(3000), issue, { id: 7 }),
-        r.tool(2, 1, ms(1000), ms(3000), getIssue, { id: 7 }),
-      ],
-    });
+    const { c, close } = await syntheticDb(issueAndGetIssue(issue, getIssue));
     try {
       await buildLinksAndFindings(c);
       assert.deepEqual(

@@ -22,7 +22,13 @@ import {
   scoreMcpDb,
 } from "./mcp_eval.ts";
 import { MCP_EVAL_AGENTS, parseMcpEvalArgs } from "./mcp_eval_main.ts";
-import { all, mcpPipe, rows as r, syntheticDb } from "../../analysis/correlate/testing.ts";
+import {
+  all,
+  issueAndGetIssue,
+  mcpPipe,
+  rows as r,
+  syntheticDb,
+} from "../../analysis/correlate/testing.ts";
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 
 Deno.test("eval:mcp: the oracle is the scenario's MCP calls, one marker or tool each", async () => {
@@ -103,30 +109,7 @@ Deno.test("eval:mcp: the oracle knows a tool named SERVER-TOOL (GitHub Copilot C
 Deno.test("eval:mcp: the oracle names an action's tool as the lab offered it, not by a suffix", async () => {
   // server gh's `issue` and `get-issue`, one call each (no marker): `mcp__gh__get-issue` ends in
   // `-issue` but is not the action `issue`'s call
-  const ms = (x: number) => x * 1_000_000;
-  const [AGENT, SERVER] = [100, 101];
-  const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
-  const { c, close } = await syntheticDb({
-    process: [
-      r.fork(0, AGENT, 1, "claude"),
-      r.exec(1, AGENT, 1, ["/opt/claude", "-p", "go"]),
-      r.fork(ms(100), SERVER, AGENT, "node"),
-      r.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/gh.js"]),
-      r.exit(ms(5000), SERVER, AGENT),
-    ],
-    ipc: [
-      ...initialize(120, "gh"),
-      ask(1100, 1, 2, "tools/call", { name: "issue", arguments: { id: 7 } }),
-      answer(1150, 1, 2, { content: [{ type: "text", text: "ok" }] }),
-      ask(1200, 2, 3, "tools/call", { name: "get-issue", arguments: { id: 7 } }),
-      answer(1250, 2, 3, { content: [{ type: "text", text: "ok" }] }),
-    ],
-    llm: [r.llm(1, AGENT, ms(500)), r.llm(2, AGENT, ms(3000))],
-    tools: [
-      r.tool(1, 1, ms(1000), ms(3000), "mcp__gh__issue", { id: 7 }),
-      r.tool(2, 1, ms(1000), ms(3000), "mcp__gh__get-issue", { id: 7 }),
-    ],
-  });
+  const { c, close } = await syntheticDb(issueAndGetIssue("mcp__gh__issue", "mcp__gh__get-issue"));
   try {
     await buildLinksAndFindings(c);
     const action = (index: number, tool: string) => ({
