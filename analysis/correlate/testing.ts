@@ -328,6 +328,23 @@ export function mcpPipe(client: number, server: number, inode = 1000) {
 }
 
 /**
+ * The processes of an agent (pid 100, `comm`, running `argv`) and of the MCP server it starts at
+ * start-up (pid 101, `node` running `server`, 100 ms in: no tool call's window holds it), which
+ * exits at 5 s.
+ */
+export function agentAndServer(comm: string, argv: string[], server: string[]): Row[] {
+  const ms = (x: number) => x * 1_000_000;
+  const [AGENT, SERVER] = [100, 101];
+  return [
+    rows.fork(0, AGENT, 1, comm),
+    rows.exec(1, AGENT, 1, argv),
+    rows.fork(ms(100), SERVER, AGENT, "node"),
+    rows.exec(ms(100) + 1, SERVER, AGENT, server),
+    rows.exit(ms(5000), SERVER, AGENT),
+  ];
+}
+
+/**
  * An agent (pid 100) whose MCP server gh (pid 101) offers `issue` and `get-issue`: one answer
  * calls both with the same arguments, by the tool names `issue` and `getIssue` (the one ending
  * in the other's name: `mcp__gh__get-issue`, `gh-get-issue`), each served in turn.
@@ -337,13 +354,10 @@ export function issueAndGetIssue(issue: string, getIssue: string): SyntheticReco
   const [AGENT, SERVER] = [100, 101];
   const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
   return {
-    process: [
-      rows.fork(0, AGENT, 1, "node"),
-      rows.exec(1, AGENT, 1, ["node", "/opt/agent/cli.js", "-p", "go"]),
-      rows.fork(ms(100), SERVER, AGENT, "node"),
-      rows.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/gh.js"]),
-      rows.exit(ms(5000), SERVER, AGENT),
-    ],
+    process: agentAndServer("node", ["node", "/opt/agent/cli.js", "-p", "go"], [
+      "node",
+      "/opt/srv/gh.js",
+    ]),
     ipc: [
       ...initialize(120, "gh"),
       ask(1100, 1, 2, "tools/call", { name: "issue", arguments: { id: 7 } }),

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  agentAndServer,
   all,
   issueAndGetIssue,
   mcpPipe,
@@ -27,14 +28,11 @@ function recording(
 ): SyntheticRecording {
   const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
   return {
-    process: [
-      r.fork(0, AGENT, 1, "node"),
-      r.exec(1, AGENT, 1, ["node", "/opt/qwen/cli.js", "-p", "go"]),
-      // the agent starts its MCP server itself, at start-up (no tool call's window holds it)
-      r.fork(ms(100), SERVER, AGENT, "node"),
-      r.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/server.js"]),
-      r.exit(ms(5000), SERVER, AGENT),
-    ],
+    // the agent starts its MCP server itself, at start-up (no tool call's window holds it)
+    process: agentAndServer("node", ["node", "/opt/qwen/cli.js", "-p", "go"], [
+      "node",
+      "/opt/srv/server.js",
+    ]),
     file: [r.open(ms(1150), SERVER, "/w/a.txt")],
     ipc: [
       ...initialize(120, "fs"),

@@ -23,6 +23,7 @@ import {
 } from "./mcp_eval.ts";
 import { MCP_EVAL_AGENTS, parseMcpEvalArgs } from "./mcp_eval_main.ts";
 import {
+  agentAndServer,
   all,
   issueAndGetIssue,
   mcpPipe,
@@ -74,13 +75,11 @@ Deno.test("eval:mcp: the oracle knows a tool named SERVER-TOOL (GitHub Copilot C
   const path = "/w/m1_notes.txt";
   const { ask, answer, initialize } = mcpPipe(AGENT, SERVER);
   const { c, close } = await syntheticDb({
-    process: [
-      r.fork(0, AGENT, 1, "copilot"),
-      r.exec(1, AGENT, 1, ["/opt/copilot-linux-x64/copilot", "-p", "go"]),
-      r.fork(ms(100), SERVER, AGENT, "node"),
-      r.exec(ms(100) + 1, SERVER, AGENT, ["node", "/opt/srv/server.js", "/w"]),
-      r.exit(ms(5000), SERVER, AGENT),
-    ],
+    process: agentAndServer("copilot", ["/opt/copilot-linux-x64/copilot", "-p", "go"], [
+      "node",
+      "/opt/srv/server.js",
+      "/w",
+    ]),
     file: [r.open(ms(1150), SERVER, path)],
     ipc: [
       ...initialize(120, "fs"),
