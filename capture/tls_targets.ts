@@ -6,6 +6,7 @@
  */
 import { ElfFile, NotElfError, SHT_DYNSYM } from "./elf.ts";
 import { anchoredNeedles, findNeedles } from "./locate/anchored.ts";
+import { MARKERS } from "./locate/markers.ts";
 import {
   LIBCRYPTO_AEAD_NAMES as LIBCRYPTO_EXPORTS,
   locateSymbols,
@@ -183,14 +184,11 @@ function cannotConnect(elf: ElfFile, imports: Set<string>): string | undefined {
 }
 
 /** Source paths of a TLS stack that has no names to hook (rustls's crypto): ring's panic
- * locations, aws-lc's aead.c (the quick scan's markers, capture/locate/quick_scan.ts). */
-const UNNAMED_STACK = anchoredNeedles([
-  "/ring-0.",
-  "/ring/src/aead",
-  "/cipher/aead.c\0",
-  "/cipher/aead.cc\0",
-  "/cipher/aead.cc.inc\0",
-], "/");
+ * locations, aws-lc's aead.c (the quick scan's markers of those hints). */
+const UNNAMED_STACK = anchoredNeedles(
+  MARKERS.filter(([hint]) => hint === "ring" || hint === "aead.c").map(([, m]) => m),
+  "/",
+);
 
 /**
  * Whether a file whose `.symtab` names its libssl holds a second TLS stack without names

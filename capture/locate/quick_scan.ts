@@ -27,6 +27,7 @@ import {
   moduleTextBySymbols,
 } from "./fips_module.ts";
 import { looksLikeGo } from "./gopclntab.ts";
+import { MARKERS } from "./markers.ts";
 import { namesTlsFunctions } from "./symbols.ts";
 
 export interface QuickScan {
@@ -39,19 +40,6 @@ export interface QuickScan {
   reason?: string;
   durationMs: number;
 }
-
-/** Strings whose presence means a BoringSSL / aws-lc error site may be found. */
-export const MARKERS: [string, string][] = [
-  ["ssl_lib.cc", "/ssl/ssl_lib.cc\0"],
-  // OpenSSL 3's error sites (ssl/ssl_lib.c, relative or absolute)
-  ["ssl_lib.c", "ssl/ssl_lib.c\0"],
-  ["aead.c", "/cipher/aead.c\0"],
-  ["aead.c", "/cipher/aead.cc\0"],
-  ["aead.c", "/cipher/aead.cc.inc\0"],
-  // ring's source paths (panic locations): from the cargo registry, or a vendored copy
-  ["ring", "/ring-0."],
-  ["ring", "/ring/src/aead"],
-];
 
 export function quickScan(path: string): QuickScan {
   const t0 = performance.now();
