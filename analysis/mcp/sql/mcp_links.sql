@@ -8,7 +8,11 @@
 -- A pid reused is another process: the server is the incarnation of its pid alive at the call
 -- (pid_incarnations in macros.sql, by ASOF JOIN), and the processes it started are found
 -- incarnation by incarnation (lineage's ppid and parent_start_ns), so that a later process
--- with a pid the server or its child once had is not taken for theirs.
+-- with a pid the server or its child once had is not taken for theirs. A server's client is
+-- never among its processes, nor anything the client started: a server that is its agent's
+-- launcher (an editor that starts the agent and serves it tools over the agent's stdio) has
+-- the agent's whole tree among its descendants, and what the agent does while a call is open
+-- is the agent's, not the call's.
 -- The link is changed where `links` keeps it (`correlate.link_rows`, link_rows.sql), or kept
 -- there when the view gave it (an action of the agent's own that no tool call explained).
 MERGE INTO correlate.link_rows AS links
@@ -16,12 +20,22 @@ USING (
   WITH RECURSIVE incs AS (FROM pid_incarnations('lineage')),
   calls AS (
     SELECT m.recording, m.mcp_call_id, m.server_pid, v.start_ns AS server_start_ns, m.start_ns,
-      coalesce(m.end_ns, m.start_ns) AS end_ns, k.tool_call_id, m.arguments::VARCHAR AS args
+      coalesce(m.end_ns, m.start_ns) AS end_ns, k.tool_call_id, m.arguments::VARCHAR AS args,
+      m.client_pid, c.start_ns AS client_start_ns
     FROM mcp_calls m
     JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
     ASOF LEFT JOIN incs v
       ON v.recording = m.recording AND v.pid = m.server_pid AND m.start_ns >= v.from_ns
+    ASOF LEFT JOIN incs c
+      ON c.recording = m.recording AND c.pid = m.client_pid AND m.start_ns >= c.from_ns
     WHERE m.server_pid IS NOT NULL
+  ),
+  -- each server's clients (incarnations): the tree below stops at them
+  clients AS (
+    SELECT DISTINCT recording, server_pid AS root, server_start_ns AS root_start_ns,
+      client_pid AS pid, client_start_ns AS start_ns
+    FROM calls
+    WHERE client_pid IS NOT NULL
   ),
   tree AS (
     SELECT DISTINCT recording, server_pid AS root, server_start_ns AS root_start_ns,
@@ -32,6 +46,9 @@ USING (
     FROM tree t
     JOIN lineage l ON l.recording = t.recording AND l.ppid = t.pid
       AND l.parent_start_ns IS NOT DISTINCT FROM t.start_ns AND l.pid <> t.pid
+    WHERE NOT EXISTS (SELECT 1 FROM clients k WHERE k.recording = t.recording
+      AND k.root = t.root AND k.root_start_ns IS NOT DISTINCT FROM t.root_start_ns
+      AND k.pid = l.pid AND k.start_ns IS NOT DISTINCT FROM l.start_ns)
   ),
   -- An action is compared only with the calls of its own second, a call over a day on its
   -- server (by_second and over_a_day in macros.sql; on the server alone, every action of a
