@@ -16,7 +16,9 @@
  * span (the agent process's own ones on the tool span), the tools the provider ran within an
  * answer (`server_tool_calls`: web search, code execution, ...) as `gen_ai.server_tool_call`
  * events on its chat span, and findings as `sightline.finding`
- * events on the tool span their evidence names, else on the session span. Prompts, answers,
+ * events on the tool span their evidence names, else on the session span; the recording's
+ * `problems` (a file cut short, a capture that did not end cleanly) as `sightline.problem`
+ * events on every session span, counted in its `sightline.problems`. Prompts, answers,
  * tool arguments and results go in only when asked for (`content`, `toolArguments`).
  *
  * Span and trace ids are derived from the host, recording and row ids, so exporting a
@@ -259,6 +261,7 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
         "http",
         "agent_http",
         "findings",
+        "problems",
       ]
     ) {
       q[name] = (await c.runAndReadAll(sql(`otlp_${name}`))).getRowObjectsJS() as Row[];
@@ -438,10 +441,20 @@ export async function exportOtlp(db: string, opts: OtlpOptions = {}): Promise<Ot
           "sightline.processes": num(s.processes),
           "sightline.cost_usd": s.cost_usd,
           "sightline.models": s.models,
+          "sightline.problems": q.problems.length || undefined,
         },
         context.active(),
         spanId("session", sid),
       );
+      // what the recording lost or could not read, on every trace: a backend shows it with
+      // the spans it concerns (a file cut short: the trace may stop early)
+      for (const p of q.problems) {
+        event(root, "sightline.problem", sessionStart, {
+          "sightline.problem.kind": p.kind,
+          "sightline.problem.source": p.source,
+          "sightline.problem.message": p.message,
+        });
+      }
       const inSession = trace.setSpan(context.active(), root);
       const chatSpans = new Map<number, Span>();
 

@@ -919,3 +919,58 @@ Deno.test("export --format otlp: a failed command the agent did not flag is an E
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("export --format otlp: a recording with a file cut short is exported from what was read, each session span carrying its problems, exit 1", async () => {
+  const { tmp, recs } = await copies();
+  const rx = receiver();
+  try {
+    // injection-claude's file.arrow cut mid-batch (a capture killed mid-write)
+    const cut = join(recs[0], "file.arrow");
+    await Deno.truncate(cut, Math.floor((await Deno.stat(cut)).size / 2) + 7);
+    const base = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.url };
+    const out = await task(["export", ...recs, "--format", "otlp"], base);
+    assert.equal(out.code, 1, out.stderr);
+    const lines = out.stderr.trim().split("\n").filter((x) => !x.includes("analysing"));
+    assert.ok(
+      lines.some((l) =>
+        /^export: .*injection-claude: file\.arrow damaged: analysed what could be read; \d+ problems? /
+          .test(l)
+      ),
+      out.stderr,
+    );
+    assert.match(out.stdout, /injection-claude: [1-9]\d* traces/, "what was read is sent");
+    const got = spans(rx.got.splice(0));
+    for (const rec of recs) {
+      const problems = await rowsOf(
+        rec,
+        "SELECT kind, source, message FROM problems ORDER BY kind, source, message",
+      );
+      const sessions = got.filter((s) =>
+        s.name.startsWith("invoke_agent ") &&
+        s.attributes["sightline.recording"] === rec.split("/").at(-1)
+      );
+      assert.ok(sessions.length > 0, rec);
+      for (const s of sessions) {
+        assert.equal(s.attributes["sightline.problems"], problems.length || undefined, rec);
+        assert.deepEqual(
+          s.events.filter((e) => e.name === "sightline.problem").map((e) => ({
+            kind: e.attributes["sightline.problem.kind"],
+            source: e.attributes["sightline.problem.source"],
+            message: e.attributes["sightline.problem.message"],
+          })),
+          problems,
+          rec,
+        );
+      }
+    }
+    // the cut file is among them
+    const [damaged] = await rowsOf(
+      recs[0],
+      "SELECT count(*)::INTEGER AS n FROM problems WHERE kind = 'file' AND source = 'file.arrow'",
+    );
+    assert.equal(damaged.n, 1);
+  } finally {
+    await rx.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
