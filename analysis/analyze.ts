@@ -57,6 +57,7 @@ import { stampRevision } from "./analysis_version.ts";
 import { filesStampOf, stampFiles } from "./files_stamp.ts";
 import { keepLabels } from "./kept_labels.ts";
 import { blindNetProblems } from "./loopback_unseen.ts";
+import { unnamedAgentsProblem } from "./unnamed_agents.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -299,6 +300,7 @@ export async function analyzeRecording(
         else await b.run(`${name}.sql`, sqlText(name));
       }
       await outlivedProblem(c, b, input.name);
+      await unnamedAgentsProblem(c, b, input.name, input.manifest?.mode);
       phase("build");
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);

@@ -12,9 +12,13 @@ import { dirname } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { queryRows } from "../kit/sql_runner.ts";
 import { withDb } from "./analysed_db.ts";
-import { rows, syntheticDb } from "./correlate/testing.ts";
+import { REC, rows, syntheticDb } from "./correlate/testing.ts";
 import { sqlText } from "./sql_files.ts";
 import { analysedCopy } from "./testing.ts";
+import { Build } from "./build_steps.ts";
+import { unnamedAgentsProblem } from "./unnamed_agents.ts";
+
+const ms = (x: number) => x * 1_000_000;
 
 const FIXTURES = new URL("../tests/fixtures/", import.meta.url).pathname;
 
@@ -545,4 +549,64 @@ Deno.test("llm_call_agents: the lineage goes through a pid's earlier program (an
     }),
     { 1: "acme-agent", 2: "acme-agent", 3: "acme-agent", 4: null },
   );
+});
+
+Deno.test("llm_call_agents: a process a --pid capture joined is named by its `joined` row (what /proc showed it ran), its forked worker too; with none, nobody's and a problem says why", async () => {
+  /** the `joined` row of `pid`, at the capture's start (0): what it ran when joined */
+  const joined = (pid: number, ppid: number, exe: string, argv: string[]) => ({
+    ...rows.exec(0, pid, ppid, argv),
+    kind: "joined",
+    filename: exe,
+    exe,
+  });
+  const recording = {
+    process: [
+      // the agent, a node script, joined; its worker forked before the join, joined too
+      joined(100, 50, "/usr/bin/node", ["node", "/opt/acme/node_modules/.bin/acme-agent", "go"]),
+      joined(101, 100, "/usr/bin/node", ["node", "/opt/acme/node_modules/.bin/acme-agent", "go"]),
+      // a worker it forks after the join
+      rows.fork(ms(1), 102, 100),
+    ],
+    llm: [
+      rows.llm(1, 100, ms(10), { agent: null }),
+      rows.llm(2, 101, ms(20), { agent: null }),
+      rows.llm(3, 102, ms(30), { agent: null }),
+      // a process of which nothing is recorded (a capture older than `joined` rows)
+      rows.llm(4, 400, ms(40), { agent: null }),
+      rows.llm(5, 400, ms(50), { agent: null }),
+    ],
+  };
+  assert.deepEqual(await agents(recording), {
+    1: "acme-agent",
+    2: "acme-agent",
+    3: "acme-agent",
+    4: null,
+    5: null,
+  });
+  // the unnamed calls are a problem naming their process and what to do
+  const { c, close } = await syntheticDb(recording);
+  try {
+    const b = new Build(c, REC);
+    await unnamedAgentsProblem(c, b, REC, "pid");
+    assert.equal(b.problems.length, 1);
+    const [p] = b.problems;
+    assert.equal(p.source, "llm_calls");
+    assert.equal(p.kind, "llm");
+    assert.match(
+      p.message,
+      /^2 LLM calls name no agent \(pid 400: 2\): their User-Agent names none and nothing of its process but what it did after the capture joined with --pid was recorded .*deno task capture -- CMD/,
+    );
+    // and the processes table shows what the joined one ran
+    assert.deepEqual(
+      await queryRows(c, "SELECT pid, exe, argv[2] AS script FROM processes WHERE pid = 100"),
+      [{ pid: 100, exe: "/usr/bin/node", script: "/opt/acme/node_modules/.bin/acme-agent" }],
+    );
+    // every call named: no problem
+    const named = new Build(c, REC);
+    await c.run("UPDATE llm_calls SET agent = 'x'");
+    await unnamedAgentsProblem(c, named, REC, "pid");
+    assert.deepEqual(named.problems, []);
+  } finally {
+    close();
+  }
 });

@@ -86,7 +86,9 @@ export const problemsTable = table(
       "`file`, `gap`, `truncated`, `lost` (bytes lost in capture, or withheld by it so no " +
         "secret leaks; also what the capture dropped: source `capture`), " +
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
-        "no reader knows: it has no `llm_calls` row); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
+        "no reader knows: it has no `llm_calls` row; and, source `llm_calls`, calls whose agent " +
+        "could not be named: their User-Agent names none and no program of their process's " +
+        "lineage was recorded, as of a process a `--pid` capture joined before `joined` rows); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
         "not decoded, io_uring not attached: see `blind_spots`), and, source `net`, a recording " +
         "with no LLM call whose traced processes connected to servers on loopback, which may " +

@@ -56,7 +56,7 @@ export const STACK_SQL = [
 ] as const;
 
 /** Statements on an analysed database's own record: its problems, its recording and how it
- * ended and what its table files were, the revision of the analysis that built it, its processes that outlived it, the
+ * ended and what its table files were, the revision of the analysis that built it, its processes that outlived it and those whose LLM calls name no agent, the
  * local servers it talked to with no LLM call seen, the processes whose HTTPS went unrecorded
  * and the libraries they opened, its
  * tables' digests, the labels and tables it keeps from the one it replaces, the transaction a
@@ -68,6 +68,7 @@ export const DB_SQL = [
   "https_unrecorded",
   "https_unrecorded_libs",
   "labels_kept",
+  "llm_calls_unnamed",
   "loopback_servers_unseen",
   "problems_by_kind",
   "problems_clear_sources",

@@ -116,6 +116,10 @@ Deno.test("every statement on a declared table runs on each table of the real sc
     assert.deepEqual(await queryRows(c, sqlText("problems_by_kind")), []);
     const outlived = await c.runAndReadAll(sqlText("processes_outlived"), [rec.name]);
     assert.deepEqual(outlived.columnNames(), ["pid", "comm"]);
+    // every call of this run named its agent
+    const unnamed = await c.runAndReadAll(sqlText("llm_calls_unnamed"), [rec.name]);
+    assert.deepEqual(unnamed.columnNames(), ["pid", "n", "seen", "comm"]);
+    assert.deepEqual(unnamed.getRows(), []);
     // the digests: every table and view, recordings' path left out
     const tables = (await queryRows(c, sqlText("digest_tables"))).map((r) => r.table_name);
     assert.ok(tables.includes("tls") && tables.includes("recordings"), String(tables));

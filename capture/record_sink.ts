@@ -20,6 +20,7 @@ import {
   type NetRow,
   netTable,
   privilegeTable,
+  type ProcessRow,
   processTable,
   tlsTable,
 } from "../recording/schema.ts";
@@ -308,6 +309,17 @@ export class RecordSink {
         break;
     }
   };
+
+  /**
+   * The `joined` rows of the processes a `--pid` or `--comm` capture joined, as /proc showed
+   * them at the join (joined_rows.ts): what they run, which no exec row says.
+   */
+  joined(rows: readonly ProcessRow[]): void {
+    for (const r of rows) {
+      if (r.net_ns !== null && !this.#netNs.has(r.pid)) this.#netNs.set(r.pid, Number(r.net_ns));
+      this.#writers.process.append(r);
+    }
+  }
 
   /** The traced processes seen to start (fork, exec) and not yet to exit. */
   running(): number[] {

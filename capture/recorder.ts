@@ -25,6 +25,7 @@ import {
   saveNothingToHook,
 } from "./inspect_cache.ts";
 import { type LoaderClient, LoaderError } from "./loader.ts";
+import { joinedRows } from "./joined_rows.ts";
 import { type CaptureOptions, launch, type Launched } from "./launch.ts";
 import { CliError } from "../kit/cli_error.ts";
 import { type Manifest, MANIFEST_FILE, writeManifest } from "../recording/manifest.ts";
@@ -429,6 +430,8 @@ async function connectLoader(
             "was not inspected, and TLS inside it is not read",
         );
       }
+      // what each runs, which no exec row says (its exec came before the capture)
+      sink.joined(joinedRows(traced, BigInt(manifest.started_ns)));
       const running = runningCodeFiles(traced).map((p) => attaching.ensure(p, "running"));
       preattached = Promise.all([preattached, ...running]);
       preattached.catch(() => {});

@@ -52,38 +52,50 @@ export const NON_UTF8_TEXT =
 
 export const processTable = table(
   "process",
-  "One row per fork, exec and exit of a traced process (threads are not processes).",
+  "One row per fork, exec and exit of a traced process (threads are not processes), and one " +
+    "per process a `--pid` or `--comm` capture joined (`joined`).",
   [
     col("ts_ns", "int64", "wall-clock time, nanoseconds since the Unix epoch"),
     col("pid", "int32", "process id (thread group id)"),
     col("ppid", "int32", "parent process id"),
     col("tid", "int32", "thread that did it (for fork: the new process's first thread)"),
     col("uid", "int32", "user id"),
-    col("kind", "utf8", "`fork`, `exec` or `exit`"),
+    col(
+      "kind",
+      "utf8",
+      "`fork`, `exec` or `exit`; `joined`: a process a `--pid` or `--comm` capture joined, " +
+        "running before it (its exec unseen), as /proc showed it at the join: its parent, " +
+        "name, user, program (`filename`, `exe`), `argv`, `cwd` and namespaces, at the " +
+        "capture's start (absent from earlier captures)",
+    ),
     col(
       "comm",
       "utf8",
       "the kernel's 15-character command name (after the exec, for exec; for exit, the main thread's, as ps shows it: before tool version 0.4.0, the last thread's to exit)",
     ),
-    opt("filename", "utf8", "exec: the file executed, as passed to execve"),
+    opt(
+      "filename",
+      "utf8",
+      "exec: the file executed, as passed to execve; joined: the file it runs (`exe`)",
+    ),
     opt(
       "argv",
       "list_utf8",
-      "exec: the arguments (up to 1 MiB in all; recordings without manifest `exec_argv` kept 16 KiB)",
+      "exec: the arguments (up to 1 MiB in all; recordings without manifest `exec_argv` kept 16 KiB); joined: its command line as /proc shows it",
     ),
     col(
       "argv_truncated",
       "bool",
       "exec: argv was longer than what was kept, or bytes of it were lost (manifest `exec_argv`)",
     ),
-    opt("cwd", "utf8", "exec: the working directory"),
+    opt("cwd", "utf8", "exec, joined: the working directory"),
     opt("exit_code", "int32", "exit: the exit status (0-255), null when killed by a signal"),
     opt("exit_signal", "int32", "exit: the signal that killed it"),
     added(
       opt(
         "exe",
         "utf8",
-        "exec: the file executed as the kernel found it (after symlinks, execveat's directory " +
+        "exec, joined: the file executed as the kernel found it (after symlinks, execveat's directory " +
           "fd and #! resolution); a file with no directory of its own (a memfd) is " +
           "`/NAME`, e.g. `/memfd:payload`",
       ),
@@ -99,12 +111,12 @@ export const processTable = table(
       V_BLIND,
       false,
     ),
-    added(opt("net_ns", "int64", "fork, exec: " + NET_NS_DOC), V_NS),
+    added(opt("net_ns", "int64", "fork, exec, joined: " + NET_NS_DOC), V_NS),
     added(
       opt(
         "mnt_ns",
         "int64",
-        "fork, exec: the mount namespace it was in, by inode number (the manifest's " +
+        "fork, exec, joined: the mount namespace it was in, by inode number (the manifest's " +
           "`namespaces.mnt` is the capture's own): the paths of its `file` rows are as seen " +
           "from it (a sandbox's own file system, parts of the host's bound into it); null: unknown",
       ),

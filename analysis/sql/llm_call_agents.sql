@@ -10,7 +10,9 @@
 -- that package (a `.bin` link to a native build), so that an npm package's name wins over its
 -- bin's whenever the recording shows it; a link whose package it does not show keeps the
 -- link's name (`cn`).
--- The calling process as it was at the call: its last event at or before it. An exec ran a
+-- The calling process as it was at the call: its last event at or before it. A process the
+-- capture joined (--pid, --comm: running before it) has a `joined` row, which says what it ran
+-- then, as an exec does, and whose step up is its parent's, as a fork's. An exec ran a
 -- program, after what the pid ran before it (`acme-agent` exec'ing `node -e` is still the
 -- agent's); a fork ran its parent's, as the parent was at the fork (its own last event then;
 -- a child reparented later is still its forker's); and so on up its lineage: through processes that forked and did not exec (a worker of a
@@ -23,7 +25,7 @@
 -- program of the lineage names an agent, the nearest program is the name (`node`). The walk
 -- stops at an exit (a pid whose last event before then is an exit is another process's: a
 -- pid reused, its fork not seen), at a process of which nothing is recorded (joined with
--- --pid), and after 64 generations (none is that deep; a cycle of timestamps cannot be). A
+-- --pid by a capture older than `joined` rows), and after 64 generations (none is that deep; a cycle of timestamps cannot be). A
 -- call none of whose lineage ran a recorded program stays unnamed. Each lineage is walked
 -- once for all the calls it made, and each program named once. Before processes.sql, which
 -- names an agent process after its calls.
@@ -36,7 +38,7 @@ FROM (
   life AS (
     SELECT recording, pid, ts_ns, kind, ppid
     FROM process
-    WHERE kind IN ('exec', 'fork', 'exit')
+    WHERE kind IN ('exec', 'fork', 'exit', 'joined')
   ),
   -- each call's process as it was: its last event at or before the call
   start AS (
@@ -88,7 +90,7 @@ FROM (
   ends AS (
     SELECT recording, pid, ts_ns,
       lead(ts_ns) OVER (PARTITION BY recording, pid ORDER BY ts_ns) AS end_ns
-    FROM lineage WHERE kind IN ('exec', 'exit')
+    FROM lineage WHERE kind IN ('exec', 'exit', 'joined')
   ),
   -- the execs on the lineages
   execs AS (
@@ -96,7 +98,7 @@ FROM (
       p.cwd, p.exe, npm_link_script(p.filename, p.argv, p.cwd) AS link_script
     FROM walk w
     JOIN process p ON p.recording = w.recording AND p.pid = w.at_pid AND p.ts_ns = w.at_ns
-    WHERE p.kind = 'exec'
+    WHERE p.kind IN ('exec', 'joined')
   ),
   -- a node script that lies in no package, which may be a link into one (npm's `.bin` link, a
   -- global install's `/usr/local/bin/cn`): node opens the script's real path, and first the

@@ -42,7 +42,8 @@ ev AS (
     NULL::INTEGER AS s_owner, NULL::INTEGER AS s_group, NULL::BIGINT AS s_length,
     NULL::VARCHAR AS s_qtype, NULL::VARCHAR AS s_local_addr, NULL::INTEGER AS s_local_port,
     NULL::VARCHAR AS s_request, NULL::VARCHAR[] AS s_ids, NULL::BIGINT AS s_ns
-  FROM process
+  -- (a `joined` row is what a process ran when the capture joined it, not something it did)
+  FROM process WHERE kind <> 'joined'
   UNION ALL
   SELECT recording, 'file',
     rowid,

@@ -1,0 +1,155 @@
+/**
+ * `capture --pid` joining a program that is already running and makes an LLM call whose
+ * User-Agent names no agent (Node's fetch: `node`), as a user attaches to an agent at work
+ * (real eBPF, real node, the scripted model server): its exec came before the capture, so only
+ * the `joined` row the capture writes at the join (capture/joined_rows.ts: its program and
+ * command line from /proc) names it. The joined capture's `llm_calls.agent` is the name the same
+ * program gets when the capture launches it, and no `llm` problem says a call is unnamed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { loadScenario, startModelServer } from "../simulator/mod.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+import { CAPTURE_MAIN } from "../../capture/command_line.ts";
+import { denoTask } from "../../analysis/testing.ts";
+
+const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** waits for `gate`, then asks the model at `url` once (Node's fetch) and exits */
+const SCRIPT = `
+const fs = require("node:fs");
+const [gate, url] = process.argv.slice(2);
+(async () => {
+  while (!fs.existsSync(gate)) await new Promise((r) => setTimeout(r, 50));
+  const r = await fetch(url + "/chat/completions", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
+    body: JSON.stringify({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "hi" }] }),
+  });
+  await r.text();
+  process.exit(r.ok ? 0 : 1);
+})();
+`;
+
+/** the agents of the recording's LLM calls, and its `llm` problems of source llm_calls */
+async function agentsOf(rec: string) {
+  const a = await denoTask(["analyze", "--quiet", rec]);
+  assert.ok(a.code === 0, a.stderr);
+  const q = async (sql: string) => {
+    const r = await denoTask(["sql", rec, "--format", "json", "--", sql]);
+    return JSON.parse(r.stdout) as Record<string, unknown>[];
+  };
+  return {
+    agents: (await q("SELECT DISTINCT agent FROM llm_calls ORDER BY ALL")).map((r) => r.agent),
+    unnamed: await q("SELECT message FROM problems WHERE source = 'llm_calls'"),
+  };
+}
+
+Deno.test({
+  name: "capture --pid of a running program whose User-Agent names no agent: named by its " +
+    "joined row as a launched capture names it",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-joined-agent-" });
+    const server = await startModelServer({
+      scenario: await loadScenario(join(SCENARIOS, "observer_label.json")),
+    });
+    const script = join(tmp, "acme-agent.js");
+    await Deno.writeTextFile(script, SCRIPT);
+    const env = { NODE_EXTRA_CA_CERTS: server.caCertPath };
+    let target: Deno.ChildProcess | undefined;
+    let capture: Deno.ChildProcess | undefined;
+    try {
+      // launched: the capture starts it (its gate open)
+      const open = join(tmp, "open");
+      await Deno.writeTextFile(open, "");
+      const launched = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--quiet",
+          CAPTURE_MAIN,
+          "--quiet",
+          "--out",
+          join(tmp, "launched"),
+          "--",
+          "node",
+          script,
+          open,
+          server.url,
+        ],
+        env,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(launched.code, 0, new TextDecoder().decode(launched.stderr).slice(-2000));
+      const want = await agentsOf(join(tmp, "launched"));
+      assert.equal(want.agents.length, 1, JSON.stringify(want));
+      assert.notEqual(want.agents[0], null, "a launched capture names it");
+
+      // joined: running before the capture, it asks once the capture has joined
+      const gate = join(tmp, "go");
+      target = new Deno.Command("node", {
+        args: [script, gate, server.url],
+        env,
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const pid = target.pid;
+      await sleep(500); // node has loaded (its TLS code mapped)
+      const rec = join(tmp, "joined");
+      capture = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--quiet", "--out", rec, "--pid", `${pid}`],
+        env: { SIGHTLINE_DEBUG: "1" },
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      let said = "";
+      const lines = capture.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      const until = Date.now() + 60_000;
+      while (!said.includes(" preattached ")) {
+        const { value, done } = await lines.read();
+        if (done || Date.now() > until) throw new Error(`the capture did not join: ${said}`);
+        said += value;
+      }
+      const drain = (async () => {
+        for (;;) {
+          const { value, done } = await lines.read();
+          if (done) return;
+          said += value;
+        }
+      })();
+      await Deno.writeTextFile(gate, "");
+      assert.equal((await target.status).code, 0, "the program's call was answered");
+      target = undefined;
+      const ended = await Promise.race([capture.status, sleep(20_000).then(() => null)]);
+      if (!ended) capture.kill("SIGINT");
+      assert.equal((await capture.status).code, 0, said.slice(-2000));
+      capture = undefined;
+      await drain;
+      const manifest = JSON.parse(await Deno.readTextFile(join(rec, "manifest.json")));
+      assert.equal(manifest.mode, "pid");
+      const got = await agentsOf(rec);
+      assert.deepEqual(got.agents, want.agents, "named as the launched capture names it");
+      assert.deepEqual(got.unnamed, [], "no call is unnamed");
+      // the joined row: what /proc showed it ran
+      const r = await denoTask([
+        "sql",
+        rec,
+        "--format",
+        "json",
+        "--",
+        `SELECT pid, argv[2] AS script FROM process WHERE kind = 'joined'`,
+      ]);
+      assert.deepEqual(JSON.parse(r.stdout), [{ pid, script }]);
+    } finally {
+      target?.kill();
+      await target?.status;
+      capture?.kill("SIGINT");
+      await capture?.status;
+      await server.close();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
