@@ -12,7 +12,7 @@
  * parse costs a `problems` row, never the analysis.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { readSql } from "../../kit/sql_runner.ts";
+import { bindFor, readSql } from "../../kit/sql_runner.ts";
 import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrpc.ts";
 import { maskSecrets } from "../../protocols/json_secrets.ts";
 import { httpMcpMessages, type TcpChunk } from "./http_messages.ts";
@@ -22,6 +22,7 @@ import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { findingsTable } from "../detect/schema.ts";
 import { MCP_TABLES, type McpMessageRow, mcpMessagesTable } from "./schema.ts";
+import { isMcpMethod, MCP_SQL_VALUES } from "./methods.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
@@ -102,7 +103,9 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
  * of an agent already talking to its servers), or the session's start was not recorded — told
  * by the pair of processes, the transport and the server's port and host: their messages are
  * read as they are (over HTTP, MCP's requests and session headers tell the connection), and a
- * `gap` problem says the server's name and capabilities are unknown.
+ * `gap` problem says the server's name and capabilities are unknown. A session whose messages
+ * carry methods, none of them MCP's (methods.ts: the Agent2Agent protocol's `message/send`),
+ * is another protocol's JSON-RPC, not an MCP session: nothing is said of it.
  */
 function uninitialisedSessions(
   rows: readonly McpMessageRow[],
@@ -119,6 +122,9 @@ function uninitialisedSessions(
   const out: McpProblem[] = [];
   for (const { rows: [first, ...rest], initialize } of sessions.values()) {
     if (initialize) continue;
+    // methods, none of them MCP's: another protocol's JSON-RPC (methods.ts), no MCP session
+    const methods = [first, ...rest].flatMap((r) => r.method === null ? [] : [r.method]);
+    if (methods.length && !methods.some(isMcpMethod)) continue;
     const pids = [...new Set([first.from_pid, first.to_pid])]
       .map((p) => p === null ? "a process not traced" : `pid ${p}`).join(" and ");
     const where = first.server_host !== null
@@ -308,6 +314,12 @@ export async function unansweredRequests(c: DuckDBConnection): Promise<McpProble
   });
 }
 
+/** Fills `mcp_calls` from `mcp_messages` (`sql/mcp_calls.sql` with its values), as buildMcp does. */
+export async function fillMcpCalls(c: DuckDBConnection): Promise<void> {
+  const sql = readSql(SQL_DIR, "mcp_calls");
+  await c.run(sql, bindFor(sql, MCP_SQL_VALUES, "mcp_calls.sql") as never);
+}
+
 /** The MCP detectors, run in this order (`sql/<name>.sql`, each adding to `findings`). */
 export const MCP_FINDINGS = [
   "findings_mcp_poisoning",
@@ -338,7 +350,7 @@ export function buildMcp(c: DuckDBConnection, build?: Build): Promise<ProblemRow
     }
     for (const def of MCP_TABLES) {
       if (def === mcpMessagesTable) continue;
-      await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name));
+      await b.insert(def, `${def.name}.sql`, readSql(SQL_DIR, def.name), MCP_SQL_VALUES);
     }
     for (const p of await unansweredRequests(c)) b.problem(p.source!, "protocol", p.message);
     const [links, serverLinks] = MCP_LINKS;

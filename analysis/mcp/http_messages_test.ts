@@ -9,11 +9,9 @@
 import assert from "node:assert/strict";
 import { appendRows, createTables } from "../duckdb_tables.ts";
 import { httpExchangesTable, rawIpcTable, sseEventsTable } from "../schema.ts";
-import { readMcpMessages, unansweredRequests } from "./build.ts";
+import { fillMcpCalls, readMcpMessages, unansweredRequests } from "./build.ts";
 import { withDb } from "../analysed_db.ts";
-import { readSql } from "../../kit/sql_runner.ts";
-import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
-import { SQL_DIR } from "./build.ts";
+import { MCP_TABLES, mcpMessagesTable } from "./schema.ts";
 import { lineageTable } from "../correlate/schema.ts";
 import { sqlText } from "../sql_files.ts";
 import { readMcpHttpFixture } from "../../protocols/testdata/mcp_http_fixture.ts";
@@ -85,7 +83,7 @@ function analyse(rows: Record<string, unknown>[]) {
     const got = await readMcpMessages(c);
     await createTables(c, [lineageTable, ...MCP_TABLES]);
     await appendRows(c, mcpMessagesTable, got.rows as unknown as Record<string, unknown>[]);
-    await c.run(readSql(SQL_DIR, mcpCallsTable.name));
+    await fillMcpCalls(c);
     const calls = (await c.runAndReadAll(
       "SELECT method, tool, transport, server_port, client_pid, server_pid, server_name, " +
         "arguments::VARCHAR AS args, result::VARCHAR AS result FROM mcp_calls ORDER BY start_ns",
@@ -397,6 +395,45 @@ Deno.test("capture --pid attached mid-session (real): the session is read from i
 });
 
 /**
+ * The Agent2Agent protocol over loopback HTTP, real bytes (tests/fixtures/mcp/a2a_apteva_http.json:
+ * curl posting `message/send` to the A2A endpoint of `@apteva/agent` 1.55.0, a Go agent, and
+ * its answer, as a capture recorded them on 2026-12-06). `method` renames the request's method
+ * (same length or not: the Content-Length is set again).
+ */
+async function a2aRows(method = "message/send") {
+  const [conn] = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../../tests/fixtures/mcp/a2a_apteva_http.json", import.meta.url),
+    ),
+  ) as { client: string; server: string }[];
+  const bytes = (b: string) => Uint8Array.from(atob(b), (ch) => ch.charCodeAt(0));
+  const [head, body] = new TextDecoder().decode(bytes(conn.client)).split("\r\n\r\n");
+  const renamed = body.replace('"method":"message/send"', `"method":"${method}"`);
+  const client = head.replace(/Content-Length: \d+/, `Content-Length: ${renamed.length}`) +
+    "\r\n\r\n" + renamed;
+  return kernelRows([{ client: new TextEncoder().encode(client), server: bytes(conn.server) }], [
+    "client",
+    "server",
+  ]);
+}
+
+Deno.test("the Agent2Agent protocol over loopback HTTP (real): JSON-RPC kept, no MCP call, no MCP gap", async () => {
+  const r = await analyse(await a2aRows());
+  assert.deepEqual(
+    r.rows.map((m) => [m.kind, m.method]),
+    [["request", "message/send"], ["response", null]],
+  );
+  assert.deepEqual(r.calls, [], "message/send is no MCP call");
+  assert.deepEqual(r.problems, [], "no MCP session whose initialize was missed");
+});
+
+Deno.test("the same exchange with an MCP method is an MCP session joined mid-way", async () => {
+  const r = await analyse(await a2aRows("tools/call"));
+  assert.deepEqual(r.calls.map((c) => c.method), ["tools/call"]);
+  assert.deepEqual(r.problems.map((p) => p.kind), ["gap"]);
+});
+
+/**
  * The real streamable session's connection that carried notifications/initialized and then a
  * tools/call, its two requests in the other order: the tools/call answered, the recording
  * ending before the 202. `post` rewrites the notification's POST (its head and body).
@@ -498,7 +535,7 @@ Deno.test("Gemini CLI on an HTTP+SSE server: its streamable-HTTP probe refused w
     const { rows: messages } = await readMcpMessages(c);
     await createTables(c, [lineageTable, ...MCP_TABLES]);
     await appendRows(c, mcpMessagesTable, messages as unknown as Record<string, unknown>[]);
-    await c.run(readSql(SQL_DIR, mcpCallsTable.name));
+    await fillMcpCalls(c);
     // the refused probe is answered at the HTTP level: no problem
     assert.deepEqual(await unansweredRequests(c), []);
     // without its status it would be one

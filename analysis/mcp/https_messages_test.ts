@@ -8,12 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { type HttpsExchange, httpsExchange, httpsMcpMessages } from "./https_messages.ts";
-import { readSql } from "../../kit/sql_runner.ts";
 import { appendRows, createTables } from "../duckdb_tables.ts";
-import { MCP_TABLES, mcpCallsTable, mcpMessagesTable } from "./schema.ts";
+import { MCP_TABLES, mcpMessagesTable } from "./schema.ts";
 import { lineageTable } from "../correlate/schema.ts";
 import { withDb } from "../analysed_db.ts";
-import { readMcpMessages, SQL_DIR, unansweredRequests } from "./build.ts";
+import { fillMcpCalls, readMcpMessages, unansweredRequests } from "./build.ts";
 import { ALL_TABLES } from "../schema.ts";
 import { sqlText } from "../sql_files.ts";
 
@@ -244,7 +243,7 @@ Deno.test("https MCP: read by the MCP build from http_exchanges and sse_events, 
     assert.deepEqual(problems, []);
     assert.equal(messages.length, httpsMcpMessages(rows).messages.length);
     await appendRows(c, mcpMessagesTable, messages as unknown as Record<string, unknown>[]);
-    await c.run(readSql(SQL_DIR, mcpCallsTable.name));
+    await fillMcpCalls(c);
     const calls = (await c.runAndReadAll(
       `SELECT method, tool, server_name, server_host, server_port, transport,
          result IS NOT NULL OR error_code IS NOT NULL AS answered

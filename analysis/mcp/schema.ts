@@ -92,7 +92,9 @@ export const mcpCallsTable = table(
     "who asked whom, what, and what came back, when. Not the requests between two processes " +
     "whose stdio JSON-RPC another protocol's `initialize` opened (a numeric `protocolVersion`: " +
     "the Agent Client Protocol; none, with `processId` or `rootUri`: the Language Server " +
-    "Protocol): their messages are in `mcp_messages` only.",
+    "Protocol), nor those of a session whose `initialize` was not seen and whose methods are " +
+    "none of MCP's (the Agent2Agent protocol's `message/send`): their messages are in " +
+    "`mcp_messages` only.",
   [
     recordingCol,
     col("mcp_call_id", "int64", "the request's `message_id`"),

@@ -1,6 +1,7 @@
--- findings (exfiltration): a counted sensitive read followed, in the same session (the same
--- process lineage) and within $exfil_window_ns, by a connection or DNS question to a
--- destination the allowlist does not cover. One finding per session and destination;
+-- findings (exfiltration): a counted sensitive read (an open that succeeded: one that failed
+-- read nothing) followed, in the same session (the same process lineage) and within
+-- $exfil_window_ns, by a connection or DNS question to a destination the allowlist does not
+-- cover. One finding per session and destination;
 -- critical when the read and the traffic share a process branch or a tool call (the same
 -- command read the secret and sent it), high otherwise. What a send carried, when the analysis
 -- could read it — the plain-HTTP exchanges (`http_exchanges` of `conn_gen` -1, no LLM call) its
@@ -18,7 +19,8 @@ WITH reads AS (
     r.ts_ns // greatest($exfil_window_ns, 1) AS slice
   FROM sensitive_reads r
   JOIN actions a ON a.recording = r.recording AND a.event_table = 'file' AND a.event_id = r.event_id
-  WHERE r.counted
+  -- an open that failed read nothing to send (sensitive_access says the attempt)
+  WHERE r.counted AND r.ok
 ),
 sends AS (
   SELECT d.*, a.branch_pid, a.branch_start_ns,

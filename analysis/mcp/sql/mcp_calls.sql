@@ -16,6 +16,11 @@
 -- a date string; the Agent Client Protocol's as a number (`acpx` driving Zed's `codex-acp`:
 -- `session/new`, `session/prompt`, `session/update`), the Language Server Protocol's none, with
 -- `processId` and `rootUri`. A cut `initialize` (no params) is taken for MCP's.
+-- Nor is a session whose `initialize` was not seen and whose messages carry methods, none of
+-- them MCP's ($mcp_methods, the requests of methods.ts, and every `notifications/...`): the
+-- Agent2Agent protocol's `message/send` over HTTP to an agent's own server (apteva's agent,
+-- driven by curl), a blockchain node's RPC. A session is told as for the `gap` problem of
+-- build.ts: the two processes, the transport, the server's port and host.
 INSERT INTO mcp_calls
 WITH other_protocol AS (
   SELECT DISTINCT recording, least(from_pid, to_pid) AS lo, greatest(from_pid, to_pid) AS hi
@@ -25,10 +30,29 @@ WITH other_protocol AS (
     AND (json_type(params, '$.protocolVersion') IS NOT NULL
       OR json_exists(params, '$.processId') OR json_exists(params, '$.rootUri'))
 ),
+keyed AS (
+  SELECT *,
+    coalesce(least(from_pid, to_pid)::BIGINT, -4294967296) AS lo_key,
+    coalesce(greatest(from_pid, to_pid)::BIGINT, -4294967296) AS hi_key,
+    coalesce(server_port::BIGINT, -4294967296) AS port_key,
+    coalesce('=' || server_host, '') AS host_key
+  FROM mcp_messages
+),
+not_mcp AS (
+  SELECT recording, transport, lo_key, hi_key, port_key, host_key
+  FROM keyed
+  GROUP BY ALL
+  HAVING count(method) > 0
+    AND NOT bool_or(list_contains($mcp_methods::VARCHAR[], method)
+      OR starts_with(method, 'notifications/'))
+),
 mcp AS (
-  SELECT m.* FROM mcp_messages m
+  SELECT m.* EXCLUDE (lo_key, hi_key, port_key, host_key) FROM keyed m
   ANTI JOIN other_protocol o ON o.recording = m.recording AND m.transport = 'stdio'
     AND o.lo = least(m.from_pid, m.to_pid) AND o.hi = greatest(m.from_pid, m.to_pid)
+  ANTI JOIN not_mcp x ON x.recording = m.recording AND x.transport = m.transport
+    AND x.lo_key = m.lo_key AND x.hi_key = m.hi_key AND x.port_key = m.port_key
+    AND x.host_key = m.host_key
 ),
 req AS (
   SELECT *,
