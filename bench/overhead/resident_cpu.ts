@@ -43,7 +43,17 @@ const zero = await timedTranscript(transcript, "zero", 1, scratch);
 const prompt = JSON.parse(await Deno.readTextFile(w.scenario)).prompt as string;
 
 const server = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--serve", "--socket", socket],
+  args: [
+    "run",
+    ...(Deno.env.get("R33_V8") ? [`--v8-flags=${Deno.env.get("R33_V8")}`] : []),
+    "-A",
+    "--quiet",
+    CAPTURE_MAIN,
+    "--serve",
+    "--socket",
+    socket,
+  ],
+  cwd: Deno.env.get("R33_CWD") ?? Deno.cwd(),
   env: { DENO_DIR: denoDir },
   stdin: "null",
   stdout: "null",
