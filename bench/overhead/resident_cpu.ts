@@ -45,7 +45,6 @@ const prompt = JSON.parse(await Deno.readTextFile(w.scenario)).prompt as string;
 const server = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
-    ...(Deno.env.get("R33_V8") ? [`--v8-flags=${Deno.env.get("R33_V8")}`] : []),
     "-A",
     "--quiet",
     CAPTURE_MAIN,
@@ -53,7 +52,6 @@ const server = new Deno.Command(Deno.execPath(), {
     "--socket",
     socket,
   ],
-  cwd: Deno.env.get("R33_CWD") ?? Deno.cwd(),
   env: { DENO_DIR: denoDir },
   stdin: "null",
   stdout: "null",
