@@ -50,7 +50,14 @@ async function startServer(tmp: string) {
       try {
         proc.kill("SIGTERM");
       } catch { /* gone */ }
+      // a test that failed mid-session may have left its session running: not left behind
+      const late = setTimeout(() => {
+        try {
+          proc.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 30_000);
       await proc.status;
+      clearTimeout(late);
       return await stderr;
     },
   };
