@@ -300,3 +300,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "capture --serve refuses a socket another resident capture serves, and a directory others can write",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
+    const server = await startServer(tmp);
+    const serve = (socket: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--serve", "--socket", socket],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+    try {
+      const again = await serve(server.socket);
+      assert.equal(again.code, 1);
+      assert.equal(
+        dec.decode(again.stderr),
+        `sightline: a resident capture already serves ${server.socket}\n`,
+      );
+      await Deno.mkdir(`${tmp}/open`, { mode: 0o777 });
+      await Deno.chmod(`${tmp}/open`, 0o777);
+      const open = await serve(`${tmp}/open/capture.sock`);
+      assert.equal(open.code, 1);
+      assert.equal(
+        dec.decode(open.stderr),
+        `sightline: ${tmp}/open must be a directory of root's that no one else can write, to ` +
+          "hold the socket\n",
+      );
+    } finally {
+      await server.stop();
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});
