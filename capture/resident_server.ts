@@ -11,9 +11,6 @@
  * 33). Each session still starts a loader of its own (its verifier and attach), so no event of
  * one session can reach another's recording.
  *
- * Before it offers its socket it records one session of `/bin/true` (warmUp), so that its first
- * client's session costs what the later ones do.
- *
  * Sessions run one at a time: a client that comes while one runs waits, and is told so on its
  * stderr. A client that goes away mid-session ends its command as a SIGTERM to the capture
  * does. SIGINT or SIGTERM to the server: it stops taking sessions, lets the one under way end,
@@ -82,9 +79,6 @@ export async function serve(
   if (!socket.startsWith("/")) socket = `${Deno.cwd()}/${socket}`;
   prepareSocketDir(socket);
   await clearSocket(socket);
-  // the first session pays for what is compiled and set up at first use: paid here, before
-  // any client waits (and a capture that cannot run at all says so now, not at its first client)
-  await warmUp(socket);
   const listener = Deno.listen({ transport: "unix", path: socket });
   Deno.chmodSync(socket, 0o600);
   log(`sightline: resident capture (pid ${Deno.pid}) serving ${socket}`);
@@ -139,42 +133,6 @@ export async function serve(
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   return 0;
-}
-
-/**
- * A session of `/bin/true` before the socket is offered (its recording in a temporary directory,
- * removed after): the record path, the loader's start and the caches are used once, so that the
- * first client's session costs what the later ones do. Its failure is the resident capture's:
- * a CliError.
- */
-async function warmUp(socket: string): Promise<void> {
-  const dir = Deno.makeTempDirSync({ prefix: "sightline-warm-up-" });
-  try {
-    const res = await run({
-      cmd: ["/bin/true"],
-      out: `${dir}/rec`,
-      quiet: true,
-      status: false,
-      cwd: "/",
-      log: () => {},
-      locator: locateForCapture,
-      h2Redactor: h2RedactorFactory,
-      served: {
-        env: Deno.env.toObject(),
-        clientPid: Deno.pid,
-        signals: () => () => {},
-        resident: { pid: Deno.pid, socket, session: 0 },
-      },
-    });
-    await res.loaderExit;
-  } catch (e) {
-    throw new CliError(
-      `the resident capture's warm-up session (/bin/true) failed: ${(e as Error).message}`,
-      e instanceof CliError ? e.exitCode : 1,
-    );
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
 }
 
 /** Reads the client's request: its first line (null when it sent none, or not one). */
