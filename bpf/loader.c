@@ -5,7 +5,7 @@
  *
  *   sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]... [--no-gate]
  *                    [--uid N --gid N] [--cwd DIR] [--events-mb N] [--tls-mb N] [--no-ipc]
- *                    [-- CMD ARGS...]
+ *                    [--stdio-of PID] [-- CMD ARGS...]
  *   sightline-loader --layout        prints the record layouts (events.h) as JSON
  *   sightline-loader --btf-id FILE   prints the size and CRC-32 of a BTF file (make records
  *                                    the kernel's next to the minimal BTF it cut from it)
@@ -21,6 +21,9 @@
  * and the command are one job of the user's shell: Ctrl-Z (or a SIGSTOP of the command) stops
  * both, `fg` and `bg` continue both (see "Job control" below). --no-ipc: pipes and unix
  * sockets carrying JSON-RPC are not recorded (SL_K_IPC; --max-tls-bytes cuts their calls too).
+ * --stdio-of PID (a resident capture's session, capture/resident_server.ts): CMD gets process
+ * PID's standard input, output and error (pidfd_getfd(2): the client's terminal, pipes or
+ * files, whatever they are) instead of the loader's, and a process group of its own.
  * With the gate, the loader connects to the socket twice: the first connection carries the
  * records and commands, the second is its watchdog's (watchdog.h), which resumes what the gate
  * stopped should the loader die, and says so on it.
@@ -157,6 +160,7 @@ static int ep = -1;
 static unsigned long long gone_at; /* when the capture process went away (ms), or 0 */
 static pid_t child = -1;
 static int go_fd = -1, err_fd = -1;
+static int stdio_of[3] = {-1, -1, -1}; /* --stdio-of: the command's fds 0-2, or -1 */
 static int tty = -1; /* the controlling terminal the command gets the foreground of, or -1 */
 static int child_status, child_errno, child_done;
 /* when the command (or the --pid target) ended with traced processes still running (ms), or 0:
@@ -1134,8 +1138,11 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 			signal(SIGTSTP, SIG_DFL);
 			signal(SIGTTIN, SIG_DFL);
 		}
-		if (tty >= 0)
+		if (tty >= 0 || stdio_of[0] >= 0)
 			setpgid(0, 0);
+		for (int fd = 0; fd < 3; fd++)
+			if (stdio_of[fd] >= 0 && dup2(stdio_of[fd], fd) < 0)
+				_exit(126);
 		prctl(PR_SET_PDEATHSIG, 0);
 		/* Prepare before being traced, so that the recording starts at the exec. */
 		int e = 0;
@@ -1158,8 +1165,13 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 		}
 		_exit(e == ENOENT ? 127 : 126);
 	}
-	if (tty >= 0)
+	if (tty >= 0 || stdio_of[0] >= 0)
 		setpgid(child, child); /* also here: no race with the child's own call */
+	for (int fd = 0; fd < 3; fd++) /* the client's ends are the command's alone */
+		if (stdio_of[fd] >= 0) {
+			close(stdio_of[fd]);
+			stdio_of[fd] = -1;
+		}
 	close(ready[1]);
 	char c;
 	if (read(ready[0], &c, 1) != 1) {
@@ -1739,7 +1751,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]...\n"
 		"                        [--no-gate] [--uid N --gid N] [--cwd DIR] [--events-mb N]\n"
-		"                        [--tls-mb N] [--no-ipc] [-- CMD ARGS...]\n"
+		"                        [--tls-mb N] [--no-ipc] [--stdio-of PID] [-- CMD ARGS...]\n"
 		"       sightline-loader --layout\n");
 	exit(EXIT_USAGE);
 }
@@ -1748,7 +1760,7 @@ int main(int argc, char **argv)
 {
 	const char *sock_path = NULL, *comm = NULL, *cwd = NULL;
 	unsigned long max_tls = 256 * 1024, events_mb = 4, tls_mb = 8;
-	pid_t pids[64];
+	pid_t pids[64], stdio_pid = 0;
 	int n_pids = 0, gate = 1, ipc = 1;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -1762,6 +1774,7 @@ int main(int argc, char **argv)
 		{"probe-hooks", no_argument, 0, 'H'},
 		{"no-ipc", no_argument, 0, 'I'},
 		{"watchdog", no_argument, 0, 'W'},
+		{"stdio-of", required_argument, 0, 'S'},
 		{0, 0, 0, 0},
 	};
 	int o;
@@ -1779,6 +1792,7 @@ int main(int argc, char **argv)
 		case 'u': uid = strtoul(optarg, NULL, 0); break;
 		case 'g': gid = strtoul(optarg, NULL, 0); break;
 		case 'd': cwd = optarg; break;
+		case 'S': stdio_pid = atoi(optarg); break;
 		case 'E': events_mb = strtoul(optarg, NULL, 0); break;
 		case 'T': tls_mb = strtoul(optarg, NULL, 0); break;
 		case 'L': print_layout(); return 0;
@@ -1860,6 +1874,20 @@ int main(int argc, char **argv)
 		if (wd_report < 0 || connect(wd_report, (struct sockaddr *)&sa, sizeof(sa)))
 			die(EXIT_SOCK, "cannot connect to %s (the watchdog's connection): %s", sock_path,
 			    strerror(errno));
+	}
+	if (stdio_pid) {
+		/* the client's fds, taken now: one that has gone is said before anything loads */
+		int pfd = stdio_pid > 0 ? (int)syscall(SYS_pidfd_open, stdio_pid, 0) : -1;
+		for (int fd = 0; fd < 3 && pfd >= 0; fd++) {
+			stdio_of[fd] = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+			if (stdio_of[fd] < 0)
+				die(EXIT_USAGE, "--stdio-of %d: cannot take its fd %d: %s", stdio_pid, fd,
+				    strerror(errno));
+			fcntl(stdio_of[fd], F_SETFD, FD_CLOEXEC);
+		}
+		if (pfd < 0)
+			die(EXIT_USAGE, "--stdio-of %d: %s", stdio_pid, strerror(errno));
+		close(pfd);
 	}
 
 	if (access(KERNEL_BTF, R_OK))
@@ -1955,7 +1983,7 @@ int main(int argc, char **argv)
 	}
 	if (comm)
 		trace_existing(-1, comm);
-	if (cmd && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
+	if (cmd && !stdio_pid && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
 		tty = STDIN_FILENO;
 		signal(SIGTTOU, SIG_IGN); /* taking the terminal back from the background */
 		signal(SIGTSTP, SIG_IGN); /* stopping its job, the loader goes on (child_stopped_by) */

@@ -6,9 +6,12 @@
  */
 import type { CaptureOptions } from "./launch.ts";
 import { CliError } from "../kit/cli_error.ts";
+import { DEFAULT_SOCKET } from "./resident_protocol.ts";
 
 export const USAGE = `usage: deno task capture [OPTIONS] [--] CMD ARGS...
        deno task capture [OPTIONS] --pid N | --comm NAME
+       deno task capture --serve [--socket PATH]
+       deno task capture --via [--socket PATH] [OPTIONS] [--] CMD ARGS...
 
 Records the processes, file operations, connections, DNS queries and TLS plaintext of CMD
 (or of process N, or of every process named NAME) and all their descendants, and the
@@ -29,6 +32,12 @@ launcher that died at Ctrl-C, cleaning up); what runs on past that is named in a
                        nothing to hook, located TLS functions) in DIR (default: the
                        SIGHTLINE_CACHE_DIR environment variable, else .cache in the project)
   --status / --quiet   force the live status line on / print nothing
+  --serve              stay loaded as a resident capture, serving sessions on a Unix socket
+                       (root's, 0600) one at a time, until SIGINT or SIGTERM
+  --via                record CMD as a session of the resident capture: a recording like
+                       CMD's own capture makes (its manifest names the resident capture in
+                       served_by), with less of the capture's start-up cost per command
+  --socket PATH        the resident capture's socket (default ${DEFAULT_SOCKET})
   -h, --help           this text`;
 
 const OPTIONS = {
@@ -43,13 +52,23 @@ const OPTIONS = {
   "cache-dir": { type: "string" },
   status: { type: "boolean" },
   quiet: { type: "boolean" },
+  serve: { type: "boolean" },
+  via: { type: "boolean" },
+  socket: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 /** Options end at `--` or at the first argument that is not an option (the command). */
 export function splitArgs(args: string[]): { opts: string[]; cmd: string[] } {
   const dd = args.indexOf("--");
-  const valued = new Set(["--out", "--pid", "--comm", "--max-tls-bytes", "--cache-dir"]);
+  const valued = new Set([
+    "--out",
+    "--pid",
+    "--comm",
+    "--max-tls-bytes",
+    "--cache-dir",
+    "--socket",
+  ]);
   for (let i = 0; i < (dd < 0 ? args.length : dd); i++) {
     const a = args[i];
     if (!a.startsWith("-")) return { opts: args.slice(0, i), cmd: args.slice(i) };
@@ -140,4 +159,42 @@ export function captureOptions(values: Values, cmd: string[]): CaptureOptions {
     status: values.status,
     quiet: values.quiet,
   };
+}
+
+/**
+ * `--serve` or `--via` (with `--socket`, or the default socket), or undefined for a capture of
+ * its own; a CliError (usage) for options that do not go with them.
+ */
+export function residentMode(
+  values: Values,
+  cmd: string[],
+): { mode: "serve" | "via"; socket: string } | undefined {
+  const socket = values.socket ?? DEFAULT_SOCKET;
+  if (values.socket === "") throw new CliError("--socket wants a value, got an empty string", 2);
+  if (values.serve && values.via) throw new CliError("give --serve or --via, not both", 2);
+  if (values.serve) {
+    const other = Object.keys(values).filter((k) => k !== "serve" && k !== "socket");
+    if (cmd.length || other.length) {
+      throw new CliError(
+        `--serve takes no command and no option but --socket (got ${
+          cmd.length ? "a command" : `--${other[0]}`
+        }): each session's come with its --via`,
+        2,
+      );
+    }
+    return { mode: "serve", socket };
+  }
+  if (values.via) {
+    if (values.pid?.length || values.comm !== undefined) {
+      throw new CliError(
+        "--via records a command; --pid and --comm run as a capture of their own",
+        2,
+      );
+    }
+    if (values.status) throw new CliError("--via shows no live status line", 2);
+    if (!cmd.length) throw new CliError("--via needs a command: --via -- CMD ARGS...", 2);
+    return { mode: "via", socket };
+  }
+  if (values.socket !== undefined) throw new CliError("--socket goes with --serve or --via", 2);
+  return undefined;
 }

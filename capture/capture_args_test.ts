@@ -1,7 +1,8 @@
 /** The capture's command line: splitting options from the command, parsing, the options. */
 import assert from "node:assert/strict";
 import { CliError } from "../kit/cli_error.ts";
-import { captureOptions, parseOptions, splitArgs } from "./capture_args.ts";
+import { captureOptions, parseOptions, residentMode, splitArgs } from "./capture_args.ts";
+import { DEFAULT_SOCKET } from "./resident_protocol.ts";
 
 Deno.test("capture arguments: options end at -- or at the command", () => {
   assert.deepEqual(splitArgs(["--out", "d", "--", "curl", "-s"]), {
@@ -88,4 +89,45 @@ Deno.test("capture options: numbers checked, the cache directory made absolute, 
   const printed = new Deno.Command("sh", { args: ["-c", "printf '\\377|\\357\\277\\275'"] })
     .outputSync();
   assert.deepEqual([...printed.stdout], [0xff, 0x7c, 0xef, 0xbf, 0xbd]);
+});
+
+Deno.test("capture --serve / --via: the socket, and the options that do not go with them (usage, 2)", () => {
+  const mode = (args: string[]) => {
+    const { opts, cmd } = splitArgs(args);
+    return residentMode(parseOptions(opts), cmd);
+  };
+  assert.equal(mode(["--out", "d", "--", "true"]), undefined, "a capture of its own");
+  assert.deepEqual(mode(["--serve"]), { mode: "serve", socket: DEFAULT_SOCKET });
+  assert.deepEqual(mode(["--serve", "--socket", "/r/s.sock"]), {
+    mode: "serve",
+    socket: "/r/s.sock",
+  });
+  assert.deepEqual(mode(["--via", "--out", "d", "--", "true"]), {
+    mode: "via",
+    socket: DEFAULT_SOCKET,
+  });
+  assert.deepEqual(mode(["--via", "--socket=/r/s", "curl", "-s"]), { mode: "via", socket: "/r/s" });
+  const fails = (args: string[], msg: RegExp) =>
+    assert.throws(
+      () => mode(args),
+      (e) => e instanceof CliError && e.exitCode === 2 && msg.test(e.message),
+    );
+  fails(["--serve", "--via", "--", "true"], /^give --serve or --via, not both$/);
+  fails(
+    ["--serve", "--", "true"],
+    /^--serve takes no command and no option but --socket \(got a command\)/,
+  );
+  fails(
+    ["--serve", "--out", "d"],
+    /^--serve takes no command and no option but --socket \(got --out\)/,
+  );
+  fails(
+    ["--via", "--pid", "1"],
+    /^--via records a command; --pid and --comm run as a capture of their own$/,
+  );
+  fails(["--via", "--comm", "x"], /--pid and --comm run as a capture of their own/);
+  fails(["--via", "--status", "--", "true"], /^--via shows no live status line$/);
+  fails(["--via"], /^--via needs a command: --via -- CMD ARGS\.\.\.$/);
+  fails(["--socket", "/s", "--", "true"], /^--socket goes with --serve or --via$/);
+  fails(["--via", "--socket=", "--", "true"], /^--socket wants a value, got an empty string$/);
 });

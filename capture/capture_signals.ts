@@ -37,6 +37,23 @@ export function signalAction(
 }
 
 /**
+ * Where signals come from: a function that calls `on` for each one until the function it
+ * returned is called. Default: this process's (a resident capture's session: its client's,
+ * passed on over its socket).
+ */
+export type SignalSource = (on: (signal: CaptureSignal) => void) => () => void;
+
+/** This process's SIGINT, SIGTERM and SIGHUP. */
+const processSignals: SignalSource = (on) => {
+  const listeners = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => {
+    const l = () => on(s);
+    Deno.addSignalListener(s, l);
+    return [s, l] as const;
+  });
+  return () => listeners.forEach(([s, l]) => Deno.removeSignalListener(s, l));
+};
+
+/**
  * Answers SIGINT, SIGTERM and SIGHUP (and `abort` firing) with `actions` until `remove()`,
  * which takes the listeners away again.
  */
@@ -44,6 +61,7 @@ export function watchSignals(
   withCommand: boolean,
   actions: Record<SignalAction, () => void>,
   abort?: AbortSignal,
+  source: SignalSource = processSignals,
 ): { remove(): void } {
   let interrupts = 0;
   let terms = 0;
@@ -55,17 +73,13 @@ export function watchSignals(
   const onSigterm = () => {
     if (fresh("SIGTERM")) actions[signalAction("SIGTERM", ++terms, withCommand)]();
   };
-  Deno.addSignalListener("SIGINT", onSigint);
-  Deno.addSignalListener("SIGTERM", onSigterm);
-  Deno.addSignalListener("SIGHUP", onSigterm);
+  const unwatch = source((s) => s === "SIGINT" ? onSigint() : onSigterm());
   const onAbort = () => actions.stop();
   abort?.addEventListener("abort", onAbort);
   if (abort?.aborted) onAbort();
   return {
     remove() {
-      Deno.removeSignalListener("SIGINT", onSigint);
-      Deno.removeSignalListener("SIGTERM", onSigterm);
-      Deno.removeSignalListener("SIGHUP", onSigterm);
+      unwatch();
       abort?.removeEventListener("abort", onAbort);
     },
   };

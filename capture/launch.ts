@@ -12,6 +12,8 @@ import type { H2RedactorFactory } from "./tls_streams.ts";
 import { whichSync, whyNotRunnable } from "./which.ts";
 import { makeNewDir, timestampedDir } from "../kit/stamped_dir.ts";
 import { CliError } from "../kit/cli_error.ts";
+import type { SignalSource } from "./capture_signals.ts";
+import type { ResidentInfo } from "../recording/manifest.ts";
 
 export const DEFAULT_MAX_TLS_BYTES = 1 << 20;
 
@@ -49,6 +51,15 @@ export interface CaptureOptions {
   btfPath?: string;
   /** extra environment for the command */
   env?: Record<string, string>;
+  /** a resident capture's session (resident_server.ts): the command's whole environment, the
+   * client whose stdin/stdout/stderr it gets, the signals the client passed on (instead of
+   * this process's), and what the manifest says of the resident capture */
+  served?: {
+    env: Record<string, string>;
+    clientPid: number;
+    signals: SignalSource;
+    resident: ResidentInfo;
+  };
   /** the loader to run (default bpf/build/sightline-loader) */
   loaderPath?: string;
   /** where messages go (default stderr) */
@@ -162,9 +173,11 @@ function preflight(opts: CaptureOptions): string | undefined {
   }
   if (opts.cmd) {
     if (!opts.cmd[0]) throw new CliError("empty command", 2);
-    const resolved = whichSync(opts.cmd[0]);
+    // (a session of a resident capture: looked up in its client's PATH, as the loader execs it)
+    const path = opts.served ? opts.served.env.PATH ?? "" : undefined;
+    const resolved = whichSync(opts.cmd[0], path);
     if (!resolved) {
-      const { message, code } = whyNotRunnable(opts.cmd[0]);
+      const { message, code } = whyNotRunnable(opts.cmd[0], path);
       throw new CliError(message, code);
     }
     return resolved;
@@ -228,6 +241,8 @@ export function launch(opts: CaptureOptions): Launched {
     gid,
     cwd,
     env: opts.env,
+    commandEnv: opts.served?.env,
+    stdioOf: opts.served?.clientPid,
     tap: opts.loaderTap,
     loaderPath: opts.loaderPath,
   });

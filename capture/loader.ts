@@ -29,6 +29,12 @@ export interface LoaderOptions {
   cwd?: string;
   /** extra environment for the command (the loader passes its environment on) */
   env?: Record<string, string>;
+  /** the command's whole environment (a resident capture's session: its client's); default
+   * this process's */
+  commandEnv?: Record<string, string>;
+  /** the command gets this process's stdin, stdout and stderr, and a process group of its
+   * own (a resident capture's session: its client's pid) */
+  stdioOf?: number;
   loaderPath?: string;
   /** sees every byte of the record stream as it arrives (to record a test fixture) */
   tap?: (bytes: Uint8Array) => void;
@@ -159,12 +165,13 @@ export class LoaderClient {
     if (opts.uid !== undefined) args.push("--uid", String(opts.uid));
     if (opts.gid !== undefined) args.push("--gid", String(opts.gid));
     if (opts.cwd) args.push("--cwd", opts.cwd);
+    if (opts.stdioOf !== undefined) args.push("--stdio-of", String(opts.stdioOf));
     if (opts.cmd) args.push("--", ...opts.cmd);
     const loaderPath = opts.loaderPath ?? LOADER_PATH;
     let process: Deno.ChildProcess;
     try {
       // the loader passes its environment on to the command: the one captureCommand kept
-      const base = commandEnv();
+      const base = opts.commandEnv ?? commandEnv();
       process = new Deno.Command(loaderPath, {
         args,
         ...(base ? { clearEnv: true } : {}),

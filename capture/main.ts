@@ -7,7 +7,8 @@
 import { launch } from "./launch.ts";
 import { CliError } from "../kit/cli_error.ts";
 import { phase } from "./phase_log.ts";
-import { captureOptions, parseOptions, splitArgs, USAGE } from "./capture_args.ts";
+import { captureOptions, parseOptions, residentMode, splitArgs, USAGE } from "./capture_args.ts";
+import { commandEnv } from "./command_line.ts";
 
 export async function main(args: string[]): Promise<number> {
   phase("main");
@@ -35,7 +36,34 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   try {
+    const resident = residentMode(values, cmd);
+    if (resident?.mode === "serve") {
+      const { serve } = await import("./resident_server.ts");
+      return await serve(resident.socket);
+    }
     const opts = captureOptions(values, cmd);
+    if (resident) {
+      // a session of the resident capture: the command, where and how it runs, are this one's
+      const { via } = await import("./resident_client.ts");
+      const cwd = Deno.cwd();
+      const abs = (p?: string) => p === undefined || p.startsWith("/") ? p : `${cwd}/${p}`;
+      return await via(
+        resident.socket,
+        {
+          cmd: opts.cmd!,
+          out: abs(opts.out),
+          force: opts.force,
+          maxTlsBytes: opts.maxTlsBytes,
+          keepSecrets: opts.keepSecrets,
+          gate: opts.gate,
+          ipc: opts.ipc,
+          cacheDir: opts.cacheDir,
+          quiet: opts.quiet,
+        },
+        cwd,
+        commandEnv() ?? Deno.env.toObject(),
+      );
+    }
     // The loader loads and attaches the eBPF programs while the rest of the capture loads.
     const launched = launch(opts);
     const [{ run }, { h2RedactorFactory }, { locateForCapture }] = await Promise.all([

@@ -48,6 +48,7 @@ export function startManifest(
     attach: { hooked: [], not_hooked: [], unresolved: [] },
     warnings: [],
     errors: [],
+    ...(opts.served ? { served_by: opts.served.resident } : {}),
   };
 }
 

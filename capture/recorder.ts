@@ -245,12 +245,17 @@ function answerSignals(
         "the capture's process group; another one ends it and the capture",
     );
   };
-  const signals = watchSignals(!!opts.cmd, {
-    interrupt: interruptCommand,
-    end: () => loader.process.kill("SIGTERM"),
-    stop: () => loader.stop(),
-    force,
-  }, opts.signal);
+  const signals = watchSignals(
+    !!opts.cmd,
+    {
+      interrupt: interruptCommand,
+      end: () => loader.process.kill("SIGTERM"),
+      stop: () => loader.stop(),
+      force,
+    },
+    opts.signal,
+    opts.served?.signals,
+  );
   return { remove: () => signals.remove(), forced: () => forced };
 }
 

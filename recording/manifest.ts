@@ -97,6 +97,19 @@ export interface Manifest {
   blind_spots?: BlindSpot[];
   warnings: string[];
   errors: string[];
+  /**
+   * set when a resident capture (`capture --serve`) recorded this as one of its sessions
+   * (`capture --via`): its pid, its socket and the session's number since it started (since
+   * 0.5.2; absent for a capture of its own)
+   */
+  served_by?: ResidentInfo;
+}
+
+/** A resident capture that recorded a session (Manifest.served_by). */
+export interface ResidentInfo {
+  pid: number;
+  socket: string;
+  session: number;
 }
 
 /**

@@ -40,7 +40,9 @@ analysis; absent in recordings made before, which kept 16 KiB),
 them what the byte streams miss, by cause, for TLS and for ipc's JSON-RPC on pipes and unix
 sockets and cleartext HTTP over TCP apart: calls cut at --max-tls-bytes, bytes lost to a full ring
 buffer or unreadable memory, and bytes withheld — HTTP/2 after a gap, written empty so no
-secret leaks unmasked), \`errors\`, and the **attach report** \`attach\`.
+secret leaks unmasked), \`errors\`, \`served_by\` (only in a session of a resident capture,
+\`capture --via\`: its \`pid\`, \`socket\` and the \`session\`'s number), and the **attach
+report** \`attach\`.
 Every capture writes \`complete\` and \`tables\` from its start (\`false\` and \`{}\`): an
 analysis of a manifest lacking either, or holding a field it reads with another type, says so
 in a \`problems\` row of kind \`file\` (source \`manifest.json\`) and reads the rest, the

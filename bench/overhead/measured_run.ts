@@ -43,6 +43,12 @@ export interface RunSpec {
    * to SCHED_IDLE, so they only get CPU the agent leaves over.
    */
   idleCapture?: boolean;
+  /**
+   * capture through this resident capture (`capture --serve`, its socket and pid) instead of a
+   * capture of its own: the capture's CPU is then the client's (the outer timer's) plus what
+   * the resident capture and the loader it started used over the session (serverCpu)
+   */
+  resident?: { socket: string; pid: number };
 }
 
 interface TimerOut extends TimerUsage {
@@ -82,6 +88,8 @@ export interface RunMeasure {
    * measured tree (the agent's processes left running after it exited)
    */
   otherCpuMs?: number | null;
+  /** resident capture only: the client's CPU (`capture --via`; in captureCpuMs) */
+  clientCpuMs?: number | null;
   /** capture only, sampled from /proc: peak RSS */
   denoPeakRssKb: number | null;
   loaderPeakRssKb: number | null;
@@ -123,7 +131,11 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
       "--wait-all",
       outerOut,
       "--",
-      ...captureCommand(recDir, timed, ["--quiet", ...(spec.captureArgs ?? [])]),
+      ...captureCommand(recDir, timed, [
+        "--quiet",
+        ...(spec.resident ? ["--via", "--socket", spec.resident.socket] : []),
+        ...(spec.captureArgs ?? []),
+      ]),
     ];
   };
   const toIdle = (...pids: number[]) => {
@@ -138,6 +150,7 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
   const problems: string[] = [];
   let r;
   let procs;
+  const server0 = spec.resident ? serverCpu(spec.resident.pid) : undefined;
   try {
     r = await runAgent({
       agent: spec.agent,
@@ -201,11 +214,26 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
     if (outer && inner) {
       m.endToEndMs = outer.wall_ns / 1e6;
       m.teardownMs = (outer.all_ns - outer.wall_ns) / 1e6;
-      const c = captureCpu(outer, inner);
-      m.captureCpuMs = c.totalMs;
-      m.denoCpuMs = c.denoMs;
-      m.loaderCpuMs = c.loaderMs;
-      m.otherCpuMs = c.otherMs;
+      if (spec.resident && server0) {
+        // the session's loader is the resident capture's child: its CPU is in the resident
+        // capture's children's once it is reaped (the agent's tree and its timer with it)
+        const server1 = await serverCpuAfter(spec.resident.pid);
+        const client = cpuMs(outer);
+        const own = server1.selfMs - server0.selfMs;
+        const loader = server1.childrenMs - server0.childrenMs - cpuMs(inner) -
+          (inner.self ? inner.self.cpu_us / 1000 : 0);
+        m.captureCpuMs = client + own + loader;
+        m.clientCpuMs = client;
+        m.denoCpuMs = own;
+        m.loaderCpuMs = loader;
+        m.otherCpuMs = 0;
+      } else {
+        const c = captureCpu(outer, inner);
+        m.captureCpuMs = c.totalMs;
+        m.denoCpuMs = c.denoMs;
+        m.loaderCpuMs = c.loaderMs;
+        m.otherCpuMs = c.otherMs;
+      }
     }
     try {
       const rec = readRecording(recDir);
@@ -234,4 +262,27 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
   await Deno.remove(outerOut).catch(() => {});
   m.ok = problems.length === 0;
   return m;
+}
+
+/** A process's CPU so far from /proc/PID/stat (clock ticks of 10 ms): its own, and that of
+ * the children it has reaped. */
+function serverCpu(pid: number): { selfMs: number; childrenMs: number } {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  // fields 14-17 of stat(5) (utime stime cutime cstime): 12-15 after the comm
+  const tick = 10;
+  return { selfMs: (f[11] + f[12]) * tick, childrenMs: (f[13] + f[14]) * tick };
+}
+
+/** serverCpu once the resident capture has reaped its session's loader (at most 5 s). */
+async function serverCpuAfter(pid: number): Promise<{ selfMs: number; childrenMs: number }> {
+  const children = () => {
+    let n = 0;
+    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+      n += Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`).trim().length;
+    }
+    return n;
+  };
+  for (let i = 0; i < 250 && children() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return serverCpu(pid);
 }

@@ -1,0 +1,76 @@
+/**
+ * `deno task capture --via [PATH] [OPTIONS] -- CMD`: a session of the resident capture serving
+ * PATH (resident_server.ts). Sends it the command, its directory and environment and the
+ * capture's options; CMD runs with this process's stdin, stdout and stderr; the capture's
+ * messages come back to stderr and its exit code is this process's. Signals this process gets
+ * (Ctrl-C, SIGTERM, SIGHUP) are passed on, to do what they do to `capture -- CMD`. No resident
+ * capture at PATH, or one that goes away mid-session: one line, exit 1 (what it recorded stays
+ * in its directory). This is what a session costs on the client's side, so it imports only
+ * resident_protocol.ts.
+ */
+import { CliError } from "../kit/cli_error.ts";
+import { lineReader, PROTOCOL, type Request, sendLine } from "./resident_protocol.ts";
+
+/** The request's options: capture_args.ts captureOptions()'s, as far as a session takes them. */
+export type ViaOptions = Omit<Request, "v" | "pid" | "cwd" | "env">;
+
+/** Asks the resident capture at `socket` for a session; returns the exit code. */
+export async function via(
+  socket: string,
+  opts: ViaOptions,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<number> {
+  let conn: Deno.UnixConn;
+  try {
+    conn = await Deno.connect({ transport: "unix", path: socket });
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound || e instanceof Deno.errors.ConnectionRefused
+      ? "none is running (start one with `sudo deno task capture --serve`)"
+      : (e as Error).message;
+    throw new CliError(`no resident capture at ${socket}: ${why}`, 1);
+  }
+  const req: Request = { v: PROTOCOL, pid: Deno.pid, cwd, env, ...opts };
+  if (!await sendLine(conn, req)) {
+    throw new CliError(`the resident capture at ${socket} closed the connection`, 1);
+  }
+  const signals = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => {
+    const l = () => void sendLine(conn, { signal: s });
+    Deno.addSignalListener(s, l);
+    return [s, l] as const;
+  });
+  let dir: string | undefined;
+  let result: { code: number; error?: string } | undefined;
+  const feed = lineReader((v) => {
+    const m = v as Record<string, unknown> | null;
+    if (!m) return;
+    if (typeof m.log === "string") console.error(m.log);
+    else if (typeof m.dir === "string") dir = m.dir;
+    else if (typeof m.end === "number") result = { code: m.end };
+    else if (typeof m.error === "string") {
+      result = { code: typeof m.code === "number" ? m.code : 1, error: m.error };
+    }
+  });
+  try {
+    const buf = new Uint8Array(1 << 16);
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      feed(buf.subarray(0, n));
+    }
+  } catch { /* gone */ }
+  feed(null);
+  signals.forEach(([s, l]) => Deno.removeSignalListener(s, l));
+  try {
+    conn.close();
+  } catch { /* closed */ }
+  if (!result) {
+    throw new CliError(
+      `the resident capture at ${socket} went away mid-session` +
+        (dir ? `; what it recorded so far stays in ${dir}` : ""),
+      1,
+    );
+  }
+  if (result.error !== undefined) throw new CliError(result.error, result.code);
+  return result.code;
+}
