@@ -1,0 +1,180 @@
+/**
+ * The coverage matrix's verdicts on the scenarios one plain run cannot play (scenario_play.ts):
+ * each `yes` needs what a user checks of it, and each other verdict says why.
+ */
+import assert from "node:assert/strict";
+import {
+  compactedOnWire,
+  judgePlay,
+  type PlayFacts,
+  playOf,
+  type SessionCall,
+} from "./scenario_play.ts";
+import { loadScenario } from "../simulator/mod.ts";
+
+const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+
+const call = (o: Partial<SessionCall>): SessionCall => ({
+  pid: 10,
+  outcome: "complete",
+  conversation_id: 1,
+  conversation_via: null,
+  assistant_text: "",
+  processes: 1,
+  compactions: 0,
+  conversation_vias: "",
+  ...o,
+});
+const facts = (o: Partial<PlayFacts>): PlayFacts => ({
+  calls: [],
+  problems: [],
+  toolCalls: 0,
+  toolResults: 0,
+  ...o,
+});
+const CUT =
+  "https://127.0.0.1:1/v1/messages: the response is cut short: its client (pid 10 claude) ended " +
+  "(exit code 130) 4.1 s after the connection's last recorded bytes, before the answer's end: " +
+  "it stopped waiting";
+
+Deno.test("the four scenario files are played as their names say; any other once", async () => {
+  const play = async (f: string) => playOf(await loadScenario(`${SCENARIOS}${f}`));
+  assert.deepEqual(await play("interrupt_stream.json"), { kind: "interrupt", when: "stream" });
+  assert.deepEqual(await play("interrupt_tool.json"), { kind: "interrupt", when: "tool" });
+  assert.deepEqual(await play("resume.json"), { kind: "resume", compaction: false });
+  assert.deepEqual(await play("compaction.json"), { kind: "resume", compaction: true });
+  assert.deepEqual(await play("demo.json"), { kind: "once" });
+});
+
+Deno.test("Ctrl-C in the stream: yes needs one cut call said as left unread by its client", () => {
+  const play = { kind: "interrupt", when: "stream" } as const;
+  const served = { requests: [], turns: 2 };
+  const good = facts({
+    calls: [call({ outcome: "cut" })],
+    problems: [{ kind: "incomplete", message: CUT }],
+  });
+  assert.equal(judgePlay(play, good, served, ["claude"]).captured, "yes");
+  // never signalled: the agent ended first, not a pass
+  const never = judgePlay(play, good, served, []);
+  assert.equal(never.captured, "no");
+  assert.match(never.note, /Ctrl-C never sent/);
+  // the interrupted call read as complete (lost as interrupted)
+  const whole = judgePlay(play, { ...good, calls: [call({})] }, served, ["claude"]);
+  assert.equal(whole.captured, "no");
+  assert.match(whole.note, /0 interrupted main calls \(outcomes complete\)/);
+  // its problem blames the recording, not the client
+  const lost = judgePlay(
+    play,
+    {
+      ...good,
+      problems: [{ kind: "incomplete", message: "cut short: its last bytes were not recorded" }],
+    },
+    served,
+    ["claude"],
+  );
+  assert.equal(lost.captured, "no");
+  assert.match(lost.note, /does not say the client stopped reading/);
+  // a traced process left without an end
+  const running = judgePlay(
+    play,
+    { ...good, problems: [...good.problems, { kind: "running", message: "pid 12" }] },
+    served,
+    ["claude"],
+  );
+  assert.equal(running.captured, "no");
+  assert.match(running.note, /1 traced process\(es\) left without an end/);
+});
+
+Deno.test("Ctrl-C while the command runs: yes needs its tool call and nothing left running", () => {
+  const play = { kind: "interrupt", when: "tool" } as const;
+  const served = { requests: [], turns: 2 };
+  const ok = judgePlay(play, facts({ calls: [call({})], toolCalls: 1 }), served, ["claude", "sh"]);
+  assert.equal(ok.captured, "yes", ok.note);
+  assert.match(ok.note, /1 tool call\(s\), 0 with a result sent back/);
+  const missing = judgePlay(play, facts({ calls: [call({})] }), served, ["claude"]);
+  assert.equal(missing.captured, "no");
+  assert.match(missing.note, /tool call is missing/);
+});
+
+const mainReq = (seq: number, turn: number, body?: unknown) => ({
+  kind: "main" as const,
+  seq,
+  turn,
+  body,
+});
+
+Deno.test("resume: yes needs both processes' calls in one conversation, one joined as resumed", () => {
+  const play = { kind: "resume", compaction: false } as const;
+  const served = { requests: [mainReq(0, 0), mainReq(1, 1), mainReq(2, 2)], turns: 3 };
+  const conv = { processes: 2, conversation_vias: "history,resumed" };
+  const good = facts({
+    calls: [
+      call({ ...conv }),
+      call({ ...conv, conversation_via: "history" }),
+      call({ ...conv, pid: 20, conversation_via: "resumed" }),
+    ],
+  });
+  const v = judgePlay(play, good, served);
+  assert.equal(v.captured, "yes", v.note);
+  // the second process's call left as a conversation of its own
+  const split = facts({
+    calls: [
+      call({ processes: 1, conversation_vias: "history" }),
+      call({ processes: 1, conversation_via: "history", conversation_vias: "history" }),
+      call({ pid: 20, conversation_id: 3 }),
+    ],
+  });
+  const s = judgePlay(play, split, served);
+  assert.equal(s.captured, "no");
+  assert.match(s.note, /in 2 conversations, not one/);
+  assert.match(s.note, /no call is joined as resumed/);
+  // the resumed process started afresh (served turn 1 again): said, not a pass
+  const fresh = judgePlay(play, good, { requests: served.requests.slice(0, 2), turns: 3 });
+  assert.equal(fresh.captured, "no");
+  assert.match(
+    fresh.note,
+    /did not send the session's history \(its last request was served turn 2 of 3\)/,
+  );
+});
+
+Deno.test("compaction: n/a when the agent did not compact on the wire; yes needs it counted", () => {
+  const play = { kind: "resume", compaction: true } as const;
+  const msgs = (n: number) => ({ messages: Array(n).fill({}) });
+  const grew = [mainReq(0, 0, msgs(1)), mainReq(1, 1, msgs(3)), mainReq(2, 2, msgs(5))];
+  const none = judgePlay(play, facts({}), { requests: grew, turns: 4 });
+  assert.equal(none.captured, "n/a");
+  assert.match(none.note, /did not compact/);
+  const compacted = [
+    mainReq(0, 0, msgs(1)),
+    mainReq(1, 1, msgs(4)),
+    mainReq(2, 2, msgs(1)),
+    mainReq(3, 3, msgs(3)),
+  ];
+  const conv = { processes: 2, compactions: 1, conversation_vias: "history,resumed,summary" };
+  const good = facts({
+    calls: [call(conv), call({ ...conv, conversation_via: "summary" }), call({ ...conv, pid: 20 })],
+  });
+  assert.equal(judgePlay(play, good, { requests: compacted, turns: 4 }).captured, "yes");
+  const uncounted = facts({
+    calls: good.calls.map((c) => ({ ...c, compactions: 0, conversation_vias: "history,resumed" })),
+  });
+  const v = judgePlay(play, uncounted, { requests: compacted, turns: 4 });
+  assert.equal(v.captured, "no");
+  assert.match(v.note, /compaction on the wire is not counted/);
+});
+
+Deno.test("a history shorter than the one before is a compaction; a stored response's delta is not", () => {
+  const body = (n: number, extra = {}) => ({ input: Array(n).fill({}), ...extra });
+  assert.equal(compactedOnWire([mainReq(0, 0, body(3)), mainReq(1, 1, body(1))]), true);
+  assert.equal(
+    compactedOnWire([
+      mainReq(0, 0, body(3)),
+      mainReq(1, 1, body(1, { previous_response_id: "r" })),
+    ]),
+    false,
+  );
+  assert.equal(
+    compactedOnWire([{ kind: "side", seq: 0, body: body(9) }, mainReq(1, 0, body(1))]),
+    false,
+  );
+});
