@@ -278,7 +278,9 @@ async function captureSample(
   const scenario = await loadScenario(opts.scenario);
   const rec = join(
     opts.recordingsDir,
-    `${spec.agent}@${b.version}${node.version ? `-node${node.version}` : ""}`,
+    // one recording per build, Node and scenario (the default's name is the build's alone)
+    `${spec.agent}@${b.version}${node.version ? `-node${node.version}` : ""}` +
+      (scenario.name === "text-hello" ? "" : `-${scenario.name}`),
   );
   await Deno.remove(rec, { recursive: true }).catch(() => {});
   await Deno.mkdir(opts.recordingsDir, { recursive: true });
