@@ -66,3 +66,25 @@ export async function ctrlC(when: InterruptPoint, stop: AbortSignal): Promise<st
   }
   return [];
 }
+
+/**
+ * The processes still running whose working directory is `dir` (a run's working directory):
+ * after an interrupted agent ended, what it left running of its tool's commands.
+ */
+export function processesIn(dir: string): { pid: number; comm: string }[] {
+  let real = dir;
+  try {
+    real = Deno.realPathSync(dir);
+  } catch { /* gone: nothing can run there */ }
+  const out: { pid: number; comm: string }[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    const pid = Number(e.name);
+    if (!Number.isInteger(pid) || pid === Deno.pid) continue;
+    try {
+      if (Deno.readLinkSync(`/proc/${pid}/cwd`) !== real) continue;
+      const s = stat(pid);
+      if (s && s.state !== "Z") out.push({ pid, comm: s.comm });
+    } catch { /* gone, or not ours to read */ }
+  }
+  return out.sort((a, b) => a.pid - b.pid);
+}

@@ -32,7 +32,7 @@ import {
   systemNode,
 } from "./builds.ts";
 import { buildMakeup } from "./runtime.ts";
-import { ctrlC } from "../agents/ctrl_c.ts";
+import { ctrlC, processesIn } from "../agents/ctrl_c.ts";
 import { RESUME_HELP, resumeArgs, resumeMissing, shellSequence } from "../agents/resume_args.ts";
 import type { RunnerName } from "../agents/agent_profile.ts";
 import { AGAIN, judgePlay, type Play, playOf, type SessionCall } from "./scenario_play.ts";
@@ -313,8 +313,15 @@ async function captureSample(
     ...(path ? { env: path } : {}),
   }).finally(() => stop.abort());
   const hit = await signalled ?? [];
+  // what the interrupted agent left running of its command: its leftovers, ended here
+  const left = play.kind === "interrupt" ? processesIn(run.workdir) : [];
+  for (const p of left) {
+    try {
+      Deno.kill(p.pid, "SIGKILL");
+    } catch { /* gone */ }
+  }
   try {
-    return await whatWasRecovered(spec, b, node, located, scenario, rec, run, play, hit);
+    return await whatWasRecovered(spec, b, node, located, scenario, rec, run, play, hit, left);
   } finally {
     await Deno.remove(run.runDir, { recursive: true }).catch(() => {});
   }
@@ -332,6 +339,8 @@ async function whatWasRecovered(
   play: Play = { kind: "once" },
   /** the processes Ctrl-C reached (an interrupt scenario) */
   signalled: string[] = [],
+  /** what the interrupted agent left running in its working directory */
+  left: { pid: number; comm: string }[] = [],
 ): Promise<Partial<MatrixRow>> {
   const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
   const ran = (run.notRoot ? "run where it is not root (it refused root); " : "") +
@@ -400,6 +409,7 @@ async function whatWasRecovered(
     },
     { requests: run.requests, turns: scenario.turns.length },
     signalled,
+    left,
   );
   const captured = extra?.captured === "n/a"
     ? "n/a"

@@ -103,10 +103,37 @@ export function judgePlay(
   facts: PlayFacts,
   served: { requests: Pick<RequestRecord, "kind" | "seq" | "turn" | "body">[]; turns: number },
   signalled: string[] = [],
+  /**
+   * the processes still running in the run's working directory after the agent ended (what an
+   * interrupted agent left running of its command: `ctrl_c.ts` `processesIn`)
+   */
+  leftRunning: { pid: number; comm: string }[] = [],
 ): PlayVerdict {
   const notes: string[] = [];
-  const running = facts.problems.filter((p) => p.kind === "running");
-  if (running.length) notes.push(`${running.length} traced process(es) left without an end`);
+  const problems = facts.problems.filter((p) => p.kind === "running");
+  // a process the agent left running is rightly said to be running at the capture's end
+  const said = new Set(
+    problems.flatMap((p) => [...p.message.matchAll(/\bpid (\d+)/g)].map((m) => Number(m[1]))),
+  );
+  const left = new Set(leftRunning.map((p) => p.pid));
+  const lost = [...said].filter((pid) => !left.has(pid));
+  // the message names five at most: the rest are counted, not named
+  const named = !problems.some((p) => /\band \d+ more\)/.test(p.message));
+  const unsaid = named ? leftRunning.filter((p) => !said.has(p.pid)) : [];
+  const wrong = lost.length > 0 || unsaid.length > 0;
+  if (lost.length) notes.push(`${lost.length} traced process(es) left without an end`);
+  if (unsaid.length) {
+    notes.push(
+      `${unsaid.map((p) => `${p.comm} ${p.pid}`).join(", ")} still running after the agent ` +
+        "ended, not said so (no running problem names it)",
+    );
+  }
+  if (leftRunning.length && !unsaid.length) {
+    notes.push(
+      `the agent left its command running (${leftRunning.map((p) => p.comm).join(", ")}), ` +
+        "as the running problem says",
+    );
+  }
   if (play.kind === "once") return { captured: "yes", note: "" };
   if (play.kind === "interrupt") {
     if (!signalled.length) {
@@ -134,7 +161,7 @@ export function judgePlay(
       }
       if (facts.toolCalls) notes.push(`${facts.toolCalls} tool calls, though none was sent`);
       const ok = cut.length === 1 && incomplete.length === 1 &&
-        CUT_BY_CLIENT.test(incomplete[0].message) && !facts.toolCalls && !running.length;
+        CUT_BY_CLIENT.test(incomplete[0].message) && !facts.toolCalls && !wrong;
       return { captured: ok ? "yes" : "no", note: notes.join("; ") };
     }
     // the command's tool call is there; its result went back only if the agent carried on
@@ -142,7 +169,7 @@ export function judgePlay(
       `${facts.toolCalls} tool call(s), ${facts.toolResults} with a result sent back` +
         (facts.toolResults ? " (the agent carried on)" : ""),
     );
-    const ok = facts.toolCalls >= 1 && main.length >= 1 && !running.length;
+    const ok = facts.toolCalls >= 1 && main.length >= 1 && !wrong;
     if (!facts.toolCalls) notes.push("the interrupted command's tool call is missing");
     return { captured: ok ? "yes" : "no", note: notes.join("; ") };
   }
@@ -187,7 +214,7 @@ export function judgePlay(
   const ok = lastTurn === served.turns - 1 && pids.size === 2 && inOne && vias.has("resumed") &&
     first?.processes === 2 &&
     (!play.compaction || (vias.has("summary") && first.compactions >= 1)) &&
-    !running.length;
+    !wrong;
   if (ok) {
     notes.unshift(
       `${facts.calls.length} main calls of 2 processes in one conversation` +

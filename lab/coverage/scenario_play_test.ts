@@ -178,3 +178,34 @@ Deno.test("a history shorter than the one before is a compaction; a stored respo
     false,
   );
 });
+
+Deno.test("Ctrl-C while the command runs: a command the agent left running is rightly said running", () => {
+  // Gemini CLI 0.61.0 exits at Ctrl-C and leaves its shell and the build's sleep running: the
+  // capture ends with the agent, and the analysis says they had no recorded exit
+  const play = { kind: "interrupt", when: "tool" } as const;
+  const served = { requests: [], turns: 2 };
+  const running = {
+    kind: "running",
+    message: "2 traced processes have no recorded exit (pid 10722 sh, pid 10723 sleep): still " +
+      "running when the capture ended, or the exit was lost; what they did afterwards is not recorded",
+  };
+  const base = facts({ calls: [call({})], toolCalls: 1, problems: [running] });
+  const left = [{ pid: 10722, comm: "sh" }, { pid: 10723, comm: "sleep" }];
+  const right = judgePlay(play, base, served, ["node"], left);
+  assert.equal(right.captured, "yes", right.note);
+  assert.match(
+    right.note,
+    /the agent left its command running \(sh, sleep\), as the running problem says/,
+  );
+  // said running, but they had ended: their exits were lost
+  const lost = judgePlay(play, base, served, ["node"], []);
+  assert.equal(lost.captured, "no");
+  assert.match(lost.note, /2 traced process\(es\) left without an end/);
+  // still running, but the analysis says nothing of it
+  const unsaid = judgePlay(play, { ...base, problems: [] }, served, ["node"], left);
+  assert.equal(unsaid.captured, "no");
+  assert.match(
+    unsaid.note,
+    /sh 10722, sleep 10723 still running after the agent ended, not said so/,
+  );
+});
