@@ -35,7 +35,7 @@ import { buildMakeup } from "./runtime.ts";
 import { ctrlC, processesIn } from "../agents/ctrl_c.ts";
 import { RESUME_HELP, resumeArgs, resumeMissing, shellSequence } from "../agents/resume_args.ts";
 import type { RunnerName } from "../agents/agent_profile.ts";
-import { AGAIN, judgePlay, type Play, playOf, type SessionCall } from "./scenario_play.ts";
+import { AGAIN, cellOf, judgePlay, type Play, playOf, type SessionCall } from "./scenario_play.ts";
 
 /** `sql/coverage_capture.sql`: what of a captured run the analysis recovered. */
 const SQL_DIR = new URL("./sql/", import.meta.url);
@@ -411,11 +411,7 @@ async function whatWasRecovered(
     signalled,
     left,
   );
-  const captured = extra?.captured === "n/a"
-    ? "n/a"
-    : verdict.ok && (!extra || extra.captured === "yes")
-    ? "yes"
-    : "no";
+  const captured = cellOf(verdict.ok, (served.refused?.length ?? 0) > 0, extra);
   return {
     ...played,
     // the build's runtime stays the row's; what is in the carrier and what was found in it

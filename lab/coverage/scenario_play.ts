@@ -224,4 +224,18 @@ export function judgePlay(
   return { captured: ok ? "yes" : "no", note: notes.join("; ") };
 }
 
+/**
+ * The row's verdict from the base check (`judgeCapture`'s `ok`), whether the scripted server
+ * refused a main request (the scenario was not played as written: the lab's failure, `no`, never
+ * `n/a`) and the scenario's own verdict (none for a plain run).
+ */
+export function cellOf(
+  baseOk: boolean,
+  refused: boolean,
+  play?: PlayVerdict,
+): "yes" | "no" | "n/a" {
+  if (play?.captured === "n/a" && !refused) return "n/a";
+  return baseOk && !refused && (!play || play.captured === "yes") ? "yes" : "no";
+}
+
 const outcomes = (calls: SessionCall[]) => calls.map((c) => c.outcome).join(",") || "none";

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  cellOf,
   compactedOnWire,
   judgePlay,
   type PlayFacts,
@@ -208,4 +209,16 @@ Deno.test("Ctrl-C while the command runs: a command the agent left running is ri
     unsaid.note,
     /sh 10722, sleep 10723 still running after the agent ended, not said so/,
   );
+});
+
+Deno.test("a scenario the server could not play as written is no, never n/a", () => {
+  // opencode 1.19.5 on compaction.json: its title request took the first turn and the server
+  // could not answer it; the agent then never compacted
+  const na = { captured: "n/a" as const, note: "the agent did not compact" };
+  assert.equal(cellOf(false, true, na), "no");
+  assert.equal(cellOf(true, false, na), "n/a");
+  assert.equal(cellOf(true, false, { captured: "yes", note: "" }), "yes");
+  assert.equal(cellOf(true, false, { captured: "no", note: "" }), "no");
+  assert.equal(cellOf(false, false, { captured: "yes", note: "" }), "no");
+  assert.equal(cellOf(true, false), "yes");
 });

@@ -5,8 +5,9 @@
  * JSON output), and any request that offers no tools. Chat Completions requests are always
  * main, so a plain client (such as an observer using the `openai` SDK) follows the script;
  * so is every request of a "per-request" scenario but the Gemini CLI's router, next-speaker
- * and loop checks (each by its own answer schema): an agent's checks around its turns, never
- * a turn (a per-request scenario played on the Gemini CLI gave its router the first turn).
+ * and loop checks (each by its own answer schema) and a title request (no tools, asking for a
+ * title): an agent's checks and titles around its turns, never a turn (a per-request scenario
+ * played on the Gemini CLI gave its router the first turn, on opencode its title request).
  */
 
 import { type CallKind, sideCallOf, type SideKind } from "../../analysis/llm/call_kind.ts";
@@ -19,7 +20,12 @@ export type RequestKind = "main" | "side" | "probe" | "other";
 export type { CallKind as Classification, SideKind };
 
 /** Side requests known by their answer's schema: an agent's checks, a turn of no script. */
-const AGENT_CHECKS: ReadonlySet<SideKind> = new Set(["router", "next-speaker", "loop-check"]);
+const AGENT_CHECKS: ReadonlySet<SideKind> = new Set([
+  "router",
+  "next-speaker",
+  "loop-check",
+  "title",
+]);
 
 /**
  * Classifies a model API request. With `everyRequestIsMain` (a "per-request" scenario) every

@@ -47,3 +47,13 @@ Deno.test("per-request: any other request is a turn, a summary's or a JSON answe
     kind: "main",
   });
 });
+
+Deno.test("a title request is a side request, per-request too", () => {
+  // opencode asks for the session's title (no tools) beside its first turn: under compaction.json
+  // it took the first turn, a shell command, and the server could not answer it
+  const title = view({
+    provider: "anthropic",
+    texts: ["You are a title generator. You output ONLY a thread title."],
+  });
+  assert.deepEqual(classifyRequest(title, true), { kind: "side", side: "title" });
+});
