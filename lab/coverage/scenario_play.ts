@@ -72,14 +72,33 @@ export interface PlayVerdict {
 const CUT_BY_CLIENT = /its client \(pid \d+ [^)]*\) ended \([^)]*\)[^:]*: it stopped waiting/;
 
 /**
- * Whether a main request's history was shorter than the one before it: the agent started again
- * from a summary (a compaction), as the server saw it. Bodies that name a stored response
- * (`previous_response_id`) send only new items and are not compared.
+ * Whether the agent's history was rewritten (a compaction), as the server saw it: a main
+ * request's history shorter than the one before it, or one that carries no tool call of the
+ * model's once the server had answered with one (a history that goes on from a summary, or
+ * that hands the conversation to a summariser as text: opencode 1.19.5). Bodies that name a
+ * stored response (`previous_response_id`) send only new items and are not compared.
  */
-export function compactedOnWire(requests: Pick<RequestRecord, "kind" | "seq" | "body">[]): boolean {
-  const lengths = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq)
-    .map((r) => historyLength(r.body)).filter((n): n is number => n !== undefined);
+export function compactedOnWire(
+  requests: Pick<RequestRecord, "kind" | "seq" | "body" | "toolCalls">[],
+): boolean {
+  const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
+  let called = false;
+  for (const r of main) {
+    if (called && historyLength(r.body) !== undefined && toolCallItems(r.body) === 0) return true;
+    if (r.toolCalls?.length) called = true;
+  }
+  const lengths = main.map((r) => historyLength(r.body)).filter((n): n is number =>
+    n !== undefined
+  );
   return lengths.some((n, i) => i > 0 && n < lengths[i - 1]);
+}
+
+/** The model's tool calls a request's history carries, in any of the APIs' forms. */
+function toolCallItems(body: unknown): number {
+  const text = JSON.stringify(body);
+  return (text.match(
+    /"type":"(?:tool_use|function_call|custom_tool_call|local_shell_call)"|"functionCall":|"tool_calls":\[\{/g,
+  ) ?? []).length;
 }
 
 /** The number of history items a request body carries (any of the APIs' forms). */
@@ -101,7 +120,10 @@ function historyLength(body: unknown): number | undefined {
 export function judgePlay(
   play: Play,
   facts: PlayFacts,
-  served: { requests: Pick<RequestRecord, "kind" | "seq" | "turn" | "body">[]; turns: number },
+  served: {
+    requests: Pick<RequestRecord, "kind" | "seq" | "turn" | "body" | "toolCalls">[];
+    turns: number;
+  },
   signalled: string[] = [],
   /**
    * the processes still running in the run's working directory after the agent ended (what an
@@ -181,7 +203,8 @@ export function judgePlay(
     return {
       captured: "n/a",
       note: "the agent did not compact at the scenario's nearly full context (990000 input " +
-        "tokens): no request's history was shorter than the one before" +
+        "tokens): no request's history was shorter than the one before, nor left out the tool " +
+        "call it had been answered with" +
         (pids.size === 2 ? "" : `; ${pids.size} process(es) made main calls`),
     };
   }

@@ -222,3 +222,36 @@ Deno.test("a scenario the server could not play as written is no, never n/a", ()
   assert.equal(cellOf(false, false, { captured: "yes", note: "" }), "no");
   assert.equal(cellOf(true, false), "yes");
 });
+
+Deno.test("a history that drops the model's tool call is a compaction, as opencode's summariser", () => {
+  // opencode 1.19.5: the summariser gets the conversation as text in one user message, and the
+  // next turn goes on from the summary: neither carries the tool call it was answered with
+  const user = (text: string) => ({ role: "user", content: [{ type: "text", text }] });
+  const first = {
+    kind: "main" as const,
+    seq: 0,
+    turn: 0,
+    body: { messages: [user("go")] },
+    toolCalls: ["bash"],
+  };
+  const summariser = { ...mainReq(1, 1, { messages: [user("[Assistant tool call]: bash(...)")] }) };
+  assert.equal(compactedOnWire([first, summariser]), true);
+  // the usual next turn carries it back, with its result
+  const next = mainReq(1, 1, {
+    messages: [
+      user("go"),
+      { role: "assistant", content: [{ type: "tool_use", id: "t", name: "bash", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: "m" }] },
+    ],
+  });
+  assert.equal(compactedOnWire([first, next]), false);
+  // Gemini's and Responses' forms too
+  const gemini = mainReq(1, 1, {
+    contents: [{ role: "model", parts: [{ functionCall: { name: "run", args: {} } }] }],
+  });
+  assert.equal(compactedOnWire([first, gemini]), false);
+  const responses = mainReq(1, 1, {
+    input: [{ type: "function_call", name: "exec", arguments: "{}" }],
+  });
+  assert.equal(compactedOnWire([first, responses]), false);
+});
