@@ -72,10 +72,10 @@ export interface PlayVerdict {
 const CUT_BY_CLIENT = /its client \(pid \d+ [^)]*\) ended \([^)]*\)[^:]*: it stopped waiting/;
 
 /**
- * Whether the agent's history was rewritten (a compaction), as the server saw it: a main request
- * that carries no tool call of the model's once the server had answered with one (a history that
- * goes on from a summary, or that hands the conversation to a summariser as text: opencode
- * 1.19.5). Not whether a history was shorter than the one before: requests made at once arrive in
+ * Whether the agent went on from a rewritten history (a compaction), as the server saw it: a turn
+ * of its own (a request that offers tools) that carries no tool call of the model's once the
+ * server had answered with one. A summariser's request (no tools) is not one: Qwen Code 0.12.0
+ * asks for a summary of the history before the tool call and then goes on without it. Not whether a history was shorter than the one before: requests made at once arrive in
  * either order (GitHub Copilot CLI 1.0.102 asks for its summary while it sends the tool result).
  * Bodies that name a stored response (`previous_response_id`) send only new items and are not
  * compared.
@@ -86,10 +86,19 @@ export function compactedOnWire(
   const main = requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
   let called = false;
   for (const r of main) {
-    if (called && historyLength(r.body) !== undefined && toolCallItems(r.body) === 0) return true;
+    if (
+      called && historyLength(r.body) !== undefined && offersTools(r.body) &&
+      toolCallItems(r.body) === 0
+    ) return true;
     if (r.toolCalls?.length) called = true;
   }
   return false;
+}
+
+/** Whether a request offers the model tools (an agent's turn, not a summariser's request). */
+function offersTools(body: unknown): boolean {
+  const tools = (body as { tools?: unknown } | null)?.tools;
+  return Array.isArray(tools) && tools.length > 0;
 }
 
 /** The model's tool calls a request's history carries, in any of the APIs' forms. */

@@ -155,7 +155,7 @@ Deno.test("compaction: n/a when the agent did not compact on the wire; yes needs
   const compacted = [
     called,
     mainReq(1, 1, withCall),
-    mainReq(2, 2, { messages: [{}] }),
+    mainReq(2, 2, { messages: [{}], tools: [{}] }),
     mainReq(3, 3, withCall),
   ];
   const conv = { processes: 2, compactions: 1, conversation_vias: "history,resumed,summary" };
@@ -231,7 +231,7 @@ Deno.test("a scenario the server could not play as written is no, never n/a", ()
   assert.equal(cellOf(true, false), "yes");
 });
 
-Deno.test("a history that drops the model's tool call is a compaction, as opencode's summariser", () => {
+Deno.test("a turn that goes on without the model's tool call is a compaction; a summariser's request is not", () => {
   // opencode 1.19.5: the summariser gets the conversation as text in one user message, and the
   // next turn goes on from the summary: neither carries the tool call it was answered with
   const user = (text: string) => ({ role: "user", content: [{ type: "text", text }] });
@@ -242,10 +242,20 @@ Deno.test("a history that drops the model's tool call is a compaction, as openco
     body: { messages: [user("go")] },
     toolCalls: ["bash"],
   };
-  const summariser = { ...mainReq(1, 1, { messages: [user("[Assistant tool call]: bash(...)")] }) };
-  assert.equal(compactedOnWire([first, summariser]), true);
+  const summariser = mainReq(1, 1, { messages: [user("[Assistant tool call]: bash(...)")] });
+  const fromSummary = mainReq(2, 2, { messages: [user("summary"), user("go on")], tools: [{}] });
+  assert.equal(compactedOnWire([first, summariser, fromSummary]), true);
+  // a summary asked for and not gone on from (Qwen Code 0.12.0): the summariser offers no tools
+  // and the next turn carries the tool call again
+  const again = mainReq(2, 2, {
+    messages: [{ role: "assistant", tool_calls: [{ id: "c" }] }],
+    tools: [{}],
+  });
+  assert.equal(compactedOnWire([first, summariser]), false);
+  assert.equal(compactedOnWire([first, summariser, again]), false);
   // the usual next turn carries it back, with its result
   const next = mainReq(1, 1, {
+    tools: [{}],
     messages: [
       user("go"),
       { role: "assistant", content: [{ type: "tool_use", id: "t", name: "bash", input: {} }] },
@@ -255,10 +265,12 @@ Deno.test("a history that drops the model's tool call is a compaction, as openco
   assert.equal(compactedOnWire([first, next]), false);
   // Gemini's and Responses' forms too
   const gemini = mainReq(1, 1, {
+    tools: [{}],
     contents: [{ role: "model", parts: [{ functionCall: { name: "run", args: {} } }] }],
   });
   assert.equal(compactedOnWire([first, gemini]), false);
   const responses = mainReq(1, 1, {
+    tools: [{}],
     input: [{ type: "function_call", name: "exec", arguments: "{}" }],
   });
   assert.equal(compactedOnWire([first, responses]), false);
