@@ -1,15 +1,17 @@
 /**
  * The command line that resumes an agent's latest session in its working directory with a new
  * prompt, made from the one that started it (`AgentProfile.args`): Claude Code `-p P
- * --continue`, the Gemini CLI and Qwen Code `-p P --resume latest`, Codex `exec ... resume
- * --last P`, opencode `run --continue P`. So a capture can hold a session and the process that
- * resumed it (lab/integration/resume_capture_test.ts).
+ * --continue`, the Gemini CLI `-p P --resume latest`, Qwen Code and GitHub Copilot CLI `-p P
+ * --continue`, Codex `exec ... resume --last P`, opencode `run --continue P`. So a capture can
+ * hold a session and the process that resumed it (lab/integration/resume_capture_test.ts, the
+ * coverage matrix's resume scenarios). A build older than its agent's resume has no such flag:
+ * `resumeMissing` reads that from the build's own help.
  */
-import type { AgentName } from "./agent_profile.ts";
+import type { RunnerName } from "./agent_profile.ts";
 
 /** `argv` (the agent's, prompt `prompt`) made to resume its latest session with `again`. */
 export function resumeArgs(
-  agent: AgentName,
+  agent: RunnerName,
   argv: readonly string[],
   prompt: string,
   again: string,
@@ -21,6 +23,7 @@ export function resumeArgs(
   switch (agent) {
     case "claude":
     case "qwen":
+    case "copilot":
       return [...before, again, "--continue", ...after];
     case "gemini":
       return [...before, again, "--resume", "latest", ...after];
@@ -31,6 +34,36 @@ export function resumeArgs(
     default:
       throw new Error(`${agent}: no way to resume a session is known`);
   }
+}
+
+/**
+ * Where a build says it can resume (`resumeArgs`): the arguments that print the help naming the
+ * resume, and the pattern the help has when it does.
+ */
+export const RESUME_HELP: Readonly<
+  Record<RunnerName, { args: readonly string[]; names: RegExp; flag: string }>
+> = {
+  claude: { args: ["--help"], names: /(^|\s)--continue(?![\w-])/m, flag: "--continue" },
+  qwen: { args: ["--help"], names: /(^|\s)--continue(?![\w-])/m, flag: "--continue" },
+  copilot: { args: ["--help"], names: /(^|\s)--continue(?![\w-])/m, flag: "--continue" },
+  gemini: { args: ["--help"], names: /(^|\s)--resume(?![\w-])/m, flag: "--resume" },
+  // the `resume` subcommand of `codex exec`, listed under its commands
+  codex: { args: ["exec", "--help"], names: /^\s+resume(?![\w-])/m, flag: "exec resume" },
+  opencode: {
+    args: ["run", "--help"],
+    names: /(^|\s)--continue(?![\w-])/m,
+    flag: "run --continue",
+  },
+};
+
+/**
+ * Why a build cannot resume a session as `resumeArgs` does, from its help text (what its
+ * `RESUME_HELP` arguments printed), or undefined when the help names the resume.
+ */
+export function resumeMissing(agent: RunnerName, help: string): string | undefined {
+  const h = RESUME_HELP[agent];
+  if (h.names.test(help)) return undefined;
+  return `no ${h.flag} in this build (its \`${h.args.join(" ")}\` does not name it)`;
 }
 
 /** One shell command running `first`, then (when it succeeded) `then`. */

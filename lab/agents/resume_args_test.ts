@@ -1,6 +1,6 @@
 /** The command lines that resume each agent's session (resume_args.ts), from its own start. */
 import assert from "node:assert/strict";
-import { resumeArgs, shellSequence } from "./resume_args.ts";
+import { resumeArgs, resumeMissing, shellSequence } from "./resume_args.ts";
 import { PROFILES } from "./run_agent.ts";
 import type { AgentName } from "./agent_profile.ts";
 
@@ -35,4 +35,31 @@ Deno.test("shellSequence quotes every argument and runs the second after the fir
   const out2 = await new Deno.Command(failed[0], { args: failed.slice(1) }).output();
   assert.equal(new TextDecoder().decode(out2.stdout), "");
   assert.notEqual(out2.code, 0);
+});
+
+Deno.test("GitHub Copilot CLI resumes with --continue, the prompt replaced", () => {
+  assert.deepEqual(
+    resumeArgs("copilot", ["-p", "first prompt", "--allow-all-tools"], "first prompt", "again"),
+    ["-p", "again", "--continue", "--allow-all-tools"],
+  );
+});
+
+Deno.test("a build's help says whether it can resume; one without the flag is named n/a's reason", () => {
+  const help = "Options:\n  -c, --continue  Continue the most recent conversation\n";
+  assert.equal(resumeMissing("claude", help), undefined);
+  assert.match(
+    resumeMissing("claude", "Options:\n  -p, --print\n")!,
+    /no --continue in this build/,
+  );
+  // a flag that merely begins with the name is not it
+  assert.match(resumeMissing("copilot", "  --continue-on-error\n")!, /--continue/);
+  assert.equal(resumeMissing("gemini", "  -r, --resume  Resume a session\n"), undefined);
+  assert.match(resumeMissing("gemini", "  --checkpointing\n")!, /no --resume/);
+  const codexHelp = "Commands:\n  resume  Resume a previous session\n  help  Print this message\n";
+  assert.equal(resumeMissing("codex", codexHelp), undefined);
+  assert.match(resumeMissing("codex", "Usage: codex exec [OPTIONS] [PROMPT]\n")!, /exec resume/);
+  assert.equal(
+    resumeMissing("opencode", "      --continue  continue the last session\n"),
+    undefined,
+  );
 });

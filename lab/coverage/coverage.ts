@@ -6,7 +6,9 @@
  * scripted model server recovers the conversation: the analysis of the recording must show the
  * scenario's prompt in a request and its scripted answer in a response. A build that sends the
  * server nothing (it needs the network, or configuration its runner profile does not write)
- * has nothing to capture: `n/a`, with the agent's error.
+ * has nothing to capture: `n/a`, with the agent's error. The interrupt, resume and compaction
+ * scenarios are played with a Ctrl-C or a second process and judged on their own part too
+ * (scenario_play.ts).
  */
 
 import { dirname, join } from "node:path";
@@ -30,6 +32,10 @@ import {
   systemNode,
 } from "./builds.ts";
 import { buildMakeup } from "./runtime.ts";
+import { ctrlC, processesIn } from "../agents/ctrl_c.ts";
+import { RESUME_HELP, resumeArgs, resumeMissing, shellSequence } from "../agents/resume_args.ts";
+import type { RunnerName } from "../agents/agent_profile.ts";
+import { AGAIN, cellOf, judgePlay, type Play, playOf, type SessionCall } from "./scenario_play.ts";
 
 /** `sql/coverage_capture.sql`: what of a captured run the analysis recovered. */
 const SQL_DIR = new URL("./sql/", import.meta.url);
@@ -272,25 +278,50 @@ async function captureSample(
   const scenario = await loadScenario(opts.scenario);
   const rec = join(
     opts.recordingsDir,
-    `${spec.agent}@${b.version}${node.version ? `-node${node.version}` : ""}`,
+    // one recording per build, Node and scenario (the default's name is the build's alone)
+    `${spec.agent}@${b.version}${node.version ? `-node${node.version}` : ""}` +
+      (scenario.name === "text-hello" ? "" : `-${scenario.name}`),
   );
   await Deno.remove(rec, { recursive: true }).catch(() => {});
   await Deno.mkdir(opts.recordingsDir, { recursive: true });
+  // the launcher is a `#!/usr/bin/env node` script: the first node on PATH runs it
+  const path = node.version && node.binary
+    ? { PATH: `${dirname(node.binary)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` }
+    : undefined;
+  const play = playOf(scenario);
+  if (play.kind === "resume") {
+    // a build older than its agent's resume cannot play the scenario: said, not run
+    const help = await buildHelp(spec.runner!, b.launcher!, path);
+    const missing = help === undefined ? undefined : resumeMissing(spec.runner!, help);
+    if (missing) return { scenario: scenario.name, captured: "n/a", capture_note: missing };
+  }
+  const underRec = underCapture(rec);
+  const wrap = play.kind === "resume"
+    ? (argv: string[], again: boolean) =>
+      underRec(shellSequence(argv, resumeArgs(spec.runner!, argv, scenario.prompt!, AGAIN)), again)
+    : underRec;
+  const stop = new AbortController();
+  const signalled = play.kind === "interrupt" ? ctrlC(play.when, stop.signal) : undefined;
   const run = await runAgent({
     agent: spec.runner!,
     binary: b.launcher,
     scenario,
-    wrap: underCapture(rec),
+    wrap,
     timeoutMs: 180_000,
     // what the build unpacked into its HOME (a library it loads) is located after the run
     keepHome: true,
-    // the launcher is a `#!/usr/bin/env node` script: the first node on PATH runs it
-    ...(node.version && node.binary
-      ? { env: { PATH: `${dirname(node.binary)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` } }
-      : {}),
-  });
+    ...(path ? { env: path } : {}),
+  }).finally(() => stop.abort());
+  const hit = await signalled ?? [];
+  // what the interrupted agent left running of its command: its leftovers, ended here
+  const left = play.kind === "interrupt" ? processesIn(run.workdir) : [];
+  for (const p of left) {
+    try {
+      Deno.kill(p.pid, "SIGKILL");
+    } catch { /* gone */ }
+  }
   try {
-    return await whatWasRecovered(spec, b, node, located, scenario, rec, run);
+    return await whatWasRecovered(spec, b, node, located, scenario, rec, run, play, hit, left);
   } finally {
     await Deno.remove(run.runDir, { recursive: true }).catch(() => {});
   }
@@ -305,6 +336,11 @@ async function whatWasRecovered(
   scenario: Scenario,
   rec: string,
   run: RunAgentResult,
+  play: Play = { kind: "once" },
+  /** the processes Ctrl-C reached (an interrupt scenario) */
+  signalled: string[] = [],
+  /** what the interrupted agent left running in its working directory */
+  left: { pid: number; comm: string }[] = [],
 ): Promise<Partial<MatrixRow>> {
   const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
   const ran = (run.notRoot ? "run where it is not root (it refused root); " : "") +
@@ -359,16 +395,34 @@ async function whatWasRecovered(
     toolCalls: Number(res.tool_calls),
     toolResults: Number(res.tool_results),
   });
+  // the scenario's own part: the interrupted call, the resumed session, the compaction
+  const extra = play.kind === "once" ? undefined : judgePlay(
+    play,
+    {
+      calls: (await queryDb(db, readSql(SQL_DIR, "coverage_session"))).map(sessionCall),
+      problems: (await queryDb(db, readSql(SQL_DIR, "coverage_problems"))).map((p) => ({
+        kind: String(p.kind),
+        message: String(p.message),
+      })),
+      toolCalls: Number(res.tool_calls),
+      toolResults: Number(res.tool_results),
+    },
+    { requests: run.requests, turns: scenario.turns.length },
+    signalled,
+    left,
+  );
+  const captured = cellOf(verdict.ok, (served.refused?.length ?? 0) > 0, extra);
   return {
     ...played,
     // the build's runtime stays the row's; what is in the carrier and what was found in it
     ...(carried ? { ...carried, runtime: located.runtime } : {}),
-    captured: verdict.ok ? "yes" : "no",
+    captured,
     request_found: request,
     response_found: response,
     capture_note: (carrier ? carrierNote(carrier, carried!, located, run.home) : "") +
       `${ran}${calls} main LLM call${calls === 1n ? "" : "s"} recovered` +
       (verdict.note ? `; ${verdict.note}` : "") +
+      (extra?.note ? `; ${extra.note}` : "") +
       // an agent that stopped early but exited 0 said why somewhere (opencode prints its error)
       (served.lastTurn < served.turns - 1 && run.exitCode === 0 && (run.stderr || run.stdout)
         ? `; it said: ${explainedError(spec, agentError(run.stderr || run.stdout))}`
@@ -376,6 +430,47 @@ async function whatWasRecovered(
       (res.problems ? `; problems: ${res.problems}` : ""),
     ...(checks ? { hook_checks: checks } : {}),
   };
+}
+
+/** A row of `sql/coverage_session.sql`, BIGINTs as numbers. */
+function sessionCall(r: Record<string, unknown>): SessionCall {
+  return {
+    pid: Number(r.pid),
+    outcome: String(r.outcome),
+    conversation_id: Number(r.conversation_id),
+    conversation_via: r.conversation_via === null ? null : String(r.conversation_via),
+    assistant_text: String(r.assistant_text),
+    processes: Number(r.processes),
+    compactions: Number(r.compactions),
+    conversation_vias: String(r.conversation_vias),
+  };
+}
+
+/**
+ * What a build prints for the help that names its resume (`RESUME_HELP`), stdout and stderr,
+ * run in a HOME of its own (a build may write there); undefined when it did not run within
+ * 30 s (the run then shows what the build does).
+ */
+async function buildHelp(
+  agent: RunnerName,
+  launcher: string,
+  env: Record<string, string> | undefined,
+): Promise<string | undefined> {
+  const home = await Deno.makeTempDir({ prefix: `sl-help-${agent}-` });
+  try {
+    const out = await new Deno.Command(launcher, {
+      args: [...RESUME_HELP[agent].args],
+      env: { HOME: home, ...env },
+      stdin: "null",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const text = new TextDecoder();
+    return text.decode(out.stdout) + text.decode(out.stderr);
+  } catch {
+    return undefined;
+  } finally {
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+  }
 }
 
 /**

@@ -18,66 +18,11 @@ import type { AgentName } from "../agents/agent_profile.ts";
 import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
-import { descendants, type Proc } from "../../kit/cli.ts";
-import { stat } from "../../kit/procs.ts";
+import { ctrlC } from "../agents/ctrl_c.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { checkRows, show } from "./check_queries.ts";
 
 const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
-
-const cmdline = (pid: number) => {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ");
-  } catch {
-    return "";
-  }
-};
-
-/** The agent under this test's capture: the loader's child that is not its watchdog. */
-function agentProcess(): Proc | undefined {
-  const loader = descendants().find((p) => cmdline(p.pid).includes("sightline-loader"));
-  if (!loader) return undefined;
-  return descendants(loader.pid).find((p) =>
-    stat(p.pid)?.ppid === loader.pid && !cmdline(p.pid).startsWith("sightline-watchdog")
-  );
-}
-
-/** Whether one of `pids` has an established TCP connection (its model request is out). */
-async function connected(pids: number[]): Promise<boolean> {
-  const ss = await new Deno.Command("ss", { args: ["-tnpH", "state", "established"] }).output();
-  const text = new TextDecoder().decode(ss.stdout);
-  return pids.some((p) => text.includes(`pid=${p},`));
-}
-
-/**
- * Waits for the moment (`when`: the agent connected to the model, or its build script sleeps),
- * then sends SIGINT to the agent's process and those below it in its process group, as Ctrl-C.
- */
-async function ctrlC(when: "stream" | "tool", stop: AbortSignal): Promise<string[]> {
-  while (!stop.aborted) {
-    await new Promise((r) => setTimeout(r, 200));
-    const top = agentProcess();
-    if (!top) continue;
-    const tree = [top, ...descendants(top.pid)];
-    const ready = when === "tool"
-      ? tree.some((p) => cmdline(p.pid).startsWith("sleep 45"))
-      : await connected(tree.map((p) => p.pid));
-    if (!ready) continue;
-    // the answer's first events are in, or the script's sleep has begun
-    await new Promise((r) => setTimeout(r, when === "tool" ? 1000 : 4000));
-    const group = stat(top.pid)?.pgrp;
-    const hit: string[] = [];
-    for (const p of [top, ...descendants(top.pid)]) {
-      if (stat(p.pid)?.pgrp !== group) continue;
-      try {
-        Deno.kill(p.pid, "SIGINT");
-        hit.push(stat(p.pid)?.comm ?? String(p.pid));
-      } catch { /* gone */ }
-    }
-    return hit;
-  }
-  return [];
-}
 
 async function interrupted(agent: AgentName, when: "stream" | "tool") {
   const out = `${await Deno.makeTempDir({ prefix: `sl-ctrlc-${agent}-` })}/rec`;

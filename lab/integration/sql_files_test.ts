@@ -179,7 +179,12 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
     "transcript_timing",
     "transcript_websocket",
   ]);
-  assert.deepEqual(sqlFilesIn(COVERAGE_SQL), ["coverage_capture", "coverage_carriers"]);
+  assert.deepEqual(sqlFilesIn(COVERAGE_SQL), [
+    "coverage_capture",
+    "coverage_carriers",
+    "coverage_problems",
+    "coverage_session",
+  ]);
   assert.deepEqual(sqlFilesIn(DEMO_SQL), ["demo_changed_files", "demo_commands", "demo_llm_calls"]);
   assert.deepEqual(sqlFilesIn(CHECK_SQL), CHECK_FILES);
   // MCP: the stream query, one file per table but the parsed messages, the links, the detectors
@@ -237,7 +242,9 @@ Deno.test("every .sql file runs on the empty schema", async () => {
         problems: "",
       }],
     );
-    assert.deepEqual(await queryRows(c, readSql(COVERAGE_SQL, "coverage_carriers")), []);
+    for (const name of ["coverage_carriers", "coverage_problems", "coverage_session"]) {
+      assert.deepEqual(await queryRows(c, readSql(COVERAGE_SQL, name)), [], name);
+    }
     for (const name of CHECK_FILES) {
       const rows = await queryRows(c, readSql(CHECK_SQL, name), CHECK_VALUES);
       const counts: Record<string, unknown[]> = {

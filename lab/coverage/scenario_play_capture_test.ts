@@ -1,0 +1,60 @@
+/**
+ * As root: the coverage matrix plays its interrupt and resume scenarios on a real build
+ * (scenario_play.ts). Claude Code 2.1.337 (in coverage_test.ts's sample, so installed there) is
+ * stopped by Ctrl-C while its answer stalls and resumed by a second process, each under capture:
+ * the row is `yes` and its note says what the judgement saw. Gemini CLI 0.1.1, older than its
+ * `--resume`, is `n/a` for the resume with that reason, without a run. About 30 s.
+ */
+import assert from "node:assert/strict";
+import { BUILD_SPECS } from "./builds.ts";
+import { coverBuild } from "./coverage.ts";
+import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
+
+const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
+
+async function covered(agent: "claude" | "gemini", version: string, scenario: string) {
+  const dir = await Deno.makeTempDir({ prefix: "sl-cov-play-" });
+  try {
+    return await coverBuild(BUILD_SPECS[agent], { version }, true, {
+      scenario: `${SCENARIOS}${scenario}.json`,
+      recordingsDir: dir,
+      log: () => {},
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "coverage plays Ctrl-C mid-answer on Claude Code 2.1.337: one cut call, said so",
+  ignore: skipWithoutRoot(),
+  sanitizeResources: false,
+  async fn() {
+    const r = await covered("claude", "2.1.337", "interrupt_stream");
+    assert.equal(r.scenario, "interrupt-stream");
+    assert.equal(r.captured, "yes", r.capture_note);
+    assert.match(r.capture_note ?? "", /Ctrl-C reached claude/);
+    assert.match(r.capture_note ?? "", /the interrupted call is there, outcome cut/);
+  },
+});
+
+Deno.test({
+  name:
+    "coverage plays a resumed session on Claude Code 2.1.337: one conversation over two processes",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const r = await covered("claude", "2.1.337", "resume");
+    assert.equal(r.captured, "yes", r.capture_note);
+    assert.match(r.capture_note ?? "", /3 main calls of 2 processes in one conversation/);
+  },
+});
+
+Deno.test({
+  name: "coverage: a build without its agent's resume is n/a for the resume, with the reason",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const r = await covered("gemini", "0.1.1", "resume");
+    assert.equal(r.captured, "n/a");
+    assert.match(r.capture_note ?? "", /no --resume in this build/);
+  },
+});
