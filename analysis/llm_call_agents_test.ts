@@ -610,3 +610,43 @@ Deno.test("llm_call_agents: a process a --pid capture joined is named by its `jo
     close();
   }
 });
+
+Deno.test("llm_call_agents: a joined node script is named by its link or its file, never by a module it loads after the join", async () => {
+  const joined = (pid: number, argv: string[], cwd = "/w") => ({
+    ...rows.exec(0, pid, 1, argv, cwd),
+    kind: "joined",
+    filename: "/usr/bin/node",
+    exe: "/usr/bin/node",
+  });
+  const launched = (ts: number, pid: number, argv: string[]) => ({
+    ...rows.exec(ts, pid, 1, argv),
+    filename: "/usr/bin/node",
+    exe: "/usr/bin/node",
+  });
+  const undici = "/usr/local/lib/node_modules/@continuedev/cli/node_modules/undici/lib/fetch.js";
+  assert.deepEqual(
+    await agents({
+      process: [
+        // Continue CLI's global link, joined: node loaded its script long before the join, so
+        // the first module it opens after is one it requires lazily (undici), not its package
+        joined(100, ["node", "/usr/local/bin/cn", "-p", "go"]),
+        // the same program launched: node opens its package scope first
+        launched(ms(1), 200, ["node", "/usr/local/bin/cn", "-p", "go"]),
+        // a script of its own, joined, that then loads the SDK
+        joined(300, ["node", "/home/u/agent.js"], "/home/u"),
+      ],
+      file: [
+        rows.open(ms(2), 100, undici),
+        rows.open(ms(2), 200, "/usr/local/lib/node_modules/@continuedev/cli/package.json"),
+        rows.open(ms(3), 200, undici),
+        rows.open(ms(2), 300, "/home/u/node_modules/openai/index.js"),
+      ],
+      llm: [
+        rows.llm(1, 100, ms(10), { agent: null }),
+        rows.llm(2, 200, ms(10), { agent: null }),
+        rows.llm(3, 300, ms(10), { agent: null }),
+      ],
+    }),
+    { 1: "cn", 2: "@continuedev/cli", 3: "agent" },
+  );
+});
