@@ -594,7 +594,20 @@ Deno.test("llm_call_agents: a process a --pid capture joined is named by its `jo
     assert.equal(p.kind, "llm");
     assert.match(
       p.message,
-      /^2 LLM calls name no agent \(pid 400: 2\): their User-Agent names none and nothing of its process but what it did after the capture joined with --pid was recorded .*deno task capture -- CMD/,
+      new RegExp(
+        "^2 LLM calls name no agent \\(pid 400: 2\\): their User-Agent names none and no fork, " +
+          "exec, exit or join of its process was recorded \\(running before the capture joined " +
+          "with --pid, by a capture older than the `joined` process rows, or its process " +
+          "records lost: see the capture problems\\); .* To name it, join it with a current " +
+          "capture .* or capture the agent from its start \\(deno task capture -- CMD\\)$",
+      ),
+    );
+    // a launched capture: nothing of a process recorded means its records were lost
+    const launched = new Build(c, REC);
+    await unnamedAgentsProblem(c, launched, REC, "command");
+    assert.match(
+      launched.problems[0].message,
+      /and no fork, exec, exit or join of its process was recorded \(its process records lost or cut short: see the capture problems\);.* To name it, capture again with nothing lost/,
     );
     // and the processes table shows what the joined one ran
     assert.deepEqual(
@@ -649,4 +662,23 @@ Deno.test("llm_call_agents: a joined node script is named by its link or its fil
     }),
     { 1: "cn", 2: "@continuedev/cli", 3: "agent" },
   );
+});
+
+Deno.test("unnamed agents: a process seen to fork from a parent of which nothing was recorded: the problem says its lineage breaks", async () => {
+  const { c, close } = await syntheticDb({
+    process: [rows.fork(ms(1), 500, 450)],
+    llm: [rows.llm(1, 500, ms(10), { agent: null })],
+  });
+  try {
+    const b = new Build(c, REC);
+    await unnamedAgentsProblem(c, b, REC, "command");
+    assert.deepEqual(b.problems.map((p) => p.message), [
+      "1 LLM call names no agent (pid 500 proc: 1): their User-Agent names none and no program " +
+      "of its process's lineage was recorded (it breaks at a process with no exec or join " +
+      "recorded: its records lost, or a pid reused); agent is null in llm_calls, sessions and " +
+      "processes. To name it, capture again with nothing lost (the capture problems say what was)",
+    ]);
+  } finally {
+    close();
+  }
 });
