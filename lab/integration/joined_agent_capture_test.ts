@@ -97,7 +97,9 @@ Deno.test({
         stderr: "null",
       }).spawn();
       const pid = target.pid;
-      await sleep(500); // node has loaded (its TLS code mapped)
+      // node has loaded (its TLS code mapped): /usr/bin/node has OpenSSL linked in, mapped at
+      // its start; 0.5 s is ample for it to be running its script
+      await sleep(500);
       const rec = join(tmp, "joined");
       capture = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--quiet", "--out", rec, "--pid", `${pid}`],
@@ -107,10 +109,11 @@ Deno.test({
       }).spawn();
       let said = "";
       const lines = capture.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      const until = Date.now() + 60_000;
+      // a capture that stalls silently fails the test at the deadline instead of hanging it
+      const deadline = sleep(60_000).then(() => ({ value: undefined, done: true }));
       while (!said.includes(" preattached ")) {
-        const { value, done } = await lines.read();
-        if (done || Date.now() > until) throw new Error(`the capture did not join: ${said}`);
+        const { value, done } = await Promise.race([lines.read(), deadline]);
+        if (done) throw new Error(`the capture did not join: ${said}`);
         said += value;
       }
       const drain = (async () => {
