@@ -594,7 +594,20 @@ Deno.test("llm_call_agents: a process a --pid capture joined is named by its `jo
     assert.equal(p.kind, "llm");
     assert.match(
       p.message,
-      /^2 LLM calls name no agent \(pid 400: 2\): their User-Agent names none and nothing of its process but what it did after the capture joined with --pid was recorded .*deno task capture -- CMD/,
+      new RegExp(
+        "^2 LLM calls name no agent \\(pid 400: 2\\): their User-Agent names none and no fork, " +
+          "exec, exit or join of its process was recorded \\(running before the capture joined " +
+          "with --pid, by a capture older than the `joined` process rows, or its process " +
+          "records lost: see the capture problems\\); .* To name it, join it with a current " +
+          "capture .* or capture the agent from its start \\(deno task capture -- CMD\\)$",
+      ),
+    );
+    // a launched capture: nothing of a process recorded means its records were lost
+    const launched = new Build(c, REC);
+    await unnamedAgentsProblem(c, launched, REC, "command");
+    assert.match(
+      launched.problems[0].message,
+      /and no fork, exec, exit or join of its process was recorded \(its process records lost or cut short: see the capture problems\);.* To name it, capture again with nothing lost/,
     );
     // and the processes table shows what the joined one ran
     assert.deepEqual(
@@ -606,6 +619,65 @@ Deno.test("llm_call_agents: a process a --pid capture joined is named by its `jo
     await c.run("UPDATE llm_calls SET agent = 'x'");
     await unnamedAgentsProblem(c, named, REC, "pid");
     assert.deepEqual(named.problems, []);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("llm_call_agents: a joined node script is named by its link or its file, never by a module it loads after the join", async () => {
+  const joined = (pid: number, argv: string[], cwd = "/w") => ({
+    ...rows.exec(0, pid, 1, argv, cwd),
+    kind: "joined",
+    filename: "/usr/bin/node",
+    exe: "/usr/bin/node",
+  });
+  const launched = (ts: number, pid: number, argv: string[]) => ({
+    ...rows.exec(ts, pid, 1, argv),
+    filename: "/usr/bin/node",
+    exe: "/usr/bin/node",
+  });
+  const undici = "/usr/local/lib/node_modules/@continuedev/cli/node_modules/undici/lib/fetch.js";
+  assert.deepEqual(
+    await agents({
+      process: [
+        // Continue CLI's global link, joined: node loaded its script long before the join, so
+        // the first module it opens after is one it requires lazily (undici), not its package
+        joined(100, ["node", "/usr/local/bin/cn", "-p", "go"]),
+        // the same program launched: node opens its package scope first
+        launched(ms(1), 200, ["node", "/usr/local/bin/cn", "-p", "go"]),
+        // a script of its own, joined, that then loads the SDK
+        joined(300, ["node", "/home/u/agent.js"], "/home/u"),
+      ],
+      file: [
+        rows.open(ms(2), 100, undici),
+        rows.open(ms(2), 200, "/usr/local/lib/node_modules/@continuedev/cli/package.json"),
+        rows.open(ms(3), 200, undici),
+        rows.open(ms(2), 300, "/home/u/node_modules/openai/index.js"),
+      ],
+      llm: [
+        rows.llm(1, 100, ms(10), { agent: null }),
+        rows.llm(2, 200, ms(10), { agent: null }),
+        rows.llm(3, 300, ms(10), { agent: null }),
+      ],
+    }),
+    { 1: "cn", 2: "@continuedev/cli", 3: "agent" },
+  );
+});
+
+Deno.test("unnamed agents: a process seen to fork from a parent of which nothing was recorded: the problem says its lineage breaks", async () => {
+  const { c, close } = await syntheticDb({
+    process: [rows.fork(ms(1), 500, 450)],
+    llm: [rows.llm(1, 500, ms(10), { agent: null })],
+  });
+  try {
+    const b = new Build(c, REC);
+    await unnamedAgentsProblem(c, b, REC, "command");
+    assert.deepEqual(b.problems.map((p) => p.message), [
+      "1 LLM call names no agent (pid 500 proc: 1): their User-Agent names none and no program " +
+      "of its process's lineage was recorded (it breaks at a process with no exec or join " +
+      "recorded: its records lost, or a pid reused); agent is null in llm_calls, sessions and " +
+      "processes. To name it, capture again with nothing lost (the capture problems say what was)",
+    ]);
   } finally {
     close();
   }

@@ -88,7 +88,8 @@ export const problemsTable = table(
         "`protocol`, `llm` (also a POST whose body looks like an LLM API request on a route " +
         "no reader knows: it has no `llm_calls` row; and, source `llm_calls`, calls whose agent " +
         "could not be named: their User-Agent names none and no program of their process's " +
-        "lineage was recorded, as of a process a `--pid` capture joined before `joined` rows); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
+        "lineage was recorded: a process joined by a `--pid` capture older than the raw `joined` " +
+        "rows, or one whose fork or exec records were lost); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
         "not decoded, io_uring not attached: see `blind_spots`), and, source `net`, a recording " +
         "with no LLM call whose traced processes connected to servers on loopback, which may " +
@@ -669,11 +670,22 @@ export const processesTable = table(
     col("pid", "int32", "process id"),
     opt("ppid", "int32", "parent process id"),
     opt("comm", "utf8", "command name (last seen)"),
-    opt("exe", "utf8", "the file last executed (exec filename); null if it never exec'd"),
-    opt("argv", "list_utf8", "arguments of the last exec"),
-    opt("cwd", "utf8", "working directory at the last exec"),
+    opt(
+      "exe",
+      "utf8",
+      "the file last executed (exec filename), or, for a process a `--pid`/`--comm` capture " +
+        "joined and that did not exec after, its program as /proc showed it at the join " +
+        "(raw `process` kind `joined`); null if neither was recorded",
+    ),
+    opt("argv", "list_utf8", "arguments of the last exec, or at the join (likewise)"),
+    opt("cwd", "utf8", "working directory at the last exec, or at the join (likewise)"),
     col("exec_count", "int32", "execs seen"),
-    opt("start_ns", "int64", "fork time (or first event when the fork was not seen)"),
+    opt(
+      "start_ns",
+      "int64",
+      "fork time (or first event when the fork was not seen; for a joined process, the " +
+        "capture's start)",
+    ),
     opt("end_ns", "int64", "exit time; null if still running when the capture ended"),
     opt("exit_code", "int32", "exit status"),
     opt("exit_signal", "int32", "signal that killed it"),

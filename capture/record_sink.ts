@@ -98,8 +98,10 @@ export class RecordSink {
   #offset = 0n; // CLOCK_BOOTTIME -> wall clock
   readonly #clock = (boot: bigint) => boot + this.#offset;
   #lastExec = new Map<number, string>();
-  /** traced processes seen to start (fork, exec) and not yet to exit: pid -> comm */
+  /** traced processes seen to start (fork, exec) or joined, and not yet to exit: pid -> comm */
   #running = new Map<number, string>();
+  /** pids seen to start (fork, exec) before the join's rows came (joined()), then null */
+  #started: Set<number> | null = new Set();
   /**
    * each pid's network namespace as its last fork, exec, network or DNS record gave it (kept
    * after its exit: its ipc rows may still wait for their peer), for pairing loopback TCP ends
@@ -216,11 +218,13 @@ export class RecordSink {
         this.#uringAttached = (ev.missing & Missing.URING) === 0;
         break;
       case Kind.FORK:
+        this.#started?.add(ev.pid);
         this.#running.set(ev.pid, ev.comm);
         this.#netNs.set(ev.pid, ev.netNs);
         writers.process.append(forkRow(ev, clock));
         break;
       case Kind.EXEC:
+        this.#started?.add(ev.pid);
         this.#running.set(ev.pid, ev.comm);
         this.#netNs.set(ev.pid, ev.netNs);
         this.#lastExec.set(ev.pid, ev.filename);
@@ -312,16 +316,24 @@ export class RecordSink {
 
   /**
    * The `joined` rows of the processes a `--pid` or `--comm` capture joined, as /proc showed
-   * them at the join (joined_rows.ts): what they run, which no exec row says.
+   * them at the join (joined_rows.ts): what they run, which no exec row says. A pid already
+   * seen to start (forked or exec'd between the loader's start and the listing of the joined
+   * pids) has its fork or exec row: a joined row, stamped earlier, would be a second process
+   * that never ends, and is left out. The joined are running: if they have not exited when the
+   * capture ends, its warning says so (outlivedWarnings), as the analysis does.
    */
   joined(rows: readonly ProcessRow[]): void {
+    const started = this.#started ?? new Set();
+    this.#started = null;
     for (const r of rows) {
+      if (started.has(r.pid)) continue;
       if (r.net_ns !== null && !this.#netNs.has(r.pid)) this.#netNs.set(r.pid, Number(r.net_ns));
+      if (!this.#running.has(r.pid)) this.#running.set(r.pid, r.comm ?? "");
       this.#writers.process.append(r);
     }
   }
 
-  /** The traced processes seen to start (fork, exec) and not yet to exit. */
+  /** The traced processes seen to start (fork, exec) or joined, and not yet to exit. */
   running(): number[] {
     return [...this.#running.keys()];
   }

@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { endManifest, refreshManifest } from "./manifest_builder.ts";
 import { writeManifest } from "../recording/manifest.ts";
 import { UNKNOWN_HOOKS } from "../recording/blind_spots.ts";
+import { UNUSED_PROCESS_COLUMNS } from "../recording/schema.ts";
+import { Kind } from "./events.ts";
 import { readRecording, tlsStreams } from "../recording/recording.ts";
 import {
   fixtureSink,
@@ -89,3 +91,53 @@ for (const [name, step] of [["whole", Infinity], ["in 1000-byte pieces", 1000]] 
     assert.ok(ipc("read").includes('"method":"tools/list"'));
   });
 }
+
+Deno.test("record sink: a joined pid already seen to fork gets no second, endless row; the joined still running are said at the end", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-sink-joined-" });
+  try {
+    const { manifest, sink } = fixtureSink(dir);
+    const ts = 1_000_000n;
+    // pid 120 forks after the loader's start, before the capture lists the pids it joins
+    sink.push({
+      kind: Kind.FORK,
+      hflags: 0,
+      pid: 120,
+      tid: 120,
+      uid: 0,
+      ts,
+      ppid: 100,
+      comm: "node",
+      netNs: 0,
+      mntNs: 0,
+    });
+    const joined = (pid: number, comm: string) => ({
+      ...UNUSED_PROCESS_COLUMNS,
+      ts_ns: 5n,
+      pid,
+      ppid: 1,
+      tid: pid,
+      uid: 0,
+      kind: "joined",
+      comm,
+    });
+    sink.joined([joined(100, "agent"), joined(120, "node")]);
+    assert.deepEqual(sink.running().sort(), [100, 120]);
+    await sink.settled();
+    sink.finish();
+    writeManifest(dir, manifest);
+    const rec = readRecording(dir);
+    assert.deepEqual(
+      rec.process.map((p) => [p.pid, p.kind]).sort(),
+      [[100, "joined"], [120, "fork"]],
+    );
+    assert.deepEqual(
+      manifest.warnings.filter((w) => /had not exited/.test(w)),
+      [
+        "2 traced processes had not exited when the capture ended (pid 120 node, pid 100 agent): " +
+        "what they did afterwards is not recorded",
+      ],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -81,12 +81,13 @@ export const processTable = table(
     opt(
       "argv",
       "list_utf8",
-      "exec: the arguments (up to 1 MiB in all; recordings without manifest `exec_argv` kept 16 KiB); joined: its command line as /proc shows it",
+      "exec: the arguments (up to 1 MiB in all; recordings without manifest `exec_argv` kept 16 KiB); joined: its command line as /proc shows it (likewise up to 1 MiB; one a process rewrote, " +
+        "as node's `process.title` does, is the line it wrote, its trailing NULs no arguments)",
     ),
     col(
       "argv_truncated",
       "bool",
-      "exec: argv was longer than what was kept, or bytes of it were lost (manifest `exec_argv`)",
+      "exec, joined: argv was longer than what was kept, or (exec) bytes of it were lost (manifest `exec_argv`)",
     ),
     opt("cwd", "utf8", "exec, joined: the working directory"),
     opt("exit_code", "int32", "exit: the exit status (0-255), null when killed by a signal"),

@@ -92,10 +92,13 @@ FROM (
       lead(ts_ns) OVER (PARTITION BY recording, pid ORDER BY ts_ns) AS end_ns
     FROM lineage WHERE kind IN ('exec', 'exit', 'joined')
   ),
-  -- the execs on the lineages
+  -- the execs on the lineages; a link is followed (below) only from an exec: after a join node
+  -- loaded its script long ago, and the first module it opens then is one it requires lazily
+  -- (undici, the SDK), so a joined link keeps its own name (`cn`)
   execs AS (
     SELECT w.recording, w.pid, w.start_ns, w.depth, p.ts_ns AS exec_ns, p.filename, p.argv,
-      p.cwd, p.exe, npm_link_script(p.filename, p.argv, p.cwd) AS link_script
+      p.cwd, p.exe,
+      CASE WHEN p.kind = 'exec' THEN npm_link_script(p.filename, p.argv, p.cwd) END AS link_script
     FROM walk w
     JOIN process p ON p.recording = w.recording AND p.pid = w.at_pid AND p.ts_ns = w.at_ns
     WHERE p.kind IN ('exec', 'joined')

@@ -97,7 +97,9 @@ Deno.test({
         stderr: "null",
       }).spawn();
       const pid = target.pid;
-      await sleep(500); // node has loaded (its TLS code mapped)
+      // node has loaded (its TLS code mapped): /usr/bin/node has OpenSSL linked in, mapped at
+      // its start; 0.5 s is ample for it to be running its script
+      await sleep(500);
       const rec = join(tmp, "joined");
       capture = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--quiet", "--out", rec, "--pid", `${pid}`],
@@ -107,10 +109,11 @@ Deno.test({
       }).spawn();
       let said = "";
       const lines = capture.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      const until = Date.now() + 60_000;
+      // a capture that stalls silently fails the test at the deadline instead of hanging it
+      const deadline = sleep(60_000).then(() => ({ value: undefined, done: true }));
       while (!said.includes(" preattached ")) {
-        const { value, done } = await lines.read();
-        if (done || Date.now() > until) throw new Error(`the capture did not join: ${said}`);
+        const { value, done } = await Promise.race([lines.read(), deadline]);
+        if (done) throw new Error(`the capture did not join: ${said}`);
         said += value;
       }
       const drain = (async () => {
@@ -130,6 +133,12 @@ Deno.test({
       await drain;
       const manifest = JSON.parse(await Deno.readTextFile(join(rec, "manifest.json")));
       assert.equal(manifest.mode, "pid");
+      // it exited under the capture: nothing is said to run on
+      assert.deepEqual(
+        manifest.warnings.filter((w: string) => /had not exited/.test(w)),
+        [],
+        "an exit recorded",
+      );
       const got = await agentsOf(rec);
       assert.deepEqual(got.agents, want.agents, "named as the launched capture names it");
       assert.deepEqual(got.unnamed, [], "no call is unnamed");
@@ -149,6 +158,74 @@ Deno.test({
       capture?.kill("SIGINT");
       await capture?.status;
       await server.close();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "capture --pid of a process still running at Ctrl-C: the capture's warning and the analysis's running problem both name it",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sl-joined-running-" });
+    const rec = join(tmp, "rec");
+    const target = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" })
+      .spawn();
+    let capture: Deno.ChildProcess | undefined;
+    try {
+      capture = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--out", rec, "--pid", `${target.pid}`],
+        env: { SIGHTLINE_DEBUG: "1" },
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const lines = capture.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      let said = "";
+      const deadline = sleep(60_000).then(() => ({ value: undefined, done: true }));
+      // its signals are answered from the phase `go` on (before it, a SIGINT is Deno's: 130)
+      while (!/ ms go \(/.test(said)) {
+        const { value, done } = await Promise.race([lines.read(), deadline]);
+        if (done) throw new Error(`the capture did not join: ${said}`);
+        said += value;
+      }
+      capture.kill("SIGINT");
+      for (;;) {
+        const { value, done } = await lines.read();
+        if (done) break;
+        said += value;
+      }
+      assert.equal((await capture.status).code, 0, said.slice(-2000));
+      capture = undefined;
+      const warning = `1 traced process had not exited when the capture ended (pid ${target.pid} ` +
+        "sleep): what it did afterwards is not recorded";
+      const manifest = JSON.parse(await Deno.readTextFile(join(rec, "manifest.json")));
+      assert.deepEqual(
+        manifest.warnings.filter((w: string) => /had not exited/.test(w)),
+        [warning],
+      );
+      const sql = await denoTask([
+        "sql",
+        "--format",
+        "json",
+        rec,
+        "--",
+        "SELECT message FROM problems WHERE kind = 'running'",
+      ]);
+      assert.equal(sql.code, 0, sql.stderr);
+      assert.deepEqual(JSON.parse(sql.stdout), [{
+        message: `1 traced process has no recorded exit (pid ${target.pid} sleep): still running ` +
+          "when the capture ended, or the exit was lost; what it did afterwards is not recorded",
+      }]);
+    } finally {
+      try {
+        capture?.kill("SIGINT");
+      } catch {
+        // ended already
+      }
+      await capture?.status;
+      target.kill();
+      await target.status;
       await Deno.remove(tmp, { recursive: true });
     }
   },
