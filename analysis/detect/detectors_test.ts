@@ -150,6 +150,28 @@ Deno.test("detectors: a secret's open that failed, then an upload, is an attempt
   }
 });
 
+Deno.test("detectors: one open of a secret failed, another succeeded in the window: still an exfiltration", async () => {
+  // the curl's own open of /etc/passwd failed, the cat's before it read the file: a read to send
+  const rec = attack(true);
+  rec.file = rec.file!.map((f) =>
+    f.path === "/etc/passwd" && f.pid === 220 ? { ...f, ret: -2n } : f
+  );
+  const { findings } = await detect(rec);
+  assert.deepEqual(kinds(findings), [
+    "exfiltration",
+    "prompt_injection",
+    "sensitive_access",
+    "sensitive_access",
+  ]);
+  const exfil = findings.find((f) => f.kind === "exfiltration")!;
+  assert.equal(json(exfil.details).name, "evil.test");
+  assert.equal(exfil.severity, "high", "the read (cat) and the send (curl) are two commands");
+  const tried = findings.filter((f) =>
+    f.kind === "sensitive_access" && /^Tried to read /.test(String(f.explanation))
+  );
+  assert.deepEqual(tried.map((f) => json(f.details).tool_call_id), [3], "the curl's failed open");
+});
+
 Deno.test("detectors: the benign twin raises nothing; the LLM endpoint is allowed", async () => {
   const { findings, more } = await detect(attack(false), {}, {
     dest: "SELECT name, port, allowed, allowed_by FROM net_destinations ORDER BY ts_ns",

@@ -22,7 +22,7 @@ import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { findingsTable } from "../detect/schema.ts";
 import { MCP_TABLES, type McpMessageRow, mcpMessagesTable } from "./schema.ts";
-import { isMcpMethod, MCP_SQL_VALUES } from "./methods.ts";
+import { MCP_SQL_VALUES, notMcpSession, type SessionMessage } from "./methods.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
@@ -103,28 +103,31 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
  * of an agent already talking to its servers), or the session's start was not recorded — told
  * by the pair of processes, the transport and the server's port and host: their messages are
  * read as they are (over HTTP, MCP's requests and session headers tell the connection), and a
- * `gap` problem says the server's name and capabilities are unknown. A session whose messages
- * carry methods, none of them MCP's (methods.ts: the Agent2Agent protocol's `message/send`),
- * is another protocol's JSON-RPC, not an MCP session: nothing is said of it.
+ * `gap` problem says the server's name and capabilities are unknown. A session methods.ts's
+ * rule reads as another protocol's JSON-RPC (the Agent2Agent protocol's `message/send`, methods
+ * none of them MCP's) is not an MCP session: a `protocol` problem says so, its messages kept in
+ * `mcp_messages` only (mcp_calls.sql leaves them out by the same rule).
  */
 function uninitialisedSessions(
-  rows: readonly McpMessageRow[],
+  pending: readonly { row: McpMessageRow; params: unknown; result: unknown }[],
   overTls: ReadonlySet<McpMessageRow>,
 ): McpProblem[] {
-  const sessions = new Map<string, { rows: McpMessageRow[]; initialize: boolean }>();
-  for (const r of rows) {
+  const sessions = new Map<
+    string,
+    { rows: McpMessageRow[]; messages: SessionMessage[]; initialize: boolean }
+  >();
+  for (const { row: r, params, result } of pending) {
     const pids = [r.from_pid, r.to_pid].map((p) => p ?? -1).sort((a, b) => a - b);
     const key = [r.recording, r.transport, ...pids, r.server_port, r.server_host].join(" ");
-    const s = sessions.get(key) ?? sessions.set(key, { rows: [], initialize: false }).get(key)!;
+    const s = sessions.get(key) ??
+      sessions.set(key, { rows: [], messages: [], initialize: false }).get(key)!;
     s.rows.push(r);
+    s.messages.push({ method: r.method, params, result });
     if (r.method === "initialize") s.initialize = true;
   }
   const out: McpProblem[] = [];
-  for (const { rows: [first, ...rest], initialize } of sessions.values()) {
+  for (const { rows: [first, ...rest], messages, initialize } of sessions.values()) {
     if (initialize) continue;
-    // methods, none of them MCP's: another protocol's JSON-RPC (methods.ts), no MCP session
-    const methods = [first, ...rest].flatMap((r) => r.method === null ? [] : [r.method]);
-    if (methods.length && !methods.some(isMcpMethod)) continue;
     const pids = [...new Set([first.from_pid, first.to_pid])]
       .map((p) => p === null ? "a process not traced" : `pid ${p}`).join(" and ");
     const where = first.server_host !== null
@@ -132,10 +135,26 @@ function uninitialisedSessions(
       : first.server_port !== null
       ? ` (server port ${first.server_port})`
       : "";
+    const source = overTls.has(first) ? "tls.arrow" : "ipc.arrow";
+    const notMcp = notMcpSession(messages);
+    if (notMcp !== null) {
+      const methods = [...new Set(messages.flatMap((m) => m.method === null ? [] : [m.method]))];
+      const shown = methods.slice(0, 3).join(", ") + (methods.length > 3 ? ", ..." : "");
+      out.push({
+        recording: first.recording,
+        source,
+        kind: "protocol",
+        message: `JSON-RPC over ${first.transport} between ${pids}${where} is not MCP ` +
+          `(${notMcp}: ${shown}; no initialize, server/discover or ` +
+          `io.modelcontextprotocol/ _meta): ${messages.length} message` +
+          `${messages.length === 1 ? "" : "s"} kept in mcp_messages only, no mcp_calls`,
+      });
+      continue;
+    }
     const n = rest.length + 1;
     out.push({
       recording: first.recording,
-      source: overTls.has(first) ? "tls.arrow" : "ipc.arrow",
+      source,
       kind: "gap",
       message: `MCP session over ${first.transport} between ${pids}${where}: initialize was ` +
         `not seen (the capture attached mid-session, or the session's start was not recorded): ` +
@@ -271,7 +290,7 @@ export async function readMcpMessages(
     if (https.messages.includes(h as typeof https.messages[number])) overTls.add(row.row);
     pendingRows.push(row);
   }
-  problems.push(...uninitialisedSessions(pendingRows.map((p) => p.row), overTls));
+  problems.push(...uninitialisedSessions(pendingRows, overTls));
   // Secrets travel in `initialize` (client env, tokens in params) and its answer, in a later
   // `tools/call`'s arguments (an `api_key`), in a server's answer (a `token`): every message's
   // secret-named values are masked, as the capture masks them in the bytes (recordings made

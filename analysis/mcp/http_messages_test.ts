@@ -397,10 +397,12 @@ Deno.test("capture --pid attached mid-session (real): the session is read from i
 /**
  * The Agent2Agent protocol over loopback HTTP, real bytes (tests/fixtures/mcp/a2a_apteva_http.json:
  * curl posting `message/send` to the A2A endpoint of `@apteva/agent` 1.55.0, a Go agent, and
- * its answer, as a capture recorded them on 2026-12-06). `method` renames the request's method
- * (same length or not: the Content-Length is set again).
+ * its answer, as a capture recorded them on 2026-12-06), once per method in `methods`: each
+ * exchange's request renamed to it (the Content-Length set again), on its own connection of
+ * the same two processes and port (one session). `meta`: its params carry MCP 2026-07-28's
+ * `_meta` protocol version.
  */
-async function a2aRows(method = "message/send") {
+async function a2aRows(methods = ["message/send"], meta = false) {
   const [conn] = JSON.parse(
     await Deno.readTextFile(
       new URL("../../tests/fixtures/mcp/a2a_apteva_http.json", import.meta.url),
@@ -408,27 +410,60 @@ async function a2aRows(method = "message/send") {
   ) as { client: string; server: string }[];
   const bytes = (b: string) => Uint8Array.from(atob(b), (ch) => ch.charCodeAt(0));
   const [head, body] = new TextDecoder().decode(bytes(conn.client)).split("\r\n\r\n");
-  const renamed = body.replace('"method":"message/send"', `"method":"${method}"`);
-  const client = head.replace(/Content-Length: \d+/, `Content-Length: ${renamed.length}`) +
-    "\r\n\r\n" + renamed;
-  return kernelRows([{ client: new TextEncoder().encode(client), server: bytes(conn.server) }], [
-    "client",
-    "server",
-  ]);
+  const conns = methods.map((method) => {
+    let renamed = body.replace('"method":"message/send"', `"method":"${method}"`);
+    if (meta) {
+      renamed = renamed.replace(
+        '"params":{',
+        '"params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"},',
+      );
+    }
+    const client = head.replace(/Content-Length: \d+/, `Content-Length: ${renamed.length}`) +
+      "\r\n\r\n" + renamed;
+    return { client: new TextEncoder().encode(client), server: bytes(conn.server) };
+  });
+  return kernelRows(conns, ["client", "server"]);
 }
 
-Deno.test("the Agent2Agent protocol over loopback HTTP (real): JSON-RPC kept, no MCP call, no MCP gap", async () => {
+Deno.test("the Agent2Agent protocol over loopback HTTP (real): JSON-RPC kept, no MCP call, said once", async () => {
   const r = await analyse(await a2aRows());
   assert.deepEqual(
     r.rows.map((m) => [m.kind, m.method]),
     [["request", "message/send"], ["response", null]],
   );
   assert.deepEqual(r.calls, [], "message/send is no MCP call");
-  assert.deepEqual(r.problems, [], "no MCP session whose initialize was missed");
+  assert.deepEqual(r.problems.map((p) => p.kind), ["protocol"], "no MCP gap; the drop is said");
+  assert.match(
+    r.problems[0].message,
+    /^JSON-RPC over http between pid \d+ and pid \d+ \(server port \d+\) is not MCP \(the Agent2Agent protocol's methods: message\/send;.*2 messages kept in mcp_messages only/,
+  );
+});
+
+Deno.test("A2A's message/send, then tasks/get and tasks/cancel (names MCP has too): not MCP", async () => {
+  const r = await analyse(await a2aRows(["message/send", "tasks/get", "tasks/cancel"]));
+  assert.deepEqual(r.calls, [], "no MCP call of an A2A task poll");
+  assert.deepEqual(r.problems.map((p) => p.kind), ["protocol"]);
+  assert.match(r.problems[0].message, /message\/send, tasks\/get, tasks\/cancel;.* 6 messages/);
+});
+
+Deno.test("MCP 2026-07-28 (no initialize): a server/discover-only or subscriptions/listen-only session is MCP", async () => {
+  for (const method of ["server/discover", "subscriptions/listen"]) {
+    const r = await analyse(await a2aRows([method]));
+    assert.deepEqual(r.calls.map((c) => c.method), [method], method);
+    assert.deepEqual(r.problems.map((p) => p.kind), ["gap"], method);
+  }
+});
+
+Deno.test("MCP evidence decides: an io.modelcontextprotocol/ _meta key keeps a method no list names, and A2A's", async () => {
+  for (const method of ["tools/describe", "message/send"]) {
+    const r = await analyse(await a2aRows([method], true));
+    assert.deepEqual(r.calls.map((c) => c.method), [method], method);
+    assert.deepEqual(r.problems.map((p) => p.kind), ["gap"], method);
+  }
 });
 
 Deno.test("the same exchange with an MCP method is an MCP session joined mid-way", async () => {
-  const r = await analyse(await a2aRows("tools/call"));
+  const r = await analyse(await a2aRows(["tools/call"]));
   assert.deepEqual(r.calls.map((c) => c.method), ["tools/call"]);
   assert.deepEqual(r.problems.map((p) => p.kind), ["gap"]);
 });

@@ -92,9 +92,11 @@ export const mcpCallsTable = table(
     "who asked whom, what, and what came back, when. Not the requests between two processes " +
     "whose stdio JSON-RPC another protocol's `initialize` opened (a numeric `protocolVersion`: " +
     "the Agent Client Protocol; none, with `processId` or `rootUri`: the Language Server " +
-    "Protocol), nor those of a session whose `initialize` was not seen and whose methods are " +
-    "none of MCP's (the Agent2Agent protocol's `message/send`): their messages are in " +
-    "`mcp_messages` only.",
+    "Protocol), nor those of a session with no MCP evidence (no `initialize` or " +
+    "`server/discover`, no `_meta` key `io.modelcontextprotocol/...`) that carries one of the " +
+    "Agent2Agent protocol's own methods (`message/send`, even beside its `tasks/get` polls) or " +
+    "methods none of them MCP's (analysis/mcp/methods.ts): their messages are in " +
+    "`mcp_messages` only, and a `protocol` problem says each such session.",
   [
     recordingCol,
     col("mcp_call_id", "int64", "the request's `message_id`"),

@@ -16,11 +16,13 @@
 -- a date string; the Agent Client Protocol's as a number (`acpx` driving Zed's `codex-acp`:
 -- `session/new`, `session/prompt`, `session/update`), the Language Server Protocol's none, with
 -- `processId` and `rootUri`. A cut `initialize` (no params) is taken for MCP's.
--- Nor is a session whose `initialize` was not seen and whose messages carry methods, none of
--- them MCP's ($mcp_methods, the requests of methods.ts, and every `notifications/...`): the
--- Agent2Agent protocol's `message/send` over HTTP to an agent's own server (apteva's agent,
--- driven by curl), a blockchain node's RPC. A session is told as for the `gap` problem of
--- build.ts: the two processes, the transport, the server's port and host.
+-- Nor is a session without MCP evidence (an `initialize` or `server/discover`, a `_meta` key
+-- `io.modelcontextprotocol/...`) that carries one of the Agent2Agent protocol's own methods
+-- (`message/send` over HTTP to an agent's own server: apteva's agent, driven by curl; even
+-- beside `tasks/get`, a method both protocols name), or methods none of them MCP's (a
+-- blockchain node's RPC): methods.ts's rule, whose lists are bound here. A session is told as
+-- for the `gap` problem of build.ts: the two processes, the transport, the server's port and
+-- host; build.ts says each such session in `problems`.
 INSERT INTO mcp_calls
 WITH other_protocol AS (
   SELECT DISTINCT recording, least(from_pid, to_pid) AS lo, greatest(from_pid, to_pid) AS hi
@@ -31,20 +33,36 @@ WITH other_protocol AS (
       OR json_exists(params, '$.processId') OR json_exists(params, '$.rootUri'))
 ),
 keyed AS (
+  -- a pid not traced keys as -1, as build.ts's sessions do
   SELECT *,
-    coalesce(least(from_pid, to_pid)::BIGINT, -4294967296) AS lo_key,
-    coalesce(greatest(from_pid, to_pid)::BIGINT, -4294967296) AS hi_key,
+    least(coalesce(from_pid, -1), coalesce(to_pid, -1))::BIGINT AS lo_key,
+    greatest(coalesce(from_pid, -1), coalesce(to_pid, -1))::BIGINT AS hi_key,
     coalesce(server_port::BIGINT, -4294967296) AS port_key,
     coalesce('=' || server_host, '') AS host_key
   FROM mcp_messages
 ),
+judged AS (
+  SELECT recording, transport, lo_key, hi_key, port_key, host_key, method,
+    -- MCP evidence: an opener, or a `_meta` key of MCP's in the params or the result
+    list_contains($mcp_openers::VARCHAR[], method)
+      OR list_bool_or(list_transform(
+        coalesce(json_keys(params, '$._meta'), []) || coalesce(json_keys(result, '$._meta'), []),
+        lambda k: starts_with(k, $mcp_meta_prefix::VARCHAR))) AS mcp_evidence,
+    list_contains($a2a_methods::VARCHAR[], method)
+      OR list_bool_or(list_transform($a2a_method_prefixes::VARCHAR[],
+        lambda p: starts_with(method, p))) AS a2a,
+    list_contains($mcp_methods::VARCHAR[], method)
+      OR list_bool_or(list_transform($mcp_method_prefixes::VARCHAR[],
+        lambda p: starts_with(method, p))) AS mcp_method
+  FROM keyed
+),
 not_mcp AS (
   SELECT recording, transport, lo_key, hi_key, port_key, host_key
-  FROM keyed
+  FROM judged
   GROUP BY ALL
-  HAVING count(method) > 0
-    AND NOT bool_or(list_contains($mcp_methods::VARCHAR[], method)
-      OR starts_with(method, 'notifications/'))
+  HAVING NOT coalesce(bool_or(mcp_evidence), false)
+    AND (coalesce(bool_or(a2a), false)
+      OR (count(method) > 0 AND NOT coalesce(bool_or(mcp_method), false)))
 ),
 mcp AS (
   SELECT m.* EXCLUDE (lo_key, hi_key, port_key, host_key) FROM keyed m
