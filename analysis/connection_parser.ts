@@ -87,7 +87,7 @@ export interface Exchange {
   /** the WebSocket this exchange opened, with its messages */
   websocket?: WebSocketExchange;
   /**
-   * HTTP/2: the client reset the stream (CANCEL) before the answer ended: it chose to read no
+   * HTTP/2: the client reset the stream (CANCEL or NO_ERROR) before the answer ended: it chose to read no
    * more of it (an event stream it no longer wanted), nothing of it went unrecorded
    */
   cancelled?: boolean;
@@ -812,10 +812,13 @@ function parseH2(t: TlsView, c: Connection, options: ParseOptions): ConnectionRe
       if (e.reason === "end-stream") {
         if (m) m.complete = true;
       } else if (
-        e.reason === "rst-stream" && e.direction === "client" && e.errorName === "CANCEL"
+        e.reason === "rst-stream" && e.direction === "client" &&
+        (e.errorName === "CANCEL" || e.errorName === "NO_ERROR")
       ) {
         // a client cancelling a stream (Codex does, once it has the answer, and with MCP's
-        // event stream it no longer wants) is no error
+        // event stream it no longer wants) is no error, nor one closing it with NO_ERROR (RFC
+        // 9113 section 7: "not a result of an error"; Node's http2 client closes so a stream it
+        // is done with: GitHub Copilot CLI 1.0.11 each error answer's)
         if (!x.response?.complete) x.cancelled = true;
       } else if (
         e.reason === "rst-stream" && e.direction === "server" && x.request?.complete &&

@@ -143,6 +143,42 @@ Deno.test("MCP's GET event stream over h2 left open (no RST_STREAM: the client c
   assert.deepEqual(t.problems, []);
 });
 
+/** The HTTP/2 frames of one call, the error code of stream `id`'s RST_STREAM set to `code`. */
+function withResetCode(b: Uint8Array, id: number, code: number): Uint8Array {
+  const out = b.slice();
+  let p = new TextDecoder().decode(b.subarray(0, 3)) === "PRI" ? 24 : 0;
+  while (p + 9 <= out.length) {
+    const n = 9 + ((out[p] << 16) | (out[p + 1] << 8) | out[p + 2]);
+    const stream = new DataView(out.buffer, p + 5, 4).getUint32(0) & 0x7fffffff;
+    if (out[p + 3] === 3 && stream === id) new DataView(out.buffer, p + 9, 4).setUint32(0, code);
+    p += n;
+  }
+  return out;
+}
+
+Deno.test("a client's RST_STREAM with NO_ERROR is no problem, as CANCEL is not (GitHub Copilot CLI 1.0.11 resets each error answer's stream so)", async () => {
+  // RFC 9113 section 7: NO_ERROR, "the associated condition is not a result of an error"; Node's
+  // http2 client closes a stream it is done with so. Codex's real connection, its CANCEL of the
+  // GET event stream (stream 5) written as NO_ERROR (0x0)
+  const calls = (await mcpFixture("codex_h2_remote_tls.json")).map(([d, b]): HandCall =>
+    d === "write" ? [d, withResetCode(b as Uint8Array, 5, 0)] : [d, b]
+  );
+  const t = await buildHttpTables("r", view(calls), prices);
+  assert.deepEqual(
+    t.exchanges.filter((x) => x.method === "GET").map((x) => [x.stream_id, x.error]),
+    [[5, null]],
+  );
+  assert.deepEqual(t.problems, []);
+  // a reset that says an error still is one
+  const bad = (await mcpFixture("codex_h2_remote_tls.json")).map(([d, b]): HandCall =>
+    d === "write" ? [d, withResetCode(b as Uint8Array, 5, 2)] : [d, b]
+  );
+  const u = await buildHttpTables("r", view(bad), prices);
+  assert.deepEqual(u.problems.map((p) => p.message), [
+    "GET /mcp: client reset the stream (INTERNAL_ERROR)",
+  ]);
+});
+
 for (
   const [agent, file, get, exchanges] of [
     ["Claude Code", "claude_http1_remote_tls.json", "GET /mcp", [

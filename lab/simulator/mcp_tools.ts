@@ -34,7 +34,8 @@ export function mcpToolNames(server: string, tool: string): string[] {
 /**
  * A tool name as an agent may rewrite it: Codex gives the model MCP tools with every character
  * outside letters, digits and `_` replaced by `_` (`trigger-long-running-operation` is offered
- * as `trigger_long_running_operation`).
+ * as `trigger_long_running_operation`; before its tool namespaces, as 0.120.0 does, the whole
+ * name: `mcp__ev__gzip_file_as_resource`).
  */
 const sanitized = (name: string) => name.replace(/[^A-Za-z0-9_]/g, "_");
 
@@ -48,7 +49,10 @@ function isMcpTool(offered: OfferedTool, server: string, tool: string): boolean 
       ((offered.name === tool || offered.name === sanitized(tool)) &&
         offered.namespace.includes(server));
   }
-  return mcpToolNames(server, tool).includes(offered.name);
+  // Codex before its tool namespaces (0.120.0): `mcp__SERVER__TOOL`, sanitized the same way
+  return mcpToolNames(server, tool).some((n) =>
+    n === offered.name || sanitized(n) === offered.name
+  );
 }
 
 /** The offered tool named TOOL bare whose schema the action's arguments fit, if any. */

@@ -55,6 +55,16 @@ Deno.test("mcp action: each agent's name for the server's tool", () => {
     args: { duration: 1 },
     namespace: "mcp__ev",
   });
+  // Codex before its tool namespaces (0.120.0) offers it by its whole name, sanitized the same way
+  const gz = { mcp: "ev", tool: "gzip-file-as-resource", args: { name: "n.gz" } };
+  const codex120 = [fn("exec_command"), fn("mcp__ev__echo"), fn("mcp__ev__gzip_file_as_resource")];
+  assert.equal(mapMcpAction(gz, codex120).name, "mcp__ev__gzip_file_as_resource");
+  // an exact name still comes first
+  assert.equal(
+    mapMcpAction(gz, [fn("mcp__ev__gzip_file_as_resource"), fn("mcp__ev__gzip-file-as-resource")])
+      .name,
+    "mcp__ev__gzip-file-as-resource",
+  );
 });
 
 Deno.test("mcp action: a deferred tool is searched for first; absent tools fail naming both", () => {
