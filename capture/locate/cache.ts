@@ -2,8 +2,14 @@
  * Per-build cache of locate() results, as JSON files (mode 0600, directory 0700).
  *
  * The key identifies the build, not the path: the GNU build-id when the file has one (and
- * whether it still has its symbol table, which `strip` removes but the build-id survives),
- * else its size and SHA-256 (Codex has no build-id). The locator's own version is part of the key,
+ * whether it still has its symbol table, which `strip` removes but the build-id survives), with
+ * where its loadable segments lie in the file, else its size and SHA-256 (Codex has no build-id).
+ * The build-id names what the linker wrote, not what a tool did to the file after: `bun build
+ * --compile` copies one Bun runtime, build-id and all, into every program made with it and
+ * appends the program, and two such files of one build-id (opencode 1.17.0 and 1.18.34 on
+ * Bun 1.3.14, another Bun program) can map the same code from other file offsets; the answer's
+ * hooks are file offsets, so one file's answer put another's uprobes mid-instruction (no TLS
+ * seen). The locator's own version is part of the key,
  * so a changed method never serves an old answer. Only what the analysis produced is stored;
  * `cached`, `durationMs` are filled in per call.
  */
@@ -23,14 +29,41 @@ export const DEFAULT_CACHE_DIR = decodeURIComponent(
 
 export type CachedResult = Omit<LocateResult, "cached" | "durationMs">;
 
-/** The cache key of a file: build-id based when there is one, else size + SHA-256. */
+/** A segment as the ELF program header gives it (capture/elf.ts's ElfSegment). */
+export interface LoadSegment {
+  type: number;
+  offset: number;
+  vaddr: number;
+  filesz: number;
+}
+
+/** PT_LOAD (the ELF specification's value; elf.ts is not imported here, see later() in mod.ts). */
+const PT_LOAD = 1;
+
+/** Where the loadable segments lie: file offset, address and size of each, as a short hash. */
+export function loadLayout(segments: readonly LoadSegment[]): string {
+  return idHash(
+    segments.filter((s) => s.type === PT_LOAD).map((s) => `${s.offset}:${s.vaddr}:${s.filesz}`)
+      .join(","),
+  ).slice(0, 16);
+}
+
+/**
+ * The cache key of a file: build-id and layout ({@linkcode loadLayout}) based when there is a
+ * build-id, else size + SHA-256.
+ */
 export async function cacheKeyOf(
   path: string,
   buildId: string | undefined,
   symbols = false,
+  segments: readonly LoadSegment[] = [],
 ): Promise<string> {
   // `strip` keeps the build-id but not the symbols the answer may have come from
-  if (buildId) return `v${LOCATOR_VERSION}-buildid-${buildId}${symbols ? "-symtab" : ""}`;
+  if (buildId) {
+    return `v${LOCATOR_VERSION}-buildid-${buildId}-load${loadLayout(segments)}${
+      symbols ? "-symtab" : ""
+    }`;
+  }
   // loaded only here: most binaries have a build-id, and node: modules are slow to load (a
   // specifier Deno does not follow at start-up: see later() in mod.ts)
   const { createHash } = await import(NODE_CRYPTO) as typeof import("node:crypto");

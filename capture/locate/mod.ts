@@ -76,7 +76,7 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
       if (hit) return finish(hit, true);
     }
     const symtab = elf.sections.some((x) => x.type === SHT_SYMTAB);
-    const cacheKey = await cacheKeyOf(path, buildId, symtab);
+    const cacheKey = await cacheKeyOf(path, buildId, symtab, elf.segments);
     if (!opts.noCache) {
       const hit = await readCache(dir, cacheKey);
       if (hit) return finish(hit, true);
@@ -116,7 +116,12 @@ export async function locateCached(
   try {
     const buildId = elf.buildId();
     const key = buildId
-      ? await cacheKeyOf(path, buildId, elf.sections.some((x) => x.type === SHT_SYMTAB))
+      ? await cacheKeyOf(
+        path,
+        buildId,
+        elf.sections.some((x) => x.type === SHT_SYMTAB),
+        elf.segments,
+      )
       : await keyFromStat(cacheDir, path);
     const hit = key && await readCache(cacheDir, key);
     return hit
