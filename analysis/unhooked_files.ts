@@ -2,8 +2,9 @@
  * What a recording says of the files a process that connected to port 443 with no TLS recorded
  * ran and loaded (https_unrecorded.sql, its `blind` problem in analyze.ts): each file's state
  * in manifest.json's attach section — hooked, not hooked (unsupported, or an error: with the
- * capture's reason), or absent, which means inspected and judged to hold no TLS stack of its
- * own (files with nothing to hook are not listed there) when the section lists every file it
+ * capture's reason), hooked but with no data through any of its hooks at run time (said so:
+ * hooks in the wrong place look like that), or absent, which means inspected and judged to hold
+ * no TLS stack of its own (files with nothing to hook are not listed there) when the section lists every file it
  * looked for, and only "not inspected, or judged to hold none" when it lists some it could not
  * find (`unresolved`) or is missing — so that the problem names where an unhooked TLS stack may
  * be instead of pointing at the whole manifest. Files are matched by their whole path (only
@@ -27,6 +28,27 @@
 export interface AttachState {
   status: string;
   reason?: string;
+  /** a hooked file whose every hook the capture's run-time check (its `checks`) saw no data
+   * through: the functions hooked, by name */
+  silent?: string[];
+}
+
+/**
+ * The functions of an entry's run-time checks when none of them saw a connection's bytes
+ * (plaintext, ciphertext or undecided all 0), else undefined (no checks: not said).
+ */
+function silentHooks(checks: unknown): string[] | undefined {
+  if (!Array.isArray(checks) || !checks.length) return undefined;
+  const fns: string[] = [];
+  for (const c of checks) {
+    const { fn, plaintext, ciphertext, undecided } = (c ?? {}) as Record<string, unknown>;
+    if (typeof fn !== "string") return undefined;
+    if ([plaintext, ciphertext, undecided].some((n) => typeof n !== "number" || n !== 0)) {
+      return undefined;
+    }
+    if (!fns.includes(fn)) fns.push(fn);
+  }
+  return fns;
 }
 
 /**
@@ -50,9 +72,14 @@ export function attachStates(attach: unknown): AttachStates {
     const list = a[key];
     if (!Array.isArray(list)) continue;
     for (const e of list) {
-      const { path, status, reason } = (e ?? {}) as Record<string, unknown>;
+      const { path, status, reason, checks } = (e ?? {}) as Record<string, unknown>;
       if (typeof path !== "string" || typeof status !== "string") continue;
-      out.set(usrPath(path), { status, ...(typeof reason === "string" ? { reason } : {}) });
+      const silent = status === "hooked" ? silentHooks(checks) : undefined;
+      out.set(usrPath(path), {
+        status,
+        ...(typeof reason === "string" ? { reason } : {}),
+        ...(silent ? { silent } : {}),
+      });
       out.listedAs.set(usrPath(path), path);
     }
   }
@@ -97,6 +124,12 @@ export function stateWords(s: AttachState | null, complete = true): string {
     return complete
       ? "no TLS stack found in it"
       : "not in manifest.json's attach section: not inspected, or judged to hold no TLS stack";
+  }
+  if (s.status === "hooked" && s.silent) {
+    // hooks placed (by a locator's guess, or a cached answer of another file) where its TLS
+    // does not run look so: opencode 1.17.0's at file offsets 0x2000 off, mid-function
+    return `hooked, but no TLS data went through its hooks (${s.silent.join(", ")}): ` +
+      "they are not where its TLS runs, or its TLS went through other code";
   }
   if (s.status === "hooked") return "hooked";
   return `not hooked: ${s.reason ?? s.status}`;

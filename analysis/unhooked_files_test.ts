@@ -143,12 +143,15 @@ Deno.test("a real recording of a TLS stack the capture missed (Copilot's runtime
     "copilot_unhooked",
     /^net: no LLM call was recorded, but the traced processes connected to 127\.0\.0\.1:18443 \(1× from pid (\d+) MainThread\) on this machine's loopback: /,
   );
-  // the process's executable (hooked: node's OpenSSL in it) and the addons it loaded by
-  // dlopen, runtime.node among them (judged to hold no TLS: absent from the attach section)
+  // the process's executable (hooked: node's OpenSSL in it, which its HTTPS did not go
+  // through: its hooks saw nothing) and the addons it loaded by dlopen, runtime.node among
+  // them (judged to hold no TLS: absent from the attach section)
   assert.ok(
     problem.includes(
       `no TLS was recorded at all from pid ${pid} (ran /tmp/probe30/copilot/node_modules/` +
-        "@github/copilot-linux-x64/copilot (hooked); loaded ",
+        "@github/copilot-linux-x64/copilot (hooked, but no TLS data went through its hooks " +
+        "(SSL_write, SSL_read, SSL_write_ex, SSL_read_ex): they are not where its TLS runs, " +
+        "or its TLS went through other code); loaded ",
     ),
     problem,
   );
@@ -266,4 +269,46 @@ Deno.test("a file the capture may not have inspected (review31a S3): not said to
   assert.match(describeFiles(attachStates(undefined), "/opt/a/a", null), /not inspected/);
   // the hooked ones are still hooked
   assert.match(describeFiles(s, "/usr/bin/node", null), /^ran \/usr\/bin\/node \(hooked\)/);
+});
+
+/** A run-time check as the capture reports it (capture/attach.ts applyChecks). */
+function check(fn: string, seen: { plaintext?: number; ciphertext?: number; undecided?: number }) {
+  return {
+    fn,
+    offset: "0x3681780",
+    state: "unverified",
+    confidence: 0,
+    evidence: "no TLS data seen through this hook",
+    plaintext: 0,
+    ciphertext: 0,
+    undecided: 0,
+    dropped_calls: 0,
+    dropped_bytes: 0,
+    ...seen,
+  };
+}
+
+Deno.test("a hooked executable none of whose hooks saw TLS data is said so, not just 'hooked' (opencode 1.17.0: hooks 0x2000 off)", () => {
+  // opencode 1.17.0's entry in its recording's attach section (coverage, session 33)
+  const exe =
+    "/work/main/.cache/agents/opencode@1.17.0/node_modules/opencode-linux-x64/bin/opencode";
+  const entry = (checks: unknown[]) => ({
+    hooked: [{ path: exe, status: "hooked", library: "boringssl", probes: [], checks }],
+    not_hooked: [],
+    unresolved: [],
+  });
+  const silent = attachStates(entry([check("SSL_write", {}), check("SSL_read", {})]));
+  assert.deepEqual(stateOf(silent, exe), { status: "hooked", silent: ["SSL_write", "SSL_read"] });
+  assert.equal(
+    describeFiles(silent, exe, ["/usr/lib/x86_64-linux-gnu/libc.so.6"]),
+    `ran ${exe} (hooked, but no TLS data went through its hooks (SSL_write, SSL_read): they ` +
+      "are not where its TLS runs, or its TLS went through other code); loaded only the " +
+      "system's libraries (1), none of them left unhooked",
+  );
+  // one hook that saw a connection's bytes: hooked, as before
+  const seen = attachStates(entry([check("SSL_write", { plaintext: 1 }), check("SSL_read", {})]));
+  assert.deepEqual(stateOf(seen, exe), { status: "hooked" });
+  // no checks (an older recording) or malformed ones: nothing claimed
+  assert.deepEqual(stateOf(attachStates(entry([])), exe), { status: "hooked" });
+  assert.deepEqual(stateOf(attachStates(entry([{ fn: 3 }])), exe), { status: "hooked" });
 });

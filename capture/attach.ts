@@ -776,13 +776,20 @@ export function findMappedPath(
   return undefined;
 }
 
-/** The files worth hooking before the command starts: its own binary and the system libssl. */
+/**
+ * The files worth hooking before the command starts: its own binary and the system libssl,
+ * each by its real path (symlinks followed), as the kernel names the file once it runs
+ * (/proc/PID/exe, /proc/PID/maps, the exec's `exe`): the attach section lists a file under the
+ * path its first sighting gave, and the analysis finds a process's files there by that path
+ * (analysis/unhooked_files.ts). A command named through a symlinked directory was listed under
+ * the link's path, so the `blind` problem said its hooked binary held no TLS stack.
+ */
 export function preattachCandidates(cmdPath: string | undefined): string[] {
   const out: string[] = [];
   if (cmdPath) {
-    out.push(cmdPath);
+    out.push(realPathOr(cmdPath));
     const interp = shebangInterpreter(cmdPath);
-    if (interp) out.push(interp);
+    if (interp) out.push(realPathOr(interp));
   }
   for (
     const p of [
@@ -796,6 +803,15 @@ export function preattachCandidates(cmdPath: string | undefined): string[] {
     } catch { /* not on this system */ }
   }
   return out;
+}
+
+/** `path` with its symlinks followed; `path` itself when that fails (gone, or no access). */
+function realPathOr(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   attachFailure,
   attachFailureWarning,
   AttachManager,
+  preattachCandidates,
   type ReportEntry,
 } from "./attach.ts";
 import type { LoaderClient, Reply } from "./loader.ts";
@@ -258,5 +259,21 @@ Deno.test("a hook proved wrong at run time whose probes cannot be detached: the 
     );
   } finally {
     await Deno.remove(caches, { recursive: true });
+  }
+});
+
+Deno.test("a command named through a symlinked directory is preattached under its real path, as the kernel names it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-preattach-" });
+  try {
+    // a worktree's `.cache` linked to another checkout's, as the coverage runs had it
+    const real = `${dir}/real`;
+    await Deno.mkdir(`${real}/bin`, { recursive: true });
+    await Deno.copyFile("/bin/true", `${real}/bin/agent`);
+    await Deno.symlink(real, `${dir}/link`);
+    const got = preattachCandidates(`${dir}/link/bin/agent`);
+    assert.equal(got[0], Deno.realPathSync(`${real}/bin/agent`));
+    assert.ok(!got.some((p) => p.includes("/link/")), got.join(" "));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
