@@ -546,6 +546,11 @@ captureTest(
       assert.equal(readRecording(`${tmp}/first`).manifest.served_by?.session, 1);
       assert.equal(readRecording(`${tmp}/a`).manifest.served_by?.session, 2);
       assert.equal(readRecording(`${tmp}/b`).manifest.served_by?.session, 3);
+      // and `silent` is told, in the end, and closed (REQUEST_DEADLINE_MS after it came)
+      assert.equal(
+        dec.decode(await new Response(silent.readable).arrayBuffer()),
+        JSON.stringify({ error: "no request within 10 s of connecting", code: 2 }) + "\n",
+      );
     } finally {
       clearTimeout(fallback);
       try {

@@ -111,8 +111,8 @@ class Client {
       const timer = setTimeout(() => {
         if (got) return;
         got = true;
+        // (said to it, then closed: accept())
         reject(new Error(`no request within ${REQUEST_DEADLINE_MS / 1000} s of connecting`));
-        this.close();
       }, REQUEST_DEADLINE_MS);
       const feed = lineReader((v) => {
         if (!got) {
