@@ -1746,6 +1746,20 @@ static __u32 attach_optional(void)
 
 /* ------------------------------------------------------------------ main */
 
+/* A decimal number from MIN to MAX given to NAME, or a one-line error (never read as 0). */
+static long long num_arg(const char *name, const char *arg, long long min, long long max)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max) {
+		fprintf(stderr, "sightline-loader: %s %s: not a number from %lld to %lld\n", name, arg,
+			min, max);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1789,10 +1803,10 @@ int main(int argc, char **argv)
 			break;
 		case 'G': gate = 0; break;
 		case 'I': ipc = 0; break;
-		case 'u': uid = strtoul(optarg, NULL, 0); break;
-		case 'g': gid = strtoul(optarg, NULL, 0); break;
+		case 'u': uid = (uid_t)num_arg("--uid", optarg, 0, 4294967294LL); break;
+		case 'g': gid = (gid_t)num_arg("--gid", optarg, 0, 4294967294LL); break;
 		case 'd': cwd = optarg; break;
-		case 'S': stdio_pid = atoi(optarg); break;
+		case 'S': stdio_pid = (pid_t)num_arg("--stdio-of", optarg, 2, 4194304); break;
 		case 'E': events_mb = strtoul(optarg, NULL, 0); break;
 		case 'T': tls_mb = strtoul(optarg, NULL, 0); break;
 		case 'L': print_layout(); return 0;
@@ -1877,16 +1891,22 @@ int main(int argc, char **argv)
 	}
 	if (stdio_pid) {
 		/* the client's fds, taken now: one that has gone is said before anything loads */
-		int pfd = stdio_pid > 0 ? (int)syscall(SYS_pidfd_open, stdio_pid, 0) : -1;
-		for (int fd = 0; fd < 3 && pfd >= 0; fd++) {
-			stdio_of[fd] = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
-			if (stdio_of[fd] < 0)
-				die(EXIT_USAGE, "--stdio-of %d: cannot take its fd %d: %s", stdio_pid, fd,
-				    strerror(errno));
-			fcntl(stdio_of[fd], F_SETFD, FD_CLOEXEC);
-		}
+		int pfd = (int)syscall(SYS_pidfd_open, stdio_pid, 0);
 		if (pfd < 0)
-			die(EXIT_USAGE, "--stdio-of %d: %s", stdio_pid, strerror(errno));
+			die(EXIT_USAGE, "--stdio-of %d: %s (has the client gone?)", stdio_pid,
+			    strerror(errno));
+		for (int fd = 0; fd < 3; fd++) {
+			/* (O_CLOEXEC: pidfd_getfd sets it) */
+			stdio_of[fd] = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+			if (stdio_of[fd] < 0) {
+				int e = errno;
+				die(EXIT_USAGE, "--stdio-of %d: cannot take its %s: %s%s", stdio_pid,
+				    fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr", strerror(e),
+				    e == EBADF   ? " (it is closed: give the client one)"
+				    : e == EPERM ? " (ptrace is restricted here: kernel.yama.ptrace_scope)"
+						 : "");
+			}
+		}
 		close(pfd);
 	}
 

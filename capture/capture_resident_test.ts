@@ -23,10 +23,11 @@ const dec = new TextDecoder();
 const ANALYZE_MAIN = new URL("../analysis/analyze_main.ts", import.meta.url).pathname;
 
 /** A resident capture on a socket in `tmp`, until stop(). */
-async function startServer(tmp: string) {
+async function startServer(tmp: string, env?: Record<string, string>) {
   const socket = `${tmp}/sock/capture.sock`;
   const proc = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--serve", "--socket", socket],
+    env,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -42,6 +43,11 @@ async function startServer(tmp: string) {
     await new Promise((r) => setTimeout(r, 50));
   }
   if (exited) assert.fail(`the resident capture exited: ${await stderr}`);
+  if (!Deno.lstatSync(socket).isSocket) {
+    proc.kill("SIGKILL");
+    await proc.status;
+    assert.fail(`the resident capture made no socket in 30 s: ${await stderr}`);
+  }
   return {
     socket,
     pid: proc.pid,
@@ -63,9 +69,27 @@ async function startServer(tmp: string) {
   };
 }
 
-/** `capture --via --socket SOCKET --out OUT -- CMD`, spawned (stdin piped when `input`). */
-function via(socket: string, out: string, cmd: string[]) {
+/** This test's environment without sudo's user (a client of root's own). */
+function rootEnv(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.SUDO_UID;
+  delete env.SUDO_GID;
+  delete env.SUDO_USER;
+  return env;
+}
+
+/** `capture --via --socket SOCKET --out OUT -- CMD`, spawned, in `cwd` with exactly `env` when
+ * given (stdin piped). */
+function via(
+  socket: string,
+  out: string,
+  cmd: string[],
+  where: { cwd?: string; env?: Record<string, string> } = {},
+) {
   return new Deno.Command(Deno.execPath(), {
+    cwd: where.cwd,
+    env: where.env,
+    clearEnv: where.env !== undefined,
     args: [
       "run",
       "-A",
@@ -303,7 +327,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "capture --serve refuses a socket another resident capture serves, and a directory others can write",
+    "capture --serve refuses a socket another resident capture serves, and a directory others can use; its socket is root's, 0600",
   ignore: skipWithoutRoot(),
   async fn() {
     const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
@@ -322,18 +346,242 @@ Deno.test({
         dec.decode(again.stderr),
         `sightline: a resident capture already serves ${server.socket}\n`,
       );
-      await Deno.mkdir(`${tmp}/open`, { mode: 0o777 });
-      await Deno.chmod(`${tmp}/open`, 0o777);
-      const open = await serve(`${tmp}/open/capture.sock`);
-      assert.equal(open.code, 1);
-      assert.equal(
-        dec.decode(open.stderr),
-        `sightline: ${tmp}/open must be a directory of root's that no one else can write, to ` +
-          "hold the socket\n",
-      );
+      // a directory others can write, or only read (a socket there is theirs to reach)
+      for (const mode of [0o777, 0o755]) {
+        await Deno.mkdir(`${tmp}/open`, { mode });
+        await Deno.chmod(`${tmp}/open`, mode);
+        const open = await serve(`${tmp}/open/capture.sock`);
+        assert.equal(open.code, 1);
+        assert.equal(
+          dec.decode(open.stderr),
+          `sightline: ${tmp}/open must be a directory of root's that no one else can use (0700), ` +
+            "to hold the socket\n",
+        );
+        await Deno.remove(`${tmp}/open`);
+      }
+      // the socket itself: root's, 0600 (no moment with another mode: bound elsewhere, moved)
+      const st = Deno.lstatSync(server.socket);
+      assert.equal(st.uid, 0);
+      assert.equal(st.mode! & 0o777, 0o600);
+      assert.deepEqual([...Deno.readDirSync(`${tmp}/sock`)].map((e) => e.name), ["capture.sock"]);
     } finally {
       await server.stop();
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }
   },
+});
+
+captureTest(
+  "a session runs in the client's directory, with its environment, as its user: sudo's, or root without one, never the server's",
+  "sl-resident-",
+  async (tmp) => {
+    // the server was started by sudo for nobody: that is not who a session runs as
+    const server = await startServer(tmp, { SUDO_UID: "65534", SUDO_GID: "65534" });
+    try {
+      const work = `${tmp}/work`;
+      await Deno.mkdir(work);
+      const sh = ["/bin/sh", "-c", 'echo "$(pwd) $SL_MARK $(id -u) $(id -g)"'];
+      const root = via(server.socket, `${tmp}/root`, sh, {
+        cwd: work,
+        env: { ...rootEnv(), SL_MARK: "client-only" },
+      });
+      root.stdin.close();
+      const r = await finish(root);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${work} client-only 0 0\n`);
+      assert.equal(readRecording(`${tmp}/root`).manifest.cwd, work);
+
+      const user = via(server.socket, `${tmp}/user`, sh, {
+        cwd: "/",
+        env: { ...rootEnv(), SL_MARK: "u", SUDO_UID: "65533", SUDO_GID: "65532" },
+      });
+      user.stdin.close();
+      const u = await finish(user);
+      assert.equal(u.code, 0, u.stderr);
+      assert.equal(u.stdout, "/ u 65533 65532\n");
+      assert.equal(readRecording(`${tmp}/user`).manifest.uid, 65533);
+
+      // an id that is not one: one line, exit 2, nothing recorded (never root)
+      const bad = via(server.socket, `${tmp}/bad`, ["true"], {
+        env: { ...rootEnv(), SUDO_UID: "x", SUDO_GID: "1" },
+      });
+      bad.stdin.close();
+      const b = await finish(bad);
+      assert.equal(b.code, 2);
+      assert.equal(b.stderr, "sightline: SUDO_UID=x is not a user id\n");
+      assert.throws(() => Deno.statSync(`${tmp}/bad`), Deno.errors.NotFound);
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
+/** Reads `stream` up to its first line. */
+async function firstLine(reader: ReadableStreamDefaultReader<string>): Promise<string> {
+  let got = "";
+  while (!got.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    got += value;
+  }
+  return got;
+}
+
+captureTest(
+  "a client waiting for a session: Ctrl-C ends it (one line, exit 130), killed it leaves the queue; neither starts its command or records",
+  "sl-resident-",
+  async (tmp) => {
+    const server = await startServer(tmp);
+    const fifo = `${tmp}/release`;
+    await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    const release = () => Deno.writeTextFile(fifo, "go\n");
+    // whatever happens, session A is released in the end (no test left hanging)
+    const fallback = setTimeout(release, 60_000);
+    try {
+      const a = via(server.socket, `${tmp}/a`, [
+        "/bin/sh",
+        "-c",
+        `echo started > ${tmp}/a.started; read x < ${fifo}`,
+      ]);
+      a.stdin.close();
+      assert.ok(await untilExists(`${tmp}/a.started`, 60_000, 20), "the first session runs");
+      let aEnded = false;
+      a.status.then(() => aEnded = true);
+
+      // B waits (told so), then gets Ctrl-C: it ends while A still runs
+      const b = via(server.socket, `${tmp}/b`, ["touch", `${tmp}/b.ran`]);
+      b.stdin.close();
+      const bErr = b.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      const told = "sightline: waiting for the resident capture's session 1 to end\n";
+      assert.equal(await firstLine(bErr), told);
+      b.kill("SIGINT");
+      let rest = "";
+      for (let r = await bErr.read(); !r.done; r = await bErr.read()) rest += r.value;
+      assert.equal((await b.status).code, 130);
+      assert.equal(
+        rest,
+        "sightline: interrupted while waiting for the resident capture: nothing was recorded\n",
+      );
+      assert.equal(aEnded, false, "B ended while A's session still ran");
+
+      // C waits, and is killed: its command never starts, even after A's session
+      const c = via(server.socket, `${tmp}/c`, ["touch", `${tmp}/c.ran`]);
+      c.stdin.close();
+      const cErr = c.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      assert.equal(await firstLine(cErr), told);
+      c.kill("SIGKILL");
+      await c.status;
+      await cErr.cancel();
+
+      await release();
+      const ra = await finish(a);
+      assert.equal(ra.code, 0, ra.stderr);
+      // D, after: served at once (session 2: B and C had none)
+      const d = via(server.socket, `${tmp}/d`, ["true"]);
+      d.stdin.close();
+      const rd = await finish(d);
+      assert.equal(rd.code, 0, rd.stderr);
+      assert.equal(readRecording(`${tmp}/d`).manifest.served_by?.session, 2);
+      for (const gone of ["b", "b.ran", "c", "c.ran"]) {
+        assert.throws(() => Deno.statSync(`${tmp}/${gone}`), Deno.errors.NotFound, gone);
+      }
+    } finally {
+      clearTimeout(fallback);
+      await server.stop();
+    }
+  },
+);
+
+captureTest(
+  "connections that say nothing, or not a request, hold up no session; a client killed mid-session ends its command",
+  "sl-resident-",
+  async (tmp) => {
+    const server = await startServer(tmp);
+    const silent = await Deno.connect({ transport: "unix", path: server.socket });
+    // (were a silent connection to hold up sessions, it ends in a minute: the test fails, not hangs)
+    const fallback = setTimeout(() => silent.close(), 60_000);
+    try {
+      // a bad request: one line back, exit code 2 in it
+      const bad = await Deno.connect({ transport: "unix", path: server.socket });
+      await bad.write(new TextEncoder().encode('{"v": 2, "pid": "x"}\n'));
+      const answer = dec.decode(await new Response(bad.readable).arrayBuffer());
+      assert.equal(
+        answer,
+        JSON.stringify({ error: "a request whose pid is not a process id", code: 2 }) + "\n",
+      );
+
+      // while `silent` says nothing, a session is served, without waiting
+      const first = via(server.socket, `${tmp}/first`, ["true"]);
+      first.stdin.close();
+      const rf = await finish(first);
+      assert.equal(rf.code, 0, rf.stderr);
+      assert.doesNotMatch(rf.stderr, /waiting/);
+
+      // a client killed mid-session
+      const a = via(server.socket, `${tmp}/a`, [
+        "/bin/sh",
+        "-c",
+        `echo $$ > ${tmp}/a.pid.tmp; mv ${tmp}/a.pid.tmp ${tmp}/a.pid; exec sleep 600`,
+      ]);
+      a.stdin.close();
+      assert.ok(await untilExists(`${tmp}/a.pid`, 60_000, 20), "the session runs");
+      const cmdPid = Number(await Deno.readTextFile(`${tmp}/a.pid`));
+      a.kill("SIGKILL");
+      await a.output();
+      // its command is ended, and the next session runs (after A's, maybe told to wait for it)
+      const b = via(server.socket, `${tmp}/b`, ["true"]);
+      b.stdin.close();
+      const rb = await finish(b);
+      assert.equal(rb.code, 0, rb.stderr);
+      const alive = () => {
+        try {
+          return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${cmdPid}/stat`));
+        } catch {
+          return false;
+        }
+      };
+      // (B's session starts after A's loader has gone; its command may take a moment to be reaped)
+      for (let i = 0; i < 600 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(alive(), false, "the killed client's command was ended");
+      assert.equal(readRecording(`${tmp}/first`).manifest.served_by?.session, 1);
+      assert.equal(readRecording(`${tmp}/a`).manifest.served_by?.session, 2);
+      assert.equal(readRecording(`${tmp}/b`).manifest.served_by?.session, 3);
+      // and `silent` is told, in the end, and closed (REQUEST_DEADLINE_MS after it came)
+      assert.equal(
+        dec.decode(await new Response(silent.readable).arrayBuffer()),
+        JSON.stringify({ error: "no request within 10 s of connecting", code: 2 }) + "\n",
+      );
+    } finally {
+      clearTimeout(fallback);
+      try {
+        silent.close();
+      } catch { /* closed */ }
+      await server.stop();
+    }
+  },
+);
+
+Deno.test("capture --via sends nothing to a socket that is not root's alone: one line, exit 1", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
+  const listener = Deno.listen({ transport: "unix", path: `${tmp}/open.sock` });
+  try {
+    Deno.chmodSync(`${tmp}/open.sock`, 0o666);
+    let connected = false;
+    const accepted = listener.accept().then((c) => {
+      connected = true;
+      c.close();
+    }).catch(() => {});
+    const r = await finish(via(`${tmp}/open.sock`, `${tmp}/rec`, ["true"]));
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `sightline: ${tmp}/open.sock is not a resident capture's socket (a socket of root's that ` +
+        "only root can use)\n",
+    );
+    listener.close();
+    await accepted;
+    assert.equal(connected, false, "it never connected");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });

@@ -12,6 +12,7 @@ import type { H2RedactorFactory } from "./tls_streams.ts";
 import { whichSync, whyNotRunnable } from "./which.ts";
 import { makeNewDir, timestampedDir } from "../kit/stamped_dir.ts";
 import { CliError } from "../kit/cli_error.ts";
+import { sudoIdentity } from "./sudo_identity.ts";
 import type { SignalSource } from "./capture_signals.ts";
 import type { ResidentInfo } from "../recording/manifest.ts";
 
@@ -33,7 +34,8 @@ export interface CaptureOptions {
   ipc?: boolean;
   /** directory the command runs in (default: INIT_CWD or the current directory) */
   cwd?: string;
-  /** run the command as this user/group (default: SUDO_UID/SUDO_GID when set) */
+  /** run the command as this user/group (default: SUDO_UID/SUDO_GID when set; in a session,
+   * always given: its client's) */
   uid?: number;
   gid?: number;
   /** show the live status line: true/false, or undefined for "when it cannot disturb" */
@@ -192,6 +194,15 @@ function preflight(opts: CaptureOptions): string | undefined {
   return undefined;
 }
 
+/** SUDO_UID/SUDO_GID of this process's environment, checked (sudo_identity.ts). */
+function ownIdentity() {
+  try {
+    return sudoIdentity(Deno.env.toObject());
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
+}
+
 /** What launch() decided and started. */
 export interface Launched {
   /** the command's resolved path */
@@ -215,6 +226,11 @@ export interface Launched {
  */
 export function launch(opts: CaptureOptions): Launched {
   const cmdPath = preflight(opts);
+  // the user the command runs as: given (a session: its client's, never this process's), or
+  // the one sudo names here (none: root, as this process)
+  const own = opts.uid === undefined && !opts.served ? ownIdentity() : undefined;
+  const uid = opts.uid ?? own?.uid;
+  const gid = opts.gid ?? own?.gid;
   const maxTlsBytes = opts.maxTlsBytes ?? DEFAULT_MAX_TLS_BYTES;
   if (!Number.isInteger(maxTlsBytes) || maxTlsBytes < 1 || maxTlsBytes > 1 << 30) {
     throw new CliError("--max-tls-bytes must be an integer between 1 and 1073741824", 2);
@@ -224,10 +240,6 @@ export function launch(opts: CaptureOptions): Launched {
   const reused = opts.out === undefined ? false : prepareOutDir(dir, opts.force ?? false);
 
   const cwd = opts.cwd ?? Deno.env.get("INIT_CWD") ?? Deno.cwd();
-  const sudoUid = Deno.env.get("SUDO_UID");
-  const sudoGid = Deno.env.get("SUDO_GID");
-  const uid = opts.uid ?? (sudoUid ? Number(sudoUid) : undefined);
-  const gid = opts.gid ?? (sudoGid ? Number(sudoGid) : undefined);
   const gate = opts.gate ?? true;
   const ipc = opts.ipc ?? true;
   const loader = LoaderClient.start({

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { EVENTS_H_HASH } from "./events.ts";
-import { HELLO_MS, LOADER_HELLO, LoaderClient, LoaderError } from "./loader.ts";
+import { HELLO_MS, LOADER_HELLO, LOADER_PATH, LoaderClient, LoaderError } from "./loader.ts";
 import { run } from "./recorder.ts";
 import { CliError } from "../kit/cli_error.ts";
 
@@ -136,4 +136,30 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("the loader refuses a --uid, --gid or --stdio-of that is not a number in range: one line, exit 2", async () => {
+  for (
+    const [opt, arg, range] of [
+      ["--uid", "x", "0 to 4294967294"],
+      ["--uid", "NaN", "0 to 4294967294"],
+      ["--uid", "4294967295", "0 to 4294967294"],
+      ["--gid", "-1", "0 to 4294967294"],
+      ["--gid", "", "0 to 4294967294"],
+      ["--stdio-of", "abc", "2 to 4194304"],
+      ["--stdio-of", "0", "2 to 4194304"],
+      ["--stdio-of", "12x", "2 to 4194304"],
+    ]
+  ) {
+    const out = await new Deno.Command(LOADER_PATH, {
+      args: ["--sock", "/nonexistent/s", opt, arg, "--", "true"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 2, `${opt} ${arg}`);
+    assert.equal(
+      new TextDecoder().decode(out.stderr),
+      `sightline-loader: ${opt} ${arg}: not a number from ${range}\n`,
+    );
+  }
 });

@@ -5,14 +5,24 @@
  * messages come back to stderr and its exit code is this process's. Signals this process gets
  * (Ctrl-C, SIGTERM, SIGHUP) are passed on, to do what they do to `capture -- CMD`. No resident
  * capture at PATH, or one that goes away mid-session: one line, exit 1 (what it recorded stays
- * in its directory). This is what a session costs on the client's side, so it imports only
- * resident_protocol.ts.
+ * in its directory). The command runs as the user sudo names here (SUDO_UID), or as root
+ * without one, as with `capture -- CMD`. Ctrl-C (or SIGTERM, SIGHUP) while waiting for
+ * another session to end: one line, exit 128+signal, nothing recorded. Only a socket of
+ * root's that no one else can use gets the environment. This is what a session costs on the
+ * client's side, so it imports only resident_protocol.ts and sudo_identity.ts.
  */
 import { CliError } from "../kit/cli_error.ts";
 import { lineReader, PROTOCOL, type Request, sendLine } from "./resident_protocol.ts";
+import { sudoIdentity } from "./sudo_identity.ts";
 
 /** The request's options: capture_args.ts captureOptions()'s, as far as a session takes them. */
-export type ViaOptions = Omit<Request, "v" | "pid" | "cwd" | "env">;
+export type ViaOptions = Omit<Request, "v" | "pid" | "start" | "user" | "cwd" | "env">;
+
+/** This process's start time (/proc/self/stat field 22, after the command name). */
+function startTime(): number {
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+}
 
 /** Asks the resident capture at `socket` for a session; returns the exit code. */
 export async function via(
@@ -21,16 +31,37 @@ export async function via(
   cwd: string,
   env: Record<string, string>,
 ): Promise<number> {
+  let user;
+  try {
+    user = sudoIdentity(Deno.env.toObject()) ?? null;
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
+  const none = "none is running (start one with `sudo deno task capture --serve`)";
+  let st;
+  try {
+    st = Deno.lstatSync(socket);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? none : (e as Error).message;
+    throw new CliError(`no resident capture at ${socket}: ${why}`, 1);
+  }
+  // the environment (keys, tokens) goes only to a socket root alone can have made and serve
+  if (!st.isSocket || st.uid !== 0 || ((st.mode ?? 0) & 0o077) !== 0) {
+    throw new CliError(
+      `${socket} is not a resident capture's socket (a socket of root's that only root can use)`,
+      1,
+    );
+  }
   let conn: Deno.UnixConn;
   try {
     conn = await Deno.connect({ transport: "unix", path: socket });
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound || e instanceof Deno.errors.ConnectionRefused
-      ? "none is running (start one with `sudo deno task capture --serve`)"
+      ? none
       : (e as Error).message;
     throw new CliError(`no resident capture at ${socket}: ${why}`, 1);
   }
-  const req: Request = { v: PROTOCOL, pid: Deno.pid, cwd, env, ...opts };
+  const req: Request = { v: PROTOCOL, pid: Deno.pid, start: startTime(), user, cwd, env, ...opts };
   if (!await sendLine(conn, req)) {
     throw new CliError(`the resident capture at ${socket} closed the connection`, 1);
   }

@@ -11,13 +11,22 @@
 export const DEFAULT_SOCKET = "/run/sightline/capture.sock";
 
 /** The protocol's version: a server refuses another (a client of another checkout). */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
+
+/** A request is one line of at most this many bytes (the environment is most of it)... */
+export const MAX_REQUEST_BYTES = 1 << 20;
+/** ...and comes within this many ms of the connection, or the server closes it. */
+export const REQUEST_DEADLINE_MS = 10_000;
 
 /** A session asked of the resident capture: the command and where and how it runs. */
 export interface Request {
   v: number;
   /** the client's pid: the command gets its stdin, stdout and stderr */
   pid: number;
+  /** its start time (/proc/PID/stat field 22): the server checks the pid is still the client */
+  start: number;
+  /** the user the command runs as, the client's (sudo_identity.ts); null: root, as the client */
+  user: { uid: number; gid: number } | null;
   cmd: string[];
   /** the directory the command runs in, and its whole environment */
   cwd: string;
@@ -31,6 +40,43 @@ export interface Request {
   ipc?: boolean;
   cacheDir?: string;
   quiet?: boolean;
+}
+
+/** The Request in `v` (a parsed line), or an Error saying (one line) what is wrong with it. */
+export function checkRequest(v: unknown): Request {
+  const r = v as Record<string, unknown> | null;
+  if (!r || typeof r !== "object" || Array.isArray(r)) throw new Error("not a JSON object");
+  if (r.v !== PROTOCOL) throw new Error("not a request of this version of capture --via");
+  const id = (x: unknown) =>
+    Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 4294967294;
+  const fail = (what: string) => {
+    throw new Error(`a request whose ${what}`);
+  };
+  if (!Number.isInteger(r.pid) || (r.pid as number) < 2) fail("pid is not a process id");
+  if (!Number.isInteger(r.start) || (r.start as number) < 0) fail("start is not a start time");
+  if (r.user !== null) {
+    const u = r.user as Record<string, unknown> | undefined;
+    if (!u || typeof u !== "object" || !id(u.uid) || !id(u.gid)) fail("user is not {uid, gid}");
+  }
+  if (
+    !Array.isArray(r.cmd) || !r.cmd.length || !r.cmd.every((a) => typeof a === "string")
+  ) fail("cmd is not a list of strings");
+  if (typeof r.cwd !== "string" || !r.cwd.startsWith("/")) fail("cwd is not an absolute path");
+  const env = r.env as Record<string, unknown> | undefined;
+  if (
+    !env || typeof env !== "object" || Array.isArray(env) ||
+    !Object.values(env).every((x) => typeof x === "string")
+  ) fail("env is not an object of strings");
+  for (const k of ["out", "cacheDir"] as const) {
+    if (r[k] !== undefined && typeof r[k] !== "string") fail(`${k} is not a string`);
+  }
+  for (const k of ["force", "keepSecrets", "gate", "ipc", "quiet"] as const) {
+    if (r[k] !== undefined && typeof r[k] !== "boolean") fail(`${k} is not true or false`);
+  }
+  if (r.maxTlsBytes !== undefined && typeof r.maxTlsBytes !== "number") {
+    fail("maxTlsBytes is not a number");
+  }
+  return r as unknown as Request;
 }
 
 /** A signal the client passed on. */

@@ -1,6 +1,6 @@
 /**
  * `deno task capture --serve [--socket PATH]`: a resident capture. It loads the capture's code
- * once and waits on a Unix socket (0600, in a directory of root's that nobody else can write);
+ * once and waits on a Unix socket (0600, in a directory of root's that no one else can use);
  * each client (`capture --via PATH -- CMD`, resident_client.ts) asks it for a session, which
  * is a capture of CMD as `capture -- CMD` makes one (recorder.ts run(), same files, same
  * manifest, plus `served_by`), with what was the capture process's own for the client's: CMD
@@ -12,17 +12,24 @@
  * one session can reach another's recording.
  *
  * Sessions run one at a time: a client that comes while one runs waits, and is told so on its
- * stderr. A client that goes away mid-session ends its command as a SIGTERM to the capture
- * does. SIGINT or SIGTERM to the server: it stops taking sessions, lets the one under way end,
- * removes its socket and exits.
+ * stderr. A connection is read from when it is accepted: only a whole request (one line, at
+ * most MAX_REQUEST_BYTES, within REQUEST_DEADLINE_MS) joins the queue, so a connection that
+ * says nothing holds up no one. A waiting client that gets a signal (Ctrl-C) or goes away
+ * leaves the queue: no loader, no recording. Before a session starts, its client's pid must
+ * still be the client's (its start time, and root's). A client that goes away mid-session
+ * ends its command as a SIGTERM to the capture does. SIGINT or SIGTERM to the server: it stops
+ * taking sessions, lets the one under way end (and drops those waiting), removes its socket and
+ * exits.
  */
 import { CliError } from "../kit/cli_error.ts";
 import type { CaptureSignal } from "./capture_signals.ts";
 import type { CaptureOptions } from "./launch.ts";
 import {
+  checkRequest,
   lineReader,
-  PROTOCOL,
+  MAX_REQUEST_BYTES,
   type Request,
+  REQUEST_DEADLINE_MS,
   sendLine,
   type ServerLine,
 } from "./resident_protocol.ts";
@@ -31,19 +38,18 @@ import { launch } from "./launch.ts";
 import { h2RedactorFactory } from "./h2_glue.ts";
 import { locateForCapture } from "./locator_glue.ts";
 
-/** The socket's directory: made 0700 if missing; else it must be root's, writable by no one
- * else (a socket there could be replaced by anyone who can write it). */
-function prepareSocketDir(socket: string): void {
-  const dir = socket.slice(0, socket.lastIndexOf("/")) || "/";
+/** The socket's directory: made 0700 if missing; else it must be root's, and no one else's to
+ * use (a socket there could be replaced, or reached, by anyone who can). */
+function prepareSocketDir(dir: string): void {
   try {
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new CliError(`cannot make ${dir} for the socket: ${(e as Error).message}`, 1);
   }
   const st = Deno.statSync(dir);
-  if (!st.isDirectory || st.uid !== 0 || ((st.mode ?? 0) & 0o022) !== 0) {
+  if (!st.isDirectory || st.uid !== 0 || ((st.mode ?? 0) & 0o077) !== 0) {
     throw new CliError(
-      `${dir} must be a directory of root's that no one else can write, to hold the socket`,
+      `${dir} must be a directory of root's that no one else can use (0700), to hold the socket`,
       1,
     );
   }
@@ -68,6 +74,113 @@ async function clearSocket(socket: string): Promise<void> {
   }
 }
 
+/** Listens on `socket`: bound in a private directory (0700) beside it, made 0600 there, then
+ * moved into place, so that it is never there with another mode. */
+function listenPrivately(socket: string, dir: string): Deno.UnixListener {
+  const priv = Deno.makeTempDirSync({ dir, prefix: ".bind-" });
+  try {
+    const listener = Deno.listen({ transport: "unix", path: `${priv}/s` });
+    try {
+      Deno.chmodSync(`${priv}/s`, 0o600);
+      Deno.renameSync(`${priv}/s`, socket);
+    } catch (e) {
+      listener.close();
+      throw new CliError(`cannot make the socket ${socket}: ${(e as Error).message}`, 1);
+    }
+    return listener;
+  } finally {
+    Deno.removeSync(priv, { recursive: true });
+  }
+}
+
+const SIGNAL_CODE = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+
+/** A client from its connection on: its request, then its signals and its going away. */
+class Client {
+  /** the request, once whole and valid; rejects (one line) otherwise */
+  readonly request: Promise<Request>;
+  gone = false;
+  /** where its signals go: the queue's (it leaves it), then its session's */
+  onSignal: (s: CaptureSignal) => void = () => {};
+  onGone: () => void = () => {};
+  #sending: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly conn: Deno.Conn) {
+    this.request = new Promise((resolve, reject) => {
+      let got = false, size = 0;
+      const timer = setTimeout(() => {
+        if (got) return;
+        got = true;
+        // (said to it, then closed: accept())
+        reject(new Error(`no request within ${REQUEST_DEADLINE_MS / 1000} s of connecting`));
+      }, REQUEST_DEADLINE_MS);
+      const feed = lineReader((v) => {
+        if (!got) {
+          got = true;
+          clearTimeout(timer);
+          try {
+            resolve(checkRequest(v));
+          } catch (e) {
+            reject(e);
+          }
+          return;
+        }
+        const s = (v as { signal?: string } | null)?.signal;
+        if (s === "SIGINT" || s === "SIGTERM" || s === "SIGHUP") this.onSignal(s);
+      });
+      (async () => {
+        const buf = new Uint8Array(1 << 16);
+        try {
+          for (;;) {
+            const n = await conn.read(buf);
+            if (n === null) break;
+            size += n;
+            if (!got && size > MAX_REQUEST_BYTES) {
+              got = true;
+              clearTimeout(timer);
+              reject(new Error(`a request of more than ${MAX_REQUEST_BYTES} bytes`));
+              break;
+            }
+            feed(buf.subarray(0, n));
+          }
+        } catch { /* gone */ }
+        if (!got) {
+          feed(null);
+          if (!got) {
+            got = true;
+            clearTimeout(timer);
+            reject(new Error("the connection closed before its request"));
+          }
+        }
+        this.gone = true;
+        this.onGone();
+      })();
+    });
+    this.request.catch(() => {});
+  }
+
+  send(v: ServerLine): Promise<unknown> {
+    return this.#sending = this.#sending.then(() => sendLine(this.conn, v));
+  }
+
+  /** Once what was sent so far is written. */
+  async sent(): Promise<void> {
+    await this.#sending;
+  }
+
+  /** Sends what is pending, then closes. */
+  async end(): Promise<void> {
+    await this.#sending;
+    this.close();
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch { /* closed */ }
+  }
+}
+
 /** Serves sessions on `socket` until SIGINT or SIGTERM; returns the exit code. */
 export async function serve(
   socket: string,
@@ -77,10 +190,10 @@ export async function serve(
     throw new CliError("capture --serve needs root (eBPF): run it with sudo", 1);
   }
   if (!socket.startsWith("/")) socket = `${Deno.cwd()}/${socket}`;
-  prepareSocketDir(socket);
+  const dir = socket.slice(0, socket.lastIndexOf("/")) || "/";
+  prepareSocketDir(dir);
   await clearSocket(socket);
-  const listener = Deno.listen({ transport: "unix", path: socket });
-  Deno.chmodSync(socket, 0o600);
+  const listener = listenPrivately(socket, dir);
   log(`sightline: resident capture (pid ${Deno.pid}) serving ${socket}`);
 
   let stopping = false;
@@ -97,36 +210,76 @@ export async function serve(
 
   let sessions = 0;
   let busy: number | undefined; // the session under way (its number)
-  let queue: Promise<void> = Promise.resolve();
+  const waiting: { client: Client; req: Request }[] = [];
+  const leave = (client: Client) => {
+    const i = waiting.findIndex((w) => w.client === client);
+    if (i >= 0) waiting.splice(i, 1);
+    return i >= 0;
+  };
+  let worker: Promise<void> | undefined;
+  const work = async () => {
+    for (let next; (next = waiting.shift());) {
+      const { client, req } = next;
+      if (stopping) {
+        await client.send({ error: "the resident capture stopped before this session", code: 1 });
+        await client.end();
+        continue;
+      }
+      busy = ++sessions;
+      try {
+        await session(client, req, { pid: Deno.pid, socket, session: busy }, log);
+      } catch (e) {
+        log(`sightline: session ${busy}: ${(e as Error).stack ?? e}`);
+      } finally {
+        busy = undefined;
+        client.close();
+      }
+    }
+    worker = undefined;
+  };
+  const connections = new Set<Promise<unknown>>();
+  const accept = async (conn: Deno.Conn) => {
+    const client = new Client(conn);
+    let req: Request;
+    try {
+      req = await client.request;
+    } catch (e) {
+      await client.send({ error: (e as Error).message, code: 2 });
+      await client.end();
+      return;
+    }
+    if (client.gone) return client.close();
+    // waiting: a signal or its going away takes it out of the queue (nothing started)
+    client.onSignal = (s) => {
+      if (!leave(client)) return;
+      client.send({
+        error: "interrupted while waiting for the resident capture: nothing was recorded",
+        code: SIGNAL_CODE[s],
+      });
+      client.end();
+    };
+    client.onGone = () => {
+      if (leave(client)) client.close();
+    };
+    if (busy !== undefined || waiting.length) {
+      client.send({
+        log: `sightline: waiting for the resident capture's session ${busy ?? sessions + 1} to end`,
+      });
+    }
+    waiting.push({ client, req });
+    worker ??= work();
+  };
   try {
     for await (const conn of listener) {
-      const n = ++sessions;
-      if (busy !== undefined) {
-        sendLine(
-          conn,
-          {
-            log: `sightline: waiting for the resident capture's session ${busy} to end`,
-          } satisfies ServerLine,
-        );
-      }
-      queue = queue.then(async () => {
-        busy = n;
-        try {
-          await session(conn, { pid: Deno.pid, socket, session: n });
-        } catch (e) {
-          log(`sightline: session ${n}: ${(e as Error).stack ?? e}`);
-        } finally {
-          busy = undefined;
-          try {
-            conn.close();
-          } catch { /* closed */ }
-        }
-      });
+      const p = accept(conn).catch((e) => log(`sightline: ${(e as Error).stack ?? e}`));
+      connections.add(p);
+      p.finally(() => connections.delete(p));
     }
   } catch (e) {
     if (!stopping) throw e;
   }
-  await queue;
+  await Promise.all(connections);
+  await worker;
   try {
     Deno.removeSync(socket);
   } catch { /* gone */ }
@@ -135,64 +288,39 @@ export async function serve(
   return 0;
 }
 
-/** Reads the client's request: its first line (null when it sent none, or not one). */
-function readRequest(
-  conn: Deno.Conn,
-  onSignal: (s: CaptureSignal) => void,
-  onGone: () => void,
-): Promise<Request | null> {
-  return new Promise((resolve) => {
-    let got = false;
-    const feed = lineReader((v) => {
-      if (!got) {
-        got = true;
-        const r = v as Request | null;
-        resolve(r && r.v === PROTOCOL && Array.isArray(r.cmd) && r.cmd.length ? r : null);
-        return;
-      }
-      const s = (v as { signal?: string } | null)?.signal;
-      if (s === "SIGINT" || s === "SIGTERM" || s === "SIGHUP") onSignal(s);
-    });
-    (async () => {
-      const buf = new Uint8Array(1 << 16);
-      try {
-        for (;;) {
-          const n = await conn.read(buf);
-          if (n === null) break;
-          feed(buf.subarray(0, n));
-        }
-      } catch { /* gone */ }
-      feed(null);
-      if (!got) resolve(null);
-      onGone();
-    })();
-  });
+/** Whether `pid` is still the client that sent `start` (its start time), and root's. */
+function stillClient(pid: number, start: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] !== "Z" && Number(fields[19]) === start &&
+      Deno.statSync(`/proc/${pid}`).uid === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** One session: the client's command captured, its messages and exit code sent back. */
 async function session(
-  conn: Deno.Conn,
+  client: Client,
+  req: Request,
   resident: { pid: number; socket: string; session: number },
+  log: (line: string) => void,
 ): Promise<void> {
-  let sending: Promise<unknown> = Promise.resolve();
-  const send = (v: ServerLine) => sending = sending.then(() => sendLine(conn, v));
+  const send = (v: ServerLine) => client.send(v);
   // the client's signals go to the session's listener once it is there; a client gone
   // mid-session is a SIGTERM (its command is ended, the recording closed as it should be)
   let listener: ((s: CaptureSignal) => void) | undefined;
   let early: CaptureSignal[] = [];
   const signal = (s: CaptureSignal) => listener ? listener(s) : early.push(s);
-  let clientGone = false;
-  const req = await readRequest(conn, signal, () => {
-    if (!clientGone) signal("SIGTERM");
-    clientGone = true;
-  });
-  if (!req) {
-    await send({ error: "not a request of this version of capture --via", code: 2 });
+  client.onSignal = signal;
+  client.onGone = () => signal("SIGTERM");
+  if (client.gone || !stillClient(req.pid, req.start)) {
+    // gone before its turn (or its pid is now another process's): nothing started for it
+    log(`sightline: session ${resident.session}: its client (pid ${req.pid}) has gone`);
     return;
   }
   const env = req.env;
-  const uid = env.SUDO_UID ? Number(env.SUDO_UID) : undefined;
-  const gid = env.SUDO_GID ? Number(env.SUDO_GID) : undefined;
   const opts: CaptureOptions = {
     cmd: req.cmd,
     out: req.out,
@@ -205,8 +333,9 @@ async function session(
     quiet: req.quiet,
     status: false,
     cwd: req.cwd,
-    uid,
-    gid,
+    // the client's user (none: root, as the client), never this process's
+    uid: req.user?.uid ?? 0,
+    gid: req.user?.gid ?? 0,
     log: (line) => send({ log: line }),
     locator: locateForCapture,
     h2Redactor: h2RedactorFactory,
@@ -231,21 +360,27 @@ async function session(
     await send({ error: `cannot enter ${req.cwd} (${(e as Error).message})`, code: 1 });
     return;
   }
-  let loaderExit: Promise<number> | undefined;
+  let loader: Promise<unknown> | undefined;
   try {
     const launched = launch(opts);
+    loader = launched.loader.then((l) => l.process.status);
     Deno.chdir(home);
     await send({ dir: launched.dir });
     const res = await run(opts, launched);
-    loaderExit = res.loaderExit;
     await send({ end: res.exitCode });
   } catch (e) {
-    const msg = e instanceof CliError ? e.message : (e as Error).stack ?? String(e);
+    if (!(e instanceof CliError)) {
+      log(`sightline: session ${resident.session}: ${(e as Error).stack ?? e}`);
+    }
+    const msg = e instanceof CliError
+      ? e.message
+      : String((e as Error).message ?? e).split("\n")[0];
     await send({ error: msg, code: e instanceof CliError ? e.exitCode : 1 });
   } finally {
     Deno.chdir(home);
   }
-  await sending;
-  // the next session's loader starts once this one's is gone (its probes detached)
-  await loaderExit?.catch(() => 0);
+  // the next session's loader starts once this one's is gone (its probes detached), even when
+  // run() threw; the client hears the end first, and its connection closes after
+  await client.sent();
+  await loader?.catch(() => 0);
 }
