@@ -126,3 +126,70 @@ Deno.test("an older revision's session whose initialize was not seen still gets 
     assert.deepEqual(got.servers, [], name);
   }
 });
+
+/**
+ * Claude Code 2.1.330's real stdio bytes to the real filesystem server
+ * (tests/fixtures/mcp/claude_2.1.330_discover_probe_fs.jsonl, from datasets/mcp-claude): its
+ * `server/discover` probe carrying `_meta` protocol version 2026-07-28, the server's "Method not
+ * found", and two `tools/call` whose `_meta` carries no protocol version (a 2025-11-25 session:
+ * its `initialize`, left out here, came after the probe). `answer`: the probe's answer put in
+ * place of the real one (as is when not given).
+ */
+async function claudeProbeRows(answer?: unknown) {
+  const fixture = new URL(
+    "../../tests/fixtures/mcp/claude_2.1.330_discover_probe_fs.jsonl",
+    import.meta.url,
+  );
+  const lines = (await Deno.readTextFile(fixture)).split("\n").filter(Boolean)
+    .map((l) => JSON.parse(l) as { from: "client" | "server"; line: string });
+  const seq = { client: 0, server: 0 };
+  return lines.map(({ from, line }, k) => {
+    const client = from === "client";
+    const text = k === 1 && answer !== undefined ? JSON.stringify(answer) : line;
+    const row = r.ipcWrite(
+      ms(120 + 10 * k),
+      client ? AGENT : SERVER,
+      client ? 1000 : 1001,
+      0,
+      0,
+      0,
+    );
+    const data = new TextEncoder().encode(text + "\n");
+    return {
+      ...row,
+      peer_pid: client ? SERVER : AGENT,
+      seq: BigInt(seq[from]++),
+      len: BigInt(data.length),
+      data,
+    };
+  });
+}
+
+Deno.test("Claude Code's real probe refused, its real calls without initialize: the gap stays (a 2025-11-25 session joined late)", async () => {
+  const got = await analyse(await claudeProbeRows());
+  assert.deepEqual(got.problems.map((p) => p.kind), ["gap"]);
+  assert.deepEqual(got.calls.map((x) => [x.method, x.error_code]), [
+    ["server/discover", -32601n],
+    ["tools/call", null],
+    ["tools/call", null],
+  ]);
+});
+
+Deno.test("Claude Code's real probe answered by a 2026-07-28 server (answer made here): stateless, no gap, named", async () => {
+  const got = await analyse(
+    await claudeProbeRows({
+      jsonrpc: "2.0",
+      id: "server-discover-probe-1",
+      result: {
+        supportedVersions: ["2026-07-28", "2025-11-25"],
+        capabilities: { tools: {} },
+        serverInfo: { name: "secure-filesystem-server", version: "0.2.0" },
+      },
+    }),
+  );
+  assert.deepEqual(got.problems, []);
+  assert.deepEqual(
+    [...new Set(got.calls.map((x) => x.server_name))],
+    ["secure-filesystem-server"],
+  );
+});
