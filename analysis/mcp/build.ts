@@ -22,7 +22,12 @@ import { type Build, buildPart } from "../build_steps.ts";
 import type { ProblemRow } from "../schema.ts";
 import { findingsTable } from "../detect/schema.ts";
 import { MCP_TABLES, type McpMessageRow, mcpMessagesTable } from "./schema.ts";
-import { MCP_SQL_VALUES, notMcpSession, type SessionMessage } from "./methods.ts";
+import {
+  MCP_SQL_VALUES,
+  notMcpSession,
+  type SessionMessageWithId,
+  statelessSession,
+} from "./methods.ts";
 
 export const SQL_DIR = new URL("./sql/", import.meta.url);
 
@@ -103,7 +108,9 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
  * of an agent already talking to its servers), or the session's start was not recorded — told
  * by the pair of processes, the transport and the server's port and host: their messages are
  * read as they are (over HTTP, MCP's requests and session headers tell the connection), and a
- * `gap` problem says the server's name and capabilities are unknown. A session methods.ts's
+ * `gap` problem says the server's name and capabilities are unknown. A session of stateless MCP
+ * (2026-07-28: no `initialize` at all; methods.ts's `statelessSession`) missed no start: no
+ * problem. A session methods.ts's
  * rule reads as another protocol's JSON-RPC (the Agent2Agent protocol's `message/send`, methods
  * none of them MCP's) is not an MCP session: a `protocol` problem says so, its messages kept in
  * `mcp_messages` only (mcp_calls.sql leaves them out by the same rule).
@@ -114,7 +121,7 @@ function uninitialisedSessions(
 ): McpProblem[] {
   const sessions = new Map<
     string,
-    { rows: McpMessageRow[]; messages: SessionMessage[]; initialize: boolean }
+    { rows: McpMessageRow[]; messages: SessionMessageWithId[]; initialize: boolean }
   >();
   for (const { row: r, params, result } of pending) {
     const pids = [r.from_pid, r.to_pid].map((p) => p ?? -1).sort((a, b) => a - b);
@@ -122,7 +129,7 @@ function uninitialisedSessions(
     const s = sessions.get(key) ??
       sessions.set(key, { rows: [], messages: [], initialize: false }).get(key)!;
     s.rows.push(r);
-    s.messages.push({ method: r.method, params, result });
+    s.messages.push({ method: r.method, params, result, kind: r.kind, id: r.jsonrpc_id });
     if (r.method === "initialize") s.initialize = true;
   }
   const out: McpProblem[] = [];
@@ -151,6 +158,7 @@ function uninitialisedSessions(
       });
       continue;
     }
+    if (statelessSession(messages)) continue;
     const n = rest.length + 1;
     out.push({
       recording: first.recording,

@@ -104,6 +104,49 @@ export function notMcpSession(messages: readonly SessionMessage[]): string | nul
   return null;
 }
 
+/** The first MCP revision without `initialize` (stateless: `server/discover`, `_meta` versions). */
+export const MCP_STATELESS_VERSION = "2026-07-28";
+
+/** The `_meta` key each request of MCP 2026-07-28 carries its protocol version in. */
+export const MCP_VERSION_META = MCP_META_PREFIX + "protocolVersion";
+
+/** The protocol version a message's params carry in `_meta`, when a `YYYY-MM-DD` string. */
+function metaVersion(v: unknown): string | null {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
+  const meta = (v as Record<string, unknown>)._meta;
+  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) return null;
+  const version = (meta as Record<string, unknown>)[MCP_VERSION_META];
+  return typeof version === "string" && /^\d{4}-\d{2}-\d{2}$/.test(version) ? version : null;
+}
+
+/** A message of a session as statelessSession needs it: its kind and JSON-RPC id besides. */
+export interface SessionMessageWithId extends SessionMessage {
+  kind: string;
+  id: string | null;
+}
+
+/**
+ * Whether a session speaks stateless MCP (2026-07-28 or later), which has no `initialize`:
+ * a `server/discover` its server answered with a result, or a request other than
+ * `server/discover` whose `_meta` carries a protocol version of 2026-07-28 or later (every
+ * request of that revision carries one). A `server/discover` refused (Claude Code probes with
+ * one, then falls back to `initialize` when a server answers "Method not found") says
+ * nothing: the session may be an older revision's whose `initialize` was not recorded.
+ */
+export function statelessSession(messages: readonly SessionMessageWithId[]): boolean {
+  const discover = new Set<string>();
+  for (const m of messages) {
+    if (m.kind !== "request" || m.method === null) continue;
+    if (m.method === "server/discover") {
+      if (m.id !== null) discover.add(m.id);
+    } else if ((metaVersion(m.params) ?? "") >= MCP_STATELESS_VERSION) return true;
+  }
+  return messages.some((m) =>
+    m.kind === "response" && m.id !== null && discover.has(m.id) && m.result !== undefined &&
+    m.result !== null
+  );
+}
+
 /** The values the MCP tables' statements bind. */
 export const MCP_SQL_VALUES = {
   mcp_methods: MCP_REQUEST_METHODS,
@@ -112,4 +155,5 @@ export const MCP_SQL_VALUES = {
   mcp_meta_prefix: MCP_META_PREFIX,
   a2a_methods: A2A_METHODS,
   a2a_method_prefixes: A2A_METHOD_PREFIXES,
+  mcp_stateless_version: MCP_STATELESS_VERSION,
 } as const;

@@ -10,6 +10,8 @@ import {
   MCP_REQUEST_METHODS,
   notMcpSession,
   type SessionMessage,
+  type SessionMessageWithId,
+  statelessSession,
 } from "./methods.ts";
 import { withDb } from "../analysed_db.ts";
 import { appendRows, createTables } from "../duckdb_tables.ts";
@@ -70,6 +72,54 @@ const SESSIONS: [string, SessionMessage[], boolean][] = [
 Deno.test("notMcpSession: MCP evidence decides, then A2A's methods, then none of MCP's", () => {
   for (const [name, messages, mcp] of SESSIONS) {
     assert.equal(notMcpSession(messages) === null, mcp, name);
+  }
+});
+
+Deno.test("statelessSession: an answered server/discover or a 2026-07-28 _meta version; not a refused probe", () => {
+  const version = (v: unknown) => ({ _meta: { "io.modelcontextprotocol/protocolVersion": v } });
+  const req = (method: string, params?: unknown, id = "1"): SessionMessageWithId => ({
+    kind: "request",
+    id,
+    method,
+    params,
+  });
+  const cases: [string, SessionMessageWithId[], boolean][] = [
+    ["server/discover answered", [req("server/discover"), {
+      kind: "response",
+      id: "1",
+      method: null,
+      result: { supportedVersions: ["2026-07-28"] },
+    }], true],
+    ["server/discover refused (Claude Code's probe)", [
+      req("server/discover", version("2026-07-28")),
+      {
+        kind: "error",
+        id: "1",
+        method: null,
+      },
+    ], false],
+    ["server/discover unanswered", [req("server/discover", version("2026-07-28"))], false],
+    ["another id answered", [req("server/discover"), {
+      kind: "response",
+      id: "2",
+      method: null,
+      result: {},
+    }], false],
+    ["tools/call at 2026-07-28", [req("tools/call", version("2026-07-28"))], true],
+    ["tools/call at a later revision", [req("tools/call", version("2027-01-15"))], true],
+    ["tools/call at 2025-11-25", [req("tools/call", version("2025-11-25"))], false],
+    ["a version not a date", [req("tools/call", version("latest"))], false],
+    ["a version not a string", [req("tools/call", version(20260728))], false],
+    ["no _meta", [req("tools/call", {})], false],
+    ["the version in an answer only", [{
+      kind: "response",
+      id: "1",
+      method: null,
+      result: version("2026-07-28"),
+    }], false],
+  ];
+  for (const [name, messages, stateless] of cases) {
+    assert.equal(statelessSession(messages), stateless, name);
   }
 });
 

@@ -118,7 +118,12 @@ export const mcpCallsTable = table(
         "listening side; null when it was not traced), which received the request unless " +
         "`from_server`",
     ),
-    opt("server_name", "utf8", "the server's `serverInfo.name` from its `initialize` answer"),
+    opt(
+      "server_name",
+      "utf8",
+      "the server's `serverInfo.name` from its `initialize` answer (MCP 2026-07-28, which has " +
+        "none: from its answer to `server/discover`)",
+    ),
     TRANSPORT,
     SERVER_PORT,
     SERVER_HOST,
@@ -219,8 +224,13 @@ export const mcpServersTable = table(
         "Codex, which names them without their server)",
     ),
     opt("argv", "list_utf8", "the server's command line (its last exec)"),
-    col("mcp_call_id", "int64", "its first `initialize` from this client"),
-    col("init_ns", "int64", "time of that `initialize`"),
+    col(
+      "mcp_call_id",
+      "int64",
+      "its first `initialize` from this client (MCP 2026-07-28, which has none: its first " +
+        "answered `server/discover`, or request carrying that protocol version in `_meta`)",
+    ),
+    col("init_ns", "int64", "time of that call"),
     opt("client_role", "utf8", "the client's role in `lineage` (`agent` for an agent)"),
     opt("client_chain", "list_utf8", "program names from the agent down to the client"),
     col("started_by_client", "bool", "the server descends from its client"),

@@ -1,8 +1,12 @@
 -- mcp_calls: each MCP request with the first answer carrying its id that the other end sent
 -- back after it (the other end: the same processes, port and, over TLS, host), the server's
--- name from its `initialize` answer and the client's session. A pid reused is another process:
+-- name from its `initialize` answer (or, in MCP 2026-07-28, which has none, its answer to
+-- `server/discover`: `serverInfo`, or the `_meta` key `io.modelcontextprotocol/serverInfo`; a
+-- refused `server/discover`, Claude Code's probe before `initialize`, names nothing) and the
+-- client's session. A pid reused is another process:
 -- each end is the incarnation of its pid alive at the request (pid_incarnations in macros.sql,
--- by ASOF JOIN), the name is that of an `initialize` between the same incarnations, and the
+-- by ASOF JOIN), the name is that of an `initialize` (or answered `server/discover`) between
+-- the same incarnations, and the
 -- session that of the client's incarnation.
 -- A server asks its client too (MCP: `roots/list`, `sampling/createMessage`,
 -- `elicitation/create`, `ping`): such a request (`from_server`) is told by the session, an
@@ -123,8 +127,12 @@ ends AS (
 names AS (
   SELECT recording, from_pid AS client_pid, from_start_ns AS client_start_ns,
     to_pid AS server_pid, to_start_ns AS server_start_ns, server_port, server_host,
-    max(json_extract_string(result, '$.serverInfo.name')) AS server_name
-  FROM ends WHERE method = 'initialize' GROUP BY ALL
+    max(coalesce(json_extract_string(result, '$.serverInfo.name'),
+      json_extract_string(result, '$._meta."io.modelcontextprotocol/serverInfo".name')))
+      AS server_name
+  FROM ends
+  WHERE method = 'initialize' OR (method = 'server/discover' AND result IS NOT NULL)
+  GROUP BY ALL
 ),
 directed AS (
   SELECT p.*,

@@ -1,4 +1,5 @@
--- mcp_servers: every MCP server (a process that was sent an `initialize`) with its client and
+-- mcp_servers: every MCP server (a process that was sent an `initialize`, or stateless MCP's
+-- `server/discover` or versioned requests: `opener`) with its client and
 -- how it came to run. An agent starts the servers its configuration names itself, as its own
 -- descendants, and is their client over their stdio: such a server is `configured`. It is not
 -- when its client is not an agent process (a program the model ran, or anything else, speaks
@@ -26,23 +27,39 @@ calls AS (
     ON v.recording = m.recording AND v.pid = m.server_pid AND m.start_ns >= v.from_ns
   LEFT JOIN mcp_tool_links k ON k.recording = m.recording AND k.mcp_call_id = m.mcp_call_id
 ),
--- each server and client (incarnations) that exchanged an `initialize`, with the tool calls
+-- the calls that open a session: an `initialize`, or in stateless MCP (2026-07-28: no
+-- `initialize`) a `server/discover` answered with a result or any other request whose `_meta`
+-- protocol version is 2026-07-28 or later (a refused `server/discover`, Claude Code's probe
+-- before it falls back to `initialize`, opens nothing); methods.ts's statelessSession
+opened AS (
+  SELECT c.*,
+    c.method = 'initialize'
+      OR (c.method = 'server/discover' AND c.result IS NOT NULL AND c.error_code IS NULL)
+      OR (c.method IS DISTINCT FROM 'server/discover' AND NOT c.from_server AND coalesce(
+        regexp_full_match(json_extract_string(g.params,
+          '$._meta."io.modelcontextprotocol/protocolVersion"'), '\d{4}-\d{2}-\d{2}')
+        AND json_extract_string(g.params, '$._meta."io.modelcontextprotocol/protocolVersion"')
+          >= $mcp_stateless_version::VARCHAR, false)) AS opener
+  FROM calls c
+  LEFT JOIN mcp_messages g ON g.recording = c.recording AND g.message_id = c.mcp_call_id
+),
+-- each server and client (incarnations) that opened a session (`opener`), with the tool calls
 -- the client sent the server
 servers AS (
   SELECT recording, server_pid, server_start_ns, client_pid, client_start_ns,
-    min(mcp_call_id) FILTER (WHERE method = 'initialize') AS mcp_call_id,
-    min(start_ns) FILTER (WHERE method = 'initialize') AS init_ns,
-    min(session_id) FILTER (WHERE method = 'initialize') AS session_id,
-    max(server_name) FILTER (WHERE method = 'initialize') AS server_name,
-    min(transport) FILTER (WHERE method = 'initialize') AS transport,
-    max(server_port) FILTER (WHERE method = 'initialize') AS server_port, server_host,
+    min(mcp_call_id) FILTER (WHERE opener) AS mcp_call_id,
+    min(start_ns) FILTER (WHERE opener) AS init_ns,
+    min(session_id) FILTER (WHERE opener) AS session_id,
+    max(server_name) FILTER (WHERE opener) AS server_name,
+    min(transport) FILTER (WHERE opener) AS transport,
+    max(server_port) FILTER (WHERE opener) AS server_port, server_host,
     max(server_alias) AS server_alias,
     count(*) FILTER (WHERE method = 'tools/call') AS tool_calls
-  FROM calls
+  FROM opened
   WHERE (server_pid IS NOT NULL OR server_host IS NOT NULL) AND client_pid IS NOT NULL
   GROUP BY recording, server_pid, server_start_ns, client_pid, client_start_ns, server_host,
     CASE WHEN server_host IS NOT NULL THEN server_port END
-  HAVING count(*) FILTER (WHERE method = 'initialize') > 0
+  HAVING count(*) FILTER (WHERE opener) > 0
 ),
 -- the server's ancestors, incarnation by incarnation (lineage's ppid and parent_start_ns),
 -- up to its client
