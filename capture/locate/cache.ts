@@ -6,16 +6,19 @@
  * where its loadable segments lie in the file, else its size and SHA-256 (Codex has no build-id).
  * The build-id names what the linker wrote, not what a tool did to the file after: `bun build
  * --compile` copies one Bun runtime, build-id and all, into every program made with it and
- * appends the program, and two such files of one build-id (opencode 1.17.0 and 1.18.34 on
- * Bun 1.3.14, another Bun program) can map the same code from other file offsets; the answer's
- * hooks are file offsets, so one file's answer put another's uprobes mid-instruction (no TLS
- * seen). The locator's own version is part of the key,
+ * appends the program, and two such files of one build-id (opencode 1.17.0 and kilocode-cli
+ * 7.7.9, both on Bun 1.3.14: kilo's code lies 0x2000 further into its file) can map the same
+ * code from other file offsets; the answer's hooks are file offsets, so one file's answer put
+ * another's uprobes mid-instruction (no TLS seen). The entry also stores the layout itself
+ * (the key holds a short hash), and every answer read is checked against the file's own
+ * program headers ({@linkcode misfit}) before it is served. The locator's own version is part
+ * of the key,
  * so a changed method never serves an old answer. Only what the analysis produced is stored;
  * `cached`, `durationMs` are filled in per call.
  */
 
 import { idHash } from "../id_hash.ts";
-import type { LocateResult } from "./types.ts";
+import type { LocatedHook, LocateResult } from "./types.ts";
 
 /** Bump when the method changes in a way that changes results. */
 export const LOCATOR_VERSION = 8;
@@ -32,31 +35,39 @@ export type CachedResult = Omit<LocateResult, "cached" | "durationMs">;
 /** A segment as the ELF program header gives it (capture/elf.ts's ElfSegment). */
 export interface LoadSegment {
   type: number;
+  flags: number;
   offset: number;
   vaddr: number;
   filesz: number;
 }
 
-/** PT_LOAD (the ELF specification's value; elf.ts is not imported here, see later() in mod.ts). */
+/** PT_LOAD, PF_X (the ELF specification's values; elf.ts is not imported here, see later() in
+ * mod.ts). */
 const PT_LOAD = 1;
+const PF_X = 1;
 
-/** Where the loadable segments lie: file offset, address and size of each, as a short hash. */
+/** Where the loadable segments lie: file offset, address and size of each (stored in the entry
+ * and compared on reading, so a collision of {@linkcode loadLayout}'s short hash is a miss). */
+export function layoutOf(segments: readonly LoadSegment[]): string {
+  return segments.filter((s) => s.type === PT_LOAD).map((s) => `${s.offset}:${s.vaddr}:${s.filesz}`)
+    .join(",");
+}
+
+/** {@linkcode layoutOf} as a short hash, for the key. */
 export function loadLayout(segments: readonly LoadSegment[]): string {
-  return idHash(
-    segments.filter((s) => s.type === PT_LOAD).map((s) => `${s.offset}:${s.vaddr}:${s.filesz}`)
-      .join(","),
-  ).slice(0, 16);
+  return idHash(layoutOf(segments)).slice(0, 16);
 }
 
 /**
  * The cache key of a file: build-id and layout ({@linkcode loadLayout}) based when there is a
- * build-id, else size + SHA-256.
+ * build-id, else size + SHA-256. `segments` is required: without it every layout would share
+ * one key, and one file's hooks would be served to another.
  */
 export async function cacheKeyOf(
   path: string,
   buildId: string | undefined,
-  symbols = false,
-  segments: readonly LoadSegment[] = [],
+  symbols: boolean,
+  segments: readonly LoadSegment[],
 ): Promise<string> {
   // `strip` keeps the build-id but not the symbols the answer may have come from
   if (buildId) {
@@ -83,22 +94,77 @@ function fileFor(dir: string, key: string): string {
   return `${dir.replace(/\/$/, "")}/${key.replace(/[^A-Za-z0-9._-]/g, "_")}.json`;
 }
 
-export async function readCache(dir: string, key: string): Promise<CachedResult | undefined> {
+/**
+ * The entry stored under `key`, or undefined. With `layout` ({@linkcode layoutOf}; given for a
+ * build-id key, whose name holds only its hash), the entry must have been written for that very
+ * layout.
+ */
+export async function readCache(
+  dir: string,
+  key: string,
+  layout?: string,
+): Promise<CachedResult | undefined> {
   try {
-    const v = JSON.parse(await Deno.readTextFile(fileFor(dir, key)));
-    return v && v.cacheKey === key ? v as CachedResult : undefined;
+    const { loadLayout: stored, ...v } = JSON.parse(await Deno.readTextFile(fileFor(dir, key)));
+    if (v.cacheKey !== key) return undefined;
+    return layout === undefined || stored === layout ? v as CachedResult : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function writeCache(dir: string, result: CachedResult): Promise<void> {
+/** Stores `result` under its key, with the file's `layout` ({@linkcode layoutOf}). */
+export async function writeCache(
+  dir: string,
+  result: CachedResult,
+  layout: string,
+): Promise<void> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const path = fileFor(dir, result.cacheKey);
   const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(result, null, 1) + "\n", { mode: 0o600 });
+  const entry = { ...result, loadLayout: layout };
+  await Deno.writeTextFile(tmp, JSON.stringify(entry, null, 1) + "\n", { mode: 0o600 });
   await Deno.chmod(tmp, 0o600);
   await Deno.rename(tmp, path);
+}
+
+/**
+ * Why a cached answer does not fit the file it would be served to, or undefined when it does:
+ * every hook's (and alternate's) file offset must be where this file's own segments put its
+ * address, in an executable segment, and its RETs (Go) in that segment too. Costs nothing (the
+ * program headers are already read) and keeps a wrong offset, however it got into the cache,
+ * from reaching a uprobe (one mid-instruction can change what the traced program does).
+ */
+export function misfit(
+  result: CachedResult,
+  segments: readonly LoadSegment[],
+): string | undefined {
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  const check = (h: LocatedHook): string | undefined => {
+    const seg = segments.find((s) =>
+      s.type === PT_LOAD && h.vaddr >= s.vaddr && h.vaddr < s.vaddr + s.filesz
+    );
+    if (!seg) return `${h.fn} at ${hex(h.vaddr)} lies in no loadable segment of this file`;
+    if (!(seg.flags & PF_X)) return `${h.fn} at ${hex(h.vaddr)} lies in a segment not executable`;
+    const want = h.vaddr - seg.vaddr + seg.offset;
+    if (want !== h.fileOffset) {
+      return `${h.fn} at ${hex(h.vaddr)}: cached file offset ${
+        hex(h.fileOffset)
+      }, this file has it at ${hex(want)}`;
+    }
+    const ret = h.retOffsets?.find((o) => o < seg.offset || o >= seg.offset + seg.filesz);
+    if (ret !== undefined) return `${h.fn}: cached RET at ${hex(ret)} lies outside its segment`;
+    for (const a of h.alternates ?? []) {
+      const why = check(a);
+      if (why) return `${why} (an alternate)`;
+    }
+    return undefined;
+  };
+  for (const h of result.hooks) {
+    const why = check(h);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 /**

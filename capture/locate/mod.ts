@@ -28,6 +28,8 @@ import {
   cacheKeyOf,
   DEFAULT_CACHE_DIR,
   keyFromStat,
+  layoutOf,
+  misfit,
   readCache,
   rememberStat,
   writeCache,
@@ -70,27 +72,37 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
   try {
     const buildId = elf.buildId();
     const dir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
+    const layout = layoutOf(elf.segments);
+    // a cached answer whose offsets this file's segments contradict is located afresh
+    let refused: string | undefined;
+    const served = (hit: CachedResult | undefined) => {
+      const why = hit && misfit(hit, elf.segments);
+      if (why) refused = why;
+      return hit && !why;
+    };
     if (!opts.noCache && !buildId) {
       const known = await keyFromStat(dir, path);
-      const hit = known && await readCache(dir, known);
-      if (hit) return finish(hit, true);
+      const hit = known ? await readCache(dir, known) : undefined;
+      if (served(hit)) return finish(hit!, true);
     }
     const symtab = elf.sections.some((x) => x.type === SHT_SYMTAB);
     const cacheKey = await cacheKeyOf(path, buildId, symtab, elf.segments);
     if (!opts.noCache) {
-      const hit = await readCache(dir, cacheKey);
-      if (hit) return finish(hit, true);
+      const hit = await readCache(dir, cacheKey, buildId ? layout : undefined);
+      if (served(hit)) return finish(hit!, true);
     }
     const result = await analyse(elf, buildId, cacheKey);
     if (!opts.noCache) {
       try {
-        await writeCache(dir, result);
+        await writeCache(dir, result, layout);
         if (!buildId) await rememberStat(dir, path, cacheKey);
       } catch (e) {
         opts.onCacheError?.((e as Error).message);
       }
     }
-    return finish(result, false);
+    // said in this answer only, not stored: the stored one is located afresh
+    const why = refused && `cache: not served (${refused}); located afresh`;
+    return finish(why ? { ...result, tried: [why, ...result.tried] } : result, false);
   } finally {
     elf.close();
   }
@@ -123,8 +135,11 @@ export async function locateCached(
         elf.segments,
       )
       : await keyFromStat(cacheDir, path);
-    const hit = key && await readCache(cacheDir, key);
-    return hit
+    const hit = key
+      ? await readCache(cacheDir, key, buildId ? layoutOf(elf.segments) : undefined)
+      : undefined;
+    // an answer this file's segments contradict is left to locate(), which locates afresh
+    return hit && !misfit(hit, elf.segments)
       ? { ...hit, cached: true, durationMs: Math.round((performance.now() - t0) * 10) / 10 }
       : undefined;
   } finally {
