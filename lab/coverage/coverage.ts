@@ -406,6 +406,13 @@ async function whatWasRecovered(
       })),
       toolCalls: Number(res.tool_calls),
       toolResults: Number(res.tool_results),
+      exitCode: run.exitCode,
+      sleeps: (await queryDb(db, readSql(SQL_DIR, "coverage_sleeps"))).map((p) => ({
+        pid: Number(p.pid),
+        ended: Boolean(p.ended),
+        exit_code: p.exit_code === null ? null : Number(p.exit_code),
+        exit_signal: p.exit_signal === null ? null : Number(p.exit_signal),
+      })),
     },
     { requests: run.requests, turns: scenario.turns.length },
     signalled,
