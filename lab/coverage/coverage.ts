@@ -18,7 +18,12 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { locate, type LocateResult } from "../../capture/locate/mod.ts";
 import { underCapture } from "../agents/under_capture.ts";
 import { runAgent, type RunAgentResult } from "../agents/run_agent.ts";
-import { loadScenario, type RequestRecord, type Scenario } from "../simulator/mod.ts";
+import {
+  loadScenario,
+  type RequestRecord,
+  type Scenario,
+  startModelServer,
+} from "../simulator/mod.ts";
 import {
   BUILD_SPECS,
   type BuildSpec,
@@ -301,17 +306,25 @@ async function captureSample(
       underRec(shellSequence(argv, resumeArgs(spec.runner!, argv, scenario.prompt!, AGAIN)), again)
     : underRec;
   const stop = new AbortController();
-  const signalled = play.kind === "interrupt" ? ctrlC(play.when, stop.signal) : undefined;
+  // an interrupt waits for the server's own log of the moment (the stalled answer): the server is
+  // started here so its log can be read while the agent runs
+  const server = play.kind === "interrupt" ? await startModelServer({ scenario }) : undefined;
+  const signalled = play.kind === "interrupt"
+    ? ctrlC(play.when, stop.signal, { served: () => server!.requests })
+    : undefined;
   const run = await runAgent({
     agent: spec.runner!,
     binary: b.launcher,
-    scenario,
+    ...(server ? { server } : { scenario }),
     wrap,
     timeoutMs: 180_000,
     // what the build unpacked into its HOME (a library it loads) is located after the run
     keepHome: true,
     ...(path ? { env: path } : {}),
-  }).finally(() => stop.abort());
+  }).finally(async () => {
+    stop.abort();
+    await server?.close();
+  });
   const hit = await signalled ?? [];
   // what the interrupted agent left running of its command: its leftovers, ended here
   const left = play.kind === "interrupt" ? processesIn(run.workdir) : [];
