@@ -468,14 +468,14 @@ function sessionCall(r: Record<string, unknown>): SessionCall {
 
 /**
  * What a build prints for the help that names its resume (`RESUME_HELP`), stdout and stderr,
- * run in a HOME of its own (a build may write there); undefined when it did not run within
- * 30 s (the run then shows what the build does).
+ * and whether it exited 0, run in a HOME of its own (a build may write there); undefined when it
+ * did not run within 30 s (the run then shows what the build does).
  */
 async function buildHelp(
   agent: RunnerName,
   launcher: string,
   env: Record<string, string> | undefined,
-): Promise<string | undefined> {
+): Promise<{ success: boolean; text: string } | undefined> {
   const home = await Deno.makeTempDir({ prefix: `sl-help-${agent}-` });
   try {
     const out = await new Deno.Command(launcher, {
@@ -485,7 +485,7 @@ async function buildHelp(
       signal: AbortSignal.timeout(30_000),
     }).output();
     const text = new TextDecoder();
-    return text.decode(out.stdout) + text.decode(out.stderr);
+    return { success: out.success, text: text.decode(out.stdout) + text.decode(out.stderr) };
   } catch {
     return undefined;
   } finally {
