@@ -115,24 +115,36 @@ export async function ctrlC(
   return [];
 }
 
+/** A traced process the recording has no end of (`processes` with `end_ns` null). */
+export interface Unended {
+  pid: number;
+  comm: string;
+  /** its fork time, ns since the epoch (`processes.start_ns`) */
+  start_ns: number;
+}
+
+/** When a process started, ns since the epoch, from its /proc start time (ticks after boot). */
+function startedNs(start: string): number {
+  const uptime = Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]);
+  const bootNs = Date.now() * 1e6 - uptime * 1e9;
+  // /proc/PID/stat's start time is in clock ticks (USER_HZ 100) after boot
+  return bootNs + Number(start) * 1e7;
+}
+
 /**
- * The processes still running whose working directory is `dir` (a run's working directory):
- * after an interrupted agent ended, what it left running of its tool's commands.
+ * Of the processes the recording traced and has no end of, those still running after the agent
+ * ended (what an interrupted agent left running of its command): the same process, started
+ * within 0.5 s of the recorded fork (a reused pid is another process), never the capture's own
+ * (`sightline-*`, its watchdog).
  */
-export function processesIn(dir: string): { pid: number; comm: string }[] {
-  let real = dir;
-  try {
-    real = Deno.realPathSync(dir);
-  } catch { /* gone: nothing can run there */ }
+export function leftRunning(unended: readonly Unended[]): { pid: number; comm: string }[] {
   const out: { pid: number; comm: string }[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    const pid = Number(e.name);
-    if (!Number.isInteger(pid) || pid === Deno.pid) continue;
-    try {
-      if (Deno.readLinkSync(`/proc/${pid}/cwd`) !== real) continue;
-      const s = stat(pid);
-      if (s && s.state !== "Z") out.push({ pid, comm: s.comm });
-    } catch { /* gone, or not ours to read */ }
+  for (const u of unended) {
+    if (u.pid === Deno.pid || u.comm.startsWith("sightline-")) continue;
+    const s = stat(u.pid);
+    if (!s || s.state === "Z" || s.comm.startsWith("sightline-")) continue;
+    if (Math.abs(startedNs(s.start) - u.start_ns) > 5e8) continue;
+    out.push({ pid: u.pid, comm: s.comm });
   }
   return out.sort((a, b) => a.pid - b.pid);
 }

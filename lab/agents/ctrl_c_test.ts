@@ -4,7 +4,7 @@
  * process is signalled only if it is the one seen (its start time), never a reused pid.
  */
 import assert from "node:assert/strict";
-import { ctrlC, sigintGroup, stallingNow } from "./ctrl_c.ts";
+import { ctrlC, leftRunning, sigintGroup, stallingNow } from "./ctrl_c.ts";
 import { procOf } from "../../kit/procs.ts";
 
 const stall = { kind: "main" as const, error: "scripted failure: stall after 3" };
@@ -75,4 +75,26 @@ Deno.test("a pid reused by another process is never signalled", async () => {
     child.kill("SIGKILL");
     await child.status;
   }
+});
+
+Deno.test("leftovers are traced processes still running as recorded, wherever they run", async () => {
+  // in another directory than the run's: found all the same (cwd is not the test)
+  const child = new Deno.Command("sleep", { args: ["30"], cwd: "/" }).spawn();
+  try {
+    const forked = Date.now() * 1e6;
+    const row = { pid: child.pid, comm: "sleep", start_ns: forked };
+    assert.deepEqual(leftRunning([row]), [{ pid: child.pid, comm: "sleep" }]);
+    // the recorded process was forked 10 s earlier: this one reuses its pid, not a leftover
+    assert.deepEqual(leftRunning([{ ...row, start_ns: forked - 10e9 }]), []);
+    // the capture's own watchdog is never one
+    assert.deepEqual(leftRunning([{ ...row, comm: "sightline-watch" }]), []);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+  // ended since: nothing to end
+  assert.deepEqual(
+    leftRunning([{ pid: child.pid, comm: "sleep", start_ns: Date.now() * 1e6 }]),
+    [],
+  );
 });

@@ -37,7 +37,7 @@ import {
   systemNode,
 } from "./builds.ts";
 import { buildMakeup } from "./runtime.ts";
-import { ctrlC, processesIn } from "../agents/ctrl_c.ts";
+import { ctrlC, leftRunning } from "../agents/ctrl_c.ts";
 import { RESUME_HELP, resumeArgs, resumeMissing, shellSequence } from "../agents/resume_args.ts";
 import type { RunnerName } from "../agents/agent_profile.ts";
 import { AGAIN, cellOf, judgePlay, type Play, playOf, type SessionCall } from "./scenario_play.ts";
@@ -326,15 +326,8 @@ async function captureSample(
     await server?.close();
   });
   const hit = await signalled ?? [];
-  // what the interrupted agent left running of its command: its leftovers, ended here
-  const left = play.kind === "interrupt" ? processesIn(run.workdir) : [];
-  for (const p of left) {
-    try {
-      Deno.kill(p.pid, "SIGKILL");
-    } catch { /* gone */ }
-  }
   try {
-    return await whatWasRecovered(spec, b, node, located, scenario, rec, run, play, hit, left);
+    return await whatWasRecovered(spec, b, node, located, scenario, rec, run, play, hit);
   } finally {
     await Deno.remove(run.runDir, { recursive: true }).catch(() => {});
   }
@@ -352,8 +345,6 @@ async function whatWasRecovered(
   play: Play = { kind: "once" },
   /** the processes Ctrl-C reached (an interrupt scenario) */
   signalled: string[] = [],
-  /** what the interrupted agent left running in its working directory */
-  left: { pid: number; comm: string }[] = [],
 ): Promise<Partial<MatrixRow>> {
   const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
   const ran = (run.notRoot ? "run where it is not root (it refused root); " : "") +
@@ -408,6 +399,20 @@ async function whatWasRecovered(
     toolCalls: Number(res.tool_calls),
     toolResults: Number(res.tool_results),
   });
+  // what the interrupted agent left running of its command, among the processes the recording
+  // traced and has no end of: its leftovers, ended here
+  const left = play.kind !== "interrupt" ? [] : leftRunning(
+    (await queryDb(db, readSql(SQL_DIR, "coverage_unended"))).map((p) => ({
+      pid: Number(p.pid),
+      comm: String(p.comm),
+      start_ns: Number(p.start_ns),
+    })),
+  );
+  for (const p of left) {
+    try {
+      Deno.kill(p.pid, "SIGKILL");
+    } catch { /* gone */ }
+  }
   // the scenario's own part: the interrupted call, the resumed session, the compaction
   const extra = play.kind === "once" ? undefined : judgePlay(
     play,

@@ -143,8 +143,8 @@ export function judgePlay(
   },
   signalled: string[] = [],
   /**
-   * the processes still running in the run's working directory after the agent ended (what an
-   * interrupted agent left running of its command: `ctrl_c.ts` `processesIn`)
+   * the traced processes with no recorded end still running after the agent ended (what an
+   * interrupted agent left running of its command: `ctrl_c.ts` `leftRunning`)
    */
   leftRunning: { pid: number; comm: string }[] = [],
 ): PlayVerdict {

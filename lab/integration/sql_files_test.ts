@@ -185,6 +185,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
     "coverage_problems",
     "coverage_session",
     "coverage_sleeps",
+    "coverage_unended",
   ]);
   assert.deepEqual(sqlFilesIn(DEMO_SQL), ["demo_changed_files", "demo_commands", "demo_llm_calls"]);
   assert.deepEqual(sqlFilesIn(CHECK_SQL), CHECK_FILES);
