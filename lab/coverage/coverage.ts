@@ -604,7 +604,9 @@ export function judgeCapture(
   }
   if (!reachedEnd) {
     notes.push(
-      `the agent stopped after scripted turn ${served.lastTurn + 1} of ${served.turns} ` +
+      (served.lastTurn < 0
+        ? `the agent stopped before its first answer (of ${served.turns} scripted turns) `
+        : `the agent stopped after scripted turn ${served.lastTurn + 1} of ${served.turns} `) +
         `(${served.main} main request${served.main === 1 ? "" : "s"} served)`,
     );
   }

@@ -84,8 +84,8 @@ const CUT_BY_CLIENT = /its client \(pid \d+ [^)]*\) ended \([^)]*\)[^:]*: it sto
  * Whether the agent went on from a rewritten history (a compaction), as the server saw it: a turn
  * of its own (a request that offers tools) that carries no tool call of the model's once the
  * server had answered with one. A summariser's request (no tools) is not one: Qwen Code 0.12.0
- * asks for a summary of the history before the tool call and then goes on without it. Not whether a history was shorter than the one before: requests made at once arrive in
- * either order (GitHub Copilot CLI 1.0.102 asks for its summary while it sends the tool result).
+ * asks for a summary of the history before the tool call and then goes on without it. Not
+ * whether a history was shorter than the one before: requests made at once arrive in either order (GitHub Copilot CLI 1.0.102 asks for its summary while it sends the tool result).
  * Bodies that name a stored response (`previous_response_id`) send only new items and are not
  * compared.
  */
