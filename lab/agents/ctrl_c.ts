@@ -1,9 +1,9 @@
 /**
  * Ctrl-C for an agent run under capture: waits for the scripted moment (`stream`: the scripted
  * server's log shows the main request whose answer stalls after its first events; `tool`: its
- * build script's `sleep 45` runs) and then sends SIGINT to the agent's process and those below it in its process group,
- * what a terminal's Ctrl-C reaches (a tool the agent runs in a group of its own is the agent's
- * to stop). Used by lab/integration/agent_interrupt_capture_test.ts and the coverage matrix's
+ * build script's `sleep 45` runs) and then sends SIGINT to the agent's process and those below
+ * it in its process group, what a terminal's Ctrl-C reaches (a tool the agent runs in a group of
+ * its own is the agent's to stop). Used by lab/integration/agent_interrupt_capture_test.ts and the coverage matrix's
  * interrupt scenarios (lab/coverage/scenario_play.ts).
  */
 import { descendants, type Proc } from "../../kit/cli.ts";

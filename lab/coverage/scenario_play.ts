@@ -65,8 +65,8 @@ export interface PlayFacts {
   /** the agent's exit code (a resume: the shell sequence's), null when a signal ended it */
   exitCode: number | null;
   /**
-   * the recorded processes of the interrupt_tool build script's `sleep 45` (sql/coverage_sleeps.sql):
-   * how each ended, so an interrupt is known to have stopped the command
+   * the recorded processes of the interrupt_tool build script's `sleep 45`
+   * (sql/coverage_sleeps.sql): how each ended, so an interrupt is known to have stopped the command
    */
   sleeps: { pid: number; ended: boolean; exit_code: number | null; exit_signal: number | null }[];
 }
@@ -85,7 +85,8 @@ const CUT_BY_CLIENT = /its client \(pid \d+ [^)]*\) ended \([^)]*\)[^:]*: it sto
  * of its own (a request that offers tools) that carries no tool call of the model's once the
  * server had answered with one. A summariser's request (no tools) is not one: Qwen Code 0.12.0
  * asks for a summary of the history before the tool call and then goes on without it. Not
- * whether a history was shorter than the one before: requests made at once arrive in either order (GitHub Copilot CLI 1.0.102 asks for its summary while it sends the tool result).
+ * whether a history was shorter than the one before: requests made at once arrive in either
+ * order (GitHub Copilot CLI 1.0.102 asks for its summary while it sends the tool result).
  * Bodies that name a stored response (`previous_response_id`) send only new items and are not
  * compared.
  */
