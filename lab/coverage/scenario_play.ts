@@ -236,9 +236,11 @@ export function judgePlay(
     c.compactions > 0 || c.conversation_vias.split(",").includes("summary")
   );
   if (play.compaction && !compactedOnWire(served.requests) && !counted) {
-    // the build did not compact: n/a only when the rest of the run held (the summary's turn
-    // then served an ordinary request, so the resumed process's last is one turn earlier)
-    const resumed = resumeNotes(facts, served, served.turns - 2, false, wrong);
+    // the build did not compact: n/a only when the rest of the run held. The summary's turn
+    // served its summariser's request (no tools: Qwen Code 0.12.0 asks and goes on without it),
+    // or else an ordinary turn, and the resumed process's last request is one turn earlier
+    const asked = served.requests.some((r) => r.kind === "main" && !offersTools(r.body));
+    const resumed = resumeNotes(facts, served, served.turns - (asked ? 1 : 2), false, wrong);
     const why = "the agent did not compact at the scenario's nearly full context (990000 " +
       "input tokens): no request left out the tool call it had been answered with, and the " +
       "analysis counts no compaction";

@@ -330,7 +330,7 @@ Deno.test("compaction not played: n/a only when the run held, else no", () => {
     kind: "main" as const,
     seq: 0,
     turn: 0,
-    body: { messages: [{}] },
+    body: { messages: [{}], tools: [{}] },
     toolCalls: ["Bash"],
   };
   const withCall = { messages: [{}, { content: [{ type: "tool_use" }] }, {}], tools: [{}] };
@@ -362,6 +362,12 @@ Deno.test("compaction not played: n/a only when the run held, else no", () => {
   const early = judgePlay(play, held, { requests: served.requests.slice(0, 2), turns: 4 });
   assert.equal(early.captured, "no");
   assert.match(early.note, /did not send the session's history/);
+  // a summary asked for (a summariser's request, no tools) and not gone on from (Qwen Code
+  // 0.12.0): the summary's turn was used, the resumed process took the last
+  const summariser = mainReq(1, 1, { messages: [{}] });
+  const asked = [called, summariser, mainReq(2, 2, withCall), mainReq(3, 3, withCall)];
+  const askedNa = judgePlay(play, held, { requests: asked, turns: 4 });
+  assert.equal(askedNa.captured, "n/a", askedNa.note);
   // nothing recovered and the base check failed: never n/a
   assert.equal(cellOf(false, false, { captured: "n/a", note: "" }), "no");
 });
