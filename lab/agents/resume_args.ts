@@ -9,6 +9,14 @@
  */
 import type { RunnerName } from "./agent_profile.ts";
 
+/** An option `flag` as a help lists it: at a line's start, maybe after its short form (`-c, `). */
+function option(flag: string): RegExp {
+  return new RegExp(`^\\s*(?:-\\w,\\s*)?${flag}(?![\\w-])`, "m");
+}
+
+/** The prompt option every help of these agents lists (`-p, --print` or `-p, --prompt`). */
+const PROMPT = /^\s*-p,\s*--(?:print|prompt)(?![\w-])/m;
+
 /** `argv` (the agent's, prompt `prompt`) made to resume its latest session with `again`. */
 export function resumeArgs(
   agent: RunnerName,
@@ -38,31 +46,44 @@ export function resumeArgs(
 
 /**
  * Where a build says it can resume (`resumeArgs`): the arguments that print the help naming the
- * resume, and the pattern the help has when it does.
+ * resume, the pattern the help has when it does (the flag as an option of its own, at a line's
+ * start, not a mention in another option's description), and what any help of the agent's has
+ * (its prompt option or usage line), so a text that is no help (a crash's) tells nothing.
  */
 export const RESUME_HELP: Readonly<
-  Record<RunnerName, { args: readonly string[]; names: RegExp; flag: string }>
+  Record<RunnerName, { args: readonly string[]; names: RegExp; flag: string; help: RegExp }>
 > = {
-  claude: { args: ["--help"], names: /(^|\s)--continue(?![\w-])/m, flag: "--continue" },
-  qwen: { args: ["--help"], names: /(^|\s)--continue(?![\w-])/m, flag: "--continue" },
-  copilot: { args: ["--help"], names: /(^|\s)--continue(?![\w-])/m, flag: "--continue" },
-  gemini: { args: ["--help"], names: /(^|\s)--resume(?![\w-])/m, flag: "--resume" },
+  claude: { args: ["--help"], names: option("--continue"), flag: "--continue", help: PROMPT },
+  qwen: { args: ["--help"], names: option("--continue"), flag: "--continue", help: PROMPT },
+  copilot: { args: ["--help"], names: option("--continue"), flag: "--continue", help: PROMPT },
+  gemini: { args: ["--help"], names: option("--resume"), flag: "--resume", help: PROMPT },
   // the `resume` subcommand of `codex exec`, listed under its commands
-  codex: { args: ["exec", "--help"], names: /^\s+resume(?![\w-])/m, flag: "exec resume" },
+  codex: {
+    args: ["exec", "--help"],
+    names: /^\s+resume(?![\w-])/m,
+    flag: "exec resume",
+    help: /\bcodex exec\b/,
+  },
   opencode: {
     args: ["run", "--help"],
-    names: /(^|\s)--continue(?![\w-])/m,
+    names: option("--continue"),
     flag: "run --continue",
+    help: /\bopencode run\b/,
   },
 };
 
 /**
- * Why a build cannot resume a session as `resumeArgs` does, from its help text (what its
- * `RESUME_HELP` arguments printed), or undefined when the help names the resume.
+ * Why a build cannot resume a session as `resumeArgs` does, from its help (what its
+ * `RESUME_HELP` arguments printed, and whether they exited 0), or undefined when the help names
+ * the resume or tells nothing: a help that failed (an unmet Node engine, a SyntaxError) or is
+ * not the agent's help, so the scenario is run and shows what the build does.
  */
-export function resumeMissing(agent: RunnerName, help: string): string | undefined {
+export function resumeMissing(
+  agent: RunnerName,
+  help: { success: boolean; text: string },
+): string | undefined {
   const h = RESUME_HELP[agent];
-  if (h.names.test(help)) return undefined;
+  if (!help.success || !h.help.test(help.text) || h.names.test(help.text)) return undefined;
   return `no ${h.flag} in this build (its \`${h.args.join(" ")}\` does not name it)`;
 }
 

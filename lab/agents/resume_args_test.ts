@@ -45,21 +45,44 @@ Deno.test("GitHub Copilot CLI resumes with --continue, the prompt replaced", () 
 });
 
 Deno.test("a build's help says whether it can resume; one without the flag is named n/a's reason", () => {
-  const help = "Options:\n  -c, --continue  Continue the most recent conversation\n";
-  assert.equal(resumeMissing("claude", help), undefined);
-  assert.match(
-    resumeMissing("claude", "Options:\n  -p, --print\n")!,
-    /no --continue in this build/,
-  );
-  // a flag that merely begins with the name is not it
-  assert.match(resumeMissing("copilot", "  --continue-on-error\n")!, /--continue/);
-  assert.equal(resumeMissing("gemini", "  -r, --resume  Resume a session\n"), undefined);
-  assert.match(resumeMissing("gemini", "  --checkpointing\n")!, /no --resume/);
-  const codexHelp = "Commands:\n  resume  Resume a previous session\n  help  Print this message\n";
-  assert.equal(resumeMissing("codex", codexHelp), undefined);
-  assert.match(resumeMissing("codex", "Usage: codex exec [OPTIONS] [PROMPT]\n")!, /exec resume/);
+  const ok = (text: string) => ({ success: true, text });
+  const P = "Options:\n  -p, --print  Print the response\n";
   assert.equal(
-    resumeMissing("opencode", "      --continue  continue the last session\n"),
+    resumeMissing("claude", ok(`${P}  -c, --continue  Continue the last one\n`)),
     undefined,
   );
+  assert.match(resumeMissing("claude", ok(P))!, /no --continue in this build/);
+  // a flag that merely begins with the name is not it
+  assert.match(resumeMissing("copilot", ok(`${P}  --continue-on-error\n`))!, /--continue/);
+  const G = "  -p, --prompt  Prompt\n";
+  assert.equal(resumeMissing("gemini", ok(`${G}  -r, --resume  Resume a session\n`)), undefined);
+  assert.match(resumeMissing("gemini", ok(`${G}  --checkpointing\n`))!, /no --resume/);
+  const usage = "Usage: codex exec [OPTIONS] [PROMPT]\n";
+  const codexHelp = `${usage}Commands:\n  resume  Resume a previous session\n  help  Print this\n`;
+  assert.equal(resumeMissing("codex", ok(codexHelp)), undefined);
+  assert.match(resumeMissing("codex", ok(usage))!, /exec resume/);
+  assert.equal(
+    resumeMissing(
+      "opencode",
+      ok("opencode run [message..]\n      --continue  continue the last\n"),
+    ),
+    undefined,
+  );
+});
+
+Deno.test("a help that crashed or is no help tells nothing: the scenario is run, never n/a", () => {
+  // an unmet Node engine: the launcher dies printing a SyntaxError, exit 1
+  const crash = "file:///x/cli.js:12\n  x ??= 1\n    ^^^\nSyntaxError: Unexpected token '?='\n";
+  assert.equal(resumeMissing("claude", { success: false, text: crash }), undefined);
+  assert.equal(resumeMissing("gemini", { success: true, text: crash }), undefined);
+  // a failed help that printed a real help is not read either
+  assert.equal(
+    resumeMissing("claude", { success: false, text: "  -p, --print  Print\n" }),
+    undefined,
+  );
+});
+
+Deno.test("a resume flag named only in another option's description is not the build's", () => {
+  const help = "  -p, --print  Print\n  --fork-session  Use with --continue to fork\n";
+  assert.match(resumeMissing("claude", { success: true, text: help })!, /no --continue/);
 });

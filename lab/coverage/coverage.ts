@@ -18,7 +18,12 @@ import { readSql } from "../../kit/sql_runner.ts";
 import { locate, type LocateResult } from "../../capture/locate/mod.ts";
 import { underCapture } from "../agents/under_capture.ts";
 import { runAgent, type RunAgentResult } from "../agents/run_agent.ts";
-import { loadScenario, type RequestRecord, type Scenario } from "../simulator/mod.ts";
+import {
+  loadScenario,
+  type RequestRecord,
+  type Scenario,
+  startModelServer,
+} from "../simulator/mod.ts";
 import {
   BUILD_SPECS,
   type BuildSpec,
@@ -32,7 +37,7 @@ import {
   systemNode,
 } from "./builds.ts";
 import { buildMakeup } from "./runtime.ts";
-import { ctrlC, processesIn } from "../agents/ctrl_c.ts";
+import { ctrlC, leftRunning } from "../agents/ctrl_c.ts";
 import { RESUME_HELP, resumeArgs, resumeMissing, shellSequence } from "../agents/resume_args.ts";
 import type { RunnerName } from "../agents/agent_profile.ts";
 import { AGAIN, cellOf, judgePlay, type Play, playOf, type SessionCall } from "./scenario_play.ts";
@@ -301,27 +306,28 @@ async function captureSample(
       underRec(shellSequence(argv, resumeArgs(spec.runner!, argv, scenario.prompt!, AGAIN)), again)
     : underRec;
   const stop = new AbortController();
-  const signalled = play.kind === "interrupt" ? ctrlC(play.when, stop.signal) : undefined;
+  // an interrupt waits for the server's own log of the moment (the stalled answer): the server is
+  // started here so its log can be read while the agent runs
+  const server = play.kind === "interrupt" ? await startModelServer({ scenario }) : undefined;
+  const signalled = play.kind === "interrupt"
+    ? ctrlC(play.when, stop.signal, { served: () => server!.requests })
+    : undefined;
   const run = await runAgent({
     agent: spec.runner!,
     binary: b.launcher,
-    scenario,
+    ...(server ? { server } : { scenario }),
     wrap,
     timeoutMs: 180_000,
     // what the build unpacked into its HOME (a library it loads) is located after the run
     keepHome: true,
     ...(path ? { env: path } : {}),
-  }).finally(() => stop.abort());
+  }).finally(async () => {
+    stop.abort();
+    await server?.close();
+  });
   const hit = await signalled ?? [];
-  // what the interrupted agent left running of its command: its leftovers, ended here
-  const left = play.kind === "interrupt" ? processesIn(run.workdir) : [];
-  for (const p of left) {
-    try {
-      Deno.kill(p.pid, "SIGKILL");
-    } catch { /* gone */ }
-  }
   try {
-    return await whatWasRecovered(spec, b, node, located, scenario, rec, run, play, hit, left);
+    return await whatWasRecovered(spec, b, node, located, scenario, rec, run, play, hit);
   } finally {
     await Deno.remove(run.runDir, { recursive: true }).catch(() => {});
   }
@@ -339,8 +345,6 @@ async function whatWasRecovered(
   play: Play = { kind: "once" },
   /** the processes Ctrl-C reached (an interrupt scenario) */
   signalled: string[] = [],
-  /** what the interrupted agent left running in its working directory */
-  left: { pid: number; comm: string }[] = [],
 ): Promise<Partial<MatrixRow>> {
   const played = scenario.name === "text-hello" ? {} : { scenario: scenario.name };
   const ran = (run.notRoot ? "run where it is not root (it refused root); " : "") +
@@ -395,6 +399,20 @@ async function whatWasRecovered(
     toolCalls: Number(res.tool_calls),
     toolResults: Number(res.tool_results),
   });
+  // what the interrupted agent left running of its command, among the processes the recording
+  // traced and has no end of: its leftovers, ended here
+  const left = play.kind !== "interrupt" ? [] : leftRunning(
+    (await queryDb(db, readSql(SQL_DIR, "coverage_unended"))).map((p) => ({
+      pid: Number(p.pid),
+      comm: String(p.comm),
+      start_ns: Number(p.start_ns),
+    })),
+  );
+  for (const p of left) {
+    try {
+      Deno.kill(p.pid, "SIGKILL");
+    } catch { /* gone */ }
+  }
   // the scenario's own part: the interrupted call, the resumed session, the compaction
   const extra = play.kind === "once" ? undefined : judgePlay(
     play,
@@ -406,6 +424,13 @@ async function whatWasRecovered(
       })),
       toolCalls: Number(res.tool_calls),
       toolResults: Number(res.tool_results),
+      exitCode: run.exitCode,
+      sleeps: (await queryDb(db, readSql(SQL_DIR, "coverage_sleeps"))).map((p) => ({
+        pid: Number(p.pid),
+        ended: Boolean(p.ended),
+        exit_code: p.exit_code === null ? null : Number(p.exit_code),
+        exit_signal: p.exit_signal === null ? null : Number(p.exit_signal),
+      })),
     },
     { requests: run.requests, turns: scenario.turns.length },
     signalled,
@@ -448,14 +473,14 @@ function sessionCall(r: Record<string, unknown>): SessionCall {
 
 /**
  * What a build prints for the help that names its resume (`RESUME_HELP`), stdout and stderr,
- * run in a HOME of its own (a build may write there); undefined when it did not run within
- * 30 s (the run then shows what the build does).
+ * and whether it exited 0, run in a HOME of its own (a build may write there); undefined when it
+ * did not run within 30 s (the run then shows what the build does).
  */
 async function buildHelp(
   agent: RunnerName,
   launcher: string,
   env: Record<string, string> | undefined,
-): Promise<string | undefined> {
+): Promise<{ success: boolean; text: string } | undefined> {
   const home = await Deno.makeTempDir({ prefix: `sl-help-${agent}-` });
   try {
     const out = await new Deno.Command(launcher, {
@@ -465,7 +490,7 @@ async function buildHelp(
       signal: AbortSignal.timeout(30_000),
     }).output();
     const text = new TextDecoder();
-    return text.decode(out.stdout) + text.decode(out.stderr);
+    return { success: out.success, text: text.decode(out.stdout) + text.decode(out.stderr) };
   } catch {
     return undefined;
   } finally {
@@ -579,7 +604,9 @@ export function judgeCapture(
   }
   if (!reachedEnd) {
     notes.push(
-      `the agent stopped after scripted turn ${served.lastTurn + 1} of ${served.turns} ` +
+      (served.lastTurn < 0
+        ? `the agent stopped before its first answer (of ${served.turns} scripted turns) `
+        : `the agent stopped after scripted turn ${served.lastTurn + 1} of ${served.turns} `) +
         `(${served.main} main request${served.main === 1 ? "" : "s"} served)`,
     );
   }

@@ -125,6 +125,14 @@ Deno.test("coverage: a capture is held to what the server served, not to the scr
   );
 });
 
+Deno.test("coverage: an agent stopped before its first answer is said so, not 'turn 0'", () => {
+  // interrupt_stream: the first answer stalls and the Ctrl-C ends the agent there
+  const served = servedFacts([{ seq: 0, kind: "main" as const, toolCalls: [] }], 2);
+  const v = judgeCapture(served, { request: true, response: false, toolCalls: 0, toolResults: 0 });
+  assert.match(v.note, /the agent stopped before its first answer \(of 2 scripted turns\)/);
+  assert.doesNotMatch(v.note, /turn 0/);
+});
+
 Deno.test("coverage: a build's engines are quoted when the Node it ran on does not meet them", () => {
   assert.equal(enginesMet(">=22", "20.20.2"), false); // Codex 0.1.x on the machine's node
   assert.equal(enginesMet(">=22", "22.23.5"), true);

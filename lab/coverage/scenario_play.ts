@@ -6,9 +6,11 @@
  * played; the runner (coverage.ts) sends the signal (lab/agents/ctrl_c.ts) or runs the second
  * process (lab/agents/resume_args.ts); `judgePlay` holds what the analysis shows to what a user
  * checks of each: the interrupted call there and marked cut, said as left unread by its client,
- * nothing left running; the resumed process's calls joined to the first one's conversation;
- * the compaction's summary counted. Each verdict says why when it is not `yes`; a build without
- * the feature is `n/a` with the reason, never a pass.
+ * the interrupted command stopped by a signal or said as left running, what is left running said
+ * so; the resumed process's calls joined to the first one's conversation; the compaction's
+ * summary counted. Each verdict says why when it is not `yes`; a build without the feature is
+ * `n/a` with the reason only when the rest of its run held (it exited 0 and the resume part is
+ * there), never a pass and never for a failed run.
  */
 import type { RequestRecord, Scenario } from "../simulator/mod.ts";
 import type { InterruptPoint } from "../agents/ctrl_c.ts";
@@ -60,6 +62,13 @@ export interface PlayFacts {
   /** tool calls the main calls' answers asked for, and those whose result went back */
   toolCalls: number;
   toolResults: number;
+  /** the agent's exit code (a resume: the shell sequence's), null when a signal ended it */
+  exitCode: number | null;
+  /**
+   * the recorded processes of the interrupt_tool build script's `sleep 45`
+   * (sql/coverage_sleeps.sql): how each ended, so an interrupt is known to have stopped the command
+   */
+  sleeps: { pid: number; ended: boolean; exit_code: number | null; exit_signal: number | null }[];
 }
 
 /** A verdict on the scenario's own part: `n/a` when the build could not play it. */
@@ -75,8 +84,9 @@ const CUT_BY_CLIENT = /its client \(pid \d+ [^)]*\) ended \([^)]*\)[^:]*: it sto
  * Whether the agent went on from a rewritten history (a compaction), as the server saw it: a turn
  * of its own (a request that offers tools) that carries no tool call of the model's once the
  * server had answered with one. A summariser's request (no tools) is not one: Qwen Code 0.12.0
- * asks for a summary of the history before the tool call and then goes on without it. Not whether a history was shorter than the one before: requests made at once arrive in
- * either order (GitHub Copilot CLI 1.0.102 asks for its summary while it sends the tool result).
+ * asks for a summary of the history before the tool call and then goes on without it. Not
+ * whether a history was shorter than the one before: requests made at once arrive in either
+ * order (GitHub Copilot CLI 1.0.102 asks for its summary while it sends the tool result).
  * Bodies that name a stored response (`previous_response_id`) send only new items and are not
  * compared.
  */
@@ -134,8 +144,8 @@ export function judgePlay(
   },
   signalled: string[] = [],
   /**
-   * the processes still running in the run's working directory after the agent ended (what an
-   * interrupted agent left running of its command: `ctrl_c.ts` `processesIn`)
+   * the traced processes with no recorded end still running after the agent ended (what an
+   * interrupted agent left running of its command: `ctrl_c.ts` `leftRunning`)
    */
   leftRunning: { pid: number; comm: string }[] = [],
 ): PlayVerdict {
@@ -199,23 +209,77 @@ export function judgePlay(
       `${facts.toolCalls} tool call(s), ${facts.toolResults} with a result sent back` +
         (facts.toolResults ? " (the agent carried on)" : ""),
     );
-    const ok = facts.toolCalls >= 1 && main.length >= 1 && !wrong;
     if (!facts.toolCalls) notes.push("the interrupted command's tool call is missing");
+    // the interrupt happened: the command's sleep ended by a signal, or is left running and said
+    const leftSaid = new Set(leftRunning.filter((p) => said.has(p.pid)).map((p) => p.pid));
+    const stopped = facts.sleeps.filter((p) => p.exit_signal !== null || leftSaid.has(p.pid));
+    if (!facts.sleeps.length) notes.push("the command's sleep 45 is not in the recording");
+    else if (!stopped.length) {
+      notes.push(
+        "the command was not interrupted: its sleep 45 " +
+          facts.sleeps.map((p) =>
+            p.ended ? `ended by itself (exit code ${p.exit_code})` : "has no recorded end"
+          ).join(", "),
+      );
+    } else if (stopped.some((p) => p.exit_signal !== null)) {
+      notes.push(
+        `its sleep 45 ended by signal ${stopped.find((p) => p.exit_signal !== null)!.exit_signal}`,
+      );
+    }
+    const ok = facts.toolCalls >= 1 && main.length >= 1 && stopped.length > 0 && !wrong;
     return { captured: ok ? "yes" : "no", note: notes.join("; ") };
   }
   // resume (and compaction): the second process's calls joined to the first one's conversation
+  // a compaction the wire shows, or one the analysis counts (which the wire check may not see: a
+  // compaction that keeps the latest items, tool call included), is judged as one
+  const counted = facts.calls.some((c) =>
+    c.compactions > 0 || c.conversation_vias.split(",").includes("summary")
+  );
+  if (play.compaction && !compactedOnWire(served.requests) && !counted) {
+    // the build did not compact: n/a only when the rest of the run held. The summary's turn
+    // served its summariser's request (no tools: Qwen Code 0.12.0 asks and goes on without it),
+    // or else an ordinary turn, and the resumed process's last request is one turn earlier
+    const asked = served.requests.some((r) => r.kind === "main" && !offersTools(r.body));
+    const resumed = resumeNotes(facts, served, served.turns - (asked ? 1 : 2), false, wrong);
+    const why = "the agent did not compact at the scenario's nearly full context (990000 " +
+      "input tokens): no request left out the tool call it had been answered with, and the " +
+      "analysis counts no compaction";
+    if (facts.exitCode !== 0) {
+      return {
+        captured: "no",
+        note: `${why}, but the run failed: the agent exited ${facts.exitCode ?? "by a signal"}` +
+          (resumed.notes.length ? `; ${resumed.notes.join("; ")}` : ""),
+      };
+    }
+    if (!resumed.ok) {
+      return {
+        captured: "no",
+        note: `${why}, and its resume does not hold: ${resumed.notes.join("; ")}`,
+      };
+    }
+    return { captured: "n/a", note: `${why}; ${resumed.notes.join("; ")}` };
+  }
+  const v = resumeNotes(facts, served, served.turns - 1, play.compaction, wrong);
+  return { captured: v.ok ? "yes" : "no", note: [...notes, ...v.notes].join("; ") };
+}
+
+/**
+ * The resume part: the resumed process sent the session's history (its last request was served
+ * turn `lastExpected`), two processes made main calls in one conversation, one joined as resumed;
+ * with `compaction`, the compaction counted.
+ */
+function resumeNotes(
+  facts: PlayFacts,
+  served: { requests: Pick<RequestRecord, "kind" | "seq" | "turn">[]; turns: number },
+  lastExpected: number,
+  compaction: boolean,
+  wrong: boolean,
+): { ok: boolean; notes: string[] } {
+  const notes: string[] = [];
   const mains = served.requests.filter((r) => r.kind === "main").sort((a, b) => a.seq - b.seq);
   const lastTurn = mains.at(-1)?.turn;
   const pids = new Set(facts.calls.map((c) => c.pid));
-  if (play.compaction && !compactedOnWire(served.requests)) {
-    return {
-      captured: "n/a",
-      note: "the agent did not compact at the scenario's nearly full context (990000 input " +
-        "tokens): no request left out the tool call it had been answered with" +
-        (pids.size === 2 ? "" : `; ${pids.size} process(es) made main calls`),
-    };
-  }
-  if (lastTurn !== served.turns - 1) {
+  if (lastTurn !== lastExpected) {
     notes.push(
       `the resumed process did not send the session's history (its last request was served ` +
         `turn ${lastTurn === undefined ? "none" : lastTurn + 1} of ${served.turns})`,
@@ -236,22 +300,22 @@ export function judgePlay(
   if (first && first.processes !== 2) {
     notes.push(`its conversation has ${first.processes} processes`);
   }
-  if (play.compaction) {
+  if (compaction) {
     if (!vias.has("summary") || !first || first.compactions < 1) {
       notes.push("the compaction on the wire is not counted (no call went on from the summary)");
     } else notes.push(`${first.compactions} compaction(s) counted`);
   }
-  const ok = lastTurn === served.turns - 1 && pids.size === 2 && inOne && vias.has("resumed") &&
+  const ok = lastTurn === lastExpected && pids.size === 2 && inOne && vias.has("resumed") &&
     first?.processes === 2 &&
-    (!play.compaction || (vias.has("summary") && first.compactions >= 1)) &&
+    (!compaction || (vias.has("summary") && first.compactions >= 1)) &&
     !wrong;
   if (ok) {
     notes.unshift(
       `${facts.calls.length} main calls of 2 processes in one conversation` +
-        (play.compaction ? "" : ", the second joined as resumed"),
+        (compaction ? "" : ", the second joined as resumed"),
     );
   }
-  return { captured: ok ? "yes" : "no", note: notes.join("; ") };
+  return { ok, notes };
 }
 
 /**
@@ -264,7 +328,8 @@ export function cellOf(
   refused: boolean,
   play?: PlayVerdict,
 ): "yes" | "no" | "n/a" {
-  if (play?.captured === "n/a" && !refused) return "n/a";
+  // n/a (the build lacks the feature) only for a run that otherwise held: a failed run is no
+  if (play?.captured === "n/a" && !refused && baseOk) return "n/a";
   return baseOk && !refused && (!play || play.captured === "yes") ? "yes" : "no";
 }
 

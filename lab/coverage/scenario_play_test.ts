@@ -31,8 +31,12 @@ const facts = (o: Partial<PlayFacts>): PlayFacts => ({
   problems: [],
   toolCalls: 0,
   toolResults: 0,
+  exitCode: 0,
+  sleeps: [],
   ...o,
 });
+/** the build script's sleep ended by the agent's SIGTERM */
+const STOPPED = [{ pid: 30, ended: true, exit_code: null, exit_signal: 15 }];
 const CUT =
   "https://127.0.0.1:1/v1/messages: the response is cut short: its client (pid 10 claude) ended " +
   "(exit code 130) 4.1 s after the connection's last recorded bytes, before the answer's end: " +
@@ -89,10 +93,20 @@ Deno.test("Ctrl-C in the stream: yes needs one cut call said as left unread by i
 Deno.test("Ctrl-C while the command runs: yes needs its tool call and nothing left running", () => {
   const play = { kind: "interrupt", when: "tool" } as const;
   const served = { requests: [], turns: 2 };
-  const ok = judgePlay(play, facts({ calls: [call({})], toolCalls: 1 }), served, ["claude", "sh"]);
+  const ok = judgePlay(
+    play,
+    facts({ calls: [call({})], toolCalls: 1, sleeps: STOPPED }),
+    served,
+    ["claude", "sh"],
+  );
   assert.equal(ok.captured, "yes", ok.note);
-  assert.match(ok.note, /1 tool call\(s\), 0 with a result sent back/);
-  const missing = judgePlay(play, facts({ calls: [call({})] }), served, ["claude"]);
+  assert.match(
+    ok.note,
+    /1 tool call\(s\), 0 with a result sent back; its sleep 45 ended by signal 15/,
+  );
+  const missing = judgePlay(play, facts({ calls: [call({})], sleeps: STOPPED }), served, [
+    "claude",
+  ]);
   assert.equal(missing.captured, "no");
   assert.match(missing.note, /tool call is missing/);
 });
@@ -138,7 +152,7 @@ Deno.test("resume: yes needs both processes' calls in one conversation, one join
   );
 });
 
-Deno.test("compaction: n/a when the agent did not compact on the wire; yes needs it counted", () => {
+Deno.test("compaction: not n/a for a run with nothing recovered; yes needs it counted", () => {
   const play = { kind: "resume", compaction: true } as const;
   const called = {
     kind: "main" as const,
@@ -149,9 +163,10 @@ Deno.test("compaction: n/a when the agent did not compact on the wire; yes needs
   };
   const withCall = { messages: [{}, { content: [{ type: "tool_use" }] }, {}] };
   const grew = [called, mainReq(1, 1, withCall), mainReq(2, 2, withCall)];
+  // no compaction, and nothing recovered of the resume: no (n/a needs the rest to hold)
   const none = judgePlay(play, facts({}), { requests: grew, turns: 4 });
-  assert.equal(none.captured, "n/a");
-  assert.match(none.note, /did not compact/);
+  assert.equal(none.captured, "no");
+  assert.match(none.note, /did not compact.*its resume does not hold/);
   const compacted = [
     called,
     mainReq(1, 1, withCall),
@@ -198,7 +213,12 @@ Deno.test("Ctrl-C while the command runs: a command the agent left running is ri
     message: "2 traced processes have no recorded exit (pid 10722 sh, pid 10723 sleep): still " +
       "running when the capture ended, or the exit was lost; what they did afterwards is not recorded",
   };
-  const base = facts({ calls: [call({})], toolCalls: 1, problems: [running] });
+  const base = facts({
+    calls: [call({})],
+    toolCalls: 1,
+    problems: [running],
+    sleeps: [{ pid: 10723, ended: false, exit_code: null, exit_signal: null }],
+  });
   const left = [{ pid: 10722, comm: "sh" }, { pid: 10723, comm: "sleep" }];
   const right = judgePlay(play, base, served, ["node"], left);
   assert.equal(right.captured, "yes", right.note);
@@ -274,4 +294,102 @@ Deno.test("a turn that goes on without the model's tool call is a compaction; a 
     input: [{ type: "function_call", name: "exec", arguments: "{}" }],
   });
   assert.equal(compactedOnWire([first, responses]), false);
+});
+
+Deno.test("Ctrl-C while the command runs: a run the Ctrl-C did not stop is no", () => {
+  // an agent that ignores SIGINT: the 45 s sleep ends by itself, its result goes back, turn 2
+  const play = { kind: "interrupt", when: "tool" } as const;
+  const served = { requests: [], turns: 2 };
+  const carriedOn = facts({
+    calls: [call({}), call({})],
+    toolCalls: 1,
+    toolResults: 1,
+    sleeps: [{ pid: 30, ended: true, exit_code: 0, exit_signal: null }],
+  });
+  const v = judgePlay(play, carriedOn, served, ["node"]);
+  assert.equal(v.captured, "no", v.note);
+  assert.match(
+    v.note,
+    /the command was not interrupted: its sleep 45 ended by itself \(exit code 0\)/,
+  );
+  // no sleep recorded at all: nothing shows the interrupt
+  const none = judgePlay(play, { ...carriedOn, sleeps: [] }, served, ["node"]);
+  assert.equal(none.captured, "no");
+  assert.match(none.note, /sleep 45 is not in the recording/);
+  // running at the end but not left running in fact (its exit lost): not evidence either
+  const unended = {
+    ...carriedOn,
+    sleeps: [{ ...carriedOn.sleeps[0], ended: false, exit_code: null }],
+  };
+  assert.equal(judgePlay(play, unended, served, ["node"]).captured, "no");
+});
+
+Deno.test("compaction not played: n/a only when the run held, else no", () => {
+  const play = { kind: "resume", compaction: true } as const;
+  const called = {
+    kind: "main" as const,
+    seq: 0,
+    turn: 0,
+    body: { messages: [{}], tools: [{}] },
+    toolCalls: ["Bash"],
+  };
+  const withCall = { messages: [{}, { content: [{ type: "tool_use" }] }, {}], tools: [{}] };
+  // no compaction: the summary's turn served the next request, the resumed one took turn 3 of 4
+  const served = { requests: [called, mainReq(1, 1, withCall), mainReq(2, 2, withCall)], turns: 4 };
+  const conv = { processes: 2, conversation_vias: "history,resumed" };
+  const held = facts({
+    calls: [call(conv), call({ ...conv, conversation_via: "history" }), call({ ...conv, pid: 20 })],
+  });
+  const na = judgePlay(play, held, served);
+  assert.equal(na.captured, "n/a", na.note);
+  assert.match(na.note, /did not compact.*3 main calls of 2 processes in one conversation/);
+  // Qwen Code 0.24.4: tried to compress, then exited 1
+  const failed = judgePlay(play, { ...held, exitCode: 1 }, served);
+  assert.equal(failed.captured, "no");
+  assert.match(failed.note, /the run failed: the agent exited 1/);
+  // the resume part broke: the second process's calls in a conversation of their own
+  const split = facts({
+    calls: [
+      call({ processes: 1, conversation_vias: "history" }),
+      call({ pid: 20, conversation_id: 3 }),
+    ],
+  });
+  const broke = judgePlay(play, split, served);
+  assert.equal(broke.captured, "no");
+  assert.match(broke.note, /its resume does not hold: .*in 2 conversations, not one/);
+  // stopped early (copilot 1.0.12, gemini 0.61.0: after scripted turn 3 of 4 under the old rule
+  // was n/a whatever the resume showed): the resumed process sent nothing
+  const early = judgePlay(play, held, { requests: served.requests.slice(0, 2), turns: 4 });
+  assert.equal(early.captured, "no");
+  assert.match(early.note, /did not send the session's history/);
+  // a summary asked for (a summariser's request, no tools) and not gone on from (Qwen Code
+  // 0.12.0): the summary's turn was used, the resumed process took the last
+  const summariser = mainReq(1, 1, { messages: [{}] });
+  const asked = [called, summariser, mainReq(2, 2, withCall), mainReq(3, 3, withCall)];
+  const askedNa = judgePlay(play, held, { requests: asked, turns: 4 });
+  assert.equal(askedNa.captured, "n/a", askedNa.note);
+  // nothing recovered and the base check failed: never n/a
+  assert.equal(cellOf(false, false, { captured: "n/a", note: "" }), "no");
+});
+
+Deno.test("compaction: one the analysis counts but the wire check misses is judged, not n/a", () => {
+  // a compaction that keeps the latest items, tool call included (Gemini CLI, Qwen Code style)
+  const play = { kind: "resume", compaction: true } as const;
+  const called = {
+    kind: "main" as const,
+    seq: 0,
+    turn: 0,
+    body: { messages: [{}] },
+    toolCalls: ["Bash"],
+  };
+  const withCall = { messages: [{}, { content: [{ type: "tool_use" }] }, {}], tools: [{}] };
+  const reqs = [called, mainReq(1, 1, withCall), mainReq(2, 2, withCall), mainReq(3, 3, withCall)];
+  const conv = { processes: 2, compactions: 1, conversation_vias: "history,resumed,summary" };
+  const counted = facts({
+    calls: [call(conv), call({ ...conv, conversation_via: "summary" }), call({ ...conv, pid: 20 })],
+  });
+  assert.equal(judgePlay(play, counted, { requests: reqs, turns: 4 }).captured, "yes");
+  // counted but one turn short: no, not n/a
+  const short = judgePlay(play, counted, { requests: reqs.slice(0, 3), turns: 4 });
+  assert.equal(short.captured, "no", short.note);
 });

@@ -19,6 +19,7 @@ import { analyzeRecording } from "../../analysis/analyze.ts";
 import { prices } from "../../analysis/testing.ts";
 import { captureCommand } from "../../capture/command_line.ts";
 import { ctrlC } from "../agents/ctrl_c.ts";
+import { loadScenario, startModelServer } from "../simulator/mod.ts";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 import { checkRows, show } from "./check_queries.ts";
 
@@ -27,13 +28,20 @@ const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
 async function interrupted(agent: AgentName, when: "stream" | "tool") {
   const out = `${await Deno.makeTempDir({ prefix: `sl-ctrlc-${agent}-` })}/rec`;
   const stop = new AbortController();
-  const signalled = ctrlC(when, stop.signal);
+  // the server is started here: the moment to interrupt is read from its log
+  const server = await startModelServer({
+    scenario: await loadScenario(`${SCENARIOS}interrupt_${when}.json`),
+  });
+  const signalled = ctrlC(when, stop.signal, { served: () => server.requests });
   const result = await runAgent({
     agent,
-    scenario: `${SCENARIOS}interrupt_${when}.json`,
+    server,
     wrap: (argv, again) => captureCommand(out, argv, again ? ["--quiet", "--force"] : undefined),
     timeoutMs: 120_000,
-  }).finally(() => stop.abort());
+  }).finally(async () => {
+    stop.abort();
+    await server.close();
+  });
   const hit = await signalled;
   assert.ok(hit.length > 0, `SIGINT was sent: ${result.stderr.slice(-800)}`);
   const a = await analyzeRecording(out, prices, { quiet: true });

@@ -184,6 +184,8 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
     "coverage_carriers",
     "coverage_problems",
     "coverage_session",
+    "coverage_sleeps",
+    "coverage_unended",
   ]);
   assert.deepEqual(sqlFilesIn(DEMO_SQL), ["demo_changed_files", "demo_commands", "demo_llm_calls"]);
   assert.deepEqual(sqlFilesIn(CHECK_SQL), CHECK_FILES);
@@ -242,7 +244,14 @@ Deno.test("every .sql file runs on the empty schema", async () => {
         problems: "",
       }],
     );
-    for (const name of ["coverage_carriers", "coverage_problems", "coverage_session"]) {
+    for (
+      const name of [
+        "coverage_carriers",
+        "coverage_problems",
+        "coverage_session",
+        "coverage_sleeps",
+      ]
+    ) {
       assert.deepEqual(await queryRows(c, readSql(COVERAGE_SQL, name)), [], name);
     }
     for (const name of CHECK_FILES) {

@@ -41,7 +41,12 @@ export function classifyRequest(
     wantsJson: view.wantsJson,
     jsonSchema: view.jsonSchema,
     tools: view.tools.length,
-    mentionsTitle: () => view.texts.some((t) => /\btitle\b/i.test(t.slice(0, 2000))),
+    // the analysis' rule: the lead text (system prompt and first messages), not a later text
+    // such as a summariser's quoted history
+    mentionsTitle: () =>
+      view.leadText !== undefined
+        ? /\btitle\b/i.test(view.leadText.slice(0, 2000))
+        : view.texts.some((t) => /\btitle\b/i.test(t.slice(0, 2000))),
   });
   if (everyRequestIsMain && !(side && AGENT_CHECKS.has(side))) return { kind: "main" };
   return side ? { kind: "side", side } : { kind: "main" };

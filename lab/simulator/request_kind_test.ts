@@ -57,3 +57,28 @@ Deno.test("a title request is a side request, per-request too", () => {
   });
   assert.deepEqual(classifyRequest(title, true), { kind: "side", side: "title" });
 });
+
+Deno.test("per-request: a title request is told by the analysis' rule, its lead text alone", async () => {
+  // a compaction's summariser (no tools) whose quoted history, past its first messages, asks to
+  // change a page title: a turn of the script (the summary's), as the analysis reads it
+  const { inspectRequest } = await import("./request_view.ts");
+  const user = (text: string) => ({ role: "user", content: [{ type: "text", text }] });
+  const body = {
+    model: "m",
+    max_tokens: 10,
+    system: "Summarise the conversation below.",
+    messages: [
+      user("go"),
+      { role: "assistant", content: [{ type: "text", text: "ok" }] },
+      user("next"),
+      { role: "assistant", content: [{ type: "text", text: "done" }] },
+      user("Change the page title to Home, then summarise."),
+    ],
+  };
+  const route = { provider: "anthropic" as const, endpoint: "messages" as const, stream: false };
+  const summariser = inspectRequest(route, body);
+  assert.deepEqual(classifyRequest(summariser, true), { kind: "main" });
+  // the same words in its system prompt: a title request
+  const title = inspectRequest(route, { ...body, system: "Write a short title for this chat." });
+  assert.deepEqual(classifyRequest(title, true), { kind: "side", side: "title" });
+});

@@ -35,6 +35,12 @@ export interface RequestView {
   wantsJson: boolean;
   /** Every text the request carries (system prompt and messages), for searching. */
   texts: string[];
+  /**
+   * Its first texts (system prompt and first messages) as the analysis reads them, for telling a
+   * title request apart by the analysis' own rule (analysis/llm/call_kind.ts); a view made by
+   * hand without it falls back to `texts`.
+   */
+  leadText?: string;
   /** The last plain user text (not a tool result). */
   lastUserText?: string;
   /** The provider-run tools it offers, by what they do (`web_search`, `code_execution`, ...). */
@@ -63,6 +69,7 @@ export function inspectRequest(
     jsonSchema: r.jsonSchema,
     wantsJson: r.wantsJson,
     texts: c.texts,
+    leadText: r.leadText,
     lastUserText: c.lastUserText,
     hostedTools: c.hostedTools ?? [],
   };
