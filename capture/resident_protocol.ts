@@ -4,8 +4,9 @@
  * The client sends one Request, then the signals it gets (Ctrl-C at its terminal, a SIGTERM
  * to it) as they come; the server answers with ServerLines: messages for the client's stderr,
  * the recording directory once chosen, and the end (the exit code, or an error line). No
- * imports: the client loads this alone.
+ * imports but a type (erased): the client loads this alone.
  */
+import type { CaptureOptions } from "./launch.ts";
 
 /** Where `capture --serve` listens, and `--via` with no path looks, by default. */
 export const DEFAULT_SOCKET = "/run/sightline/capture.sock";
@@ -18,8 +19,14 @@ export const MAX_REQUEST_BYTES = 1 << 20;
 /** ...and comes within this many ms of the connection, or the server closes it. */
 export const REQUEST_DEADLINE_MS = 10_000;
 
+/** The capture's options a session takes, as `capture_args.ts` read them (absolute paths). */
+export type SessionOptions = Pick<
+  CaptureOptions,
+  "out" | "force" | "maxTlsBytes" | "keepSecrets" | "gate" | "ipc" | "cacheDir" | "quiet"
+>;
+
 /** A session asked of the resident capture: the command and where and how it runs. */
-export interface Request {
+export interface Request extends SessionOptions {
   v: number;
   /** the client's pid: the command gets its stdin, stdout and stderr */
   pid: number;
@@ -31,15 +38,6 @@ export interface Request {
   /** the directory the command runs in, and its whole environment */
   cwd: string;
   env: Record<string, string>;
-  /** the capture's options, as `capture_args.ts` read them (absolute paths) */
-  out?: string;
-  force?: boolean;
-  maxTlsBytes?: number;
-  keepSecrets?: boolean;
-  gate?: boolean;
-  ipc?: boolean;
-  cacheDir?: string;
-  quiet?: boolean;
 }
 
 /** The Request in `v` (a parsed line), or an Error saying (one line) what is wrong with it. */
