@@ -118,6 +118,12 @@ const mainReq = (seq: number, turn: number, body?: unknown) => ({
   body,
 });
 
+/** The first main request, answered with a call of `tool` (what the compaction must drop). */
+const calledWith = (tool: string, body: unknown = { messages: [{}] }) => ({
+  ...mainReq(0, 0, body),
+  toolCalls: [tool],
+});
+
 Deno.test("resume: yes needs both processes' calls in one conversation, one joined as resumed", () => {
   const play = { kind: "resume", compaction: false } as const;
   const served = { requests: [mainReq(0, 0), mainReq(1, 1), mainReq(2, 2)], turns: 3 };
@@ -154,13 +160,7 @@ Deno.test("resume: yes needs both processes' calls in one conversation, one join
 
 Deno.test("compaction: not n/a for a run with nothing recovered; yes needs it counted", () => {
   const play = { kind: "resume", compaction: true } as const;
-  const called = {
-    kind: "main" as const,
-    seq: 0,
-    turn: 0,
-    body: { messages: [{}] },
-    toolCalls: ["Bash"],
-  };
+  const called = calledWith("Bash");
   const withCall = { messages: [{}, { content: [{ type: "tool_use" }] }, {}] };
   const grew = [called, mainReq(1, 1, withCall), mainReq(2, 2, withCall)];
   // no compaction, and nothing recovered of the resume: no (n/a needs the rest to hold)
@@ -189,13 +189,7 @@ Deno.test("compaction: not n/a for a run with nothing recovered; yes needs it co
 Deno.test("requests made at once in either order are no compaction; a stored response's delta is not", () => {
   // GitHub Copilot CLI 1.0.102 asks for a summary in the background while it sends the tool
   // result: the longer request may arrive first; both carry the tool call
-  const called = {
-    kind: "main" as const,
-    seq: 0,
-    turn: 0,
-    body: { messages: [{}] },
-    toolCalls: ["bash"],
-  };
+  const called = calledWith("bash");
   const body = (n: number) => ({ messages: [{ tool_calls: [{ id: "c" }] }, ...Array(n).fill({})] });
   assert.equal(compactedOnWire([called, mainReq(1, 1, body(4)), mainReq(2, 2, body(3))]), false);
   const delta = { input: [{ type: "message" }], previous_response_id: "r" };
@@ -326,13 +320,7 @@ Deno.test("Ctrl-C while the command runs: a run the Ctrl-C did not stop is no", 
 
 Deno.test("compaction not played: n/a only when the run held, else no", () => {
   const play = { kind: "resume", compaction: true } as const;
-  const called = {
-    kind: "main" as const,
-    seq: 0,
-    turn: 0,
-    body: { messages: [{}], tools: [{}] },
-    toolCalls: ["Bash"],
-  };
+  const called = calledWith("Bash", { messages: [{}], tools: [{}] });
   const withCall = { messages: [{}, { content: [{ type: "tool_use" }] }, {}], tools: [{}] };
   // no compaction: the summary's turn served the next request, the resumed one took turn 3 of 4
   const served = { requests: [called, mainReq(1, 1, withCall), mainReq(2, 2, withCall)], turns: 4 };
@@ -375,13 +363,7 @@ Deno.test("compaction not played: n/a only when the run held, else no", () => {
 Deno.test("compaction: one the analysis counts but the wire check misses is judged, not n/a", () => {
   // a compaction that keeps the latest items, tool call included (Gemini CLI, Qwen Code style)
   const play = { kind: "resume", compaction: true } as const;
-  const called = {
-    kind: "main" as const,
-    seq: 0,
-    turn: 0,
-    body: { messages: [{}] },
-    toolCalls: ["Bash"],
-  };
+  const called = calledWith("Bash");
   const withCall = { messages: [{}, { content: [{ type: "tool_use" }] }, {}], tools: [{}] };
   const reqs = [called, mainReq(1, 1, withCall), mainReq(2, 2, withCall), mainReq(3, 3, withCall)];
   const conv = { processes: 2, compactions: 1, conversation_vias: "history,resumed,summary" };
