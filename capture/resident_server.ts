@@ -22,6 +22,7 @@
  * exits.
  */
 import { CliError } from "../kit/cli_error.ts";
+import { stat } from "../kit/procs.ts";
 import type { CaptureSignal } from "./capture_signals.ts";
 import type { CaptureOptions } from "./launch.ts";
 import {
@@ -290,11 +291,10 @@ export async function serve(
 
 /** Whether `pid` is still the client that sent `start` (its start time), and root's. */
 function stillClient(pid: number, start: number): boolean {
+  const s = stat(pid);
+  if (!s || s.state === "Z" || Number(s.start) !== start) return false;
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[0] !== "Z" && Number(fields[19]) === start &&
-      Deno.statSync(`/proc/${pid}`).uid === 0;
+    return Deno.statSync(`/proc/${pid}`).uid === 0;
   } catch {
     return false;
   }
