@@ -3,9 +3,10 @@
  * (`capture --via`), each as a user runs them, a process of its own. A session records its
  * command as a capture of its own does (the command with the client's stdin and stdout, its
  * exit code; processes, files and TLS plaintext; a manifest that names the resident capture;
- * `deno task analyze` reads it); sessions one after the other each get their own events only,
- * and a client that comes while a session runs waits and is told; no resident capture at the
- * socket, or one killed mid-session, is one line and exit 1, with what was recorded kept.
+ * `deno task analyze` reads it); sessions one after the other each get their own events only
+ * (a process one session left running is in none of the next one's records), and a client
+ * that comes while a session runs waits and is told; no resident capture at the socket, or one
+ * killed mid-session, is one line and exit 1, with what was recorded kept.
  */
 import assert from "node:assert/strict";
 import { CAPTURE_MAIN } from "./command_line.ts";
@@ -259,6 +260,72 @@ captureTest(
         r.process.filter((p) => p.kind === "exec").map((p) => p.argv?.join(" "));
       assert.ok(!execs(recA).some((a) => a?.includes("b.txt")));
       assert.ok(!execs(recB).some((a) => a?.includes("a.txt")));
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
+captureTest(
+  "a process one session left running acts during the next: the next session's recording has none of it",
+  "sl-resident-",
+  async (tmp) => {
+    const server = await startServer(tmp);
+    try {
+      await Deno.writeTextFile(`${tmp}/late.txt`, "late");
+      await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+      // the first session's command leaves a process behind (its own session, stdio closed),
+      // which reads late.txt once the second session's command says go
+      const left = `while [ ! -e ${tmp}/go ]; do sleep 0.05; done; ` +
+        `cat ${tmp}/late.txt >/dev/null; echo done > ${tmp}/late.done`;
+      const a = via(server.socket, `${tmp}/a`, [
+        "/bin/sh",
+        "-c",
+        `setsid /bin/sh -c '${left}' </dev/null >/dev/null 2>&1 & echo $! > ${tmp}/left.pid`,
+      ]);
+      a.stdin.close();
+      const ra = await finish(a);
+      assert.equal(ra.code, 0, ra.stderr);
+      const leftPid = Number((await Deno.readTextFile(`${tmp}/left.pid`)).trim());
+      const recA = readRecording(`${tmp}/a`);
+      assert.ok(
+        recA.process.some((p) => p.pid === leftPid),
+        "the first session followed the process it left",
+      );
+      assert.ok(
+        recA.manifest.warnings.some((w) => /had not exited when the capture ended/.test(w)),
+        "the first session says it left a process running",
+      );
+      // the second session: the left process acts while it runs (bounded: 30 s)
+      const b = via(server.socket, `${tmp}/b`, [
+        "/bin/sh",
+        "-c",
+        `cat ${tmp}/b.txt >/dev/null; : > ${tmp}/go; i=0; ` +
+        `while [ ! -e ${tmp}/late.done ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done`,
+      ]);
+      b.stdin.close();
+      const rb = await finish(b);
+      assert.equal(rb.code, 0, rb.stderr);
+      assert.ok(
+        Deno.statSync(`${tmp}/late.done`).isFile,
+        "the left process acted during the second session",
+      );
+      const recB = readRecording(`${tmp}/b`);
+      assert.equal(recB.manifest.served_by?.session, 2);
+      const paths = new Set(recB.file.map((f) => f.path));
+      assert.ok(paths.has(`${tmp}/b.txt`), "the second session's own file is recorded");
+      assert.ok(!paths.has(`${tmp}/late.txt`), "the left process's file is not in the second's");
+      assert.ok(!paths.has(`${tmp}/late.done`));
+      assert.deepEqual(
+        recB.process.filter((p) => p.pid === leftPid || p.ppid === leftPid),
+        [],
+        "neither the left process nor its children are in the second session's recording",
+      );
+      assert.deepEqual(
+        recB.manifest.warnings.filter((w) => /had not exited/.test(w)),
+        [],
+        "the second session left nothing running",
+      );
     } finally {
       await server.stop();
     }
