@@ -2,9 +2,11 @@
  * `deno task capture [OPTIONS] -- CMD ARGS...`: records what CMD and its descendants do.
  * Parses arguments (capture_args.ts, without node:util: the first node: import costs ~70 ms,
  * which would delay the loader's start), starts the loader (launch), loads the rest while it
- * attaches, calls run(), and maps errors to exit codes.
+ * attaches, calls run(), and maps errors to exit codes. Its static imports are what every mode
+ * needs, `--via` (a resident capture's client, paid once per session) included: the
+ * loader's side (launch.ts, with the record decoders) is imported when a capture of its own
+ * runs (reports/bench/capture.md, Session 34).
  */
-import { launch } from "./launch.ts";
 import { CliError } from "../kit/cli_error.ts";
 import { phase } from "./phase_log.ts";
 import { captureOptions, parseOptions, residentMode, splitArgs, USAGE } from "./capture_args.ts";
@@ -65,6 +67,7 @@ export async function main(args: string[]): Promise<number> {
       );
     }
     // The loader loads and attaches the eBPF programs while the rest of the capture loads.
+    const { launch } = await import("./launch.ts");
     const launched = launch(opts);
     const [{ run }, { h2RedactorFactory }, { locateForCapture }] = await Promise.all([
       import("./recorder.ts"),
