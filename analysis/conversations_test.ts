@@ -578,3 +578,77 @@ Deno.test("a main turn asked again after a refusal or an empty answer is the sam
     [1, 2],
   );
 });
+
+/** A summariser that gets the conversation as text in one user message (opencode 1.19's form). */
+const transcript = (prompt: string, lines: string[]) => ({
+  ...ask(""),
+  system: "You are a context summarization agent.",
+  messages: [{
+    role: "user",
+    content: `Here is the conversation so far:\n\n<conversation>\n[User]: "${prompt}"\n\n` +
+      `${lines.join("\n")}\n</conversation>\n\nCreate a new anchored summary.`,
+  }],
+});
+const FIX = "Fix the tokenizer bug in src/parser.ts";
+const README = "Write a README for the project";
+/** the main turn after the compaction: the summary, then the agent's nudge to go on */
+const afterSummary = turn([{ role: "user", content: "What did we do so far?" }, {
+  role: "assistant",
+  content: SUMMARY,
+}, { role: "user", content: "Continue if you have next steps." }]);
+
+Deno.test("compaction by a summariser that quotes the conversation as text (opencode's): one conversation, its call `transcript`", async () => {
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(ask(`Generate a title for this conversation:\n"${FIX}"`))],
+      [1, "read", text("Tokenizer fix")], // a title quotes the prompt, no turn goes on from it
+      [1, "write", post(turn([{ role: "user", content: `"${FIX}"` }]))],
+      [1, "read", text("Looking at it.")],
+      [1, "write", post(transcript(FIX, ["[Assistant]: Looking at it."]))],
+      [1, "read", text(SUMMARY)],
+      [1, "write", post(afterSummary)],
+      [1, "read", text("Patching peek() now.")],
+    ]),
+    [[1, null], [2, null], [2, "transcript"], [2, "summary"]],
+  );
+});
+
+Deno.test("a summariser quoting one of two conversations of its process joins that one; the other stays apart", async () => {
+  const calls = (quoted: string): Call[] => [
+    [1, "write", post(turn([{ role: "user", content: FIX }]))],
+    [1, "read", text("Looking at it.")],
+    [2, "write", post(turn([{ role: "user", content: README }]))],
+    [2, "read", text("Writing it.")],
+    [1, "write", post(transcript(quoted, ["[Assistant]: Looking at it."]))],
+    [1, "read", text(SUMMARY)],
+    [1, "write", post(afterSummary)],
+    [1, "read", text("Patching peek() now.")],
+  ];
+  assert.deepEqual(await joins(calls(FIX)), [[1, null], [2, null], [1, "transcript"], [
+    1,
+    "summary",
+  ]]);
+  assert.deepEqual(await joins(calls(README)), [[1, null], [2, null], [2, "transcript"], [
+    2,
+    "summary",
+  ]]);
+  // quoting neither: the summariser's conversation stays its own, as the turn after it
+  assert.deepEqual(await joins(calls("Rename the build targets")), [[1, null], [2, null], [
+    3,
+    null,
+  ], [3, "summary"]]);
+});
+
+Deno.test("a summariser of one process quoting another process's conversation does not join it", async () => {
+  assert.deepEqual(
+    await joins([
+      [100, "write", post(turn([{ role: "user", content: FIX }]))], // pid 8
+      [100, "read", text("Looking at it.")],
+      [1, "write", post(transcript(FIX, ["[Assistant]: Looking at it."]))],
+      [1, "read", text(SUMMARY)],
+      [1, "write", post(afterSummary)],
+      [1, "read", text("Patching peek() now.")],
+    ]),
+    [[1, null], [2, null], [2, "summary"]],
+  );
+});

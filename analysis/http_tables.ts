@@ -63,6 +63,7 @@ import { CLEARTEXT_GEN, cleartextLabel } from "./cleartext_http.ts";
 import { tlsProxyRequests } from "./proxy_requests.ts";
 import { answerMayStayOpen, isMcpEventStream } from "./open_ended_answers.ts";
 import { type CallStub, CallStubs, ExchangeStubs, type Transport } from "./http_stubs.ts";
+import { SummarisedConversations } from "./summarised_conversation.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
@@ -1092,7 +1093,7 @@ export class HttpAssembler {
       const answered = fork
         ? undefined
         : linkResults(pendingResults, toolResults, callId, s.request_ns, s.pid);
-      let joined: [bigint, ConversationVia] | undefined = fork
+      let joined: [bigint, ConversationVia, bigint?] | undefined = fork
         ? undefined
         : previous !== undefined
         ? [convs.resolve(callConversations[chainOf[previous]]), "response"]
@@ -1111,6 +1112,10 @@ export class HttpAssembler {
       }
       callConversations[c] = joined?.[0] ?? callId;
       callConversationVia[c] = joined?.[1] ?? null;
+      // the summariser's call that began the conversation merged into this one (its id)
+      if (joined?.[2] !== undefined) {
+        callConversationVia[callOrder[Number(joined[2]) - 1]] = "transcript";
+      }
       convs.add(c, s, callId, callConversations[c], history);
       s.toolCalls.forEach((t, i) => {
         const tool: ToolCallRow = {
@@ -1177,7 +1182,9 @@ export class HttpAssembler {
  * How a call joined its conversation (`llm_calls.conversation_via`): it names the response it
  * continues, carries results of that conversation's tool calls, retries a failed call, holds
  * the history of a call of its process (or of another process that had ended: a session
- * resumed), or starts again from that conversation's summary (a compaction).
+ * resumed), or starts again from that conversation's summary (a compaction); a compaction's
+ * summariser that quotes that conversation as text, which began a conversation of its own until
+ * a main turn went on from its summary, is `transcript`.
  */
 export type ConversationVia =
   | "response"
@@ -1185,12 +1192,13 @@ export type ConversationVia =
   | "retry"
   | "history"
   | "resumed"
-  | "summary";
+  | "summary"
+  | "transcript";
 
 /** What the conversations read of a call as it is taken. */
 type TrackedCall = Pick<
   CallStub<unknown>,
-  "pid" | "main" | "failed" | "end_ns" | "request_ns" | "toolCalls" | "answer"
+  "pid" | "main" | "failed" | "end_ns" | "request_ns" | "toolCalls" | "answer" | "userInput"
 >;
 
 /** A history a call sent: its conversation, process, and whether it failed and when it ended. */
@@ -1235,6 +1243,8 @@ class ConversationTracker {
   #alias = new Map<bigint, bigint>();
   /** conversations with a main turn */
   #withMain = new Set<bigint>();
+  /** what tells the conversation a summariser quotes as text (summarised_conversation.ts) */
+  #quoted = new SummarisedConversations();
 
   /** The conversation `conv` is now (itself, unless merged into another). */
   resolve(conv: bigint): bigint {
@@ -1261,6 +1271,7 @@ class ConversationTracker {
   add(c: number, s: TrackedCall, callId: bigint, conv: bigint, history: History | null): void {
     this.#order.set(c, this.#order.size);
     this.#convOfCall.set(callId, conv);
+    this.#quoted.add(s, conv, conv === callId);
     if (s.main) this.#withMain.add(conv);
     if (history) {
       const sent = { conv, pid: s.pid, failed: s.failed, end: s.end_ns };
@@ -1318,16 +1329,29 @@ class ConversationTracker {
    * model turn (with its system prompt, else with another: a summariser's), else such a call
    * of another process that had ended (a session resumed by a new process, whatever its
    * system prompt), or one whose answer asked for the tool calls its latest model entry with
-   * ids names (a resumed history sent with changes), else — a main turn — the conversation whose summary its opening carries;
-   * else none.
+   * ids names (a resumed history sent with changes), else — a main turn — the conversation
+   * whose summary its opening carries (when that conversation is a summariser's own, begun
+   * without a main turn, the conversation its opening quotes as text, which it is merged
+   * into: summarised_conversation.ts); else none.
    */
   continued(
     s: TrackedCall,
     h: History | null,
     task: () => boolean = () => false,
-  ): [bigint, ConversationVia] | undefined {
+  ): [bigint, ConversationVia, bigint?] | undefined {
     const found = this.#continued(s, h, task);
-    return found && [this.resolve(found[0]), found[1]];
+    if (!found) return undefined;
+    const conv = this.resolve(found[0]);
+    // a summariser that started a conversation of its own, the conversation quoted as text:
+    // the compaction of the conversation it quotes
+    if (found[1] === "summary" && !this.hasMain(conv)) {
+      const summarised = this.#quoted.summarised(s.pid, conv, (x) => this.resolve(x));
+      if (summarised !== undefined) {
+        this.merge(conv, summarised);
+        return [summarised, "summary", conv];
+      }
+    }
+    return [conv, found[1]];
   }
 
   #continued(

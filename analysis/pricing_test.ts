@@ -5,7 +5,14 @@
  * price that lacks a rate the usage needs gives no cost, said, rather than a cost too low.
  */
 import assert from "node:assert/strict";
-import { costOf, DEFAULT_PRICES, loadPrices, missingPrice, type Price } from "./pricing.ts";
+import {
+  costOf,
+  DEFAULT_PRICES,
+  loadPrices,
+  missingPrice,
+  type Price,
+  priceFor,
+} from "./pricing.ts";
 
 const p: Price = {
   match: "m",
@@ -74,4 +81,23 @@ Deno.test("price table: every Claude price has its hour-long cache write rate; a
   Deno.writeTextFileSync(bad, "\uFEFF" + Deno.readTextFileSync(DEFAULT_PRICES));
   assert.deepEqual(loadPrices(bad).models, table.models);
   Deno.removeSync(bad);
+});
+
+Deno.test("price table: the Claude models the agents name by default are priced as Anthropic's pages say; Haiku 5.5 stays unpriced", () => {
+  const table = loadPrices();
+  const rate = (model: string) => {
+    const m = priceFor(table, model);
+    return m && [m.input, m.output, m.cache_read, m.cache_write, m.cache_write_1h];
+  };
+  // Claude Code's side calls (its dated id too)
+  assert.deepEqual(rate("claude-haiku-4-5"), [1, 5, 0.1, 1.25, 2]);
+  assert.deepEqual(rate("claude-haiku-4-5-20251001"), [1, 5, 0.1, 1.25, 2]);
+  assert.deepEqual(rate("claude-opus-4-6"), [5, 25, 0.5, 6.25, 10]);
+  assert.deepEqual(rate("claude-opus-4-1-20250805"), [15, 75, 1.5, 18.75, 30]);
+  assert.deepEqual(rate("claude-opus-5"), [5, 25, 0.5, 6.25, 10]);
+  assert.deepEqual(rate("claude-opus-5-5"), [4, 20, 0.2, 5, 8]);
+  assert.deepEqual(rate("claude-sonnet-5-5"), [2, 10, 0.2, 2.5, 4]);
+  // priced by the prompt's length, which an entry cannot say: no price, so no cost (said)
+  assert.equal(priceFor(table, "claude-haiku-5-5"), null);
+  for (const m of table.models) assert.ok(m.source.length > 20, `${m.match}: its source`);
 });

@@ -503,8 +503,10 @@ export const llmCallsTable = table(
         "response), `tool_results` (it answers that conversation's tool calls), `retry` (the " +
         "history of a failed call), `history` (it holds the history of a call of its process), " +
         "`resumed` (that of another process's call: a session resumed), `summary` (its history " +
-        "starts again from that conversation's summary: a compaction); null for a call that " +
-        "starts a conversation",
+        "starts again from that conversation's summary: a compaction), `transcript` (a " +
+        "compaction's summariser that quotes that conversation as text, not as messages: a " +
+        "later main turn starts again from its summary); null for a call that starts a " +
+        "conversation",
     ),
     col(
       "incomplete",

@@ -518,7 +518,11 @@ export interface ServedFacts {
   searches?: number;
   /** tool calls in those answers */
   toolCalls: number;
-  /** of those, the ones a later main request followed (whose result the agent could send) */
+  /**
+   * of those, the ones a later main request followed (whose result the agent could send), and no
+   * more than the results the agent did send back, as the server read them: an agent that hands
+   * its summariser the conversation as text (opencode's compaction) sends a result in no request
+   */
   answerable: number;
   /** the last scripted turn (0-based) served whole (not as a scripted failure), or -1 */
   lastTurn: number;
@@ -534,7 +538,8 @@ export interface ServedFacts {
 
 /**
  * The server's log of a run, as what the capture must recover: every tool call it answered
- * with, and each result the agent sent back in the main request that followed. An agent that
+ * with, and each result the agent sent back in the main request that followed (no more than
+ * the results its requests carried: `toolResults`). An agent that
  * stopped early (its own failure) owes fewer; a capture is judged by what crossed the wire, not
  * by the script. `serverErrors` is the server's own list of what it could not answer
  * (`ModelServer.errors`, `request SEQ ...: why`): those about main requests it failed are the
@@ -543,7 +548,14 @@ export interface ServedFacts {
 export function servedFacts(
   requests: Pick<
     RequestRecord,
-    "seq" | "kind" | "turn" | "toolCalls" | "toolSearches" | "error" | "scriptedFailure"
+    | "seq"
+    | "kind"
+    | "turn"
+    | "toolCalls"
+    | "toolSearches"
+    | "toolResults"
+    | "error"
+    | "scriptedFailure"
   >[],
   turns: number,
   serverErrors: readonly string[] = [],
@@ -560,11 +572,18 @@ export function servedFacts(
   // (kind `tool_search`), answered by its `tool_search_output`
   const count = (r: (typeof main)[number]) => r.toolCalls?.length ?? 0;
   const searches = main.reduce((n, r) => n + (r.toolSearches ?? 0), 0);
+  const followed = main.slice(0, -1).reduce((n, r) => n + count(r), 0);
+  // the results sent back, each once (a history sent again repeats none: they are only those
+  // after its last model turn); a log that does not say (written by hand) owes every one followed
+  const ids = new Set<string>();
+  let unnamed = 0;
+  for (const r of requests) for (const id of r.toolResults ?? []) id ? ids.add(id) : unnamed++;
+  const said = requests.some((r) => r.toolResults !== undefined);
   return {
     main: main.length,
     ...(searches ? { searches } : {}),
     toolCalls: main.reduce((n, r) => n + count(r), 0),
-    answerable: main.slice(0, -1).reduce((n, r) => n + count(r), 0),
+    answerable: said ? Math.min(followed, ids.size + unnamed) : followed,
     // a turn whose every serving was a scripted failure (an error, or an answer cut short) never
     // reached the agent whole: the agent that gave up there stopped before it
     lastTurn: Math.max(-1, ...main.map((r) => r.scriptedFailure ? -1 : r.turn ?? -1)),

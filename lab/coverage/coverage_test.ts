@@ -68,6 +68,17 @@ Deno.test("coverage: a capture is held to what the server served, not to the scr
     judgeCapture(served, { ...all, response: false }).note.startsWith("answer missing"),
     true,
   );
+  // opencode 1.19.5's compaction: the tool call's result went to its summariser as text in a
+  // user message, never as a result: none is owed; a result sent back once (twice: a retry)
+  // is owed once
+  const summarised = [
+    { seq: 0, kind: "main" as const, turn: 0, toolCalls: ["bash"], toolResults: [] },
+    { seq: 1, kind: "side" as const, toolResults: [] },
+    { seq: 2, kind: "main" as const, turn: 2, toolCalls: [], toolResults: [] },
+  ];
+  assert.equal(servedFacts(summarised, 4).answerable, 0);
+  const sent = summarised.map((r, i) => i === 2 ? { ...r, toolResults: ["call_1"] } : r);
+  assert.equal(servedFacts([...sent, { ...sent[2], seq: 3 }], 4).answerable, 1);
   // opencode 0.5.29: its provider failed after the first answer (a tool call it never ran): the
   // capture recovered all there was; the note says the agent stopped
   const stopped = servedFacts([whole[0]], 4);

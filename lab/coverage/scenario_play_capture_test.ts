@@ -3,7 +3,10 @@
  * (scenario_play.ts). Claude Code 2.1.337 (in coverage_test.ts's sample, so installed there) is
  * stopped by Ctrl-C while its answer stalls and resumed by a second process, each under capture:
  * the row is `yes` and its note says what the judgement saw. Gemini CLI 0.1.1, older than its
- * `--resume`, is `n/a` for the resume with that reason, without a run. About 30 s.
+ * `--resume`, is `n/a` for the resume with that reason, without a run. opencode 1.19.5, whose
+ * compaction hands its summariser the conversation as text, and Qwen Code 0.24.4, which reckons
+ * its compressed context from the summariser's usage, compact and are resumed in one
+ * conversation (both `no` before session 34). About 2 min; the builds install on first use.
  */
 import assert from "node:assert/strict";
 import { BUILD_SPECS } from "./builds.ts";
@@ -12,7 +15,11 @@ import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
 
 const SCENARIOS = new URL("../scenarios/", import.meta.url).pathname;
 
-async function covered(agent: "claude" | "gemini", version: string, scenario: string) {
+async function covered(
+  agent: "claude" | "gemini" | "opencode" | "qwen",
+  version: string,
+  scenario: string,
+) {
   const dir = await Deno.makeTempDir({ prefix: "sl-cov-play-" });
   try {
     return await coverBuild(BUILD_SPECS[agent], { version }, true, {
@@ -56,5 +63,29 @@ Deno.test({
     const r = await covered("gemini", "0.1.1", "resume");
     assert.equal(r.captured, "n/a");
     assert.match(r.capture_note ?? "", /no --resume in this build/);
+  },
+});
+
+Deno.test({
+  name:
+    "coverage plays opencode 1.19.5's compaction: its text-transcript summariser in the session's one conversation",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const r = await covered("opencode", "1.19.5", "compaction");
+    assert.equal(r.captured, "yes", r.capture_note);
+    assert.match(
+      r.capture_note ?? "",
+      /of 2 processes in one conversation; 1 compaction\(s\) counted/,
+    );
+  },
+});
+
+Deno.test({
+  name: "coverage plays Qwen Code 0.24.4's compaction: told what its summariser read, it goes on",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const r = await covered("qwen", "0.24.4", "compaction");
+    assert.equal(r.captured, "yes", r.capture_note);
+    assert.match(r.capture_note ?? "", /1 compaction\(s\) counted/);
   },
 });

@@ -40,6 +40,11 @@ export interface RequestRecord {
    * deferred MCP tool): a search, which the analysis does not list in `tool_calls`.
    */
   toolSearches?: number;
+  /**
+   * The tool results the request sends back (those after its last model turn), by the id of
+   * the call each answers ("" when it names none): a model request's, also a side one's.
+   */
+  toolResults?: string[];
   /** Response status, once answered. */
   status?: number;
   durationMs?: number;

@@ -8,7 +8,7 @@
 
 import { requestOf } from "../../analysis/llm/read_call.ts";
 import type { Provider } from "../../analysis/llm/route.ts";
-import type { OfferedTool, ToolResultIn } from "../../analysis/llm/shapes.ts";
+import type { History, OfferedTool, ToolResultIn } from "../../analysis/llm/shapes.ts";
 import type { Route } from "./routes.ts";
 
 /** The wire APIs the server speaks (the analysis reads the same). */
@@ -45,6 +45,8 @@ export interface RequestView {
   lastUserText?: string;
   /** The provider-run tools it offers, by what they do (`web_search`, `code_execution`, ...). */
   hostedTools?: string[];
+  /** Its history as the analysis hashes it (what earlier requests and answers it carries). */
+  history?: History;
 }
 
 /** Reads a model call's request body (its route: the provider, endpoint and Gemini's model). */
@@ -72,6 +74,7 @@ export function inspectRequest(
     leadText: r.leadText,
     lastUserText: c.lastUserText,
     hostedTools: c.hostedTools ?? [],
+    ...(r.history ? { history: r.history } : {}),
   };
 }
 

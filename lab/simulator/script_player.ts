@@ -16,6 +16,7 @@ import { fillTemplate, fillTemplatesDeep } from "./templates.ts";
 import { mapToolAction, ToolMappingError } from "./tool_mapping.ts";
 import { mapMcpAction } from "./mcp_tools.ts";
 import { commandOutput } from "./tool_output.ts";
+import { ContextTokens } from "./context_tokens.ts";
 import type { ToolAction } from "./scenario.ts";
 
 /** Usage reported for a main turn when the scenario gives none. */
@@ -128,6 +129,8 @@ export class ScriptPlayer {
   /** Answers that broke off mid-stream, by position: the turn and its whole text. */
   private readonly interrupted = new Map<number, { turn: number; text: string }>();
   private requestCount = 0;
+  /** what each served request's history counted, for the requests that carry it */
+  private readonly context = new ContextTokens();
 
   constructor(scenario: Scenario, vars: Record<string, string> = {}) {
     this.scenario = scenario;
@@ -318,13 +321,24 @@ export class ScriptPlayer {
       ...(turn.stop === "max_tokens" ? { maxTokens: true } : {}),
       text,
       toolCalls,
-      usage: usageOf(this.scenario.usage, turn.usage),
+      usage: this.usage(view, turn),
       // A tool search is served at the same position as the call it prepares: own ids.
       seed: `${seedBase}:${plan.turn}:${plan.served}${
         toolCalls.some((c) => c.kind === "tool_search") ? ":tool-search" : ""
       }`,
       created: CREATED_BASE + plan.position,
     };
+  }
+
+  /**
+   * A turn's usage: the scenario's, its input raised to what the request carries of earlier
+   * answers unless the turn gives its input (context_tokens.ts); noted for later requests.
+   */
+  private usage(view: RequestView, turn: Turn): Usage {
+    const given = usageOf(this.scenario.usage, turn.usage);
+    const usage = turn.usage?.input === undefined ? this.context.raise(view.history, given) : given;
+    this.context.served(view.history, usage);
+    return usage;
   }
 
   /**

@@ -229,6 +229,7 @@ export async function startModelServer(
     let view: RequestView | undefined;
     if (route.action === "generate" && body) {
       view = inspectRequest(route, body);
+      record.toolResults = view.toolResults.map((r) => r.callId ?? "");
       const c = classifyRequest(view, scenario?.sequencing === "per-request");
       record.kind = c.kind;
       if (c.side) record.side = c.side;
