@@ -9,7 +9,9 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureCommand } from "./command_line.ts";
+import { captureCommand, denoDir } from "./command_line.ts";
+import { Terminal } from "../tests/support/terminal.ts";
+import { shQuote } from "../kit/shell.ts";
 import { readRecording } from "../recording/recording.ts";
 import { alive, descendants, type Proc, stat } from "../kit/procs.ts";
 
@@ -202,3 +204,84 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "Ctrl-C typed at a terminal while `deno task capture` starts: the shell's prompt with " +
+    "exit code 130, one line, the manifest's end, nothing left running",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-startsig-" });
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/root",
+      TERM: "xterm-256color",
+      PS1: "[rc=$?]$ ",
+      SIGHTLINE_DEBUG: "1",
+    };
+    const t = Terminal.start(["/bin/bash", "--norc", "--noprofile", "-i"], { env, cwd: dir });
+    // the processes of the capture as they come and go (the loader, its watchdog, the command)
+    const seen = new Map<string, Proc & { comm: string }>();
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        for (const p of descendants()) {
+          const comm = stat(p.pid)?.comm ?? "?";
+          if (/^(sightline-|sh$|sleep$)/.test(comm)) {
+            seen.set(`${p.pid}/${p.start}`, { ...p, comm });
+          }
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    try {
+      await t.until(/\[rc=0\]\$ $/, "the shell's first prompt");
+      await t.type(`${taskCommand(`${dir}/rec`, marking(dir))}\r`);
+      await t.until(/ ms loader started /, "the loader started", 60_000);
+      await t.type("\x03");
+      const shown = await t.until(/\n\[rc=(\d+)\]\$ $/, "the prompt again", 60_000);
+      assert.equal(shown[1], "130", t.text);
+      const said = t.text.split(/\r?\n/).filter((l) =>
+        l.startsWith("sightline: ") && !/^sightline: +[\d.]+ ms /.test(l)
+      );
+      assert.deepEqual(said, [
+        "sightline: the capture was interrupted (SIGINT) while it started: the command was not " +
+        `run (${dir}/rec)`,
+      ]);
+      watching = false;
+      await watch;
+      assert.ok([...seen.values()].some((p) => p.comm === "sightline-loade"), "loader seen");
+      assert.deepEqual(await leftRunning(seen), [], "nothing left running at the prompt");
+      await assert.rejects(Deno.stat(`${dir}/ran`), Deno.errors.NotFound, "never ran");
+      const m = readRecording(`${dir}/rec`).manifest;
+      assert.ok(m.ended_at);
+      assert.ok(m.errors.includes(
+        "the capture was interrupted (SIGINT) while it started: the command was not run",
+      ));
+    } finally {
+      watching = false;
+      await watch;
+      await t.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** `deno task capture` of `cmd` into `out`, as the README has users start it, as a shell line. */
+function taskCommand(out: string, cmd: string[]): string {
+  const config = new URL("../deno.json", import.meta.url).pathname;
+  const cache = denoDir();
+  return [
+    ...(cache ? ["env", `DENO_DIR=${cache}`] : []),
+    Deno.execPath(),
+    "task",
+    "--quiet",
+    "--config",
+    config,
+    "capture",
+    "--out",
+    out,
+    "--quiet",
+    "--",
+    ...cmd,
+  ].map(shQuote).join(" ");
+}
