@@ -26,6 +26,11 @@ export const SIGNAL_EXIT: Record<CaptureSignal, number> = {
   SIGTERM: 143,
 };
 
+/** The signal of SIGNAL_EXIT whose exit code `code` is (a process it killed), if any. */
+export function exitSignal(code: number): CaptureSignal | undefined {
+  return (Object.keys(SIGNAL_EXIT) as CaptureSignal[]).find((s) => SIGNAL_EXIT[s] === code);
+}
+
 /**
  * What the manifest (a `problems` row) and the user are told of a start that `signal`
  * interrupted: with a command, that it was not run; else that the processes were not followed.

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import {
   type CaptureSignal,
+  exitSignal,
   interruptedStart,
   SIGNAL_EXIT,
   type SignalAction,
@@ -155,6 +156,14 @@ Deno.test("start signals: once taken over (the command released), signals go to 
 
 Deno.test("start signals: the exit code and the line of an interrupted start", () => {
   assert.deepEqual(SIGNAL_EXIT, { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 });
+  // a process those killed (the loader, by a terminal's Ctrl-C before it blocks it)
+  assert.deepEqual([130, 143, 129, 137, 1].map(exitSignal), [
+    "SIGINT",
+    "SIGTERM",
+    "SIGHUP",
+    undefined,
+    undefined,
+  ]);
   assert.equal(
     interruptedStart("SIGTERM", true),
     "the capture was interrupted (SIGTERM) while it started: the command was not run",

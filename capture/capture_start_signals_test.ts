@@ -9,11 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { captureCommand, denoDir } from "./command_line.ts";
+import { captureCommand, taskCaptureCommand } from "./command_line.ts";
 import { Terminal } from "../tests/support/terminal.ts";
 import { shQuote } from "../kit/shell.ts";
 import { readRecording } from "../recording/recording.ts";
-import { alive, descendants, type Proc, stat } from "../kit/procs.ts";
+import { alive, descendants, type Proc, procOf, stat } from "../kit/procs.ts";
 
 /** A capture started as a user starts it, its phase lines (SIGHTLINE_DEBUG) on stderr. */
 function startCapture(out: string, cmd: string[], flags: string[]) {
@@ -206,6 +206,36 @@ Deno.test({
 });
 
 Deno.test({
+  name: "--pid: SIGINT while the loader loads: the capture ends in order (130, the manifest says " +
+    "the processes were not followed), the joined process runs on, nothing of the capture left",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-startsig-" });
+    const target = new Deno.Command("/bin/sleep", { args: ["60"] }).spawn();
+    const joined = procOf(target.pid)!;
+    try {
+      const c = startCapture(`${dir}/rec`, [], ["--quiet", "--pid", String(target.pid)]);
+      await c.until(/ ms loader started /, "its loader started");
+      c.signal("SIGINT");
+      const { code, stderr } = await c.done();
+      assert.equal(code, 130, stderr);
+      const said = "the capture was interrupted (SIGINT) while it started: the processes were " +
+        "not followed";
+      assert.match(stderr, new RegExp(`^sightline: ${said.replace(/[()]/g, "\\$&")} \\(`, "m"));
+      assert.deepEqual(await leftRunning(c.seen), [], "no process of the capture is left");
+      const m = readRecording(`${dir}/rec`).manifest;
+      assert.ok(m.ended_at);
+      assert.ok(m.errors.includes(said), JSON.stringify(m.errors));
+      assert.ok(alive(joined), "the joined process runs on");
+    } finally {
+      target.kill("SIGKILL");
+      await target.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "Ctrl-C typed at a terminal while `deno task capture` starts: the shell's prompt with " +
     "exit code 130, one line, the manifest's end, nothing left running",
   ignore: skipWithoutRoot(),
@@ -224,18 +254,13 @@ Deno.test({
     let watching = true;
     const watch = (async () => {
       while (watching) {
-        for (const p of descendants()) {
-          const comm = stat(p.pid)?.comm ?? "?";
-          if (/^(sightline-|sh$|sleep$)/.test(comm)) {
-            seen.set(`${p.pid}/${p.start}`, { ...p, comm });
-          }
-        }
+        noteCaptureProcesses(seen);
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
     try {
       await t.until(/\[rc=0\]\$ $/, "the shell's first prompt");
-      await t.type(`${taskCommand(`${dir}/rec`, marking(dir))}\r`);
+      await t.type(`${taskCaptureCommand(`${dir}/rec`, marking(dir)).map(shQuote).join(" ")}\r`);
       await t.until(/ ms loader started /, "the loader started", 60_000);
       await t.type("\x03");
       const shown = await t.until(/\n\[rc=(\d+)\]\$ $/, "the prompt again", 60_000);
@@ -249,7 +274,9 @@ Deno.test({
       ]);
       watching = false;
       await watch;
-      assert.ok([...seen.values()].some((p) => p.comm === "sightline-loade"), "loader seen");
+      // (the loader may have lived too short to be seen: the terminal's Ctrl-C can kill it in
+      // the instant after its exec, before it takes the signal itself)
+      noteCaptureProcesses(seen);
       assert.deepEqual(await leftRunning(seen), [], "nothing left running at the prompt");
       await assert.rejects(Deno.stat(`${dir}/ran`), Deno.errors.NotFound, "never ran");
       const m = readRecording(`${dir}/rec`).manifest;
@@ -266,22 +293,11 @@ Deno.test({
   },
 });
 
-/** `deno task capture` of `cmd` into `out`, as the README has users start it, as a shell line. */
-function taskCommand(out: string, cmd: string[]): string {
-  const config = new URL("../deno.json", import.meta.url).pathname;
-  const cache = denoDir();
-  return [
-    ...(cache ? ["env", `DENO_DIR=${cache}`] : []),
-    Deno.execPath(),
-    "task",
-    "--quiet",
-    "--config",
-    config,
-    "capture",
-    "--out",
-    out,
-    "--quiet",
-    "--",
-    ...cmd,
-  ].map(shQuote).join(" ");
+/** Adds to `seen` the processes of a capture (its loader, the loader's watchdog, the command)
+ * among this test's descendants now. */
+function noteCaptureProcesses(seen: Map<string, Proc & { comm: string }>): void {
+  for (const p of descendants()) {
+    const comm = stat(p.pid)?.comm ?? "?";
+    if (/^(sightline-|sh$|sleep$)/.test(comm)) seen.set(`${p.pid}/${p.start}`, { ...p, comm });
+  }
 }

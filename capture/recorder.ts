@@ -54,6 +54,7 @@ import {
 import { describeWatchdog } from "./watchdog_report.ts";
 import {
   type CaptureSignal,
+  exitSignal,
   interruptedStart,
   type SignalSource,
   watchSignals,
@@ -499,12 +500,17 @@ async function connectLoader(
     attach?.close();
     loader?.closeWatchdog();
     const msg = e instanceof LoaderError ? e.message : (e as Error).message;
-    const interrupted = started.signals.interrupted();
+    // A loader killed by SIGINT, SIGTERM or SIGHUP before it connected (it takes them from
+    // then on) was killed with the capture: a terminal's Ctrl-C reaches its whole foreground
+    // job, the loader too in the instant after its exec, and the capture may hear of its death
+    // before its own signal. An interrupted start, by that signal; nothing of the loader is left.
+    const killedBy = !loader && e instanceof LoaderError ? exitSignal(e.exitCode) : undefined;
+    const interrupted = started.signals.interrupted() ?? killedBy;
     if (interrupted) {
       // a start interrupted, then forced (the loader killed before it was ready), or one whose
       // loader failed meanwhile: the manifest ends as an interrupted start's does
       if (loader) await loader.process.status;
-      const lost = started.signals.forced() ? undefined : msg;
+      const lost = started.signals.forced() || killedBy === interrupted ? undefined : msg;
       const code = endManifest(
         manifest,
         { execErrno: 0, lost, interrupted },
