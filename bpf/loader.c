@@ -320,6 +320,26 @@ static void put_text(__u8 kind, __u32 id, int err, const char *text)
 	}
 }
 
+/*
+ * The command forked and never released (a capture that ended before its `go`): killed, and
+ * reaped here, so that no process of it outlives the loader, not even as a zombie for init.
+ * Before the end reads the err pipe, which the waiting child holds open (that read would wait
+ * for ever). Its end is not the command's: no SL_K_CHILD says it (it never ran).
+ */
+static void end_unreleased(void)
+{
+	if (child <= 0 || go_fd < 0)
+		return;
+	close(go_fd);
+	go_fd = -1;
+	if (child_done)
+		return; /* it ended already (a signal of its own), and was reaped */
+	kill(child, SIGKILL);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	phase("the command, never released, was ended");
+}
+
 static void die(int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -338,8 +358,7 @@ static void die(int code, const char *fmt, ...)
 	close_gate();
 	drain_stops();
 	resume_stopped();
-	if (child > 0 && go_fd >= 0)
-		kill(child, SIGKILL); /* never exec'd */
+	end_unreleased(); /* never exec'd */
 	exit(code);
 }
 
@@ -1029,6 +1048,12 @@ static void handle_command(char *line)
 		__atomic_fetch_or(&skel->bss->sock_watch, 1 /* WATCH_CTX */, __ATOMIC_SEQ_CST);
 		put_text(SL_K_REPLY, id, 0, "ok");
 	} else if (!strcmp(verb, "go")) {
+		/* not once the end has begun (a `stop` before it, the capture gone, a SIGTERM to
+		 * the command it has not run): the command is killed at the end, never run untraced */
+		if (stopping || gone_at || child_done) {
+			put_text(SL_K_REPLY, id, -ECANCELED, "the capture is ending: not released");
+			return;
+		}
 		release_child();
 		put_text(SL_K_REPLY, id, 0, "ok");
 	} else if (!strcmp(verb, "stop")) {
@@ -1856,6 +1881,20 @@ int main(int argc, char **argv)
 		unsetenv("SIGHTLINE_TEST_DETACH_DELAY_MS");
 	}
 	phase("start");
+	/* From the start, the signals that end or interrupt a capture wait for the main loop's
+	 * signalfd: a SIGTERM (the capture's, or the PDEATHSIG below) or SIGHUP while the programs
+	 * load ends the loader there, in order (an unreleased command killed and reaped), and the
+	 * terminal's Ctrl-C, sent to the capture's process group, is the capture's to answer,
+	 * never the death of a loader half loaded. */
+	sigset_t mask, orig;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGPIPE);
+	sigaddset(&mask, SIGCONT); /* `fg`, `bg`: passed on to a command stopped for job control */
+	sigprocmask(SIG_BLOCK, &mask, &orig);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1979,15 +2018,6 @@ int main(int argc, char **argv)
 	__u32 missing = attach_optional();
 
 	phase("attached");
-	sigset_t mask, orig;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGPIPE);
-	sigaddset(&mask, SIGCONT); /* `fg`, `bg`: passed on to a command stopped for job control */
-	sigprocmask(SIG_BLOCK, &mask, &orig);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	pid_t target = -1;
@@ -2143,14 +2173,17 @@ int main(int argc, char **argv)
 	 * it stopped so far is in the ring buffer, resumed below once drained. */
 	close_gate();
 	detach_start();
+	/* the command never released and still waiting (one that ended by itself is said) */
+	int unreleased = child > 0 && go_fd >= 0 && !child_done;
+	end_unreleased(); /* released never: do not leave it waiting (nor this loader on it) */
 	/* Drain what the kernel already produced, then say how it ended. */
 	ring_buffer__consume(rb);
-	if (err_fd >= 0) {
+	if (err_fd >= 0 && !unreleased) {
 		int e = 0;
 		if (read(err_fd, &e, sizeof(e)) == sizeof(e))
 			child_errno = e;
 	}
-	if (child_done || child_errno) {
+	if ((child_done || child_errno) && !unreleased) {
 		struct sl_child c;
 		fill_hdr(&c.h, SL_K_CHILD);
 		c.h.pid = child > 0 ? child : target;
@@ -2162,8 +2195,6 @@ int main(int argc, char **argv)
 	flush_out();
 	phase("drained");
 	resume_stopped();
-	if (child > 0 && go_fd >= 0)
-		kill(child, SIGKILL); /* released never: do not leave it waiting */
 	/* Everything is delivered: let the capture process finish while we detach. */
 	if (sock >= 0)
 		close(sock);

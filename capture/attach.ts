@@ -450,9 +450,10 @@ export class AttachManager {
     return this.#offThread.warning();
   }
 
-  /** Ends the inspection worker, if one was started (at the capture's end). */
-  close(): void {
-    this.#offThread.close();
+  /** Ends the inspection worker, if one was started (at the capture's end; `abandon`: what it
+   * was still inspecting is not needed any more, OffThreadInspector.close). */
+  close(abandon = false): void {
+    this.#offThread.close(abandon);
   }
 
   /** Why what was learnt of a file could not be cached (the first such failure), if it could not. */

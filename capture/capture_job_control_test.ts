@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { Terminal } from "../tests/support/terminal.ts";
-import { captureCommand, denoDir } from "./command_line.ts";
+import { captureCommand, taskCaptureCommand } from "./command_line.ts";
 import { readRecording } from "../recording/recording.ts";
 import { shQuote } from "../kit/shell.ts";
 
@@ -49,22 +49,7 @@ const STTY = /\n([0-9a-f]+(?::[0-9a-f]+){4,})\n/;
 
 /** READER under `deno task capture` (into `dir`/rec), as the README has users start it. */
 function taskCommand(dir: string): string {
-  const config = new URL("../deno.json", import.meta.url).pathname;
-  const cache = denoDir();
-  return [
-    ...(cache ? ["env", `DENO_DIR=${cache}`] : []),
-    Deno.execPath(),
-    "task",
-    "--quiet",
-    "--config",
-    config,
-    "capture",
-    "--out",
-    `${dir}/rec`,
-    "--quiet",
-    "--",
-    ...READER,
-  ].map(shQuote).join(" ");
+  return taskCaptureCommand(`${dir}/rec`, READER).map(shQuote).join(" ");
 }
 
 /**

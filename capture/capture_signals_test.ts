@@ -5,7 +5,16 @@
  * counted.
  */
 import assert from "node:assert/strict";
-import { type SignalAction, signalAction, watchSignals } from "./capture_signals.ts";
+import {
+  type CaptureSignal,
+  exitSignal,
+  interruptedStart,
+  SIGNAL_EXIT,
+  type SignalAction,
+  signalAction,
+  startSignals,
+  watchSignals,
+} from "./capture_signals.ts";
 import { ECHO_MS } from "../kit/signal_echo.ts";
 
 Deno.test("signals: with a command, SIGINT passes on, then ends the command, then forces", () => {
@@ -85,4 +94,79 @@ Deno.test("signals: real SIGHUPs count with SIGTERM; an abort stops; remove() le
     force: () => stopped.push("force"),
   }, aborted).remove();
   assert.deepEqual(stopped, ["stop"]);
+});
+
+/** A signal source the test drives: `send` delivers to whoever listens. */
+function fakeSource() {
+  let on: ((s: CaptureSignal) => void) | undefined;
+  let listening = 0;
+  return {
+    source: (l: (s: CaptureSignal) => void) => {
+      on = l;
+      listening++;
+      return () => {
+        on = undefined;
+        listening--;
+      };
+    },
+    send: (s: CaptureSignal) => on?.(s),
+    listening: () => listening,
+  };
+}
+
+Deno.test("start signals: the first interrupts the start (said once it is asked), its echo is not counted, the next forces", async () => {
+  const src = fakeSource();
+  const start = startSignals(src.source);
+  assert.equal(start.interrupted(), undefined);
+  src.send("SIGINT");
+  src.send("SIGINT"); // deno task's echo of the same Ctrl-C
+  assert.equal(start.interrupted(), "SIGINT");
+  assert.equal(await start.interruption, "SIGINT");
+  assert.equal(start.forced(), false, "the echo does not force");
+  // registered after the signal (the loader connected later): the end is asked at once
+  const did: string[] = [];
+  start.onInterrupt(() => did.push("end"), () => did.push("force"));
+  assert.deepEqual(did, ["end"]);
+  src.send("SIGTERM");
+  assert.deepEqual(did, ["end", "force"]);
+  assert.equal(start.forced(), true);
+  src.send("SIGHUP");
+  assert.deepEqual(did, ["end", "force"], "forced once");
+  start.remove();
+  assert.equal(src.listening(), 0, "remove() lets go");
+});
+
+Deno.test("start signals: once taken over (the command released), signals go to the new listener, the start is not interrupted", () => {
+  const src = fakeSource();
+  const start = startSignals(src.source);
+  const did: string[] = [];
+  start.onInterrupt(() => did.push("end"), () => did.push("force"));
+  const got: CaptureSignal[] = [];
+  const release = start.source((s) => got.push(s));
+  src.send("SIGINT");
+  src.send("SIGTERM");
+  assert.deepEqual(got, ["SIGINT", "SIGTERM"]);
+  assert.deepEqual(did, []);
+  assert.equal(start.interrupted(), undefined);
+  release();
+  assert.equal(src.listening(), 1, "the one listener stays until remove()");
+  start.remove();
+  assert.equal(src.listening(), 0);
+});
+
+Deno.test("start signals: the exit code and the line of an interrupted start", () => {
+  assert.deepEqual(SIGNAL_EXIT, { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 });
+  // a process those killed (the loader, by a terminal's Ctrl-C before it blocks it)
+  assert.deepEqual([130, 143, 129, 137, 1].map(exitSignal), [
+    "SIGINT",
+    "SIGTERM",
+    "SIGHUP",
+    undefined,
+    undefined,
+  ]);
+  assert.equal(
+    interruptedStart("SIGTERM", true),
+    "the capture was interrupted (SIGTERM) while it started: the command was not run",
+  );
+  assert.match(interruptedStart("SIGINT", false), /\(SIGINT\).*the processes were not followed$/);
 });

@@ -76,3 +76,29 @@ export function captureCommand(
     ...cmd,
   ];
 }
+
+/**
+ * `deno task capture --out OUT FLAGS -- CMD`, as the README has users start it (a terminal's
+ * Ctrl-C then reaches `deno task` too, which passes it on), with this process's Deno cache.
+ */
+export function taskCaptureCommand(
+  out: string,
+  cmd: string[],
+  flags: string[] = ["--quiet"],
+): string[] {
+  const cache = denoDir();
+  return [
+    ...(cache ? ["env", `DENO_DIR=${cache}`] : []),
+    Deno.execPath(),
+    "task",
+    "--quiet",
+    "--config",
+    new URL("../deno.json", import.meta.url).pathname,
+    "capture",
+    "--out",
+    out,
+    ...flags,
+    "--",
+    ...cmd,
+  ];
+}

@@ -7,6 +7,7 @@
 import { idHash } from "./id_hash.ts";
 import { inspectFile, type Inspection } from "./tls_targets.ts";
 import { LOCATOR_VERSION } from "./locate/cache.ts";
+import { untrustedCacheFile } from "./cache_trust.ts";
 
 /** Bump when inspectFile's results change meaning (2: the identity is stored and checked; 3:
  * symbols from .symtab too, GnuTLS, hooks that end connections; 4: a shared library without
@@ -50,7 +51,20 @@ function identity(path: string): string | undefined {
 
 const cacheFile = (dir: string, id: string) => `${dir.replace(/\/$/, "")}/${idHash(id)}.json`;
 
-function readCached(file: string, id: string, path: string): Inspection | undefined {
+/** The stored inspection in `file` of `dir`, if it is `path`'s (`id`) and may be believed
+ * (cache_trust.ts: else `onUntrusted` hears why). */
+function readCached(
+  dir: string,
+  file: string,
+  id: string,
+  path: string,
+  onUntrusted?: (why: string) => void,
+): Inspection | undefined {
+  const why = untrustedCacheFile(dir, file);
+  if (why) {
+    onUntrusted?.(why);
+    return undefined;
+  }
   try {
     const { identity: was, ...v } = JSON.parse(Deno.readTextFileSync(file));
     if (was === id && v?.path === path) return v as Inspection;
@@ -65,12 +79,14 @@ function readCached(file: string, id: string, path: string): Inspection | undefi
  */
 export function cachedInspection(path: string, dir = INSPECT_CACHE_DIR): Inspection | undefined {
   const id = identity(path);
-  return id ? readCached(cacheFile(dir, id), id, path) : undefined;
+  return id ? readCached(dir, cacheFile(dir, id), id, path) : undefined;
 }
 
 /**
  * inspectFile, answered from the cache while the file is unchanged. A cache that cannot be
- * written is only slower (the answer stands); `onWriteError` hears why.
+ * written is only slower (the answer stands); `onWriteError` hears why. A stored answer that
+ * may not be believed (cache_trust.ts) is not read: the file is inspected afresh, and the
+ * answer says so in `tried` (the attach report's line; not stored).
  */
 export function inspectFileCached(
   path: string,
@@ -79,7 +95,8 @@ export function inspectFileCached(
 ): Inspection {
   const id = identity(path);
   const file = id ? cacheFile(dir, id) : undefined;
-  const hit = file && readCached(file, id!, path);
+  let distrusted: string | undefined;
+  const hit = file && readCached(dir, file, id!, path, (why) => distrusted = why);
   if (hit) return hit;
   const insp = inspectFile(path);
   if (file && insp.status !== "error") {
@@ -94,7 +111,12 @@ export function inspectFileCached(
       onWriteError?.((e as Error).message);
     }
   }
-  return insp;
+  return distrusted
+    ? {
+      ...insp,
+      tried: [`cache: not trusted (${distrusted}); inspected afresh`, ...insp.tried ?? []],
+    }
+    : insp;
 }
 
 /**
@@ -165,15 +187,15 @@ const isStamp = (v: unknown): v is FileStamp => {
 };
 
 /**
- * The stored list (empty when there is none or it cannot be read). Only a list this user (the
- * capture's, root) wrote is read: a file another user owns or could have written (the traced
- * agent, say, whose user owns the checkout) could let its own binary through the gate unhooked.
+ * The stored list (empty when there is none or it cannot be read). Only a list root or this
+ * user (the capture's) wrote, in a directory likewise theirs, is read (cache_trust.ts): a file
+ * another user owns or could have written (the traced agent, say, whose user owns the checkout)
+ * could let its own binary through the gate unhooked.
  */
 export function readNothingToHook(dir = INSPECT_CACHE_DIR): FileStamp[] {
   try {
     const file = nothingToHookFile(dir);
-    const st = Deno.lstatSync(file);
-    if (!st.isFile || st.uid !== Deno.uid() || ((st.mode ?? 0) & 0o022) !== 0) return [];
+    if (untrustedCacheFile(dir, file)) return [];
     const v = JSON.parse(Deno.readTextFileSync(file));
     return v?.judgedBy === NOTHING_TO_HOOK_OF && Array.isArray(v.files)
       ? v.files.filter(isStamp)

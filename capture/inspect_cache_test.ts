@@ -1,6 +1,7 @@
 /** The inspection cache answers while a file is unchanged and asks again once it changes. */
 import assert from "node:assert/strict";
 import {
+  cachedInspection,
   inspectFileCached,
   NOTHING_TO_HOOK_MAX,
   NOTHING_TO_HOOK_OF,
@@ -115,6 +116,40 @@ Deno.test("nothing_to_hook.json: the files a capture found gone or changed leave
     const c2 = stampOf(`${dir}/c`)!;
     saveNothingToHook([c2], cache, gone);
     assert.deepEqual(readNothingToHook(cache).map((s) => s.path), [c2, d, a].map((s) => s.path));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("inspectFileCached: an entry others may write, or another user owns, is not trusted: inspected afresh, said", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cache = `${dir}/cache`;
+    const lib = `${dir}/libssl.so.3`;
+    await Deno.copyFile("/usr/lib/x86_64-linux-gnu/libssl.so.3", lib);
+    const first = inspectFileCached(lib, cache);
+    assert.equal(first.status, "hooked");
+    assert.equal(first.tried, undefined);
+    const entry = `${cache}/${[...Deno.readDirSync(cache)][0].name}`;
+    // planted: an answer with its hooks elsewhere, writable by the entry's group
+    const v = JSON.parse(Deno.readTextFileSync(entry));
+    for (const h of v.hooks) h.offset += 0x10;
+    Deno.writeTextFileSync(entry, JSON.stringify(v));
+    Deno.chmodSync(entry, 0o660);
+    assert.equal(cachedInspection(lib, cache), undefined, "the main thread is not served it");
+    const again = inspectFileCached(lib, cache);
+    assert.deepEqual(again.hooks, first.hooks, "inspected afresh: the file's own offsets");
+    assert.equal(again.tried?.length, 1);
+    assert.match(
+      again.tried![0],
+      /^cache: not trusted \(.* is writable by its group \(mode 0660\)\); inspected afresh$/,
+    );
+    // rewritten (0600, this user's): believed again, without the note
+    assert.deepEqual(inspectFileCached(lib, cache), first);
+    if (Deno.uid() === 0) {
+      Deno.chownSync(entry, 65534, 65534);
+      assert.match(inspectFileCached(lib, cache).tried![0], /is owned by uid 65534, not root/);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -13,7 +13,7 @@ import { whichSync, whyNotRunnable } from "./which.ts";
 import { makeNewDir, timestampedDir } from "../kit/stamped_dir.ts";
 import { CliError } from "../kit/cli_error.ts";
 import { sudoIdentity } from "./sudo_identity.ts";
-import type { SignalSource } from "./capture_signals.ts";
+import { type SignalSource, type StartSignals, startSignals } from "./capture_signals.ts";
 import type { ResidentInfo } from "../recording/manifest.ts";
 
 export const DEFAULT_MAX_TLS_BYTES = 1 << 20;
@@ -218,6 +218,9 @@ export interface Launched {
   maxTlsBytes: number;
   /** the loader, once it has connected (it loads and attaches the programs meanwhile) */
   loader: Promise<LoaderClient>;
+  /** the capture's signals from before the loader started: one that comes before the command
+   * is released interrupts the start (recorder.ts) */
+  signals: StartSignals;
 }
 
 /**
@@ -242,6 +245,8 @@ export function launch(opts: CaptureOptions): Launched {
   const cwd = opts.cwd ?? Deno.env.get("INIT_CWD") ?? Deno.cwd();
   const gate = opts.gate ?? true;
   const ipc = opts.ipc ?? true;
+  // from here on a signal is the capture's to answer (an interrupted start ends in order)
+  const signals = startSignals(opts.served?.signals);
   const loader = LoaderClient.start({
     maxTlsBytes,
     gate,
@@ -260,5 +265,5 @@ export function launch(opts: CaptureOptions): Launched {
   });
   loader.catch(() => {}); // the recorder reports it
   phase("loader started");
-  return { cmdPath, dir, reused, cwd, uid, gid, gate, ipc, maxTlsBytes, loader };
+  return { cmdPath, dir, reused, cwd, uid, gid, gate, ipc, maxTlsBytes, loader, signals };
 }

@@ -9,6 +9,7 @@ import { type Manifest, nsToIso, TOOL_NAME, TOOL_VERSION } from "../recording/ma
 import { blindSpotsOf, type KernelHooks, uringNotDecoded } from "../recording/blind_spots.ts";
 import { ARGV_KEEP, waitStatus } from "./events.ts";
 import type { SinkState } from "./record_sink.ts";
+import { type CaptureSignal, interruptedStart, SIGNAL_EXIT } from "./capture_signals.ts";
 
 /** The manifest as a capture starts: not complete, nothing recorded yet. */
 export function startManifest(
@@ -85,23 +86,30 @@ export interface CaptureEnd {
   writeError?: string;
   /** why the loader's stream ended before its time (recorder.ts loaderLost) */
   lost?: string;
+  /** the signal that interrupted the capture's start (the command was never released) */
+  interrupted?: CaptureSignal;
 }
 
 /**
  * Ends the manifest: times, the command's exit code or signal, the errors, whether the
  * recording is complete. Returns the exit code of the capture: the command's (127 not found,
- * 126 not executable, 128+N killed by signal N), or 1 for a capture error after a clean exit.
+ * 126 not executable, 128+N killed by signal N), or 1 for a capture error after a clean exit;
+ * for a start interrupted by a signal, 128 + its number, and an error that says so (the
+ * command never ran: no exit code or signal of its own, whatever ended what was forked for it).
  */
 export function endManifest(
   manifest: Manifest,
   end: CaptureEnd,
   endNs: bigint,
 ): number {
-  const { execErrno, childStatus, writeError, lost } = end;
+  const { execErrno, childStatus, writeError, lost, interrupted } = end;
   manifest.ended_at = nsToIso(endNs);
   manifest.ended_ns = String(endNs);
   let exitCode = 0;
-  if (execErrno) {
+  if (interrupted) {
+    manifest.errors.push(interruptedStart(interrupted, !!manifest.command));
+    exitCode = SIGNAL_EXIT[interrupted];
+  } else if (execErrno) {
     const what = execErrno === 2 ? "command not found" : `cannot execute (errno ${execErrno})`;
     manifest.errors.push(`${manifest.command?.[0]}: ${what}`);
     exitCode = execErrno === 2 ? 127 : 126;

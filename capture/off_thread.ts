@@ -82,13 +82,20 @@ export class OffThreadInspector {
       : workerWarning(this.#failure, this.#onMainThread);
   }
 
-  /** Ends the worker (at the capture's end; requests after this run on the main thread). */
-  close(): void {
+  /**
+   * Ends the worker (at the capture's end; requests after this run on the main thread).
+   * `abandon`: the capture ends before it needs the answers (its start was interrupted): the
+   * requests under way are rejected, not done again here (seconds for a big binary).
+   */
+  close(abandon = false): void {
     this.#closed = true;
     this.#worker?.terminate();
     this.#worker = undefined;
     // none should be left (the capture waited for its gate stops): answered here all the same
-    for (const p of this.#drain()) this.#inline(p);
+    for (const p of this.#drain()) {
+      if (abandon) p.reject(new Error("the capture ended before its inspection"));
+      else this.#inline(p);
+    }
   }
 
   #ask(q: Ask, onCacheError?: (why: string) => void): Promise<Inspection | LocateResult> {

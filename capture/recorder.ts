@@ -52,7 +52,13 @@ import {
   stoppedUnknown,
 } from "./gate_stops.ts";
 import { describeWatchdog } from "./watchdog_report.ts";
-import { watchSignals } from "./capture_signals.ts";
+import {
+  type CaptureSignal,
+  exitSignal,
+  interruptedStart,
+  type SignalSource,
+  watchSignals,
+} from "./capture_signals.ts";
 
 export { type CaptureOptions, DEFAULT_MAX_TLS_BYTES } from "./launch.ts";
 
@@ -78,6 +84,21 @@ export interface CaptureResult {
  */
 export async function run(opts: CaptureOptions, launched?: Launched): Promise<CaptureResult> {
   const started = launched ?? launch(opts);
+  try {
+    return await session(opts, started);
+  } finally {
+    started.signals.remove();
+  }
+}
+
+/**
+ * run()'s order of steps. A signal before the command is released (while the loader loads,
+ * or the files the command runs are located) interrupts the start: the loader is asked to stop
+ * (it kills and reaps the command it forked and never released), nothing more is started, and
+ * the recording ends with an error that says so (exit code 128 + the signal's number); a
+ * signal after that forces the end (the loader and the command are killed).
+ */
+async function session(opts: CaptureOptions, started: Launched): Promise<CaptureResult> {
   const { dir, reused, maxTlsBytes } = started;
   phase("run");
   const log = opts.log ?? ((l: string) => console.error(l));
@@ -136,8 +157,8 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   // of a file until the file is hooked (the same promise), and the loader's TLS programs may
   // still be loading. Without the gate, or for processes already running, they are awaited.
   if (!opts.cmd || !started.gate) {
-    await preattached;
-    phase("preattached");
+    await Promise.race([preattached, started.signals.interruption]);
+    phase(started.signals.interrupted() ? "interrupted while preattaching" : "preattached");
   }
 
   // ---- the flush every second, the live status, signals
@@ -149,15 +170,23 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
   }
   live.start(showStatus);
 
-  const signals = answerSignals(opts, manifest, loader, log);
+  // (no await from the check to the `go`: a signal after it is the running command's)
+  const interrupted = started.signals.interrupted();
+  const signals = interrupted
+    ? { remove() {}, forced: () => started.signals.forced() }
+    : answerSignals(opts, manifest, loader, log, started.signals.source);
 
-  phase("go");
-  if (opts.cmd) await loader.command("go");
-  phase("command released", true);
+  if (interrupted) phase(`start interrupted (${interrupted})`);
+  else if (opts.cmd) {
+    phase("go");
+    await loader.command("go");
+    phase("command released", true);
+  }
 
   // ---- wait for the end
   await loader.done;
-  await preattached.catch(() => {}); // answered before the stream ends
+  // answered before the stream ends; an interrupted start does not wait for a slow locate
+  if (!interrupted) await preattached.catch(() => {});
   await preknown.catch(() => 0);
   phase("stream ended", true);
   const unsaved = saveNothingToHook(
@@ -165,9 +194,10 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     caches?.inspect,
     attach?.goneFromList,
   );
+  // (an interrupted start: the loader's exit status tells, as without a command)
   let lost = signals.forced() ? undefined : await loaderLost(
     loader,
-    opts.cmd ? sink.childStatus !== undefined : undefined,
+    opts.cmd && !interrupted ? sink.childStatus !== undefined : undefined,
   );
   if (lost || signals.forced()) {
     const said = await resumeStopped(loader, signals.forced(), gateStops, sink, manifest);
@@ -175,9 +205,11 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     else if (said) manifest.warnings.push(`the capture's loader was killed; ${said}`);
   }
   loader.closeWatchdog(); // (read above if the loader died)
-  if (lost && opts.cmd && manifest.root_pid) await endOrphan(manifest.root_pid);
+  if ((lost || (interrupted && signals.forced())) && opts.cmd && manifest.root_pid) {
+    await endOrphan(manifest.root_pid);
+  }
   await sink.settled();
-  attach?.close(); // (its gate stops all answered)
+  attach?.close(!!interrupted); // (its gate stops all answered)
   live.stop();
   signals.remove();
 
@@ -189,6 +221,7 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
     loader,
     lost,
     unsaved,
+    interrupted,
     log,
     hooksProbed: async () => {
       // the probe takes milliseconds (long done by now, so no timer); a kernel that hangs it
@@ -211,6 +244,7 @@ function answerSignals(
   manifest: Manifest,
   loader: LoaderClient,
   log: (line: string) => void,
+  source: SignalSource,
 ): { remove(): void; forced(): boolean } {
   let forced = false;
   const force = () => {
@@ -254,7 +288,7 @@ function answerSignals(
       force,
     },
     opts.signal,
-    opts.served?.signals,
+    source,
   );
   return { remove: () => signals.remove(), forced: () => forced };
 }
@@ -270,6 +304,8 @@ interface Ending {
   lost: string | undefined;
   /** the nothing-to-hook cache could not be saved: why */
   unsaved: string | undefined;
+  /** the signal that interrupted the start, if one did */
+  interrupted: CaptureSignal | undefined;
   log: (line: string) => void;
   /** settles once the kernel's hooks are probed (or the probe is given up) */
   hooksProbed: () => Promise<void>;
@@ -285,7 +321,7 @@ interface Ending {
  * loader ends as a CliError with the exit code.
  */
 async function closeRecording(opts: CaptureOptions, c: Ending): Promise<CaptureResult> {
-  const { dir, manifest, sink, attach, loader, lost, unsaved, log } = c;
+  const { dir, manifest, sink, attach, loader, lost, unsaved, interrupted, log } = c;
   await opts.h2Redactor?.ready?.();
   sink.finish();
   const { execErrno } = sink;
@@ -313,6 +349,7 @@ async function closeRecording(opts: CaptureOptions, c: Ending): Promise<CaptureR
     childStatus: sink.childStatus,
     writeError,
     lost,
+    interrupted,
   }, BigInt(Date.now()) * 1_000_000n);
   await c.hooksProbed();
   c.refresh();
@@ -329,7 +366,8 @@ async function closeRecording(opts: CaptureOptions, c: Ending): Promise<CaptureR
   }
   dropManifestRoom(dir);
   phase("recording closed");
-  if (!opts.quiet) log(summary(dir, manifest));
+  // an interrupted start: one line (below), not the summary of a recording of nothing
+  if (!opts.quiet && !interrupted) log(summary(dir, manifest));
   if (writeError || execErrno) await loader.process.status;
   if (writeError) {
     throw new CliError(
@@ -339,6 +377,11 @@ async function closeRecording(opts: CaptureOptions, c: Ending): Promise<CaptureR
         "the rows written before stay readable",
       exitCode || 1,
     );
+  }
+  if (interrupted) {
+    await loader.process.status; // (it has ended, or ends now: nothing is left running)
+    const said = lost ? `; ${lost}` : "";
+    throw new CliError(`${interruptedStart(interrupted, !!opts.cmd)}${said} (${dir})`, exitCode);
   }
   if (execErrno) throw new CliError(manifest.errors.at(-1)!, exitCode);
   if (lost) {
@@ -401,7 +444,17 @@ async function connectLoader(
   let loader: LoaderClient | undefined;
   let attach: AttachManager | undefined;
   try {
-    loader = await started.loader;
+    const connected = loader = await started.loader;
+    // a signal before the command's release: the loader is asked to stop (at once, or once it
+    // is ready: it reads commands from then on), and killed at the next one, with the command
+    // it forked (it would end by itself without its loader, when its `go` pipe closes)
+    started.signals.onInterrupt(() => void connected.stop(), () => {
+      for (const pid of [manifest.root_pid, connected.process.pid]) {
+        try {
+          if (pid) Deno.kill(pid, "SIGKILL");
+        } catch { /* gone */ }
+      }
+    });
     loader.listen(sink.push);
     phase("loader connected");
     const attaching = attach = new AttachManager(loader, opts.locator, caches);
@@ -447,6 +500,29 @@ async function connectLoader(
     attach?.close();
     loader?.closeWatchdog();
     const msg = e instanceof LoaderError ? e.message : (e as Error).message;
+    // A loader killed by SIGINT, SIGTERM or SIGHUP before it connected (it takes them from
+    // then on) was killed with the capture: a terminal's Ctrl-C reaches its whole foreground
+    // job, the loader too in the instant after its exec, and the capture may hear of its death
+    // before its own signal. An interrupted start, by that signal; nothing of the loader is left.
+    const killedBy = !loader && e instanceof LoaderError ? exitSignal(e.exitCode) : undefined;
+    const interrupted = started.signals.interrupted() ?? killedBy;
+    if (interrupted) {
+      // a start interrupted, then forced (the loader killed before it was ready), or one whose
+      // loader failed meanwhile: the manifest ends as an interrupted start's does
+      if (loader) await loader.process.status;
+      const lost = started.signals.forced() || killedBy === interrupted ? undefined : msg;
+      const code = endManifest(
+        manifest,
+        { execErrno: 0, lost, interrupted },
+        BigInt(Date.now()) * 1_000_000n,
+      );
+      writeManifest(started.dir, manifest);
+      const said = lost ? `; ${lost}` : "";
+      throw new CliError(
+        `${interruptedStart(interrupted, !!opts.cmd)}${said} (${started.dir})`,
+        code,
+      );
+    }
     manifest.errors.push(msg);
     writeManifest(started.dir, manifest);
     throw new CliError(msg, 1);

@@ -23,7 +23,7 @@
  */
 import { CliError } from "../kit/cli_error.ts";
 import { stat } from "../kit/procs.ts";
-import type { CaptureSignal } from "./capture_signals.ts";
+import { type CaptureSignal, SIGNAL_EXIT } from "./capture_signals.ts";
 import type { CaptureOptions } from "./launch.ts";
 import {
   checkRequest,
@@ -93,8 +93,6 @@ function listenPrivately(socket: string, dir: string): Deno.UnixListener {
     Deno.removeSync(priv, { recursive: true });
   }
 }
-
-const SIGNAL_CODE = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 
 /** A client from its connection on: its request, then its signals and its going away. */
 class Client {
@@ -255,7 +253,7 @@ export async function serve(
       if (!leave(client)) return;
       client.send({
         error: "interrupted while waiting for the resident capture: nothing was recorded",
-        code: SIGNAL_CODE[s],
+        code: SIGNAL_EXIT[s],
       });
       client.end();
     };

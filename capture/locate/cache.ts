@@ -18,6 +18,7 @@
  */
 
 import { idHash } from "../id_hash.ts";
+import { untrustedCacheFile } from "../cache_trust.ts";
 import type { LocatedHook, LocateResult } from "./types.ts";
 
 /** Bump when the method changes in a way that changes results. */
@@ -97,15 +98,23 @@ function fileFor(dir: string, key: string): string {
 /**
  * The entry stored under `key`, or undefined. With `layout` ({@linkcode layoutOf}; given for a
  * build-id key, whose name holds only its hash), the entry must have been written for that very
- * layout.
+ * layout. An entry the capture may not believe (cache_trust.ts: another user's, or writable by
+ * others, or in such a directory) is not read: `onUntrusted` hears why.
  */
 export async function readCache(
   dir: string,
   key: string,
   layout?: string,
+  onUntrusted?: (why: string) => void,
 ): Promise<CachedResult | undefined> {
+  const file = fileFor(dir, key);
+  const why = untrustedCacheFile(dir, file);
+  if (why) {
+    onUntrusted?.(why);
+    return undefined;
+  }
   try {
-    const { loadLayout: stored, ...v } = JSON.parse(await Deno.readTextFile(fileFor(dir, key)));
+    const { loadLayout: stored, ...v } = JSON.parse(await Deno.readTextFile(file));
     if (v.cacheKey !== key) return undefined;
     return layout === undefined || stored === layout ? v as CachedResult : undefined;
   } catch {
@@ -171,10 +180,20 @@ export function misfit(
  * A shortcut from the file's identity (path, device, inode, size, mtime, ctime) to its cache
  * key, so a file without build-id need not be hashed again while it is unchanged.
  */
-export async function keyFromStat(dir: string, path: string): Promise<string | undefined> {
+export async function keyFromStat(
+  dir: string,
+  path: string,
+  onUntrusted?: (why: string) => void,
+): Promise<string | undefined> {
   try {
     const id = await statId(path);
-    const v = JSON.parse(await Deno.readTextFile(statFile(dir, id)));
+    const file = statFile(dir, id);
+    const why = untrustedCacheFile(dir, file);
+    if (why) {
+      onUntrusted?.(why);
+      return undefined;
+    }
+    const v = JSON.parse(await Deno.readTextFile(file));
     // a key made by another locator version names an answer this one must not serve
     const key = v?.cacheKey;
     return typeof key === "string" && v.identity === id && key.startsWith(`v${LOCATOR_VERSION}-`)

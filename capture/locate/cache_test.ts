@@ -179,3 +179,65 @@ Deno.test("misfit: a hook must lie where this file's executable segments put its
   );
   assert.equal(misfit({ ...hook(0, 0), ok: false, hooks: [] }, segments), undefined);
 });
+
+// A root capture reads this cache to decide where uprobes go: an entry another user wrote (or
+// could have: writable by others, or in a directory they may write) is not believed. The file
+// is located afresh, and its answer (the attach report's `tried`) says why, in one line.
+Deno.test("cache: an entry another user owns, or others may write, is not trusted: located afresh, said", async () => {
+  const { dir, exe, cache } = await client();
+  try {
+    const first = await locate(exe, { cacheDir: cache });
+    assert.equal(first.ok, true, first.reason);
+    const entry = [...Deno.readDirSync(cache)].find((e) => !e.name.startsWith("stat-"))!.name;
+    const untrusting = [
+      {
+        what: "the entry writable by its group",
+        set: () => Deno.chmodSync(`${cache}/${entry}`, 0o620),
+        undo: () => Deno.chmodSync(`${cache}/${entry}`, 0o600),
+        said: /is writable by its group \(mode 0620\)/,
+      },
+      {
+        what: "the directory writable by others",
+        set: () => Deno.chmodSync(cache, 0o703),
+        undo: () => Deno.chmodSync(cache, 0o700),
+        said: /cache is writable by other users \(mode 0703\)/,
+      },
+      ...(Deno.uid() === 0
+        ? [{
+          what: "the entry owned by another user",
+          set: () => Deno.chownSync(`${cache}/${entry}`, 65534, 65534),
+          undo: () => Deno.chownSync(`${cache}/${entry}`, 0, 0),
+          said: /is owned by uid 65534, not root/,
+        }]
+        : []),
+    ];
+    for (const u of untrusting) {
+      u.set();
+      assert.equal(await locateCached(exe, cache), undefined, `${u.what}: not served`);
+      const again = await locate(exe, { cacheDir: cache });
+      assert.equal(again.cached, false, `${u.what}: located afresh`);
+      const said = again.tried.filter((t) => t.startsWith("cache: not trusted"));
+      assert.equal(said.length, 1, `${u.what}: one line, ${again.tried.join(" | ")}`);
+      assert.match(said[0], u.said);
+      assert.match(said[0], /; located afresh$/);
+      assert.deepEqual(
+        again.hooks.map((h) => [h.fn, h.fileOffset]),
+        first.hooks.map((h) => [h.fn, h.fileOffset]),
+      );
+      u.undo();
+      // the entry it wrote (root's, 0600), in a directory of its own again: served
+      const third = await locate(exe, { cacheDir: cache });
+      assert.equal(third.cached, true, `${u.what}: trusted again once mended`);
+      assert.ok(!third.tried.some((t) => t.startsWith("cache:")), "the distrust is not stored");
+    }
+    // a symbolic link in place of the entry is not followed
+    const real = `${dir}/elsewhere.json`;
+    Deno.renameSync(`${cache}/${entry}`, real);
+    Deno.symlinkSync(real, `${cache}/${entry}`);
+    const linked = await locate(exe, { cacheDir: cache });
+    assert.equal(linked.cached, false);
+    assert.match(linked.tried[0], /^cache: not trusted \(.* is a symbolic link\); located afresh$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

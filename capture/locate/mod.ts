@@ -73,22 +73,25 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
     const buildId = elf.buildId();
     const dir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
     const layout = layoutOf(elf.segments);
-    // a cached answer whose offsets this file's segments contradict is located afresh
+    // a cached answer whose offsets this file's segments contradict is located afresh, as is
+    // one the capture may not believe (another user's, or writable by others: cache_trust.ts)
     let refused: string | undefined;
+    let distrusted: string | undefined;
+    const distrust = (why: string) => distrusted ??= why;
     const served = (hit: CachedResult | undefined) => {
       const why = hit && misfit(hit, elf.segments);
       if (why) refused = why;
       return hit && !why;
     };
     if (!opts.noCache && !buildId) {
-      const known = await keyFromStat(dir, path);
-      const hit = known ? await readCache(dir, known) : undefined;
+      const known = await keyFromStat(dir, path, distrust);
+      const hit = known ? await readCache(dir, known, undefined, distrust) : undefined;
       if (served(hit)) return finish(hit!, true);
     }
     const symtab = elf.sections.some((x) => x.type === SHT_SYMTAB);
     const cacheKey = await cacheKeyOf(path, buildId, symtab, elf.segments);
     if (!opts.noCache) {
-      const hit = await readCache(dir, cacheKey, buildId ? layout : undefined);
+      const hit = await readCache(dir, cacheKey, buildId ? layout : undefined, distrust);
       if (served(hit)) return finish(hit!, true);
     }
     const result = await analyse(elf, buildId, cacheKey);
@@ -101,8 +104,11 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
       }
     }
     // said in this answer only, not stored: the stored one is located afresh
-    const why = refused && `cache: not served (${refused}); located afresh`;
-    return finish(why ? { ...result, tried: [why, ...result.tried] } : result, false);
+    const why = [
+      refused && `cache: not served (${refused}); located afresh`,
+      distrusted && `cache: not trusted (${distrusted}); located afresh`,
+    ].filter((w): w is string => !!w);
+    return finish(why.length ? { ...result, tried: [...why, ...result.tried] } : result, false);
   } finally {
     elf.close();
   }
