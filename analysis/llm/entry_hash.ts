@@ -5,9 +5,9 @@
  * replacer (one form whichever way the client wrote an entry); on the parse's hot path that
  * built a string as long as every entry and called the replacer for every key, for a hash only.
  * `entryHash` feeds the hash the very characters `entryText` would give, and goes the way of
- * `entryText` itself for anything a parsed JSON body cannot hold (a `toJSON`, a bigint) or
- * nested deeper than `MAX_DEPTH`, so that its result, thrown errors included, is always
- * `hashText(entryText(v, ids), seed)`'s.
+ * `entryText` itself for anything a parsed JSON body cannot hold (a `toJSON`, a bigint, an
+ * object made by neither `Object` nor `Array`) or nested deeper than `MAX_DEPTH`, so that its
+ * result, thrown errors included, is always `hashText(entryText(v, ids), seed)`'s.
  */
 
 /**
@@ -168,7 +168,10 @@ function value(v: unknown, inArray: boolean, ids: string[] | undefined, depth: n
     return true;
   }
   if (depth >= MAX_DEPTH || typeof (v as { toJSON?: unknown }).toJSON === "function") throw ASIDE;
-  if (Array.isArray(v)) {
+  const array = Array.isArray(v);
+  // what JSON.parse does not make (boxed strings, maps, null-prototype objects) goes aside
+  if (!array && Object.getPrototypeOf(v) !== Object.prototype) throw ASIDE;
+  if (array) {
     feed1(0x5b);
     for (let i = 0; i < v.length; i++) {
       if (i) feed1(0x2c);

@@ -67,6 +67,8 @@ Deno.test("entryHash: numbers, undefined, functions and symbols as JSON.stringif
   same(undefined, 99);
   same({ toJSON: () => ({ content: "from toJSON" }) });
   same({ when: new Date(0), n: [1, { toJSON: () => "x" }] });
+  same({ boxed: [new String("s"), new Number(2), new Boolean(false)], map: new Map([[1, 2]]) });
+  same([Object.assign(Object.create(null), { type: "text", text: "no prototype" })]);
   assert.throws(() => entryHash({ big: 1n }), TypeError);
 });
 
