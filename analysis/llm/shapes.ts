@@ -4,6 +4,9 @@
  * JSON output wanted) and what the answer said (text, thinking, tool calls, stop reason, token
  * usage), plus small JSON helpers shared by the readers.
  */
+import { entryHash, hashText } from "./entry_hash.ts";
+
+export { hashText };
 
 export type Provider = "anthropic" | "openai-responses" | "openai-chat" | "gemini" | "ollama";
 
@@ -126,42 +129,6 @@ function stringsOf(v: unknown, out: string[], depth = 0): void {
 }
 
 /**
- * A 53-bit hash of `s`, continuing `seed`: two 32-bit multiply-xor lanes (FNV-1a's and a
- * second prime), mixed at the end. For telling histories apart, not for security.
- */
-export function hashText(s: string, seed = 0): number {
-  let a = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
-  let b = (0x9e3779b9 ^ Math.floor(seed / 0x100000000)) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) ^ Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
-  b = Math.imul(b ^ (b >>> 16), 0x27d4eb2f) ^ (a >>> 7);
-  return (b >>> 0) % 0x200000 * 0x100000000 + (a >>> 0);
-}
-
-/** Text block types: a `content` string is short for one block of text (each API's shorthand). */
-const TEXT_BLOCKS = new Set(["text", "input_text", "output_text"]);
-
-/**
- * An entry as the history hash reads it, in one form whichever the client sent: a `content`
- * string as its one text block, text blocks of every API's name alike, and prompt-caching
- * marks (which clients move from turn to turn) left out.
- */
-const entryText = (v: unknown, ids?: string[]): string =>
-  JSON.stringify(v, function (k, x) {
-    if (k === "cache_control") return undefined;
-    if (k === "content" && typeof x === "string") return [{ type: "text", text: x }];
-    if (isObj(x) && typeof x.type === "string" && TEXT_BLOCKS.has(x.type) && Array.isArray(this)) {
-      return { ...x, type: "text" };
-    }
-    if (ids && (k === "id" || k === "call_id") && typeof x === "string") ids.push(x);
-    return x;
-  }) ?? "";
-
-/**
  * The history hashes of a request whose system prompt is `system` and whose history is
  * `entries`, `isModel` telling the model's own entries; with `from`, the history of an earlier
  * request that `entries` continue (an OpenAI Responses call that names the response it
@@ -176,7 +143,7 @@ export function historyOf(
   try {
     // a system prompt given as a string is its one text block, as in `content`
     const blocks = typeof system === "string" ? [{ type: "text", text: system }] : system ?? null;
-    const sys = hashText(entryText(blocks));
+    const sys = entryHash(blocks);
     let hash = from?.hash ?? hashText("");
     const turns = from ? [...from.turns] : [];
     let lastModel = from?.lastModel ?? false;
@@ -191,7 +158,7 @@ export function historyOf(
       if (phase !== "done") opening.push(e);
       if (model && !lastModel) turns.push(hash);
       const ids: string[] | undefined = model ? [] : undefined;
-      hash = hashText(entryText(e, ids), hash);
+      hash = entryHash(e, hash, ids);
       // the ids of the latest model entry that has any (its tool calls')
       if (ids?.length) toolIds = ids.map((id) => hashText(id));
       lastModel = model;
