@@ -109,14 +109,21 @@ Deno.test({
       assert.notEqual(own.rc, 0, "Ctrl-C ended the command");
       await t.type("exit 0\r");
       assert.deepEqual(await t.exited(), { exit: 0, hungUp: false });
-    } finally {
+    } catch (e) {
       await t.close();
       await server.stop();
+      await Deno.remove(tmp, { recursive: true });
+      throw e;
     }
-    for (const rec of ["own", "served"]) {
-      const m = readRecording(`${tmp}/${rec}`).manifest;
-      assert.equal(m.complete, true, rec);
+    await t.close();
+    await server.stop();
+    try {
+      for (const rec of ["own", "served"]) {
+        const m = readRecording(`${tmp}/${rec}`).manifest;
+        assert.equal(m.complete, true, rec);
+      }
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
     }
-    await Deno.remove(tmp, { recursive: true });
   },
 });
