@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { Terminal } from "../tests/support/terminal.ts";
+import { shellEnv, Terminal } from "../tests/support/terminal.ts";
 import { captureCommand, taskCaptureCommand } from "./command_line.ts";
 import { readRecording } from "../recording/recording.ts";
 import { shQuote } from "../kit/shell.ts";
@@ -36,15 +36,6 @@ function reader(stop: string): string[] {
   ];
 }
 
-function env(): Record<string, string> {
-  return {
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    HOME: Deno.env.get("HOME") ?? "/root",
-    TERM: "xterm-256color",
-    PS1: "[rc=$?]$ ",
-  };
-}
-
 const STTY = /\n([0-9a-f]+(?::[0-9a-f]+){4,})\n/;
 
 /** READER under `deno task capture` (into `dir`/rec), as the README has users start it. */
@@ -58,7 +49,10 @@ function taskCommand(dir: string): string {
  * run` of the capture), suspended with Ctrl-Z: the shell's prompt back.
  */
 async function suspended(dir: string, first: string, out: RegExp, command?: string) {
-  const t = Terminal.start(["/bin/bash", "--norc", "--noprofile", "-i"], { env: env(), cwd: dir });
+  const t = Terminal.start(["/bin/bash", "--norc", "--noprofile", "-i"], {
+    env: shellEnv(),
+    cwd: dir,
+  });
   try {
     await t.until(/\[rc=0\]\$ $/, "the shell's first prompt");
     await t.type(`${first}\r`);
@@ -149,7 +143,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "sl-jobs-stop-" });
     const stopper = reader("os.kill(os.getpid(), signal.SIGSTOP)");
     const t = Terminal.start(["/bin/bash", "--norc", "--noprofile", "-i"], {
-      env: env(),
+      env: shellEnv(),
       cwd: dir,
     });
     try {
@@ -203,7 +197,7 @@ Deno.test({
   ignore: skipWithoutRoot(),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sl-jobs-lead-" });
-    const t = Terminal.start(captureCommand(`${dir}/rec`, READER), { env: env(), cwd: dir });
+    const t = Terminal.start(captureCommand(`${dir}/rec`, READER), { env: shellEnv(), cwd: dir });
     try {
       await t.until(/^ready 2$/m, "the command started", 60_000);
       await t.type("\x1a");
@@ -246,7 +240,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sl-jobs-gate-" });
     const t = Terminal.start(["/bin/bash", "--norc", "--noprofile", "-i"], {
-      env: env(),
+      env: shellEnv(),
       cwd: dir,
     });
     try {

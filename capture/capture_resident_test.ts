@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { CAPTURE_MAIN } from "./command_line.ts";
+import { startServer } from "../tests/support/resident_server.ts";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
 import { captureForTest, captureTest, untilExists } from "../tests/support/capture.ts";
 import {
@@ -22,53 +23,6 @@ import { readRecording, type Recording, tlsStreams } from "../recording/recordin
 
 const dec = new TextDecoder();
 const ANALYZE_MAIN = new URL("../analysis/analyze_main.ts", import.meta.url).pathname;
-
-/** A resident capture on a socket in `tmp`, until stop(). */
-async function startServer(tmp: string, env?: Record<string, string>) {
-  const socket = `${tmp}/sock/capture.sock`;
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", CAPTURE_MAIN, "--serve", "--socket", socket],
-    env,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(proc.stderr).text();
-  // it listens once its socket is there (or has exited, saying why)
-  let exited = false;
-  proc.status.then(() => exited = true);
-  for (let i = 0; i < 600 && !exited; i++) {
-    try {
-      if (Deno.lstatSync(socket).isSocket) break;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  if (exited) assert.fail(`the resident capture exited: ${await stderr}`);
-  if (!Deno.lstatSync(socket).isSocket) {
-    proc.kill("SIGKILL");
-    await proc.status;
-    assert.fail(`the resident capture made no socket in 30 s: ${await stderr}`);
-  }
-  return {
-    socket,
-    pid: proc.pid,
-    proc,
-    async stop(): Promise<string> {
-      try {
-        proc.kill("SIGTERM");
-      } catch { /* gone */ }
-      // a test that failed mid-session may have left its session running: not left behind
-      const late = setTimeout(() => {
-        try {
-          proc.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 30_000);
-      await proc.status;
-      clearTimeout(late);
-      return await stderr;
-    },
-  };
-}
 
 /** This test's environment without sudo's user (a client of root's own). */
 function rootEnv(): Record<string, string> {

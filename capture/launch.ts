@@ -55,11 +55,13 @@ export interface CaptureOptions {
   env?: Record<string, string>;
   /** a resident capture's session (resident_server.ts): the command's whole environment, the
    * client whose stdin/stdout/stderr it gets, the signals the client passed on (instead of
-   * this process's), and what the manifest says of the resident capture */
+   * this process's), its terminal's resizes (SIGWINCH, for the command's process group), and
+   * what the manifest says of the resident capture */
   served?: {
     env: Record<string, string>;
     clientPid: number;
     signals: SignalSource;
+    resizes?: (on: () => void) => () => void;
     resident: ResidentInfo;
   };
   /** the loader to run (default bpf/build/sightline-loader) */

@@ -265,15 +265,18 @@ function answerSignals(
   // command's group, as Ctrl-C would have. Without a terminal the command shares the
   // capture's group: a SIGINT to the group (Ctrl-C, a supervisor) reached it too, one to the
   // capture's pid did not; which one this was cannot be told, so it is said.
-  const interruptCommand = () => {
+  const toCommandGroup = (signal: Deno.Signal): boolean => {
     const root = manifest.root_pid;
     const own = root ? stat(root)?.pgrp : undefined;
-    if (root && own === root && own !== stat(Deno.pid)?.pgrp) {
-      try {
-        Deno.kill(-root, "SIGINT");
-      } catch { /* gone */ }
-      return;
-    }
+    if (!root || own !== root || own === stat(Deno.pid)?.pgrp) return false;
+    try {
+      Deno.kill(-root, signal);
+    } catch { /* gone */ }
+    return true;
+  };
+  const interruptCommand = () => {
+    const root = manifest.root_pid;
+    if (toCommandGroup("SIGINT")) return;
     log(
       `sightline: interrupt left to the command${root ? ` (pid ${root})` : ""}, which shares ` +
         "the capture's process group; another one ends it and the capture",
@@ -290,7 +293,16 @@ function answerSignals(
     opts.signal,
     source,
   );
-  return { remove: () => signals.remove(), forced: () => forced };
+  // a session's client at a terminal: its resizes, as the kernel tells a terminal's foreground
+  // group (the command's group when it is one of its own: a session's command always is)
+  const unresize = opts.served?.resizes?.(() => toCommandGroup("SIGWINCH"));
+  return {
+    remove: () => {
+      signals.remove();
+      unresize?.();
+    },
+    forced: () => forced,
+  };
 }
 
 /** What the end of a capture closes: run()'s state once the loader's stream has ended. */

@@ -3,7 +3,9 @@
  * PATH (resident_server.ts). Sends it the command, its directory and environment and the
  * capture's options; CMD runs with this process's stdin, stdout and stderr; the capture's
  * messages come back to stderr and its exit code is this process's. Signals this process gets
- * (Ctrl-C, SIGTERM, SIGHUP) are passed on, to do what they do to `capture -- CMD`. No resident
+ * (Ctrl-C, SIGTERM, SIGHUP) are passed on, to do what they do to `capture -- CMD`; at a
+ * terminal, so is SIGWINCH (a resize), for the command's process group, and Ctrl-Z (SIGTSTP)
+ * is taken and said not to stop the session (README, "A resident capture"). No resident
  * capture at PATH, or one that goes away mid-session: one line, exit 1 (what it recorded stays
  * in its directory). The command runs as the user sudo names here (SUDO_UID), or as root
  * without one, as with `capture -- CMD`. Ctrl-C (or SIGTERM, SIGHUP) while waiting for
@@ -65,11 +67,27 @@ export async function via(
   if (!await sendLine(conn, req)) {
     throw new CliError(`the resident capture at ${socket} closed the connection`, 1);
   }
-  const signals = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => {
+  // at a terminal, its size changes too: the command has the terminal as its stdio only, so
+  // the kernel's SIGWINCH reaches this process's group, not the command's
+  const atTerminal = Deno.stdin.isTerminal() || Deno.stdout.isTerminal();
+  const passed: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  if (atTerminal) passed.push("SIGWINCH");
+  const signals = passed.map((s) => {
     const l = () => void sendLine(conn, { signal: s });
     Deno.addSignalListener(s, l);
-    return [s, l] as const;
+    return [s, l] as [Deno.Signal, () => void];
   });
+  // Ctrl-Z would stop this process alone, the command running on behind the shell's prompt:
+  // taken, and said, instead (the command is no job of this terminal's shell)
+  const onStop = () =>
+    console.error(
+      "sightline: Ctrl-Z does not stop a --via session (its command is not a job of this " +
+        "terminal); Ctrl-C ends it",
+    );
+  if (atTerminal) {
+    Deno.addSignalListener("SIGTSTP", onStop);
+    signals.push(["SIGTSTP", onStop]);
+  }
   let dir: string | undefined;
   let result: { code: number; error?: string } | undefined;
   const feed = lineReader((v) => {

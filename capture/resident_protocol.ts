@@ -2,7 +2,7 @@
  * What a resident capture (`capture --serve`, resident_server.ts) and its clients (`capture
  * --via`, resident_client.ts) say to each other on its Unix socket: one JSON object a line.
  * The client sends one Request, then the signals it gets (Ctrl-C at its terminal, a SIGTERM
- * to it) as they come; the server answers with ServerLines: messages for the client's stderr,
+ * to it, its terminal's SIGWINCH) as they come; the server answers with ServerLines: messages for the client's stderr,
  * the recording directory once chosen, and the end (the exit code, or an error line). No
  * imports but a type (erased): the client loads this alone.
  */
@@ -77,9 +77,12 @@ export function checkRequest(v: unknown): Request {
   return r as unknown as Request;
 }
 
-/** A signal the client passed on. */
+/** A signal the client passed on; SIGWINCH (its terminal's size changed) only from a client at
+ * a terminal, for the command's process group (the command has the client's terminal as its
+ * stdio, not as its controlling terminal: the kernel tells the client's group, not the
+ * command's). */
 export interface SignalLine {
-  signal: "SIGINT" | "SIGTERM" | "SIGHUP";
+  signal: "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGWINCH";
 }
 
 /** What the server says: a line for the client's stderr, the recording directory, the end. */

@@ -6,7 +6,9 @@
  * manifest, plus `served_by`), with what was the capture process's own for the client's: CMD
  * gets the client's stdin, stdout and stderr (the loader takes them, `--stdio-of`), its
  * environment, directory and user; the messages and the exit code go back to the client, and
- * the signals the client gets come to the session. What a session pays no more: Deno's runtime
+ * the signals the client gets come to the session (its terminal's SIGWINCH: to the command's
+ * process group). The client's terminal is CMD's stdio, not its controlling terminal (that is
+ * the client's shell's session's: README, "A resident capture"). What a session pays no more: Deno's runtime
  * and module start, and V8 compiling the record path cold (reports/bench/capture.md, Session
  * 33). Each session still starts a loader of its own (its verifier and attach), so no event of
  * one session can reach another's recording.
@@ -102,6 +104,8 @@ class Client {
   /** where its signals go: the queue's (it leaves it), then its session's */
   onSignal: (s: CaptureSignal) => void = () => {};
   onGone: () => void = () => {};
+  /** its terminal's size changed (SIGWINCH): its session's, for the command's group */
+  onResize: () => void = () => {};
   #sending: Promise<unknown> = Promise.resolve();
 
   constructor(readonly conn: Deno.Conn) {
@@ -126,6 +130,7 @@ class Client {
         }
         const s = (v as { signal?: string } | null)?.signal;
         if (s === "SIGINT" || s === "SIGTERM" || s === "SIGHUP") this.onSignal(s);
+        else if (s === "SIGWINCH") this.onResize();
       });
       (async () => {
         const buf = new Uint8Array(1 << 16);
@@ -313,6 +318,9 @@ async function session(
   const signal = (s: CaptureSignal) => listener ? listener(s) : early.push(s);
   client.onSignal = signal;
   client.onGone = () => signal("SIGTERM");
+  // a resize before the command runs needs no telling: it reads the size when it starts
+  let resized: (() => void) | undefined;
+  client.onResize = () => resized?.();
   if (client.gone || !stillClient(req.pid, req.start)) {
     // gone before its turn (or its pid is now another process's): nothing started for it
     log(`sightline: session ${resident.session}: its client (pid ${req.pid}) has gone`);
@@ -347,6 +355,10 @@ async function session(
         early = [];
         pending.forEach(on);
         return () => listener = undefined;
+      },
+      resizes: (on) => {
+        resized = on;
+        return () => resized = undefined;
       },
     },
   };

@@ -131,6 +131,17 @@ export function shownText(raw: string): string {
   return moved.replace(/\r/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
 }
 
+/** The whole environment of an interactive bash a test drives: this process's PATH and HOME, a
+ * terminal type, and a prompt that shows the last exit code (`[rc=N]$ `). */
+export function shellEnv(): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/root",
+    TERM: "xterm-256color",
+    PS1: "[rc=$?]$ ",
+  };
+}
+
 export interface TerminalOptions {
   /** the whole environment of the command (nothing else is passed) */
   env: Record<string, string>;
