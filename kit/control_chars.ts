@@ -31,6 +31,15 @@ export function showControls(text: string): string {
   return text.replace(CONTROLS, escapeOf);
 }
 
+/**
+ * Text for one line of a terminal (a problem, a finding, a path in a summary): `showControls`,
+ * and a line feed or carriage return written `\n`, `\r`, so recorded text cannot start a line
+ * of its own that looks like the program's.
+ */
+export function showLine(text: string): string {
+  return showControls(text).replace(/[\r\n]/g, (c) => c === "\n" ? "\\n" : "\\r");
+}
+
 /** A value (a chart spec, rows) with `showControls` applied to every string in it. */
 export function showControlsIn<T>(value: T): T {
   if (typeof value === "string") return showControls(value) as T;

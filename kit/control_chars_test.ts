@@ -1,6 +1,6 @@
 /** Control and bidi characters in recorded text are shown as inert escapes; other text kept. */
 import assert from "node:assert/strict";
-import { showControls, showControlsIn } from "./control_chars.ts";
+import { showControls, showControlsIn, showLine } from "./control_chars.ts";
 
 Deno.test("showControls: terminal sequences, NUL, DEL, C1 and bidi overrides become visible escapes", () => {
   assert.equal(showControls("\x1b]52;c;aGk=\x07"), "\\x1b]52;c;aGk=\\x07");
@@ -25,4 +25,10 @@ Deno.test("showControlsIn: every string of a nested value, numbers and nulls unt
     b: { c: "x\\u202ey", d: true },
   });
   assert.deepEqual(v.a[0], "\x1b[31m", "the input is not changed");
+});
+
+Deno.test("showLine: a line break in recorded text cannot start a line of its own", () => {
+  const fake = "read ~/.notes\n  #2 LOW nothing to see\r\x1b[2K";
+  assert.equal(showLine(fake), "read ~/.notes\\n  #2 LOW nothing to see\\r\\x1b[2K");
+  assert.equal(showLine(showLine(fake)), showLine(fake), "idempotent");
 });

@@ -4,11 +4,18 @@
  * arguments holding an OSC 52 clipboard write, a clear-screen and colour sequence, an OSC 8
  * hidden link, a bidi override (U+202E), bytes that are not UTF-8, a line feed, `<script>` and
  * an `<img onerror>`. The `sql` table and the HTML report (page and SVG charts) show each of
- * them, visibly and inert; `sql --format json` gives them back exactly.
+ * them, visibly and inert; `sql --format json` gives them back exactly. A finding's explanation
+ * naming such a path is one line in the summary `analyze` and `findings` print.
  */
 import assert from "node:assert/strict";
 import { denoTask, recordingCopy } from "../analysis/testing.ts";
 import { buildReport } from "../reports/report.ts";
+import { addFindings, analyse } from "../reports/testing.ts";
+import { withDb } from "../analysis/analysed_db.ts";
+import { DB_FILE } from "../analysis/analyze.ts";
+import { queryRows } from "../kit/sql_runner.ts";
+import { join } from "node:path";
+import { formatFindings } from "../analysis/detect/format.ts";
 
 const FIXTURE = new URL("./fixtures/hostile_names", import.meta.url).pathname;
 const WORK = "/tmp/hostile34/work/";
@@ -69,6 +76,36 @@ Deno.test("report: no markup or acting character from the names; every SVG chart
     }
     const timeline = Deno.readTextFileSync(r.svgs.timeline);
     assert.ok(timeline.includes("touch evil\\x1b[2J\\x1b[31mRED"), "the process named in its lane");
+  } finally {
+    Deno.removeSync(rec.slice(0, rec.lastIndexOf("/")), { recursive: true });
+  }
+});
+
+Deno.test("findings summary: an explanation naming a hostile path is one inert line", async () => {
+  const rec = await recordingCopy(FIXTURE, { prefix: "sightline-hostile-" });
+  try {
+    await analyse(rec);
+    const path = `${WORK}${NAMES[0]}\n  #9 INFO nothing to see`;
+    await addFindings(rec, [{
+      kind: "sensitive_access",
+      severity: "high",
+      start_ns: 1n,
+      end_ns: null,
+      evidence: ["file:1"],
+      explanation: `read ${path}`,
+      details: "{}",
+    }]);
+    const text = await withDb(join(rec, DB_FILE), async (c) => {
+      const [r] = await queryRows(c, "SELECT recording FROM findings");
+      return await formatFindings(c, String(r.recording));
+    });
+    assert.doesNotMatch(text, ACTING);
+    const lines = text.split("\n").filter((l) => l.includes("#"));
+    assert.equal(lines.length, 1, text);
+    assert.ok(
+      lines[0].endsWith("read /tmp/hostile34/work/\\x1b]52;c;aGk=\\x07\\n  #9 INFO nothing to see"),
+      lines[0],
+    );
   } finally {
     Deno.removeSync(rec.slice(0, rec.lastIndexOf("/")), { recursive: true });
   }
