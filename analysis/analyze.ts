@@ -58,6 +58,7 @@ import { filesStampOf, stampFiles } from "./files_stamp.ts";
 import { keepLabels } from "./kept_labels.ts";
 import { blindNetProblems } from "./loopback_unseen.ts";
 import { unnamedAgentsProblem } from "./unnamed_agents.ts";
+import { showLine } from "../kit/control_chars.ts";
 
 export const DB_FILE = "analysis.duckdb";
 
@@ -407,9 +408,11 @@ export function formatSummary(s: RecordingSummary): string {
   if (s.files.rows.length) {
     lines.push("  files written (those by tools the agent ran first, then the agent's own):");
     for (const [path, , writes, exe, byTool] of s.files.rows.slice(0, 10)) {
-      const p = String(path);
+      const p = showLine(String(path));
       const shown = p.length > 70 ? `…${p.slice(-69)}` : p;
-      const by = `${exe ? String(exe).split("/").pop() : "?"}${byTool ? ", a tool" : ""}`;
+      const by = `${exe ? showLine(String(exe).split("/").pop()!) : "?"}${
+        byTool ? ", a tool" : ""
+      }`;
       lines.push(`    ${shown}  (${by}, ${writes} write${Number(writes) === 1 ? "" : "s"})`);
     }
     if (s.files.rows.length > 10) lines.push(`    … and ${s.files.rows.length - 10} more`);
@@ -439,7 +442,7 @@ export async function run(opts: AnalyzeOptions): Promise<number> {
         err,
         memoryLimit: opts.memoryLimit,
       });
-      for (const p of s.problems.slice(0, 20)) err(`analyze: ${path}: ${p}\n`);
+      for (const p of s.problems.slice(0, 20)) err(`analyze: ${path}: ${showLine(p)}\n`);
       if (s.problems.length > 20) {
         err(
           `analyze: ${path}: … ${s.problems.length - 20} more problems (see the problems table)\n`,

@@ -4,7 +4,11 @@
  * when they are text, else as `<N bytes>` (table) or base64 (CSV, JSON). CSV and JSON can be
  * written as the rows come (`streamResult`), a chunk at a time, so an answer of millions of rows
  * never needs its size in memory; the table needs every row first (to align its columns).
+ * The table is for a terminal: control and bidi characters in its cells (a file name holding
+ * `ESC]52;`, say) are shown as escapes (kit/control_chars.ts), never written raw; CSV and JSON
+ * keep the text exact (JSON escapes C0 controls itself).
  */
+import { showControls } from "../kit/control_chars.ts";
 
 export type OutputFormat = "table" | "csv" | "json";
 
@@ -125,13 +129,14 @@ export function formatResult(r: ResultSet, format: OutputFormat, maxWidth = 60):
   }
   const rows = r.rows.map((row) => row.map((v) => plain(v, format)));
   const clip = (s: string) => {
-    const one = s.replace(/\s+/g, " ");
+    const one = showControls(s.replace(/\s+/g, " "));
     return one.length > maxWidth ? one.slice(0, maxWidth - 1) + "…" : one;
   };
   const cells = rows.map((row) => row.map((v) => clip(cellText(v))));
   // a loop, not Math.max(...column): spread as arguments, a column of ~125k rows overflows the
   // stack ("Maximum call stack size exceeded": a big answer printed nothing)
-  const widths = r.columns.map((c) => c.length);
+  const columns = r.columns.map(showControls);
+  const widths = columns.map((c) => c.length);
   for (const row of cells) {
     for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], row[i].length);
   }
@@ -144,7 +149,7 @@ export function formatResult(r: ResultSet, format: OutputFormat, maxWidth = 60):
   const line = (vals: string[]) =>
     vals.map((v, i) => numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])).join("  ")
       .trimEnd();
-  const out = [line(r.columns), widths.map((w) => "-".repeat(w)).join("  ")];
+  const out = [line(columns), widths.map((w) => "-".repeat(w)).join("  ")];
   for (const row of cells) out.push(line(row));
   out.push(`(${rows.length} row${rows.length === 1 ? "" : "s"})`);
   return out.join("\n") + "\n";

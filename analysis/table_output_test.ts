@@ -60,3 +60,26 @@ Deno.test("CSV and JSON written chunk by chunk are the whole answer's text, as J
       "1152921504606846976,,[],base64:/wA=\r\n3,plain,,\r\n",
   );
 });
+
+Deno.test("the table shows a cell's terminal escapes and bidi overrides as text; CSV and JSON keep them exact", () => {
+  const names = [
+    "/w/\x1b]52;c;aGk=\x07", // OSC 52: would write the reader's clipboard
+    "/w/evil\x1b[2J\x1b[31mRED", // clear the screen, then red
+    "/w/\x1b]8;;http://evil.test\x1b\\link\x1b]8;;\x1b\\", // a hidden hyperlink
+    "/w/bidi\u202eexe.txt", // shown reversed: bidi + "txt.exe"
+  ];
+  const r = { columns: ["path\x1b[8m"], rows: names.map((n) => [n]) };
+  const table = formatResult(r, "table", 200);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(table, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
+  const lines = table.split("\n");
+  assert.equal(lines[0], "path\\x1b[8m");
+  assert.equal(lines[2], "/w/\\x1b]52;c;aGk=\\x07");
+  assert.equal(lines[3], "/w/evil\\x1b[2J\\x1b[31mRED");
+  assert.equal(lines[5], "/w/bidi\\u202eexe.txt");
+  assert.deepEqual(
+    JSON.parse(formatResult(r, "json")).map((o: Record<string, string>) => Object.values(o)[0]),
+    names,
+  );
+  assert.ok(formatResult(r, "csv").includes(names[0]), "CSV is data: the bytes as recorded");
+});

@@ -17,6 +17,15 @@ import { type Outcome, runFuzz } from "./fuzz/fuzz.ts";
 const USAGE = "usage: deno task reliability [--minutes N] [--seed N] [--no-ebpf]";
 const OUT = join(PROJECT_ROOT, "reports", "reliability.md");
 
+/** Where the hand-written part of the report starts; what follows it is kept on a rerun. */
+const HAND_WRITTEN = "<!-- hand-written below: kept when the report is rewritten -->";
+
+/** The hand-written part of a report's text (from its marker on), or "". */
+export function handWritten(text: string): string {
+  const at = text.indexOf(HAND_WRITTEN);
+  return at < 0 ? "" : text.slice(at);
+}
+
 /** The test files whose results the report gives, with what each tries. */
 const SUITES: { file: string; what: string; ebpf: boolean }[] = [
   {
@@ -34,6 +43,13 @@ const SUITES: { file: string; what: string; ebpf: boolean }[] = [
   {
     file: "analysis/hostile_input_test.ts",
     what: "hand-made hostile input: random bytes, a 100 MB header, bad HPACK, a 50 MB SSE event",
+    ebpf: false,
+  },
+  {
+    file: "tests/hostile_names_test.ts",
+    what: "a real capture of file names and arguments holding terminal escapes, a bidi " +
+      "override, bytes not UTF-8 and markup: the sql table, the analyze/findings summary and " +
+      "the report show them inert",
     ebpf: false,
   },
   {
@@ -237,7 +253,13 @@ export async function main(args: string[]): Promise<number> {
     ),
     "",
   ].join("\n");
-  await Deno.writeTextFile(OUT, md);
+  let kept = "";
+  try {
+    kept = handWritten(await Deno.readTextFile(OUT));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.writeTextFile(OUT, kept ? `${md}\n${kept}` : md);
   console.log(md.split("\n## Fuzzing")[0]);
   console.log(`written: ${OUT}`);
   return fuzz.failures.length || failedTests ? 1 : 0;

@@ -36,13 +36,26 @@ captureTest(
 );
 
 captureTest(
-  "a daemon that runs on past the linger (5 s) is said, and the capture does not wait for it",
+  "a daemon that runs on past the linger (5 s) is said, and the capture does not wait for it; " +
+    "its name's terminal escapes said inert",
   "sl-linger-",
   async (tmp) => {
+    // a program named to clear the screen and write the clipboard (OSC 52) when printed raw
+    const name = "s\x1b[2J\x1b]52;c;aGk=\x07";
+    Deno.copyFileSync("/bin/sleep", `${tmp}/${name}`);
+    Deno.chmodSync(`${tmp}/${name}`, 0o755);
+    const lines: string[] = [];
     const t0 = performance.now();
     const { res, rec } = await captureForTest({
-      cmd: ["/bin/sh", "-c", "(setsid sleep 9 </dev/null >/dev/null 2>&1 &); exit 0"],
+      cmd: [
+        "/bin/sh",
+        "-c",
+        `(setsid "$0" 9 </dev/null >/dev/null 2>&1 &); exit 0`,
+        `${tmp}/${name}`,
+      ],
       out: `${tmp}/rec`,
+      quiet: false,
+      log: (l) => lines.push(l),
     });
     const took = performance.now() - t0;
     assert.equal(res.exitCode, 0);
@@ -50,8 +63,14 @@ captureTest(
     assert.equal(said.length, 1, JSON.stringify(rec.manifest.warnings));
     assert.match(
       said[0],
-      /^1 traced process had not exited when the capture ended \(pid \d+ sleep\)/,
+      // deno-lint-ignore no-control-regex
+      /^1 traced process had not exited when the capture ended \(pid \d+ s\x1b\[2J\x1b\]52;c;aGk/,
+      "the manifest keeps the name exact",
     );
+    const shown = lines.join("\n");
+    assert.match(shown, /\(pid \d+ s\\x1b\[2J\\x1b\]52;c;aGk/, shown);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(shown, /[\x00-\x08\x0b-\x1f\x7f]/, "no control character printed");
     // the capture ends ~5 s after the command, not with the daemon 9 s later
     assert.ok(took < 8_500, `${took} ms`);
     await new Promise((r) => setTimeout(r, 9_500 - took)); // the daemon's end

@@ -9,6 +9,7 @@
  * resuming what a lost loader left stopped, closing the recording). ipc.arrow (pipes and unix
  * sockets carrying JSON-RPC) is written unless --no-ipc.
  */
+import { showControls } from "../kit/control_chars.ts";
 import {
   attachFailureWarning,
   AttachManager,
@@ -101,7 +102,10 @@ export async function run(opts: CaptureOptions, launched?: Launched): Promise<Ca
 async function session(opts: CaptureOptions, started: Launched): Promise<CaptureResult> {
   const { dir, reused, maxTlsBytes } = started;
   phase("run");
-  const log = opts.log ?? ((l: string) => console.error(l));
+  // what it says names processes and files the command chose (a comm holding ESC]52;): shown
+  // with their controls as escapes, never acting on the terminal; the manifest keeps them exact
+  const given = opts.log ?? ((l: string) => console.error(l));
+  const log = (l: string) => given(showControls(l));
   if (reused) removeRecordingFiles(dir);
 
   const manifest = startManifest(opts, started, BigInt(Date.now()) * 1_000_000n);

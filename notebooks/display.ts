@@ -5,6 +5,7 @@
  * with a plain-text form for consoles and for the tests that read executed notebooks.
  */
 import { renderSvg, type VegaLiteSpec } from "../reports/vega.ts";
+import { showControls } from "../kit/control_chars.ts";
 
 /** A value Jupyter shows through its MIME bundle. */
 export interface Displayable {
@@ -37,12 +38,24 @@ export function cellText(v: unknown, max = 120): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-/** Rows as a Markdown table (at most `max` rows; says how many more there are). */
-export function markdownTable(rows: Rows, opts: { max?: number; columns?: string[] } = {}): string {
+/**
+ * Recorded text as Markdown that shows it as it is: the characters Markdown or HTML would act
+ * on (`<img onerror>` rendered or dropped by the sanitizer, `[text](url)` a link, `$x$` math,
+ * `*`, `_`, backticks) backslash-escaped (CommonMark escapes any ASCII punctuation), and control
+ * and bidi characters shown as escapes (kit/control_chars.ts).
+ */
+export function markdownText(s: string): string {
+  return showControls(s).replace(/[\\`*_[\]<>&|~$]/g, "\\$&");
+}
+
+function rowsTable(
+  rows: Rows,
+  opts: { max?: number; columns?: string[] },
+  esc: (s: string) => string,
+): string {
   const max = opts.max ?? 50;
   if (!rows.length) return "_(no rows)_";
   const cols = opts.columns ?? Object.keys(rows[0]);
-  const esc = (s: string) => s.replaceAll("|", "\\|");
   const lines = [
     `| ${cols.map(esc).join(" | ")} |`,
     `| ${cols.map(() => "---").join(" | ")} |`,
@@ -52,10 +65,15 @@ export function markdownTable(rows: Rows, opts: { max?: number; columns?: string
   return lines.join("\n");
 }
 
-/** Shows rows as a table. */
+/** Rows as a Markdown table (at most `max` rows; says how many more there are). */
+export function markdownTable(rows: Rows, opts: { max?: number; columns?: string[] } = {}): string {
+  return rowsTable(rows, opts, markdownText);
+}
+
+/** Shows rows as a table: Markdown, and the same table as plain text (only `|` escaped). */
 export function table(rows: Rows, opts: { max?: number; columns?: string[] } = {}): Displayable {
-  const md = markdownTable(rows, opts);
-  return displayable({ "text/markdown": md, "text/plain": md });
+  const plain = rowsTable(rows, opts, (s) => showControls(s).replaceAll("|", "\\|"));
+  return displayable({ "text/markdown": markdownTable(rows, opts), "text/plain": plain });
 }
 
 /** Shows Markdown. */

@@ -30,3 +30,22 @@ Deno.test("a chart displays as SVG and names its marks in text", async () => {
   assert.match(d["image/svg+xml"], /^<svg /);
   assert.match(d["text/plain"], /^\[chart: bars, \d+ marks\]$/);
 });
+
+Deno.test("a table shows recorded markup, links, math and terminal escapes as text, not as what they do", () => {
+  const path = "/w/<img src=x onerror=alert(1)>[docs](http://evil.test)$x$_a_\x1b]52;c;aGk=\x07";
+  const t = table([{ path }])[DISPLAY]();
+  const md = t["text/markdown"].split("\n")[2];
+  assert.equal(
+    md,
+    "| /w/\\<img src=x onerror=alert(1)\\>\\[docs\\](http://evil.test)\\$x\\$\\_a\\_\\\\x1b\\]52;c;aGk=\\\\x07 |",
+  );
+  // every character Markdown or HTML acts on is escaped: removing the escapes gives the text back
+  assert.equal(
+    md.slice(2, -2).replace(/\\(.)/g, "$1"),
+    path.replace("\x1b", "\\x1b").replace("\x07", "\\x07"),
+  );
+  assert.equal(
+    t["text/plain"].split("\n")[2],
+    "| /w/<img src=x onerror=alert(1)>[docs](http://evil.test)$x$_a_\\x1b]52;c;aGk=\\x07 |",
+  );
+});

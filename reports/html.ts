@@ -5,6 +5,8 @@
  * The `h` tag builds markup from a template with its values escaped.
  */
 
+import { showControls } from "../kit/control_chars.ts";
+
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -13,9 +15,13 @@ const ESCAPES: Record<string, string> = {
   "'": "&#39;",
 };
 
-/** Escapes text for HTML element content and quoted attribute values. */
+/**
+ * Escapes text for HTML element content and quoted attribute values; its control and bidi
+ * characters are shown as escapes (kit/control_chars.ts): a browser draws ESC or BEL as
+ * nothing, and U+202E would show a command or path reversed.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  return showControls(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 /** Markup that is already safe (built by `h` or by this module). */

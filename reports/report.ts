@@ -5,6 +5,7 @@
  * `RECORDING/report/`. The files hold prompts and answers, so they are made mode 0600 in a
  * directory of mode 0700, like the recording and its database.
  */
+import { showControlsIn } from "../kit/control_chars.ts";
 import { chmodSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CliError, usageError } from "../kit/cli.ts";
@@ -42,13 +43,14 @@ export interface ReportResult {
 
 /** The report's charts, by name. */
 export function chartSpecs(data: ReportData): ChartSpecs {
-  return {
+  // recorded names in the charts' data with their controls shown (an SVG cannot hold C0)
+  return showControlsIn({
     timeline: timelineSpec(data),
     tokens: tokensSpec(data),
     cost: costSpec(data),
     models: modelsSpec(data),
     latency: latencySpec(data),
-  };
+  });
 }
 
 async function writePrivate(path: string, text: string): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { showControlsIn } from "../kit/control_chars.ts";
 
 export type { TopLevelSpec as VegaLiteSpec } from "vega-lite";
 
@@ -16,9 +17,14 @@ export function compileVegaLite(spec: TopLevelSpec): vega.Spec {
   return compile(spec).spec;
 }
 
-/** Renders a Vega-Lite spec to an SVG document (a string starting with `<svg`). */
+/**
+ * Renders a Vega-Lite spec to an SVG document (a string starting with `<svg`). Control
+ * characters in the spec's text (a recorded file name holding ESC) are written as escapes
+ * (kit/control_chars.ts): XML cannot hold them, and one made the whole SVG unreadable.
+ */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compileVegaLite(spec)), { renderer: "none" });
+  const parsed = vega.parse(compileVegaLite(showControlsIn(spec)));
+  const view = new vega.View(parsed, { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {

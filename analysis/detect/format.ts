@@ -1,11 +1,13 @@
 /**
  * Findings as text for the analysis summary: counts by severity, then each finding with its
  * evidence ids, then (for recordings with several agents) where each agent's time went, and a
- * line on how many actions correlation explained.
+ * line on how many actions correlation explained. Recorded text in it (a path or host in an
+ * explanation) is shown one line each, its controls as escapes (kit/control_chars.ts showLine).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryRows, readSql } from "../../kit/sql_runner.ts";
 import { SEVERITIES } from "./patterns.ts";
+import { showLine } from "../../kit/control_chars.ts";
 
 export interface FormatOptions {
   /** findings shown in full (the rest are counted); default 20 */
@@ -49,7 +51,8 @@ export async function formatFindings(
       const list = (r.evidence as string[] | null) ?? [];
       out.push(
         `  #${r.finding_id} ${String(r.severity).toUpperCase()} ${r.kind}` +
-          ` [${r.agent ?? "?"} pid ${r.session_id ?? "-"}]: ${r.explanation}`,
+          ` [${showLine(String(r.agent ?? "?"))} pid ${r.session_id ?? "-"}]: ` +
+          showLine(String(r.explanation)),
         `      evidence: ${list.slice(0, nev).join(" ")}${
           list.length > nev ? ` … (${list.length - nev} more)` : ""
         }`,
@@ -64,7 +67,9 @@ export async function formatFindings(
     out.push("  agents: wall / busy / blocked / waiting (waits, retry cycles)");
     for (const a of activity) {
       out.push(
-        `    ${String(a.agent ?? "?").padEnd(12)} pid ${String(a.session_id).padEnd(7)} ` +
+        `    ${showLine(String(a.agent ?? "?")).padEnd(12)} pid ${
+          String(a.session_id).padEnd(7)
+        } ` +
           `${ms(a.wall_ms)} / ${ms(a.busy_ms)} / ${ms(a.blocked_ms)} ` +
           `(${(100 * Number(a.blocked_share)).toFixed(1)}%) / ${ms(a.waiting_ms)}` +
           ` (${a.waits} waits, ${a.retry_cycles} retry cycles)`,
