@@ -2065,7 +2065,10 @@ int main(int argc, char **argv)
 	struct itimerspec its = {{POLL_IDLE_MS / 1000, 0}, {POLL_IDLE_MS / 1000, 0}};
 	timerfd_settime(tfd, 0, &its, NULL);
 	int tls_fd = parts[PART_TLS].ready_fd;
-	int fds[] = {ring_buffer__epoll_fd(rb), sock, sfd, tfd, err_fd, pidfd, tls_fd};
+	/* the signalfd before the socket: a signal and a `go` both pending as the loop starts are
+	 * read in that order (epoll lists what is ready at its adding in the order added), so a
+	 * SIGTERM or SIGHUP that came first ends an unreleased command before the `go` runs it */
+	int fds[] = {sfd, ring_buffer__epoll_fd(rb), sock, tfd, err_fd, pidfd, tls_fd};
 	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (fds[i] < 0)
 			continue;
