@@ -337,6 +337,7 @@ static void end_unreleased(void)
 	kill(child, SIGKILL);
 	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 		;
+	child_done = 1; /* reaped: its pid is nobody's to signal or wait for any more */
 	phase("the command, never released, was ended");
 }
 
@@ -1048,8 +1049,8 @@ static void handle_command(char *line)
 		__atomic_fetch_or(&skel->bss->sock_watch, 1 /* WATCH_CTX */, __ATOMIC_SEQ_CST);
 		put_text(SL_K_REPLY, id, 0, "ok");
 	} else if (!strcmp(verb, "go")) {
-		/* not once the end has begun (a `stop` before it, the capture gone, a SIGTERM to
-		 * the command it has not run): the command is killed at the end, never run untraced */
+		/* not once the end has begun (a `stop`, SIGTERM or SIGHUP before it, the capture
+		 * gone, the command ended by itself): killed at the end, never run untraced */
 		if (stopping || gone_at || child_done) {
 			put_text(SL_K_REPLY, id, -ECANCELED, "the capture is ending: not released");
 			return;
@@ -2064,7 +2065,10 @@ int main(int argc, char **argv)
 	struct itimerspec its = {{POLL_IDLE_MS / 1000, 0}, {POLL_IDLE_MS / 1000, 0}};
 	timerfd_settime(tfd, 0, &its, NULL);
 	int tls_fd = parts[PART_TLS].ready_fd;
-	int fds[] = {ring_buffer__epoll_fd(rb), sock, sfd, tfd, err_fd, pidfd, tls_fd};
+	/* the signalfd before the socket: a signal and a `go` both pending as the loop starts are
+	 * read in that order (epoll lists what is ready at its adding in the order added), so a
+	 * SIGTERM or SIGHUP that came first ends an unreleased command before the `go` runs it */
+	int fds[] = {sfd, ring_buffer__epoll_fd(rb), sock, tfd, err_fd, pidfd, tls_fd};
 	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (fds[i] < 0)
 			continue;
@@ -2118,7 +2122,10 @@ int main(int argc, char **argv)
 					} else if (si.ssi_signo == SIGCONT) {
 						job_continued();
 					} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
-						if (child > 0 && !child_done)
+						/* a command never released is not asked (it may ignore the
+						 * signal, and a `go` read before its SIGCHLD would run it):
+						 * the end kills and reaps it, end_unreleased */
+						if (child > 0 && !child_done && go_fd < 0)
 							end_child(si.ssi_signo);
 						else
 							stopping = 1;

@@ -7,7 +7,7 @@
 import { idHash } from "./id_hash.ts";
 import { inspectFile, type Inspection } from "./tls_targets.ts";
 import { LOCATOR_VERSION } from "./locate/cache.ts";
-import { untrustedCacheFile } from "./cache_trust.ts";
+import { trustedCacheText, writeCacheFile } from "./cache_trust.ts";
 
 /** Bump when inspectFile's results change meaning (2: the identity is stored and checked; 3:
  * symbols from .symtab too, GnuTLS, hooks that end connections; 4: a shared library without
@@ -60,13 +60,10 @@ function readCached(
   path: string,
   onUntrusted?: (why: string) => void,
 ): Inspection | undefined {
-  const why = untrustedCacheFile(dir, file);
-  if (why) {
-    onUntrusted?.(why);
-    return undefined;
-  }
+  const text = trustedCacheText(dir, file, onUntrusted);
+  if (text === undefined) return undefined;
   try {
-    const { identity: was, ...v } = JSON.parse(Deno.readTextFileSync(file));
+    const { identity: was, ...v } = JSON.parse(text);
     if (was === id && v?.path === path) return v as Inspection;
   } catch { /* not cached */ }
   return undefined;
@@ -101,12 +98,7 @@ export function inspectFileCached(
   const insp = inspectFile(path);
   if (file && insp.status !== "error") {
     try {
-      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const tmp = `${file}.${Deno.pid}.tmp`;
-      Deno.writeTextFileSync(tmp, JSON.stringify({ ...insp, identity: id }) + "\n", {
-        mode: 0o600,
-      });
-      Deno.renameSync(tmp, file);
+      writeCacheFile(dir, file, JSON.stringify({ ...insp, identity: id }) + "\n");
     } catch (e) {
       onWriteError?.((e as Error).message);
     }
@@ -195,8 +187,9 @@ const isStamp = (v: unknown): v is FileStamp => {
 export function readNothingToHook(dir = INSPECT_CACHE_DIR): FileStamp[] {
   try {
     const file = nothingToHookFile(dir);
-    if (untrustedCacheFile(dir, file)) return [];
-    const v = JSON.parse(Deno.readTextFileSync(file));
+    const text = trustedCacheText(dir, file);
+    if (text === undefined) return [];
+    const v = JSON.parse(text);
     return v?.judgedBy === NOTHING_TO_HOOK_OF && Array.isArray(v.files)
       ? v.files.filter(isStamp)
       : [];
@@ -242,12 +235,8 @@ export function saveNothingToHook(
     return undefined;
   }
   try {
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = nothingToHookFile(dir);
-    const tmp = `${file}.${Deno.pid}.tmp`;
     const list = { judgedBy: NOTHING_TO_HOOK_OF, files: all };
-    Deno.writeTextFileSync(tmp, JSON.stringify(list) + "\n", { mode: 0o600 });
-    Deno.renameSync(tmp, file);
+    writeCacheFile(dir, nothingToHookFile(dir), JSON.stringify(list) + "\n");
   } catch (e) {
     return (e as Error).message; // only slower: said by the capture
   }

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { skipWithoutRoot } from "../tests/support/ebpf.ts";
-import { EVENTS_H_HASH } from "./events.ts";
+import { EVENTS_H_HASH, Kind } from "./events.ts";
 import { HELLO_MS, LOADER_HELLO, LOADER_PATH, LoaderClient, LoaderError } from "./loader.ts";
 import { run } from "./recorder.ts";
 import { CliError } from "../kit/cli_error.ts";
@@ -162,4 +162,57 @@ Deno.test("the loader refuses a --uid, --gid or --stdio-of that is not a number 
       `sightline-loader: ${opt} ${arg}: not a number from ${range}\n`,
     );
   }
+});
+
+/** Whether SIGHUP is still pending for process `pid` (the loader has not taken it yet). */
+const hupPending = (pid: number) => {
+  try {
+    const m = Deno.readTextFileSync(`/proc/${pid}/status`).match(/^ShdPnd:\s*([0-9a-f]+)$/m);
+    return !!m && (BigInt(`0x${m[1]}`) & 1n) === 1n; // SIGHUP is signal 1: bit 0
+  } catch {
+    return false; // gone
+  }
+};
+
+// A capture started under nohup (SIGHUP ignored, and so by the command forked for it): a SIGHUP
+// to the loader before the command's release must end the loader there, the command killed and
+// reaped unrun, not passed on to a command that ignores it and then released by a `go`.
+Deno.test({
+  name:
+    "a SIGHUP to the loader before its command's release: the command (ignoring SIGHUP) never runs",
+  ignore: skipWithoutRoot(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sl-unreleased-" });
+    try {
+      const loaderPath = `${dir}/sightline-loader`;
+      await Deno.writeTextFile(
+        loaderPath,
+        `#!/bin/sh\ntrap '' HUP\nexec ${JSON.stringify(LOADER_PATH)} "$@"\n`,
+      );
+      await Deno.chmod(loaderPath, 0o755);
+      const loader = await LoaderClient.start({
+        maxTlsBytes: 1024,
+        gate: false,
+        cmd: ["touch", `${dir}/ran`],
+        loaderPath,
+      });
+      const kinds: number[] = [];
+      loader.listen((ev) => kinds.push(ev.kind));
+      const ready = await loader.ready;
+      assert.ok(ready.childPid > 0, "the command is forked");
+      loader.process.kill("SIGHUP");
+      // taken (read from its signalfd) before the `go` is sent: polled, not timed
+      while (hupPending(loader.process.pid)) await new Promise((r) => setTimeout(r, 5));
+      const go = await loader.command("go");
+      await loader.done;
+      const st = await loader.process.status;
+      assert.notEqual(go.text, "ok", "the command is not released");
+      assert.equal(st.code, 0, "the loader ends in order");
+      await assert.rejects(Deno.stat(`${dir}/ran`), "the command never ran");
+      assert.ok(!kinds.includes(Kind.CHILD), "no end is said of a command that never ran");
+      assert.throws(() => Deno.statSync(`/proc/${ready.childPid}`), "reaped, not left");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -18,7 +18,7 @@
  */
 
 import { idHash } from "../id_hash.ts";
-import { untrustedCacheFile } from "../cache_trust.ts";
+import { trustedCacheText, writeCacheFile } from "../cache_trust.ts";
 import type { LocatedHook, LocateResult } from "./types.ts";
 
 /** Bump when the method changes in a way that changes results. */
@@ -101,20 +101,16 @@ function fileFor(dir: string, key: string): string {
  * layout. An entry the capture may not believe (cache_trust.ts: another user's, or writable by
  * others, or in such a directory) is not read: `onUntrusted` hears why.
  */
-export async function readCache(
+export function readCache(
   dir: string,
   key: string,
   layout?: string,
   onUntrusted?: (why: string) => void,
-): Promise<CachedResult | undefined> {
-  const file = fileFor(dir, key);
-  const why = untrustedCacheFile(dir, file);
-  if (why) {
-    onUntrusted?.(why);
-    return undefined;
-  }
+): CachedResult | undefined {
+  const text = trustedCacheText(dir, fileFor(dir, key), onUntrusted);
+  if (text === undefined) return undefined;
   try {
-    const { loadLayout: stored, ...v } = JSON.parse(await Deno.readTextFile(file));
+    const { loadLayout: stored, ...v } = JSON.parse(text);
     if (v.cacheKey !== key) return undefined;
     return layout === undefined || stored === layout ? v as CachedResult : undefined;
   } catch {
@@ -123,18 +119,13 @@ export async function readCache(
 }
 
 /** Stores `result` under its key, with the file's `layout` ({@linkcode layoutOf}). */
-export async function writeCache(
+export function writeCache(
   dir: string,
   result: CachedResult,
   layout: string,
-): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const path = fileFor(dir, result.cacheKey);
-  const tmp = `${path}.${Deno.pid}.tmp`;
+): void {
   const entry = { ...result, loadLayout: layout };
-  await Deno.writeTextFile(tmp, JSON.stringify(entry, null, 1) + "\n", { mode: 0o600 });
-  await Deno.chmod(tmp, 0o600);
-  await Deno.rename(tmp, path);
+  writeCacheFile(dir, fileFor(dir, result.cacheKey), JSON.stringify(entry, null, 1) + "\n");
 }
 
 /**
@@ -187,13 +178,9 @@ export async function keyFromStat(
 ): Promise<string | undefined> {
   try {
     const id = await statId(path);
-    const file = statFile(dir, id);
-    const why = untrustedCacheFile(dir, file);
-    if (why) {
-      onUntrusted?.(why);
-      return undefined;
-    }
-    const v = JSON.parse(await Deno.readTextFile(file));
+    const text = trustedCacheText(dir, statFile(dir, id), onUntrusted);
+    if (text === undefined) return undefined;
+    const v = JSON.parse(text);
     // a key made by another locator version names an answer this one must not serve
     const key = v?.cacheKey;
     return typeof key === "string" && v.identity === id && key.startsWith(`v${LOCATOR_VERSION}-`)
@@ -205,13 +192,8 @@ export async function keyFromStat(
 }
 
 export async function rememberStat(dir: string, path: string, cacheKey: string): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const id = await statId(path);
-  const file = statFile(dir, id);
-  await Deno.writeTextFile(file, JSON.stringify({ path, cacheKey, identity: id }) + "\n", {
-    mode: 0o600,
-  });
-  await Deno.chmod(file, 0o600);
+  writeCacheFile(dir, statFile(dir, id), JSON.stringify({ path, cacheKey, identity: id }) + "\n");
 }
 
 /** The file's identity (stored in its stat file and compared: the name is a short hash). */

@@ -85,19 +85,19 @@ export async function locate(path: string, opts: LocateOptions = {}): Promise<Lo
     };
     if (!opts.noCache && !buildId) {
       const known = await keyFromStat(dir, path, distrust);
-      const hit = known ? await readCache(dir, known, undefined, distrust) : undefined;
+      const hit = known ? readCache(dir, known, undefined, distrust) : undefined;
       if (served(hit)) return finish(hit!, true);
     }
     const symtab = elf.sections.some((x) => x.type === SHT_SYMTAB);
     const cacheKey = await cacheKeyOf(path, buildId, symtab, elf.segments);
     if (!opts.noCache) {
-      const hit = await readCache(dir, cacheKey, buildId ? layout : undefined, distrust);
+      const hit = readCache(dir, cacheKey, buildId ? layout : undefined, distrust);
       if (served(hit)) return finish(hit!, true);
     }
     const result = await analyse(elf, buildId, cacheKey);
     if (!opts.noCache) {
       try {
-        await writeCache(dir, result, layout);
+        writeCache(dir, result, layout);
         if (!buildId) await rememberStat(dir, path, cacheKey);
       } catch (e) {
         opts.onCacheError?.((e as Error).message);
@@ -142,7 +142,7 @@ export async function locateCached(
       )
       : await keyFromStat(cacheDir, path);
     const hit = key
-      ? await readCache(cacheDir, key, buildId ? layoutOf(elf.segments) : undefined)
+      ? readCache(cacheDir, key, buildId ? layoutOf(elf.segments) : undefined)
       : undefined;
     // an answer this file's segments contradict is left to locate(), which locates afresh
     return hit && !misfit(hit, elf.segments)
