@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { buildHttpTables, type HttpTables } from "../../analysis/http_tables.ts";
-import { handView, prices as table, rechunk, splitAt } from "../../analysis/testing.ts";
+import { handView, prices, rechunk, splitAt } from "../../analysis/testing.ts";
 import { concatBytes } from "../../kit/bytes.ts";
 import { encodeLiteral } from "../../protocols/hpack_encode.ts";
 import {
@@ -24,26 +24,6 @@ import { inspectRequest } from "./request_view.ts";
 import { routeRequest } from "./routes.ts";
 import type { TurnFailure } from "./scenario.ts";
 import { breakAnswer } from "./stream_failure.ts";
-
-/**
- * The default table, with a test price for the cases' OpenAI and Gemini models (the default has
- * none: no page of theirs was available offline): what is checked is whether a broken answer
- * is priced as far as it reported tokens, whatever the rates.
- */
-const prices = {
-  ...table,
-  models: [
-    ...table.models,
-    ...["gpt-4o", "gpt-5", "gemini-2.5-pro"].map((match) => ({
-      match,
-      input: 1,
-      output: 2,
-      cache_read: 0.5,
-      cache_write: 0,
-      source: "test",
-    })),
-  ],
-};
 
 const enc = new TextEncoder();
 
