@@ -58,6 +58,7 @@ import { filesStampOf, stampFiles } from "./files_stamp.ts";
 import { keepLabels } from "./kept_labels.ts";
 import { blindNetProblems } from "./loopback_unseen.ts";
 import { unnamedAgentsProblem } from "./unnamed_agents.ts";
+import { unpricedCallsProblem } from "./unpriced_calls.ts";
 import { showLine } from "../kit/control_chars.ts";
 
 export const DB_FILE = "analysis.duckdb";
@@ -302,6 +303,7 @@ export async function analyzeRecording(
       }
       await outlivedProblem(c, b, input.name);
       await unnamedAgentsProblem(c, b, input.name, input.manifest?.mode);
+      await unpricedCallsProblem(c, b, input.name, prices.path.split("/").pop()!);
       phase("build");
       // correlation (links) and detectors (findings), over the tables just built
       await buildLinksAndFindings(c, {}, b);

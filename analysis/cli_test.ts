@@ -38,8 +38,10 @@ Deno.test("analyze: summary, a 0600 database, and the same rows when rebuilt", a
   assert.equal(first.code, 0, first.stderr);
   assert.match(
     first.stdout,
-    /3 LLM calls \(0 incomplete\), cost \$[0-9.]+; 1 tool calls \(1 with results\)/,
+    // the default table has no Gemini price: no cost, said (a problems row names the models)
+    /3 LLM calls \(0 incomplete\), cost \$0 \(3 calls without a price\); 1 tool calls \(1 with results\)/,
   );
+  assert.match(first.stdout, /1 problems/);
   assert.match(first.stdout, /gemini-3\.8-flash\s+2\s+0\s+4400\s+85\s+3900/);
   assert.match(first.stdout, /run_shell_command\s+1\s+1/);
   assert.match(
@@ -700,38 +702,63 @@ Deno.test("sql and report: a damaged analysis.duckdb beside its recording is mad
   await Deno.remove(dirname(rec), { recursive: true });
 });
 
-Deno.test("analyze --prices: costs come from the table given", async () => {
+Deno.test("analyze --prices: costs come from the table given; a model it has no entry for is unpriced, said", async () => {
   const rec = await copyFixture("claude", "rec");
   const table = `${rec}/../prices.json`;
-  await Deno.writeTextFile(
-    table,
-    JSON.stringify({
-      date: "2026-01-01",
-      models: [{
-        match: "claude-opus-5",
-        input: 1,
-        output: 2,
-        cache_read: 0.5,
-        cache_write: 4,
-        source: "test",
-      }],
-    }),
-  );
-  const r = await task("analyze", "--quiet", "--prices", table, rec);
-  assert.equal(r.code, 0, r.stderr);
-  const q = await task(
-    "sql",
-    "--format",
-    "json",
-    rec,
-    "--",
-    "SELECT cost_usd, price_source FROM llm_calls ORDER BY llm_call_id",
-  );
+  const price = (match: string) => ({
+    date: "2026-01-01",
+    models: [{ match, input: 1, output: 2, cache_read: 0.5, cache_write: 4, source: "test" }],
+  });
+  const costs = async (match: string) => {
+    await Deno.writeTextFile(table, JSON.stringify(price(match)));
+    const r = await task("analyze", "--prices", table, rec);
+    assert.equal(r.code, 0, r.stderr);
+    const q = await task(
+      "sql",
+      "--format",
+      "json",
+      rec,
+      "--",
+      "SELECT model, cost_usd, price_source FROM llm_calls ORDER BY llm_call_id",
+    );
+    const p = await task(
+      "sql",
+      "--format",
+      "json",
+      rec,
+      "--",
+      "SELECT message FROM problems WHERE source = 'llm_calls' AND message LIKE '%no price%'",
+    );
+    return { out: r.stdout, calls: JSON.parse(q.stdout), problems: JSON.parse(p.stdout) };
+  };
+  // the fixture's model (Claude Code's default) priced by its own entry
+  const own = await costs("claude-opus-5-5");
   // Anthropic: input excludes cache reads: (2100*1 + 1800*0.5 + 0*4 + 60*2) / 1e6, then turn 2
-  assert.deepEqual(JSON.parse(q.stdout), [
-    { cost_usd: (2100 + 900 + 120) / 1e6, price_source: "prices.json claude-opus-5: test" },
-    { cost_usd: (2300 + 1050 + 50) / 1e6, price_source: "prices.json claude-opus-5: test" },
+  assert.deepEqual(own.calls.map((c: { cost_usd: number }) => c.cost_usd), [
+    (2100 + 900 + 120) / 1e6,
+    (2300 + 1050 + 50) / 1e6,
   ]);
+  assert.ok(own.calls.every((c: { model: string }) => c.model === "claude-opus-5-5"));
+  assert.ok(
+    own.calls.every((c: { price_source: string }) =>
+      c.price_source === "prices.json claude-opus-5-5: test"
+    ),
+  );
+  assert.deepEqual(own.problems, []);
+  assert.doesNotMatch(own.out, /without a price/);
+  // an earlier version's entry prices no call of a later one: no cost, and said twice
+  const other = await costs("claude-opus-5");
+  assert.deepEqual(
+    other.calls.map((c: { cost_usd: number; price_source: string }) => [
+      c.cost_usd,
+      c.price_source,
+    ]),
+    [[null, null], [null, null]],
+  );
+  assert.equal(other.problems.length, 1, other.out);
+  assert.match(other.problems[0].message, /^2 LLM calls have no price \(claude-opus-5-5: 2\)/);
+  assert.match(other.problems[0].message, /--prices FILE/);
+  assert.match(other.out, /\(2 calls without a price\)/);
 });
 
 Deno.test("sql: read-only unless --write; a query cannot change an analysis by accident", async () => {

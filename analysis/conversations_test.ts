@@ -652,3 +652,30 @@ Deno.test("a summariser of one process quoting another process's conversation do
     [[1, null], [2, null], [2, "summary"]],
   );
 });
+
+Deno.test("two sessions begun with the same prompt (pasted again): the summariser joins the one whose later words it quotes, not the one that ended last", async () => {
+  const RENAME = "Rename peek to lookahead as well";
+  assert.deepEqual(
+    await joins([
+      [1, "write", post(turn([{ role: "user", content: FIX }]))],
+      [1, "read", text("Looking at it.")],
+      [
+        1,
+        "write",
+        post(turn([{ role: "user", content: FIX }, {
+          role: "assistant",
+          content: "Looking at it.",
+        }, { role: "user", content: RENAME }])),
+      ],
+      [1, "read", text("Renamed it.")],
+      // the same prompt pasted into a second session, which answers after the first
+      [2, "write", post(turn([{ role: "user", content: FIX }]))],
+      [2, "read", text("Looking again.")],
+      [1, "write", post(transcript(FIX, [`[User]: ${RENAME}`, "[Assistant]: Renamed it."]))],
+      [1, "read", text(SUMMARY)],
+      [1, "write", post(afterSummary)],
+      [1, "read", text("Patching peek() now.")],
+    ]),
+    [[1, null], [1, "history"], [3, null], [1, "transcript"], [1, "summary"]],
+  );
+});

@@ -1,7 +1,9 @@
 /**
  * The price table (`analysis/prices.json`, or a file given with `--prices`) and the cost of one
- * call from its token usage. Prices are USD per million tokens; an entry's `match` is a model
- * name prefix and the longest matching prefix wins. Token semantics differ per provider:
+ * call from its token usage. Prices are USD per million tokens; an entry's `match` is a model's
+ * name, which also prices the same model's snapshot ids ({@linkcode sameModel}) but never a
+ * later version or a variant (`gpt-5` does not price `gpt-5.5` nor `gpt-5-mini`;
+ * `claude-opus-5` does not price `claude-opus-5-5`). Token semantics differ per provider:
  * Anthropic's input count excludes cache reads and writes (each billed at its own rate), while
  * OpenAI's and Gemini's input counts include the cached tokens.
  */
@@ -89,7 +91,7 @@ export function loadPrices(path = DEFAULT_PRICES): PriceTable {
       throw new Error(`${path}: models[${i}].cache_write_1h: expected a number >= 0`);
     }
     if (typeof m.match !== "string" || m.match === "") {
-      throw new Error(`${path}: models[${i}].match: expected a model name prefix`);
+      throw new Error(`${path}: models[${i}].match: expected a model name`);
     }
     if (typeof m.source !== "string" || m.source === "") {
       throw new Error(`${path}: models[${i}].source: say where the price comes from`);
@@ -100,10 +102,27 @@ export function loadPrices(path = DEFAULT_PRICES): PriceTable {
 }
 
 /**
- * The price for a model (longest prefix match), or null. Gemini's `models/` prefix and
- * Bedrock's model ids (`anthropic.M-v1:0`, with a cross-region inference profile's `us.`,
- * `eu.`, `apac.`, `global.` … before it) are read as the model's own name; Vertex's `M@date`
- * matches by prefix as it is. (An application inference profile's ARN names no model: null.)
+ * What may follow a priced model's name and still name that model, as the providers name their
+ * snapshots: a date (Anthropic's `-20251001`, OpenAI's `-2025-08-07` and older `-0613`, Vertex's
+ * `@20250929`), Gemini's stable version `-001`, or an alias of the newest snapshot `-latest`;
+ * then Bedrock's model version `-v1:0`. Anything else names another model: a version
+ * continuation (`.5`, `-5`, `-5-5`, `5.1`), a variant (`-mini`, `-lite`, `-pro`, `-codex`), or
+ * a preview, which may be priced apart from the release it precedes: each needs its own entry.
+ */
+const SNAPSHOT = /^(?:-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{4}|@\d{8}|-\d{3}|-latest)?(?:-v\d+(?::\d+)?)?$/;
+
+/** Whether `name` is the model `match` names, or a snapshot of it (see `SNAPSHOT`). */
+export function sameModel(name: string, match: string): boolean {
+  return name.startsWith(match) && SNAPSHOT.test(name.slice(match.length));
+}
+
+/**
+ * The price for a model (its entry, or that of the model it is a snapshot of), or null: a
+ * call priced at another model's rates would be a cost silently wrong, an unpriced one is
+ * said (`problems`, unpriced_calls.ts). Gemini's `models/` prefix and Bedrock's model ids
+ * (`anthropic.M-v1:0`, with a cross-region inference profile's `us.`, `eu.`, `apac.`,
+ * `global.` … before it) are read as the model's own name; Vertex's `M@date` is a snapshot.
+ * (An application inference profile's ARN names no model: null.)
  */
 export function priceFor(table: PriceTable, model: string | undefined | null): Price | null {
   if (!model) return null;
@@ -113,7 +132,9 @@ export function priceFor(table: PriceTable, model: string | undefined | null): P
   );
   let best: Price | null = null;
   for (const p of table.models) {
-    if (name.startsWith(p.match.toLowerCase()) && (!best || p.match.length > best.match.length)) {
+    if (
+      sameModel(name, p.match.toLowerCase()) && (!best || p.match.length > best.match.length)
+    ) {
       best = p;
     }
   }

@@ -101,3 +101,71 @@ Deno.test("price table: the Claude models the agents name by default are priced 
   assert.equal(priceFor(table, "claude-haiku-5-5"), null);
   for (const m of table.models) assert.ok(m.source.length > 20, `${m.match}: its source`);
 });
+
+Deno.test("price match: a model's entry prices its snapshot ids, never another version or variant", () => {
+  const entry = (match: string): Price => ({ ...p, match, source: `${match}'s page` });
+  const table = {
+    date: "",
+    path: "t.json",
+    models: ["claude-opus-5", "claude-sonnet-4", "claude-3-5-haiku", "gpt-5", "gemini-3"].map(
+      entry,
+    ),
+  };
+  const match = (m: string) => priceFor(table, m)?.match ?? null;
+  // the names the agents' captures carry (datasets/, tests/fixtures/): none is priced by an
+  // earlier version's entry
+  for (const m of ["claude-opus-5-5", "gpt-5.5", "gemini-3.8-flash", "gemini-3.5-flash-lite"]) {
+    assert.equal(match(m), null, m);
+    assert.equal(match(`models/${m}`), null, m);
+  }
+  assert.equal(match("claude-sonnet-4-5"), null);
+  // variants and versions in every spelling the providers use
+  for (
+    const m of [
+      "claude-opus-5-1",
+      "claude-opus-5.5",
+      "claude-opus-55",
+      "gpt-5-mini",
+      "gpt-5-codex",
+      "gpt-5.1",
+      "gpt-5.1-2025-11-13",
+      "gpt-5-pro-2025-10-06",
+      "gemini-3-pro-preview",
+      "gemini-3-flash-preview",
+      "claude-sonnet-4-5-20250929",
+      "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ]
+  ) assert.equal(match(m), null, m);
+  // a snapshot of the same model: Anthropic's date, OpenAI's, Vertex's, Bedrock's id, -latest
+  for (
+    const [m, want] of [
+      ["claude-opus-5", "claude-opus-5"],
+      ["CLAUDE-OPUS-5", "claude-opus-5"],
+      ["claude-sonnet-4-20250514", "claude-sonnet-4"],
+      ["claude-sonnet-4@20250514", "claude-sonnet-4"],
+      ["anthropic.claude-sonnet-4-20250514-v1:0", "claude-sonnet-4"],
+      ["eu.anthropic.claude-sonnet-4-20250514-v1:0", "claude-sonnet-4"],
+      ["claude-3-5-haiku-latest", "claude-3-5-haiku"],
+      ["gpt-5-2025-08-07", "gpt-5"],
+      ["models/gemini-3", "gemini-3"],
+      ["gemini-3-001", "gemini-3"],
+    ]
+  ) assert.equal(match(m), want, m);
+});
+
+Deno.test("price table: every entry names a page a user can check; the agents' default models are priced by their own entry or not at all", () => {
+  const table = loadPrices();
+  for (const m of table.models) {
+    assert.doesNotMatch(m.source, /UNVERIFIED|remembered|assum/i, `${m.match}: ${m.source}`);
+    assert.match(m.source, /\b[a-z0-9.-]+\.(com|dev|ai)\/\S+/, `${m.match}: names no page`);
+  }
+  // each entry is the only one to price its own name
+  for (const m of table.models) assert.equal(priceFor(table, m.match), m, m.match);
+  // the names the captures carry: Claude's priced by their own entry; OpenAI's and Google's
+  // have none in the default table (no page of theirs was available offline): no cost, said
+  assert.equal(priceFor(table, "claude-opus-5-5")?.match, "claude-opus-5-5");
+  assert.equal(priceFor(table, "claude-sonnet-4-5-20250929")?.match, "claude-sonnet-4-5");
+  for (const m of ["gpt-5.5", "gpt-4.1-mini", "gemini-3.8-flash", "gemini-3.5-flash-lite"]) {
+    assert.equal(priceFor(table, m), null, m);
+  }
+});

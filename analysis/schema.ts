@@ -89,7 +89,8 @@ export const problemsTable = table(
         "no reader knows: it has no `llm_calls` row; and, source `llm_calls`, calls whose agent " +
         "could not be named: their User-Agent names none and no program of their process's " +
         "lineage was recorded: a process joined by a `--pid` capture older than the raw `joined` " +
-        "rows, or one whose fork or exec records were lost); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
+        "rows, or one whose fork or exec records were lost; and calls whose model the price " +
+        "table has no price for, by model: their `cost_usd` is null); `capture`: an error or a warning (`warning: ...`) the capture reported, or a capture that did not " +
         "end cleanly; `blind`: actions the capture saw and could not record (io_uring requests " +
         "not decoded, io_uring not attached: see `blind_spots`), and, source `net`, a recording " +
         "with no LLM call whose traced processes connected to servers on loopback, which may " +
@@ -448,7 +449,9 @@ export const llmCallsTable = table(
     opt(
       "cost_usd",
       "float64",
-      "cost of the tokens from the price table; null when the model has no price (or the " +
+      "cost of the tokens from the price table; null when the model has no price (the " +
+        "table prices a model by its own entry or that of the model it is a snapshot of, " +
+        "never another version's: a `problems` row `llm` names the unpriced models) (or the " +
         "answer wrote hour-long cache entries and the price has no `cache_write_1h`), or when " +
         "an answer that broke off (`outcome` `cut`, or an error after a 200) reported no " +
         "tokens; 0 for an error answer (status 400 or more) that reports no tokens: the APIs " +

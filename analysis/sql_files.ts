@@ -69,6 +69,7 @@ export const DB_SQL = [
   "https_unrecorded_libs",
   "labels_kept",
   "llm_calls_unnamed",
+  "llm_calls_unpriced",
   "loopback_servers_unseen",
   "problems_by_kind",
   "problems_clear_sources",

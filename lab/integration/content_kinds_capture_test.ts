@@ -48,8 +48,9 @@ function turnCost(
   model: unknown,
   u: { input?: number; output?: number; cacheRead?: number; cacheWrite?: number },
 ) {
+  // no entry for the model (gpt-5.5): no cost, never another model's
   const p = priceFor(prices, String(model));
-  assert.ok(p, `a price for ${model}`);
+  if (!p) return null;
   return costOf(provider, { ...u, ...(provider === "anthropic" ? { cacheWrite1h: 0 } : {}) }, p);
 }
 
