@@ -39,9 +39,7 @@ cand AS (
 procs AS (
   -- every exec of the branch's processes (a process may exec several times: wrappers, shims)
   SELECT e.recording, e.branch_pid, e.branch_start_ns, e.argv,
-    ' ' || trim(regexp_replace(regexp_replace(
-      array_to_string(list_concat([regexp_extract(e.argv[1], '[^/]+$')], e.argv[2:]), ' '),
-      '[''"\\]', '', 'g'), '\s+', ' ', 'g')) || ' ' AS nargv
+    argv_text(e.argv) AS nargv
   FROM actions e
   WHERE e.role = 'descendant' AND e.op = 'exec' AND len(e.argv) > 0
 ),
