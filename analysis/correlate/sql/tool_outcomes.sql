@@ -12,7 +12,10 @@
 -- several calls' commands and ends when the agent ends it (SIGHUP), so its own end says
 -- nothing of any command. Such a process is one whose own execs carry no command of a call
 -- that has one (carrying is as `links` matches a command: the command's words in its argv,
--- or its argv, of at least two words, a stage of the command). What it forked for a call
+-- or its argv, of at least two words, a stage of the command) and that was run with options
+-- alone (no operand: no script file, no `-c` command), which makes a shell read its commands
+-- from its input. A shell run with a script of the agent's (`bash /tmp/cmd.sh`) was given
+-- its command in that file: its end is the command's, as before. What it forked for a call
 -- decides instead: its children, each the call's whose window (`tool_windows`, of calls with
 -- a command) holds its start, the latest such window. A call whose shell started no process
 -- in its window (builtins only: `echo hello`) is `unknown`, not its shell's end: a call with a
@@ -25,6 +28,10 @@ WITH linked AS (
     max(l.confidence) AS confidence,
     list(a.event_id ORDER BY a.event_id) FILTER (WHERE a.op = 'exec') AS execs,
     list({t: argv_text(a.argv), n: len(a.argv)}) FILTER (WHERE a.op = 'exec') AS argvs,
+    -- run with options alone, no operand (no script, no -c command): a shell so run reads
+    -- its commands from its input (POSIX sh)
+    coalesce(bool_or(len(list_filter(a.argv[2:], x -> NOT starts_with(x, '-'))) = 0)
+      FILTER (WHERE a.op = 'exec'), false) AS reads_input,
     min(a.event_id) FILTER (WHERE a.op = 'fork') AS fork_event,
     max(a.event_id) FILTER (WHERE a.op = 'exit') AS exit_event
   FROM links l
@@ -43,10 +50,11 @@ given AS (
   JOIN commands k USING (recording, tool_call_id)
   WHERE contains(r.x.t, k.padded) OR (r.x.n >= 2 AND contains(k.padded, r.x.t))
 ),
--- top processes not given their call's command (a call without a command gives none)
+-- top processes not given their call's command (a call without a command gives none) that
+-- read commands from their input
 shells AS (
   SELECT r.* FROM linked r
-  WHERE r.top
+  WHERE r.top AND r.reads_input
     AND (r.recording, r.tool_call_id) IN (SELECT (recording, tool_call_id) FROM commands)
     AND (r.recording, r.tool_call_id, r.pid, r.start_ns) NOT IN (
       SELECT (recording, tool_call_id, pid, start_ns) FROM given)
