@@ -30,7 +30,9 @@ export const lineageTable = table(
     col(
       "role",
       "utf8",
-      "`agent` (makes the LLM calls), `descendant` (forked from it, at any depth), `launcher` " +
+      "`agent` (makes the LLM calls), `descendant` (forked from it, at any depth), `helper` " +
+        "(a branch the agent started of its own accord running its own program: " +
+        "sql/agent_helpers.sql; the agent's, not a tool's), `launcher` " +
         "(an ancestor of exactly one agent, e.g. the npm wrapper or the hosts namespace shell) " +
         "or `outside` (the capture's harness, or ancestors shared by several agents)",
     ),

@@ -50,7 +50,7 @@ args AS (
 -- whose window holds it
 acts AS NOT MATERIALIZED (
   SELECT *, ts_ns AS at_ns FROM actions
-  WHERE role IN ('agent', 'descendant') AND event_table IN ('file', 'net')
+  WHERE role IN ('agent', 'helper', 'descendant') AND event_table IN ('file', 'net')
 ),
 in_window AS (FROM in_tool_window('acts')),
 -- event-level argument matches: an action within a tool call's window touching what it names
@@ -188,7 +188,7 @@ best_branch AS (
 best_agent AS (
   SELECT *, count(*) OVER (PARTITION BY recording, event_table, event_id, strength) AS ties
   FROM evt
-  WHERE role = 'agent'
+  WHERE role IN ('agent', 'helper')
   QUALIFY row_number() OVER (
     PARTITION BY recording, event_table, event_id
     ORDER BY strength DESC, win_start DESC, tool_call_id DESC
@@ -230,7 +230,7 @@ joined AS (
 SELECT recording, event_table, event_id, session_id, tool_call_id,
   CASE
     WHEN tool_call_id IS NOT NULL AND confidence >= $min_confidence THEN 'tool'
-    WHEN role IN ('agent', 'launcher') THEN 'agent'
+    WHEN role IN ('agent', 'helper', 'launcher') THEN 'agent'
     WHEN role = 'descendant' THEN 'unexplained'
     ELSE 'outside'
   END AS attribution,
@@ -240,4 +240,4 @@ SELECT recording, event_table, event_id, session_id, tool_call_id,
 -- not sorted (a sort of every action's link took about a third of this step): read with ORDER BY
 FROM joined
 -- the agent's own actions without a tool call are the view's (links.sql)
-WHERE tool_call_id IS NOT NULL OR role NOT IN ('agent', 'launcher');
+WHERE tool_call_id IS NOT NULL OR role NOT IN ('agent', 'helper', 'launcher');
