@@ -235,6 +235,24 @@ Deno.test("tool outcomes (real capture, Copilot CLI 1.0.12): a command in the ag
   }
 });
 
+Deno.test("tool outcomes (real capture, Copilot CLI 1.0.102): a shell run per command with -c keeps its own end", async () => {
+  const fixture = new URL("../../tests/fixtures/copilot_self_exec", import.meta.url).pathname;
+  const s = await analysedCopy(fixture, { prefix: "sl-copilot-c-" });
+  try {
+    await withDb(s.db, async (c) => {
+      const got = await queryRows(c, OUTCOMES);
+      assert.deepEqual(got.map((x) => [x.tool_call_id, x.outcome, x.failed]), [
+        [1n, "exited 2", true],
+        [2n, "no process", null],
+        [3n, "no process", null],
+        [4n, "exited 0", false],
+      ]);
+    }, { readOnly: true });
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
+  }
+});
+
 Deno.test("tool outcomes: a shell that serves several calls is no call's command; what it forked in each call's window is", async () => {
   const S = 300;
   const rec: SyntheticRecording = {

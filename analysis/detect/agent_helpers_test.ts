@@ -14,6 +14,10 @@ import { all, REC, rows as r, syntheticDb, type SyntheticRecording } from "../co
 import { sqlText } from "../sql_files.ts";
 import { buildFindings } from "./build.ts";
 import { DEFAULT_DETECT_SETTINGS } from "./settings.ts";
+import { dirname } from "node:path";
+import { analysedCopy } from "../testing.ts";
+import { withDb } from "../analysed_db.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
 
 const A = 100, N = 500;
 const ms = (x: number) => x * 1_000_000;
@@ -113,5 +117,51 @@ Deno.test("agent helpers: the agent's program run again outside every tool call 
     );
   } finally {
     close();
+  }
+});
+
+Deno.test("agent helpers (real capture, Copilot CLI 1.0.102): its start-up self-exec is the agent's, its probes and commands are not", async () => {
+  const fixture = new URL("../../tests/fixtures/copilot_self_exec", import.meta.url).pathname;
+  const s = await analysedCopy(fixture, { prefix: "sl-copilot-self-" });
+  try {
+    await withDb(s.db, async (c) => {
+      const q = (sql: string) => queryRows(c, sql);
+      // the recording is what the test says: one child that executed the agent's own file
+      const kids = await q(
+        `SELECT l.pid, l.role, l.exe = a.exe AS same_file
+         FROM lineage l JOIN lineage a ON a.recording = l.recording AND a.pid = l.ppid
+           AND a.start_ns = l.parent_start_ns AND a.role = 'agent'
+         WHERE l.depth = 1 AND l.exe LIKE '%/copilot' ORDER BY l.start_ns`,
+      );
+      assert.equal(kids.length, 1);
+      assert.equal(kids[0].role, "helper");
+      const byRole = await q(
+        "SELECT role, count(*) AS n FROM lineage WHERE depth >= 1 GROUP BY ALL ORDER BY role",
+      );
+      assert.deepEqual(byRole.map((x) => x.role), ["descendant", "helper"]);
+      // its actions are the agent's own, none unexplained; it wrote files, none a tool's
+      const links = await q(
+        `SELECT k.attribution, count(*) AS n FROM links k
+         JOIN actions a USING (recording, event_table, event_id)
+         WHERE a.role = 'helper' GROUP BY ALL`,
+      );
+      assert.deepEqual(links.map((x) => x.attribution), ["agent"]);
+      const writes = await q(
+        "SELECT count(*) AS n FROM file_events WHERE agent_role = 'helper' AND written",
+      );
+      assert.ok(Number(writes[0].n) > 100, "the helper wrote its files");
+      const files = (await c.runAndReadAll(sqlText("summary_files"), [s.recording]))
+        .getRowObjects();
+      assert.ok(files.length > 100);
+      assert.ok(files.every((f) => f.by_tool === false), "no file by a tool: no tool wrote one");
+      // the git, bwrap and pgrep probes and the commands stay descendants
+      const probes = await q(
+        `SELECT DISTINCT argv[1] AS prog FROM lineage
+         WHERE role = 'descendant' AND depth = 1 AND argv IS NOT NULL ORDER BY 1`,
+      );
+      assert.deepEqual(probes.map((x) => x.prog), ["/bin/bash", "bwrap", "git", "ls", "pgrep"]);
+    }, { readOnly: true });
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
   }
 });
