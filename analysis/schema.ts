@@ -702,7 +702,12 @@ export const processesTable = table(
         "descendant's, its agent process's; null if none",
     ),
     opt("agent_pid", "int32", "the agent process (the one making LLM calls) it descends from"),
-    opt("agent_role", "utf8", "`agent` (makes the LLM calls) or `descendant`"),
+    opt(
+      "agent_role",
+      "utf8",
+      "`agent` (makes the LLM calls), `descendant` or `helper` (a descendant that is the " +
+        "agent's own program run again outside every tool call: `lineage.role`)",
+    ),
     col("llm_calls", "int64", "LLM calls made by this process"),
     opt(
       "net_ns",

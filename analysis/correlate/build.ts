@@ -28,6 +28,12 @@ export const FIRST_ROWS = "first_rows";
 export const PROCESS_AGENTS = "process_agents";
 
 /**
+ * After `tool_windows`: the agent's own helper processes (its program run again, outside every
+ * tool call's window) made role `helper`, the agent's, in `lineage` and `processes`.
+ */
+export const AGENT_HELPERS = "agent_helpers";
+
+/**
  * Before the `links` view: the table of its stored rows (`correlate.link_rows`, made by
  * `LINK_STORE`) filled by `LINK_ROWS` (the view gives the agent's own unexplained actions).
  */
@@ -62,6 +68,9 @@ export function buildCorrelation(
       // steps
       if (def.view) await b.run(`${def.name}.sql`, sql, params, `there is no ${def.name} view`);
       else await b.insert(def, `${def.name}.sql`, sql, params);
+      if (def.name === "tool_windows") {
+        await b.run(`${AGENT_HELPERS}.sql`, readSql(SQL_DIR, AGENT_HELPERS), params);
+      }
       if (def.name === "lineage") {
         await b.run(`${PROCESS_AGENTS}.sql`, readSql(SQL_DIR, PROCESS_AGENTS), params);
       }

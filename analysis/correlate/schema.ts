@@ -30,7 +30,9 @@ export const lineageTable = table(
     col(
       "role",
       "utf8",
-      "`agent` (makes the LLM calls), `descendant` (forked from it, at any depth), `launcher` " +
+      "`agent` (makes the LLM calls), `descendant` (forked from it, at any depth), `helper` " +
+        "(a branch the agent started of its own accord running its own program: " +
+        "sql/agent_helpers.sql; the agent's, not a tool's), `launcher` " +
         "(an ancestor of exactly one agent, e.g. the npm wrapper or the hosts namespace shell) " +
         "or `outside` (the capture's harness, or ancestors shared by several agents)",
     ),
@@ -320,7 +322,10 @@ export const toolOutcomesTable = table(
   "tool_outcomes",
   "One row per tool call (every row of `tool_calls`): how the command it ran ended, by the " +
     "kernel's evidence — the exit status or the terminating signal of the process it started " +
-    "(the agent's child that `links` attributes to it: the top of its process subtree). " +
+    "(the agent's child that `links` attributes to it: the top of its process subtree; when " +
+    "that process was not given the command — a long-lived shell given its commands on its " +
+    "input, as GitHub Copilot CLI runs them, whose own end is no command's —, what that shell " +
+    "forked in the call's window). " +
     "Gemini CLI, Qwen Code and opencode send a failed command's result back without an error " +
     "flag (`tool_calls.result_is_error` false), so this is the place to see that it failed. " +
     "Join on (`recording`, `tool_call_id`).",
@@ -334,7 +339,9 @@ export const toolOutcomesTable = table(
       "utf8",
       "`exited N` (its process exited with status N), `killed SIGNAME` (a signal ended it: " +
         "`killed SIGKILL`), `still running at end` (it had not exited when the capture " +
-        "ended) or `no process` (no process is attributed to it: a tool the agent runs " +
+        "ended), `unknown` (a long-lived shell that was alive during the call forked nothing in " +
+        "its window: a builtin such as `echo`, or a command it did not run) or `no process` " +
+        "(no process is attributed to it: a tool the agent runs " +
         "itself — read, write, edit, fetch, search —, an MCP tool its server ran, or a " +
         "command whose process was not traced or linked). Of several processes started for it, that of the most confident " +
         "link decides; of equally confident ones, a signal before a non-zero exit before " +
@@ -344,9 +351,14 @@ export const toolOutcomesTable = table(
       "failed",
       "bool",
       "the kernel says it failed: it exited non-zero or was killed by a signal; false when " +
-        "it exited 0; null for `still running at end` and `no process`",
+        "it exited 0; null for `still running at end`, `unknown` and `no process`",
     ),
-    col("processes", "int64", "processes it started: the agent's children attributed to it"),
+    col(
+      "processes",
+      "int64",
+      "processes it started: the agent's children attributed to it, or the children a " +
+        "long-lived shell forked in its window",
+    ),
     opt("pid", "int32", "the process that decides the outcome"),
     opt("start_ns", "int64", "its start (`processes.start_ns`)"),
     opt("end_ns", "int64", "its exit; null when still running at the end"),

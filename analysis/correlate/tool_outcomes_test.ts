@@ -5,11 +5,18 @@
  * whose result came back without an error flag (as Gemini CLI, Qwen Code and opencode send
  * it), one the agent killed after a time-out, a file read that runs nothing, a server still
  * running when the capture ended, and a command that succeeds while the agent's own helper,
- * started in its window and failing, is no part of it.
+ * started in its window and failing, is no part of it. And commands a long-lived shell ran (the
+ * shell given them on its input, as GitHub Copilot CLI runs them): the shell's own end (SIGHUP
+ * from the agent) is no command's; what it forked in a call's window decides, and a builtin is
+ * `unknown` — on a real capture of Copilot 1.0.12 and on a shell that serves several calls.
  */
 import assert from "node:assert/strict";
 import { buildCorrelation } from "./build.ts";
 import { all, rows as r, syntheticDb, type SyntheticRecording } from "./testing.ts";
+import { dirname } from "node:path";
+import { analysedCopy } from "../testing.ts";
+import { withDb } from "../analysed_db.ts";
+import { queryRows } from "../../kit/sql_runner.ts";
 
 const A = 100;
 const ms = (x: number) => x * 1_000_000;
@@ -186,6 +193,108 @@ Deno.test("processes: who killed a process that ended by a signal, when a record
         killed_by_event: null,
       },
     ]);
+  } finally {
+    close();
+  }
+});
+
+const OUTCOMES = `SELECT o.tool_call_id, o.outcome, o.failed, o.pid, o.processes
+  FROM tool_outcomes o ORDER BY tool_call_id`;
+
+Deno.test("tool outcomes (real capture, Copilot CLI 1.0.12): a command in the agent's long-lived shell ends as the shell's child did, a builtin is unknown, never the shell's SIGHUP", async () => {
+  const fixture = new URL("../../tests/fixtures/copilot_shell", import.meta.url).pathname;
+  const s = await analysedCopy(fixture, { prefix: "sl-copilot-shell-" });
+  try {
+    await withDb(s.db, async (c) => {
+      const got = await queryRows(c, OUTCOMES);
+      const shells = await queryRows(
+        c,
+        `SELECT p.pid, p.exit_signal, p.killed_by_pid = l.session_id AS by_agent
+         FROM processes p JOIN lineage l USING (recording, pid, start_ns)
+         WHERE l.depth = 1 AND p.argv = ['bash', '--norc', '--noprofile'] ORDER BY p.start_ns`,
+      );
+      // the recording is what the test says: two shells, each ended by the agent's SIGHUP
+      assert.deepEqual(shells.map((x) => [x.exit_signal, x.by_agent]), [[1, true], [1, true]]);
+      const ls = await queryRows(
+        c,
+        `SELECT pid FROM processes WHERE argv = ['ls', 'build-output'] AND exit_code = 2`,
+      );
+      assert.equal(ls.length, 1);
+      assert.deepEqual(got.map((x) => [x.tool_call_id, x.outcome, x.failed, x.processes]), [
+        [1n, "exited 2", true, 1n],
+        // `kill -KILL $$`: refused by the agent ("Command not executed")
+        [2n, "no process", null, 0n],
+        [3n, "no process", null, 0n],
+        // `echo hello`: a builtin of the shell, which forked nothing
+        [4n, "unknown", null, 0n],
+      ]);
+      assert.equal(got[0].pid, ls[0].pid, "the shell's child ls decides, not the shell");
+    }, { readOnly: true });
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
+  }
+});
+
+Deno.test("tool outcomes (real capture, Copilot CLI 1.0.102): a shell run per command with -c keeps its own end", async () => {
+  const fixture = new URL("../../tests/fixtures/copilot_self_exec", import.meta.url).pathname;
+  const s = await analysedCopy(fixture, { prefix: "sl-copilot-c-" });
+  try {
+    await withDb(s.db, async (c) => {
+      const got = await queryRows(c, OUTCOMES);
+      assert.deepEqual(got.map((x) => [x.tool_call_id, x.outcome, x.failed]), [
+        [1n, "exited 2", true],
+        [2n, "no process", null],
+        [3n, "no process", null],
+        [4n, "exited 0", false],
+      ]);
+    }, { readOnly: true });
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
+  }
+});
+
+Deno.test("tool outcomes: a shell that serves several calls is no call's command; what it forked in each call's window is", async () => {
+  const S = 300;
+  const rec: SyntheticRecording = {
+    process: [
+      r.fork(0, A, 1, "node"),
+      r.exec(ms(1), A, 1, ["/opt/copilot"]),
+      // the shell, started at the first command, given each command on its input
+      r.fork(ms(1300), S, A),
+      r.exec(ms(1301), S, A, ["bash", "--norc", "--noprofile"]),
+      // call 1: ls of a missing directory
+      r.fork(ms(1310), 301, S),
+      r.exec(ms(1311), 301, S, ["ls", "build-output"]),
+      r.exit(ms(1320), 301, S, 2),
+      // call 2: echo (a builtin): nothing forked
+      // call 3: a pipeline of two children, one failing
+      r.fork(ms(3310), 303, S),
+      r.exec(ms(3311), 303, S, ["seq", "3"]),
+      r.fork(ms(3312), 304, S),
+      r.exec(ms(3313), 304, S, ["grep", "x"]),
+      r.exit(ms(3320), 303, S, 0),
+      r.exit(ms(3321), 304, S, 1),
+      // the agent ends its shell when it exits
+      { ...r.exit(ms(5000), S, A), exit_code: null, exit_signal: 1 },
+    ],
+    privilege: [r.privilege(ms(5000) - 10_000, A, "kill", { target_pid: S, request: "SIGHUP" })],
+    llm: [1, 2, 3, 4].map((i) => r.llm(i, A, ms(1000 * i), { agent: "copilot" })),
+    tools: [
+      r.tool(1, 1, ms(1200), ms(2000), "bash", { command: "ls build-output" }),
+      r.tool(2, 2, ms(2200), ms(3000), "bash", { command: "echo hello" }),
+      r.tool(3, 3, ms(3200), ms(4000), "bash", { command: "seq 3 | grep x" }),
+    ],
+  };
+  const { c, close } = await syntheticDb(rec);
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const got = await all(c, OUTCOMES);
+    assert.deepEqual(got.map((x) => [x.tool_call_id, x.outcome, x.failed, x.pid, x.processes]), [
+      [1n, "exited 2", true, 301, 1n],
+      [2n, "unknown", null, null, 0n],
+      [3n, "exited 1", true, 304, 2n],
+    ]);
+    assert.ok(!got.some((x) => String(x.outcome).includes("SIGHUP")));
   } finally {
     close();
   }

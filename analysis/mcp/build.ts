@@ -11,6 +11,7 @@
  * configured server's actions to the server (attribution `mcp_server`). A stream that does not
  * parse costs a `problems` row, never the analysis.
  */
+import { NO_SESSION_HEADERS } from "./session_headers.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { bindFor, readSql } from "../../kit/sql_runner.ts";
 import { createJsonRpcParser, type JsonRpcMessage } from "../../protocols/jsonrpc.ts";
@@ -79,6 +80,10 @@ type MessagePlace = Pick<
   | "server_port"
   | "server_host"
   | "http_status"
+  | "http_path"
+  | "mcp_session_id"
+  | "mcp_protocol_version"
+  | "a2a_version"
 >;
 
 /** An mcp_messages row for message `m` seen at `at`, its params and result kept aside. */
@@ -115,6 +120,16 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
  * none of them MCP's) is not an MCP session: a `protocol` problem says so, its messages kept in
  * `mcp_messages` only (mcp_calls.sql leaves them out by the same rule).
  */
+/**
+ * Over streamable HTTP, what tells sessions apart besides the processes and the server's port
+ * and host: the endpoint's path (a server is one endpoint) and the session id (session_headers.ts;
+ * the same rule as mcp_calls.sql's `session_key`). Not over HTTP+SSE, whose GET stream and POST
+ * endpoint are different paths of one session.
+ */
+function sessionKey(r: McpMessageRow): string[] {
+  return r.transport === "http" ? [r.http_path ?? "", r.mcp_session_id ?? ""] : [];
+}
+
 function uninitialisedSessions(
   pending: readonly { row: McpMessageRow; params: unknown; result: unknown }[],
   overTls: ReadonlySet<McpMessageRow>,
@@ -125,11 +140,20 @@ function uninitialisedSessions(
   >();
   for (const { row: r, params, result } of pending) {
     const pids = [r.from_pid, r.to_pid].map((p) => p ?? -1).sort((a, b) => a - b);
-    const key = [r.recording, r.transport, ...pids, r.server_port, r.server_host].join(" ");
+    const key = [r.recording, r.transport, ...pids, r.server_port, r.server_host, ...sessionKey(r)]
+      .join(" ");
     const s = sessions.get(key) ??
       sessions.set(key, { rows: [], messages: [], initialize: false }).get(key)!;
     s.rows.push(r);
-    s.messages.push({ method: r.method, params, result, kind: r.kind, id: r.jsonrpc_id });
+    s.messages.push({
+      method: r.method,
+      params,
+      result,
+      kind: r.kind,
+      id: r.jsonrpc_id,
+      mcpProtocolVersion: r.mcp_protocol_version,
+      a2aVersion: r.a2a_version,
+    });
     if (r.method === "initialize") s.initialize = true;
   }
   const out: McpProblem[] = [];
@@ -272,6 +296,7 @@ export async function readMcpMessages(
         server_port: null,
         server_host: null,
         http_status: null,
+        ...NO_SESSION_HEADERS,
       }));
     }
   }
@@ -294,6 +319,10 @@ export async function readMcpMessages(
       server_port: h.server_port,
       server_host: h.server_host,
       http_status: h.http_status,
+      http_path: h.http_path,
+      mcp_session_id: h.mcp_session_id,
+      mcp_protocol_version: h.mcp_protocol_version,
+      a2a_version: h.a2a_version,
     });
     if (https.messages.includes(h as typeof https.messages[number])) overTls.add(row.row);
     pendingRows.push(row);

@@ -27,6 +27,7 @@
 import { createMcpHttpParser, type McpHttpMessage } from "../../protocols/mcp_http.ts";
 import type { Http1Head } from "../../protocols/http1.ts";
 import { holdsNoJsonRpcRequest } from "../open_ended_answers.ts";
+import { NO_SESSION_HEADERS, type SessionHeaders, sessionHeaders } from "./session_headers.ts";
 import {
   addMcpServer,
   connectionName,
@@ -41,7 +42,7 @@ import {
 export type { TcpChunk } from "../cleartext_http.ts";
 export { sendsJsonRpc } from "../cleartext_http.ts";
 
-export interface HttpMcpMessage {
+export interface HttpMcpMessage extends SessionHeaders {
   recording: string;
   message: McpHttpMessage;
   ts_ns: bigint;
@@ -128,6 +129,10 @@ export function httpMcpMessages(
     /** the final status answering each request (by its index), and the messages awaiting it */
     const statusOf = new Map<number, number>();
     const awaiting: { at: number; httpIndex: number }[] = [];
+    /** each request's final answer head (by the request's index), and each answer's request */
+    const answerOf = new Map<number, Http1Head>();
+    const requestOf = new Map<number, number>();
+    const placed: { at: number; request: number }[] = [];
     const carried = new Map<number, string[]>();
     /** the POSTs (by index), whole, whose body holds no JSON-RPC request (open_ended_answers.ts) */
     const noRequest = new Set<number>();
@@ -138,6 +143,8 @@ export function httpMcpMessages(
           answered.add(head.index);
           if (!head.informational && head.status !== undefined) {
             statusOf.set(head.requestIndex ?? head.index, head.status);
+            answerOf.set(head.requestIndex ?? head.index, head);
+            requestOf.set(head.index, head.requestIndex ?? head.index);
           }
         }
       },
@@ -153,7 +160,12 @@ export function httpMcpMessages(
         }
         const s = m.side === "client" ? client! : server!;
         if (m.side === "client") awaiting.push({ at: found.length, httpIndex: m.httpIndex });
+        placed.push({
+          at: found.length,
+          request: m.side === "client" ? m.httpIndex : requestOf.get(m.httpIndex) ?? m.httpIndex,
+        });
         found.push({
+          ...NO_SESSION_HEADERS,
           recording,
           message: m,
           ts_ns: timeOf(s, m.lastByte),
@@ -196,6 +208,14 @@ export function httpMcpMessages(
     parser.response.end();
     for (const { at, httpIndex } of awaiting) {
       found[at].http_status = statusOf.get(httpIndex) ?? null;
+    }
+    // the endpoint and session headers of the exchange each message came in
+    for (const { at, request } of placed) {
+      const asking = asked.get(request);
+      Object.assign(
+        found[at],
+        sessionHeaders(asking?.target, asking?.lookup, answerOf.get(request)?.lookup),
+      );
     }
     // a request the server's recorded stream never answered (no status line at all): the
     // recording ends before its answer (a capture stopped mid-call, a server that hung); not

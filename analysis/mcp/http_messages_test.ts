@@ -402,7 +402,7 @@ Deno.test("capture --pid attached mid-session (real): the session is read from i
  * the same two processes and port (one session). `meta`: its params carry MCP 2026-07-28's
  * `_meta` protocol version.
  */
-async function a2aRows(methods = ["message/send"], meta = false) {
+async function a2aRows(methods = ["message/send"], meta = false, a2aHeader = true) {
   const [conn] = JSON.parse(
     await Deno.readTextFile(
       new URL("../../tests/fixtures/mcp/a2a_apteva_http.json", import.meta.url),
@@ -420,7 +420,11 @@ async function a2aRows(methods = ["message/send"], meta = false) {
     }
     const client = head.replace(/Content-Length: \d+/, `Content-Length: ${renamed.length}`) +
       "\r\n\r\n" + renamed;
-    return { client: new TextEncoder().encode(client), server: bytes(conn.server) };
+    // without A2A's own header (its name changed, the same length): the methods alone decide
+    const server = a2aHeader ? bytes(conn.server) : new TextEncoder().encode(
+      new TextDecoder().decode(bytes(conn.server)).replace("A2a-Version:", "X2x-Version:"),
+    );
+    return { client: new TextEncoder().encode(client), server };
   });
   return kernelRows(conns, ["client", "server"]);
 }
@@ -451,7 +455,9 @@ Deno.test("MCP 2026-07-28 (no initialize): a server/discover-only or subscriptio
   // to miss: no gap; subscriptions/listen without a _meta version may be a session joined
   // mid-way
   for (const [method, problems] of [["server/discover", []], ["subscriptions/listen", ["gap"]]]) {
-    const r = await analyse(await a2aRows([method as string]));
+    const r = await analyse(
+      await a2aRows([method as string], false, method !== "subscriptions/listen"),
+    );
     assert.deepEqual(r.calls.map((c) => c.method), [method], method as string);
     assert.deepEqual(r.problems.map((p) => p.kind), problems, method as string);
   }
@@ -466,10 +472,19 @@ Deno.test("MCP evidence decides: an io.modelcontextprotocol/ _meta key keeps a m
   }
 });
 
-Deno.test("the same exchange with an MCP method is an MCP session joined mid-way", async () => {
-  const r = await analyse(await a2aRows(["tools/call"]));
+Deno.test("the same exchange with an MCP method is an MCP session joined mid-way, unless its A2A-Version header says A2A", async () => {
+  const r = await analyse(await a2aRows(["tools/call"], false, false));
   assert.deepEqual(r.calls.map((c) => c.method), ["tools/call"]);
   assert.deepEqual(r.problems.map((p) => p.kind), ["gap"]);
+  // as served: the server's A2a-Version header is A2A's evidence, whatever the method
+  const a2a = await analyse(await a2aRows(["tools/call"]));
+  assert.deepEqual(a2a.calls, []);
+  assert.ok(a2a.rows.every((m) => m.a2a_version === "0.3"));
+  assert.deepEqual(a2a.problems.map((p) => p.kind), ["protocol"]);
+  assert.match(
+    a2a.problems[0].message,
+    /not MCP \(the Agent2Agent protocol's A2A-Version header: tools\/call;/,
+  );
 });
 
 /**
@@ -581,4 +596,81 @@ Deno.test("Gemini CLI on an HTTP+SSE server: its streamable-HTTP probe refused w
     await c.run("UPDATE mcp_messages SET http_status = NULL");
     assert.equal((await unansweredRequests(c)).length, 1);
   });
+});
+
+/**
+ * A second session beside the real Codex one on the same server port, interleaved with it (1 ms
+ * later, each row): its connections are others (inodes and client ports moved), and `edit`
+ * changes its bytes, each change the same length so that every framing (Content-Length, chunk
+ * sizes) holds. Its echo says "HELLO OVER LOOPBACK HTTP", so whose answer a call got shows.
+ */
+async function twoSessions(edit: (data: Uint8Array, first: boolean) => Uint8Array) {
+  const rows = await codexRows();
+  const text = (from: string, to: string) => (d: Uint8Array) =>
+    new TextEncoder().encode(new TextDecoder().decode(d).replaceAll(from, to));
+  const loud = text("hello over loopback http", "HELLO OVER LOOPBACK HTTP");
+  const moved = (p: unknown) => p === 37955 || p === 0 || p === null ? p : (p as number) + 1000;
+  const second = rows.map((r) => ({
+    ...r,
+    inode: r.inode + 1_000_000n,
+    peer_inode: r.peer_inode === null ? null : (r.peer_inode as bigint) + 1_000_000n,
+    local_port: moved(r.local_port),
+    remote_port: moved(r.remote_port),
+    ts_ns: (r.ts_ns as bigint) + 1_000_000n,
+    data: edit(loud(r.data), false),
+  }));
+  const first = rows.map((r) => ({ ...r, data: edit(r.data, true) }));
+  return await analyse([...first, ...second]);
+}
+
+const echoes = (calls: Record<string, unknown>[]) =>
+  calls.filter((c) => c.tool === "echo").map((c) => [
+    JSON.parse(String(c.args)).message,
+    String(c.result).match(/Echo: ([^"]*)/)?.[1],
+    c.server_name,
+  ]);
+
+Deno.test("streamable HTTP: two servers behind one host:port on two paths are two sessions, each call answered in its own", async () => {
+  const enc = (s: string) => (d: Uint8Array) =>
+    new TextEncoder().encode(
+      new TextDecoder().decode(d).replaceAll(" /mcp ", ` ${s} `)
+        .replaceAll(
+          '"mcp-servers/everything"',
+          s === "/mcp" ? '"mcp-servers/everything"' : '"mcp-servers/everythin2"',
+        ),
+    );
+  const got = await twoSessions((d, first) => enc(first ? "/mcp" : "/mc2")(d));
+  assert.deepEqual(got.problems, []);
+  assert.deepEqual(new Set(got.rows.map((m) => m.http_path)), new Set(["/mcp", "/mc2"]));
+  // every message carries its exchange's MCP-Protocol-Version after initialize
+  assert.ok(got.rows.some((m) => m.mcp_protocol_version === "2025-06-18"));
+  assert.deepEqual(echoes(got.calls).sort(), [
+    ["HELLO OVER LOOPBACK HTTP", "HELLO OVER LOOPBACK HTTP", "mcp-servers/everythin2"],
+    ["hello over loopback http", "hello over loopback http", "mcp-servers/everything"],
+  ]);
+  const inits = got.calls.filter((c) => c.method === "initialize").map((c) => c.server_name);
+  assert.deepEqual(inits.sort(), ["mcp-servers/everythin2", "mcp-servers/everything"]);
+});
+
+Deno.test("streamable HTTP: two sessions of one server on one path are two by their Mcp-Session-Id; masked ids tell none", async () => {
+  const MASK = "*".repeat(36);
+  const withId = (id: string) => (d: Uint8Array) =>
+    new TextEncoder().encode(new TextDecoder().decode(d).replaceAll(MASK, id));
+  const got = await twoSessions((d, first) => withId((first ? "a" : "b").repeat(36))(d));
+  assert.deepEqual(got.problems, []);
+  assert.deepEqual(
+    new Set(got.rows.map((m) => m.mcp_session_id)),
+    new Set(["a".repeat(36), "b".repeat(36)]),
+  );
+  // the initialize request is its answer's session (the id is assigned there)
+  const inits = got.rows.filter((m) => m.method === "initialize");
+  assert.deepEqual(inits.map((m) => m.mcp_session_id).sort(), ["a", "b"].map((x) => x.repeat(36)));
+  const paired = echoes(got.calls).map(([asked, answered]) => [asked, answered]).sort();
+  assert.deepEqual(paired, [
+    ["HELLO OVER LOOPBACK HTTP", "HELLO OVER LOOPBACK HTTP"],
+    ["hello over loopback http", "hello over loopback http"],
+  ]);
+  // as captured (ids masked), the session id says nothing: none is kept
+  const masked = await twoSessions((d) => d);
+  assert.ok(masked.rows.every((m) => m.mcp_session_id === null));
 });

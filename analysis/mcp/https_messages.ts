@@ -11,6 +11,8 @@
  * exchange with TLS bytes lost or cut, are `problems` rows (at most five parse problems per
  * host and port). A server is its host and port: two on one host apart.
  */
+import { type SessionHeaders, sessionHeaders } from "./session_headers.ts";
+import { buildHeaderLookup } from "../../protocols/header_fields.ts";
 import { hostPort } from "../../protocols/authority.ts";
 import {
   type JsonRpcMessage,
@@ -37,9 +39,12 @@ export interface HttpsExchange {
   request_ts: bigint | null;
   response_ts: bigint | null;
   events: { type: string; data: string; ts_ns: bigint | null; incomplete: boolean }[] | null;
+  /** the header fields, `[name, value]` in wire order (absent: none recorded) */
+  request_headers?: [string, string][] | null;
+  response_headers?: [string, string][] | null;
 }
 
-export interface HttpsMcpMessage {
+export interface HttpsMcpMessage extends SessionHeaders {
   recording: string;
   message: JsonRpcMessage;
   ts_ns: bigint;
@@ -78,6 +83,8 @@ export function httpsExchange(o: Record<string, unknown>): HttpsExchange {
     lost_bytes: BigInt((o.lost_bytes ?? 0n) as bigint),
     request_ts: big(o.request_ts),
     response_ts: big(o.response_ts),
+    request_headers: headerPairs(o.request_headers),
+    response_headers: headerPairs(o.response_headers),
     events: events?.map((e) => {
       const f = (e as { entries?: Record<string, unknown> }).entries ??
         e as Record<string, unknown>;
@@ -89,6 +96,21 @@ export function httpsExchange(o: Record<string, unknown>): HttpsExchange {
       };
     }) ?? null,
   };
+}
+
+/** Header fields as `http_exchanges` keeps them (JSON `[[name, value], ...]`, as text or parsed). */
+function headerPairs(v: unknown): [string, string][] | null {
+  if (v === null || v === undefined) return null;
+  try {
+    const list = typeof v === "string" ? JSON.parse(v) : v;
+    return Array.isArray(list)
+      ? list.filter((p) => Array.isArray(p) && p.length >= 2).map((
+        p,
+      ) => [String(p[0]), String(p[1])])
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The MCP messages of `exchanges` (ordered by recording and exchange). */
@@ -122,6 +144,11 @@ export function httpsMcpMessages(
           "server_port 443",
       );
     }
+    const headers = sessionHeaders(
+      x.path,
+      x.request_headers ? buildHeaderLookup(x.request_headers) : undefined,
+      x.response_headers ? buildHeaderLookup(x.response_headers) : undefined,
+    );
     const add = (
       parsed: ReturnType<typeof parseJsonRpcText>,
       side: "client" | "server",
@@ -148,6 +175,7 @@ export function httpsMcpMessages(
             from_pid: side === "client" ? x.pid : null,
             to_pid: side === "client" ? null : x.pid,
             conn: x.conn_id,
+            ...headers,
             server_host: host,
             server_port: port,
             http_status: x.status,

@@ -8,9 +8,12 @@
  * - MCP evidence keeps a session MCP whatever else it carries: an `initialize` or a
  *   `server/discover` (2026-07-28's opener), or a `_meta` key `io.modelcontextprotocol/...`
  *   in a message's params or result (2026-07-28 puts the protocol version there on every
- *   request; 2025-11-25's tasks put `io.modelcontextprotocol/related-task` there);
+ *   request; 2025-11-25's tasks put `io.modelcontextprotocol/related-task` there), or over
+ *   HTTP an `MCP-Protocol-Version` header (streamable HTTP's, on every request after
+ *   `initialize` from 2025-06-18);
  * - else A2A evidence makes it not MCP: one of A2A's own methods (`message/send`, ...), even
- *   beside the `tasks/get`, `tasks/list`, `tasks/cancel` both protocols name;
+ *   beside the `tasks/get`, `tasks/list`, `tasks/cancel` both protocols name, or an
+ *   `A2A-Version` header;
  * - else a session whose messages carry methods, none of them MCP's, is not MCP.
  * MCP's methods are its specification schema's, revisions 2024-11-05 to 2026-07-28: the
  * requests either side sends, and every notification under `notifications/`.
@@ -88,6 +91,10 @@ export interface SessionMessage {
   method: string | null;
   params?: unknown;
   result?: unknown;
+  /** over HTTP: its exchange's `MCP-Protocol-Version` header (session_headers.ts) */
+  mcpProtocolVersion?: string | null;
+  /** over HTTP: its exchange's `A2A-Version` header */
+  a2aVersion?: string | null;
 }
 
 /**
@@ -97,9 +104,10 @@ export interface SessionMessage {
 export function notMcpSession(messages: readonly SessionMessage[]): string | null {
   const methods = messages.flatMap((m) => m.method === null ? [] : [m.method]);
   const evidence = methods.some((m) => MCP_OPENERS.includes(m)) ||
-    messages.some((m) => hasMcpMeta(m.params) || hasMcpMeta(m.result));
+    messages.some((m) => hasMcpMeta(m.params) || hasMcpMeta(m.result) || m.mcpProtocolVersion);
   if (evidence) return null;
   if (methods.some(isA2aMethod)) return "the Agent2Agent protocol's methods";
+  if (messages.some((m) => m.a2aVersion)) return "the Agent2Agent protocol's A2A-Version header";
   if (methods.length && !methods.some(isMcpMethod)) return "methods, none of them MCP's";
   return null;
 }

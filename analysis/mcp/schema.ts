@@ -83,6 +83,24 @@ export const mcpMessagesTable = table(
         "body it was (a client's message: 4xx when the server refused the POST, as an HTTP+SSE " +
         "server does a client's streamable-HTTP probe) or the response it came in",
     ),
+    opt(
+      "http_path",
+      "utf8",
+      "over HTTP: the path (no query) of the request of the exchange that carried it — a " +
+        "streamable-HTTP server's endpoint: two servers behind one host:port are two paths",
+    ),
+    opt(
+      "mcp_session_id",
+      "utf8",
+      "over HTTP: the exchange's `Mcp-Session-Id` (the request's, else the one its answer " +
+        "assigned, as to `initialize`); null when none, or masked by the capture",
+    ),
+    opt(
+      "mcp_protocol_version",
+      "utf8",
+      "over HTTP: the exchange's `MCP-Protocol-Version` header (MCP's evidence)",
+    ),
+    opt("a2a_version", "utf8", "over HTTP: the exchange's `A2A-Version` header (Agent2Agent's)"),
   ] as const,
 );
 
@@ -210,6 +228,12 @@ export const mcpServersTable = table(
     TRANSPORT,
     SERVER_PORT,
     SERVER_HOST,
+    opt(
+      "server_path",
+      "utf8",
+      "streamable HTTP: its endpoint's path (`mcp_messages.http_path`): two servers behind " +
+        "one host:port on two paths are two rows",
+    ),
     opt(
       "session_id",
       "int32",

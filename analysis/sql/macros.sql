@@ -111,6 +111,14 @@ CREATE OR REPLACE MACRO by_second(t) AS TABLE
   WHERE NOT long_window(start_ns, end_ns);
 CREATE OR REPLACE MACRO over_a_day(t) AS TABLE
   SELECT * FROM query_table(t) WHERE long_window(start_ns, end_ns);
+-- command_text: a command or an exec's argv (its program's basename, then its arguments) as
+-- commands are compared: quotes and backslashes dropped (agents re-quote commands in their
+-- shells' argv), white space collapsed, padded with one space each side so that `contains`
+-- finds whole words (`tool_terms` holds a command's term so normalised, unpadded).
+CREATE OR REPLACE MACRO command_text(s) AS
+  ' ' || trim(regexp_replace(regexp_replace(s, '[''"\\]', '', 'g'), '\s+', ' ', 'g')) || ' ';
+CREATE OR REPLACE MACRO argv_text(argv) AS
+  command_text(array_to_string(list_concat([regexp_extract(argv[1], '[^/]+$')], argv[2:]), ' '));
 -- in_tool_window(t): each row of t (columns recording, session_id and at_ns, a time) with
 -- every tool call whose window (`tool_windows`) in its session holds that time: the row's
 -- columns, tool_call_id and win_start (the window's start).

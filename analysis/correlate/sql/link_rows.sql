@@ -39,9 +39,7 @@ cand AS (
 procs AS (
   -- every exec of the branch's processes (a process may exec several times: wrappers, shims)
   SELECT e.recording, e.branch_pid, e.branch_start_ns, e.argv,
-    ' ' || trim(regexp_replace(regexp_replace(
-      array_to_string(list_concat([regexp_extract(e.argv[1], '[^/]+$')], e.argv[2:]), ' '),
-      '[''"\\]', '', 'g'), '\s+', ' ', 'g')) || ' ' AS nargv
+    argv_text(e.argv) AS nargv
   FROM actions e
   WHERE e.role = 'descendant' AND e.op = 'exec' AND len(e.argv) > 0
 ),
@@ -52,7 +50,7 @@ args AS (
 -- whose window holds it
 acts AS NOT MATERIALIZED (
   SELECT *, ts_ns AS at_ns FROM actions
-  WHERE role IN ('agent', 'descendant') AND event_table IN ('file', 'net')
+  WHERE role IN ('agent', 'helper', 'descendant') AND event_table IN ('file', 'net')
 ),
 in_window AS (FROM in_tool_window('acts')),
 -- event-level argument matches: an action within a tool call's window touching what it names
@@ -190,7 +188,7 @@ best_branch AS (
 best_agent AS (
   SELECT *, count(*) OVER (PARTITION BY recording, event_table, event_id, strength) AS ties
   FROM evt
-  WHERE role = 'agent'
+  WHERE role IN ('agent', 'helper')
   QUALIFY row_number() OVER (
     PARTITION BY recording, event_table, event_id
     ORDER BY strength DESC, win_start DESC, tool_call_id DESC
@@ -232,7 +230,7 @@ joined AS (
 SELECT recording, event_table, event_id, session_id, tool_call_id,
   CASE
     WHEN tool_call_id IS NOT NULL AND confidence >= $min_confidence THEN 'tool'
-    WHEN role IN ('agent', 'launcher') THEN 'agent'
+    WHEN role IN ('agent', 'helper', 'launcher') THEN 'agent'
     WHEN role = 'descendant' THEN 'unexplained'
     ELSE 'outside'
   END AS attribution,
@@ -242,4 +240,4 @@ SELECT recording, event_table, event_id, session_id, tool_call_id,
 -- not sorted (a sort of every action's link took about a third of this step): read with ORDER BY
 FROM joined
 -- the agent's own actions without a tool call are the view's (links.sql)
-WHERE tool_call_id IS NOT NULL OR role NOT IN ('agent', 'launcher');
+WHERE tool_call_id IS NOT NULL OR role NOT IN ('agent', 'helper', 'launcher');

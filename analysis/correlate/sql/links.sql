@@ -22,4 +22,4 @@ SELECT a.recording, a.event_table, a.event_id, a.session_id, NULL::BIGINT AS too
 FROM actions a
 ANTI JOIN correlate.link_rows k
   ON k.recording = a.recording AND k.event_table = a.event_table AND k.event_id = a.event_id
-WHERE a.role IN ('agent', 'launcher');
+WHERE a.role IN ('agent', 'helper', 'launcher');

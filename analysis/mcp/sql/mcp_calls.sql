@@ -42,17 +42,23 @@ keyed AS (
     least(coalesce(from_pid, -1), coalesce(to_pid, -1))::BIGINT AS lo_key,
     greatest(coalesce(from_pid, -1), coalesce(to_pid, -1))::BIGINT AS hi_key,
     coalesce(server_port::BIGINT, -4294967296) AS port_key,
-    coalesce('=' || server_host, '') AS host_key
+    coalesce('=' || server_host, '') AS host_key,
+    -- streamable HTTP: the endpoint's path and the session id tell sessions apart on one
+    -- host:port (not HTTP+SSE, whose GET stream and POST endpoint are two paths of one session)
+    CASE WHEN transport = 'http'
+      THEN coalesce(http_path, '') || ' ' || coalesce(mcp_session_id, '') ELSE '' END
+      AS session_key
   FROM mcp_messages
 ),
 judged AS (
-  SELECT recording, transport, lo_key, hi_key, port_key, host_key, method,
-    -- MCP evidence: an opener, or a `_meta` key of MCP's in the params or the result
-    list_contains($mcp_openers::VARCHAR[], method)
+  SELECT recording, transport, lo_key, hi_key, port_key, host_key, session_key, method,
+    -- MCP evidence: an opener, a `_meta` key of MCP's in the params or the result, or an
+    -- `MCP-Protocol-Version` header
+    mcp_protocol_version IS NOT NULL OR list_contains($mcp_openers::VARCHAR[], method)
       OR list_bool_or(list_transform(
         coalesce(json_keys(params, '$._meta'), []) || coalesce(json_keys(result, '$._meta'), []),
         lambda k: starts_with(k, $mcp_meta_prefix::VARCHAR))) AS mcp_evidence,
-    list_contains($a2a_methods::VARCHAR[], method)
+    a2a_version IS NOT NULL OR list_contains($a2a_methods::VARCHAR[], method)
       OR list_bool_or(list_transform($a2a_method_prefixes::VARCHAR[],
         lambda p: starts_with(method, p))) AS a2a,
     list_contains($mcp_methods::VARCHAR[], method)
@@ -61,7 +67,7 @@ judged AS (
   FROM keyed
 ),
 not_mcp AS (
-  SELECT recording, transport, lo_key, hi_key, port_key, host_key
+  SELECT recording, transport, lo_key, hi_key, port_key, host_key, session_key
   FROM judged
   GROUP BY ALL
   HAVING NOT coalesce(bool_or(mcp_evidence), false)
@@ -74,7 +80,7 @@ mcp AS (
     AND o.lo = least(m.from_pid, m.to_pid) AND o.hi = greatest(m.from_pid, m.to_pid)
   ANTI JOIN not_mcp x ON x.recording = m.recording AND x.transport = m.transport
     AND x.lo_key = m.lo_key AND x.hi_key = m.hi_key AND x.port_key = m.port_key
-    AND x.host_key = m.host_key
+    AND x.host_key = m.host_key AND x.session_key = m.session_key
 ),
 req AS (
   SELECT *,
@@ -95,7 +101,8 @@ resp AS (
     coalesce('=' || server_host, '') AS host_key
   FROM mcp WHERE kind IN ('response', 'error') AND jsonrpc_id IS NOT NULL
   QUALIFY row_number() OVER (
-    PARTITION BY recording, jsonrpc_id, from_pid, to_pid, server_port, server_host, ts_ns
+    PARTITION BY recording, jsonrpc_id, from_pid, to_pid, server_port, server_host, session_key,
+      ts_ns
     ORDER BY message_id
   ) = 1
 ),
@@ -104,7 +111,7 @@ paired AS (
   -- that numbers from 0 again on each connection), and joined on the id alone every request
   -- would be compared with every answer carrying its id
   SELECT q.recording, q.message_id, q.jsonrpc_id, q.from_pid, q.to_pid, q.transport, q.server_port,
-    q.server_host, q.method, q.params, q.ts_ns,
+    q.server_host, q.session_key, q.method, q.params, q.ts_ns,
     r.result, r.error_code, r.error_message, r.ts_ns AS end_ns
   FROM req q
   ASOF LEFT JOIN resp r
@@ -114,6 +121,7 @@ paired AS (
     ON r.recording = q.recording AND r.id_key = q.id_key
     AND r.client_key = q.client_key AND r.server_key = q.server_key
     AND r.port_key = q.port_key AND r.host_key = q.host_key
+    AND r.session_key = q.session_key
     AND r.ts_ns >= q.ts_ns
 ),
 incs AS (FROM pid_incarnations('lineage')),
@@ -126,7 +134,7 @@ ends AS (
 ),
 names AS (
   SELECT recording, from_pid AS client_pid, from_start_ns AS client_start_ns,
-    to_pid AS server_pid, to_start_ns AS server_start_ns, server_port, server_host,
+    to_pid AS server_pid, to_start_ns AS server_start_ns, server_port, server_host, session_key,
     max(coalesce(json_extract_string(result, '$.serverInfo.name'),
       json_extract_string(result, '$._meta."io.modelcontextprotocol/serverInfo".name')))
       AS server_name
@@ -147,6 +155,7 @@ directed AS (
     AND back.server_start_ns IS NOT DISTINCT FROM p.from_start_ns
     AND back.server_port IS NOT DISTINCT FROM p.server_port
     AND back.server_host IS NOT DISTINCT FROM p.server_host
+    AND back.session_key = p.session_key
   LEFT JOIN (SELECT DISTINCT * EXCLUDE (server_name), true AS found FROM names) fwd
     ON fwd.recording = p.recording AND fwd.client_pid IS NOT DISTINCT FROM p.from_pid
     AND fwd.client_start_ns IS NOT DISTINCT FROM p.from_start_ns
@@ -154,6 +163,7 @@ directed AS (
     AND fwd.server_start_ns IS NOT DISTINCT FROM p.to_start_ns
     AND fwd.server_port IS NOT DISTINCT FROM p.server_port
     AND fwd.server_host IS NOT DISTINCT FROM p.server_host
+    AND fwd.session_key = p.session_key
 ),
 roles AS (
   SELECT d.*,
@@ -166,7 +176,7 @@ roles AS (
 ),
 notes AS (
   -- the notifications that speak of a request: progress (its token), cancellation (its id)
-  SELECT recording, from_pid, to_pid, server_port, server_host, ts_ns, method,
+  SELECT recording, from_pid, to_pid, server_port, server_host, session_key, ts_ns, method,
     CAST(json_extract(params, CASE method WHEN 'notifications/progress'
       THEN '$.progressToken' ELSE '$.requestId' END) AS VARCHAR) AS ref
   FROM mcp
@@ -184,7 +194,7 @@ told AS (
   FROM roles q
   JOIN notes n ON n.recording = q.recording
     AND n.server_port IS NOT DISTINCT FROM q.server_port
-    AND n.server_host IS NOT DISTINCT FROM q.server_host
+    AND n.server_host IS NOT DISTINCT FROM q.server_host AND n.session_key = q.session_key
     AND n.ts_ns >= q.ts_ns AND (q.end_ns IS NULL OR n.ts_ns <= q.end_ns)
   GROUP BY q.recording, q.message_id
 )
@@ -204,6 +214,6 @@ LEFT JOIN names s
   AND s.server_pid IS NOT DISTINCT FROM p.server_pid
   AND s.server_start_ns IS NOT DISTINCT FROM p.server_start_ns
   AND s.server_port IS NOT DISTINCT FROM p.server_port
-  AND s.server_host IS NOT DISTINCT FROM p.server_host
+  AND s.server_host IS NOT DISTINCT FROM p.server_host AND s.session_key = p.session_key
 LEFT JOIN told t ON t.recording = p.recording AND t.message_id = p.message_id
 ORDER BY p.recording, p.message_id;

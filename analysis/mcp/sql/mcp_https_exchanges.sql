@@ -6,6 +6,7 @@
 -- bytes, are not MCP and not even decoded.
 WITH x AS (
   SELECT recording, exchange_id, pid, conn_id, host, method, path, status,
+    request_headers::VARCHAR AS request_headers, response_headers::VARCHAR AS response_headers,
     try(decode(request_body)) AS request_text, request_content_type,
     response_content_type, streaming, gap, truncated, lost_bytes,
     CASE WHEN NOT streaming THEN try(decode(response_body)) END AS response_text,

@@ -11,7 +11,9 @@
 -- started it says nothing: it is `configured` when its client is an agent process (an agent
 -- reaches the URLs its configuration names), and not when anything else speaks MCP to it. So is
 -- a remote server reached over HTTPS, whose process is not seen (`server_pid` null): it is known
--- by its host and port (`server_host`). A pid reused is another process: a server is one
+-- by its host and port (`server_host`). Over streamable HTTP a server is also its endpoint's
+-- path (`server_path`, mcp_messages.http_path): two servers one process serves behind one
+-- host:port on two paths are two servers. A pid reused is another process: a server is one
 -- incarnation of its pid talking to one incarnation of its client's, each the one alive at the
 -- call (pid_incarnations in macros.sql, by ASOF JOIN), and what is said of them (who started
 -- them, their alias, their tool calls) is of those incarnations. Read by mcp_server_links.sql
@@ -33,6 +35,8 @@ calls AS (
 -- before it falls back to `initialize`, opens nothing); methods.ts's statelessSession
 opened AS (
   SELECT c.*,
+    -- streamable HTTP: the endpoint's path (two servers behind one host:port are two paths)
+    CASE WHEN c.transport = 'http' THEN g.http_path END AS server_path,
     c.method = 'initialize'
       OR (c.method = 'server/discover' AND c.result IS NOT NULL AND c.error_code IS NULL)
       OR (c.method IS DISTINCT FROM 'server/discover' AND NOT c.from_server AND coalesce(
@@ -52,13 +56,13 @@ servers AS (
     min(session_id) FILTER (WHERE opener) AS session_id,
     max(server_name) FILTER (WHERE opener) AS server_name,
     min(transport) FILTER (WHERE opener) AS transport,
-    max(server_port) FILTER (WHERE opener) AS server_port, server_host,
+    max(server_port) FILTER (WHERE opener) AS server_port, server_host, server_path,
     max(server_alias) AS server_alias,
     count(*) FILTER (WHERE method = 'tools/call') AS tool_calls
   FROM opened
   WHERE (server_pid IS NOT NULL OR server_host IS NOT NULL) AND client_pid IS NOT NULL
   GROUP BY recording, server_pid, server_start_ns, client_pid, client_start_ns, server_host,
-    CASE WHEN server_host IS NOT NULL THEN server_port END
+    CASE WHEN server_host IS NOT NULL THEN server_port END, server_path
   HAVING count(*) FILTER (WHERE opener) > 0
 ),
 -- the server's ancestors, incarnation by incarnation (lineage's ppid and parent_start_ns),
@@ -107,11 +111,11 @@ judged AS (
     AND bc.proc_start_ns = s.client_start_ns
 )
 SELECT recording, server_pid, server_start_ns, client_pid, transport, server_port, server_host,
-  session_id,
+  server_path, session_id,
   server_name, server_alias, argv, mcp_call_id, init_ns, client_role, client_chain,
   started_by_client,
   client_role IS NOT DISTINCT FROM 'agent' AND (started_by_client OR transport <> 'stdio')
     AS configured,
   tool_call_id, tool_calls, branch_pid, branch_start_ns
 FROM judged
-ORDER BY recording, init_ns, server_pid, server_host;
+ORDER BY recording, init_ns, server_pid, server_host, server_path;

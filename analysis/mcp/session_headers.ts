@@ -1,0 +1,58 @@
+/**
+ * What the HTTP heads of an exchange say of the JSON-RPC it carried (MCP's Streamable HTTP
+ * transport, 2025-03-26 on; the Agent2Agent protocol): the endpoint's path (a server is one
+ * endpoint path: two servers behind one host:port are two paths), the `Mcp-Session-Id` the
+ * server assigned in its answer to `initialize` and the client sends on every later request
+ * (two sessions of one server: two ids), `MCP-Protocol-Version` (the client's, on every request
+ * after `initialize`: MCP's evidence) and `A2A-Version` (the Agent2Agent protocol's). A message
+ * takes its exchange's: the request's header, else its answer's (the `initialize` request is
+ * sent before its session id exists: it is its answer's). A session id the capture masked
+ * (`protocols/secret_headers.ts`: every character `*`) names no session: null.
+ */
+import type { HeaderLookup } from "../../protocols/header_fields.ts";
+
+export interface SessionHeaders {
+  /** the request target's path (no query), as the endpoint */
+  http_path: string | null;
+  mcp_session_id: string | null;
+  mcp_protocol_version: string | null;
+  a2a_version: string | null;
+}
+
+const first = (name: string, ...heads: (HeaderLookup | undefined)[]): string | null => {
+  for (const h of heads) {
+    const v = h?.[name]?.[0]?.trim();
+    if (v) return v;
+  }
+  return null;
+};
+
+/** The path of a request target (origin-form `/mcp?x`, or absolute-form `http://h/mcp`). */
+export function targetPath(target: string | null | undefined): string | null {
+  if (!target) return null;
+  const path = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").split(/[?#]/)[0];
+  return path === "" ? "/" : path;
+}
+
+/** The session headers of an exchange: its request's head and its answer's, when recorded. */
+export function sessionHeaders(
+  target: string | null | undefined,
+  request: HeaderLookup | undefined,
+  response: HeaderLookup | undefined,
+): SessionHeaders {
+  const id = first("mcp-session-id", request, response);
+  return {
+    http_path: targetPath(target),
+    mcp_session_id: id === null || /^\*+$/.test(id) ? null : id,
+    mcp_protocol_version: first("mcp-protocol-version", request, response),
+    a2a_version: first("a2a-version", request, response),
+  };
+}
+
+/** No exchange (stdio): none. */
+export const NO_SESSION_HEADERS: SessionHeaders = {
+  http_path: null,
+  mcp_session_id: null,
+  mcp_protocol_version: null,
+  a2a_version: null,
+};

@@ -1,0 +1,32 @@
+/** The session headers of an exchange (session_headers.ts), on heads as agents send them. */
+import assert from "node:assert/strict";
+import { sessionHeaders, targetPath } from "./session_headers.ts";
+import { buildHeaderLookup } from "../../protocols/header_fields.ts";
+
+Deno.test("session headers: the request's, else the answer's; a masked id is none", () => {
+  // Codex's initialize (no session yet) and the server-everything answer assigning one
+  const init = buildHeaderLookup([["accept", "application/json, text/event-stream"]]);
+  const assigned = buildHeaderLookup([["mcp-session-id", "0b6f3c1e-9a"]]);
+  assert.deepEqual(sessionHeaders("/mcp", init, assigned), {
+    http_path: "/mcp",
+    mcp_session_id: "0b6f3c1e-9a",
+    mcp_protocol_version: null,
+    a2a_version: null,
+  });
+  const later = buildHeaderLookup([
+    ["Mcp-Session-Id", "0b6f3c1e-9a"],
+    ["MCP-Protocol-Version", "2025-11-25"],
+  ]);
+  assert.equal(sessionHeaders("/mcp", later, undefined).mcp_protocol_version, "2025-11-25");
+  const masked = buildHeaderLookup([["mcp-session-id", "************************************"]]);
+  assert.equal(sessionHeaders("/mcp", masked, masked).mcp_session_id, null);
+  const a2a = buildHeaderLookup([["A2A-Version", "0.3"]]);
+  assert.equal(sessionHeaders("/", a2a, undefined).a2a_version, "0.3");
+});
+
+Deno.test("targetPath: origin-form and absolute-form targets, query and fragment left out", () => {
+  assert.equal(targetPath("/mcp?sessionId=1"), "/mcp");
+  assert.equal(targetPath("http://127.0.0.1:8080/a/mcp#x"), "/a/mcp");
+  assert.equal(targetPath("http://127.0.0.1:8080"), "/");
+  assert.equal(targetPath(null), null);
+});
