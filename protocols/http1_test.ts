@@ -523,3 +523,49 @@ Deno.test("HTTP/1 response stream: anything else where a chunk size belongs is s
   assert.equal(out.errors.length, 1);
   assert.match(out.errors[0], /invalid chunk size line "HTTP\/9"/);
 });
+
+// RFC 9110 15.2 (1xx: any number before the final response, 103 Early Hints carries fields) and
+// RFC 9112 7.1.1 / 7.1.2 (chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS token / quoted-string ),
+// trailer fields after the last chunk)
+const EARLY_HINTS_THEN_CHUNKED = "HTTP/1.1 100 Continue\r\n\r\n" +
+  "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n" +
+  "HTTP/1.1 103 Early Hints\r\nLink: </app.js>; rel=preload\r\n\r\n" +
+  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Digest, X-Usage\r\n\r\n" +
+  "1a;name=val\r\nabcdefghijklmnopqrstuvwxyz\r\n" +
+  '3 ; quoted="a;b \\" c" ;flag\r\n123\r\n' +
+  "A;ext\r\n0123456789\r\n" +
+  "0;last=1\r\nX-Digest: sha-256=abc\r\nX-Usage: 42\r\n\r\n" +
+  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+Deno.test("HTTP/1 response stream: 100 and two 103 Early Hints, chunk extensions, trailers", () => {
+  const input = utf8(EARLY_HINTS_THEN_CHUNKED);
+  const out = assertSameForAllChunkings(input, (chunks) =>
+    runParser(
+      (cb) => {
+        const p = createHttp1ResponseParser(cb);
+        p.expectResponseTo("POST");
+        p.expectResponseTo("GET");
+        return p;
+      },
+      input,
+      chunks,
+    ));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(
+    out.heads.map((h) => [h.status, h.requestIndex, h.body, !!h.informational]),
+    [
+      [100, 0, "none", true],
+      [103, 0, "none", true],
+      [103, 0, "none", true],
+      [200, 0, "chunked", false],
+      [200, 1, "length", false],
+    ],
+  );
+  assert.deepEqual(out.heads[1].headers, [["Link", "</style.css>; rel=preload; as=style"]]);
+  assert.equal(out.bodies[3].text, "abcdefghijklmnopqrstuvwxyz1230123456789");
+  assert.equal(out.ends[3].bodyLength, 39);
+  assert.deepEqual(out.ends[3].trailers, [["X-Digest", "sha-256=abc"], ["X-Usage", "42"]]);
+  assert.equal(out.bodies[4].text, "ok");
+  assert.deepEqual(out.ends.map((e) => e.incomplete), Array(5).fill(false));
+  assert.equal(out.ends[4].endOffset, input.length);
+});
