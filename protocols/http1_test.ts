@@ -569,3 +569,38 @@ Deno.test("HTTP/1 response stream: 100 and two 103 Early Hints, chunk extensions
   assert.deepEqual(out.ends.map((e) => e.incomplete), Array(5).fill(false));
   assert.equal(out.ends[4].endOffset, input.length);
 });
+
+// RFC 9112 2.2 (a bare LF ends a line), 4 (an empty reason phrase), 5.2 (obs-fold in a response
+// and a trailer is replaced by SP), 6.3 (Transfer-Encoding overrides Content-Length; a list of
+// identical Content-Length values is that value), 7 (coding names are case-insensitive).
+Deno.test("HTTP/1 response stream: bare LF, empty reason, obs-fold, TE over CL, CL list, Chunked", () => {
+  const input = utf8(
+    "HTTP/1.1 200 OK\nContent-Length: 2\n\nok" +
+      "HTTP/1.1 200 \r\nX-Long: a\r\n  b\r\nContent-Length: 2, 2\r\n\r\nhi" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: Chunked\r\n\r\n" +
+      "3\r\nabc\r\n0\r\nX-T: 1\r\n\tcont\r\n\r\n" +
+      "HTTP/1.1 204 No Content\r\n\r\n",
+  );
+  const out = assertSameForAllChunkings(input, (chunks) =>
+    runParser(
+      (cb) => {
+        const p = createHttp1ResponseParser(cb);
+        for (let i = 0; i < 4; i++) p.expectResponseTo("GET");
+        return p;
+      },
+      input,
+      chunks,
+    ));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(out.heads.map((h) => [h.status, h.reason, h.body]), [
+    [200, "OK", "length"],
+    [200, "", "length"],
+    [200, "OK", "chunked"],
+    [204, "No Content", "none"],
+  ]);
+  assert.deepEqual(out.heads[1].headers[0], ["X-Long", "a b"]);
+  assert.deepEqual([0, 1, 2].map((i) => out.bodies[i].text), ["ok", "hi", "abc"]);
+  assert.deepEqual(out.ends[2].trailers, [["X-T", "1 cont"]]);
+  assert.deepEqual(out.ends.map((e) => e.incomplete), [false, false, false, false]);
+  assert.equal(out.ends[3].endOffset, input.length);
+});
