@@ -12,7 +12,7 @@ import { createHttp1ResponseParser, type Http1Head } from "../protocols/http1.ts
 import { assertSameForAllChunkings } from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import type { BodyPart, Message } from "./connection_parser.ts";
-import { decodeBody } from "./message_body.ts";
+import { decodeBody, sseEvents } from "./message_body.ts";
 
 const enc = new TextEncoder();
 const TEXT = '{"type":"message","content":[{"text":"' + "héllo wörld ".repeat(40) + '"}]}';
@@ -122,5 +122,32 @@ Deno.test("decodeBody: a coding it cannot undo is an error, in either header", a
   ) {
     const d = await decoded(chunkedResponse(fields, enc.encode("\x1f\x9d\x90abc")));
     assert.match(d.error ?? "", /compress/, fields);
+  }
+});
+
+// WHATWG HTML 9.2.6 on a gzip'd, chunked event stream: a BOM at the start, CR and CRLF line
+// ends, a comment, a multi-line data, `data` with no colon, and a last event with no blank line
+// after it, which a browser drops: here it is kept, flagged incomplete, never taken as complete.
+Deno.test("decodeBody + sseEvents: gzip'd chunked SSE with BOM, CR, comment, unterminated last event", async () => {
+  const stream = "\ufeff: hi\revent: a\r\ndata: x\rdata:y\r\rdata\n\n" +
+    'event: message_stop\ndata: {"type":"message_stop"}\n';
+  const wire = chunkedResponse(
+    "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+    u8(zlib.gzipSync(stream)),
+  );
+  for (const chunks of [[wire], Array.from(wire, (_, i) => wire.subarray(i, i + 1))]) {
+    const body = await decodeBody(messages(chunks)[0]);
+    assert.equal(body.error, undefined);
+    const r = sseEvents(body);
+    assert.equal(r.error, undefined);
+    assert.deepEqual(r.events.map((e) => [e.type, e.data, e.incomplete]), [
+      ["a", "x\ny", false],
+      ["message", "", false],
+      ["message_stop", '{"type":"message_stop"}', true],
+    ]);
+    // each event's offset is a wire byte of the body, in stream order
+    const offsets = r.events.map((e) => e.offset);
+    assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b));
+    assert.ok(offsets.every((o) => o > 0 && o < wire.length));
   }
 });
