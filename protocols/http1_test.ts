@@ -604,3 +604,40 @@ Deno.test("HTTP/1 response stream: bare LF, empty reason, obs-fold, TE over CL, 
   assert.deepEqual(out.ends.map((e) => e.incomplete), [false, false, false, false]);
   assert.equal(out.ends[3].endOffset, input.length);
 });
+
+// RFC 9112 7.1 chunk-size = 1*HEXDIG and RFC 9110 8.6 Content-Length = 1*DIGIT: leading zeros
+// are legal, do not count toward the size bounds, and "02, 2" is one value repeated.
+Deno.test("HTTP/1 response stream: leading zeros in chunk sizes and Content-Length", () => {
+  const input = utf8(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "0000000000000000003\r\nabc\r\n00000000000000000\r\n\r\n" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000002\r\n\r\nok" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 02, 2\r\n\r\nhi",
+  );
+  const out = assertSameForAllChunkings(input, (chunks) =>
+    runParser(
+      (cb) => {
+        const p = createHttp1ResponseParser(cb);
+        for (let i = 0; i < 3; i++) p.expectResponseTo("GET");
+        return p;
+      },
+      input,
+      chunks,
+    ));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual([0, 1, 2].map((i) => out.bodies[i].text), ["abc", "ok", "hi"]);
+  assert.deepEqual(out.ends.map((e) => e.incomplete), [false, false, false]);
+  // a value past the bound, zeros aside, is still refused
+  const big = runParser(
+    (cb) => {
+      const p = createHttp1ResponseParser(cb);
+      p.expectResponseTo("GET");
+      return p;
+    },
+    null as unknown as Uint8Array,
+    [
+      utf8("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n000ffffffffffffff\r\n"),
+    ],
+  );
+  assert.match(big.errors[0] ?? "", /chunk size/);
+});
