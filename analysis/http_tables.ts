@@ -364,6 +364,15 @@ async function buildExchange(
       : sseEvents(respBody, opts.maxEventSize);
     if (s.error) errors.push(s.error);
     events = s.events;
+    // a whole body whose last event has no blank line after it: a client never dispatches that
+    // event (WHATWG HTML 9.2.6; the SDKs' decoders drop it too), so say so
+    const last = events.at(-1);
+    if (!aws && !ndjson && resp.complete && last?.incomplete) {
+      errors.push(
+        `event stream ends without a blank line after its last event (${last.type}): ` +
+          "a client does not dispatch it",
+      );
+    }
   }
   // a WebSocket's damage runs to the end of the connection
   const dw = messageDamage(w, req, !!ws);

@@ -608,3 +608,21 @@ Deno.test("a gzip answer cut short (its client ended mid-body, as opencode's npm
   );
   assert.doesNotMatch(String(corrupt.exchanges[0].error), /unexpected end of file/);
 });
+
+Deno.test("an event stream whose whole body ends without a blank line after its last event says so (a client never dispatches that event); one cut short does not", async () => {
+  const get = "GET /events HTTP/1.1\r\nHost: example.com\r\n\r\n";
+  const answer = (body: string, length = body.length) =>
+    `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: ${length}\r\n\r\n${body}`;
+  const run = async (read: string) =>
+    (await buildHttpTables("r", view([["write", get], ["read", read]]), prices)).exchanges
+      .map((x) => [x.response_complete, x.error]);
+  assert.deepEqual(await run(answer("data: a\n\ndata: b\n\n")), [[true, null]]);
+  assert.deepEqual(await run(answer("data: a\n\nevent: stop\ndata: b\n")), [[
+    true,
+    "event stream ends without a blank line after its last event (stop): a client does not dispatch it",
+  ]]);
+  // cut short: the cut is the problem, not the event it cut
+  const cut = await run(answer("data: a\n\nevent: stop\ndata: b\n", 99));
+  assert.deepEqual(cut.map(([complete]) => complete), [false]);
+  assert.ok(!String(cut[0][1]).includes("blank line"));
+});

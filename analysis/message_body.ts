@@ -1,6 +1,6 @@
 /**
  * A message body as the application saw it: the wire body runs joined and content-decoded
- * (gzip, deflate, br, zstd), with a map from each decoded byte back to the stream offset of the
+ * (gzip, deflate, br, zstd; an HTTP/1.1 transfer coding before `chunked` is undone too), with a map from each decoded byte back to the stream offset of the
  * wire byte that produced it, and its server-sent events (each with the stream offset of the
  * byte that completed it), so events can be timed by the TLS call that carried them. An AWS
  * event stream (Bedrock's `invoke-with-response-stream`) is read into the same events: each
@@ -66,7 +66,13 @@ export async function decodeBody(m: Message, options: DecodeOptions = {}): Promi
     };
   }
   const wire = offsetMap(m.body, { clamp: true });
-  const codings = parseContentEncoding(m.lookup["content-encoding"]);
+  // codings in applied order: the content codings, then any transfer coding the sender put
+  // before `chunked` (RFC 9112 6.1: "Transfer-Encoding: gzip, chunked"; the HTTP/1 parser has
+  // undone the chunked one)
+  const transfer = parseContentEncoding(m.lookup["transfer-encoding"])
+    .filter((c) => c !== "chunked");
+  const codings = [...parseContentEncoding(m.lookup["content-encoding"]), ...transfer];
+  const label = transfer.length === 0 ? "content-encoding" : "content and transfer codings";
   if (codings.length === 0) {
     return {
       bytes: concat(m.body.map((p) => p.data), m.bodyLength),
@@ -109,7 +115,7 @@ export async function decodeBody(m: Message, options: DecodeOptions = {}): Promi
     bytes,
     offsetOf,
     encoding: codings.join(", "),
-    ...(error ? { error: `content-encoding ${codings.join(", ")}: ${error}` } : {}),
+    ...(error ? { error: `${label} ${codings.join(", ")}: ${error}` } : {}),
   };
 }
 

@@ -2,8 +2,9 @@
  * Streaming decoding of HTTP `Content-Encoding` (RFC 9110 8.4) with an output size bound:
  * gzip / x-gzip, deflate (zlib-wrapped, or raw deflate as some servers send it: detected from
  * the first two bytes), br and zstd, using the runtime's `node:zlib` (Deno 2.9 provides all of
- * them, zstd included; `supportedContentCodings()` probes at run time). Several codings
- * ("gzip, br") are undone in reverse order.
+ * them, zstd included; `supportedContentCodings()` probes at run time; a zstd body is handed
+ * over one frame at a time, as zstd_frames.ts says why). Several codings ("gzip, br") are
+ * undone in reverse order.
  *
  * `node:zlib` only streams asynchronously here (its synchronous chunk API closes the handle
  * after one call), so unlike the protocol parsers this decoder's callbacks may run after
@@ -22,6 +23,7 @@ import * as zlib from "node:zlib";
 import type { Transform } from "node:stream";
 import { ProtocolError } from "./protocol_error.ts";
 import { concatBytes } from "../kit/bytes.ts";
+import { createZstdFrameSplitter } from "./zstd_frames.ts";
 
 export interface ContentDecoderCallbacks {
   /** A decoded chunk; `inputEnd` counts the encoded bytes handed to the decoder so far. */
@@ -191,6 +193,8 @@ export function createContentDecoder(
     let done: Promise<void> | null = null;
     let resolveDone!: () => void;
     const finished = new Promise<void>((r) => (resolveDone = r));
+    // zstd: one frame per write (see zstd_frames.ts)
+    const frames = stage === "zstd" ? createZstdFrameSplitter() : null;
 
     const start = (): Transform | null => {
       if (transform) return transform;
@@ -259,7 +263,7 @@ export function createContentDecoder(
           );
           return;
         }
-        queue.push(b.slice());
+        for (const piece of frames ? frames.split(b) : [b]) queue.push(piece.slice());
         pump();
       },
       end() {
@@ -384,7 +388,18 @@ function decodeStageSync(stage: Stage, input: Uint8Array, maxOutputLength: numbe
       if (typeof z.zstdDecompressSync !== "function") {
         throw new ProtocolError("unsupported", "zstd is not available in this runtime's node:zlib");
       }
-      return z.zstdDecompressSync(input, opts);
+      // one frame at a time (see zstd_frames.ts), the bound over them all
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for (const frame of createZstdFrameSplitter().split(input)) {
+        const out: Uint8Array = z.zstdDecompressSync(frame, {
+          maxOutputLength: Math.max(1, maxOutputLength - total),
+        });
+        total += out.length;
+        if (total > maxOutputLength) throw new RangeError("output above the bound");
+        parts.push(out);
+      }
+      return parts.length === 1 ? parts[0] : concatBytes(parts);
     }
   }
 }

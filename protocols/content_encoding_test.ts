@@ -8,7 +8,7 @@ import {
   supportedContentCodings,
 } from "./content_encoding.ts";
 import { ProtocolError } from "./protocol_error.ts";
-import { chunkings, utf8 } from "./testing.ts";
+import { chunkings, hex, utf8 } from "./testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 
 const text = utf8(
@@ -26,6 +26,31 @@ const ENCODED: [string, Uint8Array][] = [
   ["br", u8(zlib.brotliCompressSync(text))],
   ["zstd", u8(z.zstdCompressSync(text))],
   ["gzip, br", u8(zlib.brotliCompressSync(zlib.gzipSync(text)))],
+  // RFC 1952 2.2: a gzip body may be several members; RFC 8878 3.1: a zstd body several frames,
+  // skippable ones among them (one of size 0)
+  [
+    "gzip",
+    concatBytes([u8(zlib.gzipSync(text.subarray(0, 999))), u8(zlib.gzipSync(text.subarray(999)))]),
+  ],
+  [
+    "zstd",
+    concatBytes([
+      hex("50 2a 4d 18 03 00 00 00 01 02 03"),
+      u8(z.zstdCompressSync(text.subarray(0, 999))),
+      hex("5f 2a 4d 18 00 00 00 00"),
+      hex("28 b5 2f fd 20 00 | 01 00 00"), // an empty frame: one empty raw block
+      u8(z.zstdCompressSync(text.subarray(999), {
+        params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 },
+      })),
+    ]),
+  ],
+  [
+    "deflate, zstd",
+    concatBytes([
+      u8(z.zstdCompressSync(zlib.deflateSync(text).subarray(0, 50))),
+      u8(z.zstdCompressSync(zlib.deflateSync(text).subarray(50))),
+    ]),
+  ],
   ["identity", text],
   ["", text],
 ];

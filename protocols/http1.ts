@@ -287,11 +287,14 @@ function createParser(
       m.requestIndex = requestsAnswered;
       m.requestMethod = requestMethod;
     }
-    // Content-Length: one value, or identical repeated values (RFC 9110 8.6).
+    // Content-Length: one value, or identical repeated values (RFC 9110 8.6); 1*DIGIT, so
+    // leading zeros are legal and do not count toward the bound
     let contentLength: number | undefined;
     const cl = lookup["content-length"];
     if (cl) {
-      const values = new Set(cl.flatMap((v) => v.split(",")).map((v) => v.trim()));
+      const values = new Set(
+        cl.flatMap((v) => v.split(",")).map((v) => v.trim().replace(/^0+(?=[0-9])/, "")),
+      );
       const [only] = values;
       if (values.size !== 1 || !/^[0-9]{1,15}$/.test(only)) {
         fail("framing", `invalid Content-Length ${JSON.stringify(cl.join(", "))}`, h.startOffset);
@@ -395,7 +398,8 @@ function createParser(
 
   function chunkSizeLine(bytes: Uint8Array, at: number): void {
     const text = latin1Decode(bytes);
-    const m = /^([0-9A-Fa-f]+)[ \t]*(;.*)?$/.exec(text);
+    // chunk-size = 1*HEXDIG (RFC 9112 7.1): leading zeros do not count toward the bound
+    const m = /^0*([0-9A-Fa-f]+)[ \t]*(;.*)?$/.exec(text);
     if (!m || m[1].length > 13) {
       if (kind === "response" && STATUS_LINE.test(text)) {
         // a status line where the next chunk's size belongs: this body broke off here and a

@@ -523,3 +523,121 @@ Deno.test("HTTP/1 response stream: anything else where a chunk size belongs is s
   assert.equal(out.errors.length, 1);
   assert.match(out.errors[0], /invalid chunk size line "HTTP\/9"/);
 });
+
+// RFC 9110 15.2 (1xx: any number before the final response, 103 Early Hints carries fields) and
+// RFC 9112 7.1.1 / 7.1.2 (chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS token / quoted-string ),
+// trailer fields after the last chunk)
+const EARLY_HINTS_THEN_CHUNKED = "HTTP/1.1 100 Continue\r\n\r\n" +
+  "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n" +
+  "HTTP/1.1 103 Early Hints\r\nLink: </app.js>; rel=preload\r\n\r\n" +
+  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Digest, X-Usage\r\n\r\n" +
+  "1a;name=val\r\nabcdefghijklmnopqrstuvwxyz\r\n" +
+  '3 ; quoted="a;b \\" c" ;flag\r\n123\r\n' +
+  "A;ext\r\n0123456789\r\n" +
+  "0;last=1\r\nX-Digest: sha-256=abc\r\nX-Usage: 42\r\n\r\n" +
+  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+Deno.test("HTTP/1 response stream: 100 and two 103 Early Hints, chunk extensions, trailers", () => {
+  const input = utf8(EARLY_HINTS_THEN_CHUNKED);
+  const out = assertSameForAllChunkings(input, (chunks) =>
+    runParser(
+      (cb) => {
+        const p = createHttp1ResponseParser(cb);
+        p.expectResponseTo("POST");
+        p.expectResponseTo("GET");
+        return p;
+      },
+      input,
+      chunks,
+    ));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(
+    out.heads.map((h) => [h.status, h.requestIndex, h.body, !!h.informational]),
+    [
+      [100, 0, "none", true],
+      [103, 0, "none", true],
+      [103, 0, "none", true],
+      [200, 0, "chunked", false],
+      [200, 1, "length", false],
+    ],
+  );
+  assert.deepEqual(out.heads[1].headers, [["Link", "</style.css>; rel=preload; as=style"]]);
+  assert.equal(out.bodies[3].text, "abcdefghijklmnopqrstuvwxyz1230123456789");
+  assert.equal(out.ends[3].bodyLength, 39);
+  assert.deepEqual(out.ends[3].trailers, [["X-Digest", "sha-256=abc"], ["X-Usage", "42"]]);
+  assert.equal(out.bodies[4].text, "ok");
+  assert.deepEqual(out.ends.map((e) => e.incomplete), Array(5).fill(false));
+  assert.equal(out.ends[4].endOffset, input.length);
+});
+
+// RFC 9112 2.2 (a bare LF ends a line), 4 (an empty reason phrase), 5.2 (obs-fold in a response
+// and a trailer is replaced by SP), 6.3 (Transfer-Encoding overrides Content-Length; a list of
+// identical Content-Length values is that value), 7 (coding names are case-insensitive).
+Deno.test("HTTP/1 response stream: bare LF, empty reason, obs-fold, TE over CL, CL list, Chunked", () => {
+  const input = utf8(
+    "HTTP/1.1 200 OK\nContent-Length: 2\n\nok" +
+      "HTTP/1.1 200 \r\nX-Long: a\r\n  b\r\nContent-Length: 2, 2\r\n\r\nhi" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: Chunked\r\n\r\n" +
+      "3\r\nabc\r\n0\r\nX-T: 1\r\n\tcont\r\n\r\n" +
+      "HTTP/1.1 204 No Content\r\n\r\n",
+  );
+  const out = assertSameForAllChunkings(input, (chunks) =>
+    runParser(
+      (cb) => {
+        const p = createHttp1ResponseParser(cb);
+        for (let i = 0; i < 4; i++) p.expectResponseTo("GET");
+        return p;
+      },
+      input,
+      chunks,
+    ));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(out.heads.map((h) => [h.status, h.reason, h.body]), [
+    [200, "OK", "length"],
+    [200, "", "length"],
+    [200, "OK", "chunked"],
+    [204, "No Content", "none"],
+  ]);
+  assert.deepEqual(out.heads[1].headers[0], ["X-Long", "a b"]);
+  assert.deepEqual([0, 1, 2].map((i) => out.bodies[i].text), ["ok", "hi", "abc"]);
+  assert.deepEqual(out.ends[2].trailers, [["X-T", "1 cont"]]);
+  assert.deepEqual(out.ends.map((e) => e.incomplete), [false, false, false, false]);
+  assert.equal(out.ends[3].endOffset, input.length);
+});
+
+// RFC 9112 7.1 chunk-size = 1*HEXDIG and RFC 9110 8.6 Content-Length = 1*DIGIT: leading zeros
+// are legal, do not count toward the size bounds, and "02, 2" is one value repeated.
+Deno.test("HTTP/1 response stream: leading zeros in chunk sizes and Content-Length", () => {
+  const input = utf8(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "0000000000000000003\r\nabc\r\n00000000000000000\r\n\r\n" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000002\r\n\r\nok" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 02, 2\r\n\r\nhi",
+  );
+  const out = assertSameForAllChunkings(input, (chunks) =>
+    runParser(
+      (cb) => {
+        const p = createHttp1ResponseParser(cb);
+        for (let i = 0; i < 3; i++) p.expectResponseTo("GET");
+        return p;
+      },
+      input,
+      chunks,
+    ));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual([0, 1, 2].map((i) => out.bodies[i].text), ["abc", "ok", "hi"]);
+  assert.deepEqual(out.ends.map((e) => e.incomplete), [false, false, false]);
+  // a value past the bound, zeros aside, is still refused
+  const big = runParser(
+    (cb) => {
+      const p = createHttp1ResponseParser(cb);
+      p.expectResponseTo("GET");
+      return p;
+    },
+    null as unknown as Uint8Array,
+    [
+      utf8("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n000ffffffffffffff\r\n"),
+    ],
+  );
+  assert.match(big.errors[0] ?? "", /chunk size/);
+});

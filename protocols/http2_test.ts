@@ -361,3 +361,67 @@ Deno.test("startsWithHttp2Frames: a connection's frames after its preface, whole
   }
   assert.ok(passed < 10, `random buffers taken for HTTP/2: ${passed} of 20,000`);
 });
+
+// RFC 9113 6.1/6.2/6.10 (padding on DATA and HEADERS, a padded frame may carry no data, an
+// empty CONTINUATION is legal) and RFC 7541 4.2/4.4/6.3 (two size updates at a block's start,
+// the smallest first; eviction when an insert passes the size; Huffman strings padded with EOS
+// bits and split across frames), on a server stream: 103, 200, padded trailers.
+Deno.test("HTTP/2: two size updates, eviction, Huffman across CONTINUATIONs, padding-only DATA", () => {
+  const padded = (payload: number[] | Uint8Array, pad: number) =>
+    Uint8Array.from([pad, ...payload, ...new Array(pad).fill(0)]);
+  // 103 Early Hints: inserts a 52-octet entry ("link" + 16 + 32) into the 4096 table
+  const early = [
+    ...encodeLiteral(8, "103", "without"),
+    ...encodeLiteral("link", "</a.css>; rel=pr", "incremental", true),
+  ];
+  // 200: shrink to 0 (empties the table) then grow to 100, then three inserts of 40 octets
+  // each ("x-k" + 5 + 32): the third evicts the first
+  const block = [
+    ...encodeSizeUpdate(0),
+    ...encodeSizeUpdate(100),
+    ...encodeIndexed(8), // :status 200
+    ...encodeLiteral("x-a", "11111", "incremental", true),
+    ...encodeLiteral("x-b", "22222", "incremental", true),
+    ...encodeLiteral("x-c", "33333", "incremental", true),
+    ...encodeLiteral(31, "text/event-stream", "without", true), // content-type
+  ];
+  const cut1 = 7; // inside the first literal
+  const cut2 = 19; // inside a Huffman string
+  const trailers = [...encodeIndexed(62), ...encodeIndexed(63)]; // x-c, x-b (x-a evicted)
+  const input = concatBytes([
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.PADDED, 1, padded(early, 5)),
+    encodeFrame(FrameType.HEADERS, 0, 1, block.slice(0, cut1)),
+    encodeFrame(FrameType.CONTINUATION, 0, 1, []),
+    encodeFrame(FrameType.CONTINUATION, 0, 1, block.slice(cut1, cut2)),
+    encodeFrame(FrameType.CONTINUATION, Flag.END_HEADERS, 1, block.slice(cut2)),
+    encodeFrame(FrameType.DATA, Flag.PADDED, 1, padded([], 7)), // padding only
+    encodeFrame(FrameType.DATA, 0, 1, utf8("data: a\n\n")),
+    encodeFrame(FrameType.DATA, Flag.PADDED, 1, padded(utf8("data: b\n\n"), 0)),
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM | Flag.PADDED, 1, [
+      ...padded(trailers, 2),
+    ]),
+  ]);
+  const out = assertSameForAllChunkings(input, (chunks) => parseOne("server", input, chunks));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(out.headers.map((h) => [h.kind, h.frames, h.endStream, h.headers]), [
+    ["informational", 1, false, [[":status", "103"], ["link", "</a.css>; rel=pr"]]],
+    ["response", 4, false, [
+      [":status", "200"],
+      ["x-a", "11111"],
+      ["x-b", "22222"],
+      ["x-c", "33333"],
+      ["content-type", "text/event-stream"],
+    ]],
+    ["trailers", 1, true, [["x-c", "33333"], ["x-b", "22222"]]],
+  ]);
+  assert.equal(new TextDecoder().decode(body(out, 1)), "data: a\n\ndata: b\n\n");
+  assert.deepEqual(out.ends.map((e) => [e.streamId, e.reason]), [[1, "end-stream"]]);
+  // the trailers' index 64 (x-a) was evicted: a block naming it fails loudly
+  const stale = concatBytes([
+    input.subarray(0, input.length - 9 - 5), // without the padded trailers frame
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, encodeIndexed(64)),
+  ]);
+  const bad = parseOne("server", stale, [stale]);
+  assert.match(bad.errors[0] ?? "", /index 64/);
+});

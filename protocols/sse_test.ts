@@ -190,3 +190,24 @@ Deno.test("SSE: random bytes never throw and stay bounded", () => {
     assert.ok(errors.every((e) => e.code === "buffer-limit"));
   }
 });
+
+// WHATWG HTML 9.2.6: a blank line with an empty data buffer dispatches nothing and resets the
+// event type; unknown fields are ignored; only one space after the colon is dropped; the last
+// event ID persists until an `id` changes it; an `id` line with no colon sets it to empty.
+Deno.test("SSE: no data means no event, unknown fields, one space stripped, id persists", () => {
+  const input = utf8(
+    "\ufeff:ok\r\nevent: ping\r\n\r\nid: 9\r\nfoo: bar\r\ndata:x\r\n\r\n" +
+      "event\rdata:   y\r\r" + "data: \r\ndata\r\n\r\n" + "id\nevent: e\nretry\n\n" +
+      "data: z\n\n",
+  );
+  const out = assertSameForAllChunkings(input, (chunks) => parseChunks(chunks));
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(out.comments.map((c) => c.text), ["ok"]);
+  assert.deepEqual(brief(out.events), [
+    { type: "message", data: "x", id: "9" }, // "ping" had no data: not dispatched, reset
+    { type: "message", data: "  y", id: "9" }, // "event" without colon: empty name → message
+    { type: "message", data: "\n", id: "9" },
+    { type: "message", data: "z", id: "" }, // "id" alone cleared it; "e" had no data
+  ]);
+  assert.ok(out.events.every((e) => !e.incomplete));
+});

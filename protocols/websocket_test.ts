@@ -6,6 +6,7 @@ import {
   type WebSocketOptions,
 } from "./websocket.ts";
 import { encodeWebSocketFrame } from "./websocket_frame.ts";
+import { acceptedDeflate, parseExtensions } from "./permessage_deflate.ts";
 import { assertSameForAllChunkings, concatBytes, hex, seededRandom, utf8 } from "./testing.ts";
 
 const dec = new TextDecoder();
@@ -99,22 +100,8 @@ Deno.test("websocket: RFC 7692 7.2.3 examples (permessage-deflate)", () => {
 });
 
 /** Messages as a permessage-deflate sender makes them (one deflater, tail removed). */
-async function compressMessages(texts: string[], noContextTakeover = false): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  let d = zlib.createDeflateRaw();
-  for (const t of texts) {
-    if (noContextTakeover) d = zlib.createDeflateRaw();
-    const parts: Uint8Array[] = [];
-    const onData = (c: Uint8Array) => parts.push(new Uint8Array(c));
-    d.on("data", onData);
-    d.write(utf8(t));
-    await new Promise<void>((r) => d.flush(zlib.constants.Z_SYNC_FLUSH, () => r()));
-    d.off("data", onData);
-    const all = concatBytes(parts);
-    assert.deepEqual(all.subarray(-4), hex("0000ffff"));
-    out.push(all.subarray(0, -4));
-  }
-  return out;
+function compressMessages(texts: string[], noContextTakeover = false): Promise<Uint8Array[]> {
+  return compressAt(texts, 15, noContextTakeover);
 }
 
 function jsonEvents(n: number, seed: number): string[] {
@@ -336,4 +323,130 @@ Deno.test("websocket: a compressed stream read from its middle, unknown history 
   const lost = parse([input], { deflate: DEFLATE, sender: "server" });
   assert.match(lost.errors[0], /distance too far back/);
   assert.deepEqual(lost.messages.map((m) => !m.error), [true, false, false, false]);
+});
+
+/** Raw-deflate messages at `windowBits`, sync-flushed, the 00 00 ff ff tail removed. */
+async function compressAt(texts: string[], windowBits: number, noContext: boolean) {
+  const out: Uint8Array[] = [];
+  let d = zlib.createDeflateRaw({ windowBits });
+  for (const t of texts) {
+    if (noContext) d = zlib.createDeflateRaw({ windowBits });
+    const parts: Uint8Array[] = [];
+    const onData = (c: Uint8Array) => parts.push(new Uint8Array(c));
+    d.on("data", onData);
+    d.write(utf8(t));
+    await new Promise<void>((r) => d.flush(zlib.constants.Z_SYNC_FLUSH, () => r()));
+    d.off("data", onData);
+    const all = concatBytes(parts);
+    assert.deepEqual(all.subarray(-4), hex("0000ffff"));
+    out.push(all.subarray(0, -4));
+  }
+  return out;
+}
+
+// RFC 7692 7.1.1/7.1.2 (as agreed in a 101's Sec-WebSocket-Extensions), 7.2.3.6 (an empty
+// compressed message), RFC 6455 5.4/5.5 (a ping and a pong between fragments of a message, a
+// UTF-8 character cut between fragments) and 5.5.1 (a close with a UTF-8 reason).
+Deno.test("websocket: agreed server_max_window_bits=10 and client_no_context_takeover, per direction, every split", async () => {
+  const agreed = acceptedDeflate(
+    parseExtensions([
+      "permessage-deflate; client_no_context_takeover; server_max_window_bits=10",
+    ])!,
+  )!;
+  assert.deepEqual(agreed, {
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: true,
+    serverMaxWindowBits: 10,
+    clientMaxWindowBits: 15,
+  });
+  const rand = seededRandom(11);
+  // each message repeats text from 600 bytes back, within a 1024-byte window, and from the
+  // previous message (context takeover on the server's side)
+  const line = () => `{"delta":"${Math.floor(rand() * 1e9)} ünï ✓"}`;
+  const texts = Array.from({ length: 4 }, () => {
+    const s = Array.from({ length: 30 }, line).join(",");
+    return s + s.slice(0, 600);
+  });
+  // and an empty message last: RFC 7692 7.2.1 makes it the single octet 0x00
+  const serverPayloads = await compressAt([...texts, ""], 10, false);
+  const clientPayloads = await compressAt([...texts, ""], 15, true);
+  assert.deepEqual(serverPayloads.at(-1), hex("00"));
+  assert.ok(serverPayloads[1].length < texts[1].length / 2, "compressed across messages");
+  const rand2 = seededRandom(5);
+  const maskFor = (client: boolean) =>
+    client ? Uint8Array.from({ length: 4 }, () => Math.floor(rand2() * 256)) : undefined;
+  const stream = (payloads: Uint8Array[], client: boolean) => {
+    const mask = () => maskFor(client);
+    const frames: Uint8Array[] = [];
+    const [first, ...rest] = payloads;
+    // the first message in three fragments, the middle one empty, a ping and a pong between
+    const cut = [0, 40, 40, first.length];
+    for (let i = 0; i < 3; i++) {
+      frames.push(encodeWebSocketFrame({
+        opcode: i === 0 ? 1 : 0,
+        rsv1: i === 0,
+        fin: i === 2,
+        payload: first.subarray(cut[i], cut[i + 1]),
+        mask: mask(),
+      }));
+      if (i === 0) {
+        frames.push(encodeWebSocketFrame({ opcode: 9, payload: utf8("hb"), mask: mask() }));
+      }
+      if (i === 1) {
+        frames.push(encodeWebSocketFrame({ opcode: 10, payload: utf8(""), mask: mask() }));
+      }
+    }
+    for (const p of rest) {
+      frames.push(encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: p, mask: mask() }));
+    }
+    // an uncompressed text message, "é" cut between its two fragments
+    const e = utf8("caf\u00e9!");
+    frames.push(
+      encodeWebSocketFrame({ opcode: 1, fin: false, payload: e.subarray(0, 4), mask: mask() }),
+    );
+    frames.push(encodeWebSocketFrame({ opcode: 0, payload: e.subarray(4), mask: mask() }));
+    frames.push(encodeWebSocketFrame({
+      opcode: 8,
+      payload: concatBytes([hex("03e9"), utf8("going away ✓")]),
+      mask: mask(),
+    }));
+    return concatBytes(frames);
+  };
+  for (
+    const [sender, payloads, deflate] of [
+      ["server", serverPayloads, {
+        windowBits: agreed.serverMaxWindowBits,
+        noContextTakeover: agreed.serverNoContextTakeover,
+      }],
+      ["client", clientPayloads, {
+        windowBits: agreed.clientMaxWindowBits,
+        noContextTakeover: agreed.clientNoContextTakeover,
+      }],
+    ] as const
+  ) {
+    const input = stream(payloads, sender === "client");
+    const out = assertSameForAllChunkings(input, (c) => parse(c, { deflate, sender }));
+    assert.deepEqual(out.errors, [], sender);
+    assert.deepEqual(brief(out), [
+      ["ping", "hb"],
+      ["pong", ""],
+      ["text", texts[0]],
+      ...texts.slice(1).map((t) => ["text", t]),
+      ["text", ""],
+      ["text", "café!"],
+      ["close", dec.decode(concatBytes([hex("03e9"), utf8("going away ✓")]))],
+    ], sender);
+    const data = out.messages.filter((m) => m.kind === "text");
+    assert.deepEqual(data.map((m) => [m.compressed, m.frames]), [
+      [true, 3],
+      [true, 1],
+      [true, 1],
+      [true, 1],
+      [true, 1],
+      [false, 2],
+    ]);
+    const close = out.messages.at(-1)!;
+    assert.equal(close.closeCode, 1001);
+    assert.equal(close.closeReason, "going away ✓");
+  }
 });
