@@ -23,7 +23,7 @@ import {
   PARTITION_KEYS,
   timestampName,
 } from "./tables.ts";
-import { datasetCopies, denoTask } from "../testing.ts";
+import { analysed, datasetCopies, denoTask } from "../testing.ts";
 import { openDuckDb } from "../duckdb_open.ts";
 import { queryRows } from "../../kit/sql_runner.ts";
 
@@ -31,9 +31,14 @@ const DATASETS = ["demo-claude", "demo-gemini"];
 
 const task = (...args: string[]) => denoTask(args);
 
-/** Copies of the datasets (analysis writes beside a recording) and an empty export dir. */
-async function setUp() {
+/**
+ * Copies of the datasets (analysis writes beside a recording) and an empty export dir. Each copy
+ * is analysed with the tests' price table (the default one has no Gemini price: a `problems`
+ * row, and a line of its own from `sql`, that these cases are not about).
+ */
+async function setUp(o: { analysed: boolean } = { analysed: true }) {
   const { tmp, recs } = await datasetCopies(DATASETS, "sl-export-");
+  if (o.analysed) { for (const rec of recs) await analysed(rec); }
   return { tmp, recs, out: join(tmp, "export") };
 }
 
@@ -473,7 +478,8 @@ Deno.test("sql over an export and a recording it holds, or two exports holding o
 });
 
 Deno.test("sql over an export of a damaged recording: the damage line sql gives for the recording, exit 1, the rest answered", async () => {
-  const { tmp, recs, out } = await setUp();
+  // not analysed first: a recording damaged after its analysis keeps that analysis
+  const { tmp, recs, out } = await setUp({ analysed: false });
   try {
     // demo-gemini's tls.arrow cut in half: export says so (exit 1) and writes what was read
     const tls = join(recs[1], "tls.arrow");
