@@ -62,6 +62,14 @@ export function showLine(text: string): string {
   return showControls(text).replace(/[\r\n]/g, (c) => c === "\n" ? "\\n" : "\\r");
 }
 
+/**
+ * Text of several lines for a terminal (a log message): `showControls`, and a carriage return
+ * written `\r` (it would move back and overwrite the start of the line); line feeds are kept.
+ */
+export function showLines(text: string): string {
+  return showControls(text).replace(/\r/g, "\\r");
+}
+
 /** A value (a chart spec, rows) with `showControls` applied to every string in it. */
 export function showControlsIn<T>(value: T): T {
   if (typeof value === "string") return showControls(value) as T;

@@ -1,6 +1,6 @@
 /** Control, bidi and hidden characters in recorded text are shown as inert escapes; other text kept. */
 import assert from "node:assert/strict";
-import { showControls, showControlsIn, showLine } from "./control_chars.ts";
+import { showControls, showControlsIn, showLine, showLines } from "./control_chars.ts";
 
 Deno.test("showControls: terminal sequences, NUL, DEL, C1 and bidi overrides become visible escapes", () => {
   assert.equal(showControls("\x1b]52;c;aGk=\x07"), "\\x1b]52;c;aGk=\\x07");
@@ -72,4 +72,10 @@ Deno.test("showControls: emoji built with ZWJ and VS16 are kept as they are", ()
 
 Deno.test("showLine: U+2028 and U+2029 are escaped too", () => {
   assert.equal(showLine("a\u2028b\u2029c\nd"), "a\\u2028b\\u2029c\\nd");
+});
+
+Deno.test("showLines: a carriage return cannot overwrite a line; line feeds kept", () => {
+  const comm = "sightline: pid 7 (evil\r  ok) exited\nnext line";
+  assert.equal(showLines(comm), "sightline: pid 7 (evil\\r  ok) exited\nnext line");
+  assert.equal(showLines(showLines(comm)), showLines(comm), "idempotent");
 });
