@@ -68,9 +68,10 @@ export async function decodeBody(m: Message, options: DecodeOptions = {}): Promi
   const wire = offsetMap(m.body, { clamp: true });
   // codings in applied order: the content codings, then any transfer coding the sender put
   // before `chunked` (RFC 9112 6.1: "Transfer-Encoding: gzip, chunked"; the HTTP/1 parser has
-  // undone the chunked one)
-  const transfer = parseContentEncoding(m.lookup["transfer-encoding"])
-    .filter((c) => c !== "chunked");
+  // undone the final chunked one: only that one; a `chunked` anywhere else is still on the
+  // body and is reported as a coding not undone, never dropped quietly)
+  const transfer = parseContentEncoding(m.lookup["transfer-encoding"]);
+  if (transfer.at(-1) === "chunked") transfer.pop();
   const codings = [...parseContentEncoding(m.lookup["content-encoding"]), ...transfer];
   const label = transfer.length === 0 ? "content-encoding" : "content and transfer codings";
   if (codings.length === 0) {

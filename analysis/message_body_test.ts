@@ -151,3 +151,15 @@ Deno.test("decodeBody + sseEvents: gzip'd chunked SSE with BOM, CR, comment, unt
     assert.ok(offsets.every((o) => o > 0 && o < wire.length));
   }
 });
+
+Deno.test("decodeBody: only the final chunked is undone; chunked twice is an error, not chunk text", async () => {
+  const inner = chunkedResponse("", enc.encode(TEXT)); // chunk-coded once more
+  const body = inner.subarray(inner.indexOf(0x0a, inner.indexOf(0x0a) + 1) + 1);
+  const d = await decoded(chunkedResponse("Transfer-Encoding: chunked, chunked\r\n", body));
+  assert.match(d.error ?? "", /chunked/);
+  assert.notEqual(
+    d.text,
+    new TextDecoder().decode(body),
+    "the chunk-coded bytes not shown as the body",
+  );
+});

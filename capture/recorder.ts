@@ -9,7 +9,7 @@
  * resuming what a lost loader left stopped, closing the recording). ipc.arrow (pipes and unix
  * sockets carrying JSON-RPC) is written unless --no-ipc.
  */
-import { showControls } from "../kit/control_chars.ts";
+import { showLines } from "../kit/control_chars.ts";
 import {
   attachFailureWarning,
   AttachManager,
@@ -103,9 +103,10 @@ async function session(opts: CaptureOptions, started: Launched): Promise<Capture
   const { dir, reused, maxTlsBytes } = started;
   phase("run");
   // what it says names processes and files the command chose (a comm holding ESC]52;): shown
-  // with their controls as escapes, never acting on the terminal; the manifest keeps them exact
+  // with their controls (and \r) as escapes, never acting on the terminal; the manifest keeps
+  // them exact
   const given = opts.log ?? ((l: string) => console.error(l));
-  const log = (l: string) => given(showControls(l));
+  const log = (l: string) => given(showLines(l));
   if (reused) removeRecordingFiles(dir);
 
   const manifest = startManifest(opts, started, BigInt(Date.now()) * 1_000_000n);

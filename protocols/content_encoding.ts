@@ -13,10 +13,10 @@
  * tagged with `inputEnd`: how many input bytes had been handed over when it was produced, so
  * decoded bytes can be mapped (conservatively) back to stream offsets and timestamps.
  *
- * Errors (`onError`, never thrown): unknown coding, corrupt data (`compression`), gzip or
- * deflate data that ends inside itself (`truncated`: the body was cut short), decoded output
- * above `maxOutputSize` (decompression bombs stop there), or more than `maxBufferSize` input
- * bytes queued faster than zlib consumes them. After an error the decoder ignores input.
+ * Errors (`onError`, never thrown): unknown coding, corrupt data or more than 65,536 zstd frames
+ * (`compression`), gzip, deflate or zstd data that ends inside itself (`truncated`: the body was
+ * cut short), decoded output above `maxOutputSize` (decompression bombs stop there), or more
+ * than `maxBufferSize` input bytes queued faster than zlib consumes them. After an error the decoder ignores input.
  */
 
 import * as zlib from "node:zlib";
@@ -186,7 +186,10 @@ export function createContentDecoder(
   function createStage(stage: Stage, next: Sink, countsInput: boolean): Sink {
     let transform: Transform | null = null;
     let head = new Uint8Array(0); // first bytes, held until the format can be detected
-    const queue: Uint8Array[] = [];
+    // pieces to hand over, from `first` on (a number: skipped bytes, only counted); an index,
+    // not `shift()`, which copies the array: a body can hold tens of thousands of zstd frames
+    let queue: (Uint8Array | number)[] = [];
+    let first = 0;
     let queued = 0;
     let writing = false;
     let ending: (() => void) | null = null;
@@ -229,7 +232,14 @@ export function createContentDecoder(
       if (writing || failed) return;
       const t = start();
       if (!t) return;
-      const chunk = queue.shift();
+      let chunk = first < queue.length ? queue[first++] : undefined;
+      while (typeof chunk === "number") {
+        queued -= chunk;
+        if (countsInput) inputEnd += chunk;
+        chunk = first < queue.length ? queue[first++] : undefined;
+      }
+      if (first === queue.length) (queue = [], first = 0);
+      else if (first > 1024 && first * 2 > queue.length) (queue = queue.slice(first), first = 0);
       if (chunk) {
         writing = true;
         queued -= chunk.length;
@@ -263,7 +273,15 @@ export function createContentDecoder(
           );
           return;
         }
-        for (const piece of frames ? frames.split(b) : [b]) queue.push(piece.slice());
+        if (!frames) queue.push(b.slice());
+        else {
+          try {
+            for (const p of frames.split(b)) queue.push(p.skip ? p.bytes.length : p.bytes.slice());
+          } catch (err) {
+            fail(err as ProtocolError);
+            return;
+          }
+        }
         pump();
       },
       end() {
@@ -288,6 +306,10 @@ export function createContentDecoder(
             ]);
             // A failure anywhere (e.g. the output limit downstream) also ends the wait.
             if (transform) await Promise.race([finished, failure]);
+            // zstd's decoder ends quietly inside a frame: the splitter knows
+            if (frames?.midFrame()) {
+              fail(new ProtocolError("truncated", "zstd data ends inside a frame"));
+            }
           }
           await next.end();
         })();
@@ -330,8 +352,8 @@ export async function decodeContent(
  * Decodes a complete body synchronously (for push parsers that must answer within `feed`/`end`):
  * the same codings and deflate detection as the streaming decoder, output bounded by
  * `maxOutputSize` (default 64 MiB). Throws a `ProtocolError`: unknown coding (`unsupported`),
- * corrupt data (`compression`), gzip or deflate data that ends inside itself (`truncated`),
- * output above the bound (`output-limit`).
+ * corrupt data or too many zstd frames (`compression`), gzip, deflate or zstd data that ends
+ * inside itself (`truncated`), output above the bound (`output-limit`).
  */
 export function decodeContentSync(
   encoding: string | readonly string[],
@@ -391,13 +413,18 @@ function decodeStageSync(stage: Stage, input: Uint8Array, maxOutputLength: numbe
       // one frame at a time (see zstd_frames.ts), the bound over them all
       const parts: Uint8Array[] = [];
       let total = 0;
-      for (const frame of createZstdFrameSplitter().split(input)) {
+      const splitter = createZstdFrameSplitter();
+      for (const { bytes: frame, skip } of splitter.split(input)) {
+        if (skip) continue; // RFC 8878 3.1.2: ignored
         const out: Uint8Array = z.zstdDecompressSync(frame, {
           maxOutputLength: Math.max(1, maxOutputLength - total),
         });
         total += out.length;
         if (total > maxOutputLength) throw new RangeError("output above the bound");
         parts.push(out);
+      }
+      if (splitter.midFrame()) {
+        throw new ProtocolError("truncated", "zstd data ends inside a frame");
       }
       return parts.length === 1 ? parts[0] : concatBytes(parts);
     }

@@ -165,3 +165,59 @@ Deno.test("decodeContentSync: every coding as the streaming decoder, bombs bound
   assert.equal(code(() => decodeContentSync("gzip", bomb.subarray(0, 100))), "truncated");
   assert.equal(code(() => decodeContentSync("compress", text)), "unsupported");
 });
+
+Deno.test("zstd: skippable frames are counted not decoded; over 65,536 frames is an error", async () => {
+  const skippable = hex("50 2a 4d 18 00 00 00 00");
+  const frame = u8(z.zstdCompressSync(text));
+  const frames = (n: number) => Array.from({ length: n }, () => skippable);
+  const ok = concatBytes([...frames(1000), frame]);
+  const r = await decodeChunks("zstd", [ok]);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.out, text);
+  // the skipped bytes still count as handed over: output maps past them
+  assert.ok(r.inputEnds.every((n) => n >= 1000 * skippable.length && n <= ok.length));
+  assert.deepEqual(new Uint8Array(decodeContentSync("zstd", ok)), text);
+
+  const many = concatBytes([...frames(65_536), frame]);
+  for (const chunks of [[many], [many.subarray(0, 1000), many.subarray(1000)]]) {
+    const bad = await decodeChunks("zstd", chunks);
+    assert.equal(bad.errors.length, 1);
+    assert.equal(bad.errors[0].code, "compression");
+    assert.match(bad.errors[0].message, /zstd: more than 65536 frames in one body/);
+  }
+  assert.throws(
+    () => decodeContentSync("zstd", many),
+    (e) => e instanceof ProtocolError && e.code === "compression" && /65536 frames/.test(e.message),
+  );
+});
+
+Deno.test("zstd: a body cut inside a frame is truncated, at every split and every cut", async () => {
+  const a = u8(z.zstdCompressSync(text.subarray(0, 500)));
+  const b = u8(z.zstdCompressSync(text.subarray(500)));
+  const cut3 = b.subarray(0, b.length - 3);
+  for (const { label, chunks } of chunkings(cut3, { randomRuns: 3 })) {
+    const r = await decodeChunks("zstd", chunks);
+    assert.deepEqual(r.errors.map((e) => [e.code, e.message]), [
+      ["truncated", "zstd data ends inside a frame"],
+    ], label);
+  }
+  const syncCode = (body: Uint8Array) => {
+    try {
+      decodeContentSync("zstd", body);
+      return "decoded";
+    } catch (e) {
+      assert.ok(e instanceof ProtocolError, String(e));
+      return e.code;
+    }
+  };
+  assert.equal(syncCode(cut3), "truncated");
+  const body = concatBytes([a, b]);
+  for (let n = 1; n < body.length; n++) {
+    const want = n === a.length ? "decoded" : "truncated";
+    const r = await decodeChunks("zstd", [body.subarray(0, n)]);
+    assert.equal(r.errors[0]?.code ?? "decoded", want, `${n} of ${body.length} bytes`);
+    assert.equal(syncCode(body.subarray(0, n)), want, `sync, ${n} of ${body.length} bytes`);
+    // what came before the cut frame is still delivered
+    if (n > a.length) assert.deepEqual(r.out.subarray(0, 500), text.subarray(0, 500));
+  }
+});

@@ -10,18 +10,47 @@
  * its size on the wire (3.1.1.2: an RLE block carries 1 byte), the optional 4-byte checksum, a
  * skippable frame's 4-byte size. Bytes that are not a frame (a bad magic number, a reserved
  * block type) end the splitting: the rest goes through in one piece, for the decoder to reject.
+ *
+ * Skippable frames are marked `skip` (3.1.2: a decoder ignores them), so the caller can count
+ * their bytes without handing them over; a frame's magic number split across two feeds is held
+ * back until it is whole, so no piece starts with bytes of a frame not yet known. More than
+ * `maxFrames` frames in one body (default 65,536; half a million empty skippable frames fit in
+ * 4 MB) throw a `ProtocolError`. `midFrame()` tells whether the bytes so far end inside a frame:
+ * at the end of the body, a truncated one.
  */
+
+import { ProtocolError } from "./protocol_error.ts";
+import { concatBytes } from "../kit/bytes.ts";
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 
-export interface ZstdFrameSplitter {
-  /** The bytes, cut after each frame end they hold (a piece never spans two frames). */
-  split(bytes: Uint8Array): Uint8Array[];
+/** Part of one frame (or, once lost, all the rest); `skip`: of a skippable frame. */
+export interface ZstdPiece {
+  bytes: Uint8Array;
+  skip: boolean;
 }
 
-export function createZstdFrameSplitter(): ZstdFrameSplitter {
+export interface ZstdFrameSplitter {
+  /**
+   * The bytes, cut after each frame end they hold (a piece never spans two frames). Throws a
+   * `ProtocolError` ("compression") once the body holds more than `maxFrames` frames.
+   */
+  split(bytes: Uint8Array): ZstdPiece[];
+  /** True when the bytes so far end inside a frame (not after bytes that are no frame). */
+  midFrame(): boolean;
+}
+
+export const DEFAULT_MAX_ZSTD_FRAMES = 65_536;
+
+export function createZstdFrameSplitter(
+  options: { maxFrames?: number } = {},
+): ZstdFrameSplitter {
+  const maxFrames = options.maxFrames ?? DEFAULT_MAX_ZSTD_FRAMES;
+  let frames = 0;
+  let skippable = false; // the frame being read is a skippable one
+  let held: Uint8Array = new Uint8Array(0); // a frame's magic number, not yet whole
   // what the next bytes are; `need` header bytes are gathered in `hdr`, `skip` bytes pass
   type Want = "magic" | "fhd" | "frame-header" | "block-header" | "skip-size" | "lost";
   let want: Want = "magic";
@@ -44,9 +73,14 @@ export function createZstdFrameSplitter(): ZstdFrameSplitter {
     switch (want) {
       case "magic": {
         const magic = u32(h);
+        skippable = (magic & SKIPPABLE_MASK) === SKIPPABLE_MAGIC;
         if (magic === ZSTD_MAGIC) (want = "fhd", need = 1);
-        else if ((magic & SKIPPABLE_MASK) === SKIPPABLE_MAGIC) (want = "skip-size", need = 4);
+        else if (skippable) (want = "skip-size", need = 4);
         else want = "lost";
+        if (want !== "lost" && ++frames > maxFrames) {
+          want = "lost";
+          throw new ProtocolError("compression", `zstd: more than ${maxFrames} frames in one body`);
+        }
         return false;
       }
       case "fhd": {
@@ -99,23 +133,35 @@ export function createZstdFrameSplitter(): ZstdFrameSplitter {
   };
 
   return {
-    split(bytes) {
-      const pieces: Uint8Array[] = [];
+    split(input) {
+      // a magic number held back from the last feed is read again, whole this time
+      const bytes = held.length > 0 ? concatBytes([held, input]) : input;
+      if (held.length > 0) (held = new Uint8Array(0), hdr = []);
+      const pieces: ZstdPiece[] = [];
       let from = 0;
       let i = 0;
+      const cut = () => {
+        pieces.push({ bytes: bytes.subarray(from, i), skip: skippable });
+        from = i;
+      };
       while (i < bytes.length && want !== "lost") {
         if (skip > 0) {
           const n = Math.min(skip, bytes.length - i);
           skip -= n;
           i += n;
-          if (skip === 0 && settle()) (pieces.push(bytes.subarray(from, i)), from = i);
+          if (skip === 0 && settle()) cut();
           continue;
         }
         hdr.push(bytes[i++]);
-        if (hdr.length === need && header()) (pieces.push(bytes.subarray(from, i)), from = i);
+        if (hdr.length === need && header()) cut();
       }
-      if (from < bytes.length) pieces.push(bytes.subarray(from));
+      if (want === "magic" && hdr.length > 0) {
+        held = bytes.slice(from); // only the part of the magic number: pieces end at frames
+      } else if (from < bytes.length) {
+        pieces.push({ bytes: bytes.subarray(from), skip: want !== "lost" && skippable });
+      }
       return pieces;
     },
+    midFrame: () => want !== "lost" && !(want === "magic" && hdr.length === 0 && held.length === 0),
   };
 }

@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { analyzeRecording, DB_FILE } from "../analyze.ts";
 import { aboutPath, CliError, errorLine, onceEach, usageError } from "../../kit/cli.ts";
 import { isFile } from "../../kit/files.ts";
+import { showLine } from "../../kit/control_chars.ts";
 import { loadPrices, pricesNotApplied } from "../pricing.ts";
 import { analysisOutdated, damageAt, holdsRecording } from "../analysed_db.ts";
 import { NotARecording } from "../recording_input.ts";
@@ -136,11 +137,11 @@ export async function run(opts: ExportOptions): Promise<number> {
       // what it lost, every time; a recording whose files were damaged is exported (what
       // could be read) but counts as failed
       const damage = await damageAt(db, rec);
-      if (damage) err(`export: ${rec}: ${damage.line}\n`);
+      if (damage) err(`export: ${rec}: ${showLine(damage.line)}\n`);
       if (damage?.files.length) failed++;
       if (opts.format === "parquet") {
         const r = await exportParquet(db, resolve(opts.out!));
-        for (const p of r.problems) err(`export: ${rec}: ${p}\n`);
+        for (const p of r.problems) err(`export: ${rec}: ${showLine(p)}\n`);
         const n = r.files.reduce((s, f) => s + f.rows, 0);
         print(
           `${rec}: ${r.files.length} tables, ${n} rows -> ${resolve(opts.out!)} ` +
@@ -154,7 +155,7 @@ export async function run(opts: ExportOptions): Promise<number> {
             `tool calls, ${r.processSpans} processes, ${r.httpSpans} HTTP exchanges), ${r.events} events, ${r.findings} findings ` +
             `-> ${r.endpoint} (${r.protocol})\n`,
         );
-        for (const w of r.warnings) err(`export: ${rec}: ${w}\n`);
+        for (const w of r.warnings) err(`export: ${rec}: ${showLine(w)}\n`);
         if (r.findingsOutside) {
           err(
             `export: ${rec}: ${r.findingsOutside} findings outside every session are in no trace\n`,
