@@ -247,3 +247,24 @@ Deno.test("agent helpers: judged by the session's turns, not its parsed tool cal
     close();
   }
 });
+
+Deno.test("agent helpers: a program's own first argument (a prompt file) names no script: only an interpreter's is compared", async () => {
+  const rec: SyntheticRecording = {
+    process: [
+      r.fork(0, A, 1, "cline"),
+      r.exec(ms(1), A, 1, [CLINE, "/w/task.md"]),
+      r.fork(ms(100), 201, A),
+      { ...r.exec(ms(101), 201, A, ["cline", "--cline-hub-daemon"]), filename: CLINE },
+    ],
+    llm: [r.llm(1, A, ms(1000), { agent: "cline" })],
+    tools: [],
+  };
+  const { c, close } = await syntheticDb(rec);
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const roles = await all(c, "SELECT pid, role FROM lineage WHERE depth = 1 ORDER BY pid");
+    assert.deepEqual(roles.map((x) => [x.pid, x.role]), [[201, "helper"]]);
+  } finally {
+    close();
+  }
+});

@@ -1,8 +1,9 @@
 -- agent_helpers: an agent's own helper processes are the agent, not tools. A child of the
 -- agent process (the top of a branch, depth 1) that executed the agent's own program — the
 -- same file as the agent process runs, by the path the kernel resolved (`process.exe`, the
--- same through symlinks), and, when the agent runs as `INTERPRETER SCRIPT` (node cli.js, a
--- first argument that is a path or names a script), the same script — and that started
+-- same through symlinks), and, when the agent runs as `INTERPRETER SCRIPT` (node, nodejs,
+-- bun, deno, python*, ruby or perl by the executable's name, with a first argument that is a
+-- path or names a script: node cli.js), the same script — and that started
 -- outside every turn of its session is a helper: the agent started it of its own accord, not
 -- a command of a tool call (Cline 3's `cline --cline-hub-daemon`, Arctic's `arctic add ...`,
 -- GitHub Copilot CLI's self-exec at start-up). Outside every turn is judged by the session's
@@ -93,7 +94,11 @@ FROM (
     JOIN script ax
       ON ax.recording = h.recording AND ax.pid = h.ppid AND ax.start_ns = h.parent_start_ns
     WHERE h.role = 'descendant' AND h.depth = 1 AND hx.file = ax.file
-      AND (ax.first_arg IS NULL
+      -- the script is compared only when an interpreter runs it: a program's own first
+      -- argument (a prompt file, a directory) names no program
+      AND (NOT regexp_matches(regexp_extract(ax.file, '[^/]*$'),
+          '^(node|nodejs|bun|deno|python[0-9.]*|ruby|perl)$')
+        OR ax.first_arg IS NULL
         OR NOT regexp_matches(ax.first_arg, '/|\.(c|m)?[jt]sx?$|\.py$|\.rb$|\.pl$')
         OR hx.first_arg = ax.first_arg)
   ),

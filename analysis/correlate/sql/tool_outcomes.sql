@@ -33,7 +33,10 @@ WITH linked AS (
     a.pid = a.branch_pid AND a.proc_start_ns = a.branch_start_ns AS top,
     max(l.confidence) AS confidence,
     list(a.event_id ORDER BY a.event_id) FILTER (WHERE a.op = 'exec') AS execs,
-    list({t: argv_text(a.argv), n: len(a.argv)}) FILTER (WHERE a.op = 'exec') AS argvs,
+    -- (only a top process's are read: `given` below)
+    list({t: argv_text(a.argv), n: len(a.argv)})
+      FILTER (WHERE a.op = 'exec' AND a.pid = a.branch_pid
+        AND a.proc_start_ns = a.branch_start_ns) AS argvs,
     -- run with options alone, no operand (no script, no -c command): a shell so run reads
     -- its commands from its input (POSIX sh)
     coalesce(bool_or(len(list_filter(a.argv[2:], x -> NOT starts_with(x, '-'))) = 0)
