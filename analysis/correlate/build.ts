@@ -32,6 +32,7 @@ export const PROCESS_AGENTS = "process_agents";
  * tool call's window) made role `helper`, the agent's, in `lineage` and `processes`.
  */
 export const AGENT_HELPERS = "agent_helpers";
+export const AGENT_HELPER_ROLES = "agent_helper_roles";
 
 /**
  * Before the `links` view: the table of its stored rows (`correlate.link_rows`, made by
@@ -70,6 +71,7 @@ export function buildCorrelation(
       else await b.insert(def, `${def.name}.sql`, sql, params);
       if (def.name === "tool_windows") {
         await b.run(`${AGENT_HELPERS}.sql`, readSql(SQL_DIR, AGENT_HELPERS), params);
+        await b.run(`${AGENT_HELPER_ROLES}.sql`, readSql(SQL_DIR, AGENT_HELPER_ROLES), params);
       }
       if (def.name === "lineage") {
         await b.run(`${PROCESS_AGENTS}.sql`, readSql(SQL_DIR, PROCESS_AGENTS), params);

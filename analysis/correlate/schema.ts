@@ -31,8 +31,9 @@ export const lineageTable = table(
       "role",
       "utf8",
       "`agent` (makes the LLM calls), `descendant` (forked from it, at any depth), `helper` " +
-        "(a branch the agent started of its own accord running its own program: " +
-        "sql/agent_helpers.sql; the agent's, not a tool's), `launcher` " +
+        "(a child the agent started of its own accord, outside every turn, running its own " +
+        "program, and what that forked outside every turn: sql/agent_helpers.sql; the agent's, " +
+        "not a tool's), `launcher` " +
         "(an ancestor of exactly one agent, e.g. the npm wrapper or the hosts namespace shell) " +
         "or `outside` (the capture's harness, or ancestors shared by several agents)",
     ),

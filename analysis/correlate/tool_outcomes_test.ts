@@ -253,7 +253,7 @@ Deno.test("tool outcomes (real capture, Copilot CLI 1.0.102): a shell run per co
   }
 });
 
-Deno.test("tool outcomes: a shell that serves several calls is no call's command; what it forked in each call's window is", async () => {
+Deno.test("tool outcomes: a shell that serves several calls is no call's command; what it forked for a simple command is, a list's or pipeline's is unknown", async () => {
   const S = 300;
   const rec: SyntheticRecording = {
     process: [
@@ -274,15 +274,29 @@ Deno.test("tool outcomes: a shell that serves several calls is no call's command
       r.exec(ms(3313), 304, S, ["grep", "x"]),
       r.exit(ms(3320), 303, S, 0),
       r.exit(ms(3321), 304, S, 1),
+      // call 4: `which rg || echo none`: which fails, the command does not (the shell's
+      // status is echo's 0)
+      r.fork(ms(4310), 305, S),
+      r.exec(ms(4311), 305, S, ["which", "rg"]),
+      r.exit(ms(4320), 305, S, 1),
+      // call 5: `false | true`: the pipeline's status is true's 0
+      r.fork(ms(5310), 306, S),
+      r.exec(ms(5311), 306, S, ["false"]),
+      r.fork(ms(5312), 307, S),
+      r.exec(ms(5313), 307, S, ["true"]),
+      r.exit(ms(5320), 306, S, 1),
+      r.exit(ms(5321), 307, S, 0),
       // the agent ends its shell when it exits
-      { ...r.exit(ms(5000), S, A), exit_code: null, exit_signal: 1 },
+      { ...r.exit(ms(7000), S, A), exit_code: null, exit_signal: 1 },
     ],
-    privilege: [r.privilege(ms(5000) - 10_000, A, "kill", { target_pid: S, request: "SIGHUP" })],
-    llm: [1, 2, 3, 4].map((i) => r.llm(i, A, ms(1000 * i), { agent: "copilot" })),
+    privilege: [r.privilege(ms(7000) - 10_000, A, "kill", { target_pid: S, request: "SIGHUP" })],
+    llm: [1, 2, 3, 4, 5, 6].map((i) => r.llm(i, A, ms(1000 * i), { agent: "copilot" })),
     tools: [
       r.tool(1, 1, ms(1200), ms(2000), "bash", { command: "ls build-output" }),
       r.tool(2, 2, ms(2200), ms(3000), "bash", { command: "echo hello" }),
       r.tool(3, 3, ms(3200), ms(4000), "bash", { command: "seq 3 | grep x" }),
+      r.tool(4, 4, ms(4200), ms(5000), "bash", { command: "which rg || echo none" }),
+      r.tool(5, 5, ms(5200), ms(6000), "bash", { command: "false | true" }),
     ],
   };
   const { c, close } = await syntheticDb(rec);
@@ -292,7 +306,10 @@ Deno.test("tool outcomes: a shell that serves several calls is no call's command
     assert.deepEqual(got.map((x) => [x.tool_call_id, x.outcome, x.failed, x.pid, x.processes]), [
       [1n, "exited 2", true, 301, 1n],
       [2n, "unknown", null, null, 0n],
-      [3n, "exited 1", true, 304, 2n],
+      // a pipeline, a list: the shell's status is made of its children's by rules not seen
+      [3n, "unknown", null, null, 2n],
+      [4n, "unknown", null, null, 1n],
+      [5n, "unknown", null, null, 2n],
     ]);
     assert.ok(!got.some((x) => String(x.outcome).includes("SIGHUP")));
   } finally {

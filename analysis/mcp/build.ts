@@ -81,6 +81,7 @@ type MessagePlace = Pick<
   | "server_host"
   | "http_status"
   | "http_path"
+  | "http_endpoint"
   | "mcp_session_id"
   | "mcp_protocol_version"
   | "a2a_version"
@@ -122,12 +123,34 @@ function pendingRow(m: JsonRpcMessage, at: MessagePlace) {
  */
 /**
  * Over streamable HTTP, what tells sessions apart besides the processes and the server's port
- * and host: the endpoint's path (a server is one endpoint) and the session id (session_headers.ts;
- * the same rule as mcp_calls.sql's `session_key`). Not over HTTP+SSE, whose GET stream and POST
- * endpoint are different paths of one session.
+ * and host: the endpoint's path (a server is one endpoint: `http_endpoint`, the path of a POST
+ * answered with its responses) and the session id (session_headers.ts; the same rule as
+ * mcp_calls.sql's `session_key`). Not the path of an HTTP+SSE session's exchanges, whose GET
+ * stream and POST endpoint are different paths of one session (read as `http` when its
+ * `endpoint` event was not recorded).
  */
 function sessionKey(r: McpMessageRow): string[] {
-  return r.transport === "http" ? [r.http_path ?? "", r.mcp_session_id ?? ""] : [];
+  return r.transport === "http" ? [r.http_endpoint ?? "", r.mcp_session_id ?? ""] : [];
+}
+
+/**
+ * A path some POST to a server was answered on with JSON-RPC responses (the exchange's
+ * `http_endpoint`, from http_messages.ts and https_messages.ts) is a streamable-HTTP endpoint:
+ * every message an exchange on that path carried (a notification POSTed and accepted with
+ * `202`, the GET stream of the server's messages) is its session's, `http_endpoint` its path.
+ * Other paths (HTTP+SSE's POST endpoint and GET stream) key no session.
+ */
+function endpointPaths(rows: McpMessageRow[]): void {
+  const where = (r: McpMessageRow, path: string | null) =>
+    `${r.recording} ${r.server_port} ${r.server_host} ${path}`;
+  const endpoints = new Set(
+    rows.filter((r) => r.http_endpoint !== null).map((r) => where(r, r.http_endpoint)),
+  );
+  for (const r of rows) {
+    if (r.http_path !== null && endpoints.has(where(r, r.http_path))) {
+      r.http_endpoint = r.http_path;
+    }
+  }
 }
 
 function uninitialisedSessions(
@@ -296,6 +319,7 @@ export async function readMcpMessages(
         server_port: null,
         server_host: null,
         http_status: null,
+        http_endpoint: null,
         ...NO_SESSION_HEADERS,
       }));
     }
@@ -320,6 +344,7 @@ export async function readMcpMessages(
       server_host: h.server_host,
       http_status: h.http_status,
       http_path: h.http_path,
+      http_endpoint: h.http_endpoint,
       mcp_session_id: h.mcp_session_id,
       mcp_protocol_version: h.mcp_protocol_version,
       a2a_version: h.a2a_version,
@@ -327,6 +352,7 @@ export async function readMcpMessages(
     if (https.messages.includes(h as typeof https.messages[number])) overTls.add(row.row);
     pendingRows.push(row);
   }
+  endpointPaths(pendingRows.map((p) => p.row));
   problems.push(...uninitialisedSessions(pendingRows, overTls));
   // Secrets travel in `initialize` (client env, tokens in params) and its answer, in a later
   // `tools/call`'s arguments (an `api_key`), in a server's answer (a `token`): every message's

@@ -58,6 +58,8 @@ export interface HttpMcpMessage extends SessionHeaders {
    * was (a client's message), or of the response it came in (a server's); null: none recorded.
    */
   http_status: number | null;
+  /** `http_path` when its exchange is a POST whose own answer holds JSON-RPC responses */
+  http_endpoint: string | null;
 }
 
 type Stream = TcpStream;
@@ -175,6 +177,7 @@ export function httpMcpMessages(
           server_port: port,
           server_host: serverHost,
           http_status: m.side === "server" ? m.status ?? null : null,
+          http_endpoint: null,
         });
       },
       onEndpoint() {
@@ -209,13 +212,24 @@ export function httpMcpMessages(
     for (const { at, httpIndex } of awaiting) {
       found[at].http_status = statusOf.get(httpIndex) ?? null;
     }
-    // the endpoint and session headers of the exchange each message came in
+    // the endpoint and session headers of the exchange each message came in; a POST whose own
+    // answer holds JSON-RPC responses is streamable HTTP's endpoint
+    const answersRpc = new Set<number>();
+    for (const { at, request } of placed) {
+      const m = found[at].message;
+      if (m.side === "server" && (m.kind === "response" || m.kind === "error")) {
+        answersRpc.add(request);
+      }
+    }
     for (const { at, request } of placed) {
       const asking = asked.get(request);
       Object.assign(
         found[at],
         sessionHeaders(asking?.target, asking?.lookup, answerOf.get(request)?.lookup),
       );
+      found[at].http_endpoint = asking?.method === "POST" && answersRpc.has(request)
+        ? found[at].http_path
+        : null;
     }
     // a request the server's recorded stream never answered (no status line at all): the
     // recording ends before its answer (a capture stopped mid-call, a server that hung); not

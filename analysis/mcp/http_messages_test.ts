@@ -674,3 +674,29 @@ Deno.test("streamable HTTP: two sessions of one server on one path are two by th
   const masked = await twoSessions((d) => d);
   assert.ok(masked.rows.every((m) => m.mcp_session_id === null));
 });
+
+Deno.test("HTTP+SSE whose endpoint event was not recorded (capture --pid mid-session): read as http, its POSTed requests still paired with the answers on the GET stream", async () => {
+  const conns = (await readMcpHttpFixture("sse")).map((c) => ({
+    client: c.client,
+    server: new TextEncoder().encode(
+      new TextDecoder().decode(c.server).replaceAll("event: endpoint", "event: endpoinx"),
+    ),
+  }));
+  assert.ok(
+    conns.some((c) => new TextDecoder().decode(c.server).includes("event: endpoinx")),
+    "the fixture has the endpoint event",
+  );
+  const got = await analyse(kernelRows(conns, ["client", "server"]));
+  assert.ok(got.rows.every((m) => m.transport === "http"), "no endpoint event: read as http");
+  assert.ok(new Set(got.rows.map((m) => m.http_path)).size > 1, "the GET stream and the POSTs");
+  assert.deepEqual(got.calls.map((c) => c.method).sort(), [
+    "initialize",
+    "tools/call",
+    "tools/list",
+  ]);
+  for (const c of got.calls) {
+    assert.notEqual(c.result, null, `${c.method} answered`);
+    assert.equal(c.server_name, "mcp-servers/everything");
+  }
+  assert.match(String(got.calls.find((c) => c.method === "tools/call")!.result), /Echo: hello/);
+});

@@ -56,6 +56,8 @@ export interface HttpsMcpMessage extends SessionHeaders {
   transport: "http" | "sse";
   /** the HTTP status of the exchange that carried it (null: none recorded) */
   http_status: number | null;
+  /** `http_path` when its exchange is a POST whose own answer holds JSON-RPC responses */
+  http_endpoint: string | null;
 }
 
 /**
@@ -118,7 +120,12 @@ export function httpsMcpMessages(
   exchanges: HttpsExchange[],
 ): { messages: HttpsMcpMessage[]; problems: { recording: string; message: string }[] } {
   const problems: { recording: string; message: string }[] = [];
-  const found: { key: string; m: Omit<HttpsMcpMessage, "transport"> }[] = [];
+  const found: {
+    key: string;
+    x: HttpsExchange;
+    side: "client" | "server";
+    m: Omit<HttpsMcpMessage, "transport" | "http_endpoint">;
+  }[] = [];
   /** `recording pid host port` of the servers that sent an `endpoint` event */
   const sse = new Set<string>();
   const parseProblems = new Map<string, number>();
@@ -168,6 +175,8 @@ export function httpsMcpMessages(
       for (const m of parsed.messages) {
         found.push({
           key,
+          x,
+          side,
           m: {
             recording: x.recording,
             message: { ...m, index: 0, framing, firstByte: 0, lastByte: 0, incomplete },
@@ -214,9 +223,16 @@ export function httpsMcpMessages(
       add(parseJsonRpcText(x.response_text), "server", "http", x.response_ts, false, ok);
     }
   }
-  const messages = found.map(({ key, m }) => ({
+  // a POST whose own answer holds JSON-RPC responses is streamable HTTP's endpoint
+  const answersRpc = new Set(
+    found.filter(({ side, m }) =>
+      side === "server" && (m.message.kind === "response" || m.message.kind === "error")
+    ).map(({ x }) => x),
+  );
+  const messages = found.map(({ key, x, m }) => ({
     ...m,
     transport: sse.has(key) ? "sse" as const : "http" as const,
+    http_endpoint: x.method === "POST" && answersRpc.has(x) ? m.http_path : null,
   }));
   return { messages, problems };
 }

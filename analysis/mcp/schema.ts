@@ -90,6 +90,15 @@ export const mcpMessagesTable = table(
         "streamable-HTTP server's endpoint: two servers behind one host:port are two paths",
     ),
     opt(
+      "http_endpoint",
+      "utf8",
+      "over HTTP: `http_path` when it is a streamable-HTTP endpoint — a path some POST to " +
+        "this host:port was answered on with JSON-RPC responses, in the POST's own answer — " +
+        "else null (an HTTP+SSE session's POST endpoint and GET stream, read as `http` when " +
+        "its `endpoint` event was not recorded): with the session id, what tells sessions " +
+        "apart on one host:port",
+    ),
+    opt(
       "mcp_session_id",
       "utf8",
       "over HTTP: the exchange's `Mcp-Session-Id` (the request's, else the one its answer " +

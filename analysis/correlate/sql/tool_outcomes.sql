@@ -19,7 +19,13 @@
 -- decides instead: its children, each the call's whose window (`tool_windows`, of calls with
 -- a command) holds its start, the latest such window. A call whose shell started no process
 -- in its window (builtins only: `echo hello`) is `unknown`, not its shell's end: a call with a
--- command during which such a shell was alive.
+-- command during which such a shell was alive. A shell's children tell the command's end
+-- only when the command is one simple command (no `;`, `&`, `|`, newline, `$(`, backtick, nor
+-- `if`/`while`/`until`/`for`/`case`) and the shell forked exactly one child for it: its end
+-- is the command's. Otherwise the shell's own status (which it does not exit with) was made
+-- of its children's by rules the kernel does not show (`which rg || echo none`: the child
+-- failed, the command did not; `false | true`: the pipeline's status is its last stage's), so
+-- the call is `unknown`, its processes counted and its evidence kept.
 INSERT INTO tool_outcomes
 WITH linked AS (
   -- every process of the branches attributed to a tool call, with its own events
@@ -27,7 +33,10 @@ WITH linked AS (
     a.pid = a.branch_pid AND a.proc_start_ns = a.branch_start_ns AS top,
     max(l.confidence) AS confidence,
     list(a.event_id ORDER BY a.event_id) FILTER (WHERE a.op = 'exec') AS execs,
-    list({t: argv_text(a.argv), n: len(a.argv)}) FILTER (WHERE a.op = 'exec') AS argvs,
+    -- (only a top process's are read: `given` below)
+    list({t: argv_text(a.argv), n: len(a.argv)})
+      FILTER (WHERE a.op = 'exec' AND a.pid = a.branch_pid
+        AND a.proc_start_ns = a.branch_start_ns) AS argvs,
     -- run with options alone, no operand (no script, no -c command): a shell so run reads
     -- its commands from its input (POSIX sh)
     coalesce(bool_or(len(list_filter(a.argv[2:], x -> NOT starts_with(x, '-'))) = 0)
@@ -75,7 +84,8 @@ forked AS (
   ) = 1
 ),
 roots AS (
-  SELECT recording, tool_call_id, pid, start_ns, confidence, execs, fork_event, exit_event
+  SELECT recording, tool_call_id, pid, start_ns, confidence, execs, fork_event, exit_event,
+    false AS via_shell
   FROM linked r
   WHERE top AND (recording, tool_call_id, pid, start_ns) NOT IN (
     SELECT (recording, tool_call_id, pid, start_ns) FROM shells)
@@ -83,7 +93,7 @@ roots AS (
   -- a child's events, as linked (to whichever call its shell's branch went)
   SELECT f.recording, f.tool_call_id, f.pid, f.start_ns, f.confidence,
     arg_max(p.execs, p.confidence), arg_max(p.fork_event, p.confidence),
-    arg_max(p.exit_event, p.confidence)
+    arg_max(p.exit_event, p.confidence), true
   FROM forked f
   JOIN linked p ON p.recording = f.recording AND p.pid = f.pid AND p.start_ns = f.start_ns
   GROUP BY ALL
@@ -100,7 +110,7 @@ ended AS (
   JOIN processes p ON p.recording = r.recording AND p.pid = r.pid AND p.start_ns = r.start_ns
 ),
 per_call AS (
-  SELECT recording, tool_call_id, count(*) AS n,
+  SELECT recording, tool_call_id, count(*) AS n, bool_or(via_shell) AS via_shell,
     arg_min({pid: pid, start_ns: start_ns, end_ns: end_ns, exit_code: exit_code,
       exit_signal: exit_signal, killed_by_pid: killed_by_pid, exit_event: exit_event},
       (-confidence, severity, start_ns, pid)) AS decider,
@@ -108,8 +118,23 @@ per_call AS (
   FROM ended
   GROUP BY ALL
 ),
+-- calls whose command is one simple command (see above)
+simple AS (
+  SELECT recording, tool_call_id
+  FROM (
+    SELECT recording, tool_call_id,
+      coalesce(input ->> '$.command', input ->> '$.cmd', input ->> '$.script',
+        CASE WHEN json_type(input) = 'VARCHAR' THEN input ->> '$' END) AS command
+    FROM tool_calls
+  )
+  WHERE command IS NOT NULL
+    AND NOT regexp_matches(command, '[;&|\n`]|\$\(|(^|\s)(if|while|until|for|case)(\s|$)')
+),
 decided AS (
-  SELECT recording, tool_call_id, n, started, unnest(decider) FROM per_call
+  SELECT p.recording, p.tool_call_id, p.n, p.started,
+    p.via_shell AND (p.n <> 1 OR s.tool_call_id IS NULL) AS undecided, unnest(p.decider)
+  FROM per_call p
+  LEFT JOIN simple s ON s.recording = p.recording AND s.tool_call_id = p.tool_call_id
 ),
 -- calls with a command that such a shell of their session outlived the start of, or was
 -- alive during: it may have run them (their decider, if any, is what it forked); the shell's
@@ -127,6 +152,7 @@ unknown AS (
 )
 SELECT t.recording, t.tool_call_id, c.pid, t.name,
   CASE
+    WHEN o.undecided THEN 'unknown'
     WHEN o.pid IS NULL AND u.tool_call_id IS NOT NULL THEN 'unknown'
     WHEN o.pid IS NULL THEN 'no process'
     WHEN o.exit_signal IS NOT NULL THEN 'killed ' || signal_name(o.exit_signal)
@@ -134,6 +160,7 @@ SELECT t.recording, t.tool_call_id, c.pid, t.name,
     ELSE 'exited ' || coalesce(o.exit_code::VARCHAR, '?')
   END,
   CASE
+    WHEN o.undecided THEN NULL
     WHEN o.exit_signal IS NOT NULL THEN true
     WHEN o.end_ns IS NOT NULL AND o.exit_code IS NOT NULL THEN o.exit_code <> 0
   END,
@@ -144,6 +171,17 @@ SELECT t.recording, t.tool_call_id, c.pid, t.name,
     x -> 'process:' || x)
 FROM tool_calls t
 JOIN llm_calls c ON c.recording = t.recording AND c.llm_call_id = t.llm_call_id
-LEFT JOIN decided o ON o.recording = t.recording AND o.tool_call_id = t.tool_call_id
+LEFT JOIN (
+  -- an undecided call names no decider; its processes are counted, its evidence kept
+  SELECT * REPLACE (
+    CASE WHEN undecided THEN NULL ELSE pid END AS pid,
+    CASE WHEN undecided THEN NULL ELSE start_ns END AS start_ns,
+    CASE WHEN undecided THEN NULL ELSE end_ns END AS end_ns,
+    CASE WHEN undecided THEN NULL ELSE exit_code END AS exit_code,
+    CASE WHEN undecided THEN NULL ELSE exit_signal END AS exit_signal,
+    CASE WHEN undecided THEN NULL ELSE killed_by_pid END AS killed_by_pid,
+    CASE WHEN undecided THEN NULL ELSE exit_event END AS exit_event)
+  FROM decided
+) o ON o.recording = t.recording AND o.tool_call_id = t.tool_call_id
 LEFT JOIN unknown u ON u.recording = t.recording AND u.tool_call_id = t.tool_call_id
 ORDER BY t.recording, t.tool_call_id;

@@ -43,10 +43,12 @@ keyed AS (
     greatest(coalesce(from_pid, -1), coalesce(to_pid, -1))::BIGINT AS hi_key,
     coalesce(server_port::BIGINT, -4294967296) AS port_key,
     coalesce('=' || server_host, '') AS host_key,
-    -- streamable HTTP: the endpoint's path and the session id tell sessions apart on one
-    -- host:port (not HTTP+SSE, whose GET stream and POST endpoint are two paths of one session)
+    -- streamable HTTP: the endpoint's path (`http_endpoint`: a POST's, answered with its
+    -- responses) and the session id tell sessions apart on one host:port (not HTTP+SSE's
+    -- paths, its GET stream and POST endpoint two paths of one session, read as `http` when
+    -- its `endpoint` event was not recorded)
     CASE WHEN transport = 'http'
-      THEN coalesce(http_path, '') || ' ' || coalesce(mcp_session_id, '') ELSE '' END
+      THEN coalesce(http_endpoint, '') || ' ' || coalesce(mcp_session_id, '') ELSE '' END
       AS session_key
   FROM mcp_messages
 ),
