@@ -188,6 +188,8 @@ export const prices: PriceTable = {
       "gemini-3.5-flash-lite",
       "gemini-2.5-pro",
       "qwen3:8b",
+      "qwen3-coder-plus",
+      "o4-mini",
     ].map((match) => ({
       match,
       input: 1,
