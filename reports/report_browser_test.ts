@@ -13,6 +13,7 @@
  * Skipped, saying why, only when Chromium is missing and CI is unset.
  */
 import assert from "node:assert/strict";
+import { showControls } from "../kit/control_chars.ts";
 import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -249,10 +250,11 @@ Deno.test({
         );
         assert.equal(await page.locator("img").count(), 0);
         assert.deepEqual(dialogs, []);
-        // the texts are there, as text
+        // the texts are there, as text (a line separator shown as its escape, as every hidden
+        // character is: kit/control_chars.ts)
         await page.click("details#call-1 > summary");
-        assert.equal(await page.textContent("details#call-1 pre.user"), HOSTILE);
-        assert.equal(await page.textContent("#finding-1 p"), HOSTILE);
+        assert.equal(await page.textContent("details#call-1 pre.user"), showControls(HOSTILE));
+        assert.equal(await page.textContent("#finding-1 p"), showControls(HOSTILE));
         assert.ok((await page.textContent("title"))?.includes("fake<i>"));
         await page.hover("#chart-timeline g.llm_calls_marks > path >> nth=0");
         await page.waitForSelector("#vg-tooltip-element.visible", { timeout: 5_000 });
