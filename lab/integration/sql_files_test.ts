@@ -22,6 +22,7 @@ import {
 import { buildLinksAndFindings } from "../../analysis/detect/insights.ts";
 import { buildTrace } from "../../analysis/observer/trace.ts";
 import {
+  AGENT_HELPER_ROLES,
   AGENT_HELPERS,
   BUILD_ORDER,
   FIRST_ROWS,
@@ -169,7 +170,15 @@ const OBSERVER_FILES = [
 Deno.test("every .sql file is a build step, an evaluation query or a trace query", () => {
   assert.deepEqual(
     sqlFilesIn(CORRELATE_SQL),
-    [FIRST_ROWS, ...BUILD_ORDER, PROCESS_AGENTS, AGENT_HELPERS, LINK_STORE, LINK_ROWS].sort(),
+    [
+      FIRST_ROWS,
+      ...BUILD_ORDER,
+      PROCESS_AGENTS,
+      AGENT_HELPERS,
+      AGENT_HELPER_ROLES,
+      LINK_STORE,
+      LINK_ROWS,
+    ].sort(),
   );
   const detect = sqlFilesIn(DETECT_SQL);
   assert.deepEqual(detect, [...DETECT_ORDER, DETECT_MACROS, ...DETECT_PROBLEM_QUERIES].sort());
