@@ -43,7 +43,7 @@ async function agentsOf(rec: string) {
   return {
     agents: (await q("SELECT DISTINCT agent FROM llm_calls ORDER BY ALL")).map((r) => r.agent),
     unnamed: await q(
-      "SELECT message FROM problems WHERE source = 'llm_calls' AND message NOT LIKE '%have no price%'",
+      "SELECT message FROM problems WHERE source = 'llm_calls' AND message NOT LIKE '% no price (%'",
     ),
   };
 }
