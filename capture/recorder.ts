@@ -186,7 +186,7 @@ async function session(opts: CaptureOptions, started: Launched): Promise<Capture
     phase("go");
     await loader.command("go");
     phase("command released", true);
-  }
+  } else phase("joined");
 
   // ---- wait for the end
   await loader.done;
