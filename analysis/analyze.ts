@@ -390,6 +390,17 @@ export function dbInTheWay(dir: string): string | null {
 
 const n = (v: unknown) => v === null || v === undefined ? "0" : String(v);
 
+/**
+ * The cost line's figure: a sum of the priced calls, which says how many calls it leaves out;
+ * "unknown" when no call has a price (never a $0 that reads as free).
+ */
+function formatCost(t: RecordingSummary["totals"]): string {
+  const unpriced = Number(t.unpriced_calls ?? 0);
+  const without = ` (${unpriced} call${unpriced === 1 ? "" : "s"} without a price)`;
+  if (unpriced > 0 && unpriced >= Number(t.llm_calls ?? 0)) return `unknown${without}`;
+  return `$${t.cost_usd === null ? "0" : String(t.cost_usd)}${unpriced > 0 ? without : ""}`;
+}
+
 /** The short summary printed for one recording. */
 export function formatSummary(s: RecordingSummary): string {
   const t = s.totals;
@@ -397,9 +408,7 @@ export function formatSummary(s: RecordingSummary): string {
     `${s.dir}`,
     `  ${n(t.llm_calls)} LLM calls (${
       Number(t.failed_calls) > 0 ? `${n(t.failed_calls)} answered with an error, ` : ""
-    }${n(t.incomplete_calls)} incomplete), cost $${t.cost_usd === null ? "0" : String(t.cost_usd)}${
-      Number(t.unpriced_calls) > 0 ? ` (${n(t.unpriced_calls)} calls without a price)` : ""
-    }; ` +
+    }${n(t.incomplete_calls)} incomplete), cost ${formatCost(t)}; ` +
     `${n(t.tool_calls)} tool calls (${n(t.tool_results)} with results); ` +
     `${n(t.http_exchanges)} HTTP exchanges`,
     `  ${n(t.processes)} processes (${n(t.agent_processes)} of agents); ` +

@@ -38,8 +38,9 @@ Deno.test("analyze: summary, a 0600 database, and the same rows when rebuilt", a
   assert.equal(first.code, 0, first.stderr);
   assert.match(
     first.stdout,
-    // the default table has no Gemini price: no cost, said (a problems row names the models)
-    /3 LLM calls \(0 incomplete\), cost \$0 \(3 calls without a price\); 1 tool calls \(1 with results\)/,
+    // the default table has no Gemini price: the cost is unknown, said (a problems row names the
+    // models), never $0
+    /3 LLM calls \(0 incomplete\), cost unknown \(3 calls without a price\); 1 tool calls \(1 with results\)/,
   );
   assert.match(first.stdout, /1 problems/);
   assert.match(first.stdout, /gemini-3\.8-flash\s+2\s+0\s+4400\s+85\s+3900/);
