@@ -117,7 +117,9 @@ captureTest(
         assert.equal(m.complete, true);
         assert.equal(m.exit_code, 7);
         assert.deepEqual(m.command, cmd(`${tmp}/served.mark`));
-        assert.deepEqual(m.served_by, { pid: server.pid, socket: server.socket, session: 1 });
+        const { loader, ...by } = m.served_by!;
+        assert.deepEqual(by, { pid: server.pid, socket: server.socket, session: 1 });
+        assert.equal(loader.kept, true, "the session ran on the resident capture's kept loader");
         for (const e of Deno.readDirSync(`${tmp}/served`)) {
           assert.equal(Deno.statSync(`${tmp}/served/${e.name}`).mode! & 0o777, 0o600, e.name);
         }
