@@ -39,7 +39,7 @@ function via(
   socket: string,
   out: string,
   cmd: string[],
-  where: { cwd?: string; env?: Record<string, string> } = {},
+  where: { cwd?: string; env?: Record<string, string>; options?: string[] } = {},
 ) {
   return new Deno.Command(Deno.execPath(), {
     cwd: where.cwd,
@@ -55,6 +55,7 @@ function via(
       socket,
       "--out",
       out,
+      ...where.options ?? [],
       "--",
       ...cmd,
     ],
@@ -268,6 +269,9 @@ captureTest(
       );
       const recB = readRecording(`${tmp}/b`);
       assert.equal(recB.manifest.served_by?.session, 2);
+      const keptA = recA.manifest.served_by?.loader, keptB = recB.manifest.served_by?.loader;
+      assert.ok(keptA?.kept && keptB?.kept, "both sessions ran on the kept loader");
+      assert.equal(keptA.pid, keptB.pid, "the same loader, kept loaded between them");
       const paths = new Set(recB.file.map((f) => f.path));
       assert.ok(paths.has(`${tmp}/b.txt`), "the second session's own file is recorded");
       assert.ok(!paths.has(`${tmp}/late.txt`), "the left process's file is not in the second's");
@@ -285,6 +289,114 @@ captureTest(
     } finally {
       await server.stop();
     }
+  },
+);
+
+captureTest(
+  "a session that asks for other options gets a loader of its own, and says so; the next one is the kept loader's again",
+  "sl-resident-",
+  async (tmp) => {
+    const server = await startServer(tmp);
+    try {
+      await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+      await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+      await Deno.writeTextFile(`${tmp}/c.txt`, "c");
+      const run = async (name: string, options: string[] = []) => {
+        const p = via(server.socket, `${tmp}/${name}`, [
+          "/bin/sh",
+          "-c",
+          `cat ${tmp}/${name}.txt >/dev/null`,
+        ], { options });
+        p.stdin.close();
+        const r = await finish(p);
+        assert.equal(r.code, 0, r.stderr);
+        const rec = readRecording(`${tmp}/${name}`);
+        assert.ok(rec.file.some((f) => f.path === `${tmp}/${name}.txt`), `${name}: its own file`);
+        return { r, m: rec.manifest };
+      };
+      const a = await run("a");
+      const b = await run("b", ["--no-ipc", "--max-tls-bytes", "4096"]);
+      const c = await run("c");
+      const la = a.m.served_by!.loader, lb = b.m.served_by!.loader, lc = c.m.served_by!.loader;
+      assert.ok(la.kept && lc.kept, "sessions with the default options run on the kept loader");
+      assert.equal(la.pid, lc.pid);
+      assert.ok(!lb.kept, "the session with other options had a loader of its own");
+      assert.match(
+        lb.why,
+        /options differ from the kept loader's \(--max-tls-bytes 4096, --no-ipc\)/,
+      );
+      assert.match(
+        b.r.stderr,
+        /sightline: a loader of its own for this session: its options differ from the kept loader's \(--max-tls-bytes 4096, --no-ipc\)\n/,
+      );
+      assert.doesNotMatch(a.r.stderr, /a loader of its own/);
+      assert.deepEqual(
+        [b.m.options.max_tls_bytes, b.m.options.ipc],
+        [4096, false],
+        "its options are the ones it asked for",
+      );
+      assert.equal(b.m.tables.ipc, undefined, "no ipc table with --no-ipc");
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
+captureTest(
+  "the kept loader killed between sessions: the server says so, and the next session starts a fresh one, told so, and records",
+  "sl-resident-",
+  async (tmp) => {
+    const server = await startServer(tmp);
+    let log = "";
+    try {
+      await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+      await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+      const session = async (name: string) => {
+        const p = via(server.socket, `${tmp}/${name}`, [
+          "/bin/sh",
+          "-c",
+          `cat ${tmp}/${name}.txt >/dev/null`,
+        ]);
+        p.stdin.close();
+        const r = await finish(p);
+        assert.equal(r.code, 0, r.stderr);
+        return { r, rec: readRecording(`${tmp}/${name}`) };
+      };
+      const a = await session("a");
+      const first = a.rec.manifest.served_by!.loader;
+      assert.ok(first.kept);
+      Deno.kill(first.pid, "SIGKILL");
+      for (let i = 0; i < 200; i++) {
+        try {
+          Deno.statSync(`/proc/${first.pid}`);
+        } catch {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const b = await session("b");
+      assert.match(
+        b.r.stderr,
+        new RegExp(
+          `^sightline: the kept loader \\(pid ${first.pid}\\) was killed by SIGKILL; ` +
+            "this session starts a fresh one\n",
+        ),
+      );
+      const second = b.rec.manifest.served_by!.loader;
+      assert.ok(second.kept, "the fresh loader is kept");
+      assert.notEqual(second.pid, first.pid);
+      assert.equal(b.rec.manifest.complete, true);
+      assert.equal(b.rec.manifest.exit_code, 0);
+      const paths = new Set(b.rec.file.map((f) => f.path));
+      assert.ok(paths.has(`${tmp}/b.txt`) && !paths.has(`${tmp}/a.txt`));
+    } finally {
+      log = await server.stop();
+    }
+    assert.match(
+      log,
+      /sightline: the kept loader \(pid \d+\) was killed by SIGKILL; the next session starts a fresh one\n/,
+      "the server says so on its stderr when it happens",
+    );
   },
 );
 
