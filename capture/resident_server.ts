@@ -45,6 +45,10 @@ import type { ResidentInfo } from "../recording/manifest.ts";
 import { h2RedactorFactory } from "./h2_glue.ts";
 import { locateForCapture } from "./locator_glue.ts";
 
+/** Set to 1: the server keeps no loader, each session starts its own (as before the kept
+ * loader; a benchmark's comparison). */
+export const PER_SESSION_ENV = "SIGHTLINE_SERVE_LOADER_PER_SESSION";
+
 /** The socket's directory: made 0700 if missing; else it must be root's, and no one else's to
  * use (a socket there could be replaced, or reached, by anyone who can). */
 function prepareSocketDir(dir: string): void {
@@ -204,12 +208,14 @@ export async function serve(
   await clearSocket(socket);
   const listener = listenPrivately(socket, dir);
   log(`sightline: resident capture (pid ${Deno.pid}) serving ${socket}`);
-  const kept = new KeptLoader(
+  // SIGHTLINE_SERVE_LOADER_PER_SESSION=1: no kept loader, a loader per session as before it
+  // (what bench/overhead/resident_cpu.ts compares it with)
+  const kept = Deno.env.get(PER_SESSION_ENV) === "1" ? undefined : new KeptLoader(
     { maxTlsBytes: DEFAULT_MAX_TLS_BYTES, gate: true, ipc: true },
     log,
     loaderPath,
   );
-  kept.ensure(); // loaded while no one waits (a session that comes meanwhile waits for it)
+  kept?.ensure(); // loaded while no one waits (a session that comes meanwhile waits for it)
 
   let stopping = false;
   const stop = () => {
@@ -295,7 +301,7 @@ export async function serve(
   }
   await Promise.all(connections);
   await worker;
-  await kept.stop();
+  await kept?.stop();
   try {
     Deno.removeSync(socket);
   } catch { /* gone */ }
@@ -320,7 +326,7 @@ async function session(
   client: Client,
   req: Request,
   server: { pid: number; socket: string; session: number },
-  kept: KeptLoader,
+  kept: KeptLoader | undefined,
   log: (line: string) => void,
 ): Promise<void> {
   const send = (v: ServerLine) => client.send(v);
@@ -341,14 +347,16 @@ async function session(
   }
   // the kept loader when the session's options are its own (a fresh one if it died: said),
   // else a loader of its own (said)
-  let why = optionsDiffer(kept.options, {
-    maxTlsBytes: req.maxTlsBytes ?? DEFAULT_MAX_TLS_BYTES,
-    gate: req.gate ?? true,
-    ipc: req.ipc ?? true,
-  });
-  const died = why ? undefined : kept.takeDeath();
+  let why = kept
+    ? optionsDiffer(kept.options, {
+      maxTlsBytes: req.maxTlsBytes ?? DEFAULT_MAX_TLS_BYTES,
+      gate: req.gate ?? true,
+      ipc: req.ipc ?? true,
+    })
+    : `${PER_SESSION_ENV}=1`;
+  const died = why ? undefined : kept?.takeDeath();
   if (died) await send({ log: `sightline: ${died}; this session starts a fresh one` });
-  const keptClient = why ? undefined : await kept.ensure();
+  const keptClient = why ? undefined : await kept?.ensure();
   if (!why && !keptClient) why = "the kept loader could not be started (the server's log says why)";
   const resident: ResidentInfo = {
     ...server,
@@ -391,7 +399,7 @@ async function session(
         resized = on;
         return () => resized = undefined;
       },
-      ...(keptClient ? { startLoader: (o) => kept.session(keptClient, o) } : {}),
+      ...(kept && keptClient ? { startLoader: (o) => kept.session(keptClient, o) } : {}),
     },
   };
   // a command named by a relative path is the client's: looked up from its directory
