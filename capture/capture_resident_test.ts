@@ -400,6 +400,70 @@ captureTest(
   },
 );
 
+captureTest(
+  "the kept loader killed mid-session: that session ends in one line with what was recorded kept, its command ended; the next starts a fresh loader",
+  "sl-resident-",
+  async (tmp) => {
+    const server = await startServer(tmp);
+    try {
+      await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+      await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+      const a = via(server.socket, `${tmp}/a`, [
+        "/bin/sh",
+        "-c",
+        `cat ${tmp}/a.txt >/dev/null; echo $$ > ${tmp}/a.pid; exec sleep 60`,
+      ]);
+      a.stdin.close();
+      const flushed = () => {
+        try {
+          const m = JSON.parse(Deno.readTextFileSync(`${tmp}/a/manifest.json`));
+          return (m.tables?.file?.rows ?? 0) > 0 ? m : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      for (let i = 0; i < 1200 && !flushed(); i++) await new Promise((r) => setTimeout(r, 50));
+      const live = flushed();
+      assert.ok(live?.served_by?.loader?.kept, "the session runs on the kept loader");
+      Deno.kill(live.served_by.loader.pid, "SIGKILL");
+      const ra = await finish(a);
+      assert.equal(ra.code, 1, ra.stderr);
+      assert.match(
+        ra.stderr,
+        /the capture's loader was killed by SIGKILL before the end.*what arrived before stays readable/,
+      );
+      const recA = readRecording(`${tmp}/a`);
+      assert.ok(recA.file.some((f) => f.path === `${tmp}/a.txt`), "what was recorded is kept");
+      const sleeper = Number((await Deno.readTextFile(`${tmp}/a.pid`)).trim());
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i++) {
+        try {
+          gone = Deno.readTextFileSync(`/proc/${sleeper}/stat`).split(") ")[1][0] === "Z";
+        } catch {
+          gone = true;
+        }
+        if (!gone) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(gone, "the session's command was ended, not left running untraced");
+      const b = via(server.socket, `${tmp}/b`, ["/bin/sh", "-c", `cat ${tmp}/b.txt >/dev/null`]);
+      b.stdin.close();
+      const rb = await finish(b);
+      assert.equal(rb.code, 0, rb.stderr);
+      assert.match(rb.stderr, /this session starts a fresh one/);
+      const recB = readRecording(`${tmp}/b`);
+      assert.ok(recB.manifest.served_by?.loader.kept);
+      assert.notEqual(
+        (recB.manifest.served_by!.loader as { pid: number }).pid,
+        live.served_by.loader.pid,
+      );
+      const paths = new Set(recB.file.map((f) => f.path));
+      assert.ok(paths.has(`${tmp}/b.txt`) && !paths.has(`${tmp}/a.txt`));
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
 Deno.test("capture --via with no resident capture at the socket: one line, exit 1", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
   try {
