@@ -464,6 +464,52 @@ captureTest(
   },
 );
 
+captureTest(
+  "each session's kernel counters are its own: io_uring requests of one session are not counted in the next",
+  "sl-resident-",
+  async (tmp) => {
+    // a program that opens and writes a file through io_uring (lab/evasion's)
+    const src = new URL("../lab/evasion/c/uring_openat.c", import.meta.url).pathname;
+    const cc = await new Deno.Command("cc", {
+      args: ["-O1", "-o", `${tmp}/uring_openat`, src],
+      stderr: "piped",
+    }).output();
+    assert.ok(cc.success, dec.decode(cc.stderr));
+    await Deno.mkdir(`${tmp}/work`);
+    await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+    const server = await startServer(tmp);
+    try {
+      const a = via(server.socket, `${tmp}/a`, [`${tmp}/uring_openat`, `${tmp}/work`]);
+      a.stdin.close();
+      const ra = await finish(a);
+      assert.equal(ra.code, 0, ra.stderr);
+      const b = via(server.socket, `${tmp}/b`, ["/bin/sh", "-c", `cat ${tmp}/b.txt >/dev/null`]);
+      b.stdin.close();
+      const rb = await finish(b);
+      assert.equal(rb.code, 0, rb.stderr);
+      const ma = readRecording(`${tmp}/a`).manifest, mb = readRecording(`${tmp}/b`).manifest;
+      assert.ok(
+        ma.served_by?.loader.kept && mb.served_by?.loader.kept,
+        "both on the kept loader",
+      );
+      const total = (r: Record<string, number> | undefined) =>
+        Object.values(r ?? {}).reduce((x, y) => x + y, 0);
+      assert.ok(
+        total(ma.io_uring?.requests) >= 3,
+        `the first session counts its io_uring requests: ${JSON.stringify(ma.io_uring)}`,
+      );
+      assert.equal(
+        total(mb.io_uring?.requests),
+        0,
+        `the second session submitted none: ${JSON.stringify(mb.io_uring)}`,
+      );
+      assert.deepEqual(mb.drops, {}, "nor does it carry drops of another");
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
 Deno.test("capture --via with no resident capture at the socket: one line, exit 1", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "sl-resident-" });
   try {
