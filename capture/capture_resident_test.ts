@@ -70,6 +70,34 @@ async function finish(p: Deno.ChildProcess) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** A session of `cmd` (stdin closed) recorded into `out`, which must exit 0: what its client
+ * said, and the recording. */
+async function servedOk(socket: string, out: string, cmd: string[], options: string[] = []) {
+  const p = via(socket, out, cmd, { options });
+  p.stdin.close();
+  const r = await finish(p);
+  assert.equal(r.code, 0, r.stderr);
+  return { r, rec: readRecording(out) };
+}
+
+/** A test with a resident capture of its own on a socket in its directory, stopped at its end. */
+function residentTest(
+  name: string,
+  fn: (tmp: string, server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
+): void {
+  captureTest(name, "sl-resident-", async (tmp) => {
+    const server = await startServer(tmp);
+    try {
+      await fn(tmp, server);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+/** A command that reads DIR/NAME.txt. */
+const reads = (dir: string, name: string) => ["/bin/sh", "-c", `cat ${dir}/${name}.txt >/dev/null`];
+
 const PY_POST = `
 import ssl, sys, urllib.request
 ctx = ssl.create_default_context(cafile=sys.argv[2])
@@ -292,53 +320,44 @@ captureTest(
   },
 );
 
-captureTest(
+residentTest(
   "a session that asks for other options gets a loader of its own, and says so; the next one is the kept loader's again",
-  "sl-resident-",
-  async (tmp) => {
-    const server = await startServer(tmp);
-    try {
-      await Deno.writeTextFile(`${tmp}/a.txt`, "a");
-      await Deno.writeTextFile(`${tmp}/b.txt`, "b");
-      await Deno.writeTextFile(`${tmp}/c.txt`, "c");
-      const run = async (name: string, options: string[] = []) => {
-        const p = via(server.socket, `${tmp}/${name}`, [
-          "/bin/sh",
-          "-c",
-          `cat ${tmp}/${name}.txt >/dev/null`,
-        ], { options });
-        p.stdin.close();
-        const r = await finish(p);
-        assert.equal(r.code, 0, r.stderr);
-        const rec = readRecording(`${tmp}/${name}`);
-        assert.ok(rec.file.some((f) => f.path === `${tmp}/${name}.txt`), `${name}: its own file`);
-        return { r, m: rec.manifest };
-      };
-      const a = await run("a");
-      const b = await run("b", ["--no-ipc", "--max-tls-bytes", "4096"]);
-      const c = await run("c");
-      const la = a.m.served_by!.loader, lb = b.m.served_by!.loader, lc = c.m.served_by!.loader;
-      assert.ok(la.kept && lc.kept, "sessions with the default options run on the kept loader");
-      assert.equal(la.pid, lc.pid);
-      assert.ok(!lb.kept, "the session with other options had a loader of its own");
-      assert.match(
-        lb.why,
-        /options differ from the kept loader's \(--max-tls-bytes 4096, --no-ipc\)/,
+  async (tmp, server) => {
+    await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+    await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+    await Deno.writeTextFile(`${tmp}/c.txt`, "c");
+    const run = async (name: string, options: string[] = []) => {
+      const { r, rec } = await servedOk(
+        server.socket,
+        `${tmp}/${name}`,
+        reads(tmp, name),
+        options,
       );
-      assert.match(
-        b.r.stderr,
-        /sightline: a loader of its own for this session: its options differ from the kept loader's \(--max-tls-bytes 4096, --no-ipc\)\n/,
-      );
-      assert.doesNotMatch(a.r.stderr, /a loader of its own/);
-      assert.deepEqual(
-        [b.m.options.max_tls_bytes, b.m.options.ipc],
-        [4096, false],
-        "its options are the ones it asked for",
-      );
-      assert.equal(b.m.tables.ipc, undefined, "no ipc table with --no-ipc");
-    } finally {
-      await server.stop();
-    }
+      assert.ok(rec.file.some((f) => f.path === `${tmp}/${name}.txt`), `${name}: its own file`);
+      return { r, m: rec.manifest };
+    };
+    const a = await run("a");
+    const b = await run("b", ["--no-ipc", "--max-tls-bytes", "4096"]);
+    const c = await run("c");
+    const la = a.m.served_by!.loader, lb = b.m.served_by!.loader, lc = c.m.served_by!.loader;
+    assert.ok(la.kept && lc.kept, "sessions with the default options run on the kept loader");
+    assert.equal(la.pid, lc.pid);
+    assert.ok(!lb.kept, "the session with other options had a loader of its own");
+    assert.match(
+      lb.why,
+      /options differ from the kept loader's \(--max-tls-bytes 4096, --no-ipc\)/,
+    );
+    assert.match(
+      b.r.stderr,
+      /sightline: a loader of its own for this session: its options differ from the kept loader's \(--max-tls-bytes 4096, --no-ipc\)\n/,
+    );
+    assert.doesNotMatch(a.r.stderr, /a loader of its own/);
+    assert.deepEqual(
+      [b.m.options.max_tls_bytes, b.m.options.ipc],
+      [4096, false],
+      "its options are the ones it asked for",
+    );
+    assert.equal(b.m.tables.ipc, undefined, "no ipc table with --no-ipc");
   },
 );
 
@@ -351,17 +370,7 @@ captureTest(
     try {
       await Deno.writeTextFile(`${tmp}/a.txt`, "a");
       await Deno.writeTextFile(`${tmp}/b.txt`, "b");
-      const session = async (name: string) => {
-        const p = via(server.socket, `${tmp}/${name}`, [
-          "/bin/sh",
-          "-c",
-          `cat ${tmp}/${name}.txt >/dev/null`,
-        ]);
-        p.stdin.close();
-        const r = await finish(p);
-        assert.equal(r.code, 0, r.stderr);
-        return { r, rec: readRecording(`${tmp}/${name}`) };
-      };
+      const session = (name: string) => servedOk(server.socket, `${tmp}/${name}`, reads(tmp, name));
       const a = await session("a");
       const first = a.rec.manifest.served_by!.loader;
       assert.ok(first.kept);
@@ -400,74 +409,63 @@ captureTest(
   },
 );
 
-captureTest(
+residentTest(
   "the kept loader killed mid-session: that session ends in one line with what was recorded kept, its command ended; the next starts a fresh loader",
-  "sl-resident-",
-  async (tmp) => {
-    const server = await startServer(tmp);
-    try {
-      await Deno.writeTextFile(`${tmp}/a.txt`, "a");
-      await Deno.writeTextFile(`${tmp}/b.txt`, "b");
-      const a = via(server.socket, `${tmp}/a`, [
-        "/bin/sh",
-        "-c",
-        `cat ${tmp}/a.txt >/dev/null; echo $$ > ${tmp}/a.pid; exec sleep 60`,
-      ]);
-      a.stdin.close();
-      const flushed = () => {
-        try {
-          const m = JSON.parse(Deno.readTextFileSync(`${tmp}/a/manifest.json`));
-          return (m.tables?.file?.rows ?? 0) > 0 ? m : undefined;
-        } catch {
-          return undefined;
-        }
-      };
-      for (let i = 0; i < 1200 && !flushed(); i++) await new Promise((r) => setTimeout(r, 50));
-      const live = flushed();
-      assert.ok(live?.served_by?.loader?.kept, "the session runs on the kept loader");
-      Deno.kill(live.served_by.loader.pid, "SIGKILL");
-      const ra = await finish(a);
-      assert.equal(ra.code, 1, ra.stderr);
-      assert.match(
-        ra.stderr,
-        /the capture's loader was killed by SIGKILL before the end.*what arrived before stays readable/,
-      );
-      const recA = readRecording(`${tmp}/a`);
-      assert.ok(recA.file.some((f) => f.path === `${tmp}/a.txt`), "what was recorded is kept");
-      const sleeper = Number((await Deno.readTextFile(`${tmp}/a.pid`)).trim());
-      let gone = false;
-      for (let i = 0; i < 100 && !gone; i++) {
-        try {
-          gone = Deno.readTextFileSync(`/proc/${sleeper}/stat`).split(") ")[1][0] === "Z";
-        } catch {
-          gone = true;
-        }
-        if (!gone) await new Promise((r) => setTimeout(r, 50));
+  async (tmp, server) => {
+    await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+    await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+    const a = via(server.socket, `${tmp}/a`, [
+      "/bin/sh",
+      "-c",
+      `cat ${tmp}/a.txt >/dev/null; echo $$ > ${tmp}/a.pid; exec sleep 60`,
+    ]);
+    a.stdin.close();
+    const flushed = () => {
+      try {
+        const m = JSON.parse(Deno.readTextFileSync(`${tmp}/a/manifest.json`));
+        return (m.tables?.file?.rows ?? 0) > 0 ? m : undefined;
+      } catch {
+        return undefined;
       }
-      assert.ok(gone, "the session's command was ended, not left running untraced");
-      const b = via(server.socket, `${tmp}/b`, ["/bin/sh", "-c", `cat ${tmp}/b.txt >/dev/null`]);
-      b.stdin.close();
-      const rb = await finish(b);
-      assert.equal(rb.code, 0, rb.stderr);
-      assert.match(rb.stderr, /this session starts a fresh one/);
-      const recB = readRecording(`${tmp}/b`);
-      assert.ok(recB.manifest.served_by?.loader.kept);
-      assert.notEqual(
-        (recB.manifest.served_by!.loader as { pid: number }).pid,
-        live.served_by.loader.pid,
-      );
-      const paths = new Set(recB.file.map((f) => f.path));
-      assert.ok(paths.has(`${tmp}/b.txt`) && !paths.has(`${tmp}/a.txt`));
-    } finally {
-      await server.stop();
+    };
+    for (let i = 0; i < 1200 && !flushed(); i++) await new Promise((r) => setTimeout(r, 50));
+    const live = flushed();
+    assert.ok(live?.served_by?.loader?.kept, "the session runs on the kept loader");
+    Deno.kill(live.served_by.loader.pid, "SIGKILL");
+    const ra = await finish(a);
+    assert.equal(ra.code, 1, ra.stderr);
+    assert.match(
+      ra.stderr,
+      /the capture's loader was killed by SIGKILL before the end.*what arrived before stays readable/,
+    );
+    const recA = readRecording(`${tmp}/a`);
+    assert.ok(recA.file.some((f) => f.path === `${tmp}/a.txt`), "what was recorded is kept");
+    const sleeper = Number((await Deno.readTextFile(`${tmp}/a.pid`)).trim());
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      try {
+        gone = Deno.readTextFileSync(`/proc/${sleeper}/stat`).split(") ")[1][0] === "Z";
+      } catch {
+        gone = true;
+      }
+      if (!gone) await new Promise((r) => setTimeout(r, 50));
     }
+    assert.ok(gone, "the session's command was ended, not left running untraced");
+    const { r: rb, rec: recB } = await servedOk(server.socket, `${tmp}/b`, reads(tmp, "b"));
+    assert.match(rb.stderr, /this session starts a fresh one/);
+    assert.ok(recB.manifest.served_by?.loader.kept);
+    assert.notEqual(
+      (recB.manifest.served_by!.loader as { pid: number }).pid,
+      live.served_by.loader.pid,
+    );
+    const paths = new Set(recB.file.map((f) => f.path));
+    assert.ok(paths.has(`${tmp}/b.txt`) && !paths.has(`${tmp}/a.txt`));
   },
 );
 
-captureTest(
+residentTest(
   "each session's kernel counters are its own: io_uring requests of one session are not counted in the next",
-  "sl-resident-",
-  async (tmp) => {
+  async (tmp, server) => {
     // a program that opens and writes a file through io_uring (lab/evasion's)
     const src = new URL("../lab/evasion/c/uring_openat.c", import.meta.url).pathname;
     const cc = await new Deno.Command("cc", {
@@ -477,36 +475,25 @@ captureTest(
     assert.ok(cc.success, dec.decode(cc.stderr));
     await Deno.mkdir(`${tmp}/work`);
     await Deno.writeTextFile(`${tmp}/b.txt`, "b");
-    const server = await startServer(tmp);
-    try {
-      const a = via(server.socket, `${tmp}/a`, [`${tmp}/uring_openat`, `${tmp}/work`]);
-      a.stdin.close();
-      const ra = await finish(a);
-      assert.equal(ra.code, 0, ra.stderr);
-      const b = via(server.socket, `${tmp}/b`, ["/bin/sh", "-c", `cat ${tmp}/b.txt >/dev/null`]);
-      b.stdin.close();
-      const rb = await finish(b);
-      assert.equal(rb.code, 0, rb.stderr);
-      const ma = readRecording(`${tmp}/a`).manifest, mb = readRecording(`${tmp}/b`).manifest;
-      assert.ok(
-        ma.served_by?.loader.kept && mb.served_by?.loader.kept,
-        "both on the kept loader",
-      );
-      const total = (r: Record<string, number> | undefined) =>
-        Object.values(r ?? {}).reduce((x, y) => x + y, 0);
-      assert.ok(
-        total(ma.io_uring?.requests) >= 3,
-        `the first session counts its io_uring requests: ${JSON.stringify(ma.io_uring)}`,
-      );
-      assert.equal(
-        total(mb.io_uring?.requests),
-        0,
-        `the second session submitted none: ${JSON.stringify(mb.io_uring)}`,
-      );
-      assert.deepEqual(mb.drops, {}, "nor does it carry drops of another");
-    } finally {
-      await server.stop();
-    }
+    const a = await servedOk(server.socket, `${tmp}/a`, [`${tmp}/uring_openat`, `${tmp}/work`]);
+    const b = await servedOk(server.socket, `${tmp}/b`, reads(tmp, "b"));
+    const ma = a.rec.manifest, mb = b.rec.manifest;
+    assert.ok(
+      ma.served_by?.loader.kept && mb.served_by?.loader.kept,
+      "both on the kept loader",
+    );
+    const total = (r: Record<string, number> | undefined) =>
+      Object.values(r ?? {}).reduce((x, y) => x + y, 0);
+    assert.ok(
+      total(ma.io_uring?.requests) >= 3,
+      `the first session counts its io_uring requests: ${JSON.stringify(ma.io_uring)}`,
+    );
+    assert.equal(
+      total(mb.io_uring?.requests),
+      0,
+      `the second session submitted none: ${JSON.stringify(mb.io_uring)}`,
+    );
+    assert.deepEqual(mb.drops, {}, "nor does it carry drops of another");
   },
 );
 
