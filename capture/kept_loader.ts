@@ -92,11 +92,13 @@ export class KeptLoader {
   async #start(): Promise<LoaderClient | undefined> {
     let client: LoaderClient;
     try {
-      // its own environment is nobody's: each session's command gets its client's
+      // its own environment is nobody's (each session's command gets its client's) but for
+      // SIGHTLINE_DEBUG, its phase log
+      const debug = Deno.env.get("SIGHTLINE_DEBUG");
       client = await LoaderClient.start({
         ...this.options,
         serve: true,
-        commandEnv: {},
+        commandEnv: debug === undefined ? {} : { SIGHTLINE_DEBUG: debug },
         loaderPath: this.loaderPath,
       });
       client.listen((ev) => {
