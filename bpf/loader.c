@@ -6,6 +6,10 @@
  *   sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]... [--no-gate]
  *                    [--uid N --gid N] [--cwd DIR] [--events-mb N] [--tls-mb N] [--no-ipc]
  *                    [--stdio-of PID] [-- CMD ARGS...]
+ *   sightline-loader --serve-sock PATH [--max-tls-bytes N] [--no-gate] [--no-ipc] [--events-mb N]
+ *                    [--tls-mb N]
+ *                                    a kept loader (capture --serve): loaded once, then runs the
+ *                                    sessions the server asks for one after another (below)
  *   sightline-loader --layout        prints the record layouts (events.h) as JSON
  *   sightline-loader --btf-id FILE   prints the size and CRC-32 of a BTF file (make records
  *                                    the kernel's next to the minimal BTF it cut from it)
@@ -40,10 +44,23 @@
  *   ID trace PID                     add a process to the traced set
  *   ID trackfds                      follow which socket per-direction TLS contexts use
  *   ID go                            exec the command
- *   ID stop                          drain and exit
+ *   ID stop                          drain and exit (a kept loader: end the session)
+ *   ID end                           what SIGTERM does: end the command, then the session
  * Each command is answered by an SL_K_REPLY record with its ID; attach and detach commands that
  * arrive while the TLS programs are still loading are answered once they are (see "loading in
  * parts"), after commands that came later.
+ *
+ * Sessions (--serve-sock, a resident capture's kept loader, capture/kept_loader.ts): the loader
+ * connects to PATH as above (hello, the watchdog's connection, the load's records and a first
+ * SL_K_READY), then takes commands there, one a line: `ID session DIR` runs one session, as a
+ * loader started for it would (DIR/session: its command, user, directory, --stdio-of pid and
+ * environment, NUL-separated, see read_session), with its records and commands on a connection
+ * of its own to DIR/loader.sock; the reply to `session` comes at its end, once everything is
+ * delivered and its probes are detached. `ID stop` there ends the loader. Between sessions the
+ * traced set is emptied behind a grace period (untrace_all: no record of a process of one
+ * session reaches the next one's connection, and a process one left running is traced by no
+ * other), the per-process maps and the known files are cleared, the gate reopened, and each
+ * session's counters (drops, misses, io_uring) are the differences from its start.
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -161,6 +178,11 @@ static unsigned long long gone_at; /* when the capture process went away (ms), o
 static pid_t child = -1;
 static int go_fd = -1, err_fd = -1;
 static int stdio_of[3] = {-1, -1, -1}; /* --stdio-of: the command's fds 0-2, or -1 */
+/* --serve-sock: a kept loader, sessions one after another ("Sessions" above) */
+static int persistent;
+static int ctl = -1; /* the server's connection, once loaded (sock is the session's) */
+static char **cmd_env; /* a session's command's environment (else the loader's own) */
+static int quit; /* a kept loader ends after the session under way */
 static int tty = -1; /* the controlling terminal the command gets the foreground of, or -1 */
 static int child_status, child_errno, child_done;
 /* when the command (or the --pid target) ended with traced processes still running (ms), or 0:
@@ -180,6 +202,9 @@ static size_t libbpf_log_len;
 static pthread_mutex_t libbpf_log_lock = PTHREAD_MUTEX_INITIALIZER; /* parts load in threads */
 
 static void die(int code, const char *fmt, ...);
+static void end_session_command(void);
+static void read_ctl(int idle);
+static void reap_earlier(void);
 static void resume_stopped(void);
 static void close_gate(void);
 static void drain_stops(void);
@@ -435,19 +460,14 @@ static void sum_percpu(int fd, __u32 n, __u64 *out)
 	free(keys);
 }
 
-/*
- * Sends the counters (SL_K_STATS): every second while they change (records forwarded, drops,
- * missed runs, gated processes, io_uring requests), and once more at the end (`always`). An
- * idle capture sends nothing, so the capture process is not woken for it.
- */
-static void send_stats(int always)
+static struct sl_stats stats_last, stats_base; /* sent last; the counters at the session's start */
+static int stats_sent;
+
+/* The kernel's counters as they are now: drops, missed runs, io_uring requests (into s). */
+static void read_counters(struct sl_stats *s)
 {
-	static struct sl_stats last;
-	static int sent;
-	struct sl_stats s;
-	fill_hdr(&s.h, SL_K_STATS);
-	sum_percpu(bpf_map__fd(skel->maps.drops), SL_KIND_KERNEL_MAX, s.drops);
-	s.misses = 0;
+	sum_percpu(bpf_map__fd(skel->maps.drops), SL_KIND_KERNEL_MAX, s->drops);
+	s->misses = 0;
 	for (int i = 0; i < N_PARTS; i++) {
 		if (!parts[i].joined || !parts[i].s)
 			continue;
@@ -459,21 +479,42 @@ static void send_stats(int always)
 			memset(&info, 0, sizeof(info));
 			if (bpf_program__fd(p) >= 0 &&
 			    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
-				s.misses += info.recursion_misses;
+				s->misses += info.recursion_misses;
 		}
+	}
+	__u64 uring[2 * SL_URING_OPS];
+	sum_percpu(bpf_map__fd(skel->maps.uring_counts), 2 * SL_URING_OPS, uring);
+	memcpy(s->uring_seen, uring, sizeof(s->uring_seen));
+	memcpy(s->uring_recorded, uring + SL_URING_OPS, sizeof(s->uring_recorded));
+}
+
+/*
+ * Sends the counters (SL_K_STATS): every second while they change (records forwarded, drops,
+ * missed runs, gated processes, io_uring requests), and once more at the end (`always`). An
+ * idle capture sends nothing, so the capture process is not woken for it. A kept loader's
+ * session's are the differences from its start (stats_base; zero for a loader of its own).
+ */
+static void send_stats(int always)
+{
+	struct sl_stats s;
+	fill_hdr(&s.h, SL_K_STATS);
+	read_counters(&s);
+	for (int i = 0; i < SL_KIND_KERNEL_MAX; i++)
+		s.drops[i] -= stats_base.drops[i];
+	s.misses -= stats_base.misses;
+	for (int i = 0; i < SL_URING_OPS; i++) {
+		s.uring_seen[i] -= stats_base.uring_seen[i];
+		s.uring_recorded[i] -= stats_base.uring_recorded[i];
 	}
 	s.records = n_records;
 	s.bytes = n_bytes;
 	s.gated = n_gated;
-	__u64 uring[2 * SL_URING_OPS];
-	sum_percpu(bpf_map__fd(skel->maps.uring_counts), 2 * SL_URING_OPS, uring);
-	memcpy(s.uring_seen, uring, sizeof(s.uring_seen));
-	memcpy(s.uring_recorded, uring + SL_URING_OPS, sizeof(s.uring_recorded));
 	const size_t from = offsetof(struct sl_stats, drops); /* the header has the time */
-	if (!always && sent && !memcmp((char *)&s + from, (char *)&last + from, sizeof(s) - from))
+	if (!always && stats_sent &&
+	    !memcmp((char *)&s + from, (char *)&stats_last + from, sizeof(s) - from))
 		return;
-	last = s;
-	sent = 1;
+	stats_last = s;
+	stats_sent = 1;
 	put_frame(&s, sizeof(s));
 }
 
@@ -1060,6 +1101,10 @@ static void handle_command(char *line)
 	} else if (!strcmp(verb, "stop")) {
 		stopping = 1;
 		put_text(SL_K_REPLY, id, 0, "ok");
+	} else if (!strcmp(verb, "end")) {
+		/* a kept loader's session's SIGTERM (the loader's own would end every session) */
+		end_session_command();
+		put_text(SL_K_REPLY, id, 0, "ok");
 	} else {
 		put_text(SL_K_REPLY, id, -EINVAL, "unknown command");
 	}
@@ -1110,6 +1155,15 @@ static void end_child(int sig)
 		continue_job();
 }
 
+/* What SIGTERM or SIGHUP asks: a command never released is not asked (it may ignore the signal,
+ * and a `go` read before its SIGCHLD would run it): the end kills and reaps it (end_unreleased). */
+static void end_session_command(void)
+{
+	if (child > 0 && !child_done && go_fd < 0)
+		end_child(SIGTERM);
+	else
+		stopping = 1;
+}
 
 /*
  * The capture process is gone (killed, crashed): nothing can be recorded any more, so the
@@ -1182,6 +1236,8 @@ static void spawn(char **argv, uid_t uid, gid_t gid, const char *cwd, const sigs
 		if (!e && uid != (uid_t)-1 && setuid(uid))
 			e = errno;
 		char c = 'r';
+		if (cmd_env)
+			environ = cmd_env; /* a kept loader's session: its client's */
 		if (!e && write(ready[1], &c, 1) == 1 && read(go[0], &c, 1) == 1) {
 			execvp(argv[0], argv);
 			e = errno;
@@ -1770,6 +1826,584 @@ static __u32 attach_optional(void)
 	return missing;
 }
 
+/*
+ * The loop of a capture (of a kept loader: of a session): records read, commands answered,
+ * signals, the command's end and what of it lingers, until `stopping`.
+ */
+static void run_loop(struct ring_buffer *rb, int sfd, int tfd, int tls_fd, int pidfd)
+{
+	int poll_ms = POLL_BUSY_MS;
+	unsigned long long rate_ns = now_ns(CLOCK_MONOTONIC), rate_bytes = n_bytes;
+	while (!stopping) {
+		struct epoll_event evs[8];
+		/* the kernel side wakes us only for urgent records or when a lot piled up; while
+		 * records trickle (poll_ms -1) the one-second tick reads them */
+		int wait_ms = deferred_runnable() ? 0 : poll_ms;
+		if (ended_at && (wait_ms < 0 || wait_ms > LINGER_POLL_MS))
+			wait_ms = LINGER_POLL_MS;
+		int n = epoll_wait(ep, evs, 8, wait_ms);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == sock) {
+				read_commands();
+			} else if (fd == ctl) {
+				read_ctl(0);
+			} else if (fd == tls_fd) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, tls_fd, NULL);
+				tls_part_done();
+			} else if (fd == parts[PART_TLS_MORE].ready_fd) {
+				more_part_done();
+			} else if (fd == sfd) {
+				struct signalfd_siginfo si;
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGCHLD)
+						reap_earlier();
+					if (si.ssi_signo == SIGCHLD && child > 0 && !child_done) {
+						int st;
+						int how = WNOHANG | (tty >= 0 ? WUNTRACED | WCONTINUED : 0);
+						while (!child_done && waitpid(child, &st, how) == child) {
+							if (WIFSTOPPED(st)) {
+								child_stopped_by(WSTOPSIG(st));
+								continue;
+							}
+							if (WIFCONTINUED(st)) {
+								child_stopped = 0; /* by whoever */
+								continue;
+							}
+							phase("command ended");
+							child_status = st;
+							child_done = 1;
+							if (tty >= 0 && tcgetpgrp(tty) == child)
+								give_terminal(getpgrp());
+							root_ended();
+						}
+					} else if (si.ssi_signo == SIGCONT) {
+						job_continued();
+					} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
+						/* a command never released is not asked (it may ignore the
+						 * signal, and a `go` read before its SIGCHLD would run it):
+						 * the end kills and reaps it, end_unreleased */
+						quit = 1; /* a kept loader: its last session */
+						if (child > 0 && !child_done && go_fd < 0)
+							end_child(si.ssi_signo);
+						else
+							stopping = 1;
+					}
+					/* SIGINT: the terminal sent it to the command too */
+				}
+			} else if (fd == tfd) {
+				unsigned long long t;
+				if (read(tfd, &t, sizeof(t)) > 0)
+					send_stats(0);
+			} else if (fd == err_fd) {
+				int e = 0;
+				ssize_t k = read(err_fd, &e, sizeof(e));
+				if (k == sizeof(e))
+					child_errno = e;
+				epoll_ctl(ep, EPOLL_CTL_DEL, err_fd, NULL);
+				close(err_fd);
+				err_fd = -1;
+			} else if (fd == pidfd) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, pidfd, NULL); /* readable from now on */
+				child_status = -1;
+				child_done = 1;
+				root_ended();
+			}
+		}
+		ring_buffer__consume(rb);
+		unsigned long long t = now_ns(CLOCK_MONOTONIC);
+		if (t - rate_ns >= POLL_BUSY_MS * 1000000ULL) {
+			int busy = (n_bytes - rate_bytes) * 1000000000ULL >=
+				   (unsigned long long)POLL_BUSY_RATE * (t - rate_ns);
+			poll_ms = busy ? POLL_BUSY_MS : -1;
+			rate_ns = t;
+			rate_bytes = n_bytes;
+		}
+		flush_out(); /* the replies so far (a `go`'s) before a deferred attach */
+		run_deferred();
+		flush_out();
+		if (gone_at && now_ns(CLOCK_MONOTONIC) / 1000000 - gone_at > 5000 && !child_done)
+			kill(child, SIGKILL);
+		if (ended_at && (now_ns(CLOCK_MONOTONIC) / 1000000 - ended_at > LINGER_MS ||
+				 !traced_alive()))
+			stopping = 1;
+	}
+
+}
+
+/* ------------------------------------------------------------------ sessions */
+
+/* The client's stdin, stdout and stderr (--stdio-of PID) into stdio_of; 0, or -1 with why. */
+static int take_stdio_of(pid_t pid, char *why, size_t len)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0) {
+		snprintf(why, len, "--stdio-of %d: %s (has the client gone?)", pid, strerror(errno));
+		return -1;
+	}
+	for (int fd = 0; fd < 3; fd++) {
+		/* (O_CLOEXEC: pidfd_getfd sets it) */
+		stdio_of[fd] = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+		if (stdio_of[fd] < 0) {
+			int e = errno;
+			snprintf(why, len, "--stdio-of %d: cannot take its %s: %s%s", pid,
+				 fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr", strerror(e),
+				 e == EBADF   ? " (it is closed: give the client one)"
+				 : e == EPERM ? " (ptrace is restricted here: kernel.yama.ptrace_scope)"
+					      : "");
+			for (int k = 0; k < fd; k++) {
+				close(stdio_of[k]);
+				stdio_of[k] = -1;
+			}
+			close(pfd);
+			return -1;
+		}
+	}
+	close(pfd);
+	return 0;
+}
+
+/* Commands released and still running when their session ended: reaped when they end. */
+static pid_t earlier[256];
+static int n_earlier;
+
+static void reap_earlier(void)
+{
+	for (int i = 0; i < n_earlier;)
+		if (waitpid(earlier[i], NULL, WNOHANG) != 0)
+			earlier[i] = earlier[--n_earlier];
+		else
+			i++;
+}
+
+/*
+ * One RCU grace period (membarrier(2)'s MEMBARRIER_CMD_GLOBAL is synchronize_rcu()): every
+ * eBPF program that was running when it began has returned (tracepoint and uprobe programs run
+ * inside an RCU read-side section), its records committed to the ring buffer.
+ */
+static void grace_period(void)
+{
+	if (syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0) == 0)
+		return;
+	struct timespec t = {0, 50 * 1000000L}; /* no membarrier: far longer than a program runs */
+	nanosleep(&t, NULL);
+}
+
+/*
+ * Empties the traced set for good: cleared, then a grace period, again while a program that was
+ * running at the clear (a fork of a traced process) set a bit after it. Once it returns no
+ * program traces anything, and every record of a traced process is in the ring buffers.
+ */
+static void untrace_all(void)
+{
+	size_t words = sizeof(skel->bss->traced_bits) / sizeof(skel->bss->traced_bits[0]);
+	for (int round = 0; round < 16; round++) {
+		int any = 0;
+		for (size_t w = 0; w < words; w++)
+			if (__atomic_load_n(&skel->bss->traced_bits[w], __ATOMIC_RELAXED)) {
+				any = 1;
+				__atomic_store_n(&skel->bss->traced_bits[w], 0, __ATOMIC_SEQ_CST);
+			}
+		if (!any && round)
+			return;
+		grace_period();
+	}
+}
+
+/* Deletes every entry of a hash map (keys listed first: deleting while walking skips some). */
+static void clear_map(struct bpf_map *m)
+{
+	int fd = bpf_map__fd(m);
+	size_t ks = bpf_map__key_size(m), n = 0, cap = 0;
+	char *keys = NULL;
+	if (fd < 0)
+		return;
+	for (;;) {
+		if (n == cap) {
+			char *more = realloc(keys, (cap = cap ? 2 * cap : 256) * ks);
+			if (!more)
+				break;
+			keys = more;
+		}
+		if (bpf_map_get_next_key(fd, n ? keys + (n - 1) * ks : NULL, keys + n * ks))
+			break;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * ks);
+	free(keys);
+}
+
+/* Writes one record to the server's connection (a reply to its `session` or `stop`). */
+static void ctl_reply(__u32 id, int err, const char *text)
+{
+	int s = sock;
+	size_t o = outlen;
+	if (o) /* (the session's frames go first) */
+		flush_out();
+	sock = ctl;
+	put_text(SL_K_REPLY, id, err, text);
+	size_t done = 0;
+	while (done < outlen) {
+		ssize_t n = send(ctl, outbuf + done, outlen - done, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			quit = 1; /* the server is gone */
+			break;
+		}
+		done += n;
+	}
+	outlen = 0;
+	sock = s;
+}
+
+/* A session's command, user, directory, --stdio-of pid and environment (read_session). */
+struct session_args {
+	char *buf;
+	char **argv, **env;
+	long long uid, gid;
+	char *cwd;
+	pid_t stdio_pid;
+};
+
+/*
+ * DIR/session: NUL-terminated fields UID GID CWD STDIO_PID ARGC ARGV... ENV... (UID and GID
+ * -1 for none, CWD "" for none). 0, or -1 with why.
+ */
+static int read_session(const char *dir, struct session_args *a, char *why, size_t len)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%.91s/session", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & 077) ||
+	    st.st_size > (4 << 20)) {
+		snprintf(why, len, "%s: %s", path, fd < 0 ? strerror(errno) : "not root's alone");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	a->buf = malloc(st.st_size + 1);
+	ssize_t got = a->buf ? read(fd, a->buf, st.st_size) : -1;
+	close(fd);
+	if (got != st.st_size) {
+		snprintf(why, len, "%s: cannot read it", path);
+		return -1;
+	}
+	a->buf[got] = 0;
+	size_t n = 0;
+	for (ssize_t i = 0; i < got; i++)
+		n += !a->buf[i];
+	char **f = calloc(n + 2, sizeof(*f));
+	if (!f) {
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	size_t k = 0;
+	for (char *p = a->buf; p < a->buf + got && k < n; p += strlen(p) + 1)
+		f[k++] = p;
+	long long argc = k >= 5 ? atoll(f[4]) : 0;
+	if (k < 5 || argc < 1 || (size_t)argc > k - 5) {
+		free(f);
+		snprintf(why, len, "%s: not a session (no command)", path);
+		return -1;
+	}
+	a->uid = atoll(f[0]);
+	a->gid = atoll(f[1]);
+	a->cwd = f[2][0] ? f[2] : NULL;
+	a->stdio_pid = (pid_t)atoll(f[3]);
+	/* argv and env, each NULL-terminated, in one array: f[5..5+argc) NULL f[5+argc..k) NULL */
+	char **v = calloc(k + 2, sizeof(*v));
+	if (!v) {
+		free(f);
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	memcpy(v, f + 5, argc * sizeof(*v));
+	memcpy(v + argc + 1, f + 5 + argc, (k - 5 - argc) * sizeof(*v));
+	a->argv = v;
+	a->env = v + argc + 1;
+	free(f);
+	return 0;
+}
+
+static void free_session(struct session_args *a)
+{
+	free(a->buf);
+	free(a->argv);
+	memset(a, 0, sizeof(*a));
+	cmd_env = NULL;
+}
+
+/* Closes the session's uprobe links, each from a thread of its own (their grace periods
+ * overlap), and waits for them. */
+static void detach_links(void)
+{
+	static pthread_t th[MAX_LINKS];
+	static int started[MAX_LINKS];
+	for (int i = 0; i < n_links; i++) {
+		started[i] = links[i] >= 0 &&
+			     pthread_create(&th[i], NULL, close_link, (void *)(long)links[i]) == 0;
+		if (!started[i] && links[i] >= 0)
+			close(links[i]);
+	}
+	for (int i = 0; i < n_links; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	n_links = 0;
+}
+
+/*
+ * Starts a session of a kept loader: its connection (hello), the client's stdio, the per-session
+ * state reset, the gate reopened, the counters' base, the command forked (held at its exec
+ * until `go`), SL_K_READY. 0, or -1 with why (nothing of it left).
+ */
+static int session_begin(const char *dir, struct session_args *a, __u32 missing, char *why,
+			 size_t len)
+{
+	if (read_session(dir, a, why, len))
+		return -1;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.91s/loader.sock", dir);
+	static const char hello[] = "SLHELLO " SL_EVENTS_HASH "\n";
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    write(sock, hello, sizeof(hello) - 1) != (ssize_t)(sizeof(hello) - 1)) {
+		snprintf(why, len, "cannot connect to %s: %s", sa.sun_path, strerror(errno));
+		if (sock >= 0)
+			close(sock);
+		sock = -1;
+		return -1;
+	}
+	int sndbuf = 64 << 20;
+	if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
+		setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	/* the session's state, as a loader of its own starts with */
+	child = -1;
+	go_fd = err_fd = -1;
+	tty = -1;
+	child_status = child_errno = child_done = 0;
+	child_stopped = in_background = 0;
+	ended_at = gone_at = 0;
+	stopping = 0;
+	n_records = n_bytes = n_gated = 0;
+	n_stopped = 0;
+	n_links = 0;
+	outlen = cmdlen = 0;
+	stats_sent = 0;
+	__atomic_store_n(&skel->bss->sock_watch, 0, __ATOMIC_SEQ_CST);
+	read_counters(&stats_base);
+	__atomic_fetch_and(&skel->bss->gate_state, ~SL_GATE_CLOSED, __ATOMIC_SEQ_CST);
+	gate_live = 1;
+	if (a->stdio_pid && take_stdio_of(a->stdio_pid, why, len)) {
+		put_text(SL_K_LOG, 0, -EXIT_USAGE, why);
+		flush_out();
+		return -1; /* (session_end closes the connection) */
+	}
+	cmd_env = a->env;
+	sigset_t none;
+	sigemptyset(&none);
+	spawn(a->argv, a->uid < 0 ? (uid_t)-1 : (uid_t)a->uid, a->gid < 0 ? (gid_t)-1 : (gid_t)a->gid,
+	      a->cwd, &none);
+	struct sl_ready r;
+	fill_hdr(&r.h, SL_K_READY);
+	r.boot_to_real_ns = (__s64)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME));
+	r.child_pid = child > 0 ? child : 0;
+	r.ncpus = libbpf_num_possible_cpus();
+	r.max_tls_bytes = skel->rodata->max_tls_bytes;
+	r.version = VERSION;
+	r.missing = missing;
+	r._pad = 0;
+	put_frame(&r, sizeof(r));
+	flush_out();
+	int fds[] = {sock, err_fd};
+	for (unsigned i = 0; i < 2; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+		if (fds[i] >= 0)
+			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+	}
+	phase("session started");
+	return 0;
+}
+
+/*
+ * Ends a kept loader's session as a loader of its own ends (the same drain, SL_K_CHILD and
+ * stats), but keeps the programs: the traced set emptied behind a grace period before the last
+ * drain (so nothing of this session reaches the next one), the stops answered, the connection
+ * closed, then the session's probes detached and the per-process maps and known files cleared.
+ */
+static void session_end(struct ring_buffer *rb, int began)
+{
+	phase("session stopping");
+	while (run_deferred())
+		;
+	close_gate();
+	int unreleased = child > 0 && go_fd >= 0 && !child_done;
+	end_unreleased();
+	untrace_all();
+	ring_buffer__consume(rb);
+	if (err_fd >= 0) {
+		if (!unreleased) {
+			int e = 0;
+			if (read(err_fd, &e, sizeof(e)) == sizeof(e))
+				child_errno = e;
+		}
+		epoll_ctl(ep, EPOLL_CTL_DEL, err_fd, NULL);
+		close(err_fd);
+		err_fd = -1;
+	}
+	if (began && (child_done || child_errno) && !unreleased) {
+		struct sl_child c;
+		fill_hdr(&c.h, SL_K_CHILD);
+		c.h.pid = child;
+		c.status = child_status;
+		c.exec_errno = child_errno;
+		put_frame(&c, sizeof(c));
+	}
+	if (began)
+		send_stats(1);
+	flush_out();
+	resume_stopped();
+	if (sock >= 0) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, sock, NULL);
+		close(sock);
+		sock = -1;
+	}
+	for (int fd = 0; fd < 3; fd++)
+		if (stdio_of[fd] >= 0) {
+			close(stdio_of[fd]);
+			stdio_of[fd] = -1;
+		}
+	if (child > 0 && !child_done && n_earlier < (int)(sizeof(earlier) / sizeof(earlier[0])))
+		earlier[n_earlier++] = child;
+	child = -1;
+	detach_links();
+	clear_map(skel->maps.known_files);
+	clear_map(skel->maps.gate_stops);
+	clear_map(skel->maps.tls_stash);
+	clear_map(skel->maps.tls_seq);
+	clear_map(skel->maps.dns_socks);
+	clear_map(skel->maps.ipc_chans);
+	clear_map(skel->maps.uring_waits);
+	phase("session ended");
+}
+
+static char ctlbuf[4096];
+static size_t ctllen;
+/* the `session` asked for, when one is: a directory short enough for DIR/loader.sock */
+static char session_dir[92];
+static __u32 session_id;
+
+/* Reads the server's commands; `idle`: no session runs (else a second one is refused). */
+static void read_ctl(int idle)
+{
+	for (;;) {
+		ssize_t n = recv(ctl, ctlbuf + ctllen, sizeof(ctlbuf) - 1 - ctllen, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			/* the server is gone: the session under way ends as if its client went */
+			epoll_ctl(ep, EPOLL_CTL_DEL, ctl, NULL);
+			quit = 1;
+			if (!idle)
+				capture_gone();
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		ctllen += n;
+		ctlbuf[ctllen] = 0;
+		char *start = ctlbuf, *nl;
+		while ((nl = memchr(start, '\n', ctlbuf + ctllen - start))) {
+			*nl = 0;
+			unsigned id;
+			char verb[16];
+			int used = 0;
+			if (sscanf(start, "%u %15s %n", &id, verb, &used) >= 2) {
+				if (!strcmp(verb, "session") && used &&
+				    strlen(start + used) >= sizeof(session_dir)) {
+					ctl_reply(id, -ENAMETOOLONG, "the session's directory's name is too long");
+				} else if (!strcmp(verb, "session") && idle && !session_dir[0] && used) {
+					snprintf(session_dir, sizeof(session_dir), "%s", start + used);
+					session_id = id;
+				} else if (!strcmp(verb, "session")) {
+					ctl_reply(id, -EBUSY, "a session is under way");
+				} else if (!strcmp(verb, "stop")) {
+					quit = 1;
+					if (!idle)
+						stopping = 1;
+					ctl_reply(id, 0, "ok");
+				} else {
+					ctl_reply(id, -EINVAL, "unknown command");
+				}
+			}
+			start = nl + 1;
+		}
+		ctllen -= start - ctlbuf;
+		memmove(ctlbuf, start, ctllen);
+		if (ctllen == sizeof(ctlbuf) - 1)
+			ctllen = 0;
+	}
+}
+
+/*
+ * A kept loader's life once loaded: waits (no timer: an idle loader is never woken) for the
+ * server's `session`, runs it, ends it, and again, until `stop`, SIGTERM or SIGHUP, or the
+ * server's going.
+ */
+static void serve_sessions(struct ring_buffer *rb, int sfd, int tfd, int tls_fd, __u32 missing)
+{
+	struct itimerspec off = {{0, 0}, {0, 0}}, tick = {{POLL_IDLE_MS / 1000, 0},
+							 {POLL_IDLE_MS / 1000, 0}};
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = ctl};
+	epoll_ctl(ep, EPOLL_CTL_ADD, ctl, &ev);
+	while (!quit) {
+		timerfd_settime(tfd, 0, &off, NULL);
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == ctl) {
+				read_ctl(1);
+			} else if (fd == sfd) {
+				struct signalfd_siginfo si;
+				while (read(sfd, &si, sizeof(si)) == sizeof(si))
+					if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)
+						quit = 1;
+				reap_earlier();
+			} else if (fd == tls_fd) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, tls_fd, NULL);
+				tls_part_done();
+			} else if (fd == parts[PART_TLS_MORE].ready_fd) {
+				more_part_done();
+			}
+		}
+		ring_buffer__consume(rb); /* (nothing is traced: nothing comes) */
+		if (quit || !session_dir[0])
+			continue;
+		struct session_args a = {0};
+		char why[512];
+		phase("session");
+		int began = session_begin(session_dir, &a, missing, why, sizeof(why)) == 0;
+		if (began || sock >= 0) {
+			if (began) {
+				timerfd_settime(tfd, 0, &tick, NULL);
+				run_loop(rb, sfd, tfd, tls_fd, -1);
+			}
+			session_end(rb, began);
+		}
+		free_session(&a);
+		session_dir[0] = 0;
+		ctl_reply(session_id, began ? 0 : -EINVAL, began ? "ended" : why);
+	}
+}
+
 /* ------------------------------------------------------------------ main */
 
 /* A decimal number from MIN to MAX given to NAME, or a one-line error (never read as 0). */
@@ -1792,6 +2426,8 @@ static void usage(void)
 		"usage: sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]...\n"
 		"                        [--no-gate] [--uid N --gid N] [--cwd DIR] [--events-mb N]\n"
 		"                        [--tls-mb N] [--no-ipc] [--stdio-of PID] [-- CMD ARGS...]\n"
+		"       sightline-loader --serve-sock PATH [--max-tls-bytes N] [--no-gate] [--no-ipc]\n"
+		"                        [--events-mb N] [--tls-mb N]\n"
 		"       sightline-loader --layout\n");
 	exit(EXIT_USAGE);
 }
@@ -1815,12 +2451,17 @@ int main(int argc, char **argv)
 		{"no-ipc", no_argument, 0, 'I'},
 		{"watchdog", no_argument, 0, 'W'},
 		{"stdio-of", required_argument, 0, 'S'},
+		{"serve-sock", required_argument, 0, 'P'},
 		{0, 0, 0, 0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': sock_path = optarg; break;
+		case 'P':
+			sock_path = optarg;
+			persistent = 1;
+			break;
 		case 'm': max_tls = strtoul(optarg, NULL, 0); break;
 		case 'c': comm = optarg; break;
 		case 'p':
@@ -1851,7 +2492,8 @@ int main(int argc, char **argv)
 		}
 	}
 	char **cmd = optind < argc ? argv + optind : NULL;
-	if (!sock_path || (!cmd && !n_pids && !comm))
+	if (!sock_path || (!cmd && !n_pids && !comm && !persistent) ||
+	    (persistent && (cmd || n_pids || comm || stdio_pid)))
 		usage();
 	/* the kernel keeps a comm's first 15 bytes: a longer --comm is matched by those, by the
 	 * processes already running (trace_existing) as by the kernel side */
@@ -1931,23 +2573,9 @@ int main(int argc, char **argv)
 	}
 	if (stdio_pid) {
 		/* the client's fds, taken now: one that has gone is said before anything loads */
-		int pfd = (int)syscall(SYS_pidfd_open, stdio_pid, 0);
-		if (pfd < 0)
-			die(EXIT_USAGE, "--stdio-of %d: %s (has the client gone?)", stdio_pid,
-			    strerror(errno));
-		for (int fd = 0; fd < 3; fd++) {
-			/* (O_CLOEXEC: pidfd_getfd sets it) */
-			stdio_of[fd] = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
-			if (stdio_of[fd] < 0) {
-				int e = errno;
-				die(EXIT_USAGE, "--stdio-of %d: cannot take its %s: %s%s", stdio_pid,
-				    fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr", strerror(e),
-				    e == EBADF   ? " (it is closed: give the client one)"
-				    : e == EPERM ? " (ptrace is restricted here: kernel.yama.ptrace_scope)"
-						 : "");
-			}
-		}
-		close(pfd);
+		char why[256];
+		if (take_stdio_of(stdio_pid, why, sizeof(why)))
+			die(EXIT_USAGE, "%s", why);
 	}
 
 	if (access(KERNEL_BTF, R_OK))
@@ -2017,6 +2645,8 @@ int main(int argc, char **argv)
 		    strerror(e));
 	}
 	__u32 missing = attach_optional();
+	if (persistent)
+		tls_part_done(); /* loaded before the first session, not during it */
 
 	phase("attached");
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -2060,6 +2690,12 @@ int main(int argc, char **argv)
 	put_frame(&r, sizeof(r));
 	flush_out();
 
+	if (persistent) { /* loaded: the server's connection from now on, sessions their own */
+		if (sock < 0)
+			exit(EXIT_SOCK); /* the server went while it loaded */
+		ctl = sock;
+		sock = -1;
+	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = {{POLL_IDLE_MS / 1000, 0}, {POLL_IDLE_MS / 1000, 0}};
@@ -2076,99 +2712,15 @@ int main(int argc, char **argv)
 		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
 
-	int poll_ms = POLL_BUSY_MS;
-	unsigned long long rate_ns = now_ns(CLOCK_MONOTONIC), rate_bytes = n_bytes;
-	while (!stopping) {
-		struct epoll_event evs[8];
-		/* the kernel side wakes us only for urgent records or when a lot piled up; while
-		 * records trickle (poll_ms -1) the one-second tick reads them */
-		int wait_ms = deferred_runnable() ? 0 : poll_ms;
-		if (ended_at && (wait_ms < 0 || wait_ms > LINGER_POLL_MS))
-			wait_ms = LINGER_POLL_MS;
-		int n = epoll_wait(ep, evs, 8, wait_ms);
-		if (n < 0 && errno != EINTR)
-			break;
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			if (fd == sock) {
-				read_commands();
-			} else if (fd == tls_fd) {
-				epoll_ctl(ep, EPOLL_CTL_DEL, tls_fd, NULL);
-				tls_part_done();
-			} else if (fd == parts[PART_TLS_MORE].ready_fd) {
-				more_part_done();
-			} else if (fd == sfd) {
-				struct signalfd_siginfo si;
-				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGCHLD && child > 0 && !child_done) {
-						int st;
-						int how = WNOHANG | (tty >= 0 ? WUNTRACED | WCONTINUED : 0);
-						while (!child_done && waitpid(child, &st, how) == child) {
-							if (WIFSTOPPED(st)) {
-								child_stopped_by(WSTOPSIG(st));
-								continue;
-							}
-							if (WIFCONTINUED(st)) {
-								child_stopped = 0; /* by whoever */
-								continue;
-							}
-							phase("command ended");
-							child_status = st;
-							child_done = 1;
-							if (tty >= 0 && tcgetpgrp(tty) == child)
-								give_terminal(getpgrp());
-							root_ended();
-						}
-					} else if (si.ssi_signo == SIGCONT) {
-						job_continued();
-					} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
-						/* a command never released is not asked (it may ignore the
-						 * signal, and a `go` read before its SIGCHLD would run it):
-						 * the end kills and reaps it, end_unreleased */
-						if (child > 0 && !child_done && go_fd < 0)
-							end_child(si.ssi_signo);
-						else
-							stopping = 1;
-					}
-					/* SIGINT: the terminal sent it to the command too */
-				}
-			} else if (fd == tfd) {
-				unsigned long long t;
-				if (read(tfd, &t, sizeof(t)) > 0)
-					send_stats(0);
-			} else if (fd == err_fd) {
-				int e = 0;
-				ssize_t k = read(err_fd, &e, sizeof(e));
-				if (k == sizeof(e))
-					child_errno = e;
-				epoll_ctl(ep, EPOLL_CTL_DEL, err_fd, NULL);
-				close(err_fd);
-				err_fd = -1;
-			} else if (fd == pidfd) {
-				epoll_ctl(ep, EPOLL_CTL_DEL, pidfd, NULL); /* readable from now on */
-				child_status = -1;
-				child_done = 1;
-				root_ended();
-			}
-		}
-		ring_buffer__consume(rb);
-		unsigned long long t = now_ns(CLOCK_MONOTONIC);
-		if (t - rate_ns >= POLL_BUSY_MS * 1000000ULL) {
-			int busy = (n_bytes - rate_bytes) * 1000000000ULL >=
-				   (unsigned long long)POLL_BUSY_RATE * (t - rate_ns);
-			poll_ms = busy ? POLL_BUSY_MS : -1;
-			rate_ns = t;
-			rate_bytes = n_bytes;
-		}
-		flush_out(); /* the replies so far (a `go`'s) before a deferred attach */
-		run_deferred();
-		flush_out();
-		if (gone_at && now_ns(CLOCK_MONOTONIC) / 1000000 - gone_at > 5000 && !child_done)
-			kill(child, SIGKILL);
-		if (ended_at && (now_ns(CLOCK_MONOTONIC) / 1000000 - ended_at > LINGER_MS ||
-				 !traced_alive()))
-			stopping = 1;
+	if (persistent) {
+		serve_sessions(rb, sfd, tfd, tls_fd, missing);
+		phase("stopping");
+		close(ctl);
+		teardown(rb);
+		phase("destroyed");
+		return 0;
 	}
+	run_loop(rb, sfd, tfd, tls_fd, pidfd);
 
 	phase("stopping");
 	tls_part_done(); /* the attach commands that waited for it are answered, as before */

@@ -39,7 +39,7 @@ function via(
   socket: string,
   out: string,
   cmd: string[],
-  where: { cwd?: string; env?: Record<string, string> } = {},
+  where: { cwd?: string; env?: Record<string, string>; options?: string[] } = {},
 ) {
   return new Deno.Command(Deno.execPath(), {
     cwd: where.cwd,
@@ -55,6 +55,7 @@ function via(
       socket,
       "--out",
       out,
+      ...where.options ?? [],
       "--",
       ...cmd,
     ],
@@ -68,6 +69,34 @@ async function finish(p: Deno.ChildProcess) {
   const out = await p.output();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+/** A session of `cmd` (stdin closed) recorded into `out`, which must exit 0: what its client
+ * said, and the recording. */
+async function servedOk(socket: string, out: string, cmd: string[], options: string[] = []) {
+  const p = via(socket, out, cmd, { options });
+  p.stdin.close();
+  const r = await finish(p);
+  assert.equal(r.code, 0, r.stderr);
+  return { r, rec: readRecording(out) };
+}
+
+/** A test with a resident capture of its own on a socket in its directory, stopped at its end. */
+function residentTest(
+  name: string,
+  fn: (tmp: string, server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
+): void {
+  captureTest(name, "sl-resident-", async (tmp) => {
+    const server = await startServer(tmp);
+    try {
+      await fn(tmp, server);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+/** A command that reads DIR/NAME.txt. */
+const reads = (dir: string, name: string) => ["/bin/sh", "-c", `cat ${dir}/${name}.txt >/dev/null`];
 
 const PY_POST = `
 import ssl, sys, urllib.request
@@ -117,7 +146,9 @@ captureTest(
         assert.equal(m.complete, true);
         assert.equal(m.exit_code, 7);
         assert.deepEqual(m.command, cmd(`${tmp}/served.mark`));
-        assert.deepEqual(m.served_by, { pid: server.pid, socket: server.socket, session: 1 });
+        const { loader, ...by } = m.served_by!;
+        assert.deepEqual(by, { pid: server.pid, socket: server.socket, session: 1 });
+        assert.equal(loader.kept, true, "the session ran on the resident capture's kept loader");
         for (const e of Deno.readDirSync(`${tmp}/served`)) {
           assert.equal(Deno.statSync(`${tmp}/served/${e.name}`).mode! & 0o777, 0o600, e.name);
         }
@@ -266,6 +297,9 @@ captureTest(
       );
       const recB = readRecording(`${tmp}/b`);
       assert.equal(recB.manifest.served_by?.session, 2);
+      const keptA = recA.manifest.served_by?.loader, keptB = recB.manifest.served_by?.loader;
+      assert.ok(keptA?.kept && keptB?.kept, "both sessions ran on the kept loader");
+      assert.equal(keptA.pid, keptB.pid, "the same loader, kept loaded between them");
       const paths = new Set(recB.file.map((f) => f.path));
       assert.ok(paths.has(`${tmp}/b.txt`), "the second session's own file is recorded");
       assert.ok(!paths.has(`${tmp}/late.txt`), "the left process's file is not in the second's");
@@ -283,6 +317,183 @@ captureTest(
     } finally {
       await server.stop();
     }
+  },
+);
+
+residentTest(
+  "a session that asks for other options gets a loader of its own, and says so; the next one is the kept loader's again",
+  async (tmp, server) => {
+    await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+    await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+    await Deno.writeTextFile(`${tmp}/c.txt`, "c");
+    const run = async (name: string, options: string[] = []) => {
+      const { r, rec } = await servedOk(
+        server.socket,
+        `${tmp}/${name}`,
+        reads(tmp, name),
+        options,
+      );
+      assert.ok(rec.file.some((f) => f.path === `${tmp}/${name}.txt`), `${name}: its own file`);
+      return { r, m: rec.manifest };
+    };
+    const a = await run("a");
+    const b = await run("b", ["--no-ipc", "--max-tls-bytes", "4096"]);
+    const c = await run("c");
+    const la = a.m.served_by!.loader, lb = b.m.served_by!.loader, lc = c.m.served_by!.loader;
+    assert.ok(la.kept && lc.kept, "sessions with the default options run on the kept loader");
+    assert.equal(la.pid, lc.pid);
+    assert.ok(!lb.kept, "the session with other options had a loader of its own");
+    assert.match(
+      lb.why,
+      /options differ from the kept loader's \(--max-tls-bytes 4096, --no-ipc\)/,
+    );
+    assert.match(
+      b.r.stderr,
+      /sightline: a loader of its own for this session: its options differ from the kept loader's \(--max-tls-bytes 4096, --no-ipc\)\n/,
+    );
+    assert.doesNotMatch(a.r.stderr, /a loader of its own/);
+    assert.deepEqual(
+      [b.m.options.max_tls_bytes, b.m.options.ipc],
+      [4096, false],
+      "its options are the ones it asked for",
+    );
+    assert.equal(b.m.tables.ipc, undefined, "no ipc table with --no-ipc");
+  },
+);
+
+captureTest(
+  "the kept loader killed between sessions: the server says so, and the next session starts a fresh one, told so, and records",
+  "sl-resident-",
+  async (tmp) => {
+    const server = await startServer(tmp);
+    let log = "";
+    try {
+      await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+      await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+      const session = (name: string) => servedOk(server.socket, `${tmp}/${name}`, reads(tmp, name));
+      const a = await session("a");
+      const first = a.rec.manifest.served_by!.loader;
+      assert.ok(first.kept);
+      Deno.kill(first.pid, "SIGKILL");
+      for (let i = 0; i < 200; i++) {
+        try {
+          Deno.statSync(`/proc/${first.pid}`);
+        } catch {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const b = await session("b");
+      assert.match(
+        b.r.stderr,
+        new RegExp(
+          `^sightline: the kept loader \\(pid ${first.pid}\\) was killed by SIGKILL; ` +
+            "this session starts a fresh one\n",
+        ),
+      );
+      const second = b.rec.manifest.served_by!.loader;
+      assert.ok(second.kept, "the fresh loader is kept");
+      assert.notEqual(second.pid, first.pid);
+      assert.equal(b.rec.manifest.complete, true);
+      assert.equal(b.rec.manifest.exit_code, 0);
+      const paths = new Set(b.rec.file.map((f) => f.path));
+      assert.ok(paths.has(`${tmp}/b.txt`) && !paths.has(`${tmp}/a.txt`));
+    } finally {
+      log = await server.stop();
+    }
+    assert.match(
+      log,
+      /sightline: the kept loader \(pid \d+\) was killed by SIGKILL; the next session starts a fresh one\n/,
+      "the server says so on its stderr when it happens",
+    );
+  },
+);
+
+residentTest(
+  "the kept loader killed mid-session: that session ends in one line with what was recorded kept, its command ended; the next starts a fresh loader",
+  async (tmp, server) => {
+    await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+    await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+    const a = via(server.socket, `${tmp}/a`, [
+      "/bin/sh",
+      "-c",
+      `cat ${tmp}/a.txt >/dev/null; echo $$ > ${tmp}/a.pid; exec sleep 60`,
+    ]);
+    a.stdin.close();
+    const flushed = () => {
+      try {
+        const m = JSON.parse(Deno.readTextFileSync(`${tmp}/a/manifest.json`));
+        return (m.tables?.file?.rows ?? 0) > 0 ? m : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    for (let i = 0; i < 1200 && !flushed(); i++) await new Promise((r) => setTimeout(r, 50));
+    const live = flushed();
+    assert.ok(live?.served_by?.loader?.kept, "the session runs on the kept loader");
+    Deno.kill(live.served_by.loader.pid, "SIGKILL");
+    const ra = await finish(a);
+    assert.equal(ra.code, 1, ra.stderr);
+    assert.match(
+      ra.stderr,
+      /the capture's loader was killed by SIGKILL before the end.*what arrived before stays readable/,
+    );
+    const recA = readRecording(`${tmp}/a`);
+    assert.ok(recA.file.some((f) => f.path === `${tmp}/a.txt`), "what was recorded is kept");
+    const sleeper = Number((await Deno.readTextFile(`${tmp}/a.pid`)).trim());
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      try {
+        gone = Deno.readTextFileSync(`/proc/${sleeper}/stat`).split(") ")[1][0] === "Z";
+      } catch {
+        gone = true;
+      }
+      if (!gone) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(gone, "the session's command was ended, not left running untraced");
+    const { r: rb, rec: recB } = await servedOk(server.socket, `${tmp}/b`, reads(tmp, "b"));
+    assert.match(rb.stderr, /this session starts a fresh one/);
+    assert.ok(recB.manifest.served_by?.loader.kept);
+    assert.notEqual(
+      (recB.manifest.served_by!.loader as { pid: number }).pid,
+      live.served_by.loader.pid,
+    );
+    const paths = new Set(recB.file.map((f) => f.path));
+    assert.ok(paths.has(`${tmp}/b.txt`) && !paths.has(`${tmp}/a.txt`));
+  },
+);
+
+residentTest(
+  "each session's kernel counters are its own: io_uring requests of one session are not counted in the next",
+  async (tmp, server) => {
+    // a program that opens and writes a file through io_uring (lab/evasion's)
+    const src = new URL("../lab/evasion/c/uring_openat.c", import.meta.url).pathname;
+    const cc = await new Deno.Command("cc", {
+      args: ["-O1", "-o", `${tmp}/uring_openat`, src],
+      stderr: "piped",
+    }).output();
+    assert.ok(cc.success, dec.decode(cc.stderr));
+    await Deno.mkdir(`${tmp}/work`);
+    await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+    const a = await servedOk(server.socket, `${tmp}/a`, [`${tmp}/uring_openat`, `${tmp}/work`]);
+    const b = await servedOk(server.socket, `${tmp}/b`, reads(tmp, "b"));
+    const ma = a.rec.manifest, mb = b.rec.manifest;
+    assert.ok(
+      ma.served_by?.loader.kept && mb.served_by?.loader.kept,
+      "both on the kept loader",
+    );
+    const total = (r: Record<string, number> | undefined) =>
+      Object.values(r ?? {}).reduce((x, y) => x + y, 0);
+    assert.ok(
+      total(ma.io_uring?.requests) >= 3,
+      `the first session counts its io_uring requests: ${JSON.stringify(ma.io_uring)}`,
+    );
+    assert.equal(
+      total(mb.io_uring?.requests),
+      0,
+      `the second session submitted none: ${JSON.stringify(mb.io_uring)}`,
+    );
+    assert.deepEqual(mb.drops, {}, "nor does it carry drops of another");
   },
 );
 

@@ -6,7 +6,7 @@
  * costs Deno ~70 ms of setting up its Node compatibility layer.
  */
 import type { Locator } from "./attach.ts";
-import { LoaderClient } from "./loader.ts";
+import { LoaderClient, type LoaderOptions } from "./loader.ts";
 import { phase } from "./phase_log.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
 import { whichSync, whyNotRunnable } from "./which.ts";
@@ -63,6 +63,9 @@ export interface CaptureOptions {
     signals: SignalSource;
     resizes?: (on: () => void) => () => void;
     resident: ResidentInfo;
+    /** starts the session's loader: a session of the resident capture's kept loader
+     * (kept_loader.ts); default a loader of its own */
+    startLoader?: (o: LoaderOptions) => Promise<LoaderClient>;
   };
   /** the loader to run (default bpf/build/sightline-loader) */
   loaderPath?: string;
@@ -249,7 +252,8 @@ export function launch(opts: CaptureOptions): Launched {
   const ipc = opts.ipc ?? true;
   // from here on a signal is the capture's to answer (an interrupted start ends in order)
   const signals = startSignals(opts.served?.signals);
-  const loader = LoaderClient.start({
+  const start = opts.served?.startLoader ?? LoaderClient.start;
+  const loader = start({
     maxTlsBytes,
     gate,
     ipc,

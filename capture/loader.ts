@@ -36,6 +36,8 @@ export interface LoaderOptions {
    * own (a resident capture's session: its client's pid) */
   stdioOf?: number;
   loaderPath?: string;
+  /** a kept loader (capture/kept_loader.ts): loaded once, then it runs sessions; no command */
+  serve?: boolean;
   /** sees every byte of the record stream as it arrives (to record a test fixture) */
   tap?: (bytes: Uint8Array) => void;
 }
@@ -64,8 +66,12 @@ export interface Reply {
 /** The reply to a command the loader will never answer: its stream has ended. */
 const GONE: Reply = Object.freeze({ err: -32, text: "loader gone", gone: true });
 
+/** The loader's process as a capture sees it: a loader's own, or a kept loader's session
+ * (kept_loader.ts: its status is the session's end, SIGTERM ends the session). */
+export type LoaderProcess = Pick<Deno.ChildProcess, "pid" | "status" | "kill">;
+
 export class LoaderClient {
-  readonly process: Deno.ChildProcess;
+  readonly process: LoaderProcess;
   /** resolves when the record stream has ended (every record delivered) */
   readonly done: Promise<void>;
   /** the first SL_K_READY record */
@@ -75,6 +81,8 @@ export class LoaderClient {
   #conn: Deno.UnixConn;
   /** the watchdog's connection (with the gate), until read or closed */
   #watchdog: Deno.UnixConn | undefined;
+  /** a kept loader's session: the kept loader's client, whose watchdog it is */
+  #watchdogOf: LoaderClient | undefined;
   #nextId = 1;
   #replies = new Map<number, (r: Reply) => void>();
   #enc = new TextEncoder();
@@ -85,14 +93,15 @@ export class LoaderClient {
   #onEvent: (ev: SlEvent) => void = (ev) => this.#early?.push(ev);
 
   private constructor(
-    process: Deno.ChildProcess,
+    process: LoaderProcess,
     conn: Deno.UnixConn,
-    watchdog: Deno.UnixConn | undefined,
+    watchdog: Deno.UnixConn | LoaderClient | undefined,
     tap?: (bytes: Uint8Array) => void,
   ) {
     this.process = process;
     this.#conn = conn;
-    this.#watchdog = watchdog;
+    if (watchdog instanceof LoaderClient) this.#watchdogOf = watchdog;
+    else this.#watchdog = watchdog;
     let resolveReady!: (r: SlEvent & { kind: 64 }) => void;
     let rejectReady!: (e: Error) => void;
     this.ready = new Promise((res, rej) => {
@@ -157,7 +166,12 @@ export class LoaderClient {
     Deno.chmodSync(dir, 0o700);
     const sockPath = `${dir}/loader.sock`;
     const listener = Deno.listen({ transport: "unix", path: sockPath });
-    const args = ["--sock", sockPath, "--max-tls-bytes", String(opts.maxTlsBytes)];
+    const args = [
+      opts.serve ? "--serve-sock" : "--sock",
+      sockPath,
+      "--max-tls-bytes",
+      String(opts.maxTlsBytes),
+    ];
     if (!opts.gate) args.push("--no-gate");
     if (opts.ipc === false) args.push("--no-ipc");
     if (opts.comm) args.push("--comm", opts.comm);
@@ -241,6 +255,7 @@ export class LoaderClient {
    * all (killed too, or not done in time).
    */
   async watchdogReport(timeoutMs: number): Promise<WatchdogReport | undefined> {
+    if (this.#watchdogOf) return await this.#watchdogOf.watchdogReport(timeoutMs);
     const conn = this.#watchdog;
     this.#watchdog = undefined;
     return conn ? await readWatchdogReport(conn, timeoutMs) : undefined;
@@ -252,6 +267,19 @@ export class LoaderClient {
       this.#watchdog?.close();
     } catch { /* closed */ }
     this.#watchdog = undefined;
+  }
+
+  /**
+   * A kept loader's session (kept_loader.ts): its connection, once the loader has said its
+   * hello there; `process` is the session's; the watchdog is the kept loader's (`kept`).
+   */
+  static ofSession(
+    process: LoaderProcess,
+    conn: Deno.UnixConn,
+    kept: LoaderClient,
+    tap?: (bytes: Uint8Array) => void,
+  ): LoaderClient {
+    return new LoaderClient(process, conn, kept, tap);
   }
 
   /** Hands every record, those that arrived before included, to `onEvent`. */
@@ -313,7 +341,7 @@ export class LoaderClient {
  * The loader's hello: its first LOADER_HELLO.length bytes as text, or undefined when it sent
  * fewer before closing, exiting or HELLO_MS passing.
  */
-async function readHello(
+export async function readHello(
   conn: Deno.UnixConn,
   exited: Promise<unknown>,
 ): Promise<string | undefined> {

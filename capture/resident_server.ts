@@ -10,8 +10,10 @@
  * process group). The client's terminal is CMD's stdio, not its controlling terminal (that is
  * the client's shell's session's: README, "A resident capture"). What a session pays no more: Deno's runtime
  * and module start, and V8 compiling the record path cold (reports/bench/capture.md, Session
- * 33). Each session still starts a loader of its own (its verifier and attach), so no event of
- * one session can reach another's recording.
+ * 33), and the loader's load and teardown: a kept loader (kept_loader.ts), loaded at the
+ * server's start with the default options, runs every session that asks for them (its traced
+ * set emptied between sessions, so no event of one reaches another's recording); a session
+ * with other options starts a loader of its own, and its manifest says which (`served_by`).
  *
  * Sessions run one at a time: a client that comes while one runs waits, and is told so on its
  * stderr. A connection is read from when it is accepted: only a whole request (one line, at
@@ -37,9 +39,15 @@ import {
   type ServerLine,
 } from "./resident_protocol.ts";
 import { run } from "./recorder.ts";
-import { launch } from "./launch.ts";
+import { DEFAULT_MAX_TLS_BYTES, launch } from "./launch.ts";
+import { KeptLoader, optionsDiffer } from "./kept_loader.ts";
+import type { ResidentInfo } from "../recording/manifest.ts";
 import { h2RedactorFactory } from "./h2_glue.ts";
 import { locateForCapture } from "./locator_glue.ts";
+
+/** Set to 1: the server keeps no loader, each session starts its own (as before the kept
+ * loader; a benchmark's comparison). */
+export const PER_SESSION_ENV = "SIGHTLINE_SERVE_LOADER_PER_SESSION";
 
 /** The socket's directory: made 0700 if missing; else it must be root's, and no one else's to
  * use (a socket there could be replaced, or reached, by anyone who can). */
@@ -189,6 +197,7 @@ class Client {
 export async function serve(
   socket: string,
   log: (line: string) => void = (l) => console.error(l),
+  loaderPath?: string,
 ): Promise<number> {
   if (Deno.uid() !== 0) {
     throw new CliError("capture --serve needs root (eBPF): run it with sudo", 1);
@@ -199,6 +208,14 @@ export async function serve(
   await clearSocket(socket);
   const listener = listenPrivately(socket, dir);
   log(`sightline: resident capture (pid ${Deno.pid}) serving ${socket}`);
+  // SIGHTLINE_SERVE_LOADER_PER_SESSION=1: no kept loader, a loader per session as before it
+  // (what bench/overhead/resident_cpu.ts compares it with)
+  const kept = Deno.env.get(PER_SESSION_ENV) === "1" ? undefined : new KeptLoader(
+    { maxTlsBytes: DEFAULT_MAX_TLS_BYTES, gate: true, ipc: true },
+    log,
+    loaderPath,
+  );
+  kept?.ensure(); // loaded while no one waits (a session that comes meanwhile waits for it)
 
   let stopping = false;
   const stop = () => {
@@ -231,7 +248,7 @@ export async function serve(
       }
       busy = ++sessions;
       try {
-        await session(client, req, { pid: Deno.pid, socket, session: busy }, log);
+        await session(client, req, { pid: Deno.pid, socket, session: busy }, kept, log);
       } catch (e) {
         log(`sightline: session ${busy}: ${(e as Error).stack ?? e}`);
       } finally {
@@ -284,6 +301,7 @@ export async function serve(
   }
   await Promise.all(connections);
   await worker;
+  await kept?.stop();
   try {
     Deno.removeSync(socket);
   } catch { /* gone */ }
@@ -307,7 +325,8 @@ function stillClient(pid: number, start: number): boolean {
 async function session(
   client: Client,
   req: Request,
-  resident: { pid: number; socket: string; session: number },
+  server: { pid: number; socket: string; session: number },
+  kept: KeptLoader | undefined,
   log: (line: string) => void,
 ): Promise<void> {
   const send = (v: ServerLine) => client.send(v);
@@ -323,8 +342,28 @@ async function session(
   client.onResize = () => resized?.();
   if (client.gone || !stillClient(req.pid, req.start)) {
     // gone before its turn (or its pid is now another process's): nothing started for it
-    log(`sightline: session ${resident.session}: its client (pid ${req.pid}) has gone`);
+    log(`sightline: session ${server.session}: its client (pid ${req.pid}) has gone`);
     return;
+  }
+  // the kept loader when the session's options are its own (a fresh one if it died: said),
+  // else a loader of its own (said)
+  let why = kept
+    ? optionsDiffer(kept.options, {
+      maxTlsBytes: req.maxTlsBytes ?? DEFAULT_MAX_TLS_BYTES,
+      gate: req.gate ?? true,
+      ipc: req.ipc ?? true,
+    })
+    : `${PER_SESSION_ENV}=1`;
+  const died = why ? undefined : kept?.takeDeath();
+  if (died) await send({ log: `sightline: ${died}; this session starts a fresh one` });
+  const keptClient = why ? undefined : await kept?.ensure();
+  if (!why && !keptClient) why = "the kept loader could not be started (the server's log says why)";
+  const resident: ResidentInfo = {
+    ...server,
+    loader: keptClient ? { kept: true, pid: keptClient.process.pid } : { kept: false, why: why! },
+  };
+  if (why && !req.quiet) {
+    await send({ log: `sightline: a loader of its own for this session: ${why}` });
   }
   const env = req.env;
   const opts: CaptureOptions = {
@@ -360,6 +399,7 @@ async function session(
         resized = on;
         return () => resized = undefined;
       },
+      ...(kept && keptClient ? { startLoader: (o) => kept.session(keptClient, o) } : {}),
     },
   };
   // a command named by a relative path is the client's: looked up from its directory

@@ -110,6 +110,8 @@ export interface ResidentInfo {
   pid: number;
   socket: string;
   session: number;
+  /** the session's loader: the resident capture's kept one (its pid), or one of its own (why) */
+  loader: { kept: true; pid: number } | { kept: false; why: string };
 }
 
 /**

@@ -41,8 +41,9 @@ them what the byte streams miss, by cause, for TLS and for ipc's JSON-RPC on pip
 sockets and cleartext HTTP over TCP apart: calls cut at --max-tls-bytes, bytes lost to a full ring
 buffer or unreadable memory, and bytes withheld — HTTP/2 after a gap, written empty so no
 secret leaks unmasked), \`errors\`, \`served_by\` (only in a session of a resident capture,
-\`capture --via\`: its \`pid\`, \`socket\` and the \`session\`'s number), and the **attach
-report** \`attach\`.
+\`capture --via\`: its \`pid\`, \`socket\`, the \`session\`'s number and its \`loader\`:
+\`{kept: true, pid}\`, the resident capture's kept loader, or \`{kept: false, why}\`, a loader
+of its own), and the **attach report** \`attach\`.
 Every capture writes \`complete\` and \`tables\` from its start (\`false\` and \`{}\`): an
 analysis of a manifest lacking either, or holding a field it reads with another type, says so
 in a \`problems\` row of kind \`file\` (source \`manifest.json\`) and reads the rest, the

@@ -151,6 +151,10 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
   let r;
   let procs;
   const server0 = spec.resident ? serverCpu(spec.resident.pid) : undefined;
+  // a kept loader (capture/kept_loader.ts) runs the session: its own CPU, and its reaped
+  // children's (the agent's tree and its timer), are counted from its /proc/PID/stat
+  const keptPid = spec.resident ? keptLoaderOf(spec.resident.pid) : undefined;
+  const kept0 = keptPid ? serverCpu(keptPid) : undefined;
   try {
     r = await runAgent({
       agent: spec.agent,
@@ -217,10 +221,14 @@ export async function measuredRun(spec: RunSpec): Promise<RunMeasure> {
       if (spec.resident && server0) {
         // the session's loader is the resident capture's child: its CPU is in the resident
         // capture's children's once it is reaped (the agent's tree and its timer with it)
-        const server1 = await serverCpuAfter(spec.resident.pid);
+        const server1 = await serverCpuAfter(spec.resident.pid, keptPid);
+        const kept1 = keptPid ? serverCpu(keptPid) : undefined;
         const client = cpuMs(outer);
         const own = server1.selfMs - server0.selfMs;
-        const loader = server1.childrenMs - server0.childrenMs - cpuMs(inner) -
+        const keptMs = kept0 && kept1
+          ? kept1.selfMs - kept0.selfMs + kept1.childrenMs - kept0.childrenMs
+          : 0;
+        const loader = server1.childrenMs - server0.childrenMs + keptMs - cpuMs(inner) -
           (inner.self ? inner.self.cpu_us / 1000 : 0);
         m.captureCpuMs = client + own + loader;
         m.clientCpuMs = client;
@@ -274,15 +282,45 @@ function serverCpu(pid: number): { selfMs: number; childrenMs: number } {
   return { selfMs: (f[11] + f[12]) * tick, childrenMs: (f[13] + f[14]) * tick };
 }
 
-/** serverCpu once the resident capture has reaped its session's loader (at most 5 s). */
-async function serverCpuAfter(pid: number): Promise<{ selfMs: number; childrenMs: number }> {
-  const children = () => {
-    let n = 0;
-    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
-      n += Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`).trim().length;
+/** The children of `pid` (of all its threads), with their comms. */
+function childrenOf(pid: number): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    const ids = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`).trim();
+    for (const c of ids ? ids.split(" ").map(Number) : []) {
+      try {
+        out.push({ pid: c, comm: Deno.readTextFileSync(`/proc/${c}/comm`).trim() });
+      } catch { /* gone */ }
     }
-    return n;
-  };
-  for (let i = 0; i < 250 && children() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  }
+  return out;
+}
+
+/** The resident capture's kept loader (a `sightline-loader` child that outlives sessions). */
+function keptLoaderOf(server: number): number | undefined {
+  return childrenOf(server).find((c) => c.comm.startsWith("sightline-load"))?.pid;
+}
+
+/**
+ * serverCpu once the resident capture has reaped its session's loader, or, with a kept loader
+ * (`kept`), once that has reaped the session's command and ended the session (at most 5 s).
+ */
+async function serverCpuAfter(
+  pid: number,
+  kept?: number,
+): Promise<{ selfMs: number; childrenMs: number }> {
+  const busy = () =>
+    childrenOf(pid).some((c) => c.pid !== kept) ||
+    (kept !== undefined && (childrenOf(kept).some((c) => !c.comm.startsWith("sightline-watc")) ||
+      !idle(kept)));
+  for (let i = 0; i < 250 && busy(); i++) await new Promise((r) => setTimeout(r, 20));
   return serverCpu(pid);
+}
+
+/** Whether a kept loader waits for its next session, once the session's client has ended:
+ * back in epoll_wait (it closes a session's connection, which ends the client, before it
+ * detaches the session's probes: from threads of its own, gone once it waits again). */
+function idle(pid: number): boolean {
+  return [...Deno.readDirSync(`/proc/${pid}/task`)].length === 1 &&
+    Deno.readTextFileSync(`/proc/${pid}/wchan`).trim() === "do_epoll_wait";
 }

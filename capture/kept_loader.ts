@@ -1,0 +1,196 @@
+/**
+ * A resident capture's kept loader (`capture --serve`, resident_server.ts): one
+ * `sightline-loader --serve-sock` loaded once (its programs verified, its tracepoints attached)
+ * that runs the server's sessions one after another (bpf/loader.c, "Sessions"), so a session
+ * no longer pays a loader's start and teardown. A session gets it when it asks for the options
+ * it was loaded with (--max-tls-bytes, the gate, ipc are fixed at its load: the verifier prunes
+ * on them); a session that asks for others gets a loader of its own, as before, and its
+ * manifest says which (`served_by.loader`). A kept loader that dies is said at once on the
+ * server's stderr; the next session starts a fresh one, and its client is told.
+ */
+import { commandEnv } from "./command_line.ts";
+import { Kind } from "./events.ts";
+import {
+  LOADER_HELLO,
+  LoaderClient,
+  LoaderError,
+  type LoaderOptions,
+  type LoaderProcess,
+  readHello,
+  type Reply,
+} from "./loader.ts";
+
+/** The options a loader is loaded with, which a kept one's sessions must share. */
+export interface LoadedOptions {
+  maxTlsBytes: number;
+  gate: boolean;
+  ipc: boolean;
+}
+
+/** Why a session with options `o` cannot use a loader loaded with `kept`, or undefined. */
+export function optionsDiffer(kept: LoadedOptions, o: LoadedOptions): string | undefined {
+  const differ = [
+    o.maxTlsBytes !== kept.maxTlsBytes ? `--max-tls-bytes ${o.maxTlsBytes}` : "",
+    o.gate !== kept.gate ? (o.gate ? "the gate" : "--no-gate") : "",
+    o.ipc !== kept.ipc ? (o.ipc ? "ipc" : "--no-ipc") : "",
+  ].filter(Boolean);
+  return differ.length
+    ? `its options differ from the kept loader's (${differ.join(", ")})`
+    : undefined;
+}
+
+/**
+ * The session file bpf/loader.c read_session reads: NUL-terminated UID GID CWD STDIO_PID ARGC
+ * ARGV... ENV... (-1: no uid or gid; "": no directory; 0: no --stdio-of).
+ */
+export function sessionFile(o: LoaderOptions): Uint8Array {
+  const env = { ...(o.commandEnv ?? commandEnv() ?? Deno.env.toObject()), ...o.env };
+  const cmd = o.cmd ?? [];
+  const fields = [
+    String(o.uid ?? -1),
+    String(o.gid ?? -1),
+    o.cwd ?? "",
+    String(o.stdioOf ?? 0),
+    String(cmd.length),
+    ...cmd,
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+  ];
+  return new TextEncoder().encode(fields.map((f) => `${f}\0`).join(""));
+}
+
+export class KeptLoader {
+  #client: LoaderClient | undefined;
+  #starting: Promise<LoaderClient | undefined> | undefined;
+  #stopping = false;
+  /** why the last kept loader ended, until a session has been told */
+  #died: string | undefined;
+
+  constructor(
+    readonly options: LoadedOptions,
+    readonly log: (line: string) => void,
+    readonly loaderPath?: string,
+  ) {}
+
+  /** The kept loader's pid, while one is loaded. */
+  get pid(): number | undefined {
+    return this.#client?.process.pid;
+  }
+
+  /** Why the previous kept loader died, once (the next session's client is told). */
+  takeDeath(): string | undefined {
+    const d = this.#died;
+    this.#died = undefined;
+    return d;
+  }
+
+  /** The kept loader, loaded (started now if none is): undefined if it cannot be (said). */
+  ensure(): Promise<LoaderClient | undefined> {
+    if (this.#client) return Promise.resolve(this.#client);
+    return this.#starting ??= this.#start().finally(() => this.#starting = undefined);
+  }
+
+  async #start(): Promise<LoaderClient | undefined> {
+    let client: LoaderClient;
+    try {
+      // its own environment is nobody's (each session's command gets its client's) but for
+      // SIGHTLINE_DEBUG, its phase log
+      const debug = Deno.env.get("SIGHTLINE_DEBUG");
+      client = await LoaderClient.start({
+        ...this.options,
+        serve: true,
+        commandEnv: debug === undefined ? {} : { SIGHTLINE_DEBUG: debug },
+        loaderPath: this.loaderPath,
+      });
+      client.listen((ev) => {
+        if (ev.kind === Kind.LOG) this.log(`sightline: kept loader: ${ev.text}`);
+      });
+      await client.ready;
+    } catch (e) {
+      this.log(
+        `sightline: the kept loader could not be started (${
+          (e as Error).message
+        }): sessions start loaders of their own`,
+      );
+      return undefined;
+    }
+    this.#client = client;
+    this.log(`sightline: kept loader (pid ${client.process.pid}) loaded`);
+    client.process.status.then((st) => {
+      if (this.#client === client) this.#client = undefined;
+      if (this.#stopping) return;
+      const how = st.signal !== null ? `was killed by ${st.signal}` : `exited with code ${st.code}`;
+      this.#died = `the kept loader (pid ${client.process.pid}) ${how}`;
+      this.log(`sightline: ${this.#died}; the next session starts a fresh one`);
+    });
+    return client;
+  }
+
+  /**
+   * Starts a session of the kept loader `kept` (from ensure()) for `o` (its command, user,
+   * directory, client), as LoaderClient.start starts a loader of its own: resolves once the
+   * loader has connected for it.
+   */
+  async session(kept: LoaderClient, o: LoaderOptions): Promise<LoaderClient> {
+    const dir = Deno.makeTempDirSync({ prefix: "sightline-" });
+    Deno.chmodSync(dir, 0o700);
+    const listener = Deno.listen({ transport: "unix", path: `${dir}/loader.sock` });
+    const cleanup = () => {
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      Deno.removeSync(dir, { recursive: true });
+    };
+    let ended: Promise<Reply>;
+    let conn: Deno.UnixConn | undefined;
+    try {
+      Deno.writeFileSync(`${dir}/session`, sessionFile(o), { mode: 0o600 });
+      ended = kept.command("session", dir);
+      const first = await Promise.race([
+        listener.accept().then((c) => c as Deno.UnixConn, () => undefined),
+        ended.then(() => undefined),
+      ]);
+      if (!first) {
+        const r = await ended;
+        throw new LoaderError(
+          r.gone ? "the kept loader went away before the session started" : r.text,
+          1,
+        );
+      }
+      conn = first;
+      if (await readHello(conn, ended) !== LOADER_HELLO) {
+        conn.close();
+        throw new LoaderError("the kept loader sent no handshake for the session", 1);
+      }
+    } finally {
+      cleanup();
+    }
+    // the session's end is the reply to `session` (its records delivered, its probes
+    // detached); a loader that died meanwhile ends it with the loader's own status
+    const status: Promise<Deno.CommandStatus> = ended.then(async (r) =>
+      r.gone
+        ? await kept.process.status
+        : { success: r.err === 0, code: r.err ? 1 : 0, signal: null }
+    );
+    const proc: LoaderProcess = {
+      pid: kept.process.pid,
+      status,
+      kill: (signal?: Deno.Signal) => {
+        // forced: the kept loader goes (the next session starts a fresh one); else the
+        // session ends as a loader of its own does at that signal
+        if (signal === "SIGKILL") kept.process.kill("SIGKILL");
+        else void session.command("end");
+      },
+    };
+    const session = LoaderClient.ofSession(proc, conn, kept, o.tap);
+    return session;
+  }
+
+  /** Unloads the kept loader (the server stops): it ends once asked, or is killed. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const c = this.#client ?? await this.#starting;
+    if (!c) return;
+    await c.command("stop");
+    await c.process.status;
+  }
+}
