@@ -20,8 +20,36 @@
 -- net events are linked only by argument match within a window: everything else it does is
 -- its own activity. Equal best candidates are broken by the latest window and cost
 -- $tie_factor. Links at or above $min_confidence are attributions.
+--
+-- A shell the agent keeps and gives its commands on its input (shell_units.sql, the one
+-- definition `tool_outcomes` reads too) runs the commands of several calls: it is not one
+-- branch. Each child it forks is a branch of its own (its unit: it and all below it), whose
+-- only candidate is the call shell_units.sql gives it (the latest window of a call with a
+-- command holding its start); one started outside every such window has none, so its actions
+-- are `unexplained`, not the first call's. The shell's own events stay a branch of their own,
+-- judged among the calls whose window holds its start. What a shell did for one call (its
+-- children of that call, and the shell for the call it is judged for) shares its argument
+-- evidence: a builtin loop's `wc -l "$f"` is the call's as its `ls` is.
 INSERT INTO correlate.link_rows
 WITH
+units AS MATERIALIZED (FROM shell_units()),
+-- every action with its branch: under a shell of shell_units.sql, its unit
+acts_u AS NOT MATERIALIZED (
+  SELECT a.* REPLACE (
+    coalesce(u.unit_pid, a.branch_pid) AS branch_pid,
+    coalesce(u.unit_start_ns, a.branch_start_ns) AS branch_start_ns)
+  FROM actions a
+  LEFT JOIN units u ON u.recording = a.recording AND u.pid = a.pid AND u.start_ns = a.proc_start_ns
+),
+-- the parts of a shell's work for one call: its children of that call and the shell itself
+members AS (
+  SELECT DISTINCT recording, shell_pid, shell_start_ns, tool_call_id, unit_pid AS member_pid,
+    unit_start_ns AS member_start_ns
+  FROM units WHERE tool_call_id IS NOT NULL
+  UNION
+  SELECT DISTINCT recording, shell_pid, shell_start_ns, tool_call_id, shell_pid, shell_start_ns
+  FROM units WHERE tool_call_id IS NOT NULL
+),
 cmd AS (
   SELECT recording, tool_call_id, term, ' ' || term || ' ' AS padded
   FROM tool_terms WHERE kind = 'command'
@@ -31,16 +59,22 @@ branches AS (
     start_ns AS at_ns
   FROM lineage WHERE role = 'descendant' AND depth = 1
 ),
--- the tool calls whose window holds a branch's start (in_tool_window in macros.sql)
+-- the tool calls whose window holds a branch's start (in_tool_window in macros.sql); a
+-- shell's child: its call alone (shell_units.sql)
 cand AS (
   SELECT recording, session_id, branch_pid, branch_start_ns, tool_call_id, win_start
   FROM in_tool_window('branches')
+  UNION ALL
+  SELECT u.recording, u.session_id, u.unit_pid, u.unit_start_ns, u.tool_call_id, w.start_ns
+  FROM units u
+  JOIN tool_windows w ON w.recording = u.recording AND w.tool_call_id = u.tool_call_id
+  WHERE u.pid = u.unit_pid AND u.start_ns = u.unit_start_ns
 ),
 procs AS (
   -- every exec of the branch's processes (a process may exec several times: wrappers, shims)
   SELECT e.recording, e.branch_pid, e.branch_start_ns, e.argv,
     argv_text(e.argv) AS nargv
-  FROM actions e
+  FROM acts_u e
   WHERE e.role = 'descendant' AND e.op = 'exec' AND len(e.argv) > 0
 ),
 args AS (
@@ -49,7 +83,7 @@ args AS (
 -- the file and net actions of a session's agent and descendants, each with every tool call
 -- whose window holds it
 acts AS NOT MATERIALIZED (
-  SELECT *, ts_ns AS at_ns FROM actions
+  SELECT *, ts_ns AS at_ns FROM acts_u
   WHERE role IN ('agent', 'helper', 'descendant') AND event_table IN ('file', 'net')
 ),
 in_window AS (FROM in_tool_window('acts')),
@@ -144,12 +178,25 @@ bmatch AS (
     ON e.recording = c.recording AND e.role = 'descendant' AND e.branch_pid = c.branch_pid
     AND e.branch_start_ns = c.branch_start_ns AND e.tool_call_id = c.tool_call_id
 ),
+-- with the evidence of the other parts of a shell's work for the same call
+shared AS (
+  FROM bmatch
+  UNION ALL
+  SELECT a.recording, a.member_pid, a.member_start_ns, a.tool_call_id, m.signal, m.strength,
+    m.matched
+  FROM members a
+  JOIN members b USING (recording, shell_pid, shell_start_ns, tool_call_id)
+  JOIN bmatch m
+    ON m.recording = b.recording AND m.branch_pid = b.member_pid
+    AND m.branch_start_ns = b.member_start_ns AND m.tool_call_id = b.tool_call_id
+  WHERE a.member_pid <> b.member_pid OR a.member_start_ns <> b.member_start_ns
+),
 -- the best, chosen as for evt
 bm AS (
   SELECT recording, branch_pid, branch_start_ns, tool_call_id, max(strength) AS strength,
     arg_min(signal, (-strength, signal, matched)) AS signal,
     arg_min(matched, (-strength, signal, matched)) AS matched
-  FROM bmatch
+  FROM shared
   GROUP BY ALL
 ),
 matched_calls AS (SELECT DISTINCT recording, tool_call_id FROM bm),
@@ -216,7 +263,7 @@ joined AS (
     coalesce(b.matched, g.matched) AS matched
   -- equalities only (a condition on `a` alone would turn these into nested loops): evt and
   -- best_agent rows carry the role of the very action they join
-  FROM actions a
+  FROM acts_u a
   LEFT JOIN best_branch b
     ON b.recording = a.recording
     AND b.branch_pid = CASE WHEN a.role = 'descendant' THEN a.branch_pid END
