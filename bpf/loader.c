@@ -5,7 +5,7 @@
  *
  *   sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]... [--no-gate]
  *                    [--uid N --gid N] [--cwd DIR] [--events-mb N] [--tls-mb N] [--no-ipc]
- *                    [--stdio-of PID] [-- CMD ARGS...]
+ *                    [--stdio-of PID [--stdio-start TICKS]] [-- CMD ARGS...]
  *   sightline-loader --layout        prints the record layouts (events.h) as JSON
  *   sightline-loader --btf-id FILE   prints the size and CRC-32 of a BTF file (make records
  *                                    the kernel's next to the minimal BTF it cut from it)
@@ -24,6 +24,9 @@
  * --stdio-of PID (a resident capture's session, capture/resident_server.ts): CMD gets process
  * PID's standard input, output and error (pidfd_getfd(2): the client's terminal, pipes or
  * files, whatever they are) instead of the loader's, and a process group of its own.
+ * --stdio-start TICKS: PID is that process only if it started then (/proc/PID/stat's
+ * starttime, clock ticks after boot): checked after pidfd_open(2), so the pidfd is the
+ * client's, not an unrelated process's that was given the pid of a client already reaped.
  * With the gate, the loader connects to the socket twice: the first connection carries the
  * records and commands, the second is its watchdog's (watchdog.h), which resumes what the gate
  * stopped should the loader die, and says so on it.
@@ -53,6 +56,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -1773,6 +1777,36 @@ static __u32 attach_optional(void)
 /* ------------------------------------------------------------------ main */
 
 /* A decimal number from MIN to MAX given to NAME, or a one-line error (never read as 0). */
+/* The start time of process `pid` (/proc/PID/stat's starttime, field 22, clock ticks after
+ * boot), or -1 if it cannot be read. Its fields are counted after the last ')' (comm may hold
+ * spaces and parentheses). */
+static long long proc_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	/* p++: the space before field 3 (state); starttime is field 22, 19 spaces further */
+	p++;
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(p + 1, &end, 10);
+	return errno || end == p + 1 ? -1 : v;
+}
+
 static long long num_arg(const char *name, const char *arg, long long min, long long max)
 {
 	char *end;
@@ -1791,7 +1825,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]...\n"
 		"                        [--no-gate] [--uid N --gid N] [--cwd DIR] [--events-mb N]\n"
-		"                        [--tls-mb N] [--no-ipc] [--stdio-of PID] [-- CMD ARGS...]\n"
+		"                        [--tls-mb N] [--no-ipc] [--stdio-of PID [--stdio-start TICKS]]\n"
+		"                        [-- CMD ARGS...]\n"
 		"       sightline-loader --layout\n");
 	exit(EXIT_USAGE);
 }
@@ -1801,6 +1836,7 @@ int main(int argc, char **argv)
 	const char *sock_path = NULL, *comm = NULL, *cwd = NULL;
 	unsigned long max_tls = 256 * 1024, events_mb = 4, tls_mb = 8;
 	pid_t pids[64], stdio_pid = 0;
+	long long stdio_start = -1;
 	int n_pids = 0, gate = 1, ipc = 1;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -1815,6 +1851,7 @@ int main(int argc, char **argv)
 		{"no-ipc", no_argument, 0, 'I'},
 		{"watchdog", no_argument, 0, 'W'},
 		{"stdio-of", required_argument, 0, 'S'},
+		{"stdio-start", required_argument, 0, 'P'},
 		{0, 0, 0, 0},
 	};
 	int o;
@@ -1833,6 +1870,7 @@ int main(int argc, char **argv)
 		case 'g': gid = (gid_t)num_arg("--gid", optarg, 0, 4294967294LL); break;
 		case 'd': cwd = optarg; break;
 		case 'S': stdio_pid = (pid_t)num_arg("--stdio-of", optarg, 2, 4194304); break;
+		case 'P': stdio_start = num_arg("--stdio-start", optarg, 0, LLONG_MAX); break;
 		case 'E': events_mb = strtoul(optarg, NULL, 0); break;
 		case 'T': tls_mb = strtoul(optarg, NULL, 0); break;
 		case 'L': print_layout(); return 0;
@@ -1935,6 +1973,12 @@ int main(int argc, char **argv)
 		if (pfd < 0)
 			die(EXIT_USAGE, "--stdio-of %d: %s (has the client gone?)", stdio_pid,
 			    strerror(errno));
+		/* the pid, once the pidfd holds it, is still the client's (its start time): then
+		 * it was the client's when the pidfd was opened too, as a pid is never given back to
+		 * a process that has gone */
+		if (stdio_start >= 0 && proc_start_ticks(stdio_pid) != stdio_start)
+			die(EXIT_USAGE, "--stdio-of %d: the client has gone (its pid is not the process "
+					"that started at %lld)", stdio_pid, stdio_start);
 		for (int fd = 0; fd < 3; fd++) {
 			/* (O_CLOEXEC: pidfd_getfd sets it) */
 			stdio_of[fd] = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);

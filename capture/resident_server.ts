@@ -348,6 +348,7 @@ async function session(
     served: {
       env,
       clientPid: req.pid,
+      clientStart: req.start,
       resident,
       signals: (on) => {
         listener = on;
