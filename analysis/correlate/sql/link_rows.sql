@@ -33,6 +33,7 @@
 INSERT INTO correlate.link_rows
 WITH
 units AS MATERIALIZED (FROM shell_units()),
+children AS MATERIALIZED (FROM shell_children()),
 -- every action with its branch: under a shell of shell_units.sql, its unit
 acts_u AS NOT MATERIALIZED (
   SELECT a.* REPLACE (
@@ -43,12 +44,12 @@ acts_u AS NOT MATERIALIZED (
 ),
 -- the parts of a shell's work for one call: its children of that call and the shell itself
 members AS (
-  SELECT DISTINCT recording, shell_pid, shell_start_ns, tool_call_id, unit_pid AS member_pid,
-    unit_start_ns AS member_start_ns
-  FROM units WHERE tool_call_id IS NOT NULL
+  SELECT recording, shell_pid, shell_start_ns, tool_call_id, pid AS member_pid,
+    start_ns AS member_start_ns
+  FROM children WHERE tool_call_id IS NOT NULL
   UNION
   SELECT DISTINCT recording, shell_pid, shell_start_ns, tool_call_id, shell_pid, shell_start_ns
-  FROM units WHERE tool_call_id IS NOT NULL
+  FROM children WHERE tool_call_id IS NOT NULL
 ),
 cmd AS (
   SELECT recording, tool_call_id, term, ' ' || term || ' ' AS padded
@@ -65,10 +66,9 @@ cand AS (
   SELECT recording, session_id, branch_pid, branch_start_ns, tool_call_id, win_start
   FROM in_tool_window('branches')
   UNION ALL
-  SELECT u.recording, u.session_id, u.unit_pid, u.unit_start_ns, u.tool_call_id, w.start_ns
-  FROM units u
+  SELECT u.recording, u.session_id, u.pid, u.start_ns, u.tool_call_id, w.start_ns
+  FROM children u
   JOIN tool_windows w ON w.recording = u.recording AND w.tool_call_id = u.tool_call_id
-  WHERE u.pid = u.unit_pid AND u.start_ns = u.unit_start_ns
 ),
 procs AS (
   -- every exec of the branch's processes (a process may exec several times: wrappers, shims)
@@ -178,25 +178,24 @@ bmatch AS (
     ON e.recording = c.recording AND e.role = 'descendant' AND e.branch_pid = c.branch_pid
     AND e.branch_start_ns = c.branch_start_ns AND e.tool_call_id = c.tool_call_id
 ),
--- with the evidence of the other parts of a shell's work for the same call
-shared AS (
-  FROM bmatch
-  UNION ALL
-  SELECT a.recording, a.member_pid, a.member_start_ns, a.tool_call_id, m.signal, m.strength,
-    m.matched
-  FROM members a
-  JOIN members b USING (recording, shell_pid, shell_start_ns, tool_call_id)
-  JOIN bmatch m
-    ON m.recording = b.recording AND m.branch_pid = b.member_pid
-    AND m.branch_start_ns = b.member_start_ns AND m.tool_call_id = b.tool_call_id
-  WHERE a.member_pid <> b.member_pid OR a.member_start_ns <> b.member_start_ns
-),
 -- the best, chosen as for evt
 bm AS (
   SELECT recording, branch_pid, branch_start_ns, tool_call_id, max(strength) AS strength,
     arg_min(signal, (-strength, signal, matched)) AS signal,
     arg_min(matched, (-strength, signal, matched)) AS matched
-  FROM shared
+  FROM bmatch
+  GROUP BY ALL
+),
+-- the best evidence of a shell's work for one call, pooled over its parts (each part takes it
+-- when it is stronger than its own: `scored`)
+pooled AS (
+  SELECT p.recording, p.shell_pid, p.shell_start_ns, p.tool_call_id, max(m.strength) AS strength,
+    arg_min(m.signal, (-m.strength, m.signal, m.matched)) AS signal,
+    arg_min(m.matched, (-m.strength, m.signal, m.matched)) AS matched
+  FROM members p
+  JOIN bm m
+    ON m.recording = p.recording AND m.branch_pid = p.member_pid
+    AND m.branch_start_ns = p.member_start_ns AND m.tool_call_id = p.tool_call_id
   GROUP BY ALL
 ),
 matched_calls AS (SELECT DISTINCT recording, tool_call_id FROM bm),
@@ -205,14 +204,25 @@ ncand AS (
 ),
 scored AS (
   SELECT c.recording, c.branch_pid, c.branch_start_ns, c.tool_call_id, c.win_start,
-    bm.strength, bm.signal, bm.matched,
-    bm.strength IS NULL AND n.n = 1
+    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.strength ELSE bm.strength END
+      AS strength,
+    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.signal ELSE bm.signal END
+      AS signal,
+    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.matched ELSE bm.matched END
+      AS matched,
+    bm.strength IS NULL AND pl.strength IS NULL AND n.n = 1
       AND c.tool_call_id IN (SELECT tool_call_id FROM cmd k WHERE k.recording = c.recording)
       AND c.tool_call_id NOT IN (
         SELECT tool_call_id FROM matched_calls m WHERE m.recording = c.recording
       ) AS exclusive
   FROM cand c
   LEFT JOIN bm USING (recording, branch_pid, branch_start_ns, tool_call_id)
+  LEFT JOIN members mb
+    ON mb.recording = c.recording AND mb.member_pid = c.branch_pid
+    AND mb.member_start_ns = c.branch_start_ns AND mb.tool_call_id = c.tool_call_id
+  LEFT JOIN pooled pl
+    ON pl.recording = mb.recording AND pl.shell_pid = mb.shell_pid
+    AND pl.shell_start_ns = mb.shell_start_ns AND pl.tool_call_id = mb.tool_call_id
   JOIN ncand n USING (recording, branch_pid, branch_start_ns)
 ),
 ranked AS (

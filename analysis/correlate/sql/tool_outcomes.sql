@@ -11,7 +11,7 @@
 -- (GitHub Copilot CLI's `bash --norc --noprofile`) is given its commands on its input, runs
 -- several calls' commands and ends when the agent ends it (SIGHUP), so its own end says
 -- nothing of any command. Such a shell, and which call each of its children is, are as
--- shell_units.sql defines them (`input_shells()`, `shell_units()`: the definition `links`
+-- shell_units.sql defines them (`input_shells()`, `shell_children()`: the definition `links`
 -- splits such a shell's work by): run with options alone, not given a call's command; each
 -- child the call's whose window (of calls with a command) holds its start, the latest such
 -- window. A shell run with a script of the agent's (`bash /tmp/cmd.sh`) was given its command
@@ -51,9 +51,9 @@ shells AS (
 forked AS (
   SELECT DISTINCT u.recording, u.tool_call_id, u.pid, u.start_ns, s.confidence
   FROM shells s
-  JOIN shell_units() u
+  JOIN shell_children() u
     ON u.recording = s.recording AND u.shell_pid = s.pid AND u.shell_start_ns = s.start_ns
-  WHERE u.pid = u.unit_pid AND u.start_ns = u.unit_start_ns AND u.tool_call_id IS NOT NULL
+  WHERE u.tool_call_id IS NOT NULL
 ),
 roots AS (
   SELECT recording, tool_call_id, pid, start_ns, confidence, execs, fork_event, exit_event,
