@@ -64,6 +64,7 @@ import { tlsProxyRequests } from "./proxy_requests.ts";
 import { answerMayStayOpen, isMcpEventStream } from "./open_ended_answers.ts";
 import { type CallStub, CallStubs, ExchangeStubs, type Transport } from "./http_stubs.ts";
 import { SummarisedConversations } from "./summarised_conversation.ts";
+import { tieTranscriptResults } from "./transcript_results.ts";
 
 export interface HttpTables {
   exchanges: HttpExchangeRow[];
@@ -1123,7 +1124,28 @@ export class HttpAssembler {
       callConversationVia[c] = joined?.[1] ?? null;
       // the summariser's call that began the conversation merged into this one (its id)
       if (joined?.[2] !== undefined) {
-        callConversationVia[callOrder[Number(joined[2]) - 1]] = "transcript";
+        const summariser = callOrder[Number(joined[2]) - 1];
+        callConversationVia[summariser] = "transcript";
+        // results of its process's calls that reached the model only as that text
+        const sum = cs.get(summariser);
+        const { untied } = tieTranscriptResults(
+          pendingResults,
+          tools,
+          (t) => askedBy.get(t),
+          sum.userInput ?? "",
+          joined[2],
+          sum.request_ns,
+          sum.pid,
+        );
+        for (const message of untied) {
+          problems.push({
+            recording,
+            source: "tool_calls",
+            kind: "llm",
+            message,
+            exchange_id: callExchanges[summariser],
+          });
+        }
       }
       convs.add(c, s, callId, callConversations[c], history);
       s.toolCalls.forEach((t, i) => {

@@ -571,7 +571,12 @@ export const toolCallsTable = table(
         "the agent, so no action is linked to it)",
     ),
     col("input", "json", "the arguments as JSON (custom tools: the input text as a JSON string)"),
-    opt("result_llm_call_id", "int64", "the LLM call whose request carried the result back"),
+    opt(
+      "result_llm_call_id",
+      "int64",
+      "the LLM call whose request carried the result back (as a message, or only as the text of " +
+        "a compaction's transcript: the summariser's, analysis/transcript_results.ts)",
+    ),
     opt("result_text", "utf8", "the result as text"),
     opt("result_is_error", "bool", "the agent marked the result as an error"),
     opt("requested_ns", "int64", "when the tool call was read (end of the answer)"),

@@ -5,7 +5,7 @@
  *
  *   sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]... [--no-gate]
  *                    [--uid N --gid N] [--cwd DIR] [--events-mb N] [--tls-mb N] [--no-ipc]
- *                    [--stdio-of PID] [-- CMD ARGS...]
+ *                    [--stdio-of PID [--stdio-start TICKS]] [-- CMD ARGS...]
  *   sightline-loader --serve-sock PATH [--max-tls-bytes N] [--no-gate] [--no-ipc] [--events-mb N]
  *                    [--tls-mb N]
  *                                    a kept loader (capture --serve): loaded once, then runs the
@@ -28,6 +28,9 @@
  * --stdio-of PID (a resident capture's session, capture/resident_server.ts): CMD gets process
  * PID's standard input, output and error (pidfd_getfd(2): the client's terminal, pipes or
  * files, whatever they are) instead of the loader's, and a process group of its own.
+ * --stdio-start TICKS: PID is that process only if it started then (/proc/PID/stat's
+ * starttime, clock ticks after boot): checked after pidfd_open(2), so the pidfd is the
+ * client's, not an unrelated process's that was given the pid of a client already reaped.
  * With the gate, the loader connects to the socket twice: the first connection carries the
  * records and commands, the second is its watchdog's (watchdog.h), which resumes what the gate
  * stopped should the loader die, and says so on it.
@@ -70,6 +73,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -1935,12 +1939,53 @@ static void run_loop(struct ring_buffer *rb, int sfd, int tfd, int tls_fd, int p
 
 /* ------------------------------------------------------------------ sessions */
 
-/* The client's stdin, stdout and stderr (--stdio-of PID) into stdio_of; 0, or -1 with why. */
-static int take_stdio_of(pid_t pid, char *why, size_t len)
+/* The start time of process `pid` (/proc/PID/stat's starttime, field 22, clock ticks after
+ * boot), or -1 if it cannot be read. Its fields are counted after the last ')' (comm may hold
+ * spaces and parentheses). */
+static long long proc_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	/* p++: the space before field 3 (state); starttime is field 22, 19 spaces further */
+	p++;
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(p + 1, &end, 10);
+	return errno || end == p + 1 ? -1 : v;
+}
+
+/* The client's stdin, stdout and stderr (--stdio-of PID) into stdio_of; 0, or -1 with why.
+ * `start` (>= 0): the client's start time (/proc/PID/stat field 22), checked once the pidfd
+ * holds the pid: then it was the client's when the pidfd was opened too, as a pid is never
+ * given back to a process that has gone. */
+static int take_stdio_of(pid_t pid, long long start, char *why, size_t len)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd < 0) {
 		snprintf(why, len, "--stdio-of %d: %s (has the client gone?)", pid, strerror(errno));
+		return -1;
+	}
+	if (start >= 0 && proc_start_ticks(pid) != start) {
+		snprintf(why, len,
+			 "--stdio-of %d: the client has gone (its pid is not the process that "
+			 "started at %lld)",
+			 pid, start);
+		close(pfd);
 		return -1;
 	}
 	for (int fd = 0; fd < 3; fd++) {
@@ -2198,7 +2243,7 @@ static int session_begin(const char *dir, struct session_args *a, __u32 missing,
 	read_counters(&stats_base);
 	__atomic_fetch_and(&skel->bss->gate_state, ~SL_GATE_CLOSED, __ATOMIC_SEQ_CST);
 	gate_live = 1;
-	if (a->stdio_pid && take_stdio_of(a->stdio_pid, why, len)) {
+	if (a->stdio_pid && take_stdio_of(a->stdio_pid, -1, why, len)) {
 		put_text(SL_K_LOG, 0, -EXIT_USAGE, why);
 		flush_out();
 		return -1; /* (session_end closes the connection) */
@@ -2425,7 +2470,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: sightline-loader --sock PATH [--max-tls-bytes N] [--comm NAME] [--pid N]...\n"
 		"                        [--no-gate] [--uid N --gid N] [--cwd DIR] [--events-mb N]\n"
-		"                        [--tls-mb N] [--no-ipc] [--stdio-of PID] [-- CMD ARGS...]\n"
+		"                        [--tls-mb N] [--no-ipc] [--stdio-of PID [--stdio-start TICKS]]\n"
+		"                        [-- CMD ARGS...]\n"
 		"       sightline-loader --serve-sock PATH [--max-tls-bytes N] [--no-gate] [--no-ipc]\n"
 		"                        [--events-mb N] [--tls-mb N]\n"
 		"       sightline-loader --layout\n");
@@ -2437,6 +2483,7 @@ int main(int argc, char **argv)
 	const char *sock_path = NULL, *comm = NULL, *cwd = NULL;
 	unsigned long max_tls = 256 * 1024, events_mb = 4, tls_mb = 8;
 	pid_t pids[64], stdio_pid = 0;
+	long long stdio_start = -1;
 	int n_pids = 0, gate = 1, ipc = 1;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -2452,6 +2499,7 @@ int main(int argc, char **argv)
 		{"watchdog", no_argument, 0, 'W'},
 		{"stdio-of", required_argument, 0, 'S'},
 		{"serve-sock", required_argument, 0, 'P'},
+		{"stdio-start", required_argument, 0, 'R'},
 		{0, 0, 0, 0},
 	};
 	int o;
@@ -2474,6 +2522,7 @@ int main(int argc, char **argv)
 		case 'g': gid = (gid_t)num_arg("--gid", optarg, 0, 4294967294LL); break;
 		case 'd': cwd = optarg; break;
 		case 'S': stdio_pid = (pid_t)num_arg("--stdio-of", optarg, 2, 4194304); break;
+		case 'R': stdio_start = num_arg("--stdio-start", optarg, 0, LLONG_MAX); break;
 		case 'E': events_mb = strtoul(optarg, NULL, 0); break;
 		case 'T': tls_mb = strtoul(optarg, NULL, 0); break;
 		case 'L': print_layout(); return 0;
@@ -2574,7 +2623,7 @@ int main(int argc, char **argv)
 	if (stdio_pid) {
 		/* the client's fds, taken now: one that has gone is said before anything loads */
 		char why[256];
-		if (take_stdio_of(stdio_pid, why, sizeof(why)))
+		if (take_stdio_of(stdio_pid, stdio_start, why, sizeof(why)))
 			die(EXIT_USAGE, "%s", why);
 	}
 

@@ -2,8 +2,8 @@
  * A Ctrl-C (SIGINT) or SIGTERM during a capture's start (its loader loading and attaching the
  * eBPF programs, the command's binary located), before the command is released: the capture
  * ends in order at each point. What a user checks: the exit code (130 for SIGINT, 143 for
- * SIGTERM), one line that says the command was not run, a manifest that ends and says so
- * (an error, read as a `problems` row), files 0600, the command never ran, and no process of
+ * SIGTERM), one line that says the command was not run, a manifest that ends, not complete,
+ * and says so (an error: an analysis of it has it as a `problems` row), files 0600, the command never ran, and no process of
  * the capture (its loader, the loader's watchdog, the command it forked) left running. A
  * second signal during that end forces it, and leaves nothing either.
  */
@@ -103,6 +103,11 @@ async function leftRunning(seen: Map<string, Proc & { comm: string }>): Promise<
   return left().map((p) => `${p.pid} (${p.comm})`);
 }
 
+/** What an analysis of a recording says of how its capture ended. */
+const ANALYSED = "SELECT r.complete, " +
+  "list(p.source || ': ' || p.message ORDER BY p.message) AS problems " +
+  "FROM recordings r LEFT JOIN problems p ON true GROUP BY r.complete";
+
 /** What a user checks of an interrupted start's capture. */
 async function checkInterrupted(
   dir: string,
@@ -122,17 +127,29 @@ async function checkInterrupted(
   const rec = readRecording(`${dir}/rec`);
   const m = rec.manifest;
   assert.ok(m.ended_at, "the manifest has its end");
+  assert.equal(m.complete, false, "a recording whose command never ran is not complete");
   assert.equal(m.exit_code, null);
   assert.equal(m.exit_signal, null);
   const said = `the capture was interrupted (${expect.signal}) while it started: ` +
     "the command was not run";
-  // (an analysis reads each of the manifest's errors as a `problems` row)
   assert.ok(m.errors.includes(said), `manifest errors: ${JSON.stringify(m.errors)}`);
   assert.equal((await Deno.stat(`${dir}/rec`)).mode! & 0o777, 0o700);
   for await (const e of Deno.readDir(`${dir}/rec`)) {
     const mode = (await Deno.stat(`${dir}/rec/${e.name}`)).mode! & 0o777;
     assert.equal(mode, 0o600, `${e.name} is 0600`);
   }
+  // an analysis of it (after the modes: it writes analysis.duckdb beside) says so: not
+  // complete, its error a `problems` row
+  const q = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "sql", "--format", "json", `${dir}/rec`, "--", ANALYSED],
+    stdout: "piped",
+    stderr: "piped",
+    cwd: new URL("..", import.meta.url).pathname,
+  }).output();
+  const out = new TextDecoder().decode(q.stdout);
+  const [row] = JSON.parse(out || "[{}]");
+  assert.equal(row.complete, false, `${out}\n${new TextDecoder().decode(q.stderr)}`);
+  assert.ok(row.problems.includes(`capture: ${said}`), JSON.stringify(row.problems));
   return rec;
 }
 
@@ -225,6 +242,7 @@ Deno.test({
       assert.deepEqual(await leftRunning(c.seen), [], "no process of the capture is left");
       const m = readRecording(`${dir}/rec`).manifest;
       assert.ok(m.ended_at);
+      assert.equal(m.complete, false, "its processes were never followed: not complete");
       assert.ok(m.errors.includes(said), JSON.stringify(m.errors));
       assert.ok(alive(joined), "the joined process runs on");
     } finally {
@@ -281,6 +299,7 @@ Deno.test({
       await assert.rejects(Deno.stat(`${dir}/ran`), Deno.errors.NotFound, "never ran");
       const m = readRecording(`${dir}/rec`).manifest;
       assert.ok(m.ended_at);
+      assert.equal(m.complete, false);
       assert.ok(m.errors.includes(
         "the capture was interrupted (SIGINT) while it started: the command was not run",
       ));

@@ -12,6 +12,7 @@ import { EVENTS_H_HASH, Kind } from "./events.ts";
 import { HELLO_MS, LOADER_HELLO, LOADER_PATH, LoaderClient, LoaderError } from "./loader.ts";
 import { run } from "./recorder.ts";
 import { CliError } from "../kit/cli_error.ts";
+import { stat } from "../kit/procs.ts";
 
 const FAKE = `
 await Deno.writeTextFile(Deno.env.get("FAKE_PIDFILE")!, String(Deno.pid));
@@ -138,7 +139,7 @@ Deno.test({
   },
 });
 
-Deno.test("the loader refuses a --uid, --gid or --stdio-of that is not a number in range: one line, exit 2", async () => {
+Deno.test("the loader refuses a --uid, --gid, --stdio-of or --stdio-start that is not a number in range: one line, exit 2", async () => {
   for (
     const [opt, arg, range] of [
       ["--uid", "x", "0 to 4294967294"],
@@ -149,6 +150,7 @@ Deno.test("the loader refuses a --uid, --gid or --stdio-of that is not a number 
       ["--stdio-of", "abc", "2 to 4194304"],
       ["--stdio-of", "0", "2 to 4194304"],
       ["--stdio-of", "12x", "2 to 4194304"],
+      ["--stdio-start", "-1", "0 to 9223372036854775807"],
     ]
   ) {
     const out = await new Deno.Command(LOADER_PATH, {
@@ -161,6 +163,39 @@ Deno.test("the loader refuses a --uid, --gid or --stdio-of that is not a number 
       new TextDecoder().decode(out.stderr),
       `sightline-loader: ${opt} ${arg}: not a number from ${range}\n`,
     );
+  }
+});
+
+// A resident capture's session gives the loader its client's pid and start time: a client
+// reaped and its pid given to another process must not have its stdin, stdout and stderr taken
+// for the command. The pid here is a live process of another start time than the one asked for
+// (as a reused pid is): refused before anything loads, the command never run.
+Deno.test("--stdio-of PID --stdio-start TICKS: a pid that is not the process started then is refused, one line, exit 2, the command never run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sl-stdio-of-" });
+  const other = new Deno.Command("sleep", { args: ["60"], stdin: "null", stdout: "null" })
+    .spawn();
+  try {
+    const start = Number(stat(other.pid)!.start);
+    const loader = await LoaderClient.start({
+      maxTlsBytes: 1024,
+      gate: false,
+      cmd: ["touch", `${dir}/ran`],
+      stdioOf: other.pid,
+      stdioStart: start + 1,
+    });
+    await assert.rejects(
+      loader.ready,
+      (e: unknown) =>
+        e instanceof LoaderError && e.exitCode === 2 &&
+        e.message === `--stdio-of ${other.pid}: the client has gone (its pid is not the ` +
+            `process that started at ${start + 1})`,
+    );
+    await loader.done;
+    await assert.rejects(Deno.stat(`${dir}/ran`), Deno.errors.NotFound, "the command never ran");
+  } finally {
+    other.kill("SIGKILL");
+    await other.status;
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

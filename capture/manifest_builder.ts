@@ -92,7 +92,9 @@ export interface CaptureEnd {
 
 /**
  * Ends the manifest: times, the command's exit code or signal, the errors, whether the
- * recording is complete. Returns the exit code of the capture: the command's (127 not found,
+ * recording is complete (not when a write failed, the loader's stream was lost, or the start
+ * was interrupted: a recording whose command never ran, or whose processes were never
+ * followed, is not the recording that was asked for). Returns the exit code of the capture: the command's (127 not found,
  * 126 not executable, 128+N killed by signal N), or 1 for a capture error after a clean exit;
  * for a start interrupted by a signal, 128 + its number, and an error that says so (the
  * command never ran: no exit code or signal of its own, whatever ended what was forked for it).
@@ -132,6 +134,6 @@ export function endManifest(
     );
     exitCode = exitCode || 1;
   }
-  manifest.complete = !writeError && !lost;
+  manifest.complete = !writeError && !lost && !interrupted;
   return exitCode;
 }

@@ -251,12 +251,22 @@ function answerSignals(
   log: (line: string) => void,
   source: SignalSource,
 ): { remove(): void; forced(): boolean } {
+  // The command, named by its pid and its start time, taken now: it is forked and held, not
+  // yet released, so the pid is surely its. A signal is sent to its pid (or group) only while
+  // the pid is still this process (a zombie too: its group may live on); once the loader has
+  // reaped it, the pid may be another's, which must not get the command's signals. (/proc's
+  // start time is read just before the kill: a pid reused in those microseconds would be
+  // missed; the kernel does not give a pid that is still a process group's id to a new
+  // process, so the group's id is reused only once its last member has gone.)
+  const rootProc = opts.cmd && manifest.root_pid ? procOf(manifest.root_pid) : null;
+  const isRoot = (pid: number | null) =>
+    !!pid && !!rootProc && rootProc.pid === pid && stat(pid)?.start === rootProc.start;
   let forced = false;
   const force = () => {
     forced = true;
     for (
       const kill of [
-        () => opts.cmd && manifest.root_pid && Deno.kill(manifest.root_pid, "SIGKILL"),
+        () => isRoot(manifest.root_pid) && Deno.kill(manifest.root_pid!, "SIGKILL"),
         () => loader.process.kill("SIGKILL"),
       ]
     ) {
@@ -272,7 +282,7 @@ function answerSignals(
   // capture's pid did not; which one this was cannot be told, so it is said.
   const toCommandGroup = (signal: Deno.Signal): boolean => {
     const root = manifest.root_pid;
-    const own = root ? stat(root)?.pgrp : undefined;
+    const own = root && isRoot(root) ? stat(root)?.pgrp : undefined;
     if (!root || own !== root || own === stat(Deno.pid)?.pgrp) return false;
     try {
       Deno.kill(-root, signal);

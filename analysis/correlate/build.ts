@@ -42,6 +42,12 @@ export const LINK_STORE = "link_store";
 export const LINK_ROWS = "link_rows";
 
 /**
+ * Before `links`: the macros that split the work of a shell the agent gives its commands on its
+ * input among tool calls, read by `LINK_ROWS` and by `tool_outcomes` (one definition).
+ */
+export const SHELL_UNITS = "shell_units";
+
+/**
  * Creates (or re-creates) the correlation tables and fills them, as part of `build` when
  * given (its problems are the caller's), else on its own (problems saved in `problems`).
  */
@@ -58,6 +64,12 @@ export function buildCorrelation(
       const sql = readSql(SQL_DIR, def.name);
       if (def.name === "links") {
         await b.run(`${LINK_STORE}.sql`, readSql(SQL_DIR, LINK_STORE), {}, "links has no rows");
+        await b.run(
+          `${SHELL_UNITS}.sql`,
+          readSql(SQL_DIR, SHELL_UNITS),
+          {},
+          "links and tool_outcomes, which read it, fail",
+        );
         await b.run(
           `${LINK_ROWS}.sql`,
           readSql(SQL_DIR, LINK_ROWS),

@@ -10,7 +10,10 @@ import { DEFAULT_SETTINGS } from "./settings.ts";
 import { all, rows as r, syntheticDb } from "./testing.ts";
 import { linksTable } from "./schema.ts";
 import { sqlType } from "../../kit/columns.ts";
-import { withNames } from "../../kit/sql_runner.ts";
+import { queryRows, withNames } from "../../kit/sql_runner.ts";
+import { analysedCopy } from "../testing.ts";
+import { withDb } from "../analysed_db.ts";
+import { dirname } from "node:path";
 
 const AGENT = 100;
 
@@ -326,5 +329,108 @@ Deno.test("lineage and sessions: the agent, its descendants and its totals", asy
     assert.equal(s.input_tokens, 6000n);
   } finally {
     close();
+  }
+});
+
+// A shell the agent keeps and writes each command to (GitHub Copilot CLI's `bash --norc
+// --noprofile`) runs several calls' commands: each child it forks is the call's whose window
+// holds its start, one forked between calls is none's (not the call the shell started in).
+Deno.test("links: a long-lived shell's children go each to the call it ran them for, one forked between calls to none", async () => {
+  const ms = (x: number) => x * 1_000_000;
+  const S = 300;
+  const { c, close } = await syntheticDb({
+    process: [
+      r.fork(0, AGENT, 1, "node"),
+      r.exec(ms(1), AGENT, 1, ["/opt/copilot"]),
+      // the shell, started for the first command, given each command on its input
+      r.fork(ms(1300), S, AGENT),
+      r.exec(ms(1301), S, AGENT, ["bash", "--norc", "--noprofile"]),
+      // call 1: ls build-output
+      r.fork(ms(1310), 301, S),
+      r.exec(ms(1311), 301, S, ["ls", "build-output"]),
+      r.exit(ms(1320), 301, S, 2),
+      // between the calls (the first result sent, the next answer not begun): no call's
+      r.fork(ms(2500), 302, S),
+      r.exec(ms(2501), 302, S, ["date"]),
+      r.exit(ms(2510), 302, S),
+      // call 2: cat notes.txt, through a wrapper of its own (its tree is its unit)
+      r.fork(ms(3310), 303, S),
+      r.exec(ms(3311), 303, S, ["timeout", "10", "cat", "notes.txt"]),
+      r.fork(ms(3312), 304, 303),
+      r.exec(ms(3313), 304, 303, ["cat", "notes.txt"]),
+      r.exit(ms(3320), 304, 303),
+      r.exit(ms(3321), 303, S),
+      // call 3: a builtin loop's child, named by no argument: the call's by its window
+      r.fork(ms(5310), 305, S),
+      r.exec(ms(5311), 305, S, ["wc", "-l", "a.txt"]),
+      r.exit(ms(5320), 305, S),
+      { ...r.exit(ms(7000), S, AGENT), exit_code: null, exit_signal: 1 },
+    ],
+    file: [r.open(ms(3315), 304, "/w/notes.txt")],
+    llm: [1, 3, 5, 7].map((i) => r.llm(i, AGENT, ms(1000 * i), { agent: "copilot" })),
+    tools: [
+      r.tool(1, 1, ms(1200), ms(2000), "bash", { command: "ls build-output" }),
+      r.tool(2, 3, ms(3200), ms(4000), "bash", { command: "cat notes.txt" }),
+      r.tool(3, 5, ms(5200), ms(6000), "bash", { command: 'for f in *.txt; do wc -l "$f"; done' }),
+    ].map((t, i) => ({ ...t, result_llm_call_id: BigInt([3, 5, 7][i]) })),
+  });
+  try {
+    assert.deepEqual(await buildCorrelation(c), []);
+    const got = await all(
+      c,
+      `SELECT a.pid, list(DISTINCT l.tool_call_id) AS calls, list(DISTINCT l.attribution) AS how
+       FROM links l JOIN actions a USING (recording, event_table, event_id)
+       WHERE a.role = 'descendant' GROUP BY a.pid ORDER BY a.pid`,
+    );
+    assert.deepEqual(got.map((x) => [x.pid, x.calls, x.how]), [
+      [S, [1n], ["tool"]], // the shell's own events: the call it was started for
+      [301, [1n], ["tool"]],
+      [302, [null], ["unexplained"]],
+      [303, [2n], ["tool"]],
+      [304, [2n], ["tool"]], // its file event too
+      [305, [3n], ["tool"]],
+    ]);
+  } finally {
+    close();
+  }
+});
+
+// What a user checks of the real capture (tests/fixtures/copilot_shell, Copilot CLI 1.0.12,
+// one `bash --norc --noprofile` per call there): each tool call's processes are the ones its
+// command ran, the agent's start-up probes (git, which) none's.
+Deno.test("links (real capture, Copilot CLI 1.0.12): each call's processes are its command's", async () => {
+  const fixture = new URL("../../tests/fixtures/copilot_shell", import.meta.url).pathname;
+  const s = await analysedCopy(fixture, { prefix: "sl-copilot-links-" });
+  try {
+    await withDb(s.db, async (c) => {
+      const got = await queryRows(
+        c,
+        `SELECT t.tool_call_id, t.input ->> '$.command' AS command,
+           coalesce(list(DISTINCT array_to_string(a.argv, ' ')
+             ORDER BY array_to_string(a.argv, ' ')) FILTER (WHERE a.op = 'exec'), []) AS ran
+         FROM tool_calls t
+         LEFT JOIN links l ON l.recording = t.recording AND l.tool_call_id = t.tool_call_id
+           AND l.attribution = 'tool' AND l.event_table = 'process'
+         LEFT JOIN actions a ON a.recording = l.recording AND a.event_table = l.event_table
+           AND a.event_id = l.event_id
+         GROUP BY ALL ORDER BY t.tool_call_id`,
+      );
+      assert.deepEqual(got.map((x) => [x.tool_call_id, x.command, x.ran]), [
+        // the shell written the command to, and what it forked for it
+        [1n, "ls build-output", ["bash --norc --noprofile", "ls build-output"]],
+        [2n, "kill -KILL $$; echo not reached", []], // refused by the agent
+        [3n, null, []], // a read
+        [4n, "echo hello", ["bash --norc --noprofile"]], // a builtin: the shell alone
+      ]);
+      const startup = await queryRows(
+        c,
+        `SELECT count(*) AS n FROM links l JOIN actions a USING (recording, event_table, event_id)
+         WHERE a.op = 'exec' AND a.role = 'descendant' AND a.argv[1] IN ('git', '/bin/sh')
+           AND l.attribution = 'tool'`,
+      );
+      assert.equal(startup[0].n, 0n);
+    }, { readOnly: true });
+  } finally {
+    await Deno.remove(dirname(s.dir), { recursive: true });
   }
 });

@@ -42,7 +42,8 @@ export const lineageTable = table(
       "branch_pid",
       "int32",
       "descendants: the agent's child this process descends from (itself at depth 1) — the " +
-        "unit that is attributed to one tool call",
+        "unit that is attributed to one tool call (`links` splits a shell the agent gives its " +
+        "commands on its input into its children's subtrees instead: sql/shell_units.sql)",
     ),
     opt("branch_start_ns", "int64", "start of that child's incarnation"),
     opt("chain", "list_utf8", "program names from the agent process down to this one"),

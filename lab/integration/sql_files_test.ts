@@ -29,6 +29,7 @@ import {
   LINK_ROWS,
   LINK_STORE,
   PROCESS_AGENTS,
+  SHELL_UNITS,
   SQL_DIR as CORRELATE_SQL,
 } from "../../analysis/correlate/build.ts";
 import { withDb } from "../../analysis/analysed_db.ts";
@@ -177,6 +178,7 @@ Deno.test("every .sql file is a build step, an evaluation query or a trace query
       AGENT_HELPERS,
       AGENT_HELPER_ROLES,
       LINK_STORE,
+      SHELL_UNITS,
       LINK_ROWS,
     ].sort(),
   );

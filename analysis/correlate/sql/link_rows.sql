@@ -20,8 +20,37 @@
 -- net events are linked only by argument match within a window: everything else it does is
 -- its own activity. Equal best candidates are broken by the latest window and cost
 -- $tie_factor. Links at or above $min_confidence are attributions.
+--
+-- A shell the agent keeps and gives its commands on its input (shell_units.sql, the one
+-- definition `tool_outcomes` reads too) runs the commands of several calls: it is not one
+-- branch. Each child it forks is a branch of its own (its unit: it and all below it), whose
+-- only candidate is the call shell_units.sql gives it (the latest window of a call with a
+-- command holding its start); one started outside every such window has none, so its actions
+-- are `unexplained`, not the first call's. The shell's own events stay a branch of their own,
+-- judged among the calls whose window holds its start. What a shell did for one call (its
+-- children of that call, and the shell for the call it is judged for) shares its argument
+-- evidence: a builtin loop's `wc -l "$f"` is the call's as its `ls` is.
 INSERT INTO correlate.link_rows
 WITH
+units AS MATERIALIZED (FROM shell_units()),
+children AS MATERIALIZED (FROM shell_children()),
+-- every action with its branch: under a shell of shell_units.sql, its unit
+acts_u AS NOT MATERIALIZED (
+  SELECT a.* REPLACE (
+    coalesce(u.unit_pid, a.branch_pid) AS branch_pid,
+    coalesce(u.unit_start_ns, a.branch_start_ns) AS branch_start_ns)
+  FROM actions a
+  LEFT JOIN units u ON u.recording = a.recording AND u.pid = a.pid AND u.start_ns = a.proc_start_ns
+),
+-- the parts of a shell's work for one call: its children of that call and the shell itself
+members AS (
+  SELECT recording, shell_pid, shell_start_ns, tool_call_id, pid AS member_pid,
+    start_ns AS member_start_ns
+  FROM children WHERE tool_call_id IS NOT NULL
+  UNION
+  SELECT DISTINCT recording, shell_pid, shell_start_ns, tool_call_id, shell_pid, shell_start_ns
+  FROM children WHERE tool_call_id IS NOT NULL
+),
 cmd AS (
   SELECT recording, tool_call_id, term, ' ' || term || ' ' AS padded
   FROM tool_terms WHERE kind = 'command'
@@ -31,16 +60,21 @@ branches AS (
     start_ns AS at_ns
   FROM lineage WHERE role = 'descendant' AND depth = 1
 ),
--- the tool calls whose window holds a branch's start (in_tool_window in macros.sql)
+-- the tool calls whose window holds a branch's start (in_tool_window in macros.sql); a
+-- shell's child: its call alone (shell_units.sql)
 cand AS (
   SELECT recording, session_id, branch_pid, branch_start_ns, tool_call_id, win_start
   FROM in_tool_window('branches')
+  UNION ALL
+  SELECT u.recording, u.session_id, u.pid, u.start_ns, u.tool_call_id, w.start_ns
+  FROM children u
+  JOIN tool_windows w ON w.recording = u.recording AND w.tool_call_id = u.tool_call_id
 ),
 procs AS (
   -- every exec of the branch's processes (a process may exec several times: wrappers, shims)
   SELECT e.recording, e.branch_pid, e.branch_start_ns, e.argv,
     argv_text(e.argv) AS nargv
-  FROM actions e
+  FROM acts_u e
   WHERE e.role = 'descendant' AND e.op = 'exec' AND len(e.argv) > 0
 ),
 args AS (
@@ -49,7 +83,7 @@ args AS (
 -- the file and net actions of a session's agent and descendants, each with every tool call
 -- whose window holds it
 acts AS NOT MATERIALIZED (
-  SELECT *, ts_ns AS at_ns FROM actions
+  SELECT *, ts_ns AS at_ns FROM acts_u
   WHERE role IN ('agent', 'helper', 'descendant') AND event_table IN ('file', 'net')
 ),
 in_window AS (FROM in_tool_window('acts')),
@@ -152,20 +186,43 @@ bm AS (
   FROM bmatch
   GROUP BY ALL
 ),
+-- the best evidence of a shell's work for one call, pooled over its parts (each part takes it
+-- when it is stronger than its own: `scored`)
+pooled AS (
+  SELECT p.recording, p.shell_pid, p.shell_start_ns, p.tool_call_id, max(m.strength) AS strength,
+    arg_min(m.signal, (-m.strength, m.signal, m.matched)) AS signal,
+    arg_min(m.matched, (-m.strength, m.signal, m.matched)) AS matched
+  FROM members p
+  JOIN bm m
+    ON m.recording = p.recording AND m.branch_pid = p.member_pid
+    AND m.branch_start_ns = p.member_start_ns AND m.tool_call_id = p.tool_call_id
+  GROUP BY ALL
+),
 matched_calls AS (SELECT DISTINCT recording, tool_call_id FROM bm),
 ncand AS (
   SELECT recording, branch_pid, branch_start_ns, count(*) AS n FROM cand GROUP BY ALL
 ),
 scored AS (
   SELECT c.recording, c.branch_pid, c.branch_start_ns, c.tool_call_id, c.win_start,
-    bm.strength, bm.signal, bm.matched,
-    bm.strength IS NULL AND n.n = 1
+    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.strength ELSE bm.strength END
+      AS strength,
+    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.signal ELSE bm.signal END
+      AS signal,
+    CASE WHEN pl.strength > coalesce(bm.strength, 0) THEN pl.matched ELSE bm.matched END
+      AS matched,
+    bm.strength IS NULL AND pl.strength IS NULL AND n.n = 1
       AND c.tool_call_id IN (SELECT tool_call_id FROM cmd k WHERE k.recording = c.recording)
       AND c.tool_call_id NOT IN (
         SELECT tool_call_id FROM matched_calls m WHERE m.recording = c.recording
       ) AS exclusive
   FROM cand c
   LEFT JOIN bm USING (recording, branch_pid, branch_start_ns, tool_call_id)
+  LEFT JOIN members mb
+    ON mb.recording = c.recording AND mb.member_pid = c.branch_pid
+    AND mb.member_start_ns = c.branch_start_ns AND mb.tool_call_id = c.tool_call_id
+  LEFT JOIN pooled pl
+    ON pl.recording = mb.recording AND pl.shell_pid = mb.shell_pid
+    AND pl.shell_start_ns = mb.shell_start_ns AND pl.tool_call_id = mb.tool_call_id
   JOIN ncand n USING (recording, branch_pid, branch_start_ns)
 ),
 ranked AS (
@@ -216,7 +273,7 @@ joined AS (
     coalesce(b.matched, g.matched) AS matched
   -- equalities only (a condition on `a` alone would turn these into nested loops): evt and
   -- best_agent rows carry the role of the very action they join
-  FROM actions a
+  FROM acts_u a
   LEFT JOIN best_branch b
     ON b.recording = a.recording
     AND b.branch_pid = CASE WHEN a.role = 'descendant' THEN a.branch_pid END

@@ -10,14 +10,13 @@
 -- A top process that was not given the call's command is not the command: a long-lived shell
 -- (GitHub Copilot CLI's `bash --norc --noprofile`) is given its commands on its input, runs
 -- several calls' commands and ends when the agent ends it (SIGHUP), so its own end says
--- nothing of any command. Such a process is one whose own execs carry no command of a call
--- that has one (carrying is as `links` matches a command: the command's words in its argv,
--- or its argv, of at least two words, a stage of the command) and that was run with options
--- alone (no operand: no script file, no `-c` command), which makes a shell read its commands
--- from its input. A shell run with a script of the agent's (`bash /tmp/cmd.sh`) was given
--- its command in that file: its end is the command's, as before. What it forked for a call
--- decides instead: its children, each the call's whose window (`tool_windows`, of calls with
--- a command) holds its start, the latest such window. A call whose shell started no process
+-- nothing of any command. Such a shell, and which call each of its children is, are as
+-- shell_units.sql defines them (`input_shells()`, `shell_children()`: the definition `links`
+-- splits such a shell's work by): run with options alone, not given a call's command; each
+-- child the call's whose window (of calls with a command) holds its start, the latest such
+-- window. A shell run with a script of the agent's (`bash /tmp/cmd.sh`) was given its command
+-- in that file: its end is the command's, as before. What it forked for a call decides
+-- instead. A call whose shell started no process
 -- in its window (builtins only: `echo hello`) is `unknown`, not its shell's end: a call with a
 -- command during which such a shell was alive. A shell's children tell the command's end
 -- only when the command is one simple command (no `;`, `&`, `|`, newline, `$(`, backtick, nor
@@ -33,14 +32,6 @@ WITH linked AS (
     a.pid = a.branch_pid AND a.proc_start_ns = a.branch_start_ns AS top,
     max(l.confidence) AS confidence,
     list(a.event_id ORDER BY a.event_id) FILTER (WHERE a.op = 'exec') AS execs,
-    -- (only a top process's are read: `given` below)
-    list({t: argv_text(a.argv), n: len(a.argv)})
-      FILTER (WHERE a.op = 'exec' AND a.pid = a.branch_pid
-        AND a.proc_start_ns = a.branch_start_ns) AS argvs,
-    -- run with options alone, no operand (no script, no -c command): a shell so run reads
-    -- its commands from its input (POSIX sh)
-    coalesce(bool_or(len(list_filter(a.argv[2:], x -> NOT starts_with(x, '-'))) = 0)
-      FILTER (WHERE a.op = 'exec'), false) AS reads_input,
     min(a.event_id) FILTER (WHERE a.op = 'fork') AS fork_event,
     max(a.event_id) FILTER (WHERE a.op = 'exit') AS exit_event
   FROM links l
@@ -49,39 +40,20 @@ WITH linked AS (
     AND a.role = 'descendant'
   GROUP BY ALL
 ),
-commands AS (
-  SELECT recording, tool_call_id, ' ' || term || ' ' AS padded
-  FROM tool_terms WHERE kind = 'command'
-),
-given AS (
-  SELECT DISTINCT r.recording, r.tool_call_id, r.pid, r.start_ns
-  FROM (SELECT *, unnest(argvs) AS x FROM linked WHERE top) r
-  JOIN commands k USING (recording, tool_call_id)
-  WHERE contains(r.x.t, k.padded) OR (r.x.n >= 2 AND contains(k.padded, r.x.t))
-),
--- top processes not given their call's command (a call without a command gives none) that
--- read commands from their input
+commands AS (SELECT DISTINCT recording, tool_call_id FROM tool_terms WHERE kind = 'command'),
+-- the shells that read their commands from their input (shell_units.sql), as linked
 shells AS (
   SELECT r.* FROM linked r
-  WHERE r.top AND r.reads_input
-    AND (r.recording, r.tool_call_id) IN (SELECT (recording, tool_call_id) FROM commands)
-    AND (r.recording, r.tool_call_id, r.pid, r.start_ns) NOT IN (
-      SELECT (recording, tool_call_id, pid, start_ns) FROM given)
+  SEMI JOIN input_shells() i USING (recording, pid, start_ns)
+  WHERE r.top
 ),
--- what a shell forked, each child the call's whose window holds its start
+-- what a shell forked, each child its call's (shell_units.sql; a child of no call is none's)
 forked AS (
-  SELECT c.recording, w.tool_call_id, c.pid, c.start_ns, s.confidence
+  SELECT DISTINCT u.recording, u.tool_call_id, u.pid, u.start_ns, s.confidence
   FROM shells s
-  JOIN lineage c
-    ON c.recording = s.recording AND c.ppid = s.pid AND c.parent_start_ns = s.start_ns
-    AND c.role = 'descendant'
-  JOIN tool_windows w
-    ON w.recording = c.recording AND w.session_id = s.session_id
-    AND c.start_ns BETWEEN w.start_ns AND w.end_ns
-  WHERE (w.recording, w.tool_call_id) IN (SELECT (recording, tool_call_id) FROM commands)
-  QUALIFY row_number() OVER (
-    PARTITION BY c.recording, c.pid, c.start_ns ORDER BY w.start_ns DESC, w.tool_call_id DESC
-  ) = 1
+  JOIN shell_children() u
+    ON u.recording = s.recording AND u.shell_pid = s.pid AND u.shell_start_ns = s.start_ns
+  WHERE u.tool_call_id IS NOT NULL
 ),
 roots AS (
   SELECT recording, tool_call_id, pid, start_ns, confidence, execs, fork_event, exit_event,

@@ -1,0 +1,79 @@
+-- shell_units: the one definition of how the work of a shell the agent keeps and gives its
+-- commands on its input is split among tool calls (GitHub Copilot CLI 1.0.12's
+-- `bash --norc --noprofile`: one process that runs the commands of several calls, each written
+-- to its input), read by `links` (link_rows.sql) and `tool_outcomes` (tool_outcomes.sql).
+--
+-- input_shells(): the agent's children (depth 1 in `lineage`, role `descendant`) that read
+-- their commands from their input: running a program with options alone (their last exec has
+-- no operand: no script file, no `-c` command; POSIX sh reads its commands from its input
+-- then) and not given the command of a call (their argv does not carry the command of a call
+-- whose window holds their start, as `links` matches a command: its words in the argv, or the
+-- argv, of at least two words, a stage of the command; `make` run as the command `make` is
+-- the command, not a shell).
+--
+-- shell_children(): each child of such a shell with the tool call it was forked for: the
+-- call, of those with a command, whose window (`tool_windows`) holds its start (of several,
+-- the latest), or none (NULL) for a child started outside every such window — the shell ran
+-- it between calls, for none of them. shell_units(): every process below such a shell, each
+-- in the unit of the child it descends from (that child itself at the top), with that call.
+-- (Two macros: a join with the recursive one's estimate made DuckDB build a hash table on
+-- every action; reports/bench/analysis.md, session 35.)
+CREATE OR REPLACE MACRO input_shells() AS TABLE
+WITH tops AS (
+  -- (the program each runs: its last exec's, as `lineage` keeps it; not every event of
+  -- `actions` scanned again for its execs)
+  SELECT recording, session_id, pid, start_ns, start_ns AS at_ns, argv
+  FROM lineage
+  WHERE role = 'descendant' AND depth = 1 AND len(argv) > 0
+    AND len(list_filter(argv[2:], x -> NOT starts_with(x, '-'))) = 0
+),
+given AS (
+  SELECT DISTINCT w.recording, w.pid, w.start_ns
+  FROM in_tool_window('tops') w
+  JOIN tool_terms k
+    ON k.recording = w.recording AND k.tool_call_id = w.tool_call_id AND k.kind = 'command'
+  WHERE contains(argv_text(w.argv), ' ' || k.term || ' ')
+    OR (len(w.argv) >= 2 AND contains(' ' || k.term || ' ', argv_text(w.argv)))
+)
+SELECT t.recording, t.session_id, t.pid, t.start_ns
+FROM tops t
+ANTI JOIN given g USING (recording, pid, start_ns);
+
+CREATE OR REPLACE MACRO shell_children() AS TABLE
+WITH shells AS (FROM input_shells()),
+children AS (
+  SELECT c.recording, s.session_id, s.pid AS shell_pid, s.start_ns AS shell_start_ns, c.pid,
+    c.start_ns
+  FROM shells s
+  JOIN lineage c
+    ON c.recording = s.recording AND c.ppid = s.pid AND c.parent_start_ns = s.start_ns
+    AND c.role = 'descendant'
+)
+SELECT c.*, w.tool_call_id
+FROM children c
+LEFT JOIN (
+  SELECT * FROM tool_windows
+  WHERE (recording, tool_call_id) IN (
+    SELECT (recording, tool_call_id) FROM tool_terms WHERE kind = 'command')
+) w
+  ON w.recording = c.recording AND w.session_id = c.session_id
+  AND c.start_ns BETWEEN w.start_ns AND w.end_ns
+QUALIFY row_number() OVER (
+  PARTITION BY c.recording, c.pid, c.start_ns ORDER BY w.start_ns DESC, w.tool_call_id DESC
+) = 1;
+
+CREATE OR REPLACE MACRO shell_units() AS TABLE
+WITH RECURSIVE units(recording, pid, start_ns, unit_pid, unit_start_ns) AS (
+  SELECT recording, pid, start_ns, pid, start_ns FROM shell_children()
+  UNION ALL
+  SELECT l.recording, l.pid, l.start_ns, u.unit_pid, u.unit_start_ns
+  FROM units u
+  JOIN lineage l
+    ON l.recording = u.recording AND l.ppid = u.pid AND l.parent_start_ns = u.start_ns
+    AND l.role = 'descendant' AND l.pid <> u.pid
+)
+SELECT u.recording, c.session_id, c.shell_pid, c.shell_start_ns, u.unit_pid, u.unit_start_ns,
+  u.pid, u.start_ns, c.tool_call_id
+FROM units u
+JOIN shell_children() c
+  ON c.recording = u.recording AND c.pid = u.unit_pid AND c.start_ns = u.unit_start_ns;
