@@ -145,6 +145,8 @@ interface CallDraft {
   response: ResponseInfo;
   /** the exchange's answer is missing */
   noAnswer: boolean;
+  /** WebSocket calls: a terminal event ended the answer (whole or not) */
+  terminated?: boolean;
   /** problems of this call (WebSocket calls: their own, not the exchange's) */
   errors: string[];
   /** the WebSocket messages of this call */
@@ -262,7 +264,7 @@ function wsRows(
       frames: m.frames,
       event_type: eventType,
       text,
-      data: m.kind === "text" ? null : m.data,
+      data: m.kind === "text" && !m.invalidUtf8 ? null : m.data,
       close_code: m.closeCode ?? null,
       incomplete: m.incomplete,
       error: m.error ?? null,
@@ -322,6 +324,7 @@ function wsCalls(
       request: c.request,
       response: c.response,
       noAnswer: !first,
+      terminated: c.terminated,
       errors: c.problems,
       messages: msgs,
       cost_usd: null,
@@ -660,6 +663,10 @@ export async function connectionExchanges(
             ? (clientEnded
               ? `was never read: ${clientEnded}`
               : "was not recorded (no event answers it)")
+            : d.terminated
+            ? `(${d.response.responseId ?? "no response id"}) is not whole: a terminal event ` +
+              "ends it, but events before it were lost in a break or not decoded (its call's " +
+              "problems say which)"
             : `(${d.response.responseId ?? "no response id"}) is cut short: ` +
               (clientEnded ??
                 "no terminal event ends it (the connection closed inside it, or its last " +

@@ -55,8 +55,13 @@ export interface WebSocketMessage {
   /** close frames: the status code and reason, when given */
   closeCode?: number;
   closeReason?: string;
-  /** why `data` is not the whole message (too large, not decodable) */
+  /**
+   * why `data` is not the whole message (too large, not decodable), or what in it breaks
+   * RFC 6455 though framed right (text not UTF-8, a close frame's body or code or reason)
+   */
   error?: string;
+  /** a text message (or a close reason) that is not valid UTF-8: `data` holds its bytes */
+  invalidUtf8?: boolean;
 }
 
 export interface WebSocketCallbacks {
@@ -337,7 +342,8 @@ export function createWebSocketParser(
     // a compressed message read against an unknown history holds NULs where it refers to it, a
     // stand-in that can cut a character: websocket_resync.ts reads those, not this check
     const standIns = m.compressed && options.deflate?.unknownHistory && data.includes(0);
-    if (m.opcode === 1 && !error && !standIns && !isUtf8(data, incomplete)) {
+    const invalidUtf8 = m.opcode === 1 && !error && !standIns && !isUtf8(data, incomplete);
+    if (invalidUtf8) {
       error = "not valid UTF-8 (RFC 6455 8.1: the receiver fails the connection here)";
       if (badText++ === 0) {
         callbacks.onError?.(
@@ -351,6 +357,7 @@ export function createWebSocketParser(
       }
     }
     emit({
+      ...(invalidUtf8 ? { invalidUtf8 } : {}),
       opcode: m.opcode,
       data,
       wireSize: m.wireSize,
@@ -386,6 +393,7 @@ export function createWebSocketParser(
       const why = forbiddenCloseCode(m.closeCode);
       if (why) wrong.push(`status code ${m.closeCode}: ${why}`);
       if (!isUtf8(data.subarray(2), incomplete)) {
+        m.invalidUtf8 = true;
         wrong.push("a reason that is not valid UTF-8 (RFC 6455 5.5.1, 8.1)");
       }
     }

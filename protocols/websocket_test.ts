@@ -535,6 +535,15 @@ Deno.test("websocket: text not valid UTF-8 is reported; it and the messages afte
     ["text", false],
   ]);
   assert.equal(out.messages[6].text, "after ✓");
+  assert.deepEqual(out.messages.map((m) => m.invalidUtf8 ?? false), [
+    false,
+    true,
+    true,
+    true,
+    false,
+    true,
+    false,
+  ]);
   assert.equal(out.messages[2].frames, 2);
   assert.ok(out.messages[3].compressed);
   assert.match(out.messages[1].error!, /not valid UTF-8/);
