@@ -224,6 +224,7 @@ function messageDamage(s: DirectionStream, m: Message | undefined, toEnd = false
 }
 
 const dec = new TextDecoder();
+const enc = new TextEncoder();
 
 /** The rows of a WebSocket's messages, timed by the TLS calls that carried their bytes. */
 function wsRows(
@@ -359,6 +360,8 @@ async function buildExchange(
   const ndjson = !!resp && isNdjson(resp.lookup);
   const streaming = !!resp && (isEventStream(resp.lookup) || aws || ndjson);
   let events = null;
+  /** the events a client dispatched: all but a last one the whole body ends inside */
+  let dispatched = null;
   if (streaming && respBody) {
     const s = aws
       ? awsEvents(respBody, opts.maxEventSize)
@@ -366,14 +369,23 @@ async function buildExchange(
       ? ndjsonEvents(respBody, opts.maxEventSize)
       : sseEvents(respBody, opts.maxEventSize);
     if (s.error) errors.push(s.error);
-    events = s.events;
-    // a whole body whose last event has no blank line after it: a client never dispatches that
-    // event (WHATWG HTML 9.2.6; the SDKs' decoders drop it too), so say so
+    events = dispatched = s.events;
+    // a whole body whose last event has no blank line after it: "If the file ends in the middle
+    // of an event, before the final empty line, the incomplete event is not dispatched" (WHATWG
+    // HTML, server-sent events, "Interpreting an event stream"; the SDKs' decoders drop it
+    // too). The agent never saw it, so the call is read without it (llm_calls is what the agent
+    // saw); sse_events and the body keep it, and the problem says what was on the wire. (A body
+    // cut short is another matter: the recording may lack what the agent read.)
     const last = events.at(-1);
     if (!aws && !ndjson && resp.complete && last?.incomplete) {
+      dispatched = events.slice(0, -1);
       errors.push(
-        `event stream ends without a blank line after its last event (${last.type}): ` +
-          "a client does not dispatch it",
+        `event stream ends inside an event: its last event (${last.type}, ` +
+          `${
+            enc.encode(last.data).length
+          } bytes of data) has no blank line after it: a client does ` +
+          "not dispatch it (WHATWG HTML, server-sent events), so llm_calls leaves it out; " +
+          "sse_events keeps it (incomplete)",
       );
     }
   }
@@ -469,7 +481,7 @@ async function buildExchange(
     if (r.unread) (errors.push(r.unread), built.unrouted = true);
   }
   if (route) {
-    const answer = events ? { events } : {
+    const answer = dispatched ? { events: dispatched } : {
       body: respBody?.bytes,
       endOffset: resp && resp.bodyLength > 0 ? resp.end - 1 : null,
       cut: !!resp && !resp.complete,
