@@ -146,6 +146,8 @@ interface CallDraft {
   response: ResponseInfo;
   /** the exchange's answer is missing */
   noAnswer: boolean;
+  /** WebSocket calls: a terminal event ended the answer (whole or not) */
+  terminated?: boolean;
   /** problems of this call (WebSocket calls: their own, not the exchange's) */
   errors: string[];
   /** the WebSocket messages of this call */
@@ -223,6 +225,7 @@ function messageDamage(s: DirectionStream, m: Message | undefined, toEnd = false
 }
 
 const dec = new TextDecoder();
+const enc = new TextEncoder();
 
 /** The rows of a WebSocket's messages, timed by the TLS calls that carried their bytes. */
 function wsRows(
@@ -263,7 +266,7 @@ function wsRows(
       frames: m.frames,
       event_type: eventType,
       text,
-      data: m.kind === "text" ? null : m.data,
+      data: m.kind === "text" && !m.invalidUtf8 ? null : m.data,
       close_code: m.closeCode ?? null,
       incomplete: m.incomplete,
       error: m.error ?? null,
@@ -323,6 +326,7 @@ function wsCalls(
       request: c.request,
       response: c.response,
       noAnswer: !first,
+      terminated: c.terminated,
       errors: c.problems,
       messages: msgs,
       cost_usd: null,
@@ -357,6 +361,8 @@ async function buildExchange(
   const ndjson = !!resp && isNdjson(resp.lookup);
   const streaming = !!resp && (isEventStream(resp.lookup) || aws || ndjson);
   let events = null;
+  /** the events a client dispatched: all but a last one the whole body ends inside */
+  let dispatched = null;
   if (streaming && respBody) {
     const s = aws
       ? awsEvents(respBody, opts.maxEventSize)
@@ -364,14 +370,23 @@ async function buildExchange(
       ? ndjsonEvents(respBody, opts.maxEventSize)
       : sseEvents(respBody, opts.maxEventSize);
     if (s.error) errors.push(s.error);
-    events = s.events;
-    // a whole body whose last event has no blank line after it: a client never dispatches that
-    // event (WHATWG HTML 9.2.6; the SDKs' decoders drop it too), so say so
+    events = dispatched = s.events;
+    // a whole body whose last event has no blank line after it: "If the file ends in the middle
+    // of an event, before the final empty line, the incomplete event is not dispatched" (WHATWG
+    // HTML, server-sent events, "Interpreting an event stream"; the SDKs' decoders drop it
+    // too). The agent never saw it, so the call is read without it (llm_calls is what the agent
+    // saw); sse_events and the body keep it, and the problem says what was on the wire. (A body
+    // cut short is another matter: the recording may lack what the agent read.)
     const last = events.at(-1);
     if (!aws && !ndjson && resp.complete && last?.incomplete) {
+      dispatched = events.slice(0, -1);
       errors.push(
-        `event stream ends without a blank line after its last event (${last.type}): ` +
-          "a client does not dispatch it",
+        `event stream ends inside an event: its last event (${last.type}, ` +
+          `${
+            enc.encode(last.data).length
+          } bytes of data) has no blank line after it: a client does ` +
+          "not dispatch it (WHATWG HTML, server-sent events), so llm_calls leaves it out; " +
+          "sse_events keeps it (incomplete)",
       );
     }
   }
@@ -467,7 +482,7 @@ async function buildExchange(
     if (r.unread) (errors.push(r.unread), built.unrouted = true);
   }
   if (route) {
-    const answer = events ? { events } : {
+    const answer = dispatched ? { events: dispatched } : {
       body: respBody?.bytes,
       endOffset: resp && resp.bodyLength > 0 ? resp.end - 1 : null,
       cut: !!resp && !resp.complete,
@@ -661,6 +676,10 @@ export async function connectionExchanges(
             ? (clientEnded
               ? `was never read: ${clientEnded}`
               : "was not recorded (no event answers it)")
+            : d.terminated
+            ? `(${d.response.responseId ?? "no response id"}) is not whole: a terminal event ` +
+              "ends it, but events before it were lost in a break or not decoded (its call's " +
+              "problems say which)"
             : `(${d.response.responseId ?? "no response id"}) is cut short: ` +
               (clientEnded ??
                 "no terminal event ends it (the connection closed inside it, or its last " +

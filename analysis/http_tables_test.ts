@@ -619,10 +619,83 @@ Deno.test("an event stream whose whole body ends without a blank line after its 
   assert.deepEqual(await run(answer("data: a\n\ndata: b\n\n")), [[true, null]]);
   assert.deepEqual(await run(answer("data: a\n\nevent: stop\ndata: b\n")), [[
     true,
-    "event stream ends without a blank line after its last event (stop): a client does not dispatch it",
+    "event stream ends inside an event: its last event (stop, 1 bytes of data) has no blank " +
+    "line after it: a client does not dispatch it (WHATWG HTML, server-sent events), so " +
+    "llm_calls leaves it out; sse_events keeps it (incomplete)",
   ]]);
   // cut short: the cut is the problem, not the event it cut
   const cut = await run(answer("data: a\n\nevent: stop\ndata: b\n", 99));
   assert.deepEqual(cut.map(([complete]) => complete), [false]);
   assert.ok(!String(cut[0][1]).includes("blank line"));
+});
+
+// WHATWG HTML, server-sent events, "Interpreting an event stream": "If the file ends in the
+// middle of an event, before the final empty line, the incomplete event is not dispatched." The
+// agent never saw that event: llm_calls is what it saw (the call has no terminal event: cut),
+// the problems row what was on the wire, and sse_events and the body keep the bytes.
+Deno.test("an LLM answer whose last event has no blank line after it: llm_calls leaves the event out, sse_events keeps it, a problem says so", async () => {
+  const request = JSON.stringify({ model: "gpt-test", input: "hi", stream: true });
+  const ev = (type: string, v: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...v })}\n`;
+  const created = { id: "resp_1", object: "response", status: "in_progress", model: "gpt-test" };
+  const body = ev("response.created", { response: created }) + "\n" +
+    ev("response.output_item.added", {
+      output_index: 0,
+      item: { type: "message", role: "assistant", content: [] },
+    }) + "\n" +
+    ev("response.output_text.delta", { output_index: 0, content_index: 0, delta: "hello" }) +
+    "\n" +
+    ev("response.completed", {
+      response: {
+        ...created,
+        status: "completed",
+        output: [{ type: "message", content: [{ type: "output_text", text: "hello" }] }],
+        usage: { input_tokens: 7, output_tokens: 2 },
+      },
+    }); // no blank line: the stream ends inside the event
+  const run = (b: string) =>
+    buildHttpTables(
+      "r",
+      view([
+        [
+          "write",
+          `POST /v1/responses HTTP/1.1\r\nHost: api.openai.com\r\nContent-Type: application/json` +
+          `\r\nContent-Length: ${request.length}\r\n\r\n${request}`,
+        ],
+        [
+          "read",
+          `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: ${b.length}` +
+          `\r\n\r\n${b}`,
+        ],
+      ]),
+      prices,
+    );
+  const t = await run(body);
+  assert.deepEqual(
+    t.calls.map((
+      c,
+    ) => [c.outcome, c.incomplete, c.assistant_text, c.input_tokens, c.output_tokens]),
+    [["cut", true, "hello", null, null]],
+  );
+  // the bytes were on the wire: sse_events keeps the event, flagged, and so does the body
+  assert.deepEqual(t.events.map((e) => [e.type, e.incomplete]), [
+    ["response.created", false],
+    ["response.output_item.added", false],
+    ["response.output_text.delta", false],
+    ["response.completed", true],
+  ]);
+  assert.match(new TextDecoder().decode(t.exchanges[0].response_body!), /"input_tokens":7/);
+  const said = t.problems.map((p) => p.message).filter((m) => m.includes("blank line"));
+  assert.equal(said.length, 1);
+  assert.match(
+    said[0],
+    /its last event \(response\.completed, \d+ bytes of data\) has no blank line after it: a client does not dispatch it \(WHATWG HTML, server-sent events\), so llm_calls leaves it out; sse_events keeps it \(incomplete\)/,
+  );
+  // with its blank line the same bytes are the whole answer
+  const whole = await run(body + "\n");
+  assert.deepEqual(
+    whole.calls.map((c) => [c.outcome, c.incomplete, c.input_tokens, c.output_tokens]),
+    [["complete", false, 7n, 2n]],
+  );
+  assert.deepEqual(whole.problems.filter((p) => p.message.includes("blank line")), []);
 });

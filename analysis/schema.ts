@@ -283,11 +283,24 @@ export const wsMessagesTable = table(
     col("compressed", "bool", "sent with permessage-deflate"),
     col("frames", "int32", "frames the message spanned (fragments)"),
     opt("event_type", "utf8", "the `type` field of a JSON text message (`response.create`, ...)"),
-    opt("text", "utf8", "a text message's payload"),
-    opt("data", "binary", "a binary or control message's payload"),
+    opt(
+      "text",
+      "utf8",
+      "a text message's payload (bytes that are not UTF-8 as U+FFFD: `data` keeps them)",
+    ),
+    opt(
+      "data",
+      "binary",
+      "a binary or control message's payload; a text message's when it is not valid UTF-8",
+    ),
     opt("close_code", "int32", "a close frame's status code"),
     col("incomplete", "bool", "the stream ended inside this message"),
-    opt("error", "utf8", "why the payload is missing or partial (too large, not decodable)"),
+    opt(
+      "error",
+      "utf8",
+      "why the payload is missing or partial (too large, not decodable), or breaks RFC 6455 " +
+        "(text or a close reason not UTF-8, a close frame's 1-byte body or forbidden code)",
+    ),
     opt("llm_call_id", "int64", "the LLM call this message belongs to (request or event)"),
   ] as const,
 );

@@ -372,3 +372,60 @@ Deno.test("compressed request bodies (zstd, gzip, br) are decoded over HTTP/1.1 
     assert.equal(h2.exchanges[0].request_content_encoding, coding);
   }
 });
+
+// RFC 6455 8.1: text that is not UTF-8 fails the connection at the receiver. On the wire, the
+// message and those after it are still there: the damaged answer is flagged (not complete, a
+// problem naming the message), the next call on the connection is read whole, nothing dropped.
+Deno.test("a server event not valid UTF-8: its call flagged, the next call still read, a problem row", async () => {
+  const completed = (id: string, text: string) =>
+    serverText({
+      type: "response.completed",
+      response: {
+        id,
+        model: "gpt-test",
+        status: "completed",
+        output: [{ type: "message", content: [{ type: "output_text", text }] }],
+        usage: { input_tokens: 5, output_tokens: 1 },
+      },
+    });
+  // a delta event whose string holds a raw 0xff byte
+  const [pre, post] = JSON.stringify({ type: "response.output_text.delta", delta: "h|i" })
+    .split("|");
+  const bad = encodeWebSocketFrame({
+    opcode: 1,
+    payload: concatBytes([enc.encode(pre), new Uint8Array([0xff]), enc.encode(post)]),
+  });
+  const t = await buildHttpTables(
+    "r",
+    view([
+      ["write", UPGRADE + "\r\n"],
+      ["read", SWITCHED + "\r\n"],
+      ["write", clientText(create)],
+      ["read", serverText({ type: "response.created", response: { id: "resp_1" } })],
+      ["read", bad],
+      ["read", completed("resp_1", "h?i")],
+      ["write", clientText(create)],
+      ["read", serverText({ type: "response.created", response: { id: "resp_2" } })],
+      ["read", completed("resp_2", "second")],
+    ]),
+    prices,
+  );
+  assert.deepEqual(t.calls.map((c) => [c.response_id, c.incomplete, c.assistant_text]), [
+    ["resp_1", true, "h?i"],
+    ["resp_2", false, "second"],
+  ]);
+  const server = t.wsMessages.filter((m) => m.direction === "server");
+  assert.equal(server.length, 5, "every server message kept");
+  assert.match(server[1].error ?? "", /not valid UTF-8/);
+  // the bytes as sent are kept beside the text decoded with U+FFFD
+  assert.deepEqual(server[1].data, bad.subarray(2));
+  assert.ok(server[1].text?.includes("h\uFFFDi"));
+  assert.equal(server[0].data, null);
+  const text = t.problems.map((p) => `${p.source} ${p.message}`).join("\n");
+  assert.match(
+    text,
+    /pid 9 conn 0x2a gen 0 GET \/v1\/responses: WebSocket server: text message 1 is not valid UTF-8 \(RFC 6455 5\.6, 8\.1/,
+  );
+  assert.match(text, /server message 1 could not be decoded \(not valid UTF-8/);
+  assert.match(text, /\(resp_1\) is not whole: a terminal event ends it, but events before it/);
+});

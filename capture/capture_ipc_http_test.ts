@@ -120,7 +120,13 @@ pythonTest(
         assert.ok(![req, ans].some((t) => t.includes(s)), `${host}: ${s} masked`);
       }
       assert.ok(req.includes("Authorization: *****************\r\n"), req);
-      assert.ok(ans.includes("Mcp-Session-Id: **************\r\n"), ans);
+      // the session id: its keyed digest, the same length, the same in both requests and
+      // the answer that assigned it (one id, one digest); the digest of no other
+      const ids = [...`${req}${ans}`.matchAll(/Mcp-Session-Id: ([^\r]*)\r\n/g)].map((m) => m[1]);
+      assert.equal(ids.length, 3, `${host}: ${ids}`); // two requests, the answer to initialize
+      assert.equal(new Set(ids).size, 1, `${host}: ${ids}`);
+      assert.match(ids[0], /^[\x21-\x7e]{14}$/);
+      assert.ok(!/^\*+$/.test(ids[0]), "a digest, not a mask");
       assert.ok(req.includes('"authToken": "*********"'), "initialize's token masked");
       const lens = sent.filter((r) => r.direction === "write").map((r) => Number(r.len));
       assert.equal(req.length, lens.reduce((a, b) => a + b, 0), "same length");

@@ -50,7 +50,8 @@ import {
   startsWithHttp2Settings,
 } from "../protocols/http2_frame.ts";
 import type { BodySecretMasker, Http1Exchanges } from "../protocols/http1_body_secrets.ts";
-import { afterGap, type StreamRedactor } from "./redact.ts";
+import { afterGap, type Http1Redactor, type StreamRedactor } from "./redact.ts";
+import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
 import { type H2RedactorFactory, http1Redactors, takeOut } from "./tls_streams.ts";
 import type { Http2Exchanges } from "../protocols/http2_body_secrets.ts";
 
@@ -96,7 +97,7 @@ interface Stream {
   head: Uint8Array;
   headLen: number;
   pend: Uint8Array[];
-  http?: StreamRedactor;
+  http?: Http1Redactor;
   param?: StreamRedactor;
   /** tcp HTTP/1: secrets in JSON-RPC bodies */
   body?: BodySecretMasker;
@@ -132,14 +133,21 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   #conns = new Map<bigint, Conn>();
   #h2: H2RedactorFactory | undefined;
   #emit: (call: C) => void;
+  /** the recording's keyed digest of session ids (its key in memory only) */
+  #digest: SessionDigest;
 
   /**
    * `h2Redactor`: the HTTP/2 redactor's factory (without one, HTTP/2 goes through the HTTP/1
-   * redactor, as in tls_streams.ts). `emit` gets each call, its data redacted, in order.
+   * redactor, as in tls_streams.ts). `digest`: the recording's (default: a fresh key, this
+   * object's: one per recording). `emit` gets each call, its data redacted, in order.
    */
-  constructor(opts: { h2Redactor?: H2RedactorFactory }, emit: (call: C) => void) {
+  constructor(
+    opts: { h2Redactor?: H2RedactorFactory; digest?: SessionDigest },
+    emit: (call: C) => void,
+  ) {
     this.#h2 = opts.h2Redactor;
     this.#emit = emit;
+    this.#digest = opts.digest ?? createSessionDigest();
   }
 
   /** A call, in call order; it is emitted (now or later) with its data redacted. */
@@ -176,6 +184,9 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
         this.#drain(s);
         this.#kill(s); // anything still queued could not be redacted: withheld
       } else {
+        // a session id the stream ended inside (as `*`s), then what the body masker held
+        const rest = s.http?.flush();
+        if (rest?.length) this.#putH1(s, this.#h1After(s, rest));
         if (s.body) this.#putH1(s, s.body.flush());
         this.#drain(s);
       }
@@ -319,7 +330,14 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   #startH1(s: Stream): void {
     [s.http, s.param, s.body] = http1Redactors(
       s.conn ? (s.conn.h1 ??= { methods: [] }) : undefined,
+      this.#digest,
     );
+  }
+
+  /** Bytes the header redactor let out, through the `sessionId=` and body maskers. */
+  #h1After(s: Stream, bytes: Uint8Array): Uint8Array {
+    const p = s.param ? s.param.transform(bytes) : bytes;
+    return s.body ? s.body.transform(p) : p;
   }
 
   /** HTTP/1 or JSON bytes out, through the JSON masker where it applies. */
@@ -338,14 +356,14 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
       return;
     }
     const shared = s.conn ? (s.conn.h2 ??= { asked: new Set() }) : undefined;
-    s.h2 = h2(shared);
+    s.h2 = h2(shared, this.#digest);
     if (s.h2) return;
     s.h2Wait = [];
     const replay = () => {
       const wait = s.h2Wait ?? [];
       s.h2Wait = undefined;
       if (s.dead) return;
-      s.h2 = h2(shared);
+      s.h2 = h2(shared, this.#digest);
       if (!s.h2) return this.#kill(s); // its code could not be loaded: never write these bytes
       for (const b of wait) this.#put(s, s.h2.transform(b));
       this.#drain(s);
@@ -375,7 +393,9 @@ export class IpcRedactor<C extends RedactableCall = RedactableCall> {
   #gap(s: Stream): void {
     if (s.dead) return;
     if (s.proto === "h1") {
-      if (s.http) afterGap(s.http);
+      // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
+      const held = s.http ? afterGap(s.http) : new Uint8Array(0);
+      if (held.length) this.#putH1(s, this.#h1After(s, held));
       if (s.body) {
         // inside a body it lets through (an LLM API's), on a connection not MCP's: the bytes
         // after the gap go through too, as over TLS, until the next request or status line

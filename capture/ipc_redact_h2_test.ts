@@ -15,7 +15,7 @@ import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
 import { startsWithHttp2Settings } from "../protocols/http2_frame.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import type { H2RedactorFactory } from "./tls_streams.ts";
-import { chunkings, concatBytes, utf8 } from "../protocols/testing.ts";
+import { chunkings, concatBytes, TEST_DIGEST, testDigest, utf8 } from "../protocols/testing.ts";
 import { createHttp2Parser } from "../protocols/mod.ts";
 import { huffmanEncode } from "../protocols/hpack_huffman.ts";
 import { startRecordingRelay } from "../protocols/testdata/record_relay.ts";
@@ -86,7 +86,10 @@ function run(
 ): [Uint8Array, Uint8Array] {
   const out: Call[] = [];
   const r = new IpcRedactor<Call>(
-    { h2Redactor: opts.h2 === null ? undefined : opts.h2 ?? h2RedactorFactory },
+    {
+      h2Redactor: opts.h2 === null ? undefined : opts.h2 ?? h2RedactorFactory,
+      digest: TEST_DIGEST,
+    },
     (c) => out.push(c),
   );
   const off = [0n, 0n];
@@ -208,7 +211,10 @@ const H1_ANS = "HTTP/1.1 200 OK\r\nMcp-Session-Id: sess-77\r\nContent-Length: 2\
 const H1_REQ_MASKED = "POST /messages?sessionId=" + "*".repeat(SESSION.length) +
   " HTTP/1.1\r\nHost: 127.0.0.1:5\r\nAuthorization: ****************\r\nCookie: ***\r\n" +
   'Content-Length: 75\r\n\r\n{"method":"initialize","params":{"env":{"API_TOKEN":"**"}},"jsonrpc":"2.0"}';
-const H1_ANS_MASKED = "HTTP/1.1 200 OK\r\nMcp-Session-Id: *******\r\nContent-Length: 2\r\n\r\n{}";
+// the session id: its keyed digest (the recording's key; the test's here), same length
+const H1_ANS_MASKED = `HTTP/1.1 200 OK\r\nMcp-Session-Id: ${
+  testDigest("sess-77")
+}\r\nContent-Length: 2\r\n\r\n{}`;
 
 Deno.test("HTTP/1 on loopback is redacted as before, cut every way", () => {
   const dec = new TextDecoder();

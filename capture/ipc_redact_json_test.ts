@@ -12,7 +12,7 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { IpcRedactor, type RedactableCall } from "./ipc_redact.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
-import { chunkings, concatBytes, utf8 } from "../protocols/testing.ts";
+import { chunkings, concatBytes, TEST_DIGEST, utf8 } from "../protocols/testing.ts";
 import { startRecordingRelay } from "../protocols/testdata/record_relay.ts";
 
 const dec = new TextDecoder();
@@ -27,7 +27,10 @@ function run(
   gapBefore = new Set<number>(),
 ): Map<string, string> {
   const out: Call[] = [];
-  const r = new IpcRedactor<Call>({ h2Redactor: h2RedactorFactory }, (c) => out.push(c));
+  const r = new IpcRedactor<Call>(
+    { h2Redactor: h2RedactorFactory, digest: TEST_DIGEST },
+    (c) => out.push(c),
+  );
   const off = new Map<string, bigint>();
   calls.forEach(([inode, dir, data], id) => {
     const key = `${inode}:${dir}`;

@@ -2,7 +2,9 @@
  * Redaction of secret header values in recorded plaintext, before anything is written.
  *
  * HTTP/1.x: a streaming, same-length rewrite. Any line that starts with a secret header name
- * and a colon has its value replaced by `*` octets up to the end of the line. It keeps state
+ * and a colon has its value replaced by `*` octets up to the end of the line; a session
+ * header's (`Mcp-Session-Id`) by its keyed digest (protocols/session_digest.ts), so that two
+ * sessions stay two, held back until its line ends. It keeps state
  * across chunks (a header split over two TLS writes is still found) and never needs to look
  * ahead, so each chunk's output is final as soon as the chunk is fed. Masking by line start
  * (rather than by parsing message framing) means a body line that happens to look like a
@@ -12,6 +14,12 @@
  * protocols, which this module selects when a stream starts with the h2 preface.
  */
 import { isDefaultSecretHeader } from "../protocols/secret_headers.ts";
+import {
+  isDigestHeader,
+  MAX_DIGEST_VALUE,
+  type SessionDigest,
+} from "../protocols/session_digest.ts";
+import { concatBytes } from "../kit/bytes.ts";
 
 export { isDefaultSecretHeader };
 
@@ -32,21 +40,42 @@ const enum LineState {
   Mask,
   /** the rest of an uninteresting line */
   Skip,
+  /** inside a session header's value: held until the line ends, then its digest */
+  Digest,
+}
+
+/** What a header name's value gets. */
+const enum Verdict {
+  Keep,
+  Mask,
+  Digest,
+}
+
+/** An HTTP/1 redactor; `gap()`: the stream skips here (see afterGap). */
+export interface Http1Redactor extends StreamRedactor {
+  gap(): Uint8Array;
 }
 
 /**
  * `isSecret` judges a header name (lowercase); by default the project's rule
- * (protocols/secret_headers.ts).
+ * (protocols/secret_headers.ts). `digest`: the recording's keyed digest, which replaces the
+ * value of a session header (`Mcp-Session-Id`: protocols/session_digest.ts) instead of `*`s —
+ * the value is held back until its line ends (at most MAX_DIGEST_VALUE bytes; a longer one,
+ * or one a gap or the stream's end cuts, goes out as `*`s). Without it, `*`s.
  */
 export function createHttp1Redactor(
   isSecretName: (lowercaseName: string) => boolean = isDefaultSecretHeader,
-): StreamRedactor {
+  digest?: SessionDigest,
+): Http1Redactor {
   let state = LineState.Name;
   /** the lowercase header name read so far on this line (bytes; A-Z folded) */
   const name = new Uint8Array(MAX_NAME);
   let nameLen = 0;
-  /** in Mask state: still in the whitespace before the value */
+  /** in Mask or Digest state: still in the whitespace before the value */
   let leadingSpace = false;
+  /** Digest state: the bytes of the line after the colon, held */
+  const held = digest ? new Uint8Array(MAX_DIGEST_VALUE) : new Uint8Array(0);
+  let heldLen = 0;
 
   /** FNV-1a of name[0..nameLen), kept as the name is read */
   let nameHash = FNV_START;
@@ -56,22 +85,44 @@ export function createHttp1Redactor(
   // name's hash and bytes without making a string (a string per line was 3.5% of the capture
   // main thread's JavaScript on Claude Code's understand workload; Session 19 (2) of
   // reports/bench/capture.md)
-  const verdicts = new Map<number, { name: Uint8Array; secret: boolean }>();
-  const isSecret = () => {
-    if (nameLen === 0) return false;
+  const verdicts = new Map<number, { name: Uint8Array; verdict: Verdict }>();
+  const judge = (): Verdict => {
+    if (nameLen === 0) return Verdict.Keep;
     const kept = verdicts.get(nameHash);
-    if (kept && sameBytes(kept.name, name, nameLen)) return kept.secret;
-    const secret = isSecretName(String.fromCharCode(...name.subarray(0, nameLen)));
+    if (kept && sameBytes(kept.name, name, nameLen)) return kept.verdict;
+    const lower = String.fromCharCode(...name.subarray(0, nameLen));
+    const verdict = !isSecretName(lower)
+      ? Verdict.Keep
+      : digest && isDigestHeader(lower)
+      ? Verdict.Digest
+      : Verdict.Mask;
     if (!kept && verdicts.size < 256) {
-      verdicts.set(nameHash, { name: name.slice(0, nameLen), secret });
+      verdicts.set(nameHash, { name: name.slice(0, nameLen), verdict });
     }
-    return secret;
+    return verdict;
+  };
+
+  /** The held value out: leading and trailing blanks kept, the rest its digest or `*`s. */
+  const release = (whole: boolean): Uint8Array => {
+    const out = held.slice(0, heldLen);
+    let a = 0;
+    let b = heldLen;
+    while (a < b && (out[a] === SP || out[a] === HT)) a++;
+    while (whole && b > a && (out[b - 1] === SP || out[b - 1] === HT)) b--;
+    if (whole) out.set(digest!.digest(out.subarray(a, b)), a);
+    else out.fill(STAR, a);
+    heldLen = 0;
+    return out;
   };
 
   return {
     transform(chunk) {
       let out: Uint8Array | null = null;
+      /** with a value held in this chunk: the output so far, and where the chunk's next starts */
+      let parts: Uint8Array[] | null = null;
+      let from = 0;
       const n = chunk.length;
+      if (state === LineState.Digest) parts = [];
       for (let i = 0; i < n; i++) {
         if (state === LineState.Skip) {
           // nothing to do until the next line (bodies are long lines)
@@ -79,6 +130,22 @@ export function createHttp1Redactor(
           if (i < 0) break;
         }
         const c = chunk[i];
+        if (state === LineState.Digest) {
+          if (c !== CR && c !== LF) {
+            if (heldLen < held.length) {
+              held[heldLen++] = c;
+              continue;
+            }
+            // too long to be a session id: out as `*`s, and the rest of the line masked
+            parts!.push(release(false));
+            state = LineState.Mask;
+            leadingSpace = false;
+            from = i;
+          } else {
+            parts!.push(release(true));
+            from = i;
+          }
+        }
         if (c === LF) {
           state = LineState.Name;
           nameLen = 0;
@@ -87,7 +154,13 @@ export function createHttp1Redactor(
         }
         if (state === LineState.Name) {
           if (c === COLON) {
-            if (isSecret()) {
+            const verdict = judge();
+            if (verdict === Verdict.Digest) {
+              state = LineState.Digest;
+              parts ??= [];
+              parts.push((out ?? chunk).subarray(from, i + 1));
+              from = i + 1;
+            } else if (verdict === Verdict.Mask) {
               state = LineState.Mask;
               leadingSpace = true;
             } else {
@@ -100,7 +173,7 @@ export function createHttp1Redactor(
             name[nameLen++] = lower;
             nameHash = Math.imul(nameHash ^ lower, FNV_PRIME);
           }
-        } else if (c === CR) { // Mask
+        } else if (c === CR) { // Mask, or the end of a Digest value
           state = LineState.Skip;
         } else if (leadingSpace && (c === SP || c === HT)) {
           // keep the separator
@@ -110,13 +183,30 @@ export function createHttp1Redactor(
           out[i] = STAR;
         }
       }
-      return out ?? chunk;
+      if (!parts) return out ?? chunk;
+      if (state !== LineState.Digest) parts.push((out ?? chunk).subarray(from));
+      return concatBytes(parts);
     },
     flush() {
-      return new Uint8Array(0);
+      // the stream ended inside a held value: it is cut, so not digested
+      return state === LineState.Digest ? (state = LineState.Skip, release(false)) : EMPTY;
+    },
+    gap() {
+      if (state !== LineState.Digest) {
+        // Feeding a byte that is neither LF nor part of a name puts the line state in Skip, so
+        // that the bytes after a gap are not taken for the start of a header line.
+        this.transform(new Uint8Array([SP]));
+        return EMPTY;
+      }
+      // a value cut by the gap: what came goes out as `*`s, the rest of its line is masked
+      state = LineState.Mask;
+      leadingSpace = false;
+      return release(false);
     },
   };
 }
+
+const EMPTY = new Uint8Array(0);
 
 const FNV_START = 0x811c9dc5 | 0, FNV_PRIME = 0x01000193;
 
@@ -150,11 +240,13 @@ export function nextLf(b: Uint8Array, from: number): number {
   return b.indexOf(LF, i + (k << 2));
 }
 
-/** Resets an HTTP/1 redactor's view after a gap in the stream: we are mid-line. */
-export function afterGap(r: StreamRedactor): void {
-  // Feeding a byte that is neither LF nor part of a name puts the line state in Skip, so
-  // that the bytes after a gap are not taken for the start of a header line.
-  r.transform(new Uint8Array([SP]));
+/**
+ * Resets an HTTP/1 redactor's view after a gap in the stream (we are mid-line); returns the
+ * bytes it held from before the gap (a session header's value cut by it, as `*`s), which go
+ * out before anything after the gap.
+ */
+export function afterGap(r: Http1Redactor): Uint8Array {
+  return r.gap();
 }
 
 export { createParamRedactor, SECRET_PARAM } from "../protocols/url_param_mask.ts";

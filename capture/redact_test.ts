@@ -4,6 +4,13 @@ import { afterGap, createHttp1Redactor, nextLf } from "./redact.ts";
 import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
 import { createHttp2Parser } from "../protocols/mod.ts";
+import { MAX_DIGEST_VALUE } from "../protocols/session_digest.ts";
+import {
+  assertSameForAllChunkings,
+  concatBytes,
+  TEST_DIGEST,
+  testDigest,
+} from "../protocols/testing.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -178,4 +185,55 @@ Deno.test("HTTP/1 redaction: a kept verdict is for its own name, not another of 
   const lines = Array.from({ length: 600 }, (_, i) => `h${i % 300}: v\r\n`).join("");
   const masked = lines.replace(/^(h\d*7): v/gm, "$1: *");
   assert.equal(dec.decode(s.transform(enc.encode(lines))), masked);
+});
+
+// MCP streamable HTTP, "Session Management": the server assigns the id in `Mcp-Session-Id` and
+// the client sends it on every later request; it "MUST only contain visible ASCII characters
+// (ranging from 0x21 to 0x7E)". The recording keeps sessions apart by a keyed digest of the id
+// (the same id, the same digest; another id, another), never the id.
+Deno.test("HTTP/1 redaction: Mcp-Session-Id becomes its keyed digest, same length, at every split point", () => {
+  const ids = ["5e1f0c2a-7b3d-4e9a-8c6f-1a2b3c4d5e6f", "5e1f0c2a-7b3d-4e9a-8c6f-1a2b3c4d5e6e"];
+  const req = (id: string, pad = "") =>
+    `POST /mcp HTTP/1.1\r\nHost: x\r\nMcp-Session-Id: ${pad}${id}${pad}\r\nAuthorization: k\r\n` +
+    `Content-Length: 2\r\n\r\n{}`;
+  const text = req(ids[0]) + req(ids[1], " ") + req(ids[0]) + "HTTP/1.1 200 OK\r\n" +
+    `mcp-session-id:${ids[1]}\r\n\r\n`;
+  const want = req(testDigest(ids[0])) + req(testDigest(ids[1]), " ") + req(testDigest(ids[0])) +
+    `HTTP/1.1 200 OK\r\nmcp-session-id:${testDigest(ids[1])}\r\n\r\n`;
+  const run = (chunks: Uint8Array[]) => {
+    const r = createHttp1Redactor(undefined, TEST_DIGEST);
+    const out = chunks.map((c) => r.transform(c));
+    out.push(r.flush());
+    return dec.decode(concatBytes(out));
+  };
+  const got = assertSameForAllChunkings(enc.encode(text), run);
+  assert.equal(got, want.replaceAll("Authorization: k", "Authorization: *"));
+  assert.equal(got.length, text.length);
+  assert.notEqual(testDigest(ids[0]), testDigest(ids[1]), "two sessions stay two");
+  for (const id of ids) assert.ok(!got.includes(id.slice(0, 8)), "no piece of the id");
+  for (const d of ids.map((id) => testDigest(id))) assert.match(d, /^[\x21-\x7e]+$/);
+  // without a digest (no recording key given): `*`s, as other secrets
+  const r = createHttp1Redactor();
+  assert.equal(
+    dec.decode(r.transform(enc.encode("Mcp-Session-Id: ab\r\n"))),
+    "Mcp-Session-Id: **\r\n",
+  );
+});
+
+Deno.test("HTTP/1 redaction: a session id cut by a gap, by the end, or too long goes out as `*`s", () => {
+  const r = createHttp1Redactor(undefined, TEST_DIGEST);
+  assert.equal(
+    dec.decode(r.transform(enc.encode("GET / HTTP/1.1\r\nMcp-Session-Id: abc"))),
+    "GET / HTTP/1.1\r\nMcp-Session-Id:",
+  );
+  // the gap: what was held goes out masked, and the rest of the line after it too
+  assert.equal(dec.decode(afterGap(r)), " ***");
+  assert.equal(dec.decode(r.transform(enc.encode("def\r\nCookie: q\r\n"))), "***\r\nCookie: *\r\n");
+  const e = createHttp1Redactor(undefined, TEST_DIGEST);
+  assert.equal(dec.decode(e.transform(enc.encode("Mcp-Session-Id: abc"))), "Mcp-Session-Id:");
+  assert.equal(dec.decode(e.flush()), " ***");
+  const long = "x".repeat(MAX_DIGEST_VALUE + 10);
+  const l = createHttp1Redactor(undefined, TEST_DIGEST);
+  const out = dec.decode(l.transform(enc.encode(`Mcp-Session-Id: ${long}\r\nHost: h\r\n`)));
+  assert.equal(out, `Mcp-Session-Id: ${"*".repeat(long.length)}\r\nHost: h\r\n`);
 });

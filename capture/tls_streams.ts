@@ -23,9 +23,11 @@ import {
   afterGap,
   createHttp1Redactor,
   createParamRedactor,
+  type Http1Redactor,
   SECRET_PARAM,
   type StreamRedactor,
 } from "./redact.ts";
+import { createSessionDigest, type SessionDigest } from "../protocols/session_digest.ts";
 import { startsWithHttp2Preface } from "../protocols/http2_frame.ts";
 import {
   type BodySecretMasker,
@@ -53,9 +55,11 @@ export interface RedactedCall {
  * still has none then, they are counted lost: nothing unredacted is written). `ready` is
  * awaited before `finish()`.
  */
-export type H2RedactorFactory = ((shared?: Http2Exchanges) => StreamRedactor | undefined) & {
-  ready?: () => Promise<void>;
-};
+export type H2RedactorFactory =
+  & ((shared?: Http2Exchanges, digest?: SessionDigest) => StreamRedactor | undefined)
+  & {
+    ready?: () => Promise<void>;
+  };
 
 interface Direction {
   redactor?: StreamRedactor;
@@ -89,14 +93,18 @@ export class TlsStreams {
   #keepSecrets: boolean;
   #h2: H2RedactorFactory | undefined;
   #emit: (r: RedactedCall) => void;
+  /** the recording's keyed digest of session ids (its key in memory only) */
+  #digest: SessionDigest;
 
+  /** `digest`: the recording's (default: a fresh key, this object's: one per recording) */
   constructor(
-    opts: { keepSecrets: boolean; h2Redactor?: H2RedactorFactory },
+    opts: { keepSecrets: boolean; h2Redactor?: H2RedactorFactory; digest?: SessionDigest },
     emit: (r: RedactedCall) => void,
   ) {
     this.#keepSecrets = opts.keepSecrets;
     this.#h2 = opts.h2Redactor;
     this.#emit = emit;
+    this.#digest = opts.digest ?? createSessionDigest();
   }
 
   push(call: TlsCall): void {
@@ -118,10 +126,12 @@ export class TlsStreams {
     }
     const d = c.dirs[call.dir];
     if (!d.redactor && h2) {
-      d.redactor = this.#h2!(c.h2 ??= { asked: new Set() });
+      d.redactor = this.#h2!(c.h2 ??= { asked: new Set() }, this.#digest);
       if (!d.redactor) return this.#wait(c, call);
     }
-    if (!d.redactor) [d.redactor, d.param, d.body] = http1Redactors(c.h1 ??= { methods: [] });
+    if (!d.redactor) {
+      [d.redactor, d.param, d.body] = http1Redactors(c.h1 ??= { methods: [] }, this.#digest);
+    }
 
     const gapBefore = call.seq !== d.nextSeq;
     d.nextSeq = call.seq + 1n;
@@ -153,8 +163,16 @@ export class TlsStreams {
 
   /** An HTTP/1 direction after a gap: resume at the next line; a held body goes out, masked as cut. */
   #h1Gap(d: Direction): void {
-    afterGap(d.redactor!);
+    // a session id cut by the gap: held until now, it goes out (as `*`s) before the gap
+    this.#out(d, this.#h1After(d, afterGap(d.redactor as Http1Redactor)));
     if (d.body) this.#out(d, d.body.gap());
+  }
+
+  /** Bytes the header redactor let out, through the HTTP/1 redactors after it. */
+  #h1After(d: Direction, bytes: Uint8Array): Uint8Array {
+    if (!bytes.length) return bytes;
+    const p = d.param ? d.param.transform(bytes) : bytes;
+    return d.body ? d.body.transform(p) : p;
   }
 
   #out(d: Direction, bytes: Uint8Array): void {
@@ -177,7 +195,7 @@ export class TlsStreams {
   /** A call of a connection that waited: through the redactor, or lost if none came. */
   #pushLoaded(c: Conn, call: TlsCall): void {
     const d = c.dirs[call.dir];
-    d.redactor ??= this.#h2!(c.h2 ??= { asked: new Set() });
+    d.redactor ??= this.#h2!(c.h2 ??= { asked: new Set() }, this.#digest);
     if (!d.redactor) {
       // the HTTP/2 code could not be loaded: never write these bytes
       d.redactor = createHttp1Redactor();
@@ -197,7 +215,7 @@ export class TlsStreams {
         if (d.dead || !d.redactor) continue;
         const rest = d.redactor.flush();
         if (d.body) {
-          this.#out(d, d.body.transform(rest));
+          this.#out(d, this.#h1After(d, rest));
           this.#out(d, d.body.flush());
         } else this.#out(d, rest);
         this.#drain(d);
@@ -240,9 +258,10 @@ function withheld(call: TlsCall): RedactedCall {
  */
 export function http1Redactors(
   shared: Http1Exchanges | undefined,
-): [StreamRedactor, StreamRedactor, BodySecretMasker] {
+  digest: SessionDigest,
+): [Http1Redactor, StreamRedactor, BodySecretMasker] {
   return [
-    createHttp1Redactor(),
+    createHttp1Redactor(undefined, digest),
     createParamRedactor(SECRET_PARAM),
     createHttp1BodySecrets(shared),
   ];

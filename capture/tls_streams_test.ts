@@ -10,7 +10,7 @@ import { encodeLiteral } from "../protocols/hpack_encode.ts";
 import type { TlsCall } from "./tls_assembler.ts";
 import { type RedactedCall, TlsStreams } from "./tls_streams.ts";
 import { h2RedactorFactory, loadH2Redactor } from "./h2_glue.ts";
-import { assertSameForAllChunkings } from "../protocols/testing.ts";
+import { assertSameForAllChunkings, TEST_DIGEST, testDigest } from "../protocols/testing.ts";
 import { concatBytes } from "../kit/bytes.ts";
 import {
   type McpHttpConnection,
@@ -42,7 +42,10 @@ function call(seq: number, text: string | Uint8Array, over: Partial<TlsCall> = {
 
 function collect(keepSecrets = false) {
   const out: RedactedCall[] = [];
-  const s = new TlsStreams({ keepSecrets, h2Redactor: h2RedactorFactory }, (r) => out.push(r));
+  const s = new TlsStreams(
+    { keepSecrets, h2Redactor: h2RedactorFactory, digest: TEST_DIGEST },
+    (r) => out.push(r),
+  );
   return { s, out };
 }
 
@@ -215,12 +218,13 @@ Deno.test("MCP over HTTPS: initialize's secret values are masked in the calls wr
   }
   assert.ok(whole.client.includes('"key" :"**************"'));
   assert.ok(whole.server.includes('"key" :"**********************"'));
-  // everything else as it was, but the Authorization and Mcp-Session-Id header values
+  // everything else as it was, but the Authorization value and the Mcp-Session-Id values
+  // (their keyed digest: the same id, the same digest)
   const expected = (b: Uint8Array) =>
     dec.decode(b).replace('"key" :"fixture-client"', '"key" :"**************"')
       .replace('"key" :"mcp-servers/everything"', '"key" :"**********************"')
       .replaceAll("Bearer FIXTURE-SECRET-TOKEN", "*".repeat(27))
-      .replace(/(mcp-session-id: )(\S+)/gi, (_, h, v) => h + "*".repeat(v.length));
+      .replace(/(mcp-session-id: )(\S+)/gi, (_, h, v) => h + testDigest(v));
   assert.equal(whole.client, expected(client));
   assert.equal(whole.server, expected(server));
   // --keep-secrets: all of it as it was

@@ -29,10 +29,13 @@
 import {
   HpackDecoder,
   type HpackDecoderOptions,
+  type HpackRepresentation,
   type HpackValueHook,
   partialMask,
   secretMask,
 } from "./hpack.ts";
+import { latin1Decode, latin1Encode } from "./latin1.ts";
+import { isDigestHeader, MAX_DIGEST_VALUE, type SessionDigest } from "./session_digest.ts";
 import {
   Flag,
   FRAME_HEADER_LENGTH,
@@ -79,6 +82,15 @@ export interface Http2RedactorOptions {
    */
   bodies?: Http2Exchanges | null;
   bodyOptions?: Http2BodySecretsOptions;
+  /**
+   * The recording's keyed digest (session_digest.ts): a session header's value
+   * (`mcp-session-id`) becomes its digest, not `*`s — when its replacement can be plain octets
+   * (the value sent plain, or Huffman-coded but not added to the dynamic table, or added with
+   * a coded length equal to its own: the digest then has the coded length). A Huffman-coded
+   * value added to the table with another length keeps the `*` mask (secretMask): its entry's
+   * size must not change. Absent: `*`s.
+   */
+  digest?: SessionDigest;
   onError?(error: ProtocolError): void;
 }
 
@@ -227,8 +239,11 @@ export function createHttp2Redactor(
     if (!range) return undefined;
     const name = f.name.toLowerCase();
     let mask;
-    if (isSecret(name)) mask = secretMask(range, f.value.length, f.representation);
-    else if (secretParam !== null && f.value.includes("=")) {
+    if (isSecret(name)) {
+      mask = options.digest && isDigestHeader(name)
+        ? digestMask(range, f.value, f.representation, options.digest)
+        : secretMask(range, f.value.length, f.representation);
+    } else if (secretParam !== null && f.value.includes("=")) {
       // `:path`, and any other value that may hold a URL (location, referer, link)
       const positions = paramValuePositions(f.value, secretParam);
       if (positions.length === 0) return undefined;
@@ -552,4 +567,24 @@ export function createHttp2Redactor(
       return error;
     },
   };
+}
+
+/**
+ * A session header's value replaced by its keyed digest, plain octets as many as it had on
+ * the wire; the `*` mask where that would change a dynamic-table entry's size (see
+ * Http2RedactorOptions.digest) or the value is too long to digest.
+ */
+function digestMask(
+  range: { length: number; huffman: boolean },
+  value: string,
+  representation: HpackRepresentation,
+  digest: SessionDigest,
+): { octets: Uint8Array; huffman: boolean; value: string } {
+  const resized = range.huffman && representation === "literal-incremental" &&
+    value.length !== range.length;
+  if (resized || value.length > MAX_DIGEST_VALUE) {
+    return secretMask(range, value.length, representation);
+  }
+  const octets = digest.digest(latin1Encode(value), range.length);
+  return { octets, huffman: false, value: latin1Decode(octets) };
 }

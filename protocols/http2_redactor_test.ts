@@ -4,7 +4,13 @@ import { createHttp2Redactor, isDefaultSecretHeader } from "./http2_redactor.ts"
 import { createHttp2Parser, type Http2Direction, type Http2HeadersEvent } from "./http2.ts";
 import { encodeFrame, Flag, FrameType, HTTP2_PREFACE } from "./http2_frame.ts";
 import { encodeIndexed, encodeLiteral } from "./hpack_encode.ts";
-import { assertSameForAllChunkings, concatBytes, utf8 } from "./testing.ts";
+import {
+  assertSameForAllChunkings,
+  concatBytes,
+  TEST_DIGEST,
+  testDigest,
+  utf8,
+} from "./testing.ts";
 
 const FIXTURE = new URL("./testdata/captures/h2_node_interleaved/", import.meta.url);
 const clientBytes = new Uint8Array(readFileSync(new URL("client.bin", FIXTURE)));
@@ -288,4 +294,47 @@ Deno.test("redactor: a secret query value in any header that may hold a URL, not
   assert.equal(value("content-type"), "text/html; charset=utf-8");
   assert.deepEqual(leakedPieces(masked, "AIza-k1"), []);
   assert.deepEqual(leakedPieces(masked, "tok-2"), []);
+});
+
+// Mcp-Session-Id over HTTP/2: its keyed digest where the replacement can be plain octets of
+// the coded length; `*`s where a Huffman value entered the dynamic table at another length
+// (the entry's size must not change: later indices would shift).
+Deno.test("redactor: mcp-session-id becomes its keyed digest in HPACK, an indexed reference too, any chunking", () => {
+  const a = "5e1f0c2a-7b3d-4e9a-8c6f-1a2b3c4d5e6f";
+  const b = "5e1f0c2a-7b3d-4e9a-8c6f-1a2b3c4d5e6e";
+  const headers = (id: number, block: number[]) =>
+    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, block);
+  const post = [...encodeIndexed(3), ...encodeLiteral(4, "/mcp", "without")];
+  const input = concatBytes([
+    HTTP2_PREFACE,
+    encodeFrame(FrameType.SETTINGS, 0, 0, []),
+    // plain, added to the table; then referred to by index (62) in the next block
+    headers(1, [...post, ...encodeLiteral("mcp-session-id", a, "incremental")]),
+    headers(3, [...post, ...encodeIndexed(62)]),
+    // another session, Huffman-coded, not indexed: the digest has the coded length
+    headers(5, [...post, ...encodeLiteral("mcp-session-id", b, "without", true)]),
+    // the same, added to the table Huffman-coded at another length: `*`s (huffman mask)
+    headers(7, [...post, ...encodeLiteral("mcp-session-id", b, "incremental", true)]),
+  ]);
+  const run = (chunks: Uint8Array[]) => {
+    const r = createHttp2Redactor(isDefaultSecretHeader, { digest: TEST_DIGEST });
+    const out = [...chunks.map((c) => r.transform(c)), r.flush()];
+    assert.equal(r.error, null);
+    return concatBytes(out);
+  };
+  const out = assertSameForAllChunkings(input, run, { randomRuns: 5 });
+  assert.equal(out.length, input.length);
+  const ids = headersOf("client", out).map((h) =>
+    h.headers.find(([n]) => n === "mcp-session-id")![1]
+  );
+  const coded = encodeLiteral("mcp-session-id", b, "without", true).length -
+    encodeLiteral("mcp-session-id", "", "without", true).length; // b's Huffman octets
+  assert.ok(coded < b.length);
+  assert.deepEqual(ids.slice(0, 3), [testDigest(a), testDigest(a), testDigest(b, coded)]);
+  assert.notEqual(ids[0].slice(0, coded), ids[2]);
+  assert.equal(ids[3].length, b.length);
+  assert.ok(!ids[3].includes("5e1f"));
+  for (const id of ids) assert.match(id, /^[\x21-\x7e]+$/);
+  assert.deepEqual(leakedPieces(out, a), []);
+  assert.deepEqual(leakedPieces(out, b), []);
 });

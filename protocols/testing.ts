@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { concatBytes } from "../kit/bytes.ts";
 import { seededRandom } from "../kit/random.ts";
+import { createSessionDigest } from "./session_digest.ts";
 
 /** Parses hex, ignoring whitespace and `|` separators. */
 export function hex(text: string): Uint8Array {
@@ -28,6 +29,14 @@ export function toHex(bytes: Uint8Array): string {
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 export { concatBytes, seededRandom };
+
+/**
+ * A session digest with a fixed key, for redaction tests that compare runs (a capture draws
+ * its key at random), and the digest it gives a value (`length`: the characters wanted).
+ */
+export const TEST_DIGEST = createSessionDigest(new Uint8Array(32).fill(7));
+export const testDigest = (value: string, length?: number): string =>
+  new TextDecoder().decode(TEST_DIGEST.digest(new TextEncoder().encode(value), length));
 
 export interface ChunkingOptions {
   /** Only split points 1..splitPointLimit are tried one by one (default: all). */

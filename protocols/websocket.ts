@@ -17,7 +17,17 @@
  * inflate ratio (see permessage_deflate.ts). Errors that make the rest unreadable — reserved
  * bits or opcodes, RSV1 without the extension, a broken fragment sequence, a control frame that
  * is fragmented or longer than 125 bytes, a length above 2^53 — stop the parser; later input is
- * ignored. A frame masked against the rule for its sender is reported once and parsed anyway.
+ * not parsed, and `end()` reports how many bytes that was (the messages in them are lost, never
+ * silently). A frame masked against the rule for its sender is reported once and parsed anyway.
+ *
+ * Errors that leave the framing intact are reported and parsing goes on, every later message
+ * reported as sent (an observer keeps what was on the wire; the receiver itself would have
+ * failed the connection there, RFC 6455 7.1.7, so the messages after it may never have been
+ * read): a text message (whole, after its fragments are joined and it is inflated) that is not
+ * valid UTF-8 (5.6, 8.1) — the message keeps its bytes and says so in `error`; a close frame
+ * whose body is 1 byte (5.5.1: a body starts with a 2-byte status code), whose code must not be
+ * sent (7.4.1, 7.4.2: below 1000, 1004 to 1006, 1015, the unassigned 1016 to 2999, 5000 and
+ * up), or whose reason is not UTF-8 (5.5.1) — the close keeps its fields and says so in `error`.
  */
 
 import { ByteAccumulator } from "./byte_accumulator.ts";
@@ -45,8 +55,13 @@ export interface WebSocketMessage {
   /** close frames: the status code and reason, when given */
   closeCode?: number;
   closeReason?: string;
-  /** why `data` is not the whole message (too large, not decodable) */
+  /**
+   * why `data` is not the whole message (too large, not decodable), or what in it breaks
+   * RFC 6455 though framed right (text not UTF-8, a close frame's body or code or reason)
+   */
   error?: string;
+  /** a text message (or a close reason) that is not valid UTF-8: `data` holds its bytes */
+  invalidUtf8?: boolean;
 }
 
 export interface WebSocketCallbacks {
@@ -113,6 +128,37 @@ interface Frame {
   firstByte: number;
 }
 
+/** RFC 6455 5.6 and 8.1: text is UTF-8 (RFC 3629), which a fatal decoder checks exactly. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Whether `data` is UTF-8; `cut`: the message was cut short, so may end inside a character. */
+function isUtf8(data: Uint8Array, cut = false): boolean {
+  try {
+    if (cut) new TextDecoder("utf-8", { fatal: true }).decode(data, { stream: true });
+    else strictUtf8.decode(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a close frame's status code must not be on the wire, or null when it may be: RFC 6455
+ * 7.4.1 (1005, 1006, 1015 "MUST NOT be set as a status code in a Close control frame by an
+ * endpoint"; 1004 reserved), 7.4.2 (0-999 "not used"; 1000-2999 reserved for this protocol and
+ * its extensions: assigned in the IANA registry, 11.7, up to 1014 — 1016 to 2999 are not;
+ * 3000-4999 for libraries and applications; nothing above).
+ */
+export function forbiddenCloseCode(code: number): string | null {
+  if (code < 1000) return "below 1000, not used (RFC 6455 7.4.2)";
+  if (code === 1004 || code === 1005 || code === 1006 || code === 1015) {
+    return "reserved, must not be sent in a close frame (RFC 6455 7.4.1)";
+  }
+  if (code >= 1016 && code <= 2999) return "unassigned in 1000-2999 (RFC 6455 7.4.2, 11.7)";
+  if (code >= 5000) return "above 4999, not defined (RFC 6455 7.4.2)";
+  return null;
+}
+
 export function createWebSocketParser(
   callbacks: WebSocketCallbacks,
   options: WebSocketOptions = {},
@@ -131,6 +177,11 @@ export function createWebSocketParser(
   // state that crosses chunk boundaries
   let offset = options.startOffset ?? 0;
   let stopped = false;
+  /** stopped by an error that made the rest unreadable; bytes not parsed after it */
+  let failedAt: number | null = null;
+  let unparsed = 0;
+  /** text messages not valid UTF-8: the first is reported at once, the count at the end */
+  let badText = 0;
   let count = options.firstIndex ?? 0;
   let maskReported = false;
   /** header bytes of the frame being read, until it is complete (at most 14) */
@@ -144,6 +195,7 @@ export function createWebSocketParser(
 
   const fail = (code: "framing" | "syntax" | "unsupported", text: string, at: number) => {
     stopped = true;
+    failedAt = at;
     callbacks.onError?.(new ProtocolError(code, text, at));
   };
 
@@ -287,7 +339,25 @@ export function createWebSocketParser(
       if (incomplete) inflater.lose("a message was cut short");
     } else data = payload.view().slice();
     payload.clear();
+    // a compressed message read against an unknown history holds NULs where it refers to it, a
+    // stand-in that can cut a character: websocket_resync.ts reads those, not this check
+    const standIns = m.compressed && options.deflate?.unknownHistory && data.includes(0);
+    const invalidUtf8 = m.opcode === 1 && !error && !standIns && !isUtf8(data, incomplete);
+    if (invalidUtf8) {
+      error = "not valid UTF-8 (RFC 6455 8.1: the receiver fails the connection here)";
+      if (badText++ === 0) {
+        callbacks.onError?.(
+          new ProtocolError(
+            "syntax",
+            `text message ${count} is not valid UTF-8 (RFC 6455 5.6, 8.1: the receiver fails ` +
+              `the connection); it and the messages after it are kept as sent`,
+            m.firstByte,
+          ),
+        );
+      }
+    }
     emit({
+      ...(invalidUtf8 ? { invalidUtf8 } : {}),
       opcode: m.opcode,
       data,
       wireSize: m.wireSize,
@@ -313,9 +383,25 @@ export function createWebSocketParser(
       lastByte,
       incomplete,
     };
+    const wrong: string[] = [];
+    if (f.opcode === 8 && data.length === 1 && !incomplete) {
+      wrong.push("a 1-byte body (RFC 6455 5.5.1: a body starts with a 2-byte status code)");
+    }
     if (f.opcode === 8 && data.length >= 2) {
       m.closeCode = (data[0] << 8) | data[1];
       m.closeReason = new TextDecoder().decode(data.subarray(2));
+      const why = forbiddenCloseCode(m.closeCode);
+      if (why) wrong.push(`status code ${m.closeCode}: ${why}`);
+      if (!isUtf8(data.subarray(2), incomplete)) {
+        m.invalidUtf8 = true;
+        wrong.push("a reason that is not valid UTF-8 (RFC 6455 5.5.1, 8.1)");
+      }
+    }
+    if (wrong.length) {
+      m.error = `close frame with ${wrong.join("; ")}`;
+      callbacks.onError?.(
+        new ProtocolError("syntax", `message ${count}: ${m.error}`, f.firstByte),
+      );
     }
     emit(m);
   };
@@ -334,6 +420,10 @@ export function createWebSocketParser(
     },
 
     feed(bytes: Uint8Array) {
+      if (stopped) {
+        unparsed += bytes.length;
+        return;
+      }
       let i = 0;
       while (i < bytes.length && !stopped) {
         if (!frame) {
@@ -344,7 +434,10 @@ export function createWebSocketParser(
           }
           if (headLen < headNeed()) break;
           headLen = 0;
-          if (!startFrame(start)) return;
+          if (!startFrame(start)) {
+            unparsed += offset - start + bytes.length - i;
+            return;
+          }
           if (frame!.length === 0) endFrame(offset - 1);
           continue;
         }
@@ -366,22 +459,46 @@ export function createWebSocketParser(
     },
 
     end() {
-      if (stopped) return;
-      stopped = true;
-      const f = frame;
-      if (f || headLen > 0) {
+      const failed = failedAt;
+      failedAt = null;
+      if (failed !== null) {
         callbacks.onError?.(
           new ProtocolError(
-            "truncated",
-            f
-              ? `stream ended inside a frame (${f.read} of ${f.length} payload bytes)`
-              : "stream ended inside a frame header",
-            offset,
+            "framing",
+            `not parsed after the error above: ${unparsed} bytes from its frame on ` +
+              `(the messages in them are lost)`,
+            failed,
           ),
         );
       }
-      if (f && f.opcode >= 8) finishControl(f, offset - 1, true);
-      if (message) finishMessage(offset - 1, true);
+      if (!stopped) {
+        stopped = true;
+        endInside();
+      }
+      if (badText > 1) {
+        callbacks.onError?.(
+          new ProtocolError("syntax", `${badText} text messages in all are not valid UTF-8`),
+        );
+      }
+      badText = 0;
     },
   };
+
+  /** The stream ended: a frame or message cut short is reported, flagged. */
+  function endInside() {
+    const f = frame;
+    if (f || headLen > 0) {
+      callbacks.onError?.(
+        new ProtocolError(
+          "truncated",
+          f
+            ? `stream ended inside a frame (${f.read} of ${f.length} payload bytes)`
+            : "stream ended inside a frame header",
+          offset,
+        ),
+      );
+    }
+    if (f && f.opcode >= 8) finishControl(f, offset - 1, true);
+    if (message) finishMessage(offset - 1, true);
+  }
 }

@@ -266,9 +266,17 @@ Deno.test("websocket: protocol violations stop the parser with one clear error",
   ];
   for (const [name, bytes, re] of cases) {
     const out = parse([bytes, hex("81 02 6f 6b")]);
-    assert.equal(out.errors.length, 1, name);
+    assert.equal(out.errors.length, 2, name);
     assert.match(out.errors[0], re, name);
     assert.ok(!out.messages.some((m) => m.text === "ok"), `${name}: nothing parsed after it`);
+    // what was not parsed is said: the bytes from the failing frame on, the "ok" frame's too
+    const from = name === "data inside fragments" ? 3 : 0;
+    assert.equal(
+      out.errors[1],
+      `framing: not parsed after the error above: ${bytes.length + 4 - from} bytes from its ` +
+        `frame on (the messages in them are lost) (at stream offset ${from})`,
+      name,
+    );
   }
   // a masked server frame is reported once, and parsed
   const masked = hex("81 85 37 fa 21 3d 7f 9f 4d 51 58 81 85 37 fa 21 3d 7f 9f 4d 51 58");
@@ -449,4 +457,116 @@ Deno.test("websocket: agreed server_max_window_bits=10 and client_no_context_tak
     assert.equal(close.closeCode, 1001);
     assert.equal(close.closeReason, "going away ✓");
   }
+});
+
+// RFC 6455 5.5.1: "If there is a body, the first two bytes of the body MUST be a 2-byte unsigned
+// integer ... representing a status code"; 7.4.1/7.4.2 (and the IANA registry, 11.7): the codes
+// that may be sent. These leave the framing intact: reported, the close kept, parsing goes on.
+Deno.test("websocket: a close frame with a 1-byte body or a code not to be sent is reported, every split", () => {
+  const input = concatBytes([
+    encodeWebSocketFrame({ opcode: 8, payload: hex("03") }),
+    hex("81 02 6f 6b"), // "ok" after it, still read
+  ]);
+  const out = assertSameForAllChunkings(input, (c) => parse(c, { sender: "server" }));
+  assert.deepEqual(brief(out), [["close", "\u0003"], ["text", "ok"]]);
+  assert.equal(out.messages[0].closeCode, undefined);
+  assert.match(out.messages[0].error ?? "", /1-byte body/);
+  assert.deepEqual(out.errors, [
+    "syntax: message 0: close frame with a 1-byte body (RFC 6455 5.5.1: a body starts with a " +
+    "2-byte status code) (at stream offset 0)",
+  ]);
+  // an empty body is allowed (no code), as is every code 7.4 lets an endpoint send
+  for (const code of [1000, 1001, 1002, 1003, 1007, 1008, 1011, 1012, 1013, 1014, 3000, 4999]) {
+    const ok = parse([
+      encodeWebSocketFrame({ opcode: 8, payload: hex(code.toString(16).padStart(4, "0")) }),
+    ]);
+    assert.deepEqual(ok.errors, [], `${code}`);
+    assert.equal(ok.messages[0].closeCode, code);
+  }
+  assert.deepEqual(parse([hex("88 00")]).errors, []);
+  for (const code of [0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535]) {
+    const bad = parse([
+      encodeWebSocketFrame({ opcode: 8, payload: hex(code.toString(16).padStart(4, "0")) }),
+    ]);
+    assert.equal(bad.errors.length, 1, `${code}`);
+    assert.match(bad.errors[0], new RegExp(`status code ${code}: .*RFC 6455 7\\.4`), `${code}`);
+    assert.equal(bad.messages[0].closeCode, code, "kept as sent");
+  }
+});
+
+// RFC 6455 5.6: text "is interpreted as UTF-8 [RFC3629]"; 8.1: "When an endpoint is to interpret
+// a byte stream as UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream,
+// that endpoint MUST _Fail the WebSocket Connection_". Checked on the whole message: after its
+// fragments are joined (a character may be cut between them, see above) and it is inflated.
+Deno.test("websocket: text not valid UTF-8 is reported; it and the messages after it are kept, every split", () => {
+  // a valid compressed message whose bytes are then replaced: deflate any bytes raw
+  const rawDeflate = (b: Uint8Array) =>
+    new Uint8Array(zlib.deflateRawSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH })).subarray(
+      0,
+      -4,
+    );
+  const surrogate = hex("ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64");
+  const input = concatBytes([
+    encodeWebSocketFrame({ opcode: 1, payload: utf8("before") }),
+    // a lone surrogate in one frame
+    encodeWebSocketFrame({ opcode: 1, payload: surrogate }),
+    // an overlong "/" in the second fragment of a message
+    encodeWebSocketFrame({ opcode: 1, fin: false, payload: utf8("frag") }),
+    encodeWebSocketFrame({ opcode: 0, payload: hex("c0 af") }),
+    // a compressed message that inflates to a stray continuation byte
+    encodeWebSocketFrame({ opcode: 1, rsv1: true, payload: rawDeflate(hex("41 80 42")) }),
+    // binary is not text: any bytes
+    encodeWebSocketFrame({ opcode: 2, payload: hex("ff fe") }),
+    // a close whose reason is not UTF-8
+    encodeWebSocketFrame({ opcode: 8, payload: hex("03 e8 ff") }),
+    encodeWebSocketFrame({ opcode: 1, payload: utf8("after ✓") }),
+  ]);
+  const out = assertSameForAllChunkings(
+    input,
+    (c) => parse(c, { deflate: { windowBits: 15, noContextTakeover: true } }),
+  );
+  assert.deepEqual(out.messages.map((m) => [m.kind, !!m.error]), [
+    ["text", false],
+    ["text", true],
+    ["text", true],
+    ["text", true],
+    ["binary", false],
+    ["close", true],
+    ["text", false],
+  ]);
+  assert.equal(out.messages[6].text, "after ✓");
+  assert.deepEqual(out.messages.map((m) => m.invalidUtf8 ?? false), [
+    false,
+    true,
+    true,
+    true,
+    false,
+    true,
+    false,
+  ]);
+  assert.equal(out.messages[2].frames, 2);
+  assert.ok(out.messages[3].compressed);
+  assert.match(out.messages[1].error!, /not valid UTF-8/);
+  assert.match(out.messages[5].error!, /reason that is not valid UTF-8/);
+  assert.equal(out.messages[5].closeCode, 1000);
+  assert.deepEqual(out.errors, [
+    "syntax: text message 1 is not valid UTF-8 (RFC 6455 5.6, 8.1: the receiver fails the " +
+    "connection); it and the messages after it are kept as sent (at stream offset 8)",
+    "syntax: message 5: close frame with a reason that is not valid UTF-8 (RFC 6455 5.5.1, 8.1) " +
+    `(at stream offset ${out.messages[5].firstByte})`,
+    "syntax: 3 text messages in all are not valid UTF-8",
+  ]);
+  // kept as sent: the bytes, not a decoding of them
+  const raw = createWebSocketParser({ onMessage: (m) => kept.push(m.data) });
+  const kept: Uint8Array[] = [];
+  raw.feed(encodeWebSocketFrame({ opcode: 1, payload: surrogate }));
+  raw.end();
+  assert.deepEqual(kept[0], surrogate);
+  // a message cut short inside a character is not reported as bad UTF-8: only as cut
+  const cut = parse([
+    encodeWebSocketFrame({ opcode: 1, payload: utf8("caf\u00e9") }).subarray(0, -1),
+  ]);
+  assert.equal(cut.messages[0].incomplete, true);
+  assert.equal(cut.messages[0].error, undefined);
+  assert.deepEqual(cut.errors.map((e) => e.split(":")[0]), ["truncated"]);
 });

@@ -611,6 +611,22 @@ Deno.test("export --format otlp: a 200 that is no collector's, retryable answers
         );
       }
     }
+    // the collector's words shown on one line with their controls and bidi characters escaped
+    // (kit/control_chars.ts showLine): a C1 CSI, an ESC sequence, a bidi override, a CR
+    answer = (json) =>
+      ok(json, {
+        partialSuccess: { errorMessage: "truncated \u009b2J \u001b[31m \u202Egnp.exe\rfake" },
+      });
+    const hostile = await run();
+    assert.equal(hostile.code, 0, hostile.stderr);
+    assert.equal(hostile.lines.length, 1, hostile.stderr);
+    assert.match(
+      hostile.lines[0],
+      new RegExp(
+        `${at}: the collector took every span and said: ` +
+          String.raw`truncated \\x9b2J \\x1b\[31m \\u202egnp\.exe\\rfake$`,
+      ),
+    );
   } finally {
     await server.shutdown();
     await Deno.remove(tmp, { recursive: true });

@@ -36,6 +36,8 @@ export interface WsCallRead {
   firstOutput: WsMessage | null;
   /** the HTTP status an `error` event carried */
   status: number | null;
+  /** a terminal event came (the answer may still lack events lost or not decoded before it) */
+  terminated: boolean;
   problems: string[];
 }
 
@@ -88,7 +90,10 @@ export function readResponsesWebSocket(
   joined?: { time(m: WsMessage): bigint },
 ): WsRead {
   const problems: string[] = [];
-  const calls: (WsCallRead & { reader: ReturnType<typeof responsesStream>; done: boolean })[] = [];
+  const calls: (Omit<WsCallRead, "terminated"> & {
+    reader: ReturnType<typeof responsesStream>;
+    done: boolean;
+  })[] = [];
   const data = messages.filter((m) => m.kind === "text" || m.kind === "binary");
   for (const m of data) {
     if (m.direction !== "client") continue;
@@ -191,7 +196,7 @@ export function readResponsesWebSocket(
       if (c.status !== null && c.status >= 400 && !response.error) {
         response.error = `HTTP ${c.status}`;
       }
-      return { ...c, response };
+      return { ...c, response, terminated: done };
     }),
     problems,
   };

@@ -159,14 +159,30 @@ function uninitialisedSessions(
 ): McpProblem[] {
   const sessions = new Map<
     string,
-    { rows: McpMessageRow[]; messages: SessionMessageWithId[]; initialize: boolean }
+    {
+      rows: McpMessageRow[];
+      messages: SessionMessageWithId[];
+      initialize: boolean;
+      /** the endpoint's key (no session id), when this one has no session id */
+      sessionless?: string;
+    }
   >();
+  /** endpoints (keys without the session id) some of whose messages carry a session id */
+  const withIds = new Set<string>();
   for (const { row: r, params, result } of pending) {
     const pids = [r.from_pid, r.to_pid].map((p) => p ?? -1).sort((a, b) => a - b);
-    const key = [r.recording, r.transport, ...pids, r.server_port, r.server_host, ...sessionKey(r)]
-      .join(" ");
+    const base = [r.recording, r.transport, ...pids, r.server_port, r.server_host];
+    const [endpoint, id] = sessionKey(r);
+    const key = [...base, ...sessionKey(r)].join(" ");
+    const at = [...base, endpoint].join(" ");
+    if (id) withIds.add(at);
     const s = sessions.get(key) ??
-      sessions.set(key, { rows: [], messages: [], initialize: false }).get(key)!;
+      sessions.set(key, {
+        rows: [],
+        messages: [],
+        initialize: false,
+        ...(r.transport === "http" && !id ? { sessionless: at } : {}),
+      }).get(key)!;
     s.rows.push(r);
     s.messages.push({
       method: r.method,
@@ -180,8 +196,17 @@ function uninitialisedSessions(
     if (r.method === "initialize") s.initialize = true;
   }
   const out: McpProblem[] = [];
-  for (const { rows: [first, ...rest], messages, initialize } of sessions.values()) {
+  for (const { rows: [first, ...rest], messages, initialize, sessionless } of sessions.values()) {
     if (initialize) continue;
+    // requests without an Mcp-Session-Id to an endpoint whose sessions have one, every one
+    // refused: no session's messages, but what MCP's streamable HTTP says of them ("Servers
+    // that require a session ID SHOULD respond to requests without an Mcp-Session-Id header
+    // (other than initialization) with HTTP 400 Bad Request", Session Management) — a probe
+    // before `initialize` (Claude Code's `server/discover`). Kept in mcp_messages and mcp_calls.
+    if (
+      sessionless !== undefined && withIds.has(sessionless) &&
+      [first, ...rest].every((r) => r.http_status !== null && r.http_status >= 400)
+    ) continue;
     const pids = [...new Set([first.from_pid, first.to_pid])]
       .map((p) => p === null ? "a process not traced" : `pid ${p}`).join(" and ");
     const where = first.server_host !== null

@@ -700,3 +700,36 @@ Deno.test("HTTP+SSE whose endpoint event was not recorded (capture --pid mid-ses
   }
   assert.match(String(got.calls.find((c) => c.method === "tools/call")!.result), /Echo: hello/);
 });
+
+// Claude Code 2.1 over streamable HTTP (a capture of the lab's scenario, session 35; the
+// session id as the capture writes it, a keyed digest): before `initialize` it POSTs a
+// `server/discover` probe without an Mcp-Session-Id, which server-everything refuses with 400
+// ("Servers that require a session ID SHOULD respond to requests without an Mcp-Session-Id
+// header (other than initialization) with HTTP 400 Bad Request", MCP Session Management). With
+// the ids no longer all masked alike, that probe is no session's: not a session whose
+// initialize was missed. A sessionless request the server accepted still is one.
+Deno.test("streamable HTTP: a sessionless probe refused with 400 beside a session with an id is no session missing its initialize", async () => {
+  const rows = await codexRows("claude_http_discover_probe_ipc.jsonl");
+  const got = await analyse(rows);
+  assert.deepEqual(got.problems, []);
+  const ids = new Set(got.rows.map((m) => m.mcp_session_id));
+  assert.equal(ids.size, 2, "the session's digest, and none for the probe");
+  const probe = got.rows.filter((m) => m.mcp_session_id === null);
+  assert.deepEqual(probe.map((m) => [m.kind, m.method, m.http_status]), [
+    ["request", "server/discover", 400],
+    ["error", null, 400],
+  ]);
+  assert.ok(got.calls.some((c) => c.method === "server/discover"), "kept in mcp_calls");
+  assert.deepEqual(echoes(got.calls).length, 1);
+  // the same probe accepted (200): messages outside any session seen, said
+  const accepted = await analyse(
+    rows.map((r) => ({
+      ...r,
+      data: new TextEncoder().encode(
+        new TextDecoder().decode(r.data).replace("HTTP/1.1 400 Bad Request", "HTTP/1.1 200 OK...."),
+      ),
+    })),
+  );
+  assert.deepEqual(accepted.problems.map((p) => p.kind), ["gap"]);
+  assert.match(accepted.problems[0].message, /initialize was not seen/);
+});

@@ -102,7 +102,9 @@ export const mcpMessagesTable = table(
       "mcp_session_id",
       "utf8",
       "over HTTP: the exchange's `Mcp-Session-Id` (the request's, else the one its answer " +
-        "assigned, as to `initialize`); null when none, or masked by the capture",
+        "assigned, as to `initialize`), as the capture wrote it: a keyed digest of the id, the " +
+        "same for one id within a recording; null when none, or masked with `*`s (recordings " +
+        "made before the digest, or an id cut by a gap)",
     ),
     opt(
       "mcp_protocol_version",

@@ -6,8 +6,10 @@
  * (two sessions of one server: two ids), `MCP-Protocol-Version` (the client's, on every request
  * after `initialize`: MCP's evidence) and `A2A-Version` (the Agent2Agent protocol's). A message
  * takes its exchange's: the request's header, else its answer's (the `initialize` request is
- * sent before its session id exists: it is its answer's). A session id the capture masked
- * (`protocols/secret_headers.ts`: every character `*`) names no session: null.
+ * sent before its session id exists: it is its answer's). The capture writes a session id as
+ * its keyed digest (`protocols/session_digest.ts`: one id, one digest in a recording); one it
+ * masked (every character `*`: recordings made before that, or an id a gap cut) names no
+ * session: null.
  */
 import type { HeaderLookup } from "../../protocols/header_fields.ts";
 

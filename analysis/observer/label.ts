@@ -13,6 +13,7 @@ import { appendRows } from "../duckdb_tables.ts";
 import { costOf, loadPrices, priceFor } from "../pricing.ts";
 import { ensureAnalysed, notWritableWhy, withDb, withDbOrCopy } from "../analysed_db.ts";
 import { aboutPath, errorLine } from "../../kit/cli.ts";
+import { showLine, showLines } from "../../kit/control_chars.ts";
 import { hasTables, queryRows, readSql, runSql } from "../../kit/sql_runner.ts";
 import { buildLinksAndFindings } from "../detect/insights.ts";
 import { AnswerCache } from "./cache.ts";
@@ -70,7 +71,12 @@ export async function pool<T, R>(
   return out;
 }
 
-function labelLine(r: LabelRow, agent: string | null): string {
+/**
+ * A verdict's line for the terminal. The explanation and the error are the observer model's
+ * words about recorded, agent-chosen text, the recording its directory's name: one line each,
+ * controls and bidi characters escaped (kit/control_chars.ts showLine).
+ */
+export function labelLine(r: LabelRow, agent: string | null): string {
   const who = `${r.recording} pid ${r.session_id} (${agent ?? "?"})`;
   const cost = r.cost_usd === null ? "" : `, $${r.cost_usd.toFixed(6)}`;
   const tokens = r.input_tokens === null
@@ -78,10 +84,33 @@ function labelLine(r: LabelRow, agent: string | null): string {
     : `; ${r.input_tokens}+${r.output_tokens} tokens${cost}`;
   const cached = r.cached ? " (cached)" : "";
   if (r.status === "ok") {
-    return `label: ${who}: risk ${r.risk} ${r.category}${cached}${tokens}: ${r.explanation}`;
+    return showLine(
+      `label: ${who}: risk ${r.risk} ${r.category}${cached}${tokens}: ${r.explanation}`,
+    );
   }
-  return `label: ${who}: ${r.status === "malformed" ? "malformed answer" : "request failed"}` +
-    `${cached}: ${r.error}`;
+  return showLine(
+    `label: ${who}: ${r.status === "malformed" ? "malformed answer" : "request failed"}` +
+      `${cached}: ${r.error}`,
+  );
+}
+
+/**
+ * What `--dry-run` prints: each session's prompts, a header line before each message. The
+ * trace is JSON, which escapes C0 controls but not C1 ones (U+0080-U+009F: U+009B is a CSI) nor
+ * bidi overrides: the agent's commands, files and prompts are shown with them escaped
+ * (showLines: line feeds kept, carriage returns written `\r`); the prompt sent is unchanged.
+ */
+export function dryRunLines(name: string, traces: readonly Trace[]): string[] {
+  const lines: string[] = [];
+  for (const t of traces) {
+    for (const m of observerMessages(t)) {
+      lines.push(
+        showLine(`--- ${name} pid ${t.sessionId} ${m.role} (${t.tokens} trace tokens) ---`),
+      );
+      lines.push(showLines(m.content));
+    }
+  }
+  return lines;
 }
 
 /** Labels every session of every recording; see {@linkcode LabelOptions}. */
@@ -138,16 +167,11 @@ export async function runLabel(opts: LabelOptions): Promise<LabelSummary> {
       continue;
     }
     if (traces.length === 0) {
-      out(`label: ${name}: no agent sessions to label`);
+      out(showLine(`label: ${name}: no agent sessions to label`));
       continue;
     }
     if (opts.dryRun) {
-      for (const t of traces) {
-        for (const m of observerMessages(t)) {
-          out(`--- ${name} pid ${t.sessionId} ${m.role} (${t.tokens} trace tokens) ---`);
-          out(m.content);
-        }
-      }
+      for (const l of dryRunLines(name, traces)) out(l);
       continue;
     }
     client ??= makeClient(opts.endpoint);

@@ -5,7 +5,9 @@
  * and a `token` in its arguments (the server's schema drops them; the request still holds
  * them). Nothing of either secret is in ipc.arrow, while the analysis still sees the call:
  * `mcp_calls` has it, its arguments with the secret values masked (same length) and the
- * others as sent, and its result.
+ * others as sent, and its result. Over HTTP the client opens two sessions of the one endpoint:
+ * their `Mcp-Session-Id`s are in no file of the recording, and the analysis still tells the
+ * two apart (the capture writes a keyed digest of each: protocols/session_digest.ts).
  */
 import assert from "node:assert/strict";
 import { skipWithoutRoot } from "../../tests/support/ebpf.ts";
@@ -33,6 +35,7 @@ msgs = [
     {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call},
 ]
 got = []
+sessions = []
 if port == "stdio":
     p = subprocess.Popen([server, "stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
@@ -43,6 +46,8 @@ if port == "stdio":
             if a.get("id") == m["id"] and "method" not in a:
                 got.append(a); break
     p.stdin.close(); p.wait(timeout=20)
+    open(log, "w").write(json.dumps({"got": got, "sessions": sessions}))
+    sys.exit(0)
 else:
     p = subprocess.Popen([server, "streamableHttp"], env={**os.environ, "PORT": port},
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -51,20 +56,24 @@ else:
             c = http.client.HTTPConnection("127.0.0.1", int(port)); c.connect(); break
         except OSError:
             time.sleep(0.05)
-    c = http.client.HTTPConnection("127.0.0.1", int(port))  # one connection: keep-alive
-    session = None
-    for m in msgs:
-        h = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
-        if session: h["Mcp-Session-Id"] = session; h["MCP-Protocol-Version"] = "2025-06-18"
-        c.request("POST", "/mcp", body=json.dumps(m), headers=h)
-        r = c.getresponse()
-        session = session or r.getheader("mcp-session-id")
-        body = r.read().decode()
-        for line in body.splitlines():
-            if line.startswith("data: "): got.append(json.loads(line[6:]))
-        if body.startswith("{"): got.append(json.loads(body))
-    c.close(); p.terminate(); p.wait(timeout=20)
-open(log, "w").write(json.dumps(got))
+    # two sessions of the one endpoint, each on its own keep-alive connection
+    for _ in range(2):
+        c = http.client.HTTPConnection("127.0.0.1", int(port))
+        session = None
+        for m in msgs:
+            h = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+            if session: h["Mcp-Session-Id"] = session; h["MCP-Protocol-Version"] = "2025-06-18"
+            c.request("POST", "/mcp", body=json.dumps(m), headers=h)
+            r = c.getresponse()
+            session = session or r.getheader("mcp-session-id")
+            body = r.read().decode()
+            for line in body.splitlines():
+                if line.startswith("data: "): got.append(json.loads(line[6:]))
+            if body.startswith("{"): got.append(json.loads(body))
+        c.close()
+        sessions.append(session)
+    p.terminate(); p.wait(timeout=20)
+open(log, "w").write(json.dumps({"got": got, "sessions": sessions}))
 `;
 
 for (const transport of ["stdio", "http"] as const) {
@@ -82,8 +91,12 @@ for (const transport of ["stdio", "http"] as const) {
           transport === "stdio" ? "stdio" : String(20_000 + Math.floor(Math.random() * 20_000)),
         ],
         async ({ res, rec, logPath }) => {
-          const got = JSON.parse(await Deno.readTextFile(logPath));
-          assert.equal(got.at(-1).result.content[0].text, "Echo: hello", "the server answered");
+          const { got, sessions }: {
+            got: { result: { content: { text: string }[] } }[];
+            sessions: string[];
+          } = JSON
+            .parse(await Deno.readTextFile(logPath));
+          assert.equal(got.at(-1)!.result.content[0].text, "Echo: hello", "the server answered");
           // every row's bytes, as written to ipc.arrow (read back from it)
           const text = rec.ipc.map((r) => new TextDecoder("latin1").decode(r.data)).join("\n");
           assert.ok(rec.ipc.every((r) => r.lost === 0n && !r.truncated), "nothing lost or cut");
@@ -91,17 +104,44 @@ for (const transport of ["stdio", "http"] as const) {
           for (const secret of [API_KEY, TOKEN, API_KEY.slice(0, 12), TOKEN.slice(-8)]) {
             assert.ok(!text.includes(secret), `no ${secret} in ipc.arrow`);
           }
+          // the session ids: not in any file of the recording; in their place a keyed digest
+          // of each (the capture's key, in memory only), so the two sessions stay two
+          const ids = new Set(sessions);
+          assert.equal(ids.size, transport === "http" ? 2 : 0, "two sessions, two ids");
+          for (const id of ids) {
+            assert.ok(id.length >= 16, id);
+            for (const f of Deno.readDirSync(res.dir)) {
+              if (!f.isFile) continue;
+              const bytes = new TextDecoder("latin1").decode(
+                Deno.readFileSync(`${res.dir}/${f.name}`),
+              );
+              assert.ok(
+                !bytes.includes(id) && !bytes.includes(id.slice(0, 12)),
+                `${id} in ${f.name}`,
+              );
+            }
+          }
           const s = await analyzeRecording(res.dir, prices, { quiet: true });
+          const digests = (await checkRows(s.db, "mcp_session_ids"))
+            .map((m) => m.mcp_session_id).filter((v) => v !== null);
+          assert.deepEqual(
+            [...new Set(digests)].map((d) => String(d).length).sort(),
+            [...ids].map((id) => id.length).sort(),
+            "as many session ids as sessions, each its id's length",
+          );
+          for (const d of digests) assert.match(String(d), /^[\x21-\x7e]+$/);
           const calls = await checkRows(s.db, "mcp_calls_linked");
-          assert.equal(calls.length, 1, show(calls));
-          assert.equal(calls[0].transport, transport);
-          assert.equal(calls[0].tool, "echo");
-          assert.deepEqual(JSON.parse(String(calls[0].args)), {
-            message: "hello",
-            api_key: "*".repeat(API_KEY.length),
-            opts: { token: "*".repeat(TOKEN.length) },
-          });
-          assert.ok(String(calls[0].result).includes("Echo: hello"));
+          assert.equal(calls.length, transport === "http" ? 2 : 1, show(calls));
+          for (const call of calls) {
+            assert.equal(call.transport, transport);
+            assert.equal(call.tool, "echo");
+            assert.deepEqual(JSON.parse(String(call.args)), {
+              message: "hello",
+              api_key: "*".repeat(API_KEY.length),
+              opts: { token: "*".repeat(TOKEN.length) },
+            });
+            assert.ok(String(call.result).includes("Echo: hello"));
+          }
         },
       ),
   });

@@ -107,6 +107,7 @@ const CHECK_FILES = [
   "mcp_server_names",
   "mcp_server_ports",
   "mcp_servers_found",
+  "mcp_session_ids",
   "mcp_tool_count",
   "namespace_actions",
   "outside_destinations",

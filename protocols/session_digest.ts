@@ -1,0 +1,197 @@
+/**
+ * A keyed, same-length digest for header values that name a session rather than grant access
+ * alone: `Mcp-Session-Id` (MCP streamable HTTP, "Session Management"). The capture must not
+ * write the id (whoever holds it can use the session), yet the analysis needs to tell two
+ * sessions on one endpoint apart (mcp_messages.mcp_session_id keys them). Masking with `*`
+ * made every session one; this replaces the value with HMAC-SHA-256 under a key drawn at
+ * random for the recording and held only in memory (never written, so the digest cannot be
+ * reversed or checked against a guess), as characters of the base64url alphabet: the same id
+ * gives the same digest within a recording, different ids different digests (6 bits a
+ * character: a UUID's 36 characters are 216 bits), and the length is the value's, so stream
+ * offsets and Content-Length stay true. The MCP spec allows a session id "only visible ASCII
+ * characters (ranging from 0x21 to 0x7E)": so is the digest.
+ *
+ * SHA-256 (FIPS 180-4) and HMAC (RFC 2104) are written out here, synchronous and small: the
+ * redactors run in the capture's per-call path, where WebCrypto's promises do not fit, and the
+ * capture avoids node:crypto (its first import costs ~70 ms of start-up: capture/id_hash.ts).
+ */
+
+/** Header names (lowercase) whose value is replaced by its keyed digest, not masked. */
+export const DIGEST_HEADERS: readonly string[] = ["mcp-session-id"];
+
+export function isDigestHeader(lowercaseName: string): boolean {
+  return DIGEST_HEADERS.includes(lowercaseName);
+}
+
+/** Longest value digested; a longer one is masked with `*` (no MCP session id is so long). */
+export const MAX_DIGEST_VALUE = 1024;
+
+export interface SessionDigest {
+  /** `length` characters (default: the value's length) of base64url, keyed by the recording. */
+  digest(value: Uint8Array, length?: number): Uint8Array;
+}
+
+const ALPHABET = new TextEncoder().encode(
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+);
+
+/** A digest under `key` (default: 32 random bytes, this recording's, kept in memory only). */
+export function createSessionDigest(
+  key: Uint8Array = crypto.getRandomValues(new Uint8Array(32)),
+): SessionDigest {
+  const k = key.length > 64 ? sha256(key) : key;
+  const ipad = new Uint8Array(64).fill(0x36);
+  const opad = new Uint8Array(64).fill(0x5c);
+  for (let i = 0; i < k.length; i++) (ipad[i] ^= k[i], opad[i] ^= k[i]);
+  const hmac = (msg: Uint8Array) => sha256(concat(opad, sha256(concat(ipad, msg))));
+  return {
+    digest(value, length = value.length) {
+      const out = new Uint8Array(length);
+      // counter mode: block j is HMAC(key, j as 4 bytes || value), 32 characters a block
+      const msg = new Uint8Array(4 + value.length);
+      msg.set(value, 4);
+      for (let j = 0; j * 32 < length; j++) {
+        new DataView(msg.buffer).setUint32(0, j);
+        const block = hmac(msg);
+        for (let i = 0; i < 32 && j * 32 + i < length; i++) {
+          out[j * 32 + i] = ALPHABET[block[i] & 63]; // 256 = 4 * 64: unbiased
+        }
+      }
+      return out;
+    },
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+const K = new Uint32Array([
+  0x428a2f98,
+  0x71374491,
+  0xb5c0fbcf,
+  0xe9b5dba5,
+  0x3956c25b,
+  0x59f111f1,
+  0x923f82a4,
+  0xab1c5ed5,
+  0xd807aa98,
+  0x12835b01,
+  0x243185be,
+  0x550c7dc3,
+  0x72be5d74,
+  0x80deb1fe,
+  0x9bdc06a7,
+  0xc19bf174,
+  0xe49b69c1,
+  0xefbe4786,
+  0x0fc19dc6,
+  0x240ca1cc,
+  0x2de92c6f,
+  0x4a7484aa,
+  0x5cb0a9dc,
+  0x76f988da,
+  0x983e5152,
+  0xa831c66d,
+  0xb00327c8,
+  0xbf597fc7,
+  0xc6e00bf3,
+  0xd5a79147,
+  0x06ca6351,
+  0x14292967,
+  0x27b70a85,
+  0x2e1b2138,
+  0x4d2c6dfc,
+  0x53380d13,
+  0x650a7354,
+  0x766a0abb,
+  0x81c2c92e,
+  0x92722c85,
+  0xa2bfe8a1,
+  0xa81a664b,
+  0xc24b8b70,
+  0xc76c51a3,
+  0xd192e819,
+  0xd6990624,
+  0xf40e3585,
+  0x106aa070,
+  0x19a4c116,
+  0x1e376c08,
+  0x2748774c,
+  0x34b0bcb5,
+  0x391c0cb3,
+  0x4ed8aa4a,
+  0x5b9cca4f,
+  0x682e6ff3,
+  0x748f82ee,
+  0x78a5636f,
+  0x84c87814,
+  0x8cc70208,
+  0x90befffa,
+  0xa4506ceb,
+  0xbef9a3f7,
+  0xc67178f2,
+]);
+
+/** SHA-256 (FIPS 180-4) of `data`. */
+export function sha256(data: Uint8Array): Uint8Array {
+  const h = new Uint32Array([
+    0x6a09e667,
+    0xbb67ae85,
+    0x3c6ef372,
+    0xa54ff53a,
+    0x510e527f,
+    0x9b05688c,
+    0x1f83d9ab,
+    0x5be0cd19,
+  ]);
+  // padding: 0x80, zeros, the bit length as 64 bits, to a multiple of 64 bytes
+  const n = Math.ceil((data.length + 9) / 64) * 64;
+  const m = new Uint8Array(n);
+  m.set(data);
+  m[data.length] = 0x80;
+  const v = new DataView(m.buffer);
+  v.setUint32(n - 8, Math.floor(data.length / 0x20000000));
+  v.setUint32(n - 4, (data.length * 8) >>> 0);
+  const w = new Uint32Array(64);
+  for (let p = 0; p < n; p += 64) {
+    for (let t = 0; t < 16; t++) w[t] = v.getUint32(p + 4 * t);
+    for (let t = 16; t < 64; t++) {
+      const a = w[t - 15], b = w[t - 2];
+      const s0 = ror(a, 7) ^ ror(a, 18) ^ (a >>> 3);
+      const s1 = ror(b, 17) ^ ror(b, 19) ^ (b >>> 10);
+      w[t] = (w[t - 16] + s0 + w[t - 7] + s1) | 0;
+    }
+    let [a, b, c, d, e, f, g, hh] = h;
+    for (let t = 0; t < 64; t++) {
+      const t1 = (hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[t] + w[t]) |
+        0;
+      const t2 = ((ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
+  }
+  const out = new Uint8Array(32);
+  const o = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) o.setUint32(4 * i, h[i]);
+  return out;
+}
+
+const ror = (x: number, r: number) => (x >>> r) | (x << (32 - r));
