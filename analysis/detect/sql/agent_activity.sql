@@ -4,7 +4,27 @@
 -- merged into a union of disjoint spans; busy is the union of model and tool time less the
 -- blocked time, waiting the rest of the wall time.
 INSERT INTO agent_activity
-WITH iv AS (
+WITH -- the incarnations of the processes of sessions without an end, each holding from its start to
+-- the next one's, as in `actions` (actions.sql), with how many its pid has
+inc AS (
+  SELECT recording, pid, start_ns, session_id,
+    lead(start_ns, 1, 9223372036854775807) OVER (
+      PARTITION BY recording, pid ORDER BY start_ns, session_id, role, branch_pid, branch_start_ns
+    ) AS next_start_ns,
+    count(*) OVER (PARTITION BY recording, pid) AS n
+  FROM lineage
+  QUALIFY (recording, session_id) IN (
+    SELECT (recording, session_id) FROM sessions WHERE end_ns IS NULL
+  )
+),
+-- every event's process and time, as `actions` has them
+ev AS NOT MATERIALIZED (
+  SELECT recording, pid, ts_ns FROM process WHERE kind <> 'joined'
+  UNION ALL SELECT recording, pid, ts_ns FROM file
+  UNION ALL SELECT recording, pid, ts_ns FROM net
+  UNION ALL SELECT recording, pid, ts_ns FROM privilege
+),
+iv AS (
   SELECT c.recording, c.pid AS session_id, 'model' AS kind, c.request_ns AS s,
     coalesce(c.end_ns, c.request_ns) AS e
   FROM llm_calls c WHERE c.request_ns IS NOT NULL
@@ -45,9 +65,26 @@ totals AS (
     sum(e - s) FILTER (WHERE kind = 'active') / 1e6 AS active_ms
   FROM merged GROUP BY ALL
 ),
+-- the last event of each session's processes, for a session without an end: each pid's latest
+-- event, kept when it is in the pid's one incarnation (the one it started by then); only a pid
+-- with several incarnations has its events joined to the incarnations' ranges, as `actions`
+-- does (joining every event through `actions` here was 1-6 s of CPU at 10M events, the most
+-- of this step: reports/bench/analysis.md, session 35)
 last_event AS (
-  SELECT recording, session_id, max(ts_ns) AS last_ns FROM actions
-  WHERE session_id IS NOT NULL GROUP BY ALL
+  SELECT recording, session_id, max(last_ns) AS last_ns FROM (
+    SELECT i.recording, i.session_id, p.last_ns
+    FROM (SELECT recording, pid, max(ts_ns) AS last_ns FROM ev GROUP BY ALL) p
+    JOIN inc i ON i.recording = p.recording AND i.pid = p.pid
+    WHERE i.n = 1 AND p.last_ns >= i.start_ns
+    UNION ALL
+    SELECT i.recording, i.session_id, max(e.ts_ns)
+    FROM ev e
+    JOIN inc i ON i.recording = e.recording AND i.pid = e.pid AND e.ts_ns >= i.start_ns
+      AND e.ts_ns < i.next_start_ns
+    WHERE i.n > 1
+    GROUP BY ALL
+  )
+  GROUP BY ALL
 ),
 sharing AS (
   SELECT recording, session_id,
