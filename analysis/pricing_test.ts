@@ -93,6 +93,8 @@ Deno.test("price table: the Claude models the agents name by default are priced 
   assert.deepEqual(rate("claude-haiku-4-5"), [1, 5, 0.1, 1.25, 2]);
   assert.deepEqual(rate("claude-haiku-4-5-20251001"), [1, 5, 0.1, 1.25, 2]);
   assert.deepEqual(rate("claude-opus-4-6"), [5, 25, 0.5, 6.25, 10]);
+  // Claude Code 2.1.113's default (unpriced once claude-sonnet-4 stopped pricing later versions)
+  assert.deepEqual(rate("claude-sonnet-4-6"), [3, 15, 0.3, 3.75, 6]);
   assert.deepEqual(rate("claude-opus-4-1-20250805"), [15, 75, 1.5, 18.75, 30]);
   assert.deepEqual(rate("claude-opus-5"), [5, 25, 0.5, 6.25, 10]);
   assert.deepEqual(rate("claude-opus-5-5"), [4, 20, 0.2, 5, 8]);

@@ -452,7 +452,10 @@ async function whatWasRecovered(
       (served.lastTurn < served.turns - 1 && run.exitCode === 0 && (run.stderr || run.stdout)
         ? `; it said: ${explainedError(spec, agentError(run.stderr || run.stdout))}`
         : "") +
-      (res.problems ? `; problems: ${res.problems}` : ""),
+      (res.problems ? `; problems: ${res.problems}` : "") +
+      // calls the default price table has no price for (Codex's, Gemini CLI's models): their
+      // cost is unknown and the analysis says so, the capture is whole: said apart, not a failure
+      (res.unpriced ? `; unpriced (no entry in the price table): ${res.unpriced}` : ""),
     ...(checks ? { hook_checks: checks } : {}),
   };
 }

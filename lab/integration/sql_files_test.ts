@@ -47,6 +47,10 @@ import { precision, recall, scenarioMarkers, scoreDb } from "../eval/eval.ts";
 import { EVAL_MCP_SCENARIO, scenarioMcpActions, scoreMcpDb } from "../eval/mcp_eval.ts";
 import { queryRows, readSql, runSql, sqlFilesIn, withNames } from "../../kit/sql_runner.ts";
 import { analysedFixture } from "../../analysis/correlate/testing.ts";
+import { fixtureDir, prices, recordingCopy } from "../../analysis/testing.ts";
+import { analyzeRecording } from "../../analysis/analyze.ts";
+import { loadPrices, type PriceTable } from "../../analysis/pricing.ts";
+import { dirname } from "node:path";
 import { DEMO_SQL } from "../agents/demo.ts";
 import { CHECK_SQL } from "./check_queries.ts";
 
@@ -255,6 +259,7 @@ Deno.test("every .sql file runs on the empty schema", async () => {
         tool_calls: 0n,
         tool_results: 0n,
         problems: "",
+        unpriced: "",
       }],
     );
     for (
@@ -342,6 +347,44 @@ Deno.test("coverage_capture: an answer that broke off and was finished in the ne
   } finally {
     c.closeSync();
     db.closeSync();
+  }
+});
+
+Deno.test("coverage_capture: calls the price table has no price for are said apart, not as a problem of the capture", async () => {
+  // the Gemini CLI fixture (a real capture) analysed with the default price table, which has no
+  // Google model (analysis/prices.json), and with the tests' table, which prices them
+  const cover = async (table: PriceTable) => {
+    const dir = await recordingCopy(fixtureDir("gemini"), { prefix: "sl-unpriced-" });
+    try {
+      const { db } = await analyzeRecording(dir, table, { quiet: true, err: () => {} });
+      return await withDb(db, async (c) => {
+        const [cov] = await queryRows(c, readSql(COVERAGE_SQL, "coverage_capture"), {
+          prompt: "p",
+          answer: "a",
+        });
+        const said = await queryRows(
+          c,
+          "SELECT message FROM problems WHERE source = 'llm_calls' AND kind = 'llm'",
+        );
+        return { cov, said: said.map((r) => String(r.message)) };
+      });
+    } finally {
+      await Deno.remove(dirname(dir), { recursive: true });
+    }
+  };
+  const unpriced = await cover(loadPrices());
+  // the analysis says the calls have no price, one problem naming the models ...
+  assert.equal(unpriced.said.length, 1);
+  assert.match(unpriced.said[0], /no price \(gemini-/);
+  // ... which the matrix names as unpriced models with their calls, not among its problems
+  assert.match(String(unpriced.cov.unpriced), /^gemini-[\w.-]+ \d+(, gemini-[\w.-]+ \d+)*$/);
+  assert.doesNotMatch(String(unpriced.cov.problems), /\bllm\b/);
+  const priced = await cover(prices);
+  assert.deepEqual(priced.said, []);
+  assert.equal(priced.cov.unpriced, "");
+  // the rest of the check does not depend on prices
+  for (const k of ["calls", "tool_calls", "tool_results", "problems"]) {
+    assert.equal(priced.cov[k], unpriced.cov[k], k);
   }
 });
 

@@ -1,7 +1,10 @@
 -- coverage_capture: whether an agent's run under capture was recovered: its main LLM calls,
 -- whether the scenario's prompt ($prompt) is in one's user input and its last answer
 -- ($answer) in one's assistant text, the tool calls the main calls' answers asked for and how
--- many of them had their result sent back, and the problems rows by kind ('gap 2, llm 1').
+-- many of them had their result sent back, the problems rows by kind ('gap 2, llm 1') but the
+-- one that says calls have no price (source `llm_calls`: the analysis's unpriced_calls.ts), and
+-- apart, the models the price table has no price for, with their calls ('gpt-5.5 4'), as
+-- analysis/sql/llm_calls_unpriced.sql finds them: the costs are unknown, the capture is whole.
 -- An answer that broke off (outcome `cut` or `error`) and that the agent had finished in its
 -- next main call (Qwen Code sends back what it got and asks for the rest) counts as the two
 -- texts together.
@@ -14,8 +17,18 @@ WITH main AS (
 tools AS (
   SELECT t.* FROM tool_calls t JOIN main c USING (recording, llm_call_id)
 ),
+unpriced AS (
+  SELECT coalesce(model, request_model, 'no model named') AS named, count(*) AS n
+  FROM llm_calls
+  WHERE provider <> 'ollama'
+    AND (price_source IS NULL OR starts_with(price_source, 'no price for the model'))
+  GROUP BY named
+),
 kinds AS (
-  SELECT kind, count(*) AS n FROM problems GROUP BY kind
+  SELECT kind, count(*) AS n FROM problems
+  WHERE NOT (source = 'llm_calls' AND kind = 'llm' AND contains(message, ' no price (')
+    AND EXISTS (SELECT 1 FROM unpriced))
+  GROUP BY kind
 )
 SELECT (SELECT count(*) FROM main) AS calls,
   coalesce((SELECT bool_or(contains(coalesce(user_input, ''), $prompt)) FROM main), false)
@@ -26,4 +39,6 @@ SELECT (SELECT count(*) FROM main) AS calls,
   (SELECT count(*) FROM tools) AS tool_calls,
   (SELECT count(*) FROM tools WHERE result_llm_call_id IS NOT NULL) AS tool_results,
   coalesce((SELECT string_agg(kind || ' ' || n, ', ' ORDER BY kind) FROM kinds), '')
-    AS problems
+    AS problems,
+  coalesce((SELECT string_agg(named || ' ' || n, ', ' ORDER BY n DESC, named) FROM unpriced), '')
+    AS unpriced
