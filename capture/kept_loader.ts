@@ -40,8 +40,9 @@ export function optionsDiffer(kept: LoadedOptions, o: LoadedOptions): string | u
 }
 
 /**
- * The session file bpf/loader.c read_session reads: NUL-terminated UID GID CWD STDIO_PID ARGC
- * ARGV... ENV... (-1: no uid or gid; "": no directory; 0: no --stdio-of).
+ * The session file bpf/loader.c read_session reads: NUL-terminated UID GID CWD STDIO_PID
+ * STDIO_START ARGC ARGV... ENV... (-1: no uid or gid; "": no directory; 0: no --stdio-of; -1:
+ * its start time unchecked).
  */
 export function sessionFile(o: LoaderOptions): Uint8Array {
   const env = { ...(o.commandEnv ?? commandEnv() ?? Deno.env.toObject()), ...o.env };
@@ -51,10 +52,22 @@ export function sessionFile(o: LoaderOptions): Uint8Array {
     String(o.gid ?? -1),
     o.cwd ?? "",
     String(o.stdioOf ?? 0),
+    String(o.stdioStart ?? -1),
     String(cmd.length),
     ...cmd,
     ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
   ];
+  // a NUL would end its field early and shift every later one (argv read as env, ...)
+  const nul = (f: string) => f.includes("\0");
+  const envBad = Object.entries(env).find(([k, v]) => nul(k) || nul(v));
+  const bad = cmd.some(nul)
+    ? "an argument of the command"
+    : nul(o.cwd ?? "")
+    ? "the directory"
+    : envBad
+    ? `the environment variable ${JSON.stringify(envBad[0])}`
+    : undefined;
+  if (bad) throw new LoaderError(`${bad} has a NUL byte, which no command can be given`, 2);
   return new TextEncoder().encode(fields.map((f) => `${f}\0`).join(""));
 }
 

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { optionsDiffer, sessionFile } from "./kept_loader.ts";
+import { LoaderError } from "./loader.ts";
 
 const kept = { maxTlsBytes: 1 << 20, gate: true, ipc: true };
 
@@ -28,6 +29,7 @@ Deno.test("the session file: uid, gid, directory, client, the command and its wh
     gid: 1001,
     cwd: "/home/u/proj",
     stdioOf: 4242,
+    stdioStart: 987654,
     commandEnv: { PATH: "/usr/bin", EMPTY: "" },
     env: { EXTRA: "x=y" },
   });
@@ -38,6 +40,7 @@ Deno.test("the session file: uid, gid, directory, client, the command and its wh
     "1001",
     "/home/u/proj",
     "4242",
+    "987654",
     "3",
     "/bin/sh",
     "-c",
@@ -46,9 +49,25 @@ Deno.test("the session file: uid, gid, directory, client, the command and its wh
     "EMPTY=",
     "EXTRA=x=y",
   ]);
-  // none given: -1, -1, "" and 0, as the loader reads "none"
+  // none given: -1, -1, "", 0 and -1, as the loader reads "none"
   const bare = new TextDecoder().decode(
     sessionFile({ maxTlsBytes: 1, gate: true, cmd: ["true"], commandEnv: {} }),
   );
-  assert.deepEqual(bare.slice(0, -1).split("\0"), ["-1", "-1", "", "0", "1", "true"]);
+  assert.deepEqual(bare.slice(0, -1).split("\0"), ["-1", "-1", "", "0", "-1", "1", "true"]);
+});
+
+Deno.test("a NUL byte in an argument, the directory or the environment: refused with one line, never a shifted session file", () => {
+  const base = { maxTlsBytes: 1, gate: true, cmd: ["true"], commandEnv: {} };
+  const refused = (o: Partial<typeof base> & Record<string, unknown>) =>
+    assert.throws(() => sessionFile({ ...base, ...o }), (e: Error) => {
+      assert.ok(e instanceof LoaderError);
+      assert.equal(e.exitCode, 2);
+      assert.match(e.message, /NUL byte/);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
+  refused({ cmd: ["echo", "a\0b"] });
+  refused({ cwd: "/tmp\0x" });
+  refused({ commandEnv: { A: "x\0y" } });
+  refused({ env: { "B\0C": "1" } });
 });

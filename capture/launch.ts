@@ -60,6 +60,8 @@ export interface CaptureOptions {
   served?: {
     env: Record<string, string>;
     clientPid: number;
+    /** the client's start time (/proc/PID/stat), which names it with its pid */
+    clientStart: number;
     signals: SignalSource;
     resizes?: (on: () => void) => () => void;
     resident: ResidentInfo;
@@ -266,6 +268,7 @@ export function launch(opts: CaptureOptions): Launched {
     env: opts.env,
     commandEnv: opts.served?.env,
     stdioOf: opts.served?.clientPid,
+    stdioStart: opts.served?.clientStart,
     tap: opts.loaderTap,
     loaderPath: opts.loaderPath,
   });

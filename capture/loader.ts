@@ -35,6 +35,9 @@ export interface LoaderOptions {
   /** the command gets this process's stdin, stdout and stderr, and a process group of its
    * own (a resident capture's session: its client's pid) */
   stdioOf?: number;
+  /** that process's start time (/proc/PID/stat, clock ticks after boot): the loader checks
+   * the pid is still it once it holds a pidfd of it (a client reaped, its pid reused) */
+  stdioStart?: number;
   loaderPath?: string;
   /** a kept loader (capture/kept_loader.ts): loaded once, then it runs sessions; no command */
   serve?: boolean;

@@ -387,6 +387,7 @@ async function session(
     served: {
       env,
       clientPid: req.pid,
+      clientStart: req.start,
       resident,
       signals: (on) => {
         listener = on;
