@@ -496,17 +496,23 @@ static void read_counters(struct sl_stats *s)
  * idle capture sends nothing, so the capture process is not woken for it. A kept loader's
  * session's are the differences from its start (stats_base; zero for a loader of its own).
  */
+/* A counter's count since `base`: never below 0 (never a wrapped huge number). */
+static __u64 since(__u64 now, __u64 base)
+{
+	return now > base ? now - base : 0;
+}
+
 static void send_stats(int always)
 {
 	struct sl_stats s;
 	fill_hdr(&s.h, SL_K_STATS);
 	read_counters(&s);
 	for (int i = 0; i < SL_KIND_KERNEL_MAX; i++)
-		s.drops[i] -= stats_base.drops[i];
-	s.misses -= stats_base.misses;
+		s.drops[i] = since(s.drops[i], stats_base.drops[i]);
+	s.misses = since(s.misses, stats_base.misses);
 	for (int i = 0; i < SL_URING_OPS; i++) {
-		s.uring_seen[i] -= stats_base.uring_seen[i];
-		s.uring_recorded[i] -= stats_base.uring_recorded[i];
+		s.uring_seen[i] = since(s.uring_seen[i], stats_base.uring_seen[i]);
+		s.uring_recorded[i] = since(s.uring_recorded[i], stats_base.uring_recorded[i]);
 	}
 	s.records = n_records;
 	s.bytes = n_bytes;
