@@ -412,6 +412,46 @@ captureTest(
 );
 
 residentTest(
+  "the kept loader dead just as a session is handed to it: that session runs on a fresh kept loader, its client told",
+  async (tmp, server) => {
+    await Deno.writeTextFile(`${tmp}/a.txt`, "a");
+    await Deno.writeTextFile(`${tmp}/b.txt`, "b");
+    const a = await servedOk(server.socket, `${tmp}/a`, reads(tmp, "a"));
+    const first = a.rec.manifest.served_by!.loader;
+    assert.ok(first.kept);
+    // stopped, it cannot take the next session the server hands it (the session's file is
+    // written, the loader asked); killed then, it went away before that session started
+    const before = new Set([...Deno.readDirSync("/tmp")].map((e) => e.name));
+    Deno.kill(first.pid, "SIGSTOP");
+    const b = via(server.socket, `${tmp}/b`, reads(tmp, "b"));
+    b.stdin.close();
+    const handed = () =>
+      [...Deno.readDirSync("/tmp")].some((e) => {
+        if (!e.name.startsWith("sightline-") || before.has(e.name)) return false;
+        try {
+          return Deno.statSync(`/tmp/${e.name}/session`).isFile;
+        } catch {
+          return false;
+        }
+      });
+    for (let i = 0; i < 600 && !handed(); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(handed(), "the server handed the session to the kept loader");
+    Deno.kill(first.pid, "SIGKILL");
+    const rb = await finish(b);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(
+      rb.stderr,
+      /sightline: the kept loader went away before this session started; a fresh one runs it\n/,
+    );
+    const recB = readRecording(`${tmp}/b`);
+    const second = recB.manifest.served_by!.loader;
+    assert.ok(second.kept, "a fresh kept loader ran it");
+    assert.notEqual(second.pid, first.pid);
+    assert.ok(recB.file.some((f) => f.path === `${tmp}/b.txt`), "and it recorded");
+  },
+);
+
+residentTest(
   "the kept loader killed mid-session: that session ends in one line with what was recorded kept, its command ended; the next starts a fresh loader",
   async (tmp, server) => {
     await Deno.writeTextFile(`${tmp}/a.txt`, "a");
